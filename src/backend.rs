@@ -1,0 +1,58 @@
+//! Chooses the backend: the configured gateway, or the embedded simulator on a
+//! loopback port so that demos go through the production code path.
+
+use crate::client::{ClientOptions, Gateway, GatewayError};
+use crate::config::Settings;
+use crate::sim::{RunningSim, Scenario};
+
+/// A gateway client, and the embedded simulator behind it in demo mode.
+pub struct Backend {
+    pub gateway: Gateway,
+    demo: Option<RunningSim>,
+}
+
+impl Backend {
+    /// Connects to `settings.api`, or starts the embedded simulator when none
+    /// is configured or `force_demo` is set.
+    pub async fn start(settings: &Settings, force_demo: bool) -> Result<Self, GatewayError> {
+        let (url, demo) = match (&settings.api, force_demo) {
+            (Some(api), false) => (api.clone(), None),
+            _ => {
+                let sim = crate::sim::spawn(Scenario::built_in(), None)
+                    .await
+                    .map_err(|e| {
+                        GatewayError::Config(format!(
+                            "cannot start the embedded simulator on a loopback port: {e}"
+                        ))
+                    })?;
+                (sim.url(), Some(sim))
+            }
+        };
+        // The embedded simulator needs no token: never send the user's token to it.
+        let token = if demo.is_some() {
+            None
+        } else {
+            settings.token.clone()
+        };
+        let gateway = Gateway::new(
+            &url,
+            settings.device_id.clone(),
+            token,
+            ClientOptions::default(),
+        )?;
+        Ok(Backend { gateway, demo })
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    /// How the backend is named on screen and in reports.
+    pub fn label(&self) -> String {
+        if self.is_demo() {
+            "demo backend".to_owned()
+        } else {
+            self.gateway.base().trim_end_matches('/').to_owned()
+        }
+    }
+}

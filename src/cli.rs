@@ -1,0 +1,120 @@
+//! Command-line definitions: global `--api`/`--car`/`--token-file`, the
+//! subcommands, and their environment fallbacks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{ENV_API, is_car_id};
+use crate::steps::StatusFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stepwise",
+    version,
+    about = "Walks a technician through the service activation steps of a connected vehicle",
+    long_about = "Walks a technician through the service activation steps of a connected vehicle.\n\n\
+        With no gateway configured (--api, STEPWISE_API or the config file), the wizard and the \
+        steps/next commands use the embedded simulator.",
+    after_help = "Exit codes of steps/next: 0 nothing left to do, 3 steps to do, 1 error, 2 bad usage."
+)]
+pub struct Cli {
+    /// Base URL of the steps gateway, e.g. http://127.0.0.1:8080
+    #[arg(long, global = true, env = ENV_API, value_name = "URL")]
+    pub api: Option<String>,
+
+    /// carAssociationID to open (letters, digits, - and _)
+    #[arg(long, global = true, value_name = "ID", value_parser = parse_id)]
+    pub car: Option<String>,
+
+    /// File holding the gateway's bearer token (first line)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Write the session report here on exit (.json gives JSON, else Markdown)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The wizard on the embedded simulator
+    Demo {
+        /// The simulated customer completes the next step every few seconds
+        #[arg(long)]
+        autoplay: bool,
+    },
+    /// Run the steps gateway simulator
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: SocketAddr,
+        /// Scenario file (JSON); the built-in scenario otherwise
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Require this bearer token on every request
+        #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+    /// Print the steps as a checklist (or JSON); exit 3 while steps remain
+    Steps {
+        /// Refresh by stepsID instead of --car
+        #[arg(long, value_name = "ID", value_parser = parse_id, conflicts_with = "car")]
+        steps_id: Option<String>,
+        /// Only steps with this status
+        #[arg(long, value_enum, default_value_t = StatusFilter::All, value_name = "STATUS")]
+        status: StatusFilter,
+        /// Wipe the steps cache first (cures app errors 2312/2317)
+        #[arg(long)]
+        reset: bool,
+        /// Print JSON instead of the checklist
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the next step to do; exit 3 while one remains
+    Next {
+        #[arg(long, value_name = "ID", value_parser = parse_id)]
+        steps_id: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Ids are trimmed (pasted text brings spaces) and checked.
+fn parse_id(raw: &str) -> Result<String, String> {
+    let id = raw.trim();
+    if is_car_id(id) {
+        Ok(id.to_owned())
+    } else {
+        Err("an id is 1 to 64 letters, digits, '-' or '_'".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_from(["stepwise", "steps", "--car", " 987654 ", "--json"]).unwrap();
+        assert_eq!(cli.car.as_deref(), Some("987654"));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Steps { json: true, .. })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "--car", "a b"]).is_err());
+        assert!(Cli::try_parse_from(["stepwise", "steps", "--status", "bogus"]).is_err());
+    }
+}

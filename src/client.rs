@@ -1,0 +1,518 @@
+//! The gateway client, the one door data comes in through: timeouts, a body
+//! cap, bounded retries, and typed errors that say what happened, why, and
+//! what to do.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use crate::config::Secret;
+use crate::guidance::explain_code;
+use crate::protocol::{self, DecodeError, ErrorBody};
+use crate::sim::Association;
+use crate::steps::{StatusFilter, Step, StepsList};
+
+/// Header naming the technician's machine; a stepsID is bound to it.
+pub const DEVICE_HEADER: &str = "X-Device-Id";
+
+/// Limits of the client; the defaults suit a technician on a slow network.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub connect_timeout: Duration,
+    /// Whole-request limit: a server that never answers is given up on.
+    pub timeout: Duration,
+    /// Bodies longer than this are not read further.
+    pub max_body: usize,
+    /// Extra attempts after a connection failure, a 5xx or a 429.
+    pub retries: u32,
+    /// First back-off delay; it doubles with each retry.
+    pub backoff: Duration,
+    /// A `Retry-After` longer than this is not waited for.
+    pub max_retry_after: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
+            max_body: 1024 * 1024,
+            retries: 2,
+            backoff: Duration::from_millis(250),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which list to ask for: the first list is by carAssociationID, later ones by
+/// the stepsID it returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Car(String),
+    StepsId(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRequest {
+    pub lookup: Lookup,
+    pub reset: bool,
+    pub status: StatusFilter,
+}
+
+impl ListRequest {
+    pub fn new(lookup: Lookup) -> Self {
+        ListRequest {
+            lookup,
+            reset: false,
+            status: StatusFilter::All,
+        }
+    }
+}
+
+/// How the gateway turned a request down, by HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    BadRequest,
+    Unauthorized,
+    WrongDevice,
+    NotFound,
+    Conflict,
+    TooManyRequests,
+    ServerFailure,
+    Other,
+}
+
+impl Rejection {
+    fn of(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => Rejection::BadRequest,
+            401 => Rejection::Unauthorized,
+            403 => Rejection::WrongDevice,
+            404 => Rejection::NotFound,
+            409 => Rejection::Conflict,
+            429 => Rejection::TooManyRequests,
+            500..=599 => Rejection::ServerFailure,
+            _ => Rejection::Other,
+        }
+    }
+}
+
+/// A failed gateway call. `Display` gives one line: what, why, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    #[error(
+        "cannot reach the gateway at {base}: {detail}. Check that it runs and that --api is right"
+    )]
+    Unreachable { base: String, detail: String },
+    #[error(
+        "the gateway at {base} did not answer within {}s. Check the network, then retry",
+        after.as_secs()
+    )]
+    TimedOut { base: String, after: Duration },
+    #[error("{}", rejected_line(*status, *kind, body))]
+    Rejected {
+        status: u16,
+        kind: Rejection,
+        body: ErrorBody,
+    },
+    #[error(
+        "the gateway's answer is larger than {} KiB and was not read further. Check that --api points at a steps gateway",
+        limit / 1024
+    )]
+    TooLarge { limit: usize },
+    #[error(
+        "the gateway's answer could not be used: {0}. Check that --api points at a steps gateway"
+    )]
+    BadAnswer(DecodeError),
+    #[error("the request to the gateway failed: {0}. Retry; if it persists, check the network")]
+    Transport(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl GatewayError {
+    /// A 403: the stepsID belongs to another device, so the list must be asked
+    /// again by carAssociationID.
+    pub fn is_wrong_device(&self) -> bool {
+        matches!(
+            self,
+            GatewayError::Rejected {
+                kind: Rejection::WrongDevice,
+                ..
+            }
+        )
+    }
+
+    pub fn rejection(&self) -> Option<Rejection> {
+        match self {
+            GatewayError::Rejected { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// The SDK code the gateway gave, if any.
+    pub fn sdk_code(&self) -> Option<i64> {
+        match self {
+            GatewayError::Rejected { body, .. } => body.code,
+            _ => None,
+        }
+    }
+
+    /// A short title for a banner.
+    pub fn headline(&self) -> &'static str {
+        match self {
+            GatewayError::Unreachable { .. } => "Gateway unreachable",
+            GatewayError::TimedOut { .. } => "Gateway timed out",
+            GatewayError::Rejected { kind, .. } => match kind {
+                Rejection::BadRequest => "Request refused",
+                Rejection::Unauthorized => "Token needed",
+                Rejection::WrongDevice => "stepsID of another device",
+                Rejection::NotFound => "Unknown id",
+                Rejection::Conflict => "Out of order",
+                Rejection::TooManyRequests => "Too many requests",
+                Rejection::ServerFailure => "Gateway failure",
+                Rejection::Other => "Request failed",
+            },
+            GatewayError::TooLarge { .. } => "Answer too large",
+            GatewayError::BadAnswer(_) => "Unusable answer",
+            GatewayError::Transport(_) => "Request failed",
+            GatewayError::Config(_) => "Bad configuration",
+        }
+    }
+}
+
+fn rejected_line(status: u16, kind: Rejection, body: &ErrorBody) -> String {
+    let said = match (&body.message, body.code) {
+        (Some(m), Some(c)) => format!(" ({m}, code {c})"),
+        (Some(m), None) => format!(" ({m})"),
+        (None, Some(c)) => format!(" (code {c})"),
+        (None, None) => String::new(),
+    };
+    let what = match kind {
+        Rejection::BadRequest => "the gateway refused the request as malformed",
+        Rejection::Unauthorized => "the gateway wants a valid token",
+        Rejection::WrongDevice => "this stepsID belongs to another device",
+        Rejection::NotFound => "the gateway does not know this id",
+        Rejection::Conflict => "the gateway refused: an earlier step is not done",
+        Rejection::TooManyRequests => "the gateway is limiting requests",
+        Rejection::ServerFailure => "the gateway failed",
+        Rejection::Other => "the gateway refused the request",
+    };
+    let todo = match kind {
+        Rejection::BadRequest => "Check the id you typed; if it is right, report a bug",
+        Rejection::Unauthorized => {
+            "Give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file"
+        }
+        Rejection::WrongDevice => "Start again with the carAssociationID",
+        Rejection::NotFound => "Check the carAssociationID or stepsID and try again",
+        Rejection::Conflict => "Complete the earlier steps first",
+        Rejection::TooManyRequests => "Wait a minute, then retry",
+        Rejection::ServerFailure => {
+            "Retry in a minute; if it persists, tell the gateway's operator"
+        }
+        Rejection::Other => "Check --api and retry",
+    };
+    let sdk = body
+        .code
+        .and_then(explain_code)
+        .map(|e| format!(" App code {}: {}; {}", e.code, e.meaning, e.remedy))
+        .unwrap_or_default();
+    format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
+}
+
+/// A status and body that came back, before they are judged.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+/// The client of one gateway, for one device.
+#[derive(Clone)]
+pub struct Gateway {
+    http: reqwest::Client,
+    base: Url,
+    device_id: String,
+    token: Option<Secret>,
+    options: ClientOptions,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("base", &self.base.as_str())
+            .field("device_id", &self.device_id)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+impl Gateway {
+    pub fn new(
+        base: &str,
+        device_id: String,
+        token: Option<Secret>,
+        options: ClientOptions,
+    ) -> Result<Self, GatewayError> {
+        let base = parse_base(base)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GatewayError::Config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Gateway {
+            http,
+            base,
+            device_id,
+            token,
+            options,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// `GET pims/subscription/steps`: the list, sorted by order.
+    pub async fn list(&self, request: &ListRequest) -> Result<StepsList, GatewayError> {
+        let (key, id) = match &request.lookup {
+            Lookup::Car(id) => ("carAssociationID", id.as_str()),
+            Lookup::StepsId(id) => ("stepsID", id.as_str()),
+        };
+        let reset = if request.reset { "true" } else { "false" };
+        let query = [
+            (key, id),
+            ("resetSteps", reset),
+            ("stepsStatus", request.status.as_wire()),
+        ];
+        let body = self
+            .call(Method::GET, "pims/subscription/steps", &query)
+            .await?;
+        protocol::decode_list(&body).map_err(GatewayError::BadAnswer)
+    }
+
+    /// `GET pims/subscription/step`: the next step, `None` when nothing is left.
+    pub async fn next_step(&self, steps_id: &str) -> Result<Option<Step>, GatewayError> {
+        let body = self
+            .call(
+                Method::GET,
+                "pims/subscription/step",
+                &[("stepsID", steps_id)],
+            )
+            .await?;
+        protocol::decode_next(&body).map_err(GatewayError::BadAnswer)
+    }
+
+    /// Simulator only: the scenario's associations.
+    pub async fn sim_associations(&self) -> Result<Vec<Association>, GatewayError> {
+        let body = self.call(Method::GET, "sim/associations", &[]).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| GatewayError::BadAnswer(DecodeError::WrongShape(e.to_string())))
+    }
+
+    /// Simulator only: the customer completes a step in truth.
+    pub async fn sim_complete(&self, car: &str, step: &str) -> Result<(), GatewayError> {
+        let path = format!(
+            "sim/associations/{}/steps/{}/complete",
+            path_segment(car),
+            path_segment(step)
+        );
+        self.call(Method::POST, &path, &[]).await.map(drop)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, GatewayError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| GatewayError::Config(format!("cannot build the URL of {path}: {e}")))?;
+        let mut attempt = 0;
+        loop {
+            let outcome = self.attempt(method.clone(), url.clone(), query).await;
+            let retry_in = match &outcome {
+                Ok(a) if a.status.is_success() => None,
+                Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => a
+                    .retry_after
+                    .or(Some(self.backoff(attempt)))
+                    .filter(|wait| *wait <= self.options.max_retry_after),
+                Ok(a) if a.status.is_server_error() => Some(self.backoff(attempt)),
+                Err(GatewayError::Unreachable { .. } | GatewayError::Transport(_)) => {
+                    Some(self.backoff(attempt))
+                }
+                _ => None,
+            };
+            match retry_in {
+                Some(wait) if attempt < self.options.retries => {
+                    tracing::debug!(path, attempt, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return outcome.and_then(judge),
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.options.backoff.saturating_mul(1 << attempt.min(8))
+    }
+
+    async fn attempt(
+        &self,
+        method: Method,
+        url: Url,
+        query: &[(&str, &str)],
+    ) -> Result<Answer, GatewayError> {
+        let mut request = self
+            .http
+            .request(method, url)
+            .query(query)
+            .header(ACCEPT, "application/json")
+            .header(DEVICE_HEADER, &self.device_id);
+        if let Some(token) = &self.token {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    GatewayError::Config(
+                        "the token has characters a header cannot carry; check the token file"
+                            .into(),
+                    )
+                })?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        let mut response = request.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let limit = self.options.max_body;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(GatewayError::TooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(GatewayError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(status = status.as_u16(), bytes = body.len(), "answer");
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
+        let base = self.base.to_string();
+        if error.is_timeout() {
+            GatewayError::TimedOut {
+                base,
+                after: self.options.timeout,
+            }
+        } else if error.is_connect() {
+            GatewayError::Unreachable {
+                base,
+                detail: root_cause(error),
+            }
+        } else {
+            GatewayError::Transport(root_cause(error))
+        }
+    }
+}
+
+/// A 2xx body goes on to decoding; anything else becomes a typed error.
+fn judge(answer: Answer) -> Result<Vec<u8>, GatewayError> {
+    if answer.status.is_success() {
+        return Ok(answer.body);
+    }
+    Err(GatewayError::Rejected {
+        status: answer.status.as_u16(),
+        kind: Rejection::of(answer.status),
+        body: protocol::decode_error(&answer.body).unwrap_or_default(),
+    })
+}
+
+/// The innermost cause, which says more than reqwest's outer message and
+/// never contains the request's headers.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = error;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    crate::steps::sanitize(&source.to_string())
+}
+
+/// The base URL, with a trailing slash so that paths join under it.
+fn parse_base(raw: &str) -> Result<Url, GatewayError> {
+    let bad = |why: String| {
+        GatewayError::Config(format!(
+            "the gateway URL {raw:?} is not usable: {why}. Give one like http://127.0.0.1:8080"
+        ))
+    };
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http and https are supported".into()));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(bad("it has no host".into()));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+fn path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_keep_their_path() {
+        let url = parse_base("https://gateway.example/api").unwrap();
+        assert_eq!(
+            url.join("pims/subscription/steps").unwrap().as_str(),
+            "https://gateway.example/api/pims/subscription/steps"
+        );
+        assert!(parse_base("ftp://x").is_err());
+        assert!(parse_base("not a url").is_err());
+    }
+
+    #[test]
+    fn rejection_lines_explain_known_codes() {
+        let line = rejected_line(
+            404,
+            Rejection::NotFound,
+            &ErrorBody {
+                code: Some(2346),
+                message: Some("no step".into()),
+            },
+        );
+        assert!(
+            line.starts_with("HTTP 404: the gateway does not know this id (no step, code 2346).")
+        );
+        assert!(line.contains("App code 2346"));
+        assert!(!line.contains('\n'));
+    }
+}

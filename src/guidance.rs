@@ -1,0 +1,136 @@
+//! Step guidance and the app's error codes, loaded from the data in `assets/`
+//! that is compiled into the binary.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+const GUIDANCE_JSON: &str = include_str!("../assets/guidance.json");
+const ERROR_CODES_JSON: &str = include_str!("../assets/error_codes.json");
+
+/// What the customer does for one step, and where the official guide is.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct StepGuide {
+    pub name: String,
+    pub title: String,
+    pub purpose: String,
+    pub needs: Vec<String>,
+    pub does: Vec<String>,
+    pub errors: Vec<i64>,
+    pub doc_path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Guidance {
+    pub docs_base_url: String,
+    pub service_page: String,
+    steps: Vec<StepGuide>,
+    generic: StepGuide,
+}
+
+impl Guidance {
+    /// The guide of a step by its canonical name; unknown steps get the
+    /// generic guide.
+    pub fn for_step(&self, name: &str) -> &StepGuide {
+        self.steps
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or(&self.generic)
+    }
+
+    pub fn is_known(&self, name: &str) -> bool {
+        self.steps.iter().any(|g| g.name == name)
+    }
+}
+
+/// One error code the customer's app may show.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: i64,
+    pub meaning: String,
+    pub remedy: String,
+    /// The steps-cache reset (`resetSteps=true`) is the remedy.
+    pub reset_cures: bool,
+    pub step: Option<String>,
+}
+
+/// The built-in guidance. The asset is checked by the tests, so a broken file
+/// cannot ship.
+pub fn guidance() -> &'static Guidance {
+    static GUIDANCE: OnceLock<Guidance> = OnceLock::new();
+    GUIDANCE.get_or_init(|| {
+        serde_json::from_str(GUIDANCE_JSON).expect("assets/guidance.json is valid (tested)")
+    })
+}
+
+/// The built-in error codes, by code.
+pub fn error_codes() -> &'static BTreeMap<i64, ErrorCode> {
+    static CODES: OnceLock<BTreeMap<i64, ErrorCode>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        let list: Vec<ErrorCode> = serde_json::from_str(ERROR_CODES_JSON)
+            .expect("assets/error_codes.json is valid (tested)");
+        list.into_iter().map(|e| (e.code, e)).collect()
+    })
+}
+
+pub fn explain_code(code: i64) -> Option<&'static ErrorCode> {
+    error_codes().get(&code)
+}
+
+/// Joins the documentation base URL (configurable, a dealer may use its own
+/// help pages) and a page path.
+pub fn doc_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::steps::{CAR_KEY, DEVICE_ACTIVATION, TRUSTED_PHONE};
+
+    #[test]
+    fn assets_parse_and_cover_the_three_steps() {
+        let g = guidance();
+        for name in [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY] {
+            let guide = g.for_step(name);
+            assert_eq!(guide.name, name);
+            assert!(!guide.purpose.is_empty() && !guide.does.is_empty());
+            assert!(guide.doc_path.starts_with("/mobile-sdk/"));
+        }
+        assert!(!g.is_known("faceScan"));
+        assert!(g.for_step("faceScan").name.is_empty());
+    }
+
+    #[test]
+    fn cache_reset_codes_say_so() {
+        for code in [2312, 2317] {
+            let e = explain_code(code).expect("known code");
+            assert!(e.reset_cures, "{code} is cured by a reset");
+            assert!(e.remedy.to_lowercase().contains("reset"));
+        }
+        assert!(!explain_code(2342).unwrap().reset_cures);
+        assert!(explain_code(2346).is_some());
+        assert!(explain_code(1).is_none());
+    }
+
+    #[test]
+    fn every_code_a_guide_names_is_explained() {
+        let g = guidance();
+        for name in [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY] {
+            for code in &g.for_step(name).errors {
+                assert!(explain_code(*code).is_some(), "{name} names {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn doc_urls_join_with_one_slash() {
+        assert_eq!(doc_url("https://h/", "/a/"), "https://h/a/");
+        assert_eq!(doc_url("https://h", "a/"), "https://h/a/");
+    }
+}

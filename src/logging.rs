@@ -1,0 +1,39 @@
+//! Logs go to a file in the user's data directory, never to the terminal the
+//! wizard draws on. `STEPWISE_LOG` sets the filter (default `info`).
+
+use std::path::PathBuf;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+pub const ENV_LOG: &str = "STEPWISE_LOG";
+
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_env(ENV_LOG).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// Starts logging to `<data dir>/logs/stepwise.log`; returns the guard that
+/// flushes it, and where the file is. Without a data directory nothing is
+/// logged.
+pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
+    let dir = crate::config::data_dir()?.join("logs");
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "stepwise.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some((guard, dir.join("stepwise.log")))
+}
+
+/// Logs to stderr, for `stepwise serve`, which draws nothing.
+pub fn to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}

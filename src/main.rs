@@ -1,0 +1,133 @@
+//! The binary: parse the command line, install hooks, dispatch.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use stepwise::backend::Backend;
+use stepwise::cli::{Cli, Command};
+use stepwise::client::Lookup;
+use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
+use stepwise::config::{Secret, Settings};
+use stepwise::sim::Scenario;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Serve {
+            addr,
+            ref scenario,
+            ref token,
+        }) => serve(addr, scenario.as_deref(), token.clone()),
+        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
+        Some(Command::Demo { .. }) | None => {
+            eprintln!("stepwise: the wizard is not built yet; use `stepwise steps --car ID`");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("stepwise: error: {message}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
+    if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+}
+
+/// `stepwise serve`: the simulator in the foreground until Ctrl-C.
+fn serve(
+    addr: std::net::SocketAddr,
+    scenario: Option<&std::path::Path>,
+    token: Option<String>,
+) -> ExitCode {
+    stepwise::logging::to_stderr();
+    let scenario = match scenario
+        .map(Scenario::load)
+        .unwrap_or_else(|| Ok(Scenario::built_in()))
+    {
+        Ok(s) => s,
+        Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
+    };
+    let token = token.filter(|t| !t.trim().is_empty()).map(Secret::new);
+    let rt = match runtime(true) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                return fail(format!(
+                    "cannot listen on {addr}: {e}. Choose another --addr"
+                ));
+            }
+        };
+        let bound = listener.local_addr().unwrap_or(addr);
+        let count = scenario.associations.len();
+        println!(
+            "stepwise simulator listening on http://{bound} ({count} associations; Ctrl-C stops)"
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match stepwise::sim::serve(listener, scenario, token, shutdown).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!("the simulator stopped: {e}")),
+        }
+    })
+}
+
+/// `stepwise steps` and `stepwise next`.
+fn script(cli: Cli) -> ExitCode {
+    let _log = stepwise::logging::to_file();
+    let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let rt = match runtime(false) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async move {
+        let backend = match Backend::start(&settings, false).await {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        let outcome = match cli.command {
+            Some(Command::Steps {
+                steps_id,
+                status,
+                reset,
+                json,
+            }) => {
+                let lookup = match (cli.car, steps_id) {
+                    (Some(car), None) => Lookup::Car(car),
+                    (None, Some(id)) => Lookup::StepsId(id),
+                    _ => {
+                        eprintln!("stepwise: error: steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]");
+                        return ExitCode::from(EXIT_USAGE);
+                    }
+                };
+                commands::steps(&backend, lookup, status, reset, json).await
+            }
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json).await,
+            _ => unreachable!("dispatched by main"),
+        };
+        match outcome {
+            Ok(outcome) => {
+                print!("{}", outcome.stdout);
+                ExitCode::from(outcome.code)
+            }
+            Err(e) => fail(e),
+        }
+    })
+}

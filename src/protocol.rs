@@ -1,0 +1,232 @@
+//! Wire types of the steps contract and their tolerant decoding: gateway
+//! answers are judged here, once, and leave as domain values.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::steps::{Status, Step, StepsList, sanitize};
+
+/// What was wrong with a 2xx answer's body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the answer is not JSON ({0})")]
+    NotJson(String),
+    #[error("the answer is JSON of the wrong shape: {0}")]
+    WrongShape(String),
+}
+
+/// Decodes the answer of `pims/subscription/steps`.
+///
+/// Every member other than `stepsID` whose value is an object is a step; other
+/// members are ignored. `null` is taken as an empty list.
+pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
+    match parse(body)? {
+        Value::Null => Ok(StepsList::default()),
+        Value::Object(members) => {
+            let steps_id = members.get("stepsID").and_then(steps_id_text);
+            Ok(StepsList::new(steps_id, steps_of(&members)))
+        }
+        other => Err(DecodeError::WrongShape(format!(
+            "expected an object of steps, got {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+/// Decodes the answer of `pims/subscription/step`: one step, or `null` when
+/// nothing is left. An empty object also means nothing is left; several steps
+/// in one answer are tolerated and the first by order is taken.
+pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
+    match parse(body)? {
+        Value::Null => Ok(None),
+        Value::Object(members) => Ok(StepsList::new(None, steps_of(&members))
+            .steps
+            .into_iter()
+            .next()),
+        other => Err(DecodeError::WrongShape(format!(
+            "expected a step object or null, got {}",
+            kind_of(&other)
+        ))),
+    }
+}
+
+/// The body of a failed call, `{"code": 2346, "message": "..."}`, when it is
+/// one; anything else (an HTML page, nothing) gives `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    pub code: Option<i64>,
+    pub message: Option<String>,
+}
+
+pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    let code = members.get("code").and_then(integer_of);
+    let message = members
+        .get("message")
+        .and_then(Value::as_str)
+        .map(sanitize)
+        .filter(|m| !m.is_empty());
+    (code.is_some() || message.is_some()).then_some(ErrorBody { code, message })
+}
+
+fn parse(body: &[u8]) -> Result<Value, DecodeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::NotJson("the body is empty".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))
+}
+
+fn steps_of(members: &Map<String, Value>) -> Vec<Step> {
+    members
+        .iter()
+        .filter(|(key, _)| key.as_str() != "stepsID")
+        .filter_map(|(key, value)| step_of(key, value.as_object()?))
+        .collect()
+}
+
+/// A step object; its `name` wins over the member's key, which stands in when
+/// the name is missing. A step without any usable name is dropped.
+fn step_of(key: &str, fields: &Map<String, Value>) -> Option<Step> {
+    let name = fields.get("name").and_then(Value::as_str).unwrap_or(key);
+    let status = match fields.get("status") {
+        Some(Value::String(raw)) => Status::parse(raw),
+        Some(Value::Null) | None => Status::Other("missing".into()),
+        Some(other) => Status::Other(sanitize(&other.to_string())),
+    };
+    let order = fields.get("order").and_then(integer_of);
+    let step = Step::new(name, status, order);
+    (!step.name.is_empty()).then_some(step)
+}
+
+/// `stepsID` as a number or a string; anything else is no usable stepsID.
+fn steps_id_text(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => sanitize(s.trim()),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// An integer given as a number (fractions dropped) or as a numeric string.
+fn integer_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::steps::{CAR_KEY, DEVICE_ACTIVATION, TRUSTED_PHONE};
+
+    #[test]
+    fn decodes_the_documentation_example() {
+        let body = br#"{ "stepsID": 132324,
+            "trusterPhoneNumber": { "name": "trusterPhoneNumber", "status": "alreadyDone", "order": 1 },
+            "deviceActivation":   { "name": "deviceActivation",   "status": "todo",        "order": 2 },
+            "mediumCarKey":       { "name": "mediumCarKey",       "status": "todo",        "order": 3 } }"#;
+        let list = decode_list(body).unwrap();
+        assert_eq!(list.steps_id.as_deref(), Some("132324"));
+        let names: Vec<_> = list.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY]);
+        assert_eq!(list.next().unwrap().name, DEVICE_ACTIVATION);
+    }
+
+    #[test]
+    fn tolerates_member_order_string_ids_extras_and_aliases() {
+        let body = br#"{ "extra": [1,2], "mediumCarKey": {"status":"todo","order":"30","x":1},
+            "stepsID": "A-9", "trustedPhone": {"name":"trustedPhone","status":"ALREADYDONE","order":10},
+            "note": "ignored", "weird": {"name":"faceScan","status":"pending","order":20.0} }"#;
+        let list = decode_list(body).unwrap();
+        assert_eq!(list.steps_id.as_deref(), Some("A-9"));
+        let view: Vec<_> = list
+            .steps
+            .iter()
+            .map(|s| (s.name.as_str(), s.status.as_wire(), s.order))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (TRUSTED_PHONE, "alreadyDone", Some(10)),
+                ("faceScan", "pending", Some(20)),
+                (CAR_KEY, "todo", Some(30)),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_object_and_null_are_empty_lists() {
+        assert_eq!(decode_list(b"{}").unwrap(), StepsList::default());
+        assert_eq!(decode_list(b"null").unwrap(), StepsList::default());
+        assert_eq!(
+            decode_list(br#"{"stepsID": 5}"#)
+                .unwrap()
+                .steps_id
+                .as_deref(),
+            Some("5")
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_and_garbage_are_errors() {
+        assert!(matches!(
+            decode_list(b"[1]"),
+            Err(DecodeError::WrongShape(_))
+        ));
+        assert!(matches!(
+            decode_list(b"<html>"),
+            Err(DecodeError::NotJson(_))
+        ));
+        assert!(matches!(decode_list(b""), Err(DecodeError::NotJson(_))));
+        assert!(matches!(
+            decode_next(b"42"),
+            Err(DecodeError::WrongShape(_))
+        ));
+    }
+
+    #[test]
+    fn next_step_or_null() {
+        let one = br#"{ "deviceActivation": { "name": "deviceActivation", "status": "todo", "order": 1 } }"#;
+        assert_eq!(decode_next(one).unwrap().unwrap().name, DEVICE_ACTIVATION);
+        assert_eq!(decode_next(b"null").unwrap(), None);
+        assert_eq!(decode_next(b" {} ").unwrap(), None);
+    }
+
+    #[test]
+    fn error_bodies_are_read_when_they_are_json() {
+        let body = br#"{"code": 2346, "message": "no step\u001b[2J here"}"#;
+        assert_eq!(
+            decode_error(body),
+            Some(ErrorBody {
+                code: Some(2346),
+                message: Some("no step here".into())
+            })
+        );
+        assert_eq!(decode_error(b"<html>502 Bad Gateway</html>"), None);
+        assert_eq!(decode_error(b""), None);
+    }
+
+    #[test]
+    fn escape_sequences_in_names_are_removed() {
+        let body = br#"{"x": {"name": "evil\u001b]0;title\u0007Step\u001b[5m", "status": "todo", "order": 1}}"#;
+        assert_eq!(decode_list(body).unwrap().steps[0].name, "evilStep");
+    }
+}

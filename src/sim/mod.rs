@@ -1,0 +1,62 @@
+//! The simulator: a faithful gateway for demos, training and tests, served by
+//! `stepwise serve` and embedded in the wizard's demo mode.
+
+mod routes;
+mod scenario;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use routes::{Shared, router};
+pub use scenario::{Association, Scenario, TruthStep};
+pub use state::{ListAnswer, ListKey, NO_STEP_CODE, SimError, SimState};
+
+use crate::config::Secret;
+
+/// A simulator running on a tokio task.
+pub struct RunningSim {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl RunningSim {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves a scenario on an already bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    scenario: Scenario,
+    token: Option<Secret>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(Shared::new(SimState::new(scenario), token));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Starts a simulator on a free loopback port, as the embedded demo backend
+/// and the tests use it; it stops when the returned value is dropped.
+pub async fn spawn(scenario: Scenario, token: Option<Secret>) -> std::io::Result<RunningSim> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = serve(listener, scenario, token, std::future::pending()).await {
+            tracing::error!("embedded simulator stopped: {e}");
+        }
+    });
+    Ok(RunningSim { addr, task })
+}

@@ -1,0 +1,287 @@
+//! The simulator's HTTP face: axum routes over the shared [`SimState`], with
+//! every refusal answered as a JSON error body.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use super::state::{ListAnswer, ListKey, SimError, SimState};
+use crate::client::DEVICE_HEADER;
+use crate::config::Secret;
+use crate::steps::{StatusFilter, Step};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct Shared {
+    state: Arc<Mutex<SimState>>,
+    token: Option<Arc<Secret>>,
+}
+
+impl Shared {
+    pub fn new(state: SimState, token: Option<Secret>) -> Self {
+        Shared {
+            state: Arc::new(Mutex::new(state)),
+            token: token.map(Arc::new),
+        }
+    }
+
+    /// The state; a panic elsewhere never wedges the simulator.
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
+        let Some(expected) = &self.token else {
+            return Ok(());
+        };
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given == Some(expected.expose()) {
+            Ok(())
+        } else {
+            Err(SimError::Unauthorized)
+        }
+    }
+}
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/pims/subscription/steps", get(list))
+        .route("/pims/subscription/step", get(next))
+        .route("/sim/associations", get(associations))
+        .route(
+            "/sim/associations/{car}/steps/{name}/complete",
+            post(complete),
+        )
+        .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<i64>,
+    message: &'a str,
+}
+
+fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
+    (status, Json(ErrorBody { code, message })).into_response()
+}
+
+impl IntoResponse for SimError {
+    fn into_response(self) -> Response {
+        match self {
+            SimError::BadRequest(message) => {
+                error_response(StatusCode::BAD_REQUEST, None, &message)
+            }
+            SimError::Unauthorized => error_response(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "missing or wrong bearer token",
+            ),
+            SimError::WrongDevice => error_response(
+                StatusCode::FORBIDDEN,
+                None,
+                "this stepsID belongs to another device; ask again by carAssociationID",
+            ),
+            SimError::NotFound { code, message } => {
+                error_response(StatusCode::NOT_FOUND, code, &message)
+            }
+            SimError::Conflict(message) => error_response(StatusCode::CONFLICT, None, &message),
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, None, "no such path")
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        "method not allowed on this path",
+    )
+}
+
+/// The query of a request, decoded leniently: a malformed one is a 400, never
+/// a panic.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: Option<String>) -> Self {
+        let raw = raw.unwrap_or_default();
+        Query(
+            url::form_urlencoded::parse(raw.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The single value of a parameter; given twice is a bad request.
+    fn one(&self, name: &str) -> Result<Option<&str>, SimError> {
+        let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(SimError::BadRequest(format!(
+                "{name} is given more than once"
+            )));
+        }
+        Ok(first.map(String::as_str))
+    }
+
+    fn id(&self, name: &str) -> Result<Option<String>, SimError> {
+        match self.one(name)?.map(str::trim) {
+            None => Ok(None),
+            Some("") => Err(SimError::BadRequest(format!("{name} is empty"))),
+            Some(id) if id.len() > 64 || id.chars().any(char::is_control) => {
+                Err(SimError::BadRequest(format!("{name} is not a valid id")))
+            }
+            Some(id) => Ok(Some(id.to_owned())),
+        }
+    }
+}
+
+fn device(headers: &HeaderMap) -> Result<String, SimError> {
+    headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| SimError::BadRequest(format!("the {DEVICE_HEADER} header is missing")))
+}
+
+async fn list(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, SimError> {
+    shared.check_token(&headers)?;
+    let query = Query::parse(raw);
+    let key = match (query.id("carAssociationID")?, query.id("stepsID")?) {
+        (Some(car), None) => ListKey::Car(car),
+        (None, Some(id)) => ListKey::StepsId(id),
+        _ => {
+            return Err(SimError::BadRequest(
+                "give exactly one of carAssociationID and stepsID".into(),
+            ));
+        }
+    };
+    let reset = match query.one("resetSteps")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(SimError::BadRequest(
+                "resetSteps must be true or false".into(),
+            ));
+        }
+    };
+    let filter = match query.one("stepsStatus")? {
+        None => StatusFilter::All,
+        Some(raw) => StatusFilter::parse(raw).ok_or_else(|| {
+            SimError::BadRequest("stepsStatus must be todo, alreadyDone or all".into())
+        })?,
+    };
+    let device = device(&headers)?;
+    let answer = shared.lock().list(&device, &key, reset, filter)?;
+    Ok(Json(ListBody(&answer)).into_response())
+}
+
+async fn next(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, SimError> {
+    shared.check_token(&headers)?;
+    let query = Query::parse(raw);
+    let steps_id = query
+        .id("stepsID")?
+        .ok_or_else(|| SimError::BadRequest("stepsID is required".into()))?;
+    let device = device(&headers)?;
+    let next = shared.lock().next(&device, &steps_id)?;
+    Ok(Json(next.as_ref().map(NextBody)).into_response())
+}
+
+async fn associations(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Response, SimError> {
+    shared.check_token(&headers)?;
+    Ok(Json(shared.lock().associations()).into_response())
+}
+
+async fn complete(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, SimError> {
+    shared.check_token(&headers)?;
+    let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
+    Ok(Json(shared.lock().complete(&car, &name)?).into_response())
+}
+
+async fn revoke(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, SimError> {
+    shared.check_token(&headers)?;
+    let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
+    Ok(Json(shared.lock().revoke(&car, &name)?).into_response())
+}
+
+/// A list as the documentation shows it: `stepsID` first (a number when it
+/// is one), then each step under its name, in order.
+struct ListBody<'a>(&'a ListAnswer);
+
+impl Serialize for ListBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let answer = self.0;
+        let mut map = serializer.serialize_map(Some(answer.steps.len() + 1))?;
+        match answer.steps_id.parse::<u64>() {
+            Ok(number) => map.serialize_entry("stepsID", &number)?,
+            Err(_) => map.serialize_entry("stepsID", &answer.steps_id)?,
+        }
+        for step in &answer.steps {
+            map.serialize_entry(&step.name, &WireStep(step, step.order.unwrap_or(0)))?;
+        }
+        map.end()
+    }
+}
+
+/// The next step as the documentation shows it: one member, `order` 1 (the
+/// order of a lone next step is not the list's).
+struct NextBody<'a>(&'a Step);
+
+impl Serialize for NextBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(&self.0.name, &WireStep(self.0, 1))?;
+        map.end()
+    }
+}
+
+struct WireStep<'a>(&'a Step, i64);
+
+impl Serialize for WireStep<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("name", &self.0.name)?;
+        map.serialize_entry("status", &self.0.status)?;
+        map.serialize_entry("order", &self.1)?;
+        map.end()
+    }
+}

@@ -1,0 +1,347 @@
+//! Domain rules of the service activation steps: status, ordering, the next
+//! step, the status filter, and the sanitising of every text from the network.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The SDK's name of the first step; the older documentation says `trustedPhone`.
+pub const TRUSTED_PHONE: &str = "trusterPhoneNumber";
+pub const DEVICE_ACTIVATION: &str = "deviceActivation";
+pub const CAR_KEY: &str = "mediumCarKey";
+
+/// Longest text kept from the network, in characters: a name or a message
+/// longer than this is a broken or hostile gateway, not something to draw.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// The status of one step. Anything the contract does not know is kept raw and
+/// never counts as done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Todo,
+    AlreadyDone,
+    Other(String),
+}
+
+impl Status {
+    /// Reads a wire status; spelling is matched without regard to case.
+    pub fn parse(raw: &str) -> Self {
+        match raw.to_ascii_lowercase().as_str() {
+            "todo" => Status::Todo,
+            "alreadydone" => Status::AlreadyDone,
+            _ => Status::Other(sanitize(raw)),
+        }
+    }
+
+    /// The SDK's own spelling.
+    pub fn as_wire(&self) -> &str {
+        match self {
+            Status::Todo => "todo",
+            Status::AlreadyDone => "alreadyDone",
+            Status::Other(raw) => raw,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        *self == Status::AlreadyDone
+    }
+
+    /// The badge shown beside a step: status is never told by colour alone.
+    pub fn badge(&self) -> &'static str {
+        match self {
+            Status::Todo => "TODO",
+            Status::AlreadyDone => "DONE",
+            Status::Other(_) => "????",
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_wire())
+    }
+}
+
+/// One security step, its name already sanitised and aliases resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub name: String,
+    pub status: Status,
+    /// `None` when the gateway gave no usable order: such steps sort last.
+    pub order: Option<i64>,
+}
+
+impl Step {
+    pub fn new(name: &str, status: Status, order: Option<i64>) -> Self {
+        Step {
+            name: canonical_name(name),
+            status,
+            order,
+        }
+    }
+
+    /// The documentation's own term for the step, or `None` for a step this
+    /// tool does not know (shown by its raw name).
+    pub fn known_title(&self) -> Option<&'static str> {
+        match self.name.as_str() {
+            TRUSTED_PHONE => Some("Trusted phone number"),
+            DEVICE_ACTIVATION => Some("Device activation"),
+            CAR_KEY => Some("CarKey check"),
+            _ => None,
+        }
+    }
+
+    pub fn title(&self) -> &str {
+        self.known_title().unwrap_or(&self.name)
+    }
+}
+
+/// Sanitises a step name and resolves the `trustedPhone` alias.
+pub fn canonical_name(raw: &str) -> String {
+    let clean = sanitize(raw);
+    if clean == "trustedPhone" {
+        TRUSTED_PHONE.to_owned()
+    } else {
+        clean
+    }
+}
+
+/// A list of steps as the gateway returned it, sorted by `order` (ties by name).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StepsList {
+    #[serde(rename = "stepsID")]
+    pub steps_id: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+impl StepsList {
+    pub fn new(steps_id: Option<String>, mut steps: Vec<Step>) -> Self {
+        sort_steps(&mut steps);
+        StepsList { steps_id, steps }
+    }
+
+    /// The next step to do: the first not done by order. A step of unknown
+    /// status blocks like a `todo` one, since it is never taken as done.
+    pub fn next_index(&self) -> Option<usize> {
+        self.steps.iter().position(|s| !s.status.is_done())
+    }
+
+    pub fn next(&self) -> Option<&Step> {
+        self.next_index().map(|i| &self.steps[i])
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.steps.iter().filter(|s| s.status.is_done()).count()
+    }
+
+    /// True when something returned still needs doing.
+    pub fn has_pending(&self) -> bool {
+        self.next_index().is_some()
+    }
+
+    /// Every returned step is done and there was at least one.
+    pub fn all_done(&self) -> bool {
+        !self.steps.is_empty() && !self.has_pending()
+    }
+
+    pub fn find(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+/// Orders steps by `order`, then by name; steps without an order go last.
+pub fn sort_steps(steps: &mut [Step]) {
+    steps.sort_by(|a, b| {
+        let key = |s: &Step| (s.order.is_none(), s.order.unwrap_or(0));
+        key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+    });
+}
+
+/// The `stepsStatus` filter of the list calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Todo,
+    #[value(name = "alreadyDone", alias = "alreadydone", alias = "done")]
+    AlreadyDone,
+}
+
+impl StatusFilter {
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Todo => "todo",
+            StatusFilter::AlreadyDone => "alreadyDone",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "all" => Some(StatusFilter::All),
+            "todo" => Some(StatusFilter::Todo),
+            "alreadyDone" => Some(StatusFilter::AlreadyDone),
+            _ => None,
+        }
+    }
+
+    /// all → todo → alreadyDone → all, as `f` cycles it in the wizard.
+    pub fn cycle(self) -> Self {
+        match self {
+            StatusFilter::All => StatusFilter::Todo,
+            StatusFilter::Todo => StatusFilter::AlreadyDone,
+            StatusFilter::AlreadyDone => StatusFilter::All,
+        }
+    }
+
+    pub fn admits(self, status: &Status) -> bool {
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Todo => *status == Status::Todo,
+            StatusFilter::AlreadyDone => *status == Status::AlreadyDone,
+        }
+    }
+}
+
+impl fmt::Display for StatusFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_wire())
+    }
+}
+
+/// Makes a text from the network safe to draw: escape sequences are stripped,
+/// control and Unicode format characters (bidi overrides, zero-width marks)
+/// removed, whitespace runs folded to one space, and the length capped.
+pub fn sanitize(raw: &str) -> String {
+    sanitize_capped(raw, MAX_TEXT_CHARS)
+}
+
+/// [`sanitize`] with an explicit cap in characters (an ellipsis marks a cut).
+pub fn sanitize_capped(raw: &str, max_chars: usize) -> String {
+    let stripped = strip_ansi_escapes::strip_str(raw);
+    let mut out = String::with_capacity(stripped.len().min(max_chars * 4));
+    let mut count = 0;
+    let mut pending_space = false;
+    for c in stripped.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if c.is_control() || is_format_char(c) {
+            continue;
+        }
+        let needed = usize::from(pending_space) + 1;
+        if count + needed > max_chars {
+            out.push('…');
+            return out;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+/// Unicode general category Cf (format characters), which can reorder or hide
+/// text on a terminal, plus the non-characters of the specials block.
+fn is_format_char(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &str, status: Status, order: Option<i64>) -> Step {
+        Step::new(name, status, order)
+    }
+
+    #[test]
+    fn sorts_by_order_then_name_with_missing_orders_last() {
+        let list = StepsList::new(
+            None,
+            vec![
+                step("c", Status::Todo, None),
+                step("b", Status::Todo, Some(7)),
+                step("a", Status::Todo, Some(7)),
+                step("z", Status::Todo, Some(-2)),
+            ],
+        );
+        let names: Vec<_> = list.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["z", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn next_is_first_not_done_by_order() {
+        let list = StepsList::new(
+            Some("1".into()),
+            vec![
+                step(CAR_KEY, Status::Todo, Some(3)),
+                step(TRUSTED_PHONE, Status::AlreadyDone, Some(1)),
+                step(DEVICE_ACTIVATION, Status::Todo, Some(2)),
+            ],
+        );
+        assert_eq!(
+            list.next().map(|s| s.name.as_str()),
+            Some(DEVICE_ACTIVATION)
+        );
+        assert_eq!(list.done_count(), 1);
+        assert!(!list.all_done());
+    }
+
+    #[test]
+    fn unknown_status_is_never_done() {
+        let list = StepsList::new(None, vec![step("x", Status::parse("pending"), Some(1))]);
+        assert_eq!(list.next_index(), Some(0));
+        assert!(!list.all_done());
+        assert_eq!(list.steps[0].status.badge(), "????");
+    }
+
+    #[test]
+    fn empty_list_is_not_all_done() {
+        assert!(!StepsList::default().all_done());
+        assert!(!StepsList::default().has_pending());
+    }
+
+    #[test]
+    fn alias_resolves_to_the_contract_name() {
+        assert_eq!(canonical_name("trustedPhone"), TRUSTED_PHONE);
+        assert_eq!(
+            Step::new("trustedPhone", Status::Todo, Some(1)).title(),
+            "Trusted phone number"
+        );
+    }
+
+    #[test]
+    fn filter_cycles_and_admits() {
+        assert_eq!(StatusFilter::All.cycle().cycle().cycle(), StatusFilter::All);
+        assert!(StatusFilter::Todo.admits(&Status::Todo));
+        assert!(!StatusFilter::Todo.admits(&Status::AlreadyDone));
+        assert!(!StatusFilter::AlreadyDone.admits(&Status::Other("x".into())));
+    }
+
+    #[test]
+    fn sanitize_strips_escapes_controls_and_bidi() {
+        let hostile = "\u{1b}]0;pwned\u{7}dev\u{1b}[31mice\u{202E}Act\u{0}\u{9b}2J\u{7f}";
+        let clean = sanitize(hostile);
+        assert_eq!(clean, "deviceAct2J");
+        assert!(!clean.chars().any(|c| c.is_control() || is_format_char(c)));
+    }
+
+    #[test]
+    fn sanitize_folds_whitespace_and_caps_length() {
+        assert_eq!(sanitize("  a\n\tb  "), "a b");
+        let long = "x".repeat(MAX_TEXT_CHARS * 3);
+        let clean = sanitize(&long);
+        assert_eq!(clean.chars().count(), MAX_TEXT_CHARS + 1);
+        assert!(clean.ends_with('…'));
+    }
+}
