@@ -9,5 +9,8 @@ pub mod config;
 pub mod guidance;
 pub mod logging;
 pub mod protocol;
+pub mod report;
 pub mod sim;
 pub mod steps;
+pub mod ui;
+pub mod wizard;

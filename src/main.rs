@@ -9,6 +9,7 @@ use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings};
 use stepwise::sim::Scenario;
+use stepwise::wizard::Launch;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,10 +20,26 @@ fn main() -> ExitCode {
             ref token,
         }) => serve(addr, scenario.as_deref(), token.clone()),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { .. }) | None => {
-            eprintln!("stepwise: the wizard is not built yet; use `stepwise steps --car ID`");
-            ExitCode::from(EXIT_ERROR)
-        }
+        Some(Command::Demo { autoplay }) => wizard(
+            cli.api,
+            cli.token_file,
+            Launch {
+                car: cli.car,
+                demo: true,
+                autoplay,
+                report: cli.report,
+            },
+        ),
+        None => wizard(
+            cli.api,
+            cli.token_file,
+            Launch {
+                car: cli.car,
+                demo: false,
+                autoplay: false,
+                report: cli.report,
+            },
+        ),
     }
 }
 
@@ -130,4 +147,34 @@ fn script(cli: Cli) -> ExitCode {
             Err(e) => fail(e),
         }
     })
+}
+
+/// The wizard, on the configured gateway or the embedded simulator.
+fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: Launch) -> ExitCode {
+    // color-eyre's hooks go in before the terminal is set up, so that
+    // ratatui's panic hook restores the terminal and then reports.
+    if let Err(e) = color_eyre::install() {
+        return fail(e);
+    }
+    let log = stepwise::logging::to_file();
+    let settings = match Settings::resolve(api, token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let rt = match runtime(true) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let result = rt.block_on(stepwise::wizard::run(&settings, launch));
+    // Tasks still waiting on a silent gateway are dropped, not awaited.
+    rt.shutdown_background();
+    drop(log);
+    match result {
+        Ok(Some(path)) => {
+            eprintln!("Session report written to {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("{e:#}")),
+    }
 }

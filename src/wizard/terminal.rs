@@ -1,0 +1,135 @@
+//! The one module that touches the terminal: set-up and restore, the event
+//! loop merging keys, network messages and timers, and drawing.
+
+use std::io::{Write, stdout};
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use crossterm::{cursor, execute, queue, style::Print, terminal::SetTitle};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
+
+use super::effects::Runner;
+use super::state::{AUTOPLAY_SECS, Effect, Input, Msg, State, WATCH_SECS};
+use super::update::update;
+use crate::ui::{self, Link};
+
+/// Holds the terminal in raw mode on the alternate screen; dropping it
+/// restores the terminal on every way out (a panic is covered by the hook
+/// `ratatui::init` installs).
+struct TerminalGuard {
+    terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        execute!(stdout(), EnableBracketedPaste, SetTitle("stepwise"))?;
+        Ok(TerminalGuard { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+}
+
+fn every(secs: u64) -> tokio::time::Interval {
+    let period = Duration::from_secs(secs);
+    let mut timer = interval_at(Instant::now() + period, period);
+    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    timer
+}
+
+/// Runs the wizard until the user quits. Draws only when something changed.
+pub async fn run(
+    state: &mut State,
+    first: Vec<Effect>,
+    runner: &Runner,
+    rx: &mut UnboundedReceiver<Msg>,
+) -> std::io::Result<()> {
+    let mut guard = TerminalGuard::enter()?;
+    let mut events = EventStream::new();
+    let mut spinner = tokio::time::interval(Duration::from_millis(120));
+    spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut watch = every(WATCH_SECS);
+    let mut autoplay = every(AUTOPLAY_SECS);
+    for effect in first {
+        runner.run(effect, state);
+    }
+    loop {
+        draw(&mut guard.terminal, state)?;
+        if state.quit {
+            return Ok(());
+        }
+        let input = loop {
+            let input = tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => input_of(event),
+                    Some(Err(e)) => return Err(e),
+                    // The terminal is gone: nothing more can be asked.
+                    None => return Ok(()),
+                },
+                Some(msg) = rx.recv() => Some(Input::Msg(msg)),
+                _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
+                _ = watch.tick(), if state.watch => Some(Input::WatchTick),
+                _ = autoplay.tick(), if state.autoplay => Some(Input::AutoplayTick),
+            };
+            if let Some(input) = input {
+                break input;
+            }
+        };
+        for effect in update(state, input, SystemTime::now()) {
+            runner.run(effect, state);
+        }
+    }
+}
+
+/// Terminal events that matter; focus changes and mouse moves do not.
+fn input_of(event: Event) -> Option<Input> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Input::Key(key)),
+        Event::Paste(text) => Some(Input::Paste(text)),
+        Event::Resize(..) => Some(Input::Resize),
+        _ => None,
+    }
+}
+
+fn draw(terminal: &mut DefaultTerminal, state: &State) -> std::io::Result<()> {
+    let mut link = None;
+    terminal.draw(|frame| link = ui::draw(frame, state))?;
+    if let Some(link) = link {
+        write_link(&link)?;
+    }
+    Ok(())
+}
+
+/// Rewrites a drawn URL as an OSC 8 hyperlink, only for http(s) URLs that
+/// parse, so no other text can smuggle sequences through.
+fn write_link(link: &Link) -> std::io::Result<()> {
+    let Ok(url) = url::Url::parse(&link.url) else {
+        return Ok(());
+    };
+    if !matches!(url.scheme(), "http" | "https") || link.text.chars().any(char::is_control) {
+        return Ok(());
+    }
+    let mut out = stdout().lock();
+    queue!(
+        out,
+        cursor::SavePosition,
+        cursor::MoveTo(link.x, link.y),
+        Print(format!(
+            "\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\",
+            url.as_str(),
+            link.text
+        )),
+        cursor::RestorePosition
+    )?;
+    out.flush()
+}
