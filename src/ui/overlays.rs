@@ -22,11 +22,19 @@ fn popup<'a>(frame: &mut Frame, area: Rect, title: &'a str, theme: Theme) -> (Re
 
 pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let mut lines = Vec::new();
-    let sections = [
-        ("Steps screen", Context::Steps),
-        ("Start screen", Context::Start),
-        ("Everywhere", Context::Global),
-    ];
+    // This screen's keys first: in a small window the rest is cut off.
+    let sections = match state.screen {
+        crate::wizard::state::Screen::Steps => [
+            ("Steps screen", Context::Steps),
+            ("Everywhere", Context::Global),
+            ("Start screen", Context::Start),
+        ],
+        crate::wizard::state::Screen::Start => [
+            ("Start screen", Context::Start),
+            ("Everywhere", Context::Global),
+            ("Steps screen", Context::Steps),
+        ],
+    };
     for (heading, context) in sections {
         lines.push(Line::from(Span::styled(heading, theme.title())));
         for b in bindings(context, state.demo) {
@@ -43,6 +51,10 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     lines.push(Line::from(
         "  NEXT marks the step to do now; later steps wait for it.",
     ));
+    // In a short window the first heading goes, so this screen's keys fit.
+    if lines.len() as u16 + 2 > area.height {
+        lines.remove(0);
+    }
     let height = lines.len() as u16 + 2;
     let rect = centered(area, 78, height);
     let (_, block) = popup(frame, rect, " Help (Esc closes) ", theme);

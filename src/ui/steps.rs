@@ -207,12 +207,21 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
 fn draw_guidance(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
     let Some(step) = state.selected_step() else {
-        frame.render_widget(Block::new().borders(Borders::ALL).title(" Guidance "), area);
+        let text = if state.list.is_some() {
+            "No step to guide. If the customer's app still refuses the service, check the \
+             carAssociationID, or reset the steps cache with R."
+        } else {
+            "The guidance for the next step appears when the list arrives."
+        };
+        let block = Block::new().borders(Borders::ALL).title(" Guidance ");
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+            area,
+        );
         return None;
     };
     let g = guidance();
     let guide = g.for_step(&step.name);
-    let known = g.is_known(&step.name);
     let title = format!(" How the customer does it: {} ", step.title());
     let block = Block::new()
         .borders(Borders::ALL)
@@ -230,12 +239,6 @@ fn draw_guidance(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> 
             Span::styled("Guide: ", theme.dim()),
             Span::styled(url.clone(), theme.link()),
         ]));
-    }
-    if !known {
-        lines.push(Line::from(format!(
-            "This tool does not know the step \"{}\"; general advice follows.",
-            step.name
-        )));
     }
     lines.push(Line::from(guide.purpose.as_str()));
     lines.push(Line::from(Span::styled(

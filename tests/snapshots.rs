@@ -1,0 +1,240 @@
+//! Snapshots of every screen and overlay, at 110×32 and at the 60×16 minimum,
+//! drawn by the pure renderer into ratatui's `TestBackend`.
+
+use std::time::{Duration, SystemTime};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use stepwise::client::GatewayError;
+use stepwise::protocol::decode_list;
+use stepwise::steps::StepsList;
+use stepwise::wizard::state::{Input, Msg, Options, Overlay, Purpose, State};
+use stepwise::wizard::update::{start, update};
+
+const SIZES: [(u16, u16); 2] = [(110, 32), (60, 16)];
+
+fn t(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+}
+
+fn render(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+/// Snapshots `state` at both sizes, as `<name>@110x32` and `<name>@60x16`.
+fn snap(name: &str, state: &State) {
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("{name}@{w}x{h}"), render(state, w, h));
+    }
+}
+
+fn fresh(demo: bool) -> State {
+    State::new(Options {
+        demo,
+        backend_label: if demo {
+            "demo backend".into()
+        } else {
+            "http://127.0.0.1:8080".into()
+        },
+        docs_base_url: "https://developer.groupe-psa.io".into(),
+        recent: vec!["987654".into()],
+        color: false,
+        ..Options::default()
+    })
+}
+
+/// A wizard on the steps screen of 987654 with `body` as the gateway's answer.
+fn with_list(body: &str) -> State {
+    let mut state = fresh(true);
+    let effects = start(&mut state, Some("987654".into()), t(0));
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            stepwise::wizard::state::Effect::FetchList { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let result = Ok(decode_list(body.as_bytes()).unwrap());
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            id,
+            purpose: Purpose::Open,
+            result,
+        }),
+        t(0),
+    );
+    state
+}
+
+const DOC: &str = r#"{"stepsID":132324,
+    "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
+    "deviceActivation":{"name":"deviceActivation","status":"todo","order":2},
+    "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3}}"#;
+
+const READY: &str = r#"{"stepsID":132324,
+    "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
+    "deviceActivation":{"name":"deviceActivation","status":"alreadyDone","order":2},
+    "mediumCarKey":{"name":"mediumCarKey","status":"alreadyDone","order":3}}"#;
+
+#[test]
+fn start_screen() {
+    let mut state = fresh(true);
+    state.start.demo = vec![
+        ("111111".into(), "New customer: nothing done yet".into()),
+        ("987654".into(), "Documentation example".into()),
+    ];
+    state.start.input = "98".into();
+    snap("start", &state);
+}
+
+#[test]
+fn start_screen_with_an_error() {
+    let mut state = fresh(false);
+    state.start.input = "999999".into();
+    state.start.error = Some("HTTP 404: the gateway does not know this id. Check the carAssociationID or stepsID and try again.".into());
+    snap("start_error", &state);
+}
+
+#[test]
+fn steps_screen() {
+    snap("steps", &with_list(DOC));
+}
+
+#[test]
+fn loading() {
+    let mut state = fresh(true);
+    start(&mut state, Some("987654".into()), t(0));
+    snap("loading", &state);
+}
+
+#[test]
+fn error_banner_keeps_the_list() {
+    let mut state = with_list(DOC);
+    let id = match update(&mut state, Input::Key(key('r')), t(1)).first() {
+        Some(stepwise::wizard::state::Effect::FetchList { id, .. }) => *id,
+        other => panic!("expected a refresh, got {other:?}"),
+    };
+    let down = GatewayError::Unreachable {
+        base: "http://127.0.0.1:8080/".into(),
+        detail: "Connection refused (os error 111)".into(),
+    };
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            id,
+            purpose: Purpose::Refresh,
+            result: Err(down),
+        }),
+        t(2),
+    );
+    snap("error_banner", &state);
+}
+
+#[test]
+fn empty_list() {
+    snap("empty", &with_list(r#"{"stepsID": 5}"#));
+}
+
+#[test]
+fn unknown_step_and_status() {
+    snap(
+        "unknown_step",
+        &with_list(
+            r#"{"stepsID":"A1","trusterPhoneNumber":{"status":"alreadyDone","order":10},
+            "faceScan":{"name":"faceScan","status":"pending","order":20},
+            "mediumCarKey":{"status":"todo","order":30}}"#,
+        ),
+    );
+}
+
+#[test]
+fn all_done() {
+    snap("all_done", &with_list(READY));
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = with_list(DOC);
+    state.overlay = Some(Overlay::Help);
+    snap("help", &state);
+}
+
+#[test]
+fn reset_confirmation() {
+    let mut state = with_list(READY);
+    state.overlay = Some(Overlay::ConfirmReset);
+    snap("confirm_reset", &state);
+}
+
+#[test]
+fn explainer_known_unknown_and_empty() {
+    let mut state = with_list(DOC);
+    for (name, code) in [
+        ("explain_2312", "2312"),
+        ("explain_unknown", "1234"),
+        ("explain_empty", ""),
+    ] {
+        state.overlay = Some(Overlay::Explain(code.into()));
+        snap(name, &state);
+    }
+}
+
+#[test]
+fn qr_overlay() {
+    let mut state = with_list(DOC);
+    state.overlay = Some(Overlay::Qr(
+        "https://developer.groupe-psa.io/mobile-sdk/security/device-enrollment/".into(),
+    ));
+    snap("qr", &state);
+}
+
+#[test]
+fn too_small_window() {
+    insta::assert_snapshot!("too_small@50x12", render(&with_list(DOC), 50, 12));
+}
+
+#[test]
+fn hostile_names_are_drawn_clean() {
+    let state = with_list(
+        r#"{"stepsID":"1\u001b]0;owned\u0007","x":{"name":"evil\u001b[31m\u202eStep","status":"todo","order":1}}"#,
+    );
+    let screen = render(&state, 110, 32);
+    assert!(screen.contains("evilStep"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
+}
+
+fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    )
+}
+
+#[test]
+fn list_of_many_steps_scrolls_to_the_selection() {
+    let mut body = String::from(r#"{"stepsID":9"#);
+    for i in 0..30 {
+        let status = if i < 25 { "alreadyDone" } else { "todo" };
+        body.push_str(&format!(
+            r#","s{i:02}":{{"status":"{status}","order":{i}}}"#
+        ));
+    }
+    body.push('}');
+    let state = with_list(&body);
+    let list: &StepsList = state.list.as_ref().unwrap();
+    assert_eq!(list.next().unwrap().name, "s25");
+    for (w, h) in SIZES {
+        let screen = render(&state, w, h);
+        assert!(
+            screen.contains("s25"),
+            "the NEXT step is visible at {w}x{h}:\n{screen}"
+        );
+    }
+}

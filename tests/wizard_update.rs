@@ -1,0 +1,442 @@
+//! The wizard's pure update: key and message sequences in, state and effects
+//! out, with no terminal and no network.
+
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use stepwise::client::{GatewayError, Lookup, Rejection};
+use stepwise::protocol::{ErrorBody, decode_list};
+use stepwise::steps::{StatusFilter, StepsList};
+use stepwise::wizard::state::{
+    BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, State,
+};
+use stepwise::wizard::update::{start, update};
+
+fn t(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+}
+
+fn state(demo: bool) -> State {
+    State::new(Options {
+        demo,
+        backend_label: "test".into(),
+        docs_base_url: "https://docs.example".into(),
+        color: false,
+        ..Options::default()
+    })
+}
+
+fn list(statuses: [&str; 3]) -> StepsList {
+    let body = format!(
+        r#"{{"stepsID":132324,
+        "trusterPhoneNumber":{{"name":"trusterPhoneNumber","status":"{}","order":1}},
+        "deviceActivation":{{"name":"deviceActivation","status":"{}","order":2}},
+        "mediumCarKey":{{"name":"mediumCarKey","status":"{}","order":3}}}}"#,
+        statuses[0], statuses[1], statuses[2]
+    );
+    decode_list(body.as_bytes()).unwrap()
+}
+
+fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(state, Input::Key(KeyEvent::new(code, modifiers)), t(0))
+}
+
+fn ch(state: &mut State, c: char) -> Vec<Effect> {
+    key(state, KeyCode::Char(c))
+}
+
+/// The one list request among effects: (id, lookup, reset, purpose).
+fn fetched(effects: &[Effect]) -> (u64, Lookup, bool, Purpose) {
+    let found: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchList {
+                id,
+                request,
+                purpose,
+            } => Some((*id, request.lookup.clone(), request.reset, *purpose)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "expected one list request in {effects:?}");
+    found[0].clone()
+}
+
+fn answer(
+    state: &mut State,
+    id: u64,
+    purpose: Purpose,
+    result: Result<StepsList, GatewayError>,
+    at: u64,
+) -> Vec<Effect> {
+    update(
+        state,
+        Input::Msg(Msg::Listed {
+            id,
+            purpose,
+            result,
+        }),
+        t(at),
+    )
+}
+
+/// A wizard opened on 987654 with the documentation's list on screen.
+fn opened(statuses: [&str; 3]) -> State {
+    let mut s = state(true);
+    let effects = start(&mut s, Some("987654".into()), t(0));
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    answer(&mut s, id, purpose, Ok(list(statuses)), 0);
+    s
+}
+
+fn rejected(status: u16, kind: Rejection) -> GatewayError {
+    GatewayError::Rejected {
+        status,
+        kind,
+        body: ErrorBody::default(),
+    }
+}
+
+#[test]
+fn first_list_is_by_car_and_selects_next() {
+    let s = opened(["alreadyDone", "todo", "todo"]);
+    assert_eq!(s.screen, Screen::Steps);
+    assert_eq!(s.steps_id.as_deref(), Some("132324"));
+    assert_eq!(s.selected_step().unwrap().name, "deviceActivation");
+    assert!(!s.is_loading());
+}
+
+#[test]
+fn start_screen_takes_typed_and_pasted_ids() {
+    let mut s = state(false);
+    for c in "98".chars() {
+        assert!(ch(&mut s, c).is_empty(), "typing an id fires nothing");
+    }
+    update(&mut s, Input::Paste("  7654 \n".into()), t(0));
+    assert_eq!(s.start.input, "987654");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(effects.contains(&Effect::RememberId("987654".into())));
+    assert_eq!(fetched(&effects).1, Lookup::Car("987654".into()));
+}
+
+#[test]
+fn an_empty_id_is_refused_with_a_message() {
+    let mut s = state(false);
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.screen, Screen::Start);
+    assert!(s.start.error.is_some());
+}
+
+#[test]
+fn refresh_uses_the_steps_id() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (_, lookup, reset, purpose) = fetched(&ch(&mut s, 'r'));
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    assert!(!reset);
+    assert_eq!(purpose, Purpose::Refresh);
+}
+
+#[test]
+fn reset_happens_only_after_y() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    assert!(ch(&mut s, 'R').is_empty());
+    assert_eq!(s.overlay, Some(Overlay::ConfirmReset));
+    assert!(ch(&mut s, 'n').is_empty(), "n cancels");
+    assert_eq!(s.overlay, None);
+    ch(&mut s, 'R');
+    assert!(key(&mut s, KeyCode::Esc).is_empty(), "Esc cancels");
+    ch(&mut s, 'R');
+    let (id, lookup, reset, purpose) = fetched(&ch(&mut s, 'y'));
+    assert!(reset);
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "alreadyDone"])),
+        5,
+    );
+    assert_eq!(s.selected_step().unwrap().name, "deviceActivation");
+    assert_eq!(s.banner.as_ref().unwrap().title, "Steps cache reset");
+}
+
+#[test]
+fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    assert!(s.watch);
+    assert_eq!(purpose, Purpose::Watch);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        3,
+    );
+    // The technician looks at step 3; a quiet refresh leaves that alone.
+    ch(&mut s, 'j');
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(6)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        6,
+    );
+    assert_eq!(s.selected, 2);
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(9)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        9,
+    );
+    let banner = s.banner.clone().unwrap();
+    assert_eq!(banner.kind, BannerKind::Success);
+    assert_eq!(banner.title, "Device activation is done");
+    assert!(banner.text.contains("CarKey check"), "{banner:?}");
+    assert_eq!(s.selected_step().unwrap().name, "mediumCarKey");
+    assert!(s.watch, "steps remain");
+}
+
+#[test]
+fn watch_stops_when_every_step_is_done() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        3,
+    );
+    assert!(!s.watch);
+    assert!(s.all_done());
+    assert!(update(&mut s, Input::WatchTick, t(6)).is_empty());
+}
+
+#[test]
+fn a_403_on_refresh_starts_over_with_the_car_association_id() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(403, Rejection::WrongDevice)),
+        1,
+    );
+    let (id2, lookup, _, purpose2) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    assert_eq!(s.steps_id, None);
+    let mut fresh = list(["alreadyDone", "todo", "todo"]);
+    fresh.steps_id = Some("700009".into());
+    answer(&mut s, id2, purpose2, Ok(fresh), 2);
+    assert_eq!(s.steps_id.as_deref(), Some("700009"));
+}
+
+#[test]
+fn an_error_keeps_the_last_good_list() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let down = GatewayError::Unreachable {
+        base: "http://127.0.0.1:9/".into(),
+        detail: "connection refused".into(),
+    };
+    assert!(answer(&mut s, id, purpose, Err(down), 1).is_empty());
+    assert_eq!(s.list.as_ref().unwrap().steps.len(), 3);
+    let banner = s.banner.clone().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert_eq!(banner.title, "Gateway unreachable");
+    // A good answer later clears the error.
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    assert_eq!(s.banner, None);
+}
+
+#[test]
+fn an_unknown_car_goes_back_to_the_field() {
+    let mut s = state(false);
+    let effects = start(&mut s, Some("999999".into()), t(0));
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(404, Rejection::NotFound)),
+        0,
+    );
+    assert_eq!(s.screen, Screen::Start);
+    assert_eq!(s.start.input, "999999");
+    assert!(s.start.error.as_ref().unwrap().contains("404"));
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (old, _, _, _) = fetched(&ch(&mut s, 'r'));
+    let (new, _, _, _) = fetched(&ch(&mut s, 'r'));
+    answer(
+        &mut s,
+        old,
+        Purpose::Refresh,
+        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        1,
+    );
+    assert!(s.is_loading(), "the newer request is still awaited");
+    assert!(!s.all_done());
+    answer(
+        &mut s,
+        new,
+        Purpose::Refresh,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    assert!(!s.is_loading());
+}
+
+#[test]
+fn next_step_highlights_and_null_means_ready() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'k');
+    let effects = ch(&mut s, 'n');
+    let Some(Effect::FetchNext { id, steps_id }) = effects.first().cloned() else {
+        panic!("expected a next-step request, got {effects:?}");
+    };
+    assert_eq!(steps_id, "132324");
+    let step = list(["alreadyDone", "todo", "todo"]).steps[2].clone();
+    update(
+        &mut s,
+        Input::Msg(Msg::Next {
+            id,
+            result: Ok(Some(step)),
+        }),
+        t(1),
+    );
+    assert_eq!(s.selected_step().unwrap().name, "mediumCarKey");
+    let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
+        panic!("expected a next-step request");
+    };
+    update(
+        &mut s,
+        Input::Msg(Msg::Next {
+            id,
+            result: Ok(None),
+        }),
+        t(2),
+    );
+    assert_eq!(s.banner.as_ref().unwrap().title, "Nothing left to do");
+}
+
+#[test]
+fn filter_cycles_with_a_new_request() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'f');
+    assert_eq!(s.filter, StatusFilter::Todo);
+    ch(&mut s, 'f');
+    let effects = ch(&mut s, 'f');
+    assert_eq!(s.filter, StatusFilter::All);
+    let Effect::FetchList { request, .. } = &effects[0] else {
+        panic!("expected a list request");
+    };
+    assert_eq!(request.status, StatusFilter::All);
+}
+
+#[test]
+fn the_simulated_customer_completes_the_next_step_then_refreshes() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let effects = ch(&mut s, 's');
+    let Some(Effect::Complete { id, car, step }) = effects.first().cloned() else {
+        panic!("expected a complete call, got {effects:?}");
+    };
+    assert_eq!(
+        (car.as_str(), step.as_str()),
+        ("987654", "deviceActivation")
+    );
+    let effects = update(
+        &mut s,
+        Input::Msg(Msg::Completed {
+            id,
+            step,
+            result: Ok(()),
+        }),
+        t(1),
+    );
+    assert_eq!(fetched(&effects).1, Lookup::StepsId("132324".into()));
+}
+
+#[test]
+fn s_does_nothing_off_the_demo_backend() {
+    let mut s = state(false);
+    let effects = start(&mut s, Some("987654".into()), t(0));
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    assert!(ch(&mut s, 's').is_empty());
+}
+
+#[test]
+fn explainer_takes_digits_only() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'e');
+    for c in "23x1q2".chars() {
+        ch(&mut s, c);
+    }
+    assert_eq!(s.overlay, Some(Overlay::Explain("2312".into())));
+    key(&mut s, KeyCode::Backspace);
+    assert_eq!(s.overlay, Some(Overlay::Explain("231".into())));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.overlay, None);
+}
+
+#[test]
+fn quit_from_anywhere() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, '?');
+    update(
+        &mut s,
+        Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t(0),
+    );
+    assert!(s.quit);
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'q');
+    assert!(s.quit);
+}
+
+#[test]
+fn the_session_log_records_lists_changes_and_resets() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'R');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'y'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        4,
+    );
+    let md = s.log.to_markdown();
+    assert!(md.contains("steps cache reset"), "{md}");
+    assert!(
+        md.contains("`deviceActivation`: todo → alreadyDone"),
+        "{md}"
+    );
+}
