@@ -1,0 +1,136 @@
+//! Properties over arbitrary input: sanitised text holds no control or format
+//! character, decoding never panics, and the wizard renders any list at any
+//! size from 1×1 to 300×100 without panicking.
+
+use proptest::prelude::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use stepwise::protocol::{decode_error, decode_list, decode_next};
+use stepwise::steps::{MAX_TEXT_CHARS, Status, Step, StepsList, sanitize};
+use stepwise::wizard::state::{Input, Msg, Options, Overlay, Purpose, State};
+use stepwise::wizard::update::{start, update};
+
+/// Characters no sanitised text may hold: C0/C1 controls, DEL, and the
+/// Unicode format characters that reorder or hide text.
+fn forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
+            | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Text that leans on what terminals misread: escapes, controls, bidi.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        any::<char>().prop_map(String::from),
+        Just("\u{1b}[31m".to_owned()),
+        Just("\u{1b}]0;owned\u{7}".to_owned()),
+        Just("\u{1b}]8;;http://x\u{1b}\\".to_owned()),
+        Just("\u{9b}2J".to_owned()),
+        Just("\u{202e}".to_owned()),
+        Just("\u{200b}".to_owned()),
+        Just("\u{1b}".to_owned()),
+        "[a-zA-Z ]{0,8}",
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+}
+
+fn render(state: &State, width: u16, height: u16) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, state);
+        })
+        .unwrap();
+}
+
+fn state_with(list: StepsList, overlay: Option<Overlay>) -> State {
+    let mut state = State::new(Options {
+        demo: true,
+        backend_label: "demo backend".into(),
+        docs_base_url: "https://docs.example".into(),
+        ..Options::default()
+    });
+    let effects = start(
+        &mut state,
+        Some("1".into()),
+        std::time::SystemTime::UNIX_EPOCH,
+    );
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            stepwise::wizard::state::Effect::FetchList { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            id,
+            purpose: Purpose::Open,
+            result: Ok(list),
+        }),
+        std::time::SystemTime::UNIX_EPOCH,
+    );
+    state.overlay = overlay;
+    state
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sanitised_text_has_no_control_or_format_character(text in hostile_text()) {
+        let clean = sanitize(&text);
+        prop_assert!(!clean.chars().any(forbidden), "{clean:?}");
+        prop_assert!(clean.chars().count() <= MAX_TEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode_list(&bytes);
+        let _ = decode_next(&bytes);
+        let _ = decode_error(&bytes);
+    }
+
+    #[test]
+    fn decoded_names_are_always_clean(name in hostile_text(), status in hostile_text(), id in hostile_text()) {
+        let body = serde_json::json!({
+            "stepsID": id,
+            "k": { "name": name, "status": status, "order": 1 },
+        });
+        let list = decode_list(body.to_string().as_bytes()).unwrap();
+        for step in &list.steps {
+            prop_assert!(!step.name.chars().any(forbidden));
+            prop_assert!(!step.status.as_wire().chars().any(forbidden));
+        }
+        prop_assert!(!list.steps_id.unwrap_or_default().chars().any(forbidden));
+    }
+
+    #[test]
+    fn any_list_renders_at_any_size(
+        names in prop::collection::vec(hostile_text(), 0..12),
+        orders in prop::collection::vec(prop::option::of(any::<i64>()), 12),
+        done in prop::collection::vec(any::<bool>(), 12),
+        width in 1u16..=300,
+        height in 1u16..=100,
+        overlay in 0usize..5,
+    ) {
+        let steps = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let status = if done[i] { Status::AlreadyDone } else { Status::parse(n) };
+                Step::new(n, status, orders[i])
+            })
+            .collect();
+        let overlay = match overlay {
+            0 => None,
+            1 => Some(Overlay::Help),
+            2 => Some(Overlay::ConfirmReset),
+            3 => Some(Overlay::Explain("2312".into())),
+            _ => Some(Overlay::Qr("https://docs.example/a/very/long/path/".repeat(3))),
+        };
+        render(&state_with(StepsList::new(Some("7".into()), steps), overlay), width, height);
+    }
+}
