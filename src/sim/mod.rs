@@ -1,6 +1,7 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod openapi;
 mod routes;
 mod scenario;
 mod state;
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::{Association, Scenario, TruthStep};
 pub use state::{ListAnswer, ListKey, NO_STEP_CODE, SimError, SimState};

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use super::openapi::{AssociationDoc, AssociationsDoc, ErrorDoc, NextStepDoc, StepsListDoc};
 use super::state::{ListAnswer, ListKey, SimError, SimState};
 use crate::client::DEVICE_HEADER;
 use crate::config::Secret;
@@ -64,6 +65,7 @@ pub fn router(shared: Shared) -> Router {
             post(complete),
         )
         .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
+        .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -102,6 +104,14 @@ impl IntoResponse for SimError {
             SimError::Conflict(message) => error_response(StatusCode::CONFLICT, None, &message),
         }
     }
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::openapi::openapi_json(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
@@ -164,7 +174,29 @@ fn device(headers: &HeaderMap) -> Result<String, SimError> {
         .ok_or_else(|| SimError::BadRequest(format!("the {DEVICE_HEADER} header is missing")))
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/pims/subscription/steps",
+    tag = "steps",
+    summary = "The steps of a service (pims.subscription.steps)",
+    description = "The first list on a device must be asked by carAssociationID; later ones by the stepsID it returned.",
+    params(
+        ("carAssociationID" = Option<String>, Query, description = "First list: one user, one service, one vehicle"),
+        ("stepsID" = Option<String>, Query, description = "Later lists: the stepsID of the first list (bound to the device)"),
+        ("resetSteps" = Option<bool>, Query, description = "Wipe the steps cache first (cures app errors 2312/2317); default false"),
+        ("stepsStatus" = Option<String>, Query, description = "todo, alreadyDone or all (default)"),
+        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
+    ),
+    responses(
+        (status = 200, description = "The steps; sort them by order", body = StepsListDoc),
+        (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+        (status = 403, description = "The stepsID belongs to another device: start over with carAssociationID", body = ErrorDoc),
+        (status = 404, description = "Unknown carAssociationID, or unknown stepsID (code 2346)", body = ErrorDoc),
+        (status = 429, description = "Too many requests; Retry-After gives seconds", body = ErrorDoc),
+    )
+)]
+pub(crate) async fn list(
     State(shared): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -200,7 +232,24 @@ async fn list(
     Ok(Json(ListBody(&answer)).into_response())
 }
 
-async fn next(
+#[utoipa::path(
+    get,
+    path = "/pims/subscription/step",
+    tag = "steps",
+    summary = "The next step to do (pims.subscription.step)",
+    params(
+        ("stepsID" = String, Query, description = "The stepsID of a list this device obtained"),
+        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
+    ),
+    responses(
+        (status = 200, description = "The next step, or null when nothing is left", body = NextStepDoc),
+        (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+        (status = 403, description = "The stepsID belongs to another device", body = ErrorDoc),
+        (status = 404, description = "Unknown stepsID (code 2346)", body = ErrorDoc),
+    )
+)]
+pub(crate) async fn next(
     State(shared): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -215,7 +264,17 @@ async fn next(
     Ok(Json(next.as_ref().map(NextBody)).into_response())
 }
 
-async fn associations(
+#[utoipa::path(
+    get,
+    path = "/sim/associations",
+    tag = "simulator",
+    summary = "Simulator only: the scenario's associations and the truth of their steps",
+    responses(
+        (status = 200, description = "The associations", body = AssociationsDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+    )
+)]
+pub(crate) async fn associations(
     State(shared): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Response, SimError> {
@@ -223,7 +282,23 @@ async fn associations(
     Ok(Json(shared.lock().associations()).into_response())
 }
 
-async fn complete(
+#[utoipa::path(
+    post,
+    tag = "simulator",
+    path = "/sim/associations/{car}/steps/{name}/complete",
+    summary = "Simulator only: The customer completes a step (truth becomes done)",
+    params(
+        ("car" = String, Path, description = "carAssociationID"),
+        ("name" = String, Path, description = "Step name"),
+    ),
+    responses(
+        (status = 200, description = "The association after the change", body = AssociationDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+        (status = 404, description = "Unknown carAssociationID or step", body = ErrorDoc),
+        (status = 409, description = "An earlier step (by order) is not done", body = ErrorDoc),
+    )
+)]
+pub(crate) async fn complete(
     State(shared): State<Shared>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -233,7 +308,22 @@ async fn complete(
     Ok(Json(shared.lock().complete(&car, &name)?).into_response())
 }
 
-async fn revoke(
+#[utoipa::path(
+    post,
+    tag = "simulator",
+    path = "/sim/associations/{car}/steps/{name}/revoke",
+    summary = "Simulator only: The fact behind a step goes away (a cached alreadyDone stays until a reset)",
+    params(
+        ("car" = String, Path, description = "carAssociationID"),
+        ("name" = String, Path, description = "Step name"),
+    ),
+    responses(
+        (status = 200, description = "The association after the change", body = AssociationDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+        (status = 404, description = "Unknown carAssociationID or step", body = ErrorDoc),
+    )
+)]
+pub(crate) async fn revoke(
     State(shared): State<Shared>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
