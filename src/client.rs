@@ -107,8 +107,8 @@ pub enum GatewayError {
     )]
     Unreachable { base: String, detail: String },
     #[error(
-        "the gateway at {base} did not answer within {}s. Check the network, then retry",
-        after.as_secs()
+        "the gateway at {base} did not answer within {:.1} s. Check the network, then retry",
+        after.as_secs_f64()
     )]
     TimedOut { base: String, after: Duration },
     #[error("{}", rejected_line(*status, *kind, body))]

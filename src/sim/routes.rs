@@ -341,9 +341,12 @@ impl Serialize for ListBody<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let answer = self.0;
         let mut map = serializer.serialize_map(Some(answer.steps.len() + 1))?;
+        // A number only when it reads back as the same text ("007" stays a string).
         match answer.steps_id.parse::<u64>() {
-            Ok(number) => map.serialize_entry("stepsID", &number)?,
-            Err(_) => map.serialize_entry("stepsID", &answer.steps_id)?,
+            Ok(number) if number.to_string() == answer.steps_id => {
+                map.serialize_entry("stepsID", &number)?
+            }
+            _ => map.serialize_entry("stepsID", &answer.steps_id)?,
         }
         for step in &answer.steps {
             map.serialize_entry(&step.name, &WireStep(step, step.order.unwrap_or(0)))?;

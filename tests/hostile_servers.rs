@@ -1,0 +1,616 @@
+//! The gateway client against small local servers that bend or break the
+//! contract, written with raw HTTP/1.1 bytes on a loopback listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
+use stepwise::config::Secret;
+use stepwise::protocol::DecodeError;
+use stepwise::steps::{Status, StatusFilter, StepsList};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const MIB: usize = 1024 * 1024;
+/// A bound on every wait of these tests.
+const LIMIT: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------- servers
+
+/// A loopback server that answers each connection with a handler; it counts
+/// the requests it read and stops when dropped.
+struct Server {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    heads: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// The request heads read so far, in arrival order.
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Accepts connections in a task; for each, reads the request head and hands
+/// the stream to `answer` with the request's 0-based number. The heads read
+/// are kept in `heads`.
+async fn serve<F, Fut>(answer: F) -> Server
+where
+    F: Fn(usize, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    serve_on(listener, answer)
+}
+
+/// `serve` on a listener whose sockets have a small send buffer, so that what
+/// a flooding server counts as written is mostly what the client took in, not
+/// what the server's kernel held back.
+async fn serve_small_buffers<F, Fut>(answer: F) -> Server
+where
+    F: Fn(usize, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_send_buffer_size(64 * 1024).expect("SO_SNDBUF");
+    socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    serve_on(socket.listen(16).expect("listen"), answer)
+}
+
+fn serve_on<F, Fut>(listener: TcpListener, answer: F) -> Server
+where
+    F: Fn(usize, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let addr = listener.local_addr().expect("local addr");
+    let requests = Arc::new(AtomicUsize::new(0));
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let (counter, seen) = (Arc::clone(&requests), Arc::clone(&heads));
+    let answer = Arc::new(answer);
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (counter, seen) = (Arc::clone(&counter), Arc::clone(&seen));
+            let answer = Arc::clone(&answer);
+            tokio::spawn(async move {
+                if let Some(head) = read_head(&mut stream).await {
+                    seen.lock().unwrap().push(head);
+                    let n = counter.fetch_add(1, Ordering::SeqCst);
+                    answer(n, stream).await;
+                }
+            });
+        }
+    });
+    Server {
+        addr,
+        requests,
+        heads,
+        task,
+    }
+}
+
+/// A server that gives every request the same answer.
+async fn canned(status: &str, headers: &[&str], body: &str) -> Server {
+    let bytes = response(status, headers, body);
+    serve(move |_, stream| send(stream, bytes.clone())).await
+}
+
+/// Reads up to the blank line that ends a request head (GETs carry no body).
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// A complete response that closes the connection after it.
+fn response(status: &str, headers: &[&str], body: &str) -> Vec<u8> {
+    let mut text = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for header in headers {
+        text.push_str(header);
+        text.push_str("\r\n");
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    text.into_bytes()
+}
+
+fn json_200(body: &str) -> Vec<u8> {
+    response("200 OK", &["Content-Type: application/json"], body)
+}
+
+async fn send(mut stream: TcpStream, bytes: Vec<u8>) {
+    let _ = stream.write_all(&bytes).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Streams `total` bytes of JSON-looking filler after `head`, counting what
+/// the socket accepted, until the client hangs up; reports the count.
+async fn flood(mut stream: TcpStream, head: String, chunked: bool, total: usize) -> usize {
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return 0;
+    }
+    let piece = vec![b' '; 64 * 1024];
+    let mut written = 0;
+    while written < total {
+        let sent = if chunked {
+            let mut frame = format!("{:x}\r\n", piece.len()).into_bytes();
+            frame.extend_from_slice(&piece);
+            frame.extend_from_slice(b"\r\n");
+            stream.write_all(&frame).await
+        } else {
+            stream.write_all(&piece).await
+        };
+        if sent.is_err() {
+            break;
+        }
+        written += piece.len();
+    }
+    written
+}
+
+/// A server that floods the first request and reports how much it wrote.
+async fn flooding(chunked: bool, total: usize) -> (Server, oneshot::Receiver<usize>) {
+    let (tx, rx) = oneshot::channel();
+    let tx = Arc::new(Mutex::new(Some(tx)));
+    let head = if chunked {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_owned()
+    } else {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n"
+        )
+    };
+    let server = serve_small_buffers(move |_, stream| {
+        let tx = Arc::clone(&tx);
+        let head = head.clone();
+        async move {
+            let written = flood(stream, head, chunked, total).await;
+            if let Some(tx) = tx.lock().unwrap().take() {
+                let _ = tx.send(written);
+            }
+        }
+    })
+    .await;
+    (server, rx)
+}
+
+// ---------------------------------------------------------------- client
+
+fn fast_options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(5),
+        backoff: Duration::from_millis(10),
+        ..Default::default()
+    }
+}
+
+const DEVICE: &str = "hostile-test-device";
+
+fn client(url: &str, options: ClientOptions) -> Gateway {
+    Gateway::new(url, DEVICE.into(), None, options).expect("valid base URL")
+}
+
+async fn list_from(url: &str) -> Result<StepsList, GatewayError> {
+    list_with(url, fast_options()).await
+}
+
+async fn list_with(url: &str, options: ClientOptions) -> Result<StepsList, GatewayError> {
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    tokio::time::timeout(LIMIT, client(url, options).list(&request))
+        .await
+        .expect("the client gives up in bounded time")
+}
+
+const DOC_LIST: &str = r#"{"stepsID":132324,
+  "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
+  "deviceActivation":{"name":"deviceActivation","status":"todo","order":2},
+  "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3}}"#;
+
+fn names(list: &StepsList) -> Vec<&str> {
+    list.steps.iter().map(|s| s.name.as_str()).collect()
+}
+
+/// No terminal control character, escape or bidi/format character survives.
+fn assert_inert(text: &str) {
+    let bad = text.chars().find(|&c| {
+        c.is_control()
+            || matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0xFEFF)
+    });
+    assert_eq!(bad, None, "unsafe character in {text:?}");
+}
+
+/// The value of a header in a request head, by case-insensitive name.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+// ---------------------------------------------------------------- requests
+
+#[tokio::test]
+async fn requests_carry_the_contract_query_and_headers_under_the_base_path() {
+    let server = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+    let base = format!("{}/api", server.url());
+    let gateway = Gateway::new(
+        &base,
+        DEVICE.into(),
+        Some(Secret::new("tok")),
+        fast_options(),
+    )
+    .expect("valid base URL");
+    let request = ListRequest {
+        lookup: Lookup::StepsId("132324".into()),
+        reset: true,
+        status: StatusFilter::AlreadyDone,
+    };
+    gateway.list(&request).await.unwrap();
+    gateway.next_step("132324").await.unwrap();
+
+    let heads = server.heads();
+    let lines: Vec<_> = heads.iter().map(|h| h.lines().next().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            "GET /api/pims/subscription/steps?stepsID=132324&resetSteps=true&stepsStatus=alreadyDone HTTP/1.1",
+            "GET /api/pims/subscription/step?stepsID=132324 HTTP/1.1",
+        ]
+    );
+    for head in &heads {
+        assert_eq!(header(head, "X-Device-Id"), Some(DEVICE), "{head}");
+        assert_eq!(header(head, "Accept"), Some("application/json"), "{head}");
+        assert_eq!(header(head, "Authorization"), Some("Bearer tok"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_does_not_carry_the_token() {
+    let elsewhere = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+    let target = format!("{}/pims/subscription/steps", elsewhere.url());
+    let redirecting = serve(move |_, stream| {
+        let location = format!("Location: {target}");
+        send(stream, response("307 Temporary Redirect", &[&location], ""))
+    })
+    .await;
+    let gateway = Gateway::new(
+        &redirecting.url(),
+        DEVICE.into(),
+        Some(Secret::new("s3cret")),
+        fast_options(),
+    )
+    .expect("valid base URL");
+    let outcome = gateway
+        .list(&ListRequest::new(Lookup::Car("987654".into())))
+        .await;
+    // Following a redirect is the client's choice; leaking the token is not.
+    match elsewhere.heads().as_slice() {
+        [] => assert!(outcome.is_err(), "{outcome:?}"),
+        [head] => {
+            assert_eq!(header(head, "Authorization"), None, "{head}");
+            assert!(!head.contains("s3cret"), "{head}");
+            assert!(outcome.is_ok(), "{outcome:?}");
+        }
+        many => panic!("the other origin was asked {} times", many.len()),
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+#[tokio::test]
+async fn an_html_502_page_becomes_a_one_line_rejection_after_retries() {
+    let page = "<html><head><title>502 Bad Gateway</title></head>\
+                <body><h1>Bad Gateway</h1></body></html>";
+    let server = canned("502 Bad Gateway", &["Content-Type: text/html"], page).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    match &error {
+        GatewayError::Rejected { status, kind, .. } => {
+            assert_eq!((*status, *kind), (502, Rejection::ServerFailure));
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    let line = error.to_string();
+    assert!(line.contains("HTTP 502"), "{line}");
+    assert!(!line.to_lowercase().contains("<html"), "{line}");
+    assert!(!line.contains('\n'), "{line}");
+    assert_eq!(server.requests(), 3, "one attempt and two retries");
+}
+
+#[tokio::test]
+async fn a_200_body_that_is_not_json_is_a_bad_answer() {
+    let server = canned("200 OK", &["Content-Type: text/html"], "<html>hello</html>").await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::BadAnswer(DecodeError::NotJson(_))),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_a_bad_answer() {
+    let server = canned("200 OK", &["Content-Type: application/json"], "[1,2]").await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::BadAnswer(DecodeError::WrongShape(_))),
+        "{error:?}"
+    );
+    let next = client(&server.url(), fast_options())
+        .next_step("132324")
+        .await
+        .unwrap_err();
+    assert!(matches!(next, GatewayError::BadAnswer(_)), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_huge_chunked_body_is_cut_off_early() {
+    let (server, written) = flooding(true, 30 * MIB).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(error, GatewayError::TooLarge { limit: MIB });
+    let written = tokio::time::timeout(LIMIT, written)
+        .await
+        .expect("the client hung up")
+        .expect("the server reported");
+    assert!(written < 4 * MIB, "the client accepted {written} bytes");
+    assert_eq!(server.requests(), 1, "a too large answer is not retried");
+}
+
+#[tokio::test]
+async fn a_huge_content_length_is_refused_without_reading_it() {
+    let (server, written) = flooding(false, 30 * MIB).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(error, GatewayError::TooLarge { limit: MIB });
+    let written = tokio::time::timeout(LIMIT, written)
+        .await
+        .expect("the client hung up")
+        .expect("the server reported");
+    assert!(written < 4 * MIB, "the client accepted {written} bytes");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let server = serve(|_, stream| async move {
+        let _held = stream;
+        std::future::pending::<()>().await;
+    })
+    .await;
+    let options = ClientOptions {
+        timeout: Duration::from_millis(300),
+        ..fast_options()
+    };
+    let started = Instant::now();
+    let error = list_with(&server.url(), options).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(error, GatewayError::TimedOut { .. }), "{error:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(took >= Duration::from_millis(300), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let error = list_from(&url).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("cannot reach"), "{error}");
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_without_answering_is_retried_then_reported() {
+    let server = serve(|_, stream| async move { drop(stream) }).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(matches!(error, GatewayError::Transport(_)), "{error:?}");
+    assert_eq!(server.requests(), 3);
+}
+
+// ---------------------------------------------------------------- retries
+
+#[tokio::test]
+async fn a_429_with_retry_after_zero_is_retried_once() {
+    let server = serve(|n, stream| {
+        let bytes = if n == 0 {
+            response(
+                "429 Too Many Requests",
+                &["Retry-After: 0", "Content-Type: application/json"],
+                r#"{"message":"slow down"}"#,
+            )
+        } else {
+            json_200(DOC_LIST)
+        };
+        send(stream, bytes)
+    })
+    .await;
+    let list = list_from(&server.url()).await.unwrap();
+    assert_eq!(list.steps_id.as_deref(), Some("132324"));
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_429_asking_for_a_long_wait_is_reported_not_waited_for() {
+    let server = canned("429 Too Many Requests", &["Retry-After: 3600"], "").await;
+    let started = Instant::now();
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_5xx_then_a_200_is_retried_and_succeeds() {
+    let server = serve(|n, stream| {
+        let bytes = if n == 0 {
+            response("503 Service Unavailable", &[], "busy")
+        } else {
+            json_200(DOC_LIST)
+        };
+        send(stream, bytes)
+    })
+    .await;
+    let list = list_from(&server.url()).await.unwrap();
+    assert_eq!(
+        names(&list),
+        ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"]
+    );
+    assert_eq!(server.requests(), 2);
+}
+
+// ---------------------------------------------------------------- hostile text
+
+#[tokio::test]
+async fn escape_sequences_and_bidi_characters_are_removed_from_decoded_text() {
+    let body = r#"{"stepsID":"13\u001b]0;owned\u0007\u202e2324\u001b[31m",
+      "a":{"name":"device\u001b]0;owned\u0007Act\u001b[31mivation\u202e","status":"todo","order":1},
+      "b":{"name":"\u202eevil\u001b[2J\u0007","status":"\u001b[5mpend\u202eing","order":2}}"#;
+    let server = canned("200 OK", &["Content-Type: application/json"], body).await;
+    let list = list_from(&server.url()).await.unwrap();
+
+    assert_eq!(list.steps_id.as_deref(), Some("132324"));
+    assert_eq!(names(&list), ["deviceActivation", "evil"]);
+    assert_eq!(list.steps[1].status, Status::Other("pending".into()));
+    assert_inert(list.steps_id.as_deref().unwrap_or_default());
+    for step in &list.steps {
+        assert_inert(&step.name);
+        assert_inert(step.status.as_wire());
+        assert_inert(step.title());
+    }
+}
+
+#[tokio::test]
+async fn escape_sequences_in_a_next_step_are_removed() {
+    let body = r#"{"x":{"name":"\u001b]0;owned\u0007medium\u202eCar\u001b[31mKey","status":"todo","order":1}}"#;
+    let server = canned("200 OK", &["Content-Type: application/json"], body).await;
+    let step = client(&server.url(), fast_options())
+        .next_step("1")
+        .await
+        .unwrap()
+        .expect("a next step");
+    assert_eq!(step.name, "mediumCarKey");
+    assert_inert(&step.name);
+}
+
+#[tokio::test]
+async fn escape_sequences_in_an_error_message_never_reach_the_display() {
+    let body =
+        r#"{"code":2346,"message":"no \u001b]0;owned\u0007step\u001b[31m here\u0007\u202e"}"#;
+    let server = canned("404 Not Found", &["Content-Type: application/json"], body).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(error.sdk_code(), Some(2346));
+    let line = error.to_string();
+    assert!(line.contains("no step here"), "{line}");
+    assert!(
+        !line.contains('\u{1b}') && !line.contains('\u{7}'),
+        "{line:?}"
+    );
+    assert_inert(&line);
+}
+
+#[tokio::test]
+async fn raw_escape_bytes_in_a_non_json_error_body_never_reach_the_display() {
+    let body = "\u{1b}]0;owned\u{7}\u{1b}[31mboom\u{202e}";
+    let server = canned("400 Bad Request", &["Content-Type: text/plain"], body).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(error.rejection(), Some(Rejection::BadRequest));
+    assert_inert(&error.to_string());
+}
+
+// ---------------------------------------------------------------- tolerance
+
+#[tokio::test]
+async fn a_step_of_unknown_status_is_not_done_and_is_next() {
+    let body = r#"{"stepsID":7,
+      "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
+      "deviceActivation":{"name":"deviceActivation","status":"pending","order":2},
+      "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3}}"#;
+    let server = canned("200 OK", &["Content-Type: application/json"], body).await;
+    let list = list_from(&server.url()).await.unwrap();
+    let pending = list.find("deviceActivation").expect("listed");
+    assert_eq!(pending.status, Status::Other("pending".into()));
+    assert!(!pending.status.is_done());
+    assert_eq!(
+        list.next().map(|s| s.name.as_str()),
+        Some("deviceActivation")
+    );
+    assert!(!list.all_done());
+}
+
+#[tokio::test]
+async fn members_in_any_order_string_ids_gaps_and_ties_decode_and_sort() {
+    let body = r#"{
+      "zeta":{"name":"zeta","status":"todo","order":40},
+      "extra":[1,2,3],
+      "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":40,"hint":"x"},
+      "stepsID":" A-9 ",
+      "noOrder":{"name":"noOrder","status":"todo"},
+      "deviceActivation":{"name":"deviceActivation","status":"todo","order":"25"},
+      "note":"ignored",
+      "trustedPhone":{"name":"trustedPhone","status":"alreadyDone","order":10}}"#;
+    let server = canned("200 OK", &["Content-Type: application/json"], body).await;
+    let list = list_from(&server.url()).await.unwrap();
+    assert_eq!(list.steps_id.as_deref(), Some("A-9"));
+    let view: Vec<_> = list
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.order))
+        .collect();
+    assert_eq!(
+        view,
+        [
+            ("trusterPhoneNumber", Some(10)),
+            ("deviceActivation", Some(25)),
+            ("mediumCarKey", Some(40)),
+            ("zeta", Some(40)),
+            ("noOrder", None),
+        ]
+    );
+    assert_eq!(
+        list.next().map(|s| s.name.as_str()),
+        Some("deviceActivation")
+    );
+}
+
+#[tokio::test]
+async fn an_empty_list_and_a_null_next_step_are_fine() {
+    let server =
+        serve(|n, stream| send(stream, json_200(if n == 0 { "{}" } else { "null" }))).await;
+    let list = list_from(&server.url()).await.unwrap();
+    assert!(list.steps.is_empty() && !list.all_done() && !list.has_pending());
+    let next = client(&server.url(), fast_options())
+        .next_step("1")
+        .await
+        .unwrap();
+    assert_eq!(next, None);
+}
