@@ -440,3 +440,32 @@ fn the_session_log_records_lists_changes_and_resets() {
         "{md}"
     );
 }
+
+#[test]
+fn a_404_on_refresh_starts_over_and_says_so() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let gone = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody {
+            code: Some(2346),
+            message: None,
+        },
+    };
+    let (id2, lookup, _, purpose2) = fetched(&answer(&mut s, id, purpose, Err(gone), 1));
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    answer(
+        &mut s,
+        id2,
+        purpose2,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    assert_eq!(s.banner.as_ref().unwrap().title, "Started over");
+    assert_eq!(
+        s.screen,
+        Screen::Steps,
+        "a known car stays on the steps screen"
+    );
+}

@@ -482,8 +482,9 @@ fn on_list(state: &mut State, list: StepsList, purpose: Purpose, now: SystemTime
             "Steps cache reset",
             "Every step was evaluated afresh; the list shows the truth.",
         ))
-    } else if purpose == Purpose::Watch {
-        // Keep a message the technician has not read yet, but drop a stale error.
+    } else if matches!(purpose, Purpose::Watch | Purpose::Open) {
+        // Keep a message the technician has not read yet (such as "Started
+        // over"), but drop a stale error.
         state.banner.take().filter(|b| b.kind != BannerKind::Error)
     } else {
         None
@@ -496,21 +497,25 @@ fn on_list_error(
     purpose: Purpose,
     now: SystemTime,
 ) -> Vec<Effect> {
-    if e.is_wrong_device() && state.steps_id.is_some() {
-        // The stepsID belongs to another device: start over by carAssociationID.
+    let steps_id_refused = e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
+    if steps_id_refused && state.steps_id.is_some() {
+        // The stepsID belongs to another device (403), or the gateway no
+        // longer knows it (404, code 2346): start over by carAssociationID.
+        let why = if e.is_wrong_device() {
+            "The stepsID belonged to another device"
+        } else {
+            "The gateway no longer knows the stepsID"
+        };
         state.steps_id = None;
-        state.log.push(
-            now,
-            Event::Note {
-                text:
-                    "stepsID refused for this device (403); started over with the carAssociationID"
-                        .to_owned(),
-            },
+        let note = format!(
+            "{why} (HTTP {}); started over with the carAssociationID",
+            status_of(&e)
         );
+        state.log.push(now, Event::Note { text: note });
         let effects = fetch(state, Purpose::Open, purpose == Purpose::Reset);
         state.banner = Some(info(
             "Started over",
-            "The stepsID belonged to another device; asked again by carAssociationID.",
+            &format!("{why}; asked again by carAssociationID."),
         ));
         return effects;
     }
@@ -533,6 +538,13 @@ fn on_list_error(
     }
     fail(state, e, now);
     Vec::new()
+}
+
+fn status_of(e: &GatewayError) -> u16 {
+    match e {
+        GatewayError::Rejected { status, .. } => *status,
+        _ => 0,
+    }
 }
 
 fn on_next(

@@ -1,0 +1,674 @@
+//! End-to-end journeys: the real binary in a pseudo-terminal, driven by keys,
+//! against `stepwise serve`, the embedded simulator, or small hostile servers
+//! written here. Every wait polls the screen with a bound; none is a sleep.
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use pty::{BIN, Key, Sim, Spawn, Tui, contains, find, scrub_command};
+use serde_json::{Value, json};
+
+const SHORT: Duration = Duration::from_secs(5);
+const LONG: Duration = Duration::from_secs(10);
+
+// ------------------------------------------------------------------ screen helpers
+
+/// The list row of a step, found by its raw name and a status badge (the
+/// banner and the guidance panel use titles, never a badge).
+fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    screen.lines().find(|line| {
+        (line.contains("[DONE]") || line.contains("[TODO]") || line.contains("[????]"))
+            && line.contains(name)
+    })
+}
+
+fn row_has(screen: &str, name: &str, badge: &str) -> bool {
+    row(screen, name).is_some_and(|r| r.contains(badge))
+}
+
+fn is_next(screen: &str, name: &str) -> bool {
+    row(screen, name).is_some_and(|r| r.contains("NEXT"))
+}
+
+/// The number of step rows on screen.
+fn row_count(screen: &str) -> usize {
+    screen
+        .lines()
+        .filter(|l| l.contains("[DONE]") || l.contains("[TODO]"))
+        .count()
+}
+
+/// The list of 987654 as the documentation shows it.
+fn doc_list_shown(s: &str) -> bool {
+    row_has(s, "trusterPhoneNumber", "[DONE]")
+        && row_has(s, "deviceActivation", "[TODO]")
+        && is_next(s, "deviceActivation")
+        && row_has(s, "mediumCarKey", "[TODO]")
+}
+
+/// SGR sequences in `raw` that touch a colour: foreground or background
+/// (30–49, including the 256-colour and RGB forms 38/48 and the defaults
+/// 39/49), bright colours (90–97, 100–107) and underline colour (58).
+/// Attributes (bold, dim, reverse, underline, ...) and resets are not colours.
+fn colour_sgrs(raw: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i + 1 < raw.len() {
+        if raw[i] != 0x1b || raw[i + 1] != b'[' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut j = i + 2;
+        while j < raw.len() && (0x20..=0x3f).contains(&raw[j]) {
+            j += 1;
+        }
+        if j >= raw.len() {
+            break;
+        }
+        if raw[j] == b'm' {
+            let params = String::from_utf8_lossy(&raw[i + 2..j]).into_owned();
+            let colour = params
+                .split([';', ':'])
+                .filter_map(|p| p.parse::<u16>().ok())
+                .any(|p| matches!(p, 30..=49 | 58 | 90..=97 | 100..=107));
+            if colour {
+                found.push(
+                    String::from_utf8_lossy(&raw[start..=j])
+                        .escape_debug()
+                        .to_string(),
+                );
+            }
+        }
+        i = j + 1;
+    }
+    found
+}
+
+/// The payloads of every OSC sequence (`ESC ]` … `BEL` or `ESC \`) in `raw`.
+fn osc_payloads(raw: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(at) = find(&raw[i..], b"\x1b]") {
+        let start = i + at + 2;
+        let mut end = start;
+        while end < raw.len() && raw[end] != 0x07 && !(raw[end] == 0x1b && end > start) {
+            end += 1;
+        }
+        found.push(String::from_utf8_lossy(&raw[start..end.min(raw.len())]).into_owned());
+        i = end.max(start);
+        if i >= raw.len() {
+            break;
+        }
+    }
+    found
+}
+
+// ------------------------------------------------------------------ small servers
+
+/// A loopback server run by plain threads: every connection is handed to
+/// `handle`. It stops accepting when dropped.
+struct TestServer {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    fn start(handle: impl Fn(TcpStream) + Send + Sync + 'static) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local addr");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (count, stopped) = (Arc::clone(&accepted), Arc::clone(&stop));
+        let handle = Arc::new(handle);
+        let thread = thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                count.fetch_add(1, Ordering::SeqCst);
+                let handle = Arc::clone(&handle);
+                thread::spawn(move || handle(stream));
+            }
+        });
+        TestServer {
+            addr,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads a request head (up to the blank line), bounded.
+fn read_head(stream: &mut TcpStream) -> bool {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !contains(&head, b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}
+
+/// A server that accepts connections, reads the request and never answers:
+/// each connection is held open for up to a minute.
+fn silent_server() -> TestServer {
+    TestServer::start(|mut stream| {
+        read_head(&mut stream);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+        let mut sink = [0u8; 64];
+        // Blocks until the client goes away (or the minute is over).
+        while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    })
+}
+
+/// A server answering every request with `200` and this JSON body.
+fn canned_json_server(body: String) -> TestServer {
+    TestServer::start(move |mut stream| {
+        if !read_head(&mut stream) {
+            return;
+        }
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes());
+        let _ = stream.flush();
+    })
+}
+
+// ------------------------------------------------------------------ journeys
+
+/// A new customer completes every step while the wizard watches: each row
+/// turns DONE and NEXT moves on by itself, then "Service ready"; the JSON
+/// report records each change.
+#[test]
+fn full_activation_against_serve_with_watch_and_report() {
+    let started = Instant::now();
+    let sim = Sim::start();
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.json");
+    let mut tui = Spawn::new(&[
+        "--car",
+        "111111",
+        "--api",
+        &sim.url(),
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .start();
+
+    tui.wait_for("the fresh list of 111111", SHORT, |s| {
+        ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"]
+            .iter()
+            .all(|n| row_has(s, n, "[TODO]"))
+            && is_next(s, "trusterPhoneNumber")
+            && s.contains("0 of 3 done")
+    });
+    // The simulator refuses an out-of-order step.
+    assert_eq!(sim.complete("111111", "mediumCarKey"), 409);
+
+    tui.send("w");
+    tui.wait_text("watch ON", SHORT);
+
+    let steps = [
+        (
+            "trusterPhoneNumber",
+            Some("deviceActivation"),
+            "1 of 3 done",
+        ),
+        ("deviceActivation", Some("mediumCarKey"), "2 of 3 done"),
+        ("mediumCarKey", None, "3 of 3 done"),
+    ];
+    for (name, then, progress) in steps {
+        assert_eq!(sim.complete("111111", name), 200, "completing {name}");
+        // A watch refresh comes every 3 s; no key is pressed meanwhile.
+        tui.wait_for(
+            &format!("{name} DONE, NEXT moved on"),
+            Duration::from_secs(8),
+            |s| {
+                row_has(s, name, "[DONE]")
+                    && !is_next(s, name)
+                    && s.contains(progress)
+                    && match then {
+                        Some(next) => is_next(s, next) && row_has(s, next, "[TODO]"),
+                        None => s.contains("Service ready"),
+                    }
+            },
+        );
+    }
+    let screen = tui.screen_text();
+    assert!(
+        !screen.contains("NEXT"),
+        "no NEXT once all is done:\n{screen}"
+    );
+    assert!(
+        screen.contains("watch off"),
+        "watch stops by itself when every step is done:\n{screen}"
+    );
+
+    tui.send("q");
+    let status = tui.wait_exit(SHORT);
+    assert!(status.success(), "exit status {status:?}");
+    assert!(!tui.alternate_screen(), "the alternate screen was left");
+
+    let text = std::fs::read_to_string(&report).expect("the report was written on exit");
+    let json: Value = serde_json::from_str(&text).expect("the report is JSON");
+    let entries = json["entries"].as_array().expect("entries");
+    for name in ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"] {
+        assert!(
+            entries.iter().any(|e| e["kind"] == "statusChanged"
+                && e["step"] == name
+                && e["to"] == "alreadyDone"),
+            "no statusChanged entry for {name} in:\n{text}"
+        );
+    }
+    assert!(entries.iter().any(|e| e["kind"] == "list"), "{text}");
+    assert_eq!(json["carAssociationID"], "111111");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// 333333 shows every step done from a stale cache; the reset shows the
+/// truth: Device activation is still to do.
+#[test]
+fn stale_cache_reset_shows_the_truth() {
+    // No --api and no STEPWISE_API: the embedded simulator.
+    let mut tui = Spawn::new(&["--car", "333333"]).start();
+    let screen = tui.wait_for("every step DONE from the stale cache", SHORT, |s| {
+        row_count(s) == 3
+            && ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"]
+                .iter()
+                .all(|n| row_has(s, n, "[DONE]"))
+            && s.contains("Service ready")
+    });
+    assert!(screen.contains("demo backend"), "{screen}");
+
+    tui.send("R");
+    tui.wait_for("the reset confirmation", SHORT, |s| {
+        s.contains("Reset the steps cache of 333333?")
+    });
+    tui.send("y");
+    let screen = tui.wait_for("the truth after the reset", SHORT, |s| {
+        row_has(s, "deviceActivation", "[TODO]")
+            && is_next(s, "deviceActivation")
+            && row_has(s, "trusterPhoneNumber", "[DONE]")
+            && row_has(s, "mediumCarKey", "[DONE]")
+            && !s.contains("Reset the steps cache of")
+    });
+    assert!(!screen.contains("Service ready"), "{screen}");
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// Kills the simulator under an open wizard and presses r: an error banner
+/// names the failure and the last good list stays on screen. Returns the
+/// banner's headline.
+fn kill_and_refresh(sim: &mut Sim, tui: &mut Tui) -> &'static str {
+    sim.kill();
+    tui.send("r");
+    let screen = tui.wait_for("an error banner, the list kept", LONG, |s| {
+        s.contains('✖') && doc_list_shown(s)
+    });
+    let headline = ["Gateway unreachable", "Request failed", "Gateway timed out"]
+        .into_iter()
+        .find(|h| screen.contains(h))
+        .unwrap_or_else(|| panic!("the banner names the failure:\n{screen}"));
+    eprintln!("simulator killed: banner {headline:?}");
+    headline
+}
+
+/// The simulator dies mid-session: a banner says so and the list stays; once
+/// it is back (with fresh state), at most two presses of r bring the list
+/// back without a banner.
+#[test]
+fn simulator_killed_mid_session_then_back() {
+    let mut sim = Sim::start();
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    tui.wait_for("the list of 987654", SHORT, doc_list_shown);
+    let headline = kill_and_refresh(&mut sim, &mut tui);
+
+    sim.restart();
+    // The restarted simulator no longer knows the stepsID (404, code 2346):
+    // one r starts over by carAssociationID by itself.
+    tui.send("r");
+    tui.wait_for("the list back without an error banner", LONG, |s| {
+        doc_list_shown(s) && !s.contains('✖') && !s.contains(headline) && s.contains("Started over")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// The same outage, recovered the way the start screen allows: Esc, then
+/// Enter on the prefilled carAssociationID asks for the list afresh.
+#[test]
+fn simulator_killed_mid_session_then_reopened_by_car() {
+    let mut sim = Sim::start();
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    tui.wait_for("the list of 987654", SHORT, doc_list_shown);
+    kill_and_refresh(&mut sim, &mut tui);
+
+    sim.restart();
+    tui.key(Key::Esc);
+    tui.wait_for("the start screen, the id prefilled", SHORT, |s| {
+        s.contains("987654") && row_count(s) == 0
+    });
+    tui.key(Key::Enter);
+    tui.wait_for("the list back without an error banner", LONG, |s| {
+        doc_list_shown(s) && !s.contains('✖') && s.contains("stepsID 132324")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// A gateway that accepts and never answers: the wizard shows it is loading
+/// and still quits at once.
+#[test]
+fn silent_gateway_loading_then_quit_within_a_second() {
+    let server = silent_server();
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &server.url()]).start();
+    tui.wait_for("the loading state", SHORT, |s| {
+        s.contains("Asking the gateway for the steps") && s.contains("fetching the steps")
+    });
+    assert!(server.accepted() >= 1, "the wizard connected to the server");
+
+    let pressed = Instant::now();
+    tui.send("q");
+    let status = tui.wait_exit(Duration::from_secs(5));
+    let took = pressed.elapsed();
+    eprintln!("silent gateway: exited {took:?} after q");
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "q took {took:?} to end the process"
+    );
+    assert!(!tui.alternate_screen());
+}
+
+/// A gateway whose names and stepsID carry terminal sequences and a bidi
+/// override: they reach the screen cleaned, never the terminal as is.
+#[test]
+fn hostile_gateway_text_never_reaches_the_terminal() {
+    let osc = "\u{1b}]0;owned\u{7}";
+    let red = "\u{1b}[31m";
+    let clear = "\u{1b}[2J";
+    let rlo = "\u{202e}";
+    let body = json!({
+        "stepsID": format!("77{osc}88{clear}"),
+        "a": {"name": format!("truster{red}PhoneNumber{rlo}"), "status": "alreadyDone", "order": 1},
+        "b": {"name": format!("device{osc}Activation"), "status": "todo", "order": 2},
+        "c": {"name": format!("{red}custom{rlo}Step{clear}"), "status": "todo", "order": 3},
+    })
+    .to_string();
+    let server = canned_json_server(body);
+    let mut tui = Spawn::new(&["--car", "555555", "--api", &server.url()]).start();
+    let screen = tui.wait_for("the sanitised list", SHORT, |s| {
+        row_has(s, "trusterPhoneNumber", "[DONE]")
+            && row_has(s, "deviceActivation", "[TODO]")
+            && is_next(s, "deviceActivation")
+            && row_has(s, "customStep", "[TODO]")
+            && s.contains("stepsID 7788")
+    });
+    assert!(screen.contains("Device activation"), "{screen}");
+    // A refresh by the (sanitised) stepsID goes through the same door.
+    tui.send("r");
+    tui.wait_for("the refreshed list", SHORT, |s| {
+        !s.contains("refreshing…") && row_has(s, "customStep", "[TODO]")
+    });
+
+    let screen = tui.screen_text();
+    assert!(!screen.contains("owned"), "{screen}");
+    assert!(!screen.contains('\u{202e}'), "{screen}");
+    let titles = tui.titles();
+    assert_eq!(
+        tui.title().as_deref(),
+        Some("stepwise"),
+        "titles: {titles:?}"
+    );
+    assert!(titles.iter().all(|t| t == "stepwise"), "titles: {titles:?}");
+
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    let raw = tui.raw_bytes();
+    let oscs = osc_payloads(&raw);
+    assert!(
+        oscs.iter().all(|p| !p.contains("owned")),
+        "an OSC carried the injected text: {oscs:?}"
+    );
+    for injected in ["\u{1b}[31mcustom", "\u{1b}[31mPhone", "\u{1b}[31mStep"] {
+        assert!(
+            !contains(&raw, injected.as_bytes()),
+            "{injected:?} reached the terminal"
+        );
+    }
+    assert!(
+        !contains(&raw, rlo.as_bytes()),
+        "U+202E reached the terminal"
+    );
+}
+
+/// Below 60×16 the wizard asks for a larger window; back to 110×32 the list
+/// is drawn again.
+#[test]
+fn resize_below_the_minimum_and_back() {
+    let mut tui = Spawn::new(&["--car", "987654"]).size(110, 32).start();
+    tui.wait_for("the list at 110×32", SHORT, doc_list_shown);
+
+    tui.resize(50, 12);
+    let screen = tui.wait_for("the request to enlarge the window", SHORT, |s| {
+        s.contains("Enlarge the window") && row_count(s) == 0
+    });
+    assert!(screen.contains("50×12"), "{screen}");
+
+    tui.resize(110, 32);
+    tui.wait_for("the list again at 110×32", SHORT, |s| {
+        doc_list_shown(s) && !s.contains("Enlarge the window")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// NO_COLOR: not one colour code, while the badges still tell the status.
+#[test]
+fn no_color_means_no_colour_codes() {
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("NO_COLOR", "1")
+        .start();
+    tui.wait_for("the list without colour", SHORT, doc_list_shown);
+    // Overlays and banners have styles of their own.
+    tui.send("?");
+    tui.wait_text("Help (Esc closes)", SHORT);
+    tui.key(Key::Esc);
+    tui.wait_for("help closed", SHORT, |s| {
+        !s.contains("Help (Esc closes)") && doc_list_shown(s)
+    });
+    tui.send("w");
+    tui.wait_text("watch ON", SHORT);
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    let colours = colour_sgrs(&tui.raw_bytes());
+    assert!(
+        colours.is_empty(),
+        "colour codes with NO_COLOR: {colours:?}"
+    );
+}
+
+/// A panic restores the terminal (the alternate screen is left) and its
+/// message can be read.
+#[test]
+fn panic_restores_the_terminal_and_is_readable() {
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("STEPWISE_TEST_PANIC", "1")
+        .start();
+    tui.wait_for("the list", SHORT, doc_list_shown);
+    assert!(
+        tui.alternate_screen(),
+        "the wizard draws on the alternate screen"
+    );
+    let mark = tui.raw_len();
+    tui.send("!");
+    let status = tui.wait_exit(SHORT);
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+
+    let raw = tui.raw_bytes();
+    let after = &raw[mark..];
+    let left = find(after, b"\x1b[?1049l").unwrap_or_else(|| {
+        panic!(
+            "no sequence leaving the alternate screen after the panic; output: {:?}",
+            String::from_utf8_lossy(after)
+        )
+    });
+    let message = find(after, b"test panic requested").unwrap_or_else(|| {
+        panic!(
+            "no panic message in the output: {:?}",
+            String::from_utf8_lossy(after)
+        )
+    });
+    assert!(
+        message > left,
+        "the panic message is written after the terminal is restored"
+    );
+    assert!(!tui.alternate_screen());
+    let screen = tui.screen_text();
+    assert!(screen.contains("test panic requested"), "{screen}");
+}
+
+/// The demo: the simulated customer completes Device activation on `s`.
+#[test]
+fn demo_simulated_customer_completes_the_next_step() {
+    let mut tui = Spawn::new(&["demo", "--car", "987654"]).start();
+    let screen = tui.wait_for("the demo list", SHORT, doc_list_shown);
+    assert!(screen.contains("demo backend"), "{screen}");
+    assert_eq!(tui.title().as_deref(), Some("stepwise"));
+
+    tui.send("s");
+    tui.wait_for("Device activation DONE, CarKey check NEXT", SHORT, |s| {
+        row_has(s, "deviceActivation", "[DONE]")
+            && !is_next(s, "deviceActivation")
+            && is_next(s, "mediumCarKey")
+            && s.contains("2 of 3 done")
+    });
+    tui.send("q");
+    let status = tui.wait_exit(SHORT);
+    assert!(status.success(), "exit status {status:?}");
+    let raw = tui.raw_bytes();
+    assert!(
+        contains(&raw, b"\x1b[?1049h"),
+        "the alternate screen was entered"
+    );
+    assert!(
+        contains(&raw, b"\x1b[?1049l"),
+        "the alternate screen was left"
+    );
+    assert!(!tui.alternate_screen());
+    // The colour check of the NO_COLOR journey does find colour by default.
+    assert!(!colour_sgrs(&raw).is_empty(), "colour is on by default");
+}
+
+/// `stepwise steps` for scripts: exit codes and JSON against `stepwise serve`.
+#[test]
+fn cli_steps_exit_codes_and_json() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    let run = |car: &str, json: bool| {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(["steps", "--car", car, "--api", &sim.url()]);
+        if json {
+            cmd.arg("--json");
+        }
+        scrub_command(&mut cmd, home.path());
+        let mut cmd = assert_cmd::Command::from_std(cmd);
+        cmd.timeout(Duration::from_secs(10));
+        cmd.output().expect("run stepwise steps")
+    };
+    // 333333 first: a new cache on this device starts with every step done.
+    let cases = [
+        ("333333", 0, None),
+        ("987654", 3, Some("deviceActivation")),
+        ("111111", 3, Some("trusterPhoneNumber")),
+        ("222222", 0, None),
+        ("444444", 3, Some("deviceActivation")),
+    ];
+    for (car, code, next) in cases {
+        let plain = run(car, false);
+        let stdout = String::from_utf8_lossy(&plain.stdout);
+        let stderr = String::from_utf8_lossy(&plain.stderr);
+        assert_eq!(
+            plain.status.code(),
+            Some(code),
+            "steps --car {car}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        assert!(
+            stdout.contains(&format!("carAssociationID {car}")),
+            "{stdout}"
+        );
+        assert_eq!(stdout.contains("<- NEXT"), next.is_some(), "{stdout}");
+
+        let out = run(car, true);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "steps --car {car} --json\n{stdout}"
+        );
+        let value: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("--json of {car} is not JSON ({e}):\n{stdout}"));
+        assert_eq!(value["next"], json!(next), "next of {car}: {stdout}");
+        assert_eq!(value["carAssociationID"], car, "{stdout}");
+        let total = if car == "444444" { 2 } else { 3 };
+        assert_eq!(value["total"], total, "{stdout}");
+    }
+    // The documentation's stepsID for its own example.
+    let out = run("987654", true);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["stepsID"], "132324");
+}
+
+/// Ctrl-C quits from the steps screen too (the tests above quit with q).
+#[test]
+fn ctrl_c_quits_and_restores() {
+    let mut tui: Tui = Spawn::new(&["--car", "222222"]).start();
+    tui.wait_for("service ready", SHORT, |s| {
+        s.contains("Service ready") && row_count(s) == 3
+    });
+    tui.key(Key::CtrlC);
+    assert!(tui.wait_exit(SHORT).success());
+    assert!(!tui.alternate_screen());
+}
