@@ -257,10 +257,16 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
-            .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+        if base.scheme() == "http" {
+            // Plain HTTP (the embedded simulator, a gateway on loopback) needs
+            // no root certificates: loading the system's costs milliseconds.
+            builder = builder.tls_certs_only([]);
+        }
+        let http = builder
             .build()
             .map_err(|e| GatewayError::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Gateway {

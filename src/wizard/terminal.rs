@@ -63,8 +63,10 @@ pub async fn run(
     for effect in first {
         runner.run(effect, state);
     }
+    // The hyperlink last written: cells ratatui leaves alone keep it.
+    let mut link: Option<Link> = None;
     loop {
-        draw(&mut guard.terminal, state)?;
+        draw(&mut guard.terminal, state, &mut link)?;
         if state.quit {
             return Ok(());
         }
@@ -85,6 +87,10 @@ pub async fn run(
                 break input;
             }
         };
+        if matches!(input, Input::Resize) {
+            // A resize redraws every cell, links included.
+            link = None;
+        }
         for effect in update(state, input, SystemTime::now()) {
             runner.run(effect, state);
         }
@@ -101,11 +107,20 @@ fn input_of(event: Event) -> Option<Input> {
     }
 }
 
-fn draw(terminal: &mut DefaultTerminal, state: &State) -> std::io::Result<()> {
+/// Draws a frame; writes its hyperlink unless the same one is already on
+/// screen, untouched (ratatui only rewrites cells whose content changed).
+fn draw(
+    terminal: &mut DefaultTerminal,
+    state: &State,
+    written: &mut Option<Link>,
+) -> std::io::Result<()> {
     let mut link = None;
     terminal.draw(|frame| link = ui::draw(frame, state))?;
-    if let Some(link) = link {
-        write_link(&link)?;
+    if link != *written {
+        if let Some(link) = &link {
+            write_link(link)?;
+        }
+        *written = link;
     }
     Ok(())
 }

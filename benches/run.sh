@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The evidence behind docs/BENCHMARKS.md: every figure, side by side with its
+# baseline, measured in one run on loopback only. Needs hyperfine, wrk, nginx
+# and curl (Debian: apt-get install hyperfine wrk nginx-light curl).
+#   bash benches/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10}
+# The runs get a scratch HOME; cargo keeps its own.
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+bin=target/release/stepwise
+cargo build --release --locked --quiet
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+port=$(free_port)
+HOME="$work" "$bin" serve --addr "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+wait_port "$port"
+api="http://127.0.0.1:$port"
+url="$api/pims/subscription/steps?carAssociationID=987654&resetSteps=false&stepsStatus=all"
+export HOME="$work"   # one device id for curl-equivalent requests and the CLI
+
+echo "== 1. stepwise steps --json against curl -s, same simulator URL"
+curl -s -H 'X-Device-Id: bench' "$url" > /dev/null
+hyperfine --warmup 5 --runs "$((runs * 5))" -N -i --export-json "$work/h1.json" \
+  "curl -s -H 'X-Device-Id: bench' $url" \
+  "$bin steps --json --api $api --car 987654" 2>&1 | grep -vE '^\s*$'
+python3 - "$work/h1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+c, s = r[0], r[1]
+print(f"curl   min {c['min']*1e3:.2f} ms median {c['median']*1e3:.2f} ms max {c['max']*1e3:.2f} ms")
+print(f"steps  min {s['min']*1e3:.2f} ms median {s['median']*1e3:.2f} ms max {s['max']*1e3:.2f} ms")
+print(f"ratio steps/curl: median {s['median']/c['median']:.2f}x, min {s['min']/c['min']:.2f}x, max {s['max']/c['max']:.2f}x")
+PY
+
+echo "== 2. wizard in a pty, exec to the steps list on screen, against curl"
+python3 benches/wizard_probe.py "$bin" "$api" startup "$runs"
+
+echo "== 3. CPU time in 10 s on the steps screen (watch off, then on)"
+python3 benches/wizard_probe.py "$bin" "$api" idle 3
+
+echo "== 4. bytes written to the terminal (in a pty, then by kind of move)"
+python3 benches/wizard_probe.py "$bin" "$api" bytes "$runs"
+cargo bench --locked --bench bytes 2>/dev/null | grep bytes
+
+echo "== 5. peak RSS through a full journey"
+python3 benches/wizard_probe.py "$bin" "$api" rss 3
+
+echo "== 6. requests/s on loopback: simulator against nginx serving the same JSON"
+mkdir -p "$work/www/pims/subscription"
+curl -s -H 'X-Device-Id: bench' "$url" > "$work/www/pims/subscription/steps"
+chmod -R a+rX "$work"   # nginx's workers read it as another user
+nport=$(free_port)
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$nport;
+    root $work/www;
+    default_type application/json;
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+wait_port "$nport"
+for target in "simulator $url" "nginx http://127.0.0.1:$nport/pims/subscription/steps?carAssociationID=987654&resetSteps=false&stepsStatus=all"; do
+  set -- $target
+  echo "-- $1 (2 wrk threads, 32 connections, 5 s, 3 runs)"
+  for i in 1 2 3; do
+    wrk -t2 -c32 -d5s -H 'X-Device-Id: bench' "$2" | grep -E 'Requests/sec|Non-2xx|errors'
+  done
+done
+echo "simulator still answers: $(curl -s -o /dev/null -w '%{http_code}' -H 'X-Device-Id: bench' "$url")"
+
+echo "== 7. criterion: rendering the steps screen at 110x32"
+cargo bench --locked --bench render 2>&1 | grep -E 'steps screen|time:'
