@@ -360,8 +360,45 @@ impl Gateway {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                _ => return outcome.and_then(judge),
+                _ => {
+                    return outcome
+                        .map(|answer| self.redact_answer(answer))
+                        .and_then(judge)
+                        .map_err(|e| self.redact(e));
+                }
             }
+        }
+    }
+
+    /// A gateway that echoes the request back must not make the token
+    /// appear in an error: it is cut out of a failed answer's body before the
+    /// body is read, and out of every text a transport error carries.
+    fn redact_answer(&self, mut answer: Answer) -> Answer {
+        if let Some(token) = &self.token {
+            if !answer.status.is_success() {
+                let needle = token.expose().as_bytes();
+                while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
+                    answer
+                        .body
+                        .splice(at..at + needle.len(), b"<redacted>".iter().copied());
+                }
+            }
+        }
+        answer
+    }
+
+    fn redact(&self, error: GatewayError) -> GatewayError {
+        let Some(token) = &self.token else {
+            return error;
+        };
+        let scrub = |text: String| text.replace(token.expose(), "<redacted>");
+        match error {
+            GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
+            GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
+                base,
+                detail: scrub(detail),
+            },
+            other => other,
         }
     }
 
