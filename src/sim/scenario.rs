@@ -43,6 +43,16 @@ impl Scenario {
         Self::parse(BUILT_IN).expect("assets/scenario.json is valid (tested)")
     }
 
+    /// The association a hands-free demo opens: the first whose steps are
+    /// all still to do (a new customer), else the first.
+    pub fn demo_car(&self) -> Option<&str> {
+        self.associations
+            .iter()
+            .find(|a| !a.steps.is_empty() && a.steps.iter().all(|s| !s.done))
+            .or(self.associations.first())
+            .map(|a| a.car_association_id.as_str())
+    }
+
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the scenario {}: {e}", path.display()))?;
@@ -93,6 +103,7 @@ mod tests {
         for id in ["987654", "111111", "222222", "333333", "444444"] {
             assert!(ids.contains(&id), "{id} missing");
         }
+        assert_eq!(scenario.demo_car(), Some("111111"));
         let doc = &scenario.associations[0];
         assert_eq!(doc.steps_id.as_deref(), Some("132324"));
     }

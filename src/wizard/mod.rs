@@ -43,9 +43,16 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let mut state = State::new(options);
+    // A hands-free demo starts by itself, on a new customer.
+    let car = match launch.car {
+        None if state.autoplay => crate::sim::Scenario::built_in()
+            .demo_car()
+            .map(str::to_owned),
+        car => car,
+    };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = effects::Runner::new(backend.gateway.clone(), tx);
-    let first = update::start(&mut state, launch.car, SystemTime::now());
+    let first = update::start(&mut state, car, SystemTime::now());
     terminal::run(&mut state, first, &runner, &mut rx).await?;
     drop(backend);
     match launch.report {
