@@ -13,36 +13,19 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 use stepwise::protocol::decode_list;
-use stepwise::wizard::state::{Effect, Input, Msg, Options, Purpose, State};
-use stepwise::wizard::update::{start, update};
+use stepwise::wizard::state::{Input, Options, State};
+use stepwise::wizard::update::update;
 
 fn steps_screen(body: &str) -> State {
-    let mut state = State::new(Options {
+    let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
         docs_base_url: "https://developer.groupe-psa.io".into(),
         color: true,
         ..Options::default()
-    });
-    let now = SystemTime::UNIX_EPOCH;
-    let id = start(&mut state, Some("987654".into()), now)
-        .into_iter()
-        .find_map(|e| match e {
-            Effect::FetchList { id, .. } => Some(id),
-            _ => None,
-        })
-        .expect("a first list request");
-    let result = Ok(decode_list(body.as_bytes()).expect("a valid list"));
-    update(
-        &mut state,
-        Input::Msg(Msg::Listed {
-            id,
-            purpose: Purpose::Open,
-            result,
-        }),
-        now,
-    );
-    state
+    };
+    let list = decode_list(body.as_bytes()).expect("a valid list");
+    stepwise::wizard::loaded(options, "987654", list, SystemTime::UNIX_EPOCH)
 }
 
 /// Counts the bytes written through it.

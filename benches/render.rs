@@ -8,8 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::protocol::decode_list;
-use stepwise::wizard::state::{Effect, Input, Msg, Options, Purpose, State};
-use stepwise::wizard::update::{start, update};
+use stepwise::wizard::state::{Input, Options, State};
+use stepwise::wizard::update::update;
 
 const DOC: &[u8] = br#"{"stepsID":132324,
     "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
@@ -17,32 +17,15 @@ const DOC: &[u8] = br#"{"stepsID":132324,
     "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3}}"#;
 
 fn steps_screen() -> State {
-    let mut state = State::new(Options {
+    let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
         docs_base_url: "https://developer.groupe-psa.io".into(),
         color: true,
         ..Options::default()
-    });
-    let now = SystemTime::UNIX_EPOCH;
-    let id = start(&mut state, Some("987654".into()), now)
-        .into_iter()
-        .find_map(|e| match e {
-            Effect::FetchList { id, .. } => Some(id),
-            _ => None,
-        })
-        .expect("a first list request");
-    let result = Ok(decode_list(DOC).expect("the documentation's example decodes"));
-    update(
-        &mut state,
-        Input::Msg(Msg::Listed {
-            id,
-            purpose: Purpose::Open,
-            result,
-        }),
-        now,
-    );
-    state
+    };
+    let list = decode_list(DOC).expect("the documentation's example decodes");
+    stepwise::wizard::loaded(options, "987654", list, SystemTime::UNIX_EPOCH)
 }
 
 fn key(c: char) -> Input {

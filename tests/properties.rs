@@ -7,8 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::protocol::{decode_error, decode_list, decode_next};
 use stepwise::steps::{MAX_TEXT_CHARS, Status, Step, StepsList, sanitize};
-use stepwise::wizard::state::{Input, Msg, Options, Overlay, Purpose, State};
-use stepwise::wizard::update::{start, update};
+use stepwise::wizard::state::{Options, Overlay, State};
 
 /// Characters no sanitised text may hold: C0/C1 controls, DEL, and the
 /// Unicode format characters that reorder or hide text.
@@ -45,33 +44,13 @@ fn render(state: &State, width: u16, height: u16) {
 }
 
 fn state_with(list: StepsList, overlay: Option<Overlay>) -> State {
-    let mut state = State::new(Options {
+    let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
         docs_base_url: "https://docs.example".into(),
         ..Options::default()
-    });
-    let effects = start(
-        &mut state,
-        Some("1".into()),
-        std::time::SystemTime::UNIX_EPOCH,
-    );
-    let id = effects
-        .iter()
-        .find_map(|e| match e {
-            stepwise::wizard::state::Effect::FetchList { id, .. } => Some(*id),
-            _ => None,
-        })
-        .unwrap();
-    update(
-        &mut state,
-        Input::Msg(Msg::Listed {
-            id,
-            purpose: Purpose::Open,
-            result: Ok(list),
-        }),
-        std::time::SystemTime::UNIX_EPOCH,
-    );
+    };
+    let mut state = stepwise::wizard::loaded(options, "1", list, std::time::SystemTime::UNIX_EPOCH);
     state.overlay = overlay;
     state
 }

@@ -35,7 +35,11 @@ fn snap(name: &str, state: &State) {
 }
 
 fn fresh(demo: bool) -> State {
-    State::new(Options {
+    State::new(fresh_options(demo))
+}
+
+fn fresh_options(demo: bool) -> Options {
+    Options {
         demo,
         backend_label: if demo {
             "demo backend".into()
@@ -46,31 +50,18 @@ fn fresh(demo: bool) -> State {
         recent: vec!["987654".into()],
         color: false,
         ..Options::default()
-    })
+    }
 }
 
 /// A wizard on the steps screen of 987654 with `body` as the gateway's answer.
 fn with_list(body: &str) -> State {
-    let mut state = fresh(true);
-    let effects = start(&mut state, Some("987654".into()), t(0));
-    let id = effects
-        .iter()
-        .find_map(|e| match e {
-            stepwise::wizard::state::Effect::FetchList { id, .. } => Some(*id),
-            _ => None,
-        })
-        .unwrap();
-    let result = Ok(decode_list(body.as_bytes()).unwrap());
-    update(
-        &mut state,
-        Input::Msg(Msg::Listed {
-            id,
-            purpose: Purpose::Open,
-            result,
-        }),
+    let options = fresh_options(true);
+    stepwise::wizard::loaded(
+        options,
+        "987654",
+        decode_list(body.as_bytes()).unwrap(),
         t(0),
-    );
-    state
+    )
 }
 
 const DOC: &str = r#"{"stepsID":132324,

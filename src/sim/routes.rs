@@ -303,9 +303,7 @@ pub(crate) async fn complete(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    shared.check_token(&headers)?;
-    let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    Ok(Json(shared.lock().complete(&car, &name)?).into_response())
+    change_truth(&shared, &headers, path, SimState::complete)
 }
 
 #[utoipa::path(
@@ -328,9 +326,19 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    shared.check_token(&headers)?;
+    change_truth(&shared, &headers, path, SimState::revoke)
+}
+
+/// A control call on the truth of one step of one association.
+fn change_truth(
+    shared: &Shared,
+    headers: &HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    change: fn(&mut SimState, &str, &str) -> Result<super::Association, SimError>,
+) -> Result<Response, SimError> {
+    shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    Ok(Json(shared.lock().revoke(&car, &name)?).into_response())
+    Ok(Json(change(&mut shared.lock(), &car, &name)?).into_response())
 }
 
 /// A list as the documentation shows it: `stepsID` first (a number when it

@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use crate::backend::Backend;
 use crate::config::{Settings, recent_ids};
+use crate::steps::StepsList;
 pub use state::{Options, State};
 
 /// How the wizard was asked for on the command line.
@@ -21,6 +22,27 @@ pub struct Launch {
     pub demo: bool,
     pub autoplay: bool,
     pub report: Option<PathBuf>,
+}
+
+/// A wizard on the steps screen of `car` with `list` just arrived, as after
+/// the first request: where snapshots, benches and fuzzing start from.
+pub fn loaded(options: Options, car: &str, list: StepsList, now: SystemTime) -> State {
+    let mut state = State::new(options);
+    let request = update::start(&mut state, Some(car.to_owned()), now)
+        .into_iter()
+        .find_map(|effect| match effect {
+            state::Effect::FetchList { id, purpose, .. } => Some((id, purpose)),
+            _ => None,
+        });
+    if let Some((id, purpose)) = request {
+        let msg = state::Msg::Listed {
+            id,
+            purpose,
+            result: Ok(list),
+        };
+        update::update(&mut state, state::Input::Msg(msg), now);
+    }
+    state
 }
 
 /// Runs the wizard to its end; writes `--report` after the terminal is

@@ -8,8 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::protocol::{decode_error, decode_list, decode_next};
-use stepwise::wizard::state::{Effect, Input, Msg, Options, Purpose, State};
-use stepwise::wizard::update::{start, update};
+use stepwise::wizard::state::Options;
 
 fuzz_target!(|data: &[u8]| {
     let (size, body) = data.split_at(data.len().min(2));
@@ -17,7 +16,13 @@ fuzz_target!(|data: &[u8]| {
     let height = size.get(1).map_or(24, |h| u16::from(*h % 100) + 1);
     let _ = decode_next(body);
     if let Some(error) = decode_error(body) {
-        assert!(!error.message.unwrap_or_default().chars().any(char::is_control));
+        assert!(
+            !error
+                .message
+                .unwrap_or_default()
+                .chars()
+                .any(char::is_control)
+        );
     }
     let Ok(list) = decode_list(body) else {
         return;
@@ -26,20 +31,13 @@ fuzz_target!(|data: &[u8]| {
         assert!(!step.name.chars().any(char::is_control));
         assert!(!step.status.as_wire().chars().any(char::is_control));
     }
-    let mut state = State::new(Options {
+    let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
         docs_base_url: "https://docs.example".into(),
         ..Options::default()
-    });
-    let now = std::time::SystemTime::UNIX_EPOCH;
-    let Some(id) = start(&mut state, Some("1".into()), now).into_iter().find_map(|e| match e {
-        Effect::FetchList { id, .. } => Some(id),
-        _ => None,
-    }) else {
-        return;
     };
-    update(&mut state, Input::Msg(Msg::Listed { id, purpose: Purpose::Open, result: Ok(list) }), now);
+    let state = stepwise::wizard::loaded(options, "1", list, std::time::SystemTime::UNIX_EPOCH);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal
         .draw(|frame| {
@@ -47,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
         })
         .expect("draw");
     for cell in terminal.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(char::is_control), "a control reached the screen");
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "a control reached the screen"
+        );
     }
 });
