@@ -511,3 +511,24 @@ async fn a_scenario_steps_id_with_leading_zeros_can_be_refreshed() {
     );
     assert_eq!(id, "007");
 }
+
+/// The documentation's example request for 987654, answered byte for byte as
+/// the documentation shows it (stepsID first, as a number; steps in order).
+#[tokio::test]
+async fn the_documentations_example_is_answered_as_documented() {
+    let sim = sim().await;
+    let (status, body) = raw_http(
+        &sim,
+        "GET",
+        "/pims/subscription/steps?carAssociationID=987654&resetSteps=false&stepsStatus=all",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let expected = concat!(
+        r#"{"stepsID":132324,"#,
+        r#""trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},"#,
+        r#""deviceActivation":{"name":"deviceActivation","status":"todo","order":2},"#,
+        r#""mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3}}"#
+    );
+    assert_eq!(String::from_utf8_lossy(&body), expected);
+}
