@@ -340,8 +340,17 @@ impl Gateway {
             .join(path)
             .map_err(|e| GatewayError::Config(format!("cannot build the URL of {path}: {e}")))?;
         let mut attempt = 0;
+        let started = std::time::Instant::now();
         loop {
             let outcome = self.attempt(method.clone(), url.clone(), query).await;
+            match &outcome {
+                Ok(a) => {
+                    tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
+                }
+                Err(e) => {
+                    tracing::warn!(%method, path, elapsed = ?started.elapsed(), "gateway call failed: {e}")
+                }
+            }
             let retry_in = match &outcome {
                 Ok(a) if a.status.is_success() => None,
                 Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => a
@@ -452,7 +461,6 @@ impl Gateway {
             }
             body.extend_from_slice(&chunk);
         }
-        tracing::debug!(status = status.as_u16(), bytes = body.len(), "answer");
         Ok(Answer {
             status,
             retry_after,

@@ -153,6 +153,12 @@ fn script(cli: Cli) -> ExitCode {
 fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: Launch) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return fail(
+            "the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`",
+        );
+    }
     if let Err(e) = color_eyre::install() {
         return fail(e);
     }
