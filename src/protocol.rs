@@ -34,15 +34,16 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
 }
 
 /// Decodes the answer of `pims/subscription/step`: one step, or `null` when
-/// nothing is left. An empty object also means nothing is left; several steps
-/// in one answer are tolerated and the first by order is taken.
+/// nothing is left. An empty object also means nothing is left; a gateway
+/// answering with several steps (a whole list) gets the first not done by
+/// order, as the list's own next step would be.
 pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
     match parse(body)? {
         Value::Null => Ok(None),
         Value::Object(members) => Ok(StepsList::new(None, steps_of(&members))
             .steps
             .into_iter()
-            .next()),
+            .find(|step| !step.status.is_done())),
         other => Err(DecodeError::WrongShape(format!(
             "expected a step object or null, got {}",
             kind_of(&other)
@@ -208,6 +209,9 @@ mod tests {
         assert_eq!(decode_next(one).unwrap().unwrap().name, DEVICE_ACTIVATION);
         assert_eq!(decode_next(b"null").unwrap(), None);
         assert_eq!(decode_next(b" {} ").unwrap(), None);
+        let whole_list = br#"{"stepsID": 1, "b": {"status": "todo", "order": 2},
+            "a": {"status": "alreadyDone", "order": 1}}"#;
+        assert_eq!(decode_next(whole_list).unwrap().unwrap().name, "b");
     }
 
     #[test]

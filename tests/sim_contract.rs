@@ -532,3 +532,30 @@ async fn the_documentations_example_is_answered_as_documented() {
     );
     assert_eq!(String::from_utf8_lossy(&body), expected);
 }
+
+/// Older spellings of the documentation (`resetStep`, `stepStatus`) and
+/// booleans in any case are understood; giving a name twice is a 400.
+#[tokio::test]
+async fn older_parameter_spellings_and_boolean_case_are_tolerated() {
+    let sim = sim().await;
+    let (status, body) = raw_list_query(
+        &sim,
+        "carAssociationID=987654&resetStep=TRUE&stepStatus=todo",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let steps: Vec<_> = body
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "stepsID")
+        .map(|(_, v)| v["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(steps, ["todo", "todo"]);
+    let (status, body) = raw_list_query(
+        &sim,
+        "carAssociationID=987654&resetSteps=false&resetStep=true",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}

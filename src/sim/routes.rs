@@ -142,7 +142,17 @@ impl Query {
 
     /// The single value of a parameter; given twice is a bad request.
     fn one(&self, name: &str) -> Result<Option<&str>, SimError> {
-        let mut values = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+        self.one_of(name, &[])
+    }
+
+    /// The single value of a parameter or one of its older spellings (an
+    /// older page of the documentation says `resetStep` and `stepStatus`).
+    fn one_of(&self, name: &str, aliases: &[&str]) -> Result<Option<&str>, SimError> {
+        let mut values = self
+            .0
+            .iter()
+            .filter(|(k, _)| k == name || aliases.contains(&k.as_str()))
+            .map(|(_, v)| v);
         let first = values.next();
         if values.next().is_some() {
             return Err(SimError::BadRequest(format!(
@@ -212,16 +222,17 @@ pub(crate) async fn list(
             ));
         }
     };
-    let reset = match query.one("resetSteps")? {
-        None | Some("false") => false,
-        Some("true") => true,
+    let reset = match query.one_of("resetSteps", &["resetStep"])? {
+        None => false,
+        Some(raw) if raw.eq_ignore_ascii_case("false") => false,
+        Some(raw) if raw.eq_ignore_ascii_case("true") => true,
         Some(_) => {
             return Err(SimError::BadRequest(
                 "resetSteps must be true or false".into(),
             ));
         }
     };
-    let filter = match query.one("stepsStatus")? {
+    let filter = match query.one_of("stepsStatus", &["stepStatus"])? {
         None => StatusFilter::All,
         Some(raw) => StatusFilter::parse(raw).ok_or_else(|| {
             SimError::BadRequest("stepsStatus must be todo, alreadyDone or all".into())
