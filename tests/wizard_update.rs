@@ -469,3 +469,17 @@ fn a_404_on_refresh_starts_over_and_says_so() {
         "a known car stays on the steps screen"
     );
 }
+
+#[test]
+fn watch_announces_changes_even_when_the_steps_id_changes() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    let mut moved = list(["alreadyDone", "alreadyDone", "todo"]);
+    moved.steps_id = Some("999".into());
+    answer(&mut s, id, purpose, Ok(moved), 3);
+    assert_eq!(
+        s.banner.as_ref().unwrap().title,
+        "Device activation is done"
+    );
+    assert_eq!(s.steps_id.as_deref(), Some("999"));
+}

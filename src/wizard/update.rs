@@ -434,9 +434,9 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
 
 fn on_list(state: &mut State, list: StepsList, purpose: Purpose, now: SystemTime) {
     let previous = state.list.take();
-    let same_session = previous
-        .as_ref()
-        .is_some_and(|p| p.steps_id == list.steps_id);
+    // The list is cleared when another carAssociationID opens, so a previous
+    // list is of the same car (a gateway may hand out a new stepsID at will).
+    let same_session = previous.is_some();
     let turned_done: Vec<String> = match &previous {
         Some(prev) if same_session && !matches!(purpose, Purpose::Reset | Purpose::Open) => list
             .steps
