@@ -136,6 +136,8 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
                 state.screen = Screen::Start;
                 state.watch = false;
                 state.banner = None;
+                // Whatever is in flight answers a screen that is gone.
+                state.in_flight = None;
                 state.start.input = state.car.clone().unwrap_or_default();
             }
             Vec::new()
