@@ -229,3 +229,19 @@ fn list_of_many_steps_scrolls_to_the_selection() {
         );
     }
 }
+
+#[test]
+fn a_long_banner_is_shown_whole() {
+    let mut state = with_list(DOC);
+    update(
+        &mut state,
+        Input::Msg(Msg::Opened(Err(
+            "no graphical session here. Open https://developer.groupe-psa.io/mobile-sdk/security/device-enrollment/ on another device, or press g for its QR code".into(),
+        ))),
+        t(1),
+    );
+    for (w, h) in SIZES {
+        let screen = render(&state, w, h);
+        assert!(screen.contains("QR code"), "the banner's end is visible at {w}x{h}:\n{screen}");
+    }
+}

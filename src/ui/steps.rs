@@ -301,10 +301,24 @@ fn draw_ready(frame: &mut Frame, area: Rect, theme: Theme) {
     );
 }
 
+/// Lines the banner's text takes when wrapped at word boundaries, as the
+/// paragraph will wrap it.
 fn banner_lines(banner: &Banner, width: u16) -> u16 {
     let usable = width.saturating_sub(2).max(1) as usize;
-    let len = banner.title.chars().count() + 2 + banner.text.chars().count();
-    len.div_ceil(usable).max(1) as u16
+    let text = format!("{}  {}: {}", '✔', banner.title, banner.text);
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        let needed = if used == 0 { len } else { used + 1 + len };
+        if needed <= usable {
+            used = needed;
+        } else {
+            lines += 1 + (len.saturating_sub(1)) / usable;
+            used = len % usable;
+        }
+    }
+    u16::try_from(lines).unwrap_or(u16::MAX)
 }
 
 fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
