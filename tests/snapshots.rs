@@ -242,6 +242,9 @@ fn a_long_banner_is_shown_whole() {
     );
     for (w, h) in SIZES {
         let screen = render(&state, w, h);
-        assert!(screen.contains("QR code"), "the banner's end is visible at {w}x{h}:\n{screen}");
+        assert!(
+            screen.contains("QR code"),
+            "the banner's end is visible at {w}x{h}:\n{screen}"
+        );
     }
 }
