@@ -38,10 +38,6 @@ impl Guidance {
             .find(|g| g.name == name)
             .unwrap_or(&self.generic)
     }
-
-    pub fn is_known(&self, name: &str) -> bool {
-        self.steps.iter().any(|g| g.name == name)
-    }
 }
 
 /// One error code the customer's app may show.
@@ -102,7 +98,6 @@ mod tests {
             assert!(!guide.purpose.is_empty() && !guide.does.is_empty());
             assert!(guide.doc_path.starts_with("/mobile-sdk/"));
         }
-        assert!(!g.is_known("faceScan"));
         assert!(g.for_step("faceScan").name.is_empty());
     }
 

@@ -12,7 +12,6 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-pub use qr::qr_lines;
 pub use theme::Theme;
 
 use crate::wizard::keymap::bindings;
