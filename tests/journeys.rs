@@ -672,3 +672,27 @@ fn ctrl_c_quits_and_restores() {
     assert!(tui.wait_exit(SHORT).success());
     assert!(!tui.alternate_screen());
 }
+
+/// Killed politely (SIGTERM, as a closed SSH session or `kill` would): the
+/// wizard leaves as `q` does, terminal restored and the report written.
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal_and_writes_the_report() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report.md");
+    let mut tui: Tui = Spawn::new(&["--car", "987654", "--report", report.to_str().unwrap()])
+        .home(home.path())
+        .start();
+    tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
+    assert!(tui.alternate_screen());
+    let pid = tui.pid().expect("the wizard runs").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    assert!(tui.wait_exit(SHORT).success());
+    assert!(!tui.alternate_screen());
+    let text = std::fs::read_to_string(&report).expect("the report was written");
+    assert!(text.contains("carAssociationID: 987654"), "{text}");
+}

@@ -63,6 +63,7 @@ pub async fn run(
     for effect in first {
         runner.run(effect, state);
     }
+    let mut ended = EndSignals::new()?;
     // The hyperlink last written: cells ratatui leaves alone keep it.
     let mut link: Option<Link> = None;
     loop {
@@ -82,6 +83,9 @@ pub async fn run(
                 _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
                 _ = watch.tick(), if state.watch => Some(Input::WatchTick),
                 _ = autoplay.tick(), if state.autoplay => Some(Input::AutoplayTick),
+                // Asked to end (kill, a closed SSH session): leave as `q` does,
+                // terminal restored and report written.
+                () = ended.recv() => return Ok(()),
             };
             if let Some(input) = input {
                 break input;
@@ -94,6 +98,46 @@ pub async fn run(
         for effect in update(state, input, SystemTime::now()) {
             runner.run(effect, state);
         }
+    }
+}
+
+/// SIGTERM and SIGHUP, which would otherwise end the process with the
+/// terminal still in raw mode.
+#[cfg(unix)]
+struct EndSignals {
+    term: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl EndSignals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(EndSignals {
+            term: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct EndSignals;
+
+#[cfg(not(unix))]
+impl EndSignals {
+    fn new() -> std::io::Result<Self> {
+        Ok(EndSignals)
+    }
+
+    async fn recv(&mut self) {
+        std::future::pending::<()>().await
     }
 }
 
