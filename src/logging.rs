@@ -12,13 +12,23 @@ fn filter() -> EnvFilter {
     EnvFilter::try_from_env(ENV_LOG).unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
-/// Starts logging to `<data dir>/logs/stepwise.log`; returns the guard that
-/// flushes it, and where the file is. Without a data directory nothing is
+/// Days of logs kept: a file a day, the oldest removed.
+const LOG_DAYS: usize = 7;
+
+/// Starts logging to `<data dir>/logs/stepwise.<date>.log`; returns the guard
+/// that flushes it, and the folder. Without a data directory nothing is
 /// logged.
 pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
+    use tracing_appender::rolling::{RollingFileAppender, Rotation};
     let dir = crate::config::data_dir()?.join("logs");
     std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "stepwise.log");
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("stepwise")
+        .filename_suffix("log")
+        .max_log_files(LOG_DAYS)
+        .build(&dir)
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter())
@@ -26,7 +36,7 @@ pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
         .with_ansi(false)
         .try_init()
         .ok()?;
-    Some((guard, dir.join("stepwise.log")))
+    Some((guard, dir))
 }
 
 /// Logs to stderr, for `stepwise serve`, which draws nothing.

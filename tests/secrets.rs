@@ -98,7 +98,7 @@ fn a_session_with_a_token_never_shows_it() {
     let written = files_under(home.path());
     let logs: Vec<_> = written
         .iter()
-        .filter(|(p, _)| p.ends_with("stepwise.log"))
+        .filter(|(p, _)| p.contains("/logs/stepwise.") && p.ends_with(".log"))
         .collect();
     assert!(
         logs.iter().any(|(_, bytes)| bytes.len() > 100),
