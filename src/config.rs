@@ -156,11 +156,14 @@ impl Settings {
             .or(file.api)
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
-        let docs_base_url = std::env::var(ENV_DOCS_URL)
+        let docs_base_url = match std::env::var(ENV_DOCS_URL)
             .ok()
             .or(file.docs_base_url)
             .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| guidance().docs_base_url.clone());
+        {
+            Some(url) => check_docs_url(url.trim())?,
+            None => guidance().docs_base_url.clone(),
+        };
         let data_dir = data_dir();
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
@@ -176,6 +179,21 @@ impl Settings {
             device_id,
             data_dir,
         })
+    }
+}
+
+/// The documentation base URL is drawn on screen, linked and put in QR
+/// codes: it must be a plain http(s) URL.
+pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
+    match url::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(url.as_str().trim_end_matches('/').to_owned())
+        }
+        _ => Err(ConfigError(format!(
+            "the documentation base URL {:?} is not an http(s) URL. Fix {ENV_DOCS_URL} or \
+             docs_base_url in the config file, e.g. https://help.dealer.example",
+            crate::steps::sanitize(raw)
+        ))),
     }
 }
 
@@ -317,6 +335,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(missing.contains("--token-file"), "{missing}");
+    }
+
+    #[test]
+    fn docs_urls_must_be_http() {
+        assert_eq!(
+            check_docs_url("https://help.example/docs/").unwrap(),
+            "https://help.example/docs"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "help.example",
+            "https://\u{1b}]0;x",
+            "file:///etc",
+        ] {
+            let err = check_docs_url(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("not an http(s) URL") && !err.contains('\u{1b}'),
+                "{err}"
+            );
+        }
     }
 
     #[test]

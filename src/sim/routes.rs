@@ -254,7 +254,7 @@ pub(crate) async fn list(
     ),
     responses(
         (status = 200, description = "The next step, or null when nothing is left", body = NextStepDoc),
-        (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorDoc),
+        (status = 400, description = "No stepsID, an empty or invalid one, or no X-Device-Id", body = ErrorDoc),
         (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
         (status = 403, description = "The stepsID belongs to another device", body = ErrorDoc),
         (status = 404, description = "Unknown stepsID (code 2346)", body = ErrorDoc),
