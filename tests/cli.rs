@@ -283,45 +283,30 @@ fn reset_shows_the_truth_behind_a_stale_cache() {
 
 // ---------------------------------------------------------------- tokens
 
-#[test]
-fn a_token_file_with_the_right_token_is_accepted() {
+/// `steps --car 987654` against a simulator that wants TOKEN, with `token`
+/// given in a token file.
+fn steps_with_token_file(token: &str) -> Output {
     let sim = Sim::start(Some(TOKEN));
     let home = home();
-    let file = write_token_file(home.path(), TOKEN);
-    let out = run(
+    let file = write_token_file(home.path(), token);
+    let args = ["--api", &sim.url(), "--token-file", file.to_str().unwrap()];
+    run(
         home.path(),
-        &[
-            "--api",
-            &sim.url(),
-            "--token-file",
-            file.to_str().unwrap(),
-            "steps",
-            "--car",
-            "987654",
-        ],
-    );
+        &[&args[..], &["steps", "--car", "987654"]].concat(),
+    )
+}
+
+#[test]
+fn a_token_file_with_the_right_token_is_accepted() {
+    let out = steps_with_token_file(TOKEN);
     assert_exit(&out, 3);
     assert!(stdout(&out).contains("stepsID 132324"));
 }
 
 #[test]
 fn a_wrong_token_exits_1_naming_the_token_options_without_printing_tokens() {
-    let sim = Sim::start(Some(TOKEN));
-    let home = home();
     let wrong = "wr0ng-t0ken-value";
-    let file = write_token_file(home.path(), wrong);
-    let out = run(
-        home.path(),
-        &[
-            "--api",
-            &sim.url(),
-            "--token-file",
-            file.to_str().unwrap(),
-            "steps",
-            "--car",
-            "987654",
-        ],
-    );
+    let out = steps_with_token_file(wrong);
     assert_exit(&out, 1);
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
