@@ -536,3 +536,213 @@ fn watch_announces_changes_even_when_the_steps_id_changes() {
     );
     assert_eq!(session(&s).steps_id(), Some("999"));
 }
+
+/// A watch refresh under a filter still asks for every status, so a step
+/// that turns done is announced and "ready" stops the watch; the filtered
+/// view never claims completion.
+#[test]
+fn watch_under_a_filter_judges_the_whole_list() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    let todo_only = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::Todo);
+    answer(&mut s, id, purpose, Ok(todo_only), 1);
+    assert_eq!(session(&s).shown().len(), 2);
+    let effects = ch(&mut s, 'w');
+    let Some(Effect::FetchList { request, id, .. }) = effects.first().cloned() else {
+        panic!("expected a watch request, got {effects:?}");
+    };
+    assert_eq!(
+        request.status,
+        StatusFilter::All,
+        "watch asks for the whole list"
+    );
+    answer(
+        &mut s,
+        id,
+        Purpose::Watch,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        3,
+    );
+    assert_eq!(
+        session(&s).banner().unwrap().title,
+        "Device activation is done"
+    );
+    assert_eq!(
+        session(&s)
+            .shown()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["mediumCarKey"],
+        "the view stays filtered on todo"
+    );
+    let (id, _, _, _) = fetched(&update(&mut s, Input::WatchTick, t(6)));
+    answer(
+        &mut s,
+        id,
+        Purpose::Watch,
+        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        6,
+    );
+    assert!(session(&s).all_done());
+    assert!(
+        !session(&s).watch(),
+        "ready stops the watch under a filter too"
+    );
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("mediumCarKey`: todo → alreadyDone"), "{md}");
+}
+
+/// A filtered answer alone never makes the session "ready" or the report
+/// say "nothing left".
+#[test]
+fn a_filtered_list_never_claims_completion() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'f');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    assert_eq!(session(&s).filter(), StatusFilter::AlreadyDone);
+    let done_only = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::AlreadyDone);
+    answer(&mut s, id, purpose, Ok(done_only), 1);
+    assert_eq!(session(&s).shown().len(), 1);
+    assert!(!session(&s).all_done());
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("1 of 3 done, next: Device activation"), "{md}");
+    assert!(!md.contains("nothing left"), "{md}");
+}
+
+/// A 401 (or another answer that will not change by itself) stops watch and
+/// says why, instead of retrying every few seconds forever.
+#[test]
+fn a_refused_token_stops_watch_and_says_why() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        3,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!session(&s).watch());
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert!(banner.title.starts_with("Watch stopped"), "{banner:?}");
+    assert!(
+        update(&mut s, Input::WatchTick, t(6)).is_empty(),
+        "no more polls"
+    );
+    // A passing failure (the gateway restarting) keeps watching.
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(503, Rejection::ServerFailure)),
+        7,
+    );
+    assert!(session(&s).watch());
+}
+
+/// Below the smallest size only quitting (and resizing) does anything: keys
+/// act on nothing the technician cannot see.
+#[test]
+fn a_window_too_small_acts_on_nothing_but_quit() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    update(
+        &mut s,
+        Input::Resize {
+            width: 40,
+            height: 10,
+        },
+        t(1),
+    );
+    for c in ['R', 'y', 's', 'g', 'r', 'w', 'e', '?', 'f', 'n', 'x'] {
+        assert!(ch(&mut s, c).is_empty(), "{c} acted in a window too small");
+    }
+    assert_eq!(s.overlay(), None);
+    assert!(!session(&s).watch());
+    update(
+        &mut s,
+        Input::Resize {
+            width: 80,
+            height: 24,
+        },
+        t(2),
+    );
+    assert!(
+        !ch(&mut s, 'r').is_empty(),
+        "keys work again after a resize"
+    );
+    update(
+        &mut s,
+        Input::Resize {
+            width: 40,
+            height: 10,
+        },
+        t(3),
+    );
+    ch(&mut s, 'q');
+    assert!(s.quit_requested());
+}
+
+/// On the start screen one Esc too many never ends the session: Esc clears
+/// the field, q quits only an empty one.
+#[test]
+fn esc_on_the_start_screen_clears_and_never_quits() {
+    let mut s = state(false);
+    update(&mut s, Input::Paste("98q".into()), t(0));
+    assert_eq!(s.start_field().unwrap().input(), "98q", "q is typed");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.start_field().unwrap().input(), "");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    assert!(!s.quit_requested());
+    ch(&mut s, 'q');
+    assert!(s.quit_requested());
+}
+
+/// Help scrolls to its end and no further; the guidance scrolls by pages
+/// and starts again at the top for another step.
+#[test]
+fn help_and_guidance_scroll() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, '?');
+    for _ in 0..500 {
+        key(&mut s, KeyCode::PageDown);
+    }
+    let Some(Overlay::Help { scroll }) = s.overlay().cloned() else {
+        panic!("help is open");
+    };
+    assert!(
+        scroll > 10 && scroll < 200,
+        "scroll stops at the end: {scroll}"
+    );
+    key(&mut s, KeyCode::Up);
+    assert_eq!(s.overlay(), Some(&Overlay::Help { scroll: scroll - 1 }));
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::PageDown);
+    assert_eq!(session(&s).guide_scroll(), 5);
+    ch(&mut s, 'j');
+    assert_eq!(
+        session(&s).guide_scroll(),
+        0,
+        "another step's guide starts at its top"
+    );
+}
+
+/// Back to the start screen cancels the vehicle's request in flight.
+#[test]
+fn back_to_start_cancels_the_request_in_flight() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'r');
+    let effects = key(&mut s, KeyCode::Esc);
+    assert_eq!(
+        effects,
+        vec![Effect::Cancel {
+            car: "987654".into()
+        }]
+    );
+    assert!(!s.is_loading());
+    assert_eq!(s.start_field().unwrap().input(), "987654");
+}
