@@ -383,14 +383,14 @@ impl Gateway {
     /// appear in an error: it is cut out of a failed answer's body before the
     /// body is read, and out of every text a transport error carries.
     fn redact_answer(&self, mut answer: Answer) -> Answer {
-        if let Some(token) = &self.token {
-            if !answer.status.is_success() {
-                let needle = token.expose().as_bytes();
-                while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-                    answer
-                        .body
-                        .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-                }
+        if let Some(token) = &self.token
+            && !answer.status.is_success()
+        {
+            let needle = token.expose().as_bytes();
+            while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
+                answer
+                    .body
+                    .splice(at..at + needle.len(), b"<redacted>".iter().copied());
             }
         }
         answer
