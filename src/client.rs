@@ -510,6 +510,12 @@ fn root_cause(error: &reqwest::Error) -> String {
 
 /// The base URL, with a trailing slash so that paths join under it.
 fn parse_base(raw: &str) -> Result<Url, GatewayError> {
+    if crate::config::has_user_info(raw) {
+        // Refused before anything shows the URL: it holds a password.
+        return Err(GatewayError::Config(
+            crate::config::user_info_refused("gateway URL", "the URL").0,
+        ));
+    }
     let bad = |why: String| {
         GatewayError::Config(format!(
             "the gateway URL {raw:?} is not usable: {why}. Give one like http://127.0.0.1:8080"
