@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::config::{ENV_API, is_car_id};
-use crate::steps::StatusFilter;
+use crate::config::ENV_API;
+use crate::steps::{MAX_ID_CHARS, StatusFilter, is_id};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -195,10 +195,12 @@ impl Cli {
 /// Ids are trimmed (pasted text brings spaces) and checked.
 fn parse_id(raw: &str) -> Result<String, String> {
     let id = raw.trim();
-    if is_car_id(id) {
+    if is_id(id) {
         Ok(id.to_owned())
     } else {
-        Err("an id is 1 to 64 letters, digits, '-' or '_'".into())
+        Err(format!(
+            "an id is 1 to {MAX_ID_CHARS} letters, digits, '-' or '_'"
+        ))
     }
 }
 
