@@ -179,6 +179,13 @@ impl Cli {
                 "serve takes the token to require from --token or --token-file, not both"
                     .to_owned(),
             ),
+            Some(Command::Serve {
+                token: Some(token), ..
+            }) if token.trim().is_empty() => Some(
+                "serve --token is empty, which would require no token. Give the token, or leave \
+                 out --token for a simulator open to all"
+                    .to_owned(),
+            ),
             Some(Command::Steps { .. } | Command::Next { .. }) if report => refuse(
                 "--report",
                 "it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`",

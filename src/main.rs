@@ -134,7 +134,8 @@ fn serve(
             Ok(secret) => Some(secret),
             Err(e) => return fail(e),
         },
-        None => token.filter(|t| !t.trim().is_empty()).map(Secret::new),
+        // An empty --token is refused by Cli::misused_option.
+        None => token.map(|t| Secret::new(t.trim())),
     };
     let rt = match runtime(true) {
         Ok(rt) => rt,

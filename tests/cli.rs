@@ -639,6 +639,14 @@ fn serve_refuses_two_tokens_and_names_what_cannot_be_resolved() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("not both"), "{}", stderr(&out));
 
+    let out = run(home.path(), &["serve", "--token", " "]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("--token is empty"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = run(home.path(), &["serve", "--addr", "localhost"]);
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("no port"), "{}", stderr(&out));
