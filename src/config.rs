@@ -234,6 +234,20 @@ pub fn read_token_file(path: &Path, given_by: &str) -> Result<Secret, ConfigErro
     }
 }
 
+/// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
+/// surrounding spaces are dropped; what is left must fit a header.
+fn check_token(raw: &str, given_by: &str) -> Result<Secret, ConfigError> {
+    let token = raw.trim();
+    if token.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(Secret::new(token))
+    } else {
+        Err(ConfigError(format!(
+            "the token in {given_by} holds spaces, line breaks or characters a token cannot \
+             have. Give the token exactly as the gateway issued it"
+        )))
+    }
+}
+
 /// Whether a URL carries a user name or password (`user:pw@host`). Checked
 /// on the text, so that even a URL that does not parse is caught before it
 /// is shown anywhere.
@@ -268,8 +282,8 @@ impl Settings {
             .filter(|t| !t.trim().is_empty());
         let token = match (token_file_flag, env_token, &file.token, &file.token_file) {
             (Some(path), _, _, _) => Some(read_token_file(path, "--token-file")?),
-            (None, Some(token), _, _) => Some(Secret::new(token.trim())),
-            (None, None, Some(token), _) => Some(Secret::new(token.trim())),
+            (None, Some(token), _, _) => Some(check_token(&token, ENV_TOKEN)?),
+            (None, None, Some(token), _) => Some(check_token(token, "token in the config file")?),
             (None, None, None, Some(path)) => {
                 Some(read_token_file(path, "token_file in the config file")?)
             }
@@ -510,6 +524,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(folder.contains("is a folder"), "{folder}");
+    }
+
+    #[test]
+    fn tokens_given_as_text_must_fit_a_header() {
+        assert_eq!(check_token(" abc ", ENV_TOKEN).unwrap().expose(), "abc");
+        for bad in ["ab\ncd", "ab cd", "ab\u{1}", "jeton-é"] {
+            let err = check_token(bad, ENV_TOKEN).unwrap_err().to_string();
+            assert!(err.contains(ENV_TOKEN) && !err.contains(bad), "{err}");
+        }
     }
 
     #[test]
