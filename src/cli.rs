@@ -253,6 +253,12 @@ pub fn check_report_path(path: &Path) -> Result<(), String> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if parent.exists() && !parent.is_dir() {
+        return Err(format!(
+            "--report {shown}: {} is not a folder. Choose another path",
+            parent.display()
+        ));
+    }
     if !parent.is_dir() {
         return Err(format!(
             "--report {shown}: the folder {} does not exist. Create it or choose another path",

@@ -854,6 +854,12 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
         (vec!["--report", folder.as_str()], "is a folder"),
         (vec!["demo", "--report", folder.as_str()], "is a folder"),
         (vec!["--report", orphan.to_str().unwrap()], "does not exist"),
+        (
+            vec!["--report", "/dev/null/r.md"],
+            "/dev/null is not a folder",
+        ),
+        // No one, not even root, can make a file in /proc/self.
+        (vec!["--report", "/proc/self/r.md"], "cannot be written"),
     ] {
         let out = run(home.path(), &args);
         assert_exit(&out, 2);
