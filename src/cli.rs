@@ -133,7 +133,7 @@ impl Cli {
         Ok(cli)
     }
 
-    /// The subcommand's name as typed, `stepwise` for the wizard.
+    /// The subcommand's name as typed, or "the wizard".
     fn command_name(&self) -> &'static str {
         match self.command {
             None => "the wizard",
