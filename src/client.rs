@@ -391,14 +391,14 @@ impl Gateway {
     /// appear in an error: it is cut out of a failed answer's body before the
     /// body is read, and out of every text a transport error carries.
     fn redact_answer(&self, mut answer: Answer) -> Answer {
-        if let Some(token) = &self.token {
-            if !answer.status.is_success() {
-                let needle = token.expose().as_bytes();
-                while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-                    answer
-                        .body
-                        .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-                }
+        if let Some(token) = &self.token
+            && !answer.status.is_success()
+        {
+            let needle = token.expose().as_bytes();
+            while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
+                answer
+                    .body
+                    .splice(at..at + needle.len(), b"<redacted>".iter().copied());
             }
         }
         answer
@@ -518,6 +518,12 @@ fn root_cause(error: &reqwest::Error) -> String {
 
 /// The base URL, with a trailing slash so that paths join under it.
 fn parse_base(raw: &str) -> Result<Url, GatewayError> {
+    if crate::config::has_user_info(raw) {
+        // Refused before anything shows the URL: it holds a password.
+        return Err(GatewayError::Config(
+            crate::config::user_info_refused("gateway URL", "the URL").0,
+        ));
+    }
     let bad = |why: String| {
         GatewayError::Config(format!(
             "the gateway URL {raw:?} is not usable: {why}. Give one like http://127.0.0.1:8080"
