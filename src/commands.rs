@@ -196,7 +196,7 @@ pub fn checklist(list: &StepsList, car: Option<&str>, backend: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode_list;
+    use crate::wire::decode_list;
 
     const DOC: &[u8] = br#"{"stepsID":132324,
         "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3},

@@ -240,14 +240,8 @@ pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
     write_atomically(&dir.join("recent-ids"), &(ids.join("\n") + "\n"))
 }
 
-/// A carAssociationID as a technician may type it: letters, digits, `-`, `_`.
-pub fn is_car_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+/// A carAssociationID as a technician may type it: the wire's id rule.
+pub use crate::wire::is_id as is_car_id;
 
 /// Writes through a temporary file and a rename, so a crash never leaves half
 /// a file behind.

@@ -20,16 +20,23 @@ fn main() -> ExitCode {
             ref token,
         }) => serve(addr, scenario.as_deref(), token.clone()),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { autoplay }) => wizard(
-            cli.api,
-            cli.token_file,
-            Launch {
-                car: cli.car,
-                demo: true,
-                autoplay,
-                report: cli.report,
-            },
-        ),
+        Some(Command::Demo { autoplay, fresh }) => {
+            if fresh {
+                if let Err(e) = stepwise::backend::forget_demo_state() {
+                    return fail(e);
+                }
+            }
+            wizard(
+                cli.api,
+                cli.token_file,
+                Launch {
+                    car: cli.car,
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                },
+            )
+        }
         None => wizard(
             cli.api,
             cli.token_file,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
 use stepwise::config::Secret;
-use stepwise::protocol::DecodeError;
 use stepwise::steps::{Status, StatusFilter, StepsList};
+use stepwise::wire::DecodeError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;

@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stepwise::protocol::{decode_error, decode_list, decode_next};
 use stepwise::steps::{MAX_TEXT_CHARS, Status, Step, StepsList, sanitize};
+use stepwise::wire::{decode_error, decode_list, decode_next};
 use stepwise::wizard::state::{Options, Overlay, State};
 
 /// Characters no sanitised text may hold: C0/C1 controls, DEL, and the

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stepwise::client::{GatewayError, Lookup, Rejection};
-use stepwise::protocol::{ErrorBody, decode_list};
 use stepwise::steps::{StatusFilter, StepsList};
+use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::state::{
     BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, State,
 };

@@ -6,6 +6,7 @@ use utoipa::openapi::{RefOr, Server};
 use utoipa::{OpenApi, PartialSchema, ToSchema};
 
 use super::routes;
+use crate::wire::ErrorBody;
 
 /// One step of a list or next-step answer.
 #[derive(ToSchema)]
@@ -22,16 +23,6 @@ pub struct StepDoc {
     /// Steps are done in ascending order; JSON member order means nothing.
     #[schema(example = 2)]
     order: i64,
-}
-
-/// The body of every failed call.
-#[derive(ToSchema)]
-#[schema(as = Error)]
-#[allow(dead_code)] // read by the schema only
-pub struct ErrorDoc {
-    /// The SDK's code where there is one, e.g. 2346 "no step for this stepsID".
-    code: Option<i64>,
-    message: String,
 }
 
 /// A scenario's association with the truth of its steps (simulator only).
@@ -154,7 +145,7 @@ impl ToSchema for AssociationsDoc {
     ),
     components(schemas(
         StepDoc,
-        ErrorDoc,
+        ErrorBody,
         AssociationDoc,
         TruthStepDoc,
         StepsListDoc,

@@ -8,8 +8,8 @@ use crossterm::event::KeyEvent;
 
 use crate::client::{GatewayError, ListRequest};
 use crate::report::SessionLog;
-use crate::sim::Association;
 use crate::steps::{StatusFilter, Step, StepsList};
+use crate::wire::Association;
 
 /// Seconds between watch refreshes.
 pub const WATCH_SECS: u64 = 3;
