@@ -31,6 +31,16 @@ pub const ID_MAX_LEN: usize = 64;
 /// The id rule as a regular expression, for the OpenAPI document.
 pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
 
+/// The longest device id the simulator accepts.
+pub const DEVICE_ID_MAX_LEN: usize = 128;
+/// The device id rule as a regular expression, for the OpenAPI document.
+pub const DEVICE_ID_PATTERN: &str = "^[!-~]{1,128}$";
+
+/// The device id rule: 1 to [`DEVICE_ID_MAX_LEN`] visible ASCII characters.
+pub fn is_device_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= DEVICE_ID_MAX_LEN && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// A character an id may hold: ASCII letters, digits, `-` and `_`.
 pub fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
@@ -350,6 +360,10 @@ mod tests {
         assert!(!is_id(" 987654"));
         assert!(!is_id("a/b"));
         assert!(!is_id("é"));
+        assert!(is_device_id("3f2b6c1e-aa"));
+        assert!(!is_device_id("a b"));
+        assert!(!is_device_id(""));
+        assert!(!is_device_id(&"d".repeat(DEVICE_ID_MAX_LEN + 1)));
     }
 
     #[test]

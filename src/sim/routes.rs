@@ -201,24 +201,24 @@ impl Query {
 
     /// The single value of a parameter; given twice is a bad request.
     fn one(&self, name: &str) -> Result<Option<&str>, SimError> {
-        self.one_of(name, &[])
+        Ok(self.one_of(name, &[])?.map(|(_, value)| value))
     }
 
     /// The single value of a parameter or one of its older spellings (an
-    /// older page of the documentation says `resetStep` and `stepStatus`).
-    fn one_of(&self, name: &str, aliases: &[&str]) -> Result<Option<&str>, SimError> {
+    /// older page of the documentation says `resetStep` and `stepStatus`),
+    /// with the name it came under.
+    fn one_of(&self, name: &str, aliases: &[&str]) -> Result<Option<(&str, &str)>, SimError> {
         let mut values = self
             .0
             .iter()
-            .filter(|(k, _)| k == name || aliases.contains(&k.as_str()))
-            .map(|(_, v)| v);
+            .filter(|(k, _)| k == name || aliases.contains(&k.as_str()));
         let first = values.next();
         if values.next().is_some() {
             return Err(SimError::BadRequest(format!(
                 "{name} is given more than once"
             )));
         }
-        Ok(first.map(String::as_str))
+        Ok(first.map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// An id parameter, checked against the id rule ([`wire::is_id`]).
@@ -236,13 +236,18 @@ impl Query {
 }
 
 fn device(headers: &HeaderMap) -> Result<String, SimError> {
-    headers
-        .get(DEVICE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| SimError::BadRequest(format!("the {DEVICE_HEADER} header is missing")))
+    let Some(value) = headers.get(DEVICE_HEADER) else {
+        return Err(SimError::BadRequest(format!(
+            "the {DEVICE_HEADER} header is missing"
+        )));
+    };
+    match value.to_str() {
+        Ok(id) if wire::is_device_id(id) => Ok(id.to_owned()),
+        _ => Err(SimError::BadRequest(format!(
+            "the {DEVICE_HEADER} header must be 1 to {} visible ASCII characters",
+            wire::DEVICE_ID_MAX_LEN
+        ))),
+    }
 }
 
 #[utoipa::path(
@@ -283,10 +288,14 @@ pub(crate) async fn list(
             ));
         }
     };
+    // resetSteps is exactly true or false; the older spelling resetStep is
+    // read leniently (any case), as older clients wrote it.
     let reset = match query.one_of(RESET_PARAM, &["resetStep"])? {
         None => false,
-        Some(raw) if raw.eq_ignore_ascii_case("false") => false,
-        Some(raw) if raw.eq_ignore_ascii_case("true") => true,
+        Some((_, "false")) => false,
+        Some((_, "true")) => true,
+        Some((key, raw)) if key != RESET_PARAM && raw.eq_ignore_ascii_case("false") => false,
+        Some((key, raw)) if key != RESET_PARAM && raw.eq_ignore_ascii_case("true") => true,
         Some(_) => {
             return Err(SimError::BadRequest(
                 "resetSteps must be true or false".into(),
@@ -295,7 +304,7 @@ pub(crate) async fn list(
     };
     let filter = match query.one_of(STATUS_PARAM, &["stepStatus"])? {
         None => StatusFilter::All,
-        Some(raw) => StatusFilter::parse(raw).ok_or_else(|| {
+        Some((_, raw)) => StatusFilter::parse(raw).ok_or_else(|| {
             SimError::BadRequest("stepsStatus must be todo, alreadyDone or all".into())
         })?,
     };
