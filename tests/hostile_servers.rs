@@ -5,7 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
 use stepwise::config::Secret;
@@ -406,12 +406,16 @@ async fn a_server_that_never_answers_times_out() {
         timeout: Duration::from_millis(300),
         ..fast_options()
     };
-    let started = Instant::now();
-    let error = list_with(&server.url(), options).await.unwrap_err();
-    let took = started.elapsed();
-    assert!(matches!(error, GatewayError::TimedOut { .. }), "{error:?}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-    assert!(took >= Duration::from_millis(300), "took {took:?}");
+    let error = returns(list_with(&server.url(), options))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            GatewayError::TimedOut { after, .. } if after == Duration::from_millis(300)
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -462,10 +466,8 @@ async fn a_429_with_retry_after_zero_is_retried_once() {
 #[tokio::test]
 async fn a_429_asking_for_a_long_wait_is_reported_not_waited_for() {
     let server = canned("429 Too Many Requests", &["Retry-After: 3600"], "").await;
-    let started = Instant::now();
-    let error = list_from(&server.url()).await.unwrap_err();
+    let error = returns(list_from(&server.url())).await.unwrap_err();
     assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(server.requests(), 1);
 }
 
@@ -613,4 +615,12 @@ async fn an_empty_list_and_a_null_next_step_are_fine() {
         .await
         .unwrap();
     assert_eq!(next, None);
+}
+
+/// Awaits a client call that must end by itself: a guard against a hang (a
+/// client that waits for ever fails here), not a measure of speed.
+async fn returns<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(120), call)
+        .await
+        .expect("the call ended by itself")
 }
