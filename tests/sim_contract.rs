@@ -1,5 +1,5 @@
 //! The gateway client against the real simulator on a loopback port: one test
-//! per rule of the steps contract (see PROTOCOL.md).
+//! per rule of the steps contract (see docs/CONTRACT.md).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
