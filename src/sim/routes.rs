@@ -250,19 +250,14 @@ fn device(headers: &HeaderMap) -> Result<String, SimError> {
     }
 }
 
+// The parameters of the contract's calls are declared once, with their
+// rules and examples, in `super::openapi::enforce`.
 #[utoipa::path(
     get,
     path = "/pims/subscription/steps",
     tag = "steps",
     summary = "The steps of a service (pims.subscription.steps)",
     description = "The first list on a device must be asked by carAssociationID; later ones by the stepsID it returned.",
-    params(
-        ("carAssociationID" = Option<String>, Query, description = "First list: one user, one service, one vehicle"),
-        ("stepsID" = Option<String>, Query, description = "Later lists: the stepsID of the first list (bound to the device)"),
-        ("resetSteps" = Option<bool>, Query, description = "Wipe the steps cache first (cures app errors 2312/2317); default false"),
-        ("stepsStatus" = Option<String>, Query, description = "todo, alreadyDone or all (default)"),
-        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
-    ),
     responses(
         (status = 200, description = "The steps; sort them by order", body = StepsListDoc),
         (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorBody),
@@ -318,10 +313,6 @@ pub(crate) async fn list(
     path = "/pims/subscription/step",
     tag = "steps",
     summary = "The next step to do (pims.subscription.step)",
-    params(
-        ("stepsID" = String, Query, description = "The stepsID of a list this device obtained"),
-        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
-    ),
     responses(
         (status = 200, description = "The next step, or null when nothing is left", body = NextStepDoc),
         (status = 400, description = "No stepsID, an empty or invalid one, or no X-Device-Id", body = ErrorBody),
@@ -368,10 +359,6 @@ pub(crate) async fn associations(
     tag = "simulator",
     path = "/sim/associations/{car}/steps/{name}/complete",
     summary = "Simulator only: The customer completes a step (truth becomes done)",
-    params(
-        ("car" = String, Path, description = "carAssociationID"),
-        ("name" = String, Path, description = "Step name"),
-    ),
     responses(
         (status = 200, description = "The association after the change", body = AssociationDoc),
         (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
@@ -392,10 +379,6 @@ pub(crate) async fn complete(
     tag = "simulator",
     path = "/sim/associations/{car}/steps/{name}/revoke",
     summary = "Simulator only: The fact behind a step goes away (a cached alreadyDone stays until a reset)",
-    params(
-        ("car" = String, Path, description = "carAssociationID"),
-        ("name" = String, Path, description = "Step name"),
-    ),
     responses(
         (status = 200, description = "The association after the change", body = AssociationDoc),
         (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
