@@ -14,6 +14,19 @@ pub const CAR_KEY: &str = "mediumCarKey";
 /// longer than this is a broken or hostile gateway, not something to draw.
 pub const MAX_TEXT_CHARS: usize = 200;
 
+/// Longest id (carAssociationID or stepsID) the tool takes.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// A character an id may hold: ASCII letters, digits, `-` and `_`.
+pub fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The one id rule: 1 to [`MAX_ID_CHARS`] characters of [`is_id_char`].
+pub fn is_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_CHARS && id.chars().all(is_id_char)
+}
+
 /// The status of one step. Anything the contract does not know is kept raw and
 /// never counts as done.
 #[derive(Debug, Clone, PartialEq, Eq)]
