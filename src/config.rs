@@ -240,8 +240,8 @@ pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
     write_atomically(&dir.join("recent-ids"), &(ids.join("\n") + "\n"))
 }
 
-/// A carAssociationID as a technician may type it: the wire's id rule.
-pub use crate::wire::is_id as is_car_id;
+/// A carAssociationID as a technician may type it: the domain's id rule.
+pub use crate::steps::is_id as is_car_id;
 
 /// Writes through a temporary file and a rename, so a crash never leaves half
 /// a file behind.

@@ -26,9 +26,8 @@ pub const STATUS_PARAM: &str = "stepsStatus";
 /// SDK code for "no step for this stepsID".
 pub const NO_STEP_CODE: i64 = 2346;
 
-/// The longest id (carAssociationID or stepsID) either side accepts.
-pub const ID_MAX_LEN: usize = 64;
-/// The id rule as a regular expression, for the OpenAPI document.
+/// The domain's id rule ([`crate::steps::is_id`]) as a regular expression,
+/// for the OpenAPI document.
 pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
 
 /// The longest device id the simulator accepts.
@@ -39,17 +38,6 @@ pub const DEVICE_ID_PATTERN: &str = "^[!-~]{1,128}$";
 /// The device id rule: 1 to [`DEVICE_ID_MAX_LEN`] visible ASCII characters.
 pub fn is_device_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= DEVICE_ID_MAX_LEN && id.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// A character an id may hold: ASCII letters, digits, `-` and `_`.
-pub fn is_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-/// The id rule, for carAssociationIDs and stepsIDs alike: 1 to
-/// [`ID_MAX_LEN`] letters, digits, `-` or `_`.
-pub fn is_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= ID_MAX_LEN && id.chars().all(is_id_char)
 }
 
 /// Which list to ask for: the first list is by carAssociationID, later ones by
@@ -351,14 +339,23 @@ mod tests {
     }
 
     #[test]
-    fn the_id_rule_is_letters_digits_dash_underscore_up_to_64() {
-        assert!(is_id("987654"));
-        assert!(is_id("AB-12_c"));
-        assert!(is_id(&"a".repeat(ID_MAX_LEN)));
-        assert!(!is_id(&"a".repeat(ID_MAX_LEN + 1)));
-        assert!(!is_id(""));
-        assert!(!is_id(" 987654"));
-        assert!(!is_id("a/b"));
+    fn the_id_pattern_says_the_domains_id_rule() {
+        use crate::steps::{MAX_ID_CHARS, is_id, is_id_char};
+        assert_eq!(ID_PATTERN, format!("^[A-Za-z0-9_-]{{1,{MAX_ID_CHARS}}}$"));
+        let class: Vec<char> = (0..=127u8)
+            .map(char::from)
+            .filter(|c| is_id_char(*c))
+            .collect();
+        let expected: Vec<char> = ('0'..='9')
+            .chain('A'..='Z')
+            .chain(['-', '_'])
+            .chain('a'..='z')
+            .collect();
+        let mut sorted = expected.clone();
+        sorted.sort_unstable();
+        assert_eq!(class, sorted);
+        assert!(is_id(&"a".repeat(MAX_ID_CHARS)));
+        assert!(!is_id(&"a".repeat(MAX_ID_CHARS + 1)));
         assert!(!is_id("é"));
         assert!(is_device_id("3f2b6c1e-aa"));
         assert!(!is_device_id("a b"));

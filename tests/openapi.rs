@@ -46,7 +46,7 @@ async fn the_document_states_the_rules_and_its_examples_open_lists() {
     let doc: serde_json::Value = serde_json::from_str(&stepwise::sim::openapi_json()).unwrap();
     let id = &doc["components"]["schemas"]["Id"];
     assert_eq!(id["pattern"], stepwise::wire::ID_PATTERN);
-    assert_eq!(id["maxLength"], stepwise::wire::ID_MAX_LEN);
+    assert_eq!(id["maxLength"], stepwise::steps::MAX_ID_CHARS);
     let list = &doc["paths"]["/pims/subscription/steps"]["get"];
     let lookup = &list["parameters"][0];
     assert_eq!(lookup["name"], "lookup");

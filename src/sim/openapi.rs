@@ -176,7 +176,7 @@ fn enforce(doc: &mut Value) {
     schemas["Id"] = json!({
         "type": "string",
         "minLength": 1,
-        "maxLength": wire::ID_MAX_LEN,
+        "maxLength": crate::steps::MAX_ID_CHARS,
         "pattern": wire::ID_PATTERN,
         "description": "A carAssociationID or stepsID: 1 to 64 ASCII letters, digits, - or _.",
         "example": "987654"

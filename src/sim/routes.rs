@@ -221,14 +221,14 @@ impl Query {
         Ok(first.map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
-    /// An id parameter, checked against the id rule ([`wire::is_id`]).
+    /// An id parameter, checked against the id rule ([`crate::steps::is_id`]).
     fn id(&self, name: &str) -> Result<Option<String>, SimError> {
         match self.one(name)? {
             None => Ok(None),
             Some("") => Err(SimError::BadRequest(format!("{name} is empty"))),
-            Some(id) if !wire::is_id(id) => Err(SimError::BadRequest(format!(
+            Some(id) if !crate::steps::is_id(id) => Err(SimError::BadRequest(format!(
                 "{name} is not a valid id: 1 to {} letters, digits, - or _",
-                wire::ID_MAX_LEN
+                crate::steps::MAX_ID_CHARS
             ))),
             Some(id) => Ok(Some(id.to_owned())),
         }

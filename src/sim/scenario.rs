@@ -43,7 +43,7 @@ impl Scenario {
         let mut ids = HashSet::new();
         for assoc in &mut scenario.associations {
             let id = &assoc.car_association_id;
-            if !crate::wire::is_id(id) {
+            if !crate::steps::is_id(id) {
                 return Err(format!(
                     "carAssociationID {id:?} must be letters, digits, - or _"
                 ));

@@ -77,7 +77,7 @@ fn on_key(state: &mut State, key: KeyEvent, now: SystemTime) -> Vec<Effect> {
             return Vec::new();
         }
         (None, Screen::Start, KeyCode::Char(c))
-            if crate::wire::is_id_char(c)
+            if crate::steps::is_id_char(c)
                 && !key
                     .modifiers
                     .contains(crossterm::event::KeyModifiers::CONTROL) =>
@@ -102,7 +102,7 @@ fn on_key(state: &mut State, key: KeyEvent, now: SystemTime) -> Vec<Effect> {
 fn type_into_start(state: &mut State, text: &str) {
     let start = &mut state.start;
     for c in text.trim().chars() {
-        if start.input.len() < crate::wire::ID_MAX_LEN && crate::wire::is_id_char(c) {
+        if start.input.len() < crate::steps::MAX_ID_CHARS && crate::steps::is_id_char(c) {
             start.input.push(c);
         }
     }
