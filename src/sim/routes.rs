@@ -63,7 +63,9 @@ impl Shared {
             return call(&mut state);
         };
         if let Some(kept) = load_state(file) {
-            *state = kept;
+            if !state.adopt(kept) {
+                tracing::warn!(file = %file.display(), "the simulator's state was made from other associations, starting fresh");
+            }
         }
         let result = call(&mut state);
         if let Err(e) = save_state(file, &state.save()) {

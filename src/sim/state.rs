@@ -140,6 +140,32 @@ impl SimState {
         Ok(state)
     }
 
+    /// Takes over a state kept by an earlier run, unless it was made from
+    /// other associations (an older scenario): then it is refused and this
+    /// state stays. Says whether it was taken.
+    pub fn adopt(&mut self, kept: SimState) -> bool {
+        let shape = |s: &SimState| -> Vec<(String, Option<String>, bool, Vec<String>)> {
+            s.truth
+                .values()
+                .map(|a| {
+                    (
+                        a.car_association_id.clone(),
+                        a.steps_id.clone(),
+                        a.stale_cache,
+                        a.steps.iter().map(|t| t.name.clone()).collect(),
+                    )
+                })
+                .collect()
+        };
+        if shape(&kept) != shape(self) {
+            return false;
+        }
+        let limit = self.device_limit;
+        *self = kept;
+        self.device_limit = limit;
+        true
+    }
+
     /// Marks a device as just seen, forgetting the least recently seen
     /// devices (their stepsIDs and caches) beyond the limit.
     fn touch(&mut self, device: &str) {
@@ -486,6 +512,25 @@ mod tests {
         assert_eq!(next.name, "mediumCarKey");
         assert!(SimState::restore("{").is_err());
         assert!(SimState::restore("{}").is_err());
+    }
+
+    #[test]
+    fn a_kept_state_of_other_associations_is_not_adopted() {
+        let mut kept = sim();
+        kept.complete("111111", "trusterPhoneNumber").unwrap();
+        let mut current = sim();
+        assert!(current.adopt(kept.clone()));
+        assert!(
+            current.truth["111111"].steps[0].done,
+            "the kept truth is taken"
+        );
+        let other = Scenario::parse(
+            r#"{"associations":[{"carAssociationID":"1","steps":[{"name":"a","order":1,"done":false}]}]}"#,
+        )
+        .unwrap();
+        let mut fresh = SimState::new(other);
+        assert!(!fresh.adopt(kept));
+        assert!(fresh.truth.contains_key("1"));
     }
 
     #[test]
