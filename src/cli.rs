@@ -53,6 +53,9 @@ pub enum Command {
         /// The simulated customer completes the next step every few seconds
         #[arg(long)]
         autoplay: bool,
+        /// Start the demo backend over: forget its stepsIDs, caches and truths
+        #[arg(long)]
+        fresh: bool,
     },
     /// Run the steps gateway simulator
     Serve {

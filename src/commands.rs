@@ -230,7 +230,7 @@ fn filtered_note(shown: usize, filter: StatusFilter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode_list;
+    use crate::wire::decode_list;
 
     const DOC: &[u8] = br#"{"stepsID":132324,
         "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3},

@@ -389,11 +389,8 @@ pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
     write_atomically(&dir.join("recent-ids"), &(ids.join("\n") + "\n"))
 }
 
-/// A carAssociationID as a technician may type it: the domain's one id rule,
-/// [`crate::steps::is_id`] (letters, digits, `-`, `_`).
-pub fn is_car_id(id: &str) -> bool {
-    crate::steps::is_id(id)
-}
+/// A carAssociationID as a technician may type it: the domain's id rule.
+pub use crate::steps::is_id as is_car_id;
 
 /// Writes through a temporary file and a rename, so a crash never leaves half
 /// a file behind.

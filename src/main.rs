@@ -9,7 +9,9 @@ use stepwise::cli::{Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings, read_token_file};
+use stepwise::describe::gateway_error;
 use stepwise::sim::Scenario;
+use stepwise::text::Lang;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_args(std::env::args_os()) {
@@ -36,17 +38,22 @@ fn main() -> ExitCode {
             cli.token_file.as_deref(),
         ),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { autoplay }) => wizard(
-            cli.api,
-            cli.token_file,
-            Launch {
-                car: cli.car,
-                demo: true,
-                autoplay,
-                report: cli.report,
-                ..Launch::default()
-            },
-        ),
+        Some(Command::Demo { autoplay, fresh }) => {
+            if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
+                return fail(e);
+            }
+            wizard(
+                cli.api,
+                cli.token_file,
+                Launch {
+                    car: cli.car,
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                    ..Launch::default()
+                },
+            )
+        }
         None => wizard(
             cli.api,
             cli.token_file,
@@ -206,7 +213,7 @@ fn script(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let backend = match Backend::start(&settings, false).await {
             Ok(b) => b,
-            Err(e) => return fail(e),
+            Err(e) => return fail(gateway_error(Lang::En, &e)),
         };
         let outcome = match cli.command {
             Some(Command::Steps {
@@ -231,7 +238,7 @@ fn script(cli: Cli) -> ExitCode {
         };
         match outcome {
             Ok(outcome) => emit(&outcome.stdout, outcome.code),
-            Err(e) => fail(e),
+            Err(e) => fail(gateway_error(Lang::En, &e)),
         }
     })
 }
