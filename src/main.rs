@@ -233,9 +233,9 @@ fn script(cli: Cli) -> ExitCode {
                         );
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json).await
+                commands::steps(&backend, lookup, status.into(), reset, json, Lang::En).await
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json).await,
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, Lang::En).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
