@@ -227,6 +227,12 @@ report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
 
+## The guidance pages the customer's phone opens
+
+page-kicker = Activating your connected services: one step
+page-errors = Codes the app may show at this step
+page-footer = Shown by your dealer with stepwise
+
 ## The plain output of steps and next
 
 cli-none = none
