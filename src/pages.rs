@@ -25,7 +25,11 @@ footer{margin-top:2rem;color:#555;font-size:.85rem}\
 pub fn guidance_page(lang: Lang, name: &str) -> String {
     let guide = guidance().for_step(name);
     let words = guide.text(lang, name);
-    let codes: Vec<_> = guide.errors.iter().filter_map(|c| explain_code(*c)).collect();
+    let codes: Vec<_> = guide
+        .errors
+        .iter()
+        .filter_map(|c| explain_code(*c))
+        .collect();
     let page: Markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -70,9 +74,19 @@ mod tests {
     #[test]
     fn a_page_holds_the_panels_words_and_declares_its_language() {
         let page = guidance_page(Lang::En, "deviceActivation");
-        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{page}");
-        let words = guidance().for_step("deviceActivation").text(Lang::En, "deviceActivation");
-        for text in words.does.iter().chain(&words.needs).chain([&words.purpose, &words.title]) {
+        assert!(
+            page.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{page}"
+        );
+        let words = guidance()
+            .for_step("deviceActivation")
+            .text(Lang::En, "deviceActivation");
+        for text in words
+            .does
+            .iter()
+            .chain(&words.needs)
+            .chain([&words.purpose, &words.title])
+        {
             let escaped = maud::html! { (text) }.into_string();
             assert!(page.contains(&escaped), "missing {text:?}");
         }
@@ -90,7 +104,12 @@ mod tests {
 
     #[test]
     fn a_page_is_small() {
-        for name in ["trusterPhoneNumber", "deviceActivation", "mediumCarKey", "x"] {
+        for name in [
+            "trusterPhoneNumber",
+            "deviceActivation",
+            "mediumCarKey",
+            "x",
+        ] {
             let page = guidance_page(Lang::En, name);
             assert!(page.len() < 20 * 1024, "{name}: {} bytes", page.len());
         }
