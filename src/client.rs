@@ -31,6 +31,8 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Proxies, extra trusted roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 impl Default for ClientOptions {
@@ -42,6 +44,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            net: crate::net::NetOptions::default(),
         }
     }
 }
@@ -128,6 +131,13 @@ pub enum GatewayError {
     BadAnswer(DecodeError),
     #[error("the request to the gateway failed: {0}. Retry; if it persists, check the network")]
     Transport(String),
+    /// The TLS connection failed, for a reason that has a name.
+    #[error("{}", problem.line(base, proxy.as_deref()))]
+    Tls {
+        base: String,
+        proxy: Option<String>,
+        problem: crate::net::TlsProblem,
+    },
     #[error("{0}")]
     Config(String),
 }
@@ -178,6 +188,7 @@ impl GatewayError {
             GatewayError::TooLarge { .. } => "Answer too large",
             GatewayError::BadAnswer(_) => "Unusable answer",
             GatewayError::Transport(_) => "Request failed",
+            GatewayError::Tls { .. } => "Secure connection failed",
             GatewayError::Config(_) => "Bad configuration",
         }
     }
@@ -234,6 +245,8 @@ struct Answer {
 pub struct Gateway {
     http: reqwest::Client,
     base: Url,
+    /// The proxy the base URL goes through, as it may be shown.
+    proxy: Option<String>,
     device_id: String,
     token: Option<Secret>,
     options: ClientOptions,
@@ -257,21 +270,27 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
-        if base.scheme() == "http" {
-            // Plain HTTP (the embedded simulator, a gateway on loopback) needs
-            // no root certificates: loading the system's costs milliseconds.
-            builder = builder.tls_certs_only([]);
-        }
-        let http = builder
+        // The system's roots are read on the first TLS connection only, so
+        // plain HTTP (the embedded simulator) does not pay for them.
+        let net_error = |e: crate::net::NetError| GatewayError::Config(e.to_string());
+        let proxy = options
+            .net
+            .proxy
+            .proxy_for(&base)
+            .map_err(net_error)?
+            .map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &options.net)
+            .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Gateway {
             http,
             base,
+            proxy,
             device_id,
             token,
             options,
@@ -470,15 +489,27 @@ impl Gateway {
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
         let base = self.base.to_string();
+        if let Some(problem) = crate::net::TlsProblem::find(error) {
+            return GatewayError::Tls {
+                base,
+                proxy: self.proxy.clone(),
+                problem,
+            };
+        }
         if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
         } else if error.is_connect() {
+            let via = self
+                .proxy
+                .as_ref()
+                .map(|p| format!(" (through the proxy {p})"))
+                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: root_cause(error),
+                detail: format!("{}{via}", root_cause(error)),
             }
         } else {
             GatewayError::Transport(root_cause(error))

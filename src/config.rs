@@ -57,6 +57,11 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// Extra trusted roots (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM), and its key when in another file.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// A configuration problem, said in one line with what to do.
@@ -73,6 +78,8 @@ pub struct Settings {
     pub docs_base_url: String,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
+    /// Proxies, extra roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -106,7 +113,7 @@ pub fn load_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str(&text).map_err(|e| {
         let why = e.message().to_owned();
         ConfigError(format!(
-            "the config file {} is not valid: {why}. Known keys: api, token, token_file, docs_base_url",
+            "the config file {} is not valid: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key",
             path.display()
         ))
     })
@@ -164,6 +171,16 @@ impl Settings {
             Some(url) => check_docs_url(url.trim())?,
             None => guidance().docs_base_url.clone(),
         };
+        let net = crate::net::NetOptions {
+            ca_file: file.ca_file.or_else(|| {
+                std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
+            client_cert: file.client_cert,
+            client_key: file.client_key,
+            proxy: crate::net::ProxyEnv::from_env(),
+        };
         let data_dir = data_dir();
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
@@ -178,6 +195,7 @@ impl Settings {
             docs_base_url,
             device_id,
             data_dir,
+            net,
         })
     }
 }

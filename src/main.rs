@@ -18,11 +18,30 @@ fn main() -> ExitCode {
             addr,
             ref scenario,
             ref token,
-        }) => serve(addr, scenario.as_deref(), token.clone()),
+            tls,
+            ref tls_dir,
+            ref client_ca,
+        }) => {
+            let tls = tls.then(|| TlsServe {
+                dir: tls_dir.clone(),
+                client_ca: client_ca.clone(),
+            });
+            serve(addr, scenario.as_deref(), token.clone(), tls)
+        }
+        Some(Command::Doctor { json }) => doctor(&cli, json),
+        Some(Command::Completions { shell }) => {
+            stepwise::shell::completions(shell, &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man) => match stepwise::shell::man_page(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!("cannot write the manual page: {e}")),
+        },
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
         Some(Command::Demo { autoplay }) => wizard(
             cli.api,
             cli.token_file,
+            &cli.net,
             Launch {
                 car: cli.car,
                 demo: true,
@@ -33,6 +52,7 @@ fn main() -> ExitCode {
         None => wizard(
             cli.api,
             cli.token_file,
+            &cli.net,
             Launch {
                 car: cli.car,
                 demo: false,
@@ -60,11 +80,71 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
+/// `serve --tls`: where the generated files go, and whose client
+/// certificates to demand.
+struct TlsServe {
+    dir: Option<std::path::PathBuf>,
+    client_ca: Option<std::path::PathBuf>,
+}
+
+/// Generates the simulator's authority and certificate, writes them out, and
+/// says how to trust them.
+fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let dir = tls
+        .dir
+        .clone()
+        .or_else(stepwise::sim::tls::default_dir)
+        .ok_or("no data directory to write the certificates to. Give --tls-dir DIR")?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        format!(
+            "cannot create {}: {e}. Give another --tls-dir",
+            dir.display()
+        )
+    })?;
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let ca_file = dir.join("ca.pem");
+    let spec = CertSpec {
+        authority_note: Some(ca_file.display().to_string()),
+        ..CertSpec::default()
+    };
+    let generated = generate(&spec).map_err(|e| e.to_string())?;
+    generated
+        .write_to(&dir)
+        .map_err(|e| format!("{e}. Give another --tls-dir"))?;
+    let client_ca = match &tls.client_ca {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the --client-ca file {}: {}. Check the path",
+                path.display(),
+                e.kind()
+            )
+        })?),
+        None => None,
+    };
+    let config = generated
+        .server_config(client_ca.as_deref())
+        .map_err(|e| format!("{e}. Check the --client-ca file"))?;
+    println!(
+        "Authority written to {}: clients trust it with --ca-file {}",
+        ca_file.display(),
+        ca_file.display()
+    );
+    if let Some(path) = &tls.client_ca {
+        println!(
+            "Client certificates signed by {} are required",
+            path.display()
+        );
+    }
+    Ok(config)
+}
+
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
 fn serve(
     addr: std::net::SocketAddr,
     scenario: Option<&std::path::Path>,
     token: Option<String>,
+    tls: Option<TlsServe>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -75,6 +155,10 @@ fn serve(
         Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
     };
     let token = token.filter(|t| !t.trim().is_empty()).map(Secret::new);
+    let tls = match tls.as_ref().map(sim_tls).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return fail(e),
+    };
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -90,13 +174,20 @@ fn serve(
         };
         let bound = listener.local_addr().unwrap_or(addr);
         let count = scenario.associations.len();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         println!(
-            "stepwise simulator listening on http://{bound} ({count} associations; Ctrl-C stops)"
+            "stepwise simulator listening on {scheme}://{bound} ({count} associations; Ctrl-C stops)"
         );
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match stepwise::sim::serve(listener, scenario, token, shutdown).await {
+        let served = match tls {
+            Some(config) => {
+                stepwise::sim::serve_tls(listener, config, scenario, token, shutdown).await
+            }
+            None => stepwise::sim::serve(listener, scenario, token, shutdown).await,
+        };
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
         }
@@ -106,10 +197,11 @@ fn serve(
 /// `stepwise steps` and `stepwise next`.
 fn script(cli: Cli) -> ExitCode {
     let _log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -150,7 +242,12 @@ fn script(cli: Cli) -> ExitCode {
 }
 
 /// The wizard, on the configured gateway or the embedded simulator.
-fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: Launch) -> ExitCode {
+fn wizard(
+    api: Option<String>,
+    token_file: Option<std::path::PathBuf>,
+    net: &stepwise::cli::NetArgs,
+    launch: Launch,
+) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
@@ -163,10 +260,11 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
         return fail(e);
     }
     let log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(api, token_file.as_deref()) {
+    let mut settings = match Settings::resolve(api, token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    net.apply(&mut settings.net);
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -182,5 +280,45 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => fail(format!("{e:#}")),
+    }
+}
+
+/// `stepwise doctor`: every check, one line each; exit 1 when one failed.
+fn doctor(cli: &Cli, json: bool) -> ExitCode {
+    use stepwise::doctor;
+    let _log = stepwise::logging::to_file();
+    let path = stepwise::config::config_path();
+    let (config, file) = doctor::config_check(path.as_deref());
+    let settings = file
+        .ok_or_else(|| "the config file is not valid".to_owned())
+        .and_then(|file| {
+            Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
+                .map(|settings| (settings, file))
+                .map_err(|e| e.to_string())
+        });
+    let report = match settings {
+        Err(e) => doctor::unusable_settings(config, &e),
+        Ok((mut settings, file)) => {
+            cli.net.apply(&mut settings.net);
+            let source = doctor::token_source(cli.token_file.as_deref(), &file);
+            let rt = match runtime(false) {
+                Ok(rt) => rt,
+                Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+            };
+            let report = rt.block_on(doctor::run(&settings, config, &source, cli.car.as_deref()));
+            // A check still waiting on a silent gateway is dropped, not awaited.
+            rt.shutdown_background();
+            report
+        }
+    };
+    if json {
+        print!("{}", report.json());
+    } else {
+        print!("{}", report.text());
+    }
+    if report.failed() {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
     }
 }
