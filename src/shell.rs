@@ -24,7 +24,6 @@ pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = sub.get_name();
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
@@ -38,14 +37,27 @@ pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
             .get_arguments()
             .filter(|a| !a.is_hide_set() && !a.is_global_set())
         {
-            let flag = match (arg.get_long(), arg.get_value_names()) {
-                (Some(long), Some(values)) => format!("\\-\\-{long} {}", values.join(" ")),
-                (Some(long), None) => format!("\\-\\-{long}"),
-                (None, Some(values)) => values.join(" "),
-                (None, None) => arg.get_id().to_string(),
+            let values = arg
+                .get_value_names()
+                .filter(|_| arg.get_action().takes_values())
+                .map(|v| {
+                    v.iter()
+                        .map(|name| format!(" \\fI<{}>\\fR", roff_escape(name)))
+                        .collect::<String>()
+                });
+            let flag = match (arg.get_long(), values) {
+                (Some(long), values) => {
+                    format!(
+                        "\\fB\\-\\-{}\\fR{}",
+                        roff_escape(long),
+                        values.unwrap_or_default()
+                    )
+                }
+                (None, Some(values)) => values.trim_start().to_owned(),
+                (None, None) => format!("\\fI<{}>\\fR", roff_escape(arg.get_id().as_str())),
             };
             let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-            writeln!(out, ".TP\n\\fB{flag}\\fR\n{}", roff_escape(&help))?;
+            writeln!(out, ".TP\n{flag}\n{}", roff_escape(&help))?;
         }
     }
     man.render_extra_section(out)?;
