@@ -172,10 +172,12 @@ impl Settings {
             None => guidance().docs_base_url.clone(),
         };
         let net = crate::net::NetOptions {
+            // SSL_CERT_FILE is set by other tools' setups: a stale one is
+            // passed over rather than breaking every connection.
             ca_file: file.ca_file.or_else(|| {
                 std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
-                    .filter(|v| !v.is_empty())
                     .map(PathBuf::from)
+                    .filter(|p| p.is_file())
             }),
             client_cert: file.client_cert,
             client_key: file.client_key,

@@ -150,10 +150,15 @@ impl Drop for TlsServe {
 }
 
 fn serve_tls(home: &Path, dir: &Path) -> TlsServe {
+    serve_tls_with(home, dir, &[])
+}
+
+fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
         .env("HOME", home)
         .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -317,6 +322,55 @@ fn a_broken_config_file_is_a_failed_line_not_a_crash() {
     let config_line = line(&text, "Config file");
     assert!(
         config_line.starts_with("✗ failed") && config_line.contains("not valid"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_gateway_demanding_client_certificates_is_named_and_a_good_one_passes() {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    // The workshop's authority, whose certificates the gateway accepts.
+    let workshop = generate(&CertSpec::default()).unwrap();
+    let client_ca = dir.path().join("workshop-ca.pem");
+    std::fs::write(&client_ca, &workshop.ca_pem).unwrap();
+    let issued = workshop.issue_client("bay-3").unwrap();
+    let both = dir.path().join("bay-3.pem");
+    std::fs::write(&both, format!("{}{}", issued.cert_pem, issued.key_pem)).unwrap();
+
+    let tls_dir = dir.path().join("server");
+    let client_ca_arg = client_ca.display().to_string();
+    let server = serve_tls_with(home.path(), &tls_dir, &["--client-ca", &client_ca_arg]);
+    let ca = tls_dir.join("ca.pem").display().to_string();
+    let base = [
+        "--api",
+        server.url.as_str(),
+        "--car",
+        "987654",
+        "--ca-file",
+        ca.as_str(),
+    ];
+
+    let out = doctor(home.path(), &base);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let cert = line(&text, "Client certificate");
+    assert!(
+        cert.starts_with("✗ failed") && cert.contains("requires one"),
+        "{text}"
+    );
+    assert!(text.contains("--client-cert FILE"), "{text}");
+
+    let both_arg = both.display().to_string();
+    let mut with_cert = base.to_vec();
+    with_cert.extend(["--client-cert", both_arg.as_str()]);
+    let out = doctor(home.path(), &with_cert);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let cert = line(&text, "Client certificate");
+    assert!(
+        cert.starts_with("✓ ok") && cert.contains("CN=bay-3"),
         "{text}"
     );
 }

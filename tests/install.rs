@@ -85,3 +85,55 @@ fn the_version_names_the_version_and_the_commit() {
         None => assert!(text.contains("(commit unknown)"), "{text}"),
     }
 }
+
+/// The README's install section says what the package really holds, and
+/// the CI script runs the commands it shows.
+#[test]
+fn the_readme_install_section_matches_the_package_and_ci() {
+    let readme = include_str!("../README.md");
+    let manifest: toml::Value = toml::from_str(include_str!("../Cargo.toml")).unwrap();
+    let ci = include_str!("../.ci/deb.sh");
+    let assets = manifest["package"]["metadata"]["deb"]["assets"]
+        .as_array()
+        .expect("cargo-deb assets");
+    for asset in assets {
+        let source = asset[0].as_str().unwrap();
+        let dest = asset[1].as_str().unwrap();
+        if source == "README.md" {
+            continue;
+        }
+        let installed = match dest {
+            "usr/bin/" => "/usr/bin/stepwise".to_owned(),
+            man if man.starts_with("usr/share/man/") => format!("/{man}.gz"),
+            other => format!("/{other}"),
+        };
+        assert!(
+            readme.contains(&format!("`{installed}`")),
+            "README lacks {installed}"
+        );
+        assert!(
+            ci.contains(&installed),
+            ".ci/deb.sh does not check {installed}"
+        );
+        if let Some(generated) = source.strip_prefix("target/pkg/") {
+            assert!(
+                readme.contains(&format!("> target/pkg/{generated}\n")),
+                "README does not say how {generated} is made"
+            );
+            assert!(
+                ci.contains(&format!("> target/pkg/{generated}\n")),
+                ".ci/deb.sh does not make {generated}"
+            );
+        }
+    }
+    for command in [
+        "cargo install --locked --path .",
+        "cargo install --locked cargo-deb --version",
+        "cargo deb --no-build",
+        "dpkg -i",
+    ] {
+        assert!(readme.contains(command), "README lacks {command}");
+        assert!(ci.contains(command), ".ci/deb.sh does not run {command}");
+    }
+    assert!(include_str!("../.ci/run").contains("bash .ci/deb.sh"));
+}

@@ -397,3 +397,70 @@ async fn the_binary_takes_https_proxy_no_proxy_and_ca_file() {
     assert_eq!(direct.status.code(), Some(3));
     assert_eq!(proxy.tunnels.load(Ordering::SeqCst), before + 1);
 }
+
+/// Trust and the client certificate come from the environment or the
+/// config file as well as from flags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_file_and_client_certificate_from_environment_and_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = generate(&CertSpec::default()).unwrap();
+    let sim = tls_sim(&generated, Some(&generated.ca_pem)).await;
+    let ca = write(dir.path(), "ca.pem", &generated.ca_pem);
+    let issued = generated.issue_client("bay-1").unwrap();
+    let cert = write(dir.path(), "client.pem", &issued.cert_pem);
+    let key = write(dir.path(), "client.key", &issued.key_pem);
+    let url = sim.url();
+    let run = |env: &[(&str, &Path)], config: Option<String>, flags: &[&str]| {
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, config.unwrap_or_default()).unwrap();
+        let mut cmd = assert_cmd::Command::cargo_bin("stepwise").unwrap();
+        cmd.env("HOME", dir.path())
+            .env("STEPWISE_CONFIG", &config_path)
+            .env_remove("STEPWISE_TOKEN")
+            .env_remove("STEPWISE_CA_FILE")
+            .env_remove("SSL_CERT_FILE");
+        for var in ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+            cmd.env_remove(var);
+        }
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        cmd.args(["steps", "--api", &url, "--car", "987654"])
+            .args(flags)
+            .timeout(Duration::from_secs(30));
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let cert_flags = [
+        "--client-cert",
+        cert.to_str().unwrap(),
+        "--client-key",
+        key.to_str().unwrap(),
+    ];
+    tokio::task::block_in_place(|| {
+        // Trust from STEPWISE_CA_FILE, then from SSL_CERT_FILE.
+        for var in ["STEPWISE_CA_FILE", "SSL_CERT_FILE"] {
+            let (code, stderr) = run(&[(var, &ca)], None, &cert_flags);
+            assert_eq!(code, Some(3), "{var}: {stderr}");
+        }
+        // Trusted, but no client certificate: said so, with the flag.
+        let (code, stderr) = run(&[("STEPWISE_CA_FILE", &ca)], None, &[]);
+        assert_eq!(code, Some(1));
+        assert!(
+            stderr.contains("requires a client certificate") && stderr.contains("--client-cert"),
+            "{stderr}"
+        );
+        // Everything from the config file.
+        let config = format!(
+            "ca_file = {:?}\nclient_cert = {:?}\nclient_key = {:?}\n",
+            ca.display().to_string(),
+            cert.display().to_string(),
+            key.display().to_string()
+        );
+        let (code, stderr) = run(&[], Some(config), &[]);
+        assert_eq!(code, Some(3), "{stderr}");
+    });
+}
