@@ -355,14 +355,20 @@ pub async fn run(
         return report.finish("not run: the gateway cannot be reached");
     };
     let http_ok = conn.usable;
-    client_cert_check(&mut report, &net, conn.tls_problem.as_ref(), url.scheme());
+    client_cert_check(
+        &mut report,
+        &net,
+        conn.tls_problem.as_ref(),
+        url.scheme(),
+        http_ok,
+    );
     if !http_ok {
         token_check(
             &mut report,
             settings,
             token_source,
             embedded.is_some(),
-            false,
+            None,
         );
         return report.finish("not run: no secure connection to the gateway");
     }
@@ -386,7 +392,7 @@ pub async fn run(
         settings,
         token_source,
         embedded.is_some(),
-        unauthorized,
+        Some(unauthorized),
     );
     drop(embedded);
     report.finish("not run")
@@ -808,6 +814,7 @@ fn client_cert_check(
     net: &NetOptions,
     problem: Option<&TlsProblem>,
     scheme: &str,
+    reached: bool,
 ) {
     if report.has("client_cert") {
         return;
@@ -828,13 +835,14 @@ fn client_cert_check(
                 Some("Give one with --client-cert FILE --client-key FILE (or client_cert/client_key in the config file)"),
             );
         }
-        (None, _) if scheme == "https" => {
+        (None, _) if scheme == "https" && reached => {
             report.set(
                 "client_cert",
                 Mark::Ok,
                 "none given; the gateway did not ask for one",
             );
         }
+        (None, _) if scheme == "https" => report.set("client_cert", Mark::Ok, "none given"),
         (None, _) => report.set("client_cert", Mark::Ok, "none given (plain http://)"),
         (Some((chain, _)), problem) => {
             let summary = chain.first().and_then(|der| CertSummary::parse(der));
@@ -894,10 +902,11 @@ fn token_check(
     settings: &Settings,
     source: &str,
     embedded: bool,
-    unauthorized: bool,
+    // `None`: the gateway was not reached; else whether it answered 401.
+    unauthorized: Option<bool>,
 ) {
     let Some(token) = &settings.token else {
-        if unauthorized {
+        if unauthorized == Some(true) {
             report.set_with(
                 "token",
                 Mark::Failed,
@@ -930,7 +939,7 @@ fn token_check(
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    match (unauthorized, expiry) {
+    match (unauthorized.unwrap_or(false), expiry) {
         (_, Some(exp)) if exp <= now => report.set_with(
             "token",
             Mark::Failed,
@@ -957,6 +966,11 @@ fn token_check(
                     u64::try_from(exp - now).unwrap_or(0)
                 ))
             ),
+        ),
+        (false, None) if unauthorized.is_none() => report.set(
+            "token",
+            Mark::Ok,
+            format!("from {source}; not tried (the gateway was not reached)"),
         ),
         (false, None) => report.set(
             "token",
