@@ -18,8 +18,8 @@ use url::Url;
 use crate::client::DEVICE_HEADER;
 use crate::config::{ENV_TOKEN, FileConfig, Secret, Settings};
 use crate::net::{CertSummary, NetError, NetOptions, ProxyChoice, TlsProblem};
-use crate::protocol;
 use crate::steps::{Status, StepsList, sanitize};
+use crate::wire as protocol;
 
 /// The limit of one check.
 pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
@@ -206,9 +206,9 @@ impl Report {
 
 /// The config file line, made before the settings are resolved (a broken
 /// file still gets a report).
-pub fn config_check(path: Option<&std::path::Path>) -> (Check, Option<FileConfig>) {
+pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<FileConfig>) {
     let mut report = Report::default();
-    let file = match path {
+    let file = match at {
         None => {
             report.set(
                 "config",
@@ -217,17 +217,17 @@ pub fn config_check(path: Option<&std::path::Path>) -> (Check, Option<FileConfig
             );
             Some(FileConfig::default())
         }
-        Some(path) if !path.exists() => {
+        Some(at) if !at.path.exists() => {
             report.set(
                 "config",
                 Mark::Ok,
-                format!("none at {}: defaults apply", path.display()),
+                format!("none at {}: defaults apply", at.path.display()),
             );
             Some(FileConfig::default())
         }
-        Some(path) => match crate::config::load_file_config(path) {
+        Some(at) => match crate::config::load_file_config(at) {
             Ok(file) => {
-                report.set("config", Mark::Ok, format!("{} read", path.display()));
+                report.set("config", Mark::Ok, format!("{} read", at.path.display()));
                 Some(file)
             }
             Err(e) => {
@@ -562,16 +562,16 @@ async fn network_checks(
             tls_problem: None,
         });
     }
-    if let Some(choice) = &proxy {
-        if let Err(why) = connect_tunnel(budget, &mut stream, &host, port).await {
-            report.set_with(
-                "proxy",
-                Mark::Failed,
-                format!("{} (from {}) {why}", choice.shown(), choice.from),
-                Some("Check the proxy variable, or set NO_PROXY for this host"),
-            );
-            return None;
-        }
+    if let Some(choice) = &proxy
+        && let Err(why) = connect_tunnel(budget, &mut stream, &host, port).await
+    {
+        report.set_with(
+            "proxy",
+            Mark::Failed,
+            format!("{} (from {}) {why}", choice.shown(), choice.from),
+            Some("Check the proxy variable, or set NO_PROXY for this host"),
+        );
+        return None;
     }
     tls_check(report, budget, stream, &host, net, proxy.as_ref()).await
 }
@@ -1044,11 +1044,11 @@ impl Caller<'_> {
             .query(query)
             .header(ACCEPT, accept)
             .header(DEVICE_HEADER, self.device);
-        if let Some(token) = self.token {
-            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-                value.set_sensitive(true);
-                request = request.header(AUTHORIZATION, value);
-            }
+        if let Some(token) = self.token
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
         }
         let limit = self.budget.limit();
         let exchange = async {

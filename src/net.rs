@@ -112,10 +112,10 @@ impl ProxyEnv {
         let Some(var) = specific.or(self.all.as_ref()) else {
             return Ok(None);
         };
-        if let (Some(list), Some(host)) = (&self.no_proxy, url.host_str()) {
-            if no_proxy_matches(list, host) {
-                return Ok(None);
-            }
+        if let (Some(list), Some(host)) = (&self.no_proxy, url.host_str())
+            && no_proxy_matches(list, host)
+        {
+            return Ok(None);
         }
         let (from, value) = (var.name, var.value.as_str());
         let with_scheme = if value.contains("://") {
@@ -345,12 +345,12 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Some(presented) = &self.presented {
-            if let Ok(mut kept) = presented.lock() {
-                kept.clear();
-                kept.push(end_entity.clone().into_owned());
-                kept.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-            }
+        if let Some(presented) = &self.presented
+            && let Ok(mut kept) = presented.lock()
+        {
+            kept.clear();
+            kept.push(end_entity.clone().into_owned());
+            kept.extend(intermediates.iter().map(|c| c.clone().into_owned()));
         }
         match self.inner() {
             Some(inner) => {
@@ -495,12 +495,11 @@ impl TlsProblem {
             if let Some(tls) = e.downcast_ref::<rustls::Error>() {
                 return Some(Self::of(tls));
             }
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if let Some(inner) = io.get_ref() {
-                    if let Some(found) = Self::find(inner) {
-                        return Some(found);
-                    }
-                }
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && let Some(inner) = io.get_ref()
+                && let Some(found) = Self::find(inner)
+            {
+                return Some(found);
             }
             current = e.source();
         }
@@ -538,56 +537,6 @@ impl TlsProblem {
             },
             E::InvalidMessage(_) | E::InappropriateMessage { .. } => TlsProblem::NotTls,
             other => TlsProblem::Other(crate::steps::sanitize(&other.to_string())),
-        }
-    }
-
-    /// One line: what went wrong with the gateway at `base`, and what to do.
-    pub fn line(&self, base: &str, proxy: Option<&str>) -> String {
-        let host = Url::parse(base)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| base.to_owned());
-        let via = proxy
-            .map(|p| format!(" (through the proxy {p})"))
-            .unwrap_or_default();
-        match self {
-            TlsProblem::UnknownIssuer => format!(
-                "the gateway at {base}{via} presented a certificate from an unknown issuer \
-                 (a private authority, or a proxy that inspects TLS). Trust that authority with \
-                 --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE"
-            ),
-            TlsProblem::Expired => format!(
-                "the certificate of the gateway at {base} has expired. Check this machine's \
-                 date; if it is right, tell the gateway's operator"
-            ),
-            TlsProblem::NotYetValid => format!(
-                "the certificate of the gateway at {base} is not valid yet. Check this \
-                 machine's date and time"
-            ),
-            TlsProblem::WrongHost => format!(
-                "the certificate of the gateway at {base} is not for the name {host}. Use the \
-                 host name the certificate was made for in --api"
-            ),
-            TlsProblem::CertificateRequired => format!(
-                "the gateway at {base} requires a client certificate. Give one with \
-                 --client-cert FILE --client-key FILE"
-            ),
-            TlsProblem::ClientCertificateRefused(alert) => format!(
-                "the gateway at {base} refused the client certificate ({alert}). Use a \
-                 certificate issued by the authority the gateway trusts"
-            ),
-            TlsProblem::HandshakeRefused(alert) => format!(
-                "the gateway at {base}{via} refused the TLS handshake ({alert}). Check --api; \
-                 if it is right, tell the gateway's operator"
-            ),
-            TlsProblem::NotTls => format!(
-                "the server at {base}{via} does not speak TLS. Check the port, or use http:// \
-                 if the gateway has no TLS"
-            ),
-            TlsProblem::Other(what) => format!(
-                "the TLS connection to the gateway at {base}{via} failed: {what}. Check --api, \
-                 --ca-file and the client certificate"
-            ),
         }
     }
 

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup};
+use stepwise::describe::gateway_error;
 use stepwise::net::{NetOptions, ProxyEnv, TlsProblem};
 use stepwise::sim::tls::{CertSpec, Generated, Validity, generate};
 use stepwise::sim::{RunningSim, Scenario, spawn_tls};
+use stepwise::text::Lang;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -59,7 +61,7 @@ fn trusting(dir: &TempDir, generated: &Generated) -> NetOptions {
 fn tls_problem(result: Result<usize, GatewayError>) -> (TlsProblem, String) {
     match result {
         Err(e @ GatewayError::Tls { .. }) => {
-            let line = e.to_string();
+            let line = gateway_error(Lang::En, &e);
             let GatewayError::Tls { problem, .. } = e else {
                 unreachable!()
             };
@@ -191,7 +193,7 @@ async fn unusable_certificate_files_are_named_with_their_problem() {
     let config_error =
         |net: NetOptions| match Gateway::new("https://127.0.0.1:1", "d".into(), None, options(net))
         {
-            Err(GatewayError::Config(line)) => line,
+            Err(GatewayError::Net(e)) => e.to_string(),
             other => panic!("expected a configuration error, got {other:?}"),
         };
 
@@ -334,7 +336,7 @@ async fn a_proxy_that_cannot_be_reached_is_named_in_the_error() {
         ..Default::default()
     };
     let error = list("https://gateway.example", net).await.unwrap_err();
-    let line = error.to_string();
+    let line = gateway_error(Lang::En, &error);
     assert!(
         line.contains(&format!("through the proxy {dead}")),
         "{line}"
