@@ -13,6 +13,9 @@ use stepwise::sim::{RunningSim, Scenario, spawn};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
+#[path = "common/proxy.rs"]
+mod proxy;
+
 /// The whole run must end within this, even when the gateway hangs.
 const DOCTOR_LIMIT: Duration = Duration::from_secs(10);
 
@@ -25,6 +28,10 @@ fn runtime() -> Runtime {
 }
 
 fn doctor(home: &Path, args: &[&str]) -> Output {
+    doctor_with_env(home, args, &[])
+}
+
+fn doctor_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
     cmd.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
@@ -41,8 +48,13 @@ fn doctor(home: &Path, args: &[&str]) -> Output {
         "HTTPS_PROXY",
         "all_proxy",
         "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
     ] {
         cmd.env_remove(var);
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
     }
     cmd.arg("doctor")
         .args(args)
@@ -372,5 +384,56 @@ fn a_gateway_demanding_client_certificates_is_named_and_a_good_one_passes() {
     assert!(
         cert.starts_with("✓ ok") && cert.contains("CN=bay-3"),
         "{text}"
+    );
+}
+
+#[test]
+fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
+    let rt = runtime();
+    let proxy = rt.block_on(proxy::connect_proxy());
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    let ca = dir.path().join("ca.pem").display().to_string();
+    let args = [
+        "--api",
+        server.url.as_str(),
+        "--car",
+        "987654",
+        "--ca-file",
+        ca.as_str(),
+    ];
+
+    let out = doctor_with_env(home.path(), &args, &[("HTTPS_PROXY", &proxy.url)]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✓ ok") && shown.contains(&proxy.url) && shown.contains("HTTPS_PROXY"),
+        "{text}"
+    );
+    assert!(line(&text, "TCP connect").contains("the proxy"), "{text}");
+    assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
+    let tunnels = proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        tunnels >= 2,
+        "the TLS check and the calls go through it: {tunnels}"
+    );
+
+    // NO_PROXY: direct, and said so.
+    let out = doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &proxy.url), ("NO_PROXY", "127.0.0.1")],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        line(&text, "Proxy").contains("NO_PROXY skips the proxy"),
+        "{text}"
+    );
+    assert_eq!(
+        proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst),
+        tunnels
     );
 }
