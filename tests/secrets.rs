@@ -88,9 +88,7 @@ fn a_session_with_a_token_never_shows_it() {
     tui.send("g");
     tui.wait_for("the QR code", WAIT, |s| s.contains("Scan: "));
     tui.key(Key::Esc);
-    tui.wait_for("the QR code closed", WAIT, |s| {
-        !s.contains("Scan: ")
-    });
+    tui.wait_for("the QR code closed", WAIT, |s| !s.contains("Scan: "));
     tui.send("q");
     assert!(tui.wait_exit(WAIT).success());
 
