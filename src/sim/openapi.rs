@@ -148,6 +148,7 @@ impl ToSchema for AssociationsDoc {
     paths(
         routes::list,
         routes::next,
+        super::events::events,
         routes::associations,
         routes::complete,
         routes::revoke

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use super::events::Live;
 use super::openapi::{AssociationDoc, AssociationsDoc, ErrorDoc, NextStepDoc, StepsListDoc};
 use super::state::{ListAnswer, ListKey, SimError, SimState};
 use crate::client::DEVICE_HEADER;
@@ -24,6 +25,7 @@ use crate::steps::{StatusFilter, Step};
 pub struct Shared {
     state: Arc<Mutex<SimState>>,
     token: Option<Arc<Secret>>,
+    live: Arc<Live>,
 }
 
 impl Shared {
@@ -31,15 +33,32 @@ impl Shared {
         Shared {
             state: Arc::new(Mutex::new(state)),
             token: token.map(Arc::new),
+            live: Arc::new(Live::default()),
         }
     }
 
+    /// Live status settings: the keep-alive gap of event streams and the
+    /// `X-Poll-Interval` (seconds) lists suggest, if any.
+    pub fn with_live(
+        mut self,
+        keep_alive: std::time::Duration,
+        poll_interval: Option<u64>,
+    ) -> Self {
+        self.live = Arc::new(Live::new(keep_alive, poll_interval));
+        self
+    }
+
+    /// What lists and event streams share.
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
     /// The state; a panic elsewhere never wedges the simulator.
-    fn lock(&self) -> MutexGuard<'_, SimState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
+    pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
         let Some(expected) = &self.token else {
             return Ok(());
         };
@@ -59,6 +78,10 @@ pub fn router(shared: Shared) -> Router {
     Router::new()
         .route("/pims/subscription/steps", get(list))
         .route("/pims/subscription/step", get(next))
+        .route(
+            "/pims/subscription/steps/events",
+            get(super::events::events),
+        )
         .route("/sim/associations", get(associations))
         .route(
             "/sim/associations/{car}/steps/{name}/complete",
@@ -174,7 +197,7 @@ impl Query {
     }
 }
 
-fn device(headers: &HeaderMap) -> Result<String, SimError> {
+pub(super) fn device(headers: &HeaderMap) -> Result<String, SimError> {
     headers
         .get(DEVICE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -196,9 +219,11 @@ fn device(headers: &HeaderMap) -> Result<String, SimError> {
         ("resetSteps" = Option<bool>, Query, description = "Wipe the steps cache first (cures app errors 2312/2317); default false"),
         ("stepsStatus" = Option<String>, Query, description = "todo, alreadyDone or all (default)"),
         ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the list held; the request is still evaluated"),
     ),
     responses(
-        (status = 200, description = "The steps; sort them by order", body = StepsListDoc),
+        (status = 200, description = "The steps; sort them by order. ETag names this answer; X-Poll-Interval (seconds), when sent, is the least wait between two polls of a list", body = StepsListDoc),
+        (status = 304, description = "Not modified: If-None-Match named the current ETag; no body"),
         (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorDoc),
         (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
         (status = 403, description = "The stepsID belongs to another device: start over with carAssociationID", body = ErrorDoc),
@@ -240,7 +265,10 @@ pub(crate) async fn list(
     };
     let device = device(&headers)?;
     let answer = shared.lock().list(&device, &key, reset, filter)?;
-    Ok(Json(ListBody(&answer)).into_response())
+    if reset {
+        shared.live().notify();
+    }
+    Ok(super::events::list_response(&shared, &headers, &answer))
 }
 
 #[utoipa::path(
@@ -349,12 +377,14 @@ fn change_truth(
 ) -> Result<Response, SimError> {
     shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    Ok(Json(change(&mut shared.lock(), &car, &name)?).into_response())
+    let changed = change(&mut shared.lock(), &car, &name)?;
+    shared.live().notify();
+    Ok(Json(changed).into_response())
 }
 
 /// A list as the documentation shows it: `stepsID` first (a number when it
 /// is one), then each step under its name, in order.
-struct ListBody<'a>(&'a ListAnswer);
+pub(super) struct ListBody<'a>(pub(super) &'a ListAnswer);
 
 impl Serialize for ListBody<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
