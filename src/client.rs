@@ -14,6 +14,8 @@ use crate::protocol::{self, DecodeError, ErrorBody};
 use crate::sim::Association;
 use crate::steps::{StatusFilter, Step, StepsList};
 
+pub mod live;
+
 /// Header naming the technician's machine; a stepsID is bound to it.
 pub const DEVICE_HEADER: &str = "X-Device-Id";
 
