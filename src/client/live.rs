@@ -2,8 +2,8 @@
 //!
 //! [`follow`] opens the gateway's event stream
 //! (`GET pims/subscription/steps/events`) and yields each list it pushes. A
-//! gateway without that call (`404`, `405`, `501`, or an answer that is not
-//! `text/event-stream`) is polled instead with conditional list requests
+//! gateway without that call (`404` without the SDK's code 2346, `405`,
+//! `501`, or an answer that is not `text/event-stream`) is polled instead with conditional list requests
 //! (`If-None-Match`), at the interval asked, never sooner than the gateway's
 //! `X-Poll-Interval`, later on `Retry-After`, spread by a random jitter.
 //!
@@ -31,6 +31,7 @@ use tokio::task::JoinHandle;
 
 use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
 use crate::protocol;
+use crate::sim::NO_STEP_CODE;
 use crate::steps::StepsList;
 
 const EVENTS_PATH: &str = "pims/subscription/steps/events";
@@ -327,12 +328,21 @@ impl Follower {
             elapsed = ?started.elapsed(),
             "gateway call"
         );
-        if matches!(status.as_u16(), 404 | 405 | 501) {
+        if matches!(status.as_u16(), 405 | 501) {
             return Ok(StreamEnd::NotOffered);
         }
         if !status.is_success() {
             let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
             let answer = self.read_answer(&mut response, status).await;
+            // A 404 is a gateway without the call, unless it names the SDK's
+            // "no step for this stepsID" (then polling would hear the same).
+            if status == StatusCode::NOT_FOUND
+                && !answer.as_ref().is_ok_and(|a| {
+                    protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
+                })
+            {
+                return Ok(StreamEnd::NotOffered);
+            }
             let error = match answer.and_then(judge) {
                 Err(error) => error,
                 Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
