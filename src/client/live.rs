@@ -756,6 +756,12 @@ where
                     let failed = checked.is_err();
                     Some((checked, (chunks, framing, failed)))
                 }
+                // A connection dropped between events (a proxy's idle
+                // timeout, a restart) is an end like any other.
+                Some(Err(Fault::Transport(e))) if framing.finish().is_ok() => {
+                    tracing::debug!("live stream closed between events: {e}");
+                    None
+                }
                 Some(Err(fault)) => Some((Err(fault), (chunks, framing, true))),
                 None => match framing.finish() {
                     Ok(()) => None,
