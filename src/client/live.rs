@@ -707,7 +707,7 @@ impl Framing {
     /// removed).
     fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
         const BOM: &[u8] = b"\xEF\xBB\xBF";
-        let bytes = match self.start.take() {
+        match self.start.take() {
             None => chunk.to_vec(),
             Some(mut start) => {
                 start.extend_from_slice(chunk);
@@ -721,8 +721,7 @@ impl Framing {
                 let rest = start.strip_prefix(BOM).unwrap_or(&start);
                 [b"\n", rest].concat()
             }
-        };
-        bytes
+        }
     }
 
     /// Checks the bytes in order; on a fault, how many came before it.
