@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use std::io::BufRead;
 use stepwise::client::live::{LiveOptions, LiveUpdate, follow_with};
 use stepwise::client::{ClientOptions, Gateway, ListRequest, Lookup};
-use std::io::BufRead;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -27,7 +27,10 @@ const MODES: [&str; 3] = ["full", "conditional", "stream"];
 const DEVICE: &str = "bench";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     match args.first().map(String::as_str) {
         Some("--watch") => runtime.block_on(watch(&args[1], &args[2], &args[3], &args[4])),
@@ -54,7 +57,8 @@ fn cpu_ns() -> u64 {
 /// the first list, then prints its CPU time over that window.
 async fn watch(mode: &str, url: &str, steps_id: &str, seconds: &str) {
     let seconds: u64 = seconds.parse().expect("seconds");
-    let gateway = Gateway::new(url, DEVICE.into(), None, ClientOptions::default()).expect("gateway");
+    let gateway =
+        Gateway::new(url, DEVICE.into(), None, ClientOptions::default()).expect("gateway");
     let window = Duration::from_secs(seconds);
     let (started, cpu) = match mode {
         "full" => {
@@ -90,7 +94,10 @@ async fn watch(mode: &str, url: &str, steps_id: &str, seconds: &str) {
         }
     };
     let used = cpu_ns() - cpu;
-    println!("cpu_ns {used} over {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "cpu_ns {used} over {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn ready() -> (Instant, u64) {
@@ -175,12 +182,20 @@ async fn compare(seconds: u64) {
         .expect("first list");
     let steps_id = setup.steps_id.expect("a stepsID");
     let exe = std::env::current_exe().expect("own path");
-    println!("watching stepsID {steps_id} for {seconds} s with nothing changing, three ways at once");
+    println!(
+        "watching stepsID {steps_id} for {seconds} s with nothing changing, three ways at once"
+    );
     let mut runs = Vec::new();
     for mode in MODES {
         let (addr, counts) = counting_proxy(sim.addr).await;
         let mut child = std::process::Command::new(&exe)
-            .args(["--watch", mode, &format!("http://{addr}"), &steps_id, &seconds.to_string()])
+            .args([
+                "--watch",
+                mode,
+                &format!("http://{addr}"),
+                &steps_id,
+                &seconds.to_string(),
+            ])
             .stdout(Stdio::piped())
             .spawn()
             .expect("a watcher");
@@ -207,7 +222,13 @@ async fn compare(seconds: u64) {
     let per_minute = |n: u64| n as f64 * 60.0 / seconds as f64;
     println!(
         "{:<12} {:>14} {:>14} {:>14} {:>16} {:>12} {:>10}",
-        "watcher", "requests/min", "bytes up/min", "bytes down/min", "bytes total/min", "set-up bytes", "CPU ms"
+        "watcher",
+        "requests/min",
+        "bytes up/min",
+        "bytes down/min",
+        "bytes total/min",
+        "set-up bytes",
+        "CPU ms"
     );
     let mut totals = Vec::new();
     for (mode, ready, end, cpu_ns) in &results {

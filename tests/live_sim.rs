@@ -300,3 +300,25 @@ async fn the_polling_follower_sees_304s_as_unchanged_and_a_new_etag_as_a_list() 
         Some("alreadyDone")
     );
 }
+
+#[tokio::test]
+async fn the_simulator_suggests_its_poll_interval_by_default() {
+    let sim = stepwise::sim::spawn(stepwise::sim::Scenario::built_in(), None)
+        .await
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "{}/pims/subscription/steps?carAssociationID=987654",
+            sim.url()
+        ))
+        .header("X-Device-Id", "dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["x-poll-interval"].to_str().unwrap(),
+        stepwise::sim::DEFAULT_POLL_INTERVAL.to_string()
+    );
+    assert!(answer.headers().contains_key("etag"));
+}

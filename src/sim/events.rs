@@ -43,9 +43,12 @@ pub struct Live {
     poll_interval: Option<u64>,
 }
 
+/// The polling interval the simulator suggests by default, in seconds.
+pub const DEFAULT_POLL_INTERVAL: u64 = 3;
+
 impl Default for Live {
     fn default() -> Self {
-        Live::new(DEFAULT_KEEP_ALIVE, None)
+        Live::new(DEFAULT_KEEP_ALIVE, Some(DEFAULT_POLL_INTERVAL))
     }
 }
 

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use events::{DEFAULT_KEEP_ALIVE, Live, MAX_STREAM_IDS, etag_of};
+pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::{Association, Scenario, TruthStep};
