@@ -19,8 +19,9 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::watch;
 
 use super::routes::{ListBody, Shared, device};
-use super::state::{ListAnswer, ListKey, SimError};
+use super::state::{ListAnswer, SimError};
 use crate::steps::StatusFilter;
+use crate::wire::{ErrorBody, Lookup, STEPS_ID_PARAM};
 
 /// The most stepsIDs one stream may follow.
 pub const MAX_STREAM_IDS: usize = 200;
@@ -133,15 +134,18 @@ pub(super) fn list_response(shared: &Shared, headers: &HeaderMap, answer: &ListA
 fn steps_ids(raw: Option<&str>) -> Result<Vec<String>, SimError> {
     let mut ids: Vec<String> = Vec::new();
     for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        if key != "stepsID" {
+        if key != STEPS_ID_PARAM {
             continue;
         }
         let id = value.trim();
         if id.is_empty() {
             return Err(SimError::BadRequest("stepsID is empty".into()));
         }
-        if id.len() > 64 || id.chars().any(char::is_control) {
-            return Err(SimError::BadRequest("stepsID is not a valid id".into()));
+        if !crate::steps::is_id(id) {
+            return Err(SimError::BadRequest(format!(
+                "stepsID must be 1 to {} ASCII letters, digits, - or _",
+                crate::steps::MAX_ID_CHARS
+            )));
         }
         if !ids.iter().any(|known| known == id) {
             ids.push(id.to_owned());
@@ -164,17 +168,12 @@ fn steps_ids(raw: Option<&str>) -> Result<Vec<String>, SimError> {
     tag = "steps",
     summary = "Live events: a steps event each time a list would answer differently",
     description = "A text/event-stream. At connection, one `steps` event per stepsID with its current list (all statuses); then one each time a list request by that stepsID would give a different answer. Each event's data is one list, as the list call answers it. A comment line at least every 15 s keeps the stream open; `id:` increases, and a client that reconnects sends Last-Event-ID and gets the current lists at once. Errors before the stream starts are those of the list call.",
-    params(
-        ("stepsID" = Vec<String>, Query, description = "The lists to follow: 1 to 200 stepsIDs of this device, the parameter repeated"),
-        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
-        ("Last-Event-ID" = Option<String>, Header, description = "The last event id seen, on a reconnect"),
-    ),
     responses(
         (status = 200, description = "The event stream (text/event-stream; Cache-Control: no-cache; X-Accel-Buffering: no)", content_type = "text/event-stream", body = String),
-        (status = 400, description = "No stepsID, an invalid one, more than 200, or no X-Device-Id", body = super::openapi::ErrorDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = super::openapi::ErrorDoc),
-        (status = 403, description = "A stepsID belongs to another device", body = super::openapi::ErrorDoc),
-        (status = 404, description = "Unknown stepsID (code 2346)", body = super::openapi::ErrorDoc),
+        (status = 400, description = "No stepsID, an invalid one, more than 200, or no X-Device-Id", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 403, description = "A stepsID belongs to another device", body = ErrorBody),
+        (status = 404, description = "Unknown stepsID (code 2346)", body = ErrorBody),
     )
 )]
 pub(crate) async fn events(
@@ -216,14 +215,15 @@ fn evaluate(
     device: &str,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, SimError> {
-    let mut state = shared.lock();
-    ids.iter()
-        .map(|id| {
-            let key = ListKey::StepsId(id.clone());
-            let answer = state.list(device, &key, false, StatusFilter::All)?;
-            Ok((id.clone(), list_json(&answer)))
-        })
-        .collect()
+    shared.with_state(|state| {
+        ids.iter()
+            .map(|id| {
+                let key = Lookup::StepsId(id.clone());
+                let answer = state.list(device, &key, false, StatusFilter::All)?;
+                Ok((id.clone(), list_json(&answer)))
+            })
+            .collect()
+    })
 }
 
 /// One open stream: what it follows and what it last sent of each list.
