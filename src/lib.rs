@@ -1,6 +1,8 @@
 //! stepwise: a terminal wizard through the service activation steps of a
 //! connected vehicle, with a scriptable CLI and a faithful gateway simulator.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod backend;
 pub mod cli;

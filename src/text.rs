@@ -219,5 +219,7 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
+        "src/commands.rs",
+        "src/describe.rs",
     );
 }

@@ -227,6 +227,17 @@ report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
 
+## The plain output of steps and next
+
+cli-none = none
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = No steps returned.
+cli-summary-next = { $done } of { $total } done; next: { $title }
+cli-summary-clear = { $done } of { $total } done; nothing left to do
+cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
+cli-next-none = Nothing left to do: the service is ready.
+
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = cannot reach the gateway at { $base }: { $detail }. Check that it runs and that --api is right
