@@ -36,6 +36,9 @@ use crate::wire::{self as protocol, LIST_PATH, NO_STEP_CODE};
 const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// The header a gateway suggests a polling interval in, in seconds.
 pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
+/// A stream that closes sooner than this after opening, more than once in a
+/// row, is reopened after a growing backoff rather than at once.
+const MIN_CALM_STREAM: Duration = Duration::from_secs(60);
 /// The most stepsIDs one stream follows (the contract's limit).
 pub const MAX_STREAM_IDS: usize = 200;
 
@@ -192,7 +195,7 @@ enum StreamEnd {
     /// A non-retryable answer: the last update.
     Fatal(GatewayError),
     /// Closed between events (a proxy's idle timeout, a restart, the lifetime).
-    Closed { delivered: bool },
+    Closed { delivered: bool, lived: Duration },
     /// Failed; try again after `wait` (a `Retry-After`) or a backoff.
     Failed {
         error: GatewayError,
@@ -248,6 +251,9 @@ impl Follower {
     /// keeps failing (`Ok(true)`: poll instead) or a final error (`Ok(false)`).
     async fn follow_stream(&mut self) -> Result<bool, Gone> {
         let mut failures: u32 = 0;
+        // Streams in a row that delivered but lived less than a minute: a
+        // gateway or proxy that closes at once is not reopened in a tight loop.
+        let mut short: u32 = 0;
         loop {
             let end = self.connect_once().await?;
             let wait = match end {
@@ -260,12 +266,22 @@ impl Follower {
                     .await?;
                     return Ok(false);
                 }
-                StreamEnd::Closed { delivered } => {
+                StreamEnd::Closed { delivered, lived } => {
                     // A close after good events is routine (a proxy's idle
-                    // timeout): reconnect at once, quietly.
+                    // timeout): reconnect quietly, at once unless it keeps
+                    // happening quickly.
                     if delivered {
                         failures = 0;
-                        Duration::ZERO
+                        short = if lived < MIN_CALM_STREAM {
+                            short + 1
+                        } else {
+                            0
+                        };
+                        if short > 1 {
+                            self.backoff(short - 1)
+                        } else {
+                            Duration::ZERO
+                        }
                     } else {
                         failures += 1;
                         self.backoff(failures)
@@ -386,6 +402,7 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         self.set_mode(Mode::Live).await?;
+        let opened = std::time::Instant::now();
         let idle = self.options.idle_timeout;
         let chunks = stream::unfold(response, move |mut response| async move {
             match tokio::time::timeout(idle, response.chunk()).await {
@@ -423,7 +440,10 @@ impl Follower {
                 }
             }
         }
-        Ok(StreamEnd::Closed { delivered })
+        Ok(StreamEnd::Closed {
+            delivered,
+            lived: opened.elapsed(),
+        })
     }
 
     fn stream_error(&self, error: StreamError) -> GatewayError {
