@@ -16,6 +16,8 @@ use crate::wire::{
 };
 pub use crate::wire::{DEVICE_HEADER, Lookup};
 
+pub mod live;
+
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -143,6 +145,8 @@ pub enum GatewayError {
     },
     /// A network setting (CA file, client certificate, proxy) is unusable.
     Net(crate::net::NetError),
+    /// The live event stream failed (see [`live`]).
+    Live(live::LiveFault),
 }
 
 impl std::fmt::Display for GatewayError {
@@ -173,6 +177,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
             GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
+            GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod events;
 mod openapi;
 mod routes;
 mod scenario;
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
+pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::Scenario;
@@ -48,9 +50,14 @@ pub async fn serve(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(Shared::new(SimState::new(scenario), token));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let shared = Shared::new(SimState::new(scenario), token);
+    let closer = shared.clone();
+    // Open event streams end with the simulator, or shutdown would wait on them.
+    axum::serve(listener, router(shared))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
         .await
 }
 
