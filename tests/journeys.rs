@@ -300,6 +300,73 @@ fn full_activation_against_serve_with_watch_and_report() {
     assert_eq!(json["carAssociationID"], "111111");
 }
 
+/// The lines of the wizard's log files under `home`.
+fn log_lines(home: &std::path::Path) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("stepwise"))
+                && path.extension().is_some_and(|e| e == "log")
+            {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                out.extend(text.lines().map(str::to_owned));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(home, &mut out);
+    out
+}
+
+/// Watch follows the gateway's event stream: a step the customer completes
+/// (a control call) turns DONE on screen with no key pressed and no further
+/// list request; the header says "live".
+#[test]
+fn watch_shows_a_completed_step_live_without_a_key() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .home(home.path())
+        .start();
+    tui.wait_for("the documentation's list", SHORT, doc_list_shown);
+    tui.send("w");
+    tui.wait_text("watch ON · live", SHORT);
+    assert_eq!(sim.complete("987654", "deviceActivation"), 200);
+    tui.wait_for("Device activation DONE, with no key", SHORT, |s| {
+        row_has(s, "deviceActivation", "[DONE]")
+            && is_next(s, "mediumCarKey")
+            && s.contains("2 of 3 done")
+            && s.contains("Device activation is done")
+            && s.contains("watch ON · live")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    // The change was pushed, not polled: after the first list (by
+    // carAssociationID) the log shows the events call and no list request.
+    let calls: Vec<String> = log_lines(home.path())
+        .into_iter()
+        .filter(|l| l.contains("gateway call") && l.contains("pims/subscription/steps"))
+        .collect();
+    let events = calls
+        .iter()
+        .position(|l| l.contains("steps/events"))
+        .unwrap_or_else(|| panic!("no events call in the log:\n{}", calls.join("\n")));
+    assert!(
+        events >= 1,
+        "the first list (by carAssociationID) is logged before the events call:\n{}",
+        calls.join("\n")
+    );
+    assert!(
+        calls[events..].iter().all(|l| l.contains("steps/events")),
+        "a list request after the events call:\n{}",
+        calls.join("\n")
+    );
+}
+
 /// 333333 shows every step done from a stale cache; the reset shows the
 /// truth: Device activation is still to do.
 #[test]

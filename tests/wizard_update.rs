@@ -4,6 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use stepwise::client::live::{LiveUpdate, Mode};
 use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::steps::{StatusFilter, StepsList};
 use stepwise::wire::{ErrorBody, decode_list};
@@ -104,6 +107,52 @@ fn opened(statuses: [&str; 3]) -> State {
     s
 }
 
+/// The one follower started among effects: (id, stepsID).
+fn followed(effects: &[Effect]) -> (u64, String) {
+    let found: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Follow { car, id, steps_id } => {
+                assert_eq!(car, "987654");
+                Some((*id, steps_id.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "expected one follower in {effects:?}");
+    found[0].clone()
+}
+
+fn unfollow() -> Effect {
+    Effect::Unfollow {
+        car: "987654".into(),
+    }
+}
+
+/// An update of follower `id` of 987654.
+fn live(state: &mut State, id: u64, update_: LiveUpdate, at: u64) -> Vec<Effect> {
+    update(
+        state,
+        Input::Msg(Msg::Live {
+            car: "987654".into(),
+            id,
+            update: update_,
+        }),
+        t(at),
+    )
+}
+
+/// The screen as drawn at 110×32.
+fn render(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
 fn rejected(status: u16, kind: Rejection) -> GatewayError {
     GatewayError::Rejected {
         status,
@@ -201,33 +250,36 @@ fn reset_happens_only_after_y() {
 #[test]
 fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
-    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    let effects = ch(&mut s, 'w');
     assert!(session(&s).watch());
-    assert_eq!(purpose, Purpose::Watch);
-    answer(
+    // With a stepsID, watch follows it: no list request, no timer.
+    let (f, steps_id) = followed(&effects);
+    assert_eq!(steps_id, "132324");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. }))
+    );
+    assert!(!s.watch_timer(), "a followed list needs no timer");
+    live(
         &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "todo", "todo"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
         3,
     );
-    // The technician looks at step 3; a quiet refresh leaves that alone.
+    // The technician looks at step 3; a quiet list leaves that alone.
     ch(&mut s, 'j');
-    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(6)));
-    answer(
+    live(
         &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "todo", "todo"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
         6,
     );
     assert_eq!(session(&s).selected(), 2);
-    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(9)));
-    answer(
+    live(
         &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "alreadyDone", "todo"])),
         9,
     );
     let banner = session(&s).banner().cloned().unwrap();
@@ -236,22 +288,34 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     assert!(banner.text.contains("CarKey check"), "{banner:?}");
     assert_eq!(session(&s).selected_step().unwrap().name, "mediumCarKey");
     assert!(session(&s).watch(), "steps remain");
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("deviceActivation`: todo → alreadyDone"), "{md}");
 }
 
 #[test]
 fn watch_stops_when_every_step_is_done() {
     let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
-    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
-    answer(
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let effects = live(
         &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
         3,
     );
     assert!(!session(&s).watch());
     assert!(session(&s).all_done());
+    assert_eq!(effects, [unfollow()], "ready stops the follower");
     assert!(update(&mut s, Input::WatchTick, t(6)).is_empty());
+    // A late update of the stopped follower changes nothing.
+    let before = render(&s);
+    let late = live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
+        7,
+    );
+    assert!(late.is_empty(), "{late:?}");
+    assert_eq!(render(&s), before);
 }
 
 #[test]
@@ -526,20 +590,33 @@ fn a_404_on_refresh_starts_over_and_says_so() {
 #[test]
 fn watch_announces_changes_even_when_the_steps_id_changes() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
-    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    let (f, _) = followed(&ch(&mut s, 'w'));
     let mut moved = list(["alreadyDone", "alreadyDone", "todo"]);
     moved.steps_id = Some("999".into());
-    answer(&mut s, id, purpose, Ok(moved), 3);
+    let effects = live(&mut s, f, LiveUpdate::List(moved), 3);
     assert_eq!(
         session(&s).banner().unwrap().title,
         "Device activation is done"
     );
     assert_eq!(session(&s).steps_id(), Some("999"));
+    // The new stepsID is followed, by a new follower; the old one's updates
+    // are dropped.
+    let (g, steps_id) = followed(&effects);
+    assert_eq!(steps_id, "999");
+    assert_ne!(g, f);
+    let stale = live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["todo", "todo", "todo"])),
+        4,
+    );
+    assert!(stale.is_empty());
+    assert_eq!(session(&s).whole().unwrap().done_count(), 2);
 }
 
-/// A watch refresh under a filter still asks for every status, so a step
-/// that turns done is announced and "ready" stops the watch; the filtered
-/// view never claims completion.
+/// Watch under a filter still follows the whole list, so a step that turns
+/// done is announced and "ready" stops the watch; the filtered view never
+/// claims completion.
 #[test]
 fn watch_under_a_filter_judges_the_whole_list() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
@@ -547,20 +624,11 @@ fn watch_under_a_filter_judges_the_whole_list() {
     let todo_only = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::Todo);
     answer(&mut s, id, purpose, Ok(todo_only), 1);
     assert_eq!(session(&s).shown().len(), 2);
-    let effects = ch(&mut s, 'w');
-    let Some(Effect::FetchList { request, id, .. }) = effects.first().cloned() else {
-        panic!("expected a watch request, got {effects:?}");
-    };
-    assert_eq!(
-        request.status,
-        StatusFilter::All,
-        "watch asks for the whole list"
-    );
-    answer(
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(
         &mut s,
-        id,
-        Purpose::Watch,
-        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "alreadyDone", "todo"])),
         3,
     );
     assert_eq!(
@@ -576,12 +644,10 @@ fn watch_under_a_filter_judges_the_whole_list() {
         ["mediumCarKey"],
         "the view stays filtered on todo"
     );
-    let (id, _, _, _) = fetched(&update(&mut s, Input::WatchTick, t(6)));
-    answer(
+    live(
         &mut s,
-        id,
-        Purpose::Watch,
-        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        f,
+        LiveUpdate::List(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
         6,
     );
     assert!(session(&s).all_done());
@@ -610,38 +676,241 @@ fn a_filtered_list_never_claims_completion() {
     assert!(!md.contains("nothing left"), "{md}");
 }
 
-/// A 401 (or another answer that will not change by itself) stops watch and
-/// says why, instead of retrying every few seconds forever.
+/// A 401 (or another answer that will not change by itself) ends the
+/// follower: watch stops and says why, instead of retrying for ever.
 #[test]
 fn a_refused_token_stops_watch_and_says_why() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
-    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
-    let effects = answer(
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let effects = live(
         &mut s,
-        id,
-        purpose,
-        Err(rejected(401, Rejection::Unauthorized)),
+        f,
+        LiveUpdate::Error {
+            error: rejected(401, Rejection::Unauthorized),
+            retrying: false,
+        },
         3,
     );
-    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(effects, [unfollow()]);
     assert!(!session(&s).watch());
     let banner = session(&s).banner().unwrap();
     assert_eq!(banner.kind, BannerKind::Error);
     assert!(banner.title.starts_with("Watch stopped"), "{banner:?}");
+    assert!(banner.text.contains("token"), "says why: {banner:?}");
+    assert!(
+        render(&s).contains("watch off"),
+        "the header says watch is off"
+    );
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("401") || md.contains("token"), "logged: {md}");
     assert!(
         update(&mut s, Input::WatchTick, t(6)).is_empty(),
         "no more polls"
     );
-    // A passing failure (the gateway restarting) keeps watching.
-    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+}
+
+/// A passing failure (the gateway restarting) keeps watching with a quiet
+/// banner, which goes once the follower is back.
+#[test]
+fn a_passing_failure_keeps_watching_with_a_quiet_banner() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let effects = live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: rejected(503, Rejection::ServerFailure),
+            retrying: true,
+        },
+        7,
+    );
+    assert!(
+        effects.is_empty(),
+        "the follower retries by itself: {effects:?}"
+    );
+    assert!(session(&s).watch());
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.kind, BannerKind::Info, "quiet: {banner:?}");
+    assert!(banner.title.starts_with("Watch interrupted"), "{banner:?}");
+    live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
+        9,
+    );
+    assert_eq!(session(&s).banner(), None, "back: the note goes");
+    assert!(session(&s).watch());
+}
+
+/// A list pushed by the follower is announced and logged like any list.
+#[test]
+fn a_live_list_is_announced_and_logged() {
+    let mut s = opened(["todo", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let entries = session(&s).log().entries().len();
+    live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
+        5,
+    );
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Success);
+    assert!(banner.title.ends_with("is done"), "{banner:?}");
+    assert!(
+        session(&s).log().entries().len() > entries,
+        "the change is logged"
+    );
+    assert_eq!(
+        session(&s).selected_step().unwrap().name,
+        "deviceActivation",
+        "NEXT moved and the highlight with it"
+    );
+}
+
+/// An unchanged list (a 304) changes neither the screen nor the log.
+#[test]
+fn unchanged_changes_neither_screen_nor_log() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["alreadyDone", "todo", "todo"])),
+        3,
+    );
+    let screen = render(&s);
+    let log = session(&s).log().to_markdown();
+    let entries = session(&s).log().entries().len();
+    let effects = live(
+        &mut s,
+        f,
+        LiveUpdate::Unchanged {
+            steps_id: "132324".into(),
+        },
+        60,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        render(&s),
+        screen,
+        "the screen is unchanged (time included)"
+    );
+    assert_eq!(session(&s).log().entries().len(), entries);
+    assert_eq!(session(&s).log().to_markdown(), log);
+    // A changed list (a new ETag) changes both.
+    live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["alreadyDone", "alreadyDone", "todo"])),
+        61,
+    );
+    assert_ne!(render(&s), screen);
+    assert!(session(&s).log().entries().len() > entries);
+}
+
+/// The header says how watch follows: live, or polling every N s.
+#[test]
+fn the_header_says_live_or_polling() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    assert!(render(&s).contains("watch off"));
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    assert!(render(&s).contains("watch ON"));
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1);
+    assert!(render(&s).contains("watch ON · live"), "{}", render(&s));
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(5),
+        }),
+        2,
+    );
+    let screen = render(&s);
+    assert!(screen.contains("watch ON · polling every 5 s"), "{screen}");
+    assert!(!screen.contains("· live"), "{screen}");
+    ch(&mut s, 'w');
+    assert!(render(&s).contains("watch off"));
+}
+
+/// A stepsID the follower finds refused (403: another device) starts over
+/// by carAssociationID, as a refresh does, then follows the new stepsID.
+#[test]
+fn a_refused_steps_id_while_following_starts_over_then_follows_again() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let effects = live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: rejected(403, Rejection::WrongDevice),
+            retrying: false,
+        },
+        3,
+    );
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    assert!(effects.contains(&unfollow()), "{effects:?}");
+    assert!(session(&s).watch(), "watch goes on");
+    assert_eq!(session(&s).banner().unwrap().title, "Started over");
+    let mut fresh = list(["alreadyDone", "todo", "todo"]);
+    fresh.steps_id = Some("555".into());
+    let effects = answer(&mut s, id, purpose, Ok(fresh), 4);
+    let (g, steps_id) = followed(&effects);
+    assert_eq!(steps_id, "555");
+    assert_ne!(g, f);
+}
+
+/// Watch without a stepsID yet (the first list failed) asks by
+/// carAssociationID on the timer until a list arrives, then follows it.
+#[test]
+fn watch_without_a_steps_id_asks_by_car_then_follows() {
+    let mut s = state(true);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unreachable {
+            base: "http://127.0.0.1:9".into(),
+            detail: "refused".into(),
+        }),
+        1,
+    );
+    let (id, lookup, _, purpose) = fetched(&ch(&mut s, 'w'));
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    assert_eq!(purpose, Purpose::Watch);
+    assert!(s.watch_timer());
     answer(
         &mut s,
         id,
         purpose,
         Err(rejected(503, Rejection::ServerFailure)),
-        7,
+        2,
     );
-    assert!(session(&s).watch());
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(5)));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        6,
+    );
+    let (_, steps_id) = followed(&effects);
+    assert_eq!(steps_id, "132324");
+    assert!(!s.watch_timer(), "followed: the timer rests");
+    assert!(update(&mut s, Input::WatchTick, t(9)).is_empty());
+}
+
+/// Back to the start screen stops the follower.
+#[test]
+fn back_to_start_stops_the_follower() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let effects = key(&mut s, KeyCode::Esc);
+    assert!(effects.contains(&unfollow()), "{effects:?}");
+    assert!(live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1).is_empty());
+    assert!(session(&s).following().is_none());
 }
 
 /// Below the smallest size only quitting (and resizing) does anything: keys

@@ -1,15 +1,17 @@
 //! The effect runner: carries out what the update asked for on tokio tasks,
 //! each reporting back as a [`Msg`]. Effects carry all they need; the runner
 //! keeps one handle per vehicle and aborts a request its answer no longer
-//! matters to (a newer request, back to the start screen).
+//! matters to (a newer request, back to the start screen), and one follower
+//! per watched vehicle, forwarding each of its updates.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::client::Gateway;
+use crate::client::{Gateway, live};
 use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure};
 
 pub struct Runner {
@@ -17,6 +19,9 @@ pub struct Runner {
     tx: UnboundedSender<Msg>,
     /// The request task of each vehicle, by carAssociationID.
     requests: HashMap<String, JoinHandle<()>>,
+    /// The list follower of each watched vehicle; aborting its task drops
+    /// the follower, which closes its connection.
+    followers: HashMap<String, JoinHandle<()>>,
 }
 
 impl Runner {
@@ -25,6 +30,7 @@ impl Runner {
             gateway: Arc::new(gateway),
             tx,
             requests: HashMap::new(),
+            followers: HashMap::new(),
         }
     }
 
@@ -70,6 +76,32 @@ impl Runner {
             }),
             Effect::Cancel { car } => {
                 if let Some(task) = self.requests.remove(&car) {
+                    task.abort();
+                }
+            }
+            Effect::Follow { car, id, steps_id } => {
+                let task = tokio::spawn({
+                    let car = car.clone();
+                    async move {
+                        let mut updates = live::follow(Gateway::clone(&gateway), vec![steps_id]);
+                        while let Some(update) = updates.next().await {
+                            let msg = Msg::Live {
+                                car: car.clone(),
+                                id,
+                                update,
+                            };
+                            if tx.send(msg).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                });
+                if let Some(old) = self.followers.insert(car, task) {
+                    old.abort();
+                }
+            }
+            Effect::Unfollow { car } => {
+                if let Some(task) = self.followers.remove(&car) {
                     task.abort();
                 }
             }
@@ -120,7 +152,7 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for task in self.requests.values() {
+        for task in self.requests.values().chain(self.followers.values()) {
             task.abort();
         }
     }

@@ -50,7 +50,8 @@ fn every(secs: u64) -> tokio::time::Interval {
 
 /// Runs the wizard until the user quits. Draws only when something changed:
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
-/// only while a request is in flight; watch and autoplay only while on).
+/// only while a request is in flight, autoplay only while on, watch only
+/// while it has no list to follow yet).
 pub async fn run(
     state: &mut State,
     first: Vec<Effect>,
@@ -93,7 +94,8 @@ pub async fn run(
                 },
                 Some(msg) = rx.recv() => Some(Input::Msg(msg)),
                 _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
-                _ = watch.tick(), if state.watching() => Some(Input::WatchTick),
+                // A followed list needs no timer: the follower reports.
+                _ = watch.tick(), if state.watch_timer() => Some(Input::WatchTick),
                 _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.

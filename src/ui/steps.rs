@@ -12,7 +12,7 @@ use crate::guidance::{LinkKind, guidance, step_title};
 use crate::steps::{Columns, Mark, Status, StatusFilter, rows_with_next};
 use crate::text::{Lang, num};
 use crate::tr;
-use crate::wizard::session::VehicleSession;
+use crate::wizard::session::{VehicleSession, WatchShown};
 use crate::wizard::state::{Banner, BannerKind, State};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -87,10 +87,19 @@ fn draw_header(
         None => spans.push(Span::raw(tr!(lang, "header-not-loaded"))),
     }
     spans.push(sep());
-    spans.push(if session.watch() {
-        Span::styled(tr!(lang, "header-watch-on"), theme.info())
-    } else {
-        Span::raw(tr!(lang, "header-watch-off"))
+    spans.push(match session.watch_shown() {
+        WatchShown::Off => Span::raw(tr!(lang, "header-watch-off")),
+        WatchShown::On => Span::styled(tr!(lang, "header-watch-on"), theme.info()),
+        WatchShown::Live => Span::styled(tr!(lang, "header-watch-live"), theme.info()),
+        WatchShown::Polling(every) => {
+            // Whole seconds, rounded up: never sooner than said.
+            let secs = every.as_millis().div_ceil(1000);
+            let secs = usize::try_from(secs).unwrap_or(usize::MAX);
+            Span::styled(
+                tr!(lang, "header-watch-polling", secs = num(secs)),
+                theme.info(),
+            )
+        }
     });
     if session.autoplay() {
         spans.push(sep());

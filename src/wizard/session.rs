@@ -2,9 +2,10 @@
 //! selection, watch, banner, request in flight and log. Every fact here has
 //! one writer, a method of this type; the board will hold many of them.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use super::state::{Banner, BannerKind, InFlight, Purpose};
+use crate::client::live::Mode;
 use crate::client::{GatewayError, ListRequest, Lookup};
 use crate::report::{Event, SessionLog};
 use crate::steps::{StatusFilter, Step, StepsList};
@@ -24,11 +25,37 @@ pub struct VehicleSession {
     /// Lines the guidance panel is scrolled down.
     guide_scroll: u16,
     watch: bool,
+    /// The follower that watch runs, once there is a stepsID to follow.
+    following: Option<Following>,
     autoplay: bool,
     banner: Option<Banner>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
     log: SessionLog,
+}
+
+/// The follower of the session's list: which one (its updates carry `id`),
+/// what it follows, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Following {
+    pub id: u64,
+    pub steps_id: String,
+    /// How it follows, once the follower said.
+    pub mode: Option<Mode>,
+    /// The quiet banner shown while it reconnects, dropped when it is back.
+    pub trouble: Option<Banner>,
+}
+
+/// What the header says of watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchShown {
+    Off,
+    /// On, the way of following not known yet.
+    On,
+    /// On, the gateway pushing each change.
+    Live,
+    /// On, a conditional poll this often.
+    Polling(Duration),
 }
 
 /// What a list answer changed, for the update to announce.
@@ -61,6 +88,7 @@ impl VehicleSession {
             selected: 0,
             guide_scroll: 0,
             watch: false,
+            following: None,
             autoplay: false,
             banner: None,
             in_flight: None,
@@ -95,6 +123,58 @@ impl VehicleSession {
 
     pub fn autoplay(&self) -> bool {
         self.autoplay
+    }
+
+    pub fn following(&self) -> Option<&Following> {
+        self.following.as_ref()
+    }
+
+    /// What the header says of watch.
+    pub fn watch_shown(&self) -> WatchShown {
+        match (self.watch, self.following.as_ref().and_then(|f| f.mode)) {
+            (false, _) => WatchShown::Off,
+            (true, None) => WatchShown::On,
+            (true, Some(Mode::Live)) => WatchShown::Live,
+            (true, Some(Mode::Polling { every })) => WatchShown::Polling(every),
+        }
+    }
+
+    /// Records that follower `id` now follows `steps_id`.
+    pub fn follow(&mut self, id: u64, steps_id: String) {
+        self.following = Some(Following {
+            id,
+            steps_id,
+            mode: None,
+            trouble: None,
+        });
+    }
+
+    /// Forgets the follower; true when there was one.
+    pub fn unfollow(&mut self) -> bool {
+        self.following.take().is_some()
+    }
+
+    /// The follower, when `id` is the one running now (an update from an
+    /// older one is dropped).
+    pub fn follower_mut(&mut self, id: u64) -> Option<&mut Following> {
+        self.following.as_mut().filter(|f| f.id == id)
+    }
+
+    /// Shows the quiet banner of a follower that reconnects.
+    pub fn say_trouble(&mut self, banner: Banner) {
+        if let Some(following) = &mut self.following {
+            following.trouble = Some(banner.clone());
+        }
+        self.banner = Some(banner);
+    }
+
+    /// The follower is back: its reconnect banner goes, if still on show.
+    pub fn end_trouble(&mut self) {
+        if let Some(trouble) = self.following.as_mut().and_then(|f| f.trouble.take())
+            && self.banner.as_ref() == Some(&trouble)
+        {
+            self.banner = None;
+        }
     }
 
     pub fn banner(&self) -> Option<&Banner> {

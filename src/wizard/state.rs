@@ -9,12 +9,14 @@ use crossterm::event::KeyEvent;
 use super::keymap::Context;
 use super::session::VehicleSession;
 use super::start::StartField;
+use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, ListRequest};
 use crate::report::SessionLog;
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::text::Lang;
 
-/// Seconds between watch refreshes.
+/// Seconds between watch retries by carAssociationID, while watch is on but
+/// no stepsID is known yet to follow (the follower paces itself otherwise).
 pub const WATCH_SECS: u64 = 3;
 /// Seconds between autoplay moves of the simulated customer.
 pub const AUTOPLAY_SECS: u64 = 4;
@@ -51,7 +53,7 @@ pub enum Purpose {
     Open,
     /// `r`, `f`, or after the simulated customer acted.
     Refresh,
-    /// A watch tick.
+    /// Watch: a list the follower pushed, or a retry by carAssociationID.
     Watch,
     /// `R` then `y`.
     Reset,
@@ -115,6 +117,12 @@ pub enum Msg {
     /// Whether the gateway serves guidance pages (asked once per session).
     PagesOffered(bool),
     Opened(Result<String, OpenFailure>),
+    /// What the follower `id` of `car` found (see [`Effect::Follow`]).
+    Live {
+        car: String,
+        id: u64,
+        update: LiveUpdate,
+    },
 }
 
 /// Why a link did not open in a browser.
@@ -135,6 +143,8 @@ pub enum Input {
     Paste(String),
     Msg(Msg),
     SpinnerTick,
+    /// Watch is on but follows no list yet (no stepsID): ask by
+    /// carAssociationID again.
     WatchTick,
     AutoplayTick,
     /// The window's size, at start and on every resize.
@@ -166,6 +176,18 @@ pub enum Effect {
     },
     /// Whatever still runs for this vehicle answers nothing any more.
     Cancel {
+        car: String,
+    },
+    /// Follow the list of `steps_id` as it changes (the gateway's event
+    /// stream, else conditional polls), reporting as [`Msg::Live`] with `id`;
+    /// it replaces the vehicle's follower, if any.
+    Follow {
+        car: String,
+        id: u64,
+        steps_id: String,
+    },
+    /// Stop following the vehicle's list.
+    Unfollow {
         car: String,
     },
     LoadDemoCars,
@@ -312,9 +334,19 @@ impl State {
             .is_some_and(VehicleSession::is_loading)
     }
 
-    /// True while a watch (or autoplay) timer has something to do.
+    /// Watch is on for the session on show.
     pub fn watching(&self) -> bool {
         self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch())
+    }
+
+    /// True while the watch timer has something to do: watch is on but no
+    /// list is followed yet. A followed list needs no timer.
+    pub fn watch_timer(&self) -> bool {
+        self.watching()
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.following().is_none())
     }
 
     pub fn autoplaying(&self) -> bool {

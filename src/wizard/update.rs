@@ -10,13 +10,13 @@ use super::session::{ListChange, VehicleSession};
 use super::start::StartField;
 use super::state::{
     Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, State,
-    WATCH_SECS,
 };
+use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, Rejection};
 use crate::describe::{gateway_error, gateway_headline};
 use crate::report::Event;
-use crate::steps::{Step, StepsList, is_id, sanitize};
-use crate::text::{Lang, num};
+use crate::steps::{StatusFilter, Step, StepsList, is_id, sanitize};
+use crate::text::Lang;
 use crate::tr;
 
 /// Longest error code the explainer takes.
@@ -43,6 +43,12 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
 }
 
 pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
+    let mut effects = apply(state, input, now);
+    effects.extend(sync_follow(state));
+    effects
+}
+
+fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
     match input {
         Input::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
         Input::Key(_) => Vec::new(),
@@ -62,7 +68,7 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
             Vec::new()
         }
         Input::WatchTick => {
-            if state.watching() && !state.is_loading() {
+            if state.watch_timer() && !state.is_loading() {
                 fetch(state, Purpose::Watch, false)
             } else {
                 Vec::new()
@@ -352,16 +358,110 @@ fn toggle_watch(state: &mut State) -> Vec<Effect> {
     session.set_watch(true);
     session.say(info(
         tr!(lang, "banner-watching"),
-        tr!(
-            lang,
-            "banner-watching-text",
-            secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
-        ),
+        tr!(lang, "banner-watching-text"),
     ));
-    if session.is_loading() {
+    // With a stepsID the follower brings the list as it is now; without,
+    // the list is asked by carAssociationID first (every few seconds until
+    // one arrives).
+    if session.steps_id().is_some() || session.is_loading() {
         Vec::new()
     } else {
         fetch(state, Purpose::Watch, false)
+    }
+}
+
+/// Keeps the follower in step with the state: one follows the session's
+/// stepsID while watch is on for the session on show, and none otherwise (watch
+/// off, "ready", back to the start screen, the stepsID forgotten or changed).
+fn sync_follow(state: &mut State) -> Vec<Effect> {
+    let watching = state.watching();
+    let id = state.next_id;
+    let Some(session) = &mut state.session else {
+        return Vec::new();
+    };
+    let car = session.car().to_owned();
+    let wanted = session
+        .steps_id()
+        .filter(|_| watching && session.watch())
+        .map(str::to_owned);
+    match (wanted, session.following().map(|f| f.steps_id.clone())) {
+        (Some(wanted), Some(followed)) if wanted == followed => Vec::new(),
+        (Some(steps_id), _) => {
+            state.next_id += 1;
+            session.follow(id, steps_id.clone());
+            vec![Effect::Follow { car, id, steps_id }]
+        }
+        (None, Some(_)) => {
+            session.unfollow();
+            vec![Effect::Unfollow { car }]
+        }
+        (None, None) => Vec::new(),
+    }
+}
+
+/// An update of the follower `id` of `car`.
+fn on_live(
+    state: &mut State,
+    car: &str,
+    id: u64,
+    update: LiveUpdate,
+    now: SystemTime,
+) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(session) = state.session.as_mut().filter(|s| s.car() == car) else {
+        return Vec::new();
+    };
+    let Some(follower) = session.follower_mut(id) else {
+        return Vec::new();
+    };
+    match update {
+        LiveUpdate::List(list) => {
+            session.end_trouble();
+            on_list(state, list, StatusFilter::All, Purpose::Watch, now)
+        }
+        // Nothing changed: neither the screen nor the log does.
+        LiveUpdate::Unchanged { .. } => {
+            session.end_trouble();
+            Vec::new()
+        }
+        LiveUpdate::Mode(mode) => {
+            follower.mode = Some(mode);
+            session.end_trouble();
+            Vec::new()
+        }
+        LiveUpdate::Error {
+            error,
+            retrying: true,
+        } => {
+            session.log_error(now, lang, &error);
+            session.say_trouble(info(
+                tr!(
+                    lang,
+                    "banner-live-trouble",
+                    what = gateway_headline(lang, &error)
+                ),
+                tr!(
+                    lang,
+                    "banner-live-trouble-text",
+                    why = gateway_error(lang, &error)
+                ),
+            ));
+            Vec::new()
+        }
+        // The follower has ended: a refused stepsID starts over by
+        // carAssociationID (and the new one is followed); anything else
+        // stops watch and says why.
+        LiveUpdate::Error {
+            error,
+            retrying: false,
+        } => {
+            // Either way the follower goes (sync_follow says so to the runner).
+            if steps_id_refused(&error) {
+                return on_list_error(state, &error, Purpose::Watch, now);
+            }
+            stop_watch(session, &error, now, lang);
+            Vec::new()
+        }
     }
 }
 
@@ -522,6 +622,7 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Live { car, id, update } => on_live(state, &car, id, update, now),
         Msg::Opened(result) => {
             let lang = lang(state);
             let banner = match result {
@@ -646,8 +747,7 @@ fn on_list_error(
     let Some(session) = &mut state.session else {
         return Vec::new();
     };
-    let steps_id_refused = e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
-    if steps_id_refused && session.steps_id().is_some() {
+    if steps_id_refused(e) && session.steps_id().is_some() {
         // The stepsID belongs to another device (403), or the gateway no
         // longer knows it (404, code 2346): start over by carAssociationID.
         let why = if e.is_wrong_device() {
@@ -683,24 +783,35 @@ fn on_list_error(
         return Vec::new();
     }
     if stops_watch(e) && session.watch() {
-        session.set_watch(false);
-        session.log_error(now, lang, e);
-        session.say(error(
-            tr!(
-                lang,
-                "banner-watch-stopped",
-                what = gateway_headline(lang, e)
-            ),
-            tr!(
-                lang,
-                "banner-watch-stopped-text",
-                why = gateway_error(lang, e)
-            ),
-        ));
+        stop_watch(session, e, now, lang);
         return Vec::new();
     }
     fail(state, e, now);
     Vec::new()
+}
+
+/// The stepsID belongs to another device (403), or the gateway no longer
+/// knows it (404, code 2346).
+fn steps_id_refused(e: &GatewayError) -> bool {
+    e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound)
+}
+
+/// Watch stops on an answer that will not change by itself, and says why.
+fn stop_watch(session: &mut VehicleSession, e: &GatewayError, now: SystemTime, lang: Lang) {
+    session.set_watch(false);
+    session.log_error(now, lang, e);
+    session.say(error(
+        tr!(
+            lang,
+            "banner-watch-stopped",
+            what = gateway_headline(lang, e)
+        ),
+        tr!(
+            lang,
+            "banner-watch-stopped-text",
+            why = gateway_error(lang, e)
+        ),
+    ));
 }
 
 fn status_of(e: &GatewayError) -> u16 {
