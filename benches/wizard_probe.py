@@ -7,10 +7,16 @@ MODE is one of:
   idle      CPU time used in 10 s idle on the steps screen, watch off, then watch on
   bytes     bytes written for the first full frame at 110x32 and for one `j` move
   rss       peak RSS (VmHWM) through a full activation journey on the demo backend
+  live      with watch on: latency from a control call's answer to the change on the
+            screen, RUNS trials each on the event stream and on 3 s polling (the
+            same simulator behind a proxy that refuses the events call), then
+            CPU in 30 s with nothing changing, each way
 Each prints one line per figure: name, min, median, max over the runs.
 """
 
 import fcntl
+import http.client
+import http.server
 import os
 import pty
 import select
@@ -21,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import termios
+import threading
 import time
+import urllib.parse
 
 
 def spawn(argv, cols=110, rows=32, env_extra=None):
@@ -188,7 +196,119 @@ def rss(binary, _api, runs):
     stats("peak RSS through a full activation (demo, 3 steps to ready)", peaks, "MiB")
 
 
+class NoEventsProxy(http.server.ThreadingHTTPServer):
+    """A gateway without the events call: forwards every request to the
+    simulator except the events call, which gets a 404 (so the wizard polls)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream):
+        self.upstream = urllib.parse.urlsplit(upstream)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_):
+                pass
+
+            def do_GET(self):
+                if self.path.startswith("/pims/subscription/steps/events"):
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                up = http.client.HTTPConnection(self.server.upstream.hostname,
+                                                self.server.upstream.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection")}
+                up.request("GET", self.path, headers=headers)
+                answer = up.getresponse()
+                body = answer.read()
+                self.send_response(answer.status)
+                for k, v in answer.getheaders():
+                    if k.lower() not in ("content-length", "connection", "transfer-encoding", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                up.close()
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def control(api, car, step, action):
+    """A control call of the simulator; returns when its answer is read."""
+    u = urllib.parse.urlsplit(api)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("POST", f"/sim/associations/{car}/steps/{step}/{action}")
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    if answer.status != 200:
+        raise RuntimeError(f"{action} {step}: HTTP {answer.status}")
+
+
+def watch_latency(binary, wizard_api, sim_api, runs, header):
+    """Latencies (ms) from a control call's answer (a step completed) to its
+    row drawn DONE on the pty; then the CPU used in 30 s of watch with nothing
+    changing."""
+    car, step = "987654", "deviceActivation"
+    pid, fd = spawn([binary, "--api", wizard_api, "--car", car])
+    read_until(fd, b"NEXT")
+    drain_quiet(fd)
+    os.write(fd, b"w")
+    read_until(fd, header)
+    drain_quiet(fd)
+    latencies = []
+    for _ in range(runs):
+        control(sim_api, car, step, "complete")
+        t0 = time.monotonic()
+        read_until(fd, b"DONE", timeout=15)
+        latencies.append((time.monotonic() - t0) * 1000)
+        # Undo: the customer revokes, and the technician resets the steps
+        # cache (R, y), as the simulator keeps a done step cached until then.
+        control(sim_api, car, step, "revoke")
+        os.write(fd, b"R")
+        read_until(fd, b"Reset the steps cache of")
+        os.write(fd, b"y")
+        read_until(fd, b"Steps c", timeout=15)  # the banner, as the diff draws it
+        drain_quiet(fd)
+    drain_quiet(fd)
+    before = thread_cpu(pid)
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        drain_quiet(fd, 0.5)
+    cpu = cpu_used_ms(before, thread_cpu(pid))
+    stop(pid, fd)
+    return latencies, cpu
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def live(binary, api, runs):
+    proxy = NoEventsProxy(api)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    results = {}
+    for name, wizard_api, header in [("event stream", api, b"live"),
+                                     ("3 s polling (no events call)", proxy.url, b"polling every")]:
+        results[name] = watch_latency(binary, wizard_api, api, runs, header)
+    for name, (lat, _) in results.items():
+        print(f"latency control call -> screen, {name}: p50 {percentile(lat, 50):.1f} ms, "
+              f"p95 {percentile(lat, 95):.1f} ms, max {max(lat):.1f} ms ({len(lat)} trials)")
+    for name, (_, cpu) in results.items():
+        print(f"CPU in 30 s of watch, nothing changing, {name}: {cpu:.3f} ms")
+    proxy.shutdown()
+
+
 if __name__ == "__main__":
     binary, api, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
-    {"startup": startup, "idle": idle, "bytes": bytes_written, "rss": rss}[mode](binary, api, runs)
+    {"startup": startup, "idle": idle, "bytes": bytes_written, "rss": rss,
+     "live": live}[mode](binary, api, runs)

@@ -902,6 +902,40 @@ fn watch_without_a_steps_id_asks_by_car_then_follows() {
     assert!(update(&mut s, Input::WatchTick, t(9)).is_empty());
 }
 
+/// A list the wizard asked for itself (r, R) while following starts the
+/// follower afresh: a poll must not call "unchanged" a list that only
+/// matches the follower's older one.
+#[test]
+fn a_refresh_while_following_starts_the_follower_afresh() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    let (g, steps_id) = followed(&effects);
+    assert_eq!(steps_id, "132324");
+    assert_ne!(g, f);
+    assert!(
+        live(
+            &mut s,
+            f,
+            LiveUpdate::List(list(["todo", "todo", "todo"])),
+            3
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        session(&s).whole().unwrap().done_count(),
+        1,
+        "the old follower is ignored"
+    );
+}
+
 /// Back to the start screen stops the follower.
 #[test]
 fn back_to_start_stops_the_follower() {

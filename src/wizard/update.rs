@@ -541,7 +541,15 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
                 return Vec::new();
             };
             match result {
-                Ok(list) => on_list(state, list, flight.filter, purpose, now),
+                Ok(list) => {
+                    // The screen now holds a list the follower did not see:
+                    // it starts afresh, or a poll could find the gateway back
+                    // at the follower's last list and call it unchanged.
+                    if let Some(session) = &mut state.session {
+                        session.unfollow();
+                    }
+                    on_list(state, list, flight.filter, purpose, now)
+                }
                 Err(e) => on_list_error(state, &e, purpose, now),
             }
         }
