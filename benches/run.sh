@@ -85,3 +85,6 @@ cargo bench --locked --bench render 2>&1 | grep -E 'steps screen|time:'
 
 echo "== 8. cost of watching one list for a minute, nothing changing: full polling, conditional polling, the event stream"
 cargo bench --locked --bench live_cost -- 60 2>/dev/null | grep -v '^$'
+
+echo "== 9. watch in the wizard: control call to the change on screen, event stream against 3 s polling (50 trials each); CPU of an idle watch"
+python3 benches/wizard_probe.py "$bin" "$api" live 50
