@@ -57,6 +57,8 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// The language: en, fr, de, it, es, nl or pt.
+    pub lang: Option<String>,
 }
 
 /// A configuration problem, said in one line with what to do.
@@ -106,10 +108,18 @@ pub fn load_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str(&text).map_err(|e| {
         let why = e.message().to_owned();
         ConfigError(format!(
-            "the config file {} is not valid: {why}. Known keys: api, token, token_file, docs_base_url",
+            "the config file {} is not valid: {why}. Known keys: api, token, token_file, docs_base_url, lang",
             path.display()
         ))
     })
+}
+
+/// The config file's `lang`, if the file can be read (a broken file is
+/// reported by [`Settings::resolve`]).
+pub fn config_lang() -> Option<String> {
+    config_path()
+        .and_then(|path| load_file_config(&path).ok())
+        .and_then(|file| file.lang)
 }
 
 /// Reads a token file: the first line, trimmed.

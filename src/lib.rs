@@ -8,6 +8,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod guidance;
+pub mod locale;
 pub mod logging;
 pub mod protocol;
 pub mod report;

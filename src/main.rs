@@ -13,6 +13,20 @@ use stepwise::sim::Scenario;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config_lang = stepwise::config::config_lang();
+    let lang = match stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
+    {
+        Ok(lang) => lang,
+        Err(e) => {
+            eprintln!("stepwise: error: {e}");
+            let code = if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG {
+                EXIT_USAGE
+            } else {
+                EXIT_ERROR
+            };
+            return ExitCode::from(code);
+        }
+    };
     match cli.command {
         Some(Command::Serve {
             addr,
@@ -28,7 +42,7 @@ fn main() -> ExitCode {
                 demo: true,
                 autoplay,
                 report: cli.report,
-                ..Launch::default()
+                lang,
             },
         ),
         None => wizard(
@@ -39,7 +53,7 @@ fn main() -> ExitCode {
                 demo: false,
                 autoplay: false,
                 report: cli.report,
-                ..Launch::default()
+                lang,
             },
         ),
     }
