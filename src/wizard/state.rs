@@ -38,7 +38,7 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmReset,
-    /// The error-code explainer, with the digits typed so far.
+    /// The error-code explainer, with the code typed so far.
     Explain(String),
     /// The QR code of a guide's URL.
     Qr(String),
@@ -208,10 +208,14 @@ pub struct State {
     pub(crate) spinner: usize,
     pub(crate) quit: bool,
     pub(crate) next_id: u64,
+    /// The language of the customer's guidance (`L` cycles it); the rest
+    /// of the screen stays in `options.lang`.
+    pub(crate) guide_lang: Lang,
 }
 
 impl State {
     pub fn new(options: Options) -> Self {
+        let guide_lang = options.lang;
         State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
@@ -224,6 +228,7 @@ impl State {
             spinner: 0,
             quit: false,
             next_id: 1,
+            guide_lang,
         }
     }
 
@@ -245,6 +250,11 @@ impl State {
 
     pub fn lang(&self) -> Lang {
         self.options.lang
+    }
+
+    /// The language of the customer's guidance.
+    pub fn guide_lang(&self) -> Lang {
+        self.guide_lang
     }
 
     pub fn demo(&self) -> bool {
