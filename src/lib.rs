@@ -1,19 +1,22 @@
 //! stepwise: a terminal wizard through the service activation steps of a
 //! connected vehicle, with a scriptable CLI and a faithful gateway simulator.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod describe;
 pub mod guidance;
 pub mod locale;
 pub mod logging;
-pub mod protocol;
 pub mod report;
 pub mod sim;
 pub mod steps;
 pub mod text;
 pub mod ui;
+pub mod wire;
 pub mod wizard;

@@ -1,53 +1,71 @@
 //! The binary: parse the command line, install hooks, dispatch.
 
+#![forbid(unsafe_code)]
+
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use stepwise::app::Launch;
 use stepwise::backend::Backend;
-use stepwise::cli::{Cli, Command};
+use stepwise::cli::{Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings};
+use stepwise::config::{Secret, Settings, read_token_file};
+use stepwise::describe::gateway_error;
 use stepwise::sim::Scenario;
+use stepwise::text::Lang;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    if let Some(why) = cli.misused_option() {
+        return usage(why);
+    }
+    if let (None | Some(Command::Demo { .. }), Some(path)) = (&cli.command, &cli.report)
+        && let Err(why) = check_report_path(path)
+    {
+        return usage(why);
+    }
     let config_lang = stepwise::config::config_lang();
     let lang = match stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
     {
         Ok(lang) => lang,
-        Err(e) => {
-            eprintln!("stepwise: error: {e}");
-            let code = if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG {
-                EXIT_USAGE
-            } else {
-                EXIT_ERROR
-            };
-            return ExitCode::from(code);
-        }
+        Err(e) if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG => return usage(e),
+        Err(e) => return fail(e),
     };
     match cli.command {
         Some(Command::Serve {
-            addr,
+            ref addr,
             ref scenario,
             ref token,
-        }) => serve(addr, scenario.as_deref(), token.clone()),
-        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { autoplay }) => wizard(
-            cli.api,
-            cli.token_file,
-            Launch {
-                car: cli.car,
-                demo: true,
-                autoplay,
-                report: cli.report,
-                lang,
-            },
+        }) => serve(
+            addr,
+            scenario.as_deref(),
+            token.clone(),
+            cli.token_file.as_deref(),
         ),
+        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
+        Some(Command::Demo { autoplay, fresh }) => {
+            if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
+                return fail(e);
+            }
+            wizard(
+                cli.api,
+                cli.token_file.as_deref(),
+                Launch {
+                    car: cli.car,
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                    lang,
+                },
+            )
+        }
         None => wizard(
             cli.api,
-            cli.token_file,
+            cli.token_file.as_deref(),
             Launch {
                 car: cli.car,
                 demo: false,
@@ -59,9 +77,47 @@ fn main() -> ExitCode {
     }
 }
 
+/// Help and version go through [`emit`] when stdout is not a terminal, so
+/// that a full disk is reported and a closed pipe is quiet; everything else
+/// (and help on a terminal, in colour) is clap's own.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    use std::io::IsTerminal;
+    let to_stdout = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if to_stdout && !io::stdout().is_terminal() {
+        return emit(&e.render().to_string(), 0);
+    }
+    e.exit()
+}
+
+/// One line on stderr. A stderr that cannot be written is not a reason to
+/// panic: the exit code still tells.
+fn say(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("stepwise: error: {message}");
+    say(&format!("stepwise: error: {message}"));
     ExitCode::from(EXIT_ERROR)
+}
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    say(&format!("stepwise: error: {message}"));
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Writes a command's output and ends with `code`. A reader that went away
+/// (a closed pipe, as `| head -1` does) ends quietly with the same code, as
+/// other command-line tools do; any other failed write is an error.
+fn emit(text: &str, code: u8) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::from(code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(code),
+        Err(e) => fail(format!(
+            "cannot write the output: {e}. Check where standard output goes (a full disk?)"
+        )),
+    }
 }
 
 fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
@@ -78,9 +134,10 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
 
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
 fn serve(
-    addr: std::net::SocketAddr,
+    addr: &str,
     scenario: Option<&std::path::Path>,
     token: Option<String>,
+    token_file: Option<&std::path::Path>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -90,13 +147,34 @@ fn serve(
         Ok(s) => s,
         Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
     };
-    let token = token.filter(|t| !t.trim().is_empty()).map(Secret::new);
+    let token = match token_file {
+        Some(path) => match read_token_file(path, "serve --token-file") {
+            Ok(secret) => Some(secret),
+            Err(e) => return fail(e),
+        },
+        // An empty --token is refused by Cli::misused_option.
+        None => token.map(|t| Secret::new(t.trim())),
+    };
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(addr).await {
+        let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
+            Ok(found) => found.collect(),
+            Err(e) => {
+                return fail(format!(
+                    "cannot resolve --addr {addr}: {e}. Give an IP address or a host name this \
+                     machine knows, e.g. 127.0.0.1:8080"
+                ));
+            }
+        };
+        if addrs.is_empty() {
+            return fail(format!(
+                "--addr {addr} resolves to no address. Give an IP address, e.g. 127.0.0.1:8080"
+            ));
+        }
+        let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
             Ok(l) => l,
             Err(e) => {
                 return fail(format!(
@@ -104,11 +182,22 @@ fn serve(
                 ));
             }
         };
-        let bound = listener.local_addr().unwrap_or(addr);
+        let Ok(bound) = listener.local_addr() else {
+            return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
+        };
         let count = scenario.associations.len();
-        println!(
-            "stepwise simulator listening on http://{bound} ({count} associations; Ctrl-C stops)"
+        let auth = if token.is_some() {
+            "a bearer token required"
+        } else {
+            "no token required"
+        };
+        // The banner is for a person watching: if stdout is gone, serve on.
+        let banner = format!(
+            "stepwise simulator listening on http://{bound} ({count} associations; {auth}; Ctrl-C stops)"
         );
+        if let Err(e) = writeln!(io::stdout().lock(), "{banner}") {
+            tracing::debug!("the banner could not be written: {e}");
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -120,7 +209,7 @@ fn serve(
 }
 
 /// `stepwise steps` and `stepwise next`.
-fn script(cli: Cli) -> ExitCode {
+fn script(cli: Cli, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
@@ -133,7 +222,7 @@ fn script(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let backend = match Backend::start(&settings, false).await {
             Ok(b) => b,
-            Err(e) => return fail(e),
+            Err(e) => return fail(gateway_error(lang, &e)),
         };
         let outcome = match cli.command {
             Some(Command::Steps {
@@ -146,30 +235,34 @@ fn script(cli: Cli) -> ExitCode {
                     (Some(car), None) => Lookup::Car(car),
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
-                        eprintln!("stepwise: error: steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]");
-                        return ExitCode::from(EXIT_USAGE);
+                        return usage(
+                            "steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]",
+                        );
                     }
                 };
-                commands::steps(&backend, lookup, status, reset, json).await
+                commands::steps(&backend, lookup, status.into(), reset, json, lang).await
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json).await,
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
-            Ok(outcome) => {
-                print!("{}", outcome.stdout);
-                ExitCode::from(outcome.code)
-            }
-            Err(e) => fail(e),
+            Ok(outcome) => emit(&outcome.stdout, outcome.code),
+            Err(e) => fail(gateway_error(lang, &e)),
         }
     })
 }
 
 /// The wizard, on the configured gateway or the embedded simulator.
-fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: Launch) -> ExitCode {
+fn wizard(api: Option<String>, token_file: Option<&std::path::Path>, launch: Launch) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
+    if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        return fail(
+            "the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use \
+             `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color",
+        );
+    }
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return fail(
             "the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`",
@@ -179,7 +272,7 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
         return fail(e);
     }
     let log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(api, token_file.as_deref()) {
+    let settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -193,7 +286,7 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
     drop(log);
     match result {
         Ok(Some(path)) => {
-            eprintln!("Session report written to {}", path.display());
+            say(&format!("Session report written to {}", path.display()));
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,

@@ -129,15 +129,15 @@ impl SessionLog {
         }
         if let Some(previous) = &self.last_list {
             for step in &list.steps {
-                if let Some(before) = previous.find(&step.name) {
-                    if before.status != step.status {
-                        let change = Event::StatusChanged {
-                            step: step.name.clone(),
-                            from: before.status.as_wire().to_owned(),
-                            to: step.status.as_wire().to_owned(),
-                        };
-                        self.entries.push(Entry { at, event: change });
-                    }
+                if let Some(before) = previous.find(&step.name)
+                    && before.status != step.status
+                {
+                    let change = Event::StatusChanged {
+                        step: step.name.clone(),
+                        from: before.status.as_wire().to_owned(),
+                        to: step.status.as_wire().to_owned(),
+                    };
+                    self.entries.push(Entry { at, event: change });
                 }
             }
         }
@@ -308,7 +308,7 @@ fn describe(lang: Lang, event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode_list;
+    use crate::wire::decode_list;
     use std::time::Duration;
 
     fn list(device_status: &str) -> StepsList {

@@ -273,6 +273,9 @@ mod tests {
         "header-steps-id",
         // "{ $title } ({ $name })": only placeables.
         "banner-gateway-next-text",
+        // The protocol's names of the two ids and the backend's address.
+        "cli-list-head",
+        "cli-list-head-car",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
@@ -415,5 +418,7 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
+        "src/commands.rs",
+        "src/describe.rs",
     );
 }

@@ -1,13 +1,14 @@
 //! Snapshots of every screen and overlay, at 110×32 and at the 60×16 minimum,
 //! drawn by the pure renderer into ratatui's `TestBackend`.
 
+use std::fmt::Write;
 use std::time::{Duration, SystemTime};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::client::GatewayError;
-use stepwise::protocol::decode_list;
 use stepwise::steps::StepsList;
+use stepwise::wire::decode_list;
 use stepwise::wizard::state::{DemoCar, Input, Msg, OpenFailure, Options, Purpose, State};
 use stepwise::wizard::update::{start, update};
 
@@ -238,9 +239,7 @@ fn list_of_many_steps_scrolls_to_the_selection() {
     let mut body = String::from(r#"{"stepsID":9"#);
     for i in 0..30 {
         let status = if i < 25 { "alreadyDone" } else { "todo" };
-        body.push_str(&format!(
-            r#","s{i:02}":{{"status":"{status}","order":{i}}}"#
-        ));
+        let _ = write!(body, r#","s{i:02}":{{"status":"{status}","order":{i}}}"#);
     }
     body.push('}');
     let state = with_list(&body);

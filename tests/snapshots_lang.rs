@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stepwise::protocol::decode_list;
 use stepwise::text::{Lang, message};
+use stepwise::wire::decode_list;
 use stepwise::wizard::state::{Input, Options, State};
 use stepwise::wizard::update::update;
 

@@ -230,6 +230,61 @@ report-event-simulated = simulierter Kunde erledigte `{ $step }`
 report-event-error = Fehler: { $what }: { $detail }
 report-event-started-over = das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
 
+## The plain output of steps and next
+
+cli-none = keine
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Keine Schritte erhalten.
+cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
+cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
+cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
+cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = das Gateway unter { $base } ist nicht erreichbar: { $detail }. Prüfen, ob es läuft und --api stimmt
+gw-timed-out = das Gateway unter { $base } antwortete nicht binnen { $secs } s. Netzwerk prüfen, dann erneut versuchen
+gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
+gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
+gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben
+gw-bad-path = die URL von { $path } lässt sich nicht bilden: { $detail }
+gw-bad-token = das Token enthält Zeichen, die ein Header nicht tragen kann; die Token-Datei prüfen
+gw-http-setup = der HTTP-Client lässt sich nicht einrichten: { $detail }
+gw-demo-unavailable = der eingebaute Simulator startet auf keinem lokalen Port: { $detail }
+gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
+gw-400-todo = Die eingegebene Id prüfen; stimmt sie, einen Fehler melden
+gw-401 = das Gateway verlangt ein gültiges Token
+gw-401-todo = Ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-403 = diese stepsID gehört zu einem anderen Gerät
+gw-403-todo = Mit der carAssociationID neu beginnen
+gw-404 = das Gateway kennt diese Id nicht
+gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
+gw-409 = das Gateway lehnt ab: ein früherer Schritt ist nicht erledigt
+gw-409-todo = Zuerst die früheren Schritte erledigen
+gw-429 = das Gateway drosselt die Anfragen
+gw-429-todo = Eine Minute warten, dann erneut versuchen
+gw-5xx = das Gateway ist ausgefallen
+gw-5xx-todo = In einer Minute erneut versuchen; bleibt es dabei, den Betreiber des Gateways informieren
+gw-other = das Gateway lehnte die Anfrage ab
+gw-other-todo = --api prüfen und erneut versuchen
+gw-app-code = App-Code { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway nicht erreichbar
+gw-title-timed-out = Gateway-Zeitüberschreitung
+gw-title-bad-request = Anfrage abgelehnt
+gw-title-unauthorized = Token nötig
+gw-title-wrong-device = stepsID eines anderen Geräts
+gw-title-not-found = Unbekannte Id
+gw-title-conflict = Falsche Reihenfolge
+gw-title-too-many = Zu viele Anfragen
+gw-title-server-failure = Gateway-Fehler
+gw-title-failed = Anfrage fehlgeschlagen
+gw-title-too-large = Antwort zu groß
+gw-title-bad-answer = Unbrauchbare Antwort
+gw-title-config = Falsche Konfiguration
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrauenswürdige Telefonnummer

@@ -230,6 +230,61 @@ report-event-simulated = el cliente simulado completó `{ $step }`
 report-event-error = fallo: { $what }: { $detail }
 report-event-started-over = la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
 
+## The plain output of steps and next
+
+cli-none = ninguno
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = No se devolvió ningún paso.
+cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
+cli-summary-clear = { $done } de { $total } hechos; nada pendiente
+cli-filtered = filtrado: { $shown } { $filter } mostrados; sin --status para la lista entera
+cli-next-none = Nada pendiente: el servicio está listo.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = no se puede contactar con la pasarela en { $base }: { $detail }. Compruebe que funciona y que --api es correcto
+gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe la red y vuelva a intentarlo
+gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
+gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
+gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
+gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
+gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
+gw-bad-path = no se puede construir la URL de { $path }: { $detail }
+gw-bad-token = el token tiene caracteres que una cabecera no admite; revise el archivo del token
+gw-http-setup = no se puede preparar el cliente HTTP: { $detail }
+gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto local: { $detail }
+gw-400 = la pasarela rechazó la petición por mal formada
+gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
+gw-401 = la pasarela pide un token válido
+gw-401-todo = Indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-403 = este stepsID pertenece a otro dispositivo
+gw-403-todo = Empiece de nuevo con el carAssociationID
+gw-404 = la pasarela no conoce este id
+gw-404-todo = Revise el carAssociationID o el stepsID y vuelva a intentarlo
+gw-409 = la pasarela se niega: un paso anterior no está hecho
+gw-409-todo = Complete antes los pasos anteriores
+gw-429 = la pasarela está limitando las peticiones
+gw-429-todo = Espere un minuto y vuelva a intentarlo
+gw-5xx = la pasarela falló
+gw-5xx-todo = Vuelva a intentarlo en un minuto; si persiste, avise a quien gestiona la pasarela
+gw-other = la pasarela rechazó la petición
+gw-other-todo = Revise --api y vuelva a intentarlo
+gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Pasarela inaccesible
+gw-title-timed-out = Pasarela sin respuesta
+gw-title-bad-request = Petición rechazada
+gw-title-unauthorized = Falta el token
+gw-title-wrong-device = stepsID de otro dispositivo
+gw-title-not-found = Id desconocido
+gw-title-conflict = Fuera de orden
+gw-title-too-many = Demasiadas peticiones
+gw-title-server-failure = Fallo de la pasarela
+gw-title-failed = Petición fallida
+gw-title-too-large = Respuesta demasiado grande
+gw-title-bad-answer = Respuesta inservible
+gw-title-config = Configuración incorrecta
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Número de teléfono de confianza

@@ -230,6 +230,61 @@ report-event-simulated = le client simulé a fait `{ $step }`
 report-event-error = erreur : { $what } : { $detail }
 report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
 
+## The plain output of steps and next
+
+cli-none = aucun
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Aucune étape renvoyée.
+cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
+cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
+cli-filtered = filtre : { $shown } { $filter } affichées ; sans --status pour la liste entière
+cli-next-none = Plus rien à faire : le service est prêt.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
+gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifiez le réseau, puis réessayez
+gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
+gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
+gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
+gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
+gw-bad-path = impossible de construire l'URL de { $path } : { $detail }
+gw-bad-token = le jeton contient des caractères qu'un en-tête ne peut pas porter ; vérifiez le fichier du jeton
+gw-http-setup = impossible de préparer le client HTTP : { $detail }
+gw-demo-unavailable = impossible de lancer le simulateur intégré sur un port local : { $detail }
+gw-400 = la passerelle a refusé la requête comme mal formée
+gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
+gw-401 = la passerelle demande un jeton valide
+gw-401-todo = Donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-403 = ce stepsID appartient à un autre appareil
+gw-403-todo = Recommencez avec le carAssociationID
+gw-404 = la passerelle ne connaît pas cet id
+gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
+gw-409 = la passerelle refuse : une étape précédente n'est pas faite
+gw-409-todo = Terminez d'abord les étapes précédentes
+gw-429 = la passerelle limite les requêtes
+gw-429-todo = Attendez une minute, puis réessayez
+gw-5xx = la passerelle a échoué
+gw-5xx-todo = Réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
+gw-other = la passerelle a refusé la requête
+gw-other-todo = Vérifiez --api et réessayez
+gw-app-code = Code de l'appli { $code } : { $meaning } ; { $remedy }
+gw-title-unreachable = Passerelle injoignable
+gw-title-timed-out = Passerelle trop lente
+gw-title-bad-request = Requête refusée
+gw-title-unauthorized = Jeton requis
+gw-title-wrong-device = stepsID d'un autre appareil
+gw-title-not-found = Id inconnu
+gw-title-conflict = Ordre non respecté
+gw-title-too-many = Trop de requêtes
+gw-title-server-failure = Panne de la passerelle
+gw-title-failed = Requête échouée
+gw-title-too-large = Réponse trop grande
+gw-title-bad-answer = Réponse inutilisable
+gw-title-config = Configuration incorrecte
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Numéro de téléphone de confiance

@@ -230,6 +230,61 @@ report-event-simulated = il cliente simulato ha fatto `{ $step }`
 report-event-error = errore: { $what }: { $detail }
 report-event-started-over = il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
 
+## The plain output of steps and next
+
+cli-none = nessuno
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Nessun passo restituito.
+cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
+cli-summary-clear = { $done } di { $total } fatti; niente da fare
+cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
+cli-next-none = Niente da fare: il servizio è pronto.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = impossibile raggiungere il gateway { $base }: { $detail }. Controllare che sia attivo e che --api sia giusto
+gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controllare la rete, poi riprovare
+gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
+gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
+gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
+gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
+gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
+gw-bad-path = impossibile costruire l'URL di { $path }: { $detail }
+gw-bad-token = il token contiene caratteri che un'intestazione non può portare; controllare il file del token
+gw-http-setup = impossibile preparare il client HTTP: { $detail }
+gw-demo-unavailable = impossibile avviare il simulatore integrato su una porta locale: { $detail }
+gw-400 = il gateway ha rifiutato la richiesta come malformata
+gw-400-todo = Controllare l'id digitato; se è giusto, segnalare un bug
+gw-401 = il gateway vuole un token valido
+gw-401-todo = Fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-403 = questo stepsID appartiene a un altro dispositivo
+gw-403-todo = Ricominciare con il carAssociationID
+gw-404 = il gateway non conosce questo id
+gw-404-todo = Controllare il carAssociationID o lo stepsID e riprovare
+gw-409 = il gateway rifiuta: un passo precedente non è fatto
+gw-409-todo = Completare prima i passi precedenti
+gw-429 = il gateway sta limitando le richieste
+gw-429-todo = Attendere un minuto, poi riprovare
+gw-5xx = il gateway ha avuto un guasto
+gw-5xx-todo = Riprovare tra un minuto; se persiste, avvisare chi gestisce il gateway
+gw-other = il gateway ha rifiutato la richiesta
+gw-other-todo = Controllare --api e riprovare
+gw-app-code = Codice app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway irraggiungibile
+gw-title-timed-out = Gateway senza risposta
+gw-title-bad-request = Richiesta rifiutata
+gw-title-unauthorized = Serve un token
+gw-title-wrong-device = stepsID di un altro dispositivo
+gw-title-not-found = Id sconosciuto
+gw-title-conflict = Ordine sbagliato
+gw-title-too-many = Troppe richieste
+gw-title-server-failure = Guasto del gateway
+gw-title-failed = Richiesta fallita
+gw-title-too-large = Risposta troppo grande
+gw-title-bad-answer = Risposta inutilizzabile
+gw-title-config = Configurazione errata
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Numero di telefono attendibile

@@ -230,6 +230,61 @@ report-event-simulated = gesimuleerde klant deed `{ $step }`
 report-event-error = fout: { $what }: { $detail }
 report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
 
+## The plain output of steps and next
+
+cli-none = geen
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Geen stappen ontvangen.
+cli-summary-next = { $done } van { $total } klaar; volgende: { $title }
+cli-summary-clear = { $done } van { $total } klaar; niets meer te doen
+cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
+cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = de gateway op { $base } is niet bereikbaar: { $detail }. Controleer of hij draait en of --api klopt
+gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Controleer het netwerk en probeer opnieuw
+gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
+gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
+gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
+gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
+gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080
+gw-bad-path = kan de URL van { $path } niet opbouwen: { $detail }
+gw-bad-token = het token bevat tekens die een header niet kan dragen; controleer het tokenbestand
+gw-http-setup = kan de HTTP-client niet opzetten: { $detail }
+gw-demo-unavailable = kan de ingebouwde simulator niet starten op een lokale poort: { $detail }
+gw-400 = de gateway weigerde het verzoek als ongeldig
+gw-400-todo = Controleer de getypte id; klopt die, meld dan een fout
+gw-401 = de gateway wil een geldig token
+gw-401-todo = Geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-403 = deze stepsID hoort bij een ander apparaat
+gw-403-todo = Begin opnieuw met de carAssociationID
+gw-404 = de gateway kent deze id niet
+gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
+gw-409 = de gateway weigert: een eerdere stap is niet klaar
+gw-409-todo = Rond eerst de eerdere stappen af
+gw-429 = de gateway beperkt de verzoeken
+gw-429-todo = Wacht een minuut en probeer opnieuw
+gw-5xx = de gateway faalde
+gw-5xx-todo = Probeer over een minuut opnieuw; blijft het, laat het de beheerder van de gateway weten
+gw-other = de gateway weigerde het verzoek
+gw-other-todo = Controleer --api en probeer opnieuw
+gw-app-code = App-code { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway onbereikbaar
+gw-title-timed-out = Gateway antwoordt niet
+gw-title-bad-request = Verzoek geweigerd
+gw-title-unauthorized = Token nodig
+gw-title-wrong-device = stepsID van een ander apparaat
+gw-title-not-found = Onbekende id
+gw-title-conflict = Verkeerde volgorde
+gw-title-too-many = Te veel verzoeken
+gw-title-server-failure = Storing van de gateway
+gw-title-failed = Verzoek mislukt
+gw-title-too-large = Antwoord te groot
+gw-title-bad-answer = Onbruikbaar antwoord
+gw-title-config = Foute configuratie
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrouwd telefoonnummer

@@ -230,6 +230,61 @@ report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
 report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
 
+## The plain output of steps and next
+
+cli-none = nenhum
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Nenhum passo devolvido.
+cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
+cli-summary-clear = { $done } de { $total } feitos; nada pendente
+cli-filtered = filtrado: { $shown } { $filter } mostrados; sem --status para a lista inteira
+cli-next-none = Nada mais a fazer: o serviço está pronto.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Confira se ele está rodando e se --api está certo
+gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a rede e tente de novo
+gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
+gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
+gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
+gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
+gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
+gw-bad-path = não foi possível montar a URL de { $path }: { $detail }
+gw-bad-token = o token tem caracteres que um cabeçalho não aceita; confira o arquivo do token
+gw-http-setup = não foi possível preparar o cliente HTTP: { $detail }
+gw-demo-unavailable = não foi possível iniciar o simulador embutido em uma porta local: { $detail }
+gw-400 = o gateway recusou a solicitação como malformada
+gw-400-todo = Confira o id digitado; se estiver certo, relate um bug
+gw-401 = o gateway quer um token válido
+gw-401-todo = Informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-403 = este stepsID pertence a outro dispositivo
+gw-403-todo = Recomece com o carAssociationID
+gw-404 = o gateway não conhece este id
+gw-404-todo = Confira o carAssociationID ou o stepsID e tente de novo
+gw-409 = o gateway recusou: um passo anterior não está feito
+gw-409-todo = Conclua antes os passos anteriores
+gw-429 = o gateway está limitando as solicitações
+gw-429-todo = Espere um minuto e tente de novo
+gw-5xx = o gateway falhou
+gw-5xx-todo = Tente de novo em um minuto; se persistir, avise quem opera o gateway
+gw-other = o gateway recusou a solicitação
+gw-other-todo = Confira --api e tente de novo
+gw-app-code = Código do app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway inacessível
+gw-title-timed-out = Gateway sem resposta
+gw-title-bad-request = Solicitação recusada
+gw-title-unauthorized = Token necessário
+gw-title-wrong-device = stepsID de outro dispositivo
+gw-title-not-found = Id desconhecido
+gw-title-conflict = Fora de ordem
+gw-title-too-many = Solicitações demais
+gw-title-server-failure = Falha do gateway
+gw-title-failed = Solicitação falhou
+gw-title-too-large = Resposta grande demais
+gw-title-bad-answer = Resposta inutilizável
+gw-title-config = Configuração incorreta
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Número de telefone confiável

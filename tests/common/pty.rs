@@ -363,10 +363,10 @@ impl Tui {
     }
 
     fn exited(&mut self) -> bool {
-        if self.status.is_none() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.status = Some(status);
-            }
+        if self.status.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
+            self.status = Some(status);
         }
         self.status.is_some()
     }
@@ -393,10 +393,10 @@ impl Tui {
         while !lock(&self.term).eof && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(5));
         }
-        if lock(&self.term).eof {
-            if let Some(handle) = self.reader.take() {
-                let _ = handle.join();
-            }
+        if lock(&self.term).eof
+            && let Some(handle) = self.reader.take()
+        {
+            let _ = handle.join();
         }
     }
 
