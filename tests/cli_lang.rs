@@ -98,3 +98,101 @@ fn the_flag_wins_over_a_bad_environment() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+fn steps(home: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = stepwise(home);
+    cmd.args(["steps", "--car", "987654"]).args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_german_locale_gives_german_steps_and_exit_3() {
+    let home = home();
+    let out = steps(home.path(), &[("LANG", "de_DE.UTF-8")], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    for german in [
+        "1 von 3 erledigt; als Nächstes: Geräteaktivierung",
+        "Vertrauenswürdige Telefonnummer",
+        "JETZT",
+    ] {
+        assert!(text.contains(german), "{german}\n{text}");
+    }
+    assert!(!text.contains(" done"), "{text}");
+}
+
+#[test]
+fn plain_steps_in_each_language_and_json_the_same_in_all() {
+    let home = home();
+    let mut jsons = Vec::new();
+    for (code, summary, title) in [
+        (
+            "en",
+            "1 of 3 done; next: Device activation",
+            "Trusted phone number",
+        ),
+        (
+            "fr",
+            "1 sur 3 faites ; suivante : Activation de l'appareil",
+            "Numéro de téléphone de confiance",
+        ),
+        (
+            "de",
+            "1 von 3 erledigt; als Nächstes: Geräteaktivierung",
+            "Vertrauenswürdige Telefonnummer",
+        ),
+        (
+            "it",
+            "1 di 3 fatti; prossimo: Attivazione del dispositivo",
+            "Numero di telefono attendibile",
+        ),
+        (
+            "es",
+            "1 de 3 hechos; siguiente: Activación del dispositivo",
+            "Número de teléfono de confianza",
+        ),
+        (
+            "nl",
+            "1 van 3 klaar; volgende: Activering van het toestel",
+            "Vertrouwd telefoonnummer",
+        ),
+        (
+            "pt",
+            "1 de 3 feitos; próximo: Ativação do dispositivo",
+            "Número de telefone confiável",
+        ),
+    ] {
+        let out = steps(home.path(), &[], &["--lang", code]);
+        assert_eq!(out.status.code(), Some(3), "{code}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains(summary) && text.contains(title),
+            "{code}:\n{text}"
+        );
+        let json = steps(home.path(), &[("STEPWISE_LANG", code)], &["--json"]);
+        assert_eq!(json.status.code(), Some(3));
+        jsons.push((code, json.stdout));
+    }
+    let (_, english) = &jsons[0];
+    assert!(!english.is_empty());
+    for (code, json) in &jsons[1..] {
+        assert_eq!(json, english, "--json under {code} differs from English");
+    }
+}
+
+#[test]
+fn gateway_errors_speak_the_language_too() {
+    let home = home();
+    let out = steps(
+        home.path(),
+        &[],
+        &["--lang", "de", "--api", "http://127.0.0.1:1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("nicht erreichbar"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
