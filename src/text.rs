@@ -93,11 +93,13 @@ impl std::fmt::Display for Lang {
 /// The arguments of a message; numbers select Fluent's plural forms.
 pub type Args<'a> = FluentArgs<'a>;
 
+/// The bundle of `lang`, parsed on first use: a run pays only for the
+/// languages it speaks.
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
-    static BUNDLES: OnceLock<Vec<FluentBundle<FluentResource>>> = OnceLock::new();
-    let bundles = BUNDLES.get_or_init(|| Lang::ALL.iter().map(|l| build(*l)).collect());
+    static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; Lang::ALL.len()] =
+        [const { OnceLock::new() }; Lang::ALL.len()];
     let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
-    &bundles[index]
+    BUNDLES[index].get_or_init(|| build(lang))
 }
 
 fn build(lang: Lang) -> FluentBundle<FluentResource> {
