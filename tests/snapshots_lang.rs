@@ -218,3 +218,27 @@ fn help_scrolls_to_its_last_line_in_every_language_at_the_smallest_size() {
         assert!(screen.contains(last_word), "{lang}: {last_word}\n{screen}");
     }
 }
+
+#[test]
+fn the_start_screen_in_every_language() {
+    for lang in Lang::ALL {
+        let mut state = State::new(Options {
+            lang: *lang,
+            color: false,
+            ..Options::default()
+        });
+        update(
+            &mut state,
+            Input::Resize {
+                width: 60,
+                height: 16,
+            },
+            t(0),
+        );
+        let screen = render(&state, 60, 16);
+        let subtitle = message(*lang, "start-subtitle", None);
+        assert!(screen.contains(&subtitle), "{lang}: {subtitle}\n{screen}");
+        let quit = format!("q {}", message(*lang, "key-short-quit", None));
+        assert!(footer(&screen).contains(&quit), "{lang}: {quit}\n{screen}");
+    }
+}
