@@ -27,25 +27,25 @@ fn a_german_system_locale_gives_a_german_wizard() {
     let mut tui = Spawn::new(&["demo", "--car", "987654", "--report", report_arg])
         .env("LANG", "de_DE.UTF-8")
         .start();
-    let screen = tui.wait_for("the German list and guidance", SHORT, |s| {
-        row(s, "deviceActivation").is_some_and(|r| r.contains("JETZT")) && s.contains("q Ende")
-    });
-    for german in [
+    // Each frame is written as a difference to the last: wait until every
+    // German part is there, not just the first to arrive.
+    let german = [
         "Schritte, der Reihe nach",
         "1 von 3 erledigt",
         "So macht es der Kunde: Geräteaktivierung",
         "q Ende",
-    ] {
-        assert!(screen.contains(german), "{german}\n{screen}");
-    }
+    ];
+    let screen = tui.wait_for("the German list, guidance and footer", SHORT, |s| {
+        row(s, "deviceActivation").is_some_and(|r| r.contains("JETZT"))
+            && german.iter().all(|g| s.contains(g))
+    });
     assert!(!screen.contains("Steps, in order"), "{screen}");
     // The explainer, in German, takes a code as the customer reads it.
     tui.send("e");
     tui.send("nok_blocked");
-    let screen = tui.wait_for("the German explanation", SHORT, |s| {
-        s.contains("die PIN ist gesperrt")
+    tui.wait_for("the German explanation", SHORT, |s| {
+        s.contains("die PIN ist gesperrt") && s.contains("Was hilft:")
     });
-    assert!(screen.contains("Was hilft:"), "{screen}");
     tui.key(Key::Esc);
     tui.wait_for("the explainer closed", SHORT, |s| !s.contains("Was hilft:"));
     tui.send("q");
