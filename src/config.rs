@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::guidance::guidance;
-
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
 pub const ENV_DOCS_URL: &str = "STEPWISE_DOCS_URL";
@@ -72,7 +70,8 @@ pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
     pub token: Option<Secret>,
-    pub docs_base_url: String,
+    /// The dealer's help pages, when set (else the archived developer pages).
+    pub docs_base_url: Option<String>,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
 }
@@ -314,8 +313,8 @@ impl Settings {
             .or(file.docs_base_url)
             .filter(|u| !u.trim().is_empty())
         {
-            Some(url) => check_docs_url(url.trim())?,
-            None => guidance().docs_base_url.clone(),
+            Some(url) => Some(check_docs_url(url.trim())?),
+            None => None,
         };
         let data_dir = data_dir();
         let device_id = match &data_dir {

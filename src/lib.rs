@@ -13,6 +13,7 @@ pub mod describe;
 pub mod guidance;
 pub mod locale;
 pub mod logging;
+pub mod pages;
 pub mod report;
 pub mod sim;
 pub mod steps;

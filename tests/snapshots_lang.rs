@@ -49,7 +49,8 @@ fn steps_screen(lang: Lang, width: u16, height: u16) -> State {
     let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
-        docs_base_url: "https://developer.groupe-psa.io".into(),
+        docs_base_url: None,
+        gateway_url: "http://127.0.0.1:8080/".into(),
         color: false,
         lang,
         ..Options::default()

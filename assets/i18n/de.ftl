@@ -34,7 +34,10 @@ guide-does = Der Kunde:
 guide-needs = Bereithalten:
 guide-errors = App-Fehler dieses Schritts:
 guide-errors-hint = e erklärt
-guide-link-keys = g zeigt den Link als QR-Code, o öffnet ihn.
+guide-link-archive = Entwicklerdokumentation (archiviert, Englisch):
+guide-keys-gateway = g zeigt die Seite des Kunden ({ $lang }) auf dem Gateway als QR-Code, o öffnet sie.
+guide-keys-dealer = g zeigt die Hilfeseite des Händlers als QR-Code, o öffnet sie.
+guide-keys-archive = g zeigt die archivierte Entwicklerseite als QR-Code, o öffnet sie (das Gateway bietet keine Kundenseiten).
 guide-more-below = ↓ mehr: PgDn
 guide-more-above = ↑ mehr oben: PgUp
 ready-title = Dienst bereit
@@ -135,8 +138,10 @@ explain-limits = Grenzen:
 explain-reset-cures = ✔ Zurücksetzen des Schritte-Cache behebt es: mit Esc schließen, dann{" "}
 explain-unknown = { $code } ist diesem Werkzeug nicht bekannt.
 explain-unknown-hint = Eingabe prüfen; den Code im Sitzungsbericht (x) und mit der Fehlerliste des Herstellers notieren.
-qr-title = Scannen für die Anleitung (Esc schließt)
-qr-link-title = Link zur Anleitung
+qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
+qr-title-dealer = Scannen: Hilfeseite des Händlers (Esc schließt)
+qr-title-archive = Scannen: Entwicklerdokumentation, archiviert (Esc schließt)
+qr-demo-local = Das Demo-Backend bietet diese Seite nur auf diesem Rechner an: ein Telefon kann sie nicht öffnen. `stepwise serve --addr 0.0.0.0:8080` bietet sie im Werkstattnetz an.
 qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Anfrage fehlgeschlagen
 gw-title-too-large = Antwort zu groß
 gw-title-bad-answer = Unbrauchbare Antwort
 gw-title-config = Falsche Konfiguration
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Ihre vernetzten Dienste aktivieren: ein Schritt
+page-errors = Codes, die die App bei diesem Schritt zeigen kann
+page-footer = Gezeigt von Ihrem Händler mit stepwise
 
 ## Step guidance
 

@@ -34,7 +34,10 @@ guide-does = El cliente:
 guide-needs = A mano:
 guide-errors = Errores de la app en este paso:
 guide-errors-hint = e explica
-guide-link-keys = g muestra el enlace de la guía como código QR; la tecla o lo abre.
+guide-link-archive = Documentación para desarrolladores (archivada, en inglés):
+guide-keys-gateway = g muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla o la abre.
+guide-keys-dealer = g muestra la página de ayuda del concesionario como código QR; la tecla o la abre.
+guide-keys-archive = g muestra la página archivada para desarrolladores como código QR; la tecla o la abre (la pasarela no sirve páginas para clientes).
 guide-more-below = ↓ más: PgDn
 guide-more-above = ↑ más arriba: PgUp
 ready-title = Servicio listo
@@ -135,8 +138,10 @@ explain-limits = Límites:
 explain-reset-cures = ✔ Reiniciar la caché de pasos lo arregla: cierre con Esc y pulse{" "}
 explain-unknown = { $code } no es un código que esta herramienta conozca.
 explain-unknown-hint = Revise lo escrito; anote el código en el informe de sesión (x) y la lista de errores del fabricante.
-qr-title = Escanee para la guía (Esc cierra)
-qr-link-title = Enlace de la guía
+qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
+qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
+qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
+qr-demo-local = El backend de demo solo sirve esta página en este equipo: un teléfono no puede abrirla. `stepwise serve --addr 0.0.0.0:8080` la sirve en la red del taller.
 qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Petición fallida
 gw-title-too-large = Respuesta demasiado grande
 gw-title-bad-answer = Respuesta inservible
 gw-title-config = Configuración incorrecta
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Activar sus servicios conectados: un paso
+page-errors = Códigos que la app puede mostrar en este paso
+page-footer = Mostrado por su concesionario con stepwise
 
 ## Step guidance
 

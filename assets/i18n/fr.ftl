@@ -34,7 +34,10 @@ guide-does = Le client :
 guide-needs = À avoir sous la main :
 guide-errors = Erreurs de l'appli pour cette étape :
 guide-errors-hint = e explique
-guide-link-keys = g montre le lien du guide en code QR, o l'ouvre.
+guide-link-archive = Documentation développeurs (archivée, en anglais) :
+guide-keys-gateway = g montre la page du client ({ $lang }) sur la passerelle en code QR, o l'ouvre.
+guide-keys-dealer = g montre la page d'aide du concessionnaire en code QR, o l'ouvre.
+guide-keys-archive = g montre la page développeurs archivée en code QR, o l'ouvre (la passerelle ne sert pas de pages client).
 guide-more-below = ↓ suite : PgDn
 guide-more-above = ↑ début : PgUp
 ready-title = Service prêt
@@ -135,8 +138,10 @@ explain-limits = Limites :
 explain-reset-cures = ✔ Vider le cache des étapes le corrige : fermez avec Échap, puis appuyez sur{" "}
 explain-unknown = { $code } n'est pas un code connu de cet outil.
 explain-unknown-hint = Vérifiez la saisie ; notez le code dans le rapport de session (x) et la liste d'erreurs du constructeur.
-qr-title = Scannez pour le guide (Échap ferme)
-qr-link-title = Lien du guide
+qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
+qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
+qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
+qr-demo-local = Le backend de démo ne sert cette page que sur cette machine : un téléphone ne peut pas l'ouvrir. `stepwise serve --addr 0.0.0.0:8080` la sert sur le réseau de l'atelier.
 qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Requête échouée
 gw-title-too-large = Réponse trop grande
 gw-title-bad-answer = Réponse inutilisable
 gw-title-config = Configuration incorrecte
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Activer vos services connectés : une étape
+page-errors = Codes que l'application peut afficher à cette étape
+page-footer = Présenté par votre concessionnaire avec stepwise
 
 ## Step guidance
 

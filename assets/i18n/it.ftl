@@ -34,7 +34,10 @@ guide-does = Il cliente:
 guide-needs = Da avere a portata di mano:
 guide-errors = Errori dell'app per questo passo:
 guide-errors-hint = e spiega
-guide-link-keys = g mostra il link della guida come codice QR; il tasto o lo apre.
+guide-link-archive = Documentazione per sviluppatori (archiviata, in inglese):
+guide-keys-gateway = g mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto o la apre.
+guide-keys-dealer = g mostra la pagina d'aiuto del concessionario come codice QR; il tasto o la apre.
+guide-keys-archive = g mostra la pagina archiviata per sviluppatori come codice QR; il tasto o la apre (il gateway non offre pagine per i clienti).
 guide-more-below = ↓ altro: PgDn
 guide-more-above = ↑ altro sopra: PgUp
 ready-title = Servizio pronto
@@ -135,8 +138,10 @@ explain-limits = Limiti:
 explain-reset-cures = ✔ Azzerare la cache dei passi lo risolve: chiudere con Esc, poi premere{" "}
 explain-unknown = { $code } non è un codice noto a questo strumento.
 explain-unknown-hint = Controllare quanto digitato; annotare il codice nel rapporto di sessione (x) e l'elenco errori del costruttore.
-qr-title = Scansionare per la guida (Esc chiude)
-qr-link-title = Link della guida
+qr-title-gateway = Scansionare: la pagina del cliente ({ $lang }) (Esc chiude)
+qr-title-dealer = Scansionare: la pagina d'aiuto del concessionario (Esc chiude)
+qr-title-archive = Scansionare: documentazione per sviluppatori, archiviata (Esc chiude)
+qr-demo-local = Il backend demo offre questa pagina solo su questo computer: un telefono non può aprirla. `stepwise serve --addr 0.0.0.0:8080` la offre sulla rete dell'officina.
 qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Richiesta fallita
 gw-title-too-large = Risposta troppo grande
 gw-title-bad-answer = Risposta inutilizzabile
 gw-title-config = Configurazione errata
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Attivare i servizi connessi: un passo
+page-errors = Codici che l'app può mostrare in questo passo
+page-footer = Mostrato dal vostro concessionario con stepwise
 
 ## Step guidance
 

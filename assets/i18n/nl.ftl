@@ -34,7 +34,10 @@ guide-does = De klant:
 guide-needs = Bij de hand:
 guide-errors = App-fouten bij deze stap:
 guide-errors-hint = e legt uit
-guide-link-keys = g toont de link van de gids als QR-code, o opent hem.
+guide-link-archive = Documentatie voor ontwikkelaars (gearchiveerd, Engels):
+guide-keys-gateway = g toont de pagina van de klant ({ $lang }) op de gateway als QR-code, o opent hem.
+guide-keys-dealer = g toont de hulppagina van de dealer als QR-code, o opent hem.
+guide-keys-archive = g toont de gearchiveerde ontwikkelaarspagina als QR-code, o opent hem (de gateway biedt geen klantpagina's).
 guide-more-below = ↓ meer: PgDn
 guide-more-above = ↑ meer boven: PgUp
 ready-title = Dienst klaar
@@ -135,8 +138,10 @@ explain-limits = Grenzen:
 explain-reset-cures = ✔ De stappencache resetten lost het op: sluit met Esc en druk dan op{" "}
 explain-unknown = { $code } is geen code die dit programma kent.
 explain-unknown-hint = Controleer wat getypt is; noteer de code in het sessierapport (x) en zoek hem op in de foutenlijst van de fabrikant.
-qr-title = Scan voor de gids (Esc sluit)
-qr-link-title = Link van de gids
+qr-title-gateway = Scan: de pagina van de klant ({ $lang }) (Esc sluit)
+qr-title-dealer = Scan: de hulppagina van de dealer (Esc sluit)
+qr-title-archive = Scan: documentatie voor ontwikkelaars, gearchiveerd (Esc sluit)
+qr-demo-local = De demo-backend biedt deze pagina alleen op deze computer aan: een telefoon kan hem niet openen. `stepwise serve --addr 0.0.0.0:8080` biedt hem aan op het netwerk van de werkplaats.
 qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Verzoek mislukt
 gw-title-too-large = Antwoord te groot
 gw-title-bad-answer = Onbruikbaar antwoord
 gw-title-config = Foute configuratie
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Uw verbonden diensten activeren: één stap
+page-errors = Codes die de app bij deze stap kan tonen
+page-footer = Getoond door uw dealer met stepwise
 
 ## Step guidance
 

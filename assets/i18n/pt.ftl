@@ -34,7 +34,10 @@ guide-does = O cliente:
 guide-needs = Ter à mão:
 guide-errors = Erros do app neste passo:
 guide-errors-hint = e explica
-guide-link-keys = g mostra o link do guia como código QR; a tecla o abre o link.
+guide-link-archive = Documentação para desenvolvedores (arquivada, em inglês):
+guide-keys-gateway = g mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla o abre a página.
+guide-keys-dealer = g mostra a página de ajuda da concessionária como código QR; a tecla o abre a página.
+guide-keys-archive = g mostra a página arquivada para desenvolvedores como código QR; a tecla o abre a página (o gateway não serve páginas para clientes).
 guide-more-below = ↓ mais: PgDn
 guide-more-above = ↑ mais acima: PgUp
 ready-title = Serviço pronto
@@ -135,8 +138,10 @@ explain-limits = Limites:
 explain-reset-cures = ✔ Redefinir o cache de passos resolve: feche com Esc e pressione{" "}
 explain-unknown = { $code } não é um código que esta ferramenta conheça.
 explain-unknown-hint = Confira o que foi digitado; anote o código no relatório da sessão (x) e na lista de erros do fabricante.
-qr-title = Escaneie para o guia (Esc fecha)
-qr-link-title = Link do guia
+qr-title-gateway = Escaneie: a página do cliente ({ $lang }) (Esc fecha)
+qr-title-dealer = Escaneie: a página de ajuda da concessionária (Esc fecha)
+qr-title-archive = Escaneie: documentação para desenvolvedores, arquivada (Esc fecha)
+qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
 qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 
 ## Keys: a short word for the footer, a line for help
@@ -284,6 +289,12 @@ gw-title-failed = Solicitação falhou
 gw-title-too-large = Resposta grande demais
 gw-title-bad-answer = Resposta inutilizável
 gw-title-config = Configuração incorreta
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Ativar seus serviços conectados: um passo
+page-errors = Códigos que o aplicativo pode mostrar neste passo
+page-footer = Mostrado pela sua concessionária com stepwise
 
 ## Step guidance
 
