@@ -55,12 +55,16 @@ impl Backend {
         } else {
             settings.token.clone()
         };
-        let gateway = Gateway::new(
-            &url,
-            settings.device_id.clone(),
-            token,
-            ClientOptions::default(),
-        )?;
+        // The embedded simulator is reached directly, never through a proxy.
+        let options = ClientOptions {
+            net: if demo.is_some() {
+                crate::net::NetOptions::default()
+            } else {
+                settings.net.clone()
+            },
+            ..ClientOptions::default()
+        };
+        let gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
         Ok(Backend { gateway, demo })
     }
 

@@ -30,6 +30,8 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Proxies, extra trusted roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 impl Default for ClientOptions {
@@ -41,6 +43,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            net: crate::net::NetOptions::default(),
         }
     }
 }
@@ -131,6 +134,15 @@ pub enum GatewayError {
     HttpSetup(String),
     /// The embedded demo backend could not start.
     DemoUnavailable(String),
+    /// The TLS connection failed, for a reason that has a name.
+    Tls {
+        base: String,
+        /// The proxy the connection went through, as it may be shown.
+        proxy: Option<String>,
+        problem: crate::net::TlsProblem,
+    },
+    /// A network setting (CA file, client certificate, proxy) is unusable.
+    Net(crate::net::NetError),
 }
 
 impl std::fmt::Display for GatewayError {
@@ -159,6 +171,8 @@ impl std::fmt::Display for GatewayError {
             GatewayError::BadToken => f.write_str("token not a header value"),
             GatewayError::HttpSetup(detail) => write!(f, "HTTP client setup: {detail}"),
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
+            GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
+            GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
         }
     }
 }
@@ -206,6 +220,8 @@ struct Answer {
 pub struct Gateway {
     http: reqwest::Client,
     base: Url,
+    /// The proxy the base URL goes through, as it may be shown.
+    proxy: Option<String>,
     device_id: String,
     token: Option<Secret>,
     options: ClientOptions,
@@ -229,21 +245,27 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
-        if base.scheme() == "http" {
-            // Plain HTTP (the embedded simulator, a gateway on loopback) needs
-            // no root certificates: loading the system's costs milliseconds.
-            builder = builder.tls_certs_only([]);
-        }
-        let http = builder
+        // The system's roots are read on the first TLS connection only, so
+        // plain HTTP (the embedded simulator) does not pay for them.
+        let net_error = GatewayError::Net;
+        let proxy = options
+            .net
+            .proxy
+            .proxy_for(&base)
+            .map_err(net_error)?
+            .map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &options.net)
+            .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
         Ok(Gateway {
             http,
             base,
+            proxy,
             device_id,
             token,
             options,
@@ -461,15 +483,27 @@ impl Gateway {
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
         let base = self.base.to_string();
+        if let Some(problem) = crate::net::TlsProblem::find(error) {
+            return GatewayError::Tls {
+                base,
+                proxy: self.proxy.clone(),
+                problem,
+            };
+        }
         if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
         } else if error.is_connect() {
+            let via = self
+                .proxy
+                .as_ref()
+                .map(|p| format!(" (through the proxy {p})"))
+                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: root_cause(error),
+                detail: format!("{}{via}", root_cause(error)),
             }
         } else {
             GatewayError::Transport(root_cause(error))

@@ -57,6 +57,11 @@ pub struct FileConfig {
     pub docs_base_url: Option<String>,
     /// The language: en, fr, de, it, es, nl or pt.
     pub lang: Option<String>,
+    /// Extra trusted roots (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM), and its key when in another file.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// A configuration problem, said in one line with what to do.
@@ -74,6 +79,8 @@ pub struct Settings {
     pub docs_base_url: Option<String>,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
+    /// Proxies, extra roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -160,7 +167,7 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             None => String::new(),
         };
         ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, lang"
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang"
         ))
     })
 }
@@ -316,6 +323,18 @@ impl Settings {
             Some(url) => Some(check_docs_url(url.trim())?),
             None => None,
         };
+        let net = crate::net::NetOptions {
+            // SSL_CERT_FILE is set by other tools' setups: a stale one is
+            // passed over rather than breaking every connection.
+            ca_file: file.ca_file.or_else(|| {
+                std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_file())
+            }),
+            client_cert: file.client_cert,
+            client_key: file.client_key,
+            proxy: crate::net::ProxyEnv::from_env(),
+        };
         let data_dir = data_dir();
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
@@ -330,6 +349,7 @@ impl Settings {
             docs_base_url,
             device_id,
             data_dir,
+            net,
         })
     }
 }

@@ -278,6 +278,8 @@ mod tests {
         // The protocol's names of the two ids and the backend's address.
         "cli-list-head",
         "cli-list-head-car",
+        // "{ $detail }": only a placeable.
+        "gw-net-setting",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the

@@ -296,6 +296,22 @@ page-kicker = Ihre vernetzten Dienste aktivieren: ein Schritt
 page-errors = Codes, die die App bei diesem Schritt zeigen kann
 page-footer = Gezeigt von Ihrem Händler mit stepwise
 
+gw-title-tls = Sichere Verbindung fehlgeschlagen
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(über den Proxy { $proxy })
+tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen
+tls-expired = das Zertifikat des Gateways unter { $base } ist abgelaufen. Das Datum dieses Rechners prüfen; stimmt es, den Betreiber des Gateways informieren
+tls-not-yet-valid = das Zertifikat des Gateways unter { $base } ist noch nicht gültig. Datum und Uhrzeit dieses Rechners prüfen
+tls-wrong-host = das Zertifikat des Gateways unter { $base } gilt nicht für den Namen { $host }. In --api den Hostnamen verwenden, für den das Zertifikat ausgestellt ist
+tls-certificate-required = das Gateway unter { $base } verlangt ein Client-Zertifikat. Eines mit --client-cert DATEI --client-key DATEI angeben
+tls-client-refused = das Gateway unter { $base } lehnte das Client-Zertifikat ab ({ $alert }). Ein Zertifikat der Stelle verwenden, der das Gateway vertraut
+tls-handshake-refused = das Gateway unter { $base }{ $via } lehnte den TLS-Handshake ab ({ $alert }). --api prüfen; stimmt es, den Betreiber des Gateways informieren
+tls-not-tls = der Server unter { $base }{ $via } spricht kein TLS. Den Port prüfen, oder http:// verwenden, wenn das Gateway kein TLS hat
+tls-other = die TLS-Verbindung zum Gateway unter { $base }{ $via } schlug fehl: { $what }. --api, --ca-file und das Client-Zertifikat prüfen
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrauenswürdige Telefonnummer

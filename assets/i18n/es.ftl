@@ -296,6 +296,22 @@ page-kicker = Activar sus servicios conectados: un paso
 page-errors = Códigos que la app puede mostrar en este paso
 page-footer = Mostrado por su concesionario con stepwise
 
+gw-title-tls = Falló la conexión segura
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(a través del proxy { $proxy })
+tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE
+tls-expired = el certificado de la pasarela en { $base } ha caducado. Compruebe la fecha de este equipo; si es correcta, avise a quien gestiona la pasarela
+tls-not-yet-valid = el certificado de la pasarela en { $base } aún no es válido. Compruebe la fecha y la hora de este equipo
+tls-wrong-host = el certificado de la pasarela en { $base } no es para el nombre { $host }. Use en --api el nombre de host para el que se emitió el certificado
+tls-certificate-required = la pasarela en { $base } exige un certificado de cliente. Indique uno con --client-cert ARCHIVO --client-key ARCHIVO
+tls-client-refused = la pasarela en { $base } rechazó el certificado de cliente ({ $alert }). Use un certificado emitido por la autoridad en la que confía la pasarela
+tls-handshake-refused = la pasarela en { $base }{ $via } rechazó la negociación TLS ({ $alert }). Revise --api; si es correcto, avise a quien gestiona la pasarela
+tls-not-tls = el servidor en { $base }{ $via } no habla TLS. Revise el puerto, o use http:// si la pasarela no tiene TLS
+tls-other = la conexión TLS con la pasarela en { $base }{ $via } falló: { $what }. Revise --api, --ca-file y el certificado de cliente
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Número de teléfono de confianza

@@ -296,6 +296,22 @@ page-kicker = Activer vos services connectés : une étape
 page-errors = Codes que l'application peut afficher à cette étape
 page-footer = Présenté par votre concessionnaire avec stepwise
 
+gw-title-tls = Échec de la connexion sécurisée
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(via le proxy { $proxy })
+tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE
+tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
+tls-not-yet-valid = le certificat de la passerelle { $base } n'est pas encore valide. Vérifiez la date et l'heure de cette machine
+tls-wrong-host = le certificat de la passerelle { $base } n'est pas pour le nom { $host }. Utilisez dans --api le nom d'hôte prévu par le certificat
+tls-certificate-required = la passerelle { $base } exige un certificat client. Donnez-en un avec --client-cert FICHIER --client-key FICHIER
+tls-client-refused = la passerelle { $base } a refusé le certificat client ({ $alert }). Utilisez un certificat émis par l'autorité à laquelle la passerelle fait confiance
+tls-handshake-refused = la passerelle { $base }{ $via } a refusé la négociation TLS ({ $alert }). Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
+tls-not-tls = le serveur { $base }{ $via } ne parle pas TLS. Vérifiez le port, ou utilisez http:// si la passerelle n'a pas de TLS
+tls-other = la connexion TLS à la passerelle { $base }{ $via } a échoué : { $what }. Vérifiez --api, --ca-file et le certificat client
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Numéro de téléphone de confiance

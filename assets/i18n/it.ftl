@@ -296,6 +296,22 @@ page-kicker = Attivare i servizi connessi: un passo
 page-errors = Codici che l'app può mostrare in questo passo
 page-footer = Mostrato dal vostro concessionario con stepwise
 
+gw-title-tls = Connessione sicura fallita
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(attraverso il proxy { $proxy })
+tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE
+tls-expired = il certificato del gateway { $base } è scaduto. Controllare la data di questo computer; se è giusta, avvisare chi gestisce il gateway
+tls-not-yet-valid = il certificato del gateway { $base } non è ancora valido. Controllare data e ora di questo computer
+tls-wrong-host = il certificato del gateway { $base } non è per il nome { $host }. Usare in --api il nome host per cui il certificato è stato emesso
+tls-certificate-required = il gateway { $base } richiede un certificato client. Fornirne uno con --client-cert FILE --client-key FILE
+tls-client-refused = il gateway { $base } ha rifiutato il certificato client ({ $alert }). Usare un certificato emesso dall'autorità di cui il gateway si fida
+tls-handshake-refused = il gateway { $base }{ $via } ha rifiutato l'handshake TLS ({ $alert }). Controllare --api; se è giusto, avvisare chi gestisce il gateway
+tls-not-tls = il server { $base }{ $via } non parla TLS. Controllare la porta, o usare http:// se il gateway non ha TLS
+tls-other = la connessione TLS al gateway { $base }{ $via } è fallita: { $what }. Controllare --api, --ca-file e il certificato client
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Numero di telefono attendibile

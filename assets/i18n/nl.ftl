@@ -296,6 +296,22 @@ page-kicker = Uw verbonden diensten activeren: één stap
 page-errors = Codes die de app bij deze stap kan tonen
 page-footer = Getoond door uw dealer met stepwise
 
+gw-title-tls = Beveiligde verbinding mislukt
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(via de proxy { $proxy })
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificaatautoriteit, of een proxy die TLS inspecteert). Vertrouw die autoriteit met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
+tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
+tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer
+tls-wrong-host = het certificaat van de gateway op { $base } is niet voor de naam { $host }. Gebruik in --api de hostnaam waarvoor het certificaat is gemaakt
+tls-certificate-required = de gateway op { $base } vraagt een clientcertificaat. Geef er een met --client-cert BESTAND --client-key BESTAND
+tls-client-refused = de gateway op { $base } weigerde het clientcertificaat ({ $alert }). Gebruik een certificaat van de autoriteit die de gateway vertrouwt
+tls-handshake-refused = de gateway op { $base }{ $via } weigerde de TLS-handshake ({ $alert }). Controleer --api; klopt het, laat het de beheerder van de gateway weten
+tls-not-tls = de server op { $base }{ $via } spreekt geen TLS. Controleer de poort, of gebruik http:// als de gateway geen TLS heeft
+tls-other = de TLS-verbinding met de gateway op { $base }{ $via } mislukte: { $what }. Controleer --api, --ca-file en het clientcertificaat
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrouwd telefoonnummer

@@ -296,6 +296,22 @@ page-kicker = Ativar seus serviços conectados: um passo
 page-errors = Códigos que o aplicativo pode mostrar neste passo
 page-footer = Mostrado pela sua concessionária com stepwise
 
+gw-title-tls = Falha na conexão segura
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(pelo proxy { $proxy })
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE
+tls-expired = o certificado do gateway em { $base } expirou. Confira a data deste computador; se estiver certa, avise quem opera o gateway
+tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Confira a data e a hora deste computador
+tls-wrong-host = o certificado do gateway em { $base } não é para o nome { $host }. Use em --api o nome de host para o qual o certificado foi emitido
+tls-certificate-required = o gateway em { $base } exige um certificado de cliente. Informe um com --client-cert ARQUIVO --client-key ARQUIVO
+tls-client-refused = o gateway em { $base } recusou o certificado de cliente ({ $alert }). Use um certificado emitido pela autoridade em que o gateway confia
+tls-handshake-refused = o gateway em { $base }{ $via } recusou o handshake TLS ({ $alert }). Confira --api; se estiver certo, avise quem opera o gateway
+tls-not-tls = o servidor em { $base }{ $via } não fala TLS. Confira a porta, ou use http:// se o gateway não tiver TLS
+tls-other = a conexão TLS com o gateway em { $base }{ $via } falhou: { $what }. Confira --api, --ca-file e o certificado de cliente
+
 ## Step guidance
 
 step-trusterPhoneNumber-title = Número de telefone confiável
