@@ -47,6 +47,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
+    /// Language of the screens, guidance and plain output: en, fr, de, it,
+    /// es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
+    /// locale, English)
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+
     #[command(flatten)]
     pub net: NetArgs,
 

@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// The language: en, fr, de, it, es, nl or pt.
+    pub lang: Option<String>,
     /// Extra trusted roots (PEM).
     pub ca_file: Option<PathBuf>,
     /// Client certificate (PEM), and its key when in another file.
@@ -165,9 +167,17 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             None => String::new(),
         };
         ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key"
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang"
         ))
     })
+}
+
+/// The config file's `lang`, if the file can be read (a broken file is
+/// reported by [`Settings::resolve`]).
+pub fn config_lang() -> Option<String> {
+    config_path()
+        .and_then(|path| load_file_config(&path).ok())
+        .and_then(|file| file.lang)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

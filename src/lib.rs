@@ -12,6 +12,7 @@ pub mod config;
 pub mod describe;
 pub mod doctor;
 pub mod guidance;
+pub mod locale;
 pub mod logging;
 pub mod net;
 pub mod pages;

@@ -28,6 +28,13 @@ fn main() -> ExitCode {
     {
         return usage(why);
     }
+    let config_lang = stepwise::config::config_lang();
+    let lang = match stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
+    {
+        Ok(lang) => lang,
+        Err(e) if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG => return usage(e),
+        Err(e) => return fail(e),
+    };
     match cli.command {
         Some(Command::Serve {
             ref addr,
@@ -62,7 +69,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(format!("cannot make the manual page: {e}")),
             }
         }
-        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
+        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
         Some(Command::Demo { autoplay, fresh }) => {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
                 return fail(e);
@@ -76,7 +83,7 @@ fn main() -> ExitCode {
                     demo: true,
                     autoplay,
                     report: cli.report,
-                    ..Launch::default()
+                    lang,
                 },
             )
         }
@@ -89,7 +96,7 @@ fn main() -> ExitCode {
                 demo: false,
                 autoplay: false,
                 report: cli.report,
-                ..Launch::default()
+                lang,
             },
         ),
     }
@@ -305,7 +312,7 @@ fn serve(
 }
 
 /// `stepwise steps` and `stepwise next`.
-fn script(cli: Cli) -> ExitCode {
+fn script(cli: Cli, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
@@ -319,7 +326,7 @@ fn script(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let backend = match Backend::start(&settings, false).await {
             Ok(b) => b,
-            Err(e) => return fail(gateway_error(Lang::En, &e)),
+            Err(e) => return fail(gateway_error(lang, &e)),
         };
         let outcome = match cli.command {
             Some(Command::Steps {
@@ -337,14 +344,14 @@ fn script(cli: Cli) -> ExitCode {
                         );
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json, Lang::En).await
+                commands::steps(&backend, lookup, status.into(), reset, json, lang).await
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, Lang::En).await,
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
             Ok(outcome) => emit(&outcome.stdout, outcome.code),
-            Err(e) => fail(gateway_error(Lang::En, &e)),
+            Err(e) => fail(gateway_error(lang, &e)),
         }
     })
 }

@@ -445,18 +445,34 @@ fn s_does_nothing_off_the_demo_backend() {
     assert!(ch(&mut s, 's').is_empty());
 }
 
+/// The explainer takes what the customer reads off the phone: letters,
+/// digits, `:`, `_` and `.`; anything else (a space, a dash, a slash) is not
+/// part of a code and is not typed. `q` types a letter, it does not quit.
 #[test]
-fn explainer_takes_digits_only() {
+fn explainer_takes_code_characters() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     ch(&mut s, 'e');
-    for c in "23x1q2".chars() {
+    for c in "nok:max nb-tools/".chars() {
         ch(&mut s, c);
     }
-    assert_eq!(s.overlay(), Some(&Overlay::Explain("2312".into())));
+    assert_eq!(
+        s.overlay(),
+        Some(&Overlay::Explain("nok:maxnbtools".into()))
+    );
+    assert!(!s.quit_requested());
     key(&mut s, KeyCode::Backspace);
-    assert_eq!(s.overlay(), Some(&Overlay::Explain("231".into())));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("nok:maxnbtool".into())));
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.overlay(), None);
+    // A paste keeps the code's characters, up to the longest code taken.
+    ch(&mut s, 'e');
+    update(&mut s, Input::Paste(" invalid_grant\n".into()), t(0));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("invalid_grant".into())));
+    update(&mut s, Input::Paste("9".repeat(100)), t(0));
+    let Some(Overlay::Explain(code)) = s.overlay() else {
+        panic!("the explainer stays open");
+    };
+    assert_eq!(code.len(), stepwise::guidance::MAX_CODE_CHARS);
 }
 
 #[test]

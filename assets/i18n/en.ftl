@@ -11,6 +11,7 @@ header-not-loaded = not loaded
 header-watch-on = watch ON
 header-watch-off = watch off
 header-autoplay = autoplay
+header-guide-lang = guide: { $lang }
 progress-done = { $done } of { $total } done
 progress-filtered = (filter: { $filter }, { $shown ->
     [one] 1 step shown
@@ -130,13 +131,14 @@ reset-when = Use it when the customer's app shows error 2312 or 2317, or when a 
 reset-what = Every step is then evaluated afresh; steps that are really done stay done.
 explain-title = Explain an app error code (Esc closes)
 explain-code = App error code:
-explain-prompt = Type the code the customer's app shows, e.g. 2312.
+explain-prompt = Type the code the customer's app shows, e.g. 2312 or NOK:MAXNBTOOLS.
 explain-known = Known: { $codes }
 explain-meaning = Meaning:
 explain-remedy = What to do:
+explain-limits = Limits:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
-explain-unknown-hint = Check the digits; note the code in the session report (x) and the maker's error list.
+explain-unknown-hint = Check what was typed; note the code in the session report (x) and the maker's error list.
 qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
@@ -171,6 +173,7 @@ key-short-close = close
 key-short-reset-now = reset now
 key-short-cancel = cancel
 key-short-open-browser = open in browser
+key-short-guide-lang = guide lang
 key-help-quit-now = quit at once
 key-help-quit = quit
 key-help-quit-empty = quit (while the field is empty)
@@ -201,7 +204,8 @@ key-help-close-help = close help
 key-help-reset-now = reset the steps cache now
 key-help-cancel = cancel
 key-help-close-explain = close the explainer
-key-help-type-code = type the code's digits
+key-help-type-code = type the code: digits, letters, : _ .
+key-help-guide-lang = switch the customer's guidance to the next language
 key-help-close-qr = close the QR code
 key-help-open-browser = open the link in a browser
 
@@ -409,3 +413,43 @@ code-2356-meaning = CarKey: invalid timestamp
 code-2356-remedy = Check the phone's date and time are set automatically, then run the CarKey check again.
 code-2390-meaning = The phone number is already registered
 code-2390-remedy = Nothing to fix: carry on with that number as the trusted one.
+
+## Codes and strings the open clients of the same backend show their users.
+## The code itself is shown as typed; these say what it means and what helps.
+
+client-maxnbtools-meaning = Account locked: too many SMS activations or too many devices associated
+client-maxnbtools-remedy = Remove unused phones and enrollments in the vehicle mobile app (reset the account), then activate again. If it persists, only the maker's support can reset the account, which can take days.
+client-forbidden-meaning = The OTP enrollment was refused (same family as MAXNBTOOLS)
+client-forbidden-remedy = Redo the device activation from the start. If it is refused again, treat it as MAXNBTOOLS: remove unused devices and reset the account.
+client-access-meaning = Invalid SMS code or PIN code
+client-access-remedy = Enter them again: the SMS code in the code field, the app PIN in the PIN field.
+client-blocked-meaning = Too many wrong PIN codes: the PIN is blocked
+client-blocked-remedy = Reset the PIN in the vehicle mobile app, then activate the device again.
+client-code-meaning = Probably a wrong app PIN code (not certain)
+client-code-remedy = Try again with the correct PIN code of the app.
+client-sn-meaning = The SMS code was not accepted (not certain; seen when something else was typed or auto-filled)
+client-sn-remedy = Ask for a new SMS and type the code by hand.
+client-need-authorization-meaning = The brand account's sign-in needs a new authorization
+client-need-authorization-remedy = Wait and try again later (often the next day); sign in again in the vehicle mobile app.
+client-authentication-failed-meaning = Email, password or country of the brand account is wrong
+client-authentication-failed-remedy = Correct the email, password or country, then sign in again.
+client-invalid-grant-meaning = The sign-in token expired or was revoked
+client-invalid-grant-remedy = Sign in again.
+client-40400-meaning = No status found for this vehicle
+client-40400-remedy = Check the vehicle is in the customer's account; if it persists, remove the vehicle and add it again.
+client-50000-meaning = The vehicle's connectivity module was replaced (after a repair) and the backend no longer matches it
+client-50000-remedy = Sign in again; if it persists, the dealer must register the new module.
+client-50038-meaning = Temporary error on the maker's side
+client-50038-remedy = Try again later.
+client-no-matching-service-key-meaning = This command is not part of the subscribed service
+client-no-matching-service-key-remedy = Use what the subscription offers (doors, horn and lights need a higher service level).
+client-422-meaning = Remote command refused: the vehicle's privacy mode is on
+client-422-remedy = Turn privacy mode off in the vehicle, then try again.
+client-901-meaning = Remote command refused: the vehicle is asleep
+client-901-remedy = Wake the vehicle and try again.
+
+## Limits that bite, shown with the codes they belong to.
+
+limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
+limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
+limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.

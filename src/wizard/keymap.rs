@@ -32,6 +32,8 @@ pub enum Action {
     ShowQr,
     SimulateCustomer,
     WriteReport,
+    /// The customer's guidance in the next language.
+    CycleGuideLang,
     #[cfg(debug_assertions)]
     TestPanic,
 }
@@ -61,8 +63,9 @@ pub enum Keys {
     Exact(&'static [(KeyCode, KeyModifiers)]),
     /// Any character an id may hold, typed into the field.
     IdChar,
-    /// Any digit, typed into the field.
-    Digit,
+    /// Any character of an error code read off a phone (letters, digits,
+    /// `:`, `_`, `.`), typed into the field.
+    CodeChar,
 }
 
 /// How far a binding is shown.
@@ -377,6 +380,14 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-report",
         "key-help-report",
     )),
+    help_only(bind(
+        C::Steps,
+        &[(K::Char('L'), SHIFT), (K::Char('L'), NONE)],
+        "L",
+        A::CycleGuideLang,
+        "key-short-guide-lang",
+        "key-help-guide-lang",
+    )),
     bind(
         C::Steps,
         HELP,
@@ -479,7 +490,7 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-close",
         "key-help-close-explain",
     ),
-    typing(C::Explain, Keys::Digit, "0-9", "key-help-type-code"),
+    typing(C::Explain, Keys::CodeChar, "A-Z 0-9", "key-help-type-code"),
     bind(
         C::Qr,
         &[(K::Esc, NONE), (K::Char('g'), NONE), (K::Char('q'), NONE)],
@@ -505,7 +516,9 @@ fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
     match (keys, key.code) {
         (Keys::Exact(list), code) => list.contains(&(code, key.modifiers)).then_some(None),
         (Keys::IdChar, KeyCode::Char(c)) if plain && crate::steps::is_id_char(c) => Some(Some(c)),
-        (Keys::Digit, KeyCode::Char(c)) if plain && c.is_ascii_digit() => Some(Some(c)),
+        (Keys::CodeChar, KeyCode::Char(c)) if plain && crate::guidance::is_code_char(c) => {
+            Some(Some(c))
+        }
         _ => None,
     }
 }
@@ -668,6 +681,42 @@ mod tests {
         assert_eq!(
             action_for(Context::Start, &key(K::Esc), true, false),
             Some(A::ClearField)
+        );
+    }
+
+    #[test]
+    fn the_explainer_types_letters_digits_and_code_punctuation() {
+        for c in ['N', 'o', 'K', ':', '_', '.', '4', 'q', 'e'] {
+            assert_eq!(
+                action_for(Context::Explain, &key(K::Char(c)), false, false),
+                Some(A::Type(c)),
+                "{c}"
+            );
+        }
+        let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action_for(Context::Explain, &shifted, false, false),
+            Some(A::Type('N'))
+        );
+        for c in [' ', '-', '/', 'é'] {
+            assert_eq!(
+                action_for(Context::Explain, &key(K::Char(c)), false, false),
+                None,
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn shift_l_cycles_the_customer_language_on_the_steps_screen() {
+        let shifted = KeyEvent::new(K::Char('L'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action_for(Context::Steps, &shifted, false, false),
+            Some(A::CycleGuideLang)
+        );
+        assert_eq!(
+            action_for(Context::Steps, &key(K::Char('L')), false, false),
+            Some(A::CycleGuideLang)
         );
     }
 

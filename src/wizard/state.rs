@@ -38,7 +38,7 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmReset,
-    /// The error-code explainer, with the digits typed so far.
+    /// The error-code explainer, with the code typed so far.
     Explain(String),
     /// The QR code of the customer's link.
     Qr(crate::guidance::GuideLink),
@@ -217,10 +217,14 @@ pub struct State {
     pub(crate) spinner: usize,
     pub(crate) quit: bool,
     pub(crate) next_id: u64,
+    /// The language of the customer's guidance (`L` cycles it); the rest
+    /// of the screen stays in `options.lang`.
+    pub(crate) guide_lang: Lang,
 }
 
 impl State {
     pub fn new(options: Options) -> Self {
+        let guide_lang = options.lang;
         State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
@@ -234,6 +238,7 @@ impl State {
             spinner: 0,
             quit: false,
             next_id: 1,
+            guide_lang,
         }
     }
 
@@ -257,9 +262,10 @@ impl State {
         self.options.lang
     }
 
-    /// The language of the customer's guidance (panel, pages, QR code).
+    /// The language of the customer's guidance (panel, pages, QR code);
+    /// `L` cycles it.
     pub fn guide_lang(&self) -> Lang {
-        self.options.lang
+        self.guide_lang
     }
 
     /// The link the customer's phone opens for `step` (QR code and `o`).

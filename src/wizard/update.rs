@@ -19,8 +19,7 @@ use crate::steps::{Step, StepsList, is_id, sanitize};
 use crate::text::{Lang, num};
 use crate::tr;
 
-/// Longest error code the explainer takes.
-const CODE_DIGITS: usize = 6;
+use crate::guidance::{MAX_CODE_CHARS, is_code_char};
 /// Lines a page key moves help or the guidance.
 const PAGE: u16 = 5;
 
@@ -92,8 +91,8 @@ fn on_paste(state: &mut State, text: &str) {
     }
     match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
-            code.extend(text.chars().filter(char::is_ascii_digit));
-            code.truncate(CODE_DIGITS);
+            code.extend(text.chars().filter(|c| is_code_char(*c)));
+            code.truncate(MAX_CODE_CHARS);
         }
         (None, Screen::Start(field)) => field.type_text(text),
         _ => {}
@@ -126,7 +125,7 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::Type(c) => {
             match (&mut state.overlay, &mut state.screen) {
-                (Some(Overlay::Explain(code)), _) if code.len() < CODE_DIGITS => code.push(c),
+                (Some(Overlay::Explain(code)), _) if code.len() < MAX_CODE_CHARS => code.push(c),
                 (None, Screen::Start(field)) => field.type_text(&c.to_string()),
                 _ => {}
             }
@@ -191,6 +190,10 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::SimulateCustomer => simulate_customer(state),
         Action::WriteReport => write_report(state, now),
+        Action::CycleGuideLang => {
+            state.guide_lang = state.guide_lang.next();
+            Vec::new()
+        }
         #[cfg(debug_assertions)]
         Action::TestPanic => vec![Effect::Panic],
     }

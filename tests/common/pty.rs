@@ -23,7 +23,7 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Environment variables a spawned process must not inherit from whoever runs
 /// the tests: they would point it at another gateway, config or data dir, turn
-/// colour off, let `o` launch a browser, or make a panic report so long
+/// colour off, change the language, let `o` launch a browser, or make a panic report so long
 /// (backtraces) that its message scrolls off the screen.
 pub const SCRUBBED_ENV: &[&str] = &[
     "XDG_CONFIG_HOME",
@@ -35,6 +35,10 @@ pub const SCRUBBED_ENV: &[&str] = &[
     "STEPWISE_CONFIG",
     "STEPWISE_DOCS_URL",
     "STEPWISE_TEST_PANIC",
+    "STEPWISE_LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
     "NO_COLOR",
     "DISPLAY",
     "WAYLAND_DISPLAY",
