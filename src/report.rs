@@ -69,15 +69,15 @@ impl SessionLog {
     pub fn record_list(&mut self, at: SystemTime, list: &StepsList) {
         if let Some(previous) = &self.last_list {
             for step in &list.steps {
-                if let Some(before) = previous.find(&step.name) {
-                    if before.status != step.status {
-                        let change = Event::StatusChanged {
-                            step: step.name.clone(),
-                            from: before.status.as_wire().to_owned(),
-                            to: step.status.as_wire().to_owned(),
-                        };
-                        self.entries.push(Entry { at, event: change });
-                    }
+                if let Some(before) = previous.find(&step.name)
+                    && before.status != step.status
+                {
+                    let change = Event::StatusChanged {
+                        step: step.name.clone(),
+                        from: before.status.as_wire().to_owned(),
+                        to: step.status.as_wire().to_owned(),
+                    };
+                    self.entries.push(Entry { at, event: change });
                 }
             }
         }

@@ -85,10 +85,8 @@ impl SimState {
                 id.clone()
             }
         };
-        if reset {
-            if let Some(session) = self.sessions.get_mut(&steps_id) {
-                session.done.clear();
-            }
+        if reset && let Some(session) = self.sessions.get_mut(&steps_id) {
+            session.done.clear();
         }
         let steps = self
             .evaluate(&steps_id)

@@ -42,6 +42,8 @@ pub const SCRUBBED_ENV: &[&str] = &[
     "RUST_BACKTRACE",
     "RUST_LIB_BACKTRACE",
     "COLORBT_SHOW_HIDDEN",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "STEPWISE_TOKEN_STORE",
 ];
 
 /// The same scrubbing for a plain `std::process::Command` (serve, scripts).
@@ -359,10 +361,10 @@ impl Tui {
     }
 
     fn exited(&mut self) -> bool {
-        if self.status.is_none() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.status = Some(status);
-            }
+        if self.status.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
+            self.status = Some(status);
         }
         self.status.is_some()
     }
@@ -389,10 +391,10 @@ impl Tui {
         while !lock(&self.term).eof && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(5));
         }
-        if lock(&self.term).eof {
-            if let Some(handle) = self.reader.take() {
-                let _ = handle.join();
-            }
+        // The guard is dropped before the join: the reader thread takes it.
+        let eof = lock(&self.term).eof;
+        if eof && let Some(handle) = self.reader.take() {
+            let _ = handle.join();
         }
     }
 
