@@ -34,12 +34,16 @@ impl Backend {
         } else {
             settings.token.clone()
         };
-        let gateway = Gateway::new(
+        let mut gateway = Gateway::new(
             &url,
             settings.device_id.clone(),
             token,
             ClientOptions::default(),
         )?;
+        // A kept login (`stepwise login`) when no other token wins over it.
+        if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
+            gateway = gateway.with_token_source(login.source());
+        }
         Ok(Backend { gateway, demo })
     }
 

@@ -70,6 +70,11 @@ pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
     pub token: Option<Secret>,
+    /// Where `token` came from, as told to the user (never the token).
+    pub token_from: Option<&'static str>,
+    /// The login kept for `api` (`stepwise login`), used when no token
+    /// given by flag or environment wins over it.
+    pub login: Option<crate::auth::KeptLogin>,
     pub docs_base_url: String,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
@@ -145,17 +150,36 @@ impl Settings {
         let env_token = std::env::var(ENV_TOKEN)
             .ok()
             .filter(|t| !t.trim().is_empty());
-        let token = match (token_file_flag, env_token, &file.token, &file.token_file) {
-            (Some(path), _, _, _) => Some(read_token_file(path)?),
-            (None, Some(token), _, _) => Some(Secret::new(token.trim())),
-            (None, None, Some(token), _) => Some(Secret::new(token.trim())),
-            (None, None, None, Some(path)) => Some(read_token_file(path)?),
-            (None, None, None, None) => None,
-        };
         let api = api_flag
             .or(file.api)
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
+        let data_dir = data_dir();
+        // Precedence: --token-file > STEPWISE_TOKEN > the kept login > the config file.
+        let strong = match (token_file_flag, env_token) {
+            (Some(path), _) => Some((read_token_file(path)?, "--token-file")),
+            (None, Some(token)) => Some((Secret::new(token.trim()), ENV_TOKEN)),
+            (None, None) => None,
+        };
+        let login = match (&strong, &api) {
+            (None, Some(api)) => crate::auth::KeptLogin::load(api, data_dir.as_deref())
+                .unwrap_or_else(|e| {
+                    tracing::warn!("the kept login cannot be used: {e}");
+                    None
+                }),
+            _ => None,
+        };
+        let (token, token_from) = match (strong, &login, &file.token, &file.token_file) {
+            (Some((token, from)), _, _, _) => (Some(token), Some(from)),
+            (None, Some(_), _, _) => (None, Some("the kept login")),
+            (None, None, Some(token), _) => {
+                (Some(Secret::new(token.trim())), Some("the config file"))
+            }
+            (None, None, None, Some(path)) => {
+                (Some(read_token_file(path)?), Some("the config file"))
+            }
+            (None, None, None, None) => (None, None),
+        };
         let docs_base_url = match std::env::var(ENV_DOCS_URL)
             .ok()
             .or(file.docs_base_url)
@@ -164,7 +188,6 @@ impl Settings {
             Some(url) => check_docs_url(url.trim())?,
             None => guidance().docs_base_url.clone(),
         };
-        let data_dir = data_dir();
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
@@ -175,6 +198,8 @@ impl Settings {
         Ok(Settings {
             api,
             token,
+            token_from,
+            login,
             docs_base_url,
             device_id,
             data_dir,

@@ -1,6 +1,7 @@
 //! stepwise: a terminal wizard through the service activation steps of a
 //! connected vehicle, with a scriptable CLI and a faithful gateway simulator.
 
+pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod client;

@@ -1,6 +1,7 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod auth;
 mod openapi;
 mod routes;
 mod scenario;
@@ -12,6 +13,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::{Association, Scenario, TruthStep};
@@ -44,10 +46,35 @@ pub async fn serve(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(Shared::new(SimState::new(scenario), token));
-    axum::serve(listener, app)
+    serve_shared(
+        listener,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
+}
+
+/// Serves prepared state (e.g. with sign-in on) until `shutdown` resolves.
+pub async fn serve_shared(
+    listener: TcpListener,
+    shared: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(shared))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Starts prepared state on a free loopback port, like [`spawn`].
+pub async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = serve_shared(listener, shared, std::future::pending()).await {
+            tracing::error!("simulator stopped: {e}");
+        }
+    });
+    Ok(RunningSim { addr, task })
 }
 
 /// Starts a simulator on a free loopback port, as the embedded demo backend

@@ -24,6 +24,7 @@ use crate::steps::{StatusFilter, Step};
 pub struct Shared {
     state: Arc<Mutex<SimState>>,
     token: Option<Arc<Secret>>,
+    auth: Option<super::auth::Auth>,
 }
 
 impl Shared {
@@ -31,7 +32,21 @@ impl Shared {
         Shared {
             state: Arc::new(Mutex::new(state)),
             token: token.map(Arc::new),
+            auth: None,
         }
+    }
+
+    /// Makes the simulator an identity provider too (`--auth device`):
+    /// steps calls then take the tokens it issues.
+    #[must_use]
+    pub fn with_auth(mut self, options: super::auth::AuthOptions) -> Self {
+        self.auth = Some(super::auth::Auth::new(options));
+        self
+    }
+
+    /// The identity provider, when sign-in is on.
+    pub fn auth(&self) -> Option<&super::auth::Auth> {
+        self.auth.as_ref()
     }
 
     /// The state; a panic elsewhere never wedges the simulator.
@@ -40,14 +55,22 @@ impl Shared {
     }
 
     fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
-        let Some(expected) = &self.token else {
+        if self.token.is_none() && self.auth.is_none() {
             return Ok(());
-        };
+        }
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if given == Some(expected.expose()) {
+        let Some(given) = given else {
+            return Err(SimError::Unauthorized);
+        };
+        let fixed = self.token.as_ref().is_some_and(|t| t.expose() == given);
+        let issued = self
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.lock().accepts(given, std::time::Instant::now()));
+        if fixed || issued {
             Ok(())
         } else {
             Err(SimError::Unauthorized)
@@ -66,6 +89,20 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
         .route("/openapi.json", get(openapi))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(super::auth::metadata),
+        )
+        .route(
+            "/oauth/device_authorization",
+            post(super::auth::device_authorization),
+        )
+        .route("/oauth/token", post(super::auth::token))
+        .route("/device", get(super::auth::device_page))
+        .route("/sim/device/{code}/approve", post(super::auth::approve))
+        .route("/sim/device/{code}/deny", post(super::auth::deny))
+        .route("/sim/auth/expire", post(super::auth::expire))
+        .route("/sim/auth/revoke", post(super::auth::revoke))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -78,7 +115,7 @@ struct ErrorBody<'a> {
     message: &'a str,
 }
 
-fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
+pub(crate) fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
     (status, Json(ErrorBody { code, message })).into_response()
 }
 
@@ -91,7 +128,7 @@ impl IntoResponse for SimError {
             SimError::Unauthorized => error_response(
                 StatusCode::UNAUTHORIZED,
                 None,
-                "missing or wrong bearer token",
+                "missing, wrong or expired bearer token",
             ),
             SimError::WrongDevice => error_response(
                 StatusCode::FORBIDDEN,

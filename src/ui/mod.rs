@@ -2,7 +2,7 @@
 //! Nothing here touches the terminal; [`draw`] fills a frame.
 
 mod overlays;
-mod qr;
+pub mod qr;
 mod start;
 mod steps;
 mod theme;
