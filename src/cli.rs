@@ -59,6 +59,26 @@ pub enum Command {
         /// Require this bearer token on every request
         #[arg(long, value_name = "TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// Also be the identity provider: device sign-in (`stepwise login`),
+        /// expiring tokens, POST /sim/device/CODE/approve or /deny
+        #[arg(long, value_enum, value_name = "MODE")]
+        auth: Option<AuthMode>,
+        /// Lifetime of the tokens it issues, in seconds
+        #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+        token_ttl: u64,
+    },
+    /// Sign in to the gateway (--api) with a code approved in a browser
+    Login {
+        /// Read one token from standard input instead (never from an argument)
+        #[arg(long)]
+        with_token: bool,
+    },
+    /// Forget the token kept for the gateway (--api)
+    Logout,
+    /// The sign-in: who, where the token is kept, when it expires
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
     },
     /// Print the steps as a checklist (or JSON); exit 3 while steps remain
     Steps {
@@ -79,6 +99,24 @@ pub enum Command {
     Next {
         #[arg(long, value_name = "ID", value_parser = parse_id)]
         steps_id: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How the simulator signs clients in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// OAuth 2.0 device authorization (RFC 8628)
+    Device,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Says the gateway, where the token is kept and when it expires (never
+    /// the token); exit 0 with a usable token, 1 without
+    Status {
         /// Print JSON
         #[arg(long)]
         json: bool,
@@ -116,5 +154,27 @@ mod tests {
         ));
         assert!(Cli::try_parse_from(["stepwise", "--car", "a b"]).is_err());
         assert!(Cli::try_parse_from(["stepwise", "steps", "--status", "bogus"]).is_err());
+    }
+
+    #[test]
+    fn sign_in_commands_parse() {
+        let cli = Cli::try_parse_from(["stepwise", "login", "--api", "http://x"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Login { with_token: false })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "login", "--with-token", "abc"]).is_err());
+        let cli = Cli::try_parse_from(["stepwise", "auth", "status", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Auth {
+                command: AuthCommand::Status { json: true }
+            })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).is_err());
+        assert!(
+            Cli::try_parse_from(["stepwise", "serve", "--auth", "device", "--token-ttl", "5"])
+                .is_ok()
+        );
     }
 }

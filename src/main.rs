@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use stepwise::backend::Backend;
-use stepwise::cli::{Cli, Command};
+use stepwise::cli::{AuthCommand, AuthMode, Cli, Command};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings};
@@ -18,7 +18,18 @@ fn main() -> ExitCode {
             addr,
             ref scenario,
             ref token,
-        }) => serve(addr, scenario.as_deref(), token.clone()),
+            auth,
+            token_ttl,
+        }) => serve(
+            addr,
+            scenario.as_deref(),
+            token.clone(),
+            auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
+                token_ttl: std::time::Duration::from_secs(token_ttl),
+                ..stepwise::sim::AuthOptions::default()
+            }),
+        ),
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(cli),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
         Some(Command::Demo { autoplay }) => wizard(
             cli.api,
@@ -65,6 +76,7 @@ fn serve(
     addr: std::net::SocketAddr,
     scenario: Option<&std::path::Path>,
     token: Option<String>,
+    auth: Option<stepwise::sim::AuthOptions>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -93,14 +105,72 @@ fn serve(
         println!(
             "stepwise simulator listening on http://{bound} ({count} associations; Ctrl-C stops)"
         );
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        if let Some(options) = auth {
+            println!(
+                "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open http://{bound}/device",
+                options.token_ttl.as_secs()
+            );
+            shared = shared.with_auth(options);
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match stepwise::sim::serve(listener, scenario, token, shutdown).await {
+        match stepwise::sim::serve_shared(listener, shared, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
         }
     })
+}
+
+/// `stepwise login`, `logout` and `auth status`.
+fn sign_in(cli: Cli) -> ExitCode {
+    use stepwise::auth::commands;
+    let _log = stepwise::logging::to_file();
+    if cli.car.is_some() || cli.report.is_some() {
+        eprintln!(
+            "stepwise: error: --car and --report mean nothing to login, logout and auth status; leave them out"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let rt = match runtime(false) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let mut out = std::io::stdout();
+    let outcome = rt.block_on(async {
+        match cli.command {
+            Some(Command::Login { with_token: false }) => {
+                commands::login(&settings, &mut out).await.map(|()| 0)
+            }
+            Some(Command::Login { with_token: true }) => {
+                commands::login_with_token(&settings, &mut out)
+                    .await
+                    .map(|()| 0)
+            }
+            Some(Command::Logout) => commands::logout(&settings, &mut out).await.map(|()| 0),
+            Some(Command::Auth {
+                command: AuthCommand::Status { json },
+            }) => commands::status(&settings, json).map(|(text, code)| {
+                print!("{text}");
+                code
+            }),
+            _ => unreachable!("dispatched by main"),
+        }
+    });
+    // The thread that waits for Enter must not keep the process alive.
+    rt.shutdown_background();
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("stepwise: error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
 }
 
 /// `stepwise steps` and `stepwise next`.
