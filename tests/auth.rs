@@ -477,3 +477,28 @@ async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
     assert_eq!(source.token_requests().await, 1);
     assert!(matches!(first, GatewayError::Rejected { status: 401, .. }));
 }
+
+#[tokio::test]
+async fn a_login_refreshed_by_another_stepwise_is_taken_from_the_store() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.expires_at = Some(unix_now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    // Two processes loaded the same login; the first refreshes it.
+    let first = TokenSource::login(key.clone(), credential.clone(), Some(store.clone()));
+    let second = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    gateway(&provider.sim.url(), Some(first))
+        .list(&list_987654())
+        .await
+        .expect("refreshed");
+    // The second's refresh token is spent: it takes the kept successor.
+    gateway(&provider.sim.url(), Some(second.clone()))
+        .list(&list_987654())
+        .await
+        .expect("the kept token is used");
+    assert_eq!(provider.refreshes(), 2, "one refresh each, no more");
+    assert_eq!(second.token_requests().await, 1);
+}

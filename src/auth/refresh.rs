@@ -139,6 +139,19 @@ impl TokenSource {
 }
 
 impl Login {
+    /// The login now kept in the store, when it holds another refresh token
+    /// than `spent`.
+    async fn kept_successor(&self, spent: &str) -> Option<Credential> {
+        let store = self.store.clone()?;
+        let gateway = self.gateway.clone();
+        let kept = tokio::task::spawn_blocking(move || store.load(&gateway))
+            .await
+            .ok()?
+            .ok()??
+            .0;
+        (kept.refresh_token.as_deref().is_some_and(|r| r != spent)).then_some(kept)
+    }
+
     /// One refresh request (RFC 6749 §6); `invalid_grant` ends the login.
     async fn refresh(&self, http: &reqwest::Client, state: &mut State) -> Result<(), AuthError> {
         let (Some(refresh_token), Some(endpoint)) = (
@@ -162,6 +175,14 @@ impl Login {
             if error.error.as_deref() == Some("invalid_grant")
                 || error.error.as_deref() == Some("invalid_client")
             {
+                // Another stepwise (the wizard and a script side by side)
+                // may have used this single-use refresh token and kept its
+                // successor: take that rather than end the login.
+                if let Some(kept) = self.kept_successor(&refresh_token).await {
+                    tracing::info!("another stepwise refreshed the login; using its token");
+                    state.credential = kept;
+                    return Ok(());
+                }
                 let why = format!(
                     "the sign-in for {} expired or was revoked ({})",
                     self.gateway,
