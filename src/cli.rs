@@ -69,7 +69,8 @@ pub enum Command {
     },
     /// Sign in to the gateway (--api) with a code approved in a browser
     Login {
-        /// Read one token from standard input instead (never from an argument)
+        /// Read one token from standard input instead: piped, or pasted at a
+        /// prompt that does not show it (never from an argument)
         #[arg(long)]
         with_token: bool,
     },

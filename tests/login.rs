@@ -491,3 +491,34 @@ fn the_simulator_serves_a_page_to_approve_codes() {
     let (status, _) = http(provider.addr(), "POST", "/sim/device/BCDF-GHJK/approve");
     assert_eq!(status, 404, "an unknown code");
 }
+
+#[test]
+fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let spawn = |home: &Path| {
+        Spawn::new(&["login", "--with-token", "--api", &api])
+            .home(home)
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .start()
+    };
+    let mut tui = spawn(home.path());
+    tui.wait_text("it is not shown", WAIT);
+    tui.send("sim-at-typed-by-hand");
+    tui.key(Key::Enter);
+    tui.wait_text("with the given token", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    assert_no_secret("the terminal", &tui.raw_bytes());
+    let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
+    assert!(kept.contains("sim-at-typed-by-hand"));
+
+    let other = tempfile::tempdir().unwrap();
+    let mut cancelled = spawn(other.path());
+    cancelled.wait_text("it is not shown", WAIT);
+    cancelled.send("sim-at-half");
+    cancelled.key(Key::Esc);
+    assert_eq!(cancelled.wait_exit(WAIT).exit_code(), 130);
+    assert!(!logins_file(other.path()).exists());
+    assert_no_secret("the terminal", &cancelled.raw_bytes());
+}

@@ -229,22 +229,45 @@ pub async fn login_with_token(
     out: &mut (dyn Write + Send),
 ) -> Result<(), Failure> {
     let gateway = gateway_of(settings, "login")?;
-    if std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            "login --with-token reads the token from standard input, e.g. \
-             `stepwise login --with-token < token.txt`; it is never typed on screen or given as an argument",
-        ));
-    }
-    let mut text = String::new();
-    std::io::stdin()
-        .take(MAX_TOKEN_INPUT)
-        .read_to_string(&mut text)
-        .map_err(|e| {
-            Failure::error(format!(
-                "cannot read the token from standard input: {}. Give it as text, one line",
-                e.kind()
-            ))
-        })?;
+    let text = if std::io::stdin().is_terminal() {
+        let _ = write!(
+            out,
+            "Paste the token for {gateway} and press Enter (it is not shown; Esc or Ctrl-C cancels): "
+        );
+        let _ = out.flush();
+        let typed = tokio::task::spawn_blocking(read_hidden_line)
+            .await
+            .map_err(|e| Failure::error(format!("reading the token failed: {e}")))?;
+        let _ = writeln!(out);
+        match typed {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return Err(Failure {
+                    message: "sign-in cancelled; nothing was kept".into(),
+                    code: EXIT_CANCELLED,
+                });
+            }
+            Err(e) => {
+                return Err(Failure::error(format!(
+                    "cannot read the token from the terminal: {}. Give it on standard input: \
+                     `stepwise login --with-token < token.txt`",
+                    e.kind()
+                )));
+            }
+        }
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_TOKEN_INPUT)
+            .read_to_string(&mut text)
+            .map_err(|e| {
+                Failure::error(format!(
+                    "cannot read the token from standard input: {}. Give it as text, one line",
+                    e.kind()
+                ))
+            })?;
+        text
+    };
     let token = text.lines().next().unwrap_or("").trim();
     if !super::is_token_text(token) {
         return Err(Failure::error(
@@ -256,6 +279,55 @@ pub async fn login_with_token(
     let _ = writeln!(out, "Signed in to {gateway} with the given token.");
     kept_message(out, &saved);
     Ok(())
+}
+
+/// Raw mode (no echo) for as long as it lives; restored on every path.
+struct NoEcho;
+
+impl NoEcho {
+    fn on() -> std::io::Result<Self> {
+        crossterm::terminal::enable_raw_mode()?;
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+        Ok(NoEcho)
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// One line typed or pasted on the terminal without echo; `None` when
+/// cancelled (Esc, Ctrl-C).
+fn read_hidden_line() -> std::io::Result<Option<String>> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    let _raw = NoEcho::on()?;
+    let mut line = String::new();
+    loop {
+        match read()? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => match key.code {
+                KeyCode::Enter => return Ok(Some(line)),
+                KeyCode::Esc => return Ok(None),
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return Ok(None);
+                }
+                KeyCode::Backspace => {
+                    line.pop();
+                }
+                KeyCode::Char(c) if line.len() < 8192 => line.push(c),
+                _ => {}
+            },
+            Event::Paste(text) => {
+                line.extend(text.chars().filter(|c| !c.is_control()).take(8192));
+                if text.contains(['\r', '\n']) {
+                    return Ok(Some(line));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `stepwise logout`: the kept token is forgotten everywhere.
