@@ -47,6 +47,14 @@ impl Backend {
         Ok(Backend { gateway, demo })
     }
 
+    /// The association a hands-free demo opens (a new customer), on the
+    /// embedded simulator only.
+    pub fn demo_car(&self) -> Option<String> {
+        self.demo
+            .as_ref()
+            .and_then(|_| Scenario::built_in().demo_car().map(str::to_owned))
+    }
+
     pub fn is_demo(&self) -> bool {
         self.demo.is_some()
     }

@@ -228,7 +228,15 @@ fn rejected_line(status: u16, kind: Rejection, body: &ErrorBody) -> String {
     let sdk = body
         .code
         .and_then(explain_code)
-        .map(|e| format!(" App code {}: {}; {}", e.code, e.meaning, e.remedy))
+        .map(|e| {
+            let lang = crate::text::Lang::En;
+            format!(
+                " App code {}: {}; {}",
+                e.code,
+                e.meaning(lang),
+                e.remedy(lang)
+            )
+        })
         .unwrap_or_default();
     format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
 }

@@ -1,24 +1,68 @@
-//! Step guidance and the app's error codes, loaded from the data in `assets/`
-//! that is compiled into the binary.
+//! Step guidance and the app's error codes: their structure (which codes a
+//! step names, where its guide is) is data in `assets/`, their words come
+//! from the message catalogue.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::Lang;
+
 const GUIDANCE_JSON: &str = include_str!("../assets/guidance.json");
 const ERROR_CODES_JSON: &str = include_str!("../assets/error_codes.json");
 
-/// What the customer does for one step, and where the official guide is.
+/// One step's guide: which app errors belong to it and where the official
+/// guide is. Its words are [`StepText`].
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct StepGuide {
     pub name: String,
+    pub errors: Vec<i64>,
+    pub doc_path: String,
+}
+
+/// A step's guidance in words, in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepText {
     pub title: String,
     pub purpose: String,
     pub needs: Vec<String>,
     pub does: Vec<String>,
-    pub errors: Vec<i64>,
-    pub doc_path: String,
+}
+
+impl StepGuide {
+    /// The catalogue key of this guide: the step name, or `generic`.
+    fn key(&self) -> &str {
+        if self.name.is_empty() {
+            "generic"
+        } else {
+            &self.name
+        }
+    }
+
+    /// The guide's words in `lang`; `title` is the raw name for the generic
+    /// guide of an unknown step.
+    pub fn text(&self, lang: Lang, raw_name: &str) -> StepText {
+        let key = self.key();
+        let id = |part: &str| format!("step-{key}-{part}");
+        StepText {
+            title: step_title(lang, raw_name),
+            purpose: crate::text::message(lang, &id("purpose"), None),
+            needs: crate::text::lines(lang, &id("needs")),
+            does: crate::text::lines(lang, &id("does")),
+        }
+    }
+}
+
+/// The documentation's own term for a step, in `lang`, or its raw name for a
+/// step this tool does not know.
+pub fn step_title(lang: Lang, name: &str) -> String {
+    let id = format!("step-{name}-title");
+    if crate::text::has(lang, &id) {
+        crate::text::message(lang, &id, None)
+    } else {
+        name.to_owned()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,11 +88,21 @@ impl Guidance {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ErrorCode {
     pub code: i64,
-    pub meaning: String,
-    pub remedy: String,
     /// The steps-cache reset (`resetSteps=true`) is the remedy.
     pub reset_cures: bool,
     pub step: Option<String>,
+}
+
+impl ErrorCode {
+    /// What the code means, in `lang`.
+    pub fn meaning(&self, lang: Lang) -> String {
+        crate::text::message(lang, &format!("code-{}-meaning", self.code), None)
+    }
+
+    /// What helps, in `lang`.
+    pub fn remedy(&self, lang: Lang) -> String {
+        crate::text::message(lang, &format!("code-{}-remedy", self.code), None)
+    }
 }
 
 /// The built-in guidance. The asset is checked by the tests, so a broken file
@@ -95,10 +149,16 @@ mod tests {
         for name in [TRUSTED_PHONE, DEVICE_ACTIVATION, CAR_KEY] {
             let guide = g.for_step(name);
             assert_eq!(guide.name, name);
-            assert!(!guide.purpose.is_empty() && !guide.does.is_empty());
+            let text = guide.text(Lang::En, name);
+            assert!(!text.purpose.is_empty() && !text.does.is_empty() && !text.needs.is_empty());
+            assert_ne!(text.title, name, "a known step has a title");
             assert!(guide.doc_path.starts_with("/mobile-sdk/"));
         }
-        assert!(g.for_step("faceScan").name.is_empty());
+        let unknown = g.for_step("faceScan");
+        assert!(unknown.name.is_empty());
+        let text = unknown.text(Lang::En, "faceScan");
+        assert_eq!(text.title, "faceScan");
+        assert!(!text.does.is_empty());
     }
 
     #[test]
@@ -106,11 +166,23 @@ mod tests {
         for code in [2312, 2317] {
             let e = explain_code(code).expect("known code");
             assert!(e.reset_cures, "{code} is cured by a reset");
-            assert!(e.remedy.to_lowercase().contains("reset"));
+            assert!(e.remedy(Lang::En).to_lowercase().contains("reset"));
         }
         assert!(!explain_code(2342).unwrap().reset_cures);
         assert!(explain_code(2346).is_some());
         assert!(explain_code(1).is_none());
+    }
+
+    #[test]
+    fn every_code_has_words() {
+        for e in error_codes().values() {
+            for id in [
+                format!("code-{}-meaning", e.code),
+                format!("code-{}-remedy", e.code),
+            ] {
+                assert!(crate::text::has(Lang::En, &id), "{id}");
+            }
+        }
     }
 
     #[test]

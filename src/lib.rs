@@ -1,6 +1,7 @@
 //! stepwise: a terminal wizard through the service activation steps of a
 //! connected vehicle, with a scriptable CLI and a faithful gateway simulator.
 
+pub mod app;
 pub mod auth;
 pub mod backend;
 pub mod cli;
@@ -13,5 +14,6 @@ pub mod protocol;
 pub mod report;
 pub mod sim;
 pub mod steps;
+pub mod text;
 pub mod ui;
 pub mod wizard;

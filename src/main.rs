@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use stepwise::app::Launch;
 use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings};
 use stepwise::sim::Scenario;
-use stepwise::wizard::Launch;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
                 demo: true,
                 autoplay,
                 report: cli.report,
+                ..Launch::default()
             },
         ),
         None => wizard(
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
                 demo: false,
                 autoplay: false,
                 report: cli.report,
+                ..Launch::default()
             },
         ),
     }
@@ -241,7 +243,7 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
-    let result = rt.block_on(stepwise::wizard::run(&settings, launch));
+    let result = rt.block_on(stepwise::app::run(&settings, launch));
     // Tasks still waiting on a silent gateway are dropped, not awaited.
     rt.shutdown_background();
     drop(log);

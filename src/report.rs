@@ -6,7 +6,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::steps::StepsList;
+use crate::steps::{StatusFilter, StepsList};
+use crate::text::Lang;
+use crate::tr;
 
 /// One thing the wizard saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,14 +28,28 @@ pub enum Event {
         from: String,
         to: String,
     },
+    /// A list asked with a status filter: how many steps it showed.
+    Filtered {
+        #[serde(rename = "stepsStatus")]
+        status: String,
+        shown: usize,
+    },
     /// The steps cache was reset.
     Reset,
+    /// The gateway's next-step answer (`None`: nothing left).
+    Next { step: Option<String> },
     /// The simulated customer completed a step (demo).
     Simulated { step: String },
     /// A call failed.
     Error { what: String, detail: String },
-    /// Anything else worth a line.
-    Note { text: String },
+    /// The session began with this carAssociationID.
+    Opened {
+        #[serde(rename = "carAssociationID")]
+        car: String,
+    },
+    /// The gateway refused the stepsID (HTTP status): asked again by
+    /// carAssociationID.
+    StartedOver { status: u16 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,24 +65,68 @@ fn rfc3339<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Erro
 }
 
 /// Everything needed for the ticket.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionLog {
     #[serde(rename = "carAssociationID")]
-    pub car_association_id: Option<String>,
-    pub backend: String,
-    pub entries: Vec<Entry>,
-    /// The last list seen, for the report's closing state.
+    car_association_id: Option<String>,
+    backend: String,
+    entries: Vec<Entry>,
+    /// The last whole list seen: the report's closing state.
+    #[serde(rename = "steps", serialize_with = "final_steps")]
+    last_list: Option<StepsList>,
+    /// The language of the Markdown report.
     #[serde(skip)]
-    pub last_list: Option<StepsList>,
+    lang: Lang,
+}
+
+/// The closing step table in JSON: the wire's names and statuses.
+fn final_steps<S: serde::Serializer>(list: &Option<StepsList>, s: S) -> Result<S::Ok, S::Error> {
+    match list {
+        Some(list) => list.steps.serialize(s),
+        None => s.serialize_none(),
+    }
 }
 
 impl SessionLog {
+    pub fn new(car: &str, backend: &str) -> Self {
+        SessionLog {
+            car_association_id: Some(car.to_owned()),
+            backend: backend.to_owned(),
+            ..SessionLog::default()
+        }
+    }
+
+    /// A log of a run that opened no vehicle.
+    pub fn without_car(backend: &str) -> Self {
+        SessionLog {
+            backend: backend.to_owned(),
+            ..SessionLog::default()
+        }
+    }
+
+    /// The Markdown report's language.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn car_association_id(&self) -> Option<&str> {
+        self.car_association_id.as_deref()
+    }
+
     pub fn push(&mut self, at: SystemTime, event: Event) {
         self.entries.push(Entry { at, event });
     }
 
-    /// Logs a list, and each status change against the previous one.
+    /// Logs a whole list when it differs from the last one (a watch that
+    /// sees the same list adds nothing), and each status change.
     pub fn record_list(&mut self, at: SystemTime, list: &StepsList) {
+        if self.last_list.as_ref() == Some(list) {
+            return;
+        }
         if let Some(previous) = &self.last_list {
             for step in &list.steps {
                 if let Some(before) = previous.find(&step.name)
@@ -93,41 +153,69 @@ impl SessionLog {
         self.last_list = Some(list.clone());
     }
 
+    /// Logs a filtered list: it says nothing of the steps it left out, so
+    /// it is not the closing state.
+    pub fn record_filtered(&mut self, at: SystemTime, status: StatusFilter, list: &StepsList) {
+        self.push(
+            at,
+            Event::Filtered {
+                status: status.as_wire().to_owned(),
+                shown: list.steps.len(),
+            },
+        );
+    }
+
     pub fn to_markdown(&self) -> String {
-        let mut out = String::from("# stepwise session report\n\n");
-        let car = self.car_association_id.as_deref().unwrap_or("(none)");
-        out.push_str(&format!(
-            "- carAssociationID: {car}\n- backend: {}\n",
-            self.backend
-        ));
+        use std::fmt::Write;
+        let lang = self.lang;
+        let none = tr!(lang, "report-none");
+        let car = self.car_association_id.as_deref().unwrap_or(&none);
+        let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
+        let _ = writeln!(out, "- carAssociationID: {car}");
+        let _ = writeln!(out, "- {}: {}", tr!(lang, "report-backend"), self.backend);
         if let Some(list) = &self.last_list {
-            let steps_id = list.steps_id.as_deref().unwrap_or("(none)");
-            out.push_str(&format!("- stepsID: {steps_id}\n"));
-            out.push_str(&format!(
-                "- state at the end: {} of {} done{}\n\n",
-                list.done_count(),
-                list.steps.len(),
-                match list.next() {
-                    Some(step) => format!(", next: {} (`{}`)", step.title(), step.name),
-                    None if list.all_done() => ", service ready".to_owned(),
-                    None => String::new(),
+            let steps_id = list.steps_id.as_deref().unwrap_or(&none);
+            let _ = writeln!(out, "- stepsID: {steps_id}");
+            let done = crate::text::num(list.done_count());
+            let total = crate::text::num(list.steps.len());
+            let state = match list.next() {
+                Some(step) => tr!(
+                    lang,
+                    "report-end-next",
+                    done = done,
+                    total = total,
+                    title = crate::guidance::step_title(lang, &step.name),
+                    name = step.name.clone()
+                ),
+                None if list.all_done() => {
+                    tr!(lang, "report-end-ready", done = done, total = total)
                 }
-            ));
-            out.push_str("| order | step | name | status |\n| --- | --- | --- | --- |\n");
-            for step in &list.steps {
-                let order = step.order.map_or("-".to_owned(), |o| o.to_string());
-                out.push_str(&format!(
-                    "| {order} | {} | `{}` | {} |\n",
-                    step.title(),
-                    step.name,
-                    step.status.badge()
-                ));
+                None => tr!(lang, "report-end", done = done, total = total),
+            };
+            let _ = writeln!(out, "- {state}\n");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |\n| --- | --- | --- | --- |",
+                tr!(lang, "report-col-order"),
+                tr!(lang, "report-col-step"),
+                tr!(lang, "report-col-name"),
+                tr!(lang, "report-col-status"),
+            );
+            for row in crate::steps::rows(list) {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | `{}` | {} |",
+                    row.order,
+                    crate::guidance::step_title(lang, &row.step.name),
+                    row.step.name,
+                    row.step.status.badge()
+                );
             }
         }
-        out.push_str("\n## Events\n\n");
+        let _ = writeln!(out, "\n## {}\n", tr!(lang, "report-events"));
         for entry in &self.entries {
             let at = humantime::format_rfc3339_seconds(entry.at);
-            out.push_str(&format!("- {at} {}\n", describe(&entry.event)));
+            let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
         }
         out
     }
@@ -161,7 +249,7 @@ impl SessionLog {
     }
 }
 
-fn describe(event: &Event) -> String {
+fn describe(lang: Lang, event: &Event) -> String {
     match event {
         Event::List {
             steps_id,
@@ -169,17 +257,51 @@ fn describe(event: &Event) -> String {
             total,
             next,
         } => {
-            let id = steps_id.as_deref().unwrap_or("(none)");
-            let next = next
-                .as_deref()
-                .map_or("nothing left".to_owned(), |n| format!("next `{n}`"));
-            format!("list (stepsID {id}): {done} of {total} done, {next}")
+            let id = steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none"));
+            let (done, total) = (crate::text::num(*done), crate::text::num(*total));
+            match next {
+                Some(n) => tr!(
+                    lang,
+                    "report-event-list-next",
+                    id = id,
+                    done = done,
+                    total = total,
+                    next = n.clone()
+                ),
+                None => tr!(
+                    lang,
+                    "report-event-list-clear",
+                    id = id,
+                    done = done,
+                    total = total
+                ),
+            }
         }
         Event::StatusChanged { step, from, to } => format!("`{step}`: {from} → {to}"),
-        Event::Reset => "steps cache reset (resetSteps=true)".to_owned(),
-        Event::Simulated { step } => format!("simulated customer completed `{step}`"),
-        Event::Error { what, detail } => format!("error: {what}: {detail}"),
-        Event::Note { text } => text.clone(),
+        Event::Filtered { status, shown } => tr!(
+            lang,
+            "report-event-filtered",
+            status = status.clone(),
+            shown = crate::text::num(*shown)
+        ),
+        Event::Reset => tr!(lang, "report-event-reset"),
+        Event::Next { step: Some(step) } => tr!(lang, "report-event-next", step = step.clone()),
+        Event::Next { step: None } => tr!(lang, "report-event-next-none"),
+        Event::Simulated { step } => tr!(lang, "report-event-simulated", step = step.clone()),
+        Event::Error { what, detail } => tr!(
+            lang,
+            "report-event-error",
+            what = what.clone(),
+            detail = detail.clone()
+        ),
+        Event::Opened { car } => tr!(lang, "report-event-opened", car = car.clone()),
+        Event::StartedOver { status } => {
+            tr!(
+                lang,
+                "report-event-started-over",
+                status = u64::from(*status)
+            )
+        }
     }
 }
 
@@ -203,11 +325,7 @@ mod tests {
     #[test]
     fn status_changes_are_logged_between_lists() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let mut log = SessionLog {
-            car_association_id: Some("987654".into()),
-            backend: "demo backend".into(),
-            ..Default::default()
-        };
+        let mut log = SessionLog::new("987654", "demo backend");
         log.record_list(t0, &list("todo"));
         log.push(t0, Event::Reset);
         log.record_list(t0 + Duration::from_secs(5), &list("alreadyDone"));
@@ -224,6 +342,20 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&log.to_json()).unwrap();
         assert_eq!(json["entries"][1]["kind"], "reset");
         assert_eq!(json["entries"][2]["at"], "2027-01-15T08:00:05Z");
+        assert_eq!(json["steps"][1]["name"], "deviceActivation");
+        assert_eq!(json["steps"][1]["status"], "alreadyDone");
+    }
+
+    #[test]
+    fn a_repeated_list_is_not_logged_again() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut log = SessionLog::new("987654", "demo backend");
+        for i in 0..100 {
+            log.record_list(t0 + Duration::from_secs(i * 3), &list("todo"));
+        }
+        assert_eq!(log.entries().len(), 1, "{:?}", log.entries());
+        log.record_list(t0, &list("alreadyDone"));
+        assert_eq!(log.entries().len(), 3, "a change and the new list");
     }
 
     #[test]

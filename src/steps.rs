@@ -14,6 +14,19 @@ pub const CAR_KEY: &str = "mediumCarKey";
 /// longer than this is a broken or hostile gateway, not something to draw.
 pub const MAX_TEXT_CHARS: usize = 200;
 
+/// Longest id (carAssociationID or stepsID) the tool takes.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// A character an id may hold: ASCII letters, digits, `-` and `_`.
+pub fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The one id rule: 1 to [`MAX_ID_CHARS`] characters of [`is_id_char`].
+pub fn is_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_CHARS && id.chars().all(is_id_char)
+}
+
 /// The status of one step. Anything the contract does not know is kept raw and
 /// never counts as done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,8 +157,100 @@ impl StepsList {
         !self.steps.is_empty() && !self.has_pending()
     }
 
+    /// The steps `filter` admits, as a list of their own.
+    pub fn filtered(&self, filter: StatusFilter) -> StepsList {
+        StepsList {
+            steps_id: self.steps_id.clone(),
+            steps: self
+                .steps
+                .iter()
+                .filter(|s| filter.admits(&s.status))
+                .cloned()
+                .collect(),
+        }
+    }
+
     pub fn find(&self, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+/// How a row of the steps list is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// The step to do now.
+    Next,
+    /// A step to do after NEXT (whose order is given when it has one).
+    Waits {
+        for_order: Option<i64>,
+    },
+    None,
+}
+
+/// One row of the steps list, as the wizard and the plain checklist show it:
+/// NEXT and "waits" are decided here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row<'a> {
+    pub step: &'a Step,
+    /// The order as text (`-` when the gateway gave none).
+    pub order: String,
+    pub mark: Mark,
+}
+
+/// The rows of `list`, NEXT being the step named `next` (the whole list's
+/// next step: a filtered list may not hold it).
+pub fn rows_with_next<'a>(list: &'a StepsList, next: Option<&str>) -> Vec<Row<'a>> {
+    let next_index = next.and_then(|name| list.steps.iter().position(|s| s.name == name));
+    let next_order = next_index.and_then(|i| list.steps[i].order);
+    list.steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| Row {
+            step,
+            order: step.order.map_or_else(|| "-".to_owned(), |o| o.to_string()),
+            mark: match next_index {
+                Some(n) if n == i => Mark::Next,
+                Some(n) if n < i && !step.status.is_done() => Mark::Waits {
+                    for_order: next_order,
+                },
+                _ => Mark::None,
+            },
+        })
+        .collect()
+}
+
+/// The rows of a list on its own: NEXT is its first step not done.
+pub fn rows(list: &StepsList) -> Vec<Row<'_>> {
+    rows_with_next(list, list.next().map(|s| s.name.as_str()))
+}
+
+/// Column widths of rows, in characters, given each row's title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub order: usize,
+    pub title: usize,
+    pub name: usize,
+}
+
+impl Columns {
+    pub fn of<'a>(rows: &[Row<'_>], titles: impl IntoIterator<Item = &'a str>) -> Self {
+        Columns {
+            order: rows
+                .iter()
+                .map(|r| r.order.chars().count())
+                .max()
+                .unwrap_or(1),
+            title: titles
+                .into_iter()
+                .map(|t| t.chars().count())
+                .max()
+                .unwrap_or(0),
+            name: rows
+                .iter()
+                .map(|r| r.step.name.chars().count())
+                .max()
+                .unwrap_or(0),
+        }
     }
 }
 

@@ -514,10 +514,10 @@ fn no_color_means_no_colour_codes() {
     tui.wait_for("the list without colour", SHORT, doc_list_shown);
     // Overlays and banners have styles of their own.
     tui.send("?");
-    tui.wait_text("Help (Esc closes)", SHORT);
+    tui.wait_text("Help (", SHORT);
     tui.key(Key::Esc);
     tui.wait_for("help closed", SHORT, |s| {
-        !s.contains("Help (Esc closes)") && doc_list_shown(s)
+        !s.contains("Help (") && doc_list_shown(s)
     });
     tui.send("w");
     tui.wait_text("watch ON", SHORT);
@@ -673,26 +673,55 @@ fn ctrl_c_quits_and_restores() {
     assert!(!tui.alternate_screen());
 }
 
-/// Killed politely (SIGTERM, as a closed SSH session or `kill` would): the
+/// Killed politely (SIGTERM, as a closed SSH session or `kill` would, or
+/// SIGINT from `kill -INT`: in raw mode Ctrl-C is a key, not a signal): the
 /// wizard leaves as `q` does, terminal restored and the report written.
 #[cfg(unix)]
 #[test]
-fn sigterm_restores_the_terminal_and_writes_the_report() {
-    let home = tempfile::tempdir().unwrap();
-    let report = home.path().join("report.md");
-    let mut tui: Tui = Spawn::new(&["--car", "987654", "--report", report.to_str().unwrap()])
-        .home(home.path())
-        .start();
+fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
+    for signal in ["-TERM", "-INT"] {
+        let home = tempfile::tempdir().unwrap();
+        let report = home.path().join("report.md");
+        let mut tui: Tui = Spawn::new(&["--car", "987654", "--report", report.to_str().unwrap()])
+            .home(home.path())
+            .start();
+        tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
+        assert!(tui.alternate_screen());
+        let pid = tui.pid().expect("the wizard runs").to_string();
+        let killed = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        assert!(tui.wait_exit(SHORT).success(), "{signal}");
+        assert!(!tui.alternate_screen(), "{signal}");
+        let text = std::fs::read_to_string(&report).expect("the report was written");
+        assert!(
+            text.contains("carAssociationID: 987654"),
+            "{signal}: {text}"
+        );
+    }
+}
+
+/// The guide's URL is written as an OSC 8 hyperlink (http(s) only), once,
+/// over the cells where it is drawn.
+#[test]
+fn the_guide_link_is_a_terminal_hyperlink() {
+    let mut tui = Spawn::new(&["--car", "987654"]).size(110, 32).start();
     tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
-    assert!(tui.alternate_screen());
-    let pid = tui.pid().expect("the wizard runs").to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    tui.wait_for("the guide's link", SHORT, |s| s.contains("Guide: https://"));
+    let raw = tui.raw_bytes();
+    let opener = b"\x1b]8;;https://";
+    assert!(contains(&raw, opener), "no OSC 8 link was written");
+    let at = find(&raw, opener).unwrap();
+    let rest = &raw[at + 4..];
+    let end = find(rest, b"\x1b\\").expect("the link's URL is terminated");
+    let url = std::str::from_utf8(&rest[..end]).unwrap();
+    assert!(
+        url.ends_with("/mobile-sdk/security/device-enrollment/"),
+        "{url}"
+    );
+    assert!(contains(&raw, b"\x1b]8;;\x1b\\"), "the link is closed");
+    tui.send("q");
     assert!(tui.wait_exit(SHORT).success());
-    assert!(!tui.alternate_screen());
-    let text = std::fs::read_to_string(&report).expect("the report was written");
-    assert!(text.contains("carAssociationID: 987654"), "{text}");
 }

@@ -2,12 +2,14 @@
 //! character, decoding never panics, and the wizard renders any list at any
 //! size from 1×1 to 300×100 without panicking.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::protocol::{decode_error, decode_list, decode_next};
 use stepwise::steps::{MAX_TEXT_CHARS, Status, Step, StepsList, sanitize};
-use stepwise::wizard::state::{Options, Overlay, State};
+use stepwise::wizard::state::{Input, Options, State};
+use stepwise::wizard::update::update;
 
 /// Characters no sanitised text may hold: C0/C1 controls, DEL, and the
 /// Unicode format characters that reorder or hide text.
@@ -43,15 +45,28 @@ fn render(state: &State, width: u16, height: u16) {
         .unwrap();
 }
 
-fn state_with(list: StepsList, overlay: Option<Overlay>) -> State {
+/// A loaded wizard with an overlay opened by its keys (0: none, 1: help,
+/// 2: reset confirmation, 3: explainer on 2312, 4: QR code).
+fn state_with(list: StepsList, overlay: usize) -> State {
     let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
         docs_base_url: "https://docs.example".into(),
         ..Options::default()
     };
-    let mut state = stepwise::wizard::loaded(options, "1", list, std::time::SystemTime::UNIX_EPOCH);
-    state.overlay = overlay;
+    let now = std::time::SystemTime::UNIX_EPOCH;
+    let mut state = stepwise::wizard::loaded(options, "1", list, now);
+    let keys: &[char] = match overlay {
+        0 => &[],
+        1 => &['?'],
+        2 => &['R'],
+        3 => &['e', '2', '3', '1', '2'],
+        _ => &['g'],
+    };
+    for c in keys {
+        let key = KeyEvent::new(KeyCode::Char(*c), KeyModifiers::NONE);
+        update(&mut state, Input::Key(key), now);
+    }
     state
 }
 
@@ -103,13 +118,46 @@ proptest! {
                 Step::new(n, status, orders[i])
             })
             .collect();
-        let overlay = match overlay {
-            0 => None,
-            1 => Some(Overlay::Help),
-            2 => Some(Overlay::ConfirmReset),
-            3 => Some(Overlay::Explain("2312".into())),
-            _ => Some(Overlay::Qr("https://docs.example/a/very/long/path/".repeat(3))),
-        };
         render(&state_with(StepsList::new(Some("7".into()), steps), overlay), width, height);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// Lists of thousands of steps (65,534 fit under the body cap) render at
+    /// any size with the selected NEXT row on screen, after moving through
+    /// them.
+    #[test]
+    fn long_lists_render_with_the_selection_in_view(
+        count in prop::sample::select(vec![2_000usize, 20_000, 65_534, 70_000]),
+        next in 0usize..70_000,
+        moves in 0usize..40,
+        width in 60u16..=200,
+        height in 16u16..=60,
+    ) {
+        let next = next % count;
+        let steps = (0..count)
+            .map(|i| {
+                let status = if i < next { Status::AlreadyDone } else { Status::Todo };
+                Step::new(&format!("s{i}"), status, i64::try_from(i).ok())
+            })
+            .collect();
+        let mut state = state_with(StepsList::new(Some("7".into()), steps), 0);
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        for _ in 0..moves {
+            let key = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+            update(&mut state, Input::Key(key), now);
+        }
+        let selected = state.session().unwrap().selected();
+        prop_assert_eq!(selected, (next + moves).min(count - 1));
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| { stepwise::ui::draw(frame, &state); }).unwrap();
+        let screen = terminal.backend().to_string();
+        let name = format!("s{selected} ");
+        prop_assert!(
+            screen.lines().any(|l| l.contains('▶') && l.contains(&name)),
+            "row {} not on screen:\n{}", selected, screen
+        );
     }
 }

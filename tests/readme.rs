@@ -5,7 +5,7 @@
 fn readme_lists_every_error_code_and_the_setup_commands() {
     let readme = include_str!("../README.md");
     for (code, e) in stepwise::guidance::error_codes() {
-        let row = format!("| {code} | {} |", e.meaning);
+        let row = format!("| {code} | {} |", e.meaning(stepwise::text::Lang::En));
         assert!(
             readme.contains(&row),
             "README misses the row of {code}: {row}"

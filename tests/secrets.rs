@@ -82,9 +82,9 @@ fn a_session_with_a_token_never_shows_it() {
     for keys in ["r", "n", "x", "?"] {
         tui.send(keys);
     }
-    tui.wait_for("help", WAIT, |s| s.contains("Badges"));
+    tui.wait_for("help", WAIT, |s| s.contains("Help ("));
     tui.key(Key::Esc);
-    tui.wait_for("help closed", WAIT, |s| !s.contains("Badges"));
+    tui.wait_for("help closed", WAIT, |s| !s.contains("Help ("));
     tui.send("g");
     tui.wait_for("the QR code", WAIT, |s| s.contains("Scan for the guide"));
     tui.key(Key::Esc);

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use stepwise::client::GatewayError;
 use stepwise::protocol::decode_list;
 use stepwise::steps::StepsList;
-use stepwise::wizard::state::{Input, Msg, Options, Overlay, Purpose, State};
+use stepwise::wizard::state::{DemoCar, Input, Msg, OpenFailure, Options, Purpose, State};
 use stepwise::wizard::update::{start, update};
 
 const SIZES: [(u16, u16); 2] = [(110, 32), (60, 16)];
@@ -77,19 +77,44 @@ const READY: &str = r#"{"stepsID":132324,
 #[test]
 fn start_screen() {
     let mut state = fresh(true);
-    state.start.demo = vec![
-        ("111111".into(), "New customer: nothing done yet".into()),
-        ("987654".into(), "Documentation example".into()),
+    let cars = vec![
+        DemoCar {
+            id: "111111".into(),
+            label: "New customer: nothing done yet".into(),
+        },
+        DemoCar {
+            id: "987654".into(),
+            label: "Documentation example".into(),
+        },
     ];
-    state.start.input = "98".into();
+    update(&mut state, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));
+    update(&mut state, Input::Paste("98".into()), t(0));
     snap("start", &state);
 }
 
 #[test]
 fn start_screen_with_an_error() {
     let mut state = fresh(false);
-    state.start.input = "999999".into();
-    state.start.error = Some("HTTP 404: the gateway does not know this id. Check the carAssociationID or stepsID and try again.".into());
+    let effects = start(&mut state, Some("999999".into()), t(0));
+    let Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) = effects.first().cloned()
+    else {
+        panic!("expected the first list request, got {effects:?}");
+    };
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: stepwise::client::Rejection::NotFound,
+        body: Default::default(),
+    };
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            car,
+            id,
+            purpose: Purpose::Open,
+            result: Err(unknown),
+        }),
+        t(1),
+    );
     snap("start_error", &state);
 }
 
@@ -108,8 +133,8 @@ fn loading() {
 #[test]
 fn error_banner_keeps_the_list() {
     let mut state = with_list(DOC);
-    let id = match update(&mut state, Input::Key(key('r')), t(1)).first() {
-        Some(stepwise::wizard::state::Effect::FetchList { id, .. }) => *id,
+    let (car, id) = match update(&mut state, Input::Key(key('r')), t(1)).first() {
+        Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) => (car.clone(), *id),
         other => panic!("expected a refresh, got {other:?}"),
     };
     let down = GatewayError::Unreachable {
@@ -119,6 +144,7 @@ fn error_banner_keeps_the_list() {
     update(
         &mut state,
         Input::Msg(Msg::Listed {
+            car,
             id,
             purpose: Purpose::Refresh,
             result: Err(down),
@@ -153,26 +179,27 @@ fn all_done() {
 #[test]
 fn help_overlay() {
     let mut state = with_list(DOC);
-    state.overlay = Some(Overlay::Help);
+    update(&mut state, Input::Key(key('?')), t(1));
     snap("help", &state);
 }
 
 #[test]
 fn reset_confirmation() {
     let mut state = with_list(READY);
-    state.overlay = Some(Overlay::ConfirmReset);
+    update(&mut state, Input::Key(key('R')), t(1));
     snap("confirm_reset", &state);
 }
 
 #[test]
 fn explainer_known_unknown_and_empty() {
-    let mut state = with_list(DOC);
     for (name, code) in [
         ("explain_2312", "2312"),
         ("explain_unknown", "1234"),
         ("explain_empty", ""),
     ] {
-        state.overlay = Some(Overlay::Explain(code.into()));
+        let mut state = with_list(DOC);
+        update(&mut state, Input::Key(key('e')), t(1));
+        update(&mut state, Input::Paste(code.into()), t(1));
         snap(name, &state);
     }
 }
@@ -180,9 +207,7 @@ fn explainer_known_unknown_and_empty() {
 #[test]
 fn qr_overlay() {
     let mut state = with_list(DOC);
-    state.overlay = Some(Overlay::Qr(
-        "https://developer.groupe-psa.io/mobile-sdk/security/device-enrollment/".into(),
-    ));
+    update(&mut state, Input::Key(key('g')), t(1));
     snap("qr", &state);
 }
 
@@ -219,13 +244,15 @@ fn list_of_many_steps_scrolls_to_the_selection() {
     }
     body.push('}');
     let state = with_list(&body);
-    let list: &StepsList = state.list.as_ref().unwrap();
+    let list: &StepsList = state.session().unwrap().list().unwrap();
     assert_eq!(list.next().unwrap().name, "s25");
     for (w, h) in SIZES {
         let screen = render(&state, w, h);
+        // The selected row itself (not the guidance title, which names the
+        // step too) is on screen, marked.
         assert!(
-            screen.contains("s25"),
-            "the NEXT step is visible at {w}x{h}:\n{screen}"
+            screen.lines().any(|l| l.contains('▶') && l.contains("s25")),
+            "the selected NEXT row is visible at {w}x{h}:\n{screen}"
         );
     }
 }
@@ -235,15 +262,15 @@ fn a_long_banner_is_shown_whole() {
     let mut state = with_list(DOC);
     update(
         &mut state,
-        Input::Msg(Msg::Opened(Err(
-            "no graphical session here. Open https://developer.groupe-psa.io/mobile-sdk/security/device-enrollment/ on another device, or press g for its QR code".into(),
-        ))),
+        Input::Msg(Msg::Opened(Err(OpenFailure::NoGraphicalSession(
+            "https://developer.groupe-psa.io/mobile-sdk/security/device-enrollment/".into(),
+        )))),
         t(1),
     );
     for (w, h) in SIZES {
         let screen = render(&state, w, h);
         assert!(
-            screen.contains("QR code"),
+            screen.contains("QR") && screen.contains("code."),
             "the banner's end is visible at {w}x{h}:\n{screen}"
         );
     }

@@ -7,6 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::protocol::{ErrorBody, decode_list};
 use stepwise::steps::{StatusFilter, StepsList};
+use stepwise::wizard::session::VehicleSession;
+use stepwise::wizard::start::FieldNotice;
 use stepwise::wizard::state::{
     BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, State,
 };
@@ -21,9 +23,15 @@ fn state(demo: bool) -> State {
         demo,
         backend_label: "test".into(),
         docs_base_url: "https://docs.example".into(),
+        data_dir: Some("/data".into()),
         color: false,
         ..Options::default()
     })
+}
+
+/// The vehicle session of a wizard that has one.
+fn session(s: &State) -> &VehicleSession {
+    s.session().expect("a vehicle session")
 }
 
 fn list(statuses: [&str; 3]) -> StepsList {
@@ -58,6 +66,7 @@ fn fetched(effects: &[Effect]) -> (u64, Lookup, bool, Purpose) {
                 id,
                 request,
                 purpose,
+                ..
             } => Some((*id, request.lookup.clone(), request.reset, *purpose)),
             _ => None,
         })
@@ -76,6 +85,7 @@ fn answer(
     update(
         state,
         Input::Msg(Msg::Listed {
+            car: "987654".into(),
             id,
             purpose,
             result,
@@ -105,9 +115,12 @@ fn rejected(status: u16, kind: Rejection) -> GatewayError {
 #[test]
 fn first_list_is_by_car_and_selects_next() {
     let s = opened(["alreadyDone", "todo", "todo"]);
-    assert_eq!(s.screen, Screen::Steps);
-    assert_eq!(s.steps_id.as_deref(), Some("132324"));
-    assert_eq!(s.selected_step().unwrap().name, "deviceActivation");
+    assert_eq!(*s.screen(), Screen::Steps);
+    assert_eq!(session(&s).steps_id(), Some("132324"));
+    assert_eq!(
+        session(&s).selected_step().unwrap().name,
+        "deviceActivation"
+    );
     assert!(!s.is_loading());
 }
 
@@ -118,18 +131,35 @@ fn start_screen_takes_typed_and_pasted_ids() {
         assert!(ch(&mut s, c).is_empty(), "typing an id fires nothing");
     }
     update(&mut s, Input::Paste("  7654 \n".into()), t(0));
-    assert_eq!(s.start.input, "987654");
+    assert_eq!(s.start_field().unwrap().input(), "987654");
     let effects = key(&mut s, KeyCode::Enter);
-    assert!(effects.contains(&Effect::RememberId("987654".into())));
-    assert_eq!(fetched(&effects).1, Lookup::Car("987654".into()));
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    // The id is remembered once it opened a list, not before.
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::RememberId { .. }))
+    );
+    let effects = answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 1);
+    assert_eq!(
+        effects,
+        vec![Effect::RememberId {
+            data_dir: "/data".into(),
+            id: "987654".into()
+        }]
+    );
 }
 
 #[test]
 fn an_empty_id_is_refused_with_a_message() {
     let mut s = state(false);
     assert!(key(&mut s, KeyCode::Enter).is_empty());
-    assert_eq!(s.screen, Screen::Start);
-    assert!(s.start.error.is_some());
+    assert!(s.start_field().is_some());
+    assert_eq!(
+        s.start_field().unwrap().notice(),
+        Some(&FieldNotice::NotAnId)
+    );
 }
 
 #[test]
@@ -145,9 +175,9 @@ fn refresh_uses_the_steps_id() {
 fn reset_happens_only_after_y() {
     let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
     assert!(ch(&mut s, 'R').is_empty());
-    assert_eq!(s.overlay, Some(Overlay::ConfirmReset));
+    assert_eq!(s.overlay(), Some(&Overlay::ConfirmReset));
     assert!(ch(&mut s, 'n').is_empty(), "n cancels");
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.overlay(), None);
     ch(&mut s, 'R');
     assert!(key(&mut s, KeyCode::Esc).is_empty(), "Esc cancels");
     ch(&mut s, 'R');
@@ -161,15 +191,18 @@ fn reset_happens_only_after_y() {
         Ok(list(["alreadyDone", "todo", "alreadyDone"])),
         5,
     );
-    assert_eq!(s.selected_step().unwrap().name, "deviceActivation");
-    assert_eq!(s.banner.as_ref().unwrap().title, "Steps cache reset");
+    assert_eq!(
+        session(&s).selected_step().unwrap().name,
+        "deviceActivation"
+    );
+    assert_eq!(session(&s).banner().unwrap().title, "Steps cache reset");
 }
 
 #[test]
 fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
-    assert!(s.watch);
+    assert!(session(&s).watch());
     assert_eq!(purpose, Purpose::Watch);
     answer(
         &mut s,
@@ -188,7 +221,7 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
         Ok(list(["alreadyDone", "todo", "todo"])),
         6,
     );
-    assert_eq!(s.selected, 2);
+    assert_eq!(session(&s).selected(), 2);
     let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(9)));
     answer(
         &mut s,
@@ -197,12 +230,12 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
         Ok(list(["alreadyDone", "alreadyDone", "todo"])),
         9,
     );
-    let banner = s.banner.clone().unwrap();
+    let banner = session(&s).banner().cloned().unwrap();
     assert_eq!(banner.kind, BannerKind::Success);
     assert_eq!(banner.title, "Device activation is done");
     assert!(banner.text.contains("CarKey check"), "{banner:?}");
-    assert_eq!(s.selected_step().unwrap().name, "mediumCarKey");
-    assert!(s.watch, "steps remain");
+    assert_eq!(session(&s).selected_step().unwrap().name, "mediumCarKey");
+    assert!(session(&s).watch(), "steps remain");
 }
 
 #[test]
@@ -216,8 +249,8 @@ fn watch_stops_when_every_step_is_done() {
         Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
         3,
     );
-    assert!(!s.watch);
-    assert!(s.all_done());
+    assert!(!session(&s).watch());
+    assert!(session(&s).all_done());
     assert!(update(&mut s, Input::WatchTick, t(6)).is_empty());
 }
 
@@ -234,11 +267,11 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     );
     let (id2, lookup, _, purpose2) = fetched(&effects);
     assert_eq!(lookup, Lookup::Car("987654".into()));
-    assert_eq!(s.steps_id, None);
+    assert_eq!(session(&s).steps_id(), None);
     let mut fresh = list(["alreadyDone", "todo", "todo"]);
     fresh.steps_id = Some("700009".into());
     answer(&mut s, id2, purpose2, Ok(fresh), 2);
-    assert_eq!(s.steps_id.as_deref(), Some("700009"));
+    assert_eq!(session(&s).steps_id(), Some("700009"));
 }
 
 #[test]
@@ -250,8 +283,8 @@ fn an_error_keeps_the_last_good_list() {
         detail: "connection refused".into(),
     };
     assert!(answer(&mut s, id, purpose, Err(down), 1).is_empty());
-    assert_eq!(s.list.as_ref().unwrap().steps.len(), 3);
-    let banner = s.banner.clone().unwrap();
+    assert_eq!(session(&s).list().unwrap().steps.len(), 3);
+    let banner = session(&s).banner().cloned().unwrap();
     assert_eq!(banner.kind, BannerKind::Error);
     assert_eq!(banner.title, "Gateway unreachable");
     // A good answer later clears the error.
@@ -263,7 +296,7 @@ fn an_error_keeps_the_last_good_list() {
         Ok(list(["alreadyDone", "todo", "todo"])),
         2,
     );
-    assert_eq!(s.banner, None);
+    assert_eq!(session(&s).banner(), None);
 }
 
 #[test]
@@ -271,16 +304,26 @@ fn an_unknown_car_goes_back_to_the_field() {
     let mut s = state(false);
     let effects = start(&mut s, Some("999999".into()), t(0));
     let (id, _, _, purpose) = fetched(&effects);
-    answer(
+    update(
         &mut s,
-        id,
-        purpose,
-        Err(rejected(404, Rejection::NotFound)),
-        0,
+        Input::Msg(Msg::Listed {
+            car: "999999".into(),
+            id,
+            purpose,
+            result: Err(rejected(404, Rejection::NotFound)),
+        }),
+        t(0),
     );
-    assert_eq!(s.screen, Screen::Start);
-    assert_eq!(s.start.input, "999999");
-    assert!(s.start.error.as_ref().unwrap().contains("404"));
+    let field = s.start_field().expect("back on the start screen");
+    assert_eq!(field.input(), "999999");
+    let Some(FieldNotice::Gateway(why)) = field.notice() else {
+        panic!("expected the gateway's answer, got {:?}", field.notice());
+    };
+    assert!(why.contains("404"), "{why}");
+    assert!(
+        s.session().is_none(),
+        "an id the gateway refused opens nothing"
+    );
 }
 
 #[test]
@@ -296,7 +339,7 @@ fn stale_answers_are_dropped() {
         1,
     );
     assert!(s.is_loading(), "the newer request is still awaited");
-    assert!(!s.all_done());
+    assert!(!session(&s).all_done());
     answer(
         &mut s,
         new,
@@ -312,7 +355,7 @@ fn next_step_highlights_and_null_means_ready() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     ch(&mut s, 'k');
     let effects = ch(&mut s, 'n');
-    let Some(Effect::FetchNext { id, steps_id }) = effects.first().cloned() else {
+    let Some(Effect::FetchNext { id, steps_id, .. }) = effects.first().cloned() else {
         panic!("expected a next-step request, got {effects:?}");
     };
     assert_eq!(steps_id, "132324");
@@ -320,34 +363,43 @@ fn next_step_highlights_and_null_means_ready() {
     update(
         &mut s,
         Input::Msg(Msg::Next {
+            car: "987654".into(),
             id,
             result: Ok(Some(step)),
         }),
         t(1),
     );
-    assert_eq!(s.selected_step().unwrap().name, "mediumCarKey");
+    assert_eq!(session(&s).selected_step().unwrap().name, "mediumCarKey");
     let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
         panic!("expected a next-step request");
     };
     update(
         &mut s,
         Input::Msg(Msg::Next {
+            car: "987654".into(),
             id,
             result: Ok(None),
         }),
         t(2),
     );
-    assert_eq!(s.banner.as_ref().unwrap().title, "Nothing left to do");
+    assert_eq!(session(&s).banner().unwrap().title, "Nothing left to do");
+    // Both answers are in the session log.
+    let md = session(&s).log().to_markdown();
+    assert!(
+        md.contains("the gateway's next step: `mediumCarKey`"),
+        "{md}"
+    );
+    assert!(md.contains("the gateway's next step: none"), "{md}");
 }
 
 #[test]
 fn filter_cycles_with_a_new_request() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     ch(&mut s, 'f');
-    assert_eq!(s.filter, StatusFilter::Todo);
+    assert_eq!(session(&s).filter(), StatusFilter::Todo);
     ch(&mut s, 'f');
     let effects = ch(&mut s, 'f');
-    assert_eq!(s.filter, StatusFilter::All);
+    assert_eq!(session(&s).filter(), StatusFilter::All);
     let Effect::FetchList { request, .. } = &effects[0] else {
         panic!("expected a list request");
     };
@@ -368,6 +420,7 @@ fn the_simulated_customer_completes_the_next_step_then_refreshes() {
     let effects = update(
         &mut s,
         Input::Msg(Msg::Completed {
+            car,
             id,
             step,
             result: Ok(()),
@@ -399,11 +452,11 @@ fn explainer_takes_digits_only() {
     for c in "23x1q2".chars() {
         ch(&mut s, c);
     }
-    assert_eq!(s.overlay, Some(Overlay::Explain("2312".into())));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("2312".into())));
     key(&mut s, KeyCode::Backspace);
-    assert_eq!(s.overlay, Some(Overlay::Explain("231".into())));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("231".into())));
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.overlay(), None);
 }
 
 #[test]
@@ -415,10 +468,10 @@ fn quit_from_anywhere() {
         Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
         t(0),
     );
-    assert!(s.quit);
+    assert!(s.quit_requested());
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     ch(&mut s, 'q');
-    assert!(s.quit);
+    assert!(s.quit_requested());
 }
 
 #[test]
@@ -433,7 +486,7 @@ fn the_session_log_records_lists_changes_and_resets() {
         Ok(list(["alreadyDone", "alreadyDone", "todo"])),
         4,
     );
-    let md = s.log.to_markdown();
+    let md = session(&s).log().to_markdown();
     assert!(md.contains("steps cache reset"), "{md}");
     assert!(
         md.contains("`deviceActivation`: todo → alreadyDone"),
@@ -462,9 +515,9 @@ fn a_404_on_refresh_starts_over_and_says_so() {
         Ok(list(["alreadyDone", "todo", "todo"])),
         2,
     );
-    assert_eq!(s.banner.as_ref().unwrap().title, "Started over");
+    assert_eq!(session(&s).banner().unwrap().title, "Started over");
     assert_eq!(
-        s.screen,
+        *s.screen(),
         Screen::Steps,
         "a known car stays on the steps screen"
     );
@@ -478,8 +531,218 @@ fn watch_announces_changes_even_when_the_steps_id_changes() {
     moved.steps_id = Some("999".into());
     answer(&mut s, id, purpose, Ok(moved), 3);
     assert_eq!(
-        s.banner.as_ref().unwrap().title,
+        session(&s).banner().unwrap().title,
         "Device activation is done"
     );
-    assert_eq!(s.steps_id.as_deref(), Some("999"));
+    assert_eq!(session(&s).steps_id(), Some("999"));
+}
+
+/// A watch refresh under a filter still asks for every status, so a step
+/// that turns done is announced and "ready" stops the watch; the filtered
+/// view never claims completion.
+#[test]
+fn watch_under_a_filter_judges_the_whole_list() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    let todo_only = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::Todo);
+    answer(&mut s, id, purpose, Ok(todo_only), 1);
+    assert_eq!(session(&s).shown().len(), 2);
+    let effects = ch(&mut s, 'w');
+    let Some(Effect::FetchList { request, id, .. }) = effects.first().cloned() else {
+        panic!("expected a watch request, got {effects:?}");
+    };
+    assert_eq!(
+        request.status,
+        StatusFilter::All,
+        "watch asks for the whole list"
+    );
+    answer(
+        &mut s,
+        id,
+        Purpose::Watch,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        3,
+    );
+    assert_eq!(
+        session(&s).banner().unwrap().title,
+        "Device activation is done"
+    );
+    assert_eq!(
+        session(&s)
+            .shown()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["mediumCarKey"],
+        "the view stays filtered on todo"
+    );
+    let (id, _, _, _) = fetched(&update(&mut s, Input::WatchTick, t(6)));
+    answer(
+        &mut s,
+        id,
+        Purpose::Watch,
+        Ok(list(["alreadyDone", "alreadyDone", "alreadyDone"])),
+        6,
+    );
+    assert!(session(&s).all_done());
+    assert!(
+        !session(&s).watch(),
+        "ready stops the watch under a filter too"
+    );
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("mediumCarKey`: todo → alreadyDone"), "{md}");
+}
+
+/// A filtered answer alone never makes the session "ready" or the report
+/// say "nothing left".
+#[test]
+fn a_filtered_list_never_claims_completion() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'f');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    assert_eq!(session(&s).filter(), StatusFilter::AlreadyDone);
+    let done_only = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::AlreadyDone);
+    answer(&mut s, id, purpose, Ok(done_only), 1);
+    assert_eq!(session(&s).shown().len(), 1);
+    assert!(!session(&s).all_done());
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("1 of 3 done, next: Device activation"), "{md}");
+    assert!(!md.contains("nothing left"), "{md}");
+}
+
+/// A 401 (or another answer that will not change by itself) stops watch and
+/// says why, instead of retrying every few seconds forever.
+#[test]
+fn a_refused_token_stops_watch_and_says_why() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        3,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!session(&s).watch());
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert!(banner.title.starts_with("Watch stopped"), "{banner:?}");
+    assert!(
+        update(&mut s, Input::WatchTick, t(6)).is_empty(),
+        "no more polls"
+    );
+    // A passing failure (the gateway restarting) keeps watching.
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(503, Rejection::ServerFailure)),
+        7,
+    );
+    assert!(session(&s).watch());
+}
+
+/// Below the smallest size only quitting (and resizing) does anything: keys
+/// act on nothing the technician cannot see.
+#[test]
+fn a_window_too_small_acts_on_nothing_but_quit() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    update(
+        &mut s,
+        Input::Resize {
+            width: 40,
+            height: 10,
+        },
+        t(1),
+    );
+    for c in ['R', 'y', 's', 'g', 'r', 'w', 'e', '?', 'f', 'n', 'x'] {
+        assert!(ch(&mut s, c).is_empty(), "{c} acted in a window too small");
+    }
+    assert_eq!(s.overlay(), None);
+    assert!(!session(&s).watch());
+    update(
+        &mut s,
+        Input::Resize {
+            width: 80,
+            height: 24,
+        },
+        t(2),
+    );
+    assert!(
+        !ch(&mut s, 'r').is_empty(),
+        "keys work again after a resize"
+    );
+    update(
+        &mut s,
+        Input::Resize {
+            width: 40,
+            height: 10,
+        },
+        t(3),
+    );
+    ch(&mut s, 'q');
+    assert!(s.quit_requested());
+}
+
+/// On the start screen one Esc too many never ends the session: Esc clears
+/// the field, q quits only an empty one.
+#[test]
+fn esc_on_the_start_screen_clears_and_never_quits() {
+    let mut s = state(false);
+    update(&mut s, Input::Paste("98q".into()), t(0));
+    assert_eq!(s.start_field().unwrap().input(), "98q", "q is typed");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.start_field().unwrap().input(), "");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    assert!(!s.quit_requested());
+    ch(&mut s, 'q');
+    assert!(s.quit_requested());
+}
+
+/// Help scrolls to its end and no further; the guidance scrolls by pages
+/// and starts again at the top for another step.
+#[test]
+fn help_and_guidance_scroll() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, '?');
+    for _ in 0..500 {
+        key(&mut s, KeyCode::PageDown);
+    }
+    let Some(Overlay::Help { scroll }) = s.overlay().cloned() else {
+        panic!("help is open");
+    };
+    assert!(
+        scroll > 10 && scroll < 200,
+        "scroll stops at the end: {scroll}"
+    );
+    key(&mut s, KeyCode::Up);
+    assert_eq!(s.overlay(), Some(&Overlay::Help { scroll: scroll - 1 }));
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::PageDown);
+    assert_eq!(session(&s).guide_scroll(), 5);
+    ch(&mut s, 'j');
+    assert_eq!(
+        session(&s).guide_scroll(),
+        0,
+        "another step's guide starts at its top"
+    );
+}
+
+/// Back to the start screen cancels the vehicle's request in flight.
+#[test]
+fn back_to_start_cancels_the_request_in_flight() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'r');
+    let effects = key(&mut s, KeyCode::Esc);
+    assert_eq!(
+        effects,
+        vec![Effect::Cancel {
+            car: "987654".into()
+        }]
+    );
+    assert!(!s.is_loading());
+    assert_eq!(s.start_field().unwrap().input(), "987654");
 }

@@ -14,12 +14,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub use theme::Theme;
 
-use crate::wizard::keymap::bindings;
-use crate::wizard::state::{Overlay, Screen, State};
-
-/// The smallest window the wizard draws in.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+use crate::text::num;
+use crate::tr;
+use crate::wizard::keymap::{Show, bindings};
+use crate::wizard::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, Screen, State};
 
 /// A terminal hyperlink to write over the cells where its text was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,28 +28,34 @@ pub struct Link {
     pub url: String,
 }
 
+/// A count as a cell size: counts from the network can be huge, and a screen
+/// is never more than `u16::MAX` cells.
+pub(crate) fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
 /// Draws the whole wizard; returns the hyperlink drawn, if any, so the
 /// terminal module can make it clickable.
 pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
     let area = frame.area();
-    let theme = Theme::new(state.color);
+    let theme = Theme::new(state.options().color);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        draw_too_small(frame, area, theme);
+        draw_too_small(frame, area, state, theme);
         return None;
     }
     let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let link = match state.screen {
-        Screen::Start => {
+    let link = match state.screen() {
+        Screen::Start(_) => {
             start::draw(frame, body, state, theme);
             None
         }
         Screen::Steps => steps::draw(frame, body, state, theme),
     };
     draw_footer(frame, footer, state, theme);
-    match &state.overlay {
+    match state.overlay() {
         None => link,
-        Some(Overlay::Help) => {
-            overlays::help(frame, area, state, theme);
+        Some(Overlay::Help { scroll }) => {
+            overlays::help(frame, area, state, *scroll, theme);
             None
         }
         Some(Overlay::ConfirmReset) => {
@@ -59,24 +63,29 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             None
         }
         Some(Overlay::Explain(code)) => {
-            overlays::explain(frame, area, code, theme);
+            overlays::explain(frame, area, state, code, theme);
             None
         }
         Some(Overlay::Qr(url)) => {
-            overlays::qr(frame, area, url, theme);
+            overlays::qr(frame, area, state, url, theme);
             None
         }
     }
 }
 
-fn draw_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let lang = state.lang();
     let text = vec![
-        Line::from(Span::styled("Window too small", theme.title())),
-        Line::from(format!(
-            "stepwise needs {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
-            area.width, area.height
+        Line::from(Span::styled(tr!(lang, "too-small-title"), theme.title())),
+        Line::from(tr!(
+            lang,
+            "too-small-text",
+            min_w = num(MIN_WIDTH.into()),
+            min_h = num(MIN_HEIGHT.into()),
+            w = num(area.width.into()),
+            h = num(area.height.into())
         )),
-        Line::from("Enlarge the window (q quits)."),
+        Line::from(tr!(lang, "too-small-hint")),
     ];
     let top = area.height.saturating_sub(3) / 2;
     let [_, middle] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
@@ -88,29 +97,33 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
     );
 }
 
-/// The keys that work now, from the keymap itself.
+/// The main keys of this screen, from the keymap itself, and `?` for all of
+/// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let mut shown: Vec<_> = bindings(state.context(), state.demo)
-        .filter(|b| b.in_footer)
+    let lang = state.lang();
+    let items: Vec<(&str, String)> = bindings(state.context(), state.demo())
+        .filter(|b| b.show == Show::Footer)
+        .map(|b| (b.label, crate::text::message(lang, b.short, None)))
         .collect();
-    let width = |items: &[&crate::wizard::keymap::Binding]| -> usize {
+    let width = |items: &[(&str, String)]| -> usize {
         items
             .iter()
-            .map(|b| b.label.chars().count() + b.short.chars().count() + 3)
+            .map(|(label, short)| label.chars().count() + short.chars().count() + 3)
             .sum()
     };
     // In a narrow window the first keys (the most obvious ones) go first;
-    // help and quit always stay.
-    while width(&shown) > area.width as usize && shown.len() > 2 {
-        shown.remove(0);
+    // the last two (help and quit) always stay.
+    let mut shown = items.as_slice();
+    while width(shown) > usize::from(area.width) && shown.len() > 2 {
+        shown = &shown[1..];
     }
     let mut spans = Vec::new();
-    for binding in shown {
+    for (label, short) in shown {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(binding.label, theme.key()));
-        spans.push(Span::raw(format!(" {}", binding.short)));
+        spans.push(Span::styled(*label, theme.key()));
+        spans.push(Span::raw(format!(" {short}")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

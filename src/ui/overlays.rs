@@ -7,12 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::qr::{qr_lines, qr_size};
-use super::{Theme, centered};
+use super::{Theme, cells, centered};
 use crate::guidance::{error_codes, explain_code};
-use crate::wizard::keymap::{Context, bindings};
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::keymap::{HelpLine, help_lines};
 use crate::wizard::state::State;
 
-fn popup<'a>(frame: &mut Frame, area: Rect, title: &'a str, theme: Theme) -> (Rect, Block<'a>) {
+fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, Block<'static>) {
     frame.render_widget(Clear, area);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -20,130 +22,72 @@ fn popup<'a>(frame: &mut Frame, area: Rect, title: &'a str, theme: Theme) -> (Re
     (block.inner(area), block)
 }
 
-pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let mut lines = Vec::new();
-    // This screen's keys first: in a small window the rest is cut off.
-    let sections = match state.screen {
-        crate::wizard::state::Screen::Steps => [
-            ("Steps screen", Context::Steps),
-            ("Everywhere", Context::Global),
-            ("Start screen", Context::Start),
-        ],
-        crate::wizard::state::Screen::Start => [
-            ("Start screen", Context::Start),
-            ("Everywhere", Context::Global),
-            ("Steps screen", Context::Steps),
-        ],
+/// Help: every key, this screen's first, scrolled by ↑↓ and PgUp/PgDn; the
+/// title says when more lies below.
+pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
+    let lang = state.lang();
+    // Help lists the screen under it, not the help overlay's own context.
+    let context = match state.start_field() {
+        Some(_) => crate::wizard::keymap::Context::Start,
+        None => crate::wizard::keymap::Context::Steps,
     };
-    for (heading, context) in sections {
-        lines.push(Line::from(Span::styled(heading, theme.title())));
-        for b in bindings(context, state.demo) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<7}", b.label), theme.key()),
-                Span::raw(b.help),
-            ]));
-        }
-    }
-    lines.push(Line::from(Span::styled("Badges", theme.title())));
-    lines.push(Line::from(
-        "  [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know",
-    ));
-    lines.push(Line::from(
-        "  NEXT marks the step to do now; later steps wait for it.",
-    ));
-    // In a short window the first heading goes, so this screen's keys fit.
-    if lines.len() as u16 + 2 > area.height {
-        lines.remove(0);
-    }
-    let height = lines.len() as u16 + 2;
-    let rect = centered(area, 78, height);
-    let (_, block) = popup(frame, rect, " Help (Esc closes) ", theme);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    let lines: Vec<Line> = help_lines(context, state.demo())
+        .into_iter()
+        .map(|line| match line {
+            HelpLine::Heading(id) => Line::from(Span::styled(
+                crate::text::message(lang, id, None),
+                theme.title(),
+            )),
+            HelpLine::Key(b) => Line::from(vec![
+                Span::styled(format!("  {:<11}", b.label), theme.key()),
+                Span::raw(crate::text::message(lang, b.help, None)),
+            ]),
+            HelpLine::Legend(id) => {
+                Line::from(format!("  {}", crate::text::message(lang, id, None)))
+            }
+        })
+        .collect();
+    let total = cells(lines.len());
+    let height = total.saturating_add(2).min(area.height);
+    let rect = centered(area, 84, height);
+    let room = rect.height.saturating_sub(2);
+    let scroll = scroll.min(total.saturating_sub(room));
+    let more = scroll.saturating_add(room) < total;
+    let title = if more {
+        tr!(lang, "help-title-more")
+    } else {
+        tr!(lang, "help-title")
+    };
+    let (_, block) = popup(frame, rect, format!(" {title} "), theme);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }
 
 pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let car = state.car.as_deref().unwrap_or("-");
+    let lang = state.lang();
+    let car = state.session().map_or("-", |s| s.car()).to_owned();
     let lines = vec![
         Line::from(Span::styled(
-            format!("Reset the steps cache of {car}?"),
+            tr!(lang, "reset-question", car = car),
             theme.title(),
         )),
         Line::from(""),
-        Line::from(
-            "Use it when the customer's app shows error 2312 or 2317, or when a step shows done but is not.",
-        ),
-        Line::from("Every step is then evaluated afresh; steps that are really done stay done."),
+        Line::from(tr!(lang, "reset-when")),
+        Line::from(tr!(lang, "reset-what")),
         Line::from(""),
         Line::from(vec![
             Span::styled("y", theme.key()),
-            Span::raw(" reset now    "),
+            Span::raw(format!(" {}    ", tr!(lang, "key-short-reset-now"))),
             Span::styled("n", theme.key()),
-            Span::raw(" or "),
+            Span::raw(" / "),
             Span::styled("Esc", theme.key()),
-            Span::raw(" cancel"),
+            Span::raw(format!(" {}", tr!(lang, "key-short-cancel"))),
         ]),
     ];
     let rect = centered(area, 64, 11);
-    let (_, block) = popup(frame, rect, " Reset the steps cache ", theme);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        rect,
-    );
-}
-
-pub fn explain(frame: &mut Frame, area: Rect, code: &str, theme: Theme) {
-    let mut lines = vec![Line::from(vec![
-        Span::raw("App error code: "),
-        Span::styled(code, theme.key()),
-        Span::styled("▏", theme.key()),
-    ])];
-    lines.push(Line::from(""));
-    match code.parse::<i64>().ok() {
-        None => {
-            lines.push(Line::from(
-                "Type the code the customer's app shows, e.g. 2312.",
-            ));
-            let known: Vec<String> = error_codes().keys().map(i64::to_string).collect();
-            lines.push(Line::from(Span::styled(
-                format!("Known: {}", known.join(" ")),
-                theme.dim(),
-            )));
-        }
-        Some(n) => match explain_code(n) {
-            Some(e) => {
-                lines.push(Line::from(vec![
-                    Span::styled("Meaning: ", theme.title()),
-                    Span::raw(e.meaning.as_str()),
-                ]));
-                lines.push(Line::from(vec![
-                    Span::styled("What to do: ", theme.title()),
-                    Span::raw(e.remedy.as_str()),
-                ]));
-                if e.reset_cures {
-                    lines.push(Line::from(""));
-                    lines.push(Line::from(vec![
-                        Span::styled(
-                            "✔ The steps-cache reset cures it: close with Esc, then press ",
-                            theme.success(),
-                        ),
-                        Span::styled("R", theme.key()),
-                        Span::styled(".", theme.success()),
-                    ]));
-                }
-            }
-            None => {
-                lines.push(Line::from(format!("{n} is not a code this tool knows.")));
-                lines.push(Line::from(
-                    "Check the digits; note the code in the session report (x) and the maker's error list.",
-                ));
-            }
-        },
-    }
-    let rect = centered(area, 72, 12);
     let (_, block) = popup(
         frame,
         rect,
-        " Explain an app error code (Esc closes) ",
+        format!(" {} ", tr!(lang, "reset-title")),
         theme,
     );
     frame.render_widget(
@@ -152,19 +96,82 @@ pub fn explain(frame: &mut Frame, area: Rect, code: &str, theme: Theme) {
     );
 }
 
-pub fn qr(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
+pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: Theme) {
+    let lang = state.lang();
+    let mut lines = vec![Line::from(vec![
+        Span::raw(format!("{} ", tr!(lang, "explain-code"))),
+        Span::styled(code.to_owned(), theme.key()),
+        Span::styled("▏", theme.key()),
+    ])];
+    lines.push(Line::from(""));
+    explanation(&mut lines, lang, code, theme);
+    let rect = centered(area, 72, 12);
+    let (_, block) = popup(
+        frame,
+        rect,
+        format!(" {} ", tr!(lang, "explain-title")),
+        theme,
+    );
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        rect,
+    );
+}
+
+fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Theme) {
+    let Ok(n) = code.parse::<i64>() else {
+        lines.push(Line::from(tr!(lang, "explain-prompt")));
+        let known: Vec<String> = error_codes().keys().map(i64::to_string).collect();
+        lines.push(Line::from(Span::styled(
+            tr!(lang, "explain-known", codes = known.join(" ")),
+            theme.dim(),
+        )));
+        return;
+    };
+    let Some(e) = explain_code(n) else {
+        lines.push(Line::from(tr!(lang, "explain-unknown", code = n)));
+        lines.push(Line::from(tr!(lang, "explain-unknown-hint")));
+        return;
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{} ", tr!(lang, "explain-meaning")), theme.title()),
+        Span::raw(e.meaning(lang)),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("{} ", tr!(lang, "explain-remedy")), theme.title()),
+        Span::raw(e.remedy(lang)),
+    ]));
+    if e.reset_cures {
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled(tr!(lang, "explain-reset-cures"), theme.success()),
+            Span::styled("R", theme.key()),
+            Span::styled(".", theme.success()),
+        ]));
+    }
+}
+
+pub fn qr(frame: &mut Frame, area: Rect, state: &State, url: &str, theme: Theme) {
+    let lang = state.lang();
     // A full quiet zone when the window allows, a narrower one otherwise.
-    let quiet = [4, 2].into_iter().find(|q| {
-        qr_size(url, *q)
-            .is_some_and(|(w, h)| w as u16 + 2 <= area.width && h as u16 + 4 <= area.height)
-    });
+    let fits = |(w, h): (usize, usize)| {
+        cells(w).saturating_add(2) <= area.width && cells(h).saturating_add(4) <= area.height
+    };
+    let quiet = [4, 2]
+        .into_iter()
+        .find(|q| qr_size(url, *q).is_some_and(fits));
     let Some((quiet, lines)) = quiet.and_then(|q| Some((q, qr_lines(url, q)?))) else {
         let rect = centered(area, 64, 8);
-        let (_, block) = popup(frame, rect, " Guide link ", theme);
+        let (_, block) = popup(
+            frame,
+            rect,
+            format!(" {} ", tr!(lang, "qr-link-title")),
+            theme,
+        );
         let text = vec![
-            Line::from("The window is too small for the QR code; enlarge it to see it."),
+            Line::from(tr!(lang, "qr-too-small")),
             Line::from(""),
-            Line::from(Span::styled(url, theme.link())),
+            Line::from(Span::styled(url.to_owned(), theme.link())),
         ];
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
@@ -173,17 +180,29 @@ pub fn qr(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
         return;
     };
     let (w, h) = qr_size(url, quiet).unwrap_or((0, 0));
-    let width = (w as u16 + 2)
-        .max(url.chars().count() as u16 + 2)
+    let (w, h) = (cells(w), cells(h));
+    let width = w
+        .saturating_add(2)
+        .max(cells(url.chars().count()).saturating_add(2))
         .min(area.width);
-    let rect = centered(area, width, h as u16 + 4);
-    let (inner, block) = popup(frame, rect, " Scan for the guide (Esc closes) ", theme);
+    let rect = centered(area, width, h.saturating_add(4));
+    let (inner, block) = popup(frame, rect, format!(" {} ", tr!(lang, "qr-title")), theme);
     frame.render_widget(block, rect);
-    let code_x = inner.x + inner.width.saturating_sub(w as u16) / 2;
+    let code_x = inner.x + inner.width.saturating_sub(w) / 2;
     for (i, line) in lines.iter().enumerate() {
-        let row = Rect::new(code_x, inner.y + i as u16, w as u16, 1);
+        let y = inner.y.saturating_add(cells(i));
+        let row = Rect::new(code_x, y, w, 1).intersection(inner);
         frame.render_widget(Paragraph::new(Span::styled(line.as_str(), theme.qr())), row);
     }
-    let url_row = Rect::new(inner.x, inner.y + h as u16 + 1, inner.width, 1);
-    frame.render_widget(Paragraph::new(Span::styled(url, theme.link())), url_row);
+    let url_row = Rect::new(
+        inner.x,
+        inner.y.saturating_add(h).saturating_add(1),
+        inner.width,
+        1,
+    )
+    .intersection(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled(url.to_owned(), theme.link())),
+        url_row,
+    );
 }

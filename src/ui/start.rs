@@ -7,22 +7,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
+use crate::text::num;
+use crate::tr;
+use crate::wizard::start::FieldNotice;
 use crate::wizard::state::State;
+use crate::wizard::update::choices;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let start = &state.start;
+    let Some(field) = state.start_field() else {
+        return;
+    };
+    let lang = state.lang();
     let title = Line::from(vec![
         Span::styled(" stepwise ", theme.title()),
         Span::raw(format!(
-            "· service activation steps · {} ",
-            state.backend_label
+            "· {} · {} ",
+            tr!(lang, "start-subtitle"),
+            state.options().backend_label
         )),
     ]);
     let outer = Block::new().borders(Borders::ALL).title(title);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
 
-    let [intro, field, error, list] = Layout::vertical([
+    let [intro, input_area, notice_area, list] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(3),
         Constraint::Length(2),
@@ -31,38 +39,46 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     .areas(inner);
 
     frame.render_widget(
-        Paragraph::new("Type the customer's carAssociationID (from the connected-service subscription) and press Enter.")
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(tr!(lang, "start-intro")).wrap(Wrap { trim: true }),
         intro,
     );
 
     let cursor = Span::styled("▏", theme.key());
-    let input = Paragraph::new(Line::from(vec![Span::raw(start.input.as_str()), cursor])).block(
+    let input = Paragraph::new(Line::from(vec![Span::raw(field.input()), cursor])).block(
         Block::new()
             .borders(Borders::ALL)
             .title(" carAssociationID "),
     );
-    frame.render_widget(input, field);
+    frame.render_widget(input, input_area);
 
-    if let Some(message) = &start.error {
+    if let Some(notice) = field.notice() {
+        let text = match notice {
+            FieldNotice::Refused(chars) => {
+                let shown: Vec<String> = chars.chars().map(visible).collect();
+                tr!(lang, "start-refused", chars = shown.join(" "))
+            }
+            FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
+            FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
+            FieldNotice::Gateway(why) => why.clone(),
+        };
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled("✖ ", theme.error()),
-                Span::raw(message.as_str()),
+                Span::raw(text),
             ]))
             .wrap(Wrap { trim: true }),
-            error,
+            notice_area,
         );
     }
 
-    let choices = start.choices();
+    let choices = choices(state.recent(), state.demo_cars());
     if choices.is_empty() {
         return;
     }
-    let heading = if state.demo {
-        "Recent ids and demo associations (↑↓ to pick):"
+    let heading = if state.demo() {
+        tr!(lang, "start-choices-demo")
     } else {
-        "Recent ids (↑↓ to pick):"
+        tr!(lang, "start-choices")
     };
     let mut lines = vec![Line::from(Span::styled(heading, theme.dim()))];
     let id_width = choices
@@ -70,14 +86,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         .map(|(id, _)| id.chars().count())
         .max()
         .unwrap_or(0);
+    let recent = tr!(lang, "start-recent");
     for (i, (id, label)) in choices.iter().enumerate() {
-        let picked = start.picked == Some(i);
+        let picked = field.picked() == Some(i);
         let marker = if picked { "▶ " } else { "  " };
         let line = Line::from(vec![
             Span::raw(marker),
             Span::styled(format!("{id:<id_width$}"), theme.key()),
             Span::raw("  "),
-            Span::raw(*label),
+            Span::raw(label.clone().unwrap_or_else(|| recent.clone())),
         ]);
         lines.push(if picked {
             line.style(theme.selected())
@@ -86,4 +103,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         });
     }
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+/// A refused character as the technician can read it: quoted, or named when
+/// it would be invisible.
+fn visible(c: char) -> String {
+    match c {
+        ' ' => "␠".to_owned(),
+        c if c.is_control() || crate::steps::sanitize(&c.to_string()).is_empty() => {
+            format!("U+{:04X}", u32::from(c))
+        }
+        c => format!("'{c}'"),
+    }
 }

@@ -7,16 +7,22 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{Link, Theme};
-use crate::guidance::{doc_url, guidance};
-use crate::steps::{Status, StatusFilter};
+use super::{Link, Theme, cells};
+use crate::guidance::{doc_url, guidance, step_title};
+use crate::steps::{Columns, Mark, Status, StatusFilter, rows_with_next};
+use crate::text::{Lang, num};
+use crate::tr;
+use crate::wizard::session::VehicleSession;
 use crate::wizard::state::{Banner, BannerKind, State};
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
-    let banner_height = match &state.banner {
-        Some(b) => banner_lines(b, area.width).min(4) + 2,
+    let session = state.session()?;
+    let lang = state.lang();
+    let banner_height = match session.banner() {
+        // Whole when it fits in a third of the screen (a URL wraps long).
+        Some(b) => banner_lines(b, area.width).min((area.height / 3).max(4)) + 2,
         None => 0,
     };
     let [header, progress, body, banner] = Layout::vertical([
@@ -26,85 +32,116 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
         Constraint::Length(banner_height),
     ])
     .areas(area);
-    draw_header(frame, header, state, theme);
-    draw_progress(frame, progress, state, theme);
-    if let Some(b) = &state.banner {
+    draw_header(frame, header, state, session, theme);
+    draw_progress(frame, progress, state, session, theme);
+    if let Some(b) = session.banner() {
         draw_banner(frame, banner, b, theme);
     }
 
     // The list on top at its natural height (up to half the body), the
     // guidance below at full width, where long sentences read best.
-    let rows = state.shown().len().max(1) as u16 + 2;
+    let rows = cells(session.shown().len().max(1)).saturating_add(2);
     let [list, guide] = Layout::vertical([
         Constraint::Length(rows.min(body.height / 2).max(3)),
         Constraint::Min(0),
     ])
     .areas(body);
-    draw_list(frame, list, state, theme);
-    if state.all_done() {
-        draw_ready(frame, guide, theme);
+    draw_list(frame, list, lang, session, theme);
+    if session.all_done() && session.filter() == StatusFilter::All {
+        draw_ready(frame, guide, lang, theme);
         None
     } else {
-        draw_guidance(frame, guide, state, theme)
+        draw_guidance(frame, guide, state, session, theme)
     }
 }
 
-fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+fn draw_header(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    session: &VehicleSession,
+    theme: Theme,
+) {
+    let lang = state.lang();
     let sep = || Span::styled(" │ ", theme.dim());
     let mut spans = vec![
         Span::styled(" stepwise", theme.title()),
         sep(),
-        Span::raw(format!("car {}", state.car.as_deref().unwrap_or("-"))),
+        Span::raw(tr!(lang, "header-car", car = session.car().to_owned())),
         sep(),
-        Span::raw(format!(
-            "stepsID {}",
-            state.steps_id.as_deref().unwrap_or("-")
+        Span::raw(tr!(
+            lang,
+            "header-steps-id",
+            id = session.steps_id().unwrap_or("-").to_owned()
         )),
         sep(),
-        Span::raw(state.backend_label.as_str()),
+        Span::raw(state.options().backend_label.clone()),
         sep(),
     ];
-    match state.last_refresh {
+    match session.last_refresh() {
         Some(at) => {
             let stamp = humantime::format_rfc3339_seconds(at).to_string();
             let time = stamp.get(11..19).unwrap_or(&stamp).to_owned();
-            spans.push(Span::raw(format!("at {time} UTC")));
+            spans.push(Span::raw(tr!(lang, "header-at", time = time)));
         }
-        None => spans.push(Span::raw("not loaded")),
+        None => spans.push(Span::raw(tr!(lang, "header-not-loaded"))),
     }
     spans.push(sep());
-    spans.push(if state.watch {
-        Span::styled("watch ON", theme.info())
+    spans.push(if session.watch() {
+        Span::styled(tr!(lang, "header-watch-on"), theme.info())
     } else {
-        Span::raw("watch off")
+        Span::raw(tr!(lang, "header-watch-off"))
     });
-    if state.autoplay {
+    if session.autoplay() {
         spans.push(sep());
-        spans.push(Span::styled("autoplay", theme.info()));
+        spans.push(Span::styled(tr!(lang, "header-autoplay"), theme.info()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_progress(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+fn draw_progress(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    session: &VehicleSession,
+    theme: Theme,
+) {
+    let lang = state.lang();
     let mut spans = vec![Span::raw(" ")];
-    if let Some(list) = &state.list {
+    // Progress is told by the whole list only: a filtered view never claims
+    // completion.
+    if let Some(list) = session.whole() {
         let total = list.steps.len();
         let done = list.done_count();
         let width = 20usize;
-        let filled = (done * width).checked_div(total).unwrap_or(0);
+        let filled = (done.saturating_mul(width)).checked_div(total).unwrap_or(0);
         spans.push(Span::styled("█".repeat(filled), theme.done()));
         spans.push(Span::styled("░".repeat(width - filled), theme.dim()));
-        let filter = match state.filter {
-            StatusFilter::All => String::new(),
-            other => format!(" (filter: {other})"),
-        };
-        spans.push(Span::raw(format!(" {done} of {total} done{filter}")));
+        spans.push(Span::raw(format!(
+            " {}",
+            tr!(lang, "progress-done", done = num(done), total = num(total))
+        )));
     }
-    if let Some(flight) = &state.in_flight {
+    if session.filter() != StatusFilter::All {
+        let shown = session.shown().len();
+        spans.push(Span::styled(
+            format!(
+                " {}",
+                tr!(
+                    lang,
+                    "progress-filtered",
+                    filter = session.filter().as_wire(),
+                    shown = num(shown)
+                )
+            ),
+            theme.info(),
+        ));
+    }
+    if let Some(flight) = session.in_flight() {
         spans.push(Span::styled(
             format!(
                 "  {} {}…",
-                SPINNER[state.spinner % SPINNER.len()],
+                SPINNER[state.spinner() % SPINNER.len()],
                 flight.what
             ),
             theme.info(),
@@ -121,99 +158,106 @@ fn badge_style(status: &Status, theme: Theme) -> Style {
     }
 }
 
-fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let title = match state.filter {
-        StatusFilter::All => " Steps, in order ".to_owned(),
-        other => format!(" Steps: {other} only "),
+fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession, theme: Theme) {
+    let title = match session.filter() {
+        StatusFilter::All => tr!(lang, "list-title"),
+        other => tr!(lang, "list-title-filtered", filter = other.as_wire()),
     };
-    let block = Block::new().borders(Borders::ALL).title(title);
-    let steps = state.shown();
-    if steps.is_empty() {
-        let text = match (&state.list, &state.in_flight) {
-            (None, Some(_)) => "Asking the gateway for the steps…".to_owned(),
-            (None, None) => "No list yet: press r to ask again.".to_owned(),
-            (Some(_), _) if state.filter != StatusFilter::All => {
-                format!("No step is {}. Press f to change the filter.", state.filter)
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(format!(" {title} "));
+    let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
+        let text = match (session.list(), session.in_flight()) {
+            (None, Some(_)) => tr!(lang, "list-loading"),
+            (None, None) => tr!(lang, "list-none"),
+            (Some(_), _) if session.filter() != StatusFilter::All => {
+                tr!(
+                    lang,
+                    "list-empty-filtered",
+                    filter = session.filter().as_wire()
+                )
             }
-            (Some(_), _) => "The gateway returned no steps for this carAssociationID.".to_owned(),
+            (Some(_), _) => tr!(lang, "list-empty"),
         };
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
             area,
         );
         return;
-    }
-    let next = state.list.as_ref().and_then(|l| l.next_index());
-    let next_order = next.and_then(|i| steps[i].order);
-    let rows: Vec<Row> = steps
+    };
+    let next = session.next_step().map(|s| s.name.as_str());
+    let rows = rows_with_next(list, next);
+    // Only the rows that fit are built (a gateway may send thousands): a
+    // window that keeps the selection in view.
+    let room = usize::from(area.height.saturating_sub(2)).max(1);
+    let selected = session.selected().min(rows.len().saturating_sub(1));
+    let first = selected.saturating_sub(room - 1);
+    let visible = &rows[first..rows.len().min(first + room)];
+    let titles: Vec<String> = visible
         .iter()
-        .enumerate()
-        .map(|(i, step)| {
-            let note = match next {
-                Some(n) if n == i => Span::styled(" NEXT ", theme.next_marker()),
-                Some(n) if n < i && !step.status.is_done() => Span::styled(
-                    match next_order {
-                        Some(o) if area.width >= 80 => format!("waits for {o}"),
-                        _ => "waits".to_owned(),
-                    },
-                    theme.dim(),
-                ),
-                _ => Span::raw(""),
+        .map(|r| step_title(lang, &r.step.name))
+        .collect();
+    let widths = Columns::of(visible, titles.iter().map(String::as_str));
+    let table_rows: Vec<Row> = visible
+        .iter()
+        .zip(&titles)
+        .map(|(row, title)| {
+            let note = match row.mark {
+                Mark::Next => {
+                    Span::styled(format!(" {} ", tr!(lang, "mark-next")), theme.next_marker())
+                }
+                Mark::Waits { for_order: Some(o) } if area.width >= 80 => {
+                    Span::styled(tr!(lang, "mark-waits-for", order = o), theme.dim())
+                }
+                Mark::Waits { .. } => Span::styled(tr!(lang, "mark-waits"), theme.dim()),
+                Mark::None => Span::raw(""),
             };
-            let order = step.order.map_or("-".to_owned(), |o| o.to_string());
             Row::new(vec![
                 Cell::from(Span::styled(
-                    format!("[{}]", step.status.badge()),
-                    badge_style(&step.status, theme),
+                    format!("[{}]", row.step.status.badge()),
+                    badge_style(&row.step.status, theme),
                 )),
-                Cell::from(order),
-                Cell::from(step.title().to_owned()),
-                Cell::from(Span::styled(step.name.clone(), theme.dim())),
+                Cell::from(row.order.clone()),
+                Cell::from(title.clone()),
+                Cell::from(Span::styled(row.step.name.clone(), theme.dim())),
                 Cell::from(note),
             ])
         })
         .collect();
-    let order_width = steps
-        .iter()
-        .map(|s| s.order.map_or(1, |o| o.to_string().len()))
-        .max()
-        .unwrap_or(1) as u16;
-    let title_width = steps
-        .iter()
-        .map(|s| s.title().chars().count())
-        .max()
-        .unwrap_or(0) as u16;
-    let name_width = steps
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0) as u16;
     let table = Table::new(
-        rows,
+        table_rows,
         [
             Constraint::Length(6),
-            Constraint::Length(order_width),
-            Constraint::Max(title_width),
-            Constraint::Max(name_width),
+            Constraint::Length(cells(widths.order)),
+            Constraint::Max(cells(widths.title)),
+            Constraint::Max(cells(widths.name)),
             Constraint::Min(6),
         ],
     )
     .block(block)
     .row_highlight_style(theme.selected())
     .highlight_symbol("▶ ");
-    let mut table_state = TableState::default().with_selected(Some(state.selected));
+    let mut table_state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
-fn draw_guidance(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
-    let Some(step) = state.selected_step() else {
-        let text = if state.list.is_some() {
-            "No step to guide. If the customer's app still refuses the service, check the \
-             carAssociationID, or reset the steps cache with R."
+fn draw_guidance(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    session: &VehicleSession,
+    theme: Theme,
+) -> Option<Link> {
+    let lang = state.lang();
+    let Some(step) = session.selected_step() else {
+        let text = if session.list().is_some() {
+            tr!(lang, "guide-no-step")
         } else {
-            "The guidance for the next step appears when the list arrives."
+            tr!(lang, "guide-waiting")
         };
-        let block = Block::new().borders(Borders::ALL).title(" Guidance ");
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", tr!(lang, "guide-title-none")));
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
             area,
@@ -222,77 +266,105 @@ fn draw_guidance(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> 
     };
     let g = guidance();
     let guide = g.for_step(&step.name);
-    let title = format!(" How the customer does it: {} ", step.title());
+    let words = guide.text(lang, &step.name);
+    let title = format!(
+        " {} ",
+        tr!(lang, "guide-title", title = words.title.clone())
+    );
     let block = Block::new()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
 
-    let url = doc_url(&state.docs_base_url, &guide.doc_path);
+    let url = doc_url(&state.options().docs_base_url, &guide.doc_path);
+    let guide_label = tr!(lang, "guide-link");
+    let label_width = guide_label.chars().count() + 1;
     // The link leads when it fits on one line; in a narrow window g and o
     // still give it.
-    let link_fits = 7 + url.chars().count() <= inner.width as usize && inner.height > 0;
+    let link_fits =
+        label_width + url.chars().count() <= usize::from(inner.width) && inner.height > 0;
     let mut lines: Vec<Line> = Vec::new();
     if link_fits {
         lines.push(Line::from(vec![
-            Span::styled("Guide: ", theme.dim()),
+            Span::styled(format!("{guide_label} "), theme.dim()),
             Span::styled(url.clone(), theme.link()),
         ]));
     }
-    lines.push(Line::from(guide.purpose.as_str()));
+    lines.push(Line::from(words.purpose));
     lines.push(Line::from(Span::styled(
-        "The customer does:",
+        tr!(lang, "guide-does"),
         theme.title(),
     )));
-    for (i, action) in guide.does.iter().enumerate() {
+    for (i, action) in words.does.iter().enumerate() {
         lines.push(Line::from(format!(" {}. {action}", i + 1)));
     }
-    lines.push(Line::from(Span::styled("At hand:", theme.title())));
-    for need in &guide.needs {
+    lines.push(Line::from(Span::styled(
+        tr!(lang, "guide-needs"),
+        theme.title(),
+    )));
+    for need in &words.needs {
         lines.push(Line::from(format!(" • {need}")));
     }
     if !guide.errors.is_empty() {
         let codes: Vec<String> = guide.errors.iter().map(i64::to_string).collect();
         lines.push(Line::from(vec![
-            Span::styled("App errors of this step: ", theme.title()),
+            Span::styled(format!("{} ", tr!(lang, "guide-errors")), theme.title()),
             Span::raw(codes.join(" ")),
-            Span::styled(" (e explains)", theme.dim()),
+            Span::styled(
+                format!(" ({})", tr!(lang, "guide-errors-hint")),
+                theme.dim(),
+            ),
         ]));
     }
     if !link_fits {
         lines.push(Line::from(Span::styled(
-            "g shows the guide's link as a QR code, o opens it.",
+            tr!(lang, "guide-link-keys"),
             theme.dim(),
         )));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    link_fits.then(|| Link {
-        x: inner.x + 7,
+    // Scrolled by PgUp/PgDn; the bottom border says when more lies below
+    // or above, so nothing is cut silently.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = cells(paragraph.line_count(inner.width));
+    let max_scroll = total.saturating_sub(inner.height);
+    let scroll = session.guide_scroll().min(max_scroll);
+    let mark = if scroll < max_scroll {
+        Some(tr!(lang, "guide-more-below"))
+    } else if scroll > 0 {
+        Some(tr!(lang, "guide-more-above"))
+    } else {
+        None
+    };
+    let block = match mark {
+        Some(mark) => block.title_bottom(
+            Line::from(Span::styled(format!(" {mark} "), theme.info())).right_aligned(),
+        ),
+        None => block,
+    };
+    frame.render_widget(block, area);
+    frame.render_widget(paragraph.scroll((scroll, 0)), inner);
+    (link_fits && scroll == 0).then(|| Link {
+        x: inner.x.saturating_add(cells(label_width)),
         y: inner.y,
         text: url.clone(),
         url,
     })
 }
 
-fn draw_ready(frame: &mut Frame, area: Rect, theme: Theme) {
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" ✔ Service ready ", theme.success()));
+fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
+    let block = Block::new().borders(Borders::ALL).title(Span::styled(
+        format!(" ✔ {} ", tr!(lang, "ready-title")),
+        theme.success(),
+    ));
     let lines = vec![
-        Line::from(Span::styled(
-            "Every step is done: the service is ready to use.",
-            theme.success(),
-        )),
+        Line::from(Span::styled(tr!(lang, "ready-line"), theme.success())),
         Line::from(""),
-        Line::from("Vehicle Status or Remote Commands can now be used from the customer's app."),
+        Line::from(tr!(lang, "ready-services")),
         Line::from(""),
         Line::from(vec![
-            Span::raw(
-                "If the app still fails with error 2312 or 2317, the steps cache is stale: press ",
-            ),
+            Span::raw(tr!(lang, "ready-stale-before")),
             Span::styled("R", theme.key()),
-            Span::raw(" to reset it and see the truth."),
+            Span::raw(tr!(lang, "ready-stale-after")),
         ]),
     ];
     frame.render_widget(
@@ -304,9 +376,9 @@ fn draw_ready(frame: &mut Frame, area: Rect, theme: Theme) {
 /// Lines the banner's text takes when wrapped at word boundaries, as the
 /// paragraph will wrap it.
 fn banner_lines(banner: &Banner, width: u16) -> u16 {
-    let usable = width.saturating_sub(2).max(1) as usize;
+    let usable = usize::from(width.saturating_sub(2).max(1));
     let text = format!("{}  {}: {}", '✔', banner.title, banner.text);
-    let mut lines = 1;
+    let mut lines: usize = 1;
     let mut used = 0;
     for word in text.split(' ') {
         let len = word.chars().count();
@@ -318,7 +390,7 @@ fn banner_lines(banner: &Banner, width: u16) -> u16 {
             used = len % usable;
         }
     }
-    u16::try_from(lines).unwrap_or(u16::MAX)
+    cells(lines)
 }
 
 fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {

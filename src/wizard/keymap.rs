@@ -1,5 +1,7 @@
 //! The one keymap: the key handler, the footer and the help overlay are all
 //! built from this table, so help can never drift from the real bindings.
+//! Text fields are contexts of their own: what a key types is decided here
+//! too.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -11,6 +13,13 @@ pub enum Action {
     Back,
     Up,
     Down,
+    PageUp,
+    PageDown,
+    /// A character for the focused text field.
+    Type(char),
+    Erase,
+    /// Esc on the start screen: empty the field.
+    ClearField,
     Submit,
     Refresh,
     ToggleWatch,
@@ -32,27 +41,54 @@ pub enum Action {
 pub enum Context {
     /// Everywhere, above any other context.
     Global,
+    /// The start screen with an empty field: `q` still quits.
+    StartEmpty,
+    /// The start screen with something typed: letters go into the field.
     Start,
     Steps,
     Help,
     ConfirmReset,
     Explain,
     Qr,
+    /// The window is too small to draw in: only quitting works.
+    TooSmall,
+}
+
+/// Which keys a binding takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// These exact keys.
+    Exact(&'static [(KeyCode, KeyModifiers)]),
+    /// Any character an id may hold, typed into the field.
+    IdChar,
+    /// Any digit, typed into the field.
+    Digit,
+}
+
+/// How far a binding is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// In the footer and in help.
+    Footer,
+    /// In help only.
+    Help,
+    /// Covered by another binding's label (the other arrow of a pair).
+    Nowhere,
 }
 
 pub struct Binding {
     pub context: Context,
-    pub keys: &'static [(KeyCode, KeyModifiers)],
+    pub keys: Keys,
     /// The keys as the footer and help show them.
     pub label: &'static str,
-    /// One or two words for the footer.
+    /// The catalogue id of one or two words for the footer.
     pub short: &'static str,
-    pub action: Action,
+    /// The catalogue id of the help line.
     pub help: &'static str,
+    pub action: Action,
     /// Only on the embedded simulator.
     pub demo_only: bool,
-    /// Shown in the footer (help lists every binding).
-    pub in_footer: bool,
+    pub show: Show,
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -63,24 +99,29 @@ const fn bind(
     context: Context,
     keys: &'static [(KeyCode, KeyModifiers)],
     label: &'static str,
-    short: &'static str,
     action: Action,
+    short: &'static str,
     help: &'static str,
 ) -> Binding {
     Binding {
         context,
-        keys,
+        keys: Keys::Exact(keys),
         label,
         short,
-        action,
         help,
+        action,
         demo_only: false,
-        in_footer: true,
+        show: Show::Footer,
     }
 }
 
-const fn quiet(mut b: Binding) -> Binding {
-    b.in_footer = false;
+const fn help_only(mut b: Binding) -> Binding {
+    b.show = Show::Help;
+    b
+}
+
+const fn hidden(mut b: Binding) -> Binding {
+    b.show = Show::Nowhere;
     b
 }
 
@@ -89,165 +130,310 @@ const fn demo(mut b: Binding) -> Binding {
     b
 }
 
+const fn typing(context: Context, keys: Keys, label: &'static str, help: &'static str) -> Binding {
+    Binding {
+        context,
+        keys,
+        label,
+        short: "key-short-type",
+        help,
+        action: Action::Quit, // replaced by the typed character
+        demo_only: false,
+        show: Show::Help,
+    }
+}
+
 use Action as A;
 use Context as C;
 use KeyCode as K;
 
+const UP: &[(KeyCode, KeyModifiers)] = &[(K::Up, NONE), (K::Char('k'), NONE)];
+const DOWN: &[(KeyCode, KeyModifiers)] = &[(K::Down, NONE), (K::Char('j'), NONE)];
+const PAGE_UP: &[(KeyCode, KeyModifiers)] = &[(K::PageUp, NONE)];
+const PAGE_DOWN: &[(KeyCode, KeyModifiers)] = &[(K::PageDown, NONE), (K::Char(' '), NONE)];
+const HELP: &[(KeyCode, KeyModifiers)] = &[(K::Char('?'), NONE), (K::Char('?'), SHIFT)];
+
 pub static KEYMAP: &[Binding] = &[
-    quiet(bind(
+    help_only(bind(
         C::Global,
         &[(K::Char('c'), CTRL)],
         "Ctrl-C",
-        "quit",
         A::Quit,
-        "quit at once",
+        "key-short-quit",
+        "key-help-quit-now",
     )),
-    // Start: letters and digits go into the id field, so only keys that can
-    // not be part of an id are bound here.
+    // Too small: only quitting (and resizing) does anything.
+    bind(
+        C::TooSmall,
+        &[(K::Char('q'), NONE), (K::Esc, NONE)],
+        "q",
+        A::Quit,
+        "key-short-quit",
+        "key-help-quit",
+    ),
+    // Start, empty field: q quits, Esc does nothing (one Esc too many never
+    // ends the session).
+    bind(
+        C::StartEmpty,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::Submit,
+        "key-short-open",
+        "key-help-open",
+    ),
+    bind(
+        C::StartEmpty,
+        &[(K::Up, NONE)],
+        "↑↓",
+        A::Up,
+        "key-short-pick",
+        "key-help-pick",
+    ),
+    hidden(bind(
+        C::StartEmpty,
+        &[(K::Down, NONE)],
+        "↓",
+        A::Down,
+        "key-short-pick",
+        "key-help-pick",
+    )),
+    bind(
+        C::StartEmpty,
+        HELP,
+        "?",
+        A::Help,
+        "key-short-help",
+        "key-help-help",
+    ),
+    bind(
+        C::StartEmpty,
+        &[(K::Char('q'), NONE)],
+        "q",
+        A::Quit,
+        "key-short-quit",
+        "key-help-quit-empty",
+    ),
+    typing(C::StartEmpty, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
+    // Start, something typed: letters go into the field.
     bind(
         C::Start,
         &[(K::Enter, NONE)],
         "Enter",
-        "open",
         A::Submit,
-        "open the steps of this carAssociationID",
+        "key-short-open",
+        "key-help-open",
     ),
     bind(
         C::Start,
-        &[(K::Up, NONE), (K::Down, NONE)],
+        &[(K::Up, NONE)],
         "↑↓",
-        "pick",
+        A::Up,
+        "key-short-pick",
+        "key-help-pick",
+    ),
+    hidden(bind(
+        C::Start,
+        &[(K::Down, NONE)],
+        "↓",
         A::Down,
-        "pick a recent or demo id",
+        "key-short-pick",
+        "key-help-pick",
+    )),
+    bind(
+        C::Start,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
     ),
     bind(
         C::Start,
-        &[(K::Char('?'), NONE), (K::Char('?'), SHIFT)],
-        "?",
-        "help",
-        A::Help,
-        "help",
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::ClearField,
+        "key-short-clear",
+        "key-help-clear",
     ),
-    bind(C::Start, &[(K::Esc, NONE)], "Esc", "quit", A::Quit, "quit"),
+    bind(
+        C::Start,
+        HELP,
+        "?",
+        A::Help,
+        "key-short-help",
+        "key-help-help",
+    ),
+    typing(C::Start, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
     // Steps.
     bind(
         C::Steps,
-        &[
-            (K::Down, NONE),
-            (K::Char('j'), NONE),
-            (K::Up, NONE),
-            (K::Char('k'), NONE),
-        ],
+        UP,
         "↑↓/jk",
-        "move",
-        A::Down,
-        "move the selection",
+        A::Up,
+        "key-short-move",
+        "key-help-move",
     ),
+    hidden(bind(
+        C::Steps,
+        DOWN,
+        "↓/j",
+        A::Down,
+        "key-short-move",
+        "key-help-move",
+    )),
+    help_only(bind(
+        C::Steps,
+        PAGE_DOWN,
+        "PgDn/Space",
+        A::PageDown,
+        "key-short-more",
+        "key-help-guide-down",
+    )),
+    help_only(bind(
+        C::Steps,
+        PAGE_UP,
+        "PgUp",
+        A::PageUp,
+        "key-short-more",
+        "key-help-guide-up",
+    )),
     bind(
         C::Steps,
         &[(K::Char('r'), NONE)],
         "r",
-        "refresh",
         A::Refresh,
-        "refresh the list by stepsID",
+        "key-short-refresh",
+        "key-help-refresh",
     ),
     bind(
         C::Steps,
         &[(K::Char('w'), NONE)],
         "w",
-        "watch",
         A::ToggleWatch,
-        "watch: refresh every few seconds until every step is done",
+        "key-short-watch",
+        "key-help-watch",
     ),
     demo(bind(
         C::Steps,
         &[(K::Char('s'), NONE)],
         "s",
-        "act",
         A::SimulateCustomer,
-        "simulated customer completes the next step",
+        "key-short-act",
+        "key-help-act",
     )),
     bind(
         C::Steps,
         &[(K::Char('n'), NONE)],
         "n",
-        "next",
         A::NextStep,
-        "ask the gateway for the next step",
+        "key-short-next",
+        "key-help-next",
     ),
-    quiet(bind(
+    help_only(bind(
         C::Steps,
         &[(K::Char('f'), NONE)],
         "f",
-        "filter",
         A::CycleFilter,
-        "filter by status: all, todo, alreadyDone",
+        "key-short-filter",
+        "key-help-filter",
     )),
     bind(
         C::Steps,
         &[(K::Char('R'), SHIFT), (K::Char('R'), NONE)],
         "R",
-        "reset",
         A::AskReset,
-        "reset the steps cache (app errors 2312/2317)",
+        "key-short-reset",
+        "key-help-reset",
     ),
     bind(
         C::Steps,
         &[(K::Char('e'), NONE)],
         "e",
-        "explain",
         A::Explain,
-        "explain an app error code",
+        "key-short-explain",
+        "key-help-explain",
     ),
-    quiet(bind(
+    help_only(bind(
         C::Steps,
         &[(K::Char('o'), NONE)],
         "o",
-        "open guide",
         A::OpenDoc,
-        "open the step's guide in a browser",
+        "key-short-open-guide",
+        "key-help-open-guide",
     )),
-    quiet(bind(
+    help_only(bind(
         C::Steps,
         &[(K::Char('g'), NONE)],
         "g",
-        "QR",
         A::ShowQr,
-        "show the guide's link as a QR code",
+        "key-short-qr",
+        "key-help-qr",
     )),
-    quiet(bind(
+    help_only(bind(
         C::Steps,
         &[(K::Char('x'), NONE)],
         "x",
-        "report",
         A::WriteReport,
-        "write the session report (Markdown)",
+        "key-short-report",
+        "key-help-report",
     )),
     bind(
         C::Steps,
-        &[(K::Char('?'), NONE), (K::Char('?'), SHIFT)],
+        HELP,
         "?",
-        "help",
         A::Help,
-        "help",
+        "key-short-help",
+        "key-help-help",
     ),
-    quiet(bind(
+    help_only(bind(
         C::Steps,
         &[(K::Esc, NONE)],
         "Esc",
-        "back",
         A::Back,
-        "back to the start screen",
+        "key-short-back",
+        "key-help-back",
     )),
     bind(
         C::Steps,
         &[(K::Char('q'), NONE)],
         "q",
-        "quit",
         A::Quit,
-        "quit",
+        "key-short-quit",
+        "key-help-quit",
     ),
     // Overlays.
+    bind(
+        C::Help,
+        &[(K::Down, NONE), (K::Char('j'), NONE)],
+        "↑↓",
+        A::Down,
+        "key-short-scroll",
+        "key-help-scroll",
+    ),
+    hidden(bind(
+        C::Help,
+        &[(K::Up, NONE), (K::Char('k'), NONE)],
+        "↑",
+        A::Up,
+        "key-short-scroll",
+        "key-help-scroll",
+    )),
+    bind(
+        C::Help,
+        PAGE_DOWN,
+        "PgDn",
+        A::PageDown,
+        "key-short-page",
+        "key-help-page-down",
+    ),
+    hidden(bind(
+        C::Help,
+        PAGE_UP,
+        "PgUp",
+        A::PageUp,
+        "key-short-page",
+        "key-help-page-up",
+    )),
     bind(
         C::Help,
         &[
@@ -257,80 +443,103 @@ pub static KEYMAP: &[Binding] = &[
             (K::Char('q'), NONE),
         ],
         "Esc",
-        "close",
         A::Back,
-        "close help",
+        "key-short-close",
+        "key-help-close-help",
     ),
     bind(
         C::ConfirmReset,
         &[(K::Char('y'), NONE), (K::Char('Y'), SHIFT)],
         "y",
-        "reset now",
         A::ConfirmReset,
-        "reset the steps cache now",
+        "key-short-reset-now",
+        "key-help-reset-now",
     ),
     bind(
         C::ConfirmReset,
         &[(K::Char('n'), NONE), (K::Esc, NONE)],
         "n/Esc",
-        "cancel",
         A::Back,
-        "cancel",
+        "key-short-cancel",
+        "key-help-cancel",
+    ),
+    bind(
+        C::Explain,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
     ),
     bind(
         C::Explain,
         &[(K::Esc, NONE), (K::Enter, NONE)],
         "Esc",
-        "close",
         A::Back,
-        "close (type digits to look up a code)",
+        "key-short-close",
+        "key-help-close-explain",
     ),
+    typing(C::Explain, Keys::Digit, "0-9", "key-help-type-code"),
     bind(
         C::Qr,
         &[(K::Esc, NONE), (K::Char('g'), NONE), (K::Char('q'), NONE)],
         "Esc",
-        "close",
         A::Back,
-        "close the QR code",
+        "key-short-close",
+        "key-help-close-qr",
     ),
     bind(
         C::Qr,
         &[(K::Char('o'), NONE)],
         "o",
-        "open in browser",
         A::OpenDoc,
-        "open the link in a browser",
+        "key-short-open-browser",
+        "key-help-open-browser",
     ),
 ];
 
-/// The action a key stands for in a context, and the keymap's own view of
-/// direction (the table names one action for a pair of arrow keys).
-pub fn action_for(context: Context, key: &KeyEvent, demo: bool) -> Option<Action> {
-    let pressed = (key.code, key.modifiers);
-    let matches = |b: &&Binding| {
-        (b.context == Context::Global || b.context == context)
-            && (demo || !b.demo_only)
-            && b.keys.contains(&pressed)
-    };
-    let Some(action) = KEYMAP.iter().find(matches).map(|b| b.action) else {
-        return test_panic(key);
-    };
-    Some(match (action, key.code) {
-        (Action::Down, KeyCode::Up | KeyCode::Char('k')) => Action::Up,
-        (other, _) => other,
-    })
+fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match (keys, key.code) {
+        (Keys::Exact(list), code) => list.contains(&(code, key.modifiers)).then_some(None),
+        (Keys::IdChar, KeyCode::Char(c)) if plain && crate::steps::is_id_char(c) => Some(Some(c)),
+        (Keys::Digit, KeyCode::Char(c)) if plain && c.is_ascii_digit() => Some(Some(c)),
+        _ => None,
+    }
+}
+
+/// The action a key stands for in a context. `test_panic` is the opt-in
+/// (debug builds, set at start) for the key that proves the terminal is
+/// restored on a panic.
+pub fn action_for(
+    context: Context,
+    key: &KeyEvent,
+    demo: bool,
+    test_panic: bool,
+) -> Option<Action> {
+    for b in KEYMAP {
+        if !(b.context == Context::Global || b.context == context) || (b.demo_only && !demo) {
+            continue;
+        }
+        match takes(b.keys, key) {
+            Some(Some(c)) => return Some(Action::Type(c)),
+            Some(None) => return Some(b.action),
+            None => {}
+        }
+    }
+    test_panic_key(key, test_panic, context)
 }
 
 #[cfg(debug_assertions)]
-fn test_panic(key: &KeyEvent) -> Option<Action> {
-    // A test-only path (debug builds, opted in by the environment) that proves
-    // the terminal is restored on panic.
-    (key.code == KeyCode::Char('!') && std::env::var_os("STEPWISE_TEST_PANIC").is_some())
+fn test_panic_key(key: &KeyEvent, enabled: bool, context: Context) -> Option<Action> {
+    (enabled && context == Context::Steps && key.code == KeyCode::Char('!'))
         .then_some(Action::TestPanic)
 }
 
 #[cfg(not(debug_assertions))]
-fn test_panic(_key: &KeyEvent) -> Option<Action> {
+fn test_panic_key(_key: &KeyEvent, _enabled: bool, _context: Context) -> Option<Action> {
     None
 }
 
@@ -339,6 +548,60 @@ pub fn bindings(context: Context, demo: bool) -> impl Iterator<Item = &'static B
     KEYMAP
         .iter()
         .filter(move |b| b.context == context && (demo || !b.demo_only))
+}
+
+/// One line of the help overlay.
+#[derive(Clone, Copy)]
+pub enum HelpLine {
+    /// A section heading (a catalogue id).
+    Heading(&'static str),
+    Key(&'static Binding),
+    /// The badge legend (a catalogue id).
+    Legend(&'static str),
+}
+
+const START: &[Context] = &[Context::StartEmpty, Context::Start];
+const STEPS: &[Context] = &[Context::Steps];
+const GLOBAL: &[Context] = &[Context::Global];
+
+/// Everything help lists, this screen's keys first: every binding that is
+/// shown anywhere, each once, then the badge legend.
+pub fn help_lines(context: Context, demo: bool) -> Vec<HelpLine> {
+    let screens: [(&str, &[Context]); 3] = match context {
+        Context::Start | Context::StartEmpty => [
+            ("help-section-start", START),
+            ("help-section-everywhere", GLOBAL),
+            ("help-section-steps", STEPS),
+        ],
+        _ => [
+            ("help-section-steps", STEPS),
+            ("help-section-everywhere", GLOBAL),
+            ("help-section-start", START),
+        ],
+    };
+    let overlays: [(&str, &[Context]); 4] = [
+        ("help-section-reset", &[Context::ConfirmReset]),
+        ("help-section-explain", &[Context::Explain]),
+        ("help-section-qr", &[Context::Qr]),
+        ("help-section-help", &[Context::Help]),
+    ];
+    let mut lines = Vec::new();
+    for (heading, contexts) in screens.into_iter().chain(overlays) {
+        lines.push(HelpLine::Heading(heading));
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for ctx in contexts {
+            for b in bindings(*ctx, demo).filter(|b| b.show != Show::Nowhere) {
+                if !seen.contains(&(b.label, b.help)) {
+                    seen.push((b.label, b.help));
+                    lines.push(HelpLine::Key(b));
+                }
+            }
+        }
+    }
+    lines.push(HelpLine::Heading("help-section-badges"));
+    lines.push(HelpLine::Legend("help-legend-badges"));
+    lines.push(HelpLine::Legend("help-legend-next"));
+    lines
 }
 
 #[cfg(test)]
@@ -351,47 +614,99 @@ mod tests {
 
     #[test]
     fn arrows_and_vi_keys_move_both_ways() {
+        let on = |c| action_for(Context::Steps, &key(c), false, false);
+        assert_eq!(on(K::Char('j')), Some(A::Down));
+        assert_eq!(on(K::Char('k')), Some(A::Up));
+        assert_eq!(on(K::Up), Some(A::Up));
+        assert_eq!(on(K::Down), Some(A::Down));
         assert_eq!(
-            action_for(Context::Steps, &key(K::Char('j')), false),
-            Some(A::Down)
-        );
-        assert_eq!(
-            action_for(Context::Steps, &key(K::Char('k')), false),
+            action_for(Context::Start, &key(K::Up), false, false),
             Some(A::Up)
         );
-        assert_eq!(action_for(Context::Steps, &key(K::Up), false), Some(A::Up));
-        assert_eq!(action_for(Context::Start, &key(K::Up), false), Some(A::Up));
     }
 
     #[test]
     fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
-        assert_eq!(action_for(Context::Steps, &key(K::Char('s')), false), None);
         assert_eq!(
-            action_for(Context::Steps, &key(K::Char('s')), true),
+            action_for(Context::Steps, &key(K::Char('s')), false, false),
+            None
+        );
+        assert_eq!(
+            action_for(Context::Steps, &key(K::Char('s')), true, false),
             Some(A::SimulateCustomer)
         );
         let ctrl_c = KeyEvent::new(K::Char('c'), KeyModifiers::CONTROL);
         for ctx in [
             Context::Start,
+            Context::StartEmpty,
             Context::Steps,
             Context::Help,
             Context::Explain,
+            Context::TooSmall,
         ] {
-            assert_eq!(action_for(ctx, &ctrl_c, false), Some(A::Quit));
+            assert_eq!(action_for(ctx, &ctrl_c, false, false), Some(A::Quit));
         }
     }
 
     #[test]
-    fn letters_are_free_on_the_start_screen() {
-        for c in ['q', 'r', 'j', '1'] {
-            assert_eq!(action_for(Context::Start, &key(K::Char(c)), true), None);
+    fn letters_go_into_the_field_and_q_quits_only_an_empty_one() {
+        for c in ['q', 'r', 'j', '1', '-'] {
+            assert_eq!(
+                action_for(Context::Start, &key(K::Char(c)), true, false),
+                Some(A::Type(c))
+            );
         }
+        assert_eq!(
+            action_for(Context::StartEmpty, &key(K::Char('q')), true, false),
+            Some(A::Quit)
+        );
+        assert_eq!(
+            action_for(Context::StartEmpty, &key(K::Esc), true, false),
+            None,
+            "Esc on an empty field never ends the session"
+        );
+        assert_eq!(
+            action_for(Context::Start, &key(K::Esc), true, false),
+            Some(A::ClearField)
+        );
     }
 
     #[test]
-    fn every_binding_has_keys_and_help() {
+    fn a_window_too_small_takes_only_quit() {
+        for c in ['R', 'y', 's', 'g', 'r', 'w'] {
+            assert_eq!(
+                action_for(Context::TooSmall, &key(K::Char(c)), true, false),
+                None
+            );
+        }
+        assert_eq!(
+            action_for(Context::TooSmall, &key(K::Char('q')), true, false),
+            Some(A::Quit)
+        );
+    }
+
+    #[test]
+    fn the_test_panic_key_needs_its_opt_in() {
+        assert_eq!(
+            action_for(Context::Steps, &key(K::Char('!')), false, false),
+            None
+        );
+    }
+
+    #[test]
+    fn every_binding_has_keys_and_help_in_the_catalogue() {
         for b in KEYMAP {
-            assert!(!b.keys.is_empty() && !b.label.is_empty() && !b.help.is_empty());
+            assert!(!b.label.is_empty());
+            assert!(
+                crate::text::has(crate::text::Lang::En, b.help),
+                "{}",
+                b.help
+            );
+            assert!(
+                crate::text::has(crate::text::Lang::En, b.short),
+                "{}",
+                b.short
+            );
         }
     }
 }

@@ -1,30 +1,42 @@
-//! The wizard's state, its inputs (keys, network messages, ticks) and the
+//! The wizard's state — which screen, which overlay, the vehicle session —
+//! its inputs (keys, network messages, ticks, the window size) and the
 //! effects it asks the runner to carry out.
 
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
 
+use super::keymap::Context;
+use super::session::VehicleSession;
+use super::start::StartField;
 use crate::client::{GatewayError, ListRequest};
 use crate::report::SessionLog;
-use crate::sim::Association;
 use crate::steps::{StatusFilter, Step, StepsList};
+use crate::text::Lang;
 
 /// Seconds between watch refreshes.
 pub const WATCH_SECS: u64 = 3;
 /// Seconds between autoplay moves of the simulated customer.
 pub const AUTOPLAY_SECS: u64 = 4;
+/// The smallest window the wizard draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The screen on show, with the data that belongs to it alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
-    Start,
+    /// The id field; the vehicle session (if any) waits behind it.
+    Start(StartField),
+    /// The steps of the vehicle session.
     Steps,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
+    /// Help, scrolled down by this many lines.
+    Help {
+        scroll: u16,
+    },
     ConfirmReset,
     /// The error-code explainer, with the digits typed so far.
     Explain(String),
@@ -49,10 +61,12 @@ pub enum Purpose {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InFlight {
     pub id: u64,
-    pub what: &'static str,
+    pub what: String,
+    /// The status filter the request asked for.
+    pub filter: StatusFilter,
 }
 
-/// A message at the bottom of the steps screen.
+/// A message at the bottom of the steps screen, already in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Banner {
     pub kind: BannerKind,
@@ -67,26 +81,49 @@ pub enum BannerKind {
     Error,
 }
 
-/// Results of the runner's tasks, each tagged with the request it answers.
+/// One of the simulator's associations, as the start screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoCar {
+    pub id: String,
+    pub label: String,
+}
+
+/// Results of the runner's tasks, each tagged with the vehicle and the
+/// request it answers.
 #[derive(Debug)]
 pub enum Msg {
     Listed {
+        car: String,
         id: u64,
         purpose: Purpose,
         result: Result<StepsList, GatewayError>,
     },
     Next {
+        car: String,
         id: u64,
         result: Result<Option<Step>, GatewayError>,
     },
     Completed {
+        car: String,
         id: u64,
         step: String,
         result: Result<(), GatewayError>,
     },
-    Associations(Result<Vec<Association>, GatewayError>),
-    ReportWritten(Result<PathBuf, String>),
-    Opened(Result<String, String>),
+    DemoCars(Result<Vec<DemoCar>, GatewayError>),
+    /// Where the report went, or where it could not go and why.
+    ReportWritten(Result<PathBuf, (PathBuf, String)>),
+    Opened(Result<String, OpenFailure>),
+}
+
+/// Why a link did not open in a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// No graphical session (over SSH): the URL to open elsewhere.
+    NoGraphicalSession(String),
+    Failed {
+        url: String,
+        why: String,
+    },
 }
 
 /// Everything that can change the state.
@@ -98,66 +135,54 @@ pub enum Input {
     SpinnerTick,
     WatchTick,
     AutoplayTick,
-    Resize,
+    /// The window's size, at start and on every resize.
+    Resize {
+        width: u16,
+        height: u16,
+    },
 }
 
-/// What the update asks the outside world to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the update asks the outside world to do. Each effect carries all it
+/// needs: the runner never reads the state.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     FetchList {
+        car: String,
         id: u64,
         request: ListRequest,
         purpose: Purpose,
     },
     FetchNext {
+        car: String,
         id: u64,
         steps_id: String,
     },
     Complete {
-        id: u64,
         car: String,
+        id: u64,
         step: String,
     },
-    LoadAssociations,
-    RememberId(String),
+    /// Whatever still runs for this vehicle answers nothing any more.
+    Cancel {
+        car: String,
+    },
+    LoadDemoCars,
+    RememberId {
+        data_dir: PathBuf,
+        id: String,
+    },
     OpenUrl(String),
-    WriteReport(PathBuf),
+    WriteReport {
+        path: PathBuf,
+        log: Box<SessionLog>,
+    },
     #[cfg(debug_assertions)]
     Panic,
 }
 
-/// The start screen: the id field and the ids to pick from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StartState {
-    pub input: String,
-    pub recent: Vec<String>,
-    /// The simulator's associations (id, label), in demo mode.
-    pub demo: Vec<(String, String)>,
-    pub picked: Option<usize>,
-    pub error: Option<String>,
-}
-
-impl StartState {
-    /// Recent ids first, then demo ones not already listed.
-    pub fn choices(&self) -> Vec<(&str, &str)> {
-        let mut out: Vec<(&str, &str)> = self
-            .recent
-            .iter()
-            .map(|id| (id.as_str(), "recent"))
-            .collect();
-        for (id, label) in &self.demo {
-            if !self.recent.contains(id) {
-                out.push((id, label));
-            }
-        }
-        out
-    }
-}
-
-/// How the wizard starts.
+/// How the wizard starts; fixed for its whole run.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub car: Option<String>,
     pub demo: bool,
     pub autoplay: bool,
     pub backend_label: String,
@@ -165,97 +190,127 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     pub recent: Vec<String>,
     pub color: bool,
+    pub lang: Lang,
+    /// Debug builds: `!` panics, to prove the terminal is restored.
+    pub test_panic: bool,
 }
 
 /// The whole wizard.
 #[derive(Debug)]
 pub struct State {
-    pub screen: Screen,
-    pub overlay: Option<Overlay>,
-    pub start: StartState,
-    pub car: Option<String>,
-    pub steps_id: Option<String>,
-    /// The last good list; it stays on screen through errors.
-    pub list: Option<StepsList>,
-    pub filter: StatusFilter,
-    /// Index into the shown list.
-    pub selected: usize,
-    pub in_flight: Option<InFlight>,
-    pub spinner: usize,
-    pub banner: Option<Banner>,
-    pub watch: bool,
-    pub autoplay: bool,
-    pub demo: bool,
-    pub color: bool,
-    pub backend_label: String,
-    pub docs_base_url: String,
-    pub data_dir: Option<PathBuf>,
-    pub last_refresh: Option<SystemTime>,
-    pub log: SessionLog,
-    pub quit: bool,
+    pub(crate) screen: Screen,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) session: Option<VehicleSession>,
+    pub(crate) recent: Vec<String>,
+    pub(crate) demo_cars: Vec<DemoCar>,
+    pub(crate) options: Options,
+    pub(crate) size: (u16, u16),
+    pub(crate) spinner: usize,
+    pub(crate) quit: bool,
     pub(crate) next_id: u64,
 }
 
 impl State {
     pub fn new(options: Options) -> Self {
         State {
-            screen: Screen::Start,
+            screen: Screen::Start(StartField::default()),
             overlay: None,
-            start: StartState {
-                recent: options.recent,
-                ..StartState::default()
-            },
-            car: None,
-            steps_id: None,
-            list: None,
-            filter: StatusFilter::All,
-            selected: 0,
-            in_flight: None,
+            session: None,
+            recent: options.recent.clone(),
+            demo_cars: Vec::new(),
+            options,
+            // Until the terminal says otherwise, assume a usable window.
+            size: (u16::MAX, u16::MAX),
             spinner: 0,
-            banner: None,
-            watch: false,
-            autoplay: options.autoplay,
-            demo: options.demo,
-            color: options.color,
-            log: SessionLog {
-                backend: options.backend_label.clone(),
-                ..SessionLog::default()
-            },
-            backend_label: options.backend_label,
-            docs_base_url: options.docs_base_url,
-            data_dir: options.data_dir,
-            last_refresh: None,
             quit: false,
             next_id: 1,
         }
     }
 
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    pub fn session(&self) -> Option<&VehicleSession> {
+        self.session.as_ref()
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.options.lang
+    }
+
+    pub fn demo(&self) -> bool {
+        self.options.demo
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    pub fn spinner(&self) -> usize {
+        self.spinner
+    }
+
+    pub fn demo_cars(&self) -> &[DemoCar] {
+        &self.demo_cars
+    }
+
+    pub fn recent(&self) -> &[String] {
+        &self.recent
+    }
+
+    /// The start field, when the start screen is on show.
+    pub fn start_field(&self) -> Option<&StartField> {
+        match &self.screen {
+            Screen::Start(field) => Some(field),
+            Screen::Steps => None,
+        }
+    }
+
     pub fn is_loading(&self) -> bool {
-        self.in_flight.is_some()
+        self.session
+            .as_ref()
+            .is_some_and(VehicleSession::is_loading)
     }
 
-    /// The steps shown: the last good list (already filtered by the gateway).
-    pub fn shown(&self) -> &[Step] {
-        self.list.as_ref().map_or(&[], |l| l.steps.as_slice())
+    /// True while a watch (or autoplay) timer has something to do.
+    pub fn watching(&self) -> bool {
+        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch())
     }
 
-    pub fn selected_step(&self) -> Option<&Step> {
-        self.shown().get(self.selected)
+    pub fn autoplaying(&self) -> bool {
+        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.autoplay())
     }
 
-    /// Every step done: the service is ready (only an unfiltered list tells).
-    pub fn all_done(&self) -> bool {
-        self.filter == StatusFilter::All && self.list.as_ref().is_some_and(StepsList::all_done)
+    /// The window is below the smallest size the wizard draws in.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
-    pub fn context(&self) -> super::keymap::Context {
-        use super::keymap::Context;
-        match (&self.overlay, self.screen) {
-            (Some(Overlay::Help), _) => Context::Help,
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// Where keys go now.
+    pub fn context(&self) -> Context {
+        if self.too_small() {
+            return Context::TooSmall;
+        }
+        match (&self.overlay, &self.screen) {
+            (Some(Overlay::Help { .. }), _) => Context::Help,
             (Some(Overlay::ConfirmReset), _) => Context::ConfirmReset,
             (Some(Overlay::Explain(_)), _) => Context::Explain,
             (Some(Overlay::Qr(_)), _) => Context::Qr,
-            (None, Screen::Start) => Context::Start,
+            (None, Screen::Start(field)) if field.input().is_empty() => Context::StartEmpty,
+            (None, Screen::Start(_)) => Context::Start,
             (None, Screen::Steps) => Context::Steps,
         }
     }

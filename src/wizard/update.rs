@@ -3,30 +3,41 @@
 
 use std::time::SystemTime;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::keymap::{Action, action_for};
+use super::keymap::{Action, action_for, help_lines};
+use super::session::{ListChange, VehicleSession};
+use super::start::StartField;
 use super::state::{
-    Banner, BannerKind, Effect, InFlight, Input, Msg, Overlay, Purpose, Screen, State,
+    Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, State,
+    WATCH_SECS,
 };
-use crate::client::{GatewayError, ListRequest, Lookup, Rejection};
-use crate::config::is_car_id;
+use crate::client::{GatewayError, Rejection};
 use crate::guidance::{doc_url, guidance};
 use crate::report::Event;
-use crate::steps::{StatusFilter, StepsList, sanitize};
+use crate::steps::{Step, StepsList, is_id, sanitize};
+use crate::text::{Lang, num};
+use crate::tr;
 
 /// Longest error code the explainer takes.
 const CODE_DIGITS: usize = 6;
+/// Lines a page key moves help or the guidance.
+const PAGE: u16 = 5;
 
 /// What the wizard does first: load the demo associations, and open `car`
 /// at once when it was given.
 pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Effect> {
     let mut effects = Vec::new();
-    if state.demo {
-        effects.push(Effect::LoadAssociations);
+    if state.options.demo {
+        effects.push(Effect::LoadDemoCars);
     }
     if let Some(car) = car {
-        effects.extend(open(state, car, now));
+        effects.extend(open(state, &car, now));
+        if state.options.autoplay {
+            if let Some(session) = &mut state.session {
+                session.set_autoplay(true);
+            }
+        }
     }
     effects
 }
@@ -34,7 +45,11 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
 pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
     match input {
         Input::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
-        Input::Key(_) | Input::Resize => Vec::new(),
+        Input::Key(_) => Vec::new(),
+        Input::Resize { width, height } => {
+            state.size = (width, height);
+            Vec::new()
+        }
         Input::Paste(text) => {
             on_paste(state, &text);
             Vec::new()
@@ -47,14 +62,14 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
             Vec::new()
         }
         Input::WatchTick => {
-            if state.watch && state.screen == Screen::Steps && !state.is_loading() {
+            if state.watching() && !state.is_loading() {
                 fetch(state, Purpose::Watch, false)
             } else {
                 Vec::new()
             }
         }
         Input::AutoplayTick => {
-            if state.autoplay && state.screen == Screen::Steps && !state.is_loading() {
+            if state.autoplaying() && !state.is_loading() {
                 simulate_customer(state)
             } else {
                 Vec::new()
@@ -64,61 +79,29 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut State, key: KeyEvent, now: SystemTime) -> Vec<Effect> {
-    // Text fields take their characters before the keymap sees them.
-    match (&mut state.overlay, state.screen, key.code) {
-        (Some(Overlay::Explain(code)), _, KeyCode::Char(c)) if c.is_ascii_digit() => {
-            if code.len() < CODE_DIGITS {
-                code.push(c);
-            }
-            return Vec::new();
-        }
-        (Some(Overlay::Explain(code)), _, KeyCode::Backspace) => {
-            code.pop();
-            return Vec::new();
-        }
-        (None, Screen::Start, KeyCode::Char(c))
-            if (c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                && !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-        {
-            type_into_start(state, &c.to_string());
-            return Vec::new();
-        }
-        (None, Screen::Start, KeyCode::Backspace) => {
-            state.start.input.pop();
-            state.start.picked = None;
-            state.start.error = None;
-            return Vec::new();
-        }
-        _ => {}
-    }
-    match action_for(state.context(), &key, state.demo) {
+    let test_panic = state.options.test_panic;
+    match action_for(state.context(), &key, state.options.demo, test_panic) {
         Some(action) => on_action(state, action, now),
         None => Vec::new(),
     }
 }
 
-fn type_into_start(state: &mut State, text: &str) {
-    let start = &mut state.start;
-    for c in text.trim().chars() {
-        if start.input.len() < 64 && (c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            start.input.push(c);
-        }
-    }
-    start.picked = None;
-    start.error = None;
-}
-
 fn on_paste(state: &mut State, text: &str) {
-    match (&mut state.overlay, state.screen) {
+    if state.too_small() {
+        return;
+    }
+    match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
             code.extend(text.chars().filter(char::is_ascii_digit));
             code.truncate(CODE_DIGITS);
         }
-        (None, Screen::Start) => type_into_start(state, text),
+        (None, Screen::Start(field)) => field.type_text(text),
         _ => {}
     }
+}
+
+fn lang(state: &State) -> Lang {
+    state.options.lang
 }
 
 fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
@@ -128,48 +111,62 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             Vec::new()
         }
         Action::Help => {
-            state.overlay = Some(Overlay::Help);
+            state.overlay = Some(Overlay::Help { scroll: 0 });
             Vec::new()
         }
         Action::Back => {
             if state.overlay.take().is_none() && state.screen == Screen::Steps {
-                state.screen = Screen::Start;
-                state.watch = false;
-                state.banner = None;
-                // Whatever is in flight answers a screen that is gone.
-                state.in_flight = None;
-                state.start.input = state.car.clone().unwrap_or_default();
+                return back_to_start(state);
             }
             Vec::new()
         }
-        Action::Up | Action::Down => {
-            move_selection(state, action == Action::Down);
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            move_or_scroll(state, action);
+            Vec::new()
+        }
+        Action::Type(c) => {
+            match (&mut state.overlay, &mut state.screen) {
+                (Some(Overlay::Explain(code)), _) if code.len() < CODE_DIGITS => code.push(c),
+                (None, Screen::Start(field)) => field.type_text(&c.to_string()),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Action::Erase => {
+            match (&mut state.overlay, &mut state.screen) {
+                (Some(Overlay::Explain(code)), _) => {
+                    code.pop();
+                }
+                (None, Screen::Start(field)) => field.erase(),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Action::ClearField => {
+            if let Screen::Start(field) = &mut state.screen {
+                field.clear();
+            }
             Vec::new()
         }
         Action::Submit => {
-            let id = state.start.input.trim().to_owned();
-            if is_car_id(&id) {
-                open(state, id, now)
+            let Screen::Start(field) = &mut state.screen else {
+                return Vec::new();
+            };
+            let id = field.input().trim().to_owned();
+            if is_id(&id) {
+                open(state, &id, now)
             } else {
-                state.start.error =
-                    Some("Type a carAssociationID: letters, digits, - or _".to_owned());
+                field.refuse();
                 Vec::new()
             }
         }
         Action::Refresh => fetch(state, Purpose::Refresh, false),
         Action::ToggleWatch => toggle_watch(state),
-        Action::NextStep => match state.steps_id.clone() {
-            Some(steps_id) => {
-                let id = begin(state, "asking for the next step");
-                vec![Effect::FetchNext { id, steps_id }]
-            }
-            None => {
-                state.banner = Some(info("No stepsID yet", "Refresh with r first."));
-                Vec::new()
-            }
-        },
+        Action::NextStep => ask_next(state),
         Action::CycleFilter => {
-            state.filter = state.filter.cycle();
+            if let Some(session) = &mut state.session {
+                session.cycle_filter();
+            }
             fetch(state, Purpose::Refresh, false)
         }
         Action::AskReset => {
@@ -178,7 +175,9 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::ConfirmReset => {
             state.overlay = None;
-            state.log.push(now, Event::Reset);
+            if let Some(session) = &mut state.session {
+                session.log_event(now, Event::Reset);
+            }
             fetch(state, Purpose::Reset, true)
         }
         Action::Explain => {
@@ -191,141 +190,175 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             Vec::new()
         }
         Action::SimulateCustomer => simulate_customer(state),
-        Action::WriteReport => match &state.data_dir {
-            Some(dir) => vec![Effect::WriteReport(state.log.default_path(dir, now))],
-            None => {
-                state.banner = Some(error(
-                    "No place for the report",
-                    "There is no user data directory; use --report PATH instead.",
-                ));
-                Vec::new()
-            }
-        },
+        Action::WriteReport => write_report(state, now),
         #[cfg(debug_assertions)]
         Action::TestPanic => vec![Effect::Panic],
     }
 }
 
-fn move_selection(state: &mut State, down: bool) {
-    match state.screen {
-        Screen::Start => {
-            let count = state.start.choices().len();
+/// Esc on the steps screen: the session waits behind the start screen, its
+/// watch off and its request dropped; the field holds its id.
+fn back_to_start(state: &mut State) -> Vec<Effect> {
+    let Some(session) = &mut state.session else {
+        state.screen = Screen::Start(StartField::default());
+        return Vec::new();
+    };
+    session.set_watch(false);
+    session.set_autoplay(false);
+    session.abandon();
+    let car = session.car().to_owned();
+    state.screen = Screen::Start(StartField::with(&car));
+    vec![Effect::Cancel { car }]
+}
+
+fn move_or_scroll(state: &mut State, action: Action) {
+    let down = matches!(action, Action::Down | Action::PageDown);
+    let page = matches!(action, Action::PageUp | Action::PageDown);
+    let context = state.context();
+    if let Some(Overlay::Help { scroll }) = &mut state.overlay {
+        let last = help_lines(context, state.options.demo).len();
+        let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
+        let by = if page { PAGE } else { 1 };
+        *scroll = if down {
+            scroll.saturating_add(by).min(last)
+        } else {
+            scroll.saturating_sub(by)
+        };
+        return;
+    }
+    match (&mut state.screen, &mut state.session) {
+        (Screen::Start(field), _) => {
+            let choices = choices(&state.recent, &state.demo_cars);
+            let count = choices.len();
             if count == 0 {
                 return;
             }
-            let next = match (state.start.picked, down) {
+            let next = match (field.picked(), down) {
                 (None, true) => 0,
                 (None, false) => count - 1,
                 (Some(i), true) => (i + 1) % count,
                 (Some(i), false) => (i + count - 1) % count,
             };
-            state.start.input = state.start.choices()[next].0.to_owned();
-            state.start.picked = Some(next);
-            state.start.error = None;
+            field.pick(next, &choices[next].0);
         }
-        Screen::Steps => {
-            let count = state.shown().len();
-            if count > 0 {
-                state.selected = if down {
-                    (state.selected + 1).min(count - 1)
-                } else {
-                    state.selected.saturating_sub(1)
-                };
-            }
-        }
+        (Screen::Steps, Some(session)) if page => session.scroll_guide(down, PAGE),
+        (Screen::Steps, Some(session)) => session.move_selection(down),
+        (Screen::Steps, None) => {}
     }
 }
 
-/// Opens a carAssociationID: the first list must be asked by it.
-fn open(state: &mut State, car: String, now: SystemTime) -> Vec<Effect> {
+/// The start screen's choices: recent ids first, then demo ones not already
+/// listed; a recent id that is a demo car keeps its label.
+pub fn choices(recent: &[String], demo: &[DemoCar]) -> Vec<(String, Option<String>)> {
+    let label_of = |id: &str| demo.iter().find(|d| d.id == id).map(|d| d.label.clone());
+    let mut out: Vec<(String, Option<String>)> =
+        recent.iter().map(|id| (id.clone(), label_of(id))).collect();
+    for car in demo {
+        if !recent.contains(&car.id) {
+            out.push((car.id.clone(), Some(car.label.clone())));
+        }
+    }
+    out
+}
+
+/// Opens a carAssociationID: the first list must be asked by it. The same
+/// car again resumes its session (list, log and all).
+fn open(state: &mut State, car: &str, now: SystemTime) -> Vec<Effect> {
     state.screen = Screen::Steps;
     state.overlay = None;
-    state.car = Some(car.clone());
-    state.steps_id = None;
-    state.list = None;
-    state.filter = StatusFilter::All;
-    state.selected = 0;
-    state.banner = None;
-    state.start.error = None;
-    if state.log.car_association_id.as_deref() != Some(car.as_str()) {
-        state.log.car_association_id = Some(car.clone());
-        state.log.last_list = None;
+    let resume = state.session.as_ref().is_some_and(|s| s.car() == car);
+    if !resume {
+        state.session = Some(VehicleSession::new(
+            car,
+            &state.options.backend_label,
+            state.options.lang,
+            now,
+        ));
     }
-    state.log.push(
-        now,
-        Event::Note {
-            text: format!("opened carAssociationID {car}"),
-        },
-    );
-    let mut effects = vec![Effect::RememberId(car)];
-    effects.extend(fetch(state, Purpose::Open, false));
-    effects
+    let purpose = if resume {
+        Purpose::Refresh
+    } else {
+        Purpose::Open
+    };
+    fetch(state, purpose, false)
 }
 
-/// Starts a list request: by stepsID once there is one, else by
-/// carAssociationID.
+/// Starts a list request for the session.
 fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
-    let Some(car) = state.car.clone() else {
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = &mut state.session else {
         return Vec::new();
     };
-    let lookup = match &state.steps_id {
-        Some(steps_id) => Lookup::StepsId(steps_id.clone()),
-        None => Lookup::Car(car),
-    };
+    state.next_id += 1;
+    let request = session.request(purpose, reset);
     let what = match purpose {
-        Purpose::Open => "fetching the steps",
-        Purpose::Refresh | Purpose::Watch => "refreshing",
-        Purpose::Reset => "resetting the steps cache",
+        Purpose::Open => tr!(lang, "loading-steps"),
+        Purpose::Refresh | Purpose::Watch => tr!(lang, "loading-refresh"),
+        Purpose::Reset => tr!(lang, "loading-reset"),
     };
-    let id = begin(state, what);
+    session.begin(id, what, request.status);
     vec![Effect::FetchList {
+        car: session.car().to_owned(),
         id,
-        request: ListRequest {
-            lookup,
-            reset,
-            status: state.filter,
-        },
+        request,
         purpose,
     }]
 }
 
-/// Marks a request in flight; an answer to any earlier one will be dropped.
-fn begin(state: &mut State, what: &'static str) -> u64 {
+fn ask_next(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
     let id = state.next_id;
+    let Some(session) = &mut state.session else {
+        return Vec::new();
+    };
+    let Some(steps_id) = session.steps_id().map(str::to_owned) else {
+        session.say(info(
+            tr!(lang, "banner-no-steps-id"),
+            tr!(lang, "banner-no-steps-id-text"),
+        ));
+        return Vec::new();
+    };
     state.next_id += 1;
-    state.in_flight = Some(InFlight { id, what });
-    id
-}
-
-/// True when `id` answers the request in flight, which it then ends.
-fn settle(state: &mut State, id: u64) -> bool {
-    if state.in_flight.as_ref().is_some_and(|f| f.id == id) {
-        state.in_flight = None;
-        true
-    } else {
-        false
-    }
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-next"), filter);
+    vec![Effect::FetchNext {
+        car: session.car().to_owned(),
+        id,
+        steps_id,
+    }]
 }
 
 fn toggle_watch(state: &mut State) -> Vec<Effect> {
-    if state.watch {
-        state.watch = false;
-        state.banner = Some(info("Watch off", "Press w to watch again."));
+    let lang = lang(state);
+    let Some(session) = &mut state.session else {
+        return Vec::new();
+    };
+    if session.watch() {
+        session.set_watch(false);
+        session.say(info(
+            tr!(lang, "banner-watch-off"),
+            tr!(lang, "banner-watch-off-text"),
+        ));
         return Vec::new();
     }
-    if state.all_done() {
-        state.banner = Some(info("Nothing to watch", "Every step is already done."));
+    if session.all_done() {
+        session.say(info(
+            tr!(lang, "banner-nothing-to-watch"),
+            tr!(lang, "banner-nothing-to-watch-text"),
+        ));
         return Vec::new();
     }
-    state.watch = true;
-    state.banner = Some(info(
-        "Watching",
-        &format!(
-            "Refreshing every {} s until every step is done; w stops.",
-            super::state::WATCH_SECS
+    session.set_watch(true);
+    session.say(info(
+        tr!(lang, "banner-watching"),
+        tr!(
+            lang,
+            "banner-watching-text",
+            secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
         ),
     ));
-    if state.is_loading() {
+    if session.is_loading() {
         Vec::new()
     } else {
         fetch(state, Purpose::Watch, false)
@@ -333,23 +366,53 @@ fn toggle_watch(state: &mut State) -> Vec<Effect> {
 }
 
 fn simulate_customer(state: &mut State) -> Vec<Effect> {
-    if !state.demo {
+    if !state.options.demo {
         return Vec::new();
     }
-    let (Some(car), Some(list)) = (state.car.clone(), &state.list) else {
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = &mut state.session else {
         return Vec::new();
     };
-    match list.next() {
+    if session.whole().is_none() && session.list().is_none() {
+        return Vec::new();
+    }
+    match session.next_step().map(|s| s.name.clone()) {
         Some(step) => {
-            let step = step.name.clone();
-            let id = begin(state, "the customer is acting");
-            vec![Effect::Complete { id, car, step }]
+            state.next_id += 1;
+            let filter = session.filter();
+            session.begin(id, tr!(lang, "loading-customer"), filter);
+            vec![Effect::Complete {
+                car: session.car().to_owned(),
+                id,
+                step,
+            }]
         }
         None => {
-            state.autoplay = false;
-            state.banner = Some(info(
-                "Nothing left for the customer",
-                "Every shown step is done.",
+            session.set_autoplay(false);
+            session.say(info(
+                tr!(lang, "banner-customer-idle"),
+                tr!(lang, "banner-customer-idle-text"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn write_report(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(session) = &mut state.session else {
+        return Vec::new();
+    };
+    match &state.options.data_dir {
+        Some(dir) => vec![Effect::WriteReport {
+            path: session.log().default_path(dir, now),
+            log: Box::new(session.log().clone()),
+        }],
+        None => {
+            session.say(error(
+                tr!(lang, "banner-no-report-place"),
+                tr!(lang, "banner-no-report-place-text"),
             ));
             Vec::new()
         }
@@ -358,59 +421,73 @@ fn simulate_customer(state: &mut State) -> Vec<Effect> {
 
 fn selected_doc_url(state: &State) -> String {
     let g = guidance();
-    let path = match state.selected_step() {
+    let path = match state
+        .session
+        .as_ref()
+        .and_then(VehicleSession::selected_step)
+    {
         Some(step) => g.for_step(&step.name).doc_path.as_str(),
         None => g.service_page.as_str(),
     };
-    doc_url(&state.docs_base_url, path)
+    doc_url(&state.options.docs_base_url, path)
 }
 
 fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
     match msg {
         Msg::Listed {
+            car,
             id,
             purpose,
             result,
         } => {
-            if !settle(state, id) {
+            let Some(flight) = settle(state, &car, id) else {
                 return Vec::new();
-            }
+            };
             match result {
-                Ok(list) => {
-                    on_list(state, list, purpose, now);
-                    Vec::new()
-                }
-                Err(e) => on_list_error(state, e, purpose, now),
+                Ok(list) => on_list(state, list, flight.filter, purpose, now),
+                Err(e) => on_list_error(state, &e, purpose, now),
             }
         }
-        Msg::Next { id, result } => {
-            if settle(state, id) {
+        Msg::Next { car, id, result } => {
+            if settle(state, &car, id).is_some() {
                 on_next(state, result, now);
             }
             Vec::new()
         }
-        Msg::Completed { id, step, result } => {
-            if !settle(state, id) {
+        Msg::Completed {
+            car,
+            id,
+            step,
+            result,
+        } => {
+            if settle(state, &car, id).is_none() {
                 return Vec::new();
             }
             match result {
                 Ok(()) => {
-                    state.log.push(now, Event::Simulated { step: step.clone() });
+                    if let Some(session) = &mut state.session {
+                        session.log_event(now, Event::Simulated { step });
+                    }
                     fetch(state, Purpose::Refresh, false)
                 }
                 Err(e) => {
-                    state.autoplay = false;
-                    fail(state, e, now);
+                    if let Some(session) = &mut state.session {
+                        session.set_autoplay(false);
+                    }
+                    fail(state, &e, now);
                     Vec::new()
                 }
             }
         }
-        Msg::Associations(result) => {
+        Msg::DemoCars(result) => {
             match result {
-                Ok(assocs) => {
-                    state.start.demo = assocs
+                Ok(cars) => {
+                    state.demo_cars = cars
                         .into_iter()
-                        .map(|a| (sanitize(&a.car_association_id), sanitize(&a.label)))
+                        .map(|c| DemoCar {
+                            id: sanitize(&c.id),
+                            label: sanitize(&c.label),
+                        })
                         .collect();
                 }
                 Err(e) => tracing::warn!("cannot list the demo associations: {e}"),
@@ -418,124 +495,185 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
             Vec::new()
         }
         Msg::ReportWritten(result) => {
-            state.banner = Some(match result {
-                Ok(path) => success("Report written", &path.display().to_string()),
-                Err(e) => error("Report not written", &e),
-            });
+            let lang = lang(state);
+            let banner = match result {
+                Ok(path) => success(
+                    tr!(lang, "banner-report-written"),
+                    path.display().to_string(),
+                ),
+                Err((path, why)) => error(
+                    tr!(lang, "banner-report-not-written"),
+                    tr!(
+                        lang,
+                        "banner-report-not-written-text",
+                        path = path.display().to_string(),
+                        why = why
+                    ),
+                ),
+            };
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
             Vec::new()
         }
         Msg::Opened(result) => {
-            state.banner = Some(match result {
-                Ok(url) => info("Guide opened in the browser", &url),
-                Err(e) => error("Could not open a browser", &e),
-            });
+            let lang = lang(state);
+            let banner = match result {
+                Ok(url) => info(tr!(lang, "banner-guide-opened"), url),
+                Err(OpenFailure::NoGraphicalSession(url)) => error(
+                    tr!(lang, "banner-no-browser"),
+                    tr!(lang, "banner-no-graphical-session", url = url),
+                ),
+                Err(OpenFailure::Failed { url, why }) => error(
+                    tr!(lang, "banner-no-browser"),
+                    tr!(lang, "banner-browser-failed", url = url, why = why),
+                ),
+            };
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
             Vec::new()
         }
     }
 }
 
-fn on_list(state: &mut State, list: StepsList, purpose: Purpose, now: SystemTime) {
-    let previous = state.list.take();
-    // The list is cleared when another carAssociationID opens, so a previous
-    // list is of the same car (a gateway may hand out a new stepsID at will).
-    let same_session = previous.is_some();
-    let turned_done: Vec<String> = match &previous {
-        Some(prev) if same_session && !matches!(purpose, Purpose::Reset | Purpose::Open) => list
-            .steps
-            .iter()
-            .filter(|s| s.status.is_done())
-            .filter(|s| prev.find(&s.name).is_some_and(|p| !p.status.is_done()))
-            .map(|s| s.title().to_owned())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let next_moved =
-        previous.as_ref().map(|p| p.next().map(|s| &s.name)) != Some(list.next().map(|s| &s.name));
-    if list.steps_id.is_some() {
-        state.steps_id = list.steps_id.clone();
-    }
-    state.log.record_list(now, &list);
-    state.last_refresh = Some(now);
-    // The NEXT step is selected when a list arrives; a quiet watch refresh
-    // leaves the technician's own selection alone.
-    if purpose != Purpose::Watch || next_moved || !same_session {
-        state.selected = list.next_index().unwrap_or(0);
-    }
-    state.selected = state.selected.min(list.steps.len().saturating_sub(1));
-    state.list = Some(list);
+/// The request in flight of `car`'s session, when `id` answers it.
+fn settle(state: &mut State, car: &str, id: u64) -> Option<super::state::InFlight> {
+    state
+        .session
+        .as_mut()
+        .filter(|s| s.car() == car)
+        .and_then(|s| s.settle(id))
+}
 
-    let ready = state.all_done();
-    if ready {
-        state.watch = false;
-        state.autoplay = false;
-    }
-    state.banner = if !turned_done.is_empty() {
-        let then = match state.list.as_ref().and_then(StepsList::next) {
-            Some(step) => format!("next is {}.", step.title()),
-            None if ready => "every step is done, the service is ready.".to_owned(),
-            None => "nothing shown is left to do.".to_owned(),
-        };
-        Some(success(
-            &format!("{} is done", turned_done.join(", ")),
-            &then,
-        ))
-    } else if purpose == Purpose::Reset {
-        Some(success(
-            "Steps cache reset",
-            "Every step was evaluated afresh; the list shows the truth.",
-        ))
-    } else if matches!(purpose, Purpose::Watch | Purpose::Open) {
-        // Keep a message the technician has not read yet (such as "Started
-        // over"), but drop a stale error.
-        state.banner.take().filter(|b| b.kind != BannerKind::Error)
-    } else {
-        None
+fn on_list(
+    state: &mut State,
+    list: StepsList,
+    asked: crate::steps::StatusFilter,
+    purpose: Purpose,
+    now: SystemTime,
+) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(session) = &mut state.session else {
+        return Vec::new();
     };
+    let change = session.take_list(list, asked, purpose, now);
+    announce(session, &change, purpose, lang);
+    // Only ids that opened a list are remembered.
+    match (&state.options.data_dir, change.first) {
+        (Some(dir), true) => {
+            let id = session.car().to_owned();
+            if !state.recent.contains(&id) {
+                state.recent.insert(0, id.clone());
+            }
+            vec![Effect::RememberId {
+                data_dir: dir.clone(),
+                id,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The banner a list answer deserves.
+fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose, lang: Lang) {
+    if !change.turned_done.is_empty() {
+        let titles: Vec<String> = change
+            .turned_done
+            .iter()
+            .map(|s| step_title(lang, s))
+            .collect();
+        let then = match session.next_step() {
+            Some(step) => tr!(lang, "banner-next-is", title = step_title(lang, step)),
+            None if change.ready => tr!(lang, "banner-all-done-ready"),
+            None => tr!(lang, "banner-nothing-shown-left"),
+        };
+        session.say(success(
+            tr!(lang, "banner-step-done", steps = titles.join(", ")),
+            then,
+        ));
+    } else if purpose == Purpose::Reset {
+        session.say(success(
+            tr!(lang, "banner-reset-done"),
+            tr!(lang, "banner-reset-done-text"),
+        ));
+    } else {
+        // Keep a note the technician has not read yet (such as "Started
+        // over") through quiet answers, but drop a stale error.
+        session.clear_banner(matches!(purpose, Purpose::Watch | Purpose::Open));
+    }
+}
+
+/// The title a person reads for a step (the raw name for unknown steps).
+pub fn step_title(lang: Lang, step: &Step) -> String {
+    crate::guidance::step_title(lang, &step.name)
+}
+
+/// Non-retryable answers: watching would only repeat them.
+fn stops_watch(e: &GatewayError) -> bool {
+    match e.rejection() {
+        Some(Rejection::TooManyRequests | Rejection::ServerFailure) => false,
+        Some(_) => true,
+        None => matches!(
+            e,
+            GatewayError::TooLarge { .. } | GatewayError::BadAnswer(_) | GatewayError::Config(_)
+        ),
+    }
 }
 
 fn on_list_error(
     state: &mut State,
-    e: GatewayError,
+    e: &GatewayError,
     purpose: Purpose,
     now: SystemTime,
 ) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(session) = &mut state.session else {
+        return Vec::new();
+    };
     let steps_id_refused = e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
-    if steps_id_refused && state.steps_id.is_some() {
+    if steps_id_refused && session.steps_id().is_some() {
         // The stepsID belongs to another device (403), or the gateway no
         // longer knows it (404, code 2346): start over by carAssociationID.
         let why = if e.is_wrong_device() {
-            "The stepsID belonged to another device"
+            tr!(lang, "why-other-device")
         } else {
-            "The gateway no longer knows the stepsID"
+            tr!(lang, "why-steps-id-unknown")
         };
-        state.steps_id = None;
-        let note = format!(
-            "{why} (HTTP {}); started over with the carAssociationID",
-            status_of(&e)
+        session.forget_steps_id();
+        session.log_event(
+            now,
+            Event::StartedOver {
+                status: status_of(e),
+            },
         );
-        state.log.push(now, Event::Note { text: note });
         let effects = fetch(state, Purpose::Open, purpose == Purpose::Reset);
-        state.banner = Some(info(
-            "Started over",
-            &format!("{why}; asked again by carAssociationID."),
-        ));
+        if let Some(session) = &mut state.session {
+            session.say(info(
+                tr!(lang, "banner-started-over"),
+                tr!(lang, "banner-started-over-text", why = why),
+            ));
+        }
         return effects;
     }
     if purpose == Purpose::Open
-        && state.list.is_none()
+        && session.list().is_none()
         && e.rejection() == Some(Rejection::NotFound)
     {
         // An id the gateway does not know: back to the field to correct it.
-        state.log.push(
-            now,
-            Event::Error {
-                what: e.headline().to_owned(),
-                detail: e.to_string(),
-            },
-        );
-        state.screen = Screen::Start;
-        state.start.input = state.car.clone().unwrap_or_default();
-        state.start.error = Some(e.to_string());
+        session.log_error(now, e);
+        let car = session.car().to_owned();
+        state.session = None;
+        state.screen = Screen::Start(StartField::refused(&car, e.to_string()));
+        return Vec::new();
+    }
+    if stops_watch(e) && session.watch() {
+        session.set_watch(false);
+        session.log_error(now, e);
+        session.say(error(
+            tr!(lang, "banner-watch-stopped", what = e.headline()),
+            tr!(lang, "banner-watch-stopped-text", why = e.to_string()),
+        ));
         return Vec::new();
     }
     fail(state, e, now);
@@ -549,70 +687,71 @@ fn status_of(e: &GatewayError) -> u16 {
     }
 }
 
-fn on_next(
-    state: &mut State,
-    result: Result<Option<crate::steps::Step>, GatewayError>,
-    now: SystemTime,
-) {
+fn on_next(state: &mut State, result: Result<Option<Step>, GatewayError>, now: SystemTime) {
+    let lang = lang(state);
+    let Some(session) = &mut state.session else {
+        return;
+    };
     match result {
         Ok(Some(step)) => {
-            let shown = state.shown().iter().position(|s| s.name == step.name);
-            let title = step.title().to_owned();
-            state.banner = Some(match shown {
+            session.log_event(
+                now,
+                Event::Next {
+                    step: Some(step.name.clone()),
+                },
+            );
+            let shown = session.shown().iter().position(|s| s.name == step.name);
+            let title = step_title(lang, &step);
+            let text = match shown {
                 Some(index) => {
-                    state.selected = index;
-                    info(
-                        "Next step, says the gateway",
-                        &format!("{title} ({}).", step.name),
+                    session.select(index);
+                    tr!(
+                        lang,
+                        "banner-gateway-next-text",
+                        title = title,
+                        name = step.name.clone()
                     )
                 }
-                None => info(
-                    "Next step, says the gateway",
-                    &format!(
-                        "{title} ({}), not in the shown list; f changes the filter.",
-                        step.name
-                    ),
+                None => tr!(
+                    lang,
+                    "banner-gateway-next-hidden-text",
+                    title = title,
+                    name = step.name.clone()
                 ),
-            });
+            };
+            session.say(info(tr!(lang, "banner-gateway-next"), text));
         }
         Ok(None) => {
-            state.banner = Some(success(
-                "Nothing left to do",
-                "The gateway answered null: no step remains, the service is ready.",
+            session.log_event(now, Event::Next { step: None });
+            session.say(success(
+                tr!(lang, "banner-nothing-left"),
+                tr!(lang, "banner-nothing-left-text"),
             ));
         }
-        Err(e) => fail(state, e, now),
+        Err(e) => fail(state, &e, now),
     }
 }
 
 /// Shows a failure; the last good list stays on screen.
-fn fail(state: &mut State, e: GatewayError, now: SystemTime) {
-    state.log.push(
-        now,
-        Event::Error {
-            what: e.headline().to_owned(),
-            detail: e.to_string(),
-        },
-    );
-    state.banner = Some(error(e.headline(), &e.to_string()));
-}
-
-fn banner(kind: BannerKind, title: &str, text: &str) -> Banner {
-    Banner {
-        kind,
-        title: title.to_owned(),
-        text: text.to_owned(),
+fn fail(state: &mut State, e: &GatewayError, now: SystemTime) {
+    if let Some(session) = &mut state.session {
+        session.log_error(now, e);
+        session.say(error(e.headline().to_owned(), e.to_string()));
     }
 }
 
-fn info(title: &str, text: &str) -> Banner {
+fn banner(kind: BannerKind, title: String, text: String) -> Banner {
+    Banner { kind, title, text }
+}
+
+fn info(title: String, text: String) -> Banner {
     banner(BannerKind::Info, title, text)
 }
 
-fn success(title: &str, text: &str) -> Banner {
+fn success(title: String, text: String) -> Banner {
     banner(BannerKind::Success, title, text)
 }
 
-fn error(title: &str, text: &str) -> Banner {
+fn error(title: String, text: String) -> Banner {
     banner(BannerKind::Error, title, text)
 }

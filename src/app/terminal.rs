@@ -14,9 +14,10 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use super::effects::Runner;
-use super::state::{AUTOPLAY_SECS, Effect, Input, Msg, State, WATCH_SECS};
-use super::update::update;
 use crate::ui::{self, Link};
+use crate::wizard::State;
+use crate::wizard::state::{AUTOPLAY_SECS, Effect, Input, Msg, WATCH_SECS};
+use crate::wizard::update::update;
 
 /// Holds the terminal in raw mode on the alternate screen; dropping it
 /// restores the terminal on every way out (a panic is covered by the hook
@@ -47,28 +48,39 @@ fn every(secs: u64) -> tokio::time::Interval {
     timer
 }
 
-/// Runs the wizard until the user quits. Draws only when something changed.
+/// Runs the wizard until the user quits. Draws only when something changed:
+/// a key, a message, a resize, or a timer that had work (the spinner ticks
+/// only while a request is in flight; watch and autoplay only while on).
 pub async fn run(
     state: &mut State,
     first: Vec<Effect>,
-    runner: &Runner,
+    runner: &mut Runner,
     rx: &mut UnboundedReceiver<Msg>,
 ) -> std::io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    update(
+        state,
+        Input::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        SystemTime::now(),
+    );
     let mut events = EventStream::new();
     let mut spinner = tokio::time::interval(Duration::from_millis(120));
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut watch = every(WATCH_SECS);
     let mut autoplay = every(AUTOPLAY_SECS);
     for effect in first {
-        runner.run(effect, state);
+        runner.run(effect);
     }
     let mut ended = EndSignals::new()?;
     // The hyperlink last written: cells ratatui leaves alone keep it.
     let mut link: Option<Link> = None;
     loop {
         draw(&mut guard.terminal, state, &mut link)?;
-        if state.quit {
+        if state.quit_requested() {
             return Ok(());
         }
         let input = loop {
@@ -81,8 +93,8 @@ pub async fn run(
                 },
                 Some(msg) = rx.recv() => Some(Input::Msg(msg)),
                 _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
-                _ = watch.tick(), if state.watch => Some(Input::WatchTick),
-                _ = autoplay.tick(), if state.autoplay => Some(Input::AutoplayTick),
+                _ = watch.tick(), if state.watching() => Some(Input::WatchTick),
+                _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
                 () = ended.recv() => return Ok(()),
@@ -91,22 +103,24 @@ pub async fn run(
                 break input;
             }
         };
-        if matches!(input, Input::Resize) {
+        if matches!(input, Input::Resize { .. }) {
             // A resize redraws every cell, links included.
             link = None;
         }
         for effect in update(state, input, SystemTime::now()) {
-            runner.run(effect, state);
+            runner.run(effect);
         }
     }
 }
 
-/// SIGTERM and SIGHUP, which would otherwise end the process with the
-/// terminal still in raw mode.
+/// SIGTERM, SIGHUP and SIGINT from outside (`kill -INT`; Ctrl-C in raw
+/// mode is a key), which would otherwise end the process with the terminal
+/// still in raw mode and no report written.
 #[cfg(unix)]
 struct EndSignals {
     term: tokio::signal::unix::Signal,
     hangup: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
 }
 
 #[cfg(unix)]
@@ -116,6 +130,7 @@ impl EndSignals {
         Ok(EndSignals {
             term: signal(SignalKind::terminate())?,
             hangup: signal(SignalKind::hangup())?,
+            interrupt: signal(SignalKind::interrupt())?,
         })
     }
 
@@ -123,6 +138,7 @@ impl EndSignals {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hangup.recv() => {}
+            _ = self.interrupt.recv() => {}
         }
     }
 }
@@ -146,7 +162,7 @@ fn input_of(event: Event) -> Option<Input> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => Some(Input::Key(key)),
         Event::Paste(text) => Some(Input::Paste(text)),
-        Event::Resize(..) => Some(Input::Resize),
+        Event::Resize(width, height) => Some(Input::Resize { width, height }),
         _ => None,
     }
 }

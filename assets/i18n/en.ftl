@@ -1,0 +1,324 @@
+# stepwise — the message catalogue, English (the reference every other
+# language follows). One message per id; $variables are filled in by the
+# program; numbers choose plural forms.
+
+## The steps screen
+
+header-car = car { $car }
+header-steps-id = stepsID { $id }
+header-at = at { $time } UTC
+header-not-loaded = not loaded
+header-watch-on = watch ON
+header-watch-off = watch off
+header-autoplay = autoplay
+progress-done = { $done } of { $total } done
+progress-filtered = (filter: { $filter }, { $shown ->
+    [one] 1 step shown
+   *[other] { $shown } steps shown
+})
+list-title = Steps, in order
+list-title-filtered = Steps: { $filter } only
+list-loading = Asking the gateway for the steps…
+list-none = No list yet: press r to ask again.
+list-empty-filtered = No step is { $filter }. Press f to change the filter.
+list-empty = The gateway returned no steps for this carAssociationID.
+mark-next = NEXT
+mark-waits = waits
+mark-waits-for = waits for { $order }
+guide-title = How the customer does it: { $title }
+guide-title-none = Guidance
+guide-no-step = No step to guide. If the customer's app still refuses the service, check the carAssociationID, or reset the steps cache with R.
+guide-waiting = The guidance for the next step appears when the list arrives.
+guide-link = Guide:
+guide-does = The customer does:
+guide-needs = At hand:
+guide-errors = App errors of this step:
+guide-errors-hint = e explains
+guide-link-keys = g shows the guide's link as a QR code, o opens it.
+guide-more-below = ↓ more: PgDn
+guide-more-above = ↑ more above: PgUp
+ready-title = Service ready
+ready-line = Every step is done: the service is ready to use.
+ready-services = Vehicle Status or Remote Commands can now be used from the customer's app.
+ready-stale-before = If the app still fails with error 2312 or 2317, the steps cache is stale: press{" "}
+ready-stale-after = {" "}to reset it and see the truth.
+
+## Requests in flight
+
+loading-steps = fetching the steps
+loading-refresh = refreshing
+loading-reset = resetting the steps cache
+loading-next = asking for the next step
+loading-customer = the customer is acting
+
+## Banners
+
+banner-no-steps-id = No stepsID yet
+banner-no-steps-id-text = Refresh with r first.
+banner-watch-off = Watch off
+banner-watch-off-text = Press w to watch again.
+banner-nothing-to-watch = Nothing to watch
+banner-nothing-to-watch-text = Every step is already done.
+banner-watching = Watching
+banner-watching-text = Refreshing every { $secs } s until every step is done; w stops.
+banner-watch-stopped = Watch stopped: { $what }
+banner-watch-stopped-text = { $why } Watching would only repeat this answer; press w to watch again once it is fixed.
+banner-customer-idle = Nothing left for the customer
+banner-customer-idle-text = Every step is done.
+banner-no-report-place = No place for the report
+banner-no-report-place-text = There is no user data directory; use --report PATH instead.
+banner-report-written = Report written
+banner-report-not-written = Report not written
+banner-report-not-written-text = Cannot write { $path }: { $why }. Check the folder exists and is writable.
+banner-guide-opened = Guide opened in the browser
+banner-no-browser = Could not open a browser
+banner-no-graphical-session = No graphical session here. Open { $url } on another device, or press g for its QR code.
+banner-browser-failed = { $why }. Open { $url } by hand, or press g for its QR code.
+banner-step-done = { $steps } is done
+banner-next-is = next is { $title }.
+banner-all-done-ready = every step is done, the service is ready.
+banner-nothing-shown-left = nothing shown is left to do.
+banner-reset-done = Steps cache reset
+banner-reset-done-text = Every step was evaluated afresh; the list shows the truth.
+banner-started-over = Started over
+banner-started-over-text = { $why }; asked again by carAssociationID.
+why-other-device = The stepsID belonged to another device
+why-steps-id-unknown = The gateway no longer knows the stepsID
+banner-gateway-next = Next step, says the gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), not in the shown list; f changes the filter.
+banner-nothing-left = Nothing left to do
+banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
+
+## The start screen
+
+start-subtitle = service activation steps
+start-intro = Type the customer's carAssociationID (from the connected-service subscription) and press Enter.
+start-refused = Not accepted: { $chars }. An id holds only letters, digits, - and _.
+start-too-long = An id has at most { $max } characters; the rest was left out.
+start-not-an-id = Type a carAssociationID: letters, digits, - or _.
+start-choices = Recent ids (↑↓ to pick):
+start-choices-demo = Recent ids and demo associations (↑↓ to pick):
+start-recent = recent
+
+## A window too small
+
+too-small-title = Window too small
+too-small-text = stepwise needs { $min_w }×{ $min_h }; this one is { $w }×{ $h }.
+too-small-hint = Enlarge the window (q quits).
+
+## Overlays
+
+help-title = Help (Esc closes)
+help-title-more = Help (↓ PgDn for more, Esc closes)
+help-section-start = Start screen
+help-section-steps = Steps screen
+help-section-everywhere = Everywhere
+help-section-reset = Reset confirmation
+help-section-explain = Error-code explainer
+help-section-qr = QR code
+help-section-help = This help
+help-section-badges = Badges
+help-legend-badges = [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know
+help-legend-next = NEXT marks the step to do now; later steps wait for it.
+reset-title = Reset the steps cache
+reset-question = Reset the steps cache of { $car }?
+reset-when = Use it when the customer's app shows error 2312 or 2317, or when a step shows done but is not.
+reset-what = Every step is then evaluated afresh; steps that are really done stay done.
+explain-title = Explain an app error code (Esc closes)
+explain-code = App error code:
+explain-prompt = Type the code the customer's app shows, e.g. 2312.
+explain-known = Known: { $codes }
+explain-meaning = Meaning:
+explain-remedy = What to do:
+explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
+explain-unknown = { $code } is not a code this tool knows.
+explain-unknown-hint = Check the digits; note the code in the session report (x) and the maker's error list.
+qr-title = Scan for the guide (Esc closes)
+qr-link-title = Guide link
+qr-too-small = The window is too small for the QR code; enlarge it to see it.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = quit
+key-short-open = open
+key-short-pick = pick
+key-short-help = help
+key-short-type = type
+key-short-erase = erase
+key-short-clear = clear
+key-short-move = move
+key-short-more = more
+key-short-refresh = refresh
+key-short-watch = watch
+key-short-act = act
+key-short-next = next
+key-short-filter = filter
+key-short-reset = reset
+key-short-explain = explain
+key-short-open-guide = open guide
+key-short-qr = QR
+key-short-report = report
+key-short-back = back
+key-short-scroll = scroll
+key-short-page = page
+key-short-close = close
+key-short-reset-now = reset now
+key-short-cancel = cancel
+key-short-open-browser = open in browser
+key-help-quit-now = quit at once
+key-help-quit = quit
+key-help-quit-empty = quit (while the field is empty)
+key-help-open = open the steps of this carAssociationID
+key-help-pick = pick a recent or demo id
+key-help-help = help with every key
+key-help-type-id = type the carAssociationID (letters, digits, - and _)
+key-help-erase = erase the last character
+key-help-clear = empty the field
+key-help-move = move the selection
+key-help-guide-down = scroll the guidance down
+key-help-guide-up = scroll the guidance up
+key-help-refresh = refresh the list by stepsID
+key-help-watch = watch: refresh every few seconds until every step is done
+key-help-act = simulated customer completes the next step (demo)
+key-help-next = ask the gateway for the next step
+key-help-filter = filter by status: all, todo, alreadyDone
+key-help-reset = reset the steps cache (app errors 2312/2317)
+key-help-explain = explain an app error code
+key-help-open-guide = open the step's guide in a browser
+key-help-qr = show the guide's link as a QR code
+key-help-report = write the session report (Markdown)
+key-help-back = back to the start screen
+key-help-scroll = scroll help
+key-help-page-down = a page down
+key-help-page-up = a page up
+key-help-close-help = close help
+key-help-reset-now = reset the steps cache now
+key-help-cancel = cancel
+key-help-close-explain = close the explainer
+key-help-type-code = type the code's digits
+key-help-close-qr = close the QR code
+key-help-open-browser = open the link in a browser
+
+## The session report (Markdown)
+
+report-title = stepwise session report
+report-none = (none)
+report-backend = backend
+report-end = state at the end: { $done } of { $total } done
+report-end-ready = state at the end: { $done } of { $total } done, service ready
+report-end-next = state at the end: { $done } of { $total } done, next: { $title } (`{ $name }`)
+report-col-order = order
+report-col-step = step
+report-col-name = name
+report-col-status = status
+report-events = Events
+report-event-opened = opened carAssociationID { $car }
+report-event-list-next = list (stepsID { $id }): { $done } of { $total } done, next `{ $next }`
+report-event-list-clear = list (stepsID { $id }): { $done } of { $total } done, nothing left
+report-event-filtered = list filtered on { $status }: { $shown ->
+    [one] 1 step shown
+   *[other] { $shown } steps shown
+}
+report-event-reset = steps cache reset (resetSteps=true)
+report-event-next = the gateway's next step: `{ $step }`
+report-event-next-none = the gateway's next step: none (null)
+report-event-simulated = simulated customer completed `{ $step }`
+report-event-error = error: { $what }: { $detail }
+report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+
+## Step guidance: what each step is for, what the customer needs at hand and does.
+## -needs and -does hold one item per line.
+
+step-trusterPhoneNumber-title = Trusted phone number
+step-trusterPhoneNumber-purpose = Registers the phone number the account will trust for security codes. It must be done before the device can be activated.
+step-trusterPhoneNumber-needs =
+    The phone whose number will be trusted, switched on and able to receive SMS
+    The customer's app, logged in to their account
+step-trusterPhoneNumber-does =
+    In the app, enter or confirm the phone number to trust.
+    Wait for the SMS with a code on that number (it can take a minute).
+    Type the code from the SMS into the app's code field and confirm.
+    If the code is refused or too old, ask the app for a new one and try again.
+
+step-deviceActivation-title = Device activation
+step-deviceActivation-purpose = Enrolls this phone for strong authentication: the phone is what the customer has, the PIN is what they know.
+step-deviceActivation-needs =
+    The phone being activated, with the trusted number able to receive SMS
+    The customer's PIN if they already set one, or a new PIN they will remember
+    A working data connection on the phone
+step-deviceActivation-does =
+    Start device activation in the app and wait for the enrollment SMS on the trusted number.
+    Enter the SMS code in the app when asked (the code field, not the PIN field).
+    Enter the existing PIN, or create a new one if the app asks for it.
+    If the account is blocked (too many devices or SMS activations), remove unused enrollments and start again.
+    If the PIN is blocked after too many wrong tries, reset the PIN from the app, then activate again.
+
+step-mediumCarKey-title = CarKey check
+step-mediumCarKey-purpose = Proves the customer really holds the vehicle's keys. It only has to be done once.
+step-mediumCarKey-needs =
+    The phone already paired with the vehicle over Bluetooth
+    The vehicle's keys, with the customer sitting inside the vehicle
+    Location and Bluetooth both switched on in the phone's settings
+step-mediumCarKey-does =
+    Sit in the vehicle with the keys and the phone.
+    Check that Location and Bluetooth are on and the phone shows the vehicle as paired.
+    Start the CarKey check in the app and follow its prompts about the key.
+    Stay in the vehicle until the app says the check succeeded.
+
+step-generic-purpose = This step is not one stepwise knows, so it has no built-in guidance.
+step-generic-needs =
+    The customer's phone with the app open and logged in
+    Anything the app asks for on screen (codes, PIN, keys, vehicle access)
+step-generic-does =
+    Ask the customer to open the app and follow its prompts for this step.
+    Note the step name and any error code the app shows.
+    Look the step up in the vendor documentation or the dealer's help pages.
+    Refresh the steps list here once the customer has finished.
+
+## App error codes: what each means and what helps.
+
+code-2000-meaning = Generic failure
+code-2000-remedy = Ask the customer to try again; if it keeps failing, note the code and report it.
+code-2201-meaning = The request timed out
+code-2201-remedy = Try again, and check the phone has good mobile or Wi-Fi coverage.
+code-2202-meaning = No internet connection
+code-2202-remedy = Check the phone's mobile data or Wi-Fi, then try again.
+code-2204-meaning = Server error
+code-2204-remedy = Wait a while and try again later; report it if it keeps happening.
+code-2301-meaning = Basic authentication is needed
+code-2301-remedy = Ask the customer to log out of the app and log in again, then retry.
+code-2302-meaning = Strong authentication is needed
+code-2302-remedy = The customer must confirm with their PIN (OTP with PIN) in the app, then retry.
+code-2305-meaning = The SMS code is not valid
+code-2305-remedy = Have the app send a new code and type it carefully into the code field.
+code-2306-meaning = The SMS code has expired
+code-2306-remedy = Have the app send a new code and enter it promptly.
+code-2307-meaning = The account has no phone number
+code-2307-remedy = Register a trusted phone number first (trusterPhoneNumber step).
+code-2308-meaning = The authentication service refused access
+code-2308-remedy = Check the SMS code and PIN the customer typed, and that each went in the right field, then retry.
+code-2310-meaning = The account is blocked
+code-2310-remedy = Remove the account's enrolled devices (at least the unused ones) and enroll this phone again.
+code-2311-meaning = The authentication state is not correct
+code-2311-remedy = Reset the steps cache (wizard R key, or `stepwise steps --car ID --reset`), then enroll the device again.
+code-2312-meaning = The device is disabled or unknown
+code-2312-remedy = Reset the steps cache (wizard R key, or `stepwise steps --car ID --reset`), then activate the device again.
+code-2317-meaning = Operation forbidden with the PIN (device activated, blocked or upgradable)
+code-2317-remedy = Reset the steps cache (wizard R key, or `stepwise steps --car ID --reset`), then activate the device again. If it persists, the account is blocked: remove all enrollments and start again.
+code-2323-meaning = The user is not the owner of this vehicle
+code-2323-remedy = Check the vehicle is associated with the customer's account and the carAssociationID is right.
+code-2341-meaning = CarKey: Location or Bluetooth is off
+code-2341-remedy = Turn on both Location and Bluetooth on the phone, then run the CarKey check again.
+code-2342-meaning = CarKey: the phone is not paired with the vehicle
+code-2342-remedy = Pair the phone with the vehicle over Bluetooth, then run the CarKey check again.
+code-2346-meaning = No step exists for this stepsID
+code-2346-remedy = Start again with the carAssociationID to get a fresh steps list.
+code-2354-meaning = CarKey: the key position is not valid
+code-2354-remedy = Have the customer sit inside the vehicle with the keys and run the CarKey check again.
+code-2355-meaning = CarKey: invalid signature
+code-2355-remedy = Run the CarKey check again from inside the vehicle with the keys; report it if it keeps failing.
+code-2356-meaning = CarKey: invalid timestamp
+code-2356-remedy = Check the phone's date and time are set automatically, then run the CarKey check again.
+code-2390-meaning = The phone number is already registered
+code-2390-remedy = Nothing to fix: carry on with that number as the trusted one.

@@ -1,0 +1,70 @@
+//! The running wizard: sets up the backend, feeds the pure update with keys,
+//! messages and timers, carries out its effects and draws. It sits above
+//! both [`crate::wizard`] and [`crate::ui`], so their arrows point down only.
+
+mod effects;
+mod terminal;
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::backend::Backend;
+use crate::config::{Settings, recent_ids};
+use crate::text::Lang;
+use crate::wizard::{Options, State, update};
+
+/// How the wizard was asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub car: Option<String>,
+    pub demo: bool,
+    pub autoplay: bool,
+    pub report: Option<PathBuf>,
+    pub lang: Lang,
+}
+
+/// Runs the wizard to its end; writes `--report` after the terminal is
+/// restored and returns where it went.
+pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Option<PathBuf>> {
+    let backend = Backend::start(settings, launch.demo).await?;
+    let demo = backend.is_demo();
+    let autoplay = launch.autoplay && demo;
+    let options = Options {
+        demo,
+        autoplay,
+        backend_label: backend.label(),
+        docs_base_url: settings.docs_base_url.clone(),
+        data_dir: settings.data_dir.clone(),
+        recent: settings
+            .data_dir
+            .as_deref()
+            .map(recent_ids)
+            .unwrap_or_default(),
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        lang: launch.lang,
+        test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
+    };
+    let mut state = State::new(options);
+    // A hands-free demo starts by itself, on a new customer.
+    let car = match launch.car {
+        None if autoplay => backend.demo_car(),
+        car => car,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut runner = effects::Runner::new(backend.gateway.clone(), tx);
+    let first = update::start(&mut state, car, SystemTime::now());
+    terminal::run(&mut state, first, &mut runner, &mut rx).await?;
+    drop(runner);
+    drop(backend);
+    let Some(path) = launch.report else {
+        return Ok(None);
+    };
+    let log = match state.session() {
+        Some(session) => session.log().clone(),
+        None => crate::report::SessionLog::without_car(&state.options().backend_label),
+    };
+    log.write(&path).map_err(|e| {
+        color_eyre::eyre::eyre!("cannot write the report to {}: {e}", path.display())
+    })?;
+    Ok(Some(path))
+}

@@ -1,0 +1,336 @@
+//! One vehicle's session: its carAssociationID, stepsID, lists, filter,
+//! selection, watch, banner, request in flight and log. Every fact here has
+//! one writer, a method of this type; the board will hold many of them.
+
+use std::time::SystemTime;
+
+use super::state::{Banner, BannerKind, InFlight, Purpose};
+use crate::client::{GatewayError, ListRequest, Lookup};
+use crate::report::{Event, SessionLog};
+use crate::steps::{StatusFilter, Step, StepsList};
+
+#[derive(Debug, Clone)]
+pub struct VehicleSession {
+    car: String,
+    steps_id: Option<String>,
+    /// The last list of every status: what "done", "ready" and progress are
+    /// judged on.
+    whole: Option<StepsList>,
+    /// The list on screen: the gateway's filtered answer, or the whole list
+    /// filtered here after a watch refresh.
+    shown: Option<StepsList>,
+    filter: StatusFilter,
+    selected: usize,
+    /// Lines the guidance panel is scrolled down.
+    guide_scroll: u16,
+    watch: bool,
+    autoplay: bool,
+    banner: Option<Banner>,
+    in_flight: Option<InFlight>,
+    last_refresh: Option<SystemTime>,
+    log: SessionLog,
+}
+
+/// What a list answer changed, for the update to announce.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ListChange {
+    /// Steps that turned done since the last whole list.
+    pub turned_done: Vec<Step>,
+    /// Every step of the whole list is done.
+    pub ready: bool,
+    /// The first list that arrived for this vehicle.
+    pub first: bool,
+}
+
+impl VehicleSession {
+    pub fn new(car: &str, backend: &str, lang: crate::text::Lang, now: SystemTime) -> Self {
+        let mut log = SessionLog::new(car, backend);
+        log.set_lang(lang);
+        log.push(
+            now,
+            Event::Opened {
+                car: car.to_owned(),
+            },
+        );
+        VehicleSession {
+            car: car.to_owned(),
+            steps_id: None,
+            whole: None,
+            shown: None,
+            filter: StatusFilter::All,
+            selected: 0,
+            guide_scroll: 0,
+            watch: false,
+            autoplay: false,
+            banner: None,
+            in_flight: None,
+            last_refresh: None,
+            log,
+        }
+    }
+
+    pub fn car(&self) -> &str {
+        &self.car
+    }
+
+    pub fn steps_id(&self) -> Option<&str> {
+        self.steps_id.as_deref()
+    }
+
+    pub fn filter(&self) -> StatusFilter {
+        self.filter
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn guide_scroll(&self) -> u16 {
+        self.guide_scroll
+    }
+
+    pub fn watch(&self) -> bool {
+        self.watch
+    }
+
+    pub fn autoplay(&self) -> bool {
+        self.autoplay
+    }
+
+    pub fn banner(&self) -> Option<&Banner> {
+        self.banner.as_ref()
+    }
+
+    pub fn in_flight(&self) -> Option<&InFlight> {
+        self.in_flight.as_ref()
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    pub fn last_refresh(&self) -> Option<SystemTime> {
+        self.last_refresh
+    }
+
+    pub fn log(&self) -> &SessionLog {
+        &self.log
+    }
+
+    /// The whole list (every status), when one has arrived.
+    pub fn whole(&self) -> Option<&StepsList> {
+        self.whole.as_ref()
+    }
+
+    /// The list on screen.
+    pub fn list(&self) -> Option<&StepsList> {
+        self.shown.as_ref()
+    }
+
+    pub fn shown(&self) -> &[Step] {
+        self.shown.as_ref().map_or(&[], |l| l.steps.as_slice())
+    }
+
+    pub fn selected_step(&self) -> Option<&Step> {
+        self.shown().get(self.selected)
+    }
+
+    /// Every step is done: judged on the whole list only, never on a
+    /// filtered view.
+    pub fn all_done(&self) -> bool {
+        self.whole.as_ref().is_some_and(StepsList::all_done)
+    }
+
+    /// The next step to do, from the whole list when there is one.
+    pub fn next_step(&self) -> Option<&Step> {
+        self.whole
+            .as_ref()
+            .or(self
+                .shown
+                .as_ref()
+                .filter(|_| self.filter == StatusFilter::All))
+            .and_then(StepsList::next)
+    }
+
+    /// The list request for `purpose`: by stepsID once there is one, else by
+    /// carAssociationID. Watch refreshes always ask for every status, so that
+    /// "turned done" and "ready" are judged on the whole list.
+    pub fn request(&self, purpose: Purpose, reset: bool) -> ListRequest {
+        let lookup = match &self.steps_id {
+            Some(id) => Lookup::StepsId(id.clone()),
+            None => Lookup::Car(self.car.clone()),
+        };
+        let status = if purpose == Purpose::Watch {
+            StatusFilter::All
+        } else {
+            self.filter
+        };
+        ListRequest {
+            lookup,
+            reset,
+            status,
+        }
+    }
+
+    /// Marks request `id` in flight; an answer to an earlier one is dropped.
+    pub fn begin(&mut self, id: u64, what: String, filter: StatusFilter) {
+        self.in_flight = Some(InFlight { id, what, filter });
+    }
+
+    /// The request in flight when `id` answers it, which then ends; `None`
+    /// for a stale answer.
+    pub fn settle(&mut self, id: u64) -> Option<InFlight> {
+        if self.in_flight.as_ref().is_some_and(|f| f.id == id) {
+            self.in_flight.take()
+        } else {
+            None
+        }
+    }
+
+    /// Drops the request in flight (its answer will be ignored).
+    pub fn abandon(&mut self) {
+        self.in_flight = None;
+    }
+
+    pub fn say(&mut self, banner: Banner) {
+        self.banner = Some(banner);
+    }
+
+    /// Drops a banner the technician has read (an error that a good answer
+    /// superseded), keeping one they have not (such as "Started over").
+    pub fn clear_banner(&mut self, keep_unread_notes: bool) {
+        if !(keep_unread_notes
+            && self
+                .banner
+                .as_ref()
+                .is_some_and(|b| b.kind != BannerKind::Error))
+        {
+            self.banner = None;
+        }
+    }
+
+    pub fn set_watch(&mut self, on: bool) {
+        self.watch = on;
+    }
+
+    pub fn set_autoplay(&mut self, on: bool) {
+        self.autoplay = on;
+    }
+
+    /// Changes the filter; the next request asks for it.
+    pub fn cycle_filter(&mut self) {
+        self.filter = self.filter.cycle();
+    }
+
+    /// The gateway no longer takes the stepsID: the next request goes by
+    /// carAssociationID.
+    pub fn forget_steps_id(&mut self) {
+        self.steps_id = None;
+    }
+
+    pub fn move_selection(&mut self, down: bool) {
+        let count = self.shown().len();
+        if count == 0 {
+            return;
+        }
+        let next = if down {
+            (self.selected + 1).min(count - 1)
+        } else {
+            self.selected.saturating_sub(1)
+        };
+        self.select(next);
+    }
+
+    /// Selects step `index` of the shown list (clamped).
+    pub fn select(&mut self, index: usize) {
+        let index = index.min(self.shown().len().saturating_sub(1));
+        if index != self.selected {
+            self.guide_scroll = 0;
+        }
+        self.selected = index;
+    }
+
+    pub fn scroll_guide(&mut self, down: bool, lines: u16) {
+        self.guide_scroll = if down {
+            self.guide_scroll.saturating_add(lines)
+        } else {
+            self.guide_scroll.saturating_sub(lines)
+        };
+    }
+
+    /// Takes a list answer: keeps the stepsID, judges changes on the whole
+    /// list, logs changes (not repeats), and moves the selection to NEXT
+    /// unless a quiet watch refresh found nothing new.
+    pub fn take_list(
+        &mut self,
+        list: StepsList,
+        asked: StatusFilter,
+        purpose: Purpose,
+        now: SystemTime,
+    ) -> ListChange {
+        let filtered = asked != StatusFilter::All;
+        if list.steps_id.is_some() {
+            self.steps_id = list.steps_id.clone();
+        }
+        self.last_refresh = Some(now);
+        let first = self.shown.is_none() && self.whole.is_none();
+        let previous_next = self.next_step().map(|s| s.name.clone());
+        let mut change = ListChange {
+            first,
+            ..ListChange::default()
+        };
+        if filtered {
+            // A filtered answer says nothing of the steps it left out.
+            self.log.record_filtered(now, asked, &list);
+            self.shown = Some(list);
+        } else {
+            if let Some(before) = &self.whole {
+                if !matches!(purpose, Purpose::Reset | Purpose::Open) {
+                    change.turned_done = list
+                        .steps
+                        .iter()
+                        .filter(|s| s.status.is_done())
+                        .filter(|s| before.find(&s.name).is_some_and(|p| !p.status.is_done()))
+                        .cloned()
+                        .collect();
+                }
+            }
+            self.log.record_list(now, &list);
+            self.shown = Some(list.filtered(self.filter));
+            self.whole = Some(list);
+        }
+        change.ready = self.all_done();
+        let next_moved = previous_next != self.next_step().map(|s| s.name.clone());
+        // The NEXT step is selected when a list arrives; a quiet watch
+        // refresh leaves the technician's own selection alone.
+        if purpose != Purpose::Watch || next_moved || first {
+            let next = self.next_step().map(|s| s.name.clone());
+            let index = next
+                .and_then(|name| self.shown().iter().position(|s| s.name == name))
+                .unwrap_or(0);
+            self.select(index);
+        } else {
+            self.select(self.selected);
+        }
+        if change.ready {
+            self.watch = false;
+            self.autoplay = false;
+        }
+        change
+    }
+
+    /// Notes a failure in the log.
+    pub fn log_error(&mut self, now: SystemTime, e: &GatewayError) {
+        self.log.push(
+            now,
+            Event::Error {
+                what: e.headline().to_owned(),
+                detail: e.to_string(),
+            },
+        );
+    }
+
+    pub fn log_event(&mut self, now: SystemTime, event: Event) {
+        self.log.push(now, event);
+    }
+}
