@@ -59,6 +59,31 @@ pub struct FileConfig {
     pub docs_base_url: Option<String>,
 }
 
+/// Where the token in use comes from, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFrom {
+    /// `--token-file`.
+    TokenFile,
+    /// `STEPWISE_TOKEN`.
+    Environment,
+    /// A login kept by `stepwise login`.
+    Login,
+    /// `token` or `token_file` in the config file.
+    Config,
+}
+
+impl TokenFrom {
+    /// The name in machine output.
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            TokenFrom::TokenFile => "token-file",
+            TokenFrom::Environment => "environment",
+            TokenFrom::Login => "login",
+            TokenFrom::Config => "config",
+        }
+    }
+}
+
 /// A configuration problem, said in one line with what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -70,8 +95,8 @@ pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
     pub token: Option<Secret>,
-    /// Where `token` came from, as told to the user (never the token).
-    pub token_from: Option<&'static str>,
+    /// Where the token in use comes from (never the token itself).
+    pub token_from: Option<TokenFrom>,
     /// The login kept for `api` (`stepwise login`), used when no token
     /// given by flag or environment wins over it.
     pub login: Option<crate::auth::KeptLogin>,
@@ -157,8 +182,8 @@ impl Settings {
         let data_dir = data_dir();
         // Precedence: --token-file > STEPWISE_TOKEN > the kept login > the config file.
         let strong = match (token_file_flag, env_token) {
-            (Some(path), _) => Some((read_token_file(path)?, "--token-file")),
-            (None, Some(token)) => Some((Secret::new(token.trim()), ENV_TOKEN)),
+            (Some(path), _) => Some((read_token_file(path)?, TokenFrom::TokenFile)),
+            (None, Some(token)) => Some((Secret::new(token.trim()), TokenFrom::Environment)),
             (None, None) => None,
         };
         let login = match (&strong, &api) {
@@ -171,12 +196,12 @@ impl Settings {
         };
         let (token, token_from) = match (strong, &login, &file.token, &file.token_file) {
             (Some((token, from)), _, _, _) => (Some(token), Some(from)),
-            (None, Some(_), _, _) => (None, Some("the kept login")),
+            (None, Some(_), _, _) => (None, Some(TokenFrom::Login)),
             (None, None, Some(token), _) => {
-                (Some(Secret::new(token.trim())), Some("the config file"))
+                (Some(Secret::new(token.trim())), Some(TokenFrom::Config))
             }
             (None, None, None, Some(path)) => {
-                (Some(read_token_file(path)?), Some("the config file"))
+                (Some(read_token_file(path)?), Some(TokenFrom::Config))
             }
             (None, None, None, None) => (None, None),
         };

@@ -219,5 +219,6 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
+        "src/auth/commands.rs",
     );
 }

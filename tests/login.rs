@@ -192,7 +192,7 @@ fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(json["signed_in"], true);
     assert_eq!(json["store"]["kind"], "file");
-    assert_eq!(json["token_from"], "the kept login");
+    assert_eq!(json["token_from"], "login");
     assert!(json["expires_in"].as_u64().unwrap() > 3000);
     assert!(json["expires_at"].as_str().unwrap().ends_with('Z'));
     let human = run(
@@ -225,7 +225,7 @@ fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&env_status.stdout).unwrap();
-    assert_eq!(json["token_from"], "STEPWISE_TOKEN");
+    assert_eq!(json["token_from"], "environment");
 
     for out in [&status, &human, &steps, &env_status] {
         assert_no_secret("stdout", &out.stdout);

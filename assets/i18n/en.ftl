@@ -227,6 +227,45 @@ report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
 
+## Signing in: stepwise login, logout and auth status in a plain terminal
+
+login-title = Sign in to { $gateway }
+login-open = Open { $address } and enter this code:
+login-scan = Or scan this QR code with a phone:
+login-press-enter = Press Enter to open the address in the browser.
+login-waiting = Waiting for the approval (the code expires in { $minutes } min; Ctrl-C cancels)…
+login-browser-opened = Opened the browser.
+login-browser-failed = Cannot open a browser ({ $why }); open the address by hand.
+login-signed-in = Signed in to { $gateway }.
+login-signed-in-token = Signed in to { $gateway } with the given token.
+login-expires = The token expires at { $time }; it is refreshed before then.
+login-kept = The token is kept in { $place }.
+login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
+place-keyring = the keyring ({ $name })
+place-file = the file { $path }
+logout-none = No login was kept for { $gateway }; nothing to remove.
+logout-done = Signed out of { $gateway }: the token was removed from { $place }.
+logout-still-given = A token from { $from } is still given and still used.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = the kept login
+token-from-config = the config file
+status-gateway = Gateway:   { $gateway }
+status-login-kept = Login:     kept in { $place }
+status-login-file-private = (readable only by you)
+status-login-none = Login:     none kept (`stepwise login` signs in)
+status-expires = Expires:   { $time } (in { $left })
+status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
+status-expired = Expires:   expired at { $time }
+status-expires-unknown = Expires:   not known (a token given by hand)
+status-refresh-auto = Refresh:   automatic, before it expires
+status-refresh-none = Refresh:   not possible; sign in again when it stops working
+status-in-use-login = In use:    the kept login
+status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
+status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
+status-in-use-none = In use:    no token. Run `stepwise login`, or give one with --token-file or STEPWISE_TOKEN
+
 ## Step guidance: what each step is for, what the customer needs at hand and does.
 ## -needs and -does hold one item per line.
 

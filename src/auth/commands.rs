@@ -9,7 +9,30 @@ use url::Url;
 use super::device::{self, DeviceAuthorization, RealTime};
 use super::{AuthError, Choice, Credential, Place, TokenStore, gateway_key, rfc3339, unix_now};
 use crate::client::{ClientOptions, Gateway};
-use crate::config::{ENV_TOKEN, Settings};
+use crate::config::{Settings, TokenFrom};
+use crate::text::Lang;
+use crate::tr;
+
+/// The language of the plain-terminal output.
+const LANG: Lang = Lang::En;
+
+/// Where a token is kept, in words.
+fn place_text(place: &Place) -> String {
+    match place {
+        Place::Keyring(name) => tr!(LANG, "place-keyring", name = *name),
+        Place::File(path) => tr!(LANG, "place-file", path = path.display().to_string()),
+    }
+}
+
+/// Where the token in use comes from, in words.
+fn from_text(from: TokenFrom) -> String {
+    match from {
+        TokenFrom::TokenFile => tr!(LANG, "token-from-token-file"),
+        TokenFrom::Environment => tr!(LANG, "token-from-environment"),
+        TokenFrom::Login => tr!(LANG, "token-from-login"),
+        TokenFrom::Config => tr!(LANG, "token-from-config"),
+    }
+}
 
 /// Exit code of a sign-in cancelled with Ctrl-C (128 + SIGINT).
 pub const EXIT_CANCELLED: u8 = 130;
@@ -72,13 +95,13 @@ async fn save(
 }
 
 fn kept_message(out: &mut dyn Write, saved: &super::store::Saved) {
-    let _ = writeln!(out, "The token is kept in {}.", saved.place);
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-kept", place = place_text(&saved.place))
+    );
     if saved.new_file {
-        let _ = writeln!(
-            out,
-            "Note: no keyring answered on this machine, so the token is kept in a file only you \
-             can read (mode 0600). `stepwise logout` removes it."
-        );
+        let _ = writeln!(out, "{}", tr!(LANG, "login-file-notice"));
     }
 }
 
@@ -112,9 +135,20 @@ pub fn instructions(
         .join(" ");
     let inner = spaced.chars().count() + 4;
     let mut lines = vec![
-        format!("Sign in to {}", crate::steps::sanitize(gateway)),
+        tr!(
+            LANG,
+            "login-title",
+            gateway = crate::steps::sanitize(gateway)
+        ),
         String::new(),
-        format!("  Open {} and enter this code:", auth.verification_uri),
+        format!(
+            "  {}",
+            tr!(
+                LANG,
+                "login-open",
+                address = auth.verification_uri.to_string()
+            )
+        ),
         String::new(),
         format!("    ┌{}┐", "─".repeat(inner)),
         format!("    │  {bold}{spaced}{plain}  │"),
@@ -125,7 +159,7 @@ pub fn instructions(
     if let Some(qr) = crate::ui::qr::qr_lines(address, 2)
         .filter(|q| q.first().is_some_and(|l| l.chars().count() + 2 <= width))
     {
-        lines.push("  Or scan this QR code with a phone:".into());
+        lines.push(format!("  {}", tr!(LANG, "login-scan")));
         lines.extend(qr.into_iter().map(|l| format!("  {l}")));
         lines.push(format!("  ({address})"));
         lines.push(String::new());
@@ -162,16 +196,13 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
     }
     let offer_browser = graphical_session() && std::io::stdin().is_terminal();
     let mut enter = if offer_browser {
-        let _ = writeln!(out, "Press Enter to open the address in the browser.");
+        let _ = writeln!(out, "{}", tr!(LANG, "login-press-enter"));
         Some(enter_presses())
     } else {
         None
     };
     let minutes = authorization.expires_in.as_secs().div_ceil(60);
-    let _ = writeln!(
-        out,
-        "Waiting for the approval (the code expires in {minutes} min; Ctrl-C cancels)…"
-    );
+    let _ = writeln!(out, "{}", tr!(LANG, "login-waiting", minutes = minutes));
     let _ = out.flush();
 
     let polling = device::poll(http, &endpoints, &authorization, &RealTime);
@@ -187,8 +218,8 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
             }
             Some(()) = async { match &mut enter { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                 match open::that_detached(authorization.address().as_str()) {
-                    Ok(()) => { let _ = writeln!(out, "Opened the browser."); }
-                    Err(e) => { let _ = writeln!(out, "Cannot open a browser ({}); open the address by hand.", e.kind()); }
+                    Ok(()) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-opened")); }
+                    Err(e) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-failed", why = e.kind().to_string())); }
                 }
                 let _ = out.flush();
                 enter = None;
@@ -196,13 +227,17 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
         }
     };
     let saved = save(store, gateway.clone(), credential.clone()).await?;
-    let _ = writeln!(out, "Signed in to {gateway}.");
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-signed-in", gateway = gateway.as_str())
+    );
     kept_message(out, &saved);
     if let Some(left) = credential.seconds_left(unix_now()) {
         let _ = writeln!(
             out,
-            "The token expires at {}; it is refreshed before then.",
-            rfc3339(unix_now() + left)
+            "{}",
+            tr!(LANG, "login-expires", time = rfc3339(unix_now() + left))
         );
     }
     Ok(())
@@ -232,7 +267,8 @@ pub async fn login_with_token(
     let text = if std::io::stdin().is_terminal() {
         let _ = write!(
             out,
-            "Paste the token for {gateway} and press Enter (it is not shown; Esc or Ctrl-C cancels): "
+            "{} ",
+            tr!(LANG, "login-paste", gateway = gateway.as_str())
         );
         let _ = out.flush();
         let typed = tokio::task::spawn_blocking(read_hidden_line)
@@ -276,7 +312,11 @@ pub async fn login_with_token(
     }
     let store = open_store(settings)?;
     let saved = save(store, gateway.clone(), Credential::given(token)).await?;
-    let _ = writeln!(out, "Signed in to {gateway} with the given token.");
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-signed-in-token", gateway = gateway.as_str())
+    );
     kept_message(out, &saved);
     Ok(())
 }
@@ -340,17 +380,30 @@ pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result
         .map_err(|e| Failure::error(format!("removing the token failed: {e}")))?
         .map_err(|e| Failure::error(e.0))?;
     if removed.is_empty() {
-        let _ = writeln!(out, "No login was kept for {gateway}; nothing to remove.");
-    } else {
-        let places: Vec<String> = removed.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             out,
-            "Signed out of {gateway}: the token was removed from {}.",
-            places.join(" and ")
+            "{}",
+            tr!(LANG, "logout-none", gateway = gateway.as_str())
         );
     }
-    if let Some(from) = settings.token_from.filter(|f| *f != "the kept login") {
-        let _ = writeln!(out, "A token from {from} is still given and still used.");
+    for place in &removed {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(
+                LANG,
+                "logout-done",
+                gateway = gateway.as_str(),
+                place = place_text(place)
+            )
+        );
+    }
+    if let Some(from) = settings.token_from.filter(|f| *f != TokenFrom::Login) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(LANG, "logout-still-given", from = from_text(from))
+        );
     }
     Ok(())
 }
@@ -359,8 +412,8 @@ pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result
 struct StatusJson<'a> {
     gateway: &'a str,
     signed_in: bool,
-    /// Where the token in use comes from.
-    token_from: Option<&'a str>,
+    /// Where the token in use comes from: token-file, environment, login, config.
+    token_from: Option<&'static str>,
     store: Option<StoreJson>,
     expires_at: Option<String>,
     expires_in: Option<u64>,
@@ -391,7 +444,7 @@ pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> 
         let value = StatusJson {
             gateway: &gateway,
             signed_in,
-            token_from: settings.token_from,
+            token_from: settings.token_from.map(TokenFrom::as_wire),
             store: login.map(|l| StoreJson {
                 kind: l.place.kind(),
                 detail: l.place.detail(),
@@ -404,49 +457,45 @@ pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> 
         text.push('\n');
         return Ok((text, code));
     }
-    let mut lines = vec![format!("Gateway:   {gateway}")];
-    match (login, settings.token_from) {
-        (Some(l), _) => {
-            let place = match &l.place {
-                Place::Keyring(name) => format!("the keyring ({name})"),
-                Place::File(path) => format!("the file {} (readable only by you)", path.display()),
-            };
-            lines.push(format!("Login:     kept in {place}"));
-            let expiry = match (l.credential.expires_at, l.credential.seconds_left(now)) {
-                (Some(at), Some(0)) if l.credential.can_refresh() => format!(
-                    "expired at {}; a new token is fetched on next use",
-                    rfc3339(at)
-                ),
-                (Some(at), Some(0)) => format!("expired at {}", rfc3339(at)),
-                (Some(at), Some(left)) => format!(
-                    "{} (in {})",
-                    rfc3339(at),
-                    humantime::format_duration(std::time::Duration::from_secs(left))
-                ),
-                _ => "not known (a token given by hand)".into(),
-            };
-            lines.push(format!("Expires:   {expiry}"));
-            lines.push(format!(
-                "Refresh:   {}",
-                if l.credential.can_refresh() {
-                    "automatic, before it expires"
-                } else {
-                    "not possible; sign in again when it stops working"
-                }
-            ));
+    let mut lines = vec![tr!(LANG, "status-gateway", gateway = gateway.as_str())];
+    match login {
+        Some(l) => {
+            let mut place = place_text(&l.place);
+            if matches!(l.place, Place::File(_)) {
+                place = format!("{place} {}", tr!(LANG, "status-login-file-private"));
+            }
+            lines.push(tr!(LANG, "status-login-kept", place = place));
+            let refreshable = l.credential.can_refresh();
+            lines.push(
+                match (l.credential.expires_at, l.credential.seconds_left(now)) {
+                    (Some(at), Some(0)) if refreshable => {
+                        tr!(LANG, "status-expired-refreshable", time = rfc3339(at))
+                    }
+                    (Some(at), Some(0)) => tr!(LANG, "status-expired", time = rfc3339(at)),
+                    (Some(at), Some(left)) => tr!(
+                        LANG,
+                        "status-expires",
+                        time = rfc3339(at),
+                        left = humantime::format_duration(std::time::Duration::from_secs(left))
+                            .to_string()
+                    ),
+                    _ => tr!(LANG, "status-expires-unknown"),
+                },
+            );
+            lines.push(if refreshable {
+                tr!(LANG, "status-refresh-auto")
+            } else {
+                tr!(LANG, "status-refresh-none")
+            });
         }
-        (None, _) => lines.push("Login:     none kept (`stepwise login` signs in)".into()),
+        None => lines.push(tr!(LANG, "status-login-none")),
     }
-    match settings.token_from {
-        Some("the kept login") if usable_login => lines.push("In use:    the kept login".into()),
-        Some("the kept login") => {
-            lines.push("In use:    nothing usable: the kept login expired. Run `stepwise login`".into());
-        }
-        Some(from) => lines.push(format!("In use:    a token from {from} (it wins over a kept login)")),
-        None => lines.push(format!(
-            "In use:    no token. Run `stepwise login`, or give one with --token-file or {ENV_TOKEN}"
-        )),
-    }
+    lines.push(match settings.token_from {
+        Some(TokenFrom::Login) if usable_login => tr!(LANG, "status-in-use-login"),
+        Some(TokenFrom::Login) => tr!(LANG, "status-in-use-spent"),
+        Some(from) => tr!(LANG, "status-in-use-other", from = from_text(from)),
+        None => tr!(LANG, "status-in-use-none"),
+    });
     Ok((lines.join("\n") + "\n", code))
 }
 

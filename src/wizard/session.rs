@@ -284,16 +284,16 @@ impl VehicleSession {
             self.log.record_filtered(now, asked, &list);
             self.shown = Some(list);
         } else {
-            if let Some(before) = &self.whole {
-                if !matches!(purpose, Purpose::Reset | Purpose::Open) {
-                    change.turned_done = list
-                        .steps
-                        .iter()
-                        .filter(|s| s.status.is_done())
-                        .filter(|s| before.find(&s.name).is_some_and(|p| !p.status.is_done()))
-                        .cloned()
-                        .collect();
-                }
+            if let Some(before) = &self.whole
+                && !matches!(purpose, Purpose::Reset | Purpose::Open)
+            {
+                change.turned_done = list
+                    .steps
+                    .iter()
+                    .filter(|s| s.status.is_done())
+                    .filter(|s| before.find(&s.name).is_some_and(|p| !p.status.is_done()))
+                    .cloned()
+                    .collect();
             }
             self.log.record_list(now, &list);
             self.shown = Some(list.filtered(self.filter));

@@ -33,10 +33,10 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
     }
     if let Some(car) = car {
         effects.extend(open(state, &car, now));
-        if state.options.autoplay {
-            if let Some(session) = &mut state.session {
-                session.set_autoplay(true);
-            }
+        if state.options.autoplay
+            && let Some(session) = &mut state.session
+        {
+            session.set_autoplay(true);
         }
     }
     effects
