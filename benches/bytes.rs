@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
-use stepwise::protocol::decode_list;
+use stepwise::wire::decode_list;
 use stepwise::wizard::state::{Input, Options, State};
 use stepwise::wizard::update::update;
 

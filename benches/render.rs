@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stepwise::protocol::decode_list;
+use stepwise::wire::decode_list;
 use stepwise::wizard::state::{Input, Options, State};
 use stepwise::wizard::update::update;
 

@@ -1,9 +1,33 @@
 //! Chooses the backend: the configured gateway, or the embedded simulator on a
 //! loopback port so that demos go through the production code path.
 
+use std::path::{Path, PathBuf};
+
 use crate::client::{ClientOptions, Gateway, GatewayError};
 use crate::config::Settings;
 use crate::sim::{RunningSim, Scenario};
+
+/// The file in the data directory where the embedded demo backend keeps its
+/// state between runs.
+pub fn demo_state_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo-state.json")
+}
+
+/// `demo --fresh`: the embedded demo backend forgets what it learnt.
+pub fn forget_demo_state() -> Result<(), String> {
+    let Some(dir) = crate::config::data_dir() else {
+        return Ok(());
+    };
+    let file = demo_state_file(&dir);
+    match std::fs::remove_file(&file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!(
+            "cannot remove the demo backend's state {}: {e}. Remove it by hand",
+            file.display()
+        )),
+    }
+}
 
 /// A gateway client, and the embedded simulator behind it in demo mode.
 pub struct Backend {
@@ -18,13 +42,10 @@ impl Backend {
         let (url, demo) = match (&settings.api, force_demo) {
             (Some(api), false) => (api.clone(), None),
             _ => {
-                let sim = crate::sim::spawn(Scenario::built_in(), None)
+                let state_file = settings.data_dir.as_deref().map(demo_state_file);
+                let sim = crate::sim::spawn_demo(Scenario::built_in(), state_file)
                     .await
-                    .map_err(|e| {
-                        GatewayError::Config(format!(
-                            "cannot start the embedded simulator on a loopback port: {e}"
-                        ))
-                    })?;
+                    .map_err(|e| GatewayError::DemoUnavailable(e.to_string()))?;
                 (sim.url(), Some(sim))
             }
         };

@@ -1,6 +1,6 @@
 //! The gateway client, the one door data comes in through: timeouts, a body
-//! cap, bounded retries, and typed errors that say what happened, why, and
-//! what to do.
+//! cap, bounded retries, and typed errors that carry what happened as data
+//! (their words are made in [`crate::describe`]).
 
 use std::time::Duration;
 
@@ -10,13 +10,12 @@ use url::Url;
 
 use crate::auth::{AuthError, TokenSource};
 use crate::config::Secret;
-use crate::guidance::explain_code;
-use crate::protocol::{self, DecodeError, ErrorBody};
-use crate::sim::Association;
 use crate::steps::{StatusFilter, Step, StepsList};
-
-/// Header naming the technician's machine; a stepsID is bound to it.
-pub const DEVICE_HEADER: &str = "X-Device-Id";
+use crate::wire::{
+    self, Association, DecodeError, ErrorBody, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM,
+    STEPS_ID_PARAM,
+};
+pub use crate::wire::{DEVICE_HEADER, Lookup};
 
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
@@ -45,14 +44,6 @@ impl Default for ClientOptions {
             max_retry_after: Duration::from_secs(30),
         }
     }
-}
-
-/// Which list to ask for: the first list is by carAssociationID, later ones by
-/// the stepsID it returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    Car(String),
-    StepsId(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,41 +91,83 @@ impl Rejection {
     }
 }
 
-/// A failed gateway call. `Display` gives one line: what, why, what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A failed gateway call, as data. `Display` is a short, language-neutral
+/// line for logs; the words a person reads (what, why, what to do) are made
+/// from this data by the `describe` module.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GatewayError {
-    #[error(
-        "cannot reach the gateway at {base}: {detail}. Check that it runs and that --api is right"
-    )]
-    Unreachable { base: String, detail: String },
-    #[error(
-        "the gateway at {base} did not answer within {:.1} s. Check the network, then retry",
-        after.as_secs_f64()
-    )]
-    TimedOut { base: String, after: Duration },
-    #[error("{}", rejected_line(*status, *kind, body))]
+    Unreachable {
+        base: String,
+        detail: String,
+    },
+    TimedOut {
+        base: String,
+        after: Duration,
+    },
     Rejected {
         status: u16,
         kind: Rejection,
         body: ErrorBody,
     },
-    #[error(
-        "the gateway's answer is larger than {} KiB and was not read further. Check that --api points at a steps gateway",
-        limit / 1024
-    )]
-    TooLarge { limit: usize },
-    #[error(
-        "the gateway's answer could not be used: {0}. Check that --api points at a steps gateway"
-    )]
+    TooLarge {
+        limit: usize,
+    },
     BadAnswer(DecodeError),
-    #[error("the request to the gateway failed: {0}. Retry; if it persists, check the network")]
     Transport(String),
-    #[error("{0}")]
-    Config(String),
+    /// The base URL holds a user name or password (never shown or sent).
+    UserInfoInUrl,
+    /// The base URL cannot be used; `reason` says why.
+    BadUrl {
+        url: String,
+        reason: String,
+    },
+    /// A path could not be joined to the base URL.
+    BadPath {
+        path: String,
+        detail: String,
+    },
+    /// The token holds characters an HTTP header cannot carry.
+    BadToken,
+    /// The HTTP client could not be set up.
+    HttpSetup(String),
+    /// The embedded demo backend could not start.
+    DemoUnavailable(String),
     /// Getting or refreshing a sign-in token failed.
-    #[error("{0}")]
     Auth(AuthError),
 }
+
+impl std::fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GatewayError::Unreachable { base, detail } => write!(f, "unreachable {base}: {detail}"),
+            GatewayError::TimedOut { base, after } => {
+                write!(f, "timed out after {:.1} s: {base}", after.as_secs_f64())
+            }
+            GatewayError::Rejected { status, body, .. } => {
+                write!(f, "HTTP {status}")?;
+                if let Some(code) = body.code {
+                    write!(f, " code {code}")?;
+                }
+                if let Some(message) = &body.message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            GatewayError::TooLarge { limit } => write!(f, "answer over {limit} bytes"),
+            GatewayError::BadAnswer(why) => write!(f, "unusable answer: {why}"),
+            GatewayError::Transport(detail) => write!(f, "transport: {detail}"),
+            GatewayError::UserInfoInUrl => f.write_str("user info in the gateway URL"),
+            GatewayError::BadUrl { url, reason } => write!(f, "bad URL {url:?}: {reason}"),
+            GatewayError::BadPath { path, detail } => write!(f, "bad path {path}: {detail}"),
+            GatewayError::BadToken => f.write_str("token not a header value"),
+            GatewayError::HttpSetup(detail) => write!(f, "HTTP client setup: {detail}"),
+            GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
+            GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for GatewayError {}
 
 impl GatewayError {
     /// A 403: the stepsID belongs to another device, so the list must be asked
@@ -164,81 +197,10 @@ impl GatewayError {
         }
     }
 
-    /// A short title for a banner.
-    pub fn headline(&self) -> &'static str {
-        match self {
-            GatewayError::Unreachable { .. } => "Gateway unreachable",
-            GatewayError::TimedOut { .. } => "Gateway timed out",
-            GatewayError::Rejected { kind, .. } => match kind {
-                Rejection::BadRequest => "Request refused",
-                Rejection::Unauthorized => "Token needed",
-                Rejection::WrongDevice => "stepsID of another device",
-                Rejection::NotFound => "Unknown id",
-                Rejection::Conflict => "Out of order",
-                Rejection::TooManyRequests => "Too many requests",
-                Rejection::ServerFailure => "Gateway failure",
-                Rejection::Other => "Request failed",
-            },
-            GatewayError::TooLarge { .. } => "Answer too large",
-            GatewayError::BadAnswer(_) => "Unusable answer",
-            GatewayError::Transport(_) => "Request failed",
-            GatewayError::Config(_) => "Bad configuration",
-            GatewayError::Auth(e) if e.needs_login() => "Sign in again",
-            GatewayError::Auth(_) => "Sign-in failed",
-        }
-    }
-
     /// Only a new `stepwise login` can get past this error.
     pub fn needs_login(&self) -> bool {
         matches!(self, GatewayError::Auth(e) if e.needs_login())
     }
-}
-
-fn rejected_line(status: u16, kind: Rejection, body: &ErrorBody) -> String {
-    let said = match (&body.message, body.code) {
-        (Some(m), Some(c)) => format!(" ({m}, code {c})"),
-        (Some(m), None) => format!(" ({m})"),
-        (None, Some(c)) => format!(" (code {c})"),
-        (None, None) => String::new(),
-    };
-    let what = match kind {
-        Rejection::BadRequest => "the gateway refused the request as malformed",
-        Rejection::Unauthorized => "the gateway wants a valid token",
-        Rejection::WrongDevice => "this stepsID belongs to another device",
-        Rejection::NotFound => "the gateway does not know this id",
-        Rejection::Conflict => "the gateway refused: an earlier step is not done",
-        Rejection::TooManyRequests => "the gateway is limiting requests",
-        Rejection::ServerFailure => "the gateway failed",
-        Rejection::Other => "the gateway refused the request",
-    };
-    let todo = match kind {
-        Rejection::BadRequest => "Check the id you typed; if it is right, report a bug",
-        Rejection::Unauthorized => {
-            "Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file"
-        }
-        Rejection::WrongDevice => "Start again with the carAssociationID",
-        Rejection::NotFound => "Check the carAssociationID or stepsID and try again",
-        Rejection::Conflict => "Complete the earlier steps first",
-        Rejection::TooManyRequests => "Wait a minute, then retry",
-        Rejection::ServerFailure => {
-            "Retry in a minute; if it persists, tell the gateway's operator"
-        }
-        Rejection::Other => "Check --api and retry",
-    };
-    let sdk = body
-        .code
-        .and_then(explain_code)
-        .map(|e| {
-            let lang = crate::text::Lang::En;
-            format!(
-                " App code {}: {}; {}",
-                e.code,
-                e.meaning(lang),
-                e.remedy(lang)
-            )
-        })
-        .unwrap_or_default();
-    format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
 }
 
 /// A status and body that came back, before they are judged.
@@ -287,7 +249,7 @@ impl Gateway {
         }
         let http = builder
             .build()
-            .map_err(|e| GatewayError::Config(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
         Ok(Gateway {
             http,
             base,
@@ -315,32 +277,22 @@ impl Gateway {
 
     /// `GET pims/subscription/steps`: the list, sorted by order.
     pub async fn list(&self, request: &ListRequest) -> Result<StepsList, GatewayError> {
-        let (key, id) = match &request.lookup {
-            Lookup::Car(id) => ("carAssociationID", id.as_str()),
-            Lookup::StepsId(id) => ("stepsID", id.as_str()),
-        };
         let reset = if request.reset { "true" } else { "false" };
         let query = [
-            (key, id),
-            ("resetSteps", reset),
-            ("stepsStatus", request.status.as_wire()),
+            (request.lookup.param(), request.lookup.id()),
+            (RESET_PARAM, reset),
+            (STATUS_PARAM, request.status.as_wire()),
         ];
-        let body = self
-            .call(Method::GET, "pims/subscription/steps", &query)
-            .await?;
-        protocol::decode_list(&body).map_err(GatewayError::BadAnswer)
+        let body = self.call(Method::GET, LIST_PATH, &query).await?;
+        wire::decode_list(&body).map_err(GatewayError::BadAnswer)
     }
 
     /// `GET pims/subscription/step`: the next step, `None` when nothing is left.
     pub async fn next_step(&self, steps_id: &str) -> Result<Option<Step>, GatewayError> {
         let body = self
-            .call(
-                Method::GET,
-                "pims/subscription/step",
-                &[("stepsID", steps_id)],
-            )
+            .call(Method::GET, NEXT_PATH, &[(STEPS_ID_PARAM, steps_id)])
             .await?;
-        protocol::decode_next(&body).map_err(GatewayError::BadAnswer)
+        wire::decode_next(&body).map_err(GatewayError::BadAnswer)
     }
 
     /// Simulator only: the scenario's associations.
@@ -366,10 +318,10 @@ impl Gateway {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<u8>, GatewayError> {
-        let url = self
-            .base
-            .join(path)
-            .map_err(|e| GatewayError::Config(format!("cannot build the URL of {path}: {e}")))?;
+        let url = self.base.join(path).map_err(|e| GatewayError::BadPath {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
         let token = match &self.token {
             Some(source) => Some(
                 source
@@ -469,13 +421,8 @@ impl Gateway {
             .header(ACCEPT, "application/json")
             .header(DEVICE_HEADER, &self.device_id);
         if let Some(token) = token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    GatewayError::Config(
-                        "the token has characters a header cannot carry; check the token file"
-                            .into(),
-                    )
-                })?;
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| GatewayError::BadToken)?;
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
@@ -567,7 +514,7 @@ fn judge(answer: Answer) -> Result<Vec<u8>, GatewayError> {
     Err(GatewayError::Rejected {
         status: answer.status.as_u16(),
         kind: Rejection::of(answer.status),
-        body: protocol::decode_error(&answer.body).unwrap_or_default(),
+        body: wire::decode_error(&answer.body).unwrap_or_default(),
     })
 }
 
@@ -583,10 +530,13 @@ fn root_cause(error: &reqwest::Error) -> String {
 
 /// The base URL, with a trailing slash so that paths join under it.
 fn parse_base(raw: &str) -> Result<Url, GatewayError> {
-    let bad = |why: String| {
-        GatewayError::Config(format!(
-            "the gateway URL {raw:?} is not usable: {why}. Give one like http://127.0.0.1:8080"
-        ))
+    if crate::config::has_user_info(raw) {
+        // Refused before anything shows the URL: it holds a password.
+        return Err(GatewayError::UserInfoInUrl);
+    }
+    let bad = |reason: String| GatewayError::BadUrl {
+        url: raw.to_owned(),
+        reason,
     };
     let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -621,22 +571,5 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
-    }
-
-    #[test]
-    fn rejection_lines_explain_known_codes() {
-        let line = rejected_line(
-            404,
-            Rejection::NotFound,
-            &ErrorBody {
-                code: Some(2346),
-                message: Some("no step".into()),
-            },
-        );
-        assert!(
-            line.starts_with("HTTP 404: the gateway does not know this id (no step, code 2346).")
-        );
-        assert!(line.contains("App code 2346"));
-        assert!(!line.contains('\n'));
     }
 }

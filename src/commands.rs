@@ -1,13 +1,15 @@
 //! The scriptable commands `steps` and `next`: a plain aligned checklist or
 //! JSON on stdout, a one-line cause on stderr, and exit codes.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::client::{GatewayError, ListRequest, Lookup};
 use crate::steps::{StatusFilter, Step, StepsList};
 
-/// Nothing returned is left to do.
+/// No returned step is left to do (under `--status`, the returned steps only).
 pub const EXIT_CLEAR: u8 = 0;
 /// A failure; the cause is on stderr.
 pub const EXIT_ERROR: u8 = 1;
@@ -43,7 +45,7 @@ pub async fn steps(
     let stdout = if json {
         json_line(&ListJson::new(&list, car.as_deref(), status))
     } else {
-        checklist(&list, car.as_deref(), &backend.label())
+        checklist(&list, car.as_deref(), &backend.label(), status)
     };
     let code = if list.has_pending() {
         EXIT_PENDING
@@ -111,9 +113,16 @@ pub struct ListJson<'a> {
     #[serde(rename = "stepsStatus")]
     pub steps_status: &'static str,
     pub steps: Vec<StepJson<'a>>,
+    /// The next step to do; `null` when there is none or when the list is
+    /// filtered (a filtered list cannot tell).
     pub next: Option<&'a str>,
+    /// Done steps among those returned.
     pub done: usize,
+    /// Steps returned.
     pub total: usize,
+    /// Whether every step is done: `null` when `--status` filtered the list,
+    /// which then cannot tell.
+    pub complete: Option<bool>,
 }
 
 impl<'a> ListJson<'a> {
@@ -123,9 +132,16 @@ impl<'a> ListJson<'a> {
             steps_id: list.steps_id.as_deref(),
             steps_status: status.as_wire(),
             steps: list.steps.iter().map(StepJson::from).collect(),
-            next: list.next().map(|s| s.name.as_str()),
+            next: match status {
+                StatusFilter::All => list.next().map(|s| s.name.as_str()),
+                _ => None,
+            },
             done: list.done_count(),
             total: list.steps.len(),
+            complete: match status {
+                StatusFilter::All => Some(list.all_done()),
+                _ => None,
+            },
         }
     }
 }
@@ -138,16 +154,25 @@ struct NextJson<'a> {
 }
 
 /// The plain checklist, aligned like a doctor command's output.
-pub fn checklist(list: &StepsList, car: Option<&str>, backend: &str) -> String {
+pub fn checklist(
+    list: &StepsList,
+    car: Option<&str>,
+    backend: &str,
+    filter: StatusFilter,
+) -> String {
     let mut out = String::new();
     let who = match car {
         Some(car) => format!("carAssociationID {car}, "),
         None => String::new(),
     };
     let steps_id = list.steps_id.as_deref().unwrap_or("none");
-    out.push_str(&format!("{who}stepsID {steps_id} ({backend})\n"));
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "{who}stepsID {steps_id} ({backend})");
     if list.steps.is_empty() {
         out.push_str("No steps returned.\n");
+        if filter != StatusFilter::All {
+            out.push_str(&filtered_note(0, filter));
+        }
         return out;
     }
     let orders: Vec<String> = list
@@ -186,17 +211,26 @@ pub fn checklist(list: &StepsList, car: Option<&str>, backend: &str) -> String {
     }
     let total = list.steps.len();
     let done = list.done_count();
-    match list.next() {
-        Some(step) => out.push_str(&format!("{done} of {total} done; next: {}\n", step.title())),
-        None => out.push_str(&format!("{done} of {total} done; nothing left to do\n")),
+    if filter != StatusFilter::All {
+        out.push_str(&filtered_note(total, filter));
+        return out;
     }
+    let _ = match list.next() {
+        Some(step) => writeln!(out, "{done} of {total} done; next: {}", step.title()),
+        None => writeln!(out, "{done} of {total} done; nothing left to do"),
+    };
     out
+}
+
+/// The last line of a filtered checklist: it never claims completion.
+fn filtered_note(shown: usize, filter: StatusFilter) -> String {
+    format!("filtered: {shown} {filter} shown; run without --status for the whole list\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode_list;
+    use crate::wire::decode_list;
 
     const DOC: &[u8] = br#"{"stepsID":132324,
         "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3},
@@ -205,7 +239,12 @@ mod tests {
 
     #[test]
     fn checklist_is_aligned_and_marks_next() {
-        let text = checklist(&decode_list(DOC).unwrap(), Some("987654"), "demo backend");
+        let text = checklist(
+            &decode_list(DOC).unwrap(),
+            Some("987654"),
+            "demo backend",
+            StatusFilter::All,
+        );
         let expected = "\
 carAssociationID 987654, stepsID 132324 (demo backend)
 [DONE] 1  Trusted phone number  trusterPhoneNumber
@@ -218,7 +257,7 @@ carAssociationID 987654, stepsID 132324 (demo backend)
 
     #[test]
     fn checklist_of_an_empty_list_says_so() {
-        let text = checklist(&StepsList::default(), None, "x");
+        let text = checklist(&StepsList::default(), None, "x", StatusFilter::All);
         assert!(text.contains("No steps returned."));
     }
 

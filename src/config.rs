@@ -2,7 +2,6 @@
 //! directory, the persistent device id, recent ids, and the token (a secret
 //! that is never printed).
 
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,6 +10,7 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 
 use crate::guidance::guidance;
+pub use crate::secret::Secret;
 
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
@@ -19,33 +19,6 @@ pub const ENV_CONFIG: &str = "STEPWISE_CONFIG";
 
 /// How many recently used carAssociationIDs the start screen remembers.
 const RECENT_KEPT: usize = 8;
-
-/// A bearer token. Its `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(token: impl Into<String>) -> Self {
-        Secret(token.into())
-    }
-
-    /// The token itself, for the `Authorization` header only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// The config file, `config.toml` in the user's config directory.
 #[derive(Debug, Default, Deserialize)]
@@ -109,56 +82,191 @@ pub fn project_dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("", "", "stepwise")
 }
 
-/// Where the config file is read from: `STEPWISE_CONFIG`, else the user's
-/// config directory.
-pub fn config_path() -> Option<PathBuf> {
-    std::env::var_os(ENV_CONFIG)
-        .map(PathBuf::from)
-        .or_else(|| project_dirs().map(|d| d.config_dir().join("config.toml")))
+/// Where the config file is read from: `STEPWISE_CONFIG` (then it must
+/// exist), else the user's config directory (where it may be absent).
+pub fn config_path() -> Option<ConfigPath> {
+    match std::env::var_os(ENV_CONFIG).filter(|p| !p.is_empty()) {
+        Some(path) => Some(ConfigPath {
+            path: PathBuf::from(path),
+            explicit: true,
+        }),
+        None => project_dirs().map(|d| ConfigPath {
+            path: d.config_dir().join("config.toml"),
+            explicit: false,
+        }),
+    }
+}
+
+/// The config file's path, and whether `STEPWISE_CONFIG` named it.
+#[derive(Debug, Clone)]
+pub struct ConfigPath {
+    pub path: PathBuf,
+    pub explicit: bool,
 }
 
 pub fn data_dir() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().to_path_buf())
 }
 
-/// Reads the config file; a missing file is an empty config.
-pub fn load_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+/// Reads the config file. The default file may be absent (an empty config);
+/// a file named by `STEPWISE_CONFIG` must exist.
+pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
+    let path = &at.path;
+    let shown = path.display();
+    let named_by = if at.explicit {
+        format!(" (named by {ENV_CONFIG})")
+    } else {
+        String::new()
+    };
+    let fix_the_name = if at.explicit {
+        format!("Fix {ENV_CONFIG} or unset it")
+    } else {
+        "Remove it or put a config file there".to_owned()
+    };
+    let text = match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                return Err(ConfigError(format!(
+                    "the config file {shown}{named_by} is not UTF-8 text. Save it as UTF-8 TOML"
+                )));
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !at.explicit => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(ConfigError(format!(
+                "the config file {shown}{named_by} does not exist. Create it, or fix or unset {ENV_CONFIG}"
+            )));
+        }
+        Err(_) if path.is_dir() => {
+            return Err(ConfigError(format!(
+                "the config file {shown}{named_by} is a folder, not a file. {fix_the_name}"
+            )));
+        }
         Err(e) => {
             return Err(ConfigError(format!(
-                "cannot read the config file {}: {e}. Fix its permissions or remove it",
-                path.display()
+                "cannot read the config file {shown}{named_by}: {}. Make it readable by you",
+                e.kind()
             )));
         }
     };
     toml::from_str(&text).map_err(|e| {
-        let why = e.message().to_owned();
+        let why = e.message().trim_end_matches('.').to_owned();
+        let at = match e.span() {
+            Some(span) => {
+                let (line, column) = line_and_column(&text, span.start);
+                format!(" at line {line}, column {column}")
+            }
+            None => String::new(),
+        };
         ConfigError(format!(
-            "the config file {} is not valid: {why}. Known keys: api, token, token_file, docs_base_url",
-            path.display()
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url"
         ))
     })
 }
 
-/// Reads a token file: the first line, trimmed.
-pub fn read_token_file(path: &Path) -> Result<Secret, ConfigError> {
-    let text = fs::read_to_string(path).map_err(|e| {
-        ConfigError(format!(
-            "cannot read the token file {}: {}. Check the path given to --token-file",
-            path.display(),
-            e.kind()
-        ))
-    })?;
-    let token = text.lines().next().unwrap_or("").trim();
-    if token.is_empty() {
-        return Err(ConfigError(format!(
-            "the token file {} is empty. Put the gateway's token on its first line",
-            path.display()
-        )));
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Reads a token file: the token alone on its one line (surrounding spaces
+/// and a final newline are allowed). `given_by` names where the path came
+/// from, e.g. `--token-file`.
+pub fn read_token_file(path: &Path, given_by: &str) -> Result<Secret, ConfigError> {
+    let shown = path.display();
+    let fail = |what: &str, todo: &str| {
+        Err(ConfigError(format!(
+            "the token file {shown} (from {given_by}) {what}. {todo}"
+        )))
+    };
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return fail("does not exist", "Check the path, or save the token there");
+        }
+        Err(_) if path.is_dir() => {
+            return fail(
+                "is a folder",
+                "Give the file that holds the token, not its folder",
+            );
+        }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return fail(
+                "cannot be read: permission denied",
+                "Make it readable by you (e.g. chmod 600)",
+            );
+        }
+        Err(e) => {
+            return fail(
+                &format!("cannot be read ({})", e.kind()),
+                "Check the path and the file",
+            );
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return fail(
+            "is not UTF-8 text",
+            "Put the gateway's token in it as plain text",
+        );
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    match lines.as_slice() {
+        [] => fail(
+            "is empty",
+            "Put the gateway's token in it, alone on one line",
+        ),
+        [token] if token.chars().all(|c| c.is_ascii_graphic()) => Ok(Secret::new(*token)),
+        [_] => fail(
+            "holds spaces or characters a token cannot have",
+            "Put the token alone on one line, exactly as the gateway gave it",
+        ),
+        _ => fail(
+            &format!("holds {} lines", lines.len()),
+            "A token file holds the token alone on one line",
+        ),
     }
-    Ok(Secret::new(token))
+}
+
+/// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
+/// surrounding spaces are dropped; what is left must fit a header.
+fn check_token(raw: &str, given_by: &str) -> Result<Secret, ConfigError> {
+    let token = raw.trim();
+    if token.chars().all(|c| c.is_ascii_graphic()) {
+        Ok(Secret::new(token))
+    } else {
+        Err(ConfigError(format!(
+            "the token in {given_by} holds spaces, line breaks or characters a token cannot \
+             have. Give the token exactly as the gateway issued it"
+        )))
+    }
+}
+
+/// Whether a URL carries a user name or password (`user:pw@host`). Checked
+/// on the text, so that even a URL that does not parse is caught before it
+/// is shown anywhere.
+pub fn has_user_info(raw: &str) -> bool {
+    let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.contains('@')
+}
+
+/// The one-line refusal of a URL with user info; it never shows the URL.
+pub fn user_info_refused(what: &str, sources: &str) -> ConfigError {
+    ConfigError(format!(
+        "the {what} has a user name or password in it (user:password@host), which stepwise \
+         neither shows nor sends. Remove it from {sources}; the gateway's token goes in \
+         --token-file, {ENV_TOKEN} or the config file"
+    ))
 }
 
 impl Settings {
@@ -169,7 +277,7 @@ impl Settings {
         token_file_flag: Option<&Path>,
     ) -> Result<Self, ConfigError> {
         let file = match config_path() {
-            Some(path) => load_file_config(&path)?,
+            Some(at) => load_file_config(&at)?,
             None => FileConfig::default(),
         };
         let env_token = std::env::var(ENV_TOKEN)
@@ -179,11 +287,17 @@ impl Settings {
             .or(file.api)
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
+        if api.as_deref().is_some_and(has_user_info) {
+            return Err(user_info_refused(
+                "gateway URL",
+                &format!("--api, {ENV_API} or api in the config file"),
+            ));
+        }
         let data_dir = data_dir();
         // Precedence: --token-file > STEPWISE_TOKEN > the kept login > the config file.
         let strong = match (token_file_flag, env_token) {
-            (Some(path), _) => Some((read_token_file(path)?, TokenFrom::TokenFile)),
-            (None, Some(token)) => Some((Secret::new(token.trim()), TokenFrom::Environment)),
+            (Some(path), _) => Some((read_token_file(path, "--token-file")?, TokenFrom::TokenFile)),
+            (None, Some(token)) => Some((check_token(&token, ENV_TOKEN)?, TokenFrom::Environment)),
             (None, None) => None,
         };
         let login = match (&strong, &api) {
@@ -197,12 +311,14 @@ impl Settings {
         let (token, token_from) = match (strong, &login, &file.token, &file.token_file) {
             (Some((token, from)), _, _, _) => (Some(token), Some(from)),
             (None, Some(_), _, _) => (None, Some(TokenFrom::Login)),
-            (None, None, Some(token), _) => {
-                (Some(Secret::new(token.trim())), Some(TokenFrom::Config))
-            }
-            (None, None, None, Some(path)) => {
-                (Some(read_token_file(path)?), Some(TokenFrom::Config))
-            }
+            (None, None, Some(token), _) => (
+                Some(check_token(token, "token in the config file")?),
+                Some(TokenFrom::Config),
+            ),
+            (None, None, None, Some(path)) => (
+                Some(read_token_file(path, "token_file in the config file")?),
+                Some(TokenFrom::Config),
+            ),
             (None, None, None, None) => (None, None),
         };
         let docs_base_url = match std::env::var(ENV_DOCS_URL)
@@ -235,6 +351,12 @@ impl Settings {
 /// The documentation base URL is drawn on screen, linked and put in QR
 /// codes: it must be a plain http(s) URL.
 pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
+    if has_user_info(raw) {
+        return Err(user_info_refused(
+            "documentation base URL",
+            &format!("{ENV_DOCS_URL} or docs_base_url in the config file"),
+        ));
+    }
     match url::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -290,14 +412,8 @@ pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
     write_atomically(&dir.join("recent-ids"), &(ids.join("\n") + "\n"))
 }
 
-/// A carAssociationID as a technician may type it: letters, digits, `-`, `_`.
-pub fn is_car_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+/// A carAssociationID as a technician may type it: the domain's id rule.
+pub use crate::steps::is_id as is_car_id;
 
 /// Writes through a temporary file and a rename, so a crash never leaves half
 /// a file behind.
@@ -345,26 +461,54 @@ mod tests {
         assert_eq!(ids.iter().filter(|i| *i == "5").count(), 1);
     }
 
+    fn default_at(path: &Path) -> ConfigPath {
+        ConfigPath {
+            path: path.to_owned(),
+            explicit: false,
+        }
+    }
+
     #[test]
     fn config_file_errors_say_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        fs::write(&path, "api = 3\n").unwrap();
-        let err = load_file_config(&path).unwrap_err().to_string();
+        fs::write(&path, "docs_base_url = \"https://x\"\napi = 3\n").unwrap();
+        let err = load_file_config(&default_at(&path))
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.contains("not valid") && err.contains("Known keys"),
+            err.contains("not valid at line 2, column 7") && err.contains("Known keys"),
             "{err}"
         );
         fs::write(&path, "api = \"http://127.0.0.1:1\"\n").unwrap();
         assert_eq!(
-            load_file_config(&path).unwrap().api.as_deref(),
+            load_file_config(&default_at(&path)).unwrap().api.as_deref(),
             Some("http://127.0.0.1:1")
         );
+        let absent = dir.path().join("none");
         assert!(
-            load_file_config(&dir.path().join("none"))
+            load_file_config(&default_at(&absent))
                 .unwrap()
                 .api
                 .is_none()
+        );
+        let named = ConfigPath {
+            path: absent,
+            explicit: true,
+        };
+        let err = load_file_config(&named).unwrap_err().to_string();
+        assert!(
+            err.contains("does not exist") && err.contains("none"),
+            "{err}"
+        );
+        let folder = ConfigPath {
+            path: dir.path().to_owned(),
+            explicit: true,
+        };
+        let err = load_file_config(&folder).unwrap_err().to_string();
+        assert!(
+            err.contains("is a folder") && !err.contains("Remove"),
+            "{err}"
         );
     }
 
@@ -372,19 +516,64 @@ mod tests {
     fn token_files_are_read_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t");
-        fs::write(&path, "  abc \nrest").unwrap();
-        assert_eq!(read_token_file(&path).unwrap().expose(), "abc");
-        fs::write(&path, "\n").unwrap();
-        assert!(
-            read_token_file(&path)
-                .unwrap_err()
-                .to_string()
-                .contains("empty")
+        fs::write(&path, "  abc \n\n").unwrap();
+        assert_eq!(
+            read_token_file(&path, "--token-file").unwrap().expose(),
+            "abc"
         );
-        let missing = read_token_file(&dir.path().join("nope"))
+        let cases: [(&[u8], &str); 5] = [
+            (b"\n", "is empty"),
+            (b"abc\ndef\n", "holds 2 lines"),
+            (b"ab c\n", "characters a token cannot have"),
+            (b"\xff\xfe", "not UTF-8"),
+            (b"", "is empty"),
+        ];
+        for (bytes, says) in cases {
+            fs::write(&path, bytes).unwrap();
+            let err = read_token_file(&path, "--token-file")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says) && err.contains("--token-file"), "{err}");
+            assert!(err.contains(&path.display().to_string()), "{err}");
+        }
+        let missing = read_token_file(&dir.path().join("nope"), "--token-file")
             .unwrap_err()
             .to_string();
-        assert!(missing.contains("--token-file"), "{missing}");
+        assert!(missing.contains("does not exist"), "{missing}");
+        let folder = read_token_file(dir.path(), "--token-file")
+            .unwrap_err()
+            .to_string();
+        assert!(folder.contains("is a folder"), "{folder}");
+    }
+
+    #[test]
+    fn tokens_given_as_text_must_fit_a_header() {
+        assert_eq!(check_token(" abc ", ENV_TOKEN).unwrap().expose(), "abc");
+        for bad in ["ab\ncd", "ab cd", "ab\u{1}", "jeton-é"] {
+            let err = check_token(bad, ENV_TOKEN).unwrap_err().to_string();
+            assert!(err.contains(ENV_TOKEN) && !err.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn user_info_is_found_even_in_urls_that_do_not_parse() {
+        for with in [
+            "http://admin:hunter2@127.0.0.1:1",
+            "https://user@gw.example/api",
+            "http://a:b@[bad",
+            "a:hunter2@host",
+        ] {
+            assert!(has_user_info(with), "{with}");
+        }
+        for without in [
+            "http://127.0.0.1:1",
+            "https://gw.example/a@b",
+            "http://h/?x=@",
+        ] {
+            assert!(!has_user_info(without), "{without}");
+        }
+        let err = check_docs_url("https://user:hunter2@help.example").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -1,21 +1,34 @@
 //! The binary: parse the command line, install hooks, dispatch.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use stepwise::app::Launch;
 use stepwise::backend::Backend;
-use stepwise::cli::{AuthCommand, AuthMode, Cli, Command};
+use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings};
+use stepwise::config::{Secret, Settings, read_token_file};
+use stepwise::describe::gateway_error;
 use stepwise::sim::Scenario;
+use stepwise::text::Lang;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    if let Some(why) = cli.misused_option() {
+        return usage(why);
+    }
+    if let (None | Some(Command::Demo { .. }), Some(path)) = (&cli.command, &cli.report)
+        && let Err(why) = check_report_path(path)
+    {
+        return usage(why);
+    }
     match cli.command {
         Some(Command::Serve {
-            addr,
+            ref addr,
             ref scenario,
             ref token,
             auth,
@@ -24,6 +37,7 @@ fn main() -> ExitCode {
             addr,
             scenario.as_deref(),
             token.clone(),
+            cli.token_file.as_deref(),
             auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
                 token_ttl: std::time::Duration::from_secs(token_ttl),
                 ..stepwise::sim::AuthOptions::default()
@@ -31,17 +45,22 @@ fn main() -> ExitCode {
         ),
         Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(cli),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { autoplay }) => wizard(
-            cli.api,
-            cli.token_file,
-            Launch {
-                car: cli.car,
-                demo: true,
-                autoplay,
-                report: cli.report,
-                ..Launch::default()
-            },
-        ),
+        Some(Command::Demo { autoplay, fresh }) => {
+            if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
+                return fail(e);
+            }
+            wizard(
+                cli.api,
+                cli.token_file,
+                Launch {
+                    car: cli.car,
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                    ..Launch::default()
+                },
+            )
+        }
         None => wizard(
             cli.api,
             cli.token_file,
@@ -56,9 +75,47 @@ fn main() -> ExitCode {
     }
 }
 
+/// Help and version go through [`emit`] when stdout is not a terminal, so
+/// that a full disk is reported and a closed pipe is quiet; everything else
+/// (and help on a terminal, in colour) is clap's own.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    use std::io::IsTerminal;
+    let to_stdout = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if to_stdout && !io::stdout().is_terminal() {
+        return emit(&e.render().to_string(), 0);
+    }
+    e.exit()
+}
+
+/// One line on stderr. A stderr that cannot be written is not a reason to
+/// panic: the exit code still tells.
+fn say(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("stepwise: error: {message}");
+    say(&format!("stepwise: error: {message}"));
     ExitCode::from(EXIT_ERROR)
+}
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    say(&format!("stepwise: error: {message}"));
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Writes a command's output and ends with `code`. A reader that went away
+/// (a closed pipe, as `| head -1` does) ends quietly with the same code, as
+/// other command-line tools do; any other failed write is an error.
+fn emit(text: &str, code: u8) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::from(code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(code),
+        Err(e) => fail(format!(
+            "cannot write the output: {e}. Check where standard output goes (a full disk?)"
+        )),
+    }
 }
 
 fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
@@ -75,9 +132,10 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
 
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
 fn serve(
-    addr: std::net::SocketAddr,
+    addr: &str,
     scenario: Option<&std::path::Path>,
     token: Option<String>,
+    token_file: Option<&std::path::Path>,
     auth: Option<stepwise::sim::AuthOptions>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
@@ -88,13 +146,34 @@ fn serve(
         Ok(s) => s,
         Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
     };
-    let token = token.filter(|t| !t.trim().is_empty()).map(Secret::new);
+    let token = match token_file {
+        Some(path) => match read_token_file(path, "serve --token-file") {
+            Ok(secret) => Some(secret),
+            Err(e) => return fail(e),
+        },
+        // An empty --token is refused by Cli::misused_option.
+        None => token.map(|t| Secret::new(t.trim())),
+    };
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(addr).await {
+        let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
+            Ok(found) => found.collect(),
+            Err(e) => {
+                return fail(format!(
+                    "cannot resolve --addr {addr}: {e}. Give an IP address or a host name this \
+                     machine knows, e.g. 127.0.0.1:8080"
+                ));
+            }
+        };
+        if addrs.is_empty() {
+            return fail(format!(
+                "--addr {addr} resolves to no address. Give an IP address, e.g. 127.0.0.1:8080"
+            ));
+        }
+        let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
             Ok(l) => l,
             Err(e) => {
                 return fail(format!(
@@ -102,18 +181,30 @@ fn serve(
                 ));
             }
         };
-        let bound = listener.local_addr().unwrap_or(addr);
+        let Ok(bound) = listener.local_addr() else {
+            return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
+        };
         let count = scenario.associations.len();
-        println!(
-            "stepwise simulator listening on http://{bound} ({count} associations; Ctrl-C stops)"
-        );
+        let required = match (&token, &auth) {
+            (Some(_), Some(_)) => "the bearer token or a signed-in token required",
+            (Some(_), None) => "a bearer token required",
+            (None, Some(_)) => "a signed-in token required",
+            (None, None) => "no token required",
+        };
+        // The banner is for a person watching: if stdout is gone, serve on.
+        let mut banner = vec![format!(
+            "stepwise simulator listening on http://{bound} ({count} associations; {required}; Ctrl-C stops)"
+        )];
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
         if let Some(options) = auth {
-            println!(
+            banner.push(format!(
                 "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open http://{bound}/device",
                 options.token_ttl.as_secs()
-            );
+            ));
             shared = shared.with_auth(options);
+        }
+        if let Err(e) = writeln!(io::stdout().lock(), "{}", banner.join("\n")) {
+            tracing::debug!("the banner could not be written: {e}");
         }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
@@ -127,14 +218,8 @@ fn serve(
 
 /// `stepwise login`, `logout` and `auth status`.
 fn sign_in(cli: Cli) -> ExitCode {
-    use stepwise::auth::commands;
+    use stepwise::signin as commands;
     let _log = stepwise::logging::to_file();
-    if cli.car.is_some() || cli.report.is_some() {
-        eprintln!(
-            "stepwise: error: --car and --report mean nothing to login, logout and auth status; leave them out"
-        );
-        return ExitCode::from(EXIT_USAGE);
-    }
     let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -144,32 +229,34 @@ fn sign_in(cli: Cli) -> ExitCode {
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     let mut out = std::io::stdout();
+    // `auth status` hands its text back, written with `emit` (a closed pipe
+    // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
         match cli.command {
-            Some(Command::Login { with_token: false }) => {
-                commands::login(&settings, &mut out).await.map(|()| 0)
-            }
+            Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
             Some(Command::Login { with_token: true }) => {
                 commands::login_with_token(&settings, &mut out)
                     .await
-                    .map(|()| 0)
+                    .map(|()| (None, 0))
             }
-            Some(Command::Logout) => commands::logout(&settings, &mut out).await.map(|()| 0),
+            Some(Command::Logout) => commands::logout(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
-            }) => commands::status(&settings, json).map(|(text, code)| {
-                print!("{text}");
-                code
-            }),
+            }) => commands::status(&settings, json).map(|(text, code)| (Some(text), code)),
             _ => unreachable!("dispatched by main"),
         }
     });
     // The thread that waits for Enter must not keep the process alive.
     rt.shutdown_background();
     match outcome {
-        Ok(code) => ExitCode::from(code),
+        Ok((Some(text), code)) => emit(&text, code),
+        Ok((None, code)) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("stepwise: error: {}", failure.message);
+            say(&format!("stepwise: error: {}", failure.message));
             ExitCode::from(failure.code)
         }
     }
@@ -189,7 +276,7 @@ fn script(cli: Cli) -> ExitCode {
     rt.block_on(async move {
         let backend = match Backend::start(&settings, false).await {
             Ok(b) => b,
-            Err(e) => return fail(e),
+            Err(e) => return fail(gateway_error(Lang::En, &e)),
         };
         let outcome = match cli.command {
             Some(Command::Steps {
@@ -202,21 +289,19 @@ fn script(cli: Cli) -> ExitCode {
                     (Some(car), None) => Lookup::Car(car),
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
-                        eprintln!("stepwise: error: steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]");
-                        return ExitCode::from(EXIT_USAGE);
+                        return usage(
+                            "steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]",
+                        );
                     }
                 };
-                commands::steps(&backend, lookup, status, reset, json).await
+                commands::steps(&backend, lookup, status.into(), reset, json).await
             }
             Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
-            Ok(outcome) => {
-                print!("{}", outcome.stdout);
-                ExitCode::from(outcome.code)
-            }
-            Err(e) => fail(e),
+            Ok(outcome) => emit(&outcome.stdout, outcome.code),
+            Err(e) => fail(gateway_error(Lang::En, &e)),
         }
     })
 }
@@ -226,6 +311,12 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
+    if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        return fail(
+            "the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use \
+             `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color",
+        );
+    }
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return fail(
             "the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`",
@@ -249,7 +340,7 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
     drop(log);
     match result {
         Ok(Some(path)) => {
-            eprintln!("Session report written to {}", path.display());
+            say(&format!("Session report written to {}", path.display()));
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,

@@ -308,7 +308,7 @@ fn describe(lang: Lang, event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::decode_list;
+    use crate::wire::decode_list;
     use std::time::Duration;
 
     fn list(device_status: &str) -> StepsList {

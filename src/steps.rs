@@ -263,12 +263,11 @@ pub fn sort_steps(steps: &mut [Step]) {
 }
 
 /// The `stepsStatus` filter of the list calls.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StatusFilter {
     #[default]
     All,
     Todo,
-    #[value(name = "alreadyDone", alias = "alreadydone", alias = "done")]
     AlreadyDone,
 }
 

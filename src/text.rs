@@ -219,6 +219,7 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
-        "src/auth/commands.rs",
+        "src/signin.rs",
+        "src/describe.rs",
     );
 }

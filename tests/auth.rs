@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use stepwise::auth::device::{self, DeviceAuthorization, Endpoints, Pace};
 use stepwise::auth::{AuthError, Choice, Credential, TokenSource, TokenStore, unix_now};
 use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
+use stepwise::describe;
 use stepwise::sim::{AuthOptions, RunningSim, Scenario, Shared, SimState, spawn_shared};
+use stepwise::text::Lang;
 use url::Url;
 
 /// A simulator with sign-in on, and its shared state to read counts from.
@@ -239,7 +241,11 @@ async fn a_denied_code_ends_with_a_clear_message() {
         .await
         .unwrap_err();
     assert_eq!(err, AuthError::Denied);
-    assert!(err.to_string().contains("refused") && err.to_string().contains("stepwise login"));
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(
+        said.contains("refused") && said.contains("stepwise login"),
+        "{said}"
+    );
     assert_eq!(provider.polls(), 2);
 }
 
@@ -256,7 +262,8 @@ async fn a_code_the_provider_says_expired_ends_the_polling() {
         .await
         .unwrap_err();
     assert_eq!(err, AuthError::Expired);
-    assert!(err.to_string().contains("expired"), "{err}");
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(said.contains("expired"), "{said}");
     assert_eq!(provider.polls(), 1);
 }
 
@@ -361,10 +368,10 @@ async fn a_gateway_without_sign_in_says_how_else_to_give_a_token() {
         .await
         .unwrap();
     let url = Url::parse(&format!("{}/", sim.url())).unwrap();
-    let err = device::discover(&http(), &url)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = describe::auth_error(
+        Lang::En,
+        &device::discover(&http(), &url).await.unwrap_err(),
+    );
     assert!(err.contains("--with-token") && !err.contains('\n'), "{err}");
 }
 
@@ -435,12 +442,12 @@ async fn invalid_grant_ends_the_login_with_a_clear_message_and_no_retries() {
     assert_eq!(provider.control("/sim/auth/revoke").await, 200);
     let err = client.list(&list_987654()).await.unwrap_err();
     assert!(err.needs_login(), "{err:?}");
-    let text = err.to_string();
+    let text = describe::gateway_error(Lang::En, &err);
     assert!(
         text.contains("invalid_grant") && text.contains("stepwise login") && !text.contains('\n'),
         "{text}"
     );
-    assert_eq!(err.headline(), "Sign in again");
+    assert_eq!(describe::gateway_headline(Lang::En, &err), "Sign in again");
     for _ in 0..3 {
         assert!(client.list(&list_987654()).await.unwrap_err().needs_login());
     }

@@ -2,6 +2,9 @@
 //! stderr, each run in its own HOME, against the embedded simulator or one
 //! started by the test.
 
+#[path = "common/pty.rs"]
+mod pty;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -340,4 +343,652 @@ fn the_token_environment_variable_is_used() {
         .expect("the binary runs");
     assert_exit(&out, 3);
     assert_eq!(json(&out)["stepsID"], "132324");
+}
+
+// ---------------------------------------------------------------- credentials in URLs
+
+const PASSWORD: &str = "hunter2";
+
+/// Every file under `dir`, read as bytes.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, bytes));
+            }
+        }
+    }
+    found
+}
+
+/// Asserts the password shows nowhere: stdout, stderr, or any file the run
+/// left in its HOME (the log, the device id) other than the config file the
+/// test wrote itself.
+fn assert_no_password(home: &Path, out: &Output, written: &Path) {
+    assert!(!stdout(out).contains(PASSWORD), "stdout: {}", stdout(out));
+    assert!(!stderr(out).contains(PASSWORD), "stderr: {}", stderr(out));
+    for (path, bytes) in files_under(home) {
+        if path == written {
+            continue;
+        }
+        assert!(
+            !pty::contains(&bytes, PASSWORD.as_bytes()),
+            "{} holds the password",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_url_with_a_user_name_or_password_is_refused_and_never_shown() {
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");
+    /// (args, environment, config file text)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, String)>, Option<String>);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["steps", "--car", "987654", "--api", &url],
+            vec![],
+            None,
+        ),
+        (
+            vec!["next", "--steps-id", "132324", "--api", &url],
+            vec![],
+            None,
+        ),
+        (
+            vec!["steps", "--car", "987654"],
+            vec![("STEPWISE_API", url.clone())],
+            None,
+        ),
+        (
+            vec!["steps", "--car", "987654"],
+            vec![],
+            Some(format!("api = \"{url}\"\n")),
+        ),
+        (
+            vec!["steps", "--car", "987654"],
+            vec![(
+                "STEPWISE_DOCS_URL",
+                format!("https://user:{PASSWORD}@help.example"),
+            )],
+            None,
+        ),
+        (
+            vec!["steps", "--car", "987654"],
+            vec![],
+            Some(format!(
+                "docs_base_url = \"https://u:{PASSWORD}@h.example\"\n"
+            )),
+        ),
+    ];
+    for (args, env, config) in cases {
+        let home = home();
+        let config_path = home.path().join("config.toml");
+        let mut cmd = stepwise(home.path());
+        cmd.env_remove("STEPWISE_DOCS_URL").args(&args);
+        for (key, value) in &env {
+            cmd.env(key, value);
+        }
+        if let Some(text) = &config {
+            std::fs::write(&config_path, text).unwrap();
+            cmd.env("STEPWISE_CONFIG", &config_path);
+        }
+        let out = cmd.output().expect("the binary runs");
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("user name or password") && err.lines().count() == 1,
+            "{args:?} {env:?}: {err}"
+        );
+        assert_no_password(home.path(), &out, &config_path);
+    }
+}
+
+#[test]
+fn the_client_refuses_a_base_url_with_user_info_without_showing_it() {
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");
+    let err = match stepwise::client::Gateway::new(&url, "dev".into(), None, Default::default()) {
+        Ok(_) => panic!("a URL with a password was accepted"),
+        Err(e) => e,
+    };
+    assert!(!err.to_string().contains(PASSWORD), "{err}");
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, &err);
+    assert!(
+        words.contains("user name or password") && !words.contains(PASSWORD),
+        "{words}"
+    );
+}
+
+#[test]
+fn the_wizard_refuses_a_url_with_a_password_before_drawing_anything() {
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");
+    let mut tui = pty::Spawn::new(&["--car", "987654", "--api", &url]).start();
+    let status = tui.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.exit_code(), 1, "{}", tui.screen_text());
+    assert!(!pty::contains(&tui.raw_bytes(), PASSWORD.as_bytes()));
+    assert!(!tui.alternate_screen());
+    assert!(tui.screen_text().contains("user name or password"));
+}
+
+// ---------------------------------------------------------------- options a subcommand would ignore
+
+#[test]
+fn every_subcommand_refuses_a_global_option_it_would_ignore() {
+    let home = home();
+    let token = write_token_file(home.path(), TOKEN);
+    let token = token.to_str().unwrap();
+    let report = home.path().join("r.md");
+    let report = report.to_str().unwrap();
+    // The embedded simulator, or a port where nothing listens.
+    let api = "http://127.0.0.1:1";
+    let subcommands: [(&str, &[&str]); 5] = [
+        ("wizard", &[]),
+        ("demo", &["demo"]),
+        // A scenario that does not exist: serve ends at once after the checks.
+        (
+            "serve",
+            &["serve", "--scenario", "/nonexistent/scenario.json"],
+        ),
+        ("steps", &["steps", "--steps-id", "132324"]),
+        ("next", &["next", "--steps-id", "132324"]),
+    ];
+    let options: [(&str, &str); 4] = [
+        ("--api", api),
+        ("--car", "987654"),
+        ("--token-file", token),
+        ("--report", report),
+    ];
+    // (subcommand, option) pairs refused, with the word of why.
+    let refused: [(&str, &str, &str); 8] = [
+        ("demo", "--api", "embedded simulator"),
+        ("demo", "--token-file", "needs no token"),
+        ("serve", "--api", "it is the gateway"),
+        ("serve", "--car", "every car"),
+        ("serve", "--report", "wizard"),
+        ("steps", "--report", "prints its result"),
+        ("next", "--report", "prints its result"),
+        ("next", "--car", "--steps-id"),
+    ];
+    for (name, args) in subcommands {
+        for (option, value) in options {
+            // steps refuses --car with --steps-id already (clap): use --car alone.
+            let args: Vec<&str> = if name == "steps" && option == "--car" {
+                vec!["steps"]
+            } else {
+                args.to_vec()
+            };
+            let out = run(home.path(), &[&args[..], &[option, value]].concat());
+            let err = stderr(&out);
+            match refused.iter().find(|(n, o, _)| *n == name && *o == option) {
+                Some((_, _, why)) => {
+                    assert_exit(&out, 2);
+                    let says = format!("{name} does not use {option}: ");
+                    assert!(err.contains(&says) && err.contains(why), "{err}");
+                    assert_eq!(err.lines().count(), 1, "{err}");
+                }
+                None => {
+                    assert_ne!(out.status.code(), Some(2), "{name} {option}: {err}");
+                    assert!(!err.contains("does not use"), "{name} {option}: {err}");
+                }
+            }
+        }
+    }
+    // The same option from the environment is configuration, not a request.
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", api)
+        .args(["serve", "--scenario", "/nonexistent/scenario.json"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("does not use"), "{}", stderr(&out));
+}
+
+/// `stepwise serve` as a child process, killed when dropped.
+struct Serve {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Serve {
+    /// Starts `serve args` and reads the URL from its banner (bounded).
+    fn start(home: &Path, args: &[&str]) -> Serve {
+        let mut cmd = std::process::Command::new(pty::BIN);
+        pty::scrub_command(&mut cmd, home);
+        let mut child = cmd
+            .arg("serve")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = tx.send(line);
+        });
+        let banner = rx
+            .recv_timeout(Duration::from_secs(15))
+            .expect("serve prints its banner");
+        let url = banner
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in the banner: {banner}"))
+            .to_owned();
+        Serve { child, url }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_with_a_token_file_requires_that_token_and_takes_a_host_name() {
+    let home = home();
+    let token = write_token_file(home.path(), TOKEN);
+    let token = token.to_str().unwrap();
+    let serve = Serve::start(
+        home.path(),
+        &["--addr", "localhost:0", "--token-file", token],
+    );
+    let without = run(
+        home.path(),
+        &["--api", &serve.url, "steps", "--car", "987654"],
+    );
+    assert_exit(&without, 1);
+    assert!(stderr(&without).contains("401"), "{}", stderr(&without));
+    let with = run(
+        home.path(),
+        &[
+            "--api",
+            &serve.url,
+            "--token-file",
+            token,
+            "steps",
+            "--car",
+            "987654",
+        ],
+    );
+    assert_exit(&with, 3);
+}
+
+#[test]
+fn serve_refuses_two_tokens_and_names_what_cannot_be_resolved() {
+    let home = home();
+    let token = write_token_file(home.path(), TOKEN);
+    let out = run(
+        home.path(),
+        &[
+            "serve",
+            "--token",
+            "x",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("not both"), "{}", stderr(&out));
+
+    let out = run(home.path(), &["serve", "--token", " "]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("--token is empty"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(home.path(), &["serve", "--addr", "localhost"]);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("no port"), "{}", stderr(&out));
+
+    let out = run(
+        home.path(),
+        &["serve", "--addr", "no-such-host.invalid:8080"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot resolve --addr no-such-host.invalid:8080"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------- output that cannot be written
+
+/// The binary as a plain process (its stdout the test's to choose), in a
+/// clean environment.
+fn plain(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home);
+    cmd
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_normal_exit_code() {
+    let home = home();
+    for (args, code) in [
+        (&["steps", "--car", "987654", "--json"][..], 3),
+        (&["steps", "--car", "987654"][..], 3),
+        (&["steps", "--car", "222222"][..], 0),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        // The reader is gone before the binary writes anything.
+        drop(reader);
+        let out = plain(home.path())
+            .args(args)
+            .stdout(writer)
+            .output()
+            .expect("the binary runs");
+        assert_exit(&out, code);
+        assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_full_disk_is_one_line_on_stderr_and_exit_1() {
+    let home = home();
+    for args in [&["steps", "--car", "987654", "--json"][..], &["--help"][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = plain(home.path())
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("the binary runs");
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write the output") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn serve_keeps_serving_when_its_banner_cannot_be_written() {
+    let home = home();
+    let port = pty::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    let child = cmd
+        .args(["serve", "--addr", &addr])
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut serve = Serve {
+        child,
+        url: format!("http://{addr}"),
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve never listened; exit: {:?}",
+            serve.child.try_wait()
+        );
+        assert!(matches!(serve.child.try_wait(), Ok(None)), "serve ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = run(
+        home.path(),
+        &["--api", &serve.url, "steps", "--car", "987654"],
+    );
+    assert_exit(&out, 3);
+    assert!(matches!(serve.child.try_wait(), Ok(None)), "serve ended");
+}
+
+// ---------------------------------------------------------------- config and token files
+
+#[test]
+fn a_config_file_named_by_stepwise_config_must_exist_and_be_a_file() {
+    let home = home();
+    let missing = home.path().join("nowhere.toml");
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &missing)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&missing.display().to_string()) && err.contains("does not exist"),
+        "{err}"
+    );
+
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", home.path())
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let err = stderr(&out).to_lowercase();
+    assert!(
+        err.contains("is a folder") && !err.contains("remove"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_config_file_error_says_the_line_and_column() {
+    let home = home();
+    let path = home.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "# gateway\napi = \"http://127.0.0.1:1\"\ntoken = [\n",
+    )
+    .unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &path)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("at line 3, column"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn token_file_errors_name_the_file_and_what_is_wrong() {
+    let home = home();
+    let missing = home.path().join("no-token");
+    let folder = home.path().to_owned();
+    let two = home.path().join("two");
+    std::fs::write(&two, "abc\ndef\n").unwrap();
+    for (path, says) in [
+        (&missing, "does not exist"),
+        (&folder, "is a folder"),
+        (&two, "holds 2 lines"),
+    ] {
+        let out = run(
+            home.path(),
+            &[
+                "steps",
+                "--car",
+                "987654",
+                "--token-file",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "token file {} (from --token-file) {says}",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(
+            !err.contains("entity not found") && !err.contains("abc"),
+            "{err}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- --report checked at start
+
+#[test]
+fn a_report_path_that_cannot_be_written_is_refused_at_once() {
+    let home = home();
+    let folder = home.path().to_str().unwrap().to_owned();
+    let orphan = home.path().join("no-such-folder").join("r.md");
+    for (args, says) in [
+        (vec!["--report", folder.as_str()], "is a folder"),
+        (vec!["demo", "--report", folder.as_str()], "is a folder"),
+        (vec!["--report", orphan.to_str().unwrap()], "does not exist"),
+        (
+            vec!["--report", "/dev/null/r.md"],
+            "/dev/null is not a folder",
+        ),
+        // No one, not even root, can make a file in /proc/self.
+        (vec!["--report", "/proc/self/r.md"], "cannot be written"),
+    ] {
+        let out = run(home.path(), &args);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(says) && !err.contains("terminal"), "{err}");
+    }
+    // A writable path passes the check (the wizard then wants a terminal)
+    // and leaves no file behind.
+    let fine = home.path().join("r.md");
+    let out = run(home.path(), &["--report", fine.to_str().unwrap()]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("interactive terminal"));
+    assert!(!fine.exists());
+}
+
+// ---------------------------------------------------------------- next's order
+
+#[test]
+fn next_keeps_the_order_the_gateway_sent_and_says_why_it_differs() {
+    let sim = Sim::start(None);
+    let home = home();
+    let listed = run(
+        home.path(),
+        &["steps", "--car", "987654", "--json", "--api", &sim.url()],
+    );
+    assert_exit(&listed, 3);
+    let in_list = json(&listed)["steps"][1].clone();
+    assert_eq!(in_list["name"], "deviceActivation");
+    assert_eq!(in_list["order"], 2);
+    let out = run(
+        home.path(),
+        &[
+            "next",
+            "--steps-id",
+            "132324",
+            "--json",
+            "--api",
+            &sim.url(),
+        ],
+    );
+    assert_exit(&out, 3);
+    let next = json(&out)["next"].clone();
+    assert_eq!(next["name"], "deviceActivation");
+    assert_eq!(next["order"], 1);
+
+    let help = stdout(&run(home.path(), &["next", "--help"]));
+    assert!(
+        help.contains("numbers the step it returns on its own"),
+        "{help}"
+    );
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains("`next` gives `order` as the next-step answer sent it"),
+        "README does not explain next's order"
+    );
+}
+
+// ---------------------------------------------------------------- a dumb terminal
+
+#[test]
+fn the_wizard_refuses_a_dumb_terminal_without_escapes() {
+    let mut tui = pty::Spawn::new(&["--car", "987654"])
+        .env("TERM", "dumb")
+        .start();
+    let status = tui.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.exit_code(), 1, "{}", tui.screen_text());
+    let raw = tui.raw_bytes();
+    assert!(!raw.contains(&0x1b), "escape sequences sent: {raw:?}");
+    let screen = tui.screen_text();
+    assert!(
+        screen.contains("TERM=dumb") && screen.contains("stepwise steps"),
+        "{screen}"
+    );
+}
+
+// ---------------------------------------------------------------- filtered views
+
+#[test]
+fn a_filtered_list_never_claims_completion() {
+    let home = home();
+    let out = run(
+        home.path(),
+        &["steps", "--car", "987654", "--status", "alreadyDone"],
+    );
+    // No returned step is todo: exit 0, and the output says it is filtered.
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("filtered: 1 alreadyDone shown; run without --status for the whole list"),
+        "{text}"
+    );
+    assert!(!text.to_lowercase().contains("nothing left"), "{text}");
+
+    let out = run(
+        home.path(),
+        &["steps", "--car", "987654", "--status", "done", "--json"],
+    );
+    assert_exit(&out, 0);
+    let value = json(&out);
+    assert_eq!(value["stepsStatus"], "alreadyDone");
+    assert_eq!(value["complete"], Value::Null);
+    assert_eq!(value["next"], Value::Null);
+
+    let out = run(home.path(), &["steps", "--car", "222222", "--json"]);
+    assert_exit(&out, 0);
+    assert_eq!(json(&out)["complete"], true);
+    let out = run(home.path(), &["steps", "--car", "987654", "--json"]);
+    assert_eq!(json(&out)["complete"], false);
+}
+
+#[test]
+fn the_domain_knows_nothing_of_clap() {
+    let steps = include_str!("../src/steps.rs");
+    assert!(!steps.contains("clap"), "src/steps.rs names clap");
+}
+
+#[test]
+fn the_readme_states_the_rust_version_of_cargo_toml() {
+    let manifest = include_str!("../Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .expect("Cargo.toml states a rust-version")
+        .trim_matches('"');
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("Rust toolchain ({version} or newer")),
+        "README does not state rust-version {version}"
+    );
 }

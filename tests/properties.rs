@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stepwise::protocol::{decode_error, decode_list, decode_next};
 use stepwise::steps::{MAX_TEXT_CHARS, Status, Step, StepsList, sanitize};
+use stepwise::wire::{decode_error, decode_list, decode_next};
 use stepwise::wizard::state::{Input, Options, State};
 use stepwise::wizard::update::update;
 

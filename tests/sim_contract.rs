@@ -1,5 +1,5 @@
 //! The gateway client against the real simulator on a loopback port: one test
-//! per rule of the steps contract (see PROTOCOL.md).
+//! per rule of the steps contract (see docs/CONTRACT.md).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -391,6 +391,8 @@ async fn a_sim_with_a_token_refuses_a_missing_or_wrong_token_with_401() {
             .unwrap_err();
         assert_rejected(&error, 401, Rejection::Unauthorized);
         assert!(!error.to_string().contains("s3cret"), "{error}");
+        let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, &error);
+        assert!(!words.contains("s3cret"), "{words}");
     }
     let list = by_car(&gateway_with(&sim, "dev-a", Some("s3cret-token")), DOC_CAR)
         .await
@@ -558,4 +560,48 @@ async fn older_parameter_spellings_and_boolean_case_are_tolerated() {
     )
     .await;
     assert_eq!(status, 400, "{body}");
+}
+
+/// The simulator enforces what its OpenAPI document says: the id rule on
+/// both id parameters, exactly-one-of, strict `resetSteps`, and the device
+/// header's rule; each refusal is a 400 with a message.
+#[tokio::test]
+async fn the_sim_refuses_what_its_document_forbids() {
+    let sim = sim().await;
+    let long = "1".repeat(65);
+    for query in [
+        "carAssociationID=&stepsID=",
+        "carAssociationID=",
+        "stepsID=",
+        "carAssociationID=%20987654",
+        "carAssociationID=98%2F7654",
+        &format!("carAssociationID={long}"),
+        "stepsID=13%202324",
+        "carAssociationID=987654&resetSteps=TRUE",
+        "carAssociationID=987654&resetSteps=1",
+        "carAssociationID=987654&stepsStatus=TODO",
+    ] {
+        let (status, body) = raw_list_query(&sim, query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let (status, _) = raw_list_query(&sim, "carAssociationID=987654&resetSteps=true").await;
+    assert_eq!(status, 200);
+    let next = |device: &'static str, query: &'static str| {
+        let url = format!("{}/pims/subscription/step?{query}", sim.url());
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("X-Device-Id", device)
+                .send()
+                .await
+                .expect("the sim answers")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(next("raw-device", "stepsID=").await, 400);
+    assert_eq!(next("raw-device", "stepsID=13%2F2324").await, 400);
+    assert_eq!(next("raw device", "stepsID=132324").await, 400);
+    assert_eq!(next("raw-device", "stepsID=132324").await, 200);
 }

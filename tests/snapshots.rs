@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stepwise::client::GatewayError;
-use stepwise::protocol::decode_list;
 use stepwise::steps::StepsList;
+use stepwise::wire::decode_list;
 use stepwise::wizard::state::{DemoCar, Input, Msg, OpenFailure, Options, Purpose, State};
 use stepwise::wizard::update::{start, update};
 

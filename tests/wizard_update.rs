@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stepwise::client::{GatewayError, Lookup, Rejection};
-use stepwise::protocol::{ErrorBody, decode_list};
 use stepwise::steps::{StatusFilter, StepsList};
+use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::session::VehicleSession;
 use stepwise::wizard::start::FieldNotice;
 use stepwise::wizard::state::{

@@ -227,6 +227,59 @@ report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
 
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = cannot reach the gateway at { $base }: { $detail }. Check that it runs and that --api is right
+gw-timed-out = the gateway at { $base } did not answer within { $secs } s. Check the network, then retry
+gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
+gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
+gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
+gw-user-info = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from the URL; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+gw-bad-url = the gateway URL { $url } is not usable: { $reason }. Give one like http://127.0.0.1:8080
+gw-bad-path = cannot build the URL of { $path }: { $detail }
+gw-bad-token = the token has characters a header cannot carry; check the token file
+gw-http-setup = cannot set up the HTTP client: { $detail }
+gw-demo-unavailable = cannot start the embedded simulator on a loopback port: { $detail }
+gw-400 = the gateway refused the request as malformed
+gw-400-todo = Check the id you typed; if it is right, report a bug
+gw-401 = the gateway wants a valid token
+gw-401-todo = Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-403 = this stepsID belongs to another device
+gw-403-todo = Start again with the carAssociationID
+gw-404 = the gateway does not know this id
+gw-404-todo = Check the carAssociationID or stepsID and try again
+gw-409 = the gateway refused: an earlier step is not done
+gw-409-todo = Complete the earlier steps first
+gw-429 = the gateway is limiting requests
+gw-429-todo = Wait a minute, then retry
+gw-5xx = the gateway failed
+gw-5xx-todo = Retry in a minute; if it persists, tell the gateway's operator
+gw-other = the gateway refused the request
+gw-other-todo = Check --api and retry
+gw-app-code = App code { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway unreachable
+gw-title-timed-out = Gateway timed out
+gw-title-bad-request = Request refused
+gw-title-unauthorized = Token needed
+gw-title-wrong-device = stepsID of another device
+gw-title-not-found = Unknown id
+gw-title-conflict = Out of order
+gw-title-too-many = Too many requests
+gw-title-server-failure = Gateway failure
+gw-title-failed = Request failed
+gw-title-too-large = Answer too large
+gw-title-bad-answer = Unusable answer
+gw-title-config = Bad configuration
+gw-title-sign-in-again = Sign in again
+gw-title-sign-in-failed = Sign-in failed
+
+## A failed sign-in or refresh
+
+auth-denied = the sign-in was refused in the browser (access_denied). Run `stepwise login` to try again
+auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
+auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
+auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network, then retry
+
 ## Signing in: stepwise login, logout and auth status in a plain terminal
 
 login-title = Sign in to { $gateway }

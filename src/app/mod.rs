@@ -26,7 +26,9 @@ pub struct Launch {
 /// Runs the wizard to its end; writes `--report` after the terminal is
 /// restored and returns where it went.
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Option<PathBuf>> {
-    let backend = Backend::start(settings, launch.demo).await?;
+    let backend = Backend::start(settings, launch.demo)
+        .await
+        .map_err(|e| color_eyre::eyre::eyre!(crate::describe::gateway_error(launch.lang, &e)))?;
     let demo = backend.is_demo();
     let autoplay = launch.autoplay && demo;
     let options = Options {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{AuthError, CLIENT_ID, Credential, MAX_AUTH_BODY, is_token_text, unix_now};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::steps::sanitize;
 
 /// The grant type of a device code, as RFC 8628 names it.

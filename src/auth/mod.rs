@@ -1,9 +1,9 @@
 //! Signing in to a gateway: the OAuth 2.0 device authorization grant
 //! (`device`), where tokens are kept (`store`), and the token source a
 //! gateway client holds, which refreshes before expiry and once on a 401
-//! (`refresh`). Tokens never reach a log, an error or the screen.
+//! (`refresh`). Tokens never reach a log, an error or the screen. The
+//! commands a person types (`stepwise login` …) are in `crate::signin`.
 
-pub mod commands;
 pub mod device;
 pub mod refresh;
 pub mod store;
@@ -114,27 +114,32 @@ pub fn rfc3339(at: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(at)).to_string()
 }
 
-/// A failed sign-in or refresh, in one line with what to do. Never holds a
-/// token or a device code.
+/// A failed sign-in or refresh. Data only: the words a person reads come
+/// from `describe::auth_error`; `Display` is language-neutral, for logs.
+/// Never holds a token or a device code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    #[error("{0}")]
+    /// The identity provider's endpoints could not be found; says why.
+    #[error("discovery: {0}")]
     Discovery(String),
-    #[error(
-        "the sign-in was refused in the browser (access_denied). Run `stepwise login` to try again"
-    )]
+    /// The code was refused in the browser (`access_denied`).
+    #[error("access_denied")]
     Denied,
-    #[error(
-        "the code expired before it was approved. Run `stepwise login` again and approve it sooner"
-    )]
+    /// The code expired before it was approved (`expired_token`).
+    #[error("expired_token")]
     Expired,
-    #[error("{0}. Run `stepwise login` to sign in again")]
+    /// The login is over (`invalid_grant`, a spent login): only a new
+    /// sign-in gets past it; says why.
+    #[error("sign in again: {0}")]
     SignInAgain(String),
-    #[error("{0}")]
+    /// The identity provider answered something unusable; says what.
+    #[error("provider: {0}")]
     Provider(String),
-    #[error("cannot reach the identity provider at {url}: {detail}. Check the network, then retry")]
+    /// The identity provider could not be reached.
+    #[error("unreachable {url}: {detail}")]
     Network { url: String, detail: String },
-    #[error("{0}")]
+    /// The token store failed; says how.
+    #[error("store: {0}")]
     Store(#[from] StoreError),
 }
 

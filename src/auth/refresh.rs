@@ -11,7 +11,7 @@ use url::Url;
 
 use super::device::{OAuthError, credential_from, post_form};
 use super::{AuthError, CLIENT_ID, Credential, TokenStore, unix_now};
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Where a gateway client's bearer token comes from. Cheap to clone: clones
 /// share one login, so one refresh serves them all.

@@ -13,11 +13,12 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use crate::wire::{Association, TruthStep};
 pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
-pub use scenario::{Association, Scenario, TruthStep};
-pub use state::{ListAnswer, ListKey, NO_STEP_CODE, SimError, SimState};
+pub use scenario::Scenario;
+pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
 use crate::config::Secret;
 
@@ -65,26 +66,35 @@ pub async fn serve_shared(
         .await
 }
 
-/// Starts prepared state on a free loopback port, like [`spawn`].
+/// Starts a simulator on a free loopback port, as the tests use it; it stops
+/// when the returned value is dropped.
+pub async fn spawn(scenario: Scenario, token: Option<Secret>) -> std::io::Result<RunningSim> {
+    spawn_shared(Shared::new(SimState::new(scenario), token)).await
+}
+
+/// Starts the embedded demo backend on a free loopback port. With a
+/// `state_file`, what it learns (truths, stepsIDs, caches) is kept there, so
+/// separate runs behave as one gateway.
+pub async fn spawn_demo(
+    scenario: Scenario,
+    state_file: Option<std::path::PathBuf>,
+) -> std::io::Result<RunningSim> {
+    let state = SimState::new(scenario);
+    let shared = match state_file {
+        Some(file) => Shared::kept_in(state, file),
+        None => Shared::new(state, None),
+    };
+    spawn_shared(shared).await
+}
+
+/// Starts prepared state (e.g. with sign-in on) on a free loopback port,
+/// like [`spawn`].
 pub async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
         if let Err(e) = serve_shared(listener, shared, std::future::pending()).await {
             tracing::error!("simulator stopped: {e}");
-        }
-    });
-    Ok(RunningSim { addr, task })
-}
-
-/// Starts a simulator on a free loopback port, as the embedded demo backend
-/// and the tests use it; it stops when the returned value is dropped.
-pub async fn spawn(scenario: Scenario, token: Option<Secret>) -> std::io::Result<RunningSim> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        if let Err(e) = serve(listener, scenario, token, std::future::pending()).await {
-            tracing::error!("embedded simulator stopped: {e}");
         }
     });
     Ok(RunningSim { addr, task })

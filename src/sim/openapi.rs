@@ -5,7 +5,10 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema,
 use utoipa::openapi::{RefOr, Server};
 use utoipa::{OpenApi, PartialSchema, ToSchema};
 
+use serde_json::{Value, json};
+
 use super::routes;
+use crate::wire::{self, ErrorBody};
 
 /// One step of a list or next-step answer.
 #[derive(ToSchema)]
@@ -22,16 +25,6 @@ pub struct StepDoc {
     /// Steps are done in ascending order; JSON member order means nothing.
     #[schema(example = 2)]
     order: i64,
-}
-
-/// The body of every failed call.
-#[derive(ToSchema)]
-#[schema(as = Error)]
-#[allow(dead_code)] // read by the schema only
-pub struct ErrorDoc {
-    /// The SDK's code where there is one, e.g. 2346 "no step for this stepsID".
-    code: Option<i64>,
-    message: String,
 }
 
 /// A scenario's association with the truth of its steps (simulator only).
@@ -154,7 +147,7 @@ impl ToSchema for AssociationsDoc {
     ),
     components(schemas(
         StepDoc,
-        ErrorDoc,
+        ErrorBody,
         AssociationDoc,
         TruthStepDoc,
         StepsListDoc,
@@ -169,5 +162,145 @@ pub fn openapi_json() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.servers = Some(vec![Server::new("http://127.0.0.1:8080")]);
-    doc.to_pretty_json().expect("the document serialises") + "\n"
+    let mut doc = serde_json::to_value(&doc).expect("the document serialises");
+    enforce(&mut doc);
+    serde_json::to_string_pretty(&doc).expect("the document serialises") + "\n"
+}
+
+/// What the derive macros cannot say, said on the generated document: the
+/// id rule and the device header's rule, that the list takes exactly one of
+/// carAssociationID and stepsID, strict booleans and statuses, examples that
+/// reach real lists, and links that feed one answer into the next call.
+fn enforce(doc: &mut Value) {
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["Id"] = json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": crate::steps::MAX_ID_CHARS,
+        "pattern": wire::ID_PATTERN,
+        "description": "A carAssociationID or stepsID: 1 to 64 ASCII letters, digits, - or _.",
+        "example": "987654"
+    });
+    schemas["DeviceId"] = json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": wire::DEVICE_ID_MAX_LEN,
+        "pattern": wire::DEVICE_ID_PATTERN,
+        "description": "An opaque id of the calling device: 1 to 128 visible ASCII characters, no spaces.",
+        "example": "3f2b6c1e-device"
+    });
+    let id = json!({"$ref": "#/components/schemas/Id"});
+    let device = json!({
+        "name": wire::DEVICE_HEADER,
+        "in": "header",
+        "description": "Stable id of the calling device; a stepsID is bound to the device that obtained it",
+        "required": true,
+        "schema": {"$ref": "#/components/schemas/DeviceId"},
+        "example": "3f2b6c1e-device"
+    });
+    let paths = &mut doc["paths"];
+
+    let list = &mut paths["/pims/subscription/steps"]["get"];
+    list["parameters"] = json!([
+        {
+            "name": "lookup",
+            "in": "query",
+            "style": "form",
+            "explode": true,
+            "required": true,
+            "description": "Exactly one of carAssociationID (the first list on a device) and stepsID (later lists, the stepsID of the first); both or neither is a 400",
+            "schema": {"oneOf": [
+                {
+                    "type": "object",
+                    "title": "By carAssociationID",
+                    "properties": {(wire::CAR_PARAM): id.clone()},
+                    "required": [wire::CAR_PARAM],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "title": "By stepsID",
+                    "properties": {(wire::STEPS_ID_PARAM): id.clone()},
+                    "required": [wire::STEPS_ID_PARAM],
+                    "additionalProperties": false
+                }
+            ]},
+            "examples": {
+                "documentation": {"summary": "The documentation's car", "value": {(wire::CAR_PARAM): "987654"}},
+                "newCustomer": {"summary": "A new customer", "value": {(wire::CAR_PARAM): "111111"}},
+                "ready": {"summary": "A ready service", "value": {(wire::CAR_PARAM): "222222"}},
+                "staleCache": {"summary": "A stale cache", "value": {(wire::CAR_PARAM): "333333"}}
+            }
+        },
+        {
+            "name": wire::RESET_PARAM,
+            "in": "query",
+            "required": false,
+            "description": "Wipe the steps cache first (cures app errors 2312/2317): true or false, default false",
+            "schema": {"type": "boolean", "default": false},
+            "example": false
+        },
+        {
+            "name": wire::STATUS_PARAM,
+            "in": "query",
+            "required": false,
+            "description": "Only the steps with this status; default all",
+            "schema": {"type": "string", "enum": ["todo", "alreadyDone", "all"], "default": "all"},
+            "example": "all"
+        },
+        device.clone()
+    ]);
+    list["responses"]["200"]["links"] = json!({
+        "NextStep": {
+            "operationId": "next",
+            "description": "The next step of the list just obtained, asked by the same device",
+            "parameters": {
+                (wire::STEPS_ID_PARAM): "$response.body#/stepsID",
+                (format!("header.{}", wire::DEVICE_HEADER)): format!("$request.header.{}", wire::DEVICE_HEADER)
+            }
+        }
+    });
+
+    let next = &mut paths["/pims/subscription/step"]["get"];
+    next["parameters"] = json!([
+        {
+            "name": wire::STEPS_ID_PARAM,
+            "in": "query",
+            "required": true,
+            "description": "The stepsID of a list this device obtained",
+            "schema": id.clone(),
+            "example": "132324"
+        },
+        device
+    ]);
+
+    for (action, other) in [("complete", "revoke"), ("revoke", "complete")] {
+        let path = format!("/sim/associations/{{car}}/steps/{{name}}/{action}");
+        let call = &mut paths[path.as_str()]["post"];
+        call["parameters"] = json!([
+            {
+                "name": "car",
+                "in": "path",
+                "required": true,
+                "description": "carAssociationID",
+                "schema": id.clone(),
+                "example": "987654"
+            },
+            {
+                "name": "name",
+                "in": "path",
+                "required": true,
+                "description": "Step name",
+                "schema": {"type": "string", "minLength": 1},
+                "example": "deviceActivation"
+            }
+        ]);
+        call["responses"]["200"]["links"] = json!({
+            "Undo": {
+                "operationId": other,
+                "description": "The same step of the same association, the other way",
+                "parameters": {"path.car": "$request.path.car", "path.name": "$request.path.name"}
+            }
+        });
+    }
 }

@@ -1,6 +1,7 @@
 //! The simulator's HTTP face: axum routes over the shared [`SimState`], with
 //! every refusal answered as a JSON error body.
 
+use std::path::{Path as FilePath, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Json;
@@ -13,11 +14,13 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::openapi::{AssociationDoc, AssociationsDoc, ErrorDoc, NextStepDoc, StepsListDoc};
-use super::state::{ListAnswer, ListKey, SimError, SimState};
-use crate::client::DEVICE_HEADER;
+use super::openapi::{AssociationDoc, AssociationsDoc, NextStepDoc, StepsListDoc};
+use super::state::{ListAnswer, SimError, SimState};
 use crate::config::Secret;
 use crate::steps::{StatusFilter, Step};
+use crate::wire::{
+    self, CAR_PARAM, DEVICE_HEADER, ErrorBody, Lookup, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -25,6 +28,8 @@ pub struct Shared {
     state: Arc<Mutex<SimState>>,
     token: Option<Arc<Secret>>,
     auth: Option<super::auth::Auth>,
+    /// Where the state is kept between runs (the embedded demo backend).
+    store: Option<Arc<PathBuf>>,
 }
 
 impl Shared {
@@ -33,6 +38,7 @@ impl Shared {
             state: Arc::new(Mutex::new(state)),
             token: token.map(Arc::new),
             auth: None,
+            store: None,
         }
     }
 
@@ -49,9 +55,38 @@ impl Shared {
         self.auth.as_ref()
     }
 
+    /// A simulator whose state lives in `file`: each call reads it first
+    /// (another run may have changed it) and writes it back after, through a
+    /// temporary file and a rename, so the file is never half written even
+    /// with two runs at once (the last writer wins). A file that cannot be
+    /// read as a state is replaced by `state`, with a warning in the log.
+    pub fn kept_in(state: SimState, file: PathBuf) -> Self {
+        let mut shared = Shared::new(state, None);
+        shared.store = Some(Arc::new(file));
+        shared
+    }
+
     /// The state; a panic elsewhere never wedges the simulator.
     fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs one call on the state, between reading and writing its file.
+    fn with_state<T>(&self, call: impl FnOnce(&mut SimState) -> T) -> T {
+        let mut state = self.lock();
+        let Some(file) = &self.store else {
+            return call(&mut state);
+        };
+        if let Some(kept) = load_state(file)
+            && !state.adopt(kept)
+        {
+            tracing::warn!(file = %file.display(), "the simulator's state was made from other associations, starting fresh");
+        }
+        let result = call(&mut state);
+        if let Err(e) = save_state(file, &state.save()) {
+            tracing::warn!(file = %file.display(), "cannot keep the simulator's state: {e}");
+        }
+        result
     }
 
     fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
@@ -76,6 +111,39 @@ impl Shared {
             Err(SimError::Unauthorized)
         }
     }
+}
+
+/// The state kept in `file`, or `None` when there is none or it is not
+/// usable (then a warning goes to the log and the run starts fresh).
+fn load_state(file: &FilePath) -> Option<SimState> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(file = %file.display(), "cannot read the simulator's state, starting fresh: {e}");
+            return None;
+        }
+    };
+    match SimState::restore(&text) {
+        Ok(state) => Some(state),
+        Err(e) => {
+            tracing::warn!(file = %file.display(), "the simulator's state is not usable, starting fresh: {e}");
+            None
+        }
+    }
+}
+
+/// Writes through a temporary file of this process and a rename: a reader
+/// sees the old state or the new one, never a mix.
+fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, file).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -108,15 +176,8 @@ pub fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<i64>,
-    message: &'a str,
-}
-
 pub(crate) fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
-    (status, Json(ErrorBody { code, message })).into_response()
+    (status, Json(ErrorBody::new(code, message))).into_response()
 }
 
 impl IntoResponse for SimError {
@@ -179,68 +240,70 @@ impl Query {
 
     /// The single value of a parameter; given twice is a bad request.
     fn one(&self, name: &str) -> Result<Option<&str>, SimError> {
-        self.one_of(name, &[])
+        Ok(self.one_of(name, &[])?.map(|(_, value)| value))
     }
 
     /// The single value of a parameter or one of its older spellings (an
-    /// older page of the documentation says `resetStep` and `stepStatus`).
-    fn one_of(&self, name: &str, aliases: &[&str]) -> Result<Option<&str>, SimError> {
+    /// older page of the documentation says `resetStep` and `stepStatus`),
+    /// with the name it came under.
+    fn one_of(&self, name: &str, aliases: &[&str]) -> Result<Option<(&str, &str)>, SimError> {
         let mut values = self
             .0
             .iter()
-            .filter(|(k, _)| k == name || aliases.contains(&k.as_str()))
-            .map(|(_, v)| v);
+            .filter(|(k, _)| k == name || aliases.contains(&k.as_str()));
         let first = values.next();
         if values.next().is_some() {
             return Err(SimError::BadRequest(format!(
                 "{name} is given more than once"
             )));
         }
-        Ok(first.map(String::as_str))
+        Ok(first.map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
+    /// An id parameter, checked against the id rule ([`crate::steps::is_id`]).
     fn id(&self, name: &str) -> Result<Option<String>, SimError> {
-        match self.one(name)?.map(str::trim) {
+        match self.one(name)? {
             None => Ok(None),
             Some("") => Err(SimError::BadRequest(format!("{name} is empty"))),
-            Some(id) if id.len() > 64 || id.chars().any(char::is_control) => {
-                Err(SimError::BadRequest(format!("{name} is not a valid id")))
-            }
+            Some(id) if !crate::steps::is_id(id) => Err(SimError::BadRequest(format!(
+                "{name} is not a valid id: 1 to {} letters, digits, - or _",
+                crate::steps::MAX_ID_CHARS
+            ))),
             Some(id) => Ok(Some(id.to_owned())),
         }
     }
 }
 
 fn device(headers: &HeaderMap) -> Result<String, SimError> {
-    headers
-        .get(DEVICE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| SimError::BadRequest(format!("the {DEVICE_HEADER} header is missing")))
+    let Some(value) = headers.get(DEVICE_HEADER) else {
+        return Err(SimError::BadRequest(format!(
+            "the {DEVICE_HEADER} header is missing"
+        )));
+    };
+    match value.to_str() {
+        Ok(id) if wire::is_device_id(id) => Ok(id.to_owned()),
+        _ => Err(SimError::BadRequest(format!(
+            "the {DEVICE_HEADER} header must be 1 to {} visible ASCII characters",
+            wire::DEVICE_ID_MAX_LEN
+        ))),
+    }
 }
 
+// The parameters of the contract's calls are declared once, with their
+// rules and examples, in `super::openapi::enforce`.
 #[utoipa::path(
     get,
     path = "/pims/subscription/steps",
     tag = "steps",
     summary = "The steps of a service (pims.subscription.steps)",
     description = "The first list on a device must be asked by carAssociationID; later ones by the stepsID it returned.",
-    params(
-        ("carAssociationID" = Option<String>, Query, description = "First list: one user, one service, one vehicle"),
-        ("stepsID" = Option<String>, Query, description = "Later lists: the stepsID of the first list (bound to the device)"),
-        ("resetSteps" = Option<bool>, Query, description = "Wipe the steps cache first (cures app errors 2312/2317); default false"),
-        ("stepsStatus" = Option<String>, Query, description = "todo, alreadyDone or all (default)"),
-        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
-    ),
     responses(
         (status = 200, description = "The steps; sort them by order", body = StepsListDoc),
-        (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
-        (status = 403, description = "The stepsID belongs to another device: start over with carAssociationID", body = ErrorDoc),
-        (status = 404, description = "Unknown carAssociationID, or unknown stepsID (code 2346)", body = ErrorDoc),
-        (status = 429, description = "Too many requests; Retry-After gives seconds", body = ErrorDoc),
+        (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 403, description = "The stepsID belongs to another device: start over with carAssociationID", body = ErrorBody),
+        (status = 404, description = "Unknown carAssociationID, or unknown stepsID (code 2346)", body = ErrorBody),
+        (status = 429, description = "Too many requests; Retry-After gives seconds", body = ErrorBody),
     )
 )]
 pub(crate) async fn list(
@@ -250,33 +313,37 @@ pub(crate) async fn list(
 ) -> Result<Response, SimError> {
     shared.check_token(&headers)?;
     let query = Query::parse(raw);
-    let key = match (query.id("carAssociationID")?, query.id("stepsID")?) {
-        (Some(car), None) => ListKey::Car(car),
-        (None, Some(id)) => ListKey::StepsId(id),
+    let key = match (query.id(CAR_PARAM)?, query.id(STEPS_ID_PARAM)?) {
+        (Some(car), None) => Lookup::Car(car),
+        (None, Some(id)) => Lookup::StepsId(id),
         _ => {
             return Err(SimError::BadRequest(
                 "give exactly one of carAssociationID and stepsID".into(),
             ));
         }
     };
-    let reset = match query.one_of("resetSteps", &["resetStep"])? {
+    // resetSteps is exactly true or false; the older spelling resetStep is
+    // read leniently (any case), as older clients wrote it.
+    let reset = match query.one_of(RESET_PARAM, &["resetStep"])? {
         None => false,
-        Some(raw) if raw.eq_ignore_ascii_case("false") => false,
-        Some(raw) if raw.eq_ignore_ascii_case("true") => true,
+        Some((_, "false")) => false,
+        Some((_, "true")) => true,
+        Some((key, raw)) if key != RESET_PARAM && raw.eq_ignore_ascii_case("false") => false,
+        Some((key, raw)) if key != RESET_PARAM && raw.eq_ignore_ascii_case("true") => true,
         Some(_) => {
             return Err(SimError::BadRequest(
                 "resetSteps must be true or false".into(),
             ));
         }
     };
-    let filter = match query.one_of("stepsStatus", &["stepStatus"])? {
+    let filter = match query.one_of(STATUS_PARAM, &["stepStatus"])? {
         None => StatusFilter::All,
-        Some(raw) => StatusFilter::parse(raw).ok_or_else(|| {
+        Some((_, raw)) => StatusFilter::parse(raw).ok_or_else(|| {
             SimError::BadRequest("stepsStatus must be todo, alreadyDone or all".into())
         })?,
     };
     let device = device(&headers)?;
-    let answer = shared.lock().list(&device, &key, reset, filter)?;
+    let answer = shared.with_state(|s| s.list(&device, &key, reset, filter))?;
     Ok(Json(ListBody(&answer)).into_response())
 }
 
@@ -285,16 +352,12 @@ pub(crate) async fn list(
     path = "/pims/subscription/step",
     tag = "steps",
     summary = "The next step to do (pims.subscription.step)",
-    params(
-        ("stepsID" = String, Query, description = "The stepsID of a list this device obtained"),
-        ("X-Device-Id" = String, Header, description = "Stable id of the calling device"),
-    ),
     responses(
         (status = 200, description = "The next step, or null when nothing is left", body = NextStepDoc),
-        (status = 400, description = "No stepsID, an empty or invalid one, or no X-Device-Id", body = ErrorDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
-        (status = 403, description = "The stepsID belongs to another device", body = ErrorDoc),
-        (status = 404, description = "Unknown stepsID (code 2346)", body = ErrorDoc),
+        (status = 400, description = "No stepsID, an empty or invalid one, or no X-Device-Id", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 403, description = "The stepsID belongs to another device", body = ErrorBody),
+        (status = 404, description = "Unknown stepsID (code 2346)", body = ErrorBody),
     )
 )]
 pub(crate) async fn next(
@@ -305,10 +368,10 @@ pub(crate) async fn next(
     shared.check_token(&headers)?;
     let query = Query::parse(raw);
     let steps_id = query
-        .id("stepsID")?
+        .id(STEPS_ID_PARAM)?
         .ok_or_else(|| SimError::BadRequest("stepsID is required".into()))?;
     let device = device(&headers)?;
-    let next = shared.lock().next(&device, &steps_id)?;
+    let next = shared.with_state(|s| s.next(&device, &steps_id))?;
     Ok(Json(next.as_ref().map(NextBody)).into_response())
 }
 
@@ -319,7 +382,7 @@ pub(crate) async fn next(
     summary = "Simulator only: the scenario's associations and the truth of their steps",
     responses(
         (status = 200, description = "The associations", body = AssociationsDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
     )
 )]
 pub(crate) async fn associations(
@@ -327,7 +390,7 @@ pub(crate) async fn associations(
     headers: HeaderMap,
 ) -> Result<Response, SimError> {
     shared.check_token(&headers)?;
-    Ok(Json(shared.lock().associations()).into_response())
+    Ok(Json(shared.with_state(|s| s.associations())).into_response())
 }
 
 #[utoipa::path(
@@ -335,15 +398,11 @@ pub(crate) async fn associations(
     tag = "simulator",
     path = "/sim/associations/{car}/steps/{name}/complete",
     summary = "Simulator only: The customer completes a step (truth becomes done)",
-    params(
-        ("car" = String, Path, description = "carAssociationID"),
-        ("name" = String, Path, description = "Step name"),
-    ),
     responses(
         (status = 200, description = "The association after the change", body = AssociationDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
-        (status = 404, description = "Unknown carAssociationID or step", body = ErrorDoc),
-        (status = 409, description = "An earlier step (by order) is not done", body = ErrorDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "Unknown carAssociationID or step", body = ErrorBody),
+        (status = 409, description = "An earlier step (by order) is not done", body = ErrorBody),
     )
 )]
 pub(crate) async fn complete(
@@ -359,14 +418,10 @@ pub(crate) async fn complete(
     tag = "simulator",
     path = "/sim/associations/{car}/steps/{name}/revoke",
     summary = "Simulator only: The fact behind a step goes away (a cached alreadyDone stays until a reset)",
-    params(
-        ("car" = String, Path, description = "carAssociationID"),
-        ("name" = String, Path, description = "Step name"),
-    ),
     responses(
         (status = 200, description = "The association after the change", body = AssociationDoc),
-        (status = 401, description = "Missing or wrong bearer token", body = ErrorDoc),
-        (status = 404, description = "Unknown carAssociationID or step", body = ErrorDoc),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "Unknown carAssociationID or step", body = ErrorBody),
     )
 )]
 pub(crate) async fn revoke(
@@ -386,7 +441,7 @@ fn change_truth(
 ) -> Result<Response, SimError> {
     shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    Ok(Json(change(&mut shared.lock(), &car, &name)?).into_response())
+    Ok(Json(shared.with_state(|s| change(s, &car, &name))?).into_response())
 }
 
 /// A list as the documentation shows it: `stepsID` first (a number when it

@@ -3,34 +3,11 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+use crate::wire::Association;
 
 const BUILT_IN: &str = include_str!("../../assets/scenario.json");
-
-/// One carAssociationID of a scenario, with the truth of each step. This is
-/// also the answer of `GET /sim/associations`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Association {
-    #[serde(rename = "carAssociationID")]
-    pub car_association_id: String,
-    #[serde(default)]
-    pub label: String,
-    /// The stepsID the first device gets (the documentation's `132324`).
-    #[serde(rename = "stepsID", default, skip_serializing_if = "Option::is_none")]
-    pub steps_id: Option<String>,
-    /// New caches start with every step `alreadyDone`, whatever the truth.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub stale_cache: bool,
-    pub steps: Vec<TruthStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-pub struct TruthStep {
-    pub name: String,
-    pub order: i64,
-    pub done: bool,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +43,7 @@ impl Scenario {
         let mut ids = HashSet::new();
         for assoc in &mut scenario.associations {
             let id = &assoc.car_association_id;
-            if !crate::config::is_car_id(id) {
+            if !crate::steps::is_id(id) {
                 return Err(format!(
                     "carAssociationID {id:?} must be letters, digits, - or _"
                 ));

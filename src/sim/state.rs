@@ -3,8 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::scenario::{Association, Scenario};
+use serde::{Deserialize, Serialize};
+
+use super::scenario::Scenario;
 use crate::steps::{Status, StatusFilter, Step};
+use crate::wire::Association;
+use crate::wire::Lookup;
+pub use crate::wire::NO_STEP_CODE;
 
 /// Why the simulator refuses a call; each maps to an HTTP status and a JSON
 /// error body.
@@ -17,15 +22,9 @@ pub enum SimError {
     Conflict(String),
 }
 
-/// SDK code for "no step for this stepsID".
-pub const NO_STEP_CODE: i64 = 2346;
-
-/// Which list a request asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListKey {
-    Car(String),
-    StepsId(String),
-}
+/// How many devices the simulator remembers by default; past that, the
+/// least recently seen device's stepsIDs and caches are forgotten.
+pub const DEVICE_LIMIT: usize = 10_000;
 
 /// A list as the simulator answers it: stepsID and the (filtered) steps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +33,7 @@ pub struct ListAnswer {
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Session {
     car: String,
     device: String,
@@ -42,13 +41,55 @@ struct Session {
     done: HashSet<String>,
 }
 
-/// The whole simulated backend.
-#[derive(Debug)]
+/// The whole simulated backend. It serialises whole (see [`SimState::save`]),
+/// so that the embedded demo backend remembers across runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SimState {
     truth: BTreeMap<String, Association>,
+    /// stepsID → its session.
     sessions: HashMap<String, Session>,
+    /// (carAssociationID, device) → stepsID, as a list of pairs (JSON keys
+    /// must be strings).
+    #[serde(with = "owner_pairs")]
     by_owner: HashMap<(String, String), String>,
     next_id: u64,
+    /// device → when it was last seen (a counter), for forgetting the least
+    /// recently seen device.
+    #[serde(default)]
+    seen: HashMap<String, u64>,
+    #[serde(default)]
+    clock: u64,
+    #[serde(skip, default = "default_limit")]
+    device_limit: usize,
+}
+
+fn default_limit() -> usize {
+    DEVICE_LIMIT
+}
+
+mod owner_pairs {
+    use std::collections::HashMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Owners = HashMap<(String, String), String>;
+
+    pub fn serialize<S: Serializer>(owners: &Owners, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&String, &String, &String)> = owners
+            .iter()
+            .map(|((car, device), id)| (car, device, id))
+            .collect();
+        pairs.sort();
+        pairs.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Owners, D::Error> {
+        let pairs = Vec::<(String, String, String)>::deserialize(deserializer)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(car, device, id)| ((car, device), id))
+            .collect())
+    }
 }
 
 impl SimState {
@@ -62,7 +103,95 @@ impl SimState {
             sessions: HashMap::new(),
             by_owner: HashMap::new(),
             next_id: 700_001,
+            seen: HashMap::new(),
+            clock: 0,
+            device_limit: DEVICE_LIMIT,
         }
+    }
+
+    /// Remembers at most `limit` devices (at least one).
+    pub fn with_device_limit(mut self, limit: usize) -> Self {
+        self.device_limit = limit.max(1);
+        self
+    }
+
+    /// How many devices are remembered now.
+    pub fn devices(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// The whole state as JSON, for [`SimState::restore`].
+    pub fn save(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A state saved by [`SimState::save`]; an error says why it is not one.
+    pub fn restore(text: &str) -> Result<Self, String> {
+        let state: SimState = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let known = |id: &String| state.sessions.contains_key(id);
+        if !state.by_owner.values().all(known)
+            || !state
+                .sessions
+                .values()
+                .all(|s| state.truth.contains_key(&s.car))
+        {
+            return Err("its sessions do not match its associations".into());
+        }
+        Ok(state)
+    }
+
+    /// Takes over a state kept by an earlier run, unless it was made from
+    /// other associations (an older scenario): then it is refused and this
+    /// state stays. Says whether it was taken.
+    pub fn adopt(&mut self, kept: SimState) -> bool {
+        let shape = |s: &SimState| -> Vec<(String, Option<String>, bool, Vec<String>)> {
+            s.truth
+                .values()
+                .map(|a| {
+                    (
+                        a.car_association_id.clone(),
+                        a.steps_id.clone(),
+                        a.stale_cache,
+                        a.steps.iter().map(|t| t.name.clone()).collect(),
+                    )
+                })
+                .collect()
+        };
+        if shape(&kept) != shape(self) {
+            return false;
+        }
+        let limit = self.device_limit;
+        *self = kept;
+        self.device_limit = limit;
+        true
+    }
+
+    /// Marks a device as just seen, forgetting the least recently seen
+    /// devices (their stepsIDs and caches) beyond the limit.
+    fn touch(&mut self, device: &str) {
+        self.clock += 1;
+        if let Some(at) = self.seen.get_mut(device) {
+            *at = self.clock;
+            return;
+        }
+        self.seen.insert(device.to_owned(), self.clock);
+        while self.seen.len() > self.device_limit {
+            let Some(oldest) = self
+                .seen
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(d, _)| d.clone())
+            else {
+                break;
+            };
+            self.forget(&oldest);
+        }
+    }
+
+    fn forget(&mut self, device: &str) {
+        self.seen.remove(device);
+        self.sessions.retain(|_, s| s.device != device);
+        self.by_owner.retain(|(_, d), _| d != device);
     }
 
     pub fn associations(&self) -> Vec<Association> {
@@ -74,13 +203,14 @@ impl SimState {
     pub fn list(
         &mut self,
         device: &str,
-        key: &ListKey,
+        key: &Lookup,
         reset: bool,
         filter: StatusFilter,
     ) -> Result<ListAnswer, SimError> {
+        self.touch(device);
         let steps_id = match key {
-            ListKey::Car(car) => self.session_for(car, device)?,
-            ListKey::StepsId(id) => {
+            Lookup::Car(car) => self.session_for(car, device)?,
+            Lookup::StepsId(id) => {
                 self.owned_session(id, device)?;
                 id.clone()
             }
@@ -98,6 +228,7 @@ impl SimState {
 
     /// `pims/subscription/step`: the first step to do, or `None`.
     pub fn next(&mut self, device: &str, steps_id: &str) -> Result<Option<Step>, SimError> {
+        self.touch(device);
         self.owned_session(steps_id, device)?;
         Ok(self
             .evaluate(steps_id)
@@ -244,8 +375,8 @@ mod tests {
             .collect()
     }
 
-    fn car(id: &str) -> ListKey {
-        ListKey::Car(id.into())
+    fn car(id: &str) -> Lookup {
+        Lookup::Car(id.into())
     }
 
     #[test]
@@ -265,7 +396,7 @@ mod tests {
         assert_ne!(b.steps_id, "132324");
         let stolen = s.list(
             "dev-b",
-            &ListKey::StepsId("132324".into()),
+            &Lookup::StepsId("132324".into()),
             false,
             StatusFilter::All,
         );
@@ -275,7 +406,7 @@ mod tests {
     #[test]
     fn done_is_sticky_until_reset() {
         let mut s = sim();
-        let key = ListKey::StepsId(
+        let key = Lookup::StepsId(
             s.list("d", &car("111111"), false, StatusFilter::All)
                 .unwrap()
                 .steps_id,
@@ -327,6 +458,77 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_least_recently_seen_device_is_forgotten_beyond_the_limit() {
+        let mut s = sim().with_device_limit(3);
+        let first = s
+            .list("d0", &car("987654"), false, StatusFilter::All)
+            .unwrap();
+        for device in ["d1", "d2"] {
+            s.list(device, &car("987654"), false, StatusFilter::All)
+                .unwrap();
+        }
+        // d0 is seen again, so d1 is now the least recently seen.
+        s.next("d0", &first.steps_id).unwrap();
+        s.list("d3", &car("987654"), false, StatusFilter::All)
+            .unwrap();
+        assert_eq!(s.devices(), 3);
+        assert!(s.next("d0", &first.steps_id).is_ok(), "d0 was kept");
+        assert_eq!(s.by_owner.len(), 3);
+        assert!(!s.seen.contains_key("d1"), "d1 was forgotten");
+        assert!(s.sessions.values().all(|session| session.device != "d1"));
+    }
+
+    #[test]
+    fn many_devices_stay_within_the_default_bound() {
+        let mut s = sim();
+        for n in 0..DEVICE_LIMIT + 50 {
+            s.list(
+                &format!("dev-{n}"),
+                &car("111111"),
+                false,
+                StatusFilter::All,
+            )
+            .unwrap();
+        }
+        assert_eq!(s.devices(), DEVICE_LIMIT);
+        assert_eq!(s.sessions.len(), DEVICE_LIMIT);
+        assert_eq!(s.by_owner.len(), DEVICE_LIMIT);
+    }
+
+    #[test]
+    fn a_saved_state_restores_whole() {
+        let mut s = sim();
+        let first = s
+            .list("d", &car("987654"), false, StatusFilter::All)
+            .unwrap();
+        s.complete("987654", "deviceActivation").unwrap();
+        let mut back = SimState::restore(&s.save()).unwrap();
+        let next = back.next("d", &first.steps_id).unwrap().unwrap();
+        assert_eq!(next.name, "mediumCarKey");
+        assert!(SimState::restore("{").is_err());
+        assert!(SimState::restore("{}").is_err());
+    }
+
+    #[test]
+    fn a_kept_state_of_other_associations_is_not_adopted() {
+        let mut kept = sim();
+        kept.complete("111111", "trusterPhoneNumber").unwrap();
+        let mut current = sim();
+        assert!(current.adopt(kept.clone()));
+        assert!(
+            current.truth["111111"].steps[0].done,
+            "the kept truth is taken"
+        );
+        let other = Scenario::parse(
+            r#"{"associations":[{"carAssociationID":"1","steps":[{"name":"a","order":1,"done":false}]}]}"#,
+        )
+        .unwrap();
+        let mut fresh = SimState::new(other);
+        assert!(!fresh.adopt(kept));
+        assert!(fresh.truth.contains_key("1"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The wizard's pure core: screens with their data, the vehicle session, the
 //! one keymap and the update. Nothing here touches the terminal, the network
-//! or the clock: [`crate::app`] runs it.
+//! or the clock: the app module runs it.
 
 pub mod keymap;
 pub mod session;

@@ -320,12 +320,12 @@ impl VehicleSession {
     }
 
     /// Notes a failure in the log.
-    pub fn log_error(&mut self, now: SystemTime, e: &GatewayError) {
+    pub fn log_error(&mut self, now: SystemTime, lang: crate::text::Lang, e: &GatewayError) {
         self.log.push(
             now,
             Event::Error {
-                what: e.headline().to_owned(),
-                detail: e.to_string(),
+                what: crate::describe::gateway_headline(lang, e),
+                detail: crate::describe::gateway_error(lang, e),
             },
         );
     }

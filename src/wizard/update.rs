@@ -13,6 +13,7 @@ use super::state::{
     WATCH_SECS,
 };
 use crate::client::{GatewayError, Rejection};
+use crate::describe::{gateway_error, gateway_headline};
 use crate::guidance::{doc_url, guidance};
 use crate::report::Event;
 use crate::steps::{Step, StepsList, is_id, sanitize};
@@ -616,7 +617,14 @@ fn stops_watch(e: &GatewayError) -> bool {
         Some(_) => true,
         None => matches!(
             e,
-            GatewayError::TooLarge { .. } | GatewayError::BadAnswer(_) | GatewayError::Config(_)
+            GatewayError::TooLarge { .. }
+                | GatewayError::BadAnswer(_)
+                | GatewayError::UserInfoInUrl
+                | GatewayError::BadUrl { .. }
+                | GatewayError::BadPath { .. }
+                | GatewayError::BadToken
+                | GatewayError::HttpSetup(_)
+                | GatewayError::DemoUnavailable(_)
         ),
     }
 }
@@ -661,18 +669,26 @@ fn on_list_error(
         && e.rejection() == Some(Rejection::NotFound)
     {
         // An id the gateway does not know: back to the field to correct it.
-        session.log_error(now, e);
+        session.log_error(now, lang, e);
         let car = session.car().to_owned();
         state.session = None;
-        state.screen = Screen::Start(StartField::refused(&car, e.to_string()));
+        state.screen = Screen::Start(StartField::refused(&car, gateway_error(lang, e)));
         return Vec::new();
     }
     if stops_watch(e) && session.watch() {
         session.set_watch(false);
-        session.log_error(now, e);
+        session.log_error(now, lang, e);
         session.say(error(
-            tr!(lang, "banner-watch-stopped", what = e.headline()),
-            tr!(lang, "banner-watch-stopped-text", why = e.to_string()),
+            tr!(
+                lang,
+                "banner-watch-stopped",
+                what = gateway_headline(lang, e)
+            ),
+            tr!(
+                lang,
+                "banner-watch-stopped-text",
+                why = gateway_error(lang, e)
+            ),
         ));
         return Vec::new();
     }
@@ -734,9 +750,10 @@ fn on_next(state: &mut State, result: Result<Option<Step>, GatewayError>, now: S
 
 /// Shows a failure; the last good list stays on screen.
 fn fail(state: &mut State, e: &GatewayError, now: SystemTime) {
+    let lang = lang(state);
     if let Some(session) = &mut state.session {
-        session.log_error(now, e);
-        session.say(error(e.headline().to_owned(), e.to_string()));
+        session.log_error(now, lang, e);
+        session.say(error(gateway_headline(lang, e), gateway_error(lang, e)));
     }
 }
 

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stepwise::protocol::{decode_error, decode_list, decode_next};
+use stepwise::wire::{decode_error, decode_list, decode_next};
 use stepwise::wizard::state::Options;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,10 +1,94 @@
-//! Wire types of the steps contract and their tolerant decoding: gateway
-//! answers are judged here, once, and leave as domain values.
+//! What both sides of HTTP share: the paths, parameter and header names, the
+//! id rule, the error body, the simulator's association type, and the
+//! tolerant decoding of gateway answers (judged here, once, and leaving as
+//! domain values). The client and the simulator depend on this module, never
+//! on each other. It names no HTTP library.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::steps::{Status, Step, StepsList, sanitize};
+
+/// Path of the list call (`pims.subscription.steps`), relative to the base URL.
+pub const LIST_PATH: &str = "pims/subscription/steps";
+/// Path of the next-step call (`pims.subscription.step`).
+pub const NEXT_PATH: &str = "pims/subscription/step";
+/// Header naming the technician's machine; a stepsID is bound to it.
+pub const DEVICE_HEADER: &str = "X-Device-Id";
+/// Query parameter of the first list: the carAssociationID.
+pub const CAR_PARAM: &str = "carAssociationID";
+/// Query parameter of later lists and of the next-step call: the stepsID.
+pub const STEPS_ID_PARAM: &str = "stepsID";
+/// Query parameter: wipe the steps cache first.
+pub const RESET_PARAM: &str = "resetSteps";
+/// Query parameter: only the steps with this status.
+pub const STATUS_PARAM: &str = "stepsStatus";
+/// SDK code for "no step for this stepsID".
+pub const NO_STEP_CODE: i64 = 2346;
+
+/// The domain's id rule ([`crate::steps::is_id`]) as a regular expression,
+/// for the OpenAPI document.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
+/// The longest device id the simulator accepts.
+pub const DEVICE_ID_MAX_LEN: usize = 128;
+/// The device id rule as a regular expression, for the OpenAPI document.
+pub const DEVICE_ID_PATTERN: &str = "^[!-~]{1,128}$";
+
+/// The device id rule: 1 to [`DEVICE_ID_MAX_LEN`] visible ASCII characters.
+pub fn is_device_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= DEVICE_ID_MAX_LEN && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Which list to ask for: the first list is by carAssociationID, later ones by
+/// the stepsID it returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Car(String),
+    StepsId(String),
+}
+
+impl Lookup {
+    /// The query parameter that carries the id.
+    pub fn param(&self) -> &'static str {
+        match self {
+            Lookup::Car(_) => CAR_PARAM,
+            Lookup::StepsId(_) => STEPS_ID_PARAM,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Lookup::Car(id) | Lookup::StepsId(id) => id,
+        }
+    }
+}
+
+/// One carAssociationID with the truth of each step: a scenario's entry, and
+/// the answer of the simulator's `GET /sim/associations`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Association {
+    #[serde(rename = "carAssociationID")]
+    pub car_association_id: String,
+    #[serde(default)]
+    pub label: String,
+    /// The stepsID the first device gets (the documentation's `132324`).
+    #[serde(rename = "stepsID", default, skip_serializing_if = "Option::is_none")]
+    pub steps_id: Option<String>,
+    /// New caches start with every step `alreadyDone`, whatever the truth.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_cache: bool,
+    pub steps: Vec<TruthStep>,
+}
+
+/// One step of an association and whether it is done in truth.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TruthStep {
+    pub name: String,
+    pub order: i64,
+    pub done: bool,
+}
 
 /// What was wrong with a 2xx answer's body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,14 +135,32 @@ pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
     }
 }
 
-/// The body of a failed call, `{"code": 2346, "message": "..."}`, when it is
-/// one; anything else (an HTML page, nothing) gives `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The body of every failed call, `{"code": 2346, "message": "..."}`: the
+/// simulator writes it, the client reads it ([`decode_error`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
+    /// The SDK's code where there is one, e.g. 2346 "no step for this stepsID".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = i64, example = 2346)]
     pub code: Option<i64>,
+    /// What went wrong, in words.
+    #[schema(value_type = String, required = true, example = "no step for stepsID 999")]
     pub message: Option<String>,
 }
 
+impl ErrorBody {
+    /// The body a server sends.
+    pub fn new(code: Option<i64>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            code,
+            message: Some(message.into()),
+        }
+    }
+}
+
+/// Reads the body of a failed call when it is one; anything else (an HTML
+/// page, nothing) gives `None`.
 pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
     let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
         return None;
@@ -114,12 +216,20 @@ fn steps_id_text(value: &Value) -> Option<String> {
 /// An integer given as a number (fractions dropped) or as a numeric string.
 fn integer_of(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(saturating_i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// A finite float as an integer, fractions dropped, saturating at the ends.
+fn saturating_i64(f: f64) -> Option<i64> {
+    if !f.is_finite() {
+        return None;
+    }
+    // Saturating by design: `as` from a float clamps to the integer's range.
+    #[allow(clippy::cast_possible_truncation)]
+    Some(f.trunc() as i64)
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -226,6 +336,42 @@ mod tests {
         );
         assert_eq!(decode_error(b"<html>502 Bad Gateway</html>"), None);
         assert_eq!(decode_error(b""), None);
+    }
+
+    #[test]
+    fn the_id_pattern_says_the_domains_id_rule() {
+        use crate::steps::{MAX_ID_CHARS, is_id, is_id_char};
+        assert_eq!(ID_PATTERN, format!("^[A-Za-z0-9_-]{{1,{MAX_ID_CHARS}}}$"));
+        let class: Vec<char> = (0..=127u8)
+            .map(char::from)
+            .filter(|c| is_id_char(*c))
+            .collect();
+        let expected: Vec<char> = ('0'..='9')
+            .chain('A'..='Z')
+            .chain(['-', '_'])
+            .chain('a'..='z')
+            .collect();
+        let mut sorted = expected.clone();
+        sorted.sort_unstable();
+        assert_eq!(class, sorted);
+        assert!(is_id(&"a".repeat(MAX_ID_CHARS)));
+        assert!(!is_id(&"a".repeat(MAX_ID_CHARS + 1)));
+        assert!(!is_id("é"));
+        assert!(is_device_id("3f2b6c1e-aa"));
+        assert!(!is_device_id("a b"));
+        assert!(!is_device_id(""));
+        assert!(!is_device_id(&"d".repeat(DEVICE_ID_MAX_LEN + 1)));
+    }
+
+    #[test]
+    fn server_error_bodies_read_back_as_written() {
+        let written = serde_json::to_vec(&ErrorBody::new(Some(NO_STEP_CODE), "no step")).unwrap();
+        assert_eq!(
+            decode_error(&written),
+            Some(ErrorBody::new(Some(2346), "no step"))
+        );
+        let plain = serde_json::to_string(&ErrorBody::new(None, "bad")).unwrap();
+        assert_eq!(plain, r#"{"message":"bad"}"#);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `stepwise login`, `logout` and `auth status` in a plain terminal: no
+//! `stepwise login`, `logout` and `auth status` in a plain terminal (the
+//! sign-in itself is `crate::auth`): no
 //! full-screen UI, output that reads well in a shop and in a script.
 
 use std::io::{IsTerminal, Read, Write};
@@ -6,8 +7,10 @@ use std::io::{IsTerminal, Read, Write};
 use serde::Serialize;
 use url::Url;
 
-use super::device::{self, DeviceAuthorization, RealTime};
-use super::{AuthError, Choice, Credential, Place, TokenStore, gateway_key, rfc3339, unix_now};
+use crate::auth::device::{self, DeviceAuthorization, RealTime};
+use crate::auth::{
+    AuthError, Choice, Credential, Place, TokenStore, gateway_key, rfc3339, unix_now,
+};
 use crate::client::{ClientOptions, Gateway};
 use crate::config::{Settings, TokenFrom};
 use crate::text::Lang;
@@ -65,7 +68,7 @@ impl Failure {
 
 impl From<AuthError> for Failure {
     fn from(e: AuthError) -> Self {
-        Failure::error(e.to_string())
+        Failure::error(crate::describe::auth_error(LANG, &e))
     }
 }
 
@@ -87,14 +90,14 @@ async fn save(
     store: TokenStore,
     gateway: String,
     credential: Credential,
-) -> Result<super::store::Saved, Failure> {
+) -> Result<crate::auth::store::Saved, Failure> {
     tokio::task::spawn_blocking(move || store.save(&gateway, &credential))
         .await
         .map_err(|e| Failure::error(format!("keeping the token failed: {e}")))?
         .map_err(|e| Failure::error(e.0))
 }
 
-fn kept_message(out: &mut dyn Write, saved: &super::store::Saved) {
+fn kept_message(out: &mut dyn Write, saved: &crate::auth::store::Saved) {
     let _ = writeln!(
         out,
         "{}",
@@ -265,15 +268,22 @@ pub async fn login_with_token(
 ) -> Result<(), Failure> {
     let gateway = gateway_of(settings, "login")?;
     let text = if std::io::stdin().is_terminal() {
-        let _ = write!(
-            out,
-            "{} ",
-            tr!(LANG, "login-paste", gateway = gateway.as_str())
-        );
-        let _ = out.flush();
-        let typed = tokio::task::spawn_blocking(read_hidden_line)
-            .await
-            .map_err(|e| Failure::error(format!("reading the token failed: {e}")))?;
+        // Echo goes off before the prompt shows: a token typed as soon as the
+        // prompt appears is never echoed.
+        let typed = match NoEcho::on() {
+            Ok(raw) => {
+                let _ = write!(
+                    out,
+                    "{} ",
+                    tr!(LANG, "login-paste", gateway = gateway.as_str())
+                );
+                let _ = out.flush();
+                tokio::task::spawn_blocking(move || read_hidden_line(raw))
+                    .await
+                    .map_err(|e| Failure::error(format!("reading the token failed: {e}")))?
+            }
+            Err(e) => Err(e),
+        };
         let _ = writeln!(out);
         match typed {
             Ok(Some(text)) => text,
@@ -305,7 +315,7 @@ pub async fn login_with_token(
         text
     };
     let token = text.lines().next().unwrap_or("").trim();
-    if !super::is_token_text(token) {
+    if !crate::auth::is_token_text(token) {
         return Err(Failure::error(
             "standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB",
         ));
@@ -339,11 +349,10 @@ impl Drop for NoEcho {
     }
 }
 
-/// One line typed or pasted on the terminal without echo; `None` when
-/// cancelled (Esc, Ctrl-C).
-fn read_hidden_line() -> std::io::Result<Option<String>> {
+/// One line typed or pasted on the terminal without echo (`_raw` keeps echo
+/// off until it returns); `None` when cancelled (Esc, Ctrl-C).
+fn read_hidden_line(_raw: NoEcho) -> std::io::Result<Option<String>> {
     use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
-    let _raw = NoEcho::on()?;
     let mut line = String::new();
     loop {
         match read()? {
@@ -502,7 +511,7 @@ pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::secret::Secret;
     use std::time::Duration;
 
     fn authorization() -> DeviceAuthorization {

@@ -1,0 +1,171 @@
+//! The words a person reads about a failed gateway call: what went wrong,
+//! why, and what to do. The client's errors carry data only; the CLI and the
+//! wizard show them through here.
+
+use crate::auth::AuthError;
+use crate::client::{GatewayError, Rejection};
+use crate::guidance::explain_code;
+use crate::text::{Lang, num};
+use crate::tr;
+use crate::wire::ErrorBody;
+
+/// One line: what, why, what to do.
+pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::Unreachable { base, detail } => tr!(
+            lang,
+            "gw-unreachable",
+            base = base.clone(),
+            detail = detail.clone()
+        ),
+        GatewayError::TimedOut { base, after } => tr!(
+            lang,
+            "gw-timed-out",
+            base = base.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        GatewayError::Rejected { status, kind, body } => rejected_line(lang, *status, *kind, body),
+        GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
+        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = why.to_string()),
+        GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
+        GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
+        GatewayError::BadUrl { url, reason } => tr!(
+            lang,
+            "gw-bad-url",
+            url = format!("{url:?}"),
+            reason = reason.clone()
+        ),
+        GatewayError::BadPath { path, detail } => tr!(
+            lang,
+            "gw-bad-path",
+            path = path.clone(),
+            detail = detail.clone()
+        ),
+        GatewayError::BadToken => tr!(lang, "gw-bad-token"),
+        GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
+        GatewayError::DemoUnavailable(detail) => {
+            tr!(lang, "gw-demo-unavailable", detail = detail.clone())
+        }
+        GatewayError::Auth(e) => auth_error(lang, e),
+    }
+}
+
+/// One line about a failed sign-in or refresh: what, why, what to do.
+pub fn auth_error(lang: Lang, error: &AuthError) -> String {
+    match error {
+        AuthError::Discovery(why) | AuthError::Provider(why) => why.clone(),
+        AuthError::Store(why) => why.0.clone(),
+        AuthError::Denied => tr!(lang, "auth-denied"),
+        AuthError::Expired => tr!(lang, "auth-expired"),
+        AuthError::SignInAgain(why) => tr!(lang, "auth-sign-in-again", why = why.clone()),
+        AuthError::Network { url, detail } => tr!(
+            lang,
+            "auth-unreachable",
+            url = url.clone(),
+            detail = detail.clone()
+        ),
+    }
+}
+
+/// A short title for a banner.
+pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::Unreachable { .. } => tr!(lang, "gw-title-unreachable"),
+        GatewayError::TimedOut { .. } => tr!(lang, "gw-title-timed-out"),
+        GatewayError::Rejected { kind, .. } => match kind {
+            Rejection::BadRequest => tr!(lang, "gw-title-bad-request"),
+            Rejection::Unauthorized => tr!(lang, "gw-title-unauthorized"),
+            Rejection::WrongDevice => tr!(lang, "gw-title-wrong-device"),
+            Rejection::NotFound => tr!(lang, "gw-title-not-found"),
+            Rejection::Conflict => tr!(lang, "gw-title-conflict"),
+            Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
+            Rejection::ServerFailure => tr!(lang, "gw-title-server-failure"),
+            Rejection::Other => tr!(lang, "gw-title-failed"),
+        },
+        GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
+        GatewayError::BadAnswer(_) => tr!(lang, "gw-title-bad-answer"),
+        GatewayError::Transport(_) => tr!(lang, "gw-title-failed"),
+        GatewayError::BadUrl { .. }
+        | GatewayError::UserInfoInUrl
+        | GatewayError::BadPath { .. }
+        | GatewayError::BadToken
+        | GatewayError::HttpSetup(_)
+        | GatewayError::DemoUnavailable(_) => tr!(lang, "gw-title-config"),
+        GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
+        GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
+    }
+}
+
+fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> String {
+    let said = match (&body.message, body.code) {
+        (Some(m), Some(c)) => format!(" ({m}, code {c})"),
+        (Some(m), None) => format!(" ({m})"),
+        (None, Some(c)) => format!(" (code {c})"),
+        (None, None) => String::new(),
+    };
+    let (what, todo) = match kind {
+        Rejection::BadRequest => (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo")),
+        Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
+        Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
+        Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
+        Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
+        Rejection::TooManyRequests => (tr!(lang, "gw-429"), tr!(lang, "gw-429-todo")),
+        Rejection::ServerFailure => (tr!(lang, "gw-5xx"), tr!(lang, "gw-5xx-todo")),
+        Rejection::Other => (tr!(lang, "gw-other"), tr!(lang, "gw-other-todo")),
+    };
+    let sdk = body
+        .code
+        .and_then(explain_code)
+        .map(|e| {
+            format!(
+                " {}",
+                tr!(
+                    lang,
+                    "gw-app-code",
+                    code = e.code,
+                    meaning = e.meaning(lang),
+                    remedy = e.remedy(lang)
+                )
+            )
+        })
+        .unwrap_or_default();
+    format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejection_lines_explain_known_codes() {
+        let line = gateway_error(
+            Lang::En,
+            &GatewayError::Rejected {
+                status: 404,
+                kind: Rejection::NotFound,
+                body: ErrorBody::new(Some(2346), "no step"),
+            },
+        );
+        assert!(
+            line.starts_with("HTTP 404: the gateway does not know this id (no step, code 2346).")
+        );
+        assert!(line.contains("App code 2346"));
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn words_come_from_the_catalogue() {
+        let error = GatewayError::BadUrl {
+            url: "ftp://x".into(),
+            reason: "only http and https are supported".into(),
+        };
+        let line = gateway_error(Lang::En, &error);
+        assert!(
+            line.contains("Give one like http://127.0.0.1:8080"),
+            "{line}"
+        );
+        assert_eq!(gateway_headline(Lang::En, &error), "Bad configuration");
+        // The error's own Display is for logs: language-neutral, no advice.
+        assert!(!error.to_string().contains("Give one"), "{error}");
+    }
+}
