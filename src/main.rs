@@ -43,7 +43,7 @@ fn main() -> ExitCode {
                 ..stepwise::sim::AuthOptions::default()
             }),
         ),
-        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(cli),
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
         Some(Command::Demo { autoplay, fresh }) => {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
@@ -217,7 +217,7 @@ fn serve(
 }
 
 /// `stepwise login`, `logout` and `auth status`.
-fn sign_in(cli: Cli) -> ExitCode {
+fn sign_in(cli: &Cli) -> ExitCode {
     use stepwise::signin as commands;
     let _log = stepwise::logging::to_file();
     let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
@@ -232,7 +232,7 @@ fn sign_in(cli: Cli) -> ExitCode {
     // `auth status` hands its text back, written with `emit` (a closed pipe
     // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
-        match cli.command {
+        match &cli.command {
             Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
                 .await
                 .map(|()| (None, 0)),
@@ -246,7 +246,7 @@ fn sign_in(cli: Cli) -> ExitCode {
                 .map(|()| (None, 0)),
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
-            }) => commands::status(&settings, json).map(|(text, code)| (Some(text), code)),
+            }) => commands::status(&settings, *json).map(|(text, code)| (Some(text), code)),
             _ => unreachable!("dispatched by main"),
         }
     });

@@ -63,6 +63,12 @@ banner-watching = Watching
 banner-watching-text = Refreshing every { $secs } s until every step is done; w stops.
 banner-watch-stopped = Watch stopped: { $what }
 banner-watch-stopped-text = { $why } Watching would only repeat this answer; press w to watch again once it is fixed.
+banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
+banner-sign-in-again-text = { $why }: the login is over. Press i to sign in again; this vehicle's session stays open.
+banner-signed-in = Signed in
+banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.
+banner-sign-in-failed = Sign-in failed
+banner-sign-in-failed-text = { $why }. Press i to try again.
 banner-customer-idle = Nothing left for the customer
 banner-customer-idle-text = Every step is done.
 banner-no-report-place = No place for the report
@@ -117,6 +123,7 @@ help-section-everywhere = Everywhere
 help-section-reset = Reset confirmation
 help-section-explain = Error-code explainer
 help-section-qr = QR code
+help-section-sign-in = Signing in
 help-section-help = This help
 help-section-badges = Badges
 help-legend-badges = [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know
@@ -159,6 +166,7 @@ key-short-explain = explain
 key-short-open-guide = open guide
 key-short-qr = QR
 key-short-report = report
+key-short-sign-in = sign in
 key-short-back = back
 key-short-scroll = scroll
 key-short-page = page
@@ -188,6 +196,7 @@ key-help-explain = explain an app error code
 key-help-open-guide = open the step's guide in a browser
 key-help-qr = show the guide's link as a QR code
 key-help-report = write the session report (Markdown)
+key-help-sign-in = sign in to the gateway (after a refused token) without leaving this vehicle
 key-help-back = back to the start screen
 key-help-scroll = scroll help
 key-help-page-down = a page down
@@ -199,6 +208,8 @@ key-help-close-explain = close the explainer
 key-help-type-code = type the code's digits
 key-help-close-qr = close the QR code
 key-help-open-browser = open the link in a browser
+key-help-open-sign-in-page = open the sign-in address in a browser
+key-help-cancel-sign-in = stop signing in (nothing is kept)
 
 ## The session report (Markdown)
 
@@ -317,6 +328,8 @@ status-refresh-none = Refresh:   not possible; sign in again when it stops worki
 status-in-use-login = In use:    the kept login
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
+signin-asking = Asking the gateway for a sign-in code…
+signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.
 status-in-use-none = In use:    no token. Run `stepwise login`, or give one with --token-file or STEPWISE_TOKEN
 
 ## Step guidance: what each step is for, what the customer needs at hand and does.

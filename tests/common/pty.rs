@@ -448,11 +448,18 @@ pub struct Sim {
     pub port: u16,
     child: Option<std::process::Child>,
     home: tempfile::TempDir,
+    /// Options of `serve` beyond `--addr`, kept across restarts.
+    extra: Vec<String>,
 }
 
 impl Sim {
     /// Starts the simulator on a free port and waits until it accepts.
     pub fn start() -> Sim {
+        Sim::start_with(&[])
+    }
+
+    /// Like [`Sim::start`], with more options for `serve` (e.g. `--auth device`).
+    pub fn start_with(extra: &[&str]) -> Sim {
         // Another process may take the port between the probe and the bind:
         // then try another.
         for _ in 0..5 {
@@ -460,6 +467,7 @@ impl Sim {
                 port: free_port(),
                 child: None,
                 home: tempfile::tempdir().expect("a temporary HOME"),
+                extra: extra.iter().map(|a| (*a).to_owned()).collect(),
             };
             if sim.try_spawn(Duration::from_secs(15)) {
                 return sim;
@@ -526,6 +534,7 @@ impl Sim {
             .expect("a file for the simulator's stderr");
         let mut cmd = std::process::Command::new(BIN);
         cmd.args(["serve", "--addr", &format!("127.0.0.1:{}", self.port)])
+            .args(&self.extra)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(stderr);
