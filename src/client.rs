@@ -295,6 +295,40 @@ impl Gateway {
         wire::decode_next(&body).map_err(GatewayError::BadAnswer)
     }
 
+    /// Whether the gateway serves the customers' guidance pages
+    /// (`GET guidance/{name}`): a 200 HTML answer says yes; a 404, any other
+    /// answer or no answer says no.
+    pub async fn offers_guidance_pages(&self) -> bool {
+        let Ok(url) = self.base.join("guidance/trusterPhoneNumber") else {
+            return false;
+        };
+        let answer = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "text/html")
+            .send()
+            .await;
+        match answer {
+            Ok(response) => {
+                let html = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    html,
+                    "guidance pages probed"
+                );
+                response.status().is_success() && html
+            }
+            Err(e) => {
+                tracing::info!("guidance pages probe failed: {}", root_cause(&e));
+                false
+            }
+        }
+    }
+
     /// Simulator only: the scenario's associations.
     pub async fn sim_associations(&self) -> Result<Vec<Association>, GatewayError> {
         let body = self.call(Method::GET, "sim/associations", &[]).await?;

@@ -7,7 +7,10 @@ use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::client::{GatewayError, ListRequest, Lookup};
-use crate::steps::{StatusFilter, Step, StepsList};
+use crate::guidance::step_title;
+use crate::steps::{Columns, Mark, StatusFilter, Step, StepsList, rows};
+use crate::text::{Lang, num};
+use crate::tr;
 
 /// No returned step is left to do (under `--status`, the returned steps only).
 pub const EXIT_CLEAR: u8 = 0;
@@ -31,6 +34,7 @@ pub async fn steps(
     status: StatusFilter,
     reset: bool,
     json: bool,
+    lang: Lang,
 ) -> Result<Outcome, GatewayError> {
     let car = match &lookup {
         Lookup::Car(id) => Some(id.clone()),
@@ -45,7 +49,7 @@ pub async fn steps(
     let stdout = if json {
         json_line(&ListJson::new(&list, car.as_deref(), status))
     } else {
-        checklist(&list, car.as_deref(), &backend.label(), status)
+        checklist(&list, car.as_deref(), &backend.label(), status, lang)
     };
     let code = if list.has_pending() {
         EXIT_PENDING
@@ -56,7 +60,12 @@ pub async fn steps(
 }
 
 /// `stepwise next`.
-pub async fn next(backend: &Backend, steps_id: &str, json: bool) -> Result<Outcome, GatewayError> {
+pub async fn next(
+    backend: &Backend,
+    steps_id: &str,
+    json: bool,
+    lang: Lang,
+) -> Result<Outcome, GatewayError> {
     let next = backend.gateway.next_step(steps_id).await?;
     let stdout = if json {
         json_line(&NextJson {
@@ -65,8 +74,13 @@ pub async fn next(backend: &Backend, steps_id: &str, json: bool) -> Result<Outco
         })
     } else {
         match &next {
-            Some(step) => format!("NEXT  {}  {}\n", step.title(), step.name),
-            None => "Nothing left to do: the service is ready.\n".to_owned(),
+            Some(step) => format!(
+                "{}  {}  {}\n",
+                tr!(lang, "mark-next"),
+                step_title(lang, &step.name),
+                step.name
+            ),
+            None => format!("{}\n", tr!(lang, "cli-next-none")),
         }
     };
     let code = if next.is_some() {
@@ -83,11 +97,12 @@ fn json_line(value: &impl Serialize) -> String {
     text
 }
 
-/// One step in JSON output: the wire's names, plus the title a human reads.
+/// One step in JSON output: the wire's names, plus the documentation's
+/// English title (JSON is the same in every language).
 #[derive(Serialize)]
 pub struct StepJson<'a> {
     pub name: &'a str,
-    pub title: &'a str,
+    pub title: String,
     pub status: &'a str,
     pub order: Option<i64>,
 }
@@ -96,7 +111,7 @@ impl<'a> From<&'a Step> for StepJson<'a> {
     fn from(step: &'a Step) -> Self {
         StepJson {
             name: &step.name,
-            title: step.title(),
+            title: step_title(Lang::En, &step.name),
             status: step.status.as_wire(),
             order: step.order,
         }
@@ -153,78 +168,117 @@ struct NextJson<'a> {
     next: Option<StepJson<'a>>,
 }
 
-/// The plain checklist, aligned like a doctor command's output.
+/// The plain checklist, aligned like a doctor command's output, in `lang`;
+/// NEXT and "waits" come from the steps' one row model.
 pub fn checklist(
     list: &StepsList,
     car: Option<&str>,
     backend: &str,
     filter: StatusFilter,
+    lang: Lang,
 ) -> String {
     let mut out = String::new();
-    let who = match car {
-        Some(car) => format!("carAssociationID {car}, "),
-        None => String::new(),
-    };
-    let steps_id = list.steps_id.as_deref().unwrap_or("none");
+    let steps_id = list
+        .steps_id
+        .clone()
+        .unwrap_or_else(|| tr!(lang, "cli-none"));
     // Writing to a String cannot fail.
-    let _ = writeln!(out, "{who}stepsID {steps_id} ({backend})");
+    let _ = match car {
+        Some(car) => writeln!(
+            out,
+            "{}",
+            tr!(
+                lang,
+                "cli-list-head-car",
+                car = car.to_owned(),
+                id = steps_id,
+                backend = backend.to_owned()
+            )
+        ),
+        None => writeln!(
+            out,
+            "{}",
+            tr!(
+                lang,
+                "cli-list-head",
+                id = steps_id,
+                backend = backend.to_owned()
+            )
+        ),
+    };
     if list.steps.is_empty() {
-        out.push_str("No steps returned.\n");
+        let _ = writeln!(out, "{}", tr!(lang, "cli-no-steps"));
         if filter != StatusFilter::All {
-            out.push_str(&filtered_note(0, filter));
+            let _ = writeln!(out, "{}", filtered_note(lang, 0, filter));
         }
         return out;
     }
-    let orders: Vec<String> = list
-        .steps
+    let rows = rows(list);
+    let titles: Vec<String> = rows
         .iter()
-        .map(|s| s.order.map_or("-".to_owned(), |o| o.to_string()))
+        .map(|r| step_title(lang, &r.step.name))
         .collect();
-    let order_w = orders.iter().map(|o| o.chars().count()).max().unwrap_or(1);
-    let title_w = list
-        .steps
-        .iter()
-        .map(|s| s.title().chars().count())
-        .max()
-        .unwrap_or(0);
-    let name_w = list
-        .steps
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let next = list.next_index();
-    for (i, (step, order)) in list.steps.iter().zip(&orders).enumerate() {
-        let mark = match next {
-            Some(n) if n == i => "  <- NEXT",
-            Some(n) if n < i && !step.status.is_done() => "  (waits)",
-            _ => "",
+    let w = Columns::of(&rows, titles.iter().map(String::as_str));
+    let next_mark = format!("  <- {}", tr!(lang, "mark-next"));
+    let waits_mark = format!("  ({})", tr!(lang, "mark-waits"));
+    for (row, title) in rows.iter().zip(&titles) {
+        let mark = match row.mark {
+            Mark::Next => next_mark.as_str(),
+            Mark::Waits { .. } => waits_mark.as_str(),
+            Mark::None => "",
+        };
+        // Padding by characters, not bytes: titles are not all ASCII.
+        let pad = |text: &str, width: usize| {
+            format!(
+                "{text}{}",
+                " ".repeat(width.saturating_sub(text.chars().count()))
+            )
         };
         let line = format!(
-            "[{}] {order:>order_w$}  {:<title_w$}  {:<name_w$}{mark}",
-            step.status.badge(),
-            step.title(),
-            step.name,
+            "[{}] {:>ow$}  {}  {}{mark}",
+            row.step.status.badge(),
+            row.order,
+            pad(title, w.title),
+            pad(&row.step.name, w.name),
+            ow = w.order,
         );
-        out.push_str(line.trim_end());
-        out.push('\n');
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     let total = list.steps.len();
-    let done = list.done_count();
     if filter != StatusFilter::All {
-        out.push_str(&filtered_note(total, filter));
+        let _ = writeln!(out, "{}", filtered_note(lang, total, filter));
         return out;
     }
+    let (done, total) = (num(list.done_count()), num(total));
     let _ = match list.next() {
-        Some(step) => writeln!(out, "{done} of {total} done; next: {}", step.title()),
-        None => writeln!(out, "{done} of {total} done; nothing left to do"),
+        Some(step) => writeln!(
+            out,
+            "{}",
+            tr!(
+                lang,
+                "cli-summary-next",
+                done = done,
+                total = total,
+                title = step_title(lang, &step.name)
+            )
+        ),
+        None => writeln!(
+            out,
+            "{}",
+            tr!(lang, "cli-summary-clear", done = done, total = total)
+        ),
     };
     out
 }
 
 /// The last line of a filtered checklist: it never claims completion.
-fn filtered_note(shown: usize, filter: StatusFilter) -> String {
-    format!("filtered: {shown} {filter} shown; run without --status for the whole list\n")
+fn filtered_note(lang: Lang, shown: usize, filter: StatusFilter) -> String {
+    tr!(
+        lang,
+        "cli-filtered",
+        shown = num(shown),
+        filter = filter.as_wire()
+    )
 }
 
 #[cfg(test)]
@@ -244,6 +298,7 @@ mod tests {
             Some("987654"),
             "demo backend",
             StatusFilter::All,
+            Lang::En,
         );
         let expected = "\
 carAssociationID 987654, stepsID 132324 (demo backend)
@@ -257,7 +312,13 @@ carAssociationID 987654, stepsID 132324 (demo backend)
 
     #[test]
     fn checklist_of_an_empty_list_says_so() {
-        let text = checklist(&StepsList::default(), None, "x", StatusFilter::All);
+        let text = checklist(
+            &StepsList::default(),
+            None,
+            "x",
+            StatusFilter::All,
+            Lang::En,
+        );
         assert!(text.contains("No steps returned."));
     }
 

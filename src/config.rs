@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::guidance::guidance;
 pub use crate::secret::Secret;
 
 pub const ENV_API: &str = "STEPWISE_API";
@@ -73,7 +72,8 @@ pub struct Settings {
     /// The login kept for `api` (`stepwise login`), used when no token
     /// given by flag or environment wins over it.
     pub login: Option<crate::auth::KeptLogin>,
-    pub docs_base_url: String,
+    /// The dealer's help pages, when set (else the archived developer pages).
+    pub docs_base_url: Option<String>,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
 }
@@ -326,8 +326,8 @@ impl Settings {
             .or(file.docs_base_url)
             .filter(|u| !u.trim().is_empty())
         {
-            Some(url) => check_docs_url(url.trim())?,
-            None => guidance().docs_base_url.clone(),
+            Some(url) => Some(check_docs_url(url.trim())?),
+            None => None,
         };
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {

@@ -97,7 +97,13 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
 }
 
 fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> String {
-    let said = match (&body.message, body.code) {
+    // A 401's own message adds nothing to "wants a valid token", and a
+    // short token may be a word of it: cut out, it would read "<redacted>".
+    let message = body
+        .message
+        .as_ref()
+        .filter(|_| kind != Rejection::Unauthorized);
+    let said = match (message, body.code) {
         (Some(m), Some(c)) => format!(" ({m}, code {c})"),
         (Some(m), None) => format!(" ({m})"),
         (None, Some(c)) => format!(" (code {c})"),
@@ -151,6 +157,23 @@ mod tests {
         );
         assert!(line.contains("App code 2346"));
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn a_refused_token_reads_plainly_whatever_the_token() {
+        let line = gateway_error(
+            Lang::En,
+            &GatewayError::Rejected {
+                status: 401,
+                kind: Rejection::Unauthorized,
+                body: ErrorBody::new(None, "missing or <redacted> bearer token"),
+            },
+        );
+        assert!(!line.contains("redacted"), "{line}");
+        assert!(
+            line.starts_with("HTTP 401: the gateway wants a valid token."),
+            "{line}"
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! stepwise: a terminal wizard through the service activation steps of a
 //! connected vehicle, with a scriptable CLI and a faithful gateway simulator.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod auth;
 pub mod backend;
@@ -11,6 +13,7 @@ pub mod config;
 pub mod describe;
 pub mod guidance;
 pub mod logging;
+pub mod pages;
 pub mod report;
 pub mod secret;
 pub mod signin;

@@ -1,5 +1,7 @@
 //! The binary: parse the command line, install hooks, dispatch.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
             }
             wizard(
                 cli.api,
-                cli.token_file,
+                cli.token_file.as_deref(),
                 Launch {
                     car: cli.car,
                     demo: true,
@@ -63,7 +65,7 @@ fn main() -> ExitCode {
         }
         None => wizard(
             cli.api,
-            cli.token_file,
+            cli.token_file.as_deref(),
             Launch {
                 car: cli.car,
                 demo: false,
@@ -294,9 +296,9 @@ fn script(cli: Cli) -> ExitCode {
                         );
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json).await
+                commands::steps(&backend, lookup, status.into(), reset, json, Lang::En).await
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json).await,
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, Lang::En).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
@@ -307,7 +309,7 @@ fn script(cli: Cli) -> ExitCode {
 }
 
 /// The wizard, on the configured gateway or the embedded simulator.
-fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: Launch) -> ExitCode {
+fn wizard(api: Option<String>, token_file: Option<&std::path::Path>, launch: Launch) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
@@ -326,7 +328,7 @@ fn wizard(api: Option<String>, token_file: Option<std::path::PathBuf>, launch: L
         return fail(e);
     }
     let log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(api, token_file.as_deref()) {
+    let settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

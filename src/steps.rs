@@ -92,21 +92,6 @@ impl Step {
             order,
         }
     }
-
-    /// The documentation's own term for the step, or `None` for a step this
-    /// tool does not know (shown by its raw name).
-    pub fn known_title(&self) -> Option<&'static str> {
-        match self.name.as_str() {
-            TRUSTED_PHONE => Some("Trusted phone number"),
-            DEVICE_ACTIVATION => Some("Device activation"),
-            CAR_KEY => Some("CarKey check"),
-            _ => None,
-        }
-    }
-
-    pub fn title(&self) -> &str {
-        self.known_title().unwrap_or(&self.name)
-    }
 }
 
 /// Sanitises a step name and resolves the `trustedPhone` alias.
@@ -419,8 +404,8 @@ mod tests {
     fn alias_resolves_to_the_contract_name() {
         assert_eq!(canonical_name("trustedPhone"), TRUSTED_PHONE);
         assert_eq!(
-            Step::new("trustedPhone", Status::Todo, Some(1)).title(),
-            "Trusted phone number"
+            Step::new("trustedPhone", Status::Todo, Some(1)).name,
+            TRUSTED_PHONE
         );
     }
 

@@ -220,6 +220,8 @@ mod sources {
         "src/report.rs",
         "src/guidance.rs",
         "src/signin.rs",
+        "src/commands.rs",
         "src/describe.rs",
+        "src/pages.rs",
     );
 }

@@ -34,7 +34,10 @@ guide-does = The customer does:
 guide-needs = At hand:
 guide-errors = App errors of this step:
 guide-errors-hint = e explains
-guide-link-keys = g shows the guide's link as a QR code, o opens it.
+guide-link-archive = Developers' documentation (archived, English):
+guide-keys-gateway = g shows the customer's page ({ $lang }) on the gateway as a QR code, o opens it.
+guide-keys-dealer = g shows the dealer's help page as a QR code, o opens it.
+guide-keys-archive = g shows the archived developers' page as a QR code, o opens it (the gateway serves no customer pages).
 guide-more-below = ↓ more: PgDn
 guide-more-above = ↑ more above: PgUp
 ready-title = Service ready
@@ -141,8 +144,10 @@ explain-remedy = What to do:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
 explain-unknown-hint = Check the digits; note the code in the session report (x) and the maker's error list.
-qr-title = Scan for the guide (Esc closes)
-qr-link-title = Guide link
+qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
+qr-title-dealer = Scan: the dealer's help page (Esc closes)
+qr-title-archive = Scan: developers' documentation, archived (Esc closes)
+qr-demo-local = The demo backend serves this page on this machine only: a phone cannot open it. `stepwise serve --addr 0.0.0.0:8080` serves it on the shop's network.
 qr-too-small = The window is too small for the QR code; enlarge it to see it.
 
 ## Keys: a short word for the footer, a line for help
@@ -237,6 +242,23 @@ report-event-next-none = the gateway's next step: none (null)
 report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Activating your connected services: one step
+page-errors = Codes the app may show at this step
+page-footer = Shown by your dealer with stepwise
+
+## The plain output of steps and next
+
+cli-none = none
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = No steps returned.
+cli-summary-next = { $done } of { $total } done; next: { $title }
+cli-summary-clear = { $done } of { $total } done; nothing left to do
+cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
+cli-next-none = Nothing left to do: the service is ready.
 
 ## A failed gateway call: what happened, why, what to do
 

@@ -143,7 +143,8 @@ impl ToSchema for AssociationsDoc {
         routes::next,
         routes::associations,
         routes::complete,
-        routes::revoke
+        routes::revoke,
+        routes::guidance_page
     ),
     components(schemas(
         StepDoc,

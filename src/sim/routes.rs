@@ -171,6 +171,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/sim/device/{code}/deny", post(super::auth::deny))
         .route("/sim/auth/expire", post(super::auth::expire))
         .route("/sim/auth/revoke", post(super::auth::revoke))
+        .route("/guidance/{name}", get(guidance_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -210,6 +211,47 @@ async fn openapi() -> Response {
         super::openapi::openapi_json(),
     )
         .into_response()
+}
+
+/// `GET /guidance/{name}?lang=xx`: the step's page for the customer's
+/// phone, in `lang` (English when absent or unknown); no token needed.
+#[utoipa::path(
+    get,
+    path = "/guidance/{name}",
+    tag = "guidance",
+    summary = "The customer's page for a step, in their language",
+    description = "A self-contained HTML page (no scripts, no external resources): what the step is for, what the customer does, what they need at hand, and the app codes of the step. Unknown step names get the generic guidance; an absent or unknown lang gives English. Content-Language says which.",
+    params(
+        ("name" = String, Path, description = "Step name, e.g. deviceActivation", example = "deviceActivation"),
+        ("lang" = Option<String>, Query, description = "en, fr, de, it, es, nl or pt", example = "fr")
+    ),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 400, description = "A path that cannot be decoded", body = ErrorBody),
+    )
+)]
+pub(crate) async fn guidance_page(
+    name: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, SimError> {
+    let axum::extract::Path(name) =
+        name.map_err(|_| SimError::BadRequest("the step name is not valid UTF-8".into()))?;
+    let lang = Query::parse(raw)
+        .one("lang")
+        .ok()
+        .flatten()
+        .and_then(crate::text::Lang::parse)
+        .unwrap_or_default();
+    let name = crate::steps::canonical_name(&name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_LANGUAGE, lang.code()),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        crate::pages::guidance_page(lang, &name),
+    )
+        .into_response())
 }
 
 async fn not_found() -> Response {
