@@ -55,12 +55,16 @@ impl Backend {
         } else {
             settings.token.clone()
         };
-        let mut gateway = Gateway::new(
-            &url,
-            settings.device_id.clone(),
-            token,
-            ClientOptions::default(),
-        )?;
+        // The embedded simulator is reached directly, never through a proxy.
+        let options = ClientOptions {
+            net: if demo.is_some() {
+                crate::net::NetOptions::default()
+            } else {
+                settings.net.clone()
+            },
+            ..ClientOptions::default()
+        };
+        let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
         // A kept login (`stepwise login`) when no other token wins over it.
         if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
             gateway = gateway.with_token_source(login.source());

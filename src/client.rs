@@ -31,6 +31,8 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Proxies, extra trusted roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 impl Default for ClientOptions {
@@ -42,6 +44,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            net: crate::net::NetOptions::default(),
         }
     }
 }
@@ -132,6 +135,15 @@ pub enum GatewayError {
     HttpSetup(String),
     /// The embedded demo backend could not start.
     DemoUnavailable(String),
+    /// The TLS connection failed, for a reason that has a name.
+    Tls {
+        base: String,
+        /// The proxy the connection went through, as it may be shown.
+        proxy: Option<String>,
+        problem: crate::net::TlsProblem,
+    },
+    /// A network setting (CA file, client certificate, proxy) is unusable.
+    Net(crate::net::NetError),
     /// Getting or refreshing a sign-in token failed.
     Auth(AuthError),
 }
@@ -162,6 +174,8 @@ impl std::fmt::Display for GatewayError {
             GatewayError::BadToken => f.write_str("token not a header value"),
             GatewayError::HttpSetup(detail) => write!(f, "HTTP client setup: {detail}"),
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
+            GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
+            GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
         }
     }
@@ -215,6 +229,8 @@ struct Answer {
 pub struct Gateway {
     http: reqwest::Client,
     base: Url,
+    /// The proxy the base URL goes through, as it may be shown.
+    proxy: Option<String>,
     device_id: String,
     token: Option<TokenSource>,
     options: ClientOptions,
@@ -238,21 +254,27 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
-        if base.scheme() == "http" {
-            // Plain HTTP (the embedded simulator, a gateway on loopback) needs
-            // no root certificates: loading the system's costs milliseconds.
-            builder = builder.tls_certs_only([]);
-        }
-        let http = builder
+        // The system's roots are read on the first TLS connection only, so
+        // plain HTTP (the embedded simulator) does not pay for them.
+        let net_error = GatewayError::Net;
+        let proxy = options
+            .net
+            .proxy
+            .proxy_for(&base)
+            .map_err(net_error)?
+            .map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &options.net)
+            .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
         Ok(Gateway {
             http,
             base,
+            proxy,
             device_id,
             token: token.map(TokenSource::fixed),
             options,
@@ -492,15 +514,27 @@ impl Gateway {
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
         let base = self.base.to_string();
+        if let Some(problem) = crate::net::TlsProblem::find(error) {
+            return GatewayError::Tls {
+                base,
+                proxy: self.proxy.clone(),
+                problem,
+            };
+        }
         if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
         } else if error.is_connect() {
+            let via = self
+                .proxy
+                .as_ref()
+                .map(|p| format!(" (through the proxy {p})"))
+                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: root_cause(error),
+                detail: format!("{}{via}", root_cause(error)),
             }
         } else {
             GatewayError::Transport(root_cause(error))

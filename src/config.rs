@@ -29,6 +29,11 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// Extra trusted roots (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM), and its key when in another file.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// Where the token in use comes from, in order of precedence.
@@ -76,6 +81,8 @@ pub struct Settings {
     pub docs_base_url: Option<String>,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
+    /// Proxies, extra roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -162,7 +169,7 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             None => String::new(),
         };
         ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url"
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key"
         ))
     })
 }
@@ -329,6 +336,18 @@ impl Settings {
             Some(url) => Some(check_docs_url(url.trim())?),
             None => None,
         };
+        let net = crate::net::NetOptions {
+            // SSL_CERT_FILE is set by other tools' setups: a stale one is
+            // passed over rather than breaking every connection.
+            ca_file: file.ca_file.or_else(|| {
+                std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_file())
+            }),
+            client_cert: file.client_cert,
+            client_key: file.client_key,
+            proxy: crate::net::ProxyEnv::from_env(),
+        };
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
@@ -344,6 +363,7 @@ impl Settings {
             docs_base_url,
             device_id,
             data_dir,
+            net,
         })
     }
 }

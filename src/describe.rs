@@ -5,6 +5,7 @@
 use crate::auth::AuthError;
 use crate::client::{GatewayError, Rejection};
 use crate::guidance::explain_code;
+use crate::net::TlsProblem;
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wire::ErrorBody;
@@ -46,6 +47,12 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::DemoUnavailable(detail) => {
             tr!(lang, "gw-demo-unavailable", detail = detail.clone())
         }
+        GatewayError::Tls {
+            base,
+            proxy,
+            problem,
+        } => tls_line(lang, base, proxy.as_deref(), problem),
+        GatewayError::Net(e) => tr!(lang, "gw-net-setting", detail = e.to_string()),
         GatewayError::Auth(e) => auth_error(lang, e),
     }
 }
@@ -63,6 +70,46 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             "auth-unreachable",
             url = url.clone(),
             detail = detail.clone()
+        ),
+    }
+}
+
+/// One line about a failed TLS connection: what, and what to do.
+pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProblem) -> String {
+    let host = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| base.to_owned());
+    let via = proxy
+        .map(|p| tr!(lang, "tls-via-proxy", proxy = p.to_owned()))
+        .unwrap_or_default();
+    let base = base.to_owned();
+    match problem {
+        TlsProblem::UnknownIssuer => tr!(lang, "tls-unknown-issuer", base = base, via = via),
+        TlsProblem::Expired => tr!(lang, "tls-expired", base = base),
+        TlsProblem::NotYetValid => tr!(lang, "tls-not-yet-valid", base = base),
+        TlsProblem::WrongHost => tr!(lang, "tls-wrong-host", base = base, host = host),
+        TlsProblem::CertificateRequired => tr!(lang, "tls-certificate-required", base = base),
+        TlsProblem::ClientCertificateRefused(alert) => tr!(
+            lang,
+            "tls-client-refused",
+            base = base,
+            alert = alert.clone()
+        ),
+        TlsProblem::HandshakeRefused(alert) => tr!(
+            lang,
+            "tls-handshake-refused",
+            base = base,
+            via = via,
+            alert = alert.clone()
+        ),
+        TlsProblem::NotTls => tr!(lang, "tls-not-tls", base = base, via = via),
+        TlsProblem::Other(what) => tr!(
+            lang,
+            "tls-other",
+            base = base,
+            via = via,
+            what = what.clone()
         ),
     }
 }
@@ -90,7 +137,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadPath { .. }
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
-        | GatewayError::DemoUnavailable(_) => tr!(lang, "gw-title-config"),
+        | GatewayError::DemoUnavailable(_)
+        | GatewayError::Net(_) => tr!(lang, "gw-title-config"),
+        GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
     }

@@ -178,7 +178,11 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
         &gateway,
         settings.device_id.clone(),
         None,
-        ClientOptions::default(),
+        // The gateway's proxy, trust and client certificate apply to signing in too.
+        ClientOptions {
+            net: settings.net.clone(),
+            ..ClientOptions::default()
+        },
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;

@@ -303,6 +303,21 @@ gw-title-failed = Request failed
 gw-title-too-large = Answer too large
 gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
+gw-title-tls = Secure connection failed
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(through the proxy { $proxy })
+tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE
+tls-expired = the certificate of the gateway at { $base } has expired. Check this machine's date; if it is right, tell the gateway's operator
+tls-not-yet-valid = the certificate of the gateway at { $base } is not valid yet. Check this machine's date and time
+tls-wrong-host = the certificate of the gateway at { $base } is not for the name { $host }. Use the host name the certificate was made for in --api
+tls-certificate-required = the gateway at { $base } requires a client certificate. Give one with --client-cert FILE --client-key FILE
+tls-client-refused = the gateway at { $base } refused the client certificate ({ $alert }). Use a certificate issued by the authority the gateway trusts
+tls-handshake-refused = the gateway at { $base }{ $via } refused the TLS handshake ({ $alert }). Check --api; if it is right, tell the gateway's operator
+tls-not-tls = the server at { $base }{ $via } does not speak TLS. Check the port, or use http:// if the gateway has no TLS
+tls-other = the TLS connection to the gateway at { $base }{ $via } failed: { $what }. Check --api, --ca-file and the client certificate
 gw-title-sign-in-again = Sign in again
 gw-title-sign-in-failed = Sign-in failed
 

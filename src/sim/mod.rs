@@ -6,6 +6,7 @@ mod openapi;
 mod routes;
 mod scenario;
 mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,11 +27,13 @@ use crate::config::Secret;
 pub struct RunningSim {
     pub addr: SocketAddr,
     task: JoinHandle<()>,
+    tls: bool,
 }
 
 impl RunningSim {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 }
 
@@ -97,5 +100,61 @@ pub async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
             tracing::error!("simulator stopped: {e}");
         }
     });
-    Ok(RunningSim { addr, task })
+    Ok(RunningSim {
+        addr,
+        task,
+        tls: false,
+    })
+}
+
+/// Serves a scenario over HTTPS on an already bound listener until
+/// `shutdown` resolves.
+pub async fn serve_tls(
+    listener: TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    scenario: Scenario,
+    token: Option<Secret>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_shared_tls(
+        listener,
+        config,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve_shared`] over HTTPS with the given server configuration.
+pub async fn serve_shared_tls(
+    listener: TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    shared: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(shared);
+    let listener = tls::TlsListener::new(listener, config)?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// [`spawn`] over HTTPS with the given server configuration.
+pub async fn spawn_tls(
+    config: std::sync::Arc<rustls::ServerConfig>,
+    scenario: Scenario,
+    token: Option<Secret>,
+) -> std::io::Result<RunningSim> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = serve_tls(listener, config, scenario, token, std::future::pending()).await {
+            tracing::error!("simulator stopped: {e}");
+        }
+    });
+    Ok(RunningSim {
+        addr,
+        task,
+        tls: true,
+    })
 }
