@@ -82,3 +82,6 @@ echo "simulator still answers: $(curl -s -o /dev/null -w '%{http_code}' -H 'X-De
 
 echo "== 7. criterion: rendering the steps screen at 110x32"
 cargo bench --locked --bench render 2>&1 | grep -E 'steps screen|time:'
+
+echo "== 8. cost of watching one list for a minute, nothing changing: full polling, conditional polling, the event stream"
+cargo bench --locked --bench live_cost -- 60 2>/dev/null | grep -v '^$'

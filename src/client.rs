@@ -17,6 +17,8 @@ use crate::wire::{
 };
 pub use crate::wire::{DEVICE_HEADER, Lookup};
 
+pub mod live;
+
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -144,6 +146,8 @@ pub enum GatewayError {
     },
     /// A network setting (CA file, client certificate, proxy) is unusable.
     Net(crate::net::NetError),
+    /// The live event stream failed (see [`live`]).
+    Live(live::LiveFault),
     /// Getting or refreshing a sign-in token failed.
     Auth(AuthError),
 }
@@ -176,6 +180,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
             GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
+            GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
         }
     }

@@ -3,6 +3,7 @@
 //! wizard show them through here.
 
 use crate::auth::AuthError;
+use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
 use crate::guidance::explain_code;
 use crate::net::TlsProblem;
@@ -53,6 +54,17 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
         GatewayError::Net(e) => tr!(lang, "gw-net-setting", detail = e.to_string()),
+        GatewayError::Live(fault) => match fault {
+            LiveFault::Cut => tr!(lang, "gw-live-cut"),
+            LiveFault::Silent { after } => tr!(
+                lang,
+                "gw-live-silent",
+                secs = format!("{:.1}", after.as_secs_f64())
+            ),
+            LiveFault::NotText => tr!(lang, "gw-live-not-text"),
+            LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
+            LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        },
         GatewayError::Auth(e) => auth_error(lang, e),
     }
 }
@@ -138,8 +150,10 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
         | GatewayError::DemoUnavailable(_)
-        | GatewayError::Net(_) => tr!(lang, "gw-title-config"),
+        | GatewayError::Net(_)
+        | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
     }

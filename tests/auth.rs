@@ -509,3 +509,31 @@ async fn a_login_refreshed_by_another_stepwise_is_taken_from_the_store() {
     assert_eq!(provider.refreshes(), 2, "one refresh each, no more");
     assert_eq!(second.token_requests().await, 1);
 }
+
+/// The live follower sends a kept login's token too: its first list comes
+/// back instead of a 401.
+#[tokio::test]
+async fn the_live_follower_carries_the_kept_login() {
+    use futures_util::StreamExt;
+    use stepwise::client::live::{LiveUpdate, follow};
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let client = gateway(&provider.sim.url(), Some(source));
+    let list = client.list(&list_987654()).await.expect("the first list");
+    let steps_id = list.steps_id.clone().expect("a stepsID");
+    let mut updates = follow(client, vec![steps_id.clone()]);
+    let first_list = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(update) = updates.next().await {
+            match update {
+                LiveUpdate::List(list) => return list,
+                LiveUpdate::Error { error, .. } => panic!("the follower failed: {error}"),
+                LiveUpdate::Mode(_) | LiveUpdate::Unchanged { .. } => {}
+            }
+        }
+        panic!("the follower ended without a list");
+    })
+    .await
+    .expect("a list within 10 s");
+    assert_eq!(first_list.steps_id.as_deref(), Some(steps_id.as_str()));
+}

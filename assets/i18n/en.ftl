@@ -273,6 +273,11 @@ gw-bad-path = cannot build the URL of { $path }: { $detail }
 gw-bad-token = the token has characters a header cannot carry; check the token file
 gw-http-setup = cannot set up the HTTP client: { $detail }
 gw-demo-unavailable = cannot start the embedded simulator on a loopback port: { $detail }
+gw-live-cut = the gateway's live stream was cut in the middle of an event. It reconnects by itself; if this repeats, check the proxies between here and the gateway
+gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
+gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api points at a steps gateway
+gw-live-bad-line = the gateway's live stream has a line that is no event field. Check that --api points at a steps gateway
+gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-401 = the gateway wants a valid token
@@ -305,6 +310,7 @@ gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
 gw-title-tls = Secure connection failed
 gw-net-setting = { $detail }
+gw-title-live = Live status interrupted
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 

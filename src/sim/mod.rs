@@ -2,6 +2,7 @@
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
 mod auth;
+mod events;
 mod openapi;
 mod routes;
 mod scenario;
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
 pub use auth::{Auth, AuthCounts, AuthOptions};
+pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::Scenario;
@@ -64,8 +66,13 @@ pub async fn serve_shared(
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closer = shared.clone();
+    // Open event streams end with the simulator, or shutdown would wait on them.
     axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
         .await
 }
 
@@ -132,10 +139,15 @@ pub async fn serve_shared_tls(
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closer = shared.clone();
     let app = router(shared);
     let listener = tls::TlsListener::new(listener, config)?;
+    // Open event streams end with the simulator, or shutdown would wait on them.
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
         .await
 }
 

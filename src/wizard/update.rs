@@ -658,6 +658,8 @@ fn stops_watch(e: &GatewayError) -> bool {
                         | GatewayError::BadToken
                         | GatewayError::HttpSetup(_)
                         | GatewayError::DemoUnavailable(_)
+                        | GatewayError::Tls { .. }
+                        | GatewayError::Net(_)
                 )
         }
     }
