@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod client;
@@ -17,7 +18,9 @@ pub mod logging;
 pub mod net;
 pub mod pages;
 pub mod report;
+pub mod secret;
 pub mod shell;
+pub mod signin;
 pub mod sim;
 pub mod steps;
 pub mod text;

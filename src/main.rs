@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use stepwise::app::Launch;
 use stepwise::backend::Backend;
-use stepwise::cli::{Cli, Command, check_report_path};
+use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings, read_token_file};
@@ -43,6 +43,8 @@ fn main() -> ExitCode {
             tls,
             ref tls_dir,
             ref client_ca,
+            auth,
+            token_ttl,
         }) => {
             let tls = tls.then(|| TlsServe {
                 dir: tls_dir.clone(),
@@ -54,8 +56,13 @@ fn main() -> ExitCode {
                 token.clone(),
                 cli.token_file.as_deref(),
                 tls.as_ref(),
+                auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
+                    token_ttl: std::time::Duration::from_secs(token_ttl),
+                    ..stepwise::sim::AuthOptions::default()
+                }),
             )
         }
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli),
         Some(Command::Doctor { json }) => doctor(&cli, json),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
@@ -230,6 +237,7 @@ fn serve(
     token: Option<String>,
     token_file: Option<&std::path::Path>,
     tls: Option<&TlsServe>,
+    auth: Option<stepwise::sim::AuthOptions>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -282,17 +290,26 @@ fn serve(
             return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
         };
         let count = scenario.associations.len();
-        let auth = if token.is_some() {
-            "a bearer token required"
-        } else {
-            "no token required"
+        let required = match (&token, &auth) {
+            (Some(_), Some(_)) => "the bearer token or a signed-in token required",
+            (Some(_), None) => "a bearer token required",
+            (None, Some(_)) => "a signed-in token required",
+            (None, None) => "no token required",
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The banner is for a person watching: if stdout is gone, serve on.
-        let banner = format!(
-            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {auth}; Ctrl-C stops)"
-        );
-        if let Err(e) = writeln!(io::stdout().lock(), "{banner}") {
+        let mut banner = vec![format!(
+            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {required}; Ctrl-C stops)"
+        )];
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        if let Some(options) = auth {
+            banner.push(format!(
+                "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open {scheme}://{bound}/device",
+                options.token_ttl.as_secs()
+            ));
+            shared = shared.with_auth(options);
+        }
+        if let Err(e) = writeln!(io::stdout().lock(), "{}", banner.join("\n")) {
             tracing::debug!("the banner could not be written: {e}");
         }
         let shutdown = async {
@@ -300,15 +317,62 @@ fn serve(
         };
         let served = match tls {
             Some(config) => {
-                stepwise::sim::serve_tls(listener, config, scenario, token, shutdown).await
+                stepwise::sim::serve_shared_tls(listener, config, shared, shutdown).await
             }
-            None => stepwise::sim::serve(listener, scenario, token, shutdown).await,
+            None => stepwise::sim::serve_shared(listener, shared, shutdown).await,
         };
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
         }
     })
+}
+
+/// `stepwise login`, `logout` and `auth status`.
+fn sign_in(cli: &Cli) -> ExitCode {
+    use stepwise::signin as commands;
+    let _log = stepwise::logging::to_file();
+    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    cli.net.apply(&mut settings.net);
+    let rt = match runtime(false) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let mut out = std::io::stdout();
+    // `auth status` hands its text back, written with `emit` (a closed pipe
+    // is quiet); the others write as they go.
+    let outcome = rt.block_on(async {
+        match &cli.command {
+            Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Login { with_token: true }) => {
+                commands::login_with_token(&settings, &mut out)
+                    .await
+                    .map(|()| (None, 0))
+            }
+            Some(Command::Logout) => commands::logout(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Auth {
+                command: AuthCommand::Status { json },
+            }) => commands::status(&settings, *json).map(|(text, code)| (Some(text), code)),
+            _ => unreachable!("dispatched by main"),
+        }
+    });
+    // The thread that waits for Enter must not keep the process alive.
+    rt.shutdown_background();
+    match outcome {
+        Ok((Some(text), code)) => emit(&text, code),
+        Ok((None, code)) => ExitCode::from(code),
+        Err(failure) => {
+            say(&format!("stepwise: error: {}", failure.message));
+            ExitCode::from(failure.code)
+        }
+    }
 }
 
 /// `stepwise steps` and `stepwise next`.

@@ -422,6 +422,7 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
+        "src/signin.rs",
         "src/commands.rs",
         "src/describe.rs",
         "src/pages.rs",

@@ -1,5 +1,5 @@
 //! Overlays drawn over a screen: help, reset confirmation, the error-code
-//! explainer and the QR code.
+//! explainer, the QR code and the sign-in.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +12,7 @@ use crate::guidance::{GuideLink, LinkKind, client_codes, error_codes};
 use crate::text::Lang;
 use crate::tr;
 use crate::wizard::keymap::{HelpLine, help_lines};
-use crate::wizard::state::State;
+use crate::wizard::state::{SignIn, State};
 
 fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, Block<'static>) {
     frame.render_widget(Clear, area);
@@ -288,6 +288,81 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
             note_row,
         );
     }
+}
+
+/// Signing in: the code large, where to enter it, the QR code of the address
+/// when the window has room for it, and how long the code lasts.
+pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, theme: Theme) {
+    let lang = state.lang();
+    let title = format!(
+        " {} ",
+        tr!(
+            lang,
+            "login-title",
+            gateway = state.options().backend_label.clone()
+        )
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    match &sign_in.prompt {
+        None => lines.push(Line::from(tr!(lang, "signin-asking"))),
+        Some(prompt) => {
+            lines.push(Line::from(tr!(
+                lang,
+                "login-open",
+                address = prompt.verification_uri.clone()
+            )));
+            lines.push(Line::from(""));
+            let spaced: String = prompt
+                .user_code
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let inner = spaced.chars().count() + 4;
+            lines.push(Line::from(format!("    ┌{}┐", "─".repeat(inner))));
+            lines.push(Line::from(vec![
+                Span::raw("    │  "),
+                Span::styled(spaced, theme.key()),
+                Span::raw("  │"),
+            ]));
+            lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
+            lines.push(Line::from(""));
+            // The QR code only when it fits with everything else.
+            let room = |(w, h): (usize, usize)| {
+                cells(w).saturating_add(2) <= area.width
+                    && cells(h)
+                        .saturating_add(cells(lines.len()))
+                        .saturating_add(6)
+                        <= area.height
+            };
+            if qr_size(&prompt.address, 2).is_some_and(room)
+                && let Some(qr) = qr_lines(&prompt.address, 2)
+            {
+                lines.push(Line::from(tr!(lang, "login-scan")));
+                lines.extend(
+                    qr.into_iter()
+                        .map(|l| Line::from(Span::styled(l, theme.qr()))),
+                );
+                lines.push(Line::from(""));
+            }
+            let minutes = prompt.expires_in_secs.div_ceil(60);
+            lines.push(Line::from(Span::styled(
+                tr!(lang, "signin-waiting", minutes = minutes),
+                theme.dim(),
+            )));
+        }
+    }
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = cells(widest.max(title.chars().count())).saturating_add(4);
+    let height = cells(lines.len()).saturating_add(2);
+    let rect = centered(area, width, height);
+    let (_, block) = popup(frame, rect, title, theme);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
 }
 
 #[cfg(test)]

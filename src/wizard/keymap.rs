@@ -34,6 +34,12 @@ pub enum Action {
     WriteReport,
     /// The customer's guidance in the next language.
     CycleGuideLang,
+    /// Sign in to the gateway without leaving the vehicle.
+    SignIn,
+    /// Stop signing in.
+    CancelSignIn,
+    /// Open the sign-in address in a browser.
+    OpenSignInPage,
     #[cfg(debug_assertions)]
     TestPanic,
 }
@@ -52,6 +58,8 @@ pub enum Context {
     ConfirmReset,
     Explain,
     Qr,
+    /// The sign-in overlay: the code and where to enter it.
+    SignIn,
     /// The window is too small to draw in: only quitting works.
     TooSmall,
 }
@@ -91,7 +99,16 @@ pub struct Binding {
     pub action: Action,
     /// Only on the embedded simulator.
     pub demo_only: bool,
+    /// Only on a real gateway (never the embedded simulator).
+    pub gateway_only: bool,
     pub show: Show,
+}
+
+impl Binding {
+    /// Whether the binding works on this backend.
+    fn offered(&self, demo: bool) -> bool {
+        !(self.demo_only && !demo || self.gateway_only && demo)
+    }
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -114,6 +131,7 @@ const fn bind(
         help,
         action,
         demo_only: false,
+        gateway_only: false,
         show: Show::Footer,
     }
 }
@@ -133,6 +151,11 @@ const fn demo(mut b: Binding) -> Binding {
     b
 }
 
+const fn gateway(mut b: Binding) -> Binding {
+    b.gateway_only = true;
+    b
+}
+
 const fn typing(context: Context, keys: Keys, label: &'static str, help: &'static str) -> Binding {
     Binding {
         context,
@@ -142,6 +165,7 @@ const fn typing(context: Context, keys: Keys, label: &'static str, help: &'stati
         help,
         action: Action::Quit, // replaced by the typed character
         demo_only: false,
+        gateway_only: false,
         show: Show::Help,
     }
 }
@@ -388,6 +412,14 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-guide-lang",
         "key-help-guide-lang",
     )),
+    gateway(help_only(bind(
+        C::Steps,
+        &[(K::Char('i'), NONE)],
+        "i",
+        A::SignIn,
+        "key-short-sign-in",
+        "key-help-sign-in",
+    ))),
     bind(
         C::Steps,
         HELP,
@@ -507,6 +539,22 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-open-browser",
         "key-help-open-browser",
     ),
+    gateway(bind(
+        C::SignIn,
+        &[(K::Char('o'), NONE)],
+        "o",
+        A::OpenSignInPage,
+        "key-short-open-browser",
+        "key-help-open-sign-in-page",
+    )),
+    gateway(bind(
+        C::SignIn,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::CancelSignIn,
+        "key-short-cancel",
+        "key-help-cancel-sign-in",
+    )),
 ];
 
 fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
@@ -533,7 +581,7 @@ pub fn action_for(
     test_panic: bool,
 ) -> Option<Action> {
     for b in KEYMAP {
-        if !(b.context == Context::Global || b.context == context) || (b.demo_only && !demo) {
+        if !(b.context == Context::Global || b.context == context) || !b.offered(demo) {
             continue;
         }
         match takes(b.keys, key) {
@@ -560,7 +608,7 @@ fn test_panic_key(_key: &KeyEvent, _enabled: bool, _context: Context) -> Option<
 pub fn bindings(context: Context, demo: bool) -> impl Iterator<Item = &'static Binding> {
     KEYMAP
         .iter()
-        .filter(move |b| b.context == context && (demo || !b.demo_only))
+        .filter(move |b| b.context == context && b.offered(demo))
 }
 
 /// One line of the help overlay.
@@ -592,14 +640,18 @@ pub fn help_lines(context: Context, demo: bool) -> Vec<HelpLine> {
             ("help-section-start", START),
         ],
     };
-    let overlays: [(&str, &[Context]); 4] = [
+    let overlays: [(&str, &[Context]); 5] = [
         ("help-section-reset", &[Context::ConfirmReset]),
         ("help-section-explain", &[Context::Explain]),
         ("help-section-qr", &[Context::Qr]),
+        ("help-section-sign-in", &[Context::SignIn]),
         ("help-section-help", &[Context::Help]),
     ];
     let mut lines = Vec::new();
     for (heading, contexts) in screens.into_iter().chain(overlays) {
+        if contexts.iter().all(|c| bindings(*c, demo).next().is_none()) {
+            continue;
+        }
         lines.push(HelpLine::Heading(heading));
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for ctx in contexts {
@@ -732,6 +784,31 @@ mod tests {
             action_for(Context::TooSmall, &key(K::Char('q')), true, false),
             Some(A::Quit)
         );
+    }
+
+    #[test]
+    fn signing_in_is_offered_on_a_gateway_only() {
+        let i = key(K::Char('i'));
+        assert_eq!(
+            action_for(Context::Steps, &i, false, false),
+            Some(A::SignIn)
+        );
+        assert_eq!(action_for(Context::Steps, &i, true, false), None);
+        assert_eq!(
+            action_for(Context::SignIn, &key(K::Esc), false, false),
+            Some(A::CancelSignIn)
+        );
+        assert_eq!(
+            action_for(Context::SignIn, &key(K::Char('r')), false, false),
+            None,
+            "the steps screen's keys wait under the overlay"
+        );
+        let help = |demo| {
+            help_lines(Context::Steps, demo)
+                .iter()
+                .any(|l| matches!(l, HelpLine::Key(b) if b.action == A::SignIn))
+        };
+        assert!(help(false) && !help(true));
     }
 
     #[test]
