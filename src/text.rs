@@ -280,6 +280,12 @@ mod tests {
         "cli-list-head-car",
         // "{ $detail }": only a placeable.
         "gw-net-setting",
+        // Only a flag name and an environment variable name.
+        "token-from-token-file",
+        "token-from-environment",
+        // "Gateway:   { $gateway }": Italian and Portuguese say "gateway" too,
+        // and their labels are no wider than English.
+        "status-gateway",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
