@@ -39,6 +39,16 @@ impl Backend {
     /// Connects to `settings.api`, or starts the embedded simulator when none
     /// is configured or `force_demo` is set.
     pub async fn start(settings: &Settings, force_demo: bool) -> Result<Self, GatewayError> {
+        Self::start_with(settings, force_demo, ClientOptions::default()).await
+    }
+
+    /// As [`Backend::start`], with the client's limits (such as how many
+    /// requests may be in flight at once).
+    pub async fn start_with(
+        settings: &Settings,
+        force_demo: bool,
+        options: ClientOptions,
+    ) -> Result<Self, GatewayError> {
         let (url, demo) = match (&settings.api, force_demo) {
             (Some(api), false) => (api.clone(), None),
             _ => {
@@ -55,12 +65,7 @@ impl Backend {
         } else {
             settings.token.clone()
         };
-        let gateway = Gateway::new(
-            &url,
-            settings.device_id.clone(),
-            token,
-            ClientOptions::default(),
-        )?;
+        let gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
         Ok(Backend { gateway, demo })
     }
 
@@ -70,6 +75,18 @@ impl Backend {
         self.demo
             .as_ref()
             .and_then(|_| Scenario::built_in().demo_car().map(str::to_owned))
+    }
+
+    /// Every association of the embedded simulator, for a board demo.
+    pub fn demo_cars(&self) -> Vec<String> {
+        match &self.demo {
+            Some(_) => Scenario::built_in()
+                .associations
+                .into_iter()
+                .map(|a| a.car_association_id)
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     pub fn is_demo(&self) -> bool {

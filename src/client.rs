@@ -30,7 +30,12 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Requests in flight at once to this gateway, whoever asks.
+    pub concurrency: usize,
 }
+
+/// Requests in flight at once to one gateway unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -41,6 +46,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -209,6 +215,8 @@ pub struct Gateway {
     device_id: String,
     token: Option<Secret>,
     options: ClientOptions,
+    /// The budget every clone of this client shares.
+    pace: std::sync::Arc<crate::pace::Pace>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -241,12 +249,14 @@ impl Gateway {
         let http = builder
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
+        let pace = std::sync::Arc::new(crate::pace::Pace::new(options.concurrency));
         Ok(Gateway {
             http,
             base,
             device_id,
             token,
             options,
+            pace,
         })
     }
 
@@ -304,7 +314,9 @@ impl Gateway {
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
+            let place = self.pace.admit().await;
             let outcome = self.attempt(method.clone(), url.clone(), query).await;
+            drop(place);
             match &outcome {
                 Ok(a) => {
                     tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
@@ -325,6 +337,13 @@ impl Gateway {
                 }
                 _ => None,
             };
+            if let Ok(a) = &outcome
+                && a.status == StatusCode::TOO_MANY_REQUESTS
+            {
+                // One budget per gateway: every request to it slows down.
+                let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                self.pace.pause(wait.min(self.options.max_retry_after));
+            }
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");

@@ -12,6 +12,7 @@ pub mod config;
 pub mod describe;
 pub mod guidance;
 pub mod logging;
+pub mod pace;
 pub mod report;
 pub mod sim;
 pub mod steps;

@@ -72,6 +72,7 @@ pub async fn run(
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut watch = every(WATCH_SECS);
     let mut autoplay = every(AUTOPLAY_SECS);
+    let mut clock = every(1);
     for effect in first {
         runner.run(effect);
     }
@@ -95,6 +96,7 @@ pub async fn run(
                 _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
                 _ = watch.tick(), if state.watching() => Some(Input::WatchTick),
                 _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
+                _ = clock.tick(), if state.on_board() => Some(Input::ClockTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
                 () = ended.recv() => return Ok(()),

@@ -27,11 +27,12 @@ fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, B
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
     let lang = state.lang();
     // Help lists the screen under it, not the help overlay's own context.
-    let context = match state.start_field() {
-        Some(_) => crate::wizard::keymap::Context::Start,
-        None => crate::wizard::keymap::Context::Steps,
+    let context = match state.screen() {
+        crate::wizard::state::Screen::Start(_) => crate::wizard::keymap::Context::Start,
+        crate::wizard::state::Screen::Steps => crate::wizard::keymap::Context::Steps,
+        crate::wizard::state::Screen::Board => crate::wizard::keymap::Context::Board,
     };
-    let lines: Vec<Line> = help_lines(context, state.demo())
+    let lines: Vec<Line> = help_lines(context, state.demo(), state.board().is_some())
         .into_iter()
         .map(|line| match line {
             HelpLine::Heading(id) => Line::from(Span::styled(
