@@ -402,6 +402,7 @@ board-fresh-hours = { $n } h ago
 board-empty = No vehicle on the board yet: press a to add one.
 board-none-match = No vehicle matches the filter. Press Esc to clear it.
 board-col-car = carAssociationID
+board-col-car-short = id
 board-col-progress = progress
 board-col-next = next step
 board-col-fresh = data

@@ -164,7 +164,11 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
         .map(|s| row(lang, s, state.now(), spinner, wide, theme))
         .collect();
     let mut header = vec![
-        tr!(lang, "board-col-car"),
+        if wide {
+            tr!(lang, "board-col-car")
+        } else {
+            tr!(lang, "board-col-car-short")
+        },
         tr!(lang, "board-col-progress"),
         tr!(lang, "board-col-next"),
         tr!(lang, "board-col-fresh"),
@@ -172,7 +176,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
     let widths: Vec<Constraint> = if wide {
         header.push(tr!(lang, "board-col-error"));
         vec![
-            Constraint::Length(14),
+            Constraint::Length(17),
             Constraint::Length(u16::try_from(BAR).unwrap_or(10) + 9),
             Constraint::Min(18),
             Constraint::Length(12),
