@@ -316,7 +316,6 @@ impl Gateway {
         loop {
             let place = self.pace.admit().await;
             let outcome = self.attempt(method.clone(), url.clone(), query).await;
-            drop(place);
             match &outcome {
                 Ok(a) => {
                     tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
@@ -341,9 +340,12 @@ impl Gateway {
                 && a.status == StatusCode::TOO_MANY_REQUESTS
             {
                 // One budget per gateway: every request to it slows down.
+                // The pause is set before the place is given back, so no
+                // request slips in between.
                 let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
                 self.pace.pause(wait.min(self.options.max_retry_after));
             }
+            drop(place);
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");

@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use stepwise::client::GatewayError;
 use stepwise::steps::StepsList;
 use stepwise::wire::decode_list;
-use stepwise::wizard::state::{Effect, Input, Msg, Options, Purpose, State};
+use stepwise::wizard::state::{Effect, Input, Msg, Options, State};
 use stepwise::wizard::update::{start_board, update};
 
 const SIZES: [(u16, u16); 2] = [(110, 32), (60, 16)];

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 pub use crate::wire::{Association, TruthStep};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
-pub use scenario::Scenario;
+pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
 use crate::config::Secret;
@@ -49,6 +49,44 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serves as [`serve`] does, and every `churn` (when given) completes a
+/// random next step of a random vehicle, so a board has something to show.
+pub async fn serve_churning(
+    listener: TcpListener,
+    scenario: Scenario,
+    token: Option<Secret>,
+    churn: Option<std::time::Duration>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let shared = Shared::new(SimState::new(scenario), token);
+    let churning = churn.map(|every| spawn_churn(shared.clone(), every));
+    let served = axum::serve(listener, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(task) = churning {
+        task.abort();
+    }
+    served
+}
+
+/// A task that completes a random next step every `every`.
+pub fn spawn_churn(shared: Shared, every: std::time::Duration) -> JoinHandle<()> {
+    use std::hash::BuildHasher;
+    tokio::spawn(async move {
+        let seed = std::hash::RandomState::new();
+        let mut timer = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        timer.tick().await;
+        for draw in 0u64.. {
+            timer.tick().await;
+            match shared.churn(seed.hash_one(draw)) {
+                Some((car, step)) => tracing::info!(car, step, "churn: a step completed"),
+                None => tracing::info!("churn: every vehicle is ready"),
+            }
+        }
+    })
 }
 
 /// Starts a simulator on a free loopback port, as the tests use it; it stops

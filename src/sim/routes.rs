@@ -74,6 +74,11 @@ impl Shared {
         result
     }
 
+    /// Completes a random vehicle's next step (see [`SimState::churn`]).
+    pub fn churn(&self, draw: u64) -> Option<(String, String)> {
+        self.with_state(|s| s.churn(draw))
+    }
+
     fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
         let Some(expected) = &self.token else {
             return Ok(());

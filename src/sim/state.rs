@@ -251,6 +251,25 @@ impl SimState {
         Ok(assoc.clone())
     }
 
+    /// Churn: the next step of one vehicle that has one (the `draw`th, in
+    /// id order, modulo how many) completes in truth. Returns the vehicle
+    /// and the step, or `None` when every vehicle is done.
+    pub fn churn(&mut self, draw: u64) -> Option<(String, String)> {
+        let waiting: Vec<&String> = self
+            .truth
+            .iter()
+            .filter(|(_, a)| a.steps.iter().any(|s| !s.done))
+            .map(|(id, _)| id)
+            .collect();
+        let count = u64::try_from(waiting.len()).ok().filter(|n| *n > 0)?;
+        let pick = usize::try_from(draw % count).ok()?;
+        let car = waiting[pick].clone();
+        let assoc = self.truth.get_mut(&car)?;
+        let step = assoc.steps.iter_mut().find(|s| !s.done)?;
+        step.done = true;
+        Some((car, step.name.clone()))
+    }
+
     /// The fact behind a step goes away; a cached `alreadyDone` stays.
     pub fn revoke(&mut self, car: &str, name: &str) -> Result<Association, SimError> {
         let index = step_index(self.truth_of(car)?, name)?;
