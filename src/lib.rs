@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod cars;
 pub mod cli;
 pub mod client;
 pub mod commands;
