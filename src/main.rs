@@ -286,7 +286,7 @@ fn script(cli: Cli) -> ExitCode {
         if let Some(n) = cli.concurrency {
             options.concurrency = usize::from(n);
         }
-        let backend = match Backend::start_with(&settings, false, options).await {
+        let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(Lang::En, &e)),
         };

@@ -37,7 +37,12 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
     if let Some(n) = launch.concurrency {
         client.concurrency = n;
     }
-    let backend = Backend::start_with(settings, launch.demo, client)
+    let demo_fleet = if launch.demo && launch.board {
+        crate::backend::DEMO_FLEET
+    } else {
+        0
+    };
+    let backend = Backend::start_with(settings, launch.demo, client, demo_fleet)
         .await
         .map_err(|e| color_eyre::eyre::eyre!(crate::describe::gateway_error(launch.lang, &e)))?;
     let demo = backend.is_demo();
