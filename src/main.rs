@@ -128,6 +128,7 @@ fn car_ids(cli: &Cli) -> Result<Vec<String>, String> {
 }
 
 /// `serve --fleet N --churn SECONDS`.
+#[derive(Clone, Copy)]
 struct Crowd {
     fleet: Option<u32>,
     churn: Option<f64>,

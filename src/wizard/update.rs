@@ -601,7 +601,7 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
         _ => None,
     };
     if let Some(car) = car
-        && !state.session.as_ref().is_some_and(|s| s.car() == car)
+        && state.session.as_ref().is_none_or(|s| s.car() != car)
         && state.board.as_ref().is_some_and(|b| b.contains(car))
     {
         return on_board_msg(state, msg, now);
