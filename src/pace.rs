@@ -104,6 +104,14 @@ mod tests {
         );
     }
 
+    #[test]
+    fn jitter_stays_below_its_spread_and_varies() {
+        let pace = Pace::new(1);
+        let draws: Vec<Duration> = (0..50).map(|_| pace.jitter()).collect();
+        assert!(draws.iter().all(|d| *d < JITTER));
+        assert!(draws.iter().any(|d| *d != draws[0]), "{draws:?}");
+    }
+
     #[tokio::test]
     async fn no_more_than_the_limit_at_once() {
         let pace = Pace::new(2);

@@ -195,6 +195,11 @@ fn slash_filters_by_text_and_esc_clears_it() {
     assert!(rows(&s).contains(&"B2".to_owned()), "{:?}", rows(&s));
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.board().unwrap().filter(), "");
+    // The error's headline matches too.
+    ch(&mut s, '/');
+    typed(&mut s, "timed out");
+    assert_eq!(rows(&s), ["D4"]);
+    key(&mut s, KeyCode::Esc);
     assert_eq!(rows(&s).len(), 4);
     assert!(!s.board().unwrap().typing_filter());
 }
@@ -346,4 +351,50 @@ fn a_stale_answer_is_dropped_and_an_unknown_car_ignored() {
     assert!(!s.board().unwrap().session("A1").unwrap().all_done());
     let stranger = ("ZZ".to_owned(), a1.1, a1.2);
     assert!(answer(&mut s, &stranger, Ok(list(1, ["todo"; 3])), 70).is_empty());
+}
+
+#[test]
+fn autoplay_on_the_board_moves_one_vehicle_per_tick_taking_turns() {
+    let mut s = State::new(Options {
+        demo: true,
+        autoplay: true,
+        backend_label: "demo backend".into(),
+        color: false,
+        ..Options::default()
+    });
+    let asked = requests(&start_board(&mut s, vec!["A1".into(), "B2".into()], t(0)));
+    for r in &asked {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+    }
+    assert!(s.autoplaying());
+    let mut moved = Vec::new();
+    for at in 0..2 {
+        let effects = update(&mut s, Input::AutoplayTick, t(10 + at));
+        let [Effect::Complete { car, id, step }] = effects.as_slice() else {
+            panic!("one simulated customer acts per tick: {effects:?}");
+        };
+        assert_eq!(step, "trusterPhoneNumber");
+        moved.push(car.clone());
+        // The customer's move is followed by a refresh of that vehicle.
+        let refresh = requests(&update(
+            &mut s,
+            Input::Msg(Msg::Completed {
+                car: car.clone(),
+                id: *id,
+                step: step.clone(),
+                result: Ok(()),
+            }),
+            t(10 + at),
+        ));
+        assert_eq!(refresh.len(), 1);
+        assert_eq!(&refresh[0].0, car);
+        answer(
+            &mut s,
+            &refresh[0],
+            Ok(list(1, ["alreadyDone", "todo", "todo"])),
+            11 + at,
+        );
+    }
+    moved.sort_unstable();
+    assert_eq!(moved, ["A1", "B2"], "they take turns");
 }

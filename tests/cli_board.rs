@@ -2,6 +2,10 @@
 //! each or JSON Lines, exit codes 0/3/1, failures named on stderr; and the
 //! board's command-line edges. Against a simulator holding a fleet.
 
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::BufRead;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -172,4 +176,64 @@ fn fleet_needs_vehicles_and_churn_needs_a_fleet() {
     );
     let out = run(home.path(), &["serve", "--concurrency", "2"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Done steps over every association the simulator holds.
+fn done_steps(addr: std::net::SocketAddr) -> usize {
+    let (status, body) = pty::http(addr, "GET", "/sim/associations");
+    assert_eq!(status, 200, "{body}");
+    let all: Vec<Value> = serde_json::from_str(&body).unwrap();
+    all.iter()
+        .flat_map(|a| a["steps"].as_array().unwrap().clone())
+        .filter(|s| s["done"] == true)
+        .count()
+}
+
+#[test]
+fn serve_fleet_adds_generated_vehicles_and_churn_completes_steps() {
+    let builtin = Scenario::built_in().associations.len();
+    let mut child = std::process::Command::new(pty::BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--fleet",
+            "5",
+            "--churn",
+            "0.2",
+        ])
+        .env("HOME", tempfile::tempdir().unwrap().path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut banner = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let addr: std::net::SocketAddr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {banner:?}"));
+    assert!(
+        banner.contains(&format!("({} associations", builtin + 5)),
+        "{banner}"
+    );
+    let (status, body) = pty::http(addr, "GET", "/sim/associations");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"F0005\""), "{body}");
+    // Churn: the done steps grow by themselves (polled, bounded).
+    let before = done_steps(addr);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while done_steps(addr) <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no step completed by churn"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -380,6 +380,26 @@ fn step_index(assoc: &Association, name: &str) -> Result<usize, SimError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn churn_completes_a_next_step_until_every_vehicle_is_ready() {
+        let scenario = Scenario::parse(
+            r#"{"associations":[{"carAssociationID":"A","steps":[
+                {"name":"one","order":1,"done":true},{"name":"two","order":2,"done":false}]},
+                {"carAssociationID":"B","steps":[{"name":"one","order":1,"done":true}]}]}"#,
+        )
+        .unwrap();
+        let mut state = SimState::new(scenario);
+        assert_eq!(state.churn(7), Some(("A".to_owned(), "two".to_owned())));
+        assert!(
+            state
+                .associations()
+                .iter()
+                .all(|a| a.steps.iter().all(|s| s.done))
+        );
+        assert_eq!(state.churn(8), None);
+    }
+
     use super::*;
 
     fn sim() -> SimState {

@@ -1005,7 +1005,7 @@ fn board_toggle_live(state: &mut State) -> Vec<Effect> {
 }
 
 /// The simulated customers of a hands-free board demo: one vehicle that is
-/// not ready moves one step on each tick, taking turns.
+/// not ready moves one step on each tick, taking turns (the stalest first).
 fn board_customer(state: &mut State) -> Vec<Effect> {
     if !state.options.demo {
         return Vec::new();
@@ -1015,17 +1015,18 @@ fn board_customer(state: &mut State) -> Vec<Effect> {
     let Some(board) = &mut state.board else {
         return Vec::new();
     };
-    let waiting: Vec<String> = board
+    // The vehicle whose data is oldest takes its turn: the one that just
+    // moved has the freshest.
+    let Some(car) = board
         .sessions()
         .iter()
         .filter(|s| !s.is_loading() && s.next_step().is_some())
+        .min_by_key(|s| s.last_refresh())
         .map(|s| s.car().to_owned())
-        .collect();
-    if waiting.is_empty() {
+    else {
         return Vec::new();
-    }
-    let turn = usize::try_from(id).unwrap_or(0) % waiting.len();
-    let car = &waiting[turn];
+    };
+    let car = &car;
     let Some(session) = board.session_mut(car) else {
         return Vec::new();
     };
