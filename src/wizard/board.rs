@@ -83,6 +83,8 @@ pub struct Board {
     /// Where the open vehicle's session sat while its steps screen is on
     /// show (it is lent to the steps screen meanwhile).
     lent_at: Option<usize>,
+    /// Every vehicle has had an answer (a list or an error) at least once.
+    loaded: bool,
 }
 
 /// A session's standing: failing when its last answer was an error.
@@ -380,7 +382,49 @@ impl Board {
         self.sessions.insert(at.min(self.sessions.len()), session);
     }
 
+    /// True once, when the last vehicle without any answer gets one: the
+    /// moment every row has data.
+    pub fn note_loaded(&mut self) -> bool {
+        if self.loaded {
+            return false;
+        }
+        self.loaded = self
+            .sessions
+            .iter()
+            .all(|s| s.last_refresh().is_some() || standing(s) == Standing::Failing);
+        self.loaded
+    }
+
     pub fn is_lent(&self) -> bool {
         self.lent_at.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::steps::{Status, StatusFilter, Step, StepsList};
+    use crate::wizard::state::Purpose;
+
+    #[test]
+    fn loaded_is_noted_once_when_the_last_vehicle_has_data() {
+        let now = SystemTime::UNIX_EPOCH;
+        let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+        let mut board = Board::new(vec![session("A"), session("B")]);
+        assert!(!board.note_loaded());
+        let list = StepsList::new(None, vec![Step::new("one", Status::Todo, Some(1))]);
+        for car in ["A", "B"] {
+            assert!(!board.note_loaded(), "{car} has no data yet");
+            board.session_mut(car).unwrap().take_list(
+                list.clone(),
+                StatusFilter::All,
+                Purpose::Open,
+                now,
+            );
+        }
+        assert!(board.note_loaded());
+        assert!(!board.note_loaded(), "only once");
     }
 }

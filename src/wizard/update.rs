@@ -1122,6 +1122,21 @@ fn on_board_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
     let Some(board) = &mut state.board else {
         return Vec::new();
     };
+    let listed = matches!(msg, Msg::Listed { .. });
+    let effects = on_board_answer(board, &mut state.next_id, lang, msg, now);
+    if listed && board.note_loaded() {
+        tracing::info!(vehicles = board.len(), "board: every vehicle has data");
+    }
+    effects
+}
+
+fn on_board_answer(
+    board: &mut Board,
+    next_id: &mut u64,
+    lang: Lang,
+    msg: Msg,
+    now: SystemTime,
+) -> Vec<Effect> {
     match msg {
         Msg::Listed {
             car,
@@ -1159,13 +1174,7 @@ fn on_board_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
                                 status: status_of(&e),
                             },
                         );
-                        return vec![fetch_for(
-                            session,
-                            &mut state.next_id,
-                            lang,
-                            Purpose::Open,
-                            false,
-                        )];
+                        return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
                     }
                     if stops_watch(&e) {
                         session.set_watch(false);
@@ -1191,13 +1200,7 @@ fn on_board_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
             match result {
                 Ok(()) => {
                     session.log_event(now, Event::Simulated { step });
-                    vec![fetch_for(
-                        session,
-                        &mut state.next_id,
-                        lang,
-                        Purpose::Refresh,
-                        false,
-                    )]
+                    vec![fetch_for(session, next_id, lang, Purpose::Refresh, false)]
                 }
                 Err(e) => {
                     session.log_error(now, lang, &e);
