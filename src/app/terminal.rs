@@ -41,6 +41,9 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Most network answers taken between two frames.
+const BATCH: usize = 256;
+
 fn every(secs: u64) -> tokio::time::Interval {
     let period = Duration::from_secs(secs);
     let mut timer = interval_at(Instant::now() + period, period);
@@ -111,6 +114,17 @@ pub async fn run(
         }
         for effect in update(state, input, SystemTime::now()) {
             runner.run(effect);
+        }
+        // Answers that arrived meanwhile are taken before the next frame:
+        // a board of a thousand vehicles draws once per batch, not once per
+        // answer (at most `BATCH`, so keys are never kept waiting).
+        for _ in 0..BATCH {
+            let Ok(msg) = rx.try_recv() else {
+                break;
+            };
+            for effect in update(state, Input::Msg(msg), SystemTime::now()) {
+                runner.run(effect);
+            }
         }
     }
 }
