@@ -20,7 +20,8 @@ fn steps_screen(body: &str) -> State {
     let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
-        docs_base_url: "https://developer.groupe-psa.io".into(),
+        docs_base_url: None,
+        gateway_url: "http://127.0.0.1:8080/".into(),
         color: true,
         ..Options::default()
     };

@@ -92,6 +92,15 @@ impl Backend {
         } else {
             settings.token.clone()
         };
+        // The embedded simulator is reached directly, never through a proxy.
+        let options = ClientOptions {
+            net: if demo.is_some() {
+                crate::net::NetOptions::default()
+            } else {
+                settings.net.clone()
+            },
+            ..options
+        };
         let gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
         Ok(Backend {
             gateway,

@@ -8,12 +8,21 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::ENV_API;
+use crate::net::ENV_CA_FILE;
 use crate::steps::{MAX_ID_CHARS, StatusFilter, is_id};
+
+/// The version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("STEPWISE_COMMIT"),
+    ")"
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "stepwise",
-    version,
+    version = VERSION,
     about = "Walks a technician through the service activation steps of a connected vehicle",
     long_about = "Walks a technician through the service activation steps of a connected vehicle.\n\n\
         With no gateway configured (--api, STEPWISE_API or the config file), the wizard and the \
@@ -46,12 +55,48 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub net: NetArgs,
+
     /// Whether `--api` was typed on the command line (not taken from STEPWISE_API).
     #[arg(skip)]
     pub api_typed: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How to reach a gateway on a dealership network.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct NetArgs {
+    /// Also trust the authorities in this PEM file (else STEPWISE_CA_FILE,
+    /// `ca_file` in the config file, SSL_CERT_FILE)
+    #[arg(long, global = true, env = ENV_CA_FILE, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Present this client certificate (PEM; may hold the key too)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl NetArgs {
+    /// Flags win over the config file; a certificate given on the command
+    /// line comes with its own key (or none), never the config file's.
+    pub fn apply(&self, net: &mut crate::net::NetOptions) {
+        if let Some(ca) = &self.ca_file {
+            net.ca_file = Some(ca.clone());
+        }
+        if let Some(cert) = &self.client_cert {
+            net.client_cert = Some(cert.clone());
+            net.client_key = self.client_key.clone();
+        } else if let Some(key) = &self.client_key {
+            net.client_key = Some(key.clone());
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +132,15 @@ pub enum Command {
         /// Every SECONDS, a random vehicle's next step completes
         #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
         churn: Option<f64>,
+        /// Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
+        #[arg(long)]
+        tls: bool,
+        /// Write the authority (ca.pem), certificate and key there [default: the data directory's sim-tls]
+        #[arg(long, value_name = "DIR", requires = "tls")]
+        tls_dir: Option<PathBuf>,
+        /// Demand client certificates signed by this authority (PEM)
+        #[arg(long, value_name = "FILE", requires = "tls")]
+        client_ca: Option<PathBuf>,
     },
     /// Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
     #[command(
@@ -111,6 +165,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check everything between this machine and a working wizard; exit 1 when a check fails
+    Doctor {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print shell completions (bash, zsh, fish, powershell, elvish)
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `stepwise man > stepwise.1`
+    Man,
     /// Print the next step to do; exit 3 while one remains
     #[command(
         after_help = "`order` is the gateway's next-step answer as sent: that answer numbers the \
@@ -167,6 +234,9 @@ impl Cli {
             Some(Command::Serve { .. }) => "serve",
             Some(Command::Steps { .. }) => "steps",
             Some(Command::Next { .. }) => "next",
+            Some(Command::Doctor { .. }) => "doctor",
+            Some(Command::Completions { .. }) => "completions",
+            Some(Command::Man) => "man",
         }
     }
 
@@ -221,6 +291,18 @@ impl Cli {
                 "serve --token is empty, which would require no token. Give the token, or leave \
                  out --token for a simulator open to all"
                     .to_owned(),
+            ),
+            Some(Command::Serve { .. })
+                if self.net.client_cert.is_some() || self.net.client_key.is_some() =>
+            {
+                refuse(
+                    "--client-cert/--client-key",
+                    "they are what a client presents. To demand client certificates use serve --tls --client-ca FILE",
+                )
+            }
+            Some(Command::Doctor { .. }) if report => refuse(
+                "--report",
+                "it prints its report instead. Use --json and redirect it to keep it",
             ),
             Some(Command::Steps { .. } | Command::Next { .. }) if report => refuse(
                 "--report",

@@ -16,6 +16,8 @@ use crate::wire::{
 };
 pub use crate::wire::{DEVICE_HEADER, Lookup};
 
+pub mod live;
+
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -32,6 +34,8 @@ pub struct ClientOptions {
     pub max_retry_after: Duration,
     /// Requests in flight at once to this gateway, whoever asks.
     pub concurrency: usize,
+    /// Proxies, extra trusted roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 /// Requests in flight at once to one gateway unless told otherwise.
@@ -47,6 +51,7 @@ impl Default for ClientOptions {
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
             concurrency: DEFAULT_CONCURRENCY,
+            net: crate::net::NetOptions::default(),
         }
     }
 }
@@ -137,6 +142,17 @@ pub enum GatewayError {
     HttpSetup(String),
     /// The embedded demo backend could not start.
     DemoUnavailable(String),
+    /// The TLS connection failed, for a reason that has a name.
+    Tls {
+        base: String,
+        /// The proxy the connection went through, as it may be shown.
+        proxy: Option<String>,
+        problem: crate::net::TlsProblem,
+    },
+    /// A network setting (CA file, client certificate, proxy) is unusable.
+    Net(crate::net::NetError),
+    /// The live event stream failed (see [`live`]).
+    Live(live::LiveFault),
 }
 
 impl std::fmt::Display for GatewayError {
@@ -165,6 +181,9 @@ impl std::fmt::Display for GatewayError {
             GatewayError::BadToken => f.write_str("token not a header value"),
             GatewayError::HttpSetup(detail) => write!(f, "HTTP client setup: {detail}"),
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
+            GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
+            GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
+            GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
         }
     }
 }
@@ -212,6 +231,8 @@ struct Answer {
 pub struct Gateway {
     http: reqwest::Client,
     base: Url,
+    /// The proxy the base URL goes through, as it may be shown.
+    proxy: Option<String>,
     device_id: String,
     token: Option<Secret>,
     options: ClientOptions,
@@ -237,22 +258,28 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
-        if base.scheme() == "http" {
-            // Plain HTTP (the embedded simulator, a gateway on loopback) needs
-            // no root certificates: loading the system's costs milliseconds.
-            builder = builder.tls_certs_only([]);
-        }
-        let http = builder
+        // The system's roots are read on the first TLS connection only, so
+        // plain HTTP (the embedded simulator) does not pay for them.
+        let net_error = GatewayError::Net;
+        let proxy = options
+            .net
+            .proxy
+            .proxy_for(&base)
+            .map_err(net_error)?
+            .map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &options.net)
+            .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
         let pace = std::sync::Arc::new(crate::pace::Pace::new(options.concurrency));
         Ok(Gateway {
             http,
             base,
+            proxy,
             device_id,
             token,
             options,
@@ -282,6 +309,40 @@ impl Gateway {
             .call(Method::GET, NEXT_PATH, &[(STEPS_ID_PARAM, steps_id)])
             .await?;
         wire::decode_next(&body).map_err(GatewayError::BadAnswer)
+    }
+
+    /// Whether the gateway serves the customers' guidance pages
+    /// (`GET guidance/{name}`): a 200 HTML answer says yes; a 404, any other
+    /// answer or no answer says no.
+    pub async fn offers_guidance_pages(&self) -> bool {
+        let Ok(url) = self.base.join("guidance/trusterPhoneNumber") else {
+            return false;
+        };
+        let answer = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "text/html")
+            .send()
+            .await;
+        match answer {
+            Ok(response) => {
+                let html = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    html,
+                    "guidance pages probed"
+                );
+                response.status().is_success() && html
+            }
+            Err(e) => {
+                tracing::info!("guidance pages probe failed: {}", root_cause(&e));
+                false
+            }
+        }
     }
 
     /// Simulator only: the scenario's associations.
@@ -448,15 +509,27 @@ impl Gateway {
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
         let base = self.base.to_string();
+        if let Some(problem) = crate::net::TlsProblem::find(error) {
+            return GatewayError::Tls {
+                base,
+                proxy: self.proxy.clone(),
+                problem,
+            };
+        }
         if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
         } else if error.is_connect() {
+            let via = self
+                .proxy
+                .as_ref()
+                .map(|p| format!(" (through the proxy {p})"))
+                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: root_cause(error),
+                detail: format!("{}{via}", root_cause(error)),
             }
         } else {
             GatewayError::Transport(root_cause(error))

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::guidance::guidance;
-
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
 pub const ENV_DOCS_URL: &str = "STEPWISE_DOCS_URL";
@@ -57,6 +55,11 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// Extra trusted roots (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM), and its key when in another file.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 /// A configuration problem, said in one line with what to do.
@@ -70,9 +73,12 @@ pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
     pub token: Option<Secret>,
-    pub docs_base_url: String,
+    /// The dealer's help pages, when set (else the archived developer pages).
+    pub docs_base_url: Option<String>,
     pub device_id: String,
     pub data_dir: Option<PathBuf>,
+    /// Proxies, extra roots and the client certificate.
+    pub net: crate::net::NetOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -159,7 +165,7 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             None => String::new(),
         };
         ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url"
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key"
         ))
     })
 }
@@ -304,8 +310,20 @@ impl Settings {
             .or(file.docs_base_url)
             .filter(|u| !u.trim().is_empty())
         {
-            Some(url) => check_docs_url(url.trim())?,
-            None => guidance().docs_base_url.clone(),
+            Some(url) => Some(check_docs_url(url.trim())?),
+            None => None,
+        };
+        let net = crate::net::NetOptions {
+            // SSL_CERT_FILE is set by other tools' setups: a stale one is
+            // passed over rather than breaking every connection.
+            ca_file: file.ca_file.or_else(|| {
+                std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_file())
+            }),
+            client_cert: file.client_cert,
+            client_key: file.client_key,
+            proxy: crate::net::ProxyEnv::from_env(),
         };
         let data_dir = data_dir();
         let device_id = match &data_dir {
@@ -321,6 +339,7 @@ impl Settings {
             docs_base_url,
             device_id,
             data_dir,
+            net,
         })
     }
 }

@@ -2,8 +2,10 @@
 //! why, and what to do. The client's errors carry data only; the CLI and the
 //! wizard show them through here.
 
+use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
 use crate::guidance::explain_code;
+use crate::net::TlsProblem;
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wire::ErrorBody;
@@ -45,6 +47,63 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::DemoUnavailable(detail) => {
             tr!(lang, "gw-demo-unavailable", detail = detail.clone())
         }
+        GatewayError::Tls {
+            base,
+            proxy,
+            problem,
+        } => tls_line(lang, base, proxy.as_deref(), problem),
+        GatewayError::Net(e) => tr!(lang, "gw-net-setting", detail = e.to_string()),
+        GatewayError::Live(fault) => match fault {
+            LiveFault::Cut => tr!(lang, "gw-live-cut"),
+            LiveFault::Silent { after } => tr!(
+                lang,
+                "gw-live-silent",
+                secs = format!("{:.1}", after.as_secs_f64())
+            ),
+            LiveFault::NotText => tr!(lang, "gw-live-not-text"),
+            LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
+            LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        },
+    }
+}
+
+/// One line about a failed TLS connection: what, and what to do.
+pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProblem) -> String {
+    let host = url::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| base.to_owned());
+    let via = proxy
+        .map(|p| tr!(lang, "tls-via-proxy", proxy = p.to_owned()))
+        .unwrap_or_default();
+    let base = base.to_owned();
+    match problem {
+        TlsProblem::UnknownIssuer => tr!(lang, "tls-unknown-issuer", base = base, via = via),
+        TlsProblem::Expired => tr!(lang, "tls-expired", base = base),
+        TlsProblem::NotYetValid => tr!(lang, "tls-not-yet-valid", base = base),
+        TlsProblem::WrongHost => tr!(lang, "tls-wrong-host", base = base, host = host),
+        TlsProblem::CertificateRequired => tr!(lang, "tls-certificate-required", base = base),
+        TlsProblem::ClientCertificateRefused(alert) => tr!(
+            lang,
+            "tls-client-refused",
+            base = base,
+            alert = alert.clone()
+        ),
+        TlsProblem::HandshakeRefused(alert) => tr!(
+            lang,
+            "tls-handshake-refused",
+            base = base,
+            via = via,
+            alert = alert.clone()
+        ),
+        TlsProblem::NotTls => tr!(lang, "tls-not-tls", base = base, via = via),
+        TlsProblem::Other(what) => tr!(
+            lang,
+            "tls-other",
+            base = base,
+            via = via,
+            what = what.clone()
+        ),
     }
 }
 
@@ -71,7 +130,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadPath { .. }
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
-        | GatewayError::DemoUnavailable(_) => tr!(lang, "gw-title-config"),
+        | GatewayError::DemoUnavailable(_)
+        | GatewayError::Net(_)
+        | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
+        GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::Live(_) => tr!(lang, "gw-title-live"),
     }
 }
 

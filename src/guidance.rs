@@ -18,7 +18,10 @@ const ERROR_CODES_JSON: &str = include_str!("../assets/error_codes.json");
 pub struct StepGuide {
     pub name: String,
     pub errors: Vec<i64>,
+    /// The page's path under a dealer's `docs_base_url`.
     pub doc_path: String,
+    /// The maker's archived developer page (`archive_base` + this + `.md`).
+    pub archive_page: String,
 }
 
 /// A step's guidance in words, in one language.
@@ -67,10 +70,77 @@ pub fn step_title(lang: Lang, name: &str) -> String {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Guidance {
-    pub docs_base_url: String,
+    /// The maker's developer pages, archived at a fixed commit (the live
+    /// site removed them).
+    pub archive_base: String,
     pub service_page: String,
+    pub service_archive: String,
     steps: Vec<StepGuide>,
     generic: StepGuide,
+}
+
+/// Where a link leads; the screen says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// The gateway's page for the customer, in their language.
+    Gateway,
+    /// The dealer's own help pages (`docs_base_url`).
+    Dealer,
+    /// The maker's archived developer documentation (English, for
+    /// technicians, not customers).
+    Archive,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideLink {
+    pub url: String,
+    pub kind: LinkKind,
+}
+
+/// The technician's "Guide" link for `step` (or the service page): the
+/// dealer's page when one is set, else the archived developer page; never
+/// the removed site.
+pub fn technician_link(docs_base_url: Option<&str>, step: Option<&str>) -> GuideLink {
+    let g = guidance();
+    let (path, archive) = match step.map(|name| g.for_step(name)) {
+        Some(guide) => (guide.doc_path.as_str(), guide.archive_page.as_str()),
+        None => (g.service_page.as_str(), g.service_archive.as_str()),
+    };
+    match docs_base_url {
+        Some(base) => GuideLink {
+            url: doc_url(base, path),
+            kind: LinkKind::Dealer,
+        },
+        None => GuideLink {
+            url: format!("{}{archive}.md", g.archive_base),
+            kind: LinkKind::Archive,
+        },
+    }
+}
+
+/// The customer's link for `step` (QR code and `o`): the gateway's page in
+/// `lang` when the gateway offers pages, else the technician's link.
+pub fn customer_link(
+    pages: Option<&str>,
+    lang: Lang,
+    docs_base_url: Option<&str>,
+    step: Option<&str>,
+) -> GuideLink {
+    match pages {
+        Some(base) => {
+            let name = step.unwrap_or("generic");
+            let segment: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            GuideLink {
+                url: format!(
+                    "{}/guidance/{segment}?lang={}",
+                    base.trim_end_matches('/'),
+                    lang.code()
+                ),
+                kind: LinkKind::Gateway,
+            }
+        }
+        None => technician_link(docs_base_url, step),
+    }
 }
 
 impl Guidance {
@@ -153,6 +223,10 @@ mod tests {
             assert!(!text.purpose.is_empty() && !text.does.is_empty() && !text.needs.is_empty());
             assert_ne!(text.title, name, "a known step has a title");
             assert!(guide.doc_path.starts_with("/mobile-sdk/"));
+            let link = technician_link(None, Some(name));
+            assert_eq!(link.kind, LinkKind::Archive);
+            assert!(link.url.starts_with("https://github.com/Stellantis/stellantis.github.io/blob/2e1e7b18640e00ba98058b9acfcdbd9a6faf13a4/mobile-sdk/2-"), "{}", link.url);
+            assert!(!link.url.contains("developer.groupe-psa.io"));
         }
         let unknown = g.for_step("faceScan");
         assert!(unknown.name.is_empty());
@@ -193,6 +267,32 @@ mod tests {
                 assert!(explain_code(*code).is_some(), "{name} names {code}");
             }
         }
+    }
+
+    #[test]
+    fn the_customer_link_is_the_gateways_page_when_offered() {
+        let link = customer_link(
+            Some("http://10.0.0.5:8080/"),
+            Lang::En,
+            Some("https://help.dealer.example"),
+            Some("deviceActivation"),
+        );
+        assert_eq!(
+            link.url,
+            "http://10.0.0.5:8080/guidance/deviceActivation?lang=en"
+        );
+        assert_eq!(link.kind, LinkKind::Gateway);
+        let link = customer_link(
+            None,
+            Lang::En,
+            Some("https://help.dealer.example"),
+            Some("mediumCarKey"),
+        );
+        assert_eq!(
+            link.url,
+            "https://help.dealer.example/mobile-sdk/security/carkey/"
+        );
+        assert_eq!(link.kind, LinkKind::Dealer);
     }
 
     #[test]

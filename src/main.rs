@@ -35,13 +35,36 @@ fn main() -> ExitCode {
             ref token,
             fleet,
             churn,
-        }) => serve(
-            addr,
-            scenario.as_deref(),
-            token.clone(),
-            cli.token_file.as_deref(),
-            Crowd { fleet, churn },
-        ),
+            tls,
+            ref tls_dir,
+            ref client_ca,
+        }) => {
+            let tls = tls.then(|| TlsServe {
+                dir: tls_dir.clone(),
+                client_ca: client_ca.clone(),
+            });
+            serve(
+                addr,
+                scenario.as_deref(),
+                token.clone(),
+                cli.token_file.as_deref(),
+                tls.as_ref(),
+                Crowd { fleet, churn },
+            )
+        }
+        Some(Command::Doctor { json }) => doctor(&cli, json),
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            stepwise::shell::completions(shell, &mut out);
+            emit(&String::from_utf8_lossy(&out), 0)
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            match stepwise::shell::man_page(&mut out) {
+                Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
+                Err(e) => fail(format!("cannot make the manual page: {e}")),
+            }
+        }
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
         Some(Command::Demo {
             autoplay,
@@ -58,6 +81,7 @@ fn main() -> ExitCode {
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
+                &cli.net,
                 Launch {
                     cars,
                     board,
@@ -84,6 +108,7 @@ fn main() -> ExitCode {
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
+                &cli.net,
                 Launch {
                     cars,
                     board,
@@ -189,12 +214,79 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
+/// `serve --tls`: where the generated files go, and whose client
+/// certificates to demand.
+struct TlsServe {
+    dir: Option<std::path::PathBuf>,
+    client_ca: Option<std::path::PathBuf>,
+}
+
+/// Generates the simulator's authority and certificate, writes them out, and
+/// says how to trust them.
+fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let dir = tls
+        .dir
+        .clone()
+        .or_else(stepwise::sim::tls::default_dir)
+        .ok_or("no data directory to write the certificates to. Give --tls-dir DIR")?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        format!(
+            "cannot create {}: {e}. Give another --tls-dir",
+            dir.display()
+        )
+    })?;
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let ca_file = dir.join("ca.pem");
+    let spec = CertSpec {
+        authority_note: Some(ca_file.display().to_string()),
+        ..CertSpec::default()
+    };
+    let generated = generate(&spec).map_err(|e| e.to_string())?;
+    generated
+        .write_to(&dir)
+        .map_err(|e| format!("{e}. Give another --tls-dir"))?;
+    let client_ca = match &tls.client_ca {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the --client-ca file {}: {}. Check the path",
+                path.display(),
+                e.kind()
+            )
+        })?),
+        None => None,
+    };
+    let config = generated
+        .server_config(client_ca.as_deref())
+        .map_err(|e| format!("{e}. Check the --client-ca file"))?;
+    let required = tls
+        .client_ca
+        .as_ref()
+        .map(|path| {
+            format!(
+                "Client certificates signed by {} are required\n",
+                path.display()
+            )
+        })
+        .unwrap_or_default();
+    let lines = format!(
+        "Authority written to {}: clients trust it with --ca-file {}\n{required}",
+        ca_file.display(),
+        ca_file.display()
+    );
+    if let Err(e) = write!(io::stdout().lock(), "{lines}") {
+        tracing::debug!("the banner could not be written: {e}");
+    }
+    Ok(config)
+}
+
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
 fn serve(
     addr: &str,
     scenario: Option<&std::path::Path>,
     token: Option<String>,
     token_file: Option<&std::path::Path>,
+    tls: Option<&TlsServe>,
     crowd: Crowd,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
@@ -217,6 +309,10 @@ fn serve(
         },
         // An empty --token is refused by Cli::misused_option.
         None => token.map(|t| Secret::new(t.trim())),
+    };
+    let tls = match tls.map(sim_tls).transpose() {
+        Ok(tls) => tls,
+        Err(e) => return fail(e),
     };
     let rt = match runtime(true) {
         Ok(rt) => rt,
@@ -254,9 +350,10 @@ fn serve(
         } else {
             "no token required"
         };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         // The banner is for a person watching: if stdout is gone, serve on.
         let banner = format!(
-            "stepwise simulator listening on http://{bound} ({count} associations; {auth}; Ctrl-C stops)"
+            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {auth}; Ctrl-C stops)"
         );
         if let Err(e) = writeln!(io::stdout().lock(), "{banner}") {
             tracing::debug!("the banner could not be written: {e}");
@@ -264,7 +361,16 @@ fn serve(
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match stepwise::sim::serve_churning(listener, scenario, token, churn, shutdown).await {
+        let served = match tls {
+            Some(config) => {
+                stepwise::sim::serve_tls_churning(listener, config, scenario, token, churn, shutdown)
+                    .await
+            }
+            None => {
+                stepwise::sim::serve_churning(listener, scenario, token, churn, shutdown).await
+            }
+        };
+        match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
         }
@@ -274,10 +380,11 @@ fn serve(
 /// `stepwise steps` and `stepwise next`.
 fn script(cli: Cli) -> ExitCode {
     let _log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -332,7 +439,12 @@ fn script(cli: Cli) -> ExitCode {
 }
 
 /// The wizard, on the configured gateway or the embedded simulator.
-fn wizard(api: Option<String>, token_file: Option<&std::path::Path>, launch: Launch) -> ExitCode {
+fn wizard(
+    api: Option<String>,
+    token_file: Option<&std::path::Path>,
+    net: &stepwise::cli::NetArgs,
+    launch: Launch,
+) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
@@ -351,10 +463,11 @@ fn wizard(api: Option<String>, token_file: Option<&std::path::Path>, launch: Lau
         return fail(e);
     }
     let log = stepwise::logging::to_file();
-    let settings = match Settings::resolve(api, token_file) {
+    let mut settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    net.apply(&mut settings.net);
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -370,5 +483,46 @@ fn wizard(api: Option<String>, token_file: Option<&std::path::Path>, launch: Lau
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => fail(format!("{e:#}")),
+    }
+}
+
+/// `stepwise doctor`: every check, one line each; exit 1 when one failed.
+fn doctor(cli: &Cli, json: bool) -> ExitCode {
+    use stepwise::doctor;
+    let _log = stepwise::logging::to_file();
+    let path = stepwise::config::config_path();
+    let (config, file) = doctor::config_check(path.as_ref());
+    let settings = file
+        .ok_or_else(|| "the config file is not valid".to_owned())
+        .and_then(|file| {
+            Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
+                .map(|settings| (settings, file))
+                .map_err(|e| e.to_string())
+        });
+    let report = match settings {
+        Err(e) => doctor::unusable_settings(config, &e),
+        Ok((mut settings, file)) => {
+            cli.net.apply(&mut settings.net);
+            let source = doctor::token_source(cli.token_file.as_deref(), &file);
+            let rt = match runtime(false) {
+                Ok(rt) => rt,
+                Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+            };
+            let report = rt.block_on(doctor::run(
+                &settings,
+                config,
+                &source,
+                cli.car.first().map(String::as_str),
+            ));
+            // A check still waiting on a silent gateway is dropped, not awaited.
+            rt.shutdown_background();
+            report
+        }
+    };
+    let code = if report.failed() { EXIT_ERROR } else { 0 };
+    if json {
+        emit(&report.json(), code)
+    } else {
+        emit(&report.text(), code)
     }
 }

@@ -221,5 +221,6 @@ mod sources {
         "src/guidance.rs",
         "src/commands.rs",
         "src/describe.rs",
+        "src/pages.rs",
     );
 }

@@ -695,9 +695,14 @@ fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
 /// over the cells where it is drawn.
 #[test]
 fn the_guide_link_is_a_terminal_hyperlink() {
-    let mut tui = Spawn::new(&["--car", "987654"]).size(110, 32).start();
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("STEPWISE_DOCS_URL", "https://help.dealer.example")
+        .size(110, 32)
+        .start();
     tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
-    tui.wait_for("the guide's link", SHORT, |s| s.contains("Guide: https://"));
+    tui.wait_for("the guide's link", SHORT, |s| {
+        s.contains("Guide: https://help.dealer.example/")
+    });
     let raw = tui.raw_bytes();
     let opener = b"\x1b]8;;https://";
     assert!(contains(&raw, opener), "no OSC 8 link was written");

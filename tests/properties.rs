@@ -51,7 +51,7 @@ fn state_with(list: StepsList, overlay: usize) -> State {
     let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
-        docs_base_url: "https://docs.example".into(),
+        docs_base_url: Some("https://docs.example".into()),
         ..Options::default()
     };
     let now = std::time::SystemTime::UNIX_EPOCH;

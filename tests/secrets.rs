@@ -86,11 +86,9 @@ fn a_session_with_a_token_never_shows_it() {
     tui.key(Key::Esc);
     tui.wait_for("help closed", WAIT, |s| !s.contains("Help ("));
     tui.send("g");
-    tui.wait_for("the QR code", WAIT, |s| s.contains("Scan for the guide"));
+    tui.wait_for("the QR code", WAIT, |s| s.contains("Scan: "));
     tui.key(Key::Esc);
-    tui.wait_for("the QR code closed", WAIT, |s| {
-        !s.contains("Scan for the guide")
-    });
+    tui.wait_for("the QR code closed", WAIT, |s| !s.contains("Scan: "));
     tui.send("q");
     assert!(tui.wait_exit(WAIT).success());
 

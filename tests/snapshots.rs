@@ -47,7 +47,8 @@ fn fresh_options(demo: bool) -> Options {
         } else {
             "http://127.0.0.1:8080".into()
         },
-        docs_base_url: "https://developer.groupe-psa.io".into(),
+        docs_base_url: None,
+        gateway_url: "http://127.0.0.1:8080/".into(),
         recent: vec!["987654".into()],
         color: false,
         ..Options::default()
@@ -97,7 +98,10 @@ fn start_screen() {
 fn start_screen_with_an_error() {
     let mut state = fresh(false);
     let effects = start(&mut state, Some("999999".into()), t(0));
-    let Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) = effects.first().cloned()
+    let Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, stepwise::wizard::state::Effect::FetchList { .. }))
+        .cloned()
     else {
         panic!("expected the first list request, got {effects:?}");
     };
@@ -273,4 +277,74 @@ fn a_long_banner_is_shown_whole() {
             "the banner's end is visible at {w}x{h}:\n{screen}"
         );
     }
+}
+
+/// With the gateway's pages offered, the QR code holds the gateway's page
+/// of the selected step in the customer's language (decoded from what is
+/// drawn), and the demo backend says a phone cannot reach it.
+#[test]
+fn qr_of_the_gateways_page() {
+    let mut state = with_list(DOC);
+    update(&mut state, Input::Msg(Msg::PagesOffered(true)), t(1));
+    update(&mut state, Input::Key(key('g')), t(1));
+    snap("qr_gateway", &state);
+    let screen = render(&state, 110, 32);
+    assert!(screen.contains("customer's page (en)"), "{screen}");
+    assert!(screen.contains("this machine only"), "{screen}");
+    assert_eq!(
+        decode_qr(&screen),
+        "http://127.0.0.1:8080/guidance/deviceActivation?lang=en"
+    );
+    // Without pages on the gateway the code leads to the archived
+    // developers' page, and says so.
+    let mut state = with_list(DOC);
+    update(&mut state, Input::Msg(Msg::PagesOffered(false)), t(1));
+    update(&mut state, Input::Key(key('g')), t(1));
+    let screen = render(&state, 110, 32);
+    assert!(screen.contains("archived"), "{screen}");
+    assert!(decode_qr(&screen).starts_with(
+        "https://github.com/Stellantis/stellantis.github.io/blob/2e1e7b18640e00ba98058b9acfcdbd9a6faf13a4/mobile-sdk/2-3-security-device_enrollment.md"
+    ));
+}
+
+/// Reads the QR code drawn with half blocks back into its text: each cell
+/// is two modules (top, bottom), light where the block is drawn.
+fn decode_qr(screen: &str) -> String {
+    let rows: Vec<Vec<char>> = screen
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    // The symbol's cells: the widest run of block characters per line.
+    let is_block = |c: char| matches!(c, '█' | '▀' | '▄');
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let scale = 4;
+    let mut pixels = vec![255u8; width * rows.len() * 2 * scale * scale];
+    let img_w = width * scale;
+    for (y, row) in rows.iter().enumerate() {
+        let has_code = row.iter().filter(|c| is_block(**c)).count() > 10;
+        for (x, c) in row.iter().enumerate() {
+            let (top, bottom) = match (has_code, *c) {
+                (true, '█') => (true, true),
+                (true, '▀') => (true, false),
+                (true, '▄') => (false, true),
+                (true, ' ') => (false, false),
+                _ => (true, true),
+            };
+            for (half, light) in [(0, top), (1, bottom)] {
+                let v = if light { 255 } else { 0 };
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        let py = (y * 2 + half) * scale + dy;
+                        pixels[py * img_w + x * scale + dx] = v;
+                    }
+                }
+            }
+        }
+    }
+    let height = rows.len() * 2 * scale;
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(img_w, height, |x, y| pixels[y * img_w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on screen:\n{screen}");
+    grids[0].decode().expect("the QR code decodes").1
 }

@@ -22,7 +22,7 @@ fn state(demo: bool) -> State {
     State::new(Options {
         demo,
         backend_label: "test".into(),
-        docs_base_url: "https://docs.example".into(),
+        docs_base_url: Some("https://docs.example".into()),
         data_dir: Some("/data".into()),
         color: false,
         ..Options::default()

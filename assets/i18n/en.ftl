@@ -34,7 +34,10 @@ guide-does = The customer does:
 guide-needs = At hand:
 guide-errors = App errors of this step:
 guide-errors-hint = e explains
-guide-link-keys = g shows the guide's link as a QR code, o opens it.
+guide-link-archive = Developers' documentation (archived, English):
+guide-keys-gateway = g shows the customer's page ({ $lang }) on the gateway as a QR code, o opens it.
+guide-keys-dealer = g shows the dealer's help page as a QR code, o opens it.
+guide-keys-archive = g shows the archived developers' page as a QR code, o opens it (the gateway serves no customer pages).
 guide-more-below = ↓ more: PgDn
 guide-more-above = ↑ more above: PgUp
 ready-title = Service ready
@@ -134,8 +137,10 @@ explain-remedy = What to do:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
 explain-unknown-hint = Check the digits; note the code in the session report (x) and the maker's error list.
-qr-title = Scan for the guide (Esc closes)
-qr-link-title = Guide link
+qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
+qr-title-dealer = Scan: the dealer's help page (Esc closes)
+qr-title-archive = Scan: developers' documentation, archived (Esc closes)
+qr-demo-local = The demo backend serves this page on this machine only: a phone cannot open it. `stepwise serve --addr 0.0.0.0:8080` serves it on the shop's network.
 qr-too-small = The window is too small for the QR code; enlarge it to see it.
 
 ## Keys: a short word for the footer, a line for help
@@ -227,6 +232,12 @@ report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
 
+## The guidance pages the customer's phone opens
+
+page-kicker = Activating your connected services: one step
+page-errors = Codes the app may show at this step
+page-footer = Shown by your dealer with stepwise
+
 ## The plain output of steps and next
 
 cli-none = none
@@ -251,6 +262,11 @@ gw-bad-path = cannot build the URL of { $path }: { $detail }
 gw-bad-token = the token has characters a header cannot carry; check the token file
 gw-http-setup = cannot set up the HTTP client: { $detail }
 gw-demo-unavailable = cannot start the embedded simulator on a loopback port: { $detail }
+gw-live-cut = the gateway's live stream was cut in the middle of an event. It reconnects by itself; if this repeats, check the proxies between here and the gateway
+gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
+gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api points at a steps gateway
+gw-live-bad-line = the gateway's live stream has a line that is no event field. Check that --api points at a steps gateway
+gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-401 = the gateway wants a valid token
@@ -281,6 +297,22 @@ gw-title-failed = Request failed
 gw-title-too-large = Answer too large
 gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
+gw-title-tls = Secure connection failed
+gw-net-setting = { $detail }
+gw-title-live = Live status interrupted
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(through the proxy { $proxy })
+tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE
+tls-expired = the certificate of the gateway at { $base } has expired. Check this machine's date; if it is right, tell the gateway's operator
+tls-not-yet-valid = the certificate of the gateway at { $base } is not valid yet. Check this machine's date and time
+tls-wrong-host = the certificate of the gateway at { $base } is not for the name { $host }. Use the host name the certificate was made for in --api
+tls-certificate-required = the gateway at { $base } requires a client certificate. Give one with --client-cert FILE --client-key FILE
+tls-client-refused = the gateway at { $base } refused the client certificate ({ $alert }). Use a certificate issued by the authority the gateway trusts
+tls-handshake-refused = the gateway at { $base }{ $via } refused the TLS handshake ({ $alert }). Check --api; if it is right, tell the gateway's operator
+tls-not-tls = the server at { $base }{ $via } does not speak TLS. Check the port, or use http:// if the gateway has no TLS
+tls-other = the TLS connection to the gateway at { $base }{ $via } failed: { $what }. Check --api, --ca-file and the client certificate
 
 ## Step guidance: what each step is for, what the customer needs at hand and does.
 ## -needs and -does hold one item per line.

@@ -73,6 +73,11 @@ impl Runner {
                     task.abort();
                 }
             }
+            Effect::ProbePages => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::PagesOffered(gateway.offers_guidance_pages().await));
+                });
+            }
             Effect::LoadDemoCars => {
                 tokio::spawn(async move {
                     let cars = gateway.sim_associations().await.map(|list| {

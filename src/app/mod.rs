@@ -51,6 +51,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
         demo,
         autoplay,
         backend_label: backend.label(),
+        gateway_url: backend.gateway.base().to_owned(),
         docs_base_url: settings.docs_base_url.clone(),
         data_dir: settings.data_dir.clone(),
         recent: settings

@@ -1,10 +1,12 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod events;
 mod openapi;
 mod routes;
 mod scenario;
 mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
+pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
 pub use scenario::{Scenario, fleet_id};
@@ -24,11 +27,13 @@ use crate::config::Secret;
 pub struct RunningSim {
     pub addr: SocketAddr,
     task: JoinHandle<()>,
+    tls: bool,
 }
 
 impl RunningSim {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 }
 
@@ -45,10 +50,7 @@ pub async fn serve(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(Shared::new(SimState::new(scenario), token));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_churning(listener, scenario, token, None, shutdown).await
 }
 
 /// Serves as [`serve`] does, and every `churn` (when given) completes a
@@ -61,9 +63,14 @@ pub async fn serve_churning(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = Shared::new(SimState::new(scenario), token);
+    let closer = shared.clone();
     let churning = churn.map(|every| spawn_churn(shared.clone(), every));
+    // Open event streams end with the simulator, or shutdown would wait on them.
     let served = axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
         .await;
     if let Some(task) = churning {
         task.abort();
@@ -118,5 +125,62 @@ async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
             tracing::error!("embedded simulator stopped: {e}");
         }
     });
-    Ok(RunningSim { addr, task })
+    Ok(RunningSim {
+        addr,
+        task,
+        tls: false,
+    })
+}
+
+/// Serves a scenario over HTTPS on an already bound listener until
+/// `shutdown` resolves.
+pub async fn serve_tls(
+    listener: TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    scenario: Scenario,
+    token: Option<Secret>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_tls_churning(listener, config, scenario, token, None, shutdown).await
+}
+
+/// [`serve_tls`] with churn, as [`serve_churning`].
+pub async fn serve_tls_churning(
+    listener: TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    scenario: Scenario,
+    token: Option<Secret>,
+    churn: Option<std::time::Duration>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let shared = Shared::new(SimState::new(scenario), token);
+    let churning = churn.map(|every| spawn_churn(shared.clone(), every));
+    let listener = tls::TlsListener::new(listener, config)?;
+    let served = axum::serve(listener, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(task) = churning {
+        task.abort();
+    }
+    served
+}
+
+/// [`spawn`] over HTTPS with the given server configuration.
+pub async fn spawn_tls(
+    config: std::sync::Arc<rustls::ServerConfig>,
+    scenario: Scenario,
+    token: Option<Secret>,
+) -> std::io::Result<RunningSim> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = serve_tls(listener, config, scenario, token, std::future::pending()).await {
+            tracing::error!("simulator stopped: {e}");
+        }
+    });
+    Ok(RunningSim {
+        addr,
+        task,
+        tls: true,
+    })
 }

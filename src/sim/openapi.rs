@@ -141,9 +141,11 @@ impl ToSchema for AssociationsDoc {
     paths(
         routes::list,
         routes::next,
+        super::events::events,
         routes::associations,
         routes::complete,
-        routes::revoke
+        routes::revoke,
+        routes::guidance_page
     ),
     components(schemas(
         StepDoc,
@@ -260,6 +262,29 @@ fn enforce(doc: &mut Value) {
             }
         }
     });
+
+    let events = &mut paths["/pims/subscription/steps/events"]["get"];
+    events["parameters"] = json!([
+        {
+            "name": wire::STEPS_ID_PARAM,
+            "in": "query",
+            "required": true,
+            "style": "form",
+            "explode": true,
+            "description": "The lists to follow: 1 to 200 stepsIDs this device obtained, the parameter repeated",
+            "schema": {"type": "array", "items": id.clone(), "minItems": 1, "maxItems": super::events::MAX_STREAM_IDS},
+            "example": ["132324"]
+        },
+        {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": false,
+            "description": "The id of the last event seen, on a reconnect",
+            "schema": {"type": "string"},
+            "example": "1"
+        },
+        device.clone()
+    ]);
 
     let next = &mut paths["/pims/subscription/step"]["get"];
     next["parameters"] = json!([

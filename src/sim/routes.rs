@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use super::events::Live;
 use super::openapi::{AssociationDoc, AssociationsDoc, NextStepDoc, StepsListDoc};
 use super::state::{ListAnswer, SimError, SimState};
 use crate::config::Secret;
@@ -29,6 +30,7 @@ pub struct Shared {
     token: Option<Arc<Secret>>,
     /// Where the state is kept between runs (the embedded demo backend).
     store: Option<Arc<PathBuf>>,
+    live: Arc<Live>,
 }
 
 impl Shared {
@@ -37,6 +39,7 @@ impl Shared {
             state: Arc::new(Mutex::new(state)),
             token: token.map(Arc::new),
             store: None,
+            live: Arc::new(Live::default()),
         }
     }
 
@@ -51,13 +54,29 @@ impl Shared {
         shared
     }
 
+    /// Live status settings: the keep-alive gap of event streams and the
+    /// `X-Poll-Interval` (seconds) lists suggest, if any.
+    pub fn with_live(
+        mut self,
+        keep_alive: std::time::Duration,
+        poll_interval: Option<u64>,
+    ) -> Self {
+        self.live = Arc::new(Live::new(keep_alive, poll_interval));
+        self
+    }
+
+    /// What lists and event streams share.
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
     /// The state; a panic elsewhere never wedges the simulator.
-    fn lock(&self) -> MutexGuard<'_, SimState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs one call on the state, between reading and writing its file.
-    fn with_state<T>(&self, call: impl FnOnce(&mut SimState) -> T) -> T {
+    pub(super) fn with_state<T>(&self, call: impl FnOnce(&mut SimState) -> T) -> T {
         let mut state = self.lock();
         let Some(file) = &self.store else {
             return call(&mut state);
@@ -79,7 +98,7 @@ impl Shared {
         self.with_state(|s| s.churn(draw))
     }
 
-    fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
+    pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
         let Some(expected) = &self.token else {
             return Ok(());
         };
@@ -132,6 +151,10 @@ pub fn router(shared: Shared) -> Router {
     Router::new()
         .route("/pims/subscription/steps", get(list))
         .route("/pims/subscription/step", get(next))
+        .route(
+            "/pims/subscription/steps/events",
+            get(super::events::events),
+        )
         .route("/sim/associations", get(associations))
         .route(
             "/sim/associations/{car}/steps/{name}/complete",
@@ -139,6 +162,7 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
         .route("/openapi.json", get(openapi))
+        .route("/guidance/{name}", get(guidance_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -178,6 +202,47 @@ async fn openapi() -> Response {
         super::openapi::openapi_json(),
     )
         .into_response()
+}
+
+/// `GET /guidance/{name}?lang=xx`: the step's page for the customer's
+/// phone, in `lang` (English when absent or unknown); no token needed.
+#[utoipa::path(
+    get,
+    path = "/guidance/{name}",
+    tag = "guidance",
+    summary = "The customer's page for a step, in their language",
+    description = "A self-contained HTML page (no scripts, no external resources): what the step is for, what the customer does, what they need at hand, and the app codes of the step. Unknown step names get the generic guidance; an absent or unknown lang gives English. Content-Language says which.",
+    params(
+        ("name" = String, Path, description = "Step name, e.g. deviceActivation", example = "deviceActivation"),
+        ("lang" = Option<String>, Query, description = "en, fr, de, it, es, nl or pt", example = "fr")
+    ),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 400, description = "A path that cannot be decoded", body = ErrorBody),
+    )
+)]
+pub(crate) async fn guidance_page(
+    name: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, SimError> {
+    let axum::extract::Path(name) =
+        name.map_err(|_| SimError::BadRequest("the step name is not valid UTF-8".into()))?;
+    let lang = Query::parse(raw)
+        .one("lang")
+        .ok()
+        .flatten()
+        .and_then(crate::text::Lang::parse)
+        .unwrap_or_default();
+    let name = crate::steps::canonical_name(&name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_LANGUAGE, lang.code()),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        crate::pages::guidance_page(lang, &name),
+    )
+        .into_response())
 }
 
 async fn not_found() -> Response {
@@ -242,7 +307,7 @@ impl Query {
     }
 }
 
-fn device(headers: &HeaderMap) -> Result<String, SimError> {
+pub(super) fn device(headers: &HeaderMap) -> Result<String, SimError> {
     let Some(value) = headers.get(DEVICE_HEADER) else {
         return Err(SimError::BadRequest(format!(
             "the {DEVICE_HEADER} header is missing"
@@ -266,7 +331,8 @@ fn device(headers: &HeaderMap) -> Result<String, SimError> {
     summary = "The steps of a service (pims.subscription.steps)",
     description = "The first list on a device must be asked by carAssociationID; later ones by the stepsID it returned.",
     responses(
-        (status = 200, description = "The steps; sort them by order", body = StepsListDoc),
+        (status = 200, description = "The steps; sort them by order. ETag names this answer; X-Poll-Interval (seconds), when sent, is the least wait between two polls of a list", body = StepsListDoc),
+        (status = 304, description = "Not modified: If-None-Match named the current ETag (the request was still evaluated); no body"),
         (status = 400, description = "Both or neither of carAssociationID and stepsID, a bad stepsStatus or resetSteps, or no X-Device-Id", body = ErrorBody),
         (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
         (status = 403, description = "The stepsID belongs to another device: start over with carAssociationID", body = ErrorBody),
@@ -312,7 +378,10 @@ pub(crate) async fn list(
     };
     let device = device(&headers)?;
     let answer = shared.with_state(|s| s.list(&device, &key, reset, filter))?;
-    Ok(Json(ListBody(&answer)).into_response())
+    if reset {
+        shared.live().notify();
+    }
+    Ok(super::events::list_response(&shared, &headers, &answer))
 }
 
 #[utoipa::path(
@@ -409,12 +478,14 @@ fn change_truth(
 ) -> Result<Response, SimError> {
     shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    Ok(Json(shared.with_state(|s| change(s, &car, &name))?).into_response())
+    let changed = shared.with_state(|s| change(s, &car, &name))?;
+    shared.live().notify();
+    Ok(Json(changed).into_response())
 }
 
 /// A list as the documentation shows it: `stepsID` first (a number when it
 /// is one), then each step under its name, in order.
-struct ListBody<'a>(&'a ListAnswer);
+pub(super) struct ListBody<'a>(pub(super) &'a ListAnswer);
 
 impl Serialize for ListBody<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

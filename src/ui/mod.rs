@@ -72,8 +72,8 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             overlays::explain(frame, area, state, code, theme);
             None
         }
-        Some(Overlay::Qr(url)) => {
-            overlays::qr(frame, area, state, url, theme);
+        Some(Overlay::Qr(link)) => {
+            overlays::qr(frame, area, state, link, theme);
             None
         }
     }

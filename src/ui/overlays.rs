@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::qr::{qr_lines, qr_size};
 use super::{Theme, cells, centered};
-use crate::guidance::{error_codes, explain_code};
+use crate::guidance::{GuideLink, LinkKind, error_codes, explain_code};
 use crate::text::Lang;
 use crate::tr;
 use crate::wizard::keymap::{HelpLine, help_lines};
@@ -152,8 +152,16 @@ fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Th
     }
 }
 
-pub fn qr(frame: &mut Frame, area: Rect, state: &State, url: &str, theme: Theme) {
+pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme: Theme) {
     let lang = state.lang();
+    let url = link.url.as_str();
+    let title = match link.kind {
+        LinkKind::Gateway => tr!(lang, "qr-title-gateway", lang = state.guide_lang().code()),
+        LinkKind::Dealer => tr!(lang, "qr-title-dealer"),
+        LinkKind::Archive => tr!(lang, "qr-title-archive"),
+    };
+    // The embedded demo backend listens on this machine's loopback only.
+    let note = (link.kind == LinkKind::Gateway && state.demo()).then(|| tr!(lang, "qr-demo-local"));
     // A full quiet zone when the window allows, a narrower one otherwise.
     let fits = |(w, h): (usize, usize)| {
         cells(w).saturating_add(2) <= area.width && cells(h).saturating_add(4) <= area.height
@@ -162,18 +170,16 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, url: &str, theme: Theme)
         .into_iter()
         .find(|q| qr_size(url, *q).is_some_and(fits));
     let Some((quiet, lines)) = quiet.and_then(|q| Some((q, qr_lines(url, q)?))) else {
-        let rect = centered(area, 64, 8);
-        let (_, block) = popup(
-            frame,
-            rect,
-            format!(" {} ", tr!(lang, "qr-link-title")),
-            theme,
-        );
-        let text = vec![
+        let rect = centered(area, 64, 10);
+        let (_, block) = popup(frame, rect, format!(" {title} "), theme);
+        let mut text = vec![
             Line::from(tr!(lang, "qr-too-small")),
             Line::from(""),
             Line::from(Span::styled(url.to_owned(), theme.link())),
         ];
+        if let Some(note) = &note {
+            text.push(Line::from(Span::styled(note.clone(), theme.info())));
+        }
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
             rect,
@@ -186,8 +192,12 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, url: &str, theme: Theme)
         .saturating_add(2)
         .max(cells(url.chars().count()).saturating_add(2))
         .min(area.width);
-    let rect = centered(area, width, h.saturating_add(4));
-    let (inner, block) = popup(frame, rect, format!(" {} ", tr!(lang, "qr-title")), theme);
+    let note_rows = note.as_ref().map_or(0, |n| {
+        let text = Paragraph::new(n.as_str()).wrap(Wrap { trim: true });
+        cells(text.line_count(width.saturating_sub(2)))
+    });
+    let rect = centered(area, width, h.saturating_add(4).saturating_add(note_rows));
+    let (inner, block) = popup(frame, rect, format!(" {title} "), theme);
     frame.render_widget(block, rect);
     let code_x = inner.x + inner.width.saturating_sub(w) / 2;
     for (i, line) in lines.iter().enumerate() {
@@ -206,4 +216,12 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, url: &str, theme: Theme)
         Paragraph::new(Span::styled(url.to_owned(), theme.link())),
         url_row,
     );
+    if let Some(note) = note {
+        let note_row = Rect::new(inner.x, url_row.y.saturating_add(1), inner.width, note_rows)
+            .intersection(inner);
+        frame.render_widget(
+            Paragraph::new(Span::styled(note, theme.info())).wrap(Wrap { trim: true }),
+            note_row,
+        );
+    }
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{Link, Theme, cells};
-use crate::guidance::{doc_url, guidance, step_title};
+use crate::guidance::{LinkKind, guidance, step_title};
 use crate::steps::{Columns, Mark, Status, StatusFilter, rows_with_next};
 use crate::text::{Lang, num};
 use crate::tr;
@@ -276,11 +276,15 @@ fn draw_guidance(
         .title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
 
-    let url = doc_url(&state.options().docs_base_url, &guide.doc_path);
-    let guide_label = tr!(lang, "guide-link");
+    let link = state.technician_link(Some(&step.name));
+    let url = link.url.clone();
+    let guide_label = match link.kind {
+        LinkKind::Archive => tr!(lang, "guide-link-archive"),
+        LinkKind::Dealer | LinkKind::Gateway => tr!(lang, "guide-link"),
+    };
     let label_width = guide_label.chars().count() + 1;
-    // The link leads when it fits on one line; in a narrow window g and o
-    // still give it.
+    // The link leads when it fits on one line (then it is a terminal
+    // hyperlink); a longer one follows its label, wrapped.
     let link_fits =
         label_width + url.chars().count() <= usize::from(inner.width) && inner.height > 0;
     let mut lines: Vec<Line> = Vec::new();
@@ -289,6 +293,9 @@ fn draw_guidance(
             Span::styled(format!("{guide_label} "), theme.dim()),
             Span::styled(url.clone(), theme.link()),
         ]));
+    } else {
+        lines.push(Line::from(Span::styled(guide_label, theme.dim())));
+        lines.push(Line::from(Span::styled(url.clone(), theme.link())));
     }
     lines.push(Line::from(words.purpose));
     lines.push(Line::from(Span::styled(
@@ -316,12 +323,15 @@ fn draw_guidance(
             ),
         ]));
     }
-    if !link_fits {
-        lines.push(Line::from(Span::styled(
-            tr!(lang, "guide-link-keys"),
-            theme.dim(),
-        )));
-    }
+    let customer = state.customer_link(Some(&step.name));
+    lines.push(Line::from(Span::styled(
+        match customer.kind {
+            LinkKind::Gateway => tr!(lang, "guide-keys-gateway", lang = state.guide_lang().code()),
+            LinkKind::Dealer => tr!(lang, "guide-keys-dealer"),
+            LinkKind::Archive => tr!(lang, "guide-keys-archive"),
+        },
+        theme.dim(),
+    )));
     // Scrolled by PgUp/PgDn; the bottom border says when more lies below
     // or above, so nothing is cut silently.
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });

@@ -45,8 +45,8 @@ pub enum Overlay {
     ConfirmReset,
     /// The error-code explainer, with the digits typed so far.
     Explain(String),
-    /// The QR code of a guide's URL.
-    Qr(String),
+    /// The QR code of the customer's link.
+    Qr(crate::guidance::GuideLink),
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -117,6 +117,8 @@ pub enum Msg {
     DemoCars(Result<Vec<DemoCar>, GatewayError>),
     /// Where the report went, or where it could not go and why.
     ReportWritten(Result<PathBuf, (PathBuf, String)>),
+    /// Whether the gateway serves guidance pages (asked once per session).
+    PagesOffered(bool),
     Opened(Result<String, OpenFailure>),
 }
 
@@ -174,6 +176,8 @@ pub enum Effect {
         car: String,
     },
     LoadDemoCars,
+    /// Ask once whether the gateway serves guidance pages.
+    ProbePages,
     RememberId {
         data_dir: PathBuf,
         id: String,
@@ -193,7 +197,10 @@ pub struct Options {
     pub demo: bool,
     pub autoplay: bool,
     pub backend_label: String,
-    pub docs_base_url: String,
+    /// The gateway's base URL: its guidance pages live under it.
+    pub gateway_url: String,
+    /// The dealer's help pages, when set.
+    pub docs_base_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub recent: Vec<String>,
     pub color: bool,
@@ -215,6 +222,8 @@ pub struct State {
     pub(crate) now: SystemTime,
     pub(crate) recent: Vec<String>,
     pub(crate) demo_cars: Vec<DemoCar>,
+    /// Whether the gateway serves guidance pages; `None` until it said.
+    pub(crate) pages: Option<bool>,
     pub(crate) options: Options,
     pub(crate) size: (u16, u16),
     pub(crate) spinner: usize,
@@ -232,6 +241,7 @@ impl State {
             now: SystemTime::UNIX_EPOCH,
             recent: options.recent.clone(),
             demo_cars: Vec::new(),
+            pages: None,
             options,
             // Until the terminal says otherwise, assume a usable window.
             size: (u16::MAX, u16::MAX),
@@ -268,6 +278,27 @@ impl State {
 
     pub fn lang(&self) -> Lang {
         self.options.lang
+    }
+
+    /// The language of the customer's guidance (panel, pages, QR code).
+    pub fn guide_lang(&self) -> Lang {
+        self.options.lang
+    }
+
+    /// The link the customer's phone opens for `step` (QR code and `o`).
+    pub fn customer_link(&self, step: Option<&str>) -> crate::guidance::GuideLink {
+        let pages = (self.pages == Some(true)).then_some(self.options.gateway_url.as_str());
+        crate::guidance::customer_link(
+            pages,
+            self.guide_lang(),
+            self.options.docs_base_url.as_deref(),
+            step,
+        )
+    }
+
+    /// The technician's "Guide" link for `step`.
+    pub fn technician_link(&self, step: Option<&str>) -> crate::guidance::GuideLink {
+        crate::guidance::technician_link(self.options.docs_base_url.as_deref(), step)
     }
 
     pub fn demo(&self) -> bool {

@@ -15,7 +15,6 @@ use super::state::{
 };
 use crate::client::{GatewayError, Rejection};
 use crate::describe::{gateway_error, gateway_headline};
-use crate::guidance::{doc_url, guidance};
 use crate::report::Event;
 use crate::steps::{Step, StepsList, is_id, sanitize};
 use crate::text::{Lang, num};
@@ -31,7 +30,7 @@ const BOARD_PAGE: i8 = 10;
 /// What the wizard does first: load the demo associations, and open `car`
 /// at once when it was given.
 pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Effect> {
-    let mut effects = Vec::new();
+    let mut effects = vec![Effect::ProbePages];
     if state.options.demo {
         effects.push(Effect::LoadDemoCars);
     }
@@ -326,9 +325,9 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             state.overlay = Some(Overlay::Explain(String::new()));
             Vec::new()
         }
-        Action::OpenDoc => vec![Effect::OpenUrl(selected_doc_url(state))],
+        Action::OpenDoc => vec![Effect::OpenUrl(selected_link(state).url)],
         Action::ShowQr => {
-            state.overlay = Some(Overlay::Qr(selected_doc_url(state)));
+            state.overlay = Some(Overlay::Qr(selected_link(state)));
             Vec::new()
         }
         Action::SimulateCustomer => simulate_customer(state),
@@ -580,17 +579,14 @@ fn write_report(state: &mut State, now: SystemTime) -> Vec<Effect> {
     }
 }
 
-fn selected_doc_url(state: &State) -> String {
-    let g = guidance();
-    let path = match state
+/// The customer's link of the selected step (the service page without one).
+fn selected_link(state: &State) -> crate::guidance::GuideLink {
+    let step = state
         .session
         .as_ref()
         .and_then(VehicleSession::selected_step)
-    {
-        Some(step) => g.for_step(&step.name).doc_path.as_str(),
-        None => g.service_page.as_str(),
-    };
-    doc_url(&state.options.docs_base_url, path)
+        .map(|s| s.name.clone());
+    state.customer_link(step.as_deref())
 }
 
 fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
@@ -664,6 +660,15 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
                         .collect();
                 }
                 Err(e) => tracing::warn!("cannot list the demo associations: {e}"),
+            }
+            Vec::new()
+        }
+        Msg::PagesOffered(offered) => {
+            state.pages = Some(offered);
+            // An open QR code follows: it now points where the customer
+            // can really go.
+            if matches!(state.overlay, Some(Overlay::Qr(_))) {
+                state.overlay = Some(Overlay::Qr(selected_link(state)));
             }
             Vec::new()
         }
@@ -797,6 +802,8 @@ fn stops_watch(e: &GatewayError) -> bool {
                 | GatewayError::BadToken
                 | GatewayError::HttpSetup(_)
                 | GatewayError::DemoUnavailable(_)
+                | GatewayError::Tls { .. }
+                | GatewayError::Net(_)
         ),
     }
 }

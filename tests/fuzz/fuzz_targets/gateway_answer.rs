@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let options = Options {
         demo: true,
         backend_label: "demo backend".into(),
-        docs_base_url: "https://docs.example".into(),
+        docs_base_url: Some("https://docs.example".into()),
         ..Options::default()
     };
     let state = stepwise::wizard::loaded(options, "1", list, std::time::SystemTime::UNIX_EPOCH);

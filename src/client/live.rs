@@ -1,0 +1,1005 @@
+//! Live status: follow one or more lists as they change.
+//!
+//! [`follow`] opens the gateway's event stream
+//! (`GET pims/subscription/steps/events`) and yields each list it pushes. A
+//! gateway without that call (`404` without the SDK's code 2346, `405`,
+//! `501`, or an answer that is not `text/event-stream`) is polled instead with conditional list requests
+//! (`If-None-Match`), at the interval asked, never sooner than the gateway's
+//! `X-Poll-Interval`, later on `Retry-After`, spread by a random jitter.
+//!
+//! A dropped stream (cut, proxy timeout, gateway restart, a stream silent for
+//! longer than keep-alives allow) reconnects by itself with backoff and
+//! `Last-Event-ID`. Every event is held to the body cap and decoded and
+//! sanitised like a list answer; an event cut short, longer than the cap, or
+//! garbled ends that connection with a clear error. Non-retryable answers
+//! (400, 401, 403, 404) end the updates with a final error.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use eventsource_stream::{Event, EventStreamError, Eventsource};
+use futures_util::stream::{self, Stream, StreamExt};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, RETRY_AFTER,
+};
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
+use crate::steps::StepsList;
+use crate::wire::{self as protocol, LIST_PATH, NO_STEP_CODE};
+
+const EVENTS_PATH: &str = "pims/subscription/steps/events";
+/// The header a gateway suggests a polling interval in, in seconds.
+pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
+/// A stream that closes sooner than this after opening, more than once in a
+/// row, is reopened after a growing backoff rather than at once.
+const MIN_CALM_STREAM: Duration = Duration::from_secs(60);
+/// The most stepsIDs one stream follows (the contract's limit).
+pub const MAX_STREAM_IDS: usize = 200;
+
+/// How the lists are followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The gateway pushes each change over its event stream.
+    Live,
+    /// Conditional polls, one per list every `every` (plus jitter).
+    Polling { every: Duration },
+}
+
+/// How the live event stream failed, as data (the words are in
+/// [`crate::describe`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveFault {
+    /// The stream ended in the middle of an event.
+    Cut,
+    /// No byte came for this long, keep-alives included.
+    Silent { after: Duration },
+    /// The stream is not UTF-8 text.
+    NotText,
+    /// A line of the stream is no event field.
+    BadLine,
+    /// Asked to follow no list, or more than [`MAX_STREAM_IDS`].
+    Lists { count: usize },
+}
+
+/// What [`follow`] yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveUpdate {
+    /// A list as it now is (its `steps_id` says which).
+    List(StepsList),
+    /// A poll found this list unchanged (`304`, or the same list again).
+    Unchanged { steps_id: String },
+    /// The way the lists are followed, at the start and when it changes.
+    Mode(Mode),
+    /// A failure. With `retrying`, the follower goes on by itself (after a
+    /// backoff); without, it was the last update.
+    Error { error: GatewayError, retrying: bool },
+}
+
+/// Limits and pacing of a follower; the defaults suit a technician's watch.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Whether to try the event stream first (else poll from the start).
+    pub stream: bool,
+    /// The interval between two polls of a list when the gateway does not
+    /// ask for a longer one.
+    pub poll_every: Duration,
+    /// The largest random delay added to each poll interval.
+    pub jitter: Duration,
+    /// A stream that sends no byte at all for this long (keep-alives come at
+    /// least every 15 s) is taken as dead and reconnected.
+    pub idle_timeout: Duration,
+    /// A stream is reopened (with `Last-Event-ID`) after this long, so that
+    /// no connection lives for ever.
+    pub stream_lifetime: Duration,
+    /// First reconnect delay; it doubles after each failure, up to `max_backoff`.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+    /// Streams that fail in a row without one good event before the
+    /// follower polls instead.
+    pub stream_failures_before_polling: u32,
+    /// A `Retry-After` is honoured up to this long.
+    pub max_retry_after: Duration,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            stream: true,
+            poll_every: Duration::from_secs(3),
+            jitter: Duration::from_millis(500),
+            idle_timeout: Duration::from_secs(45),
+            stream_lifetime: Duration::from_secs(3600),
+            backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(30),
+            stream_failures_before_polling: 3,
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The updates of a follower; it stops (its task ends, its connection
+/// closes) when dropped.
+pub struct LiveStream {
+    updates: mpsc::Receiver<LiveUpdate>,
+    task: JoinHandle<()>,
+}
+
+impl Stream for LiveStream {
+    type Item = LiveUpdate;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<LiveUpdate>> {
+        self.updates.poll_recv(cx)
+    }
+}
+
+impl Drop for LiveStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Follows the lists of `steps_ids` (at most [`MAX_STREAM_IDS`], repeats
+/// counted once) with the default options. Needs a tokio runtime.
+pub fn follow(gateway: Gateway, steps_ids: Vec<String>) -> LiveStream {
+    follow_with(gateway, steps_ids, LiveOptions::default())
+}
+
+/// [`follow`] with explicit options.
+pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOptions) -> LiveStream {
+    let (tx, updates) = mpsc::channel(32);
+    let mut ids: Vec<String> = Vec::new();
+    for id in steps_ids {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let task = tokio::spawn(async move {
+        if ids.is_empty() || ids.len() > MAX_STREAM_IDS {
+            let error = GatewayError::Live(LiveFault::Lists { count: ids.len() });
+            let _ = tx
+                .send(LiveUpdate::Error {
+                    error,
+                    retrying: false,
+                })
+                .await;
+            return;
+        }
+        let mut follower = Follower {
+            gateway,
+            ids,
+            options,
+            tx,
+            last_event_id: None,
+            etags: HashMap::new(),
+            lists: HashMap::new(),
+            mode: None,
+        };
+        follower.run().await;
+    });
+    LiveStream { updates, task }
+}
+
+/// The receiver went away: stop.
+struct Gone;
+
+/// How one connection to the event stream ended.
+enum StreamEnd {
+    /// The gateway does not offer the call: poll.
+    NotOffered,
+    /// A non-retryable answer: the last update.
+    Fatal(GatewayError),
+    /// Closed between events (a proxy's idle timeout, a restart, the lifetime).
+    Closed { delivered: bool, lived: Duration },
+    /// Failed; try again after `wait` (a `Retry-After`) or a backoff.
+    Failed {
+        error: GatewayError,
+        delivered: bool,
+        wait: Option<Duration>,
+    },
+}
+
+struct Follower {
+    gateway: Gateway,
+    ids: Vec<String>,
+    options: LiveOptions,
+    tx: mpsc::Sender<LiveUpdate>,
+    last_event_id: Option<String>,
+    etags: HashMap<String, String>,
+    lists: HashMap<String, StepsList>,
+    mode: Option<Mode>,
+}
+
+impl Follower {
+    async fn run(&mut self) {
+        if self.options.stream {
+            match self.follow_stream().await {
+                Ok(true) => {}
+                Ok(false) | Err(Gone) => return,
+            }
+        }
+        let _ = self.poll().await;
+    }
+
+    async fn send(&self, update: LiveUpdate) -> Result<(), Gone> {
+        self.tx.send(update).await.map_err(|_| Gone)
+    }
+
+    async fn set_mode(&mut self, mode: Mode) -> Result<(), Gone> {
+        if self.mode != Some(mode) {
+            self.mode = Some(mode);
+            self.send(LiveUpdate::Mode(mode)).await?;
+        }
+        Ok(())
+    }
+
+    fn backoff(&self, failures: u32) -> Duration {
+        let base = self
+            .options
+            .backoff
+            .saturating_mul(1 << failures.min(16))
+            .min(self.options.max_backoff);
+        base + jitter(base / 4)
+    }
+
+    /// Follows the event stream, reconnecting, until it is not offered or
+    /// keeps failing (`Ok(true)`: poll instead) or a final error (`Ok(false)`).
+    async fn follow_stream(&mut self) -> Result<bool, Gone> {
+        let mut failures: u32 = 0;
+        // Streams in a row that delivered but lived less than a minute: a
+        // gateway or proxy that closes at once is not reopened in a tight loop.
+        let mut short: u32 = 0;
+        loop {
+            let end = self.connect_once().await?;
+            let wait = match end {
+                StreamEnd::NotOffered => return Ok(true),
+                StreamEnd::Fatal(error) => {
+                    self.send(LiveUpdate::Error {
+                        error,
+                        retrying: false,
+                    })
+                    .await?;
+                    return Ok(false);
+                }
+                StreamEnd::Closed { delivered, lived } => {
+                    // A close after good events is routine (a proxy's idle
+                    // timeout): reconnect quietly, at once unless it keeps
+                    // happening quickly.
+                    if delivered {
+                        failures = 0;
+                        short = if lived < MIN_CALM_STREAM {
+                            short + 1
+                        } else {
+                            0
+                        };
+                        if short > 1 {
+                            self.backoff(short - 1)
+                        } else {
+                            Duration::ZERO
+                        }
+                    } else {
+                        failures += 1;
+                        self.backoff(failures)
+                    }
+                }
+                StreamEnd::Failed {
+                    error,
+                    delivered,
+                    wait,
+                } => {
+                    failures = if delivered { 1 } else { failures + 1 };
+                    self.send(LiveUpdate::Error {
+                        error,
+                        retrying: true,
+                    })
+                    .await?;
+                    wait.unwrap_or_else(|| self.backoff(failures))
+                }
+            };
+            if failures >= self.options.stream_failures_before_polling {
+                tracing::info!(failures, "live stream keeps failing; polling instead");
+                return Ok(true);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One connection to the event stream, to its end.
+    async fn connect_once(&mut self) -> Result<StreamEnd, Gone> {
+        let query: Vec<(&str, &str)> = self.ids.iter().map(|id| ("stepsID", id.as_str())).collect();
+        let mut request = match self.request(EVENTS_PATH) {
+            Ok(r) => r,
+            Err(error) => return Ok(StreamEnd::Fatal(error)),
+        };
+        request = request
+            .query(&query)
+            .header(ACCEPT, "text/event-stream")
+            .timeout(self.options.stream_lifetime);
+        if let Some(id) = &self.last_event_id {
+            request = request.header("Last-Event-ID", id.as_str());
+        }
+        let started = std::time::Instant::now();
+        let sent = tokio::time::timeout(self.gateway.options.timeout, request.send()).await;
+        let mut response = match sent {
+            Err(_) => {
+                return Ok(StreamEnd::Failed {
+                    error: GatewayError::TimedOut {
+                        base: self.gateway.base.to_string(),
+                        after: self.gateway.options.timeout,
+                    },
+                    delivered: false,
+                    wait: None,
+                });
+            }
+            Ok(Err(e)) => {
+                let error = self.gateway.redact(self.gateway.transport_error(&e));
+                return Ok(StreamEnd::Failed {
+                    error,
+                    delivered: false,
+                    wait: None,
+                });
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        tracing::info!(
+            method = "GET",
+            path = EVENTS_PATH,
+            status = status.as_u16(),
+            lists = self.ids.len(),
+            elapsed = ?started.elapsed(),
+            "gateway call"
+        );
+        if matches!(status.as_u16(), 405 | 501) {
+            return Ok(StreamEnd::NotOffered);
+        }
+        if !status.is_success() {
+            let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
+            let answer = self.read_answer(&mut response, status).await;
+            // A 404 is a gateway without the call, unless it names the SDK's
+            // "no step for this stepsID" (then polling would hear the same).
+            if status == StatusCode::NOT_FOUND
+                && !answer.as_ref().is_ok_and(|a| {
+                    protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
+                })
+            {
+                return Ok(StreamEnd::NotOffered);
+            }
+            let error = match answer.and_then(judge) {
+                Err(error) => error,
+                Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
+            };
+            let retryable = matches!(
+                error.rejection(),
+                Some(Rejection::TooManyRequests | Rejection::ServerFailure)
+            ) || !matches!(error, GatewayError::Rejected { .. });
+            return Ok(if retryable {
+                StreamEnd::Failed {
+                    error,
+                    delivered: false,
+                    wait,
+                }
+            } else {
+                StreamEnd::Fatal(error)
+            });
+        }
+        let is_event_stream = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("text/event-stream")
+            });
+        if status != StatusCode::OK || !is_event_stream {
+            tracing::info!(%status, "the gateway's events call is no event stream; polling instead");
+            return Ok(StreamEnd::NotOffered);
+        }
+        self.set_mode(Mode::Live).await?;
+        let opened = std::time::Instant::now();
+        let idle = self.options.idle_timeout;
+        let chunks = stream::unfold(response, move |mut response| async move {
+            match tokio::time::timeout(idle, response.chunk()).await {
+                Err(_) => Some((Err(Fault::Silent(idle)), response)),
+                Ok(Err(e)) => Some((Err(Fault::Transport(e)), response)),
+                Ok(Ok(Some(chunk))) => Some((Ok(chunk), response)),
+                Ok(Ok(None)) => None,
+            }
+        });
+        let events = events_of(chunks, self.gateway.options.max_body);
+        futures_util::pin_mut!(events);
+        let mut delivered = false;
+        while let Some(item) = events.next().await {
+            let outcome = item.and_then(|event| {
+                let id = event_id(&event);
+                judge_event(&event, &self.ids).map(|list| (id, list))
+            });
+            match outcome {
+                Ok((id, list)) => {
+                    if let Some(id) = id {
+                        self.last_event_id = Some(id);
+                    }
+                    if let Some(list) = list {
+                        delivered = true;
+                        self.send(LiveUpdate::List(list)).await?;
+                    }
+                }
+                Err(error) => {
+                    let error = self.stream_error(error);
+                    return Ok(StreamEnd::Failed {
+                        error,
+                        delivered,
+                        wait: None,
+                    });
+                }
+            }
+        }
+        Ok(StreamEnd::Closed {
+            delivered,
+            lived: opened.elapsed(),
+        })
+    }
+
+    fn stream_error(&self, error: StreamError) -> GatewayError {
+        match error {
+            StreamError::Transport(e) => self.gateway.redact(self.gateway.transport_error(&e)),
+            StreamError::Gateway(e) => e,
+        }
+    }
+
+    /// A request to `path` under the base URL with the headers every call
+    /// carries: the device, and the token when there is one.
+    fn request(&self, path: &str) -> Result<RequestBuilder, GatewayError> {
+        let gateway = &self.gateway;
+        let url = gateway.base.join(path).map_err(|e| GatewayError::BadPath {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let mut request = gateway
+            .http
+            .get(url)
+            .header(DEVICE_HEADER, &gateway.device_id);
+        if let Some(token) = &gateway.token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| GatewayError::BadToken)?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        Ok(request)
+    }
+
+    /// The body of an answer, up to the cap, with the token cut out of it.
+    async fn read_answer(
+        &self,
+        response: &mut reqwest::Response,
+        status: StatusCode,
+    ) -> Result<Answer, GatewayError> {
+        let limit = self.gateway.options.max_body;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.gateway.redact(self.gateway.transport_error(&e)))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(GatewayError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(self.gateway.redact_answer(Answer {
+            status,
+            retry_after: None,
+            body,
+        }))
+    }
+
+    /// Polls every list in turn, for ever, until a final error.
+    async fn poll(&mut self) -> Result<(), Gone> {
+        let mut failures: u32 = 0;
+        let mut hint = Duration::ZERO;
+        loop {
+            let every = self.options.poll_every.max(hint);
+            self.set_mode(Mode::Polling { every }).await?;
+            let mut extra = Duration::ZERO;
+            for index in 0..self.ids.len() {
+                let id = self.ids[index].clone();
+                match self.poll_once(&id).await {
+                    Ok((update, suggested)) => {
+                        failures = 0;
+                        if let Some(suggested) = suggested {
+                            hint = suggested;
+                        }
+                        self.send(update).await?;
+                    }
+                    Err((error, wait)) => {
+                        let retrying = is_retryable(&error);
+                        self.send(LiveUpdate::Error { error, retrying }).await?;
+                        if !retrying {
+                            return Ok(());
+                        }
+                        failures += 1;
+                        extra = extra.max(wait.unwrap_or_else(|| self.backoff(failures)));
+                        break;
+                    }
+                }
+            }
+            let every = self.options.poll_every.max(hint);
+            tokio::time::sleep(every.max(extra) + jitter(self.options.jitter)).await;
+        }
+    }
+
+    /// One conditional list request: the update and the gateway's suggested
+    /// interval, or the error and how long the gateway asked to wait.
+    async fn poll_once(
+        &mut self,
+        id: &str,
+    ) -> Result<(LiveUpdate, Option<Duration>), (GatewayError, Option<Duration>)> {
+        let mut request = self.request(LIST_PATH).map_err(|e| (e, None))?;
+        request = request
+            .query(&[
+                ("stepsID", id),
+                ("resetSteps", "false"),
+                ("stepsStatus", "all"),
+            ])
+            .header(ACCEPT, "application/json");
+        if let Some(tag) = self.etags.get(id) {
+            request = request.header(IF_NONE_MATCH, tag.as_str());
+        }
+        let started = std::time::Instant::now();
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| (self.gateway.redact(self.gateway.transport_error(&e)), None))?;
+        let status = response.status();
+        let suggested = poll_interval(&response);
+        let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
+        let etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 256 && v.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+            .map(str::to_owned);
+        let answer = self
+            .read_answer(&mut response, status)
+            .await
+            .map_err(|e| (e, None))?;
+        tracing::info!(
+            method = "GET",
+            path = LIST_PATH,
+            status = status.as_u16(),
+            bytes = answer.body.len(),
+            elapsed = ?started.elapsed(),
+            "gateway call"
+        );
+        if status == StatusCode::NOT_MODIFIED && self.lists.contains_key(id) {
+            return Ok((
+                LiveUpdate::Unchanged {
+                    steps_id: id.to_owned(),
+                },
+                suggested,
+            ));
+        }
+        let body = judge(answer).map_err(|e| (e, wait))?;
+        let mut list =
+            protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+        if list.steps_id.is_none() {
+            list.steps_id = Some(id.to_owned());
+        }
+        match etag {
+            Some(tag) => self.etags.insert(id.to_owned(), tag),
+            None => self.etags.remove(id),
+        };
+        let update = if self.lists.get(id) == Some(&list) {
+            LiveUpdate::Unchanged {
+                steps_id: id.to_owned(),
+            }
+        } else {
+            self.lists.insert(id.to_owned(), list.clone());
+            LiveUpdate::List(list)
+        };
+        Ok((update, suggested))
+    }
+}
+
+/// Retryable: the network, a timeout, a 429 or a 5xx; a garbled answer too
+/// (a proxy's page may pass). Not: 400, 401, 403, 404 and the like.
+fn is_retryable(error: &GatewayError) -> bool {
+    match error {
+        GatewayError::Rejected { kind, .. } => {
+            matches!(kind, Rejection::TooManyRequests | Rejection::ServerFailure)
+        }
+        GatewayError::Unreachable { .. }
+        | GatewayError::TimedOut { .. }
+        | GatewayError::TooLarge { .. }
+        | GatewayError::BadAnswer(_)
+        | GatewayError::Transport(_) => true,
+        GatewayError::Live(fault) => !matches!(fault, LiveFault::Lists { .. }),
+        GatewayError::UserInfoInUrl
+        | GatewayError::BadUrl { .. }
+        | GatewayError::BadPath { .. }
+        | GatewayError::BadToken
+        | GatewayError::HttpSetup(_)
+        | GatewayError::DemoUnavailable(_)
+        | GatewayError::Tls { .. }
+        | GatewayError::Net(_) => false,
+    }
+}
+
+fn header_seconds(
+    response: &reqwest::Response,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<Duration> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    header_seconds(response, RETRY_AFTER)
+}
+
+/// `X-Poll-Interval`, capped at an hour so that a wild value cannot stop
+/// watching for good.
+fn poll_interval(response: &reqwest::Response) -> Option<Duration> {
+    header_seconds(response, POLL_INTERVAL_HEADER).map(|d| d.min(Duration::from_secs(3600)))
+}
+
+/// A random delay in `[0, max]`, from the standard library's random hasher
+/// keys (no generator crate needed for spreading polls).
+fn jitter(max: Duration) -> Duration {
+    let Ok(max_ms) = u64::try_from(max.as_millis()) else {
+        return max;
+    };
+    if max_ms == 0 {
+        return Duration::ZERO;
+    }
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(max_ms);
+    Duration::from_millis(hasher.finish() % (max_ms + 1))
+}
+
+// ------------------------------------------------------------ the parser
+
+/// Why a stream of bytes stopped giving events.
+#[derive(Debug)]
+enum Fault {
+    Transport(reqwest::Error),
+    Silent(Duration),
+    TooLong(usize),
+    CutMidEvent,
+}
+
+/// An event stream failure, before it becomes a [`GatewayError`].
+#[derive(Debug)]
+enum StreamError {
+    Transport(reqwest::Error),
+    Gateway(GatewayError),
+}
+
+impl From<EventStreamError<Fault>> for StreamError {
+    fn from(error: EventStreamError<Fault>) -> Self {
+        let live = |fault| StreamError::Gateway(GatewayError::Live(fault));
+        match error {
+            EventStreamError::Utf8(_) => live(LiveFault::NotText),
+            EventStreamError::Parser(_) => live(LiveFault::BadLine),
+            EventStreamError::Transport(Fault::Transport(e)) => StreamError::Transport(e),
+            EventStreamError::Transport(Fault::Silent(after)) => live(LiveFault::Silent { after }),
+            EventStreamError::Transport(Fault::TooLong(limit)) => {
+                StreamError::Gateway(GatewayError::TooLarge { limit })
+            }
+            EventStreamError::Transport(Fault::CutMidEvent) => live(LiveFault::Cut),
+        }
+    }
+}
+
+/// Watches the framing of the raw bytes, before they are parsed: the bytes
+/// of one event (and of a line that never ends) are held to a cap, and an
+/// end of stream inside an event is reported, not taken as an event.
+#[derive(Debug)]
+struct Framing {
+    cap: usize,
+    event_bytes: usize,
+    line_len: usize,
+    line_is_comment: bool,
+    event_has_fields: bool,
+    after_cr: bool,
+    /// The first bytes, held until it is known whether they open with a
+    /// byte order mark (dropped here: the parser would slice inside it).
+    start: Option<Vec<u8>>,
+}
+
+impl Framing {
+    fn new(cap: usize) -> Self {
+        Framing {
+            cap,
+            event_bytes: 0,
+            line_len: 0,
+            line_is_comment: false,
+            event_has_fields: false,
+            after_cr: false,
+            start: Some(Vec::new()),
+        }
+    }
+
+    /// The bytes of a chunk to check and parse (a leading byte order mark
+    /// removed).
+    fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        match self.start.take() {
+            None => chunk.to_vec(),
+            Some(mut start) => {
+                start.extend_from_slice(chunk);
+                if start.len() < BOM.len() && BOM.starts_with(&start) {
+                    self.start = Some(start);
+                    return Vec::new();
+                }
+                // The parser strips a BOM itself by slicing one byte off
+                // (a panic): it is given a blank line first, which starts
+                // it and dispatches nothing, and the BOM is stripped here.
+                let rest = start.strip_prefix(BOM).unwrap_or(&start);
+                [b"\n", rest].concat()
+            }
+        }
+    }
+
+    /// Checks the bytes in order; on a fault, how many came before it.
+    fn check(&mut self, chunk: &[u8]) -> Result<(), (usize, Fault)> {
+        for (at, &byte) in chunk.iter().enumerate() {
+            let after_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
+            if byte == b'\n' && after_cr {
+                continue;
+            }
+            if byte == b'\r' || byte == b'\n' {
+                if self.line_len == 0 {
+                    self.event_has_fields = false;
+                    self.event_bytes = 0;
+                } else if !self.line_is_comment {
+                    self.event_has_fields = true;
+                } else if !self.event_has_fields {
+                    self.event_bytes = 0;
+                }
+                self.line_len = 0;
+                continue;
+            }
+            if self.line_len == 0 {
+                self.line_is_comment = byte == b':';
+            }
+            self.line_len += 1;
+            self.event_bytes += 1;
+            if self.event_bytes > self.cap {
+                return Err((at, Fault::TooLong(self.cap)));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<(), Fault> {
+        if self.event_has_fields || (self.line_len > 0 && !self.line_is_comment) {
+            Err(Fault::CutMidEvent)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Events from a stream of byte chunks: framed, capped, then parsed.
+fn events_of<S, B>(chunks: S, cap: usize) -> impl Stream<Item = Result<Event, StreamError>>
+where
+    S: Stream<Item = Result<B, Fault>>,
+    B: AsRef<[u8]>,
+{
+    // The state: the chunks, the framing, and a fault to give next (after
+    // the bytes before it), or `Err(())` once a fault was given.
+    type Next = Result<Option<Fault>, ()>;
+    let framed = stream::unfold(
+        (Box::pin(chunks), Framing::new(cap), Ok(None) as Next),
+        |(mut chunks, mut framing, next)| async move {
+            match next {
+                Err(()) => return None,
+                Ok(Some(fault)) => return Some((Err(fault), (chunks, framing, Err(())))),
+                Ok(None) => {}
+            }
+            match chunks.next().await {
+                Some(Ok(chunk)) => {
+                    let mut bytes = framing.feed(chunk.as_ref());
+                    match framing.check(&bytes) {
+                        Ok(()) => Some((Ok(bytes), (chunks, framing, Ok(None)))),
+                        Err((at, fault)) => {
+                            bytes.truncate(at);
+                            Some((Ok(bytes), (chunks, framing, Ok(Some(fault)))))
+                        }
+                    }
+                }
+                // A connection dropped between events (a proxy's idle
+                // timeout, a restart) is an end like any other.
+                Some(Err(Fault::Transport(e))) if framing.finish().is_ok() => {
+                    tracing::debug!("live stream closed between events: {e}");
+                    None
+                }
+                Some(Err(fault)) => Some((Err(fault), (chunks, framing, Err(())))),
+                None => match framing.finish() {
+                    Ok(()) => None,
+                    Err(fault) => Some((Err(fault), (chunks, framing, Err(())))),
+                },
+            }
+        },
+    );
+    // The parser repeats an error for ever: stop after the first.
+    framed
+        .eventsource()
+        .map(|item| item.map_err(StreamError::from))
+        .scan(false, |failed, item| {
+            let out = if *failed { None } else { Some(item) };
+            if matches!(out, Some(Err(_))) {
+                *failed = true;
+            }
+            std::future::ready(out)
+        })
+}
+
+/// The event's id, when it can go back in a `Last-Event-ID` header.
+fn event_id(event: &Event) -> Option<String> {
+    let id = event.id.trim();
+    (!id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| id.to_owned())
+}
+
+/// A `steps` event (or one without a type) as a list; other events are
+/// ignored (`None`). A list without a stepsID is taken as the only one
+/// followed; with several followed, it cannot be placed and is refused.
+fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, StreamError> {
+    if !(event.event.is_empty() || event.event == "steps" || event.event == "message") {
+        return Ok(None);
+    }
+    let mut list = protocol::decode_list(event.data.as_bytes())
+        .map_err(|e| StreamError::Gateway(GatewayError::BadAnswer(e)))?;
+    if list.steps_id.is_none() {
+        match ids {
+            [only] => list.steps_id = Some(only.clone()),
+            _ => {
+                return Err(StreamError::Gateway(GatewayError::BadAnswer(
+                    protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
+                )));
+            }
+        }
+    }
+    Ok(Some(list))
+}
+
+/// What [`decode_event_stream`] finds in a stream's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamItem {
+    /// A list event, with the id it carried if any.
+    List { id: Option<String>, list: StepsList },
+    /// The stream stopped here; the follower would reconnect.
+    Error(GatewayError),
+}
+
+/// Decodes the bytes of an event stream, given in chunks, as a follower of
+/// `ids` would, with `cap` bytes at most per event: the lists it would show,
+/// and the error that would cut the stream, if any. For tests and fuzzing.
+pub fn decode_event_stream(chunks: &[&[u8]], cap: usize, ids: &[String]) -> Vec<StreamItem> {
+    let source = stream::iter(chunks.iter().map(|c| Ok::<_, Fault>(c.to_vec())));
+    let events = events_of(source, cap);
+    futures_util::pin_mut!(events);
+    let mut out = Vec::new();
+    while let Some(Some(item)) = futures_util::FutureExt::now_or_never(events.next()) {
+        let judged = item.and_then(|event| {
+            judge_event(&event, ids).map(|list| list.map(|list| (event_id(&event), list)))
+        });
+        match judged {
+            Ok(Some((id, list))) => out.push(StreamItem::List { id, list }),
+            Ok(None) => {}
+            // As the follower does, the first error ends the stream.
+            Err(StreamError::Gateway(e)) => {
+                out.push(StreamItem::Error(e));
+                break;
+            }
+            Err(StreamError::Transport(e)) => {
+                out.push(StreamItem::Error(GatewayError::Transport(e.to_string())));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    const LIST: &str = r#"{"stepsID":1,"a":{"name":"a","status":"todo","order":1}}"#;
+
+    #[test]
+    fn events_split_anywhere_give_the_same_lists() {
+        let text = format!(": hi\n\nid: 7\nevent: steps\ndata: {LIST}\n\n: keep-alive\n\n");
+        let whole = decode_event_stream(&[text.as_bytes()], 1024, &ids(&["1"]));
+        assert_eq!(whole.len(), 1);
+        assert!(
+            matches!(&whole[0], StreamItem::List { id: Some(id), list } if id == "7" && list.steps.len() == 1)
+        );
+        let bytes: Vec<&[u8]> = text.as_bytes().chunks(1).collect();
+        assert_eq!(decode_event_stream(&bytes, 1024, &ids(&["1"])), whole);
+        let crlf = text.replace('\n', "\r\n");
+        let bytes: Vec<&[u8]> = crlf.as_bytes().chunks(3).collect();
+        assert_eq!(decode_event_stream(&bytes, 1024, &ids(&["1"])), whole);
+    }
+
+    #[test]
+    fn a_cut_event_a_long_line_and_garbage_stop_the_stream() {
+        let cut = format!("data: {LIST}\n");
+        let out = decode_event_stream(&[cut.as_bytes()], 1024, &ids(&["1"]));
+        assert!(matches!(
+            &out[..],
+            [StreamItem::Error(GatewayError::Live(LiveFault::Cut))]
+        ));
+        let long = vec![b'x'; 5000];
+        let out = decode_event_stream(&[b"data: ", &long, b"\n\n"], 1024, &ids(&["1"]));
+        assert!(matches!(
+            &out[..],
+            [StreamItem::Error(GatewayError::TooLarge { limit: 1024 })]
+        ));
+        let out = decode_event_stream(&[b"data: \xff\xfe\n\n"], 1024, &ids(&["1"]));
+        assert!(matches!(
+            &out[..],
+            [StreamItem::Error(GatewayError::Live(LiveFault::NotText))]
+        ));
+        let out = decode_event_stream(&[b"data: not json\n\n"], 1024, &ids(&["1"]));
+        assert!(matches!(
+            &out[..],
+            [StreamItem::Error(GatewayError::BadAnswer(_))]
+        ));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_once_and_never_panics_the_parser() {
+        let text = format!("\u{feff}data: {LIST}\n\n");
+        let bytes: Vec<&[u8]> = text.as_bytes().chunks(1).collect();
+        let out = decode_event_stream(&bytes, 1024, &ids(&["1"]));
+        assert!(matches!(&out[..], [StreamItem::List { .. }]), "{out:?}");
+        // A second BOM is no field name: that line is ignored, nothing panics.
+        let twice = format!("\u{feff}\u{feff}data: {LIST}\n\n");
+        assert!(decode_event_stream(&[twice.as_bytes()], 1024, &ids(&["1"])).is_empty());
+    }
+
+    #[test]
+    fn comments_alone_never_reach_the_cap() {
+        let many = ": keep-alive\n".repeat(200);
+        assert!(decode_event_stream(&[many.as_bytes()], 64, &ids(&["1"])).is_empty());
+    }
+
+    #[test]
+    fn a_list_without_steps_id_belongs_to_the_only_list_followed() {
+        let text = "data: {\"a\":{\"name\":\"a\",\"status\":\"todo\",\"order\":1}}\n\n";
+        let out = decode_event_stream(&[text.as_bytes()], 1024, &ids(&["9"]));
+        assert!(
+            matches!(&out[..], [StreamItem::List { list, .. }] if list.steps_id.as_deref() == Some("9"))
+        );
+        let out = decode_event_stream(&[text.as_bytes()], 1024, &ids(&["9", "8"]));
+        assert!(matches!(
+            &out[..],
+            [StreamItem::Error(GatewayError::BadAnswer(_))]
+        ));
+    }
+
+    #[test]
+    fn jitter_stays_in_bounds() {
+        for _ in 0..100 {
+            assert!(jitter(Duration::from_millis(10)) <= Duration::from_millis(10));
+        }
+        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
+    }
+}

@@ -1,0 +1,703 @@
+//! The network between the technician and the gateway: proxies from the
+//! environment, extra trusted roots, a client certificate, the one rustls
+//! configuration every connection uses, and TLS failures named in words.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{AlertDescription, CertificateError, DigitallySignedStruct, SignatureScheme};
+use url::Url;
+
+/// Environment variable naming an extra CA file (PEM).
+pub const ENV_CA_FILE: &str = "STEPWISE_CA_FILE";
+/// The conventional variable for a CA bundle; its roots are added too.
+pub const ENV_SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// What shapes the connections: proxies, extra roots, a client certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetOptions {
+    /// Extra trusted roots (PEM, one certificate or many), added to the
+    /// operating system's.
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM); it may hold the key as well.
+    pub client_cert: Option<PathBuf>,
+    /// Private key of the client certificate (PEM), when not in the same file.
+    pub client_key: Option<PathBuf>,
+    pub proxy: ProxyEnv,
+}
+
+/// Proxy settings as read from the environment once, so that the decision
+/// for a URL is made by one function: the one used to connect and the one
+/// named in errors and by `doctor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyEnv {
+    pub http: Option<ProxyVar>,
+    pub https: Option<ProxyVar>,
+    pub all: Option<ProxyVar>,
+    pub no_proxy: Option<String>,
+}
+
+/// A proxy variable: its name and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyVar {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// The proxy a URL goes through, and the variable that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyChoice {
+    pub url: Url,
+    pub from: &'static str,
+}
+
+impl ProxyChoice {
+    /// The proxy's address without any user name or password in it.
+    pub fn shown(&self) -> String {
+        redact_userinfo(&self.url)
+    }
+}
+
+fn env_pair(lower: &'static str, upper: &'static str) -> Option<(String, &'static str)> {
+    [lower, upper].into_iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .map(|v| (v, name))
+    })
+}
+
+impl ProxyEnv {
+    /// Reads `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy`, lower
+    /// case first, then upper case.
+    pub fn from_env() -> Self {
+        let tagged =
+            |lower, upper| env_pair(lower, upper).map(|(value, name)| ProxyVar { name, value });
+        ProxyEnv {
+            http: tagged("http_proxy", "HTTP_PROXY"),
+            https: tagged("https_proxy", "HTTPS_PROXY"),
+            all: tagged("all_proxy", "ALL_PROXY"),
+            no_proxy: env_pair("no_proxy", "NO_PROXY").map(|(v, _)| v),
+        }
+    }
+
+    /// Settings that name a proxy for both schemes (tests, explicit setups).
+    pub fn with_proxy(proxy: &str, no_proxy: Option<&str>) -> Self {
+        ProxyEnv {
+            http: None,
+            https: None,
+            all: Some(ProxyVar {
+                name: "ALL_PROXY",
+                value: proxy.to_owned(),
+            }),
+            no_proxy: no_proxy.map(str::to_owned),
+        }
+    }
+
+    /// The proxy for `url`, or `None` for a direct connection.
+    pub fn proxy_for(&self, url: &Url) -> Result<Option<ProxyChoice>, NetError> {
+        let specific = match url.scheme() {
+            "https" => self.https.as_ref(),
+            "http" => self.http.as_ref(),
+            _ => None,
+        };
+        let Some(var) = specific.or(self.all.as_ref()) else {
+            return Ok(None);
+        };
+        if let (Some(list), Some(host)) = (&self.no_proxy, url.host_str())
+            && no_proxy_matches(list, host)
+        {
+            return Ok(None);
+        }
+        let (from, value) = (var.name, var.value.as_str());
+        let with_scheme = if value.contains("://") {
+            value.to_owned()
+        } else {
+            format!("http://{value}")
+        };
+        let bad = |why: &str| NetError::Proxy {
+            from,
+            why: format!("{why}. Give it as http://HOST:PORT, or unset {from} to connect directly"),
+        };
+        let parsed = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+        if parsed.scheme() != "http" {
+            return Err(bad(&format!(
+                "the {} scheme is not supported (only http:// proxies)",
+                crate::steps::sanitize(parsed.scheme())
+            )));
+        }
+        if parsed.host_str().is_none() {
+            return Err(bad("it has no host"));
+        }
+        Ok(Some(ProxyChoice { url: parsed, from }))
+    }
+}
+
+/// `NO_PROXY` matching: `*` matches all; an entry matches the host itself and
+/// its subdomains (a leading dot is allowed); IP addresses match exactly, and
+/// `ADDR/BITS` matches a network. Ports in entries are ignored.
+pub fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host_lower = host.to_ascii_lowercase();
+    let host_ip: Option<IpAddr> = host.parse().ok();
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            if let Some((net, bits)) = entry.split_once('/') {
+                return match (net.parse::<IpAddr>(), bits.parse::<u8>(), host_ip) {
+                    (Ok(net), Ok(bits), Some(ip)) => in_network(ip, net, bits),
+                    _ => false,
+                };
+            }
+            let entry = entry.trim_start_matches('[');
+            let entry = match entry.split_once(']') {
+                Some((ip, _)) => ip,
+                None if entry.matches(':').count() == 1 => entry.split(':').next().unwrap_or(entry),
+                None => entry,
+            };
+            if let (Ok(ip), Some(host_ip)) = (entry.parse::<IpAddr>(), host_ip) {
+                return ip == host_ip;
+            }
+            let domain = entry.trim_start_matches('.').to_ascii_lowercase();
+            !domain.is_empty()
+                && (host_lower == domain || host_lower.ends_with(&format!(".{domain}")))
+        })
+}
+
+fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+/// A URL as it may be shown: without user name and password.
+pub fn redact_userinfo(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    crate::steps::sanitize(shown.as_str().trim_end_matches('/'))
+}
+
+/// A network setting that cannot be used, in one line with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("the CA file {path} {why}. Give a PEM file of the authority with --ca-file")]
+    CaFile { path: String, why: String },
+    #[error(
+        "the client certificate {path} {why}. Give a PEM certificate with --client-cert (and its key with --client-key)"
+    )]
+    ClientCert { path: String, why: String },
+    #[error(
+        "the client key {path} {why}. Give the certificate's private key (PEM) with --client-key"
+    )]
+    ClientKey { path: String, why: String },
+    #[error(
+        "the client key {key} does not match the certificate {cert}. Give the key that was made with this certificate"
+    )]
+    KeyMismatch { cert: String, key: String },
+    #[error("--client-key {key} was given without --client-cert. Give both")]
+    KeyWithoutCert { key: String },
+    #[error("the proxy in {from} is not usable: {why}")]
+    Proxy { from: &'static str, why: String },
+    #[error("cannot set up TLS: {0}")]
+    Setup(String),
+}
+
+fn shown(path: &Path) -> String {
+    crate::steps::sanitize(&path.display().to_string())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot be read ({})", e.kind()))
+}
+
+/// Every certificate of a PEM file, or why there is none.
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bytes = read_file(path)?;
+    let mut certs = Vec::new();
+    for item in CertificateDer::pem_slice_iter(&bytes) {
+        match item {
+            Ok(cert) => certs.push(cert),
+            Err(e) => return Err(format!("is not valid PEM ({e})")),
+        }
+    }
+    if certs.is_empty() {
+        return Err("holds no PEM certificate (no BEGIN CERTIFICATE block)".into());
+    }
+    Ok(certs)
+}
+
+fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+    let bytes = read_file(path)?;
+    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            "holds no PEM private key (no BEGIN PRIVATE KEY block)".to_owned()
+        }
+        other => format!("is not a valid PEM key ({other})"),
+    })
+}
+
+/// The client certificate chain and key, checked against each other.
+pub fn load_identity(
+    options: &NetOptions,
+) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, NetError> {
+    let cert_path = match (&options.client_cert, &options.client_key) {
+        (Some(cert), _) => cert,
+        (None, Some(key)) => return Err(NetError::KeyWithoutCert { key: shown(key) }),
+        (None, None) => return Ok(None),
+    };
+    let chain = load_certs(cert_path).map_err(|why| NetError::ClientCert {
+        path: shown(cert_path),
+        why,
+    })?;
+    let key_path = options.client_key.as_ref().unwrap_or(cert_path);
+    let key = load_key(key_path).map_err(|why| {
+        if options.client_key.is_none() {
+            NetError::ClientCert {
+                path: shown(cert_path),
+                why: format!("{why}; put the key in the same file or give --client-key"),
+            }
+        } else {
+            NetError::ClientKey {
+                path: shown(key_path),
+                why,
+            }
+        }
+    })?;
+    match rustls::sign::CertifiedKey::from_der(chain.clone(), key.clone_key(), &provider()) {
+        Ok(_) => Ok(Some((chain, key))),
+        Err(rustls::Error::InconsistentKeys(_)) => Err(NetError::KeyMismatch {
+            cert: shown(cert_path),
+            key: shown(key_path),
+        }),
+        Err(e) => Err(NetError::ClientKey {
+            path: shown(key_path),
+            why: format!("cannot be used ({e})"),
+        }),
+    }
+}
+
+/// The crypto provider every TLS connection uses.
+pub fn provider() -> CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}
+
+/// The certificates a server presented, kept for `doctor`'s report even when
+/// they were not trusted.
+pub type Presented = Arc<Mutex<Vec<CertificateDer<'static>>>>;
+
+/// The server certificate verifier: the operating system's trust store (the
+/// platform verifier) plus the roots of `--ca-file`. The system store is read
+/// on the first TLS connection, so plain HTTP never pays for it.
+#[derive(Debug)]
+pub struct Verifier {
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+    inner: OnceLock<Option<rustls_platform_verifier::Verifier>>,
+    presented: Option<Presented>,
+}
+
+impl Verifier {
+    fn inner(&self) -> Option<&rustls_platform_verifier::Verifier> {
+        self.inner
+            .get_or_init(|| {
+                let made = if self.extra_roots.is_empty() {
+                    rustls_platform_verifier::Verifier::new(self.provider.clone())
+                } else {
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(
+                        self.extra_roots.clone(),
+                        self.provider.clone(),
+                    )
+                };
+                made.map_err(|e| tracing::warn!("no trusted roots: {e}"))
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(presented) = &self.presented
+            && let Ok(mut kept) = presented.lock()
+        {
+            kept.clear();
+            kept.push(end_entity.clone().into_owned());
+            kept.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
+        match self.inner() {
+            Some(inner) => {
+                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            // No root at all (no system store, no --ca-file): nothing is trusted.
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The TLS client configuration: trust, client certificate, HTTP/1.1.
+/// `presented` receives the server's certificates as they arrive.
+pub fn client_tls(
+    options: &NetOptions,
+    presented: Option<Presented>,
+) -> Result<rustls::ClientConfig, NetError> {
+    let extra_roots = match &options.ca_file {
+        Some(path) => {
+            let certs = load_certs(path).map_err(|why| NetError::CaFile {
+                path: shown(path),
+                why,
+            })?;
+            let mut store = rustls::RootCertStore::empty();
+            let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
+            if added == 0 {
+                return Err(NetError::CaFile {
+                    path: shown(path),
+                    why: "holds no usable certificate authority".into(),
+                });
+            }
+            certs
+        }
+        None => Vec::new(),
+    };
+    let provider = Arc::new(provider());
+    let verifier = Verifier {
+        extra_roots,
+        provider: provider.clone(),
+        inner: OnceLock::new(),
+        presented,
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NetError::Setup(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut config = match load_identity(options)? {
+        Some((chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| NetError::Setup(e.to_string()))?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Applies the network options to a reqwest client: the TLS configuration
+/// above, and the proxy decision of [`ProxyEnv::proxy_for`] for every URL.
+pub fn configure(
+    builder: reqwest::ClientBuilder,
+    options: &NetOptions,
+) -> Result<reqwest::ClientBuilder, NetError> {
+    let tls = client_tls(options, None)?;
+    let proxies = options.proxy.clone();
+    // A proxy variable that cannot be parsed is reported now, not ignored.
+    for scheme in ["http://x/", "https://x/"] {
+        if let Ok(url) = Url::parse(scheme) {
+            proxies.proxy_for(&url)?;
+        }
+    }
+    let proxy =
+        reqwest::Proxy::custom(move |url| proxies.proxy_for(url).ok().flatten().map(|c| c.url));
+    Ok(builder
+        .no_proxy()
+        .proxy(proxy)
+        .tls_backend_preconfigured(tls))
+}
+
+/// A TLS failure, named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The certificate's issuer is not trusted here.
+    UnknownIssuer,
+    Expired,
+    NotYetValid,
+    /// The certificate is for other host names.
+    WrongHost,
+    /// The gateway wants a client certificate and none was given.
+    CertificateRequired,
+    /// The gateway refused the client certificate given.
+    ClientCertificateRefused(String),
+    /// The gateway broke off the handshake.
+    HandshakeRefused(String),
+    /// What answered is not a TLS server.
+    NotTls,
+    Other(String),
+}
+
+impl TlsProblem {
+    /// Finds a rustls error in an error's chain (including inside I/O
+    /// errors, whose `source` skips the error they wrap).
+    pub fn find(error: &(dyn StdError + 'static)) -> Option<TlsProblem> {
+        let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+        while let Some(e) = current {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(Self::of(tls));
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && let Some(inner) = io.get_ref()
+                && let Some(found) = Self::find(inner)
+            {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
+    }
+
+    pub fn of(error: &rustls::Error) -> TlsProblem {
+        use rustls::Error as E;
+        match error {
+            E::InvalidCertificate(cert) => match cert {
+                CertificateError::UnknownIssuer => TlsProblem::UnknownIssuer,
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    TlsProblem::Expired
+                }
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    TlsProblem::NotYetValid
+                }
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+                other => TlsProblem::Other(format!("{other:?}")),
+            },
+            E::AlertReceived(alert) => match alert {
+                AlertDescription::CertificateRequired => TlsProblem::CertificateRequired,
+                AlertDescription::BadCertificate
+                | AlertDescription::UnknownCA
+                | AlertDescription::CertificateUnknown
+                | AlertDescription::CertificateExpired
+                | AlertDescription::CertificateRevoked
+                | AlertDescription::UnsupportedCertificate
+                | AlertDescription::AccessDenied
+                | AlertDescription::DecryptError => {
+                    TlsProblem::ClientCertificateRefused(alert_name(*alert))
+                }
+                other => TlsProblem::HandshakeRefused(alert_name(*other)),
+            },
+            E::InvalidMessage(_) | E::InappropriateMessage { .. } => TlsProblem::NotTls,
+            other => TlsProblem::Other(crate::steps::sanitize(&other.to_string())),
+        }
+    }
+
+    /// A short name, for JSON and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TlsProblem::UnknownIssuer => "unknown_issuer",
+            TlsProblem::Expired => "expired",
+            TlsProblem::NotYetValid => "not_yet_valid",
+            TlsProblem::WrongHost => "wrong_host",
+            TlsProblem::CertificateRequired => "certificate_required",
+            TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
+            TlsProblem::HandshakeRefused(_) => "handshake_refused",
+            TlsProblem::NotTls => "not_tls",
+            TlsProblem::Other(_) => "other",
+        }
+    }
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+fn alert_name(alert: AlertDescription) -> String {
+    let name = format!("{alert:?}");
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    format!("alert: {words}")
+}
+
+/// What `doctor` shows of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSummary {
+    pub subject: String,
+    pub issuer: String,
+    /// The issuer's organisational unit, where the simulator names the file
+    /// its authority was written to.
+    pub issuer_unit: Option<String>,
+    /// Seconds from now to the end of validity (negative: expired).
+    pub expires_in: i64,
+    /// Seconds from the start of validity to now (negative: not valid yet).
+    pub valid_since: i64,
+}
+
+impl CertSummary {
+    pub fn parse(der: &[u8]) -> Option<CertSummary> {
+        use x509_cert::der::Decode;
+        let cert = x509_cert::Certificate::from_der(der).ok()?;
+        let tbs = cert.tbs_certificate();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let validity = tbs.validity();
+        let issuer_unit = tbs
+            .issuer()
+            .organization_unit()
+            .ok()
+            .flatten()
+            .map(|ou| crate::steps::sanitize(&ou.value()));
+        Some(CertSummary {
+            subject: crate::steps::sanitize(&tbs.subject().to_string()),
+            issuer: crate::steps::sanitize(&tbs.issuer().to_string()),
+            issuer_unit,
+            expires_in: secs(validity.not_after.to_unix_duration()).saturating_sub(now),
+            valid_since: now.saturating_sub(secs(validity.not_before.to_unix_duration())),
+        })
+    }
+
+    pub fn days_left(&self) -> i64 {
+        self.expires_in.div_euclid(86_400)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_entries_match_hosts_domains_and_networks() {
+        assert!(no_proxy_matches("*", "anything.example"));
+        assert!(no_proxy_matches("example.com", "example.com"));
+        assert!(no_proxy_matches(".example.com", "gw.example.com"));
+        assert!(no_proxy_matches("foo, example.com", "gw.Example.com"));
+        assert!(!no_proxy_matches("example.com", "badexample.com"));
+        assert!(no_proxy_matches("127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches("127.0.0.1:8443", "127.0.0.1"));
+        assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
+        assert!(no_proxy_matches("::1", "[::1]"));
+        assert!(!no_proxy_matches("", "example.com"));
+    }
+
+    #[test]
+    fn the_proxy_is_chosen_by_scheme_and_shown_without_password() {
+        let env = ProxyEnv {
+            http: Some(ProxyVar {
+                name: "http_proxy",
+                value: "http://plain:3128".into(),
+            }),
+            https: Some(ProxyVar {
+                name: "HTTPS_PROXY",
+                value: "http://user:secret@tls:3128".into(),
+            }),
+            all: None,
+            no_proxy: Some("internal.example".into()),
+        };
+        let https = Url::parse("https://gw.example/").unwrap();
+        let choice = env.proxy_for(&https).unwrap().unwrap();
+        assert_eq!(choice.from, "HTTPS_PROXY");
+        assert_eq!(choice.shown(), "http://tls:3128");
+        let http = Url::parse("http://gw.example/").unwrap();
+        assert_eq!(env.proxy_for(&http).unwrap().unwrap().from, "http_proxy");
+        let skipped = Url::parse("https://api.internal.example/").unwrap();
+        assert!(env.proxy_for(&skipped).unwrap().is_none());
+        let bare = ProxyEnv::with_proxy("proxy.example:8080", None);
+        assert_eq!(
+            bare.proxy_for(&https).unwrap().unwrap().url.as_str(),
+            "http://proxy.example:8080/"
+        );
+        let socks = ProxyEnv::with_proxy("socks5://p:1080", None);
+        let err = socks.proxy_for(&https).unwrap_err().to_string();
+        assert!(
+            err.contains("ALL_PROXY") && err.contains("http://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_certificate_files_are_named_with_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.pem");
+        let text = dir.path().join("text.pem");
+        std::fs::write(&text, "hello\n").unwrap();
+        let opts = |ca: &Path| NetOptions {
+            ca_file: Some(ca.to_path_buf()),
+            ..Default::default()
+        };
+        let err = client_tls(&opts(&missing), None).unwrap_err().to_string();
+        assert!(
+            err.contains("none.pem") && err.contains("cannot be read"),
+            "{err}"
+        );
+        let err = client_tls(&opts(&text), None).unwrap_err().to_string();
+        assert!(err.contains("text.pem") && err.contains("no PEM"), "{err}");
+        let key_only = NetOptions {
+            client_key: Some(text.clone()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            load_identity(&key_only),
+            Err(NetError::KeyWithoutCert { .. })
+        ));
+    }
+}

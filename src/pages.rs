@@ -1,0 +1,117 @@
+//! The guidance pages the customer's phone opens (`GET /guidance/{name}`):
+//! one small self-contained HTML document per step and language, made from
+//! the same guidance data and catalogue as the terminal's panel. Every text
+//! is escaped by the template (maud), so nothing from a scenario or the
+//! network can become markup.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::guidance::{explain_code, guidance};
+use crate::text::Lang;
+use crate::tr;
+
+/// A small style that reads at 360 px and on a desktop; no fonts, images or
+/// scripts from anywhere.
+const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;\
+margin:0 auto;max-width:40rem;padding:1rem;color:#111;background:#fff;overflow-wrap:anywhere}\
+h1{font-size:1.4rem;margin:.2rem 0 .6rem}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}\
+ol,ul{padding-left:1.4rem}li{margin:.3rem 0}.step{color:#555;font-size:.9rem}\
+dl{margin:0}dt{font-weight:600;margin-top:.6rem}dd{margin:0 0 0 1rem}\
+footer{margin-top:2rem;color:#555;font-size:.85rem}\
+@media(prefers-color-scheme:dark){body{color:#eee;background:#111}.step,footer{color:#aaa}}";
+
+/// The page of step `name` in `lang`. An unknown step gets the generic
+/// guidance under its own (escaped) name.
+pub fn guidance_page(lang: Lang, name: &str) -> String {
+    let guide = guidance().for_step(name);
+    let words = guide.text(lang, name);
+    let codes: Vec<_> = guide
+        .errors
+        .iter()
+        .filter_map(|c| explain_code(*c))
+        .collect();
+    let page: Markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (words.title) " · stepwise" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                p.step { (tr!(lang, "page-kicker")) }
+                h1 { (words.title) }
+                p { (words.purpose) }
+                h2 { (tr!(lang, "guide-does")) }
+                ol {
+                    @for action in &words.does { li { (action) } }
+                }
+                h2 { (tr!(lang, "guide-needs")) }
+                ul {
+                    @for need in &words.needs { li { (need) } }
+                }
+                @if !codes.is_empty() {
+                    h2 { (tr!(lang, "page-errors")) }
+                    dl {
+                        @for code in &codes {
+                            dt { (code.code) ": " (code.meaning(lang)) }
+                            dd { (code.remedy(lang)) }
+                        }
+                    }
+                }
+                footer { (tr!(lang, "page-footer")) " · " code { (name) } }
+            }
+        }
+    };
+    page.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_holds_the_panels_words_and_declares_its_language() {
+        let page = guidance_page(Lang::En, "deviceActivation");
+        assert!(
+            page.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{page}"
+        );
+        let words = guidance()
+            .for_step("deviceActivation")
+            .text(Lang::En, "deviceActivation");
+        for text in words
+            .does
+            .iter()
+            .chain(&words.needs)
+            .chain([&words.purpose, &words.title])
+        {
+            let escaped = maud::html! { (text) }.into_string();
+            assert!(page.contains(&escaped), "missing {text:?}");
+        }
+        assert!(page.contains("2312"));
+        assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
+    }
+
+    #[test]
+    fn unknown_names_are_escaped_text() {
+        let name = "<script>alert(\"x\")</script>'";
+        let page = guidance_page(Lang::En, name);
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;"), "{page}");
+    }
+
+    #[test]
+    fn a_page_is_small() {
+        for name in [
+            "trusterPhoneNumber",
+            "deviceActivation",
+            "mediumCarKey",
+            "x",
+        ] {
+            let page = guidance_page(Lang::En, name);
+            assert!(page.len() < 20 * 1024, "{name}: {} bytes", page.len());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! What installers and packagers need from the command-line definitions:
+//! shell completions and the manual page, generated from the same clap
+//! definitions the program parses with, so they never drift.
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+/// Writes the completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "stepwise", out);
+}
+
+/// Writes the manual page (roff): the program's page, with each subcommand
+/// and its options in a section of its own.
+pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
+    let command = Cli::command();
+    let man = clap_mangen::Man::new(command.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            ".SH \"STEPWISE {}\"",
+            roff_escape(&name.to_uppercase())
+        )?;
+        writeln!(out, "{}", roff_escape(&about))?;
+        for arg in sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set())
+        {
+            let values = arg
+                .get_value_names()
+                .filter(|_| arg.get_action().takes_values())
+                .map(|v| {
+                    v.iter()
+                        .map(|name| format!(" \\fI<{}>\\fR", roff_escape(name)))
+                        .collect::<String>()
+                });
+            let flag = match (arg.get_long(), values) {
+                (Some(long), values) => {
+                    format!(
+                        "\\fB\\-\\-{}\\fR{}",
+                        roff_escape(long),
+                        values.unwrap_or_default()
+                    )
+                }
+                (None, Some(values)) => values.trim_start().to_owned(),
+                (None, None) => format!("\\fI<{}>\\fR", roff_escape(arg.get_id().as_str())),
+            };
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            writeln!(out, ".TP\n{flag}\n{}", roff_escape(&help))?;
+        }
+    }
+    man.render_extra_section(out)?;
+    man.render_version_section(out)?;
+    man.render_authors_section(out)
+}
+
+/// Text as roff shows it: backslashes and hyphens escaped, no line starting
+/// with a control character.
+fn roff_escape(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('-', "\\-");
+    escaped
+        .lines()
+        .map(|line| {
+            if line.starts_with('.') || line.starts_with('\'') {
+                format!("\\&{line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

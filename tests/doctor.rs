@@ -1,0 +1,439 @@
+//! `stepwise doctor`, run as a user runs it, against gateways on loopback: a
+//! healthy simulator, `serve --tls` without and with trust, a server that
+//! never answers, and one whose clock is five minutes off.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use stepwise::sim::{RunningSim, Scenario, spawn};
+use tempfile::TempDir;
+use tokio::runtime::Runtime;
+
+#[path = "common/proxy.rs"]
+mod proxy;
+
+/// The whole run must end within this, even when the gateway hangs.
+const DOCTOR_LIMIT: Duration = Duration::from_secs(10);
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn doctor(home: &Path, args: &[&str]) -> Output {
+    doctor_with_env(home, args, &[])
+}
+
+fn doctor_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
+    cmd.env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("STEPWISE_API")
+        .env_remove("STEPWISE_TOKEN")
+        .env_remove("STEPWISE_CONFIG")
+        .env_remove("STEPWISE_CA_FILE")
+        .env_remove("SSL_CERT_FILE");
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.arg("doctor")
+        .args(args)
+        .timeout(DOCTOR_LIMIT)
+        .output()
+        .expect("doctor runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The line of one check.
+fn line<'a>(text: &'a str, title: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.chars().skip(11).collect::<String>().starts_with(title))
+        .unwrap_or_else(|| panic!("no {title} line in:\n{text}"))
+}
+
+fn home() -> TempDir {
+    tempfile::tempdir().expect("temp HOME")
+}
+
+#[test]
+fn a_healthy_simulator_is_all_ok_and_exits_0() {
+    let rt = runtime();
+    let sim: RunningSim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let out = doctor(home.path(), &["--api", &sim.url(), "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let checks: Vec<&str> = text.lines().skip(1).filter(|l| l.len() > 11).collect();
+    assert!(checks.len() >= 16, "{text}");
+    for check in checks.iter().take(16) {
+        assert!(check.starts_with("✓ ok"), "not ok: {check}\n{text}");
+    }
+    assert!(
+        line(&text, "First list").contains("stepsID 132324"),
+        "{text}"
+    );
+    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+}
+
+#[test]
+fn json_output_lists_every_check_with_its_status() {
+    let rt = runtime();
+    let sim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let out = doctor(
+        home.path(),
+        &["--api", &sim.url(), "--car", "987654", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("doctor --json prints JSON");
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["failed"], 0);
+    let checks = json["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 16);
+    let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for id in [
+        "config",
+        "dns",
+        "proxy",
+        "tcp",
+        "tls",
+        "client_cert",
+        "token",
+        "clock",
+        "first_list",
+        "events",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(checks.iter().all(|c| c["status"] == "ok"), "{json}");
+
+    // An unknown carAssociationID fails, and the JSON says so too.
+    let out = doctor(
+        home.path(),
+        &["--api", &sim.url(), "--car", "000000", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    let first = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "first_list")
+        .unwrap();
+    assert_eq!(first["status"], "failed");
+    assert!(first["remedy"].as_str().unwrap().contains("--car"));
+}
+
+/// `stepwise serve --tls --tls-dir DIR` as a child process; killed on drop.
+struct TlsServe {
+    child: Child,
+    url: String,
+}
+
+impl Drop for TlsServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_tls(home: &Path, dir: &Path) -> TlsServe {
+    serve_tls_with(home, dir, &[])
+}
+
+fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home)
+        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("serve printed its address")
+            .expect("readable");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    TlsServe { child, url }
+}
+
+#[test]
+fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let ca = std::fs::canonicalize(dir.path()).unwrap().join("ca.pem");
+    assert!(ca.is_file(), "serve --tls writes ca.pem");
+    assert!(dir.path().join("cert.pem").is_file() && dir.path().join("key.pem").is_file());
+
+    let out = doctor(home.path(), &["--api", &server.url, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let tls = line(&text, "TLS");
+    assert!(
+        tls.starts_with("✗ failed") && tls.contains("unknown issuer"),
+        "{text}"
+    );
+    let remedy = format!("Add --ca-file {}", ca.display());
+    assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
+
+    let ca_arg = ca.display().to_string();
+    let out = doctor(
+        home.path(),
+        &[
+            "--api",
+            &server.url,
+            "--car",
+            "987654",
+            "--ca-file",
+            &ca_arg,
+        ],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+}
+
+#[test]
+fn a_gateway_that_never_answers_ends_the_run_within_ten_seconds() {
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts, holds every connection open, and never says a word.
+    rt.spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let home = home();
+    // `doctor` kills the run and fails the test if it outlives the limit.
+    let out = doctor(
+        home.path(),
+        &["--api", &format!("http://{addr}"), "--car", "987654"],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(line(&text, "TCP connect").starts_with("✓ ok"), "{text}");
+    let error = line(&text, "Error body");
+    assert!(
+        error.starts_with("✗ failed") && error.contains("did not answer"),
+        "{text}"
+    );
+    assert!(line(&text, "First list").starts_with("- skipped"), "{text}");
+}
+
+#[test]
+fn a_gateway_clock_five_minutes_off_is_a_warning() {
+    use axum::http::{StatusCode, header};
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|| async {
+        let date = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(300));
+        (
+            StatusCode::BAD_REQUEST,
+            [
+                (header::DATE, date),
+                (header::CONTENT_TYPE, "application/json".into()),
+            ],
+            r#"{"message":"give exactly one of carAssociationID and stepsID"}"#,
+        )
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let out = doctor(home.path(), &["--api", &format!("http://{addr}")]);
+    let text = stdout(&out);
+    let clock = line(&text, "Clock");
+    assert!(clock.starts_with("! warning"), "{text}");
+    assert!(clock.contains("ahead of the gateway's"), "{clock}");
+    let seconds: i64 = clock
+        .split(" s ")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no seconds in {clock}"));
+    assert!((240..=360).contains(&seconds), "{clock}");
+    // A warning alone does not fail the run.
+    assert!(!text.contains("✗"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+#[test]
+fn the_embedded_default_is_checked_when_no_gateway_is_configured() {
+    let home = home();
+    let out = doctor(home.path(), &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        line(&text, "Gateway address").contains("embedded simulator"),
+        "{text}"
+    );
+    assert!(line(&text, "First list").starts_with("✓ ok"), "{text}");
+}
+
+#[test]
+fn a_broken_config_file_is_a_failed_line_not_a_crash() {
+    let home = home();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "api = 3\n").unwrap();
+    let mut cmd = Command::cargo_bin("stepwise").unwrap();
+    let out = cmd
+        .env("HOME", home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .env_remove("STEPWISE_API")
+        .args(["doctor"])
+        .timeout(DOCTOR_LIMIT)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let config_line = line(&text, "Config file");
+    assert!(
+        config_line.starts_with("✗ failed") && config_line.contains("not valid"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_gateway_demanding_client_certificates_is_named_and_a_good_one_passes() {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    // The workshop's authority, whose certificates the gateway accepts.
+    let workshop = generate(&CertSpec::default()).unwrap();
+    let client_ca = dir.path().join("workshop-ca.pem");
+    std::fs::write(&client_ca, &workshop.ca_pem).unwrap();
+    let issued = workshop.issue_client("bay-3").unwrap();
+    let both = dir.path().join("bay-3.pem");
+    std::fs::write(&both, format!("{}{}", issued.cert_pem, issued.key_pem)).unwrap();
+
+    let tls_dir = dir.path().join("server");
+    let client_ca_arg = client_ca.display().to_string();
+    let server = serve_tls_with(home.path(), &tls_dir, &["--client-ca", &client_ca_arg]);
+    let ca = tls_dir.join("ca.pem").display().to_string();
+    let base = [
+        "--api",
+        server.url.as_str(),
+        "--car",
+        "987654",
+        "--ca-file",
+        ca.as_str(),
+    ];
+
+    let out = doctor(home.path(), &base);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let cert = line(&text, "Client certificate");
+    assert!(
+        cert.starts_with("✗ failed") && cert.contains("requires one"),
+        "{text}"
+    );
+    assert!(text.contains("--client-cert FILE"), "{text}");
+
+    let both_arg = both.display().to_string();
+    let mut with_cert = base.to_vec();
+    with_cert.extend(["--client-cert", both_arg.as_str()]);
+    let out = doctor(home.path(), &with_cert);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let cert = line(&text, "Client certificate");
+    assert!(
+        cert.starts_with("✓ ok") && cert.contains("CN=bay-3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
+    let rt = runtime();
+    let proxy = rt.block_on(proxy::connect_proxy());
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    let ca = dir.path().join("ca.pem").display().to_string();
+    let args = [
+        "--api",
+        server.url.as_str(),
+        "--car",
+        "987654",
+        "--ca-file",
+        ca.as_str(),
+    ];
+
+    let out = doctor_with_env(home.path(), &args, &[("HTTPS_PROXY", &proxy.url)]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✓ ok") && shown.contains(&proxy.url) && shown.contains("HTTPS_PROXY"),
+        "{text}"
+    );
+    assert!(line(&text, "TCP connect").contains("the proxy"), "{text}");
+    assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
+    let tunnels = proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        tunnels >= 2,
+        "the TLS check and the calls go through it: {tunnels}"
+    );
+
+    // NO_PROXY: direct, and said so.
+    let out = doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &proxy.url), ("NO_PROXY", "127.0.0.1")],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        line(&text, "Proxy").contains("NO_PROXY skips the proxy"),
+        "{text}"
+    );
+    assert_eq!(
+        proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst),
+        tunnels
+    );
+}

@@ -1,0 +1,488 @@
+//! The live status follower against servers that bend or break the events
+//! contract, written as raw HTTP/1.1 on loopback, and behind a proxy that
+//! closes idle connections.
+
+#[path = "common/live.rs"]
+mod live;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use live::{LIMIT, next, quick, sim, status_in, until};
+use stepwise::client::live::{LiveFault, LiveOptions, LiveUpdate, Mode, follow_with};
+use stepwise::client::{ClientOptions, Gateway, GatewayError};
+use stepwise::describe;
+use stepwise::text::Lang;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+// ---------------------------------------------------------------- servers
+
+struct Server {
+    addr: SocketAddr,
+    heads: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Answers each connection with `answer(n, head, stream)`, `n` counting the
+/// requests from 0.
+async fn serve<F, Fut>(answer: F) -> Server
+where
+    F: Fn(usize, String, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&heads);
+    let count = Arc::new(AtomicUsize::new(0));
+    let answer = Arc::new(answer);
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (seen, count, answer) =
+                (Arc::clone(&seen), Arc::clone(&count), Arc::clone(&answer));
+            tokio::spawn(async move {
+                if let Some(head) = read_head(&mut stream).await {
+                    let head = head.to_ascii_lowercase();
+                    seen.lock().unwrap().push(head.clone());
+                    let n = count.fetch_add(1, Ordering::SeqCst);
+                    answer(n, head, stream).await;
+                }
+            });
+        }
+    });
+    Server { addr, heads, task }
+}
+
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+const SSE_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+
+fn json(status: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn list(status: &str) -> String {
+    format!(
+        r#"{{"stepsID":"1","deviceActivation":{{"name":"deviceActivation","status":"{status}","order":1}}}}"#
+    )
+}
+
+fn event(id: u32, data: &str) -> String {
+    format!("id: {id}\nevent: steps\ndata: {data}\n\n")
+}
+
+/// Writes and then holds the connection open until the test ends.
+async fn write_and_hold(mut stream: TcpStream, bytes: Vec<u8>) {
+    if stream.write_all(&bytes).await.is_ok() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn write_and_close(mut stream: TcpStream, bytes: Vec<u8>) {
+    let _ = stream.write_all(&bytes).await;
+    let _ = stream.shutdown().await;
+}
+
+fn gateway(url: &str, max_body: usize) -> Gateway {
+    let options = ClientOptions {
+        max_body,
+        ..ClientOptions::default()
+    };
+    Gateway::new(url, "dev".into(), None, options).unwrap()
+}
+
+fn follow(url: &str, options: LiveOptions) -> stepwise::client::live::LiveStream {
+    follow_with(gateway(url, 64 * 1024), vec!["1".into()], options)
+}
+
+fn is_error(update: &LiveUpdate) -> bool {
+    matches!(update, LiveUpdate::Error { .. })
+}
+
+// ------------------------------------------------------------------ tests
+
+#[tokio::test]
+async fn a_stream_cut_mid_event_says_so_and_resumes_with_last_event_id() {
+    let server = serve(|n, _, stream| async move {
+        if n == 0 {
+            let text = format!(
+                "{SSE_HEAD}{}id: 6\nevent: steps\ndata: {{\"stepsID\":1,",
+                event(5, &list("todo"))
+            );
+            write_and_close(stream, text.into_bytes()).await;
+        } else {
+            write_and_hold(
+                stream,
+                format!("{SSE_HEAD}{}", event(7, &list("alreadyDone"))).into_bytes(),
+            )
+            .await;
+        }
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    assert_eq!(next(&mut updates).await, Some(LiveUpdate::Mode(Mode::Live)));
+    let first = next(&mut updates).await.unwrap();
+    assert_eq!(
+        status_in(&first, "deviceActivation").as_deref(),
+        Some("todo")
+    );
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: error @ GatewayError::Live(LiveFault::Cut),
+            retrying: true,
+        }) => assert!(
+            describe::gateway_error(Lang::En, &error).contains("cut in the middle of an event")
+        ),
+        other => panic!("expected the cut reported, got {other:?}"),
+    }
+    let resumed = next(&mut updates).await.unwrap();
+    assert_eq!(
+        status_in(&resumed, "deviceActivation").as_deref(),
+        Some("alreadyDone")
+    );
+    let heads = server.heads();
+    assert!(!heads[0].contains("last-event-id"));
+    assert!(heads[1].contains("last-event-id: 5\r\n"), "{}", heads[1]);
+}
+
+#[tokio::test]
+async fn an_endless_event_line_is_cut_at_the_cap_and_the_follower_falls_back_to_polling() {
+    let server = serve(|_, head, mut stream| async move {
+        if head.contains("/events") {
+            if stream.write_all(SSE_HEAD.as_bytes()).await.is_err() {
+                return;
+            }
+            let _ = stream.write_all(b"data: ").await;
+            let chunk = vec![b'x'; 16 * 1024];
+            while stream.write_all(&chunk).await.is_ok() {}
+        } else {
+            write_and_close(stream, json("200 OK", "", &list("todo"))).await;
+        }
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    assert_eq!(next(&mut updates).await, Some(LiveUpdate::Mode(Mode::Live)));
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: error @ GatewayError::TooLarge { limit: 65536 },
+            retrying: true,
+        }) => assert!(describe::gateway_error(Lang::En, &error).contains("64 KiB")),
+        other => panic!("expected the event cut at the cap, got {other:?}"),
+    }
+    // Streams that keep failing without one good event: polling instead.
+    until(&mut updates, |u| {
+        matches!(u, LiveUpdate::Mode(Mode::Polling { .. }))
+    })
+    .await;
+    let polled = until(&mut updates, |u| !is_error(u)).await;
+    assert_eq!(
+        status_in(&polled, "deviceActivation").as_deref(),
+        Some("todo")
+    );
+}
+
+#[tokio::test]
+async fn escape_sequences_in_event_data_never_reach_the_list() {
+    let data = r#"{"stepsID":"1\u001b[2J","x":{"name":"\u001b[31mred\u001b[0m\u0007\u202e","status":"todo\u001b]0;t\u0007","order":1}}"#;
+    let server = serve(move |_, _, stream| {
+        let text = format!("{SSE_HEAD}id: 1\u{1b}[0m\nevent: steps\ndata: {data}\n\n");
+        write_and_hold(stream, text.into_bytes())
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    next(&mut updates).await;
+    let Some(LiveUpdate::List(list)) = next(&mut updates).await else {
+        panic!("expected a list");
+    };
+    let step = &list.steps[0];
+    assert_eq!(step.name, "red");
+    let texts = [
+        step.name.clone(),
+        step.status.as_wire().to_owned(),
+        list.steps_id.clone().unwrap_or_default(),
+    ];
+    for text in texts {
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_gateway_without_the_events_call_is_polled_conditionally_at_its_interval() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json("404 Not Found", "", r#"{"message":"no such path"}"#)
+        } else if head.contains("if-none-match: \"v1\"") {
+            b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nX-Poll-Interval: 1\r\nConnection: close\r\n\r\n".to_vec()
+        } else {
+            json("200 OK", "ETag: \"v1\"\r\nX-Poll-Interval: 1\r\n", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    assert_eq!(
+        next(&mut updates).await,
+        Some(LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_millis(50)
+        }))
+    );
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+    assert_eq!(
+        next(&mut updates).await,
+        Some(LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(1)
+        })),
+        "the gateway's X-Poll-Interval is the least interval"
+    );
+    assert_eq!(
+        next(&mut updates).await,
+        Some(LiveUpdate::Unchanged {
+            steps_id: "1".into()
+        })
+    );
+    let heads = server.heads();
+    assert!(heads[0].contains("/events?stepsid=1"));
+    assert!(heads[1].contains("/pims/subscription/steps?stepsid=1"));
+    assert!(!heads[1].contains("if-none-match"));
+    assert!(heads[2].contains("if-none-match: \"v1\"\r\n"));
+}
+
+#[tokio::test]
+async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
+    let server = serve(|_, _, stream| {
+        write_and_close(
+            stream,
+            json("401 Unauthorized", "", r#"{"message":"token expired"}"#),
+        )
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: GatewayError::Rejected { status: 401, .. },
+            retrying: false,
+        }) => {}
+        other => panic!("expected a final 401, got {other:?}"),
+    }
+    assert_eq!(next(&mut updates).await, None);
+    assert_eq!(server.heads().len(), 1, "never retried in a loop");
+}
+
+#[tokio::test]
+async fn a_silent_stream_is_taken_as_dead_and_reopened() {
+    let server = serve(|n, _, stream| async move {
+        let text = if n == 0 {
+            SSE_HEAD.to_owned()
+        } else {
+            format!("{SSE_HEAD}{}", event(1, &list("todo")))
+        };
+        write_and_hold(stream, text.into_bytes()).await;
+    })
+    .await;
+    let options = LiveOptions {
+        idle_timeout: Duration::from_millis(200),
+        ..quick()
+    };
+    let mut updates = follow(&server.url(), options);
+    next(&mut updates).await;
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: error @ GatewayError::Live(LiveFault::Silent { .. }),
+            retrying: true,
+        }) => assert!(describe::gateway_error(Lang::En, &error).contains("sent nothing for 0.2 s")),
+        other => panic!("expected the silence reported, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+}
+
+// ------------------------------------------------------------------ proxy
+
+/// A TCP proxy to `upstream` that closes a connection once the upstream side
+/// has sent nothing for `idle`, as many proxies and load balancers do. It
+/// keeps each request head and counts the bytes it passed downstream.
+struct Proxy {
+    addr: SocketAddr,
+    heads: Arc<Mutex<Vec<String>>>,
+    passed: watch::Receiver<usize>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn proxy(upstream: SocketAddr, idle: Duration) -> Proxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let (passed_tx, passed) = watch::channel(0usize);
+    let passed_tx = Arc::new(passed_tx);
+    let seen = Arc::clone(&heads);
+    let task = tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (seen, passed_tx) = (Arc::clone(&seen), Arc::clone(&passed_tx));
+            tokio::spawn(async move {
+                let Some(head) = read_head(&mut client).await else {
+                    return;
+                };
+                seen.lock().unwrap().push(head.to_ascii_lowercase());
+                let Ok(mut server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                if server.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    match tokio::time::timeout(idle, server.read(&mut buf)).await {
+                        Ok(Ok(n)) if n > 0 => {
+                            if client.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                            passed_tx.send_modify(|total| *total += n);
+                        }
+                        _ => return, // idle too long, or upstream closed
+                    }
+                }
+            });
+        }
+    });
+    Proxy {
+        addr,
+        heads,
+        passed,
+        task,
+    }
+}
+
+async fn steps_id(url: &str) -> String {
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{url}/pims/subscription/steps?carAssociationID=987654"
+        ))
+        .header("X-Device-Id", "dev")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["stepsID"].to_string()
+}
+
+#[tokio::test]
+async fn a_proxy_closing_idle_streams_makes_the_follower_reconnect_quietly() {
+    // Keep-alives every 5 s, a proxy that closes after 300 ms of silence.
+    let sim = sim(Duration::from_secs(5), None).await;
+    let id = steps_id(&sim.url()).await;
+    let proxy = proxy(sim.addr, Duration::from_millis(300)).await;
+    let url = format!("http://{}", proxy.addr);
+    let gateway = Gateway::new(&url, "dev".into(), None, ClientOptions::default()).unwrap();
+    let mut updates = follow_with(gateway, vec![id], quick());
+    assert_eq!(next(&mut updates).await, Some(LiveUpdate::Mode(Mode::Live)));
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+    // Each reconnect gets the current list at once; wait for one.
+    let again = next(&mut updates).await.unwrap();
+    assert!(
+        matches!(again, LiveUpdate::List(_)),
+        "a quiet reconnect, got {again:?}"
+    );
+    let heads = proxy.heads.lock().unwrap().clone();
+    assert!(heads.len() >= 2);
+    assert!(heads[1].contains("last-event-id: "), "{}", heads[1]);
+    // And a change still reaches the follower.
+    let done = reqwest::Client::new()
+        .post(format!(
+            "{}/sim/associations/987654/steps/deviceActivation/complete",
+            sim.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let changed = until(&mut updates, |u| {
+        assert!(!is_error(u), "no error for a routine reconnect: {u:?}");
+        status_in(u, "deviceActivation").as_deref() == Some("alreadyDone")
+    })
+    .await;
+    assert!(matches!(changed, LiveUpdate::List(_)));
+}
+
+#[tokio::test]
+async fn keep_alives_shorter_than_the_proxy_timeout_keep_one_connection() {
+    let sim = sim(Duration::from_millis(100), None).await;
+    let id = steps_id(&sim.url()).await;
+    let mut proxy = proxy(sim.addr, Duration::from_millis(300)).await;
+    let url = format!("http://{}", proxy.addr);
+    let gateway = Gateway::new(&url, "dev".into(), None, ClientOptions::default()).unwrap();
+    let mut updates = follow_with(gateway, vec![id], quick());
+    next(&mut updates).await;
+    next(&mut updates).await;
+    let after_first = *proxy.passed.borrow();
+    let keep_alive = ": keep-alive\n\n".len();
+    // Ten keep-alives pass: a full second, three times the proxy's timeout.
+    tokio::time::timeout(
+        LIMIT,
+        proxy
+            .passed
+            .wait_for(|n| *n >= after_first + 10 * keep_alive),
+    )
+    .await
+    .expect("keep-alives within the limit")
+    .unwrap();
+    assert_eq!(
+        proxy.heads.lock().unwrap().len(),
+        1,
+        "one connection all along"
+    );
+}
