@@ -101,7 +101,11 @@ impl Backend {
             },
             ..options
         };
-        let gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
+        let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
+        // A kept login (`stepwise login`) when no other token wins over it.
+        if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
+            gateway = gateway.with_token_source(login.source());
+        }
         Ok(Backend {
             gateway,
             demo,

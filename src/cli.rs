@@ -55,6 +55,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
+    /// Language of the screens, guidance and plain output: en, fr, de, it,
+    /// es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
+    /// locale, English)
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+
     #[command(flatten)]
     pub net: NetArgs,
 
@@ -141,6 +147,27 @@ pub enum Command {
         /// Demand client certificates signed by this authority (PEM)
         #[arg(long, value_name = "FILE", requires = "tls")]
         client_ca: Option<PathBuf>,
+        /// Also be the identity provider: device sign-in (`stepwise login`),
+        /// expiring tokens, POST /sim/device/CODE/approve or /deny
+        #[arg(long, value_enum, value_name = "MODE")]
+        auth: Option<AuthMode>,
+        /// Lifetime of the tokens it issues, in seconds
+        #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+        token_ttl: u64,
+    },
+    /// Sign in to the gateway (--api) with a code approved in a browser
+    Login {
+        /// Read one token from standard input instead: piped, or pasted at a
+        /// prompt that does not show it (never from an argument)
+        #[arg(long)]
+        with_token: bool,
+    },
+    /// Forget the token kept for the gateway (--api)
+    Logout,
+    /// The sign-in: who, where the token is kept, when it expires
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
     },
     /// Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
     #[command(
@@ -193,6 +220,24 @@ pub enum Command {
     },
 }
 
+/// How the simulator signs clients in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// OAuth 2.0 device authorization (RFC 8628)
+    Device,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Says the gateway, where the token is kept and when it expires (never
+    /// the token); exit 0 with a usable token, 1 without
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// `--status` as typed; the domain's [`StatusFilter`] knows nothing of clap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusArg {
@@ -234,6 +279,9 @@ impl Cli {
             Some(Command::Serve { .. }) => "serve",
             Some(Command::Steps { .. }) => "steps",
             Some(Command::Next { .. }) => "next",
+            Some(Command::Login { .. }) => "login",
+            Some(Command::Logout) => "logout",
+            Some(Command::Auth { .. }) => "auth status",
             Some(Command::Doctor { .. }) => "doctor",
             Some(Command::Completions { .. }) => "completions",
             Some(Command::Man) => "man",
@@ -308,6 +356,16 @@ impl Cli {
                 "--report",
                 "it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`",
             ),
+            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if car => refuse(
+                "--car",
+                "signing in is per gateway, not per car. Leave it out",
+            ),
+            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if report => {
+                refuse(
+                    "--report",
+                    "session reports come from the wizard. Leave it out",
+                )
+            }
             Some(Command::Next { .. }) if car => refuse(
                 car_option,
                 "it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`",
@@ -484,5 +542,27 @@ mod tests {
         for bad in ["localhost", "127.0.0.1:99999", ":80", "a b:80", "[::1]:x"] {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sign_in_commands_parse() {
+        let cli = Cli::try_parse_from(["stepwise", "login", "--api", "http://x"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Login { with_token: false })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "login", "--with-token", "abc"]).is_err());
+        let cli = Cli::try_parse_from(["stepwise", "auth", "status", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Auth {
+                command: AuthCommand::Status { json: true }
+            })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).is_err());
+        assert!(
+            Cli::try_parse_from(["stepwise", "serve", "--auth", "device", "--token-ttl", "5"])
+                .is_ok()
+        );
     }
 }

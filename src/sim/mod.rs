@@ -1,6 +1,7 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod auth;
 mod events;
 mod openapi;
 mod routes;
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
+pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
@@ -50,32 +52,28 @@ pub async fn serve(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_churning(listener, scenario, token, None, shutdown).await
+    serve_shared(
+        listener,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
 }
 
-/// Serves as [`serve`] does, and every `churn` (when given) completes a
-/// random next step of a random vehicle, so a board has something to show.
-pub async fn serve_churning(
+/// Serves prepared state (e.g. with sign-in on) until `shutdown` resolves.
+pub async fn serve_shared(
     listener: TcpListener,
-    scenario: Scenario,
-    token: Option<Secret>,
-    churn: Option<std::time::Duration>,
+    shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Shared::new(SimState::new(scenario), token);
     let closer = shared.clone();
-    let churning = churn.map(|every| spawn_churn(shared.clone(), every));
     // Open event streams end with the simulator, or shutdown would wait on them.
-    let served = axum::serve(listener, router(shared))
+    axum::serve(listener, router(shared))
         .with_graceful_shutdown(async move {
             shutdown.await;
             closer.live().close();
         })
-        .await;
-    if let Some(task) = churning {
-        task.abort();
-    }
-    served
+        .await
 }
 
 /// A task that completes a random next step every `every`.
@@ -117,12 +115,14 @@ pub async fn spawn_demo(
     spawn_shared(shared).await
 }
 
-async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
+/// Starts prepared state (e.g. with sign-in on) on a free loopback port,
+/// like [`spawn`].
+pub async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(shared)).await {
-            tracing::error!("embedded simulator stopped: {e}");
+        if let Err(e) = serve_shared(listener, shared, std::future::pending()).await {
+            tracing::error!("simulator stopped: {e}");
         }
     });
     Ok(RunningSim {
@@ -141,28 +141,32 @@ pub async fn serve_tls(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_tls_churning(listener, config, scenario, token, None, shutdown).await
+    serve_shared_tls(
+        listener,
+        config,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
 }
 
-/// [`serve_tls`] with churn, as [`serve_churning`].
-pub async fn serve_tls_churning(
+/// [`serve_shared`] over HTTPS with the given server configuration.
+pub async fn serve_shared_tls(
     listener: TcpListener,
     config: std::sync::Arc<rustls::ServerConfig>,
-    scenario: Scenario,
-    token: Option<Secret>,
-    churn: Option<std::time::Duration>,
+    shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Shared::new(SimState::new(scenario), token);
-    let churning = churn.map(|every| spawn_churn(shared.clone(), every));
+    let closer = shared.clone();
+    let app = router(shared);
     let listener = tls::TlsListener::new(listener, config)?;
-    let served = axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    if let Some(task) = churning {
-        task.abort();
-    }
-    served
+    // Open event streams end with the simulator, or shutdown would wait on them.
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
+        .await
 }
 
 /// [`spawn`] over HTTPS with the given server configuration.

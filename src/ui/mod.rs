@@ -76,6 +76,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             overlays::qr(frame, area, state, link, theme);
             None
         }
+        Some(Overlay::SignIn(sign_in)) => {
+            overlays::sign_in(frame, area, state, sign_in, theme);
+            None
+        }
     }
 }
 

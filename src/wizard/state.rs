@@ -12,6 +12,8 @@ use super::board::Board;
 use super::keymap::Context;
 use super::session::VehicleSession;
 use super::start::StartField;
+use crate::auth::AuthError;
+use crate::auth::store::Place;
 use crate::client::{GatewayError, ListRequest};
 use crate::report::SessionLog;
 use crate::steps::{StatusFilter, Step, StepsList};
@@ -43,10 +45,40 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmReset,
-    /// The error-code explainer, with the digits typed so far.
+    /// The error-code explainer, with the code typed so far.
     Explain(String),
     /// The QR code of the customer's link.
     Qr(crate::guidance::GuideLink),
+    /// Signing in to the gateway (`i`) while the vehicle session waits.
+    SignIn(SignIn),
+}
+
+/// A device sign-in in progress, as its overlay shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// Which sign-in: answers of a cancelled one are dropped.
+    pub id: u64,
+    /// The code to enter, once the identity provider gave one.
+    pub prompt: Option<SignInPrompt>,
+}
+
+/// What the person needs to approve the sign-in: the code, where to enter
+/// it, and how long it lasts. The code the machine polls with is never here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInPrompt {
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The address with the code in it, for the QR code and the browser.
+    pub address: String,
+    pub expires_in_secs: u64,
+}
+
+/// A sign-in that went through: where the token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub place: Place,
+    /// The token went to a new file (no keyring answered): said once.
+    pub new_file: bool,
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -120,6 +152,16 @@ pub enum Msg {
     /// Whether the gateway serves guidance pages (asked once per session).
     PagesOffered(bool),
     Opened(Result<String, OpenFailure>),
+    /// The identity provider gave the code of sign-in `id`.
+    SignInPrompt {
+        id: u64,
+        prompt: SignInPrompt,
+    },
+    /// Sign-in `id` ended: approved and kept, or why not.
+    SignedIn {
+        id: u64,
+        result: Result<SignedIn, AuthError>,
+    },
 }
 
 /// Why a link did not open in a browser.
@@ -187,6 +229,16 @@ pub enum Effect {
         path: PathBuf,
         log: Box<SessionLog>,
     },
+    /// Sign in to the gateway with the device flow: ask for a code (answered
+    /// by [`Msg::SignInPrompt`]), poll until it is approved, keep the token
+    /// (in the keyring, or a file in `data_dir`), and send later requests
+    /// with it (answered by [`Msg::SignedIn`]).
+    SignIn {
+        id: u64,
+        data_dir: Option<PathBuf>,
+    },
+    /// Stop the sign-in in progress; nothing is kept.
+    CancelSignIn,
     #[cfg(debug_assertions)]
     Panic,
 }
@@ -229,10 +281,14 @@ pub struct State {
     pub(crate) spinner: usize,
     pub(crate) quit: bool,
     pub(crate) next_id: u64,
+    /// The language of the customer's guidance (`L` cycles it); the rest
+    /// of the screen stays in `options.lang`.
+    pub(crate) guide_lang: Lang,
 }
 
 impl State {
     pub fn new(options: Options) -> Self {
+        let guide_lang = options.lang;
         State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
@@ -248,11 +304,20 @@ impl State {
             spinner: 0,
             quit: false,
             next_id: 1,
+            guide_lang,
         }
     }
 
     pub fn screen(&self) -> &Screen {
         &self.screen
+    }
+
+    /// The sign-in in progress, if its overlay is open.
+    pub fn sign_in(&self) -> Option<&SignIn> {
+        match &self.overlay {
+            Some(Overlay::SignIn(sign_in)) => Some(sign_in),
+            _ => None,
+        }
     }
 
     pub fn overlay(&self) -> Option<&Overlay> {
@@ -280,9 +345,10 @@ impl State {
         self.options.lang
     }
 
-    /// The language of the customer's guidance (panel, pages, QR code).
+    /// The language of the customer's guidance (panel, pages, QR code);
+    /// `L` cycles it.
     pub fn guide_lang(&self) -> Lang {
-        self.options.lang
+        self.guide_lang
     }
 
     /// The link the customer's phone opens for `step` (QR code and `o`).
@@ -384,6 +450,7 @@ impl State {
             (Some(Overlay::ConfirmReset), _) => Context::ConfirmReset,
             (Some(Overlay::Explain(_)), _) => Context::Explain,
             (Some(Overlay::Qr(_)), _) => Context::Qr,
+            (Some(Overlay::SignIn(_)), _) => Context::SignIn,
             (None, Screen::Start(field)) if field.input().is_empty() => Context::StartEmpty,
             (None, Screen::Start(_)) => Context::Start,
             (None, Screen::Steps) => Context::Steps,

@@ -10,18 +10,19 @@ use super::keymap::{Action, Context, action_for, help_lines};
 use super::session::{ListChange, VehicleSession};
 use super::start::StartField;
 use super::state::{
-    Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, State,
-    WATCH_SECS,
+    Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, SignIn,
+    SignInPrompt, SignedIn, State, WATCH_SECS,
 };
+use crate::auth::AuthError;
+use crate::auth::store::Place;
 use crate::client::{GatewayError, Rejection};
-use crate::describe::{gateway_error, gateway_headline};
+use crate::describe::{auth_error, gateway_error, gateway_headline};
 use crate::report::Event;
 use crate::steps::{Step, StepsList, is_id, sanitize};
 use crate::text::{Lang, num};
 use crate::tr;
 
-/// Longest error code the explainer takes.
-const CODE_DIGITS: usize = 6;
+use crate::guidance::{MAX_CODE_CHARS, is_code_char};
 /// Lines a page key moves help or the guidance.
 const PAGE: u16 = 5;
 /// Rows a page key moves the board's selection.
@@ -131,8 +132,8 @@ fn on_paste(state: &mut State, text: &str) {
     let context = state.context();
     match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
-            code.extend(text.chars().filter(char::is_ascii_digit));
-            code.truncate(CODE_DIGITS);
+            code.extend(text.chars().filter(|c| is_code_char(*c)));
+            code.truncate(MAX_CODE_CHARS);
         }
         (None, Screen::Start(field)) => field.type_text(text),
         (None, Screen::Board) => {
@@ -190,7 +191,7 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         Action::Type(c) => {
             let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
-                (Some(Overlay::Explain(code)), _) if code.len() < CODE_DIGITS => code.push(c),
+                (Some(Overlay::Explain(code)), _) if code.len() < MAX_CODE_CHARS => code.push(c),
                 (None, Screen::Start(field)) => field.type_text(&c.to_string()),
                 (None, Screen::Board) => {
                     if let Some(board) = &mut state.board {
@@ -332,6 +333,19 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::SimulateCustomer => simulate_customer(state),
         Action::WriteReport => write_report(state, now),
+        Action::CycleGuideLang => {
+            state.guide_lang = state.guide_lang.next();
+            Vec::new()
+        }
+        Action::SignIn => begin_sign_in(state),
+        Action::CancelSignIn => {
+            state.overlay = None;
+            vec![Effect::CancelSignIn]
+        }
+        Action::OpenSignInPage => match state.sign_in().and_then(|s| s.prompt.as_ref()) {
+            Some(prompt) => vec![Effect::OpenUrl(prompt.address.clone())],
+            None => Vec::new(),
+        },
         #[cfg(debug_assertions)]
         Action::TestPanic => vec![Effect::Panic],
     }
@@ -694,6 +708,21 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::SignInPrompt { id, prompt } => {
+            if let Some(Overlay::SignIn(sign_in)) = &mut state.overlay
+                && sign_in.id == id
+            {
+                // Text from the network is shown: cleaned first.
+                sign_in.prompt = Some(SignInPrompt {
+                    user_code: sanitize(&prompt.user_code),
+                    verification_uri: sanitize(&prompt.verification_uri),
+                    address: sanitize(&prompt.address),
+                    expires_in_secs: prompt.expires_in_secs,
+                });
+            }
+            Vec::new()
+        }
+        Msg::SignedIn { id, result } => signed_in(state, id, result),
         Msg::Opened(result) => {
             let lang = lang(state);
             let banner = match result {
@@ -792,19 +821,22 @@ fn stops_watch(e: &GatewayError) -> bool {
     match e.rejection() {
         Some(Rejection::TooManyRequests | Rejection::ServerFailure) => false,
         Some(_) => true,
-        None => matches!(
-            e,
-            GatewayError::TooLarge { .. }
-                | GatewayError::BadAnswer(_)
-                | GatewayError::UserInfoInUrl
-                | GatewayError::BadUrl { .. }
-                | GatewayError::BadPath { .. }
-                | GatewayError::BadToken
-                | GatewayError::HttpSetup(_)
-                | GatewayError::DemoUnavailable(_)
-                | GatewayError::Tls { .. }
-                | GatewayError::Net(_)
-        ),
+        None => {
+            e.needs_login()
+                || matches!(
+                    e,
+                    GatewayError::TooLarge { .. }
+                        | GatewayError::BadAnswer(_)
+                        | GatewayError::UserInfoInUrl
+                        | GatewayError::BadUrl { .. }
+                        | GatewayError::BadPath { .. }
+                        | GatewayError::BadToken
+                        | GatewayError::HttpSetup(_)
+                        | GatewayError::DemoUnavailable(_)
+                        | GatewayError::Tls { .. }
+                        | GatewayError::Net(_)
+                )
+        }
     }
 }
 
@@ -858,17 +890,21 @@ fn on_list_error(
     if stops_watch(e) && session.watch() {
         session.set_watch(false);
         session.log_error(now, lang, e);
+        let text = match sign_in_offer(lang, state.options.demo, e) {
+            Some(offer) => offer,
+            None => tr!(
+                lang,
+                "banner-watch-stopped-text",
+                why = gateway_error(lang, e)
+            ),
+        };
         session.say(error(
             tr!(
                 lang,
                 "banner-watch-stopped",
                 what = gateway_headline(lang, e)
             ),
-            tr!(
-                lang,
-                "banner-watch-stopped-text",
-                why = gateway_error(lang, e)
-            ),
+            text,
         ));
         return Vec::new();
     }
@@ -928,12 +964,105 @@ fn on_next(state: &mut State, result: Result<Option<Step>, GatewayError>, now: S
     }
 }
 
-/// Shows a failure; the last good list stays on screen.
+/// Shows a failure; the last good list stays on screen. A refused token
+/// offers to sign in instead of saying which command to run.
 fn fail(state: &mut State, e: &GatewayError, now: SystemTime) {
     let lang = lang(state);
+    let text = sign_in_offer(lang, state.options.demo, e).unwrap_or_else(|| gateway_error(lang, e));
     if let Some(session) = &mut state.session {
         session.log_error(now, lang, e);
-        session.say(error(gateway_headline(lang, e), gateway_error(lang, e)));
+        session.say(error(gateway_headline(lang, e), text));
+    }
+}
+
+/// The banner text that offers `i` (sign in), when signing in is what gets
+/// past `e`: a 401, or a login that is over (`invalid_grant`). Never on the
+/// embedded simulator, which wants no token.
+fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
+    if demo {
+        return None;
+    }
+    match e {
+        GatewayError::Auth(AuthError::SignInAgain(why)) => {
+            Some(tr!(lang, "banner-sign-in-again-text", why = why.clone()))
+        }
+        _ if e.rejection() == Some(Rejection::Unauthorized) => {
+            Some(tr!(lang, "banner-sign-in-text"))
+        }
+        _ => None,
+    }
+}
+
+/// `i`: the sign-in overlay opens and the runner starts the device flow.
+fn begin_sign_in(state: &mut State) -> Vec<Effect> {
+    if state.options.demo {
+        return Vec::new();
+    }
+    let id = state.next_id;
+    state.next_id += 1;
+    state.overlay = Some(Overlay::SignIn(SignIn { id, prompt: None }));
+    vec![Effect::SignIn {
+        id,
+        data_dir: state.options.data_dir.clone(),
+    }]
+}
+
+/// Where a token is kept, in words.
+fn place_words(lang: Lang, place: &Place) -> String {
+    match place {
+        Place::Keyring(name) => tr!(lang, "place-keyring", name = *name),
+        Place::File(path) => tr!(lang, "place-file", path = path.display().to_string()),
+    }
+}
+
+/// The sign-in ended: on success the session picks up where it was (its
+/// list asked again with the new token); on failure the overlay closes and
+/// the banner says why, with `i` to try again.
+fn signed_in(state: &mut State, id: u64, result: Result<SignedIn, AuthError>) -> Vec<Effect> {
+    if state.sign_in().is_none_or(|s| s.id != id) {
+        return Vec::new();
+    }
+    state.overlay = None;
+    let lang = lang(state);
+    match result {
+        Ok(signed) => {
+            let mut text = tr!(
+                lang,
+                "banner-signed-in-text",
+                place = place_words(lang, &signed.place)
+            );
+            if signed.new_file {
+                text = format!("{text} {}", tr!(lang, "login-file-notice"));
+            }
+            let banner = success(tr!(lang, "banner-signed-in"), text);
+            let Some(session) = &mut state.session else {
+                return Vec::new();
+            };
+            let purpose = if session.list().is_none() {
+                Purpose::Open
+            } else {
+                Purpose::Refresh
+            };
+            let effects = fetch(state, purpose, false);
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
+            effects
+        }
+        Err(e) => {
+            let banner = error(
+                tr!(lang, "banner-sign-in-failed"),
+                tr!(
+                    lang,
+                    "banner-sign-in-failed-text",
+                    why = auth_error(lang, &e)
+                ),
+            );
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
+            Vec::new()
+        }
     }
 }
 
