@@ -280,6 +280,10 @@ mod tests {
         "cli-list-head-car",
         // "{ $detail }": only a placeable.
         "gw-net-setting",
+        // The board's column of the protocol's id.
+        "board-col-car",
+        // "error" is also the Spanish word.
+        "board-col-error",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
