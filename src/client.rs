@@ -33,9 +33,14 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Requests in flight at once to this gateway, whoever asks.
+    pub concurrency: usize,
     /// Proxies, extra trusted roots and the client certificate.
     pub net: crate::net::NetOptions,
 }
+
+/// Requests in flight at once to one gateway unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -46,6 +51,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            concurrency: DEFAULT_CONCURRENCY,
             net: crate::net::NetOptions::default(),
         }
     }
@@ -239,6 +245,8 @@ pub struct Gateway {
     device_id: String,
     token: Option<TokenSource>,
     options: ClientOptions,
+    /// The budget every clone of this client shares.
+    pace: std::sync::Arc<crate::pace::Pace>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -276,6 +284,7 @@ impl Gateway {
             .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
+        let pace = std::sync::Arc::new(crate::pace::Pace::new(options.concurrency));
         Ok(Gateway {
             http,
             base,
@@ -283,6 +292,7 @@ impl Gateway {
             device_id,
             token: token.map(TokenSource::fixed),
             options,
+            pace,
         })
     }
 
@@ -425,6 +435,7 @@ impl Gateway {
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
+            let place = self.pace.admit().await;
             let outcome = self
                 .attempt(method.clone(), url.clone(), query, token)
                 .await;
@@ -448,6 +459,16 @@ impl Gateway {
                 }
                 _ => None,
             };
+            if let Ok(a) = &outcome
+                && a.status == StatusCode::TOO_MANY_REQUESTS
+            {
+                // One budget per gateway: every request to it slows down.
+                // The pause is set before the place is given back, so no
+                // request slips in between.
+                let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                self.pace.pause(wait.min(self.options.max_retry_after));
+            }
+            drop(place);
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");

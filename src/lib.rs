@@ -6,6 +6,7 @@
 pub mod app;
 pub mod auth;
 pub mod backend;
+pub mod cars;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod guidance;
 pub mod locale;
 pub mod logging;
 pub mod net;
+pub mod pace;
 pub mod pages;
 pub mod report;
 pub mod secret;

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             ref addr,
             ref scenario,
             ref token,
+            fleet,
+            churn,
             tls,
             ref tls_dir,
             ref client_ca,
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
                 token.clone(),
                 cli.token_file.as_deref(),
                 tls.as_ref(),
+                Crowd { fleet, churn },
                 auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
                     token_ttl: std::time::Duration::from_secs(token_ttl),
                     ..stepwise::sim::AuthOptions::default()
@@ -77,36 +80,99 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
-        Some(Command::Demo { autoplay, fresh }) => {
+        Some(Command::Demo {
+            autoplay,
+            fresh,
+            board,
+        }) => {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
                 return fail(e);
+            }
+            let cars = match car_ids(&cli) {
+                Ok(cars) => cars,
+                Err(e) => return usage(e),
+            };
+            wizard(
+                cli.api,
+                cli.token_file.as_deref(),
+                &cli.net,
+                Launch {
+                    cars,
+                    board,
+                    concurrency: cli.concurrency.map(usize::from),
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                    lang,
+                    ..Launch::default()
+                },
+            )
+        }
+        Some(Command::Fleet) | None => {
+            let cars = match car_ids(&cli) {
+                Ok(cars) => cars,
+                Err(e) => return usage(e),
+            };
+            let board = matches!(cli.command, Some(Command::Fleet));
+            if board && cars.is_empty() {
+                return usage(
+                    "fleet needs vehicles: give --car ID (repeat it) or --cars FILE, \
+                     e.g. `stepwise fleet --cars ids.txt`",
+                );
             }
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
                 &cli.net,
                 Launch {
-                    car: cli.car,
-                    demo: true,
-                    autoplay,
+                    cars,
+                    board,
+                    concurrency: cli.concurrency.map(usize::from),
+                    demo: false,
+                    autoplay: false,
                     report: cli.report,
                     lang,
+                    ..Launch::default()
                 },
             )
         }
-        None => wizard(
-            cli.api,
-            cli.token_file.as_deref(),
-            &cli.net,
-            Launch {
-                car: cli.car,
-                demo: false,
-                autoplay: false,
-                report: cli.report,
-                lang,
-            },
-        ),
     }
+}
+
+/// The vehicles asked for: every `--car`, then those of `--cars FILE`,
+/// each once; or why the file cannot be used.
+fn car_ids(cli: &Cli) -> Result<Vec<String>, String> {
+    let mut ids = cli.car.clone();
+    if let Some(path) = &cli.cars {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read --cars {}: {e}. Check the path (one id per line, or a CSV)",
+                path.display()
+            )
+        })?;
+        let from_file =
+            stepwise::cars::parse(&text).map_err(|e| format!("--cars {}: {e}", path.display()))?;
+        if from_file.is_empty() {
+            return Err(format!(
+                "--cars {} holds no carAssociationID. Put one id per line",
+                path.display()
+            ));
+        }
+        for id in from_file {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.dedup();
+    Ok(ids)
+}
+
+/// `serve --fleet N --churn SECONDS`.
+#[derive(Clone, Copy)]
+struct Crowd {
+    fleet: Option<u32>,
+    churn: Option<f64>,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -237,6 +303,7 @@ fn serve(
     token: Option<String>,
     token_file: Option<&std::path::Path>,
     tls: Option<&TlsServe>,
+    crowd: Crowd,
     auth: Option<stepwise::sim::AuthOptions>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
@@ -247,6 +314,11 @@ fn serve(
         Ok(s) => s,
         Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
     };
+    let scenario = match crowd.fleet {
+        Some(n) => scenario.with_fleet(usize::try_from(n).unwrap_or(usize::MAX)),
+        None => scenario,
+    };
+    let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
     let token = match token_file {
         Some(path) => match read_token_file(path, "serve --token-file") {
             Ok(secret) => Some(secret),
@@ -315,12 +387,17 @@ fn serve(
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
+        // Churn completes a random next step every so often, on HTTP and HTTPS alike.
+        let churning = churn.map(|every| stepwise::sim::spawn_churn(shared.clone(), every));
         let served = match tls {
             Some(config) => {
                 stepwise::sim::serve_shared_tls(listener, config, shared, shutdown).await
             }
             None => stepwise::sim::serve_shared(listener, shared, shutdown).await,
         };
+        if let Some(task) = churning {
+            task.abort();
+        }
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
@@ -388,10 +465,15 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     rt.block_on(async move {
-        let backend = match Backend::start(&settings, false).await {
+        let mut options = stepwise::client::ClientOptions::default();
+        if let Some(n) = cli.concurrency {
+            options.concurrency = usize::from(n);
+        }
+        let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
+        let cars = car_ids(&cli);
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,
@@ -399,7 +481,18 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 reset,
                 json,
             }) => {
-                let lookup = match (cli.car, steps_id) {
+                let cars = match cars {
+                    Ok(cars) => cars,
+                    Err(e) => return usage(e),
+                };
+                if cars.len() > 1 || cli.cars.is_some() {
+                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, Lang::En).await;
+                    for line in &outcome.failures {
+                        say(line);
+                    }
+                    return emit(&outcome.stdout, outcome.code);
+                }
+                let lookup = match (cars.into_iter().next(), steps_id) {
                     (Some(car), None) => Lookup::Car(car),
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
@@ -490,7 +583,12 @@ fn doctor(cli: &Cli, json: bool) -> ExitCode {
                 Ok(rt) => rt,
                 Err(e) => return fail(format!("cannot start the async runtime: {e}")),
             };
-            let report = rt.block_on(doctor::run(&settings, config, &source, cli.car.as_deref()));
+            let report = rt.block_on(doctor::run(
+                &settings,
+                config,
+                &source,
+                cli.car.first().map(String::as_str),
+            ));
             // A check still waiting on a silent gateway is dropped, not awaited.
             rt.shutdown_background();
             report

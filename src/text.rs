@@ -286,6 +286,10 @@ mod tests {
         // "Gateway:   { $gateway }": Italian and Portuguese say "gateway" too,
         // and their labels are no wider than English.
         "status-gateway",
+        // The board's column of the protocol's id.
+        "board-col-car",
+        // "error" is also the Spanish word.
+        "board-col-error",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the

@@ -509,3 +509,74 @@ status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor eine
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $minutes } min ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 status-in-use-none = In Gebrauch: kein Token. `stepwise login` ausführen oder eines mit --token-file oder STEPWISE_TOKEN angeben
+
+## Die Übersicht: viele Fahrzeuge auf einmal
+
+board-title = { $count ->
+    [one] Übersicht mit 1 Fahrzeug
+   *[other] Übersicht mit { $count } Fahrzeugen
+}
+board-sorted-by = sortiert nach { $key }
+board-sort-next = nächster Schritt
+board-sort-progress = Fortschritt
+board-sort-freshness = Aktualität
+board-sort-id = ID
+board-live-on-short = live AN
+board-live-off-short = live aus
+board-summary-ready = { $n } bereit
+board-summary-in-progress = { $n } in Arbeit
+board-summary-failing = { $n } mit Fehler
+board-filter = Filter:
+board-fresh-never = noch nicht
+board-fresh-secs = vor { $n } s
+board-fresh-mins = vor { $n } min
+board-fresh-hours = vor { $n } h
+board-empty = Noch kein Fahrzeug in der Übersicht: a fügt eines hinzu.
+board-none-match = Kein Fahrzeug passt zum Filter. Esc leert ihn.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = Fortschritt
+board-col-next = nächster Schritt
+board-col-fresh = Daten
+board-col-error = Fehler
+board-rows-window = { $from }–{ $to } von { $total }
+board-n-of-m = { $done } von { $total }
+board-ready = bereit
+board-loading = frage an…
+board-remove-ask = { $car } aus der Übersicht entfernen? y entfernt, n behält es.
+board-add-prompt = carAssociationID hinzufügen:
+board-add-duplicate = { $car } ist schon in der Übersicht.
+board-removed = { $car } entfernt
+board-removed-text = Seine Anfragen wurden gestoppt; a fügt es wieder hinzu.
+board-turned-ready = { $car } ist bereit
+board-turned-ready-text = Alle Schritte sind erledigt: der Kunde kann den Dienst nutzen.
+board-live-on = { $count ->
+    [one] Live: 1 Fahrzeug
+   *[other] Live: { $count } Fahrzeuge
+}
+board-live-off = Live aus
+board-live-off-text = Die Übersicht aktualisiert sich nicht mehr selbst; r aktualisiert jetzt alle.
+board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
+help-section-board = Die Übersicht
+help-section-board-filter = Filter der Übersicht
+help-section-board-add = Fahrzeug hinzufügen
+help-section-board-remove = Fahrzeug entfernen
+key-short-sort = sortieren
+key-short-live = live an/aus
+key-short-add = neu
+key-short-remove = entfernen
+key-short-keep = behalten
+key-help-board-move = Fahrzeug auswählen
+key-help-board-open = Die Schritte des gewählten Fahrzeugs öffnen (Esc führt zur Übersicht zurück)
+key-help-board-filter = Zeilen nach Text filtern (ID, nächster Schritt, Fehler)
+key-help-board-sort = Nach nächstem Schritt, Fortschritt, Aktualität oder ID sortieren
+key-help-board-refresh = Alle Fahrzeuge aktualisieren
+key-help-board-live = Alle Fahrzeuge live halten (selbst aktualisiert), oder stoppen
+key-help-board-add = Ein Fahrzeug über seine carAssociationID hinzufügen
+key-help-board-remove = Das gewählte Fahrzeug entfernen (fragt vorher)
+key-help-board-clear = Filter leeren
+key-help-filter-keep = Filter behalten und zu den Zeilen zurück
+key-help-filter-clear = Filter leeren
+key-help-type-filter = Den gesuchten Text tippen
+key-help-add-submit = Das Fahrzeug hinzufügen und seine Schritte abfragen
+key-help-remove-now = Aus der Übersicht entfernen

@@ -475,6 +475,77 @@ code-2356-remedy = Check the phone's date and time are set automatically, then r
 code-2390-meaning = The phone number is already registered
 code-2390-remedy = Nothing to fix: carry on with that number as the trusted one.
 
+## The board: many vehicles at once
+
+board-title = { $count ->
+    [one] board of 1 vehicle
+   *[other] board of { $count } vehicles
+}
+board-sorted-by = sorted by { $key }
+board-sort-next = next step
+board-sort-progress = progress
+board-sort-freshness = freshness
+board-sort-id = id
+board-live-on-short = live ON
+board-live-off-short = live off
+board-summary-ready = { $n } ready
+board-summary-in-progress = { $n } in progress
+board-summary-failing = { $n } failing
+board-filter = filter:
+board-fresh-never = not yet
+board-fresh-secs = { $n } s ago
+board-fresh-mins = { $n } min ago
+board-fresh-hours = { $n } h ago
+board-empty = No vehicle on the board yet: press a to add one.
+board-none-match = No vehicle matches the filter. Press Esc to clear it.
+board-col-car = carAssociationID
+board-col-car-short = id
+board-col-progress = progress
+board-col-next = next step
+board-col-fresh = data
+board-col-error = error
+board-rows-window = { $from }–{ $to } of { $total }
+board-n-of-m = { $done } of { $total }
+board-ready = ready
+board-loading = asking…
+board-remove-ask = Remove { $car } from the board? y removes, n keeps it.
+board-add-prompt = Add carAssociationID:
+board-add-duplicate = { $car } is already on the board.
+board-removed = { $car } removed
+board-removed-text = Its requests were stopped; press a to add it again.
+board-turned-ready = { $car } is ready
+board-turned-ready-text = Every step is done: the customer can use the service.
+board-live-on = { $count ->
+    [one] Live: 1 vehicle
+   *[other] Live: { $count } vehicles
+}
+board-live-off = Live off
+board-live-off-text = The board no longer refreshes by itself; press r to refresh all now.
+board-nothing-to-watch-text = Every vehicle is ready.
+help-section-board = The board
+help-section-board-filter = The board's filter
+help-section-board-add = Adding a vehicle
+help-section-board-remove = Removing a vehicle
+key-short-sort = sort
+key-short-live = live
+key-short-add = add
+key-short-remove = remove
+key-short-keep = keep
+key-help-board-move = Select a vehicle
+key-help-board-open = Open the selected vehicle's steps (Esc comes back to the board)
+key-help-board-filter = Filter the rows by text (id, next step, error)
+key-help-board-sort = Sort by next step, progress, freshness or id
+key-help-board-refresh = Refresh every vehicle
+key-help-board-live = Keep every vehicle live (refreshed by itself), or stop
+key-help-board-add = Add a vehicle by its carAssociationID
+key-help-board-remove = Remove the selected vehicle (asks first)
+key-help-board-clear = Clear the filter
+key-help-filter-keep = Keep the filter and go back to the rows
+key-help-filter-clear = Clear the filter
+key-help-type-filter = Type the text to look for
+key-help-add-submit = Add the vehicle and ask for its steps
+key-help-remove-now = Remove it from the board
+
 ## Codes and strings the open clients of the same backend show their users.
 ## The code itself is shown as typed; these say what it means and what helps.
 

@@ -509,3 +509,77 @@ status-in-use-other = En uso:     un token dado mediante { $from } (prevalece so
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $minutes } min). Esc cancela; la sesión del vehículo se mantiene.
 status-in-use-none = En uso:     ningún token. Ejecute `stepwise login`, o dé uno con --token-file o STEPWISE_TOKEN
+
+## El panel: muchos vehículos a la vez
+
+board-title = { $count ->
+    [one] panel de 1 vehículo
+   *[other] panel de { $count } vehículos
+}
+board-sorted-by = ordenado por { $key }
+board-sort-next = paso siguiente
+board-sort-progress = progreso
+board-sort-freshness = actualidad
+board-sort-id = ID
+board-live-on-short = en vivo ON
+board-live-off-short = en vivo off
+board-summary-ready = { $n ->
+    [one] { $n } listo
+   *[other] { $n } listos
+}
+board-summary-in-progress = { $n } en curso
+board-summary-failing = { $n } con error
+board-filter = filtro:
+board-fresh-never = aún no
+board-fresh-secs = hace { $n } s
+board-fresh-mins = hace { $n } min
+board-fresh-hours = hace { $n } h
+board-empty = Aún no hay vehículos en el panel: a para añadir uno.
+board-none-match = Ningún vehículo coincide con el filtro. Esc lo borra.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = progreso
+board-col-next = paso siguiente
+board-col-fresh = datos
+board-col-error = error
+board-rows-window = { $from }–{ $to } de { $total }
+board-n-of-m = { $done } de { $total }
+board-ready = listo
+board-loading = consultando…
+board-remove-ask = ¿Quitar { $car } del panel? y lo quita, n lo deja.
+board-add-prompt = Añadir carAssociationID:
+board-add-duplicate = { $car } ya está en el panel.
+board-removed = { $car } quitado
+board-removed-text = Sus peticiones se detuvieron; a para añadirlo de nuevo.
+board-turned-ready = { $car } está listo
+board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
+board-live-on = { $count ->
+    [one] En vivo: 1 vehículo
+   *[other] En vivo: { $count } vehículos
+}
+board-live-off = En vivo off
+board-live-off-text = El panel ya no se actualiza solo; r actualiza todo ahora.
+board-nothing-to-watch-text = Todos los vehículos están listos.
+help-section-board = El panel
+help-section-board-filter = El filtro del panel
+help-section-board-add = Añadir un vehículo
+help-section-board-remove = Quitar un vehículo
+key-short-sort = ordenar
+key-short-live = en vivo
+key-short-add = añadir
+key-short-remove = quitar
+key-short-keep = dejar
+key-help-board-move = Elegir un vehículo
+key-help-board-open = Abrir los pasos del vehículo elegido (Esc vuelve al panel)
+key-help-board-filter = Filtrar las filas por texto (ID, paso siguiente, error)
+key-help-board-sort = Ordenar por paso siguiente, progreso, actualidad o ID
+key-help-board-refresh = Actualizar todos los vehículos
+key-help-board-live = Mantener todos los vehículos en vivo (se actualizan solos), o parar
+key-help-board-add = Añadir un vehículo por su carAssociationID
+key-help-board-remove = Quitar el vehículo elegido (pregunta antes)
+key-help-board-clear = Borrar el filtro
+key-help-filter-keep = Mantener el filtro y volver a las filas
+key-help-filter-clear = Borrar el filtro
+key-help-type-filter = Escribir el texto a buscar
+key-help-add-submit = Añadir el vehículo y pedir sus pasos
+key-help-remove-now = Quitarlo del panel

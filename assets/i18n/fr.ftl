@@ -509,3 +509,77 @@ status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'empo
 signin-asking = Demande d'un code de connexion à la passerelle…
 signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.
 status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login`, ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+
+## Le tableau : plusieurs véhicules à la fois
+
+board-title = { $count ->
+    [one] tableau de 1 véhicule
+   *[other] tableau de { $count } véhicules
+}
+board-sorted-by = trié par { $key }
+board-sort-next = étape suivante
+board-sort-progress = avancement
+board-sort-freshness = fraîcheur
+board-sort-id = ID
+board-live-on-short = direct ON
+board-live-off-short = direct off
+board-summary-ready = { $n ->
+    [one] { $n } prêt
+   *[other] { $n } prêts
+}
+board-summary-in-progress = { $n } en cours
+board-summary-failing = { $n } en erreur
+board-filter = filtre :
+board-fresh-never = pas encore
+board-fresh-secs = il y a { $n } s
+board-fresh-mins = il y a { $n } min
+board-fresh-hours = il y a { $n } h
+board-empty = Aucun véhicule sur le tableau : a pour en ajouter un.
+board-none-match = Aucun véhicule ne correspond au filtre. Échap l'efface.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = avancement
+board-col-next = étape suivante
+board-col-fresh = données
+board-col-error = erreur
+board-rows-window = { $from }–{ $to } sur { $total }
+board-n-of-m = { $done } sur { $total }
+board-ready = prêt
+board-loading = demande…
+board-remove-ask = Retirer { $car } du tableau ? y le retire, n le garde.
+board-add-prompt = Ajouter le carAssociationID :
+board-add-duplicate = { $car } est déjà sur le tableau.
+board-removed = { $car } retiré
+board-removed-text = Ses requêtes ont été arrêtées ; a pour l'ajouter de nouveau.
+board-turned-ready = { $car } est prêt
+board-turned-ready-text = Toutes les étapes sont faites : le client peut utiliser le service.
+board-live-on = { $count ->
+    [one] Direct : 1 véhicule
+   *[other] Direct : { $count } véhicules
+}
+board-live-off = Direct arrêté
+board-live-off-text = Le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
+board-nothing-to-watch-text = Tous les véhicules sont prêts.
+help-section-board = Le tableau
+help-section-board-filter = Le filtre du tableau
+help-section-board-add = Ajouter un véhicule
+help-section-board-remove = Retirer un véhicule
+key-short-sort = trier
+key-short-live = direct
+key-short-add = ajouter
+key-short-remove = retirer
+key-short-keep = garder
+key-help-board-move = Choisir un véhicule
+key-help-board-open = Ouvrir les étapes du véhicule choisi (Échap revient au tableau)
+key-help-board-filter = Filtrer les lignes par texte (ID, étape suivante, erreur)
+key-help-board-sort = Trier par étape suivante, avancement, fraîcheur ou ID
+key-help-board-refresh = Actualiser tous les véhicules
+key-help-board-live = Garder tous les véhicules en direct (actualisés tout seuls), ou arrêter
+key-help-board-add = Ajouter un véhicule par son carAssociationID
+key-help-board-remove = Retirer le véhicule choisi (demande d'abord)
+key-help-board-clear = Effacer le filtre
+key-help-filter-keep = Garder le filtre et revenir aux lignes
+key-help-filter-clear = Effacer le filtre
+key-help-type-filter = Saisir le texte à chercher
+key-help-add-submit = Ajouter le véhicule et demander ses étapes
+key-help-remove-now = Le retirer du tableau

@@ -509,3 +509,77 @@ status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su 
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min). Esc annulla; la sessione del veicolo resta.
 status-in-use-none = In uso:    nessun token. Eseguire `stepwise login`, oppure fornirne uno con --token-file o STEPWISE_TOKEN
+
+## Il quadro: molti veicoli insieme
+
+board-title = { $count ->
+    [one] quadro di 1 veicolo
+   *[other] quadro di { $count } veicoli
+}
+board-sorted-by = ordinato per { $key }
+board-sort-next = passo successivo
+board-sort-progress = avanzamento
+board-sort-freshness = aggiornamento
+board-sort-id = ID
+board-live-on-short = diretta ON
+board-live-off-short = diretta off
+board-summary-ready = { $n ->
+    [one] { $n } pronto
+   *[other] { $n } pronti
+}
+board-summary-in-progress = { $n } in corso
+board-summary-failing = { $n } in errore
+board-filter = filtro:
+board-fresh-never = non ancora
+board-fresh-secs = { $n } s fa
+board-fresh-mins = { $n } min fa
+board-fresh-hours = { $n } h fa
+board-empty = Ancora nessun veicolo nel quadro: a per aggiungerne uno.
+board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = avanzamento
+board-col-next = passo successivo
+board-col-fresh = dati
+board-col-error = errore
+board-rows-window = { $from }–{ $to } di { $total }
+board-n-of-m = { $done } di { $total }
+board-ready = pronto
+board-loading = chiedo…
+board-remove-ask = Togliere { $car } dal quadro? y lo toglie, n lo tiene.
+board-add-prompt = Aggiungi carAssociationID:
+board-add-duplicate = { $car } è già nel quadro.
+board-removed = { $car } tolto
+board-removed-text = Le sue richieste sono state fermate; a per aggiungerlo di nuovo.
+board-turned-ready = { $car } è pronto
+board-turned-ready-text = Tutti i passi sono fatti: il cliente può usare il servizio.
+board-live-on = { $count ->
+    [one] Diretta: 1 veicolo
+   *[other] Diretta: { $count } veicoli
+}
+board-live-off = Diretta off
+board-live-off-text = Il quadro non si aggiorna più da solo; r aggiorna tutto ora.
+board-nothing-to-watch-text = Tutti i veicoli sono pronti.
+help-section-board = Il quadro
+help-section-board-filter = Il filtro del quadro
+help-section-board-add = Aggiungere un veicolo
+help-section-board-remove = Togliere un veicolo
+key-short-sort = ordina
+key-short-live = diretta
+key-short-add = aggiungi
+key-short-remove = togli
+key-short-keep = tieni
+key-help-board-move = Scegliere un veicolo
+key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al quadro)
+key-help-board-filter = Filtrare le righe per testo (ID, passo successivo, errore)
+key-help-board-sort = Ordinare per passo successivo, avanzamento, aggiornamento o ID
+key-help-board-refresh = Aggiornare tutti i veicoli
+key-help-board-live = Tenere tutti i veicoli in diretta (aggiornati da soli), o fermare
+key-help-board-add = Aggiungere un veicolo col suo carAssociationID
+key-help-board-remove = Togliere il veicolo scelto (chiede prima)
+key-help-board-clear = Cancellare il filtro
+key-help-filter-keep = Tenere il filtro e tornare alle righe
+key-help-filter-clear = Cancellare il filtro
+key-help-type-filter = Digitare il testo da cercare
+key-help-add-submit = Aggiungere il veicolo e chiederne i passi
+key-help-remove-now = Toglierlo dal quadro

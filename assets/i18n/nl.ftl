@@ -509,3 +509,74 @@ status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaard
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $minutes } min). Esc annuleert; de voertuigsessie blijft.
 status-in-use-none = In gebruik: geen token. Voer `stepwise login` uit, of geef er een op met --token-file of STEPWISE_TOKEN
+
+## Het overzicht: veel voertuigen tegelijk
+
+board-title = { $count ->
+    [one] overzicht van 1 voertuig
+   *[other] overzicht van { $count } voertuigen
+}
+board-sorted-by = gesorteerd op { $key }
+board-sort-next = volgende stap
+board-sort-progress = voortgang
+board-sort-freshness = actualiteit
+board-sort-id = ID
+board-live-on-short = live AAN
+board-live-off-short = live uit
+board-summary-ready = { $n } klaar
+board-summary-in-progress = { $n } bezig
+board-summary-failing = { $n } met fout
+board-filter = Filter:
+board-fresh-never = nog niet
+board-fresh-secs = { $n } s geleden
+board-fresh-mins = { $n } min geleden
+board-fresh-hours = { $n } u geleden
+board-empty = Nog geen voertuig in het overzicht: a voegt er een toe.
+board-none-match = Geen voertuig past bij het filter. Esc wist het.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = voortgang
+board-col-next = volgende stap
+board-col-fresh = gegevens
+board-col-error = fout
+board-rows-window = { $from }–{ $to } van { $total }
+board-n-of-m = { $done } van { $total }
+board-ready = klaar
+board-loading = vraagt…
+board-remove-ask = { $car } uit het overzicht halen? y haalt het weg, n houdt het.
+board-add-prompt = carAssociationID toevoegen:
+board-add-duplicate = { $car } staat al in het overzicht.
+board-removed = { $car } weggehaald
+board-removed-text = De verzoeken ervan zijn gestopt; a voegt het weer toe.
+board-turned-ready = { $car } is klaar
+board-turned-ready-text = Alle stappen zijn klaar: de klant kan de dienst gebruiken.
+board-live-on = { $count ->
+    [one] Live: 1 voertuig
+   *[other] Live: { $count } voertuigen
+}
+board-live-off = Live uit
+board-live-off-text = Het overzicht ververst niet meer vanzelf; r ververst nu alles.
+board-nothing-to-watch-text = Alle voertuigen zijn klaar.
+help-section-board = Het overzicht
+help-section-board-filter = Het filter van het overzicht
+help-section-board-add = Een voertuig toevoegen
+help-section-board-remove = Een voertuig weghalen
+key-short-sort = sorteer
+key-short-live = live aan/uit
+key-short-add = toevoegen
+key-short-remove = weghalen
+key-short-keep = houden
+key-help-board-move = Een voertuig kiezen
+key-help-board-open = De stappen van het gekozen voertuig openen (Esc gaat terug naar het overzicht)
+key-help-board-filter = De rijen filteren op tekst (ID, volgende stap, fout)
+key-help-board-sort = Sorteren op volgende stap, voortgang, actualiteit of ID
+key-help-board-refresh = Alle voertuigen verversen
+key-help-board-live = Alle voertuigen live houden (vanzelf ververst), of stoppen
+key-help-board-add = Een voertuig toevoegen met zijn carAssociationID
+key-help-board-remove = Het gekozen voertuig weghalen (vraagt eerst)
+key-help-board-clear = Het filter wissen
+key-help-filter-keep = Het filter houden en terug naar de rijen
+key-help-filter-clear = Het filter wissen
+key-help-type-filter = De te zoeken tekst typen
+key-help-add-submit = Het voertuig toevoegen en zijn stappen opvragen
+key-help-remove-now = Uit het overzicht halen

@@ -509,3 +509,77 @@ status-in-use-other = Em uso:    um token informado via { $from } (tem prioridad
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou informe um com --token-file ou STEPWISE_TOKEN
+
+## O painel: muitos veículos de uma vez
+
+board-title = { $count ->
+    [one] painel de 1 veículo
+   *[other] painel de { $count } veículos
+}
+board-sorted-by = ordenado por { $key }
+board-sort-next = próximo passo
+board-sort-progress = progresso
+board-sort-freshness = atualidade
+board-sort-id = ID
+board-live-on-short = ao vivo ON
+board-live-off-short = ao vivo off
+board-summary-ready = { $n ->
+    [one] { $n } pronto
+   *[other] { $n } prontos
+}
+board-summary-in-progress = { $n } em curso
+board-summary-failing = { $n } com erro
+board-filter = filtro:
+board-fresh-never = ainda não
+board-fresh-secs = há { $n } s
+board-fresh-mins = há { $n } min
+board-fresh-hours = há { $n } h
+board-empty = Ainda nenhum veículo no painel: a para adicionar um.
+board-none-match = Nenhum veículo corresponde ao filtro. Esc o apaga.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = progresso
+board-col-next = próximo passo
+board-col-fresh = dados
+board-col-error = erro
+board-rows-window = { $from }–{ $to } de { $total }
+board-n-of-m = { $done } de { $total }
+board-ready = pronto
+board-loading = consultando…
+board-remove-ask = Tirar { $car } do painel? y tira, n mantém.
+board-add-prompt = Adicionar carAssociationID:
+board-add-duplicate = { $car } já está no painel.
+board-removed = { $car } tirado
+board-removed-text = Seus pedidos foram parados; a para adicioná-lo de novo.
+board-turned-ready = { $car } está pronto
+board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
+board-live-on = { $count ->
+    [one] Ao vivo: 1 veículo
+   *[other] Ao vivo: { $count } veículos
+}
+board-live-off = Ao vivo off
+board-live-off-text = O painel já não se atualiza sozinho; r atualiza tudo agora.
+board-nothing-to-watch-text = Todos os veículos estão prontos.
+help-section-board = O painel
+help-section-board-filter = O filtro do painel
+help-section-board-add = Adicionar um veículo
+help-section-board-remove = Tirar um veículo
+key-short-sort = ordenar
+key-short-live = ao vivo
+key-short-add = adicionar
+key-short-remove = tirar
+key-short-keep = manter
+key-help-board-move = Escolher um veículo
+key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
+key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
+key-help-board-sort = Ordenar por próximo passo, progresso, atualidade ou ID
+key-help-board-refresh = Atualizar todos os veículos
+key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
+key-help-board-add = Adicionar um veículo pelo seu carAssociationID
+key-help-board-remove = Tirar o veículo escolhido (pergunta antes)
+key-help-board-clear = Apagar o filtro
+key-help-filter-keep = Manter o filtro e voltar às linhas
+key-help-filter-clear = Apagar o filtro
+key-help-type-filter = Digitar o texto a procurar
+key-help-add-submit = Adicionar o veículo e pedir os seus passos
+key-help-remove-now = Tirá-lo do painel

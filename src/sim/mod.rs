@@ -20,7 +20,7 @@ pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
-pub use scenario::Scenario;
+pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
 use crate::config::Secret;
@@ -74,6 +74,24 @@ pub async fn serve_shared(
             closer.live().close();
         })
         .await
+}
+
+/// A task that completes a random next step every `every`.
+pub fn spawn_churn(shared: Shared, every: std::time::Duration) -> JoinHandle<()> {
+    use std::hash::BuildHasher;
+    tokio::spawn(async move {
+        let seed = std::hash::RandomState::new();
+        let mut timer = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        timer.tick().await;
+        for draw in 0u64.. {
+            timer.tick().await;
+            match shared.churn(seed.hash_one(draw)) {
+                Some((car, step)) => tracing::info!(car, step, "churn: a step completed"),
+                None => tracing::info!("churn: every vehicle is ready"),
+            }
+        }
+    })
 }
 
 /// Starts a simulator on a free loopback port, as the tests use it; it stops

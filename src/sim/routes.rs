@@ -108,6 +108,11 @@ impl Shared {
         result
     }
 
+    /// Completes a random vehicle's next step (see [`SimState::churn`]).
+    pub fn churn(&self, draw: u64) -> Option<(String, String)> {
+        self.with_state(|s| s.churn(draw))
+    }
+
     pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
         if self.token.is_none() && self.auth.is_none() {
             return Ok(());

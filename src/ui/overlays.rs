@@ -58,16 +58,17 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
     let lang = state.lang();
     // Help lists the screen under it, not the help overlay's own context.
-    let context = match state.start_field() {
-        Some(_) => crate::wizard::keymap::Context::Start,
-        None => crate::wizard::keymap::Context::Steps,
+    let context = match state.screen() {
+        crate::wizard::state::Screen::Start(_) => crate::wizard::keymap::Context::Start,
+        crate::wizard::state::Screen::Steps => crate::wizard::keymap::Context::Steps,
+        crate::wizard::state::Screen::Board => crate::wizard::keymap::Context::Board,
     };
     // Long descriptions wrap under their own column, so a narrow window or
     // a long language cuts nothing.
     let width = area.width.min(HELP_WIDTH);
     let room_for_text = usize::from(width.saturating_sub(2)).saturating_sub(KEY_COLUMN);
     let mut lines: Vec<Line> = Vec::new();
-    for line in help_lines(context, state.demo()) {
+    for line in help_lines(context, state.demo(), state.board().is_some()) {
         match line {
             HelpLine::Heading(id) => lines.push(Line::from(Span::styled(
                 crate::text::message(lang, id, None),

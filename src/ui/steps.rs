@@ -15,7 +15,7 @@ use crate::tr;
 use crate::wizard::session::VehicleSession;
 use crate::wizard::state::{Banner, BannerKind, State};
 
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
     let session = state.session()?;
@@ -448,7 +448,7 @@ fn banner_lines(banner: &Banner, width: u16) -> u16 {
     cells(lines)
 }
 
-fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
+pub(crate) fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
     let (symbol, style) = match banner.kind {
         BannerKind::Info => ("ℹ", theme.info()),
         BannerKind::Success => ("✔", theme.success()),

@@ -32,6 +32,15 @@ pub enum Action {
     ShowQr,
     SimulateCustomer,
     WriteReport,
+    /// The board: open the selected vehicle's steps screen.
+    OpenVehicle,
+    CycleSort,
+    StartFilter,
+    /// Enter in the board's filter: keep it, keys act on the board again.
+    EndFilter,
+    AddVehicle,
+    AskRemove,
+    ConfirmRemove,
     /// The customer's guidance in the next language.
     CycleGuideLang,
     /// Sign in to the gateway without leaving the vehicle.
@@ -62,6 +71,14 @@ pub enum Context {
     SignIn,
     /// The window is too small to draw in: only quitting works.
     TooSmall,
+    /// The board of many vehicles.
+    Board,
+    /// The board's filter takes the keys.
+    BoardFilter,
+    /// The id of a vehicle to add takes the keys.
+    BoardAdd,
+    /// A vehicle waits to be removed from the board.
+    ConfirmRemove,
 }
 
 /// Which keys a binding takes.
@@ -71,6 +88,10 @@ pub enum Keys {
     Exact(&'static [(KeyCode, KeyModifiers)]),
     /// Any character an id may hold, typed into the field.
     IdChar,
+    /// Any digit, typed into the field.
+    Digit,
+    /// Any printable character, typed into the filter.
+    Text,
     /// Any character of an error code read off a phone (letters, digits,
     /// `:`, `_`, `.`), typed into the field.
     CodeChar,
@@ -444,6 +465,208 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-quit",
         "key-help-quit",
     ),
+    // The board.
+    bind(
+        C::Board,
+        UP,
+        "↑↓/jk",
+        A::Up,
+        "key-short-move",
+        "key-help-board-move",
+    ),
+    hidden(bind(
+        C::Board,
+        DOWN,
+        "↓/j",
+        A::Down,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    help_only(bind(
+        C::Board,
+        PAGE_DOWN,
+        "PgDn/Space",
+        A::PageDown,
+        "key-short-page",
+        "key-help-page-down",
+    )),
+    hidden(bind(
+        C::Board,
+        PAGE_UP,
+        "PgUp",
+        A::PageUp,
+        "key-short-page",
+        "key-help-page-up",
+    )),
+    bind(
+        C::Board,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::OpenVehicle,
+        "key-short-open",
+        "key-help-board-open",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('/'), NONE)],
+        "/",
+        A::StartFilter,
+        "key-short-filter",
+        "key-help-board-filter",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('S'), SHIFT), (K::Char('S'), NONE)],
+        "S",
+        A::CycleSort,
+        "key-short-sort",
+        "key-help-board-sort",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('r'), NONE)],
+        "r",
+        A::Refresh,
+        "key-short-refresh",
+        "key-help-board-refresh",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('w'), NONE)],
+        "w",
+        A::ToggleWatch,
+        "key-short-live",
+        "key-help-board-live",
+    ),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('a'), NONE)],
+        "a",
+        A::AddVehicle,
+        "key-short-add",
+        "key-help-board-add",
+    )),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('d'), NONE), (K::Delete, NONE)],
+        "d",
+        A::AskRemove,
+        "key-short-remove",
+        "key-help-board-remove",
+    )),
+    help_only(bind(
+        C::Board,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::ClearField,
+        "key-short-clear",
+        "key-help-board-clear",
+    )),
+    bind(
+        C::Board,
+        HELP,
+        "?",
+        A::Help,
+        "key-short-help",
+        "key-help-help",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('q'), NONE)],
+        "q",
+        A::Quit,
+        "key-short-quit",
+        "key-help-quit",
+    ),
+    // The board's filter.
+    bind(
+        C::BoardFilter,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::EndFilter,
+        "key-short-keep",
+        "key-help-filter-keep",
+    ),
+    bind(
+        C::BoardFilter,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
+    ),
+    bind(
+        C::BoardFilter,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::ClearField,
+        "key-short-clear",
+        "key-help-filter-clear",
+    ),
+    hidden(bind(
+        C::BoardFilter,
+        &[(K::Up, NONE)],
+        "↑",
+        A::Up,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    hidden(bind(
+        C::BoardFilter,
+        &[(K::Down, NONE)],
+        "↓",
+        A::Down,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    typing(
+        C::BoardFilter,
+        Keys::Text,
+        "a-z 0-9",
+        "key-help-type-filter",
+    ),
+    // Adding a vehicle to the board.
+    bind(
+        C::BoardAdd,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::Submit,
+        "key-short-add",
+        "key-help-add-submit",
+    ),
+    bind(
+        C::BoardAdd,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
+    ),
+    bind(
+        C::BoardAdd,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::Back,
+        "key-short-cancel",
+        "key-help-cancel",
+    ),
+    typing(C::BoardAdd, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
+    bind(
+        C::ConfirmRemove,
+        &[(K::Char('y'), NONE), (K::Char('Y'), SHIFT)],
+        "y",
+        A::ConfirmRemove,
+        "key-short-remove",
+        "key-help-remove-now",
+    ),
+    bind(
+        C::ConfirmRemove,
+        &[(K::Char('n'), NONE), (K::Esc, NONE)],
+        "n/Esc",
+        A::Back,
+        "key-short-cancel",
+        "key-help-cancel",
+    ),
     // Overlays.
     bind(
         C::Help,
@@ -564,6 +787,8 @@ fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
     match (keys, key.code) {
         (Keys::Exact(list), code) => list.contains(&(code, key.modifiers)).then_some(None),
         (Keys::IdChar, KeyCode::Char(c)) if plain && crate::steps::is_id_char(c) => Some(Some(c)),
+        (Keys::Digit, KeyCode::Char(c)) if plain && c.is_ascii_digit() => Some(Some(c)),
+        (Keys::Text, KeyCode::Char(c)) if plain && !c.is_control() => Some(Some(c)),
         (Keys::CodeChar, KeyCode::Char(c)) if plain && crate::guidance::is_code_char(c) => {
             Some(Some(c))
         }
@@ -624,22 +849,39 @@ pub enum HelpLine {
 const START: &[Context] = &[Context::StartEmpty, Context::Start];
 const STEPS: &[Context] = &[Context::Steps];
 const GLOBAL: &[Context] = &[Context::Global];
+const BOARD: &[Context] = &[Context::Board];
 
 /// Everything help lists, this screen's keys first: every binding that is
-/// shown anywhere, each once, then the badge legend.
-pub fn help_lines(context: Context, demo: bool) -> Vec<HelpLine> {
-    let screens: [(&str, &[Context]); 3] = match context {
-        Context::Start | Context::StartEmpty => [
+/// shown anywhere, each once, then the badge legend. The board's keys are
+/// listed when the wizard has a board.
+pub fn help_lines(context: Context, demo: bool, board: bool) -> Vec<HelpLine> {
+    let mut screens: Vec<(&str, &[Context])> = match context {
+        Context::Start | Context::StartEmpty => vec![
             ("help-section-start", START),
             ("help-section-everywhere", GLOBAL),
             ("help-section-steps", STEPS),
         ],
-        _ => [
+        Context::Board | Context::BoardFilter | Context::BoardAdd | Context::ConfirmRemove => {
+            vec![
+                ("help-section-board", BOARD),
+                ("help-section-everywhere", GLOBAL),
+                ("help-section-steps", STEPS),
+            ]
+        }
+        _ => vec![
             ("help-section-steps", STEPS),
             ("help-section-everywhere", GLOBAL),
             ("help-section-start", START),
         ],
     };
+    if board {
+        if !screens.iter().any(|(h, _)| *h == "help-section-board") {
+            screens.push(("help-section-board", BOARD));
+        }
+        screens.push(("help-section-board-filter", &[Context::BoardFilter]));
+        screens.push(("help-section-board-add", &[Context::BoardAdd]));
+        screens.push(("help-section-board-remove", &[Context::ConfirmRemove]));
+    }
     let overlays: [(&str, &[Context]); 5] = [
         ("help-section-reset", &[Context::ConfirmReset]),
         ("help-section-explain", &[Context::Explain]),
@@ -804,7 +1046,7 @@ mod tests {
             "the steps screen's keys wait under the overlay"
         );
         let help = |demo| {
-            help_lines(Context::Steps, demo)
+            help_lines(Context::Steps, demo, false)
                 .iter()
                 .any(|l| matches!(l, HelpLine::Key(b) if b.action == A::SignIn))
         };

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
+use std::time::SystemTime;
+
+use super::board::Board;
 use super::keymap::Context;
 use super::session::VehicleSession;
 use super::start::StartField;
@@ -31,6 +34,8 @@ pub enum Screen {
     Start(StartField),
     /// The steps of the vehicle session.
     Steps,
+    /// Many vehicles at once, one row each.
+    Board,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +182,8 @@ pub enum Input {
     Paste(String),
     Msg(Msg),
     SpinnerTick,
+    /// A second passed: the board's freshness column moves on.
+    ClockTick,
     WatchTick,
     AutoplayTick,
     /// The window's size, at start and on every resize.
@@ -260,6 +267,11 @@ pub struct State {
     pub(crate) screen: Screen,
     pub(crate) overlay: Option<Overlay>,
     pub(crate) session: Option<VehicleSession>,
+    /// The board, when several vehicles are followed; the session on the
+    /// steps screen is then one of its vehicles, lent to it.
+    pub(crate) board: Option<Board>,
+    /// The clock as of the last input, for "12 s ago".
+    pub(crate) now: SystemTime,
     pub(crate) recent: Vec<String>,
     pub(crate) demo_cars: Vec<DemoCar>,
     /// Whether the gateway serves guidance pages; `None` until it said.
@@ -281,6 +293,8 @@ impl State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
             session: None,
+            board: None,
+            now: SystemTime::UNIX_EPOCH,
             recent: options.recent.clone(),
             demo_cars: Vec::new(),
             pages: None,
@@ -312,6 +326,15 @@ impl State {
 
     pub fn session(&self) -> Option<&VehicleSession> {
         self.session.as_ref()
+    }
+
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_ref()
+    }
+
+    /// The clock as of the last input.
+    pub fn now(&self) -> SystemTime {
+        self.now
     }
 
     pub fn options(&self) -> &Options {
@@ -368,23 +391,44 @@ impl State {
     pub fn start_field(&self) -> Option<&StartField> {
         match &self.screen {
             Screen::Start(field) => Some(field),
-            Screen::Steps => None,
+            Screen::Steps | Screen::Board => None,
         }
     }
 
     pub fn is_loading(&self) -> bool {
-        self.session
-            .as_ref()
-            .is_some_and(VehicleSession::is_loading)
+        match self.screen {
+            Screen::Board => self
+                .board
+                .as_ref()
+                .is_some_and(|b| b.sessions().iter().any(VehicleSession::is_loading)),
+            _ => self
+                .session
+                .as_ref()
+                .is_some_and(VehicleSession::is_loading),
+        }
     }
 
-    /// True while a watch (or autoplay) timer has something to do.
+    /// True while a watch (or autoplay) timer has something to do: the
+    /// open vehicle's, or any vehicle's of the board.
     pub fn watching(&self) -> bool {
-        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch())
+        let open = self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch());
+        open || self
+            .board
+            .as_ref()
+            .is_some_and(|b| b.sessions().iter().any(VehicleSession::watch))
     }
 
     pub fn autoplaying(&self) -> bool {
-        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.autoplay())
+        match self.screen {
+            Screen::Steps => self.session.as_ref().is_some_and(|s| s.autoplay()),
+            Screen::Board => self.options.autoplay && self.board.is_some(),
+            Screen::Start(_) => false,
+        }
+    }
+
+    /// True while the board is on show (its freshness column ages).
+    pub fn on_board(&self) -> bool {
+        self.screen == Screen::Board && self.overlay.is_none()
     }
 
     /// The window is below the smallest size the wizard draws in.
@@ -410,6 +454,12 @@ impl State {
             (None, Screen::Start(field)) if field.input().is_empty() => Context::StartEmpty,
             (None, Screen::Start(_)) => Context::Start,
             (None, Screen::Steps) => Context::Steps,
+            (None, Screen::Board) => match &self.board {
+                Some(b) if b.pending_removal().is_some() => Context::ConfirmRemove,
+                Some(b) if b.adding().is_some() => Context::BoardAdd,
+                Some(b) if b.typing_filter() => Context::BoardFilter,
+                _ => Context::Board,
+            },
         }
     }
 }

@@ -5,7 +5,8 @@ use std::time::SystemTime;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::keymap::{Action, action_for, help_lines};
+use super::board::Board;
+use super::keymap::{Action, Context, action_for, help_lines};
 use super::session::{ListChange, VehicleSession};
 use super::start::StartField;
 use super::state::{
@@ -24,6 +25,8 @@ use crate::tr;
 use crate::guidance::{MAX_CODE_CHARS, is_code_char};
 /// Lines a page key moves help or the guidance.
 const PAGE: u16 = 5;
+/// Rows a page key moves the board's selection.
+const BOARD_PAGE: i8 = 10;
 
 /// What the wizard does first: load the demo associations, and open `car`
 /// at once when it was given.
@@ -43,7 +46,34 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
     effects
 }
 
+/// Opens the board on `cars` (several vehicles at once): one session each,
+/// every first list asked for at once (the runner bounds how many run).
+pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = Vec::new();
+    if state.options.demo {
+        effects.push(Effect::LoadDemoCars);
+    }
+    let mut board = Board::new(Vec::new());
+    for car in cars {
+        let session = new_session(state, &car, now);
+        board.add(session);
+    }
+    // The top row is selected, whatever the order the ids came in.
+    board.move_selection(-isize::MAX, state.options.lang);
+    state.board = Some(board);
+    state.screen = Screen::Board;
+    state.overlay = None;
+    effects.extend(board_fetch_all(state, Purpose::Open, |_| true));
+    effects
+}
+
+fn new_session(state: &State, car: &str, now: SystemTime) -> VehicleSession {
+    VehicleSession::new(car, &state.options.backend_label, state.options.lang, now)
+}
+
 pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
     match input {
         Input::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
         Input::Key(_) => Vec::new(),
@@ -62,20 +92,28 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Input::ClockTick => Vec::new(),
         Input::WatchTick => {
-            if state.watching() && !state.is_loading() {
+            let open = state.screen == Screen::Steps
+                && state
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.watch() && !s.is_loading());
+            let mut effects = if open {
                 fetch(state, Purpose::Watch, false)
             } else {
                 Vec::new()
-            }
+            };
+            effects.extend(board_fetch_all(state, Purpose::Watch, |s| {
+                s.watch() && !s.is_loading()
+            }));
+            effects
         }
-        Input::AutoplayTick => {
-            if state.autoplaying() && !state.is_loading() {
-                simulate_customer(state)
-            } else {
-                Vec::new()
-            }
-        }
+        Input::AutoplayTick => match state.screen {
+            Screen::Board if state.autoplaying() => board_customer(state),
+            _ if state.autoplaying() && !state.is_loading() => simulate_customer(state),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -91,12 +129,26 @@ fn on_paste(state: &mut State, text: &str) {
     if state.too_small() {
         return;
     }
+    let context = state.context();
     match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
             code.extend(text.chars().filter(|c| is_code_char(*c)));
             code.truncate(MAX_CODE_CHARS);
         }
         (None, Screen::Start(field)) => field.type_text(text),
+        (None, Screen::Board) => {
+            if let Some(board) = &mut state.board {
+                match context {
+                    Context::BoardFilter => board.type_filter(text),
+                    Context::BoardAdd => {
+                        if let Some(field) = board.adding_mut() {
+                            field.type_text(text);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -116,38 +168,127 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             Vec::new()
         }
         Action::Back => {
-            if state.overlay.take().is_none() && state.screen == Screen::Steps {
-                return back_to_start(state);
+            if state.overlay.take().is_some() {
+                return Vec::new();
             }
-            Vec::new()
+            match state.screen {
+                Screen::Steps if state.board.is_some() => back_to_board(state),
+                Screen::Steps => back_to_start(state),
+                Screen::Board => {
+                    if let Some(board) = &mut state.board {
+                        board.cancel_removal();
+                        board.stop_adding();
+                    }
+                    Vec::new()
+                }
+                Screen::Start(_) => Vec::new(),
+            }
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
             move_or_scroll(state, action);
             Vec::new()
         }
         Action::Type(c) => {
+            let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
                 (Some(Overlay::Explain(code)), _) if code.len() < MAX_CODE_CHARS => code.push(c),
                 (None, Screen::Start(field)) => field.type_text(&c.to_string()),
+                (None, Screen::Board) => {
+                    if let Some(board) = &mut state.board {
+                        if context == Context::BoardFilter {
+                            board.type_filter(&c.to_string());
+                        } else if let Some(field) = board.adding_mut() {
+                            field.type_text(&c.to_string());
+                        }
+                    }
+                }
                 _ => {}
             }
             Vec::new()
         }
         Action::Erase => {
+            let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
                 (Some(Overlay::Explain(code)), _) => {
                     code.pop();
                 }
                 (None, Screen::Start(field)) => field.erase(),
+                (None, Screen::Board) => {
+                    if let Some(board) = &mut state.board {
+                        if context == Context::BoardFilter {
+                            board.erase_filter();
+                        } else if let Some(field) = board.adding_mut() {
+                            field.erase();
+                        }
+                    }
+                }
                 _ => {}
             }
             Vec::new()
         }
         Action::ClearField => {
-            if let Screen::Start(field) = &mut state.screen {
-                field.clear();
+            match (&mut state.screen, &mut state.board) {
+                (Screen::Start(field), _) => field.clear(),
+                (Screen::Board, Some(board)) => board.clear_filter(),
+                _ => {}
             }
             Vec::new()
+        }
+        Action::Submit if state.screen == Screen::Board => add_vehicle(state, now),
+        Action::Refresh if state.screen == Screen::Board => {
+            board_fetch_all(state, Purpose::Refresh, |s| !s.is_loading())
+        }
+        Action::ToggleWatch if state.screen == Screen::Board => board_toggle_live(state),
+        Action::OpenVehicle => open_vehicle(state),
+        Action::CycleSort => {
+            if let Some(board) = &mut state.board {
+                board.cycle_sort();
+            }
+            Vec::new()
+        }
+        Action::StartFilter => {
+            if let Some(board) = &mut state.board {
+                board.start_filter();
+            }
+            Vec::new()
+        }
+        Action::EndFilter => {
+            if let Some(board) = &mut state.board {
+                board.end_filter();
+            }
+            Vec::new()
+        }
+        Action::AddVehicle => {
+            if let Some(board) = &mut state.board {
+                board.start_adding();
+            }
+            Vec::new()
+        }
+        Action::AskRemove => {
+            let lang = lang(state);
+            if let Some(board) = &mut state.board
+                && let Some(car) = board.target(lang)
+            {
+                board.ask_removal(car);
+            }
+            Vec::new()
+        }
+        Action::ConfirmRemove => {
+            let lang = lang(state);
+            let Some(board) = &mut state.board else {
+                return Vec::new();
+            };
+            match board.confirm_removal(lang) {
+                Some(gone) => {
+                    let car = gone.car().to_owned();
+                    board.say(info(
+                        tr!(lang, "board-removed", car = car.clone()),
+                        tr!(lang, "board-removed-text"),
+                    ));
+                    vec![Effect::Cancel { car }]
+                }
+                None => Vec::new(),
+            }
         }
         Action::Submit => {
             let Screen::Start(field) = &mut state.screen else {
@@ -230,7 +371,7 @@ fn move_or_scroll(state: &mut State, action: Action) {
     let page = matches!(action, Action::PageUp | Action::PageDown);
     let context = state.context();
     if let Some(Overlay::Help { scroll }) = &mut state.overlay {
-        let last = help_lines(context, state.options.demo).len();
+        let last = help_lines(context, state.options.demo, state.board.is_some()).len();
         let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
         let by = if page { PAGE } else { 1 };
         *scroll = if down {
@@ -238,6 +379,14 @@ fn move_or_scroll(state: &mut State, action: Action) {
         } else {
             scroll.saturating_sub(by)
         };
+        return;
+    }
+    if state.screen == Screen::Board {
+        let lang = lang(state);
+        if let Some(board) = &mut state.board {
+            let by = if page { isize::from(BOARD_PAGE) } else { 1 };
+            board.move_selection(if down { by } else { -by }, lang);
+        }
         return;
     }
     match (&mut state.screen, &mut state.session) {
@@ -257,7 +406,7 @@ fn move_or_scroll(state: &mut State, action: Action) {
         }
         (Screen::Steps, Some(session)) if page => session.scroll_guide(down, PAGE),
         (Screen::Steps, Some(session)) => session.move_selection(down),
-        (Screen::Steps, None) => {}
+        (Screen::Steps | Screen::Board, _) => {}
     }
 }
 
@@ -300,11 +449,22 @@ fn open(state: &mut State, car: &str, now: SystemTime) -> Vec<Effect> {
 /// Starts a list request for the session.
 fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
     let lang = lang(state);
-    let id = state.next_id;
     let Some(session) = &mut state.session else {
         return Vec::new();
     };
-    state.next_id += 1;
+    vec![fetch_for(session, &mut state.next_id, lang, purpose, reset)]
+}
+
+/// A list request for one session, which is then in flight.
+fn fetch_for(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    purpose: Purpose,
+    reset: bool,
+) -> Effect {
+    let id = *next_id;
+    *next_id += 1;
     let request = session.request(purpose, reset);
     let what = match purpose {
         Purpose::Open => tr!(lang, "loading-steps"),
@@ -312,12 +472,12 @@ fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
         Purpose::Reset => tr!(lang, "loading-reset"),
     };
     session.begin(id, what, request.status);
-    vec![Effect::FetchList {
+    Effect::FetchList {
         car: session.car().to_owned(),
         id,
         request,
         purpose,
-    }]
+    }
 }
 
 fn ask_next(state: &mut State) -> Vec<Effect> {
@@ -444,6 +604,18 @@ fn selected_link(state: &State) -> crate::guidance::GuideLink {
 }
 
 fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
+    let car = match &msg {
+        Msg::Listed { car, .. } | Msg::Next { car, .. } | Msg::Completed { car, .. } => {
+            Some(car.as_str())
+        }
+        _ => None,
+    };
+    if let Some(car) = car
+        && state.session.as_ref().is_none_or(|s| s.car() != car)
+        && state.board.as_ref().is_some_and(|b| b.contains(car))
+    {
+        return on_board_msg(state, msg, now);
+    }
     match msg {
         Msg::Listed {
             car,
@@ -704,6 +876,7 @@ fn on_list_error(
         return effects;
     }
     if purpose == Purpose::Open
+        && state.board.is_none()
         && session.list().is_none()
         && e.rejection() == Some(Rejection::NotFound)
     {
@@ -907,4 +1080,277 @@ fn success(title: String, text: String) -> Banner {
 
 fn error(title: String, text: String) -> Banner {
     banner(BannerKind::Error, title, text)
+}
+
+/// List requests for every board session `which` picks.
+fn board_fetch_all(
+    state: &mut State,
+    purpose: Purpose,
+    which: impl Fn(&VehicleSession) -> bool,
+) -> Vec<Effect> {
+    let lang = state.options.lang;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let next_id = &mut state.next_id;
+    board
+        .sessions_mut()
+        .filter(|s| which(s))
+        .map(|s| fetch_for(s, next_id, lang, purpose, false))
+        .collect()
+}
+
+/// `w` on the board: every vehicle not yet ready is watched, or, when some
+/// are, none is.
+fn board_toggle_live(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    if board.sessions().iter().any(VehicleSession::watch) {
+        for s in board.sessions_mut() {
+            s.set_watch(false);
+        }
+        board.say(info(
+            tr!(lang, "board-live-off"),
+            tr!(lang, "board-live-off-text"),
+        ));
+        return Vec::new();
+    }
+    let mut count = 0;
+    for s in board.sessions_mut().filter(|s| !s.all_done()) {
+        s.set_watch(true);
+        count += 1;
+    }
+    if count == 0 {
+        board.say(info(
+            tr!(lang, "banner-nothing-to-watch"),
+            tr!(lang, "board-nothing-to-watch-text"),
+        ));
+        return Vec::new();
+    }
+    board.say(info(
+        tr!(lang, "board-live-on", count = num(count)),
+        tr!(
+            lang,
+            "banner-watching-text",
+            secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
+        ),
+    ));
+    board_fetch_all(state, Purpose::Watch, |s| s.watch() && !s.is_loading())
+}
+
+/// The simulated customers of a hands-free board demo: one vehicle that is
+/// not ready moves one step on each tick, taking turns (the stalest first).
+fn board_customer(state: &mut State) -> Vec<Effect> {
+    if !state.options.demo {
+        return Vec::new();
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    // The vehicle whose data is oldest takes its turn: the one that just
+    // moved has the freshest.
+    let Some(car) = board
+        .sessions()
+        .iter()
+        .filter(|s| !s.is_loading() && s.next_step().is_some())
+        .min_by_key(|s| s.last_refresh())
+        .map(|s| s.car().to_owned())
+    else {
+        return Vec::new();
+    };
+    let car = &car;
+    let Some(session) = board.session_mut(car) else {
+        return Vec::new();
+    };
+    let Some(step) = session.next_step().map(|s| s.name.clone()) else {
+        return Vec::new();
+    };
+    state.next_id += 1;
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-customer"), filter);
+    vec![Effect::Complete {
+        car: car.clone(),
+        id,
+        step,
+    }]
+}
+
+/// Enter in the board's add field: a valid new id joins the board and its
+/// first list is asked for.
+fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(field) = state.board.as_ref().and_then(Board::adding) else {
+        return Vec::new();
+    };
+    let id = field.input().trim().to_owned();
+    let duplicate = state.board.as_ref().is_some_and(|b| b.contains(&id));
+    let session = new_session(state, &id, now);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    if !is_id(&id) {
+        if let Some(field) = board.adding_mut() {
+            field.refuse();
+        }
+        return Vec::new();
+    }
+    if duplicate {
+        if let Some(field) = board.adding_mut() {
+            *field = StartField::refused(&id, tr!(lang, "board-add-duplicate", car = id.clone()));
+        }
+        return Vec::new();
+    }
+    board.stop_adding();
+    board.add(session);
+    let Some(session) = board.session_mut(&id) else {
+        return Vec::new();
+    };
+    vec![fetch_for(
+        session,
+        &mut state.next_id,
+        lang,
+        Purpose::Open,
+        false,
+    )]
+}
+
+/// Enter on the board: the selected vehicle's steps screen, its session
+/// lent by the board with everything it holds.
+fn open_vehicle(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let Some(car) = board.target(lang) else {
+        return Vec::new();
+    };
+    let Some(session) = board.lend(&car) else {
+        return Vec::new();
+    };
+    let idle = session.whole().is_none() && session.list().is_none() && !session.is_loading();
+    state.session = Some(session);
+    state.screen = Screen::Steps;
+    state.overlay = None;
+    if idle {
+        fetch(state, Purpose::Open, false)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Esc on the steps screen of a board's vehicle: the session goes back to
+/// the board as it is (its request, watch and banner kept).
+fn back_to_board(state: &mut State) -> Vec<Effect> {
+    if let (Some(board), Some(session)) = (&mut state.board, state.session.take()) {
+        board.give_back(session);
+    }
+    state.screen = Screen::Board;
+    Vec::new()
+}
+
+/// An answer for a board vehicle that is not on the steps screen.
+fn on_board_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let listed = matches!(msg, Msg::Listed { .. });
+    let effects = on_board_answer(board, &mut state.next_id, lang, msg, now);
+    if listed && board.note_loaded() {
+        tracing::info!(vehicles = board.len(), "board: every vehicle has data");
+    }
+    effects
+}
+
+fn on_board_answer(
+    board: &mut Board,
+    next_id: &mut u64,
+    lang: Lang,
+    msg: Msg,
+    now: SystemTime,
+) -> Vec<Effect> {
+    match msg {
+        Msg::Listed {
+            car,
+            id,
+            purpose,
+            result,
+        } => {
+            let Some(session) = board.session_mut(&car) else {
+                return Vec::new();
+            };
+            let Some(flight) = session.settle(id) else {
+                return Vec::new();
+            };
+            match result {
+                Ok(list) => {
+                    let was_ready = session.all_done();
+                    let change = session.take_list(list, flight.filter, purpose, now);
+                    announce(session, &change, purpose, lang);
+                    if change.ready && !was_ready && !change.first {
+                        board.say(success(
+                            tr!(lang, "board-turned-ready", car = car.clone()),
+                            tr!(lang, "board-turned-ready-text"),
+                        ));
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    let steps_id_refused =
+                        e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
+                    if steps_id_refused && session.steps_id().is_some() {
+                        session.forget_steps_id();
+                        session.log_event(
+                            now,
+                            Event::StartedOver {
+                                status: status_of(&e),
+                            },
+                        );
+                        return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
+                    }
+                    if stops_watch(&e) {
+                        session.set_watch(false);
+                    }
+                    session.log_error(now, lang, &e);
+                    session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Completed {
+            car,
+            id,
+            step,
+            result,
+        } => {
+            let Some(session) = board.session_mut(&car) else {
+                return Vec::new();
+            };
+            if session.settle(id).is_none() {
+                return Vec::new();
+            }
+            match result {
+                Ok(()) => {
+                    session.log_event(now, Event::Simulated { step });
+                    vec![fetch_for(session, next_id, lang, Purpose::Refresh, false)]
+                }
+                Err(e) => {
+                    session.log_error(now, lang, &e);
+                    session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Next { car, id, .. } => {
+            if let Some(session) = board.session_mut(&car) {
+                session.settle(id);
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
 }
