@@ -80,6 +80,12 @@ for target in "simulator $url" "nginx http://127.0.0.1:$nport/pims/subscription/
 done
 echo "simulator still answers: $(curl -s -o /dev/null -w '%{http_code}' -H 'X-Device-Id: bench' "$url")"
 
+echo "== 9. the board: 1,000 vehicles (time to data against the ideal, RSS, idle CPU)"
+fport=$(free_port)
+HOME="$work" "$bin" serve --addr "127.0.0.1:$fport" --fleet 1000 > "$work/serve-fleet.log" 2>&1 &
+wait_port "$fport"
+python3 benches/board_probe.py "$bin" "http://127.0.0.1:$fport" 1000 4
+
 echo "== 7. criterion: rendering the steps screen at 110x32"
 cargo bench --locked --bench render 2>&1 | grep -E 'steps screen|time:'
 

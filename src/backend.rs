@@ -18,35 +18,72 @@ pub fn forget_demo_state() -> Result<(), String> {
     let Some(dir) = crate::config::data_dir() else {
         return Ok(());
     };
-    let file = demo_state_file(&dir);
-    match std::fs::remove_file(&file) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!(
-            "cannot remove the demo backend's state {}: {e}. Remove it by hand",
-            file.display()
-        )),
+    for file in [demo_state_file(&dir), demo_board_state_file(&dir)] {
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot remove the demo backend's state {}: {e}. Remove it by hand",
+                    file.display()
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 /// A gateway client, and the embedded simulator behind it in demo mode.
 pub struct Backend {
     pub gateway: Gateway,
     demo: Option<RunningSim>,
+    /// The scenario the embedded simulator holds.
+    scenario: Option<Scenario>,
+}
+
+/// Vehicles the embedded demo backend adds for a board demo.
+pub const DEMO_FLEET: usize = 20;
+
+/// The file where the board demo's backend keeps its state (apart from the
+/// single-vehicle demo's, whose scenario differs).
+pub fn demo_board_state_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo-board-state.json")
 }
 
 impl Backend {
     /// Connects to `settings.api`, or starts the embedded simulator when none
     /// is configured or `force_demo` is set.
     pub async fn start(settings: &Settings, force_demo: bool) -> Result<Self, GatewayError> {
-        let (url, demo) = match (&settings.api, force_demo) {
-            (Some(api), false) => (api.clone(), None),
+        Self::start_with(settings, force_demo, ClientOptions::default(), 0).await
+    }
+
+    /// As [`Backend::start`], with the client's limits (such as how many
+    /// requests may be in flight at once) and, for a board demo, a fleet of
+    /// `demo_fleet` generated vehicles in the embedded simulator.
+    pub async fn start_with(
+        settings: &Settings,
+        force_demo: bool,
+        options: ClientOptions,
+        demo_fleet: usize,
+    ) -> Result<Self, GatewayError> {
+        let (url, demo, scenario) = match (&settings.api, force_demo) {
+            (Some(api), false) => (api.clone(), None, None),
             _ => {
-                let state_file = settings.data_dir.as_deref().map(demo_state_file);
-                let sim = crate::sim::spawn_demo(Scenario::built_in(), state_file)
+                let (scenario, state_file) = if demo_fleet > 0 {
+                    (
+                        Scenario::built_in().with_fleet(demo_fleet),
+                        settings.data_dir.as_deref().map(demo_board_state_file),
+                    )
+                } else {
+                    (
+                        Scenario::built_in(),
+                        settings.data_dir.as_deref().map(demo_state_file),
+                    )
+                };
+                let sim = crate::sim::spawn_demo(scenario.clone(), state_file)
                     .await
                     .map_err(|e| GatewayError::DemoUnavailable(e.to_string()))?;
-                (sim.url(), Some(sim))
+                (sim.url(), Some(sim), Some(scenario))
             }
         };
         // The embedded simulator needs no token: never send the user's token to it.
@@ -62,10 +99,18 @@ impl Backend {
             } else {
                 settings.net.clone()
             },
-            ..ClientOptions::default()
+            ..options
         };
-        let gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
-        Ok(Backend { gateway, demo })
+        let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
+        // A kept login (`stepwise login`) when no other token wins over it.
+        if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
+            gateway = gateway.with_token_source(login.source());
+        }
+        Ok(Backend {
+            gateway,
+            demo,
+            scenario,
+        })
     }
 
     /// The association a hands-free demo opens (a new customer), on the
@@ -74,6 +119,29 @@ impl Backend {
         self.demo
             .as_ref()
             .and_then(|_| Scenario::built_in().demo_car().map(str::to_owned))
+    }
+
+    /// The generated vehicles of the embedded simulator (or, without a
+    /// fleet, its associations), for a board demo.
+    pub fn demo_cars(&self) -> Vec<String> {
+        let Some(scenario) = self.scenario.as_ref().filter(|_| self.demo.is_some()) else {
+            return Vec::new();
+        };
+        let fleet: Vec<String> = scenario
+            .associations
+            .iter()
+            .map(|a| a.car_association_id.clone())
+            .filter(|id| id.starts_with('F'))
+            .collect();
+        if fleet.is_empty() {
+            scenario
+                .associations
+                .iter()
+                .map(|a| a.car_association_id.clone())
+                .collect()
+        } else {
+            fleet
+        }
     }
 
     pub fn is_demo(&self) -> bool {

@@ -35,9 +35,17 @@ pub struct Cli {
     #[arg(long, global = true, env = ENV_API, value_name = "URL")]
     pub api: Option<String>,
 
-    /// carAssociationID to open (letters, digits, - and _)
-    #[arg(long, global = true, value_name = "ID", value_parser = parse_id)]
-    pub car: Option<String>,
+    /// carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles
+    #[arg(long, global = true, value_name = "ID", value_parser = parse_id, action = clap::ArgAction::Append)]
+    pub car: Vec<String>,
+
+    /// File of carAssociationIDs: one per line (# starts a comment), or a CSV whose first column is the id
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cars: Option<PathBuf>,
+
+    /// Requests in flight at once to the gateway, for the whole board or all of --cars
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// File holding the gateway's bearer token, alone on one line
     #[arg(long, global = true, value_name = "PATH")]
@@ -46,6 +54,12 @@ pub struct Cli {
     /// Write the session report here on exit (.json gives JSON, else Markdown)
     #[arg(long, global = true, value_name = "PATH")]
     pub report: Option<PathBuf>,
+
+    /// Language of the screens, guidance and plain output: en, fr, de, it,
+    /// es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
+    /// locale, English)
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -101,7 +115,12 @@ pub enum Command {
         /// Start the demo backend over: forget its stepsIDs, caches and truths
         #[arg(long)]
         fresh: bool,
+        /// Open the board with the demo backend's vehicles (or the given --car/--cars)
+        #[arg(long)]
+        board: bool,
     },
+    /// The board: many vehicles at once, one row each (give them with --car, repeated, or --cars FILE)
+    Fleet,
     /// Run the steps gateway simulator
     Serve {
         /// Address to listen on, HOST:PORT (a host name is resolved)
@@ -113,6 +132,12 @@ pub enum Command {
         /// Require this bearer token on every request (or give it with --token-file)
         #[arg(long, value_name = "TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// Add N generated vehicles, F0001..., in varied states
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        fleet: Option<u32>,
+        /// Every SECONDS, a random vehicle's next step completes
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        churn: Option<f64>,
         /// Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,
@@ -122,12 +147,36 @@ pub enum Command {
         /// Demand client certificates signed by this authority (PEM)
         #[arg(long, value_name = "FILE", requires = "tls")]
         client_ca: Option<PathBuf>,
+        /// Also be the identity provider: device sign-in (`stepwise login`),
+        /// expiring tokens, POST /sim/device/CODE/approve or /deny
+        #[arg(long, value_enum, value_name = "MODE")]
+        auth: Option<AuthMode>,
+        /// Lifetime of the tokens it issues, in seconds
+        #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+        token_ttl: u64,
+    },
+    /// Sign in to the gateway (--api) with a code approved in a browser
+    Login {
+        /// Read one token from standard input instead: piped, or pasted at a
+        /// prompt that does not show it (never from an argument)
+        #[arg(long)]
+        with_token: bool,
+    },
+    /// Forget the token kept for the gateway (--api)
+    Logout,
+    /// The sign-in: who, where the token is kept, when it expires
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
     },
     /// Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
     #[command(
         after_help = "With --status todo or alreadyDone only those steps are returned: the output \
             then says it is filtered and never claims the service is ready, and exit 0 only means \
-            that no returned step is todo."
+            that no returned step is todo.\n\n\
+            With several vehicles (--car repeated, or --cars FILE) each gets its block, or with \
+            --json one JSON object per line (JSON Lines); exit 1 when any vehicle failed (stderr \
+            names each), else 3 when any has a step to do, else 0."
     )]
     Steps {
         /// Refresh by stepsID instead of --car
@@ -171,6 +220,24 @@ pub enum Command {
     },
 }
 
+/// How the simulator signs clients in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// OAuth 2.0 device authorization (RFC 8628)
+    Device,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Says the gateway, where the token is kept and when it expires (never
+    /// the token); exit 0 with a usable token, 1 without
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// `--status` as typed; the domain's [`StatusFilter`] knows nothing of clap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusArg {
@@ -208,9 +275,13 @@ impl Cli {
         match self.command {
             None => "the wizard",
             Some(Command::Demo { .. }) => "demo",
+            Some(Command::Fleet) => "fleet",
             Some(Command::Serve { .. }) => "serve",
             Some(Command::Steps { .. }) => "steps",
             Some(Command::Next { .. }) => "next",
+            Some(Command::Login { .. }) => "login",
+            Some(Command::Logout) => "logout",
+            Some(Command::Auth { .. }) => "auth status",
             Some(Command::Doctor { .. }) => "doctor",
             Some(Command::Completions { .. }) => "completions",
             Some(Command::Man) => "man",
@@ -223,7 +294,13 @@ impl Cli {
         let name = self.command_name();
         let refuse = |option: &str, why: &str| Some(format!("{name} does not use {option}: {why}"));
         let api = self.api_typed && self.api.is_some();
-        let car = self.car.is_some();
+        let car = !self.car.is_empty() || self.cars.is_some();
+        let concurrency = self.concurrency.is_some();
+        let car_option = if self.car.is_empty() {
+            "--cars"
+        } else {
+            "--car"
+        };
         let token_file = self.token_file.is_some();
         let report = self.report.is_some();
         match &self.command {
@@ -240,8 +317,12 @@ impl Cli {
                 "--api",
                 "it is the gateway. Point clients at its --addr instead",
             ),
+            Some(Command::Serve { .. } | Command::Next { .. }) if concurrency => refuse(
+                "--concurrency",
+                "it makes no requests to a gateway of its own, or only one. Leave it out",
+            ),
             Some(Command::Serve { .. }) if car => refuse(
-                "--car",
+                car_option,
                 "the simulator answers for every car of its scenario (choose one with --scenario)",
             ),
             Some(Command::Serve { .. }) if report => refuse(
@@ -275,12 +356,41 @@ impl Cli {
                 "--report",
                 "it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`",
             ),
-            Some(Command::Next { .. }) if car => refuse(
+            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if car => refuse(
                 "--car",
+                "signing in is per gateway, not per car. Leave it out",
+            ),
+            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if report => {
+                refuse(
+                    "--report",
+                    "session reports come from the wizard. Leave it out",
+                )
+            }
+            Some(Command::Next { .. }) if car => refuse(
+                car_option,
                 "it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`",
+            ),
+            Some(Command::Serve { churn: Some(_), fleet: None, .. }) => Some(
+                "serve --churn needs --fleet N: it completes steps of the generated vehicles' kind. \
+                 Add e.g. --fleet 200"
+                    .to_owned(),
+            ),
+            Some(Command::Steps {
+                steps_id: Some(_), ..
+            }) if self.cars.is_some() => refuse(
+                "--cars",
+                "--steps-id asks for one list. Leave out one of them",
             ),
             Some(_) => None,
         }
+    }
+}
+
+/// `--churn`: a number of seconds, at least a tenth.
+fn parse_seconds(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && (0.1..=86_400.0).contains(&secs) => Ok(secs),
+        _ => Err("give a number of seconds from 0.1 to 86400, e.g. 2".to_owned()),
     }
 }
 
@@ -382,12 +492,15 @@ mod tests {
     fn global_options_work_after_the_subcommand() {
         let cli =
             Cli::try_parse_args(["stepwise", "steps", "--car", " 987654 ", "--json"]).unwrap();
-        assert_eq!(cli.car.as_deref(), Some("987654"));
+        assert_eq!(cli.car, ["987654"]);
         assert!(matches!(
             cli.command,
             Some(Command::Steps { json: true, .. })
         ));
         assert!(Cli::try_parse_args(["stepwise", "--car", "a b"]).is_err());
+        let cli = Cli::try_parse_args(["stepwise", "fleet", "--car", "A1", "--car", "B2"]).unwrap();
+        assert_eq!(cli.car, ["A1", "B2"]);
+        assert!(matches!(cli.command, Some(Command::Fleet)));
         assert!(Cli::try_parse_args(["stepwise", "steps", "--status", "bogus"]).is_err());
     }
 
@@ -429,5 +542,27 @@ mod tests {
         for bad in ["localhost", "127.0.0.1:99999", ":80", "a b:80", "[::1]:x"] {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sign_in_commands_parse() {
+        let cli = Cli::try_parse_from(["stepwise", "login", "--api", "http://x"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Login { with_token: false })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "login", "--with-token", "abc"]).is_err());
+        let cli = Cli::try_parse_from(["stepwise", "auth", "status", "--json"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Auth {
+                command: AuthCommand::Status { json: true }
+            })
+        ));
+        assert!(Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).is_err());
+        assert!(
+            Cli::try_parse_from(["stepwise", "serve", "--auth", "device", "--token-ttl", "5"])
+                .is_ok()
+        );
     }
 }

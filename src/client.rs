@@ -8,6 +8,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use crate::auth::{AuthError, TokenSource};
 use crate::config::Secret;
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::wire::{
@@ -32,9 +33,14 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// A `Retry-After` longer than this is not waited for.
     pub max_retry_after: Duration,
+    /// Requests in flight at once to this gateway, whoever asks.
+    pub concurrency: usize,
     /// Proxies, extra trusted roots and the client certificate.
     pub net: crate::net::NetOptions,
 }
+
+/// Requests in flight at once to one gateway unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -45,6 +51,7 @@ impl Default for ClientOptions {
             retries: 2,
             backoff: Duration::from_millis(250),
             max_retry_after: Duration::from_secs(30),
+            concurrency: DEFAULT_CONCURRENCY,
             net: crate::net::NetOptions::default(),
         }
     }
@@ -147,6 +154,8 @@ pub enum GatewayError {
     Net(crate::net::NetError),
     /// The live event stream failed (see [`live`]).
     Live(live::LiveFault),
+    /// Getting or refreshing a sign-in token failed.
+    Auth(AuthError),
 }
 
 impl std::fmt::Display for GatewayError {
@@ -178,6 +187,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
+            GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
         }
     }
 }
@@ -211,6 +221,11 @@ impl GatewayError {
             _ => None,
         }
     }
+
+    /// Only a new `stepwise login` can get past this error.
+    pub fn needs_login(&self) -> bool {
+        matches!(self, GatewayError::Auth(e) if e.needs_login())
+    }
 }
 
 /// A status and body that came back, before they are judged.
@@ -228,8 +243,10 @@ pub struct Gateway {
     /// The proxy the base URL goes through, as it may be shown.
     proxy: Option<String>,
     device_id: String,
-    token: Option<Secret>,
+    token: Option<TokenSource>,
     options: ClientOptions,
+    /// The budget every clone of this client shares.
+    pace: std::sync::Arc<crate::pace::Pace>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -267,14 +284,28 @@ impl Gateway {
             .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
+        let pace = std::sync::Arc::new(crate::pace::Pace::new(options.concurrency));
         Ok(Gateway {
             http,
             base,
             proxy,
             device_id,
-            token,
+            token: token.map(TokenSource::fixed),
             options,
+            pace,
         })
+    }
+
+    /// Sends the tokens of `source` (a kept login that refreshes itself).
+    #[must_use]
+    pub fn with_token_source(mut self, source: TokenSource) -> Self {
+        self.token = Some(source);
+        self
+    }
+
+    /// The HTTP client, set up for this gateway (sign-in calls use it too).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn base(&self) -> &str {
@@ -362,10 +393,52 @@ impl Gateway {
             path: path.to_owned(),
             detail: e.to_string(),
         })?;
+        let token = match &self.token {
+            Some(source) => Some(
+                source
+                    .bearer(&self.http)
+                    .await
+                    .map_err(GatewayError::Auth)?,
+            ),
+            None => None,
+        };
+        let outcome = self
+            .call_with(&method, &url, path, query, token.as_ref())
+            .await;
+        // A refused token is refreshed once and the call tried once more.
+        let (Some(source), Some(used)) = (&self.token, &token) else {
+            return outcome;
+        };
+        if !matches!(&outcome, Err(e) if e.rejection() == Some(Rejection::Unauthorized)) {
+            return outcome;
+        }
+        match source.after_refusal(&self.http, used).await {
+            Ok(Some(fresh)) => {
+                tracing::info!(path, "token refused; retrying once with a refreshed one");
+                self.call_with(&method, &url, path, query, Some(&fresh))
+                    .await
+            }
+            Ok(None) => outcome,
+            Err(e) => Err(GatewayError::Auth(e)),
+        }
+    }
+
+    /// One call with one token: retries on connection failures, 5xx, 429.
+    async fn call_with(
+        &self,
+        method: &Method,
+        url: &Url,
+        path: &str,
+        query: &[(&str, &str)],
+        token: Option<&Secret>,
+    ) -> Result<Vec<u8>, GatewayError> {
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
-            let outcome = self.attempt(method.clone(), url.clone(), query).await;
+            let place = self.pace.admit().await;
+            let outcome = self
+                .attempt(method.clone(), url.clone(), query, token)
+                .await;
             match &outcome {
                 Ok(a) => {
                     tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
@@ -386,6 +459,16 @@ impl Gateway {
                 }
                 _ => None,
             };
+            if let Ok(a) = &outcome
+                && a.status == StatusCode::TOO_MANY_REQUESTS
+            {
+                // One budget per gateway: every request to it slows down.
+                // The pause is set before the place is given back, so no
+                // request slips in between.
+                let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                self.pace.pause(wait.min(self.options.max_retry_after));
+            }
+            drop(place);
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
@@ -394,43 +477,11 @@ impl Gateway {
                 }
                 _ => {
                     return outcome
-                        .map(|answer| self.redact_answer(answer))
+                        .map(|answer| redact_answer(answer, token))
                         .and_then(judge)
-                        .map_err(|e| self.redact(e));
+                        .map_err(|e| redact(e, token));
                 }
             }
-        }
-    }
-
-    /// A gateway that echoes the request back must not make the token
-    /// appear in an error: it is cut out of a failed answer's body before the
-    /// body is read, and out of every text a transport error carries.
-    fn redact_answer(&self, mut answer: Answer) -> Answer {
-        if let Some(token) = &self.token
-            && !answer.status.is_success()
-        {
-            let needle = token.expose().as_bytes();
-            while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-                answer
-                    .body
-                    .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-            }
-        }
-        answer
-    }
-
-    fn redact(&self, error: GatewayError) -> GatewayError {
-        let Some(token) = &self.token else {
-            return error;
-        };
-        let scrub = |text: String| text.replace(token.expose(), "<redacted>");
-        match error {
-            GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
-            GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
-                base,
-                detail: scrub(detail),
-            },
-            other => other,
         }
     }
 
@@ -443,6 +494,7 @@ impl Gateway {
         method: Method,
         url: Url,
         query: &[(&str, &str)],
+        token: Option<&Secret>,
     ) -> Result<Answer, GatewayError> {
         let mut request = self
             .http
@@ -450,7 +502,7 @@ impl Gateway {
             .query(query)
             .header(ACCEPT, "application/json")
             .header(DEVICE_HEADER, &self.device_id);
-        if let Some(token) = &self.token {
+        if let Some(token) = token {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                 .map_err(|_| GatewayError::BadToken)?;
             value.set_sensitive(true);
@@ -513,6 +565,38 @@ impl Gateway {
         } else {
             GatewayError::Transport(root_cause(error))
         }
+    }
+}
+
+/// A gateway that echoes the request back must not make the token appear in
+/// an error: it is cut out of a failed answer's body before the body is
+/// read, and out of every text a transport error carries.
+fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
+    if let Some(token) = token
+        && !answer.status.is_success()
+    {
+        let needle = token.expose().as_bytes();
+        while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
+            answer
+                .body
+                .splice(at..at + needle.len(), b"<redacted>".iter().copied());
+        }
+    }
+    answer
+}
+
+fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
+    let Some(token) = token else {
+        return error;
+    };
+    let scrub = |text: String| text.replace(token.expose(), "<redacted>");
+    match error {
+        GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
+        GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
+            base,
+            detail: scrub(detail),
+        },
+        other => other,
     }
 }
 

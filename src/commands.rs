@@ -59,6 +59,103 @@ pub async fn steps(
     Ok(Outcome { stdout, code })
 }
 
+/// What `steps` over several vehicles prints and how it ends.
+pub struct ManyOutcome {
+    pub stdout: String,
+    /// One line per vehicle that failed, for stderr.
+    pub failures: Vec<String>,
+    pub code: u8,
+}
+
+/// One vehicle's line of `steps --json` over several vehicles, when its
+/// list could not be had. `error` is the language-neutral cause.
+#[derive(Serialize)]
+struct FailedJson<'a> {
+    #[serde(rename = "carAssociationID")]
+    car_association_id: &'a str,
+    error: String,
+}
+
+/// `stepwise steps` over several vehicles: the lists are asked at once (the
+/// client keeps at most its budget in flight), printed in the order given,
+/// one block each, or with `json` one JSON object per line. Exit 1 when any
+/// failed, else 3 when any has a step to do, else 0.
+pub async fn steps_many(
+    backend: &Backend,
+    cars: &[String],
+    status: StatusFilter,
+    reset: bool,
+    json: bool,
+    lang: Lang,
+) -> ManyOutcome {
+    let tasks: Vec<_> = cars
+        .iter()
+        .map(|car| {
+            let gateway = backend.gateway.clone();
+            let request = ListRequest {
+                lookup: Lookup::Car(car.clone()),
+                reset,
+                status,
+            };
+            tokio::spawn(async move { gateway.list(&request).await })
+        })
+        .collect();
+    let label = backend.label();
+    let mut out = ManyOutcome {
+        stdout: String::new(),
+        failures: Vec::new(),
+        code: EXIT_CLEAR,
+    };
+    let mut failed = false;
+    let mut pending = false;
+    for (car, task) in cars.iter().zip(tasks) {
+        let result = task
+            .await
+            .unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string())));
+        match result {
+            Ok(list) => {
+                pending |= list.has_pending();
+                if json {
+                    let line = serde_json::to_string(&ListJson::new(&list, Some(car), status))
+                        .expect("plain data serialises");
+                    out.stdout.push_str(&line);
+                    out.stdout.push('\n');
+                } else {
+                    if !out.stdout.is_empty() {
+                        out.stdout.push('\n');
+                    }
+                    out.stdout
+                        .push_str(&checklist(&list, Some(car), &label, status, lang));
+                }
+            }
+            Err(e) => {
+                failed = true;
+                if json {
+                    let line = serde_json::to_string(&FailedJson {
+                        car_association_id: car,
+                        error: e.to_string(),
+                    })
+                    .expect("plain data serialises");
+                    out.stdout.push_str(&line);
+                    out.stdout.push('\n');
+                }
+                out.failures.push(format!(
+                    "stepwise: {car}: {}",
+                    crate::describe::gateway_error(lang, &e)
+                ));
+            }
+        }
+    }
+    out.code = if failed {
+        EXIT_ERROR
+    } else if pending {
+        EXIT_PENDING
+    } else {
+        EXIT_CLEAR
+    };
+    out
+}
+
 /// `stepwise next`.
 pub async fn next(
     backend: &Backend,

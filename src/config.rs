@@ -2,13 +2,14 @@
 //! directory, the persistent device id, recent ids, and the token (a secret
 //! that is never printed).
 
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 use serde::Deserialize;
+
+pub use crate::secret::Secret;
 
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
@@ -17,33 +18,6 @@ pub const ENV_CONFIG: &str = "STEPWISE_CONFIG";
 
 /// How many recently used carAssociationIDs the start screen remembers.
 const RECENT_KEPT: usize = 8;
-
-/// A bearer token. Its `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(token: impl Into<String>) -> Self {
-        Secret(token.into())
-    }
-
-    /// The token itself, for the `Authorization` header only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
 
 /// The config file, `config.toml` in the user's config directory.
 #[derive(Debug, Default, Deserialize)]
@@ -55,11 +29,38 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
+    /// The language: en, fr, de, it, es, nl or pt.
+    pub lang: Option<String>,
     /// Extra trusted roots (PEM).
     pub ca_file: Option<PathBuf>,
     /// Client certificate (PEM), and its key when in another file.
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+}
+
+/// Where the token in use comes from, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFrom {
+    /// `--token-file`.
+    TokenFile,
+    /// `STEPWISE_TOKEN`.
+    Environment,
+    /// A login kept by `stepwise login`.
+    Login,
+    /// `token` or `token_file` in the config file.
+    Config,
+}
+
+impl TokenFrom {
+    /// The name in machine output.
+    pub fn as_wire(self) -> &'static str {
+        match self {
+            TokenFrom::TokenFile => "token-file",
+            TokenFrom::Environment => "environment",
+            TokenFrom::Login => "login",
+            TokenFrom::Config => "config",
+        }
+    }
 }
 
 /// A configuration problem, said in one line with what to do.
@@ -73,6 +74,11 @@ pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
     pub token: Option<Secret>,
+    /// Where the token in use comes from (never the token itself).
+    pub token_from: Option<TokenFrom>,
+    /// The login kept for `api` (`stepwise login`), used when no token
+    /// given by flag or environment wins over it.
+    pub login: Option<crate::auth::KeptLogin>,
     /// The dealer's help pages, when set (else the archived developer pages).
     pub docs_base_url: Option<String>,
     pub device_id: String,
@@ -165,9 +171,17 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             None => String::new(),
         };
         ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key"
+            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang"
         ))
     })
+}
+
+/// The config file's `lang`, if the file can be read (a broken file is
+/// reported by [`Settings::resolve`]).
+pub fn config_lang() -> Option<String> {
+    config_path()
+        .and_then(|path| load_file_config(&path).ok())
+        .and_then(|file| file.lang)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -286,15 +300,6 @@ impl Settings {
         let env_token = std::env::var(ENV_TOKEN)
             .ok()
             .filter(|t| !t.trim().is_empty());
-        let token = match (token_file_flag, env_token, &file.token, &file.token_file) {
-            (Some(path), _, _, _) => Some(read_token_file(path, "--token-file")?),
-            (None, Some(token), _, _) => Some(check_token(&token, ENV_TOKEN)?),
-            (None, None, Some(token), _) => Some(check_token(token, "token in the config file")?),
-            (None, None, None, Some(path)) => {
-                Some(read_token_file(path, "token_file in the config file")?)
-            }
-            (None, None, None, None) => None,
-        };
         let api = api_flag
             .or(file.api)
             .map(|a| a.trim().to_owned())
@@ -305,6 +310,34 @@ impl Settings {
                 &format!("--api, {ENV_API} or api in the config file"),
             ));
         }
+        let data_dir = data_dir();
+        // Precedence: --token-file > STEPWISE_TOKEN > the kept login > the config file.
+        let strong = match (token_file_flag, env_token) {
+            (Some(path), _) => Some((read_token_file(path, "--token-file")?, TokenFrom::TokenFile)),
+            (None, Some(token)) => Some((check_token(&token, ENV_TOKEN)?, TokenFrom::Environment)),
+            (None, None) => None,
+        };
+        let login = match (&strong, &api) {
+            (None, Some(api)) => crate::auth::KeptLogin::load(api, data_dir.as_deref())
+                .unwrap_or_else(|e| {
+                    tracing::warn!("the kept login cannot be used: {e}");
+                    None
+                }),
+            _ => None,
+        };
+        let (token, token_from) = match (strong, &login, &file.token, &file.token_file) {
+            (Some((token, from)), _, _, _) => (Some(token), Some(from)),
+            (None, Some(_), _, _) => (None, Some(TokenFrom::Login)),
+            (None, None, Some(token), _) => (
+                Some(check_token(token, "token in the config file")?),
+                Some(TokenFrom::Config),
+            ),
+            (None, None, None, Some(path)) => (
+                Some(read_token_file(path, "token_file in the config file")?),
+                Some(TokenFrom::Config),
+            ),
+            (None, None, None, None) => (None, None),
+        };
         let docs_base_url = match std::env::var(ENV_DOCS_URL)
             .ok()
             .or(file.docs_base_url)
@@ -325,7 +358,6 @@ impl Settings {
             client_key: file.client_key,
             proxy: crate::net::ProxyEnv::from_env(),
         };
-        let data_dir = data_dir();
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
@@ -336,6 +368,8 @@ impl Settings {
         Ok(Settings {
             api,
             token,
+            token_from,
+            login,
             docs_base_url,
             device_id,
             data_dir,

@@ -2,6 +2,7 @@
 //! why, and what to do. The client's errors carry data only; the CLI and the
 //! wizard show them through here.
 
+use crate::auth::AuthError;
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
 use crate::guidance::explain_code;
@@ -64,6 +65,24 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
             LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         },
+        GatewayError::Auth(e) => auth_error(lang, e),
+    }
+}
+
+/// One line about a failed sign-in or refresh: what, why, what to do.
+pub fn auth_error(lang: Lang, error: &AuthError) -> String {
+    match error {
+        AuthError::Discovery(why) | AuthError::Provider(why) => why.clone(),
+        AuthError::Store(why) => why.0.clone(),
+        AuthError::Denied => tr!(lang, "auth-denied"),
+        AuthError::Expired => tr!(lang, "auth-expired"),
+        AuthError::SignInAgain(why) => tr!(lang, "auth-sign-in-again", why = why.clone()),
+        AuthError::Network { url, detail } => tr!(
+            lang,
+            "auth-unreachable",
+            url = url.clone(),
+            detail = detail.clone()
+        ),
     }
 }
 
@@ -135,6 +154,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
+        GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
+        GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
     }
 }
 

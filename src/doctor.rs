@@ -62,7 +62,7 @@ impl Mark {
 }
 
 /// The checks, in the order they are shown.
-const ORDER: [(&str, &str); 15] = [
+const ORDER: [(&str, &str); 16] = [
     ("config", "Config file"),
     ("gateway", "Gateway address"),
     ("dns", "Name resolution"),
@@ -78,6 +78,7 @@ const ORDER: [(&str, &str); 15] = [
     ("status_filter", "Status filter"),
     ("error_body", "Error body"),
     ("events", "Live events"),
+    ("guidance", "Guidance pages"),
 ];
 
 /// One line of the report.
@@ -1455,6 +1456,39 @@ async fn contract_checks(
             "events",
             Mark::Warning,
             format!("no answer ({why}): the wizard polls instead"),
+        ),
+    }
+
+    // Guidance pages for the customer's phone: offered or not (no token).
+    if budget.spent() {
+        return unauthorized;
+    }
+    match caller
+        .get("guidance/trusterPhoneNumber", &[], "text/html", false)
+        .await
+    {
+        Ok(a) if a.status.is_success() => report.set(
+            "guidance",
+            Mark::Ok,
+            "offered: the QR code and o open the gateway's page in the customer's language",
+        ),
+        Ok(a) if a.status == StatusCode::NOT_FOUND => report.set(
+            "guidance",
+            Mark::Ok,
+            "not offered (404): the QR code leads to docs_base_url, or the archived developer pages",
+        ),
+        Ok(a) => report.set(
+            "guidance",
+            Mark::Warning,
+            format!(
+                "{}: the QR code leads to docs_base_url, or the archived developer pages",
+                http_failure(a.status, &a.body)
+            ),
+        ),
+        Err(why) => report.set(
+            "guidance",
+            Mark::Warning,
+            format!("no answer ({why}): the QR code leads to docs_base_url, or the archived developer pages"),
         ),
     }
     unauthorized

@@ -11,6 +11,7 @@ use crate::text::Lang;
 
 const GUIDANCE_JSON: &str = include_str!("../assets/guidance.json");
 const ERROR_CODES_JSON: &str = include_str!("../assets/error_codes.json");
+const CLIENT_CODES_JSON: &str = include_str!("../assets/client_codes.json");
 
 /// One step's guide: which app errors belong to it and where the official
 /// guide is. Its words are [`StepText`].
@@ -161,6 +162,9 @@ pub struct ErrorCode {
     /// The steps-cache reset (`resetSteps=true`) is the remedy.
     pub reset_cures: bool,
     pub step: Option<String>,
+    /// Limits that bite with this code (catalogue ids `limit-<name>`).
+    #[serde(default)]
+    pub limits: Vec<String>,
 }
 
 impl ErrorCode {
@@ -196,6 +200,116 @@ pub fn error_codes() -> &'static BTreeMap<i64, ErrorCode> {
 
 pub fn explain_code(code: i64) -> Option<&'static ErrorCode> {
     error_codes().get(&code)
+}
+
+/// A code or string the open clients of the same backend show their users
+/// (`NOK:MAXNBTOOLS`, `invalid_grant`, 40400, ...).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ClientCode {
+    /// As the clients spell it.
+    pub text: String,
+    /// Its catalogue key: `client-<key>-meaning`, `client-<key>-remedy`.
+    pub key: String,
+    /// Limits that bite with this code (catalogue ids `limit-<name>`).
+    #[serde(default)]
+    pub limits: Vec<String>,
+}
+
+/// The open clients' codes, in the order of the asset.
+pub fn client_codes() -> &'static [ClientCode] {
+    static CODES: OnceLock<Vec<ClientCode>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        serde_json::from_str(CLIENT_CODES_JSON).expect("assets/client_codes.json is valid (tested)")
+    })
+}
+
+/// The longest code the explainer takes.
+pub const MAX_CODE_CHARS: usize = 32;
+
+/// A character a code read off a phone may hold.
+pub fn is_code_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.')
+}
+
+/// A code as compared: upper case, `:` as `_`, and the `NOK` prefix (which
+/// the clients print as `NOK:`, `NOK_` or twice) left out.
+fn normalise(raw: &str) -> String {
+    let mut code = raw.trim().to_ascii_uppercase().replace(':', "_");
+    while let Some(rest) = code.strip_prefix("NOK_") {
+        code = rest.to_owned();
+    }
+    code
+}
+
+/// A code the explainer knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// One of the app's (SDK's) numeric codes.
+    App(&'static ErrorCode),
+    /// One of the open clients' codes.
+    Client(&'static ClientCode),
+}
+
+/// What the customer read off the phone, digits or text in any case:
+/// `2312`, `NOK:MAXNBTOOLS`, `nok_blocked`, `invalid_grant`, `40400`.
+pub fn explain(raw: &str) -> Option<Known> {
+    let raw = raw.trim();
+    if let Some(e) = raw.parse::<i64>().ok().and_then(explain_code) {
+        return Some(Known::App(e));
+    }
+    let wanted = normalise(raw);
+    if wanted.is_empty() {
+        return None;
+    }
+    client_codes()
+        .iter()
+        .find(|c| normalise(&c.text) == wanted)
+        .map(Known::Client)
+}
+
+impl Known {
+    /// The code as the tool spells it.
+    pub fn code(&self) -> String {
+        match self {
+            Known::App(e) => e.code.to_string(),
+            Known::Client(c) => c.text.clone(),
+        }
+    }
+
+    pub fn meaning(&self, lang: Lang) -> String {
+        match self {
+            Known::App(e) => e.meaning(lang),
+            Known::Client(c) => {
+                crate::text::message(lang, &format!("client-{}-meaning", c.key), None)
+            }
+        }
+    }
+
+    pub fn remedy(&self, lang: Lang) -> String {
+        match self {
+            Known::App(e) => e.remedy(lang),
+            Known::Client(c) => {
+                crate::text::message(lang, &format!("client-{}-remedy", c.key), None)
+            }
+        }
+    }
+
+    /// The limits that bite, in words.
+    pub fn limits(&self, lang: Lang) -> Vec<String> {
+        let names = match self {
+            Known::App(e) => &e.limits,
+            Known::Client(c) => &c.limits,
+        };
+        names
+            .iter()
+            .map(|n| crate::text::message(lang, &format!("limit-{n}"), None))
+            .collect()
+    }
+
+    /// The steps-cache reset is the remedy.
+    pub fn reset_cures(&self) -> bool {
+        matches!(self, Known::App(e) if e.reset_cures)
+    }
 }
 
 /// Joins the documentation base URL (configurable, a dealer may use its own
@@ -266,6 +380,86 @@ mod tests {
             for code in &g.for_step(name).errors {
                 assert!(explain_code(*code).is_some(), "{name} names {code}");
             }
+        }
+    }
+
+    #[test]
+    fn the_explainer_takes_what_the_customer_reads_in_any_case() {
+        let key = |raw: &str| match explain(raw) {
+            Some(Known::Client(c)) => Some(c.key.as_str()),
+            Some(Known::App(e)) => panic!("{raw} read as app code {}", e.code),
+            None => None,
+        };
+        assert_eq!(key("NOK:MAXNBTOOLS"), Some("maxnbtools"));
+        assert_eq!(key("nok:maxnbtools"), Some("maxnbtools"));
+        assert_eq!(key("MAXNBTOOLS"), Some("maxnbtools"));
+        assert_eq!(key("nok_blocked"), Some("blocked"));
+        assert_eq!(key("NOK_BLOCKED"), Some("blocked"));
+        assert_eq!(key("NOK:NOK_BLOCKED"), Some("blocked"));
+        assert_eq!(key("NEED_AUTHORIZATION"), Some("need-authorization"));
+        assert_eq!(key("Invalid_Grant"), Some("invalid-grant"));
+        assert_eq!(
+            key("No.Matching.Service.Key"),
+            Some("no-matching-service-key")
+        );
+        assert_eq!(key(" 40400 "), Some("40400"));
+        assert_eq!(key("50000"), Some("50000"));
+        assert_eq!(key("NOK:"), None);
+        assert_eq!(key("NOK"), None);
+        assert_eq!(key("BOGUS"), None);
+        assert_eq!(key(""), None);
+        assert!(matches!(explain("2312"), Some(Known::App(e)) if e.code == 2312));
+        assert!(explain("2312").unwrap().reset_cures());
+        assert!(!explain("NOK:MAXNBTOOLS").unwrap().reset_cures());
+    }
+
+    #[test]
+    fn the_sms_lock_is_told_where_it_bites() {
+        for raw in ["NOK:MAXNBTOOLS", "NOK:FORBIDDEN", "2305", "2310"] {
+            let limits = explain(raw).unwrap().limits(Lang::En);
+            assert!(
+                limits.iter().any(|l| l.contains("20 SMS activations")),
+                "{raw}: {limits:?}"
+            );
+        }
+        let otp = explain("NOK:ACCESS").unwrap().limits(Lang::De);
+        assert!(
+            otp.iter().any(|l| l.contains("6 OTP-Codes pro 24 h")),
+            "{otp:?}"
+        );
+        assert!(explain("2312").unwrap().limits(Lang::En).is_empty());
+    }
+
+    #[test]
+    fn every_client_code_and_limit_has_words_in_every_language() {
+        for lang in Lang::ALL {
+            for c in client_codes() {
+                for part in ["meaning", "remedy"] {
+                    let id = format!("client-{}-{part}", c.key);
+                    assert!(crate::text::has(*lang, &id), "{lang}: {id}");
+                }
+            }
+            let all_limits = client_codes()
+                .iter()
+                .flat_map(|c| &c.limits)
+                .chain(error_codes().values().flat_map(|e| &e.limits));
+            for name in all_limits {
+                let id = format!("limit-{name}");
+                assert!(crate::text::has(*lang, &id), "{lang}: {id}");
+            }
+        }
+        // No two client codes read the same once normalised, and none is
+        // shadowed by an app code.
+        for (i, a) in client_codes().iter().enumerate() {
+            assert!(
+                matches!(explain(&a.text), Some(Known::Client(c)) if c == a),
+                "{}",
+                a.text
+            );
+            for b in &client_codes()[i + 1..] {
+                assert_ne!(normalise(&a.text), normalise(&b.text));
+            }
+            assert!(a.text.chars().all(is_code_char) && a.text.len() <= MAX_CODE_CHARS);
         }
     }
 

@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod backend;
+pub mod cars;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -12,11 +14,15 @@ pub mod config;
 pub mod describe;
 pub mod doctor;
 pub mod guidance;
+pub mod locale;
 pub mod logging;
 pub mod net;
+pub mod pace;
 pub mod pages;
 pub mod report;
+pub mod secret;
 pub mod shell;
+pub mod signin;
 pub mod sim;
 pub mod steps;
 pub mod text;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use stepwise::app::Launch;
 use stepwise::backend::Backend;
-use stepwise::cli::{Cli, Command, check_report_path};
+use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Secret, Settings, read_token_file};
@@ -28,14 +28,25 @@ fn main() -> ExitCode {
     {
         return usage(why);
     }
+    let config_lang = stepwise::config::config_lang();
+    let lang = match stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
+    {
+        Ok(lang) => lang,
+        Err(e) if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG => return usage(e),
+        Err(e) => return fail(e),
+    };
     match cli.command {
         Some(Command::Serve {
             ref addr,
             ref scenario,
             ref token,
+            fleet,
+            churn,
             tls,
             ref tls_dir,
             ref client_ca,
+            auth,
+            token_ttl,
         }) => {
             let tls = tls.then(|| TlsServe {
                 dir: tls_dir.clone(),
@@ -47,8 +58,14 @@ fn main() -> ExitCode {
                 token.clone(),
                 cli.token_file.as_deref(),
                 tls.as_ref(),
+                Crowd { fleet, churn },
+                auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
+                    token_ttl: std::time::Duration::from_secs(token_ttl),
+                    ..stepwise::sim::AuthOptions::default()
+                }),
             )
         }
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli),
         Some(Command::Doctor { json }) => doctor(&cli, json),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
@@ -62,37 +79,100 @@ fn main() -> ExitCode {
                 Err(e) => fail(format!("cannot make the manual page: {e}")),
             }
         }
-        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli),
-        Some(Command::Demo { autoplay, fresh }) => {
+        Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
+        Some(Command::Demo {
+            autoplay,
+            fresh,
+            board,
+        }) => {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
                 return fail(e);
+            }
+            let cars = match car_ids(&cli) {
+                Ok(cars) => cars,
+                Err(e) => return usage(e),
+            };
+            wizard(
+                cli.api,
+                cli.token_file.as_deref(),
+                &cli.net,
+                Launch {
+                    cars,
+                    board,
+                    concurrency: cli.concurrency.map(usize::from),
+                    demo: true,
+                    autoplay,
+                    report: cli.report,
+                    lang,
+                    ..Launch::default()
+                },
+            )
+        }
+        Some(Command::Fleet) | None => {
+            let cars = match car_ids(&cli) {
+                Ok(cars) => cars,
+                Err(e) => return usage(e),
+            };
+            let board = matches!(cli.command, Some(Command::Fleet));
+            if board && cars.is_empty() {
+                return usage(
+                    "fleet needs vehicles: give --car ID (repeat it) or --cars FILE, \
+                     e.g. `stepwise fleet --cars ids.txt`",
+                );
             }
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
                 &cli.net,
                 Launch {
-                    car: cli.car,
-                    demo: true,
-                    autoplay,
+                    cars,
+                    board,
+                    concurrency: cli.concurrency.map(usize::from),
+                    demo: false,
+                    autoplay: false,
                     report: cli.report,
+                    lang,
                     ..Launch::default()
                 },
             )
         }
-        None => wizard(
-            cli.api,
-            cli.token_file.as_deref(),
-            &cli.net,
-            Launch {
-                car: cli.car,
-                demo: false,
-                autoplay: false,
-                report: cli.report,
-                ..Launch::default()
-            },
-        ),
     }
+}
+
+/// The vehicles asked for: every `--car`, then those of `--cars FILE`,
+/// each once; or why the file cannot be used.
+fn car_ids(cli: &Cli) -> Result<Vec<String>, String> {
+    let mut ids = cli.car.clone();
+    if let Some(path) = &cli.cars {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read --cars {}: {e}. Check the path (one id per line, or a CSV)",
+                path.display()
+            )
+        })?;
+        let from_file =
+            stepwise::cars::parse(&text).map_err(|e| format!("--cars {}: {e}", path.display()))?;
+        if from_file.is_empty() {
+            return Err(format!(
+                "--cars {} holds no carAssociationID. Put one id per line",
+                path.display()
+            ));
+        }
+        for id in from_file {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.dedup();
+    Ok(ids)
+}
+
+/// `serve --fleet N --churn SECONDS`.
+#[derive(Clone, Copy)]
+struct Crowd {
+    fleet: Option<u32>,
+    churn: Option<f64>,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -223,6 +303,8 @@ fn serve(
     token: Option<String>,
     token_file: Option<&std::path::Path>,
     tls: Option<&TlsServe>,
+    crowd: Crowd,
+    auth: Option<stepwise::sim::AuthOptions>,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -232,6 +314,11 @@ fn serve(
         Ok(s) => s,
         Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
     };
+    let scenario = match crowd.fleet {
+        Some(n) => scenario.with_fleet(usize::try_from(n).unwrap_or(usize::MAX)),
+        None => scenario,
+    };
+    let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
     let token = match token_file {
         Some(path) => match read_token_file(path, "serve --token-file") {
             Ok(secret) => Some(secret),
@@ -275,28 +362,42 @@ fn serve(
             return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
         };
         let count = scenario.associations.len();
-        let auth = if token.is_some() {
-            "a bearer token required"
-        } else {
-            "no token required"
+        let required = match (&token, &auth) {
+            (Some(_), Some(_)) => "the bearer token or a signed-in token required",
+            (Some(_), None) => "a bearer token required",
+            (None, Some(_)) => "a signed-in token required",
+            (None, None) => "no token required",
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The banner is for a person watching: if stdout is gone, serve on.
-        let banner = format!(
-            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {auth}; Ctrl-C stops)"
-        );
-        if let Err(e) = writeln!(io::stdout().lock(), "{banner}") {
+        let mut banner = vec![format!(
+            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {required}; Ctrl-C stops)"
+        )];
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        if let Some(options) = auth {
+            banner.push(format!(
+                "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open {scheme}://{bound}/device",
+                options.token_ttl.as_secs()
+            ));
+            shared = shared.with_auth(options);
+        }
+        if let Err(e) = writeln!(io::stdout().lock(), "{}", banner.join("\n")) {
             tracing::debug!("the banner could not be written: {e}");
         }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
+        // Churn completes a random next step every so often, on HTTP and HTTPS alike.
+        let churning = churn.map(|every| stepwise::sim::spawn_churn(shared.clone(), every));
         let served = match tls {
             Some(config) => {
-                stepwise::sim::serve_tls(listener, config, scenario, token, shutdown).await
+                stepwise::sim::serve_shared_tls(listener, config, shared, shutdown).await
             }
-            None => stepwise::sim::serve(listener, scenario, token, shutdown).await,
+            None => stepwise::sim::serve_shared(listener, shared, shutdown).await,
         };
+        if let Some(task) = churning {
+            task.abort();
+        }
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(format!("the simulator stopped: {e}")),
@@ -304,8 +405,55 @@ fn serve(
     })
 }
 
+/// `stepwise login`, `logout` and `auth status`.
+fn sign_in(cli: &Cli) -> ExitCode {
+    use stepwise::signin as commands;
+    let _log = stepwise::logging::to_file();
+    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    cli.net.apply(&mut settings.net);
+    let rt = match runtime(false) {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let mut out = std::io::stdout();
+    // `auth status` hands its text back, written with `emit` (a closed pipe
+    // is quiet); the others write as they go.
+    let outcome = rt.block_on(async {
+        match &cli.command {
+            Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Login { with_token: true }) => {
+                commands::login_with_token(&settings, &mut out)
+                    .await
+                    .map(|()| (None, 0))
+            }
+            Some(Command::Logout) => commands::logout(&settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Auth {
+                command: AuthCommand::Status { json },
+            }) => commands::status(&settings, *json).map(|(text, code)| (Some(text), code)),
+            _ => unreachable!("dispatched by main"),
+        }
+    });
+    // The thread that waits for Enter must not keep the process alive.
+    rt.shutdown_background();
+    match outcome {
+        Ok((Some(text), code)) => emit(&text, code),
+        Ok((None, code)) => ExitCode::from(code),
+        Err(failure) => {
+            say(&format!("stepwise: error: {}", failure.message));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
 /// `stepwise steps` and `stepwise next`.
-fn script(cli: Cli) -> ExitCode {
+fn script(cli: Cli, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
@@ -317,10 +465,15 @@ fn script(cli: Cli) -> ExitCode {
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     rt.block_on(async move {
-        let backend = match Backend::start(&settings, false).await {
+        let mut options = stepwise::client::ClientOptions::default();
+        if let Some(n) = cli.concurrency {
+            options.concurrency = usize::from(n);
+        }
+        let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
-            Err(e) => return fail(gateway_error(Lang::En, &e)),
+            Err(e) => return fail(gateway_error(lang, &e)),
         };
+        let cars = car_ids(&cli);
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,
@@ -328,7 +481,18 @@ fn script(cli: Cli) -> ExitCode {
                 reset,
                 json,
             }) => {
-                let lookup = match (cli.car, steps_id) {
+                let cars = match cars {
+                    Ok(cars) => cars,
+                    Err(e) => return usage(e),
+                };
+                if cars.len() > 1 || cli.cars.is_some() {
+                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, Lang::En).await;
+                    for line in &outcome.failures {
+                        say(line);
+                    }
+                    return emit(&outcome.stdout, outcome.code);
+                }
+                let lookup = match (cars.into_iter().next(), steps_id) {
                     (Some(car), None) => Lookup::Car(car),
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
@@ -337,14 +501,14 @@ fn script(cli: Cli) -> ExitCode {
                         );
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json, Lang::En).await
+                commands::steps(&backend, lookup, status.into(), reset, json, lang).await
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, Lang::En).await,
+            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
             Ok(outcome) => emit(&outcome.stdout, outcome.code),
-            Err(e) => fail(gateway_error(Lang::En, &e)),
+            Err(e) => fail(gateway_error(lang, &e)),
         }
     })
 }
@@ -419,7 +583,12 @@ fn doctor(cli: &Cli, json: bool) -> ExitCode {
                 Ok(rt) => rt,
                 Err(e) => return fail(format!("cannot start the async runtime: {e}")),
             };
-            let report = rt.block_on(doctor::run(&settings, config, &source, cli.car.as_deref()));
+            let report = rt.block_on(doctor::run(
+                &settings,
+                config,
+                &source,
+                cli.car.first().map(String::as_str),
+            ));
             // A check still waiting on a silent gateway is dropped, not awaited.
             rt.shutdown_background();
             report

@@ -12,16 +12,36 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 pub enum Lang {
     #[default]
     En,
+    Fr,
+    De,
+    It,
+    Es,
+    Nl,
+    Pt,
 }
 
 impl Lang {
     /// Every language the catalogue holds, English (the reference) first.
-    pub const ALL: &'static [Lang] = &[Lang::En];
+    pub const ALL: &'static [Lang] = &[
+        Lang::En,
+        Lang::Fr,
+        Lang::De,
+        Lang::It,
+        Lang::Es,
+        Lang::Nl,
+        Lang::Pt,
+    ];
 
     /// The ISO 639-1 code.
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::De => "de",
+            Lang::It => "it",
+            Lang::Es => "es",
+            Lang::Nl => "nl",
+            Lang::Pt => "pt",
         }
     }
 
@@ -36,9 +56,30 @@ impl Lang {
         Lang::ALL.iter().copied().find(|l| l.code() == primary)
     }
 
+    /// The next language of [`Lang::ALL`], wrapping round (the `L` key).
+    pub fn next(self) -> Lang {
+        let at = Lang::ALL.iter().position(|l| *l == self).unwrap_or(0);
+        Lang::ALL[(at + 1) % Lang::ALL.len()]
+    }
+
+    /// The codes of every language, for messages: `en, fr, de, …`.
+    pub fn codes() -> String {
+        Lang::ALL
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     fn source(self) -> &'static str {
         match self {
             Lang::En => include_str!("../assets/i18n/en.ftl"),
+            Lang::Fr => include_str!("../assets/i18n/fr.ftl"),
+            Lang::De => include_str!("../assets/i18n/de.ftl"),
+            Lang::It => include_str!("../assets/i18n/it.ftl"),
+            Lang::Es => include_str!("../assets/i18n/es.ftl"),
+            Lang::Nl => include_str!("../assets/i18n/nl.ftl"),
+            Lang::Pt => include_str!("../assets/i18n/pt.ftl"),
         }
     }
 }
@@ -52,11 +93,13 @@ impl std::fmt::Display for Lang {
 /// The arguments of a message; numbers select Fluent's plural forms.
 pub type Args<'a> = FluentArgs<'a>;
 
+/// The bundle of `lang`, parsed on first use: a run pays only for the
+/// languages it speaks.
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
-    static BUNDLES: OnceLock<Vec<FluentBundle<FluentResource>>> = OnceLock::new();
-    let bundles = BUNDLES.get_or_init(|| Lang::ALL.iter().map(|l| build(*l)).collect());
+    static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; Lang::ALL.len()] =
+        [const { OnceLock::new() }; Lang::ALL.len()];
     let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
-    &bundles[index]
+    BUNDLES[index].get_or_init(|| build(lang))
 }
 
 fn build(lang: Lang) -> FluentBundle<FluentResource> {
@@ -181,8 +224,27 @@ mod tests {
     fn languages_are_read_from_locale_strings() {
         assert_eq!(Lang::parse("en_GB.UTF-8"), Some(Lang::En));
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("de_DE.UTF-8"), Some(Lang::De));
+        assert_eq!(Lang::parse("pt_BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("fr"), Some(Lang::Fr));
+        assert_eq!(Lang::parse("nl-BE"), Some(Lang::Nl));
+        assert_eq!(Lang::parse("it_IT@euro"), Some(Lang::It));
+        assert_eq!(Lang::parse("es_ES.ISO-8859-1"), Some(Lang::Es));
         assert_eq!(Lang::parse("xx"), None);
+        assert_eq!(Lang::parse("C"), None);
         assert_eq!(Lang::parse(""), None);
+    }
+
+    #[test]
+    fn next_visits_every_language_and_wraps() {
+        let mut seen = vec![Lang::En];
+        let mut l = Lang::En.next();
+        while l != Lang::En {
+            seen.push(l);
+            l = l.next();
+        }
+        assert_eq!(seen, Lang::ALL);
+        assert_eq!(Lang::codes(), "en, fr, de, it, es, nl, pt");
     }
 
     #[test]
@@ -191,6 +253,157 @@ mod tests {
             crate::tr!(Lang::En, "progress-done", done = num(1), total = num(3)),
             "1 of 3 done"
         );
+        let shown =
+            |lang, n| crate::tr!(lang, "progress-filtered", filter = "todo", shown = num(n));
+        assert_eq!(shown(Lang::En, 1), "(filter: todo, 1 step shown)");
+        assert_eq!(shown(Lang::En, 2), "(filter: todo, 2 steps shown)");
+        assert_eq!(shown(Lang::De, 1), "(Filter: todo, 1 Schritt gezeigt)");
+        assert_eq!(shown(Lang::De, 2), "(Filter: todo, 2 Schritte gezeigt)");
+        // French and Portuguese count 0 as singular, English and German do not.
+        assert_eq!(shown(Lang::Fr, 0), "(filtre : todo, 0 étape affichée)");
+        assert_eq!(shown(Lang::Fr, 2), "(filtre : todo, 2 étapes affichées)");
+        assert_eq!(shown(Lang::Pt, 0), "(filtro: todo, 0 passo mostrado)");
+        assert_eq!(shown(Lang::En, 0), "(filter: todo, 0 steps shown)");
+        assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");
+    }
+
+    /// Ids whose text may read the same as English in another language,
+    /// because it is a name or a wire term the technician types or reads
+    /// as it is. Everything else must be translated.
+    const SAME_AS_ENGLISH: &[&str] = &[
+        // "stepsID { $id }": the protocol's own name for the id.
+        "header-steps-id",
+        // "{ $title } ({ $name })": only placeables.
+        "banner-gateway-next-text",
+        // The protocol's names of the two ids and the backend's address.
+        "cli-list-head",
+        "cli-list-head-car",
+        // "{ $detail }": only a placeable.
+        "gw-net-setting",
+        // Only a flag name and an environment variable name.
+        "token-from-token-file",
+        "token-from-environment",
+        // "Gateway:   { $gateway }": Italian and Portuguese say "gateway" too,
+        // and their labels are no wider than English.
+        "status-gateway",
+        // The board's column of the protocol's id.
+        "board-col-car",
+        // "error" is also the Spanish word.
+        "board-col-error",
+    ];
+
+    /// The message ids of a file with the variables each uses (sorted), the
+    /// plain text of each (for the "is it translated" test).
+    fn messages(lang: Lang) -> std::collections::BTreeMap<String, (Vec<String>, String)> {
+        use fluent_syntax::ast;
+        fn walk_pattern(p: &ast::Pattern<&str>, vars: &mut Vec<String>, text: &mut String) {
+            for el in &p.elements {
+                match el {
+                    ast::PatternElement::TextElement { value } => text.push_str(value),
+                    ast::PatternElement::Placeable { expression } => {
+                        walk_expr(expression, vars, text);
+                    }
+                }
+            }
+        }
+        fn walk_expr(e: &ast::Expression<&str>, vars: &mut Vec<String>, text: &mut String) {
+            match e {
+                ast::Expression::Select { selector, variants } => {
+                    walk_inline(selector, vars, text);
+                    for v in variants {
+                        walk_pattern(&v.value, vars, text);
+                    }
+                }
+                ast::Expression::Inline(i) => walk_inline(i, vars, text),
+            }
+        }
+        fn walk_inline(i: &ast::InlineExpression<&str>, vars: &mut Vec<String>, text: &mut String) {
+            match i {
+                ast::InlineExpression::VariableReference { id } => vars.push(id.name.to_owned()),
+                ast::InlineExpression::StringLiteral { value } => text.push_str(value),
+                ast::InlineExpression::Placeable { expression } => {
+                    walk_expr(expression, vars, text);
+                }
+                _ => {}
+            }
+        }
+        let resource = fluent_syntax::parser::parse(lang.source())
+            .unwrap_or_else(|(_, errors)| panic!("{lang}.ftl: {errors:?}"));
+        let mut out = std::collections::BTreeMap::new();
+        for entry in resource.body {
+            if let ast::Entry::Message(m) = entry {
+                let mut vars = Vec::new();
+                let mut text = String::new();
+                if let Some(p) = &m.value {
+                    walk_pattern(p, &mut vars, &mut text);
+                }
+                vars.sort();
+                vars.dedup();
+                out.insert(m.id.name.to_owned(), (vars, text));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_locale_has_every_id_with_the_same_variables() {
+        let en = messages(Lang::En);
+        assert!(en.len() > 200, "en.ftl read whole");
+        let mut problems = Vec::new();
+        for lang in &Lang::ALL[1..] {
+            let other = messages(*lang);
+            for (id, (vars, _)) in &en {
+                match other.get(id) {
+                    None => problems.push(format!("{lang}: {id} missing")),
+                    Some((v, _)) if v != vars => {
+                        problems.push(format!("{lang}: {id} uses {v:?}, en uses {vars:?}"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for id in other.keys().filter(|id| !en.contains_key(*id)) {
+                problems.push(format!("{lang}: {id} is not in en.ftl"));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn no_translation_reads_as_english_unless_it_is_a_name() {
+        let en = messages(Lang::En);
+        let mut same = Vec::new();
+        for lang in &Lang::ALL[1..] {
+            for (id, (_, text)) in messages(*lang) {
+                if SAME_AS_ENGLISH.contains(&id.as_str()) {
+                    continue;
+                }
+                if en.get(&id).is_some_and(|(_, t)| *t == text) {
+                    same.push(format!("{lang}: {id} = {text:?}"));
+                }
+            }
+        }
+        assert!(same.is_empty(), "untranslated: {same:#?}");
+        // The list holds only ids that exist, so it cannot rot.
+        for id in SAME_AS_ENGLISH {
+            assert!(en.contains_key(*id), "{id}");
+        }
+    }
+
+    #[test]
+    fn every_language_formats_every_message_without_errors() {
+        for lang in Lang::ALL {
+            let bundle = bundle(*lang);
+            for (id, (vars, _)) in messages(*lang) {
+                let mut args = Args::new();
+                for v in &vars {
+                    args.set(v.clone(), num(2));
+                }
+                let pattern = bundle.get_message(&id).and_then(|m| m.value()).unwrap();
+                let mut errors = Vec::new();
+                let _ = bundle.format_pattern(pattern, Some(&args), &mut errors);
+                assert!(errors.is_empty(), "{lang}: {id}: {errors:?}");
+            }
+        }
     }
 
     #[test]
@@ -219,6 +432,7 @@ mod sources {
         "src/ui/overlays.rs",
         "src/report.rs",
         "src/guidance.rs",
+        "src/signin.rs",
         "src/commands.rs",
         "src/describe.rs",
         "src/pages.rs",

@@ -62,6 +62,10 @@ fn stepwise(home: &Path) -> Command {
         .env_remove("STEPWISE_API")
         .env_remove("STEPWISE_TOKEN")
         .env_remove("STEPWISE_CONFIG")
+        .env_remove("STEPWISE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .timeout(Duration::from_secs(30));
     cmd
 }

@@ -87,15 +87,15 @@ fn a_healthy_simulator_is_all_ok_and_exits_0() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     let checks: Vec<&str> = text.lines().skip(1).filter(|l| l.len() > 11).collect();
-    assert!(checks.len() >= 15, "{text}");
-    for check in checks.iter().take(15) {
+    assert!(checks.len() >= 16, "{text}");
+    for check in checks.iter().take(16) {
         assert!(check.starts_with("✓ ok"), "not ok: {check}\n{text}");
     }
     assert!(
         line(&text, "First list").contains("stepsID 132324"),
         "{text}"
     );
-    assert!(text.contains("0 failed, 0 warnings, 15 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn json_output_lists_every_check_with_its_status() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["failed"], 0);
     let checks = json["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 15);
+    assert_eq!(checks.len(), 16);
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
     for id in [
         "config",
@@ -230,7 +230,7 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
-    assert!(text.contains("0 failed, 0 warnings, 15 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use pty::{BIN, Key, Sim, Spawn, Tui, contains, find, scrub_command};
+use pty::{BIN, Key, Sim, Spawn, Tui, contains, find, http, scrub_command};
 use serde_json::{Value, json};
 
 const SHORT: Duration = Duration::from_secs(5);
@@ -155,6 +155,16 @@ impl TestServer {
 
     fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Whether a connection arrives within `within` (the wizard may show it
+    /// is loading a moment before its request connects).
+    fn awaits_connection(&self, within: Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        while self.accepted() == 0 && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        self.accepted() >= 1
     }
 }
 
@@ -468,7 +478,10 @@ fn silent_gateway_loading_then_quit_while_the_request_hangs() {
     tui.wait_for("the loading state", SHORT, |s| {
         s.contains("Asking the gateway for the steps") && s.contains("fetching the steps")
     });
-    assert!(server.accepted() >= 1, "the wizard connected to the server");
+    assert!(
+        server.awaits_connection(SHORT),
+        "the wizard connected to the server"
+    );
 
     tui.send("q");
     // The request never ends: the process ending at all is the point.
@@ -784,4 +797,72 @@ fn the_guide_link_is_a_terminal_hyperlink() {
     assert!(contains(&raw, b"\x1b]8;;\x1b\\"), "the link is closed");
     tui.send("q");
     assert!(tui.wait_exit(SHORT).success());
+}
+
+// ------------------------------------------------------------------ signing in
+
+/// The user code the sign-in overlay shows, spaced out in its box
+/// (`│  B C D F - G H J K  │`), read back as `BCDF-GHJK`.
+fn shown_user_code(screen: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let packed: String = line.chars().filter(|c| *c != ' ').collect();
+        packed.split('│').find_map(|cell| {
+            let ok = cell.len() == 9
+                && cell.char_indices().all(|(i, c)| {
+                    if i == 4 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_uppercase()
+                    }
+                });
+            ok.then(|| cell.to_owned())
+        })
+    })
+}
+
+/// A gateway with device sign-in refuses the wizard's first call (no token
+/// yet): the banner offers `i`; the overlay shows the code, the address and
+/// a QR code; the approve control call signs in; the same vehicle's list
+/// then shows, and the token was kept without ever reaching the screen.
+#[test]
+fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
+    let sim = Sim::start_with(&["--auth", "device"]);
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .home(home.path())
+        .size(120, 50)
+        .start();
+    tui.wait_for("the 401 banner offering to sign in", LONG, |s| {
+        s.contains("Token needed") && s.contains("Press i to sign in")
+    });
+    tui.send("i");
+    let screen = tui.wait_for("the code, the address and the QR code", LONG, |s| {
+        shown_user_code(s).is_some()
+            && s.contains("/device and enter this code")
+            && s.contains("Or scan this QR code")
+            && s.contains('▀')
+    });
+    let code = shown_user_code(&screen).unwrap();
+    let (status, _) = http(sim.addr(), "POST", &format!("/sim/device/{code}/approve"));
+    assert_eq!(status, 200, "the approve control call");
+    // The wizard polls at the pace the simulator sets (5 s).
+    tui.wait_for("the list, signed in", Duration::from_secs(30), |s| {
+        doc_list_shown(s) && s.contains("Signed in") && !s.contains("enter this code")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+
+    let kept = std::fs::read_to_string(home.path().join(".local/share/stepwise/logins.json"))
+        .expect("the login kept in the file (no keyring in tests)");
+    let login: Value = serde_json::from_str(&kept).unwrap();
+    let token = login["logins"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .and_then(|c| c["access_token"].as_str())
+        .unwrap_or_else(|| panic!("an access token in {kept}"))
+        .to_owned();
+    assert!(
+        !contains(&tui.raw_bytes(), token.as_bytes()),
+        "the access token reached the terminal"
+    );
 }

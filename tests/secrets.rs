@@ -209,3 +209,127 @@ fn a_gateway_echoing_the_token_does_not_leak_it() {
     );
     assert_no_token("stderr", &out.stderr);
 }
+
+/// A hostile identity provider echoes what it was sent (the device code, the
+/// refresh token) in its error descriptions: `login` and a refresh say what
+/// went wrong without them.
+#[test]
+fn an_identity_provider_echoing_the_device_code_or_refresh_token_does_not_leak_them() {
+    use axum::routing::{get, post};
+    const DEVICE_CODE: &str = "dc-Echo-7a6b5c4d";
+    const REFRESH: &str = "rt-Echo-1f2e3d4c";
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let meta = serde_json::json!({
+        "device_authorization_endpoint": format!("{base}/device"),
+        "token_endpoint": format!("{base}/token"),
+    });
+    let code = serde_json::json!({
+        "device_code": DEVICE_CODE,
+        "user_code": "BCDF-GHJK",
+        "verification_uri": format!("{base}/verify"),
+        "expires_in": 60,
+        "interval": 1,
+    });
+    // Every token request: a 400 whose description echoes the form sent, with
+    // control characters woven in for good measure.
+    let echo = |body: String| async move {
+        let echoed: String = body.chars().flat_map(|c| [c, '\u{7}']).collect();
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({
+                "error": if body.contains("refresh_token=") { "invalid_grant" } else { "server_error" },
+                "error_description": format!("you sent {body} / {echoed}"),
+            })),
+        )
+    };
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || {
+                let meta = meta.clone();
+                async move { axum::Json(meta) }
+            }),
+        )
+        .route(
+            "/device",
+            post(move || {
+                let code = code.clone();
+                async move { axum::Json(code) }
+            }),
+        )
+        .route("/token", post(echo));
+    rt.spawn(async move { axum::serve(listener, app).await });
+
+    let home = tempfile::tempdir().unwrap();
+    let no_bus = "unix:path=/nonexistent/stepwise-test-bus";
+    let mut cmd = std::process::Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let login = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("STEPWISE_LOG", "trace")
+        .args(["login", "--api", &base])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    assert_eq!(login.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&login.stderr);
+    assert!(
+        stderr.contains("server_error") && stderr.contains("<redacted>"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&login.stdout).contains("B C D F - G H J K"));
+
+    // A kept login due for refresh, whose refresh is refused with an echo.
+    let data = home.path().join(".local/share/stepwise");
+    std::fs::create_dir_all(&data).unwrap();
+    let logins = serde_json::json!({"logins": {format!("{base}/"): {
+        "access_token": TOKEN,
+        "refresh_token": REFRESH,
+        "expires_at": 1,
+        "lifetime": 3600,
+        "token_endpoint": format!("{base}/token"),
+    }}});
+    std::fs::write(data.join("logins.json"), logins.to_string()).unwrap();
+    let mut cmd = std::process::Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let steps = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", no_bus)
+        .env("STEPWISE_LOG", "trace")
+        .args(["steps", "--api", &base, "--car", "987654"])
+        .output()
+        .expect("stepwise runs");
+    assert_eq!(steps.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&steps.stderr);
+    assert!(
+        stderr.contains("invalid_grant") && stderr.contains("stepwise login"),
+        "{stderr}"
+    );
+    for (what, bytes) in [
+        ("login's stdout", &login.stdout),
+        ("login's stderr", &login.stderr),
+        ("steps' stdout", &steps.stdout),
+        ("steps' stderr", &steps.stderr),
+    ] {
+        for secret in [DEVICE_CODE, REFRESH, TOKEN] {
+            assert!(
+                !contains(bytes, secret.as_bytes()),
+                "{secret} appears in {what}"
+            );
+        }
+    }
+    for (path, bytes) in files_under(home.path()) {
+        if path.ends_with("logins.json") {
+            continue;
+        }
+        for secret in [DEVICE_CODE, REFRESH, TOKEN] {
+            assert!(
+                !contains(&bytes, secret.as_bytes()),
+                "{secret} appears in {path}"
+            );
+        }
+    }
+}

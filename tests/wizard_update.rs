@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use stepwise::auth::AuthError;
+use stepwise::auth::store::Place;
 use stepwise::client::live::{LiveUpdate, Mode};
 use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::steps::{StatusFilter, StepsList};
@@ -13,7 +15,8 @@ use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::session::VehicleSession;
 use stepwise::wizard::start::FieldNotice;
 use stepwise::wizard::state::{
-    BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, State,
+    BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, SignInPrompt, SignedIn,
+    State,
 };
 use stepwise::wizard::update::{start, update};
 
@@ -509,18 +512,34 @@ fn s_does_nothing_off_the_demo_backend() {
     assert!(ch(&mut s, 's').is_empty());
 }
 
+/// The explainer takes what the customer reads off the phone: letters,
+/// digits, `:`, `_` and `.`; anything else (a space, a dash, a slash) is not
+/// part of a code and is not typed. `q` types a letter, it does not quit.
 #[test]
-fn explainer_takes_digits_only() {
+fn explainer_takes_code_characters() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     ch(&mut s, 'e');
-    for c in "23x1q2".chars() {
+    for c in "nok:max nb-tools/".chars() {
         ch(&mut s, c);
     }
-    assert_eq!(s.overlay(), Some(&Overlay::Explain("2312".into())));
+    assert_eq!(
+        s.overlay(),
+        Some(&Overlay::Explain("nok:maxnbtools".into()))
+    );
+    assert!(!s.quit_requested());
     key(&mut s, KeyCode::Backspace);
-    assert_eq!(s.overlay(), Some(&Overlay::Explain("231".into())));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("nok:maxnbtool".into())));
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.overlay(), None);
+    // A paste keeps the code's characters, up to the longest code taken.
+    ch(&mut s, 'e');
+    update(&mut s, Input::Paste(" invalid_grant\n".into()), t(0));
+    assert_eq!(s.overlay(), Some(&Overlay::Explain("invalid_grant".into())));
+    update(&mut s, Input::Paste("9".repeat(100)), t(0));
+    let Some(Overlay::Explain(code)) = s.overlay() else {
+        panic!("the explainer stays open");
+    };
+    assert_eq!(code.len(), stepwise::guidance::MAX_CODE_CHARS);
 }
 
 #[test]
@@ -1048,4 +1067,298 @@ fn back_to_start_cancels_the_request_in_flight() {
     );
     assert!(!s.is_loading());
     assert_eq!(s.start_field().unwrap().input(), "987654");
+}
+
+// ------------------------------------------------------------------ signing in
+
+/// The sign-in effect among effects: its id.
+fn sign_in_started(effects: &[Effect]) -> u64 {
+    let found: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SignIn { id, data_dir } => {
+                assert_eq!(data_dir.as_deref(), Some(std::path::Path::new("/data")));
+                Some(*id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "expected one sign-in in {effects:?}");
+    found[0]
+}
+
+fn prompt() -> SignInPrompt {
+    SignInPrompt {
+        user_code: "BCDF-GHJK".into(),
+        verification_uri: "http://gw.example/device".into(),
+        address: "http://gw.example/device?user_code=BCDF-GHJK".into(),
+        expires_in_secs: 600,
+    }
+}
+
+fn kept_in_file() -> SignedIn {
+    SignedIn {
+        place: Place::File("/data/logins.json".into()),
+        new_file: false,
+    }
+}
+
+fn msg(state: &mut State, msg: Msg, at: u64) -> Vec<Effect> {
+    update(state, Input::Msg(msg), t(at))
+}
+
+/// A 401 on the first list of a real gateway: `i` signs in from the wizard,
+/// the overlay shows the code, and once signed in the same vehicle's list is
+/// asked for again (by carAssociationID: no list came yet).
+#[test]
+fn a_401_offers_to_sign_in_and_the_session_resumes_once_signed_in() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        1,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert!(banner.text.contains("Press i to sign in"), "{banner:?}");
+    assert!(!banner.text.contains("stepwise login"), "{banner:?}");
+
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let overlay = s.sign_in().expect("the sign-in overlay");
+    assert_eq!((overlay.id, overlay.prompt.as_ref()), (sign_in, None));
+    // Keys of the steps screen do not reach under the overlay.
+    assert!(ch(&mut s, 'r').is_empty());
+
+    // The code as the network gave it, with an escape sequence in it.
+    let mut hostile = prompt();
+    hostile.user_code = "BCDF-\x1b[2JGHJK".into();
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: hostile,
+        },
+        2,
+    );
+    let shown = s.sign_in().unwrap().prompt.clone().unwrap();
+    assert!(!shown.user_code.contains('\x1b'), "{shown:?}");
+    assert_eq!(
+        ch(&mut s, 'o'),
+        vec![Effect::OpenUrl(prompt().address)],
+        "o opens the address with the code in it"
+    );
+
+    let effects = msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Ok(kept_in_file()),
+        },
+        3,
+    );
+    assert!(s.overlay().is_none());
+    let (id, lookup, reset, purpose) = fetched(&effects);
+    assert_eq!(
+        (lookup, reset, purpose),
+        (Lookup::Car("987654".into()), false, Purpose::Open)
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Signed in");
+    assert!(banner.text.contains("/data/logins.json"), "{banner:?}");
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        4,
+    );
+    assert_eq!(*s.screen(), Screen::Steps);
+    assert_eq!(session(&s).steps_id(), Some("132324"));
+    // One session throughout: its log holds the refusal and the list.
+    let log = serde_json::to_string(session(&s).log()).unwrap();
+    assert!(log.contains("401") && log.contains("132324"), "{log}");
+}
+
+/// While watching, a 401 stops the watch and offers `i`; after signing in
+/// the list is refreshed by the stepsID it had, not started over.
+#[test]
+fn a_401_while_watching_offers_sign_in_and_refreshes_by_steps_id() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    // Watch follows the list; the follower ends on the refused token.
+    let (id, _) = followed(&ch(&mut s, 'w'));
+    live(
+        &mut s,
+        id,
+        LiveUpdate::Error {
+            error: rejected(401, Rejection::Unauthorized),
+            retrying: false,
+        },
+        3,
+    );
+    assert!(!session(&s).watch());
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.title.starts_with("Watch stopped"), "{banner:?}");
+    assert!(banner.text.contains("Press i"), "{banner:?}");
+
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let effects = msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Ok(kept_in_file()),
+        },
+        4,
+    );
+    let (_, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(
+        (lookup, purpose),
+        (Lookup::StepsId("132324".into()), Purpose::Refresh)
+    );
+}
+
+/// A login that is over (`invalid_grant`) says "Sign in again" with the key.
+#[test]
+fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let over = GatewayError::Auth(AuthError::SignInAgain(
+        "the identity provider refused the refresh token (invalid_grant)".into(),
+    ));
+    answer(&mut s, id, purpose, Err(over), 1);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert_eq!(banner.title, "Sign in again");
+    assert!(
+        banner.text.contains("invalid_grant") && banner.text.contains("Press i to sign in again"),
+        "{banner:?}"
+    );
+    sign_in_started(&ch(&mut s, 'i'));
+}
+
+/// Esc stops the sign-in; an answer of the stopped one changes nothing.
+#[test]
+fn a_cancelled_sign_in_is_stopped_and_its_late_answers_ignored() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        1,
+    );
+    let first = sign_in_started(&ch(&mut s, 'i'));
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::CancelSignIn]);
+    assert!(s.overlay().is_none());
+    assert_eq!(*s.screen(), Screen::Steps, "Esc closes the overlay only");
+    assert!(
+        msg(
+            &mut s,
+            Msg::SignedIn {
+                id: first,
+                result: Ok(kept_in_file())
+            },
+            2
+        )
+        .is_empty()
+    );
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: first,
+            prompt: prompt(),
+        },
+        2,
+    );
+    assert!(s.overlay().is_none());
+
+    // A second try: its answers count, the first one's do not.
+    let second = sign_in_started(&ch(&mut s, 'i'));
+    assert_ne!(first, second);
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: first,
+            prompt: prompt(),
+        },
+        3,
+    );
+    assert!(s.sign_in().unwrap().prompt.is_none());
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: second,
+            prompt: prompt(),
+        },
+        3,
+    );
+    assert_eq!(s.sign_in().unwrap().prompt, Some(prompt()));
+}
+
+/// A refused or expired code closes the overlay with the reason and the key.
+#[test]
+fn a_failed_sign_in_says_why_and_how_to_try_again() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        1,
+    );
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let effects = msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Denied),
+        },
+        2,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(s.overlay().is_none());
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Sign-in failed");
+    assert!(
+        banner.text.contains("access_denied") && banner.text.contains("Press i to try again"),
+        "{banner:?}"
+    );
+}
+
+/// The embedded simulator wants no token: no offer, and `i` does nothing.
+#[test]
+fn the_demo_backend_never_offers_to_sign_in() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(401, Rejection::Unauthorized)),
+        1,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(!banner.text.contains("Press i"), "{banner:?}");
+    assert!(ch(&mut s, 'i').is_empty());
+    assert!(s.overlay().is_none());
 }

@@ -13,6 +13,7 @@ header-watch-live = watch ON · live
 header-watch-polling = watch ON · polling every { $secs } s
 header-watch-off = watch off
 header-autoplay = autoplay
+header-guide-lang = guide: { $lang }
 progress-done = { $done } of { $total } done
 progress-filtered = (filter: { $filter }, { $shown ->
     [one] 1 step shown
@@ -70,6 +71,12 @@ banner-watch-stopped = Watch stopped: { $what }
 banner-live-trouble = Watch interrupted: { $what }
 banner-live-trouble-text = { $why }. Watch goes on by itself once the gateway answers again; until then the list on screen may be out of date.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
+banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
+banner-sign-in-again-text = { $why }: the login is over. Press i to sign in again; this vehicle's session stays open.
+banner-signed-in = Signed in
+banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.
+banner-sign-in-failed = Sign-in failed
+banner-sign-in-failed-text = { $why }. Press i to try again.
 banner-customer-idle = Nothing left for the customer
 banner-customer-idle-text = Every step is done.
 banner-no-report-place = No place for the report
@@ -124,6 +131,7 @@ help-section-everywhere = Everywhere
 help-section-reset = Reset confirmation
 help-section-explain = Error-code explainer
 help-section-qr = QR code
+help-section-sign-in = Signing in
 help-section-help = This help
 help-section-badges = Badges
 help-legend-badges = [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know
@@ -134,13 +142,14 @@ reset-when = Use it when the customer's app shows error 2312 or 2317, or when a 
 reset-what = Every step is then evaluated afresh; steps that are really done stay done.
 explain-title = Explain an app error code (Esc closes)
 explain-code = App error code:
-explain-prompt = Type the code the customer's app shows, e.g. 2312.
+explain-prompt = Type the code the customer's app shows, e.g. 2312 or NOK:MAXNBTOOLS.
 explain-known = Known: { $codes }
 explain-meaning = Meaning:
 explain-remedy = What to do:
+explain-limits = Limits:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
-explain-unknown-hint = Check the digits; note the code in the session report (x) and the maker's error list.
+explain-unknown-hint = Check what was typed; note the code in the session report (x) and the maker's error list.
 qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
@@ -168,6 +177,7 @@ key-short-explain = explain
 key-short-open-guide = open guide
 key-short-qr = QR
 key-short-report = report
+key-short-sign-in = sign in
 key-short-back = back
 key-short-scroll = scroll
 key-short-page = page
@@ -175,6 +185,7 @@ key-short-close = close
 key-short-reset-now = reset now
 key-short-cancel = cancel
 key-short-open-browser = open in browser
+key-short-guide-lang = guide lang
 key-help-quit-now = quit at once
 key-help-quit = quit
 key-help-quit-empty = quit (while the field is empty)
@@ -197,6 +208,7 @@ key-help-explain = explain an app error code
 key-help-open-guide = open the step's guide in a browser
 key-help-qr = show the guide's link as a QR code
 key-help-report = write the session report (Markdown)
+key-help-sign-in = sign in to the gateway (after a refused token) without leaving this vehicle
 key-help-back = back to the start screen
 key-help-scroll = scroll help
 key-help-page-down = a page down
@@ -205,9 +217,12 @@ key-help-close-help = close help
 key-help-reset-now = reset the steps cache now
 key-help-cancel = cancel
 key-help-close-explain = close the explainer
-key-help-type-code = type the code's digits
+key-help-type-code = type the code: digits, letters, : _ .
+key-help-guide-lang = switch the customer's guidance to the next language
 key-help-close-qr = close the QR code
 key-help-open-browser = open the link in a browser
+key-help-open-sign-in-page = open the sign-in address in a browser
+key-help-cancel-sign-in = stop signing in (nothing is kept)
 
 ## The session report (Markdown)
 
@@ -274,7 +289,7 @@ gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-401 = the gateway wants a valid token
-gw-401-todo = Give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-todo = Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-403 = this stepsID belongs to another device
 gw-403-todo = Start again with the carAssociationID
 gw-404 = the gateway does not know this id
@@ -317,6 +332,56 @@ tls-client-refused = the gateway at { $base } refused the client certificate ({ 
 tls-handshake-refused = the gateway at { $base }{ $via } refused the TLS handshake ({ $alert }). Check --api; if it is right, tell the gateway's operator
 tls-not-tls = the server at { $base }{ $via } does not speak TLS. Check the port, or use http:// if the gateway has no TLS
 tls-other = the TLS connection to the gateway at { $base }{ $via } failed: { $what }. Check --api, --ca-file and the client certificate
+gw-title-sign-in-again = Sign in again
+gw-title-sign-in-failed = Sign-in failed
+
+## A failed sign-in or refresh
+
+auth-denied = the sign-in was refused in the browser (access_denied). Run `stepwise login` to try again
+auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
+auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
+auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network, then retry
+
+## Signing in: stepwise login, logout and auth status in a plain terminal
+
+login-title = Sign in to { $gateway }
+login-open = Open { $address } and enter this code:
+login-scan = Or scan this QR code with a phone:
+login-press-enter = Press Enter to open the address in the browser.
+login-waiting = Waiting for the approval (the code expires in { $minutes } min; Ctrl-C cancels)…
+login-browser-opened = Opened the browser.
+login-browser-failed = Cannot open a browser ({ $why }); open the address by hand.
+login-signed-in = Signed in to { $gateway }.
+login-signed-in-token = Signed in to { $gateway } with the given token.
+login-expires = The token expires at { $time }; it is refreshed before then.
+login-kept = The token is kept in { $place }.
+login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
+place-keyring = the keyring ({ $name })
+place-file = the file { $path }
+logout-none = No login was kept for { $gateway }; nothing to remove.
+logout-done = Signed out of { $gateway }: the token was removed from { $place }.
+logout-still-given = A token from { $from } is still given and still used.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = the kept login
+token-from-config = the config file
+status-gateway = Gateway:   { $gateway }
+status-login-kept = Login:     kept in { $place }
+status-login-file-private = (readable only by you)
+status-login-none = Login:     none kept (`stepwise login` signs in)
+status-expires = Expires:   { $time } (in { $left })
+status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
+status-expired = Expires:   expired at { $time }
+status-expires-unknown = Expires:   not known (a token given by hand)
+status-refresh-auto = Refresh:   automatic, before it expires
+status-refresh-none = Refresh:   not possible; sign in again when it stops working
+status-in-use-login = In use:    the kept login
+status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
+status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
+signin-asking = Asking the gateway for a sign-in code…
+signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.
+status-in-use-none = In use:    no token. Run `stepwise login`, or give one with --token-file or STEPWISE_TOKEN
 
 ## Step guidance: what each step is for, what the customer needs at hand and does.
 ## -needs and -does hold one item per line.
@@ -413,3 +478,114 @@ code-2356-meaning = CarKey: invalid timestamp
 code-2356-remedy = Check the phone's date and time are set automatically, then run the CarKey check again.
 code-2390-meaning = The phone number is already registered
 code-2390-remedy = Nothing to fix: carry on with that number as the trusted one.
+
+## The board: many vehicles at once
+
+board-title = { $count ->
+    [one] board of 1 vehicle
+   *[other] board of { $count } vehicles
+}
+board-sorted-by = sorted by { $key }
+board-sort-next = next step
+board-sort-progress = progress
+board-sort-freshness = freshness
+board-sort-id = id
+board-live-on-short = live ON
+board-live-off-short = live off
+board-summary-ready = { $n } ready
+board-summary-in-progress = { $n } in progress
+board-summary-failing = { $n } failing
+board-filter = filter:
+board-fresh-never = not yet
+board-fresh-secs = { $n } s ago
+board-fresh-mins = { $n } min ago
+board-fresh-hours = { $n } h ago
+board-empty = No vehicle on the board yet: press a to add one.
+board-none-match = No vehicle matches the filter. Press Esc to clear it.
+board-col-car = carAssociationID
+board-col-car-short = id
+board-col-progress = progress
+board-col-next = next step
+board-col-fresh = data
+board-col-error = error
+board-rows-window = { $from }–{ $to } of { $total }
+board-n-of-m = { $done } of { $total }
+board-ready = ready
+board-loading = asking…
+board-remove-ask = Remove { $car } from the board? y removes, n keeps it.
+board-add-prompt = Add carAssociationID:
+board-add-duplicate = { $car } is already on the board.
+board-removed = { $car } removed
+board-removed-text = Its requests were stopped; press a to add it again.
+board-turned-ready = { $car } is ready
+board-turned-ready-text = Every step is done: the customer can use the service.
+board-live-on = { $count ->
+    [one] Live: 1 vehicle
+   *[other] Live: { $count } vehicles
+}
+board-live-off = Live off
+board-live-off-text = The board no longer refreshes by itself; press r to refresh all now.
+board-nothing-to-watch-text = Every vehicle is ready.
+help-section-board = The board
+help-section-board-filter = The board's filter
+help-section-board-add = Adding a vehicle
+help-section-board-remove = Removing a vehicle
+key-short-sort = sort
+key-short-live = live
+key-short-add = add
+key-short-remove = remove
+key-short-keep = keep
+key-help-board-move = Select a vehicle
+key-help-board-open = Open the selected vehicle's steps (Esc comes back to the board)
+key-help-board-filter = Filter the rows by text (id, next step, error)
+key-help-board-sort = Sort by next step, progress, freshness or id
+key-help-board-refresh = Refresh every vehicle
+key-help-board-live = Keep every vehicle live (refreshed by itself), or stop
+key-help-board-add = Add a vehicle by its carAssociationID
+key-help-board-remove = Remove the selected vehicle (asks first)
+key-help-board-clear = Clear the filter
+key-help-filter-keep = Keep the filter and go back to the rows
+key-help-filter-clear = Clear the filter
+key-help-type-filter = Type the text to look for
+key-help-add-submit = Add the vehicle and ask for its steps
+key-help-remove-now = Remove it from the board
+
+## Codes and strings the open clients of the same backend show their users.
+## The code itself is shown as typed; these say what it means and what helps.
+
+client-maxnbtools-meaning = Account locked: too many SMS activations or too many devices associated
+client-maxnbtools-remedy = Remove unused phones and enrollments in the vehicle mobile app (reset the account), then activate again. If it persists, only the maker's support can reset the account, which can take days.
+client-forbidden-meaning = The OTP enrollment was refused (same family as MAXNBTOOLS)
+client-forbidden-remedy = Redo the device activation from the start. If it is refused again, treat it as MAXNBTOOLS: remove unused devices and reset the account.
+client-access-meaning = Invalid SMS code or PIN code
+client-access-remedy = Enter them again: the SMS code in the code field, the app PIN in the PIN field.
+client-blocked-meaning = Too many wrong PIN codes: the PIN is blocked
+client-blocked-remedy = Reset the PIN in the vehicle mobile app, then activate the device again.
+client-code-meaning = Probably a wrong app PIN code (not certain)
+client-code-remedy = Try again with the correct PIN code of the app.
+client-sn-meaning = The SMS code was not accepted (not certain; seen when something else was typed or auto-filled)
+client-sn-remedy = Ask for a new SMS and type the code by hand.
+client-need-authorization-meaning = The brand account's sign-in needs a new authorization
+client-need-authorization-remedy = Wait and try again later (often the next day); sign in again in the vehicle mobile app.
+client-authentication-failed-meaning = Email, password or country of the brand account is wrong
+client-authentication-failed-remedy = Correct the email, password or country, then sign in again.
+client-invalid-grant-meaning = The sign-in token expired or was revoked
+client-invalid-grant-remedy = Sign in again.
+client-40400-meaning = No status found for this vehicle
+client-40400-remedy = Check the vehicle is in the customer's account; if it persists, remove the vehicle and add it again.
+client-50000-meaning = The vehicle's connectivity module was replaced (after a repair) and the backend no longer matches it
+client-50000-remedy = Sign in again; if it persists, the dealer must register the new module.
+client-50038-meaning = Temporary error on the maker's side
+client-50038-remedy = Try again later.
+client-no-matching-service-key-meaning = This command is not part of the subscribed service
+client-no-matching-service-key-remedy = Use what the subscription offers (doors, horn and lights need a higher service level).
+client-422-meaning = Remote command refused: the vehicle's privacy mode is on
+client-422-remedy = Turn privacy mode off in the vehicle, then try again.
+client-901-meaning = Remote command refused: the vehicle is asleep
+client-901-remedy = Wake the vehicle and try again.
+
+## Limits that bite, shown with the codes they belong to.
+
+limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
+limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
+limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.

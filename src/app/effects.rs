@@ -5,14 +5,18 @@
 //! per watched vehicle, forwarding each of its updates.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
+use url::Url;
 
+use crate::auth::device::{self, RealTime};
+use crate::auth::{AuthError, Choice, TokenSource, TokenStore, gateway_key};
 use crate::client::{Gateway, live};
-use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure};
+use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, SignedIn};
 
 pub struct Runner {
     gateway: Arc<Gateway>,
@@ -22,6 +26,12 @@ pub struct Runner {
     /// The list follower of each watched vehicle; aborting its task drops
     /// the follower, which closes its connection.
     followers: HashMap<String, JoinHandle<()>>,
+    /// The sign-in in progress.
+    sign_in: Option<JoinHandle<()>>,
+    /// A login a sign-in just kept, for the gateway to send from the next
+    /// effect on. The sign-in task puts it here before it reports success,
+    /// so every request the update asks for after that uses it.
+    login: Arc<Mutex<Option<TokenSource>>>,
 }
 
 impl Runner {
@@ -31,6 +41,20 @@ impl Runner {
             tx,
             requests: HashMap::new(),
             followers: HashMap::new(),
+            sign_in: None,
+            login: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Sends with a login a sign-in kept, from now on.
+    fn adopt_login(&mut self) {
+        let fresh = self
+            .login
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(source) = fresh {
+            self.gateway = Arc::new((*self.gateway).clone().with_token_source(source));
         }
     }
 
@@ -43,6 +67,7 @@ impl Runner {
 
     /// Starts an effect; it never blocks the event loop.
     pub fn run(&mut self, effect: Effect) {
+        self.adopt_login();
         let gateway = Arc::clone(&self.gateway);
         let tx = self.tx.clone();
         // A send fails only when the loop has ended, and then nobody waits.
@@ -144,6 +169,30 @@ impl Runner {
                     let _ = tx.send(Msg::ReportWritten(result));
                 });
             }
+            Effect::SignIn { id, data_dir } => {
+                let login = Arc::clone(&self.login);
+                let task = tokio::spawn(async move {
+                    let result = sign_in(&gateway, data_dir, |prompt| {
+                        let _ = tx.send(Msg::SignInPrompt { id, prompt });
+                    })
+                    .await
+                    .map(|(source, signed)| {
+                        *login
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(source);
+                        signed
+                    });
+                    let _ = tx.send(Msg::SignedIn { id, result });
+                });
+                if let Some(old) = self.sign_in.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::CancelSignIn => {
+                if let Some(task) = self.sign_in.take() {
+                    task.abort();
+                }
+            }
             #[cfg(debug_assertions)]
             Effect::Panic => panic!("test panic requested with STEPWISE_TEST_PANIC"),
         }
@@ -152,10 +201,63 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for task in self.requests.values().chain(self.followers.values()) {
+        for task in self
+            .requests
+            .values()
+            .chain(self.followers.values())
+            .chain(&self.sign_in)
+        {
             task.abort();
         }
     }
+}
+
+/// The device flow for the wizard's gateway: discover the endpoints, ask for
+/// a code (handed to `prompt`), poll at the provider's pace until it is
+/// approved, denied or expired, then keep the token. Returns the login to
+/// send with and where it was kept.
+async fn sign_in(
+    gateway: &Gateway,
+    data_dir: Option<PathBuf>,
+    prompt: impl FnOnce(SignInPrompt),
+) -> Result<(TokenSource, SignedIn), AuthError> {
+    let key = gateway_key(gateway.base()).map_err(AuthError::Discovery)?;
+    let base = Url::parse(&key).map_err(|e| AuthError::Discovery(e.to_string()))?;
+    let store = open_store(data_dir).await?;
+    let http = gateway.http();
+    let endpoints = device::discover(http, &base).await?;
+    let authorization = device::authorize(http, &endpoints, &base, None).await?;
+    prompt(SignInPrompt {
+        user_code: authorization.user_code.clone(),
+        verification_uri: authorization.verification_uri.to_string(),
+        address: authorization.address().to_string(),
+        expires_in_secs: authorization.expires_in.as_secs(),
+    });
+    let credential = device::poll(http, &endpoints, &authorization, &RealTime).await?;
+    let saved = {
+        let (store, key, credential) = (store.clone(), key.clone(), credential.clone());
+        tokio::task::spawn_blocking(move || store.save(&key, &credential))
+            .await
+            .map_err(|e| AuthError::Provider(format!("keeping the token failed: {e}")))??
+    };
+    Ok((
+        TokenSource::login(key, credential, Some(store)),
+        SignedIn {
+            place: saved.place,
+            new_file: saved.new_file,
+        },
+    ))
+}
+
+/// The token store, opened off the event loop (a keyring may take a moment
+/// to answer over D-Bus).
+async fn open_store(data_dir: Option<PathBuf>) -> Result<TokenStore, AuthError> {
+    tokio::task::spawn_blocking(move || {
+        TokenStore::open(Choice::from_env()?, data_dir.as_deref().map(Path::new))
+    })
+    .await
+    .map_err(|e| AuthError::Provider(format!("opening the token store failed: {e}")))?
+    .map_err(AuthError::Store)
 }
 
 /// Opens a link in a browser, unless there is no graphical session to show

@@ -17,6 +17,13 @@ use crate::wizard::{Options, State, update};
 #[derive(Debug, Clone, Default)]
 pub struct Launch {
     pub car: Option<String>,
+    /// Several vehicles (`--car` repeated, `--cars FILE`, `fleet`): the
+    /// board opens on them.
+    pub cars: Vec<String>,
+    /// Open the board even on one vehicle or none (`fleet`, `demo --board`).
+    pub board: bool,
+    /// Requests in flight at once; the client's default otherwise.
+    pub concurrency: Option<usize>,
     pub demo: bool,
     pub autoplay: bool,
     pub report: Option<PathBuf>,
@@ -26,7 +33,16 @@ pub struct Launch {
 /// Runs the wizard to its end; writes `--report` after the terminal is
 /// restored and returns where it went.
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Option<PathBuf>> {
-    let backend = Backend::start(settings, launch.demo)
+    let mut client = crate::client::ClientOptions::default();
+    if let Some(n) = launch.concurrency {
+        client.concurrency = n;
+    }
+    let demo_fleet = if launch.demo && launch.board {
+        crate::backend::DEMO_FLEET
+    } else {
+        0
+    };
+    let backend = Backend::start_with(settings, launch.demo, client, demo_fleet)
         .await
         .map_err(|e| color_eyre::eyre::eyre!(crate::describe::gateway_error(launch.lang, &e)))?;
     let demo = backend.is_demo();
@@ -48,14 +64,26 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
     };
     let mut state = State::new(options);
-    // A hands-free demo starts by itself, on a new customer.
-    let car = match launch.car {
-        None if autoplay => backend.demo_car(),
-        car => car,
-    };
+    let mut cars = launch.cars;
+    if let Some(car) = launch.car {
+        cars.insert(0, car);
+    }
+    let board = launch.board || cars.len() > 1;
+    if board && cars.is_empty() && demo {
+        cars = backend.demo_cars();
+    }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = effects::Runner::new(backend.gateway.clone(), tx);
-    let first = update::start(&mut state, car, SystemTime::now());
+    let first = if board {
+        update::start_board(&mut state, cars, SystemTime::now())
+    } else {
+        // A hands-free demo starts by itself, on a new customer.
+        let car = match cars.pop() {
+            None if autoplay => backend.demo_car(),
+            car => car,
+        };
+        update::start(&mut state, car, SystemTime::now())
+    };
     terminal::run(&mut state, first, &mut runner, &mut rx).await?;
     drop(runner);
     drop(backend);

@@ -41,6 +41,9 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Most network answers taken between two frames.
+const BATCH: usize = 256;
+
 fn every(secs: u64) -> tokio::time::Interval {
     let period = Duration::from_secs(secs);
     let mut timer = interval_at(Instant::now() + period, period);
@@ -73,6 +76,7 @@ pub async fn run(
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut watch = every(WATCH_SECS);
     let mut autoplay = every(AUTOPLAY_SECS);
+    let mut clock = every(1);
     for effect in first {
         runner.run(effect);
     }
@@ -97,6 +101,7 @@ pub async fn run(
                 // A followed list needs no timer: the follower reports.
                 _ = watch.tick(), if state.watch_timer() => Some(Input::WatchTick),
                 _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
+                _ = clock.tick(), if state.on_board() => Some(Input::ClockTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
                 () = ended.recv() => return Ok(()),
@@ -111,6 +116,17 @@ pub async fn run(
         }
         for effect in update(state, input, SystemTime::now()) {
             runner.run(effect);
+        }
+        // Answers that arrived meanwhile are taken before the next frame:
+        // a board of a thousand vehicles draws once per batch, not once per
+        // answer (at most `BATCH`, so keys are never kept waiting).
+        for _ in 0..BATCH {
+            let Ok(msg) = rx.try_recv() else {
+                break;
+            };
+            for effect in update(state, Input::Msg(msg), SystemTime::now()) {
+                runner.run(effect);
+            }
         }
     }
 }

@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
+use crate::secret::Secret;
 use crate::steps::StepsList;
 use crate::wire::{self as protocol, LIST_PATH, NO_STEP_CODE};
 
@@ -179,6 +180,7 @@ pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOption
             etags: HashMap::new(),
             lists: HashMap::new(),
             mode: None,
+            bearer: None,
         };
         follower.run().await;
     });
@@ -213,6 +215,8 @@ struct Follower {
     etags: HashMap<String, String>,
     lists: HashMap<String, StepsList>,
     mode: Option<Mode>,
+    /// The token the last request carried: cut out of what comes back.
+    bearer: Option<Secret>,
 }
 
 impl Follower {
@@ -311,11 +315,11 @@ impl Follower {
 
     /// One connection to the event stream, to its end.
     async fn connect_once(&mut self) -> Result<StreamEnd, Gone> {
-        let query: Vec<(&str, &str)> = self.ids.iter().map(|id| ("stepsID", id.as_str())).collect();
-        let mut request = match self.request(EVENTS_PATH) {
+        let mut request = match self.request(EVENTS_PATH).await {
             Ok(r) => r,
             Err(error) => return Ok(StreamEnd::Fatal(error)),
         };
+        let query: Vec<(&str, &str)> = self.ids.iter().map(|id| ("stepsID", id.as_str())).collect();
         request = request
             .query(&query)
             .header(ACCEPT, "text/event-stream")
@@ -337,7 +341,7 @@ impl Follower {
                 });
             }
             Ok(Err(e)) => {
-                let error = self.gateway.redact(self.gateway.transport_error(&e));
+                let error = super::redact(self.gateway.transport_error(&e), self.bearer.as_ref());
                 return Ok(StreamEnd::Failed {
                     error,
                     delivered: false,
@@ -448,14 +452,17 @@ impl Follower {
 
     fn stream_error(&self, error: StreamError) -> GatewayError {
         match error {
-            StreamError::Transport(e) => self.gateway.redact(self.gateway.transport_error(&e)),
+            StreamError::Transport(e) => {
+                super::redact(self.gateway.transport_error(&e), self.bearer.as_ref())
+            }
             StreamError::Gateway(e) => e,
         }
     }
 
     /// A request to `path` under the base URL with the headers every call
     /// carries: the device, and the token when there is one.
-    fn request(&self, path: &str) -> Result<RequestBuilder, GatewayError> {
+    /// A sign-in token is refreshed first when it is due.
+    async fn request(&mut self, path: &str) -> Result<RequestBuilder, GatewayError> {
         let gateway = &self.gateway;
         let url = gateway.base.join(path).map_err(|e| GatewayError::BadPath {
             path: path.to_owned(),
@@ -465,7 +472,16 @@ impl Follower {
             .http
             .get(url)
             .header(DEVICE_HEADER, &gateway.device_id);
-        if let Some(token) = &gateway.token {
+        self.bearer = match &gateway.token {
+            Some(source) => Some(
+                source
+                    .bearer(&gateway.http)
+                    .await
+                    .map_err(GatewayError::Auth)?,
+            ),
+            None => None,
+        };
+        if let Some(token) = &self.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                 .map_err(|_| GatewayError::BadToken)?;
             value.set_sensitive(true);
@@ -485,18 +501,21 @@ impl Follower {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.gateway.redact(self.gateway.transport_error(&e)))?
+            .map_err(|e| super::redact(self.gateway.transport_error(&e), self.bearer.as_ref()))?
         {
             if body.len() + chunk.len() > limit {
                 return Err(GatewayError::TooLarge { limit });
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(self.gateway.redact_answer(Answer {
-            status,
-            retry_after: None,
-            body,
-        }))
+        Ok(super::redact_answer(
+            Answer {
+                status,
+                retry_after: None,
+                body,
+            },
+            self.bearer.as_ref(),
+        ))
     }
 
     /// Polls every list in turn, for ever, until a final error.
@@ -540,7 +559,7 @@ impl Follower {
         &mut self,
         id: &str,
     ) -> Result<(LiveUpdate, Option<Duration>), (GatewayError, Option<Duration>)> {
-        let mut request = self.request(LIST_PATH).map_err(|e| (e, None))?;
+        let mut request = self.request(LIST_PATH).await.map_err(|e| (e, None))?;
         request = request
             .query(&[
                 ("stepsID", id),
@@ -552,10 +571,12 @@ impl Follower {
             request = request.header(IF_NONE_MATCH, tag.as_str());
         }
         let started = std::time::Instant::now();
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| (self.gateway.redact(self.gateway.transport_error(&e)), None))?;
+        let mut response = request.send().await.map_err(|e| {
+            (
+                super::redact(self.gateway.transport_error(&e), self.bearer.as_ref()),
+                None,
+            )
+        })?;
         let status = response.status();
         let suggested = poll_interval(&response);
         let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
@@ -628,6 +649,11 @@ fn is_retryable(error: &GatewayError) -> bool {
         | GatewayError::DemoUnavailable(_)
         | GatewayError::Tls { .. }
         | GatewayError::Net(_) => false,
+        // Refreshing is the token source's business: a network failure of
+        // the identity provider passes, an ended login does not.
+        GatewayError::Auth(e) => {
+            !e.needs_login() && matches!(e, crate::auth::AuthError::Network { .. })
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The simulator: a faithful gateway for demos, training and tests, served by
 //! `stepwise serve` and embedded in the wizard's demo mode.
 
+mod auth;
 mod events;
 mod openapi;
 mod routes;
@@ -15,10 +16,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
+pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::openapi_json;
 pub use routes::{Shared, router};
-pub use scenario::Scenario;
+pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
 use crate::config::Secret;
@@ -50,7 +52,20 @@ pub async fn serve(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let shared = Shared::new(SimState::new(scenario), token);
+    serve_shared(
+        listener,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
+}
+
+/// Serves prepared state (e.g. with sign-in on) until `shutdown` resolves.
+pub async fn serve_shared(
+    listener: TcpListener,
+    shared: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let closer = shared.clone();
     // Open event streams end with the simulator, or shutdown would wait on them.
     axum::serve(listener, router(shared))
@@ -59,6 +74,24 @@ pub async fn serve(
             closer.live().close();
         })
         .await
+}
+
+/// A task that completes a random next step every `every`.
+pub fn spawn_churn(shared: Shared, every: std::time::Duration) -> JoinHandle<()> {
+    use std::hash::BuildHasher;
+    tokio::spawn(async move {
+        let seed = std::hash::RandomState::new();
+        let mut timer = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        timer.tick().await;
+        for draw in 0u64.. {
+            timer.tick().await;
+            match shared.churn(seed.hash_one(draw)) {
+                Some((car, step)) => tracing::info!(car, step, "churn: a step completed"),
+                None => tracing::info!("churn: every vehicle is ready"),
+            }
+        }
+    })
 }
 
 /// Starts a simulator on a free loopback port, as the tests use it; it stops
@@ -82,12 +115,14 @@ pub async fn spawn_demo(
     spawn_shared(shared).await
 }
 
-async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
+/// Starts prepared state (e.g. with sign-in on) on a free loopback port,
+/// like [`spawn`].
+pub async fn spawn_shared(shared: Shared) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(shared)).await {
-            tracing::error!("embedded simulator stopped: {e}");
+        if let Err(e) = serve_shared(listener, shared, std::future::pending()).await {
+            tracing::error!("simulator stopped: {e}");
         }
     });
     Ok(RunningSim {
@@ -106,10 +141,31 @@ pub async fn serve_tls(
     token: Option<Secret>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(Shared::new(SimState::new(scenario), token));
+    serve_shared_tls(
+        listener,
+        config,
+        Shared::new(SimState::new(scenario), token),
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve_shared`] over HTTPS with the given server configuration.
+pub async fn serve_shared_tls(
+    listener: TcpListener,
+    config: std::sync::Arc<rustls::ServerConfig>,
+    shared: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let closer = shared.clone();
+    let app = router(shared);
     let listener = tls::TlsListener::new(listener, config)?;
+    // Open event streams end with the simulator, or shutdown would wait on them.
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closer.live().close();
+        })
         .await
 }
 

@@ -28,6 +28,7 @@ use crate::wire::{
 pub struct Shared {
     state: Arc<Mutex<SimState>>,
     token: Option<Arc<Secret>>,
+    auth: Option<super::auth::Auth>,
     /// Where the state is kept between runs (the embedded demo backend).
     store: Option<Arc<PathBuf>>,
     live: Arc<Live>,
@@ -38,9 +39,23 @@ impl Shared {
         Shared {
             state: Arc::new(Mutex::new(state)),
             token: token.map(Arc::new),
+            auth: None,
             store: None,
             live: Arc::new(Live::default()),
         }
+    }
+
+    /// Makes the simulator an identity provider too (`--auth device`):
+    /// steps calls then take the tokens it issues.
+    #[must_use]
+    pub fn with_auth(mut self, options: super::auth::AuthOptions) -> Self {
+        self.auth = Some(super::auth::Auth::new(options));
+        self
+    }
+
+    /// The identity provider, when sign-in is on.
+    pub fn auth(&self) -> Option<&super::auth::Auth> {
+        self.auth.as_ref()
     }
 
     /// A simulator whose state lives in `file`: each call reads it first
@@ -93,15 +108,28 @@ impl Shared {
         result
     }
 
+    /// Completes a random vehicle's next step (see [`SimState::churn`]).
+    pub fn churn(&self, draw: u64) -> Option<(String, String)> {
+        self.with_state(|s| s.churn(draw))
+    }
+
     pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
-        let Some(expected) = &self.token else {
+        if self.token.is_none() && self.auth.is_none() {
             return Ok(());
-        };
+        }
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if given == Some(expected.expose()) {
+        let Some(given) = given else {
+            return Err(SimError::Unauthorized);
+        };
+        let fixed = self.token.as_ref().is_some_and(|t| t.expose() == given);
+        let issued = self
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.lock().accepts(given, std::time::Instant::now()));
+        if fixed || issued {
             Ok(())
         } else {
             Err(SimError::Unauthorized)
@@ -157,13 +185,27 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
         .route("/openapi.json", get(openapi))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(super::auth::metadata),
+        )
+        .route(
+            "/oauth/device_authorization",
+            post(super::auth::device_authorization),
+        )
+        .route("/oauth/token", post(super::auth::token))
+        .route("/device", get(super::auth::device_page))
+        .route("/sim/device/{code}/approve", post(super::auth::approve))
+        .route("/sim/device/{code}/deny", post(super::auth::deny))
+        .route("/sim/auth/expire", post(super::auth::expire))
+        .route("/sim/auth/revoke", post(super::auth::revoke))
         .route("/guidance/{name}", get(guidance_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
 }
 
-fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
+pub(crate) fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
     (status, Json(ErrorBody::new(code, message))).into_response()
 }
 
@@ -176,7 +218,7 @@ impl IntoResponse for SimError {
             SimError::Unauthorized => error_response(
                 StatusCode::UNAUTHORIZED,
                 None,
-                "missing or wrong bearer token",
+                "missing, wrong or expired bearer token",
             ),
             SimError::WrongDevice => error_response(
                 StatusCode::FORBIDDEN,

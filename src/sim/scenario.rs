@@ -5,7 +5,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::wire::Association;
+use crate::wire::{Association, TruthStep};
+
+/// The id of the `i`th generated vehicle: `F0001`, ..., `F12345`.
+pub fn fleet_id(i: usize) -> String {
+    format!("F{i:04}")
+}
 
 const BUILT_IN: &str = include_str!("../../assets/scenario.json");
 
@@ -28,6 +33,52 @@ impl Scenario {
             .find(|a| !a.steps.is_empty() && a.steps.iter().all(|s| !s.done))
             .or(self.associations.first())
             .map(|a| a.car_association_id.as_str())
+    }
+
+    /// Adds `n` generated associations, `F0001`..., in varied states: new,
+    /// one step done, two done, ready, and a stale cache that only a reset
+    /// tells the truth of (as 333333). Ids the scenario already has are
+    /// skipped.
+    pub fn with_fleet(mut self, n: usize) -> Self {
+        const NAMES: [&str; 3] = ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"];
+        for i in 1..=n {
+            let id = fleet_id(i);
+            if self.associations.iter().any(|a| a.car_association_id == id) {
+                continue;
+            }
+            let kind = i % 5;
+            let done = |step: usize| match kind {
+                0 => false,
+                1 => step < 1,
+                2 => step < 2,
+                3 => true,
+                _ => step != 1,
+            };
+            let labels = [
+                "Fleet: new customer",
+                "Fleet: phone trusted",
+                "Fleet: device activated",
+                "Fleet: ready",
+                "Fleet: stale cache",
+            ];
+            self.associations.push(Association {
+                car_association_id: id,
+                label: labels[kind].to_owned(),
+                steps_id: None,
+                stale_cache: kind == 4,
+                steps: NAMES
+                    .iter()
+                    .zip(1..)
+                    .enumerate()
+                    .map(|(at, (name, order))| TruthStep {
+                        name: (*name).to_owned(),
+                        order,
+                        done: done(at),
+                    })
+                    .collect(),
+            });
+        }
+        self
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
@@ -83,6 +134,28 @@ mod tests {
         assert_eq!(scenario.demo_car(), Some("111111"));
         let doc = &scenario.associations[0];
         assert_eq!(doc.steps_id.as_deref(), Some("132324"));
+    }
+
+    #[test]
+    fn a_fleet_is_generated_in_every_state_and_parses_back() {
+        let scenario = Scenario::built_in().with_fleet(10);
+        let fleet: Vec<_> = scenario
+            .associations
+            .iter()
+            .filter(|a| a.car_association_id.starts_with('F'))
+            .collect();
+        assert_eq!(fleet.len(), 10);
+        assert_eq!(fleet[0].car_association_id, "F0001");
+        let done: Vec<usize> = fleet
+            .iter()
+            .map(|a| a.steps.iter().filter(|s| s.done).count())
+            .collect();
+        assert_eq!(done[..5], [1, 2, 3, 2, 0]);
+        assert!(fleet[3].stale_cache);
+        let text =
+            serde_json::to_string(&serde_json::json!({ "associations": scenario.associations }))
+                .unwrap();
+        assert!(Scenario::parse(&text).is_ok());
     }
 
     #[test]

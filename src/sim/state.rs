@@ -251,6 +251,25 @@ impl SimState {
         Ok(assoc.clone())
     }
 
+    /// Churn: the next step of one vehicle that has one (the `draw`th, in
+    /// id order, modulo how many) completes in truth. Returns the vehicle
+    /// and the step, or `None` when every vehicle is done.
+    pub fn churn(&mut self, draw: u64) -> Option<(String, String)> {
+        let waiting: Vec<&String> = self
+            .truth
+            .iter()
+            .filter(|(_, a)| a.steps.iter().any(|s| !s.done))
+            .map(|(id, _)| id)
+            .collect();
+        let count = u64::try_from(waiting.len()).ok().filter(|n| *n > 0)?;
+        let pick = usize::try_from(draw % count).ok()?;
+        let car = waiting[pick].clone();
+        let assoc = self.truth.get_mut(&car)?;
+        let step = assoc.steps.iter_mut().find(|s| !s.done)?;
+        step.done = true;
+        Some((car, step.name.clone()))
+    }
+
     /// The fact behind a step goes away; a cached `alreadyDone` stays.
     pub fn revoke(&mut self, car: &str, name: &str) -> Result<Association, SimError> {
         let index = step_index(self.truth_of(car)?, name)?;
@@ -361,6 +380,26 @@ fn step_index(assoc: &Association, name: &str) -> Result<usize, SimError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn churn_completes_a_next_step_until_every_vehicle_is_ready() {
+        let scenario = Scenario::parse(
+            r#"{"associations":[{"carAssociationID":"A","steps":[
+                {"name":"one","order":1,"done":true},{"name":"two","order":2,"done":false}]},
+                {"carAssociationID":"B","steps":[{"name":"one","order":1,"done":true}]}]}"#,
+        )
+        .unwrap();
+        let mut state = SimState::new(scenario);
+        assert_eq!(state.churn(7), Some(("A".to_owned(), "two".to_owned())));
+        assert!(
+            state
+                .associations()
+                .iter()
+                .all(|a| a.steps.iter().all(|s| s.done))
+        );
+        assert_eq!(state.churn(8), None);
+    }
+
     use super::*;
 
     fn sim() -> SimState {

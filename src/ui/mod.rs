@@ -1,6 +1,7 @@
 //! Pure rendering of the wizard's state: one file per screen, small widgets.
 //! Nothing here touches the terminal; [`draw`] fills a frame.
 
+mod board;
 mod overlays;
 pub mod qr;
 mod start;
@@ -12,6 +13,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+pub use board::freshness;
 pub use theme::Theme;
 
 use crate::text::num;
@@ -50,6 +52,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             None
         }
         Screen::Steps => steps::draw(frame, body, state, theme),
+        Screen::Board => {
+            board::draw(frame, body, state, theme);
+            None
+        }
     };
     draw_footer(frame, footer, state, theme);
     match state.overlay() {
@@ -68,6 +74,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
         }
         Some(Overlay::Qr(link)) => {
             overlays::qr(frame, area, state, link, theme);
+            None
+        }
+        Some(Overlay::SignIn(sign_in)) => {
+            overlays::sign_in(frame, area, state, sign_in, theme);
             None
         }
     }

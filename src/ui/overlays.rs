@@ -1,5 +1,5 @@
 //! Overlays drawn over a screen: help, reset confirmation, the error-code
-//! explainer and the QR code.
+//! explainer, the QR code and the sign-in.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,11 +8,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::qr::{qr_lines, qr_size};
 use super::{Theme, cells, centered};
-use crate::guidance::{GuideLink, LinkKind, error_codes, explain_code};
+use crate::guidance::{GuideLink, LinkKind, client_codes, error_codes};
 use crate::text::Lang;
 use crate::tr;
 use crate::wizard::keymap::{HelpLine, help_lines};
-use crate::wizard::state::State;
+use crate::wizard::state::{SignIn, State};
 
 fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, Block<'static>) {
     frame.render_widget(Clear, area);
@@ -22,34 +22,79 @@ fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, B
     (block.inner(area), block)
 }
 
+/// Help's width at most, and the width of its key column.
+const HELP_WIDTH: u16 = 84;
+const KEY_COLUMN: usize = 13;
+
+/// `text` in lines of at most `width` characters, broken between words (a
+/// word longer than a line is broken inside).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() <= width {
+            line.push(' ');
+        } else if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        line.extend(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Help: every key, this screen's first, scrolled by ↑↓ and PgUp/PgDn; the
 /// title says when more lies below.
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
     let lang = state.lang();
     // Help lists the screen under it, not the help overlay's own context.
-    let context = match state.start_field() {
-        Some(_) => crate::wizard::keymap::Context::Start,
-        None => crate::wizard::keymap::Context::Steps,
+    let context = match state.screen() {
+        crate::wizard::state::Screen::Start(_) => crate::wizard::keymap::Context::Start,
+        crate::wizard::state::Screen::Steps => crate::wizard::keymap::Context::Steps,
+        crate::wizard::state::Screen::Board => crate::wizard::keymap::Context::Board,
     };
-    let lines: Vec<Line> = help_lines(context, state.demo())
-        .into_iter()
-        .map(|line| match line {
-            HelpLine::Heading(id) => Line::from(Span::styled(
+    // Long descriptions wrap under their own column, so a narrow window or
+    // a long language cuts nothing.
+    let width = area.width.min(HELP_WIDTH);
+    let room_for_text = usize::from(width.saturating_sub(2)).saturating_sub(KEY_COLUMN);
+    let mut lines: Vec<Line> = Vec::new();
+    for line in help_lines(context, state.demo(), state.board().is_some()) {
+        match line {
+            HelpLine::Heading(id) => lines.push(Line::from(Span::styled(
                 crate::text::message(lang, id, None),
                 theme.title(),
-            )),
-            HelpLine::Key(b) => Line::from(vec![
-                Span::styled(format!("  {:<11}", b.label), theme.key()),
-                Span::raw(crate::text::message(lang, b.help, None)),
-            ]),
-            HelpLine::Legend(id) => {
-                Line::from(format!("  {}", crate::text::message(lang, id, None)))
+            ))),
+            HelpLine::Key(b) => {
+                let text = crate::text::message(lang, b.help, None);
+                for (i, part) in wrap_words(&text, room_for_text).into_iter().enumerate() {
+                    let key = if i == 0 { b.label } else { "" };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {key:<11}"), theme.key()),
+                        Span::raw(part),
+                    ]));
+                }
             }
-        })
-        .collect();
+            HelpLine::Legend(id) => {
+                let text = crate::text::message(lang, id, None);
+                for part in wrap_words(&text, usize::from(width.saturating_sub(4))) {
+                    lines.push(Line::from(format!("  {part}")));
+                }
+            }
+        }
+    }
     let total = cells(lines.len());
     let height = total.saturating_add(2).min(area.height);
-    let rect = centered(area, 84, height);
+    let rect = centered(area, width, height);
     let room = rect.height.saturating_sub(2);
     let scroll = scroll.min(total.saturating_sub(room));
     let more = scroll.saturating_add(room) < total;
@@ -96,8 +141,25 @@ pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme)
     );
 }
 
+/// The explainer's width at most; it grows down as far as its words need.
+const EXPLAIN_WIDTH: u16 = 76;
+
 pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: Theme) {
     let lang = state.lang();
+    let width = EXPLAIN_WIDTH.min(area.width);
+    let paragraph = explain_paragraph(lang, code, theme);
+    let needed = cells(paragraph.line_count(width.saturating_sub(2))).saturating_add(2);
+    let rect = centered(area, width, needed.max(8));
+    let (_, block) = popup(
+        frame,
+        rect,
+        format!(" {} ", tr!(lang, "explain-title")),
+        theme,
+    );
+    frame.render_widget(paragraph.block(block), rect);
+}
+
+fn explain_paragraph(lang: Lang, code: &str, theme: Theme) -> Paragraph<'static> {
     let mut lines = vec![Line::from(vec![
         Span::raw(format!("{} ", tr!(lang, "explain-code"))),
         Span::styled(code.to_owned(), theme.key()),
@@ -105,31 +167,29 @@ pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: 
     ])];
     lines.push(Line::from(""));
     explanation(&mut lines, lang, code, theme);
-    let rect = centered(area, 72, 12);
-    let (_, block) = popup(
-        frame,
-        rect,
-        format!(" {} ", tr!(lang, "explain-title")),
-        theme,
-    );
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        rect,
-    );
+    Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
 fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Theme) {
-    let Ok(n) = code.parse::<i64>() else {
+    if code.is_empty() {
         lines.push(Line::from(tr!(lang, "explain-prompt")));
-        let known: Vec<String> = error_codes().keys().map(i64::to_string).collect();
+        let known: Vec<String> = error_codes()
+            .keys()
+            .map(i64::to_string)
+            .chain(client_codes().iter().map(|c| c.text.clone()))
+            .collect();
         lines.push(Line::from(Span::styled(
             tr!(lang, "explain-known", codes = known.join(" ")),
             theme.dim(),
         )));
         return;
-    };
-    let Some(e) = explain_code(n) else {
-        lines.push(Line::from(tr!(lang, "explain-unknown", code = n)));
+    }
+    let Some(e) = crate::guidance::explain(code) else {
+        lines.push(Line::from(tr!(
+            lang,
+            "explain-unknown",
+            code = code.to_owned()
+        )));
         lines.push(Line::from(tr!(lang, "explain-unknown-hint")));
         return;
     };
@@ -141,7 +201,13 @@ fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Th
         Span::styled(format!("{} ", tr!(lang, "explain-remedy")), theme.title()),
         Span::raw(e.remedy(lang)),
     ]));
-    if e.reset_cures {
+    for limit in e.limits(lang) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", tr!(lang, "explain-limits")), theme.error()),
+            Span::raw(limit),
+        ]));
+    }
+    if e.reset_cures() {
         lines.push(Line::from(""));
         lines.push(Line::from(vec![
             Span::styled(tr!(lang, "explain-reset-cures"), theme.success()),
@@ -222,5 +288,120 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
             Paragraph::new(Span::styled(note, theme.info())).wrap(Wrap { trim: true }),
             note_row,
         );
+    }
+}
+
+/// Signing in: the code large, where to enter it, the QR code of the address
+/// when the window has room for it, and how long the code lasts.
+pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, theme: Theme) {
+    let lang = state.lang();
+    let title = format!(
+        " {} ",
+        tr!(
+            lang,
+            "login-title",
+            gateway = state.options().backend_label.clone()
+        )
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    match &sign_in.prompt {
+        None => lines.push(Line::from(tr!(lang, "signin-asking"))),
+        Some(prompt) => {
+            lines.push(Line::from(tr!(
+                lang,
+                "login-open",
+                address = prompt.verification_uri.clone()
+            )));
+            lines.push(Line::from(""));
+            let spaced: String = prompt
+                .user_code
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let inner = spaced.chars().count() + 4;
+            lines.push(Line::from(format!("    ┌{}┐", "─".repeat(inner))));
+            lines.push(Line::from(vec![
+                Span::raw("    │  "),
+                Span::styled(spaced, theme.key()),
+                Span::raw("  │"),
+            ]));
+            lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
+            lines.push(Line::from(""));
+            // The QR code only when it fits with everything else.
+            let room = |(w, h): (usize, usize)| {
+                cells(w).saturating_add(2) <= area.width
+                    && cells(h)
+                        .saturating_add(cells(lines.len()))
+                        .saturating_add(6)
+                        <= area.height
+            };
+            if qr_size(&prompt.address, 2).is_some_and(room)
+                && let Some(qr) = qr_lines(&prompt.address, 2)
+            {
+                lines.push(Line::from(tr!(lang, "login-scan")));
+                lines.extend(
+                    qr.into_iter()
+                        .map(|l| Line::from(Span::styled(l, theme.qr()))),
+                );
+                lines.push(Line::from(""));
+            }
+            let minutes = prompt.expires_in_secs.div_ceil(60);
+            lines.push(Line::from(Span::styled(
+                tr!(lang, "signin-waiting", minutes = minutes),
+                theme.dim(),
+            )));
+        }
+    }
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = cells(widest.max(title.chars().count())).saturating_add(4);
+    let height = cells(lines.len()).saturating_add(2);
+    let rect = centered(area, width, height);
+    let (_, block) = popup(frame, rect, title, theme);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_within_the_width_and_keep_every_character() {
+        let text = "beobachten: alle paar Sekunden aktualisieren, bis alles erledigt ist";
+        let lines = wrap_words(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        let long = wrap_words("Fernbedienungsfunktionen", 10);
+        assert_eq!(long, ["Fernbedien", "ungsfunkti", "onen"]);
+        assert_eq!(wrap_words("", 10), [""]);
+    }
+    use crate::wizard::state::{MIN_HEIGHT, MIN_WIDTH};
+
+    /// Every explanation, in every language, fits whole in the smallest
+    /// window the wizard draws in (the explainer does not scroll).
+    #[test]
+    fn every_explanation_fits_the_smallest_window() {
+        let theme = Theme::new(false);
+        let codes: Vec<String> = error_codes()
+            .keys()
+            .map(i64::to_string)
+            .chain(client_codes().iter().map(|c| c.text.clone()))
+            .chain(["".to_owned(), "NOK:WHATEVER_ELSE_IT_SAYS_HERE".to_owned()])
+            .collect();
+        let inner = EXPLAIN_WIDTH.min(MIN_WIDTH) - 2;
+        for lang in Lang::ALL {
+            for code in &codes {
+                let needed = explain_paragraph(*lang, code, theme).line_count(inner) + 2;
+                assert!(
+                    needed <= usize::from(MIN_HEIGHT),
+                    "{lang} {code:?} needs {needed} rows"
+                );
+            }
+        }
     }
 }

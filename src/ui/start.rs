@@ -52,15 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(input, input_area);
 
     if let Some(notice) = field.notice() {
-        let text = match notice {
-            FieldNotice::Refused(chars) => {
-                let shown: Vec<String> = chars.chars().map(visible).collect();
-                tr!(lang, "start-refused", chars = shown.join(" "))
-            }
-            FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
-            FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
-            FieldNotice::Gateway(why) => why.clone(),
-        };
+        let text = notice_text(lang, notice);
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 Span::styled("✖ ", theme.error()),
@@ -114,5 +106,18 @@ fn visible(c: char) -> String {
             format!("U+{:04X}", u32::from(c))
         }
         c => format!("'{c}'"),
+    }
+}
+
+/// A refused id in words.
+pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> String {
+    match notice {
+        FieldNotice::Refused(chars) => {
+            let shown: Vec<String> = chars.chars().map(visible).collect();
+            tr!(lang, "start-refused", chars = shown.join(" "))
+        }
+        FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
+        FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
+        FieldNotice::Gateway(why) => why.clone(),
     }
 }

@@ -15,7 +15,7 @@ use crate::tr;
 use crate::wizard::session::{VehicleSession, WatchShown};
 use crate::wizard::state::{Banner, BannerKind, State};
 
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
     let session = state.session()?;
@@ -69,6 +69,17 @@ fn draw_header(
         sep(),
         Span::raw(tr!(lang, "header-car", car = session.car().to_owned())),
         sep(),
+    ];
+    // The customer's guidance language, when it is not the technician's;
+    // early in the line so a narrow window keeps it.
+    if state.guide_lang() != lang {
+        spans.push(Span::styled(
+            tr!(lang, "header-guide-lang", lang = state.guide_lang().code()),
+            theme.info(),
+        ));
+        spans.push(sep());
+    }
+    spans.extend([
         Span::raw(tr!(
             lang,
             "header-steps-id",
@@ -77,7 +88,7 @@ fn draw_header(
         sep(),
         Span::raw(state.options().backend_label.clone()),
         sep(),
-    ];
+    ]);
     match session.last_refresh() {
         Some(at) => {
             let stamp = humantime::format_rfc3339_seconds(at).to_string();
@@ -207,47 +218,78 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .map(|r| step_title(lang, &r.step.name))
         .collect();
     let widths = Columns::of(visible, titles.iter().map(String::as_str));
+    // The NEXT marker always shows whole, in any language. In a narrow
+    // window the raw names (dim, for the technician) give way to the titles,
+    // and a title still too long ends in "…" rather than being cut silently.
+    let next_word = tr!(lang, "mark-next");
+    let note = (next_word.chars().count() + 2)
+        .max(tr!(lang, "mark-waits").chars().count())
+        .max(6);
+    // Borders, the highlight symbol, the badge and the gaps between columns.
+    let inner = usize::from(area.width).saturating_sub(2 + 2 + 6);
+    let fixed = widths.order + note + 3;
+    let show_name = fixed + widths.title + widths.name < inner;
+    let title_room = if show_name {
+        widths.title
+    } else {
+        inner.saturating_sub(fixed).max(1)
+    };
+    let titles: Vec<String> = titles
+        .into_iter()
+        .map(|t| ellipsis(&t, title_room))
+        .collect();
     let table_rows: Vec<Row> = visible
         .iter()
         .zip(&titles)
         .map(|(row, title)| {
             let note = match row.mark {
-                Mark::Next => {
-                    Span::styled(format!(" {} ", tr!(lang, "mark-next")), theme.next_marker())
-                }
+                Mark::Next => Span::styled(format!(" {next_word} "), theme.next_marker()),
                 Mark::Waits { for_order: Some(o) } if area.width >= 80 => {
                     Span::styled(tr!(lang, "mark-waits-for", order = o), theme.dim())
                 }
                 Mark::Waits { .. } => Span::styled(tr!(lang, "mark-waits"), theme.dim()),
                 Mark::None => Span::raw(""),
             };
-            Row::new(vec![
+            let mut row_cells = vec![
                 Cell::from(Span::styled(
                     format!("[{}]", row.step.status.badge()),
                     badge_style(&row.step.status, theme),
                 )),
                 Cell::from(row.order.clone()),
                 Cell::from(title.clone()),
-                Cell::from(Span::styled(row.step.name.clone(), theme.dim())),
-                Cell::from(note),
-            ])
+            ];
+            if show_name {
+                row_cells.push(Cell::from(Span::styled(row.step.name.clone(), theme.dim())));
+            }
+            row_cells.push(Cell::from(note));
+            Row::new(row_cells)
         })
         .collect();
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Length(6),
-            Constraint::Length(cells(widths.order)),
-            Constraint::Max(cells(widths.title)),
-            Constraint::Max(cells(widths.name)),
-            Constraint::Min(6),
-        ],
-    )
-    .block(block)
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("▶ ");
+    let mut constraints = vec![
+        Constraint::Length(6),
+        Constraint::Length(cells(widths.order)),
+        Constraint::Length(cells(title_room)),
+    ];
+    if show_name {
+        constraints.push(Constraint::Max(cells(widths.name)));
+    }
+    constraints.push(Constraint::Min(cells(note)));
+    let table = Table::new(table_rows, constraints)
+        .block(block)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▶ ");
     let mut table_state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// `text` in at most `max` characters, ending in "…" when cut.
+fn ellipsis(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 fn draw_guidance(
@@ -275,10 +317,13 @@ fn draw_guidance(
     };
     let g = guidance();
     let guide = g.for_step(&step.name);
-    let words = guide.text(lang, &step.name);
+    // What the customer reads is in the customer's language; the key hints
+    // stay in the technician's.
+    let customer = state.guide_lang();
+    let words = guide.text(customer, &step.name);
     let title = format!(
         " {} ",
-        tr!(lang, "guide-title", title = words.title.clone())
+        tr!(customer, "guide-title", title = words.title.clone())
     );
     let block = Block::new()
         .borders(Borders::ALL)
@@ -308,14 +353,14 @@ fn draw_guidance(
     }
     lines.push(Line::from(words.purpose));
     lines.push(Line::from(Span::styled(
-        tr!(lang, "guide-does"),
+        tr!(customer, "guide-does"),
         theme.title(),
     )));
     for (i, action) in words.does.iter().enumerate() {
         lines.push(Line::from(format!(" {}. {action}", i + 1)));
     }
     lines.push(Line::from(Span::styled(
-        tr!(lang, "guide-needs"),
+        tr!(customer, "guide-needs"),
         theme.title(),
     )));
     for need in &words.needs {
@@ -324,7 +369,7 @@ fn draw_guidance(
     if !guide.errors.is_empty() {
         let codes: Vec<String> = guide.errors.iter().map(i64::to_string).collect();
         lines.push(Line::from(vec![
-            Span::styled(format!("{} ", tr!(lang, "guide-errors")), theme.title()),
+            Span::styled(format!("{} ", tr!(customer, "guide-errors")), theme.title()),
             Span::raw(codes.join(" ")),
             Span::styled(
                 format!(" ({})", tr!(lang, "guide-errors-hint")),
@@ -332,9 +377,9 @@ fn draw_guidance(
             ),
         ]));
     }
-    let customer = state.customer_link(Some(&step.name));
+    let page = state.customer_link(Some(&step.name));
     lines.push(Line::from(Span::styled(
-        match customer.kind {
+        match page.kind {
             LinkKind::Gateway => tr!(lang, "guide-keys-gateway", lang = state.guide_lang().code()),
             LinkKind::Dealer => tr!(lang, "guide-keys-dealer"),
             LinkKind::Archive => tr!(lang, "guide-keys-archive"),
@@ -412,7 +457,7 @@ fn banner_lines(banner: &Banner, width: u16) -> u16 {
     cells(lines)
 }
 
-fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
+pub(crate) fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
     let (symbol, style) = match banner.kind {
         BannerKind::Info => ("ℹ", theme.info()),
         BannerKind::Success => ("✔", theme.success()),

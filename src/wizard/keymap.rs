@@ -32,6 +32,23 @@ pub enum Action {
     ShowQr,
     SimulateCustomer,
     WriteReport,
+    /// The board: open the selected vehicle's steps screen.
+    OpenVehicle,
+    CycleSort,
+    StartFilter,
+    /// Enter in the board's filter: keep it, keys act on the board again.
+    EndFilter,
+    AddVehicle,
+    AskRemove,
+    ConfirmRemove,
+    /// The customer's guidance in the next language.
+    CycleGuideLang,
+    /// Sign in to the gateway without leaving the vehicle.
+    SignIn,
+    /// Stop signing in.
+    CancelSignIn,
+    /// Open the sign-in address in a browser.
+    OpenSignInPage,
     #[cfg(debug_assertions)]
     TestPanic,
 }
@@ -50,8 +67,18 @@ pub enum Context {
     ConfirmReset,
     Explain,
     Qr,
+    /// The sign-in overlay: the code and where to enter it.
+    SignIn,
     /// The window is too small to draw in: only quitting works.
     TooSmall,
+    /// The board of many vehicles.
+    Board,
+    /// The board's filter takes the keys.
+    BoardFilter,
+    /// The id of a vehicle to add takes the keys.
+    BoardAdd,
+    /// A vehicle waits to be removed from the board.
+    ConfirmRemove,
 }
 
 /// Which keys a binding takes.
@@ -63,6 +90,11 @@ pub enum Keys {
     IdChar,
     /// Any digit, typed into the field.
     Digit,
+    /// Any printable character, typed into the filter.
+    Text,
+    /// Any character of an error code read off a phone (letters, digits,
+    /// `:`, `_`, `.`), typed into the field.
+    CodeChar,
 }
 
 /// How far a binding is shown.
@@ -88,7 +120,16 @@ pub struct Binding {
     pub action: Action,
     /// Only on the embedded simulator.
     pub demo_only: bool,
+    /// Only on a real gateway (never the embedded simulator).
+    pub gateway_only: bool,
     pub show: Show,
+}
+
+impl Binding {
+    /// Whether the binding works on this backend.
+    fn offered(&self, demo: bool) -> bool {
+        !(self.demo_only && !demo || self.gateway_only && demo)
+    }
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -111,6 +152,7 @@ const fn bind(
         help,
         action,
         demo_only: false,
+        gateway_only: false,
         show: Show::Footer,
     }
 }
@@ -130,6 +172,11 @@ const fn demo(mut b: Binding) -> Binding {
     b
 }
 
+const fn gateway(mut b: Binding) -> Binding {
+    b.gateway_only = true;
+    b
+}
+
 const fn typing(context: Context, keys: Keys, label: &'static str, help: &'static str) -> Binding {
     Binding {
         context,
@@ -139,6 +186,7 @@ const fn typing(context: Context, keys: Keys, label: &'static str, help: &'stati
         help,
         action: Action::Quit, // replaced by the typed character
         demo_only: false,
+        gateway_only: false,
         show: Show::Help,
     }
 }
@@ -377,6 +425,22 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-report",
         "key-help-report",
     )),
+    help_only(bind(
+        C::Steps,
+        &[(K::Char('L'), SHIFT), (K::Char('L'), NONE)],
+        "L",
+        A::CycleGuideLang,
+        "key-short-guide-lang",
+        "key-help-guide-lang",
+    )),
+    gateway(help_only(bind(
+        C::Steps,
+        &[(K::Char('i'), NONE)],
+        "i",
+        A::SignIn,
+        "key-short-sign-in",
+        "key-help-sign-in",
+    ))),
     bind(
         C::Steps,
         HELP,
@@ -400,6 +464,208 @@ pub static KEYMAP: &[Binding] = &[
         A::Quit,
         "key-short-quit",
         "key-help-quit",
+    ),
+    // The board.
+    bind(
+        C::Board,
+        UP,
+        "↑↓/jk",
+        A::Up,
+        "key-short-move",
+        "key-help-board-move",
+    ),
+    hidden(bind(
+        C::Board,
+        DOWN,
+        "↓/j",
+        A::Down,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    help_only(bind(
+        C::Board,
+        PAGE_DOWN,
+        "PgDn/Space",
+        A::PageDown,
+        "key-short-page",
+        "key-help-page-down",
+    )),
+    hidden(bind(
+        C::Board,
+        PAGE_UP,
+        "PgUp",
+        A::PageUp,
+        "key-short-page",
+        "key-help-page-up",
+    )),
+    bind(
+        C::Board,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::OpenVehicle,
+        "key-short-open",
+        "key-help-board-open",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('/'), NONE)],
+        "/",
+        A::StartFilter,
+        "key-short-filter",
+        "key-help-board-filter",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('S'), SHIFT), (K::Char('S'), NONE)],
+        "S",
+        A::CycleSort,
+        "key-short-sort",
+        "key-help-board-sort",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('r'), NONE)],
+        "r",
+        A::Refresh,
+        "key-short-refresh",
+        "key-help-board-refresh",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('w'), NONE)],
+        "w",
+        A::ToggleWatch,
+        "key-short-live",
+        "key-help-board-live",
+    ),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('a'), NONE)],
+        "a",
+        A::AddVehicle,
+        "key-short-add",
+        "key-help-board-add",
+    )),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('d'), NONE), (K::Delete, NONE)],
+        "d",
+        A::AskRemove,
+        "key-short-remove",
+        "key-help-board-remove",
+    )),
+    help_only(bind(
+        C::Board,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::ClearField,
+        "key-short-clear",
+        "key-help-board-clear",
+    )),
+    bind(
+        C::Board,
+        HELP,
+        "?",
+        A::Help,
+        "key-short-help",
+        "key-help-help",
+    ),
+    bind(
+        C::Board,
+        &[(K::Char('q'), NONE)],
+        "q",
+        A::Quit,
+        "key-short-quit",
+        "key-help-quit",
+    ),
+    // The board's filter.
+    bind(
+        C::BoardFilter,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::EndFilter,
+        "key-short-keep",
+        "key-help-filter-keep",
+    ),
+    bind(
+        C::BoardFilter,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
+    ),
+    bind(
+        C::BoardFilter,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::ClearField,
+        "key-short-clear",
+        "key-help-filter-clear",
+    ),
+    hidden(bind(
+        C::BoardFilter,
+        &[(K::Up, NONE)],
+        "↑",
+        A::Up,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    hidden(bind(
+        C::BoardFilter,
+        &[(K::Down, NONE)],
+        "↓",
+        A::Down,
+        "key-short-move",
+        "key-help-board-move",
+    )),
+    typing(
+        C::BoardFilter,
+        Keys::Text,
+        "a-z 0-9",
+        "key-help-type-filter",
+    ),
+    // Adding a vehicle to the board.
+    bind(
+        C::BoardAdd,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::Submit,
+        "key-short-add",
+        "key-help-add-submit",
+    ),
+    bind(
+        C::BoardAdd,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
+    ),
+    bind(
+        C::BoardAdd,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::Back,
+        "key-short-cancel",
+        "key-help-cancel",
+    ),
+    typing(C::BoardAdd, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
+    bind(
+        C::ConfirmRemove,
+        &[(K::Char('y'), NONE), (K::Char('Y'), SHIFT)],
+        "y",
+        A::ConfirmRemove,
+        "key-short-remove",
+        "key-help-remove-now",
+    ),
+    bind(
+        C::ConfirmRemove,
+        &[(K::Char('n'), NONE), (K::Esc, NONE)],
+        "n/Esc",
+        A::Back,
+        "key-short-cancel",
+        "key-help-cancel",
     ),
     // Overlays.
     bind(
@@ -479,7 +745,7 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-close",
         "key-help-close-explain",
     ),
-    typing(C::Explain, Keys::Digit, "0-9", "key-help-type-code"),
+    typing(C::Explain, Keys::CodeChar, "A-Z 0-9", "key-help-type-code"),
     bind(
         C::Qr,
         &[(K::Esc, NONE), (K::Char('g'), NONE), (K::Char('q'), NONE)],
@@ -496,6 +762,22 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-open-browser",
         "key-help-open-browser",
     ),
+    gateway(bind(
+        C::SignIn,
+        &[(K::Char('o'), NONE)],
+        "o",
+        A::OpenSignInPage,
+        "key-short-open-browser",
+        "key-help-open-sign-in-page",
+    )),
+    gateway(bind(
+        C::SignIn,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::CancelSignIn,
+        "key-short-cancel",
+        "key-help-cancel-sign-in",
+    )),
 ];
 
 fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
@@ -506,6 +788,10 @@ fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
         (Keys::Exact(list), code) => list.contains(&(code, key.modifiers)).then_some(None),
         (Keys::IdChar, KeyCode::Char(c)) if plain && crate::steps::is_id_char(c) => Some(Some(c)),
         (Keys::Digit, KeyCode::Char(c)) if plain && c.is_ascii_digit() => Some(Some(c)),
+        (Keys::Text, KeyCode::Char(c)) if plain && !c.is_control() => Some(Some(c)),
+        (Keys::CodeChar, KeyCode::Char(c)) if plain && crate::guidance::is_code_char(c) => {
+            Some(Some(c))
+        }
         _ => None,
     }
 }
@@ -520,7 +806,7 @@ pub fn action_for(
     test_panic: bool,
 ) -> Option<Action> {
     for b in KEYMAP {
-        if !(b.context == Context::Global || b.context == context) || (b.demo_only && !demo) {
+        if !(b.context == Context::Global || b.context == context) || !b.offered(demo) {
             continue;
         }
         match takes(b.keys, key) {
@@ -547,7 +833,7 @@ fn test_panic_key(_key: &KeyEvent, _enabled: bool, _context: Context) -> Option<
 pub fn bindings(context: Context, demo: bool) -> impl Iterator<Item = &'static Binding> {
     KEYMAP
         .iter()
-        .filter(move |b| b.context == context && (demo || !b.demo_only))
+        .filter(move |b| b.context == context && b.offered(demo))
 }
 
 /// One line of the help overlay.
@@ -563,30 +849,51 @@ pub enum HelpLine {
 const START: &[Context] = &[Context::StartEmpty, Context::Start];
 const STEPS: &[Context] = &[Context::Steps];
 const GLOBAL: &[Context] = &[Context::Global];
+const BOARD: &[Context] = &[Context::Board];
 
 /// Everything help lists, this screen's keys first: every binding that is
-/// shown anywhere, each once, then the badge legend.
-pub fn help_lines(context: Context, demo: bool) -> Vec<HelpLine> {
-    let screens: [(&str, &[Context]); 3] = match context {
-        Context::Start | Context::StartEmpty => [
+/// shown anywhere, each once, then the badge legend. The board's keys are
+/// listed when the wizard has a board.
+pub fn help_lines(context: Context, demo: bool, board: bool) -> Vec<HelpLine> {
+    let mut screens: Vec<(&str, &[Context])> = match context {
+        Context::Start | Context::StartEmpty => vec![
             ("help-section-start", START),
             ("help-section-everywhere", GLOBAL),
             ("help-section-steps", STEPS),
         ],
-        _ => [
+        Context::Board | Context::BoardFilter | Context::BoardAdd | Context::ConfirmRemove => {
+            vec![
+                ("help-section-board", BOARD),
+                ("help-section-everywhere", GLOBAL),
+                ("help-section-steps", STEPS),
+            ]
+        }
+        _ => vec![
             ("help-section-steps", STEPS),
             ("help-section-everywhere", GLOBAL),
             ("help-section-start", START),
         ],
     };
-    let overlays: [(&str, &[Context]); 4] = [
+    if board {
+        if !screens.iter().any(|(h, _)| *h == "help-section-board") {
+            screens.push(("help-section-board", BOARD));
+        }
+        screens.push(("help-section-board-filter", &[Context::BoardFilter]));
+        screens.push(("help-section-board-add", &[Context::BoardAdd]));
+        screens.push(("help-section-board-remove", &[Context::ConfirmRemove]));
+    }
+    let overlays: [(&str, &[Context]); 5] = [
         ("help-section-reset", &[Context::ConfirmReset]),
         ("help-section-explain", &[Context::Explain]),
         ("help-section-qr", &[Context::Qr]),
+        ("help-section-sign-in", &[Context::SignIn]),
         ("help-section-help", &[Context::Help]),
     ];
     let mut lines = Vec::new();
     for (heading, contexts) in screens.into_iter().chain(overlays) {
+        if contexts.iter().all(|c| bindings(*c, demo).next().is_none()) {
+            continue;
+        }
         lines.push(HelpLine::Heading(heading));
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for ctx in contexts {
@@ -672,6 +979,42 @@ mod tests {
     }
 
     #[test]
+    fn the_explainer_types_letters_digits_and_code_punctuation() {
+        for c in ['N', 'o', 'K', ':', '_', '.', '4', 'q', 'e'] {
+            assert_eq!(
+                action_for(Context::Explain, &key(K::Char(c)), false, false),
+                Some(A::Type(c)),
+                "{c}"
+            );
+        }
+        let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action_for(Context::Explain, &shifted, false, false),
+            Some(A::Type('N'))
+        );
+        for c in [' ', '-', '/', 'é'] {
+            assert_eq!(
+                action_for(Context::Explain, &key(K::Char(c)), false, false),
+                None,
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn shift_l_cycles_the_customer_language_on_the_steps_screen() {
+        let shifted = KeyEvent::new(K::Char('L'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action_for(Context::Steps, &shifted, false, false),
+            Some(A::CycleGuideLang)
+        );
+        assert_eq!(
+            action_for(Context::Steps, &key(K::Char('L')), false, false),
+            Some(A::CycleGuideLang)
+        );
+    }
+
+    #[test]
     fn a_window_too_small_takes_only_quit() {
         for c in ['R', 'y', 's', 'g', 'r', 'w'] {
             assert_eq!(
@@ -683,6 +1026,31 @@ mod tests {
             action_for(Context::TooSmall, &key(K::Char('q')), true, false),
             Some(A::Quit)
         );
+    }
+
+    #[test]
+    fn signing_in_is_offered_on_a_gateway_only() {
+        let i = key(K::Char('i'));
+        assert_eq!(
+            action_for(Context::Steps, &i, false, false),
+            Some(A::SignIn)
+        );
+        assert_eq!(action_for(Context::Steps, &i, true, false), None);
+        assert_eq!(
+            action_for(Context::SignIn, &key(K::Esc), false, false),
+            Some(A::CancelSignIn)
+        );
+        assert_eq!(
+            action_for(Context::SignIn, &key(K::Char('r')), false, false),
+            None,
+            "the steps screen's keys wait under the overlay"
+        );
+        let help = |demo| {
+            help_lines(Context::Steps, demo, false)
+                .iter()
+                .any(|l| matches!(l, HelpLine::Key(b) if b.action == A::SignIn))
+        };
+        assert!(help(false) && !help(true));
     }
 
     #[test]

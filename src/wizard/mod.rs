@@ -2,6 +2,7 @@
 //! one keymap and the update. Nothing here touches the terminal, the network
 //! or the clock: the app module runs it.
 
+pub mod board;
 pub mod keymap;
 pub mod session;
 pub mod start;

@@ -1,6 +1,6 @@
 //! One vehicle's session: its carAssociationID, stepsID, lists, filter,
 //! selection, watch, banner, request in flight and log. Every fact here has
-//! one writer, a method of this type; the board will hold many of them.
+//! one writer, a method of this type; the board holds many of them.
 
 use std::time::{Duration, SystemTime};
 

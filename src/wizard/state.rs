@@ -6,9 +6,14 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
+use std::time::SystemTime;
+
+use super::board::Board;
 use super::keymap::Context;
 use super::session::VehicleSession;
 use super::start::StartField;
+use crate::auth::AuthError;
+use crate::auth::store::Place;
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, ListRequest};
 use crate::report::SessionLog;
@@ -31,6 +36,8 @@ pub enum Screen {
     Start(StartField),
     /// The steps of the vehicle session.
     Steps,
+    /// Many vehicles at once, one row each.
+    Board,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +47,40 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmReset,
-    /// The error-code explainer, with the digits typed so far.
+    /// The error-code explainer, with the code typed so far.
     Explain(String),
     /// The QR code of the customer's link.
     Qr(crate::guidance::GuideLink),
+    /// Signing in to the gateway (`i`) while the vehicle session waits.
+    SignIn(SignIn),
+}
+
+/// A device sign-in in progress, as its overlay shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// Which sign-in: answers of a cancelled one are dropped.
+    pub id: u64,
+    /// The code to enter, once the identity provider gave one.
+    pub prompt: Option<SignInPrompt>,
+}
+
+/// What the person needs to approve the sign-in: the code, where to enter
+/// it, and how long it lasts. The code the machine polls with is never here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInPrompt {
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The address with the code in it, for the QR code and the browser.
+    pub address: String,
+    pub expires_in_secs: u64,
+}
+
+/// A sign-in that went through: where the token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub place: Place,
+    /// The token went to a new file (no keyring answered): said once.
+    pub new_file: bool,
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -117,6 +154,16 @@ pub enum Msg {
     /// Whether the gateway serves guidance pages (asked once per session).
     PagesOffered(bool),
     Opened(Result<String, OpenFailure>),
+    /// The identity provider gave the code of sign-in `id`.
+    SignInPrompt {
+        id: u64,
+        prompt: SignInPrompt,
+    },
+    /// Sign-in `id` ended: approved and kept, or why not.
+    SignedIn {
+        id: u64,
+        result: Result<SignedIn, AuthError>,
+    },
     /// What the follower `id` of `car` found (see [`Effect::Follow`]).
     Live {
         car: String,
@@ -143,6 +190,8 @@ pub enum Input {
     Paste(String),
     Msg(Msg),
     SpinnerTick,
+    /// A second passed: the board's freshness column moves on.
+    ClockTick,
     /// Watch is on but follows no list yet (no stepsID): ask by
     /// carAssociationID again.
     WatchTick,
@@ -202,6 +251,16 @@ pub enum Effect {
         path: PathBuf,
         log: Box<SessionLog>,
     },
+    /// Sign in to the gateway with the device flow: ask for a code (answered
+    /// by [`Msg::SignInPrompt`]), poll until it is approved, keep the token
+    /// (in the keyring, or a file in `data_dir`), and send later requests
+    /// with it (answered by [`Msg::SignedIn`]).
+    SignIn {
+        id: u64,
+        data_dir: Option<PathBuf>,
+    },
+    /// Stop the sign-in in progress; nothing is kept.
+    CancelSignIn,
     #[cfg(debug_assertions)]
     Panic,
 }
@@ -230,6 +289,11 @@ pub struct State {
     pub(crate) screen: Screen,
     pub(crate) overlay: Option<Overlay>,
     pub(crate) session: Option<VehicleSession>,
+    /// The board, when several vehicles are followed; the session on the
+    /// steps screen is then one of its vehicles, lent to it.
+    pub(crate) board: Option<Board>,
+    /// The clock as of the last input, for "12 s ago".
+    pub(crate) now: SystemTime,
     pub(crate) recent: Vec<String>,
     pub(crate) demo_cars: Vec<DemoCar>,
     /// Whether the gateway serves guidance pages; `None` until it said.
@@ -239,14 +303,20 @@ pub struct State {
     pub(crate) spinner: usize,
     pub(crate) quit: bool,
     pub(crate) next_id: u64,
+    /// The language of the customer's guidance (`L` cycles it); the rest
+    /// of the screen stays in `options.lang`.
+    pub(crate) guide_lang: Lang,
 }
 
 impl State {
     pub fn new(options: Options) -> Self {
+        let guide_lang = options.lang;
         State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
             session: None,
+            board: None,
+            now: SystemTime::UNIX_EPOCH,
             recent: options.recent.clone(),
             demo_cars: Vec::new(),
             pages: None,
@@ -256,11 +326,20 @@ impl State {
             spinner: 0,
             quit: false,
             next_id: 1,
+            guide_lang,
         }
     }
 
     pub fn screen(&self) -> &Screen {
         &self.screen
+    }
+
+    /// The sign-in in progress, if its overlay is open.
+    pub fn sign_in(&self) -> Option<&SignIn> {
+        match &self.overlay {
+            Some(Overlay::SignIn(sign_in)) => Some(sign_in),
+            _ => None,
+        }
     }
 
     pub fn overlay(&self) -> Option<&Overlay> {
@@ -271,6 +350,15 @@ impl State {
         self.session.as_ref()
     }
 
+    pub fn board(&self) -> Option<&Board> {
+        self.board.as_ref()
+    }
+
+    /// The clock as of the last input.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+
     pub fn options(&self) -> &Options {
         &self.options
     }
@@ -279,9 +367,10 @@ impl State {
         self.options.lang
     }
 
-    /// The language of the customer's guidance (panel, pages, QR code).
+    /// The language of the customer's guidance (panel, pages, QR code);
+    /// `L` cycles it.
     pub fn guide_lang(&self) -> Lang {
-        self.options.lang
+        self.guide_lang
     }
 
     /// The link the customer's phone opens for `step` (QR code and `o`).
@@ -324,33 +413,59 @@ impl State {
     pub fn start_field(&self) -> Option<&StartField> {
         match &self.screen {
             Screen::Start(field) => Some(field),
-            Screen::Steps => None,
+            Screen::Steps | Screen::Board => None,
         }
     }
 
     pub fn is_loading(&self) -> bool {
-        self.session
-            .as_ref()
-            .is_some_and(VehicleSession::is_loading)
+        match self.screen {
+            Screen::Board => self
+                .board
+                .as_ref()
+                .is_some_and(|b| b.sessions().iter().any(VehicleSession::is_loading)),
+            _ => self
+                .session
+                .as_ref()
+                .is_some_and(VehicleSession::is_loading),
+        }
     }
 
-    /// Watch is on for the session on show.
+    /// True while a watch (or autoplay) timer has something to do: the
+    /// open vehicle's, or any vehicle's of the board.
     pub fn watching(&self) -> bool {
-        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch())
+        let open = self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch());
+        open || self
+            .board
+            .as_ref()
+            .is_some_and(|b| b.sessions().iter().any(VehicleSession::watch))
     }
 
     /// True while the watch timer has something to do: watch is on but no
     /// list is followed yet. A followed list needs no timer.
     pub fn watch_timer(&self) -> bool {
-        self.watching()
+        let open = self.screen == Screen::Steps
             && self
                 .session
                 .as_ref()
-                .is_some_and(|s| s.following().is_none())
+                .is_some_and(|s| s.watch() && s.following().is_none());
+        // The board's vehicles are polled in rounds.
+        open || self
+            .board
+            .as_ref()
+            .is_some_and(|b| b.sessions().iter().any(VehicleSession::watch))
     }
 
     pub fn autoplaying(&self) -> bool {
-        self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.autoplay())
+        match self.screen {
+            Screen::Steps => self.session.as_ref().is_some_and(|s| s.autoplay()),
+            Screen::Board => self.options.autoplay && self.board.is_some(),
+            Screen::Start(_) => false,
+        }
+    }
+
+    /// True while the board is on show (its freshness column ages).
+    pub fn on_board(&self) -> bool {
+        self.screen == Screen::Board && self.overlay.is_none()
     }
 
     /// The window is below the smallest size the wizard draws in.
@@ -372,9 +487,16 @@ impl State {
             (Some(Overlay::ConfirmReset), _) => Context::ConfirmReset,
             (Some(Overlay::Explain(_)), _) => Context::Explain,
             (Some(Overlay::Qr(_)), _) => Context::Qr,
+            (Some(Overlay::SignIn(_)), _) => Context::SignIn,
             (None, Screen::Start(field)) if field.input().is_empty() => Context::StartEmpty,
             (None, Screen::Start(_)) => Context::Start,
             (None, Screen::Steps) => Context::Steps,
+            (None, Screen::Board) => match &self.board {
+                Some(b) if b.pending_removal().is_some() => Context::ConfirmRemove,
+                Some(b) if b.adding().is_some() => Context::BoardAdd,
+                Some(b) if b.typing_filter() => Context::BoardFilter,
+                _ => Context::Board,
+            },
         }
     }
 }

@@ -5,24 +5,29 @@ use std::time::SystemTime;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
-use super::keymap::{Action, action_for, help_lines};
+use super::board::Board;
+use super::keymap::{Action, Context, action_for, help_lines};
 use super::session::{ListChange, VehicleSession};
 use super::start::StartField;
 use super::state::{
-    Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, State,
+    Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, SignIn,
+    SignInPrompt, SignedIn, State, WATCH_SECS,
 };
+use crate::auth::AuthError;
+use crate::auth::store::Place;
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, Rejection};
-use crate::describe::{gateway_error, gateway_headline};
+use crate::describe::{auth_error, gateway_error, gateway_headline};
 use crate::report::Event;
 use crate::steps::{StatusFilter, Step, StepsList, is_id, sanitize};
-use crate::text::Lang;
+use crate::text::{Lang, num};
 use crate::tr;
 
-/// Longest error code the explainer takes.
-const CODE_DIGITS: usize = 6;
+use crate::guidance::{MAX_CODE_CHARS, is_code_char};
 /// Lines a page key moves help or the guidance.
 const PAGE: u16 = 5;
+/// Rows a page key moves the board's selection.
+const BOARD_PAGE: i8 = 10;
 
 /// What the wizard does first: load the demo associations, and open `car`
 /// at once when it was given.
@@ -42,7 +47,34 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
     effects
 }
 
+/// Opens the board on `cars` (several vehicles at once): one session each,
+/// every first list asked for at once (the runner bounds how many run).
+pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = Vec::new();
+    if state.options.demo {
+        effects.push(Effect::LoadDemoCars);
+    }
+    let mut board = Board::new(Vec::new());
+    for car in cars {
+        let session = new_session(state, &car, now);
+        board.add(session);
+    }
+    // The top row is selected, whatever the order the ids came in.
+    board.move_selection(-isize::MAX, state.options.lang);
+    state.board = Some(board);
+    state.screen = Screen::Board;
+    state.overlay = None;
+    effects.extend(board_fetch_all(state, Purpose::Open, |_| true));
+    effects
+}
+
+fn new_session(state: &State, car: &str, now: SystemTime) -> VehicleSession {
+    VehicleSession::new(car, &state.options.backend_label, state.options.lang, now)
+}
+
 pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
     let mut effects = apply(state, input, now);
     effects.extend(sync_follow(state));
     effects
@@ -67,20 +99,28 @@ fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Input::ClockTick => Vec::new(),
         Input::WatchTick => {
-            if state.watch_timer() && !state.is_loading() {
+            let open = state.screen == Screen::Steps
+                && state
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.watch() && !s.is_loading() && s.following().is_none());
+            let mut effects = if open {
                 fetch(state, Purpose::Watch, false)
             } else {
                 Vec::new()
-            }
+            };
+            effects.extend(board_fetch_all(state, Purpose::Watch, |s| {
+                s.watch() && !s.is_loading()
+            }));
+            effects
         }
-        Input::AutoplayTick => {
-            if state.autoplaying() && !state.is_loading() {
-                simulate_customer(state)
-            } else {
-                Vec::new()
-            }
-        }
+        Input::AutoplayTick => match state.screen {
+            Screen::Board if state.autoplaying() => board_customer(state),
+            _ if state.autoplaying() && !state.is_loading() => simulate_customer(state),
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -96,12 +136,26 @@ fn on_paste(state: &mut State, text: &str) {
     if state.too_small() {
         return;
     }
+    let context = state.context();
     match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
-            code.extend(text.chars().filter(char::is_ascii_digit));
-            code.truncate(CODE_DIGITS);
+            code.extend(text.chars().filter(|c| is_code_char(*c)));
+            code.truncate(MAX_CODE_CHARS);
         }
         (None, Screen::Start(field)) => field.type_text(text),
+        (None, Screen::Board) => {
+            if let Some(board) = &mut state.board {
+                match context {
+                    Context::BoardFilter => board.type_filter(text),
+                    Context::BoardAdd => {
+                        if let Some(field) = board.adding_mut() {
+                            field.type_text(text);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -121,38 +175,127 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             Vec::new()
         }
         Action::Back => {
-            if state.overlay.take().is_none() && state.screen == Screen::Steps {
-                return back_to_start(state);
+            if state.overlay.take().is_some() {
+                return Vec::new();
             }
-            Vec::new()
+            match state.screen {
+                Screen::Steps if state.board.is_some() => back_to_board(state),
+                Screen::Steps => back_to_start(state),
+                Screen::Board => {
+                    if let Some(board) = &mut state.board {
+                        board.cancel_removal();
+                        board.stop_adding();
+                    }
+                    Vec::new()
+                }
+                Screen::Start(_) => Vec::new(),
+            }
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
             move_or_scroll(state, action);
             Vec::new()
         }
         Action::Type(c) => {
+            let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
-                (Some(Overlay::Explain(code)), _) if code.len() < CODE_DIGITS => code.push(c),
+                (Some(Overlay::Explain(code)), _) if code.len() < MAX_CODE_CHARS => code.push(c),
                 (None, Screen::Start(field)) => field.type_text(&c.to_string()),
+                (None, Screen::Board) => {
+                    if let Some(board) = &mut state.board {
+                        if context == Context::BoardFilter {
+                            board.type_filter(&c.to_string());
+                        } else if let Some(field) = board.adding_mut() {
+                            field.type_text(&c.to_string());
+                        }
+                    }
+                }
                 _ => {}
             }
             Vec::new()
         }
         Action::Erase => {
+            let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
                 (Some(Overlay::Explain(code)), _) => {
                     code.pop();
                 }
                 (None, Screen::Start(field)) => field.erase(),
+                (None, Screen::Board) => {
+                    if let Some(board) = &mut state.board {
+                        if context == Context::BoardFilter {
+                            board.erase_filter();
+                        } else if let Some(field) = board.adding_mut() {
+                            field.erase();
+                        }
+                    }
+                }
                 _ => {}
             }
             Vec::new()
         }
         Action::ClearField => {
-            if let Screen::Start(field) = &mut state.screen {
-                field.clear();
+            match (&mut state.screen, &mut state.board) {
+                (Screen::Start(field), _) => field.clear(),
+                (Screen::Board, Some(board)) => board.clear_filter(),
+                _ => {}
             }
             Vec::new()
+        }
+        Action::Submit if state.screen == Screen::Board => add_vehicle(state, now),
+        Action::Refresh if state.screen == Screen::Board => {
+            board_fetch_all(state, Purpose::Refresh, |s| !s.is_loading())
+        }
+        Action::ToggleWatch if state.screen == Screen::Board => board_toggle_live(state),
+        Action::OpenVehicle => open_vehicle(state),
+        Action::CycleSort => {
+            if let Some(board) = &mut state.board {
+                board.cycle_sort();
+            }
+            Vec::new()
+        }
+        Action::StartFilter => {
+            if let Some(board) = &mut state.board {
+                board.start_filter();
+            }
+            Vec::new()
+        }
+        Action::EndFilter => {
+            if let Some(board) = &mut state.board {
+                board.end_filter();
+            }
+            Vec::new()
+        }
+        Action::AddVehicle => {
+            if let Some(board) = &mut state.board {
+                board.start_adding();
+            }
+            Vec::new()
+        }
+        Action::AskRemove => {
+            let lang = lang(state);
+            if let Some(board) = &mut state.board
+                && let Some(car) = board.target(lang)
+            {
+                board.ask_removal(car);
+            }
+            Vec::new()
+        }
+        Action::ConfirmRemove => {
+            let lang = lang(state);
+            let Some(board) = &mut state.board else {
+                return Vec::new();
+            };
+            match board.confirm_removal(lang) {
+                Some(gone) => {
+                    let car = gone.car().to_owned();
+                    board.say(info(
+                        tr!(lang, "board-removed", car = car.clone()),
+                        tr!(lang, "board-removed-text"),
+                    ));
+                    vec![Effect::Cancel { car }]
+                }
+                None => Vec::new(),
+            }
         }
         Action::Submit => {
             let Screen::Start(field) = &mut state.screen else {
@@ -197,6 +340,19 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::SimulateCustomer => simulate_customer(state),
         Action::WriteReport => write_report(state, now),
+        Action::CycleGuideLang => {
+            state.guide_lang = state.guide_lang.next();
+            Vec::new()
+        }
+        Action::SignIn => begin_sign_in(state),
+        Action::CancelSignIn => {
+            state.overlay = None;
+            vec![Effect::CancelSignIn]
+        }
+        Action::OpenSignInPage => match state.sign_in().and_then(|s| s.prompt.as_ref()) {
+            Some(prompt) => vec![Effect::OpenUrl(prompt.address.clone())],
+            None => Vec::new(),
+        },
         #[cfg(debug_assertions)]
         Action::TestPanic => vec![Effect::Panic],
     }
@@ -222,7 +378,7 @@ fn move_or_scroll(state: &mut State, action: Action) {
     let page = matches!(action, Action::PageUp | Action::PageDown);
     let context = state.context();
     if let Some(Overlay::Help { scroll }) = &mut state.overlay {
-        let last = help_lines(context, state.options.demo).len();
+        let last = help_lines(context, state.options.demo, state.board.is_some()).len();
         let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
         let by = if page { PAGE } else { 1 };
         *scroll = if down {
@@ -230,6 +386,14 @@ fn move_or_scroll(state: &mut State, action: Action) {
         } else {
             scroll.saturating_sub(by)
         };
+        return;
+    }
+    if state.screen == Screen::Board {
+        let lang = lang(state);
+        if let Some(board) = &mut state.board {
+            let by = if page { isize::from(BOARD_PAGE) } else { 1 };
+            board.move_selection(if down { by } else { -by }, lang);
+        }
         return;
     }
     match (&mut state.screen, &mut state.session) {
@@ -249,7 +413,7 @@ fn move_or_scroll(state: &mut State, action: Action) {
         }
         (Screen::Steps, Some(session)) if page => session.scroll_guide(down, PAGE),
         (Screen::Steps, Some(session)) => session.move_selection(down),
-        (Screen::Steps, None) => {}
+        (Screen::Steps | Screen::Board, _) => {}
     }
 }
 
@@ -292,11 +456,22 @@ fn open(state: &mut State, car: &str, now: SystemTime) -> Vec<Effect> {
 /// Starts a list request for the session.
 fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
     let lang = lang(state);
-    let id = state.next_id;
     let Some(session) = &mut state.session else {
         return Vec::new();
     };
-    state.next_id += 1;
+    vec![fetch_for(session, &mut state.next_id, lang, purpose, reset)]
+}
+
+/// A list request for one session, which is then in flight.
+fn fetch_for(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    purpose: Purpose,
+    reset: bool,
+) -> Effect {
+    let id = *next_id;
+    *next_id += 1;
     let request = session.request(purpose, reset);
     let what = match purpose {
         Purpose::Open => tr!(lang, "loading-steps"),
@@ -304,12 +479,12 @@ fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
         Purpose::Reset => tr!(lang, "loading-reset"),
     };
     session.begin(id, what, request.status);
-    vec![Effect::FetchList {
+    Effect::FetchList {
         car: session.car().to_owned(),
         id,
         request,
         purpose,
-    }]
+    }
 }
 
 fn ask_next(state: &mut State) -> Vec<Effect> {
@@ -408,6 +583,7 @@ fn on_live(
     now: SystemTime,
 ) -> Vec<Effect> {
     let lang = lang(state);
+    let demo = state.options.demo;
     let Some(session) = state.session.as_mut().filter(|s| s.car() == car) else {
         return Vec::new();
     };
@@ -459,7 +635,7 @@ fn on_live(
             if steps_id_refused(&error) {
                 return on_list_error(state, &error, Purpose::Watch, now);
             }
-            stop_watch(session, &error, now, lang);
+            stop_watch(session, &error, now, lang, demo);
             Vec::new()
         }
     }
@@ -530,6 +706,18 @@ fn selected_link(state: &State) -> crate::guidance::GuideLink {
 }
 
 fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
+    let car = match &msg {
+        Msg::Listed { car, .. } | Msg::Next { car, .. } | Msg::Completed { car, .. } => {
+            Some(car.as_str())
+        }
+        _ => None,
+    };
+    if let Some(car) = car
+        && state.session.as_ref().is_none_or(|s| s.car() != car)
+        && state.board.as_ref().is_some_and(|b| b.contains(car))
+    {
+        return on_board_msg(state, msg, now);
+    }
     match msg {
         Msg::Listed {
             car,
@@ -631,6 +819,21 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Live { car, id, update } => on_live(state, &car, id, update, now),
+        Msg::SignInPrompt { id, prompt } => {
+            if let Some(Overlay::SignIn(sign_in)) = &mut state.overlay
+                && sign_in.id == id
+            {
+                // Text from the network is shown: cleaned first.
+                sign_in.prompt = Some(SignInPrompt {
+                    user_code: sanitize(&prompt.user_code),
+                    verification_uri: sanitize(&prompt.verification_uri),
+                    address: sanitize(&prompt.address),
+                    expires_in_secs: prompt.expires_in_secs,
+                });
+            }
+            Vec::new()
+        }
+        Msg::SignedIn { id, result } => signed_in(state, id, result),
         Msg::Opened(result) => {
             let lang = lang(state);
             let banner = match result {
@@ -729,19 +932,22 @@ fn stops_watch(e: &GatewayError) -> bool {
     match e.rejection() {
         Some(Rejection::TooManyRequests | Rejection::ServerFailure) => false,
         Some(_) => true,
-        None => matches!(
-            e,
-            GatewayError::TooLarge { .. }
-                | GatewayError::BadAnswer(_)
-                | GatewayError::UserInfoInUrl
-                | GatewayError::BadUrl { .. }
-                | GatewayError::BadPath { .. }
-                | GatewayError::BadToken
-                | GatewayError::HttpSetup(_)
-                | GatewayError::DemoUnavailable(_)
-                | GatewayError::Tls { .. }
-                | GatewayError::Net(_)
-        ),
+        None => {
+            e.needs_login()
+                || matches!(
+                    e,
+                    GatewayError::TooLarge { .. }
+                        | GatewayError::BadAnswer(_)
+                        | GatewayError::UserInfoInUrl
+                        | GatewayError::BadUrl { .. }
+                        | GatewayError::BadPath { .. }
+                        | GatewayError::BadToken
+                        | GatewayError::HttpSetup(_)
+                        | GatewayError::DemoUnavailable(_)
+                        | GatewayError::Tls { .. }
+                        | GatewayError::Net(_)
+                )
+        }
     }
 }
 
@@ -780,6 +986,7 @@ fn on_list_error(
         return effects;
     }
     if purpose == Purpose::Open
+        && state.board.is_none()
         && session.list().is_none()
         && e.rejection() == Some(Rejection::NotFound)
     {
@@ -791,7 +998,8 @@ fn on_list_error(
         return Vec::new();
     }
     if stops_watch(e) && session.watch() {
-        stop_watch(session, e, now, lang);
+        let demo = state.options.demo;
+        stop_watch(session, e, now, lang, demo);
         return Vec::new();
     }
     fail(state, e, now);
@@ -805,20 +1013,31 @@ fn steps_id_refused(e: &GatewayError) -> bool {
 }
 
 /// Watch stops on an answer that will not change by itself, and says why.
-fn stop_watch(session: &mut VehicleSession, e: &GatewayError, now: SystemTime, lang: Lang) {
+fn stop_watch(
+    session: &mut VehicleSession,
+    e: &GatewayError,
+    now: SystemTime,
+    lang: Lang,
+    demo: bool,
+) {
     session.set_watch(false);
     session.log_error(now, lang, e);
+    // A refused token on a real gateway offers to sign in here.
+    let text = match sign_in_offer(lang, demo, e) {
+        Some(offer) => offer,
+        None => tr!(
+            lang,
+            "banner-watch-stopped-text",
+            why = gateway_error(lang, e)
+        ),
+    };
     session.say(error(
         tr!(
             lang,
             "banner-watch-stopped",
             what = gateway_headline(lang, e)
         ),
-        tr!(
-            lang,
-            "banner-watch-stopped-text",
-            why = gateway_error(lang, e)
-        ),
+        text,
     ));
 }
 
@@ -874,12 +1093,105 @@ fn on_next(state: &mut State, result: Result<Option<Step>, GatewayError>, now: S
     }
 }
 
-/// Shows a failure; the last good list stays on screen.
+/// Shows a failure; the last good list stays on screen. A refused token
+/// offers to sign in instead of saying which command to run.
 fn fail(state: &mut State, e: &GatewayError, now: SystemTime) {
     let lang = lang(state);
+    let text = sign_in_offer(lang, state.options.demo, e).unwrap_or_else(|| gateway_error(lang, e));
     if let Some(session) = &mut state.session {
         session.log_error(now, lang, e);
-        session.say(error(gateway_headline(lang, e), gateway_error(lang, e)));
+        session.say(error(gateway_headline(lang, e), text));
+    }
+}
+
+/// The banner text that offers `i` (sign in), when signing in is what gets
+/// past `e`: a 401, or a login that is over (`invalid_grant`). Never on the
+/// embedded simulator, which wants no token.
+fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
+    if demo {
+        return None;
+    }
+    match e {
+        GatewayError::Auth(AuthError::SignInAgain(why)) => {
+            Some(tr!(lang, "banner-sign-in-again-text", why = why.clone()))
+        }
+        _ if e.rejection() == Some(Rejection::Unauthorized) => {
+            Some(tr!(lang, "banner-sign-in-text"))
+        }
+        _ => None,
+    }
+}
+
+/// `i`: the sign-in overlay opens and the runner starts the device flow.
+fn begin_sign_in(state: &mut State) -> Vec<Effect> {
+    if state.options.demo {
+        return Vec::new();
+    }
+    let id = state.next_id;
+    state.next_id += 1;
+    state.overlay = Some(Overlay::SignIn(SignIn { id, prompt: None }));
+    vec![Effect::SignIn {
+        id,
+        data_dir: state.options.data_dir.clone(),
+    }]
+}
+
+/// Where a token is kept, in words.
+fn place_words(lang: Lang, place: &Place) -> String {
+    match place {
+        Place::Keyring(name) => tr!(lang, "place-keyring", name = *name),
+        Place::File(path) => tr!(lang, "place-file", path = path.display().to_string()),
+    }
+}
+
+/// The sign-in ended: on success the session picks up where it was (its
+/// list asked again with the new token); on failure the overlay closes and
+/// the banner says why, with `i` to try again.
+fn signed_in(state: &mut State, id: u64, result: Result<SignedIn, AuthError>) -> Vec<Effect> {
+    if state.sign_in().is_none_or(|s| s.id != id) {
+        return Vec::new();
+    }
+    state.overlay = None;
+    let lang = lang(state);
+    match result {
+        Ok(signed) => {
+            let mut text = tr!(
+                lang,
+                "banner-signed-in-text",
+                place = place_words(lang, &signed.place)
+            );
+            if signed.new_file {
+                text = format!("{text} {}", tr!(lang, "login-file-notice"));
+            }
+            let banner = success(tr!(lang, "banner-signed-in"), text);
+            let Some(session) = &mut state.session else {
+                return Vec::new();
+            };
+            let purpose = if session.list().is_none() {
+                Purpose::Open
+            } else {
+                Purpose::Refresh
+            };
+            let effects = fetch(state, purpose, false);
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
+            effects
+        }
+        Err(e) => {
+            let banner = error(
+                tr!(lang, "banner-sign-in-failed"),
+                tr!(
+                    lang,
+                    "banner-sign-in-failed-text",
+                    why = auth_error(lang, &e)
+                ),
+            );
+            if let Some(session) = &mut state.session {
+                session.say(banner);
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -897,4 +1209,277 @@ fn success(title: String, text: String) -> Banner {
 
 fn error(title: String, text: String) -> Banner {
     banner(BannerKind::Error, title, text)
+}
+
+/// List requests for every board session `which` picks.
+fn board_fetch_all(
+    state: &mut State,
+    purpose: Purpose,
+    which: impl Fn(&VehicleSession) -> bool,
+) -> Vec<Effect> {
+    let lang = state.options.lang;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let next_id = &mut state.next_id;
+    board
+        .sessions_mut()
+        .filter(|s| which(s))
+        .map(|s| fetch_for(s, next_id, lang, purpose, false))
+        .collect()
+}
+
+/// `w` on the board: every vehicle not yet ready is watched, or, when some
+/// are, none is.
+fn board_toggle_live(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    if board.sessions().iter().any(VehicleSession::watch) {
+        for s in board.sessions_mut() {
+            s.set_watch(false);
+        }
+        board.say(info(
+            tr!(lang, "board-live-off"),
+            tr!(lang, "board-live-off-text"),
+        ));
+        return Vec::new();
+    }
+    let mut count = 0;
+    for s in board.sessions_mut().filter(|s| !s.all_done()) {
+        s.set_watch(true);
+        count += 1;
+    }
+    if count == 0 {
+        board.say(info(
+            tr!(lang, "banner-nothing-to-watch"),
+            tr!(lang, "board-nothing-to-watch-text"),
+        ));
+        return Vec::new();
+    }
+    board.say(info(
+        tr!(lang, "board-live-on", count = num(count)),
+        tr!(
+            lang,
+            "banner-watching-text",
+            secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
+        ),
+    ));
+    board_fetch_all(state, Purpose::Watch, |s| s.watch() && !s.is_loading())
+}
+
+/// The simulated customers of a hands-free board demo: one vehicle that is
+/// not ready moves one step on each tick, taking turns (the stalest first).
+fn board_customer(state: &mut State) -> Vec<Effect> {
+    if !state.options.demo {
+        return Vec::new();
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    // The vehicle whose data is oldest takes its turn: the one that just
+    // moved has the freshest.
+    let Some(car) = board
+        .sessions()
+        .iter()
+        .filter(|s| !s.is_loading() && s.next_step().is_some())
+        .min_by_key(|s| s.last_refresh())
+        .map(|s| s.car().to_owned())
+    else {
+        return Vec::new();
+    };
+    let car = &car;
+    let Some(session) = board.session_mut(car) else {
+        return Vec::new();
+    };
+    let Some(step) = session.next_step().map(|s| s.name.clone()) else {
+        return Vec::new();
+    };
+    state.next_id += 1;
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-customer"), filter);
+    vec![Effect::Complete {
+        car: car.clone(),
+        id,
+        step,
+    }]
+}
+
+/// Enter in the board's add field: a valid new id joins the board and its
+/// first list is asked for.
+fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(field) = state.board.as_ref().and_then(Board::adding) else {
+        return Vec::new();
+    };
+    let id = field.input().trim().to_owned();
+    let duplicate = state.board.as_ref().is_some_and(|b| b.contains(&id));
+    let session = new_session(state, &id, now);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    if !is_id(&id) {
+        if let Some(field) = board.adding_mut() {
+            field.refuse();
+        }
+        return Vec::new();
+    }
+    if duplicate {
+        if let Some(field) = board.adding_mut() {
+            *field = StartField::refused(&id, tr!(lang, "board-add-duplicate", car = id.clone()));
+        }
+        return Vec::new();
+    }
+    board.stop_adding();
+    board.add(session);
+    let Some(session) = board.session_mut(&id) else {
+        return Vec::new();
+    };
+    vec![fetch_for(
+        session,
+        &mut state.next_id,
+        lang,
+        Purpose::Open,
+        false,
+    )]
+}
+
+/// Enter on the board: the selected vehicle's steps screen, its session
+/// lent by the board with everything it holds.
+fn open_vehicle(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let Some(car) = board.target(lang) else {
+        return Vec::new();
+    };
+    let Some(session) = board.lend(&car) else {
+        return Vec::new();
+    };
+    let idle = session.whole().is_none() && session.list().is_none() && !session.is_loading();
+    state.session = Some(session);
+    state.screen = Screen::Steps;
+    state.overlay = None;
+    if idle {
+        fetch(state, Purpose::Open, false)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Esc on the steps screen of a board's vehicle: the session goes back to
+/// the board as it is (its request, watch and banner kept).
+fn back_to_board(state: &mut State) -> Vec<Effect> {
+    if let (Some(board), Some(session)) = (&mut state.board, state.session.take()) {
+        board.give_back(session);
+    }
+    state.screen = Screen::Board;
+    Vec::new()
+}
+
+/// An answer for a board vehicle that is not on the steps screen.
+fn on_board_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let listed = matches!(msg, Msg::Listed { .. });
+    let effects = on_board_answer(board, &mut state.next_id, lang, msg, now);
+    if listed && board.note_loaded() {
+        tracing::info!(vehicles = board.len(), "board: every vehicle has data");
+    }
+    effects
+}
+
+fn on_board_answer(
+    board: &mut Board,
+    next_id: &mut u64,
+    lang: Lang,
+    msg: Msg,
+    now: SystemTime,
+) -> Vec<Effect> {
+    match msg {
+        Msg::Listed {
+            car,
+            id,
+            purpose,
+            result,
+        } => {
+            let Some(session) = board.session_mut(&car) else {
+                return Vec::new();
+            };
+            let Some(flight) = session.settle(id) else {
+                return Vec::new();
+            };
+            match result {
+                Ok(list) => {
+                    let was_ready = session.all_done();
+                    let change = session.take_list(list, flight.filter, purpose, now);
+                    announce(session, &change, purpose, lang);
+                    if change.ready && !was_ready && !change.first {
+                        board.say(success(
+                            tr!(lang, "board-turned-ready", car = car.clone()),
+                            tr!(lang, "board-turned-ready-text"),
+                        ));
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    let steps_id_refused =
+                        e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
+                    if steps_id_refused && session.steps_id().is_some() {
+                        session.forget_steps_id();
+                        session.log_event(
+                            now,
+                            Event::StartedOver {
+                                status: status_of(&e),
+                            },
+                        );
+                        return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
+                    }
+                    if stops_watch(&e) {
+                        session.set_watch(false);
+                    }
+                    session.log_error(now, lang, &e);
+                    session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Completed {
+            car,
+            id,
+            step,
+            result,
+        } => {
+            let Some(session) = board.session_mut(&car) else {
+                return Vec::new();
+            };
+            if session.settle(id).is_none() {
+                return Vec::new();
+            }
+            match result {
+                Ok(()) => {
+                    session.log_event(now, Event::Simulated { step });
+                    vec![fetch_for(session, next_id, lang, Purpose::Refresh, false)]
+                }
+                Err(e) => {
+                    session.log_error(now, lang, &e);
+                    session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Next { car, id, .. } => {
+            if let Some(session) = board.session_mut(&car) {
+                session.settle(id);
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
 }

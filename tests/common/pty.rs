@@ -23,7 +23,7 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Environment variables a spawned process must not inherit from whoever runs
 /// the tests: they would point it at another gateway, config or data dir, turn
-/// colour off, let `o` launch a browser, or make a panic report so long
+/// colour off, change the language, let `o` launch a browser, or make a panic report so long
 /// (backtraces) that its message scrolls off the screen.
 pub const SCRUBBED_ENV: &[&str] = &[
     "XDG_CONFIG_HOME",
@@ -35,6 +35,10 @@ pub const SCRUBBED_ENV: &[&str] = &[
     "STEPWISE_CONFIG",
     "STEPWISE_DOCS_URL",
     "STEPWISE_TEST_PANIC",
+    "STEPWISE_LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
     "NO_COLOR",
     "DISPLAY",
     "WAYLAND_DISPLAY",
@@ -42,6 +46,8 @@ pub const SCRUBBED_ENV: &[&str] = &[
     "RUST_BACKTRACE",
     "RUST_LIB_BACKTRACE",
     "COLORBT_SHOW_HIDDEN",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "STEPWISE_TOKEN_STORE",
 ];
 
 /// The same scrubbing for a plain `std::process::Command` (serve, scripts).
@@ -389,9 +395,9 @@ impl Tui {
         while !lock(&self.term).eof && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(5));
         }
-        if lock(&self.term).eof
-            && let Some(handle) = self.reader.take()
-        {
+        // The guard is dropped before the join: the reader thread takes it.
+        let eof = lock(&self.term).eof;
+        if eof && let Some(handle) = self.reader.take() {
             let _ = handle.join();
         }
     }
@@ -446,11 +452,18 @@ pub struct Sim {
     pub port: u16,
     child: Option<std::process::Child>,
     home: tempfile::TempDir,
+    /// Options of `serve` beyond `--addr`, kept across restarts.
+    extra: Vec<String>,
 }
 
 impl Sim {
     /// Starts the simulator on a free port and waits until it accepts.
     pub fn start() -> Sim {
+        Sim::start_with(&[])
+    }
+
+    /// Like [`Sim::start`], with more options for `serve` (e.g. `--auth device`).
+    pub fn start_with(extra: &[&str]) -> Sim {
         // Another process may take the port between the probe and the bind:
         // then try another.
         for _ in 0..5 {
@@ -458,6 +471,7 @@ impl Sim {
                 port: free_port(),
                 child: None,
                 home: tempfile::tempdir().expect("a temporary HOME"),
+                extra: extra.iter().map(|a| (*a).to_owned()).collect(),
             };
             if sim.try_spawn(Duration::from_secs(15)) {
                 return sim;
@@ -524,6 +538,7 @@ impl Sim {
             .expect("a file for the simulator's stderr");
         let mut cmd = std::process::Command::new(BIN);
         cmd.args(["serve", "--addr", &format!("127.0.0.1:{}", self.port)])
+            .args(&self.extra)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(stderr);

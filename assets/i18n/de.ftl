@@ -1,0 +1,586 @@
+# stepwise — der Nachrichtenkatalog, Deutsch. Dieselben Ids und Variablen
+# wie en.ftl; Zahlen wählen die Pluralformen.
+
+## The steps screen
+
+header-car = Fahrzeug { $car }
+header-steps-id = stepsID { $id }
+header-at = um { $time } UTC
+header-not-loaded = nicht geladen
+header-watch-on = Beobachten AN
+header-watch-live = Beobachten AN · live
+header-watch-polling = Beobachten AN · Abfrage alle { $secs } s
+header-watch-off = Beobachten aus
+header-autoplay = automatisch
+header-guide-lang = Kunde: { $lang }
+progress-done = { $done } von { $total } erledigt
+progress-filtered = (Filter: { $filter }, { $shown ->
+    [one] { $shown } Schritt gezeigt
+   *[other] { $shown } Schritte gezeigt
+})
+list-title = Schritte, der Reihe nach
+list-title-filtered = Schritte: nur { $filter }
+list-loading = Frage das Gateway nach den Schritten…
+list-none = Noch keine Liste: r fragt erneut.
+list-empty-filtered = Kein Schritt ist { $filter }. f ändert den Filter.
+list-empty = Das Gateway lieferte keine Schritte für diese carAssociationID.
+mark-next = JETZT
+mark-waits = wartet
+mark-waits-for = wartet auf { $order }
+guide-title = So macht es der Kunde: { $title }
+guide-title-none = Anleitung
+guide-no-step = Kein Schritt anzuleiten. Lehnt die App des Kunden den Dienst weiter ab, die carAssociationID prüfen oder den Schritte-Cache mit R zurücksetzen.
+guide-waiting = Die Anleitung zum nächsten Schritt erscheint, sobald die Liste da ist.
+guide-link = Anleitung:
+guide-does = Der Kunde:
+guide-needs = Bereithalten:
+guide-errors = App-Fehler dieses Schritts:
+guide-errors-hint = e erklärt
+guide-link-archive = Entwicklerdokumentation (archiviert, Englisch):
+guide-keys-gateway = g zeigt die Seite des Kunden ({ $lang }) auf dem Gateway als QR-Code, o öffnet sie.
+guide-keys-dealer = g zeigt die Hilfeseite des Händlers als QR-Code, o öffnet sie.
+guide-keys-archive = g zeigt die archivierte Entwicklerseite als QR-Code, o öffnet sie (das Gateway bietet keine Kundenseiten).
+guide-more-below = ↓ mehr: PgDn
+guide-more-above = ↑ mehr oben: PgUp
+ready-title = Dienst bereit
+ready-line = Alle Schritte erledigt: der Dienst ist einsatzbereit.
+ready-services = Fahrzeugstatus und Fernbedienungsfunktionen sind jetzt in der App des Kunden nutzbar.
+ready-stale-before = Scheitert die App noch mit Fehler 2312 oder 2317, ist der Schritte-Cache veraltet: drücken Sie{" "}
+ready-stale-after = {" "}zum Zurücksetzen, dann stimmt die Liste.
+
+## Requests in flight
+
+loading-steps = lade die Schritte
+loading-refresh = aktualisiere
+loading-reset = setze den Schritte-Cache zurück
+loading-next = frage nach dem nächsten Schritt
+loading-customer = der Kunde handelt
+
+## Banners
+
+banner-no-steps-id = Noch keine stepsID
+banner-no-steps-id-text = Erst mit r aktualisieren.
+banner-watch-off = Beobachten aus
+banner-watch-off-text = w beobachtet wieder.
+banner-nothing-to-watch = Nichts zu beobachten
+banner-nothing-to-watch-text = Alle Schritte sind schon erledigt.
+banner-watching = Beobachte
+banner-watching-text = Die Liste wird verfolgt, bis alles erledigt ist (die Kopfzeile sagt wie: live oder per Abfrage); w stoppt.
+banner-watch-stopped = Beobachten gestoppt: { $what }
+banner-live-trouble = Beobachten unterbrochen: { $what }
+banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald das Gateway wieder antwortet; bis dahin kann die Liste veraltet sein.
+banner-watch-stopped-text = { $why } Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
+banner-customer-idle = Für den Kunden nichts mehr zu tun
+banner-customer-idle-text = Alle Schritte sind erledigt.
+banner-no-report-place = Kein Ort für den Bericht
+banner-no-report-place-text = Kein Benutzerdatenordner vorhanden; --report PFAD verwenden.
+banner-report-written = Bericht geschrieben
+banner-report-not-written = Bericht nicht geschrieben
+banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, ob der Ordner existiert und beschreibbar ist.
+banner-guide-opened = Anleitung im Browser geöffnet
+banner-no-browser = Kein Browser zu öffnen
+banner-no-graphical-session = Keine grafische Sitzung hier. { $url } auf einem anderen Gerät öffnen, oder g für den QR-Code.
+banner-browser-failed = { $why }. { $url } von Hand öffnen, oder g für den QR-Code.
+banner-step-done = { $steps } erledigt
+banner-next-is = als Nächstes: { $title }.
+banner-all-done-ready = alles erledigt, der Dienst ist bereit.
+banner-nothing-shown-left = in der gezeigten Liste ist nichts mehr zu tun.
+banner-reset-done = Schritte-Cache zurückgesetzt
+banner-reset-done-text = Jeder Schritt wurde neu bewertet; die Liste zeigt den echten Stand.
+banner-started-over = Neu begonnen
+banner-started-over-text = { $why }; neu gefragt per carAssociationID.
+why-other-device = Die stepsID gehörte zu einem anderen Gerät
+why-steps-id-unknown = Das Gateway kennt die stepsID nicht mehr
+banner-gateway-next = Nächster Schritt laut Gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), nicht in der gezeigten Liste; f ändert den Filter.
+banner-nothing-left = Nichts mehr zu tun
+banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
+
+## The start screen
+
+start-subtitle = Schritte der Dienstaktivierung
+start-intro = carAssociationID des Kunden eingeben (aus dem Abo der vernetzten Dienste) und Enter drücken.
+start-refused = Nicht angenommen: { $chars }. Eine Id enthält nur Buchstaben, Ziffern, - und _.
+start-too-long = Eine Id hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
+start-not-an-id = carAssociationID eingeben: Buchstaben, Ziffern, - oder _.
+start-choices = Letzte Ids (↑↓ zum Wählen):
+start-choices-demo = Letzte Ids und Demo-Zuordnungen (↑↓ zum Wählen):
+start-recent = zuletzt
+
+## A window too small
+
+too-small-title = Fenster zu klein
+too-small-text = stepwise braucht { $min_w }×{ $min_h }; dieses hat { $w }×{ $h }.
+too-small-hint = Fenster vergrößern (q beendet).
+
+## Overlays
+
+help-title = Hilfe (Esc schließt)
+help-title-more = Hilfe (↓ PgDn für mehr, Esc schließt)
+help-section-start = Startbildschirm
+help-section-steps = Schritte-Bildschirm
+help-section-everywhere = Überall
+help-section-reset = Zurücksetzen bestätigen
+help-section-explain = Fehlercode-Erklärung
+help-section-qr = QR-Code
+help-section-help = Diese Hilfe
+help-section-badges = Kennzeichen
+help-legend-badges = [DONE] erledigt (alreadyDone)  [TODO] offen (todo)  [????] unbekannter Status
+help-legend-next = JETZT markiert den Schritt, der jetzt dran ist; spätere warten darauf.
+reset-title = Schritte-Cache zurücksetzen
+reset-question = Schritte-Cache von { $car } zurücksetzen?
+reset-when = Wenn die App des Kunden Fehler 2312 oder 2317 zeigt, oder ein Schritt als erledigt gilt, es aber nicht ist.
+reset-what = Jeder Schritt wird dann neu bewertet; wirklich erledigte bleiben erledigt.
+explain-title = App-Fehlercode erklären (Esc schließt)
+explain-code = Fehlercode:
+explain-prompt = Den Code eingeben, den die App des Kunden zeigt, z. B. 2312 oder NOK:MAXNBTOOLS.
+explain-known = Bekannt: { $codes }
+explain-meaning = Bedeutung:
+explain-remedy = Was hilft:
+explain-limits = Grenzen:
+explain-reset-cures = ✔ Zurücksetzen des Schritte-Cache behebt es: mit Esc schließen, dann{" "}
+explain-unknown = { $code } ist diesem Werkzeug nicht bekannt.
+explain-unknown-hint = Eingabe prüfen; den Code im Sitzungsbericht (x) und mit der Fehlerliste des Herstellers notieren.
+qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
+qr-title-dealer = Scannen: Hilfeseite des Händlers (Esc schließt)
+qr-title-archive = Scannen: Entwicklerdokumentation, archiviert (Esc schließt)
+qr-demo-local = Das Demo-Backend bietet diese Seite nur auf diesem Rechner an: ein Telefon kann sie nicht öffnen. `stepwise serve --addr 0.0.0.0:8080` bietet sie im Werkstattnetz an.
+qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = Ende
+key-short-open = öffnen
+key-short-pick = wählen
+key-short-help = Hilfe
+key-short-type = tippen
+key-short-erase = löschen
+key-short-clear = leeren
+key-short-move = wählen
+key-short-more = mehr
+key-short-refresh = neu
+key-short-watch = live
+key-short-act = tun
+key-short-next = nächster
+key-short-filter = Filter
+key-short-reset = Reset
+key-short-explain = erklären
+key-short-open-guide = Anleitung
+key-short-qr = QR-Code
+key-short-report = Bericht
+key-short-back = zurück
+key-short-scroll = blättern
+key-short-page = Seite
+key-short-close = schließen
+key-short-reset-now = jetzt zurücksetzen
+key-short-cancel = abbrechen
+key-short-open-browser = im Browser
+key-short-guide-lang = Kundensprache
+key-help-quit-now = sofort beenden
+key-help-quit = beenden
+key-help-quit-empty = beenden (bei leerem Feld)
+key-help-open = die Schritte dieser carAssociationID öffnen
+key-help-pick = eine letzte oder Demo-Id wählen
+key-help-help = Hilfe zu allen Tasten
+key-help-type-id = carAssociationID tippen (Buchstaben, Ziffern, - und _)
+key-help-erase = letztes Zeichen löschen
+key-help-clear = Feld leeren
+key-help-move = Auswahl bewegen
+key-help-guide-down = Anleitung nach unten blättern
+key-help-guide-up = Anleitung nach oben blättern
+key-help-refresh = Liste per stepsID aktualisieren
+key-help-watch = beobachten: jede Änderung verfolgen, bis alles erledigt ist
+key-help-act = simulierter Kunde erledigt den nächsten Schritt (Demo)
+key-help-next = das Gateway nach dem nächsten Schritt fragen
+key-help-filter = nach Status filtern: alle, todo, alreadyDone
+key-help-reset = Schritte-Cache zurücksetzen (App-Fehler 2312/2317)
+key-help-explain = einen App-Fehlercode erklären
+key-help-open-guide = Anleitung des Schritts im Browser öffnen
+key-help-qr = Link der Anleitung als QR-Code zeigen
+key-help-report = Sitzungsbericht schreiben (Markdown)
+key-help-back = zurück zum Startbildschirm
+key-help-scroll = Hilfe blättern
+key-help-page-down = eine Seite nach unten
+key-help-page-up = eine Seite nach oben
+key-help-close-help = Hilfe schließen
+key-help-reset-now = Schritte-Cache jetzt zurücksetzen
+key-help-cancel = abbrechen
+key-help-close-explain = Erklärung schließen
+key-help-type-code = Code tippen: Ziffern, Buchstaben, : _ .
+key-help-close-qr = QR-Code schließen
+key-help-open-browser = Link im Browser öffnen
+key-help-guide-lang = Anleitung für den Kunden in die nächste Sprache schalten
+
+## The session report (Markdown)
+
+report-title = stepwise-Sitzungsbericht
+report-none = (keine)
+report-backend = Gateway
+report-end = Stand am Ende: { $done } von { $total } erledigt
+report-end-ready = Stand am Ende: { $done } von { $total } erledigt, Dienst bereit
+report-end-next = Stand am Ende: { $done } von { $total } erledigt, als Nächstes: { $title } (`{ $name }`)
+report-col-order = Reihenfolge
+report-col-step = Schritt
+report-col-name = Name
+report-col-status = Status
+report-events = Ereignisse
+report-event-opened = carAssociationID { $car } geöffnet
+report-event-list-next = Liste (stepsID { $id }): { $done } von { $total } erledigt, als Nächstes `{ $next }`
+report-event-list-clear = Liste (stepsID { $id }): { $done } von { $total } erledigt, nichts mehr offen
+report-event-filtered = Liste gefiltert auf { $status }: { $shown ->
+    [one] { $shown } Schritt gezeigt
+   *[other] { $shown } Schritte gezeigt
+}
+report-event-reset = Schritte-Cache zurückgesetzt (resetSteps=true)
+report-event-next = nächster Schritt laut Gateway: `{ $step }`
+report-event-next-none = nächster Schritt laut Gateway: keiner (null)
+report-event-simulated = simulierter Kunde erledigte `{ $step }`
+report-event-error = Fehler: { $what }: { $detail }
+report-event-started-over = das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
+
+## The plain output of steps and next
+
+cli-none = keine
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Keine Schritte erhalten.
+cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
+cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
+cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
+cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = das Gateway unter { $base } ist nicht erreichbar: { $detail }. Prüfen, ob es läuft und --api stimmt
+gw-timed-out = das Gateway unter { $base } antwortete nicht binnen { $secs } s. Netzwerk prüfen, dann erneut versuchen
+gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
+gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
+gw-live-silent = der Live-Stream des Gateways sendete { $secs } s lang nichts, nicht einmal ein Lebenszeichen. Er verbindet sich selbst neu; wiederholt es sich, das Netzwerk prüfen
+gw-live-not-text = der Live-Stream des Gateways ist kein UTF-8-Text. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-live-bad-line = der Live-Stream des Gateways enthält eine Zeile, die kein Ereignisfeld ist. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-live-lists = der Live-Status verfolgt 1 bis 200 Listen gleichzeitig, nicht { $count }
+gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
+gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben
+gw-bad-path = die URL von { $path } lässt sich nicht bilden: { $detail }
+gw-bad-token = das Token enthält Zeichen, die ein Header nicht tragen kann; die Token-Datei prüfen
+gw-http-setup = der HTTP-Client lässt sich nicht einrichten: { $detail }
+gw-demo-unavailable = der eingebaute Simulator startet auf keinem lokalen Port: { $detail }
+gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
+gw-400-todo = Die eingegebene Id prüfen; stimmt sie, einen Fehler melden
+gw-401 = das Gateway verlangt ein gültiges Token
+gw-401-todo = Ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-403 = diese stepsID gehört zu einem anderen Gerät
+gw-403-todo = Mit der carAssociationID neu beginnen
+gw-404 = das Gateway kennt diese Id nicht
+gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
+gw-409 = das Gateway lehnt ab: ein früherer Schritt ist nicht erledigt
+gw-409-todo = Zuerst die früheren Schritte erledigen
+gw-429 = das Gateway drosselt die Anfragen
+gw-429-todo = Eine Minute warten, dann erneut versuchen
+gw-5xx = das Gateway ist ausgefallen
+gw-5xx-todo = In einer Minute erneut versuchen; bleibt es dabei, den Betreiber des Gateways informieren
+gw-other = das Gateway lehnte die Anfrage ab
+gw-other-todo = --api prüfen und erneut versuchen
+gw-app-code = App-Code { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway nicht erreichbar
+gw-title-timed-out = Gateway-Zeitüberschreitung
+gw-title-bad-request = Anfrage abgelehnt
+gw-title-unauthorized = Token nötig
+gw-title-wrong-device = stepsID eines anderen Geräts
+gw-title-not-found = Unbekannte Id
+gw-title-conflict = Falsche Reihenfolge
+gw-title-too-many = Zu viele Anfragen
+gw-title-server-failure = Gateway-Fehler
+gw-title-failed = Anfrage fehlgeschlagen
+gw-title-too-large = Antwort zu groß
+gw-title-bad-answer = Unbrauchbare Antwort
+gw-title-config = Falsche Konfiguration
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Ihre vernetzten Dienste aktivieren: ein Schritt
+page-errors = Codes, die die App bei diesem Schritt zeigen kann
+page-footer = Gezeigt von Ihrem Händler mit stepwise
+
+gw-title-tls = Sichere Verbindung fehlgeschlagen
+gw-title-live = Live-Status unterbrochen
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(über den Proxy { $proxy })
+tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen
+tls-expired = das Zertifikat des Gateways unter { $base } ist abgelaufen. Das Datum dieses Rechners prüfen; stimmt es, den Betreiber des Gateways informieren
+tls-not-yet-valid = das Zertifikat des Gateways unter { $base } ist noch nicht gültig. Datum und Uhrzeit dieses Rechners prüfen
+tls-wrong-host = das Zertifikat des Gateways unter { $base } gilt nicht für den Namen { $host }. In --api den Hostnamen verwenden, für den das Zertifikat ausgestellt ist
+tls-certificate-required = das Gateway unter { $base } verlangt ein Client-Zertifikat. Eines mit --client-cert DATEI --client-key DATEI angeben
+tls-client-refused = das Gateway unter { $base } lehnte das Client-Zertifikat ab ({ $alert }). Ein Zertifikat der Stelle verwenden, der das Gateway vertraut
+tls-handshake-refused = das Gateway unter { $base }{ $via } lehnte den TLS-Handshake ab ({ $alert }). --api prüfen; stimmt es, den Betreiber des Gateways informieren
+tls-not-tls = der Server unter { $base }{ $via } spricht kein TLS. Den Port prüfen, oder http:// verwenden, wenn das Gateway kein TLS hat
+tls-other = die TLS-Verbindung zum Gateway unter { $base }{ $via } schlug fehl: { $what }. --api, --ca-file und das Client-Zertifikat prüfen
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Vertrauenswürdige Telefonnummer
+step-trusterPhoneNumber-purpose = Registriert die Telefonnummer, der das Konto für Sicherheitscodes vertraut. Muss vor der Geräteaktivierung erledigt sein.
+step-trusterPhoneNumber-needs =
+    Das Telefon mit der zu registrierenden Nummer, eingeschaltet und SMS-fähig
+    Die Fahrzeug App, am Konto des Kunden angemeldet
+step-trusterPhoneNumber-does =
+    In der App die vertrauenswürdige Telefonnummer eingeben oder bestätigen.
+    Auf die SMS mit dem Code an diese Nummer warten (kann eine Minute dauern).
+    Den SMS-Code in das Code-Feld der App tippen und bestätigen.
+    Wird der Code abgelehnt oder ist er zu alt, in der App einen neuen anfordern und erneut versuchen.
+
+step-deviceActivation-title = Geräteaktivierung
+step-deviceActivation-purpose = Registriert dieses Telefon für die starke Authentifizierung: das Telefon ist, was der Kunde hat, der PIN-Code, was er weiß.
+step-deviceActivation-needs =
+    Das zu aktivierende Telefon; die vertrauenswürdige Nummer muss SMS empfangen können
+    Den PIN-Code des Kunden, falls vorhanden, sonst einen neuen, den er sich merkt
+    Eine funktionierende Datenverbindung am Telefon
+step-deviceActivation-does =
+    In der App die Geräteaktivierung starten und auf die SMS an die vertrauenswürdige Nummer warten.
+    Den SMS-Code eingeben, wenn die App danach fragt (im Code-Feld, nicht im PIN-Feld).
+    Den vorhandenen PIN-Code eingeben oder einen neuen anlegen, wenn die App es verlangt.
+    Ist das Konto gesperrt (zu viele Geräte oder SMS-Aktivierungen), unbenutzte verbundene Geräte entfernen und neu beginnen.
+    Ist der PIN-Code nach zu vielen Fehlversuchen gesperrt, ihn in der App zurücksetzen und erneut aktivieren.
+
+step-mediumCarKey-title = CarKey-Prüfung
+step-mediumCarKey-purpose = Beweist, dass der Kunde die Schlüssel des Fahrzeugs wirklich hat. Nur einmal nötig.
+step-mediumCarKey-needs =
+    Das Telefon, bereits per Bluetooth mit dem Fahrzeug gekoppelt
+    Die Fahrzeugschlüssel, der Kunde sitzt im Fahrzeug
+    Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
+step-mediumCarKey-does =
+    Mit Schlüsseln und Telefon ins Fahrzeug setzen.
+    Prüfen, dass Standort und Bluetooth an sind und das Telefon das Fahrzeug als gekoppelt zeigt.
+    Die CarKey-Prüfung in der App starten und den Hinweisen zum Schlüssel folgen.
+    Im Fahrzeug bleiben, bis die App den Erfolg meldet.
+
+step-generic-purpose = stepwise kennt diesen Schritt nicht und hat keine eingebaute Anleitung dafür.
+step-generic-needs =
+    Das Telefon des Kunden mit geöffneter, angemeldeter App
+    Alles, was die App auf dem Bildschirm verlangt (Codes, PIN, Schlüssel, Zugang zum Fahrzeug)
+step-generic-does =
+    Den Kunden bitten, die App zu öffnen und ihren Hinweisen für diesen Schritt zu folgen.
+    Den Namen des Schritts und jeden angezeigten Fehlercode notieren.
+    Den Schritt in der Herstellerdokumentation oder der Händlerhilfe nachschlagen.
+    Die Liste hier aktualisieren, sobald der Kunde fertig ist.
+
+## App error codes
+
+code-2000-meaning = Allgemeiner Fehler
+code-2000-remedy = Den Kunden erneut versuchen lassen; scheitert es weiter, Code notieren und melden.
+code-2201-meaning = Zeitüberschreitung der Anfrage
+code-2201-remedy = Erneut versuchen und prüfen, ob das Telefon guten Mobilfunk- oder WLAN-Empfang hat.
+code-2202-meaning = Keine Internetverbindung
+code-2202-remedy = Mobile Daten oder WLAN des Telefons prüfen, dann erneut versuchen.
+code-2204-meaning = Serverfehler
+code-2204-remedy = Etwas warten und später erneut versuchen; melden, wenn es wiederkehrt.
+code-2301-meaning = Einfache Authentifizierung nötig
+code-2301-remedy = Der Kunde meldet sich in der App ab und wieder an, dann erneut versuchen.
+code-2302-meaning = Starke Authentifizierung nötig
+code-2302-remedy = Der Kunde bestätigt in der App mit seinem PIN-Code (OTP mit PIN), dann erneut versuchen.
+code-2305-meaning = Der SMS-Code ist ungültig
+code-2305-remedy = Einen neuen Code von der App senden lassen und sorgfältig ins Code-Feld tippen.
+code-2306-meaning = Der SMS-Code ist abgelaufen
+code-2306-remedy = Einen neuen Code von der App senden lassen und zügig eingeben.
+code-2307-meaning = Das Konto hat keine Telefonnummer
+code-2307-remedy = Zuerst eine vertrauenswürdige Telefonnummer registrieren (Schritt trusterPhoneNumber).
+code-2308-meaning = Der Authentifizierungsdienst verweigerte den Zugang
+code-2308-remedy = SMS-Code und PIN-Code prüfen, jeweils im richtigen Feld, dann erneut versuchen.
+code-2310-meaning = Das Konto ist gesperrt
+code-2310-remedy = Die verbundenen Geräte des Kontos entfernen (mindestens die unbenutzten) und dieses Telefon neu registrieren.
+code-2311-meaning = Der Authentifizierungsstatus ist nicht korrekt
+code-2311-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät neu registrieren.
+code-2312-meaning = Das Gerät ist deaktiviert oder unbekannt
+code-2312-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren.
+code-2317-meaning = Vorgang mit der PIN verboten (Gerät aktiviert, gesperrt oder aktualisierbar)
+code-2317-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren. Bleibt es dabei, ist das Konto gesperrt: alle verbundenen Geräte entfernen und neu beginnen.
+code-2323-meaning = Der Benutzer ist nicht der Halter dieses Fahrzeugs
+code-2323-remedy = Prüfen, dass das Fahrzeug dem Konto des Kunden zugeordnet und die carAssociationID richtig ist.
+code-2341-meaning = CarKey: Standort oder Bluetooth ist aus
+code-2341-remedy = Standort und Bluetooth am Telefon einschalten, dann die CarKey-Prüfung wiederholen.
+code-2342-meaning = CarKey: das Telefon ist nicht mit dem Fahrzeug gekoppelt
+code-2342-remedy = Das Telefon per Bluetooth mit dem Fahrzeug koppeln, dann die CarKey-Prüfung wiederholen.
+code-2346-meaning = Zu dieser stepsID gibt es keinen Schritt
+code-2346-remedy = Mit der carAssociationID neu beginnen, um eine frische Schrittliste zu erhalten.
+code-2354-meaning = CarKey: die Schlüsselposition ist ungültig
+code-2354-remedy = Der Kunde setzt sich mit den Schlüsseln ins Fahrzeug und wiederholt die CarKey-Prüfung.
+code-2355-meaning = CarKey: ungültige Signatur
+code-2355-remedy = Die CarKey-Prüfung im Fahrzeug mit den Schlüsseln wiederholen; melden, wenn es weiter scheitert.
+code-2356-meaning = CarKey: ungültiger Zeitstempel
+code-2356-remedy = Prüfen, dass Datum und Uhrzeit des Telefons automatisch gestellt werden, dann die CarKey-Prüfung wiederholen.
+code-2390-meaning = Die Telefonnummer ist bereits registriert
+code-2390-remedy = Nichts zu beheben: mit dieser Nummer als vertrauenswürdiger weitermachen.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Konto gesperrt: Begrenzung der verbundenen Geräte/empfangenen SMS erreicht
+client-maxnbtools-remedy = Unbenutzte Telefone und verbundene Geräte in der Fahrzeug App entfernen (Stellantis-Konto zurücksetzen), dann erneut aktivieren. Bleibt es dabei, kann nur der Hersteller-Support das Konto zurücksetzen; das kann Tage dauern.
+client-forbidden-meaning = Die OTP-Registrierung wurde abgelehnt (wie MAXNBTOOLS)
+client-forbidden-remedy = Die Geräteaktivierung von vorn beginnen. Wird sie wieder abgelehnt, wie bei MAXNBTOOLS vorgehen: unbenutzte Geräte entfernen, Konto zurücksetzen.
+client-access-meaning = SMS-Code oder PIN-Code ungültig
+client-access-remedy = Erneut eingeben: den SMS-Code ins Code-Feld, den PIN-Code der App ins PIN-Feld.
+client-blocked-meaning = Zu viele falsche PIN-Codes: die PIN ist gesperrt
+client-blocked-remedy = Den PIN-Code in der Fahrzeug App zurücksetzen, dann das Gerät erneut aktivieren.
+client-code-meaning = Vermutlich ein falscher PIN-Code der App (nicht sicher)
+client-code-remedy = Mit dem richtigen PIN-Code der App erneut versuchen.
+client-sn-meaning = Der SMS-Code wurde nicht angenommen (nicht sicher; gesehen, wenn etwas anderes getippt oder automatisch eingefügt wurde)
+client-sn-remedy = Eine neue SMS anfordern und den Code von Hand tippen.
+client-need-authorization-meaning = Die Anmeldung am Markenkonto braucht eine neue Autorisierung
+client-need-authorization-remedy = Abwarten und später erneut versuchen (oft am nächsten Tag); in der Fahrzeug App neu anmelden.
+client-authentication-failed-meaning = E-Mail, Passwort oder Land des Markenkontos ist falsch
+client-authentication-failed-remedy = E-Mail, Passwort oder Land korrigieren, dann neu anmelden.
+client-invalid-grant-meaning = Das Anmelde-Token ist abgelaufen oder wurde widerrufen
+client-invalid-grant-remedy = Neu anmelden (erneute Authentifizierung).
+client-40400-meaning = Kein Fahrzeugstatus für dieses Fahrzeug gefunden
+client-40400-remedy = Prüfen, dass das Fahrzeug im Konto des Kunden ist; bleibt es dabei, das Fahrzeug entfernen und neu hinzufügen.
+client-50000-meaning = Das Konnektivitätsmodul des Fahrzeugs wurde (nach einer Reparatur) getauscht und passt nicht mehr zum Server
+client-50000-remedy = Neu anmelden; bleibt es dabei, muss der Händler das neue Modul registrieren.
+client-50038-meaning = Vorübergehender Fehler beim Hersteller
+client-50038-remedy = Später erneut versuchen.
+client-no-matching-service-key-meaning = Dieser Befehl gehört nicht zum gebuchten Dienst
+client-no-matching-service-key-remedy = Nutzen, was das Abo bietet (Türen, Hupe und Licht brauchen eine höhere Dienststufe).
+client-422-meaning = Fernbefehl abgelehnt: der Privatsphäre-Modus des Fahrzeugs ist an
+client-422-remedy = Den Privatsphäre-Modus im Fahrzeug ausschalten, dann erneut versuchen.
+client-901-meaning = Fernbefehl abgelehnt: das Fahrzeug schläft
+client-901-remedy = Das Fahrzeug aufwecken und erneut versuchen.
+
+## Limits that bite
+
+limit-sms-activations = Etwa 20 SMS-Aktivierungen sperren das Konto (bei einem Nutzer schon etwa 10): nach zwei Fehlschlägen den Code erklären und aufhören.
+limit-otp-codes = Die Clients erlauben sich 6 OTP-Codes pro 24 h; der Server setzt das vermutlich durch.
+limit-wake-ups = Die Clients erlauben 6 Weckvorgänge pro 20 Minuten.
+
+## Signing in
+
+banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken für die erneute Authentifizierung; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-signed-in = Angemeldet
+banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
+banner-sign-in-failed = Anmeldung fehlgeschlagen
+banner-sign-in-failed-text = { $why }. i drücken, um es erneut zu versuchen.
+help-section-sign-in = Anmelden
+key-short-sign-in = anmelden
+key-help-sign-in = beim Gateway anmelden (nach einem abgelehnten Token), ohne dieses Fahrzeug zu verlassen
+key-help-open-sign-in-page = die Anmeldeadresse in einem Browser öffnen
+key-help-cancel-sign-in = Anmeldung abbrechen (nichts wird aufbewahrt)
+gw-title-sign-in-again = Erneute Authentifizierung
+gw-title-sign-in-failed = Anmeldung fehlgeschlagen
+auth-denied = die Anmeldung wurde im Browser abgelehnt (access_denied). `stepwise login` ausführen, um es erneut zu versuchen
+auth-expired = der Code ist abgelaufen, bevor er bestätigt wurde. `stepwise login` erneut ausführen und früher bestätigen
+auth-sign-in-again = { $why }. `stepwise login` ausführen für die erneute Authentifizierung
+auth-unreachable = der Identitätsanbieter unter { $url } ist nicht erreichbar: { $detail }. Netzwerk prüfen, dann erneut versuchen
+login-title = Anmelden bei { $gateway }
+login-open = { $address } öffnen und diesen Code eingeben:
+login-scan = Oder diesen QR-Code mit einem Telefon scannen:
+login-press-enter = Enter drücken, um die Adresse im Browser zu öffnen.
+login-waiting = Warte auf die Bestätigung (der Code läuft in { $minutes } min ab; Strg-C bricht ab)…
+login-browser-opened = Browser geöffnet.
+login-browser-failed = Kein Browser lässt sich öffnen ({ $why }); die Adresse von Hand öffnen.
+login-signed-in = Angemeldet bei { $gateway }.
+login-signed-in-token = Angemeldet bei { $gateway } mit dem angegebenen Token.
+login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
+login-kept = Das Token wird in { $place } aufbewahrt.
+login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
+login-paste = Das Token für { $gateway } einfügen und Enter drücken (es wird nicht angezeigt; Esc oder Strg-C bricht ab):
+place-keyring = dem Schlüsselbund ({ $name })
+place-file = der Datei { $path }
+logout-none = Für { $gateway } ist keine Anmeldung aufbewahrt; nichts zu entfernen.
+logout-done = Abgemeldet von { $gateway }: das Token wurde aus { $place } entfernt.
+logout-still-given = Ein Token aus { $from } ist weiterhin angegeben und wird weiterhin verwendet.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = der aufbewahrten Anmeldung
+token-from-config = der Konfigurationsdatei
+status-gateway = Gateway:     { $gateway }
+status-login-kept = Anmeldung:   aufbewahrt in { $place }
+status-login-file-private = (nur für Sie lesbar)
+status-login-none = Anmeldung:   keine aufbewahrt (`stepwise login` meldet an)
+status-expires = Ablauf:      { $time } (in { $left })
+status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächsten Gebrauch wird ein neues Token geholt
+status-expired = Ablauf:      abgelaufen um { $time }
+status-expires-unknown = Ablauf:      unbekannt (ein von Hand angegebenes Token)
+status-refresh-auto = Erneuerung:  automatisch, vor dem Ablauf
+status-refresh-none = Erneuerung:  nicht möglich; erneute Authentifizierung, wenn es nicht mehr funktioniert
+status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
+status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
+status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
+signin-asking = Frage das Gateway nach einem Anmeldecode…
+signin-waiting = Warte auf die Bestätigung (der Code läuft in { $minutes } min ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
+status-in-use-none = In Gebrauch: kein Token. `stepwise login` ausführen oder eines mit --token-file oder STEPWISE_TOKEN angeben
+
+## Die Übersicht: viele Fahrzeuge auf einmal
+
+board-title = { $count ->
+    [one] Übersicht mit 1 Fahrzeug
+   *[other] Übersicht mit { $count } Fahrzeugen
+}
+board-sorted-by = sortiert nach { $key }
+board-sort-next = nächster Schritt
+board-sort-progress = Fortschritt
+board-sort-freshness = Aktualität
+board-sort-id = ID
+board-live-on-short = live AN
+board-live-off-short = live aus
+board-summary-ready = { $n } bereit
+board-summary-in-progress = { $n } in Arbeit
+board-summary-failing = { $n } mit Fehler
+board-filter = Filter:
+board-fresh-never = noch nicht
+board-fresh-secs = vor { $n } s
+board-fresh-mins = vor { $n } min
+board-fresh-hours = vor { $n } h
+board-empty = Noch kein Fahrzeug in der Übersicht: a fügt eines hinzu.
+board-none-match = Kein Fahrzeug passt zum Filter. Esc leert ihn.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = Fortschritt
+board-col-next = nächster Schritt
+board-col-fresh = Daten
+board-col-error = Fehler
+board-rows-window = { $from }–{ $to } von { $total }
+board-n-of-m = { $done } von { $total }
+board-ready = bereit
+board-loading = frage an…
+board-remove-ask = { $car } aus der Übersicht entfernen? y entfernt, n behält es.
+board-add-prompt = carAssociationID hinzufügen:
+board-add-duplicate = { $car } ist schon in der Übersicht.
+board-removed = { $car } entfernt
+board-removed-text = Seine Anfragen wurden gestoppt; a fügt es wieder hinzu.
+board-turned-ready = { $car } ist bereit
+board-turned-ready-text = Alle Schritte sind erledigt: der Kunde kann den Dienst nutzen.
+board-live-on = { $count ->
+    [one] Live: 1 Fahrzeug
+   *[other] Live: { $count } Fahrzeuge
+}
+board-live-off = Live aus
+board-live-off-text = Die Übersicht aktualisiert sich nicht mehr selbst; r aktualisiert jetzt alle.
+board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
+help-section-board = Die Übersicht
+help-section-board-filter = Filter der Übersicht
+help-section-board-add = Fahrzeug hinzufügen
+help-section-board-remove = Fahrzeug entfernen
+key-short-sort = sortieren
+key-short-live = live an/aus
+key-short-add = neu
+key-short-remove = entfernen
+key-short-keep = behalten
+key-help-board-move = Fahrzeug auswählen
+key-help-board-open = Die Schritte des gewählten Fahrzeugs öffnen (Esc führt zur Übersicht zurück)
+key-help-board-filter = Zeilen nach Text filtern (ID, nächster Schritt, Fehler)
+key-help-board-sort = Nach nächstem Schritt, Fortschritt, Aktualität oder ID sortieren
+key-help-board-refresh = Alle Fahrzeuge aktualisieren
+key-help-board-live = Alle Fahrzeuge live halten (selbst aktualisiert), oder stoppen
+key-help-board-add = Ein Fahrzeug über seine carAssociationID hinzufügen
+key-help-board-remove = Das gewählte Fahrzeug entfernen (fragt vorher)
+key-help-board-clear = Filter leeren
+key-help-filter-keep = Filter behalten und zu den Zeilen zurück
+key-help-filter-clear = Filter leeren
+key-help-type-filter = Den gesuchten Text tippen
+key-help-add-submit = Das Fahrzeug hinzufügen und seine Schritte abfragen
+key-help-remove-now = Aus der Übersicht entfernen

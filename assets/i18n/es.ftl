@@ -1,0 +1,589 @@
+# stepwise — el catálogo de mensajes, español. Mismos ids y mismas
+# variables que en.ftl; los números eligen las formas del plural.
+
+## The steps screen
+
+header-car = vehículo { $car }
+header-steps-id = stepsID { $id }
+header-at = a las { $time } UTC
+header-not-loaded = sin cargar
+header-watch-on = seguimiento ON
+header-watch-live = seguimiento ON · en directo
+header-watch-polling = seguimiento ON · consulta cada { $secs } s
+header-watch-off = seguimiento off
+header-autoplay = automático
+header-guide-lang = cliente: { $lang }
+progress-done = { $done } de { $total } hechos
+progress-filtered = (filtro: { $filter }, { $shown ->
+    [one] { $shown } paso mostrado
+   *[other] { $shown } pasos mostrados
+})
+list-title = Pasos, en orden
+list-title-filtered = Pasos: solo { $filter }
+list-loading = Pidiendo los pasos a la pasarela…
+list-none = Aún no hay lista: r para pedirla de nuevo.
+list-empty-filtered = Ningún paso está en { $filter }. f cambia el filtro.
+list-empty = La pasarela no devolvió pasos para este carAssociationID.
+mark-next = AHORA
+mark-waits = espera
+mark-waits-for = espera a { $order }
+guide-title = Qué hace el cliente: { $title }
+guide-title-none = Instrucciones
+guide-no-step = No hay paso que guiar. Si la app del cliente sigue rechazando el servicio, compruebe el carAssociationID o reinicie la caché de pasos con R.
+guide-waiting = Las instrucciones del siguiente paso aparecen cuando llega la lista.
+guide-link = Guía:
+guide-does = El cliente:
+guide-needs = A mano:
+guide-errors = Errores de la app en este paso:
+guide-errors-hint = e explica
+guide-link-archive = Documentación para desarrolladores (archivada, en inglés):
+guide-keys-gateway = g muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla o la abre.
+guide-keys-dealer = g muestra la página de ayuda del concesionario como código QR; la tecla o la abre.
+guide-keys-archive = g muestra la página archivada para desarrolladores como código QR; la tecla o la abre (la pasarela no sirve páginas para clientes).
+guide-more-below = ↓ más: PgDn
+guide-more-above = ↑ más arriba: PgUp
+ready-title = Servicio listo
+ready-line = Todos los pasos están hechos: el servicio está listo para usarse.
+ready-services = El estado del vehículo y los comandos remotos ya se pueden usar desde la app del cliente.
+ready-stale-before = Si la app sigue fallando con el error 2312 o 2317, la caché de pasos está desfasada: pulse{" "}
+ready-stale-after = {" "}para reiniciarla y ver el estado real.
+
+## Requests in flight
+
+loading-steps = obteniendo los pasos
+loading-refresh = actualizando
+loading-reset = reiniciando la caché de pasos
+loading-next = pidiendo el siguiente paso
+loading-customer = el cliente está actuando
+
+## Banners
+
+banner-no-steps-id = Aún no hay stepsID
+banner-no-steps-id-text = Actualice primero con r.
+banner-watch-off = Seguimiento off
+banner-watch-off-text = w para seguir de nuevo.
+banner-nothing-to-watch = Nada que seguir
+banner-nothing-to-watch-text = Todos los pasos ya están hechos.
+banner-watching = Siguiendo
+banner-watching-text = Siguiendo la lista hasta que todo esté hecho (la cabecera dice cómo: en directo o por consulta); w para.
+banner-watch-stopped = Seguimiento parado: { $what }
+banner-live-trouble = Seguimiento interrumpido: { $what }
+banner-live-trouble-text = { $why }. El seguimiento continúa solo cuando la pasarela vuelva a responder; hasta entonces la lista en pantalla puede estar desactualizada.
+banner-watch-stopped-text = { $why } Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
+banner-customer-idle = Nada pendiente para el cliente
+banner-customer-idle-text = Todos los pasos están hechos.
+banner-no-report-place = No hay sitio para el informe
+banner-no-report-place-text = No hay carpeta de datos de usuario; use --report RUTA.
+banner-report-written = Informe escrito
+banner-report-not-written = Informe no escrito
+banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compruebe que la carpeta existe y admite escritura.
+banner-guide-opened = Guía abierta en el navegador
+banner-no-browser = No se pudo abrir un navegador
+banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.
+banner-browser-failed = { $why }. Abra { $url } a mano, o g para su código QR.
+banner-step-done = { $steps }: hecho
+banner-next-is = siguiente: { $title }.
+banner-all-done-ready = todo hecho, el servicio está listo.
+banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.
+banner-reset-done = Caché de pasos reiniciada
+banner-reset-done-text = Cada paso se evaluó de nuevo; la lista muestra el estado real.
+banner-started-over = Empezado de nuevo
+banner-started-over-text = { $why }; pedido de nuevo por carAssociationID.
+why-other-device = El stepsID pertenecía a otro dispositivo
+why-steps-id-unknown = La pasarela ya no conoce el stepsID
+banner-gateway-next = Siguiente paso según la pasarela
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), fuera de la lista mostrada; f cambia el filtro.
+banner-nothing-left = Nada pendiente
+banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
+
+## The start screen
+
+start-subtitle = pasos de activación del servicio
+start-intro = Escriba el carAssociationID del cliente (de la suscripción a los servicios conectados) y pulse Intro.
+start-refused = No aceptado: { $chars }. Un id solo lleva letras, cifras, - y _.
+start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descartó.
+start-not-an-id = Escriba un carAssociationID: letras, cifras, - o _.
+start-choices = Ids recientes (↑↓ para elegir):
+start-choices-demo = Ids recientes y asociaciones demo (↑↓ para elegir):
+start-recent = reciente
+
+## A window too small
+
+too-small-title = Ventana demasiado pequeña
+too-small-text = stepwise necesita { $min_w }×{ $min_h }; esta mide { $w }×{ $h }.
+too-small-hint = Agrande la ventana (q sale).
+
+## Overlays
+
+help-title = Ayuda (Esc cierra)
+help-title-more = Ayuda (↓ PgDn para más, Esc cierra)
+help-section-start = Pantalla inicial
+help-section-steps = Pantalla de pasos
+help-section-everywhere = En todas partes
+help-section-reset = Confirmar reinicio
+help-section-explain = Explicación de códigos de error
+help-section-qr = Código QR
+help-section-help = Esta ayuda
+help-section-badges = Etiquetas
+help-legend-badges = [DONE] hecho (alreadyDone)  [TODO] pendiente (todo)  [????] estado desconocido
+help-legend-next = AHORA marca el paso que toca; los siguientes lo esperan.
+reset-title = Reiniciar la caché de pasos
+reset-question = ¿Reiniciar la caché de pasos de { $car }?
+reset-when = Úselo cuando la app del cliente muestre el error 2312 o 2317, o cuando un paso figure hecho sin estarlo.
+reset-what = Cada paso se evalúa de nuevo; los que de verdad están hechos siguen hechos.
+explain-title = Explicar un código de error (Esc cierra)
+explain-code = Código de error:
+explain-prompt = Escriba el código que muestra la app del cliente, p. ej. 2312 o NOK:MAXNBTOOLS.
+explain-known = Conocidos: { $codes }
+explain-meaning = Significado:
+explain-remedy = Qué hacer:
+explain-limits = Límites:
+explain-reset-cures = ✔ Reiniciar la caché de pasos lo arregla: cierre con Esc y pulse{" "}
+explain-unknown = { $code } no es un código que esta herramienta conozca.
+explain-unknown-hint = Revise lo escrito; anote el código en el informe de sesión (x) y la lista de errores del fabricante.
+qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
+qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
+qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
+qr-demo-local = El backend de demo solo sirve esta página en este equipo: un teléfono no puede abrirla. `stepwise serve --addr 0.0.0.0:8080` la sirve en la red del taller.
+qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = salir
+key-short-open = abrir
+key-short-pick = elegir
+key-short-help = ayuda
+key-short-type = escribir
+key-short-erase = borrar
+key-short-clear = vaciar
+key-short-move = mover
+key-short-more = más
+key-short-refresh = actualizar
+key-short-watch = seguir
+key-short-act = actuar
+key-short-next = siguiente
+key-short-filter = filtrar
+key-short-reset = reiniciar
+key-short-explain = explicar
+key-short-open-guide = abrir guía
+key-short-qr = código QR
+key-short-report = informe
+key-short-back = volver
+key-short-scroll = desplazar
+key-short-page = página
+key-short-close = cerrar
+key-short-reset-now = reiniciar ya
+key-short-cancel = cancelar
+key-short-open-browser = abrir en navegador
+key-short-guide-lang = idioma cliente
+key-help-quit-now = salir en el acto
+key-help-quit = salir
+key-help-quit-empty = salir (con el campo vacío)
+key-help-open = abrir los pasos de este carAssociationID
+key-help-pick = elegir un id reciente o de demo
+key-help-help = ayuda de todas las teclas
+key-help-type-id = escribir el carAssociationID (letras, cifras, - y _)
+key-help-erase = borrar el último carácter
+key-help-clear = vaciar el campo
+key-help-move = mover la selección
+key-help-guide-down = desplazar las instrucciones hacia abajo
+key-help-guide-up = desplazar las instrucciones hacia arriba
+key-help-refresh = actualizar la lista por stepsID
+key-help-watch = seguir: seguir cada cambio hasta que todo esté hecho
+key-help-act = el cliente simulado hace el siguiente paso (demo)
+key-help-next = pedir a la pasarela el siguiente paso
+key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-reset = reiniciar la caché de pasos (errores 2312/2317)
+key-help-explain = explicar un código de error de la app
+key-help-open-guide = abrir la guía del paso en un navegador
+key-help-qr = mostrar el enlace de la guía como código QR
+key-help-report = escribir el informe de sesión (Markdown)
+key-help-back = volver a la pantalla inicial
+key-help-scroll = desplazar la ayuda
+key-help-page-down = una página abajo
+key-help-page-up = una página arriba
+key-help-close-help = cerrar la ayuda
+key-help-reset-now = reiniciar ya la caché de pasos
+key-help-cancel = cancelar
+key-help-close-explain = cerrar la explicación
+key-help-type-code = escribir el código: cifras, letras, : _ .
+key-help-close-qr = cerrar el código QR
+key-help-open-browser = abrir el enlace en un navegador
+key-help-guide-lang = pasar las instrucciones del cliente al idioma siguiente
+
+## The session report (Markdown)
+
+report-title = Informe de sesión de stepwise
+report-none = (ninguno)
+report-backend = pasarela
+report-end = estado final: { $done } de { $total } hechos
+report-end-ready = estado final: { $done } de { $total } hechos, servicio listo
+report-end-next = estado final: { $done } de { $total } hechos, siguiente: { $title } (`{ $name }`)
+report-col-order = orden
+report-col-step = paso
+report-col-name = nombre
+report-col-status = estado
+report-events = Eventos
+report-event-opened = abierto el carAssociationID { $car }
+report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
+report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
+report-event-filtered = lista filtrada por { $status }: { $shown ->
+    [one] { $shown } paso mostrado
+   *[other] { $shown } pasos mostrados
+}
+report-event-reset = caché de pasos reiniciada (resetSteps=true)
+report-event-next = siguiente paso según la pasarela: `{ $step }`
+report-event-next-none = siguiente paso según la pasarela: ninguno (null)
+report-event-simulated = el cliente simulado completó `{ $step }`
+report-event-error = fallo: { $what }: { $detail }
+report-event-started-over = la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+
+## The plain output of steps and next
+
+cli-none = ninguno
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = No se devolvió ningún paso.
+cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
+cli-summary-clear = { $done } de { $total } hechos; nada pendiente
+cli-filtered = filtrado: { $shown } { $filter } mostrados; sin --status para la lista entera
+cli-next-none = Nada pendiente: el servicio está listo.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = no se puede contactar con la pasarela en { $base }: { $detail }. Compruebe que funciona y que --api es correcto
+gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe la red y vuelva a intentarlo
+gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
+gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
+gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
+gw-live-cut = el flujo en directo de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revisa los proxies entre este equipo y la pasarela
+gw-live-silent = el flujo en directo de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revisa la red
+gw-live-not-text = el flujo en directo de la pasarela no es texto UTF-8. Comprueba que --api apunta a una pasarela de pasos
+gw-live-bad-line = el flujo en directo de la pasarela tiene una línea que no es un campo de evento. Comprueba que --api apunta a una pasarela de pasos
+gw-live-lists = el estado en directo sigue de 1 a 200 listas a la vez, no { $count }
+gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
+gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
+gw-bad-path = no se puede construir la URL de { $path }: { $detail }
+gw-bad-token = el token tiene caracteres que una cabecera no admite; revise el archivo del token
+gw-http-setup = no se puede preparar el cliente HTTP: { $detail }
+gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto local: { $detail }
+gw-400 = la pasarela rechazó la petición por mal formada
+gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
+gw-401 = la pasarela pide un token válido
+gw-401-todo = Indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-403 = este stepsID pertenece a otro dispositivo
+gw-403-todo = Empiece de nuevo con el carAssociationID
+gw-404 = la pasarela no conoce este id
+gw-404-todo = Revise el carAssociationID o el stepsID y vuelva a intentarlo
+gw-409 = la pasarela se niega: un paso anterior no está hecho
+gw-409-todo = Complete antes los pasos anteriores
+gw-429 = la pasarela está limitando las peticiones
+gw-429-todo = Espere un minuto y vuelva a intentarlo
+gw-5xx = la pasarela falló
+gw-5xx-todo = Vuelva a intentarlo en un minuto; si persiste, avise a quien gestiona la pasarela
+gw-other = la pasarela rechazó la petición
+gw-other-todo = Revise --api y vuelva a intentarlo
+gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Pasarela inaccesible
+gw-title-timed-out = Pasarela sin respuesta
+gw-title-bad-request = Petición rechazada
+gw-title-unauthorized = Falta el token
+gw-title-wrong-device = stepsID de otro dispositivo
+gw-title-not-found = Id desconocido
+gw-title-conflict = Fuera de orden
+gw-title-too-many = Demasiadas peticiones
+gw-title-server-failure = Fallo de la pasarela
+gw-title-failed = Petición fallida
+gw-title-too-large = Respuesta demasiado grande
+gw-title-bad-answer = Respuesta inservible
+gw-title-config = Configuración incorrecta
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Activar sus servicios conectados: un paso
+page-errors = Códigos que la app puede mostrar en este paso
+page-footer = Mostrado por su concesionario con stepwise
+
+gw-title-tls = Falló la conexión segura
+gw-title-live = Estado en directo interrumpido
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(a través del proxy { $proxy })
+tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE
+tls-expired = el certificado de la pasarela en { $base } ha caducado. Compruebe la fecha de este equipo; si es correcta, avise a quien gestiona la pasarela
+tls-not-yet-valid = el certificado de la pasarela en { $base } aún no es válido. Compruebe la fecha y la hora de este equipo
+tls-wrong-host = el certificado de la pasarela en { $base } no es para el nombre { $host }. Use en --api el nombre de host para el que se emitió el certificado
+tls-certificate-required = la pasarela en { $base } exige un certificado de cliente. Indique uno con --client-cert ARCHIVO --client-key ARCHIVO
+tls-client-refused = la pasarela en { $base } rechazó el certificado de cliente ({ $alert }). Use un certificado emitido por la autoridad en la que confía la pasarela
+tls-handshake-refused = la pasarela en { $base }{ $via } rechazó la negociación TLS ({ $alert }). Revise --api; si es correcto, avise a quien gestiona la pasarela
+tls-not-tls = el servidor en { $base }{ $via } no habla TLS. Revise el puerto, o use http:// si la pasarela no tiene TLS
+tls-other = la conexión TLS con la pasarela en { $base }{ $via } falló: { $what }. Revise --api, --ca-file y el certificado de cliente
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Número de teléfono de confianza
+step-trusterPhoneNumber-purpose = Registra el número de teléfono en el que la cuenta confiará para los códigos de seguridad. Debe hacerse antes de activar el dispositivo.
+step-trusterPhoneNumber-needs =
+    El teléfono cuyo número será de confianza, encendido y capaz de recibir SMS
+    La aplicación móvil del vehículo, con la sesión de la cuenta del cliente iniciada
+step-trusterPhoneNumber-does =
+    En la app, introducir o confirmar el número de teléfono de confianza.
+    Esperar el SMS con un código en ese número (puede tardar un minuto).
+    Escribir el código SMS en el campo de código de la app y confirmar.
+    Si el código se rechaza o ha caducado, pedir uno nuevo en la app y repetir.
+
+step-deviceActivation-title = Activación del dispositivo
+step-deviceActivation-purpose = Registra este teléfono para la autenticación fuerte: el teléfono es lo que el cliente tiene, el código PIN lo que sabe.
+step-deviceActivation-needs =
+    El teléfono que se activa, con el número de confianza capaz de recibir SMS
+    El código PIN del cliente si ya tiene uno, o uno nuevo que vaya a recordar
+    Una conexión de datos que funcione en el teléfono
+step-deviceActivation-does =
+    Iniciar la activación del dispositivo en la app y esperar el SMS en el número de confianza.
+    Introducir el código SMS cuando la app lo pida (en el campo de código, no en el del PIN).
+    Introducir el código PIN existente, o crear uno si la app lo pide.
+    Si la cuenta está bloqueada (demasiados dispositivos o activaciones por SMS), quitar los dispositivos sin uso y empezar de nuevo.
+    Si el PIN está bloqueado tras demasiados intentos fallidos, restablecerlo desde la app y activar de nuevo.
+
+step-mediumCarKey-title = Comprobación CarKey
+step-mediumCarKey-purpose = Demuestra que el cliente tiene de verdad las llaves del vehículo. Solo hace falta una vez.
+step-mediumCarKey-needs =
+    El teléfono ya emparejado con el vehículo por Bluetooth
+    Las llaves del vehículo, con el cliente sentado dentro
+    Ubicación y Bluetooth activados en los ajustes del teléfono
+step-mediumCarKey-does =
+    Sentarse en el vehículo con las llaves y el teléfono.
+    Comprobar que Ubicación y Bluetooth están activados y que el teléfono muestra el vehículo como emparejado.
+    Iniciar la comprobación CarKey en la app y seguir sus indicaciones sobre la llave.
+    Quedarse en el vehículo hasta que la app confirme que ha salido bien.
+
+step-generic-purpose = stepwise no conoce este paso, así que no tiene instrucciones propias.
+step-generic-needs =
+    El teléfono del cliente con la app abierta y la sesión iniciada
+    Lo que la app pida en pantalla (códigos, PIN, llaves, acceso al vehículo)
+step-generic-does =
+    Pedir al cliente que abra la app y siga sus indicaciones para este paso.
+    Anotar el nombre del paso y cualquier código de error que muestre la app.
+    Buscar el paso en la documentación del fabricante o la ayuda del concesionario.
+    Actualizar aquí la lista de pasos cuando el cliente haya terminado.
+
+## App error codes
+
+code-2000-meaning = Fallo genérico
+code-2000-remedy = Que el cliente lo intente de nuevo; si sigue fallando, anotar el código e informar.
+code-2201-meaning = La petición superó el tiempo de espera
+code-2201-remedy = Intentarlo de nuevo y comprobar que el teléfono tiene buena cobertura móvil o Wi-Fi.
+code-2202-meaning = Sin conexión a Internet
+code-2202-remedy = Comprobar los datos móviles o el Wi-Fi del teléfono y volver a intentarlo.
+code-2204-meaning = Error del servidor
+code-2204-remedy = Esperar un rato y volver a intentarlo; informar si se repite.
+code-2301-meaning = Se necesita autenticación básica
+code-2301-remedy = Que el cliente cierre sesión en la app, vuelva a entrar y lo intente de nuevo.
+code-2302-meaning = Se necesita autenticación fuerte
+code-2302-remedy = El cliente confirma con su código PIN (OTP con PIN) en la app y lo intenta de nuevo.
+code-2305-meaning = El código SMS no es válido
+code-2305-remedy = Pedir a la app un código nuevo y escribirlo con cuidado en el campo de código.
+code-2306-meaning = El código SMS ha caducado
+code-2306-remedy = Pedir a la app un código nuevo e introducirlo enseguida.
+code-2307-meaning = La cuenta no tiene número de teléfono
+code-2307-remedy = Registrar primero un número de teléfono de confianza (paso trusterPhoneNumber).
+code-2308-meaning = El servicio de autenticación denegó el acceso
+code-2308-remedy = Comprobar el código SMS y el código PIN escritos, cada uno en su campo, y volver a intentarlo.
+code-2310-meaning = La cuenta está bloqueada
+code-2310-remedy = Quitar los dispositivos registrados de la cuenta (al menos los que no se usan) y registrar de nuevo este teléfono.
+code-2311-meaning = El estado de autenticación no es correcto
+code-2311-remedy = Reiniciar la caché de pasos (tecla R del asistente, o `stepwise steps --car ID --reset`) y registrar de nuevo el dispositivo.
+code-2312-meaning = El dispositivo está desactivado o es desconocido
+code-2312-remedy = Reiniciar la caché de pasos (tecla R del asistente, o `stepwise steps --car ID --reset`) y activar de nuevo el dispositivo.
+code-2317-meaning = Operación prohibida con el PIN (dispositivo activado, bloqueado o actualizable)
+code-2317-remedy = Reiniciar la caché de pasos (tecla R del asistente, o `stepwise steps --car ID --reset`) y activar de nuevo el dispositivo. Si persiste, la cuenta está bloqueada: quitar todos los dispositivos registrados y empezar de nuevo.
+code-2323-meaning = El usuario no es el propietario de este vehículo
+code-2323-remedy = Comprobar que el vehículo está asociado a la cuenta del cliente y que el carAssociationID es correcto.
+code-2341-meaning = CarKey: Ubicación o Bluetooth desactivados
+code-2341-remedy = Activar Ubicación y Bluetooth en el teléfono y repetir la comprobación CarKey.
+code-2342-meaning = CarKey: el teléfono no está emparejado con el vehículo
+code-2342-remedy = Emparejar el teléfono con el vehículo por Bluetooth y repetir la comprobación CarKey.
+code-2346-meaning = No hay ningún paso para este stepsID
+code-2346-remedy = Empezar de nuevo con el carAssociationID para obtener una lista de pasos nueva.
+code-2354-meaning = CarKey: la posición de la llave no es válida
+code-2354-remedy = El cliente se sienta en el vehículo con las llaves y repite la comprobación CarKey.
+code-2355-meaning = CarKey: firma no válida
+code-2355-remedy = Repetir la comprobación CarKey dentro del vehículo con las llaves; informar si sigue fallando.
+code-2356-meaning = CarKey: marca de tiempo no válida
+code-2356-remedy = Comprobar que la fecha y la hora del teléfono son automáticas y repetir la comprobación CarKey.
+code-2390-meaning = El número de teléfono ya está registrado
+code-2390-remedy = Nada que corregir: seguir con ese número como número de confianza.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Cuenta bloqueada: límite de dispositivos/SMS alcanzado
+client-maxnbtools-remedy = Quitar los teléfonos y dispositivos sin uso en la aplicación móvil del vehículo (reinicia tu cuenta Stellantis) y activar de nuevo. Si persiste, solo el soporte del fabricante puede reiniciar la cuenta, y puede tardar días.
+client-forbidden-meaning = Se rechazó el registro OTP (misma familia que MAXNBTOOLS)
+client-forbidden-remedy = Rehacer la activación del dispositivo desde el principio. Si se rechaza de nuevo, actuar como con MAXNBTOOLS: quitar los dispositivos sin uso y reiniciar la cuenta.
+client-access-meaning = Código SMS o código PIN no válido
+client-access-remedy = Introducirlos de nuevo: el código SMS en el campo de código, el código PIN de la app en el campo del PIN.
+client-blocked-meaning = Demasiados códigos PIN erróneos: el PIN está bloqueado
+client-blocked-remedy = Restablecer el código PIN en la aplicación móvil del vehículo y activar de nuevo el dispositivo.
+client-code-meaning = Probablemente un código PIN de la app erróneo (no es seguro)
+client-code-remedy = Volver a intentarlo con el código PIN correcto de la app.
+client-sn-meaning = No se aceptó el código SMS (no es seguro; visto cuando se escribió o autocompletó otra cosa)
+client-sn-remedy = Pedir un SMS nuevo y escribir el código a mano.
+client-need-authorization-meaning = El inicio de sesión en la cuenta de la marca necesita una nueva autorización
+client-need-authorization-remedy = Esperar y volver a intentarlo más tarde (a menudo al día siguiente); volver a entrar en la aplicación móvil del vehículo.
+client-authentication-failed-meaning = El correo, la contraseña o el país de la cuenta de la marca no son correctos
+client-authentication-failed-remedy = Corregir el correo, la contraseña o el país y volver a entrar.
+client-invalid-grant-meaning = El token de sesión caducó o fue revocado
+client-invalid-grant-remedy = Volver a autenticarse.
+client-40400-meaning = No se encontró el estado de este vehículo
+client-40400-remedy = Comprobar que el vehículo está en la cuenta del cliente; si persiste, quitar el vehículo y añadirlo de nuevo.
+client-50000-meaning = Se sustituyó el módulo de conectividad del vehículo (tras una reparación) y el servidor ya no lo reconoce
+client-50000-remedy = Volver a entrar; si persiste, el concesionario debe registrar el nuevo módulo.
+client-50038-meaning = Error temporal del lado del fabricante
+client-50038-remedy = Volver a intentarlo más tarde.
+client-no-matching-service-key-meaning = Este comando no forma parte del servicio contratado
+client-no-matching-service-key-remedy = Usar lo que ofrece la suscripción (puertas, claxon y luces necesitan un nivel de servicio superior).
+client-422-meaning = Comando remoto rechazado: el modo de privacidad del vehículo está activo
+client-422-remedy = Desactivar el modo de privacidad en el vehículo y volver a intentarlo.
+client-901-meaning = Comando remoto rechazado: el vehículo está dormido
+client-901-remedy = Despertar el vehículo y volver a intentarlo.
+
+## Limits that bite
+
+limit-sms-activations = Unas 20 activaciones por SMS bloquean la cuenta (a un usuario, hacia 10): tras dos fallos, explicar el código y parar.
+limit-otp-codes = Los clientes se permiten 6 códigos OTP cada 24 h; probablemente el servidor aplica ese límite.
+limit-wake-ups = Los clientes permiten 6 despertares cada 20 minutos.
+
+## Signing in
+
+banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse i para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
+banner-sign-in-again-text = { $why }: la sesión ha terminado. Pulse i para volver a autenticarse; la sesión de este vehículo sigue abierta.
+banner-signed-in = Sesión iniciada
+banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
+banner-sign-in-failed = Inicio de sesión fallido
+banner-sign-in-failed-text = { $why }. Pulse i para intentarlo de nuevo.
+help-section-sign-in = Inicio de sesión
+key-short-sign-in = iniciar sesión
+key-help-sign-in = iniciar sesión en la pasarela (tras un token rechazado) sin salir de este vehículo
+key-help-open-sign-in-page = abrir la dirección de inicio de sesión en un navegador
+key-help-cancel-sign-in = dejar de iniciar sesión (no se guarda nada)
+gw-title-sign-in-again = Vuelva a autenticarse
+gw-title-sign-in-failed = Inicio de sesión fallido
+auth-denied = el inicio de sesión se rechazó en el navegador (access_denied). Ejecute `stepwise login` para intentarlo de nuevo
+auth-expired = el código caducó antes de ser aprobado. Ejecute `stepwise login` de nuevo y apruébelo antes
+auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a autenticarse
+auth-unreachable = no se puede contactar con el proveedor de identidad en { $url }: { $detail }. Compruebe la red y vuelva a intentarlo
+login-title = Iniciar sesión en { $gateway }
+login-open = Abra { $address } e introduzca este código:
+login-scan = O escanee este código QR con un teléfono:
+login-press-enter = Pulse Intro para abrir la dirección en el navegador.
+login-waiting = Esperando la aprobación (el código caduca en { $minutes } min; Ctrl-C cancela)…
+login-browser-opened = Navegador abierto.
+login-browser-failed = No se puede abrir un navegador ({ $why }); abra la dirección a mano.
+login-signed-in = Sesión iniciada en { $gateway }.
+login-signed-in-token = Sesión iniciada en { $gateway } con el token dado.
+login-expires = El token caduca a las { $time }; se renueva antes.
+login-kept = El token se guarda en { $place }.
+login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
+login-paste = Pegue el token para { $gateway } y pulse Intro (no se muestra; Esc o Ctrl-C cancela):
+place-keyring = el llavero ({ $name })
+place-file = el archivo { $path }
+logout-none = No hay ninguna sesión guardada para { $gateway }; nada que eliminar.
+logout-done = Sesión cerrada en { $gateway }: el token ya no está en { $place }.
+logout-still-given = Un token dado mediante { $from } sigue presente y se sigue usando.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = la sesión guardada
+token-from-config = el archivo de configuración
+status-gateway = Pasarela:   { $gateway }
+status-login-kept = Sesión:     guardada en { $place }
+status-login-file-private = (solo usted puede leerlo)
+status-login-none = Sesión:     ninguna guardada (`stepwise login` inicia sesión)
+status-expires = Caducidad:  { $time } (dentro de { $left })
+status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo uso se obtiene un token nuevo
+status-expired = Caducidad:  caducó a las { $time }
+status-expires-unknown = Caducidad:  desconocida (un token dado a mano)
+status-refresh-auto = Renovación: automática, antes de que caduque
+status-refresh-none = Renovación: no es posible; vuelva a autenticarse cuando deje de funcionar
+status-in-use-login = En uso:     la sesión guardada
+status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
+status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
+signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
+signin-waiting = Esperando la aprobación (el código caduca en { $minutes } min). Esc cancela; la sesión del vehículo se mantiene.
+status-in-use-none = En uso:     ningún token. Ejecute `stepwise login`, o dé uno con --token-file o STEPWISE_TOKEN
+
+## El panel: muchos vehículos a la vez
+
+board-title = { $count ->
+    [one] panel de 1 vehículo
+   *[other] panel de { $count } vehículos
+}
+board-sorted-by = ordenado por { $key }
+board-sort-next = paso siguiente
+board-sort-progress = progreso
+board-sort-freshness = actualidad
+board-sort-id = ID
+board-live-on-short = en vivo ON
+board-live-off-short = en vivo off
+board-summary-ready = { $n ->
+    [one] { $n } listo
+   *[other] { $n } listos
+}
+board-summary-in-progress = { $n } en curso
+board-summary-failing = { $n } con error
+board-filter = filtro:
+board-fresh-never = aún no
+board-fresh-secs = hace { $n } s
+board-fresh-mins = hace { $n } min
+board-fresh-hours = hace { $n } h
+board-empty = Aún no hay vehículos en el panel: a para añadir uno.
+board-none-match = Ningún vehículo coincide con el filtro. Esc lo borra.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = progreso
+board-col-next = paso siguiente
+board-col-fresh = datos
+board-col-error = error
+board-rows-window = { $from }–{ $to } de { $total }
+board-n-of-m = { $done } de { $total }
+board-ready = listo
+board-loading = consultando…
+board-remove-ask = ¿Quitar { $car } del panel? y lo quita, n lo deja.
+board-add-prompt = Añadir carAssociationID:
+board-add-duplicate = { $car } ya está en el panel.
+board-removed = { $car } quitado
+board-removed-text = Sus peticiones se detuvieron; a para añadirlo de nuevo.
+board-turned-ready = { $car } está listo
+board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
+board-live-on = { $count ->
+    [one] En vivo: 1 vehículo
+   *[other] En vivo: { $count } vehículos
+}
+board-live-off = En vivo off
+board-live-off-text = El panel ya no se actualiza solo; r actualiza todo ahora.
+board-nothing-to-watch-text = Todos los vehículos están listos.
+help-section-board = El panel
+help-section-board-filter = El filtro del panel
+help-section-board-add = Añadir un vehículo
+help-section-board-remove = Quitar un vehículo
+key-short-sort = ordenar
+key-short-live = en vivo
+key-short-add = añadir
+key-short-remove = quitar
+key-short-keep = dejar
+key-help-board-move = Elegir un vehículo
+key-help-board-open = Abrir los pasos del vehículo elegido (Esc vuelve al panel)
+key-help-board-filter = Filtrar las filas por texto (ID, paso siguiente, error)
+key-help-board-sort = Ordenar por paso siguiente, progreso, actualidad o ID
+key-help-board-refresh = Actualizar todos los vehículos
+key-help-board-live = Mantener todos los vehículos en vivo (se actualizan solos), o parar
+key-help-board-add = Añadir un vehículo por su carAssociationID
+key-help-board-remove = Quitar el vehículo elegido (pregunta antes)
+key-help-board-clear = Borrar el filtro
+key-help-filter-keep = Mantener el filtro y volver a las filas
+key-help-filter-clear = Borrar el filtro
+key-help-type-filter = Escribir el texto a buscar
+key-help-add-submit = Añadir el vehículo y pedir sus pasos
+key-help-remove-now = Quitarlo del panel

@@ -1,0 +1,589 @@
+# stepwise — le catalogue des messages, français. Mêmes ids et mêmes
+# variables que en.ftl ; les nombres choisissent les formes du pluriel.
+
+## The steps screen
+
+header-car = véhicule { $car }
+header-steps-id = stepsID { $id }
+header-at = à { $time } UTC
+header-not-loaded = pas chargé
+header-watch-on = suivi ACTIF
+header-watch-live = suivi ACTIF · en direct
+header-watch-polling = suivi ACTIF · interrogation toutes les { $secs } s
+header-watch-off = suivi arrêté
+header-autoplay = lecture auto
+header-guide-lang = client : { $lang }
+progress-done = { $done } sur { $total } faites
+progress-filtered = (filtre : { $filter }, { $shown ->
+    [one] { $shown } étape affichée
+   *[other] { $shown } étapes affichées
+})
+list-title = Étapes, dans l'ordre
+list-title-filtered = Étapes : { $filter } seulement
+list-loading = Demande des étapes à la passerelle…
+list-none = Pas encore de liste : r pour redemander.
+list-empty-filtered = Aucune étape { $filter }. f change le filtre.
+list-empty = La passerelle n'a renvoyé aucune étape pour ce carAssociationID.
+mark-next = SUIVANTE
+mark-waits = attend
+mark-waits-for = attend l'étape { $order }
+guide-title = Ce que fait le client : { $title }
+guide-title-none = Conseils
+guide-no-step = Aucune étape à guider. Si l'application du client refuse encore le service, vérifiez le carAssociationID ou videz le cache des étapes avec R.
+guide-waiting = Les conseils pour l'étape suivante s'affichent dès que la liste arrive.
+guide-link = Guide :
+guide-does = Le client :
+guide-needs = À avoir sous la main :
+guide-errors = Erreurs de l'appli pour cette étape :
+guide-errors-hint = e explique
+guide-link-archive = Documentation développeurs (archivée, en anglais) :
+guide-keys-gateway = g montre la page du client ({ $lang }) sur la passerelle en code QR, o l'ouvre.
+guide-keys-dealer = g montre la page d'aide du concessionnaire en code QR, o l'ouvre.
+guide-keys-archive = g montre la page développeurs archivée en code QR, o l'ouvre (la passerelle ne sert pas de pages client).
+guide-more-below = ↓ suite : PgDn
+guide-more-above = ↑ début : PgUp
+ready-title = Service prêt
+ready-line = Toutes les étapes sont faites : le service est prêt.
+ready-services = L'état du véhicule et les commandes à distance sont maintenant utilisables dans l'application du client.
+ready-stale-before = Si l'application échoue encore avec l'erreur 2312 ou 2317, le cache des étapes est périmé : appuyez sur{" "}
+ready-stale-after = {" "}pour le vider et voir l'état réel.
+
+## Requests in flight
+
+loading-steps = lecture des étapes
+loading-refresh = actualisation
+loading-reset = vidage du cache des étapes
+loading-next = demande de l'étape suivante
+loading-customer = le client agit
+
+## Banners
+
+banner-no-steps-id = Pas encore de stepsID
+banner-no-steps-id-text = Actualisez d'abord avec r.
+banner-watch-off = Suivi arrêté
+banner-watch-off-text = w pour reprendre le suivi.
+banner-nothing-to-watch = Rien à suivre
+banner-nothing-to-watch-text = Toutes les étapes sont déjà faites.
+banner-watching = Suivi en cours
+banner-watching-text = Suivi de la liste jusqu'à ce que tout soit fait (l'en-tête dit comment : en direct ou par interrogation) ; w arrête.
+banner-watch-stopped = Suivi arrêté : { $what }
+banner-live-trouble = Suivi interrompu : { $what }
+banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès que la passerelle répond ; d'ici là, la liste affichée peut être dépassée.
+banner-watch-stopped-text = { $why } Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
+banner-customer-idle = Plus rien à faire pour le client
+banner-customer-idle-text = Toutes les étapes sont faites.
+banner-no-report-place = Pas d'emplacement pour le rapport
+banner-no-report-place-text = Pas de dossier de données utilisateur ; utilisez --report CHEMIN.
+banner-report-written = Rapport écrit
+banner-report-not-written = Rapport non écrit
+banner-report-not-written-text = Impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
+banner-guide-opened = Guide ouvert dans le navigateur
+banner-no-browser = Impossible d'ouvrir un navigateur
+banner-no-graphical-session = Pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.
+banner-browser-failed = { $why }. Ouvrez { $url } à la main, ou g pour son code QR.
+banner-step-done = { $steps } : fait
+banner-next-is = suivante : { $title }.
+banner-all-done-ready = tout est fait, le service est prêt.
+banner-nothing-shown-left = plus rien à faire dans la liste affichée.
+banner-reset-done = Cache des étapes vidé
+banner-reset-done-text = Chaque étape a été réévaluée ; la liste montre l'état réel.
+banner-started-over = Reprise depuis le début
+banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
+why-other-device = Le stepsID appartenait à un autre appareil
+why-steps-id-unknown = La passerelle ne connaît plus ce stepsID
+banner-gateway-next = Étape suivante selon la passerelle
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste affichée ; f change le filtre.
+banner-nothing-left = Plus rien à faire
+banner-nothing-left-text = La passerelle a répondu null : il ne reste aucune étape, le service est prêt.
+
+## The start screen
+
+start-subtitle = étapes d'activation du service
+start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.
+start-refused = Refusé : { $chars }. Un id ne contient que des lettres, des chiffres, - et _.
+start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
+start-not-an-id = Saisissez un carAssociationID : lettres, chiffres, - ou _.
+start-choices = Ids récents (↑↓ pour choisir) :
+start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :
+start-recent = récent
+
+## A window too small
+
+too-small-title = Fenêtre trop petite
+too-small-text = stepwise a besoin de { $min_w }×{ $min_h } ; celle-ci fait { $w }×{ $h }.
+too-small-hint = Agrandissez la fenêtre (q pour quitter).
+
+## Overlays
+
+help-title = Aide (Échap ferme)
+help-title-more = Aide (↓ PgDn pour la suite, Échap ferme)
+help-section-start = Écran de départ
+help-section-steps = Écran des étapes
+help-section-everywhere = Partout
+help-section-reset = Confirmation du vidage
+help-section-explain = Explication des codes d'erreur
+help-section-qr = Code QR
+help-section-help = Cette aide
+help-section-badges = Étiquettes
+help-legend-badges = [DONE] faite (alreadyDone)  [TODO] à faire (todo)  [????] statut inconnu de l'outil
+help-legend-next = SUIVANTE marque l'étape à faire maintenant ; les suivantes l'attendent.
+reset-title = Vider le cache des étapes
+reset-question = Vider le cache des étapes de { $car } ?
+reset-when = À utiliser quand l'application du client affiche l'erreur 2312 ou 2317, ou quand une étape est marquée faite sans l'être.
+reset-what = Chaque étape est alors réévaluée ; celles vraiment faites le restent.
+explain-title = Expliquer un code d'erreur (Échap ferme)
+explain-code = Code d'erreur :
+explain-prompt = Tapez le code affiché par l'application du client, p. ex. 2312 ou NOK:MAXNBTOOLS.
+explain-known = Connus : { $codes }
+explain-meaning = Signification :
+explain-remedy = Que faire :
+explain-limits = Limites :
+explain-reset-cures = ✔ Vider le cache des étapes le corrige : fermez avec Échap, puis appuyez sur{" "}
+explain-unknown = { $code } n'est pas un code connu de cet outil.
+explain-unknown-hint = Vérifiez la saisie ; notez le code dans le rapport de session (x) et la liste d'erreurs du constructeur.
+qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
+qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
+qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
+qr-demo-local = Le backend de démo ne sert cette page que sur cette machine : un téléphone ne peut pas l'ouvrir. `stepwise serve --addr 0.0.0.0:8080` la sert sur le réseau de l'atelier.
+qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = quitter
+key-short-open = ouvrir
+key-short-pick = choisir
+key-short-help = aide
+key-short-type = saisir
+key-short-erase = effacer
+key-short-clear = vider
+key-short-move = naviguer
+key-short-more = suite
+key-short-refresh = actualiser
+key-short-watch = suivre
+key-short-act = agir
+key-short-next = suivante
+key-short-filter = filtrer
+key-short-reset = vider
+key-short-explain = expliquer
+key-short-open-guide = ouvrir guide
+key-short-qr = code QR
+key-short-report = rapport
+key-short-back = retour
+key-short-scroll = défiler
+key-short-page = pages
+key-short-close = fermer
+key-short-reset-now = vider maintenant
+key-short-cancel = annuler
+key-short-open-browser = ouvrir navigateur
+key-short-guide-lang = langue client
+key-help-quit-now = quitter tout de suite
+key-help-quit = quitter
+key-help-quit-empty = quitter (champ vide)
+key-help-open = ouvrir les étapes de ce carAssociationID
+key-help-pick = choisir un id récent ou de démo
+key-help-help = l'aide de toutes les touches
+key-help-type-id = saisir le carAssociationID (lettres, chiffres, - et _)
+key-help-erase = effacer le dernier caractère
+key-help-clear = vider le champ
+key-help-move = déplacer la sélection
+key-help-guide-down = faire défiler les conseils vers le bas
+key-help-guide-up = faire défiler les conseils vers le haut
+key-help-refresh = actualiser la liste par stepsID
+key-help-watch = suivi : suivre chaque changement jusqu'à la fin
+key-help-act = le client simulé fait l'étape suivante (démo)
+key-help-next = demander l'étape suivante à la passerelle
+key-help-filter = filtrer par statut : toutes, todo, alreadyDone
+key-help-reset = vider le cache des étapes (erreurs 2312/2317)
+key-help-explain = expliquer un code d'erreur de l'appli
+key-help-open-guide = ouvrir le guide de l'étape dans un navigateur
+key-help-qr = montrer le lien du guide en code QR
+key-help-report = écrire le rapport de session (Markdown)
+key-help-back = retour à l'écran de départ
+key-help-scroll = faire défiler l'aide
+key-help-page-down = une page plus bas
+key-help-page-up = une page plus haut
+key-help-close-help = fermer l'aide
+key-help-reset-now = vider le cache des étapes maintenant
+key-help-cancel = annuler
+key-help-close-explain = fermer l'explication
+key-help-type-code = saisir le code : chiffres, lettres, : _ .
+key-help-close-qr = fermer le code QR
+key-help-open-browser = ouvrir le lien dans un navigateur
+key-help-guide-lang = passer les conseils du client à la langue suivante
+
+## The session report (Markdown)
+
+report-title = Rapport de session stepwise
+report-none = (aucun)
+report-backend = passerelle
+report-end = état final : { $done } sur { $total } faites
+report-end-ready = état final : { $done } sur { $total } faites, service prêt
+report-end-next = état final : { $done } sur { $total } faites, suivante : { $title } (`{ $name }`)
+report-col-order = ordre
+report-col-step = étape
+report-col-name = nom
+report-col-status = statut
+report-events = Événements
+report-event-opened = carAssociationID { $car } ouvert
+report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
+report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
+report-event-filtered = liste filtrée sur { $status } : { $shown ->
+    [one] { $shown } étape affichée
+   *[other] { $shown } étapes affichées
+}
+report-event-reset = cache des étapes vidé (resetSteps=true)
+report-event-next = étape suivante selon la passerelle : `{ $step }`
+report-event-next-none = étape suivante selon la passerelle : aucune (null)
+report-event-simulated = le client simulé a fait `{ $step }`
+report-event-error = erreur : { $what } : { $detail }
+report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+
+## The plain output of steps and next
+
+cli-none = aucun
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Aucune étape renvoyée.
+cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
+cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
+cli-filtered = filtre : { $shown } { $filter } affichées ; sans --status pour la liste entière
+cli-next-none = Plus rien à faire : le service est prêt.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
+gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifiez le réseau, puis réessayez
+gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
+gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
+gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
+gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
+gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
+gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. Vérifiez que --api désigne bien une passerelle d'étapes
+gw-live-bad-line = le flux en direct de la passerelle contient une ligne qui n'est pas un champ d'événement. Vérifiez que --api désigne bien une passerelle d'étapes
+gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $count }
+gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
+gw-bad-path = impossible de construire l'URL de { $path } : { $detail }
+gw-bad-token = le jeton contient des caractères qu'un en-tête ne peut pas porter ; vérifiez le fichier du jeton
+gw-http-setup = impossible de préparer le client HTTP : { $detail }
+gw-demo-unavailable = impossible de lancer le simulateur intégré sur un port local : { $detail }
+gw-400 = la passerelle a refusé la requête comme mal formée
+gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
+gw-401 = la passerelle demande un jeton valide
+gw-401-todo = Donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-403 = ce stepsID appartient à un autre appareil
+gw-403-todo = Recommencez avec le carAssociationID
+gw-404 = la passerelle ne connaît pas cet id
+gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
+gw-409 = la passerelle refuse : une étape précédente n'est pas faite
+gw-409-todo = Terminez d'abord les étapes précédentes
+gw-429 = la passerelle limite les requêtes
+gw-429-todo = Attendez une minute, puis réessayez
+gw-5xx = la passerelle a échoué
+gw-5xx-todo = Réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
+gw-other = la passerelle a refusé la requête
+gw-other-todo = Vérifiez --api et réessayez
+gw-app-code = Code de l'appli { $code } : { $meaning } ; { $remedy }
+gw-title-unreachable = Passerelle injoignable
+gw-title-timed-out = Passerelle trop lente
+gw-title-bad-request = Requête refusée
+gw-title-unauthorized = Jeton requis
+gw-title-wrong-device = stepsID d'un autre appareil
+gw-title-not-found = Id inconnu
+gw-title-conflict = Ordre non respecté
+gw-title-too-many = Trop de requêtes
+gw-title-server-failure = Panne de la passerelle
+gw-title-failed = Requête échouée
+gw-title-too-large = Réponse trop grande
+gw-title-bad-answer = Réponse inutilisable
+gw-title-config = Configuration incorrecte
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Activer vos services connectés : une étape
+page-errors = Codes que l'application peut afficher à cette étape
+page-footer = Présenté par votre concessionnaire avec stepwise
+
+gw-title-tls = Échec de la connexion sécurisée
+gw-title-live = Suivi en direct interrompu
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(via le proxy { $proxy })
+tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE
+tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
+tls-not-yet-valid = le certificat de la passerelle { $base } n'est pas encore valide. Vérifiez la date et l'heure de cette machine
+tls-wrong-host = le certificat de la passerelle { $base } n'est pas pour le nom { $host }. Utilisez dans --api le nom d'hôte prévu par le certificat
+tls-certificate-required = la passerelle { $base } exige un certificat client. Donnez-en un avec --client-cert FICHIER --client-key FICHIER
+tls-client-refused = la passerelle { $base } a refusé le certificat client ({ $alert }). Utilisez un certificat émis par l'autorité à laquelle la passerelle fait confiance
+tls-handshake-refused = la passerelle { $base }{ $via } a refusé la négociation TLS ({ $alert }). Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
+tls-not-tls = le serveur { $base }{ $via } ne parle pas TLS. Vérifiez le port, ou utilisez http:// si la passerelle n'a pas de TLS
+tls-other = la connexion TLS à la passerelle { $base }{ $via } a échoué : { $what }. Vérifiez --api, --ca-file et le certificat client
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Numéro de téléphone de confiance
+step-trusterPhoneNumber-purpose = Enregistre le numéro de téléphone auquel le compte fera confiance pour les codes de sécurité. À faire avant l'activation de l'appareil.
+step-trusterPhoneNumber-needs =
+    Le téléphone dont le numéro sera de confiance, allumé et capable de recevoir des SMS
+    L'application mobile du véhicule, connectée au compte du client
+step-trusterPhoneNumber-does =
+    Dans l'application, saisir ou confirmer le numéro de téléphone de confiance.
+    Attendre le SMS avec un code sur ce numéro (cela peut prendre une minute).
+    Taper le code SMS dans le champ du code de l'application et valider.
+    Si le code est refusé ou trop ancien, en redemander un dans l'application et recommencer.
+
+step-deviceActivation-title = Activation de l'appareil
+step-deviceActivation-purpose = Enrôle ce téléphone pour l'authentification forte : le téléphone est ce que le client possède, le code PIN ce qu'il sait.
+step-deviceActivation-needs =
+    Le téléphone à activer, avec le numéro de confiance capable de recevoir des SMS
+    Le code PIN du client s'il en a déjà un, sinon un nouveau code PIN qu'il retiendra
+    Une connexion de données qui fonctionne sur le téléphone
+step-deviceActivation-does =
+    Lancer l'activation de l'appareil dans l'application et attendre le SMS d'enrôlement sur le numéro de confiance.
+    Saisir le code SMS quand l'application le demande (dans le champ du code, pas celui du PIN).
+    Saisir le code PIN existant, ou en créer un si l'application le demande.
+    Si le compte est bloqué (trop d'appareils ou d'activations par SMS), retirer les appareils associés inutilisés et recommencer.
+    Si le code PIN est bloqué après trop d'erreurs, le réinitialiser depuis l'application, puis activer à nouveau.
+
+step-mediumCarKey-title = Vérification CarKey
+step-mediumCarKey-purpose = Prouve que le client détient bien les clés du véhicule. À faire une seule fois.
+step-mediumCarKey-needs =
+    Le téléphone déjà appairé au véhicule en Bluetooth
+    Les clés du véhicule, le client assis dans le véhicule
+    Localisation et Bluetooth activés dans les réglages du téléphone
+step-mediumCarKey-does =
+    S'asseoir dans le véhicule avec les clés et le téléphone.
+    Vérifier que Localisation et Bluetooth sont activés et que le téléphone voit le véhicule comme appairé.
+    Lancer la vérification CarKey dans l'application et suivre ses instructions sur la clé.
+    Rester dans le véhicule jusqu'à ce que l'application confirme la réussite.
+
+step-generic-purpose = stepwise ne connaît pas cette étape : pas de conseils intégrés.
+step-generic-needs =
+    Le téléphone du client avec l'application ouverte et connectée
+    Tout ce que l'application demande à l'écran (codes, PIN, clés, accès au véhicule)
+step-generic-does =
+    Demander au client d'ouvrir l'application et de suivre ses instructions pour cette étape.
+    Noter le nom de l'étape et tout code d'erreur affiché.
+    Chercher l'étape dans la documentation du constructeur ou l'aide du concessionnaire.
+    Actualiser ici la liste des étapes quand le client a terminé.
+
+## App error codes
+
+code-2000-meaning = Échec générique
+code-2000-remedy = Faire réessayer le client ; si l'échec persiste, noter le code et le signaler.
+code-2201-meaning = La requête a expiré
+code-2201-remedy = Réessayer, et vérifier que le téléphone capte bien le réseau mobile ou le Wi-Fi.
+code-2202-meaning = Pas de connexion Internet
+code-2202-remedy = Vérifier les données mobiles ou le Wi-Fi du téléphone, puis réessayer.
+code-2204-meaning = Erreur du serveur
+code-2204-remedy = Patienter et réessayer plus tard ; le signaler si cela se répète.
+code-2301-meaning = Authentification simple requise
+code-2301-remedy = Le client se déconnecte de l'application et se reconnecte, puis réessaie.
+code-2302-meaning = Authentification forte requise
+code-2302-remedy = Le client confirme avec son code PIN (OTP avec PIN) dans l'application, puis réessaie.
+code-2305-meaning = Le code SMS n'est pas valide
+code-2305-remedy = Faire envoyer un nouveau code par l'application et le taper soigneusement dans le champ du code.
+code-2306-meaning = Le code SMS a expiré
+code-2306-remedy = Faire envoyer un nouveau code par l'application et le saisir sans attendre.
+code-2307-meaning = Le compte n'a pas de numéro de téléphone
+code-2307-remedy = Enregistrer d'abord un numéro de téléphone de confiance (étape trusterPhoneNumber).
+code-2308-meaning = Le service d'authentification a refusé l'accès
+code-2308-remedy = Vérifier le code SMS et le code PIN saisis, chacun dans le bon champ, puis réessayer.
+code-2310-meaning = Le compte est bloqué
+code-2310-remedy = Retirer les appareils associés au compte (au moins ceux inutilisés) et enrôler à nouveau ce téléphone.
+code-2311-meaning = L'état d'authentification est incorrect
+code-2311-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis enrôler à nouveau l'appareil.
+code-2312-meaning = L'appareil est désactivé ou inconnu
+code-2312-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis activer à nouveau l'appareil.
+code-2317-meaning = Opération interdite avec le PIN (appareil activé, bloqué ou à mettre à niveau)
+code-2317-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis activer à nouveau l'appareil. Si cela persiste, le compte est bloqué : retirer tous les appareils associés et recommencer.
+code-2323-meaning = L'utilisateur n'est pas le propriétaire de ce véhicule
+code-2323-remedy = Vérifier que le véhicule est associé au compte du client et que le carAssociationID est le bon.
+code-2341-meaning = CarKey : Localisation ou Bluetooth désactivé
+code-2341-remedy = Activer Localisation et Bluetooth sur le téléphone, puis relancer la vérification CarKey.
+code-2342-meaning = CarKey : le téléphone n'est pas appairé au véhicule
+code-2342-remedy = Appairer le téléphone au véhicule en Bluetooth, puis relancer la vérification CarKey.
+code-2346-meaning = Aucune étape pour ce stepsID
+code-2346-remedy = Recommencer avec le carAssociationID pour obtenir une nouvelle liste d'étapes.
+code-2354-meaning = CarKey : position de la clé non valide
+code-2354-remedy = Le client s'assied dans le véhicule avec les clés et relance la vérification CarKey.
+code-2355-meaning = CarKey : signature non valide
+code-2355-remedy = Relancer la vérification CarKey depuis l'intérieur du véhicule avec les clés ; le signaler si cela se répète.
+code-2356-meaning = CarKey : horodatage non valide
+code-2356-remedy = Vérifier que la date et l'heure du téléphone sont réglées automatiquement, puis relancer la vérification CarKey.
+code-2390-meaning = Le numéro de téléphone est déjà enregistré
+code-2390-remedy = Rien à corriger : continuer avec ce numéro comme numéro de confiance.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Compte verrouillé : trop d'activations par SMS ou trop d'appareils associés
+client-maxnbtools-remedy = Retirer les téléphones et appareils associés inutilisés dans l'application mobile du véhicule (réinitialiser le compte), puis activer à nouveau. Si cela persiste, seul le support du constructeur peut réinitialiser le compte, ce qui peut prendre des jours.
+client-forbidden-meaning = L'enrôlement OTP a été refusé (même famille que MAXNBTOOLS)
+client-forbidden-remedy = Refaire l'activation de l'appareil depuis le début. Si elle est encore refusée, traiter comme MAXNBTOOLS : retirer les appareils inutilisés et réinitialiser le compte.
+client-access-meaning = Code SMS ou code PIN non valide
+client-access-remedy = Les saisir à nouveau : le code SMS dans le champ du code, le code PIN de l'appli dans le champ du PIN.
+client-blocked-meaning = Trop de codes PIN erronés : le PIN est bloqué
+client-blocked-remedy = Réinitialiser le code PIN dans l'application mobile du véhicule, puis activer à nouveau l'appareil.
+client-code-meaning = Probablement un code PIN de l'appli erroné (pas certain)
+client-code-remedy = Réessayer avec le bon code PIN de l'application.
+client-sn-meaning = Le code SMS n'a pas été accepté (pas certain ; vu quand autre chose a été tapé ou rempli automatiquement)
+client-sn-remedy = Demander un nouveau SMS et taper le code à la main.
+client-need-authorization-meaning = La connexion au compte de la marque demande une nouvelle autorisation
+client-need-authorization-remedy = Patienter et réessayer plus tard (souvent le lendemain) ; se reconnecter dans l'application mobile du véhicule.
+client-authentication-failed-meaning = E-mail, mot de passe ou pays du compte de la marque erroné
+client-authentication-failed-remedy = Corriger l'e-mail, le mot de passe ou le pays, puis se reconnecter.
+client-invalid-grant-meaning = Le jeton de connexion a expiré ou a été révoqué
+client-invalid-grant-remedy = Se reconnecter (ré-authentification).
+client-40400-meaning = Aucun état trouvé pour ce véhicule
+client-40400-remedy = Vérifier que le véhicule est dans le compte du client ; si cela persiste, retirer le véhicule puis l'ajouter à nouveau.
+client-50000-meaning = Le module de connectivité du véhicule a été remplacé (après une réparation) et ne correspond plus au serveur
+client-50000-remedy = Se reconnecter ; si cela persiste, le concessionnaire doit enregistrer le nouveau module.
+client-50038-meaning = Erreur temporaire chez le constructeur
+client-50038-remedy = Réessayer plus tard.
+client-no-matching-service-key-meaning = Cette commande ne fait pas partie du service souscrit
+client-no-matching-service-key-remedy = Utiliser ce que l'abonnement propose (portes, klaxon et feux demandent un niveau de service supérieur).
+client-422-meaning = Commande à distance refusée : le mode privé du véhicule est actif
+client-422-remedy = Désactiver le mode privé dans le véhicule, puis réessayer.
+client-901-meaning = Commande à distance refusée : le véhicule est en veille
+client-901-remedy = Réveiller le véhicule et réessayer.
+
+## Limits that bite
+
+limit-sms-activations = Environ 20 activations par SMS verrouillent le compte (chez un utilisateur, vers 10) : après deux échecs, expliquer le code et s'arrêter.
+limit-otp-codes = Les clients s'imposent 6 codes OTP par 24 h ; le serveur applique probablement cette limite.
+limit-wake-ups = Les clients permettent 6 réveils par 20 minutes.
+
+## Signing in
+
+banner-sign-in-text = La passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour la ré-authentification ; la session de ce véhicule reste ouverte.
+banner-signed-in = Connecté
+banner-signed-in-text = Le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
+banner-sign-in-failed = Échec de la connexion
+banner-sign-in-failed-text = { $why }. Appuyez sur i pour réessayer.
+help-section-sign-in = Connexion
+key-short-sign-in = connexion
+key-help-sign-in = se connecter à la passerelle (après un jeton refusé) sans quitter ce véhicule
+key-help-open-sign-in-page = ouvrir l'adresse de connexion dans un navigateur
+key-help-cancel-sign-in = arrêter la connexion (rien n'est conservé)
+gw-title-sign-in-again = Ré-authentification nécessaire
+gw-title-sign-in-failed = Échec de la connexion
+auth-denied = la connexion a été refusée dans le navigateur (access_denied). Lancez `stepwise login` pour réessayer
+auth-expired = le code a expiré avant d'être approuvé. Relancez `stepwise login` et approuvez-le plus tôt
+auth-sign-in-again = { $why }. Lancez `stepwise login` pour la ré-authentification
+auth-unreachable = impossible de joindre le fournisseur d'identité { $url } : { $detail }. Vérifiez le réseau, puis réessayez
+login-title = Connexion à { $gateway }
+login-open = Ouvrez { $address } et saisissez ce code :
+login-scan = Ou scannez ce code QR avec un téléphone :
+login-press-enter = Appuyez sur Entrée pour ouvrir l'adresse dans le navigateur.
+login-waiting = En attente de l'approbation (le code expire dans { $minutes } min ; Ctrl-C annule)…
+login-browser-opened = Navigateur ouvert.
+login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.
+login-signed-in = Connecté à { $gateway }.
+login-signed-in-token = Connecté à { $gateway } avec le jeton fourni.
+login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
+login-kept = Le jeton est conservé dans { $place }.
+login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
+login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
+place-keyring = le trousseau ({ $name })
+place-file = le fichier { $path }
+logout-none = Aucune connexion conservée pour { $gateway } ; rien à supprimer.
+logout-done = Déconnecté de { $gateway } : { $place } ne contient plus le jeton.
+logout-still-given = Un jeton fourni par { $from } est toujours présent et toujours utilisé.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = la connexion conservée
+token-from-config = le fichier de configuration
+status-gateway = Passerelle :     { $gateway }
+status-login-kept = Connexion :      conservée dans { $place }
+status-login-file-private = (lisible par vous seul)
+status-login-none = Connexion :      aucune conservée (`stepwise login` connecte)
+status-expires = Expiration :     { $time } (dans { $left })
+status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau jeton est obtenu à la prochaine utilisation
+status-expired = Expiration :     expiré à { $time }
+status-expires-unknown = Expiration :     inconnue (jeton fourni à la main)
+status-refresh-auto = Renouvellement : automatique, avant l'expiration
+status-refresh-none = Renouvellement : impossible ; ré-authentification nécessaire quand il ne fonctionne plus
+status-in-use-login = Utilisé :        la connexion conservée
+status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
+status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
+signin-asking = Demande d'un code de connexion à la passerelle…
+signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.
+status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login`, ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+
+## Le tableau : plusieurs véhicules à la fois
+
+board-title = { $count ->
+    [one] tableau de 1 véhicule
+   *[other] tableau de { $count } véhicules
+}
+board-sorted-by = trié par { $key }
+board-sort-next = étape suivante
+board-sort-progress = avancement
+board-sort-freshness = fraîcheur
+board-sort-id = ID
+board-live-on-short = direct ON
+board-live-off-short = direct off
+board-summary-ready = { $n ->
+    [one] { $n } prêt
+   *[other] { $n } prêts
+}
+board-summary-in-progress = { $n } en cours
+board-summary-failing = { $n } en erreur
+board-filter = filtre :
+board-fresh-never = pas encore
+board-fresh-secs = il y a { $n } s
+board-fresh-mins = il y a { $n } min
+board-fresh-hours = il y a { $n } h
+board-empty = Aucun véhicule sur le tableau : a pour en ajouter un.
+board-none-match = Aucun véhicule ne correspond au filtre. Échap l'efface.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = avancement
+board-col-next = étape suivante
+board-col-fresh = données
+board-col-error = erreur
+board-rows-window = { $from }–{ $to } sur { $total }
+board-n-of-m = { $done } sur { $total }
+board-ready = prêt
+board-loading = demande…
+board-remove-ask = Retirer { $car } du tableau ? y le retire, n le garde.
+board-add-prompt = Ajouter le carAssociationID :
+board-add-duplicate = { $car } est déjà sur le tableau.
+board-removed = { $car } retiré
+board-removed-text = Ses requêtes ont été arrêtées ; a pour l'ajouter de nouveau.
+board-turned-ready = { $car } est prêt
+board-turned-ready-text = Toutes les étapes sont faites : le client peut utiliser le service.
+board-live-on = { $count ->
+    [one] Direct : 1 véhicule
+   *[other] Direct : { $count } véhicules
+}
+board-live-off = Direct arrêté
+board-live-off-text = Le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
+board-nothing-to-watch-text = Tous les véhicules sont prêts.
+help-section-board = Le tableau
+help-section-board-filter = Le filtre du tableau
+help-section-board-add = Ajouter un véhicule
+help-section-board-remove = Retirer un véhicule
+key-short-sort = trier
+key-short-live = direct
+key-short-add = ajouter
+key-short-remove = retirer
+key-short-keep = garder
+key-help-board-move = Choisir un véhicule
+key-help-board-open = Ouvrir les étapes du véhicule choisi (Échap revient au tableau)
+key-help-board-filter = Filtrer les lignes par texte (ID, étape suivante, erreur)
+key-help-board-sort = Trier par étape suivante, avancement, fraîcheur ou ID
+key-help-board-refresh = Actualiser tous les véhicules
+key-help-board-live = Garder tous les véhicules en direct (actualisés tout seuls), ou arrêter
+key-help-board-add = Ajouter un véhicule par son carAssociationID
+key-help-board-remove = Retirer le véhicule choisi (demande d'abord)
+key-help-board-clear = Effacer le filtre
+key-help-filter-keep = Garder le filtre et revenir aux lignes
+key-help-filter-clear = Effacer le filtre
+key-help-type-filter = Saisir le texte à chercher
+key-help-add-submit = Ajouter le véhicule et demander ses étapes
+key-help-remove-now = Le retirer du tableau

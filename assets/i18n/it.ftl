@@ -1,0 +1,589 @@
+# stepwise — il catalogo dei messaggi, italiano. Stessi id e stesse
+# variabili di en.ftl; i numeri scelgono le forme del plurale.
+
+## The steps screen
+
+header-car = veicolo { $car }
+header-steps-id = stepsID { $id }
+header-at = alle { $time } UTC
+header-not-loaded = non caricato
+header-watch-on = monitoraggio ON
+header-watch-live = monitoraggio ON · in diretta
+header-watch-polling = monitoraggio ON · interrogazione ogni { $secs } s
+header-watch-off = monitoraggio off
+header-autoplay = automatico
+header-guide-lang = cliente: { $lang }
+progress-done = { $done } di { $total } fatti
+progress-filtered = (filtro: { $filter }, { $shown ->
+    [one] { $shown } passo mostrato
+   *[other] { $shown } passi mostrati
+})
+list-title = Passi, in ordine
+list-title-filtered = Passi: solo { $filter }
+list-loading = Chiedo i passi al gateway…
+list-none = Ancora nessuna lista: r per richiedere.
+list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.
+list-empty = Il gateway non ha restituito passi per questo carAssociationID.
+mark-next = ORA
+mark-waits = attende
+mark-waits-for = attende { $order }
+guide-title = Cosa fa il cliente: { $title }
+guide-title-none = Istruzioni
+guide-no-step = Nessun passo da guidare. Se l'app del cliente rifiuta ancora il servizio, controllare il carAssociationID o azzerare la cache dei passi con R.
+guide-waiting = Le istruzioni per il prossimo passo compaiono quando arriva la lista.
+guide-link = Guida:
+guide-does = Il cliente:
+guide-needs = Da avere a portata di mano:
+guide-errors = Errori dell'app per questo passo:
+guide-errors-hint = e spiega
+guide-link-archive = Documentazione per sviluppatori (archiviata, in inglese):
+guide-keys-gateway = g mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto o la apre.
+guide-keys-dealer = g mostra la pagina d'aiuto del concessionario come codice QR; il tasto o la apre.
+guide-keys-archive = g mostra la pagina archiviata per sviluppatori come codice QR; il tasto o la apre (il gateway non offre pagine per i clienti).
+guide-more-below = ↓ altro: PgDn
+guide-more-above = ↑ altro sopra: PgUp
+ready-title = Servizio pronto
+ready-line = Tutti i passi sono fatti: il servizio è pronto all'uso.
+ready-services = Stato del veicolo e comandi remoti sono ora utilizzabili dall'app del cliente.
+ready-stale-before = Se l'app fallisce ancora con l'errore 2312 o 2317, la cache dei passi è vecchia: premere{" "}
+ready-stale-after = {" "}per azzerarla e vedere lo stato reale.
+
+## Requests in flight
+
+loading-steps = lettura dei passi
+loading-refresh = aggiornamento
+loading-reset = azzeramento della cache dei passi
+loading-next = richiesta del prossimo passo
+loading-customer = il cliente sta agendo
+
+## Banners
+
+banner-no-steps-id = Ancora nessuno stepsID
+banner-no-steps-id-text = Prima aggiornare con r.
+banner-watch-off = Monitoraggio off
+banner-watch-off-text = w per riprendere il monitoraggio.
+banner-nothing-to-watch = Niente da monitorare
+banner-nothing-to-watch-text = Tutti i passi sono già fatti.
+banner-watching = Monitoraggio
+banner-watching-text = Seguo l'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w ferma.
+banner-watch-stopped = Monitoraggio fermato: { $what }
+banner-live-trouble = Monitoraggio interrotto: { $what }
+banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena il gateway risponde; fino ad allora l'elenco sullo schermo può non essere aggiornato.
+banner-watch-stopped-text = { $why } Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
+banner-customer-idle = Niente da fare per il cliente
+banner-customer-idle-text = Tutti i passi sono fatti.
+banner-no-report-place = Nessun posto per il rapporto
+banner-no-report-place-text = Non c'è una cartella dati utente; usare --report PERCORSO.
+banner-report-written = Rapporto scritto
+banner-report-not-written = Rapporto non scritto
+banner-report-not-written-text = Impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
+banner-guide-opened = Guida aperta nel browser
+banner-no-browser = Impossibile aprire un browser
+banner-no-graphical-session = Nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
+banner-browser-failed = { $why }. Aprire { $url } a mano, o g per il codice QR.
+banner-step-done = { $steps }: fatto
+banner-next-is = prossimo: { $title }.
+banner-all-done-ready = tutto fatto, il servizio è pronto.
+banner-nothing-shown-left = nella lista mostrata non resta niente da fare.
+banner-reset-done = Cache dei passi azzerata
+banner-reset-done-text = Ogni passo è stato rivalutato; la lista mostra lo stato reale.
+banner-started-over = Ricominciato
+banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
+why-other-device = Lo stepsID apparteneva a un altro dispositivo
+why-steps-id-unknown = Il gateway non conosce più lo stepsID
+banner-gateway-next = Prossimo passo secondo il gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
+banner-nothing-left = Niente da fare
+banner-nothing-left-text = Il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
+
+## The start screen
+
+start-subtitle = passi di attivazione del servizio
+start-intro = Digitare il carAssociationID del cliente (dall'abbonamento ai servizi connessi) e premere Invio.
+start-refused = Non accettato: { $chars }. Un id contiene solo lettere, cifre, - e _.
+start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scartato.
+start-not-an-id = Digitare un carAssociationID: lettere, cifre, - o _.
+start-choices = Id recenti (↑↓ per scegliere):
+start-choices-demo = Id recenti e associazioni demo (↑↓ per scegliere):
+start-recent = recente
+
+## A window too small
+
+too-small-title = Finestra troppo piccola
+too-small-text = stepwise richiede { $min_w }×{ $min_h }; questa è { $w }×{ $h }.
+too-small-hint = Ingrandire la finestra (q esce).
+
+## Overlays
+
+help-title = Aiuto (Esc chiude)
+help-title-more = Aiuto (↓ PgDn per altro, Esc chiude)
+help-section-start = Schermata iniziale
+help-section-steps = Schermata dei passi
+help-section-everywhere = Ovunque
+help-section-reset = Conferma azzeramento
+help-section-explain = Spiegazione dei codici d'errore
+help-section-qr = Codice QR
+help-section-help = Questo aiuto
+help-section-badges = Etichette
+help-legend-badges = [DONE] fatto (alreadyDone)  [TODO] da fare (todo)  [????] stato sconosciuto
+help-legend-next = ORA indica il passo da fare adesso; i successivi lo attendono.
+reset-title = Azzerare la cache dei passi
+reset-question = Azzerare la cache dei passi di { $car }?
+reset-when = Da usare quando l'app del cliente mostra l'errore 2312 o 2317, o quando un passo risulta fatto ma non lo è.
+reset-what = Ogni passo viene rivalutato; quelli davvero fatti restano fatti.
+explain-title = Spiegare un codice d'errore (Esc chiude)
+explain-code = Codice d'errore:
+explain-prompt = Digitare il codice mostrato dall'app del cliente, es. 2312 o NOK:MAXNBTOOLS.
+explain-known = Noti: { $codes }
+explain-meaning = Significato:
+explain-remedy = Cosa fare:
+explain-limits = Limiti:
+explain-reset-cures = ✔ Azzerare la cache dei passi lo risolve: chiudere con Esc, poi premere{" "}
+explain-unknown = { $code } non è un codice noto a questo strumento.
+explain-unknown-hint = Controllare quanto digitato; annotare il codice nel rapporto di sessione (x) e l'elenco errori del costruttore.
+qr-title-gateway = Scansionare: la pagina del cliente ({ $lang }) (Esc chiude)
+qr-title-dealer = Scansionare: la pagina d'aiuto del concessionario (Esc chiude)
+qr-title-archive = Scansionare: documentazione per sviluppatori, archiviata (Esc chiude)
+qr-demo-local = Il backend demo offre questa pagina solo su questo computer: un telefono non può aprirla. `stepwise serve --addr 0.0.0.0:8080` la offre sulla rete dell'officina.
+qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = esci
+key-short-open = apri
+key-short-pick = scegli
+key-short-help = aiuto
+key-short-type = digita
+key-short-erase = cancella
+key-short-clear = svuota
+key-short-move = sposta
+key-short-more = altro
+key-short-refresh = aggiorna
+key-short-watch = monitora
+key-short-act = agisci
+key-short-next = prossimo
+key-short-filter = filtra
+key-short-reset = azzera
+key-short-explain = spiega
+key-short-open-guide = apri guida
+key-short-qr = codice QR
+key-short-report = rapporto
+key-short-back = indietro
+key-short-scroll = scorri
+key-short-page = pagina
+key-short-close = chiudi
+key-short-reset-now = azzera ora
+key-short-cancel = annulla
+key-short-open-browser = apri nel browser
+key-short-guide-lang = lingua cliente
+key-help-quit-now = uscire subito
+key-help-quit = uscire
+key-help-quit-empty = uscire (a campo vuoto)
+key-help-open = aprire i passi di questo carAssociationID
+key-help-pick = scegliere un id recente o demo
+key-help-help = aiuto su tutti i tasti
+key-help-type-id = digitare il carAssociationID (lettere, cifre, - e _)
+key-help-erase = cancellare l'ultimo carattere
+key-help-clear = svuotare il campo
+key-help-move = spostare la selezione
+key-help-guide-down = scorrere le istruzioni in giù
+key-help-guide-up = scorrere le istruzioni in su
+key-help-refresh = aggiornare la lista per stepsID
+key-help-watch = monitorare: seguire ogni cambiamento finché tutto è fatto
+key-help-act = il cliente simulato fa il prossimo passo (demo)
+key-help-next = chiedere al gateway il prossimo passo
+key-help-filter = filtrare per stato: tutti, todo, alreadyDone
+key-help-reset = azzerare la cache dei passi (errori 2312/2317)
+key-help-explain = spiegare un codice d'errore dell'app
+key-help-open-guide = aprire la guida del passo nel browser
+key-help-qr = mostrare il link della guida come codice QR
+key-help-report = scrivere il rapporto di sessione (Markdown)
+key-help-back = tornare alla schermata iniziale
+key-help-scroll = scorrere l'aiuto
+key-help-page-down = una pagina giù
+key-help-page-up = una pagina su
+key-help-close-help = chiudere l'aiuto
+key-help-reset-now = azzerare ora la cache dei passi
+key-help-cancel = annullare
+key-help-close-explain = chiudere la spiegazione
+key-help-type-code = digitare il codice: cifre, lettere, : _ .
+key-help-close-qr = chiudere il codice QR
+key-help-open-browser = aprire il link nel browser
+key-help-guide-lang = passare le istruzioni del cliente alla lingua successiva
+
+## The session report (Markdown)
+
+report-title = Rapporto di sessione stepwise
+report-none = (nessuno)
+report-backend = gateway
+report-end = stato finale: { $done } di { $total } fatti
+report-end-ready = stato finale: { $done } di { $total } fatti, servizio pronto
+report-end-next = stato finale: { $done } di { $total } fatti, prossimo: { $title } (`{ $name }`)
+report-col-order = ordine
+report-col-step = passo
+report-col-name = nome
+report-col-status = stato
+report-events = Eventi
+report-event-opened = aperto carAssociationID { $car }
+report-event-list-next = lista (stepsID { $id }): { $done } di { $total } fatti, prossimo `{ $next }`
+report-event-list-clear = lista (stepsID { $id }): { $done } di { $total } fatti, niente da fare
+report-event-filtered = lista filtrata su { $status }: { $shown ->
+    [one] { $shown } passo mostrato
+   *[other] { $shown } passi mostrati
+}
+report-event-reset = cache dei passi azzerata (resetSteps=true)
+report-event-next = prossimo passo secondo il gateway: `{ $step }`
+report-event-next-none = prossimo passo secondo il gateway: nessuno (null)
+report-event-simulated = il cliente simulato ha fatto `{ $step }`
+report-event-error = errore: { $what }: { $detail }
+report-event-started-over = il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+
+## The plain output of steps and next
+
+cli-none = nessuno
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Nessun passo restituito.
+cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
+cli-summary-clear = { $done } di { $total } fatti; niente da fare
+cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
+cli-next-none = Niente da fare: il servizio è pronto.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = impossibile raggiungere il gateway { $base }: { $detail }. Controllare che sia attivo e che --api sia giusto
+gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controllare la rete, poi riprovare
+gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
+gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
+gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
+gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controlla i proxy tra qui e il gateway
+gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controlla la rete
+gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controlla che --api punti a un gateway dei passaggi
+gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controlla che --api punti a un gateway dei passaggi
+gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }
+gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
+gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
+gw-bad-path = impossibile costruire l'URL di { $path }: { $detail }
+gw-bad-token = il token contiene caratteri che un'intestazione non può portare; controllare il file del token
+gw-http-setup = impossibile preparare il client HTTP: { $detail }
+gw-demo-unavailable = impossibile avviare il simulatore integrato su una porta locale: { $detail }
+gw-400 = il gateway ha rifiutato la richiesta come malformata
+gw-400-todo = Controllare l'id digitato; se è giusto, segnalare un bug
+gw-401 = il gateway vuole un token valido
+gw-401-todo = Fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-403 = questo stepsID appartiene a un altro dispositivo
+gw-403-todo = Ricominciare con il carAssociationID
+gw-404 = il gateway non conosce questo id
+gw-404-todo = Controllare il carAssociationID o lo stepsID e riprovare
+gw-409 = il gateway rifiuta: un passo precedente non è fatto
+gw-409-todo = Completare prima i passi precedenti
+gw-429 = il gateway sta limitando le richieste
+gw-429-todo = Attendere un minuto, poi riprovare
+gw-5xx = il gateway ha avuto un guasto
+gw-5xx-todo = Riprovare tra un minuto; se persiste, avvisare chi gestisce il gateway
+gw-other = il gateway ha rifiutato la richiesta
+gw-other-todo = Controllare --api e riprovare
+gw-app-code = Codice app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway irraggiungibile
+gw-title-timed-out = Gateway senza risposta
+gw-title-bad-request = Richiesta rifiutata
+gw-title-unauthorized = Serve un token
+gw-title-wrong-device = stepsID di un altro dispositivo
+gw-title-not-found = Id sconosciuto
+gw-title-conflict = Ordine sbagliato
+gw-title-too-many = Troppe richieste
+gw-title-server-failure = Guasto del gateway
+gw-title-failed = Richiesta fallita
+gw-title-too-large = Risposta troppo grande
+gw-title-bad-answer = Risposta inutilizzabile
+gw-title-config = Configurazione errata
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Attivare i servizi connessi: un passo
+page-errors = Codici che l'app può mostrare in questo passo
+page-footer = Mostrato dal vostro concessionario con stepwise
+
+gw-title-tls = Connessione sicura fallita
+gw-title-live = Stato in diretta interrotto
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(attraverso il proxy { $proxy })
+tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE
+tls-expired = il certificato del gateway { $base } è scaduto. Controllare la data di questo computer; se è giusta, avvisare chi gestisce il gateway
+tls-not-yet-valid = il certificato del gateway { $base } non è ancora valido. Controllare data e ora di questo computer
+tls-wrong-host = il certificato del gateway { $base } non è per il nome { $host }. Usare in --api il nome host per cui il certificato è stato emesso
+tls-certificate-required = il gateway { $base } richiede un certificato client. Fornirne uno con --client-cert FILE --client-key FILE
+tls-client-refused = il gateway { $base } ha rifiutato il certificato client ({ $alert }). Usare un certificato emesso dall'autorità di cui il gateway si fida
+tls-handshake-refused = il gateway { $base }{ $via } ha rifiutato l'handshake TLS ({ $alert }). Controllare --api; se è giusto, avvisare chi gestisce il gateway
+tls-not-tls = il server { $base }{ $via } non parla TLS. Controllare la porta, o usare http:// se il gateway non ha TLS
+tls-other = la connessione TLS al gateway { $base }{ $via } è fallita: { $what }. Controllare --api, --ca-file e il certificato client
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Numero di telefono attendibile
+step-trusterPhoneNumber-purpose = Registra il numero di telefono di cui l'account si fiderà per i codici di sicurezza. Va fatto prima dell'attivazione del dispositivo.
+step-trusterPhoneNumber-needs =
+    Il telefono con il numero da rendere attendibile, acceso e in grado di ricevere SMS
+    L'app mobile del veicolo, con l'accesso all'account del cliente
+step-trusterPhoneNumber-does =
+    Nell'app, inserire o confermare il numero di telefono attendibile.
+    Attendere l'SMS con il codice su quel numero (può volerci un minuto).
+    Digitare il codice SMS nel campo del codice dell'app e confermare.
+    Se il codice è rifiutato o scaduto, chiederne uno nuovo nell'app e riprovare.
+
+step-deviceActivation-title = Attivazione del dispositivo
+step-deviceActivation-purpose = Registra questo telefono per l'autenticazione forte: il telefono è ciò che il cliente ha, il codice PIN ciò che sa.
+step-deviceActivation-needs =
+    Il telefono da attivare, con il numero attendibile in grado di ricevere SMS
+    Il codice PIN del cliente se ne ha già uno, altrimenti uno nuovo da ricordare
+    Una connessione dati funzionante sul telefono
+step-deviceActivation-does =
+    Avviare l'attivazione del dispositivo nell'app e attendere l'SMS sul numero attendibile.
+    Inserire il codice SMS quando l'app lo chiede (nel campo del codice, non in quello del PIN).
+    Inserire il codice PIN esistente, o crearne uno se l'app lo chiede.
+    Se l'account è bloccato (troppi dispositivi o attivazioni via SMS), rimuovere le associazioni inutilizzate e ricominciare.
+    Se il PIN è bloccato dopo troppi tentativi errati, reimpostarlo dall'app e poi attivare di nuovo.
+
+step-mediumCarKey-title = Verifica CarKey
+step-mediumCarKey-purpose = Dimostra che il cliente possiede davvero le chiavi del veicolo. Va fatta una sola volta.
+step-mediumCarKey-needs =
+    Il telefono già associato al veicolo via Bluetooth
+    Le chiavi del veicolo, con il cliente seduto a bordo
+    Posizione e Bluetooth attivi nelle impostazioni del telefono
+step-mediumCarKey-does =
+    Sedersi nel veicolo con le chiavi e il telefono.
+    Controllare che Posizione e Bluetooth siano attivi e che il telefono veda il veicolo come associato.
+    Avviare la verifica CarKey nell'app e seguire le indicazioni sulla chiave.
+    Restare nel veicolo finché l'app conferma la riuscita.
+
+step-generic-purpose = stepwise non conosce questo passo e non ha istruzioni integrate.
+step-generic-needs =
+    Il telefono del cliente con l'app aperta e l'accesso fatto
+    Tutto ciò che l'app chiede sullo schermo (codici, PIN, chiavi, accesso al veicolo)
+step-generic-does =
+    Chiedere al cliente di aprire l'app e seguire le indicazioni per questo passo.
+    Annotare il nome del passo e ogni codice d'errore mostrato.
+    Cercare il passo nella documentazione del costruttore o nell'aiuto del concessionario.
+    Aggiornare qui la lista dei passi quando il cliente ha finito.
+
+## App error codes
+
+code-2000-meaning = Errore generico
+code-2000-remedy = Far riprovare il cliente; se continua a fallire, annotare il codice e segnalarlo.
+code-2201-meaning = Richiesta scaduta (timeout)
+code-2201-remedy = Riprovare e controllare che il telefono abbia buona copertura mobile o Wi-Fi.
+code-2202-meaning = Nessuna connessione Internet
+code-2202-remedy = Controllare i dati mobili o il Wi-Fi del telefono, poi riprovare.
+code-2204-meaning = Errore del server
+code-2204-remedy = Attendere e riprovare più tardi; segnalarlo se si ripete.
+code-2301-meaning = Serve l'autenticazione di base
+code-2301-remedy = Il cliente esce dall'app e rientra, poi riprova.
+code-2302-meaning = Serve l'autenticazione forte
+code-2302-remedy = Il cliente conferma con il suo codice PIN (OTP con PIN) nell'app, poi riprova.
+code-2305-meaning = Il codice SMS non è valido
+code-2305-remedy = Farsi inviare un nuovo codice dall'app e digitarlo con cura nel campo del codice.
+code-2306-meaning = Il codice SMS è scaduto
+code-2306-remedy = Farsi inviare un nuovo codice dall'app e inserirlo subito.
+code-2307-meaning = L'account non ha un numero di telefono
+code-2307-remedy = Registrare prima un numero di telefono attendibile (passo trusterPhoneNumber).
+code-2308-meaning = Il servizio di autenticazione ha negato l'accesso
+code-2308-remedy = Controllare il codice SMS e il codice PIN digitati, ognuno nel campo giusto, poi riprovare.
+code-2310-meaning = L'account è bloccato
+code-2310-remedy = Rimuovere le associazioni dell'account (almeno quelle inutilizzate) e registrare di nuovo questo telefono.
+code-2311-meaning = Lo stato di autenticazione non è corretto
+code-2311-remedy = Azzerare la cache dei passi (tasto R della procedura, o `stepwise steps --car ID --reset`), poi registrare di nuovo il dispositivo.
+code-2312-meaning = Il dispositivo è disattivato o sconosciuto
+code-2312-remedy = Azzerare la cache dei passi (tasto R della procedura, o `stepwise steps --car ID --reset`), poi attivare di nuovo il dispositivo.
+code-2317-meaning = Operazione vietata con il PIN (dispositivo attivato, bloccato o aggiornabile)
+code-2317-remedy = Azzerare la cache dei passi (tasto R della procedura, o `stepwise steps --car ID --reset`), poi attivare di nuovo il dispositivo. Se persiste, l'account è bloccato: rimuovere tutte le associazioni e ricominciare.
+code-2323-meaning = L'utente non è il proprietario di questo veicolo
+code-2323-remedy = Controllare che il veicolo sia associato all'account del cliente e che il carAssociationID sia giusto.
+code-2341-meaning = CarKey: Posizione o Bluetooth spenti
+code-2341-remedy = Attivare Posizione e Bluetooth sul telefono, poi ripetere la verifica CarKey.
+code-2342-meaning = CarKey: il telefono non è associato al veicolo
+code-2342-remedy = Associare il telefono al veicolo via Bluetooth, poi ripetere la verifica CarKey.
+code-2346-meaning = Nessun passo per questo stepsID
+code-2346-remedy = Ricominciare con il carAssociationID per avere una lista dei passi nuova.
+code-2354-meaning = CarKey: posizione della chiave non valida
+code-2354-remedy = Il cliente si siede nel veicolo con le chiavi e ripete la verifica CarKey.
+code-2355-meaning = CarKey: firma non valida
+code-2355-remedy = Ripetere la verifica CarKey dall'interno del veicolo con le chiavi; segnalarlo se continua a fallire.
+code-2356-meaning = CarKey: marca temporale non valida
+code-2356-remedy = Controllare che data e ora del telefono siano automatiche, poi ripetere la verifica CarKey.
+code-2390-meaning = Il numero di telefono è già registrato
+code-2390-remedy = Niente da correggere: proseguire con quel numero come attendibile.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Account bloccato: limite di associazioni / SMS ricevuti raggiunto
+client-maxnbtools-remedy = Rimuovere telefoni e associazioni inutilizzati nell'app mobile del veicolo (ripristina il tuo account Stellantis), poi attivare di nuovo. Se persiste, solo l'assistenza del costruttore può ripristinare l'account, e possono volerci giorni.
+client-forbidden-meaning = La registrazione OTP è stata rifiutata (stessa famiglia di MAXNBTOOLS)
+client-forbidden-remedy = Rifare l'attivazione del dispositivo dall'inizio. Se viene rifiutata ancora, trattarla come MAXNBTOOLS: rimuovere i dispositivi inutilizzati e ripristinare l'account.
+client-access-meaning = Codice SMS o codice PIN non valido
+client-access-remedy = Inserirli di nuovo: il codice SMS nel campo del codice, il codice PIN dell'app nel campo del PIN.
+client-blocked-meaning = Troppi codici PIN errati: il PIN è bloccato
+client-blocked-remedy = Reimpostare il codice PIN nell'app mobile del veicolo, poi attivare di nuovo il dispositivo.
+client-code-meaning = Probabilmente un codice PIN dell'app errato (non certo)
+client-code-remedy = Riprovare con il codice PIN corretto dell'app.
+client-sn-meaning = Il codice SMS non è stato accettato (non certo; visto quando è stato digitato o compilato in automatico altro)
+client-sn-remedy = Chiedere un nuovo SMS e digitare il codice a mano.
+client-need-authorization-meaning = L'accesso all'account del marchio richiede una nuova autorizzazione
+client-need-authorization-remedy = Attendere e riprovare più tardi (spesso il giorno dopo); rifare l'accesso nell'app mobile del veicolo.
+client-authentication-failed-meaning = Email, password o paese dell'account del marchio errati
+client-authentication-failed-remedy = Correggere email, password o paese, poi rifare l'accesso.
+client-invalid-grant-meaning = Il token di accesso è scaduto o è stato revocato
+client-invalid-grant-remedy = Effettuare nuovamente l'autenticazione.
+client-40400-meaning = Nessuno stato del veicolo trovato
+client-40400-remedy = Controllare che il veicolo sia nell'account del cliente; se persiste, rimuovere il veicolo e aggiungerlo di nuovo.
+client-50000-meaning = Il modulo di connettività del veicolo è stato sostituito (dopo una riparazione) e il server non lo riconosce più
+client-50000-remedy = Rifare l'accesso; se persiste, il concessionario deve registrare il nuovo modulo.
+client-50038-meaning = Errore temporaneo lato costruttore
+client-50038-remedy = Riprovare più tardi.
+client-no-matching-service-key-meaning = Questo comando non fa parte del servizio sottoscritto
+client-no-matching-service-key-remedy = Usare ciò che l'abbonamento offre (porte, clacson e luci richiedono un livello di servizio superiore).
+client-422-meaning = Comando remoto rifiutato: la modalità privacy del veicolo è attiva
+client-422-remedy = Disattivare la modalità privacy nel veicolo, poi riprovare.
+client-901-meaning = Comando remoto rifiutato: il veicolo è in stand-by
+client-901-remedy = Risvegliare il veicolo e riprovare.
+
+## Limits that bite
+
+limit-sms-activations = Circa 20 attivazioni via SMS bloccano l'account (per un utente già verso 10): dopo due fallimenti spiegare il codice e fermarsi.
+limit-otp-codes = I client si concedono 6 codici OTP ogni 24 h; probabilmente il server impone questo limite.
+limit-wake-ups = I client consentono 6 risvegli ogni 20 minuti.
+
+## Signing in
+
+banner-sign-in-text = Il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per effettuare nuovamente l'autenticazione; la sessione di questo veicolo resta aperta.
+banner-signed-in = Accesso eseguito
+banner-signed-in-text = Il token è conservato in: { $place }; i passi vengono richiesti di nuovo con esso.
+banner-sign-in-failed = Accesso non riuscito
+banner-sign-in-failed-text = { $why }. Premere i per riprovare.
+help-section-sign-in = Accesso
+key-short-sign-in = accedi
+key-help-sign-in = accedere al gateway (dopo un token rifiutato) senza lasciare questo veicolo
+key-help-open-sign-in-page = aprire l'indirizzo di accesso in un browser
+key-help-cancel-sign-in = interrompere l'accesso (non viene conservato nulla)
+gw-title-sign-in-again = Effettuare nuovamente l'autenticazione
+gw-title-sign-in-failed = Accesso non riuscito
+auth-denied = l'accesso è stato rifiutato nel browser (access_denied). Eseguire `stepwise login` per riprovare
+auth-expired = il codice è scaduto prima di essere approvato. Eseguire di nuovo `stepwise login` e approvarlo prima
+auth-sign-in-again = { $why }. Eseguire `stepwise login` per effettuare nuovamente l'autenticazione
+auth-unreachable = impossibile raggiungere il provider di identità { $url }: { $detail }. Controllare la rete, poi riprovare
+login-title = Accesso a { $gateway }
+login-open = Aprire { $address } e inserire questo codice:
+login-scan = Oppure scansionare questo codice QR con un telefono:
+login-press-enter = Premere Invio per aprire l'indirizzo nel browser.
+login-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min; Ctrl-C annulla)…
+login-browser-opened = Browser aperto.
+login-browser-failed = Impossibile aprire un browser ({ $why }); aprire l'indirizzo a mano.
+login-signed-in = Accesso eseguito a { $gateway }.
+login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
+login-expires = Il token scade alle { $time }; viene rinnovato prima.
+login-kept = Il token è conservato in: { $place }.
+login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
+place-keyring = il portachiavi ({ $name })
+place-file = il file { $path }
+logout-none = Nessun accesso conservato per { $gateway }; niente da rimuovere.
+logout-done = Disconnesso da { $gateway }; token rimosso da: { $place }.
+logout-still-given = Un token fornito tramite { $from } è ancora presente e ancora usato.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = l'accesso conservato
+token-from-config = il file di configurazione
+status-gateway = Gateway:   { $gateway }
+status-login-kept = Accesso:   conservato in: { $place }
+status-login-file-private = (leggibile solo da te)
+status-login-none = Accesso:   nessuno conservato (`stepwise login` esegue l'accesso)
+status-expires = Scadenza:  { $time } (tra { $left })
+status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
+status-expired = Scadenza:  scaduto alle { $time }
+status-expires-unknown = Scadenza:  sconosciuta (un token fornito a mano)
+status-refresh-auto = Rinnovo:   automatico, prima della scadenza
+status-refresh-none = Rinnovo:   non possibile; effettuare nuovamente l'autenticazione quando smette di funzionare
+status-in-use-login = In uso:    l'accesso conservato
+status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
+status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
+signin-asking = Richiesta di un codice di accesso al gateway…
+signin-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min). Esc annulla; la sessione del veicolo resta.
+status-in-use-none = In uso:    nessun token. Eseguire `stepwise login`, oppure fornirne uno con --token-file o STEPWISE_TOKEN
+
+## Il quadro: molti veicoli insieme
+
+board-title = { $count ->
+    [one] quadro di 1 veicolo
+   *[other] quadro di { $count } veicoli
+}
+board-sorted-by = ordinato per { $key }
+board-sort-next = passo successivo
+board-sort-progress = avanzamento
+board-sort-freshness = aggiornamento
+board-sort-id = ID
+board-live-on-short = diretta ON
+board-live-off-short = diretta off
+board-summary-ready = { $n ->
+    [one] { $n } pronto
+   *[other] { $n } pronti
+}
+board-summary-in-progress = { $n } in corso
+board-summary-failing = { $n } in errore
+board-filter = filtro:
+board-fresh-never = non ancora
+board-fresh-secs = { $n } s fa
+board-fresh-mins = { $n } min fa
+board-fresh-hours = { $n } h fa
+board-empty = Ancora nessun veicolo nel quadro: a per aggiungerne uno.
+board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = avanzamento
+board-col-next = passo successivo
+board-col-fresh = dati
+board-col-error = errore
+board-rows-window = { $from }–{ $to } di { $total }
+board-n-of-m = { $done } di { $total }
+board-ready = pronto
+board-loading = chiedo…
+board-remove-ask = Togliere { $car } dal quadro? y lo toglie, n lo tiene.
+board-add-prompt = Aggiungi carAssociationID:
+board-add-duplicate = { $car } è già nel quadro.
+board-removed = { $car } tolto
+board-removed-text = Le sue richieste sono state fermate; a per aggiungerlo di nuovo.
+board-turned-ready = { $car } è pronto
+board-turned-ready-text = Tutti i passi sono fatti: il cliente può usare il servizio.
+board-live-on = { $count ->
+    [one] Diretta: 1 veicolo
+   *[other] Diretta: { $count } veicoli
+}
+board-live-off = Diretta off
+board-live-off-text = Il quadro non si aggiorna più da solo; r aggiorna tutto ora.
+board-nothing-to-watch-text = Tutti i veicoli sono pronti.
+help-section-board = Il quadro
+help-section-board-filter = Il filtro del quadro
+help-section-board-add = Aggiungere un veicolo
+help-section-board-remove = Togliere un veicolo
+key-short-sort = ordina
+key-short-live = diretta
+key-short-add = aggiungi
+key-short-remove = togli
+key-short-keep = tieni
+key-help-board-move = Scegliere un veicolo
+key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al quadro)
+key-help-board-filter = Filtrare le righe per testo (ID, passo successivo, errore)
+key-help-board-sort = Ordinare per passo successivo, avanzamento, aggiornamento o ID
+key-help-board-refresh = Aggiornare tutti i veicoli
+key-help-board-live = Tenere tutti i veicoli in diretta (aggiornati da soli), o fermare
+key-help-board-add = Aggiungere un veicolo col suo carAssociationID
+key-help-board-remove = Togliere il veicolo scelto (chiede prima)
+key-help-board-clear = Cancellare il filtro
+key-help-filter-keep = Tenere il filtro e tornare alle righe
+key-help-filter-clear = Cancellare il filtro
+key-help-type-filter = Digitare il testo da cercare
+key-help-add-submit = Aggiungere il veicolo e chiederne i passi
+key-help-remove-now = Toglierlo dal quadro

@@ -1,0 +1,586 @@
+# stepwise — de berichtencatalogus, Nederlands. Dezelfde ids en variabelen
+# als en.ftl; getallen kiezen de meervoudsvormen.
+
+## The steps screen
+
+header-car = voertuig { $car }
+header-steps-id = stepsID { $id }
+header-at = om { $time } UTC
+header-not-loaded = niet geladen
+header-watch-on = volgen AAN
+header-watch-live = volgen AAN · live
+header-watch-polling = volgen AAN · opvragen elke { $secs } s
+header-watch-off = volgen uit
+header-autoplay = automatisch
+header-guide-lang = klant: { $lang }
+progress-done = { $done } van { $total } klaar
+progress-filtered = (filter: { $filter }, { $shown ->
+    [one] { $shown } stap getoond
+   *[other] { $shown } stappen getoond
+})
+list-title = Stappen, op volgorde
+list-title-filtered = Stappen: alleen { $filter }
+list-loading = Stappen opvragen bij de gateway…
+list-none = Nog geen lijst: r vraagt opnieuw.
+list-empty-filtered = Geen stap is { $filter }. f wijzigt het filter.
+list-empty = De gateway gaf geen stappen voor deze carAssociationID.
+mark-next = NU
+mark-waits = wacht
+mark-waits-for = wacht op { $order }
+guide-title = Zo doet de klant het: { $title }
+guide-title-none = Uitleg
+guide-no-step = Geen stap om uit te leggen. Weigert de app van de klant de dienst nog, controleer dan de carAssociationID of reset de stappencache met R.
+guide-waiting = De uitleg voor de volgende stap verschijnt zodra de lijst binnen is.
+guide-link = Gids:
+guide-does = De klant:
+guide-needs = Bij de hand:
+guide-errors = App-fouten bij deze stap:
+guide-errors-hint = e legt uit
+guide-link-archive = Documentatie voor ontwikkelaars (gearchiveerd, Engels):
+guide-keys-gateway = g toont de pagina van de klant ({ $lang }) op de gateway als QR-code, o opent hem.
+guide-keys-dealer = g toont de hulppagina van de dealer als QR-code, o opent hem.
+guide-keys-archive = g toont de gearchiveerde ontwikkelaarspagina als QR-code, o opent hem (de gateway biedt geen klantpagina's).
+guide-more-below = ↓ meer: PgDn
+guide-more-above = ↑ meer boven: PgUp
+ready-title = Dienst klaar
+ready-line = Alle stappen zijn klaar: de dienst is klaar voor gebruik.
+ready-services = Status van de auto en opdrachten van op afstand zijn nu te gebruiken in de app van de klant.
+ready-stale-before = Faalt de app nog met fout 2312 of 2317, dan is de stappencache verouderd: druk op{" "}
+ready-stale-after = {" "}om hem te resetten en de echte stand te zien.
+
+## Requests in flight
+
+loading-steps = stappen ophalen
+loading-refresh = verversen
+loading-reset = stappencache resetten
+loading-next = volgende stap opvragen
+loading-customer = de klant is bezig
+
+## Banners
+
+banner-no-steps-id = Nog geen stepsID
+banner-no-steps-id-text = Eerst verversen met r.
+banner-watch-off = Volgen uit
+banner-watch-off-text = w volgt weer.
+banner-nothing-to-watch = Niets te volgen
+banner-nothing-to-watch-text = Alle stappen zijn al klaar.
+banner-watching = Volgen
+banner-watching-text = De lijst wordt gevolgd tot alles klaar is (de kop zegt hoe: live of door opvragen); w stopt.
+banner-watch-stopped = Volgen gestopt: { $what }
+banner-live-trouble = Volgen onderbroken: { $what }
+banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra de gateway weer antwoordt; tot dan kan de lijst op het scherm verouderd zijn.
+banner-watch-stopped-text = { $why } Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
+banner-customer-idle = Niets meer te doen voor de klant
+banner-customer-idle-text = Alle stappen zijn klaar.
+banner-no-report-place = Geen plek voor het rapport
+banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --report PAD.
+banner-report-written = Rapport geschreven
+banner-report-not-written = Rapport niet geschreven
+banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
+banner-guide-opened = Gids geopend in de browser
+banner-no-browser = Kon geen browser openen
+banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.
+banner-browser-failed = { $why }. Open { $url } met de hand, of g voor de QR-code.
+banner-step-done = { $steps } is klaar
+banner-next-is = volgende: { $title }.
+banner-all-done-ready = alles klaar, de dienst is klaar voor gebruik.
+banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.
+banner-reset-done = Stappencache gereset
+banner-reset-done-text = Elke stap is opnieuw beoordeeld; de lijst toont de echte stand.
+banner-started-over = Opnieuw begonnen
+banner-started-over-text = { $why }; opnieuw gevraagd met de carAssociationID.
+why-other-device = De stepsID hoorde bij een ander apparaat
+why-steps-id-unknown = De gateway kent de stepsID niet meer
+banner-gateway-next = Volgende stap volgens de gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), niet in de getoonde lijst; f wijzigt het filter.
+banner-nothing-left = Niets meer te doen
+banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar.
+
+## The start screen
+
+start-subtitle = stappen voor dienstactivering
+start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.
+start-refused = Niet aanvaard: { $chars }. Een id bevat alleen letters, cijfers, - en _.
+start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
+start-not-an-id = Typ een carAssociationID: letters, cijfers, - of _.
+start-choices = Recente ids (↑↓ om te kiezen):
+start-choices-demo = Recente ids en demo-koppelingen (↑↓ om te kiezen):
+start-recent = recent gebruikt
+
+## A window too small
+
+too-small-title = Venster te klein
+too-small-text = stepwise heeft { $min_w }×{ $min_h } nodig; dit is { $w }×{ $h }.
+too-small-hint = Maak het venster groter (q stopt).
+
+## Overlays
+
+help-title = Hulp (Esc sluit)
+help-title-more = Hulp (↓ PgDn voor meer, Esc sluit)
+help-section-start = Startscherm
+help-section-steps = Stappenscherm
+help-section-everywhere = Overal
+help-section-reset = Reset bevestigen
+help-section-explain = Uitleg van foutcodes
+help-section-qr = QR-code
+help-section-help = Deze hulp
+help-section-badges = Labels
+help-legend-badges = [DONE] klaar (alreadyDone)  [TODO] te doen (todo)  [????] onbekende status
+help-legend-next = NU markeert de stap die nu aan de beurt is; latere wachten erop.
+reset-title = Stappencache resetten
+reset-question = Stappencache van { $car } resetten?
+reset-when = Gebruik dit als de app van de klant fout 2312 of 2317 toont, of als een stap klaar lijkt maar het niet is.
+reset-what = Elke stap wordt dan opnieuw beoordeeld; stappen die echt klaar zijn blijven klaar.
+explain-title = Foutcode van de app uitleggen (Esc sluit)
+explain-code = Foutcode:
+explain-prompt = Typ de code die de app van de klant toont, bv. 2312 of NOK:MAXNBTOOLS.
+explain-known = Bekend: { $codes }
+explain-meaning = Betekenis:
+explain-remedy = Wat helpt:
+explain-limits = Grenzen:
+explain-reset-cures = ✔ De stappencache resetten lost het op: sluit met Esc en druk dan op{" "}
+explain-unknown = { $code } is geen code die dit programma kent.
+explain-unknown-hint = Controleer wat getypt is; noteer de code in het sessierapport (x) en zoek hem op in de foutenlijst van de fabrikant.
+qr-title-gateway = Scan: de pagina van de klant ({ $lang }) (Esc sluit)
+qr-title-dealer = Scan: de hulppagina van de dealer (Esc sluit)
+qr-title-archive = Scan: documentatie voor ontwikkelaars, gearchiveerd (Esc sluit)
+qr-demo-local = De demo-backend biedt deze pagina alleen op deze computer aan: een telefoon kan hem niet openen. `stepwise serve --addr 0.0.0.0:8080` biedt hem aan op het netwerk van de werkplaats.
+qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = stop
+key-short-open = openen
+key-short-pick = kies
+key-short-help = hulp
+key-short-type = typ
+key-short-erase = wis
+key-short-clear = leeg
+key-short-move = kies
+key-short-more = meer
+key-short-refresh = ververs
+key-short-watch = volg
+key-short-act = doe
+key-short-next = volgende
+key-short-filter = filteren
+key-short-reset = resetten
+key-short-explain = uitleg
+key-short-open-guide = gids openen
+key-short-qr = QR-code
+key-short-report = rapport
+key-short-back = terug
+key-short-scroll = scrollen
+key-short-page = pagina
+key-short-close = sluit
+key-short-reset-now = nu resetten
+key-short-cancel = annuleer
+key-short-open-browser = in browser openen
+key-short-guide-lang = klanttaal
+key-help-quit-now = meteen stoppen
+key-help-quit = stoppen
+key-help-quit-empty = stoppen (bij een leeg veld)
+key-help-open = de stappen van deze carAssociationID openen
+key-help-pick = een recente of demo-id kiezen
+key-help-help = hulp bij alle toetsen
+key-help-type-id = de carAssociationID typen (letters, cijfers, - en _)
+key-help-erase = het laatste teken wissen
+key-help-clear = het veld leegmaken
+key-help-move = de selectie verplaatsen
+key-help-guide-down = de uitleg omlaag scrollen
+key-help-guide-up = de uitleg omhoog scrollen
+key-help-refresh = de lijst verversen met de stepsID
+key-help-watch = volgen: elke wijziging volgen tot alles klaar is
+key-help-act = de gesimuleerde klant doet de volgende stap (demo)
+key-help-next = de gateway om de volgende stap vragen
+key-help-filter = filteren op status: alle, todo, alreadyDone
+key-help-reset = de stappencache resetten (app-fouten 2312/2317)
+key-help-explain = een foutcode van de app uitleggen
+key-help-open-guide = de gids van de stap in een browser openen
+key-help-qr = de link van de gids als QR-code tonen
+key-help-report = het sessierapport schrijven (Markdown)
+key-help-back = terug naar het startscherm
+key-help-scroll = door de hulp scrollen
+key-help-page-down = een pagina omlaag
+key-help-page-up = een pagina omhoog
+key-help-close-help = de hulp sluiten
+key-help-reset-now = de stappencache nu resetten
+key-help-cancel = annuleren
+key-help-close-explain = de uitleg sluiten
+key-help-type-code = de code typen: cijfers, letters, : _ .
+key-help-close-qr = de QR-code sluiten
+key-help-open-browser = de link in een browser openen
+key-help-guide-lang = de uitleg voor de klant naar de volgende taal zetten
+
+## The session report (Markdown)
+
+report-title = stepwise-sessierapport
+report-none = (geen)
+report-backend = gateway
+report-end = stand aan het eind: { $done } van { $total } klaar
+report-end-ready = stand aan het eind: { $done } van { $total } klaar, dienst klaar
+report-end-next = stand aan het eind: { $done } van { $total } klaar, volgende: { $title } (`{ $name }`)
+report-col-order = volgorde
+report-col-step = stap
+report-col-name = naam
+report-col-status = toestand
+report-events = Gebeurtenissen
+report-event-opened = carAssociationID { $car } geopend
+report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } klaar, volgende `{ $next }`
+report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } klaar, niets meer te doen
+report-event-filtered = lijst gefilterd op { $status }: { $shown ->
+    [one] { $shown } stap getoond
+   *[other] { $shown } stappen getoond
+}
+report-event-reset = stappencache gereset (resetSteps=true)
+report-event-next = volgende stap volgens de gateway: `{ $step }`
+report-event-next-none = volgende stap volgens de gateway: geen (null)
+report-event-simulated = gesimuleerde klant deed `{ $step }`
+report-event-error = fout: { $what }: { $detail }
+report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+
+## The plain output of steps and next
+
+cli-none = geen
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Geen stappen ontvangen.
+cli-summary-next = { $done } van { $total } klaar; volgende: { $title }
+cli-summary-clear = { $done } van { $total } klaar; niets meer te doen
+cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
+cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = de gateway op { $base } is niet bereikbaar: { $detail }. Controleer of hij draait en of --api klopt
+gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Controleer het netwerk en probeer opnieuw
+gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
+gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
+gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
+gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
+gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
+gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer of --api naar een stappen-gateway wijst
+gw-live-bad-line = de livestream van de gateway bevat een regel die geen gebeurtenisveld is. Controleer of --api naar een stappen-gateway wijst
+gw-live-lists = de live status volgt 1 tot 200 lijsten tegelijk, niet { $count }
+gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
+gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080
+gw-bad-path = kan de URL van { $path } niet opbouwen: { $detail }
+gw-bad-token = het token bevat tekens die een header niet kan dragen; controleer het tokenbestand
+gw-http-setup = kan de HTTP-client niet opzetten: { $detail }
+gw-demo-unavailable = kan de ingebouwde simulator niet starten op een lokale poort: { $detail }
+gw-400 = de gateway weigerde het verzoek als ongeldig
+gw-400-todo = Controleer de getypte id; klopt die, meld dan een fout
+gw-401 = de gateway wil een geldig token
+gw-401-todo = Geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-403 = deze stepsID hoort bij een ander apparaat
+gw-403-todo = Begin opnieuw met de carAssociationID
+gw-404 = de gateway kent deze id niet
+gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
+gw-409 = de gateway weigert: een eerdere stap is niet klaar
+gw-409-todo = Rond eerst de eerdere stappen af
+gw-429 = de gateway beperkt de verzoeken
+gw-429-todo = Wacht een minuut en probeer opnieuw
+gw-5xx = de gateway faalde
+gw-5xx-todo = Probeer over een minuut opnieuw; blijft het, laat het de beheerder van de gateway weten
+gw-other = de gateway weigerde het verzoek
+gw-other-todo = Controleer --api en probeer opnieuw
+gw-app-code = App-code { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway onbereikbaar
+gw-title-timed-out = Gateway antwoordt niet
+gw-title-bad-request = Verzoek geweigerd
+gw-title-unauthorized = Token nodig
+gw-title-wrong-device = stepsID van een ander apparaat
+gw-title-not-found = Onbekende id
+gw-title-conflict = Verkeerde volgorde
+gw-title-too-many = Te veel verzoeken
+gw-title-server-failure = Storing van de gateway
+gw-title-failed = Verzoek mislukt
+gw-title-too-large = Antwoord te groot
+gw-title-bad-answer = Onbruikbaar antwoord
+gw-title-config = Foute configuratie
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Uw verbonden diensten activeren: één stap
+page-errors = Codes die de app bij deze stap kan tonen
+page-footer = Getoond door uw dealer met stepwise
+
+gw-title-tls = Beveiligde verbinding mislukt
+gw-title-live = Live status onderbroken
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(via de proxy { $proxy })
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificaatautoriteit, of een proxy die TLS inspecteert). Vertrouw die autoriteit met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
+tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
+tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer
+tls-wrong-host = het certificaat van de gateway op { $base } is niet voor de naam { $host }. Gebruik in --api de hostnaam waarvoor het certificaat is gemaakt
+tls-certificate-required = de gateway op { $base } vraagt een clientcertificaat. Geef er een met --client-cert BESTAND --client-key BESTAND
+tls-client-refused = de gateway op { $base } weigerde het clientcertificaat ({ $alert }). Gebruik een certificaat van de autoriteit die de gateway vertrouwt
+tls-handshake-refused = de gateway op { $base }{ $via } weigerde de TLS-handshake ({ $alert }). Controleer --api; klopt het, laat het de beheerder van de gateway weten
+tls-not-tls = de server op { $base }{ $via } spreekt geen TLS. Controleer de poort, of gebruik http:// als de gateway geen TLS heeft
+tls-other = de TLS-verbinding met de gateway op { $base }{ $via } mislukte: { $what }. Controleer --api, --ca-file en het clientcertificaat
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Vertrouwd telefoonnummer
+step-trusterPhoneNumber-purpose = Registreert het telefoonnummer dat het account vertrouwt voor beveiligingscodes. Moet gebeuren vóór de activering van het toestel.
+step-trusterPhoneNumber-needs =
+    De telefoon met het te vertrouwen nummer, aan en in staat sms'jes te ontvangen
+    De voertuig mobiele app, ingelogd op het account van de klant
+step-trusterPhoneNumber-does =
+    In de app het te vertrouwen telefoonnummer invullen of bevestigen.
+    Wachten op de sms met een code op dat nummer (kan een minuut duren).
+    De SMS code in het codeveld van de app typen en bevestigen.
+    Wordt de code geweigerd of is hij te oud, in de app een nieuwe vragen en opnieuw proberen.
+
+step-deviceActivation-title = Activering van het toestel
+step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat de klant heeft, de pin code wat hij weet.
+step-deviceActivation-needs =
+    De te activeren telefoon, met het vertrouwde nummer dat sms'jes kan ontvangen
+    De pin code van de klant als die er al is, anders een nieuwe die hij onthoudt
+    Een werkende dataverbinding op de telefoon
+step-deviceActivation-does =
+    De activering van het toestel starten in de app en wachten op de sms op het vertrouwde nummer.
+    De SMS code invullen als de app erom vraagt (in het codeveld, niet in het pinveld).
+    De bestaande pin code invullen, of een nieuwe maken als de app daarom vraagt.
+    Is het account geblokkeerd (te veel apparaten of sms-activeringen), ongebruikte gelinkte apparaten verwijderen en opnieuw beginnen.
+    Is de pin geblokkeerd na te veel foute pogingen, hem in de app resetten en dan opnieuw activeren.
+
+step-mediumCarKey-title = CarKey-controle
+step-mediumCarKey-purpose = Bewijst dat de klant echt de sleutels van het voertuig heeft. Hoeft maar één keer.
+step-mediumCarKey-needs =
+    De telefoon, al via Bluetooth gekoppeld aan het voertuig
+    De sleutels van het voertuig, met de klant in het voertuig
+    Locatie en Bluetooth allebei aan in de instellingen van de telefoon
+step-mediumCarKey-does =
+    Met de sleutels en de telefoon in het voertuig gaan zitten.
+    Controleren dat Locatie en Bluetooth aan staan en de telefoon het voertuig als gekoppeld toont.
+    De CarKey-controle starten in de app en de aanwijzingen over de sleutel volgen.
+    In het voertuig blijven tot de app meldt dat de controle gelukt is.
+
+step-generic-purpose = stepwise kent deze stap niet en heeft er geen ingebouwde uitleg voor.
+step-generic-needs =
+    De telefoon van de klant met de app open en ingelogd
+    Alles wat de app op het scherm vraagt (codes, pin, sleutels, toegang tot het voertuig)
+step-generic-does =
+    De klant vragen de app te openen en de aanwijzingen voor deze stap te volgen.
+    De naam van de stap en elke getoonde foutcode noteren.
+    De stap opzoeken in de documentatie van de fabrikant of de hulppagina's van de dealer.
+    De stappenlijst hier verversen zodra de klant klaar is.
+
+## App error codes
+
+code-2000-meaning = Algemene fout
+code-2000-remedy = De klant opnieuw laten proberen; blijft het mislukken, de code noteren en melden.
+code-2201-meaning = Het verzoek duurde te lang (time-out)
+code-2201-remedy = Opnieuw proberen en controleren of de telefoon goed mobiel bereik of wifi heeft.
+code-2202-meaning = Geen internetverbinding
+code-2202-remedy = Mobiele data of wifi van de telefoon controleren en opnieuw proberen.
+code-2204-meaning = Serverfout
+code-2204-remedy = Even wachten en later opnieuw proberen; melden als het blijft gebeuren.
+code-2301-meaning = Gewone authenticatie nodig
+code-2301-remedy = De klant logt uit de app uit en opnieuw in, en probeert het dan nog eens.
+code-2302-meaning = Sterke authenticatie nodig
+code-2302-remedy = De klant bevestigt met zijn pin code (OTP met pin) in de app en probeert opnieuw.
+code-2305-meaning = De SMS code is ongeldig
+code-2305-remedy = Een nieuwe code laten sturen door de app en die zorgvuldig in het codeveld typen.
+code-2306-meaning = De SMS code is verlopen
+code-2306-remedy = Een nieuwe code laten sturen door de app en die meteen invullen.
+code-2307-meaning = Het account heeft geen telefoonnummer
+code-2307-remedy = Eerst een vertrouwd telefoonnummer registreren (stap trusterPhoneNumber).
+code-2308-meaning = De authenticatiedienst weigerde de toegang
+code-2308-remedy = De getypte SMS code en pin code controleren, elk in het juiste veld, en opnieuw proberen.
+code-2310-meaning = Het account is geblokkeerd
+code-2310-remedy = De gelinkte apparaten van het account verwijderen (minstens de ongebruikte) en deze telefoon opnieuw registreren.
+code-2311-meaning = De authenticatiestatus klopt niet
+code-2311-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw registreren.
+code-2312-meaning = Het toestel is uitgeschakeld of onbekend
+code-2312-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren.
+code-2317-meaning = Bewerking met de pin verboden (toestel geactiveerd, geblokkeerd of te upgraden)
+code-2317-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren. Blijft het, dan is het account geblokkeerd: alle gelinkte apparaten verwijderen en opnieuw beginnen.
+code-2323-meaning = De gebruiker is niet de eigenaar van dit voertuig
+code-2323-remedy = Controleren dat het voertuig aan het account van de klant gekoppeld is en de carAssociationID klopt.
+code-2341-meaning = CarKey: Locatie of Bluetooth staat uit
+code-2341-remedy = Locatie en Bluetooth aanzetten op de telefoon en de CarKey-controle herhalen.
+code-2342-meaning = CarKey: de telefoon is niet gekoppeld aan het voertuig
+code-2342-remedy = De telefoon via Bluetooth koppelen aan het voertuig en de CarKey-controle herhalen.
+code-2346-meaning = Er is geen stap voor deze stepsID
+code-2346-remedy = Opnieuw beginnen met de carAssociationID voor een verse stappenlijst.
+code-2354-meaning = CarKey: de sleutelpositie is ongeldig
+code-2354-remedy = De klant gaat met de sleutels in het voertuig zitten en herhaalt de CarKey-controle.
+code-2355-meaning = CarKey: ongeldige handtekening
+code-2355-remedy = De CarKey-controle herhalen vanuit het voertuig met de sleutels; melden als het blijft mislukken.
+code-2356-meaning = CarKey: ongeldige tijdstempel
+code-2356-remedy = Controleren dat datum en tijd van de telefoon automatisch worden ingesteld en de CarKey-controle herhalen.
+code-2390-meaning = Het telefoonnummer is al geregistreerd
+code-2390-remedy = Niets te herstellen: verder met dat nummer als vertrouwd nummer.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Account geblokkeerd: limiet bereikt van aantal gelinkte apparaten / smsjes
+client-maxnbtools-remedy = Ongebruikte telefoons en gelinkte apparaten verwijderen in de voertuig mobiele app (reset je Stellantis account) en opnieuw activeren. Blijft het, dan kan alleen de support van de fabrikant het account resetten; dat kan dagen duren.
+client-forbidden-meaning = De OTP-registratie werd geweigerd (zelfde familie als MAXNBTOOLS)
+client-forbidden-remedy = De activering van het toestel van voren af aan opnieuw doen. Wordt ze weer geweigerd, aanpakken als MAXNBTOOLS: ongebruikte apparaten verwijderen en het account resetten.
+client-access-meaning = Ongeldige SMS code of pin code
+client-access-remedy = Opnieuw invullen: de SMS code in het codeveld, de pin code van de app in het pinveld.
+client-blocked-meaning = Te veel foute pin codes: de pin is geblokkeerd
+client-blocked-remedy = De pin code resetten in de voertuig mobiele app en het toestel opnieuw activeren.
+client-code-meaning = Waarschijnlijk een foute pin code van de app (niet zeker)
+client-code-remedy = Opnieuw proberen met de juiste pin code van de app.
+client-sn-meaning = De SMS code werd niet aanvaard (niet zeker; gezien als iets anders getypt of automatisch ingevuld was)
+client-sn-remedy = Een nieuwe sms vragen en de code met de hand typen.
+client-need-authorization-meaning = Het inloggen op het merkaccount vraagt een nieuwe autorisatie
+client-need-authorization-remedy = Wachten en later opnieuw proberen (vaak de volgende dag); opnieuw inloggen in de voertuig mobiele app.
+client-authentication-failed-meaning = E-mail, wachtwoord of land van het merkaccount klopt niet
+client-authentication-failed-remedy = E-mail, wachtwoord of land verbeteren en opnieuw inloggen.
+client-invalid-grant-meaning = Het inlogtoken is verlopen of ingetrokken
+client-invalid-grant-remedy = Opnieuw inloggen.
+client-40400-meaning = Geen status van de auto gevonden voor dit voertuig
+client-40400-remedy = Controleren dat het voertuig in het account van de klant staat; blijft het, het voertuig verwijderen en opnieuw toevoegen.
+client-50000-meaning = De connectiviteitsmodule van het voertuig is vervangen (na een reparatie) en past niet meer bij de server
+client-50000-remedy = Opnieuw inloggen; blijft het, dan moet de dealer de nieuwe module registreren.
+client-50038-meaning = Tijdelijke fout bij de fabrikant
+client-50038-remedy = Later opnieuw proberen.
+client-no-matching-service-key-meaning = Deze opdracht hoort niet bij de afgenomen dienst
+client-no-matching-service-key-remedy = Gebruiken wat het abonnement biedt (deuren, claxon en lichten vragen een hoger dienstniveau).
+client-422-meaning = Opdracht van op afstand geweigerd: de privacymodus van het voertuig staat aan
+client-422-remedy = De privacymodus in het voertuig uitzetten en opnieuw proberen.
+client-901-meaning = Opdracht van op afstand geweigerd: het voertuig slaapt
+client-901-remedy = Het voertuig wekken en opnieuw proberen.
+
+## Limits that bite
+
+limit-sms-activations = Ongeveer 20 sms-activeringen blokkeren het account (bij één gebruiker al rond 10): na twee mislukkingen de code uitleggen en stoppen.
+limit-otp-codes = De clients staan zichzelf 6 OTP-codes per 24 uur toe; de server dwingt dat waarschijnlijk af.
+limit-wake-ups = De clients staan 6 wekbeurten per 20 minuten toe.
+
+## Signing in
+
+banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen; de sessie van dit voertuig blijft open.
+banner-signed-in = Ingelogd
+banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.
+banner-sign-in-failed = Inloggen mislukt
+banner-sign-in-failed-text = { $why }. Druk op i om het opnieuw te proberen.
+help-section-sign-in = Inloggen
+key-short-sign-in = inloggen
+key-help-sign-in = inloggen bij de gateway (na een geweigerd token) zonder dit voertuig te verlaten
+key-help-open-sign-in-page = het inlogadres in een browser openen
+key-help-cancel-sign-in = stoppen met inloggen (er wordt niets bewaard)
+gw-title-sign-in-again = Opnieuw inloggen
+gw-title-sign-in-failed = Inloggen mislukt
+auth-denied = het inloggen werd in de browser geweigerd (access_denied). Voer `stepwise login` uit om het opnieuw te proberen
+auth-expired = de code verliep voordat hij werd goedgekeurd. Voer `stepwise login` opnieuw uit en keur hem eerder goed
+auth-sign-in-again = { $why }. Voer `stepwise login` uit om opnieuw in te loggen
+auth-unreachable = de identiteitsprovider op { $url } is niet bereikbaar: { $detail }. Controleer het netwerk en probeer opnieuw
+login-title = Inloggen bij { $gateway }
+login-open = Open { $address } en voer deze code in:
+login-scan = Of scan deze QR-code met een telefoon:
+login-press-enter = Druk op Enter om het adres in de browser te openen.
+login-waiting = Wachten op goedkeuring (de code verloopt over { $minutes } min; Ctrl-C annuleert)…
+login-browser-opened = Browser geopend.
+login-browser-failed = Kan geen browser openen ({ $why }); open het adres met de hand.
+login-signed-in = Ingelogd bij { $gateway }.
+login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
+login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
+login-kept = Het token wordt bewaard in { $place }.
+login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
+place-keyring = de sleutelbos ({ $name })
+place-file = het bestand { $path }
+logout-none = Er was geen login bewaard voor { $gateway }; niets te verwijderen.
+logout-done = Uitgelogd bij { $gateway }: het token is verwijderd uit { $place }.
+logout-still-given = Een token uit { $from } is nog steeds opgegeven en wordt nog steeds gebruikt.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = de bewaarde login
+token-from-config = het configuratiebestand
+status-gateway = Gateway:    { $gateway }
+status-login-kept = Login:      bewaard in { $place }
+status-login-file-private = (alleen door jou leesbaar)
+status-login-none = Login:      geen bewaard (`stepwise login` logt in)
+status-expires = Verloopt:   { $time } (over { $left })
+status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
+status-expired = Verloopt:   verlopen om { $time }
+status-expires-unknown = Verloopt:   onbekend (een met de hand opgegeven token)
+status-refresh-auto = Vernieuwen: automatisch, voordat het verloopt
+status-refresh-none = Vernieuwen: niet mogelijk; log opnieuw in wanneer het niet meer werkt
+status-in-use-login = In gebruik: de bewaarde login
+status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
+status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
+signin-asking = De gateway om een inlogcode vragen…
+signin-waiting = Wachten op goedkeuring (de code verloopt over { $minutes } min). Esc annuleert; de voertuigsessie blijft.
+status-in-use-none = In gebruik: geen token. Voer `stepwise login` uit, of geef er een op met --token-file of STEPWISE_TOKEN
+
+## Het overzicht: veel voertuigen tegelijk
+
+board-title = { $count ->
+    [one] overzicht van 1 voertuig
+   *[other] overzicht van { $count } voertuigen
+}
+board-sorted-by = gesorteerd op { $key }
+board-sort-next = volgende stap
+board-sort-progress = voortgang
+board-sort-freshness = actualiteit
+board-sort-id = ID
+board-live-on-short = live AAN
+board-live-off-short = live uit
+board-summary-ready = { $n } klaar
+board-summary-in-progress = { $n } bezig
+board-summary-failing = { $n } met fout
+board-filter = Filter:
+board-fresh-never = nog niet
+board-fresh-secs = { $n } s geleden
+board-fresh-mins = { $n } min geleden
+board-fresh-hours = { $n } u geleden
+board-empty = Nog geen voertuig in het overzicht: a voegt er een toe.
+board-none-match = Geen voertuig past bij het filter. Esc wist het.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = voortgang
+board-col-next = volgende stap
+board-col-fresh = gegevens
+board-col-error = fout
+board-rows-window = { $from }–{ $to } van { $total }
+board-n-of-m = { $done } van { $total }
+board-ready = klaar
+board-loading = vraagt…
+board-remove-ask = { $car } uit het overzicht halen? y haalt het weg, n houdt het.
+board-add-prompt = carAssociationID toevoegen:
+board-add-duplicate = { $car } staat al in het overzicht.
+board-removed = { $car } weggehaald
+board-removed-text = De verzoeken ervan zijn gestopt; a voegt het weer toe.
+board-turned-ready = { $car } is klaar
+board-turned-ready-text = Alle stappen zijn klaar: de klant kan de dienst gebruiken.
+board-live-on = { $count ->
+    [one] Live: 1 voertuig
+   *[other] Live: { $count } voertuigen
+}
+board-live-off = Live uit
+board-live-off-text = Het overzicht ververst niet meer vanzelf; r ververst nu alles.
+board-nothing-to-watch-text = Alle voertuigen zijn klaar.
+help-section-board = Het overzicht
+help-section-board-filter = Het filter van het overzicht
+help-section-board-add = Een voertuig toevoegen
+help-section-board-remove = Een voertuig weghalen
+key-short-sort = sorteer
+key-short-live = live aan/uit
+key-short-add = toevoegen
+key-short-remove = weghalen
+key-short-keep = houden
+key-help-board-move = Een voertuig kiezen
+key-help-board-open = De stappen van het gekozen voertuig openen (Esc gaat terug naar het overzicht)
+key-help-board-filter = De rijen filteren op tekst (ID, volgende stap, fout)
+key-help-board-sort = Sorteren op volgende stap, voortgang, actualiteit of ID
+key-help-board-refresh = Alle voertuigen verversen
+key-help-board-live = Alle voertuigen live houden (vanzelf ververst), of stoppen
+key-help-board-add = Een voertuig toevoegen met zijn carAssociationID
+key-help-board-remove = Het gekozen voertuig weghalen (vraagt eerst)
+key-help-board-clear = Het filter wissen
+key-help-filter-keep = Het filter houden en terug naar de rijen
+key-help-filter-clear = Het filter wissen
+key-help-type-filter = De te zoeken tekst typen
+key-help-add-submit = Het voertuig toevoegen en zijn stappen opvragen
+key-help-remove-now = Uit het overzicht halen

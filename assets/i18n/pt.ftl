@@ -1,0 +1,589 @@
+# stepwise — o catálogo de mensagens, português. Mesmos ids e mesmas
+# variáveis de en.ftl; os números escolhem as formas do plural.
+
+## The steps screen
+
+header-car = veículo { $car }
+header-steps-id = stepsID { $id }
+header-at = às { $time } UTC
+header-not-loaded = não carregado
+header-watch-on = acompanhar ON
+header-watch-live = acompanhar ON · ao vivo
+header-watch-polling = acompanhar ON · consulta a cada { $secs } s
+header-watch-off = acompanhar off
+header-autoplay = automático
+header-guide-lang = cliente: { $lang }
+progress-done = { $done } de { $total } feitos
+progress-filtered = (filtro: { $filter }, { $shown ->
+    [one] { $shown } passo mostrado
+   *[other] { $shown } passos mostrados
+})
+list-title = Passos, em ordem
+list-title-filtered = Passos: só { $filter }
+list-loading = Pedindo os passos ao gateway…
+list-none = Ainda sem lista: r pede de novo.
+list-empty-filtered = Nenhum passo está em { $filter }. f muda o filtro.
+list-empty = O gateway não devolveu passos para este carAssociationID.
+mark-next = AGORA
+mark-waits = aguarda
+mark-waits-for = aguarda { $order }
+guide-title = O que o cliente faz: { $title }
+guide-title-none = Instruções
+guide-no-step = Nenhum passo a orientar. Se o aplicativo do cliente ainda recusar o serviço, confira o carAssociationID ou redefina o cache de passos com R.
+guide-waiting = As instruções do próximo passo aparecem quando a lista chegar.
+guide-link = Guia:
+guide-does = O cliente:
+guide-needs = Ter à mão:
+guide-errors = Erros do app neste passo:
+guide-errors-hint = e explica
+guide-link-archive = Documentação para desenvolvedores (arquivada, em inglês):
+guide-keys-gateway = g mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla o abre a página.
+guide-keys-dealer = g mostra a página de ajuda da concessionária como código QR; a tecla o abre a página.
+guide-keys-archive = g mostra a página arquivada para desenvolvedores como código QR; a tecla o abre a página (o gateway não serve páginas para clientes).
+guide-more-below = ↓ mais: PgDn
+guide-more-above = ↑ mais acima: PgUp
+ready-title = Serviço pronto
+ready-line = Todos os passos estão feitos: o serviço está pronto para uso.
+ready-services = O estado do veículo e os comandos remotos já podem ser usados no aplicativo do cliente.
+ready-stale-before = Se o aplicativo ainda falhar com o erro 2312 ou 2317, o cache de passos está desatualizado: pressione{" "}
+ready-stale-after = {" "}para redefini-lo e ver o estado real.
+
+## Requests in flight
+
+loading-steps = buscando os passos
+loading-refresh = atualizando
+loading-reset = redefinindo o cache de passos
+loading-next = pedindo o próximo passo
+loading-customer = o cliente está agindo
+
+## Banners
+
+banner-no-steps-id = Ainda sem stepsID
+banner-no-steps-id-text = Atualize primeiro com r.
+banner-watch-off = Acompanhamento off
+banner-watch-off-text = w acompanha de novo.
+banner-nothing-to-watch = Nada a acompanhar
+banner-nothing-to-watch-text = Todos os passos já estão feitos.
+banner-watching = Acompanhando
+banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w para.
+banner-watch-stopped = Acompanhamento parado: { $what }
+banner-live-trouble = Acompanhamento interrompido: { $what }
+banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que o gateway responder; até lá, a lista na tela pode estar desatualizada.
+banner-watch-stopped-text = { $why } Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-customer-idle = Nada mais para o cliente
+banner-customer-idle-text = Todos os passos estão feitos.
+banner-no-report-place = Sem lugar para o relatório
+banner-no-report-place-text = Não há pasta de dados do usuário; use --report CAMINHO.
+banner-report-written = Relatório gravado
+banner-report-not-written = Relatório não gravado
+banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
+banner-guide-opened = Guia aberto no navegador
+banner-no-browser = Não foi possível abrir um navegador
+banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
+banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
+banner-step-done = { $steps }: feito
+banner-next-is = próximo: { $title }.
+banner-all-done-ready = tudo feito, o serviço está pronto.
+banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
+banner-reset-done = Cache de passos redefinido
+banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
+banner-started-over = Recomeçado
+banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
+why-other-device = O stepsID pertencia a outro dispositivo
+why-steps-id-unknown = O gateway não conhece mais o stepsID
+banner-gateway-next = Próximo passo segundo o gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), fora da lista mostrada; f muda o filtro.
+banner-nothing-left = Nada mais a fazer
+banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
+
+## The start screen
+
+start-subtitle = passos de ativação do serviço
+start-intro = Digite o carAssociationID do cliente (da assinatura dos serviços conectados) e pressione Enter.
+start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
+start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
+start-not-an-id = Digite um carAssociationID: letras, dígitos, - ou _.
+start-choices = Ids recentes (↑↓ para escolher):
+start-choices-demo = Ids recentes e associações de demonstração (↑↓ para escolher):
+start-recent = recente
+
+## A window too small
+
+too-small-title = Janela pequena demais
+too-small-text = stepwise precisa de { $min_w }×{ $min_h }; esta tem { $w }×{ $h }.
+too-small-hint = Aumente a janela (q sai).
+
+## Overlays
+
+help-title = Ajuda (Esc fecha)
+help-title-more = Ajuda (↓ PgDn para mais, Esc fecha)
+help-section-start = Tela inicial
+help-section-steps = Tela de passos
+help-section-everywhere = Em todo lugar
+help-section-reset = Confirmar redefinição
+help-section-explain = Explicação de códigos de erro
+help-section-qr = Código QR
+help-section-help = Esta ajuda
+help-section-badges = Etiquetas
+help-legend-badges = [DONE] feito (alreadyDone)  [TODO] a fazer (todo)  [????] estado desconhecido
+help-legend-next = AGORA marca o passo a fazer agora; os seguintes aguardam por ele.
+reset-title = Redefinir o cache de passos
+reset-question = Redefinir o cache de passos de { $car }?
+reset-when = Use quando o aplicativo do cliente mostrar o erro 2312 ou 2317, ou quando um passo aparecer feito sem estar.
+reset-what = Cada passo é então reavaliado; os que estão realmente feitos continuam feitos.
+explain-title = Explicar um código de erro (Esc fecha)
+explain-code = Código de erro:
+explain-prompt = Digite o código que o aplicativo do cliente mostra, p. ex. 2312 ou NOK:MAXNBTOOLS.
+explain-known = Conhecidos: { $codes }
+explain-meaning = Significado:
+explain-remedy = O que fazer:
+explain-limits = Limites:
+explain-reset-cures = ✔ Redefinir o cache de passos resolve: feche com Esc e pressione{" "}
+explain-unknown = { $code } não é um código que esta ferramenta conheça.
+explain-unknown-hint = Confira o que foi digitado; anote o código no relatório da sessão (x) e na lista de erros do fabricante.
+qr-title-gateway = Escaneie: a página do cliente ({ $lang }) (Esc fecha)
+qr-title-dealer = Escaneie: a página de ajuda da concessionária (Esc fecha)
+qr-title-archive = Escaneie: documentação para desenvolvedores, arquivada (Esc fecha)
+qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
+qr-too-small = A janela é pequena demais para o código QR; aumente-a.
+
+## Keys: a short word for the footer, a line for help
+
+key-short-quit = sair
+key-short-open = abrir
+key-short-pick = escolher
+key-short-help = ajuda
+key-short-type = digitar
+key-short-erase = apagar
+key-short-clear = limpar
+key-short-move = mover
+key-short-more = mais
+key-short-refresh = atualizar
+key-short-watch = acompanhar
+key-short-act = agir
+key-short-next = próximo
+key-short-filter = filtrar
+key-short-reset = redefinir
+key-short-explain = explicar
+key-short-open-guide = abrir guia
+key-short-qr = código QR
+key-short-report = relatório
+key-short-back = voltar
+key-short-scroll = rolar
+key-short-page = página
+key-short-close = fechar
+key-short-reset-now = redefinir já
+key-short-cancel = cancelar
+key-short-open-browser = abrir no navegador
+key-short-guide-lang = idioma cliente
+key-help-quit-now = sair na hora
+key-help-quit = sair
+key-help-quit-empty = sair (com o campo vazio)
+key-help-open = abrir os passos deste carAssociationID
+key-help-pick = escolher um id recente ou de demonstração
+key-help-help = ajuda de todas as teclas
+key-help-type-id = digitar o carAssociationID (letras, dígitos, - e _)
+key-help-erase = apagar o último caractere
+key-help-clear = limpar o campo
+key-help-move = mover a seleção
+key-help-guide-down = rolar as instruções para baixo
+key-help-guide-up = rolar as instruções para cima
+key-help-refresh = atualizar a lista pelo stepsID
+key-help-watch = acompanhar: seguir cada mudança até tudo estar feito
+key-help-act = o cliente simulado faz o próximo passo (demo)
+key-help-next = pedir ao gateway o próximo passo
+key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-reset = redefinir o cache de passos (erros 2312/2317)
+key-help-explain = explicar um código de erro do aplicativo
+key-help-open-guide = abrir o guia do passo em um navegador
+key-help-qr = mostrar o link do guia como código QR
+key-help-report = gravar o relatório da sessão (Markdown)
+key-help-back = voltar à tela inicial
+key-help-scroll = rolar a ajuda
+key-help-page-down = uma página abaixo
+key-help-page-up = uma página acima
+key-help-close-help = fechar a ajuda
+key-help-reset-now = redefinir o cache de passos agora
+key-help-cancel = cancelar
+key-help-close-explain = fechar a explicação
+key-help-type-code = digitar o código: dígitos, letras, : _ .
+key-help-close-qr = fechar o código QR
+key-help-open-browser = abrir o link em um navegador
+key-help-guide-lang = passar as instruções do cliente para o idioma seguinte
+
+## The session report (Markdown)
+
+report-title = Relatório de sessão do stepwise
+report-none = (nenhum)
+report-backend = gateway
+report-end = estado final: { $done } de { $total } feitos
+report-end-ready = estado final: { $done } de { $total } feitos, serviço pronto
+report-end-next = estado final: { $done } de { $total } feitos, próximo: { $title } (`{ $name }`)
+report-col-order = ordem
+report-col-step = passo
+report-col-name = nome
+report-col-status = estado
+report-events = Eventos
+report-event-opened = aberto o carAssociationID { $car }
+report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
+report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
+report-event-filtered = lista filtrada por { $status }: { $shown ->
+    [one] { $shown } passo mostrado
+   *[other] { $shown } passos mostrados
+}
+report-event-reset = cache de passos redefinido (resetSteps=true)
+report-event-next = próximo passo segundo o gateway: `{ $step }`
+report-event-next-none = próximo passo segundo o gateway: nenhum (null)
+report-event-simulated = o cliente simulado concluiu `{ $step }`
+report-event-error = erro: { $what }: { $detail }
+report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+
+## The plain output of steps and next
+
+cli-none = nenhum
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Nenhum passo devolvido.
+cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
+cli-summary-clear = { $done } de { $total } feitos; nada pendente
+cli-filtered = filtrado: { $shown } { $filter } mostrados; sem --status para a lista inteira
+cli-next-none = Nada mais a fazer: o serviço está pronto.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Confira se ele está rodando e se --api está certo
+gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a rede e tente de novo
+gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
+gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
+gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
+gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
+gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
+gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de etapas
+gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de etapas
+gw-live-lists = o status ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
+gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
+gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
+gw-bad-path = não foi possível montar a URL de { $path }: { $detail }
+gw-bad-token = o token tem caracteres que um cabeçalho não aceita; confira o arquivo do token
+gw-http-setup = não foi possível preparar o cliente HTTP: { $detail }
+gw-demo-unavailable = não foi possível iniciar o simulador embutido em uma porta local: { $detail }
+gw-400 = o gateway recusou a solicitação como malformada
+gw-400-todo = Confira o id digitado; se estiver certo, relate um bug
+gw-401 = o gateway quer um token válido
+gw-401-todo = Informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-403 = este stepsID pertence a outro dispositivo
+gw-403-todo = Recomece com o carAssociationID
+gw-404 = o gateway não conhece este id
+gw-404-todo = Confira o carAssociationID ou o stepsID e tente de novo
+gw-409 = o gateway recusou: um passo anterior não está feito
+gw-409-todo = Conclua antes os passos anteriores
+gw-429 = o gateway está limitando as solicitações
+gw-429-todo = Espere um minuto e tente de novo
+gw-5xx = o gateway falhou
+gw-5xx-todo = Tente de novo em um minuto; se persistir, avise quem opera o gateway
+gw-other = o gateway recusou a solicitação
+gw-other-todo = Confira --api e tente de novo
+gw-app-code = Código do app { $code }: { $meaning }; { $remedy }
+gw-title-unreachable = Gateway inacessível
+gw-title-timed-out = Gateway sem resposta
+gw-title-bad-request = Solicitação recusada
+gw-title-unauthorized = Token necessário
+gw-title-wrong-device = stepsID de outro dispositivo
+gw-title-not-found = Id desconhecido
+gw-title-conflict = Fora de ordem
+gw-title-too-many = Solicitações demais
+gw-title-server-failure = Falha do gateway
+gw-title-failed = Solicitação falhou
+gw-title-too-large = Resposta grande demais
+gw-title-bad-answer = Resposta inutilizável
+gw-title-config = Configuração incorreta
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Ativar seus serviços conectados: um passo
+page-errors = Códigos que o aplicativo pode mostrar neste passo
+page-footer = Mostrado pela sua concessionária com stepwise
+
+gw-title-tls = Falha na conexão segura
+gw-title-live = Status ao vivo interrompido
+gw-net-setting = { $detail }
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(pelo proxy { $proxy })
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE
+tls-expired = o certificado do gateway em { $base } expirou. Confira a data deste computador; se estiver certa, avise quem opera o gateway
+tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Confira a data e a hora deste computador
+tls-wrong-host = o certificado do gateway em { $base } não é para o nome { $host }. Use em --api o nome de host para o qual o certificado foi emitido
+tls-certificate-required = o gateway em { $base } exige um certificado de cliente. Informe um com --client-cert ARQUIVO --client-key ARQUIVO
+tls-client-refused = o gateway em { $base } recusou o certificado de cliente ({ $alert }). Use um certificado emitido pela autoridade em que o gateway confia
+tls-handshake-refused = o gateway em { $base }{ $via } recusou o handshake TLS ({ $alert }). Confira --api; se estiver certo, avise quem opera o gateway
+tls-not-tls = o servidor em { $base }{ $via } não fala TLS. Confira a porta, ou use http:// se o gateway não tiver TLS
+tls-other = a conexão TLS com o gateway em { $base }{ $via } falhou: { $what }. Confira --api, --ca-file e o certificado de cliente
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Número de telefone confiável
+step-trusterPhoneNumber-purpose = Registra o número de telefone em que a conta vai confiar para os códigos de segurança. Precisa ser feito antes da ativação do dispositivo.
+step-trusterPhoneNumber-needs =
+    O telefone cujo número será confiável, ligado e capaz de receber SMS
+    O aplicativo móvel do veículo, com a conta do cliente conectada
+step-trusterPhoneNumber-does =
+    No aplicativo, informar ou confirmar o número de telefone confiável.
+    Esperar o SMS com um código nesse número (pode levar um minuto).
+    Digitar o código SMS no campo de código do aplicativo e confirmar.
+    Se o código for recusado ou estiver vencido, pedir outro no aplicativo e tentar de novo.
+
+step-deviceActivation-title = Ativação do dispositivo
+step-deviceActivation-purpose = Registra este telefone para a autenticação forte: o telefone é o que o cliente tem, o código PIN o que ele sabe.
+step-deviceActivation-needs =
+    O telefone a ativar, com o número confiável capaz de receber SMS
+    O código PIN do cliente, se já tiver um, ou um novo que ele vá lembrar
+    Uma conexão de dados funcionando no telefone
+step-deviceActivation-does =
+    Iniciar a ativação do dispositivo no aplicativo e esperar o SMS no número confiável.
+    Informar o código SMS quando o aplicativo pedir (no campo de código, não no do PIN).
+    Informar o código PIN existente, ou criar um se o aplicativo pedir.
+    Se a conta estiver bloqueada (dispositivos ou ativações por SMS demais), remover os dispositivos associados sem uso e recomeçar.
+    Se o PIN estiver bloqueado após tentativas erradas demais, redefini-lo no aplicativo e ativar de novo.
+
+step-mediumCarKey-title = Verificação CarKey
+step-mediumCarKey-purpose = Comprova que o cliente tem mesmo as chaves do veículo. Só precisa ser feita uma vez.
+step-mediumCarKey-needs =
+    O telefone já pareado com o veículo por Bluetooth
+    As chaves do veículo, com o cliente sentado dentro dele
+    Localização e Bluetooth ligados nos ajustes do telefone
+step-mediumCarKey-does =
+    Sentar no veículo com as chaves e o telefone.
+    Conferir que Localização e Bluetooth estão ligados e que o telefone mostra o veículo como pareado.
+    Iniciar a verificação CarKey no aplicativo e seguir as instruções sobre a chave.
+    Ficar no veículo até o aplicativo confirmar que deu certo.
+
+step-generic-purpose = O stepwise não conhece este passo e não tem instruções próprias para ele.
+step-generic-needs =
+    O telefone do cliente com o aplicativo aberto e conectado
+    O que o aplicativo pedir na tela (códigos, PIN, chaves, acesso ao veículo)
+step-generic-does =
+    Pedir ao cliente que abra o aplicativo e siga as instruções deste passo.
+    Anotar o nome do passo e qualquer código de erro mostrado.
+    Procurar o passo na documentação do fabricante ou na ajuda da concessionária.
+    Atualizar aqui a lista de passos quando o cliente terminar.
+
+## App error codes
+
+code-2000-meaning = Falha genérica
+code-2000-remedy = Pedir ao cliente que tente de novo; se continuar falhando, anotar o código e relatar.
+code-2201-meaning = A solicitação expirou (timeout)
+code-2201-remedy = Tentar de novo e conferir se o telefone tem boa cobertura móvel ou Wi-Fi.
+code-2202-meaning = Sem conexão com a internet
+code-2202-remedy = Conferir os dados móveis ou o Wi-Fi do telefone e tentar de novo.
+code-2204-meaning = Erro do servidor
+code-2204-remedy = Esperar um pouco e tentar mais tarde; relatar se continuar acontecendo.
+code-2301-meaning = É preciso autenticação básica
+code-2301-remedy = O cliente sai do aplicativo, entra de novo e tenta outra vez.
+code-2302-meaning = É preciso autenticação forte
+code-2302-remedy = O cliente confirma com o código PIN (OTP com PIN) no aplicativo e tenta de novo.
+code-2305-meaning = O código SMS não é válido
+code-2305-remedy = Pedir um novo código ao aplicativo e digitá-lo com cuidado no campo de código.
+code-2306-meaning = O código SMS expirou
+code-2306-remedy = Pedir um novo código ao aplicativo e informá-lo logo.
+code-2307-meaning = A conta não tem número de telefone
+code-2307-remedy = Registrar antes um número de telefone confiável (passo trusterPhoneNumber).
+code-2308-meaning = O serviço de autenticação recusou o acesso
+code-2308-remedy = Conferir o código SMS e o código PIN digitados, cada um no campo certo, e tentar de novo.
+code-2310-meaning = A conta está bloqueada
+code-2310-remedy = Remover os dispositivos associados da conta (pelo menos os sem uso) e registrar este telefone de novo.
+code-2311-meaning = O estado da autenticação não está correto
+code-2311-remedy = Redefinir o cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e registrar o dispositivo de novo.
+code-2312-meaning = O dispositivo está desativado ou é desconhecido
+code-2312-remedy = Redefinir o cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e ativar o dispositivo de novo.
+code-2317-meaning = Operação proibida com o PIN (dispositivo ativado, bloqueado ou atualizável)
+code-2317-remedy = Redefinir o cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e ativar o dispositivo de novo. Se persistir, a conta está bloqueada: remover todos os dispositivos associados e recomeçar.
+code-2323-meaning = O usuário não é o proprietário deste veículo
+code-2323-remedy = Conferir se o veículo está associado à conta do cliente e se o carAssociationID está certo.
+code-2341-meaning = CarKey: Localização ou Bluetooth desligado
+code-2341-remedy = Ligar Localização e Bluetooth no telefone e repetir a verificação CarKey.
+code-2342-meaning = CarKey: o telefone não está pareado com o veículo
+code-2342-remedy = Parear o telefone com o veículo por Bluetooth e repetir a verificação CarKey.
+code-2346-meaning = Não há passo para este stepsID
+code-2346-remedy = Recomeçar com o carAssociationID para obter uma lista de passos nova.
+code-2354-meaning = CarKey: a posição da chave não é válida
+code-2354-remedy = O cliente senta no veículo com as chaves e repete a verificação CarKey.
+code-2355-meaning = CarKey: assinatura inválida
+code-2355-remedy = Repetir a verificação CarKey dentro do veículo com as chaves; relatar se continuar falhando.
+code-2356-meaning = CarKey: carimbo de data/hora inválido
+code-2356-remedy = Conferir se a data e a hora do telefone são automáticas e repetir a verificação CarKey.
+code-2390-meaning = O número de telefone já está registrado
+code-2390-remedy = Nada a corrigir: seguir com esse número como número confiável.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Conta bloqueada: limite de dispositivos associados / SMS recebidos
+client-maxnbtools-remedy = Remover telefones e dispositivos associados sem uso no aplicativo móvel do veículo (redefina sua conta Stellantis) e ativar de novo. Se persistir, só o suporte do fabricante pode redefinir a conta, o que pode levar dias.
+client-forbidden-meaning = O registro OTP foi recusado (mesma família de MAXNBTOOLS)
+client-forbidden-remedy = Refazer a ativação do dispositivo desde o início. Se for recusada de novo, tratar como MAXNBTOOLS: remover os dispositivos sem uso e redefinir a conta.
+client-access-meaning = Código SMS ou código PIN inválido
+client-access-remedy = Informá-los de novo: o código SMS no campo de código, o código PIN do aplicativo no campo do PIN.
+client-blocked-meaning = Códigos PIN errados demais: o PIN está bloqueado
+client-blocked-remedy = Redefinir o código PIN no aplicativo móvel do veículo e ativar o dispositivo de novo.
+client-code-meaning = Provavelmente um código PIN do aplicativo errado (não é certo)
+client-code-remedy = Tentar de novo com o código PIN correto do aplicativo.
+client-sn-meaning = O código SMS não foi aceito (não é certo; visto quando outra coisa foi digitada ou preenchida automaticamente)
+client-sn-remedy = Pedir um novo SMS e digitar o código à mão.
+client-need-authorization-meaning = O login na conta da marca precisa de uma nova autorização
+client-need-authorization-remedy = Esperar e tentar mais tarde (muitas vezes no dia seguinte); entrar de novo no aplicativo móvel do veículo.
+client-authentication-failed-meaning = E-mail, senha ou país da conta da marca errados
+client-authentication-failed-remedy = Corrigir o e-mail, a senha ou o país e entrar de novo.
+client-invalid-grant-meaning = O token de login expirou ou foi revogado
+client-invalid-grant-remedy = Entrar de novo (reautenticação).
+client-40400-meaning = Nenhum estado do veículo encontrado
+client-40400-remedy = Conferir se o veículo está na conta do cliente; se persistir, remover o veículo e adicioná-lo de novo.
+client-50000-meaning = O módulo de conectividade do veículo foi trocado (após um reparo) e o servidor não o reconhece mais
+client-50000-remedy = Entrar de novo; se persistir, a concessionária precisa registrar o novo módulo.
+client-50038-meaning = Erro temporário do lado do fabricante
+client-50038-remedy = Tentar mais tarde.
+client-no-matching-service-key-meaning = Este comando não faz parte do serviço contratado
+client-no-matching-service-key-remedy = Usar o que a assinatura oferece (portas, buzina e luzes exigem um nível de serviço superior).
+client-422-meaning = Comando remoto recusado: o modo de privacidade do veículo está ligado
+client-422-remedy = Desligar o modo de privacidade no veículo e tentar de novo.
+client-901-meaning = Comando remoto recusado: o veículo está dormindo
+client-901-remedy = Acordar o veículo e tentar de novo.
+
+## Limits that bite
+
+limit-sms-activations = Cerca de 20 ativações por SMS bloqueiam a conta (para um usuário, perto de 10): depois de duas falhas, explicar o código e parar.
+limit-otp-codes = Os clientes se permitem 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
+limit-wake-ups = Os clientes permitem 6 despertares a cada 20 minutos.
+
+## Signing in
+
+banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-again-text = { $why }: o login terminou. Pressione i para a reautenticação; a sessão deste veículo continua aberta.
+banner-signed-in = Conectado
+banner-signed-in-text = O token fica guardado em: { $place }; as etapas são pedidas de novo com ele.
+banner-sign-in-failed = Falha ao entrar
+banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
+help-section-sign-in = Entrar
+key-short-sign-in = entrar
+key-help-sign-in = entrar no gateway (após um token recusado) sem sair deste veículo
+key-help-open-sign-in-page = abrir o endereço de login em um navegador
+key-help-cancel-sign-in = parar de entrar (nada é guardado)
+gw-title-sign-in-again = Reautenticação necessária
+gw-title-sign-in-failed = Falha ao entrar
+auth-denied = o login foi recusado no navegador (access_denied). Execute `stepwise login` para tentar de novo
+auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
+auth-sign-in-again = { $why }. Execute `stepwise login` para a reautenticação
+auth-unreachable = não foi possível alcançar o provedor de identidade em { $url }: { $detail }. Confira a rede e tente de novo
+login-title = Entrar em { $gateway }
+login-open = Abra { $address } e digite este código:
+login-scan = Ou leia este código QR com um celular:
+login-press-enter = Pressione Enter para abrir o endereço no navegador.
+login-waiting = Aguardando a aprovação (o código expira em { $minutes } min; Ctrl-C cancela)…
+login-browser-opened = Navegador aberto.
+login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
+login-signed-in = Conectado a { $gateway }.
+login-signed-in-token = Conectado a { $gateway } com o token informado.
+login-expires = O token expira às { $time }; ele é renovado antes disso.
+login-kept = O token fica guardado em: { $place }.
+login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
+place-keyring = o chaveiro ({ $name })
+place-file = o arquivo { $path }
+logout-none = Nenhum login guardado para { $gateway }; nada a remover.
+logout-done = Desconectado de { $gateway }; token removido de: { $place }.
+logout-still-given = Um token informado via { $from } ainda está presente e ainda é usado.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = o login guardado
+token-from-config = o arquivo de configuração
+status-gateway = Gateway:   { $gateway }
+status-login-kept = Login:     guardado em: { $place }
+status-login-file-private = (legível só por você)
+status-login-none = Login:     nenhum guardado (`stepwise login` faz o login)
+status-expires = Validade:  { $time } (em { $left })
+status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
+status-expired = Validade:  expirou às { $time }
+status-expires-unknown = Validade:  desconhecida (um token informado manualmente)
+status-refresh-auto = Renovação: automática, antes de expirar
+status-refresh-none = Renovação: não é possível; faça a reautenticação quando ele parar de funcionar
+status-in-use-login = Em uso:    o login guardado
+status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
+status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
+signin-asking = Pedindo ao gateway um código de login…
+signin-waiting = Aguardando a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
+status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou informe um com --token-file ou STEPWISE_TOKEN
+
+## O painel: muitos veículos de uma vez
+
+board-title = { $count ->
+    [one] painel de 1 veículo
+   *[other] painel de { $count } veículos
+}
+board-sorted-by = ordenado por { $key }
+board-sort-next = próximo passo
+board-sort-progress = progresso
+board-sort-freshness = atualidade
+board-sort-id = ID
+board-live-on-short = ao vivo ON
+board-live-off-short = ao vivo off
+board-summary-ready = { $n ->
+    [one] { $n } pronto
+   *[other] { $n } prontos
+}
+board-summary-in-progress = { $n } em curso
+board-summary-failing = { $n } com erro
+board-filter = filtro:
+board-fresh-never = ainda não
+board-fresh-secs = há { $n } s
+board-fresh-mins = há { $n } min
+board-fresh-hours = há { $n } h
+board-empty = Ainda nenhum veículo no painel: a para adicionar um.
+board-none-match = Nenhum veículo corresponde ao filtro. Esc o apaga.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = progresso
+board-col-next = próximo passo
+board-col-fresh = dados
+board-col-error = erro
+board-rows-window = { $from }–{ $to } de { $total }
+board-n-of-m = { $done } de { $total }
+board-ready = pronto
+board-loading = consultando…
+board-remove-ask = Tirar { $car } do painel? y tira, n mantém.
+board-add-prompt = Adicionar carAssociationID:
+board-add-duplicate = { $car } já está no painel.
+board-removed = { $car } tirado
+board-removed-text = Seus pedidos foram parados; a para adicioná-lo de novo.
+board-turned-ready = { $car } está pronto
+board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
+board-live-on = { $count ->
+    [one] Ao vivo: 1 veículo
+   *[other] Ao vivo: { $count } veículos
+}
+board-live-off = Ao vivo off
+board-live-off-text = O painel já não se atualiza sozinho; r atualiza tudo agora.
+board-nothing-to-watch-text = Todos os veículos estão prontos.
+help-section-board = O painel
+help-section-board-filter = O filtro do painel
+help-section-board-add = Adicionar um veículo
+help-section-board-remove = Tirar um veículo
+key-short-sort = ordenar
+key-short-live = ao vivo
+key-short-add = adicionar
+key-short-remove = tirar
+key-short-keep = manter
+key-help-board-move = Escolher um veículo
+key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
+key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
+key-help-board-sort = Ordenar por próximo passo, progresso, atualidade ou ID
+key-help-board-refresh = Atualizar todos os veículos
+key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
+key-help-board-add = Adicionar um veículo pelo seu carAssociationID
+key-help-board-remove = Tirar o veículo escolhido (pergunta antes)
+key-help-board-clear = Apagar o filtro
+key-help-filter-keep = Manter o filtro e voltar às linhas
+key-help-filter-clear = Apagar o filtro
+key-help-type-filter = Digitar o texto a procurar
+key-help-add-submit = Adicionar o veículo e pedir os seus passos
+key-help-remove-now = Tirá-lo do painel

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Measures the board with many vehicles, in a real pseudo-terminal.
+
+Usage: board_probe.py BINARY API_URL VEHICLES CONCURRENCY
+API_URL is a simulator started with `serve --fleet VEHICLES`. Prints:
+  - one request's median time (keep-alive, the same list call the board makes);
+  - the time from exec until every row of the board has data (the board logs
+    that moment once), against the ideal VEHICLES / CONCURRENCY x median;
+  - peak RSS (VmHWM) once loaded and after 10 s live;
+  - CPU used in 10 s with the board not live, then live with nothing changing.
+"""
+
+import http.client
+import os
+import statistics
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wizard_probe import cpu_used_ms, drain_quiet, spawn, stop, thread_cpu  # noqa: E402
+
+MARK = b"board: every vehicle has data"
+
+
+def median_request_ms(api, vehicles, samples=200):
+    url = urllib.parse.urlparse(api)
+    conn = http.client.HTTPConnection(url.hostname, url.port)
+    times = []
+    for i in range(samples):
+        car = f"F{(i % vehicles) + 1:04d}"
+        t0 = time.monotonic()
+        conn.request("GET", f"/pims/subscription/steps?carAssociationID={car}"
+                     "&resetSteps=false&stepsStatus=all", headers={"X-Device-Id": "bench"})
+        conn.getresponse().read()
+        times.append((time.monotonic() - t0) * 1000)
+    conn.close()
+    return statistics.median(times)
+
+
+def logs(home):
+    """The log files under HOME (in hidden folders, which glob skips)."""
+    for root, _, files in os.walk(home):
+        if os.path.basename(root) == "logs":
+            yield from (os.path.join(root, f) for f in files if f.endswith(".log"))
+
+
+def hwm_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        line = next(l for l in f if l.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def quiet_for(fd, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        drain_quiet(fd, 0.5)
+
+
+def main():
+    binary, api, vehicles, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    one = median_request_ms(api, vehicles)
+    ids = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"board-ids-{os.getpid()}.txt")
+    with open(ids, "w") as f:
+        f.writelines(f"F{i:04d}\n" for i in range(1, vehicles + 1))
+    t0 = time.monotonic()
+    pid, fd = spawn([binary, "fleet", "--api", api, "--cars", ids,
+                     "--concurrency", str(concurrency)])
+    home = None
+    loaded = None
+    deadline = t0 + 120
+    while loaded is None and time.monotonic() < deadline:
+        drain_quiet(fd, 0.02)
+        if home is None:
+            env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            home = next(e[5:].decode() for e in env if e.startswith(b"HOME="))
+        for log in logs(home):
+            if MARK in open(log, "rb").read():
+                loaded = (time.monotonic() - t0) * 1000
+    if loaded is None:
+        stop(pid, fd)
+        sys.exit("the board never had data in every row")
+    ideal = vehicles / concurrency * one
+    print(f"one request (median of 200, keep-alive): {one:.3f} ms")
+    print(f"{vehicles} vehicles, concurrency {concurrency}: every row has data after "
+          f"{loaded:.0f} ms (exec included); ideal {ideal:.0f} ms; ratio {loaded / ideal:.2f}x")
+    drain_quiet(fd)
+    print(f"peak RSS once loaded: {hwm_mib(pid):.1f} MiB")
+    before = thread_cpu(pid)
+    quiet_for(fd, 10)
+    print(f"CPU in 10 s, board not live: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
+    os.write(fd, b"w")
+    drain_quiet(fd)
+    before = thread_cpu(pid)
+    quiet_for(fd, 10)
+    print(f"CPU in 10 s, board live, nothing changing: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
+    print(f"peak RSS after 10 s live: {hwm_mib(pid):.1f} MiB")
+    stop(pid, fd)
+    os.remove(ids)
+
+
+if __name__ == "__main__":
+    main()

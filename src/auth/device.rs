@@ -1,0 +1,580 @@
+//! The OAuth 2.0 device authorization grant (RFC 8628) with endpoint
+//! discovery (RFC 8414), written on the project's own HTTP client: discover,
+//! ask for a code, poll until the person approves it in a browser.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::Deserialize;
+use url::Url;
+
+use super::{AuthError, CLIENT_ID, Credential, MAX_AUTH_BODY, is_token_text, unix_now};
+use crate::secret::Secret;
+use crate::steps::sanitize;
+
+/// The grant type of a device code, as RFC 8628 names it.
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The interval when a provider gives none (RFC 8628 §3.2).
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// Polls are never closer than this, whatever a provider says.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// Nor further apart than this (slow_down adds 5 s each time).
+const MAX_INTERVAL: Duration = Duration::from_secs(120);
+/// A code is never waited on longer than this.
+const MAX_CODE_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// Failed polls (network, 5xx) in a row before giving up.
+const MAX_FAILED_POLLS: u32 = 3;
+
+/// Where to ask for a code and for tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub device_authorization: Url,
+    pub token: Url,
+}
+
+/// A code to approve, as the provider gave it.
+#[derive(Debug, Clone)]
+pub struct DeviceAuthorization {
+    /// Never shown: it proves this machine asked for the code.
+    pub device_code: Secret,
+    /// Shown to the person, who types it in the browser.
+    pub user_code: String,
+    pub verification_uri: Url,
+    /// The address with the code in it (for the QR code and the browser).
+    pub verification_uri_complete: Option<Url>,
+    pub expires_in: Duration,
+    pub interval: Duration,
+}
+
+impl DeviceAuthorization {
+    /// The address to open or scan: with the code in it when there is one.
+    pub fn address(&self) -> &Url {
+        self.verification_uri_complete
+            .as_ref()
+            .unwrap_or(&self.verification_uri)
+    }
+}
+
+/// How polling waits and tells time; tests replace the clock.
+pub trait Pace: Send + Sync {
+    fn now(&self) -> Instant;
+    fn wait(&self, how_long: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The real clock.
+pub struct RealTime;
+
+impl Pace for RealTime {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wait(&self, how_long: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(how_long)
+    }
+}
+
+/// One answer from a provider: status and (capped) body.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    AuthError::Network {
+        url: without_query(url),
+        detail: if e.is_timeout() {
+            "no answer in time".into()
+        } else {
+            sanitize(&source.to_string())
+        },
+    }
+}
+
+/// A URL as said in a message: no query, which may carry a code.
+fn without_query(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    sanitize(shown.as_str())
+}
+
+async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
+    let status = response.status();
+    let too_large = || {
+        AuthError::Provider(format!(
+            "the answer of {} is larger than {} KiB. Check that --api points at a steps gateway",
+            without_query(url),
+            MAX_AUTH_BODY / 1024
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_AUTH_BODY as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| network_error(url, &e))? {
+        if body.len() + chunk.len() > MAX_AUTH_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Reply { status, body })
+}
+
+pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, AuthError> {
+    let response = http
+        .get(url.clone())
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| network_error(url, &e))?;
+    read_capped(url, response).await
+}
+
+/// A form POST, encoded by hand (the HTTP client is built without forms).
+pub(crate) async fn post_form(
+    http: &reqwest::Client,
+    url: &Url,
+    form: &[(&str, &str)],
+) -> Result<Reply, AuthError> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let response = http
+        .post(url.clone())
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| network_error(url, &e))?;
+    read_capped(url, response).await
+}
+
+/// An OAuth error answer (RFC 6749 §5.2).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OAuthError {
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl OAuthError {
+    pub fn of(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+
+    /// The error as said in a message: code and description, sanitised
+    /// and cut short, with `secrets` (what the request carried: a provider
+    /// may echo it) cut out.
+    pub fn said(&self, status: StatusCode, secrets: &[&str]) -> String {
+        let text = match (&self.error, &self.error_description) {
+            (Some(e), Some(d)) => format!("{e}: {d}"),
+            (Some(e), None) => e.clone(),
+            (None, _) => format!("HTTP {}", status.as_u16()),
+        };
+        // As sent (form-encoded) and as is.
+        let needles: Vec<String> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .flat_map(|s| {
+                [
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
+                    (*s).to_owned(),
+                ]
+            })
+            .collect();
+        let redact = |mut text: String| {
+            for needle in &needles {
+                text = text.replace(needle.as_str(), "<redacted>");
+            }
+            text
+        };
+        // Before and after sanitising: control characters inside an echoed
+        // secret must not hide it from the first pass.
+        let mut text = redact(sanitize(&redact(text)));
+        if text.chars().count() > 200 {
+            text = text.chars().take(200).collect::<String>() + "…";
+        }
+        text
+    }
+}
+
+/// A provider's address must be http(s); behind an https gateway, https.
+fn provider_url(raw: &str, gateway: &Url, what: &str) -> Result<Url, AuthError> {
+    let bad = |why: &str| {
+        AuthError::Discovery(format!(
+            "the gateway's sign-in {what} {:?} is not usable: {why}. Tell the gateway's operator, \
+             or sign in with `stepwise login --with-token`",
+            sanitize(raw)
+        ))
+    };
+    let url = Url::parse(raw).map_err(|_| bad("not a URL"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if gateway.scheme() == "http" => {}
+        "http" => return Err(bad("plain http behind an https gateway")),
+        _ => return Err(bad("not an http(s) URL")),
+    }
+    if url.host().is_none() {
+        return Err(bad("no host"));
+    }
+    Ok(url)
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    device_authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+}
+
+/// Where the discovery document may be: RFC 8414 puts the well-known part
+/// before the gateway's path; a gateway under a path may also serve it there.
+fn discovery_urls(gateway: &Url) -> Vec<Url> {
+    const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+    let path = gateway.path().trim_end_matches('/');
+    let mut urls = Vec::new();
+    let mut root = gateway.clone();
+    root.set_path(&format!("{WELL_KNOWN}{path}"));
+    urls.push(root);
+    if !path.is_empty() {
+        let mut under = gateway.clone();
+        under.set_path(&format!("{path}{WELL_KNOWN}"));
+        urls.push(under);
+    }
+    urls
+}
+
+/// Finds the gateway's device authorization and token endpoints.
+pub async fn discover(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints, AuthError> {
+    let mut last = None;
+    for url in discovery_urls(gateway) {
+        let reply = get(http, &url).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            last = Some(reply.status);
+            continue;
+        }
+        if !reply.status.is_success() {
+            return Err(AuthError::Discovery(format!(
+                "the gateway at {} answered HTTP {} to the sign-in discovery ({}). Retry later, \
+                 or sign in with `stepwise login --with-token`",
+                sanitize(gateway.as_str()),
+                reply.status.as_u16(),
+                url.path()
+            )));
+        }
+        let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
+            AuthError::Discovery(format!(
+                "the gateway's sign-in discovery document ({}) is not valid JSON. Tell the \
+                 gateway's operator, or sign in with `stepwise login --with-token`",
+                url.path()
+            ))
+        })?;
+        let missing = |what: &str| {
+            AuthError::Discovery(format!(
+                "the gateway's sign-in discovery document has no {what}: it does not offer \
+                 device sign-in. Sign in with `stepwise login --with-token`"
+            ))
+        };
+        let device = meta
+            .device_authorization_endpoint
+            .ok_or_else(|| missing("device_authorization_endpoint"))?;
+        let token = meta
+            .token_endpoint
+            .ok_or_else(|| missing("token_endpoint"))?;
+        return Ok(Endpoints {
+            device_authorization: provider_url(&device, gateway, "address")?,
+            token: provider_url(&token, gateway, "token address")?,
+        });
+    }
+    Err(AuthError::Discovery(format!(
+        "the gateway at {} does not offer sign-in (no /.well-known/oauth-authorization-server{}). \
+         Check --api, or give a token with `stepwise login --with-token`",
+        sanitize(gateway.as_str()),
+        last.map(|s| format!(", HTTP {}", s.as_u16()))
+            .unwrap_or_default()
+    )))
+}
+
+#[derive(Deserialize)]
+struct AuthorizationAnswer {
+    device_code: String,
+    user_code: String,
+    #[serde(alias = "verification_url")]
+    verification_uri: String,
+    #[serde(default)]
+    verification_uri_complete: Option<String>,
+    #[serde(default)]
+    expires_in: Option<serde_json::Number>,
+    #[serde(default)]
+    interval: Option<serde_json::Number>,
+}
+
+/// Seconds from a JSON number, saturated into `[lo, hi]`; `None` or junk
+/// gives `default`.
+fn seconds(
+    n: Option<&serde_json::Number>,
+    default: Duration,
+    lo: Duration,
+    hi: Duration,
+) -> Duration {
+    let Some(n) = n else { return default };
+    let given = match n.as_u64() {
+        Some(s) => Some(Duration::from_secs(s)),
+        None => n
+            .as_f64()
+            .and_then(|f| Duration::try_from_secs_f64(f.ceil()).ok()),
+    };
+    given.map_or(default, |d| d.clamp(lo, hi))
+}
+
+fn is_user_code(code: &str) -> bool {
+    (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Asks for a code (RFC 8628 §3.1).
+pub async fn authorize(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    gateway: &Url,
+    scope: Option<&str>,
+) -> Result<DeviceAuthorization, AuthError> {
+    let mut form = vec![("client_id", CLIENT_ID)];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    let url = &endpoints.device_authorization;
+    let reply = post_form(http, url, &form).await?;
+    if !reply.status.is_success() {
+        return Err(AuthError::Provider(format!(
+            "the identity provider refused to give a code ({}). Retry later, or sign in with \
+             `stepwise login --with-token`",
+            OAuthError::of(&reply.body).said(reply.status, &[])
+        )));
+    }
+    let answer: AuthorizationAnswer = serde_json::from_slice(&reply.body).map_err(|_| {
+        AuthError::Provider(format!(
+            "the identity provider's answer at {} is not a device code (RFC 8628). Tell the \
+             gateway's operator",
+            without_query(url)
+        ))
+    })?;
+    if !is_token_text(&answer.device_code) {
+        return Err(AuthError::Provider(
+            "the identity provider gave an unusable device code. Tell the gateway's operator"
+                .into(),
+        ));
+    }
+    let user_code = answer.user_code.trim().to_owned();
+    if !is_user_code(&user_code) {
+        return Err(AuthError::Provider(format!(
+            "the identity provider gave a code that cannot be shown safely ({:?}). Tell the \
+             gateway's operator",
+            sanitize(&user_code.chars().take(40).collect::<String>())
+        )));
+    }
+    let verification_uri = provider_url(&answer.verification_uri, gateway, "verification address")?;
+    let verification_uri_complete = answer
+        .verification_uri_complete
+        .and_then(|raw| provider_url(&raw, gateway, "verification address").ok());
+    Ok(DeviceAuthorization {
+        device_code: Secret::new(answer.device_code),
+        user_code,
+        verification_uri,
+        verification_uri_complete,
+        expires_in: seconds(
+            answer.expires_in.as_ref(),
+            Duration::from_secs(600),
+            MIN_INTERVAL,
+            MAX_CODE_LIFETIME,
+        ),
+        interval: seconds(
+            answer.interval.as_ref(),
+            DEFAULT_INTERVAL,
+            MIN_INTERVAL,
+            MAX_INTERVAL,
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    expires_in: Option<serde_json::Number>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+/// A 200 from a token endpoint, as a credential to keep.
+pub(crate) fn credential_from(
+    body: &[u8],
+    token_endpoint: &Url,
+    previous_refresh: Option<&str>,
+) -> Result<Credential, AuthError> {
+    let bad = |why: &str| {
+        AuthError::Provider(format!(
+            "the identity provider's token answer is not usable: {why}. Tell the gateway's operator"
+        ))
+    };
+    let answer: TokenAnswer =
+        serde_json::from_slice(body).map_err(|_| bad("not a token answer (RFC 6749)"))?;
+    if answer
+        .token_type
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+    {
+        return Err(bad("the token is not a Bearer token"));
+    }
+    let lifetime = answer.expires_in.as_ref().map(|n| {
+        seconds(
+            Some(n),
+            Duration::ZERO,
+            Duration::ZERO,
+            Duration::from_secs(10 * 365 * 86400),
+        )
+        .as_secs()
+    });
+    let credential = Credential {
+        access_token: answer.access_token,
+        // A provider that does not rotate refresh tokens keeps the old one valid.
+        refresh_token: answer
+            .refresh_token
+            .or_else(|| previous_refresh.map(str::to_owned)),
+        expires_at: lifetime.map(|l| unix_now().saturating_add(l)),
+        lifetime,
+        token_endpoint: Some(token_endpoint.to_string()),
+    };
+    if !credential.is_usable() {
+        return Err(bad("the token has characters a header cannot carry"));
+    }
+    Ok(credential)
+}
+
+/// Polls the token endpoint until the code is approved, denied or expired
+/// (RFC 8628 §3.4, §3.5). The number of requests is bounded by the code's
+/// lifetime over the interval.
+pub async fn poll(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    authorization: &DeviceAuthorization,
+    pace: &impl Pace,
+) -> Result<Credential, AuthError> {
+    let deadline = pace.now() + authorization.expires_in;
+    let mut interval = authorization.interval;
+    let mut failures = 0;
+    let url = &endpoints.token;
+    loop {
+        if pace.now() + interval > deadline {
+            return Err(AuthError::Expired);
+        }
+        pace.wait(interval).await;
+        let form = [
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", authorization.device_code.expose()),
+            ("client_id", CLIENT_ID),
+        ];
+        let reply = match post_form(http, url, &form).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                failures += 1;
+                if failures >= MAX_FAILED_POLLS {
+                    return Err(e);
+                }
+                tracing::warn!("sign-in poll failed ({failures}): {e}");
+                continue;
+            }
+        };
+        if reply.status.is_success() {
+            return credential_from(&reply.body, url, None);
+        }
+        let error = OAuthError::of(&reply.body);
+        match error.error.as_deref() {
+            Some("authorization_pending") => failures = 0,
+            Some("slow_down") => {
+                failures = 0;
+                interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
+                tracing::info!(interval = ?interval, "the identity provider asks to poll slower");
+            }
+            Some("expired_token") => return Err(AuthError::Expired),
+            Some("access_denied") => return Err(AuthError::Denied),
+            _ if reply.status.is_server_error() && failures + 1 < MAX_FAILED_POLLS => {
+                failures += 1;
+                tracing::warn!(
+                    status = reply.status.as_u16(),
+                    "sign-in poll failed ({failures})"
+                );
+            }
+            _ => {
+                return Err(AuthError::Provider(format!(
+                    "the identity provider stopped the sign-in ({}). Run `stepwise login` again",
+                    error.said(reply.status, &[authorization.device_code.expose()])
+                )));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_follows_rfc_8414_then_the_gateway_path() {
+        let urls = discovery_urls(&Url::parse("https://g.example/api/").unwrap());
+        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://g.example/.well-known/oauth-authorization-server/api",
+                "https://g.example/api/.well-known/oauth-authorization-server"
+            ]
+        );
+        let root = discovery_urls(&Url::parse("http://127.0.0.1:8080/").unwrap());
+        assert_eq!(root.len(), 1);
+        assert_eq!(root[0].path(), "/.well-known/oauth-authorization-server");
+    }
+
+    #[test]
+    fn provider_urls_never_downgrade() {
+        let https = Url::parse("https://g.example/").unwrap();
+        let http = Url::parse("http://127.0.0.1:1/").unwrap();
+        assert!(provider_url("https://idp.example/token", &https, "x").is_ok());
+        assert!(provider_url("http://idp.example/token", &https, "x").is_err());
+        assert!(provider_url("http://127.0.0.1:2/token", &http, "x").is_ok());
+        assert!(provider_url("javascript:alert(1)", &http, "x").is_err());
+    }
+
+    #[test]
+    fn numbers_from_the_network_are_saturated() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        let lo = Duration::from_secs(1);
+        let hi = Duration::from_secs(120);
+        let d = Duration::from_secs(5);
+        assert_eq!(seconds(Some(&n("0")), d, lo, hi), lo);
+        assert_eq!(seconds(Some(&n("99999999999999")), d, lo, hi), hi);
+        assert_eq!(seconds(Some(&n("2.5")), d, lo, hi), Duration::from_secs(3));
+        assert_eq!(seconds(Some(&n("-4")), d, lo, hi), d);
+        assert_eq!(seconds(None, d, lo, hi), d);
+    }
+
+    #[test]
+    fn user_codes_are_plain() {
+        assert!(is_user_code("WDJB-MJHT"));
+        assert!(!is_user_code("WDJB\u{1b}[2J"));
+        assert!(!is_user_code(""));
+    }
+}

@@ -1,0 +1,271 @@
+//! Signing in to a gateway: the OAuth 2.0 device authorization grant
+//! (`device`), where tokens are kept (`store`), and the token source a
+//! gateway client holds, which refreshes before expiry and once on a 401
+//! (`refresh`). Tokens never reach a log, an error or the screen. The
+//! commands a person types (`stepwise login` …) are in `crate::signin`.
+
+pub mod device;
+pub mod refresh;
+pub mod store;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+pub use refresh::TokenSource;
+pub use store::{Choice, Place, StoreError, TokenStore};
+
+/// The client id stepwise presents to every identity provider.
+pub const CLIENT_ID: &str = "stepwise";
+
+/// Answers from identity providers are small; more than this is not read.
+pub const MAX_AUTH_BODY: usize = 64 * 1024;
+
+/// A kept login: the tokens and what is needed to refresh them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// The lifetime the token was issued with, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
+    /// Where to refresh it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("access_token", &"<redacted>")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("token_endpoint", &self.token_endpoint)
+            .finish()
+    }
+}
+
+impl Credential {
+    /// A token given by hand (`login --with-token`): no expiry known, no refresh.
+    pub fn given(token: &str) -> Self {
+        Credential {
+            access_token: token.to_owned(),
+            refresh_token: None,
+            expires_at: None,
+            lifetime: None,
+            token_endpoint: None,
+        }
+    }
+
+    /// A token a header can carry.
+    pub fn is_usable(&self) -> bool {
+        is_token_text(&self.access_token) && self.refresh_token.as_deref().is_none_or(is_token_text)
+    }
+
+    /// Seconds left before the access token expires (0 once expired).
+    pub fn seconds_left(&self, now: u64) -> Option<u64> {
+        self.expires_at.map(|at| at.saturating_sub(now))
+    }
+
+    /// The access token has expired and nothing can renew it.
+    pub fn is_spent(&self, now: u64) -> bool {
+        self.seconds_left(now) == Some(0) && !self.can_refresh()
+    }
+
+    pub fn can_refresh(&self) -> bool {
+        self.refresh_token.is_some() && self.token_endpoint.is_some()
+    }
+
+    /// How long before expiry a refresh is due: a fifth of the lifetime,
+    /// between 1 s and 60 s.
+    pub fn refresh_margin(&self) -> u64 {
+        self.lifetime.map_or(60, |l| (l / 5).clamp(1, 60))
+    }
+
+    /// The access token is expired or about to be.
+    pub fn is_due(&self, now: u64) -> bool {
+        self.seconds_left(now)
+            .is_some_and(|left| left <= self.refresh_margin())
+    }
+}
+
+/// Tokens are visible ASCII, at most 8 KiB: anything else cannot go in a
+/// header and is refused rather than sent.
+pub fn is_token_text(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 8192 && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A time in seconds since the epoch, as RFC 3339 (UTC).
+pub fn rfc3339(at: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(at)).to_string()
+}
+
+/// A failed sign-in or refresh. Data only: the words a person reads come
+/// from `describe::auth_error`; `Display` is language-neutral, for logs.
+/// Never holds a token or a device code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The identity provider's endpoints could not be found; says why.
+    #[error("discovery: {0}")]
+    Discovery(String),
+    /// The code was refused in the browser (`access_denied`).
+    #[error("access_denied")]
+    Denied,
+    /// The code expired before it was approved (`expired_token`).
+    #[error("expired_token")]
+    Expired,
+    /// The login is over (`invalid_grant`, a spent login): only a new
+    /// sign-in gets past it; says why.
+    #[error("sign in again: {0}")]
+    SignInAgain(String),
+    /// The identity provider answered something unusable; says what.
+    #[error("provider: {0}")]
+    Provider(String),
+    /// The identity provider could not be reached.
+    #[error("unreachable {url}: {detail}")]
+    Network { url: String, detail: String },
+    /// The token store failed; says how.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl AuthError {
+    /// The sign-in is over: a new `stepwise login` is the only way on.
+    pub fn needs_login(&self) -> bool {
+        matches!(self, AuthError::SignInAgain(_))
+    }
+}
+
+/// A login kept for one gateway, where it was found, and the store to write
+/// refreshed tokens back to.
+#[derive(Debug, Clone)]
+pub struct KeptLogin {
+    pub gateway: String,
+    pub credential: Credential,
+    pub place: Place,
+    pub store: TokenStore,
+}
+
+impl KeptLogin {
+    /// The login kept for `api`, if any. Opening the keyring may take a
+    /// moment (D-Bus); it is bounded.
+    pub fn load(api: &str, data_dir: Option<&std::path::Path>) -> Result<Option<Self>, String> {
+        let gateway = gateway_key(api)?;
+        let store = TokenStore::open(Choice::from_env()?, data_dir)?;
+        Ok(store.load(&gateway)?.map(|(credential, place)| KeptLogin {
+            gateway,
+            credential,
+            place,
+            store,
+        }))
+    }
+
+    /// The token source a gateway client holds for this login.
+    pub fn source(&self) -> TokenSource {
+        TokenSource::login(
+            self.gateway.clone(),
+            self.credential.clone(),
+            Some(self.store.clone()),
+        )
+    }
+}
+
+impl From<StoreError> for String {
+    fn from(e: StoreError) -> Self {
+        e.0
+    }
+}
+
+/// The key a login is kept under: the gateway's base URL, normalised.
+pub fn gateway_key(api: &str) -> Result<String, String> {
+    let mut url = url::Url::parse(api.trim()).map_err(|e| {
+        format!(
+            "the gateway URL {:?} is not usable: {e}. Give one like http://127.0.0.1:8080",
+            crate::steps::sanitize(api)
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "the gateway URL {:?} is not an http(s) URL. Give one like http://127.0.0.1:8080",
+            crate::steps::sanitize(api)
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_print_their_tokens() {
+        let mut c = Credential::given("acc-123");
+        c.refresh_token = Some("ref-456".into());
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("acc-123") && !text.contains("ref-456"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn refresh_is_due_a_fifth_of_the_lifetime_before_expiry() {
+        let mut c = Credential::given("a");
+        assert!(!c.is_due(100), "no expiry known: never due");
+        c.expires_at = Some(1000);
+        c.lifetime = Some(3600);
+        assert_eq!(c.refresh_margin(), 60);
+        assert!(!c.is_due(939));
+        assert!(c.is_due(940));
+        c.lifetime = Some(5);
+        assert_eq!(c.refresh_margin(), 1);
+        assert!(!c.is_due(998));
+        assert!(c.is_due(999));
+        assert!(c.is_spent(1000));
+        c.refresh_token = Some("r".into());
+        c.token_endpoint = Some("http://x/token".into());
+        assert!(!c.is_spent(1000));
+    }
+
+    #[test]
+    fn gateway_keys_are_normalised() {
+        assert_eq!(
+            gateway_key(" http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            gateway_key("https://g.example/api?x=1").unwrap(),
+            "https://g.example/api/"
+        );
+        assert!(gateway_key("ftp://x").is_err());
+    }
+
+    #[test]
+    fn tokens_are_header_safe() {
+        assert!(is_token_text("abc.DEF-123_~+/="));
+        assert!(!is_token_text(""));
+        assert!(!is_token_text("a b"));
+        assert!(!is_token_text("a\nb"));
+        assert!(!is_token_text("é"));
+    }
+}

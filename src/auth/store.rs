@@ -1,0 +1,508 @@
+//! Where sign-in tokens are kept: the operating system's keyring (Secret
+//! Service, Keychain, Credential Manager), one entry per gateway URL, or where
+//! none answers, a file in the data directory that only the user can read.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Credential;
+
+/// Chooses the store: `keyring`, `file`, or (unset, `auto`) the keyring
+/// where one answers, else the file.
+pub const ENV_TOKEN_STORE: &str = "STEPWISE_TOKEN_STORE";
+
+/// The keyring entries' service name; the user name is the gateway URL.
+const SERVICE: &str = "stepwise";
+
+/// The fallback file's name in the data directory.
+const FILE_NAME: &str = "logins.json";
+
+/// A keyring that does not answer within this time (a locked keyring waiting
+/// for a password prompt nobody sees, a wedged D-Bus) is given up on.
+const KEYRING_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Where a token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The OS keyring, by its name (e.g. "Secret Service").
+    Keyring(&'static str),
+    /// The file only the user can read.
+    File(PathBuf),
+}
+
+impl Place {
+    /// `keyring` or `file`, for machine output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Place::Keyring(_) => "keyring",
+            Place::File(_) => "file",
+        }
+    }
+
+    /// Which keyring, or which file.
+    pub fn detail(&self) -> String {
+        match self {
+            Place::Keyring(name) => (*name).to_owned(),
+            Place::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Keyring(name) => write!(f, "the keyring ({name})"),
+            Place::File(path) => write!(f, "the file {}", path.display()),
+        }
+    }
+}
+
+/// A store that failed, said in one line with what to do; never a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub place: Place,
+    /// The fallback file was created by this save: tell the user once.
+    pub new_file: bool,
+}
+
+/// The keyring (when one answers) and the fallback file.
+#[derive(Clone)]
+pub struct TokenStore {
+    keyring: Option<Keyring>,
+    file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenStore")
+            .field("keyring", &self.keyring.as_ref().map(|k| k.name))
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+struct Keyring {
+    name: &'static str,
+    store: Arc<keyring_core::CredentialStore>,
+}
+
+/// How the store is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Auto,
+    Keyring,
+    File,
+}
+
+impl Choice {
+    /// From `STEPWISE_TOKEN_STORE`.
+    pub fn from_env() -> Result<Self, StoreError> {
+        match std::env::var(ENV_TOKEN_STORE) {
+            Err(_) => Ok(Choice::Auto),
+            Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "" | "auto" => Ok(Choice::Auto),
+                "keyring" => Ok(Choice::Keyring),
+                "file" => Ok(Choice::File),
+                _ => Err(StoreError(format!(
+                    "{ENV_TOKEN_STORE} must be keyring, file or auto, not {:?}",
+                    crate::steps::sanitize(&v)
+                ))),
+            },
+        }
+    }
+}
+
+impl TokenStore {
+    /// Opens the store: the keyring where one answers (unless `choice` says
+    /// file), and the file in `data_dir`.
+    pub fn open(choice: Choice, data_dir: Option<&Path>) -> Result<Self, StoreError> {
+        let file = data_dir.map(|d| d.join(FILE_NAME));
+        let keyring = match choice {
+            Choice::File => None,
+            Choice::Auto => match open_keyring() {
+                Ok(k) => Some(k),
+                Err(why) => {
+                    tracing::info!("no keyring, tokens go to a file: {why}");
+                    None
+                }
+            },
+            Choice::Keyring => Some(open_keyring().map_err(|why| {
+                StoreError(format!(
+                    "{ENV_TOKEN_STORE}=keyring, but the keyring cannot be used: {why}. \
+                     Unlock or start it, or set {ENV_TOKEN_STORE}=file"
+                ))
+            })?),
+        };
+        if keyring.is_none() && file.is_none() {
+            return Err(StoreError(
+                "there is neither a keyring nor a data directory to keep the token in. \
+                 Set HOME, or give a token with --token-file"
+                    .into(),
+            ));
+        }
+        Ok(TokenStore { keyring, file })
+    }
+
+    /// The keyring's name, when one is used.
+    pub fn keyring_name(&self) -> Option<&'static str> {
+        self.keyring.as_ref().map(|k| k.name)
+    }
+
+    /// The fallback file's path.
+    pub fn file_path(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The login kept for `gateway`, and where; the keyring is asked first.
+    pub fn load(&self, gateway: &str) -> Result<Option<(Credential, Place)>, StoreError> {
+        if let Some(keyring) = &self.keyring
+            && let Some(text) = keyring.get(gateway)?
+        {
+            let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
+            return Ok(Some((credential, Place::Keyring(keyring.name))));
+        }
+        if let Some(path) = &self.file
+            && let Some(credential) = read_file(path)?.logins.remove(gateway)
+        {
+            return Ok(Some((credential, Place::File(path.clone()))));
+        }
+        Ok(None)
+    }
+
+    /// Keeps the login for `gateway`: in the keyring when there is one, else
+    /// in the file. A copy in the other place is removed, so one stays.
+    pub fn save(&self, gateway: &str, credential: &Credential) -> Result<Saved, StoreError> {
+        let text = serde_json::to_string(credential)
+            .map_err(|e| StoreError(format!("cannot encode the login: {e}")))?;
+        if let Some(keyring) = &self.keyring {
+            keyring.set(gateway, &text)?;
+            if let Some(path) = &self.file {
+                remove_from_file(path, gateway)?;
+            }
+            return Ok(Saved {
+                place: Place::Keyring(keyring.name),
+                new_file: false,
+            });
+        }
+        let path = self.file.as_ref().ok_or_else(|| {
+            StoreError("there is no data directory to keep the token in; set HOME".into())
+        })?;
+        let mut file = read_file(path)?;
+        let new_file = !path.exists();
+        file.logins.insert(gateway.to_owned(), credential.clone());
+        write_file(path, &file)?;
+        Ok(Saved {
+            place: Place::File(path.clone()),
+            new_file,
+        })
+    }
+
+    /// Forgets the login for `gateway` everywhere; says where it was.
+    pub fn remove(&self, gateway: &str) -> Result<Vec<Place>, StoreError> {
+        let mut removed = Vec::new();
+        if let Some(keyring) = &self.keyring
+            && keyring.delete(gateway)?
+        {
+            removed.push(Place::Keyring(keyring.name));
+        }
+        if let Some(path) = &self.file
+            && remove_from_file(path, gateway)?
+        {
+            removed.push(Place::File(path.clone()));
+        }
+        Ok(removed)
+    }
+}
+
+fn unreadable(gateway: &str) -> StoreError {
+    StoreError(format!(
+        "the login kept for {gateway} cannot be read. Run `stepwise logout`, then `stepwise login`"
+    ))
+}
+
+fn parse_credential(text: &str) -> Option<Credential> {
+    serde_json::from_str::<Credential>(text)
+        .ok()
+        .filter(Credential::is_usable)
+}
+
+// ---------------------------------------------------------------- keyring
+
+/// Runs `work` on a thread of its own and gives up after `limit`: a keyring
+/// call may wait on a prompt or a bus that never answers.
+fn patiently<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("keyring".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .ok()?;
+    rx.recv_timeout(limit).ok()
+}
+
+fn keyring_error(e: &keyring_core::Error) -> String {
+    use keyring_core::Error as E;
+    match e {
+        // These two carry the secret's bytes: say nothing of them.
+        E::BadEncoding(_) | E::BadDataFormat(..) => "the stored secret is malformed".into(),
+        other => crate::steps::sanitize(&other.to_string()),
+    }
+}
+
+fn too_slow() -> StoreError {
+    StoreError(format!(
+        "the keyring did not answer within {} s. Unlock it, or set {ENV_TOKEN_STORE}=file",
+        KEYRING_PATIENCE.as_secs()
+    ))
+}
+
+impl Keyring {
+    fn entry(&self, gateway: &str) -> Result<keyring_core::Entry, StoreError> {
+        keyring_core::Entry::new_in_store(&self.store, SERVICE, gateway).map_err(|e| {
+            StoreError(format!(
+                "the keyring refused an entry for {gateway}: {}",
+                keyring_error(&e)
+            ))
+        })
+    }
+
+    fn get(&self, gateway: &str) -> Result<Option<String>, StoreError> {
+        let entry = self.entry(gateway)?;
+        let name = self.name;
+        patiently(KEYRING_PATIENCE, move || match entry.get_password() {
+            Ok(text) => Ok(Some(text)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(StoreError(format!(
+                "cannot read the login from the keyring ({name}): {}. Unlock it, or set {ENV_TOKEN_STORE}=file",
+                keyring_error(&e)
+            ))),
+        })
+        .unwrap_or_else(|| Err(too_slow()))
+    }
+
+    fn set(&self, gateway: &str, text: &str) -> Result<(), StoreError> {
+        let entry = self.entry(gateway)?;
+        let name = self.name;
+        let text = text.to_owned();
+        patiently(KEYRING_PATIENCE, move || {
+            entry.set_password(&text).map_err(|e| {
+                StoreError(format!(
+                    "cannot keep the login in the keyring ({name}): {}. Unlock it, or set {ENV_TOKEN_STORE}=file",
+                    keyring_error(&e)
+                ))
+            })
+        })
+        .unwrap_or_else(|| Err(too_slow()))
+    }
+
+    fn delete(&self, gateway: &str) -> Result<bool, StoreError> {
+        let entry = self.entry(gateway)?;
+        let name = self.name;
+        patiently(KEYRING_PATIENCE, move || match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(StoreError(format!(
+                "cannot remove the login from the keyring ({name}): {}",
+                keyring_error(&e)
+            ))),
+        })
+        .unwrap_or_else(|| Err(too_slow()))
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn open_keyring() -> Result<Keyring, String> {
+    patiently(KEYRING_PATIENCE, || {
+        zbus_secret_service_keyring_store::Store::new()
+            .map(|s| Keyring {
+                name: "Secret Service",
+                store: s,
+            })
+            .map_err(|e| keyring_error(&e))
+    })
+    .unwrap_or_else(|| Err("the Secret Service did not answer".into()))
+}
+
+#[cfg(target_os = "macos")]
+fn open_keyring() -> Result<Keyring, String> {
+    apple_native_keyring_store::keychain::Store::new()
+        .map(|s| Keyring {
+            name: "macOS Keychain",
+            store: s,
+        })
+        .map_err(|e| keyring_error(&e))
+}
+
+#[cfg(windows)]
+fn open_keyring() -> Result<Keyring, String> {
+    windows_native_keyring_store::store::Store::new()
+        .map(|s| Keyring {
+            name: "Windows Credential Manager",
+            store: s,
+        })
+        .map_err(|e| keyring_error(&e))
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    windows
+)))]
+fn open_keyring() -> Result<Keyring, String> {
+    Err("this system has no keyring stepwise can use".into())
+}
+
+// ------------------------------------------------------------------- file
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LoginsFile {
+    #[serde(default)]
+    logins: BTreeMap<String, Credential>,
+}
+
+fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
+    match fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|_| {
+            StoreError(format!(
+                "the login file {} cannot be read. Remove it, then run `stepwise login`",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(LoginsFile::default()),
+        Err(e) => Err(StoreError(format!(
+            "cannot read the login file {}: {}. Check its permissions",
+            path.display(),
+            e.kind()
+        ))),
+    }
+}
+
+/// Removes one gateway's login; the file goes when it holds no more.
+fn remove_from_file(path: &Path, gateway: &str) -> Result<bool, StoreError> {
+    let mut file = read_file(path)?;
+    if file.logins.remove(gateway).is_none() {
+        return Ok(false);
+    }
+    if file.logins.is_empty() {
+        fs::remove_file(path).map_err(|e| {
+            StoreError(format!(
+                "cannot remove the login file {}: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?;
+    } else {
+        write_file(path, &file)?;
+    }
+    Ok(true)
+}
+
+/// Writes the file through a new temporary file made readable by the user
+/// alone from its first byte, then a rename: no moment exists where the
+/// tokens are readable by others or half written.
+fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
+    let fail = |what: &str, e: io::Error| {
+        StoreError(format!(
+            "cannot {what} the login file {}: {}. Check the data directory's permissions",
+            path.display(),
+            e.kind()
+        ))
+    };
+    let text = serde_json::to_string_pretty(file)
+        .map_err(|e| StoreError(format!("cannot encode the logins: {e}")))?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    match fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail("replace", e)),
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = options.open(&tmp).map_err(|e| fail("create", e))?;
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.sync_all())
+        .map_err(|e| fail("write", e))?;
+    drop(out);
+    fs::rename(&tmp, path).map_err(|e| fail("replace", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential(token: &str) -> Credential {
+        Credential {
+            access_token: token.into(),
+            refresh_token: Some(format!("{token}-refresh")),
+            expires_at: Some(2_000_000_000),
+            lifetime: Some(3600),
+            token_endpoint: Some("http://127.0.0.1:1/token".into()),
+        }
+    }
+
+    #[test]
+    fn the_file_is_private_and_logout_removes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+        let saved = store.save("http://a/", &credential("tok-a")).unwrap();
+        assert!(saved.new_file);
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(saved.place, Place::File(path.clone()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let again = store.save("http://b/", &credential("tok-b")).unwrap();
+        assert!(!again.new_file);
+        let (loaded, place) = store.load("http://a/").unwrap().unwrap();
+        assert_eq!(loaded.access_token, "tok-a");
+        assert_eq!(place.kind(), "file");
+        assert_eq!(store.remove("http://a/").unwrap().len(), 1);
+        assert!(store.load("http://a/").unwrap().is_none());
+        assert!(path.exists(), "b is still kept");
+        store.remove("http://b/").unwrap();
+        assert!(!path.exists(), "no file is left behind");
+        assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
+        assert!(store.remove("http://b/").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_file_says_what_to_do_without_its_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(FILE_NAME), "{\"logins\": {\"x\": \"s3cr3t").unwrap();
+        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+        let err = store.load("x").unwrap_err().to_string();
+        assert!(
+            err.contains("Remove it") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,545 @@
+//! `stepwise login`, `logout` and `auth status` in a plain terminal (the
+//! sign-in itself is `crate::auth`): no
+//! full-screen UI, output that reads well in a shop and in a script.
+
+use std::io::{IsTerminal, Read, Write};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::auth::device::{self, DeviceAuthorization, RealTime};
+use crate::auth::{
+    AuthError, Choice, Credential, Place, TokenStore, gateway_key, rfc3339, unix_now,
+};
+use crate::client::{ClientOptions, Gateway};
+use crate::config::{Settings, TokenFrom};
+use crate::text::Lang;
+use crate::tr;
+
+/// The language of the plain-terminal output.
+const LANG: Lang = Lang::En;
+
+/// Where a token is kept, in words.
+fn place_text(place: &Place) -> String {
+    match place {
+        Place::Keyring(name) => tr!(LANG, "place-keyring", name = *name),
+        Place::File(path) => tr!(LANG, "place-file", path = path.display().to_string()),
+    }
+}
+
+/// Where the token in use comes from, in words.
+fn from_text(from: TokenFrom) -> String {
+    match from {
+        TokenFrom::TokenFile => tr!(LANG, "token-from-token-file"),
+        TokenFrom::Environment => tr!(LANG, "token-from-environment"),
+        TokenFrom::Login => tr!(LANG, "token-from-login"),
+        TokenFrom::Config => tr!(LANG, "token-from-config"),
+    }
+}
+
+/// Exit code of a sign-in cancelled with Ctrl-C (128 + SIGINT).
+pub const EXIT_CANCELLED: u8 = 130;
+
+/// A token read from standard input is at most this long.
+const MAX_TOKEN_INPUT: u64 = 16 * 1024;
+
+/// How a command ended: a message for stderr and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    fn error(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: crate::commands::EXIT_ERROR,
+        }
+    }
+
+    fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: crate::commands::EXIT_USAGE,
+        }
+    }
+}
+
+impl From<AuthError> for Failure {
+    fn from(e: AuthError) -> Self {
+        Failure::error(crate::describe::auth_error(LANG, &e))
+    }
+}
+
+fn gateway_of(settings: &Settings, what: &str) -> Result<String, Failure> {
+    let api = settings.api.as_deref().ok_or_else(|| {
+        Failure::usage(format!(
+            "{what} needs a gateway: give --api URL (or STEPWISE_API). The embedded simulator needs no sign-in"
+        ))
+    })?;
+    gateway_key(api).map_err(Failure::usage)
+}
+
+fn open_store(settings: &Settings) -> Result<TokenStore, Failure> {
+    let choice = Choice::from_env().map_err(|e| Failure::usage(e.0))?;
+    TokenStore::open(choice, settings.data_dir.as_deref()).map_err(|e| Failure::error(e.0))
+}
+
+async fn save(
+    store: TokenStore,
+    gateway: String,
+    credential: Credential,
+) -> Result<crate::auth::store::Saved, Failure> {
+    tokio::task::spawn_blocking(move || store.save(&gateway, &credential))
+        .await
+        .map_err(|e| Failure::error(format!("keeping the token failed: {e}")))?
+        .map_err(|e| Failure::error(e.0))
+}
+
+fn kept_message(out: &mut dyn Write, saved: &crate::auth::store::Saved) {
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-kept", place = place_text(&saved.place))
+    );
+    if saved.new_file {
+        let _ = writeln!(out, "{}", tr!(LANG, "login-file-notice"));
+    }
+}
+
+/// Is there a desktop to open a browser on?
+fn graphical_session() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if cfg!(any(target_os = "macos", windows)) {
+        !set("SSH_CONNECTION")
+    } else {
+        set("DISPLAY") || set("WAYLAND_DISPLAY")
+    }
+}
+
+/// The code, the address and the QR code, as lines for a plain terminal.
+pub fn instructions(
+    gateway: &str,
+    auth: &DeviceAuthorization,
+    styled: bool,
+    width: usize,
+) -> Vec<String> {
+    let (bold, plain) = if styled {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let spaced: String = auth
+        .user_code
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let inner = spaced.chars().count() + 4;
+    let mut lines = vec![
+        tr!(
+            LANG,
+            "login-title",
+            gateway = crate::steps::sanitize(gateway)
+        ),
+        String::new(),
+        format!(
+            "  {}",
+            tr!(
+                LANG,
+                "login-open",
+                address = auth.verification_uri.to_string()
+            )
+        ),
+        String::new(),
+        format!("    ┌{}┐", "─".repeat(inner)),
+        format!("    │  {bold}{spaced}{plain}  │"),
+        format!("    └{}┘", "─".repeat(inner)),
+        String::new(),
+    ];
+    let address = auth.address().as_str();
+    if let Some(qr) = crate::ui::qr::qr_lines(address, 2)
+        .filter(|q| q.first().is_some_and(|l| l.chars().count() + 2 <= width))
+    {
+        lines.push(format!("  {}", tr!(LANG, "login-scan")));
+        lines.extend(qr.into_iter().map(|l| format!("  {l}")));
+        lines.push(format!("  ({address})"));
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// `stepwise login`: the device flow, then the token is kept.
+pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
+    let gateway = gateway_of(settings, "login")?;
+    let store = open_store(settings)?;
+    let client = Gateway::new(
+        &gateway,
+        settings.device_id.clone(),
+        None,
+        // The gateway's proxy, trust and client certificate apply to signing in too.
+        ClientOptions {
+            net: settings.net.clone(),
+            ..ClientOptions::default()
+        },
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
+    let http = client.http();
+    let endpoints = device::discover(http, &base).await?;
+    let authorization = device::authorize(http, &endpoints, &base, None).await?;
+
+    let terminal = std::io::stdout().is_terminal();
+    let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
+    let styled = terminal && std::env::var_os("NO_COLOR").is_none();
+    for line in instructions(
+        &gateway,
+        &authorization,
+        styled,
+        if terminal { width } else { 0 },
+    ) {
+        let _ = writeln!(out, "{line}");
+    }
+    let offer_browser = graphical_session() && std::io::stdin().is_terminal();
+    let mut enter = if offer_browser {
+        let _ = writeln!(out, "{}", tr!(LANG, "login-press-enter"));
+        Some(enter_presses())
+    } else {
+        None
+    };
+    let minutes = authorization.expires_in.as_secs().div_ceil(60);
+    let _ = writeln!(out, "{}", tr!(LANG, "login-waiting", minutes = minutes));
+    let _ = out.flush();
+
+    let polling = device::poll(http, &endpoints, &authorization, &RealTime);
+    tokio::pin!(polling);
+    let credential = loop {
+        tokio::select! {
+            done = &mut polling => break done?,
+            _ = tokio::signal::ctrl_c() => {
+                return Err(Failure {
+                    message: "sign-in cancelled; nothing was kept".into(),
+                    code: EXIT_CANCELLED,
+                });
+            }
+            Some(()) = async { match &mut enter { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                match open::that_detached(authorization.address().as_str()) {
+                    Ok(()) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-opened")); }
+                    Err(e) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-failed", why = e.kind().to_string())); }
+                }
+                let _ = out.flush();
+                enter = None;
+            }
+        }
+    };
+    let saved = save(store, gateway.clone(), credential.clone()).await?;
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-signed-in", gateway = gateway.as_str())
+    );
+    kept_message(out, &saved);
+    if let Some(left) = credential.seconds_left(unix_now()) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(LANG, "login-expires", time = rfc3339(unix_now() + left))
+        );
+    }
+    Ok(())
+}
+
+/// Enter presses on standard input, read on a thread of their own.
+fn enter_presses() -> tokio::sync::mpsc::Receiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+            if tx.blocking_send(()).is_err() {
+                break;
+            }
+            line.clear();
+        }
+    });
+    rx
+}
+
+/// `stepwise login --with-token`: one token from standard input.
+pub async fn login_with_token(
+    settings: &Settings,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    let gateway = gateway_of(settings, "login")?;
+    let text = if std::io::stdin().is_terminal() {
+        // Echo goes off before the prompt shows: a token typed as soon as the
+        // prompt appears is never echoed.
+        let typed = match NoEcho::on() {
+            Ok(raw) => {
+                let _ = write!(
+                    out,
+                    "{} ",
+                    tr!(LANG, "login-paste", gateway = gateway.as_str())
+                );
+                let _ = out.flush();
+                tokio::task::spawn_blocking(move || read_hidden_line(raw))
+                    .await
+                    .map_err(|e| Failure::error(format!("reading the token failed: {e}")))?
+            }
+            Err(e) => Err(e),
+        };
+        let _ = writeln!(out);
+        match typed {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return Err(Failure {
+                    message: "sign-in cancelled; nothing was kept".into(),
+                    code: EXIT_CANCELLED,
+                });
+            }
+            Err(e) => {
+                return Err(Failure::error(format!(
+                    "cannot read the token from the terminal: {}. Give it on standard input: \
+                     `stepwise login --with-token < token.txt`",
+                    e.kind()
+                )));
+            }
+        }
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_TOKEN_INPUT)
+            .read_to_string(&mut text)
+            .map_err(|e| {
+                Failure::error(format!(
+                    "cannot read the token from standard input: {}. Give it as text, one line",
+                    e.kind()
+                ))
+            })?;
+        text
+    };
+    let token = text.lines().next().unwrap_or("").trim();
+    if !crate::auth::is_token_text(token) {
+        return Err(Failure::error(
+            "standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB",
+        ));
+    }
+    let store = open_store(settings)?;
+    let saved = save(store, gateway.clone(), Credential::given(token)).await?;
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(LANG, "login-signed-in-token", gateway = gateway.as_str())
+    );
+    kept_message(out, &saved);
+    Ok(())
+}
+
+/// Raw mode (no echo) for as long as it lives; restored on every path.
+struct NoEcho;
+
+impl NoEcho {
+    fn on() -> std::io::Result<Self> {
+        crossterm::terminal::enable_raw_mode()?;
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+        Ok(NoEcho)
+    }
+}
+
+impl Drop for NoEcho {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// One line typed or pasted on the terminal without echo (`_raw` keeps echo
+/// off until it returns); `None` when cancelled (Esc, Ctrl-C).
+fn read_hidden_line(_raw: NoEcho) -> std::io::Result<Option<String>> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    let mut line = String::new();
+    loop {
+        match read()? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => match key.code {
+                KeyCode::Enter => return Ok(Some(line)),
+                KeyCode::Esc => return Ok(None),
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return Ok(None);
+                }
+                KeyCode::Backspace => {
+                    line.pop();
+                }
+                KeyCode::Char(c) if line.len() < 8192 => line.push(c),
+                _ => {}
+            },
+            Event::Paste(text) => {
+                line.extend(text.chars().filter(|c| !c.is_control()).take(8192));
+                if text.contains(['\r', '\n']) {
+                    return Ok(Some(line));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `stepwise logout`: the kept token is forgotten everywhere.
+pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
+    let gateway = gateway_of(settings, "logout")?;
+    let store = open_store(settings)?;
+    let key = gateway.clone();
+    let removed = tokio::task::spawn_blocking(move || store.remove(&key))
+        .await
+        .map_err(|e| Failure::error(format!("removing the token failed: {e}")))?
+        .map_err(|e| Failure::error(e.0))?;
+    if removed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(LANG, "logout-none", gateway = gateway.as_str())
+        );
+    }
+    for place in &removed {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(
+                LANG,
+                "logout-done",
+                gateway = gateway.as_str(),
+                place = place_text(place)
+            )
+        );
+    }
+    if let Some(from) = settings.token_from.filter(|f| *f != TokenFrom::Login) {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(LANG, "logout-still-given", from = from_text(from))
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    gateway: &'a str,
+    signed_in: bool,
+    /// Where the token in use comes from: token-file, environment, login, config.
+    token_from: Option<&'static str>,
+    store: Option<StoreJson>,
+    expires_at: Option<String>,
+    expires_in: Option<u64>,
+    refreshable: bool,
+}
+
+#[derive(Serialize)]
+struct StoreJson {
+    kind: &'static str,
+    detail: String,
+}
+
+/// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
+pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
+    let gateway = gateway_of(settings, "auth status")?;
+    let now = unix_now();
+    let login = settings.login.as_ref();
+    let credential = login.map(|l| &l.credential);
+    let usable_login = credential.is_some_and(|c| !c.is_spent(now));
+    let signed_in = settings.token.is_some() || usable_login;
+    let expires_at = credential.and_then(|c| c.expires_at);
+    let code = if signed_in {
+        crate::commands::EXIT_CLEAR
+    } else {
+        crate::commands::EXIT_ERROR
+    };
+    if json {
+        let value = StatusJson {
+            gateway: &gateway,
+            signed_in,
+            token_from: settings.token_from.map(TokenFrom::as_wire),
+            store: login.map(|l| StoreJson {
+                kind: l.place.kind(),
+                detail: l.place.detail(),
+            }),
+            expires_at: expires_at.map(rfc3339),
+            expires_in: credential.and_then(|c| c.seconds_left(now)),
+            refreshable: credential.is_some_and(Credential::can_refresh),
+        };
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        return Ok((text, code));
+    }
+    let mut lines = vec![tr!(LANG, "status-gateway", gateway = gateway.as_str())];
+    match login {
+        Some(l) => {
+            let mut place = place_text(&l.place);
+            if matches!(l.place, Place::File(_)) {
+                place = format!("{place} {}", tr!(LANG, "status-login-file-private"));
+            }
+            lines.push(tr!(LANG, "status-login-kept", place = place));
+            let refreshable = l.credential.can_refresh();
+            lines.push(
+                match (l.credential.expires_at, l.credential.seconds_left(now)) {
+                    (Some(at), Some(0)) if refreshable => {
+                        tr!(LANG, "status-expired-refreshable", time = rfc3339(at))
+                    }
+                    (Some(at), Some(0)) => tr!(LANG, "status-expired", time = rfc3339(at)),
+                    (Some(at), Some(left)) => tr!(
+                        LANG,
+                        "status-expires",
+                        time = rfc3339(at),
+                        left = humantime::format_duration(std::time::Duration::from_secs(left))
+                            .to_string()
+                    ),
+                    _ => tr!(LANG, "status-expires-unknown"),
+                },
+            );
+            lines.push(if refreshable {
+                tr!(LANG, "status-refresh-auto")
+            } else {
+                tr!(LANG, "status-refresh-none")
+            });
+        }
+        None => lines.push(tr!(LANG, "status-login-none")),
+    }
+    lines.push(match settings.token_from {
+        Some(TokenFrom::Login) if usable_login => tr!(LANG, "status-in-use-login"),
+        Some(TokenFrom::Login) => tr!(LANG, "status-in-use-spent"),
+        Some(from) => tr!(LANG, "status-in-use-other", from = from_text(from)),
+        None => tr!(LANG, "status-in-use-none"),
+    });
+    Ok((lines.join("\n") + "\n", code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use std::time::Duration;
+
+    fn authorization() -> DeviceAuthorization {
+        DeviceAuthorization {
+            device_code: Secret::new("dc-very-secret"),
+            user_code: "WDJB-MJHT".into(),
+            verification_uri: Url::parse("http://127.0.0.1:8080/device").unwrap(),
+            verification_uri_complete: Some(
+                Url::parse("http://127.0.0.1:8080/device?user_code=WDJB-MJHT").unwrap(),
+            ),
+            expires_in: Duration::from_secs(600),
+            interval: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn instructions_show_the_code_the_address_and_a_qr_code_never_the_device_code() {
+        let lines = instructions("http://127.0.0.1:8080/", &authorization(), false, 120).join("\n");
+        assert!(lines.contains("W D J B - M J H T"), "{lines}");
+        assert!(lines.contains("http://127.0.0.1:8080/device"));
+        assert!(lines.contains("scan this QR code"));
+        assert!(lines.contains('▀') || lines.contains('▄'));
+        assert!(!lines.contains("dc-very-secret"));
+        let narrow = instructions("http://127.0.0.1:8080/", &authorization(), false, 20).join("\n");
+        assert!(!narrow.contains("QR"), "no QR code where it does not fit");
+    }
+}

@@ -1,0 +1,296 @@
+//! The board: a header, the summary line (ready, in progress, failing), one
+//! row per vehicle (id, progress, next step, freshness, error), the add or
+//! remove prompt, and the board's banner. Only the rows that fit are built,
+//! so thousands of vehicles cost no more to draw than a screenful.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::Theme;
+use super::steps::{SPINNER, draw_banner};
+use crate::guidance::step_title;
+use crate::text::{Lang, num};
+use crate::tr;
+use crate::wizard::board::{Board, Standing, progress, standing};
+use crate::wizard::session::VehicleSession;
+use crate::wizard::state::{BannerKind, State};
+
+/// Below this width the progress bar and the error column give way.
+const WIDE: u16 = 90;
+/// Cells of the progress bar.
+const BAR: usize = 10;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let Some(board) = state.board() else {
+        return;
+    };
+    let lang = state.lang();
+    let prompt_height = u16::from(board.adding().is_some() || board.pending_removal().is_some())
+        * if board.adding().is_some_and(|f| f.notice().is_some()) {
+            2
+        } else {
+            1
+        };
+    let banner_height = if board.banner().is_some() { 3 } else { 0 };
+    let [header, summary, table, prompt, banner] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(prompt_height),
+        Constraint::Length(banner_height),
+    ])
+    .areas(area);
+    draw_header(frame, header, state, board, theme);
+    draw_summary(frame, summary, lang, board, theme);
+    draw_rows(frame, table, state, board, theme);
+    draw_prompt(frame, prompt, lang, board, theme);
+    if let Some(b) = board.banner() {
+        draw_banner(frame, banner, b, theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme: Theme) {
+    let lang = state.lang();
+    let sep = || Span::styled(" │ ", theme.dim());
+    let live = board.sessions().iter().any(VehicleSession::watch);
+    let mut spans = vec![
+        Span::styled(" stepwise", theme.title()),
+        sep(),
+        Span::raw(tr!(lang, "board-title", count = num(board.len()))),
+        sep(),
+        Span::raw(state.options().backend_label.clone()),
+        sep(),
+        Span::raw(tr!(
+            lang,
+            "board-sorted-by",
+            key = crate::text::message(lang, board.sort().label_id(), None)
+        )),
+        sep(),
+    ];
+    spans.push(if live {
+        Span::styled(tr!(lang, "board-live-on-short"), theme.info())
+    } else {
+        Span::raw(tr!(lang, "board-live-off-short"))
+    });
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {
+    let sum = board.summary();
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(
+            tr!(lang, "board-summary-ready", n = num(sum.ready)),
+            theme.success(),
+        ),
+        Span::styled(" · ", theme.dim()),
+        Span::raw(tr!(
+            lang,
+            "board-summary-in-progress",
+            n = num(sum.in_progress)
+        )),
+        Span::styled(" · ", theme.dim()),
+        Span::styled(
+            tr!(lang, "board-summary-failing", n = num(sum.failing)),
+            if sum.failing > 0 {
+                theme.error()
+            } else {
+                Style::default()
+            },
+        ),
+    ];
+    if board.typing_filter() || !board.filter().is_empty() {
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::styled(tr!(lang, "board-filter"), theme.key()));
+        spans.push(Span::raw(format!(" {}", board.filter())));
+        if board.typing_filter() {
+            spans.push(Span::styled("▏", theme.key()));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "12 s ago", "3 min ago", "2 h ago"; "not yet" before the first answer.
+pub fn freshness(lang: Lang, at: Option<SystemTime>, now: SystemTime) -> String {
+    let Some(at) = at else {
+        return tr!(lang, "board-fresh-never");
+    };
+    let secs = now.duration_since(at).map_or(0, |d| d.as_secs());
+    let n = |v: u64| num(usize::try_from(v).unwrap_or(usize::MAX));
+    match secs {
+        0..60 => tr!(lang, "board-fresh-secs", n = n(secs)),
+        60..3600 => tr!(lang, "board-fresh-mins", n = n(secs / 60)),
+        _ => tr!(lang, "board-fresh-hours", n = n(secs / 3600)),
+    }
+}
+
+fn bar(done: usize, total: usize) -> String {
+    let filled = done
+        .saturating_mul(BAR)
+        .checked_div(total)
+        .unwrap_or(0)
+        .min(BAR);
+    format!("{}{}", "█".repeat(filled), "░".repeat(BAR - filled))
+}
+
+fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme: Theme) {
+    let lang = state.lang();
+    let wide = area.width >= WIDE;
+    let block = Block::new().borders(Borders::ALL);
+    let rows = board.visible(lang);
+    if rows.is_empty() {
+        let text = if board.is_empty() {
+            tr!(lang, "board-empty")
+        } else {
+            tr!(lang, "board-none-match")
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    // Only the rows that fit are built: a window keeping the selection in
+    // view.
+    let room = usize::from(area.height.saturating_sub(3)).max(1);
+    let selected = board.selected_index(lang).min(rows.len() - 1);
+    let first = selected.saturating_sub(room - 1);
+    let shown = &rows[first..rows.len().min(first + room)];
+    let spinner = SPINNER[state.spinner() % SPINNER.len()];
+    let table_rows: Vec<Row> = shown
+        .iter()
+        .map(|s| row(lang, s, state.now(), spinner, wide, theme))
+        .collect();
+    let mut header = vec![
+        if wide {
+            tr!(lang, "board-col-car")
+        } else {
+            tr!(lang, "board-col-car-short")
+        },
+        tr!(lang, "board-col-progress"),
+        tr!(lang, "board-col-next"),
+        tr!(lang, "board-col-fresh"),
+    ];
+    let widths: Vec<Constraint> = if wide {
+        header.push(tr!(lang, "board-col-error"));
+        vec![
+            Constraint::Length(17),
+            Constraint::Length(u16::try_from(BAR).unwrap_or(10) + 9),
+            Constraint::Min(18),
+            Constraint::Length(12),
+            Constraint::Min(16),
+        ]
+    } else {
+        vec![
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Min(14),
+            Constraint::Length(11),
+        ]
+    };
+    let title = if rows.len() > room {
+        format!(
+            " {} ",
+            tr!(
+                lang,
+                "board-rows-window",
+                from = num(first + 1),
+                to = num(first + shown.len()),
+                total = num(rows.len())
+            )
+        )
+    } else {
+        String::new()
+    };
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(block.title(title))
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▶ ");
+    let mut table_state = TableState::default().with_selected(Some(selected - first));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+fn row<'a>(
+    lang: Lang,
+    s: &'a VehicleSession,
+    now: SystemTime,
+    spinner: char,
+    wide: bool,
+    theme: Theme,
+) -> Row<'a> {
+    let (progress_text, progress_bar) = match progress(s) {
+        Some((done, total)) => (
+            tr!(lang, "board-n-of-m", done = num(done), total = num(total)),
+            bar(done, total),
+        ),
+        None => ("-".to_owned(), " ".repeat(BAR)),
+    };
+    let standing = standing(s);
+    let next = match (standing, s.next_step()) {
+        (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
+        (Standing::Failing, _) if !wide => Span::styled(
+            s.banner()
+                .filter(|b| b.kind == BannerKind::Error)
+                .map(|b| b.title.clone())
+                .unwrap_or_default(),
+            theme.error(),
+        ),
+        (_, Some(step)) => Span::raw(step_title(lang, &step.name)),
+        (_, None) if s.is_loading() => Span::styled(tr!(lang, "board-loading"), theme.dim()),
+        (_, None) => Span::styled("-", theme.dim()),
+    };
+    let fresh = if s.is_loading() {
+        format!("{spinner} {}", freshness(lang, s.last_refresh(), now))
+    } else {
+        freshness(lang, s.last_refresh(), now)
+    };
+    let mut cells = vec![Cell::from(s.car().to_owned())];
+    if wide {
+        cells.push(Cell::from(Line::from(vec![
+            Span::styled(progress_bar, theme.done()),
+            Span::raw(format!(" {progress_text}")),
+        ])));
+    } else {
+        cells.push(Cell::from(progress_text));
+    }
+    cells.push(Cell::from(next));
+    cells.push(Cell::from(Span::styled(fresh, theme.dim())));
+    if wide {
+        let error = s
+            .banner()
+            .filter(|b| b.kind == BannerKind::Error)
+            .map(|b| b.title.clone())
+            .unwrap_or_default();
+        cells.push(Cell::from(Span::styled(error, theme.error())));
+    }
+    Row::new(cells)
+}
+
+fn draw_prompt(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let mut lines = Vec::new();
+    if let Some(car) = board.pending_removal() {
+        lines.push(Line::from(vec![
+            Span::styled(" ? ", theme.key()),
+            Span::raw(tr!(lang, "board-remove-ask", car = car.to_owned())),
+        ]));
+    } else if let Some(field) = board.adding() {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", tr!(lang, "board-add-prompt")), theme.key()),
+            Span::raw(field.input().to_owned()),
+            Span::styled("▏", theme.key()),
+        ]));
+        if let Some(notice) = field.notice() {
+            lines.push(Line::from(vec![
+                Span::styled(" ✖ ", theme.error()),
+                Span::raw(super::start::notice_text(lang, notice)),
+            ]));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,539 @@
+//! Signing in against the simulator over loopback HTTP: the device flow
+//! (approve, deny, expiry, slow_down, endpoints on a second server) and the
+//! token source (refresh before expiry, once after a 401, `invalid_grant`),
+//! with the number of token requests counted on the server.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use stepwise::auth::device::{self, DeviceAuthorization, Endpoints, Pace};
+use stepwise::auth::{AuthError, Choice, Credential, TokenSource, TokenStore, unix_now};
+use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
+use stepwise::describe;
+use stepwise::sim::{AuthOptions, RunningSim, Scenario, Shared, SimState, spawn_shared};
+use stepwise::text::Lang;
+use url::Url;
+
+/// A simulator with sign-in on, and its shared state to read counts from.
+struct Provider {
+    sim: RunningSim,
+    shared: Shared,
+}
+
+impl Provider {
+    async fn start(options: AuthOptions) -> Self {
+        let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_auth(options);
+        let sim = spawn_shared(shared.clone()).await.expect("a simulator");
+        Provider { sim, shared }
+    }
+
+    fn url(&self) -> Url {
+        Url::parse(&format!("{}/", self.sim.url())).unwrap()
+    }
+
+    fn polls(&self) -> u32 {
+        self.shared.auth().unwrap().counts().device_polls
+    }
+
+    fn refreshes(&self) -> u32 {
+        self.shared.auth().unwrap().counts().refreshes
+    }
+
+    async fn control(&self, path: &str) -> u16 {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.sim.url()))
+            .send()
+            .await
+            .expect("control call")
+            .status()
+            .as_u16()
+    }
+}
+
+/// Options that never answer slow_down: polls may come at any pace.
+fn quick() -> AuthOptions {
+    AuthOptions {
+        interval: Duration::ZERO,
+        ..AuthOptions::default()
+    }
+}
+
+/// What the test pace does at one wait.
+enum Act {
+    /// A control call on the simulator (approve, deny).
+    Post(String),
+    /// Really wait (to respect the simulator's polling interval).
+    Sleep(Duration),
+}
+
+/// A clock that moves only when polling waits, and records each wait.
+struct TestPace {
+    start: Instant,
+    elapsed: Mutex<Duration>,
+    waits: Mutex<Vec<Duration>>,
+    acts: Vec<Vec<Act>>,
+}
+
+impl TestPace {
+    /// `acts[n]` is done, in order, at the n-th wait.
+    fn new(acts: Vec<Vec<Act>>) -> Self {
+        TestPace {
+            start: Instant::now(),
+            elapsed: Mutex::new(Duration::ZERO),
+            waits: Mutex::new(Vec::new()),
+            acts,
+        }
+    }
+
+    fn waits(&self) -> Vec<Duration> {
+        self.waits.lock().unwrap().clone()
+    }
+}
+
+impl Pace for TestPace {
+    fn now(&self) -> Instant {
+        self.start + *self.elapsed.lock().unwrap()
+    }
+
+    fn wait(&self, how_long: Duration) -> impl std::future::Future<Output = ()> + Send {
+        let n = {
+            let mut waits = self.waits.lock().unwrap();
+            waits.push(how_long);
+            waits.len() - 1
+        };
+        *self.elapsed.lock().unwrap() += how_long;
+        let acts: Vec<Result<String, Duration>> = self
+            .acts
+            .get(n)
+            .into_iter()
+            .flatten()
+            .map(|act| match act {
+                Act::Post(url) => Ok(url.clone()),
+                Act::Sleep(d) => Err(*d),
+            })
+            .collect();
+        async move {
+            for act in acts {
+                match act {
+                    Ok(url) => {
+                        let status = reqwest::Client::new()
+                            .post(url)
+                            .send()
+                            .await
+                            .unwrap()
+                            .status();
+                        assert_eq!(status.as_u16(), 200, "the control call is accepted");
+                    }
+                    Err(d) => tokio::time::sleep(d).await,
+                }
+            }
+        }
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn start_flow(provider: &Provider) -> (Endpoints, DeviceAuthorization) {
+    let endpoints = device::discover(&http(), &provider.url())
+        .await
+        .expect("discovery");
+    let authorization = device::authorize(&http(), &endpoints, &provider.url(), None)
+        .await
+        .expect("a code");
+    (endpoints, authorization)
+}
+
+fn decide_url(provider: &Provider, auth: &DeviceAuthorization, what: &str) -> String {
+    format!(
+        "{}/sim/device/{}/{what}",
+        provider.sim.url(),
+        auth.user_code
+    )
+}
+
+/// A signed-in credential, by approving a code at once.
+async fn signed_in(provider: &Provider) -> Credential {
+    let (endpoints, authorization) = start_flow(provider).await;
+    let pace = TestPace::new(vec![vec![Act::Post(decide_url(
+        provider,
+        &authorization,
+        "approve",
+    ))]]);
+    device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .expect("approved")
+}
+
+fn gateway(url: &str, source: Option<TokenSource>) -> Gateway {
+    let options = ClientOptions {
+        retries: 0,
+        ..ClientOptions::default()
+    };
+    let gateway = Gateway::new(url, "test-device".into(), None, options).unwrap();
+    match source {
+        Some(s) => gateway.with_token_source(s),
+        None => gateway,
+    }
+}
+
+fn list_987654() -> ListRequest {
+    ListRequest::new(Lookup::Car("987654".into()))
+}
+
+#[tokio::test]
+async fn an_approved_code_signs_in_and_its_token_opens_the_steps() {
+    let provider = Provider::start(quick()).await;
+    let (endpoints, authorization) = start_flow(&provider).await;
+    assert_eq!(
+        authorization.user_code.len(),
+        9,
+        "{}",
+        authorization.user_code
+    );
+    assert!(
+        authorization
+            .address()
+            .as_str()
+            .contains(&authorization.user_code)
+    );
+    // One pending answer, then the person approves (the code without its dash, in lower case).
+    let lower = authorization.user_code.replace('-', "").to_lowercase();
+    let approve = format!("{}/sim/device/{lower}/approve", provider.sim.url());
+    let pace = TestPace::new(vec![vec![], vec![Act::Post(approve)]]);
+    let credential = device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .expect("approved");
+    assert_eq!(provider.polls(), 2, "one pending answer, then the token");
+    assert!(credential.can_refresh());
+    assert_eq!(credential.lifetime, Some(3600));
+
+    let anonymous = gateway(&provider.sim.url(), None)
+        .list(&list_987654())
+        .await;
+    assert_eq!(
+        anonymous.unwrap_err().rejection(),
+        Some(Rejection::Unauthorized)
+    );
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let list = gateway(&provider.sim.url(), Some(source.clone()))
+        .list(&list_987654())
+        .await
+        .expect("the token is accepted");
+    assert_eq!(list.steps.len(), 3);
+    assert_eq!(
+        source.token_requests().await,
+        0,
+        "a fresh token is not refreshed"
+    );
+}
+
+#[tokio::test]
+async fn a_denied_code_ends_with_a_clear_message() {
+    let provider = Provider::start(quick()).await;
+    let (endpoints, authorization) = start_flow(&provider).await;
+    let pace = TestPace::new(vec![
+        vec![],
+        vec![Act::Post(decide_url(&provider, &authorization, "deny"))],
+    ]);
+    let err = device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
+    assert_eq!(err, AuthError::Denied);
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(
+        said.contains("refused") && said.contains("stepwise login"),
+        "{said}"
+    );
+    assert_eq!(provider.polls(), 2);
+}
+
+#[tokio::test]
+async fn a_code_the_provider_says_expired_ends_the_polling() {
+    let provider = Provider::start(AuthOptions {
+        code_ttl: Duration::ZERO,
+        ..quick()
+    })
+    .await;
+    let (endpoints, authorization) = start_flow(&provider).await;
+    let pace = TestPace::new(vec![]);
+    let err = device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
+    assert_eq!(err, AuthError::Expired);
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(said.contains("expired"), "{said}");
+    assert_eq!(provider.polls(), 1);
+}
+
+#[tokio::test]
+async fn polling_stops_when_the_code_runs_out_even_if_the_provider_never_says_so() {
+    let provider = Provider::start(AuthOptions {
+        code_ttl: Duration::from_secs(10),
+        ..quick()
+    })
+    .await;
+    let (endpoints, authorization) = start_flow(&provider).await;
+    // The simulator says interval 0: the client polls no faster than once a second.
+    assert_eq!(authorization.interval, Duration::from_secs(1));
+    let pace = TestPace::new(vec![]);
+    let err = device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
+    assert_eq!(err, AuthError::Expired);
+    assert_eq!(
+        provider.polls(),
+        10,
+        "one poll a second for the code's 10 s"
+    );
+    assert!(pace.waits().iter().all(|w| *w == Duration::from_secs(1)));
+}
+
+#[tokio::test]
+async fn slow_down_adds_five_seconds_to_the_interval() {
+    let provider = Provider::start(AuthOptions {
+        interval: Duration::from_secs(1),
+        ..AuthOptions::default()
+    })
+    .await;
+    let (endpoints, authorization) = start_flow(&provider).await;
+    assert_eq!(authorization.interval, Duration::from_secs(1));
+    // The first wait does not really wait: the simulator answers slow_down.
+    // Before the second poll the person approves and a real second passes.
+    let pace = TestPace::new(vec![
+        vec![],
+        vec![
+            Act::Post(decide_url(&provider, &authorization, "approve")),
+            Act::Sleep(Duration::from_secs(1)),
+        ],
+    ]);
+    let credential = device::poll(&http(), &endpoints, &authorization, &pace).await;
+    assert!(credential.is_ok(), "{credential:?}");
+    assert_eq!(
+        pace.waits(),
+        [Duration::from_secs(1), Duration::from_secs(6)],
+        "the interval grew by 5 s after slow_down"
+    );
+    assert_eq!(provider.polls(), 2);
+}
+
+#[tokio::test]
+async fn the_token_endpoint_may_live_on_another_server() {
+    let provider = Provider::start(quick()).await;
+    // A gateway whose discovery document points at the simulator.
+    let idp = provider.sim.url();
+    let document = serde_json::json!({
+        "issuer": idp,
+        "device_authorization_endpoint": format!("{idp}/oauth/device_authorization"),
+        "token_endpoint": format!("{idp}/oauth/token"),
+    });
+    let app = axum::Router::new().route(
+        "/.well-known/oauth-authorization-server",
+        axum::routing::get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let endpoints = device::discover(&http(), &gateway_url)
+        .await
+        .expect("discovery");
+    assert_eq!(endpoints.token.port(), provider.url().port());
+    assert_ne!(endpoints.token.port(), gateway_url.port());
+    let authorization = device::authorize(&http(), &endpoints, &gateway_url, None)
+        .await
+        .unwrap();
+    let pace = TestPace::new(vec![vec![Act::Post(decide_url(
+        &provider,
+        &authorization,
+        "approve",
+    ))]]);
+    let credential = device::poll(&http(), &endpoints, &authorization, &pace)
+        .await
+        .expect("approved at the second server");
+    assert_eq!(
+        credential.token_endpoint.as_deref(),
+        Some(endpoints.token.as_str()),
+        "refreshes go to the second server too"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_without_sign_in_says_how_else_to_give_a_token() {
+    let sim = stepwise::sim::spawn(Scenario::built_in(), None)
+        .await
+        .unwrap();
+    let url = Url::parse(&format!("{}/", sim.url())).unwrap();
+    let err = describe::auth_error(
+        Lang::En,
+        &device::discover(&http(), &url).await.unwrap_err(),
+    );
+    assert!(err.contains("--with-token") && !err.contains('\n'), "{err}");
+}
+
+#[tokio::test]
+async fn a_token_due_to_expire_is_refreshed_before_use_and_kept() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    let old = credential.access_token.clone();
+    credential.expires_at = Some(unix_now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    let client = gateway(&provider.sim.url(), Some(source.clone()));
+    client
+        .list(&list_987654())
+        .await
+        .expect("a refreshed token");
+    assert_eq!(provider.refreshes(), 1);
+    client.list(&list_987654()).await.expect("the same token");
+    client.list(&list_987654()).await.expect("the same token");
+    assert_eq!(
+        provider.refreshes(),
+        1,
+        "a fresh token is not refreshed again"
+    );
+    assert_eq!(source.token_requests().await, 1);
+    let (kept, _) = store.load(&key).unwrap().unwrap();
+    assert_ne!(kept.access_token, old, "the refreshed token is kept");
+    assert!(kept.seconds_left(unix_now()).unwrap() > 3000);
+}
+
+#[tokio::test]
+async fn a_refused_token_is_refreshed_once_and_the_call_retried() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let old_refresh = credential.refresh_token.clone().unwrap();
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let client = gateway(&provider.sim.url(), Some(source));
+    client.list(&list_987654()).await.expect("signed in");
+    assert_eq!(provider.control("/sim/auth/expire").await, 200);
+    client
+        .list(&list_987654())
+        .await
+        .expect("refreshed after the 401");
+    assert_eq!(provider.refreshes(), 1);
+    // Refresh tokens are single-use: the old one is refused now.
+    let reused = http()
+        .post(format!("{}/oauth/token", provider.sim.url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=refresh_token&client_id=stepwise&refresh_token={old_refresh}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.status().as_u16(), 400);
+    assert!(reused.text().await.unwrap().contains("invalid_grant"));
+}
+
+#[tokio::test]
+async fn invalid_grant_ends_the_login_with_a_clear_message_and_no_retries() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let client = gateway(&provider.sim.url(), Some(source));
+    assert_eq!(provider.control("/sim/auth/revoke").await, 200);
+    let err = client.list(&list_987654()).await.unwrap_err();
+    assert!(err.needs_login(), "{err:?}");
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("invalid_grant") && text.contains("stepwise login") && !text.contains('\n'),
+        "{text}"
+    );
+    assert_eq!(describe::gateway_headline(Lang::En, &err), "Sign in again");
+    for _ in 0..3 {
+        assert!(client.list(&list_987654()).await.unwrap_err().needs_login());
+    }
+    assert_eq!(
+        provider.refreshes(),
+        1,
+        "a refused refresh is never retried"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    // A gateway that answers 401 to everything.
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"message": "no"})),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let source = TokenSource::login(format!("{url}/"), credential, None);
+    let client = gateway(&url, Some(source.clone()));
+    let first = client.list(&list_987654()).await.unwrap_err();
+    assert_eq!(first.rejection(), Some(Rejection::Unauthorized));
+    for _ in 0..3 {
+        let err = client.list(&list_987654()).await.unwrap_err();
+        assert!(err.needs_login(), "{err:?}");
+    }
+    assert_eq!(provider.refreshes(), 1);
+    assert_eq!(source.token_requests().await, 1);
+    assert!(matches!(first, GatewayError::Rejected { status: 401, .. }));
+}
+
+#[tokio::test]
+async fn a_login_refreshed_by_another_stepwise_is_taken_from_the_store() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.expires_at = Some(unix_now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    // Two processes loaded the same login; the first refreshes it.
+    let first = TokenSource::login(key.clone(), credential.clone(), Some(store.clone()));
+    let second = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    gateway(&provider.sim.url(), Some(first))
+        .list(&list_987654())
+        .await
+        .expect("refreshed");
+    // The second's refresh token is spent: it takes the kept successor.
+    gateway(&provider.sim.url(), Some(second.clone()))
+        .list(&list_987654())
+        .await
+        .expect("the kept token is used");
+    assert_eq!(provider.refreshes(), 2, "one refresh each, no more");
+    assert_eq!(second.token_requests().await, 1);
+}
+
+/// The live follower sends a kept login's token too: its first list comes
+/// back instead of a 401.
+#[tokio::test]
+async fn the_live_follower_carries_the_kept_login() {
+    use futures_util::StreamExt;
+    use stepwise::client::live::{LiveUpdate, follow};
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let client = gateway(&provider.sim.url(), Some(source));
+    let list = client.list(&list_987654()).await.expect("the first list");
+    let steps_id = list.steps_id.clone().expect("a stepsID");
+    let mut updates = follow(client, vec![steps_id.clone()]);
+    let first_list = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(update) = updates.next().await {
+            match update {
+                LiveUpdate::List(list) => return list,
+                LiveUpdate::Error { error, .. } => panic!("the follower failed: {error}"),
+                LiveUpdate::Mode(_) | LiveUpdate::Unchanged { .. } => {}
+            }
+        }
+        panic!("the follower ended without a list");
+    })
+    .await
+    .expect("a list within 10 s");
+    assert_eq!(first_list.steps_id.as_deref(), Some(steps_id.as_str()));
+}

@@ -1,0 +1,400 @@
+//! The board's pure update: many vehicle sessions, sorted, filtered, added,
+//! removed, opened and left, with no terminal and no network.
+
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use stepwise::client::{GatewayError, Lookup};
+use stepwise::steps::StepsList;
+use stepwise::wire::decode_list;
+use stepwise::wizard::board::SortKey;
+use stepwise::wizard::state::{BannerKind, Effect, Input, Msg, Options, Purpose, Screen, State};
+use stepwise::wizard::update::{start_board, update};
+
+fn t(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+}
+
+fn state(demo: bool) -> State {
+    State::new(Options {
+        demo,
+        backend_label: "test".into(),
+        docs_base_url: Some("https://docs.example".into()),
+        color: false,
+        ..Options::default()
+    })
+}
+
+fn list(steps_id: u32, statuses: [&str; 3]) -> StepsList {
+    let body = format!(
+        r#"{{"stepsID":{steps_id},
+        "trusterPhoneNumber":{{"name":"trusterPhoneNumber","status":"{}","order":1}},
+        "deviceActivation":{{"name":"deviceActivation","status":"{}","order":2}},
+        "mediumCarKey":{{"name":"mediumCarKey","status":"{}","order":3}}}}"#,
+        statuses[0], statuses[1], statuses[2]
+    );
+    decode_list(body.as_bytes()).unwrap()
+}
+
+fn key_at(state: &mut State, code: KeyCode, at: u64) -> Vec<Effect> {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(state, Input::Key(KeyEvent::new(code, modifiers)), t(at))
+}
+
+fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    key_at(state, code, 0)
+}
+
+fn ch(state: &mut State, c: char) -> Vec<Effect> {
+    key(state, KeyCode::Char(c))
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        ch(state, c);
+    }
+}
+
+/// Every list request among effects: (car, id, purpose).
+fn requests(effects: &[Effect]) -> Vec<(String, u64, Purpose)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::FetchList {
+                car, id, purpose, ..
+            } => Some((car.clone(), *id, *purpose)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn answer(
+    state: &mut State,
+    (car, id, purpose): &(String, u64, Purpose),
+    result: Result<StepsList, GatewayError>,
+    at: u64,
+) -> Vec<Effect> {
+    update(
+        state,
+        Input::Msg(Msg::Listed {
+            car: car.clone(),
+            id: *id,
+            purpose: *purpose,
+            result,
+        }),
+        t(at),
+    )
+}
+
+/// The ids of the rows in the order shown.
+fn rows(state: &State) -> Vec<String> {
+    let board = state.board().expect("a board");
+    board
+        .visible(state.lang())
+        .iter()
+        .map(|s| s.car().to_owned())
+        .collect()
+}
+
+fn timed_out() -> GatewayError {
+    GatewayError::TimedOut {
+        base: "http://gw".into(),
+        after: Duration::from_secs(10),
+    }
+}
+
+/// A board on A1 (1 of 3 done, answered at 10), B2 (ready, at 5), C3 (none
+/// done, at 20) and D4 (failing).
+fn board() -> State {
+    let mut s = state(true);
+    let cars = ["C3", "A1", "D4", "B2"].map(String::from).to_vec();
+    let effects = start_board(&mut s, cars, t(0));
+    let asked = requests(&effects);
+    assert_eq!(asked.len(), 4, "one first list per vehicle: {effects:?}");
+    for (car, _, purpose) in &asked {
+        assert_eq!(*purpose, Purpose::Open, "{car}");
+    }
+    for r in &asked {
+        match r.0.as_str() {
+            "A1" => answer(&mut s, r, Ok(list(1, ["alreadyDone", "todo", "todo"])), 10),
+            "B2" => answer(&mut s, r, Ok(list(2, ["alreadyDone"; 3])), 5),
+            "C3" => answer(&mut s, r, Ok(list(3, ["todo"; 3])), 20),
+            _ => answer(&mut s, r, Err(timed_out()), 7),
+        };
+    }
+    s
+}
+
+#[test]
+fn the_board_asks_each_vehicle_by_its_car_and_sums_them_up() {
+    let mut s = state(false);
+    let effects = start_board(&mut s, vec!["A1".into(), "B2".into()], t(0));
+    for e in &effects {
+        if let Effect::FetchList { car, request, .. } = e {
+            assert_eq!(request.lookup, Lookup::Car(car.clone()));
+        }
+    }
+    assert_eq!(*s.screen(), Screen::Board);
+    let s = board();
+    let sum = s.board().unwrap().summary();
+    assert_eq!((sum.ready, sum.in_progress, sum.failing), (1, 2, 1));
+    assert!(!s.is_loading());
+}
+
+#[test]
+fn s_cycles_the_sort_through_next_step_progress_freshness_and_id() {
+    let mut s = board();
+    let b = |s: &State| s.board().unwrap().sort();
+    assert_eq!(b(&s), SortKey::NextStep);
+    // Failing first, then the furthest behind, ready last.
+    assert_eq!(rows(&s), ["D4", "C3", "A1", "B2"]);
+    ch(&mut s, 'S');
+    assert_eq!(b(&s), SortKey::Progress);
+    // No list counts as no progress; ties by id.
+    assert_eq!(rows(&s), ["C3", "D4", "A1", "B2"]);
+    ch(&mut s, 'S');
+    assert_eq!(b(&s), SortKey::Freshness);
+    // Never answered (the failing one) first, then the stalest.
+    assert_eq!(rows(&s), ["D4", "B2", "A1", "C3"]);
+    ch(&mut s, 'S');
+    assert_eq!(b(&s), SortKey::Id);
+    assert_eq!(rows(&s), ["A1", "B2", "C3", "D4"]);
+    ch(&mut s, 'S');
+    assert_eq!(b(&s), SortKey::NextStep);
+}
+
+#[test]
+fn slash_filters_by_text_and_esc_clears_it() {
+    let mut s = board();
+    ch(&mut s, '/');
+    // Letters go into the filter, not to the board's keys (q, r, w, d).
+    for c in "rwdq".chars() {
+        assert!(ch(&mut s, c).is_empty());
+    }
+    assert!(!s.quit_requested());
+    assert_eq!(s.board().unwrap().filter(), "rwdq");
+    assert!(rows(&s).is_empty());
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "c3");
+    assert_eq!(rows(&s), ["C3"], "ids match whatever the case");
+    // Enter keeps the filter; keys act on the board again.
+    key(&mut s, KeyCode::Enter);
+    assert!(!s.board().unwrap().typing_filter());
+    assert_eq!(rows(&s), ["C3"]);
+    // The next step's title matches too.
+    ch(&mut s, '/');
+    for _ in 0..2 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    update(&mut s, Input::Paste("ready".into()), t(0));
+    assert!(rows(&s).contains(&"B2".to_owned()), "{:?}", rows(&s));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.board().unwrap().filter(), "");
+    // The error's headline matches too.
+    ch(&mut s, '/');
+    typed(&mut s, "timed out");
+    assert_eq!(rows(&s), ["D4"]);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(rows(&s).len(), 4);
+    assert!(!s.board().unwrap().typing_filter());
+}
+
+#[test]
+fn a_adds_a_vehicle_and_asks_its_list_refusing_bad_and_known_ids() {
+    let mut s = board();
+    ch(&mut s, 'a');
+    typed(&mut s, "A1");
+    assert!(requests(&key(&mut s, KeyCode::Enter)).is_empty());
+    let notice = s
+        .board()
+        .unwrap()
+        .adding()
+        .and_then(|f| f.notice())
+        .cloned();
+    assert!(notice.is_some(), "a known id is refused with a reason");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.board().unwrap().adding().is_none(), "Esc cancels");
+    assert_eq!(s.board().unwrap().len(), 4);
+
+    ch(&mut s, 'a');
+    update(&mut s, Input::Paste("E5".into()), t(0));
+    let asked = requests(&key(&mut s, KeyCode::Enter));
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].0, "E5");
+    assert_eq!(asked[0].2, Purpose::Open);
+    assert_eq!(s.board().unwrap().len(), 5);
+    assert_eq!(s.board().unwrap().selected_car(), Some("E5"));
+    answer(&mut s, &asked[0], Ok(list(5, ["todo"; 3])), 30);
+    assert!(s.board().unwrap().session("E5").unwrap().whole().is_some());
+}
+
+#[test]
+fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
+    let mut s = board();
+    // The selection follows its vehicle: A1, the first row before any
+    // answer came; C3 sits above it now.
+    assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
+    key(&mut s, KeyCode::Up);
+    assert_eq!(s.board().unwrap().selected_car(), Some("C3"));
+    ch(&mut s, 'd');
+    assert_eq!(s.board().unwrap().pending_removal(), Some("C3"));
+    ch(&mut s, 'n');
+    assert_eq!(s.board().unwrap().len(), 4, "n keeps it");
+    ch(&mut s, 'd');
+    let effects = ch(&mut s, 'y');
+    assert!(effects.contains(&Effect::Cancel { car: "C3".into() }));
+    assert_eq!(rows(&s), ["D4", "A1", "B2"]);
+    assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
+    let banner = s.board().unwrap().banner().unwrap();
+    assert!(banner.title.contains("C3"), "{banner:?}");
+}
+
+#[test]
+fn enter_opens_the_vehicle_and_esc_comes_back_with_everything_kept() {
+    let mut s = board();
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "its list is kept");
+    assert_eq!(*s.screen(), Screen::Steps);
+    let open = s.session().unwrap();
+    assert_eq!(open.car(), "A1");
+    assert_eq!(open.selected_step().unwrap().name, "deviceActivation");
+    // Everything of the steps screen works: r refreshes this vehicle.
+    let asked = requests(&ch(&mut s, 'r'));
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].0, "A1");
+    // Meanwhile another vehicle's answer still reaches the board.
+    let c3 = requests(&update(&mut s, Input::WatchTick, t(40)));
+    assert!(c3.is_empty(), "nothing is live");
+    answer(
+        &mut s,
+        &asked[0],
+        Ok(list(1, ["alreadyDone", "alreadyDone", "todo"])),
+        41,
+    );
+    ch(&mut s, 'j');
+    assert!(key(&mut s, KeyCode::Esc).is_empty(), "nothing is cancelled");
+    assert_eq!(*s.screen(), Screen::Board);
+    assert!(s.session().is_none());
+    let board = s.board().unwrap();
+    assert_eq!(board.len(), 4);
+    assert_eq!(board.selected_car(), Some("A1"));
+    let a1 = board.session("A1").unwrap();
+    assert_eq!(a1.whole().unwrap().done_count(), 2, "the new list is kept");
+    assert_eq!(a1.last_refresh(), Some(t(41)));
+    // The row it sat on is selected again, and Enter opens it once more.
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.session().unwrap().car(), "A1");
+    assert_eq!(s.session().unwrap().steps_id(), Some("1"));
+}
+
+#[test]
+fn a_vehicle_that_turns_ready_is_announced_once() {
+    let mut s = board();
+    // Live: every vehicle not ready is watched and asked at once.
+    let asked = requests(&ch(&mut s, 'w'));
+    let mut cars: Vec<&str> = asked.iter().map(|r| r.0.as_str()).collect();
+    cars.sort_unstable();
+    assert_eq!(cars, ["A1", "C3", "D4"], "B2 is ready already");
+    assert!(asked.iter().all(|r| r.2 == Purpose::Watch));
+    let a1 = asked.iter().find(|r| r.0 == "A1").unwrap();
+    answer(&mut s, a1, Ok(list(1, ["alreadyDone"; 3])), 50);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Success);
+    assert!(banner.title.contains("A1"), "{banner:?}");
+    assert!(
+        !s.board().unwrap().session("A1").unwrap().watch(),
+        "a ready vehicle is no longer watched"
+    );
+    let sum = s.board().unwrap().summary();
+    assert_eq!(sum.ready, 2);
+    // A vehicle ready at its first answer has not turned ready: no news.
+    let mut s = state(true);
+    let asked = requests(&start_board(&mut s, vec!["Z9".into(), "Y8".into()], t(0)));
+    answer(&mut s, &asked[0], Ok(list(9, ["alreadyDone"; 3])), 1);
+    assert!(s.board().unwrap().banner().is_none());
+}
+
+#[test]
+fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
+    let mut s = board();
+    let asked = requests(&ch(&mut s, 'r'));
+    assert_eq!(asked.len(), 4, "r refreshes all");
+    assert!(
+        requests(&ch(&mut s, 'r')).is_empty(),
+        "none twice while in flight"
+    );
+    for r in &asked {
+        answer(&mut s, r, Ok(list(7, ["todo"; 3])), 60);
+    }
+    assert_eq!(s.board().unwrap().summary().failing, 0, "D4 recovered");
+    assert_eq!(requests(&ch(&mut s, 'w')).len(), 4);
+    assert!(requests(&update(&mut s, Input::WatchTick, t(63))).is_empty());
+    // w again: live off, ticks ask nothing.
+    ch(&mut s, 'w');
+    assert!(!s.watching());
+}
+
+#[test]
+fn a_stale_answer_is_dropped_and_an_unknown_car_ignored() {
+    let mut s = board();
+    let asked = requests(&ch(&mut s, 'r'));
+    let a1 = asked.iter().find(|r| r.0 == "A1").unwrap().clone();
+    let stale = (a1.0.clone(), a1.1 + 1000, a1.2);
+    answer(&mut s, &stale, Ok(list(1, ["alreadyDone"; 3])), 70);
+    assert!(!s.board().unwrap().session("A1").unwrap().all_done());
+    let stranger = ("ZZ".to_owned(), a1.1, a1.2);
+    assert!(answer(&mut s, &stranger, Ok(list(1, ["todo"; 3])), 70).is_empty());
+}
+
+#[test]
+fn autoplay_on_the_board_moves_one_vehicle_per_tick_taking_turns() {
+    let mut s = State::new(Options {
+        demo: true,
+        autoplay: true,
+        backend_label: "demo backend".into(),
+        color: false,
+        ..Options::default()
+    });
+    let asked = requests(&start_board(&mut s, vec!["A1".into(), "B2".into()], t(0)));
+    for r in &asked {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+    }
+    assert!(s.autoplaying());
+    let mut moved = Vec::new();
+    for at in 0..2 {
+        let effects = update(&mut s, Input::AutoplayTick, t(10 + at));
+        let [Effect::Complete { car, id, step }] = effects.as_slice() else {
+            panic!("one simulated customer acts per tick: {effects:?}");
+        };
+        assert_eq!(step, "trusterPhoneNumber");
+        moved.push(car.clone());
+        // The customer's move is followed by a refresh of that vehicle.
+        let refresh = requests(&update(
+            &mut s,
+            Input::Msg(Msg::Completed {
+                car: car.clone(),
+                id: *id,
+                step: step.clone(),
+                result: Ok(()),
+            }),
+            t(10 + at),
+        ));
+        assert_eq!(refresh.len(), 1);
+        assert_eq!(&refresh[0].0, car);
+        answer(
+            &mut s,
+            &refresh[0],
+            Ok(list(1, ["alreadyDone", "todo", "todo"])),
+            11 + at,
+        );
+    }
+    moved.sort_unstable();
+    assert_eq!(moved, ["A1", "B2"], "they take turns");
+}

@@ -1,0 +1,239 @@
+//! `steps` over several vehicles (`--car` repeated, `--cars FILE`): one block
+//! each or JSON Lines, exit codes 0/3/1, failures named on stderr; and the
+//! board's command-line edges. Against a simulator holding a fleet.
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use stepwise::sim::{RunningSim, Scenario, spawn};
+use tempfile::TempDir;
+use tokio::runtime::Runtime;
+
+/// A simulator with F0001..F0010, on a runtime of its own.
+struct Sim {
+    running: RunningSim,
+    _runtime: Runtime,
+}
+
+impl Sim {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let running = runtime
+            .block_on(spawn(Scenario::built_in().with_fleet(10), None))
+            .expect("sim starts");
+        Sim {
+            running,
+            _runtime: runtime,
+        }
+    }
+}
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("stepwise")
+        .expect("the binary is built")
+        .env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("STEPWISE_API")
+        .env_remove("STEPWISE_TOKEN")
+        .env_remove("STEPWISE_CONFIG")
+        .timeout(Duration::from_secs(30))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+fn ids_file(dir: &TempDir, body: &str) -> String {
+    let path = dir.path().join("ids.txt");
+    std::fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
+        .collect()
+}
+
+#[test]
+fn steps_cars_json_lines_one_per_id_in_order_with_exit_codes() {
+    let sim = Sim::start();
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    // F0003 is ready, F0001 has steps to do.
+    let ready = ids_file(&home, "# ready only\nF0003\n");
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--cars", &ready, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = lines(&out);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["carAssociationID"], "F0003");
+    assert_eq!(got[0]["complete"], true);
+
+    let two = ids_file(&home, "carAssociationID,model\nF0001,e-208\nF0003,e-2008\n");
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--cars", &two, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let got = lines(&out);
+    let ids: Vec<&str> = got
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["F0001", "F0003"]);
+    assert_eq!(got[0]["next"], "deviceActivation");
+
+    // An unknown id fails: exit 1, its own line, named on stderr.
+    let out = run(
+        home.path(),
+        &[
+            "--api", &url, "steps", "--car", "F0001", "--car", "NOPE99", "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let got = lines(&out);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["carAssociationID"], "NOPE99");
+    assert!(
+        got[1]["error"].as_str().unwrap().contains("404"),
+        "{}",
+        got[1]
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("NOPE99"), "{err}");
+    assert!(
+        !err.contains("F0001"),
+        "only the failing vehicle is named: {err}"
+    );
+}
+
+#[test]
+fn steps_with_several_cars_prints_one_block_each() {
+    let sim = Sim::start();
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--car", "F0002", "--car", "F0005"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let blocks: Vec<&str> = stdout.split("\n\n").collect();
+    assert_eq!(blocks.len(), 2, "{stdout}");
+    assert!(blocks[0].contains("F0002"), "{stdout}");
+    assert!(blocks[1].contains("F0005"), "{stdout}");
+}
+
+#[test]
+fn a_bad_cars_file_is_named_with_its_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = ids_file(&home, "F0001\nnot an id\n");
+    let out = run(home.path(), &["steps", "--cars", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 2 \"not an id\""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = run(home.path(), &["steps", "--cars", "/nonexistent/ids.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read --cars"));
+}
+
+#[test]
+fn fleet_needs_vehicles_and_churn_needs_a_fleet() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["fleet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--cars FILE"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(home.path(), &["serve", "--churn", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--fleet"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(home.path(), &["serve", "--concurrency", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Done steps over every association the simulator holds.
+fn done_steps(addr: std::net::SocketAddr) -> usize {
+    let (status, body) = pty::http(addr, "GET", "/sim/associations");
+    assert_eq!(status, 200, "{body}");
+    let all: Vec<Value> = serde_json::from_str(&body).unwrap();
+    all.iter()
+        .flat_map(|a| a["steps"].as_array().unwrap().clone())
+        .filter(|s| s["done"] == true)
+        .count()
+}
+
+#[test]
+fn serve_fleet_adds_generated_vehicles_and_churn_completes_steps() {
+    let builtin = Scenario::built_in().associations.len();
+    let mut child = std::process::Command::new(pty::BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--fleet",
+            "5",
+            "--churn",
+            "0.2",
+        ])
+        .env("HOME", tempfile::tempdir().unwrap().path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut banner = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let addr: std::net::SocketAddr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {banner:?}"));
+    assert!(
+        banner.contains(&format!("({} associations", builtin + 5)),
+        "{banner}"
+    );
+    let (status, body) = pty::http(addr, "GET", "/sim/associations");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"F0005\""), "{body}");
+    // Churn: the done steps grow by themselves (polled, bounded).
+    let before = done_steps(addr);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while done_steps(addr) <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no step completed by churn"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,126 @@
+//! The board in a real terminal: the binary in a pseudo-terminal, driven by
+//! keys. Every wait polls the screen with a bound; none is a sleep.
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::time::Duration;
+
+use pty::{Key, Spawn, http};
+use stepwise::sim::{RunningSim, Scenario, spawn};
+
+const SHORT: Duration = Duration::from_secs(10);
+const LONG: Duration = Duration::from_secs(20);
+
+/// The board row of `car`.
+fn row<'a>(screen: &'a str, car: &str) -> Option<&'a str> {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!(" {car} ")) && l.contains(" of "))
+}
+
+/// `demo --board`: 20 vehicles; `/` filters to one, `Enter` opens it, `s`
+/// (the simulated customer) completes its next step, `Esc` comes back and
+/// the row shows the step done.
+#[test]
+fn demo_board_filter_open_act_and_back() {
+    let mut tui = Spawn::new(&["demo", "--board", "--fresh"]).start();
+    let screen = tui.wait_for("20 rows with data", LONG, |s| {
+        s.contains("board of 20 vehicles") && s.contains("0 failing") && row(s, "F0005").is_some()
+    });
+    assert!(
+        row(&screen, "F0005").unwrap().contains("0 of 3"),
+        "{screen}"
+    );
+    tui.send("/F0005");
+    tui.key(Key::Enter);
+    tui.wait_for("only F0005 shown", SHORT, |s| {
+        row(s, "F0005").is_some() && row(s, "F0001").is_none() && s.contains("filter: F0005")
+    });
+    tui.key(Key::Enter);
+    tui.wait_text("car F0005", SHORT);
+    tui.send("s");
+    tui.wait_text("1 of 3 done", SHORT);
+    tui.key(Key::Esc);
+    let screen = tui.wait_for("the board again, F0005 changed", SHORT, |s| {
+        s.contains("board of 20 vehicles") && row(s, "F0005").is_some_and(|r| r.contains("1 of 3"))
+    });
+    assert!(
+        row(&screen, "F0005").unwrap().contains("Device activation"),
+        "the next step moved on: {screen}"
+    );
+    // Esc clears the filter: every vehicle is back.
+    tui.key(Key::Esc);
+    tui.wait_for("every row again", SHORT, |s| {
+        row(s, "F0001").is_some() && !s.contains("filter:")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// A simulator with a fleet of 20, on a runtime of its own.
+fn fleet_sim() -> (tokio::runtime::Runtime, RunningSim) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt
+        .block_on(spawn(Scenario::built_in().with_fleet(20), None))
+        .unwrap();
+    (rt, sim)
+}
+
+/// `fleet --cars FILE` against a gateway: the board fills in; live, a
+/// vehicle the customer finishes turns ready by itself and is announced.
+#[test]
+fn fleet_board_fills_in_and_a_vehicle_turns_ready_live() {
+    let (_rt, sim) = fleet_sim();
+    let home = tempfile::tempdir().unwrap();
+    let ids: String = (1..=20).map(|i| format!("F{i:04}\n")).collect();
+    let file = home.path().join("ids.txt");
+    std::fs::write(&file, format!("# today\n{ids}")).unwrap();
+    let url = sim.url();
+    let mut tui = Spawn::new(&[
+        "fleet",
+        "--api",
+        &url,
+        "--cars",
+        file.to_str().unwrap(),
+        "--concurrency",
+        "3",
+    ])
+    .home(home.path())
+    .start();
+    tui.wait_for("every row with data", LONG, |s| {
+        s.contains("board of 20 vehicles") && !s.contains("not yet")
+    });
+    // F0002 has two steps done; the customer does the last one.
+    tui.send("w");
+    tui.wait_text("live ON", SHORT);
+    let (status, body) = http(
+        sim.addr,
+        "POST",
+        "/sim/associations/F0002/steps/mediumCarKey/complete",
+    );
+    assert_eq!(status, 200, "{body}");
+    let screen = tui.wait_for("F0002 announced ready", LONG, |s| {
+        s.contains("F0002 is ready") && row(s, "F0002").is_some_and(|r| r.contains("3 of 3"))
+    });
+    assert!(screen.contains("ready ·"), "{screen}");
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}
+
+/// The wizard with `--car` repeated opens the board on those vehicles.
+#[test]
+fn several_cars_on_the_wizard_open_the_board() {
+    let mut tui = Spawn::new(&["demo", "--car", "111111", "--car", "222222"]).start();
+    tui.wait_for("a board of two, both with data", LONG, |s| {
+        s.contains("board of 2 vehicles")
+            && row(s, "222222").is_some_and(|r| r.contains("3 of 3"))
+            && row(s, "111111").is_some_and(|r| r.contains("0 of 3"))
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+}

@@ -1,0 +1,534 @@
+//! `stepwise login`, `logout` and `auth status` as a person runs them: the
+//! real binary in a pseudo-terminal against an in-process simulator with
+//! sign-in on, where no keyring answers (so the 0600 file is used). The
+//! device code and the tokens never show on screen, in output or in logs.
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use pty::{BIN, Key, Spawn, Tui, contains, http, scrub_command};
+use stepwise::sim::{AuthOptions, RunningSim, Scenario, Shared, SimState, spawn_shared};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// A bus address where nothing answers: no keyring, whatever the machine has.
+const NO_BUS: &str = "unix:path=/nonexistent/stepwise-test-bus";
+
+/// The prefixes of the simulator's device codes, access and refresh tokens.
+const SECRET_PREFIXES: [&str; 3] = ["sim-dc-", "sim-at-", "sim-rt-"];
+
+struct Provider {
+    sim: RunningSim,
+    shared: Shared,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Provider {
+    fn start(options: AuthOptions) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_auth(options);
+        let sim = runtime
+            .block_on(spawn_shared(shared.clone()))
+            .expect("a simulator");
+        Provider {
+            sim,
+            shared,
+            _runtime: runtime,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.sim.url()
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.sim.addr
+    }
+
+    fn refreshes(&self) -> u32 {
+        self.shared.auth().unwrap().counts().refreshes
+    }
+}
+
+fn fast() -> AuthOptions {
+    AuthOptions {
+        interval: Duration::from_secs(1),
+        ..AuthOptions::default()
+    }
+}
+
+fn logins_file(home: &Path) -> PathBuf {
+    home.join(".local/share/stepwise/logins.json")
+}
+
+/// The binary with a clean environment and no keyring.
+fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_LOG", "trace")
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("stepwise runs");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().expect("stepwise ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `stepwise login` in a pty, up to the code being shown; returns the code.
+fn start_login(provider: &Provider, home: &Path) -> (Tui, String) {
+    start_login_with(provider, home, &[])
+}
+
+fn start_login_with(provider: &Provider, home: &Path, env: &[(&str, &str)]) -> (Tui, String) {
+    let mut spawn = Spawn::new(&["login", "--api", &provider.url()])
+        .home(home)
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_LOG", "trace")
+        .size(100, 60);
+    for (key, value) in env {
+        spawn = spawn.env(key, value);
+    }
+    let mut tui = spawn.start();
+    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
+    assert!(
+        screen.contains(&format!("Open {}/device", provider.url())),
+        "{screen}"
+    );
+    assert!(screen.contains("scan this QR code"), "{screen}");
+    let code: String = screen
+        .lines()
+        .find(|l| l.contains('│'))
+        .expect("the boxed code")
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || *c == '-')
+        .collect();
+    assert_eq!(code.len(), 9, "{screen}");
+    (tui, code)
+}
+
+/// Every file under `dir`, with its contents.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+    out
+}
+
+fn assert_no_secret(what: &str, bytes: &[u8]) {
+    for prefix in SECRET_PREFIXES {
+        assert!(
+            !contains(bytes, prefix.as_bytes()),
+            "a {prefix}… secret appears in {what}"
+        );
+    }
+}
+
+#[test]
+fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, code) = start_login(&provider, home.path());
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    tui.wait_text("Signed in to", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    let screen = tui.screen_text();
+    assert!(screen.contains("no keyring answered"), "{screen}");
+    assert!(screen.contains("refreshed before then"), "{screen}");
+    assert_no_secret("the login screen", &tui.raw_bytes());
+
+    // The file fallback: only the user can read it.
+    let file = logins_file(home.path());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(contains(&std::fs::read(&file).unwrap(), b"sim-rt-"));
+
+    let status = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &provider.url()],
+        None,
+    );
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["signed_in"], true);
+    assert_eq!(json["store"]["kind"], "file");
+    assert_eq!(json["token_from"], "login");
+    assert!(json["expires_in"].as_u64().unwrap() > 3000);
+    assert!(json["expires_at"].as_str().unwrap().ends_with('Z'));
+    let human = run(
+        home.path(),
+        &["auth", "status", "--api", &provider.url()],
+        None,
+    );
+    let human_text = text(&human.stdout);
+    assert!(
+        human_text.contains("kept in the file") && human_text.contains("Expires:"),
+        "{human_text}"
+    );
+
+    // The gateway works with no token flag.
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &provider.url(), "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(3), "{}", text(&steps.stderr));
+    assert!(text(&steps.stdout).contains("NEXT"));
+
+    // STEPWISE_TOKEN still wins.
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let env_status = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_TOKEN", "given-by-env")
+        .args(["auth", "status", "--json", "--api", &provider.url()])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&env_status.stdout).unwrap();
+    assert_eq!(json["token_from"], "environment");
+
+    for out in [&status, &human, &steps, &env_status] {
+        assert_no_secret("stdout", &out.stdout);
+        assert_no_secret("stderr", &out.stderr);
+    }
+    for (path, bytes) in files_under(home.path()) {
+        if path != file {
+            assert_no_secret(&path.display().to_string(), &bytes);
+        }
+    }
+
+    let logout = run(home.path(), &["logout", "--api", &provider.url()], None);
+    assert_eq!(logout.status.code(), Some(0));
+    assert!(
+        text(&logout.stdout).contains("removed from the file"),
+        "{}",
+        text(&logout.stdout)
+    );
+    assert!(!file.exists(), "logout leaves no file behind");
+    let after = run(
+        home.path(),
+        &["auth", "status", "--api", &provider.url()],
+        None,
+    );
+    assert_eq!(after.status.code(), Some(1));
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &provider.url(), "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(1));
+    assert!(
+        text(&steps.stderr).contains("stepwise login"),
+        "{}",
+        text(&steps.stderr)
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_the_sign_in_and_keeps_nothing() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, _) = start_login(&provider, home.path());
+    tui.key(Key::CtrlC);
+    let status = tui.wait_exit(WAIT);
+    assert_eq!(status.exit_code(), 130);
+    tui.wait_text("sign-in cancelled; nothing was kept", WAIT);
+    assert!(!logins_file(home.path()).exists());
+}
+
+#[test]
+fn a_denied_code_says_so_and_keeps_nothing() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, code) = start_login(&provider, home.path());
+    let (status, _) = http(provider.addr(), "POST", &format!("/sim/device/{code}/deny"));
+    assert_eq!(status, 200);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
+    tui.wait_text("refused in the browser", WAIT);
+    assert!(!logins_file(home.path()).exists());
+}
+
+#[test]
+fn login_with_token_reads_standard_input_only() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("sim-at-by-hand\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_secret("stdout", &out.stdout);
+    let status = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &api],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["signed_in"], true);
+    assert_eq!(json["refreshable"], false);
+    assert_no_secret("auth status", &status.stdout);
+
+    let empty = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("\n"),
+    );
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(
+        text(&empty.stderr).contains("no usable token"),
+        "{}",
+        text(&empty.stderr)
+    );
+    let argument = run(
+        home.path(),
+        &["login", "--with-token", "sim-at-x", "--api", &api],
+        None,
+    );
+    assert_eq!(argument.status.code(), Some(2));
+    let no_api = run(home.path(), &["login", "--with-token"], Some("tok\n"));
+    assert_eq!(no_api.status.code(), Some(2));
+    assert!(
+        text(&no_api.stderr).contains("--api"),
+        "{}",
+        text(&no_api.stderr)
+    );
+}
+
+#[test]
+fn the_wizard_stays_signed_in_while_short_lived_tokens_are_refreshed() {
+    let provider = Provider::start(AuthOptions {
+        token_ttl: Duration::from_secs(2),
+        ..fast()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let (mut login, code) = start_login(&provider, home.path());
+    http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert!(login.wait_exit(WAIT).success());
+
+    let mut tui = Spawn::new(&["--api", &provider.url(), "--car", "987654"])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_LOG", "trace")
+        .start();
+    tui.wait_for("the list", WAIT, |s| s.contains("NEXT"));
+    tui.send("w");
+    tui.wait_for("watch on", WAIT, |s| s.contains("watch ON"));
+    // Watch follows the list (one event stream, its token sent once); the
+    // wizard's own requests (r) find their token expired and refresh it
+    // first. Three refreshes mean several expiries survived, watch on.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while provider.refreshes() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no refresh in time");
+        let before = provider.refreshes();
+        tui.send("r");
+        tui.wait_for("the list still shown", WAIT, |s| {
+            s.contains("NEXT") && !s.contains("Sign in") && !s.contains("401")
+        });
+        if provider.refreshes() == before {
+            // The token is still fresh: give it time to expire.
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    tui.wait_for("still watching, still signed in", WAIT, |s| {
+        s.contains("watch ON") && !s.contains("Sign in") && !s.contains("401")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(WAIT).success());
+    assert_no_secret("the wizard's screen", &tui.raw_bytes());
+    let file = logins_file(home.path());
+    for (path, bytes) in files_under(home.path()) {
+        if path != file {
+            assert_no_secret(&path.display().to_string(), &bytes);
+        }
+    }
+}
+
+#[test]
+fn on_a_desktop_enter_opens_the_verification_address_in_the_browser() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    // A stand-in for xdg-open that notes the address it was given.
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = home.path().join("opened");
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > {}\n", opened.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (mut tui, code) = start_login_with(
+        &provider,
+        home.path(),
+        &[("DISPLAY", ":99"), ("PATH", &path)],
+    );
+    tui.wait_text("Press Enter to open the address in the browser", WAIT);
+    tui.key(Key::Enter);
+    tui.wait_text("Opened the browser", WAIT);
+    let deadline = std::time::Instant::now() + WAIT;
+    while !opened.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser was not started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let wait_written = std::time::Instant::now() + WAIT;
+    let address = loop {
+        let text = std::fs::read_to_string(&opened).unwrap_or_default();
+        if !text.is_empty() || std::time::Instant::now() > wait_written {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        address,
+        format!("{}/device?user_code={code}", provider.url())
+    );
+    tui.key(Key::CtrlC);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 130);
+}
+
+#[test]
+fn without_a_desktop_no_browser_is_offered() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, _) = start_login(&provider, home.path());
+    assert!(!tui.screen_text().contains("Press Enter"));
+    tui.key(Key::CtrlC);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 130);
+}
+
+#[test]
+fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let login = |store: &str| {
+        let mut cmd = Command::new(BIN);
+        scrub_command(&mut cmd, home.path());
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .env("STEPWISE_TOKEN_STORE", store)
+            .args(["login", "--with-token", "--api", &api])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"tok-123\n").unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let keyring = login("keyring");
+    assert_eq!(keyring.status.code(), Some(1));
+    let said = text(&keyring.stderr);
+    assert!(
+        said.contains("keyring cannot be used") && said.contains("STEPWISE_TOKEN_STORE=file"),
+        "{said}"
+    );
+    assert!(!logins_file(home.path()).exists());
+    let bogus = login("cloud");
+    assert_eq!(bogus.status.code(), Some(2));
+    assert!(text(&bogus.stderr).contains("keyring, file or auto"));
+    let file = login("file");
+    assert_eq!(file.status.code(), Some(0), "{}", text(&file.stderr));
+    assert!(logins_file(home.path()).exists());
+}
+
+#[test]
+fn the_simulator_serves_a_page_to_approve_codes() {
+    let provider = Provider::start(fast());
+    let (status, body) = http(provider.addr(), "GET", "/device");
+    assert_eq!(status, 200);
+    assert!(body.contains("Approve") && body.contains("Deny"), "{body}");
+    let (status, _) = http(provider.addr(), "POST", "/sim/device/BCDF-GHJK/approve");
+    assert_eq!(status, 404, "an unknown code");
+}
+
+#[test]
+fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let spawn = |home: &Path| {
+        Spawn::new(&["login", "--with-token", "--api", &api])
+            .home(home)
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .start()
+    };
+    let mut tui = spawn(home.path());
+    tui.wait_text("it is not shown", WAIT);
+    tui.send("sim-at-typed-by-hand");
+    tui.key(Key::Enter);
+    tui.wait_text("with the given token", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    assert_no_secret("the terminal", &tui.raw_bytes());
+    let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
+    assert!(kept.contains("sim-at-typed-by-hand"));
+
+    let other = tempfile::tempdir().unwrap();
+    let mut cancelled = spawn(other.path());
+    cancelled.wait_text("it is not shown", WAIT);
+    cancelled.send("sim-at-half");
+    cancelled.key(Key::Esc);
+    assert_eq!(cancelled.wait_exit(WAIT).exit_code(), 130);
+    assert!(!logins_file(other.path()).exists());
+    assert_no_secret("the terminal", &cancelled.raw_bytes());
+}

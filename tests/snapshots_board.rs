@@ -1,0 +1,139 @@
+//! Snapshots of the board at 110×32 and at the 60×16 minimum (fewer
+//! columns), drawn by the pure renderer into ratatui's `TestBackend`.
+
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use stepwise::client::GatewayError;
+use stepwise::steps::StepsList;
+use stepwise::wire::decode_list;
+use stepwise::wizard::state::{Effect, Input, Msg, Options, State};
+use stepwise::wizard::update::{start_board, update};
+
+const SIZES: [(u16, u16); 2] = [(110, 32), (60, 16)];
+
+fn t(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+}
+
+fn render(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn snap(name: &str, state: &State) {
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("{name}@{w}x{h}"), render(state, w, h));
+    }
+}
+
+fn list(statuses: [&str; 3]) -> StepsList {
+    let body = format!(
+        r#"{{"stepsID":1,
+        "trusterPhoneNumber":{{"name":"trusterPhoneNumber","status":"{}","order":1}},
+        "deviceActivation":{{"name":"deviceActivation","status":"{}","order":2}},
+        "mediumCarKey":{{"name":"mediumCarKey","status":"{}","order":3}}}}"#,
+        statuses[0], statuses[1], statuses[2]
+    );
+    decode_list(body.as_bytes()).unwrap()
+}
+
+fn key(state: &mut State, code: KeyCode, at: u64) {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(state, Input::Key(KeyEvent::new(code, modifiers)), t(at));
+}
+
+/// A board of `cars`, each answered by `answer(index)` at second `index`.
+fn board(cars: &[String], answer: impl Fn(usize) -> Result<StepsList, GatewayError>) -> State {
+    let mut state = State::new(Options {
+        demo: false,
+        backend_label: "http://127.0.0.1:8080".into(),
+        color: false,
+        ..Options::default()
+    });
+    let effects = start_board(&mut state, cars.to_vec(), t(0));
+    for (i, effect) in effects.into_iter().enumerate() {
+        if let Effect::FetchList {
+            car, id, purpose, ..
+        } = effect
+        {
+            let at = u64::try_from(i).unwrap();
+            let msg = Msg::Listed {
+                car,
+                id,
+                purpose,
+                result: answer(i),
+            };
+            update(&mut state, Input::Msg(msg), t(at));
+        }
+    }
+    state
+}
+
+fn statuses(i: usize) -> [&'static str; 3] {
+    match i % 4 {
+        0 => ["todo"; 3],
+        1 => ["alreadyDone", "todo", "todo"],
+        2 => ["alreadyDone", "alreadyDone", "todo"],
+        _ => ["alreadyDone"; 3],
+    }
+}
+
+fn six() -> State {
+    let cars: Vec<String> = (1..=6).map(|i| format!("F{i:04}")).collect();
+    let mut state = board(&cars, |i| {
+        if i == 4 {
+            Err(GatewayError::TimedOut {
+                base: "http://127.0.0.1:8080".into(),
+                after: Duration::from_secs(10),
+            })
+        } else {
+            Ok(list(statuses(i)))
+        }
+    });
+    // A clock tick 90 s on: the freshness column ages.
+    update(&mut state, Input::ClockTick, t(90));
+    state
+}
+
+#[test]
+fn board_of_six() {
+    snap("board", &six());
+}
+
+#[test]
+fn board_filter_and_remove_prompt() {
+    let mut state = six();
+    key(&mut state, KeyCode::Char('/'), 90);
+    for c in "F000".chars() {
+        key(&mut state, KeyCode::Char(c), 90);
+    }
+    key(&mut state, KeyCode::Enter, 90);
+    key(&mut state, KeyCode::Char('d'), 90);
+    snap("board_remove", &state);
+}
+
+#[test]
+fn board_of_thousands_draws_a_window_around_the_selection() {
+    let cars: Vec<String> = (1..=3000).map(|i| format!("F{i:04}")).collect();
+    let mut state = board(&cars, |i| Ok(list(statuses(i))));
+    // Sorted by id; PgDn 100 times: row 1001.
+    key(&mut state, KeyCode::Char('S'), 3000);
+    key(&mut state, KeyCode::Char('S'), 3000);
+    key(&mut state, KeyCode::Char('S'), 3000);
+    for _ in 0..100 {
+        key(&mut state, KeyCode::PageDown, 3000);
+    }
+    assert_eq!(state.board().unwrap().selected_car(), Some("F1001"));
+    snap("board_thousands", &state);
+}
