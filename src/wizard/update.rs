@@ -247,30 +247,10 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         }
         Action::ToggleWatch if state.screen == Screen::Board => board_toggle_live(state),
         Action::OpenVehicle => open_vehicle(state),
-        Action::CycleSort => {
-            if let Some(board) = &mut state.board {
-                board.cycle_sort();
-            }
-            Vec::new()
-        }
-        Action::StartFilter => {
-            if let Some(board) = &mut state.board {
-                board.start_filter();
-            }
-            Vec::new()
-        }
-        Action::EndFilter => {
-            if let Some(board) = &mut state.board {
-                board.end_filter();
-            }
-            Vec::new()
-        }
-        Action::AddVehicle => {
-            if let Some(board) = &mut state.board {
-                board.start_adding();
-            }
-            Vec::new()
-        }
+        Action::CycleSort => on_board(state, Board::cycle_sort),
+        Action::StartFilter => on_board(state, Board::start_filter),
+        Action::EndFilter => on_board(state, Board::end_filter),
+        Action::AddVehicle => on_board(state, Board::start_adding),
         Action::AskRemove => {
             let lang = lang(state);
             if let Some(board) = &mut state.board
@@ -356,6 +336,14 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
         #[cfg(debug_assertions)]
         Action::TestPanic => vec![Effect::Panic],
     }
+}
+
+/// A board action that only changes the board (sort, filter, adding).
+fn on_board(state: &mut State, change: impl FnOnce(&mut Board)) -> Vec<Effect> {
+    if let Some(board) = &mut state.board {
+        change(board);
+    }
+    Vec::new()
 }
 
 /// Esc on the steps screen: the session waits behind the start screen, its
