@@ -584,3 +584,9 @@ key-help-filter-clear = Filter leeren
 key-help-type-filter = Den gesuchten Text tippen
 key-help-add-submit = Das Fahrzeug hinzufügen und seine Schritte abfragen
 key-help-remove-now = Aus der Übersicht entfernen
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

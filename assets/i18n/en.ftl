@@ -589,3 +589,9 @@ client-901-remedy = Wake the vehicle and try again.
 limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
 limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
 limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

@@ -587,3 +587,9 @@ key-help-filter-clear = Borrar el filtro
 key-help-type-filter = Escribir el texto a buscar
 key-help-add-submit = Añadir el vehículo y pedir sus pasos
 key-help-remove-now = Quitarlo del panel
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

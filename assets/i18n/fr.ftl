@@ -587,3 +587,9 @@ key-help-filter-clear = Effacer le filtre
 key-help-type-filter = Saisir le texte à chercher
 key-help-add-submit = Ajouter le véhicule et demander ses étapes
 key-help-remove-now = Le retirer du tableau
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

@@ -587,3 +587,9 @@ key-help-filter-clear = Cancellare il filtro
 key-help-type-filter = Digitare il testo da cercare
 key-help-add-submit = Aggiungere il veicolo e chiederne i passi
 key-help-remove-now = Toglierlo dal quadro
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

@@ -584,3 +584,9 @@ key-help-filter-clear = Het filter wissen
 key-help-type-filter = De te zoeken tekst typen
 key-help-add-submit = Het voertuig toevoegen en zijn stappen opvragen
 key-help-remove-now = Uit het overzicht halen
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor

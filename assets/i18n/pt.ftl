@@ -587,3 +587,9 @@ key-help-filter-clear = Apagar o filtro
 key-help-type-filter = Digitar o texto a procurar
 key-help-add-submit = Adicionar o veículo e pedir os seus passos
 key-help-remove-now = Tirá-lo do painel
+
+## Command-line help: what --help says of each command and option
+
+## Command-line errors: configuration, networks, sign-in storage
+
+## stepwise doctor
