@@ -10,6 +10,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use crate::config::ENV_API;
 use crate::net::ENV_CA_FILE;
 use crate::steps::{MAX_ID_CHARS, StatusFilter, is_id};
+use crate::text::{self, Lang};
+use crate::tr;
 
 /// The version and the commit it was built from.
 pub const VERSION: &str = concat!(
@@ -19,45 +21,42 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+/// The command line. What `--help` says of each command and option is not
+/// here but in the catalogue (`help-cli-<command>-<option>`), put in place by
+/// [`command`]; the comments below are for readers of the code.
 #[derive(Debug, Parser)]
 #[command(
     name = "stepwise",
-    version = VERSION,
-    about = "Walks a technician through the service activation steps of a connected vehicle",
-    long_about = "Walks a technician through the service activation steps of a connected vehicle.\n\n\
-        With no gateway configured (--api, STEPWISE_API or the config file), the wizard and the \
-        steps/next commands use the embedded simulator.",
-    after_help = "Exit codes of steps/next: 0 no returned step is todo, 3 a returned step is todo, \
-        1 error, 2 bad usage. A subcommand refuses a global option it does not use."
+    version = VERSION
 )]
 pub struct Cli {
-    /// Base URL of the steps gateway, e.g. http://127.0.0.1:8080 (no user name or password in it)
+    // Base URL of the steps gateway, e.g. http://127.0.0.1:8080 (no user name or password in it)
     #[arg(long, global = true, env = ENV_API, value_name = "URL")]
     pub api: Option<String>,
 
-    /// carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles
-    #[arg(long, global = true, value_name = "ID", value_parser = parse_id, action = clap::ArgAction::Append)]
+    // carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles
+    #[arg(long, global = true, value_name = "ID", value_parser = parse_id_en, action = clap::ArgAction::Append)]
     pub car: Vec<String>,
 
-    /// File of carAssociationIDs: one per line (# starts a comment), or a CSV whose first column is the id
+    // File of carAssociationIDs: one per line (# starts a comment), or a CSV whose first column is the id
     #[arg(long, global = true, value_name = "FILE")]
     pub cars: Option<PathBuf>,
 
-    /// Requests in flight at once to the gateway, for the whole board or all of --cars
+    // Requests in flight at once to the gateway, for the whole board or all of --cars
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
 
-    /// File holding the gateway's bearer token, alone on one line
+    // File holding the gateway's bearer token, alone on one line
     #[arg(long, global = true, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
-    /// Write the session report here on exit (.json gives JSON, else Markdown)
+    // Write the session report here on exit (.json gives JSON, else Markdown)
     #[arg(long, global = true, value_name = "PATH")]
     pub report: Option<PathBuf>,
 
-    /// Language of the screens, guidance and plain output: en, fr, de, it,
-    /// es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
-    /// locale, English)
+    // Language of the screens, guidance and plain output: en, fr, de, it,
+    // es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
+    // locale, English)
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
 
@@ -75,16 +74,16 @@ pub struct Cli {
 /// How to reach a gateway on a dealership network.
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct NetArgs {
-    /// Also trust the authorities in this PEM file (else STEPWISE_CA_FILE,
-    /// `ca_file` in the config file, SSL_CERT_FILE)
+    // Also trust the authorities in this PEM file (else STEPWISE_CA_FILE,
+    // `ca_file` in the config file, SSL_CERT_FILE)
     #[arg(long, global = true, env = ENV_CA_FILE, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// Present this client certificate (PEM; may hold the key too)
+    // Present this client certificate (PEM; may hold the key too)
     #[arg(long, global = true, value_name = "FILE")]
     pub client_cert: Option<PathBuf>,
 
-    /// The client certificate's private key (PEM)
+    // The client certificate's private key (PEM)
     #[arg(long, global = true, value_name = "FILE")]
     pub client_key: Option<PathBuf>,
 }
@@ -107,114 +106,101 @@ impl NetArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The wizard on the embedded simulator
+    // The wizard on the embedded simulator
     Demo {
-        /// The simulated customer completes the next step every few seconds
+        // The simulated customer completes the next step every few seconds
         #[arg(long)]
         autoplay: bool,
-        /// Start the demo backend over: forget its stepsIDs, caches and truths
+        // Start the demo backend over: forget its stepsIDs, caches and truths
         #[arg(long)]
         fresh: bool,
-        /// Open the board with the demo backend's vehicles (or the given --car/--cars)
+        // Open the board with the demo backend's vehicles (or the given --car/--cars)
         #[arg(long)]
         board: bool,
     },
-    /// The board: many vehicles at once, one row each (give them with --car, repeated, or --cars FILE)
+    // The board: many vehicles at once, one row each (give them with --car, repeated, or --cars FILE)
     Fleet,
-    /// Run the steps gateway simulator
+    // Run the steps gateway simulator
     Serve {
-        /// Address to listen on, HOST:PORT (a host name is resolved)
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_addr)]
+        // Address to listen on, HOST:PORT (a host name is resolved)
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_addr_en)]
         addr: String,
-        /// Scenario file (JSON); the built-in scenario otherwise
+        // Scenario file (JSON); the built-in scenario otherwise
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        /// Require this bearer token on every request (or give it with --token-file)
+        // Require this bearer token on every request (or give it with --token-file)
         #[arg(long, value_name = "TOKEN", hide_env_values = true)]
         token: Option<String>,
-        /// Add N generated vehicles, F0001..., in varied states
+        // Add N generated vehicles, F0001..., in varied states
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         fleet: Option<u32>,
-        /// Every SECONDS, a random vehicle's next step completes
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        // Every SECONDS, a random vehicle's next step completes
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
-        /// Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
+        // Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,
-        /// Write the authority (ca.pem), certificate and key there [default: the data directory's sim-tls]
+        // Write the authority (ca.pem), certificate and key there [default: the data directory's sim-tls]
         #[arg(long, value_name = "DIR", requires = "tls")]
         tls_dir: Option<PathBuf>,
-        /// Demand client certificates signed by this authority (PEM)
+        // Demand client certificates signed by this authority (PEM)
         #[arg(long, value_name = "FILE", requires = "tls")]
         client_ca: Option<PathBuf>,
-        /// Also be the identity provider: device sign-in (`stepwise login`),
-        /// expiring tokens, POST /sim/device/CODE/approve or /deny
+        // Also be the identity provider: device sign-in (`stepwise login`),
+        // expiring tokens, POST /sim/device/CODE/approve or /deny
         #[arg(long, value_enum, value_name = "MODE")]
         auth: Option<AuthMode>,
-        /// Lifetime of the tokens it issues, in seconds
+        // Lifetime of the tokens it issues, in seconds
         #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         token_ttl: u64,
     },
-    /// Sign in to the gateway (--api) with a code approved in a browser
+    // Sign in to the gateway (--api) with a code approved in a browser
     Login {
-        /// Read one token from standard input instead: piped, or pasted at a
-        /// prompt that does not show it (never from an argument)
+        // Read one token from standard input instead: piped, or pasted at a
+        // prompt that does not show it (never from an argument)
         #[arg(long)]
         with_token: bool,
     },
-    /// Forget the token kept for the gateway (--api)
+    // Forget the token kept for the gateway (--api)
     Logout,
-    /// The sign-in: who, where the token is kept, when it expires
+    // The sign-in: who, where the token is kept, when it expires
     Auth {
         #[command(subcommand)]
         command: AuthCommand,
     },
-    /// Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
-    #[command(
-        after_help = "With --status todo or alreadyDone only those steps are returned: the output \
-            then says it is filtered and never claims the service is ready, and exit 0 only means \
-            that no returned step is todo.\n\n\
-            With several vehicles (--car repeated, or --cars FILE) each gets its block, or with \
-            --json one JSON object per line (JSON Lines); exit 1 when any vehicle failed (stderr \
-            names each), else 3 when any has a step to do, else 0."
-    )]
+    // Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
     Steps {
-        /// Refresh by stepsID instead of --car
-        #[arg(long, value_name = "ID", value_parser = parse_id, conflicts_with = "car")]
+        // Refresh by stepsID instead of --car
+        #[arg(long, value_name = "ID", value_parser = parse_id_en, conflicts_with = "car")]
         steps_id: Option<String>,
-        /// Only steps with this status
+        // Only steps with this status
         #[arg(long, value_enum, default_value_t = StatusArg::All, value_name = "STATUS")]
         status: StatusArg,
-        /// Wipe the steps cache first (cures app errors 2312/2317)
+        // Wipe the steps cache first (cures app errors 2312/2317)
         #[arg(long)]
         reset: bool,
-        /// Print JSON instead of the checklist
+        // Print JSON instead of the checklist
         #[arg(long)]
         json: bool,
     },
-    /// Check everything between this machine and a working wizard; exit 1 when a check fails
+    // Check everything between this machine and a working wizard; exit 1 when a check fails
     Doctor {
-        /// Print JSON
+        // Print JSON
         #[arg(long)]
         json: bool,
     },
-    /// Print shell completions (bash, zsh, fish, powershell, elvish)
+    // Print shell completions (bash, zsh, fish, powershell, elvish)
     Completions {
         #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `stepwise man > stepwise.1`
+    // Print the manual page (roff), e.g. `stepwise man > stepwise.1`
     Man,
-    /// Print the next step to do; exit 3 while one remains
-    #[command(
-        after_help = "`order` is the gateway's next-step answer as sent: that answer numbers the \
-            step it returns on its own (the SDK's gives 1), so it may differ from the order the \
-            same step has in `stepwise steps`."
-    )]
+    // Print the next step to do; exit 3 while one remains
     Next {
-        #[arg(long, value_name = "ID", value_parser = parse_id)]
+        #[arg(long, value_name = "ID", value_parser = parse_id_en)]
         steps_id: String,
-        /// Print JSON
+        // Print JSON
         #[arg(long)]
         json: bool,
     },
@@ -229,10 +215,10 @@ pub enum AuthMode {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Says the gateway, where the token is kept and when it expires (never
-    /// the token); exit 0 with a usable token, 1 without
+    // Says the gateway, where the token is kept and when it expires (never
+    // the token); exit 0 with a usable token, 1 without
     Status {
-        /// Print JSON
+        // Print JSON
         #[arg(long)]
         json: bool,
     },
@@ -258,22 +244,33 @@ impl From<StatusArg> for StatusFilter {
 }
 
 impl Cli {
-    /// Parses `args` (the program name first), noting where `--api` came from.
+    /// Parses `args` (the program name first) with the English help,
+    /// noting where `--api` came from.
     pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Cli::command().try_get_matches_from(args)?;
+        Cli::try_parse_args_in(Lang::En, args)
+    }
+
+    /// Parses `args` with `--help`, the headings and the value checks in
+    /// `lang` (see [`command`]).
+    pub fn try_parse_args_in<I, T>(lang: Lang, args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = command(lang).try_get_matches_from(args)?;
         let mut cli = Cli::from_arg_matches(&matches)?;
         cli.api_typed = matches!(matches.value_source("api"), Some(ValueSource::CommandLine));
         Ok(cli)
     }
 
-    /// The subcommand's name as typed, or "the wizard".
+    /// The subcommand's name as typed.
     fn command_name(&self) -> &'static str {
         match self.command {
-            None => "the wizard",
+            None => "stepwise",
             Some(Command::Demo { .. }) => "demo",
             Some(Command::Fleet) => "fleet",
             Some(Command::Serve { .. }) => "serve",
@@ -289,10 +286,19 @@ impl Cli {
     }
 
     /// A global option given to a subcommand that would ignore it, said in
-    /// one line with why and what to do. `None` when every option is used.
-    pub fn misused_option(&self) -> Option<String> {
+    /// one line in `lang` with why and what to do. `None` when every option
+    /// is used.
+    pub fn misused_option(&self, lang: Lang) -> Option<String> {
         let name = self.command_name();
-        let refuse = |option: &str, why: &str| Some(format!("{name} does not use {option}: {why}"));
+        let refuse = |option: &str, why: String| {
+            Some(tr!(
+                lang,
+                "cli-arg-not-used",
+                command = name,
+                option = option,
+                why = why
+            ))
+        };
         let api = self.api_typed && self.api.is_some();
         let car = !self.car.is_empty() || self.cars.is_some();
         let concurrency = self.concurrency.is_some();
@@ -305,117 +311,319 @@ impl Cli {
         let report = self.report.is_some();
         match &self.command {
             None => None,
-            Some(Command::Demo { .. }) if api => refuse(
-                "--api",
-                "it always runs on the embedded simulator. For a gateway run `stepwise --api URL`",
-            ),
-            Some(Command::Demo { .. }) if token_file => refuse(
-                "--token-file",
-                "the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`",
-            ),
-            Some(Command::Serve { .. }) if api => refuse(
-                "--api",
-                "it is the gateway. Point clients at its --addr instead",
-            ),
-            Some(Command::Serve { .. } | Command::Next { .. }) if concurrency => refuse(
-                "--concurrency",
-                "it makes no requests to a gateway of its own, or only one. Leave it out",
-            ),
-            Some(Command::Serve { .. }) if car => refuse(
-                car_option,
-                "the simulator answers for every car of its scenario (choose one with --scenario)",
-            ),
-            Some(Command::Serve { .. }) if report => refuse(
-                "--report",
-                "session reports come from the wizard. Leave it out",
-            ),
-            Some(Command::Serve { token: Some(_), .. }) if token_file => Some(
-                "serve takes the token to require from --token or --token-file, not both"
-                    .to_owned(),
-            ),
+            Some(Command::Demo { .. }) if api => refuse("--api", tr!(lang, "cli-arg-why-demo-api")),
+            Some(Command::Demo { .. }) if token_file => {
+                refuse("--token-file", tr!(lang, "cli-arg-why-demo-token-file"))
+            }
+            Some(Command::Serve { .. }) if api => {
+                refuse("--api", tr!(lang, "cli-arg-why-serve-api"))
+            }
+            Some(Command::Serve { .. } | Command::Next { .. }) if concurrency => {
+                refuse("--concurrency", tr!(lang, "cli-arg-why-concurrency"))
+            }
+            Some(Command::Serve { .. }) if car => {
+                refuse(car_option, tr!(lang, "cli-arg-why-serve-car"))
+            }
+            Some(Command::Serve { .. }) if report => {
+                refuse("--report", tr!(lang, "cli-arg-why-session-report"))
+            }
+            Some(Command::Serve { token: Some(_), .. }) if token_file => {
+                Some(tr!(lang, "cli-arg-serve-token-twice"))
+            }
             Some(Command::Serve {
                 token: Some(token), ..
-            }) if token.trim().is_empty() => Some(
-                "serve --token is empty, which would require no token. Give the token, or leave \
-                 out --token for a simulator open to all"
-                    .to_owned(),
-            ),
+            }) if token.trim().is_empty() => Some(tr!(lang, "cli-arg-serve-token-empty")),
             Some(Command::Serve { .. })
                 if self.net.client_cert.is_some() || self.net.client_key.is_some() =>
             {
                 refuse(
                     "--client-cert/--client-key",
-                    "they are what a client presents. To demand client certificates use serve --tls --client-ca FILE",
+                    tr!(lang, "cli-arg-why-serve-client-cert"),
                 )
             }
-            Some(Command::Doctor { .. }) if report => refuse(
-                "--report",
-                "it prints its report instead. Use --json and redirect it to keep it",
-            ),
-            Some(Command::Steps { .. } | Command::Next { .. }) if report => refuse(
-                "--report",
-                "it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`",
-            ),
-            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if car => refuse(
-                "--car",
-                "signing in is per gateway, not per car. Leave it out",
-            ),
+            Some(Command::Doctor { .. }) if report => {
+                refuse("--report", tr!(lang, "cli-arg-why-doctor-report"))
+            }
+            Some(Command::Steps { .. } | Command::Next { .. }) if report => {
+                refuse("--report", tr!(lang, "cli-arg-why-print-report"))
+            }
+            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if car => {
+                refuse("--car", tr!(lang, "cli-arg-why-sign-in-car"))
+            }
             Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if report => {
-                refuse(
-                    "--report",
-                    "session reports come from the wizard. Leave it out",
-                )
+                refuse("--report", tr!(lang, "cli-arg-why-session-report"))
             }
-            Some(Command::Next { .. }) if car => refuse(
-                car_option,
-                "it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`",
-            ),
-            Some(Command::Serve { churn: Some(_), fleet: None, .. }) => Some(
-                "serve --churn needs --fleet N: it completes steps of the generated vehicles' kind. \
-                 Add e.g. --fleet 200"
-                    .to_owned(),
-            ),
+            Some(Command::Next { .. }) if car => {
+                refuse(car_option, tr!(lang, "cli-arg-why-next-car"))
+            }
+            Some(Command::Serve {
+                churn: Some(_),
+                fleet: None,
+                ..
+            }) => Some(tr!(lang, "cli-arg-serve-churn")),
             Some(Command::Steps {
                 steps_id: Some(_), ..
-            }) if self.cars.is_some() => refuse(
-                "--cars",
-                "--steps-id asks for one list. Leave out one of them",
-            ),
+            }) if self.cars.is_some() => refuse("--cars", tr!(lang, "cli-arg-why-steps-cars")),
             Some(_) => None,
         }
     }
 }
 
+/// `--lang X` or `--lang=X` as typed, found before clap parses (so that
+/// `--help` and clap's checks can already speak it). Nothing after `--`.
+pub fn lang_flag<T: AsRef<std::ffi::OsStr>>(args: &[T]) -> Option<String> {
+    let mut words = args.iter().skip(1).map(|a| a.as_ref().to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            return None;
+        }
+        if word == "--lang" {
+            return words.next().map(std::borrow::Cow::into_owned);
+        }
+        if let Some(value) = word.strip_prefix("--lang=") {
+            return Some(value.to_owned());
+        }
+    }
+    None
+}
+
+/// The language of `--help` and of the checks made before the session
+/// starts, known before clap parses: `flag` (see [`lang_flag`]), then
+/// `STEPWISE_LANG`, the config file's `lang` and the system locale, as
+/// [`crate::locale`] orders them. A language named on purpose on the
+/// command line or in the environment that does not exist is an error
+/// (said in the language the rest would choose); an unknown or unreadable
+/// config file's `lang` is not: it is reported once the command runs, and
+/// the environment decides here.
+pub fn early_lang(
+    flag: Option<&str>,
+    config: Option<&str>,
+) -> Result<Lang, (crate::locale::UnknownLang, Lang)> {
+    use crate::locale::{Sources, from_environment, resolve, system_locale};
+    match from_environment(flag, config) {
+        Ok(lang) => Ok(lang),
+        Err(e) if e.place == "--lang" || e.place == crate::locale::ENV_LANG => {
+            let system = system_locale();
+            let speak = from_environment(None, config)
+                .or_else(|_| {
+                    resolve(Sources {
+                        config,
+                        system: system.as_deref(),
+                        ..Sources::default()
+                    })
+                })
+                .or_else(|_| {
+                    resolve(Sources {
+                        system: system.as_deref(),
+                        ..Sources::default()
+                    })
+                })
+                .unwrap_or_default();
+            Err((e, speak))
+        }
+        Err(_) => Ok(from_environment(flag, None).unwrap_or_default()),
+    }
+}
+
+/// An unknown language, said in `lang`.
+pub fn unknown_lang_message(lang: Lang, e: &crate::locale::UnknownLang) -> String {
+    let given = format!("{:?}", e.given);
+    if e.place == "--lang" || e.place == crate::locale::ENV_LANG {
+        tr!(
+            lang,
+            "cli-arg-unknown-lang",
+            given = given,
+            place = e.place,
+            codes = Lang::codes()
+        )
+    } else {
+        tr!(
+            lang,
+            "cli-arg-unknown-lang-config",
+            given = given,
+            codes = Lang::codes()
+        )
+    }
+}
+
+/// The command line with every word of `--help` from the catalogue in
+/// `lang`: each command's about (`help-cli-<path>`, `-long`, `-after`), each
+/// option's help (`help-cli-<path>-<option>`), the headings, the usage word,
+/// clap's own help and version flags and help command, the defaults and
+/// possible values, and the reasons a value is refused. The man page and the
+/// completions use it in English.
+pub fn command(lang: Lang) -> clap::Command {
+    let mut cmd = words(Cli::command(), lang, "help-cli-stepwise");
+    // Building adds clap's own --help, --version and `help` command (and
+    // propagates the global options, already in `lang`); then they are
+    // given words too.
+    cmd.build();
+    built_in_words(cmd, lang)
+}
+
+/// `help-cli-<path>` for a subcommand reached by `path` from the top.
+fn subcommand_id(parent: &str, name: &str) -> String {
+    if parent == "help-cli-stepwise" {
+        format!("help-cli-{name}")
+    } else {
+        format!("{parent}-{name}")
+    }
+}
+
+fn words(cmd: clap::Command, lang: Lang, id: &str) -> clap::Command {
+    let mut cmd = cmd.about(text::message(lang, id, None));
+    let long = format!("{id}-long");
+    cmd = if text::has(lang, &long) {
+        cmd.long_about(text::message(lang, &long, None))
+    } else {
+        cmd.long_about(None::<&str>)
+    };
+    let after = format!("{id}-after");
+    if text::has(lang, &after) {
+        cmd = cmd.after_help(text::message(lang, &after, None));
+    }
+    let parent = id.to_owned();
+    cmd.mut_args(|arg| arg_words(arg, lang, &parent))
+        .mut_subcommands(|sub| {
+            let sub_id = subcommand_id(&parent, sub.get_name());
+            words(sub, lang, &sub_id)
+        })
+}
+
+/// `help-cli-<path>-<option>` for an option of the command `command_id`.
+fn arg_id(command_id: &str, arg: &clap::Arg) -> String {
+    format!("{command_id}-{}", arg.get_id().as_str().replace('_', "-"))
+}
+
+fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
+    let mut help = text::message(lang, &arg_id(command_id, &arg), None);
+    let mut arg = arg;
+    if arg.get_action().takes_values() {
+        let values: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        if !values.is_empty() && !arg.is_hide_possible_values_set() {
+            help = format!(
+                "{help} {}",
+                tr!(lang, "help-cli-values", values = values.join(", "))
+            );
+            arg = arg.hide_possible_values(true);
+        }
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+            help = format!(
+                "{help} {}",
+                tr!(lang, "help-cli-default", value = defaults.join(", "))
+            );
+            arg = arg.hide_default_value(true);
+        }
+    }
+    // The values refused, said in `lang` (clap frames them in English).
+    arg = match arg.get_id().as_str() {
+        "car" | "steps_id" => arg.value_parser(move |raw: &str| parse_id(lang, raw)),
+        "addr" => arg.value_parser(move |raw: &str| parse_addr(lang, raw)),
+        "churn" => arg.value_parser(move |raw: &str| parse_seconds(lang, raw)),
+        _ => arg,
+    };
+    let heading = if arg.is_positional() {
+        "help-cli-arguments"
+    } else {
+        "help-cli-options"
+    };
+    arg.help(help)
+        .long_help(None::<&str>)
+        .help_heading(text::message(lang, heading, None))
+}
+
+/// Words for what clap adds when it builds: the usage line's word, the
+/// headings, `-h`/`--help`, `-V`/`--version` and the `help` command.
+fn built_in_words(cmd: clap::Command, lang: Lang) -> clap::Command {
+    use clap::ArgAction;
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        text::message(lang, "help-cli-usage", None)
+    );
+    let is_help_command = cmd.get_name() == "help";
+    let mut cmd = cmd
+        .help_template(template)
+        .subcommand_help_heading(text::message(lang, "help-cli-commands", None))
+        .subcommand_value_name(text::message(lang, "help-cli-command-value", None))
+        .mut_args(|arg| match arg.get_action() {
+            ArgAction::Help | ArgAction::HelpShort | ArgAction::HelpLong => {
+                let arg = if arg.get_long_help().is_some() {
+                    arg.help(text::message(lang, "help-cli-help-short", None))
+                        .long_help(text::message(lang, "help-cli-help-long", None))
+                } else {
+                    arg.help(text::message(lang, "help-cli-help", None))
+                };
+                arg.help_heading(text::message(lang, "help-cli-options", None))
+            }
+            ArgAction::Version => arg
+                .help(text::message(lang, "help-cli-version", None))
+                .help_heading(text::message(lang, "help-cli-options", None)),
+            _ if is_help_command && arg.is_positional() => arg
+                .help(text::message(
+                    lang,
+                    "help-cli-help-command-subcommand",
+                    None,
+                ))
+                .help_heading(text::message(lang, "help-cli-arguments", None)),
+            _ => arg,
+        });
+    if is_help_command {
+        cmd = cmd.about(text::message(lang, "help-cli-help-command", None));
+    }
+    cmd.mut_subcommands(|sub| built_in_words(sub, lang))
+}
+
 /// `--churn`: a number of seconds, at least a tenth.
-fn parse_seconds(raw: &str) -> Result<f64, String> {
+fn parse_seconds(lang: Lang, raw: &str) -> Result<f64, String> {
     match raw.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && (0.1..=86_400.0).contains(&secs) => Ok(secs),
-        _ => Err("give a number of seconds from 0.1 to 86400, e.g. 2".to_owned()),
+        _ => Err(tr!(lang, "cli-arg-seconds")),
     }
 }
 
 /// Ids are trimmed (pasted text brings spaces) and checked.
-fn parse_id(raw: &str) -> Result<String, String> {
+fn parse_id(lang: Lang, raw: &str) -> Result<String, String> {
     let id = raw.trim();
     if is_id(id) {
         Ok(id.to_owned())
     } else {
-        Err(format!(
-            "an id is 1 to {MAX_ID_CHARS} letters, digits, '-' or '_'"
-        ))
+        Err(tr!(lang, "cli-arg-id", max = text::num(MAX_ID_CHARS)))
     }
+}
+
+/// `parse_id` as the derive names it (the English one, replaced by
+/// [`command`] with the one of the language).
+fn parse_id_en(raw: &str) -> Result<String, String> {
+    parse_id(Lang::En, raw)
+}
+
+fn parse_addr_en(raw: &str) -> Result<String, String> {
+    parse_addr(Lang::En, raw)
+}
+
+fn parse_seconds_en(raw: &str) -> Result<f64, String> {
+    parse_seconds(Lang::En, raw)
 }
 
 /// `HOST:PORT`, the host an IP address (IPv6 in brackets) or a name resolved
 /// when the simulator starts.
-fn parse_addr(raw: &str) -> Result<String, String> {
+fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
     let raw = raw.trim();
-    let usage = "give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080";
     let Some((host, port)) = raw.rsplit_once(':') else {
-        return Err(format!("it has no port; {usage}"));
+        return Err(tr!(lang, "cli-arg-addr-no-port"));
     };
     if port.parse::<u16>().is_err() {
-        return Err(format!("the port is not a number from 0 to 65535; {usage}"));
+        return Err(tr!(lang, "cli-arg-addr-port"));
     }
     let bare = host
         .strip_prefix('[')
@@ -428,20 +636,20 @@ fn parse_addr(raw: &str) -> Result<String, String> {
     if is_name || bare.parse::<std::net::IpAddr>().is_ok() {
         Ok(raw.to_owned())
     } else {
-        Err(format!(
-            "the host is not an address or a host name; {usage}"
-        ))
+        Err(tr!(lang, "cli-arg-addr-host"))
     }
 }
 
 /// Checks `--report PATH` before the session starts, so that a path that
 /// cannot be written fails at once instead of losing the session at exit.
-pub fn check_report_path(path: &Path) -> Result<(), String> {
-    let shown = path.display();
+pub fn check_report_path(lang: Lang, path: &Path) -> Result<(), String> {
+    let shown = path.display().to_string();
     if path.is_dir() {
-        return Err(format!(
-            "--report {shown} is a folder. Give a file name in it, e.g. {}",
-            path.join("session.md").display()
+        return Err(tr!(
+            lang,
+            "cli-arg-report-folder",
+            path = shown,
+            example = path.join("session.md").display().to_string()
         ));
     }
     let parent = match path.parent() {
@@ -449,15 +657,19 @@ pub fn check_report_path(path: &Path) -> Result<(), String> {
         _ => Path::new("."),
     };
     if parent.exists() && !parent.is_dir() {
-        return Err(format!(
-            "--report {shown}: {} is not a folder. Choose another path",
-            parent.display()
+        return Err(tr!(
+            lang,
+            "cli-arg-report-parent-file",
+            path = shown,
+            parent = parent.display().to_string()
         ));
     }
     if !parent.is_dir() {
-        return Err(format!(
-            "--report {shown}: the folder {} does not exist. Create it or choose another path",
-            parent.display()
+        return Err(tr!(
+            lang,
+            "cli-arg-report-no-folder",
+            path = shown,
+            parent = parent.display().to_string()
         ));
     }
     let existed = path.exists();
@@ -472,9 +684,11 @@ pub fn check_report_path(path: &Path) -> Result<(), String> {
             }
             Ok(())
         }
-        Err(e) => Err(format!(
-            "--report {shown} cannot be written ({}). Choose a path you can write to",
-            e.kind()
+        Err(e) => Err(tr!(
+            lang,
+            "cli-arg-report-unwritable",
+            path = shown,
+            why = e.kind().to_string()
         )),
     }
 }
@@ -486,6 +700,136 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
+        for lang in Lang::ALL {
+            command(*lang).debug_assert();
+        }
+    }
+
+    /// Every id [`command`] reads: each command's about and each of its
+    /// options' help, as the walk names them.
+    fn ids(cmd: &clap::Command, id: &str, out: &mut Vec<String>) {
+        out.push(id.to_owned());
+        for arg in cmd.get_arguments() {
+            out.push(arg_id(id, arg));
+        }
+        for sub in cmd.get_subcommands() {
+            ids(sub, &subcommand_id(id, sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_has_its_help_in_the_catalogue() {
+        let mut wanted = Vec::new();
+        ids(&Cli::command(), "help-cli-stepwise", &mut wanted);
+        assert!(wanted.len() > 40, "{wanted:?}");
+        let missing: Vec<_> = wanted
+            .iter()
+            .filter(|id| !text::has(Lang::En, id))
+            .collect();
+        assert!(missing.is_empty(), "not in en.ftl: {missing:#?}");
+        // And the catalogue holds no help for an option that is gone: every
+        // help-cli- id of en.ftl is read by the walk, or is one of clap's
+        // words, or a -long/-after of a command.
+        let source = include_str!("../assets/i18n/en.ftl");
+        let unused: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id))
+            .filter(|id| id.starts_with("help-cli-"))
+            .filter(|id| {
+                !wanted.iter().any(|w| w == id) && !id.ends_with("-long") && !id.ends_with("-after")
+            })
+            .collect();
+        let clap_words = [
+            "help-cli-usage",
+            "help-cli-options",
+            "help-cli-arguments",
+            "help-cli-commands",
+            "help-cli-command-value",
+            "help-cli-help",
+            "help-cli-help-short",
+            "help-cli-help-long",
+            "help-cli-version",
+            "help-cli-help-command",
+            "help-cli-help-command-subcommand",
+            "help-cli-default",
+            "help-cli-values",
+        ];
+        let here = include_str!("cli.rs");
+        for id in &clap_words {
+            assert!(here.contains(&format!("\"{id}\"")), "{id} is not used");
+        }
+        let dead: Vec<_> = unused
+            .into_iter()
+            .filter(|id| !clap_words.contains(id))
+            .collect();
+        assert!(dead.is_empty(), "help for nothing: {dead:?}");
+    }
+
+    #[test]
+    fn help_speaks_the_language_and_english_is_the_catalogue() {
+        let render = |lang, args: &[&str]| {
+            let err = Cli::try_parse_args_in(lang, args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+            err.render().to_string()
+        };
+        let en = render(Lang::En, &["stepwise", "steps", "--help"]);
+        assert!(
+            en.contains(&text::message(Lang::En, "help-cli-steps", None)),
+            "{en}"
+        );
+        assert!(en.starts_with(&text::message(Lang::En, "help-cli-steps", None)));
+        let de = render(Lang::De, &["stepwise", "steps", "--help"]);
+        for id in [
+            "help-cli-steps",
+            "help-cli-steps-status",
+            "help-cli-steps-after",
+        ] {
+            assert!(
+                de.contains(&text::message(Lang::De, id, None)),
+                "{id}: {de}"
+            );
+            assert!(
+                !de.contains(&text::message(Lang::En, id, None)),
+                "{id}: {de}"
+            );
+        }
+        assert!(
+            de.contains("Aufruf: stepwise steps") && de.contains("Optionen:"),
+            "{de}"
+        );
+        assert!(!de.contains("Usage:") && !de.contains("Options:"), "{de}");
+        assert!(
+            de.contains("[mögliche Werte: all, todo, alreadyDone] [Standard: all]"),
+            "{de}"
+        );
+    }
+
+    #[test]
+    fn refused_values_are_said_in_the_language() {
+        let err = Cli::try_parse_args_in(Lang::Fr, ["stepwise", "--car", "a b"]).unwrap_err();
+        let shown = err.render().to_string();
+        assert!(
+            shown.contains(&tr!(Lang::Fr, "cli-arg-id", max = text::num(MAX_ID_CHARS))),
+            "{shown}"
+        );
+        let err = Cli::try_parse_args_in(Lang::De, ["stepwise", "serve", "--churn", "0"])
+            .unwrap_err()
+            .render()
+            .to_string();
+        assert!(err.contains(&tr!(Lang::De, "cli-arg-seconds")), "{err}");
+    }
+
+    #[test]
+    fn the_language_is_found_before_parsing() {
+        let flag = |args: &[&str]| lang_flag(args);
+        assert_eq!(
+            flag(&["stepwise", "--lang", "de", "steps"]),
+            Some("de".into())
+        );
+        assert_eq!(flag(&["stepwise", "steps", "--lang=fr"]), Some("fr".into()));
+        assert_eq!(flag(&["stepwise", "steps"]), None);
+        assert_eq!(flag(&["stepwise", "--", "--lang", "de"]), None);
+        assert_eq!(flag(&["--lang", "de"][..1]), None);
     }
 
     #[test]
@@ -525,7 +869,7 @@ mod tests {
     fn an_api_typed_after_the_subcommand_counts_as_typed() {
         let cli = Cli::try_parse_args(["stepwise", "demo", "--api", "http://127.0.0.1:1"]).unwrap();
         assert!(cli.api_typed);
-        let msg = cli.misused_option().unwrap();
+        let msg = cli.misused_option(Lang::En).unwrap();
         assert!(msg.starts_with("demo does not use --api"), "{msg}");
     }
 
@@ -537,10 +881,10 @@ mod tests {
             "[::1]:80",
             "gw.example:8080",
         ] {
-            assert!(parse_addr(ok).is_ok(), "{ok}");
+            assert!(parse_addr(Lang::En, ok).is_ok(), "{ok}");
         }
         for bad in ["localhost", "127.0.0.1:99999", ":80", "a b:80", "[::1]:x"] {
-            assert!(parse_addr(bad).is_err(), "{bad}");
+            assert!(parse_addr(Lang::En, bad).is_err(), "{bad}");
         }
     }
 

@@ -14,27 +14,44 @@ use stepwise::config::{Secret, Settings, read_token_file};
 use stepwise::describe::gateway_error;
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
+use stepwise::tr;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_args(std::env::args_os()) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language is known before clap parses, so that --help, clap's
+    // value checks and every message below speak it.
+    let config_lang = stepwise::config::config_lang();
+    let flag = stepwise::cli::lang_flag(&args);
+    let lang = match stepwise::cli::early_lang(flag.as_deref(), config_lang.as_deref()) {
+        Ok(lang) => lang,
+        Err((e, speak)) => {
+            let _ = LANG.set(speak);
+            return usage(stepwise::cli::unknown_lang_message(speak, &e));
+        }
+    };
+    let _ = LANG.set(lang);
+    let cli = match Cli::try_parse_args_in(lang, &args) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    if let Some(why) = cli.misused_option() {
+    if let Some(why) = cli.misused_option(lang) {
         return usage(why);
     }
     if let (None | Some(Command::Demo { .. }), Some(path)) = (&cli.command, &cli.report)
-        && let Err(why) = check_report_path(path)
+        && let Err(why) = check_report_path(lang, path)
     {
         return usage(why);
     }
-    let config_lang = stepwise::config::config_lang();
-    let lang = match stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
+    // The config file's `lang` is checked now that the command is known.
+    if let Err(e) = stepwise::locale::from_environment(cli.lang.as_deref(), config_lang.as_deref())
     {
-        Ok(lang) => lang,
-        Err(e) if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG => return usage(e),
-        Err(e) => return fail(e),
-    };
+        let message = stepwise::cli::unknown_lang_message(lang, &e);
+        return if e.place == "--lang" || e.place == stepwise::locale::ENV_LANG {
+            usage(message)
+        } else {
+            fail(message)
+        };
+    }
     match cli.command {
         Some(Command::Serve {
             ref addr,
@@ -76,7 +93,7 @@ fn main() -> ExitCode {
             let mut out = Vec::new();
             match stepwise::shell::man_page(&mut out) {
                 Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
-                Err(e) => fail(format!("cannot make the manual page: {e}")),
+                Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
             }
         }
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
@@ -88,7 +105,7 @@ fn main() -> ExitCode {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
                 return fail(e);
             }
-            let cars = match car_ids(&cli) {
+            let cars = match car_ids(&cli, lang) {
                 Ok(cars) => cars,
                 Err(e) => return usage(e),
             };
@@ -109,16 +126,13 @@ fn main() -> ExitCode {
             )
         }
         Some(Command::Fleet) | None => {
-            let cars = match car_ids(&cli) {
+            let cars = match car_ids(&cli, lang) {
                 Ok(cars) => cars,
                 Err(e) => return usage(e),
             };
             let board = matches!(cli.command, Some(Command::Fleet));
             if board && cars.is_empty() {
-                return usage(
-                    "fleet needs vehicles: give --car ID (repeat it) or --cars FILE, \
-                     e.g. `stepwise fleet --cars ids.txt`",
-                );
+                return usage(tr!(lang, "cli-arg-fleet-needs-cars"));
             }
             wizard(
                 cli.api,
@@ -141,22 +155,22 @@ fn main() -> ExitCode {
 
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
-fn car_ids(cli: &Cli) -> Result<Vec<String>, String> {
+fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
+        let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read --cars {}: {e}. Check the path (one id per line, or a CSV)",
-                path.display()
+            tr!(
+                lang,
+                "cli-arg-cars-unreadable",
+                path = shown.clone(),
+                error = e.to_string()
             )
         })?;
-        let from_file =
-            stepwise::cars::parse(&text).map_err(|e| format!("--cars {}: {e}", path.display()))?;
+        let from_file = stepwise::cars::parse(&text)
+            .map_err(|e| tr!(lang, "cli-arg-cars-bad", path = shown.clone(), error = e))?;
         if from_file.is_empty() {
-            return Err(format!(
-                "--cars {} holds no carAssociationID. Put one id per line",
-                path.display()
-            ));
+            return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }
         for id in from_file {
             if !ids.contains(&id) {
@@ -194,13 +208,29 @@ fn say(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
+/// The language chosen at start, for the messages of the functions below
+/// (English until it is known).
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+fn chosen_lang() -> Lang {
+    LANG.get().copied().unwrap_or_default()
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
-    say(&format!("stepwise: error: {message}"));
+    say(&tr!(
+        chosen_lang(),
+        "cli-arg-error",
+        message = message.to_string()
+    ));
     ExitCode::from(EXIT_ERROR)
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {
-    say(&format!("stepwise: error: {message}"));
+    say(&tr!(
+        chosen_lang(),
+        "cli-arg-error",
+        message = message.to_string()
+    ));
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -212,8 +242,10 @@ fn emit(text: &str, code: u8) -> ExitCode {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::from(code),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(code),
-        Err(e) => fail(format!(
-            "cannot write the output: {e}. Check where standard output goes (a full disk?)"
+        Err(e) => fail(tr!(
+            chosen_lang(),
+            "cli-arg-output-failed",
+            error = e.to_string()
         )),
     }
 }
@@ -245,11 +277,13 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         .dir
         .clone()
         .or_else(stepwise::sim::tls::default_dir)
-        .ok_or("no data directory to write the certificates to. Give --tls-dir DIR")?;
+        .ok_or_else(|| tr!(chosen_lang(), "cli-arg-tls-no-dir"))?;
     std::fs::create_dir_all(&dir).map_err(|e| {
-        format!(
-            "cannot create {}: {e}. Give another --tls-dir",
-            dir.display()
+        tr!(
+            chosen_lang(),
+            "cli-arg-tls-dir-failed",
+            path = dir.display().to_string(),
+            error = e.to_string()
         )
     })?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -259,22 +293,31 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         ..CertSpec::default()
     };
     let generated = generate(&spec).map_err(|e| e.to_string())?;
-    generated
-        .write_to(&dir)
-        .map_err(|e| format!("{e}. Give another --tls-dir"))?;
+    generated.write_to(&dir).map_err(|e| {
+        tr!(
+            chosen_lang(),
+            "cli-arg-tls-write-failed",
+            error = e.to_string()
+        )
+    })?;
     let client_ca = match &tls.client_ca {
         Some(path) => Some(std::fs::read(path).map_err(|e| {
-            format!(
-                "cannot read the --client-ca file {}: {}. Check the path",
-                path.display(),
-                e.kind()
+            tr!(
+                chosen_lang(),
+                "cli-arg-client-ca-unreadable",
+                path = path.display().to_string(),
+                error = e.kind().to_string()
             )
         })?),
         None => None,
     };
-    let config = generated
-        .server_config(client_ca.as_deref())
-        .map_err(|e| format!("{e}. Check the --client-ca file"))?;
+    let config = generated.server_config(client_ca.as_deref()).map_err(|e| {
+        tr!(
+            chosen_lang(),
+            "cli-arg-client-ca-bad",
+            error = e.to_string()
+        )
+    })?;
     let required = tls
         .client_ca
         .as_ref()
@@ -312,7 +355,13 @@ fn serve(
         .unwrap_or_else(|| Ok(Scenario::built_in()))
     {
         Ok(s) => s,
-        Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
+        Err(e) => {
+            return fail(tr!(
+                chosen_lang(),
+                "cli-arg-scenario-bad",
+                error = e.to_string()
+            ));
+        }
     };
     let scenario = match crowd.fleet {
         Some(n) => scenario.with_fleet(usize::try_from(n).unwrap_or(usize::MAX)),
@@ -333,33 +382,36 @@ fn serve(
     };
     let rt = match runtime(true) {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     rt.block_on(async move {
         let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
             Ok(found) => found.collect(),
             Err(e) => {
-                return fail(format!(
-                    "cannot resolve --addr {addr}: {e}. Give an IP address or a host name this \
-                     machine knows, e.g. 127.0.0.1:8080"
+                return fail(tr!(
+                    chosen_lang(),
+                    "cli-arg-addr-unresolved",
+                    addr = addr,
+                    error = e.to_string()
                 ));
             }
         };
         if addrs.is_empty() {
-            return fail(format!(
-                "--addr {addr} resolves to no address. Give an IP address, e.g. 127.0.0.1:8080"
-            ));
+            return fail(tr!(chosen_lang(), "cli-arg-addr-nothing", addr = addr));
         }
         let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
             Ok(l) => l,
             Err(e) => {
-                return fail(format!(
-                    "cannot listen on {addr}: {e}. Choose another --addr"
+                return fail(tr!(
+                    chosen_lang(),
+                    "cli-arg-listen-failed",
+                    addr = addr,
+                    error = e.to_string()
                 ));
             }
         };
         let Ok(bound) = listener.local_addr() else {
-            return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
+            return fail(tr!(chosen_lang(), "cli-arg-bound-unknown", addr = addr));
         };
         let count = scenario.associations.len();
         let required = match (&token, &auth) {
@@ -400,7 +452,7 @@ fn serve(
         }
         match served {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(format!("the simulator stopped: {e}")),
+            Err(e) => fail(tr!(chosen_lang(), "cli-arg-sim-stopped", error = e.to_string())),
         }
     })
 }
@@ -416,7 +468,7 @@ fn sign_in(cli: &Cli) -> ExitCode {
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     let mut out = std::io::stdout();
     // `auth status` hands its text back, written with `emit` (a closed pipe
@@ -446,7 +498,11 @@ fn sign_in(cli: &Cli) -> ExitCode {
         Ok((Some(text), code)) => emit(&text, code),
         Ok((None, code)) => ExitCode::from(code),
         Err(failure) => {
-            say(&format!("stepwise: error: {}", failure.message));
+            say(&tr!(
+                chosen_lang(),
+                "cli-arg-error",
+                message = failure.message
+            ));
             ExitCode::from(failure.code)
         }
     }
@@ -462,7 +518,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     rt.block_on(async move {
         let mut options = stepwise::client::ClientOptions::default();
@@ -473,7 +529,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
-        let cars = car_ids(&cli);
+        let cars = car_ids(&cli, lang);
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,
@@ -496,9 +552,11 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                     (Some(car), None) => Lookup::Car(car),
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
-                        return usage(
-                            "steps needs --car ID or --steps-id ID\n\nUsage: stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]",
-                        );
+                        return usage(format!(
+                            "{}\n\n{} stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]",
+                            tr!(lang, "cli-arg-steps-needs-car"),
+                            tr!(lang, "help-cli-usage")
+                        ));
                     }
                 };
                 commands::steps(&backend, lookup, status.into(), reset, json, lang).await
@@ -524,15 +582,10 @@ fn wizard(
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
     if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
-        return fail(
-            "the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use \
-             `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color",
-        );
+        return fail(tr!(chosen_lang(), "cli-arg-dumb-terminal"));
     }
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return fail(
-            "the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`",
-        );
+        return fail(tr!(chosen_lang(), "cli-arg-no-terminal"));
     }
     if let Err(e) = color_eyre::install() {
         return fail(e);
@@ -545,7 +598,7 @@ fn wizard(
     net.apply(&mut settings.net);
     let rt = match runtime(true) {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     let result = rt.block_on(stepwise::app::run(&settings, launch));
     // Tasks still waiting on a silent gateway are dropped, not awaited.
@@ -553,7 +606,11 @@ fn wizard(
     drop(log);
     match result {
         Ok(Some(path)) => {
-            say(&format!("Session report written to {}", path.display()));
+            say(&tr!(
+                chosen_lang(),
+                "cli-arg-report-written",
+                path = path.display().to_string()
+            ));
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,
@@ -581,7 +638,9 @@ fn doctor(cli: &Cli, json: bool) -> ExitCode {
             let source = doctor::token_source(cli.token_file.as_deref(), &file);
             let rt = match runtime(false) {
                 Ok(rt) => rt,
-                Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+                Err(e) => {
+                    return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string()));
+                }
             };
             let report = rt.block_on(doctor::run(
                 &settings,

@@ -1,30 +1,35 @@
 //! What installers and packagers need from the command-line definitions:
 //! shell completions and the manual page, generated from the same clap
-//! definitions the program parses with, so they never drift.
+//! definitions the program parses with, so they never drift. Both are in
+//! English, with the words `--help` shows (from the catalogue).
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
-use crate::cli::Cli;
+use crate::cli::command;
+use crate::text::Lang;
 
 /// Writes the completion script for `shell`.
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
-    let mut command = Cli::command();
+    let mut command = command(Lang::En);
     clap_complete::generate(shell, &mut command, "stepwise", out);
 }
 
 /// Writes the manual page (roff): the program's page, with each subcommand
 /// and its options in a section of its own.
 pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
-    let command = Cli::command();
+    let command = command(Lang::En);
     let man = clap_mangen::Man::new(command.clone());
     man.render_title(out)?;
     man.render_name_section(out)?;
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+    // clap's own `help` command and `--help` flags are left out, as the
+    // page's options section already says them.
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = sub.get_name();
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
         writeln!(
@@ -33,10 +38,14 @@ pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
             roff_escape(&name.to_uppercase())
         )?;
         writeln!(out, "{}", roff_escape(&about))?;
-        for arg in sub
-            .get_arguments()
-            .filter(|a| !a.is_hide_set() && !a.is_global_set())
-        {
+        for arg in sub.get_arguments().filter(|a| {
+            !a.is_hide_set()
+                && !a.is_global_set()
+                && !matches!(
+                    a.get_action(),
+                    clap::ArgAction::Help | clap::ArgAction::HelpLong | clap::ArgAction::HelpShort
+                )
+        }) {
             let values = arg
                 .get_value_names()
                 .filter(|_| arg.get_action().takes_values())

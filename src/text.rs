@@ -290,6 +290,13 @@ mod tests {
         "board-col-car",
         // "error" is also the Spanish word.
         "board-col-error",
+        // "stepwise: error: { $message }": the same words in Spanish.
+        "cli-arg-error",
+        // "--cars { $path }: { $error }": a flag and placeables.
+        "cli-arg-cars-bad",
+        // "Options" and "Arguments" are also the French words (clap's headings).
+        "help-cli-options",
+        "help-cli-arguments",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
@@ -436,5 +443,7 @@ mod sources {
         "src/commands.rs",
         "src/describe.rs",
         "src/pages.rs",
+        "src/cli.rs",
+        "src/main.rs",
     );
 }

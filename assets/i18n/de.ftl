@@ -587,6 +587,130 @@ key-help-remove-now = Aus der Übersicht entfernen
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Aufruf:
+help-cli-options = Optionen
+help-cli-arguments = Argumente
+help-cli-commands = Befehle
+help-cli-command-value = BEFEHL
+help-cli-help = Hilfe anzeigen
+help-cli-help-short = Hilfe anzeigen (ausführlich mit '--help')
+help-cli-help-long = Hilfe anzeigen (kurz mit '-h')
+help-cli-version = Version anzeigen
+help-cli-help-command = Diese Hilfe oder die Hilfe der genannten Befehle anzeigen
+help-cli-help-command-subcommand = Die Hilfe dieser Befehle anzeigen
+help-cli-default = [Standard: { $value }]
+help-cli-values = [mögliche Werte: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Führt den Techniker durch die Schritte zur Dienstaktivierung eines vernetzten Fahrzeugs
+help-cli-stepwise-long =
+    Führt den Techniker durch die Schritte zur Dienstaktivierung eines vernetzten Fahrzeugs.
+
+    Ist kein Gateway eingestellt (--api, STEPWISE_API oder die Konfigurationsdatei), arbeiten der Assistent und die Befehle steps/next mit dem eingebauten Simulator.
+help-cli-stepwise-after = Exit-Codes von steps/next: 0 kein gelieferter Schritt ist offen (todo), 3 ein gelieferter Schritt ist offen, 1 Fehler, 2 falscher Aufruf. Ein Befehl lehnt eine globale Option ab, die er nicht nutzt.
+help-cli-stepwise-api = Basis-URL des Schritte-Gateways, z. B. http://127.0.0.1:8080 (ohne Benutzername oder Passwort)
+help-cli-stepwise-car = Zu öffnende carAssociationID (Buchstaben, Ziffern, - und _); mehrfach angeben für eine Übersicht mehrerer Fahrzeuge
+help-cli-stepwise-cars = Datei mit carAssociationIDs: eine pro Zeile (# leitet einen Kommentar ein) oder eine CSV-Datei mit der Id in der ersten Spalte
+help-cli-stepwise-concurrency = Gleichzeitige Anfragen an das Gateway, für die ganze Übersicht oder alle aus --cars
+help-cli-stepwise-token-file = Datei mit dem Bearer-Token des Gateways, allein in einer Zeile
+help-cli-stepwise-report = Den Sitzungsbericht beim Beenden hierhin schreiben (.json ergibt JSON, sonst Markdown)
+help-cli-stepwise-lang = Sprache der Bildschirme, der Anleitungen, der Textausgabe und dieser Meldungen: en, fr, de, it, es, nl oder pt (sonst STEPWISE_LANG, lang in der Konfigurationsdatei, die Systemsprache, Englisch)
+help-cli-stepwise-ca-file = Zusätzlich den Zertifizierungsstellen in dieser PEM-Datei vertrauen (sonst STEPWISE_CA_FILE, `ca_file` in der Konfigurationsdatei, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Dieses Client-Zertifikat vorlegen (PEM; darf auch den Schlüssel enthalten)
+help-cli-stepwise-client-key = Der private Schlüssel des Client-Zertifikats (PEM)
+# The commands and their options.
+help-cli-demo = Der Assistent mit dem eingebauten Simulator
+help-cli-demo-autoplay = Der simulierte Kunde erledigt alle paar Sekunden den nächsten Schritt
+help-cli-demo-fresh = Das Demo-Backend neu beginnen: seine stepsIDs, Caches und Zustände vergessen
+help-cli-demo-board = Die Übersicht mit den Fahrzeugen des Demo-Backends öffnen (oder den angegebenen --car/--cars)
+help-cli-fleet = Die Übersicht: viele Fahrzeuge auf einmal, eine Zeile je Fahrzeug (angeben mit --car, mehrfach, oder --cars DATEI)
+help-cli-serve = Den Simulator des Schritte-Gateways starten
+help-cli-serve-addr = Adresse, auf der gelauscht wird, HOST:PORT (ein Hostname wird aufgelöst)
+help-cli-serve-scenario = Szenariodatei (JSON); sonst das eingebaute Szenario
+help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen (oder mit --token-file angeben)
+help-cli-serve-fleet = N erzeugte Fahrzeuge hinzufügen, F0001..., in verschiedenen Zuständen
+help-cli-serve-churn = Alle SECONDS Sekunden wird der nächste Schritt eines zufälligen Fahrzeugs erledigt
+help-cli-serve-tls = HTTPS mit einem beim Start erzeugten Zertifikat anbieten (für localhost und 127.0.0.1)
+help-cli-serve-tls-dir = Zertifizierungsstelle (ca.pem), Zertifikat und Schlüssel dorthin schreiben (sonst sim-tls im Datenverzeichnis)
+help-cli-serve-client-ca = Client-Zertifikate verlangen, die von dieser Zertifizierungsstelle signiert sind (PEM)
+help-cli-serve-auth = Auch Identitätsanbieter sein: Geräte-Anmeldung (`stepwise login`), ablaufende Tokens, POST /sim/device/CODE/approve oder /deny
+help-cli-serve-token-ttl = Gültigkeit der ausgegebenen Tokens, in Sekunden
+help-cli-login = Am Gateway (--api) anmelden, mit einem im Browser bestätigten Code
+help-cli-login-with-token = Stattdessen ein Token von der Standardeingabe lesen: per Pipe oder an einer Eingabeaufforderung eingefügt, die es nicht anzeigt (nie aus einem Argument)
+help-cli-logout = Das für das Gateway (--api) gespeicherte Token vergessen
+help-cli-auth = Die Anmeldung: wer, wo das Token liegt, wann es abläuft
+help-cli-auth-status = Nennt das Gateway, wo das Token liegt und wann es abläuft (nie das Token); Exit 0 mit brauchbarem Token, 1 ohne
+help-cli-auth-status-json = JSON ausgeben
+help-cli-steps = Die Schritte als Checkliste (oder JSON) ausgeben; Exit 3, solange ein gelieferter Schritt offen ist
+help-cli-steps-after =
+    Mit --status todo oder alreadyDone werden nur diese Schritte geliefert: die Ausgabe sagt dann, dass sie gefiltert ist, und meldet den Dienst nie als bereit; Exit 0 heißt nur, dass kein gelieferter Schritt offen ist.
+
+    Mit mehreren Fahrzeugen (--car mehrfach oder --cars DATEI) erhält jedes einen eigenen Block, mit --json ein JSON-Objekt pro Zeile (JSON Lines); Exit 1, wenn ein Fahrzeug fehlschlug (stderr nennt jedes), sonst 3, wenn eines einen offenen Schritt hat, sonst 0.
+help-cli-steps-steps-id = Per stepsID statt per --car aktualisieren
+help-cli-steps-status = Nur Schritte mit diesem Status
+help-cli-steps-reset = Zuerst den Schritte-Cache leeren (hilft bei App-Fehlern 2312/2317)
+help-cli-steps-json = JSON statt der Checkliste ausgeben
+help-cli-doctor = Alles zwischen diesem Rechner und einem funktionierenden Assistenten prüfen; Exit 1, wenn eine Prüfung fehlschlägt
+help-cli-doctor-json = JSON ausgeben
+help-cli-completions = Shell-Vervollständigungen ausgeben (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = Die Shell, für die die Vervollständigung geschrieben wird
+help-cli-man = Die Handbuchseite (roff) ausgeben, z. B. `stepwise man > stepwise.1`
+help-cli-next = Den nächsten offenen Schritt ausgeben; Exit 3, solange einer bleibt
+help-cli-next-after = `order` ist die Antwort des Gateways auf die Frage nach dem nächsten Schritt, wie gesendet: diese Antwort nummeriert den gelieferten Schritt für sich (die des SDK gibt 1), daher kann sie von der Reihenfolge desselben Schritts in `stepwise steps` abweichen.
+help-cli-next-steps-id = Die stepsID, deren nächster Schritt erfragt wird (`stepwise steps` zeigt sie)
+help-cli-next-json = JSON ausgeben
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: Fehler: { $message }
+cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
+cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
+cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten
+cli-arg-why-serve-api = er ist selbst das Gateway. Die Clients stattdessen auf seine --addr richten
+cli-arg-why-concurrency = er stellt keine oder nur eine eigene Anfrage an ein Gateway. Die Option weglassen
+cli-arg-why-serve-car = der Simulator antwortet für jedes Fahrzeug seines Szenarios (eines wählen mit --scenario)
+cli-arg-why-session-report = Sitzungsberichte kommen vom Assistenten. Die Option weglassen
+cli-arg-why-serve-client-cert = die legt ein Client vor. Um Client-Zertifikate zu verlangen, serve --tls --client-ca DATEI verwenden
+cli-arg-why-doctor-report = er gibt stattdessen seinen Bericht aus. Mit --json ausgeben und umleiten, um ihn aufzubewahren
+cli-arg-why-print-report = er gibt stattdessen sein Ergebnis aus. Zum Aufbewahren umleiten, z. B. `--json > steps.json`
+cli-arg-why-sign-in-car = die Anmeldung gilt je Gateway, nicht je Fahrzeug. Die Option weglassen
+cli-arg-why-next-car = er fragt nur per --steps-id. Eine stepsID liefert `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id fragt nach einer einzigen Liste. Eines von beiden weglassen
+cli-arg-serve-token-twice = serve nimmt das verlangte Token aus --token oder --token-file, nicht aus beiden
+cli-arg-serve-token-empty = serve --token ist leer und würde so kein Token verlangen. Das Token angeben oder --token weglassen für einen Simulator ohne Zugangsschutz
+cli-arg-serve-churn = serve --churn braucht --fleet N: es erledigt Schritte der erzeugten Fahrzeuge. z. B. --fleet 200 hinzufügen
+cli-arg-seconds = eine Zahl von Sekunden zwischen 0.1 und 86400 angeben, z. B. 2
+cli-arg-id = eine Id besteht aus 1 bis { $max } Buchstaben, Ziffern, '-' oder '_'
+cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-addr-host = der Host ist weder eine Adresse noch ein Hostname; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-report-folder = --report { $path } ist ein Ordner. Einen Dateinamen darin angeben, z. B. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } ist kein Ordner. Einen anderen Pfad wählen
+cli-arg-report-no-folder = --report { $path }: der Ordner { $parent } existiert nicht. Ihn anlegen oder einen anderen Pfad wählen
+cli-arg-report-unwritable = --report { $path } kann nicht geschrieben werden ({ $why }). Einen beschreibbaren Pfad wählen
+cli-arg-unknown-lang = unbekannte Sprache { $given } in { $place }; stepwise spricht { $codes }
+cli-arg-unknown-lang-config = unbekannte Sprache { $given } in lang der Konfigurationsdatei; stepwise spricht { $codes }
+cli-arg-man-failed = die Handbuchseite kann nicht erzeugt werden: { $error }
+cli-arg-cars-unreadable = --cars { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen (eine Id pro Zeile oder eine CSV-Datei)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine Id pro Zeile eintragen
+cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps braucht --car ID oder --steps-id ID
+cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
+cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
+cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color
+cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
+cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
+cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
+cli-arg-addr-unresolved = --addr { $addr } kann nicht aufgelöst werden: { $error }. Eine IP-Adresse oder einen diesem Rechner bekannten Hostnamen angeben, z. B. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } ergibt keine Adresse. Eine IP-Adresse angeben, z. B. 127.0.0.1:8080
+cli-arg-listen-failed = auf { $addr } kann nicht gelauscht werden: { $error }. Eine andere --addr wählen
+cli-arg-bound-unknown = die für { $addr } gebundene Adresse ist nicht feststellbar. Eine andere --addr wählen
+cli-arg-sim-stopped = der Simulator hat angehalten: { $error }
+cli-arg-tls-no-dir = kein Datenverzeichnis für die Zertifikate. --tls-dir VERZEICHNIS angeben
+cli-arg-tls-dir-failed = { $path } kann nicht angelegt werden: { $error }. Ein anderes --tls-dir angeben
+cli-arg-tls-write-failed = { $error }. Ein anderes --tls-dir angeben
+cli-arg-client-ca-unreadable = die --client-ca-Datei { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen
+cli-arg-client-ca-bad = { $error }. Die --client-ca-Datei prüfen
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

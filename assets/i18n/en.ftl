@@ -592,6 +592,130 @@ limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Usage:
+help-cli-options = Options
+help-cli-arguments = Arguments
+help-cli-commands = Commands
+help-cli-command-value = COMMAND
+help-cli-help = Print help
+help-cli-help-short = Print help (see more with '--help')
+help-cli-help-long = Print help (see a summary with '-h')
+help-cli-version = Print version
+help-cli-help-command = Print this message or the help of the given subcommand(s)
+help-cli-help-command-subcommand = Print help for the subcommand(s)
+help-cli-default = [default: { $value }]
+help-cli-values = [possible values: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Walks a technician through the service activation steps of a connected vehicle
+help-cli-stepwise-long =
+    Walks a technician through the service activation steps of a connected vehicle.
+
+    With no gateway configured (--api, STEPWISE_API or the config file), the wizard and the steps/next commands use the embedded simulator.
+help-cli-stepwise-after = Exit codes of steps/next: 0 no returned step is todo, 3 a returned step is todo, 1 error, 2 bad usage. A subcommand refuses a global option it does not use.
+help-cli-stepwise-api = Base URL of the steps gateway, e.g. http://127.0.0.1:8080 (no user name or password in it)
+help-cli-stepwise-car = carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles
+help-cli-stepwise-cars = File of carAssociationIDs: one per line (# starts a comment), or a CSV whose first column is the id
+help-cli-stepwise-concurrency = Requests in flight at once to the gateway, for the whole board or all of --cars
+help-cli-stepwise-token-file = File holding the gateway's bearer token, alone on one line
+help-cli-stepwise-report = Write the session report here on exit (.json gives JSON, else Markdown)
+help-cli-stepwise-lang = Language of the screens, guidance, plain output and these messages: en, fr, de, it, es, nl or pt (else STEPWISE_LANG, the config file's lang, the system locale, English)
+help-cli-stepwise-ca-file = Also trust the authorities in this PEM file (else STEPWISE_CA_FILE, `ca_file` in the config file, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Present this client certificate (PEM; may hold the key too)
+help-cli-stepwise-client-key = The client certificate's private key (PEM)
+# The commands and their options.
+help-cli-demo = The wizard on the embedded simulator
+help-cli-demo-autoplay = The simulated customer completes the next step every few seconds
+help-cli-demo-fresh = Start the demo backend over: forget its stepsIDs, caches and truths
+help-cli-demo-board = Open the board with the demo backend's vehicles (or the given --car/--cars)
+help-cli-fleet = The board: many vehicles at once, one row each (give them with --car, repeated, or --cars FILE)
+help-cli-serve = Run the steps gateway simulator
+help-cli-serve-addr = Address to listen on, HOST:PORT (a host name is resolved)
+help-cli-serve-scenario = Scenario file (JSON); the built-in scenario otherwise
+help-cli-serve-token = Require this bearer token on every request (or give it with --token-file)
+help-cli-serve-fleet = Add N generated vehicles, F0001..., in varied states
+help-cli-serve-churn = Every SECONDS, a random vehicle's next step completes
+help-cli-serve-tls = Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
+help-cli-serve-tls-dir = Write the authority (ca.pem), certificate and key there (else the data directory's sim-tls)
+help-cli-serve-client-ca = Demand client certificates signed by this authority (PEM)
+help-cli-serve-auth = Also be the identity provider: device sign-in (`stepwise login`), expiring tokens, POST /sim/device/CODE/approve or /deny
+help-cli-serve-token-ttl = Lifetime of the tokens it issues, in seconds
+help-cli-login = Sign in to the gateway (--api) with a code approved in a browser
+help-cli-login-with-token = Read one token from standard input instead: piped, or pasted at a prompt that does not show it (never from an argument)
+help-cli-logout = Forget the token kept for the gateway (--api)
+help-cli-auth = The sign-in: who, where the token is kept, when it expires
+help-cli-auth-status = Says the gateway, where the token is kept and when it expires (never the token); exit 0 with a usable token, 1 without
+help-cli-auth-status-json = Print JSON
+help-cli-steps = Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
+help-cli-steps-after =
+    With --status todo or alreadyDone only those steps are returned: the output then says it is filtered and never claims the service is ready, and exit 0 only means that no returned step is todo.
+
+    With several vehicles (--car repeated, or --cars FILE) each gets its block, or with --json one JSON object per line (JSON Lines); exit 1 when any vehicle failed (stderr names each), else 3 when any has a step to do, else 0.
+help-cli-steps-steps-id = Refresh by stepsID instead of --car
+help-cli-steps-status = Only steps with this status
+help-cli-steps-reset = Wipe the steps cache first (cures app errors 2312/2317)
+help-cli-steps-json = Print JSON instead of the checklist
+help-cli-doctor = Check everything between this machine and a working wizard; exit 1 when a check fails
+help-cli-doctor-json = Print JSON
+help-cli-completions = Print shell completions (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = The shell to write completions for
+help-cli-man = Print the manual page (roff), e.g. `stepwise man > stepwise.1`
+help-cli-next = Print the next step to do; exit 3 while one remains
+help-cli-next-after = `order` is the gateway's next-step answer as sent: that answer numbers the step it returns on its own (the SDK's gives 1), so it may differ from the order the same step has in `stepwise steps`.
+help-cli-next-steps-id = The stepsID whose next step to ask for (`stepwise steps` shows it)
+help-cli-next-json = Print JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: error: { $message }
+cli-arg-not-used = { $command } does not use { $option }: { $why }
+cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
+cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = it is the gateway. Point clients at its --addr instead
+cli-arg-why-concurrency = it makes no requests to a gateway of its own, or only one. Leave it out
+cli-arg-why-serve-car = the simulator answers for every car of its scenario (choose one with --scenario)
+cli-arg-why-session-report = session reports come from the wizard. Leave it out
+cli-arg-why-serve-client-cert = they are what a client presents. To demand client certificates use serve --tls --client-ca FILE
+cli-arg-why-doctor-report = it prints its report instead. Use --json and redirect it to keep it
+cli-arg-why-print-report = it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`
+cli-arg-why-sign-in-car = signing in is per gateway, not per car. Leave it out
+cli-arg-why-next-car = it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id asks for one list. Leave out one of them
+cli-arg-serve-token-twice = serve takes the token to require from --token or --token-file, not both
+cli-arg-serve-token-empty = serve --token is empty, which would require no token. Give the token, or leave out --token for a simulator open to all
+cli-arg-serve-churn = serve --churn needs --fleet N: it completes steps of the generated vehicles' kind. Add e.g. --fleet 200
+cli-arg-seconds = give a number of seconds from 0.1 to 86400, e.g. 2
+cli-arg-id = an id is 1 to { $max } letters, digits, '-' or '_'
+cli-arg-addr-no-port = it has no port; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-addr-port = the port is not a number from 0 to 65535; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-addr-host = the host is not an address or a host name; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-report-folder = --report { $path } is a folder. Give a file name in it, e.g. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } is not a folder. Choose another path
+cli-arg-report-no-folder = --report { $path }: the folder { $parent } does not exist. Create it or choose another path
+cli-arg-report-unwritable = --report { $path } cannot be written ({ $why }). Choose a path you can write to
+cli-arg-unknown-lang = unknown language { $given } in { $place }; stepwise speaks { $codes }
+cli-arg-unknown-lang-config = unknown language { $given } in the config file's lang; stepwise speaks { $codes }
+cli-arg-man-failed = cannot make the manual page: { $error }
+cli-arg-cars-unreadable = cannot read --cars { $path }: { $error }. Check the path (one id per line, or a CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per line
+cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps needs --car ID or --steps-id ID
+cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
+cli-arg-runtime = cannot start the async runtime: { $error }
+cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
+cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
+cli-arg-report-written = Session report written to { $path }
+cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
+cli-arg-addr-unresolved = cannot resolve --addr { $addr }: { $error }. Give an IP address or a host name this machine knows, e.g. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } resolves to no address. Give an IP address, e.g. 127.0.0.1:8080
+cli-arg-listen-failed = cannot listen on { $addr }: { $error }. Choose another --addr
+cli-arg-bound-unknown = cannot tell the address bound for { $addr }. Choose another --addr
+cli-arg-sim-stopped = the simulator stopped: { $error }
+cli-arg-tls-no-dir = no data directory to write the certificates to. Give --tls-dir DIR
+cli-arg-tls-dir-failed = cannot create { $path }: { $error }. Give another --tls-dir
+cli-arg-tls-write-failed = { $error }. Give another --tls-dir
+cli-arg-client-ca-unreadable = cannot read the --client-ca file { $path }: { $error }. Check the path
+cli-arg-client-ca-bad = { $error }. Check the --client-ca file
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

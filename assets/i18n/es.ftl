@@ -590,6 +590,130 @@ key-help-remove-now = Quitarlo del panel
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Uso:
+help-cli-options = Opciones
+help-cli-arguments = Argumentos
+help-cli-commands = Comandos
+help-cli-command-value = COMANDO
+help-cli-help = Mostrar la ayuda
+help-cli-help-short = Mostrar la ayuda (más detalle con '--help')
+help-cli-help-long = Mostrar la ayuda (un resumen con '-h')
+help-cli-version = Mostrar la versión
+help-cli-help-command = Mostrar este mensaje o la ayuda de los comandos indicados
+help-cli-help-command-subcommand = Mostrar la ayuda de estos comandos
+help-cli-default = [por defecto: { $value }]
+help-cli-values = [valores posibles: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Guía al técnico por los pasos de activación de servicios de un vehículo conectado
+help-cli-stepwise-long =
+    Guía al técnico por los pasos de activación de servicios de un vehículo conectado.
+
+    Sin pasarela configurada (--api, STEPWISE_API o el archivo de configuración), el asistente y los comandos steps/next usan el simulador integrado.
+help-cli-stepwise-after = Códigos de salida de steps/next: 0 ningún paso devuelto está pendiente (todo), 3 un paso devuelto está pendiente, 1 error, 2 uso incorrecto. Un comando rechaza una opción global que no usa.
+help-cli-stepwise-api = URL base de la pasarela de pasos, p. ej. http://127.0.0.1:8080 (sin usuario ni contraseña)
+help-cli-stepwise-car = carAssociationID que abrir (letras, cifras, - y _); repítalo para un panel de varios vehículos
+help-cli-stepwise-cars = Archivo de carAssociationIDs: uno por línea (# inicia un comentario), o un CSV con el id en la primera columna
+help-cli-stepwise-concurrency = Peticiones simultáneas a la pasarela, para todo el panel o todo --cars
+help-cli-stepwise-token-file = Archivo con el token (bearer) de la pasarela, solo en una línea
+help-cli-stepwise-report = Escribir aquí el informe de sesión al salir (.json da JSON, si no Markdown)
+help-cli-stepwise-lang = Idioma de las pantallas, la guía, la salida de texto y estos mensajes: en, fr, de, it, es, nl o pt (si no STEPWISE_LANG, lang del archivo de configuración, el idioma del sistema, inglés)
+help-cli-stepwise-ca-file = Confiar también en las autoridades de este archivo PEM (si no STEPWISE_CA_FILE, `ca_file` del archivo de configuración, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Presentar este certificado de cliente (PEM; puede incluir también la clave)
+help-cli-stepwise-client-key = La clave privada del certificado de cliente (PEM)
+# The commands and their options.
+help-cli-demo = El asistente sobre el simulador integrado
+help-cli-demo-autoplay = El cliente simulado completa el siguiente paso cada pocos segundos
+help-cli-demo-fresh = Empezar de cero el backend de demo: olvidar sus stepsIDs, cachés y estados
+help-cli-demo-board = Abrir el panel con los vehículos del backend de demo (o los de --car/--cars)
+help-cli-fleet = El panel: muchos vehículos a la vez, una fila cada uno (indíquelos con --car, repetido, o --cars ARCHIVO)
+help-cli-serve = Ejecutar el simulador de la pasarela de pasos
+help-cli-serve-addr = Dirección de escucha, HOST:PUERTO (un nombre de host se resuelve)
+help-cli-serve-scenario = Archivo de escenario (JSON); si no, el escenario integrado
+help-cli-serve-token = Exigir este token (bearer) en cada petición (o indicarlo con --token-file)
+help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
+help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
+help-cli-serve-tls = Servir HTTPS con un certificado generado al arrancar (para localhost y 127.0.0.1)
+help-cli-serve-tls-dir = Escribir allí la autoridad (ca.pem), el certificado y la clave (si no, sim-tls en la carpeta de datos)
+help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta autoridad (PEM)
+help-cli-serve-auth = Ser también el proveedor de identidad: inicio de sesión por dispositivo (`stepwise login`), tokens que caducan, POST /sim/device/CODE/approve o /deny
+help-cli-serve-token-ttl = Vida de los tokens que emite, en segundos
+help-cli-login = Iniciar sesión en la pasarela (--api) con un código aprobado en un navegador
+help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por tubería, o pegado en un aviso que no lo muestra (nunca de un argumento)
+help-cli-logout = Olvidar el token guardado para la pasarela (--api)
+help-cli-auth = El inicio de sesión: quién, dónde se guarda el token, cuándo caduca
+help-cli-auth-status = Indica la pasarela, dónde se guarda el token y cuándo caduca (nunca el token); salida 0 con un token válido, 1 sin él
+help-cli-auth-status-json = Mostrar JSON
+help-cli-steps = Mostrar los pasos como lista de comprobación (o JSON); salida 3 mientras un paso devuelto esté pendiente
+help-cli-steps-after =
+    Con --status todo o alreadyDone solo se devuelven esos pasos: la salida indica entonces que está filtrada y nunca da el servicio por listo, y la salida 0 solo significa que ningún paso devuelto está pendiente.
+
+    Con varios vehículos (--car repetido, o --cars ARCHIVO) cada uno tiene su bloque, o con --json un objeto JSON por línea (JSON Lines); salida 1 si algún vehículo falló (stderr nombra cada uno), si no 3 si alguno tiene un paso pendiente, si no 0.
+help-cli-steps-steps-id = Actualizar por stepsID en vez de por --car
+help-cli-steps-status = Solo los pasos con este estado
+help-cli-steps-reset = Vaciar antes la caché de pasos (resuelve los errores de la app 2312/2317)
+help-cli-steps-json = Mostrar JSON en vez de la lista de comprobación
+help-cli-doctor = Comprobar todo entre esta máquina y un asistente que funcione; salida 1 si falla una comprobación
+help-cli-doctor-json = Mostrar JSON
+help-cli-completions = Mostrar los autocompletados de la shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = La shell para la que escribir los autocompletados
+help-cli-man = Mostrar la página de manual (roff), p. ej. `stepwise man > stepwise.1`
+help-cli-next = Mostrar el siguiente paso pendiente; salida 3 mientras quede uno
+help-cli-next-after = `order` es la respuesta de la pasarela sobre el siguiente paso, tal como la envía: esa respuesta numera a su manera el paso que devuelve (la del SDK da 1), así que puede diferir del orden del mismo paso en `stepwise steps`.
+help-cli-next-steps-id = El stepsID cuyo siguiente paso se pide (`stepwise steps` lo muestra)
+help-cli-next-json = Mostrar JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: error: { $message }
+cli-arg-not-used = { $command } no usa { $option }: { $why }
+cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
+cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = es la propia pasarela. Dirija en su lugar los clientes a su --addr
+cli-arg-why-concurrency = no hace peticiones a ninguna pasarela, o solo una. Quite la opción
+cli-arg-why-serve-car = el simulador responde por cada vehículo de su escenario (elija uno con --scenario)
+cli-arg-why-session-report = los informes de sesión salen del asistente. Quite la opción
+cli-arg-why-serve-client-cert = son lo que presenta un cliente. Para exigir certificados de cliente use serve --tls --client-ca ARCHIVO
+cli-arg-why-doctor-report = muestra su informe en su lugar. Use --json y redirija la salida para guardarlo
+cli-arg-why-print-report = muestra su resultado en su lugar. Redirija la salida para guardarlo, p. ej. `--json > steps.json`
+cli-arg-why-sign-in-car = el inicio de sesión es por pasarela, no por vehículo. Quite la opción
+cli-arg-why-next-car = solo pregunta por --steps-id. Obtenga un stepsID con `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id pide una sola lista. Quite uno de los dos
+cli-arg-serve-token-twice = serve toma el token que exige de --token o de --token-file, no de ambos
+cli-arg-serve-token-empty = serve --token está vacío, así que no exigiría ningún token. Indique el token, o quite --token para un simulador abierto a todos
+cli-arg-serve-churn = serve --churn necesita --fleet N: completa pasos de los vehículos generados. Añada p. ej. --fleet 200
+cli-arg-seconds = indique un número de segundos de 0.1 a 86400, p. ej. 2
+cli-arg-id = un id tiene de 1 a { $max } letras, cifras, '-' o '_'
+cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-host = el host no es ni una dirección ni un nombre de host; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-report-folder = --report { $path } es una carpeta. Indique un nombre de archivo dentro, p. ej. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } no es una carpeta. Elija otra ruta
+cli-arg-report-no-folder = --report { $path }: la carpeta { $parent } no existe. Créela o elija otra ruta
+cli-arg-report-unwritable = --report { $path } no se puede escribir ({ $why }). Elija una ruta con permiso de escritura
+cli-arg-unknown-lang = idioma desconocido { $given } en { $place }; stepwise habla { $codes }
+cli-arg-unknown-lang-config = idioma desconocido { $given } en lang del archivo de configuración; stepwise habla { $codes }
+cli-arg-man-failed = no se puede generar la página de manual: { $error }
+cli-arg-cars-unreadable = no se puede leer --cars { $path }: { $error }. Compruebe la ruta (un id por línea, o un CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
+cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps necesita --car ID o --steps-id ID
+cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
+cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
+cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
+cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para scripts use `stepwise steps --car ID [--json]`
+cli-arg-report-written = Informe de sesión escrito en { $path }
+cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario
+cli-arg-addr-unresolved = no se puede resolver --addr { $addr }: { $error }. Indique una dirección IP o un nombre de host que esta máquina conozca, p. ej. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } no da ninguna dirección. Indique una dirección IP, p. ej. 127.0.0.1:8080
+cli-arg-listen-failed = no se puede escuchar en { $addr }: { $error }. Elija otra --addr
+cli-arg-bound-unknown = no se sabe qué dirección quedó asociada para { $addr }. Elija otra --addr
+cli-arg-sim-stopped = el simulador se detuvo: { $error }
+cli-arg-tls-no-dir = no hay carpeta de datos donde escribir los certificados. Indique --tls-dir CARPETA
+cli-arg-tls-dir-failed = no se puede crear { $path }: { $error }. Indique otro --tls-dir
+cli-arg-tls-write-failed = { $error }. Indique otro --tls-dir
+cli-arg-client-ca-unreadable = no se puede leer el archivo --client-ca { $path }: { $error }. Compruebe la ruta
+cli-arg-client-ca-bad = { $error }. Compruebe el archivo --client-ca
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

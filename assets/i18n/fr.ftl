@@ -590,6 +590,130 @@ key-help-remove-now = Le retirer du tableau
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Utilisation :
+help-cli-options = Options
+help-cli-arguments = Arguments
+help-cli-commands = Commandes
+help-cli-command-value = COMMANDE
+help-cli-help = Afficher l'aide
+help-cli-help-short = Afficher l'aide (détaillée avec '--help')
+help-cli-help-long = Afficher l'aide (résumée avec '-h')
+help-cli-version = Afficher la version
+help-cli-help-command = Afficher cette aide ou l'aide des commandes indiquées
+help-cli-help-command-subcommand = Afficher l'aide de ces commandes
+help-cli-default = [par défaut : { $value }]
+help-cli-values = [valeurs possibles : { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Guide le technicien à travers les étapes d'activation des services d'un véhicule connecté
+help-cli-stepwise-long =
+    Guide le technicien à travers les étapes d'activation des services d'un véhicule connecté.
+
+    Sans passerelle configurée (--api, STEPWISE_API ou le fichier de configuration), l'assistant et les commandes steps/next utilisent le simulateur intégré.
+help-cli-stepwise-after = Codes de sortie de steps/next : 0 aucune étape renvoyée n'est à faire (todo), 3 une étape renvoyée est à faire, 1 erreur, 2 mauvaise utilisation. Une commande refuse une option globale qu'elle n'utilise pas.
+help-cli-stepwise-api = URL de base de la passerelle des étapes, par ex. http://127.0.0.1:8080 (sans nom d'utilisateur ni mot de passe)
+help-cli-stepwise-car = carAssociationID à ouvrir (lettres, chiffres, - et _) ; à répéter pour un tableau de plusieurs véhicules
+help-cli-stepwise-cars = Fichier de carAssociationIDs : un par ligne (# commence un commentaire), ou un CSV dont la première colonne est l'id
+help-cli-stepwise-concurrency = Requêtes simultanées vers la passerelle, pour tout le tableau ou tout --cars
+help-cli-stepwise-token-file = Fichier contenant le jeton (bearer) de la passerelle, seul sur une ligne
+help-cli-stepwise-report = Écrire ici le rapport de session en quittant (.json donne du JSON, sinon du Markdown)
+help-cli-stepwise-lang = Langue des écrans, du guidage, de la sortie texte et de ces messages : en, fr, de, it, es, nl ou pt (sinon STEPWISE_LANG, lang du fichier de configuration, la langue du système, l'anglais)
+help-cli-stepwise-ca-file = Faire aussi confiance aux autorités de ce fichier PEM (sinon STEPWISE_CA_FILE, `ca_file` du fichier de configuration, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Présenter ce certificat client (PEM ; peut aussi contenir la clé)
+help-cli-stepwise-client-key = La clé privée du certificat client (PEM)
+# The commands and their options.
+help-cli-demo = L'assistant sur le simulateur intégré
+help-cli-demo-autoplay = Le client simulé fait l'étape suivante toutes les quelques secondes
+help-cli-demo-fresh = Repartir de zéro avec le backend de démo : oublier ses stepsIDs, caches et états
+help-cli-demo-board = Ouvrir le tableau avec les véhicules du backend de démo (ou ceux de --car/--cars)
+help-cli-fleet = Le tableau : plusieurs véhicules à la fois, une ligne chacun (à donner avec --car, répété, ou --cars FICHIER)
+help-cli-serve = Lancer le simulateur de la passerelle des étapes
+help-cli-serve-addr = Adresse d'écoute, HÔTE:PORT (un nom d'hôte est résolu)
+help-cli-serve-scenario = Fichier de scénario (JSON) ; sinon le scénario intégré
+help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête (ou le donner avec --token-file)
+help-cli-serve-fleet = Ajouter N véhicules générés, F0001..., dans des états variés
+help-cli-serve-churn = Toutes les SECONDS secondes, l'étape suivante d'un véhicule au hasard est faite
+help-cli-serve-tls = Servir en HTTPS avec un certificat généré au démarrage (pour localhost et 127.0.0.1)
+help-cli-serve-tls-dir = Y écrire l'autorité (ca.pem), le certificat et la clé (sinon sim-tls dans le dossier de données)
+help-cli-serve-client-ca = Exiger des certificats clients signés par cette autorité (PEM)
+help-cli-serve-auth = Être aussi le fournisseur d'identité : connexion par appareil (`stepwise login`), jetons qui expirent, POST /sim/device/CODE/approve ou /deny
+help-cli-serve-token-ttl = Durée de vie des jetons émis, en secondes
+help-cli-login = Se connecter à la passerelle (--api) avec un code approuvé dans un navigateur
+help-cli-login-with-token = Lire plutôt un jeton sur l'entrée standard : par un tube, ou collé à une invite qui ne l'affiche pas (jamais depuis un argument)
+help-cli-logout = Oublier le jeton gardé pour la passerelle (--api)
+help-cli-auth = La connexion : qui, où le jeton est gardé, quand il expire
+help-cli-auth-status = Indique la passerelle, où le jeton est gardé et quand il expire (jamais le jeton) ; code 0 avec un jeton utilisable, 1 sinon
+help-cli-auth-status-json = Afficher du JSON
+help-cli-steps = Afficher les étapes en liste de contrôle (ou en JSON) ; code 3 tant qu'une étape renvoyée est à faire
+help-cli-steps-after =
+    Avec --status todo ou alreadyDone, seules ces étapes sont renvoyées : la sortie dit alors qu'elle est filtrée et n'annonce jamais le service prêt, et le code 0 signifie seulement qu'aucune étape renvoyée n'est à faire.
+
+    Avec plusieurs véhicules (--car répété, ou --cars FICHIER), chacun a son bloc, ou avec --json un objet JSON par ligne (JSON Lines) ; code 1 si un véhicule a échoué (stderr nomme chacun), sinon 3 si l'un a une étape à faire, sinon 0.
+help-cli-steps-steps-id = Actualiser par stepsID au lieu de --car
+help-cli-steps-status = Seulement les étapes de ce statut
+help-cli-steps-reset = Vider d'abord le cache des étapes (corrige les erreurs d'application 2312/2317)
+help-cli-steps-json = Afficher du JSON au lieu de la liste de contrôle
+help-cli-doctor = Vérifier tout ce qui sépare cette machine d'un assistant qui marche ; code 1 si une vérification échoue
+help-cli-doctor-json = Afficher du JSON
+help-cli-completions = Afficher les complétions du shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = Le shell pour lequel écrire les complétions
+help-cli-man = Afficher la page de manuel (roff), par ex. `stepwise man > stepwise.1`
+help-cli-next = Afficher la prochaine étape à faire ; code 3 tant qu'il en reste une
+help-cli-next-after = `order` est la réponse de la passerelle sur l'étape suivante, telle qu'envoyée : cette réponse numérote à sa façon l'étape qu'elle renvoie (celle du SDK donne 1), il peut donc différer de l'ordre de la même étape dans `stepwise steps`.
+help-cli-next-steps-id = Le stepsID dont on demande l'étape suivante (`stepwise steps` l'affiche)
+help-cli-next-json = Afficher du JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise : erreur : { $message }
+cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
+cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancer `stepwise --api URL`
+cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancer `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = c'est lui la passerelle. Diriger plutôt les clients vers son --addr
+cli-arg-why-concurrency = elle ne fait aucune requête à une passerelle, ou une seule. Retirer l'option
+cli-arg-why-serve-car = le simulateur répond pour chaque véhicule de son scénario (en choisir un avec --scenario)
+cli-arg-why-session-report = les rapports de session viennent de l'assistant. Retirer l'option
+cli-arg-why-serve-client-cert = c'est ce que présente un client. Pour exiger des certificats clients, utiliser serve --tls --client-ca FICHIER
+cli-arg-why-doctor-report = elle affiche son rapport à la place. Utiliser --json et rediriger la sortie pour le garder
+cli-arg-why-print-report = elle affiche son résultat à la place. Rediriger la sortie pour le garder, par ex. `--json > steps.json`
+cli-arg-why-sign-in-car = la connexion se fait par passerelle, pas par véhicule. Retirer l'option
+cli-arg-why-next-car = elle demande par --steps-id seulement. Obtenir un stepsID avec `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id demande une seule liste. Retirer l'un des deux
+cli-arg-serve-token-twice = serve prend le jeton à exiger de --token ou de --token-file, pas des deux
+cli-arg-serve-token-empty = serve --token est vide, ce qui n'exigerait aucun jeton. Donner le jeton, ou retirer --token pour un simulateur ouvert à tous
+cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajouter par ex. --fleet 200
+cli-arg-seconds = donner un nombre de secondes de 0.1 à 86400, par ex. 2
+cli-arg-id = un id fait de 1 à { $max } lettres, chiffres, '-' ou '_'
+cli-arg-addr-no-port = il manque le port ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-report-folder = --report { $path } est un dossier. Donner un nom de fichier dedans, par ex. { $example }
+cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisir un autre chemin
+cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Le créer ou choisir un autre chemin
+cli-arg-report-unwritable = --report { $path } ne peut pas être écrit ({ $why }). Choisir un chemin accessible en écriture
+cli-arg-unknown-lang = langue inconnue { $given } dans { $place } ; stepwise parle { $codes }
+cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de configuration ; stepwise parle { $codes }
+cli-arg-man-failed = impossible de produire la page de manuel : { $error }
+cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifier le chemin (un id par ligne, ou un CSV)
+cli-arg-cars-bad = --cars { $path } : { $error }
+cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettre un id par ligne
+cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donner --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps a besoin de --car ID ou de --steps-id ID
+cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifier où va la sortie standard (disque plein ?)
+cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
+cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utiliser `stepwise steps --car ID [--json]`, ou définir TERM, par ex. TERM=xterm-256color
+cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utiliser `stepwise steps --car ID [--json]`
+cli-arg-report-written = Rapport de session écrit dans { $path }
+cli-arg-scenario-bad = { $error }. Corriger le fichier ou retirer --scenario
+cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donner une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donner une adresse IP, par ex. 127.0.0.1:8080
+cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisir une autre --addr
+cli-arg-bound-unknown = impossible de connaître l'adresse liée pour { $addr }. Choisir une autre --addr
+cli-arg-sim-stopped = le simulateur s'est arrêté : { $error }
+cli-arg-tls-no-dir = aucun dossier de données où écrire les certificats. Donner --tls-dir DOSSIER
+cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donner un autre --tls-dir
+cli-arg-tls-write-failed = { $error }. Donner un autre --tls-dir
+cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifier le chemin
+cli-arg-client-ca-bad = { $error }. Vérifier le fichier --client-ca
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

@@ -590,6 +590,130 @@ key-help-remove-now = Toglierlo dal quadro
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Uso:
+help-cli-options = Opzioni
+help-cli-arguments = Argomenti
+help-cli-commands = Comandi
+help-cli-command-value = COMANDO
+help-cli-help = Mostrare l'aiuto
+help-cli-help-short = Mostrare l'aiuto (più dettagli con '--help')
+help-cli-help-long = Mostrare l'aiuto (un riassunto con '-h')
+help-cli-version = Mostrare la versione
+help-cli-help-command = Mostrare questo messaggio o l'aiuto dei comandi indicati
+help-cli-help-command-subcommand = Mostrare l'aiuto di questi comandi
+help-cli-default = [predefinito: { $value }]
+help-cli-values = [valori possibili: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Guida il tecnico attraverso i passi di attivazione dei servizi di un veicolo connesso
+help-cli-stepwise-long =
+    Guida il tecnico attraverso i passi di attivazione dei servizi di un veicolo connesso.
+
+    Senza un gateway configurato (--api, STEPWISE_API o il file di configurazione), la procedura guidata e i comandi steps/next usano il simulatore integrato.
+help-cli-stepwise-after = Codici di uscita di steps/next: 0 nessun passo restituito è da fare (todo), 3 un passo restituito è da fare, 1 errore, 2 uso errato. Un comando rifiuta un'opzione globale che non usa.
+help-cli-stepwise-api = URL di base del gateway dei passi, ad es. http://127.0.0.1:8080 (senza nome utente né password)
+help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un quadro di più veicoli
+help-cli-stepwise-cars = File di carAssociationID: uno per riga (# inizia un commento), oppure un CSV con l'id nella prima colonna
+help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il quadro o tutto --cars
+help-cli-stepwise-token-file = File con il token (bearer) del gateway, da solo su una riga
+help-cli-stepwise-report = Scrivere qui il rapporto di sessione all'uscita (.json dà JSON, altrimenti Markdown)
+help-cli-stepwise-lang = Lingua delle schermate, della guida, dell'output testuale e di questi messaggi: en, fr, de, it, es, nl o pt (altrimenti STEPWISE_LANG, lang del file di configurazione, la lingua del sistema, l'inglese)
+help-cli-stepwise-ca-file = Fidarsi anche delle autorità di questo file PEM (altrimenti STEPWISE_CA_FILE, `ca_file` nel file di configurazione, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Presentare questo certificato client (PEM; può contenere anche la chiave)
+help-cli-stepwise-client-key = La chiave privata del certificato client (PEM)
+# The commands and their options.
+help-cli-demo = La procedura guidata sul simulatore integrato
+help-cli-demo-autoplay = Il cliente simulato fa il prossimo passo ogni pochi secondi
+help-cli-demo-fresh = Ricominciare da capo il backend demo: dimenticare stepsID, cache e stati
+help-cli-demo-board = Aprire il quadro con i veicoli del backend demo (o quelli di --car/--cars)
+help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli con --car, ripetuto, o --cars FILE)
+help-cli-serve = Avviare il simulatore del gateway dei passi
+help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
+help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato
+help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta (o indicarlo con --token-file)
+help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
+help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
+help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
+help-cli-serve-tls-dir = Scrivere lì l'autorità (ca.pem), il certificato e la chiave (altrimenti sim-tls nella cartella dei dati)
+help-cli-serve-client-ca = Esigere certificati client firmati da questa autorità (PEM)
+help-cli-serve-auth = Fare anche da fornitore di identità: accesso tramite dispositivo (`stepwise login`), token che scadono, POST /sim/device/CODE/approve o /deny
+help-cli-serve-token-ttl = Durata dei token emessi, in secondi
+help-cli-login = Accedere al gateway (--api) con un codice approvato in un browser
+help-cli-login-with-token = Leggere invece un token dallo standard input: da una pipe, o incollato a un prompt che non lo mostra (mai da un argomento)
+help-cli-logout = Dimenticare il token conservato per il gateway (--api)
+help-cli-auth = L'accesso: chi, dove è conservato il token, quando scade
+help-cli-auth-status = Indica il gateway, dove è conservato il token e quando scade (mai il token); uscita 0 con un token valido, 1 senza
+help-cli-auth-status-json = Stampare JSON
+help-cli-steps = Stampare i passi come lista di controllo (o JSON); uscita 3 finché un passo restituito è da fare
+help-cli-steps-after =
+    Con --status todo o alreadyDone vengono restituiti solo quei passi: l'output dice allora che è filtrato e non dichiara mai il servizio pronto, e l'uscita 0 significa solo che nessun passo restituito è da fare.
+
+    Con più veicoli (--car ripetuto, o --cars FILE) ognuno ha il suo blocco, o con --json un oggetto JSON per riga (JSON Lines); uscita 1 se un veicolo è fallito (stderr li nomina), altrimenti 3 se uno ha un passo da fare, altrimenti 0.
+help-cli-steps-steps-id = Aggiornare per stepsID invece che per --car
+help-cli-steps-status = Solo i passi con questo stato
+help-cli-steps-reset = Svuotare prima la cache dei passi (rimedia agli errori dell'app 2312/2317)
+help-cli-steps-json = Stampare JSON invece della lista di controllo
+help-cli-doctor = Verificare tutto tra questa macchina e una procedura guidata funzionante; uscita 1 se un controllo fallisce
+help-cli-doctor-json = Stampare JSON
+help-cli-completions = Stampare i completamenti della shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = La shell per cui scrivere i completamenti
+help-cli-man = Stampare la pagina di manuale (roff), ad es. `stepwise man > stepwise.1`
+help-cli-next = Stampare il prossimo passo da fare; uscita 3 finché ne resta uno
+help-cli-next-after = `order` è la risposta del gateway sul prossimo passo, così come inviata: quella risposta numera a modo suo il passo che restituisce (quella dell'SDK dà 1), quindi può differire dall'ordine dello stesso passo in `stepwise steps`.
+help-cli-next-steps-id = Lo stepsID di cui chiedere il prossimo passo (`stepwise steps` lo mostra)
+help-cli-next-json = Stampare JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: errore: { $message }
+cli-arg-not-used = { $command } non usa { $option }: { $why }
+cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
+cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = è lui il gateway. Indirizzare invece i client al suo --addr
+cli-arg-why-concurrency = non fa richieste a un gateway, o ne fa una sola. Togliere l'opzione
+cli-arg-why-serve-car = il simulatore risponde per ogni veicolo del suo scenario (sceglierne uno con --scenario)
+cli-arg-why-session-report = i rapporti di sessione vengono dalla procedura guidata. Togliere l'opzione
+cli-arg-why-serve-client-cert = sono ciò che presenta un client. Per esigere certificati client usare serve --tls --client-ca FILE
+cli-arg-why-doctor-report = stampa invece il suo rapporto. Usare --json e reindirizzarlo per conservarlo
+cli-arg-why-print-report = stampa invece il suo risultato. Reindirizzarlo per conservarlo, ad es. `--json > steps.json`
+cli-arg-why-sign-in-car = l'accesso vale per gateway, non per veicolo. Togliere l'opzione
+cli-arg-why-next-car = chiede solo per --steps-id. Ottenere uno stepsID con `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id chiede una sola lista. Togliere uno dei due
+cli-arg-serve-token-twice = serve prende il token da richiedere da --token o da --token-file, non da entrambi
+cli-arg-serve-token-empty = serve --token è vuoto, quindi non richiederebbe alcun token. Indicare il token, o togliere --token per un simulatore aperto a tutti
+cli-arg-serve-churn = serve --churn richiede --fleet N: fa i passi dei veicoli generati. Aggiungere ad es. --fleet 200
+cli-arg-seconds = indicare un numero di secondi da 0.1 a 86400, ad es. 2
+cli-arg-id = un id è fatto di 1 a { $max } lettere, cifre, '-' o '_'
+cli-arg-addr-no-port = manca la porta; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-port = la porta non è un numero da 0 a 65535; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-host = l'host non è né un indirizzo né un nome host; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-report-folder = --report { $path } è una cartella. Indicare un nome di file al suo interno, ad es. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } non è una cartella. Scegliere un altro percorso
+cli-arg-report-no-folder = --report { $path }: la cartella { $parent } non esiste. Crearla o scegliere un altro percorso
+cli-arg-report-unwritable = --report { $path } non si può scrivere ({ $why }). Scegliere un percorso scrivibile
+cli-arg-unknown-lang = lingua sconosciuta { $given } in { $place }; stepwise parla { $codes }
+cli-arg-unknown-lang-config = lingua sconosciuta { $given } in lang del file di configurazione; stepwise parla { $codes }
+cli-arg-man-failed = impossibile creare la pagina di manuale: { $error }
+cli-arg-cars-unreadable = impossibile leggere --cars { $path }: { $error }. Controllare il percorso (un id per riga, o un CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
+cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps ha bisogno di --car ID o di --steps-id ID
+cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
+cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
+cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
+cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Per gli script usare `stepwise steps --car ID [--json]`
+cli-arg-report-written = Rapporto di sessione scritto in { $path }
+cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario
+cli-arg-addr-unresolved = impossibile risolvere --addr { $addr }: { $error }. Indicare un indirizzo IP o un nome host noto a questa macchina, ad es. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } non corrisponde ad alcun indirizzo. Indicare un indirizzo IP, ad es. 127.0.0.1:8080
+cli-arg-listen-failed = impossibile mettersi in ascolto su { $addr }: { $error }. Scegliere un altro --addr
+cli-arg-bound-unknown = impossibile sapere l'indirizzo associato per { $addr }. Scegliere un altro --addr
+cli-arg-sim-stopped = il simulatore si è fermato: { $error }
+cli-arg-tls-no-dir = nessuna cartella dei dati in cui scrivere i certificati. Indicare --tls-dir CARTELLA
+cli-arg-tls-dir-failed = impossibile creare { $path }: { $error }. Indicare un altro --tls-dir
+cli-arg-tls-write-failed = { $error }. Indicare un altro --tls-dir
+cli-arg-client-ca-unreadable = impossibile leggere il file --client-ca { $path }: { $error }. Controllare il percorso
+cli-arg-client-ca-bad = { $error }. Controllare il file --client-ca
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

@@ -587,6 +587,130 @@ key-help-remove-now = Uit het overzicht halen
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Gebruik:
+help-cli-options = Opties
+help-cli-arguments = Argumenten
+help-cli-commands = Commando's
+help-cli-command-value = COMMANDO
+help-cli-help = Hulp tonen
+help-cli-help-short = Hulp tonen (meer met '--help')
+help-cli-help-long = Hulp tonen (een samenvatting met '-h')
+help-cli-version = Versie tonen
+help-cli-help-command = Deze hulp of de hulp van de genoemde commando's tonen
+help-cli-help-command-subcommand = De hulp van deze commando's tonen
+help-cli-default = [standaard: { $value }]
+help-cli-values = [mogelijke waarden: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren
+help-cli-stepwise-long =
+    Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren.
+
+    Zonder ingestelde gateway (--api, STEPWISE_API of het configuratiebestand) gebruiken de wizard en de commando's steps/next de ingebouwde simulator.
+help-cli-stepwise-after = Exitcodes van steps/next: 0 geen teruggegeven stap staat open (todo), 3 een teruggegeven stap staat open, 1 fout, 2 verkeerd gebruik. Een commando weigert een globale optie die het niet gebruikt.
+help-cli-stepwise-api = Basis-URL van de stappengateway, bijv. http://127.0.0.1:8080 (zonder gebruikersnaam of wachtwoord)
+help-cli-stepwise-car = Te openen carAssociationID (letters, cijfers, - en _); herhaal het voor een overzicht van meerdere voertuigen
+help-cli-stepwise-cars = Bestand met carAssociationIDs: één per regel (# begint commentaar), of een CSV met de id in de eerste kolom
+help-cli-stepwise-concurrency = Gelijktijdige verzoeken aan de gateway, voor het hele overzicht of alle uit --cars
+help-cli-stepwise-token-file = Bestand met het bearer-token van de gateway, alleen op één regel
+help-cli-stepwise-report = Het sessierapport bij het afsluiten hierheen schrijven (.json geeft JSON, anders Markdown)
+help-cli-stepwise-lang = Taal van de schermen, de begeleiding, de tekstuitvoer en deze meldingen: en, fr, de, it, es, nl of pt (anders STEPWISE_LANG, lang in het configuratiebestand, de systeemtaal, Engels)
+help-cli-stepwise-ca-file = Ook de certificaatautoriteiten in dit PEM-bestand vertrouwen (anders STEPWISE_CA_FILE, `ca_file` in het configuratiebestand, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Dit clientcertificaat aanbieden (PEM; mag ook de sleutel bevatten)
+help-cli-stepwise-client-key = De privésleutel van het clientcertificaat (PEM)
+# The commands and their options.
+help-cli-demo = De wizard op de ingebouwde simulator
+help-cli-demo-autoplay = De gesimuleerde klant doet om de paar seconden de volgende stap
+help-cli-demo-fresh = De demo-backend opnieuw beginnen: zijn stepsIDs, caches en toestanden vergeten
+help-cli-demo-board = Het overzicht openen met de voertuigen van de demo-backend (of die van --car/--cars)
+help-cli-fleet = Het overzicht: veel voertuigen tegelijk, één regel per voertuig (opgeven met --car, herhaald, of --cars BESTAND)
+help-cli-serve = De simulator van de stappengateway starten
+help-cli-serve-addr = Adres om op te luisteren, HOST:POORT (een hostnaam wordt opgezocht)
+help-cli-serve-scenario = Scenariobestand (JSON); anders het ingebouwde scenario
+help-cli-serve-token = Dit bearer-token bij elk verzoek eisen (of opgeven met --token-file)
+help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
+help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
+help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
+help-cli-serve-tls-dir = De certificaatautoriteit (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
+help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificaatautoriteit zijn ondertekend (PEM)
+help-cli-serve-auth = Ook de identiteitsprovider zijn: inloggen via apparaat (`stepwise login`), verlopende tokens, POST /sim/device/CODE/approve of /deny
+help-cli-serve-token-ttl = Geldigheidsduur van de uitgegeven tokens, in seconden
+help-cli-login = Inloggen op de gateway (--api) met een code die in een browser is goedgekeurd
+help-cli-login-with-token = In plaats daarvan één token van standaardinvoer lezen: via een pipe, of geplakt bij een prompt die het niet toont (nooit uit een argument)
+help-cli-logout = Het voor de gateway (--api) bewaarde token vergeten
+help-cli-auth = Het inloggen: wie, waar het token bewaard wordt, wanneer het verloopt
+help-cli-auth-status = Noemt de gateway, waar het token bewaard wordt en wanneer het verloopt (nooit het token); exit 0 met een bruikbaar token, 1 zonder
+help-cli-auth-status-json = JSON tonen
+help-cli-steps = De stappen als checklist (of JSON) tonen; exit 3 zolang een teruggegeven stap open staat
+help-cli-steps-after =
+    Met --status todo of alreadyDone worden alleen die stappen teruggegeven: de uitvoer zegt dan dat ze gefilterd is en meldt de dienst nooit als klaar, en exit 0 betekent alleen dat geen teruggegeven stap open staat.
+
+    Met meerdere voertuigen (--car herhaald, of --cars BESTAND) krijgt elk een eigen blok, of met --json één JSON-object per regel (JSON Lines); exit 1 als een voertuig mislukte (stderr noemt elk), anders 3 als er een een open stap heeft, anders 0.
+help-cli-steps-steps-id = Verversen met de stepsID in plaats van --car
+help-cli-steps-status = Alleen stappen met deze status
+help-cli-steps-reset = Eerst de stappencache wissen (verhelpt app-fouten 2312/2317)
+help-cli-steps-json = JSON tonen in plaats van de checklist
+help-cli-doctor = Alles tussen deze machine en een werkende wizard controleren; exit 1 als een controle mislukt
+help-cli-doctor-json = JSON tonen
+help-cli-completions = Shell-aanvullingen tonen (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = De shell waarvoor de aanvullingen geschreven worden
+help-cli-man = De handleidingpagina (roff) tonen, bijv. `stepwise man > stepwise.1`
+help-cli-next = De volgende open stap tonen; exit 3 zolang er een over is
+help-cli-next-after = `order` is het antwoord van de gateway op de vraag naar de volgende stap, zoals verzonden: dat antwoord nummert de stap die het teruggeeft op zijn eigen manier (dat van de SDK geeft 1), dus het kan afwijken van de volgorde van dezelfde stap in `stepwise steps`.
+help-cli-next-steps-id = De stepsID waarvan de volgende stap gevraagd wordt (`stepwise steps` toont hem)
+help-cli-next-json = JSON tonen
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: fout: { $message }
+cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
+cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
+cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten
+cli-arg-why-serve-api = het is zelf de gateway. Richt de clients in plaats daarvan op zijn --addr
+cli-arg-why-concurrency = het doet geen of maar één verzoek aan een gateway. Laat de optie weg
+cli-arg-why-serve-car = de simulator antwoordt voor elk voertuig van zijn scenario (kies er een met --scenario)
+cli-arg-why-session-report = sessierapporten komen van de wizard. Laat de optie weg
+cli-arg-why-serve-client-cert = die biedt een client aan. Gebruik serve --tls --client-ca BESTAND om clientcertificaten te eisen
+cli-arg-why-doctor-report = het toont in plaats daarvan zijn rapport. Gebruik --json en stuur het door om het te bewaren
+cli-arg-why-print-report = het toont in plaats daarvan zijn resultaat. Stuur het door om het te bewaren, bijv. `--json > steps.json`
+cli-arg-why-sign-in-car = inloggen geldt per gateway, niet per voertuig. Laat de optie weg
+cli-arg-why-next-car = het vraagt alleen met --steps-id. Haal een stepsID op met `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id vraagt om één lijst. Laat een van beide weg
+cli-arg-serve-token-twice = serve neemt het te eisen token uit --token of --token-file, niet uit allebei
+cli-arg-serve-token-empty = serve --token is leeg en zou dus geen token eisen. Geef het token, of laat --token weg voor een simulator die voor iedereen open staat
+cli-arg-serve-churn = serve --churn heeft --fleet N nodig: het doet stappen van de gegenereerde voertuigen. Voeg bijv. --fleet 200 toe
+cli-arg-seconds = geef een aantal seconden van 0.1 tot 86400, bijv. 2
+cli-arg-id = een id bestaat uit 1 tot { $max } letters, cijfers, '-' of '_'
+cli-arg-addr-no-port = de poort ontbreekt; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-addr-port = de poort is geen getal van 0 tot 65535; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-addr-host = de host is geen adres en geen hostnaam; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-report-folder = --report { $path } is een map. Geef een bestandsnaam daarin, bijv. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } is geen map. Kies een ander pad
+cli-arg-report-no-folder = --report { $path }: de map { $parent } bestaat niet. Maak hem aan of kies een ander pad
+cli-arg-report-unwritable = --report { $path } kan niet geschreven worden ({ $why }). Kies een pad waar u kunt schrijven
+cli-arg-unknown-lang = onbekende taal { $given } in { $place }; stepwise spreekt { $codes }
+cli-arg-unknown-lang-config = onbekende taal { $given } in lang van het configuratiebestand; stepwise spreekt { $codes }
+cli-arg-man-failed = kan de handleidingpagina niet maken: { $error }
+cli-arg-cars-unreadable = kan --cars { $path } niet lezen: { $error }. Controleer het pad (één id per regel, of een CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
+cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps heeft --car ID of --steps-id ID nodig
+cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
+cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
+cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
+cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
+cli-arg-report-written = Sessierapport geschreven naar { $path }
+cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
+cli-arg-addr-unresolved = kan --addr { $addr } niet opzoeken: { $error }. Geef een IP-adres of een hostnaam die deze machine kent, bijv. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } levert geen adres op. Geef een IP-adres, bijv. 127.0.0.1:8080
+cli-arg-listen-failed = kan niet luisteren op { $addr }: { $error }. Kies een ander --addr
+cli-arg-bound-unknown = kan het gebonden adres voor { $addr } niet bepalen. Kies een ander --addr
+cli-arg-sim-stopped = de simulator is gestopt: { $error }
+cli-arg-tls-no-dir = geen gegevensmap om de certificaten in te schrijven. Geef --tls-dir MAP
+cli-arg-tls-dir-failed = kan { $path } niet aanmaken: { $error }. Geef een ander --tls-dir
+cli-arg-tls-write-failed = { $error }. Geef een ander --tls-dir
+cli-arg-client-ca-unreadable = kan het --client-ca-bestand { $path } niet lezen: { $error }. Controleer het pad
+cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor

@@ -590,6 +590,130 @@ key-help-remove-now = Tirá-lo do painel
 
 ## Command-line help: what --help says of each command and option
 
+# The words clap itself would say in English.
+help-cli-usage = Uso:
+help-cli-options = Opções
+help-cli-arguments = Argumentos
+help-cli-commands = Comandos
+help-cli-command-value = COMANDO
+help-cli-help = Mostrar a ajuda
+help-cli-help-short = Mostrar a ajuda (mais detalhes com '--help')
+help-cli-help-long = Mostrar a ajuda (um resumo com '-h')
+help-cli-version = Mostrar a versão
+help-cli-help-command = Mostrar esta mensagem ou a ajuda dos comandos indicados
+help-cli-help-command-subcommand = Mostrar a ajuda destes comandos
+help-cli-default = [padrão: { $value }]
+help-cli-values = [valores possíveis: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Guia o técnico pelos passos de ativação dos serviços de um veículo conectado
+help-cli-stepwise-long =
+    Guia o técnico pelos passos de ativação dos serviços de um veículo conectado.
+
+    Sem gateway configurado (--api, STEPWISE_API ou o arquivo de configuração), o assistente e os comandos steps/next usam o simulador embutido.
+help-cli-stepwise-after = Códigos de saída de steps/next: 0 nenhum passo retornado está pendente (todo), 3 um passo retornado está pendente, 1 erro, 2 uso incorreto. Um comando recusa uma opção global que não usa.
+help-cli-stepwise-api = URL base do gateway de passos, p. ex. http://127.0.0.1:8080 (sem nome de usuário nem senha)
+help-cli-stepwise-car = carAssociationID a abrir (letras, dígitos, - e _); repita para um painel de vários veículos
+help-cli-stepwise-cars = Arquivo de carAssociationIDs: um por linha (# inicia um comentário), ou um CSV com o id na primeira coluna
+help-cli-stepwise-concurrency = Pedidos simultâneos ao gateway, para todo o painel ou todo o --cars
+help-cli-stepwise-token-file = Arquivo com o token (bearer) do gateway, sozinho em uma linha
+help-cli-stepwise-report = Gravar aqui o relatório de sessão ao sair (.json dá JSON, senão Markdown)
+help-cli-stepwise-lang = Idioma das telas, da orientação, da saída em texto e destas mensagens: en, fr, de, it, es, nl ou pt (senão STEPWISE_LANG, lang do arquivo de configuração, o idioma do sistema, inglês)
+help-cli-stepwise-ca-file = Confiar também nas autoridades deste arquivo PEM (senão STEPWISE_CA_FILE, `ca_file` do arquivo de configuração, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Apresentar este certificado de cliente (PEM; pode conter também a chave)
+help-cli-stepwise-client-key = A chave privada do certificado de cliente (PEM)
+# The commands and their options.
+help-cli-demo = O assistente sobre o simulador embutido
+help-cli-demo-autoplay = O cliente simulado conclui o próximo passo a cada poucos segundos
+help-cli-demo-fresh = Recomeçar o backend de demonstração: esquecer seus stepsIDs, caches e estados
+help-cli-demo-board = Abrir o painel com os veículos do backend de demonstração (ou os de --car/--cars)
+help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-os com --car, repetido, ou --cars ARQUIVO)
+help-cli-serve = Executar o simulador do gateway de passos
+help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
+help-cli-serve-scenario = Arquivo de cenário (JSON); senão o cenário embutido
+help-cli-serve-token = Exigir este token (bearer) em cada pedido (ou indicá-lo com --token-file)
+help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
+help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
+help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
+help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
+help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
+help-cli-serve-auth = Ser também o provedor de identidade: entrada por dispositivo (`stepwise login`), tokens que expiram, POST /sim/device/CODE/approve ou /deny
+help-cli-serve-token-ttl = Validade dos tokens que emite, em segundos
+help-cli-login = Entrar no gateway (--api) com um código aprovado em um navegador
+help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pipe, ou colado em um prompt que não o mostra (nunca de um argumento)
+help-cli-logout = Esquecer o token guardado para o gateway (--api)
+help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
+help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável, 1 sem
+help-cli-auth-status-json = Mostrar JSON
+help-cli-steps = Mostrar os passos como lista de verificação (ou JSON); saída 3 enquanto um passo retornado estiver pendente
+help-cli-steps-after =
+    Com --status todo ou alreadyDone só esses passos são retornados: a saída diz então que está filtrada e nunca dá o serviço como pronto, e a saída 0 só significa que nenhum passo retornado está pendente.
+
+    Com vários veículos (--car repetido, ou --cars ARQUIVO) cada um tem seu bloco, ou com --json um objeto JSON por linha (JSON Lines); saída 1 quando algum veículo falhou (stderr nomeia cada um), senão 3 quando algum tem um passo pendente, senão 0.
+help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
+help-cli-steps-status = Só os passos com este estado
+help-cli-steps-reset = Limpar antes o cache de passos (resolve os erros do aplicativo 2312/2317)
+help-cli-steps-json = Mostrar JSON em vez da lista de verificação
+help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
+help-cli-doctor-json = Mostrar JSON
+help-cli-completions = Mostrar os complementos do shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = O shell para o qual escrever os complementos
+help-cli-man = Mostrar a página de manual (roff), p. ex. `stepwise man > stepwise.1`
+help-cli-next = Mostrar o próximo passo pendente; saída 3 enquanto restar um
+help-cli-next-after = `order` é a resposta do gateway sobre o próximo passo, tal como enviada: essa resposta numera à sua maneira o passo que retorna (a do SDK dá 1), então pode diferir da ordem do mesmo passo em `stepwise steps`.
+help-cli-next-steps-id = O stepsID cujo próximo passo se pede (`stepwise steps` o mostra)
+help-cli-next-json = Mostrar JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: erro: { $message }
+cli-arg-not-used = { $command } não usa { $option }: { $why }
+cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
+cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
+cli-arg-why-concurrency = não faz pedidos a um gateway, ou faz só um. Retire a opção
+cli-arg-why-serve-car = o simulador responde por todos os veículos do seu cenário (escolha um com --scenario)
+cli-arg-why-session-report = os relatórios de sessão vêm do assistente. Retire a opção
+cli-arg-why-serve-client-cert = é o que um cliente apresenta. Para exigir certificados de cliente use serve --tls --client-ca ARQUIVO
+cli-arg-why-doctor-report = mostra o seu relatório em vez disso. Use --json e redirecione a saída para guardá-lo
+cli-arg-why-print-report = mostra o seu resultado em vez disso. Redirecione a saída para guardá-lo, p. ex. `--json > steps.json`
+cli-arg-why-sign-in-car = a entrada é por gateway, não por veículo. Retire a opção
+cli-arg-why-next-car = só pergunta por --steps-id. Obtenha um stepsID com `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id pede uma só lista. Retire um dos dois
+cli-arg-serve-token-twice = serve toma o token a exigir de --token ou de --token-file, não de ambos
+cli-arg-serve-token-empty = serve --token está vazio, e assim não exigiria nenhum token. Indique o token, ou retire --token para um simulador aberto a todos
+cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos veículos gerados. Adicione p. ex. --fleet 200
+cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
+cli-arg-id = um id tem de 1 a { $max } letras, dígitos, '-' ou '_'
+cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de arquivo dentro dela, p. ex. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
+cli-arg-report-no-folder = --report { $path }: a pasta { $parent } não existe. Crie-a ou escolha outro caminho
+cli-arg-report-unwritable = --report { $path } não pode ser gravado ({ $why }). Escolha um caminho com permissão de escrita
+cli-arg-unknown-lang = idioma desconhecido { $given } em { $place }; stepwise fala { $codes }
+cli-arg-unknown-lang-config = idioma desconhecido { $given } em lang do arquivo de configuração; stepwise fala { $codes }
+cli-arg-man-failed = não foi possível gerar a página de manual: { $error }
+cli-arg-cars-unreadable = não foi possível ler --cars { $path }: { $error }. Verifique o caminho (um id por linha, ou um CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
+cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps precisa de --car ID ou --steps-id ID
+cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
+cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
+cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
+cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
+cli-arg-report-written = Relatório de sessão gravado em { $path }
+cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario
+cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
+cli-arg-listen-failed = não foi possível escutar em { $addr }: { $error }. Escolha outro --addr
+cli-arg-bound-unknown = não foi possível saber o endereço associado a { $addr }. Escolha outro --addr
+cli-arg-sim-stopped = o simulador parou: { $error }
+cli-arg-tls-no-dir = nenhuma pasta de dados onde gravar os certificados. Indique --tls-dir PASTA
+cli-arg-tls-dir-failed = não foi possível criar { $path }: { $error }. Indique outro --tls-dir
+cli-arg-tls-write-failed = { $error }. Indique outro --tls-dir
+cli-arg-client-ca-unreadable = não foi possível ler o arquivo --client-ca { $path }: { $error }. Verifique o caminho
+cli-arg-client-ca-bad = { $error }. Verifique o arquivo --client-ca
+
 ## Command-line errors: configuration, networks, sign-in storage
 
 ## stepwise doctor
