@@ -196,3 +196,261 @@ fn gateway_errors_speak_the_language_too() {
     assert!(err.contains("nicht erreichbar"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+// ---------------------------------------------------------------- --help and argument errors
+
+use stepwise::text::{Lang, message};
+
+/// Every sentence the English `--help` shows of `cmd` and its commands:
+/// each about, long about, after-help and option help.
+fn english_sentences(cmd: &clap::Command, out: &mut Vec<String>) {
+    let texts = [cmd.get_about(), cmd.get_long_about(), cmd.get_after_help()];
+    out.extend(texts.into_iter().flatten().map(ToString::to_string));
+    out.extend(
+        cmd.get_arguments()
+            .filter_map(|a| a.get_help())
+            .map(ToString::to_string),
+    );
+    for sub in cmd.get_subcommands() {
+        english_sentences(sub, out);
+    }
+}
+
+#[test]
+fn help_in_german_has_the_german_words_and_no_english_sentence() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let help = stdout(&out);
+    for id in [
+        "help-cli-stepwise-after",
+        "help-cli-stepwise-api",
+        "help-cli-steps",
+        "help-cli-demo",
+    ] {
+        assert!(help.contains(&message(Lang::De, id, None)), "{id}:\n{help}");
+    }
+    // The long about's first paragraph (--help shows the long one).
+    let long = message(Lang::De, "help-cli-stepwise-long", None);
+    assert!(help.starts_with(long.lines().next().unwrap()), "{help}");
+    for heading in [
+        "Aufruf: stepwise",
+        "Befehle:",
+        "Optionen:",
+        "Hilfe anzeigen",
+    ] {
+        assert!(help.contains(heading), "{heading}:\n{help}");
+    }
+    let mut english = Vec::new();
+    english_sentences(&stepwise::cli::command(Lang::En), &mut english);
+    assert!(english.len() > 40, "{english:?}");
+    for sentence in &english {
+        for line in sentence.lines().filter(|l| l.len() > 12) {
+            assert!(!help.contains(line), "English left: {line:?}\n{help}");
+        }
+    }
+    for word in [
+        "Usage:",
+        "Commands:",
+        "Options:",
+        "Print help",
+        "Print version",
+    ] {
+        assert!(!help.contains(word), "{word}:\n{help}");
+    }
+}
+
+#[test]
+fn a_french_locale_gives_french_help_for_a_command() {
+    let home = home();
+    for args in [
+        &["steps", "--help"][..],
+        &["help", "steps"],
+        &["steps", "-h"],
+    ] {
+        let out = stepwise(home.path())
+            .args(args)
+            .env("LANG", "fr_FR.UTF-8")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let help = stdout(&out);
+        for id in [
+            "help-cli-steps",
+            "help-cli-steps-status",
+            "help-cli-steps-reset",
+        ] {
+            assert!(help.contains(&message(Lang::Fr, id, None)), "{id}:\n{help}");
+            assert!(
+                !help.contains(&message(Lang::En, id, None)),
+                "{id}:\n{help}"
+            );
+        }
+        assert!(help.contains("Utilisation : stepwise steps"), "{help}");
+        assert!(
+            help.contains("[valeurs possibles : all, todo, alreadyDone] [par défaut : all]"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn english_help_is_the_catalogue_s() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    for id in [
+        "help-cli-serve",
+        "help-cli-serve-addr",
+        "help-cli-serve-tls",
+    ] {
+        assert!(help.contains(&message(Lang::En, id, None)), "{id}:\n{help}");
+    }
+    assert!(help.contains("Usage: stepwise serve"), "{help}");
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
+}
+
+#[test]
+fn an_unknown_lang_stops_help_too() {
+    let home = home();
+    for args in [
+        &["--lang", "xx", "--help"][..],
+        &["steps", "--help", "--lang=xx"],
+    ] {
+        let out = stepwise(home.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("\"xx\"") && err.contains(SEVEN), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
+    // Said in the language the rest of the environment chooses.
+    let out = stepwise(home.path())
+        .args(["--lang", "xx", "--help"])
+        .env("LANG", "de_DE.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("stepwise: Fehler: unbekannte Sprache \"xx\""),
+        "{err}"
+    );
+    assert!(err.contains(SEVEN), "{err}");
+}
+
+#[test]
+fn a_broken_config_file_does_not_stop_help() {
+    let home = home();
+    let config = home.path().join("config.toml");
+    for broken in ["lang = \"sv\"\n", "this is [not toml\n"] {
+        std::fs::write(&config, broken).unwrap();
+        let out = stepwise(home.path())
+            .args(["--help"])
+            .env("STEPWISE_CONFIG", &config)
+            .env("LANG", "nl_NL.UTF-8")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{broken}: {}", stderr(&out));
+        let help = stdout(&out);
+        assert!(
+            help.contains(&message(Lang::Nl, "help-cli-steps", None)),
+            "{broken}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn a_misused_option_is_refused_in_the_language() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["demo", "--api", "http://127.0.0.1:1", "--lang", "de"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let why = message(Lang::De, "cli-arg-why-demo-api", None);
+    let refusal = stepwise::tr!(
+        Lang::De,
+        "cli-arg-not-used",
+        command = "demo",
+        option = "--api",
+        why = why
+    );
+    assert_eq!(
+        err.trim_end(),
+        stepwise::tr!(Lang::De, "cli-arg-error", message = refusal)
+    );
+    assert!(
+        !err.contains("does not use") && !err.contains("error:"),
+        "{err}"
+    );
+    // From the environment's language too, and for a value clap refuses.
+    let out = stepwise(home.path())
+        .args(["next", "--steps-id", "a b"])
+        .env("LC_ALL", "pt_PT.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let expected = stepwise::tr!(
+        Lang::Pt,
+        "cli-arg-id",
+        max = stepwise::text::num(stepwise::steps::MAX_ID_CHARS)
+    );
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+}
+
+#[test]
+fn fleet_without_vehicles_says_so_in_the_language() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["fleet", "--lang", "it"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&message(Lang::It, "cli-arg-fleet-needs-cars", None)),
+        "{err}"
+    );
+    let out = stepwise(home.path())
+        .args(["steps", "--cars", "/nonexistent/ids.txt", "--lang", "es"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no se puede leer --cars /nonexistent/ids.txt"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_manual_page_and_completions_stay_english() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["man"])
+        .env("LANG", "de_DE.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(
+        page.contains(&message(Lang::En, "help-cli-demo", None)),
+        "{page}"
+    );
+    assert!(!page.contains(&message(Lang::De, "help-cli-demo", None)));
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "completions", "bash"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("--steps-id"));
+}
