@@ -322,17 +322,20 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         .client_ca
         .as_ref()
         .map(|path| {
-            format!(
-                "Client certificates signed by {} are required\n",
-                path.display()
-            )
+            let line = tr!(
+                chosen_lang(),
+                "cli-arg-tls-client-ca-required",
+                path = path.display().to_string()
+            );
+            format!("{line}\n")
         })
         .unwrap_or_default();
-    let lines = format!(
-        "Authority written to {}: clients trust it with --ca-file {}\n{required}",
-        ca_file.display(),
-        ca_file.display()
+    let authority = tr!(
+        chosen_lang(),
+        "cli-arg-tls-authority-written",
+        path = ca_file.display().to_string()
     );
+    let lines = format!("{authority}\n{required}");
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");
     }
@@ -414,22 +417,29 @@ fn serve(
             return fail(tr!(chosen_lang(), "cli-arg-bound-unknown", addr = addr));
         };
         let count = scenario.associations.len();
+        let lang = chosen_lang();
         let required = match (&token, &auth) {
-            (Some(_), Some(_)) => "the bearer token or a signed-in token required",
-            (Some(_), None) => "a bearer token required",
-            (None, Some(_)) => "a signed-in token required",
-            (None, None) => "no token required",
+            (Some(_), Some(_)) => tr!(lang, "cli-arg-sim-token-either"),
+            (Some(_), None) => tr!(lang, "cli-arg-sim-token-bearer"),
+            (None, Some(_)) => tr!(lang, "cli-arg-sim-token-signed-in"),
+            (None, None) => tr!(lang, "cli-arg-sim-token-none"),
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The banner is for a person watching: if stdout is gone, serve on.
-        let mut banner = vec![format!(
-            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {required}; Ctrl-C stops)"
+        let mut banner = vec![tr!(
+            lang,
+            "cli-arg-sim-listening",
+            url = format!("{scheme}://{bound}"),
+            count = stepwise::text::num(count),
+            required = required
         )];
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
         if let Some(options) = auth {
-            banner.push(format!(
-                "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open {scheme}://{bound}/device",
-                options.token_ttl.as_secs()
+            banner.push(tr!(
+                lang,
+                "cli-arg-sim-device-sign-in",
+                seconds = options.token_ttl.as_secs(),
+                url = format!("{scheme}://{bound}")
             ));
             shared = shared.with_auth(options);
         }
@@ -452,7 +462,11 @@ fn serve(
         }
         match served {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(tr!(chosen_lang(), "cli-arg-sim-stopped", error = e.to_string())),
+            Err(e) => fail(tr!(
+                chosen_lang(),
+                "cli-arg-sim-stopped",
+                error = e.to_string()
+            )),
         }
     })
 }

@@ -454,3 +454,43 @@ fn the_manual_page_and_completions_stay_english() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("--steps-id"));
 }
+
+#[test]
+fn the_simulator_s_banner_speaks_the_language() {
+    use std::io::BufRead;
+    /// Killed when dropped, so that a failed assertion leaves no server.
+    struct Serve(std::process::Child);
+    impl Drop for Serve {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let home = home();
+    let bin = assert_cmd::cargo::cargo_bin("stepwise");
+    let mut serve = Serve(
+        std::process::Command::new(bin)
+            .args(["serve", "--addr", "127.0.0.1:0", "--lang", "de"])
+            .env("HOME", home.path())
+            .env_remove("STEPWISE_LANG")
+            .env_remove("STEPWISE_CONFIG")
+            .env_remove("STEPWISE_API")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(serve.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("stepwise-Simulator lauscht auf http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains(&message(Lang::De, "cli-arg-sim-token-none", None)),
+        "{line}"
+    );
+    assert!(!line.contains("listening"), "{line}");
+}

@@ -710,6 +710,17 @@ cli-arg-tls-dir-failed = { $path } kann nicht angelegt werden: { $error }. Ein a
 cli-arg-tls-write-failed = { $error }. Ein anderes --tls-dir angeben
 cli-arg-client-ca-unreadable = die --client-ca-Datei { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen
 cli-arg-client-ca-bad = { $error }. Die --client-ca-Datei prüfen
+cli-arg-tls-authority-written = Zertifizierungsstelle geschrieben nach { $path }: Clients vertrauen ihr mit --ca-file { $path }
+cli-arg-tls-client-ca-required = Client-Zertifikate, signiert von { $path }, sind Pflicht
+cli-arg-sim-listening = stepwise-Simulator lauscht auf { $url } ({ $count ->
+        [one] 1 Zuordnung
+       *[other] { $count } Zuordnungen
+    }; { $required }; Strg-C beendet)
+cli-arg-sim-token-either = Bearer-Token oder Anmelde-Token verlangt
+cli-arg-sim-token-bearer = Bearer-Token verlangt
+cli-arg-sim-token-signed-in = Anmelde-Token verlangt
+cli-arg-sim-token-none = kein Token verlangt
+cli-arg-sim-device-sign-in = Geräte-Anmeldung an: Tokens gelten { $seconds } s; einen Code bestätigen mit POST /sim/device/CODE/approve (oder /deny), oder { $url }/device öffnen
 
 ## Command-line errors: configuration, networks, sign-in storage
 

@@ -715,6 +715,17 @@ cli-arg-tls-dir-failed = cannot create { $path }: { $error }. Give another --tls
 cli-arg-tls-write-failed = { $error }. Give another --tls-dir
 cli-arg-client-ca-unreadable = cannot read the --client-ca file { $path }: { $error }. Check the path
 cli-arg-client-ca-bad = { $error }. Check the --client-ca file
+cli-arg-tls-authority-written = Authority written to { $path }: clients trust it with --ca-file { $path }
+cli-arg-tls-client-ca-required = Client certificates signed by { $path } are required
+cli-arg-sim-listening = stepwise simulator listening on { $url } ({ $count ->
+        [one] 1 association
+       *[other] { $count } associations
+    }; { $required }; Ctrl-C stops)
+cli-arg-sim-token-either = the bearer token or a signed-in token required
+cli-arg-sim-token-bearer = a bearer token required
+cli-arg-sim-token-signed-in = a signed-in token required
+cli-arg-sim-token-none = no token required
+cli-arg-sim-device-sign-in = device sign-in on: tokens last { $seconds } s; approve a code with POST /sim/device/CODE/approve (or /deny), or open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 

@@ -713,6 +713,17 @@ cli-arg-tls-dir-failed = no se puede crear { $path }: { $error }. Indique otro -
 cli-arg-tls-write-failed = { $error }. Indique otro --tls-dir
 cli-arg-client-ca-unreadable = no se puede leer el archivo --client-ca { $path }: { $error }. Compruebe la ruta
 cli-arg-client-ca-bad = { $error }. Compruebe el archivo --client-ca
+cli-arg-tls-authority-written = Autoridad escrita en { $path }: los clientes confían en ella con --ca-file { $path }
+cli-arg-tls-client-ca-required = Se exigen certificados de cliente firmados por { $path }
+cli-arg-sim-listening = simulador de stepwise escuchando en { $url } ({ $count ->
+        [one] 1 asociación
+       *[other] { $count } asociaciones
+    }; { $required }; Ctrl-C lo detiene)
+cli-arg-sim-token-either = se exige el token (bearer) o un token de sesión
+cli-arg-sim-token-bearer = se exige un token (bearer)
+cli-arg-sim-token-signed-in = se exige un token de sesión
+cli-arg-sim-token-none = no se exige token
+cli-arg-sim-device-sign-in = inicio de sesión por dispositivo activo: los tokens duran { $seconds } s; apruebe un código con POST /sim/device/CODE/approve (o /deny), o abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 

@@ -713,6 +713,17 @@ cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donner un 
 cli-arg-tls-write-failed = { $error }. Donner un autre --tls-dir
 cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifier le chemin
 cli-arg-client-ca-bad = { $error }. Vérifier le fichier --client-ca
+cli-arg-tls-authority-written = Autorité écrite dans { $path } : les clients lui font confiance avec --ca-file { $path }
+cli-arg-tls-client-ca-required = Certificats clients signés par { $path } exigés
+cli-arg-sim-listening = simulateur stepwise à l'écoute sur { $url } ({ $count ->
+        [one] 1 association
+       *[other] { $count } associations
+    } ; { $required } ; Ctrl-C arrête)
+cli-arg-sim-token-either = jeton (bearer) ou jeton de connexion exigé
+cli-arg-sim-token-bearer = jeton (bearer) exigé
+cli-arg-sim-token-signed-in = jeton de connexion exigé
+cli-arg-sim-token-none = aucun jeton exigé
+cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 

@@ -713,6 +713,17 @@ cli-arg-tls-dir-failed = impossibile creare { $path }: { $error }. Indicare un a
 cli-arg-tls-write-failed = { $error }. Indicare un altro --tls-dir
 cli-arg-client-ca-unreadable = impossibile leggere il file --client-ca { $path }: { $error }. Controllare il percorso
 cli-arg-client-ca-bad = { $error }. Controllare il file --client-ca
+cli-arg-tls-authority-written = Autorità scritta in { $path }: i client se ne fidano con --ca-file { $path }
+cli-arg-tls-client-ca-required = Sono richiesti certificati client firmati da { $path }
+cli-arg-sim-listening = simulatore stepwise in ascolto su { $url } ({ $count ->
+        [one] 1 associazione
+       *[other] { $count } associazioni
+    }; { $required }; Ctrl-C lo ferma)
+cli-arg-sim-token-either = richiesto il token (bearer) o un token di accesso
+cli-arg-sim-token-bearer = richiesto un token (bearer)
+cli-arg-sim-token-signed-in = richiesto un token di accesso
+cli-arg-sim-token-none = nessun token richiesto
+cli-arg-sim-device-sign-in = accesso tramite dispositivo attivo: i token durano { $seconds } s; approvare un codice con POST /sim/device/CODE/approve (o /deny), o aprire { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 

@@ -710,6 +710,17 @@ cli-arg-tls-dir-failed = kan { $path } niet aanmaken: { $error }. Geef een ander
 cli-arg-tls-write-failed = { $error }. Geef een ander --tls-dir
 cli-arg-client-ca-unreadable = kan het --client-ca-bestand { $path } niet lezen: { $error }. Controleer het pad
 cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
+cli-arg-tls-authority-written = Certificaatautoriteit geschreven naar { $path }: clients vertrouwen haar met --ca-file { $path }
+cli-arg-tls-client-ca-required = Clientcertificaten ondertekend door { $path } zijn verplicht
+cli-arg-sim-listening = stepwise-simulator luistert op { $url } ({ $count ->
+        [one] 1 koppeling
+       *[other] { $count } koppelingen
+    }; { $required }; Ctrl-C stopt)
+cli-arg-sim-token-either = bearer-token of inlogtoken vereist
+cli-arg-sim-token-bearer = bearer-token vereist
+cli-arg-sim-token-signed-in = inlogtoken vereist
+cli-arg-sim-token-none = geen token vereist
+cli-arg-sim-device-sign-in = inloggen via apparaat aan: tokens gelden { $seconds } s; keur een code goed met POST /sim/device/CODE/approve (of /deny), of open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 

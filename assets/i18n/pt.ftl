@@ -713,6 +713,17 @@ cli-arg-tls-dir-failed = não foi possível criar { $path }: { $error }. Indique
 cli-arg-tls-write-failed = { $error }. Indique outro --tls-dir
 cli-arg-client-ca-unreadable = não foi possível ler o arquivo --client-ca { $path }: { $error }. Verifique o caminho
 cli-arg-client-ca-bad = { $error }. Verifique o arquivo --client-ca
+cli-arg-tls-authority-written = Autoridade gravada em { $path }: os clientes confiam nela com --ca-file { $path }
+cli-arg-tls-client-ca-required = São exigidos certificados de cliente assinados por { $path }
+cli-arg-sim-listening = simulador do stepwise escutando em { $url } ({ $count ->
+        [one] 1 associação
+       *[other] { $count } associações
+    }; { $required }; Ctrl-C para)
+cli-arg-sim-token-either = exige o token (bearer) ou um token de entrada
+cli-arg-sim-token-bearer = exige um token (bearer)
+cli-arg-sim-token-signed-in = exige um token de entrada
+cli-arg-sim-token-none = nenhum token exigido
+cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 
