@@ -526,6 +526,7 @@ board-sort-progress = Fortschritt
 board-sort-freshness = Aktualität
 board-sort-id = ID
 board-live-on-short = live AN
+board-live-polling-short = live AN · Abfrage alle { $secs } s
 board-live-off-short = live aus
 board-summary-ready = { $n } bereit
 board-summary-in-progress = { $n } in Arbeit

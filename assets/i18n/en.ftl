@@ -491,6 +491,7 @@ board-sort-progress = progress
 board-sort-freshness = freshness
 board-sort-id = id
 board-live-on-short = live ON
+board-live-polling-short = live ON · polling every { $secs } s
 board-live-off-short = live off
 board-summary-ready = { $n } ready
 board-summary-in-progress = { $n } in progress

@@ -526,6 +526,7 @@ board-sort-progress = progreso
 board-sort-freshness = actualidad
 board-sort-id = ID
 board-live-on-short = en vivo ON
+board-live-polling-short = en vivo ON · consulta cada { $secs } s
 board-live-off-short = en vivo off
 board-summary-ready = { $n ->
     [one] { $n } listo

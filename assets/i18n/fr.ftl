@@ -526,6 +526,7 @@ board-sort-progress = avancement
 board-sort-freshness = fraîcheur
 board-sort-id = ID
 board-live-on-short = direct ON
+board-live-polling-short = direct ON · interrogation toutes les { $secs } s
 board-live-off-short = direct off
 board-summary-ready = { $n ->
     [one] { $n } prêt

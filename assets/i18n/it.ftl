@@ -526,6 +526,7 @@ board-sort-progress = avanzamento
 board-sort-freshness = aggiornamento
 board-sort-id = ID
 board-live-on-short = diretta ON
+board-live-polling-short = diretta ON · interrogazione ogni { $secs } s
 board-live-off-short = diretta off
 board-summary-ready = { $n ->
     [one] { $n } pronto

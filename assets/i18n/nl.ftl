@@ -526,6 +526,7 @@ board-sort-progress = voortgang
 board-sort-freshness = actualiteit
 board-sort-id = ID
 board-live-on-short = live AAN
+board-live-polling-short = live AAN · opvragen elke { $secs } s
 board-live-off-short = live uit
 board-summary-ready = { $n } klaar
 board-summary-in-progress = { $n } bezig

@@ -526,6 +526,7 @@ board-sort-progress = progresso
 board-sort-freshness = atualidade
 board-sort-id = ID
 board-live-on-short = ao vivo ON
+board-live-polling-short = ao vivo ON · consulta a cada { $secs } s
 board-live-off-short = ao vivo off
 board-summary-ready = { $n ->
     [one] { $n } pronto

@@ -17,7 +17,7 @@ use crate::guidance::step_title;
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wizard::board::{Board, Standing, progress, standing};
-use crate::wizard::session::VehicleSession;
+use crate::wizard::session::{VehicleSession, WatchShown};
 use crate::wizard::state::{BannerKind, State};
 
 /// Below this width the progress bar and the error column give way.
@@ -72,7 +72,19 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, them
         )),
         sep(),
     ];
-    spans.push(if live {
+    // How the watched lists are followed: the gateway's event stream, else
+    // conditional polls (the first follower to say so tells).
+    let polling = board.sessions().iter().find_map(|s| match s.watch_shown() {
+        WatchShown::Polling(every) => Some(every),
+        _ => None,
+    });
+    spans.push(if let Some(every) = polling {
+        let secs = usize::try_from(every.as_secs()).unwrap_or(usize::MAX);
+        Span::styled(
+            tr!(lang, "board-live-polling-short", secs = num(secs)),
+            theme.info(),
+        )
+    } else if live {
         Span::styled(tr!(lang, "board-live-on-short"), theme.info())
     } else {
         Span::raw(tr!(lang, "board-live-off-short"))
