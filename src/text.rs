@@ -297,6 +297,12 @@ mod tests {
         // "Options" and "Arguments" are also the French words (clap's headings).
         "help-cli-options",
         "help-cli-arguments",
+        // doctor: "ok" is what every language's technicians read beside ✓;
+        // TLS, Proxy and Token are the technical names in every language.
+        "doctor-mark-ok",
+        "doctor-check-tls",
+        "doctor-check-proxy",
+        "doctor-check-token",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
@@ -445,5 +451,6 @@ mod sources {
         "src/pages.rs",
         "src/cli.rs",
         "src/main.rs",
+        "src/doctor.rs",
     );
 }
