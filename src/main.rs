@@ -10,8 +10,8 @@ use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings, read_token_file};
-use stepwise::describe::gateway_error;
+use stepwise::config::{Secret, Settings, TokenPlace, read_token_file};
+use stepwise::describe::{config_error, gateway_error};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 
@@ -55,17 +55,20 @@ fn main() -> ExitCode {
             serve(
                 addr,
                 scenario.as_deref(),
-                token.clone(),
-                cli.token_file.as_deref(),
+                ServeToken {
+                    token: token.clone(),
+                    file: cli.token_file.as_deref(),
+                },
                 tls.as_ref(),
                 Crowd { fleet, churn },
                 auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
                     token_ttl: std::time::Duration::from_secs(token_ttl),
                     ..stepwise::sim::AuthOptions::default()
                 }),
+                lang,
             )
         }
-        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli),
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
         Some(Command::Doctor { json }) => doctor(&cli, json),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
@@ -230,6 +233,12 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
+/// `serve --token` and `--token-file`.
+struct ServeToken<'a> {
+    token: Option<String>,
+    file: Option<&'a std::path::Path>,
+}
+
 /// `serve --tls`: where the generated files go, and whose client
 /// certificates to demand.
 struct TlsServe {
@@ -239,17 +248,19 @@ struct TlsServe {
 
 /// Generates the simulator's authority and certificate, writes them out, and
 /// says how to trust them.
-fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
     use stepwise::sim::tls::{CertSpec, generate};
     let dir = tls
         .dir
         .clone()
         .or_else(stepwise::sim::tls::default_dir)
-        .ok_or("no data directory to write the certificates to. Give --tls-dir DIR")?;
+        .ok_or_else(|| stepwise::tr!(lang, "err-serve-no-tls-dir"))?;
     std::fs::create_dir_all(&dir).map_err(|e| {
-        format!(
-            "cannot create {}: {e}. Give another --tls-dir",
-            dir.display()
+        stepwise::tr!(
+            lang,
+            "err-serve-tls-dir",
+            dir = dir.display().to_string(),
+            detail = e.to_string()
         )
     })?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -261,35 +272,34 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
     let generated = generate(&spec).map_err(|e| e.to_string())?;
     generated
         .write_to(&dir)
-        .map_err(|e| format!("{e}. Give another --tls-dir"))?;
+        .map_err(|e| stepwise::tr!(lang, "err-serve-tls-write", detail = e.to_string()))?;
     let client_ca = match &tls.client_ca {
         Some(path) => Some(std::fs::read(path).map_err(|e| {
-            format!(
-                "cannot read the --client-ca file {}: {}. Check the path",
-                path.display(),
-                e.kind()
+            stepwise::tr!(
+                lang,
+                "err-serve-client-ca-unreadable",
+                path = path.display().to_string(),
+                kind = e.kind().to_string()
             )
         })?),
         None => None,
     };
     let config = generated
         .server_config(client_ca.as_deref())
-        .map_err(|e| format!("{e}. Check the --client-ca file"))?;
+        .map_err(|e| stepwise::tr!(lang, "err-serve-client-ca", detail = e.to_string()))?;
     let required = tls
         .client_ca
         .as_ref()
         .map(|path| {
-            format!(
-                "Client certificates signed by {} are required\n",
-                path.display()
-            )
+            stepwise::tr!(lang, "serve-client-ca", path = path.display().to_string()) + "\n"
         })
         .unwrap_or_default();
-    let lines = format!(
-        "Authority written to {}: clients trust it with --ca-file {}\n{required}",
-        ca_file.display(),
-        ca_file.display()
-    );
+    let lines = stepwise::tr!(
+        lang,
+        "serve-authority",
+        path = ca_file.display().to_string()
+    ) + "\n"
+        + &required;
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");
     }
@@ -300,11 +310,11 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
 fn serve(
     addr: &str,
     scenario: Option<&std::path::Path>,
-    token: Option<String>,
-    token_file: Option<&std::path::Path>,
+    token: ServeToken<'_>,
     tls: Option<&TlsServe>,
     crowd: Crowd,
     auth: Option<stepwise::sim::AuthOptions>,
+    lang: Lang,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -312,22 +322,28 @@ fn serve(
         .unwrap_or_else(|| Ok(Scenario::built_in()))
     {
         Ok(s) => s,
-        Err(e) => return fail(format!("{e}. Fix the file or leave out --scenario")),
+        Err(e) => {
+            return fail(stepwise::tr!(
+                lang,
+                "err-serve-scenario",
+                why = e.to_string()
+            ));
+        }
     };
     let scenario = match crowd.fleet {
         Some(n) => scenario.with_fleet(usize::try_from(n).unwrap_or(usize::MAX)),
         None => scenario,
     };
     let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
-    let token = match token_file {
-        Some(path) => match read_token_file(path, "serve --token-file") {
+    let token = match token.file {
+        Some(path) => match read_token_file(path, TokenPlace::ServeTokenFile) {
             Ok(secret) => Some(secret),
-            Err(e) => return fail(e),
+            Err(e) => return fail(config_error(lang, &e)),
         },
         // An empty --token is refused by Cli::misused_option.
-        None => token.map(|t| Secret::new(t.trim())),
+        None => token.token.map(|t| Secret::new(t.trim())),
     };
-    let tls = match tls.map(sim_tls).transpose() {
+    let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,
         Err(e) => return fail(e),
     };
@@ -339,45 +355,62 @@ fn serve(
         let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
             Ok(found) => found.collect(),
             Err(e) => {
-                return fail(format!(
-                    "cannot resolve --addr {addr}: {e}. Give an IP address or a host name this \
-                     machine knows, e.g. 127.0.0.1:8080"
+                return fail(stepwise::tr!(
+                    lang,
+                    "err-serve-resolve",
+                    addr = addr.to_owned(),
+                    detail = e.to_string()
                 ));
             }
         };
         if addrs.is_empty() {
-            return fail(format!(
-                "--addr {addr} resolves to no address. Give an IP address, e.g. 127.0.0.1:8080"
+            return fail(stepwise::tr!(
+                lang,
+                "err-serve-no-address",
+                addr = addr.to_owned()
             ));
         }
         let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
             Ok(l) => l,
             Err(e) => {
-                return fail(format!(
-                    "cannot listen on {addr}: {e}. Choose another --addr"
+                return fail(stepwise::tr!(
+                    lang,
+                    "err-serve-listen",
+                    addr = addr.to_owned(),
+                    detail = e.to_string()
                 ));
             }
         };
         let Ok(bound) = listener.local_addr() else {
-            return fail(format!("cannot tell the address bound for {addr}. Choose another --addr"));
+            return fail(stepwise::tr!(
+                lang,
+                "err-serve-bound",
+                addr = addr.to_owned()
+            ));
         };
         let count = scenario.associations.len();
         let required = match (&token, &auth) {
-            (Some(_), Some(_)) => "the bearer token or a signed-in token required",
-            (Some(_), None) => "a bearer token required",
-            (None, Some(_)) => "a signed-in token required",
-            (None, None) => "no token required",
+            (Some(_), Some(_)) => stepwise::tr!(lang, "serve-token-either"),
+            (Some(_), None) => stepwise::tr!(lang, "serve-token-bearer"),
+            (None, Some(_)) => stepwise::tr!(lang, "serve-token-signed-in"),
+            (None, None) => stepwise::tr!(lang, "serve-token-none"),
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The banner is for a person watching: if stdout is gone, serve on.
-        let mut banner = vec![format!(
-            "stepwise simulator listening on {scheme}://{bound} ({count} associations; {required}; Ctrl-C stops)"
+        let mut banner = vec![stepwise::tr!(
+            lang,
+            "serve-listening",
+            url = format!("{scheme}://{bound}"),
+            count = stepwise::text::num(count),
+            required = required
         )];
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
         if let Some(options) = auth {
-            banner.push(format!(
-                "device sign-in on: tokens last {} s; approve a code with POST /sim/device/CODE/approve (or /deny), or open {scheme}://{bound}/device",
-                options.token_ttl.as_secs()
+            banner.push(stepwise::tr!(
+                lang,
+                "serve-device",
+                secs = options.token_ttl.as_secs(),
+                url = format!("{scheme}://{bound}")
             ));
             shared = shared.with_auth(options);
         }
@@ -406,12 +439,12 @@ fn serve(
 }
 
 /// `stepwise login`, `logout` and `auth status`.
-fn sign_in(cli: &Cli) -> ExitCode {
+fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
@@ -457,7 +490,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
@@ -540,7 +573,7 @@ fn wizard(
     let log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(launch.lang, &e)),
     };
     net.apply(&mut settings.net);
     let rt = match runtime(true) {

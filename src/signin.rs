@@ -82,8 +82,10 @@ fn gateway_of(settings: &Settings, what: &str) -> Result<String, Failure> {
 }
 
 fn open_store(settings: &Settings) -> Result<TokenStore, Failure> {
-    let choice = Choice::from_env().map_err(|e| Failure::usage(e.0))?;
-    TokenStore::open(choice, settings.data_dir.as_deref()).map_err(|e| Failure::error(e.0))
+    let choice =
+        Choice::from_env().map_err(|e| Failure::usage(crate::describe::store_error(LANG, &e)))?;
+    TokenStore::open(choice, settings.data_dir.as_deref())
+        .map_err(|e| Failure::error(crate::describe::store_error(LANG, &e)))
 }
 
 async fn save(
@@ -94,7 +96,7 @@ async fn save(
     tokio::task::spawn_blocking(move || store.save(&gateway, &credential))
         .await
         .map_err(|e| Failure::error(format!("keeping the token failed: {e}")))?
-        .map_err(|e| Failure::error(e.0))
+        .map_err(|e| Failure::error(crate::describe::store_error(LANG, &e)))
 }
 
 fn kept_message(out: &mut dyn Write, saved: &crate::auth::store::Saved) {
@@ -391,7 +393,7 @@ pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result
     let removed = tokio::task::spawn_blocking(move || store.remove(&key))
         .await
         .map_err(|e| Failure::error(format!("removing the token failed: {e}")))?
-        .map_err(|e| Failure::error(e.0))?;
+        .map_err(|e| Failure::error(crate::describe::store_error(LANG, &e)))?;
     if removed.is_empty() {
         let _ = writeln!(
             out,

@@ -436,5 +436,6 @@ mod sources {
         "src/commands.rs",
         "src/describe.rs",
         "src/pages.rs",
+        "src/main.rs",
     );
 }

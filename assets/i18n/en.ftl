@@ -593,5 +593,95 @@ limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
 ## Command-line help: what --help says of each command and option
 
 ## Command-line errors: configuration, networks, sign-in storage
+# The config file; { $file } is its path, or its path and the variable that named it
+err-config-named-by = { $path } (named by STEPWISE_CONFIG)
+err-config-not-utf8 = the config file { $file } is not UTF-8 text. Save it as UTF-8 TOML
+err-config-missing = the config file { $file } does not exist. Create it, or fix or unset STEPWISE_CONFIG
+err-config-folder-named = the config file { $file } is a folder, not a file. Fix STEPWISE_CONFIG or unset it
+err-config-folder = the config file { $file } is a folder, not a file. Remove it or put a config file there
+err-config-unreadable = cannot read the config file { $file }: { $kind }. Make it readable by you
+err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# A token file, and a token given as text; { $from } says where it was given
+err-from-config-token = the config file
+err-from-config-token-file = token_file in the config file
+err-token-file-missing = the token file { $path } (from { $from }) does not exist. Check the path, or save the token there
+err-token-file-folder = the token file { $path } (from { $from }) is a folder. Give the file that holds the token, not its folder
+err-token-file-denied = the token file { $path } (from { $from }) cannot be read: permission denied. Make it readable by you (e.g. chmod 600)
+err-token-file-unreadable = the token file { $path } (from { $from }) cannot be read ({ $kind }). Check the path and the file
+err-token-file-not-utf8 = the token file { $path } (from { $from }) is not UTF-8 text. Put the gateway's token in it as plain text
+err-token-file-empty = the token file { $path } (from { $from }) is empty. Put the gateway's token in it, alone on one line
+err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
+err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
+    [one] { $n } line
+   *[other] { $n } lines
+}. A token file holds the token alone on one line
+err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+# URLs
+err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
+# Certificates, keys and proxies; { $why } ends the sentence that names the file
+err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
+err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)
+err-key-not-in-cert = the client certificate { $path } { $why }; put the key in the same file or give --client-key. Give a PEM certificate with --client-cert (and its key with --client-key)
+err-client-key = the client key { $path } { $why }. Give the certificate's private key (PEM) with --client-key
+err-key-mismatch = the client key { $key } does not match the certificate { $cert }. Give the key that was made with this certificate
+err-key-without-cert = --client-key { $key } was given without --client-cert. Give both
+err-pem-missing = cannot be read (it does not exist)
+err-pem-denied = cannot be read (permission denied)
+err-pem-unreadable = cannot be read ({ $kind })
+err-pem-not-pem = is not valid PEM ({ $detail })
+err-pem-no-certificate = holds no PEM certificate (no BEGIN CERTIFICATE block)
+err-pem-no-key = holds no PEM private key (no BEGIN PRIVATE KEY block)
+err-pem-bad-key = is not a valid PEM key ({ $detail })
+err-pem-no-authority = holds no usable certificate authority
+err-pem-unusable = cannot be used ({ $detail })
+err-proxy = the proxy in { $from } is not usable: { $why }. Give it as http://HOST:PORT, or unset { $from } to connect directly
+err-proxy-not-url = it is not a URL ({ $detail })
+err-proxy-scheme = the { $scheme } scheme is not supported (only http:// proxies)
+err-proxy-no-host = it has no host
+err-tls-setup = cannot set up TLS: { $detail }
+# stepwise serve: what it says at start, and why it cannot start
+serve-listening = stepwise simulator listening on { $url } ({ $count ->
+    [one] { $count } association
+   *[other] { $count } associations
+}; { $required }; Ctrl-C stops)
+serve-token-either = the bearer token or a signed-in token required
+serve-token-bearer = a bearer token required
+serve-token-signed-in = a signed-in token required
+serve-token-none = no token required
+serve-device = device sign-in on: tokens last { $secs } s; approve a code with POST /sim/device/CODE/approve (or /deny), or open { $url }/device
+serve-authority = Authority written to { $path }: clients trust it with --ca-file { $path }
+serve-client-ca = Client certificates signed by { $path } are required
+err-serve-scenario = { $why }. Fix the file or leave out --scenario
+err-serve-no-tls-dir = no data directory to write the certificates to. Give --tls-dir DIR
+err-serve-tls-dir = cannot create { $dir }: { $detail }. Give another --tls-dir
+err-serve-tls-write = { $detail }. Give another --tls-dir
+err-serve-client-ca-unreadable = cannot read the --client-ca file { $path }: { $kind }. Check the path
+err-serve-client-ca = { $detail }. Check the --client-ca file
+err-serve-resolve = cannot resolve --addr { $addr }: { $detail }. Give an IP address or a host name this machine knows, e.g. 127.0.0.1:8080
+err-serve-no-address = --addr { $addr } resolves to no address. Give an IP address, e.g. 127.0.0.1:8080
+err-serve-bound = cannot tell the address bound for { $addr }. Choose another --addr
+err-serve-listen = cannot listen on { $addr }: { $detail }. Choose another --addr
+# Where sign-ins are kept: the keyring or the login file; { $why } and { $kind } are the system's words
+err-store-choice = STEPWISE_TOKEN_STORE must be keyring, file or auto, not { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. Unlock or start it, or set STEPWISE_TOKEN_STORE=file
+err-store-nowhere = there is neither a keyring nor a data directory to keep the token in. Set HOME, or give a token with --token-file
+err-store-no-data-dir = there is no data directory to keep the token in; set HOME
+err-store-encode = cannot encode the login: { $detail }
+err-store-unreadable = the login kept for { $gateway } cannot be read. Run `stepwise logout`, then `stepwise login`
+err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
+err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
+err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
+err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
+err-store-file-remove = cannot remove the login file { $path }: { $kind }
+err-store-file-folder = cannot create the folder of the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-create = cannot create the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-write = cannot write the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-replace = cannot replace the login file { $path }: { $kind }. Check the data directory's permissions
 
 ## stepwise doctor

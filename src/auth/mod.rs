@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 pub use refresh::TokenSource;
-pub use store::{Choice, Place, StoreError, TokenStore};
+pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
 /// The client id stepwise presents to every identity provider.
 pub const CLIENT_ID: &str = "stepwise";
@@ -186,7 +186,7 @@ impl KeptLogin {
 
 impl From<StoreError> for String {
     fn from(e: StoreError) -> Self {
-        e.0
+        e.to_string()
     }
 }
 
