@@ -456,20 +456,22 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
         match &cli.command {
-            Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
-                .await
-                .map(|()| (None, 0)),
-            Some(Command::Login { with_token: true }) => {
-                commands::login_with_token(&settings, &mut out)
+            Some(Command::Login { with_token: false }) => {
+                commands::login(lang, &settings, &mut out)
                     .await
                     .map(|()| (None, 0))
             }
-            Some(Command::Logout) => commands::logout(&settings, &mut out)
+            Some(Command::Login { with_token: true }) => {
+                commands::login_with_token(lang, &settings, &mut out)
+                    .await
+                    .map(|()| (None, 0))
+            }
+            Some(Command::Logout) => commands::logout(lang, &settings, &mut out)
                 .await
                 .map(|()| (None, 0)),
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
-            }) => commands::status(&settings, *json).map(|(text, code)| (Some(text), code)),
+            }) => commands::status(lang, &settings, *json).map(|(text, code)| (Some(text), code)),
             _ => unreachable!("dispatched by main"),
         }
     });

@@ -297,3 +297,39 @@ fn serve_refuses_an_unusable_address_in_the_chosen_language() {
     );
     assert!(!err.contains("cannot resolve"), "{err}");
 }
+
+#[test]
+fn sign_in_storage_errors_speak_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_TOKEN_STORE", "vault")
+        .args(["--lang", "de", "logout", "--api", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let error = stepwise::auth::StoreError::BadChoice {
+        value: "vault".into(),
+    };
+    let german = stepwise::describe::store_error(Lang::De, &error);
+    assert!(
+        german.contains("muss keyring, file oder auto sein"),
+        "{german}"
+    );
+    assert_says(&out, 2, &german);
+    assert!(!stderr(&out).contains("must be keyring"));
+}
+
+#[test]
+fn sign_in_without_a_gateway_says_so_in_the_system_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .env("LANG", "it_IT.UTF-8")
+        .args(["logout"])
+        .output()
+        .unwrap();
+    let mut args = Args::new();
+    args.set("command", "logout");
+    let italian = message(Lang::It, "err-login-no-gateway", Some(&args));
+    assert!(italian.contains("richiede un gateway"), "{italian}");
+    assert_says(&out, 2, &italian);
+    assert!(!stderr(&out).contains("needs a gateway"));
+}

@@ -678,5 +678,14 @@ err-store-file-folder = der Ordner der Anmeldedatei { $path } lässt sich nicht 
 err-store-file-create = die Anmeldedatei { $path } lässt sich nicht anlegen: { $kind }. Die Berechtigungen des Datenordners prüfen
 err-store-file-write = die Anmeldedatei { $path } lässt sich nicht schreiben: { $kind }. Die Berechtigungen des Datenordners prüfen
 err-store-file-replace = die Anmeldedatei { $path } lässt sich nicht ersetzen: { $kind }. Die Berechtigungen des Datenordners prüfen
+# Anmelden im einfachen Terminal: stepwise login, logout und auth status
+err-login-no-gateway = { $command } braucht ein Gateway: --api URL (oder STEPWISE_API) angeben. Der eingebaute Simulator braucht keine Anmeldung
+err-login-cancelled = Anmeldung abgebrochen; nichts wurde aufbewahrt
+err-login-keep-failed = das Token ließ sich nicht aufbewahren: { $detail }
+err-login-read-failed = das Token ließ sich nicht lesen: { $detail }
+err-login-terminal = das Token lässt sich nicht vom Terminal lesen: { $kind }. Es über die Standardeingabe geben: `stepwise login --with-token < token.txt`
+err-login-stdin = das Token lässt sich nicht von der Standardeingabe lesen: { $kind }. Es als Text geben, eine Zeile
+err-login-no-token = die Standardeingabe enthält kein brauchbares Token: eine Zeile sichtbarer Zeichen geben (ohne Leerzeichen), höchstens 8 KiB
+err-logout-failed = das Token ließ sich nicht entfernen: { $detail }
 
 ## stepwise doctor

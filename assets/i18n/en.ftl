@@ -683,5 +683,14 @@ err-store-file-folder = cannot create the folder of the login file { $path }: { 
 err-store-file-create = cannot create the login file { $path }: { $kind }. Check the data directory's permissions
 err-store-file-write = cannot write the login file { $path }: { $kind }. Check the data directory's permissions
 err-store-file-replace = cannot replace the login file { $path }: { $kind }. Check the data directory's permissions
+# Signing in from a plain terminal: stepwise login, logout and auth status
+err-login-no-gateway = { $command } needs a gateway: give --api URL (or STEPWISE_API). The embedded simulator needs no sign-in
+err-login-cancelled = sign-in cancelled; nothing was kept
+err-login-keep-failed = keeping the token failed: { $detail }
+err-login-read-failed = reading the token failed: { $detail }
+err-login-terminal = cannot read the token from the terminal: { $kind }. Give it on standard input: `stepwise login --with-token < token.txt`
+err-login-stdin = cannot read the token from standard input: { $kind }. Give it as text, one line
+err-login-no-token = standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB
+err-logout-failed = removing the token failed: { $detail }
 
 ## stepwise doctor

@@ -681,5 +681,14 @@ err-store-file-folder = no se puede crear la carpeta del archivo de sesiones { $
 err-store-file-create = no se puede crear el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 err-store-file-write = no se puede escribir el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 err-store-file-replace = no se puede reemplazar el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
+# Iniciar sesión desde un terminal simple: stepwise login, logout y auth status
+err-login-no-gateway = { $command } necesita una pasarela: indique --api URL (o STEPWISE_API). El simulador integrado no necesita inicio de sesión
+err-login-cancelled = inicio de sesión cancelado; no se guardó nada
+err-login-keep-failed = no se pudo guardar el token: { $detail }
+err-login-read-failed = no se pudo leer el token: { $detail }
+err-login-terminal = no se puede leer el token desde el terminal: { $kind }. Páselo por la entrada estándar: `stepwise login --with-token < token.txt`
+err-login-stdin = no se puede leer el token de la entrada estándar: { $kind }. Páselo como texto, en una línea
+err-login-no-token = la entrada estándar no contiene ningún token utilizable: pase una línea de caracteres visibles (sin espacios), de 8 KiB como máximo
+err-logout-failed = no se pudo quitar el token: { $detail }
 
 ## stepwise doctor

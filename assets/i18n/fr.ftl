@@ -681,5 +681,14 @@ err-store-file-folder = impossible de créer le dossier du fichier de connexion 
 err-store-file-create = impossible de créer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 err-store-file-write = impossible d'écrire le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+# Se connecter depuis un terminal simple : stepwise login, logout et auth status
+err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API). Le simulateur intégré n'a pas besoin de connexion
+err-login-cancelled = connexion annulée ; rien n'a été gardé
+err-login-keep-failed = impossible de garder le jeton : { $detail }
+err-login-read-failed = impossible de lire le jeton : { $detail }
+err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }. Donnez-le sur l'entrée standard : `stepwise login --with-token < token.txt`
+err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
+err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
+err-logout-failed = impossible de retirer le jeton : { $detail }
 
 ## stepwise doctor

@@ -681,5 +681,14 @@ err-store-file-folder = impossibile creare la cartella del file degli accessi { 
 err-store-file-create = impossibile creare il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 err-store-file-write = impossibile scrivere il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 err-store-file-replace = impossibile sostituire il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
+# Accedere da un terminale semplice: stepwise login, logout e auth status
+err-login-no-gateway = { $command } richiede un gateway: indicare --api URL (o STEPWISE_API). Il simulatore integrato non richiede l'accesso
+err-login-cancelled = accesso annullato; non è stato conservato nulla
+err-login-keep-failed = impossibile conservare il token: { $detail }
+err-login-read-failed = impossibile leggere il token: { $detail }
+err-login-terminal = impossibile leggere il token dal terminale: { $kind }. Darlo sull'input standard: `stepwise login --with-token < token.txt`
+err-login-stdin = impossibile leggere il token dall'input standard: { $kind }. Darlo come testo, su una riga
+err-login-no-token = l'input standard non contiene un token utilizzabile: dare una riga di caratteri visibili (senza spazi), al massimo 8 KiB
+err-logout-failed = impossibile togliere il token: { $detail }
 
 ## stepwise doctor

@@ -678,5 +678,14 @@ err-store-file-folder = kan de map van het loginbestand { $path } niet aanmaken:
 err-store-file-create = kan het loginbestand { $path } niet aanmaken: { $kind }. Controleer de rechten van de datamap
 err-store-file-write = kan het loginbestand { $path } niet schrijven: { $kind }. Controleer de rechten van de datamap
 err-store-file-replace = kan het loginbestand { $path } niet vervangen: { $kind }. Controleer de rechten van de datamap
+# Inloggen in een gewone terminal: stepwise login, logout en auth status
+err-login-no-gateway = { $command } heeft een gateway nodig: geef --api URL (of STEPWISE_API). De ingebouwde simulator vraagt niet om inloggen
+err-login-cancelled = inloggen geannuleerd; er is niets bewaard
+err-login-keep-failed = het token bewaren is mislukt: { $detail }
+err-login-read-failed = het token lezen is mislukt: { $detail }
+err-login-terminal = kan het token niet van de terminal lezen: { $kind }. Geef het via standaardinvoer: `stepwise login --with-token < token.txt`
+err-login-stdin = kan het token niet van standaardinvoer lezen: { $kind }. Geef het als tekst, op één regel
+err-login-no-token = standaardinvoer bevat geen bruikbaar token: geef één regel zichtbare tekens (zonder spaties), hoogstens 8 KiB
+err-logout-failed = het token verwijderen is mislukt: { $detail }
 
 ## stepwise doctor

@@ -681,5 +681,14 @@ err-store-file-folder = não foi possível criar a pasta do arquivo de logins { 
 err-store-file-create = não foi possível criar o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
 err-store-file-write = não foi possível gravar o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
 err-store-file-replace = não foi possível substituir o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
+# Login em um terminal simples: stepwise login, logout e auth status
+err-login-no-gateway = { $command } precisa de um gateway: informe --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
+err-login-cancelled = login cancelado; nada foi guardado
+err-login-keep-failed = não foi possível guardar o token: { $detail }
+err-login-read-failed = não foi possível ler o token: { $detail }
+err-login-terminal = não foi possível ler o token do terminal: { $kind }. Passe-o pela entrada padrão: `stepwise login --with-token < token.txt`
+err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, em uma linha
+err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
+err-logout-failed = não foi possível remover o token: { $detail }
 
 ## stepwise doctor
