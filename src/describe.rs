@@ -3,7 +3,9 @@
 //! went wrong, why, and what to do. The errors carry data only; the CLI and
 //! the wizard show them through here, in the chosen language.
 
-use crate::auth::{AuthError, FileStep, StoreError};
+use crate::auth::{
+    AddressProblem, AuthError, Discovery, Endpoint, FileStep, ProviderProblem, StoreError,
+};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
 use crate::config::{ConfigError, FileProblem, TokenFileProblem, TokenPlace, UrlPlace};
@@ -74,7 +76,8 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
 /// One line about a failed sign-in or refresh: what, why, what to do.
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
-        AuthError::Discovery(why) | AuthError::Provider(why) => why.clone(),
+        AuthError::Discovery(why) => discovery_error(lang, why),
+        AuthError::Provider(why) => provider_error(lang, why),
         AuthError::Store(why) => store_error(lang, why),
         AuthError::Denied => tr!(lang, "auth-denied"),
         AuthError::Expired => tr!(lang, "auth-expired"),
@@ -196,6 +199,91 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             via = via,
             what = what.clone()
         ),
+    }
+}
+
+fn discovery_error(lang: Lang, error: &Discovery) -> String {
+    match error {
+        Discovery::Address { what, raw, why } => {
+            let what = match what {
+                Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
+                Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
+                Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
+            };
+            let why = match why {
+                AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
+                AddressProblem::PlainHttpBehindHttps => tr!(lang, "err-signin-address-plain-http"),
+                AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
+                AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
+            };
+            tr!(
+                lang,
+                "err-signin-address",
+                what = what,
+                url = format!("{raw:?}"),
+                why = why
+            )
+        }
+        Discovery::Status {
+            gateway,
+            status,
+            path,
+        } => tr!(
+            lang,
+            "err-signin-discovery-status",
+            gateway = gateway.clone(),
+            status = *status,
+            path = path.clone()
+        ),
+        Discovery::NotJson { path } => {
+            tr!(lang, "err-signin-discovery-not-json", path = path.clone())
+        }
+        Discovery::Missing { field } => tr!(lang, "err-signin-discovery-missing", field = *field),
+        Discovery::NotOffered {
+            gateway,
+            status: Some(status),
+        } => tr!(
+            lang,
+            "err-signin-not-offered-status",
+            gateway = gateway.clone(),
+            status = *status
+        ),
+        Discovery::NotOffered {
+            gateway,
+            status: None,
+        } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
+        Discovery::Gateway(why) => why.clone(),
+    }
+}
+
+fn provider_error(lang: Lang, error: &ProviderProblem) -> String {
+    match error {
+        ProviderProblem::TooLarge { url, kib } => tr!(
+            lang,
+            "err-signin-too-large",
+            url = url.clone(),
+            kib = num(*kib)
+        ),
+        ProviderProblem::CodeRefused { said } => {
+            tr!(lang, "err-signin-code-refused", said = said.clone())
+        }
+        ProviderProblem::NotDeviceCode { url } => {
+            tr!(lang, "err-signin-not-device-code", url = url.clone())
+        }
+        ProviderProblem::BadDeviceCode => tr!(lang, "err-signin-bad-device-code"),
+        ProviderProblem::UnsafeUserCode { code } => tr!(
+            lang,
+            "err-signin-unsafe-user-code",
+            code = format!("{code:?}")
+        ),
+        ProviderProblem::NotTokenAnswer => tr!(lang, "err-signin-not-token-answer"),
+        ProviderProblem::NotBearer => tr!(lang, "err-signin-not-bearer"),
+        ProviderProblem::TokenCharacters => tr!(lang, "err-signin-token-characters"),
+        ProviderProblem::Stopped { said } => tr!(lang, "err-signin-stopped", said = said.clone()),
+        ProviderProblem::RefreshFailed { said } => {
+            tr!(lang, "err-signin-refresh-failed", said = said.clone())
+        }
+        ProviderProblem::Internal(detail) => detail.clone(),
     }
 }
 

@@ -229,28 +229,59 @@ fn a_token_file_that_is_missing_is_reported_in_french() {
     assert!(!stderr(&out).contains("does not exist"));
 }
 
+/// A simulator on a free port, its banner line read; killed on drop.
+struct Simulator {
+    child: std::process::Child,
+    banner: String,
+}
+
+impl Simulator {
+    fn start(home: &Path, lang: &str) -> Simulator {
+        let binary = assert_cmd::cargo::cargo_bin("stepwise");
+        let mut child = std::process::Command::new(binary)
+            .env("HOME", home)
+            .env_remove("STEPWISE_LANG")
+            .env_remove("STEPWISE_CONFIG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator starts");
+        let mut banner = String::new();
+        let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut banner);
+        let sim = Simulator { child, banner };
+        read.expect("the banner is read");
+        sim
+    }
+
+    /// The base URL the banner names: the first `http://` word, without
+    /// what follows it.
+    fn url(&self) -> String {
+        let at = self.banner.find("http://").expect("the banner names a URL");
+        self.banner[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_says_where_it_listens_in_the_chosen_language() {
     let home = tempfile::tempdir().unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("stepwise");
-    let mut child = std::process::Command::new(binary)
-        .env("HOME", home.path())
-        .env_remove("STEPWISE_LANG")
-        .env_remove("STEPWISE_CONFIG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "pt_BR.UTF-8")
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the simulator starts");
-    let mut line = String::new();
-    let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-    let _ = child.kill();
-    let _ = child.wait();
-    read.expect("the banner is read");
+    let sim = Simulator::start(home.path(), "pt_BR.UTF-8");
+    let line = &sim.banner;
     let required = message(Lang::Pt, "serve-token-none", None);
     let (before, after) = around(
         Lang::Pt,
@@ -268,6 +299,27 @@ fn serve_says_where_it_listens_in_the_chosen_language() {
         !line.contains("listening on") && !line.contains("no token required"),
         "{line}"
     );
+}
+
+#[test]
+fn a_gateway_without_device_sign_in_is_reported_in_german() {
+    let home = tempfile::tempdir().unwrap();
+    // Without --auth the simulator serves no discovery document.
+    let sim = Simulator::start(home.path(), "C");
+    let url = sim.url();
+    let out = stepwise(home.path())
+        .env("STEPWISE_TOKEN_STORE", "file")
+        .args(["--lang", "de", "login", "--api", &url])
+        .output()
+        .unwrap();
+    let error = stepwise::auth::AuthError::Discovery(stepwise::auth::Discovery::NotOffered {
+        gateway: format!("{url}/"),
+        status: Some(404),
+    });
+    let german = stepwise::describe::auth_error(Lang::De, &error);
+    assert!(german.contains("bietet keine Anmeldung"), "{german}");
+    assert_says(&out, 1, &german);
+    assert!(!stderr(&out).contains("does not offer sign-in"));
 }
 
 #[test]

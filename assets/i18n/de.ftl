@@ -687,5 +687,29 @@ err-login-terminal = das Token lässt sich nicht vom Terminal lesen: { $kind }. 
 err-login-stdin = das Token lässt sich nicht von der Standardeingabe lesen: { $kind }. Es als Text geben, eine Zeile
 err-login-no-token = die Standardeingabe enthält kein brauchbares Token: eine Zeile sichtbarer Zeichen geben (ohne Leerzeichen), höchstens 8 KiB
 err-logout-failed = das Token ließ sich nicht entfernen: { $detail }
+# Die Geräteanmeldung des Gateways: Discovery und die Antworten des Identitätsanbieters; { $said } ist der eigene Fehler des Anbieters
+err-signin-endpoint-device = Adresse
+err-signin-endpoint-token = Token-Adresse
+err-signin-endpoint-verification = Bestätigungsadresse
+err-signin-address-not-url = keine URL
+err-signin-address-plain-http = reines http hinter einem https-Gateway
+err-signin-address-not-http = keine http(s)-URL
+err-signin-address-no-host = kein Host
+err-signin-address = die Anmelde-{ $what } des Gateways { $url } ist unbrauchbar: { $why }. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-status = das Gateway unter { $gateway } antwortete auf die Anmelde-Discovery mit HTTP { $status } ({ $path }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-not-json = das Anmelde-Discovery-Dokument des Gateways ({ $path }) ist kein gültiges JSON. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-missing = dem Anmelde-Discovery-Dokument des Gateways fehlt { $field }: es bietet keine Geräteanmeldung. Mit `stepwise login --with-token` anmelden
+err-signin-not-offered-status = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server, HTTP { $status }). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
+err-signin-not-offered = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
+err-signin-too-large = die Antwort von { $url } ist größer als { $kib } KiB. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+err-signin-code-refused = der Identitätsanbieter verweigerte einen Code ({ $said }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
+err-signin-not-device-code = die Antwort des Identitätsanbieters unter { $url } ist kein Gerätecode (RFC 8628). Dem Betreiber des Gateways melden
+err-signin-bad-device-code = der Identitätsanbieter gab einen unbrauchbaren Gerätecode. Dem Betreiber des Gateways melden
+err-signin-unsafe-user-code = der Identitätsanbieter gab einen Code, der sich nicht sicher anzeigen lässt ({ $code }). Dem Betreiber des Gateways melden
+err-signin-not-token-answer = die Token-Antwort des Identitätsanbieters ist unbrauchbar: keine Token-Antwort (RFC 6749). Dem Betreiber des Gateways melden
+err-signin-not-bearer = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token ist kein Bearer-Token. Dem Betreiber des Gateways melden
+err-signin-token-characters = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token enthält Zeichen, die ein Header nicht tragen kann. Dem Betreiber des Gateways melden
+err-signin-stopped = der Identitätsanbieter hat die Anmeldung beendet ({ $said }). `stepwise login` erneut ausführen
+err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
 
 ## stepwise doctor

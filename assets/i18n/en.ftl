@@ -692,5 +692,29 @@ err-login-terminal = cannot read the token from the terminal: { $kind }. Give it
 err-login-stdin = cannot read the token from standard input: { $kind }. Give it as text, one line
 err-login-no-token = standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB
 err-logout-failed = removing the token failed: { $detail }
+# The gateway's device sign-in: discovery and the identity provider's answers; { $said } is the provider's own error
+err-signin-endpoint-device = address
+err-signin-endpoint-token = token address
+err-signin-endpoint-verification = verification address
+err-signin-address-not-url = not a URL
+err-signin-address-plain-http = plain http behind an https gateway
+err-signin-address-not-http = not an http(s) URL
+err-signin-address-no-host = no host
+err-signin-address = the gateway's sign-in { $what } { $url } is not usable: { $why }. Tell the gateway's operator, or sign in with `stepwise login --with-token`
+err-signin-discovery-status = the gateway at { $gateway } answered HTTP { $status } to the sign-in discovery ({ $path }). Retry later, or sign in with `stepwise login --with-token`
+err-signin-discovery-not-json = the gateway's sign-in discovery document ({ $path }) is not valid JSON. Tell the gateway's operator, or sign in with `stepwise login --with-token`
+err-signin-discovery-missing = the gateway's sign-in discovery document has no { $field }: it does not offer device sign-in. Sign in with `stepwise login --with-token`
+err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). Check --api, or give a token with `stepwise login --with-token`
+err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). Check --api, or give a token with `stepwise login --with-token`
+err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
+err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`
+err-signin-not-device-code = the identity provider's answer at { $url } is not a device code (RFC 8628). Tell the gateway's operator
+err-signin-bad-device-code = the identity provider gave an unusable device code. Tell the gateway's operator
+err-signin-unsafe-user-code = the identity provider gave a code that cannot be shown safely ({ $code }). Tell the gateway's operator
+err-signin-not-token-answer = the identity provider's token answer is not usable: not a token answer (RFC 6749). Tell the gateway's operator
+err-signin-not-bearer = the identity provider's token answer is not usable: the token is not a Bearer token. Tell the gateway's operator
+err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Tell the gateway's operator
+err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
+err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
 
 ## stepwise doctor

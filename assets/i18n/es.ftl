@@ -690,5 +690,29 @@ err-login-terminal = no se puede leer el token desde el terminal: { $kind }. Pá
 err-login-stdin = no se puede leer el token de la entrada estándar: { $kind }. Páselo como texto, en una línea
 err-login-no-token = la entrada estándar no contiene ningún token utilizable: pase una línea de caracteres visibles (sin espacios), de 8 KiB como máximo
 err-logout-failed = no se pudo quitar el token: { $detail }
+# El inicio de sesión por dispositivo de la pasarela: descubrimiento y respuestas del proveedor de identidad; { $said } es el error del propio proveedor
+err-signin-endpoint-device = dirección
+err-signin-endpoint-token = dirección de token
+err-signin-endpoint-verification = dirección de verificación
+err-signin-address-not-url = no es una URL
+err-signin-address-plain-http = http simple detrás de una pasarela https
+err-signin-address-not-http = no es una URL http(s)
+err-signin-address-no-host = sin host
+err-signin-address = la { $what } de inicio de sesión de la pasarela { $url } no sirve: { $why }. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-status = la pasarela en { $gateway } respondió HTTP { $status } al descubrimiento de inicio de sesión ({ $path }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-not-json = el documento de descubrimiento de inicio de sesión de la pasarela ({ $path }) no es JSON válido. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-missing = el documento de descubrimiento de inicio de sesión de la pasarela no tiene { $field }: no ofrece inicio de sesión por dispositivo. Inicie sesión con `stepwise login --with-token`
+err-signin-not-offered-status = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server, HTTP { $status }). Compruebe --api, o indique un token con `stepwise login --with-token`
+err-signin-not-offered = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server). Compruebe --api, o indique un token con `stepwise login --with-token`
+err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
+err-signin-not-device-code = la respuesta del proveedor de identidad en { $url } no es un código de dispositivo (RFC 8628). Avise al operador de la pasarela
+err-signin-bad-device-code = el proveedor de identidad dio un código de dispositivo inutilizable. Avise al operador de la pasarela
+err-signin-unsafe-user-code = el proveedor de identidad dio un código que no se puede mostrar con seguridad ({ $code }). Avise al operador de la pasarela
+err-signin-not-token-answer = la respuesta de token del proveedor de identidad no sirve: no es una respuesta de token (RFC 6749). Avise al operador de la pasarela
+err-signin-not-bearer = la respuesta de token del proveedor de identidad no sirve: el token no es de tipo Bearer. Avise al operador de la pasarela
+err-signin-token-characters = la respuesta de token del proveedor de identidad no sirve: el token tiene caracteres que una cabecera no puede llevar. Avise al operador de la pasarela
+err-signin-stopped = el proveedor de identidad detuvo el inicio de sesión ({ $said }). Ejecute `stepwise login` de nuevo
+err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
 
 ## stepwise doctor

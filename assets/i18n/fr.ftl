@@ -690,5 +690,29 @@ err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }.
 err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
 err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
 err-logout-failed = impossible de retirer le jeton : { $detail }
+# La connexion par appareil de la passerelle : découverte et réponses du fournisseur d'identité ; { $said } est l'erreur du fournisseur lui-même
+err-signin-endpoint-device = adresse
+err-signin-endpoint-token = adresse de jeton
+err-signin-endpoint-verification = adresse de vérification
+err-signin-address-not-url = ce n'est pas une URL
+err-signin-address-plain-http = http simple derrière une passerelle https
+err-signin-address-not-http = ce n'est pas une URL http(s)
+err-signin-address-no-host = pas d'hôte
+err-signin-address = l'{ $what } de connexion de la passerelle { $url } est inutilisable : { $why }. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-status = la passerelle { $gateway } a répondu HTTP { $status } à la découverte de connexion ({ $path }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-not-json = le document de découverte de connexion de la passerelle ({ $path }) n'est pas du JSON valide. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-missing = le document de découverte de connexion de la passerelle n'a pas de { $field } : elle n'offre pas la connexion par appareil. Connectez-vous avec `stepwise login --with-token`
+err-signin-not-offered-status = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server, HTTP { $status }). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
+err-signin-not-offered = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
+err-signin-too-large = la réponse de { $url } dépasse { $kib } Kio. Vérifiez que --api pointe vers une passerelle d'étapes
+err-signin-code-refused = le fournisseur d'identité a refusé de donner un code ({ $said }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
+err-signin-not-device-code = la réponse du fournisseur d'identité à { $url } n'est pas un code d'appareil (RFC 8628). Prévenez l'exploitant de la passerelle
+err-signin-bad-device-code = le fournisseur d'identité a donné un code d'appareil inutilisable. Prévenez l'exploitant de la passerelle
+err-signin-unsafe-user-code = le fournisseur d'identité a donné un code qui ne peut pas être affiché sans risque ({ $code }). Prévenez l'exploitant de la passerelle
+err-signin-not-token-answer = la réponse de jeton du fournisseur d'identité est inutilisable : ce n'est pas une réponse de jeton (RFC 6749). Prévenez l'exploitant de la passerelle
+err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton n'est pas de type Bearer. Prévenez l'exploitant de la passerelle
+err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
+err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
+err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
 
 ## stepwise doctor

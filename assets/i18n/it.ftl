@@ -690,5 +690,29 @@ err-login-terminal = impossibile leggere il token dal terminale: { $kind }. Darl
 err-login-stdin = impossibile leggere il token dall'input standard: { $kind }. Darlo come testo, su una riga
 err-login-no-token = l'input standard non contiene un token utilizzabile: dare una riga di caratteri visibili (senza spazi), al massimo 8 KiB
 err-logout-failed = impossibile togliere il token: { $detail }
+# L'accesso da dispositivo del gateway: discovery e risposte del provider di identità; { $said } è l'errore del provider stesso
+err-signin-endpoint-device = indirizzo
+err-signin-endpoint-token = indirizzo del token
+err-signin-endpoint-verification = indirizzo di verifica
+err-signin-address-not-url = non è un URL
+err-signin-address-plain-http = http semplice dietro un gateway https
+err-signin-address-not-http = non è un URL http(s)
+err-signin-address-no-host = manca l'host
+err-signin-address = l'{ $what } di accesso del gateway { $url } non è utilizzabile: { $why }. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
+err-signin-discovery-status = il gateway { $gateway } ha risposto HTTP { $status } alla discovery di accesso ({ $path }). Riprovare più tardi, o accedere con `stepwise login --with-token`
+err-signin-discovery-not-json = il documento di discovery di accesso del gateway ({ $path }) non è JSON valido. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
+err-signin-discovery-missing = il documento di discovery di accesso del gateway non ha { $field }: non offre l'accesso da dispositivo. Accedere con `stepwise login --with-token`
+err-signin-not-offered-status = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server, HTTP { $status }). Controllare --api, o indicare un token con `stepwise login --with-token`
+err-signin-not-offered = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server). Controllare --api, o indicare un token con `stepwise login --with-token`
+err-signin-too-large = la risposta di { $url } supera { $kib } KiB. Controllare che --api punti a un gateway dei passi
+err-signin-code-refused = il provider di identità ha rifiutato di dare un codice ({ $said }). Riprovare più tardi, o accedere con `stepwise login --with-token`
+err-signin-not-device-code = la risposta del provider di identità su { $url } non è un codice dispositivo (RFC 8628). Avvisare il gestore del gateway
+err-signin-bad-device-code = il provider di identità ha dato un codice dispositivo inutilizzabile. Avvisare il gestore del gateway
+err-signin-unsafe-user-code = il provider di identità ha dato un codice che non si può mostrare in sicurezza ({ $code }). Avvisare il gestore del gateway
+err-signin-not-token-answer = la risposta di token del provider di identità non è utilizzabile: non è una risposta di token (RFC 6749). Avvisare il gestore del gateway
+err-signin-not-bearer = la risposta di token del provider di identità non è utilizzabile: il token non è un token Bearer. Avvisare il gestore del gateway
+err-signin-token-characters = la risposta di token del provider di identità non è utilizzabile: il token contiene caratteri che un header non può portare. Avvisare il gestore del gateway
+err-signin-stopped = il provider di identità ha interrotto l'accesso ({ $said }). Eseguire di nuovo `stepwise login`
+err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
 
 ## stepwise doctor

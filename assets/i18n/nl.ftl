@@ -687,5 +687,29 @@ err-login-terminal = kan het token niet van de terminal lezen: { $kind }. Geef h
 err-login-stdin = kan het token niet van standaardinvoer lezen: { $kind }. Geef het als tekst, op één regel
 err-login-no-token = standaardinvoer bevat geen bruikbaar token: geef één regel zichtbare tekens (zonder spaties), hoogstens 8 KiB
 err-logout-failed = het token verwijderen is mislukt: { $detail }
+# Inloggen met apparaat bij de gateway: discovery en de antwoorden van de identiteitsprovider; { $said } is de eigen fout van de provider
+err-signin-endpoint-device = adres
+err-signin-endpoint-token = tokenadres
+err-signin-endpoint-verification = verificatieadres
+err-signin-address-not-url = geen URL
+err-signin-address-plain-http = gewoon http achter een https-gateway
+err-signin-address-not-http = geen http(s)-URL
+err-signin-address-no-host = geen host
+err-signin-address = het inlog-{ $what } van de gateway { $url } is onbruikbaar: { $why }. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
+err-signin-discovery-status = de gateway op { $gateway } antwoordde HTTP { $status } op de inlog-discovery ({ $path }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
+err-signin-discovery-not-json = het inlog-discoverydocument van de gateway ({ $path }) is geen geldige JSON. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
+err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft geen { $field }: hij biedt geen inloggen met apparaat. Log in met `stepwise login --with-token`
+err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Controleer --api, of geef een token met `stepwise login --with-token`
+err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Controleer --api, of geef een token met `stepwise login --with-token`
+err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
+err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
+err-signin-not-device-code = het antwoord van de identiteitsprovider op { $url } is geen apparaatcode (RFC 8628). Meld het aan de beheerder van de gateway
+err-signin-bad-device-code = de identiteitsprovider gaf een onbruikbare apparaatcode. Meld het aan de beheerder van de gateway
+err-signin-unsafe-user-code = de identiteitsprovider gaf een code die niet veilig getoond kan worden ({ $code }). Meld het aan de beheerder van de gateway
+err-signin-not-token-answer = het tokenantwoord van de identiteitsprovider is onbruikbaar: geen tokenantwoord (RFC 6749). Meld het aan de beheerder van de gateway
+err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token is geen Bearer-token. Meld het aan de beheerder van de gateway
+err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
+err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
+err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
 
 ## stepwise doctor

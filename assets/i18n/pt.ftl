@@ -690,5 +690,29 @@ err-login-terminal = não foi possível ler o token do terminal: { $kind }. Pass
 err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, em uma linha
 err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
 err-logout-failed = não foi possível remover o token: { $detail }
+# O login por dispositivo do gateway: descoberta e respostas do provedor de identidade; { $said } é o erro do próprio provedor
+err-signin-endpoint-device = endereço
+err-signin-endpoint-token = endereço de token
+err-signin-endpoint-verification = endereço de verificação
+err-signin-address-not-url = não é uma URL
+err-signin-address-plain-http = http simples atrás de um gateway https
+err-signin-address-not-http = não é uma URL http(s)
+err-signin-address-no-host = sem host
+err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
+err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
+err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Faça login com `stepwise login --with-token`
+err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Confira --api, ou informe um token com `stepwise login --with-token`
+err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Confira --api, ou informe um token com `stepwise login --with-token`
+err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Confira se --api aponta para um gateway de passos
+err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
+err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway
+err-signin-unsafe-user-code = o provedor de identidade deu um código que não pode ser mostrado com segurança ({ $code }). Avise o operador do gateway
+err-signin-not-token-answer = a resposta de token do provedor de identidade não pode ser usada: não é uma resposta de token (RFC 6749). Avise o operador do gateway
+err-signin-not-bearer = a resposta de token do provedor de identidade não pode ser usada: o token não é do tipo Bearer. Avise o operador do gateway
+err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
+err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
+err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
 
 ## stepwise doctor

@@ -121,7 +121,7 @@ pub fn rfc3339(at: u64) -> String {
 pub enum AuthError {
     /// The identity provider's endpoints could not be found; says why.
     #[error("discovery: {0}")]
-    Discovery(String),
+    Discovery(Discovery),
     /// The code was refused in the browser (`access_denied`).
     #[error("access_denied")]
     Denied,
@@ -134,13 +134,108 @@ pub enum AuthError {
     SignInAgain(String),
     /// The identity provider answered something unusable; says what.
     #[error("provider: {0}")]
-    Provider(String),
+    Provider(ProviderProblem),
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
     Network { url: String, detail: String },
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Why the gateway's sign-in endpoints cannot be used. Data only: the words
+/// come from `describe::auth_error`; `Display` is the English line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// An address the discovery document gives (sanitised) is not usable.
+    Address {
+        what: Endpoint,
+        raw: String,
+        why: AddressProblem,
+    },
+    /// The discovery answered an HTTP error other than 404.
+    Status {
+        gateway: String,
+        status: u16,
+        path: String,
+    },
+    /// The discovery document is not JSON.
+    NotJson { path: String },
+    /// The discovery document lacks a field.
+    Missing { field: &'static str },
+    /// No discovery document (404 or nothing), with the last status.
+    NotOffered {
+        gateway: String,
+        status: Option<u16>,
+    },
+    /// The gateway's own URL cannot be used; the words of its check.
+    Gateway(String),
+}
+
+/// Which of the provider's addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    DeviceAuthorization,
+    Token,
+    Verification,
+}
+
+/// What is wrong with a provider's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressProblem {
+    NotUrl,
+    PlainHttpBehindHttps,
+    NotHttp,
+    NoHost,
+}
+
+/// What the identity provider answered that cannot be used. Never a token
+/// or a device code: `said` is the provider's error, sanitised and with
+/// what the request carried cut out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderProblem {
+    TooLarge {
+        url: String,
+        kib: usize,
+    },
+    CodeRefused {
+        said: String,
+    },
+    NotDeviceCode {
+        url: String,
+    },
+    BadDeviceCode,
+    /// The user code (sanitised, cut short) cannot be shown safely.
+    UnsafeUserCode {
+        code: String,
+    },
+    NotTokenAnswer,
+    NotBearer,
+    TokenCharacters,
+    /// The provider ended the sign-in while it was polled.
+    Stopped {
+        said: String,
+    },
+    /// A refresh failed without ending the login.
+    RefreshFailed {
+        said: String,
+    },
+    /// Keeping or opening the store failed inside (the task's words).
+    Internal(String),
+}
+
+impl std::fmt::Display for Discovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let error = AuthError::Discovery(self.clone());
+        f.write_str(&crate::describe::auth_error(crate::text::Lang::En, &error))
+    }
+}
+
+impl std::fmt::Display for ProviderProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let error = AuthError::Provider(self.clone());
+        f.write_str(&crate::describe::auth_error(crate::text::Lang::En, &error))
+    }
 }
 
 impl AuthError {

@@ -192,10 +192,9 @@ impl Login {
                 tracing::warn!("{why}");
                 return Err(AuthError::SignInAgain(why));
             }
-            return Err(AuthError::Provider(format!(
-                "the identity provider could not refresh the token ({}). Retry in a minute",
-                error.said(reply.status, &[&refresh_token])
-            )));
+            return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
+                said: error.said(reply.status, &[&refresh_token]),
+            }));
         }
         let credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
         tracing::info!(
