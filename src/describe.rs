@@ -4,7 +4,7 @@
 //! the wizard show them through here, in the chosen language.
 
 use crate::auth::{
-    AddressProblem, AuthError, Discovery, Endpoint, FileStep, ProviderProblem, StoreError,
+    AddressProblem, AuthError, Discovery, Endpoint, FileStep, Over, ProviderProblem, StoreError,
 };
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
@@ -81,7 +81,9 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::Store(why) => store_error(lang, why),
         AuthError::Denied => tr!(lang, "auth-denied"),
         AuthError::Expired => tr!(lang, "auth-expired"),
-        AuthError::SignInAgain(why) => tr!(lang, "auth-sign-in-again", why = why.clone()),
+        AuthError::SignInAgain(why) => {
+            tr!(lang, "auth-sign-in-again", why = over_reason(lang, why))
+        }
         AuthError::Network { url, detail } => tr!(
             lang,
             "auth-unreachable",
@@ -199,6 +201,20 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             via = via,
             what = what.clone()
         ),
+    }
+}
+
+/// Why a login is over, as the start of a sentence that says what to do.
+pub fn over_reason(lang: Lang, over: &Over) -> String {
+    match over {
+        Over::Revoked { gateway, said } => tr!(
+            lang,
+            "err-over-revoked",
+            gateway = gateway.clone(),
+            said = said.clone()
+        ),
+        Over::RefusedFresh => tr!(lang, "err-over-refused-fresh"),
+        Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
     }
 }
 
@@ -575,6 +591,81 @@ mod tests {
         assert!(
             line.starts_with("HTTP 401: the gateway wants a valid token."),
             "{line}"
+        );
+    }
+
+    /// Every kind of error this module words reads in the chosen language,
+    /// and its `Display` (for logs) stays the English line.
+    #[test]
+    fn command_line_errors_follow_the_language() {
+        let cases: Vec<(String, String, String)> = vec![
+            (
+                config_error(
+                    Lang::De,
+                    &ConfigError::TokenText {
+                        from: TokenPlace::ConfigToken,
+                    },
+                ),
+                config_error(
+                    Lang::En,
+                    &ConfigError::TokenText {
+                        from: TokenPlace::ConfigToken,
+                    },
+                ),
+                "das Token in der Konfigurationsdatei".into(),
+            ),
+            (
+                net_error(
+                    Lang::De,
+                    &NetError::Proxy {
+                        from: "HTTPS_PROXY",
+                        why: ProxyProblem::NoHost,
+                    },
+                ),
+                NetError::Proxy {
+                    from: "HTTPS_PROXY",
+                    why: ProxyProblem::NoHost,
+                }
+                .to_string(),
+                "der Proxy in HTTPS_PROXY ist unbrauchbar: es fehlt der Host".into(),
+            ),
+            (
+                store_error(Lang::De, &StoreError::TooSlow { secs: 5 }),
+                StoreError::TooSlow { secs: 5 }.to_string(),
+                "binnen 5 s".into(),
+            ),
+            (
+                auth_error(
+                    Lang::De,
+                    &AuthError::SignInAgain(Over::Revoked {
+                        gateway: "http://g/".into(),
+                        said: "invalid_grant".into(),
+                    }),
+                ),
+                auth_error(
+                    Lang::En,
+                    &AuthError::SignInAgain(Over::Revoked {
+                        gateway: "http://g/".into(),
+                        said: "invalid_grant".into(),
+                    }),
+                ),
+                "abgelaufen oder wurde widerrufen (invalid_grant). `stepwise login`".into(),
+            ),
+        ];
+        for (german, english, expected) in cases {
+            assert!(german.contains(&expected), "{german}");
+            assert_ne!(german, english);
+            assert!(!english.is_empty() && !english.contains('\n'), "{english}");
+        }
+        assert_eq!(
+            config_error(
+                Lang::En,
+                &ConfigError::TokenText {
+                    from: TokenPlace::Environment,
+                }
+            ),
+            "the token in STEPWISE_TOKEN holds spaces, line breaks or characters a token cannot \
+             have. Give the token exactly as the gateway issued it"
         );
     }
 

@@ -711,5 +711,8 @@ err-signin-not-bearer = die Token-Antwort des Identitätsanbieters ist unbrauchb
 err-signin-token-characters = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token enthält Zeichen, die ein Header nicht tragen kann. Dem Betreiber des Gateways melden
 err-signin-stopped = der Identitätsanbieter hat die Anmeldung beendet ({ $said }). `stepwise login` erneut ausführen
 err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
+err-over-revoked = die Anmeldung für { $gateway } ist abgelaufen oder wurde widerrufen ({ $said })
+err-over-refused-fresh = das Gateway lehnt sogar ein frisch erneuertes Token ab
+err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
 
 ## stepwise doctor

@@ -716,5 +716,8 @@ err-signin-not-bearer = the identity provider's token answer is not usable: the 
 err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Tell the gateway's operator
 err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
 err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
+err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })
+err-over-refused-fresh = the gateway refuses even a freshly refreshed token
+err-over-no-token-address = the kept login has no usable token address
 
 ## stepwise doctor

@@ -714,5 +714,8 @@ err-signin-not-bearer = la respuesta de token del proveedor de identidad no sirv
 err-signin-token-characters = la respuesta de token del proveedor de identidad no sirve: el token tiene caracteres que una cabecera no puede llevar. Avise al operador de la pasarela
 err-signin-stopped = el proveedor de identidad detuvo el inicio de sesión ({ $said }). Ejecute `stepwise login` de nuevo
 err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
+err-over-revoked = la sesión en { $gateway } caducó o fue revocada ({ $said })
+err-over-refused-fresh = la pasarela rechaza incluso un token recién renovado
+err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
 
 ## stepwise doctor

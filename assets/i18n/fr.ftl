@@ -714,5 +714,8 @@ err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inut
 err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
 err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
 err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
+err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })
+err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvelé
+err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
 
 ## stepwise doctor

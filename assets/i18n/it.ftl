@@ -714,5 +714,8 @@ err-signin-not-bearer = la risposta di token del provider di identità non è ut
 err-signin-token-characters = la risposta di token del provider di identità non è utilizzabile: il token contiene caratteri che un header non può portare. Avvisare il gestore del gateway
 err-signin-stopped = il provider di identità ha interrotto l'accesso ({ $said }). Eseguire di nuovo `stepwise login`
 err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
+err-over-revoked = l'accesso a { $gateway } è scaduto o è stato revocato ({ $said })
+err-over-refused-fresh = il gateway rifiuta anche un token appena rinnovato
+err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
 
 ## stepwise doctor

@@ -711,5 +711,8 @@ err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikb
 err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
 err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
+err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
+err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
+err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
 
 ## stepwise doctor

@@ -714,5 +714,8 @@ err-signin-not-bearer = a resposta de token do provedor de identidade não pode 
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
+err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
+err-over-refused-fresh = o gateway recusa até um token recém-renovado
+err-over-no-token-address = o login guardado não tem um endereço de token utilizável
 
 ## stepwise doctor

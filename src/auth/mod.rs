@@ -131,7 +131,7 @@ pub enum AuthError {
     /// The login is over (`invalid_grant`, a spent login): only a new
     /// sign-in gets past it; says why.
     #[error("sign in again: {0}")]
-    SignInAgain(String),
+    SignInAgain(Over),
     /// The identity provider answered something unusable; says what.
     #[error("provider: {0}")]
     Provider(ProviderProblem),
@@ -170,6 +170,25 @@ pub enum Discovery {
     },
     /// The gateway's own URL cannot be used; the words of its check.
     Gateway(String),
+}
+
+/// Why a login is over. Data only: the words come from
+/// `describe::auth_error`; `Display` is the English reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Over {
+    /// The refresh was refused (`invalid_grant`, `invalid_client`): `said`
+    /// is the provider's error, sanitised, the refresh token cut out.
+    Revoked { gateway: String, said: String },
+    /// The gateway refuses even a token refreshed for it.
+    RefusedFresh,
+    /// The kept login names no usable token address.
+    NoTokenAddress,
+}
+
+impl std::fmt::Display for Over {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::describe::over_reason(crate::text::Lang::En, self))
+    }
 }
 
 /// Which of the provider's addresses.
