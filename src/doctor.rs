@@ -19,7 +19,10 @@ use crate::client::DEVICE_HEADER;
 use crate::config::{ENV_TOKEN, FileConfig, Secret, Settings};
 use crate::net::{CertSummary, NetError, NetOptions, ProxyChoice, TlsProblem};
 use crate::steps::{Status, StepsList, sanitize};
+use crate::text::{Lang, num};
+use crate::tr;
 use crate::wire as protocol;
+use fluent_bundle::FluentValue;
 
 /// The limit of one check.
 pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
@@ -42,6 +45,8 @@ pub enum Mark {
 }
 
 impl Mark {
+    const ALL: [Mark; 4] = [Mark::Ok, Mark::Warning, Mark::Failed, Mark::Skipped];
+
     pub fn symbol(self) -> &'static str {
         match self {
             Mark::Ok => "✓",
@@ -51,45 +56,188 @@ impl Mark {
         }
     }
 
-    pub fn word(self) -> &'static str {
+    /// The word beside the symbol, so no line depends on colour alone.
+    pub fn word(self, lang: Lang) -> String {
         match self {
-            Mark::Ok => "ok",
-            Mark::Warning => "warning",
-            Mark::Failed => "failed",
-            Mark::Skipped => "skipped",
+            Mark::Ok => tr!(lang, "doctor-mark-ok"),
+            Mark::Warning => tr!(lang, "doctor-mark-warning"),
+            Mark::Failed => tr!(lang, "doctor-mark-failed"),
+            Mark::Skipped => tr!(lang, "doctor-mark-skipped"),
         }
     }
 }
 
-/// The checks, in the order they are shown.
+/// A piece of a finding: text as it came (an address, a path, an error as
+/// the system or a file wrote it), a number, or words of the catalogue.
+/// Findings are kept as data; the words are made when the report is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Num(i64),
+    Words(Box<Words>),
+}
+
+impl Arg {
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Arg::Text(text) => text.clone(),
+            Arg::Num(n) => n.to_string(),
+            Arg::Words(words) => words.render(lang),
+        }
+    }
+
+    fn value(&self, lang: Lang) -> FluentValue<'static> {
+        match self {
+            Arg::Text(text) => FluentValue::from(text.clone()),
+            Arg::Num(n) => FluentValue::from(*n),
+            Arg::Words(words) => FluentValue::from(words.render(lang)),
+        }
+    }
+}
+
+impl From<String> for Arg {
+    fn from(text: String) -> Self {
+        Arg::Text(text)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Arg::Text(text.to_owned())
+    }
+}
+
+impl From<Words> for Arg {
+    fn from(words: Words) -> Self {
+        Arg::Words(Box::new(words))
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(n: i64) -> Self {
+        Arg::Num(n)
+    }
+}
+
+impl From<u64> for Arg {
+    fn from(n: u64) -> Self {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<u128> for Arg {
+    fn from(n: u128) -> Self {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// A message of the catalogue with its arguments, not yet in any language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Words {
+    pub fn render(&self, lang: Lang) -> String {
+        let mut args = crate::text::Args::new();
+        for (name, value) in &self.args {
+            args.set(*name, value.value(lang));
+        }
+        crate::text::message(lang, self.id, Some(&args))
+    }
+}
+
+/// `words!("doctor-…", name = value, ...)`: a finding's words, kept as data.
+macro_rules! words {
+    ($id:literal) => {
+        Words {
+            id: $id,
+            args: Vec::new(),
+        }
+    };
+    ($id:literal, $($key:ident = $value:expr),+ $(,)?) => {
+        Words {
+            id: $id,
+            args: vec![$((stringify!($key), Arg::from($value))),+],
+        }
+    };
+}
+
+/// The checks, in the order they are shown, with the catalogue id of each
+/// one's name.
 const ORDER: [(&str, &str); 16] = [
-    ("config", "Config file"),
-    ("gateway", "Gateway address"),
-    ("dns", "Name resolution"),
-    ("proxy", "Proxy"),
-    ("tcp", "TCP connect"),
-    ("tls", "TLS"),
-    ("client_cert", "Client certificate"),
-    ("token", "Token"),
-    ("clock", "Clock"),
-    ("first_list", "First list"),
-    ("refresh", "Refresh by stepsID"),
-    ("next_step", "Next step"),
-    ("status_filter", "Status filter"),
-    ("error_body", "Error body"),
-    ("events", "Live events"),
-    ("guidance", "Guidance pages"),
+    ("config", "doctor-check-config"),
+    ("gateway", "doctor-check-gateway"),
+    ("dns", "doctor-check-dns"),
+    ("proxy", "doctor-check-proxy"),
+    ("tcp", "doctor-check-tcp"),
+    ("tls", "doctor-check-tls"),
+    ("client_cert", "doctor-check-client-cert"),
+    ("token", "doctor-check-token"),
+    ("clock", "doctor-check-clock"),
+    ("first_list", "doctor-check-first-list"),
+    ("refresh", "doctor-check-refresh"),
+    ("next_step", "doctor-check-next-step"),
+    ("status_filter", "doctor-check-status-filter"),
+    ("error_body", "doctor-check-error-body"),
+    ("events", "doctor-check-events"),
+    ("guidance", "doctor-check-guidance"),
 ];
 
+/// The report's target when the settings could not be resolved.
+const UNUSABLE_TARGET: &str = "(settings unusable)";
+
 /// One line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     pub id: &'static str,
-    pub title: &'static str,
     pub status: Mark,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub remedy: Option<String>,
+    pub detail: Arg,
+    pub remedy: Option<Arg>,
+}
+
+impl Check {
+    /// The check's name in `lang`.
+    pub fn title(&self, lang: Lang) -> String {
+        ORDER
+            .iter()
+            .find(|(known, _)| *known == self.id)
+            .map_or_else(
+                || self.id.to_owned(),
+                |(_, title)| crate::text::message(lang, title, None),
+            )
+    }
+}
+
+/// `--json` is language-neutral: its words are always the English ones,
+/// whatever language the terminal speaks.
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            id: &'a str,
+            title: String,
+            status: Mark,
+            detail: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            remedy: Option<String>,
+        }
+        Out {
+            id: self.id,
+            title: self.title(Lang::En),
+            status: self.status,
+            detail: self.detail.render(Lang::En),
+            remedy: self.remedy.as_ref().map(|r| r.render(Lang::En)),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Everything `doctor` found.
@@ -100,25 +248,20 @@ pub struct Report {
 }
 
 impl Report {
-    fn set(&mut self, id: &'static str, status: Mark, detail: impl Into<String>) {
-        self.set_with(id, status, detail, None::<String>);
+    fn set(&mut self, id: &'static str, status: Mark, detail: impl Into<Arg>) {
+        self.set_with(id, status, detail, None::<Arg>);
     }
 
     fn set_with(
         &mut self,
         id: &'static str,
         status: Mark,
-        detail: impl Into<String>,
-        remedy: Option<impl Into<String>>,
+        detail: impl Into<Arg>,
+        remedy: Option<impl Into<Arg>>,
     ) {
-        let title = ORDER
-            .iter()
-            .find(|(known, _)| *known == id)
-            .map_or(id, |(_, title)| *title);
         self.checks.retain(|c| c.id != id);
         self.checks.push(Check {
             id,
-            title,
             status,
             detail: detail.into(),
             remedy: remedy.map(Into::into),
@@ -134,10 +277,10 @@ impl Report {
     }
 
     /// Marks every check not yet done as skipped, and puts them in order.
-    fn finish(mut self, reason: &str) -> Self {
+    fn finish(mut self, reason: &Words) -> Self {
         for (id, _) in ORDER {
             if !self.has(id) {
-                self.set(id, Mark::Skipped, reason);
+                self.set(id, Mark::Skipped, reason.clone());
             }
         }
         self.checks.sort_by_key(|c| {
@@ -157,30 +300,59 @@ impl Report {
         self.count(Mark::Failed) > 0
     }
 
-    /// The report for a terminal: one line per check, what to do below it.
-    pub fn text(&self) -> String {
+    /// The report for a terminal, in `lang`: one line per check, what to do
+    /// below it. The columns widen to the language's longest mark word and
+    /// check name (English: 8 and 19).
+    pub fn text(&self, lang: Lang) -> String {
         use std::fmt::Write;
-        let mut out = format!("stepwise doctor: {}\n", self.target);
+        let mark_width = Mark::ALL
+            .iter()
+            .map(|m| m.word(lang).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(8);
+        let title_width = ORDER
+            .iter()
+            .map(|(_, title)| crate::text::message(lang, title, None).chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(19);
+        let target = if self.target == UNUSABLE_TARGET {
+            tr!(lang, "doctor-target-unusable")
+        } else {
+            self.target.clone()
+        };
+        let mut out = format!("stepwise doctor: {target}\n");
         for check in &self.checks {
             let _ = writeln!(
                 out,
-                "{} {:<8} {:<19} {}",
+                "{} {:<mark_width$} {:<title_width$} {}",
                 check.status.symbol(),
-                check.status.word(),
-                check.title,
-                check.detail
+                check.status.word(lang),
+                check.title(lang),
+                check.detail.render(lang)
             );
             if let Some(remedy) = &check.remedy {
-                let _ = writeln!(out, "{:<30} → {remedy}", "");
+                let _ = writeln!(
+                    out,
+                    "{:<indent$} → {}",
+                    "",
+                    remedy.render(lang),
+                    indent = 3 + mark_width + title_width
+                );
             }
         }
         let _ = writeln!(
             out,
-            "{} failed, {} warnings, {} ok, {} skipped",
-            self.count(Mark::Failed),
-            self.count(Mark::Warning),
-            self.count(Mark::Ok),
-            self.count(Mark::Skipped)
+            "{}",
+            tr!(
+                lang,
+                "doctor-summary",
+                failed = num(self.count(Mark::Failed)),
+                warnings = num(self.count(Mark::Warning)),
+                ok = num(self.count(Mark::Ok)),
+                skipped = num(self.count(Mark::Skipped))
+            )
         );
         out
     }
@@ -211,24 +383,24 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
     let mut report = Report::default();
     let file = match at {
         None => {
-            report.set(
-                "config",
-                Mark::Ok,
-                "no config directory on this system: defaults apply",
-            );
+            report.set("config", Mark::Ok, words!("doctor-config-no-dir"));
             Some(FileConfig::default())
         }
         Some(at) if !at.path.exists() => {
             report.set(
                 "config",
                 Mark::Ok,
-                format!("none at {}: defaults apply", at.path.display()),
+                words!("doctor-config-none", path = at.path.display().to_string()),
             );
             Some(FileConfig::default())
         }
         Some(at) => match crate::config::load_file_config(at) {
             Ok(file) => {
-                report.set("config", Mark::Ok, format!("{} read", at.path.display()));
+                report.set(
+                    "config",
+                    Mark::Ok,
+                    words!("doctor-config-read", path = at.path.display().to_string()),
+                );
                 Some(file)
             }
             Err(e) => {
@@ -236,7 +408,7 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
                     "config",
                     Mark::Failed,
                     e.to_string(),
-                    Some("Fix the file, or point STEPWISE_CONFIG at another one"),
+                    Some(words!("doctor-config-fix")),
                 );
                 None
             }
@@ -249,26 +421,28 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
 /// A report for settings that could not be resolved at all.
 pub fn unusable_settings(config: Check, error: &str) -> Report {
     let mut report = Report {
-        target: "(settings unusable)".into(),
+        target: UNUSABLE_TARGET.into(),
         checks: vec![config],
     };
     if report.get("config").is_some_and(|c| c.status == Mark::Ok) {
-        report.set_with("config", Mark::Failed, error.to_owned(), None::<String>);
+        report.set("config", Mark::Failed, error);
     }
-    report.finish("not run: the settings are unusable")
+    report.finish(&words!("doctor-skip-settings"))
 }
 
 /// Where the token comes from, in the order the settings choose it.
-pub fn token_source(token_file_flag: Option<&std::path::Path>, file: &FileConfig) -> String {
+pub fn token_source(token_file_flag: Option<&std::path::Path>, file: &FileConfig) -> Arg {
     let env_set = std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty());
     match (token_file_flag, env_set, &file.token, &file.token_file) {
-        (Some(path), _, _, _) => format!("--token-file {}", path.display()),
-        (None, true, _, _) => ENV_TOKEN.to_owned(),
-        (None, false, Some(_), _) => "the config file's token".to_owned(),
-        (None, false, None, Some(path)) => {
-            format!("the config file's token_file {}", path.display())
-        }
-        (None, false, None, None) => "nowhere".to_owned(),
+        (Some(path), _, _, _) => Arg::Text(format!("--token-file {}", path.display())),
+        (None, true, _, _) => Arg::Text(ENV_TOKEN.to_owned()),
+        (None, false, Some(_), _) => words!("doctor-source-config-token").into(),
+        (None, false, None, Some(path)) => words!(
+            "doctor-source-config-token-file",
+            path = path.display().to_string()
+        )
+        .into(),
+        (None, false, None, None) => words!("doctor-source-nowhere").into(),
     }
 }
 
@@ -299,7 +473,7 @@ impl Budget {
 pub async fn run(
     settings: &Settings,
     config: Check,
-    token_source: &str,
+    token_source: &Arg,
     car: Option<&str>,
 ) -> Report {
     let budget = Budget {
@@ -320,9 +494,9 @@ pub async fn run(
                 report.set(
                     "gateway",
                     Mark::Failed,
-                    format!("no gateway configured, and the embedded simulator cannot start: {e}"),
+                    words!("doctor-gateway-no-sim", error = e.to_string()),
                 );
-                return report.finish("not run: no gateway");
+                return report.finish(&words!("doctor-skip-no-gateway"));
             }
         },
     };
@@ -333,17 +507,21 @@ pub async fn run(
             report.set_with(
                 "gateway",
                 Mark::Failed,
-                format!("{:?} is not usable: {why}", sanitize(&base)),
-                Some("Give --api like https://gateway.example or http://127.0.0.1:8080"),
+                words!(
+                    "doctor-gateway-unusable",
+                    address = format!("{:?}", sanitize(&base)),
+                    why = why
+                ),
+                Some(words!("doctor-gateway-fix")),
             );
-            return report.finish("not run: no usable gateway address");
+            return report.finish(&words!("doctor-skip-bad-address"));
         }
     };
     if embedded.is_some() {
         report.set(
             "gateway",
             Mark::Ok,
-            format!("none configured: the embedded simulator at {url}"),
+            words!("doctor-gateway-embedded", url = url.to_string()),
         );
     } else {
         report.set("gateway", Mark::Ok, url.as_str());
@@ -353,7 +531,7 @@ pub async fn run(
         .or_else(|| embedded.as_ref().map(|_| EMBEDDED_CAR.to_owned()));
 
     let Some(conn) = network_checks(&mut report, &budget, &url, &net).await else {
-        return report.finish("not run: the gateway cannot be reached");
+        return report.finish(&words!("doctor-skip-unreachable"));
     };
     let http_ok = conn.usable;
     client_cert_check(
@@ -371,7 +549,7 @@ pub async fn run(
             embedded.is_some(),
             None,
         );
-        return report.finish("not run: no secure connection to the gateway");
+        return report.finish(&words!("doctor-skip-insecure"));
     }
     let token = if embedded.is_some() {
         None
@@ -396,16 +574,16 @@ pub async fn run(
         Some(unauthorized),
     );
     drop(embedded);
-    report.finish("not run")
+    report.finish(&words!("doctor-skip"))
 }
 
-fn parse_url(raw: &str) -> Result<Url, String> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| e.to_string())?;
+fn parse_url(raw: &str) -> Result<Url, Arg> {
+    let mut url = Url::parse(raw.trim()).map_err(|e| Arg::Text(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err("only http and https are supported".into());
+        return Err(words!("doctor-url-scheme").into());
     }
     if url.host_str().is_none() {
-        return Err("it has no host".into());
+        return Err(words!("doctor-url-no-host").into());
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -434,7 +612,7 @@ async fn network_checks(
     let proxy = match net.proxy.proxy_for(url) {
         Ok(choice) => choice,
         Err(e) => {
-            report.set_with("proxy", Mark::Failed, e.to_string(), None::<String>);
+            report.set("proxy", Mark::Failed, e.to_string());
             return None;
         }
     };
@@ -444,16 +622,20 @@ async fn network_checks(
                 .iter()
                 .any(|v| v.is_some());
             let detail = if skipped {
-                format!("NO_PROXY skips the proxy for {host}: direct connection")
+                words!("doctor-proxy-no-proxy", host = host.clone())
             } else {
-                "none: direct connection".to_owned()
+                words!("doctor-proxy-none")
             };
             report.set("proxy", Mark::Ok, detail);
         }
         Some(choice) => report.set(
             "proxy",
             Mark::Ok,
-            format!("{} (from {})", choice.shown(), choice.from),
+            words!(
+                "doctor-proxy-used",
+                proxy = choice.shown(),
+                from = choice.from
+            ),
         ),
     }
 
@@ -471,11 +653,11 @@ async fn network_checks(
         report.set(
             "dns",
             Mark::Ok,
-            format!("{ip} is an address: nothing to resolve"),
+            words!("doctor-dns-address", ip = ip.to_string()),
         );
         vec![SocketAddr::new(ip, dial_port)]
     } else {
-        let what = if proxy.is_some() { "the proxy " } else { "" };
+        let via_proxy = proxy.is_some();
         match budget
             .run(tokio::net::lookup_host((dial_host.as_str(), dial_port)))
             .await
@@ -483,10 +665,16 @@ async fn network_checks(
             Some(Ok(found)) => {
                 let found: Vec<SocketAddr> = found.collect();
                 let shown: Vec<String> = found.iter().take(3).map(|a| a.ip().to_string()).collect();
-                let mut detail = format!("{what}{dial_host} → {}", shown.join(", "));
-                if proxy.is_some() {
-                    detail.push_str(" (the proxy resolves the gateway's name)");
-                }
+                let detail: Arg = if via_proxy {
+                    words!(
+                        "doctor-dns-resolved-proxy",
+                        host = dial_host.clone(),
+                        addrs = shown.join(", ")
+                    )
+                    .into()
+                } else {
+                    Arg::Text(format!("{dial_host} → {}", shown.join(", ")))
+                };
                 report.set("dns", Mark::Ok, detail);
                 found
             }
@@ -494,8 +682,20 @@ async fn network_checks(
                 report.set_with(
                     "dns",
                     Mark::Failed,
-                    format!("cannot resolve {what}{dial_host}: {e}"),
-                    Some("Check the host name in --api (or the proxy variable) and this machine's DNS settings"),
+                    if via_proxy {
+                        words!(
+                            "doctor-dns-failed-proxy",
+                            host = dial_host.clone(),
+                            error = e.to_string()
+                        )
+                    } else {
+                        words!(
+                            "doctor-dns-failed",
+                            host = dial_host.clone(),
+                            error = e.to_string()
+                        )
+                    },
+                    Some(words!("doctor-dns-fix")),
                 );
                 return None;
             }
@@ -503,11 +703,20 @@ async fn network_checks(
                 report.set_with(
                     "dns",
                     Mark::Failed,
-                    format!(
-                        "no answer for {what}{dial_host} within {} s",
-                        CHECK_LIMIT.as_secs()
-                    ),
-                    Some("Check this machine's DNS settings"),
+                    if via_proxy {
+                        words!(
+                            "doctor-dns-timeout-proxy",
+                            host = dial_host.clone(),
+                            secs = CHECK_LIMIT.as_secs()
+                        )
+                    } else {
+                        words!(
+                            "doctor-dns-timeout",
+                            host = dial_host.clone(),
+                            secs = CHECK_LIMIT.as_secs()
+                        )
+                    },
+                    Some(words!("doctor-dns-timeout-fix")),
                 );
                 return None;
             }
@@ -516,48 +725,54 @@ async fn network_checks(
 
     let started = Instant::now();
     let mut stream = None;
-    let mut last_error = String::from("no address");
+    let mut last_error: Arg = words!("doctor-tcp-no-address").into();
     for addr in &addrs {
         match budget.run(TcpStream::connect(addr)).await {
             Some(Ok(s)) => {
                 stream = Some((s, *addr));
                 break;
             }
-            Some(Err(e)) => last_error = format!("{addr}: {e}"),
+            Some(Err(e)) => last_error = Arg::Text(format!("{addr}: {e}")),
             None => {
-                last_error = format!("{addr}: no answer within {} s", CHECK_LIMIT.as_secs());
+                last_error = words!(
+                    "doctor-tcp-timeout",
+                    addr = addr.to_string(),
+                    secs = CHECK_LIMIT.as_secs()
+                )
+                .into();
                 break;
             }
         }
     }
     let Some((mut stream, addr)) = stream else {
-        let what = if proxy.is_some() {
-            "the proxy"
+        let (detail, remedy) = if proxy.is_some() {
+            (
+                words!("doctor-tcp-failed-proxy", error = last_error),
+                words!("doctor-fix-proxy"),
+            )
         } else {
-            "the gateway"
+            (
+                words!("doctor-tcp-failed", error = last_error),
+                words!("doctor-tcp-fix"),
+            )
         };
-        report.set_with(
-            "tcp",
-            Mark::Failed,
-            format!("cannot connect to {what}: {last_error}"),
-            Some(if proxy.is_some() {
-                "Check the proxy variable, or set NO_PROXY for this host"
-            } else {
-                "Check that the gateway runs, the port in --api, and any firewall"
-            }),
-        );
+        report.set_with("tcp", Mark::Failed, detail, Some(remedy));
         return None;
     };
     let took = started.elapsed().as_millis();
-    let target = if proxy.is_some() { "the proxy at " } else { "" };
-    report.set(
-        "tcp",
-        Mark::Ok,
-        format!("connected to {target}{addr} in {took} ms"),
-    );
+    let detail = if proxy.is_some() {
+        words!(
+            "doctor-tcp-connected-proxy",
+            addr = addr.to_string(),
+            ms = took
+        )
+    } else {
+        words!("doctor-tcp-connected", addr = addr.to_string(), ms = took)
+    };
+    report.set("tcp", Mark::Ok, detail);
 
     if url.scheme() != "https" {
-        report.set("tls", Mark::Ok, "not used: the address is plain http://");
+        report.set("tls", Mark::Ok, words!("doctor-tls-plain"));
         return Some(Connection {
             usable: true,
             tls_problem: None,
@@ -569,8 +784,13 @@ async fn network_checks(
         report.set_with(
             "proxy",
             Mark::Failed,
-            format!("{} (from {}) {why}", choice.shown(), choice.from),
-            Some("Check the proxy variable, or set NO_PROXY for this host"),
+            words!(
+                "doctor-proxy-tunnel",
+                proxy = choice.shown(),
+                from = choice.from,
+                why = why
+            ),
+            Some(words!("doctor-fix-proxy")),
         );
         return None;
     }
@@ -583,7 +803,7 @@ async fn connect_tunnel(
     stream: &mut TcpStream,
     host: &str,
     port: u16,
-) -> Result<(), String> {
+) -> Result<(), Words> {
     let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
     let exchange = async {
         stream.write_all(request.as_bytes()).await?;
@@ -599,11 +819,11 @@ async fn connect_tunnel(
         Ok::<_, std::io::Error>(head)
     };
     match budget.run(exchange).await {
-        None => Err(format!(
-            "did not answer CONNECT within {} s",
-            CHECK_LIMIT.as_secs()
+        None => Err(words!(
+            "doctor-tunnel-timeout",
+            secs = CHECK_LIMIT.as_secs()
         )),
-        Some(Err(e)) => Err(format!("broke off the CONNECT request: {e}")),
+        Some(Err(e)) => Err(words!("doctor-tunnel-broken", error = e.to_string())),
         Some(Ok(head)) => {
             let text = String::from_utf8_lossy(&head);
             let status_line = sanitize(text.lines().next().unwrap_or(""));
@@ -614,16 +834,12 @@ async fn connect_tunnel(
             if ok {
                 Ok(())
             } else {
-                Err(format!("refused the tunnel: {status_line:?}"))
+                Err(words!(
+                    "doctor-tunnel-refused",
+                    status = format!("{status_line:?}")
+                ))
             }
         }
-    }
-}
-
-fn days(n: i64) -> String {
-    match n {
-        1 => "1 day".into(),
-        n => format!("{n} days"),
     }
 }
 
@@ -645,16 +861,12 @@ where
     let config = match crate::net::client_tls(net, Some(presented.clone())) {
         Ok(config) => config,
         Err(e @ NetError::CaFile { .. }) => {
-            report.set_with("tls", Mark::Failed, e.to_string(), None::<String>);
+            report.set("tls", Mark::Failed, e.to_string());
             return None;
         }
         Err(e) => {
-            report.set(
-                "tls",
-                Mark::Skipped,
-                "not tried: the client certificate is unusable",
-            );
-            report.set_with("client_cert", Mark::Failed, e.to_string(), None::<String>);
+            report.set("tls", Mark::Skipped, words!("doctor-tls-skipped-cert"));
+            report.set("client_cert", Mark::Failed, e.to_string());
             return Some(Connection {
                 usable: false,
                 tls_problem: None,
@@ -665,7 +877,7 @@ where
         report.set(
             "tls",
             Mark::Failed,
-            format!("{host:?} is not a usable TLS name"),
+            words!("doctor-tls-bad-name", host = format!("{host:?}")),
         );
         return None;
     };
@@ -689,34 +901,51 @@ where
         .lock()
         .ok()
         .and_then(|p| p.first().and_then(|der| CertSummary::parse(der)));
-    let issued = leaf
-        .as_ref()
-        .map(|c| format!("certificate for {}, issued by {}", c.subject, c.issuer))
-        .unwrap_or_else(|| "certificate".into());
+    let issued = leaf.as_ref().map_or_else(
+        || words!("doctor-tls-certificate"),
+        |c| {
+            words!(
+                "doctor-tls-issued",
+                subject = c.subject.clone(),
+                issuer = c.issuer.clone()
+            )
+        },
+    );
     match outcome {
         None => {
             report.set_with(
                 "tls",
                 Mark::Failed,
-                format!("no TLS handshake within {} s", CHECK_LIMIT.as_secs()),
-                Some("Check that the port in --api speaks TLS; if it does, tell the gateway's operator"),
+                words!("doctor-tls-timeout", secs = CHECK_LIMIT.as_secs()),
+                Some(words!("doctor-tls-timeout-fix")),
             );
             None
         }
         Some(Ok(version)) => {
-            let (mark, left) = match &leaf {
-                Some(c) if c.days_left() < EXPIRY_WARNING_DAYS => {
-                    (Mark::Warning, format!(", {} left", days(c.days_left())))
-                }
-                Some(c) => (Mark::Ok, format!(", {} left", days(c.days_left()))),
-                None => (Mark::Ok, String::new()),
+            let (mark, detail) = match &leaf {
+                Some(c) => (
+                    if c.days_left() < EXPIRY_WARNING_DAYS {
+                        Mark::Warning
+                    } else {
+                        Mark::Ok
+                    },
+                    words!(
+                        "doctor-tls-trusted-left",
+                        version = version,
+                        issued = issued,
+                        days = c.days_left()
+                    ),
+                ),
+                None => (
+                    Mark::Ok,
+                    words!("doctor-tls-trusted", version = version, issued = issued),
+                ),
             };
             report.set_with(
                 "tls",
                 mark,
-                format!("{version}; {issued}{left}; trusted"),
-                (mark == Mark::Warning)
-                    .then_some("Tell the gateway's operator that its certificate ends soon"),
+                detail,
+                (mark == Mark::Warning).then(|| words!("doctor-tls-ends-soon")),
             );
             Some(Connection {
                 usable: true,
@@ -732,7 +961,7 @@ where
                     report.set(
                         "tls",
                         Mark::Ok,
-                        format!("{issued}; trusted; the gateway asks for a client certificate"),
+                        words!("doctor-tls-asks-cert", issued = issued),
                     );
                 }
                 _ => report.set_with("tls", Mark::Failed, detail, Some(remedy)),
@@ -747,10 +976,11 @@ where
 
 fn tls_failure(
     problem: &TlsProblem,
-    issued: &str,
+    issued: &Words,
     leaf: Option<&CertSummary>,
     proxy: Option<&ProxyChoice>,
-) -> (String, String) {
+) -> (Words, Words) {
+    let issued = issued.clone();
     match problem {
         TlsProblem::UnknownIssuer => {
             let named_file = leaf
@@ -758,54 +988,56 @@ fn tls_failure(
                 .map(std::path::Path::new)
                 .filter(|p| p.is_absolute() && p.is_file());
             let remedy = match (named_file, leaf) {
-                (Some(file), _) => format!("Add --ca-file {}", file.display()),
-                (None, Some(c)) => format!(
-                    "Add --ca-file FILE, FILE being the certificate (PEM) of {}; ask the network's administrator for it",
-                    c.issuer
-                ),
-                (None, None) => {
-                    "Add --ca-file FILE with the issuing authority's certificate (PEM)".into()
+                (Some(file), _) => {
+                    words!("doctor-tls-add-ca-file", path = file.display().to_string())
                 }
+                (None, Some(c)) => words!("doctor-tls-add-ca-of", issuer = c.issuer.clone()),
+                (None, None) => words!("doctor-tls-add-ca"),
             };
-            let via = proxy
-                .map(|p| format!(" (through the proxy {}, which may inspect TLS)", p.shown()))
-                .unwrap_or_default();
-            (
-                format!("{issued}: the issuer is not trusted here (unknown issuer){via}"),
-                remedy,
-            )
+            let detail = match proxy {
+                Some(p) => words!(
+                    "doctor-tls-unknown-issuer-proxy",
+                    issued = issued,
+                    proxy = p.shown()
+                ),
+                None => words!("doctor-tls-unknown-issuer", issued = issued),
+            };
+            (detail, remedy)
         }
         TlsProblem::Expired => (
-            format!(
-                "{issued}: expired{}",
-                leaf.map(|c| format!(" {} ago", days(-c.days_left())))
-                    .unwrap_or_default()
-            ),
-            "Check this machine's date; if it is right, tell the gateway's operator".into(),
+            match leaf {
+                Some(c) => words!(
+                    "doctor-tls-expired-ago",
+                    issued = issued,
+                    days = -c.days_left()
+                ),
+                None => words!("doctor-tls-expired", issued = issued),
+            },
+            words!("doctor-fix-date-operator"),
         ),
         TlsProblem::NotYetValid => (
-            format!("{issued}: not valid yet"),
-            "Check this machine's date and time".into(),
+            words!("doctor-tls-not-yet", issued = issued),
+            words!("doctor-fix-date"),
         ),
         TlsProblem::WrongHost => (
-            format!("{issued}: not made for this host name"),
-            "Use in --api the host name the certificate was made for".into(),
+            words!("doctor-tls-wrong-host", issued = issued),
+            words!("doctor-tls-wrong-host-fix"),
         ),
         TlsProblem::NotTls => (
-            "what answered does not speak TLS".into(),
-            "Check the port, or use http:// if the gateway has no TLS".into(),
+            words!("doctor-tls-not-tls"),
+            words!("doctor-tls-not-tls-fix"),
         ),
         TlsProblem::HandshakeRefused(alert) => (
-            format!("the gateway refused the handshake ({alert})"),
-            "Check --api; if it is right, tell the gateway's operator".into(),
+            words!("doctor-tls-refused", alert = alert.to_string()),
+            words!("doctor-tls-refused-fix"),
         ),
         TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_) => (
-            "the gateway asks for a client certificate".into(),
-            "Give one with --client-cert FILE --client-key FILE".into(),
+            words!("doctor-tls-wants-cert"),
+            words!("doctor-fix-client-cert"),
         ),
         TlsProblem::Other(what) => (
-            format!("failed: {what}"),
-            "Check --api, --ca-file and the client certificate".into(),
+            words!("doctor-tls-other", error = what.clone()),
+            words!("doctor-tls-other-fix"),
         ),
     }
 }
@@ -823,7 +1055,7 @@ fn client_cert_check(
     let identity = match crate::net::load_identity(net) {
         Ok(identity) => identity,
         Err(e) => {
-            report.set_with("client_cert", Mark::Failed, e.to_string(), None::<String>);
+            report.set("client_cert", Mark::Failed, e.to_string());
             return;
         }
     };
@@ -832,19 +1064,17 @@ fn client_cert_check(
             report.set_with(
                 "client_cert",
                 Mark::Failed,
-                "none given, and the gateway requires one",
-                Some("Give one with --client-cert FILE --client-key FILE (or client_cert/client_key in the config file)"),
+                words!("doctor-cert-required"),
+                Some(words!("doctor-cert-fix-config")),
             );
         }
         (None, _) if scheme == "https" && reached => {
-            report.set(
-                "client_cert",
-                Mark::Ok,
-                "none given; the gateway did not ask for one",
-            );
+            report.set("client_cert", Mark::Ok, words!("doctor-cert-not-asked"));
         }
-        (None, _) if scheme == "https" => report.set("client_cert", Mark::Ok, "none given"),
-        (None, _) => report.set("client_cert", Mark::Ok, "none given (plain http://)"),
+        (None, _) if scheme == "https" => {
+            report.set("client_cert", Mark::Ok, words!("doctor-cert-none"));
+        }
+        (None, _) => report.set("client_cert", Mark::Ok, words!("doctor-cert-none-plain")),
         (Some((chain, _)), problem) => {
             let summary = chain.first().and_then(|der| CertSummary::parse(der));
             let path = net
@@ -852,47 +1082,63 @@ fn client_cert_check(
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let about = summary
-                .as_ref()
-                .map(|c| format!("{path}: {}, issued by {}", c.subject, c.issuer))
-                .unwrap_or_else(|| path.clone());
+            let about: Arg = summary.as_ref().map_or_else(
+                || Arg::Text(path.clone()),
+                |c| {
+                    words!(
+                        "doctor-cert-about",
+                        path = path.clone(),
+                        subject = c.subject.clone(),
+                        issuer = c.issuer.clone()
+                    )
+                    .into()
+                },
+            );
             match (problem, &summary) {
                 (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
                     "client_cert",
                     Mark::Failed,
-                    format!("{about}: the gateway refused it ({alert})"),
-                    Some("Use a certificate issued by the authority the gateway trusts"),
+                    words!(
+                        "doctor-cert-refused",
+                        about = about,
+                        alert = alert.to_string()
+                    ),
+                    Some(words!("doctor-cert-fix-authority")),
                 ),
                 (Some(TlsProblem::CertificateRequired), _) => report.set_with(
                     "client_cert",
                     Mark::Failed,
-                    format!("{about}: the gateway did not take it"),
-                    Some("Use a certificate issued by the authority the gateway trusts"),
+                    words!("doctor-cert-not-taken", about = about),
+                    Some(words!("doctor-cert-fix-authority")),
                 ),
                 (_, Some(c)) if c.expires_in < 0 => report.set_with(
                     "client_cert",
                     Mark::Failed,
-                    format!("{about}: expired {} ago", days(-c.days_left())),
-                    Some("Ask for a new client certificate"),
+                    words!("doctor-cert-expired", about = about, days = -c.days_left()),
+                    Some(words!("doctor-cert-fix-new")),
                 ),
                 (_, Some(c)) if c.valid_since < 0 => report.set_with(
                     "client_cert",
                     Mark::Failed,
-                    format!("{about}: not valid yet"),
-                    Some("Check this machine's date and time"),
+                    words!("doctor-cert-not-yet", about = about),
+                    Some(words!("doctor-fix-date")),
                 ),
                 (_, Some(c)) if c.days_left() < EXPIRY_WARNING_DAYS => report.set_with(
                     "client_cert",
                     Mark::Warning,
-                    format!("{about}: {} left", days(c.days_left())),
-                    Some("Ask for a new client certificate soon"),
+                    words!("doctor-cert-ends-soon", about = about, days = c.days_left()),
+                    Some(words!("doctor-cert-fix-soon")),
                 ),
                 (_, Some(c)) => report.set(
                     "client_cert",
                     Mark::Ok,
-                    format!("{about}; key matches; {} left", days(c.days_left())),
+                    words!("doctor-cert-ok-left", about = about, days = c.days_left()),
                 ),
-                (_, None) => report.set("client_cert", Mark::Ok, format!("{about}; key matches")),
+                (_, None) => report.set(
+                    "client_cert",
+                    Mark::Ok,
+                    words!("doctor-cert-ok", about = about),
+                ),
             }
         }
     }
@@ -901,7 +1147,7 @@ fn client_cert_check(
 fn token_check(
     report: &mut Report,
     settings: &Settings,
-    source: &str,
+    source: &Arg,
     embedded: bool,
     // `None`: the gateway was not reached; else whether it answered 401.
     unauthorized: Option<bool>,
@@ -911,19 +1157,13 @@ fn token_check(
             report.set_with(
                 "token",
                 Mark::Failed,
-                "none given, and the gateway wants one",
-                Some(
-                    "Give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file",
-                ),
+                words!("doctor-token-wanted"),
+                Some(words!("doctor-token-fix-give")),
             );
         } else if embedded {
-            report.set("token", Mark::Ok, "none needed by the embedded simulator");
+            report.set("token", Mark::Ok, words!("doctor-token-embedded"));
         } else {
-            report.set(
-                "token",
-                Mark::Ok,
-                "none given; the gateway did not ask for one",
-            );
+            report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
         }
         return;
     };
@@ -931,7 +1171,7 @@ fn token_check(
         report.set(
             "token",
             Mark::Ok,
-            format!("from {source}; not sent to the embedded simulator"),
+            words!("doctor-token-embedded-given", source = source.clone()),
         );
         return;
     }
@@ -944,39 +1184,43 @@ fn token_check(
         (_, Some(exp)) if exp <= now => report.set_with(
             "token",
             Mark::Failed,
-            format!(
-                "from {source}; expired {} ago",
-                humantime::format_duration(Duration::from_secs(
+            words!(
+                "doctor-token-expired",
+                source = source.clone(),
+                ago = humantime::format_duration(Duration::from_secs(
                     u64::try_from(now - exp).unwrap_or(0)
                 ))
+                .to_string()
             ),
-            Some("Get a new token"),
+            Some(words!("doctor-token-fix-new")),
         ),
         (true, _) => report.set_with(
             "token",
             Mark::Failed,
-            format!("from {source}; the gateway refused it (HTTP 401)"),
-            Some("Get a new token, or check that it is meant for this gateway"),
+            words!("doctor-token-refused", source = source.clone()),
+            Some(words!("doctor-token-fix-refused")),
         ),
         (false, Some(exp)) => report.set(
             "token",
             Mark::Ok,
-            format!(
-                "from {source}; expires in {}",
-                humantime::format_duration(Duration::from_secs(
+            words!(
+                "doctor-token-expires",
+                source = source.clone(),
+                within = humantime::format_duration(Duration::from_secs(
                     u64::try_from(exp - now).unwrap_or(0)
                 ))
+                .to_string()
             ),
         ),
         (false, None) if unauthorized.is_none() => report.set(
             "token",
             Mark::Ok,
-            format!("from {source}; not tried (the gateway was not reached)"),
+            words!("doctor-token-not-tried", source = source.clone()),
         ),
         (false, None) => report.set(
             "token",
             Mark::Ok,
-            format!("from {source}; the gateway took it (its expiry is not written in it)"),
+            words!("doctor-token-took", source = source.clone()),
         ),
     }
 }
@@ -1037,8 +1281,8 @@ impl Caller<'_> {
         query: &[(&str, &str)],
         accept: &str,
         read_body: bool,
-    ) -> Result<Answer, String> {
-        let url = self.base.join(path).map_err(|e| e.to_string())?;
+    ) -> Result<Answer, Arg> {
+        let url = self.base.join(path).map_err(|e| Arg::Text(e.to_string()))?;
         let mut request = self
             .http
             .get(url)
@@ -1072,7 +1316,11 @@ impl Caller<'_> {
             })
         };
         match tokio::time::timeout(limit, exchange).await {
-            Err(_) => Err(format!("no answer within {:.0} s", limit.as_secs_f64())),
+            Err(_) => Err(words!(
+                "doctor-why-timeout",
+                secs = format!("{:.0}", limit.as_secs_f64())
+            )
+            .into()),
             Ok(Err(e)) => {
                 let mut text = match TlsProblem::find(&e) {
                     Some(p) => p.code().to_owned(),
@@ -1087,7 +1335,7 @@ impl Caller<'_> {
                 if let Some(token) = self.token {
                     text = text.replace(token.expose(), "<redacted>");
                 }
-                Err(sanitize(&text))
+                Err(Arg::Text(sanitize(&text)))
             }
             Ok(Ok(answer)) => Ok(answer),
         }
@@ -1126,7 +1374,7 @@ async fn contract_checks(
             report.set(
                 "error_body",
                 Mark::Failed,
-                format!("cannot set up HTTP: {e}"),
+                words!("doctor-http-setup", error = e.to_string()),
             );
             return false;
         }
@@ -1152,14 +1400,10 @@ async fn contract_checks(
             report.set_with(
                 "error_body",
                 Mark::Failed,
-                format!("the gateway did not answer: {why}"),
-                Some("Check that the gateway runs and is not overloaded; then retry"),
+                words!("doctor-error-body-no-answer", why = why),
+                Some(words!("doctor-error-body-no-answer-fix")),
             );
-            report.set(
-                "clock",
-                Mark::Skipped,
-                "not run: the gateway did not answer",
-            );
+            report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return false;
         }
         Ok(answer) => {
@@ -1168,33 +1412,35 @@ async fn contract_checks(
                 (StatusCode::BAD_REQUEST, Some(body)) => report.set(
                     "error_body",
                     Mark::Ok,
-                    format!(
-                        "a request with no id gets 400 with a JSON message ({})",
-                        body.message.unwrap_or_else(|| "code only".into())
+                    words!(
+                        "doctor-error-body-ok",
+                        message = body.message.map_or_else(
+                            || words!("doctor-error-body-code-only").into(),
+                            Arg::Text
+                        )
                     ),
                 ),
                 (StatusCode::BAD_REQUEST, None) => report.set_with(
                     "error_body",
                     Mark::Warning,
-                    "a request with no id gets 400, but no JSON {\"code\", \"message\"} body",
-                    Some("Tell the gateway's operator: error bodies should be JSON"),
+                    words!(
+                        "doctor-error-body-not-json",
+                        shape = r#"{"code", "message"}"#
+                    ),
+                    Some(words!("doctor-fix-error-json")),
                 ),
                 (StatusCode::UNAUTHORIZED, _) => {
                     unauthorized = true;
-                    report.set(
-                        "error_body",
-                        Mark::Warning,
-                        "not checked: the gateway wants a valid token first (HTTP 401)",
-                    );
+                    report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
                 }
                 (status, _) => report.set_with(
                     "error_body",
                     Mark::Warning,
-                    format!(
-                        "a request with no id gets {} instead of 400",
-                        http_failure(status, &answer.body)
+                    words!(
+                        "doctor-error-body-other",
+                        answer = http_failure(status, &answer.body)
                     ),
-                    Some("Check that --api points at a steps gateway"),
+                    Some(words!("doctor-fix-steps-gateway")),
                 ),
             }
         }
@@ -1204,8 +1450,8 @@ async fn contract_checks(
         report.set_with(
             "first_list",
             Mark::Warning,
-            "not tried: no carAssociationID given",
-            Some("Run again with --car ID to try the steps calls"),
+            words!("doctor-first-no-car"),
+            Some(words!("doctor-first-no-car-fix")),
         );
         return unauthorized;
     };
@@ -1222,15 +1468,19 @@ async fn contract_checks(
         .await
     {
         Err(why) => {
-            report.set("first_list", Mark::Failed, format!("no answer: {why}"));
+            report.set(
+                "first_list",
+                Mark::Failed,
+                words!("doctor-no-answer", why = why),
+            );
             return unauthorized;
         }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => {
             report.set_with(
                 "first_list",
                 Mark::Failed,
-                "HTTP 401: the gateway wants a valid token",
-                Some("See the Token line"),
+                words!("doctor-first-401"),
+                Some(words!("doctor-see-token")),
             );
             return true;
         }
@@ -1242,7 +1492,7 @@ async fn contract_checks(
                     "carAssociationID {car}: {}",
                     http_failure(a.status, &a.body)
                 ),
-                Some("Check the carAssociationID given with --car"),
+                Some(words!("doctor-first-fix-car")),
             );
             return unauthorized;
         }
@@ -1252,8 +1502,8 @@ async fn contract_checks(
                 report.set_with(
                     "first_list",
                     Mark::Failed,
-                    format!("the answer is not a steps list: {e}"),
-                    Some("Check that --api points at a steps gateway"),
+                    words!("doctor-not-a-list", error = e.to_string()),
+                    Some(words!("doctor-fix-steps-gateway")),
                 );
                 return unauthorized;
             }
@@ -1263,18 +1513,20 @@ async fn contract_checks(
         report.set_with(
             "first_list",
             Mark::Failed,
-            format!("{} steps but no stepsID", first.steps.len()),
-            Some("Tell the gateway's operator: the list must carry a stepsID"),
+            words!("doctor-first-no-steps-id", count = first.steps.len()),
+            Some(words!("doctor-first-fix-steps-id")),
         );
         return unauthorized;
     };
     report.set(
         "first_list",
         Mark::Ok,
-        format!(
-            "carAssociationID {car}: {} steps ({} done), stepsID {steps_id}",
-            first.steps.len(),
-            first.done_count()
+        words!(
+            "doctor-first-ok",
+            car = car,
+            count = first.steps.len(),
+            done = first.done_count(),
+            steps_id = steps_id.clone()
         ),
     );
 
@@ -1292,19 +1544,23 @@ async fn contract_checks(
             report.set_with(
                 "refresh",
                 if same { Mark::Ok } else { Mark::Warning },
-                format!("{} steps", list.steps.len()),
-                (!same).then_some("The refreshed list names other steps than the first: tell the gateway's operator"),
+                words!("doctor-refresh-ok", count = list.steps.len()),
+                (!same).then(|| words!("doctor-refresh-fix")),
             );
         }
         Ok((status, Err(e), _)) if status.is_success() => {
             report.set(
                 "refresh",
                 Mark::Failed,
-                format!("the answer is not a steps list: {e}"),
+                words!("doctor-not-a-list", error = e.to_string()),
             );
         }
         Ok((status, _, body)) => report.set("refresh", Mark::Failed, http_failure(status, &body)),
-        Err(why) => report.set("refresh", Mark::Failed, format!("no answer: {why}")),
+        Err(why) => report.set(
+            "refresh",
+            Mark::Failed,
+            words!("doctor-no-answer", why = why),
+        ),
     }
 
     // The next step.
@@ -1320,35 +1576,41 @@ async fn contract_checks(
         )
         .await
     {
-        Ok(a) if a.status.is_success() => {
-            match protocol::decode_next(&a.body) {
-                Ok(next) => {
-                    let expected = first.next().map(|s| s.name.clone());
-                    let got = next.as_ref().map(|s| s.name.clone());
-                    let detail = match &got {
-                        Some(name) => format!("{name} to do"),
-                        None => "nothing left to do".into(),
+        Ok(a) if a.status.is_success() => match protocol::decode_next(&a.body) {
+            Ok(next) => {
+                let expected = first.next().map(|s| s.name.clone());
+                let got = next.as_ref().map(|s| s.name.clone());
+                let detail = match &got {
+                    Some(name) => words!("doctor-next-todo", name = name.clone()),
+                    None => words!("doctor-next-none"),
+                };
+                if expected == got {
+                    report.set("next_step", Mark::Ok, detail);
+                } else {
+                    let listed: Arg = match expected {
+                        Some(name) => Arg::Text(name),
+                        None => words!("doctor-next-nothing").into(),
                     };
-                    if expected == got {
-                        report.set("next_step", Mark::Ok, detail);
-                    } else {
-                        report.set_with(
+                    report.set_with(
                         "next_step",
                         Mark::Warning,
-                        format!("{detail}, but the list says {}", expected.unwrap_or_else(|| "nothing".into())),
-                        Some("Tell the gateway's operator: the next step disagrees with the list"),
+                        words!("doctor-next-disagrees", got = detail, listed = listed),
+                        Some(words!("doctor-next-fix")),
                     );
-                    }
                 }
-                Err(e) => report.set(
-                    "next_step",
-                    Mark::Failed,
-                    format!("the answer is not a step: {e}"),
-                ),
             }
-        }
+            Err(e) => report.set(
+                "next_step",
+                Mark::Failed,
+                words!("doctor-not-a-step", error = e.to_string()),
+            ),
+        },
         Ok(a) => report.set("next_step", Mark::Failed, http_failure(a.status, &a.body)),
-        Err(why) => report.set("next_step", Mark::Failed, format!("no answer: {why}")),
+        Err(why) => report.set(
+            "next_step",
+            Mark::Failed,
+            words!("doctor-no-answer", why = why),
+        ),
     }
 
     // The status filter.
@@ -1375,24 +1637,26 @@ async fn contract_checks(
                     report.set(
                         "status_filter",
                         Mark::Ok,
-                        format!("stepsStatus=todo gives the {todo} steps to do"),
+                        words!("doctor-filter-ok", todo = todo),
                     );
                 } else {
                     report.set_with(
                         "status_filter",
                         Mark::Failed,
-                        format!(
-                            "stepsStatus=todo gives {} steps ({stray} not to do); the list has {todo} to do",
-                            list.steps.len()
+                        words!(
+                            "doctor-filter-bad",
+                            count = list.steps.len(),
+                            stray = stray,
+                            todo = todo
                         ),
-                        Some("Tell the gateway's operator: stepsStatus is not applied"),
+                        Some(words!("doctor-filter-fix")),
                     );
                 }
             }
             Err(e) => report.set(
                 "status_filter",
                 Mark::Failed,
-                format!("the answer is not a steps list: {e}"),
+                words!("doctor-not-a-list", error = e.to_string()),
             ),
         },
         Ok(a) => report.set(
@@ -1400,7 +1664,11 @@ async fn contract_checks(
             Mark::Failed,
             http_failure(a.status, &a.body),
         ),
-        Err(why) => report.set("status_filter", Mark::Failed, format!("no answer: {why}")),
+        Err(why) => report.set(
+            "status_filter",
+            Mark::Failed,
+            words!("doctor-no-answer", why = why),
+        ),
     }
 
     // Live events: offered or not; only the answer's head is read.
@@ -1423,39 +1691,31 @@ async fn contract_checks(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("text/event-stream"));
             if is_stream {
-                report.set(
-                    "events",
-                    Mark::Ok,
-                    "offered: the wizard follows changes live",
-                );
+                report.set("events", Mark::Ok, words!("doctor-events-ok"));
             } else {
                 report.set_with(
                     "events",
                     Mark::Warning,
-                    "answered, but not with text/event-stream: the wizard polls",
-                    Some("Tell the gateway's operator: live events must be Server-Sent Events"),
+                    words!("doctor-events-not-stream"),
+                    Some(words!("doctor-events-fix")),
                 );
             }
         }
         Ok(a) if a.status == StatusCode::NOT_FOUND => {
-            report.set(
-                "events",
-                Mark::Ok,
-                "not offered (404): the wizard polls instead",
-            );
+            report.set("events", Mark::Ok, words!("doctor-events-404"));
         }
         Ok(a) => report.set(
             "events",
             Mark::Warning,
-            format!(
-                "{}: the wizard polls instead",
-                http_failure(a.status, &a.body)
+            words!(
+                "doctor-events-http",
+                answer = http_failure(a.status, &a.body)
             ),
         ),
         Err(why) => report.set(
             "events",
             Mark::Warning,
-            format!("no answer ({why}): the wizard polls instead"),
+            words!("doctor-events-no-answer", why = why),
         ),
     }
 
@@ -1467,28 +1727,24 @@ async fn contract_checks(
         .get("guidance/trusterPhoneNumber", &[], "text/html", false)
         .await
     {
-        Ok(a) if a.status.is_success() => report.set(
-            "guidance",
-            Mark::Ok,
-            "offered: the QR code and o open the gateway's page in the customer's language",
-        ),
-        Ok(a) if a.status == StatusCode::NOT_FOUND => report.set(
-            "guidance",
-            Mark::Ok,
-            "not offered (404): the QR code leads to docs_base_url, or the archived developer pages",
-        ),
+        Ok(a) if a.status.is_success() => {
+            report.set("guidance", Mark::Ok, words!("doctor-guidance-ok"))
+        }
+        Ok(a) if a.status == StatusCode::NOT_FOUND => {
+            report.set("guidance", Mark::Ok, words!("doctor-guidance-404"))
+        }
         Ok(a) => report.set(
             "guidance",
             Mark::Warning,
-            format!(
-                "{}: the QR code leads to docs_base_url, or the archived developer pages",
-                http_failure(a.status, &a.body)
+            words!(
+                "doctor-guidance-http",
+                answer = http_failure(a.status, &a.body)
             ),
         ),
         Err(why) => report.set(
             "guidance",
             Mark::Warning,
-            format!("no answer ({why}): the QR code leads to docs_base_url, or the archived developer pages"),
+            words!("doctor-guidance-no-answer", why = why),
         ),
     }
     unauthorized
@@ -1506,8 +1762,8 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
         report.set_with(
             "clock",
             Mark::Warning,
-            "the gateway sends no Date header: the clocks cannot be compared",
-            None::<String>,
+            words!("doctor-clock-no-date"),
+            None::<Arg>,
         );
         return;
     };
@@ -1515,9 +1771,9 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
         report.set(
             "clock",
             Mark::Warning,
-            format!(
-                "the gateway's Date header {:?} cannot be read",
-                sanitize(date)
+            words!(
+                "doctor-clock-bad-date",
+                date = format!("{:?}", sanitize(date))
             ),
         );
         return;
@@ -1528,19 +1784,23 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
         Err(e) => (false, e.duration()),
     };
     let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
-    let way = if ahead { "ahead of" } else { "behind" };
     if secs > SKEW_LIMIT {
+        let detail = if ahead {
+            words!("doctor-clock-ahead", secs = secs)
+        } else {
+            words!("doctor-clock-behind", secs = secs)
+        };
         report.set_with(
             "clock",
             Mark::Warning,
-            format!("this machine's clock is {secs} s {way} the gateway's"),
-            Some("Set the clock (NTP): token and certificate checks depend on it"),
+            detail,
+            Some(words!("doctor-clock-fix")),
         );
     } else {
         report.set(
             "clock",
             Mark::Ok,
-            format!("within {} s of the gateway's", secs.max(1)),
+            words!("doctor-clock-ok", secs = secs.max(1)),
         );
     }
 }
@@ -1566,7 +1826,8 @@ mod tests {
         clock_check(&mut report, &headers);
         let line = report.get("clock").unwrap();
         assert_eq!(line.status, Mark::Warning);
-        assert!(line.detail.contains("ahead of"), "{}", line.detail);
+        let detail = line.detail.render(Lang::En);
+        assert!(detail.contains("ahead of"), "{detail}");
         headers.insert(
             DATE,
             httpdate::fmt_http_date(SystemTime::now()).parse().unwrap(),
@@ -1577,12 +1838,166 @@ mod tests {
 
     #[test]
     fn the_report_lists_every_check_in_order_with_words() {
-        let report = Report::default().finish("not run");
+        let report = Report::default().finish(&words!("doctor-skip"));
         let ids: Vec<&str> = report.checks.iter().map(|c| c.id).collect();
         let expected: Vec<&str> = ORDER.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, expected);
-        let text = report.text();
+        let text = report.text(Lang::En);
         assert!(text.contains("- skipped"), "{text}");
         assert!(!report.failed());
+    }
+
+    /// Every `"doctor-…"` literal of this file, and for `words!` and `tr!`
+    /// the names of the arguments given with it.
+    fn words_used() -> Vec<(String, Vec<String>)> {
+        let source = include_str!("doctor.rs");
+        let mut found = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("\"doctor-") {
+            let tail = &rest[at + 1..];
+            let end = tail.find('"').unwrap_or(0);
+            let id = &tail[..end];
+            rest = &tail[end..];
+            if id.ends_with('-') || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                continue;
+            }
+            // The arguments of `words!(id, a = …, b = …)`: names at depth 0,
+            // each followed by ` = `.
+            let mut keys = Vec::new();
+            let before = source[..source.len() - tail.len() - 1].trim_end();
+            let in_tr = before.strip_suffix(',').is_some_and(|b| {
+                b.rsplit_once("tr!(").is_some_and(|(_, lang)| {
+                    lang.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_*:".contains(c))
+                })
+            });
+            if before.ends_with("words!(") || in_tr {
+                let mut depth = 0usize;
+                let mut part = String::new();
+                let mut parts = Vec::new();
+                for c in rest[1..].chars() {
+                    match c {
+                        '(' | '[' | '{' => depth += 1,
+                        ')' | ']' | '}' if depth == 0 => break,
+                        ')' | ']' | '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            parts.push(std::mem::take(&mut part));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    part.push(c);
+                }
+                parts.push(part);
+                for part in parts {
+                    if let Some((key, _)) = part.trim().split_once(" = ")
+                        && !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+            found.push((id.to_owned(), keys));
+        }
+        found
+    }
+
+    /// Each finding is made of catalogue ids that exist in all seven
+    /// languages, and is given every variable its message uses (Fluent
+    /// shows a missing one as `{$name}`).
+    #[test]
+    fn every_finding_exists_in_every_language_with_its_variables() {
+        let used = words_used();
+        assert!(
+            used.len() > 150,
+            "the scan finds the findings: {}",
+            used.len()
+        );
+        let mut problems = Vec::new();
+        for (id, keys) in &used {
+            for lang in Lang::ALL {
+                if !crate::text::has(*lang, id) {
+                    problems.push(format!("{lang}: {id} missing"));
+                    continue;
+                }
+                let mut args = crate::text::Args::new();
+                for key in keys {
+                    args.set(key.clone(), num(2));
+                }
+                let shown = crate::text::message(*lang, id, Some(&args));
+                if shown.contains("{$") {
+                    problems.push(format!("{lang}: {id} lacks a variable: {shown}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// No message of the doctor section is left unused.
+    #[test]
+    fn every_doctor_message_is_used() {
+        let used: Vec<String> = words_used().into_iter().map(|(id, _)| id).collect();
+        let catalogue = include_str!("../assets/i18n/en.ftl");
+        let unused: Vec<&str> = catalogue
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| id.starts_with("doctor-") && !used.iter().any(|u| u == id))
+            .collect();
+        assert!(unused.is_empty(), "{unused:?}");
+    }
+
+    /// The mark and name columns stay as narrow as English's (30) give or
+    /// take a few characters in every language, so lines stay readable.
+    #[test]
+    fn the_columns_fit_every_language() {
+        for lang in Lang::ALL {
+            let report = Report::default().finish(&words!("doctor-skip"));
+            let text = report.text(*lang);
+            let line = text.lines().nth(1).unwrap();
+            let skip = tr!(*lang, "doctor-skip");
+            let column = line.chars().count() - skip.chars().count();
+            assert!(column <= 36, "{lang}: detail at column {column}: {line:?}");
+            // The word beside the symbol, in the language, on every line.
+            assert!(
+                line.starts_with(&format!("- {}", Mark::Skipped.word(*lang))),
+                "{line}"
+            );
+        }
+        let english = Report::default()
+            .finish(&words!("doctor-skip"))
+            .text(Lang::En);
+        assert!(
+            english
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with(&format!("- skipped  {:<19} not run", "Config file")),
+            "{english}"
+        );
+    }
+
+    /// The JSON speaks English whatever the terminal's language: findings
+    /// are data until shown.
+    #[test]
+    fn json_words_are_english_and_text_words_follow_the_language() {
+        let mut report = Report::default();
+        clock_check(&mut report, &HeaderMap::new());
+        let report = report.finish(&words!("doctor-skip"));
+        let json = report.json();
+        assert!(
+            json.contains(&tr!(Lang::En, "doctor-clock-no-date")),
+            "{json}"
+        );
+        let german = report.text(Lang::De);
+        assert!(
+            german.contains(&tr!(Lang::De, "doctor-clock-no-date")),
+            "{german}"
+        );
+        assert!(
+            !german.contains(&tr!(Lang::En, "doctor-clock-no-date")),
+            "{german}"
+        );
     }
 }

@@ -69,7 +69,7 @@ fn main() -> ExitCode {
             )
         }
         Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
-        Some(Command::Doctor { json }) => doctor(&cli, json),
+        Some(Command::Doctor { json }) => doctor(&cli, json, lang),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
             stepwise::shell::completions(shell, &mut out);
@@ -597,7 +597,7 @@ fn wizard(
 }
 
 /// `stepwise doctor`: every check, one line each; exit 1 when one failed.
-fn doctor(cli: &Cli, json: bool) -> ExitCode {
+fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     use stepwise::doctor;
     let _log = stepwise::logging::to_file();
     let path = stepwise::config::config_path();
@@ -633,6 +633,6 @@ fn doctor(cli: &Cli, json: bool) -> ExitCode {
     if json {
         emit(&report.json(), code)
     } else {
-        emit(&report.text(), code)
+        emit(&report.text(lang), code)
     }
 }

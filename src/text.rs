@@ -290,6 +290,12 @@ mod tests {
         "board-col-car",
         // "error" is also the Spanish word.
         "board-col-error",
+        // doctor: "ok" is what every language's technicians read beside ✓;
+        // TLS, Proxy and Token are the technical names in every language.
+        "doctor-mark-ok",
+        "doctor-check-tls",
+        "doctor-check-proxy",
+        "doctor-check-token",
     ];
 
     /// The message ids of a file with the variables each uses (sorted), the
@@ -436,6 +442,7 @@ mod sources {
         "src/commands.rs",
         "src/describe.rs",
         "src/pages.rs",
+        "src/doctor.rs",
         "src/main.rs",
     );
 }

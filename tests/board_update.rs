@@ -4,10 +4,12 @@
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use stepwise::client::{GatewayError, Lookup};
+use stepwise::client::live::{LiveUpdate, Mode};
+use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::steps::StepsList;
-use stepwise::wire::decode_list;
+use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::board::SortKey;
+use stepwise::wizard::session::WatchShown;
 use stepwise::wizard::state::{BannerKind, Effect, Input, Msg, Options, Purpose, Screen, State};
 use stepwise::wizard::update::{start_board, update};
 
@@ -294,17 +296,62 @@ fn enter_opens_the_vehicle_and_esc_comes_back_with_everything_kept() {
     assert_eq!(s.session().unwrap().steps_id(), Some("1"));
 }
 
+/// The board's follower among effects: its id and the (car, stepsID) pairs.
+fn followed(effects: &[Effect]) -> Option<(u64, Vec<(String, String)>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::FollowBoard { id, lists } => Some((*id, lists.clone())),
+        _ => None,
+    })
+}
+
+fn pairs(of: &[(&str, &str)]) -> Vec<(String, String)> {
+    of.iter()
+        .map(|(car, id)| ((*car).to_owned(), (*id).to_owned()))
+        .collect()
+}
+
+fn live(state: &mut State, car: &str, id: u64, update: LiveUpdate, at: u64) -> Vec<Effect> {
+    let msg = Msg::Live {
+        car: car.to_owned(),
+        id,
+        update,
+    };
+    update_state(state, Input::Msg(msg), t(at))
+}
+
+use stepwise::wizard::update::update as update_state;
+
+/// `w`: the vehicles not ready are watched. Those with a stepsID are
+/// followed together at once; one without (D4 failed) is asked first and
+/// joins the followers when its list is there.
+fn live_board() -> (State, u64) {
+    let mut s = board();
+    let effects = ch(&mut s, 'w');
+    let asked = requests(&effects);
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    assert_eq!(asked[0].0, "D4");
+    assert_eq!(asked[0].2, Purpose::Watch);
+    assert_eq!(followed(&effects), None, "not before D4 has a stepsID");
+    let effects = answer(&mut s, &asked[0], Ok(list(4, ["todo"; 3])), 30);
+    let (id, lists) = followed(&effects).expect("the board's lists are followed");
+    assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "3"), ("D4", "4")]));
+    assert!(
+        requests(&update(&mut s, Input::WatchTick, t(33))).is_empty(),
+        "followed lists are not polled by the wizard"
+    );
+    (s, id)
+}
+
 #[test]
 fn a_vehicle_that_turns_ready_is_announced_once() {
-    let mut s = board();
-    // Live: every vehicle not ready is watched and asked at once.
-    let asked = requests(&ch(&mut s, 'w'));
-    let mut cars: Vec<&str> = asked.iter().map(|r| r.0.as_str()).collect();
-    cars.sort_unstable();
-    assert_eq!(cars, ["A1", "C3", "D4"], "B2 is ready already");
-    assert!(asked.iter().all(|r| r.2 == Purpose::Watch));
-    let a1 = asked.iter().find(|r| r.0 == "A1").unwrap();
-    answer(&mut s, a1, Ok(list(1, ["alreadyDone"; 3])), 50);
+    let (mut s, id) = live_board();
+    let effects = live(
+        &mut s,
+        "A1",
+        id,
+        LiveUpdate::List(list(1, ["alreadyDone"; 3])),
+        50,
+    );
     let banner = s.board().unwrap().banner().unwrap().clone();
     assert_eq!(banner.kind, BannerKind::Success);
     assert!(banner.title.contains("A1"), "{banner:?}");
@@ -312,6 +359,8 @@ fn a_vehicle_that_turns_ready_is_announced_once() {
         !s.board().unwrap().session("A1").unwrap().watch(),
         "a ready vehicle is no longer watched"
     );
+    let (_, lists) = followed(&effects).expect("followed again without A1");
+    assert_eq!(lists, pairs(&[("C3", "3"), ("D4", "4")]));
     let sum = s.board().unwrap().summary();
     assert_eq!(sum.ready, 2);
     // A vehicle ready at its first answer has not turned ready: no news.
@@ -334,11 +383,149 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
         answer(&mut s, r, Ok(list(7, ["todo"; 3])), 60);
     }
     assert_eq!(s.board().unwrap().summary().failing, 0, "D4 recovered");
-    assert_eq!(requests(&ch(&mut s, 'w')).len(), 4);
+    // Every list has a stepsID now: all are followed, none asked.
+    let effects = ch(&mut s, 'w');
+    assert!(requests(&effects).is_empty(), "{effects:?}");
+    assert_eq!(followed(&effects).map(|f| f.1.len()), Some(4));
     assert!(requests(&update(&mut s, Input::WatchTick, t(63))).is_empty());
-    // w again: live off, ticks ask nothing.
-    ch(&mut s, 'w');
+    // w again: live off, the followers stop, ticks ask nothing.
+    let effects = ch(&mut s, 'w');
+    assert!(effects.contains(&Effect::UnfollowBoard), "{effects:?}");
     assert!(!s.watching());
+}
+
+#[test]
+fn the_followers_feed_each_row_and_say_how_they_follow() {
+    let (mut s, id) = live_board();
+    // A list pushed for C3 changes its row; A1's row stays.
+    live(
+        &mut s,
+        "C3",
+        id,
+        LiveUpdate::List(list(3, ["alreadyDone", "todo", "todo"])),
+        40,
+    );
+    let board = s.board().unwrap();
+    assert_eq!(
+        board.session("C3").unwrap().whole().unwrap().done_count(),
+        1
+    );
+    assert_eq!(board.session("C3").unwrap().last_refresh(), Some(t(40)));
+    assert_eq!(board.session("A1").unwrap().last_refresh(), Some(t(10)));
+    // The way they follow is kept per vehicle (the header shows it).
+    let every = Duration::from_secs(3);
+    live(
+        &mut s,
+        "A1",
+        id,
+        LiveUpdate::Mode(Mode::Polling { every }),
+        41,
+    );
+    assert_eq!(
+        s.board().unwrap().session("A1").unwrap().watch_shown(),
+        WatchShown::Polling(every)
+    );
+    // An update of an older follower is dropped.
+    live(
+        &mut s,
+        "C3",
+        id - 1,
+        LiveUpdate::List(list(3, ["alreadyDone"; 3])),
+        42,
+    );
+    assert!(!s.board().unwrap().session("C3").unwrap().all_done());
+    // A reconnecting follower shows a quiet banner on the row's vehicle,
+    // gone when it is back.
+    let trouble = LiveUpdate::Error {
+        error: timed_out(),
+        retrying: true,
+    };
+    live(&mut s, "A1", id, trouble, 43);
+    assert!(s.board().unwrap().session("A1").unwrap().banner().is_some());
+    live(
+        &mut s,
+        "A1",
+        id,
+        LiveUpdate::Unchanged {
+            steps_id: "1".into(),
+        },
+        44,
+    );
+    assert!(s.board().unwrap().session("A1").unwrap().banner().is_none());
+}
+
+#[test]
+fn opening_a_vehicle_hands_it_from_the_board_followers_to_its_own_and_back() {
+    let (mut s, _) = live_board();
+    // Select A1 (sorted by next step, then id: find it) and open it.
+    while s.board().unwrap().selected_car() != Some("A1") {
+        ch(&mut s, 'j');
+    }
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.session().unwrap().car(), "A1");
+    let (_, lists) = followed(&effects).expect("the board lets A1 go");
+    assert_eq!(lists, pairs(&[("C3", "3"), ("D4", "4")]));
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Follow { car, steps_id, .. } if car == "A1" && steps_id == "1")
+        ),
+        "the steps screen follows A1 alone: {effects:?}"
+    );
+    let effects = key(&mut s, KeyCode::Esc);
+    assert!(
+        effects.contains(&Effect::Unfollow { car: "A1".into() }),
+        "{effects:?}"
+    );
+    let (_, lists) = followed(&effects).expect("the board takes A1 back");
+    assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "3"), ("D4", "4")]));
+}
+
+#[test]
+fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
+    let (mut s, id) = live_board();
+    let refused = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::default(),
+    };
+    let effects = live(
+        &mut s,
+        "C3",
+        id,
+        LiveUpdate::Error {
+            error: refused,
+            retrying: false,
+        },
+        45,
+    );
+    let asked = requests(&effects);
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    assert_eq!(asked[0].0, "C3");
+    assert_eq!(asked[0].2, Purpose::Open, "by carAssociationID");
+    let effects = answer(&mut s, &asked[0], Ok(list(33, ["todo"; 3])), 46);
+    let (id, lists) = followed(&effects).expect("followed again");
+    assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "33"), ("D4", "4")]));
+    // Anything else final stops live for that vehicle only, saying why.
+    let forbidden = GatewayError::Rejected {
+        status: 400,
+        kind: Rejection::BadRequest,
+        body: ErrorBody::default(),
+    };
+    let effects = live(
+        &mut s,
+        "D4",
+        id,
+        LiveUpdate::Error {
+            error: forbidden,
+            retrying: false,
+        },
+        47,
+    );
+    assert!(requests(&effects).is_empty(), "{effects:?}");
+    let board = s.board().unwrap();
+    assert!(!board.session("D4").unwrap().watch());
+    assert!(board.session("D4").unwrap().banner().is_some());
+    assert!(board.session("A1").unwrap().watch(), "the others stay live");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use assert_cmd::Command;
 use serde_json::Value;
 use stepwise::sim::{RunningSim, Scenario, spawn};
+use stepwise::text::{Args, Lang, message, num};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
@@ -40,7 +41,12 @@ fn doctor_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("STEPWISE_TOKEN")
         .env_remove("STEPWISE_CONFIG")
         .env_remove("STEPWISE_CA_FILE")
-        .env_remove("SSL_CERT_FILE");
+        .env_remove("SSL_CERT_FILE")
+        // English unless a test asks for another language.
+        .env_remove("STEPWISE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
     for var in [
         "http_proxy",
         "HTTP_PROXY",
@@ -214,6 +220,27 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     );
     let remedy = format!("Add --ca-file {}", ca.display());
     assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
+
+    // The same in German: the ✗ with its word, and the exact flag to add.
+    let out = doctor(
+        home.path(),
+        &["--api", &server.url, "--car", "987654", "--lang", "de"],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let failed = format!("✗ {}", message(Lang::De, "doctor-mark-failed", None));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&failed) && l.contains(" TLS ")),
+        "{text}"
+    );
+    let remedy = say(
+        Lang::De,
+        "doctor-tls-add-ca-file",
+        &[("path", ca.display().to_string().into())],
+    );
+    assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
+    assert!(!text.contains("Add --ca-file"), "{text}");
 
     let ca_arg = ca.display().to_string();
     let out = doctor(
@@ -436,4 +463,210 @@ fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
         proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst),
         tunnels
     );
+}
+
+/// A message of the catalogue, with its arguments.
+fn say(lang: Lang, id: &str, args: &[(&str, fluent_bundle::FluentValue<'static>)]) -> String {
+    let mut fluent = Args::new();
+    for (name, value) in args {
+        fluent.set(*name, value.clone());
+    }
+    message(lang, id, Some(&fluent))
+}
+
+/// `stepwise doctor --lang de` (and `pt`) against the simulator: the check
+/// names, the words beside the marks, the findings, the advice and the
+/// summary come from the catalogue in that language, and no English line
+/// is left; a failed check keeps its ✗ with the word and the remedy.
+#[test]
+fn doctor_speaks_german_and_portuguese_and_no_english() {
+    let rt = runtime();
+    let sim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    for lang in [Lang::De, Lang::Pt] {
+        let out = doctor(
+            home.path(),
+            &[
+                "--api",
+                &sim.url(),
+                "--car",
+                "987654",
+                "--lang",
+                lang.code(),
+            ],
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let ok = format!("✓ {}", message(lang, "doctor-mark-ok", None));
+        let checks: Vec<&str> = text.lines().skip(1).take(16).collect();
+        assert!(checks.iter().all(|l| l.starts_with(&ok)), "{text}");
+        for expected in [
+            say(lang, "doctor-proxy-none", &[]),
+            say(lang, "doctor-tls-plain", &[]),
+            say(lang, "doctor-events-ok", &[]),
+            say(lang, "doctor-guidance-ok", &[]),
+            say(
+                lang,
+                "doctor-first-ok",
+                &[
+                    ("car", "987654".into()),
+                    ("count", num(3)),
+                    ("done", num(1)),
+                    ("steps_id", "132324".into()),
+                ],
+            ),
+            say(lang, "doctor-filter-ok", &[("todo", num(2))]),
+            say(
+                lang,
+                "doctor-summary",
+                &[
+                    ("failed", num(0)),
+                    ("warnings", num(0)),
+                    ("ok", num(16)),
+                    ("skipped", num(0)),
+                ],
+            ),
+        ] {
+            assert!(
+                text.contains(&expected),
+                "{lang}: {expected:?} not in:\n{text}"
+            );
+        }
+        for id in [
+            "doctor-check-config",
+            "doctor-check-dns",
+            "doctor-check-first-list",
+            "doctor-check-guidance",
+        ] {
+            assert!(
+                text.lines().any(|l| l.contains(&message(lang, id, None))),
+                "{lang}: no {id} line in:\n{text}"
+            );
+        }
+        for english in [
+            say(Lang::En, "doctor-proxy-none", &[]),
+            say(Lang::En, "doctor-tls-plain", &[]),
+            say(Lang::En, "doctor-events-ok", &[]),
+            say(Lang::En, "doctor-check-first-list", &[]),
+            say(Lang::En, "doctor-check-dns", &[]),
+            "0 failed, 0 warnings".to_owned(),
+            " steps ".to_owned(),
+        ] {
+            assert!(
+                !text.contains(&english),
+                "{lang}: English {english:?} in:\n{text}"
+            );
+        }
+        assert!(!text.contains("{$") && !text.contains("doctor-"), "{text}");
+
+        // A failed line: the ✗, the word beside it and what to do, in the
+        // language.
+        let out = doctor(
+            home.path(),
+            &[
+                "--api",
+                &sim.url(),
+                "--car",
+                "000000",
+                "--lang",
+                lang.code(),
+            ],
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let failed = format!("✗ {}", message(lang, "doctor-mark-failed", None));
+        let first = text
+            .lines()
+            .find(|l| l.contains(&message(lang, "doctor-check-first-list", None)))
+            .unwrap_or_else(|| panic!("no first list line in:\n{text}"));
+        assert!(first.starts_with(&failed), "{first}\n{text}");
+        let remedy = format!("→ {}", say(lang, "doctor-first-fix-car", &[]));
+        assert!(text.contains(&remedy), "{remedy:?} not in:\n{text}");
+        assert!(
+            !text.contains(&say(Lang::En, "doctor-first-fix-car", &[])),
+            "{text}"
+        );
+    }
+}
+
+/// The system's language (`LANG=fr_FR.UTF-8`) is followed too.
+#[test]
+fn doctor_follows_the_system_language() {
+    let rt = runtime();
+    let sim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &sim.url(), "--car", "987654"],
+        &[("LANG", "fr_FR.UTF-8")],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&say(Lang::Fr, "doctor-events-ok", &[])),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&say(Lang::En, "doctor-events-ok", &[])),
+        "{text}"
+    );
+}
+
+/// `--json` is the same in every language: the same keys, ids, statuses
+/// and (English) words; only timings may differ between two runs.
+#[test]
+fn json_is_the_same_in_every_language() {
+    let rt = runtime();
+    let sim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let run = |lang: &str, car: &str| {
+        let out = doctor(
+            home.path(),
+            &["--api", &sim.url(), "--car", car, "--json", "--lang", lang],
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).expect("doctor --json prints JSON");
+        (
+            out.status.code(),
+            json,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    for car in ["987654", "000000"] {
+        let (en_code, en, en_raw) = run("en", car);
+        let (de_code, de, de_raw) = run("de", car);
+        assert_eq!(en_code, de_code);
+        let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+        assert_eq!(keys(&en), keys(&de));
+        for field in ["target", "ok", "failed", "warnings"] {
+            assert_eq!(en[field], de[field], "{field}");
+        }
+        let (en_checks, de_checks) = (
+            en["checks"].as_array().unwrap(),
+            de["checks"].as_array().unwrap(),
+        );
+        assert_eq!(en_checks.len(), de_checks.len());
+        for (e, d) in en_checks.iter().zip(de_checks) {
+            assert_eq!(keys(e), keys(d));
+            for field in ["id", "title", "status", "remedy"] {
+                assert_eq!(e[field], d[field], "{field} of {}", e["id"]);
+            }
+            // The TCP line holds a timing, the clock line a measured skew.
+            if e["id"] != "tcp" && e["id"] != "clock" {
+                assert_eq!(e["detail"], d["detail"], "detail of {}", e["id"]);
+            }
+        }
+        // Byte for byte, once the digits (timings) are set aside.
+        let digits = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "#");
+        assert_eq!(digits(&en_raw), digits(&de_raw));
+        for id in [
+            "doctor-check-first-list",
+            "doctor-proxy-none",
+            "doctor-mark-failed",
+        ] {
+            assert!(
+                !de_raw.contains(&message(Lang::De, id, None)),
+                "{id} in {de_raw}"
+            );
+        }
+    }
 }

@@ -526,6 +526,7 @@ board-sort-progress = Fortschritt
 board-sort-freshness = Aktualität
 board-sort-id = ID
 board-live-on-short = live AN
+board-live-polling-short = live AN · Abfrage alle { $secs } s
 board-live-off-short = live aus
 board-summary-ready = { $n } bereit
 board-summary-in-progress = { $n } in Arbeit
@@ -716,3 +717,210 @@ err-over-refused-fresh = das Gateway lehnt sogar ein frisch erneuertes Token ab
 err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = Warnung
+doctor-mark-failed = Fehler
+doctor-mark-skipped = ausgelassen
+# The name of each check, in the order they are shown.
+doctor-check-config = Konfiguration
+doctor-check-gateway = Gateway-Adresse
+doctor-check-dns = Namensauflösung
+doctor-check-proxy = Proxy
+doctor-check-tcp = TCP-Verbindung
+doctor-check-tls = TLS
+doctor-check-client-cert = Client-Zertifikat
+doctor-check-token = Token
+doctor-check-clock = Uhrzeit
+doctor-check-first-list = Erste Liste
+doctor-check-refresh = Abruf per stepsID
+doctor-check-next-step = Nächster Schritt
+doctor-check-status-filter = Statusfilter
+doctor-check-error-body = Fehlerantwort
+doctor-check-events = Live-Ereignisse
+doctor-check-guidance = Kundenseiten
+doctor-summary = { $failed } Fehler, { $warnings ->
+        [one] { $warnings } Warnung
+       *[other] { $warnings } Warnungen
+    }, { $ok } ok, { $skipped } ausgelassen
+doctor-target-unusable = (Einstellungen unbrauchbar)
+doctor-skip = nicht ausgeführt
+doctor-skip-settings = nicht ausgeführt: die Einstellungen sind unbrauchbar
+doctor-skip-no-gateway = nicht ausgeführt: kein Gateway
+doctor-skip-bad-address = nicht ausgeführt: keine brauchbare Gateway-Adresse
+doctor-skip-unreachable = nicht ausgeführt: das Gateway ist nicht erreichbar
+doctor-skip-insecure = nicht ausgeführt: keine sichere Verbindung zum Gateway
+doctor-config-no-dir = kein Konfigurationsverzeichnis auf diesem System: es gelten die Vorgaben
+doctor-config-none = keine unter { $path }: es gelten die Vorgaben
+doctor-config-read = { $path } gelesen
+doctor-config-fix = Die Datei korrigieren oder STEPWISE_CONFIG auf eine andere Datei zeigen lassen
+doctor-gateway-no-sim = kein Gateway eingestellt, und der eingebaute Simulator startet nicht: { $error }
+doctor-gateway-unusable = { $address } ist unbrauchbar: { $why }
+doctor-gateway-fix = --api etwa als https://gateway.example oder http://127.0.0.1:8080 angeben
+doctor-gateway-embedded = keins eingestellt: der eingebaute Simulator unter { $url }
+doctor-url-scheme = nur http und https werden unterstützt
+doctor-url-no-host = es fehlt der Host
+doctor-proxy-none = keiner: direkte Verbindung
+doctor-proxy-no-proxy = NO_PROXY umgeht den Proxy für { $host }: direkte Verbindung
+doctor-proxy-used = { $proxy } (aus { $from })
+doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
+doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
+doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }
+doctor-tunnel-refused = hat den Tunnel abgelehnt: { $status }
+doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen
+doctor-dns-address = { $ip } ist eine Adresse: nichts aufzulösen
+doctor-dns-resolved-proxy = der Proxy { $host } → { $addrs } (der Proxy löst den Namen des Gateways auf)
+doctor-dns-failed = { $host } lässt sich nicht auflösen: { $error }
+doctor-dns-failed-proxy = der Proxy { $host } lässt sich nicht auflösen: { $error }
+doctor-dns-fix = Den Hostnamen in --api (oder in der Proxy-Variable) und die DNS-Einstellungen dieses Rechners prüfen
+doctor-dns-timeout = keine Antwort für { $host } binnen { $secs } s
+doctor-dns-timeout-proxy = keine Antwort für den Proxy { $host } binnen { $secs } s
+doctor-dns-timeout-fix = Die DNS-Einstellungen dieses Rechners prüfen
+doctor-tcp-no-address = keine Adresse
+doctor-tcp-timeout = { $addr }: keine Antwort binnen { $secs } s
+doctor-tcp-failed = keine Verbindung zum Gateway: { $error }
+doctor-tcp-failed-proxy = keine Verbindung zum Proxy: { $error }
+doctor-tcp-fix = Prüfen, ob das Gateway läuft; den Port in --api und eine etwaige Firewall prüfen
+doctor-tcp-connected = verbunden mit { $addr } in { $ms } ms
+doctor-tcp-connected-proxy = verbunden mit dem Proxy unter { $addr } in { $ms } ms
+doctor-tls-plain = nicht verwendet: die Adresse ist einfaches http://
+doctor-tls-skipped-cert = nicht versucht: das Client-Zertifikat ist unbrauchbar
+doctor-tls-bad-name = { $host } ist kein brauchbarer TLS-Name
+doctor-tls-certificate = Zertifikat
+doctor-tls-issued = Zertifikat für { $subject }, ausgestellt von { $issuer }
+doctor-tls-timeout = kein TLS-Handshake binnen { $secs } s
+doctor-tls-timeout-fix = Prüfen, ob der Port in --api TLS spricht; wenn ja, den Betreiber des Gateways informieren
+doctor-tls-trusted = { $version }; { $issued }; vertrauenswürdig
+doctor-tls-trusted-left = { $version }; { $issued }, noch { $days ->
+        [one] { $days } Tag
+       *[other] { $days } Tage
+    } gültig; vertrauenswürdig
+doctor-tls-ends-soon = Den Betreiber des Gateways informieren, dass sein Zertifikat bald abläuft
+doctor-tls-asks-cert = { $issued }; vertrauenswürdig; das Gateway verlangt ein Client-Zertifikat
+doctor-tls-unknown-issuer = { $issued }: dem Aussteller wird hier nicht vertraut (unbekannter Aussteller)
+doctor-tls-unknown-issuer-proxy = { $issued }: dem Aussteller wird hier nicht vertraut (unbekannter Aussteller) (über den Proxy { $proxy }, der TLS womöglich aufbricht)
+doctor-tls-add-ca-file = --ca-file { $path } hinzufügen
+doctor-tls-add-ca-of = --ca-file DATEI hinzufügen, DATEI ist das Zertifikat (PEM) von { $issuer }; beim Netzwerkadministrator erfragen
+doctor-tls-add-ca = --ca-file DATEI mit dem Zertifikat (PEM) der ausstellenden Stelle hinzufügen
+doctor-tls-expired = { $issued }: abgelaufen
+doctor-tls-expired-ago = { $issued }: seit { $days ->
+        [one] { $days } Tag
+       *[other] { $days } Tagen
+    } abgelaufen
+doctor-fix-date-operator = Das Datum dieses Rechners prüfen; stimmt es, den Betreiber des Gateways informieren
+doctor-tls-not-yet = { $issued }: noch nicht gültig
+doctor-fix-date = Datum und Uhrzeit dieses Rechners prüfen
+doctor-tls-wrong-host = { $issued }: nicht für diesen Hostnamen ausgestellt
+doctor-tls-wrong-host-fix = In --api den Hostnamen verwenden, für den das Zertifikat ausgestellt ist
+doctor-tls-not-tls = die Gegenstelle spricht kein TLS
+doctor-tls-not-tls-fix = Den Port prüfen, oder http:// verwenden, wenn das Gateway kein TLS hat
+doctor-tls-refused = das Gateway lehnte den Handshake ab ({ $alert })
+doctor-tls-refused-fix = --api prüfen; stimmt es, den Betreiber des Gateways informieren
+doctor-tls-wants-cert = das Gateway verlangt ein Client-Zertifikat
+doctor-fix-client-cert = Eines mit --client-cert DATEI --client-key DATEI angeben
+doctor-tls-other = fehlgeschlagen: { $error }
+doctor-tls-other-fix = --api, --ca-file und das Client-Zertifikat prüfen
+doctor-cert-required = keins angegeben, aber das Gateway verlangt eines
+doctor-cert-fix-config = Eines mit --client-cert DATEI --client-key DATEI angeben (oder client_cert/client_key in der Konfigurationsdatei)
+doctor-cert-not-asked = keins angegeben; das Gateway hat keins verlangt
+doctor-cert-none = keins angegeben
+doctor-cert-none-plain = keins angegeben (einfaches http://)
+doctor-cert-about = { $path }: { $subject }, ausgestellt von { $issuer }
+doctor-cert-refused = { $about }: vom Gateway abgelehnt ({ $alert })
+doctor-cert-not-taken = { $about }: vom Gateway nicht angenommen
+doctor-cert-fix-authority = Ein Zertifikat verwenden, das von der Stelle ausgestellt ist, der das Gateway vertraut
+doctor-cert-expired = { $about }: seit { $days ->
+        [one] { $days } Tag
+       *[other] { $days } Tagen
+    } abgelaufen
+doctor-cert-fix-new = Ein neues Client-Zertifikat anfordern
+doctor-cert-not-yet = { $about }: noch nicht gültig
+doctor-cert-ends-soon = { $about }: nur noch { $days ->
+        [one] { $days } Tag
+       *[other] { $days } Tage
+    } gültig
+doctor-cert-fix-soon = Bald ein neues Client-Zertifikat anfordern
+doctor-cert-ok-left = { $about }; Schlüssel passt; noch { $days ->
+        [one] { $days } Tag
+       *[other] { $days } Tage
+    } gültig
+doctor-cert-ok = { $about }; Schlüssel passt
+doctor-source-config-token = Token der Konfigurationsdatei
+doctor-source-config-token-file = token_file der Konfigurationsdatei { $path }
+doctor-source-nowhere = nirgends
+doctor-token-wanted = keins angegeben, aber das Gateway verlangt eines
+doctor-token-fix-give = Eines mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+doctor-token-embedded = keins nötig für den eingebauten Simulator
+doctor-token-not-asked = keins angegeben; das Gateway hat keins verlangt
+doctor-token-embedded-given = Quelle: { $source }; wird nicht an den eingebauten Simulator gesendet
+doctor-token-expired = Quelle: { $source }; abgelaufen seit { $ago }
+doctor-token-fix-new = Ein neues Token besorgen
+doctor-token-refused = Quelle: { $source }; das Gateway lehnte es ab (HTTP 401)
+doctor-token-fix-refused = Ein neues Token besorgen oder prüfen, ob es für dieses Gateway bestimmt ist
+doctor-token-expires = Quelle: { $source }; läuft ab in { $within }
+doctor-token-not-tried = Quelle: { $source }; nicht versucht (das Gateway war nicht erreichbar)
+doctor-token-took = Quelle: { $source }; vom Gateway angenommen (sein Ablaufdatum steht nicht darin)
+doctor-why-timeout = keine Antwort binnen { $secs } s
+doctor-http-setup = HTTP lässt sich nicht einrichten: { $error }
+doctor-no-answer = keine Antwort: { $why }
+doctor-not-a-list = die Antwort ist keine Schrittliste: { $error }
+doctor-not-a-step = die Antwort ist kein Schritt: { $error }
+doctor-fix-steps-gateway = Prüfen, ob --api auf ein Schritte-Gateway zeigt
+doctor-error-body-no-answer = das Gateway antwortete nicht: { $why }
+doctor-error-body-no-answer-fix = Prüfen, ob das Gateway läuft und nicht überlastet ist; dann erneut versuchen
+doctor-clock-skipped = nicht ausgeführt: das Gateway antwortete nicht
+doctor-error-body-ok = eine Anfrage ohne ID erhält 400 mit einer JSON-Meldung ({ $message })
+doctor-error-body-code-only = nur Code
+doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }
+doctor-fix-error-json = Dem Betreiber des Gateways melden: Fehlerantworten sollten JSON sein
+doctor-error-body-401 = nicht geprüft: das Gateway will zuerst ein gültiges Token (HTTP 401)
+doctor-error-body-other = eine Anfrage ohne ID erhält { $answer } statt 400
+doctor-first-no-car = nicht versucht: keine carAssociationID angegeben
+doctor-first-no-car-fix = Mit --car ID erneut ausführen, um die Schritte-Aufrufe zu testen
+doctor-first-401 = HTTP 401: das Gateway will ein gültiges Token
+doctor-see-token = Siehe die Zeile Token
+doctor-first-fix-car = Die mit --car angegebene carAssociationID prüfen
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } Schritt
+       *[other] { $count } Schritte
+    }, aber keine stepsID
+doctor-first-fix-steps-id = Dem Betreiber des Gateways melden: die Liste muss eine stepsID enthalten
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } Schritt
+       *[other] { $count } Schritte
+    } ({ $done } erledigt), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } Schritt
+       *[other] { $count } Schritte
+    }
+doctor-refresh-fix = Die erneut abgerufene Liste nennt andere Schritte als die erste: dem Betreiber des Gateways melden
+doctor-next-todo = { $name } ist offen
+doctor-next-none = nichts mehr zu tun
+doctor-next-nothing = nichts
+doctor-next-disagrees = { $got }, aber laut Liste: { $listed }
+doctor-next-fix = Dem Betreiber des Gateways melden: der nächste Schritt widerspricht der Liste
+doctor-filter-ok = stepsStatus=todo liefert { $todo ->
+        [one] den { $todo } offenen Schritt
+       *[other] die { $todo } offenen Schritte
+    }
+doctor-filter-bad = stepsStatus=todo liefert { $count ->
+        [one] { $count } Schritt
+       *[other] { $count } Schritte
+    } ({ $stray } davon nicht offen); die Liste hat { $todo } offen
+doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht angewendet
+doctor-events-ok = angeboten: der Assistent folgt Änderungen live
+doctor-events-not-stream = antwortet, aber nicht mit text/event-stream: der Assistent fragt regelmäßig nach
+doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen Server-Sent Events sein
+doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
+doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
+doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
+doctor-guidance-ok = angeboten: QR-Code und o öffnen die Seite des Gateways in der Sprache des Kunden
+doctor-guidance-404 = nicht angeboten (404): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
+doctor-guidance-http = { $answer }: der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
+doctor-guidance-no-answer = keine Antwort ({ $why }): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
+doctor-clock-no-date = das Gateway sendet keinen Date-Header: die Uhren lassen sich nicht vergleichen
+doctor-clock-bad-date = der Date-Header des Gateways { $date } ist nicht lesbar
+doctor-clock-ahead = die Uhr dieses Rechners geht { $secs } s vor gegenüber dem Gateway
+doctor-clock-behind = die Uhr dieses Rechners geht { $secs } s nach gegenüber dem Gateway
+doctor-clock-fix = Die Uhr stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
+doctor-clock-ok = höchstens { $secs } s Abweichung zur Uhr des Gateways

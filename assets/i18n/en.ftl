@@ -491,6 +491,7 @@ board-sort-progress = progress
 board-sort-freshness = freshness
 board-sort-id = id
 board-live-on-short = live ON
+board-live-polling-short = live ON · polling every { $secs } s
 board-live-off-short = live off
 board-summary-ready = { $n } ready
 board-summary-in-progress = { $n } in progress
@@ -721,3 +722,210 @@ err-over-refused-fresh = the gateway refuses even a freshly refreshed token
 err-over-no-token-address = the kept login has no usable token address
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = warning
+doctor-mark-failed = failed
+doctor-mark-skipped = skipped
+# The name of each check, in the order they are shown.
+doctor-check-config = Config file
+doctor-check-gateway = Gateway address
+doctor-check-dns = Name resolution
+doctor-check-proxy = Proxy
+doctor-check-tcp = TCP connect
+doctor-check-tls = TLS
+doctor-check-client-cert = Client certificate
+doctor-check-token = Token
+doctor-check-clock = Clock
+doctor-check-first-list = First list
+doctor-check-refresh = Refresh by stepsID
+doctor-check-next-step = Next step
+doctor-check-status-filter = Status filter
+doctor-check-error-body = Error body
+doctor-check-events = Live events
+doctor-check-guidance = Guidance pages
+doctor-summary = { $failed } failed, { $warnings ->
+        [one] { $warnings } warning
+       *[other] { $warnings } warnings
+    }, { $ok } ok, { $skipped } skipped
+doctor-target-unusable = (settings unusable)
+doctor-skip = not run
+doctor-skip-settings = not run: the settings are unusable
+doctor-skip-no-gateway = not run: no gateway
+doctor-skip-bad-address = not run: no usable gateway address
+doctor-skip-unreachable = not run: the gateway cannot be reached
+doctor-skip-insecure = not run: no secure connection to the gateway
+doctor-config-no-dir = no config directory on this system: defaults apply
+doctor-config-none = none at { $path }: defaults apply
+doctor-config-read = { $path } read
+doctor-config-fix = Fix the file, or point STEPWISE_CONFIG at another one
+doctor-gateway-no-sim = no gateway configured, and the embedded simulator cannot start: { $error }
+doctor-gateway-unusable = { $address } is not usable: { $why }
+doctor-gateway-fix = Give --api like https://gateway.example or http://127.0.0.1:8080
+doctor-gateway-embedded = none configured: the embedded simulator at { $url }
+doctor-url-scheme = only http and https are supported
+doctor-url-no-host = it has no host
+doctor-proxy-none = none: direct connection
+doctor-proxy-no-proxy = NO_PROXY skips the proxy for { $host }: direct connection
+doctor-proxy-used = { $proxy } (from { $from })
+doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
+doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
+doctor-tunnel-broken = broke off the CONNECT request: { $error }
+doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host
+doctor-dns-address = { $ip } is an address: nothing to resolve
+doctor-dns-resolved-proxy = the proxy { $host } → { $addrs } (the proxy resolves the gateway's name)
+doctor-dns-failed = cannot resolve { $host }: { $error }
+doctor-dns-failed-proxy = cannot resolve the proxy { $host }: { $error }
+doctor-dns-fix = Check the host name in --api (or the proxy variable) and this machine's DNS settings
+doctor-dns-timeout = no answer for { $host } within { $secs } s
+doctor-dns-timeout-proxy = no answer for the proxy { $host } within { $secs } s
+doctor-dns-timeout-fix = Check this machine's DNS settings
+doctor-tcp-no-address = no address
+doctor-tcp-timeout = { $addr }: no answer within { $secs } s
+doctor-tcp-failed = cannot connect to the gateway: { $error }
+doctor-tcp-failed-proxy = cannot connect to the proxy: { $error }
+doctor-tcp-fix = Check that the gateway runs, the port in --api, and any firewall
+doctor-tcp-connected = connected to { $addr } in { $ms } ms
+doctor-tcp-connected-proxy = connected to the proxy at { $addr } in { $ms } ms
+doctor-tls-plain = not used: the address is plain http://
+doctor-tls-skipped-cert = not tried: the client certificate is unusable
+doctor-tls-bad-name = { $host } is not a usable TLS name
+doctor-tls-certificate = certificate
+doctor-tls-issued = certificate for { $subject }, issued by { $issuer }
+doctor-tls-timeout = no TLS handshake within { $secs } s
+doctor-tls-timeout-fix = Check that the port in --api speaks TLS; if it does, tell the gateway's operator
+doctor-tls-trusted = { $version }; { $issued }; trusted
+doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } left; trusted
+doctor-tls-ends-soon = Tell the gateway's operator that its certificate ends soon
+doctor-tls-asks-cert = { $issued }; trusted; the gateway asks for a client certificate
+doctor-tls-unknown-issuer = { $issued }: the issuer is not trusted here (unknown issuer)
+doctor-tls-unknown-issuer-proxy = { $issued }: the issuer is not trusted here (unknown issuer) (through the proxy { $proxy }, which may inspect TLS)
+doctor-tls-add-ca-file = Add --ca-file { $path }
+doctor-tls-add-ca-of = Add --ca-file FILE, FILE being the certificate (PEM) of { $issuer }; ask the network's administrator for it
+doctor-tls-add-ca = Add --ca-file FILE with the issuing authority's certificate (PEM)
+doctor-tls-expired = { $issued }: expired
+doctor-tls-expired-ago = { $issued }: expired { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } ago
+doctor-fix-date-operator = Check this machine's date; if it is right, tell the gateway's operator
+doctor-tls-not-yet = { $issued }: not valid yet
+doctor-fix-date = Check this machine's date and time
+doctor-tls-wrong-host = { $issued }: not made for this host name
+doctor-tls-wrong-host-fix = Use in --api the host name the certificate was made for
+doctor-tls-not-tls = what answered does not speak TLS
+doctor-tls-not-tls-fix = Check the port, or use http:// if the gateway has no TLS
+doctor-tls-refused = the gateway refused the handshake ({ $alert })
+doctor-tls-refused-fix = Check --api; if it is right, tell the gateway's operator
+doctor-tls-wants-cert = the gateway asks for a client certificate
+doctor-fix-client-cert = Give one with --client-cert FILE --client-key FILE
+doctor-tls-other = failed: { $error }
+doctor-tls-other-fix = Check --api, --ca-file and the client certificate
+doctor-cert-required = none given, and the gateway requires one
+doctor-cert-fix-config = Give one with --client-cert FILE --client-key FILE (or client_cert/client_key in the config file)
+doctor-cert-not-asked = none given; the gateway did not ask for one
+doctor-cert-none = none given
+doctor-cert-none-plain = none given (plain http://)
+doctor-cert-about = { $path }: { $subject }, issued by { $issuer }
+doctor-cert-refused = { $about }: the gateway refused it ({ $alert })
+doctor-cert-not-taken = { $about }: the gateway did not take it
+doctor-cert-fix-authority = Use a certificate issued by the authority the gateway trusts
+doctor-cert-expired = { $about }: expired { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } ago
+doctor-cert-fix-new = Ask for a new client certificate
+doctor-cert-not-yet = { $about }: not valid yet
+doctor-cert-ends-soon = { $about }: { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } left
+doctor-cert-fix-soon = Ask for a new client certificate soon
+doctor-cert-ok-left = { $about }; key matches; { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } left
+doctor-cert-ok = { $about }; key matches
+doctor-source-config-token = the config file's token
+doctor-source-config-token-file = the config file's token_file { $path }
+doctor-source-nowhere = nowhere
+doctor-token-wanted = none given, and the gateway wants one
+doctor-token-fix-give = Give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+doctor-token-embedded = none needed by the embedded simulator
+doctor-token-not-asked = none given; the gateway did not ask for one
+doctor-token-embedded-given = from { $source }; not sent to the embedded simulator
+doctor-token-expired = from { $source }; expired { $ago } ago
+doctor-token-fix-new = Get a new token
+doctor-token-refused = from { $source }; the gateway refused it (HTTP 401)
+doctor-token-fix-refused = Get a new token, or check that it is meant for this gateway
+doctor-token-expires = from { $source }; expires in { $within }
+doctor-token-not-tried = from { $source }; not tried (the gateway was not reached)
+doctor-token-took = from { $source }; the gateway took it (its expiry is not written in it)
+doctor-why-timeout = no answer within { $secs } s
+doctor-http-setup = cannot set up HTTP: { $error }
+doctor-no-answer = no answer: { $why }
+doctor-not-a-list = the answer is not a steps list: { $error }
+doctor-not-a-step = the answer is not a step: { $error }
+doctor-fix-steps-gateway = Check that --api points at a steps gateway
+doctor-error-body-no-answer = the gateway did not answer: { $why }
+doctor-error-body-no-answer-fix = Check that the gateway runs and is not overloaded; then retry
+doctor-clock-skipped = not run: the gateway did not answer
+doctor-error-body-ok = a request with no id gets 400 with a JSON message ({ $message })
+doctor-error-body-code-only = code only
+doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body
+doctor-fix-error-json = Tell the gateway's operator: error bodies should be JSON
+doctor-error-body-401 = not checked: the gateway wants a valid token first (HTTP 401)
+doctor-error-body-other = a request with no id gets { $answer } instead of 400
+doctor-first-no-car = not tried: no carAssociationID given
+doctor-first-no-car-fix = Run again with --car ID to try the steps calls
+doctor-first-401 = HTTP 401: the gateway wants a valid token
+doctor-see-token = See the Token line
+doctor-first-fix-car = Check the carAssociationID given with --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } step
+       *[other] { $count } steps
+    } but no stepsID
+doctor-first-fix-steps-id = Tell the gateway's operator: the list must carry a stepsID
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } step
+       *[other] { $count } steps
+    } ({ $done } done), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } step
+       *[other] { $count } steps
+    }
+doctor-refresh-fix = The refreshed list names other steps than the first: tell the gateway's operator
+doctor-next-todo = { $name } to do
+doctor-next-none = nothing left to do
+doctor-next-nothing = nothing
+doctor-next-disagrees = { $got }, but the list says { $listed }
+doctor-next-fix = Tell the gateway's operator: the next step disagrees with the list
+doctor-filter-ok = stepsStatus=todo gives the { $todo ->
+        [one] { $todo } step
+       *[other] { $todo } steps
+    } to do
+doctor-filter-bad = stepsStatus=todo gives { $count ->
+        [one] { $count } step
+       *[other] { $count } steps
+    } ({ $stray } not to do); the list has { $todo } to do
+doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
+doctor-events-ok = offered: the wizard follows changes live
+doctor-events-not-stream = answered, but not with text/event-stream: the wizard polls
+doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent Events
+doctor-events-404 = not offered (404): the wizard polls instead
+doctor-events-http = { $answer }: the wizard polls instead
+doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
+doctor-guidance-ok = offered: the QR code and o open the gateway's page in the customer's language
+doctor-guidance-404 = not offered (404): the QR code leads to docs_base_url, or the archived developer pages
+doctor-guidance-http = { $answer }: the QR code leads to docs_base_url, or the archived developer pages
+doctor-guidance-no-answer = no answer ({ $why }): the QR code leads to docs_base_url, or the archived developer pages
+doctor-clock-no-date = the gateway sends no Date header: the clocks cannot be compared
+doctor-clock-bad-date = the gateway's Date header { $date } cannot be read
+doctor-clock-ahead = this machine's clock is { $secs } s ahead of the gateway's
+doctor-clock-behind = this machine's clock is { $secs } s behind the gateway's
+doctor-clock-fix = Set the clock (NTP): token and certificate checks depend on it
+doctor-clock-ok = within { $secs } s of the gateway's

@@ -526,6 +526,7 @@ board-sort-progress = progreso
 board-sort-freshness = actualidad
 board-sort-id = ID
 board-live-on-short = en vivo ON
+board-live-polling-short = en vivo ON · consulta cada { $secs } s
 board-live-off-short = en vivo off
 board-summary-ready = { $n ->
     [one] { $n } listo
@@ -719,3 +720,219 @@ err-over-refused-fresh = la pasarela rechaza incluso un token recién renovado
 err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = aviso
+doctor-mark-failed = fallo
+doctor-mark-skipped = omitido
+# The name of each check, in the order they are shown.
+doctor-check-config = Configuración
+doctor-check-gateway = Dirección pasarela
+doctor-check-dns = Resolución nombre
+doctor-check-proxy = Proxy
+doctor-check-tcp = Conexión TCP
+doctor-check-tls = TLS
+doctor-check-client-cert = Certificado cliente
+doctor-check-token = Token
+doctor-check-clock = Reloj
+doctor-check-first-list = Primera lista
+doctor-check-refresh = Relectura stepsID
+doctor-check-next-step = Siguiente paso
+doctor-check-status-filter = Filtro de estado
+doctor-check-error-body = Cuerpo de error
+doctor-check-events = Eventos en vivo
+doctor-check-guidance = Páginas cliente
+doctor-summary = { $failed ->
+        [one] { $failed } fallo
+       *[other] { $failed } fallos
+    }, { $warnings ->
+        [one] { $warnings } aviso
+       *[other] { $warnings } avisos
+    }, { $ok } ok, { $skipped ->
+        [one] { $skipped } omitido
+       *[other] { $skipped } omitidos
+    }
+doctor-target-unusable = (ajustes inutilizables)
+doctor-skip = no ejecutado
+doctor-skip-settings = no ejecutado: los ajustes no sirven
+doctor-skip-no-gateway = no ejecutado: no hay pasarela
+doctor-skip-bad-address = no ejecutado: ninguna dirección de pasarela utilizable
+doctor-skip-unreachable = no ejecutado: no se puede contactar con la pasarela
+doctor-skip-insecure = no ejecutado: no hay conexión segura con la pasarela
+doctor-config-no-dir = no hay carpeta de configuración en este sistema: se aplican los valores por defecto
+doctor-config-none = ningún archivo en { $path }: se aplican los valores por defecto
+doctor-config-read = { $path } leído
+doctor-config-fix = Corrija el archivo, o haga que STEPWISE_CONFIG apunte a otro
+doctor-gateway-no-sim = no hay pasarela configurada, y el simulador integrado no arranca: { $error }
+doctor-gateway-unusable = { $address } no sirve: { $why }
+doctor-gateway-fix = Indique --api como https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-embedded = ninguna configurada: el simulador integrado en { $url }
+doctor-url-scheme = solo se admiten http y https
+doctor-url-no-host = no tiene host
+doctor-proxy-none = ninguno: conexión directa
+doctor-proxy-no-proxy = NO_PROXY evita el proxy para { $host }: conexión directa
+doctor-proxy-used = { $proxy } (de { $from })
+doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
+doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
+doctor-tunnel-broken = cortó la petición CONNECT: { $error }
+doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY
+doctor-dns-address = { $ip } es una dirección: nada que resolver
+doctor-dns-resolved-proxy = el proxy { $host } → { $addrs } (el proxy resuelve el nombre de la pasarela)
+doctor-dns-failed = no se puede resolver { $host }: { $error }
+doctor-dns-failed-proxy = no se puede resolver el proxy { $host }: { $error }
+doctor-dns-fix = Revise el nombre de host en --api (o en la variable del proxy) y los ajustes DNS de este equipo
+doctor-dns-timeout = sin respuesta para { $host } en { $secs } s
+doctor-dns-timeout-proxy = sin respuesta para el proxy { $host } en { $secs } s
+doctor-dns-timeout-fix = Revise los ajustes DNS de este equipo
+doctor-tcp-no-address = ninguna dirección
+doctor-tcp-timeout = { $addr }: sin respuesta en { $secs } s
+doctor-tcp-failed = no se puede conectar con la pasarela: { $error }
+doctor-tcp-failed-proxy = no se puede conectar con el proxy: { $error }
+doctor-tcp-fix = Compruebe que la pasarela funciona, el puerto de --api y cualquier cortafuegos
+doctor-tcp-connected = conectado a { $addr } en { $ms } ms
+doctor-tcp-connected-proxy = conectado al proxy en { $addr } en { $ms } ms
+doctor-tls-plain = no se usa: la dirección es http:// simple
+doctor-tls-skipped-cert = no probado: el certificado cliente no sirve
+doctor-tls-bad-name = { $host } no es un nombre TLS utilizable
+doctor-tls-certificate = certificado
+doctor-tls-issued = certificado para { $subject }, emitido por { $issuer }
+doctor-tls-timeout = sin negociación TLS en { $secs } s
+doctor-tls-timeout-fix = Compruebe que el puerto de --api habla TLS; si es así, avise a quien gestiona la pasarela
+doctor-tls-trusted = { $version }; { $issued }; de confianza
+doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [one] queda { $days } día
+       *[other] quedan { $days } días
+    }; de confianza
+doctor-tls-ends-soon = Avise a quien gestiona la pasarela de que su certificado caduca pronto
+doctor-tls-asks-cert = { $issued }; de confianza; la pasarela pide un certificado cliente
+doctor-tls-unknown-issuer = { $issued }: el emisor no es de confianza aquí (emisor desconocido)
+doctor-tls-unknown-issuer-proxy = { $issued }: el emisor no es de confianza aquí (emisor desconocido) (a través del proxy { $proxy }, que puede inspeccionar el TLS)
+doctor-tls-add-ca-file = Añada --ca-file { $path }
+doctor-tls-add-ca-of = Añada --ca-file ARCHIVO, siendo ARCHIVO el certificado (PEM) de { $issuer }; pídalo al administrador de la red
+doctor-tls-add-ca = Añada --ca-file ARCHIVO con el certificado (PEM) de la autoridad emisora
+doctor-tls-expired = { $issued }: caducado
+doctor-tls-expired-ago = { $issued }: caducado hace { $days ->
+        [one] { $days } día
+       *[other] { $days } días
+    }
+doctor-fix-date-operator = Revise la fecha de este equipo; si es correcta, avise a quien gestiona la pasarela
+doctor-tls-not-yet = { $issued }: aún no es válido
+doctor-fix-date = Revise la fecha y la hora de este equipo
+doctor-tls-wrong-host = { $issued }: no está hecho para este nombre de host
+doctor-tls-wrong-host-fix = Use en --api el nombre de host para el que se hizo el certificado
+doctor-tls-not-tls = lo que respondió no habla TLS
+doctor-tls-not-tls-fix = Revise el puerto, o use http:// si la pasarela no tiene TLS
+doctor-tls-refused = la pasarela rechazó la negociación ({ $alert })
+doctor-tls-refused-fix = Revise --api; si es correcto, avise a quien gestiona la pasarela
+doctor-tls-wants-cert = la pasarela pide un certificado cliente
+doctor-fix-client-cert = Indique uno con --client-cert ARCHIVO --client-key ARCHIVO
+doctor-tls-other = falló: { $error }
+doctor-tls-other-fix = Revise --api, --ca-file y el certificado cliente
+doctor-cert-required = no se indicó ninguno, y la pasarela exige uno
+doctor-cert-fix-config = Indique uno con --client-cert ARCHIVO --client-key ARCHIVO (o client_cert/client_key en el archivo de configuración)
+doctor-cert-not-asked = no se indicó ninguno; la pasarela no lo pidió
+doctor-cert-none = no se indicó ninguno
+doctor-cert-none-plain = no se indicó ninguno (http:// simple)
+doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
+doctor-cert-refused = { $about }: la pasarela lo rechazó ({ $alert })
+doctor-cert-not-taken = { $about }: la pasarela no lo aceptó
+doctor-cert-fix-authority = Use un certificado emitido por la autoridad en la que confía la pasarela
+doctor-cert-expired = { $about }: caducado hace { $days ->
+        [one] { $days } día
+       *[other] { $days } días
+    }
+doctor-cert-fix-new = Pida un certificado cliente nuevo
+doctor-cert-not-yet = { $about }: aún no es válido
+doctor-cert-ends-soon = { $about }: { $days ->
+        [one] queda { $days } día
+       *[other] quedan { $days } días
+    }
+doctor-cert-fix-soon = Pida pronto un certificado cliente nuevo
+doctor-cert-ok-left = { $about }; la clave coincide; { $days ->
+        [one] queda { $days } día
+       *[other] quedan { $days } días
+    }
+doctor-cert-ok = { $about }; la clave coincide
+doctor-source-config-token = el token del archivo de configuración
+doctor-source-config-token-file = el token_file del archivo de configuración { $path }
+doctor-source-nowhere = ninguna parte
+doctor-token-wanted = no se indicó ninguno, y la pasarela quiere uno
+doctor-token-fix-give = Indique uno con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+doctor-token-embedded = el simulador integrado no necesita ninguno
+doctor-token-not-asked = no se indicó ninguno; la pasarela no lo pidió
+doctor-token-embedded-given = origen: { $source }; no se envía al simulador integrado
+doctor-token-expired = origen: { $source }; caducado hace { $ago }
+doctor-token-fix-new = Consiga un token nuevo
+doctor-token-refused = origen: { $source }; la pasarela lo rechazó (HTTP 401)
+doctor-token-fix-refused = Consiga un token nuevo, o compruebe que es para esta pasarela
+doctor-token-expires = origen: { $source }; caduca en { $within }
+doctor-token-not-tried = origen: { $source }; no probado (no se llegó a la pasarela)
+doctor-token-took = origen: { $source }; la pasarela lo aceptó (su caducidad no va escrita en él)
+doctor-why-timeout = sin respuesta en { $secs } s
+doctor-http-setup = no se puede preparar HTTP: { $error }
+doctor-no-answer = sin respuesta: { $why }
+doctor-not-a-list = la respuesta no es una lista de pasos: { $error }
+doctor-not-a-step = la respuesta no es un paso: { $error }
+doctor-fix-steps-gateway = Compruebe que --api apunta a una pasarela de pasos
+doctor-error-body-no-answer = la pasarela no respondió: { $why }
+doctor-error-body-no-answer-fix = Compruebe que la pasarela funciona y no está saturada; luego vuelva a intentarlo
+doctor-clock-skipped = no ejecutado: la pasarela no respondió
+doctor-error-body-ok = una petición sin id recibe 400 con un mensaje JSON ({ $message })
+doctor-error-body-code-only = solo código
+doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }
+doctor-fix-error-json = Avise a quien gestiona la pasarela: los cuerpos de error deben ser JSON
+doctor-error-body-401 = no comprobado: la pasarela quiere antes un token válido (HTTP 401)
+doctor-error-body-other = una petición sin id recibe { $answer } en vez de 400
+doctor-first-no-car = no probado: no se indicó carAssociationID
+doctor-first-no-car-fix = Vuelva a ejecutar con --car ID para probar las llamadas de pasos
+doctor-first-401 = HTTP 401: la pasarela quiere un token válido
+doctor-see-token = Vea la línea Token
+doctor-first-fix-car = Revise el carAssociationID indicado con --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } paso
+       *[other] { $count } pasos
+    } pero ningún stepsID
+doctor-first-fix-steps-id = Avise a quien gestiona la pasarela: la lista debe llevar un stepsID
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } paso
+       *[other] { $count } pasos
+    } ({ $done } { $done ->
+        [one] hecho
+       *[other] hechos
+    }), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } paso
+       *[other] { $count } pasos
+    }
+doctor-refresh-fix = La lista releída nombra otros pasos que la primera: avise a quien gestiona la pasarela
+doctor-next-todo = { $name } pendiente
+doctor-next-none = no queda nada por hacer
+doctor-next-nothing = nada
+doctor-next-disagrees = { $got }, pero la lista dice { $listed }
+doctor-next-fix = Avise a quien gestiona la pasarela: el siguiente paso no coincide con la lista
+doctor-filter-ok = stepsStatus=todo devuelve { $todo ->
+        [one] el único paso pendiente
+       *[other] los { $todo } pasos pendientes
+    }
+doctor-filter-bad = stepsStatus=todo devuelve { $count ->
+        [one] { $count } paso
+       *[other] { $count } pasos
+    } ({ $stray } no pendientes); la lista tiene { $todo } pendientes
+doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
+doctor-events-ok = ofrecidos: el asistente sigue los cambios en vivo
+doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
+doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en vivo deben ser Server-Sent Events
+doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
+doctor-events-http = { $answer }: el asistente consulta periódicamente
+doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
+doctor-guidance-ok = ofrecidas: el código QR y o abren la página de la pasarela en el idioma del cliente
+doctor-guidance-404 = no ofrecidas (404): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
+doctor-guidance-http = { $answer }: el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
+doctor-guidance-no-answer = sin respuesta ({ $why }): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
+doctor-clock-no-date = la pasarela no envía cabecera Date: no se pueden comparar los relojes
+doctor-clock-bad-date = la cabecera Date de la pasarela { $date } no se puede leer
+doctor-clock-ahead = el reloj de este equipo va { $secs } s adelantado respecto a la pasarela
+doctor-clock-behind = el reloj de este equipo va { $secs } s atrasado respecto a la pasarela
+doctor-clock-fix = Ajuste el reloj (NTP): las comprobaciones de tokens y certificados dependen de él
+doctor-clock-ok = como mucho { $secs } s de diferencia con la pasarela

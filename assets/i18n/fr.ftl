@@ -526,6 +526,7 @@ board-sort-progress = avancement
 board-sort-freshness = fraîcheur
 board-sort-id = ID
 board-live-on-short = direct ON
+board-live-polling-short = direct ON · interrogation toutes les { $secs } s
 board-live-off-short = direct off
 board-summary-ready = { $n ->
     [one] { $n } prêt
@@ -719,3 +720,219 @@ err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvel
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = attention
+doctor-mark-failed = échec
+doctor-mark-skipped = non fait
+# The name of each check, in the order they are shown.
+doctor-check-config = Configuration
+doctor-check-gateway = Adresse passerelle
+doctor-check-dns = Résolution du nom
+doctor-check-proxy = Proxy
+doctor-check-tcp = Connexion TCP
+doctor-check-tls = TLS
+doctor-check-client-cert = Certificat client
+doctor-check-token = Jeton
+doctor-check-clock = Horloge
+doctor-check-first-list = Première liste
+doctor-check-refresh = Relecture stepsID
+doctor-check-next-step = Étape suivante
+doctor-check-status-filter = Filtre d'état
+doctor-check-error-body = Corps d'erreur
+doctor-check-events = Événements live
+doctor-check-guidance = Pages client
+doctor-summary = { $failed ->
+        [one] { $failed } échec
+       *[other] { $failed } échecs
+    }, { $warnings ->
+        [one] { $warnings } avertissement
+       *[other] { $warnings } avertissements
+    }, { $ok } ok, { $skipped ->
+        [one] { $skipped } non fait
+       *[other] { $skipped } non faits
+    }
+doctor-target-unusable = (réglages inutilisables)
+doctor-skip = non lancé
+doctor-skip-settings = non lancé : les réglages sont inutilisables
+doctor-skip-no-gateway = non lancé : pas de passerelle
+doctor-skip-bad-address = non lancé : aucune adresse de passerelle utilisable
+doctor-skip-unreachable = non lancé : la passerelle est injoignable
+doctor-skip-insecure = non lancé : pas de connexion sécurisée avec la passerelle
+doctor-config-no-dir = pas de dossier de configuration sur ce système : les valeurs par défaut s'appliquent
+doctor-config-none = aucun fichier à { $path } : les valeurs par défaut s'appliquent
+doctor-config-read = { $path } lu
+doctor-config-fix = Corrigez le fichier, ou faites pointer STEPWISE_CONFIG vers un autre
+doctor-gateway-no-sim = aucune passerelle configurée, et le simulateur intégré ne démarre pas : { $error }
+doctor-gateway-unusable = { $address } est inutilisable : { $why }
+doctor-gateway-fix = Donnez --api sous la forme https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-embedded = aucune configurée : le simulateur intégré à { $url }
+doctor-url-scheme = seuls http et https sont pris en charge
+doctor-url-no-host = il n'y a pas d'hôte
+doctor-proxy-none = aucun : connexion directe
+doctor-proxy-no-proxy = NO_PROXY contourne le proxy pour { $host } : connexion directe
+doctor-proxy-used = { $proxy } (depuis { $from })
+doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
+doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
+doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
+doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY
+doctor-dns-address = { $ip } est une adresse : rien à résoudre
+doctor-dns-resolved-proxy = le proxy { $host } → { $addrs } (le proxy résout lui-même le nom de la passerelle)
+doctor-dns-failed = impossible de résoudre { $host } : { $error }
+doctor-dns-failed-proxy = impossible de résoudre le proxy { $host } : { $error }
+doctor-dns-fix = Vérifiez le nom d'hôte dans --api (ou la variable du proxy) et les réglages DNS de cette machine
+doctor-dns-timeout = pas de réponse pour { $host } en { $secs } s
+doctor-dns-timeout-proxy = pas de réponse pour le proxy { $host } en { $secs } s
+doctor-dns-timeout-fix = Vérifiez les réglages DNS de cette machine
+doctor-tcp-no-address = aucune adresse
+doctor-tcp-timeout = { $addr } : pas de réponse en { $secs } s
+doctor-tcp-failed = connexion impossible à la passerelle : { $error }
+doctor-tcp-failed-proxy = connexion impossible au proxy : { $error }
+doctor-tcp-fix = Vérifiez que la passerelle tourne, le port dans --api et le pare-feu éventuel
+doctor-tcp-connected = connecté à { $addr } en { $ms } ms
+doctor-tcp-connected-proxy = connecté au proxy { $addr } en { $ms } ms
+doctor-tls-plain = pas utilisé : l'adresse est en http:// simple
+doctor-tls-skipped-cert = pas essayé : le certificat client est inutilisable
+doctor-tls-bad-name = { $host } n'est pas un nom TLS utilisable
+doctor-tls-certificate = certificat
+doctor-tls-issued = certificat pour { $subject }, émis par { $issuer }
+doctor-tls-timeout = pas de négociation TLS en { $secs } s
+doctor-tls-timeout-fix = Vérifiez que le port dans --api parle TLS ; si oui, prévenez l'exploitant de la passerelle
+doctor-tls-trusted = { $version } ; { $issued } ; de confiance
+doctor-tls-trusted-left = { $version } ; { $issued }, encore { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    } ; de confiance
+doctor-tls-ends-soon = Prévenez l'exploitant de la passerelle que son certificat expire bientôt
+doctor-tls-asks-cert = { $issued } ; de confiance ; la passerelle demande un certificat client
+doctor-tls-unknown-issuer = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu)
+doctor-tls-unknown-issuer-proxy = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu) (via le proxy { $proxy }, qui inspecte peut-être le TLS)
+doctor-tls-add-ca-file = Ajoutez --ca-file { $path }
+doctor-tls-add-ca-of = Ajoutez --ca-file FICHIER, FICHIER étant le certificat (PEM) de { $issuer } ; demandez-le à l'administrateur du réseau
+doctor-tls-add-ca = Ajoutez --ca-file FICHIER avec le certificat (PEM) de l'autorité émettrice
+doctor-tls-expired = { $issued } : expiré
+doctor-tls-expired-ago = { $issued } : expiré depuis { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }
+doctor-fix-date-operator = Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
+doctor-tls-not-yet = { $issued } : pas encore valide
+doctor-fix-date = Vérifiez la date et l'heure de cette machine
+doctor-tls-wrong-host = { $issued } : pas fait pour ce nom d'hôte
+doctor-tls-wrong-host-fix = Mettez dans --api le nom d'hôte pour lequel le certificat a été fait
+doctor-tls-not-tls = ce qui a répondu ne parle pas TLS
+doctor-tls-not-tls-fix = Vérifiez le port, ou utilisez http:// si la passerelle n'a pas de TLS
+doctor-tls-refused = la passerelle a refusé la négociation ({ $alert })
+doctor-tls-refused-fix = Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
+doctor-tls-wants-cert = la passerelle demande un certificat client
+doctor-fix-client-cert = Donnez-en un avec --client-cert FICHIER --client-key FICHIER
+doctor-tls-other = échec : { $error }
+doctor-tls-other-fix = Vérifiez --api, --ca-file et le certificat client
+doctor-cert-required = aucun fourni, et la passerelle en exige un
+doctor-cert-fix-config = Donnez-en un avec --client-cert FICHIER --client-key FICHIER (ou client_cert/client_key dans le fichier de configuration)
+doctor-cert-not-asked = aucun fourni ; la passerelle n'en a pas demandé
+doctor-cert-none = aucun fourni
+doctor-cert-none-plain = aucun fourni (http:// simple)
+doctor-cert-about = { $path } : { $subject }, émis par { $issuer }
+doctor-cert-refused = { $about } : la passerelle l'a refusé ({ $alert })
+doctor-cert-not-taken = { $about } : la passerelle ne l'a pas accepté
+doctor-cert-fix-authority = Utilisez un certificat émis par l'autorité à laquelle la passerelle fait confiance
+doctor-cert-expired = { $about } : expiré depuis { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }
+doctor-cert-fix-new = Demandez un nouveau certificat client
+doctor-cert-not-yet = { $about } : pas encore valide
+doctor-cert-ends-soon = { $about } : plus que { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }
+doctor-cert-fix-soon = Demandez bientôt un nouveau certificat client
+doctor-cert-ok-left = { $about } ; la clé correspond ; encore { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }
+doctor-cert-ok = { $about } ; la clé correspond
+doctor-source-config-token = le jeton du fichier de configuration
+doctor-source-config-token-file = le token_file du fichier de configuration { $path }
+doctor-source-nowhere = nulle part
+doctor-token-wanted = aucun fourni, et la passerelle en veut un
+doctor-token-fix-give = Donnez-en un avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+doctor-token-embedded = inutile pour le simulateur intégré
+doctor-token-not-asked = aucun fourni ; la passerelle n'en a pas demandé
+doctor-token-embedded-given = source : { $source } ; pas envoyé au simulateur intégré
+doctor-token-expired = source : { $source } ; expiré depuis { $ago }
+doctor-token-fix-new = Obtenez un nouveau jeton
+doctor-token-refused = source : { $source } ; la passerelle l'a refusé (HTTP 401)
+doctor-token-fix-refused = Obtenez un nouveau jeton, ou vérifiez qu'il est fait pour cette passerelle
+doctor-token-expires = source : { $source } ; expire dans { $within }
+doctor-token-not-tried = source : { $source } ; pas essayé (passerelle non atteinte)
+doctor-token-took = source : { $source } ; la passerelle l'a accepté (son expiration n'y est pas inscrite)
+doctor-why-timeout = pas de réponse en { $secs } s
+doctor-http-setup = impossible de préparer HTTP : { $error }
+doctor-no-answer = pas de réponse : { $why }
+doctor-not-a-list = la réponse n'est pas une liste d'étapes : { $error }
+doctor-not-a-step = la réponse n'est pas une étape : { $error }
+doctor-fix-steps-gateway = Vérifiez que --api désigne une passerelle d'étapes
+doctor-error-body-no-answer = la passerelle n'a pas répondu : { $why }
+doctor-error-body-no-answer-fix = Vérifiez que la passerelle tourne et n'est pas surchargée ; puis réessayez
+doctor-clock-skipped = non lancé : la passerelle n'a pas répondu
+doctor-error-body-ok = une requête sans id reçoit 400 avec un message JSON ({ $message })
+doctor-error-body-code-only = code seul
+doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
+doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
+doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
+doctor-error-body-other = une requête sans id reçoit { $answer } au lieu de 400
+doctor-first-no-car = pas essayé : aucun carAssociationID donné
+doctor-first-no-car-fix = Relancez avec --car ID pour essayer les appels d'étapes
+doctor-first-401 = HTTP 401 : la passerelle veut un jeton valide
+doctor-see-token = Voir la ligne Jeton
+doctor-first-fix-car = Vérifiez le carAssociationID donné avec --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } étape
+       *[other] { $count } étapes
+    } mais pas de stepsID
+doctor-first-fix-steps-id = Signalez à l'exploitant de la passerelle : la liste doit porter un stepsID
+doctor-first-ok = carAssociationID { $car } : { $count ->
+        [one] { $count } étape
+       *[other] { $count } étapes
+    } ({ $done } { $done ->
+        [one] faite
+       *[other] faites
+    }), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } étape
+       *[other] { $count } étapes
+    }
+doctor-refresh-fix = La liste relue nomme d'autres étapes que la première : prévenez l'exploitant de la passerelle
+doctor-next-todo = { $name } à faire
+doctor-next-none = plus rien à faire
+doctor-next-nothing = rien
+doctor-next-disagrees = { $got }, mais la liste dit { $listed }
+doctor-next-fix = Signalez à l'exploitant de la passerelle : l'étape suivante contredit la liste
+doctor-filter-ok = stepsStatus=todo donne { $todo ->
+        [one] l'étape à faire
+       *[other] les { $todo } étapes à faire
+    }
+doctor-filter-bad = stepsStatus=todo donne { $count ->
+        [one] { $count } étape
+       *[other] { $count } étapes
+    } (dont { $stray } pas à faire) ; la liste en a { $todo } à faire
+doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
+doctor-events-ok = proposés : l'assistant suit les changements en direct
+doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
+doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
+doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
+doctor-events-http = { $answer } : l'assistant interroge à intervalles
+doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
+doctor-guidance-ok = proposées : le code QR et o ouvrent la page de la passerelle dans la langue du client
+doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-guidance-http = { $answer } : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-guidance-no-answer = pas de réponse ({ $why }) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-clock-no-date = la passerelle n'envoie pas d'en-tête Date : impossible de comparer les horloges
+doctor-clock-bad-date = l'en-tête Date de la passerelle { $date } est illisible
+doctor-clock-ahead = l'horloge de cette machine avance de { $secs } s sur celle de la passerelle
+doctor-clock-behind = l'horloge de cette machine retarde de { $secs } s sur celle de la passerelle
+doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
+doctor-clock-ok = à { $secs } s près de l'horloge de la passerelle

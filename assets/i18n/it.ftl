@@ -526,6 +526,7 @@ board-sort-progress = avanzamento
 board-sort-freshness = aggiornamento
 board-sort-id = ID
 board-live-on-short = diretta ON
+board-live-polling-short = diretta ON · interrogazione ogni { $secs } s
 board-live-off-short = diretta off
 board-summary-ready = { $n ->
     [one] { $n } pronto
@@ -719,3 +720,219 @@ err-over-refused-fresh = il gateway rifiuta anche un token appena rinnovato
 err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = avviso
+doctor-mark-failed = errore
+doctor-mark-skipped = saltato
+# The name of each check, in the order they are shown.
+doctor-check-config = Configurazione
+doctor-check-gateway = Indirizzo gateway
+doctor-check-dns = Risoluzione nome
+doctor-check-proxy = Proxy
+doctor-check-tcp = Connessione TCP
+doctor-check-tls = TLS
+doctor-check-client-cert = Certificato client
+doctor-check-token = Token
+doctor-check-clock = Orologio
+doctor-check-first-list = Primo elenco
+doctor-check-refresh = Rilettura stepsID
+doctor-check-next-step = Prossimo passo
+doctor-check-status-filter = Filtro di stato
+doctor-check-error-body = Corpo di errore
+doctor-check-events = Eventi live
+doctor-check-guidance = Pagine cliente
+doctor-summary = { $failed ->
+        [one] { $failed } errore
+       *[other] { $failed } errori
+    }, { $warnings ->
+        [one] { $warnings } avviso
+       *[other] { $warnings } avvisi
+    }, { $ok } ok, { $skipped ->
+        [one] { $skipped } saltato
+       *[other] { $skipped } saltati
+    }
+doctor-target-unusable = (impostazioni inutilizzabili)
+doctor-skip = non eseguito
+doctor-skip-settings = non eseguito: le impostazioni sono inutilizzabili
+doctor-skip-no-gateway = non eseguito: nessun gateway
+doctor-skip-bad-address = non eseguito: nessun indirizzo del gateway utilizzabile
+doctor-skip-unreachable = non eseguito: il gateway non è raggiungibile
+doctor-skip-insecure = non eseguito: nessuna connessione sicura con il gateway
+doctor-config-no-dir = nessuna cartella di configurazione su questo sistema: valgono i valori predefiniti
+doctor-config-none = nessun file in { $path }: valgono i valori predefiniti
+doctor-config-read = { $path } letto
+doctor-config-fix = Correggere il file, o far puntare STEPWISE_CONFIG a un altro file
+doctor-gateway-no-sim = nessun gateway configurato, e il simulatore integrato non si avvia: { $error }
+doctor-gateway-unusable = { $address } non è utilizzabile: { $why }
+doctor-gateway-fix = Indicare --api come https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-embedded = nessuno configurato: il simulatore integrato su { $url }
+doctor-url-scheme = sono supportati solo http e https
+doctor-url-no-host = manca l'host
+doctor-proxy-none = nessuno: connessione diretta
+doctor-proxy-no-proxy = NO_PROXY esclude il proxy per { $host }: connessione diretta
+doctor-proxy-used = { $proxy } (da { $from })
+doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
+doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
+doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
+doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY
+doctor-dns-address = { $ip } è un indirizzo: niente da risolvere
+doctor-dns-resolved-proxy = il proxy { $host } → { $addrs } (è il proxy a risolvere il nome del gateway)
+doctor-dns-failed = impossibile risolvere { $host }: { $error }
+doctor-dns-failed-proxy = impossibile risolvere il proxy { $host }: { $error }
+doctor-dns-fix = Controllare il nome host in --api (o nella variabile del proxy) e le impostazioni DNS di questa macchina
+doctor-dns-timeout = nessuna risposta per { $host } entro { $secs } s
+doctor-dns-timeout-proxy = nessuna risposta per il proxy { $host } entro { $secs } s
+doctor-dns-timeout-fix = Controllare le impostazioni DNS di questa macchina
+doctor-tcp-no-address = nessun indirizzo
+doctor-tcp-timeout = { $addr }: nessuna risposta entro { $secs } s
+doctor-tcp-failed = impossibile connettersi al gateway: { $error }
+doctor-tcp-failed-proxy = impossibile connettersi al proxy: { $error }
+doctor-tcp-fix = Controllare che il gateway sia attivo, la porta in --api ed eventuali firewall
+doctor-tcp-connected = connesso a { $addr } in { $ms } ms
+doctor-tcp-connected-proxy = connesso al proxy su { $addr } in { $ms } ms
+doctor-tls-plain = non usato: l'indirizzo è in semplice http://
+doctor-tls-skipped-cert = non provato: il certificato client non è utilizzabile
+doctor-tls-bad-name = { $host } non è un nome TLS utilizzabile
+doctor-tls-certificate = certificato
+doctor-tls-issued = certificato per { $subject }, emesso da { $issuer }
+doctor-tls-timeout = nessun handshake TLS entro { $secs } s
+doctor-tls-timeout-fix = Controllare che la porta in --api parli TLS; se sì, avvisare chi gestisce il gateway
+doctor-tls-trusted = { $version }; { $issued }; attendibile
+doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [one] ancora { $days } giorno
+       *[other] ancora { $days } giorni
+    }; attendibile
+doctor-tls-ends-soon = Avvisare chi gestisce il gateway che il suo certificato scade presto
+doctor-tls-asks-cert = { $issued }; attendibile; il gateway chiede un certificato client
+doctor-tls-unknown-issuer = { $issued }: l'emittente non è attendibile qui (emittente sconosciuto)
+doctor-tls-unknown-issuer-proxy = { $issued }: l'emittente non è attendibile qui (emittente sconosciuto) (tramite il proxy { $proxy }, che potrebbe ispezionare il TLS)
+doctor-tls-add-ca-file = Aggiungere --ca-file { $path }
+doctor-tls-add-ca-of = Aggiungere --ca-file FILE, dove FILE è il certificato (PEM) di { $issuer }; chiederlo all'amministratore di rete
+doctor-tls-add-ca = Aggiungere --ca-file FILE con il certificato (PEM) dell'autorità emittente
+doctor-tls-expired = { $issued }: scaduto
+doctor-tls-expired-ago = { $issued }: scaduto da { $days ->
+        [one] { $days } giorno
+       *[other] { $days } giorni
+    }
+doctor-fix-date-operator = Controllare la data di questa macchina; se è giusta, avvisare chi gestisce il gateway
+doctor-tls-not-yet = { $issued }: non ancora valido
+doctor-fix-date = Controllare data e ora di questa macchina
+doctor-tls-wrong-host = { $issued }: non emesso per questo nome host
+doctor-tls-wrong-host-fix = Usare in --api il nome host per cui è stato emesso il certificato
+doctor-tls-not-tls = chi ha risposto non parla TLS
+doctor-tls-not-tls-fix = Controllare la porta, o usare http:// se il gateway non ha TLS
+doctor-tls-refused = il gateway ha rifiutato l'handshake ({ $alert })
+doctor-tls-refused-fix = Controllare --api; se è giusto, avvisare chi gestisce il gateway
+doctor-tls-wants-cert = il gateway chiede un certificato client
+doctor-fix-client-cert = Fornirne uno con --client-cert FILE --client-key FILE
+doctor-tls-other = non riuscito: { $error }
+doctor-tls-other-fix = Controllare --api, --ca-file e il certificato client
+doctor-cert-required = nessuno fornito, e il gateway ne richiede uno
+doctor-cert-fix-config = Fornirne uno con --client-cert FILE --client-key FILE (o client_cert/client_key nel file di configurazione)
+doctor-cert-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
+doctor-cert-none = nessuno fornito
+doctor-cert-none-plain = nessuno fornito (semplice http://)
+doctor-cert-about = { $path }: { $subject }, emesso da { $issuer }
+doctor-cert-refused = { $about }: il gateway l'ha rifiutato ({ $alert })
+doctor-cert-not-taken = { $about }: il gateway non l'ha accettato
+doctor-cert-fix-authority = Usare un certificato emesso dall'autorità di cui il gateway si fida
+doctor-cert-expired = { $about }: scaduto da { $days ->
+        [one] { $days } giorno
+       *[other] { $days } giorni
+    }
+doctor-cert-fix-new = Chiedere un nuovo certificato client
+doctor-cert-not-yet = { $about }: non ancora valido
+doctor-cert-ends-soon = { $about }: { $days ->
+        [one] resta { $days } giorno
+       *[other] restano { $days } giorni
+    }
+doctor-cert-fix-soon = Chiedere presto un nuovo certificato client
+doctor-cert-ok-left = { $about }; la chiave corrisponde; { $days ->
+        [one] resta { $days } giorno
+       *[other] restano { $days } giorni
+    }
+doctor-cert-ok = { $about }; la chiave corrisponde
+doctor-source-config-token = il token del file di configurazione
+doctor-source-config-token-file = il token_file del file di configurazione { $path }
+doctor-source-nowhere = da nessuna parte
+doctor-token-wanted = nessuno fornito, e il gateway ne vuole uno
+doctor-token-fix-give = Fornirne uno con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+doctor-token-embedded = non serve per il simulatore integrato
+doctor-token-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
+doctor-token-embedded-given = fonte: { $source }; non inviato al simulatore integrato
+doctor-token-expired = fonte: { $source }; scaduto da { $ago }
+doctor-token-fix-new = Procurarsi un nuovo token
+doctor-token-refused = fonte: { $source }; il gateway l'ha rifiutato (HTTP 401)
+doctor-token-fix-refused = Procurarsi un nuovo token, o controllare che sia destinato a questo gateway
+doctor-token-expires = fonte: { $source }; scade tra { $within }
+doctor-token-not-tried = fonte: { $source }; non provato (il gateway non è stato raggiunto)
+doctor-token-took = fonte: { $source }; il gateway l'ha accettato (la scadenza non è scritta nel token)
+doctor-why-timeout = nessuna risposta entro { $secs } s
+doctor-http-setup = impossibile preparare HTTP: { $error }
+doctor-no-answer = nessuna risposta: { $why }
+doctor-not-a-list = la risposta non è un elenco di passi: { $error }
+doctor-not-a-step = la risposta non è un passo: { $error }
+doctor-fix-steps-gateway = Controllare che --api indichi un gateway dei passi
+doctor-error-body-no-answer = il gateway non ha risposto: { $why }
+doctor-error-body-no-answer-fix = Controllare che il gateway sia attivo e non sovraccarico; poi riprovare
+doctor-clock-skipped = non eseguito: il gateway non ha risposto
+doctor-error-body-ok = una richiesta senza id riceve 400 con un messaggio JSON ({ $message })
+doctor-error-body-code-only = solo il codice
+doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }
+doctor-fix-error-json = Segnalare a chi gestisce il gateway: i corpi di errore devono essere JSON
+doctor-error-body-401 = non verificato: il gateway vuole prima un token valido (HTTP 401)
+doctor-error-body-other = una richiesta senza id riceve { $answer } invece di 400
+doctor-first-no-car = non provato: nessun carAssociationID indicato
+doctor-first-no-car-fix = Rieseguire con --car ID per provare le chiamate dei passi
+doctor-first-401 = HTTP 401: il gateway vuole un token valido
+doctor-see-token = Vedere la riga Token
+doctor-first-fix-car = Controllare il carAssociationID indicato con --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passi
+    } ma nessuno stepsID
+doctor-first-fix-steps-id = Segnalare a chi gestisce il gateway: l'elenco deve contenere uno stepsID
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } passo
+       *[other] { $count } passi
+    } ({ $done } { $done ->
+        [one] fatto
+       *[other] fatti
+    }), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passi
+    }
+doctor-refresh-fix = L'elenco riletto nomina passi diversi dal primo: avvisare chi gestisce il gateway
+doctor-next-todo = { $name } da fare
+doctor-next-none = non resta niente da fare
+doctor-next-nothing = niente
+doctor-next-disagrees = { $got }, ma l'elenco dice { $listed }
+doctor-next-fix = Segnalare a chi gestisce il gateway: il prossimo passo non concorda con l'elenco
+doctor-filter-ok = stepsStatus=todo restituisce { $todo ->
+        [one] l'unico passo da fare
+       *[other] i { $todo } passi da fare
+    }
+doctor-filter-bad = stepsStatus=todo restituisce { $count ->
+        [one] { $count } passo
+       *[other] { $count } passi
+    } ({ $stray } non da fare); l'elenco ne ha { $todo } da fare
+doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene applicato
+doctor-events-ok = offerti: la procedura segue le modifiche in diretta
+doctor-events-not-stream = risponde, ma non con text/event-stream: la procedura interroga a intervalli
+doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono essere Server-Sent Events
+doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
+doctor-events-http = { $answer }: la procedura interroga invece a intervalli
+doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
+doctor-guidance-ok = offerte: il codice QR e o aprono la pagina del gateway nella lingua del cliente
+doctor-guidance-404 = non offerte (404): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
+doctor-guidance-http = { $answer }: il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
+doctor-guidance-no-answer = nessuna risposta ({ $why }): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
+doctor-clock-no-date = il gateway non invia l'intestazione Date: gli orologi non si possono confrontare
+doctor-clock-bad-date = l'intestazione Date del gateway { $date } non è leggibile
+doctor-clock-ahead = l'orologio di questa macchina è avanti di { $secs } s rispetto al gateway
+doctor-clock-behind = l'orologio di questa macchina è indietro di { $secs } s rispetto al gateway
+doctor-clock-fix = Regolare l'orologio (NTP): i controlli di token e certificati dipendono da esso
+doctor-clock-ok = entro { $secs } s dall'orologio del gateway

@@ -526,6 +526,7 @@ board-sort-progress = voortgang
 board-sort-freshness = actualiteit
 board-sort-id = ID
 board-live-on-short = live AAN
+board-live-polling-short = live AAN · opvragen elke { $secs } s
 board-live-off-short = live uit
 board-summary-ready = { $n } klaar
 board-summary-in-progress = { $n } bezig
@@ -716,3 +717,213 @@ err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = let op
+doctor-mark-failed = fout
+doctor-mark-skipped = overgeslagen
+# The name of each check, in the order they are shown.
+doctor-check-config = Configuratie
+doctor-check-gateway = Gateway-adres
+doctor-check-dns = Naamresolutie
+doctor-check-proxy = Proxy
+doctor-check-tcp = TCP-verbinding
+doctor-check-tls = TLS
+doctor-check-client-cert = Clientcertificaat
+doctor-check-token = Token
+doctor-check-clock = Klok
+doctor-check-first-list = Eerste lijst
+doctor-check-refresh = Herladen op stepsID
+doctor-check-next-step = Volgende stap
+doctor-check-status-filter = Statusfilter
+doctor-check-error-body = Foutantwoord
+doctor-check-events = Live-events
+doctor-check-guidance = Klantpagina's
+doctor-summary = { $failed ->
+        [one] { $failed } fout
+       *[other] { $failed } fouten
+    }, { $warnings ->
+        [one] { $warnings } waarschuwing
+       *[other] { $warnings } waarschuwingen
+    }, { $ok } ok, { $skipped } overgeslagen
+doctor-target-unusable = (instellingen onbruikbaar)
+doctor-skip = niet uitgevoerd
+doctor-skip-settings = niet uitgevoerd: de instellingen zijn onbruikbaar
+doctor-skip-no-gateway = niet uitgevoerd: geen gateway
+doctor-skip-bad-address = niet uitgevoerd: geen bruikbaar gateway-adres
+doctor-skip-unreachable = niet uitgevoerd: de gateway is niet bereikbaar
+doctor-skip-insecure = niet uitgevoerd: geen beveiligde verbinding met de gateway
+doctor-config-no-dir = geen configuratiemap op dit systeem: de standaardwaarden gelden
+doctor-config-none = geen bestand op { $path }: de standaardwaarden gelden
+doctor-config-read = { $path } gelezen
+doctor-config-fix = Verbeter het bestand, of laat STEPWISE_CONFIG naar een ander bestand wijzen
+doctor-gateway-no-sim = geen gateway ingesteld, en de ingebouwde simulator start niet: { $error }
+doctor-gateway-unusable = { $address } is onbruikbaar: { $why }
+doctor-gateway-fix = Geef --api op als https://gateway.example of http://127.0.0.1:8080
+doctor-gateway-embedded = geen ingesteld: de ingebouwde simulator op { $url }
+doctor-url-scheme = alleen http en https worden ondersteund
+doctor-url-no-host = er staat geen host in
+doctor-proxy-none = geen: directe verbinding
+doctor-proxy-no-proxy = NO_PROXY slaat de proxy over voor { $host }: directe verbinding
+doctor-proxy-used = { $proxy } (uit { $from })
+doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
+doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
+doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
+doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
+doctor-dns-address = { $ip } is een adres: niets op te zoeken
+doctor-dns-resolved-proxy = de proxy { $host } → { $addrs } (de proxy zoekt de naam van de gateway zelf op)
+doctor-dns-failed = kan { $host } niet opzoeken: { $error }
+doctor-dns-failed-proxy = kan de proxy { $host } niet opzoeken: { $error }
+doctor-dns-fix = Controleer de hostnaam in --api (of in de proxyvariabele) en de DNS-instellingen van deze computer
+doctor-dns-timeout = geen antwoord voor { $host } binnen { $secs } s
+doctor-dns-timeout-proxy = geen antwoord voor de proxy { $host } binnen { $secs } s
+doctor-dns-timeout-fix = Controleer de DNS-instellingen van deze computer
+doctor-tcp-no-address = geen adres
+doctor-tcp-timeout = { $addr }: geen antwoord binnen { $secs } s
+doctor-tcp-failed = kan niet verbinden met de gateway: { $error }
+doctor-tcp-failed-proxy = kan niet verbinden met de proxy: { $error }
+doctor-tcp-fix = Controleer of de gateway draait, de poort in --api en een eventuele firewall
+doctor-tcp-connected = verbonden met { $addr } in { $ms } ms
+doctor-tcp-connected-proxy = verbonden met de proxy op { $addr } in { $ms } ms
+doctor-tls-plain = niet gebruikt: het adres is gewoon http://
+doctor-tls-skipped-cert = niet geprobeerd: het clientcertificaat is onbruikbaar
+doctor-tls-bad-name = { $host } is geen bruikbare TLS-naam
+doctor-tls-certificate = certificaat
+doctor-tls-issued = certificaat voor { $subject }, uitgegeven door { $issuer }
+doctor-tls-timeout = geen TLS-handshake binnen { $secs } s
+doctor-tls-timeout-fix = Controleer of de poort in --api TLS spreekt; zo ja, laat het de beheerder van de gateway weten
+doctor-tls-trusted = { $version }; { $issued }; vertrouwd
+doctor-tls-trusted-left = { $version }; { $issued }, nog { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geldig; vertrouwd
+doctor-tls-ends-soon = Laat de beheerder van de gateway weten dat zijn certificaat binnenkort verloopt
+doctor-tls-asks-cert = { $issued }; vertrouwd; de gateway vraagt om een clientcertificaat
+doctor-tls-unknown-issuer = { $issued }: de uitgever wordt hier niet vertrouwd (onbekende uitgever)
+doctor-tls-unknown-issuer-proxy = { $issued }: de uitgever wordt hier niet vertrouwd (onbekende uitgever) (via de proxy { $proxy }, die TLS mogelijk openbreekt)
+doctor-tls-add-ca-file = Voeg --ca-file { $path } toe
+doctor-tls-add-ca-of = Voeg --ca-file BESTAND toe, met als BESTAND het certificaat (PEM) van { $issuer }; vraag het aan de netwerkbeheerder
+doctor-tls-add-ca = Voeg --ca-file BESTAND toe met het certificaat (PEM) van de uitgevende instantie
+doctor-tls-expired = { $issued }: verlopen
+doctor-tls-expired-ago = { $issued }: { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geleden verlopen
+doctor-fix-date-operator = Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
+doctor-tls-not-yet = { $issued }: nog niet geldig
+doctor-fix-date = Controleer datum en tijd van deze computer
+doctor-tls-wrong-host = { $issued }: niet gemaakt voor deze hostnaam
+doctor-tls-wrong-host-fix = Gebruik in --api de hostnaam waarvoor het certificaat gemaakt is
+doctor-tls-not-tls = wat antwoordde spreekt geen TLS
+doctor-tls-not-tls-fix = Controleer de poort, of gebruik http:// als de gateway geen TLS heeft
+doctor-tls-refused = de gateway weigerde de handshake ({ $alert })
+doctor-tls-refused-fix = Controleer --api; klopt het, laat het de beheerder van de gateway weten
+doctor-tls-wants-cert = de gateway vraagt om een clientcertificaat
+doctor-fix-client-cert = Geef er een met --client-cert BESTAND --client-key BESTAND
+doctor-tls-other = mislukt: { $error }
+doctor-tls-other-fix = Controleer --api, --ca-file en het clientcertificaat
+doctor-cert-required = geen opgegeven, en de gateway eist er een
+doctor-cert-fix-config = Geef er een met --client-cert BESTAND --client-key BESTAND (of client_cert/client_key in het configuratiebestand)
+doctor-cert-not-asked = geen opgegeven; de gateway vroeg er niet om
+doctor-cert-none = geen opgegeven
+doctor-cert-none-plain = geen opgegeven (gewoon http://)
+doctor-cert-about = { $path }: { $subject }, uitgegeven door { $issuer }
+doctor-cert-refused = { $about }: de gateway weigerde het ({ $alert })
+doctor-cert-not-taken = { $about }: de gateway nam het niet aan
+doctor-cert-fix-authority = Gebruik een certificaat van de instantie die de gateway vertrouwt
+doctor-cert-expired = { $about }: { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geleden verlopen
+doctor-cert-fix-new = Vraag een nieuw clientcertificaat aan
+doctor-cert-not-yet = { $about }: nog niet geldig
+doctor-cert-ends-soon = { $about }: nog { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geldig
+doctor-cert-fix-soon = Vraag binnenkort een nieuw clientcertificaat aan
+doctor-cert-ok-left = { $about }; sleutel past; nog { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geldig
+doctor-cert-ok = { $about }; sleutel past
+doctor-source-config-token = het token uit het configuratiebestand
+doctor-source-config-token-file = de token_file uit het configuratiebestand { $path }
+doctor-source-nowhere = nergens
+doctor-token-wanted = geen opgegeven, en de gateway wil er een
+doctor-token-fix-give = Geef er een met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+doctor-token-embedded = niet nodig voor de ingebouwde simulator
+doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
+doctor-token-embedded-given = bron: { $source }; niet verstuurd naar de ingebouwde simulator
+doctor-token-expired = bron: { $source }; { $ago } geleden verlopen
+doctor-token-fix-new = Haal een nieuw token
+doctor-token-refused = bron: { $source }; de gateway weigerde het (HTTP 401)
+doctor-token-fix-refused = Haal een nieuw token, of controleer of het voor deze gateway bedoeld is
+doctor-token-expires = bron: { $source }; verloopt over { $within }
+doctor-token-not-tried = bron: { $source }; niet geprobeerd (de gateway werd niet bereikt)
+doctor-token-took = bron: { $source }; de gateway nam het aan (de vervaldatum staat er niet in)
+doctor-why-timeout = geen antwoord binnen { $secs } s
+doctor-http-setup = kan HTTP niet opzetten: { $error }
+doctor-no-answer = geen antwoord: { $why }
+doctor-not-a-list = het antwoord is geen stappenlijst: { $error }
+doctor-not-a-step = het antwoord is geen stap: { $error }
+doctor-fix-steps-gateway = Controleer of --api naar een stappengateway wijst
+doctor-error-body-no-answer = de gateway antwoordde niet: { $why }
+doctor-error-body-no-answer-fix = Controleer of de gateway draait en niet overbelast is; probeer het dan opnieuw
+doctor-clock-skipped = niet uitgevoerd: de gateway antwoordde niet
+doctor-error-body-ok = een verzoek zonder id krijgt 400 met een JSON-melding ({ $message })
+doctor-error-body-code-only = alleen code
+doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }
+doctor-fix-error-json = Laat de beheerder van de gateway weten: foutantwoorden horen JSON te zijn
+doctor-error-body-401 = niet gecontroleerd: de gateway wil eerst een geldig token (HTTP 401)
+doctor-error-body-other = een verzoek zonder id krijgt { $answer } in plaats van 400
+doctor-first-no-car = niet geprobeerd: geen carAssociationID opgegeven
+doctor-first-no-car-fix = Voer opnieuw uit met --car ID om de stappenaanroepen te proberen
+doctor-first-401 = HTTP 401: de gateway wil een geldig token
+doctor-see-token = Zie de regel Token
+doctor-first-fix-car = Controleer de carAssociationID die met --car is opgegeven
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } stap
+       *[other] { $count } stappen
+    } maar geen stepsID
+doctor-first-fix-steps-id = Laat de beheerder van de gateway weten: de lijst moet een stepsID bevatten
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } stap
+       *[other] { $count } stappen
+    } ({ $done } klaar), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } stap
+       *[other] { $count } stappen
+    }
+doctor-refresh-fix = De herladen lijst noemt andere stappen dan de eerste: laat het de beheerder van de gateway weten
+doctor-next-todo = { $name } te doen
+doctor-next-none = niets meer te doen
+doctor-next-nothing = niets
+doctor-next-disagrees = { $got }, maar volgens de lijst: { $listed }
+doctor-next-fix = Laat de beheerder van de gateway weten: de volgende stap spreekt de lijst tegen
+doctor-filter-ok = stepsStatus=todo geeft { $todo ->
+        [one] de ene stap die nog moet
+       *[other] de { $todo } stappen die nog moeten
+    }
+doctor-filter-bad = stepsStatus=todo geeft { $count ->
+        [one] { $count } stap
+       *[other] { $count } stappen
+    } ({ $stray } niet te doen); de lijst heeft er { $todo } te doen
+doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt niet toegepast
+doctor-events-ok = aangeboden: de wizard volgt wijzigingen live
+doctor-events-not-stream = antwoordt, maar niet met text/event-stream: de wizard vraagt regelmatig op
+doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten Server-Sent Events zijn
+doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
+doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
+doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
+doctor-guidance-ok = aangeboden: de QR-code en o openen de pagina van de gateway in de taal van de klant
+doctor-guidance-404 = niet aangeboden (404): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
+doctor-guidance-http = { $answer }: de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
+doctor-guidance-no-answer = geen antwoord ({ $why }): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
+doctor-clock-no-date = de gateway stuurt geen Date-header: de klokken zijn niet te vergelijken
+doctor-clock-bad-date = de Date-header van de gateway { $date } is onleesbaar
+doctor-clock-ahead = de klok van deze computer loopt { $secs } s voor op die van de gateway
+doctor-clock-behind = de klok van deze computer loopt { $secs } s achter op die van de gateway
+doctor-clock-fix = Zet de klok gelijk (NTP): de controles van tokens en certificaten hangen ervan af
+doctor-clock-ok = hoogstens { $secs } s verschil met de klok van de gateway

@@ -526,6 +526,7 @@ board-sort-progress = progresso
 board-sort-freshness = atualidade
 board-sort-id = ID
 board-live-on-short = ao vivo ON
+board-live-polling-short = ao vivo ON · consulta a cada { $secs } s
 board-live-off-short = ao vivo off
 board-summary-ready = { $n ->
     [one] { $n } pronto
@@ -719,3 +720,219 @@ err-over-refused-fresh = o gateway recusa até um token recém-renovado
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
 
 ## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = aviso
+doctor-mark-failed = falha
+doctor-mark-skipped = pulado
+# The name of each check, in the order they are shown.
+doctor-check-config = Configuração
+doctor-check-gateway = Endereço do gateway
+doctor-check-dns = Resolução de nome
+doctor-check-proxy = Proxy
+doctor-check-tcp = Conexão TCP
+doctor-check-tls = TLS
+doctor-check-client-cert = Certificado cliente
+doctor-check-token = Token
+doctor-check-clock = Relógio
+doctor-check-first-list = Primeira lista
+doctor-check-refresh = Releitura stepsID
+doctor-check-next-step = Próximo passo
+doctor-check-status-filter = Filtro de status
+doctor-check-error-body = Corpo de erro
+doctor-check-events = Eventos ao vivo
+doctor-check-guidance = Páginas do cliente
+doctor-summary = { $failed ->
+        [one] { $failed } falha
+       *[other] { $failed } falhas
+    }, { $warnings ->
+        [one] { $warnings } aviso
+       *[other] { $warnings } avisos
+    }, { $ok } ok, { $skipped ->
+        [one] { $skipped } pulado
+       *[other] { $skipped } pulados
+    }
+doctor-target-unusable = (configurações inutilizáveis)
+doctor-skip = não executado
+doctor-skip-settings = não executado: as configurações são inutilizáveis
+doctor-skip-no-gateway = não executado: nenhum gateway
+doctor-skip-bad-address = não executado: nenhum endereço de gateway utilizável
+doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
+doctor-skip-insecure = não executado: nenhuma conexão segura com o gateway
+doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
+doctor-config-none = nenhum arquivo em { $path }: valem os padrões
+doctor-config-read = { $path } lido
+doctor-config-fix = Corrija o arquivo, ou aponte STEPWISE_CONFIG para outro
+doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não inicia: { $error }
+doctor-gateway-unusable = { $address } não pode ser usado: { $why }
+doctor-gateway-fix = Informe --api como https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
+doctor-url-scheme = só http e https são aceitos
+doctor-url-no-host = falta o host
+doctor-proxy-none = nenhum: conexão direta
+doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: conexão direta
+doctor-proxy-used = { $proxy } (de { $from })
+doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
+doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
+doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
+doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
+doctor-dns-address = { $ip } é um endereço: nada a resolver
+doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)
+doctor-dns-failed = não foi possível resolver { $host }: { $error }
+doctor-dns-failed-proxy = não foi possível resolver o proxy { $host }: { $error }
+doctor-dns-fix = Confira o nome do host em --api (ou na variável do proxy) e as configurações de DNS desta máquina
+doctor-dns-timeout = sem resposta para { $host } em { $secs } s
+doctor-dns-timeout-proxy = sem resposta para o proxy { $host } em { $secs } s
+doctor-dns-timeout-fix = Confira as configurações de DNS desta máquina
+doctor-tcp-no-address = nenhum endereço
+doctor-tcp-timeout = { $addr }: sem resposta em { $secs } s
+doctor-tcp-failed = não foi possível conectar ao gateway: { $error }
+doctor-tcp-failed-proxy = não foi possível conectar ao proxy: { $error }
+doctor-tcp-fix = Confira se o gateway está rodando, a porta em --api e algum firewall
+doctor-tcp-connected = conectado a { $addr } em { $ms } ms
+doctor-tcp-connected-proxy = conectado ao proxy em { $addr } em { $ms } ms
+doctor-tls-plain = não usado: o endereço é http:// simples
+doctor-tls-skipped-cert = não tentado: o certificado cliente não pode ser usado
+doctor-tls-bad-name = { $host } não é um nome TLS utilizável
+doctor-tls-certificate = certificado
+doctor-tls-issued = certificado para { $subject }, emitido por { $issuer }
+doctor-tls-timeout = nenhum handshake TLS em { $secs } s
+doctor-tls-timeout-fix = Confira se a porta em --api fala TLS; se falar, avise quem opera o gateway
+doctor-tls-trusted = { $version }; { $issued }; confiável
+doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }; confiável
+doctor-tls-ends-soon = Avise quem opera o gateway que o certificado dele vence em breve
+doctor-tls-asks-cert = { $issued }; confiável; o gateway pede um certificado cliente
+doctor-tls-unknown-issuer = { $issued }: o emissor não é confiável aqui (emissor desconhecido)
+doctor-tls-unknown-issuer-proxy = { $issued }: o emissor não é confiável aqui (emissor desconhecido) (através do proxy { $proxy }, que pode inspecionar o TLS)
+doctor-tls-add-ca-file = Acrescente --ca-file { $path }
+doctor-tls-add-ca-of = Acrescente --ca-file ARQUIVO, sendo ARQUIVO o certificado (PEM) de { $issuer }; peça-o ao administrador da rede
+doctor-tls-add-ca = Acrescente --ca-file ARQUIVO com o certificado (PEM) da autoridade emissora
+doctor-tls-expired = { $issued }: vencido
+doctor-tls-expired-ago = { $issued }: vencido há { $days ->
+        [one] { $days } dia
+       *[other] { $days } dias
+    }
+doctor-fix-date-operator = Confira a data desta máquina; se estiver certa, avise quem opera o gateway
+doctor-tls-not-yet = { $issued }: ainda não é válido
+doctor-fix-date = Confira a data e a hora desta máquina
+doctor-tls-wrong-host = { $issued }: não foi feito para este nome de host
+doctor-tls-wrong-host-fix = Use em --api o nome de host para o qual o certificado foi feito
+doctor-tls-not-tls = o que respondeu não fala TLS
+doctor-tls-not-tls-fix = Confira a porta, ou use http:// se o gateway não tiver TLS
+doctor-tls-refused = o gateway recusou o handshake ({ $alert })
+doctor-tls-refused-fix = Confira --api; se estiver certo, avise quem opera o gateway
+doctor-tls-wants-cert = o gateway pede um certificado cliente
+doctor-fix-client-cert = Informe um com --client-cert ARQUIVO --client-key ARQUIVO
+doctor-tls-other = falhou: { $error }
+doctor-tls-other-fix = Confira --api, --ca-file e o certificado cliente
+doctor-cert-required = nenhum informado, e o gateway exige um
+doctor-cert-fix-config = Informe um com --client-cert ARQUIVO --client-key ARQUIVO (ou client_cert/client_key no arquivo de configuração)
+doctor-cert-not-asked = nenhum informado; o gateway não pediu
+doctor-cert-none = nenhum informado
+doctor-cert-none-plain = nenhum informado (http:// simples)
+doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
+doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
+doctor-cert-not-taken = { $about }: o gateway não o aceitou
+doctor-cert-fix-authority = Use um certificado emitido pela autoridade em que o gateway confia
+doctor-cert-expired = { $about }: vencido há { $days ->
+        [one] { $days } dia
+       *[other] { $days } dias
+    }
+doctor-cert-fix-new = Peça um novo certificado cliente
+doctor-cert-not-yet = { $about }: ainda não é válido
+doctor-cert-ends-soon = { $about }: { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }
+doctor-cert-fix-soon = Peça em breve um novo certificado cliente
+doctor-cert-ok-left = { $about }; a chave confere; { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }
+doctor-cert-ok = { $about }; a chave confere
+doctor-source-config-token = o token do arquivo de configuração
+doctor-source-config-token-file = o token_file do arquivo de configuração { $path }
+doctor-source-nowhere = lugar nenhum
+doctor-token-wanted = nenhum informado, e o gateway quer um
+doctor-token-fix-give = Informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+doctor-token-embedded = o simulador embutido não precisa de um
+doctor-token-not-asked = nenhum informado; o gateway não pediu
+doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador embutido
+doctor-token-expired = origem: { $source }; vencido há { $ago }
+doctor-token-fix-new = Obtenha um novo token
+doctor-token-refused = origem: { $source }; o gateway o recusou (HTTP 401)
+doctor-token-fix-refused = Obtenha um novo token, ou confira se ele é para este gateway
+doctor-token-expires = origem: { $source }; vence em { $within }
+doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)
+doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
+doctor-why-timeout = sem resposta em { $secs } s
+doctor-http-setup = não foi possível preparar o HTTP: { $error }
+doctor-no-answer = sem resposta: { $why }
+doctor-not-a-list = a resposta não é uma lista de passos: { $error }
+doctor-not-a-step = a resposta não é um passo: { $error }
+doctor-fix-steps-gateway = Confira se --api aponta para um gateway de passos
+doctor-error-body-no-answer = o gateway não respondeu: { $why }
+doctor-error-body-no-answer-fix = Confira se o gateway está rodando e não está sobrecarregado; depois tente de novo
+doctor-clock-skipped = não executado: o gateway não respondeu
+doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $message })
+doctor-error-body-code-only = só o código
+doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
+doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
+doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
+doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
+doctor-first-no-car = não tentado: nenhum carAssociationID informado
+doctor-first-no-car-fix = Rode de novo com --car ID para testar as chamadas de passos
+doctor-first-401 = HTTP 401: o gateway quer um token válido
+doctor-see-token = Veja a linha Token
+doctor-first-fix-car = Confira o carAssociationID informado com --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } mas nenhum stepsID
+doctor-first-fix-steps-id = Avise quem opera o gateway: a lista deve trazer um stepsID
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } ({ $done } { $done ->
+        [one] feito
+       *[other] feitos
+    }), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    }
+doctor-refresh-fix = A lista relida cita outros passos que a primeira: avise quem opera o gateway
+doctor-next-todo = { $name } a fazer
+doctor-next-none = nada mais a fazer
+doctor-next-nothing = nada
+doctor-next-disagrees = { $got }, mas a lista diz { $listed }
+doctor-next-fix = Avise quem opera o gateway: o próximo passo não bate com a lista
+doctor-filter-ok = stepsStatus=todo devolve { $todo ->
+        [one] o único passo a fazer
+       *[other] os { $todo } passos a fazer
+    }
+doctor-filter-bad = stepsStatus=todo devolve { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
+doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
+doctor-events-ok = oferecidos: o assistente acompanha as mudanças ao vivo
+doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
+doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
+doctor-events-http = { $answer }: o assistente consulta periodicamente
+doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
+doctor-guidance-ok = oferecidas: o código QR e a tecla o abrem a página do gateway no idioma do cliente
+doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-guidance-http = { $answer }: o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-guidance-no-answer = sem resposta ({ $why }): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-clock-no-date = o gateway não envia o cabeçalho Date: não dá para comparar os relógios
+doctor-clock-bad-date = o cabeçalho Date do gateway { $date } não pode ser lido
+doctor-clock-ahead = o relógio desta máquina está { $secs } s adiantado em relação ao gateway
+doctor-clock-behind = o relógio desta máquina está { $secs } s atrasado em relação ao gateway
+doctor-clock-fix = Acerte o relógio (NTP): as verificações de tokens e certificados dependem dele
+doctor-clock-ok = no máximo { $secs } s de diferença do gateway

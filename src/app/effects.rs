@@ -26,6 +26,8 @@ pub struct Runner {
     /// The list follower of each watched vehicle; aborting its task drops
     /// the follower, which closes its connection.
     followers: HashMap<String, JoinHandle<()>>,
+    /// The followers of the board's watched vehicles, all in one task.
+    board_followers: Option<JoinHandle<()>>,
     /// The sign-in in progress.
     sign_in: Option<JoinHandle<()>>,
     /// A login a sign-in just kept, for the gateway to send from the next
@@ -41,6 +43,7 @@ impl Runner {
             tx,
             requests: HashMap::new(),
             followers: HashMap::new(),
+            board_followers: None,
             sign_in: None,
             login: Arc::new(Mutex::new(None)),
         }
@@ -130,6 +133,17 @@ impl Runner {
                     task.abort();
                 }
             }
+            Effect::FollowBoard { id, lists } => {
+                let task = tokio::spawn(follow_board(Gateway::clone(&gateway), tx, id, lists));
+                if let Some(old) = self.board_followers.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::UnfollowBoard => {
+                if let Some(task) = self.board_followers.take() {
+                    task.abort();
+                }
+            }
             Effect::ProbePages => {
                 tokio::spawn(async move {
                     let _ = tx.send(Msg::PagesOffered(gateway.offers_guidance_pages().await));
@@ -205,6 +219,7 @@ impl Drop for Runner {
             .requests
             .values()
             .chain(self.followers.values())
+            .chain(&self.board_followers)
             .chain(&self.sign_in)
         {
             task.abort();
@@ -285,4 +300,38 @@ fn open_in_browser(url: &str) -> Result<String, OpenFailure> {
             url: url.to_owned(),
             why: crate::steps::sanitize(&e.to_string()),
         })
+}
+
+/// Follows the board's lists together and forwards each update to the
+/// vehicle it concerns: a list or "unchanged" to its own, a mode or an error
+/// to every vehicle of the follower it came from.
+async fn follow_board(
+    gateway: Gateway,
+    tx: UnboundedSender<Msg>,
+    id: u64,
+    lists: Vec<(String, String)>,
+) {
+    let car_of: HashMap<String, String> = lists
+        .iter()
+        .map(|(car, steps_id)| (steps_id.clone(), car.clone()))
+        .collect();
+    let steps_ids = lists.into_iter().map(|(_, steps_id)| steps_id).collect();
+    let mut updates = live::follow_many(&gateway, steps_ids);
+    while let Some(live::GroupUpdate { lists, update }) = updates.next().await {
+        let concerned: Vec<&String> = match &update {
+            live::LiveUpdate::List(list) => list.steps_id.iter().collect(),
+            live::LiveUpdate::Unchanged { steps_id } => vec![steps_id],
+            live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists.iter().collect(),
+        };
+        for car in concerned.into_iter().filter_map(|s| car_of.get(s)) {
+            let msg = Msg::Live {
+                car: car.clone(),
+                id,
+                update: update.clone(),
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    }
 }

@@ -76,7 +76,9 @@ pub async fn run(
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut watch = every(WATCH_SECS);
     let mut autoplay = every(AUTOPLAY_SECS);
-    let mut clock = every(1);
+    // The board's freshness column ages: a frame when its text next changes.
+    let clock = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(clock);
     for effect in first {
         runner.run(effect);
     }
@@ -87,6 +89,17 @@ pub async fn run(
         draw(&mut guard.terminal, state, &mut link)?;
         if state.quit_requested() {
             return Ok(());
+        }
+        let ages = if state.on_board() {
+            ui::board_next_change(state, SystemTime::now())
+        } else {
+            None
+        };
+        if let Some(wait) = ages {
+            // Just past the change, so the frame shows it.
+            clock
+                .as_mut()
+                .reset(Instant::now() + wait + Duration::from_millis(5));
         }
         let input = loop {
             let input = tokio::select! {
@@ -101,7 +114,7 @@ pub async fn run(
                 // A followed list needs no timer: the follower reports.
                 _ = watch.tick(), if state.watch_timer() => Some(Input::WatchTick),
                 _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
-                _ = clock.tick(), if state.on_board() => Some(Input::ClockTick),
+                () = &mut clock, if ages.is_some() => Some(Input::ClockTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
                 () = ended.recv() => return Ok(()),

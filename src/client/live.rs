@@ -187,6 +187,50 @@ pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOption
     LiveStream { updates, task }
 }
 
+/// An update of [`follow_many`]: a list or `Unchanged` concerns its own
+/// stepsID; a `Mode` or an `Error` every stepsID of `lists`, the ones its
+/// follower follows.
+#[derive(Debug, Clone)]
+pub struct GroupUpdate {
+    pub lists: std::sync::Arc<[String]>,
+    pub update: LiveUpdate,
+}
+
+/// Follows any number of lists: one follower per [`MAX_STREAM_IDS`] of them
+/// (one event stream each where the gateway offers it, else conditional
+/// polls, whose requests share the gateway's budget), merged into one
+/// stream of updates. Dropping it stops every follower.
+pub fn follow_many(
+    gateway: &Gateway,
+    steps_ids: Vec<String>,
+) -> impl Stream<Item = GroupUpdate> + Send + Unpin + use<> {
+    follow_many_with(gateway, steps_ids, &LiveOptions::default())
+}
+
+/// [`follow_many`] with explicit options.
+pub fn follow_many_with(
+    gateway: &Gateway,
+    steps_ids: Vec<String>,
+    options: &LiveOptions,
+) -> impl Stream<Item = GroupUpdate> + Send + Unpin + use<> {
+    let mut ids: Vec<String> = Vec::with_capacity(steps_ids.len());
+    let mut seen = std::collections::HashSet::new();
+    for id in steps_ids {
+        if seen.insert(id.clone()) {
+            ids.push(id);
+        }
+    }
+    let followers = ids.chunks(MAX_STREAM_IDS).map(|chunk| {
+        let lists: std::sync::Arc<[String]> = chunk.into();
+        let stream = follow_with(Gateway::clone(gateway), chunk.to_vec(), options.clone());
+        stream.map(move |update| GroupUpdate {
+            lists: std::sync::Arc::clone(&lists),
+            update,
+        })
+    });
+    stream::select_all(followers)
+}
+
 /// The receiver went away: stop.
 struct Gone;
 
@@ -570,6 +614,11 @@ impl Follower {
         if let Some(tag) = self.etags.get(id) {
             request = request.header(IF_NONE_MATCH, tag.as_str());
         }
+        // Polls share the gateway's budget with every other request: the
+        // followers of a board poll in bounded rounds. (A stream holds no
+        // place: it is one idle connection.)
+        let pace = std::sync::Arc::clone(&self.gateway.pace);
+        let place = pace.admit().await;
         let started = std::time::Instant::now();
         let mut response = request.send().await.map_err(|e| {
             (
@@ -580,6 +629,10 @@ impl Follower {
         let status = response.status();
         let suggested = poll_interval(&response);
         let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // One budget per gateway: every request to it slows down.
+            pace.pause(wait.unwrap_or(self.options.backoff));
+        }
         let etag = response
             .headers()
             .get(ETAG)
@@ -590,6 +643,7 @@ impl Follower {
             .read_answer(&mut response, status)
             .await
             .map_err(|e| (e, None))?;
+        drop(place);
         tracing::info!(
             method = "GET",
             path = LIST_PATH,

@@ -3,7 +3,7 @@
 //! remove prompt, and the board's banner. Only the rows that fit are built,
 //! so thousands of vehicles cost no more to draw than a screenful.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -17,7 +17,7 @@ use crate::guidance::step_title;
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wizard::board::{Board, Standing, progress, standing};
-use crate::wizard::session::VehicleSession;
+use crate::wizard::session::{VehicleSession, WatchShown};
 use crate::wizard::state::{BannerKind, State};
 
 /// Below this width the progress bar and the error column give way.
@@ -72,7 +72,19 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, them
         )),
         sep(),
     ];
-    spans.push(if live {
+    // How the watched lists are followed: the gateway's event stream, else
+    // conditional polls (the first follower to say so tells).
+    let polling = board.sessions().iter().find_map(|s| match s.watch_shown() {
+        WatchShown::Polling(every) => Some(every),
+        _ => None,
+    });
+    spans.push(if let Some(every) = polling {
+        let secs = usize::try_from(every.as_secs()).unwrap_or(usize::MAX);
+        Span::styled(
+            tr!(lang, "board-live-polling-short", secs = num(secs)),
+            theme.info(),
+        )
+    } else if live {
         Span::styled(tr!(lang, "board-live-on-short"), theme.info())
     } else {
         Span::raw(tr!(lang, "board-live-off-short"))
@@ -127,6 +139,32 @@ pub fn freshness(lang: Lang, at: Option<SystemTime>, now: SystemTime) -> String 
         60..3600 => tr!(lang, "board-fresh-mins", n = n(secs / 60)),
         _ => tr!(lang, "board-fresh-hours", n = n(secs / 3600)),
     }
+}
+
+/// How long until a freshness text on the board changes (the moment the
+/// column needs a new frame): none while no vehicle has data. A board left
+/// alone is drawn once a second while an age is shown in seconds, once a
+/// minute after that, and never otherwise.
+pub fn next_change(state: &State, now: SystemTime) -> Option<Duration> {
+    state
+        .board()?
+        .sessions()
+        .iter()
+        .filter_map(VehicleSession::last_refresh)
+        .map(|at| until_change(now.duration_since(at).unwrap_or_default()))
+        .min()
+}
+
+/// From an age to the next change of its text ("59 s ago" to "1 min ago").
+fn until_change(age: Duration) -> Duration {
+    let step: u64 = match age.as_secs() {
+        0..60 => 1,
+        60..3600 => 60,
+        _ => 3600,
+    };
+    let step_nanos = u128::from(step) * 1_000_000_000;
+    let into = u64::try_from(age.as_nanos() % step_nanos).unwrap_or(0);
+    Duration::from_secs(step) - Duration::from_nanos(into)
 }
 
 fn bar(done: usize, total: usize) -> String {
@@ -293,4 +331,33 @@ fn draw_prompt(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: 
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_freshness_column_changes_at_each_second_then_minute_then_hour() {
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        assert_eq!(until_change(ms(200)), ms(800));
+        assert_eq!(until_change(ms(59_500)), ms(500), "59 s to 1 min");
+        assert_eq!(until_change(s(61)), s(59));
+        assert_eq!(until_change(s(3599)), s(1), "59 min to 1 h");
+        assert_eq!(until_change(s(3600 + 10)), s(3590));
+        // The text does change at each of those moments.
+        let at = SystemTime::UNIX_EPOCH + s(1_800_000_000);
+        for age in [ms(200), ms(59_500), s(61), s(3599), s(3610)] {
+            let before = freshness(Lang::En, Some(at), at + age);
+            let just_before = at + age + until_change(age) - ms(1);
+            let after = at + age + until_change(age);
+            assert_eq!(
+                freshness(Lang::En, Some(at), just_before),
+                before,
+                "{age:?}"
+            );
+            assert_ne!(freshness(Lang::En, Some(at), after), before, "{age:?}");
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! Nothing here touches the terminal; [`draw`] fills a frame.
 
 mod board;
+
+pub use board::next_change as board_next_change;
 mod overlays;
 pub mod qr;
 mod start;

@@ -85,6 +85,9 @@ pub struct Board {
     lent_at: Option<usize>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
+    /// The (carAssociationID, stepsID) pairs the board's followers follow,
+    /// by carAssociationID.
+    followed: Vec<(String, String)>,
 }
 
 /// A session's standing: failing when its last answer was an error.
@@ -397,6 +400,38 @@ impl Board {
 
     pub fn is_lent(&self) -> bool {
         self.lent_at.is_some()
+    }
+
+    /// The lists the board's followers follow now.
+    pub fn followed(&self) -> &[(String, String)] {
+        &self.followed
+    }
+
+    /// The lists the wizard should follow: every watched vehicle on the
+    /// board whose stepsID is known, by carAssociationID.
+    pub fn wanted(&self) -> Vec<(String, String)> {
+        let mut wanted: Vec<(String, String)> = self
+            .sessions
+            .iter()
+            .filter(|s| s.watch())
+            .filter_map(|s| Some((s.car().to_owned(), s.steps_id()?.to_owned())))
+            .collect();
+        wanted.sort();
+        wanted
+    }
+
+    /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
+    /// each of those sessions answers its updates, the others none.
+    pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>) {
+        for session in &mut self.sessions {
+            match lists.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
+                Ok(at) => session.follow(id, lists[at].1.clone()),
+                Err(_) => {
+                    session.unfollow();
+                }
+            }
+        }
+        self.followed = lists;
     }
 }
 

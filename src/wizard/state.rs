@@ -239,6 +239,16 @@ pub enum Effect {
     Unfollow {
         car: String,
     },
+    /// Follow the lists of the board's watched vehicles, (carAssociationID,
+    /// stepsID) pairs, together (one event stream per 200 where the gateway
+    /// offers it, else conditional polls in bounded rounds), reporting as
+    /// [`Msg::Live`] with `id`; it replaces the board's followers, if any.
+    FollowBoard {
+        id: u64,
+        lists: Vec<(String, String)>,
+    },
+    /// Stop following the board's lists.
+    UnfollowBoard,
     LoadDemoCars,
     /// Ask once whether the gateway serves guidance pages.
     ProbePages,
@@ -448,11 +458,13 @@ impl State {
                 .session
                 .as_ref()
                 .is_some_and(|s| s.watch() && s.following().is_none());
-        // The board's vehicles are polled in rounds.
-        open || self
-            .board
-            .as_ref()
-            .is_some_and(|b| b.sessions().iter().any(VehicleSession::watch))
+        // A board's watched vehicle is polled in rounds only until it has
+        // a stepsID the followers can follow.
+        open || self.board.as_ref().is_some_and(|b| {
+            b.sessions()
+                .iter()
+                .any(|s| s.watch() && s.following().is_none())
+        })
     }
 
     pub fn autoplaying(&self) -> bool {

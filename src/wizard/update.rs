@@ -77,6 +77,7 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
     state.now = now;
     let mut effects = apply(state, input, now);
     effects.extend(sync_follow(state));
+    effects.extend(sync_board_follow(state));
     effects
 }
 
@@ -112,7 +113,7 @@ fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
                 Vec::new()
             };
             effects.extend(board_fetch_all(state, Purpose::Watch, |s| {
-                s.watch() && !s.is_loading()
+                s.watch() && !s.is_loading() && s.following().is_none()
             }));
             effects
         }
@@ -572,6 +573,11 @@ fn on_live(
 ) -> Vec<Effect> {
     let lang = lang(state);
     let demo = state.options.demo;
+    if state.session.as_ref().is_none_or(|s| s.car() != car)
+        && state.board.as_ref().is_some_and(|b| b.contains(car))
+    {
+        return on_board_live(state, car, id, update, now);
+    }
     let Some(session) = state.session.as_mut().filter(|s| s.car() == car) else {
         return Vec::new();
     };
@@ -1256,7 +1262,11 @@ fn board_toggle_live(state: &mut State) -> Vec<Effect> {
             secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
         ),
     ));
-    board_fetch_all(state, Purpose::Watch, |s| s.watch() && !s.is_loading())
+    // A vehicle with a stepsID is followed from now on (the followers
+    // begin with every list as it is); the others are asked for one first.
+    board_fetch_all(state, Purpose::Watch, |s| {
+        s.watch() && !s.is_loading() && s.steps_id().is_none()
+    })
 }
 
 /// The simulated customers of a hands-free board demo: one vehicle that is
@@ -1347,9 +1357,11 @@ fn open_vehicle(state: &mut State) -> Vec<Effect> {
     let Some(car) = board.target(lang) else {
         return Vec::new();
     };
-    let Some(session) = board.lend(&car) else {
+    let Some(mut session) = board.lend(&car) else {
         return Vec::new();
     };
+    // The board's followers let it go; the steps screen follows it alone.
+    session.unfollow();
     let idle = session.whole().is_none() && session.list().is_none() && !session.is_loading();
     state.session = Some(session);
     state.screen = Screen::Steps;
@@ -1364,11 +1376,160 @@ fn open_vehicle(state: &mut State) -> Vec<Effect> {
 /// Esc on the steps screen of a board's vehicle: the session goes back to
 /// the board as it is (its request, watch and banner kept).
 fn back_to_board(state: &mut State) -> Vec<Effect> {
-    if let (Some(board), Some(session)) = (&mut state.board, state.session.take()) {
+    let mut effects = Vec::new();
+    if let (Some(board), Some(mut session)) = (&mut state.board, state.session.take()) {
+        // Its own follower stops; the board's followers take it back.
+        if session.unfollow() {
+            effects.push(Effect::Unfollow {
+                car: session.car().to_owned(),
+            });
+        }
         board.give_back(session);
     }
     state.screen = Screen::Board;
-    Vec::new()
+    effects
+}
+
+/// Keeps the board's followers in step with the board: the lists of its
+/// watched vehicles whose stepsID is known are followed together, and no
+/// other (live off, a vehicle added, removed, opened or back, a stepsID
+/// changed).
+fn sync_board_follow(state: &mut State) -> Vec<Effect> {
+    let id = state.next_id;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    // Vehicles still waiting for their first list join when it is there:
+    // a thousand first answers do not restart the followers a thousand times.
+    if board
+        .sessions()
+        .iter()
+        .any(|s| s.watch() && s.steps_id().is_none() && s.is_loading())
+    {
+        return Vec::new();
+    }
+    let wanted = board.wanted();
+    if wanted.as_slice() == board.followed() {
+        return Vec::new();
+    }
+    if wanted.is_empty() {
+        board.set_followed(id, wanted);
+        return vec![Effect::UnfollowBoard];
+    }
+    state.next_id += 1;
+    board.set_followed(id, wanted.clone());
+    vec![Effect::FollowBoard { id, lists: wanted }]
+}
+
+/// An update of the board's followers for `car`.
+fn on_board_live(
+    state: &mut State,
+    car: &str,
+    id: u64,
+    update: LiveUpdate,
+    now: SystemTime,
+) -> Vec<Effect> {
+    let lang = lang(state);
+    let demo = state.options.demo;
+    let next_id = &mut state.next_id;
+    let Some(board) = &mut state.board else {
+        return Vec::new();
+    };
+    let Some(session) = board.session_mut(car) else {
+        return Vec::new();
+    };
+    let Some(follower) = session.follower_mut(id) else {
+        return Vec::new();
+    };
+    match update {
+        LiveUpdate::List(list) => {
+            session.end_trouble();
+            board_took_list(
+                board,
+                car,
+                list,
+                StatusFilter::All,
+                Purpose::Watch,
+                now,
+                lang,
+            );
+            Vec::new()
+        }
+        LiveUpdate::Unchanged { .. } => {
+            session.end_trouble();
+            Vec::new()
+        }
+        LiveUpdate::Mode(mode) => {
+            follower.mode = Some(mode);
+            session.end_trouble();
+            Vec::new()
+        }
+        LiveUpdate::Error {
+            error,
+            retrying: true,
+        } => {
+            session.log_error(now, lang, &error);
+            session.say_trouble(info(
+                tr!(
+                    lang,
+                    "banner-live-trouble",
+                    what = gateway_headline(lang, &error)
+                ),
+                tr!(
+                    lang,
+                    "banner-live-trouble-text",
+                    why = gateway_error(lang, &error)
+                ),
+            ));
+            Vec::new()
+        }
+        // That follower has ended: a refused stepsID starts over by
+        // carAssociationID (the new one is followed once it is there);
+        // anything else stops live for the vehicle and says why.
+        LiveUpdate::Error {
+            error,
+            retrying: false,
+        } => {
+            session.unfollow();
+            if steps_id_refused(&error) && session.steps_id().is_some() {
+                session.forget_steps_id();
+                session.log_event(
+                    now,
+                    Event::StartedOver {
+                        status: status_of(&error),
+                    },
+                );
+                return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
+            }
+            stop_watch(session, &error, now, lang, demo);
+            Vec::new()
+        }
+    }
+}
+
+/// A list for a board vehicle: taken, announced, and a vehicle that turns
+/// ready is said on the board.
+fn board_took_list(
+    board: &mut Board,
+    car: &str,
+    list: StepsList,
+    filter: StatusFilter,
+    purpose: Purpose,
+    now: SystemTime,
+    lang: Lang,
+) {
+    let Some(session) = board.session_mut(car) else {
+        return;
+    };
+    let was_ready = session.all_done();
+    let change = session.take_list(list, filter, purpose, now);
+    announce(session, &change, purpose, lang);
+    if change.ready && !was_ready && !change.first {
+        board.say(success(
+            tr!(lang, "board-turned-ready", car = car.to_owned()),
+            tr!(lang, "board-turned-ready-text"),
+        ));
+    }
 }
 
 /// An answer for a board vehicle that is not on the steps screen.
@@ -1407,15 +1568,7 @@ fn on_board_answer(
             };
             match result {
                 Ok(list) => {
-                    let was_ready = session.all_done();
-                    let change = session.take_list(list, flight.filter, purpose, now);
-                    announce(session, &change, purpose, lang);
-                    if change.ready && !was_ready && !change.first {
-                        board.say(success(
-                            tr!(lang, "board-turned-ready", car = car.clone()),
-                            tr!(lang, "board-turned-ready-text"),
-                        ));
-                    }
+                    board_took_list(board, &car, list, flight.filter, purpose, now, lang);
                     Vec::new()
                 }
                 Err(e) => {
