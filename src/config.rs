@@ -10,6 +10,8 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 
 pub use crate::secret::Secret;
+use crate::text::{Lang, num};
+use crate::tr;
 
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
@@ -64,9 +66,10 @@ impl TokenFrom {
 }
 
 /// A configuration problem. Data only: the words a person reads, one line
-/// with what to do, come from `describe::config_error` in the chosen
-/// language; `Display` is that line in English (logs, callers without a
-/// language). Never holds a token or a URL's user info.
+/// with what to do, are made when shown by [`ConfigError::words`] in the
+/// chosen language (the CLI goes through `describe::config_error`);
+/// `Display` is that line in English (logs, doctor's language-neutral
+/// JSON). Never holds a token or a URL's user info.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// The config file cannot be used.
@@ -145,9 +148,122 @@ pub enum UrlPlace {
     Docs,
 }
 
+impl ConfigError {
+    /// One line about a configuration that cannot be used: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            ConfigError::File {
+                path,
+                named,
+                problem,
+            } => {
+                let file = if *named {
+                    tr!(lang, "err-config-named-by", path = path.clone())
+                } else {
+                    path.clone()
+                };
+                match problem {
+                    FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
+                    FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
+                    FileProblem::Folder if *named => {
+                        tr!(lang, "err-config-folder-named", file = file)
+                    }
+                    FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
+                    FileProblem::Unreadable(kind) => {
+                        tr!(
+                            lang,
+                            "err-config-unreadable",
+                            file = file,
+                            kind = kind.clone()
+                        )
+                    }
+                    FileProblem::Invalid {
+                        at: Some((line, column)),
+                        why,
+                    } => tr!(
+                        lang,
+                        "err-config-invalid-at",
+                        file = file,
+                        line = num(*line),
+                        column = num(*column),
+                        why = why.clone()
+                    ),
+                    FileProblem::Invalid { at: None, why } => {
+                        tr!(lang, "err-config-invalid", file = file, why = why.clone())
+                    }
+                }
+            }
+            ConfigError::TokenFile {
+                path,
+                from,
+                problem,
+            } => {
+                let path = path.clone();
+                let from = token_place(lang, *from);
+                match problem {
+                    TokenFileProblem::Missing => {
+                        tr!(lang, "err-token-file-missing", path = path, from = from)
+                    }
+                    TokenFileProblem::Folder => {
+                        tr!(lang, "err-token-file-folder", path = path, from = from)
+                    }
+                    TokenFileProblem::Denied => {
+                        tr!(lang, "err-token-file-denied", path = path, from = from)
+                    }
+                    TokenFileProblem::Unreadable(kind) => tr!(
+                        lang,
+                        "err-token-file-unreadable",
+                        path = path,
+                        from = from,
+                        kind = kind.clone()
+                    ),
+                    TokenFileProblem::NotUtf8 => {
+                        tr!(lang, "err-token-file-not-utf8", path = path, from = from)
+                    }
+                    TokenFileProblem::Empty => {
+                        tr!(lang, "err-token-file-empty", path = path, from = from)
+                    }
+                    TokenFileProblem::BadCharacters => {
+                        tr!(lang, "err-token-file-characters", path = path, from = from)
+                    }
+                    TokenFileProblem::Lines(n) => tr!(
+                        lang,
+                        "err-token-file-lines",
+                        path = path,
+                        from = from,
+                        n = num(*n)
+                    ),
+                }
+            }
+            ConfigError::TokenText { from } => {
+                tr!(lang, "err-token-text", from = token_place(lang, *from))
+            }
+            ConfigError::UserInfo {
+                url: UrlPlace::Gateway,
+            } => tr!(lang, "err-user-info-gateway"),
+            ConfigError::UserInfo {
+                url: UrlPlace::Docs,
+            } => tr!(lang, "err-user-info-docs"),
+            ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
+        }
+    }
+}
+
+/// Where a token or token file was given, as a sentence names it: flags
+/// and variables by their names, the config file in words.
+fn token_place(lang: Lang, place: TokenPlace) -> String {
+    match place {
+        TokenPlace::TokenFileFlag => "--token-file".to_owned(),
+        TokenPlace::ServeTokenFile => "serve --token-file".to_owned(),
+        TokenPlace::Environment => ENV_TOKEN.to_owned(),
+        TokenPlace::ConfigToken => tr!(lang, "err-from-config-token"),
+        TokenPlace::ConfigTokenFile => tr!(lang, "err-from-config-token-file"),
+    }
+}
+
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::describe::config_error(crate::text::Lang::En, self))
+        f.write_str(&self.words(Lang::En))
     }
 }
 

@@ -3,14 +3,12 @@
 //! went wrong, why, and what to do. The errors carry data only; the CLI and
 //! the wizard show them through here, in the chosen language.
 
-use crate::auth::{
-    AddressProblem, AuthError, Discovery, Endpoint, FileStep, Over, ProviderProblem, StoreError,
-};
+use crate::auth::{AuthError, Over, StoreError};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
-use crate::config::{ConfigError, FileProblem, TokenFileProblem, TokenPlace, UrlPlace};
+use crate::config::ConfigError;
 use crate::guidance::explain_code;
-use crate::net::{NetError, PemProblem, ProxyProblem, TlsProblem};
+use crate::net::{NetError, TlsProblem};
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wire::ErrorBody;
@@ -76,13 +74,13 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
 /// One line about a failed sign-in or refresh: what, why, what to do.
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
-        AuthError::Discovery(why) => discovery_error(lang, why),
-        AuthError::Provider(why) => provider_error(lang, why),
-        AuthError::Store(why) => store_error(lang, why),
+        AuthError::Discovery(why) => why.words(lang),
+        AuthError::Provider(why) => why.words(lang),
+        AuthError::Store(why) => why.words(lang),
         AuthError::Denied => tr!(lang, "auth-denied"),
         AuthError::Expired => tr!(lang, "auth-expired"),
         AuthError::SignInAgain(why) => {
-            tr!(lang, "auth-sign-in-again", why = over_reason(lang, why))
+            tr!(lang, "auth-sign-in-again", why = why.words(lang))
         }
         AuthError::Network { url, detail } => tr!(
             lang,
@@ -90,77 +88,6 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             url = url.clone(),
             detail = detail.clone()
         ),
-    }
-}
-
-/// One line about a sign-in store that failed: what, and what to do.
-pub fn store_error(lang: Lang, error: &StoreError) -> String {
-    match error {
-        StoreError::BadChoice { value } => {
-            tr!(lang, "err-store-choice", value = format!("{value:?}"))
-        }
-        StoreError::KeyringUnusable { why } => {
-            tr!(lang, "err-store-keyring-unusable", why = why.clone())
-        }
-        StoreError::Nowhere => tr!(lang, "err-store-nowhere"),
-        StoreError::NoDataDir => tr!(lang, "err-store-no-data-dir"),
-        StoreError::Encode { detail } => tr!(lang, "err-store-encode", detail = detail.clone()),
-        StoreError::Unreadable { gateway } => {
-            tr!(lang, "err-store-unreadable", gateway = gateway.clone())
-        }
-        StoreError::TooSlow { secs } => tr!(lang, "err-store-too-slow", secs = *secs),
-        StoreError::KeyringEntry { gateway, why } => tr!(
-            lang,
-            "err-store-keyring-entry",
-            gateway = gateway.clone(),
-            why = why.clone()
-        ),
-        StoreError::KeyringRead { name, why } => tr!(
-            lang,
-            "err-store-keyring-read",
-            name = *name,
-            why = why.clone()
-        ),
-        StoreError::KeyringWrite { name, why } => tr!(
-            lang,
-            "err-store-keyring-write",
-            name = *name,
-            why = why.clone()
-        ),
-        StoreError::KeyringRemove { name, why } => tr!(
-            lang,
-            "err-store-keyring-remove",
-            name = *name,
-            why = why.clone()
-        ),
-        StoreError::FileDamaged { path } => {
-            tr!(lang, "err-store-file-damaged", path = path.clone())
-        }
-        StoreError::FileRead { path, kind } => tr!(
-            lang,
-            "err-store-file-read",
-            path = path.clone(),
-            kind = kind.clone()
-        ),
-        StoreError::FileRemove { path, kind } => tr!(
-            lang,
-            "err-store-file-remove",
-            path = path.clone(),
-            kind = kind.clone()
-        ),
-        StoreError::FileWrite { step, path, kind } => {
-            let (path, kind) = (path.clone(), kind.clone());
-            match step {
-                FileStep::CreateFolder => {
-                    tr!(lang, "err-store-file-folder", path = path, kind = kind)
-                }
-                FileStep::Create => tr!(lang, "err-store-file-create", path = path, kind = kind),
-                FileStep::Write => tr!(lang, "err-store-file-write", path = path, kind = kind),
-                FileStep::Replace => {
-                    tr!(lang, "err-store-file-replace", path = path, kind = kind)
-                }
-            }
-        }
     }
 }
 
@@ -204,281 +131,26 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
     }
 }
 
+/// One line about a configuration that cannot be used: what, and what to
+/// do. The words are made beside the type (its `Display` is the English
+/// line, which logs and doctor's JSON use).
+pub fn config_error(lang: Lang, error: &ConfigError) -> String {
+    error.words(lang)
+}
+
+/// One line about a network setting that cannot be used.
+pub fn net_error(lang: Lang, error: &NetError) -> String {
+    error.words(lang)
+}
+
+/// One line about a sign-in store that failed.
+pub fn store_error(lang: Lang, error: &StoreError) -> String {
+    error.words(lang)
+}
+
 /// Why a login is over, as the start of a sentence that says what to do.
 pub fn over_reason(lang: Lang, over: &Over) -> String {
-    match over {
-        Over::Revoked { gateway, said } => tr!(
-            lang,
-            "err-over-revoked",
-            gateway = gateway.clone(),
-            said = said.clone()
-        ),
-        Over::RefusedFresh => tr!(lang, "err-over-refused-fresh"),
-        Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
-    }
-}
-
-fn discovery_error(lang: Lang, error: &Discovery) -> String {
-    match error {
-        Discovery::Address { what, raw, why } => {
-            let what = match what {
-                Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
-                Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
-                Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
-            };
-            let why = match why {
-                AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
-                AddressProblem::PlainHttpBehindHttps => tr!(lang, "err-signin-address-plain-http"),
-                AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
-                AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
-            };
-            tr!(
-                lang,
-                "err-signin-address",
-                what = what,
-                url = format!("{raw:?}"),
-                why = why
-            )
-        }
-        Discovery::Status {
-            gateway,
-            status,
-            path,
-        } => tr!(
-            lang,
-            "err-signin-discovery-status",
-            gateway = gateway.clone(),
-            status = *status,
-            path = path.clone()
-        ),
-        Discovery::NotJson { path } => {
-            tr!(lang, "err-signin-discovery-not-json", path = path.clone())
-        }
-        Discovery::Missing { field } => tr!(lang, "err-signin-discovery-missing", field = *field),
-        Discovery::NotOffered {
-            gateway,
-            status: Some(status),
-        } => tr!(
-            lang,
-            "err-signin-not-offered-status",
-            gateway = gateway.clone(),
-            status = *status
-        ),
-        Discovery::NotOffered {
-            gateway,
-            status: None,
-        } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
-        Discovery::Gateway(why) => why.clone(),
-    }
-}
-
-fn provider_error(lang: Lang, error: &ProviderProblem) -> String {
-    match error {
-        ProviderProblem::TooLarge { url, kib } => tr!(
-            lang,
-            "err-signin-too-large",
-            url = url.clone(),
-            kib = num(*kib)
-        ),
-        ProviderProblem::CodeRefused { said } => {
-            tr!(lang, "err-signin-code-refused", said = said.clone())
-        }
-        ProviderProblem::NotDeviceCode { url } => {
-            tr!(lang, "err-signin-not-device-code", url = url.clone())
-        }
-        ProviderProblem::BadDeviceCode => tr!(lang, "err-signin-bad-device-code"),
-        ProviderProblem::UnsafeUserCode { code } => tr!(
-            lang,
-            "err-signin-unsafe-user-code",
-            code = format!("{code:?}")
-        ),
-        ProviderProblem::NotTokenAnswer => tr!(lang, "err-signin-not-token-answer"),
-        ProviderProblem::NotBearer => tr!(lang, "err-signin-not-bearer"),
-        ProviderProblem::TokenCharacters => tr!(lang, "err-signin-token-characters"),
-        ProviderProblem::Stopped { said } => tr!(lang, "err-signin-stopped", said = said.clone()),
-        ProviderProblem::RefreshFailed { said } => {
-            tr!(lang, "err-signin-refresh-failed", said = said.clone())
-        }
-        ProviderProblem::Internal(detail) => detail.clone(),
-    }
-}
-
-/// One line about a configuration that cannot be used: what, and what to do.
-pub fn config_error(lang: Lang, error: &ConfigError) -> String {
-    match error {
-        ConfigError::File {
-            path,
-            named,
-            problem,
-        } => {
-            let file = if *named {
-                tr!(lang, "err-config-named-by", path = path.clone())
-            } else {
-                path.clone()
-            };
-            match problem {
-                FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
-                FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
-                FileProblem::Folder if *named => {
-                    tr!(lang, "err-config-folder-named", file = file)
-                }
-                FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
-                FileProblem::Unreadable(kind) => {
-                    tr!(
-                        lang,
-                        "err-config-unreadable",
-                        file = file,
-                        kind = kind.clone()
-                    )
-                }
-                FileProblem::Invalid {
-                    at: Some((line, column)),
-                    why,
-                } => tr!(
-                    lang,
-                    "err-config-invalid-at",
-                    file = file,
-                    line = num(*line),
-                    column = num(*column),
-                    why = why.clone()
-                ),
-                FileProblem::Invalid { at: None, why } => {
-                    tr!(lang, "err-config-invalid", file = file, why = why.clone())
-                }
-            }
-        }
-        ConfigError::TokenFile {
-            path,
-            from,
-            problem,
-        } => {
-            let path = path.clone();
-            let from = token_place(lang, *from);
-            match problem {
-                TokenFileProblem::Missing => {
-                    tr!(lang, "err-token-file-missing", path = path, from = from)
-                }
-                TokenFileProblem::Folder => {
-                    tr!(lang, "err-token-file-folder", path = path, from = from)
-                }
-                TokenFileProblem::Denied => {
-                    tr!(lang, "err-token-file-denied", path = path, from = from)
-                }
-                TokenFileProblem::Unreadable(kind) => tr!(
-                    lang,
-                    "err-token-file-unreadable",
-                    path = path,
-                    from = from,
-                    kind = kind.clone()
-                ),
-                TokenFileProblem::NotUtf8 => {
-                    tr!(lang, "err-token-file-not-utf8", path = path, from = from)
-                }
-                TokenFileProblem::Empty => {
-                    tr!(lang, "err-token-file-empty", path = path, from = from)
-                }
-                TokenFileProblem::BadCharacters => {
-                    tr!(lang, "err-token-file-characters", path = path, from = from)
-                }
-                TokenFileProblem::Lines(n) => tr!(
-                    lang,
-                    "err-token-file-lines",
-                    path = path,
-                    from = from,
-                    n = num(*n)
-                ),
-            }
-        }
-        ConfigError::TokenText { from } => {
-            tr!(lang, "err-token-text", from = token_place(lang, *from))
-        }
-        ConfigError::UserInfo {
-            url: UrlPlace::Gateway,
-        } => tr!(lang, "err-user-info-gateway"),
-        ConfigError::UserInfo {
-            url: UrlPlace::Docs,
-        } => tr!(lang, "err-user-info-docs"),
-        ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
-    }
-}
-
-/// Where a token or token file was given, as a sentence names it: flags
-/// and variables by their names, the config file in words.
-fn token_place(lang: Lang, place: TokenPlace) -> String {
-    match place {
-        TokenPlace::TokenFileFlag => "--token-file".to_owned(),
-        TokenPlace::ServeTokenFile => "serve --token-file".to_owned(),
-        TokenPlace::Environment => crate::config::ENV_TOKEN.to_owned(),
-        TokenPlace::ConfigToken => tr!(lang, "err-from-config-token"),
-        TokenPlace::ConfigTokenFile => tr!(lang, "err-from-config-token-file"),
-    }
-}
-
-/// One line about a network setting that cannot be used: what, and what to do.
-pub fn net_error(lang: Lang, error: &NetError) -> String {
-    match error {
-        NetError::CaFile { path, why } => tr!(
-            lang,
-            "err-ca-file",
-            path = path.clone(),
-            why = pem_problem(lang, why)
-        ),
-        NetError::ClientCert { path, why } => tr!(
-            lang,
-            "err-client-cert",
-            path = path.clone(),
-            why = pem_problem(lang, why)
-        ),
-        NetError::KeyNotInCert { path, why } => tr!(
-            lang,
-            "err-key-not-in-cert",
-            path = path.clone(),
-            why = pem_problem(lang, why)
-        ),
-        NetError::ClientKey { path, why } => tr!(
-            lang,
-            "err-client-key",
-            path = path.clone(),
-            why = pem_problem(lang, why)
-        ),
-        NetError::KeyMismatch { cert, key } => tr!(
-            lang,
-            "err-key-mismatch",
-            cert = cert.clone(),
-            key = key.clone()
-        ),
-        NetError::KeyWithoutCert { key } => {
-            tr!(lang, "err-key-without-cert", key = key.clone())
-        }
-        NetError::Proxy { from, why } => {
-            let why = match why {
-                ProxyProblem::NotUrl(detail) => {
-                    tr!(lang, "err-proxy-not-url", detail = detail.clone())
-                }
-                ProxyProblem::Scheme(scheme) => {
-                    tr!(lang, "err-proxy-scheme", scheme = scheme.clone())
-                }
-                ProxyProblem::NoHost => tr!(lang, "err-proxy-no-host"),
-            };
-            tr!(lang, "err-proxy", from = *from, why = why)
-        }
-        NetError::Setup(detail) => tr!(lang, "err-tls-setup", detail = detail.clone()),
-    }
-}
-
-/// What is wrong with a PEM file, as the end of a sentence that names it.
-fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
-    match problem {
-        PemProblem::Missing => tr!(lang, "err-pem-missing"),
-        PemProblem::Denied => tr!(lang, "err-pem-denied"),
-        PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
-        PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
-        PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
-        PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
-        PemProblem::BadKey(detail) => tr!(lang, "err-pem-bad-key", detail = detail.clone()),
-        PemProblem::NoAuthority => tr!(lang, "err-pem-no-authority"),
-        PemProblem::Unusable(detail) => tr!(lang, "err-pem-unusable", detail = detail.clone()),
-    }
+    over.words(lang)
 }
 
 /// A short title for a banner.
@@ -559,6 +231,8 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TokenPlace;
+    use crate::net::ProxyProblem;
 
     #[test]
     fn rejection_lines_explain_known_codes() {

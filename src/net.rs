@@ -15,6 +15,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, DigitallySignedStruct, SignatureScheme};
 use url::Url;
 
+use crate::text::Lang;
+use crate::tr;
+
 /// Environment variable naming an extra CA file (PEM).
 pub const ENV_CA_FILE: &str = "STEPWISE_CA_FILE";
 /// The conventional variable for a CA bundle; its roots are added too.
@@ -196,9 +199,10 @@ pub fn redact_userinfo(url: &Url) -> String {
 }
 
 /// A network setting that cannot be used. Data only: the words a person
-/// reads, one line with what to do, come from `describe::net_error` in the
-/// chosen language; `Display` is that line in English (logs, callers
-/// without a language).
+/// reads, one line with what to do, are made when shown by
+/// [`NetError::words`] in the chosen language (through
+/// `describe::net_error`); `Display` is that line in English (logs,
+/// doctor's language-neutral JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetError {
     /// `--ca-file` (or `ca_file`, `SSL_CERT_FILE`).
@@ -266,9 +270,78 @@ pub enum ProxyProblem {
     NoHost,
 }
 
+impl NetError {
+    /// One line about a network setting that cannot be used: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            NetError::CaFile { path, why } => tr!(
+                lang,
+                "err-ca-file",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::ClientCert { path, why } => tr!(
+                lang,
+                "err-client-cert",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::KeyNotInCert { path, why } => tr!(
+                lang,
+                "err-key-not-in-cert",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::ClientKey { path, why } => tr!(
+                lang,
+                "err-client-key",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::KeyMismatch { cert, key } => tr!(
+                lang,
+                "err-key-mismatch",
+                cert = cert.clone(),
+                key = key.clone()
+            ),
+            NetError::KeyWithoutCert { key } => {
+                tr!(lang, "err-key-without-cert", key = key.clone())
+            }
+            NetError::Proxy { from, why } => {
+                let why = match why {
+                    ProxyProblem::NotUrl(detail) => {
+                        tr!(lang, "err-proxy-not-url", detail = detail.clone())
+                    }
+                    ProxyProblem::Scheme(scheme) => {
+                        tr!(lang, "err-proxy-scheme", scheme = scheme.clone())
+                    }
+                    ProxyProblem::NoHost => tr!(lang, "err-proxy-no-host"),
+                };
+                tr!(lang, "err-proxy", from = *from, why = why)
+            }
+            NetError::Setup(detail) => tr!(lang, "err-tls-setup", detail = detail.clone()),
+        }
+    }
+}
+
+/// What is wrong with a PEM file, as the end of a sentence that names it.
+fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
+    match problem {
+        PemProblem::Missing => tr!(lang, "err-pem-missing"),
+        PemProblem::Denied => tr!(lang, "err-pem-denied"),
+        PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
+        PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
+        PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
+        PemProblem::BadKey(detail) => tr!(lang, "err-pem-bad-key", detail = detail.clone()),
+        PemProblem::NoAuthority => tr!(lang, "err-pem-no-authority"),
+        PemProblem::Unusable(detail) => tr!(lang, "err-pem-unusable", detail = detail.clone()),
+    }
+}
+
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::describe::net_error(crate::text::Lang::En, self))
+        f.write_str(&self.words(Lang::En))
     }
 }
 

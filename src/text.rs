@@ -444,5 +444,9 @@ mod sources {
         "src/pages.rs",
         "src/doctor.rs",
         "src/main.rs",
+        "src/config.rs",
+        "src/net.rs",
+        "src/auth/mod.rs",
+        "src/auth/store.rs",
     );
 }

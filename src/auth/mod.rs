@@ -12,6 +12,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{Lang, num};
+use crate::tr;
+
 pub use refresh::TokenSource;
 pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
@@ -144,7 +147,8 @@ pub enum AuthError {
 }
 
 /// Why the gateway's sign-in endpoints cannot be used. Data only: the words
-/// come from `describe::auth_error`; `Display` is the English line.
+/// are made when shown by [`Discovery::words`] (through
+/// `describe::auth_error`); `Display` is the English line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Discovery {
     /// An address the discovery document gives (sanitised) is not usable.
@@ -172,8 +176,9 @@ pub enum Discovery {
     Gateway(String),
 }
 
-/// Why a login is over. Data only: the words come from
-/// `describe::auth_error`; `Display` is the English reason.
+/// Why a login is over. Data only: the words are made when shown by
+/// [`Over::words`] (through `describe::auth_error`); `Display` is the
+/// English reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Over {
     /// The refresh was refused (`invalid_grant`, `invalid_client`): `said`
@@ -185,9 +190,25 @@ pub enum Over {
     NoTokenAddress,
 }
 
+impl Over {
+    /// Why a login is over, as the start of a sentence that says what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            Over::Revoked { gateway, said } => tr!(
+                lang,
+                "err-over-revoked",
+                gateway = gateway.clone(),
+                said = said.clone()
+            ),
+            Over::RefusedFresh => tr!(lang, "err-over-refused-fresh"),
+            Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
+        }
+    }
+}
+
 impl std::fmt::Display for Over {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::describe::over_reason(crate::text::Lang::En, self))
+        f.write_str(&self.words(Lang::En))
     }
 }
 
@@ -243,17 +264,112 @@ pub enum ProviderProblem {
     Internal(String),
 }
 
+impl Discovery {
+    /// One line: what, and what to do, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            Discovery::Address { what, raw, why } => {
+                let what = match what {
+                    Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
+                    Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
+                    Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
+                };
+                let why = match why {
+                    AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
+                    AddressProblem::PlainHttpBehindHttps => {
+                        tr!(lang, "err-signin-address-plain-http")
+                    }
+                    AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
+                    AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
+                };
+                tr!(
+                    lang,
+                    "err-signin-address",
+                    what = what,
+                    url = format!("{raw:?}"),
+                    why = why
+                )
+            }
+            Discovery::Status {
+                gateway,
+                status,
+                path,
+            } => tr!(
+                lang,
+                "err-signin-discovery-status",
+                gateway = gateway.clone(),
+                status = *status,
+                path = path.clone()
+            ),
+            Discovery::NotJson { path } => {
+                tr!(lang, "err-signin-discovery-not-json", path = path.clone())
+            }
+            Discovery::Missing { field } => {
+                tr!(lang, "err-signin-discovery-missing", field = *field)
+            }
+            Discovery::NotOffered {
+                gateway,
+                status: Some(status),
+            } => tr!(
+                lang,
+                "err-signin-not-offered-status",
+                gateway = gateway.clone(),
+                status = *status
+            ),
+            Discovery::NotOffered {
+                gateway,
+                status: None,
+            } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
+            Discovery::Gateway(why) => why.clone(),
+        }
+    }
+}
+
+impl ProviderProblem {
+    /// One line: what, and what to do, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            ProviderProblem::TooLarge { url, kib } => tr!(
+                lang,
+                "err-signin-too-large",
+                url = url.clone(),
+                kib = num(*kib)
+            ),
+            ProviderProblem::CodeRefused { said } => {
+                tr!(lang, "err-signin-code-refused", said = said.clone())
+            }
+            ProviderProblem::NotDeviceCode { url } => {
+                tr!(lang, "err-signin-not-device-code", url = url.clone())
+            }
+            ProviderProblem::BadDeviceCode => tr!(lang, "err-signin-bad-device-code"),
+            ProviderProblem::UnsafeUserCode { code } => tr!(
+                lang,
+                "err-signin-unsafe-user-code",
+                code = format!("{code:?}")
+            ),
+            ProviderProblem::NotTokenAnswer => tr!(lang, "err-signin-not-token-answer"),
+            ProviderProblem::NotBearer => tr!(lang, "err-signin-not-bearer"),
+            ProviderProblem::TokenCharacters => tr!(lang, "err-signin-token-characters"),
+            ProviderProblem::Stopped { said } => {
+                tr!(lang, "err-signin-stopped", said = said.clone())
+            }
+            ProviderProblem::RefreshFailed { said } => {
+                tr!(lang, "err-signin-refresh-failed", said = said.clone())
+            }
+            ProviderProblem::Internal(detail) => detail.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for Discovery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let error = AuthError::Discovery(self.clone());
-        f.write_str(&crate::describe::auth_error(crate::text::Lang::En, &error))
+        f.write_str(&self.words(Lang::En))
     }
 }
 
 impl std::fmt::Display for ProviderProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let error = AuthError::Provider(self.clone());
-        f.write_str(&crate::describe::auth_error(crate::text::Lang::En, &error))
+        f.write_str(&self.words(Lang::En))
     }
 }
 

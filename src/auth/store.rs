@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Credential;
+use crate::text::Lang;
+use crate::tr;
 
 /// Chooses the store: `keyring`, `file`, or (unset, `auto`) the keyring
 /// where one answers, else the file.
@@ -64,8 +66,8 @@ impl std::fmt::Display for Place {
 }
 
 /// A store that failed; never a token. Data only: the words a person reads,
-/// one line with what to do, come from `describe::store_error` in the
-/// chosen language; `Display` is that line in English (logs, callers
+/// one line with what to do, are made when shown by [`StoreError::words`]
+/// in the chosen language (through `describe::store_error`); `Display` is that line in English (logs, callers
 /// without a language). `why` and `kind` are the keyring's or the
 /// system's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,9 +141,84 @@ pub enum FileStep {
     Replace,
 }
 
+impl StoreError {
+    /// One line about a sign-in store that failed: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            StoreError::BadChoice { value } => {
+                tr!(lang, "err-store-choice", value = format!("{value:?}"))
+            }
+            StoreError::KeyringUnusable { why } => {
+                tr!(lang, "err-store-keyring-unusable", why = why.clone())
+            }
+            StoreError::Nowhere => tr!(lang, "err-store-nowhere"),
+            StoreError::NoDataDir => tr!(lang, "err-store-no-data-dir"),
+            StoreError::Encode { detail } => tr!(lang, "err-store-encode", detail = detail.clone()),
+            StoreError::Unreadable { gateway } => {
+                tr!(lang, "err-store-unreadable", gateway = gateway.clone())
+            }
+            StoreError::TooSlow { secs } => tr!(lang, "err-store-too-slow", secs = *secs),
+            StoreError::KeyringEntry { gateway, why } => tr!(
+                lang,
+                "err-store-keyring-entry",
+                gateway = gateway.clone(),
+                why = why.clone()
+            ),
+            StoreError::KeyringRead { name, why } => tr!(
+                lang,
+                "err-store-keyring-read",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::KeyringWrite { name, why } => tr!(
+                lang,
+                "err-store-keyring-write",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::KeyringRemove { name, why } => tr!(
+                lang,
+                "err-store-keyring-remove",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::FileDamaged { path } => {
+                tr!(lang, "err-store-file-damaged", path = path.clone())
+            }
+            StoreError::FileRead { path, kind } => tr!(
+                lang,
+                "err-store-file-read",
+                path = path.clone(),
+                kind = kind.clone()
+            ),
+            StoreError::FileRemove { path, kind } => tr!(
+                lang,
+                "err-store-file-remove",
+                path = path.clone(),
+                kind = kind.clone()
+            ),
+            StoreError::FileWrite { step, path, kind } => {
+                let (path, kind) = (path.clone(), kind.clone());
+                match step {
+                    FileStep::CreateFolder => {
+                        tr!(lang, "err-store-file-folder", path = path, kind = kind)
+                    }
+                    FileStep::Create => {
+                        tr!(lang, "err-store-file-create", path = path, kind = kind)
+                    }
+                    FileStep::Write => tr!(lang, "err-store-file-write", path = path, kind = kind),
+                    FileStep::Replace => {
+                        tr!(lang, "err-store-file-replace", path = path, kind = kind)
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::describe::store_error(crate::text::Lang::En, self))
+        f.write_str(&self.words(Lang::En))
     }
 }
 
