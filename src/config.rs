@@ -10,6 +10,8 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 
 pub use crate::secret::Secret;
+use crate::text::{Lang, num};
+use crate::tr;
 
 pub const ENV_API: &str = "STEPWISE_API";
 pub const ENV_TOKEN: &str = "STEPWISE_TOKEN";
@@ -63,10 +65,209 @@ impl TokenFrom {
     }
 }
 
-/// A configuration problem, said in one line with what to do.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+/// A configuration problem. Data only: the words a person reads, one line
+/// with what to do, are made when shown by [`ConfigError::words`] in the
+/// chosen language (the CLI goes through `describe::config_error`);
+/// `Display` is that line in English (logs, doctor's language-neutral
+/// JSON). Never holds a token or a URL's user info.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The config file cannot be used.
+    File {
+        path: String,
+        /// `STEPWISE_CONFIG` named it.
+        named: bool,
+        problem: FileProblem,
+    },
+    /// A token file cannot be used.
+    TokenFile {
+        path: String,
+        from: TokenPlace,
+        problem: TokenFileProblem,
+    },
+    /// A token given as text holds what a header cannot carry (it is not shown).
+    TokenText { from: TokenPlace },
+    /// A URL holds a user name or password.
+    UserInfo { url: UrlPlace },
+    /// The documentation base URL is not an http(s) URL (sanitised).
+    DocsUrl { url: String },
+}
+
+/// What is wrong with the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    NotUtf8,
+    /// Only for a file named by `STEPWISE_CONFIG`: the default may be absent.
+    Missing,
+    Folder,
+    /// Cannot be read: the I/O error's kind.
+    Unreadable(String),
+    /// Not valid TOML or an unknown key: where (line, column), and the
+    /// parser's own words.
+    Invalid {
+        at: Option<(usize, usize)>,
+        why: String,
+    },
+}
+
+/// What is wrong with a token file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenFileProblem {
+    Missing,
+    Folder,
+    Denied,
+    /// Cannot be read: the I/O error's kind.
+    Unreadable(String),
+    NotUtf8,
+    Empty,
+    BadCharacters,
+    Lines(usize),
+}
+
+/// Where a token (or a token file's path) was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPlace {
+    /// `--token-file`.
+    TokenFileFlag,
+    /// `serve --token-file`.
+    ServeTokenFile,
+    /// `STEPWISE_TOKEN`.
+    Environment,
+    /// `token` in the config file.
+    ConfigToken,
+    /// `token_file` in the config file.
+    ConfigTokenFile,
+}
+
+/// Which URL carried a user name or password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlPlace {
+    /// `--api`, `STEPWISE_API` or `api` in the config file.
+    Gateway,
+    /// `STEPWISE_DOCS_URL` or `docs_base_url` in the config file.
+    Docs,
+}
+
+impl ConfigError {
+    /// One line about a configuration that cannot be used: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            ConfigError::File {
+                path,
+                named,
+                problem,
+            } => {
+                let file = if *named {
+                    tr!(lang, "err-config-named-by", path = path.clone())
+                } else {
+                    path.clone()
+                };
+                match problem {
+                    FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
+                    FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
+                    FileProblem::Folder if *named => {
+                        tr!(lang, "err-config-folder-named", file = file)
+                    }
+                    FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
+                    FileProblem::Unreadable(kind) => {
+                        tr!(
+                            lang,
+                            "err-config-unreadable",
+                            file = file,
+                            kind = kind.clone()
+                        )
+                    }
+                    FileProblem::Invalid {
+                        at: Some((line, column)),
+                        why,
+                    } => tr!(
+                        lang,
+                        "err-config-invalid-at",
+                        file = file,
+                        line = num(*line),
+                        column = num(*column),
+                        why = why.clone()
+                    ),
+                    FileProblem::Invalid { at: None, why } => {
+                        tr!(lang, "err-config-invalid", file = file, why = why.clone())
+                    }
+                }
+            }
+            ConfigError::TokenFile {
+                path,
+                from,
+                problem,
+            } => {
+                let path = path.clone();
+                let from = token_place(lang, *from);
+                match problem {
+                    TokenFileProblem::Missing => {
+                        tr!(lang, "err-token-file-missing", path = path, from = from)
+                    }
+                    TokenFileProblem::Folder => {
+                        tr!(lang, "err-token-file-folder", path = path, from = from)
+                    }
+                    TokenFileProblem::Denied => {
+                        tr!(lang, "err-token-file-denied", path = path, from = from)
+                    }
+                    TokenFileProblem::Unreadable(kind) => tr!(
+                        lang,
+                        "err-token-file-unreadable",
+                        path = path,
+                        from = from,
+                        kind = kind.clone()
+                    ),
+                    TokenFileProblem::NotUtf8 => {
+                        tr!(lang, "err-token-file-not-utf8", path = path, from = from)
+                    }
+                    TokenFileProblem::Empty => {
+                        tr!(lang, "err-token-file-empty", path = path, from = from)
+                    }
+                    TokenFileProblem::BadCharacters => {
+                        tr!(lang, "err-token-file-characters", path = path, from = from)
+                    }
+                    TokenFileProblem::Lines(n) => tr!(
+                        lang,
+                        "err-token-file-lines",
+                        path = path,
+                        from = from,
+                        n = num(*n)
+                    ),
+                }
+            }
+            ConfigError::TokenText { from } => {
+                tr!(lang, "err-token-text", from = token_place(lang, *from))
+            }
+            ConfigError::UserInfo {
+                url: UrlPlace::Gateway,
+            } => tr!(lang, "err-user-info-gateway"),
+            ConfigError::UserInfo {
+                url: UrlPlace::Docs,
+            } => tr!(lang, "err-user-info-docs"),
+            ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
+        }
+    }
+}
+
+/// Where a token or token file was given, as a sentence names it: flags
+/// and variables by their names, the config file in words.
+fn token_place(lang: Lang, place: TokenPlace) -> String {
+    match place {
+        TokenPlace::TokenFileFlag => "--token-file".to_owned(),
+        TokenPlace::ServeTokenFile => "serve --token-file".to_owned(),
+        TokenPlace::Environment => ENV_TOKEN.to_owned(),
+        TokenPlace::ConfigToken => tr!(lang, "err-from-config-token"),
+        TokenPlace::ConfigTokenFile => tr!(lang, "err-from-config-token-file"),
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// Everything resolved from flags, environment, config file and defaults.
 #[derive(Debug, Clone)]
@@ -121,58 +322,29 @@ pub fn data_dir() -> Option<PathBuf> {
 /// a file named by `STEPWISE_CONFIG` must exist.
 pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
     let path = &at.path;
-    let shown = path.display();
-    let named_by = if at.explicit {
-        format!(" (named by {ENV_CONFIG})")
-    } else {
-        String::new()
-    };
-    let fix_the_name = if at.explicit {
-        format!("Fix {ENV_CONFIG} or unset it")
-    } else {
-        "Remove it or put a config file there".to_owned()
+    let fail = |problem| {
+        Err(ConfigError::File {
+            path: crate::steps::sanitize(&path.display().to_string()),
+            named: at.explicit,
+            problem,
+        })
     };
     let text = match fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => {
-                return Err(ConfigError(format!(
-                    "the config file {shown}{named_by} is not UTF-8 text. Save it as UTF-8 TOML"
-                )));
-            }
+            Err(_) => return fail(FileProblem::NotUtf8),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound && !at.explicit => {
             return Ok(FileConfig::default());
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(ConfigError(format!(
-                "the config file {shown}{named_by} does not exist. Create it, or fix or unset {ENV_CONFIG}"
-            )));
-        }
-        Err(_) if path.is_dir() => {
-            return Err(ConfigError(format!(
-                "the config file {shown}{named_by} is a folder, not a file. {fix_the_name}"
-            )));
-        }
-        Err(e) => {
-            return Err(ConfigError(format!(
-                "cannot read the config file {shown}{named_by}: {}. Make it readable by you",
-                e.kind()
-            )));
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return fail(FileProblem::Missing),
+        Err(_) if path.is_dir() => return fail(FileProblem::Folder),
+        Err(e) => return fail(FileProblem::Unreadable(e.kind().to_string())),
     };
-    toml::from_str(&text).map_err(|e| {
-        let why = e.message().trim_end_matches('.').to_owned();
-        let at = match e.span() {
-            Some(span) => {
-                let (line, column) = line_and_column(&text, span.start);
-                format!(" at line {line}, column {column}")
-            }
-            None => String::new(),
-        };
-        ConfigError(format!(
-            "the config file {shown}{named_by} is not valid{at}: {why}. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang"
-        ))
+    toml::from_str(&text).or_else(|e| {
+        let why = crate::steps::sanitize(e.message().trim_end_matches('.'));
+        let at = e.span().map(|span| line_and_column(&text, span.start));
+        fail(FileProblem::Invalid { at, why })
     })
 }
 
@@ -193,44 +365,26 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Reads a token file: the token alone on its one line (surrounding spaces
-/// and a final newline are allowed). `given_by` names where the path came
-/// from, e.g. `--token-file`.
-pub fn read_token_file(path: &Path, given_by: &str) -> Result<Secret, ConfigError> {
-    let shown = path.display();
-    let fail = |what: &str, todo: &str| {
-        Err(ConfigError(format!(
-            "the token file {shown} (from {given_by}) {what}. {todo}"
-        )))
+/// and a final newline are allowed). `from` says where the path was given.
+pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigError> {
+    let fail = |problem| {
+        Err(ConfigError::TokenFile {
+            path: crate::steps::sanitize(&path.display().to_string()),
+            from,
+            problem,
+        })
     };
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return fail("does not exist", "Check the path, or save the token there");
-        }
-        Err(_) if path.is_dir() => {
-            return fail(
-                "is a folder",
-                "Give the file that holds the token, not its folder",
-            );
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return fail(TokenFileProblem::Missing),
+        Err(_) if path.is_dir() => return fail(TokenFileProblem::Folder),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            return fail(
-                "cannot be read: permission denied",
-                "Make it readable by you (e.g. chmod 600)",
-            );
+            return fail(TokenFileProblem::Denied);
         }
-        Err(e) => {
-            return fail(
-                &format!("cannot be read ({})", e.kind()),
-                "Check the path and the file",
-            );
-        }
+        Err(e) => return fail(TokenFileProblem::Unreadable(e.kind().to_string())),
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return fail(
-            "is not UTF-8 text",
-            "Put the gateway's token in it as plain text",
-        );
+        return fail(TokenFileProblem::NotUtf8);
     };
     let lines: Vec<&str> = text
         .lines()
@@ -238,33 +392,21 @@ pub fn read_token_file(path: &Path, given_by: &str) -> Result<Secret, ConfigErro
         .filter(|l| !l.is_empty())
         .collect();
     match lines.as_slice() {
-        [] => fail(
-            "is empty",
-            "Put the gateway's token in it, alone on one line",
-        ),
+        [] => fail(TokenFileProblem::Empty),
         [token] if token.chars().all(|c| c.is_ascii_graphic()) => Ok(Secret::new(*token)),
-        [_] => fail(
-            "holds spaces or characters a token cannot have",
-            "Put the token alone on one line, exactly as the gateway gave it",
-        ),
-        _ => fail(
-            &format!("holds {} lines", lines.len()),
-            "A token file holds the token alone on one line",
-        ),
+        [_] => fail(TokenFileProblem::BadCharacters),
+        _ => fail(TokenFileProblem::Lines(lines.len())),
     }
 }
 
 /// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
 /// surrounding spaces are dropped; what is left must fit a header.
-fn check_token(raw: &str, given_by: &str) -> Result<Secret, ConfigError> {
+fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     let token = raw.trim();
     if token.chars().all(|c| c.is_ascii_graphic()) {
         Ok(Secret::new(token))
     } else {
-        Err(ConfigError(format!(
-            "the token in {given_by} holds spaces, line breaks or characters a token cannot \
-             have. Give the token exactly as the gateway issued it"
-        )))
+        Err(ConfigError::TokenText { from })
     }
 }
 
@@ -275,15 +417,6 @@ pub fn has_user_info(raw: &str) -> bool {
     let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     authority.contains('@')
-}
-
-/// The one-line refusal of a URL with user info; it never shows the URL.
-pub fn user_info_refused(what: &str, sources: &str) -> ConfigError {
-    ConfigError(format!(
-        "the {what} has a user name or password in it (user:password@host), which stepwise \
-         neither shows nor sends. Remove it from {sources}; the gateway's token goes in \
-         --token-file, {ENV_TOKEN} or the config file"
-    ))
 }
 
 impl Settings {
@@ -305,16 +438,21 @@ impl Settings {
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
         if api.as_deref().is_some_and(has_user_info) {
-            return Err(user_info_refused(
-                "gateway URL",
-                &format!("--api, {ENV_API} or api in the config file"),
-            ));
+            return Err(ConfigError::UserInfo {
+                url: UrlPlace::Gateway,
+            });
         }
         let data_dir = data_dir();
         // Precedence: --token-file > STEPWISE_TOKEN > the kept login > the config file.
         let strong = match (token_file_flag, env_token) {
-            (Some(path), _) => Some((read_token_file(path, "--token-file")?, TokenFrom::TokenFile)),
-            (None, Some(token)) => Some((check_token(&token, ENV_TOKEN)?, TokenFrom::Environment)),
+            (Some(path), _) => Some((
+                read_token_file(path, TokenPlace::TokenFileFlag)?,
+                TokenFrom::TokenFile,
+            )),
+            (None, Some(token)) => Some((
+                check_token(&token, TokenPlace::Environment)?,
+                TokenFrom::Environment,
+            )),
             (None, None) => None,
         };
         let login = match (&strong, &api) {
@@ -329,11 +467,11 @@ impl Settings {
             (Some((token, from)), _, _, _) => (Some(token), Some(from)),
             (None, Some(_), _, _) => (None, Some(TokenFrom::Login)),
             (None, None, Some(token), _) => (
-                Some(check_token(token, "token in the config file")?),
+                Some(check_token(token, TokenPlace::ConfigToken)?),
                 Some(TokenFrom::Config),
             ),
             (None, None, None, Some(path)) => (
-                Some(read_token_file(path, "token_file in the config file")?),
+                Some(read_token_file(path, TokenPlace::ConfigTokenFile)?),
                 Some(TokenFrom::Config),
             ),
             (None, None, None, None) => (None, None),
@@ -382,20 +520,17 @@ impl Settings {
 /// codes: it must be a plain http(s) URL.
 pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
     if has_user_info(raw) {
-        return Err(user_info_refused(
-            "documentation base URL",
-            &format!("{ENV_DOCS_URL} or docs_base_url in the config file"),
-        ));
+        return Err(ConfigError::UserInfo {
+            url: UrlPlace::Docs,
+        });
     }
     match url::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(url.as_str().trim_end_matches('/').to_owned())
         }
-        _ => Err(ConfigError(format!(
-            "the documentation base URL {:?} is not an http(s) URL. Fix {ENV_DOCS_URL} or \
-             docs_base_url in the config file, e.g. https://help.dealer.example",
-            crate::steps::sanitize(raw)
-        ))),
+        _ => Err(ConfigError::DocsUrl {
+            url: crate::steps::sanitize(raw),
+        }),
     }
 }
 
@@ -548,7 +683,9 @@ mod tests {
         let path = dir.path().join("t");
         fs::write(&path, "  abc \n\n").unwrap();
         assert_eq!(
-            read_token_file(&path, "--token-file").unwrap().expose(),
+            read_token_file(&path, TokenPlace::TokenFileFlag)
+                .unwrap()
+                .expose(),
             "abc"
         );
         let cases: [(&[u8], &str); 5] = [
@@ -560,17 +697,17 @@ mod tests {
         ];
         for (bytes, says) in cases {
             fs::write(&path, bytes).unwrap();
-            let err = read_token_file(&path, "--token-file")
+            let err = read_token_file(&path, TokenPlace::TokenFileFlag)
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(says) && err.contains("--token-file"), "{err}");
             assert!(err.contains(&path.display().to_string()), "{err}");
         }
-        let missing = read_token_file(&dir.path().join("nope"), "--token-file")
+        let missing = read_token_file(&dir.path().join("nope"), TokenPlace::TokenFileFlag)
             .unwrap_err()
             .to_string();
         assert!(missing.contains("does not exist"), "{missing}");
-        let folder = read_token_file(dir.path(), "--token-file")
+        let folder = read_token_file(dir.path(), TokenPlace::TokenFileFlag)
             .unwrap_err()
             .to_string();
         assert!(folder.contains("is a folder"), "{folder}");
@@ -578,9 +715,16 @@ mod tests {
 
     #[test]
     fn tokens_given_as_text_must_fit_a_header() {
-        assert_eq!(check_token(" abc ", ENV_TOKEN).unwrap().expose(), "abc");
+        assert_eq!(
+            check_token(" abc ", TokenPlace::Environment)
+                .unwrap()
+                .expose(),
+            "abc"
+        );
         for bad in ["ab\ncd", "ab cd", "ab\u{1}", "jeton-é"] {
-            let err = check_token(bad, ENV_TOKEN).unwrap_err().to_string();
+            let err = check_token(bad, TokenPlace::Environment)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(ENV_TOKEN) && !err.contains(bad), "{err}");
         }
     }

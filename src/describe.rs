@@ -1,12 +1,14 @@
-//! The words a person reads about a failed gateway call: what went wrong,
-//! why, and what to do. The client's errors carry data only; the CLI and the
-//! wizard show them through here.
+//! The words a person reads about a failed gateway call, a configuration or
+//! network setting that cannot be used, or a sign-in store that fails: what
+//! went wrong, why, and what to do. The errors carry data only; the CLI and
+//! the wizard show them through here, in the chosen language.
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, Over, StoreError};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
+use crate::config::ConfigError;
 use crate::guidance::explain_code;
-use crate::net::TlsProblem;
+use crate::net::{NetError, TlsProblem};
 use crate::text::{Lang, num};
 use crate::tr;
 use crate::wire::ErrorBody;
@@ -53,7 +55,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             proxy,
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
-        GatewayError::Net(e) => tr!(lang, "gw-net-setting", detail = e.to_string()),
+        GatewayError::Net(e) => net_error(lang, e),
         GatewayError::Live(fault) => match fault {
             LiveFault::Cut => tr!(lang, "gw-live-cut"),
             LiveFault::Silent { after } => tr!(
@@ -72,11 +74,14 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
 /// One line about a failed sign-in or refresh: what, why, what to do.
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
-        AuthError::Discovery(why) | AuthError::Provider(why) => why.clone(),
-        AuthError::Store(why) => why.0.clone(),
+        AuthError::Discovery(why) => why.words(lang),
+        AuthError::Provider(why) => why.words(lang),
+        AuthError::Store(why) => why.words(lang),
         AuthError::Denied => tr!(lang, "auth-denied"),
         AuthError::Expired => tr!(lang, "auth-expired"),
-        AuthError::SignInAgain(why) => tr!(lang, "auth-sign-in-again", why = why.clone()),
+        AuthError::SignInAgain(why) => {
+            tr!(lang, "auth-sign-in-again", why = why.words(lang))
+        }
         AuthError::Network { url, detail } => tr!(
             lang,
             "auth-unreachable",
@@ -124,6 +129,28 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             what = what.clone()
         ),
     }
+}
+
+/// One line about a configuration that cannot be used: what, and what to
+/// do. The words are made beside the type (its `Display` is the English
+/// line, which logs and doctor's JSON use).
+pub fn config_error(lang: Lang, error: &ConfigError) -> String {
+    error.words(lang)
+}
+
+/// One line about a network setting that cannot be used.
+pub fn net_error(lang: Lang, error: &NetError) -> String {
+    error.words(lang)
+}
+
+/// One line about a sign-in store that failed.
+pub fn store_error(lang: Lang, error: &StoreError) -> String {
+    error.words(lang)
+}
+
+/// Why a login is over, as the start of a sentence that says what to do.
+pub fn over_reason(lang: Lang, over: &Over) -> String {
+    over.words(lang)
 }
 
 /// A short title for a banner.
@@ -204,6 +231,8 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TokenPlace;
+    use crate::net::ProxyProblem;
 
     #[test]
     fn rejection_lines_explain_known_codes() {
@@ -236,6 +265,81 @@ mod tests {
         assert!(
             line.starts_with("HTTP 401: the gateway wants a valid token."),
             "{line}"
+        );
+    }
+
+    /// Every kind of error this module words reads in the chosen language,
+    /// and its `Display` (for logs) stays the English line.
+    #[test]
+    fn command_line_errors_follow_the_language() {
+        let cases: Vec<(String, String, String)> = vec![
+            (
+                config_error(
+                    Lang::De,
+                    &ConfigError::TokenText {
+                        from: TokenPlace::ConfigToken,
+                    },
+                ),
+                config_error(
+                    Lang::En,
+                    &ConfigError::TokenText {
+                        from: TokenPlace::ConfigToken,
+                    },
+                ),
+                "das Token in der Konfigurationsdatei".into(),
+            ),
+            (
+                net_error(
+                    Lang::De,
+                    &NetError::Proxy {
+                        from: "HTTPS_PROXY",
+                        why: ProxyProblem::NoHost,
+                    },
+                ),
+                NetError::Proxy {
+                    from: "HTTPS_PROXY",
+                    why: ProxyProblem::NoHost,
+                }
+                .to_string(),
+                "der Proxy in HTTPS_PROXY ist unbrauchbar: es fehlt der Host".into(),
+            ),
+            (
+                store_error(Lang::De, &StoreError::TooSlow { secs: 5 }),
+                StoreError::TooSlow { secs: 5 }.to_string(),
+                "binnen 5 s".into(),
+            ),
+            (
+                auth_error(
+                    Lang::De,
+                    &AuthError::SignInAgain(Over::Revoked {
+                        gateway: "http://g/".into(),
+                        said: "invalid_grant".into(),
+                    }),
+                ),
+                auth_error(
+                    Lang::En,
+                    &AuthError::SignInAgain(Over::Revoked {
+                        gateway: "http://g/".into(),
+                        said: "invalid_grant".into(),
+                    }),
+                ),
+                "abgelaufen oder wurde widerrufen (invalid_grant). `stepwise login`".into(),
+            ),
+        ];
+        for (german, english, expected) in cases {
+            assert!(german.contains(&expected), "{german}");
+            assert_ne!(german, english);
+            assert!(!english.is_empty() && !english.contains('\n'), "{english}");
+        }
+        assert_eq!(
+            config_error(
+                Lang::En,
+                &ConfigError::TokenText {
+                    from: TokenPlace::Environment,
+                }
+            ),
+            "the token in STEPWISE_TOKEN holds spaces, line breaks or characters a token cannot \
+             have. Give the token exactly as the gateway issued it"
         );
     }
 

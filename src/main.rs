@@ -10,8 +10,8 @@ use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings, read_token_file};
-use stepwise::describe::gateway_error;
+use stepwise::config::{Secret, Settings, TokenPlace, read_token_file};
+use stepwise::describe::{config_error, gateway_error};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 use stepwise::tr;
@@ -72,17 +72,20 @@ fn main() -> ExitCode {
             serve(
                 addr,
                 scenario.as_deref(),
-                token.clone(),
-                cli.token_file.as_deref(),
+                ServeToken {
+                    token: token.clone(),
+                    file: cli.token_file.as_deref(),
+                },
                 tls.as_ref(),
                 Crowd { fleet, churn },
                 auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
                     token_ttl: std::time::Duration::from_secs(token_ttl),
                     ..stepwise::sim::AuthOptions::default()
                 }),
+                lang,
             )
         }
-        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli),
+        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
         Some(Command::Doctor { json }) => doctor(&cli, json, lang),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
@@ -262,6 +265,12 @@ fn runtime(multi_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
+/// `serve --token` and `--token-file`.
+struct ServeToken<'a> {
+    token: Option<String>,
+    file: Option<&'a std::path::Path>,
+}
+
 /// `serve --tls`: where the generated files go, and whose client
 /// certificates to demand.
 struct TlsServe {
@@ -271,16 +280,16 @@ struct TlsServe {
 
 /// Generates the simulator's authority and certificate, writes them out, and
 /// says how to trust them.
-fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
     use stepwise::sim::tls::{CertSpec, generate};
     let dir = tls
         .dir
         .clone()
         .or_else(stepwise::sim::tls::default_dir)
-        .ok_or_else(|| tr!(chosen_lang(), "cli-arg-tls-no-dir"))?;
+        .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
     std::fs::create_dir_all(&dir).map_err(|e| {
         tr!(
-            chosen_lang(),
+            lang,
             "cli-arg-tls-dir-failed",
             path = dir.display().to_string(),
             error = e.to_string()
@@ -293,17 +302,13 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         ..CertSpec::default()
     };
     let generated = generate(&spec).map_err(|e| e.to_string())?;
-    generated.write_to(&dir).map_err(|e| {
-        tr!(
-            chosen_lang(),
-            "cli-arg-tls-write-failed",
-            error = e.to_string()
-        )
-    })?;
+    generated
+        .write_to(&dir)
+        .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
     let client_ca = match &tls.client_ca {
         Some(path) => Some(std::fs::read(path).map_err(|e| {
             tr!(
-                chosen_lang(),
+                lang,
                 "cli-arg-client-ca-unreadable",
                 path = path.display().to_string(),
                 error = e.kind().to_string()
@@ -311,19 +316,15 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         })?),
         None => None,
     };
-    let config = generated.server_config(client_ca.as_deref()).map_err(|e| {
-        tr!(
-            chosen_lang(),
-            "cli-arg-client-ca-bad",
-            error = e.to_string()
-        )
-    })?;
+    let config = generated
+        .server_config(client_ca.as_deref())
+        .map_err(|e| tr!(lang, "cli-arg-client-ca-bad", error = e.to_string()))?;
     let required = tls
         .client_ca
         .as_ref()
         .map(|path| {
             let line = tr!(
-                chosen_lang(),
+                lang,
                 "cli-arg-tls-client-ca-required",
                 path = path.display().to_string()
             );
@@ -331,7 +332,7 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
         })
         .unwrap_or_default();
     let authority = tr!(
-        chosen_lang(),
+        lang,
         "cli-arg-tls-authority-written",
         path = ca_file.display().to_string()
     );
@@ -346,11 +347,11 @@ fn sim_tls(tls: &TlsServe) -> Result<std::sync::Arc<rustls::ServerConfig>, Strin
 fn serve(
     addr: &str,
     scenario: Option<&std::path::Path>,
-    token: Option<String>,
-    token_file: Option<&std::path::Path>,
+    token: ServeToken<'_>,
     tls: Option<&TlsServe>,
     crowd: Crowd,
     auth: Option<stepwise::sim::AuthOptions>,
+    lang: Lang,
 ) -> ExitCode {
     stepwise::logging::to_stderr();
     let scenario = match scenario
@@ -371,15 +372,15 @@ fn serve(
         None => scenario,
     };
     let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
-    let token = match token_file {
-        Some(path) => match read_token_file(path, "serve --token-file") {
+    let token = match token.file {
+        Some(path) => match read_token_file(path, TokenPlace::ServeTokenFile) {
             Ok(secret) => Some(secret),
-            Err(e) => return fail(e),
+            Err(e) => return fail(config_error(lang, &e)),
         },
         // An empty --token is refused by Cli::misused_option.
-        None => token.map(|t| Secret::new(t.trim())),
+        None => token.token.map(|t| Secret::new(t.trim())),
     };
-    let tls = match tls.map(sim_tls).transpose() {
+    let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,
         Err(e) => return fail(e),
     };
@@ -472,12 +473,12 @@ fn serve(
 }
 
 /// `stepwise login`, `logout` and `auth status`.
-fn sign_in(cli: &Cli) -> ExitCode {
+fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
@@ -489,20 +490,22 @@ fn sign_in(cli: &Cli) -> ExitCode {
     // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
         match &cli.command {
-            Some(Command::Login { with_token: false }) => commands::login(&settings, &mut out)
-                .await
-                .map(|()| (None, 0)),
-            Some(Command::Login { with_token: true }) => {
-                commands::login_with_token(&settings, &mut out)
+            Some(Command::Login { with_token: false }) => {
+                commands::login(lang, &settings, &mut out)
                     .await
                     .map(|()| (None, 0))
             }
-            Some(Command::Logout) => commands::logout(&settings, &mut out)
+            Some(Command::Login { with_token: true }) => {
+                commands::login_with_token(lang, &settings, &mut out)
+                    .await
+                    .map(|()| (None, 0))
+            }
+            Some(Command::Logout) => commands::logout(lang, &settings, &mut out)
                 .await
                 .map(|()| (None, 0)),
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
-            }) => commands::status(&settings, *json).map(|(text, code)| (Some(text), code)),
+            }) => commands::status(lang, &settings, *json).map(|(text, code)| (Some(text), code)),
             _ => unreachable!("dispatched by main"),
         }
     });
@@ -527,7 +530,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
     let rt = match runtime(false) {
@@ -607,7 +610,7 @@ fn wizard(
     let log = stepwise::logging::to_file();
     let mut settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(config_error(launch.lang, &e)),
     };
     net.apply(&mut settings.net);
     let rt = match runtime(true) {

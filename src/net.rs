@@ -15,6 +15,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, DigitallySignedStruct, SignatureScheme};
 use url::Url;
 
+use crate::text::Lang;
+use crate::tr;
+
 /// Environment variable naming an extra CA file (PEM).
 pub const ENV_CA_FILE: &str = "STEPWISE_CA_FILE";
 /// The conventional variable for a CA bundle; its roots are added too.
@@ -123,19 +126,16 @@ impl ProxyEnv {
         } else {
             format!("http://{value}")
         };
-        let bad = |why: &str| NetError::Proxy {
-            from,
-            why: format!("{why}. Give it as http://HOST:PORT, or unset {from} to connect directly"),
-        };
-        let parsed = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+        let bad = |why| NetError::Proxy { from, why };
+        let parsed = Url::parse(&with_scheme)
+            .map_err(|e| bad(ProxyProblem::NotUrl(crate::steps::sanitize(&e.to_string()))))?;
         if parsed.scheme() != "http" {
-            return Err(bad(&format!(
-                "the {} scheme is not supported (only http:// proxies)",
-                crate::steps::sanitize(parsed.scheme())
-            )));
+            return Err(bad(ProxyProblem::Scheme(crate::steps::sanitize(
+                parsed.scheme(),
+            ))));
         }
         if parsed.host_str().is_none() {
-            return Err(bad("it has no host"));
+            return Err(bad(ProxyProblem::NoHost));
         }
         Ok(Some(ProxyChoice { url: parsed, from }))
     }
@@ -198,62 +198,188 @@ pub fn redact_userinfo(url: &Url) -> String {
     crate::steps::sanitize(shown.as_str().trim_end_matches('/'))
 }
 
-/// A network setting that cannot be used, in one line with what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A network setting that cannot be used. Data only: the words a person
+/// reads, one line with what to do, are made when shown by
+/// [`NetError::words`] in the chosen language (through
+/// `describe::net_error`); `Display` is that line in English (logs,
+/// doctor's language-neutral JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetError {
-    #[error("the CA file {path} {why}. Give a PEM file of the authority with --ca-file")]
-    CaFile { path: String, why: String },
-    #[error(
-        "the client certificate {path} {why}. Give a PEM certificate with --client-cert (and its key with --client-key)"
-    )]
-    ClientCert { path: String, why: String },
-    #[error(
-        "the client key {path} {why}. Give the certificate's private key (PEM) with --client-key"
-    )]
-    ClientKey { path: String, why: String },
-    #[error(
-        "the client key {key} does not match the certificate {cert}. Give the key that was made with this certificate"
-    )]
-    KeyMismatch { cert: String, key: String },
-    #[error("--client-key {key} was given without --client-cert. Give both")]
-    KeyWithoutCert { key: String },
-    #[error("the proxy in {from} is not usable: {why}")]
-    Proxy { from: &'static str, why: String },
-    #[error("cannot set up TLS: {0}")]
+    /// `--ca-file` (or `ca_file`, `SSL_CERT_FILE`).
+    CaFile {
+        path: String,
+        why: PemProblem,
+    },
+    /// `--client-cert`.
+    ClientCert {
+        path: String,
+        why: PemProblem,
+    },
+    /// The key was looked for in the certificate's own file, for want of
+    /// `--client-key`, and is not there or not usable.
+    KeyNotInCert {
+        path: String,
+        why: PemProblem,
+    },
+    /// `--client-key`.
+    ClientKey {
+        path: String,
+        why: PemProblem,
+    },
+    KeyMismatch {
+        cert: String,
+        key: String,
+    },
+    KeyWithoutCert {
+        key: String,
+    },
+    /// A proxy variable that cannot be used.
+    Proxy {
+        from: &'static str,
+        why: ProxyProblem,
+    },
+    /// rustls refused the setup (its own words).
     Setup(String),
 }
+
+/// What is wrong with a PEM file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PemProblem {
+    Missing,
+    Denied,
+    /// Cannot be read: the I/O error's kind.
+    Unreadable(String),
+    /// Not valid PEM: the parser's words.
+    NotPem(String),
+    NoCertificate,
+    NoKey,
+    /// Not a valid PEM key: the parser's words.
+    BadKey(String),
+    NoAuthority,
+    /// rustls cannot use the key: its words.
+    Unusable(String),
+}
+
+/// What is wrong with a proxy variable's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyProblem {
+    /// Not a URL: the parser's words.
+    NotUrl(String),
+    /// A scheme other than http (sanitised).
+    Scheme(String),
+    NoHost,
+}
+
+impl NetError {
+    /// One line about a network setting that cannot be used: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            NetError::CaFile { path, why } => tr!(
+                lang,
+                "err-ca-file",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::ClientCert { path, why } => tr!(
+                lang,
+                "err-client-cert",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::KeyNotInCert { path, why } => tr!(
+                lang,
+                "err-key-not-in-cert",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::ClientKey { path, why } => tr!(
+                lang,
+                "err-client-key",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
+            NetError::KeyMismatch { cert, key } => tr!(
+                lang,
+                "err-key-mismatch",
+                cert = cert.clone(),
+                key = key.clone()
+            ),
+            NetError::KeyWithoutCert { key } => {
+                tr!(lang, "err-key-without-cert", key = key.clone())
+            }
+            NetError::Proxy { from, why } => {
+                let why = match why {
+                    ProxyProblem::NotUrl(detail) => {
+                        tr!(lang, "err-proxy-not-url", detail = detail.clone())
+                    }
+                    ProxyProblem::Scheme(scheme) => {
+                        tr!(lang, "err-proxy-scheme", scheme = scheme.clone())
+                    }
+                    ProxyProblem::NoHost => tr!(lang, "err-proxy-no-host"),
+                };
+                tr!(lang, "err-proxy", from = *from, why = why)
+            }
+            NetError::Setup(detail) => tr!(lang, "err-tls-setup", detail = detail.clone()),
+        }
+    }
+}
+
+/// What is wrong with a PEM file, as the end of a sentence that names it.
+fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
+    match problem {
+        PemProblem::Missing => tr!(lang, "err-pem-missing"),
+        PemProblem::Denied => tr!(lang, "err-pem-denied"),
+        PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
+        PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
+        PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
+        PemProblem::BadKey(detail) => tr!(lang, "err-pem-bad-key", detail = detail.clone()),
+        PemProblem::NoAuthority => tr!(lang, "err-pem-no-authority"),
+        PemProblem::Unusable(detail) => tr!(lang, "err-pem-unusable", detail = detail.clone()),
+    }
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+impl StdError for NetError {}
 
 fn shown(path: &Path) -> String {
     crate::steps::sanitize(&path.display().to_string())
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot be read ({})", e.kind()))
+fn read_file(path: &Path) -> Result<Vec<u8>, PemProblem> {
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PemProblem::Missing,
+        std::io::ErrorKind::PermissionDenied => PemProblem::Denied,
+        kind => PemProblem::Unreadable(kind.to_string()),
+    })
 }
 
 /// Every certificate of a PEM file, or why there is none.
-pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemProblem> {
     let bytes = read_file(path)?;
     let mut certs = Vec::new();
     for item in CertificateDer::pem_slice_iter(&bytes) {
         match item {
             Ok(cert) => certs.push(cert),
-            Err(e) => return Err(format!("is not valid PEM ({e})")),
+            Err(e) => return Err(PemProblem::NotPem(crate::steps::sanitize(&e.to_string()))),
         }
     }
     if certs.is_empty() {
-        return Err("holds no PEM certificate (no BEGIN CERTIFICATE block)".into());
+        return Err(PemProblem::NoCertificate);
     }
     Ok(certs)
 }
 
-fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemProblem> {
     let bytes = read_file(path)?;
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
-        rustls::pki_types::pem::Error::NoItemsFound => {
-            "holds no PEM private key (no BEGIN PRIVATE KEY block)".to_owned()
-        }
-        other => format!("is not a valid PEM key ({other})"),
+        rustls::pki_types::pem::Error::NoItemsFound => PemProblem::NoKey,
+        other => PemProblem::BadKey(crate::steps::sanitize(&other.to_string())),
     })
 }
 
@@ -273,9 +399,9 @@ pub fn load_identity(
     let key_path = options.client_key.as_ref().unwrap_or(cert_path);
     let key = load_key(key_path).map_err(|why| {
         if options.client_key.is_none() {
-            NetError::ClientCert {
+            NetError::KeyNotInCert {
                 path: shown(cert_path),
-                why: format!("{why}; put the key in the same file or give --client-key"),
+                why,
             }
         } else {
             NetError::ClientKey {
@@ -292,7 +418,7 @@ pub fn load_identity(
         }),
         Err(e) => Err(NetError::ClientKey {
             path: shown(key_path),
-            why: format!("cannot be used ({e})"),
+            why: PemProblem::Unusable(crate::steps::sanitize(&e.to_string())),
         }),
     }
 }
@@ -415,7 +541,7 @@ pub fn client_tls(
             if added == 0 {
                 return Err(NetError::CaFile {
                     path: shown(path),
-                    why: "holds no usable certificate authority".into(),
+                    why: PemProblem::NoAuthority,
                 });
             }
             certs

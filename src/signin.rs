@@ -16,24 +16,21 @@ use crate::config::{Settings, TokenFrom};
 use crate::text::Lang;
 use crate::tr;
 
-/// The language of the plain-terminal output.
-const LANG: Lang = Lang::En;
-
 /// Where a token is kept, in words.
-fn place_text(place: &Place) -> String {
+fn place_text(lang: Lang, place: &Place) -> String {
     match place {
-        Place::Keyring(name) => tr!(LANG, "place-keyring", name = *name),
-        Place::File(path) => tr!(LANG, "place-file", path = path.display().to_string()),
+        Place::Keyring(name) => tr!(lang, "place-keyring", name = *name),
+        Place::File(path) => tr!(lang, "place-file", path = path.display().to_string()),
     }
 }
 
 /// Where the token in use comes from, in words.
-fn from_text(from: TokenFrom) -> String {
+fn from_text(lang: Lang, from: TokenFrom) -> String {
     match from {
-        TokenFrom::TokenFile => tr!(LANG, "token-from-token-file"),
-        TokenFrom::Environment => tr!(LANG, "token-from-environment"),
-        TokenFrom::Login => tr!(LANG, "token-from-login"),
-        TokenFrom::Config => tr!(LANG, "token-from-config"),
+        TokenFrom::TokenFile => tr!(lang, "token-from-token-file"),
+        TokenFrom::Environment => tr!(lang, "token-from-environment"),
+        TokenFrom::Login => tr!(lang, "token-from-login"),
+        TokenFrom::Config => tr!(lang, "token-from-config"),
     }
 }
 
@@ -66,45 +63,53 @@ impl Failure {
     }
 }
 
-impl From<AuthError> for Failure {
-    fn from(e: AuthError) -> Self {
-        Failure::error(crate::describe::auth_error(LANG, &e))
+impl Failure {
+    fn auth(lang: Lang, e: &AuthError) -> Self {
+        Failure::error(crate::describe::auth_error(lang, e))
+    }
+
+    fn cancelled(lang: Lang) -> Self {
+        Failure {
+            message: tr!(lang, "err-login-cancelled"),
+            code: EXIT_CANCELLED,
+        }
     }
 }
 
-fn gateway_of(settings: &Settings, what: &str) -> Result<String, Failure> {
+fn gateway_of(lang: Lang, settings: &Settings, what: &str) -> Result<String, Failure> {
     let api = settings.api.as_deref().ok_or_else(|| {
-        Failure::usage(format!(
-            "{what} needs a gateway: give --api URL (or STEPWISE_API). The embedded simulator needs no sign-in"
-        ))
+        Failure::usage(tr!(lang, "err-login-no-gateway", command = what.to_owned()))
     })?;
     gateway_key(api).map_err(Failure::usage)
 }
 
-fn open_store(settings: &Settings) -> Result<TokenStore, Failure> {
-    let choice = Choice::from_env().map_err(|e| Failure::usage(e.0))?;
-    TokenStore::open(choice, settings.data_dir.as_deref()).map_err(|e| Failure::error(e.0))
+fn open_store(lang: Lang, settings: &Settings) -> Result<TokenStore, Failure> {
+    let choice =
+        Choice::from_env().map_err(|e| Failure::usage(crate::describe::store_error(lang, &e)))?;
+    TokenStore::open(choice, settings.data_dir.as_deref())
+        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
 }
 
 async fn save(
+    lang: Lang,
     store: TokenStore,
     gateway: String,
     credential: Credential,
 ) -> Result<crate::auth::store::Saved, Failure> {
     tokio::task::spawn_blocking(move || store.save(&gateway, &credential))
         .await
-        .map_err(|e| Failure::error(format!("keeping the token failed: {e}")))?
-        .map_err(|e| Failure::error(e.0))
+        .map_err(|e| Failure::error(tr!(lang, "err-login-keep-failed", detail = e.to_string())))?
+        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
 }
 
-fn kept_message(out: &mut dyn Write, saved: &crate::auth::store::Saved) {
+fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Saved) {
     let _ = writeln!(
         out,
         "{}",
-        tr!(LANG, "login-kept", place = place_text(&saved.place))
+        tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
     if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(LANG, "login-file-notice"));
+        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
     }
 }
 
@@ -120,6 +125,7 @@ fn graphical_session() -> bool {
 
 /// The code, the address and the QR code, as lines for a plain terminal.
 pub fn instructions(
+    lang: Lang,
     gateway: &str,
     auth: &DeviceAuthorization,
     styled: bool,
@@ -139,7 +145,7 @@ pub fn instructions(
     let inner = spaced.chars().count() + 4;
     let mut lines = vec![
         tr!(
-            LANG,
+            lang,
             "login-title",
             gateway = crate::steps::sanitize(gateway)
         ),
@@ -147,7 +153,7 @@ pub fn instructions(
         format!(
             "  {}",
             tr!(
-                LANG,
+                lang,
                 "login-open",
                 address = auth.verification_uri.to_string()
             )
@@ -162,7 +168,7 @@ pub fn instructions(
     if let Some(qr) = crate::ui::qr::qr_lines(address, 2)
         .filter(|q| q.first().is_some_and(|l| l.chars().count() + 2 <= width))
     {
-        lines.push(format!("  {}", tr!(LANG, "login-scan")));
+        lines.push(format!("  {}", tr!(lang, "login-scan")));
         lines.extend(qr.into_iter().map(|l| format!("  {l}")));
         lines.push(format!("  ({address})"));
         lines.push(String::new());
@@ -171,9 +177,13 @@ pub fn instructions(
 }
 
 /// `stepwise login`: the device flow, then the token is kept.
-pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
-    let gateway = gateway_of(settings, "login")?;
-    let store = open_store(settings)?;
+pub async fn login(
+    lang: Lang,
+    settings: &Settings,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    let gateway = gateway_of(lang, settings, "login")?;
+    let store = open_store(lang, settings)?;
     let client = Gateway::new(
         &gateway,
         settings.device_id.clone(),
@@ -184,16 +194,21 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
             ..ClientOptions::default()
         },
     )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
     let http = client.http();
-    let endpoints = device::discover(http, &base).await?;
-    let authorization = device::authorize(http, &endpoints, &base, None).await?;
+    let endpoints = device::discover(http, &base)
+        .await
+        .map_err(|e| Failure::auth(lang, &e))?;
+    let authorization = device::authorize(http, &endpoints, &base, None)
+        .await
+        .map_err(|e| Failure::auth(lang, &e))?;
 
     let terminal = std::io::stdout().is_terminal();
     let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
     let styled = terminal && std::env::var_os("NO_COLOR").is_none();
     for line in instructions(
+        lang,
         &gateway,
         &authorization,
         styled,
@@ -203,48 +218,43 @@ pub async fn login(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<
     }
     let offer_browser = graphical_session() && std::io::stdin().is_terminal();
     let mut enter = if offer_browser {
-        let _ = writeln!(out, "{}", tr!(LANG, "login-press-enter"));
+        let _ = writeln!(out, "{}", tr!(lang, "login-press-enter"));
         Some(enter_presses())
     } else {
         None
     };
     let minutes = authorization.expires_in.as_secs().div_ceil(60);
-    let _ = writeln!(out, "{}", tr!(LANG, "login-waiting", minutes = minutes));
+    let _ = writeln!(out, "{}", tr!(lang, "login-waiting", minutes = minutes));
     let _ = out.flush();
 
     let polling = device::poll(http, &endpoints, &authorization, &RealTime);
     tokio::pin!(polling);
     let credential = loop {
         tokio::select! {
-            done = &mut polling => break done?,
-            _ = tokio::signal::ctrl_c() => {
-                return Err(Failure {
-                    message: "sign-in cancelled; nothing was kept".into(),
-                    code: EXIT_CANCELLED,
-                });
-            }
+            done = &mut polling => break done.map_err(|e| Failure::auth(lang, &e))?,
+            _ = tokio::signal::ctrl_c() => return Err(Failure::cancelled(lang)),
             Some(()) = async { match &mut enter { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                 match open::that_detached(authorization.address().as_str()) {
-                    Ok(()) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-opened")); }
-                    Err(e) => { let _ = writeln!(out, "{}", tr!(LANG, "login-browser-failed", why = e.kind().to_string())); }
+                    Ok(()) => { let _ = writeln!(out, "{}", tr!(lang, "login-browser-opened")); }
+                    Err(e) => { let _ = writeln!(out, "{}", tr!(lang, "login-browser-failed", why = e.kind().to_string())); }
                 }
                 let _ = out.flush();
                 enter = None;
             }
         }
     };
-    let saved = save(store, gateway.clone(), credential.clone()).await?;
+    let saved = save(lang, store, gateway.clone(), credential.clone()).await?;
     let _ = writeln!(
         out,
         "{}",
-        tr!(LANG, "login-signed-in", gateway = gateway.as_str())
+        tr!(lang, "login-signed-in", gateway = gateway.as_str())
     );
-    kept_message(out, &saved);
+    kept_message(lang, out, &saved);
     if let Some(left) = credential.seconds_left(unix_now()) {
         let _ = writeln!(
             out,
             "{}",
-            tr!(LANG, "login-expires", time = rfc3339(unix_now() + left))
+            tr!(lang, "login-expires", time = rfc3339(unix_now() + left))
         );
     }
     Ok(())
@@ -267,10 +277,11 @@ fn enter_presses() -> tokio::sync::mpsc::Receiver<()> {
 
 /// `stepwise login --with-token`: one token from standard input.
 pub async fn login_with_token(
+    lang: Lang,
     settings: &Settings,
     out: &mut (dyn Write + Send),
 ) -> Result<(), Failure> {
-    let gateway = gateway_of(settings, "login")?;
+    let gateway = gateway_of(lang, settings, "login")?;
     let text = if std::io::stdin().is_terminal() {
         // Echo goes off before the prompt shows: a token typed as soon as the
         // prompt appears is never echoed.
@@ -279,29 +290,26 @@ pub async fn login_with_token(
                 let _ = write!(
                     out,
                     "{} ",
-                    tr!(LANG, "login-paste", gateway = gateway.as_str())
+                    tr!(lang, "login-paste", gateway = gateway.as_str())
                 );
                 let _ = out.flush();
                 tokio::task::spawn_blocking(move || read_hidden_line(raw))
                     .await
-                    .map_err(|e| Failure::error(format!("reading the token failed: {e}")))?
+                    .map_err(|e| {
+                        Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string()))
+                    })?
             }
             Err(e) => Err(e),
         };
         let _ = writeln!(out);
         match typed {
             Ok(Some(text)) => text,
-            Ok(None) => {
-                return Err(Failure {
-                    message: "sign-in cancelled; nothing was kept".into(),
-                    code: EXIT_CANCELLED,
-                });
-            }
+            Ok(None) => return Err(Failure::cancelled(lang)),
             Err(e) => {
-                return Err(Failure::error(format!(
-                    "cannot read the token from the terminal: {}. Give it on standard input: \
-                     `stepwise login --with-token < token.txt`",
-                    e.kind()
+                return Err(Failure::error(tr!(
+                    lang,
+                    "err-login-terminal",
+                    kind = e.kind().to_string()
                 )));
             }
         }
@@ -311,27 +319,22 @@ pub async fn login_with_token(
             .take(MAX_TOKEN_INPUT)
             .read_to_string(&mut text)
             .map_err(|e| {
-                Failure::error(format!(
-                    "cannot read the token from standard input: {}. Give it as text, one line",
-                    e.kind()
-                ))
+                Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string()))
             })?;
         text
     };
     let token = text.lines().next().unwrap_or("").trim();
     if !crate::auth::is_token_text(token) {
-        return Err(Failure::error(
-            "standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB",
-        ));
+        return Err(Failure::error(tr!(lang, "err-login-no-token")));
     }
-    let store = open_store(settings)?;
-    let saved = save(store, gateway.clone(), Credential::given(token)).await?;
+    let store = open_store(lang, settings)?;
+    let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
     let _ = writeln!(
         out,
         "{}",
-        tr!(LANG, "login-signed-in-token", gateway = gateway.as_str())
+        tr!(lang, "login-signed-in-token", gateway = gateway.as_str())
     );
-    kept_message(out, &saved);
+    kept_message(lang, out, &saved);
     Ok(())
 }
 
@@ -384,19 +387,23 @@ fn read_hidden_line(_raw: NoEcho) -> std::io::Result<Option<String>> {
 }
 
 /// `stepwise logout`: the kept token is forgotten everywhere.
-pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result<(), Failure> {
-    let gateway = gateway_of(settings, "logout")?;
-    let store = open_store(settings)?;
+pub async fn logout(
+    lang: Lang,
+    settings: &Settings,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    let gateway = gateway_of(lang, settings, "logout")?;
+    let store = open_store(lang, settings)?;
     let key = gateway.clone();
     let removed = tokio::task::spawn_blocking(move || store.remove(&key))
         .await
-        .map_err(|e| Failure::error(format!("removing the token failed: {e}")))?
-        .map_err(|e| Failure::error(e.0))?;
+        .map_err(|e| Failure::error(tr!(lang, "err-logout-failed", detail = e.to_string())))?
+        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))?;
     if removed.is_empty() {
         let _ = writeln!(
             out,
             "{}",
-            tr!(LANG, "logout-none", gateway = gateway.as_str())
+            tr!(lang, "logout-none", gateway = gateway.as_str())
         );
     }
     for place in &removed {
@@ -404,10 +411,10 @@ pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result
             out,
             "{}",
             tr!(
-                LANG,
+                lang,
                 "logout-done",
                 gateway = gateway.as_str(),
-                place = place_text(place)
+                place = place_text(lang, place)
             )
         );
     }
@@ -415,7 +422,7 @@ pub async fn logout(settings: &Settings, out: &mut (dyn Write + Send)) -> Result
         let _ = writeln!(
             out,
             "{}",
-            tr!(LANG, "logout-still-given", from = from_text(from))
+            tr!(lang, "logout-still-given", from = from_text(lang, from))
         );
     }
     Ok(())
@@ -440,8 +447,8 @@ struct StoreJson {
 }
 
 /// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
-pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
-    let gateway = gateway_of(settings, "auth status")?;
+pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
+    let gateway = gateway_of(lang, settings, "auth status")?;
     let now = unix_now();
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
@@ -470,44 +477,44 @@ pub fn status(settings: &Settings, json: bool) -> Result<(String, u8), Failure> 
         text.push('\n');
         return Ok((text, code));
     }
-    let mut lines = vec![tr!(LANG, "status-gateway", gateway = gateway.as_str())];
+    let mut lines = vec![tr!(lang, "status-gateway", gateway = gateway.as_str())];
     match login {
         Some(l) => {
-            let mut place = place_text(&l.place);
+            let mut place = place_text(lang, &l.place);
             if matches!(l.place, Place::File(_)) {
-                place = format!("{place} {}", tr!(LANG, "status-login-file-private"));
+                place = format!("{place} {}", tr!(lang, "status-login-file-private"));
             }
-            lines.push(tr!(LANG, "status-login-kept", place = place));
+            lines.push(tr!(lang, "status-login-kept", place = place));
             let refreshable = l.credential.can_refresh();
             lines.push(
                 match (l.credential.expires_at, l.credential.seconds_left(now)) {
                     (Some(at), Some(0)) if refreshable => {
-                        tr!(LANG, "status-expired-refreshable", time = rfc3339(at))
+                        tr!(lang, "status-expired-refreshable", time = rfc3339(at))
                     }
-                    (Some(at), Some(0)) => tr!(LANG, "status-expired", time = rfc3339(at)),
+                    (Some(at), Some(0)) => tr!(lang, "status-expired", time = rfc3339(at)),
                     (Some(at), Some(left)) => tr!(
-                        LANG,
+                        lang,
                         "status-expires",
                         time = rfc3339(at),
                         left = humantime::format_duration(std::time::Duration::from_secs(left))
                             .to_string()
                     ),
-                    _ => tr!(LANG, "status-expires-unknown"),
+                    _ => tr!(lang, "status-expires-unknown"),
                 },
             );
             lines.push(if refreshable {
-                tr!(LANG, "status-refresh-auto")
+                tr!(lang, "status-refresh-auto")
             } else {
-                tr!(LANG, "status-refresh-none")
+                tr!(lang, "status-refresh-none")
             });
         }
-        None => lines.push(tr!(LANG, "status-login-none")),
+        None => lines.push(tr!(lang, "status-login-none")),
     }
     lines.push(match settings.token_from {
-        Some(TokenFrom::Login) if usable_login => tr!(LANG, "status-in-use-login"),
-        Some(TokenFrom::Login) => tr!(LANG, "status-in-use-spent"),
-        Some(from) => tr!(LANG, "status-in-use-other", from = from_text(from)),
-        None => tr!(LANG, "status-in-use-none"),
+        Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
+        Some(from) => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
+        None => tr!(lang, "status-in-use-none"),
     });
     Ok((lines.join("\n") + "\n", code))
 }
@@ -533,13 +540,27 @@ mod tests {
 
     #[test]
     fn instructions_show_the_code_the_address_and_a_qr_code_never_the_device_code() {
-        let lines = instructions("http://127.0.0.1:8080/", &authorization(), false, 120).join("\n");
+        let lines = instructions(
+            Lang::En,
+            "http://127.0.0.1:8080/",
+            &authorization(),
+            false,
+            120,
+        )
+        .join("\n");
         assert!(lines.contains("W D J B - M J H T"), "{lines}");
         assert!(lines.contains("http://127.0.0.1:8080/device"));
         assert!(lines.contains("scan this QR code"));
         assert!(lines.contains('▀') || lines.contains('▄'));
         assert!(!lines.contains("dc-very-secret"));
-        let narrow = instructions("http://127.0.0.1:8080/", &authorization(), false, 20).join("\n");
+        let narrow = instructions(
+            Lang::En,
+            "http://127.0.0.1:8080/",
+            &authorization(),
+            false,
+            20,
+        )
+        .join("\n");
         assert!(!narrow.contains("QR"), "no QR code where it does not fit");
     }
 }

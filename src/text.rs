@@ -279,7 +279,6 @@ mod tests {
         "cli-list-head",
         "cli-list-head-car",
         // "{ $detail }": only a placeable.
-        "gw-net-setting",
         // Only a flag name and an environment variable name.
         "token-from-token-file",
         "token-from-environment",
@@ -452,5 +451,10 @@ mod sources {
         "src/cli.rs",
         "src/main.rs",
         "src/doctor.rs",
+        "src/main.rs",
+        "src/config.rs",
+        "src/net.rs",
+        "src/auth/mod.rs",
+        "src/auth/store.rs",
     );
 }

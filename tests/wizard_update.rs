@@ -1240,9 +1240,10 @@ fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
         0,
     );
     let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
-    let over = GatewayError::Auth(AuthError::SignInAgain(
-        "the identity provider refused the refresh token (invalid_grant)".into(),
-    ));
+    let over = GatewayError::Auth(AuthError::SignInAgain(stepwise::auth::Over::Revoked {
+        gateway: "http://127.0.0.1:1/".into(),
+        said: "invalid_grant".into(),
+    }));
     answer(&mut s, id, purpose, Err(over), 1);
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.kind, BannerKind::Error);

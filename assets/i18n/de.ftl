@@ -307,7 +307,6 @@ page-footer = Gezeigt von Ihrem Händler mit stepwise
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Status unterbrochen
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -724,6 +723,110 @@ cli-arg-sim-token-none = kein Token verlangt
 cli-arg-sim-device-sign-in = Geräte-Anmeldung an: Tokens gelten { $seconds } s; einen Code bestätigen mit POST /sim/device/CODE/approve (oder /deny), oder { $url }/device öffnen
 
 ## Command-line errors: configuration, networks, sign-in storage
+# Die Konfigurationsdatei; { $file } ist ihr Pfad, oder ihr Pfad und die Variable, die sie nennt
+err-config-named-by = { $path } (aus STEPWISE_CONFIG)
+err-config-not-utf8 = die Konfigurationsdatei { $file } ist kein UTF-8-Text. Als UTF-8-TOML speichern
+err-config-missing = die Konfigurationsdatei { $file } existiert nicht. Sie anlegen, oder STEPWISE_CONFIG korrigieren oder entfernen
+err-config-folder-named = die Konfigurationsdatei { $file } ist ein Ordner, keine Datei. STEPWISE_CONFIG korrigieren oder entfernen
+err-config-folder = die Konfigurationsdatei { $file } ist ein Ordner, keine Datei. Ihn entfernen oder dort eine Konfigurationsdatei ablegen
+err-config-unreadable = die Konfigurationsdatei { $file } lässt sich nicht lesen: { $kind }. Leserechte für den eigenen Benutzer setzen
+err-config-invalid-at = die Konfigurationsdatei { $file } ist ungültig in Zeile { $line }, Spalte { $column }: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = die Konfigurationsdatei { $file } ist ungültig: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# Token-Datei und als Text angegebenes Token; { $from } sagt, wo es angegeben wurde
+err-from-config-token = der Konfigurationsdatei
+err-from-config-token-file = token_file der Konfigurationsdatei
+err-token-file-missing = die Token-Datei { $path } (aus { $from }) existiert nicht. Pfad prüfen oder das Token dort speichern
+err-token-file-folder = die Token-Datei { $path } (aus { $from }) ist ein Ordner. Die Datei mit dem Token angeben, nicht ihren Ordner
+err-token-file-denied = die Token-Datei { $path } (aus { $from }) lässt sich nicht lesen: Zugriff verweigert. Leserechte für den eigenen Benutzer setzen (z. B. chmod 600)
+err-token-file-unreadable = die Token-Datei { $path } (aus { $from }) lässt sich nicht lesen ({ $kind }). Pfad und Datei prüfen
+err-token-file-not-utf8 = die Token-Datei { $path } (aus { $from }) ist kein UTF-8-Text. Das Token des Gateways als reinen Text hineinschreiben
+err-token-file-empty = die Token-Datei { $path } (aus { $from }) ist leer. Das Token des Gateways hineinschreiben, allein in einer Zeile
+err-token-file-characters = die Token-Datei { $path } (aus { $from }) enthält Leerzeichen oder Zeichen, die ein Token nicht haben kann. Das Token allein in eine Zeile schreiben, genau wie vom Gateway ausgegeben
+err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
+    [one] { $n } Zeile
+   *[other] { $n } Zeilen
+}. Eine Token-Datei enthält nur das Token, allein in einer Zeile
+err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
+# URLs
+err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
+err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
+err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
+# Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
+err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
+err-client-cert = das Client-Zertifikat { $path } { $why }. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
+err-key-not-in-cert = das Client-Zertifikat { $path } { $why }; den Schlüssel in dieselbe Datei legen oder --client-key angeben. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
+err-client-key = der Client-Schlüssel { $path } { $why }. Den privaten Schlüssel des Zertifikats (PEM) mit --client-key angeben
+err-key-mismatch = der Client-Schlüssel { $key } passt nicht zum Zertifikat { $cert }. Den Schlüssel angeben, mit dem dieses Zertifikat erstellt wurde
+err-key-without-cert = --client-key { $key } wurde ohne --client-cert angegeben. Beides angeben
+err-pem-missing = lässt sich nicht lesen (nicht vorhanden)
+err-pem-denied = lässt sich nicht lesen (Zugriff verweigert)
+err-pem-unreadable = lässt sich nicht lesen ({ $kind })
+err-pem-not-pem = ist kein gültiges PEM ({ $detail })
+err-pem-no-certificate = enthält kein PEM-Zertifikat (kein BEGIN-CERTIFICATE-Block)
+err-pem-no-key = enthält keinen privaten PEM-Schlüssel (kein BEGIN-PRIVATE-KEY-Block)
+err-pem-bad-key = ist kein gültiger PEM-Schlüssel ({ $detail })
+err-pem-no-authority = enthält keine brauchbare Zertifizierungsstelle
+err-pem-unusable = ist nicht verwendbar ({ $detail })
+err-proxy = der Proxy in { $from } ist unbrauchbar: { $why }. Ihn als http://HOST:PORT angeben, oder { $from } entfernen, um direkt zu verbinden
+err-proxy-not-url = das ist keine URL ({ $detail })
+err-proxy-scheme = das Schema { $scheme } wird nicht unterstützt (nur http://-Proxys)
+err-proxy-no-host = es fehlt der Host
+err-tls-setup = TLS lässt sich nicht einrichten: { $detail }
+# Wo Anmeldungen aufbewahrt werden: Schlüsselbund oder Anmeldedatei; { $why } und { $kind } sind die Worte des Systems
+err-store-choice = STEPWISE_TOKEN_STORE muss keyring, file oder auto sein, nicht { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, aber der Schlüsselbund ist nicht nutzbar: { $why }. Ihn entsperren oder starten, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-nowhere = es gibt weder einen Schlüsselbund noch einen Datenordner für das Token. HOME setzen, oder ein Token mit --token-file angeben
+err-store-no-data-dir = es gibt keinen Datenordner für das Token; HOME setzen
+err-store-encode = die Anmeldung lässt sich nicht kodieren: { $detail }
+err-store-unreadable = die für { $gateway } aufbewahrte Anmeldung lässt sich nicht lesen. `stepwise logout`, dann `stepwise login` ausführen
+err-store-too-slow = der Schlüsselbund antwortete nicht binnen { $secs } s. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-entry = der Schlüsselbund verweigerte einen Eintrag für { $gateway }: { $why }
+err-store-keyring-read = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) lesen: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-write = die Anmeldung lässt sich nicht im Schlüsselbund ({ $name }) aufbewahren: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-remove = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) entfernen: { $why }
+err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
+err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
+err-store-file-remove = die Anmeldedatei { $path } lässt sich nicht löschen: { $kind }
+err-store-file-folder = der Ordner der Anmeldedatei { $path } lässt sich nicht anlegen: { $kind }. Die Berechtigungen des Datenordners prüfen
+err-store-file-create = die Anmeldedatei { $path } lässt sich nicht anlegen: { $kind }. Die Berechtigungen des Datenordners prüfen
+err-store-file-write = die Anmeldedatei { $path } lässt sich nicht schreiben: { $kind }. Die Berechtigungen des Datenordners prüfen
+err-store-file-replace = die Anmeldedatei { $path } lässt sich nicht ersetzen: { $kind }. Die Berechtigungen des Datenordners prüfen
+# Anmelden im einfachen Terminal: stepwise login, logout und auth status
+err-login-no-gateway = { $command } braucht ein Gateway: --api URL (oder STEPWISE_API) angeben. Der eingebaute Simulator braucht keine Anmeldung
+err-login-cancelled = Anmeldung abgebrochen; nichts wurde aufbewahrt
+err-login-keep-failed = das Token ließ sich nicht aufbewahren: { $detail }
+err-login-read-failed = das Token ließ sich nicht lesen: { $detail }
+err-login-terminal = das Token lässt sich nicht vom Terminal lesen: { $kind }. Es über die Standardeingabe geben: `stepwise login --with-token < token.txt`
+err-login-stdin = das Token lässt sich nicht von der Standardeingabe lesen: { $kind }. Es als Text geben, eine Zeile
+err-login-no-token = die Standardeingabe enthält kein brauchbares Token: eine Zeile sichtbarer Zeichen geben (ohne Leerzeichen), höchstens 8 KiB
+err-logout-failed = das Token ließ sich nicht entfernen: { $detail }
+# Die Geräteanmeldung des Gateways: Discovery und die Antworten des Identitätsanbieters; { $said } ist der eigene Fehler des Anbieters
+err-signin-endpoint-device = Adresse
+err-signin-endpoint-token = Token-Adresse
+err-signin-endpoint-verification = Bestätigungsadresse
+err-signin-address-not-url = keine URL
+err-signin-address-plain-http = reines http hinter einem https-Gateway
+err-signin-address-not-http = keine http(s)-URL
+err-signin-address-no-host = kein Host
+err-signin-address = die Anmelde-{ $what } des Gateways { $url } ist unbrauchbar: { $why }. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-status = das Gateway unter { $gateway } antwortete auf die Anmelde-Discovery mit HTTP { $status } ({ $path }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-not-json = das Anmelde-Discovery-Dokument des Gateways ({ $path }) ist kein gültiges JSON. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-missing = dem Anmelde-Discovery-Dokument des Gateways fehlt { $field }: es bietet keine Geräteanmeldung. Mit `stepwise login --with-token` anmelden
+err-signin-not-offered-status = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server, HTTP { $status }). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
+err-signin-not-offered = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
+err-signin-too-large = die Antwort von { $url } ist größer als { $kib } KiB. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+err-signin-code-refused = der Identitätsanbieter verweigerte einen Code ({ $said }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
+err-signin-not-device-code = die Antwort des Identitätsanbieters unter { $url } ist kein Gerätecode (RFC 8628). Dem Betreiber des Gateways melden
+err-signin-bad-device-code = der Identitätsanbieter gab einen unbrauchbaren Gerätecode. Dem Betreiber des Gateways melden
+err-signin-unsafe-user-code = der Identitätsanbieter gab einen Code, der sich nicht sicher anzeigen lässt ({ $code }). Dem Betreiber des Gateways melden
+err-signin-not-token-answer = die Token-Antwort des Identitätsanbieters ist unbrauchbar: keine Token-Antwort (RFC 6749). Dem Betreiber des Gateways melden
+err-signin-not-bearer = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token ist kein Bearer-Token. Dem Betreiber des Gateways melden
+err-signin-token-characters = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token enthält Zeichen, die ein Header nicht tragen kann. Dem Betreiber des Gateways melden
+err-signin-stopped = der Identitätsanbieter hat die Anmeldung beendet ({ $said }). `stepwise login` erneut ausführen
+err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
+err-over-revoked = die Anmeldung für { $gateway } ist abgelaufen oder wurde widerrufen ({ $said })
+err-over-refused-fresh = das Gateway lehnt sogar ein frisch erneuertes Token ab
+err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

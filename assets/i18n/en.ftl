@@ -317,7 +317,6 @@ gw-title-too-large = Answer too large
 gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
 gw-title-tls = Secure connection failed
-gw-net-setting = { $detail }
 gw-title-live = Live status interrupted
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -729,6 +728,110 @@ cli-arg-sim-token-none = no token required
 cli-arg-sim-device-sign-in = device sign-in on: tokens last { $seconds } s; approve a code with POST /sim/device/CODE/approve (or /deny), or open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# The config file; { $file } is its path, or its path and the variable that named it
+err-config-named-by = { $path } (named by STEPWISE_CONFIG)
+err-config-not-utf8 = the config file { $file } is not UTF-8 text. Save it as UTF-8 TOML
+err-config-missing = the config file { $file } does not exist. Create it, or fix or unset STEPWISE_CONFIG
+err-config-folder-named = the config file { $file } is a folder, not a file. Fix STEPWISE_CONFIG or unset it
+err-config-folder = the config file { $file } is a folder, not a file. Remove it or put a config file there
+err-config-unreadable = cannot read the config file { $file }: { $kind }. Make it readable by you
+err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# A token file, and a token given as text; { $from } says where it was given
+err-from-config-token = the config file
+err-from-config-token-file = token_file in the config file
+err-token-file-missing = the token file { $path } (from { $from }) does not exist. Check the path, or save the token there
+err-token-file-folder = the token file { $path } (from { $from }) is a folder. Give the file that holds the token, not its folder
+err-token-file-denied = the token file { $path } (from { $from }) cannot be read: permission denied. Make it readable by you (e.g. chmod 600)
+err-token-file-unreadable = the token file { $path } (from { $from }) cannot be read ({ $kind }). Check the path and the file
+err-token-file-not-utf8 = the token file { $path } (from { $from }) is not UTF-8 text. Put the gateway's token in it as plain text
+err-token-file-empty = the token file { $path } (from { $from }) is empty. Put the gateway's token in it, alone on one line
+err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
+err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
+    [one] { $n } line
+   *[other] { $n } lines
+}. A token file holds the token alone on one line
+err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+# URLs
+err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
+# Certificates, keys and proxies; { $why } ends the sentence that names the file
+err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
+err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)
+err-key-not-in-cert = the client certificate { $path } { $why }; put the key in the same file or give --client-key. Give a PEM certificate with --client-cert (and its key with --client-key)
+err-client-key = the client key { $path } { $why }. Give the certificate's private key (PEM) with --client-key
+err-key-mismatch = the client key { $key } does not match the certificate { $cert }. Give the key that was made with this certificate
+err-key-without-cert = --client-key { $key } was given without --client-cert. Give both
+err-pem-missing = cannot be read (it does not exist)
+err-pem-denied = cannot be read (permission denied)
+err-pem-unreadable = cannot be read ({ $kind })
+err-pem-not-pem = is not valid PEM ({ $detail })
+err-pem-no-certificate = holds no PEM certificate (no BEGIN CERTIFICATE block)
+err-pem-no-key = holds no PEM private key (no BEGIN PRIVATE KEY block)
+err-pem-bad-key = is not a valid PEM key ({ $detail })
+err-pem-no-authority = holds no usable certificate authority
+err-pem-unusable = cannot be used ({ $detail })
+err-proxy = the proxy in { $from } is not usable: { $why }. Give it as http://HOST:PORT, or unset { $from } to connect directly
+err-proxy-not-url = it is not a URL ({ $detail })
+err-proxy-scheme = the { $scheme } scheme is not supported (only http:// proxies)
+err-proxy-no-host = it has no host
+err-tls-setup = cannot set up TLS: { $detail }
+# Where sign-ins are kept: the keyring or the login file; { $why } and { $kind } are the system's words
+err-store-choice = STEPWISE_TOKEN_STORE must be keyring, file or auto, not { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. Unlock or start it, or set STEPWISE_TOKEN_STORE=file
+err-store-nowhere = there is neither a keyring nor a data directory to keep the token in. Set HOME, or give a token with --token-file
+err-store-no-data-dir = there is no data directory to keep the token in; set HOME
+err-store-encode = cannot encode the login: { $detail }
+err-store-unreadable = the login kept for { $gateway } cannot be read. Run `stepwise logout`, then `stepwise login`
+err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
+err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
+err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
+err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
+err-store-file-remove = cannot remove the login file { $path }: { $kind }
+err-store-file-folder = cannot create the folder of the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-create = cannot create the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-write = cannot write the login file { $path }: { $kind }. Check the data directory's permissions
+err-store-file-replace = cannot replace the login file { $path }: { $kind }. Check the data directory's permissions
+# Signing in from a plain terminal: stepwise login, logout and auth status
+err-login-no-gateway = { $command } needs a gateway: give --api URL (or STEPWISE_API). The embedded simulator needs no sign-in
+err-login-cancelled = sign-in cancelled; nothing was kept
+err-login-keep-failed = keeping the token failed: { $detail }
+err-login-read-failed = reading the token failed: { $detail }
+err-login-terminal = cannot read the token from the terminal: { $kind }. Give it on standard input: `stepwise login --with-token < token.txt`
+err-login-stdin = cannot read the token from standard input: { $kind }. Give it as text, one line
+err-login-no-token = standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB
+err-logout-failed = removing the token failed: { $detail }
+# The gateway's device sign-in: discovery and the identity provider's answers; { $said } is the provider's own error
+err-signin-endpoint-device = address
+err-signin-endpoint-token = token address
+err-signin-endpoint-verification = verification address
+err-signin-address-not-url = not a URL
+err-signin-address-plain-http = plain http behind an https gateway
+err-signin-address-not-http = not an http(s) URL
+err-signin-address-no-host = no host
+err-signin-address = the gateway's sign-in { $what } { $url } is not usable: { $why }. Tell the gateway's operator, or sign in with `stepwise login --with-token`
+err-signin-discovery-status = the gateway at { $gateway } answered HTTP { $status } to the sign-in discovery ({ $path }). Retry later, or sign in with `stepwise login --with-token`
+err-signin-discovery-not-json = the gateway's sign-in discovery document ({ $path }) is not valid JSON. Tell the gateway's operator, or sign in with `stepwise login --with-token`
+err-signin-discovery-missing = the gateway's sign-in discovery document has no { $field }: it does not offer device sign-in. Sign in with `stepwise login --with-token`
+err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). Check --api, or give a token with `stepwise login --with-token`
+err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). Check --api, or give a token with `stepwise login --with-token`
+err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
+err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`
+err-signin-not-device-code = the identity provider's answer at { $url } is not a device code (RFC 8628). Tell the gateway's operator
+err-signin-bad-device-code = the identity provider gave an unusable device code. Tell the gateway's operator
+err-signin-unsafe-user-code = the identity provider gave a code that cannot be shown safely ({ $code }). Tell the gateway's operator
+err-signin-not-token-answer = the identity provider's token answer is not usable: not a token answer (RFC 6749). Tell the gateway's operator
+err-signin-not-bearer = the identity provider's token answer is not usable: the token is not a Bearer token. Tell the gateway's operator
+err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Tell the gateway's operator
+err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
+err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
+err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })
+err-over-refused-fresh = the gateway refuses even a freshly refreshed token
+err-over-no-token-address = the kept login has no usable token address
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -307,7 +307,6 @@ page-footer = Mostrado por su concesionario con stepwise
 
 gw-title-tls = Falló la conexión segura
 gw-title-live = Estado en directo interrumpido
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -727,6 +726,110 @@ cli-arg-sim-token-none = no se exige token
 cli-arg-sim-device-sign-in = inicio de sesión por dispositivo activo: los tokens duran { $seconds } s; apruebe un código con POST /sim/device/CODE/approve (o /deny), o abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# El archivo de configuración; { $file } es su ruta, o su ruta y la variable que lo indica
+err-config-named-by = { $path } (indicado por STEPWISE_CONFIG)
+err-config-not-utf8 = el archivo de configuración { $file } no es texto UTF-8. Guárdelo como TOML en UTF-8
+err-config-missing = el archivo de configuración { $file } no existe. Créelo, o corrija o elimine STEPWISE_CONFIG
+err-config-folder-named = el archivo de configuración { $file } es una carpeta, no un archivo. Corrija STEPWISE_CONFIG o elimínela
+err-config-folder = el archivo de configuración { $file } es una carpeta, no un archivo. Elimínela o ponga allí un archivo de configuración
+err-config-unreadable = no se puede leer el archivo de configuración { $file }: { $kind }. Hágalo legible para su usuario
+err-config-invalid-at = el archivo de configuración { $file } no es válido en la línea { $line }, columna { $column }: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = el archivo de configuración { $file } no es válido: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# Archivo de token y token dado como texto; { $from } dice dónde se indicó
+err-from-config-token = el archivo de configuración
+err-from-config-token-file = token_file del archivo de configuración
+err-token-file-missing = el archivo de token { $path } (de { $from }) no existe. Compruebe la ruta, o guarde el token allí
+err-token-file-folder = el archivo de token { $path } (de { $from }) es una carpeta. Indique el archivo que contiene el token, no su carpeta
+err-token-file-denied = el archivo de token { $path } (de { $from }) no se puede leer: permiso denegado. Hágalo legible para su usuario (p. ej. chmod 600)
+err-token-file-unreadable = el archivo de token { $path } (de { $from }) no se puede leer ({ $kind }). Compruebe la ruta y el archivo
+err-token-file-not-utf8 = el archivo de token { $path } (de { $from }) no es texto UTF-8. Ponga en él el token de la pasarela como texto plano
+err-token-file-empty = el archivo de token { $path } (de { $from }) está vacío. Ponga en él el token de la pasarela, solo en una línea
+err-token-file-characters = el archivo de token { $path } (de { $from }) contiene espacios o caracteres que un token no puede tener. Ponga el token solo en una línea, tal como lo dio la pasarela
+err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n ->
+    [one] { $n } línea
+   *[other] { $n } líneas
+}. Un archivo de token contiene solo el token, en una línea
+err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+# URL
+err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
+err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
+err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
+# Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
+err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
+err-client-cert = el certificado de cliente { $path } { $why }. Indique un certificado PEM con --client-cert (y su clave con --client-key)
+err-key-not-in-cert = el certificado de cliente { $path } { $why }; ponga la clave en el mismo archivo o indique --client-key. Indique un certificado PEM con --client-cert (y su clave con --client-key)
+err-client-key = la clave de cliente { $path } { $why }. Indique la clave privada del certificado (PEM) con --client-key
+err-key-mismatch = la clave de cliente { $key } no corresponde al certificado { $cert }. Indique la clave con la que se creó este certificado
+err-key-without-cert = se indicó --client-key { $key } sin --client-cert. Indique ambos
+err-pem-missing = no se puede leer (no existe)
+err-pem-denied = no se puede leer (permiso denegado)
+err-pem-unreadable = no se puede leer ({ $kind })
+err-pem-not-pem = no es PEM válido ({ $detail })
+err-pem-no-certificate = no contiene ningún certificado PEM (ningún bloque BEGIN CERTIFICATE)
+err-pem-no-key = no contiene ninguna clave privada PEM (ningún bloque BEGIN PRIVATE KEY)
+err-pem-bad-key = no es una clave PEM válida ({ $detail })
+err-pem-no-authority = no contiene ninguna autoridad de certificación utilizable
+err-pem-unusable = no se puede usar ({ $detail })
+err-proxy = el proxy de { $from } no sirve: { $why }. Indíquelo como http://HOST:PORT, o elimine { $from } para conectar directamente
+err-proxy-not-url = no es una URL ({ $detail })
+err-proxy-scheme = el esquema { $scheme } no está admitido (solo proxies http://)
+err-proxy-no-host = le falta el host
+err-tls-setup = no se puede configurar TLS: { $detail }
+# Dónde se guardan las sesiones: el llavero o el archivo de sesiones; { $why } y { $kind } son palabras del sistema
+err-store-choice = STEPWISE_TOKEN_STORE debe ser keyring, file o auto, no { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, pero el llavero no se puede usar: { $why }. Desbloquéelo o inícielo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-nowhere = no hay ni llavero ni carpeta de datos donde guardar el token. Defina HOME, o indique un token con --token-file
+err-store-no-data-dir = no hay carpeta de datos donde guardar el token; defina HOME
+err-store-encode = no se puede codificar la sesión: { $detail }
+err-store-unreadable = la sesión guardada para { $gateway } no se puede leer. Ejecute `stepwise logout` y luego `stepwise login`
+err-store-too-slow = el llavero no respondió en { $secs } s. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = el llavero rechazó una entrada para { $gateway }: { $why }
+err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
+err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
+err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
+err-store-file-remove = no se puede eliminar el archivo de sesiones { $path }: { $kind }
+err-store-file-folder = no se puede crear la carpeta del archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
+err-store-file-create = no se puede crear el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
+err-store-file-write = no se puede escribir el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
+err-store-file-replace = no se puede reemplazar el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
+# Iniciar sesión desde un terminal simple: stepwise login, logout y auth status
+err-login-no-gateway = { $command } necesita una pasarela: indique --api URL (o STEPWISE_API). El simulador integrado no necesita inicio de sesión
+err-login-cancelled = inicio de sesión cancelado; no se guardó nada
+err-login-keep-failed = no se pudo guardar el token: { $detail }
+err-login-read-failed = no se pudo leer el token: { $detail }
+err-login-terminal = no se puede leer el token desde el terminal: { $kind }. Páselo por la entrada estándar: `stepwise login --with-token < token.txt`
+err-login-stdin = no se puede leer el token de la entrada estándar: { $kind }. Páselo como texto, en una línea
+err-login-no-token = la entrada estándar no contiene ningún token utilizable: pase una línea de caracteres visibles (sin espacios), de 8 KiB como máximo
+err-logout-failed = no se pudo quitar el token: { $detail }
+# El inicio de sesión por dispositivo de la pasarela: descubrimiento y respuestas del proveedor de identidad; { $said } es el error del propio proveedor
+err-signin-endpoint-device = dirección
+err-signin-endpoint-token = dirección de token
+err-signin-endpoint-verification = dirección de verificación
+err-signin-address-not-url = no es una URL
+err-signin-address-plain-http = http simple detrás de una pasarela https
+err-signin-address-not-http = no es una URL http(s)
+err-signin-address-no-host = sin host
+err-signin-address = la { $what } de inicio de sesión de la pasarela { $url } no sirve: { $why }. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-status = la pasarela en { $gateway } respondió HTTP { $status } al descubrimiento de inicio de sesión ({ $path }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-not-json = el documento de descubrimiento de inicio de sesión de la pasarela ({ $path }) no es JSON válido. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-missing = el documento de descubrimiento de inicio de sesión de la pasarela no tiene { $field }: no ofrece inicio de sesión por dispositivo. Inicie sesión con `stepwise login --with-token`
+err-signin-not-offered-status = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server, HTTP { $status }). Compruebe --api, o indique un token con `stepwise login --with-token`
+err-signin-not-offered = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server). Compruebe --api, o indique un token con `stepwise login --with-token`
+err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
+err-signin-not-device-code = la respuesta del proveedor de identidad en { $url } no es un código de dispositivo (RFC 8628). Avise al operador de la pasarela
+err-signin-bad-device-code = el proveedor de identidad dio un código de dispositivo inutilizable. Avise al operador de la pasarela
+err-signin-unsafe-user-code = el proveedor de identidad dio un código que no se puede mostrar con seguridad ({ $code }). Avise al operador de la pasarela
+err-signin-not-token-answer = la respuesta de token del proveedor de identidad no sirve: no es una respuesta de token (RFC 6749). Avise al operador de la pasarela
+err-signin-not-bearer = la respuesta de token del proveedor de identidad no sirve: el token no es de tipo Bearer. Avise al operador de la pasarela
+err-signin-token-characters = la respuesta de token del proveedor de identidad no sirve: el token tiene caracteres que una cabecera no puede llevar. Avise al operador de la pasarela
+err-signin-stopped = el proveedor de identidad detuvo el inicio de sesión ({ $said }). Ejecute `stepwise login` de nuevo
+err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
+err-over-revoked = la sesión en { $gateway } caducó o fue revocada ({ $said })
+err-over-refused-fresh = la pasarela rechaza incluso un token recién renovado
+err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -307,7 +307,6 @@ page-footer = Présenté par votre concessionnaire avec stepwise
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Suivi en direct interrompu
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -727,6 +726,110 @@ cli-arg-sim-token-none = aucun jeton exigé
 cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# Le fichier de configuration ; { $file } est son chemin, ou son chemin et la variable qui le nomme
+err-config-named-by = { $path } (indiqué par STEPWISE_CONFIG)
+err-config-not-utf8 = le fichier de configuration { $file } n'est pas du texte UTF-8. Enregistrez-le en TOML UTF-8
+err-config-missing = le fichier de configuration { $file } n'existe pas. Créez-le, ou corrigez ou supprimez STEPWISE_CONFIG
+err-config-folder-named = le fichier de configuration { $file } est un dossier, pas un fichier. Corrigez STEPWISE_CONFIG ou supprimez-la
+err-config-folder = le fichier de configuration { $file } est un dossier, pas un fichier. Supprimez-le ou mettez-y un fichier de configuration
+err-config-unreadable = impossible de lire le fichier de configuration { $file } : { $kind }. Rendez-le lisible pour vous
+err-config-invalid-at = le fichier de configuration { $file } n'est pas valide à la ligne { $line }, colonne { $column } : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = le fichier de configuration { $file } n'est pas valide : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
+err-from-config-token = le fichier de configuration
+err-from-config-token-file = token_file du fichier de configuration
+err-token-file-missing = le fichier de jeton { $path } (de { $from }) n'existe pas. Vérifiez le chemin, ou enregistrez-y le jeton
+err-token-file-folder = le fichier de jeton { $path } (de { $from }) est un dossier. Donnez le fichier qui contient le jeton, pas son dossier
+err-token-file-denied = le fichier de jeton { $path } (de { $from }) ne peut pas être lu : permission refusée. Rendez-le lisible pour vous (p. ex. chmod 600)
+err-token-file-unreadable = le fichier de jeton { $path } (de { $from }) ne peut pas être lu ({ $kind }). Vérifiez le chemin et le fichier
+err-token-file-not-utf8 = le fichier de jeton { $path } (de { $from }) n'est pas du texte UTF-8. Mettez-y le jeton de la passerelle en texte brut
+err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Mettez-y le jeton de la passerelle, seul sur une ligne
+err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
+err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
+    [one] { $n } ligne
+   *[other] { $n } lignes
+}. Un fichier de jeton contient le jeton seul sur une ligne
+err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
+# URL
+err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
+# Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
+err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
+err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
+err-key-not-in-cert = le certificat client { $path } { $why } ; mettez la clé dans le même fichier ou donnez --client-key. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
+err-client-key = la clé client { $path } { $why }. Donnez la clé privée du certificat (PEM) avec --client-key
+err-key-mismatch = la clé client { $key } ne correspond pas au certificat { $cert }. Donnez la clé créée avec ce certificat
+err-key-without-cert = --client-key { $key } a été donné sans --client-cert. Donnez les deux
+err-pem-missing = est illisible (introuvable)
+err-pem-denied = est illisible (permission refusée)
+err-pem-unreadable = est illisible ({ $kind })
+err-pem-not-pem = n'est pas du PEM valide ({ $detail })
+err-pem-no-certificate = ne contient aucun certificat PEM (pas de bloc BEGIN CERTIFICATE)
+err-pem-no-key = ne contient aucune clé privée PEM (pas de bloc BEGIN PRIVATE KEY)
+err-pem-bad-key = n'est pas une clé PEM valide ({ $detail })
+err-pem-no-authority = ne contient aucune autorité de certification utilisable
+err-pem-unusable = est inutilisable ({ $detail })
+err-proxy = le proxy de { $from } est inutilisable : { $why }. Donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
+err-proxy-not-url = ce n'est pas une URL ({ $detail })
+err-proxy-scheme = le schéma { $scheme } n'est pas pris en charge (proxys http:// seulement)
+err-proxy-no-host = il n'a pas d'hôte
+err-tls-setup = impossible de configurer TLS : { $detail }
+# Où les connexions sont gardées : le trousseau ou le fichier de connexion ; { $why } et { $kind } sont les mots du système
+err-store-choice = STEPWISE_TOKEN_STORE doit valoir keyring, file ou auto, pas { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mais le trousseau est inutilisable : { $why }. Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-nowhere = il n'y a ni trousseau ni dossier de données pour garder le jeton. Définissez HOME, ou donnez un jeton avec --token-file
+err-store-no-data-dir = il n'y a pas de dossier de données pour garder le jeton ; définissez HOME
+err-store-encode = impossible d'encoder la connexion : { $detail }
+err-store-unreadable = la connexion gardée pour { $gateway } ne peut pas être lue. Lancez `stepwise logout`, puis `stepwise login`
+err-store-too-slow = le trousseau n'a pas répondu en { $secs } s. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
+err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
+err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
+err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
+err-store-file-remove = impossible de supprimer le fichier de connexion { $path } : { $kind }
+err-store-file-folder = impossible de créer le dossier du fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-create = impossible de créer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-write = impossible d'écrire le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+# Se connecter depuis un terminal simple : stepwise login, logout et auth status
+err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API). Le simulateur intégré n'a pas besoin de connexion
+err-login-cancelled = connexion annulée ; rien n'a été gardé
+err-login-keep-failed = impossible de garder le jeton : { $detail }
+err-login-read-failed = impossible de lire le jeton : { $detail }
+err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }. Donnez-le sur l'entrée standard : `stepwise login --with-token < token.txt`
+err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
+err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
+err-logout-failed = impossible de retirer le jeton : { $detail }
+# La connexion par appareil de la passerelle : découverte et réponses du fournisseur d'identité ; { $said } est l'erreur du fournisseur lui-même
+err-signin-endpoint-device = adresse
+err-signin-endpoint-token = adresse de jeton
+err-signin-endpoint-verification = adresse de vérification
+err-signin-address-not-url = ce n'est pas une URL
+err-signin-address-plain-http = http simple derrière une passerelle https
+err-signin-address-not-http = ce n'est pas une URL http(s)
+err-signin-address-no-host = pas d'hôte
+err-signin-address = l'{ $what } de connexion de la passerelle { $url } est inutilisable : { $why }. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-status = la passerelle { $gateway } a répondu HTTP { $status } à la découverte de connexion ({ $path }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-not-json = le document de découverte de connexion de la passerelle ({ $path }) n'est pas du JSON valide. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-missing = le document de découverte de connexion de la passerelle n'a pas de { $field } : elle n'offre pas la connexion par appareil. Connectez-vous avec `stepwise login --with-token`
+err-signin-not-offered-status = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server, HTTP { $status }). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
+err-signin-not-offered = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
+err-signin-too-large = la réponse de { $url } dépasse { $kib } Kio. Vérifiez que --api pointe vers une passerelle d'étapes
+err-signin-code-refused = le fournisseur d'identité a refusé de donner un code ({ $said }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
+err-signin-not-device-code = la réponse du fournisseur d'identité à { $url } n'est pas un code d'appareil (RFC 8628). Prévenez l'exploitant de la passerelle
+err-signin-bad-device-code = le fournisseur d'identité a donné un code d'appareil inutilisable. Prévenez l'exploitant de la passerelle
+err-signin-unsafe-user-code = le fournisseur d'identité a donné un code qui ne peut pas être affiché sans risque ({ $code }). Prévenez l'exploitant de la passerelle
+err-signin-not-token-answer = la réponse de jeton du fournisseur d'identité est inutilisable : ce n'est pas une réponse de jeton (RFC 6749). Prévenez l'exploitant de la passerelle
+err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton n'est pas de type Bearer. Prévenez l'exploitant de la passerelle
+err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
+err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
+err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
+err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })
+err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvelé
+err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -307,7 +307,6 @@ page-footer = Mostrato dal vostro concessionario con stepwise
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -727,6 +726,110 @@ cli-arg-sim-token-none = nessun token richiesto
 cli-arg-sim-device-sign-in = accesso tramite dispositivo attivo: i token durano { $seconds } s; approvare un codice con POST /sim/device/CODE/approve (o /deny), o aprire { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# Il file di configurazione; { $file } è il suo percorso, o il percorso e la variabile che lo indica
+err-config-named-by = { $path } (indicato da STEPWISE_CONFIG)
+err-config-not-utf8 = il file di configurazione { $file } non è testo UTF-8. Salvarlo come TOML UTF-8
+err-config-missing = il file di configurazione { $file } non esiste. Crearlo, oppure correggere o rimuovere STEPWISE_CONFIG
+err-config-folder-named = il file di configurazione { $file } è una cartella, non un file. Correggere STEPWISE_CONFIG o rimuoverla
+err-config-folder = il file di configurazione { $file } è una cartella, non un file. Rimuoverla o mettervi un file di configurazione
+err-config-unreadable = impossibile leggere il file di configurazione { $file }: { $kind }. Renderlo leggibile per il proprio utente
+err-config-invalid-at = il file di configurazione { $file } non è valido alla riga { $line }, colonna { $column }: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = il file di configurazione { $file } non è valido: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# File del token e token dato come testo; { $from } dice dove è stato indicato
+err-from-config-token = il file di configurazione
+err-from-config-token-file = token_file nel file di configurazione
+err-token-file-missing = il file del token { $path } (da { $from }) non esiste. Controllare il percorso, o salvarvi il token
+err-token-file-folder = il file del token { $path } (da { $from }) è una cartella. Indicare il file che contiene il token, non la sua cartella
+err-token-file-denied = il file del token { $path } (da { $from }) non si può leggere: permesso negato. Renderlo leggibile per il proprio utente (es. chmod 600)
+err-token-file-unreadable = il file del token { $path } (da { $from }) non si può leggere ({ $kind }). Controllare il percorso e il file
+err-token-file-not-utf8 = il file del token { $path } (da { $from }) non è testo UTF-8. Mettervi il token del gateway come testo semplice
+err-token-file-empty = il file del token { $path } (da { $from }) è vuoto. Mettervi il token del gateway, da solo su una riga
+err-token-file-characters = il file del token { $path } (da { $from }) contiene spazi o caratteri che un token non può avere. Mettere il token da solo su una riga, esattamente come l'ha dato il gateway
+err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
+    [one] { $n } riga
+   *[other] { $n } righe
+}. Un file del token contiene solo il token, su una riga
+err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+# URL
+err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
+err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
+err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
+# Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
+err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
+err-client-cert = il certificato client { $path } { $why }. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
+err-key-not-in-cert = il certificato client { $path } { $why }; mettere la chiave nello stesso file o indicare --client-key. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
+err-client-key = la chiave client { $path } { $why }. Indicare la chiave privata del certificato (PEM) con --client-key
+err-key-mismatch = la chiave client { $key } non corrisponde al certificato { $cert }. Indicare la chiave creata con questo certificato
+err-key-without-cert = --client-key { $key } è stato indicato senza --client-cert. Indicarli entrambi
+err-pem-missing = non si può leggere (non esiste)
+err-pem-denied = non si può leggere (permesso negato)
+err-pem-unreadable = non si può leggere ({ $kind })
+err-pem-not-pem = non è un PEM valido ({ $detail })
+err-pem-no-certificate = non contiene alcun certificato PEM (nessun blocco BEGIN CERTIFICATE)
+err-pem-no-key = non contiene alcuna chiave privata PEM (nessun blocco BEGIN PRIVATE KEY)
+err-pem-bad-key = non è una chiave PEM valida ({ $detail })
+err-pem-no-authority = non contiene alcuna autorità di certificazione utilizzabile
+err-pem-unusable = non è utilizzabile ({ $detail })
+err-proxy = il proxy in { $from } non è utilizzabile: { $why }. Indicarlo come http://HOST:PORT, o rimuovere { $from } per collegarsi direttamente
+err-proxy-not-url = non è un URL ({ $detail })
+err-proxy-scheme = lo schema { $scheme } non è supportato (solo proxy http://)
+err-proxy-no-host = manca l'host
+err-tls-setup = impossibile configurare TLS: { $detail }
+# Dove si conservano gli accessi: il portachiavi o il file degli accessi; { $why } e { $kind } sono parole del sistema
+err-store-choice = STEPWISE_TOKEN_STORE deve essere keyring, file o auto, non { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, ma il portachiavi non è utilizzabile: { $why }. Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-nowhere = non c'è né un portachiavi né una cartella dati in cui conservare il token. Impostare HOME, o indicare un token con --token-file
+err-store-no-data-dir = non c'è una cartella dati in cui conservare il token; impostare HOME
+err-store-encode = impossibile codificare l'accesso: { $detail }
+err-store-unreadable = l'accesso conservato per { $gateway } non si può leggere. Eseguire `stepwise logout`, poi `stepwise login`
+err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
+err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
+err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
+err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
+err-store-file-remove = impossibile eliminare il file degli accessi { $path }: { $kind }
+err-store-file-folder = impossibile creare la cartella del file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
+err-store-file-create = impossibile creare il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
+err-store-file-write = impossibile scrivere il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
+err-store-file-replace = impossibile sostituire il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
+# Accedere da un terminale semplice: stepwise login, logout e auth status
+err-login-no-gateway = { $command } richiede un gateway: indicare --api URL (o STEPWISE_API). Il simulatore integrato non richiede l'accesso
+err-login-cancelled = accesso annullato; non è stato conservato nulla
+err-login-keep-failed = impossibile conservare il token: { $detail }
+err-login-read-failed = impossibile leggere il token: { $detail }
+err-login-terminal = impossibile leggere il token dal terminale: { $kind }. Darlo sull'input standard: `stepwise login --with-token < token.txt`
+err-login-stdin = impossibile leggere il token dall'input standard: { $kind }. Darlo come testo, su una riga
+err-login-no-token = l'input standard non contiene un token utilizzabile: dare una riga di caratteri visibili (senza spazi), al massimo 8 KiB
+err-logout-failed = impossibile togliere il token: { $detail }
+# L'accesso da dispositivo del gateway: discovery e risposte del provider di identità; { $said } è l'errore del provider stesso
+err-signin-endpoint-device = indirizzo
+err-signin-endpoint-token = indirizzo del token
+err-signin-endpoint-verification = indirizzo di verifica
+err-signin-address-not-url = non è un URL
+err-signin-address-plain-http = http semplice dietro un gateway https
+err-signin-address-not-http = non è un URL http(s)
+err-signin-address-no-host = manca l'host
+err-signin-address = l'{ $what } di accesso del gateway { $url } non è utilizzabile: { $why }. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
+err-signin-discovery-status = il gateway { $gateway } ha risposto HTTP { $status } alla discovery di accesso ({ $path }). Riprovare più tardi, o accedere con `stepwise login --with-token`
+err-signin-discovery-not-json = il documento di discovery di accesso del gateway ({ $path }) non è JSON valido. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
+err-signin-discovery-missing = il documento di discovery di accesso del gateway non ha { $field }: non offre l'accesso da dispositivo. Accedere con `stepwise login --with-token`
+err-signin-not-offered-status = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server, HTTP { $status }). Controllare --api, o indicare un token con `stepwise login --with-token`
+err-signin-not-offered = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server). Controllare --api, o indicare un token con `stepwise login --with-token`
+err-signin-too-large = la risposta di { $url } supera { $kib } KiB. Controllare che --api punti a un gateway dei passi
+err-signin-code-refused = il provider di identità ha rifiutato di dare un codice ({ $said }). Riprovare più tardi, o accedere con `stepwise login --with-token`
+err-signin-not-device-code = la risposta del provider di identità su { $url } non è un codice dispositivo (RFC 8628). Avvisare il gestore del gateway
+err-signin-bad-device-code = il provider di identità ha dato un codice dispositivo inutilizzabile. Avvisare il gestore del gateway
+err-signin-unsafe-user-code = il provider di identità ha dato un codice che non si può mostrare in sicurezza ({ $code }). Avvisare il gestore del gateway
+err-signin-not-token-answer = la risposta di token del provider di identità non è utilizzabile: non è una risposta di token (RFC 6749). Avvisare il gestore del gateway
+err-signin-not-bearer = la risposta di token del provider di identità non è utilizzabile: il token non è un token Bearer. Avvisare il gestore del gateway
+err-signin-token-characters = la risposta di token del provider di identità non è utilizzabile: il token contiene caratteri che un header non può portare. Avvisare il gestore del gateway
+err-signin-stopped = il provider di identità ha interrotto l'accesso ({ $said }). Eseguire di nuovo `stepwise login`
+err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
+err-over-revoked = l'accesso a { $gateway } è scaduto o è stato revocato ({ $said })
+err-over-refused-fresh = il gateway rifiuta anche un token appena rinnovato
+err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

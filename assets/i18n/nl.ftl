@@ -307,7 +307,6 @@ page-footer = Getoond door uw dealer met stepwise
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -724,6 +723,110 @@ cli-arg-sim-token-none = geen token vereist
 cli-arg-sim-device-sign-in = inloggen via apparaat aan: tokens gelden { $seconds } s; keur een code goed met POST /sim/device/CODE/approve (of /deny), of open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# Het configuratiebestand; { $file } is het pad, of het pad en de variabele die het noemt
+err-config-named-by = { $path } (uit STEPWISE_CONFIG)
+err-config-not-utf8 = het configuratiebestand { $file } is geen UTF-8-tekst. Sla het op als UTF-8-TOML
+err-config-missing = het configuratiebestand { $file } bestaat niet. Maak het aan, of corrigeer of verwijder STEPWISE_CONFIG
+err-config-folder-named = het configuratiebestand { $file } is een map, geen bestand. Corrigeer STEPWISE_CONFIG of verwijder de variabele
+err-config-folder = het configuratiebestand { $file } is een map, geen bestand. Verwijder de map of zet er een configuratiebestand neer
+err-config-unreadable = kan het configuratiebestand { $file } niet lezen: { $kind }. Maak het leesbaar voor uzelf
+err-config-invalid-at = het configuratiebestand { $file } is ongeldig op regel { $line }, kolom { $column }: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = het configuratiebestand { $file } is ongeldig: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# Een tokenbestand en een token als tekst; { $from } zegt waar het werd opgegeven
+err-from-config-token = het configuratiebestand
+err-from-config-token-file = token_file in het configuratiebestand
+err-token-file-missing = het tokenbestand { $path } (uit { $from }) bestaat niet. Controleer het pad, of sla het token daar op
+err-token-file-folder = het tokenbestand { $path } (uit { $from }) is een map. Geef het bestand met het token, niet de map
+err-token-file-denied = het tokenbestand { $path } (uit { $from }) is niet leesbaar: toegang geweigerd. Maak het leesbaar voor uzelf (bijv. chmod 600)
+err-token-file-unreadable = het tokenbestand { $path } (uit { $from }) is niet leesbaar ({ $kind }). Controleer het pad en het bestand
+err-token-file-not-utf8 = het tokenbestand { $path } (uit { $from }) is geen UTF-8-tekst. Zet het token van de gateway erin als platte tekst
+err-token-file-empty = het tokenbestand { $path } (uit { $from }) is leeg. Zet het token van de gateway erin, alleen op één regel
+err-token-file-characters = het tokenbestand { $path } (uit { $from }) bevat spaties of tekens die een token niet kan hebben. Zet het token alleen op één regel, precies zoals de gateway het gaf
+err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
+    [one] { $n } regel
+   *[other] { $n } regels
+}. Een tokenbestand bevat alleen het token, op één regel
+err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+# URL's
+err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
+err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
+err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
+# Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
+err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
+err-client-cert = het clientcertificaat { $path } { $why }. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
+err-key-not-in-cert = het clientcertificaat { $path } { $why }; zet de sleutel in hetzelfde bestand of geef --client-key. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
+err-client-key = de clientsleutel { $path } { $why }. Geef de privésleutel van het certificaat (PEM) met --client-key
+err-key-mismatch = de clientsleutel { $key } past niet bij het certificaat { $cert }. Geef de sleutel waarmee dit certificaat gemaakt is
+err-key-without-cert = --client-key { $key } werd opgegeven zonder --client-cert. Geef ze allebei
+err-pem-missing = is niet leesbaar (bestaat niet)
+err-pem-denied = is niet leesbaar (toegang geweigerd)
+err-pem-unreadable = is niet leesbaar ({ $kind })
+err-pem-not-pem = is geen geldige PEM ({ $detail })
+err-pem-no-certificate = bevat geen PEM-certificaat (geen BEGIN CERTIFICATE-blok)
+err-pem-no-key = bevat geen PEM-privésleutel (geen BEGIN PRIVATE KEY-blok)
+err-pem-bad-key = is geen geldige PEM-sleutel ({ $detail })
+err-pem-no-authority = bevat geen bruikbare certificeringsinstantie
+err-pem-unusable = is onbruikbaar ({ $detail })
+err-proxy = de proxy in { $from } is onbruikbaar: { $why }. Geef hem als http://HOST:PORT, of verwijder { $from } om rechtstreeks te verbinden
+err-proxy-not-url = het is geen URL ({ $detail })
+err-proxy-scheme = het schema { $scheme } wordt niet ondersteund (alleen http://-proxy's)
+err-proxy-no-host = er ontbreekt een host
+err-tls-setup = kan TLS niet instellen: { $detail }
+# Waar logins bewaard worden: de sleutelbos of het loginbestand; { $why } en { $kind } zijn de woorden van het systeem
+err-store-choice = STEPWISE_TOKEN_STORE moet keyring, file of auto zijn, niet { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, maar de sleutelbos is onbruikbaar: { $why }. Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-nowhere = er is geen sleutelbos en geen datamap om het token te bewaren. Zet HOME, of geef een token met --token-file
+err-store-no-data-dir = er is geen datamap om het token te bewaren; zet HOME
+err-store-encode = kan de login niet coderen: { $detail }
+err-store-unreadable = de login die voor { $gateway } bewaard is, is niet leesbaar. Voer `stepwise logout` uit, daarna `stepwise login`
+err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
+err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
+err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
+err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
+err-store-file-remove = kan het loginbestand { $path } niet verwijderen: { $kind }
+err-store-file-folder = kan de map van het loginbestand { $path } niet aanmaken: { $kind }. Controleer de rechten van de datamap
+err-store-file-create = kan het loginbestand { $path } niet aanmaken: { $kind }. Controleer de rechten van de datamap
+err-store-file-write = kan het loginbestand { $path } niet schrijven: { $kind }. Controleer de rechten van de datamap
+err-store-file-replace = kan het loginbestand { $path } niet vervangen: { $kind }. Controleer de rechten van de datamap
+# Inloggen in een gewone terminal: stepwise login, logout en auth status
+err-login-no-gateway = { $command } heeft een gateway nodig: geef --api URL (of STEPWISE_API). De ingebouwde simulator vraagt niet om inloggen
+err-login-cancelled = inloggen geannuleerd; er is niets bewaard
+err-login-keep-failed = het token bewaren is mislukt: { $detail }
+err-login-read-failed = het token lezen is mislukt: { $detail }
+err-login-terminal = kan het token niet van de terminal lezen: { $kind }. Geef het via standaardinvoer: `stepwise login --with-token < token.txt`
+err-login-stdin = kan het token niet van standaardinvoer lezen: { $kind }. Geef het als tekst, op één regel
+err-login-no-token = standaardinvoer bevat geen bruikbaar token: geef één regel zichtbare tekens (zonder spaties), hoogstens 8 KiB
+err-logout-failed = het token verwijderen is mislukt: { $detail }
+# Inloggen met apparaat bij de gateway: discovery en de antwoorden van de identiteitsprovider; { $said } is de eigen fout van de provider
+err-signin-endpoint-device = adres
+err-signin-endpoint-token = tokenadres
+err-signin-endpoint-verification = verificatieadres
+err-signin-address-not-url = geen URL
+err-signin-address-plain-http = gewoon http achter een https-gateway
+err-signin-address-not-http = geen http(s)-URL
+err-signin-address-no-host = geen host
+err-signin-address = het inlog-{ $what } van de gateway { $url } is onbruikbaar: { $why }. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
+err-signin-discovery-status = de gateway op { $gateway } antwoordde HTTP { $status } op de inlog-discovery ({ $path }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
+err-signin-discovery-not-json = het inlog-discoverydocument van de gateway ({ $path }) is geen geldige JSON. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
+err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft geen { $field }: hij biedt geen inloggen met apparaat. Log in met `stepwise login --with-token`
+err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Controleer --api, of geef een token met `stepwise login --with-token`
+err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Controleer --api, of geef een token met `stepwise login --with-token`
+err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
+err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
+err-signin-not-device-code = het antwoord van de identiteitsprovider op { $url } is geen apparaatcode (RFC 8628). Meld het aan de beheerder van de gateway
+err-signin-bad-device-code = de identiteitsprovider gaf een onbruikbare apparaatcode. Meld het aan de beheerder van de gateway
+err-signin-unsafe-user-code = de identiteitsprovider gaf een code die niet veilig getoond kan worden ({ $code }). Meld het aan de beheerder van de gateway
+err-signin-not-token-answer = het tokenantwoord van de identiteitsprovider is onbruikbaar: geen tokenantwoord (RFC 6749). Meld het aan de beheerder van de gateway
+err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token is geen Bearer-token. Meld het aan de beheerder van de gateway
+err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
+err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
+err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
+err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
+err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
+err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -307,7 +307,6 @@ page-footer = Mostrado pela sua concessionária com stepwise
 
 gw-title-tls = Falha na conexão segura
 gw-title-live = Status ao vivo interrompido
-gw-net-setting = { $detail }
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -727,6 +726,110 @@ cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
+# O arquivo de configuração; { $file } é o caminho dele, ou o caminho e a variável que o indica
+err-config-named-by = { $path } (indicado por STEPWISE_CONFIG)
+err-config-not-utf8 = o arquivo de configuração { $file } não é texto UTF-8. Salve-o como TOML em UTF-8
+err-config-missing = o arquivo de configuração { $file } não existe. Crie-o, ou corrija ou remova STEPWISE_CONFIG
+err-config-folder-named = o arquivo de configuração { $file } é uma pasta, não um arquivo. Corrija STEPWISE_CONFIG ou remova a variável
+err-config-folder = o arquivo de configuração { $file } é uma pasta, não um arquivo. Remova-a ou coloque ali um arquivo de configuração
+err-config-unreadable = não foi possível ler o arquivo de configuração { $file }: { $kind }. Torne-o legível para o seu usuário
+err-config-invalid-at = o arquivo de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid = o arquivo de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+# Arquivo de token e token dado como texto; { $from } diz onde foi indicado
+err-from-config-token = o arquivo de configuração
+err-from-config-token-file = token_file do arquivo de configuração
+err-token-file-missing = o arquivo de token { $path } (de { $from }) não existe. Confira o caminho, ou salve o token ali
+err-token-file-folder = o arquivo de token { $path } (de { $from }) é uma pasta. Indique o arquivo que contém o token, não a pasta dele
+err-token-file-denied = o arquivo de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu usuário (ex. chmod 600)
+err-token-file-unreadable = o arquivo de token { $path } (de { $from }) não pode ser lido ({ $kind }). Confira o caminho e o arquivo
+err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é texto UTF-8. Coloque nele o token do gateway como texto puro
+err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
+err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
+err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
+    [one] { $n } linha
+   *[other] { $n } linhas
+}. Um arquivo de token contém só o token, em uma linha
+err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+# URLs
+err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
+err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
+err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, ex. https://help.dealer.example
+# Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
+err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
+err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo arquivo ou informe --client-key. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-client-key = a chave de cliente { $path } { $why }. Informe a chave privada do certificado (PEM) com --client-key
+err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Informe a chave com que este certificado foi criado
+err-key-without-cert = --client-key { $key } foi informado sem --client-cert. Informe os dois
+err-pem-missing = não pode ser lido (não existe)
+err-pem-denied = não pode ser lido (permissão negada)
+err-pem-unreadable = não pode ser lido ({ $kind })
+err-pem-not-pem = não é um PEM válido ({ $detail })
+err-pem-no-certificate = não contém nenhum certificado PEM (nenhum bloco BEGIN CERTIFICATE)
+err-pem-no-key = não contém nenhuma chave privada PEM (nenhum bloco BEGIN PRIVATE KEY)
+err-pem-bad-key = não é uma chave PEM válida ({ $detail })
+err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
+err-pem-unusable = não pode ser usado ({ $detail })
+err-proxy = o proxy em { $from } não pode ser usado: { $why }. Informe-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
+err-proxy-not-url = não é uma URL ({ $detail })
+err-proxy-scheme = o esquema { $scheme } não é suportado (só proxies http://)
+err-proxy-no-host = falta o host
+err-tls-setup = não foi possível configurar o TLS: { $detail }
+# Onde os logins ficam guardados: o chaveiro ou o arquivo de logins; { $why } e { $kind } são palavras do sistema
+err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o chaveiro não pode ser usado: { $why }. Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-nowhere = não há nem chaveiro nem pasta de dados para guardar o token. Defina HOME, ou informe um token com --token-file
+err-store-no-data-dir = não há pasta de dados para guardar o token; defina HOME
+err-store-encode = não foi possível codificar o login: { $detail }
+err-store-unreadable = o login guardado para { $gateway } não pode ser lido. Execute `stepwise logout` e depois `stepwise login`
+err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
+err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-remove = não foi possível tirar o login do chaveiro ({ $name }): { $why }
+err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
+err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
+err-store-file-remove = não foi possível apagar o arquivo de logins { $path }: { $kind }
+err-store-file-folder = não foi possível criar a pasta do arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
+err-store-file-create = não foi possível criar o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
+err-store-file-write = não foi possível gravar o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
+err-store-file-replace = não foi possível substituir o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
+# Login em um terminal simples: stepwise login, logout e auth status
+err-login-no-gateway = { $command } precisa de um gateway: informe --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
+err-login-cancelled = login cancelado; nada foi guardado
+err-login-keep-failed = não foi possível guardar o token: { $detail }
+err-login-read-failed = não foi possível ler o token: { $detail }
+err-login-terminal = não foi possível ler o token do terminal: { $kind }. Passe-o pela entrada padrão: `stepwise login --with-token < token.txt`
+err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, em uma linha
+err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
+err-logout-failed = não foi possível remover o token: { $detail }
+# O login por dispositivo do gateway: descoberta e respostas do provedor de identidade; { $said } é o erro do próprio provedor
+err-signin-endpoint-device = endereço
+err-signin-endpoint-token = endereço de token
+err-signin-endpoint-verification = endereço de verificação
+err-signin-address-not-url = não é uma URL
+err-signin-address-plain-http = http simples atrás de um gateway https
+err-signin-address-not-http = não é uma URL http(s)
+err-signin-address-no-host = sem host
+err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
+err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
+err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Faça login com `stepwise login --with-token`
+err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Confira --api, ou informe um token com `stepwise login --with-token`
+err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Confira --api, ou informe um token com `stepwise login --with-token`
+err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Confira se --api aponta para um gateway de passos
+err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
+err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway
+err-signin-unsafe-user-code = o provedor de identidade deu um código que não pode ser mostrado com segurança ({ $code }). Avise o operador do gateway
+err-signin-not-token-answer = a resposta de token do provedor de identidade não pode ser usada: não é uma resposta de token (RFC 6749). Avise o operador do gateway
+err-signin-not-bearer = a resposta de token do provedor de identidade não pode ser usada: o token não é do tipo Bearer. Avise o operador do gateway
+err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
+err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
+err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
+err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
+err-over-refused-fresh = o gateway recusa até um token recém-renovado
+err-over-no-token-address = o login guardado não tem um endereço de token utilizável
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

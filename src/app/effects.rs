@@ -236,8 +236,10 @@ async fn sign_in(
     data_dir: Option<PathBuf>,
     prompt: impl FnOnce(SignInPrompt),
 ) -> Result<(TokenSource, SignedIn), AuthError> {
-    let key = gateway_key(gateway.base()).map_err(AuthError::Discovery)?;
-    let base = Url::parse(&key).map_err(|e| AuthError::Discovery(e.to_string()))?;
+    let key = gateway_key(gateway.base())
+        .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e)))?;
+    let base = Url::parse(&key)
+        .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;
     let http = gateway.http();
     let endpoints = device::discover(http, &base).await?;
@@ -253,7 +255,11 @@ async fn sign_in(
         let (store, key, credential) = (store.clone(), key.clone(), credential.clone());
         tokio::task::spawn_blocking(move || store.save(&key, &credential))
             .await
-            .map_err(|e| AuthError::Provider(format!("keeping the token failed: {e}")))??
+            .map_err(|e| {
+                AuthError::Provider(crate::auth::ProviderProblem::Internal(format!(
+                    "keeping the token failed: {e}"
+                )))
+            })??
     };
     Ok((
         TokenSource::login(key, credential, Some(store)),
@@ -271,7 +277,11 @@ async fn open_store(data_dir: Option<PathBuf>) -> Result<TokenStore, AuthError> 
         TokenStore::open(Choice::from_env()?, data_dir.as_deref().map(Path::new))
     })
     .await
-    .map_err(|e| AuthError::Provider(format!("opening the token store failed: {e}")))?
+    .map_err(|e| {
+        AuthError::Provider(crate::auth::ProviderProblem::Internal(format!(
+            "opening the token store failed: {e}"
+        )))
+    })?
     .map_err(AuthError::Store)
 }
 

@@ -10,7 +10,10 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::Deserialize;
 use url::Url;
 
-use super::{AuthError, CLIENT_ID, Credential, MAX_AUTH_BODY, is_token_text, unix_now};
+use super::{
+    AddressProblem, AuthError, CLIENT_ID, Credential, Discovery, Endpoint, MAX_AUTH_BODY,
+    ProviderProblem, is_token_text, unix_now,
+};
 use crate::secret::Secret;
 use crate::steps::sanitize;
 
@@ -109,11 +112,10 @@ fn without_query(url: &Url) -> String {
 async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
     let status = response.status();
     let too_large = || {
-        AuthError::Provider(format!(
-            "the answer of {} is larger than {} KiB. Check that --api points at a steps gateway",
-            without_query(url),
-            MAX_AUTH_BODY / 1024
-        ))
+        AuthError::Provider(ProviderProblem::TooLarge {
+            url: without_query(url),
+            kib: MAX_AUTH_BODY / 1024,
+        })
     };
     if response
         .content_length()
@@ -212,23 +214,23 @@ impl OAuthError {
 }
 
 /// A provider's address must be http(s); behind an https gateway, https.
-fn provider_url(raw: &str, gateway: &Url, what: &str) -> Result<Url, AuthError> {
-    let bad = |why: &str| {
-        AuthError::Discovery(format!(
-            "the gateway's sign-in {what} {:?} is not usable: {why}. Tell the gateway's operator, \
-             or sign in with `stepwise login --with-token`",
-            sanitize(raw)
-        ))
+fn provider_url(raw: &str, gateway: &Url, what: Endpoint) -> Result<Url, AuthError> {
+    let bad = |why| {
+        AuthError::Discovery(Discovery::Address {
+            what,
+            raw: sanitize(raw),
+            why,
+        })
     };
-    let url = Url::parse(raw).map_err(|_| bad("not a URL"))?;
+    let url = Url::parse(raw).map_err(|_| bad(AddressProblem::NotUrl))?;
     match url.scheme() {
         "https" => {}
         "http" if gateway.scheme() == "http" => {}
-        "http" => return Err(bad("plain http behind an https gateway")),
-        _ => return Err(bad("not an http(s) URL")),
+        "http" => return Err(bad(AddressProblem::PlainHttpBehindHttps)),
+        _ => return Err(bad(AddressProblem::NotHttp)),
     }
     if url.host().is_none() {
-        return Err(bad("no host"));
+        return Err(bad(AddressProblem::NoHost));
     }
     Ok(url)
 }
@@ -266,27 +268,18 @@ pub async fn discover(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
             continue;
         }
         if !reply.status.is_success() {
-            return Err(AuthError::Discovery(format!(
-                "the gateway at {} answered HTTP {} to the sign-in discovery ({}). Retry later, \
-                 or sign in with `stepwise login --with-token`",
-                sanitize(gateway.as_str()),
-                reply.status.as_u16(),
-                url.path()
-            )));
+            return Err(AuthError::Discovery(Discovery::Status {
+                gateway: sanitize(gateway.as_str()),
+                status: reply.status.as_u16(),
+                path: sanitize(url.path()),
+            }));
         }
         let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
-            AuthError::Discovery(format!(
-                "the gateway's sign-in discovery document ({}) is not valid JSON. Tell the \
-                 gateway's operator, or sign in with `stepwise login --with-token`",
-                url.path()
-            ))
+            AuthError::Discovery(Discovery::NotJson {
+                path: sanitize(url.path()),
+            })
         })?;
-        let missing = |what: &str| {
-            AuthError::Discovery(format!(
-                "the gateway's sign-in discovery document has no {what}: it does not offer \
-                 device sign-in. Sign in with `stepwise login --with-token`"
-            ))
-        };
+        let missing = |field| AuthError::Discovery(Discovery::Missing { field });
         let device = meta
             .device_authorization_endpoint
             .ok_or_else(|| missing("device_authorization_endpoint"))?;
@@ -294,17 +287,14 @@ pub async fn discover(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
             .token_endpoint
             .ok_or_else(|| missing("token_endpoint"))?;
         return Ok(Endpoints {
-            device_authorization: provider_url(&device, gateway, "address")?,
-            token: provider_url(&token, gateway, "token address")?,
+            device_authorization: provider_url(&device, gateway, Endpoint::DeviceAuthorization)?,
+            token: provider_url(&token, gateway, Endpoint::Token)?,
         });
     }
-    Err(AuthError::Discovery(format!(
-        "the gateway at {} does not offer sign-in (no /.well-known/oauth-authorization-server{}). \
-         Check --api, or give a token with `stepwise login --with-token`",
-        sanitize(gateway.as_str()),
-        last.map(|s| format!(", HTTP {}", s.as_u16()))
-            .unwrap_or_default()
-    )))
+    Err(AuthError::Discovery(Discovery::NotOffered {
+        gateway: sanitize(gateway.as_str()),
+        status: last.map(|s| s.as_u16()),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -357,37 +347,28 @@ pub async fn authorize(
     let url = &endpoints.device_authorization;
     let reply = post_form(http, url, &form).await?;
     if !reply.status.is_success() {
-        return Err(AuthError::Provider(format!(
-            "the identity provider refused to give a code ({}). Retry later, or sign in with \
-             `stepwise login --with-token`",
-            OAuthError::of(&reply.body).said(reply.status, &[])
-        )));
+        return Err(AuthError::Provider(ProviderProblem::CodeRefused {
+            said: OAuthError::of(&reply.body).said(reply.status, &[]),
+        }));
     }
     let answer: AuthorizationAnswer = serde_json::from_slice(&reply.body).map_err(|_| {
-        AuthError::Provider(format!(
-            "the identity provider's answer at {} is not a device code (RFC 8628). Tell the \
-             gateway's operator",
-            without_query(url)
-        ))
+        AuthError::Provider(ProviderProblem::NotDeviceCode {
+            url: without_query(url),
+        })
     })?;
     if !is_token_text(&answer.device_code) {
-        return Err(AuthError::Provider(
-            "the identity provider gave an unusable device code. Tell the gateway's operator"
-                .into(),
-        ));
+        return Err(AuthError::Provider(ProviderProblem::BadDeviceCode));
     }
     let user_code = answer.user_code.trim().to_owned();
     if !is_user_code(&user_code) {
-        return Err(AuthError::Provider(format!(
-            "the identity provider gave a code that cannot be shown safely ({:?}). Tell the \
-             gateway's operator",
-            sanitize(&user_code.chars().take(40).collect::<String>())
-        )));
+        return Err(AuthError::Provider(ProviderProblem::UnsafeUserCode {
+            code: sanitize(&user_code.chars().take(40).collect::<String>()),
+        }));
     }
-    let verification_uri = provider_url(&answer.verification_uri, gateway, "verification address")?;
+    let verification_uri = provider_url(&answer.verification_uri, gateway, Endpoint::Verification)?;
     let verification_uri_complete = answer
         .verification_uri_complete
-        .and_then(|raw| provider_url(&raw, gateway, "verification address").ok());
+        .and_then(|raw| provider_url(&raw, gateway, Endpoint::Verification).ok());
     Ok(DeviceAuthorization {
         device_code: Secret::new(answer.device_code),
         user_code,
@@ -425,19 +406,15 @@ pub(crate) fn credential_from(
     token_endpoint: &Url,
     previous_refresh: Option<&str>,
 ) -> Result<Credential, AuthError> {
-    let bad = |why: &str| {
-        AuthError::Provider(format!(
-            "the identity provider's token answer is not usable: {why}. Tell the gateway's operator"
-        ))
-    };
+    let bad = AuthError::Provider;
     let answer: TokenAnswer =
-        serde_json::from_slice(body).map_err(|_| bad("not a token answer (RFC 6749)"))?;
+        serde_json::from_slice(body).map_err(|_| bad(ProviderProblem::NotTokenAnswer))?;
     if answer
         .token_type
         .as_deref()
         .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
     {
-        return Err(bad("the token is not a Bearer token"));
+        return Err(bad(ProviderProblem::NotBearer));
     }
     let lifetime = answer.expires_in.as_ref().map(|n| {
         seconds(
@@ -459,7 +436,7 @@ pub(crate) fn credential_from(
         token_endpoint: Some(token_endpoint.to_string()),
     };
     if !credential.is_usable() {
-        return Err(bad("the token has characters a header cannot carry"));
+        return Err(bad(ProviderProblem::TokenCharacters));
     }
     Ok(credential)
 }
@@ -519,10 +496,9 @@ pub async fn poll(
                 );
             }
             _ => {
-                return Err(AuthError::Provider(format!(
-                    "the identity provider stopped the sign-in ({}). Run `stepwise login` again",
-                    error.said(reply.status, &[authorization.device_code.expose()])
-                )));
+                return Err(AuthError::Provider(ProviderProblem::Stopped {
+                    said: error.said(reply.status, &[authorization.device_code.expose()]),
+                }));
             }
         }
     }
@@ -552,10 +528,10 @@ mod tests {
     fn provider_urls_never_downgrade() {
         let https = Url::parse("https://g.example/").unwrap();
         let http = Url::parse("http://127.0.0.1:1/").unwrap();
-        assert!(provider_url("https://idp.example/token", &https, "x").is_ok());
-        assert!(provider_url("http://idp.example/token", &https, "x").is_err());
-        assert!(provider_url("http://127.0.0.1:2/token", &http, "x").is_ok());
-        assert!(provider_url("javascript:alert(1)", &http, "x").is_err());
+        assert!(provider_url("https://idp.example/token", &https, Endpoint::Token).is_ok());
+        assert!(provider_url("http://idp.example/token", &https, Endpoint::Token).is_err());
+        assert!(provider_url("http://127.0.0.1:2/token", &http, Endpoint::Token).is_ok());
+        assert!(provider_url("javascript:alert(1)", &http, Endpoint::Token).is_err());
     }
 
     #[test]

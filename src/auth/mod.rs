@@ -12,8 +12,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{Lang, num};
+use crate::tr;
+
 pub use refresh::TokenSource;
-pub use store::{Choice, Place, StoreError, TokenStore};
+pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
 /// The client id stepwise presents to every identity provider.
 pub const CLIENT_ID: &str = "stepwise";
@@ -121,7 +124,7 @@ pub fn rfc3339(at: u64) -> String {
 pub enum AuthError {
     /// The identity provider's endpoints could not be found; says why.
     #[error("discovery: {0}")]
-    Discovery(String),
+    Discovery(Discovery),
     /// The code was refused in the browser (`access_denied`).
     #[error("access_denied")]
     Denied,
@@ -131,16 +134,243 @@ pub enum AuthError {
     /// The login is over (`invalid_grant`, a spent login): only a new
     /// sign-in gets past it; says why.
     #[error("sign in again: {0}")]
-    SignInAgain(String),
+    SignInAgain(Over),
     /// The identity provider answered something unusable; says what.
     #[error("provider: {0}")]
-    Provider(String),
+    Provider(ProviderProblem),
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
     Network { url: String, detail: String },
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Why the gateway's sign-in endpoints cannot be used. Data only: the words
+/// are made when shown by [`Discovery::words`] (through
+/// `describe::auth_error`); `Display` is the English line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// An address the discovery document gives (sanitised) is not usable.
+    Address {
+        what: Endpoint,
+        raw: String,
+        why: AddressProblem,
+    },
+    /// The discovery answered an HTTP error other than 404.
+    Status {
+        gateway: String,
+        status: u16,
+        path: String,
+    },
+    /// The discovery document is not JSON.
+    NotJson { path: String },
+    /// The discovery document lacks a field.
+    Missing { field: &'static str },
+    /// No discovery document (404 or nothing), with the last status.
+    NotOffered {
+        gateway: String,
+        status: Option<u16>,
+    },
+    /// The gateway's own URL cannot be used; the words of its check.
+    Gateway(String),
+}
+
+/// Why a login is over. Data only: the words are made when shown by
+/// [`Over::words`] (through `describe::auth_error`); `Display` is the
+/// English reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Over {
+    /// The refresh was refused (`invalid_grant`, `invalid_client`): `said`
+    /// is the provider's error, sanitised, the refresh token cut out.
+    Revoked { gateway: String, said: String },
+    /// The gateway refuses even a token refreshed for it.
+    RefusedFresh,
+    /// The kept login names no usable token address.
+    NoTokenAddress,
+}
+
+impl Over {
+    /// Why a login is over, as the start of a sentence that says what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            Over::Revoked { gateway, said } => tr!(
+                lang,
+                "err-over-revoked",
+                gateway = gateway.clone(),
+                said = said.clone()
+            ),
+            Over::RefusedFresh => tr!(lang, "err-over-refused-fresh"),
+            Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
+        }
+    }
+}
+
+impl std::fmt::Display for Over {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+/// Which of the provider's addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    DeviceAuthorization,
+    Token,
+    Verification,
+}
+
+/// What is wrong with a provider's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressProblem {
+    NotUrl,
+    PlainHttpBehindHttps,
+    NotHttp,
+    NoHost,
+}
+
+/// What the identity provider answered that cannot be used. Never a token
+/// or a device code: `said` is the provider's error, sanitised and with
+/// what the request carried cut out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderProblem {
+    TooLarge {
+        url: String,
+        kib: usize,
+    },
+    CodeRefused {
+        said: String,
+    },
+    NotDeviceCode {
+        url: String,
+    },
+    BadDeviceCode,
+    /// The user code (sanitised, cut short) cannot be shown safely.
+    UnsafeUserCode {
+        code: String,
+    },
+    NotTokenAnswer,
+    NotBearer,
+    TokenCharacters,
+    /// The provider ended the sign-in while it was polled.
+    Stopped {
+        said: String,
+    },
+    /// A refresh failed without ending the login.
+    RefreshFailed {
+        said: String,
+    },
+    /// Keeping or opening the store failed inside (the task's words).
+    Internal(String),
+}
+
+impl Discovery {
+    /// One line: what, and what to do, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            Discovery::Address { what, raw, why } => {
+                let what = match what {
+                    Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
+                    Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
+                    Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
+                };
+                let why = match why {
+                    AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
+                    AddressProblem::PlainHttpBehindHttps => {
+                        tr!(lang, "err-signin-address-plain-http")
+                    }
+                    AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
+                    AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
+                };
+                tr!(
+                    lang,
+                    "err-signin-address",
+                    what = what,
+                    url = format!("{raw:?}"),
+                    why = why
+                )
+            }
+            Discovery::Status {
+                gateway,
+                status,
+                path,
+            } => tr!(
+                lang,
+                "err-signin-discovery-status",
+                gateway = gateway.clone(),
+                status = *status,
+                path = path.clone()
+            ),
+            Discovery::NotJson { path } => {
+                tr!(lang, "err-signin-discovery-not-json", path = path.clone())
+            }
+            Discovery::Missing { field } => {
+                tr!(lang, "err-signin-discovery-missing", field = *field)
+            }
+            Discovery::NotOffered {
+                gateway,
+                status: Some(status),
+            } => tr!(
+                lang,
+                "err-signin-not-offered-status",
+                gateway = gateway.clone(),
+                status = *status
+            ),
+            Discovery::NotOffered {
+                gateway,
+                status: None,
+            } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
+            Discovery::Gateway(why) => why.clone(),
+        }
+    }
+}
+
+impl ProviderProblem {
+    /// One line: what, and what to do, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            ProviderProblem::TooLarge { url, kib } => tr!(
+                lang,
+                "err-signin-too-large",
+                url = url.clone(),
+                kib = num(*kib)
+            ),
+            ProviderProblem::CodeRefused { said } => {
+                tr!(lang, "err-signin-code-refused", said = said.clone())
+            }
+            ProviderProblem::NotDeviceCode { url } => {
+                tr!(lang, "err-signin-not-device-code", url = url.clone())
+            }
+            ProviderProblem::BadDeviceCode => tr!(lang, "err-signin-bad-device-code"),
+            ProviderProblem::UnsafeUserCode { code } => tr!(
+                lang,
+                "err-signin-unsafe-user-code",
+                code = format!("{code:?}")
+            ),
+            ProviderProblem::NotTokenAnswer => tr!(lang, "err-signin-not-token-answer"),
+            ProviderProblem::NotBearer => tr!(lang, "err-signin-not-bearer"),
+            ProviderProblem::TokenCharacters => tr!(lang, "err-signin-token-characters"),
+            ProviderProblem::Stopped { said } => {
+                tr!(lang, "err-signin-stopped", said = said.clone())
+            }
+            ProviderProblem::RefreshFailed { said } => {
+                tr!(lang, "err-signin-refresh-failed", said = said.clone())
+            }
+            ProviderProblem::Internal(detail) => detail.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Discovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+impl std::fmt::Display for ProviderProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
 }
 
 impl AuthError {
@@ -186,7 +416,7 @@ impl KeptLogin {
 
 impl From<StoreError> for String {
     fn from(e: StoreError) -> Self {
-        e.0
+        e.to_string()
     }
 }
 

@@ -34,7 +34,7 @@ struct Login {
 struct State {
     credential: Credential,
     /// Why the login cannot be used any more.
-    over: Option<String>,
+    over: Option<super::Over>,
     /// The access token a refresh after a 401 gave: if it is refused too,
     /// refreshing again would only loop.
     fresh_after_refusal: Option<String>,
@@ -125,7 +125,7 @@ impl TokenSource {
             return Ok(Some(Secret::new(state.credential.access_token.clone())));
         }
         if state.fresh_after_refusal.as_deref() == Some(refused.expose()) {
-            let why = "the gateway refuses even a freshly refreshed token".to_owned();
+            let why = super::Over::RefusedFresh;
             state.over = Some(why.clone());
             return Err(AuthError::SignInAgain(why));
         }
@@ -160,9 +160,8 @@ impl Login {
         ) else {
             return Ok(());
         };
-        let url = Url::parse(&endpoint).map_err(|_| {
-            AuthError::SignInAgain("the kept login has no usable token address".into())
-        })?;
+        let url = Url::parse(&endpoint)
+            .map_err(|_| AuthError::SignInAgain(super::Over::NoTokenAddress))?;
         state.token_requests += 1;
         let form = [
             ("grant_type", "refresh_token"),
@@ -183,19 +182,17 @@ impl Login {
                     state.credential = kept;
                     return Ok(());
                 }
-                let why = format!(
-                    "the sign-in for {} expired or was revoked ({})",
-                    self.gateway,
-                    error.said(reply.status, &[&refresh_token])
-                );
+                let why = super::Over::Revoked {
+                    gateway: crate::steps::sanitize(&self.gateway),
+                    said: error.said(reply.status, &[&refresh_token]),
+                };
                 state.over = Some(why.clone());
                 tracing::warn!("{why}");
                 return Err(AuthError::SignInAgain(why));
             }
-            return Err(AuthError::Provider(format!(
-                "the identity provider could not refresh the token ({}). Retry in a minute",
-                error.said(reply.status, &[&refresh_token])
-            )));
+            return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
+                said: error.said(reply.status, &[&refresh_token]),
+            }));
         }
         let credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
         tracing::info!(

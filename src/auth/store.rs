@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Credential;
+use crate::text::Lang;
+use crate::tr;
 
 /// Chooses the store: `keyring`, `file`, or (unset, `auto`) the keyring
 /// where one answers, else the file.
@@ -63,10 +65,164 @@ impl std::fmt::Display for Place {
     }
 }
 
-/// A store that failed, said in one line with what to do; never a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
+/// A store that failed; never a token. Data only: the words a person reads,
+/// one line with what to do, are made when shown by [`StoreError::words`]
+/// in the chosen language (through `describe::store_error`); `Display` is that line in English (logs, callers
+/// without a language). `why` and `kind` are the keyring's or the
+/// system's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// `STEPWISE_TOKEN_STORE` holds something else (sanitised).
+    BadChoice {
+        value: String,
+    },
+    /// `STEPWISE_TOKEN_STORE=keyring`, and the keyring cannot be used.
+    KeyringUnusable {
+        why: String,
+    },
+    /// Neither a keyring nor a data directory.
+    Nowhere,
+    /// No data directory for the file.
+    NoDataDir,
+    /// The login could not be encoded (serde's words).
+    Encode {
+        detail: String,
+    },
+    /// The login kept for `gateway` is damaged.
+    Unreadable {
+        gateway: String,
+    },
+    /// The keyring did not answer within `secs`.
+    TooSlow {
+        secs: u64,
+    },
+    KeyringEntry {
+        gateway: String,
+        why: String,
+    },
+    KeyringRead {
+        name: &'static str,
+        why: String,
+    },
+    KeyringWrite {
+        name: &'static str,
+        why: String,
+    },
+    KeyringRemove {
+        name: &'static str,
+        why: String,
+    },
+    /// The login file is not what stepwise writes.
+    FileDamaged {
+        path: String,
+    },
+    FileRead {
+        path: String,
+        kind: String,
+    },
+    FileRemove {
+        path: String,
+        kind: String,
+    },
+    /// Writing the file failed at `step`.
+    FileWrite {
+        step: FileStep,
+        path: String,
+        kind: String,
+    },
+}
+
+/// The step of writing the login file that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStep {
+    CreateFolder,
+    Create,
+    Write,
+    Replace,
+}
+
+impl StoreError {
+    /// One line about a sign-in store that failed: what, and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            StoreError::BadChoice { value } => {
+                tr!(lang, "err-store-choice", value = format!("{value:?}"))
+            }
+            StoreError::KeyringUnusable { why } => {
+                tr!(lang, "err-store-keyring-unusable", why = why.clone())
+            }
+            StoreError::Nowhere => tr!(lang, "err-store-nowhere"),
+            StoreError::NoDataDir => tr!(lang, "err-store-no-data-dir"),
+            StoreError::Encode { detail } => tr!(lang, "err-store-encode", detail = detail.clone()),
+            StoreError::Unreadable { gateway } => {
+                tr!(lang, "err-store-unreadable", gateway = gateway.clone())
+            }
+            StoreError::TooSlow { secs } => tr!(lang, "err-store-too-slow", secs = *secs),
+            StoreError::KeyringEntry { gateway, why } => tr!(
+                lang,
+                "err-store-keyring-entry",
+                gateway = gateway.clone(),
+                why = why.clone()
+            ),
+            StoreError::KeyringRead { name, why } => tr!(
+                lang,
+                "err-store-keyring-read",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::KeyringWrite { name, why } => tr!(
+                lang,
+                "err-store-keyring-write",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::KeyringRemove { name, why } => tr!(
+                lang,
+                "err-store-keyring-remove",
+                name = *name,
+                why = why.clone()
+            ),
+            StoreError::FileDamaged { path } => {
+                tr!(lang, "err-store-file-damaged", path = path.clone())
+            }
+            StoreError::FileRead { path, kind } => tr!(
+                lang,
+                "err-store-file-read",
+                path = path.clone(),
+                kind = kind.clone()
+            ),
+            StoreError::FileRemove { path, kind } => tr!(
+                lang,
+                "err-store-file-remove",
+                path = path.clone(),
+                kind = kind.clone()
+            ),
+            StoreError::FileWrite { step, path, kind } => {
+                let (path, kind) = (path.clone(), kind.clone());
+                match step {
+                    FileStep::CreateFolder => {
+                        tr!(lang, "err-store-file-folder", path = path, kind = kind)
+                    }
+                    FileStep::Create => {
+                        tr!(lang, "err-store-file-create", path = path, kind = kind)
+                    }
+                    FileStep::Write => tr!(lang, "err-store-file-write", path = path, kind = kind),
+                    FileStep::Replace => {
+                        tr!(lang, "err-store-file-replace", path = path, kind = kind)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Lang::En))
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 /// What a save did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +271,9 @@ impl Choice {
                 "" | "auto" => Ok(Choice::Auto),
                 "keyring" => Ok(Choice::Keyring),
                 "file" => Ok(Choice::File),
-                _ => Err(StoreError(format!(
-                    "{ENV_TOKEN_STORE} must be keyring, file or auto, not {:?}",
-                    crate::steps::sanitize(&v)
-                ))),
+                _ => Err(StoreError::BadChoice {
+                    value: crate::steps::sanitize(&v),
+                }),
             },
         }
     }
@@ -138,19 +293,12 @@ impl TokenStore {
                     None
                 }
             },
-            Choice::Keyring => Some(open_keyring().map_err(|why| {
-                StoreError(format!(
-                    "{ENV_TOKEN_STORE}=keyring, but the keyring cannot be used: {why}. \
-                     Unlock or start it, or set {ENV_TOKEN_STORE}=file"
-                ))
-            })?),
+            Choice::Keyring => {
+                Some(open_keyring().map_err(|why| StoreError::KeyringUnusable { why })?)
+            }
         };
         if keyring.is_none() && file.is_none() {
-            return Err(StoreError(
-                "there is neither a keyring nor a data directory to keep the token in. \
-                 Set HOME, or give a token with --token-file"
-                    .into(),
-            ));
+            return Err(StoreError::Nowhere);
         }
         Ok(TokenStore { keyring, file })
     }
@@ -184,8 +332,9 @@ impl TokenStore {
     /// Keeps the login for `gateway`: in the keyring when there is one, else
     /// in the file. A copy in the other place is removed, so one stays.
     pub fn save(&self, gateway: &str, credential: &Credential) -> Result<Saved, StoreError> {
-        let text = serde_json::to_string(credential)
-            .map_err(|e| StoreError(format!("cannot encode the login: {e}")))?;
+        let text = serde_json::to_string(credential).map_err(|e| StoreError::Encode {
+            detail: e.to_string(),
+        })?;
         if let Some(keyring) = &self.keyring {
             keyring.set(gateway, &text)?;
             if let Some(path) = &self.file {
@@ -196,9 +345,7 @@ impl TokenStore {
                 new_file: false,
             });
         }
-        let path = self.file.as_ref().ok_or_else(|| {
-            StoreError("there is no data directory to keep the token in; set HOME".into())
-        })?;
+        let path = self.file.as_ref().ok_or(StoreError::NoDataDir)?;
         let mut file = read_file(path)?;
         let new_file = !path.exists();
         file.logins.insert(gateway.to_owned(), credential.clone());
@@ -227,9 +374,9 @@ impl TokenStore {
 }
 
 fn unreadable(gateway: &str) -> StoreError {
-    StoreError(format!(
-        "the login kept for {gateway} cannot be read. Run `stepwise logout`, then `stepwise login`"
-    ))
+    StoreError::Unreadable {
+        gateway: crate::steps::sanitize(gateway),
+    }
 }
 
 fn parse_credential(text: &str) -> Option<Credential> {
@@ -266,19 +413,18 @@ fn keyring_error(e: &keyring_core::Error) -> String {
 }
 
 fn too_slow() -> StoreError {
-    StoreError(format!(
-        "the keyring did not answer within {} s. Unlock it, or set {ENV_TOKEN_STORE}=file",
-        KEYRING_PATIENCE.as_secs()
-    ))
+    StoreError::TooSlow {
+        secs: KEYRING_PATIENCE.as_secs(),
+    }
 }
 
 impl Keyring {
     fn entry(&self, gateway: &str) -> Result<keyring_core::Entry, StoreError> {
         keyring_core::Entry::new_in_store(&self.store, SERVICE, gateway).map_err(|e| {
-            StoreError(format!(
-                "the keyring refused an entry for {gateway}: {}",
-                keyring_error(&e)
-            ))
+            StoreError::KeyringEntry {
+                gateway: crate::steps::sanitize(gateway),
+                why: keyring_error(&e),
+            }
         })
     }
 
@@ -288,10 +434,10 @@ impl Keyring {
         patiently(KEYRING_PATIENCE, move || match entry.get_password() {
             Ok(text) => Ok(Some(text)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(StoreError(format!(
-                "cannot read the login from the keyring ({name}): {}. Unlock it, or set {ENV_TOKEN_STORE}=file",
-                keyring_error(&e)
-            ))),
+            Err(e) => Err(StoreError::KeyringRead {
+                name,
+                why: keyring_error(&e),
+            }),
         })
         .unwrap_or_else(|| Err(too_slow()))
     }
@@ -301,12 +447,12 @@ impl Keyring {
         let name = self.name;
         let text = text.to_owned();
         patiently(KEYRING_PATIENCE, move || {
-            entry.set_password(&text).map_err(|e| {
-                StoreError(format!(
-                    "cannot keep the login in the keyring ({name}): {}. Unlock it, or set {ENV_TOKEN_STORE}=file",
-                    keyring_error(&e)
-                ))
-            })
+            entry
+                .set_password(&text)
+                .map_err(|e| StoreError::KeyringWrite {
+                    name,
+                    why: keyring_error(&e),
+                })
         })
         .unwrap_or_else(|| Err(too_slow()))
     }
@@ -317,10 +463,10 @@ impl Keyring {
         patiently(KEYRING_PATIENCE, move || match entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),
-            Err(e) => Err(StoreError(format!(
-                "cannot remove the login from the keyring ({name}): {}",
-                keyring_error(&e)
-            ))),
+            Err(e) => Err(StoreError::KeyringRemove {
+                name,
+                why: keyring_error(&e),
+            }),
         })
         .unwrap_or_else(|| Err(too_slow()))
     }
@@ -378,20 +524,21 @@ struct LoginsFile {
     logins: BTreeMap<String, Credential>,
 }
 
+/// A path as an error shows it.
+fn shown(path: &Path) -> String {
+    crate::steps::sanitize(&path.display().to_string())
+}
+
 fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
     match fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|_| {
-            StoreError(format!(
-                "the login file {} cannot be read. Remove it, then run `stepwise login`",
-                path.display()
-            ))
-        }),
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|_| StoreError::FileDamaged { path: shown(path) })
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(LoginsFile::default()),
-        Err(e) => Err(StoreError(format!(
-            "cannot read the login file {}: {}. Check its permissions",
-            path.display(),
-            e.kind()
-        ))),
+        Err(e) => Err(StoreError::FileRead {
+            path: shown(path),
+            kind: e.kind().to_string(),
+        }),
     }
 }
 
@@ -402,12 +549,9 @@ fn remove_from_file(path: &Path, gateway: &str) -> Result<bool, StoreError> {
         return Ok(false);
     }
     if file.logins.is_empty() {
-        fs::remove_file(path).map_err(|e| {
-            StoreError(format!(
-                "cannot remove the login file {}: {}",
-                path.display(),
-                e.kind()
-            ))
+        fs::remove_file(path).map_err(|e| StoreError::FileRemove {
+            path: shown(path),
+            kind: e.kind().to_string(),
         })?;
     } else {
         write_file(path, &file)?;
@@ -419,23 +563,22 @@ fn remove_from_file(path: &Path, gateway: &str) -> Result<bool, StoreError> {
 /// alone from its first byte, then a rename: no moment exists where the
 /// tokens are readable by others or half written.
 fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
-    let fail = |what: &str, e: io::Error| {
-        StoreError(format!(
-            "cannot {what} the login file {}: {}. Check the data directory's permissions",
-            path.display(),
-            e.kind()
-        ))
+    let fail = |step, e: io::Error| StoreError::FileWrite {
+        step,
+        path: shown(path),
+        kind: e.kind().to_string(),
     };
-    let text = serde_json::to_string_pretty(file)
-        .map_err(|e| StoreError(format!("cannot encode the logins: {e}")))?;
+    let text = serde_json::to_string_pretty(file).map_err(|e| StoreError::Encode {
+        detail: e.to_string(),
+    })?;
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e))?;
+        fs::create_dir_all(dir).map_err(|e| fail(FileStep::CreateFolder, e))?;
     }
     let tmp = path.with_extension("json.tmp");
     match fs::remove_file(&tmp) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(fail("replace", e)),
+        Err(e) => return Err(fail(FileStep::Replace, e)),
     }
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -444,12 +587,12 @@ fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut out = options.open(&tmp).map_err(|e| fail("create", e))?;
+    let mut out = options.open(&tmp).map_err(|e| fail(FileStep::Create, e))?;
     out.write_all(text.as_bytes())
         .and_then(|()| out.sync_all())
-        .map_err(|e| fail("write", e))?;
+        .map_err(|e| fail(FileStep::Write, e))?;
     drop(out);
-    fs::rename(&tmp, path).map_err(|e| fail("replace", e))
+    fs::rename(&tmp, path).map_err(|e| fail(FileStep::Replace, e))
 }
 
 #[cfg(test)]

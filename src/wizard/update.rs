@@ -1106,9 +1106,11 @@ fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
         return None;
     }
     match e {
-        GatewayError::Auth(AuthError::SignInAgain(why)) => {
-            Some(tr!(lang, "banner-sign-in-again-text", why = why.clone()))
-        }
+        GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
+            lang,
+            "banner-sign-in-again-text",
+            why = crate::describe::over_reason(lang, why)
+        )),
         _ if e.rejection() == Some(Rejection::Unauthorized) => {
             Some(tr!(lang, "banner-sign-in-text"))
         }

@@ -1,0 +1,401 @@
+//! Command-line errors speak the chosen language: a broken config file, a
+//! URL with a user name or password, a CA file that is not there, a gateway
+//! that does not answer, and the simulator's start-up banner, each with the
+//! built binary under `--lang` or the system locale. The expected words
+//! come from the catalogue (the same renderers the binary uses), so a
+//! sentence that fell back to English fails here.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use stepwise::config::{ConfigError, FileProblem, UrlPlace};
+use stepwise::describe::{config_error, net_error};
+use stepwise::net::{NetError, PemProblem};
+use stepwise::text::{Args, Lang, message};
+
+const PASSWORD: &str = "hunter2secret";
+
+/// The binary in its own HOME with none of the caller's language, gateway
+/// or config settings.
+fn stepwise(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
+    cmd.env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("STEPWISE_API")
+        .env_remove("STEPWISE_TOKEN")
+        .env_remove("STEPWISE_CONFIG")
+        .env_remove("STEPWISE_LANG")
+        .env_remove("STEPWISE_DOCS_URL")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .timeout(Duration::from_secs(30));
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
+}
+
+/// One line on stderr, exactly `expected` in the frame of an error
+/// (`stepwise: error: …` in the language of `expected`).
+fn assert_says(out: &Output, code: i32, expected: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    let framed = Lang::ALL
+        .iter()
+        .map(|lang| format!("{}\n", message_with(*lang, "cli-arg-error", expected)))
+        .collect::<Vec<_>>();
+    assert!(framed.contains(&err), "{err:?} is none of {framed:#?}");
+}
+
+fn message_with(lang: Lang, id: &str, value: &str) -> String {
+    let mut args = stepwise::text::Args::new();
+    args.set("message", value.to_owned());
+    message(lang, id, Some(&args))
+}
+
+/// The parts of message `id` around a variable whose value the test cannot
+/// know (an OS error, a port): the catalogue's own text on either side.
+fn around(lang: Lang, id: &str, unknown: &str, known: &[(&str, &str)]) -> (String, String) {
+    const MARK: &str = "\u{1}UNKNOWN\u{1}";
+    let mut args = Args::new();
+    for (name, value) in known {
+        args.set(*name, (*value).to_owned());
+    }
+    args.set(unknown, MARK);
+    let text = message(lang, id, Some(&args));
+    let (before, after) = text
+        .split_once(MARK)
+        .expect("the variable is in the message");
+    (before.to_owned(), after.to_owned())
+}
+
+#[test]
+fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    // `lang = "fr"` on a broken file cannot count: --lang decides.
+    std::fs::write(&config, "lang = \"fr\"\napi = 3\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["--lang", "de", "steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // The parser's own words are a detail; the sentence around them and
+    // the remedy are German.
+    let mut path = Args::new();
+    path.set("path", config.display().to_string());
+    let named_by = message(Lang::De, "err-config-named-by", Some(&path));
+    let (before, after) = around(
+        Lang::De,
+        "err-config-invalid-at",
+        "why",
+        &[("file", &named_by), ("line", "2"), ("column", "7")],
+    );
+    assert!(
+        err.starts_with(&message_with(Lang::De, "cli-arg-error", &before))
+            && err.trim_end().ends_with(&after),
+        "{err}"
+    );
+    assert!(err.contains("Bekannte Schlüssel"), "{err}");
+    assert!(
+        !err.contains("is not valid") && !err.contains("Known keys") && !err.contains("named by"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_missing_config_file_is_reported_in_the_system_language() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("absent.toml");
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .env("LANG", "nl_NL.UTF-8")
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let error = ConfigError::File {
+        path: config.display().to_string(),
+        named: true,
+        problem: FileProblem::Missing,
+    };
+    let dutch = config_error(Lang::Nl, &error);
+    assert!(dutch.contains("bestaat niet"), "{dutch}");
+    assert_says(&out, 1, &dutch);
+    assert!(!stderr(&out).contains(&config_error(Lang::En, &error)));
+    assert!(!stderr(&out).contains("does not exist"));
+}
+
+#[test]
+fn a_gateway_url_with_a_password_is_refused_in_german_without_showing_it() {
+    let home = tempfile::tempdir().unwrap();
+    let api = format!("http://u:{PASSWORD}@127.0.0.1:1");
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "987654", "--api", &api])
+        .output()
+        .unwrap();
+    let error = ConfigError::UserInfo {
+        url: UrlPlace::Gateway,
+    };
+    assert_says(&out, 1, &config_error(Lang::De, &error));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Benutzername oder Passwort") && !err.contains("user name or password"),
+        "{err}"
+    );
+    assert!(!err.contains(PASSWORD), "{err}");
+}
+
+#[test]
+fn a_missing_ca_file_is_reported_in_german() {
+    let home = tempfile::tempdir().unwrap();
+    let ca = home.path().join("missing-ca.pem");
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "987654"])
+        .args(["--api", "https://127.0.0.1:1", "--ca-file"])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    let error = NetError::CaFile {
+        path: ca.display().to_string(),
+        why: PemProblem::Missing,
+    };
+    let german = net_error(Lang::De, &error);
+    assert!(
+        german.contains("--ca-file") && german.contains("nicht"),
+        "{german}"
+    );
+    assert_says(&out, 1, &german);
+    let err = stderr(&out);
+    assert!(
+        !err.contains("cannot be read") && !err.contains("Give a PEM file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_gateway_is_reported_in_german() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "987654"])
+        .args(["--api", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // What the system says of the refused connection is a detail.
+    let (before, after) = around(
+        Lang::De,
+        "gw-unreachable",
+        "detail",
+        &[("base", "http://127.0.0.1:1/")],
+    );
+    assert!(
+        err.starts_with(&message_with(Lang::De, "cli-arg-error", &before))
+            && err.trim_end().ends_with(&after),
+        "{err}"
+    );
+    assert!(
+        !err.contains("cannot reach the gateway") && !err.contains("Check that it runs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_token_file_that_is_missing_is_reported_in_french() {
+    let home = tempfile::tempdir().unwrap();
+    let token = home.path().join("no-token");
+    let out = stepwise(home.path())
+        .env("LANG", "fr_FR.UTF-8")
+        .args(["steps", "--car", "987654", "--api", "http://127.0.0.1:1"])
+        .arg("--token-file")
+        .arg(&token)
+        .output()
+        .unwrap();
+    let error = ConfigError::TokenFile {
+        path: token.display().to_string(),
+        from: stepwise::config::TokenPlace::TokenFileFlag,
+        problem: stepwise::config::TokenFileProblem::Missing,
+    };
+    let french = config_error(Lang::Fr, &error);
+    assert!(french.contains("n'existe pas"), "{french}");
+    assert_says(&out, 1, &french);
+    assert!(!stderr(&out).contains("does not exist"));
+}
+
+/// A simulator on a free port, its banner line read; killed on drop.
+struct Simulator {
+    child: std::process::Child,
+    banner: String,
+}
+
+impl Simulator {
+    fn start(home: &Path, lang: &str) -> Simulator {
+        let binary = assert_cmd::cargo::cargo_bin("stepwise");
+        let mut child = std::process::Command::new(binary)
+            .env("HOME", home)
+            .env_remove("STEPWISE_LANG")
+            .env_remove("STEPWISE_CONFIG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator starts");
+        let mut banner = String::new();
+        let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut banner);
+        let sim = Simulator { child, banner };
+        read.expect("the banner is read");
+        sim
+    }
+
+    /// The base URL the banner names: the first `http://` word, without
+    /// what follows it.
+    fn url(&self) -> String {
+        let at = self.banner.find("http://").expect("the banner names a URL");
+        self.banner[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_says_where_it_listens_in_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(home.path(), "pt_BR.UTF-8");
+    let line = &sim.banner;
+    let required = message(Lang::Pt, "cli-arg-sim-token-none", None);
+    let (before, after) = around(
+        Lang::Pt,
+        "cli-arg-sim-listening",
+        "url",
+        &[("required", &required)],
+    );
+    // The count is a number: only its plural word is checked, through the
+    // text after it.
+    let tail = after.rsplit_once(';').map_or(after.as_str(), |(_, t)| t);
+    assert!(line.starts_with(&before), "{line}");
+    assert!(line.trim_end().ends_with(tail), "{line}");
+    assert!(line.contains(&required), "{line}");
+    assert!(
+        !line.contains("listening on") && !line.contains("no token required"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_gateway_without_device_sign_in_is_reported_in_german() {
+    let home = tempfile::tempdir().unwrap();
+    // Without --auth the simulator serves no discovery document.
+    let sim = Simulator::start(home.path(), "C");
+    let url = sim.url();
+    let out = stepwise(home.path())
+        .env("STEPWISE_TOKEN_STORE", "file")
+        .args(["--lang", "de", "login", "--api", &url])
+        .output()
+        .unwrap();
+    let error = stepwise::auth::AuthError::Discovery(stepwise::auth::Discovery::NotOffered {
+        gateway: format!("{url}/"),
+        status: Some(404),
+    });
+    let german = stepwise::describe::auth_error(Lang::De, &error);
+    assert!(german.contains("bietet keine Anmeldung"), "{german}");
+    assert_says(&out, 1, &german);
+    assert!(!stderr(&out).contains("does not offer sign-in"));
+}
+
+#[test]
+fn serve_refuses_an_unusable_address_in_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .args([
+            "--lang",
+            "es",
+            "serve",
+            "--addr",
+            "no-such-host.invalid:8080",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (before, after) = around(
+        Lang::Es,
+        "cli-arg-addr-unresolved",
+        "error",
+        &[("addr", "no-such-host.invalid:8080")],
+    );
+    assert!(
+        err.starts_with(&message_with(Lang::Es, "cli-arg-error", &before))
+            && err.trim_end().ends_with(&after),
+        "{err}"
+    );
+    assert!(!err.contains("cannot resolve"), "{err}");
+}
+
+#[test]
+fn sign_in_storage_errors_speak_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_TOKEN_STORE", "vault")
+        .args(["--lang", "de", "logout", "--api", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    let error = stepwise::auth::StoreError::BadChoice {
+        value: "vault".into(),
+    };
+    let german = stepwise::describe::store_error(Lang::De, &error);
+    assert!(
+        german.contains("muss keyring, file oder auto sein"),
+        "{german}"
+    );
+    assert_says(&out, 2, &german);
+    assert!(!stderr(&out).contains("must be keyring"));
+}
+
+#[test]
+fn sign_in_without_a_gateway_says_so_in_the_system_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .env("LANG", "it_IT.UTF-8")
+        .args(["logout"])
+        .output()
+        .unwrap();
+    let mut args = Args::new();
+    args.set("command", "logout");
+    let italian = message(Lang::It, "err-login-no-gateway", Some(&args));
+    assert!(italian.contains("richiede un gateway"), "{italian}");
+    assert_says(&out, 2, &italian);
+    assert!(!stderr(&out).contains("needs a gateway"));
+}
