@@ -3,13 +3,45 @@
 //! naming that column is skipped). Bad ids are named with their line.
 
 use crate::steps::{MAX_ID_CHARS, is_id};
+use crate::text::{Lang, num};
+use crate::tr;
 
 /// At most this many bad lines are named in one message.
 const NAMED: usize = 5;
 
-/// The ids of `text`, in order, each once; or one line naming the bad ones
-/// with their line numbers and what to do.
-pub fn parse(text: &str) -> Result<Vec<String>, String> {
+/// Lines of an ids file that hold no carAssociationID, as data (the words
+/// are made by [`BadIds::words`] in the chosen language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadIds {
+    /// The first few: line number and what it held (cleaned, cut short).
+    pub named: Vec<(usize, String)>,
+    /// How many more there are.
+    pub more: usize,
+}
+
+impl BadIds {
+    /// One line naming the bad lines and saying what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        let mut named: Vec<String> = self
+            .named
+            .iter()
+            .map(|(line, id)| tr!(lang, "cars-bad-line", line = num(*line), id = id.clone()))
+            .collect();
+        if self.more > 0 {
+            named.push(tr!(lang, "cars-bad-more", n = num(self.more)));
+        }
+        tr!(
+            lang,
+            "cars-bad",
+            lines = named.join(", "),
+            max = num(MAX_ID_CHARS),
+            count = num(self.named.len() + self.more)
+        )
+    }
+}
+
+/// The ids of `text`, in order, each once; or the bad lines.
+pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut ids: Vec<String> = Vec::new();
     let mut bad: Vec<(usize, String)> = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -37,23 +69,9 @@ pub fn parse(text: &str) -> Result<Vec<String>, String> {
     if bad.is_empty() {
         return Ok(ids);
     }
-    let mut named: Vec<String> = bad
-        .iter()
-        .take(NAMED)
-        .map(|(n, id)| format!("line {n} {id:?}"))
-        .collect();
-    if bad.len() > NAMED {
-        named.push(format!("and {} more", bad.len() - NAMED));
-    }
-    Err(format!(
-        "{} not a carAssociationID (1 to {MAX_ID_CHARS} letters, digits, '-' or '_'). Fix or remove {}",
-        named.join(", "),
-        if bad.len() == 1 {
-            "that line"
-        } else {
-            "those lines"
-        }
-    ))
+    let more = bad.len().saturating_sub(NAMED);
+    bad.truncate(NAMED);
+    Err(BadIds { named: bad, more })
 }
 
 #[cfg(test)]
@@ -74,13 +92,27 @@ mod tests {
 
     #[test]
     fn bad_ids_are_named_with_their_lines() {
-        let err = parse("F0001\nnot an id\nF0002\nx!y,z\n").unwrap_err();
+        let bad = parse("F0001\nnot an id\nF0002\nx!y,z\n").unwrap_err();
+        assert_eq!(
+            bad.named,
+            [(2, "not an id".to_owned()), (4, "x!y".to_owned())]
+        );
+        let err = bad.words(Lang::En);
         assert!(err.contains("line 2 \"not an id\""), "{err}");
         assert!(err.contains("line 4 \"x!y\""), "{err}");
         assert!(err.contains("Fix or remove those lines"), "{err}");
         let many: String = (0..9).map(|i| format!("bad id {i}\n")).collect();
-        let err = parse(&many).unwrap_err();
+        let bad = parse(&many).unwrap_err();
+        assert_eq!((bad.named.len(), bad.more), (5, 4));
+        for lang in Lang::ALL {
+            assert_eq!(bad.words(*lang).lines().count(), 1, "{lang}");
+        }
+        let err = bad.words(Lang::En);
         assert!(err.contains("and 4 more"), "{err}");
-        assert_eq!(err.lines().count(), 1);
+        assert!(
+            bad.words(Lang::De).contains("4 weitere"),
+            "{}",
+            bad.words(Lang::De)
+        );
     }
 }

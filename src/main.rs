@@ -170,8 +170,14 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
                 error = e.to_string()
             )
         })?;
-        let from_file = stepwise::cars::parse(&text)
-            .map_err(|e| tr!(lang, "cli-arg-cars-bad", path = shown.clone(), error = e))?;
+        let from_file = stepwise::cars::parse(&text).map_err(|e| {
+            tr!(
+                lang,
+                "cli-arg-cars-bad",
+                path = shown.clone(),
+                error = e.words(lang)
+            )
+        })?;
         if from_file.is_empty() {
             return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }

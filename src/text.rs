@@ -451,10 +451,10 @@ mod sources {
         "src/cli.rs",
         "src/main.rs",
         "src/doctor.rs",
-        "src/main.rs",
         "src/config.rs",
         "src/net.rs",
         "src/auth/mod.rs",
         "src/auth/store.rs",
+        "src/cars.rs",
     );
 }

@@ -430,6 +430,21 @@ fn fleet_without_vehicles_says_so_in_the_language() {
         "{}",
         stderr(&out)
     );
+    // Bad lines in the file are named in the language too.
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "F0001\nnot an id\n").unwrap();
+    let out = stepwise(home.path())
+        .args(["steps", "--cars"])
+        .arg(&ids)
+        .args(["--lang", "es"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let bad = stepwise::cars::parse("F0001\nnot an id\n").unwrap_err();
+    let err = stderr(&out);
+    assert!(err.contains(&bad.words(Lang::Es)), "{err}");
+    assert!(err.contains("línea 2"), "{err}");
+    assert!(!err.contains("Fix or remove"), "{err}");
 }
 
 #[test]

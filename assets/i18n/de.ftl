@@ -691,6 +691,12 @@ cli-arg-unknown-lang-config = unbekannte Sprache { $given } in lang der Konfigur
 cli-arg-man-failed = die Handbuchseite kann nicht erzeugt werden: { $error }
 cli-arg-cars-unreadable = --cars { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen (eine Id pro Zeile oder eine CSV-Datei)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = Zeile { $line } „{ $id }“
+cars-bad-more = und { $n } weitere
+cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffern, „-“ oder „_“). { $count ->
+    [one] Diese Zeile
+   *[other] Diese Zeilen
+} korrigieren oder entfernen
 cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine Id pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps braucht --car ID oder --steps-id ID
@@ -824,6 +830,8 @@ err-signin-not-bearer = die Token-Antwort des Identitätsanbieters ist unbrauchb
 err-signin-token-characters = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token enthält Zeichen, die ein Header nicht tragen kann. Dem Betreiber des Gateways melden
 err-signin-stopped = der Identitätsanbieter hat die Anmeldung beendet ({ $said }). `stepwise login` erneut ausführen
 err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
+err-signin-keeping-failed = das Token konnte nicht gespeichert werden: { $detail }. Erneut anmelden
+err-signin-opening-failed = der Token-Speicher ließ sich nicht öffnen: { $detail }. Erneut anmelden
 err-over-revoked = die Anmeldung für { $gateway } ist abgelaufen oder wurde widerrufen ({ $said })
 err-over-refused-fresh = das Gateway lehnt sogar ein frisch erneuertes Token ab
 err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse

@@ -696,6 +696,12 @@ cli-arg-unknown-lang-config = unknown language { $given } in the config file's l
 cli-arg-man-failed = cannot make the manual page: { $error }
 cli-arg-cars-unreadable = cannot read --cars { $path }: { $error }. Check the path (one id per line, or a CSV)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = line { $line } "{ $id }"
+cars-bad-more = and { $n } more
+cars-bad = { $lines }: not a carAssociationID (1 to { $max } letters, digits, '-' or '_'). Fix or remove { $count ->
+    [one] that line
+   *[other] those lines
+}
 cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per line
 cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps needs --car ID or --steps-id ID
@@ -829,6 +835,8 @@ err-signin-not-bearer = the identity provider's token answer is not usable: the 
 err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Tell the gateway's operator
 err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
 err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
+err-signin-keeping-failed = keeping the token failed: { $detail }. Sign in again
+err-signin-opening-failed = opening the token store failed: { $detail }. Sign in again
 err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })
 err-over-refused-fresh = the gateway refuses even a freshly refreshed token
 err-over-no-token-address = the kept login has no usable token address

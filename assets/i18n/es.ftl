@@ -694,6 +694,12 @@ cli-arg-unknown-lang-config = idioma desconocido { $given } en lang del archivo 
 cli-arg-man-failed = no se puede generar la página de manual: { $error }
 cli-arg-cars-unreadable = no se puede leer --cars { $path }: { $error }. Compruebe la ruta (un id por línea, o un CSV)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = línea { $line } "{ $id }"
+cars-bad-more = y { $n } más
+cars-bad = { $lines }: no es un carAssociationID (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
+    [one] esa línea
+   *[other] esas líneas
+}
 cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps necesita --car ID o --steps-id ID
@@ -827,6 +833,8 @@ err-signin-not-bearer = la respuesta de token del proveedor de identidad no sirv
 err-signin-token-characters = la respuesta de token del proveedor de identidad no sirve: el token tiene caracteres que una cabecera no puede llevar. Avise al operador de la pasarela
 err-signin-stopped = el proveedor de identidad detuvo el inicio de sesión ({ $said }). Ejecute `stepwise login` de nuevo
 err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
+err-signin-keeping-failed = no se pudo guardar el token: { $detail }. Inicie sesión de nuevo
+err-signin-opening-failed = no se pudo abrir el almacén de tokens: { $detail }. Inicie sesión de nuevo
 err-over-revoked = la sesión en { $gateway } caducó o fue revocada ({ $said })
 err-over-refused-fresh = la pasarela rechaza incluso un token recién renovado
 err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable

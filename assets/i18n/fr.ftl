@@ -694,6 +694,12 @@ cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de
 cli-arg-man-failed = impossible de produire la page de manuel : { $error }
 cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifier le chemin (un id par ligne, ou un CSV)
 cli-arg-cars-bad = --cars { $path } : { $error }
+cars-bad-line = ligne { $line } « { $id } »
+cars-bad-more = et { $n } de plus
+cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffres, « - » ou « _ »). Corrigez ou supprimez { $count ->
+    [one] cette ligne
+   *[other] ces lignes
+}
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettre un id par ligne
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donner --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID ou de --steps-id ID
@@ -827,6 +833,8 @@ err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inut
 err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
 err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
 err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
+err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous
+err-signin-opening-failed = l'ouverture du stockage des jetons a échoué : { $detail }. Reconnectez-vous
 err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })
 err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvelé
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable

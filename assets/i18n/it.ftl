@@ -694,6 +694,12 @@ cli-arg-unknown-lang-config = lingua sconosciuta { $given } in lang del file di 
 cli-arg-man-failed = impossibile creare la pagina di manuale: { $error }
 cli-arg-cars-unreadable = impossibile leggere --cars { $path }: { $error }. Controllare il percorso (un id per riga, o un CSV)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = riga { $line } "{ $id }"
+cars-bad-more = e altre { $n }
+cars-bad = { $lines }: non è un carAssociationID (da 1 a { $max } lettere, cifre, '-' o '_'). Correggere o eliminare { $count ->
+    [one] quella riga
+   *[other] quelle righe
+}
 cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps ha bisogno di --car ID o di --steps-id ID
@@ -827,6 +833,8 @@ err-signin-not-bearer = la risposta di token del provider di identità non è ut
 err-signin-token-characters = la risposta di token del provider di identità non è utilizzabile: il token contiene caratteri che un header non può portare. Avvisare il gestore del gateway
 err-signin-stopped = il provider di identità ha interrotto l'accesso ({ $said }). Eseguire di nuovo `stepwise login`
 err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
+err-signin-keeping-failed = salvataggio del token non riuscito: { $detail }. Accedere di nuovo
+err-signin-opening-failed = apertura dell'archivio dei token non riuscita: { $detail }. Accedere di nuovo
 err-over-revoked = l'accesso a { $gateway } è scaduto o è stato revocato ({ $said })
 err-over-refused-fresh = il gateway rifiuta anche un token appena rinnovato
 err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile

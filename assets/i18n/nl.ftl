@@ -691,6 +691,12 @@ cli-arg-unknown-lang-config = onbekende taal { $given } in lang van het configur
 cli-arg-man-failed = kan de handleidingpagina niet maken: { $error }
 cli-arg-cars-unreadable = kan --cars { $path } niet lezen: { $error }. Controleer het pad (één id per regel, of een CSV)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = regel { $line } "{ $id }"
+cars-bad-more = en nog { $n }
+cars-bad = { $lines }: geen carAssociationID (1 tot { $max } letters, cijfers, '-' of '_'). Verbeter of verwijder { $count ->
+    [one] die regel
+   *[other] die regels
+}
 cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps heeft --car ID of --steps-id ID nodig
@@ -824,6 +830,8 @@ err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikb
 err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
 err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
+err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Meld opnieuw aan
+err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Meld opnieuw aan
 err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
 err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres

@@ -694,6 +694,12 @@ cli-arg-unknown-lang-config = idioma desconhecido { $given } em lang do arquivo 
 cli-arg-man-failed = não foi possível gerar a página de manual: { $error }
 cli-arg-cars-unreadable = não foi possível ler --cars { $path }: { $error }. Verifique o caminho (um id por linha, ou um CSV)
 cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = linha { $line } "{ $id }"
+cars-bad-more = e mais { $n }
+cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, algarismos, '-' ou '_'). Corrija ou remova { $count ->
+    [one] essa linha
+   *[other] essas linhas
+}
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID ou --steps-id ID
@@ -827,6 +833,8 @@ err-signin-not-bearer = a resposta de token do provedor de identidade não pode 
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
+err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Inicie sessão novamente
+err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Inicie sessão novamente
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
 err-over-refused-fresh = o gateway recusa até um token recém-renovado
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável

@@ -256,9 +256,10 @@ async fn sign_in(
         tokio::task::spawn_blocking(move || store.save(&key, &credential))
             .await
             .map_err(|e| {
-                AuthError::Provider(crate::auth::ProviderProblem::Internal(format!(
-                    "keeping the token failed: {e}"
-                )))
+                AuthError::Provider(crate::auth::ProviderProblem::StoreTask {
+                    keeping: true,
+                    detail: e.to_string(),
+                })
             })??
     };
     Ok((
@@ -278,9 +279,10 @@ async fn open_store(data_dir: Option<PathBuf>) -> Result<TokenStore, AuthError> 
     })
     .await
     .map_err(|e| {
-        AuthError::Provider(crate::auth::ProviderProblem::Internal(format!(
-            "opening the token store failed: {e}"
-        )))
+        AuthError::Provider(crate::auth::ProviderProblem::StoreTask {
+            keeping: false,
+            detail: e.to_string(),
+        })
     })?
     .map_err(AuthError::Store)
 }

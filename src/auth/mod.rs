@@ -260,8 +260,12 @@ pub enum ProviderProblem {
     RefreshFailed {
         said: String,
     },
-    /// Keeping or opening the store failed inside (the task's words).
-    Internal(String),
+    /// The task that opens the token store (`keeping` false) or keeps the
+    /// token in it ended abnormally (the runtime's words).
+    StoreTask {
+        keeping: bool,
+        detail: String,
+    },
 }
 
 impl Discovery {
@@ -356,7 +360,14 @@ impl ProviderProblem {
             ProviderProblem::RefreshFailed { said } => {
                 tr!(lang, "err-signin-refresh-failed", said = said.clone())
             }
-            ProviderProblem::Internal(detail) => detail.clone(),
+            ProviderProblem::StoreTask {
+                keeping: true,
+                detail,
+            } => tr!(lang, "err-signin-keeping-failed", detail = detail.clone()),
+            ProviderProblem::StoreTask {
+                keeping: false,
+                detail,
+            } => tr!(lang, "err-signin-opening-failed", detail = detail.clone()),
         }
     }
 }
