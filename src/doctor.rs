@@ -75,14 +75,26 @@ pub enum Arg {
     Text(String),
     Num(i64),
     Words(Box<Words>),
+    /// Words another module makes (an error's own), in every language of
+    /// [`Lang::ALL`], in that order.
+    Each(Vec<String>),
 }
 
 impl Arg {
+    /// The words `words` makes, in every language.
+    pub fn each(words: impl Fn(Lang) -> String) -> Arg {
+        Arg::Each(Lang::ALL.iter().map(|lang| words(*lang)).collect())
+    }
+
     pub fn render(&self, lang: Lang) -> String {
         match self {
             Arg::Text(text) => text.clone(),
             Arg::Num(n) => n.to_string(),
             Arg::Words(words) => words.render(lang),
+            Arg::Each(all) => {
+                let at = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+                all.get(at).cloned().unwrap_or_default()
+            }
         }
     }
 
@@ -91,6 +103,7 @@ impl Arg {
             Arg::Text(text) => FluentValue::from(text.clone()),
             Arg::Num(n) => FluentValue::from(*n),
             Arg::Words(words) => FluentValue::from(words.render(lang)),
+            Arg::Each(_) => FluentValue::from(self.render(lang)),
         }
     }
 }
@@ -419,7 +432,7 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
 }
 
 /// A report for settings that could not be resolved at all.
-pub fn unusable_settings(config: Check, error: &str) -> Report {
+pub fn unusable_settings(config: Check, error: Arg) -> Report {
     let mut report = Report {
         target: UNUSABLE_TARGET.into(),
         checks: vec![config],

@@ -647,15 +647,19 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     let _log = stepwise::logging::to_file();
     let path = stepwise::config::config_path();
     let (config, file) = doctor::config_check(path.as_ref());
-    let settings = file
-        .ok_or_else(|| "the config file is not valid".to_owned())
-        .and_then(|file| {
-            Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
-                .map(|settings| (settings, file))
-                .map_err(|e| e.to_string())
-        });
+    // Without a valid file the config check has failed already and says why.
+    let settings = file.ok_or(None).and_then(|file| {
+        Settings::resolve(cli.api.clone(), cli.token_file.as_deref())
+            .map(|settings| (settings, file))
+            .map_err(Some)
+    });
     let report = match settings {
-        Err(e) => doctor::unusable_settings(config, &e),
+        Err(e) => {
+            let why = e.map_or(doctor::Arg::Text(String::new()), |e| {
+                doctor::Arg::each(|lang| config_error(lang, &e))
+            });
+            doctor::unusable_settings(config, why)
+        }
         Ok((mut settings, file)) => {
             cli.net.apply(&mut settings.net);
             let source = doctor::token_source(cli.token_file.as_deref(), &file);

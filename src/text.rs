@@ -456,5 +456,6 @@ mod sources {
         "src/auth/mod.rs",
         "src/auth/store.rs",
         "src/cars.rs",
+        "src/app/mod.rs",
     );
 }

@@ -95,7 +95,12 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
         None => crate::report::SessionLog::without_car(&state.options().backend_label),
     };
     log.write(&path).map_err(|e| {
-        color_eyre::eyre::eyre!("cannot write the report to {}: {e}", path.display())
+        color_eyre::eyre::eyre!(crate::tr!(
+            launch.lang,
+            "cli-arg-report-unwritable",
+            path = path.display().to_string(),
+            why = e.to_string()
+        ))
     })?;
     Ok(Some(path))
 }
