@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Measures the board with many vehicles, in a real pseudo-terminal.
 
-Usage: board_probe.py BINARY API_URL VEHICLES CONCURRENCY
-API_URL is a simulator started with `serve --fleet VEHICLES`. Prints:
+Usage: board_probe.py BINARY API_URL VEHICLES CONCURRENCY [LATENCY_MS]
+API_URL is a simulator started with `serve --fleet VEHICLES`. With
+LATENCY_MS, the board and the probe reach it through a relay in this process
+that holds every byte the gateway sends for that long (a gateway across a
+network rather than on loopback). Prints:
   - one request's median time (keep-alive, the same list call the board makes);
   - the time from exec until every row of the board has data (the board logs
     that moment once), against the ideal VEHICLES / CONCURRENCY x median;
   - peak RSS (VmHWM) once loaded and after 10 s live;
-  - CPU used in 10 s with the board not live, then live with nothing changing.
+  - CPU used in 10 s with the board not live (just loaded, and again once
+    every age on it is shown in minutes), then live with nothing changing.
 """
+
+import asyncio
+import threading
 
 import http.client
 import os
@@ -21,6 +28,66 @@ sys.path.insert(0, os.path.dirname(__file__))
 from wizard_probe import cpu_used_ms, drain_quiet, spawn, stop, thread_cpu  # noqa: E402
 
 MARK = b"board: every vehicle has data"
+
+
+def start_relay(api, latency_ms):
+    """A TCP relay to API that delays what comes back by latency_ms; returns
+    its URL. Bytes keep their order; each chunk is held from its arrival."""
+    up = urllib.parse.urlparse(api)
+    delay = latency_ms / 1000
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    box = {}
+
+    async def forward(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def held(reader, writer):
+        queue = asyncio.Queue()
+
+        async def take():
+            while True:
+                data = await reader.read(65536)
+                await queue.put((loop.time() + delay, data))
+                if not data:
+                    return
+
+        async def give():
+            while True:
+                due, data = await queue.get()
+                if (wait := due - loop.time()) > 0:
+                    await asyncio.sleep(wait)
+                if not data:
+                    writer.close()
+                    return
+                writer.write(data)
+                await writer.drain()
+
+        await asyncio.gather(take(), give())
+
+    async def handle(client_reader, client_writer):
+        try:
+            up_reader, up_writer = await asyncio.open_connection(up.hostname, up.port)
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(forward(client_reader, up_writer), held(up_reader, client_writer),
+                             return_exceptions=True)
+
+    async def serve():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        box["port"] = server.sockets[0].getsockname()[1]
+        started.set()
+        await server.serve_forever()
+
+    threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True).start()
+    started.wait()
+    return f"http://127.0.0.1:{box['port']}"
 
 
 def median_request_ms(api, vehicles, samples=200):
@@ -59,7 +126,12 @@ def quiet_for(fd, secs):
 
 def main():
     binary, api, vehicles, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    one = median_request_ms(api, vehicles)
+    latency = float(sys.argv[5]) if len(sys.argv) > 5 else 0
+    if latency:
+        api = start_relay(api, latency)
+        print(f"through a relay holding each answer {latency:g} ms")
+    samples = 200 if latency < 5 else 50
+    one = median_request_ms(api, vehicles, samples)
     ids = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"board-ids-{os.getpid()}.txt")
     with open(ids, "w") as f:
         f.writelines(f"F{i:04d}\n" for i in range(1, vehicles + 1))
@@ -81,14 +153,20 @@ def main():
         stop(pid, fd)
         sys.exit("the board never had data in every row")
     ideal = vehicles / concurrency * one
-    print(f"one request (median of 200, keep-alive): {one:.3f} ms")
+    print(f"one request (median of {samples}, keep-alive): {one:.3f} ms")
     print(f"{vehicles} vehicles, concurrency {concurrency}: every row has data after "
           f"{loaded:.0f} ms (exec included); ideal {ideal:.0f} ms; ratio {loaded / ideal:.2f}x")
     drain_quiet(fd)
     print(f"peak RSS once loaded: {hwm_mib(pid):.1f} MiB")
     before = thread_cpu(pid)
     quiet_for(fd, 10)
-    print(f"CPU in 10 s, board not live: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
+    print(f"CPU in 10 s, board not live, just loaded: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
+    # Every age on the board past a minute: the column changes once a minute.
+    quiet_for(fd, max(0.0, 62 - (time.monotonic() - t0 - loaded / 1000)))
+    before = thread_cpu(pid)
+    quiet_for(fd, 10)
+    print(f"CPU in 10 s, board not live, every age in minutes: "
+          f"{cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
     os.write(fd, b"w")
     drain_quiet(fd)
     before = thread_cpu(pid)
