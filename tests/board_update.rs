@@ -359,8 +359,19 @@ fn a_vehicle_that_turns_ready_is_announced_once() {
         !s.board().unwrap().session("A1").unwrap().watch(),
         "a ready vehicle is no longer watched"
     );
-    let (_, lists) = followed(&effects).expect("followed again without A1");
-    assert_eq!(lists, pairs(&[("C3", "3"), ("D4", "4")]));
+    // The followers go on (their streams kept); A1 no longer takes updates.
+    assert_eq!(followed(&effects), None, "{effects:?}");
+    assert!(!effects.contains(&Effect::UnfollowBoard));
+    assert!(
+        s.board()
+            .unwrap()
+            .session("A1")
+            .unwrap()
+            .following()
+            .is_none()
+    );
+    live(&mut s, "A1", id, LiveUpdate::List(list(1, ["todo"; 3])), 51);
+    assert!(s.board().unwrap().session("A1").unwrap().all_done());
     let sum = s.board().unwrap().summary();
     assert_eq!(sum.ready, 2);
     // A vehicle ready at its first answer has not turned ready: no news.
@@ -456,28 +467,57 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
 
 #[test]
 fn opening_a_vehicle_hands_it_from_the_board_followers_to_its_own_and_back() {
-    let (mut s, _) = live_board();
+    let (mut s, id) = live_board();
     // Select A1 (sorted by next step, then id: find it) and open it.
     while s.board().unwrap().selected_car() != Some("A1") {
         ch(&mut s, 'j');
     }
     let effects = key(&mut s, KeyCode::Enter);
     assert_eq!(s.session().unwrap().car(), "A1");
-    let (_, lists) = followed(&effects).expect("the board lets A1 go");
-    assert_eq!(lists, pairs(&[("C3", "3"), ("D4", "4")]));
+    assert_eq!(followed(&effects), None, "the board's followers go on");
     assert!(
         effects.iter().any(
             |e| matches!(e, Effect::Follow { car, steps_id, .. } if car == "A1" && steps_id == "1")
         ),
         "the steps screen follows A1 alone: {effects:?}"
     );
+    // Meanwhile an update of the board's followers for A1 is not taken.
+    live(
+        &mut s,
+        "A1",
+        id,
+        LiveUpdate::List(list(1, ["alreadyDone", "alreadyDone", "todo"])),
+        52,
+    );
+    assert_eq!(s.session().unwrap().whole().unwrap().done_count(), 1);
     let effects = key(&mut s, KeyCode::Esc);
     assert!(
         effects.contains(&Effect::Unfollow { car: "A1".into() }),
         "{effects:?}"
     );
-    let (_, lists) = followed(&effects).expect("the board takes A1 back");
-    assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "3"), ("D4", "4")]));
+    assert_eq!(
+        followed(&effects),
+        None,
+        "A1 is followed by the board already"
+    );
+    // Back on the board, A1 takes the board followers' updates again.
+    live(
+        &mut s,
+        "A1",
+        id,
+        LiveUpdate::List(list(1, ["alreadyDone", "alreadyDone", "todo"])),
+        53,
+    );
+    assert_eq!(
+        s.board()
+            .unwrap()
+            .session("A1")
+            .unwrap()
+            .whole()
+            .unwrap()
+            .done_count(),
+        2
+    );
 }
 
 #[test]

@@ -86,8 +86,9 @@ pub struct Board {
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
     /// The (carAssociationID, stepsID) pairs the board's followers follow,
-    /// by carAssociationID.
+    /// by carAssociationID, and the followers' id.
     followed: Vec<(String, String)>,
+    followed_by: u64,
 }
 
 /// A session's standing: failing when its last answer was an error.
@@ -423,15 +424,29 @@ impl Board {
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
     pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>) {
+        self.followed = lists;
+        self.followed_by = id;
+        let wanted = self.followed.clone();
+        self.answer_for(&wanted);
+    }
+
+    /// The followers go on as they are (they follow every list of
+    /// `wanted`, and maybe more): the sessions of `wanted` answer their
+    /// updates, the others none.
+    pub fn answer_for(&mut self, wanted: &[(String, String)]) {
+        let id = self.followed_by;
         for session in &mut self.sessions {
-            match lists.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
-                Ok(at) => session.follow(id, lists[at].1.clone()),
+            match wanted.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
+                Ok(at) => {
+                    if session.following().is_none_or(|f| f.id != id) {
+                        session.follow(id, wanted[at].1.clone());
+                    }
+                }
                 Err(_) => {
                     session.unfollow();
                 }
             }
         }
-        self.followed = lists;
     }
 }
 

@@ -1391,9 +1391,9 @@ fn back_to_board(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keeps the board's followers in step with the board: the lists of its
-/// watched vehicles whose stepsID is known are followed together, and no
-/// other (live off, a vehicle added, removed, opened or back, a stepsID
-/// changed).
+/// watched vehicles whose stepsID is known are followed together, and the
+/// updates of no other vehicle are taken (live off, a vehicle added,
+/// removed, opened or back, a stepsID changed).
 fn sync_board_follow(state: &mut State) -> Vec<Effect> {
     let id = state.next_id;
     let Some(board) = &mut state.board else {
@@ -1409,12 +1409,22 @@ fn sync_board_follow(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let wanted = board.wanted();
-    if wanted.as_slice() == board.followed() {
-        return Vec::new();
-    }
     if wanted.is_empty() {
+        if board.followed().is_empty() {
+            return Vec::new();
+        }
         board.set_followed(id, wanted);
         return vec![Effect::UnfollowBoard];
+    }
+    // Fewer lists (a vehicle turned ready, was opened or removed): the
+    // followers go on, their streams kept; only a list they do not follow
+    // yet starts them again.
+    if wanted
+        .iter()
+        .all(|pair| board.followed().binary_search(pair).is_ok())
+    {
+        board.answer_for(&wanted);
+        return Vec::new();
     }
     state.next_id += 1;
     board.set_followed(id, wanted.clone());
