@@ -56,29 +56,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme: Theme) {
     let lang = state.lang();
-    let sep = || Span::styled(" │ ", theme.dim());
     let live = board.sessions().iter().any(VehicleSession::watch);
-    let mut spans = vec![
-        Span::styled(" stepwise", theme.title()),
-        sep(),
-        Span::raw(tr!(lang, "board-title", count = num(board.len()))),
-        sep(),
-        Span::raw(state.options().backend_label.clone()),
-        sep(),
-        Span::raw(tr!(
-            lang,
-            "board-sorted-by",
-            key = crate::text::message(lang, board.sort().label_id(), None)
-        )),
-        sep(),
-    ];
     // How the watched lists are followed: the gateway's event stream, else
     // conditional polls (the first follower to say so tells).
     let polling = board.sessions().iter().find_map(|s| match s.watch_shown() {
         WatchShown::Polling(every) => Some(every),
         _ => None,
     });
-    spans.push(if let Some(every) = polling {
+    let live = if let Some(every) = polling {
         let secs = usize::try_from(every.as_secs()).unwrap_or(usize::MAX);
         Span::styled(
             tr!(lang, "board-live-polling-short", secs = num(secs)),
@@ -88,8 +73,38 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, them
         Span::styled(tr!(lang, "board-live-on-short"), theme.info())
     } else {
         Span::raw(tr!(lang, "board-live-off-short"))
-    });
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    };
+    let count = Span::raw(tr!(lang, "board-title", count = num(board.len())));
+    let sorted = Span::raw(tr!(
+        lang,
+        "board-sorted-by",
+        key = crate::text::message(lang, board.sort().label_id(), None)
+    ));
+    let backend = Span::raw(state.options().backend_label.clone());
+    // Parts in the order shown; where the line is too narrow, the gateway's
+    // address goes first, then the sort: how many vehicles and whether the
+    // board is live always show.
+    let choices = [
+        vec![count.clone(), backend, sorted.clone(), live.clone()],
+        vec![count.clone(), sorted, live.clone()],
+        vec![count, live],
+    ];
+    let sep = Span::styled(" │ ", theme.dim());
+    let line = |parts: &[Span<'static>]| {
+        let mut spans = vec![Span::styled(" stepwise", theme.title())];
+        for part in parts {
+            spans.push(sep.clone());
+            spans.push(part.clone());
+        }
+        Line::from(spans)
+    };
+    let width = usize::from(area.width);
+    let chosen = choices
+        .iter()
+        .map(|parts| line(parts))
+        .find(|l| l.width() <= width)
+        .unwrap_or_else(|| line(&choices[2]));
+    frame.render_widget(Paragraph::new(chosen), area);
 }
 
 fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {
