@@ -399,6 +399,36 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
     assert!(requests(&effects).is_empty(), "{effects:?}");
     assert_eq!(followed(&effects).map(|f| f.1.len()), Some(4));
     assert!(requests(&update(&mut s, Input::WatchTick, t(63))).is_empty());
+    // Every vehicle but one turns ready: the followers go on for it.
+    let id = followed(&effects).unwrap().0;
+    for car in ["A1", "B2", "C3"] {
+        let effects = live(
+            &mut s,
+            car,
+            id,
+            LiveUpdate::List(list(7, ["alreadyDone"; 3])),
+            64,
+        );
+        assert!(
+            !effects.contains(&Effect::UnfollowBoard),
+            "{car}: {effects:?}"
+        );
+    }
+    // The last one too: nothing is left to follow, the followers stop.
+    let effects = live(
+        &mut s,
+        "D4",
+        id,
+        LiveUpdate::List(list(7, ["alreadyDone"; 3])),
+        65,
+    );
+    assert!(effects.contains(&Effect::UnfollowBoard), "{effects:?}");
+    assert!(!s.watching());
+}
+
+#[test]
+fn live_off_stops_the_followers() {
+    let (mut s, _) = live_board();
     // w again: live off, the followers stop, ticks ask nothing.
     let effects = ch(&mut s, 'w');
     assert!(effects.contains(&Effect::UnfollowBoard), "{effects:?}");

@@ -143,11 +143,13 @@ fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme:
 }
 
 /// "12 s ago", "3 min ago", "2 h ago"; "not yet" before the first answer.
+/// Ages count whole seconds of the clock, so that every row's text changes
+/// at the same tick of the second.
 pub fn freshness(lang: Lang, at: Option<SystemTime>, now: SystemTime) -> String {
     let Some(at) = at else {
         return tr!(lang, "board-fresh-never");
     };
-    let secs = now.duration_since(at).map_or(0, |d| d.as_secs());
+    let secs = age_secs(at, now);
     let n = |v: u64| num(usize::try_from(v).unwrap_or(usize::MAX));
     match secs {
         0..60 => tr!(lang, "board-fresh-secs", n = n(secs)),
@@ -156,30 +158,42 @@ pub fn freshness(lang: Lang, at: Option<SystemTime>, now: SystemTime) -> String 
     }
 }
 
+fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whole seconds of the clock between `at` and `now`.
+fn age_secs(at: SystemTime, now: SystemTime) -> u64 {
+    epoch_secs(now).saturating_sub(epoch_secs(at))
+}
+
 /// How long until a freshness text on the board changes (the moment the
 /// column needs a new frame): none while no vehicle has data. A board left
-/// alone is drawn once a second while an age is shown in seconds, once a
-/// minute after that, and never otherwise.
+/// alone is drawn once a second while an age is shown in seconds, about
+/// once a minute after that, and never otherwise.
 pub fn next_change(state: &State, now: SystemTime) -> Option<Duration> {
-    state
+    let soonest = state
         .board()?
         .sessions()
         .iter()
         .filter_map(VehicleSession::last_refresh)
-        .map(|at| until_change(now.duration_since(at).unwrap_or_default()))
-        .min()
+        .map(|at| changes_at(at, now))
+        .min()?;
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(soonest);
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
-/// From an age to the next change of its text ("59 s ago" to "1 min ago").
-fn until_change(age: Duration) -> Duration {
-    let step: u64 = match age.as_secs() {
+/// The second of the clock (since the epoch) at which the text of data
+/// from `at` next changes ("59 s ago" to "1 min ago").
+fn changes_at(at: SystemTime, now: SystemTime) -> u64 {
+    let age = age_secs(at, now);
+    let step = match age {
         0..60 => 1,
         60..3600 => 60,
         _ => 3600,
     };
-    let step_nanos = u128::from(step) * 1_000_000_000;
-    let into = u64::try_from(age.as_nanos() % step_nanos).unwrap_or(0);
-    Duration::from_secs(step) - Duration::from_nanos(into)
+    epoch_secs(at) + (age / step + 1) * step
 }
 
 fn bar(done: usize, total: usize) -> String {
@@ -356,23 +370,28 @@ mod tests {
     fn the_freshness_column_changes_at_each_second_then_minute_then_hour() {
         let ms = Duration::from_millis;
         let s = Duration::from_secs;
-        assert_eq!(until_change(ms(200)), ms(800));
-        assert_eq!(until_change(ms(59_500)), ms(500), "59 s to 1 min");
-        assert_eq!(until_change(s(61)), s(59));
-        assert_eq!(until_change(s(3599)), s(1), "59 min to 1 h");
-        assert_eq!(until_change(s(3600 + 10)), s(3590));
-        // The text does change at each of those moments.
-        let at = SystemTime::UNIX_EPOCH + s(1_800_000_000);
-        for age in [ms(200), ms(59_500), s(61), s(3599), s(3610)] {
-            let before = freshness(Lang::En, Some(at), at + age);
-            let just_before = at + age + until_change(age) - ms(1);
-            let after = at + age + until_change(age);
+        let at = SystemTime::UNIX_EPOCH + s(1_800_000_000) + ms(300);
+        // From the clock's second of `at`: 1 s, then whole minutes, hours.
+        let next = |now: SystemTime| SystemTime::UNIX_EPOCH + s(changes_at(at, now));
+        assert_eq!(next(at + ms(200)), at - ms(300) + s(1));
+        assert_eq!(next(at + s(59)), at - ms(300) + s(60), "59 s to 1 min");
+        assert_eq!(next(at + s(61)), at - ms(300) + s(120));
+        assert_eq!(next(at + s(3599)), at - ms(300) + s(3600), "59 min to 1 h");
+        assert_eq!(next(at + s(3610)), at - ms(300) + s(7200));
+        // The text does change at each of those moments, and not before.
+        for age in [ms(200), s(59), s(61), s(3599), s(3610)] {
+            let now = at + age;
+            let before = freshness(Lang::En, Some(at), now);
+            let change = next(now);
             assert_eq!(
-                freshness(Lang::En, Some(at), just_before),
+                freshness(Lang::En, Some(at), change - ms(1)),
                 before,
                 "{age:?}"
             );
-            assert_ne!(freshness(Lang::En, Some(at), after), before, "{age:?}");
+            assert_ne!(freshness(Lang::En, Some(at), change), before, "{age:?}");
         }
+        // Rows answered in the same second of the clock change together.
+        let other = at + ms(500);
+        assert_eq!(changes_at(other, at + s(5)), changes_at(at, at + s(5)));
     }
 }

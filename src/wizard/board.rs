@@ -421,6 +421,36 @@ impl Board {
         wanted
     }
 
+    /// True when the followers follow every watched vehicle's list and
+    /// exactly those vehicles take their updates: nothing to do. Checked on
+    /// every update, so it allocates nothing.
+    pub fn followers_in_step(&self) -> bool {
+        let id = self.followed_by;
+        // Followers with nothing left to follow are stopped.
+        let any_wanted = self
+            .sessions
+            .iter()
+            .any(|s| s.watch() && s.steps_id().is_some());
+        if !any_wanted && !self.followed.is_empty() {
+            return false;
+        }
+        self.sessions.iter().all(|s| {
+            let taking = s.following().is_some_and(|f| f.id == id);
+            match (s.watch(), s.steps_id()) {
+                (true, Some(steps_id)) => {
+                    taking
+                        && self
+                            .followed
+                            .binary_search_by(|(car, id)| {
+                                (car.as_str(), id.as_str()).cmp(&(s.car(), steps_id))
+                            })
+                            .is_ok()
+                }
+                _ => !taking,
+            }
+        })
+    }
+
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
     pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>) {

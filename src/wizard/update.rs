@@ -1408,6 +1408,9 @@ fn sync_board_follow(state: &mut State) -> Vec<Effect> {
     {
         return Vec::new();
     }
+    if board.followers_in_step() {
+        return Vec::new();
+    }
     let wanted = board.wanted();
     if wanted.is_empty() {
         if board.followed().is_empty() {
