@@ -80,11 +80,12 @@ for target in "simulator $url" "nginx http://127.0.0.1:$nport/pims/subscription/
 done
 echo "simulator still answers: $(curl -s -o /dev/null -w '%{http_code}' -H 'X-Device-Id: bench' "$url")"
 
-echo "== 9. the board: 1,000 vehicles (time to data against the ideal, RSS, idle CPU)"
+echo "== 10. the board: 1,000 vehicles (time to data against the ideal, RSS, idle CPU), on loopback, then through a relay adding 20 ms to each answer"
 fport=$(free_port)
 HOME="$work" "$bin" serve --addr "127.0.0.1:$fport" --fleet 1000 > "$work/serve-fleet.log" 2>&1 &
 wait_port "$fport"
 python3 benches/board_probe.py "$bin" "http://127.0.0.1:$fport" 1000 4
+python3 benches/board_probe.py "$bin" "http://127.0.0.1:$fport" 1000 4 20
 
 echo "== 7. criterion: rendering the steps screen at 110x32"
 cargo bench --locked --bench render 2>&1 | grep -E 'steps screen|time:'
@@ -94,3 +95,17 @@ cargo bench --locked --bench live_cost -- 60 2>/dev/null | grep -v '^$'
 
 echo "== 9. watch in the wizard: control call to the change on screen, event stream against 3 s polling (50 trials each); CPU of an idle watch"
 python3 benches/wizard_probe.py "$bin" "$api" live 50
+
+echo "== 11. the message catalogue: what parsing one language and formatting a message cost"
+cargo bench --locked --bench catalogue 2>&1 | grep -E 'catalogue:|time:'
+# Start-up against a build without the catalogue, when one is given:
+#   BEFORE=/path/to/stepwise-without-languages bash benches/run.sh
+if [ -n "${BEFORE:-}" ]; then
+  echo "-- wizard start-up, $BEFORE against this build, two rounds"
+  for round in 1 2; do
+    for b in "$BEFORE" "$bin"; do
+      echo "$b (round $round)"
+      python3 benches/wizard_probe.py "$b" "$api" startup 20 | grep 'wizard exec'
+    done
+  done
+fi
