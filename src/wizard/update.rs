@@ -563,41 +563,42 @@ fn sync_follow(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// An update of the follower `id` of `car`.
-fn on_live(
-    state: &mut State,
-    car: &str,
+/// What a follower's update leaves to its caller, once the session took
+/// what the steps screen and the board take alike.
+enum FollowerLeft {
+    Nothing,
+    List(StepsList),
+    /// The follower has ended, for this reason.
+    Ended(GatewayError),
+}
+
+/// The part of an update of follower `id` every session takes alike: the
+/// way it follows, the quiet banner of a reconnect and its end. An update
+/// of another (older) follower is dropped; nothing that did not change
+/// reaches the screen or the log.
+fn take_follower_update(
+    session: &mut VehicleSession,
     id: u64,
     update: LiveUpdate,
     now: SystemTime,
-) -> Vec<Effect> {
-    let lang = lang(state);
-    let demo = state.options.demo;
-    if state.session.as_ref().is_none_or(|s| s.car() != car)
-        && state.board.as_ref().is_some_and(|b| b.contains(car))
-    {
-        return on_board_live(state, car, id, update, now);
-    }
-    let Some(session) = state.session.as_mut().filter(|s| s.car() == car) else {
-        return Vec::new();
-    };
+    lang: Lang,
+) -> FollowerLeft {
     let Some(follower) = session.follower_mut(id) else {
-        return Vec::new();
+        return FollowerLeft::Nothing;
     };
     match update {
         LiveUpdate::List(list) => {
             session.end_trouble();
-            on_list(state, list, StatusFilter::All, Purpose::Watch, now)
+            FollowerLeft::List(list)
         }
-        // Nothing changed: neither the screen nor the log does.
         LiveUpdate::Unchanged { .. } => {
             session.end_trouble();
-            Vec::new()
+            FollowerLeft::Nothing
         }
         LiveUpdate::Mode(mode) => {
             follower.mode = Some(mode);
             session.end_trouble();
-            Vec::new()
+            FollowerLeft::Nothing
         }
         LiveUpdate::Error {
             error,
@@ -616,16 +617,41 @@ fn on_live(
                     why = gateway_error(lang, &error)
                 ),
             ));
-            Vec::new()
+            FollowerLeft::Nothing
         }
-        // The follower has ended: a refused stepsID starts over by
-        // carAssociationID (and the new one is followed); anything else
-        // stops watch and says why.
         LiveUpdate::Error {
             error,
             retrying: false,
-        } => {
-            // Either way the follower goes (sync_follow says so to the runner).
+        } => FollowerLeft::Ended(error),
+    }
+}
+
+/// An update of the follower `id` of `car`.
+fn on_live(
+    state: &mut State,
+    car: &str,
+    id: u64,
+    update: LiveUpdate,
+    now: SystemTime,
+) -> Vec<Effect> {
+    let lang = lang(state);
+    let demo = state.options.demo;
+    if state.session.as_ref().is_none_or(|s| s.car() != car)
+        && state.board.as_ref().is_some_and(|b| b.contains(car))
+    {
+        return on_board_live(state, car, id, update, now);
+    }
+    let Some(session) = state.session.as_mut().filter(|s| s.car() == car) else {
+        return Vec::new();
+    };
+    match take_follower_update(session, id, update, now, lang) {
+        FollowerLeft::Nothing => Vec::new(),
+        FollowerLeft::List(list) => on_list(state, list, StatusFilter::All, Purpose::Watch, now),
+        // The follower has ended: a refused stepsID starts over by
+        // carAssociationID (and the new one is followed); anything else
+        // stops watch and says why. Either way the follower goes
+        // (sync_follow says so to the runner).
+        FollowerLeft::Ended(error) => {
             if steps_id_refused(&error) {
                 return on_list_error(state, &error, Purpose::Watch, now);
             }
@@ -1451,12 +1477,9 @@ fn on_board_live(
     let Some(session) = board.session_mut(car) else {
         return Vec::new();
     };
-    let Some(follower) = session.follower_mut(id) else {
-        return Vec::new();
-    };
-    match update {
-        LiveUpdate::List(list) => {
-            session.end_trouble();
+    match take_follower_update(session, id, update, now, lang) {
+        FollowerLeft::Nothing => Vec::new(),
+        FollowerLeft::List(list) => {
             board_took_list(
                 board,
                 car,
@@ -1468,41 +1491,10 @@ fn on_board_live(
             );
             Vec::new()
         }
-        LiveUpdate::Unchanged { .. } => {
-            session.end_trouble();
-            Vec::new()
-        }
-        LiveUpdate::Mode(mode) => {
-            follower.mode = Some(mode);
-            session.end_trouble();
-            Vec::new()
-        }
-        LiveUpdate::Error {
-            error,
-            retrying: true,
-        } => {
-            session.log_error(now, lang, &error);
-            session.say_trouble(info(
-                tr!(
-                    lang,
-                    "banner-live-trouble",
-                    what = gateway_headline(lang, &error)
-                ),
-                tr!(
-                    lang,
-                    "banner-live-trouble-text",
-                    why = gateway_error(lang, &error)
-                ),
-            ));
-            Vec::new()
-        }
         // That follower has ended: a refused stepsID starts over by
         // carAssociationID (the new one is followed once it is there);
         // anything else stops live for the vehicle and says why.
-        LiveUpdate::Error {
-            error,
-            retrying: false,
-        } => {
+        FollowerLeft::Ended(error) => {
             session.unfollow();
             if steps_id_refused(&error) && session.steps_id().is_some() {
                 session.forget_steps_id();
