@@ -90,10 +90,11 @@ async fn count(
 async fn setup(
     trouble: Trouble,
     concurrency: usize,
-) -> (Gateway, Arc<Seen>, String, HashMap<String, String>) {
+) -> (Gateway, Arc<Seen>, String, HashMap<String, String>, Shared) {
     let seen = Arc::new(Seen::default());
     let shared = Shared::new(SimState::new(Scenario::built_in().with_fleet(FLEET)), None)
         .with_live(Duration::from_millis(200), Some(1));
+    let kept = shared.clone();
     let counter = Arc::clone(&seen);
     let sent_429 = Arc::new(AtomicBool::new(false));
     let app = router(shared).layer(middleware::from_fn(move |req: Request, next: Next| {
@@ -125,7 +126,7 @@ async fn setup(
         }
     }
     assert!(steps_ids.len() > 200, "enough lists for two followers");
-    (gateway, seen, url, steps_ids)
+    (gateway, seen, url, steps_ids, kept)
 }
 
 fn quick() -> LiveOptions {
@@ -181,7 +182,7 @@ async fn one_event_stream_per_200_lists_carries_every_change() {
         no_stream: false,
         first_poll_429: false,
     };
-    let (gateway, seen, url, steps_ids) = setup(trouble, 4).await;
+    let (gateway, seen, url, steps_ids, _) = setup(trouble, 4).await;
     let ids: Vec<String> = steps_ids.keys().cloned().collect();
     let mut updates = follow_many_with(&gateway, ids, &quick());
     let lists = every_first_list(&mut updates, &steps_ids).await;
@@ -225,7 +226,7 @@ async fn without_a_stream_the_polls_of_every_follower_share_one_budget_and_its_p
     };
     // Two followers (250 lists) each poll one list at a time: only the
     // shared budget of 1 keeps them from overlapping.
-    let (gateway, seen, _url, steps_ids) = setup(trouble, 1).await;
+    let (gateway, seen, _url, steps_ids, _) = setup(trouble, 1).await;
     seen.lists_max.store(0, Ordering::SeqCst);
     let ids: Vec<String> = steps_ids.keys().cloned().collect();
     let mut updates = follow_many_with(&gateway, ids, &quick());
@@ -253,4 +254,29 @@ async fn without_a_stream_the_polls_of_every_follower_share_one_budget_and_its_p
         "a poll started {:?} after the 429 that asked for 1 s",
         *first_after - too_many
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulators_churn_reaches_the_streams() {
+    let trouble = Trouble {
+        no_stream: false,
+        first_poll_429: false,
+    };
+    let (gateway, seen, _url, steps_ids, shared) = setup(trouble, 4).await;
+    let ids: Vec<String> = steps_ids.keys().cloned().collect();
+    let mut updates = follow_many_with(&gateway, ids, &quick());
+    let first = every_first_list(&mut updates, &steps_ids).await;
+    // `serve --churn`: a random vehicle's next step completes now and then.
+    let churn = stepwise::sim::spawn_churn(shared, Duration::from_millis(20));
+    until(&mut updates, |u| match &u.update {
+        LiveUpdate::List(list) => list
+            .steps_id
+            .as_ref()
+            .and_then(|id| first.get(id))
+            .is_some_and(|before| list.done_count() > before.done_count()),
+        _ => false,
+    })
+    .await;
+    churn.abort();
+    assert_eq!(seen.polls.load(Ordering::SeqCst), 0, "pushed, not polled");
 }

@@ -108,9 +108,14 @@ impl Shared {
         result
     }
 
-    /// Completes a random vehicle's next step (see [`SimState::churn`]).
+    /// Completes a random vehicle's next step (see [`SimState::churn`]),
+    /// pushed to every stream that follows its list, as a control call is.
     pub fn churn(&self, draw: u64) -> Option<(String, String)> {
-        self.with_state(|s| s.churn(draw))
+        let changed = self.with_state(|s| s.churn(draw));
+        if changed.is_some() {
+            self.live().notify();
+        }
+        changed
     }
 
     pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
