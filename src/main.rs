@@ -565,7 +565,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                     Err(e) => return usage(e),
                 };
                 if cars.len() > 1 || cli.cars.is_some() {
-                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, Lang::En).await;
+                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, lang).await;
                     for line in &outcome.failures {
                         say(line);
                     }

@@ -509,3 +509,20 @@ fn the_simulator_s_banner_speaks_the_language() {
     );
     assert!(!line.contains("listening"), "{line}");
 }
+
+#[test]
+fn steps_over_several_vehicles_speaks_the_language_too() {
+    let home = home();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "987654", "--car", "NOPE1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let next = message(Lang::De, "mark-next", None);
+    assert!(text.contains(&format!("<- {next}")), "{text}");
+    assert!(!text.contains("<- NEXT"), "{text}");
+    let err = stderr(&out);
+    assert!(err.starts_with("stepwise: NOPE1: "), "{err}");
+    assert!(!err.contains("the gateway does not know"), "{err}");
+}
