@@ -81,30 +81,11 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, them
         key = crate::text::message(lang, board.sort().label_id(), None)
     ));
     let backend = Span::raw(state.options().backend_label.clone());
-    // Parts in the order shown; where the line is too narrow, the gateway's
-    // address goes first, then the sort: how many vehicles and whether the
-    // board is live always show.
-    let choices = [
-        vec![count.clone(), backend, sorted.clone(), live.clone()],
-        vec![count.clone(), sorted, live.clone()],
-        vec![count, live],
-    ];
-    let sep = Span::styled(" │ ", theme.dim());
-    let line = |parts: &[Span<'static>]| {
-        let mut spans = vec![Span::styled(" stepwise", theme.title())];
-        for part in parts {
-            spans.push(sep.clone());
-            spans.push(part.clone());
-        }
-        Line::from(spans)
-    };
-    let width = usize::from(area.width);
-    let chosen = choices
-        .iter()
-        .map(|parts| line(parts))
-        .find(|l| l.width() <= width)
-        .unwrap_or_else(|| line(&choices[2]));
-    frame.render_widget(Paragraph::new(chosen), area);
+    // Where the line is too narrow the gateway's address goes first, then
+    // the sort: how many vehicles and whether the board is live always show.
+    let parts = [(count, 0), (backend, 2), (sorted, 1), (live, 0)];
+    let line = super::header_line(theme, &parts, area.width);
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {

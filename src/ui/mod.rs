@@ -141,6 +141,31 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.
+/// A header line: " stepwise", then `parts` with separators, in their
+/// order. Where the line is wider than `width`, parts are left out by their
+/// rank, highest first (rank 0 always shows), so that what matters most (the
+/// vehicle, whether it is watched) is never the part cut.
+pub(crate) fn header_line(
+    theme: Theme,
+    parts: &[(Span<'static>, u8)],
+    width: u16,
+) -> Line<'static> {
+    let line = |max_rank: u8| {
+        let mut spans = vec![Span::styled(" stepwise", theme.title())];
+        for (part, _) in parts.iter().filter(|(_, rank)| *rank <= max_rank) {
+            spans.push(Span::styled(" │ ", theme.dim()));
+            spans.push(part.clone());
+        }
+        Line::from(spans)
+    };
+    let top = parts.iter().map(|(_, rank)| *rank).max().unwrap_or(0);
+    (0..=top)
+        .rev()
+        .map(line)
+        .find(|l| l.width() <= usize::from(width))
+        .unwrap_or_else(|| line(0))
+}
+
 pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
@@ -149,5 +174,41 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         y: area.y + (area.height - height) / 2,
         width,
         height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(line: &Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_narrow_header_leaves_out_the_highest_ranks_first_and_never_rank_0() {
+        let theme = Theme::new(false);
+        let parts = [
+            (Span::raw("car 987654"), 0),
+            (Span::raw("stepsID 132324"), 1),
+            (Span::raw("http://gateway.example:8080"), 3),
+            (Span::raw("at 08:00:00"), 2),
+            (Span::raw("suivi ACTIF · en direct"), 0),
+        ];
+        let all = " stepwise │ car 987654 │ stepsID 132324 │ http://gateway.example:8080 │ at 08:00:00 │ suivi ACTIF · en direct";
+        assert_eq!(text(&header_line(theme, &parts, 200)), all);
+        assert_eq!(
+            text(&header_line(theme, &parts, 80)),
+            " stepwise │ car 987654 │ stepsID 132324 │ at 08:00:00 │ suivi ACTIF · en direct"
+        );
+        assert_eq!(
+            text(&header_line(theme, &parts, 65)),
+            " stepwise │ car 987654 │ stepsID 132324 │ suivi ACTIF · en direct"
+        );
+        // Narrower than what always shows: that much, cut by the screen.
+        assert_eq!(
+            text(&header_line(theme, &parts, 20)),
+            " stepwise │ car 987654 │ suivi ACTIF · en direct"
+        );
     }
 }

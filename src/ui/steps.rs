@@ -63,60 +63,63 @@ fn draw_header(
     theme: Theme,
 ) {
     let lang = state.lang();
-    let sep = || Span::styled(" │ ", theme.dim());
-    let mut spans = vec![
-        Span::styled(" stepwise", theme.title()),
-        sep(),
+    // Each part with the rank it is left out at when the line is too
+    // narrow (highest first): the gateway's address, then the time, then
+    // the stepsID; the vehicle, the customer's language and watch stay.
+    let mut parts = vec![(
         Span::raw(tr!(lang, "header-car", car = session.car().to_owned())),
-        sep(),
-    ];
-    // The customer's guidance language, when it is not the technician's;
-    // early in the line so a narrow window keeps it.
+        0,
+    )];
+    // The customer's guidance language, when it is not the technician's.
     if state.guide_lang() != lang {
-        spans.push(Span::styled(
-            tr!(lang, "header-guide-lang", lang = state.guide_lang().code()),
-            theme.info(),
+        parts.push((
+            Span::styled(
+                tr!(lang, "header-guide-lang", lang = state.guide_lang().code()),
+                theme.info(),
+            ),
+            0,
         ));
-        spans.push(sep());
     }
-    spans.extend([
+    parts.push((
         Span::raw(tr!(
             lang,
             "header-steps-id",
             id = session.steps_id().unwrap_or("-").to_owned()
         )),
-        sep(),
-        Span::raw(state.options().backend_label.clone()),
-        sep(),
-    ]);
-    match session.last_refresh() {
+        1,
+    ));
+    parts.push((Span::raw(state.options().backend_label.clone()), 3));
+    let time = match session.last_refresh() {
         Some(at) => {
             let stamp = humantime::format_rfc3339_seconds(at).to_string();
             let time = stamp.get(11..19).unwrap_or(&stamp).to_owned();
-            spans.push(Span::raw(tr!(lang, "header-at", time = time)));
+            tr!(lang, "header-at", time = time)
         }
-        None => spans.push(Span::raw(tr!(lang, "header-not-loaded"))),
-    }
-    spans.push(sep());
-    spans.push(match session.watch_shown() {
-        WatchShown::Off => Span::raw(tr!(lang, "header-watch-off")),
-        WatchShown::On => Span::styled(tr!(lang, "header-watch-on"), theme.info()),
-        WatchShown::Live => Span::styled(tr!(lang, "header-watch-live"), theme.info()),
-        WatchShown::Polling(every) => {
-            // Whole seconds, rounded up: never sooner than said.
-            let secs = every.as_millis().div_ceil(1000);
-            let secs = usize::try_from(secs).unwrap_or(usize::MAX);
-            Span::styled(
-                tr!(lang, "header-watch-polling", secs = num(secs)),
-                theme.info(),
-            )
-        }
-    });
+        None => tr!(lang, "header-not-loaded"),
+    };
+    parts.push((Span::raw(time), 2));
+    parts.push((
+        match session.watch_shown() {
+            WatchShown::Off => Span::raw(tr!(lang, "header-watch-off")),
+            WatchShown::On => Span::styled(tr!(lang, "header-watch-on"), theme.info()),
+            WatchShown::Live => Span::styled(tr!(lang, "header-watch-live"), theme.info()),
+            WatchShown::Polling(every) => {
+                // Whole seconds, rounded up: never sooner than said.
+                let secs = every.as_millis().div_ceil(1000);
+                let secs = usize::try_from(secs).unwrap_or(usize::MAX);
+                Span::styled(
+                    tr!(lang, "header-watch-polling", secs = num(secs)),
+                    theme.info(),
+                )
+            }
+        },
+        0,
+    ));
     if session.autoplay() {
-        spans.push(sep());
-        spans.push(Span::styled(tr!(lang, "header-autoplay"), theme.info()));
+        parts.push((Span::styled(tr!(lang, "header-autoplay"), theme.info()), 0));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let line = super::header_line(theme, &parts, area.width);
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 fn draw_progress(
