@@ -137,3 +137,42 @@ fn board_of_thousands_draws_a_window_around_the_selection() {
     assert_eq!(state.board().unwrap().selected_car(), Some("F1001"));
     snap("board_thousands", &state);
 }
+
+/// `w` in German: the long live banner wraps instead of being cut, and the
+/// header keeps the live state at 60 columns.
+#[test]
+fn board_live_in_german_wraps_its_banner() {
+    let cars: Vec<String> = (1..=6).map(|i| format!("F{i:04}")).collect();
+    let mut state = State::new(Options {
+        demo: false,
+        backend_label: "http://127.0.0.1:8080".into(),
+        color: false,
+        lang: stepwise::text::Lang::De,
+        ..Options::default()
+    });
+    let effects = start_board(&mut state, cars, t(0));
+    for effect in effects {
+        if let Effect::FetchList {
+            car, id, purpose, ..
+        } = effect
+        {
+            let msg = Msg::Listed {
+                car,
+                id,
+                purpose,
+                result: Ok(list(["todo"; 3])),
+            };
+            update(&mut state, Input::Msg(msg), t(1));
+        }
+    }
+    key(&mut state, KeyCode::Char('w'), 2);
+    let text = stepwise::text::message(stepwise::text::Lang::De, "banner-watching-text", None);
+    let last_word = text.split_whitespace().last().unwrap().to_owned();
+    for (w, h) in SIZES {
+        let screen = render(&state, w, h);
+        assert!(screen.contains("live AN"), "{screen}");
+        // The banner's last word is on screen: nothing of it was cut.
+        assert!(screen.contains(last_word.trim_end_matches('.')), "{screen}");
+    }
+    snap("board_live_de", &state);
+}

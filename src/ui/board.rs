@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         } else {
             1
         };
-    let banner_height = if board.banner().is_some() { 3 } else { 0 };
+    // The banner wraps, as on the steps screen, up to a third of the screen.
+    let banner_height = board.banner().map_or(0, |b| {
+        super::steps::banner_lines(b, area.width).min((area.height / 3).max(1)) + 2
+    });
     let [header, summary, table, prompt, banner] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

@@ -442,7 +442,7 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the
 /// paragraph will wrap it.
-fn banner_lines(banner: &Banner, width: u16) -> u16 {
+pub(crate) fn banner_lines(banner: &Banner, width: u16) -> u16 {
     let usable = usize::from(width.saturating_sub(2).max(1));
     let text = format!("{}  {}: {}", '✔', banner.title, banner.text);
     let mut lines: usize = 1;
