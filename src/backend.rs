@@ -148,10 +148,10 @@ impl Backend {
         self.demo.is_some()
     }
 
-    /// How the backend is named on screen and in reports.
-    pub fn label(&self) -> String {
+    /// How the backend is named on screen and in reports, in `lang`.
+    pub fn label(&self, lang: crate::text::Lang) -> String {
         if self.is_demo() {
-            "demo backend".to_owned()
+            crate::tr!(lang, "backend-demo")
         } else {
             self.gateway.base().trim_end_matches('/').to_owned()
         }

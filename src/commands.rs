@@ -49,7 +49,7 @@ pub async fn steps(
     let stdout = if json {
         json_line(&ListJson::new(&list, car.as_deref(), status))
     } else {
-        checklist(&list, car.as_deref(), &backend.label(), status, lang)
+        checklist(&list, car.as_deref(), &backend.label(lang), status, lang)
     };
     let code = if list.has_pending() {
         EXIT_PENDING
@@ -100,7 +100,7 @@ pub async fn steps_many(
             tokio::spawn(async move { gateway.list(&request).await })
         })
         .collect();
-    let label = backend.label();
+    let label = backend.label(lang);
     let mut out = ManyOutcome {
         stdout: String::new(),
         failures: Vec::new(),

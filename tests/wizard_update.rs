@@ -15,8 +15,8 @@ use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::session::VehicleSession;
 use stepwise::wizard::start::FieldNotice;
 use stepwise::wizard::state::{
-    BannerKind, Effect, Input, Msg, Options, Overlay, Purpose, Screen, SignInPrompt, SignedIn,
-    State,
+    BannerKind, DemoCar, Effect, Input, Msg, Options, Overlay, Purpose, Screen, SignInPrompt,
+    SignedIn, State,
 };
 use stepwise::wizard::update::{start, update};
 
@@ -1362,4 +1362,50 @@ fn the_demo_backend_never_offers_to_sign_in() {
     assert!(!banner.text.contains("Press i"), "{banner:?}");
     assert!(ch(&mut s, 'i').is_empty());
     assert!(s.overlay().is_none());
+}
+
+/// The built-in scenario's labels are shown in the technician's language;
+/// a label of the user's own scenario is shown as it came.
+#[test]
+fn demo_labels_speak_the_language_unless_the_scenario_is_the_users() {
+    let scenario = stepwise::sim::Scenario::built_in();
+    let mut s = State::new(Options {
+        demo: true,
+        backend_label: "test".into(),
+        color: false,
+        lang: stepwise::text::Lang::Fr,
+        ..Options::default()
+    });
+    let mut cars: Vec<DemoCar> = scenario
+        .associations
+        .iter()
+        .map(|a| DemoCar {
+            id: a.car_association_id.clone(),
+            label: a.label.clone(),
+        })
+        .collect();
+    cars.push(DemoCar {
+        id: "987655".into(),
+        label: "My own scenario".into(),
+    });
+    update(&mut s, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));
+    for a in &scenario.associations {
+        let key = format!("demo-car-{}", a.car_association_id);
+        // Each built-in label is the English text of its catalogue id.
+        assert_eq!(
+            stepwise::text::message(stepwise::text::Lang::En, &key, None),
+            a.label
+        );
+        let shown = s
+            .demo_cars()
+            .iter()
+            .find(|c| c.id == a.car_association_id)
+            .unwrap();
+        assert_eq!(
+            shown.label,
+            stepwise::text::message(stepwise::text::Lang::Fr, &key, None)
+        );
+        assert_ne!(shown.label, a.label, "French, not English");
+    }
+    assert_eq!(s.demo_cars().last().unwrap().label, "My own scenario");
 }

@@ -98,6 +98,12 @@ banner-nothing-left = Nichts mehr zu tun
 banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
 
 ## The start screen
+backend-demo = Demo-Backend
+demo-car-987654 = Beispiel der Dokumentation: Telefon vertrauenswürdig, Gerät nicht aktiviert
+demo-car-111111 = Neukunde: noch nichts erledigt
+demo-car-222222 = Dienst bereit: alle Schritte erledigt
+demo-car-333333 = Veralteter Cache: App zeigt 2312/2317, nur ein Zurücksetzen zeigt den wahren Stand
+demo-car-444444 = Nur Fahrzeugstatus: zwei Schritte
 
 start-subtitle = Schritte der Dienstaktivierung
 start-intro = carAssociationID des Kunden eingeben (aus dem Abo der vernetzten Dienste) und Enter drücken.

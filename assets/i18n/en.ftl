@@ -105,6 +105,12 @@ banner-nothing-left = Nothing left to do
 banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
 
 ## The start screen
+backend-demo = demo backend
+demo-car-987654 = Documentation example: phone trusted, device not activated
+demo-car-111111 = New customer: nothing done yet
+demo-car-222222 = Service ready: every step done
+demo-car-333333 = Stale cache: app shows 2312/2317, only a reset tells the truth
+demo-car-444444 = Vehicle Status only: two steps
 
 start-subtitle = service activation steps
 start-intro = Type the customer's carAssociationID (from the connected-service subscription) and press Enter.

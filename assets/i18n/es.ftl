@@ -98,6 +98,12 @@ banner-nothing-left = Nada pendiente
 banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
 
 ## The start screen
+backend-demo = backend de demostración
+demo-car-987654 = Ejemplo de la documentación: teléfono de confianza, dispositivo sin activar
+demo-car-111111 = Cliente nuevo: nada hecho todavía
+demo-car-222222 = Servicio listo: todos los pasos hechos
+demo-car-333333 = Caché desfasada: la app muestra 2312/2317, solo un reinicio dice la verdad
+demo-car-444444 = Solo Estado del vehículo: dos pasos
 
 start-subtitle = pasos de activación del servicio
 start-intro = Escriba el carAssociationID del cliente (de la suscripción a los servicios conectados) y pulse Intro.

@@ -98,6 +98,12 @@ banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = La passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 
 ## The start screen
+backend-demo = backend de démonstration
+demo-car-987654 = Exemple de la documentation : téléphone de confiance, appareil non activé
+demo-car-111111 = Nouveau client : rien de fait
+demo-car-222222 = Service prêt : toutes les étapes faites
+demo-car-333333 = Cache périmé : l'app affiche 2312/2317, seule une réinitialisation dit la vérité
+demo-car-444444 = Statut du véhicule seulement : deux étapes
 
 start-subtitle = étapes d'activation du service
 start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.

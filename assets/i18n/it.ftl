@@ -98,6 +98,12 @@ banner-nothing-left = Niente da fare
 banner-nothing-left-text = Il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 
 ## The start screen
+backend-demo = backend demo
+demo-car-987654 = Esempio della documentazione: telefono attendibile, dispositivo non attivato
+demo-car-111111 = Nuovo cliente: ancora niente di fatto
+demo-car-222222 = Servizio pronto: tutti i passi completati
+demo-car-333333 = Cache obsoleta: l'app mostra 2312/2317, solo un azzeramento dice la verità
+demo-car-444444 = Solo Stato del veicolo: due passi
 
 start-subtitle = passi di attivazione del servizio
 start-intro = Digitare il carAssociationID del cliente (dall'abbonamento ai servizi connessi) e premere Invio.

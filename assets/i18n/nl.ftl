@@ -98,6 +98,12 @@ banner-nothing-left = Niets meer te doen
 banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar.
 
 ## The start screen
+backend-demo = demo-backend
+demo-car-987654 = Voorbeeld uit de documentatie: telefoon vertrouwd, apparaat niet geactiveerd
+demo-car-111111 = Nieuwe klant: nog niets gedaan
+demo-car-222222 = Dienst klaar: alle stappen gedaan
+demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand
+demo-car-444444 = Alleen Voertuigstatus: twee stappen
 
 start-subtitle = stappen voor dienstactivering
 start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.

@@ -98,6 +98,12 @@ banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 
 ## The start screen
+backend-demo = backend de demonstração
+demo-car-987654 = Exemplo da documentação: telefone de confiança, dispositivo não ativado
+demo-car-111111 = Cliente novo: nada feito ainda
+demo-car-222222 = Serviço pronto: todos os passos feitos
+demo-car-333333 = Cache desatualizada: a app mostra 2312/2317, só uma reposição diz a verdade
+demo-car-444444 = Só Estado do veículo: dois passos
 
 start-subtitle = passos de ativação do serviço
 start-intro = Digite o carAssociationID do cliente (da assinatura dos serviços conectados) e pressione Enter.

@@ -50,7 +50,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
     let options = Options {
         demo,
         autoplay,
-        backend_label: backend.label(),
+        backend_label: backend.label(launch.lang),
         gateway_url: backend.gateway.base().to_owned(),
         docs_base_url: settings.docs_base_url.clone(),
         data_dir: settings.data_dir.clone(),

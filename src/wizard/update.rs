@@ -725,6 +725,18 @@ fn selected_link(state: &State) -> crate::guidance::GuideLink {
     state.customer_link(step.as_deref())
 }
 
+/// A demo association's label in `lang`: the built-in scenario's labels are
+/// in the catalogue as `demo-car-<id>` (its English text is the scenario's
+/// own); any other label (a scenario of the user's) is shown as it came.
+fn demo_label(lang: Lang, id: &str, label: &str) -> String {
+    let key = format!("demo-car-{id}");
+    if crate::text::has(Lang::En, &key) && crate::text::message(Lang::En, &key, None) == label {
+        crate::text::message(lang, &key, None)
+    } else {
+        label.to_owned()
+    }
+}
+
 fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
     let car = match &msg {
         Msg::Listed { car, .. } | Msg::Next { car, .. } | Msg::Completed { car, .. } => {
@@ -795,11 +807,12 @@ fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
         Msg::DemoCars(result) => {
             match result {
                 Ok(cars) => {
+                    let lang = lang(state);
                     state.demo_cars = cars
                         .into_iter()
                         .map(|c| DemoCar {
+                            label: demo_label(lang, &c.id, &sanitize(&c.label)),
                             id: sanitize(&c.id),
-                            label: sanitize(&c.label),
                         })
                         .collect();
                 }
