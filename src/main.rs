@@ -628,15 +628,20 @@ fn wizard(
     rt.shutdown_background();
     drop(log);
     match result {
-        Ok(Some(path)) => {
-            say(&tr!(
-                chosen_lang(),
-                "cli-arg-report-written",
-                path = path.display().to_string()
-            ));
-            ExitCode::SUCCESS
+        Ok(ended) => {
+            if let Some(path) = ended.report {
+                say(&tr!(
+                    chosen_lang(),
+                    "cli-arg-report-written",
+                    path = path.display().to_string()
+                ));
+            }
+            // Ended by a signal: the shell's convention, 128 + its number.
+            match ended.signal {
+                Some(n) => ExitCode::from(u8::try_from(128 + n).unwrap_or(1)),
+                None => ExitCode::SUCCESS,
+            }
         }
-        Ok(None) => ExitCode::SUCCESS,
         Err(e) => fail(format!("{e:#}")),
     }
 }

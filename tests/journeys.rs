@@ -747,7 +747,7 @@ fn ctrl_c_quits_and_restores() {
 #[cfg(unix)]
 #[test]
 fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
-    for signal in ["-TERM", "-INT"] {
+    for (signal, code) in [("-TERM", 143_u32), ("-INT", 130), ("-HUP", 129)] {
         let home = tempfile::tempdir().unwrap();
         let report = home.path().join("report.md");
         let mut tui: Tui = Spawn::new(&["--car", "987654", "--report", report.to_str().unwrap()])
@@ -761,7 +761,8 @@ fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
             .status()
             .expect("kill runs");
         assert!(killed.success());
-        assert!(tui.wait_exit(SHORT).success(), "{signal}");
+        // Ended by a signal, not by the user: the shell's 128 + its number.
+        assert_eq!(tui.wait_exit(SHORT).exit_code(), code, "{signal}");
         assert!(!tui.alternate_screen(), "{signal}");
         let text = std::fs::read_to_string(&report).expect("the report was written");
         assert!(

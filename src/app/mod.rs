@@ -32,7 +32,15 @@ pub struct Launch {
 
 /// Runs the wizard to its end; writes `--report` after the terminal is
 /// restored and returns where it went.
-pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Option<PathBuf>> {
+/// How the wizard ended: where the report went, and the signal that ended
+/// it (`kill`, a closed session) rather than the user.
+#[derive(Debug, Default)]
+pub struct Ended {
+    pub report: Option<PathBuf>,
+    pub signal: Option<i32>,
+}
+
+pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ended> {
     let mut client = crate::client::ClientOptions::default();
     if let Some(n) = launch.concurrency {
         client.concurrency = n;
@@ -84,11 +92,14 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
         };
         update::start(&mut state, car, SystemTime::now())
     };
-    terminal::run(&mut state, first, &mut runner, &mut rx).await?;
+    let signal = terminal::run(&mut state, first, &mut runner, &mut rx).await?;
     drop(runner);
     drop(backend);
     let Some(path) = launch.report else {
-        return Ok(None);
+        return Ok(Ended {
+            report: None,
+            signal,
+        });
     };
     let log = match state.session() {
         Some(session) => session.log().clone(),
@@ -102,5 +113,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Opti
             why = e.to_string()
         ))
     })?;
-    Ok(Some(path))
+    Ok(Ended {
+        report: Some(path),
+        signal,
+    })
 }

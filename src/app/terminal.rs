@@ -54,13 +54,14 @@ fn every(secs: u64) -> tokio::time::Interval {
 /// Runs the wizard until the user quits. Draws only when something changed:
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
 /// only while a request is in flight, autoplay only while on, watch only
-/// while it has no list to follow yet).
+/// while it has no list to follow yet). Returns the number of the signal
+/// that ended it, if one did.
 pub async fn run(
     state: &mut State,
     first: Vec<Effect>,
     runner: &mut Runner,
     rx: &mut UnboundedReceiver<Msg>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<i32>> {
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     update(
@@ -88,7 +89,7 @@ pub async fn run(
     loop {
         draw(&mut guard.terminal, state, &mut link)?;
         if state.quit_requested() {
-            return Ok(());
+            return Ok(None);
         }
         let ages = if state.on_board() {
             ui::board_next_change(state, SystemTime::now())
@@ -107,7 +108,7 @@ pub async fn run(
                     Some(Ok(event)) => input_of(event),
                     Some(Err(e)) => return Err(e),
                     // The terminal is gone: nothing more can be asked.
-                    None => return Ok(()),
+                    None => return Ok(None),
                 },
                 Some(msg) = rx.recv() => Some(Input::Msg(msg)),
                 _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
@@ -117,7 +118,7 @@ pub async fn run(
                 () = &mut clock, if ages.is_some() => Some(Input::ClockTick),
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
-                () = ended.recv() => return Ok(()),
+                signal = ended.recv() => return Ok(Some(signal)),
             };
             if let Some(input) = input {
                 break input;
@@ -165,11 +166,12 @@ impl EndSignals {
         })
     }
 
-    async fn recv(&mut self) {
+    /// The number of the signal that came.
+    async fn recv(&mut self) -> i32 {
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hangup.recv() => {}
-            _ = self.interrupt.recv() => {}
+            _ = self.term.recv() => 15,
+            _ = self.hangup.recv() => 1,
+            _ = self.interrupt.recv() => 2,
         }
     }
 }
@@ -183,8 +185,8 @@ impl EndSignals {
         Ok(EndSignals)
     }
 
-    async fn recv(&mut self) {
-        std::future::pending::<()>().await
+    async fn recv(&mut self) -> i32 {
+        std::future::pending::<i32>().await
     }
 }
 
