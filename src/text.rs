@@ -271,6 +271,8 @@ mod tests {
     /// because it is a name or a wire term the technician types or reads
     /// as it is. Everything else must be translated.
     const SAME_AS_ENGLISH: &[&str] = &[
+        // Punctuation between a banner's title and text (French differs).
+        "banner-title-sep",
         // "stepsID { $id }": the protocol's own name for the id.
         "header-steps-id",
         // "{ $title } ({ $name })": only placeables.

@@ -57,6 +57,8 @@ loading-next = frage nach dem nächsten Schritt
 loading-customer = der Kunde handelt
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = Noch keine stepsID
 banner-no-steps-id-text = Erst mit r aktualisieren.

@@ -58,6 +58,8 @@ loading-next = asking for the next step
 loading-customer = the customer is acting
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = No stepsID yet
 banner-no-steps-id-text = Refresh with r first.

@@ -57,6 +57,8 @@ loading-next = pidiendo el siguiente paso
 loading-customer = el cliente está actuando
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.

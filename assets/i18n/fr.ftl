@@ -57,6 +57,8 @@ loading-next = demande de l'étape suivante
 loading-customer = le client agit
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {" : "}
 
 banner-no-steps-id = Pas encore de stepsID
 banner-no-steps-id-text = Actualisez d'abord avec r.

@@ -57,6 +57,8 @@ loading-next = richiesta del prossimo passo
 loading-customer = il cliente sta agendo
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = Ancora nessuno stepsID
 banner-no-steps-id-text = Prima aggiornare con r.

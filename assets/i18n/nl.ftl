@@ -57,6 +57,8 @@ loading-next = volgende stap opvragen
 loading-customer = de klant is bezig
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = Nog geen stepsID
 banner-no-steps-id-text = Eerst verversen met r.

@@ -57,6 +57,8 @@ loading-next = pedindo o próximo passo
 loading-customer = o cliente está agindo
 
 ## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.

@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         };
     // The banner wraps, as on the steps screen, up to a third of the screen.
     let banner_height = board.banner().map_or(0, |b| {
-        super::steps::banner_lines(b, area.width).min((area.height / 3).max(1)) + 2
+        super::steps::banner_lines(b, area.width, lang).min((area.height / 3).max(1)) + 2
     });
     let [header, summary, table, prompt, banner] = Layout::vertical([
         Constraint::Length(1),
@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     draw_rows(frame, table, state, board, theme);
     draw_prompt(frame, prompt, lang, board, theme);
     if let Some(b) = board.banner() {
-        draw_banner(frame, banner, b, theme);
+        draw_banner(frame, banner, b, theme, lang);
     }
 }
 

@@ -211,4 +211,28 @@ mod tests {
             " stepwise │ car 987654 │ suivi ACTIF · en direct"
         );
     }
+
+    #[test]
+    fn a_banner_puts_the_languages_own_colon_between_title_and_text() {
+        use crate::wizard::state::{Banner, BannerKind};
+        let banner = Banner {
+            kind: BannerKind::Success,
+            title: "Fait".into(),
+            text: "suivante".into(),
+        };
+        for (lang, expected) in [
+            (crate::text::Lang::Fr, "✔ Fait : suivante"),
+            (crate::text::Lang::En, "✔ Fait: suivante"),
+        ] {
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 3)).unwrap();
+            terminal
+                .draw(|f| steps::draw_banner(f, f.area(), &banner, Theme::new(false), lang))
+                .unwrap();
+            let line: String = (0..40)
+                .map(|x| terminal.backend().buffer()[(x, 1)].symbol().to_owned())
+                .collect();
+            assert!(line.contains(expected), "{lang}: {line:?}");
+        }
+    }
 }

@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     let lang = state.lang();
     let banner_height = match session.banner() {
         // Whole when it fits in a third of the screen (a URL wraps long).
-        Some(b) => banner_lines(b, area.width).min((area.height / 3).max(4)) + 2,
+        Some(b) => banner_lines(b, area.width, state.lang()).min((area.height / 3).max(4)) + 2,
         None => 0,
     };
     let [header, progress, body, banner] = Layout::vertical([
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     draw_header(frame, header, state, session, theme);
     draw_progress(frame, progress, state, session, theme);
     if let Some(b) = session.banner() {
-        draw_banner(frame, banner, b, theme);
+        draw_banner(frame, banner, b, theme, state.lang());
     }
 
     // The list on top at its natural height (up to half the body), the
@@ -442,9 +442,15 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the
 /// paragraph will wrap it.
-pub(crate) fn banner_lines(banner: &Banner, width: u16) -> u16 {
+pub(crate) fn banner_lines(banner: &Banner, width: u16, lang: Lang) -> u16 {
     let usable = usize::from(width.saturating_sub(2).max(1));
-    let text = format!("{}  {}: {}", '✔', banner.title, banner.text);
+    let text = format!(
+        "{}  {}{}{}",
+        '✔',
+        banner.title,
+        tr!(lang, "banner-title-sep"),
+        banner.text
+    );
     let mut lines: usize = 1;
     let mut used = 0;
     for word in text.split(' ') {
@@ -460,7 +466,13 @@ pub(crate) fn banner_lines(banner: &Banner, width: u16) -> u16 {
     cells(lines)
 }
 
-pub(crate) fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme: Theme) {
+pub(crate) fn draw_banner(
+    frame: &mut Frame,
+    area: Rect,
+    banner: &Banner,
+    theme: Theme,
+    lang: Lang,
+) {
     let (symbol, style) = match banner.kind {
         BannerKind::Info => ("ℹ", theme.info()),
         BannerKind::Success => ("✔", theme.success()),
@@ -468,7 +480,10 @@ pub(crate) fn draw_banner(frame: &mut Frame, area: Rect, banner: &Banner, theme:
     };
     let block = Block::new().borders(Borders::ALL).border_style(style);
     let text = Line::from(vec![
-        Span::styled(format!("{symbol} {}: ", banner.title), style),
+        Span::styled(
+            format!("{symbol} {}{}", banner.title, tr!(lang, "banner-title-sep")),
+            style,
+        ),
         Span::raw(banner.text.as_str()),
     ]);
     frame.render_widget(
