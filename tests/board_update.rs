@@ -238,10 +238,11 @@ fn a_adds_a_vehicle_and_asks_its_list_refusing_bad_and_known_ids() {
 #[test]
 fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
     let mut s = board();
-    // The selection follows its vehicle: A1, the first row before any
-    // answer came; C3 sits above it now.
-    assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
-    key(&mut s, KeyCode::Up);
+    // The top row is selected until the technician moves: D4, failing,
+    // sorted first once the answers came; C3 sits below it.
+    assert_eq!(s.board().unwrap().selected_car(), None);
+    assert_eq!(s.board().unwrap().target(s.lang()).as_deref(), Some("D4"));
+    key(&mut s, KeyCode::Down);
     assert_eq!(s.board().unwrap().selected_car(), Some("C3"));
     ch(&mut s, 'd');
     assert_eq!(s.board().unwrap().pending_removal(), Some("C3"));
@@ -260,6 +261,7 @@ fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
 fn enter_opens_the_vehicle_and_esc_comes_back_with_everything_kept() {
     let mut s = board();
     key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Down);
     assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
     assert!(key(&mut s, KeyCode::Enter).is_empty(), "its list is kept");

@@ -269,6 +269,12 @@ impl Board {
     }
 
     /// Moves the selection `by` rows (negative is up), clamped.
+    /// The top row is selected, whatever comes to sit there as answers
+    /// arrive and the rows sort, until the technician moves.
+    pub fn select_top(&mut self) {
+        self.selected = None;
+    }
+
     pub fn move_selection(&mut self, by: isize, lang: Lang) {
         let rows = self.visible(lang);
         if rows.is_empty() {

@@ -60,8 +60,9 @@ pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec
         let session = new_session(state, &car, now);
         board.add(session);
     }
-    // The top row is selected, whatever the order the ids came in.
-    board.move_selection(-isize::MAX, state.options.lang);
+    // The top row is selected, whatever comes to sit there as the first
+    // answers sort the rows, until the technician moves.
+    board.select_top();
     state.board = Some(board);
     state.screen = Screen::Board;
     state.overlay = None;
