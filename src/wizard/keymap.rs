@@ -490,7 +490,7 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-page",
         "key-help-page-down",
     )),
-    hidden(bind(
+    help_only(bind(
         C::Board,
         PAGE_UP,
         "PgUp",
