@@ -342,7 +342,13 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         Err(e) => return fail(FileProblem::Unreadable(e.kind().to_string())),
     };
     toml::from_str(&text).or_else(|e| {
-        let why = crate::steps::sanitize(e.message().trim_end_matches('.'));
+        let message = e.message().trim_end_matches('.');
+        // The known keys are named after the cause, in the chosen language:
+        // serde's own list of them would say it twice.
+        let message = message
+            .split_once(", expected one of")
+            .map_or(message, |(cause, _)| cause);
+        let why = crate::steps::sanitize(message);
         let at = e.span().map(|span| line_and_column(&text, span.start));
         fail(FileProblem::Invalid { at, why })
     })
@@ -645,6 +651,13 @@ mod tests {
             err.contains("not valid at line 2, column 7") && err.contains("Known keys"),
             "{err}"
         );
+        // An unknown key: the known ones are listed once.
+        fs::write(&path, "foo = 1\n").unwrap();
+        let err = load_file_config(&default_at(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `foo`"), "{err}");
+        assert_eq!(err.matches("docs_base_url").count(), 1, "{err}");
         fs::write(&path, "api = \"http://127.0.0.1:1\"\n").unwrap();
         assert_eq!(
             load_file_config(&default_at(&path)).unwrap().api.as_deref(),
