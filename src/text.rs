@@ -271,6 +271,9 @@ mod tests {
     /// because it is a name or a wire term the technician types or reads
     /// as it is. Everything else must be translated.
     const SAME_AS_ENGLISH: &[&str] = &[
+        // Key names: most keyboards print Esc and Enter as in English.
+        "key-name-esc",
+        "key-name-enter",
         // Punctuation between a banner's title and text (French differs).
         "banner-title-sep",
         // "stepsID { $id }": the protocol's own name for the id.

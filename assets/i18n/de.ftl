@@ -157,6 +157,10 @@ qr-demo-local = Das Demo-Backend bietet diese Seite nur auf diesem Rechner an: e
 qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Enter
+key-name-space = Leertaste
 
 key-short-quit = Ende
 key-short-open = öffnen

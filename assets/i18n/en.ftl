@@ -165,6 +165,10 @@ qr-demo-local = The demo backend serves this page on this machine only: a phone 
 qr-too-small = The window is too small for the QR code; enlarge it to see it.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Enter
+key-name-space = Space
 
 key-short-quit = quit
 key-short-open = open

@@ -157,6 +157,10 @@ qr-demo-local = El backend de demo solo sirve esta página en este equipo: un te
 qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Intro
+key-name-space = Espacio
 
 key-short-quit = salir
 key-short-open = abrir

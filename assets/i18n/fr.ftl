@@ -157,6 +157,10 @@ qr-demo-local = Le backend de démo ne sert cette page que sur cette machine : u
 qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Échap
+key-name-enter = Entrée
+key-name-space = Espace
 
 key-short-quit = quitter
 key-short-open = ouvrir

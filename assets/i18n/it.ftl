@@ -157,6 +157,10 @@ qr-demo-local = Il backend demo offre questa pagina solo su questo computer: un 
 qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Invio
+key-name-space = Spazio
 
 key-short-quit = esci
 key-short-open = apri

@@ -157,6 +157,10 @@ qr-demo-local = De demo-backend biedt deze pagina alleen op deze computer aan: e
 qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Enter
+key-name-space = Spatie
 
 key-short-quit = stop
 key-short-open = openen

@@ -157,6 +157,10 @@ qr-demo-local = O backend de demonstração só serve esta página neste computa
 qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 
 ## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Enter
+key-name-space = Espaço
 
 key-short-quit = sair
 key-short-open = abrir

@@ -113,11 +113,16 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
-    let items: Vec<(&str, String)> = bindings(state.context(), state.demo())
+    let items: Vec<(String, String)> = bindings(state.context(), state.demo())
         .filter(|b| b.show == Show::Footer)
-        .map(|b| (b.label, crate::text::message(lang, b.short, None)))
+        .map(|b| {
+            (
+                key_label(lang, b.label),
+                crate::text::message(lang, b.short, None),
+            )
+        })
         .collect();
-    let width = |items: &[(&str, String)]| -> usize {
+    let width = |items: &[(String, String)]| -> usize {
         items
             .iter()
             .map(|(label, short)| label.chars().count() + short.chars().count() + 3)
@@ -134,10 +139,26 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(*label, theme.key()));
+        spans.push(Span::styled(label.clone(), theme.key()));
         spans.push(Span::raw(format!(" {short}")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A key's label as the keyboards of `lang` name it: Esc, Enter and Space
+/// are words ("Échap", "Entrée", "Espace" in French); arrows and letters
+/// stay as they are.
+pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
+    label
+        .split('/')
+        .map(|part| match part {
+            "Esc" => tr!(lang, "key-name-esc"),
+            "Enter" => tr!(lang, "key-name-enter"),
+            "Space" => tr!(lang, "key-name-space"),
+            other => other.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.

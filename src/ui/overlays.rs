@@ -66,9 +66,21 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Th
     // Long descriptions wrap under their own column, so a narrow window or
     // a long language cuts nothing.
     let width = area.width.min(HELP_WIDTH);
-    let room_for_text = usize::from(width.saturating_sub(2)).saturating_sub(KEY_COLUMN);
+    let entries = help_lines(context, state.demo(), state.board().is_some());
+    // The key column fits the longest key name of this language.
+    let key_width = entries
+        .iter()
+        .filter_map(|line| match line {
+            HelpLine::Key(b) => Some(super::key_label(lang, b.label).chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+        .max(KEY_COLUMN - 4)
+        + 1;
+    let room_for_text = usize::from(width.saturating_sub(2)).saturating_sub(key_width + 2);
     let mut lines: Vec<Line> = Vec::new();
-    for line in help_lines(context, state.demo(), state.board().is_some()) {
+    for line in entries {
         match line {
             HelpLine::Heading(id) => lines.push(Line::from(Span::styled(
                 crate::text::message(lang, id, None),
@@ -77,9 +89,13 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Th
             HelpLine::Key(b) => {
                 let text = crate::text::message(lang, b.help, None);
                 for (i, part) in wrap_words(&text, room_for_text).into_iter().enumerate() {
-                    let key = if i == 0 { b.label } else { "" };
+                    let key = if i == 0 {
+                        super::key_label(lang, b.label)
+                    } else {
+                        String::new()
+                    };
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  {key:<11}"), theme.key()),
+                        Span::styled(format!("  {key:<key_width$}"), theme.key()),
                         Span::raw(part),
                     ]));
                 }
