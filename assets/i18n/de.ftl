@@ -552,6 +552,7 @@ board-none-match = Kein Fahrzeug passt zum Filter. Esc leert ihn.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = Fortschritt
+board-col-progress-short = Stand
 board-col-next = nächster Schritt
 board-col-fresh = Daten
 board-col-error = Fehler

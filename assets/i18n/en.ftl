@@ -517,6 +517,7 @@ board-none-match = No vehicle matches the filter. Press Esc to clear it.
 board-col-car = carAssociationID
 board-col-car-short = id
 board-col-progress = progress
+board-col-progress-short = progress
 board-col-next = next step
 board-col-fresh = data
 board-col-error = error

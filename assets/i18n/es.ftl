@@ -555,6 +555,7 @@ board-none-match = Ningún vehículo coincide con el filtro. Esc lo borra.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = progreso
+board-col-progress-short = progreso
 board-col-next = paso siguiente
 board-col-fresh = datos
 board-col-error = error

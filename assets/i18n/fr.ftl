@@ -555,6 +555,7 @@ board-none-match = Aucun véhicule ne correspond au filtre. Échap l'efface.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = avancement
+board-col-progress-short = étapes
 board-col-next = étape suivante
 board-col-fresh = données
 board-col-error = erreur

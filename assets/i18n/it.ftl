@@ -555,6 +555,7 @@ board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = avanzamento
+board-col-progress-short = stato
 board-col-next = passo successivo
 board-col-fresh = dati
 board-col-error = errore

@@ -552,6 +552,7 @@ board-none-match = Geen voertuig past bij het filter. Esc wist het.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = voortgang
+board-col-progress-short = stand
 board-col-next = volgende stap
 board-col-fresh = gegevens
 board-col-error = fout

@@ -555,6 +555,7 @@ board-none-match = Nenhum veículo corresponde ao filtro. Esc o apaga.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = progresso
+board-col-progress-short = passos
 board-col-next = próximo passo
 board-col-fresh = dados
 board-col-error = erro

@@ -220,7 +220,11 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
         } else {
             tr!(lang, "board-col-car-short")
         },
-        tr!(lang, "board-col-progress"),
+        if wide {
+            tr!(lang, "board-col-progress")
+        } else {
+            tr!(lang, "board-col-progress-short")
+        },
         tr!(lang, "board-col-next"),
         tr!(lang, "board-col-fresh"),
     ];
@@ -349,6 +353,27 @@ fn draw_prompt(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed columns' headings fit their columns in every language
+    /// (the widths of `draw_rows`), wide and narrow.
+    #[test]
+    fn every_heading_fits_its_column_in_every_language() {
+        for lang in Lang::ALL {
+            let fits = |id: &str, width: usize| {
+                let heading = crate::text::message(*lang, id, None);
+                assert!(
+                    heading.chars().count() <= width,
+                    "{lang}: {id} = {heading:?} is wider than {width}"
+                );
+            };
+            fits("board-col-car", 17);
+            fits("board-col-progress", 19);
+            fits("board-col-fresh", 12);
+            fits("board-col-car-short", 10);
+            fits("board-col-progress-short", 8);
+            fits("board-col-fresh", 11);
+        }
+    }
 
     #[test]
     fn the_freshness_column_changes_at_each_second_then_minute_then_hour() {
