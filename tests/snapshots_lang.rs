@@ -86,11 +86,12 @@ fn steps_screen_in_every_language() {
                 assert!(screen.contains(badge), "{lang} {size:?}: {badge}\n{screen}");
             }
             assert!(screen.contains(&next), "{lang} {size:?}: {next}\n{screen}");
-            // The main actions' hints: reset, explain, help and quit at
-            // every size (help lists the rest); refresh too where there is
-            // room for every key.
+            // The main actions' hints: act, reset, explain, help and quit
+            // at every size (help lists the rest); refresh too where there
+            // is room for every key.
             let foot = footer(&screen);
             let mut main = vec![
+                ("s", "key-short-act"),
                 ("R", "key-short-reset"),
                 ("e", "key-short-explain"),
                 ("?", "key-short-help"),

@@ -113,36 +113,62 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
-    let items: Vec<(String, String)> = bindings(state.context(), state.demo())
+    let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| b.show == Show::Footer)
         .map(|b| {
             (
                 key_label(lang, b.label),
                 crate::text::message(lang, b.short, None),
+                footer_rank(b.action),
             )
         })
         .collect();
-    let width = |items: &[(String, String)]| -> usize {
+    let width = |items: &[(String, String, u8)]| -> usize {
         items
             .iter()
-            .map(|(label, short)| label.chars().count() + short.chars().count() + 3)
+            .map(|(label, short, _)| label.chars().count() + short.chars().count() + 3)
             .sum()
     };
-    // In a narrow window the first keys (the most obvious ones) go first;
-    // the last two (help and quit) always stay.
-    let mut shown = items.as_slice();
-    while width(shown) > usize::from(area.width) && shown.len() > 2 {
-        shown = &shown[1..];
+    // In a narrow window the keys that matter least go first (moving is
+    // obvious, then next, refresh, watch); the main actions (act, reset,
+    // explain, open), help and quit stay.
+    let mut shown = items;
+    while width(&shown) > usize::from(area.width) {
+        let Some(least) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, rank))| *rank > 0)
+            .max_by_key(|(at, (_, _, rank))| (*rank, *at))
+            .map(|(at, _)| at)
+        else {
+            break;
+        };
+        shown.remove(least);
     }
     let mut spans = Vec::new();
-    for (label, short) in shown {
+    for (label, short, _) in shown {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(label.clone(), theme.key()));
+        spans.push(Span::styled(label, theme.key()));
         spans.push(Span::raw(format!(" {short}")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// How soon a footer key is left out of a narrow window: 0 never, the
+/// highest first.
+fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
+    use crate::wizard::keymap::Action as A;
+    match action {
+        A::Help | A::Quit => 0,
+        A::Up | A::Down | A::PageUp | A::PageDown => 6,
+        A::NextStep => 5,
+        A::Refresh | A::CycleSort => 4,
+        A::ToggleWatch | A::StartFilter => 3,
+        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle => 1,
+        _ => 2,
+    }
 }
 
 /// A key's label as the keyboards of `lang` name it: Esc, Enter and Space
