@@ -18,13 +18,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return;
     };
     let lang = state.lang();
+    // The backend's name matters more than the subtitle: where the title
+    // is too long for the window, the subtitle goes.
+    let backend = &state.options().backend_label;
+    let full = format!("· {} · {backend} ", tr!(lang, "start-subtitle"));
+    let room = usize::from(area.width.saturating_sub(2 + 10));
+    let rest = if full.chars().count() <= room {
+        full
+    } else {
+        super::steps::ellipsis(&format!("· {backend} "), room)
+    };
     let title = Line::from(vec![
         Span::styled(" stepwise ", theme.title()),
-        Span::raw(format!(
-            "· {} · {} ",
-            tr!(lang, "start-subtitle"),
-            state.options().backend_label
-        )),
+        Span::raw(rest),
     ]);
     let outer = Block::new().borders(Borders::ALL).title(title);
     let inner = outer.inner(area);
@@ -86,7 +92,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::raw(marker),
             Span::styled(format!("{id:<id_width$}"), theme.key()),
             Span::raw("  "),
-            Span::raw(label.clone().unwrap_or_else(|| recent.clone())),
+            // A label too long for the window ends in "…", not cut silently.
+            Span::raw(super::steps::ellipsis(
+                label.as_deref().unwrap_or(&recent),
+                usize::from(list.width).saturating_sub(id_width + 4),
+            )),
         ]);
         lines.push(if picked {
             line.style(theme.selected())

@@ -286,7 +286,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
 }
 
 /// `text` in at most `max` characters, ending in "…" when cut.
-fn ellipsis(text: &str, max: usize) -> String {
+pub(crate) fn ellipsis(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
