@@ -1110,8 +1110,8 @@ fn msg(state: &mut State, msg: Msg, at: u64) -> Vec<Effect> {
 /// A 401 on the first list of a real gateway: `i` signs in from the wizard,
 /// the overlay shows the code, and once signed in the same vehicle's list is
 /// asked for again (by carAssociationID: no list came yet).
-#[test]
-fn a_401_offers_to_sign_in_and_the_session_resumes_once_signed_in() {
+/// A real gateway's first list refused with a 401: the sign-in is offered.
+fn refused_token() -> State {
     let mut s = state(false);
     let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
     answer(
@@ -1121,6 +1121,12 @@ fn a_401_offers_to_sign_in_and_the_session_resumes_once_signed_in() {
         Err(rejected(401, Rejection::Unauthorized)),
         1,
     );
+    s
+}
+
+#[test]
+fn a_401_offers_to_sign_in_and_the_session_resumes_once_signed_in() {
+    let mut s = refused_token();
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.kind, BannerKind::Error);
     assert!(banner.text.contains("Press i to sign in"), "{banner:?}");
@@ -1258,15 +1264,7 @@ fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
 /// Esc stops the sign-in; an answer of the stopped one changes nothing.
 #[test]
 fn a_cancelled_sign_in_is_stopped_and_its_late_answers_ignored() {
-    let mut s = state(false);
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(rejected(401, Rejection::Unauthorized)),
-        1,
-    );
+    let mut s = refused_token();
     let first = sign_in_started(&ch(&mut s, 'i'));
     assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::CancelSignIn]);
     assert!(s.overlay().is_none());
@@ -1318,15 +1316,7 @@ fn a_cancelled_sign_in_is_stopped_and_its_late_answers_ignored() {
 /// A refused or expired code closes the overlay with the reason and the key.
 #[test]
 fn a_failed_sign_in_says_why_and_how_to_try_again() {
-    let mut s = state(false);
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(rejected(401, Rejection::Unauthorized)),
-        1,
-    );
+    let mut s = refused_token();
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
     let effects = msg(
         &mut s,

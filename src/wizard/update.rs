@@ -1510,20 +1510,36 @@ fn on_board_live(
         // anything else stops live for the vehicle and says why.
         FollowerLeft::Ended(error) => {
             session.unfollow();
-            if steps_id_refused(&error) && session.steps_id().is_some() {
-                session.forget_steps_id();
-                session.log_event(
-                    now,
-                    Event::StartedOver {
-                        status: status_of(&error),
-                    },
-                );
-                return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
+            if let Some(effect) = board_start_over(session, next_id, lang, &error, now) {
+                return vec![effect];
             }
             stop_watch(session, &error, now, lang, demo);
             Vec::new()
         }
     }
+}
+
+/// A board vehicle whose stepsID the gateway refused (another device's, or
+/// one it no longer knows) starts over by carAssociationID: the request that
+/// does, or `None` for any other failure.
+fn board_start_over(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    e: &GatewayError,
+    now: SystemTime,
+) -> Option<Effect> {
+    if !steps_id_refused(e) || session.steps_id().is_none() {
+        return None;
+    }
+    session.forget_steps_id();
+    session.log_event(
+        now,
+        Event::StartedOver {
+            status: status_of(e),
+        },
+    );
+    Some(fetch_for(session, next_id, lang, Purpose::Open, false))
 }
 
 /// A list for a board vehicle: taken, announced, and a vehicle that turns
@@ -1591,17 +1607,8 @@ fn on_board_answer(
                     Vec::new()
                 }
                 Err(e) => {
-                    let steps_id_refused =
-                        e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound);
-                    if steps_id_refused && session.steps_id().is_some() {
-                        session.forget_steps_id();
-                        session.log_event(
-                            now,
-                            Event::StartedOver {
-                                status: status_of(&e),
-                            },
-                        );
-                        return vec![fetch_for(session, next_id, lang, Purpose::Open, false)];
+                    if let Some(effect) = board_start_over(session, next_id, lang, &e, now) {
+                        return vec![effect];
                     }
                     if stops_watch(&e) {
                         session.set_watch(false);
