@@ -187,6 +187,16 @@ pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
         .join("/")
 }
 
+/// `text` in at most `max` characters, ending in "…" when cut.
+pub(crate) fn ellipsis(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// A rectangle of at most `width`×`height` centred in `area`.
 /// A header line: " stepwise", then `parts` with separators, in their
 /// order. Where the line is wider than `width`, parts are left out by their

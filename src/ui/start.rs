@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let rest = if full.chars().count() <= room {
         full
     } else {
-        super::steps::ellipsis(&format!("· {backend} "), room)
+        super::ellipsis(&format!("· {backend} "), room)
     };
     let title = Line::from(vec![
         Span::styled(" stepwise ", theme.title()),
@@ -93,7 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::styled(format!("{id:<id_width$}"), theme.key()),
             Span::raw("  "),
             // A label too long for the window ends in "…", not cut silently.
-            Span::raw(super::steps::ellipsis(
+            Span::raw(super::ellipsis(
                 label.as_deref().unwrap_or(&recent),
                 usize::from(list.width).saturating_sub(id_width + 4),
             )),

@@ -239,7 +239,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     };
     let titles: Vec<String> = titles
         .into_iter()
-        .map(|t| ellipsis(&t, title_room))
+        .map(|t| super::ellipsis(&t, title_room))
         .collect();
     let table_rows: Vec<Row> = visible
         .iter()
@@ -283,16 +283,6 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .highlight_symbol("▶ ");
     let mut table_state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut table_state);
-}
-
-/// `text` in at most `max` characters, ending in "…" when cut.
-pub(crate) fn ellipsis(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 fn draw_guidance(
