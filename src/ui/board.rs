@@ -210,9 +210,14 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
     let first = selected.saturating_sub(room - 1);
     let shown = &rows[first..rows.len().min(first + room)];
     let spinner = SPINNER[state.spinner() % SPINNER.len()];
+    // In a narrow window the next step's column takes what the fixed ones
+    // leave (borders, the highlight mark, three gaps), and a title too long
+    // for it ends in "…" rather than being cut silently.
+    let narrow_next = usize::from(area.width).saturating_sub(2 + 2 + 10 + 8 + 11 + 3);
+    let next_room = (!wide).then_some(narrow_next);
     let table_rows: Vec<Row> = shown
         .iter()
-        .map(|s| row(lang, s, state.now(), spinner, wide, theme))
+        .map(|s| row(lang, s, state.now(), spinner, next_room, theme))
         .collect();
     let mut header = vec![
         if wide {
@@ -241,7 +246,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
         vec![
             Constraint::Length(10),
             Constraint::Length(8),
-            Constraint::Min(14),
+            Constraint::Length(super::cells(narrow_next)),
             Constraint::Length(11),
         ]
     };
@@ -273,9 +278,14 @@ fn row<'a>(
     s: &'a VehicleSession,
     now: SystemTime,
     spinner: char,
-    wide: bool,
+    next_room: Option<usize>,
     theme: Theme,
 ) -> Row<'a> {
+    let wide = next_room.is_none();
+    let fit = |text: String| match next_room {
+        Some(room) => super::ellipsis(&text, room),
+        None => text,
+    };
     let (progress_text, progress_bar) = match progress(s) {
         Some((done, total)) => (
             tr!(lang, "board-n-of-m", done = num(done), total = num(total)),
@@ -287,13 +297,14 @@ fn row<'a>(
     let next = match (standing, s.next_step()) {
         (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
         (Standing::Failing, _) if !wide => Span::styled(
-            s.banner()
+            fit(s
+                .banner()
                 .filter(|b| b.kind == BannerKind::Error)
                 .map(|b| b.title.clone())
-                .unwrap_or_default(),
+                .unwrap_or_default()),
             theme.error(),
         ),
-        (_, Some(step)) => Span::raw(step_title(lang, &step.name)),
+        (_, Some(step)) => Span::raw(fit(step_title(lang, &step.name))),
         (_, None) if s.is_loading() => Span::styled(tr!(lang, "board-loading"), theme.dim()),
         (_, None) => Span::styled("-", theme.dim()),
     };
