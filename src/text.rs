@@ -441,7 +441,12 @@ mod sources {
         };
     }
     files!(
-        "src/wizard/update.rs",
+        "src/wizard/update/mod.rs",
+        "src/wizard/update/answers.rs",
+        "src/wizard/update/board.rs",
+        "src/wizard/update/notes.rs",
+        "src/wizard/update/sign_in.rs",
+        "src/wizard/update/steps.rs",
         "src/wizard/keymap.rs",
         "src/ui/mod.rs",
         "src/ui/steps.rs",

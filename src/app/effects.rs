@@ -174,9 +174,9 @@ impl Runner {
                     let _ = tx.send(Msg::Opened(open_in_browser(&url)));
                 });
             }
-            Effect::WriteReport { path, log } => {
+            Effect::WriteReport { path, report } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = log
+                    let result = report
                         .write(&path)
                         .map(|()| path.clone())
                         .map_err(|e| (path.clone(), e.to_string()));

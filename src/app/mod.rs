@@ -30,16 +30,18 @@ pub struct Launch {
     pub lang: Lang,
 }
 
-/// Runs the wizard to its end; writes `--report` after the terminal is
-/// restored and returns where it went.
-/// How the wizard ended: where the report went, and the signal that ended
-/// it (`kill`, a closed session) rather than the user.
+/// How the wizard ended: where the report went (and whether the run had
+/// nothing to report), and the signal that ended it (`kill`, a closed
+/// session) rather than the user.
 #[derive(Debug, Default)]
 pub struct Ended {
     pub report: Option<PathBuf>,
+    pub report_empty: bool,
     pub signal: Option<i32>,
 }
 
+/// Runs the wizard to its end; writes `--report` after the terminal is
+/// restored and returns where it went.
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ended> {
     let mut client = crate::client::ClientOptions::default();
     if let Some(n) = launch.concurrency {
@@ -98,14 +100,12 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     let Some(path) = launch.report else {
         return Ok(Ended {
             report: None,
+            report_empty: false,
             signal,
         });
     };
-    let log = match state.session() {
-        Some(session) => session.log().clone(),
-        None => crate::report::SessionLog::without_car(&state.options().backend_label),
-    };
-    log.write(&path).map_err(|e| {
+    let report = state.report();
+    report.write(&path).map_err(|e| {
         color_eyre::eyre::eyre!(crate::tr!(
             launch.lang,
             "cli-arg-report-unwritable",
@@ -115,6 +115,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     })?;
     Ok(Ended {
         report: Some(path),
+        report_empty: report.is_empty(),
         signal,
     })
 }

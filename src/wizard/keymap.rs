@@ -49,6 +49,10 @@ pub enum Action {
     CancelSignIn,
     /// Open the sign-in address in a browser.
     OpenSignInPage,
+    /// Open the note field (`N`): a note for the session report.
+    WriteNote,
+    /// Keep the note typed into the report.
+    SaveNote,
     #[cfg(debug_assertions)]
     TestPanic,
 }
@@ -69,6 +73,8 @@ pub enum Context {
     Qr,
     /// The sign-in overlay: the code and where to enter it.
     SignIn,
+    /// The note field: keys go into the technician's note.
+    Note,
     /// The window is too small to draw in: only quitting works.
     TooSmall,
     /// The board of many vehicles.
@@ -427,6 +433,14 @@ pub static KEYMAP: &[Binding] = &[
     )),
     help_only(bind(
         C::Steps,
+        &[(K::Char('N'), SHIFT), (K::Char('N'), NONE)],
+        "N",
+        A::WriteNote,
+        "key-short-note",
+        "key-help-note",
+    )),
+    help_only(bind(
+        C::Steps,
         &[(K::Char('L'), SHIFT), (K::Char('L'), NONE)],
         "L",
         A::CycleGuideLang,
@@ -562,6 +576,30 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-clear",
         "key-help-board-clear",
     )),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('x'), NONE)],
+        "x",
+        A::WriteReport,
+        "key-short-report",
+        "key-help-report",
+    )),
+    help_only(bind(
+        C::Board,
+        &[(K::Char('N'), SHIFT), (K::Char('N'), NONE)],
+        "N",
+        A::WriteNote,
+        "key-short-note",
+        "key-help-note",
+    )),
+    gateway(help_only(bind(
+        C::Board,
+        &[(K::Char('i'), NONE)],
+        "i",
+        A::SignIn,
+        "key-short-sign-in",
+        "key-help-sign-in",
+    ))),
     bind(
         C::Board,
         HELP,
@@ -778,7 +816,42 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-cancel",
         "key-help-cancel-sign-in",
     )),
+    bind(
+        C::Note,
+        &[(K::Enter, NONE)],
+        "Enter",
+        A::SaveNote,
+        "key-short-keep",
+        "key-help-save-note",
+    ),
+    bind(
+        C::Note,
+        &[(K::Backspace, NONE)],
+        "⌫",
+        A::Erase,
+        "key-short-erase",
+        "key-help-erase",
+    ),
+    bind(
+        C::Note,
+        &[(K::Esc, NONE)],
+        "Esc",
+        A::Back,
+        "key-short-cancel",
+        "key-help-cancel",
+    ),
+    typing(C::Note, Keys::Text, "a-z 0-9", "key-help-type-note"),
 ];
+
+/// The steps screen's Esc as help words it when the board is home.
+static BACK_TO_BOARD: Binding = help_only(bind(
+    C::Steps,
+    &[(K::Esc, NONE)],
+    "Esc",
+    A::Back,
+    "key-short-back",
+    "key-help-back-board",
+));
 
 fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
     let plain = !key
@@ -851,42 +924,44 @@ const STEPS: &[Context] = &[Context::Steps];
 const GLOBAL: &[Context] = &[Context::Global];
 const BOARD: &[Context] = &[Context::Board];
 
-/// Everything help lists, this screen's keys first: every binding that is
-/// shown anywhere, each once, then the badge legend. The board's keys are
-/// listed when the wizard has a board.
+/// Everything help lists, this screen's keys first: every binding of the
+/// screens this run can show (the start screen without a board, the board
+/// with one), each once, worded for this run (Esc on the steps screen goes
+/// back to the board when there is one), then the badge legend.
 pub fn help_lines(context: Context, demo: bool, board: bool) -> Vec<HelpLine> {
+    let home: (&str, &[Context]) = if board {
+        ("help-section-board", BOARD)
+    } else {
+        ("help-section-start", START)
+    };
     let mut screens: Vec<(&str, &[Context])> = match context {
-        Context::Start | Context::StartEmpty => vec![
-            ("help-section-start", START),
+        Context::Start
+        | Context::StartEmpty
+        | Context::Board
+        | Context::BoardFilter
+        | Context::BoardAdd
+        | Context::ConfirmRemove => vec![
+            home,
             ("help-section-everywhere", GLOBAL),
             ("help-section-steps", STEPS),
         ],
-        Context::Board | Context::BoardFilter | Context::BoardAdd | Context::ConfirmRemove => {
-            vec![
-                ("help-section-board", BOARD),
-                ("help-section-everywhere", GLOBAL),
-                ("help-section-steps", STEPS),
-            ]
-        }
         _ => vec![
             ("help-section-steps", STEPS),
             ("help-section-everywhere", GLOBAL),
-            ("help-section-start", START),
+            home,
         ],
     };
     if board {
-        if !screens.iter().any(|(h, _)| *h == "help-section-board") {
-            screens.push(("help-section-board", BOARD));
-        }
         screens.push(("help-section-board-filter", &[Context::BoardFilter]));
         screens.push(("help-section-board-add", &[Context::BoardAdd]));
         screens.push(("help-section-board-remove", &[Context::ConfirmRemove]));
     }
-    let overlays: [(&str, &[Context]); 5] = [
+    let overlays: [(&str, &[Context]); 6] = [
         ("help-section-reset", &[Context::ConfirmReset]),
         ("help-section-explain", &[Context::Explain]),
         ("help-section-qr", &[Context::Qr]),
         ("help-section-sign-in", &[Context::SignIn]),
+        ("help-section-note", &[Context::Note]),
         ("help-section-help", &[Context::Help]),
     ];
     let mut lines = Vec::new();
@@ -898,6 +973,11 @@ pub fn help_lines(context: Context, demo: bool, board: bool) -> Vec<HelpLine> {
         let mut seen: Vec<(&str, &str)> = Vec::new();
         for ctx in contexts {
             for b in bindings(*ctx, demo).filter(|b| b.show != Show::Nowhere) {
+                let b = if board && b.action == Action::Back && b.context == Context::Steps {
+                    &BACK_TO_BOARD
+                } else {
+                    b
+                };
                 if !seen.contains(&(b.label, b.help)) {
                     seen.push((b.label, b.help));
                     lines.push(HelpLine::Key(b));
