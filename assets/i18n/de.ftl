@@ -737,6 +737,7 @@ cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb)
 cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).
+cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die Meldung steht oben); die Protokolldatei enthält die Einzelheiten für den Support.
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
 cli-arg-addr-unresolved = --addr { $addr } kann nicht aufgelöst werden: { $error }. Eine IP-Adresse oder einen diesem Rechner bekannten Hostnamen angeben, z. B. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ergibt keine Adresse. Eine IP-Adresse angeben, z. B. 127.0.0.1:8080

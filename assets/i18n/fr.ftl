@@ -740,6 +740,7 @@ cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimen
 cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utiliser `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
+cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
 cli-arg-scenario-bad = { $error }. Corriger le fichier ou retirer --scenario
 cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donner une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donner une adresse IP, par ex. 127.0.0.1:8080

@@ -3,6 +3,7 @@
 //! both [`crate::wizard`] and [`crate::ui`], so their arrows point down only.
 
 mod effects;
+mod tasks;
 mod terminal;
 
 use std::path::PathBuf;
@@ -72,6 +73,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
+        test_panic_in_task: cfg!(debug_assertions)
+            && std::env::var_os("STEPWISE_TEST_PANIC").is_some_and(|v| v == "task"),
     };
     let mut state = State::new(options);
     let mut cars = launch.cars;

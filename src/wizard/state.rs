@@ -285,6 +285,12 @@ pub enum Effect {
     CancelSignIn,
     #[cfg(debug_assertions)]
     Panic,
+    /// Debug builds: request `id` of `car` panics in its task.
+    #[cfg(debug_assertions)]
+    PanicInTask {
+        car: String,
+        id: u64,
+    },
 }
 
 /// How the wizard starts; fixed for its whole run.
@@ -303,6 +309,9 @@ pub struct Options {
     pub lang: Lang,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,
+    /// Debug builds: that panic happens in a request task of the open
+    /// vehicle instead, to prove it becomes a message.
+    pub test_panic_in_task: bool,
 }
 
 /// The whole wizard.

@@ -12,6 +12,7 @@
 mod answers;
 mod board;
 mod follow;
+mod messages;
 mod notes;
 mod sign_in;
 mod steps;

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::answers::say;
+use super::messages::say;
 use super::{error, info, lang};
 use crate::report::Event;
 use crate::tr;

@@ -1,7 +1,7 @@
 //! Signing in without leaving the screen (`i`, on the steps screen and the
 //! board alike): the overlay, and what a sign-in that ended changes.
 
-use super::answers::say;
+use super::messages::say;
 use super::steps::fetch_for;
 use super::{error, lang, success};
 use crate::auth::AuthError;

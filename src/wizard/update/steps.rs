@@ -63,7 +63,7 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
             Vec::new()
         }
         #[cfg(debug_assertions)]
-        Action::TestPanic => vec![Effect::Panic],
+        Action::TestPanic => test_panic(state),
         _ => Vec::new(),
     }
 }
@@ -234,4 +234,23 @@ pub(super) fn selected_link(state: &State) -> crate::guidance::GuideLink {
         .and_then(VehicleSession::selected_step)
         .map(|s| s.name.clone());
     state.customer_link(step.as_deref())
+}
+
+/// `!` in a debug build with `STEPWISE_TEST_PANIC`: a panic on the loop, or
+/// (`=task`) in a request task of the open vehicle, which is then waiting.
+#[cfg(debug_assertions)]
+fn test_panic(state: &mut State) -> Vec<Effect> {
+    if !state.options.test_panic_in_task {
+        return vec![Effect::Panic];
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-refresh"), filter);
+    let car = session.car().to_owned();
+    state.next_id += 1;
+    vec![Effect::PanicInTask { car, id }]
 }
