@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Top module of a source file: `src/wizard/update.rs` → `wizard`.
+/// Top module of a source file: `src/wizard/update/mod.rs` → `wizard`.
 fn top_module(path: &Path, src: &Path) -> String {
     let rel = path.strip_prefix(src).unwrap();
     let first = rel
