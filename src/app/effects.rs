@@ -147,6 +147,14 @@ impl Runner {
             #[cfg(debug_assertions)]
             Effect::Panic => panic!("test panic requested with STEPWISE_TEST_PANIC"),
             #[cfg(debug_assertions)]
+            Effect::PanicElsewhere => {
+                tokio::spawn(async {
+                    panic!(
+                        "test panic in a background task, requested with STEPWISE_TEST_PANIC=elsewhere"
+                    )
+                });
+            }
+            #[cfg(debug_assertions)]
             Effect::PanicInTask { car, id } => self.request(car, id, async {
                 panic!("test panic in a request task, requested with STEPWISE_TEST_PANIC=task")
             }),
