@@ -59,6 +59,7 @@ fn main() -> ExitCode {
             ref token,
             fleet,
             churn,
+            stream_events,
             tls,
             ref tls_dir,
             ref client_ca,
@@ -77,7 +78,11 @@ fn main() -> ExitCode {
                     file: cli.token_file.as_deref(),
                 },
                 tls.as_ref(),
-                Crowd { fleet, churn },
+                Crowd {
+                    fleet,
+                    churn,
+                    stream_events,
+                },
                 auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
                     token_ttl: std::time::Duration::from_secs(token_ttl),
                     ..stepwise::sim::AuthOptions::default()
@@ -191,11 +196,12 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
-/// `serve --fleet N --churn SECONDS`.
+/// `serve --fleet N --churn SECONDS --stream-events N`.
 #[derive(Clone, Copy)]
 struct Crowd {
     fleet: Option<u32>,
     churn: Option<f64>,
+    stream_events: Option<u32>,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -440,7 +446,8 @@ fn serve(
             count = stepwise::text::num(count),
             required = required
         )];
-        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
+            .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
         if let Some(options) = auth {
             banner.push(tr!(
                 lang,
