@@ -137,6 +137,9 @@ pub enum Command {
         // Every SECONDS, a random vehicle's next step completes
         #[arg(long, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
+        // End each event stream after its first N events (for tools that need an answer that ends)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        stream_events: Option<u32>,
         // Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,

@@ -53,38 +53,7 @@ fn main() -> ExitCode {
         };
     }
     match cli.command {
-        Some(Command::Serve {
-            ref addr,
-            ref scenario,
-            ref token,
-            fleet,
-            churn,
-            tls,
-            ref tls_dir,
-            ref client_ca,
-            auth,
-            token_ttl,
-        }) => {
-            let tls = tls.then(|| TlsServe {
-                dir: tls_dir.clone(),
-                client_ca: client_ca.clone(),
-            });
-            serve(
-                addr,
-                scenario.as_deref(),
-                ServeToken {
-                    token: token.clone(),
-                    file: cli.token_file.as_deref(),
-                },
-                tls.as_ref(),
-                Crowd { fleet, churn },
-                auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
-                    token_ttl: std::time::Duration::from_secs(token_ttl),
-                    ..stepwise::sim::AuthOptions::default()
-                }),
-                lang,
-            )
-        }
+        Some(Command::Serve { .. }) => serve_command(&cli, lang),
         Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
         Some(Command::Doctor { json }) => doctor(&cli, json, lang),
         Some(Command::Completions { shell }) => {
@@ -191,11 +160,12 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
-/// `serve --fleet N --churn SECONDS`.
+/// `serve --fleet N --churn SECONDS --stream-events N`.
 #[derive(Clone, Copy)]
 struct Crowd {
     fleet: Option<u32>,
     churn: Option<f64>,
+    stream_events: Option<u32>,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -349,6 +319,49 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     Ok(config)
 }
 
+/// `stepwise serve`, from its flags.
+fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
+    let Some(Command::Serve {
+        addr,
+        scenario,
+        token,
+        fleet,
+        churn,
+        stream_events,
+        tls,
+        tls_dir,
+        client_ca,
+        auth,
+        token_ttl,
+    }) = &cli.command
+    else {
+        unreachable!("dispatched by main")
+    };
+    let tls = tls.then(|| TlsServe {
+        dir: tls_dir.clone(),
+        client_ca: client_ca.clone(),
+    });
+    serve(
+        addr,
+        scenario.as_deref(),
+        ServeToken {
+            token: token.clone(),
+            file: cli.token_file.as_deref(),
+        },
+        tls.as_ref(),
+        Crowd {
+            fleet: *fleet,
+            churn: *churn,
+            stream_events: *stream_events,
+        },
+        auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
+            token_ttl: std::time::Duration::from_secs(*token_ttl),
+            ..stepwise::sim::AuthOptions::default()
+        }),
+        lang,
+    )
+}
+
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
 fn serve(
     addr: &str,
@@ -395,30 +408,9 @@ fn serve(
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     rt.block_on(async move {
-        let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
-            Ok(found) => found.collect(),
-            Err(e) => {
-                return fail(tr!(
-                    chosen_lang(),
-                    "cli-arg-addr-unresolved",
-                    addr = addr,
-                    error = e.to_string()
-                ));
-            }
-        };
-        if addrs.is_empty() {
-            return fail(tr!(chosen_lang(), "cli-arg-addr-nothing", addr = addr));
-        }
-        let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
+        let listener = match listen(addr).await {
             Ok(l) => l,
-            Err(e) => {
-                return fail(tr!(
-                    chosen_lang(),
-                    "cli-arg-listen-failed",
-                    addr = addr,
-                    error = e.to_string()
-                ));
-            }
+            Err(code) => return code,
         };
         let Ok(bound) = listener.local_addr() else {
             return fail(tr!(chosen_lang(), "cli-arg-bound-unknown", addr = addr));
@@ -440,7 +432,8 @@ fn serve(
             count = stepwise::text::num(count),
             required = required
         )];
-        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
+            .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
         if let Some(options) = auth {
             banner.push(tr!(
                 lang,
@@ -476,6 +469,39 @@ fn serve(
             )),
         }
     })
+}
+
+/// A listener on the first address `addr` resolves to, or the exit after
+/// saying why there is none.
+async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
+    let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
+        Ok(found) => found.collect(),
+        Err(e) => {
+            return Err(fail(tr!(
+                chosen_lang(),
+                "cli-arg-addr-unresolved",
+                addr = addr,
+                error = e.to_string()
+            )));
+        }
+    };
+    if addrs.is_empty() {
+        return Err(fail(tr!(
+            chosen_lang(),
+            "cli-arg-addr-nothing",
+            addr = addr
+        )));
+    }
+    tokio::net::TcpListener::bind(&addrs[..])
+        .await
+        .map_err(|e| {
+            fail(tr!(
+                chosen_lang(),
+                "cli-arg-listen-failed",
+                addr = addr,
+                error = e.to_string()
+            ))
+        })
 }
 
 /// `stepwise login`, `logout` and `auth status`.

@@ -664,6 +664,7 @@ help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integr
 help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta (o indicarlo con --token-file)
 help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
 help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
+help-cli-serve-stream-events = Chiudere ogni flusso di eventi dopo i suoi primi N eventi (per gli strumenti che hanno bisogno di una risposta che finisce)
 help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Scrivere lì l'autorità (ca.pem), il certificato e la chiave (altrimenti sim-tls nella cartella dei dati)
 help-cli-serve-client-ca = Esigere certificati client firmati da questa autorità (PEM)

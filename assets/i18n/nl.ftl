@@ -661,6 +661,7 @@ help-cli-serve-scenario = Scenariobestand (JSON); anders het ingebouwde scenario
 help-cli-serve-token = Dit bearer-token bij elk verzoek eisen (of opgeven met --token-file)
 help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
+help-cli-serve-stream-events = Elke gebeurtenisstroom beëindigen na de eerste N gebeurtenissen (voor hulpmiddelen die een antwoord nodig hebben dat eindigt)
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
 help-cli-serve-tls-dir = De certificaatautoriteit (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
 help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificaatautoriteit zijn ondertekend (PEM)

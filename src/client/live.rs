@@ -402,30 +402,7 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         if !status.is_success() {
-            let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
-            let answer = sent.body(&self.gateway).await;
-            // A 404 is a gateway without the call, unless it names the SDK's
-            // "no step for this stepsID" (then polling would hear the same).
-            if status == StatusCode::NOT_FOUND
-                && !answer.as_ref().is_ok_and(|a| {
-                    protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
-                })
-            {
-                return Ok(StreamEnd::NotOffered);
-            }
-            let error = match answer.and_then(judge) {
-                Err(error) => error,
-                Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
-            };
-            return Ok(if error.is_passing() {
-                StreamEnd::Failed {
-                    error,
-                    delivered: false,
-                    wait,
-                }
-            } else {
-                StreamEnd::Fatal(error)
-            });
+            return Ok(self.refused(sent).await);
         }
         let is_event_stream = sent
             .headers()
@@ -441,7 +418,41 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         self.set_mode(Mode::Live).await?;
-        let response = sent.response;
+        self.relay(sent.response).await
+    }
+
+    /// The end of a connection the gateway answered with an error: not
+    /// offered (a 404 without the SDK's code), passing, or final.
+    async fn refused(&self, sent: Sent) -> StreamEnd {
+        let status = sent.status();
+        let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
+        let answer = sent.body(&self.gateway).await;
+        // A 404 is a gateway without the call, unless it names the SDK's
+        // "no step for this stepsID" (then polling would hear the same).
+        if status == StatusCode::NOT_FOUND
+            && !answer.as_ref().is_ok_and(|a| {
+                protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
+            })
+        {
+            return StreamEnd::NotOffered;
+        }
+        let error = match answer.and_then(judge) {
+            Err(error) => error,
+            Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
+        };
+        if error.is_passing() {
+            StreamEnd::Failed {
+                error,
+                delivered: false,
+                wait,
+            }
+        } else {
+            StreamEnd::Fatal(error)
+        }
+    }
+
+    /// Relays the events of an open stream until it ends.
+    async fn relay(&mut self, response: reqwest::Response) -> Result<StreamEnd, Gone> {
         let opened = std::time::Instant::now();
         let idle = self.options.idle_timeout;
         let chunks = stream::unfold(response, move |mut response| async move {

@@ -33,6 +33,8 @@ pub struct Shared {
     /// Where the state is kept between runs (the embedded demo backend).
     store: Option<Arc<PathBuf>>,
     live: Arc<Live>,
+    /// Served over HTTPS (the OpenAPI document's `servers` says so).
+    tls: bool,
 }
 
 impl Shared {
@@ -43,7 +45,15 @@ impl Shared {
             auth: None,
             store: None,
             live: Arc::new(Live::default()),
+            tls: false,
         }
+    }
+
+    /// The same simulator, served over HTTPS.
+    #[must_use]
+    pub fn over_tls(mut self) -> Self {
+        self.tls = true;
+        self
     }
 
     /// Makes the simulator an identity provider too (`--auth device`):
@@ -78,6 +88,16 @@ impl Shared {
         poll_interval: Option<u64>,
     ) -> Self {
         self.live = Arc::new(Live::new(keep_alive, poll_interval));
+        self
+    }
+
+    /// Event streams end after their first `events` events (`serve
+    /// --stream-events`), for tools that need an answer that ends.
+    #[must_use]
+    pub fn with_stream_events(mut self, events: Option<usize>) -> Self {
+        let live =
+            Live::new(self.live.keep_alive(), self.live.poll_interval()).with_stream_events(events);
+        self.live = Arc::new(live);
         self
     }
 
@@ -231,12 +251,23 @@ impl IntoResponse for SimError {
     }
 }
 
-async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::openapi_json(),
-    )
-        .into_response()
+/// The document, its `servers` naming the address it was asked at.
+async fn openapi(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let scheme = if shared.tls { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+        });
+    let body = match host {
+        Some(host) => super::openapi::openapi_json_at(&format!("{scheme}://{host}")),
+        None => super::openapi::openapi_json(),
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /guidance/{name}?lang=xx`: the step's page for the customer's
