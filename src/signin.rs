@@ -109,7 +109,7 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
     if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
+        let _ = writeln!(out, "{}", crate::auth::store::file_notice(lang));
     }
 }
 

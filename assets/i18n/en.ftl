@@ -367,6 +367,7 @@ login-signed-in-token = Signed in to { $gateway } with the given token.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
 login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
 place-keyring = the keyring ({ $name })
 place-file = the file { $path }

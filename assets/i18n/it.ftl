@@ -498,6 +498,7 @@ login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della tua cartella %LOCALAPPDATA%, che Windows lascia leggere solo a te (e agli amministratori del PC). `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
 place-file = il file { $path }

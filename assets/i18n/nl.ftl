@@ -498,6 +498,7 @@ login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in je eigen map %LOCALAPPDATA%, dat Windows alleen jou (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
 place-file = het bestand { $path }

@@ -498,6 +498,7 @@ login-signed-in-token = Conectado a { $gateway } com o token informado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = o chaveiro ({ $name })
 place-file = o arquivo { $path }

@@ -56,6 +56,18 @@ impl Place {
     }
 }
 
+/// Said once, when a token first goes to the file: who can read it. On
+/// Unix the file is made with mode 0600; on Windows it is made in the
+/// user's own `%LOCALAPPDATA%`, whose permissions (inherited by the file)
+/// let the user, the system and the PC's administrators read it.
+pub fn file_notice(lang: Lang) -> String {
+    if cfg!(windows) {
+        tr!(lang, "login-file-notice-windows")
+    } else {
+        tr!(lang, "login-file-notice")
+    }
+}
+
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

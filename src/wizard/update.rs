@@ -1197,7 +1197,7 @@ fn signed_in(state: &mut State, id: u64, result: Result<SignedIn, AuthError>) ->
                 place = place_words(lang, &signed.place)
             );
             if signed.new_file {
-                text = format!("{text} {}", tr!(lang, "login-file-notice"));
+                text = format!("{text} {}", crate::auth::store::file_notice(lang));
             }
             let banner = success(tr!(lang, "banner-signed-in"), text);
             let Some(session) = &mut state.session else {
