@@ -292,7 +292,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     let dir = tls
         .dir
         .clone()
-        .or_else(stepwise::sim::tls::default_dir)
+        .or_else(|| stepwise::config::data_dir().map(|d| stepwise::sim::tls::default_dir(&d)))
         .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
     std::fs::create_dir_all(&dir).map_err(|e| {
         tr!(

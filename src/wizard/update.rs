@@ -16,7 +16,7 @@ use super::state::{
 use crate::auth::AuthError;
 use crate::auth::store::Place;
 use crate::client::live::LiveUpdate;
-use crate::client::{GatewayError, Rejection};
+use crate::client::{GatewayError, Recovery, Rejection};
 use crate::describe::{auth_error, gateway_error, gateway_headline};
 use crate::report::Event;
 use crate::steps::{StatusFilter, Step, StepsList, is_id, sanitize};
@@ -961,28 +961,10 @@ pub fn step_title(lang: Lang, step: &Step) -> String {
     crate::guidance::step_title(lang, &step.name)
 }
 
-/// Non-retryable answers: watching would only repeat them.
+/// Non-retryable answers: watching would only repeat them (the one rule,
+/// [`GatewayError::recovery`]).
 fn stops_watch(e: &GatewayError) -> bool {
-    match e.rejection() {
-        Some(Rejection::TooManyRequests | Rejection::ServerFailure) => false,
-        Some(_) => true,
-        None => {
-            e.needs_login()
-                || matches!(
-                    e,
-                    GatewayError::TooLarge { .. }
-                        | GatewayError::BadAnswer(_)
-                        | GatewayError::UserInfoInUrl
-                        | GatewayError::BadUrl { .. }
-                        | GatewayError::BadPath { .. }
-                        | GatewayError::BadToken
-                        | GatewayError::HttpSetup(_)
-                        | GatewayError::DemoUnavailable(_)
-                        | GatewayError::Tls { .. }
-                        | GatewayError::Net(_)
-                )
-        }
-    }
+    !e.is_passing()
 }
 
 fn on_list_error(
@@ -1043,7 +1025,7 @@ fn on_list_error(
 /// The stepsID belongs to another device (403), or the gateway no longer
 /// knows it (404, code 2346).
 fn steps_id_refused(e: &GatewayError) -> bool {
-    e.is_wrong_device() || e.rejection() == Some(Rejection::NotFound)
+    e.recovery() == Recovery::StartOver
 }
 
 /// Watch stops on an answer that will not change by itself, and says why.
