@@ -227,6 +227,26 @@ STEPWISE_TOKEN_STORE=file run steps-login 3 steps --api "$tapi" --car 987654 \
     && ok "steps with the kept login: exit 3"
 STEPWISE_TOKEN_STORE=file run logout 0 logout --api "$tapi" \
     && [[ ! -f "$local_data/logins.json" ]] && ok "logout removes logins.json"
+# A token longer than a Credential Manager entry (2560 bytes, 1280
+# characters as Windows stores them): kept in the file instead, and said.
+python3 -c 'print("L" * 2000)' >"$work/long-token.txt"
+lport=$(free_port)
+lapi="http://127.0.0.1:$lport"
+"$linux" serve --addr "127.0.0.1:$lport" --token-file "$work/long-token.txt" >"$work/serve-long.log" 2>&1 &
+pids+=($!)
+wait_http "$lapi"
+code=0
+timeout 120 "$wine" "$exe" login --with-token --api "$lapi" <"$work/long-token.txt" \
+    >"$work/login-long.out" 2>"$work/login-long.err" || code=$?
+if [[ $code == 0 ]] && grep -q "too long for Windows Credential Manager" "$work/login-long.out" \
+    && [[ -f "$local_data/logins.json" ]]; then
+    ok "login with a 2000-character token: too long for the Credential Manager, kept in the file"
+else
+    bad "login with a long token: exit $code: $(cat "$work/login-long.out" "$work/login-long.err")"
+fi
+run steps-long 3 steps --api "$lapi" --car 987654 && ok "steps with the long token from the file: exit 3"
+run logout-long 0 logout --api "$lapi" && [[ ! -f "$local_data/logins.json" ]] \
+    && ok "logout removes the long token's file"
 # A token file at a path with backslashes and spaces.
 mkdir -p "$work/Werkstatt Daten"
 cp "$work/token.txt" "$work/Werkstatt Daten/token datei.txt"

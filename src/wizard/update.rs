@@ -1178,8 +1178,11 @@ fn signed_in(state: &mut State, id: u64, result: Result<SignedIn, AuthError>) ->
                 "banner-signed-in-text",
                 place = place_words(lang, &signed.place)
             );
-            if signed.new_file {
-                text = format!("{text} {}", crate::auth::store::file_notice(lang));
+            if signed.new_file || signed.keyring_too_small.is_some() {
+                text = format!(
+                    "{text} {}",
+                    crate::auth::store::file_notice(lang, signed.keyring_too_small)
+                );
             }
             let banner = success(tr!(lang, "banner-signed-in"), text);
             let Some(session) = &mut state.session else {
