@@ -156,19 +156,14 @@ run steps-usage 2 steps --api "$api" --car "98 76" && ok "steps with a malformed
 run next 3 next --api "$api" --steps-id 132324 && has next out "deviceActivation" \
     && ok "next --steps-id: exit 3"
 if run next-json 3 next --api "$api" --steps-id 132324 --json; then
-    python3 -c 'import json, sys; got = json.load(open(sys.argv[1])); assert got["name"] == "deviceActivation", got' \
+    python3 -c 'import json, sys; got = json.load(open(sys.argv[1])); assert got["next"]["name"] == "deviceActivation", got' \
         "$work/next-json.out" && ok "next --json: deviceActivation" || bad "next --json: $(cat "$work/next-json.out")"
 fi
 
 # --lang de: the same answer in German (the words of the catalogue).
-want_de="$("$linux" --lang de steps --api "$api" --car 987654 || true)"
-if run steps-de 3 --lang de steps --api "$api" --car 987654; then
-    if [[ "$(cat "$work/steps-de.out")" == "$want_de" && "$want_de" == *"Geräteaktivierung"* ]]; then
-        ok "--lang de: $(tail -n 1 "$work/steps-de.out")"
-    else
-        bad "--lang de: $(cat "$work/steps-de.out")"
-    fi
-fi
+run steps-de 3 --lang de steps --api "$api" --car 987654 \
+    && has steps-de out "[TODO] 2  Geräteaktivierung" && has steps-de out "1 von 3 erledigt" \
+    && ok "--lang de: $(tail -n 1 "$work/steps-de.out")"
 
 # doctor against the Linux gateway, and on the .exe's own embedded simulator
 # (its state in %LOCALAPPDATA%); the config file is looked for in %APPDATA%.
@@ -176,6 +171,8 @@ run doctor 0 doctor --api "$api" --car 987654 \
     && has doctor out 'C:\users\' && has doctor out '\AppData\Roaming\stepwise\config\config.toml' \
     && ok "doctor --api: every line passes; config: $(grep -o 'C:\\users[^ ]*' "$work/doctor.out" | head -n 1)"
 run doctor-demo 0 doctor && ok "doctor on the embedded simulator"
+run steps-demo 3 steps --car 987654 && has steps-demo out "(demo backend)" \
+    && ok "steps on the .exe's embedded simulator: exit 3"
 local_data="$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local/stepwise/data 2>/dev/null | head -n 1 || true)"
 [[ -n "$local_data" && -f "$local_data/demo-state.json" ]] \
     && ok "the embedded simulator's state is in %LOCALAPPDATA%\\stepwise\\data" \
@@ -284,8 +281,9 @@ if wait_http "$wapi"; then
         && ok "stepwise.exe serve answers curl on $wapi"
     code=0
     "$linux" steps --api "$wapi" --car 987654 --json >"$work/linux-client.out" || code=$?
-    [[ $code == 3 ]] && grep -q '"stepsID":"132324"' "$work/linux-client.out" \
-        && ok "the Linux client on stepwise.exe serve: exit 3" || bad "Linux client on Windows serve: exit $code"
+    [[ $code == 3 ]] && python3 -c 'import json, sys; got = json.load(open(sys.argv[1])); assert got["stepsID"] == "132324", got' \
+        "$work/linux-client.out" && ok "the Linux client on stepwise.exe serve: exit 3" \
+        || bad "Linux client on Windows serve: exit $code: $(cat "$work/linux-client.out")"
 else
     bad "stepwise.exe serve did not answer: $(cat "$work/serve-win.log")"
 fi
