@@ -631,11 +631,12 @@ fn wizard(
     match result {
         Ok(ended) => {
             if let Some(path) = ended.report {
-                say(&tr!(
-                    chosen_lang(),
-                    "cli-arg-report-written",
-                    path = path.display().to_string()
-                ));
+                let path = path.display().to_string();
+                say(&if ended.report_empty {
+                    tr!(chosen_lang(), "cli-arg-report-empty", path = path)
+                } else {
+                    tr!(chosen_lang(), "cli-arg-report-written", path = path)
+                });
             }
             // Ended by a signal: the shell's convention, 128 + its number.
             match ended.signal {
