@@ -314,8 +314,12 @@ pub struct ConfigPath {
     pub explicit: bool,
 }
 
+/// The user's data directory: `~/.local/share/stepwise` on Linux,
+/// `~/Library/Application Support/stepwise` on macOS, and on Windows the
+/// machine's own `%LOCALAPPDATA%\stepwise\data` (logs, reports, the demo
+/// state and a token file stay on this PC, never in a roaming profile).
 pub fn data_dir() -> Option<PathBuf> {
-    project_dirs().map(|d| d.data_dir().to_path_buf())
+    project_dirs().map(|d| d.data_local_dir().to_path_buf())
 }
 
 /// Reads the config file. The default file may be absent (an empty config);

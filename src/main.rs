@@ -131,7 +131,7 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             tr!(
                 lang,
                 "cli-arg-cars-unreadable",
@@ -139,6 +139,7 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
                 error = e.to_string()
             )
         })?;
+        let text = stepwise::cars::decode(&bytes);
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(
                 lang,

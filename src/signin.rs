@@ -108,8 +108,12 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         "{}",
         tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
-    if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
+    if saved.new_file || saved.keyring_too_small.is_some() {
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+        );
     }
 }
 

@@ -516,6 +516,8 @@ login-signed-in-token = Angemeldet bei { $gateway } mit dem angegebenen Token.
 login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
+login-file-notice-windows = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei in Ihrem eigenen Ordner %LOCALAPPDATA% aufbewahrt, die Windows nur Ihnen (und den Administratoren des PCs) zu lesen erlaubt. `stepwise logout` entfernt sie.
+login-keyring-too-small = Hinweis: Das Token ist zu lang für { $name } (höchstens { $max } Bytes pro Eintrag), daher wird es stattdessen in einer Datei aufbewahrt, die nur Sie lesen können. `stepwise logout` entfernt sie.
 login-paste = Das Token für { $gateway } einfügen und Enter drücken (es wird nicht angezeigt; Esc oder Strg-C bricht ab):
 place-keyring = dem Schlüsselbund ({ $name })
 place-file = der Datei { $path }
@@ -823,6 +825,7 @@ err-store-too-slow = der Schlüsselbund antwortete nicht binnen { $secs } s. Ihn
 err-store-keyring-entry = der Schlüsselbund verweigerte einen Eintrag für { $gateway }: { $why }
 err-store-keyring-read = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) lesen: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
 err-store-keyring-write = die Anmeldung lässt sich nicht im Schlüsselbund ({ $name }) aufbewahren: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-too-small = die Anmeldung ist zu lang für den Schlüsselbund ({ $name }), der höchstens { $max } Bytes pro Eintrag aufnimmt. STEPWISE_TOKEN_STORE=file setzen, um sie in einer Datei aufzubewahren
 err-store-keyring-remove = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) entfernen: { $why }
 err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen

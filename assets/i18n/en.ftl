@@ -385,6 +385,8 @@ login-signed-in-token = Signed in to { $gateway } with the given token.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
+login-keyring-too-small = Note: the token is too long for { $name } (at most { $max } bytes per entry), so it is kept in a file only you can read instead. `stepwise logout` removes it.
 login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
 place-keyring = the keyring ({ $name })
 place-file = the file { $path }
@@ -828,6 +830,7 @@ err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, o
 err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
 err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = the login is too long for the keyring ({ $name }), which holds at most { $max } bytes per entry. Set STEPWISE_TOKEN_STORE=file to keep it in a file
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions

@@ -516,6 +516,8 @@ login-signed-in-token = Sesión iniciada en { $gateway } con el token dado.
 login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
+login-file-notice-windows = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo de su propia carpeta %LOCALAPPDATA%, que Windows solo deja leer a usted (y a los administradores del PC). `stepwise logout` lo elimina.
+login-keyring-too-small = Nota: el token es demasiado largo para { $name } (como máximo { $max } bytes por entrada), así que se guarda en su lugar en un archivo que solo usted puede leer. `stepwise logout` lo elimina.
 login-paste = Pegue el token para { $gateway } y pulse Intro (no se muestra; Esc o Ctrl-C cancela):
 place-keyring = el llavero ({ $name })
 place-file = el archivo { $path }
@@ -826,6 +828,7 @@ err-store-too-slow = el llavero no respondió en { $secs } s. Desbloquéelo, o p
 err-store-keyring-entry = el llavero rechazó una entrada para { $gateway }: { $why }
 err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = la sesión es demasiado larga para el llavero ({ $name }), que admite como máximo { $max } bytes por entrada. Ponga STEPWISE_TOKEN_STORE=file para guardarla en un archivo
 err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
 err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos

@@ -516,6 +516,8 @@ login-signed-in-token = Connecté à { $gateway } avec le jeton fourni.
 login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
 login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
+login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
+login-keyring-too-small = Remarque : le jeton est trop long pour { $name } (au plus { $max } octets par entrée), il est donc conservé à la place dans un fichier que vous seul pouvez lire. `stepwise logout` le supprime.
 login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
 place-keyring = le trousseau ({ $name })
 place-file = le fichier { $path }
@@ -826,6 +828,7 @@ err-store-too-slow = le trousseau n'a pas répondu en { $secs } s. Déverrouille
 err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
 err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = la connexion est trop longue pour le trousseau ({ $name }), qui contient au plus { $max } octets par entrée. Mettez STEPWISE_TOKEN_STORE=file pour la garder dans un fichier
 err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
 err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions

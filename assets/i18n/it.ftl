@@ -516,6 +516,8 @@ login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della tua cartella %LOCALAPPDATA%, che Windows lascia leggere solo a te (e agli amministratori del PC). `stepwise logout` lo rimuove.
+login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo da te. `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
 place-file = il file { $path }
@@ -826,6 +828,7 @@ err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarl
 err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
 err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $name }), che contiene al massimo { $max } byte per voce. Impostare STEPWISE_TOKEN_STORE=file per conservarlo in un file
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi

@@ -516,6 +516,8 @@ login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in je eigen map %LOCALAPPDATA%, dat Windows alleen jou (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
+login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen jij kunt lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
 place-file = het bestand { $path }
@@ -823,6 +825,7 @@ err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrende
 err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
 err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name }), die hoogstens { $max } bytes per item bewaart. Zet STEPWISE_TOKEN_STORE=file om hem in een bestand te bewaren
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten

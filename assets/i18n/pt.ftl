@@ -516,6 +516,8 @@ login-signed-in-token = Conectado a { $gateway } com o token informado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
+login-keyring-too-small = Observação: o token é longo demais para { $name } (no máximo { $max } bytes por entrada), então fica guardado em um arquivo que só você pode ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = o chaveiro ({ $name })
 place-file = o arquivo { $path }
@@ -826,6 +828,7 @@ err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou
 err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
 err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = o login é longo demais para o chaveiro ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para guardá-lo em um arquivo
 err-store-keyring-remove = não foi possível tirar o login do chaveiro ({ $name }): { $why }
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele

@@ -327,6 +327,7 @@ async fn sign_in(
         SignedIn {
             place: saved.place,
             new_file: saved.new_file,
+            keyring_too_small: saved.keyring_too_small,
         },
     ))
 }

@@ -86,6 +86,8 @@ pub struct SignedIn {
     pub place: Place,
     /// The token went to a new file (no keyring answered): said once.
     pub new_file: bool,
+    /// The keyring that could not hold the token, and its limit in bytes.
+    pub keyring_too_small: Option<(&'static str, u32)>,
 }
 
 /// Why a list was asked for; it decides what the answer means.
