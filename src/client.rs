@@ -575,21 +575,44 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
     if let Some(token) = token
         && !answer.status.is_success()
     {
-        let needle = token.expose().as_bytes();
-        while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-            answer
-                .body
-                .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-        }
+        answer.body = redact_bytes(&answer.body, token.expose().as_bytes());
     }
     answer
+}
+
+/// `body` with every `needle` replaced by `<redacted>`, in one pass from
+/// left to right: an empty needle changes nothing, and a needle that is part
+/// of the mask cannot loop.
+fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
+    const MASK: &[u8] = b"<redacted>";
+    if needle.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(MASK);
+            rest = &rest[needle.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     let Some(token) = token else {
         return error;
     };
-    let scrub = |text: String| text.replace(token.expose(), "<redacted>");
+    let scrub = |text: String| {
+        if token.expose().is_empty() {
+            text
+        } else {
+            text.replace(token.expose(), "<redacted>")
+        }
+    };
     match error {
         GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
         GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
@@ -665,5 +688,22 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+    }
+
+    /// Redaction ends and cannot panic: an empty token, or one that is part
+    /// of the mask itself.
+    #[test]
+    fn redaction_cannot_panic_or_loop() {
+        assert_eq!(redact_bytes(b"abc", b""), b"abc");
+        assert_eq!(redact_bytes(b"e e", b"e"), b"<redacted> <redacted>");
+        assert_eq!(redact_bytes(b"xactx", b"act"), b"x<redacted>x");
+        assert_eq!(redact_bytes(b"TT", b"TT"), b"<redacted>");
+        let answer = Answer {
+            status: StatusCode::NOT_FOUND,
+            retry_after: None,
+            body: b"red".to_vec(),
+        };
+        let redacted = redact_answer(answer, Some(&Secret::new("d")));
+        assert_eq!(redacted.body, b"re<redacted>");
     }
 }

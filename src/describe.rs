@@ -278,12 +278,14 @@ mod tests {
                     Lang::De,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 config_error(
                     Lang::En,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 "das Token in der Konfigurationsdatei".into(),
@@ -336,6 +338,7 @@ mod tests {
                 Lang::En,
                 &ConfigError::TokenText {
                     from: TokenPlace::Environment,
+                    empty: false,
                 }
             ),
             "the token in STEPWISE_TOKEN holds spaces, line breaks or characters a token cannot \

@@ -10,13 +10,14 @@ use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings, TokenPlace, read_token_file};
+use stepwise::config::{Settings, TokenPlace, read_token_file};
 use stepwise::describe::{config_error, gateway_error};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 use stepwise::tr;
 
 fn main() -> ExitCode {
+    stepwise::secret::no_core_dumps();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is known before clap parses, so that --help, clap's
     // value checks and every message below speak it.
@@ -384,7 +385,14 @@ fn serve(
             Err(e) => return fail(config_error(lang, &e)),
         },
         // An empty --token is refused by Cli::misused_option.
-        None => token.token.map(|t| Secret::new(t.trim())),
+        None => match token
+            .token
+            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
+            .transpose()
+        {
+            Ok(token) => token,
+            Err(e) => return fail(config_error(lang, &e)),
+        },
     };
     let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,

@@ -640,7 +640,7 @@ help-cli-fleet = Die Übersicht: viele Fahrzeuge auf einmal, eine Zeile je Fahrz
 help-cli-serve = Den Simulator des Schritte-Gateways starten
 help-cli-serve-addr = Adresse, auf der gelauscht wird, HOST:PORT (ein Hostname wird aufgelöst)
 help-cli-serve-scenario = Szenariodatei (JSON); sonst das eingebaute Szenario
-help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen (oder mit --token-file angeben)
+help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen. Jeder Benutzer dieses Rechners kann es in `ps` lesen: besser --token-file oder STEPWISE_SERVE_TOKEN verwenden
 help-cli-serve-fleet = N erzeugte Fahrzeuge hinzufügen, F0001..., in verschiedenen Zuständen
 help-cli-serve-churn = Alle SECONDS Sekunden wird der nächste Schritt eines zufälligen Fahrzeugs erledigt
 help-cli-serve-tls = HTTPS mit einem beim Start erzeugten Zertifikat anbieten (für localhost und 127.0.0.1)
@@ -766,6 +766,9 @@ err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
    *[other] { $n } Zeilen
 }. Eine Token-Datei enthält nur das Token, allein in einer Zeile
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
+err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
+err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
+err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält
 # URLs
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei

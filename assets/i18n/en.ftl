@@ -645,7 +645,7 @@ help-cli-fleet = The board: many vehicles at once, one row each (give them with 
 help-cli-serve = Run the steps gateway simulator
 help-cli-serve-addr = Address to listen on, HOST:PORT (a host name is resolved)
 help-cli-serve-scenario = Scenario file (JSON); the built-in scenario otherwise
-help-cli-serve-token = Require this bearer token on every request (or give it with --token-file)
+help-cli-serve-token = Require this bearer token on every request. Every user of this machine can read it in `ps`: prefer --token-file or STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Add N generated vehicles, F0001..., in varied states
 help-cli-serve-churn = Every SECONDS, a random vehicle's next step completes
 help-cli-serve-tls = Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
@@ -771,6 +771,9 @@ err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
+err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
+err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
 # URLs
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file

@@ -643,7 +643,7 @@ help-cli-fleet = El panel: muchos vehículos a la vez, una fila cada uno (indíq
 help-cli-serve = Ejecutar el simulador de la pasarela de pasos
 help-cli-serve-addr = Dirección de escucha, HOST:PUERTO (un nombre de host se resuelve)
 help-cli-serve-scenario = Archivo de escenario (JSON); si no, el escenario integrado
-help-cli-serve-token = Exigir este token (bearer) en cada petición (o indicarlo con --token-file)
+help-cli-serve-token = Exigir este token (bearer) en cada petición. Cualquier usuario de esta máquina puede leerlo con `ps`: mejor --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
 help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
 help-cli-serve-tls = Servir HTTPS con un certificado generado al arrancar (para localhost y 127.0.0.1)
@@ -769,6 +769,9 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
+err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
+err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración

@@ -643,7 +643,7 @@ help-cli-fleet = Le tableau : plusieurs véhicules à la fois, une ligne chacun 
 help-cli-serve = Lancer le simulateur de la passerelle des étapes
 help-cli-serve-addr = Adresse d'écoute, HÔTE:PORT (un nom d'hôte est résolu)
 help-cli-serve-scenario = Fichier de scénario (JSON) ; sinon le scénario intégré
-help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête (ou le donner avec --token-file)
+help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête. Tout utilisateur de cette machine peut le lire dans `ps` : préférez --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Ajouter N véhicules générés, F0001..., dans des états variés
 help-cli-serve-churn = Toutes les SECONDS secondes, l'étape suivante d'un véhicule au hasard est faite
 help-cli-serve-tls = Servir en HTTPS avec un certificat généré au démarrage (pour localhost et 127.0.0.1)
@@ -769,6 +769,9 @@ err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $
    *[other] { $n } lignes
 }. Un fichier de jeton contient le jeton seul sur une ligne
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
+err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
+err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
+err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
 # URL
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration

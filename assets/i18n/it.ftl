@@ -643,7 +643,7 @@ help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli 
 help-cli-serve = Avviare il simulatore del gateway dei passi
 help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
 help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato
-help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta (o indicarlo con --token-file)
+help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta. Ogni utente di questa macchina può leggerlo con `ps`: meglio --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
 help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
 help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
@@ -769,6 +769,9 @@ err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
+err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
+err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
 # URL
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione

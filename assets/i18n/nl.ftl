@@ -640,7 +640,7 @@ help-cli-fleet = Het overzicht: veel voertuigen tegelijk, één regel per voertu
 help-cli-serve = De simulator van de stappengateway starten
 help-cli-serve-addr = Adres om op te luisteren, HOST:POORT (een hostnaam wordt opgezocht)
 help-cli-serve-scenario = Scenariobestand (JSON); anders het ingebouwde scenario
-help-cli-serve-token = Dit bearer-token bij elk verzoek eisen (of opgeven met --token-file)
+help-cli-serve-token = Dit bearer-token bij elk verzoek eisen. Elke gebruiker van deze machine kan het in `ps` lezen: gebruik liever --token-file of STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
@@ -766,6 +766,9 @@ err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
+err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
+err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
 # URL's
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand

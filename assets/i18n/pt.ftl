@@ -643,7 +643,7 @@ help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-
 help-cli-serve = Executar o simulador do gateway de passos
 help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
 help-cli-serve-scenario = Arquivo de cenário (JSON); senão o cenário embutido
-help-cli-serve-token = Exigir este token (bearer) em cada pedido (ou indicá-lo com --token-file)
+help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer usuário desta máquina pode lê-lo com `ps`: prefira --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
 help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
 help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
@@ -769,6 +769,9 @@ err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
+err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
+err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
 # URLs
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
