@@ -152,6 +152,15 @@ pub enum GatewayError {
     },
     /// A network setting (CA file, client certificate, proxy) is unusable.
     Net(crate::net::NetError),
+    /// The gateway redirected to another origin (another server, or from
+    /// https to http): not followed.
+    Redirected(crate::net::RedirectRefused),
+    /// Asked for the list of one stepsID, the gateway answered another's
+    /// (a mixed-up proxy or cache): refused, never shown as this vehicle's.
+    ForeignList {
+        asked: String,
+        answered: String,
+    },
     /// The live event stream failed (see [`live`]).
     Live(live::LiveFault),
     /// Getting or refreshing a sign-in token failed.
@@ -188,6 +197,10 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
+            GatewayError::Redirected(refused) => write!(f, "{refused}"),
+            GatewayError::ForeignList { asked, answered } => {
+                write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
+            }
         }
     }
 }
@@ -247,6 +260,8 @@ pub struct Gateway {
     options: ClientOptions,
     /// The budget every clone of this client shares.
     pace: std::sync::Arc<crate::pace::Pace>,
+    /// The client of the sign-in calls (made when first needed).
+    oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -293,6 +308,7 @@ impl Gateway {
             token: token.map(TokenSource::fixed),
             options,
             pace,
+            oauth: std::sync::Arc::default(),
         })
     }
 
@@ -303,9 +319,34 @@ impl Gateway {
         self
     }
 
-    /// The HTTP client, set up for this gateway (sign-in calls use it too).
+    /// The HTTP client, set up for this gateway: it follows a redirect only
+    /// within the gateway's origin.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The HTTP client of the sign-in calls (discovery, device code, token,
+    /// refresh): the gateway's network settings, and no redirect followed
+    /// at all, so a form with a code or a refresh token goes nowhere but
+    /// to the address the provider gave.
+    pub fn oauth_http(&self) -> Result<&reqwest::Client, AuthError> {
+        self.oauth
+            .get_or_init(|| {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.options.connect_timeout)
+                    .timeout(self.options.timeout)
+                    .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+                crate::net::configure(builder, &self.options.net)
+                    .map_err(|e| e.to_string())?
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|detail| AuthError::Network {
+                url: crate::net::shown_url(&self.base),
+                detail: detail.clone(),
+            })
     }
 
     pub fn base(&self) -> &str {
@@ -321,7 +362,11 @@ impl Gateway {
             (STATUS_PARAM, request.status.as_wire()),
         ];
         let body = self.call(Method::GET, LIST_PATH, &query).await?;
-        wire::decode_list(&body).map_err(GatewayError::BadAnswer)
+        let list = wire::decode_list(&body).map_err(GatewayError::BadAnswer)?;
+        match &request.lookup {
+            wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
+            wire::Lookup::Car(_) => Ok(list),
+        }
     }
 
     /// `GET pims/subscription/step`: the next step, `None` when nothing is left.
@@ -396,7 +441,7 @@ impl Gateway {
         let token = match &self.token {
             Some(source) => Some(
                 source
-                    .bearer(&self.http)
+                    .bearer(self.oauth_http().map_err(GatewayError::Auth)?)
                     .await
                     .map_err(GatewayError::Auth)?,
             ),
@@ -412,7 +457,8 @@ impl Gateway {
         if !matches!(&outcome, Err(e) if e.rejection() == Some(Rejection::Unauthorized)) {
             return outcome;
         }
-        match source.after_refusal(&self.http, used).await {
+        let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
+        match source.after_refusal(oauth, used).await {
             Ok(Some(fresh)) => {
                 tracing::info!(path, "token refused; retrying once with a refreshed one");
                 self.call_with(&method, &url, path, query, Some(&fresh))
@@ -539,6 +585,9 @@ impl Gateway {
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
+        if let Some(refused) = crate::net::RedirectRefused::find(error) {
+            return GatewayError::Redirected(refused);
+        }
         let base = self.base.to_string();
         if let Some(problem) = crate::net::TlsProblem::find(error) {
             return GatewayError::Tls {
@@ -565,6 +614,22 @@ impl Gateway {
         } else {
             GatewayError::Transport(root_cause(error))
         }
+    }
+}
+
+/// A list asked for by stepsID must be that stepsID's (one without a
+/// stepsID is taken as the one asked for).
+pub(crate) fn check_steps_id(mut list: StepsList, asked: &str) -> Result<StepsList, GatewayError> {
+    match list.steps_id.as_deref() {
+        None => {
+            list.steps_id = Some(asked.to_owned());
+            Ok(list)
+        }
+        Some(answered) if answered == asked => Ok(list),
+        Some(answered) => Err(GatewayError::ForeignList {
+            asked: asked.to_owned(),
+            answered: answered.to_owned(),
+        }),
     }
 }
 

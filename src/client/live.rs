@@ -519,7 +519,7 @@ impl Follower {
         self.bearer = match &gateway.token {
             Some(source) => Some(
                 source
-                    .bearer(&gateway.http)
+                    .bearer(gateway.oauth_http().map_err(GatewayError::Auth)?)
                     .await
                     .map_err(GatewayError::Auth)?,
             ),
@@ -661,11 +661,8 @@ impl Follower {
             ));
         }
         let body = judge(answer).map_err(|e| (e, wait))?;
-        let mut list =
-            protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
-        if list.steps_id.is_none() {
-            list.steps_id = Some(id.to_owned());
-        }
+        let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+        let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
         match etag {
             Some(tag) => self.etags.insert(id.to_owned(), tag),
             None => self.etags.remove(id),
@@ -693,6 +690,7 @@ fn is_retryable(error: &GatewayError) -> bool {
         | GatewayError::TimedOut { .. }
         | GatewayError::TooLarge { .. }
         | GatewayError::BadAnswer(_)
+        | GatewayError::ForeignList { .. }
         | GatewayError::Transport(_) => true,
         GatewayError::Live(fault) => !matches!(fault, LiveFault::Lists { .. }),
         GatewayError::UserInfoInUrl
@@ -702,6 +700,7 @@ fn is_retryable(error: &GatewayError) -> bool {
         | GatewayError::HttpSetup(_)
         | GatewayError::DemoUnavailable(_)
         | GatewayError::Tls { .. }
+        | GatewayError::Redirected(_)
         | GatewayError::Net(_) => false,
         // Refreshing is the token source's business: a network failure of
         // the identity provider passes, an ended login does not.
@@ -942,15 +941,23 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
     }
     let mut list = protocol::decode_list(event.data.as_bytes())
         .map_err(|e| StreamError::Gateway(GatewayError::BadAnswer(e)))?;
-    if list.steps_id.is_none() {
-        match ids {
+    match list.steps_id.as_deref() {
+        None => match ids {
             [only] => list.steps_id = Some(only.clone()),
             _ => {
                 return Err(StreamError::Gateway(GatewayError::BadAnswer(
                     protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
                 )));
             }
+        },
+        // A list of a stepsID not followed on this stream is no list of ours.
+        Some(answered) if !ids.iter().any(|id| id == answered) => {
+            return Err(StreamError::Gateway(GatewayError::ForeignList {
+                asked: ids.join(", "),
+                answered: answered.to_owned(),
+            }));
         }
+        Some(_) => {}
     }
     Ok(Some(list))
 }
