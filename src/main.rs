@@ -157,20 +157,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why a file cannot be read, in `lang` when it is past its size cap.
+fn io_words(lang: Lang, e: &std::io::Error) -> String {
+    match stepwise::files::too_large(e) {
+        Some(cap) => tr!(
+            lang,
+            "err-file-too-large",
+            limit = stepwise::text::num(cap.limit / 1024)
+        ),
+        None => e.to_string(),
+    }
+}
+
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-cars-unreadable",
-                path = shown.clone(),
-                error = e.to_string()
-            )
-        })?;
+        let text = stepwise::files::read_text_capped(path, stepwise::files::LIST_FILE_LIMIT)
+            .map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-cars-unreadable",
+                    path = shown.clone(),
+                    error = io_words(lang, &e)
+                )
+            })?;
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(
                 lang,
@@ -294,7 +307,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         .clone()
         .or_else(stepwise::sim::tls::default_dir)
         .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    stepwise::files::private_dir(&dir).map_err(|e| {
         tr!(
             lang,
             "cli-arg-tls-dir-failed",
@@ -313,14 +326,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         .write_to(&dir)
         .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
     let client_ca = match &tls.client_ca {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-client-ca-unreadable",
-                path = path.display().to_string(),
-                error = e.kind().to_string()
-            )
-        })?),
+        Some(path) => Some(
+            stepwise::files::read_capped(path, stepwise::files::SMALL_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-client-ca-unreadable",
+                    path = path.display().to_string(),
+                    error = match stepwise::files::too_large(&e) {
+                        Some(_) => io_words(lang, &e),
+                        None => e.kind().to_string(),
+                    }
+                )
+            })?,
+        ),
         None => None,
     };
     let config = generated

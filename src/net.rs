@@ -249,6 +249,8 @@ pub enum PemProblem {
     Denied,
     /// Cannot be read: the I/O error's kind.
     Unreadable(String),
+    /// Larger than a PEM file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
+    TooLarge,
     /// Not valid PEM: the parser's words.
     NotPem(String),
     NoCertificate,
@@ -330,6 +332,15 @@ fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
         PemProblem::Missing => tr!(lang, "err-pem-missing"),
         PemProblem::Denied => tr!(lang, "err-pem-denied"),
         PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::TooLarge => tr!(
+            lang,
+            "err-pem-unreadable",
+            kind = tr!(
+                lang,
+                "err-file-too-large",
+                limit = crate::text::num(crate::files::SMALL_FILE_LIMIT / 1024)
+            )
+        ),
         PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
         PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
         PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
@@ -352,7 +363,8 @@ fn shown(path: &Path) -> String {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, PemProblem> {
-    std::fs::read(path).map_err(|e| match e.kind() {
+    crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT).map_err(|e| match e.kind() {
+        _ if crate::files::too_large(&e).is_some() => PemProblem::TooLarge,
         std::io::ErrorKind::NotFound => PemProblem::Missing,
         std::io::ErrorKind::PermissionDenied => PemProblem::Denied,
         kind => PemProblem::Unreadable(kind.to_string()),

@@ -470,6 +470,40 @@ fn the_client_refuses_a_base_url_with_user_info_without_showing_it() {
     );
 }
 
+/// Every file stepwise reads has a size cap: an endless file is refused
+/// with the cap said, not read whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_input_files_are_refused_with_their_cap() {
+    let home = home();
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
+        (&["steps", "--cars", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--token-file", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--ca-file", "/dev/zero"], None),
+        (
+            &["steps", "--car", "1"],
+            Some(("STEPWISE_CONFIG", "/dev/zero")),
+        ),
+        (&["serve", "--scenario", "/dev/zero"], None),
+    ];
+    for (args, env) in cases {
+        let mut cmd = stepwise(home.path());
+        cmd.env("STEPWISE_LANG", "en").args(args).args(
+            ["--api", "http://127.0.0.1:9"]
+                .iter()
+                .filter(|_| args[0] == "steps"),
+        );
+        if let Some((key, value)) = env {
+            cmd.env(key, value);
+        }
+        let out = cmd.output().expect("the binary runs");
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("larger than"), "{args:?}: {err}");
+    }
+}
+
 /// No help text shows an environment variable's value: a URL with a
 /// password in STEPWISE_API, a token in STEPWISE_SERVE_TOKEN.
 #[test]
