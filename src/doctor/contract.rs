@@ -86,6 +86,14 @@ impl Caller<'_> {
             )
             .into()),
             Ok(Err(e)) => {
+                if let Some(refused) = crate::net::RedirectRefused::find(&e) {
+                    return Err(words!(
+                        "gw-redirect-refused",
+                        from = refused.from,
+                        to = refused.to
+                    )
+                    .into());
+                }
                 let mut text = match TlsProblem::find(&e) {
                     Some(p) => p.code().to_owned(),
                     None => {
