@@ -10,13 +10,14 @@ use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings, TokenPlace, read_token_file};
+use stepwise::config::{Settings, TokenPlace, read_token_file};
 use stepwise::describe::{config_error, gateway_error};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 use stepwise::tr;
 
 fn main() -> ExitCode {
+    stepwise::secret::no_core_dumps();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is known before clap parses, so that --help, clap's
     // value checks and every message below speak it.
@@ -125,20 +126,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why a file cannot be read, in `lang` when it is past its size cap.
+fn io_words(lang: Lang, e: &std::io::Error) -> String {
+    match stepwise::files::too_large(e) {
+        Some(cap) => tr!(
+            lang,
+            "err-file-too-large",
+            limit = stepwise::text::num(cap.limit / 1024)
+        ),
+        None => e.to_string(),
+    }
+}
+
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-cars-unreadable",
-                path = shown.clone(),
-                error = e.to_string()
-            )
-        })?;
+        let bytes =
+            stepwise::files::read_capped(path, stepwise::files::LIST_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-cars-unreadable",
+                    path = shown.clone(),
+                    error = io_words(lang, &e)
+                )
+            })?;
         let text = stepwise::cars::decode(&bytes);
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(
@@ -264,7 +278,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         .clone()
         .or_else(|| stepwise::config::data_dir().map(|d| stepwise::sim::tls::default_dir(&d)))
         .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    stepwise::files::private_dir(&dir).map_err(|e| {
         tr!(
             lang,
             "cli-arg-tls-dir-failed",
@@ -283,14 +297,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         .write_to(&dir)
         .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
     let client_ca = match &tls.client_ca {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-client-ca-unreadable",
-                path = path.display().to_string(),
-                error = e.kind().to_string()
-            )
-        })?),
+        Some(path) => Some(
+            stepwise::files::read_capped(path, stepwise::files::SMALL_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-client-ca-unreadable",
+                    path = path.display().to_string(),
+                    error = match stepwise::files::too_large(&e) {
+                        Some(_) => io_words(lang, &e),
+                        None => e.kind().to_string(),
+                    }
+                )
+            })?,
+        ),
         None => None,
     };
     let config = generated
@@ -398,7 +417,14 @@ fn serve(
             Err(e) => return fail(config_error(lang, &e)),
         },
         // An empty --token is refused by Cli::misused_option.
-        None => token.token.map(|t| Secret::new(t.trim())),
+        None => match token
+            .token
+            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
+            .transpose()
+        {
+            Ok(token) => token,
+            Err(e) => return fail(config_error(lang, &e)),
+        },
     };
     let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,

@@ -200,7 +200,7 @@ pub async fn login(
     )
     .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
-    let http = client.http();
+    let http = client.oauth_http().map_err(|e| Failure::auth(lang, &e))?;
     let endpoints = device::discover(http, &base)
         .await
         .map_err(|e| Failure::auth(lang, &e))?;

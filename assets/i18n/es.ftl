@@ -287,6 +287,9 @@ gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe 
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
+gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
+gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
+gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en directo de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revisa los proxies entre este equipo y la pasarela
 gw-live-silent = el flujo en directo de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revisa la red
 gw-live-not-text = el flujo en directo de la pasarela no es texto UTF-8. Comprueba que --api apunta a una pasarela de pasos
@@ -663,7 +666,7 @@ help-cli-fleet = El panel: muchos vehículos a la vez, una fila cada uno (indíq
 help-cli-serve = Ejecutar el simulador de la pasarela de pasos
 help-cli-serve-addr = Dirección de escucha, HOST:PUERTO (un nombre de host se resuelve)
 help-cli-serve-scenario = Archivo de escenario (JSON); si no, el escenario integrado
-help-cli-serve-token = Exigir este token (bearer) en cada petición (o indicarlo con --token-file)
+help-cli-serve-token = Exigir este token (bearer) en cada petición. Cualquier usuario de esta máquina puede leerlo con `ps`: mejor --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
 help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
 help-cli-serve-stream-events = Terminar cada flujo de eventos tras sus primeros N eventos (para herramientas que necesitan una respuesta que termine)
@@ -792,6 +795,9 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
+err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
+err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
@@ -861,6 +867,7 @@ err-signin-discovery-missing = el documento de descubrimiento de inicio de sesi�
 err-signin-not-offered-status = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server, HTTP { $status }). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-not-offered = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-redirected = la llamada de inicio de sesión a { $url } recibió una redirección a { $to }; stepwise no envía códigos ni tokens de acceso a otra dirección. Pida al administrador de la pasarela la dirección propia del proveedor de acceso
 err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
 err-signin-not-device-code = la respuesta del proveedor de identidad en { $url } no es un código de dispositivo (RFC 8628). Avise al operador de la pasarela
 err-signin-bad-device-code = el proveedor de identidad dio un código de dispositivo inutilizable. Avise al operador de la pasarela

@@ -301,7 +301,7 @@ async fn sign_in(
     let base = Url::parse(&key)
         .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;
-    let http = gateway.http();
+    let http = gateway.oauth_http()?;
     let endpoints = device::discover(http, &base).await?;
     let authorization = device::authorize(http, &endpoints, &base, None).await?;
     prompt(SignInPrompt {

@@ -577,7 +577,7 @@ fn shown(path: &Path) -> String {
 }
 
 fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
-    match fs::read_to_string(path) {
+    match crate::files::read_text_capped(path, crate::files::SMALL_FILE_LIMIT) {
         Ok(text) => {
             serde_json::from_str(&text).map_err(|_| StoreError::FileDamaged { path: shown(path) })
         }
@@ -618,28 +618,24 @@ fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
     let text = serde_json::to_string_pretty(file).map_err(|e| StoreError::Encode {
         detail: e.to_string(),
     })?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| fail(FileStep::CreateFolder, e))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    match fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(fail(FileStep::Replace, e)),
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut out = options.open(&tmp).map_err(|e| fail(FileStep::Create, e))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    crate::files::private_dir(dir).map_err(|e| fail(FileStep::CreateFolder, e))?;
+    // A fresh name made with O_EXCL, mode 0600 (tempfile); removed if
+    // anything below fails, so no litter is left.
+    let mut out = tempfile::Builder::new()
+        .prefix(".logins-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(|e| fail(FileStep::Create, e))?;
     out.write_all(text.as_bytes())
-        .and_then(|()| out.sync_all())
+        .and_then(|()| out.as_file().sync_all())
         .map_err(|e| fail(FileStep::Write, e))?;
-    drop(out);
-    fs::rename(&tmp, path).map_err(|e| fail(FileStep::Replace, e))
+    out.persist(path)
+        .map(drop)
+        .map_err(|e| fail(FileStep::Replace, e.error))
 }
 
 #[cfg(test)]

@@ -596,11 +596,8 @@ impl Follower {
             ));
         }
         let body = judge(answer).map_err(|e| (e, wait))?;
-        let mut list =
-            protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
-        if list.steps_id.is_none() {
-            list.steps_id = Some(id.to_owned());
-        }
+        let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+        let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
         match etag {
             Some(tag) => self.etags.insert(id.to_owned(), tag),
             None => self.etags.remove(id),
@@ -822,15 +819,23 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
     }
     let mut list = protocol::decode_list(event.data.as_bytes())
         .map_err(|e| StreamError::Gateway(GatewayError::BadAnswer(e)))?;
-    if list.steps_id.is_none() {
-        match ids {
+    match list.steps_id.as_deref() {
+        None => match ids {
             [only] => list.steps_id = Some(only.clone()),
             _ => {
                 return Err(StreamError::Gateway(GatewayError::BadAnswer(
                     protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
                 )));
             }
+        },
+        // A list of a stepsID not followed on this stream is no list of ours.
+        Some(answered) if !ids.iter().any(|id| id == answered) => {
+            return Err(StreamError::Gateway(GatewayError::ForeignList {
+                asked: ids.join(", "),
+                answered: answered.to_owned(),
+            }));
         }
+        Some(_) => {}
     }
     Ok(Some(list))
 }

@@ -211,7 +211,7 @@ pub(crate) async fn events(
     let mut changes = live.changes.subscribe();
     changes.borrow_and_update();
     let closing = live.closing.subscribe();
-    let first = evaluate(&shared, &device, &ids)?;
+    let first = evaluate(&shared, &device, &ids).await?;
     let mut follower = Follower {
         shared: shared.clone(),
         device,
@@ -231,20 +231,23 @@ pub(crate) async fn events(
 }
 
 /// Every followed list, evaluated as a list request by stepsID would be.
-fn evaluate(
+async fn evaluate(
     shared: &Shared,
     device: &str,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, SimError> {
-    shared.with_state(|state| {
-        ids.iter()
-            .map(|id| {
-                let key = Lookup::StepsId(id.clone());
-                let answer = state.list(device, &key, false, StatusFilter::All)?;
-                Ok((id.clone(), list_json(&answer)))
-            })
-            .collect()
-    })
+    let (device, ids) = (device.to_owned(), ids.to_vec());
+    shared
+        .with_state(move |state| {
+            ids.iter()
+                .map(|id| {
+                    let key = Lookup::StepsId(id.clone());
+                    let answer = state.list(&device, &key, false, StatusFilter::All)?;
+                    Ok((id.clone(), list_json(&answer)))
+                })
+                .collect()
+        })
+        .await
 }
 
 /// One open stream: what it follows and what it last sent of each list.
@@ -295,7 +298,7 @@ impl Follower {
                     changed = me.changes.changed() => {
                         changed.ok()?;
                         // A session never disappears; should it, the stream ends.
-                        let lists = evaluate(&me.shared, &me.device, &me.ids).ok()?;
+                        let lists = evaluate(&me.shared, &me.device, &me.ids).await.ok()?;
                         me.queue_changed(lists);
                     }
                     _ = me.closing.changed() => return None,

@@ -665,6 +665,26 @@ fn an_uncaught_background_panic_restores_the_terminal_and_stops_drawing() {
     assert!(!tui.alternate_screen());
 }
 
+/// The demo backend that can no longer keep its state says so on screen
+/// when the simulated customer acts, instead of doing nothing.
+#[test]
+fn demo_that_cannot_keep_its_state_says_so_on_screen() {
+    let mut tui = Spawn::new(&["demo", "--car", "987654"]).start();
+    tui.wait_for("the demo list", SHORT, doc_list_shown);
+    // The state file's place is taken (as a full or read-only disk would
+    // refuse it): the next change cannot be kept.
+    let file = tui.home_path.join(".local/share/stepwise/demo-state.json");
+    std::fs::remove_file(&file).expect("the demo state was kept");
+    std::fs::create_dir_all(file.join("blocker")).unwrap();
+    tui.send("s");
+    let screen = tui.wait_for("the backend says it cannot keep its state", SHORT, |s| {
+        s.contains("cannot keep")
+    });
+    assert!(!row_has(&screen, "deviceActivation", "[DONE]"), "{screen}");
+    tui.send("q");
+    tui.wait_exit(SHORT);
+}
+
 /// A panic in a background task (a vehicle's request) becomes a message: the
 /// terminal stays as it is, the vehicle shows the error, and `r` asks again.
 #[test]
