@@ -274,6 +274,10 @@ mod tests {
         // Key names: most keyboards print Esc and Enter as in English.
         "key-name-esc",
         "key-name-enter",
+        // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.
+        "key-name-pgdn",
+        "key-name-pgup",
+        "key-name-ctrl-c",
         // Punctuation between a banner's title and text (French differs).
         "banner-title-sep",
         // "stepsID { $id }": the protocol's own name for the id.

@@ -40,11 +40,11 @@ guide-link-archive = Entwicklerdokumentation (archiviert, Englisch):
 guide-keys-gateway = g zeigt die Seite des Kunden ({ $lang }) auf dem Gateway als QR-Code, o öffnet sie.
 guide-keys-dealer = g zeigt die Hilfeseite des Händlers als QR-Code, o öffnet sie.
 guide-keys-archive = g zeigt die archivierte Entwicklerseite als QR-Code, o öffnet sie (das Gateway bietet keine Kundenseiten).
-guide-more-below = ↓ mehr: PgDn
-guide-more-above = ↑ mehr oben: PgUp
+guide-more-below = ↓ mehr: Bild↓
+guide-more-above = ↑ mehr oben: Bild↑
 ready-title = Dienst bereit
 ready-line = Alle Schritte erledigt: der Dienst ist einsatzbereit.
-ready-services = Fahrzeugstatus und Fernbedienungsfunktionen sind jetzt in der App des Kunden nutzbar.
+ready-services = Der gebuchte Dienst (Fahrzeugstatus bzw. Fernbedienungsfunktionen) ist jetzt in der App des Kunden nutzbar.
 ready-stale-before = Scheitert die App noch mit Fehler 2312 oder 2317, ist der Schritte-Cache veraltet: drücken Sie{" "}
 ready-stale-after = {" "}zum Zurücksetzen, dann stimmt die Liste.
 
@@ -71,7 +71,7 @@ banner-watching-text = Die Liste wird verfolgt, bis alles erledigt ist (die Kopf
 banner-watch-stopped = Beobachten gestoppt: { $what }
 banner-live-trouble = Beobachten unterbrochen: { $what }
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald das Gateway wieder antwortet; bis dahin kann die Liste veraltet sein.
-banner-watch-stopped-text = { $why } Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
+banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
 banner-customer-idle = Für den Kunden nichts mehr zu tun
 banner-customer-idle-text = Alle Schritte sind erledigt.
 banner-no-report-place = Kein Ort für den Bericht
@@ -125,7 +125,7 @@ too-small-hint = Fenster vergrößern (q beendet).
 ## Overlays
 
 help-title = Hilfe (Esc schließt)
-help-title-more = Hilfe (↓ PgDn für mehr, Esc schließt)
+help-title-more = Hilfe (↓ Bild↓ für mehr, Esc schließt)
 help-section-start = Startbildschirm
 help-section-steps = Schritte-Bildschirm
 help-section-everywhere = Überall
@@ -149,7 +149,7 @@ explain-remedy = Was hilft:
 explain-limits = Grenzen:
 explain-reset-cures = ✔ Zurücksetzen des Schritte-Cache behebt es: mit Esc schließen, dann{" "}
 explain-unknown = { $code } ist diesem Werkzeug nicht bekannt.
-explain-unknown-hint = Eingabe prüfen; den Code im Sitzungsbericht (x) und mit der Fehlerliste des Herstellers notieren.
+explain-unknown-hint = Eingabe prüfen und den Code in der Fehlerliste des Herstellers nachschlagen; im Sitzungsbericht (x) festhalten.
 qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
 qr-title-dealer = Scannen: Hilfeseite des Händlers (Esc schließt)
 qr-title-archive = Scannen: Entwicklerdokumentation, archiviert (Esc schließt)
@@ -161,6 +161,9 @@ qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Leertaste
+key-name-pgdn = Bild↓
+key-name-pgup = Bild↑
+key-name-ctrl-c = Strg-C
 
 key-short-quit = Ende
 key-short-open = öffnen
@@ -171,8 +174,8 @@ key-short-erase = löschen
 key-short-clear = leeren
 key-short-move = wählen
 key-short-more = mehr
-key-short-refresh = neu
-key-short-watch = live
+key-short-refresh = aktualisieren
+key-short-watch = beobachten
 key-short-act = tun
 key-short-next = nächster
 key-short-filter = Filter
@@ -283,7 +286,7 @@ gw-demo-unavailable = der eingebaute Simulator startet auf keinem lokalen Port: 
 gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
 gw-400-todo = Die eingegebene Id prüfen; stimmt sie, einen Fehler melden
 gw-401 = das Gateway verlangt ein gültiges Token
-gw-401-todo = Ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-401-todo = Mit `stepwise login` anmelden oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-403 = diese stepsID gehört zu einem anderen Gerät
 gw-403-todo = Mit der carAssociationID neu beginnen
 gw-404 = das Gateway kennt diese Id nicht
@@ -339,7 +342,7 @@ step-trusterPhoneNumber-title = Vertrauenswürdige Telefonnummer
 step-trusterPhoneNumber-purpose = Registriert die Telefonnummer, der das Konto für Sicherheitscodes vertraut. Muss vor der Geräteaktivierung erledigt sein.
 step-trusterPhoneNumber-needs =
     Das Telefon mit der zu registrierenden Nummer, eingeschaltet und SMS-fähig
-    Die Fahrzeug App, am Konto des Kunden angemeldet
+    Die Fahrzeug-App, am Konto des Kunden angemeldet
 step-trusterPhoneNumber-does =
     In der App die vertrauenswürdige Telefonnummer eingeben oder bestätigen.
     Auf die SMS mit dem Code an diese Nummer warten (kann eine Minute dauern).
@@ -366,7 +369,7 @@ step-mediumCarKey-needs =
     Die Fahrzeugschlüssel, der Kunde sitzt im Fahrzeug
     Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
 step-mediumCarKey-does =
-    Mit Schlüsseln und Telefon ins Fahrzeug setzen.
+    Sich mit Schlüssel und Telefon ins Fahrzeug setzen.
     Prüfen, dass Standort und Bluetooth an sind und das Telefon das Fahrzeug als gekoppelt zeigt.
     Die CarKey-Prüfung in der App starten und den Hinweisen zum Schlüssel folgen.
     Im Fahrzeug bleiben, bis die App den Erfolg meldet.
@@ -409,7 +412,7 @@ code-2311-meaning = Der Authentifizierungsstatus ist nicht korrekt
 code-2311-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät neu registrieren.
 code-2312-meaning = Das Gerät ist deaktiviert oder unbekannt
 code-2312-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren.
-code-2317-meaning = Vorgang mit der PIN verboten (Gerät aktiviert, gesperrt oder aktualisierbar)
+code-2317-meaning = Vorgang mit dem PIN-Code nicht zulässig (Gerät aktiviert, gesperrt oder aktualisierbar)
 code-2317-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren. Bleibt es dabei, ist das Konto gesperrt: alle verbundenen Geräte entfernen und neu beginnen.
 code-2323-meaning = Der Benutzer ist nicht der Halter dieses Fahrzeugs
 code-2323-remedy = Prüfen, dass das Fahrzeug dem Konto des Kunden zugeordnet und die carAssociationID richtig ist.
@@ -431,23 +434,23 @@ code-2390-remedy = Nichts zu beheben: mit dieser Nummer als vertrauenswürdiger 
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Konto gesperrt: Begrenzung der verbundenen Geräte/empfangenen SMS erreicht
-client-maxnbtools-remedy = Unbenutzte Telefone und verbundene Geräte in der Fahrzeug App entfernen (Stellantis-Konto zurücksetzen), dann erneut aktivieren. Bleibt es dabei, kann nur der Hersteller-Support das Konto zurücksetzen; das kann Tage dauern.
+client-maxnbtools-remedy = Unbenutzte Telefone und verbundene Geräte in der Fahrzeug-App entfernen (Stellantis-Konto zurücksetzen), dann erneut aktivieren. Bleibt es dabei, kann nur der Hersteller-Support das Konto zurücksetzen; das kann Tage dauern.
 client-forbidden-meaning = Die OTP-Registrierung wurde abgelehnt (wie MAXNBTOOLS)
 client-forbidden-remedy = Die Geräteaktivierung von vorn beginnen. Wird sie wieder abgelehnt, wie bei MAXNBTOOLS vorgehen: unbenutzte Geräte entfernen, Konto zurücksetzen.
 client-access-meaning = SMS-Code oder PIN-Code ungültig
 client-access-remedy = Erneut eingeben: den SMS-Code ins Code-Feld, den PIN-Code der App ins PIN-Feld.
-client-blocked-meaning = Zu viele falsche PIN-Codes: die PIN ist gesperrt
-client-blocked-remedy = Den PIN-Code in der Fahrzeug App zurücksetzen, dann das Gerät erneut aktivieren.
+client-blocked-meaning = Zu viele falsche PIN-Codes: der PIN-Code ist gesperrt
+client-blocked-remedy = Den PIN-Code in der Fahrzeug-App zurücksetzen, dann das Gerät erneut aktivieren.
 client-code-meaning = Vermutlich ein falscher PIN-Code der App (nicht sicher)
 client-code-remedy = Mit dem richtigen PIN-Code der App erneut versuchen.
 client-sn-meaning = Der SMS-Code wurde nicht angenommen (nicht sicher; gesehen, wenn etwas anderes getippt oder automatisch eingefügt wurde)
 client-sn-remedy = Eine neue SMS anfordern und den Code von Hand tippen.
 client-need-authorization-meaning = Die Anmeldung am Markenkonto braucht eine neue Autorisierung
-client-need-authorization-remedy = Abwarten und später erneut versuchen (oft am nächsten Tag); in der Fahrzeug App neu anmelden.
+client-need-authorization-remedy = Abwarten und später erneut versuchen (oft am nächsten Tag); in der Fahrzeug-App neu anmelden.
 client-authentication-failed-meaning = E-Mail, Passwort oder Land des Markenkontos ist falsch
 client-authentication-failed-remedy = E-Mail, Passwort oder Land korrigieren, dann neu anmelden.
 client-invalid-grant-meaning = Das Anmelde-Token ist abgelaufen oder wurde widerrufen
-client-invalid-grant-remedy = Neu anmelden (erneute Authentifizierung).
+client-invalid-grant-remedy = Erneut anmelden.
 client-40400-meaning = Kein Fahrzeugstatus für dieses Fahrzeug gefunden
 client-40400-remedy = Prüfen, dass das Fahrzeug im Konto des Kunden ist; bleibt es dabei, das Fahrzeug entfernen und neu hinzufügen.
 client-50000-meaning = Das Konnektivitätsmodul des Fahrzeugs wurde (nach einer Reparatur) getauscht und passt nicht mehr zum Server
@@ -456,21 +459,21 @@ client-50038-meaning = Vorübergehender Fehler beim Hersteller
 client-50038-remedy = Später erneut versuchen.
 client-no-matching-service-key-meaning = Dieser Befehl gehört nicht zum gebuchten Dienst
 client-no-matching-service-key-remedy = Nutzen, was das Abo bietet (Türen, Hupe und Licht brauchen eine höhere Dienststufe).
-client-422-meaning = Fernbefehl abgelehnt: der Privatsphäre-Modus des Fahrzeugs ist an
+client-422-meaning = Fernbedienungsfunktion abgelehnt: der Privatsphäre-Modus des Fahrzeugs ist an
 client-422-remedy = Den Privatsphäre-Modus im Fahrzeug ausschalten, dann erneut versuchen.
-client-901-meaning = Fernbefehl abgelehnt: das Fahrzeug schläft
+client-901-meaning = Fernbedienungsfunktion abgelehnt: das Fahrzeug ist im Ruhezustand
 client-901-remedy = Das Fahrzeug aufwecken und erneut versuchen.
 
 ## Limits that bite
 
 limit-sms-activations = Etwa 20 SMS-Aktivierungen sperren das Konto (bei einem Nutzer schon etwa 10): nach zwei Fehlschlägen den Code erklären und aufhören.
-limit-otp-codes = Die Clients erlauben sich 6 OTP-Codes pro 24 h; der Server setzt das vermutlich durch.
-limit-wake-ups = Die Clients erlauben 6 Weckvorgänge pro 20 Minuten.
+limit-otp-codes = Quelloffene Client-Apps (nicht der Kunde) erlauben sich 6 OTP-Codes pro 24 h; der Server setzt diese Grenze vermutlich durch.
+limit-wake-ups = Diese Client-Apps erlauben sich 6 Weckvorgänge pro 20 Minuten.
 
 ## Signing in
 
 banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
-banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken für die erneute Authentifizierung; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
 banner-sign-in-failed = Anmeldung fehlgeschlagen
@@ -480,11 +483,11 @@ key-short-sign-in = anmelden
 key-help-sign-in = beim Gateway anmelden (nach einem abgelehnten Token), ohne dieses Fahrzeug zu verlassen
 key-help-open-sign-in-page = die Anmeldeadresse in einem Browser öffnen
 key-help-cancel-sign-in = Anmeldung abbrechen (nichts wird aufbewahrt)
-gw-title-sign-in-again = Erneute Authentifizierung
+gw-title-sign-in-again = Erneut anmelden
 gw-title-sign-in-failed = Anmeldung fehlgeschlagen
 auth-denied = die Anmeldung wurde im Browser abgelehnt (access_denied). `stepwise login` ausführen, um es erneut zu versuchen
 auth-expired = der Code ist abgelaufen, bevor er bestätigt wurde. `stepwise login` erneut ausführen und früher bestätigen
-auth-sign-in-again = { $why }. `stepwise login` ausführen für die erneute Authentifizierung
+auth-sign-in-again = { $why }. `stepwise login` ausführen, um sich erneut anzumelden
 auth-unreachable = der Identitätsanbieter unter { $url } ist nicht erreichbar: { $detail }. Netzwerk prüfen, dann erneut versuchen
 login-title = Anmelden bei { $gateway }
 login-open = { $address } öffnen und diesen Code eingeben:
@@ -517,7 +520,7 @@ status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächste
 status-expired = Ablauf:      abgelaufen um { $time }
 status-expires-unknown = Ablauf:      unbekannt (ein von Hand angegebenes Token)
 status-refresh-auto = Erneuerung:  automatisch, vor dem Ablauf
-status-refresh-none = Erneuerung:  nicht möglich; erneute Authentifizierung, wenn es nicht mehr funktioniert
+status-refresh-none = Erneuerung:  nicht möglich; erneut anmelden, wenn es nicht mehr funktioniert
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
@@ -580,7 +583,7 @@ help-section-board-add = Fahrzeug hinzufügen
 help-section-board-remove = Fahrzeug entfernen
 key-short-sort = sortieren
 key-short-live = live an/aus
-key-short-add = neu
+key-short-add = hinzufügen
 key-short-remove = entfernen
 key-short-keep = behalten
 key-help-board-move = Fahrzeug auswählen

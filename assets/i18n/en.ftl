@@ -45,7 +45,7 @@ guide-more-below = ↓ more: PgDn
 guide-more-above = ↑ more above: PgUp
 ready-title = Service ready
 ready-line = Every step is done: the service is ready to use.
-ready-services = Vehicle Status or Remote Commands can now be used from the customer's app.
+ready-services = The subscribed service (Vehicle Status or Remote Commands) can now be used from the customer's app.
 ready-stale-before = If the app still fails with error 2312 or 2317, the steps cache is stale: press{" "}
 ready-stale-after = {" "}to reset it and see the truth.
 
@@ -157,7 +157,7 @@ explain-remedy = What to do:
 explain-limits = Limits:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
-explain-unknown-hint = Check what was typed; note the code in the session report (x) and the maker's error list.
+explain-unknown-hint = Check what was typed and look the code up in the maker's error list; note it in the session report (x).
 qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
@@ -169,6 +169,9 @@ qr-too-small = The window is too small for the QR code; enlarge it to see it.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Space
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = quit
 key-short-open = open
@@ -600,8 +603,8 @@ client-901-remedy = Wake the vehicle and try again.
 ## Limits that bite, shown with the codes they belong to.
 
 limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
-limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
-limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
+limit-otp-codes = Open-source client apps (not the customer) allow themselves 6 OTP codes per 24 h; the server probably enforces that limit.
+limit-wake-ups = Those client apps allow themselves 6 wake-ups per 20 minutes.
 
 ## Command-line help: what --help says of each command and option
 

@@ -40,11 +40,11 @@ guide-link-archive = Documentación para desarrolladores (archivada, en inglés)
 guide-keys-gateway = g muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla o la abre.
 guide-keys-dealer = g muestra la página de ayuda del concesionario como código QR; la tecla o la abre.
 guide-keys-archive = g muestra la página archivada para desarrolladores como código QR; la tecla o la abre (la pasarela no sirve páginas para clientes).
-guide-more-below = ↓ más: PgDn
-guide-more-above = ↑ más arriba: PgUp
+guide-more-below = ↓ más: Av Pág
+guide-more-above = ↑ más arriba: Re Pág
 ready-title = Servicio listo
 ready-line = Todos los pasos están hechos: el servicio está listo para usarse.
-ready-services = El estado del vehículo y los comandos remotos ya se pueden usar desde la app del cliente.
+ready-services = El servicio contratado (estado del vehículo o comandos remotos) ya se puede usar desde la app del cliente.
 ready-stale-before = Si la app sigue fallando con el error 2312 o 2317, la caché de pasos está desfasada: pulse{" "}
 ready-stale-after = {" "}para reiniciarla y ver el estado real.
 
@@ -71,7 +71,7 @@ banner-watching-text = Siguiendo la lista hasta que todo esté hecho (la cabecer
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 banner-live-trouble-text = { $why }. El seguimiento continúa solo cuando la pasarela vuelva a responder; hasta entonces la lista en pantalla puede estar desactualizada.
-banner-watch-stopped-text = { $why } Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
+banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
 banner-no-report-place = No hay sitio para el informe
@@ -125,7 +125,7 @@ too-small-hint = Agrande la ventana (q sale).
 ## Overlays
 
 help-title = Ayuda (Esc cierra)
-help-title-more = Ayuda (↓ PgDn para más, Esc cierra)
+help-title-more = Ayuda (↓ Av Pág para más, Esc cierra)
 help-section-start = Pantalla inicial
 help-section-steps = Pantalla de pasos
 help-section-everywhere = En todas partes
@@ -149,7 +149,7 @@ explain-remedy = Qué hacer:
 explain-limits = Límites:
 explain-reset-cures = ✔ Reiniciar la caché de pasos lo arregla: cierre con Esc y pulse{" "}
 explain-unknown = { $code } no es un código que esta herramienta conozca.
-explain-unknown-hint = Revise lo escrito; anote el código en el informe de sesión (x) y la lista de errores del fabricante.
+explain-unknown-hint = Revise lo escrito y busque el código en la lista de errores del fabricante; anótelo en el informe de sesión (x).
 qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
 qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
 qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
@@ -161,6 +161,9 @@ qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 key-name-esc = Esc
 key-name-enter = Intro
 key-name-space = Espacio
+key-name-pgdn = Av Pág
+key-name-pgup = Re Pág
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = salir
 key-short-open = abrir
@@ -283,7 +286,7 @@ gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto lo
 gw-400 = la pasarela rechazó la petición por mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-401 = la pasarela pide un token válido
-gw-401-todo = Indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-401-todo = Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-403 = este stepsID pertenece a otro dispositivo
 gw-403-todo = Empiece de nuevo con el carAssociationID
 gw-404 = la pasarela no conoce este id
@@ -464,8 +467,8 @@ client-901-remedy = Despertar el vehículo y volver a intentarlo.
 ## Limits that bite
 
 limit-sms-activations = Unas 20 activaciones por SMS bloquean la cuenta (a un usuario, hacia 10): tras dos fallos, explicar el código y parar.
-limit-otp-codes = Los clientes se permiten 6 códigos OTP cada 24 h; probablemente el servidor aplica ese límite.
-limit-wake-ups = Los clientes permiten 6 despertares cada 20 minutos.
+limit-otp-codes = Las apps no oficiales (clientes de código abierto, no el cliente del vehículo) se limitan a 6 códigos OTP cada 24 h; probablemente el servidor impone ese límite.
+limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 
 ## Signing in
 

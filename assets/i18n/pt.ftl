@@ -44,7 +44,7 @@ guide-more-below = ↓ mais: PgDn
 guide-more-above = ↑ mais acima: PgUp
 ready-title = Serviço pronto
 ready-line = Todos os passos estão feitos: o serviço está pronto para uso.
-ready-services = O estado do veículo e os comandos remotos já podem ser usados no aplicativo do cliente.
+ready-services = O serviço contratado (estado do veículo ou comandos remotos) já pode ser usado no aplicativo do cliente.
 ready-stale-before = Se o aplicativo ainda falhar com o erro 2312 ou 2317, o cache de passos está desatualizado: pressione{" "}
 ready-stale-after = {" "}para redefini-lo e ver o estado real.
 
@@ -71,7 +71,7 @@ banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho 
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que o gateway responder; até lá, a lista na tela pode estar desatualizada.
-banner-watch-stopped-text = { $why } Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório
@@ -149,7 +149,7 @@ explain-remedy = O que fazer:
 explain-limits = Limites:
 explain-reset-cures = ✔ Redefinir o cache de passos resolve: feche com Esc e pressione{" "}
 explain-unknown = { $code } não é um código que esta ferramenta conheça.
-explain-unknown-hint = Confira o que foi digitado; anote o código no relatório da sessão (x) e na lista de erros do fabricante.
+explain-unknown-hint = Confira o que foi digitado e procure o código na lista de erros do fabricante; anote-o no relatório da sessão (x).
 qr-title-gateway = Escaneie: a página do cliente ({ $lang }) (Esc fecha)
 qr-title-dealer = Escaneie: a página de ajuda da concessionária (Esc fecha)
 qr-title-archive = Escaneie: documentação para desenvolvedores, arquivada (Esc fecha)
@@ -161,6 +161,9 @@ qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Espaço
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = sair
 key-short-open = abrir
@@ -283,7 +286,7 @@ gw-demo-unavailable = não foi possível iniciar o simulador embutido em uma por
 gw-400 = o gateway recusou a solicitação como malformada
 gw-400-todo = Confira o id digitado; se estiver certo, relate um bug
 gw-401 = o gateway quer um token válido
-gw-401-todo = Informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-401-todo = Faça login com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-403 = este stepsID pertence a outro dispositivo
 gw-403-todo = Recomece com o carAssociationID
 gw-404 = o gateway não conhece este id
@@ -392,7 +395,7 @@ code-2202-remedy = Conferir os dados móveis ou o Wi-Fi do telefone e tentar de 
 code-2204-meaning = Erro do servidor
 code-2204-remedy = Esperar um pouco e tentar mais tarde; relatar se continuar acontecendo.
 code-2301-meaning = É preciso autenticação básica
-code-2301-remedy = O cliente sai do aplicativo, entra de novo e tenta outra vez.
+code-2301-remedy = Pedir ao cliente que saia da conta no aplicativo, faça login de novo e tente outra vez.
 code-2302-meaning = É preciso autenticação forte
 code-2302-remedy = O cliente confirma com o código PIN (OTP com PIN) no aplicativo e tenta de novo.
 code-2305-meaning = O código SMS não é válido
@@ -464,8 +467,8 @@ client-901-remedy = Acordar o veículo e tentar de novo.
 ## Limits that bite
 
 limit-sms-activations = Cerca de 20 ativações por SMS bloqueiam a conta (para um usuário, perto de 10): depois de duas falhas, explicar o código e parar.
-limit-otp-codes = Os clientes se permitem 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
-limit-wake-ups = Os clientes permitem 6 despertares a cada 20 minutos.
+limit-otp-codes = Os aplicativos não oficiais (clientes de código aberto, não o cliente do veículo) se limitam a 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
+limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 
 ## Signing in
 

@@ -1062,7 +1062,8 @@ fn stop_watch(
         None => tr!(
             lang,
             "banner-watch-stopped-text",
-            why = gateway_error(lang, e)
+            // The message puts its own full stop after the reason.
+            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
         ),
     };
     session.say(error(
