@@ -259,10 +259,10 @@ mod tests {
         assert_eq!(shown(Lang::En, 2), "(filter: todo, 2 steps shown)");
         assert_eq!(shown(Lang::De, 1), "(Filter: todo, 1 Schritt gezeigt)");
         assert_eq!(shown(Lang::De, 2), "(Filter: todo, 2 Schritte gezeigt)");
-        // French and Portuguese count 0 as singular, English and German do not.
+        // French counts 0 as singular; English, German and written Portuguese do not.
         assert_eq!(shown(Lang::Fr, 0), "(filtre : todo, 0 étape affichée)");
         assert_eq!(shown(Lang::Fr, 2), "(filtre : todo, 2 étapes affichées)");
-        assert_eq!(shown(Lang::Pt, 0), "(filtro: todo, 0 passo mostrado)");
+        assert_eq!(shown(Lang::Pt, 0), "(filtro: «todo», 0 passos mostrados)");
         assert_eq!(shown(Lang::En, 0), "(filter: todo, 0 steps shown)");
         assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");
     }

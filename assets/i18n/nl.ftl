@@ -735,8 +735,8 @@ cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
 cli-arg-tls-authority-written = Certificeringsinstantie geschreven naar { $path }: clients vertrouwen die met --ca-file { $path }
 cli-arg-tls-client-ca-required = Clientcertificaten ondertekend door { $path } zijn verplicht
 cli-arg-sim-listening = stepwise-simulator luistert op { $url } ({ $count ->
-        [one] 1 koppeling
-       *[other] { $count } koppelingen
+        [one] 1 toewijzing
+       *[other] { $count } toewijzingen
     }; { $required }; Ctrl-C stopt)
 cli-arg-sim-token-either = bearer-token of inlogtoken vereist
 cli-arg-sim-token-bearer = bearer-token vereist

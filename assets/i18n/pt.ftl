@@ -14,15 +14,16 @@ header-watch-off = acompanhar off
 header-autoplay = automático
 header-guide-lang = cliente: { $lang }
 progress-done = { $done } de { $total } feitos
-progress-filtered = (filtro: { $filter }, { $shown ->
+progress-filtered = (filtro: «{ $filter }», { $shown ->
+    [0] { $shown } passos mostrados
     [one] { $shown } passo mostrado
    *[other] { $shown } passos mostrados
 })
 list-title = Passos, em ordem
-list-title-filtered = Passos: só { $filter }
+list-title-filtered = Passos: só «{ $filter }»
 list-loading = Pedindo os passos ao gateway…
 list-none = Ainda sem lista: r pede de novo.
-list-empty-filtered = Nenhum passo está em { $filter }. f muda o filtro.
+list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» muda o filtro.
 list-empty = O gateway não devolveu passos para este carAssociationID.
 mark-next = AGORA
 mark-waits = aguarda
@@ -34,12 +35,12 @@ guide-waiting = As instruções do próximo passo aparecem quando a lista chegar
 guide-link = Guia:
 guide-does = O cliente:
 guide-needs = Ter à mão:
-guide-errors = Erros do app neste passo:
-guide-errors-hint = e explica
+guide-errors = Erros do aplicativo neste passo:
+guide-errors-hint = tecla «e»: explicação
 guide-link-archive = Documentação para desenvolvedores (arquivada, em inglês):
-guide-keys-gateway = g mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla o abre a página.
-guide-keys-dealer = g mostra a página de ajuda da concessionária como código QR; a tecla o abre a página.
-guide-keys-archive = g mostra a página arquivada para desenvolvedores como código QR; a tecla o abre a página (o gateway não serve páginas para clientes).
+guide-keys-gateway = «g» mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla «o» abre a página.
+guide-keys-dealer = «g» mostra a página de ajuda da concessionária como código QR; a tecla «o» abre a página.
+guide-keys-archive = «g» mostra a página arquivada para desenvolvedores como código QR; a tecla «o» abre a página (o gateway não serve páginas para clientes).
 guide-more-below = ↓ mais: PgDn
 guide-more-above = ↑ mais acima: PgUp
 ready-title = Serviço pronto
@@ -101,10 +102,10 @@ banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o 
 
 ## The start screen
 backend-demo = backend de demonstração
-demo-car-987654 = Exemplo da documentação: telefone de confiança, dispositivo não ativado
+demo-car-987654 = Exemplo da documentação: telefone confiável, dispositivo não ativado
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
-demo-car-333333 = Cache desatualizada: a app mostra 2312/2317, só uma reposição diz a verdade
+demo-car-333333 = Cache desatualizado: o aplicativo mostra 2312/2317, só a redefinição do cache mostra o estado real
 demo-car-444444 = Só Estado do veículo: dois passos
 
 start-subtitle = passos de ativação do serviço
@@ -113,7 +114,7 @@ start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Digite um carAssociationID: letras, dígitos, - ou _.
 start-choices = Ids recentes (↑↓ para escolher):
-start-choices-demo = Ids recentes e associações de demonstração (↑↓ para escolher):
+start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
 start-recent = recente
 
 ## A window too small
@@ -208,7 +209,7 @@ key-help-refresh = atualizar a lista pelo stepsID
 key-help-watch = acompanhar: seguir cada mudança até tudo estar feito
 key-help-act = o cliente simulado faz o próximo passo (demo)
 key-help-next = pedir ao gateway o próximo passo
-key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-filter = filtrar por estado: todos, a fazer (todo), feitos (alreadyDone)
 key-help-reset = redefinir o cache de passos (erros 2312/2317)
 key-help-explain = explicar um código de erro do aplicativo
 key-help-open-guide = abrir o guia do passo em um navegador
@@ -243,7 +244,8 @@ report-events = Eventos
 report-event-opened = aberto o carAssociationID { $car }
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
-report-event-filtered = lista filtrada por { $status }: { $shown ->
+report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->
+    [0] { $shown } passos mostrados
     [one] { $shown } passo mostrado
    *[other] { $shown } passos mostrados
 }
@@ -262,7 +264,11 @@ cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nenhum passo devolvido.
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
-cli-filtered = filtrado: { $shown } { $filter } mostrados; sem --status para a lista inteira
+cli-filtered = filtrado: { $shown ->
+    [0] nenhum passo com estado «{ $filter }» mostrado
+    [one] { $shown } passo com estado «{ $filter }» mostrado
+   *[other] { $shown } passos com estado «{ $filter }» mostrados
+    }; rode de novo sem --status para ver a lista inteira
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -274,9 +280,9 @@ gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
-gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de etapas
-gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de etapas
-gw-live-lists = o status ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
+gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
+gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
+gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
 gw-bad-path = não foi possível montar a URL de { $path }: { $detail }
@@ -299,7 +305,7 @@ gw-5xx = o gateway falhou
 gw-5xx-todo = Tente de novo em um minuto; se persistir, avise quem opera o gateway
 gw-other = o gateway recusou a solicitação
 gw-other-todo = Confira --api e tente de novo
-gw-app-code = Código do app { $code }: { $meaning }; { $remedy }
+gw-app-code = Código do aplicativo { $code }: { $meaning }; { $remedy }
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada
@@ -321,7 +327,7 @@ page-errors = Códigos que o aplicativo pode mostrar neste passo
 page-footer = Mostrado pela sua concessionária com stepwise
 
 gw-title-tls = Falha na conexão segura
-gw-title-live = Status ao vivo interrompido
+gw-title-live = Estado ao vivo interrompido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -338,7 +344,7 @@ tls-other = a conexão TLS com o gateway em { $base }{ $via } falhou: { $what }.
 
 ## Step guidance
 
-step-trusterPhoneNumber-title = Número de telefone confiável
+step-trusterPhoneNumber-title = Telefone confiável
 step-trusterPhoneNumber-purpose = Registra o número de telefone em que a conta vai confiar para os códigos de segurança. Precisa ser feito antes da ativação do dispositivo.
 step-trusterPhoneNumber-needs =
     O telefone cujo número será confiável, ligado e capaz de receber SMS
@@ -450,11 +456,11 @@ client-need-authorization-remedy = Esperar e tentar mais tarde (muitas vezes no 
 client-authentication-failed-meaning = E-mail, senha ou país da conta da marca errados
 client-authentication-failed-remedy = Corrigir o e-mail, a senha ou o país e entrar de novo.
 client-invalid-grant-meaning = O token de login expirou ou foi revogado
-client-invalid-grant-remedy = Entrar de novo (reautenticação).
+client-invalid-grant-remedy = Fazer login de novo.
 client-40400-meaning = Nenhum estado do veículo encontrado
 client-40400-remedy = Conferir se o veículo está na conta do cliente; se persistir, remover o veículo e adicioná-lo de novo.
 client-50000-meaning = O módulo de conectividade do veículo foi trocado (após um reparo) e o servidor não o reconhece mais
-client-50000-remedy = Entrar de novo; se persistir, a concessionária precisa registrar o novo módulo.
+client-50000-remedy = Fazer login de novo; se persistir, a concessionária precisa registrar o novo módulo.
 client-50038-meaning = Erro temporário do lado do fabricante
 client-50038-remedy = Tentar mais tarde.
 client-no-matching-service-key-meaning = Este comando não faz parte do serviço contratado
@@ -473,31 +479,31 @@ limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
-banner-sign-in-again-text = { $why }: o login terminou. Pressione i para a reautenticação; a sessão deste veículo continua aberta.
-banner-signed-in = Conectado
-banner-signed-in-text = O token fica guardado em: { $place }; as etapas são pedidas de novo com ele.
+banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo; a sessão deste veículo continua aberta.
+banner-signed-in = Login feito
+banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
-help-section-sign-in = Entrar
-key-short-sign-in = entrar
-key-help-sign-in = entrar no gateway (após um token recusado) sem sair deste veículo
+help-section-sign-in = Fazer login
+key-short-sign-in = fazer login
+key-help-sign-in = fazer login no gateway (após um token recusado) sem sair deste veículo
 key-help-open-sign-in-page = abrir o endereço de login em um navegador
 key-help-cancel-sign-in = parar de entrar (nada é guardado)
 gw-title-sign-in-again = Reautenticação necessária
 gw-title-sign-in-failed = Falha ao entrar
 auth-denied = o login foi recusado no navegador (access_denied). Execute `stepwise login` para tentar de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
-auth-sign-in-again = { $why }. Execute `stepwise login` para a reautenticação
+auth-sign-in-again = { $why }. Execute `stepwise login` para fazer login de novo
 auth-unreachable = não foi possível alcançar o provedor de identidade em { $url }: { $detail }. Confira a rede e tente de novo
-login-title = Entrar em { $gateway }
+login-title = Fazer login em { $gateway }
 login-open = Abra { $address } e digite este código:
 login-scan = Ou leia este código QR com um celular:
 login-press-enter = Pressione Enter para abrir o endereço no navegador.
 login-waiting = Aguardando a aprovação (o código expira em { $minutes } min; Ctrl-C cancela)…
 login-browser-opened = Navegador aberto.
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
-login-signed-in = Conectado a { $gateway }.
-login-signed-in-token = Conectado a { $gateway } com o token informado.
+login-signed-in = Login feito em { $gateway }.
+login-signed-in-token = Login feito em { $gateway } com o token informado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
@@ -520,7 +526,7 @@ status-expired-refreshable = Validade:  expirou às { $time }; um token novo é 
 status-expired = Validade:  expirou às { $time }
 status-expires-unknown = Validade:  desconhecida (um token informado manualmente)
 status-refresh-auto = Renovação: automática, antes de expirar
-status-refresh-none = Renovação: não é possível; faça a reautenticação quando ele parar de funcionar
+status-refresh-none = Renovação: não é possível; faça login de novo quando ele parar de funcionar
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
@@ -531,18 +537,20 @@ status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou infor
 ## O painel: muitos veículos de uma vez
 
 board-title = { $count ->
+    [0] painel de { $count } veículos
     [one] painel de 1 veículo
    *[other] painel de { $count } veículos
 }
 board-sorted-by = ordenado por { $key }
 board-sort-next = próximo passo
 board-sort-progress = progresso
-board-sort-freshness = atualidade
+board-sort-freshness = última atualização
 board-sort-id = ID
 board-live-on-short = ao vivo ON
 board-live-polling-short = ao vivo ON · consulta a cada { $secs } s
 board-live-off-short = ao vivo off
 board-summary-ready = { $n ->
+    [0] { $n } prontos
     [one] { $n } pronto
    *[other] { $n } prontos
 }
@@ -553,7 +561,7 @@ board-fresh-never = ainda não
 board-fresh-secs = há { $n } s
 board-fresh-mins = há { $n } min
 board-fresh-hours = há { $n } h
-board-empty = Ainda nenhum veículo no painel: a para adicionar um.
+board-empty = Ainda nenhum veículo no painel: pressione «a» para adicionar um.
 board-none-match = Nenhum veículo corresponde ao filtro. Esc o apaga.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -566,14 +574,15 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = consultando…
-board-remove-ask = Tirar { $car } do painel? y tira, n mantém.
+board-remove-ask = Remover { $car } do painel? Pressione «y» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
-board-removed = { $car } tirado
-board-removed-text = Seus pedidos foram parados; a para adicioná-lo de novo.
+board-removed = { $car } removido
+board-removed-text = Seus pedidos foram parados; pressione «a» para adicioná-lo de novo.
 board-turned-ready = { $car } está pronto
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
 board-live-on = { $count ->
+    [0] Ao vivo: { $count } veículos
     [one] Ao vivo: 1 veículo
    *[other] Ao vivo: { $count } veículos
 }
@@ -583,26 +592,26 @@ board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel
 help-section-board-filter = O filtro do painel
 help-section-board-add = Adicionar um veículo
-help-section-board-remove = Tirar um veículo
+help-section-board-remove = Remover um veículo
 key-short-sort = ordenar
 key-short-live = ao vivo
 key-short-add = adicionar
-key-short-remove = tirar
+key-short-remove = remover
 key-short-keep = manter
 key-help-board-move = Escolher um veículo
 key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
 key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
-key-help-board-sort = Ordenar por próximo passo, progresso, atualidade ou ID
+key-help-board-sort = Ordenar por próximo passo, progresso, idade dos dados ou ID
 key-help-board-refresh = Atualizar todos os veículos
 key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
 key-help-board-add = Adicionar um veículo pelo seu carAssociationID
-key-help-board-remove = Tirar o veículo escolhido (pergunta antes)
+key-help-board-remove = Remover o veículo escolhido (pergunta antes)
 key-help-board-clear = Apagar o filtro
 key-help-filter-keep = Manter o filtro e voltar às linhas
 key-help-filter-clear = Apagar o filtro
 key-help-type-filter = Digitar o texto a procurar
 key-help-add-submit = Adicionar o veículo e pedir os seus passos
-key-help-remove-now = Tirá-lo do painel
+key-help-remove-now = Removê-lo do painel
 
 ## Command-line help: what --help says of each command and option
 
@@ -654,7 +663,7 @@ help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a cha
 help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
 help-cli-serve-auth = Ser também o provedor de identidade: entrada por dispositivo (`stepwise login`), tokens que expiram, POST /sim/device/CODE/approve ou /deny
 help-cli-serve-token-ttl = Validade dos tokens que emite, em segundos
-help-cli-login = Entrar no gateway (--api) com um código aprovado em um navegador
+help-cli-login = Fazer login no gateway (--api) com um código aprovado em um navegador
 help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pipe, ou colado em um prompt que não o mostra (nunca de um argumento)
 help-cli-logout = Esquecer o token guardado para o gateway (--api)
 help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
@@ -671,8 +680,8 @@ help-cli-steps-reset = Limpar antes o cache de passos (resolve os erros do aplic
 help-cli-steps-json = Mostrar JSON em vez da lista de verificação
 help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
 help-cli-doctor-json = Mostrar JSON
-help-cli-completions = Mostrar os complementos do shell (bash, zsh, fish, powershell, elvish)
-help-cli-completions-shell = O shell para o qual escrever os complementos
+help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = O shell para o qual escrever os scripts de autocompletar
 help-cli-man = Mostrar a página de manual (roff), p. ex. `stepwise man > stepwise.1`
 help-cli-next = Mostrar o próximo passo pendente; saída 3 enquanto restar um
 help-cli-next-after = `order` é a resposta do gateway sobre o próximo passo, tal como enviada: essa resposta numera à sua maneira o passo que retorna (a do SDK dá 1), então pode diferir da ordem do mesmo passo em `stepwise steps`.
@@ -713,6 +722,7 @@ cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = linha { $line } "{ $id }"
 cars-bad-more = e mais { $n }
 cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, algarismos, '-' ou '_'). Corrija ou remova { $count ->
+    [0] essas linhas
     [one] essa linha
    *[other] essas linhas
 }
@@ -738,12 +748,13 @@ cli-arg-client-ca-bad = { $error }. Verifique o arquivo --client-ca
 cli-arg-tls-authority-written = Autoridade gravada em { $path }: os clientes confiam nela com --ca-file { $path }
 cli-arg-tls-client-ca-required = São exigidos certificados de cliente assinados por { $path }
 cli-arg-sim-listening = simulador do stepwise escutando em { $url } ({ $count ->
+        [0] { $count } associações
         [one] 1 associação
        *[other] { $count } associações
     }; { $required }; Ctrl-C para)
-cli-arg-sim-token-either = exige o token (bearer) ou um token de entrada
+cli-arg-sim-token-either = exige o token (bearer) ou um token de login
 cli-arg-sim-token-bearer = exige um token (bearer)
-cli-arg-sim-token-signed-in = exige um token de entrada
+cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 
@@ -768,6 +779,7 @@ err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é te
 err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
+    [0] { $n } linhas
     [one] { $n } linha
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
@@ -808,7 +820,7 @@ err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou
 err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
 err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-keyring-remove = não foi possível tirar o login do chaveiro ({ $name }): { $why }
+err-store-keyring-remove = não foi possível remover o login do chaveiro ({ $name }): { $why }
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
 err-store-file-remove = não foi possível apagar o arquivo de logins { $path }: { $kind }
@@ -849,8 +861,8 @@ err-signin-not-bearer = a resposta de token do provedor de identidade não pode 
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
-err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Inicie sessão novamente
-err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Inicie sessão novamente
+err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Faça login de novo
+err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Faça login de novo
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
 err-over-refused-fresh = o gateway recusa até um token recém-renovado
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
@@ -874,17 +886,20 @@ doctor-check-clock = Relógio
 doctor-check-first-list = Primeira lista
 doctor-check-refresh = Releitura stepsID
 doctor-check-next-step = Próximo passo
-doctor-check-status-filter = Filtro de status
+doctor-check-status-filter = Filtro de estado
 doctor-check-error-body = Corpo de erro
 doctor-check-events = Eventos ao vivo
 doctor-check-guidance = Páginas do cliente
 doctor-summary = { $failed ->
+        [0] { $failed } falhas
         [one] { $failed } falha
        *[other] { $failed } falhas
     }, { $warnings ->
+        [0] { $warnings } avisos
         [one] { $warnings } aviso
        *[other] { $warnings } avisos
     }, { $ok } ok, { $skipped ->
+        [0] { $skipped } pulados
         [one] { $skipped } pulado
        *[other] { $skipped } pulados
     }
@@ -937,6 +952,7 @@ doctor-tls-timeout = nenhum handshake TLS em { $secs } s
 doctor-tls-timeout-fix = Confira se a porta em --api fala TLS; se falar, avise quem opera o gateway
 doctor-tls-trusted = { $version }; { $issued }; confiável
 doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }; confiável
@@ -949,6 +965,7 @@ doctor-tls-add-ca-of = Acrescente --ca-file ARQUIVO, sendo ARQUIVO o certificado
 doctor-tls-add-ca = Acrescente --ca-file ARQUIVO com o certificado (PEM) da autoridade emissora
 doctor-tls-expired = { $issued }: vencido
 doctor-tls-expired-ago = { $issued }: vencido há { $days ->
+        [0] { $days } dias
         [one] { $days } dia
        *[other] { $days } dias
     }
@@ -975,17 +992,20 @@ doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
 doctor-cert-not-taken = { $about }: o gateway não o aceitou
 doctor-cert-fix-authority = Use um certificado emitido pela autoridade em que o gateway confia
 doctor-cert-expired = { $about }: vencido há { $days ->
+        [0] { $days } dias
         [one] { $days } dia
        *[other] { $days } dias
     }
 doctor-cert-fix-new = Peça um novo certificado cliente
 doctor-cert-not-yet = { $about }: ainda não é válido
 doctor-cert-ends-soon = { $about }: { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }
 doctor-cert-fix-soon = Peça em breve um novo certificado cliente
 doctor-cert-ok-left = { $about }; a chave confere; { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }
@@ -1026,18 +1046,22 @@ doctor-first-401 = HTTP 401: o gateway quer um token válido
 doctor-see-token = Veja a linha Token
 doctor-first-fix-car = Confira o carAssociationID informado com --car
 doctor-first-no-steps-id = { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } mas nenhum stepsID
 doctor-first-fix-steps-id = Avise quem opera o gateway: a lista deve trazer um stepsID
 doctor-first-ok = carAssociationID { $car }: { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $done } { $done ->
+        [0] feitos
         [one] feito
        *[other] feitos
     }), stepsID { $steps_id }
 doctor-refresh-ok = { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     }
@@ -1048,10 +1072,12 @@ doctor-next-nothing = nada
 doctor-next-disagrees = { $got }, mas a lista diz { $listed }
 doctor-next-fix = Avise quem opera o gateway: o próximo passo não bate com a lista
 doctor-filter-ok = stepsStatus=todo devolve { $todo ->
+        [0] os { $todo } passos a fazer
         [one] o único passo a fazer
        *[other] os { $todo } passos a fazer
     }
 doctor-filter-bad = stepsStatus=todo devolve { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
@@ -1062,7 +1088,7 @@ doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Ser
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
-doctor-guidance-ok = oferecidas: o código QR e a tecla o abrem a página do gateway no idioma do cliente
+doctor-guidance-ok = oferecidas: o código QR e a tecla «o» abrem a página do gateway no idioma do cliente
 doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
 doctor-guidance-http = { $answer }: o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
 doctor-guidance-no-answer = sem resposta ({ $why }): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
