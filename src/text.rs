@@ -17,7 +17,10 @@ pub enum Lang {
     It,
     Es,
     Nl,
+    /// Portuguese as written in Brazil (`pt`, `pt_BR`, `pt-BR`).
     Pt,
+    /// European Portuguese (`pt_PT`, `pt-PT`).
+    PtPt,
 }
 
 impl Lang {
@@ -30,9 +33,12 @@ impl Lang {
         Lang::Es,
         Lang::Nl,
         Lang::Pt,
+        Lang::PtPt,
     ];
 
-    /// The ISO 639-1 code.
+    /// The language's tag: the ISO 639-1 code, with the region where the
+    /// catalogue holds more than one (BCP 47 `pt-BR`, `pt-PT`). It names
+    /// the catalogue file (`assets/i18n/<code>.ftl`) too.
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -41,18 +47,26 @@ impl Lang {
             Lang::It => "it",
             Lang::Es => "es",
             Lang::Nl => "nl",
-            Lang::Pt => "pt",
+            Lang::Pt => "pt-BR",
+            Lang::PtPt => "pt-PT",
         }
     }
 
     /// Reads a code such as `de`, `pt_BR`, `fr-CH` or `de_DE.UTF-8`; `None`
-    /// for a language the catalogue does not hold.
+    /// for a language the catalogue does not hold. Portuguese follows CLDR:
+    /// `pt` and `pt_BR` (and any region but Portugal's) are Brazilian,
+    /// `pt_PT` and `pt-PT` European.
     pub fn parse(raw: &str) -> Option<Lang> {
-        let primary = raw
-            .split(['_', '-', '.', '@'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let mut parts = raw.split(['_', '-', '.', '@']);
+        let primary = parts.next().unwrap_or_default().to_ascii_lowercase();
+        if primary == "pt" {
+            let region = parts.next().unwrap_or_default();
+            return Some(if region.eq_ignore_ascii_case("pt") {
+                Lang::PtPt
+            } else {
+                Lang::Pt
+            });
+        }
         Lang::ALL.iter().copied().find(|l| l.code() == primary)
     }
 
@@ -79,7 +93,8 @@ impl Lang {
             Lang::It => include_str!("../assets/i18n/it.ftl"),
             Lang::Es => include_str!("../assets/i18n/es.ftl"),
             Lang::Nl => include_str!("../assets/i18n/nl.ftl"),
-            Lang::Pt => include_str!("../assets/i18n/pt.ftl"),
+            Lang::Pt => include_str!("../assets/i18n/pt-BR.ftl"),
+            Lang::PtPt => include_str!("../assets/i18n/pt-PT.ftl"),
         }
     }
 }
@@ -226,6 +241,12 @@ mod tests {
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(Lang::parse("de_DE.UTF-8"), Some(Lang::De));
         assert_eq!(Lang::parse("pt_BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt-BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt_BR.UTF-8"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt_PT.UTF-8"), Some(Lang::PtPt));
+        assert_eq!(Lang::parse("pt-PT"), Some(Lang::PtPt));
+        assert_eq!(Lang::parse("PT_pt"), Some(Lang::PtPt));
         assert_eq!(Lang::parse("fr"), Some(Lang::Fr));
         assert_eq!(Lang::parse("nl-BE"), Some(Lang::Nl));
         assert_eq!(Lang::parse("it_IT@euro"), Some(Lang::It));
@@ -244,7 +265,7 @@ mod tests {
             l = l.next();
         }
         assert_eq!(seen, Lang::ALL);
-        assert_eq!(Lang::codes(), "en, fr, de, it, es, nl, pt");
+        assert_eq!(Lang::codes(), "en, fr, de, it, es, nl, pt-BR, pt-PT");
     }
 
     #[test]
@@ -305,6 +326,15 @@ mod tests {
         // "Options" and "Arguments" are also the French words (clap's headings).
         "help-cli-options",
         "help-cli-arguments",
+        // Value names and the usage's placeholder that some languages
+        // write as English does: [OPTIONS] (fr), FILE (it), MODE (fr),
+        // STATUS (de, nl), SHELL and TOKEN (most).
+        "help-cli-options-placeholder",
+        "help-cli-value-file",
+        "help-cli-value-mode",
+        "help-cli-value-status",
+        "help-cli-value-shell",
+        "help-cli-value-token",
         // doctor: "ok" is what every language's technicians read beside ✓;
         // TLS, Proxy and Token are the technical names in every language.
         "doctor-mark-ok",

@@ -1060,3 +1060,30 @@ doctor-clock-ahead = die Uhr dieses Rechners geht { $secs } s vor gegenüber dem
 doctor-clock-behind = die Uhr dieses Rechners geht { $secs } s nach gegenüber dem Gateway
 doctor-clock-fix = Die Uhr stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
 doctor-clock-ok = höchstens { $secs } s Abweichung zur Uhr des Gateways
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONEN]
+help-cli-value-file = DATEI
+help-cli-value-path = PFAD
+help-cli-value-seconds = SEKUNDEN
+help-cli-value-dir = ORDNER
+help-cli-value-mode = MODUS
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = SPRACHE
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADRESSE
+cli-clap-missing-value = '{ $arg }' braucht einen Wert, es wurde keiner angegeben
+cli-clap-invalid-value = ungültiger Wert '{ $value }' für '{ $arg }'
+cli-clap-possible-values = mögliche Werte: { $values }
+cli-clap-unknown-argument = unerwartetes Argument '{ $arg }'
+cli-clap-unknown-command = unbekannter Befehl '{ $name }'
+cli-clap-missing-required = diese Pflichtargumente fehlen: { $args }
+cli-clap-conflict = das Argument '{ $arg }' kann nicht zusammen mit { $other } verwendet werden
+cli-clap-repeated = das Argument '{ $arg }' darf nur einmal angegeben werden
+cli-clap-extra-value = unerwarteter Wert '{ $value }' für '{ $arg }'
+cli-clap-needs-command = '{ $name }' braucht einen Befehl: { $values }
+cli-clap-did-you-mean = meinten Sie '{ $suggestion }'?
+cli-clap-try-help = Mehr Informationen mit '--help'.
+cli-clap-other = die Befehlszeile ist nicht lesbar

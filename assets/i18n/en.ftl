@@ -1065,3 +1065,30 @@ doctor-clock-ahead = this machine's clock is { $secs } s ahead of the gateway's
 doctor-clock-behind = this machine's clock is { $secs } s behind the gateway's
 doctor-clock-fix = Set the clock (NTP): token and certificate checks depend on it
 doctor-clock-ok = within { $secs } s of the gateway's
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONS]
+help-cli-value-file = FILE
+help-cli-value-path = PATH
+help-cli-value-seconds = SECONDS
+help-cli-value-dir = DIR
+help-cli-value-mode = MODE
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = LANG
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADDR
+cli-clap-missing-value = a value is required for '{ $arg }' but none was supplied
+cli-clap-invalid-value = invalid value '{ $value }' for '{ $arg }'
+cli-clap-possible-values = possible values: { $values }
+cli-clap-unknown-argument = unexpected argument '{ $arg }'
+cli-clap-unknown-command = unknown command '{ $name }'
+cli-clap-missing-required = these required arguments are missing: { $args }
+cli-clap-conflict = the argument '{ $arg }' cannot be used with { $other }
+cli-clap-repeated = the argument '{ $arg }' cannot be given more than once
+cli-clap-extra-value = unexpected value '{ $value }' for '{ $arg }'
+cli-clap-needs-command = '{ $name }' needs a command: { $values }
+cli-clap-did-you-mean = did you mean '{ $suggestion }'?
+cli-clap-try-help = For more information, try '--help'.
+cli-clap-other = the command line cannot be read

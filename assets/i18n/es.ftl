@@ -1075,3 +1075,30 @@ doctor-clock-ahead = el reloj de este equipo va { $secs } s adelantado respecto 
 doctor-clock-behind = el reloj de este equipo va { $secs } s atrasado respecto a la pasarela
 doctor-clock-fix = Ajuste el reloj (NTP): las comprobaciones de tokens y certificados dependen de él
 doctor-clock-ok = como mucho { $secs } s de diferencia con la pasarela
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPCIONES]
+help-cli-value-file = ARCHIVO
+help-cli-value-path = RUTA
+help-cli-value-seconds = SEGUNDOS
+help-cli-value-dir = CARPETA
+help-cli-value-mode = MODO
+help-cli-value-status = ESTADO
+help-cli-value-shell = SHELL
+help-cli-value-lang = IDIOMA
+help-cli-value-token = TOKEN
+help-cli-value-addr = DIRECCIÓN
+cli-clap-missing-value = '{ $arg }' necesita un valor y no se ha dado ninguno
+cli-clap-invalid-value = valor '{ $value }' no válido para '{ $arg }'
+cli-clap-possible-values = valores posibles: { $values }
+cli-clap-unknown-argument = argumento inesperado '{ $arg }'
+cli-clap-unknown-command = comando desconocido '{ $name }'
+cli-clap-missing-required = faltan estos argumentos obligatorios: { $args }
+cli-clap-conflict = el argumento '{ $arg }' no se puede usar con { $other }
+cli-clap-repeated = el argumento '{ $arg }' solo se puede dar una vez
+cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
+cli-clap-needs-command = '{ $name }' necesita un comando: { $values }
+cli-clap-did-you-mean = ¿quiso decir '{ $suggestion }'?
+cli-clap-try-help = Para más información, pruebe '--help'.
+cli-clap-other = no se puede leer la línea de comandos

@@ -1072,3 +1072,30 @@ doctor-clock-ahead = l'horloge de cette machine avance de { $secs } s sur celle 
 doctor-clock-behind = l'horloge de cette machine retarde de { $secs } s sur celle de la passerelle
 doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
 doctor-clock-ok = à { $secs } s près de l'horloge de la passerelle
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONS]
+help-cli-value-file = FICHIER
+help-cli-value-path = CHEMIN
+help-cli-value-seconds = SECONDES
+help-cli-value-dir = DOSSIER
+help-cli-value-mode = MODE
+help-cli-value-status = STATUT
+help-cli-value-shell = SHELL
+help-cli-value-lang = LANGUE
+help-cli-value-token = JETON
+help-cli-value-addr = ADRESSE
+cli-clap-missing-value = '{ $arg }' demande une valeur, et aucune n'a été donnée
+cli-clap-invalid-value = valeur '{ $value }' invalide pour '{ $arg }'
+cli-clap-possible-values = valeurs possibles : { $values }
+cli-clap-unknown-argument = argument inattendu '{ $arg }'
+cli-clap-unknown-command = commande inconnue '{ $name }'
+cli-clap-missing-required = ces arguments obligatoires manquent : { $args }
+cli-clap-conflict = l'argument '{ $arg }' ne peut pas être utilisé avec { $other }
+cli-clap-repeated = l'argument '{ $arg }' ne peut être donné qu'une fois
+cli-clap-extra-value = valeur inattendue '{ $value }' pour '{ $arg }'
+cli-clap-needs-command = '{ $name }' demande une commande : { $values }
+cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
+cli-clap-try-help = Pour en savoir plus : --help.
+cli-clap-other = impossible de lire la ligne de commande

@@ -1072,3 +1072,30 @@ doctor-clock-ahead = l'orologio di questa macchina è avanti di { $secs } s risp
 doctor-clock-behind = l'orologio di questa macchina è indietro di { $secs } s rispetto al gateway
 doctor-clock-fix = Regolare l'orologio (NTP): i controlli di token e certificati dipendono da esso
 doctor-clock-ok = entro { $secs } s dall'orologio del gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPZIONI]
+help-cli-value-file = FILE
+help-cli-value-path = PERCORSO
+help-cli-value-seconds = SECONDI
+help-cli-value-dir = CARTELLA
+help-cli-value-mode = MODALITÀ
+help-cli-value-status = STATO
+help-cli-value-shell = SHELL
+help-cli-value-lang = LINGUA
+help-cli-value-token = TOKEN
+help-cli-value-addr = INDIRIZZO
+cli-clap-missing-value = '{ $arg }' richiede un valore, ma non ne è stato dato nessuno
+cli-clap-invalid-value = valore '{ $value }' non valido per '{ $arg }'
+cli-clap-possible-values = valori possibili: { $values }
+cli-clap-unknown-argument = argomento inatteso '{ $arg }'
+cli-clap-unknown-command = comando sconosciuto '{ $name }'
+cli-clap-missing-required = mancano questi argomenti obbligatori: { $args }
+cli-clap-conflict = l'argomento '{ $arg }' non può essere usato con { $other }
+cli-clap-repeated = l'argomento '{ $arg }' può essere dato una sola volta
+cli-clap-extra-value = valore inatteso '{ $value }' per '{ $arg }'
+cli-clap-needs-command = '{ $name }' richiede un comando: { $values }
+cli-clap-did-you-mean = forse si intendeva '{ $suggestion }'?
+cli-clap-try-help = Per saperne di più: '--help'.
+cli-clap-other = impossibile leggere la riga di comando

@@ -1063,3 +1063,30 @@ doctor-clock-ahead = de klok van deze computer loopt { $secs } s voor op die van
 doctor-clock-behind = de klok van deze computer loopt { $secs } s achter op die van de gateway
 doctor-clock-fix = Zet de klok gelijk (NTP): de controles van tokens en certificaten hangen ervan af
 doctor-clock-ok = hoogstens { $secs } s verschil met de klok van de gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIES]
+help-cli-value-file = BESTAND
+help-cli-value-path = PAD
+help-cli-value-seconds = SECONDEN
+help-cli-value-dir = MAP
+help-cli-value-mode = MODUS
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = TAAL
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADRES
+cli-clap-missing-value = '{ $arg }' heeft een waarde nodig, maar er is er geen gegeven
+cli-clap-invalid-value = ongeldige waarde '{ $value }' voor '{ $arg }'
+cli-clap-possible-values = mogelijke waarden: { $values }
+cli-clap-unknown-argument = onverwacht argument '{ $arg }'
+cli-clap-unknown-command = onbekende opdracht '{ $name }'
+cli-clap-missing-required = deze verplichte argumenten ontbreken: { $args }
+cli-clap-conflict = het argument '{ $arg }' kan niet samen met { $other } worden gebruikt
+cli-clap-repeated = het argument '{ $arg }' mag maar één keer worden gegeven
+cli-clap-extra-value = onverwachte waarde '{ $value }' voor '{ $arg }'
+cli-clap-needs-command = '{ $name }' heeft een opdracht nodig: { $values }
+cli-clap-did-you-mean = bedoelde u '{ $suggestion }'?
+cli-clap-try-help = Meer informatie met '--help'.
+cli-clap-other = de opdrachtregel is niet te lezen
