@@ -95,6 +95,20 @@ mod tests {
     }
 
     #[test]
+    fn portugal_and_brazil_get_their_own_page() {
+        let portugal = guidance_page(Lang::PtPt, "trusterPhoneNumber");
+        let brazil = guidance_page(Lang::Pt, "trusterPhoneNumber");
+        assert!(portugal.contains("<html lang=\"pt-PT\">"), "{portugal}");
+        assert!(brazil.contains("<html lang=\"pt-BR\">"), "{brazil}");
+        // Portugal: o seu concessionário, a aplicação, de confiança.
+        assert!(portugal.contains("seu concessionário"), "{portugal}");
+        assert!(portugal.contains("aplicação") && !portugal.contains("aplicativo"));
+        assert!(portugal.contains("de confiança") && !portugal.contains("confiável"));
+        assert!(brazil.contains("concessionária"), "{brazil}");
+        assert!(brazil.contains("aplicativo") && brazil.contains("confiável"));
+    }
+
+    #[test]
     fn unknown_names_are_escaped_text() {
         let name = "<script>alert(\"x\")</script>'";
         let page = guidance_page(Lang::En, name);

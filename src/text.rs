@@ -288,6 +288,42 @@ mod tests {
         assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");
     }
 
+    #[test]
+    fn portuguese_plurals_follow_each_country_s_rules() {
+        let summary = |lang, failed| {
+            crate::tr!(
+                lang,
+                "doctor-summary",
+                failed = num(failed),
+                warnings = num(1),
+                ok = num(3),
+                skipped = num(0)
+            )
+        };
+        // Written Portuguese says "0 falhas" in both countries: Brazil's
+        // CLDR rule counts 0 as singular, so pt-BR spells 0 out ([0]);
+        // Portugal's rule counts it as plural by itself.
+        for lang in [Lang::Pt, Lang::PtPt] {
+            let text = summary(lang, 0);
+            assert!(text.starts_with("0 falhas, 1 aviso,"), "{lang}: {text}");
+            assert!(summary(lang, 1).starts_with("1 falha,"), "{lang}");
+            assert!(summary(lang, 2).starts_with("2 falhas,"), "{lang}");
+        }
+        assert!(!Lang::PtPt.source().contains("[0]"));
+        assert_eq!(bundle(Lang::PtPt).locales[0].to_string(), "pt-PT");
+        assert_eq!(bundle(Lang::Pt).locales[0].to_string(), "pt-BR");
+    }
+
+    #[test]
+    fn a_401_names_stepwise_login_in_every_language() {
+        for lang in Lang::ALL {
+            assert!(
+                message(*lang, "gw-401-todo", None).contains("`stepwise login`"),
+                "{lang}"
+            );
+        }
+    }
+
     /// Ids whose text may read the same as English in another language,
     /// because it is a name or a wire term the technician types or reads
     /// as it is. Everything else must be translated.

@@ -263,7 +263,6 @@ cli-no-steps = Nenhum passo devolvido.
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
 cli-filtered = filtrado: { $shown ->
-    [0] nenhum passo com estado «{ $filter }» mostrado
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados
     }; execute de novo sem --status para ver a lista inteira
