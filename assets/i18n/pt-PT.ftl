@@ -281,7 +281,7 @@ gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se 
 gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
 gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
 gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
-gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
+gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080
 gw-bad-path = não foi possível montar o URL de { $path }: { $detail }
 gw-bad-token = o token tem caracteres que um cabeçalho não aceita; verifique o ficheiro do token
 gw-http-setup = não foi possível preparar o cliente HTTP: { $detail }
@@ -289,7 +289,7 @@ gw-demo-unavailable = não foi possível iniciar o simulador embutido numa porta
 gw-400 = o gateway recusou a solicitação como malformada
 gw-400-todo = Verifique o id introduzido; se estiver certo, comunique o erro
 gw-401 = o gateway quer um token válido
-gw-401-todo = Inicie sessão com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-401-todo = Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-403 = este stepsID pertence a outro dispositivo
 gw-403-todo = Recomece com o carAssociationID
 gw-404 = o gateway não conhece este id
@@ -333,7 +333,7 @@ tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de
 tls-expired = o certificado do gateway em { $base } expirou. Verifique a data deste computador; se estiver certa, avise quem opera o gateway
 tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Verifique a data e a hora deste computador
 tls-wrong-host = o certificado do gateway em { $base } não é para o nome { $host }. Use em --api o nome de host para o qual o certificado foi emitido
-tls-certificate-required = o gateway em { $base } exige um certificado de cliente. Informe um com --client-cert FICHEIRO --client-key FICHEIRO
+tls-certificate-required = o gateway em { $base } exige um certificado de cliente. Indique um com --client-cert FICHEIRO --client-key FICHEIRO
 tls-client-refused = o gateway em { $base } recusou o certificado de cliente ({ $alert }). Use um certificado emitido pela autoridade em que o gateway confia
 tls-handshake-refused = o gateway em { $base }{ $via } recusou o handshake TLS ({ $alert }). Verifique --api; se estiver certo, avise quem opera o gateway
 tls-not-tls = o servidor em { $base }{ $via } não fala TLS. Verifique a porta, ou use http:// se o gateway não tiver TLS
@@ -359,9 +359,9 @@ step-deviceActivation-needs =
     O código PIN do cliente, se já tiver um, ou um novo de que se lembre
     Uma conexão de dados a funcionar no telefone
 step-deviceActivation-does =
-    Iniciar a ativação do dispositivo na aplicação e esperar o SMS no número de confiança.
-    Informar o código SMS quando a aplicação pedir (no campo de código, não no do PIN).
-    Informar o código PIN existente, ou criar um se a aplicação pedir.
+    Iniciar a ativação do dispositivo na aplicação e aguardar o SMS no número de confiança.
+    Introduzir o código SMS quando a aplicação pedir (no campo de código, não no do PIN).
+    Introduzir o código PIN existente, ou criar um se a aplicação pedir.
     Se a conta estiver bloqueada (dispositivos ou ativações por SMS demais), remover os dispositivos associados sem uso e recomeçar.
     Se o PIN estiver bloqueado após tentativas erradas demais, redefini-lo na aplicação e ativar de novo.
 
@@ -500,7 +500,7 @@ login-waiting = A aguardar a aprovação (o código expira em { $minutes } min; 
 login-browser-opened = Navegador aberto.
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
 login-signed-in = Sessão iniciada em { $gateway }.
-login-signed-in-token = Sessão iniciada em { $gateway } com o token informado.
+login-signed-in-token = Sessão iniciada em { $gateway } com o token indicado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
@@ -509,7 +509,7 @@ place-keyring = o porta-chaves ({ $name })
 place-file = o ficheiro { $path }
 logout-none = Nenhum login guardado para { $gateway }; nada a remover.
 logout-done = Desconectado de { $gateway }; token removido de: { $place }.
-logout-still-given = Um token informado via { $from } ainda está presente e ainda é usado.
+logout-still-given = Um token indicado via { $from } ainda está presente e ainda é usado.
 token-from-token-file = --token-file
 token-from-environment = STEPWISE_TOKEN
 token-from-login = o login guardado
@@ -521,15 +521,15 @@ status-login-none = Login:     nenhum guardado (`stepwise login` inicia a sessã
 status-expires = Validade:  { $time } (em { $left })
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
 status-expired = Validade:  expirou às { $time }
-status-expires-unknown = Validade:  desconhecida (um token informado manualmente)
+status-expires-unknown = Validade:  desconhecida (um token indicado manualmente)
 status-refresh-auto = Renovação: automática, antes de expirar
 status-refresh-none = Renovação: não é possível; volte a iniciar sessão quando ele parar de funcionar
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
-status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
+status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
-status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou informe um com --token-file ou STEPWISE_TOKEN
+status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou indique um com --token-file ou STEPWISE_TOKEN
 
 ## O painel: muitos veículos de uma vez
 
@@ -774,18 +774,18 @@ err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
     [one] { $n } linha
    *[other] { $n } linhas
 }. Um ficheiro de token contém só o token, numa linha
-err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 err-docs-url = o URL base da documentação { $url } não é umo URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
-err-ca-file = o ficheiro de CA { $path } { $why }. Informe um ficheiro PEM da autoridade com --ca-file
-err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
-err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo ficheiro ou informe --client-key. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
-err-client-key = a chave de cliente { $path } { $why }. Informe a chave privada do certificado (PEM) com --client-key
-err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Informe a chave com que este certificado foi criado
-err-key-without-cert = --client-key { $key } foi informado sem --client-cert. Informe os dois
+err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
+err-client-cert = o certificado de cliente { $path } { $why }. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo ficheiro ou indique --client-key. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-client-key = a chave de cliente { $path } { $why }. Indique a chave privada do certificado (PEM) com --client-key
+err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Indique a chave com que este certificado foi criado
+err-key-without-cert = --client-key { $key } foi indicado sem --client-cert. Indique os dois
 err-pem-missing = não pode ser lido (não existe)
 err-pem-denied = não pode ser lido (permissão negada)
 err-pem-unreadable = não pode ser lido ({ $kind })
@@ -795,7 +795,7 @@ err-pem-no-key = não contém nenhuma chave privada PEM (nenhum bloco BEGIN PRIV
 err-pem-bad-key = não é uma chave PEM válida ({ $detail })
 err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
 err-pem-unusable = não pode ser usado ({ $detail })
-err-proxy = o proxy em { $from } não pode ser usado: { $why }. Informe-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
+err-proxy = o proxy em { $from } não pode ser usado: { $why }. Indique-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
 err-proxy-not-url = não é umo URL ({ $detail })
 err-proxy-scheme = o esquema { $scheme } não é suportado (só proxies http://)
 err-proxy-no-host = falta o host
@@ -803,7 +803,7 @@ err-tls-setup = não foi possível configurar o TLS: { $detail }
 # Onde os logins ficam guardados: o porta-chaves ou o ficheiro de logins; { $why } e { $kind } são palavras do sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }
 err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o porta-chaves não pode ser usado: { $why }. Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-nowhere = não há nem porta-chaves nem pasta de dados para guardar o token. Defina HOME, ou informe um token com --token-file
+err-store-nowhere = não há nem porta-chaves nem pasta de dados para guardar o token. Defina HOME, ou indique um token com --token-file
 err-store-no-data-dir = não há pasta de dados para guardar o token; defina HOME
 err-store-encode = não foi possível codificar o login: { $detail }
 err-store-unreadable = o login guardado para { $gateway } não pode ser lido. Execute `stepwise logout` e depois `stepwise login`
@@ -820,7 +820,7 @@ err-store-file-create = não foi possível criar o ficheiro de logins { $path }:
 err-store-file-write = não foi possível gravar o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 err-store-file-replace = não foi possível substituir o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 # Login num terminal simples: stepwise login, logout e auth status
-err-login-no-gateway = { $command } precisa de um gateway: informe --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
+err-login-no-gateway = { $command } precisa de um gateway: indique --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
 err-login-cancelled = login cancelado; nada foi guardado
 err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }
@@ -840,8 +840,8 @@ err-signin-address = o { $what } de login do gateway { $url } não pode ser usad
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
 err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
 err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Inicie sessão com `stepwise login --with-token`
-err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Verifique --api, ou informe um token com `stepwise login --with-token`
-err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Verifique --api, ou informe um token com `stepwise login --with-token`
+err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Verifique --api, ou indique um token com `stepwise login --with-token`
+err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Verifique --api, ou indique um token com `stepwise login --with-token`
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Verifique se --api aponta para um gateway de passos
 err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
 err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
@@ -904,7 +904,7 @@ doctor-config-read = { $path } lido
 doctor-config-fix = Corrija o ficheiro, ou aponte STEPWISE_CONFIG para outro
 doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não inicia: { $error }
 doctor-gateway-unusable = { $address } não pode ser usado: { $why }
-doctor-gateway-fix = Informe --api como https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-fix = Indique --api como https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
 doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
@@ -965,14 +965,14 @@ doctor-tls-not-tls-fix = Verifique a porta, ou use http:// se o gateway não tiv
 doctor-tls-refused = o gateway recusou o handshake ({ $alert })
 doctor-tls-refused-fix = Verifique --api; se estiver certo, avise quem opera o gateway
 doctor-tls-wants-cert = o gateway pede um certificado cliente
-doctor-fix-client-cert = Informe um com --client-cert FICHEIRO --client-key FICHEIRO
+doctor-fix-client-cert = Indique um com --client-cert FICHEIRO --client-key FICHEIRO
 doctor-tls-other = falhou: { $error }
 doctor-tls-other-fix = Verifique --api, --ca-file e o certificado cliente
-doctor-cert-required = nenhum informado, e o gateway exige um
-doctor-cert-fix-config = Informe um com --client-cert FICHEIRO --client-key FICHEIRO (ou client_cert/client_key no ficheiro de configuração)
-doctor-cert-not-asked = nenhum informado; o gateway não pediu
-doctor-cert-none = nenhum informado
-doctor-cert-none-plain = nenhum informado (http:// simples)
+doctor-cert-required = nenhum indicado, e o gateway exige um
+doctor-cert-fix-config = Indique um com --client-cert FICHEIRO --client-key FICHEIRO (ou client_cert/client_key no ficheiro de configuração)
+doctor-cert-not-asked = nenhum indicado; o gateway não pediu
+doctor-cert-none = nenhum indicado
+doctor-cert-none-plain = nenhum indicado (http:// simples)
 doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
 doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
 doctor-cert-not-taken = { $about }: o gateway não o aceitou
@@ -996,10 +996,10 @@ doctor-cert-ok = { $about }; a chave confere
 doctor-source-config-token = o token do ficheiro de configuração
 doctor-source-config-token-file = o token_file do ficheiro de configuração { $path }
 doctor-source-nowhere = lugar nenhum
-doctor-token-wanted = nenhum informado, e o gateway quer um
-doctor-token-fix-give = Informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+doctor-token-wanted = nenhum indicado, e o gateway quer um
+doctor-token-fix-give = Indique um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 doctor-token-embedded = o simulador embutido não precisa de um
-doctor-token-not-asked = nenhum informado; o gateway não pediu
+doctor-token-not-asked = nenhum indicado; o gateway não pediu
 doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador embutido
 doctor-token-expired = origem: { $source }; vencido há { $ago }
 doctor-token-fix-new = Obtenha um novo token
@@ -1023,11 +1023,11 @@ doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
 doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
-doctor-first-no-car = não tentado: nenhum carAssociationID informado
+doctor-first-no-car = não tentado: nenhum carAssociationID indicado
 doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos
 doctor-first-401 = HTTP 401: o gateway quer um token válido
 doctor-see-token = Veja a linha Token
-doctor-first-fix-car = Verifique o carAssociationID informado com --car
+doctor-first-fix-car = Verifique o carAssociationID indicado com --car
 doctor-first-no-steps-id = { $count ->
         [one] { $count } passo
        *[other] { $count } passos

@@ -152,17 +152,22 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         (
             "es",
             "1 de 3 hechos; siguiente: Activación del dispositivo",
-            "Número de teléfono de confianza",
+            "Teléfono de confianza",
         ),
         (
             "nl",
-            "1 van 3 klaar; volgende: Activering van het toestel",
+            "1 van 3 klaar; volgende: Apparaatactivering",
             "Vertrouwd telefoonnummer",
         ),
         (
             "pt",
             "1 de 3 feitos; próximo: Ativação do dispositivo",
-            "Número de telefone confiável",
+            "Telefone confiável",
+        ),
+        (
+            "pt-PT",
+            "1 de 3 feitos; próximo: Ativação do dispositivo",
+            "Telefone de confiança",
         ),
     ] {
         let out = steps(home.path(), &[], &["--lang", code]);
