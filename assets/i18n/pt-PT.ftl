@@ -118,7 +118,7 @@ start-recent = recente
 
 ## A window too small
 
-too-small-title = Janela pequena demais
+too-small-title = Janela demasiado pequena
 too-small-text = stepwise precisa de { $min_w }×{ $min_h }; esta tem { $w }×{ $h }.
 too-small-hint = Aumente a janela (q sai).
 
@@ -154,7 +154,7 @@ qr-title-gateway = Leia: a página do cliente ({ $lang }) (Esc fecha)
 qr-title-dealer = Leia: a página de ajuda do concessionário (Esc fecha)
 qr-title-archive = Leia: documentação para desenvolvedores, arquivada (Esc fecha)
 qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
-qr-too-small = A janela é pequena demais para o código QR; aumente-a.
+qr-too-small = A janela é demasiado pequena para o código QR; aumente-a.
 
 ## Keys: a short word for the footer, a line for help
 # The names of keys as the keyboards of this language print them.
@@ -310,10 +310,10 @@ gw-title-unauthorized = Token necessário
 gw-title-wrong-device = stepsID de outro dispositivo
 gw-title-not-found = Id desconhecido
 gw-title-conflict = Fora de ordem
-gw-title-too-many = Solicitações demais
+gw-title-too-many = Demasiados pedidos
 gw-title-server-failure = Falha do gateway
 gw-title-failed = Solicitação falhou
-gw-title-too-large = Resposta grande demais
+gw-title-too-large = Resposta demasiado grande
 gw-title-bad-answer = Resposta inutilizável
 gw-title-config = Configuração incorreta
 
@@ -323,7 +323,7 @@ page-kicker = Ativar os seus serviços conectados: um dos passos
 page-errors = Códigos que a aplicação pode mostrar neste passo
 page-footer = Mostrado pelo seu concessionário com o stepwise
 
-gw-title-tls = Falha na conexão segura
+gw-title-tls = Falha na ligação segura
 gw-title-live = Estado ao vivo interrompido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
@@ -337,7 +337,7 @@ tls-certificate-required = o gateway em { $base } exige um certificado de client
 tls-client-refused = o gateway em { $base } recusou o certificado de cliente ({ $alert }). Use um certificado emitido pela autoridade em que o gateway confia
 tls-handshake-refused = o gateway em { $base }{ $via } recusou o handshake TLS ({ $alert }). Verifique --api; se estiver certo, avise quem opera o gateway
 tls-not-tls = o servidor em { $base }{ $via } não fala TLS. Verifique a porta, ou use http:// se o gateway não tiver TLS
-tls-other = a conexão TLS com o gateway em { $base }{ $via } falhou: { $what }. Verifique --api, --ca-file e o certificado de cliente
+tls-other = a ligação TLS com o gateway em { $base }{ $via } falhou: { $what }. Verifique --api, --ca-file e o certificado de cliente
 
 ## Step guidance
 
@@ -357,13 +357,13 @@ step-deviceActivation-purpose = Regista este telefone para a autenticação fort
 step-deviceActivation-needs =
     O telefone a ativar, com o número de confiança capaz de receber SMS
     O código PIN do cliente, se já tiver um, ou um novo de que se lembre
-    Uma conexão de dados a funcionar no telefone
+    Uma ligação de dados a funcionar no telefone
 step-deviceActivation-does =
     Iniciar a ativação do dispositivo na aplicação e aguardar o SMS no número de confiança.
     Introduzir o código SMS quando a aplicação pedir (no campo de código, não no do PIN).
     Introduzir o código PIN existente, ou criar um se a aplicação pedir.
-    Se a conta estiver bloqueada (dispositivos ou ativações por SMS demais), remover os dispositivos associados sem uso e recomeçar.
-    Se o PIN estiver bloqueado após tentativas erradas demais, redefini-lo na aplicação e ativar de novo.
+    Se a conta estiver bloqueada (demasiados dispositivos ou ativações por SMS), remover os dispositivos associados não utilizados e recomeçar.
+    Se o PIN estiver bloqueado após demasiadas tentativas erradas, redefini-lo na aplicação e ativar de novo.
 
 step-mediumCarKey-title = Verificação CarKey
 step-mediumCarKey-purpose = Comprova que o cliente tem mesmo as chaves do veículo. Só precisa ser feita uma vez.
@@ -379,7 +379,7 @@ step-mediumCarKey-does =
 
 step-generic-purpose = O stepwise não conhece este passo e não tem instruções próprias para ele.
 step-generic-needs =
-    O telefone do cliente com a aplicação aberto e conectado
+    O telefone do cliente com a aplicação aberto e ligado
     O que a aplicação pedir no ecrã (códigos, PIN, chaves, acesso ao veículo)
 step-generic-does =
     Pedir ao cliente que abra a aplicação e siga as instruções deste passo.
@@ -393,7 +393,7 @@ code-2000-meaning = Falha genérica
 code-2000-remedy = Pedir ao cliente que tente de novo; se continuar a falhar, anotar o código e comunicar.
 code-2201-meaning = A solicitação expirou (timeout)
 code-2201-remedy = Tentar de novo e verificar se o telefone tem boa cobertura móvel ou Wi-Fi.
-code-2202-meaning = Sem conexão com a internet
+code-2202-meaning = Sem ligação com a internet
 code-2202-remedy = Verificar os dados móveis ou o Wi-Fi do telefone e tentar de novo.
 code-2204-meaning = Erro do servidor
 code-2204-remedy = Esperar um pouco e tentar mais tarde; comunicar se continuar a acontecer.
@@ -410,7 +410,7 @@ code-2307-remedy = Registar antes um número de telefone de confiança (passo tr
 code-2308-meaning = O serviço de autenticação recusou o acesso
 code-2308-remedy = Verificar o código SMS e o código PIN introduzidos, cada um no campo certo, e tentar de novo.
 code-2310-meaning = A conta está bloqueada
-code-2310-remedy = Remover os dispositivos associados da conta (pelo menos os sem uso) e registar este telefone de novo.
+code-2310-remedy = Remover os dispositivos associados da conta (pelo menos os não utilizados) e registar este telefone de novo.
 code-2311-meaning = O estado da autenticação não está correto
 code-2311-remedy = Redefinir a cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e registar o dispositivo de novo.
 code-2312-meaning = O dispositivo está desativado ou é desconhecido
@@ -437,12 +437,12 @@ code-2390-remedy = Nada a corrigir: seguir com esse número como número de conf
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Conta bloqueada: limite de dispositivos associados / SMS recebidos
-client-maxnbtools-remedy = Remover telefones e dispositivos associados sem uso na aplicação móvel do veículo (redefinir a conta Stellantis) e ativar de novo. Se persistir, só o suporte do fabricante pode redefinir a conta, o que pode levar dias.
+client-maxnbtools-remedy = Remover telefones e dispositivos associados não utilizados na aplicação móvel do veículo (redefinir a conta Stellantis) e ativar de novo. Se persistir, só o suporte do fabricante pode redefinir a conta, o que pode levar dias.
 client-forbidden-meaning = O registo OTP foi recusado (mesma família de MAXNBTOOLS)
-client-forbidden-remedy = Refazer a ativação do dispositivo desde o início. Se for recusada de novo, tratar como MAXNBTOOLS: remover os dispositivos sem uso e redefinir a conta.
+client-forbidden-remedy = Refazer a ativação do dispositivo desde o início. Se for recusada de novo, tratar como MAXNBTOOLS: remover os dispositivos não utilizados e redefinir a conta.
 client-access-meaning = Código SMS ou código PIN inválido
 client-access-remedy = Informá-los de novo: o código SMS no campo de código, o código PIN da aplicação no campo do PIN.
-client-blocked-meaning = Códigos PIN errados demais: o PIN está bloqueado
+client-blocked-meaning = Demasiados códigos PIN errados: o PIN está bloqueado
 client-blocked-remedy = Redefinir o código PIN na aplicação móvel do veículo e ativar o dispositivo de novo.
 client-code-meaning = Provavelmente um código PIN da aplicação errado (não é certo)
 client-code-remedy = Tentar de novo com o código PIN correto da aplicação.
@@ -508,7 +508,7 @@ login-paste = Cole o token para { $gateway } e prima Enter (ele não é exibido;
 place-keyring = o porta-chaves ({ $name })
 place-file = o ficheiro { $path }
 logout-none = Nenhum login guardado para { $gateway }; nada a remover.
-logout-done = Desconectado de { $gateway }; token removido de: { $place }.
+logout-done = Desligado de { $gateway }; token removido de: { $place }.
 logout-still-given = Um token indicado via { $from } ainda está presente e ainda é usado.
 token-from-token-file = --token-file
 token-from-environment = STEPWISE_TOKEN
@@ -624,9 +624,9 @@ help-cli-help-command-subcommand = Mostrar a ajuda destes comandos
 help-cli-default = [padrão: { $value }]
 help-cli-values = [valores possíveis: { $values }]
 # stepwise itself and its global options.
-help-cli-stepwise = Guia o técnico pelos passos de ativação dos serviços de um veículo conectado
+help-cli-stepwise = Guia o técnico pelos passos de ativação dos serviços de um veículo ligado
 help-cli-stepwise-long =
-    Guia o técnico pelos passos de ativação dos serviços de um veículo conectado.
+    Guia o técnico pelos passos de ativação dos serviços de um veículo ligado.
 
     Sem gateway configurado (--api, STEPWISE_API ou o ficheiro de configuração), o assistente e os comandos steps/next usam o simulador embutido.
 help-cli-stepwise-after = Códigos de saída de steps/next: 0 nenhum passo retornado está pendente (todo), 3 um passo retornado está pendente, 1 erro, 2 uso incorreto. Um comando recusa uma opção global que não usa.
@@ -869,7 +869,7 @@ doctor-check-config = Configuração
 doctor-check-gateway = Endereço do gateway
 doctor-check-dns = Resolução de nome
 doctor-check-proxy = Proxy
-doctor-check-tcp = Conexão TCP
+doctor-check-tcp = Ligação TCP
 doctor-check-tls = TLS
 doctor-check-client-cert = Certificado cliente
 doctor-check-token = Token
@@ -897,7 +897,7 @@ doctor-skip-settings = não executado: as configurações são inutilizáveis
 doctor-skip-no-gateway = não executado: nenhum gateway
 doctor-skip-bad-address = não executado: nenhum endereço de gateway utilizável
 doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
-doctor-skip-insecure = não executado: nenhuma conexão segura com o gateway
+doctor-skip-insecure = não executado: nenhuma ligação segura com o gateway
 doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
 doctor-config-none = nenhum ficheiro em { $path }: valem os padrões
 doctor-config-read = { $path } lido
@@ -908,8 +908,8 @@ doctor-gateway-fix = Indique --api como https://gateway.example ou http://127.0.
 doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
 doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
-doctor-proxy-none = nenhum: conexão direta
-doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: conexão direta
+doctor-proxy-none = nenhum: ligação direta
+doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: ligação direta
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
@@ -929,7 +929,7 @@ doctor-tcp-timeout = { $addr }: sem resposta em { $secs } s
 doctor-tcp-failed = não foi possível conectar ao gateway: { $error }
 doctor-tcp-failed-proxy = não foi possível conectar ao proxy: { $error }
 doctor-tcp-fix = Verifique se o gateway está em execução, a porta em --api e algum firewall
-doctor-tcp-connected = conectado a { $addr } em { $ms } ms
+doctor-tcp-connected = ligado a { $addr } em { $ms } ms
 doctor-tcp-connected-proxy = conectado ao proxy em { $addr } em { $ms } ms
 doctor-tls-plain = não usado: o endereço é http:// simples
 doctor-tls-skipped-cert = não tentado: o certificado cliente não pode ser usado

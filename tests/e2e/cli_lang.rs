@@ -38,7 +38,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
 }
 
-const SEVEN: &str = "en, fr, de, it, es, nl, pt";
+const SEVEN: &str = "en, fr, de, it, es, nl, pt-BR, pt-PT";
 
 #[test]
 fn an_unknown_lang_flag_is_a_usage_error_naming_the_seven() {

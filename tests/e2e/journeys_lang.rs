@@ -75,9 +75,11 @@ fn lang_pt_then_l_gives_the_customer_another_language() {
     // pt (Brazil's) → pt-PT: the customer in Portugal reads European
     // Portuguese ("aplicação", not "aplicativo").
     tui.send("L");
-    tui.wait_for("the customer's guidance in European Portuguese", SHORT, |s| {
-        s.contains("cliente: pt-PT") && s.contains("aplicação") && !s.contains("aplicativo")
-    });
+    tui.wait_for(
+        "the customer's guidance in European Portuguese",
+        SHORT,
+        |s| s.contains("cliente: pt-PT") && s.contains("aplicação") && !s.contains("aplicativo"),
+    );
     // pt-PT → en: the guidance turns English, the rest stays Portuguese, and
     // the header says which language the customer reads.
     tui.send("L");

@@ -178,15 +178,15 @@ fn shift_l_moves_only_the_customers_guidance_to_another_language() {
         after.contains("O que o cliente faz: Ativação do dispositivo"),
         "{after}"
     );
-    assert!(after.contains("client : pt"), "{after}");
+    assert!(after.contains("client : pt-BR"), "{after}");
     assert!(
         after.contains("Activation de l'appareil"),
         "list title stays French\n{after}"
     );
     assert!(footer(&after).contains("q quitter"), "{after}");
-    insta::assert_snapshot!("steps-fr-guide-pt@110x32", after);
-    // Round the whole cycle back to French.
-    for _ in 0..2 {
+    insta::assert_snapshot!("steps-fr-guide-pt-BR@110x32", after);
+    // pt-BR → pt-PT → en → fr: round the whole cycle back to French.
+    for _ in 0..3 {
         update(&mut state, key('L'), t(1));
     }
     assert_eq!(state.guide_lang(), Lang::Fr);
