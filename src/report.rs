@@ -208,7 +208,7 @@ impl SessionLog {
                     row.order,
                     crate::guidance::step_title(lang, &row.step.name),
                     row.step.name,
-                    row.step.status.badge()
+                    row.step.status.badge_in(lang).trim_end()
                 );
             }
         }

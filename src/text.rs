@@ -331,6 +331,8 @@ mod tests {
         // Key names: most keyboards print Esc and Enter as in English.
         "key-name-esc",
         "key-name-enter",
+        // The badge of a status this tool does not know: "????" in all.
+        "badge-unknown",
         // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.
         "key-name-pgdn",
         "key-name-pgup",

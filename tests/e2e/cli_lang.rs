@@ -177,6 +177,14 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
             text.contains(summary) && text.contains(title),
             "{code}:\n{text}"
         );
+        // The badges are the language's words; the wire's stay in --json.
+        let lang = Lang::parse(code).unwrap();
+        let done = format!("[{}]", message(lang, "badge-done", None));
+        assert!(text.contains(&done), "{code}: {done}\n{text}");
+        assert!(
+            lang == Lang::En || (!text.contains("[DONE]") && !text.contains("[TODO]")),
+            "{code}:\n{text}"
+        );
         let json = steps(home.path(), &[("STEPWISE_LANG", code)], &["--json"]);
         assert_eq!(json.status.code(), Some(3));
         jsons.push((code, json.stdout));

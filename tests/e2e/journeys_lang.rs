@@ -15,7 +15,7 @@ const SHORT: Duration = Duration::from_secs(10);
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen
         .lines()
-        .find(|l| (l.contains("[DONE]") || l.contains("[TODO]")) && l.contains(name))
+        .find(|l| l.contains("│") && l.contains(name) && l.contains('[') && l.contains(']'))
 }
 
 #[test]

@@ -82,8 +82,19 @@ fn steps_screen_in_every_language() {
             let state = steps_screen(*lang, size.0, size.1);
             let screen = render(&state, size.0, size.1);
             // Badges stay readable without colour, NEXT marks the step to do.
-            for badge in ["[DONE]", "[TODO]"] {
-                assert!(screen.contains(badge), "{lang} {size:?}: {badge}\n{screen}");
+            // The badges are the language's words ([FAIT], [OFFEN]), not
+            // English, except in English.
+            for id in ["badge-done", "badge-todo"] {
+                let badge = format!("[{}]", message(*lang, id, None));
+                assert!(
+                    screen.contains(&badge),
+                    "{lang} {size:?}: {badge}\n{screen}"
+                );
+                let english = format!("[{}]", message(Lang::En, id, None));
+                assert!(
+                    *lang == Lang::En || !screen.contains(&english),
+                    "{lang} {size:?}: {english}\n{screen}"
+                );
             }
             assert!(screen.contains(&next), "{lang} {size:?}: {next}\n{screen}");
             // The main actions' hints: act, reset, explain, help and quit
