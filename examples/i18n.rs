@@ -9,6 +9,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
+/// A line on stdout; a reader that went away (`| head`) ends nothing.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use stepwise::fingerprints::{Drift, drift, entries, fingerprint, read, record_new, write};
 use stepwise::text::Lang;
 
@@ -81,7 +89,7 @@ fn status(only: Option<Lang>) -> ExitCode {
             orphaned,
         } = drift(&english, &prints);
         let own = entries(&load(&dir().join(format!("{}.ftl", lang.code()))));
-        println!(
+        say!(
             "{}: {} stale, {} without fingerprint, {} no longer in English",
             lang.code(),
             stale.len(),
@@ -90,25 +98,25 @@ fn status(only: Option<Lang>) -> ExitCode {
         );
         for id in &stale {
             clean = false;
-            println!("  {id}");
+            say!("  {id}");
             match english_before(id, &prints[id]) {
-                Some((commit, old)) => println!("    English then ({commit}):\n{}", indent(&old)),
-                None => println!("    English then: not found in en.ftl's history"),
+                Some((commit, old)) => say!("    English then ({commit}):\n{}", indent(&old)),
+                None => say!("    English then: not found in en.ftl's history"),
             }
-            println!("    English now:\n{}", indent(&english[id]));
-            println!(
+            say!("    English now:\n{}", indent(&english[id]));
+            say!(
                 "    {} now:\n{}",
                 lang.code(),
                 indent(own.get(id).map_or("(missing)", String::as_str))
             );
-            println!(
+            say!(
                 "    once updated: cargo run --example i18n -- confirm {} {id}",
                 lang.code()
             );
         }
         if !unrecorded.is_empty() {
             clean = false;
-            println!(
+            say!(
                 "  without fingerprint (run `record`): {}",
                 unrecorded.join(", ")
             );
@@ -132,7 +140,7 @@ fn record() -> ExitCode {
             eprintln!("{}: cannot write its fingerprints: {e}", lang.code());
             return ExitCode::from(2);
         }
-        println!("{}: {added} recorded, {dropped} dropped", lang.code());
+        say!("{}: {added} recorded, {dropped} dropped", lang.code());
     }
     ExitCode::SUCCESS
 }
@@ -172,7 +180,7 @@ fn confirm(which: &str, ids: &[String]) -> ExitCode {
             eprintln!("{}: cannot write its fingerprints: {e}", lang.code());
             return ExitCode::from(2);
         }
-        println!("{}: confirmed {}", lang.code(), ids.join(", "));
+        say!("{}: confirmed {}", lang.code(), ids.join(", "));
     }
     ExitCode::SUCCESS
 }
