@@ -322,6 +322,13 @@ gw-title-config = Falsche Konfiguration
 page-kicker = Ihre vernetzten Dienste aktivieren: ein Schritt
 page-errors = Codes, die die App bei diesem Schritt zeigen kann
 page-footer = Gezeigt von Ihrem Händler mit stepwise
+page-does = So gehen Sie vor:
+page-needs = Das brauchen Sie:
+page-errors-hint = Zeigt die App einen dieser Codes, nennen Sie ihn Ihrem Händler: Er weiß, was hilft.
+page-unknown-purpose = Das Werkzeug Ihres Händlers hat für diesen Schritt keine Anleitung.
+page-unknown-does =
+    Öffnen Sie die App und folgen Sie ihren Anweisungen für diesen Schritt.
+    Zeigt die App einen Fehlercode, notieren Sie ihn und zeigen Sie ihn Ihrem Händler.
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Status unterbrochen

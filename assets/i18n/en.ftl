@@ -274,6 +274,13 @@ report-event-started-over = the gateway refused the stepsID (HTTP { $status }); 
 page-kicker = Activating your connected services: one step
 page-errors = Codes the app may show at this step
 page-footer = Shown by your dealer with stepwise
+page-does = What to do:
+page-needs = What you need:
+page-errors-hint = If the app shows one of these codes, tell your dealer: they know what helps.
+page-unknown-purpose = Your dealer's tool has no instructions for this step.
+page-unknown-does =
+    Open the app and follow what it asks for this step.
+    If the app shows an error code, note it and show it to your dealer.
 
 ## The plain output of steps and next
 

@@ -325,6 +325,13 @@ gw-title-config = Configuración incorrecta
 page-kicker = Activar sus servicios conectados: un paso
 page-errors = Códigos que la app puede mostrar en este paso
 page-footer = Mostrado por su concesionario con stepwise
+page-does = Qué hacer:
+page-needs = Qué necesita:
+page-errors-hint = Si la app muestra uno de estos códigos, comuníqueselo a su concesionario: sabrá qué hacer.
+page-unknown-purpose = La herramienta de su concesionario no tiene instrucciones para este paso.
+page-unknown-does =
+    Abra la app y siga lo que le pida para este paso.
+    Si la app muestra un código de error, anótelo y enséñeselo a su concesionario.
 
 gw-title-tls = Falló la conexión segura
 gw-title-live = Estado en tiempo real interrumpido

@@ -322,6 +322,13 @@ gw-title-config = Configuration incorrecte
 page-kicker = Activer vos services connectés : une étape
 page-errors = Codes que l'application peut afficher à cette étape
 page-footer = Présenté par votre concessionnaire avec stepwise
+page-does = Marche à suivre :
+page-needs = Ce qu'il vous faut :
+page-errors-hint = Si l'application affiche l'un de ces codes, signalez-le à votre concessionnaire : il sait ce qui aide.
+page-unknown-purpose = L'outil de votre concessionnaire n'a pas d'instructions pour cette étape.
+page-unknown-does =
+    Ouvrez l'application et suivez ce qu'elle demande pour cette étape.
+    Si l'application affiche un code d'erreur, notez-le et montrez-le à votre concessionnaire.
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Suivi en direct interrompu

@@ -322,6 +322,13 @@ gw-title-config = Configurazione errata
 page-kicker = Attivare i servizi connessi: un passo
 page-errors = Codici che l'app può mostrare in questo passo
 page-footer = Mostrato dal tuo concessionario con stepwise
+page-does = Passaggi da seguire:
+page-needs = Cosa ti serve:
+page-errors-hint = Se l'app mostra uno di questi codici, comunicalo al tuo concessionario: sa cosa fare.
+page-unknown-purpose = Lo strumento del tuo concessionario non ha istruzioni per questo passaggio.
+page-unknown-does =
+    Apri l'app e segui ciò che chiede per questo passaggio.
+    Se l'app mostra un codice di errore, annotalo e mostralo al tuo concessionario.
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto

@@ -322,6 +322,13 @@ gw-title-config = Foute configuratie
 page-kicker = Uw verbonden diensten activeren: een van de stappen
 page-errors = Codes die de app bij deze stap kan tonen
 page-footer = Getoond door uw dealer met stepwise
+page-does = Zo gaat u te werk:
+page-needs = Dit heeft u nodig:
+page-errors-hint = Toont de app een van deze codes, meld dat dan aan uw dealer: die weet wat helpt.
+page-unknown-purpose = Het hulpmiddel van uw dealer heeft geen instructies voor deze stap.
+page-unknown-does =
+    Open de app en volg wat die voor deze stap vraagt.
+    Toont de app een foutcode, noteer die dan en laat hem aan uw dealer zien.
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken

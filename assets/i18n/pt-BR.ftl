@@ -328,6 +328,13 @@ gw-title-config = Configuração incorreta
 page-kicker = Ativar seus serviços conectados: um passo
 page-errors = Códigos que o aplicativo pode mostrar neste passo
 page-footer = Mostrado pela sua concessionária com stepwise
+page-does = O que fazer:
+page-needs = O que você precisa:
+page-errors-hint = Se o aplicativo mostrar um destes códigos, informe a sua concessionária: ela sabe o que fazer.
+page-unknown-purpose = A ferramenta da sua concessionária não tem instruções para este passo.
+page-unknown-does =
+    Abra o aplicativo e siga o que ele pedir para este passo.
+    Se o aplicativo mostrar um código de erro, anote-o e mostre-o à sua concessionária.
 
 gw-title-tls = Falha na conexão segura
 gw-title-live = Estado ao vivo interrompido

@@ -325,6 +325,13 @@ gw-title-config = Configuração incorreta
 page-kicker = Ativar os seus serviços conectados: um dos passos
 page-errors = Códigos que a aplicação pode mostrar neste passo
 page-footer = Mostrado pelo seu concessionário com o stepwise
+page-does = O que fazer:
+page-needs = O que precisa:
+page-errors-hint = Se a aplicação mostrar um destes códigos, informe o seu concessionário: ele sabe o que fazer.
+page-unknown-purpose = A ferramenta do seu concessionário não tem instruções para este passo.
+page-unknown-does =
+    Abra a aplicação e siga o que ela pedir para este passo.
+    Se a aplicação mostrar um código de erro, anote-o e mostre-o ao seu concessionário.
 
 gw-title-tls = Falha na ligação segura
 gw-title-live = Estado ao vivo interrompido
