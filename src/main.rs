@@ -94,7 +94,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Man) => {
             let mut out = Vec::new();
-            match stepwise::shell::man_page(&mut out) {
+            match stepwise::shell::man_page(lang, &mut out) {
                 Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
                 Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
             }

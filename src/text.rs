@@ -331,6 +331,13 @@ mod tests {
         // Key names: most keyboards print Esc and Enter as in English.
         "key-name-esc",
         "key-name-enter",
+        // Manual page headings several languages share with English
+        // (NAME in German; SYNOPSIS, DESCRIPTION, OPTIONS, VERSION in French).
+        "man-section-name",
+        "man-section-synopsis",
+        "man-section-description",
+        "man-section-options",
+        "man-section-version",
         // The badge of a status this tool does not know: "????" in all.
         "badge-unknown",
         // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.

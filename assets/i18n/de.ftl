@@ -1117,3 +1117,13 @@ cli-clap-needs-command = '{ $name }' braucht einen Befehl: { $values }
 cli-clap-did-you-mean = meinten Sie '{ $suggestion }'?
 cli-clap-try-help = Mehr Informationen mit '--help'.
 cli-clap-other = die Befehlszeile ist nicht lesbar
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAME
+man-section-synopsis = ÜBERSICHT
+man-section-description = BESCHREIBUNG
+man-section-options = OPTIONEN
+man-section-extra = HINWEISE
+man-section-version = VERSION
+man-section-authors = AUTOREN

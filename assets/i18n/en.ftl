@@ -1122,3 +1122,13 @@ cli-clap-needs-command = '{ $name }' needs a command: { $values }
 cli-clap-did-you-mean = did you mean '{ $suggestion }'?
 cli-clap-try-help = For more information, try '--help'.
 cli-clap-other = the command line cannot be read
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAME
+man-section-synopsis = SYNOPSIS
+man-section-description = DESCRIPTION
+man-section-options = OPTIONS
+man-section-extra = EXTRA
+man-section-version = VERSION
+man-section-authors = AUTHORS

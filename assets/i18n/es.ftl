@@ -1132,3 +1132,13 @@ cli-clap-needs-command = '{ $name }' necesita un comando: { $values }
 cli-clap-did-you-mean = ¿quiso decir '{ $suggestion }'?
 cli-clap-try-help = Para más información, pruebe '--help'.
 cli-clap-other = no se puede leer la línea de comandos
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOMBRE
+man-section-synopsis = SINOPSIS
+man-section-description = DESCRIPCIÓN
+man-section-options = OPCIONES
+man-section-extra = NOTAS
+man-section-version = VERSIÓN
+man-section-authors = AUTORES

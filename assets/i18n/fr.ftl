@@ -1129,3 +1129,13 @@ cli-clap-needs-command = '{ $name }' demande une commande : { $values }
 cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
 cli-clap-try-help = Pour en savoir plus : --help.
 cli-clap-other = impossible de lire la ligne de commande
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOM
+man-section-synopsis = SYNOPSIS
+man-section-description = DESCRIPTION
+man-section-options = OPTIONS
+man-section-extra = REMARQUES
+man-section-version = VERSION
+man-section-authors = AUTEURS

@@ -1129,3 +1129,13 @@ cli-clap-needs-command = '{ $name }' richiede un comando: { $values }
 cli-clap-did-you-mean = forse si intendeva '{ $suggestion }'?
 cli-clap-try-help = Per saperne di più: '--help'.
 cli-clap-other = impossibile leggere la riga di comando
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINTASSI
+man-section-description = DESCRIZIONE
+man-section-options = OPZIONI
+man-section-extra = NOTE
+man-section-version = VERSIONE
+man-section-authors = AUTORI

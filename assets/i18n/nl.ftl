@@ -1120,3 +1120,13 @@ cli-clap-needs-command = '{ $name }' heeft een opdracht nodig: { $values }
 cli-clap-did-you-mean = bedoelde u '{ $suggestion }'?
 cli-clap-try-help = Meer informatie met '--help'.
 cli-clap-other = de opdrachtregel is niet te lezen
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAAM
+man-section-synopsis = SYNOPSIS
+man-section-description = BESCHRIJVING
+man-section-options = OPTIES
+man-section-extra = OPMERKINGEN
+man-section-version = VERSIE
+man-section-authors = AUTEURS

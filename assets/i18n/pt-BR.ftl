@@ -1156,3 +1156,13 @@ cli-clap-needs-command = '{ $name }' precisa de um comando: { $values }
 cli-clap-did-you-mean = você quis dizer '{ $suggestion }'?
 cli-clap-try-help = Para mais informações, tente '--help'.
 cli-clap-other = não é possível ler a linha de comando
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINOPSE
+man-section-description = DESCRIÇÃO
+man-section-options = OPÇÕES
+man-section-extra = NOTAS
+man-section-version = VERSÃO
+man-section-authors = AUTORES

@@ -1133,3 +1133,13 @@ report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhum
 report-notes = Notas
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-note = nota: { $text }
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINOPSE
+man-section-description = DESCRIÇÃO
+man-section-options = OPÇÕES
+man-section-extra = NOTAS
+man-section-version = VERSÃO
+man-section-authors = AUTORES
