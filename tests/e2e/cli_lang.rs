@@ -461,8 +461,10 @@ fn fleet_without_vehicles_says_so_in_the_language() {
 }
 
 #[test]
-fn the_manual_page_and_completions_stay_english() {
+fn the_manual_page_speaks_the_language_and_completions_stay_english() {
     let home = home();
+    // The page follows the language as --help does: the system's German
+    // here, English when asked for (as packagers do).
     let out = stepwise(home.path())
         .args(["man"])
         .env("LANG", "de_DE.UTF-8")
@@ -471,10 +473,20 @@ fn the_manual_page_and_completions_stay_english() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = stdout(&out);
     assert!(
+        page.contains(&message(Lang::De, "help-cli-demo", None)),
+        "{page}"
+    );
+    assert!(!page.contains(&message(Lang::En, "help-cli-demo", None)));
+    let out = stepwise(home.path())
+        .args(["--lang", "en", "man"])
+        .env("LANG", "de_DE.UTF-8")
+        .output()
+        .unwrap();
+    let page = stdout(&out);
+    assert!(
         page.contains(&message(Lang::En, "help-cli-demo", None)),
         "{page}"
     );
-    assert!(!page.contains(&message(Lang::De, "help-cli-demo", None)));
     let out = stepwise(home.path())
         .args(["--lang", "de", "completions", "bash"])
         .output()
