@@ -288,6 +288,7 @@ gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Verifique a
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Verifique se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Verifique se --api aponta para um gateway de passos
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, verifique a rede
+gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma ligação não segura; o stepwise não segue o redirecionamento. Indique em --api o endereço do próprio gateway
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
@@ -524,6 +525,8 @@ login-signed-in-token = Sessão iniciada em { $gateway } com o token indicado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
+login-file-notice-windows = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro da pasta %LOCALAPPDATA% do seu utilizador, que o Windows só deixa ler a esse utilizador (e aos administradores do PC). `stepwise logout` remove-o.
+login-keyring-too-small = Nota: o token é demasiado longo para { $name } (no máximo { $max } bytes por entrada), por isso fica guardado num ficheiro que só o seu utilizador pode ler. `stepwise logout` remove-o.
 login-paste = Cole o token para { $gateway } e prima Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = o porta-chaves ({ $name })
 place-file = o ficheiro { $path }
@@ -669,9 +672,10 @@ help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-
 help-cli-serve = Executar o simulador do gateway de passos
 help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
 help-cli-serve-scenario = Ficheiro de cenário (JSON); senão o cenário embutido
-help-cli-serve-token = Exigir este token (bearer) em cada pedido (ou indicá-lo com --token-file)
+help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer utilizador desta máquina o pode ler com `ps`: prefira --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
 help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
+help-cli-serve-stream-events = Terminar cada fluxo de eventos após os primeiros N eventos (para ferramentas que precisam de uma resposta que termine)
 help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
 help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
@@ -796,6 +800,7 @@ err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
    *[other] { $n } linhas
 }. Um ficheiro de token contém só o token, numa linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
+err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
@@ -832,6 +837,7 @@ err-store-too-slow = o porta-chaves não respondeu em { $secs } s. Desbloqueie-o
 err-store-keyring-entry = o porta-chaves recusou uma entrada para { $gateway }: { $why }
 err-store-keyring-read = não foi possível ler o login do porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = não foi possível guardar o login no porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = a sessão é demasiado longa para o porta-chaves ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para a guardar num ficheiro
 err-store-keyring-remove = não foi possível remover o login do porta-chaves ({ $name }): { $why }
 err-store-file-damaged = o ficheiro de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
@@ -864,6 +870,7 @@ err-signin-discovery-missing = o documento de descoberta de login do gateway nã
 err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Verifique --api, ou indique um token com `stepwise login --with-token`
 err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Verifique --api, ou indique um token com `stepwise login --with-token`
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Verifique se --api aponta para um gateway de passos
+err-signin-redirected = o pedido de início de sessão para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de sessão a outro endereço. Peça ao administrador do gateway o endereço do próprio fornecedor de início de sessão
 err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
 err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
 err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway
@@ -1143,3 +1150,8 @@ man-section-options = OPÇÕES
 man-section-extra = NOTAS
 man-section-version = VERSÃO
 man-section-authors = AUTORES
+
+err-config-token-not-text = o ficheiro de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
+err-file-too-large = mais de { $limit } KiB, muito mais do que um ficheiro destes alguma vez contém
+gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou uma cache entre aqui e o gateway está a trocar as respostas
+gw-title-redirect = Redirecionamento não seguido
