@@ -538,6 +538,16 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
         "churn" => arg.value_parser(move |raw: &str| parse_seconds(lang, raw)),
         _ => arg,
     };
+    // The value's name (`<FILE>`, `<PATH>`) as the help's sentences say it.
+    let names: Vec<String> = arg
+        .get_value_names()
+        .unwrap_or_default()
+        .iter()
+        .map(|name| value_name(lang, name.as_str()))
+        .collect();
+    if !names.is_empty() {
+        arg = arg.value_names(names);
+    }
     let heading = if arg.is_positional() {
         "help-cli-arguments"
     } else {
@@ -546,6 +556,119 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
     arg.help(help)
         .long_help(None::<&str>)
         .help_heading(text::message(lang, heading, None))
+}
+
+/// A value's name in `lang` (`help-cli-value-<name>`), or as it is (ID,
+/// URL, N).
+fn value_name(lang: Lang, name: &str) -> String {
+    let id = format!("help-cli-value-{}", name.to_ascii_lowercase());
+    if text::has(lang, &id) {
+        text::message(lang, &id, None)
+    } else {
+        name.to_owned()
+    }
+}
+
+/// clap's usage and help with its `[OPTIONS]` in `lang`.
+pub fn localise_usage(lang: Lang, rendered: &str) -> String {
+    rendered.replace(
+        "[OPTIONS]",
+        &text::message(lang, "help-cli-options-placeholder", None),
+    )
+}
+
+/// A command-line error of clap's, said in `lang` and framed as every other
+/// error (`cli-arg-error`): what is wrong, a suggestion when clap has one,
+/// the usage line and where to learn more. No English word of clap's is
+/// left (its own "tip:" hints are English only, so they are left out).
+pub fn error_text(lang: Lang, e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let get = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        Some(ContextValue::StyledStr(s)) => Some(s.to_string()),
+        Some(ContextValue::StyledStrs(v)) => Some(
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Some(ContextValue::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let arg = get(ContextKind::InvalidArg).unwrap_or_default();
+    let value = get(ContextKind::InvalidValue).unwrap_or_default();
+    let mut message = match e.kind() {
+        ErrorKind::InvalidValue if value.is_empty() => {
+            tr!(lang, "cli-clap-missing-value", arg = arg)
+        }
+        ErrorKind::InvalidValue => {
+            let mut m = tr!(lang, "cli-clap-invalid-value", arg = arg, value = value);
+            if let Some(values) = get(ContextKind::ValidValue) {
+                m = format!(
+                    "{m} [{}]",
+                    tr!(lang, "cli-clap-possible-values", values = values)
+                );
+            }
+            m
+        }
+        ErrorKind::ValueValidation => {
+            let m = tr!(lang, "cli-clap-invalid-value", arg = arg, value = value);
+            // The reason comes from our own value parsers, already in `lang`.
+            match std::error::Error::source(e) {
+                Some(why) => format!("{m}: {why}"),
+                None => m,
+            }
+        }
+        ErrorKind::UnknownArgument => tr!(lang, "cli-clap-unknown-argument", arg = arg),
+        ErrorKind::InvalidSubcommand => tr!(
+            lang,
+            "cli-clap-unknown-command",
+            name = get(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            tr!(lang, "cli-clap-missing-required", args = arg)
+        }
+        ErrorKind::ArgumentConflict => {
+            let other = get(ContextKind::PriorArg).unwrap_or_default();
+            if other == arg || other.is_empty() {
+                tr!(lang, "cli-clap-repeated", arg = arg)
+            } else {
+                tr!(lang, "cli-clap-conflict", arg = arg, other = other)
+            }
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            tr!(lang, "cli-clap-extra-value", arg = arg, value = value)
+        }
+        ErrorKind::MissingSubcommand => tr!(
+            lang,
+            "cli-clap-needs-command",
+            name = get(ContextKind::InvalidSubcommand).unwrap_or_default(),
+            values = get(ContextKind::ValidSubcommand).unwrap_or_default()
+        ),
+        _ => tr!(lang, "cli-clap-other"),
+    };
+    let suggestion = get(ContextKind::SuggestedSubcommand)
+        .or_else(|| get(ContextKind::SuggestedArg))
+        .or_else(|| get(ContextKind::SuggestedValue));
+    if let Some(suggestion) = suggestion {
+        message = format!(
+            "{message}; {}",
+            tr!(lang, "cli-clap-did-you-mean", suggestion = suggestion)
+        );
+    }
+    let mut out = tr!(lang, "cli-arg-error", message = message);
+    if let Some(usage) = get(ContextKind::Usage) {
+        // clap's usage starts with its English "Usage:".
+        let line = usage.trim();
+        let line = line.strip_prefix("Usage:").unwrap_or(line).trim();
+        out = format!(
+            "{out}\n\n{} {}",
+            tr!(lang, "help-cli-usage"),
+            localise_usage(lang, line)
+        );
+    }
+    format!("{out}\n\n{}", tr!(lang, "cli-clap-try-help"))
 }
 
 /// Words for what clap adds when it builds: the usage line's word, the
@@ -779,7 +902,28 @@ mod tests {
             "help-cli-help-command-subcommand",
             "help-cli-default",
             "help-cli-values",
+            "help-cli-options-placeholder",
         ];
+        // `help-cli-value-<name>` for each value name an option has.
+        fn value_names(cmd: &clap::Command, out: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                for name in arg.get_value_names().unwrap_or_default() {
+                    out.push(format!(
+                        "help-cli-value-{}",
+                        name.as_str().to_ascii_lowercase()
+                    ));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                value_names(sub, out);
+            }
+        }
+        let mut named = Vec::new();
+        value_names(&Cli::command(), &mut named);
+        let unused: Vec<&str> = unused
+            .into_iter()
+            .filter(|id| !named.iter().any(|n| n == id))
+            .collect();
         let here = include_str!("cli.rs");
         for id in &clap_words {
             assert!(here.contains(&format!("\"{id}\"")), "{id} is not used");

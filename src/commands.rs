@@ -332,8 +332,8 @@ pub fn checklist(
             )
         };
         let line = format!(
-            "[{}] {:>ow$}  {}  {}{mark}",
-            row.step.status.badge(),
+            "{} {:>ow$}  {}  {}{mark}",
+            row.step.status.badge_in(lang),
             row.order,
             pad(title, w.title),
             pad(&row.step.name, w.name),

@@ -35,6 +35,11 @@ pub struct StepText {
 }
 
 impl StepGuide {
+    /// True for the guide of a step stepwise does not know.
+    pub fn is_generic(&self) -> bool {
+        self.name.is_empty()
+    }
+
     /// The catalogue key of this guide: the step name, or `generic`.
     fn key(&self) -> &str {
         if self.name.is_empty() {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod describe;
 pub mod doctor;
 pub mod files;
+pub mod fingerprints;
 pub mod guidance;
 pub mod locale;
 pub mod logging;

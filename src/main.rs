@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Man) => {
             let mut out = Vec::new();
-            match stepwise::shell::man_page(&mut out) {
+            match stepwise::shell::man_page(lang, &mut out) {
                 Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
                 Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
             }
@@ -189,11 +189,32 @@ struct Crowd {
 fn clap_exit(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     use std::io::IsTerminal;
-    let to_stdout = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-    if to_stdout && !io::stdout().is_terminal() {
-        return emit(&e.render().to_string(), 0);
+    let lang = chosen_lang();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            if io::stdout().is_terminal() {
+                // In colour, as clap prints it, with `[OPTIONS]` in `lang`.
+                let help = stepwise::cli::localise_usage(lang, &e.render().ansi().to_string());
+                let _ = write!(io::stdout().lock(), "{help}");
+                return ExitCode::SUCCESS;
+            }
+            emit(
+                &stepwise::cli::localise_usage(lang, &e.render().to_string()),
+                0,
+            )
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            say(&stepwise::cli::localise_usage(
+                lang,
+                &e.render().to_string(),
+            ));
+            ExitCode::from(EXIT_USAGE)
+        }
+        _ => {
+            say(&stepwise::cli::error_text(lang, e));
+            ExitCode::from(EXIT_USAGE)
+        }
     }
-    e.exit()
 }
 
 /// One line on stderr. A stderr that cannot be written is not a reason to

@@ -214,7 +214,7 @@ impl SessionLog {
                     row.order,
                     md(&crate::guidance::step_title(lang, &row.step.name)),
                     md_code(&row.step.name),
-                    row.step.status.badge()
+                    row.step.status.badge_in(lang).trim_end()
                 );
             }
         }

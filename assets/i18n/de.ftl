@@ -35,16 +35,16 @@ guide-link = Anleitung:
 guide-does = Der Kunde:
 guide-needs = Bereithalten:
 guide-errors = App-Fehler dieses Schritts:
-guide-errors-hint = e erklärt
+guide-errors-hint = Taste „e“ erklärt sie
 guide-link-archive = Entwicklerdokumentation (archiviert, Englisch):
-guide-keys-gateway = g zeigt die Seite des Kunden ({ $lang }) auf dem Gateway als QR-Code, o öffnet sie.
-guide-keys-dealer = g zeigt die Hilfeseite des Händlers als QR-Code, o öffnet sie.
-guide-keys-archive = g zeigt die archivierte Entwicklerseite als QR-Code, o öffnet sie (das Gateway bietet keine Kundenseiten).
-guide-more-below = ↓ mehr: PgDn
-guide-more-above = ↑ mehr oben: PgUp
+guide-keys-gateway = „g“ zeigt die Seite des Kunden ({ $lang }) auf dem Gateway als QR-Code, Taste „o“ öffnet sie.
+guide-keys-dealer = „g“ zeigt die Hilfeseite des Händlers als QR-Code, Taste „o“ öffnet sie.
+guide-keys-archive = „g“ zeigt die archivierte Entwicklerseite als QR-Code, Taste „o“ öffnet sie (das Gateway bietet keine Kundenseiten).
+guide-more-below = ↓ mehr: Bild↓
+guide-more-above = ↑ mehr oben: Bild↑
 ready-title = Dienst bereit
 ready-line = Alle Schritte erledigt: der Dienst ist einsatzbereit.
-ready-services = Fahrzeugstatus und Fernbedienungsfunktionen sind jetzt in der App des Kunden nutzbar.
+ready-services = Der gebuchte Dienst (Fahrzeugstatus bzw. Fernbedienungsfunktionen) ist jetzt in der App des Kunden nutzbar.
 ready-stale-before = Scheitert die App noch mit Fehler 2312 oder 2317, ist der Schritte-Cache veraltet: drücken Sie{" "}
 ready-stale-after = {" "}zum Zurücksetzen, dann stimmt die Liste.
 
@@ -71,7 +71,7 @@ banner-watching-text = Die Liste wird verfolgt, bis alles erledigt ist (die Kopf
 banner-watch-stopped = Beobachten gestoppt: { $what }
 banner-live-trouble = Beobachten unterbrochen: { $what }
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald das Gateway wieder antwortet; bis dahin kann die Liste veraltet sein.
-banner-watch-stopped-text = { $why } Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
+banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
 banner-customer-idle = Für den Kunden nichts mehr zu tun
 banner-customer-idle-text = Alle Schritte sind erledigt.
 banner-no-report-place = Kein Ort für den Bericht
@@ -129,7 +129,7 @@ too-small-hint = Fenster vergrößern (q beendet).
 ## Overlays
 
 help-title = Hilfe (Esc schließt)
-help-title-more = Hilfe (↓ PgDn für mehr, Esc schließt)
+help-title-more = Hilfe (↓ Bild↓ für mehr, Esc schließt)
 help-section-start = Startbildschirm
 help-section-steps = Schritte-Bildschirm
 help-section-everywhere = Überall
@@ -138,7 +138,10 @@ help-section-explain = Fehlercode-Erklärung
 help-section-qr = QR-Code
 help-section-help = Diese Hilfe
 help-section-badges = Kennzeichen
-help-legend-badges = [DONE] erledigt (alreadyDone)  [TODO] offen (todo)  [????] unbekannter Status
+help-legend-badges = [FERTIG] erledigt (alreadyDone)  [OFFEN] offen (todo)  [????] unbekannter Status
+badge-done = FERTIG
+badge-todo = OFFEN
+badge-unknown = ????
 help-legend-next = JETZT markiert den Schritt, der jetzt dran ist; spätere warten darauf.
 reset-title = Schritte-Cache zurücksetzen
 reset-question = Schritte-Cache von { $car } zurücksetzen?
@@ -153,7 +156,7 @@ explain-remedy = Was hilft:
 explain-limits = Grenzen:
 explain-reset-cures = ✔ Zurücksetzen des Schritte-Cache behebt es: mit Esc schließen, dann{" "}
 explain-unknown = { $code } ist diesem Werkzeug nicht bekannt.
-explain-unknown-hint = Eingabe prüfen; den Code im Sitzungsbericht (x) und mit der Fehlerliste des Herstellers notieren.
+explain-unknown-hint = Eingabe prüfen und den Code in der Fehlerliste des Herstellers nachschlagen; im Sitzungsbericht (x) festhalten.
 qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
 qr-title-dealer = Scannen: Hilfeseite des Händlers (Esc schließt)
 qr-title-archive = Scannen: Entwicklerdokumentation, archiviert (Esc schließt)
@@ -165,6 +168,9 @@ qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Leertaste
+key-name-pgdn = Bild↓
+key-name-pgup = Bild↑
+key-name-ctrl-c = Strg-C
 
 key-short-quit = Ende
 key-short-open = öffnen
@@ -175,8 +181,8 @@ key-short-erase = löschen
 key-short-clear = leeren
 key-short-move = wählen
 key-short-more = mehr
-key-short-refresh = neu
-key-short-watch = live
+key-short-refresh = aktualisieren
+key-short-watch = beobachten
 key-short-act = tun
 key-short-next = nächster
 key-short-filter = Filter
@@ -304,7 +310,7 @@ gw-demo-unavailable = der eingebaute Simulator startet auf keinem lokalen Port: 
 gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
 gw-400-todo = Die eingegebene Id prüfen; stimmt sie, einen Fehler melden
 gw-401 = das Gateway verlangt ein gültiges Token
-gw-401-todo = Ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-401-todo = Mit `stepwise login` anmelden oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-403 = diese stepsID gehört zu einem anderen Gerät
 gw-403-todo = Mit der carAssociationID neu beginnen
 gw-404 = das Gateway kennt diese Id nicht
@@ -337,6 +343,13 @@ gw-title-config = Falsche Konfiguration
 page-kicker = Ihre vernetzten Dienste aktivieren: ein Schritt
 page-errors = Codes, die die App bei diesem Schritt zeigen kann
 page-footer = Gezeigt von Ihrem Händler mit stepwise
+page-does = So gehen Sie vor:
+page-needs = Das brauchen Sie:
+page-errors-hint = Zeigt die App einen dieser Codes, nennen Sie ihn Ihrem Händler: Er weiß, was hilft.
+page-unknown-purpose = Das Werkzeug Ihres Händlers hat für diesen Schritt keine Anleitung.
+page-unknown-does =
+    Öffnen Sie die App und folgen Sie ihren Anweisungen für diesen Schritt.
+    Zeigt die App einen Fehlercode, notieren Sie ihn und zeigen Sie ihn Ihrem Händler.
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Status unterbrochen
@@ -360,7 +373,7 @@ step-trusterPhoneNumber-title = Vertrauenswürdige Telefonnummer
 step-trusterPhoneNumber-purpose = Registriert die Telefonnummer, der das Konto für Sicherheitscodes vertraut. Muss vor der Geräteaktivierung erledigt sein.
 step-trusterPhoneNumber-needs =
     Das Telefon mit der zu registrierenden Nummer, eingeschaltet und SMS-fähig
-    Die Fahrzeug App, am Konto des Kunden angemeldet
+    Die Fahrzeug-App, am Konto des Kunden angemeldet
 step-trusterPhoneNumber-does =
     In der App die vertrauenswürdige Telefonnummer eingeben oder bestätigen.
     Auf die SMS mit dem Code an diese Nummer warten (kann eine Minute dauern).
@@ -387,7 +400,7 @@ step-mediumCarKey-needs =
     Die Fahrzeugschlüssel, der Kunde sitzt im Fahrzeug
     Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
 step-mediumCarKey-does =
-    Mit Schlüsseln und Telefon ins Fahrzeug setzen.
+    Sich mit Schlüssel und Telefon ins Fahrzeug setzen.
     Prüfen, dass Standort und Bluetooth an sind und das Telefon das Fahrzeug als gekoppelt zeigt.
     Die CarKey-Prüfung in der App starten und den Hinweisen zum Schlüssel folgen.
     Im Fahrzeug bleiben, bis die App den Erfolg meldet.
@@ -430,7 +443,7 @@ code-2311-meaning = Der Authentifizierungsstatus ist nicht korrekt
 code-2311-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät neu registrieren.
 code-2312-meaning = Das Gerät ist deaktiviert oder unbekannt
 code-2312-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren.
-code-2317-meaning = Vorgang mit der PIN verboten (Gerät aktiviert, gesperrt oder aktualisierbar)
+code-2317-meaning = Vorgang mit dem PIN-Code nicht zulässig (Gerät aktiviert, gesperrt oder aktualisierbar)
 code-2317-remedy = Schritte-Cache zurücksetzen (Taste R im Assistenten oder `stepwise steps --car ID --reset`), dann das Gerät erneut aktivieren. Bleibt es dabei, ist das Konto gesperrt: alle verbundenen Geräte entfernen und neu beginnen.
 code-2323-meaning = Der Benutzer ist nicht der Halter dieses Fahrzeugs
 code-2323-remedy = Prüfen, dass das Fahrzeug dem Konto des Kunden zugeordnet und die carAssociationID richtig ist.
@@ -452,23 +465,23 @@ code-2390-remedy = Nichts zu beheben: mit dieser Nummer als vertrauenswürdiger 
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Konto gesperrt: Begrenzung der verbundenen Geräte/empfangenen SMS erreicht
-client-maxnbtools-remedy = Unbenutzte Telefone und verbundene Geräte in der Fahrzeug App entfernen (Stellantis-Konto zurücksetzen), dann erneut aktivieren. Bleibt es dabei, kann nur der Hersteller-Support das Konto zurücksetzen; das kann Tage dauern.
+client-maxnbtools-remedy = Unbenutzte Telefone und verbundene Geräte in der Fahrzeug-App entfernen (Stellantis-Konto zurücksetzen), dann erneut aktivieren. Bleibt es dabei, kann nur der Hersteller-Support das Konto zurücksetzen; das kann Tage dauern.
 client-forbidden-meaning = Die OTP-Registrierung wurde abgelehnt (wie MAXNBTOOLS)
 client-forbidden-remedy = Die Geräteaktivierung von vorn beginnen. Wird sie wieder abgelehnt, wie bei MAXNBTOOLS vorgehen: unbenutzte Geräte entfernen, Konto zurücksetzen.
 client-access-meaning = SMS-Code oder PIN-Code ungültig
 client-access-remedy = Erneut eingeben: den SMS-Code ins Code-Feld, den PIN-Code der App ins PIN-Feld.
-client-blocked-meaning = Zu viele falsche PIN-Codes: die PIN ist gesperrt
-client-blocked-remedy = Den PIN-Code in der Fahrzeug App zurücksetzen, dann das Gerät erneut aktivieren.
+client-blocked-meaning = Zu viele falsche PIN-Codes: der PIN-Code ist gesperrt
+client-blocked-remedy = Den PIN-Code in der Fahrzeug-App zurücksetzen, dann das Gerät erneut aktivieren.
 client-code-meaning = Vermutlich ein falscher PIN-Code der App (nicht sicher)
 client-code-remedy = Mit dem richtigen PIN-Code der App erneut versuchen.
 client-sn-meaning = Der SMS-Code wurde nicht angenommen (nicht sicher; gesehen, wenn etwas anderes getippt oder automatisch eingefügt wurde)
 client-sn-remedy = Eine neue SMS anfordern und den Code von Hand tippen.
 client-need-authorization-meaning = Die Anmeldung am Markenkonto braucht eine neue Autorisierung
-client-need-authorization-remedy = Abwarten und später erneut versuchen (oft am nächsten Tag); in der Fahrzeug App neu anmelden.
+client-need-authorization-remedy = Abwarten und später erneut versuchen (oft am nächsten Tag); in der Fahrzeug-App neu anmelden.
 client-authentication-failed-meaning = E-Mail, Passwort oder Land des Markenkontos ist falsch
 client-authentication-failed-remedy = E-Mail, Passwort oder Land korrigieren, dann neu anmelden.
 client-invalid-grant-meaning = Das Anmelde-Token ist abgelaufen oder wurde widerrufen
-client-invalid-grant-remedy = Neu anmelden (erneute Authentifizierung).
+client-invalid-grant-remedy = Erneut anmelden.
 client-40400-meaning = Kein Fahrzeugstatus für dieses Fahrzeug gefunden
 client-40400-remedy = Prüfen, dass das Fahrzeug im Konto des Kunden ist; bleibt es dabei, das Fahrzeug entfernen und neu hinzufügen.
 client-50000-meaning = Das Konnektivitätsmodul des Fahrzeugs wurde (nach einer Reparatur) getauscht und passt nicht mehr zum Server
@@ -477,21 +490,21 @@ client-50038-meaning = Vorübergehender Fehler beim Hersteller
 client-50038-remedy = Später erneut versuchen.
 client-no-matching-service-key-meaning = Dieser Befehl gehört nicht zum gebuchten Dienst
 client-no-matching-service-key-remedy = Nutzen, was das Abo bietet (Türen, Hupe und Licht brauchen eine höhere Dienststufe).
-client-422-meaning = Fernbefehl abgelehnt: der Privatsphäre-Modus des Fahrzeugs ist an
+client-422-meaning = Fernbedienungsfunktion abgelehnt: der Privatsphäre-Modus des Fahrzeugs ist an
 client-422-remedy = Den Privatsphäre-Modus im Fahrzeug ausschalten, dann erneut versuchen.
-client-901-meaning = Fernbefehl abgelehnt: das Fahrzeug schläft
+client-901-meaning = Fernbedienungsfunktion abgelehnt: das Fahrzeug ist im Ruhezustand
 client-901-remedy = Das Fahrzeug aufwecken und erneut versuchen.
 
 ## Limits that bite
 
 limit-sms-activations = Etwa 20 SMS-Aktivierungen sperren das Konto (bei einem Nutzer schon etwa 10): nach zwei Fehlschlägen den Code erklären und aufhören.
-limit-otp-codes = Die Clients erlauben sich 6 OTP-Codes pro 24 h; der Server setzt das vermutlich durch.
-limit-wake-ups = Die Clients erlauben 6 Weckvorgänge pro 20 Minuten.
+limit-otp-codes = Quelloffene Client-Apps (nicht der Kunde) erlauben sich 6 OTP-Codes pro 24 h; der Server setzt diese Grenze vermutlich durch.
+limit-wake-ups = Diese Client-Apps erlauben sich 6 Weckvorgänge pro 20 Minuten.
 
 ## Signing in
 
 banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
-banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken für die erneute Authentifizierung; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
 banner-sign-in-failed = Anmeldung fehlgeschlagen
@@ -501,11 +514,11 @@ key-short-sign-in = anmelden
 key-help-sign-in = beim Gateway anmelden (nach einem abgelehnten Token), ohne dieses Fahrzeug zu verlassen
 key-help-open-sign-in-page = die Anmeldeadresse in einem Browser öffnen
 key-help-cancel-sign-in = Anmeldung abbrechen (nichts wird aufbewahrt)
-gw-title-sign-in-again = Erneute Authentifizierung
+gw-title-sign-in-again = Erneut anmelden
 gw-title-sign-in-failed = Anmeldung fehlgeschlagen
 auth-denied = die Anmeldung wurde im Browser abgelehnt (access_denied). `stepwise login` ausführen, um es erneut zu versuchen
 auth-expired = der Code ist abgelaufen, bevor er bestätigt wurde. `stepwise login` erneut ausführen und früher bestätigen
-auth-sign-in-again = { $why }. `stepwise login` ausführen für die erneute Authentifizierung
+auth-sign-in-again = { $why }. `stepwise login` ausführen, um sich erneut anzumelden
 auth-unreachable = der Identitätsanbieter unter { $url } ist nicht erreichbar: { $detail }. Netzwerk prüfen, dann erneut versuchen
 login-title = Anmelden bei { $gateway }
 login-open = { $address } öffnen und diesen Code eingeben:
@@ -540,7 +553,7 @@ status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächste
 status-expired = Ablauf:      abgelaufen um { $time }
 status-expires-unknown = Ablauf:      unbekannt (ein von Hand angegebenes Token)
 status-refresh-auto = Erneuerung:  automatisch, vor dem Ablauf
-status-refresh-none = Erneuerung:  nicht möglich; erneute Authentifizierung, wenn es nicht mehr funktioniert
+status-refresh-none = Erneuerung:  nicht möglich; erneut anmelden, wenn es nicht mehr funktioniert
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
@@ -570,7 +583,7 @@ board-fresh-never = noch nicht
 board-fresh-secs = vor { $n } s
 board-fresh-mins = vor { $n } min
 board-fresh-hours = vor { $n } h
-board-empty = Noch kein Fahrzeug in der Übersicht: a fügt eines hinzu.
+board-empty = Noch kein Fahrzeug in der Übersicht: Taste „a“ fügt eines hinzu.
 board-none-match = Kein Fahrzeug passt zum Filter. Esc leert ihn.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -583,11 +596,11 @@ board-rows-window = { $from }–{ $to } von { $total }
 board-n-of-m = { $done } von { $total }
 board-ready = bereit
 board-loading = frage an…
-board-remove-ask = { $car } aus der Übersicht entfernen? y entfernt, n behält es.
+board-remove-ask = { $car } aus der Übersicht entfernen? „y“ entfernt es, „n“ behält es.
 board-add-prompt = carAssociationID hinzufügen:
 board-add-duplicate = { $car } ist schon in der Übersicht.
 board-removed = { $car } entfernt
-board-removed-text = Seine Anfragen wurden gestoppt; a fügt es wieder hinzu.
+board-removed-text = Seine Anfragen wurden gestoppt; Taste „a“ fügt es wieder hinzu.
 board-turned-ready = { $car } ist bereit
 board-turned-ready-text = Alle Schritte sind erledigt: der Kunde kann den Dienst nutzen.
 board-live-on = { $count ->
@@ -603,7 +616,7 @@ help-section-board-add = Fahrzeug hinzufügen
 help-section-board-remove = Fahrzeug entfernen
 key-short-sort = sortieren
 key-short-live = live an/aus
-key-short-add = neu
+key-short-add = hinzufügen
 key-short-remove = entfernen
 key-short-keep = behalten
 key-help-board-move = Fahrzeug auswählen
@@ -1078,7 +1091,7 @@ doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen S
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
 doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
-doctor-guidance-ok = angeboten: QR-Code und o öffnen die Seite des Gateways in der Sprache des Kunden
+doctor-guidance-ok = angeboten: QR-Code und Taste „o“ öffnen die Seite des Gateways in der Sprache des Kunden
 doctor-guidance-404 = nicht angeboten (404): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
 doctor-guidance-http = { $answer }: der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
 doctor-guidance-no-answer = keine Antwort ({ $why }): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
@@ -1088,3 +1101,40 @@ doctor-clock-ahead = die Uhr dieses Rechners geht { $secs } s vor gegenüber dem
 doctor-clock-behind = die Uhr dieses Rechners geht { $secs } s nach gegenüber dem Gateway
 doctor-clock-fix = Die Uhr stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
 doctor-clock-ok = höchstens { $secs } s Abweichung zur Uhr des Gateways
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONEN]
+help-cli-value-file = DATEI
+help-cli-value-path = PFAD
+help-cli-value-seconds = SEKUNDEN
+help-cli-value-dir = ORDNER
+help-cli-value-mode = MODUS
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = SPRACHE
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADRESSE
+cli-clap-missing-value = '{ $arg }' braucht einen Wert, es wurde keiner angegeben
+cli-clap-invalid-value = ungültiger Wert '{ $value }' für '{ $arg }'
+cli-clap-possible-values = mögliche Werte: { $values }
+cli-clap-unknown-argument = unerwartetes Argument '{ $arg }'
+cli-clap-unknown-command = unbekannter Befehl '{ $name }'
+cli-clap-missing-required = diese Pflichtargumente fehlen: { $args }
+cli-clap-conflict = das Argument '{ $arg }' kann nicht zusammen mit { $other } verwendet werden
+cli-clap-repeated = das Argument '{ $arg }' darf nur einmal angegeben werden
+cli-clap-extra-value = unerwarteter Wert '{ $value }' für '{ $arg }'
+cli-clap-needs-command = '{ $name }' braucht einen Befehl: { $values }
+cli-clap-did-you-mean = meinten Sie '{ $suggestion }'?
+cli-clap-try-help = Mehr Informationen mit '--help'.
+cli-clap-other = die Befehlszeile ist nicht lesbar
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAME
+man-section-synopsis = ÜBERSICHT
+man-section-description = BESCHREIBUNG
+man-section-options = OPTIONEN
+man-section-extra = HINWEISE
+man-section-version = VERSION
+man-section-authors = AUTOREN

@@ -36,16 +36,16 @@ guide-link = Guide:
 guide-does = The customer does:
 guide-needs = At hand:
 guide-errors = App errors of this step:
-guide-errors-hint = e explains
+guide-errors-hint = key 'e' explains them
 guide-link-archive = Developers' documentation (archived, English):
-guide-keys-gateway = g shows the customer's page ({ $lang }) on the gateway as a QR code, o opens it.
-guide-keys-dealer = g shows the dealer's help page as a QR code, o opens it.
-guide-keys-archive = g shows the archived developers' page as a QR code, o opens it (the gateway serves no customer pages).
+guide-keys-gateway = 'g' shows the customer's page ({ $lang }) on the gateway as a QR code; key 'o' opens it.
+guide-keys-dealer = 'g' shows the dealer's help page as a QR code; key 'o' opens it.
+guide-keys-archive = 'g' shows the archived developers' page as a QR code; key 'o' opens it (the gateway serves no customer pages).
 guide-more-below = ↓ more: PgDn
 guide-more-above = ↑ more above: PgUp
 ready-title = Service ready
 ready-line = Every step is done: the service is ready to use.
-ready-services = Vehicle Status or Remote Commands can now be used from the customer's app.
+ready-services = The subscribed service (Vehicle Status or Remote Commands) can now be used from the customer's app.
 ready-stale-before = If the app still fails with error 2312 or 2317, the steps cache is stale: press{" "}
 ready-stale-after = {" "}to reset it and see the truth.
 
@@ -147,6 +147,9 @@ help-section-sign-in = Signing in
 help-section-help = This help
 help-section-badges = Badges
 help-legend-badges = [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know
+badge-done = DONE
+badge-todo = TODO
+badge-unknown = ????
 help-legend-next = NEXT marks the step to do now; later steps wait for it.
 reset-title = Reset the steps cache
 reset-question = Reset the steps cache of { $car }?
@@ -161,7 +164,7 @@ explain-remedy = What to do:
 explain-limits = Limits:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
-explain-unknown-hint = Check what was typed; note the code in the session report (x) and the maker's error list.
+explain-unknown-hint = Check what was typed and look the code up in the maker's error list; note it in the session report (x).
 qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
@@ -173,6 +176,9 @@ qr-too-small = The window is too small for the QR code; enlarge it to see it.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Space
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = quit
 key-short-open = open
@@ -286,6 +292,13 @@ report-event-explained = code { $code } explained: { $meaning }
 page-kicker = Activating your connected services: one step
 page-errors = Codes the app may show at this step
 page-footer = Shown by your dealer with stepwise
+page-does = What to do:
+page-needs = What you need:
+page-errors-hint = If the app shows one of these codes, tell your dealer: they know what helps.
+page-unknown-purpose = Your dealer's tool has no instructions for this step.
+page-unknown-does =
+    Open the app and follow what it asks for this step.
+    If the app shows an error code, note it and show it to your dealer.
 
 ## The plain output of steps and next
 
@@ -535,7 +548,7 @@ board-fresh-never = not yet
 board-fresh-secs = { $n } s ago
 board-fresh-mins = { $n } min ago
 board-fresh-hours = { $n } h ago
-board-empty = No vehicle on the board yet: press a to add one.
+board-empty = No vehicle on the board yet: press 'a' to add one.
 board-none-match = No vehicle matches the filter. Press Esc to clear it.
 board-col-car = carAssociationID
 board-col-car-short = id
@@ -548,11 +561,11 @@ board-rows-window = { $from }–{ $to } of { $total }
 board-n-of-m = { $done } of { $total }
 board-ready = ready
 board-loading = asking…
-board-remove-ask = Remove { $car } from the board? y removes, n keeps it.
+board-remove-ask = Remove { $car } from the board? Press 'y' to remove it, 'n' to keep it.
 board-add-prompt = Add carAssociationID:
 board-add-duplicate = { $car } is already on the board.
 board-removed = { $car } removed
-board-removed-text = Its requests were stopped; press a to add it again.
+board-removed-text = Its requests were stopped; press 'a' to add it again.
 board-turned-ready = { $car } is ready
 board-turned-ready-text = Every step is done: the customer can use the service.
 board-live-on = { $count ->
@@ -623,8 +636,8 @@ client-901-remedy = Wake the vehicle and try again.
 ## Limits that bite, shown with the codes they belong to.
 
 limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
-limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
-limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
+limit-otp-codes = Open-source client apps (not the customer) allow themselves 6 OTP codes per 24 h; the server probably enforces that limit.
+limit-wake-ups = Those client apps allow themselves 6 wake-ups per 20 minutes.
 
 ## Command-line help: what --help says of each command and option
 
@@ -1083,7 +1096,7 @@ doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead
 doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
-doctor-guidance-ok = offered: the QR code and o open the gateway's page in the customer's language
+doctor-guidance-ok = offered: the QR code and key 'o' open the gateway's page in the customer's language
 doctor-guidance-404 = not offered (404): the QR code leads to docs_base_url, or the archived developer pages
 doctor-guidance-http = { $answer }: the QR code leads to docs_base_url, or the archived developer pages
 doctor-guidance-no-answer = no answer ({ $why }): the QR code leads to docs_base_url, or the archived developer pages
@@ -1093,3 +1106,40 @@ doctor-clock-ahead = this machine's clock is { $secs } s ahead of the gateway's
 doctor-clock-behind = this machine's clock is { $secs } s behind the gateway's
 doctor-clock-fix = Set the clock (NTP): token and certificate checks depend on it
 doctor-clock-ok = within { $secs } s of the gateway's
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONS]
+help-cli-value-file = FILE
+help-cli-value-path = PATH
+help-cli-value-seconds = SECONDS
+help-cli-value-dir = DIR
+help-cli-value-mode = MODE
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = LANG
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADDR
+cli-clap-missing-value = a value is required for '{ $arg }' but none was supplied
+cli-clap-invalid-value = invalid value '{ $value }' for '{ $arg }'
+cli-clap-possible-values = possible values: { $values }
+cli-clap-unknown-argument = unexpected argument '{ $arg }'
+cli-clap-unknown-command = unknown command '{ $name }'
+cli-clap-missing-required = these required arguments are missing: { $args }
+cli-clap-conflict = the argument '{ $arg }' cannot be used with { $other }
+cli-clap-repeated = the argument '{ $arg }' cannot be given more than once
+cli-clap-extra-value = unexpected value '{ $value }' for '{ $arg }'
+cli-clap-needs-command = '{ $name }' needs a command: { $values }
+cli-clap-did-you-mean = did you mean '{ $suggestion }'?
+cli-clap-try-help = For more information, try '--help'.
+cli-clap-other = the command line cannot be read
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAME
+man-section-synopsis = SYNOPSIS
+man-section-description = DESCRIPTION
+man-section-options = OPTIONS
+man-section-extra = EXTRA
+man-section-version = VERSION
+man-section-authors = AUTHORS

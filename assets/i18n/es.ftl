@@ -7,22 +7,22 @@ header-car = vehículo { $car }
 header-steps-id = stepsID { $id }
 header-at = a las { $time } UTC
 header-not-loaded = sin cargar
-header-watch-on = seguimiento ON
-header-watch-live = seguimiento ON · en directo
-header-watch-polling = seguimiento ON · consulta cada { $secs } s
-header-watch-off = seguimiento off
+header-watch-on = seguimiento: sí
+header-watch-live = seguimiento: sí · en tiempo real
+header-watch-polling = seguimiento: sí · consulta cada { $secs } s
+header-watch-off = seguimiento: no
 header-autoplay = automático
 header-guide-lang = cliente: { $lang }
 progress-done = { $done } de { $total } hechos
-progress-filtered = (filtro: { $filter }, { $shown ->
+progress-filtered = (filtro: «{ $filter }», { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
-})
+    })
 list-title = Pasos, en orden
-list-title-filtered = Pasos: solo { $filter }
+list-title-filtered = Pasos: solo «{ $filter }»
 list-loading = Pidiendo los pasos a la pasarela…
 list-none = Aún no hay lista: r para pedirla de nuevo.
-list-empty-filtered = Ningún paso está en { $filter }. f cambia el filtro.
+list-empty-filtered = Ningún paso tiene el estado «{ $filter }». La tecla «f» cambia el filtro.
 list-empty = La pasarela no devolvió pasos para este carAssociationID.
 mark-next = AHORA
 mark-waits = espera
@@ -35,16 +35,16 @@ guide-link = Guía:
 guide-does = El cliente:
 guide-needs = A mano:
 guide-errors = Errores de la app en este paso:
-guide-errors-hint = e explica
+guide-errors-hint = tecla «e»: qué significa
 guide-link-archive = Documentación para desarrolladores (archivada, en inglés):
-guide-keys-gateway = g muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla o la abre.
-guide-keys-dealer = g muestra la página de ayuda del concesionario como código QR; la tecla o la abre.
-guide-keys-archive = g muestra la página archivada para desarrolladores como código QR; la tecla o la abre (la pasarela no sirve páginas para clientes).
-guide-more-below = ↓ más: PgDn
-guide-more-above = ↑ más arriba: PgUp
+guide-keys-gateway = «g» muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla «o» la abre.
+guide-keys-dealer = «g» muestra la página de ayuda del concesionario como código QR; la tecla «o» la abre.
+guide-keys-archive = «g» muestra la página archivada para desarrolladores como código QR; la tecla «o» la abre (la pasarela no sirve páginas para clientes).
+guide-more-below = ↓ más: Av Pág
+guide-more-above = ↑ más arriba: Re Pág
 ready-title = Servicio listo
 ready-line = Todos los pasos están hechos: el servicio está listo para usarse.
-ready-services = El estado del vehículo y los comandos remotos ya se pueden usar desde la app del cliente.
+ready-services = El servicio contratado (estado del vehículo o comandos remotos) ya se puede usar desde la app del cliente.
 ready-stale-before = Si la app sigue fallando con el error 2312 o 2317, la caché de pasos está desfasada: pulse{" "}
 ready-stale-after = {" "}para reiniciarla y ver el estado real.
 
@@ -62,16 +62,16 @@ banner-title-sep = {": "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.
-banner-watch-off = Seguimiento off
+banner-watch-off = Sin seguimiento
 banner-watch-off-text = w para seguir de nuevo.
 banner-nothing-to-watch = Nada que seguir
 banner-nothing-to-watch-text = Todos los pasos ya están hechos.
 banner-watching = Siguiendo
-banner-watching-text = Siguiendo la lista hasta que todo esté hecho (la cabecera dice cómo: en directo o por consulta); w para.
+banner-watching-text = Se sigue la lista hasta que todo esté hecho (la cabecera indica cómo: en tiempo real o por consulta); «w» lo detiene.
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 banner-live-trouble-text = { $why }. El seguimiento continúa solo cuando la pasarela vuelva a responder; hasta entonces la lista en pantalla puede estar desactualizada.
-banner-watch-stopped-text = { $why } Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
+banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
 banner-no-report-place = No hay sitio para el informe
@@ -129,7 +129,7 @@ too-small-hint = Agrande la ventana (q sale).
 ## Overlays
 
 help-title = Ayuda (Esc cierra)
-help-title-more = Ayuda (↓ PgDn para más, Esc cierra)
+help-title-more = Ayuda (↓ Av Pág para más, Esc cierra)
 help-section-start = Pantalla inicial
 help-section-steps = Pantalla de pasos
 help-section-everywhere = En todas partes
@@ -138,7 +138,10 @@ help-section-explain = Explicación de códigos de error
 help-section-qr = Código QR
 help-section-help = Esta ayuda
 help-section-badges = Etiquetas
-help-legend-badges = [DONE] hecho (alreadyDone)  [TODO] pendiente (todo)  [????] estado desconocido
+help-legend-badges = [HECHO] hecho (alreadyDone)  [PEND.] pendiente (todo)  [????] estado desconocido
+badge-done = HECHO
+badge-todo = PEND.
+badge-unknown = ????
 help-legend-next = AHORA marca el paso que toca; los siguientes lo esperan.
 reset-title = Reiniciar la caché de pasos
 reset-question = ¿Reiniciar la caché de pasos de { $car }?
@@ -153,7 +156,7 @@ explain-remedy = Qué hacer:
 explain-limits = Límites:
 explain-reset-cures = ✔ Reiniciar la caché de pasos lo arregla: cierre con Esc y pulse{" "}
 explain-unknown = { $code } no es un código que esta herramienta conozca.
-explain-unknown-hint = Revise lo escrito; anote el código en el informe de sesión (x) y la lista de errores del fabricante.
+explain-unknown-hint = Revise lo escrito y busque el código en la lista de errores del fabricante; anótelo en el informe de sesión (x).
 qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
 qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
 qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
@@ -165,6 +168,9 @@ qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 key-name-esc = Esc
 key-name-enter = Intro
 key-name-space = Espacio
+key-name-pgdn = Av Pág
+key-name-pgup = Re Pág
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = salir
 key-short-open = abrir
@@ -209,7 +215,7 @@ key-help-refresh = actualizar la lista por stepsID
 key-help-watch = seguir: seguir cada cambio hasta que todo esté hecho
 key-help-act = el cliente simulado hace el siguiente paso (demo)
 key-help-next = pedir a la pasarela el siguiente paso
-key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-filter = filtrar por estado: todos, pendientes (todo), hechos (alreadyDone)
 key-help-reset = reiniciar la caché de pasos (errores 2312/2317)
 key-help-explain = explicar un código de error de la app
 key-help-open-guide = abrir la guía del paso en un navegador
@@ -250,10 +256,10 @@ report-events = Eventos
 report-event-opened = abierto el carAssociationID { $car }
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
-report-event-filtered = lista filtrada por { $status }: { $shown ->
+report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
-}
+    }
 report-event-reset = caché de pasos reiniciada (resetSteps=true)
 report-event-next = siguiente paso según la pasarela: `{ $step }`
 report-event-next-none = siguiente paso según la pasarela: ninguno (null)
@@ -277,7 +283,10 @@ cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = No se devolvió ningún paso.
 cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
 cli-summary-clear = { $done } de { $total } hechos; nada pendiente
-cli-filtered = filtrado: { $shown } { $filter } mostrados; sin --status para la lista entera
+cli-filtered = filtrado: { $shown ->
+    [one] { $shown } paso con estado «{ $filter }» mostrado
+   *[other] { $shown } pasos con estado «{ $filter }» mostrados
+    }; quite --status para ver la lista entera
 cli-next-none = Nada pendiente: el servicio está listo.
 
 ## A failed gateway call: what happened, why, what to do
@@ -290,11 +299,11 @@ gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentar
 gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
 gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
 gw-title-redirect = Redirección no seguida
-gw-live-cut = el flujo en directo de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revisa los proxies entre este equipo y la pasarela
-gw-live-silent = el flujo en directo de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revisa la red
-gw-live-not-text = el flujo en directo de la pasarela no es texto UTF-8. Comprueba que --api apunta a una pasarela de pasos
-gw-live-bad-line = el flujo en directo de la pasarela tiene una línea que no es un campo de evento. Comprueba que --api apunta a una pasarela de pasos
-gw-live-lists = el estado en directo sigue de 1 a 200 listas a la vez, no { $count }
+gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
+gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
+gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Compruebe que --api apunta a una pasarela de pasos
+gw-live-bad-line = el flujo en tiempo real de la pasarela tiene una línea que no es un campo de evento. Compruebe que --api apunta a una pasarela de pasos
+gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { $count }
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
 gw-bad-path = no se puede construir la URL de { $path }: { $detail }
@@ -304,7 +313,7 @@ gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto lo
 gw-400 = la pasarela rechazó la petición por mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-401 = la pasarela pide un token válido
-gw-401-todo = Indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-401-todo = Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-403 = este stepsID pertenece a otro dispositivo
 gw-403-todo = Empiece de nuevo con el carAssociationID
 gw-404 = la pasarela no conoce este id
@@ -321,7 +330,7 @@ gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
 gw-title-bad-request = Petición rechazada
-gw-title-unauthorized = Falta el token
+gw-title-unauthorized = Se necesita un token válido
 gw-title-wrong-device = stepsID de otro dispositivo
 gw-title-not-found = Id desconocido
 gw-title-conflict = Fuera de orden
@@ -337,9 +346,16 @@ gw-title-config = Configuración incorrecta
 page-kicker = Activar sus servicios conectados: un paso
 page-errors = Códigos que la app puede mostrar en este paso
 page-footer = Mostrado por su concesionario con stepwise
+page-does = Qué hacer:
+page-needs = Qué necesita:
+page-errors-hint = Si la app muestra uno de estos códigos, comuníqueselo a su concesionario: sabrá qué hacer.
+page-unknown-purpose = La herramienta de su concesionario no tiene instrucciones para este paso.
+page-unknown-does =
+    Abra la app y siga lo que le pida para este paso.
+    Si la app muestra un código de error, anótelo y enséñeselo a su concesionario.
 
 gw-title-tls = Falló la conexión segura
-gw-title-live = Estado en directo interrumpido
+gw-title-live = Estado en tiempo real interrumpido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -356,7 +372,7 @@ tls-other = la conexión TLS con la pasarela en { $base }{ $via } falló: { $wha
 
 ## Step guidance
 
-step-trusterPhoneNumber-title = Número de teléfono de confianza
+step-trusterPhoneNumber-title = Teléfono de confianza
 step-trusterPhoneNumber-purpose = Registra el número de teléfono en el que la cuenta confiará para los códigos de seguridad. Debe hacerse antes de activar el dispositivo.
 step-trusterPhoneNumber-needs =
     El teléfono cuyo número será de confianza, encendido y capaz de recibir SMS
@@ -452,7 +468,7 @@ code-2390-remedy = Nada que corregir: seguir con ese número como número de con
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Cuenta bloqueada: límite de dispositivos/SMS alcanzado
-client-maxnbtools-remedy = Quitar los teléfonos y dispositivos sin uso en la aplicación móvil del vehículo (reinicia tu cuenta Stellantis) y activar de nuevo. Si persiste, solo el soporte del fabricante puede reiniciar la cuenta, y puede tardar días.
+client-maxnbtools-remedy = Quitar los teléfonos y dispositivos sin uso en la aplicación móvil del vehículo (en la app: restablecer la cuenta Stellantis) y activar de nuevo. Si persiste, solo el soporte del fabricante puede reiniciar la cuenta, y puede tardar días.
 client-forbidden-meaning = Se rechazó el registro OTP (misma familia que MAXNBTOOLS)
 client-forbidden-remedy = Rehacer la activación del dispositivo desde el principio. Si se rechaza de nuevo, actuar como con MAXNBTOOLS: quitar los dispositivos sin uso y reiniciar la cuenta.
 client-access-meaning = Código SMS o código PIN no válido
@@ -464,15 +480,15 @@ client-code-remedy = Volver a intentarlo con el código PIN correcto de la app.
 client-sn-meaning = No se aceptó el código SMS (no es seguro; visto cuando se escribió o autocompletó otra cosa)
 client-sn-remedy = Pedir un SMS nuevo y escribir el código a mano.
 client-need-authorization-meaning = El inicio de sesión en la cuenta de la marca necesita una nueva autorización
-client-need-authorization-remedy = Esperar y volver a intentarlo más tarde (a menudo al día siguiente); volver a entrar en la aplicación móvil del vehículo.
+client-need-authorization-remedy = Esperar y volver a intentarlo más tarde (a menudo al día siguiente); volver a iniciar sesión en la aplicación móvil del vehículo.
 client-authentication-failed-meaning = El correo, la contraseña o el país de la cuenta de la marca no son correctos
-client-authentication-failed-remedy = Corregir el correo, la contraseña o el país y volver a entrar.
+client-authentication-failed-remedy = Corregir el correo, la contraseña o el país y volver a iniciar sesión.
 client-invalid-grant-meaning = El token de sesión caducó o fue revocado
-client-invalid-grant-remedy = Volver a autenticarse.
+client-invalid-grant-remedy = Volver a iniciar sesión.
 client-40400-meaning = No se encontró el estado de este vehículo
 client-40400-remedy = Comprobar que el vehículo está en la cuenta del cliente; si persiste, quitar el vehículo y añadirlo de nuevo.
 client-50000-meaning = Se sustituyó el módulo de conectividad del vehículo (tras una reparación) y el servidor ya no lo reconoce
-client-50000-remedy = Volver a entrar; si persiste, el concesionario debe registrar el nuevo módulo.
+client-50000-remedy = Volver a iniciar sesión; si persiste, el concesionario debe registrar el nuevo módulo.
 client-50038-meaning = Error temporal del lado del fabricante
 client-50038-remedy = Volver a intentarlo más tarde.
 client-no-matching-service-key-meaning = Este comando no forma parte del servicio contratado
@@ -485,13 +501,13 @@ client-901-remedy = Despertar el vehículo y volver a intentarlo.
 ## Limits that bite
 
 limit-sms-activations = Unas 20 activaciones por SMS bloquean la cuenta (a un usuario, hacia 10): tras dos fallos, explicar el código y parar.
-limit-otp-codes = Los clientes se permiten 6 códigos OTP cada 24 h; probablemente el servidor aplica ese límite.
-limit-wake-ups = Los clientes permiten 6 despertares cada 20 minutos.
+limit-otp-codes = Las apps no oficiales (clientes de código abierto, no el cliente del vehículo) se limitan a 6 códigos OTP cada 24 h; probablemente el servidor impone ese límite.
+limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 
 ## Signing in
 
-banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse i para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
-banner-sign-in-again-text = { $why }: la sesión ha terminado. Pulse i para volver a autenticarse; la sesión de este vehículo sigue abierta.
+banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí; no se pierde lo hecho con este vehículo.
+banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión; no se pierde lo hecho con este vehículo.
 banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
 banner-sign-in-failed = Inicio de sesión fallido
@@ -501,11 +517,11 @@ key-short-sign-in = iniciar sesión
 key-help-sign-in = iniciar sesión en la pasarela (tras un token rechazado) sin salir de este vehículo
 key-help-open-sign-in-page = abrir la dirección de inicio de sesión en un navegador
 key-help-cancel-sign-in = dejar de iniciar sesión (no se guarda nada)
-gw-title-sign-in-again = Vuelva a autenticarse
+gw-title-sign-in-again = Vuelva a iniciar sesión
 gw-title-sign-in-failed = Inicio de sesión fallido
 auth-denied = el inicio de sesión se rechazó en el navegador (access_denied). Ejecute `stepwise login` para intentarlo de nuevo
 auth-expired = el código caducó antes de ser aprobado. Ejecute `stepwise login` de nuevo y apruébelo antes
-auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a autenticarse
+auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a iniciar sesión
 auth-unreachable = no se puede contactar con el proveedor de identidad en { $url }: { $detail }. Compruebe la red y vuelva a intentarlo
 login-title = Iniciar sesión en { $gateway }
 login-open = Abra { $address } e introduzca este código:
@@ -540,7 +556,7 @@ status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo
 status-expired = Caducidad:  caducó a las { $time }
 status-expires-unknown = Caducidad:  desconocida (un token dado a mano)
 status-refresh-auto = Renovación: automática, antes de que caduque
-status-refresh-none = Renovación: no es posible; vuelva a autenticarse cuando deje de funcionar
+status-refresh-none = Renovación: no es posible; vuelva a iniciar sesión cuando deje de funcionar
 status-in-use-login = En uso:     la sesión guardada
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
@@ -557,11 +573,11 @@ board-title = { $count ->
 board-sorted-by = ordenado por { $key }
 board-sort-next = paso siguiente
 board-sort-progress = progreso
-board-sort-freshness = actualidad
+board-sort-freshness = antigüedad
 board-sort-id = ID
-board-live-on-short = en vivo ON
-board-live-polling-short = en vivo ON · consulta cada { $secs } s
-board-live-off-short = en vivo off
+board-live-on-short = tiempo real: sí
+board-live-polling-short = tiempo real: sí · consulta cada { $secs } s
+board-live-off-short = tiempo real: no
 board-summary-ready = { $n ->
     [one] { $n } listo
    *[other] { $n } listos
@@ -573,7 +589,7 @@ board-fresh-never = aún no
 board-fresh-secs = hace { $n } s
 board-fresh-mins = hace { $n } min
 board-fresh-hours = hace { $n } h
-board-empty = Aún no hay vehículos en el panel: a para añadir uno.
+board-empty = Aún no hay vehículos en el panel: pulse «a» para añadir uno.
 board-none-match = Ningún vehículo coincide con el filtro. Esc lo borra.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -586,18 +602,18 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = listo
 board-loading = consultando…
-board-remove-ask = ¿Quitar { $car } del panel? y lo quita, n lo deja.
+board-remove-ask = ¿Quitar { $car } del panel? Pulse «y» para quitarlo o «n» para dejarlo.
 board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado
-board-removed-text = Sus peticiones se detuvieron; a para añadirlo de nuevo.
+board-removed-text = Sus peticiones se detuvieron; pulse «a» para añadirlo de nuevo.
 board-turned-ready = { $car } está listo
 board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
 board-live-on = { $count ->
-    [one] En vivo: 1 vehículo
-   *[other] En vivo: { $count } vehículos
+    [one] En tiempo real: 1 vehículo
+   *[other] En tiempo real: { $count } vehículos
 }
-board-live-off = En vivo off
+board-live-off = Tiempo real: no
 board-live-off-text = El panel ya no se actualiza solo; r actualiza todo ahora.
 board-nothing-to-watch-text = Todos los vehículos están listos.
 help-section-board = El panel
@@ -605,16 +621,16 @@ help-section-board-filter = El filtro del panel
 help-section-board-add = Añadir un vehículo
 help-section-board-remove = Quitar un vehículo
 key-short-sort = ordenar
-key-short-live = en vivo
+key-short-live = tiempo real
 key-short-add = añadir
 key-short-remove = quitar
 key-short-keep = dejar
 key-help-board-move = Elegir un vehículo
 key-help-board-open = Abrir los pasos del vehículo elegido (Esc vuelve al panel)
 key-help-board-filter = Filtrar las filas por texto (ID, paso siguiente, error)
-key-help-board-sort = Ordenar por paso siguiente, progreso, actualidad o ID
+key-help-board-sort = Ordenar por paso siguiente, progreso, antigüedad de los datos o ID
 key-help-board-refresh = Actualizar todos los vehículos
-key-help-board-live = Mantener todos los vehículos en vivo (se actualizan solos), o parar
+key-help-board-live = Mantener todos los vehículos en tiempo real (se actualizan solos), o parar
 key-help-board-add = Añadir un vehículo por su carAssociationID
 key-help-board-remove = Quitar el vehículo elegido (pregunta antes)
 key-help-board-clear = Borrar el filtro
@@ -904,7 +920,7 @@ doctor-check-refresh = Relectura stepsID
 doctor-check-next-step = Siguiente paso
 doctor-check-status-filter = Filtro de estado
 doctor-check-error-body = Cuerpo de error
-doctor-check-events = Eventos en vivo
+doctor-check-events = Eventos en tiempo real
 doctor-check-guidance = Páginas cliente
 doctor-summary = { $failed ->
         [one] { $failed } fallo
@@ -1084,13 +1100,13 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
        *[other] { $count } pasos
     } ({ $stray } no pendientes); la lista tiene { $todo } pendientes
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
-doctor-events-ok = ofrecidos: el asistente sigue los cambios en vivo
+doctor-events-ok = ofrecidos: el asistente sigue los cambios en tiempo real
 doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
-doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en vivo deben ser Server-Sent Events
+doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-http = { $answer }: el asistente consulta periódicamente
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
-doctor-guidance-ok = ofrecidas: el código QR y o abren la página de la pasarela en el idioma del cliente
+doctor-guidance-ok = ofrecidas: el código QR y la tecla «o» abren la página de la pasarela en el idioma del cliente
 doctor-guidance-404 = no ofrecidas (404): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
 doctor-guidance-http = { $answer }: el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
 doctor-guidance-no-answer = sin respuesta ({ $why }): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
@@ -1100,3 +1116,40 @@ doctor-clock-ahead = el reloj de este equipo va { $secs } s adelantado respecto 
 doctor-clock-behind = el reloj de este equipo va { $secs } s atrasado respecto a la pasarela
 doctor-clock-fix = Ajuste el reloj (NTP): las comprobaciones de tokens y certificados dependen de él
 doctor-clock-ok = como mucho { $secs } s de diferencia con la pasarela
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPCIONES]
+help-cli-value-file = ARCHIVO
+help-cli-value-path = RUTA
+help-cli-value-seconds = SEGUNDOS
+help-cli-value-dir = CARPETA
+help-cli-value-mode = MODO
+help-cli-value-status = ESTADO
+help-cli-value-shell = SHELL
+help-cli-value-lang = IDIOMA
+help-cli-value-token = TOKEN
+help-cli-value-addr = DIRECCIÓN
+cli-clap-missing-value = '{ $arg }' necesita un valor y no se ha dado ninguno
+cli-clap-invalid-value = valor '{ $value }' no válido para '{ $arg }'
+cli-clap-possible-values = valores posibles: { $values }
+cli-clap-unknown-argument = argumento inesperado '{ $arg }'
+cli-clap-unknown-command = comando desconocido '{ $name }'
+cli-clap-missing-required = faltan estos argumentos obligatorios: { $args }
+cli-clap-conflict = el argumento '{ $arg }' no se puede usar con { $other }
+cli-clap-repeated = el argumento '{ $arg }' solo se puede dar una vez
+cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
+cli-clap-needs-command = '{ $name }' necesita un comando: { $values }
+cli-clap-did-you-mean = ¿quiso decir '{ $suggestion }'?
+cli-clap-try-help = Para más información, pruebe '--help'.
+cli-clap-other = no se puede leer la línea de comandos
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOMBRE
+man-section-synopsis = SINOPSIS
+man-section-description = DESCRIPCIÓN
+man-section-options = OPCIONES
+man-section-extra = NOTAS
+man-section-version = VERSIÓN
+man-section-authors = AUTORES

@@ -35,16 +35,16 @@ guide-link = Guide :
 guide-does = Le client :
 guide-needs = À avoir sous la main :
 guide-errors = Erreurs de l'appli pour cette étape :
-guide-errors-hint = e explique
+guide-errors-hint = la touche «e» les explique
 guide-link-archive = Documentation développeurs (archivée, en anglais) :
-guide-keys-gateway = g montre la page du client ({ $lang }) sur la passerelle en code QR, o l'ouvre.
-guide-keys-dealer = g montre la page d'aide du concessionnaire en code QR, o l'ouvre.
-guide-keys-archive = g montre la page développeurs archivée en code QR, o l'ouvre (la passerelle ne sert pas de pages client).
-guide-more-below = ↓ suite : PgDn
-guide-more-above = ↑ début : PgUp
+guide-keys-gateway = «g» montre la page du client ({ $lang }) sur la passerelle en code QR ; la touche «o» l'ouvre.
+guide-keys-dealer = «g» montre la page d'aide du concessionnaire en code QR ; la touche «o» l'ouvre.
+guide-keys-archive = «g» montre la page développeurs archivée en code QR ; la touche «o» l'ouvre (la passerelle ne sert pas de pages client).
+guide-more-below = ↓ suite : Pg suiv
+guide-more-above = ↑ plus haut : Pg préc
 ready-title = Service prêt
 ready-line = Toutes les étapes sont faites : le service est prêt.
-ready-services = L'état du véhicule et les commandes à distance sont maintenant utilisables dans l'application du client.
+ready-services = Le service souscrit (état du véhicule ou commandes à distance) est maintenant utilisable dans l'application du client.
 ready-stale-before = Si l'application échoue encore avec l'erreur 2312 ou 2317, le cache des étapes est périmé : appuyez sur{" "}
 ready-stale-after = {" "}pour le vider et voir l'état réel.
 
@@ -71,7 +71,7 @@ banner-watching-text = Suivi de la liste jusqu'à ce que tout soit fait (l'en-t�
 banner-watch-stopped = Suivi arrêté : { $what }
 banner-live-trouble = Suivi interrompu : { $what }
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès que la passerelle répond ; d'ici là, la liste affichée peut être dépassée.
-banner-watch-stopped-text = { $why } Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
+banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
 banner-customer-idle = Plus rien à faire pour le client
 banner-customer-idle-text = Toutes les étapes sont faites.
 banner-no-report-place = Pas d'emplacement pour le rapport
@@ -108,8 +108,8 @@ backend-demo = backend de démonstration
 demo-car-987654 = Exemple de la documentation : téléphone de confiance, appareil non activé
 demo-car-111111 = Nouveau client : rien de fait
 demo-car-222222 = Service prêt : toutes les étapes faites
-demo-car-333333 = Cache périmé : l'app affiche 2312/2317, seule une réinitialisation dit la vérité
-demo-car-444444 = Statut du véhicule seulement : deux étapes
+demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel
+demo-car-444444 = État du véhicule seulement : deux étapes
 
 start-subtitle = étapes d'activation du service
 start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.
@@ -129,7 +129,7 @@ too-small-hint = Agrandissez la fenêtre (q pour quitter).
 ## Overlays
 
 help-title = Aide (Échap ferme)
-help-title-more = Aide (↓ PgDn pour la suite, Échap ferme)
+help-title-more = Aide (↓ Pg suiv pour la suite, Échap ferme)
 help-section-start = Écran de départ
 help-section-steps = Écran des étapes
 help-section-everywhere = Partout
@@ -138,7 +138,10 @@ help-section-explain = Explication des codes d'erreur
 help-section-qr = Code QR
 help-section-help = Cette aide
 help-section-badges = Étiquettes
-help-legend-badges = [DONE] faite (alreadyDone)  [TODO] à faire (todo)  [????] statut inconnu de l'outil
+help-legend-badges = [FAIT] faite (alreadyDone)  [À FAIRE] à faire (todo)  [????] statut inconnu de l'outil
+badge-done = FAIT
+badge-todo = À FAIRE
+badge-unknown = ????
 help-legend-next = SUIVANTE marque l'étape à faire maintenant ; les suivantes l'attendent.
 reset-title = Vider le cache des étapes
 reset-question = Vider le cache des étapes de { $car } ?
@@ -153,7 +156,7 @@ explain-remedy = Que faire :
 explain-limits = Limites :
 explain-reset-cures = ✔ Vider le cache des étapes le corrige : fermez avec Échap, puis appuyez sur{" "}
 explain-unknown = { $code } n'est pas un code connu de cet outil.
-explain-unknown-hint = Vérifiez la saisie ; notez le code dans le rapport de session (x) et la liste d'erreurs du constructeur.
+explain-unknown-hint = Vérifiez la saisie et cherchez le code dans la liste d'erreurs du constructeur ; notez-le dans le rapport de session (x).
 qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
 qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
 qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
@@ -165,6 +168,9 @@ qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
 key-name-esc = Échap
 key-name-enter = Entrée
 key-name-space = Espace
+key-name-pgdn = Pg suiv
+key-name-pgup = Pg préc
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = quitter
 key-short-open = ouvrir
@@ -304,7 +310,7 @@ gw-demo-unavailable = impossible de lancer le simulateur intégré sur un port l
 gw-400 = la passerelle a refusé la requête comme mal formée
 gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
 gw-401 = la passerelle demande un jeton valide
-gw-401-todo = Donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-401-todo = Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-403 = ce stepsID appartient à un autre appareil
 gw-403-todo = Recommencez avec le carAssociationID
 gw-404 = la passerelle ne connaît pas cet id
@@ -337,6 +343,13 @@ gw-title-config = Configuration incorrecte
 page-kicker = Activer vos services connectés : une étape
 page-errors = Codes que l'application peut afficher à cette étape
 page-footer = Présenté par votre concessionnaire avec stepwise
+page-does = Marche à suivre :
+page-needs = Ce qu'il vous faut :
+page-errors-hint = Si l'application affiche l'un de ces codes, signalez-le à votre concessionnaire : il sait ce qui aide.
+page-unknown-purpose = L'outil de votre concessionnaire n'a pas d'instructions pour cette étape.
+page-unknown-does =
+    Ouvrez l'application et suivez ce qu'elle demande pour cette étape.
+    Si l'application affiche un code d'erreur, notez-le et montrez-le à votre concessionnaire.
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Suivi en direct interrompu
@@ -368,16 +381,16 @@ step-trusterPhoneNumber-does =
     Si le code est refusé ou trop ancien, en redemander un dans l'application et recommencer.
 
 step-deviceActivation-title = Activation de l'appareil
-step-deviceActivation-purpose = Enrôle ce téléphone pour l'authentification forte : le téléphone est ce que le client possède, le code PIN ce qu'il sait.
+step-deviceActivation-purpose = Enregistre ce téléphone pour l'authentification forte : le téléphone est ce que le client possède, le code PIN ce qu'il sait.
 step-deviceActivation-needs =
     Le téléphone à activer, avec le numéro de confiance capable de recevoir des SMS
     Le code PIN du client s'il en a déjà un, sinon un nouveau code PIN qu'il retiendra
     Une connexion de données qui fonctionne sur le téléphone
 step-deviceActivation-does =
-    Lancer l'activation de l'appareil dans l'application et attendre le SMS d'enrôlement sur le numéro de confiance.
+    Lancer l'activation de l'appareil dans l'application et attendre le SMS d'activation sur le numéro de confiance.
     Saisir le code SMS quand l'application le demande (dans le champ du code, pas celui du PIN).
     Saisir le code PIN existant, ou en créer un si l'application le demande.
-    Si le compte est bloqué (trop d'appareils ou d'activations par SMS), retirer les appareils associés inutilisés et recommencer.
+    Si le compte est bloqué (trop d'appareils ou d'activations par SMS), retirer les appareils enregistrés sur le compte (appareils associés) inutilisés et recommencer.
     Si le code PIN est bloqué après trop d'erreurs, le réinitialiser depuis l'application, puis activer à nouveau.
 
 step-mediumCarKey-title = Vérification CarKey
@@ -413,9 +426,9 @@ code-2202-remedy = Vérifier les données mobiles ou le Wi-Fi du téléphone, pu
 code-2204-meaning = Erreur du serveur
 code-2204-remedy = Patienter et réessayer plus tard ; le signaler si cela se répète.
 code-2301-meaning = Authentification simple requise
-code-2301-remedy = Le client se déconnecte de l'application et se reconnecte, puis réessaie.
+code-2301-remedy = Demander au client de se déconnecter de l'application, de se reconnecter, puis de réessayer.
 code-2302-meaning = Authentification forte requise
-code-2302-remedy = Le client confirme avec son code PIN (OTP avec PIN) dans l'application, puis réessaie.
+code-2302-remedy = Le client doit confirmer avec son code PIN (OTP avec PIN) dans l'application, puis réessayer.
 code-2305-meaning = Le code SMS n'est pas valide
 code-2305-remedy = Faire envoyer un nouveau code par l'application et le taper soigneusement dans le champ du code.
 code-2306-meaning = Le code SMS a expiré
@@ -441,7 +454,7 @@ code-2342-remedy = Appairer le téléphone au véhicule en Bluetooth, puis relan
 code-2346-meaning = Aucune étape pour ce stepsID
 code-2346-remedy = Recommencer avec le carAssociationID pour obtenir une nouvelle liste d'étapes.
 code-2354-meaning = CarKey : position de la clé non valide
-code-2354-remedy = Le client s'assied dans le véhicule avec les clés et relance la vérification CarKey.
+code-2354-remedy = Faire asseoir le client dans le véhicule avec les clés et relancer la vérification CarKey.
 code-2355-meaning = CarKey : signature non valide
 code-2355-remedy = Relancer la vérification CarKey depuis l'intérieur du véhicule avec les clés ; le signaler si cela se répète.
 code-2356-meaning = CarKey : horodatage non valide
@@ -468,7 +481,7 @@ client-need-authorization-remedy = Patienter et réessayer plus tard (souvent le
 client-authentication-failed-meaning = E-mail, mot de passe ou pays du compte de la marque erroné
 client-authentication-failed-remedy = Corriger l'e-mail, le mot de passe ou le pays, puis se reconnecter.
 client-invalid-grant-meaning = Le jeton de connexion a expiré ou a été révoqué
-client-invalid-grant-remedy = Se reconnecter (ré-authentification).
+client-invalid-grant-remedy = Se reconnecter dans l'application mobile du véhicule.
 client-40400-meaning = Aucun état trouvé pour ce véhicule
 client-40400-remedy = Vérifier que le véhicule est dans le compte du client ; si cela persiste, retirer le véhicule puis l'ajouter à nouveau.
 client-50000-meaning = Le module de connectivité du véhicule a été remplacé (après une réparation) et ne correspond plus au serveur
@@ -485,13 +498,13 @@ client-901-remedy = Réveiller le véhicule et réessayer.
 ## Limits that bite
 
 limit-sms-activations = Environ 20 activations par SMS verrouillent le compte (chez un utilisateur, vers 10) : après deux échecs, expliquer le code et s'arrêter.
-limit-otp-codes = Les clients s'imposent 6 codes OTP par 24 h ; le serveur applique probablement cette limite.
-limit-wake-ups = Les clients permettent 6 réveils par 20 minutes.
+limit-otp-codes = Les applications tierces (clients open source, pas le client du véhicule) s'imposent 6 codes OTP par 24 h ; le serveur applique probablement cette limite.
+limit-wake-ups = Ces applications tierces s'autorisent 6 réveils par 20 minutes.
 
 ## Signing in
 
 banner-sign-in-text = La passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
-banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour la ré-authentification ; la session de ce véhicule reste ouverte.
+banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter ; la session de ce véhicule reste ouverte.
 banner-signed-in = Connecté
 banner-signed-in-text = Le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
 banner-sign-in-failed = Échec de la connexion
@@ -501,11 +514,11 @@ key-short-sign-in = connexion
 key-help-sign-in = se connecter à la passerelle (après un jeton refusé) sans quitter ce véhicule
 key-help-open-sign-in-page = ouvrir l'adresse de connexion dans un navigateur
 key-help-cancel-sign-in = arrêter la connexion (rien n'est conservé)
-gw-title-sign-in-again = Ré-authentification nécessaire
+gw-title-sign-in-again = Reconnexion nécessaire
 gw-title-sign-in-failed = Échec de la connexion
 auth-denied = la connexion a été refusée dans le navigateur (access_denied). Lancez `stepwise login` pour réessayer
 auth-expired = le code a expiré avant d'être approuvé. Relancez `stepwise login` et approuvez-le plus tôt
-auth-sign-in-again = { $why }. Lancez `stepwise login` pour la ré-authentification
+auth-sign-in-again = { $why }. Lancez `stepwise login` pour vous reconnecter
 auth-unreachable = impossible de joindre le fournisseur d'identité { $url } : { $detail }. Vérifiez le réseau, puis réessayez
 login-title = Connexion à { $gateway }
 login-open = Ouvrez { $address } et saisissez ce code :
@@ -540,7 +553,7 @@ status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau 
 status-expired = Expiration :     expiré à { $time }
 status-expires-unknown = Expiration :     inconnue (jeton fourni à la main)
 status-refresh-auto = Renouvellement : automatique, avant l'expiration
-status-refresh-none = Renouvellement : impossible ; ré-authentification nécessaire quand il ne fonctionne plus
+status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il ne fonctionne plus
 status-in-use-login = Utilisé :        la connexion conservée
 status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
 status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
@@ -573,7 +586,7 @@ board-fresh-never = pas encore
 board-fresh-secs = il y a { $n } s
 board-fresh-mins = il y a { $n } min
 board-fresh-hours = il y a { $n } h
-board-empty = Aucun véhicule sur le tableau : a pour en ajouter un.
+board-empty = Aucun véhicule sur le tableau : appuyez sur «a» pour en ajouter un.
 board-none-match = Aucun véhicule ne correspond au filtre. Échap l'efface.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -586,11 +599,11 @@ board-rows-window = { $from }–{ $to } sur { $total }
 board-n-of-m = { $done } sur { $total }
 board-ready = prêt
 board-loading = demande…
-board-remove-ask = Retirer { $car } du tableau ? y le retire, n le garde.
+board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «y» pour le retirer, «n» pour le garder.
 board-add-prompt = Ajouter le carAssociationID :
 board-add-duplicate = { $car } est déjà sur le tableau.
 board-removed = { $car } retiré
-board-removed-text = Ses requêtes ont été arrêtées ; a pour l'ajouter de nouveau.
+board-removed-text = Ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
 board-turned-ready = { $car } est prêt
 board-turned-ready-text = Toutes les étapes sont faites : le client peut utiliser le service.
 board-live-on = { $count ->
@@ -702,34 +715,34 @@ help-cli-next-json = Afficher du JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise : erreur : { $message }
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
-cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancer `stepwise --api URL`
-cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancer `stepwise --api URL --token-file PATH`
+cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
+cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`
 cli-arg-why-serve-api = c'est lui la passerelle. Diriger plutôt les clients vers son --addr
-cli-arg-why-concurrency = elle ne fait aucune requête à une passerelle, ou une seule. Retirer l'option
-cli-arg-why-serve-car = le simulateur répond pour chaque véhicule de son scénario (en choisir un avec --scenario)
-cli-arg-why-session-report = les rapports de session viennent de l'assistant. Retirer l'option
-cli-arg-why-serve-client-cert = c'est ce que présente un client. Pour exiger des certificats clients, utiliser serve --tls --client-ca FICHIER
-cli-arg-why-doctor-report = elle affiche son rapport à la place. Utiliser --json et rediriger la sortie pour le garder
+cli-arg-why-concurrency = elle ne fait aucune requête à une passerelle, ou une seule. Retirez l'option
+cli-arg-why-serve-car = le simulateur répond pour chaque véhicule de son scénario (le scénario se choisit avec --scenario)
+cli-arg-why-session-report = les rapports de session viennent de l'assistant. Retirez l'option
+cli-arg-why-serve-client-cert = c'est ce que présente un client. Pour exiger des certificats clients, utilisez serve --tls --client-ca FICHIER
+cli-arg-why-doctor-report = elle affiche son rapport à la place. Utilisez --json et redirigez la sortie pour le garder
 cli-arg-why-print-report = elle affiche son résultat à la place. Rediriger la sortie pour le garder, par ex. `--json > steps.json`
-cli-arg-why-sign-in-car = la connexion se fait par passerelle, pas par véhicule. Retirer l'option
+cli-arg-why-sign-in-car = la connexion se fait par passerelle, pas par véhicule. Retirez l'option
 cli-arg-why-next-car = elle demande par --steps-id seulement. Obtenir un stepsID avec `stepwise steps --car ID`
-cli-arg-why-steps-cars = --steps-id demande une seule liste. Retirer l'un des deux
+cli-arg-why-steps-cars = --steps-id demande une seule liste. Retirez l'un des deux
 cli-arg-serve-token-twice = serve prend le jeton à exiger de --token ou de --token-file, pas des deux
-cli-arg-serve-token-empty = serve --token est vide, ce qui n'exigerait aucun jeton. Donner le jeton, ou retirer --token pour un simulateur ouvert à tous
-cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajouter par ex. --fleet 200
-cli-arg-seconds = donner un nombre de secondes de 0.1 à 86400, par ex. 2
+cli-arg-serve-token-empty = serve --token est vide, ce qui n'exigerait aucun jeton. Donnez le jeton, ou retirez --token pour un simulateur ouvert à tous
+cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajoutez par ex. --fleet 200
+cli-arg-seconds = donnez un nombre de secondes de 0.1 à 86400, par ex. 2
 cli-arg-id = un id fait de 1 à { $max } lettres, chiffres, '-' ou '_'
-cli-arg-addr-no-port = il manque le port ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
-cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
-cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donner HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
-cli-arg-report-folder = --report { $path } est un dossier. Donner un nom de fichier dedans, par ex. { $example }
-cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisir un autre chemin
-cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Le créer ou choisir un autre chemin
-cli-arg-report-unwritable = --report { $path } ne peut pas être écrit ({ $why }). Choisir un chemin accessible en écriture
+cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
+cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisissez un autre chemin
+cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Créez-le ou choisissez un autre chemin
+cli-arg-report-unwritable = --report { $path } ne peut pas être écrit ({ $why }). Choisissez un chemin accessible en écriture
 cli-arg-unknown-lang = langue inconnue { $given } dans { $place } ; stepwise parle { $codes }
 cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de configuration ; stepwise parle { $codes }
 cli-arg-man-failed = impossible de produire la page de manuel : { $error }
-cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifier le chemin (un id par ligne, ou un CSV)
+cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifiez le chemin (un id par ligne, ou un CSV)
 cli-arg-cars-bad = --cars { $path } : { $error }
 cars-bad-line = ligne { $line } « { $id } »
 cars-bad-more = et { $n } de plus
@@ -737,27 +750,27 @@ cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffres
     [one] cette ligne
    *[other] ces lignes
 }
-cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettre un id par ligne
-cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donner --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
+cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
+cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID ou de --steps-id ID
-cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifier où va la sortie standard (disque plein ?)
+cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
-cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utiliser `stepwise steps --car ID [--json]`, ou définir TERM, par ex. TERM=xterm-256color
-cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utiliser `stepwise steps --car ID [--json]`
+cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color
+cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utilisez `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
 cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
-cli-arg-scenario-bad = { $error }. Corriger le fichier ou retirer --scenario
-cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donner une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
-cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donner une adresse IP, par ex. 127.0.0.1:8080
-cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisir une autre --addr
-cli-arg-bound-unknown = impossible de connaître l'adresse liée pour { $addr }. Choisir une autre --addr
+cli-arg-scenario-bad = { $error }. Corrigez le fichier ou retirez --scenario
+cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donnez une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donnez une adresse IP, par ex. 127.0.0.1:8080
+cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisissez une autre --addr
+cli-arg-bound-unknown = impossible de connaître l'adresse liée pour { $addr }. Choisissez une autre --addr
 cli-arg-sim-stopped = le simulateur s'est arrêté : { $error }
-cli-arg-tls-no-dir = aucun dossier de données où écrire les certificats. Donner --tls-dir DOSSIER
-cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donner un autre --tls-dir
-cli-arg-tls-write-failed = { $error }. Donner un autre --tls-dir
-cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifier le chemin
-cli-arg-client-ca-bad = { $error }. Vérifier le fichier --client-ca
+cli-arg-tls-no-dir = aucun dossier de données où écrire les certificats. Donnez --tls-dir DOSSIER
+cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donnez un autre --tls-dir
+cli-arg-tls-write-failed = { $error }. Donnez un autre --tls-dir
+cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifiez le chemin
+cli-arg-client-ca-bad = { $error }. Vérifiez le fichier --client-ca
 cli-arg-tls-authority-written = Autorité écrite dans { $path } : les clients lui font confiance avec --ca-file { $path }
 cli-arg-tls-client-ca-required = Certificats clients signés par { $path } exigés
 cli-arg-sim-listening = simulateur stepwise à l'écoute sur { $url } ({ $count ->
@@ -1090,7 +1103,7 @@ doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
 doctor-events-http = { $answer } : l'assistant interroge à intervalles
 doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
-doctor-guidance-ok = proposées : le code QR et o ouvrent la page de la passerelle dans la langue du client
+doctor-guidance-ok = proposées : le code QR et la touche «o» ouvrent la page de la passerelle dans la langue du client
 doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
 doctor-guidance-http = { $answer } : le code QR mène à docs_base_url, ou aux pages développeurs archivées
 doctor-guidance-no-answer = pas de réponse ({ $why }) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
@@ -1100,3 +1113,40 @@ doctor-clock-ahead = l'horloge de cette machine avance de { $secs } s sur celle 
 doctor-clock-behind = l'horloge de cette machine retarde de { $secs } s sur celle de la passerelle
 doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
 doctor-clock-ok = à { $secs } s près de l'horloge de la passerelle
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONS]
+help-cli-value-file = FICHIER
+help-cli-value-path = CHEMIN
+help-cli-value-seconds = SECONDES
+help-cli-value-dir = DOSSIER
+help-cli-value-mode = MODE
+help-cli-value-status = STATUT
+help-cli-value-shell = SHELL
+help-cli-value-lang = LANGUE
+help-cli-value-token = JETON
+help-cli-value-addr = ADRESSE
+cli-clap-missing-value = '{ $arg }' demande une valeur, et aucune n'a été donnée
+cli-clap-invalid-value = valeur '{ $value }' invalide pour '{ $arg }'
+cli-clap-possible-values = valeurs possibles : { $values }
+cli-clap-unknown-argument = argument inattendu '{ $arg }'
+cli-clap-unknown-command = commande inconnue '{ $name }'
+cli-clap-missing-required = ces arguments obligatoires manquent : { $args }
+cli-clap-conflict = l'argument '{ $arg }' ne peut pas être utilisé avec { $other }
+cli-clap-repeated = l'argument '{ $arg }' ne peut être donné qu'une fois
+cli-clap-extra-value = valeur inattendue '{ $value }' pour '{ $arg }'
+cli-clap-needs-command = '{ $name }' demande une commande : { $values }
+cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
+cli-clap-try-help = Pour en savoir plus : --help.
+cli-clap-other = impossible de lire la ligne de commande
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOM
+man-section-synopsis = SYNOPSIS
+man-section-description = DESCRIPTION
+man-section-options = OPTIONS
+man-section-extra = REMARQUES
+man-section-version = VERSION
+man-section-authors = AUTEURS

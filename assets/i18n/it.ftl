@@ -20,7 +20,7 @@ progress-filtered = (filtro: { $filter }, { $shown ->
 })
 list-title = Passi, in ordine
 list-title-filtered = Passi: solo { $filter }
-list-loading = Chiedo i passi al gateway…
+list-loading = Richiesta dei passi al gateway…
 list-none = Ancora nessuna lista: r per richiedere.
 list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.
 list-empty = Il gateway non ha restituito passi per questo carAssociationID.
@@ -35,16 +35,16 @@ guide-link = Guida:
 guide-does = Il cliente:
 guide-needs = Da avere a portata di mano:
 guide-errors = Errori dell'app per questo passo:
-guide-errors-hint = e spiega
+guide-errors-hint = il tasto «e» li spiega
 guide-link-archive = Documentazione per sviluppatori (archiviata, in inglese):
-guide-keys-gateway = g mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto o la apre.
-guide-keys-dealer = g mostra la pagina d'aiuto del concessionario come codice QR; il tasto o la apre.
-guide-keys-archive = g mostra la pagina archiviata per sviluppatori come codice QR; il tasto o la apre (il gateway non offre pagine per i clienti).
-guide-more-below = ↓ altro: PgDn
-guide-more-above = ↑ altro sopra: PgUp
+guide-keys-gateway = «g» mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto «o» la apre.
+guide-keys-dealer = «g» mostra la pagina d'aiuto del concessionario come codice QR; il tasto «o» la apre.
+guide-keys-archive = «g» mostra la pagina archiviata per sviluppatori come codice QR; il tasto «o» la apre (il gateway non offre pagine per i clienti).
+guide-more-below = ↓ altro: Pag↓
+guide-more-above = ↑ altro sopra: Pag↑
 ready-title = Servizio pronto
 ready-line = Tutti i passi sono fatti: il servizio è pronto all'uso.
-ready-services = Stato del veicolo e comandi remoti sono ora utilizzabili dall'app del cliente.
+ready-services = Il servizio sottoscritto (stato del veicolo o comandi remoti) è ora utilizzabile dall'app del cliente.
 ready-stale-before = Se l'app fallisce ancora con l'errore 2312 o 2317, la cache dei passi è vecchia: premere{" "}
 ready-stale-after = {" "}per azzerarla e vedere lo stato reale.
 
@@ -67,12 +67,12 @@ banner-watch-off-text = w per riprendere il monitoraggio.
 banner-nothing-to-watch = Niente da monitorare
 banner-nothing-to-watch-text = Tutti i passi sono già fatti.
 banner-watching = Monitoraggio
-banner-watching-text = Seguo l'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w ferma.
+banner-watching-text = Monitoraggio dell'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w lo ferma.
 banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena il gateway risponde; fino ad allora l'elenco sullo schermo può non essere aggiornato.
-banner-watch-stopped-text = { $why } Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
-banner-customer-idle = Niente da fare per il cliente
+banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
+banner-customer-idle = Il cliente non ha più nulla da fare
 banner-customer-idle-text = Tutti i passi sono fatti.
 banner-no-report-place = Nessun posto per il rapporto
 banner-no-report-place-text = Non c'è una cartella dati utente; usare --report PERCORSO.
@@ -100,7 +100,7 @@ why-steps-id-unknown = Il gateway non conosce più lo stepsID
 banner-gateway-next = Prossimo passo secondo il gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
-banner-nothing-left = Niente da fare
+banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = Il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 
 ## The start screen
@@ -129,7 +129,7 @@ too-small-hint = Ingrandire la finestra (q esce).
 ## Overlays
 
 help-title = Aiuto (Esc chiude)
-help-title-more = Aiuto (↓ PgDn per altro, Esc chiude)
+help-title-more = Aiuto (↓ Pag↓ per altro, Esc chiude)
 help-section-start = Schermata iniziale
 help-section-steps = Schermata dei passi
 help-section-everywhere = Ovunque
@@ -138,7 +138,10 @@ help-section-explain = Spiegazione dei codici d'errore
 help-section-qr = Codice QR
 help-section-help = Questo aiuto
 help-section-badges = Etichette
-help-legend-badges = [DONE] fatto (alreadyDone)  [TODO] da fare (todo)  [????] stato sconosciuto
+help-legend-badges = [FATTO] fatto (alreadyDone)  [DA FARE] da fare (todo)  [????] stato sconosciuto
+badge-done = FATTO
+badge-todo = DA FARE
+badge-unknown = ????
 help-legend-next = ORA indica il passo da fare adesso; i successivi lo attendono.
 reset-title = Azzerare la cache dei passi
 reset-question = Azzerare la cache dei passi di { $car }?
@@ -153,7 +156,7 @@ explain-remedy = Cosa fare:
 explain-limits = Limiti:
 explain-reset-cures = ✔ Azzerare la cache dei passi lo risolve: chiudere con Esc, poi premere{" "}
 explain-unknown = { $code } non è un codice noto a questo strumento.
-explain-unknown-hint = Controllare quanto digitato; annotare il codice nel rapporto di sessione (x) e l'elenco errori del costruttore.
+explain-unknown-hint = Controllare quanto digitato e cercare il codice nell'elenco errori del costruttore; annotarlo nel rapporto di sessione (x).
 qr-title-gateway = Scansionare: la pagina del cliente ({ $lang }) (Esc chiude)
 qr-title-dealer = Scansionare: la pagina d'aiuto del concessionario (Esc chiude)
 qr-title-archive = Scansionare: documentazione per sviluppatori, archiviata (Esc chiude)
@@ -165,6 +168,9 @@ qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 key-name-esc = Esc
 key-name-enter = Invio
 key-name-space = Spazio
+key-name-pgdn = Pag↓
+key-name-pgup = Pag↑
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = esci
 key-short-open = apri
@@ -276,9 +282,9 @@ cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nessun passo restituito.
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
-cli-summary-clear = { $done } di { $total } fatti; niente da fare
+cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
-cli-next-none = Niente da fare: il servizio è pronto.
+cli-next-none = Non resta nulla da fare: il servizio è pronto.
 
 ## A failed gateway call: what happened, why, what to do
 
@@ -290,10 +296,10 @@ gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se pe
 gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway
 gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gateway ha risposto con quello dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway scambia le risposte
 gw-title-redirect = Reindirizzamento non seguito
-gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controlla i proxy tra qui e il gateway
-gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controlla la rete
-gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controlla che --api punti a un gateway dei passaggi
-gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controlla che --api punti a un gateway dei passaggi
+gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
+gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controllare la rete
+gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controllare che --api punti a un gateway dei passi
+gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controllare che --api punti a un gateway dei passi
 gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
@@ -304,7 +310,7 @@ gw-demo-unavailable = impossibile avviare il simulatore integrato su una porta l
 gw-400 = il gateway ha rifiutato la richiesta come malformata
 gw-400-todo = Controllare l'id digitato; se è giusto, segnalare un bug
 gw-401 = il gateway vuole un token valido
-gw-401-todo = Fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-401-todo = Accedere con `stepwise login`, oppure fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-403 = questo stepsID appartiene a un altro dispositivo
 gw-403-todo = Ricominciare con il carAssociationID
 gw-404 = il gateway non conosce questo id
@@ -336,7 +342,14 @@ gw-title-config = Configurazione errata
 
 page-kicker = Attivare i servizi connessi: un passo
 page-errors = Codici che l'app può mostrare in questo passo
-page-footer = Mostrato dal vostro concessionario con stepwise
+page-footer = Mostrato dal tuo concessionario con stepwise
+page-does = Passaggi da seguire:
+page-needs = Cosa ti serve:
+page-errors-hint = Se l'app mostra uno di questi codici, comunicalo al tuo concessionario: sa cosa fare.
+page-unknown-purpose = Lo strumento del tuo concessionario non ha istruzioni per questo passaggio.
+page-unknown-does =
+    Apri l'app e segui ciò che chiede per questo passaggio.
+    Se l'app mostra un codice di errore, annotalo e mostralo al tuo concessionario.
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto
@@ -377,18 +390,18 @@ step-deviceActivation-does =
     Avviare l'attivazione del dispositivo nell'app e attendere l'SMS sul numero attendibile.
     Inserire il codice SMS quando l'app lo chiede (nel campo del codice, non in quello del PIN).
     Inserire il codice PIN esistente, o crearne uno se l'app lo chiede.
-    Se l'account è bloccato (troppi dispositivi o attivazioni via SMS), rimuovere le associazioni inutilizzate e ricominciare.
+    Se l'account è bloccato (troppi dispositivi o attivazioni via SMS), rimuovere le associazioni (dispositivi registrati sull'account) inutilizzate e ricominciare.
     Se il PIN è bloccato dopo troppi tentativi errati, reimpostarlo dall'app e poi attivare di nuovo.
 
 step-mediumCarKey-title = Verifica CarKey
 step-mediumCarKey-purpose = Dimostra che il cliente possiede davvero le chiavi del veicolo. Va fatta una sola volta.
 step-mediumCarKey-needs =
-    Il telefono già associato al veicolo via Bluetooth
+    Il telefono già abbinato al veicolo via Bluetooth
     Le chiavi del veicolo, con il cliente seduto a bordo
-    Posizione e Bluetooth attivi nelle impostazioni del telefono
+    Posizione (Localizzazione su iPhone) e Bluetooth attivi nelle impostazioni del telefono
 step-mediumCarKey-does =
     Sedersi nel veicolo con le chiavi e il telefono.
-    Controllare che Posizione e Bluetooth siano attivi e che il telefono veda il veicolo come associato.
+    Controllare che Posizione e Bluetooth siano attivi e che il veicolo risulti abbinato nelle impostazioni Bluetooth del telefono.
     Avviare la verifica CarKey nell'app e seguire le indicazioni sulla chiave.
     Restare nel veicolo finché l'app conferma la riuscita.
 
@@ -413,9 +426,9 @@ code-2202-remedy = Controllare i dati mobili o il Wi-Fi del telefono, poi riprov
 code-2204-meaning = Errore del server
 code-2204-remedy = Attendere e riprovare più tardi; segnalarlo se si ripete.
 code-2301-meaning = Serve l'autenticazione di base
-code-2301-remedy = Il cliente esce dall'app e rientra, poi riprova.
+code-2301-remedy = Chiedere al cliente di uscire dall'account nell'app e rientrare, poi riprovare.
 code-2302-meaning = Serve l'autenticazione forte
-code-2302-remedy = Il cliente conferma con il suo codice PIN (OTP con PIN) nell'app, poi riprova.
+code-2302-remedy = Il cliente deve confermare con il suo codice PIN (OTP con PIN) nell'app, poi riprovare.
 code-2305-meaning = Il codice SMS non è valido
 code-2305-remedy = Farsi inviare un nuovo codice dall'app e digitarlo con cura nel campo del codice.
 code-2306-meaning = Il codice SMS è scaduto
@@ -425,7 +438,7 @@ code-2307-remedy = Registrare prima un numero di telefono attendibile (passo tru
 code-2308-meaning = Il servizio di autenticazione ha negato l'accesso
 code-2308-remedy = Controllare il codice SMS e il codice PIN digitati, ognuno nel campo giusto, poi riprovare.
 code-2310-meaning = L'account è bloccato
-code-2310-remedy = Rimuovere le associazioni dell'account (almeno quelle inutilizzate) e registrare di nuovo questo telefono.
+code-2310-remedy = Rimuovere le associazioni dell'account (dispositivi registrati; almeno quelle inutilizzate) e registrare di nuovo questo telefono.
 code-2311-meaning = Lo stato di autenticazione non è corretto
 code-2311-remedy = Azzerare la cache dei passi (tasto R della procedura, o `stepwise steps --car ID --reset`), poi registrare di nuovo il dispositivo.
 code-2312-meaning = Il dispositivo è disattivato o sconosciuto
@@ -436,12 +449,12 @@ code-2323-meaning = L'utente non è il proprietario di questo veicolo
 code-2323-remedy = Controllare che il veicolo sia associato all'account del cliente e che il carAssociationID sia giusto.
 code-2341-meaning = CarKey: Posizione o Bluetooth spenti
 code-2341-remedy = Attivare Posizione e Bluetooth sul telefono, poi ripetere la verifica CarKey.
-code-2342-meaning = CarKey: il telefono non è associato al veicolo
-code-2342-remedy = Associare il telefono al veicolo via Bluetooth, poi ripetere la verifica CarKey.
+code-2342-meaning = CarKey: il telefono non è abbinato al veicolo via Bluetooth
+code-2342-remedy = Abbinare il telefono al veicolo via Bluetooth, poi ripetere la verifica CarKey.
 code-2346-meaning = Nessun passo per questo stepsID
 code-2346-remedy = Ricominciare con il carAssociationID per avere una lista dei passi nuova.
 code-2354-meaning = CarKey: posizione della chiave non valida
-code-2354-remedy = Il cliente si siede nel veicolo con le chiavi e ripete la verifica CarKey.
+code-2354-remedy = Far sedere il cliente nel veicolo con le chiavi e ripetere la verifica CarKey.
 code-2355-meaning = CarKey: firma non valida
 code-2355-remedy = Ripetere la verifica CarKey dall'interno del veicolo con le chiavi; segnalarlo se continua a fallire.
 code-2356-meaning = CarKey: marca temporale non valida
@@ -452,7 +465,7 @@ code-2390-remedy = Niente da correggere: proseguire con quel numero come attendi
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Account bloccato: limite di associazioni / SMS ricevuti raggiunto
-client-maxnbtools-remedy = Rimuovere telefoni e associazioni inutilizzati nell'app mobile del veicolo (ripristina il tuo account Stellantis), poi attivare di nuovo. Se persiste, solo l'assistenza del costruttore può ripristinare l'account, e possono volerci giorni.
+client-maxnbtools-remedy = Rimuovere telefoni e associazioni (dispositivi registrati sull'account) inutilizzati nell'app mobile del veicolo (ripristinare l'account), poi attivare di nuovo. Se persiste, solo l'assistenza del costruttore può ripristinare l'account, e possono volerci giorni.
 client-forbidden-meaning = La registrazione OTP è stata rifiutata (stessa famiglia di MAXNBTOOLS)
 client-forbidden-remedy = Rifare l'attivazione del dispositivo dall'inizio. Se viene rifiutata ancora, trattarla come MAXNBTOOLS: rimuovere i dispositivi inutilizzati e ripristinare l'account.
 client-access-meaning = Codice SMS o codice PIN non valido
@@ -468,7 +481,7 @@ client-need-authorization-remedy = Attendere e riprovare più tardi (spesso il g
 client-authentication-failed-meaning = Email, password o paese dell'account del marchio errati
 client-authentication-failed-remedy = Correggere email, password o paese, poi rifare l'accesso.
 client-invalid-grant-meaning = Il token di accesso è scaduto o è stato revocato
-client-invalid-grant-remedy = Effettuare nuovamente l'autenticazione.
+client-invalid-grant-remedy = Accedere di nuovo.
 client-40400-meaning = Nessuno stato del veicolo trovato
 client-40400-remedy = Controllare che il veicolo sia nell'account del cliente; se persiste, rimuovere il veicolo e aggiungerlo di nuovo.
 client-50000-meaning = Il modulo di connettività del veicolo è stato sostituito (dopo una riparazione) e il server non lo riconosce più
@@ -485,13 +498,13 @@ client-901-remedy = Risvegliare il veicolo e riprovare.
 ## Limits that bite
 
 limit-sms-activations = Circa 20 attivazioni via SMS bloccano l'account (per un utente già verso 10): dopo due fallimenti spiegare il codice e fermarsi.
-limit-otp-codes = I client si concedono 6 codici OTP ogni 24 h; probabilmente il server impone questo limite.
-limit-wake-ups = I client consentono 6 risvegli ogni 20 minuti.
+limit-otp-codes = Le app non ufficiali (client open source, non il cliente) si limitano a 6 codici OTP ogni 24 h; probabilmente il server impone questo limite.
+limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 
 ## Signing in
 
 banner-sign-in-text = Il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
-banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per effettuare nuovamente l'autenticazione; la sessione di questo veicolo resta aperta.
+banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo; la sessione di questo veicolo resta aperta.
 banner-signed-in = Accesso eseguito
 banner-signed-in-text = Il token è conservato in: { $place }; i passi vengono richiesti di nuovo con esso.
 banner-sign-in-failed = Accesso non riuscito
@@ -501,11 +514,11 @@ key-short-sign-in = accedi
 key-help-sign-in = accedere al gateway (dopo un token rifiutato) senza lasciare questo veicolo
 key-help-open-sign-in-page = aprire l'indirizzo di accesso in un browser
 key-help-cancel-sign-in = interrompere l'accesso (non viene conservato nulla)
-gw-title-sign-in-again = Effettuare nuovamente l'autenticazione
+gw-title-sign-in-again = Nuovo accesso necessario
 gw-title-sign-in-failed = Accesso non riuscito
 auth-denied = l'accesso è stato rifiutato nel browser (access_denied). Eseguire `stepwise login` per riprovare
 auth-expired = il codice è scaduto prima di essere approvato. Eseguire di nuovo `stepwise login` e approvarlo prima
-auth-sign-in-again = { $why }. Eseguire `stepwise login` per effettuare nuovamente l'autenticazione
+auth-sign-in-again = { $why }. Eseguire `stepwise login` per accedere di nuovo
 auth-unreachable = impossibile raggiungere il provider di identità { $url }: { $detail }. Controllare la rete, poi riprovare
 login-title = Accesso a { $gateway }
 login-open = Aprire { $address } e inserire questo codice:
@@ -518,9 +531,9 @@ login-signed-in = Accesso eseguito a { $gateway }.
 login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
-login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
-login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della tua cartella %LOCALAPPDATA%, che Windows lascia leggere solo a te (e agli amministratori del PC). `stepwise logout` lo rimuove.
-login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo da te. `stepwise logout` lo rimuove.
+login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo dal proprio utente (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della cartella %LOCALAPPDATA% del proprio utente, che Windows lascia leggere solo a quell'utente (e agli amministratori del PC). `stepwise logout` lo rimuove.
+login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo dal proprio utente. `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
 place-file = il file { $path }
@@ -533,14 +546,14 @@ token-from-login = l'accesso conservato
 token-from-config = il file di configurazione
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Accesso:   conservato in: { $place }
-status-login-file-private = (leggibile solo da te)
+status-login-file-private = (leggibile solo dal proprio utente)
 status-login-none = Accesso:   nessuno conservato (`stepwise login` esegue l'accesso)
 status-expires = Scadenza:  { $time } (tra { $left })
 status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
 status-expired = Scadenza:  scaduto alle { $time }
 status-expires-unknown = Scadenza:  sconosciuta (un token fornito a mano)
 status-refresh-auto = Rinnovo:   automatico, prima della scadenza
-status-refresh-none = Rinnovo:   non possibile; effettuare nuovamente l'autenticazione quando smette di funzionare
+status-refresh-none = Rinnovo:   non possibile; accedere di nuovo quando smette di funzionare
 status-in-use-login = In uso:    l'accesso conservato
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
@@ -573,7 +586,7 @@ board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa
 board-fresh-mins = { $n } min fa
 board-fresh-hours = { $n } h fa
-board-empty = Ancora nessun veicolo nel quadro: a per aggiungerne uno.
+board-empty = Ancora nessun veicolo nel quadro: premere «a» per aggiungerne uno.
 board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -585,12 +598,12 @@ board-col-error = errore
 board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
-board-loading = chiedo…
-board-remove-ask = Togliere { $car } dal quadro? y lo toglie, n lo tiene.
+board-loading = richiesta…
+board-remove-ask = Togliere { $car } dal quadro? Premere «y» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:
 board-add-duplicate = { $car } è già nel quadro.
 board-removed = { $car } tolto
-board-removed-text = Le sue richieste sono state fermate; a per aggiungerlo di nuovo.
+board-removed-text = Le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
 board-turned-ready = { $car } è pronto
 board-turned-ready-text = Tutti i passi sono fatti: il cliente può usare il servizio.
 board-live-on = { $count ->
@@ -688,7 +701,7 @@ help-cli-steps-after =
     Con più veicoli (--car ripetuto, o --cars FILE) ognuno ha il suo blocco, o con --json un oggetto JSON per riga (JSON Lines); uscita 1 se un veicolo è fallito (stderr li nomina), altrimenti 3 se uno ha un passo da fare, altrimenti 0.
 help-cli-steps-steps-id = Aggiornare per stepsID invece che per --car
 help-cli-steps-status = Solo i passi con questo stato
-help-cli-steps-reset = Svuotare prima la cache dei passi (rimedia agli errori dell'app 2312/2317)
+help-cli-steps-reset = Azzerare prima la cache dei passi (rimedio agli errori 2312/2317 dell'app)
 help-cli-steps-json = Stampare JSON invece della lista di controllo
 help-cli-doctor = Verificare tutto tra questa macchina e una procedura guidata funzionante; uscita 1 se un controllo fallisce
 help-cli-doctor-json = Stampare JSON
@@ -1090,7 +1103,7 @@ doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono 
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
-doctor-guidance-ok = offerte: il codice QR e o aprono la pagina del gateway nella lingua del cliente
+doctor-guidance-ok = offerte: il codice QR e il tasto «o» aprono la pagina del gateway nella lingua del cliente
 doctor-guidance-404 = non offerte (404): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
 doctor-guidance-http = { $answer }: il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
 doctor-guidance-no-answer = nessuna risposta ({ $why }): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
@@ -1100,3 +1113,40 @@ doctor-clock-ahead = l'orologio di questa macchina è avanti di { $secs } s risp
 doctor-clock-behind = l'orologio di questa macchina è indietro di { $secs } s rispetto al gateway
 doctor-clock-fix = Regolare l'orologio (NTP): i controlli di token e certificati dipendono da esso
 doctor-clock-ok = entro { $secs } s dall'orologio del gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPZIONI]
+help-cli-value-file = FILE
+help-cli-value-path = PERCORSO
+help-cli-value-seconds = SECONDI
+help-cli-value-dir = CARTELLA
+help-cli-value-mode = MODALITÀ
+help-cli-value-status = STATO
+help-cli-value-shell = SHELL
+help-cli-value-lang = LINGUA
+help-cli-value-token = TOKEN
+help-cli-value-addr = INDIRIZZO
+cli-clap-missing-value = '{ $arg }' richiede un valore, ma non ne è stato dato nessuno
+cli-clap-invalid-value = valore '{ $value }' non valido per '{ $arg }'
+cli-clap-possible-values = valori possibili: { $values }
+cli-clap-unknown-argument = argomento inatteso '{ $arg }'
+cli-clap-unknown-command = comando sconosciuto '{ $name }'
+cli-clap-missing-required = mancano questi argomenti obbligatori: { $args }
+cli-clap-conflict = l'argomento '{ $arg }' non può essere usato con { $other }
+cli-clap-repeated = l'argomento '{ $arg }' può essere dato una sola volta
+cli-clap-extra-value = valore inatteso '{ $value }' per '{ $arg }'
+cli-clap-needs-command = '{ $name }' richiede un comando: { $values }
+cli-clap-did-you-mean = forse si intendeva '{ $suggestion }'?
+cli-clap-try-help = Per saperne di più: '--help'.
+cli-clap-other = impossibile leggere la riga di comando
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINTASSI
+man-section-description = DESCRIZIONE
+man-section-options = OPZIONI
+man-section-extra = NOTE
+man-section-version = VERSIONE
+man-section-authors = AUTORI

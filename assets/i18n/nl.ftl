@@ -35,16 +35,16 @@ guide-link = Gids:
 guide-does = De klant:
 guide-needs = Bij de hand:
 guide-errors = App-fouten bij deze stap:
-guide-errors-hint = e legt uit
+guide-errors-hint = toets ‘e’ legt ze uit
 guide-link-archive = Documentatie voor ontwikkelaars (gearchiveerd, Engels):
-guide-keys-gateway = g toont de pagina van de klant ({ $lang }) op de gateway als QR-code, o opent hem.
-guide-keys-dealer = g toont de hulppagina van de dealer als QR-code, o opent hem.
-guide-keys-archive = g toont de gearchiveerde ontwikkelaarspagina als QR-code, o opent hem (de gateway biedt geen klantpagina's).
+guide-keys-gateway = ‘g’ toont de pagina van de klant ({ $lang }) op de gateway als QR-code, toets ‘o’ opent hem.
+guide-keys-dealer = ‘g’ toont de hulppagina van de dealer als QR-code, toets ‘o’ opent hem.
+guide-keys-archive = ‘g’ toont de gearchiveerde ontwikkelaarspagina als QR-code, toets ‘o’ opent hem (de gateway biedt geen klantpagina's).
 guide-more-below = ↓ meer: PgDn
 guide-more-above = ↑ meer boven: PgUp
 ready-title = Dienst klaar
 ready-line = Alle stappen zijn klaar: de dienst is klaar voor gebruik.
-ready-services = Status van de auto en opdrachten van op afstand zijn nu te gebruiken in de app van de klant.
+ready-services = De afgenomen dienst (status van de auto of opdrachten van op afstand) is nu te gebruiken in de app van de klant.
 ready-stale-before = Faalt de app nog met fout 2312 of 2317, dan is de stappencache verouderd: druk op{" "}
 ready-stale-after = {" "}om hem te resetten en de echte stand te zien.
 
@@ -71,7 +71,7 @@ banner-watching-text = De lijst wordt gevolgd tot alles klaar is (de kop zegt ho
 banner-watch-stopped = Volgen gestopt: { $what }
 banner-live-trouble = Volgen onderbroken: { $what }
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra de gateway weer antwoordt; tot dan kan de lijst op het scherm verouderd zijn.
-banner-watch-stopped-text = { $why } Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
+banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
 banner-customer-idle-text = Alle stappen zijn klaar.
 banner-no-report-place = Geen plek voor het rapport
@@ -109,7 +109,7 @@ demo-car-987654 = Voorbeeld uit de documentatie: telefoon vertrouwd, apparaat ni
 demo-car-111111 = Nieuwe klant: nog niets gedaan
 demo-car-222222 = Dienst klaar: alle stappen gedaan
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand
-demo-car-444444 = Alleen Voertuigstatus: twee stappen
+demo-car-444444 = Alleen status van de auto: twee stappen
 
 start-subtitle = stappen voor dienstactivering
 start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.
@@ -117,7 +117,7 @@ start-refused = Niet aanvaard: { $chars }. Een id bevat alleen letters, cijfers,
 start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters, cijfers, - of _.
 start-choices = Recente ids (↑↓ om te kiezen):
-start-choices-demo = Recente ids en demo-koppelingen (↑↓ om te kiezen):
+start-choices-demo = Recente ids en demo-toewijzingen (↑↓ om te kiezen):
 start-recent = recent gebruikt
 
 ## A window too small
@@ -138,7 +138,10 @@ help-section-explain = Uitleg van foutcodes
 help-section-qr = QR-code
 help-section-help = Deze hulp
 help-section-badges = Labels
-help-legend-badges = [DONE] klaar (alreadyDone)  [TODO] te doen (todo)  [????] onbekende status
+help-legend-badges = [GEDAAN] afgerond (alreadyDone)  [OPEN] te doen (todo)  [????] onbekende status
+badge-done = GEDAAN
+badge-todo = OPEN
+badge-unknown = ????
 help-legend-next = NU markeert de stap die nu aan de beurt is; latere wachten erop.
 reset-title = Stappencache resetten
 reset-question = Stappencache van { $car } resetten?
@@ -153,7 +156,7 @@ explain-remedy = Wat helpt:
 explain-limits = Grenzen:
 explain-reset-cures = ✔ De stappencache resetten lost het op: sluit met Esc en druk dan op{" "}
 explain-unknown = { $code } is geen code die dit programma kent.
-explain-unknown-hint = Controleer wat getypt is; noteer de code in het sessierapport (x) en zoek hem op in de foutenlijst van de fabrikant.
+explain-unknown-hint = Controleer wat getypt is en zoek de code op in de foutenlijst van de fabrikant; noteer hem in het sessierapport (x).
 qr-title-gateway = Scan: de pagina van de klant ({ $lang }) (Esc sluit)
 qr-title-dealer = Scan: de hulppagina van de dealer (Esc sluit)
 qr-title-archive = Scan: documentatie voor ontwikkelaars, gearchiveerd (Esc sluit)
@@ -165,19 +168,22 @@ qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Spatie
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
-key-short-quit = stop
+key-short-quit = stoppen
 key-short-open = openen
-key-short-pick = kies
+key-short-pick = kiezen
 key-short-help = hulp
-key-short-type = typ
-key-short-erase = wis
-key-short-clear = leeg
-key-short-move = kies
+key-short-type = typen
+key-short-erase = wissen
+key-short-clear = leegmaken
+key-short-move = kiezen
 key-short-more = meer
-key-short-refresh = ververs
-key-short-watch = volg
-key-short-act = doe
+key-short-refresh = verversen
+key-short-watch = volgen
+key-short-act = simuleren
 key-short-next = volgende
 key-short-filter = filteren
 key-short-reset = resetten
@@ -188,9 +194,9 @@ key-short-report = rapport
 key-short-back = terug
 key-short-scroll = scrollen
 key-short-page = pagina
-key-short-close = sluit
+key-short-close = sluiten
 key-short-reset-now = nu resetten
-key-short-cancel = annuleer
+key-short-cancel = annuleren
 key-short-open-browser = in browser openen
 key-short-guide-lang = klanttaal
 key-help-quit-now = meteen stoppen
@@ -304,7 +310,7 @@ gw-demo-unavailable = kan de ingebouwde simulator niet starten op een lokale poo
 gw-400 = de gateway weigerde het verzoek als ongeldig
 gw-400-todo = Controleer de getypte id; klopt die, meld dan een fout
 gw-401 = de gateway wil een geldig token
-gw-401-todo = Geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-401-todo = Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-403 = deze stepsID hoort bij een ander apparaat
 gw-403-todo = Begin opnieuw met de carAssociationID
 gw-404 = de gateway kent deze id niet
@@ -334,9 +340,16 @@ gw-title-config = Foute configuratie
 
 ## The guidance pages the customer's phone opens
 
-page-kicker = Uw verbonden diensten activeren: één stap
+page-kicker = Uw verbonden diensten activeren: een van de stappen
 page-errors = Codes die de app bij deze stap kan tonen
 page-footer = Getoond door uw dealer met stepwise
+page-does = Zo gaat u te werk:
+page-needs = Dit heeft u nodig:
+page-errors-hint = Toont de app een van deze codes, meld dat dan aan uw dealer: die weet wat helpt.
+page-unknown-purpose = Het hulpmiddel van uw dealer heeft geen instructies voor deze stap.
+page-unknown-does =
+    Open de app en volg wat die voor deze stap vraagt.
+    Toont de app een foutcode, noteer die dan en laat hem aan uw dealer zien.
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken
@@ -344,7 +357,7 @@ gw-title-live = Live status onderbroken
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via de proxy { $proxy })
-tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificaatautoriteit, of een proxy die TLS inspecteert). Vertrouw die autoriteit met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
 tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
 tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer
 tls-wrong-host = het certificaat van de gateway op { $base } is niet voor de naam { $host }. Gebruik in --api de hostnaam waarvoor het certificaat is gemaakt
@@ -357,26 +370,26 @@ tls-other = de TLS-verbinding met de gateway op { $base }{ $via } mislukte: { $w
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrouwd telefoonnummer
-step-trusterPhoneNumber-purpose = Registreert het telefoonnummer dat het account vertrouwt voor beveiligingscodes. Moet gebeuren vóór de activering van het toestel.
+step-trusterPhoneNumber-purpose = Registreert het telefoonnummer dat het account vertrouwt voor beveiligingscodes. Moet gebeuren vóór de activering van het apparaat.
 step-trusterPhoneNumber-needs =
     De telefoon met het te vertrouwen nummer, aan en in staat sms'jes te ontvangen
     De voertuig mobiele app, ingelogd op het account van de klant
 step-trusterPhoneNumber-does =
     In de app het te vertrouwen telefoonnummer invullen of bevestigen.
     Wachten op de sms met een code op dat nummer (kan een minuut duren).
-    De SMS code in het codeveld van de app typen en bevestigen.
+    De sms-code in het codeveld van de app typen en bevestigen.
     Wordt de code geweigerd of is hij te oud, in de app een nieuwe vragen en opnieuw proberen.
 
-step-deviceActivation-title = Activering van het toestel
-step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat de klant heeft, de pin code wat hij weet.
+step-deviceActivation-title = Apparaatactivering
+step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat de klant heeft, de pincode wat hij weet.
 step-deviceActivation-needs =
     De te activeren telefoon, met het vertrouwde nummer dat sms'jes kan ontvangen
-    De pin code van de klant als die er al is, anders een nieuwe die hij onthoudt
+    De pincode van de klant als die er al is, anders een nieuwe die hij onthoudt
     Een werkende dataverbinding op de telefoon
 step-deviceActivation-does =
-    De activering van het toestel starten in de app en wachten op de sms op het vertrouwde nummer.
-    De SMS code invullen als de app erom vraagt (in het codeveld, niet in het pinveld).
-    De bestaande pin code invullen, of een nieuwe maken als de app daarom vraagt.
+    De activering van het apparaat starten in de app en wachten op de sms op het vertrouwde nummer.
+    De sms-code invullen als de app erom vraagt (in het codeveld, niet in het pinveld).
+    De bestaande pincode invullen, of een nieuwe maken als de app daarom vraagt.
     Is het account geblokkeerd (te veel apparaten of sms-activeringen), ongebruikte gelinkte apparaten verwijderen en opnieuw beginnen.
     Is de pin geblokkeerd na te veel foute pogingen, hem in de app resetten en dan opnieuw activeren.
 
@@ -415,25 +428,25 @@ code-2204-remedy = Even wachten en later opnieuw proberen; melden als het blijft
 code-2301-meaning = Gewone authenticatie nodig
 code-2301-remedy = De klant logt uit de app uit en opnieuw in, en probeert het dan nog eens.
 code-2302-meaning = Sterke authenticatie nodig
-code-2302-remedy = De klant bevestigt met zijn pin code (OTP met pin) in de app en probeert opnieuw.
-code-2305-meaning = De SMS code is ongeldig
+code-2302-remedy = De klant bevestigt met zijn pincode (OTP met pin) in de app en probeert opnieuw.
+code-2305-meaning = De sms-code is ongeldig
 code-2305-remedy = Een nieuwe code laten sturen door de app en die zorgvuldig in het codeveld typen.
-code-2306-meaning = De SMS code is verlopen
+code-2306-meaning = De sms-code is verlopen
 code-2306-remedy = Een nieuwe code laten sturen door de app en die meteen invullen.
 code-2307-meaning = Het account heeft geen telefoonnummer
 code-2307-remedy = Eerst een vertrouwd telefoonnummer registreren (stap trusterPhoneNumber).
 code-2308-meaning = De authenticatiedienst weigerde de toegang
-code-2308-remedy = De getypte SMS code en pin code controleren, elk in het juiste veld, en opnieuw proberen.
+code-2308-remedy = De getypte sms-code en pincode controleren, elk in het juiste veld, en opnieuw proberen.
 code-2310-meaning = Het account is geblokkeerd
 code-2310-remedy = De gelinkte apparaten van het account verwijderen (minstens de ongebruikte) en deze telefoon opnieuw registreren.
 code-2311-meaning = De authenticatiestatus klopt niet
-code-2311-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw registreren.
-code-2312-meaning = Het toestel is uitgeschakeld of onbekend
-code-2312-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren.
-code-2317-meaning = Bewerking met de pin verboden (toestel geactiveerd, geblokkeerd of te upgraden)
-code-2317-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren. Blijft het, dan is het account geblokkeerd: alle gelinkte apparaten verwijderen en opnieuw beginnen.
+code-2311-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw registreren.
+code-2312-meaning = Het apparaat is uitgeschakeld of onbekend
+code-2312-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw activeren.
+code-2317-meaning = Bewerking met de pincode niet toegestaan (apparaat geactiveerd, geblokkeerd of te upgraden)
+code-2317-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw activeren. Blijft het, dan is het account geblokkeerd: alle gelinkte apparaten verwijderen en opnieuw beginnen.
 code-2323-meaning = De gebruiker is niet de eigenaar van dit voertuig
-code-2323-remedy = Controleren dat het voertuig aan het account van de klant gekoppeld is en de carAssociationID klopt.
+code-2323-remedy = Controleren dat het voertuig aan het account van de klant toegevoegd is en de carAssociationID klopt.
 code-2341-meaning = CarKey: Locatie of Bluetooth staat uit
 code-2341-remedy = Locatie en Bluetooth aanzetten op de telefoon en de CarKey-controle herhalen.
 code-2342-meaning = CarKey: de telefoon is niet gekoppeld aan het voertuig
@@ -451,17 +464,17 @@ code-2390-remedy = Niets te herstellen: verder met dat nummer als vertrouwd numm
 
 ## Codes and strings the open clients show their users
 
-client-maxnbtools-meaning = Account geblokkeerd: limiet bereikt van aantal gelinkte apparaten / smsjes
-client-maxnbtools-remedy = Ongebruikte telefoons en gelinkte apparaten verwijderen in de voertuig mobiele app (reset je Stellantis account) en opnieuw activeren. Blijft het, dan kan alleen de support van de fabrikant het account resetten; dat kan dagen duren.
+client-maxnbtools-meaning = Account geblokkeerd: limiet bereikt van aantal gelinkte apparaten / sms'jes
+client-maxnbtools-remedy = Ongebruikte telefoons en gelinkte apparaten verwijderen in de voertuig mobiele app (Stellantis-account resetten) en opnieuw activeren. Blijft het, dan kan alleen de support van de fabrikant het account resetten; dat kan dagen duren.
 client-forbidden-meaning = De OTP-registratie werd geweigerd (zelfde familie als MAXNBTOOLS)
-client-forbidden-remedy = De activering van het toestel van voren af aan opnieuw doen. Wordt ze weer geweigerd, aanpakken als MAXNBTOOLS: ongebruikte apparaten verwijderen en het account resetten.
-client-access-meaning = Ongeldige SMS code of pin code
-client-access-remedy = Opnieuw invullen: de SMS code in het codeveld, de pin code van de app in het pinveld.
-client-blocked-meaning = Te veel foute pin codes: de pin is geblokkeerd
-client-blocked-remedy = De pin code resetten in de voertuig mobiele app en het toestel opnieuw activeren.
-client-code-meaning = Waarschijnlijk een foute pin code van de app (niet zeker)
-client-code-remedy = Opnieuw proberen met de juiste pin code van de app.
-client-sn-meaning = De SMS code werd niet aanvaard (niet zeker; gezien als iets anders getypt of automatisch ingevuld was)
+client-forbidden-remedy = De activering van het apparaat van voren af aan opnieuw doen. Wordt ze weer geweigerd, aanpakken als MAXNBTOOLS: ongebruikte apparaten verwijderen en het account resetten.
+client-access-meaning = Ongeldige sms-code of pincode
+client-access-remedy = Opnieuw invullen: de sms-code in het codeveld, de pincode van de app in het pinveld.
+client-blocked-meaning = Te veel foute pincodes: de pincode is geblokkeerd
+client-blocked-remedy = De pincode resetten in de voertuig mobiele app en het apparaat opnieuw activeren.
+client-code-meaning = Waarschijnlijk een foute pincode van de app (niet zeker)
+client-code-remedy = Opnieuw proberen met de juiste pincode van de app.
+client-sn-meaning = De sms-code werd niet aanvaard (niet zeker; gezien als iets anders getypt of automatisch ingevuld was)
 client-sn-remedy = Een nieuwe sms vragen en de code met de hand typen.
 client-need-authorization-meaning = Het inloggen op het merkaccount vraagt een nieuwe autorisatie
 client-need-authorization-remedy = Wachten en later opnieuw proberen (vaak de volgende dag); opnieuw inloggen in de voertuig mobiele app.
@@ -485,8 +498,8 @@ client-901-remedy = Het voertuig wekken en opnieuw proberen.
 ## Limits that bite
 
 limit-sms-activations = Ongeveer 20 sms-activeringen blokkeren het account (bij één gebruiker al rond 10): na twee mislukkingen de code uitleggen en stoppen.
-limit-otp-codes = De clients staan zichzelf 6 OTP-codes per 24 uur toe; de server dwingt dat waarschijnlijk af.
-limit-wake-ups = De clients staan 6 wekbeurten per 20 minuten toe.
+limit-otp-codes = Opensource-clientapps (niet de klant) staan zichzelf 6 OTP-codes per 24 uur toe; de server dwingt die grens waarschijnlijk af.
+limit-wake-ups = Die clientapps staan zichzelf 6 wekbeurten per 20 minuten toe.
 
 ## Signing in
 
@@ -518,9 +531,9 @@ login-signed-in = Ingelogd bij { $gateway }.
 login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
-login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
-login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in je eigen map %LOCALAPPDATA%, dat Windows alleen jou (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
-login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen jij kunt lezen. `stepwise logout` verwijdert het.
+login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen u kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in uw eigen map %LOCALAPPDATA%, dat Windows alleen u (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
+login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen u kunt lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
 place-file = het bestand { $path }
@@ -533,7 +546,7 @@ token-from-login = de bewaarde login
 token-from-config = het configuratiebestand
 status-gateway = Gateway:    { $gateway }
 status-login-kept = Login:      bewaard in { $place }
-status-login-file-private = (alleen door jou leesbaar)
+status-login-file-private = (alleen door u leesbaar)
 status-login-none = Login:      geen bewaard (`stepwise login` logt in)
 status-expires = Verloopt:   { $time } (over { $left })
 status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
@@ -570,7 +583,7 @@ board-fresh-never = nog niet
 board-fresh-secs = { $n } s geleden
 board-fresh-mins = { $n } min geleden
 board-fresh-hours = { $n } u geleden
-board-empty = Nog geen voertuig in het overzicht: a voegt er een toe.
+board-empty = Nog geen voertuig in het overzicht: druk op ‘a’ om er een toe te voegen.
 board-none-match = Geen voertuig past bij het filter. Esc wist het.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -583,11 +596,11 @@ board-rows-window = { $from }–{ $to } van { $total }
 board-n-of-m = { $done } van { $total }
 board-ready = klaar
 board-loading = vraagt…
-board-remove-ask = { $car } uit het overzicht halen? y haalt het weg, n houdt het.
+board-remove-ask = { $car } uit het overzicht halen? Druk op ‘y’ om het weg te halen, op ‘n’ om het te houden.
 board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald
-board-removed-text = De verzoeken ervan zijn gestopt; a voegt het weer toe.
+board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
 board-turned-ready = { $car } is klaar
 board-turned-ready-text = Alle stappen zijn klaar: de klant kan de dienst gebruiken.
 board-live-on = { $count ->
@@ -601,7 +614,7 @@ help-section-board = Het overzicht
 help-section-board-filter = Het filter van het overzicht
 help-section-board-add = Een voertuig toevoegen
 help-section-board-remove = Een voertuig weghalen
-key-short-sort = sorteer
+key-short-sort = sorteren
 key-short-live = live aan/uit
 key-short-add = toevoegen
 key-short-remove = weghalen
@@ -638,9 +651,9 @@ help-cli-help-command-subcommand = De hulp van deze commando's tonen
 help-cli-default = [standaard: { $value }]
 help-cli-values = [mogelijke waarden: { $values }]
 # stepwise itself and its global options.
-help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren
+help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een verbonden voertuig te activeren
 help-cli-stepwise-long =
-    Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren.
+    Leidt een technicus door de stappen om de diensten van een verbonden voertuig te activeren.
 
     Zonder ingestelde gateway (--api, STEPWISE_API of het configuratiebestand) gebruiken de wizard en de commando's steps/next de ingebouwde simulator.
 help-cli-stepwise-after = Exitcodes van steps/next: 0 geen teruggegeven stap staat open (todo), 3 een teruggegeven stap staat open, 1 fout, 2 verkeerd gebruik. Een commando weigert een globale optie die het niet gebruikt.
@@ -651,7 +664,7 @@ help-cli-stepwise-concurrency = Gelijktijdige verzoeken aan de gateway, voor het
 help-cli-stepwise-token-file = Bestand met het bearer-token van de gateway, alleen op één regel
 help-cli-stepwise-report = Het sessierapport bij het afsluiten hierheen schrijven (.json geeft JSON, anders Markdown)
 help-cli-stepwise-lang = Taal van de schermen, de begeleiding, de tekstuitvoer en deze meldingen: en, fr, de, it, es, nl of pt (anders STEPWISE_LANG, lang in het configuratiebestand, de systeemtaal, Engels)
-help-cli-stepwise-ca-file = Ook de certificaatautoriteiten in dit PEM-bestand vertrouwen (anders STEPWISE_CA_FILE, `ca_file` in het configuratiebestand, SSL_CERT_FILE)
+help-cli-stepwise-ca-file = Ook de certificeringsinstanties in dit PEM-bestand vertrouwen (anders STEPWISE_CA_FILE, `ca_file` in het configuratiebestand, SSL_CERT_FILE)
 help-cli-stepwise-client-cert = Dit clientcertificaat aanbieden (PEM; mag ook de sleutel bevatten)
 help-cli-stepwise-client-key = De privésleutel van het clientcertificaat (PEM)
 # The commands and their options.
@@ -668,8 +681,8 @@ help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wissele
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
 help-cli-serve-stream-events = Elke gebeurtenisstroom beëindigen na de eerste N gebeurtenissen (voor hulpmiddelen die een antwoord nodig hebben dat eindigt)
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
-help-cli-serve-tls-dir = De certificaatautoriteit (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
-help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificaatautoriteit zijn ondertekend (PEM)
+help-cli-serve-tls-dir = De certificeringsinstantie (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
+help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificeringsinstantie zijn ondertekend (PEM)
 help-cli-serve-auth = Ook de identiteitsprovider zijn: inloggen via apparaat (`stepwise login`), verlopende tokens, POST /sim/device/CODE/approve of /deny
 help-cli-serve-token-ttl = Geldigheidsduur van de uitgegeven tokens, in seconden
 help-cli-login = Inloggen op de gateway (--api) met een code die in een browser is goedgekeurd
@@ -755,11 +768,11 @@ cli-arg-tls-dir-failed = kan { $path } niet aanmaken: { $error }. Geef een ander
 cli-arg-tls-write-failed = { $error }. Geef een ander --tls-dir
 cli-arg-client-ca-unreadable = kan het --client-ca-bestand { $path } niet lezen: { $error }. Controleer het pad
 cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
-cli-arg-tls-authority-written = Certificaatautoriteit geschreven naar { $path }: clients vertrouwen haar met --ca-file { $path }
+cli-arg-tls-authority-written = Certificeringsinstantie geschreven naar { $path }: clients vertrouwen die met --ca-file { $path }
 cli-arg-tls-client-ca-required = Clientcertificaten ondertekend door { $path } zijn verplicht
 cli-arg-sim-listening = stepwise-simulator luistert op { $url } ({ $count ->
-        [one] 1 koppeling
-       *[other] { $count } koppelingen
+        [one] 1 toewijzing
+       *[other] { $count } toewijzingen
     }; { $required }; Ctrl-C stopt)
 cli-arg-sim-token-either = bearer-token of inlogtoken vereist
 cli-arg-sim-token-bearer = bearer-token vereist
@@ -874,8 +887,8 @@ err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikb
 err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
 err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
-err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Meld opnieuw aan
-err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Meld opnieuw aan
+err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Log opnieuw in
+err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Log opnieuw in
 err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
 err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
@@ -1081,7 +1094,7 @@ doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten S
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
-doctor-guidance-ok = aangeboden: de QR-code en o openen de pagina van de gateway in de taal van de klant
+doctor-guidance-ok = aangeboden: de QR-code en toets ‘o’ openen de pagina van de gateway in de taal van de klant
 doctor-guidance-404 = niet aangeboden (404): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-guidance-http = { $answer }: de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-guidance-no-answer = geen antwoord ({ $why }): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
@@ -1091,3 +1104,40 @@ doctor-clock-ahead = de klok van deze computer loopt { $secs } s voor op die van
 doctor-clock-behind = de klok van deze computer loopt { $secs } s achter op die van de gateway
 doctor-clock-fix = Zet de klok gelijk (NTP): de controles van tokens en certificaten hangen ervan af
 doctor-clock-ok = hoogstens { $secs } s verschil met de klok van de gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIES]
+help-cli-value-file = BESTAND
+help-cli-value-path = PAD
+help-cli-value-seconds = SECONDEN
+help-cli-value-dir = MAP
+help-cli-value-mode = MODUS
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = TAAL
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADRES
+cli-clap-missing-value = '{ $arg }' heeft een waarde nodig, maar er is er geen gegeven
+cli-clap-invalid-value = ongeldige waarde '{ $value }' voor '{ $arg }'
+cli-clap-possible-values = mogelijke waarden: { $values }
+cli-clap-unknown-argument = onverwacht argument '{ $arg }'
+cli-clap-unknown-command = onbekende opdracht '{ $name }'
+cli-clap-missing-required = deze verplichte argumenten ontbreken: { $args }
+cli-clap-conflict = het argument '{ $arg }' kan niet samen met { $other } worden gebruikt
+cli-clap-repeated = het argument '{ $arg }' mag maar één keer worden gegeven
+cli-clap-extra-value = onverwachte waarde '{ $value }' voor '{ $arg }'
+cli-clap-needs-command = '{ $name }' heeft een opdracht nodig: { $values }
+cli-clap-did-you-mean = bedoelde u '{ $suggestion }'?
+cli-clap-try-help = Meer informatie met '--help'.
+cli-clap-other = de opdrachtregel is niet te lezen
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAAM
+man-section-synopsis = SYNOPSIS
+man-section-description = BESCHRIJVING
+man-section-options = OPTIES
+man-section-extra = OPMERKINGEN
+man-section-version = VERSIE
+man-section-authors = AUTEURS

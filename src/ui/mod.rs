@@ -176,9 +176,10 @@ fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
     }
 }
 
-/// A key's label as the keyboards of `lang` name it: Esc, Enter and Space
-/// are words ("Échap", "Entrée", "Espace" in French); arrows and letters
-/// stay as they are.
+/// A key's label as the keyboards of `lang` name it: Esc, Enter, Space,
+/// PgDn, PgUp and Ctrl are words ("Échap", "Entrée", "Espace", "Pg suiv" in
+/// French, "Strg-C" and "Bild↓" in German); arrows and letters stay as they
+/// are.
 pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
     label
         .split('/')
@@ -186,6 +187,9 @@ pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
             "Esc" => tr!(lang, "key-name-esc"),
             "Enter" => tr!(lang, "key-name-enter"),
             "Space" => tr!(lang, "key-name-space"),
+            "PgDn" => tr!(lang, "key-name-pgdn"),
+            "PgUp" => tr!(lang, "key-name-pgup"),
+            "Ctrl-C" => tr!(lang, "key-name-ctrl-c"),
             other => other.to_owned(),
         })
         .collect::<Vec<_>>()

@@ -229,7 +229,8 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .max(tr!(lang, "mark-waits").chars().count())
         .max(6);
     // Borders, the highlight symbol, the badge and the gaps between columns.
-    let inner = usize::from(area.width).saturating_sub(2 + 2 + 6);
+    let badge = crate::steps::badge_width(lang);
+    let inner = usize::from(area.width).saturating_sub(2 + 2 + badge);
     let fixed = widths.order + note + 3;
     let show_name = fixed + widths.title + widths.name < inner;
     let title_room = if show_name {
@@ -255,7 +256,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
             };
             let mut row_cells = vec![
                 Cell::from(Span::styled(
-                    format!("[{}]", row.step.status.badge()),
+                    row.step.status.badge_in(lang),
                     badge_style(&row.step.status, theme),
                 )),
                 Cell::from(row.order.clone()),
@@ -269,7 +270,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         })
         .collect();
     let mut constraints = vec![
-        Constraint::Length(6),
+        Constraint::Length(cells(badge)),
         Constraint::Length(cells(widths.order)),
         Constraint::Length(cells(title_room)),
     ];

@@ -417,7 +417,8 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
         None => tr!(
             lang,
             "banner-watch-stopped-text",
-            why = gateway_error(lang, e)
+            // The message puts its own full stop after the reason.
+            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
         ),
     };
     session.say(error(
