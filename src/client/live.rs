@@ -29,7 +29,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
+use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, proxy_mark};
 use crate::secret::Secret;
 use crate::steps::StepsList;
 use crate::wire::{self as protocol, LIST_PATH, NO_STEP_CODE};
@@ -418,14 +418,22 @@ impl Follower {
             {
                 return Ok(StreamEnd::NotOffered);
             }
-            let error = match answer.and_then(judge) {
+            let sent = self.bearer.is_some();
+            let error = match answer.and_then(|a| self.gateway.judge(a, sent)) {
                 Err(error) => error,
                 Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
             };
-            let retryable = matches!(
-                error.rejection(),
-                Some(Rejection::TooManyRequests | Rejection::ServerFailure)
-            ) || !matches!(error, GatewayError::Rejected { .. });
+            let retryable = match &error {
+                GatewayError::Rejected { .. } => matches!(
+                    error.rejection(),
+                    Some(Rejection::TooManyRequests | Rejection::ServerFailure)
+                ),
+                GatewayError::NotAGateway { .. }
+                | GatewayError::Unauthorized { .. }
+                | GatewayError::Proxy { .. }
+                | GatewayError::WantsTls { .. } => is_retryable(&error),
+                _ => true,
+            };
             return Ok(if retryable {
                 StreamEnd::Failed {
                     error,
@@ -540,6 +548,7 @@ impl Follower {
         response: &mut reqwest::Response,
         status: StatusCode,
     ) -> Result<Answer, GatewayError> {
+        let proxy_mark = proxy_mark(status, response.headers());
         let limit = self.gateway.options.max_body;
         let mut body = Vec::new();
         while let Some(chunk) = response
@@ -557,6 +566,7 @@ impl Follower {
                 status,
                 retry_after: None,
                 body,
+                proxy_mark,
             },
             self.bearer.as_ref(),
         ))
@@ -660,7 +670,8 @@ impl Follower {
                 suggested,
             ));
         }
-        let body = judge(answer).map_err(|e| (e, wait))?;
+        let sent = self.bearer.is_some();
+        let body = self.gateway.judge(answer, sent).map_err(|e| (e, wait))?;
         let mut list =
             protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
         if list.steps_id.is_none() {
@@ -693,7 +704,15 @@ fn is_retryable(error: &GatewayError) -> bool {
         | GatewayError::TimedOut { .. }
         | GatewayError::TooLarge { .. }
         | GatewayError::BadAnswer(_)
+        | GatewayError::ConnectTimedOut { .. }
         | GatewayError::Transport(_) => true,
+        // A proxy that cannot reach the gateway now may later; one that
+        // wants a password will not get it by waiting.
+        GatewayError::Proxy { status, .. } => *status >= 500,
+        GatewayError::NotAGateway { .. }
+        | GatewayError::Unauthorized { .. }
+        | GatewayError::WantsTls { .. }
+        | GatewayError::Redirects { .. } => false,
         GatewayError::Live(fault) => !matches!(fault, LiveFault::Lists { .. }),
         GatewayError::UserInfoInUrl
         | GatewayError::BadUrl { .. }

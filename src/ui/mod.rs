@@ -113,8 +113,15 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
+    // A gateway that wants a token: `i` (sign in) joins the footer.
+    let sign_in = state
+        .session
+        .as_ref()
+        .is_some_and(|s| s.remedy() == Some(crate::wizard::session::Remedy::SignIn));
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
-        .filter(|b| b.show == Show::Footer)
+        .filter(|b| {
+            b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
+        })
         .map(|b| {
             (
                 key_label(lang, b.label),
@@ -161,7 +168,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
     use crate::wizard::keymap::Action as A;
     match action {
-        A::Help | A::Quit => 0,
+        A::Help | A::Quit | A::SignIn => 0,
         A::Up | A::Down | A::PageUp | A::PageDown => 6,
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,

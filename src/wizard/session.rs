@@ -29,9 +29,21 @@ pub struct VehicleSession {
     following: Option<Following>,
     autoplay: bool,
     banner: Option<Banner>,
+    /// What gets past the failure the banner shows, when asking again
+    /// would not (the steps panel and the footer say it).
+    remedy: Option<Remedy>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
     log: SessionLog,
+}
+
+/// What gets past a failure, other than asking again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Signing in (`i`): the gateway wants a token it did not get.
+    SignIn,
+    /// Correcting the id: the gateway does not know it.
+    OtherId,
 }
 
 /// The follower of the session's list: which one (its updates carry `id`),
@@ -91,6 +103,7 @@ impl VehicleSession {
             following: None,
             autoplay: false,
             banner: None,
+            remedy: None,
             in_flight: None,
             last_refresh: None,
             log,
@@ -174,6 +187,7 @@ impl VehicleSession {
             && self.banner.as_ref() == Some(&trouble)
         {
             self.banner = None;
+            self.remedy = None;
         }
     }
 
@@ -274,6 +288,16 @@ impl VehicleSession {
 
     pub fn say(&mut self, banner: Banner) {
         self.banner = Some(banner);
+        self.remedy = None;
+    }
+
+    /// Notes what gets past the failure just said (after [`Self::say`]).
+    pub fn set_remedy(&mut self, remedy: Option<Remedy>) {
+        self.remedy = remedy;
+    }
+
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.remedy
     }
 
     /// Drops a banner the technician has read (an error that a good answer

@@ -7,7 +7,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::board::Board;
 use super::keymap::{Action, Context, action_for, help_lines};
-use super::session::{ListChange, VehicleSession};
+use super::session::{ListChange, Remedy, VehicleSession};
 use super::start::StartField;
 use super::state::{
     Banner, BannerKind, DemoCar, Effect, Input, Msg, OpenFailure, Overlay, Purpose, Screen, SignIn,
@@ -980,6 +980,10 @@ fn stops_watch(e: &GatewayError) -> bool {
                         | GatewayError::DemoUnavailable(_)
                         | GatewayError::Tls { .. }
                         | GatewayError::Net(_)
+                        | GatewayError::NotAGateway { .. }
+                        | GatewayError::WantsTls { .. }
+                        | GatewayError::Redirects { .. }
+                        | GatewayError::Proxy { status: 407, .. }
                 )
         }
     }
@@ -1073,6 +1077,7 @@ fn stop_watch(
         ),
         text,
     ));
+    session.set_remedy(remedy_for(e));
 }
 
 fn status_of(e: &GatewayError) -> u16 {
@@ -1135,6 +1140,18 @@ fn fail(state: &mut State, e: &GatewayError, now: SystemTime) {
     if let Some(session) = &mut state.session {
         session.log_error(now, lang, e);
         session.say(error(gateway_headline(lang, e), text));
+        session.set_remedy(remedy_for(e));
+    }
+}
+
+/// What gets past `e` other than asking again: signing in, or another id.
+fn remedy_for(e: &GatewayError) -> Option<Remedy> {
+    if e.rejection() == Some(Rejection::Unauthorized) || e.needs_login() {
+        Some(Remedy::SignIn)
+    } else if e.rejection() == Some(Rejection::NotFound) {
+        Some(Remedy::OtherId)
+    } else {
+        None
     }
 }
 
@@ -1151,6 +1168,7 @@ fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
             "banner-sign-in-again-text",
             why = crate::describe::over_reason(lang, why)
         )),
+        GatewayError::Unauthorized { sent: None } => Some(tr!(lang, "banner-sign-in-none-text")),
         _ if e.rejection() == Some(Rejection::Unauthorized) => {
             Some(tr!(lang, "banner-sign-in-text"))
         }
@@ -1615,6 +1633,7 @@ fn on_board_answer(
                     }
                     session.log_error(now, lang, &e);
                     session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    session.set_remedy(remedy_for(&e));
                     Vec::new()
                 }
             }
@@ -1639,6 +1658,7 @@ fn on_board_answer(
                 Err(e) => {
                     session.log_error(now, lang, &e);
                     session.say(error(gateway_headline(lang, &e), gateway_error(lang, &e)));
+                    session.set_remedy(remedy_for(&e));
                     Vec::new()
                 }
             }
