@@ -447,8 +447,9 @@ impl Gateway {
     }
 
     /// Whether the gateway serves the customers' guidance pages
-    /// (`GET guidance/{name}`): a 200 HTML answer says yes; a 404, any other
-    /// answer or no answer says no.
+    /// (`GET guidance/{name}`): a 200 HTML answer that names its language
+    /// says yes; a 404, a catch-all index page, any other answer or no
+    /// answer says no.
     pub async fn offers_guidance_pages(&self) -> bool {
         let Ok(url) = self.base.join("guidance/trusterPhoneNumber") else {
             return false;
@@ -461,11 +462,16 @@ impl Gateway {
             .await;
         match answer {
             Ok(response) => {
-                let html = response
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.starts_with("text/html"));
+                let header = |name| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v: &HeaderValue| v.to_str().ok())
+                };
+                let html = wire::is_guidance_page(
+                    header(reqwest::header::CONTENT_TYPE),
+                    header(reqwest::header::CONTENT_LANGUAGE),
+                );
                 tracing::info!(
                     status = response.status().as_u16(),
                     html,
