@@ -201,13 +201,13 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             let context = state.context();
             match (&mut state.overlay, &mut state.screen) {
                 (Some(Overlay::Explain(code)), _) if code.len() < MAX_CODE_CHARS => code.push(c),
-                (None, Screen::Start(field)) => field.type_text(&c.to_string()),
+                (None, Screen::Start(field)) => field.type_char(c),
                 (None, Screen::Board) => {
                     if let Some(board) = &mut state.board {
                         if context == Context::BoardFilter {
                             board.type_filter(&c.to_string());
                         } else if let Some(field) = board.adding_mut() {
-                            field.type_text(&c.to_string());
+                            field.type_char(c);
                         }
                     }
                 }
