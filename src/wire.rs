@@ -25,6 +25,51 @@ pub fn is_guidance_page(content_type: Option<&str>, content_language: Option<&st
     content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"))
         && content_language.is_some_and(|l| !l.trim().is_empty())
 }
+
+/// Header of the event stream: the id of the last event received.
+pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
+/// Header a gateway suggests a polling interval in, in seconds.
+pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
+/// The most stepsIDs one event stream follows.
+pub const MAX_STREAM_IDS: usize = 200;
+/// Simulator only: the scenario's associations.
+pub const SIM_ASSOCIATIONS_PATH: &str = "sim/associations";
+
+/// Simulator only: the path where the customer completes step `name` of
+/// `car` (both already escaped as path segments).
+pub fn sim_complete_path(car: &str, name: &str) -> String {
+    SIM_COMPLETE_ROUTE
+        .replace("{car}", car)
+        .replace("{name}", name)
+}
+
+/// Simulator only: the path where the customer completes step `name` of
+/// `car`, as the router writes it.
+pub const SIM_COMPLETE_ROUTE: &str = "sim/associations/{car}/steps/{name}/complete";
+/// Simulator only: the path where the customer undoes step `name` of `car`.
+pub const SIM_REVOKE_ROUTE: &str = "sim/associations/{car}/steps/{name}/revoke";
+/// The simulator's OpenAPI document.
+pub const OPENAPI_PATH: &str = "openapi.json";
+/// Guidance pages for the customer: `guidance/{name}`.
+pub const GUIDANCE_ROUTE: &str = "guidance/{name}";
+
+/// The names of sign-in (OAuth 2.0 device authorization, RFC 8628, with
+/// discovery by RFC 8414) that the client and the simulator share.
+pub mod oauth {
+    /// The client id stepwise presents to every identity provider.
+    pub const CLIENT_ID: &str = "stepwise";
+    /// The grant type of a device code, as RFC 8628 names it.
+    pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+    /// The grant type of a refresh.
+    pub const REFRESH_GRANT: &str = "refresh_token";
+    /// The discovery document's well-known path (RFC 8414).
+    pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+    /// The simulator's device authorization endpoint.
+    pub const SIM_DEVICE_AUTHORIZATION_PATH: &str = "/oauth/device_authorization";
+    /// The simulator's token endpoint.
+    pub const SIM_TOKEN_PATH: &str = "/oauth/token";
+}
+
 /// Header naming the technician's machine; a stepsID is bound to it.
 pub const DEVICE_HEADER: &str = "X-Device-Id";
 /// Query parameter of the first list: the carAssociationID.

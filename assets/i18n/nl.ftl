@@ -79,6 +79,10 @@ banner-customer-idle-text = Alle stappen zijn klaar.
 banner-no-report-place = Geen plek voor het rapport
 banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --report PAD.
 banner-report-written = Rapport geschreven
+banner-note-kept = Notitie bewaard
+banner-note-kept-text = Ze komt in het sessierapport.
+banner-task-failed = Het verzoek stopte door een interne fout
+banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
 banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
 banner-guide-opened = Gids geopend in de browser
@@ -214,6 +218,12 @@ key-help-open-guide = de gids van de stap in een browser openen
 key-help-qr = de link van de gids als QR-code tonen
 key-help-report = het sessierapport schrijven (Markdown)
 key-help-back = terug naar het startscherm
+key-help-back-board = terug naar het overzicht
+key-short-note = notitie
+key-help-note = een notitie voor het sessierapport schrijven
+key-help-save-note = de notitie voor het rapport bewaren
+key-help-type-note = de notitie typen
+help-section-note = De notitie voor het rapport
 key-help-scroll = door de hulp scrollen
 key-help-page-down = een pagina omlaag
 key-help-page-up = een pagina omhoog
@@ -252,6 +262,14 @@ report-event-next-none = volgende stap volgens de gateway: geen (null)
 report-event-simulated = gesimuleerde klant deed `{ $step }`
 report-event-error = fout: { $what }: { $detail }
 report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } voertuig
+   *[other] { $count } voertuigen
+}
+report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
+report-notes = Notities
+report-event-note = notitie: { $text }
+report-event-explained = code { $code } uitgelegd: { $meaning }
 
 ## The plain output of steps and next
 
@@ -744,6 +762,8 @@ cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
 cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
 cli-arg-report-written = Sessierapport geschreven naar { $path }
+cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).
+cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding staat hierboven); het logbestand bevat de details voor support.
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
 cli-arg-addr-unresolved = kan --addr { $addr } niet opzoeken: { $error }. Geef een IP-adres of een hostnaam die deze machine kent, bijv. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } levert geen adres op. Geef een IP-adres, bijv. 127.0.0.1:8080
@@ -1018,7 +1038,6 @@ doctor-token-fix-give = Geef er een met --token-file PAD, STEPWISE_TOKEN of `tok
 doctor-token-embedded = niet nodig voor de ingebouwde simulator
 doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
 doctor-token-not-checked = niet opgegeven; niet gecontroleerd: de gateway antwoordde niet
-doctor-too-large = het antwoord is groter dan { $kib } KiB en is niet verder gelezen
 doctor-fix-proxy-password = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort)
 doctor-fix-not-a-gateway = Dit adres is geen steps-gateway: geef --api de basis-URL waaronder pims/subscription/steps staat
 doctor-fix-client-cert = De TLS-voorkant van de gateway wil een clientcertificaat: geef er een met --client-cert BESTAND --client-key BESTAND

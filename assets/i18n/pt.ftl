@@ -79,6 +79,10 @@ banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório
 banner-no-report-place-text = Não há pasta de dados do usuário; use --report CAMINHO.
 banner-report-written = Relatório gravado
+banner-note-kept = Nota guardada
+banner-note-kept-text = Vai para o relatório da sessão.
+banner-task-failed = O pedido parou devido a um erro interno
+banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
 banner-guide-opened = Guia aberto no navegador
@@ -214,6 +218,12 @@ key-help-open-guide = abrir o guia do passo em um navegador
 key-help-qr = mostrar o link do guia como código QR
 key-help-report = gravar o relatório da sessão (Markdown)
 key-help-back = voltar à tela inicial
+key-help-back-board = voltar ao painel
+key-short-note = nota
+key-help-note = escrever uma nota para o relatório da sessão
+key-help-save-note = guardar a nota para o relatório
+key-help-type-note = escrever a nota
+help-section-note = A nota para o relatório
 key-help-scroll = rolar a ajuda
 key-help-page-down = uma página abaixo
 key-help-page-up = uma página acima
@@ -252,6 +262,14 @@ report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
 report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } veículo
+   *[other] { $count } veículos
+}
+report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
+report-notes = Notas
+report-event-note = nota: { $text }
+report-event-explained = código { $code } explicado: { $meaning }
 
 ## The plain output of steps and next
 
@@ -747,6 +765,8 @@ cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
+cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).
+cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o ficheiro de registo tem os detalhes para o suporte.
 cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario
 cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
@@ -1024,7 +1044,6 @@ doctor-token-fix-give = Informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `
 doctor-token-embedded = o simulador embutido não precisa de um
 doctor-token-not-asked = nenhum informado; o gateway não pediu
 doctor-token-not-checked = nenhum informado; não verificado: o gateway não respondeu
-doctor-too-large = a resposta passa de { $kib } KiB e não foi lida além disso
 doctor-fix-proxy-password = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta)
 doctor-fix-not-a-gateway = Este endereço não é um gateway de etapas: dê a --api a URL base sob a qual fica pims/subscription/steps
 doctor-fix-client-cert = A entrada TLS do gateway quer um certificado de cliente: informe um com --client-cert ARQUIVO --client-key ARQUIVO

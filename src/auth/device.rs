@@ -17,8 +17,7 @@ use super::{
 use crate::secret::Secret;
 use crate::steps::sanitize;
 
-/// The grant type of a device code, as RFC 8628 names it.
-pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub use crate::wire::oauth::DEVICE_GRANT;
 
 /// The interval when a provider gives none (RFC 8628 §3.2).
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -244,7 +243,7 @@ struct Metadata {
 /// Where the discovery document may be: RFC 8414 puts the well-known part
 /// before the gateway's path; a gateway under a path may also serve it there.
 fn discovery_urls(gateway: &Url) -> Vec<Url> {
-    const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+    const WELL_KNOWN: &str = crate::wire::oauth::METADATA_PATH;
     let path = gateway.path().trim_end_matches('/');
     let mut urls = Vec::new();
     let mut root = gateway.clone();

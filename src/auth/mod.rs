@@ -18,8 +18,7 @@ use crate::tr;
 pub use refresh::TokenSource;
 pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
-/// The client id stepwise presents to every identity provider.
-pub const CLIENT_ID: &str = "stepwise";
+pub use crate::wire::oauth::CLIENT_ID;
 
 /// Answers from identity providers are small; more than this is not read.
 pub const MAX_AUTH_BODY: usize = 64 * 1024;

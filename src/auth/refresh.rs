@@ -164,7 +164,7 @@ impl Login {
             .map_err(|_| AuthError::SignInAgain(super::Over::NoTokenAddress))?;
         state.token_requests += 1;
         let form = [
-            ("grant_type", "refresh_token"),
+            ("grant_type", crate::wire::oauth::REFRESH_GRANT),
             ("refresh_token", refresh_token.as_str()),
             ("client_id", CLIENT_ID),
         ];

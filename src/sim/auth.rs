@@ -14,8 +14,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use super::routes::Shared;
-use crate::auth::CLIENT_ID;
-use crate::auth::device::DEVICE_GRANT;
+use crate::wire::oauth::{
+    CLIENT_ID, DEVICE_GRANT, REFRESH_GRANT, SIM_DEVICE_AUTHORIZATION_PATH, SIM_TOKEN_PATH,
+};
 
 /// User codes are 8 of these letters (RFC 8628 §6.1: no vowels, no
 /// look-alikes), shown as `WDJB-MJHT`.
@@ -199,9 +200,9 @@ pub(crate) async fn metadata(State(shared): State<Shared>, headers: HeaderMap) -
     let base = base_url(&headers);
     Json(json!({
         "issuer": base,
-        "device_authorization_endpoint": format!("{base}/oauth/device_authorization"),
-        "token_endpoint": format!("{base}/oauth/token"),
-        "grant_types_supported": [DEVICE_GRANT, "refresh_token"],
+        "device_authorization_endpoint": format!("{base}{SIM_DEVICE_AUTHORIZATION_PATH}"),
+        "token_endpoint": format!("{base}{SIM_TOKEN_PATH}"),
+        "grant_types_supported": [DEVICE_GRANT, REFRESH_GRANT],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],
     }))

@@ -82,6 +82,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             overlays::sign_in(frame, area, state, sign_in, theme);
             None
         }
+        Some(Overlay::Note(text)) => {
+            overlays::note(frame, area, state, text, theme);
+            None
+        }
     }
 }
 
@@ -115,9 +119,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
     // A gateway that wants a token: `i` (sign in) joins the footer.
     let sign_in = state
-        .session
-        .as_ref()
-        .is_some_and(|s| s.remedy() == Some(crate::wizard::session::Remedy::SignIn));
+        .session()
+        .is_some_and(crate::wizard::session::VehicleSession::refused_token);
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
             b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
@@ -173,7 +176,8 @@ fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,
         A::ToggleWatch | A::StartFilter => 3,
-        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle => 1,
+        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle | A::SaveNote => 1,
+        A::WriteNote | A::WriteReport => 2,
         _ => 2,
     }
 }

@@ -192,8 +192,8 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
         let text = match (session.list(), session.in_flight()) {
             (None, Some(_)) => tr!(lang, "list-loading"),
+            (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
             (None, None) => match session.remedy() {
-                Some(Remedy::SignIn) => tr!(lang, "list-none-sign-in"),
                 Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
                 None => tr!(lang, "list-none"),
             },

@@ -30,18 +30,20 @@ pub struct VehicleSession {
     autoplay: bool,
     banner: Option<Banner>,
     /// What gets past the failure the banner shows, when asking again
-    /// would not (the steps panel and the footer say it).
+    /// would not (the steps panel says it).
     remedy: Option<Remedy>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
+    /// The last answer was refused for want of a token: a sign-in asks
+    /// again.
+    refused_token: bool,
     log: SessionLog,
 }
 
-/// What gets past a failure, other than asking again.
+/// What gets past a failure, other than asking again (signing in is
+/// [`VehicleSession::refused_token`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Remedy {
-    /// Signing in (`i`): the gateway wants a token it did not get.
-    SignIn,
     /// Correcting the id: the gateway does not know it.
     OtherId,
 }
@@ -106,6 +108,7 @@ impl VehicleSession {
             remedy: None,
             in_flight: None,
             last_refresh: None,
+            refused_token: false,
             log,
         }
     }
@@ -209,6 +212,16 @@ impl VehicleSession {
 
     pub fn log(&self) -> &SessionLog {
         &self.log
+    }
+
+    /// The last answer was refused for want of a token.
+    pub fn refused_token(&self) -> bool {
+        self.refused_token
+    }
+
+    /// Notes whether the failure just shown wants a sign-in.
+    pub fn set_refused_token(&mut self, refused: bool) {
+        self.refused_token = refused;
     }
 
     /// The whole list (every status), when one has arrived.
@@ -377,6 +390,7 @@ impl VehicleSession {
             self.steps_id = list.steps_id.clone();
         }
         self.last_refresh = Some(now);
+        self.refused_token = false;
         let first = self.shown.is_none() && self.whole.is_none();
         let previous_next = self.next_step().map(|s| s.name.clone());
         let mut change = ListChange {
