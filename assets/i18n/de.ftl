@@ -512,6 +512,8 @@ limit-wake-ups = Die Clients erlauben 6 Weckvorgänge pro 20 Minuten.
 ## Signing in
 
 banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-simulated = Kunde simuliert
+banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste wird beim Gateway abgefragt.
 banner-sign-in-none-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken für die erneute Authentifizierung; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-signed-in = Angemeldet

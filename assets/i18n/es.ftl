@@ -512,6 +512,8 @@ limit-wake-ups = Los clientes permiten 6 despertares cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse i para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
+banner-simulated = Cliente simulado
+banner-simulated-text = El cliente simulado completó { $title }; pidiendo la lista a la pasarela.
 banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse i para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
 banner-sign-in-again-text = { $why }: la sesión ha terminado. Pulse i para volver a autenticarse; la sesión de este vehículo sigue abierta.
 banner-signed-in = Sesión iniciada

@@ -512,6 +512,8 @@ limit-wake-ups = Les clients permettent 6 réveils par 20 minutes.
 ## Signing in
 
 banner-sign-in-text = La passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-simulated = Client simulé
+banner-simulated-text = Le client simulé a terminé { $title } ; demande de la liste à la passerelle.
 banner-sign-in-none-text = La passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
 banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour la ré-authentification ; la session de ce véhicule reste ouverte.
 banner-signed-in = Connecté

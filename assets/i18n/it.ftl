@@ -512,6 +512,8 @@ limit-wake-ups = I client consentono 6 risvegli ogni 20 minuti.
 ## Signing in
 
 banner-sign-in-text = Il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-simulated = Cliente simulato
+banner-simulated-text = Il cliente simulato ha completato { $title }; chiedo la lista al gateway.
 banner-sign-in-none-text = Il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
 banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per effettuare nuovamente l'autenticazione; la sessione di questo veicolo resta aperta.
 banner-signed-in = Accesso eseguito

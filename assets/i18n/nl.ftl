@@ -512,6 +512,8 @@ limit-wake-ups = De clients staan 6 wekbeurten per 20 minuten toe.
 ## Signing in
 
 banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-simulated = Klant gesimuleerd
+banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijst wordt bij de gateway opgevraagd.
 banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
 banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen; de sessie van dit voertuig blijft open.
 banner-signed-in = Ingelogd

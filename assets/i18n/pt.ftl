@@ -512,6 +512,8 @@ limit-wake-ups = Os clientes permitem 6 despertares a cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-simulated = Cliente simulado
+banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista ao gateway.
 banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
 banner-sign-in-again-text = { $why }: o login terminou. Pressione i para a reautenticação; a sessão deste veículo continua aberta.
 banner-signed-in = Conectado

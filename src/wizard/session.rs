@@ -210,6 +210,14 @@ impl VehicleSession {
         self.last_refresh
     }
 
+    /// The gateway confirmed the list on show is still current (a 304, an
+    /// unchanged event): the header's time says so, nothing else changes.
+    pub fn confirm_fresh(&mut self, now: SystemTime) {
+        if self.whole.is_some() {
+            self.last_refresh = Some(now);
+        }
+    }
+
     pub fn log(&self) -> &SessionLog {
         &self.log
     }

@@ -115,8 +115,15 @@ pub(super) fn answer(
             }
             match result {
                 Ok(()) => {
+                    let shown = crate::guidance::step_title(lang, &step);
                     session.log_event(now, Event::Simulated { step });
                     let effect = fetch_for(session, next_id, lang, Purpose::Refresh, false);
+                    // `s` says what it did; the list's answer then says
+                    // what changed.
+                    session.say(info(
+                        tr!(lang, "banner-simulated"),
+                        tr!(lang, "banner-simulated-text", title = shown),
+                    ));
                     (Outcome::Noted, vec![effect])
                 }
                 Err(e) => {
@@ -244,6 +251,7 @@ fn live(
         }
         LiveUpdate::Unchanged { .. } => {
             session.end_trouble();
+            session.confirm_fresh(now);
             (Outcome::Nothing, Vec::new())
         }
         LiveUpdate::Mode(mode) => {
