@@ -88,6 +88,7 @@ banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, 
 banner-guide-opened = Anleitung im Browser geöffnet
 banner-no-browser = Kein Browser zu öffnen
 banner-no-graphical-session = Keine grafische Sitzung hier. { $url } auf einem anderen Gerät öffnen, oder g für den QR-Code.
+banner-no-graphical-session-local = Keine grafische Sitzung hier, und { $url } liegt nur auf diesem Rechner (Loopback): ein anderes Gerät kann es nicht öffnen. In einem Browser auf diesem Rechner öffnen.
 banner-browser-failed = { $why }. { $url } von Hand öffnen, oder g für den QR-Code.
 banner-step-done = { $steps } erledigt
 banner-next-is = als Nächstes: { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
 qr-title-dealer = Scannen: Hilfeseite des Händlers (Esc schließt)
 qr-title-archive = Scannen: Entwicklerdokumentation, archiviert (Esc schließt)
 qr-demo-local = Das Demo-Backend bietet diese Seite nur auf diesem Rechner an: ein Telefon kann sie nicht öffnen. `stepwise serve --addr 0.0.0.0:8080` bietet sie im Werkstattnetz an.
+qr-loopback = Diese Adresse gibt es nur auf diesem Rechner (Loopback): ein Telefon kann sie nicht öffnen. --api die Adresse geben, die das Gateway im Werkstattnetz hat.
 qr-too-small = Das Fenster ist zu klein für den QR-Code; bitte vergrößern.
 
 ## Keys: a short word for the footer, a line for help

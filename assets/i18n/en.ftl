@@ -98,6 +98,7 @@ banner-report-not-written-text = Cannot write { $path }: { $why }. Check the fol
 banner-guide-opened = Guide opened in the browser
 banner-no-browser = Could not open a browser
 banner-no-graphical-session = No graphical session here. Open { $url } on another device, or press g for its QR code.
+banner-no-graphical-session-local = No graphical session here, and { $url } is on this machine only (loopback): another device cannot open it. Open it in a browser on this machine.
 banner-browser-failed = { $why }. Open { $url } by hand, or press g for its QR code.
 banner-step-done = { $steps } is done
 banner-next-is = next is { $title }.
@@ -171,6 +172,7 @@ qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
 qr-demo-local = The demo backend serves this page on this machine only: a phone cannot open it. `stepwise serve --addr 0.0.0.0:8080` serves it on the shop's network.
+qr-loopback = This address is on this machine only (loopback): a phone cannot open it. Give --api the address the gateway has on the shop's network.
 qr-too-small = The window is too small for the QR code; enlarge it to see it.
 
 ## Keys: a short word for the footer, a line for help

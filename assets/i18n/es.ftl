@@ -88,6 +88,7 @@ banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compr
 banner-guide-opened = Guía abierta en el navegador
 banner-no-browser = No se pudo abrir un navegador
 banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.
+banner-no-graphical-session-local = Aquí no hay sesión gráfica, y { $url } solo existe en este equipo (loopback): otro dispositivo no puede abrirla. Ábrala en un navegador de este equipo.
 banner-browser-failed = { $why }. Abra { $url } a mano, o g para su código QR.
 banner-step-done = { $steps }: hecho
 banner-next-is = siguiente: { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
 qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
 qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
 qr-demo-local = El backend de demo solo sirve esta página en este equipo: un teléfono no puede abrirla. `stepwise serve --addr 0.0.0.0:8080` la sirve en la red del taller.
+qr-loopback = Esta dirección solo existe en este equipo (loopback): un teléfono no puede abrirla. Dé a --api la dirección que tiene la pasarela en la red del taller.
 qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 
 ## Keys: a short word for the footer, a line for help

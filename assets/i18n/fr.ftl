@@ -88,6 +88,7 @@ banner-report-not-written-text = Impossible d'écrire { $path } : { $why }. Vér
 banner-guide-opened = Guide ouvert dans le navigateur
 banner-no-browser = Impossible d'ouvrir un navigateur
 banner-no-graphical-session = Pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.
+banner-no-graphical-session-local = Pas de session graphique ici, et { $url } n'existe que sur cette machine (boucle locale) : un autre appareil ne peut pas l'ouvrir. Ouvrez-la dans un navigateur sur cette machine.
 banner-browser-failed = { $why }. Ouvrez { $url } à la main, ou g pour son code QR.
 banner-step-done = { $steps } : fait
 banner-next-is = suivante : { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
 qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
 qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
 qr-demo-local = Le backend de démo ne sert cette page que sur cette machine : un téléphone ne peut pas l'ouvrir. `stepwise serve --addr 0.0.0.0:8080` la sert sur le réseau de l'atelier.
+qr-loopback = Cette adresse n'existe que sur cette machine (boucle locale) : un téléphone ne peut pas l'ouvrir. Donnez à --api l'adresse de la passerelle sur le réseau de l'atelier.
 qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
 
 ## Keys: a short word for the footer, a line for help

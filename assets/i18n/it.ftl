@@ -88,6 +88,7 @@ banner-report-not-written-text = Impossibile scrivere { $path }: { $why }. Contr
 banner-guide-opened = Guida aperta nel browser
 banner-no-browser = Impossibile aprire un browser
 banner-no-graphical-session = Nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
+banner-no-graphical-session-local = Nessuna sessione grafica qui, e { $url } esiste solo su questo computer (loopback): un altro dispositivo non può aprirlo. Aprirlo in un browser su questo computer.
 banner-browser-failed = { $why }. Aprire { $url } a mano, o g per il codice QR.
 banner-step-done = { $steps }: fatto
 banner-next-is = prossimo: { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Scansionare: la pagina del cliente ({ $lang }) (Esc chiude)
 qr-title-dealer = Scansionare: la pagina d'aiuto del concessionario (Esc chiude)
 qr-title-archive = Scansionare: documentazione per sviluppatori, archiviata (Esc chiude)
 qr-demo-local = Il backend demo offre questa pagina solo su questo computer: un telefono non può aprirla. `stepwise serve --addr 0.0.0.0:8080` la offre sulla rete dell'officina.
+qr-loopback = Questo indirizzo esiste solo su questo computer (loopback): un telefono non può aprirlo. Dare a --api l'indirizzo del gateway sulla rete dell'officina.
 qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 
 ## Keys: a short word for the footer, a line for help

@@ -88,6 +88,7 @@ banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Control
 banner-guide-opened = Gids geopend in de browser
 banner-no-browser = Kon geen browser openen
 banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.
+banner-no-graphical-session-local = Geen grafische sessie hier, en { $url } bestaat alleen op deze computer (loopback): een ander apparaat kan het niet openen. Open het in een browser op deze computer.
 banner-browser-failed = { $why }. Open { $url } met de hand, of g voor de QR-code.
 banner-step-done = { $steps } is klaar
 banner-next-is = volgende: { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Scan: de pagina van de klant ({ $lang }) (Esc sluit)
 qr-title-dealer = Scan: de hulppagina van de dealer (Esc sluit)
 qr-title-archive = Scan: documentatie voor ontwikkelaars, gearchiveerd (Esc sluit)
 qr-demo-local = De demo-backend biedt deze pagina alleen op deze computer aan: een telefoon kan hem niet openen. `stepwise serve --addr 0.0.0.0:8080` biedt hem aan op het netwerk van de werkplaats.
+qr-loopback = Dit adres bestaat alleen op deze computer (loopback): een telefoon kan het niet openen. Geef --api het adres dat de gateway op het netwerk van de werkplaats heeft.
 qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 
 ## Keys: a short word for the footer, a line for help

@@ -88,6 +88,7 @@ banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. 
 banner-guide-opened = Guia aberto no navegador
 banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
+banner-no-graphical-session-local = Sem sessão gráfica aqui, e { $url } só existe neste computador (loopback): outro dispositivo não consegue abri-la. Abra-a num navegador neste computador.
 banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
 banner-step-done = { $steps }: feito
 banner-next-is = próximo: { $title }.
@@ -160,6 +161,7 @@ qr-title-gateway = Escaneie: a página do cliente ({ $lang }) (Esc fecha)
 qr-title-dealer = Escaneie: a página de ajuda da concessionária (Esc fecha)
 qr-title-archive = Escaneie: documentação para desenvolvedores, arquivada (Esc fecha)
 qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
+qr-loopback = Este endereço só existe neste computador (loopback): um telefone não consegue abri-lo. Dê a --api o endereço que o gateway tem na rede da oficina.
 qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 
 ## Keys: a short word for the footer, a line for help

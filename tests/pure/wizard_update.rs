@@ -1526,3 +1526,31 @@ fn an_empty_run_reports_that_nothing_happened() {
         report.to_markdown()
     );
 }
+
+/// `o` with no graphical session never advises opening a loopback address
+/// on another device; a routable address still may be.
+#[test]
+fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let local = "http://127.0.0.1:35571/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(local.into()),
+        ))),
+        t(1),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on this machine only"), "{text}");
+    assert!(!text.contains("on another device"), "{text}");
+    let shop = "http://10.0.0.7:8080/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(shop.into()),
+        ))),
+        t(2),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on another device"), "{text}");
+}
