@@ -108,8 +108,12 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         "{}",
         tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
-    if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
+    if saved.new_file || saved.keyring_too_small.is_some() {
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+        );
     }
 }
 
@@ -196,7 +200,7 @@ pub async fn login(
     )
     .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
-    let http = client.http();
+    let http = client.oauth_http().map_err(|e| Failure::auth(lang, &e))?;
     let endpoints = device::discover(http, &base)
         .await
         .map_err(|e| Failure::auth(lang, &e))?;

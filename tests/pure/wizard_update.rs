@@ -1118,6 +1118,7 @@ fn kept_in_file() -> SignedIn {
     SignedIn {
         place: Place::File("/data/logins.json".into()),
         new_file: false,
+        keyring_too_small: None,
     }
 }
 
