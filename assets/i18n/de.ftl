@@ -594,6 +594,7 @@ board-live-off-short = live aus
 board-summary-ready = { $n } bereit
 board-summary-in-progress = { $n } in Arbeit
 board-summary-failing = { $n } mit Fehler
+board-summary-loading = { $n } noch ohne Antwort
 board-filter = Filter:
 board-fresh-never = noch nicht
 board-fresh-secs = vor { $n } s

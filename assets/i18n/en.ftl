@@ -559,6 +559,7 @@ board-live-off-short = live off
 board-summary-ready = { $n } ready
 board-summary-in-progress = { $n } in progress
 board-summary-failing = { $n } failing
+board-summary-loading = { $n } not loaded yet
 board-filter = filter:
 board-fresh-never = not yet
 board-fresh-secs = { $n } s ago

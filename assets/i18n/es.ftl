@@ -597,6 +597,7 @@ board-summary-ready = { $n ->
 }
 board-summary-in-progress = { $n } en curso
 board-summary-failing = { $n } con error
+board-summary-loading = { $n } en espera de respuesta
 board-filter = filtro:
 board-fresh-never = aún no
 board-fresh-secs = hace { $n } s

@@ -597,6 +597,7 @@ board-summary-ready = { $n ->
 }
 board-summary-in-progress = { $n } en cours
 board-summary-failing = { $n } en erreur
+board-summary-loading = { $n } en attente de réponse
 board-filter = filtre :
 board-fresh-never = pas encore
 board-fresh-secs = il y a { $n } s

@@ -597,6 +597,7 @@ board-summary-ready = { $n ->
 }
 board-summary-in-progress = { $n } in corso
 board-summary-failing = { $n } in errore
+board-summary-loading = { $n } in attesa di risposta
 board-filter = filtro:
 board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa

@@ -594,6 +594,7 @@ board-live-off-short = live uit
 board-summary-ready = { $n } klaar
 board-summary-in-progress = { $n } bezig
 board-summary-failing = { $n } met fout
+board-summary-loading = { $n } nog zonder antwoord
 board-filter = Filter:
 board-fresh-never = nog niet
 board-fresh-secs = { $n } s geleden

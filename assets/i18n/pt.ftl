@@ -597,6 +597,7 @@ board-summary-ready = { $n ->
 }
 board-summary-in-progress = { $n } em curso
 board-summary-failing = { $n } com erro
+board-summary-loading = { $n } aguardando resposta
 board-filter = filtro:
 board-fresh-never = ainda não
 board-fresh-secs = há { $n } s

@@ -140,6 +140,9 @@ fn the_board_asks_each_vehicle_by_its_car_and_sums_them_up() {
         }
     }
     assert_eq!(*s.screen(), Screen::Board);
+    // Nothing has answered: both are loading, none is "in progress".
+    let sum = s.board().unwrap().summary();
+    assert_eq!((sum.in_progress, sum.loading), (0, 2));
     let s = board();
     let sum = s.board().unwrap().summary();
     assert_eq!((sum.ready, sum.in_progress, sum.failing), (1, 2, 1));
