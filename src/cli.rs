@@ -104,6 +104,9 @@ impl NetArgs {
     }
 }
 
+/// `steps --cars`: the whole run's bound unless `--deadline` says otherwise.
+pub const DEFAULT_DEADLINE_SECS: u64 = 300;
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     // The wizard on the embedded simulator
@@ -186,6 +189,9 @@ pub enum Command {
         // Print JSON instead of the checklist
         #[arg(long)]
         json: bool,
+        // With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        deadline: u64,
     },
     // Check everything between this machine and a working wizard; exit 1 when a check fails
     Doctor {

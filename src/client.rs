@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use url::Url;
 
 use crate::auth::{AuthError, TokenSource};
-use crate::config::Secret;
+use crate::config::{Secret, TokenFrom};
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::wire::{
     self, Association, DecodeError, ErrorBody, GUIDANCE_PHONE_PATH, LIST_PATH, NEXT_PATH,
@@ -168,6 +168,37 @@ pub enum GatewayError {
     Live(live::LiveFault),
     /// Getting or refreshing a sign-in token failed.
     Auth(AuthError),
+    /// A 404 without the contract's error body: what answered is no steps
+    /// gateway (a wrong `--api` path, a web server).
+    NotAGateway {
+        base: String,
+        status: u16,
+    },
+    /// The proxy answered itself (a 407, or an error page of its own): the
+    /// request never reached the gateway. `said` is its own words, if any.
+    Proxy {
+        proxy: String,
+        status: u16,
+        said: String,
+    },
+    /// A 401 that says more than [`GatewayError::Rejected`]: `sent` names
+    /// where the refused token came from; `None`, no token was sent.
+    Unauthorized {
+        sent: Option<TokenFrom>,
+    },
+    /// `--api` says `http://`, but the server there speaks TLS.
+    WantsTls {
+        base: String,
+    },
+    /// The gateway's redirects go round in a loop, or on too long.
+    Redirects {
+        base: String,
+    },
+    /// No connection within the connect timeout (a full or silent server).
+    ConnectTimedOut {
+        base: String,
+        after: Duration,
+    },
 }
 
 impl std::fmt::Display for GatewayError {
@@ -200,6 +231,30 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
+            GatewayError::NotAGateway { base, status } => {
+                write!(
+                    f,
+                    "HTTP {status} without an error body: not a gateway at {base}"
+                )
+            }
+            GatewayError::Proxy {
+                proxy,
+                status,
+                said,
+            } => {
+                write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::Unauthorized { sent } => match sent {
+                Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
+                None => f.write_str("HTTP 401: no token sent"),
+            },
+            GatewayError::WantsTls { base } => write!(f, "plain http to a TLS server: {base}"),
+            GatewayError::Redirects { base } => write!(f, "too many redirects: {base}"),
+            GatewayError::ConnectTimedOut { base, after } => write!(
+                f,
+                "no connection within {:.1} s: {base}",
+                after.as_secs_f64()
+            ),
             GatewayError::Redirected(refused) => write!(f, "{refused}"),
             GatewayError::ForeignList { asked, answered } => {
                 write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
@@ -267,7 +322,17 @@ impl GatewayError {
             | GatewayError::DemoUnavailable(_)
             | GatewayError::Tls { .. }
             | GatewayError::Redirected(_)
-            | GatewayError::Net(_) => Recovery::Stop,
+            | GatewayError::Net(_)
+            | GatewayError::NotAGateway { .. }
+            | GatewayError::WantsTls { .. }
+            | GatewayError::Redirects { .. } => Recovery::Stop,
+            GatewayError::Unauthorized { .. } => Recovery::SignIn,
+            // A proxy that cannot reach the gateway now may later; one that
+            // wants a password will not get it by waiting.
+            GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
+            GatewayError::Proxy { .. } => Recovery::Stop,
+            // The connect timeout has already been waited for.
+            GatewayError::ConnectTimedOut { .. } => Recovery::Retry { now: false },
         }
     }
 
@@ -291,6 +356,7 @@ impl GatewayError {
     pub fn rejection(&self) -> Option<Rejection> {
         match self {
             GatewayError::Rejected { kind, .. } => Some(*kind),
+            GatewayError::Unauthorized { .. } => Some(Rejection::Unauthorized),
             _ => None,
         }
     }
@@ -315,6 +381,59 @@ pub struct Answer {
     pub status: StatusCode,
     pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
+    /// The headers mark the answer as a proxy's own: its words, if any.
+    pub proxy_mark: Option<String>,
+    /// The request carried a token.
+    pub token_sent: bool,
+}
+
+/// Whether an answer's headers mark it as a forward proxy's own rather than
+/// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
+/// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
+/// the proxy said, if anything.
+pub(crate) fn proxy_mark(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<String> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| crate::steps::sanitize(v.trim()))
+    };
+    let server = text("server").unwrap_or_default().to_ascii_lowercase();
+    let known_proxy = [
+        "squid",
+        "tinyproxy",
+        "privoxy",
+        "polipo",
+        "ziproxy",
+        "ccproxy",
+    ]
+    .iter()
+    .any(|p| server.starts_with(p));
+    let basic = status == StatusCode::UNAUTHORIZED
+        && text("www-authenticate").is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
+    if let Some(error) = text("x-squid-error") {
+        return Some(error);
+    }
+    (status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        || headers.contains_key("proxy-authenticate")
+        || known_proxy
+        || basic)
+        .then(String::new)
+}
+
+/// The title of an HTML page (a proxy's or a web server's own page), cut
+/// short and sanitised, to quote what it said.
+fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(8192)]);
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title = crate::steps::sanitize(text[start..end].trim());
+    let title: String = title.chars().take(100).collect();
+    (!title.is_empty()).then_some(title)
 }
 
 /// The client of one gateway, for one device.
@@ -326,6 +445,8 @@ pub struct Gateway {
     proxy: Option<String>,
     device_id: String,
     token: Option<TokenSource>,
+    /// Where the token comes from, to name it when the gateway refuses it.
+    token_from: Option<TokenFrom>,
     options: ClientOptions,
     /// The budget every clone of this client shares.
     pace: std::sync::Arc<crate::pace::Pace>,
@@ -375,6 +496,7 @@ impl Gateway {
             proxy,
             device_id,
             token: token.map(TokenSource::fixed),
+            token_from: None,
             options,
             pace,
             oauth: std::sync::Arc::default(),
@@ -385,6 +507,13 @@ impl Gateway {
     #[must_use]
     pub fn with_token_source(mut self, source: TokenSource) -> Self {
         self.token = Some(source);
+        self
+    }
+
+    /// Names where the token comes from, for the words of a refusal.
+    #[must_use]
+    pub fn with_token_from(mut self, from: Option<TokenFrom>) -> Self {
+        self.token_from = from;
         self
     }
 
@@ -453,11 +582,11 @@ impl Gateway {
         let call = Call::get(GUIDANCE_PHONE_PATH, &[]).accept("text/html");
         match self.send(&call).await {
             Ok(sent) => {
-                let html = sent
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.starts_with("text/html"));
+                let header = |name| sent.headers().get(name).and_then(|v| v.to_str().ok());
+                let html = wire::is_guidance_page(
+                    header(reqwest::header::CONTENT_TYPE),
+                    header(reqwest::header::CONTENT_LANGUAGE),
+                );
                 let status = sent.status();
                 tracing::info!(status = status.as_u16(), html, "guidance pages probed");
                 status.is_success() && html
@@ -510,7 +639,7 @@ impl Gateway {
                 }
             }
             let retry_after = outcome.as_ref().ok().and_then(|a| a.retry_after);
-            let judged = outcome.and_then(judge);
+            let judged = outcome.and_then(|answer| self.judge(answer));
             let backoff = self.backoff().after(attempt);
             if let Err(e) = &judged
                 && e.rejection() == Some(Rejection::TooManyRequests)
@@ -564,11 +693,22 @@ impl Gateway {
                 problem,
             };
         }
-        if error.is_timeout() {
+        if error.is_timeout() && error.is_connect() {
+            GatewayError::ConnectTimedOut {
+                base,
+                after: self.options.connect_timeout,
+            }
+        } else if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
+        } else if error.is_redirect() {
+            GatewayError::Redirects { base }
+        } else if self.base.scheme() == "http" && root_cause(error).contains("invalid HTTP version")
+        {
+            // What came back starts like a TLS record, not like HTTP.
+            GatewayError::WantsTls { base }
         } else if error.is_connect() {
             let via = self
                 .proxy
@@ -656,16 +796,69 @@ fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     }
 }
 
-/// A 2xx body goes on to decoding; anything else becomes a typed error.
-fn judge(answer: Answer) -> Result<Vec<u8>, GatewayError> {
-    if answer.status.is_success() {
-        return Ok(answer.body);
+impl Gateway {
+    /// A 2xx body goes on to decoding; anything else becomes a typed error
+    /// that names who answered: the proxy, a TLS terminator that wants a
+    /// client certificate, something that is no gateway, or the gateway.
+    pub(crate) fn judge(&self, answer: Answer) -> Result<Vec<u8>, GatewayError> {
+        let token_sent = answer.token_sent;
+        if answer.status.is_success() {
+            return Ok(answer.body);
+        }
+        let status = answer.status.as_u16();
+        let base = self.base.to_string();
+        let body = wire::decode_error(&answer.body);
+        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark)
+            && body.is_none()
+        {
+            let said = Some(mark.clone())
+                .filter(|m| !m.is_empty())
+                .or_else(|| html_title(&answer.body))
+                .unwrap_or_default();
+            return Err(GatewayError::Proxy {
+                proxy: proxy.clone(),
+                status,
+                said,
+            });
+        }
+        if status == 400 && body.is_none() {
+            // nginx completes the handshake, then answers 400 with a page
+            // that says why: no client certificate, a refused one, or
+            // plain HTTP sent to its TLS port.
+            let title = html_title(&answer.body).unwrap_or_default();
+            let lower = title.to_ascii_lowercase();
+            if lower.contains("no required ssl certificate") {
+                return Err(GatewayError::Tls {
+                    base,
+                    proxy: self.proxy.clone(),
+                    problem: crate::net::TlsProblem::CertificateRequired,
+                });
+            }
+            if lower.contains("ssl certificate error") {
+                return Err(GatewayError::Tls {
+                    base,
+                    proxy: self.proxy.clone(),
+                    problem: crate::net::TlsProblem::ClientCertificateRefused(title),
+                });
+            }
+            if lower.contains("plain http request was sent to https port") {
+                return Err(GatewayError::WantsTls { base });
+            }
+        }
+        if status == 404 && body.is_none() {
+            return Err(GatewayError::NotAGateway { base, status });
+        }
+        if status == 401 && (!token_sent || self.token_from.is_some()) {
+            return Err(GatewayError::Unauthorized {
+                sent: if token_sent { self.token_from } else { None },
+            });
+        }
+        Err(GatewayError::Rejected {
+            status,
+            kind: Rejection::of(answer.status),
+            body: body.unwrap_or_default(),
+        })
     }
-    Err(GatewayError::Rejected {
-        status: answer.status.as_u16(),
-        kind: Rejection::of(answer.status),
-        body: wire::decode_error(&answer.body).unwrap_or_default(),
-    })
 }
 
 /// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
@@ -747,6 +940,8 @@ mod tests {
             status: StatusCode::NOT_FOUND,
             retry_after: None,
             body: b"red".to_vec(),
+            proxy_mark: None,
+            token_sent: true,
         };
         let redacted = redact_answer(answer, Some(&Secret::new("d")));
         assert_eq!(redacted.body, b"re<redacted>");

@@ -6,7 +6,7 @@
 use crate::auth::{AuthError, Over, StoreError};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, TokenFrom};
 use crate::guidance::explain_code;
 use crate::net::{NetError, TlsProblem};
 use crate::text::{Lang, num};
@@ -80,6 +80,52 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         },
         GatewayError::Auth(e) => auth_error(lang, e),
+        GatewayError::NotAGateway { base, status } => tr!(
+            lang,
+            "gw-not-a-gateway",
+            base = base.clone(),
+            status = *status
+        ),
+        GatewayError::Proxy {
+            proxy,
+            status,
+            said,
+        } => {
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(" ({said})")
+            };
+            let todo = match status {
+                407 => tr!(lang, "gw-proxy-407-todo"),
+                401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
+                500.. => tr!(lang, "gw-proxy-5xx-todo"),
+                _ => tr!(lang, "gw-proxy-other-todo"),
+            };
+            tr!(
+                lang,
+                "gw-proxy",
+                proxy = proxy.clone(),
+                status = *status,
+                said = said,
+                todo = todo
+            )
+        }
+        GatewayError::Unauthorized { sent } => match sent {
+            None => tr!(lang, "gw-401-none"),
+            Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
+            Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
+            Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
+            Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
+        },
+        GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
+        GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
+        GatewayError::ConnectTimedOut { base, after } => tr!(
+            lang,
+            "gw-connect-timed-out",
+            base = base.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
     }
 }
 
@@ -198,6 +244,13 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
+        GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
+        GatewayError::Proxy { .. } => tr!(lang, "gw-title-proxy"),
+        GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
+        GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
+        GatewayError::WantsTls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::Redirects { .. } => tr!(lang, "gw-title-redirects"),
+        GatewayError::ConnectTimedOut { .. } => tr!(lang, "gw-title-unreachable"),
     }
 }
 

@@ -633,13 +633,23 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 status,
                 reset,
                 json,
+                deadline,
             }) => {
                 let cars = match cars {
                     Ok(cars) => cars,
                     Err(e) => return usage(e),
                 };
                 if cars.len() > 1 || cli.cars.is_some() {
-                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, lang).await;
+                    let outcome = commands::steps_many(
+                        &backend,
+                        &cars,
+                        status.into(),
+                        reset,
+                        json,
+                        lang,
+                        std::time::Duration::from_secs(deadline),
+                    )
+                    .await;
                     for line in &outcome.failures {
                         say(line);
                     }

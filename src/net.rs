@@ -255,6 +255,8 @@ pub enum PemProblem {
     NotPem(String),
     NoCertificate,
     NoKey,
+    /// The key is encrypted with a passphrase, which is not supported.
+    Encrypted,
     /// Not a valid PEM key: the parser's words.
     BadKey(String),
     NoAuthority,
@@ -344,6 +346,7 @@ fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
         PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
         PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
         PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
+        PemProblem::Encrypted => tr!(lang, "err-pem-encrypted"),
         PemProblem::BadKey(detail) => tr!(lang, "err-pem-bad-key", detail = detail.clone()),
         PemProblem::NoAuthority => tr!(lang, "err-pem-no-authority"),
         PemProblem::Unusable(detail) => tr!(lang, "err-pem-unusable", detail = detail.clone()),
@@ -389,6 +392,12 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemProble
 
 fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemProblem> {
     let bytes = read_file(path)?;
+    // PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy key with a
+    // `Proc-Type: 4,ENCRYPTED` header: a passphrase protects it.
+    let encrypted = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if encrypted(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || encrypted(b"Proc-Type: 4,ENCRYPTED") {
+        return Err(PemProblem::Encrypted);
+    }
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => PemProblem::NoKey,
         other => PemProblem::BadKey(crate::steps::sanitize(&other.to_string())),
@@ -833,6 +842,34 @@ impl CertSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encrypted_client_key_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkcs8 = dir.path().join("client-enc.key");
+        std::fs::write(
+            &pkcs8,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let legacy = dir.path().join("legacy.key");
+        std::fs::write(
+            &legacy,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0011\n\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        for path in [&pkcs8, &legacy] {
+            assert_eq!(load_key(path), Err(PemProblem::Encrypted), "{path:?}");
+        }
+        let line = NetError::ClientKey {
+            path: "client-enc.key".into(),
+            why: PemProblem::Encrypted,
+        }
+        .words(Lang::En);
+        assert!(line.contains("encrypted keys are not supported"), "{line}");
+        assert!(line.contains("openssl pkey"), "{line}");
+        assert!(!line.contains("holds no PEM private key"), "{line}");
+    }
 
     #[test]
     fn no_proxy_entries_match_hosts_domains_and_networks() {

@@ -17,6 +17,15 @@ pub const NEXT_PATH: &str = "pims/subscription/step";
 pub const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// Path of the guidance page for the customer's phone number.
 pub const GUIDANCE_PHONE_PATH: &str = "guidance/trusterPhoneNumber";
+
+/// Whether a 2xx answer to a guidance call is a guidance page: HTML that
+/// says its language (`Content-Language`), as the contract asks. A portal
+/// that answers every path with its index page, or a JSON answer, is not.
+pub fn is_guidance_page(content_type: Option<&str>, content_language: Option<&str>) -> bool {
+    content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"))
+        && content_language.is_some_and(|l| !l.trim().is_empty())
+}
+
 /// Header of the event stream: the id of the last event received.
 pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
 /// Header a gateway suggests a polling interval in, in seconds.
@@ -294,6 +303,18 @@ fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guidance_page_is_html_that_names_its_language() {
+        assert!(is_guidance_page(
+            Some("text/html; charset=utf-8"),
+            Some("fr")
+        ));
+        // A portal's index page for any path, or JSON: not a guidance page.
+        assert!(!is_guidance_page(Some("text/html"), None));
+        assert!(!is_guidance_page(Some("application/json"), Some("en")));
+        assert!(!is_guidance_page(None, Some("en")));
+    }
     use crate::steps::{CAR_KEY, DEVICE_ACTIVATION, TRUSTED_PHONE};
 
     #[test]

@@ -58,7 +58,12 @@ impl Runner {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(source) = fresh {
-            self.gateway = Arc::new((*self.gateway).clone().with_token_source(source));
+            self.gateway = Arc::new(
+                (*self.gateway)
+                    .clone()
+                    .with_token_source(source)
+                    .with_token_from(Some(crate::config::TokenFrom::Login)),
+            );
         }
     }
 

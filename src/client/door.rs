@@ -98,6 +98,7 @@ impl Sent {
         let status = self.response.status();
         let retry_after =
             super::header_seconds(self.response.headers(), reqwest::header::RETRY_AFTER);
+        let proxy_mark = super::proxy_mark(status, self.response.headers());
         let limit = gateway.options.max_body;
         if self
             .response
@@ -122,6 +123,8 @@ impl Sent {
             status,
             retry_after,
             body,
+            proxy_mark,
+            token_sent: self.token.is_some(),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

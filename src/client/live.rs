@@ -26,7 +26,7 @@ use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER}
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Call, Gateway, GatewayError, Sent, judge};
+use super::{Call, Gateway, GatewayError, Sent};
 use crate::secret::Secret;
 use crate::steps::StepsList;
 use crate::wire::{
@@ -436,7 +436,7 @@ impl Follower {
         {
             return StreamEnd::NotOffered;
         }
-        let error = match answer.and_then(judge) {
+        let error = match answer.and_then(|a| self.gateway.judge(a)) {
             Err(error) => error,
             Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
         };
@@ -595,7 +595,7 @@ impl Follower {
                 suggested,
             ));
         }
-        let body = judge(answer).map_err(|e| (e, wait))?;
+        let body = self.gateway.judge(answer).map_err(|e| (e, wait))?;
         let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
         let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
         match etag {

@@ -122,6 +122,25 @@ fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a
     [(key, id), (RESET_PARAM, "false"), (STATUS_PARAM, status)]
 }
 
+/// What to do about a first list refused: the words follow who answered
+/// (the gateway about an id, a proxy, a TLS terminator, or something that
+/// is no gateway), as the gateway client's errors do.
+fn first_list_fix(answer: &Answer) -> Arg {
+    let contract_body = wire::decode_error(&answer.body).is_some();
+    let page =
+        String::from_utf8_lossy(&answer.body[..answer.body.len().min(8192)]).to_ascii_lowercase();
+    match answer.status.as_u16() {
+        407 => words!("doctor-fix-proxy-password").into(),
+        404 if !contract_body => words!("doctor-fix-not-a-gateway").into(),
+        400 if !contract_body && page.contains("ssl certificate") => {
+            words!("doctor-fix-client-cert-front").into()
+        }
+        400 | 404 => words!("doctor-first-fix-car").into(),
+        500.. => words!("doctor-fix-gateway-failed").into(),
+        _ => words!("doctor-fix-steps-gateway").into(),
+    }
+}
+
 fn http_failure(status: StatusCode, body: &[u8]) -> String {
     let said = wire::decode_error(body)
         .and_then(|b| b.message)
@@ -180,7 +199,7 @@ const ON_STEPS_ID: [(&str, OnStepsId); 5] = [
 ];
 
 /// The read-only contract checks and the clock. Returns whether the gateway
-/// answered 401 (the token line says why).
+/// answered 401 (the token line says why); `None` when nothing answered.
 pub(super) async fn checks(
     report: &mut Report,
     budget: &Budget,
@@ -189,13 +208,9 @@ pub(super) async fn checks(
     device: &str,
     token: Option<&Secret>,
     car: Option<&str>,
-) -> bool {
-    let Some(caller) = Caller::new(report, base, net, device, token, budget) else {
-        return false;
-    };
-    let Some(unauthorized) = error_body(report, &caller).await else {
-        return false;
-    };
+) -> Option<bool> {
+    let caller = Caller::new(report, base, net, device, token, budget)?;
+    let unauthorized = error_body(report, &caller).await?;
     let Some(car) = car else {
         report.set_with(
             "first_list",
@@ -203,16 +218,16 @@ pub(super) async fn checks(
             words!("doctor-first-no-car"),
             Some(words!("doctor-first-no-car-fix")),
         );
-        return unauthorized;
+        return Some(unauthorized);
     };
     if budget.spent() {
-        return unauthorized;
+        return Some(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
         Err((line, refused)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
-            return unauthorized || refused;
+            return Some(unauthorized || refused);
         }
     };
     report.set(
@@ -228,12 +243,12 @@ pub(super) async fn checks(
     );
     for (id, check) in ON_STEPS_ID {
         if budget.spent() {
-            return unauthorized;
+            return Some(unauthorized);
         }
         let line = check(&listed).await;
         report.set_with(id, line.mark, line.detail, line.remedy);
     }
-    unauthorized
+    Some(unauthorized)
 }
 
 /// A request with neither id: a 400 with a JSON body, and the gateway's
@@ -310,7 +325,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     http_failure(a.status, &a.body)
                 ),
             )
-            .fix(words!("doctor-first-fix-car"));
+            .fix(first_list_fix(&a));
             return Err((line, false));
         }
         Ok(a) => wire::decode_list(&a.body).map_err(|e| {
@@ -499,7 +514,22 @@ fn guidance<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             .get(wire::GUIDANCE_PHONE_PATH, &[], "text/html", false)
             .await;
         match answer {
-            Ok(a) if a.status.is_success() => Line::new(Mark::Ok, words!("doctor-guidance-ok")),
+            // A guidance page is HTML that says its language; a portal's
+            // catch-all answers 200 too, without it.
+            Ok(a) if a.status.is_success() && is_guidance_page(&a.headers) => {
+                Line::new(Mark::Ok, words!("doctor-guidance-ok"))
+            }
+            Ok(a) if a.status.is_success() => Line::new(
+                Mark::Warning,
+                words!(
+                    "doctor-guidance-not-a-page",
+                    kind = a
+                        .headers
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map_or_else(|| "-".to_owned(), sanitize)
+                ),
+            ),
             Ok(a) if a.status == StatusCode::NOT_FOUND => {
                 Line::new(Mark::Ok, words!("doctor-guidance-404"))
             }
@@ -516,6 +546,14 @@ fn guidance<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             ),
         }
     })
+}
+
+fn is_guidance_page(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    wire::is_guidance_page(
+        text(reqwest::header::CONTENT_TYPE),
+        text(reqwest::header::CONTENT_LANGUAGE),
+    )
 }
 
 fn names(list: &StepsList) -> Vec<&str> {

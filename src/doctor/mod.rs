@@ -246,7 +246,7 @@ pub async fn run(
         settings,
         token_source,
         embedded.is_some(),
-        Some(unauthorized),
+        unauthorized,
     );
     drop(embedded);
     report.finish(&words!("doctor-skip"))

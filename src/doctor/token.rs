@@ -26,6 +26,9 @@ pub(super) fn check(
             );
         } else if embedded {
             report.set("token", Mark::Ok, words!("doctor-token-embedded"));
+        } else if unauthorized.is_none() {
+            // Nothing answered: whether the gateway wants a token is unknown.
+            report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));
         } else {
             report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
         }
@@ -78,7 +81,7 @@ pub(super) fn check(
         ),
         (false, None) if unauthorized.is_none() => report.set(
             "token",
-            Mark::Ok,
+            Mark::Skipped,
             words!("doctor-token-not-tried", source = source.clone()),
         ),
         (false, None) => report.set(

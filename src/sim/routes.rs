@@ -362,8 +362,16 @@ pub(crate) async fn guidance_page(
         .into_response())
 }
 
+/// A path the gateway does not serve answers as a web server would, without
+/// the contract's error body: that body says "a gateway that does not know
+/// this id", which a wrong path is not.
 async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, None, "no such path")
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "no such path\n",
+    )
+        .into_response()
 }
 
 async fn method_not_allowed() -> Response {

@@ -115,6 +115,13 @@ fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme:
             },
         ),
     ];
+    if sum.loading > 0 {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(
+            tr!(lang, "board-summary-loading", n = num(sum.loading)),
+            theme.dim(),
+        ));
+    }
     if board.typing_filter() || !board.filter().is_empty() {
         spans.push(Span::styled(" │ ", theme.dim()));
         spans.push(Span::styled(tr!(lang, "board-filter"), theme.key()));

@@ -117,8 +117,14 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
+    // A gateway that wants a token: `i` (sign in) joins the footer.
+    let sign_in = state
+        .session()
+        .is_some_and(crate::wizard::session::VehicleSession::refused_token);
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
-        .filter(|b| b.show == Show::Footer)
+        .filter(|b| {
+            b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
+        })
         .map(|b| {
             (
                 key_label(lang, b.label),
@@ -165,13 +171,13 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
     use crate::wizard::keymap::Action as A;
     match action {
-        A::Help | A::Quit => 0,
+        A::Help | A::Quit | A::SignIn => 0,
         A::Up | A::Down | A::PageUp | A::PageDown => 6,
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,
         A::ToggleWatch | A::StartFilter => 3,
         A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle | A::SaveNote => 1,
-        A::WriteNote | A::WriteReport | A::SignIn => 2,
+        A::WriteNote | A::WriteReport => 2,
         _ => 2,
     }
 }

@@ -265,8 +265,13 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
         LinkKind::Dealer => tr!(lang, "qr-title-dealer"),
         LinkKind::Archive => tr!(lang, "qr-title-archive"),
     };
-    // The embedded demo backend listens on this machine's loopback only.
-    let note = (link.kind == LinkKind::Gateway && state.demo()).then(|| tr!(lang, "qr-demo-local"));
+    // The embedded demo backend listens on this machine's loopback only; a
+    // gateway given as a loopback address cannot be reached by a phone either.
+    let note = match link.kind {
+        LinkKind::Gateway if state.demo() => Some(tr!(lang, "qr-demo-local")),
+        _ if crate::guidance::is_loopback_url(url) => Some(tr!(lang, "qr-loopback")),
+        _ => None,
+    };
     // A full quiet zone when the window allows, a narrower one otherwise.
     let fits = |(w, h): (usize, usize)| {
         cells(w).saturating_add(2) <= area.width && cells(h).saturating_add(4) <= area.height

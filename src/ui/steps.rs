@@ -12,7 +12,7 @@ use crate::guidance::{LinkKind, guidance, step_title};
 use crate::steps::{Columns, Mark, Status, StatusFilter, rows_with_next};
 use crate::text::{Lang, num};
 use crate::tr;
-use crate::wizard::session::{VehicleSession, WatchShown};
+use crate::wizard::session::{Remedy, VehicleSession, WatchShown};
 use crate::wizard::state::{Banner, BannerKind, State};
 
 pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -192,7 +192,11 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
         let text = match (session.list(), session.in_flight()) {
             (None, Some(_)) => tr!(lang, "list-loading"),
-            (None, None) => tr!(lang, "list-none"),
+            (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
+            (None, None) => match session.remedy() {
+                Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
+                None => tr!(lang, "list-none"),
+            },
             (Some(_), _) if session.filter() != StatusFilter::All => {
                 tr!(
                     lang,

@@ -61,8 +61,11 @@ pub enum Standing {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub ready: usize,
+    /// Vehicles whose list arrived, with steps left to do.
     pub in_progress: usize,
     pub failing: usize,
+    /// Vehicles with no list and no error yet: not counted as in progress.
+    pub loading: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -258,6 +261,7 @@ impl Board {
         for s in &self.sessions {
             match standing(s) {
                 Standing::Ready => sum.ready += 1,
+                Standing::InProgress if s.whole().is_none() => sum.loading += 1,
                 Standing::InProgress => sum.in_progress += 1,
                 Standing::Failing => sum.failing += 1,
             }

@@ -29,12 +29,23 @@ pub struct VehicleSession {
     following: Option<Following>,
     autoplay: bool,
     banner: Option<Banner>,
+    /// What gets past the failure the banner shows, when asking again
+    /// would not (the steps panel says it).
+    remedy: Option<Remedy>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
     /// The last answer was refused for want of a token: a sign-in asks
     /// again.
     refused_token: bool,
     log: SessionLog,
+}
+
+/// What gets past a failure, other than asking again (signing in is
+/// [`VehicleSession::refused_token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Correcting the id: the gateway does not know it.
+    OtherId,
 }
 
 /// The follower of the session's list: which one (its updates carry `id`),
@@ -94,6 +105,7 @@ impl VehicleSession {
             following: None,
             autoplay: false,
             banner: None,
+            remedy: None,
             in_flight: None,
             last_refresh: None,
             refused_token: false,
@@ -178,6 +190,7 @@ impl VehicleSession {
             && self.banner.as_ref() == Some(&trouble)
         {
             self.banner = None;
+            self.remedy = None;
         }
     }
 
@@ -195,6 +208,14 @@ impl VehicleSession {
 
     pub fn last_refresh(&self) -> Option<SystemTime> {
         self.last_refresh
+    }
+
+    /// The gateway confirmed the list on show is still current (a 304, an
+    /// unchanged event): the header's time says so, nothing else changes.
+    pub fn confirm_fresh(&mut self, now: SystemTime) {
+        if self.whole.is_some() {
+            self.last_refresh = Some(now);
+        }
     }
 
     pub fn log(&self) -> &SessionLog {
@@ -288,6 +309,16 @@ impl VehicleSession {
 
     pub fn say(&mut self, banner: Banner) {
         self.banner = Some(banner);
+        self.remedy = None;
+    }
+
+    /// Notes what gets past the failure just said (after [`Self::say`]).
+    pub fn set_remedy(&mut self, remedy: Option<Remedy>) {
+        self.remedy = remedy;
+    }
+
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.remedy
     }
 
     /// Drops a banner the technician has read (an error that a good answer

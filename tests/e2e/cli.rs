@@ -218,6 +218,55 @@ fn an_unreachable_gateway_exits_1_saying_it_cannot_be_reached() {
 }
 
 #[test]
+fn a_wrong_api_path_says_the_address_is_no_gateway_not_an_unknown_id() {
+    let sim = Sim::start(None);
+    let home = home();
+    let api = format!("{}/api", sim.url());
+    for args in [
+        vec!["--api", api.as_str(), "steps", "--car", "987654"],
+        vec!["--api", api.as_str(), "next", "--steps-id", "132324"],
+    ] {
+        let out = run(home.path(), &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains("this address is not a steps gateway"), "{err}");
+        assert!(err.contains("pims/subscription/steps"), "{err}");
+        assert!(!err.contains("Check the carAssociationID"), "{err}");
+    }
+}
+
+#[test]
+fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
+    let sim = Sim::start(Some(TOKEN));
+    let home = home();
+    let out = run(
+        home.path(),
+        &["--api", &sim.url(), "steps", "--car", "987654"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("none was sent"), "{err}");
+    let wrong = write_token_file(home.path(), "not-the-token");
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &sim.url(),
+            "--token-file",
+            wrong.to_str().unwrap(),
+            "steps",
+            "--car",
+            "987654",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("refused the token from --token-file"), "{err}");
+    assert!(!err.contains("give a token with --token-file"), "{err}");
+    assert!(!err.contains("not-the-token"), "{err}");
+}
+
+#[test]
 fn next_uses_the_steps_id_an_earlier_run_got_with_the_same_device() {
     let sim = Sim::start(None);
     let home = home();
@@ -316,10 +365,8 @@ fn a_wrong_token_exits_1_naming_the_token_options_without_printing_tokens() {
     assert_exit(&out, 1);
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
-    assert!(
-        err.contains("--token-file") && err.contains("STEPWISE_TOKEN"),
-        "{err}"
-    );
+    // The refused token is named by where it came from.
+    assert!(err.contains("refused the token from --token-file"), "{err}");
     assert!(!err.contains(wrong) && !err.contains(TOKEN), "{err}");
 }
 

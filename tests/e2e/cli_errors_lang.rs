@@ -425,7 +425,8 @@ fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language(
             .unwrap();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
-        let todo = message(*lang, "gw-401-todo", None);
+        // No token was sent: the words say so, and how to give one.
+        let todo = message(*lang, "gw-401-none", None);
         assert!(err.contains(&todo), "{lang}: {err}");
         assert!(err.contains("`stepwise login`"), "{lang}: {err}");
     }

@@ -348,8 +348,9 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
     .await;
     let mut updates = follow(&server.url(), quick());
     match next(&mut updates).await {
+        // No token was sent: the error says so (a 401 all the same).
         Some(LiveUpdate::Error {
-            error: GatewayError::Rejected { status: 401, .. },
+            error: GatewayError::Unauthorized { sent: None },
             retrying: false,
         }) => {}
         other => panic!("expected a final 401, got {other:?}"),

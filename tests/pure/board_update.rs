@@ -140,6 +140,9 @@ fn the_board_asks_each_vehicle_by_its_car_and_sums_them_up() {
         }
     }
     assert_eq!(*s.screen(), Screen::Board);
+    // Nothing has answered: both are loading, none is "in progress".
+    let sum = s.board().unwrap().summary();
+    assert_eq!((sum.in_progress, sum.loading), (0, 2));
     let s = board();
     let sum = s.board().unwrap().summary();
     assert_eq!((sum.ready, sum.in_progress, sum.failing), (1, 2, 1));
@@ -828,4 +831,33 @@ fn a_failed_task_shows_on_its_vehicle_and_r_retries() {
     assert_eq!(s.board().unwrap().summary().failing, 2, "C3 and D4");
     let again = requests(&ch(&mut s, 'r'));
     assert!(again.iter().any(|r| r.0 == "C3"), "{again:?}");
+}
+
+/// An id the gateway does not know, opened from the board: the panel says
+/// asking again will not help, never "press r".
+#[test]
+fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
+    let mut s = state(false);
+    let effects = start_board(&mut s, vec!["Z9".into()], t(0));
+    let asked = requests(&effects);
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: stepwise::wire::ErrorBody::new(None, "unknown carAssociationID Z9"),
+    };
+    answer(&mut s, &asked[0], Err(unknown.clone()), 1);
+    // Opened, it asks again and hears the same.
+    let again = requests(&key(&mut s, KeyCode::Enter));
+    for r in &again {
+        answer(&mut s, r, Err(unknown.clone()), 2);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 32)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("asking again will not help"), "{screen}");
+    assert!(!screen.contains("press r"), "{screen}");
 }

@@ -494,7 +494,20 @@ fn the_simulated_customer_completes_the_next_step_then_refreshes() {
         }),
         t(1),
     );
-    assert_eq!(fetched(&effects).1, Lookup::StepsId("132324".into()));
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    // `s` says what it did, at once and once the list shows it.
+    let said = session(&s).banner().expect("a banner after s").clone();
+    assert!(said.text.contains("Device activation"), "{said:?}");
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        2,
+    );
+    let done = session(&s).banner().expect("a banner after the list");
+    assert!(done.title.contains("Device activation"), "{done:?}");
 }
 
 #[test]
@@ -787,9 +800,10 @@ fn a_live_list_is_announced_and_logged() {
     );
 }
 
-/// An unchanged list (a 304) changes neither the screen nor the log.
+/// An unchanged list (a 304) changes nothing but the header's time, which
+/// says when the gateway last confirmed the list; the log stays as it was.
 #[test]
-fn unchanged_changes_neither_screen_nor_log() {
+fn unchanged_changes_only_the_time_not_the_log() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
     live(
@@ -810,11 +824,15 @@ fn unchanged_changes_neither_screen_nor_log() {
         60,
     );
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(
-        render(&s),
-        screen,
-        "the screen is unchanged (time included)"
-    );
+    assert_eq!(session(&s).last_refresh(), Some(t(60)), "the time moves on");
+    let now = render(&s);
+    assert_ne!(now, screen, "the header's time is the confirmed poll's");
+    let changed: Vec<_> = now
+        .lines()
+        .zip(screen.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 1, "only the header line: {changed:?}");
     assert_eq!(session(&s).log().entries().len(), entries);
     assert_eq!(session(&s).log().to_markdown(), log);
     // A changed list (a new ETag) changes both.
@@ -1508,4 +1526,32 @@ fn an_empty_run_reports_that_nothing_happened() {
         "{}",
         report.to_markdown()
     );
+}
+
+/// `o` with no graphical session never advises opening a loopback address
+/// on another device; a routable address still may be.
+#[test]
+fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let local = "http://127.0.0.1:35571/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(local.into()),
+        ))),
+        t(1),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on this machine only"), "{text}");
+    assert!(!text.contains("on another device"), "{text}");
+    let shop = "http://10.0.0.7:8080/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(shop.into()),
+        ))),
+        t(2),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on another device"), "{text}");
 }

@@ -92,7 +92,8 @@ pub enum Context {
 pub enum Keys {
     /// These exact keys.
     Exact(&'static [(KeyCode, KeyModifiers)]),
-    /// Any character an id may hold, typed into the field.
+    /// Any printable character, typed into an id field (which refuses, and
+    /// names, the ones an id cannot hold).
     IdChar,
     /// Any digit, typed into the field.
     Digit,
@@ -208,7 +209,9 @@ fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     match (keys, key.code) {
         (Keys::Exact(list), code) => list.contains(&(code, key.modifiers)).then_some(None),
-        (Keys::IdChar, KeyCode::Char(c)) if plain && crate::steps::is_id_char(c) => Some(Some(c)),
+        // Any printable character goes to the field, which takes what an id
+        // may hold and names what it refused (nothing is dropped silently).
+        (Keys::IdChar, KeyCode::Char(c)) if plain && !c.is_control() => Some(Some(c)),
         (Keys::Digit, KeyCode::Char(c)) if plain && c.is_ascii_digit() => Some(Some(c)),
         (Keys::Text, KeyCode::Char(c)) if plain && !c.is_control() => Some(Some(c)),
         (Keys::CodeChar, KeyCode::Char(c)) if plain && crate::guidance::is_code_char(c) => {

@@ -127,6 +127,15 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-help",
         "key-help-help",
     ),
+    // q goes into the field here: the footer names the way out.
+    bind(
+        C::Start,
+        &[(K::Char('c'), CTRL)],
+        "Ctrl-C",
+        A::Quit,
+        "key-short-quit",
+        "key-help-quit-now",
+    ),
     typing(C::Start, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
     // Steps.
     bind(

@@ -16,7 +16,7 @@ use crate::report::Event;
 use crate::steps::{StatusFilter, Step, StepsList, sanitize};
 use crate::text::Lang;
 use crate::tr;
-use crate::wizard::session::{ListChange, VehicleSession};
+use crate::wizard::session::{ListChange, Remedy, VehicleSession};
 use crate::wizard::start::StartField;
 use crate::wizard::state::{Effect, Msg, Purpose, Screen, State};
 
@@ -115,8 +115,15 @@ pub(super) fn answer(
             }
             match result {
                 Ok(()) => {
+                    let shown = crate::guidance::step_title(lang, &step);
                     session.log_event(now, Event::Simulated { step });
                     let effect = fetch_for(session, next_id, lang, Purpose::Refresh, false);
+                    // `s` says what it did; the list's answer then says
+                    // what changed.
+                    session.say(info(
+                        tr!(lang, "banner-simulated"),
+                        tr!(lang, "banner-simulated-text", title = shown),
+                    ));
                     (Outcome::Noted, vec![effect])
                 }
                 Err(e) => {
@@ -244,6 +251,7 @@ fn live(
         }
         LiveUpdate::Unchanged { .. } => {
             session.end_trouble();
+            session.confirm_fresh(now);
             (Outcome::Nothing, Vec::new())
         }
         LiveUpdate::Mode(mode) => {
@@ -429,6 +437,13 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
         ),
         text,
     ));
+    session.set_remedy(remedy_for(e));
+}
+
+/// What gets past `e` other than asking again, for the steps panel: an id
+/// the gateway does not know needs another id, not `r`.
+fn remedy_for(e: &GatewayError) -> Option<Remedy> {
+    (e.rejection() == Some(Rejection::NotFound)).then_some(Remedy::OtherId)
 }
 
 fn status_of(e: &GatewayError) -> u16 {
@@ -446,6 +461,7 @@ fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: Syste
     session.log_error(now, lang, e);
     session.set_refused_token(wants_token(e));
     session.say(error(gateway_headline(lang, e), text));
+    session.set_remedy(remedy_for(e));
     Outcome::Failed { unknown_id: None }
 }
 
@@ -468,6 +484,7 @@ fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
             "banner-sign-in-again-text",
             why = crate::describe::over_reason(lang, why)
         )),
+        GatewayError::Unauthorized { sent: None } => Some(tr!(lang, "banner-sign-in-none-text")),
         _ if e.rejection() == Some(Rejection::Unauthorized) => {
             Some(tr!(lang, "banner-sign-in-text"))
         }

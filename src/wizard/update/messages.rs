@@ -64,6 +64,15 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
         Msg::Opened(result) => {
             let banner = match result {
                 Ok(url) => info(tr!(lang, "banner-guide-opened"), url),
+                // A loopback address cannot be opened on another device.
+                Err(OpenFailure::NoGraphicalSession(url))
+                    if crate::guidance::is_loopback_url(&url) =>
+                {
+                    error(
+                        tr!(lang, "banner-no-browser"),
+                        tr!(lang, "banner-no-graphical-session-local", url = url),
+                    )
+                }
                 Err(OpenFailure::NoGraphicalSession(url)) => error(
                     tr!(lang, "banner-no-browser"),
                     tr!(lang, "banner-no-graphical-session", url = url),

@@ -177,6 +177,21 @@ fn type_text(state: &mut State, text: &str) {
     }
 }
 
+/// One typed character: an id field takes it untrimmed, so that a typed
+/// space is named as refused, not dropped; other fields as text.
+fn type_char(state: &mut State, c: char) {
+    let context = state.context();
+    match (&state.overlay, &mut state.screen) {
+        (None, Screen::Start(field)) => field.type_char(c),
+        (None, Screen::Board) if context == Context::BoardAdd => {
+            if let Some(field) = state.vehicles.adding_mut() {
+                field.type_char(c);
+            }
+        }
+        _ => type_text(state, c.encode_utf8(&mut [0; 4])),
+    }
+}
+
 fn on_paste(state: &mut State, text: &str) {
     if state.too_small() {
         return;
@@ -223,7 +238,7 @@ fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> 
             Vec::new()
         }
         Action::Type(c) => {
-            type_text(state, &c.to_string());
+            type_char(state, c);
             Vec::new()
         }
         Action::Erase => {
