@@ -230,6 +230,9 @@ pub struct Saved {
     pub place: Place,
     /// The fallback file was created by this save: tell the user once.
     pub new_file: bool,
+    /// The keyring refused the login (locked, gone), so the file keeps it:
+    /// the keyring's words, to tell the user.
+    pub keyring_trouble: Option<String>,
 }
 
 /// The keyring (when one answers) and the fallback file.
@@ -237,6 +240,8 @@ pub struct Saved {
 pub struct TokenStore {
     keyring: Option<Keyring>,
     file: Option<PathBuf>,
+    /// `STEPWISE_TOKEN_STORE=keyring`: no falling back to the file.
+    keyring_only: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -300,7 +305,19 @@ impl TokenStore {
         if keyring.is_none() && file.is_none() {
             return Err(StoreError::Nowhere);
         }
-        Ok(TokenStore { keyring, file })
+        Ok(TokenStore {
+            keyring,
+            file,
+            keyring_only: choice == Choice::Keyring,
+        })
+    }
+
+    /// Where the refresh lock lives: beside the file (the data directory).
+    pub fn lock_dir(&self) -> Option<PathBuf> {
+        self.file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
     }
 
     /// The keyring's name, when one is used.
@@ -315,11 +332,19 @@ impl TokenStore {
 
     /// The login kept for `gateway`, and where; the keyring is asked first.
     pub fn load(&self, gateway: &str) -> Result<Option<(Credential, Place)>, StoreError> {
-        if let Some(keyring) = &self.keyring
-            && let Some(text) = keyring.get(gateway)?
-        {
-            let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
-            return Ok(Some((credential, Place::Keyring(keyring.name))));
+        if let Some(keyring) = &self.keyring {
+            match keyring.get(gateway) {
+                Ok(Some(text)) => {
+                    let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
+                    return Ok(Some((credential, Place::Keyring(keyring.name))));
+                }
+                Ok(None) => {}
+                // A locked keyring: the file may hold what it could not.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be read, trying the file: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && let Some(credential) = read_file(path)?.logins.remove(gateway)
@@ -335,15 +360,30 @@ impl TokenStore {
         let text = serde_json::to_string(credential).map_err(|e| StoreError::Encode {
             detail: e.to_string(),
         })?;
+        let mut keyring_trouble = None;
         if let Some(keyring) = &self.keyring {
-            keyring.set(gateway, &text)?;
-            if let Some(path) = &self.file {
-                remove_from_file(path, gateway)?;
+            match keyring.set(gateway, &text) {
+                Ok(()) => {
+                    if let Some(path) = &self.file {
+                        remove_from_file(path, gateway)?;
+                    }
+                    return Ok(Saved {
+                        place: Place::Keyring(keyring.name),
+                        new_file: false,
+                        keyring_trouble: None,
+                    });
+                }
+                // A locked or absent keyring never loses an approved
+                // sign-in: the private file keeps it.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::warn!("the keyring cannot keep the login, the file does: {e}");
+                    keyring_trouble = Some(match &e {
+                        StoreError::KeyringWrite { why, .. } => why.clone(),
+                        other => other.to_string(),
+                    });
+                }
+                Err(e) => return Err(e),
             }
-            return Ok(Saved {
-                place: Place::Keyring(keyring.name),
-                new_file: false,
-            });
         }
         let path = self.file.as_ref().ok_or(StoreError::NoDataDir)?;
         let mut file = read_file(path)?;
@@ -353,16 +393,23 @@ impl TokenStore {
         Ok(Saved {
             place: Place::File(path.clone()),
             new_file,
+            keyring_trouble,
         })
     }
 
     /// Forgets the login for `gateway` everywhere; says where it was.
     pub fn remove(&self, gateway: &str) -> Result<Vec<Place>, StoreError> {
         let mut removed = Vec::new();
-        if let Some(keyring) = &self.keyring
-            && keyring.delete(gateway)?
-        {
-            removed.push(Place::Keyring(keyring.name));
+        if let Some(keyring) = &self.keyring {
+            match keyring.delete(gateway) {
+                Ok(true) => removed.push(Place::Keyring(keyring.name)),
+                Ok(false) => {}
+                // A locked keyring holds nothing the file fallback wrote.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be asked to forget: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && remove_from_file(path, gateway)?
@@ -606,6 +653,7 @@ mod tests {
             expires_at: Some(2_000_000_000),
             lifetime: Some(3600),
             token_endpoint: Some("http://127.0.0.1:1/token".into()),
+            ..Credential::given("")
         }
     }
 

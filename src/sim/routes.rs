@@ -199,6 +199,13 @@ pub fn router(shared: Shared) -> Router {
             post(super::auth::device_authorization),
         )
         .route("/oauth/token", post(super::auth::token))
+        .route("/oauth/authorize", get(super::auth::authorize))
+        .route("/oauth/authorize/decide", post(super::auth::decide_code))
+        .route("/oauth/revoke", post(super::auth::revoke_token))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(super::auth::resource_metadata),
+        )
         .route("/device", get(super::auth::device_page))
         .route("/sim/device/{code}/approve", post(super::auth::approve))
         .route("/sim/device/{code}/deny", post(super::auth::deny))

@@ -1,0 +1,274 @@
+//! The authorization code grant with PKCE (RFC 7636, S256) for a native
+//! app (RFC 8252): the browser on this machine is sent to the provider,
+//! which sends it back to a one-time listener on 127.0.0.1 at a random
+//! port; the code it brings is exchanged for tokens with the verifier only
+//! this process knows.
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use url::Url;
+
+use super::device::{
+    Endpoints, OAuthError, audience_form, credential_from, post_form, unknown_client,
+};
+use super::{AuthError, Credential, Discovery, ProviderProblem, SignInOptions};
+use crate::secret::Secret;
+use crate::steps::sanitize;
+use crate::text::Lang;
+use crate::tr;
+
+/// How long the browser has to come back.
+pub const PATIENCE: Duration = Duration::from_secs(600);
+
+/// The grant type of an authorization code.
+pub const CODE_GRANT: &str = "authorization_code";
+
+/// The path the browser comes back to.
+const CALLBACK: &str = "/callback";
+
+/// A PKCE verifier (never shown) and its S256 challenge.
+pub struct Pkce {
+    pub verifier: Secret,
+    pub challenge: String,
+}
+
+/// 32 random bytes, base64url: 43 characters from the unreserved set.
+fn random_text() -> String {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The S256 challenge of a verifier (RFC 7636 §4.2).
+pub fn challenge_of(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+impl Pkce {
+    pub fn new() -> Self {
+        let verifier = random_text();
+        let challenge = challenge_of(&verifier);
+        Pkce {
+            verifier: Secret::new(verifier),
+            challenge,
+        }
+    }
+}
+
+impl Default for Pkce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A sign-in waiting for the browser to come back.
+pub struct Pending {
+    /// Where to send the browser.
+    pub address: Url,
+    redirect_uri: String,
+    state: String,
+    pkce: Pkce,
+    scope: String,
+    listener: TcpListener,
+}
+
+/// The answer the browser brings back (RFC 6749 §4.1.2).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Opens the listener and makes the address to send the browser to.
+pub async fn start(endpoints: &Endpoints, options: &SignInOptions) -> Result<Pending, AuthError> {
+    let authorization =
+        endpoints
+            .authorization
+            .clone()
+            .ok_or(AuthError::Discovery(Discovery::Missing {
+                field: "authorization_endpoint",
+            }))?;
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| AuthError::Network {
+            url: "http://127.0.0.1/".into(),
+            detail: e.kind().to_string(),
+            tls: None,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| AuthError::Network {
+            url: "http://127.0.0.1/".into(),
+            detail: e.kind().to_string(),
+            tls: None,
+        })?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK}");
+    let state = random_text();
+    let pkce = Pkce::new();
+    let scope = endpoints.scopes(options);
+    let mut address = authorization;
+    {
+        let mut query = address.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", options.client_id())
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("state", &state)
+            .append_pair("code_challenge", &pkce.challenge)
+            .append_pair("code_challenge_method", "S256");
+        if !scope.is_empty() {
+            query.append_pair("scope", &scope);
+        }
+        if let Some(audience) = options.audience.as_deref() {
+            query.append_pair("resource", audience);
+            query.append_pair("audience", audience);
+        }
+    }
+    Ok(Pending {
+        address,
+        redirect_uri,
+        state,
+        pkce,
+        scope,
+        listener,
+    })
+}
+
+/// The page the browser shows once it came back.
+fn page(lang: Lang, ok: bool) -> Html<String> {
+    let words = if ok {
+        tr!(lang, "login-browser-done")
+    } else {
+        tr!(lang, "login-browser-failed-page")
+    };
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
+         <title>stepwise</title><p>{}</p>",
+        words
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    ))
+}
+
+/// Waits (at most [`PATIENCE`]) for the browser to come back with this
+/// sign-in's answer, then exchanges the code for tokens.
+pub async fn finish(
+    pending: Pending,
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    options: &SignInOptions,
+    lang: Lang,
+) -> Result<Credential, AuthError> {
+    let (tx, mut rx) = mpsc::channel::<Callback>(4);
+    let expected = pending.state.clone();
+    let app = axum::Router::new()
+        .route(
+            CALLBACK,
+            axum::routing::get(
+                move |State(tx): State<mpsc::Sender<Callback>>,
+                      Query(callback): Query<Callback>| async move {
+                    // Another page's answer (a stale tab) is not this sign-in's.
+                    if callback.state.as_deref() != Some(expected.as_str()) {
+                        return page(lang, false);
+                    }
+                    let ok = callback.code.is_some();
+                    let _ = tx.send(callback).await;
+                    page(lang, ok)
+                },
+            ),
+        )
+        .with_state(tx);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        axum::serve(pending.listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let callback = tokio::time::timeout(PATIENCE, rx.recv()).await;
+    let _ = stop.send(());
+    // The page is answered before the server stops; never wait long on it.
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    let callback = match callback {
+        Ok(Some(callback)) => callback,
+        _ => return Err(AuthError::Expired),
+    };
+    let scopes = sanitize(&pending.scope);
+    if let Some(error) = callback.error.as_deref() {
+        let said = OAuthError {
+            error: Some(error.to_owned()),
+            error_description: callback.error_description.clone(),
+        };
+        return Err(match error {
+            "access_denied" => AuthError::Denied { scopes },
+            _ => unknown_client(
+                &said,
+                reqwest::StatusCode::BAD_REQUEST,
+                options.client_id(),
+                &[],
+            )
+            .unwrap_or_else(|| {
+                AuthError::Provider(ProviderProblem::Stopped {
+                    said: said.said(reqwest::StatusCode::BAD_REQUEST, &[]),
+                })
+            }),
+        });
+    }
+    let Some(code) = callback.code else {
+        return Err(AuthError::Expired);
+    };
+    let mut form = vec![
+        ("grant_type", CODE_GRANT),
+        ("code", code.as_str()),
+        ("redirect_uri", pending.redirect_uri.as_str()),
+        ("client_id", options.client_id()),
+        ("code_verifier", pending.pkce.verifier.expose()),
+    ];
+    audience_form(options, &mut form);
+    let reply = post_form(http, &endpoints.token, &form).await?;
+    if !reply.status.is_success() {
+        let error = OAuthError::of(&reply.body);
+        let secrets = [code.as_str(), pending.pkce.verifier.expose()];
+        if let Some(e) = unknown_client(&error, reply.status, options.client_id(), &secrets) {
+            return Err(e);
+        }
+        return Err(AuthError::Provider(ProviderProblem::Stopped {
+            said: error.said(reply.status, &secrets),
+        }));
+    }
+    Ok(credential_from(&reply.body, &endpoints.token, None)?.asked(
+        options,
+        &pending.scope,
+        endpoints.revocation.as_ref(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_challenge_is_rfc_7636_appendix_b() {
+        assert_eq!(
+            challenge_of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let pkce = Pkce::new();
+        assert_eq!(pkce.verifier.expose().len(), 43);
+        assert_ne!(pkce.verifier.expose(), Pkce::new().verifier.expose());
+    }
+}
