@@ -131,6 +131,11 @@ pub async fn start(endpoints: &Endpoints, options: &SignInOptions) -> Result<Pen
         if !scope.is_empty() {
             query.append_pair("scope", &scope);
         }
+        // OpenID Connect grants offline_access (a refresh token) only
+        // after the person consented (Core §11).
+        if scope.split(' ').any(|s| s == "offline_access") {
+            query.append_pair("prompt", "consent");
+        }
         if let Some(audience) = options.audience.as_deref() {
             query.append_pair("resource", audience);
             query.append_pair("audience", audience);

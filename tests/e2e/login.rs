@@ -809,3 +809,52 @@ fn logout_revokes_the_login_at_the_provider_and_says_so() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("invalid_grant"), "{body}");
 }
+
+#[test]
+fn doctor_checks_the_kept_login_and_says_when_it_is_over() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let before = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        text(&before.stdout).contains("stepwise login"),
+        "{}",
+        text(&before.stdout)
+    );
+    device_login(&provider, home.path());
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "{said}");
+    assert!(said.contains("the kept login"), "{said}");
+    assert_no_secret("doctor", &doctor.stdout);
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/revoke");
+    assert_eq!(status, 200);
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/expire");
+    assert_eq!(status, 200);
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(1));
+    let over = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&over.stdout);
+    assert_eq!(over.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("ended by the identity provider") && said.contains("stepwise login"),
+        "{said}"
+    );
+}
