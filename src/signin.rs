@@ -397,14 +397,17 @@ pub async fn login_with_token(
             }
         }
     } else {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(MAX_TOKEN_INPUT)
-            .read_to_string(&mut text)
-            .map_err(|e| {
-                Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string()))
-            })?;
-        text
+        // Off the async runtime: standard input may be slow to end.
+        tokio::task::spawn_blocking(|| {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_TOKEN_INPUT)
+                .read_to_string(&mut text)
+                .map(|_| text)
+        })
+        .await
+        .map_err(|e| Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string())))?
+        .map_err(|e| Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string())))?
     };
     let token = text.lines().next().unwrap_or("").trim();
     if !crate::auth::is_token_text(token) {

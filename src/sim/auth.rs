@@ -336,6 +336,17 @@ pub(crate) async fn metadata(State(shared): State<Shared>, headers: HeaderMap) -
 
 /// The gateway's protected resource metadata (RFC 9728): it is its own
 /// authorization server.
+#[utoipa::path(
+    get,
+    path = "/.well-known/oauth-protected-resource",
+    tag = "sign-in",
+    summary = "Where to sign in: the gateway's protected resource metadata (RFC 9728)",
+    description = "authorization_servers names the identity provider's issuer (its metadata at /.well-known/openid-configuration or /.well-known/oauth-authorization-server), scopes_supported the scopes a client asks for. A gateway that wants tokens may also name this document in WWW-Authenticate: Bearer resource_metadata=\"...\" on a 401.",
+    responses(
+        (status = 200, description = "The metadata: resource, authorization_servers, scopes_supported, bearer_methods_supported", content_type = "application/json", body = Object),
+        (status = 404, description = "Sign-in is off (the simulator without --auth)", body = crate::wire::ErrorBody),
+    )
+)]
 pub(crate) async fn resource_metadata(
     State(shared): State<Shared>,
     headers: HeaderMap,
