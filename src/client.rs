@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -12,12 +12,15 @@ use crate::auth::{AuthError, TokenSource};
 use crate::config::Secret;
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::wire::{
-    self, Association, DecodeError, ErrorBody, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM,
-    STEPS_ID_PARAM,
+    self, Association, DecodeError, ErrorBody, GUIDANCE_PHONE_PATH, LIST_PATH, NEXT_PATH,
+    RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
 };
 pub use crate::wire::{DEVICE_HEADER, Lookup};
 
+mod door;
 pub mod live;
+
+pub use door::{Call, Sent};
 
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
@@ -194,7 +197,70 @@ impl std::fmt::Display for GatewayError {
 
 impl std::error::Error for GatewayError {}
 
+/// What a caller does after a failed call. [`GatewayError::recovery`] is
+/// the one rule; the call's own retries, the follower and the wizard's
+/// watch all follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// It may pass by itself: try again. `now`: within the same call, after
+    /// a back-off (a connection refused or cut, a 5xx, a 429); otherwise at
+    /// the next round (a timeout has already waited its whole limit; an
+    /// answer over the cap or garbled may be a proxy's page; the identity
+    /// provider could not be reached).
+    Retry { now: bool },
+    /// Only signing in gets past it: a 401, a login that is over.
+    SignIn,
+    /// The gateway refuses the stepsID for this device (403) or does not
+    /// know it (404): ask again by carAssociationID.
+    StartOver,
+    /// Trying again changes nothing: stop and say why.
+    Stop,
+}
+
 impl GatewayError {
+    /// The one rule on what to do after this error (see [`Recovery`]).
+    pub fn recovery(&self) -> Recovery {
+        match self {
+            GatewayError::Rejected { kind, .. } => match kind {
+                Rejection::TooManyRequests | Rejection::ServerFailure => {
+                    Recovery::Retry { now: true }
+                }
+                Rejection::Unauthorized => Recovery::SignIn,
+                Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
+                Rejection::BadRequest | Rejection::Conflict | Rejection::Other => Recovery::Stop,
+            },
+            GatewayError::Unreachable { .. } | GatewayError::Transport(_) => {
+                Recovery::Retry { now: true }
+            }
+            GatewayError::TimedOut { .. }
+            | GatewayError::TooLarge { .. }
+            | GatewayError::BadAnswer(_) => Recovery::Retry { now: false },
+            GatewayError::Live(fault) => match fault {
+                live::LiveFault::Lists { .. } => Recovery::Stop,
+                live::LiveFault::Cut
+                | live::LiveFault::Silent { .. }
+                | live::LiveFault::NotText
+                | live::LiveFault::BadLine => Recovery::Retry { now: false },
+            },
+            GatewayError::Auth(e) if e.needs_login() => Recovery::SignIn,
+            GatewayError::Auth(AuthError::Network { .. }) => Recovery::Retry { now: false },
+            GatewayError::Auth(_)
+            | GatewayError::UserInfoInUrl
+            | GatewayError::BadUrl { .. }
+            | GatewayError::BadPath { .. }
+            | GatewayError::BadToken
+            | GatewayError::HttpSetup(_)
+            | GatewayError::DemoUnavailable(_)
+            | GatewayError::Tls { .. }
+            | GatewayError::Net(_) => Recovery::Stop,
+        }
+    }
+
+    /// Passing: trying again later may succeed.
+    pub fn is_passing(&self) -> bool {
+        matches!(self.recovery(), Recovery::Retry { .. })
+    }
+
     /// A 403: the stepsID belongs to another device, so the list must be asked
     /// again by carAssociationID.
     pub fn is_wrong_device(&self) -> bool {
@@ -229,10 +295,11 @@ impl GatewayError {
 }
 
 /// A status and body that came back, before they are judged.
-struct Answer {
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: Vec<u8>,
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
 }
 
 /// The client of one gateway, for one device.
@@ -336,31 +403,20 @@ impl Gateway {
     /// (`GET guidance/{name}`): a 200 HTML answer says yes; a 404, any other
     /// answer or no answer says no.
     pub async fn offers_guidance_pages(&self) -> bool {
-        let Ok(url) = self.base.join("guidance/trusterPhoneNumber") else {
-            return false;
-        };
-        let answer = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "text/html")
-            .send()
-            .await;
-        match answer {
-            Ok(response) => {
-                let html = response
+        let call = Call::get(GUIDANCE_PHONE_PATH, &[]).accept("text/html");
+        match self.send(&call).await {
+            Ok(sent) => {
+                let html = sent
                     .headers()
                     .get(reqwest::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.starts_with("text/html"));
-                tracing::info!(
-                    status = response.status().as_u16(),
-                    html,
-                    "guidance pages probed"
-                );
-                response.status().is_success() && html
+                let status = sent.status();
+                tracing::info!(status = status.as_u16(), html, "guidance pages probed");
+                status.is_success() && html
             }
             Err(e) => {
-                tracing::info!("guidance pages probe failed: {}", root_cause(&e));
+                tracing::info!("guidance pages probe failed: {e}");
                 false
             }
         }
@@ -368,174 +424,85 @@ impl Gateway {
 
     /// Simulator only: the scenario's associations.
     pub async fn sim_associations(&self) -> Result<Vec<Association>, GatewayError> {
-        let body = self.call(Method::GET, "sim/associations", &[]).await?;
+        let body = self
+            .call(Method::GET, wire::SIM_ASSOCIATIONS_PATH, &[])
+            .await?;
         serde_json::from_slice(&body)
             .map_err(|e| GatewayError::BadAnswer(DecodeError::WrongShape(e.to_string())))
     }
 
     /// Simulator only: the customer completes a step in truth.
     pub async fn sim_complete(&self, car: &str, step: &str) -> Result<(), GatewayError> {
-        let path = format!(
-            "sim/associations/{}/steps/{}/complete",
-            path_segment(car),
-            path_segment(step)
-        );
+        let path = wire::sim_complete_path(&path_segment(car), &path_segment(step));
         self.call(Method::POST, &path, &[]).await.map(drop)
     }
 
+    /// A call of JSON through the door, retried while the error's
+    /// [`Recovery`] says to retry now (at most `retries` more attempts, each
+    /// after the shared back-off; a 429's `Retry-After` up to
+    /// `max_retry_after`). Every attempt waits for a place in the gateway's
+    /// budget.
     async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<u8>, GatewayError> {
-        let url = self.base.join(path).map_err(|e| GatewayError::BadPath {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
-        let token = match &self.token {
-            Some(source) => Some(
-                source
-                    .bearer(&self.http)
-                    .await
-                    .map_err(GatewayError::Auth)?,
-            ),
-            None => None,
-        };
-        let outcome = self
-            .call_with(&method, &url, path, query, token.as_ref())
-            .await;
-        // A refused token is refreshed once and the call tried once more.
-        let (Some(source), Some(used)) = (&self.token, &token) else {
-            return outcome;
-        };
-        if !matches!(&outcome, Err(e) if e.rejection() == Some(Rejection::Unauthorized)) {
-            return outcome;
-        }
-        match source.after_refusal(&self.http, used).await {
-            Ok(Some(fresh)) => {
-                tracing::info!(path, "token refused; retrying once with a refreshed one");
-                self.call_with(&method, &url, path, query, Some(&fresh))
-                    .await
-            }
-            Ok(None) => outcome,
-            Err(e) => Err(GatewayError::Auth(e)),
-        }
-    }
-
-    /// One call with one token: retries on connection failures, 5xx, 429.
-    async fn call_with(
-        &self,
-        method: &Method,
-        url: &Url,
-        path: &str,
-        query: &[(&str, &str)],
-        token: Option<&Secret>,
-    ) -> Result<Vec<u8>, GatewayError> {
+        let call = Call::get(path, query).method(method);
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
             let place = self.pace.admit().await;
-            let outcome = self
-                .attempt(method.clone(), url.clone(), query, token)
-                .await;
+            let outcome = self.attempt(&call).await;
             match &outcome {
                 Ok(a) => {
-                    tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
+                    tracing::info!(method = %call.method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
                 }
                 Err(e) => {
-                    tracing::warn!(%method, path, elapsed = ?started.elapsed(), "gateway call failed: {e}")
+                    tracing::warn!(method = %call.method, path, elapsed = ?started.elapsed(), "gateway call failed: {e}")
                 }
             }
-            let retry_in = match &outcome {
-                Ok(a) if a.status.is_success() => None,
-                Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => a
-                    .retry_after
-                    .or(Some(self.backoff(attempt)))
-                    .filter(|wait| *wait <= self.options.max_retry_after),
-                Ok(a) if a.status.is_server_error() => Some(self.backoff(attempt)),
-                Err(GatewayError::Unreachable { .. } | GatewayError::Transport(_)) => {
-                    Some(self.backoff(attempt))
-                }
-                _ => None,
-            };
-            if let Ok(a) = &outcome
-                && a.status == StatusCode::TOO_MANY_REQUESTS
+            let retry_after = outcome.as_ref().ok().and_then(|a| a.retry_after);
+            let judged = outcome.and_then(judge);
+            let backoff = self.backoff().after(attempt);
+            if let Err(e) = &judged
+                && e.rejection() == Some(Rejection::TooManyRequests)
             {
                 // One budget per gateway: every request to it slows down.
                 // The pause is set before the place is given back, so no
                 // request slips in between.
-                let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                let wait = retry_after.unwrap_or(backoff);
                 self.pace.pause(wait.min(self.options.max_retry_after));
             }
             drop(place);
+            let retry_in = match &judged {
+                Err(e) if e.rejection() == Some(Rejection::TooManyRequests) => retry_after
+                    .or(Some(backoff))
+                    .filter(|wait| *wait <= self.options.max_retry_after),
+                Err(e) if e.recovery() == (Recovery::Retry { now: true }) => Some(backoff),
+                _ => None,
+            };
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                _ => {
-                    return outcome
-                        .map(|answer| redact_answer(answer, token))
-                        .and_then(judge)
-                        .map_err(|e| redact(e, token));
-                }
+                _ => return judged,
             }
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.options.backoff.saturating_mul(1 << attempt.min(8))
+    /// The back-off of this client's retries.
+    fn backoff(&self) -> crate::pace::Backoff {
+        crate::pace::Backoff {
+            first: self.options.backoff,
+            max: self.options.max_retry_after,
+        }
     }
 
-    async fn attempt(
-        &self,
-        method: Method,
-        url: Url,
-        query: &[(&str, &str)],
-        token: Option<&Secret>,
-    ) -> Result<Answer, GatewayError> {
-        let mut request = self
-            .http
-            .request(method, url)
-            .query(query)
-            .header(ACCEPT, "application/json")
-            .header(DEVICE_HEADER, &self.device_id);
-        if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| GatewayError::BadToken)?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
-        let mut response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let limit = self.options.max_body;
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(GatewayError::TooLarge { limit });
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&e))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(GatewayError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
-            status,
-            retry_after,
-            body,
-        })
+    async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {
+        self.send(call).await?.body(self).await
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
@@ -610,6 +577,18 @@ fn judge(answer: Answer) -> Result<Vec<u8>, GatewayError> {
         kind: Rejection::of(answer.status),
         body: wire::decode_error(&answer.body).unwrap_or_default(),
     })
+}
+
+/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
+fn header_seconds(
+    headers: &HeaderMap,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<Duration> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// The innermost cause, which says more than reqwest's outer message and

@@ -300,7 +300,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     let dir = tls
         .dir
         .clone()
-        .or_else(stepwise::sim::tls::default_dir)
+        .or_else(|| stepwise::config::data_dir().map(|d| stepwise::sim::tls::default_dir(&d)))
         .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
     std::fs::create_dir_all(&dir).map_err(|e| {
         tr!(
@@ -642,11 +642,12 @@ fn wizard(
     match result {
         Ok(ended) => {
             if let Some(path) = ended.report {
-                say(&tr!(
-                    chosen_lang(),
-                    "cli-arg-report-written",
-                    path = path.display().to_string()
-                ));
+                let path = path.display().to_string();
+                say(&if ended.report_empty {
+                    tr!(chosen_lang(), "cli-arg-report-empty", path = path)
+                } else {
+                    tr!(chosen_lang(), "cli-arg-report-written", path = path)
+                });
             }
             // Ended by a signal: the shell's convention, 128 + its number.
             match ended.signal {

@@ -1,5 +1,6 @@
-//! The session log — what the wizard saw, with times — and its report for the
-//! service ticket, as Markdown or JSON.
+//! The session log of each vehicle — what the wizard saw, with times — and
+//! the session's report for the service ticket (every vehicle of the run and
+//! the technician's notes), as Markdown or JSON.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -50,6 +51,10 @@ pub enum Event {
     /// The gateway refused the stepsID (HTTP status): asked again by
     /// carAssociationID.
     StartedOver { status: u16 },
+    /// The technician's note (`N`).
+    Note { text: String },
+    /// An error code the customer read off the phone, explained (`e`).
+    Explained { code: String, meaning: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +74,8 @@ fn rfc3339<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Erro
 pub struct SessionLog {
     #[serde(rename = "carAssociationID")]
     car_association_id: Option<String>,
+    /// Said once, by the report of the run.
+    #[serde(skip)]
     backend: String,
     entries: Vec<Entry>,
     /// The last whole list seen: the report's closing state.
@@ -91,14 +98,6 @@ impl SessionLog {
     pub fn new(car: &str, backend: &str) -> Self {
         SessionLog {
             car_association_id: Some(car.to_owned()),
-            backend: backend.to_owned(),
-            ..SessionLog::default()
-        }
-    }
-
-    /// A log of a run that opened no vehicle.
-    pub fn without_car(backend: &str) -> Self {
-        SessionLog {
             backend: backend.to_owned(),
             ..SessionLog::default()
         }
@@ -165,14 +164,21 @@ impl SessionLog {
         );
     }
 
+    /// This vehicle's part of the Markdown report, on its own.
     pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        self.markdown_into(&mut out, self.lang);
+        out
+    }
+
+    /// This vehicle's part of the Markdown report: its ids, its closing
+    /// state and step table, and its events.
+    fn markdown_into(&self, out: &mut String, lang: Lang) {
         use std::fmt::Write;
-        let lang = self.lang;
         let none = tr!(lang, "report-none");
         let car = self.car_association_id.as_deref().unwrap_or(&none);
-        let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
+        let _ = writeln!(out, "## {car}\n");
         let _ = writeln!(out, "- carAssociationID: {car}");
-        let _ = writeln!(out, "- {}: {}", tr!(lang, "report-backend"), self.backend);
         if let Some(list) = &self.last_list {
             let steps_id = list.steps_id.as_deref().unwrap_or(&none);
             let _ = writeln!(out, "- stepsID: {steps_id}");
@@ -212,10 +218,74 @@ impl SessionLog {
                 );
             }
         }
-        let _ = writeln!(out, "\n## {}\n", tr!(lang, "report-events"));
-        for entry in &self.entries {
-            let at = humantime::format_rfc3339_seconds(entry.at);
-            let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
+        let _ = writeln!(out, "\n### {}\n", tr!(lang, "report-events"));
+        write_entries(out, lang, &self.entries);
+        out.push('\n');
+    }
+
+    /// The last whole list seen.
+    pub fn last_list(&self) -> Option<&StepsList> {
+        self.last_list.as_ref()
+    }
+}
+
+fn write_entries(out: &mut String, lang: Lang, entries: &[Entry]) {
+    use std::fmt::Write;
+    for entry in entries {
+        let at = humantime::format_rfc3339_seconds(entry.at);
+        let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
+    }
+}
+
+/// The report of a whole run: every vehicle opened or changed in it, each
+/// with its events and last list, and the notes that belong to no vehicle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionReport {
+    pub backend: String,
+    pub vehicles: Vec<SessionLog>,
+    pub notes: Vec<Entry>,
+    /// The language of the Markdown report.
+    #[serde(skip)]
+    lang: Lang,
+}
+
+impl SessionReport {
+    pub fn new(backend: &str, lang: Lang) -> Self {
+        SessionReport {
+            backend: backend.to_owned(),
+            lang,
+            ..SessionReport::default()
+        }
+    }
+
+    /// Nothing happened in the run: no vehicle, no note.
+    pub fn is_empty(&self) -> bool {
+        self.vehicles.is_empty() && self.notes.is_empty()
+    }
+
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write;
+        let lang = self.lang;
+        let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
+        let _ = writeln!(out, "- {}: {}", tr!(lang, "report-backend"), self.backend);
+        let _ = writeln!(
+            out,
+            "- {}\n",
+            tr!(
+                lang,
+                "report-vehicle-count",
+                count = crate::text::num(self.vehicles.len())
+            )
+        );
+        if self.is_empty() {
+            let _ = writeln!(out, "{}", tr!(lang, "report-empty"));
+        }
+        for vehicle in &self.vehicles {
+            vehicle.markdown_into(&mut out, lang);
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "## {}\n", tr!(lang, "report-notes"));
+            write_entries(&mut out, lang, &self.notes);
         }
         out
     }
@@ -237,12 +307,16 @@ impl SessionLog {
         crate::config::write_atomically(path, &text)
     }
 
-    /// Where `x` writes: `<data dir>/reports/stepwise-<car>-<time>.md`.
+    /// Where `x` writes: `<data dir>/reports/stepwise-<car>-<time>.md`
+    /// for a run of one vehicle, `stepwise-session-<time>.md` otherwise.
     pub fn default_path(&self, data_dir: &Path, at: SystemTime) -> PathBuf {
         let stamp = humantime::format_rfc3339_seconds(at)
             .to_string()
             .replace(':', "");
-        let car = self.car_association_id.as_deref().unwrap_or("session");
+        let car = match self.vehicles.as_slice() {
+            [one] => one.car_association_id().unwrap_or("session"),
+            _ => "session",
+        };
         data_dir
             .join("reports")
             .join(format!("stepwise-{car}-{stamp}.md"))
@@ -302,6 +376,13 @@ fn describe(lang: Lang, event: &Event) -> String {
                 status = u64::from(*status)
             )
         }
+        Event::Note { text } => tr!(lang, "report-event-note", text = text.clone()),
+        Event::Explained { code, meaning } => tr!(
+            lang,
+            "report-event-explained",
+            code = code.clone(),
+            meaning = meaning.clone()
+        ),
     }
 }
 
@@ -339,7 +420,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("2 of 2 done, service ready"), "{md}");
-        let json: serde_json::Value = serde_json::from_str(&log.to_json()).unwrap();
+        let mut report = SessionReport::new("demo backend", Lang::En);
+        report.vehicles.push(log);
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let json = &json["vehicles"][0];
         assert_eq!(json["entries"][1]["kind"], "reset");
         assert_eq!(json["entries"][2]["at"], "2027-01-15T08:00:05Z");
         assert_eq!(json["steps"][1]["name"], "deviceActivation");
@@ -361,9 +445,9 @@ mod tests {
     #[test]
     fn report_format_follows_the_extension() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SessionLog::default();
-        log.write(&dir.path().join("r.JSON")).unwrap();
-        log.write(&dir.path().join("r.md")).unwrap();
+        let report = SessionReport::default();
+        report.write(&dir.path().join("r.JSON")).unwrap();
+        report.write(&dir.path().join("r.md")).unwrap();
         let json = std::fs::read_to_string(dir.path().join("r.JSON")).unwrap();
         assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
         let md = std::fs::read_to_string(dir.path().join("r.md")).unwrap();

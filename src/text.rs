@@ -441,8 +441,15 @@ mod sources {
         };
     }
     files!(
-        "src/wizard/update.rs",
-        "src/wizard/keymap.rs",
+        "src/wizard/update/mod.rs",
+        "src/wizard/update/answers.rs",
+        "src/wizard/update/board.rs",
+        "src/wizard/update/messages.rs",
+        "src/wizard/update/notes.rs",
+        "src/wizard/update/sign_in.rs",
+        "src/wizard/update/steps.rs",
+        "src/wizard/keymap/mod.rs",
+        "src/wizard/keymap/table.rs",
         "src/ui/mod.rs",
         "src/ui/steps.rs",
         "src/ui/start.rs",
@@ -467,5 +474,6 @@ mod sources {
         "src/auth/store.rs",
         "src/cars.rs",
         "src/app/mod.rs",
+        "src/app/terminal.rs",
     );
 }

@@ -77,6 +77,10 @@ banner-customer-idle-text = Alle Schritte sind erledigt.
 banner-no-report-place = Kein Ort für den Bericht
 banner-no-report-place-text = Kein Benutzerdatenordner vorhanden; --report PFAD verwenden.
 banner-report-written = Bericht geschrieben
+banner-note-kept = Notiz übernommen
+banner-note-kept-text = Sie steht im Sitzungsbericht.
+banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
+banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben
 banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, ob der Ordner existiert und beschreibbar ist.
 banner-guide-opened = Anleitung im Browser geöffnet
@@ -212,6 +216,12 @@ key-help-open-guide = Anleitung des Schritts im Browser öffnen
 key-help-qr = Link der Anleitung als QR-Code zeigen
 key-help-report = Sitzungsbericht schreiben (Markdown)
 key-help-back = zurück zum Startbildschirm
+key-help-back-board = zurück zur Übersicht
+key-short-note = Notiz
+key-help-note = eine Notiz für den Sitzungsbericht schreiben
+key-help-save-note = die Notiz in den Bericht übernehmen
+key-help-type-note = die Notiz tippen
+help-section-note = Die Notiz für den Bericht
 key-help-scroll = Hilfe blättern
 key-help-page-down = eine Seite nach unten
 key-help-page-up = eine Seite nach oben
@@ -250,6 +260,14 @@ report-event-next-none = nächster Schritt laut Gateway: keiner (null)
 report-event-simulated = simulierter Kunde erledigte `{ $step }`
 report-event-error = Fehler: { $what }: { $detail }
 report-event-started-over = das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } Fahrzeug
+   *[other] { $count } Fahrzeuge
+}
+report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöffnet, keine Notiz geschrieben.
+report-notes = Notizen
+report-event-note = Notiz: { $text }
+report-event-explained = Code { $code } erklärt: { $meaning }
 
 ## The plain output of steps and next
 
@@ -718,6 +736,8 @@ cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color
 cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
+cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).
+cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die Meldung steht oben); die Protokolldatei enthält die Einzelheiten für den Support.
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
 cli-arg-addr-unresolved = --addr { $addr } kann nicht aufgelöst werden: { $error }. Eine IP-Adresse oder einen diesem Rechner bekannten Hostnamen angeben, z. B. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ergibt keine Adresse. Eine IP-Adresse angeben, z. B. 127.0.0.1:8080

@@ -84,6 +84,10 @@ banner-customer-idle-text = Every step is done.
 banner-no-report-place = No place for the report
 banner-no-report-place-text = There is no user data directory; use --report PATH instead.
 banner-report-written = Report written
+banner-note-kept = Note kept
+banner-note-kept-text = It goes into the session report.
+banner-task-failed = The request stopped on an internal error
+banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written
 banner-report-not-written-text = Cannot write { $path }: { $why }. Check the folder exists and is writable.
 banner-guide-opened = Guide opened in the browser
@@ -222,6 +226,12 @@ key-help-qr = show the guide's link as a QR code
 key-help-report = write the session report (Markdown)
 key-help-sign-in = sign in to the gateway (after a refused token) without leaving this vehicle
 key-help-back = back to the start screen
+key-help-back-board = back to the board
+key-short-note = note
+key-help-note = write a note for the session report
+key-help-save-note = keep the note for the report
+key-help-type-note = type the note
+help-section-note = The note for the report
 key-help-scroll = scroll help
 key-help-page-down = a page down
 key-help-page-up = a page up
@@ -262,6 +272,14 @@ report-event-next-none = the gateway's next step: none (null)
 report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } vehicle
+   *[other] { $count } vehicles
+}
+report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
+report-notes = Notes
+report-event-note = note: { $text }
+report-event-explained = code { $code } explained: { $meaning }
 
 ## The guidance pages the customer's phone opens
 
@@ -723,6 +741,8 @@ cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
 cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Session report written to { $path }
+cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).
+cli-arg-internal-error = stepwise stopped after an internal error (its message is above); the log file has the details for support.
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
 cli-arg-addr-unresolved = cannot resolve --addr { $addr }: { $error }. Give an IP address or a host name this machine knows, e.g. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } resolves to no address. Give an IP address, e.g. 127.0.0.1:8080

@@ -77,6 +77,10 @@ banner-customer-idle-text = Todos los pasos están hechos.
 banner-no-report-place = No hay sitio para el informe
 banner-no-report-place-text = No hay carpeta de datos de usuario; use --report RUTA.
 banner-report-written = Informe escrito
+banner-note-kept = Nota guardada
+banner-note-kept-text = Irá en el informe de sesión.
+banner-task-failed = La petición se detuvo por un error interno
+banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito
 banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compruebe que la carpeta existe y admite escritura.
 banner-guide-opened = Guía abierta en el navegador
@@ -212,6 +216,12 @@ key-help-open-guide = abrir la guía del paso en un navegador
 key-help-qr = mostrar el enlace de la guía como código QR
 key-help-report = escribir el informe de sesión (Markdown)
 key-help-back = volver a la pantalla inicial
+key-help-back-board = volver al panel
+key-short-note = nota
+key-help-note = escribir una nota para el informe de sesión
+key-help-save-note = guardar la nota para el informe
+key-help-type-note = escribir la nota
+help-section-note = La nota para el informe
 key-help-scroll = desplazar la ayuda
 key-help-page-down = una página abajo
 key-help-page-up = una página arriba
@@ -250,6 +260,14 @@ report-event-next-none = siguiente paso según la pasarela: ninguno (null)
 report-event-simulated = el cliente simulado completó `{ $step }`
 report-event-error = fallo: { $what }: { $detail }
 report-event-started-over = la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } vehículo
+   *[other] { $count } vehículos
+}
+report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
+report-notes = Notas
+report-event-note = nota: { $text }
+report-event-explained = código { $code } explicado: { $meaning }
 
 ## The plain output of steps and next
 
@@ -721,6 +739,8 @@ cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
 cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Informe de sesión escrito en { $path }
+cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).
+cli-arg-internal-error = stepwise se detuvo tras un error interno (el mensaje está arriba); el archivo de registro tiene los detalles para soporte.
 cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario
 cli-arg-addr-unresolved = no se puede resolver --addr { $addr }: { $error }. Indique una dirección IP o un nombre de host que esta máquina conozca, p. ej. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } no da ninguna dirección. Indique una dirección IP, p. ej. 127.0.0.1:8080

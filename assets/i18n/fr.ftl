@@ -77,6 +77,10 @@ banner-customer-idle-text = Toutes les étapes sont faites.
 banner-no-report-place = Pas d'emplacement pour le rapport
 banner-no-report-place-text = Pas de dossier de données utilisateur ; utilisez --report CHEMIN.
 banner-report-written = Rapport écrit
+banner-note-kept = Note gardée
+banner-note-kept-text = Elle figurera dans le rapport de session.
+banner-task-failed = La requête s'est arrêtée sur une erreur interne
+banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit
 banner-report-not-written-text = Impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
 banner-guide-opened = Guide ouvert dans le navigateur
@@ -212,6 +216,12 @@ key-help-open-guide = ouvrir le guide de l'étape dans un navigateur
 key-help-qr = montrer le lien du guide en code QR
 key-help-report = écrire le rapport de session (Markdown)
 key-help-back = retour à l'écran de départ
+key-help-back-board = retour au tableau
+key-short-note = noter
+key-help-note = écrire une note pour le rapport de session
+key-help-save-note = garder la note pour le rapport
+key-help-type-note = taper la note
+help-section-note = La note pour le rapport
 key-help-scroll = faire défiler l'aide
 key-help-page-down = une page plus bas
 key-help-page-up = une page plus haut
@@ -250,6 +260,14 @@ report-event-next-none = étape suivante selon la passerelle : aucune (null)
 report-event-simulated = le client simulé a fait `{ $step }`
 report-event-error = erreur : { $what } : { $detail }
 report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } véhicule
+   *[other] { $count } véhicules
+}
+report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
+report-notes = Remarques
+report-event-note = note : { $text }
+report-event-explained = code { $code } expliqué : { $meaning }
 
 ## The plain output of steps and next
 
@@ -721,6 +739,8 @@ cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error 
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utiliser `stepwise steps --car ID [--json]`, ou définir TERM, par ex. TERM=xterm-256color
 cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utiliser `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
+cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
+cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
 cli-arg-scenario-bad = { $error }. Corriger le fichier ou retirer --scenario
 cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donner une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donner une adresse IP, par ex. 127.0.0.1:8080

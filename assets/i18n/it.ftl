@@ -77,6 +77,10 @@ banner-customer-idle-text = Tutti i passi sono fatti.
 banner-no-report-place = Nessun posto per il rapporto
 banner-no-report-place-text = Non c'è una cartella dati utente; usare --report PERCORSO.
 banner-report-written = Rapporto scritto
+banner-note-kept = Nota tenuta
+banner-note-kept-text = Finirà nel rapporto di sessione.
+banner-task-failed = La richiesta si è interrotta per un errore interno
+banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
 banner-report-not-written-text = Impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
 banner-guide-opened = Guida aperta nel browser
@@ -212,6 +216,12 @@ key-help-open-guide = aprire la guida del passo nel browser
 key-help-qr = mostrare il link della guida come codice QR
 key-help-report = scrivere il rapporto di sessione (Markdown)
 key-help-back = tornare alla schermata iniziale
+key-help-back-board = torna al quadro
+key-short-note = nota
+key-help-note = scrivere una nota per il rapporto di sessione
+key-help-save-note = tenere la nota per il rapporto
+key-help-type-note = scrivere la nota
+help-section-note = La nota per il rapporto
 key-help-scroll = scorrere l'aiuto
 key-help-page-down = una pagina giù
 key-help-page-up = una pagina su
@@ -250,6 +260,14 @@ report-event-next-none = prossimo passo secondo il gateway: nessuno (null)
 report-event-simulated = il cliente simulato ha fatto `{ $step }`
 report-event-error = errore: { $what }: { $detail }
 report-event-started-over = il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } veicolo
+   *[other] { $count } veicoli
+}
+report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
+report-notes = Note
+report-event-note = nota: { $text }
+report-event-explained = codice { $code } spiegato: { $meaning }
 
 ## The plain output of steps and next
 
@@ -721,6 +739,8 @@ cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
 cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Per gli script usare `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapporto di sessione scritto in { $path }
+cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).
+cli-arg-internal-error = stepwise si è fermato dopo un errore interno (il messaggio è qui sopra); il file di log contiene i dettagli per l'assistenza.
 cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario
 cli-arg-addr-unresolved = impossibile risolvere --addr { $addr }: { $error }. Indicare un indirizzo IP o un nome host noto a questa macchina, ad es. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } non corrisponde ad alcun indirizzo. Indicare un indirizzo IP, ad es. 127.0.0.1:8080

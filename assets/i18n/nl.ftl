@@ -77,6 +77,10 @@ banner-customer-idle-text = Alle stappen zijn klaar.
 banner-no-report-place = Geen plek voor het rapport
 banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --report PAD.
 banner-report-written = Rapport geschreven
+banner-note-kept = Notitie bewaard
+banner-note-kept-text = Ze komt in het sessierapport.
+banner-task-failed = Het verzoek stopte door een interne fout
+banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
 banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
 banner-guide-opened = Gids geopend in de browser
@@ -212,6 +216,12 @@ key-help-open-guide = de gids van de stap in een browser openen
 key-help-qr = de link van de gids als QR-code tonen
 key-help-report = het sessierapport schrijven (Markdown)
 key-help-back = terug naar het startscherm
+key-help-back-board = terug naar het overzicht
+key-short-note = notitie
+key-help-note = een notitie voor het sessierapport schrijven
+key-help-save-note = de notitie voor het rapport bewaren
+key-help-type-note = de notitie typen
+help-section-note = De notitie voor het rapport
 key-help-scroll = door de hulp scrollen
 key-help-page-down = een pagina omlaag
 key-help-page-up = een pagina omhoog
@@ -250,6 +260,14 @@ report-event-next-none = volgende stap volgens de gateway: geen (null)
 report-event-simulated = gesimuleerde klant deed `{ $step }`
 report-event-error = fout: { $what }: { $detail }
 report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } voertuig
+   *[other] { $count } voertuigen
+}
+report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
+report-notes = Notities
+report-event-note = notitie: { $text }
+report-event-explained = code { $code } uitgelegd: { $meaning }
 
 ## The plain output of steps and next
 
@@ -718,6 +736,8 @@ cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
 cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
 cli-arg-report-written = Sessierapport geschreven naar { $path }
+cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).
+cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding staat hierboven); het logbestand bevat de details voor support.
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
 cli-arg-addr-unresolved = kan --addr { $addr } niet opzoeken: { $error }. Geef een IP-adres of een hostnaam die deze machine kent, bijv. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } levert geen adres op. Geef een IP-adres, bijv. 127.0.0.1:8080

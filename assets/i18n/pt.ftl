@@ -77,6 +77,10 @@ banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório
 banner-no-report-place-text = Não há pasta de dados do usuário; use --report CAMINHO.
 banner-report-written = Relatório gravado
+banner-note-kept = Nota guardada
+banner-note-kept-text = Vai para o relatório da sessão.
+banner-task-failed = O pedido parou devido a um erro interno
+banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
 banner-guide-opened = Guia aberto no navegador
@@ -212,6 +216,12 @@ key-help-open-guide = abrir o guia do passo em um navegador
 key-help-qr = mostrar o link do guia como código QR
 key-help-report = gravar o relatório da sessão (Markdown)
 key-help-back = voltar à tela inicial
+key-help-back-board = voltar ao painel
+key-short-note = nota
+key-help-note = escrever uma nota para o relatório da sessão
+key-help-save-note = guardar a nota para o relatório
+key-help-type-note = escrever a nota
+help-section-note = A nota para o relatório
 key-help-scroll = rolar a ajuda
 key-help-page-down = uma página abaixo
 key-help-page-up = uma página acima
@@ -250,6 +260,14 @@ report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
 report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-vehicle-count = { $count ->
+    [one] { $count } veículo
+   *[other] { $count } veículos
+}
+report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
+report-notes = Notas
+report-event-note = nota: { $text }
+report-event-explained = código { $code } explicado: { $meaning }
 
 ## The plain output of steps and next
 
@@ -721,6 +739,8 @@ cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
+cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).
+cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o ficheiro de registo tem os detalhes para o suporte.
 cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario
 cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080

@@ -29,6 +29,7 @@ struct TerminalGuard {
 impl TerminalGuard {
     fn enter() -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
+        super::tasks::install_hook();
         execute!(stdout(), EnableBracketedPaste, SetTitle("stepwise"))?;
         Ok(TerminalGuard { terminal })
     }
@@ -87,6 +88,11 @@ pub async fn run(
     // The hyperlink last written: cells ratatui leaves alone keep it.
     let mut link: Option<Link> = None;
     loop {
+        // After a panic outside a caught task the terminal is restored and
+        // its message printed: nothing more is drawn over it.
+        if super::tasks::panicked() {
+            return Err(stopped(state));
+        }
         draw(&mut guard.terminal, state, &mut link)?;
         if state.quit_requested() {
             return Ok(None);
@@ -119,6 +125,7 @@ pub async fn run(
                 // Asked to end (kill, a closed SSH session): leave as `q` does,
                 // terminal restored and report written.
                 signal = ended.recv() => return Ok(Some(signal)),
+                () = super::tasks::stopped() => return Err(stopped(state)),
             };
             if let Some(input) = input {
                 break input;
@@ -143,6 +150,11 @@ pub async fn run(
             }
         }
     }
+}
+
+/// The loop's end after a panic outside a caught task.
+fn stopped(state: &State) -> std::io::Error {
+    std::io::Error::other(crate::tr!(state.lang(), "cli-arg-internal-error"))
 }
 
 /// SIGTERM, SIGHUP and SIGINT from outside (`kill -INT`; Ctrl-C in raw

@@ -4,16 +4,13 @@
 //! port; the code it brings is exchanged for tokens with the verifier only
 //! this process knows.
 
-use std::future::IntoFuture;
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
-use axum::response::Html;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 use url::Url;
 
 use super::device::{
@@ -28,8 +25,7 @@ use crate::tr;
 /// How long the browser has to come back.
 pub const PATIENCE: Duration = Duration::from_secs(600);
 
-/// The grant type of an authorization code.
-pub const CODE_GRANT: &str = "authorization_code";
+pub use crate::wire::oauth::CODE_GRANT;
 
 /// The path the browser comes back to.
 const CALLBACK: &str = "/callback";
@@ -82,7 +78,7 @@ pub struct Pending {
 }
 
 /// The answer the browser brings back (RFC 6749 §4.1.2).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default)]
 struct Callback {
     code: Option<String>,
     state: Option<String>,
@@ -100,7 +96,7 @@ pub async fn start(endpoints: &Endpoints, options: &SignInOptions) -> Result<Pen
                 field: "authorization_endpoint",
             }))?;
     let listener = TcpListener::bind(("127.0.0.1", 0))
-        .await
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|e| AuthError::Network {
             url: "http://127.0.0.1/".into(),
             detail: e.kind().to_string(),
@@ -152,20 +148,96 @@ pub async fn start(endpoints: &Endpoints, options: &SignInOptions) -> Result<Pen
 }
 
 /// The page the browser shows once it came back.
-fn page(lang: Lang, ok: bool) -> Html<String> {
+fn page(lang: Lang, ok: bool) -> String {
     let words = if ok {
         tr!(lang, "login-browser-done")
     } else {
         tr!(lang, "login-browser-failed-page")
     };
-    Html(format!(
+    format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
          <title>stepwise</title><p>{}</p>",
         words
             .replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
-    ))
+    )
+}
+
+/// Answers one browser request on the loopback listener.
+fn answer(stream: &mut std::net::TcpStream, status: &str, body: &str) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+/// The request line's target of one request (at most 8 KiB read).
+fn request_target(stream: &mut std::net::TcpStream) -> Option<String> {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut words = text.lines().next()?.split(' ');
+    (words.next()? == "GET").then_some(())?;
+    words.next().map(str::to_owned)
+}
+
+/// Waits on the loopback listener (blocking, until `deadline`) for the
+/// browser to come back with this sign-in's `state`; other requests (a
+/// favicon, a stale tab) are answered and waited past.
+fn wait_for_callback(
+    listener: &TcpListener,
+    expected: &str,
+    lang: Lang,
+    deadline: Instant,
+) -> Option<Callback> {
+    loop {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let Some(target) = request_target(&mut stream) else {
+                    continue;
+                };
+                let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                if path != CALLBACK {
+                    answer(&mut stream, "404 Not Found", "");
+                    continue;
+                }
+                let mut callback = Callback::default();
+                for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                    let value = Some(value.into_owned());
+                    match &*key {
+                        "code" => callback.code = value,
+                        "state" => callback.state = value,
+                        "error" => callback.error = value,
+                        "error_description" => callback.error_description = value,
+                        _ => {}
+                    }
+                }
+                // Another page's answer (a stale tab) is not this sign-in's.
+                if callback.state.as_deref() != Some(expected) {
+                    answer(&mut stream, "400 Bad Request", &page(lang, false));
+                    continue;
+                }
+                let ok = callback.code.is_some();
+                answer(&mut stream, "200 OK", &page(lang, ok));
+                return Some(callback);
+            }
+            Err(_) if Instant::now() >= deadline => return None,
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
 }
 
 /// Waits (at most [`PATIENCE`]) for the browser to come back with this
@@ -177,40 +249,24 @@ pub async fn finish(
     options: &SignInOptions,
     lang: Lang,
 ) -> Result<Credential, AuthError> {
-    let (tx, mut rx) = mpsc::channel::<Callback>(4);
     let expected = pending.state.clone();
-    let app = axum::Router::new()
-        .route(
-            CALLBACK,
-            axum::routing::get(
-                move |State(tx): State<mpsc::Sender<Callback>>,
-                      Query(callback): Query<Callback>| async move {
-                    // Another page's answer (a stale tab) is not this sign-in's.
-                    if callback.state.as_deref() != Some(expected.as_str()) {
-                        return page(lang, false);
-                    }
-                    let ok = callback.code.is_some();
-                    let _ = tx.send(callback).await;
-                    page(lang, ok)
-                },
-            ),
-        )
-        .with_state(tx);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(
-        axum::serve(pending.listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .into_future(),
-    );
-    let callback = tokio::time::timeout(PATIENCE, rx.recv()).await;
-    let _ = stop.send(());
-    // The page is answered before the server stops; never wait long on it.
-    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
-    let callback = match callback {
-        Ok(Some(callback)) => callback,
-        _ => return Err(AuthError::Expired),
+    let listener = pending
+        .listener
+        .try_clone()
+        .map_err(|e| AuthError::Network {
+            url: pending.redirect_uri.clone(),
+            detail: e.kind().to_string(),
+            tls: None,
+        })?;
+    let deadline = Instant::now() + PATIENCE;
+    let callback = tokio::task::spawn_blocking(move || {
+        wait_for_callback(&listener, &expected, lang, deadline)
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(callback) = callback else {
+        return Err(AuthError::Expired);
     };
     let scopes = sanitize(&pending.scope);
     if let Some(error) = callback.error.as_deref() {

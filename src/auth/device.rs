@@ -17,8 +17,7 @@ use super::{
 use crate::secret::Secret;
 use crate::steps::sanitize;
 
-/// The grant type of a device code, as RFC 8628 names it.
-pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub use crate::wire::oauth::DEVICE_GRANT;
 
 /// The interval when a provider gives none (RFC 8628 §3.2).
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);

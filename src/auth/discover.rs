@@ -15,9 +15,10 @@ use super::device::{Endpoints, get, provider_url};
 use super::{AuthError, Discovery, Endpoint};
 use crate::steps::sanitize;
 
-const AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
-const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
-const PROTECTED_RESOURCE: &str = "/.well-known/oauth-protected-resource";
+use crate::wire::oauth::{
+    METADATA_PATH as AUTHORIZATION_SERVER, OPENID_CONFIGURATION_PATH as OPENID_CONFIGURATION,
+    PROTECTED_RESOURCE_PATH as PROTECTED_RESOURCE,
+};
 
 #[derive(Deserialize)]
 struct Metadata {

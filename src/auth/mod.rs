@@ -23,7 +23,7 @@ pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
 /// The client id stepwise presents when none is set (`--client-id`,
 /// `client_id` in the config file).
-pub const CLIENT_ID: &str = "stepwise";
+pub use crate::wire::oauth::CLIENT_ID;
 
 /// The scopes asked for when none are set and the gateway names none.
 pub const DEFAULT_SCOPES: &str = "openid offline_access";

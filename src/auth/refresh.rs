@@ -228,7 +228,7 @@ impl Login {
         state.token_requests += 1;
         let client_id = state.credential.client_id().to_owned();
         let mut form = vec![
-            ("grant_type", "refresh_token"),
+            ("grant_type", crate::wire::oauth::REFRESH_GRANT),
             ("refresh_token", refresh_token.as_str()),
             ("client_id", client_id.as_str()),
         ];

@@ -7,73 +7,88 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
+use super::{Arg, Budget, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
+use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
-use crate::net::{NetOptions, TlsProblem};
+use crate::net::NetOptions;
 use crate::steps::{Status, StepsList, sanitize};
 use crate::wire::{
-    self, CAR_PARAM, DEVICE_HEADER, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+    self, CAR_PARAM, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
 };
 
 const JSON: &str = "application/json";
 
-/// One answer, read up to a cap.
+/// One answer: its head, and its body when it was read (up to the cap).
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
 }
 
-const BODY_CAP: usize = 1024 * 1024;
-
+/// The contract checks' requests, through the client's one door (device
+/// header, token, body cap, redaction), each within the run's time.
 struct Caller<'a> {
-    http: reqwest::Client,
-    base: &'a Url,
-    device: &'a str,
-    token: Option<&'a Secret>,
+    gateway: Gateway,
     budget: &'a Budget,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
+    /// `None` (the error body line says why) when the client cannot be made.
+    fn new(
+        report: &mut Report,
+        base: &Url,
+        net: &NetOptions,
+        device: &str,
+        token: Option<&Secret>,
+        budget: &'a Budget,
+    ) -> Option<Caller<'a>> {
+        let options = ClientOptions {
+            connect_timeout: CHECK_LIMIT,
+            timeout: RUN_LIMIT,
+            retries: 0,
+            net: net.clone(),
+            ..ClientOptions::default()
+        };
+        match Gateway::new(base.as_str(), device.to_owned(), token.cloned(), options) {
+            Ok(gateway) => Some(Caller { gateway, budget }),
+            Err(GatewayError::Net(e)) => {
+                report.set("error_body", Mark::Failed, e.to_string());
+                None
+            }
+            Err(e) => {
+                report.set(
+                    "error_body",
+                    Mark::Failed,
+                    words!("doctor-http-setup", error = e.to_string()),
+                );
+                None
+            }
+        }
+    }
+
     /// `Err` holds why nothing usable came back.
     async fn get(
         &self,
         path: &str,
         query: &[(&str, &str)],
-        accept: &str,
+        accept: &'static str,
         read_body: bool,
     ) -> Result<Answer, Arg> {
-        let url = self.base.join(path).map_err(|e| Arg::Text(e.to_string()))?;
-        let mut request = self
-            .http
-            .get(url)
-            .query(query)
-            .header(ACCEPT, accept)
-            .header(DEVICE_HEADER, self.device);
-        if let Some(token) = self.token
-            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        {
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
+        let call = Call::get(path, query).accept(accept);
         let limit = self.budget.limit();
         let exchange = async {
-            let mut response = request.send().await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let mut body = Vec::new();
-            if read_body {
-                while let Some(chunk) = response.chunk().await? {
-                    if body.len() + chunk.len() > BODY_CAP {
-                        break;
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-            }
-            Ok::<_, reqwest::Error>(Answer {
+            let sent = self.gateway.send(&call).await?;
+            let status = sent.status();
+            let headers = sent.headers().clone();
+            let body = if read_body {
+                sent.body(&self.gateway).await?.body
+            } else {
+                Vec::new()
+            };
+            Ok::<_, GatewayError>(Answer {
                 status,
                 headers,
                 body,
@@ -85,63 +100,18 @@ impl Caller<'_> {
                 secs = format!("{:.0}", limit.as_secs_f64())
             )
             .into()),
-            Ok(Err(e)) => {
-                let mut text = match TlsProblem::find(&e) {
-                    Some(p) => p.code().to_owned(),
-                    None => {
-                        let mut source: &dyn std::error::Error = &e;
-                        while let Some(next) = source.source() {
-                            source = next;
-                        }
-                        source.to_string()
-                    }
-                };
-                if let Some(token) = self.token {
-                    text = text.replace(token.expose(), "<redacted>");
-                }
-                Err(Arg::Text(sanitize(&text)))
-            }
+            Ok(Err(e)) => Err(Arg::Text(sanitize(&why(e)))),
             Ok(Ok(answer)) => Ok(answer),
         }
     }
 }
 
-impl<'a> Caller<'a> {
-    /// The HTTP client of the contract checks; `None` (the error body line
-    /// says why) when it cannot be made.
-    fn new(
-        report: &mut Report,
-        base: &'a Url,
-        net: &NetOptions,
-        device: &'a str,
-        token: Option<&'a Secret>,
-        budget: &'a Budget,
-    ) -> Option<Caller<'a>> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(CHECK_LIMIT)
-            .user_agent(concat!("stepwise-doctor/", env!("CARGO_PKG_VERSION")));
-        let http = match crate::net::configure(builder, net).map(|b| b.build()) {
-            Ok(Ok(http)) => http,
-            Ok(Err(e)) => {
-                report.set(
-                    "error_body",
-                    Mark::Failed,
-                    words!("doctor-http-setup", error = e.to_string()),
-                );
-                return None;
-            }
-            Err(e) => {
-                report.set("error_body", Mark::Failed, e.to_string());
-                return None;
-            }
-        };
-        Some(Caller {
-            http,
-            base,
-            device,
-            token,
-            budget,
-        })
+/// Why a request failed, in the system's words (a TLS problem by its code).
+fn why(error: GatewayError) -> String {
+    match error {
+        GatewayError::Tls { problem, .. } => problem.code().to_owned(),
+        GatewayError::Unreachable { detail, .. } | GatewayError::Transport(detail) => detail,
+        other => other.to_string(),
     }
 }
 

@@ -21,8 +21,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::routes::Shared;
-use crate::auth::CLIENT_ID;
-use crate::auth::device::DEVICE_GRANT;
+use crate::wire::oauth::{
+    CLIENT_ID, CODE_GRANT, DEVICE_GRANT, REFRESH_GRANT, SIM_AUTHORIZE_PATH,
+    SIM_DEVICE_AUTHORIZATION_PATH, SIM_REVOCATION_PATH, SIM_TOKEN_PATH,
+};
 
 /// User codes are 8 of these letters (RFC 8628 §6.1: no vowels, no
 /// look-alikes), shown as `WDJB-MJHT`.
@@ -321,11 +323,11 @@ pub(crate) async fn metadata(State(shared): State<Shared>, headers: HeaderMap) -
     let scopes = shared.auth().map(|a| a.lock().options.scopes.clone());
     Json(json!({
         "issuer": base,
-        "authorization_endpoint": format!("{base}/oauth/authorize"),
-        "device_authorization_endpoint": format!("{base}/oauth/device_authorization"),
-        "token_endpoint": format!("{base}/oauth/token"),
-        "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "grant_types_supported": [DEVICE_GRANT, "authorization_code", "refresh_token"],
+        "authorization_endpoint": format!("{base}{SIM_AUTHORIZE_PATH}"),
+        "device_authorization_endpoint": format!("{base}{SIM_DEVICE_AUTHORIZATION_PATH}"),
+        "token_endpoint": format!("{base}{SIM_TOKEN_PATH}"),
+        "revocation_endpoint": format!("{base}{SIM_REVOCATION_PATH}"),
+        "grant_types_supported": [DEVICE_GRANT, CODE_GRANT, REFRESH_GRANT],
         "response_types_supported": ["code"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": scopes,
@@ -679,7 +681,7 @@ pub(crate) async fn token(State(shared): State<Shared>, body: Bytes) -> Response
             let (login, scope) = (refresh.login, refresh.scope.clone());
             Json(state.issue(now, Some(login), &client_id, &scope)).into_response()
         }
-        Some("authorization_code") => {
+        Some(CODE_GRANT) => {
             let code = form.get("code").cloned().unwrap_or_default();
             let verifier = form.get("code_verifier").cloned().unwrap_or_default();
             let Some(issued) = state.codes.remove(&code) else {

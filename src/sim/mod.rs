@@ -23,7 +23,7 @@ pub use routes::{Shared, router};
 pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// A simulator running on a tokio task.
 pub struct RunningSim {

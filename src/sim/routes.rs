@@ -17,10 +17,11 @@ use serde::ser::SerializeMap;
 use super::events::Live;
 use super::openapi::{AssociationDoc, AssociationsDoc, NextStepDoc, StepsListDoc};
 use super::state::{ListAnswer, SimError, SimState};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::steps::{StatusFilter, Step};
 use crate::wire::{
     self, CAR_PARAM, DEVICE_HEADER, ErrorBody, Lookup, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+    oauth,
 };
 
 /// What every handler shares.
@@ -176,34 +177,26 @@ fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
 }
 
 pub fn router(shared: Shared) -> Router {
+    let at = |path: &str| format!("/{path}");
     Router::new()
-        .route("/pims/subscription/steps", get(list))
-        .route("/pims/subscription/step", get(next))
+        .route(&at(wire::LIST_PATH), get(list))
+        .route(&at(wire::NEXT_PATH), get(next))
+        .route(&at(wire::EVENTS_PATH), get(super::events::events))
+        .route(&at(wire::SIM_ASSOCIATIONS_PATH), get(associations))
+        .route(&at(wire::SIM_COMPLETE_ROUTE), post(complete))
+        .route(&at(wire::SIM_REVOKE_ROUTE), post(revoke))
+        .route(&at(wire::OPENAPI_PATH), get(openapi))
+        .route(oauth::METADATA_PATH, get(super::auth::metadata))
         .route(
-            "/pims/subscription/steps/events",
-            get(super::events::events),
-        )
-        .route("/sim/associations", get(associations))
-        .route(
-            "/sim/associations/{car}/steps/{name}/complete",
-            post(complete),
-        )
-        .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
-        .route("/openapi.json", get(openapi))
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(super::auth::metadata),
-        )
-        .route(
-            "/oauth/device_authorization",
+            oauth::SIM_DEVICE_AUTHORIZATION_PATH,
             post(super::auth::device_authorization),
         )
-        .route("/oauth/token", post(super::auth::token))
-        .route("/oauth/authorize", get(super::auth::authorize))
-        .route("/oauth/authorize/decide", post(super::auth::decide_code))
-        .route("/oauth/revoke", post(super::auth::revoke_token))
+        .route(oauth::SIM_TOKEN_PATH, post(super::auth::token))
+        .route(oauth::SIM_AUTHORIZE_PATH, get(super::auth::authorize))
+        .route(oauth::SIM_DECIDE_PATH, post(super::auth::decide_code))
+        .route(oauth::SIM_REVOCATION_PATH, post(super::auth::revoke_token))
         .route(
-            "/.well-known/oauth-protected-resource",
+            oauth::PROTECTED_RESOURCE_PATH,
             get(super::auth::resource_metadata),
         )
         .route("/device", get(super::auth::device_page))
@@ -211,7 +204,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/sim/device/{code}/deny", post(super::auth::deny))
         .route("/sim/auth/expire", post(super::auth::expire))
         .route("/sim/auth/revoke", post(super::auth::revoke))
-        .route("/guidance/{name}", get(guidance_page))
+        .route(&at(wire::GUIDANCE_ROUTE), get(guidance_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)

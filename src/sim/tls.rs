@@ -199,7 +199,7 @@ pub fn server_config(
     client_ca: Option<&[u8]>,
 ) -> Result<Arc<rustls::ServerConfig>, SimTlsError> {
     use rustls::pki_types::pem::PemObject;
-    let provider = Arc::new(crate::net::provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let chain = pem_certs(cert_pem, "the server certificate")?;
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| err("the server key is not a PEM key", e))?;
@@ -228,10 +228,10 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Where `serve --tls` keeps its generated files when `--tls-dir` is not
-/// given.
-pub fn default_dir() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join("sim-tls"))
+/// Where `serve --tls` keeps its generated files in the data directory
+/// `data_dir` when `--tls-dir` is not given.
+pub fn default_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("sim-tls")
 }
 
 /// A TCP listener whose connections reach axum once their TLS handshake has

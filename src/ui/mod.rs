@@ -82,6 +82,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             overlays::sign_in(frame, area, state, sign_in, theme);
             None
         }
+        Some(Overlay::Note(text)) => {
+            overlays::note(frame, area, state, text, theme);
+            None
+        }
     }
 }
 
@@ -166,7 +170,8 @@ fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,
         A::ToggleWatch | A::StartFilter => 3,
-        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle => 1,
+        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle | A::SaveNote => 1,
+        A::WriteNote | A::WriteReport | A::SignIn => 2,
         _ => 2,
     }
 }

@@ -157,6 +157,30 @@ pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme)
     );
 }
 
+/// The note field (`N`): what is typed so far, wrapped, and where it goes.
+pub fn note(frame: &mut Frame, area: Rect, state: &State, text: &str, theme: Theme) {
+    let lang = state.lang();
+    let width = EXPLAIN_WIDTH.min(area.width);
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(text.to_owned()),
+            Span::styled("▏", theme.key()),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(tr!(lang, "key-help-note"), theme.dim())),
+    ];
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let needed = cells(paragraph.line_count(width.saturating_sub(2))).saturating_add(2);
+    let rect = centered(area, width, needed.max(5));
+    let (_, block) = popup(
+        frame,
+        rect,
+        format!(" {} ", tr!(lang, "help-section-note")),
+        theme,
+    );
+    frame.render_widget(paragraph.block(block), rect);
+}
+
 /// The explainer's width at most; it grows down as far as its words need.
 const EXPLAIN_WIDTH: u16 = 76;
 

@@ -80,9 +80,6 @@ pub struct Board {
     pending_removal: Option<String>,
     /// The last announcement (a vehicle turned ready, one was removed).
     banner: Option<Banner>,
-    /// Where the open vehicle's session sat while its steps screen is on
-    /// show (it is lent to the steps screen meanwhile).
-    lent_at: Option<usize>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
     /// The (carAssociationID, stepsID) pairs the board's followers follow,
@@ -168,8 +165,8 @@ impl Board {
         }
     }
 
-    /// Every session the board holds (the one lent to the steps screen is
-    /// not among them while it is open).
+    /// Every session the board holds, the one open on the steps screen
+    /// included.
     pub fn sessions(&self) -> &[VehicleSession] {
         &self.sessions
     }
@@ -376,20 +373,16 @@ impl Board {
         self.banner = None;
     }
 
-    /// Lends `car`'s session to the steps screen; it leaves the board until
-    /// [`Board::give_back`].
-    pub fn lend(&mut self, car: &str) -> Option<VehicleSession> {
-        let index = self.sessions.iter().position(|s| s.car() == car)?;
-        self.lent_at = Some(index);
+    /// Selects `car`'s row (its steps screen opens, and Esc comes back to
+    /// it).
+    pub fn select(&mut self, car: &str) {
         self.selected = Some(car.to_owned());
-        Some(self.sessions.remove(index))
     }
 
-    /// Takes the lent session back, at its old place.
-    pub fn give_back(&mut self, session: VehicleSession) {
-        let at = self.lent_at.take().unwrap_or(self.sessions.len());
-        self.selected = Some(session.car().to_owned());
-        self.sessions.insert(at.min(self.sessions.len()), session);
+    /// Takes a session out of the run (an id the gateway refused).
+    pub fn take(&mut self, car: &str) -> Option<VehicleSession> {
+        let index = self.sessions.iter().position(|s| s.car() == car)?;
+        Some(self.sessions.remove(index))
     }
 
     /// True once, when the last vehicle without any answer gets one: the
@@ -405,22 +398,19 @@ impl Board {
         self.loaded
     }
 
-    pub fn is_lent(&self) -> bool {
-        self.lent_at.is_some()
-    }
-
     /// The lists the board's followers follow now.
     pub fn followed(&self) -> &[(String, String)] {
         &self.followed
     }
 
     /// The lists the wizard should follow: every watched vehicle on the
-    /// board whose stepsID is known, by carAssociationID.
-    pub fn wanted(&self) -> Vec<(String, String)> {
+    /// board whose stepsID is known, by carAssociationID; the one open on
+    /// the steps screen (`open`) follows alone.
+    pub fn wanted(&self, open: Option<&str>) -> Vec<(String, String)> {
         let mut wanted: Vec<(String, String)> = self
             .sessions
             .iter()
-            .filter(|s| s.watch())
+            .filter(|s| s.watch() && Some(s.car()) != open)
             .filter_map(|s| Some((s.car().to_owned(), s.steps_id()?.to_owned())))
             .collect();
         wanted.sort();
@@ -430,17 +420,15 @@ impl Board {
     /// True when the followers follow every watched vehicle's list and
     /// exactly those vehicles take their updates: nothing to do. Checked on
     /// every update, so it allocates nothing.
-    pub fn followers_in_step(&self) -> bool {
+    pub fn followers_in_step(&self, open: Option<&str>) -> bool {
         let id = self.followed_by;
+        let rows = || self.sessions.iter().filter(|s| Some(s.car()) != open);
         // Followers with nothing left to follow are stopped.
-        let any_wanted = self
-            .sessions
-            .iter()
-            .any(|s| s.watch() && s.steps_id().is_some());
+        let any_wanted = rows().any(|s| s.watch() && s.steps_id().is_some());
         if !any_wanted && !self.followed.is_empty() {
             return false;
         }
-        self.sessions.iter().all(|s| {
+        rows().all(|s| {
             let taking = s.following().is_some_and(|f| f.id == id);
             match (s.watch(), s.steps_id()) {
                 (true, Some(steps_id)) => {
@@ -459,19 +447,19 @@ impl Board {
 
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
-    pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>) {
+    pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>, open: Option<&str>) {
         self.followed = lists;
         self.followed_by = id;
         let wanted = self.followed.clone();
-        self.answer_for(&wanted);
+        self.answer_for(&wanted, open);
     }
 
     /// The followers go on as they are (they follow every list of
     /// `wanted`, and maybe more): the sessions of `wanted` answer their
     /// updates, the others none.
-    pub fn answer_for(&mut self, wanted: &[(String, String)]) {
+    pub fn answer_for(&mut self, wanted: &[(String, String)], open: Option<&str>) {
         let id = self.followed_by;
-        for session in &mut self.sessions {
+        for session in self.sessions.iter_mut().filter(|s| Some(s.car()) != open) {
             match wanted.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
                 Ok(at) => {
                     if session.following().is_none_or(|f| f.id != id) {

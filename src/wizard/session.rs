@@ -31,6 +31,9 @@ pub struct VehicleSession {
     banner: Option<Banner>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
+    /// The last answer was refused for want of a token: a sign-in asks
+    /// again.
+    refused_token: bool,
     log: SessionLog,
 }
 
@@ -93,6 +96,7 @@ impl VehicleSession {
             banner: None,
             in_flight: None,
             last_refresh: None,
+            refused_token: false,
             log,
         }
     }
@@ -195,6 +199,16 @@ impl VehicleSession {
 
     pub fn log(&self) -> &SessionLog {
         &self.log
+    }
+
+    /// The last answer was refused for want of a token.
+    pub fn refused_token(&self) -> bool {
+        self.refused_token
+    }
+
+    /// Notes whether the failure just shown wants a sign-in.
+    pub fn set_refused_token(&mut self, refused: bool) {
+        self.refused_token = refused;
     }
 
     /// The whole list (every status), when one has arrived.
@@ -353,6 +367,7 @@ impl VehicleSession {
             self.steps_id = list.steps_id.clone();
         }
         self.last_refresh = Some(now);
+        self.refused_token = false;
         let first = self.shown.is_none() && self.whole.is_none();
         let previous_next = self.next_step().map(|s| s.name.clone());
         let mut change = ListChange {

@@ -292,7 +292,8 @@ fn full_activation_against_serve_with_watch_and_report() {
 
     let text = std::fs::read_to_string(&report).expect("the report was written on exit");
     let json: Value = serde_json::from_str(&text).expect("the report is JSON");
-    let entries = json["entries"].as_array().expect("entries");
+    let vehicle = &json["vehicles"][0];
+    let entries = vehicle["entries"].as_array().expect("entries");
     for name in ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"] {
         assert!(
             entries.iter().any(|e| e["kind"] == "statusChanged"
@@ -302,7 +303,7 @@ fn full_activation_against_serve_with_watch_and_report() {
         );
     }
     assert!(entries.iter().any(|e| e["kind"] == "list"), "{text}");
-    assert_eq!(json["carAssociationID"], "111111");
+    assert_eq!(vehicle["carAssociationID"], "111111");
 }
 
 /// The lines of the wizard's log files under `home`.
@@ -631,6 +632,31 @@ fn panic_restores_the_terminal_and_is_readable() {
     assert!(!tui.alternate_screen());
     let screen = tui.screen_text();
     assert!(screen.contains("test panic requested"), "{screen}");
+}
+
+/// A panic in a background task (a vehicle's request) becomes a message: the
+/// terminal stays as it is, the vehicle shows the error, and `r` asks again.
+#[test]
+fn a_panicking_request_task_shows_on_the_vehicle_and_r_retries() {
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("STEPWISE_TEST_PANIC", "task")
+        .start();
+    tui.wait_for("the list", SHORT, doc_list_shown);
+    tui.send("!");
+    tui.wait_for("the vehicle says its request stopped", SHORT, |s| {
+        s.contains("internal error")
+    });
+    assert!(
+        tui.alternate_screen(),
+        "the terminal is left as the wizard had it"
+    );
+    tui.send("r");
+    tui.wait_for("the list asked again", SHORT, |s| {
+        doc_list_shown(s) && !s.contains("internal error")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    assert!(!tui.alternate_screen());
 }
 
 /// The demo: the simulated customer completes Device activation on `s`.

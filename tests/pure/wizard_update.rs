@@ -1403,3 +1403,112 @@ fn demo_labels_speak_the_language_unless_the_scenario_is_the_users() {
     }
     assert_eq!(s.demo_cars().last().unwrap().label, "My own scenario");
 }
+
+/// The report is the session's: a technician who serves 987654, goes back
+/// to the start screen and opens 111111 gets both vehicles in the report,
+/// each with its events, with an explained code and a note.
+#[test]
+fn a_two_vehicle_run_reports_both_vehicles_with_their_events() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    // The customer reads a code off the phone; the explainer keeps it.
+    ch(&mut s, 'e');
+    for c in "2312".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Esc);
+    let Some(Effect::Complete { id, step, .. }) = ch(&mut s, 's').first().cloned() else {
+        panic!("the simulated customer acts");
+    };
+    let done = msg(
+        &mut s,
+        Msg::Completed {
+            car: "987654".into(),
+            id,
+            step,
+            result: Ok(()),
+        },
+        5,
+    );
+    let (id, _, _, purpose) = fetched(&done);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        6,
+    );
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    for c in "111111".chars() {
+        ch(&mut s, c);
+    }
+    let (id, lookup, _, purpose) = fetched(&key(&mut s, KeyCode::Enter));
+    assert_eq!(lookup, Lookup::Car("111111".into()));
+    msg(
+        &mut s,
+        Msg::Listed {
+            car: "111111".into(),
+            id,
+            purpose,
+            result: Ok(list(["todo", "todo", "todo"])),
+        },
+        10,
+    );
+    ch(&mut s, 'N');
+    for c in "second car".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Enter);
+
+    let effects = ch(&mut s, 'x');
+    let Some(Effect::WriteReport { path, report }) = effects.first() else {
+        panic!("x writes the report: {effects:?}");
+    };
+    assert!(
+        path.to_string_lossy().contains("stepwise-session-"),
+        "{path:?}"
+    );
+    let md = report.to_markdown();
+    let first = md
+        .split("\n## ")
+        .find(|p| p.starts_with("987654"))
+        .expect(&md);
+    assert!(
+        first.contains("simulated customer completed `deviceActivation`"),
+        "{first}"
+    );
+    assert!(first.contains("code 2312 explained"), "{first}");
+    let second = md
+        .split("\n## ")
+        .find(|p| p.starts_with("111111"))
+        .expect(&md);
+    assert!(
+        second.contains("opened carAssociationID 111111"),
+        "{second}"
+    );
+    assert!(second.contains("note: second car"), "{second}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let cars: Vec<&str> = json["vehicles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap())
+        .collect();
+    assert_eq!(cars, ["987654", "111111"]);
+    assert_eq!(s.report(), **report, "--report writes the same");
+}
+
+/// A run that opened nothing says so in its report.
+#[test]
+fn an_empty_run_reports_that_nothing_happened() {
+    let s = state(true);
+    let report = s.report();
+    assert!(report.is_empty());
+    assert!(
+        report
+            .to_markdown()
+            .contains("Nothing happened in this run"),
+        "{}",
+        report.to_markdown()
+    );
+}
