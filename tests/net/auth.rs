@@ -836,3 +836,37 @@ async fn a_login_the_provider_ended_is_marked_over_in_the_store() {
     assert!(again.bearer(&http()).await.unwrap_err().needs_login());
     assert_eq!(provider.refreshes(), 1);
 }
+
+#[tokio::test]
+async fn a_401_naming_the_resource_metadata_leads_to_the_provider() {
+    let provider = Provider::start(quick()).await;
+    // A gateway with no well-known documents of its own: only its 401 says
+    // where its resource metadata is (RFC 9728 §5.1).
+    let named = format!(
+        "{}/.well-known/oauth-protected-resource",
+        provider.sim.url()
+    );
+    let app = axum::Router::new().fallback(move || {
+        let named = named.clone();
+        async move {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    format!("Bearer error=\"invalid_token\", resource_metadata=\"{named}\""),
+                )],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let endpoints = discover(&http(), &gateway_url, None)
+        .await
+        .expect("found through the challenge");
+    assert_eq!(
+        endpoints.issuer.as_deref(),
+        Some(provider.sim.url().as_str())
+    );
+    assert_eq!(endpoints.token.port(), provider.url().port());
+}
