@@ -128,8 +128,9 @@ pub enum Command {
         // Scenario file (JSON); the built-in scenario otherwise
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        // Require this bearer token on every request (or give it with --token-file)
-        #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+        // Require this bearer token on every request; every user of the machine sees it
+        // in `ps`: prefer --token-file or STEPWISE_SERVE_TOKEN
+        #[arg(long, value_name = "TOKEN", env = "STEPWISE_SERVE_TOKEN")]
         token: Option<String>,
         // Add N generated vehicles, F0001..., in varied states
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -137,6 +138,9 @@ pub enum Command {
         // Every SECONDS, a random vehicle's next step completes
         #[arg(long, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
+        // End each event stream after its first N events (for tools that need an answer that ends)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        stream_events: Option<u32>,
         // Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,
@@ -549,7 +553,9 @@ fn arg_id(command_id: &str, arg: &clap::Arg) -> String {
 
 fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
     let mut help = text::message(lang, &arg_id(command_id, &arg), None);
-    let mut arg = arg;
+    // The value of an environment variable never shows in help: it may be
+    // a URL with a password, or a token.
+    let mut arg = arg.hide_env_values(true);
     if arg.get_action().takes_values() {
         let values: Vec<String> = arg
             .get_possible_values()
@@ -748,6 +754,26 @@ pub fn check_report_path(lang: Lang, path: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every option read from the environment hides the variable's value
+    /// in help, in every subcommand.
+    #[test]
+    fn help_hides_every_environment_value() {
+        fn check(cmd: &clap::Command, seen: &mut usize) {
+            for arg in cmd.get_arguments() {
+                if arg.get_env().is_some() {
+                    *seen += 1;
+                    assert!(arg.is_hide_env_values_set(), "{}", arg.get_id());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, seen);
+            }
+        }
+        let mut seen = 0;
+        check(&command(Lang::En), &mut seen);
+        assert!(seen >= 3, "{seen}");
+    }
 
     #[test]
     fn definitions_are_consistent() {

@@ -155,6 +155,15 @@ pub enum GatewayError {
     },
     /// A network setting (CA file, client certificate, proxy) is unusable.
     Net(crate::net::NetError),
+    /// The gateway redirected to another origin (another server, or from
+    /// https to http): not followed.
+    Redirected(crate::net::RedirectRefused),
+    /// Asked for the list of one stepsID, the gateway answered another's
+    /// (a mixed-up proxy or cache): refused, never shown as this vehicle's.
+    ForeignList {
+        asked: String,
+        answered: String,
+    },
     /// The live event stream failed (see [`live`]).
     Live(live::LiveFault),
     /// Getting or refreshing a sign-in token failed.
@@ -191,6 +200,10 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
+            GatewayError::Redirected(refused) => write!(f, "{refused}"),
+            GatewayError::ForeignList { asked, answered } => {
+                write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
+            }
         }
     }
 }
@@ -234,7 +247,8 @@ impl GatewayError {
             }
             GatewayError::TimedOut { .. }
             | GatewayError::TooLarge { .. }
-            | GatewayError::BadAnswer(_) => Recovery::Retry { now: false },
+            | GatewayError::BadAnswer(_)
+            | GatewayError::ForeignList { .. } => Recovery::Retry { now: false },
             GatewayError::Live(fault) => match fault {
                 live::LiveFault::Lists { .. } => Recovery::Stop,
                 live::LiveFault::Cut
@@ -252,6 +266,7 @@ impl GatewayError {
             | GatewayError::HttpSetup(_)
             | GatewayError::DemoUnavailable(_)
             | GatewayError::Tls { .. }
+            | GatewayError::Redirected(_)
             | GatewayError::Net(_) => Recovery::Stop,
         }
     }
@@ -314,6 +329,8 @@ pub struct Gateway {
     options: ClientOptions,
     /// The budget every clone of this client shares.
     pace: std::sync::Arc<crate::pace::Pace>,
+    /// The client of the sign-in calls (made when first needed).
+    oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -360,6 +377,7 @@ impl Gateway {
             token: token.map(TokenSource::fixed),
             options,
             pace,
+            oauth: std::sync::Arc::default(),
         })
     }
 
@@ -370,9 +388,35 @@ impl Gateway {
         self
     }
 
-    /// The HTTP client, set up for this gateway (sign-in calls use it too).
+    /// The HTTP client, set up for this gateway: it follows a redirect only
+    /// within the gateway's origin.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The HTTP client of the sign-in calls (discovery, device code, token,
+    /// refresh): the gateway's network settings, and no redirect followed
+    /// at all, so a form with a code or a refresh token goes nowhere but
+    /// to the address the provider gave.
+    pub fn oauth_http(&self) -> Result<&reqwest::Client, AuthError> {
+        self.oauth
+            .get_or_init(|| {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.options.connect_timeout)
+                    .timeout(self.options.timeout)
+                    .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+                crate::net::configure(builder, &self.options.net)
+                    .map_err(|e| e.to_string())?
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|detail| AuthError::Network {
+                url: crate::net::shown_url(&self.base),
+                detail: detail.clone(),
+                tls: None,
+            })
     }
 
     pub fn base(&self) -> &str {
@@ -388,7 +432,11 @@ impl Gateway {
             (STATUS_PARAM, request.status.as_wire()),
         ];
         let body = self.call(Method::GET, LIST_PATH, &query).await?;
-        wire::decode_list(&body).map_err(GatewayError::BadAnswer)
+        let list = wire::decode_list(&body).map_err(GatewayError::BadAnswer)?;
+        match &request.lookup {
+            wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
+            wire::Lookup::Car(_) => Ok(list),
+        }
     }
 
     /// `GET pims/subscription/step`: the next step, `None` when nothing is left.
@@ -506,6 +554,9 @@ impl Gateway {
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
+        if let Some(refused) = crate::net::RedirectRefused::find(error) {
+            return GatewayError::Redirected(refused);
+        }
         let base = self.base.to_string();
         if let Some(problem) = crate::net::TlsProblem::find(error) {
             return GatewayError::Tls {
@@ -535,6 +586,22 @@ impl Gateway {
     }
 }
 
+/// A list asked for by stepsID must be that stepsID's (one without a
+/// stepsID is taken as the one asked for).
+pub(crate) fn check_steps_id(mut list: StepsList, asked: &str) -> Result<StepsList, GatewayError> {
+    match list.steps_id.as_deref() {
+        None => {
+            list.steps_id = Some(asked.to_owned());
+            Ok(list)
+        }
+        Some(answered) if answered == asked => Ok(list),
+        Some(answered) => Err(GatewayError::ForeignList {
+            asked: asked.to_owned(),
+            answered: answered.to_owned(),
+        }),
+    }
+}
+
 /// A gateway that echoes the request back must not make the token appear in
 /// an error: it is cut out of a failed answer's body before the body is
 /// read, and out of every text a transport error carries.
@@ -542,21 +609,44 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
     if let Some(token) = token
         && !answer.status.is_success()
     {
-        let needle = token.expose().as_bytes();
-        while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-            answer
-                .body
-                .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-        }
+        answer.body = redact_bytes(&answer.body, token.expose().as_bytes());
     }
     answer
+}
+
+/// `body` with every `needle` replaced by `<redacted>`, in one pass from
+/// left to right: an empty needle changes nothing, and a needle that is part
+/// of the mask cannot loop.
+fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
+    const MASK: &[u8] = b"<redacted>";
+    if needle.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(MASK);
+            rest = &rest[needle.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     let Some(token) = token else {
         return error;
     };
-    let scrub = |text: String| text.replace(token.expose(), "<redacted>");
+    let scrub = |text: String| {
+        if token.expose().is_empty() {
+            text
+        } else {
+            text.replace(token.expose(), "<redacted>")
+        }
+    };
     match error {
         GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
         GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
@@ -644,5 +734,22 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+    }
+
+    /// Redaction ends and cannot panic: an empty token, or one that is part
+    /// of the mask itself.
+    #[test]
+    fn redaction_cannot_panic_or_loop() {
+        assert_eq!(redact_bytes(b"abc", b""), b"abc");
+        assert_eq!(redact_bytes(b"e e", b"e"), b"<redacted> <redacted>");
+        assert_eq!(redact_bytes(b"xactx", b"act"), b"x<redacted>x");
+        assert_eq!(redact_bytes(b"TT", b"TT"), b"<redacted>");
+        let answer = Answer {
+            status: StatusCode::NOT_FOUND,
+            retry_after: None,
+            body: b"red".to_vec(),
+        };
+        let redacted = redact_answer(answer, Some(&Secret::new("d")));
+        assert_eq!(redacted.body, b"re<redacted>");
     }
 }

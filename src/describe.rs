@@ -56,6 +56,18 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
         GatewayError::Net(e) => net_error(lang, e),
+        GatewayError::Redirected(refused) => tr!(
+            lang,
+            "gw-redirect-refused",
+            from = refused.from.clone(),
+            to = refused.to.clone()
+        ),
+        GatewayError::ForeignList { asked, answered } => tr!(
+            lang,
+            "gw-foreign-list",
+            asked = asked.clone(),
+            answered = answered.clone()
+        ),
         GatewayError::Live(fault) => match fault {
             LiveFault::Cut => tr!(lang, "gw-live-cut"),
             LiveFault::Silent { after } => tr!(
@@ -180,8 +192,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Other => tr!(lang, "gw-title-failed"),
         },
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
-        GatewayError::BadAnswer(_) => tr!(lang, "gw-title-bad-answer"),
+        GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
+            tr!(lang, "gw-title-bad-answer")
+        }
         GatewayError::Transport(_) => tr!(lang, "gw-title-failed"),
+        GatewayError::Redirected(_) => tr!(lang, "gw-title-redirect"),
         GatewayError::BadUrl { .. }
         | GatewayError::UserInfoInUrl
         | GatewayError::BadPath { .. }
@@ -289,12 +304,14 @@ mod tests {
                     Lang::De,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 config_error(
                     Lang::En,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 "das Token in der Konfigurationsdatei".into(),
@@ -347,6 +364,7 @@ mod tests {
                 Lang::En,
                 &ConfigError::TokenText {
                     from: TokenPlace::Environment,
+                    empty: false,
                 }
             ),
             "the token in STEPWISE_TOKEN holds spaces, line breaks or characters a token cannot \

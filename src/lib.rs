@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod describe;
 pub mod doctor;
+pub mod files;
 pub mod guidance;
 pub mod locale;
 pub mod logging;

@@ -249,6 +249,8 @@ pub enum PemProblem {
     Denied,
     /// Cannot be read: the I/O error's kind.
     Unreadable(String),
+    /// Larger than a PEM file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
+    TooLarge,
     /// Not valid PEM: the parser's words.
     NotPem(String),
     NoCertificate,
@@ -330,6 +332,15 @@ fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
         PemProblem::Missing => tr!(lang, "err-pem-missing"),
         PemProblem::Denied => tr!(lang, "err-pem-denied"),
         PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::TooLarge => tr!(
+            lang,
+            "err-pem-unreadable",
+            kind = tr!(
+                lang,
+                "err-file-too-large",
+                limit = crate::text::num(crate::files::SMALL_FILE_LIMIT / 1024)
+            )
+        ),
         PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
         PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
         PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
@@ -352,7 +363,8 @@ fn shown(path: &Path) -> String {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, PemProblem> {
-    std::fs::read(path).map_err(|e| match e.kind() {
+    crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT).map_err(|e| match e.kind() {
+        _ if crate::files::too_large(&e).is_some() => PemProblem::TooLarge,
         std::io::ErrorKind::NotFound => PemProblem::Missing,
         std::io::ErrorKind::PermissionDenied => PemProblem::Denied,
         kind => PemProblem::Unreadable(kind.to_string()),
@@ -570,8 +582,79 @@ pub fn client_tls(
     Ok(config)
 }
 
+/// A redirect stepwise did not follow: to another origin (scheme, host or
+/// port), which includes every https → http downgrade. Both URLs are shown
+/// without user info, query or fragment, and sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectRefused {
+    pub from: String,
+    pub to: String,
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl StdError for RedirectRefused {}
+
+impl RedirectRefused {
+    /// The refused redirect in an error's chain, if that is what it is.
+    pub fn find(error: &(dyn StdError + 'static)) -> Option<RedirectRefused> {
+        let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<RedirectRefused>() {
+                return Some(found.clone());
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
+/// A URL as a message may show it: no user info, query or fragment.
+pub fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    crate::steps::sanitize(shown.as_str())
+}
+
+/// How many redirects within one origin a gateway call follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Gateway calls follow a redirect only within the origin first asked
+/// (same scheme, host and port): never to another server, never from https
+/// to http. Anything else ends the call with [`RedirectRefused`].
+pub fn gateway_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        let to = attempt.url();
+        let same = first.scheme() == to.scheme()
+            && first.host_str() == to.host_str()
+            && first.port_or_known_default() == to.port_or_known_default();
+        if !same {
+            let refused = RedirectRefused {
+                from: shown_url(attempt.previous().last().unwrap_or(first)),
+                to: shown_url(to),
+            };
+            attempt.error(refused)
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Applies the network options to a reqwest client: the TLS configuration
-/// above, and the proxy decision of [`ProxyEnv::proxy_for`] for every URL.
+/// above, the proxy decision of [`ProxyEnv::proxy_for`] for every URL, and
+/// [`gateway_redirects`] (an OAuth client then sets `Policy::none()`).
 pub fn configure(
     builder: reqwest::ClientBuilder,
     options: &NetOptions,
@@ -589,6 +672,7 @@ pub fn configure(
     Ok(builder
         .no_proxy()
         .proxy(proxy)
+        .redirect(gateway_redirects())
         .tls_backend_preconfigured(tls))
 }
 

@@ -176,11 +176,11 @@ impl SessionLog {
     fn markdown_into(&self, out: &mut String, lang: Lang) {
         use std::fmt::Write;
         let none = tr!(lang, "report-none");
-        let car = self.car_association_id.as_deref().unwrap_or(&none);
+        let car = md(self.car_association_id.as_deref().unwrap_or(&none));
         let _ = writeln!(out, "## {car}\n");
         let _ = writeln!(out, "- carAssociationID: {car}");
         if let Some(list) = &self.last_list {
-            let steps_id = list.steps_id.as_deref().unwrap_or(&none);
+            let steps_id = md(list.steps_id.as_deref().unwrap_or(&none));
             let _ = writeln!(out, "- stepsID: {steps_id}");
             let done = crate::text::num(list.done_count());
             let total = crate::text::num(list.steps.len());
@@ -190,8 +190,8 @@ impl SessionLog {
                     "report-end-next",
                     done = done,
                     total = total,
-                    title = crate::guidance::step_title(lang, &step.name),
-                    name = step.name.clone()
+                    title = md(&crate::guidance::step_title(lang, &step.name)),
+                    name = in_code(&step.name)
                 ),
                 None if list.all_done() => {
                     tr!(lang, "report-end-ready", done = done, total = total)
@@ -210,10 +210,10 @@ impl SessionLog {
             for row in crate::steps::rows(list) {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | `{}` | {} |",
+                    "| {} | {} | {} | {} |",
                     row.order,
-                    crate::guidance::step_title(lang, &row.step.name),
-                    row.step.name,
+                    md(&crate::guidance::step_title(lang, &row.step.name)),
+                    md_code(&row.step.name),
                     row.step.status.badge()
                 );
             }
@@ -267,7 +267,12 @@ impl SessionReport {
         use std::fmt::Write;
         let lang = self.lang;
         let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
-        let _ = writeln!(out, "- {}: {}", tr!(lang, "report-backend"), self.backend);
+        let _ = writeln!(
+            out,
+            "- {}: {}",
+            tr!(lang, "report-backend"),
+            md(&self.backend)
+        );
         let _ = writeln!(
             out,
             "- {}\n",
@@ -331,7 +336,7 @@ fn describe(lang: Lang, event: &Event) -> String {
             total,
             next,
         } => {
-            let id = steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none"));
+            let id = md(&steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none")));
             let (done, total) = (crate::text::num(*done), crate::text::num(*total));
             match next {
                 Some(n) => tr!(
@@ -340,7 +345,7 @@ fn describe(lang: Lang, event: &Event) -> String {
                     id = id,
                     done = done,
                     total = total,
-                    next = n.clone()
+                    next = in_code(n)
                 ),
                 None => tr!(
                     lang,
@@ -351,24 +356,26 @@ fn describe(lang: Lang, event: &Event) -> String {
                 ),
             }
         }
-        Event::StatusChanged { step, from, to } => format!("`{step}`: {from} → {to}"),
+        Event::StatusChanged { step, from, to } => {
+            format!("`{}`: {} → {}", in_code(step), md(from), md(to))
+        }
         Event::Filtered { status, shown } => tr!(
             lang,
             "report-event-filtered",
-            status = status.clone(),
+            status = md(status),
             shown = crate::text::num(*shown)
         ),
         Event::Reset => tr!(lang, "report-event-reset"),
-        Event::Next { step: Some(step) } => tr!(lang, "report-event-next", step = step.clone()),
+        Event::Next { step: Some(step) } => tr!(lang, "report-event-next", step = in_code(step)),
         Event::Next { step: None } => tr!(lang, "report-event-next-none"),
-        Event::Simulated { step } => tr!(lang, "report-event-simulated", step = step.clone()),
+        Event::Simulated { step } => tr!(lang, "report-event-simulated", step = in_code(step)),
         Event::Error { what, detail } => tr!(
             lang,
             "report-event-error",
-            what = what.clone(),
-            detail = detail.clone()
+            what = md(what),
+            detail = md(detail)
         ),
-        Event::Opened { car } => tr!(lang, "report-event-opened", car = car.clone()),
+        Event::Opened { car } => tr!(lang, "report-event-opened", car = md(car)),
         Event::StartedOver { status } => {
             tr!(
                 lang,
@@ -383,6 +390,53 @@ fn describe(lang: Lang, event: &Event) -> String {
             code = code.clone(),
             meaning = meaning.clone()
         ),
+    }
+}
+
+/// Text quoted in the Markdown report, inert: Markdown's and HTML's
+/// characters are escaped (no table cell broken by `|`, no link, image or
+/// tag), and `://` and `www.` cannot become links.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '|' | '!' | '~' | '#' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out.replace("://", ":\\/\\/").replace("www.", "www\\.")
+}
+
+/// Text that the catalogue puts between backticks: a code span shows its
+/// content literally, so only a backtick (which would end it) is replaced.
+fn in_code(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A step's raw name as code when it is a plain name, else as [`md`] text
+/// (a backtick or `|` would break out of a code span in a table).
+fn md_code(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        format!("`{name}`")
+    } else {
+        md(name)
     }
 }
 
@@ -401,6 +455,42 @@ mod tests {
             .as_bytes(),
         )
         .unwrap()
+    }
+
+    /// What the gateway names is quoted inert: no table cell broken out of,
+    /// no link, image or HTML reaches the ticket the report is pasted in.
+    #[test]
+    fn markdown_and_html_in_step_names_are_escaped() {
+        let hostile = "x | DONE | [Call support now](http://evil.example/pay) <img src=x onerror=alert(1)> ![t](http://evil.example/t.png) `www.evil.example`";
+        let body = serde_json::json!({
+            "stepsID": "1",
+            hostile: {"status": "todo", "order": 1},
+        });
+        let hostile_list = decode_list(body.to_string().as_bytes()).unwrap();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut log = SessionLog::new("987654", "demo backend");
+        log.record_list(t0, &hostile_list);
+        log.push(
+            t0,
+            Event::Error {
+                what: "<b>x</b>".into(),
+                detail: "[a](http://evil.example)".into(),
+            },
+        );
+        let md = log.to_markdown();
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| 1 |"))
+            .expect("the step's row");
+        // Four cells: the escaped pipes do not count as cell borders.
+        let borders = row.matches('|').count() - row.matches("\\|").count();
+        assert_eq!(borders, 5, "{row}");
+        // Outside code spans (shown literally), nothing is live.
+        let outside: String = md.split('`').step_by(2).collect();
+        for raw in ["](", "<img", "![", "<b>", "http://", "www.evil"] {
+            assert!(!outside.contains(raw), "{raw} in {md}");
+        }
+        assert_eq!(md.matches('`').count() % 2, 0, "{md}");
     }
 
     #[test]

@@ -119,8 +119,12 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
             "{}",
             tr!(lang, "login-keyring-fallback", why = why.clone())
         );
-    } else if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
+    } else if saved.new_file || saved.keyring_too_small.is_some() {
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+        );
     }
 }
 
@@ -210,7 +214,7 @@ pub async fn login(
     )
     .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
-    let http = client.http();
+    let http = client.oauth_http().map_err(|e| Failure::auth(lang, &e))?;
     let options = &settings.signin;
     let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref())
         .await

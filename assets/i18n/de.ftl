@@ -287,6 +287,9 @@ gw-timed-out = das Gateway unter { $base } antwortete nicht binnen { $secs } s. 
 gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
+gw-redirect-refused = das Gateway leitete { $from } nach { $to } um, zu einem anderen Server oder auf eine ungesicherte Verbindung; stepwise folgt dem nicht. Bei --api die eigene Adresse des Gateways angeben
+gw-foreign-list = angefragt war die Liste der stepsID { $asked }, das Gateway antwortete mit der Liste der stepsID { $answered }; sie wird nicht als die dieses Fahrzeugs gezeigt. Erneut versuchen; bleibt es dabei, vertauscht ein Proxy oder Cache zwischen hier und dem Gateway die Antworten
+gw-title-redirect = Umleitung nicht gefolgt
 gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
 gw-live-silent = der Live-Stream des Gateways sendete { $secs } s lang nichts, nicht einmal ein Lebenszeichen. Er verbindet sich selbst neu; wiederholt es sich, das Netzwerk prüfen
 gw-live-not-text = der Live-Stream des Gateways ist kein UTF-8-Text. Prüfen, ob --api auf ein Schritte-Gateway zeigt
@@ -516,6 +519,8 @@ login-signed-in-token = Angemeldet bei { $gateway } mit dem angegebenen Token.
 login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
+login-file-notice-windows = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei in Ihrem eigenen Ordner %LOCALAPPDATA% aufbewahrt, die Windows nur Ihnen (und den Administratoren des PCs) zu lesen erlaubt. `stepwise logout` entfernt sie.
+login-keyring-too-small = Hinweis: Das Token ist zu lang für { $name } (höchstens { $max } Bytes pro Eintrag), daher wird es stattdessen in einer Datei aufbewahrt, die nur Sie lesen können. `stepwise logout` entfernt sie.
 login-paste = Das Token für { $gateway } einfügen und Enter drücken (es wird nicht angezeigt; Esc oder Strg-C bricht ab):
 place-keyring = dem Schlüsselbund ({ $name })
 place-file = der Datei { $path }
@@ -658,9 +663,10 @@ help-cli-fleet = Die Übersicht: viele Fahrzeuge auf einmal, eine Zeile je Fahrz
 help-cli-serve = Den Simulator des Schritte-Gateways starten
 help-cli-serve-addr = Adresse, auf der gelauscht wird, HOST:PORT (ein Hostname wird aufgelöst)
 help-cli-serve-scenario = Szenariodatei (JSON); sonst das eingebaute Szenario
-help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen (oder mit --token-file angeben)
+help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen. Jeder Benutzer dieses Rechners kann es in `ps` lesen: besser --token-file oder STEPWISE_SERVE_TOKEN verwenden
 help-cli-serve-fleet = N erzeugte Fahrzeuge hinzufügen, F0001..., in verschiedenen Zuständen
 help-cli-serve-churn = Alle SECONDS Sekunden wird der nächste Schritt eines zufälligen Fahrzeugs erledigt
+help-cli-serve-stream-events = Jeden Ereignisstrom nach seinen ersten N Ereignissen beenden (für Werkzeuge, die eine Antwort brauchen, die endet)
 help-cli-serve-tls = HTTPS mit einem beim Start erzeugten Zertifikat anbieten (für localhost und 127.0.0.1)
 help-cli-serve-tls-dir = Zertifizierungsstelle (ca.pem), Zertifikat und Schlüssel dorthin schreiben (sonst sim-tls im Datenverzeichnis)
 help-cli-serve-client-ca = Client-Zertifikate verlangen, die von dieser Zertifizierungsstelle signiert sind (PEM)
@@ -786,6 +792,9 @@ err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
    *[other] { $n } Zeilen
 }. Eine Token-Datei enthält nur das Token, allein in einer Zeile
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
+err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
+err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
+err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält
 # URLs
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
@@ -822,6 +831,7 @@ err-store-too-slow = der Schlüsselbund antwortete nicht binnen { $secs } s. Ihn
 err-store-keyring-entry = der Schlüsselbund verweigerte einen Eintrag für { $gateway }: { $why }
 err-store-keyring-read = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) lesen: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
 err-store-keyring-write = die Anmeldung lässt sich nicht im Schlüsselbund ({ $name }) aufbewahren: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-too-small = die Anmeldung ist zu lang für den Schlüsselbund ({ $name }), der höchstens { $max } Bytes pro Eintrag aufnimmt. STEPWISE_TOKEN_STORE=file setzen, um sie in einer Datei aufzubewahren
 err-store-keyring-remove = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) entfernen: { $why }
 err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
@@ -854,6 +864,7 @@ err-signin-discovery-missing = dem Anmelde-Discovery-Dokument des Gateways fehlt
 err-signin-not-offered-status = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server, HTTP { $status }). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
 err-signin-not-offered = das Gateway unter { $gateway } bietet keine Anmeldung (kein /.well-known/oauth-authorization-server). --api prüfen, oder ein Token mit `stepwise login --with-token` angeben
 err-signin-too-large = die Antwort von { $url } ist größer als { $kib } KiB. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+err-signin-redirected = der Anmeldeaufruf an { $url } wurde mit einer Umleitung nach { $to } beantwortet; stepwise schickt keinen Anmeldecode und kein Token an eine andere Adresse weiter. Beim Administrator des Gateways die eigene Adresse des Anmeldedienstes erfragen
 err-signin-code-refused = der Identitätsanbieter verweigerte einen Code ({ $said }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
 err-signin-not-device-code = die Antwort des Identitätsanbieters unter { $url } ist kein Gerätecode (RFC 8628). Dem Betreiber des Gateways melden
 err-signin-bad-device-code = der Identitätsanbieter gab einen unbrauchbaren Gerätecode. Dem Betreiber des Gateways melden

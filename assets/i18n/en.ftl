@@ -305,6 +305,9 @@ gw-timed-out = the gateway at { $base } did not answer within { $secs } s. Check
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
+gw-redirect-refused = the gateway redirected { $from } to { $to }, another server or a connection that is not secure; stepwise does not follow it. Give --api the gateway's own address
+gw-foreign-list = asked for the list of stepsID { $asked }, the gateway answered the list of stepsID { $answered }; it is not shown as this vehicle's. Retry; if it persists, a proxy or cache between here and the gateway mixes up answers
+gw-title-redirect = Redirect not followed
 gw-user-info = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from the URL; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 gw-bad-url = the gateway URL { $url } is not usable: { $reason }. Give one like http://127.0.0.1:8080
 gw-bad-path = cannot build the URL of { $path }: { $detail }
@@ -385,6 +388,8 @@ login-signed-in-token = Signed in to { $gateway } with the given token.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
+login-keyring-too-small = Note: the token is too long for { $name } (at most { $max } bytes per entry), so it is kept in a file only you can read instead. `stepwise logout` removes it.
 login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
 place-keyring = the keyring ({ $name })
 place-file = the file { $path }
@@ -663,9 +668,10 @@ help-cli-fleet = The board: many vehicles at once, one row each (give them with 
 help-cli-serve = Run the steps gateway simulator
 help-cli-serve-addr = Address to listen on, HOST:PORT (a host name is resolved)
 help-cli-serve-scenario = Scenario file (JSON); the built-in scenario otherwise
-help-cli-serve-token = Require this bearer token on every request (or give it with --token-file)
+help-cli-serve-token = Require this bearer token on every request. Every user of this machine can read it in `ps`: prefer --token-file or STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Add N generated vehicles, F0001..., in varied states
 help-cli-serve-churn = Every SECONDS, a random vehicle's next step completes
+help-cli-serve-stream-events = End each event stream after its first N events (for tools that need an answer that ends)
 help-cli-serve-tls = Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
 help-cli-serve-tls-dir = Write the authority (ca.pem), certificate and key there (else the data directory's sim-tls)
 help-cli-serve-client-ca = Demand client certificates signed by this authority (PEM)
@@ -791,6 +797,9 @@ err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
+err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
+err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
 # URLs
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
@@ -827,6 +836,7 @@ err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, o
 err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
 err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = the login is too long for the keyring ({ $name }), which holds at most { $max } bytes per entry. Set STEPWISE_TOKEN_STORE=file to keep it in a file
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
@@ -859,6 +869,7 @@ err-signin-discovery-missing = the gateway's sign-in discovery document has no {
 err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). Check --api, or give a token with `stepwise login --with-token`
 err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). Check --api, or give a token with `stepwise login --with-token`
 err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
+err-signin-redirected = the sign-in call to { $url } was answered with a redirect to { $to }; stepwise sends no sign-in code or token on to another address. Ask the gateway's administrator for the sign-in provider's own address
 err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`
 err-signin-not-device-code = the identity provider's answer at { $url } is not a device code (RFC 8628). Tell the gateway's operator
 err-signin-bad-device-code = the identity provider gave an unusable device code. Tell the gateway's operator

@@ -287,6 +287,9 @@ gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe 
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
+gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
+gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
+gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en directo de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revisa los proxies entre este equipo y la pasarela
 gw-live-silent = el flujo en directo de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revisa la red
 gw-live-not-text = el flujo en directo de la pasarela no es texto UTF-8. Comprueba que --api apunta a una pasarela de pasos
@@ -516,6 +519,8 @@ login-signed-in-token = Sesión iniciada en { $gateway } con el token dado.
 login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
+login-file-notice-windows = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo de su propia carpeta %LOCALAPPDATA%, que Windows solo deja leer a usted (y a los administradores del PC). `stepwise logout` lo elimina.
+login-keyring-too-small = Nota: el token es demasiado largo para { $name } (como máximo { $max } bytes por entrada), así que se guarda en su lugar en un archivo que solo usted puede leer. `stepwise logout` lo elimina.
 login-paste = Pegue el token para { $gateway } y pulse Intro (no se muestra; Esc o Ctrl-C cancela):
 place-keyring = el llavero ({ $name })
 place-file = el archivo { $path }
@@ -661,9 +666,10 @@ help-cli-fleet = El panel: muchos vehículos a la vez, una fila cada uno (indíq
 help-cli-serve = Ejecutar el simulador de la pasarela de pasos
 help-cli-serve-addr = Dirección de escucha, HOST:PUERTO (un nombre de host se resuelve)
 help-cli-serve-scenario = Archivo de escenario (JSON); si no, el escenario integrado
-help-cli-serve-token = Exigir este token (bearer) en cada petición (o indicarlo con --token-file)
+help-cli-serve-token = Exigir este token (bearer) en cada petición. Cualquier usuario de esta máquina puede leerlo con `ps`: mejor --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
 help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
+help-cli-serve-stream-events = Terminar cada flujo de eventos tras sus primeros N eventos (para herramientas que necesitan una respuesta que termine)
 help-cli-serve-tls = Servir HTTPS con un certificado generado al arrancar (para localhost y 127.0.0.1)
 help-cli-serve-tls-dir = Escribir allí la autoridad (ca.pem), el certificado y la clave (si no, sim-tls en la carpeta de datos)
 help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta autoridad (PEM)
@@ -789,6 +795,9 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
+err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
+err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
@@ -825,6 +834,7 @@ err-store-too-slow = el llavero no respondió en { $secs } s. Desbloquéelo, o p
 err-store-keyring-entry = el llavero rechazó una entrada para { $gateway }: { $why }
 err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = la sesión es demasiado larga para el llavero ({ $name }), que admite como máximo { $max } bytes por entrada. Ponga STEPWISE_TOKEN_STORE=file para guardarla en un archivo
 err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
 err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
@@ -857,6 +867,7 @@ err-signin-discovery-missing = el documento de descubrimiento de inicio de sesi�
 err-signin-not-offered-status = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server, HTTP { $status }). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-not-offered = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-redirected = la llamada de inicio de sesión a { $url } recibió una redirección a { $to }; stepwise no envía códigos ni tokens de acceso a otra dirección. Pida al administrador de la pasarela la dirección propia del proveedor de acceso
 err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
 err-signin-not-device-code = la respuesta del proveedor de identidad en { $url } no es un código de dispositivo (RFC 8628). Avise al operador de la pasarela
 err-signin-bad-device-code = el proveedor de identidad dio un código de dispositivo inutilizable. Avise al operador de la pasarela

@@ -287,6 +287,9 @@ gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifie
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
 gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
 gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
+gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle
+gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle a répondu celle du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
+gw-title-redirect = Redirection non suivie
 gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
 gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
 gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. Vérifiez que --api désigne bien une passerelle d'étapes
@@ -516,6 +519,8 @@ login-signed-in-token = Connecté à { $gateway } avec le jeton fourni.
 login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
 login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
+login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
+login-keyring-too-small = Remarque : le jeton est trop long pour { $name } (au plus { $max } octets par entrée), il est donc conservé à la place dans un fichier que vous seul pouvez lire. `stepwise logout` le supprime.
 login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
 place-keyring = le trousseau ({ $name })
 place-file = le fichier { $path }
@@ -661,9 +666,10 @@ help-cli-fleet = Le tableau : plusieurs véhicules à la fois, une ligne chacun 
 help-cli-serve = Lancer le simulateur de la passerelle des étapes
 help-cli-serve-addr = Adresse d'écoute, HÔTE:PORT (un nom d'hôte est résolu)
 help-cli-serve-scenario = Fichier de scénario (JSON) ; sinon le scénario intégré
-help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête (ou le donner avec --token-file)
+help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête. Tout utilisateur de cette machine peut le lire dans `ps` : préférez --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Ajouter N véhicules générés, F0001..., dans des états variés
 help-cli-serve-churn = Toutes les SECONDS secondes, l'étape suivante d'un véhicule au hasard est faite
+help-cli-serve-stream-events = Terminer chaque flux d'événements après ses N premiers événements (pour les outils qui attendent une réponse qui se termine)
 help-cli-serve-tls = Servir en HTTPS avec un certificat généré au démarrage (pour localhost et 127.0.0.1)
 help-cli-serve-tls-dir = Y écrire l'autorité (ca.pem), le certificat et la clé (sinon sim-tls dans le dossier de données)
 help-cli-serve-client-ca = Exiger des certificats clients signés par cette autorité (PEM)
@@ -789,6 +795,9 @@ err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $
    *[other] { $n } lignes
 }. Un fichier de jeton contient le jeton seul sur une ligne
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
+err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
+err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
+err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
 # URL
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
@@ -825,6 +834,7 @@ err-store-too-slow = le trousseau n'a pas répondu en { $secs } s. Déverrouille
 err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
 err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = la connexion est trop longue pour le trousseau ({ $name }), qui contient au plus { $max } octets par entrée. Mettez STEPWISE_TOKEN_STORE=file pour la garder dans un fichier
 err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
 err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
@@ -857,6 +867,7 @@ err-signin-discovery-missing = le document de découverte de connexion de la pas
 err-signin-not-offered-status = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server, HTTP { $status }). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
 err-signin-not-offered = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
 err-signin-too-large = la réponse de { $url } dépasse { $kib } Kio. Vérifiez que --api pointe vers une passerelle d'étapes
+err-signin-redirected = l'appel de connexion à { $url } a reçu une redirection vers { $to } ; stepwise n'envoie aucun code ni jeton de connexion à une autre adresse. Demandez à l'administrateur de la passerelle l'adresse propre du fournisseur de connexion
 err-signin-code-refused = le fournisseur d'identité a refusé de donner un code ({ $said }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
 err-signin-not-device-code = la réponse du fournisseur d'identité à { $url } n'est pas un code d'appareil (RFC 8628). Prévenez l'exploitant de la passerelle
 err-signin-bad-device-code = le fournisseur d'identité a donné un code d'appareil inutilisable. Prévenez l'exploitant de la passerelle

@@ -287,6 +287,9 @@ gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controlla
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
 gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
+gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway
+gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gateway ha risposto con quello dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway scambia le risposte
+gw-title-redirect = Reindirizzamento non seguito
 gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controlla i proxy tra qui e il gateway
 gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controlla la rete
 gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controlla che --api punti a un gateway dei passaggi
@@ -516,6 +519,8 @@ login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della tua cartella %LOCALAPPDATA%, che Windows lascia leggere solo a te (e agli amministratori del PC). `stepwise logout` lo rimuove.
+login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo da te. `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
 place-file = il file { $path }
@@ -661,9 +666,10 @@ help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli 
 help-cli-serve = Avviare il simulatore del gateway dei passi
 help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
 help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato
-help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta (o indicarlo con --token-file)
+help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta. Ogni utente di questa macchina può leggerlo con `ps`: meglio --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
 help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
+help-cli-serve-stream-events = Chiudere ogni flusso di eventi dopo i suoi primi N eventi (per gli strumenti che hanno bisogno di una risposta che finisce)
 help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Scrivere lì l'autorità (ca.pem), il certificato e la chiave (altrimenti sim-tls nella cartella dei dati)
 help-cli-serve-client-ca = Esigere certificati client firmati da questa autorità (PEM)
@@ -789,6 +795,9 @@ err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
+err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
+err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
 # URL
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
@@ -825,6 +834,7 @@ err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarl
 err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
 err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $name }), che contiene al massimo { $max } byte per voce. Impostare STEPWISE_TOKEN_STORE=file per conservarlo in un file
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
@@ -857,6 +867,7 @@ err-signin-discovery-missing = il documento di discovery di accesso del gateway 
 err-signin-not-offered-status = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server, HTTP { $status }). Controllare --api, o indicare un token con `stepwise login --with-token`
 err-signin-not-offered = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server). Controllare --api, o indicare un token con `stepwise login --with-token`
 err-signin-too-large = la risposta di { $url } supera { $kib } KiB. Controllare che --api punti a un gateway dei passi
+err-signin-redirected = la chiamata di accesso a { $url } ha ricevuto un reindirizzamento a { $to }; stepwise non inoltra codici o token di accesso a un altro indirizzo. Chiedere all'amministratore del gateway l'indirizzo proprio del servizio di accesso
 err-signin-code-refused = il provider di identità ha rifiutato di dare un codice ({ $said }). Riprovare più tardi, o accedere con `stepwise login --with-token`
 err-signin-not-device-code = la risposta del provider di identità su { $url } non è un codice dispositivo (RFC 8628). Avvisare il gestore del gateway
 err-signin-bad-device-code = il provider di identità ha dato un codice dispositivo inutilizzabile. Avvisare il gestore del gateway

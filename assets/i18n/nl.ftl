@@ -287,6 +287,9 @@ gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Contr
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
 gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
+gw-redirect-refused = de gateway leidde { $from } om naar { $to }, een andere server of een onbeveiligde verbinding; stepwise volgt dat niet. Geef bij --api het eigen adres van de gateway
+gw-foreign-list = gevraagd werd de lijst van stepsID { $asked }, de gateway antwoordde met die van stepsID { $answered }; die wordt niet getoond als die van dit voertuig. Probeer opnieuw; blijft het zo, dan haalt een proxy of cache tussen hier en de gateway antwoorden door elkaar
+gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
 gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
 gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer of --api naar een stappen-gateway wijst
@@ -516,6 +519,8 @@ login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in je eigen map %LOCALAPPDATA%, dat Windows alleen jou (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
+login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen jij kunt lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
 place-file = het bestand { $path }
@@ -658,9 +663,10 @@ help-cli-fleet = Het overzicht: veel voertuigen tegelijk, één regel per voertu
 help-cli-serve = De simulator van de stappengateway starten
 help-cli-serve-addr = Adres om op te luisteren, HOST:POORT (een hostnaam wordt opgezocht)
 help-cli-serve-scenario = Scenariobestand (JSON); anders het ingebouwde scenario
-help-cli-serve-token = Dit bearer-token bij elk verzoek eisen (of opgeven met --token-file)
+help-cli-serve-token = Dit bearer-token bij elk verzoek eisen. Elke gebruiker van deze machine kan het in `ps` lezen: gebruik liever --token-file of STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
+help-cli-serve-stream-events = Elke gebeurtenisstroom beëindigen na de eerste N gebeurtenissen (voor hulpmiddelen die een antwoord nodig hebben dat eindigt)
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
 help-cli-serve-tls-dir = De certificaatautoriteit (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
 help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificaatautoriteit zijn ondertekend (PEM)
@@ -786,6 +792,9 @@ err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
+err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
+err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
 # URL's
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
@@ -822,6 +831,7 @@ err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrende
 err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
 err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name }), die hoogstens { $max } bytes per item bewaart. Zet STEPWISE_TOKEN_STORE=file om hem in een bestand te bewaren
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
@@ -854,6 +864,7 @@ err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft 
 err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Controleer --api, of geef een token met `stepwise login --with-token`
 err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Controleer --api, of geef een token met `stepwise login --with-token`
 err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
+err-signin-redirected = de aanmeldaanroep naar { $url } kreeg een omleiding naar { $to }; stepwise stuurt geen aanmeldcode of token door naar een ander adres. Vraag de beheerder van de gateway om het eigen adres van de aanmelddienst
 err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
 err-signin-not-device-code = het antwoord van de identiteitsprovider op { $url } is geen apparaatcode (RFC 8628). Meld het aan de beheerder van de gateway
 err-signin-bad-device-code = de identiteitsprovider gaf een onbruikbare apparaatcode. Meld het aan de beheerder van de gateway

@@ -287,6 +287,9 @@ gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a r
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
+gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma conexão não segura; o stepwise não segue o redirecionamento. Informe em --api o endereço do próprio gateway
+gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; ela não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway está trocando as respostas
+gw-title-redirect = Redirecionamento não seguido
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de etapas
@@ -516,6 +519,8 @@ login-signed-in-token = Conectado a { $gateway } com o token informado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
+login-keyring-too-small = Observação: o token é longo demais para { $name } (no máximo { $max } bytes por entrada), então fica guardado em um arquivo que só você pode ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = o chaveiro ({ $name })
 place-file = o arquivo { $path }
@@ -661,9 +666,10 @@ help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-
 help-cli-serve = Executar o simulador do gateway de passos
 help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
 help-cli-serve-scenario = Arquivo de cenário (JSON); senão o cenário embutido
-help-cli-serve-token = Exigir este token (bearer) em cada pedido (ou indicá-lo com --token-file)
+help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer usuário desta máquina pode lê-lo com `ps`: prefira --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
 help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
+help-cli-serve-stream-events = Terminar cada fluxo de eventos após os seus primeiros N eventos (para ferramentas que precisam de uma resposta que termine)
 help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
 help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
@@ -789,6 +795,9 @@ err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
+err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
+err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
 # URLs
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
@@ -825,6 +834,7 @@ err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou
 err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
 err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = o login é longo demais para o chaveiro ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para guardá-lo em um arquivo
 err-store-keyring-remove = não foi possível tirar o login do chaveiro ({ $name }): { $why }
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
@@ -857,6 +867,7 @@ err-signin-discovery-missing = o documento de descoberta de login do gateway nã
 err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Confira --api, ou informe um token com `stepwise login --with-token`
 err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Confira --api, ou informe um token com `stepwise login --with-token`
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Confira se --api aponta para um gateway de passos
+err-signin-redirected = a chamada de login para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de login a outro endereço. Peça ao administrador do gateway o endereço do próprio provedor de login
 err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
 err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
 err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway

@@ -157,6 +157,14 @@ impl Runner {
             #[cfg(debug_assertions)]
             Effect::Panic => panic!("test panic requested with STEPWISE_TEST_PANIC"),
             #[cfg(debug_assertions)]
+            Effect::PanicElsewhere => {
+                tokio::spawn(async {
+                    panic!(
+                        "test panic in a background task, requested with STEPWISE_TEST_PANIC=elsewhere"
+                    )
+                });
+            }
+            #[cfg(debug_assertions)]
             Effect::PanicInTask { car, id } => self.request(car, id, async {
                 panic!("test panic in a request task, requested with STEPWISE_TEST_PANIC=task")
             }),
@@ -305,7 +313,7 @@ async fn sign_in(
     let base = Url::parse(&key)
         .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;
-    let http = gateway.http();
+    let http = gateway.oauth_http()?;
     let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref()).await?;
     let authorization = device::authorize(http, &endpoints, &base, options).await?;
     prompt(SignInPrompt {
@@ -331,6 +339,7 @@ async fn sign_in(
         SignedIn {
             place: saved.place,
             new_file: saved.new_file,
+            keyring_too_small: saved.keyring_too_small,
         },
     ))
 }

@@ -73,8 +73,11 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
-        test_panic_in_task: cfg!(debug_assertions)
-            && std::env::var_os("STEPWISE_TEST_PANIC").is_some_and(|v| v == "task"),
+        test_panic_at: match std::env::var_os("STEPWISE_TEST_PANIC") {
+            Some(v) if v == "task" => crate::wizard::state::TestPanic::Task,
+            Some(v) if v == "elsewhere" => crate::wizard::state::TestPanic::Elsewhere,
+            _ => crate::wizard::state::TestPanic::Loop,
+        },
     };
     let mut state = State::new(options);
     let mut cars = launch.cars;

@@ -188,10 +188,51 @@ impl EndSignals {
     }
 }
 
-#[cfg(not(unix))]
+/// Windows' console events: the console window closed, the user logging
+/// off, the system shutting down, Ctrl-Break, and a Ctrl-C sent by another
+/// program (a Ctrl-C typed in raw mode is a key). Windows waits for the
+/// wizard to leave (a few seconds for a closed window), so the report is
+/// written as on `q`. Each is given the number of its Unix counterpart, so
+/// the exit code is the same: a closed window 129 (SIGHUP), logoff and
+/// shutdown 143 (SIGTERM), Ctrl-C and Ctrl-Break 130 (SIGINT).
+#[cfg(windows)]
+struct EndSignals {
+    close: tokio::signal::windows::CtrlClose,
+    logoff: tokio::signal::windows::CtrlLogoff,
+    shutdown: tokio::signal::windows::CtrlShutdown,
+    brk: tokio::signal::windows::CtrlBreak,
+    interrupt: tokio::signal::windows::CtrlC,
+}
+
+#[cfg(windows)]
+impl EndSignals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::windows as console;
+        Ok(EndSignals {
+            close: console::ctrl_close()?,
+            logoff: console::ctrl_logoff()?,
+            shutdown: console::ctrl_shutdown()?,
+            brk: console::ctrl_break()?,
+            interrupt: console::ctrl_c()?,
+        })
+    }
+
+    /// The number of the Unix signal that stands for the event that came.
+    async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.close.recv() => 1,
+            _ = self.logoff.recv() => 15,
+            _ = self.shutdown.recv() => 15,
+            _ = self.brk.recv() => 2,
+            _ = self.interrupt.recv() => 2,
+        }
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 struct EndSignals;
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 impl EndSignals {
     fn new() -> std::io::Result<Self> {
         Ok(EndSignals)

@@ -146,6 +146,19 @@ pub(crate) fn without_query(url: &Url) -> String {
 
 async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
     let status = response.status();
+    // Sign-in calls follow no redirect (the client's policy): one is named.
+    if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| url.join(v).ok())
+            .map_or_else(|| "?".to_owned(), |to| without_query(&to));
+        return Err(AuthError::Provider(ProviderProblem::Redirected {
+            url: without_query(url),
+            to,
+        }));
+    }
     let too_large = || {
         AuthError::Provider(ProviderProblem::TooLarge {
             url: without_query(url),

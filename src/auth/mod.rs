@@ -339,6 +339,11 @@ pub enum ProviderProblem {
         url: String,
         kib: usize,
     },
+    /// A sign-in call was answered with a redirect, not followed.
+    Redirected {
+        url: String,
+        to: String,
+    },
     CodeRefused {
         said: String,
     },
@@ -456,6 +461,12 @@ impl ProviderProblem {
                 "err-signin-too-large",
                 url = url.clone(),
                 kib = num(*kib)
+            ),
+            ProviderProblem::Redirected { url, to } => tr!(
+                lang,
+                "err-signin-redirected",
+                url = url.clone(),
+                to = to.clone()
             ),
             ProviderProblem::CodeRefused { said } => {
                 tr!(lang, "err-signin-code-refused", said = said.clone())

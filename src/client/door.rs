@@ -135,7 +135,7 @@ impl Gateway {
         let token = match &self.token {
             Some(source) => Some(
                 source
-                    .bearer(&self.http)
+                    .bearer(self.oauth_http().map_err(GatewayError::Auth)?)
                     .await
                     .map_err(GatewayError::Auth)?,
             ),
@@ -148,7 +148,8 @@ impl Gateway {
         if sent.status() != StatusCode::UNAUTHORIZED {
             return Ok(sent);
         }
-        match source.after_refusal(&self.http, used).await {
+        let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
+        match source.after_refusal(oauth, used).await {
             Ok(Some(fresh)) => {
                 tracing::info!(
                     path = call.path,

@@ -402,30 +402,7 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         if !status.is_success() {
-            let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
-            let answer = sent.body(&self.gateway).await;
-            // A 404 is a gateway without the call, unless it names the SDK's
-            // "no step for this stepsID" (then polling would hear the same).
-            if status == StatusCode::NOT_FOUND
-                && !answer.as_ref().is_ok_and(|a| {
-                    protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
-                })
-            {
-                return Ok(StreamEnd::NotOffered);
-            }
-            let error = match answer.and_then(judge) {
-                Err(error) => error,
-                Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
-            };
-            return Ok(if error.is_passing() {
-                StreamEnd::Failed {
-                    error,
-                    delivered: false,
-                    wait,
-                }
-            } else {
-                StreamEnd::Fatal(error)
-            });
+            return Ok(self.refused(sent).await);
         }
         let is_event_stream = sent
             .headers()
@@ -441,7 +418,41 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         self.set_mode(Mode::Live).await?;
-        let response = sent.response;
+        self.relay(sent.response).await
+    }
+
+    /// The end of a connection the gateway answered with an error: not
+    /// offered (a 404 without the SDK's code), passing, or final.
+    async fn refused(&self, sent: Sent) -> StreamEnd {
+        let status = sent.status();
+        let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
+        let answer = sent.body(&self.gateway).await;
+        // A 404 is a gateway without the call, unless it names the SDK's
+        // "no step for this stepsID" (then polling would hear the same).
+        if status == StatusCode::NOT_FOUND
+            && !answer.as_ref().is_ok_and(|a| {
+                protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
+            })
+        {
+            return StreamEnd::NotOffered;
+        }
+        let error = match answer.and_then(judge) {
+            Err(error) => error,
+            Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
+        };
+        if error.is_passing() {
+            StreamEnd::Failed {
+                error,
+                delivered: false,
+                wait,
+            }
+        } else {
+            StreamEnd::Fatal(error)
+        }
+    }
+
+    /// Relays the events of an open stream until it ends.
+    async fn relay(&mut self, response: reqwest::Response) -> Result<StreamEnd, Gone> {
         let opened = std::time::Instant::now();
         let idle = self.options.idle_timeout;
         let chunks = stream::unfold(response, move |mut response| async move {
@@ -585,11 +596,8 @@ impl Follower {
             ));
         }
         let body = judge(answer).map_err(|e| (e, wait))?;
-        let mut list =
-            protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
-        if list.steps_id.is_none() {
-            list.steps_id = Some(id.to_owned());
-        }
+        let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+        let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
         match etag {
             Some(tag) => self.etags.insert(id.to_owned(), tag),
             None => self.etags.remove(id),
@@ -811,15 +819,23 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
     }
     let mut list = protocol::decode_list(event.data.as_bytes())
         .map_err(|e| StreamError::Gateway(GatewayError::BadAnswer(e)))?;
-    if list.steps_id.is_none() {
-        match ids {
+    match list.steps_id.as_deref() {
+        None => match ids {
             [only] => list.steps_id = Some(only.clone()),
             _ => {
                 return Err(StreamError::Gateway(GatewayError::BadAnswer(
                     protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
                 )));
             }
+        },
+        // A list of a stepsID not followed on this stream is no list of ours.
+        Some(answered) if !ids.iter().any(|id| id == answered) => {
+            return Err(StreamError::Gateway(GatewayError::ForeignList {
+                asked: ids.join(", "),
+                answered: answered.to_owned(),
+            }));
         }
+        Some(_) => {}
     }
     Ok(Some(list))
 }

@@ -100,6 +100,9 @@ impl<'a> Caller<'a> {
                 secs = format!("{:.0}", limit.as_secs_f64())
             )
             .into()),
+            Ok(Err(GatewayError::Redirected(refused))) => {
+                Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
+            }
             Ok(Err(e)) => Err(Arg::Text(sanitize(&why(e)))),
             Ok(Ok(answer)) => Ok(answer),
         }

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 pub use crate::wire::{Association, TruthStep};
 pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
-pub use openapi::openapi_json;
+pub use openapi::{openapi_json, openapi_json_at};
 pub use routes::{Shared, router};
 pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
@@ -157,6 +157,7 @@ pub async fn serve_shared_tls(
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let shared = shared.over_tls();
     let closer = shared.clone();
     let app = router(shared);
     let listener = tls::TlsListener::new(listener, config)?;

@@ -33,6 +33,8 @@ pub struct Shared {
     /// Where the state is kept between runs (the embedded demo backend).
     store: Option<Arc<PathBuf>>,
     live: Arc<Live>,
+    /// Served over HTTPS (the OpenAPI document's `servers` says so).
+    tls: bool,
 }
 
 impl Shared {
@@ -43,7 +45,15 @@ impl Shared {
             auth: None,
             store: None,
             live: Arc::new(Live::default()),
+            tls: false,
         }
+    }
+
+    /// The same simulator, served over HTTPS.
+    #[must_use]
+    pub fn over_tls(mut self) -> Self {
+        self.tls = true;
+        self
     }
 
     /// Makes the simulator an identity provider too (`--auth device`):
@@ -81,6 +91,16 @@ impl Shared {
         self
     }
 
+    /// Event streams end after their first `events` events (`serve
+    /// --stream-events`), for tools that need an answer that ends.
+    #[must_use]
+    pub fn with_stream_events(mut self, events: Option<usize>) -> Self {
+        let live =
+            Live::new(self.live.keep_alive(), self.live.poll_interval()).with_stream_events(events);
+        self.live = Arc::new(live);
+        self
+    }
+
     /// What lists and event streams share.
     pub fn live(&self) -> &Live {
         &self.live
@@ -91,28 +111,64 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs one call on the state, between reading and writing its file.
-    pub(super) fn with_state<T>(&self, call: impl FnOnce(&mut SimState) -> T) -> T {
+    /// Runs one call on the state. A state kept in a file is read before
+    /// and written after the call, under a lock on `<file>.lock` that every
+    /// process sharing the file takes, so no run undoes another's change;
+    /// that file work runs off the async runtime. When the state cannot be
+    /// kept, the call's change is undone and the caller is told
+    /// ([`SimError::Storage`]), never answered as if it had been kept.
+    pub(super) async fn with_state<T, F>(&self, call: F) -> Result<T, SimError>
+    where
+        F: FnOnce(&mut SimState) -> Result<T, SimError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.store.is_none() {
+            return call(&mut self.lock());
+        }
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || shared.with_state_blocking(call))
+            .await
+            .map_err(|e| SimError::Storage(e.to_string()))?
+    }
+
+    /// [`Shared::with_state`] on this thread (it may wait for the file lock).
+    pub(super) fn with_state_blocking<T>(
+        &self,
+        call: impl FnOnce(&mut SimState) -> Result<T, SimError>,
+    ) -> Result<T, SimError> {
         let mut state = self.lock();
         let Some(file) = &self.store else {
             return call(&mut state);
         };
+        let cannot_keep = |e: std::io::Error| {
+            tracing::warn!(file = %file.display(), "cannot keep the simulator's state: {e}");
+            SimError::Storage(format!(
+                "the demo backend cannot keep its state in {}: {e}",
+                crate::steps::sanitize(&file.display().to_string())
+            ))
+        };
+        let _held = lock_file(file).map_err(cannot_keep)?;
         if let Some(kept) = load_state(file)
             && !state.adopt(kept)
         {
             tracing::warn!(file = %file.display(), "the simulator's state was made from other associations, starting fresh");
         }
-        let result = call(&mut state);
+        let before = state.clone();
+        let result = call(&mut state)?;
         if let Err(e) = save_state(file, &state.save()) {
-            tracing::warn!(file = %file.display(), "cannot keep the simulator's state: {e}");
+            *state = before;
+            return Err(cannot_keep(e));
         }
-        result
+        Ok(result)
     }
 
     /// Completes a random vehicle's next step (see [`SimState::churn`]),
     /// pushed to every stream that follows its list, as a control call is.
     pub fn churn(&self, draw: u64) -> Option<(String, String)> {
-        let changed = self.with_state(|s| s.churn(draw));
+        let changed = self
+            .with_state_blocking(|s| Ok(s.churn(draw)))
+            .ok()
+            .flatten();
         if changed.is_some() {
             self.live().notify();
         }
@@ -143,10 +199,13 @@ impl Shared {
     }
 }
 
+/// The most a kept state may hold (the demo backend's is a few KiB).
+const STATE_LIMIT: usize = 64 * 1024 * 1024;
+
 /// The state kept in `file`, or `None` when there is none or it is not
 /// usable (then a warning goes to the log and the run starts fresh).
 fn load_state(file: &FilePath) -> Option<SimState> {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::files::read_text_capped(file, STATE_LIMIT) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
@@ -163,17 +222,26 @@ fn load_state(file: &FilePath) -> Option<SimState> {
     }
 }
 
-/// Writes through a temporary file of this process and a rename: a reader
-/// sees the old state or the new one, never a mix.
-fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
+/// Takes the lock every process sharing `file` takes around its
+/// read-modify-write (`<file>.lock`, held until the returned file closes).
+fn lock_file(file: &FilePath) -> std::io::Result<std::fs::File> {
     if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::files::private_dir(parent)?;
     }
-    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, file).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(file.with_extension("lock"))?;
+    lock.lock()?;
+    Ok(lock)
+}
+
+/// Writes through a fresh temporary file and a rename: a reader sees the
+/// old state or the new one, never a mix, and a failed write leaves no
+/// litter.
+fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
+    crate::files::write_atomically(file, text.as_bytes())
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -234,16 +302,30 @@ impl IntoResponse for SimError {
                 error_response(StatusCode::NOT_FOUND, code, &message)
             }
             SimError::Conflict(message) => error_response(StatusCode::CONFLICT, None, &message),
+            SimError::Storage(message) => {
+                error_response(StatusCode::INSUFFICIENT_STORAGE, None, &message)
+            }
         }
     }
 }
 
-async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::openapi_json(),
-    )
-        .into_response()
+/// The document, its `servers` naming the address it was asked at.
+async fn openapi(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let scheme = if shared.tls { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+        });
+    let body = match host {
+        Some(host) => super::openapi::openapi_json_at(&format!("{scheme}://{host}")),
+        None => super::openapi::openapi_json(),
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /guidance/{name}?lang=xx`: the step's page for the customer's
@@ -419,7 +501,9 @@ pub(crate) async fn list(
         })?,
     };
     let device = device(&headers)?;
-    let answer = shared.with_state(|s| s.list(&device, &key, reset, filter))?;
+    let answer = shared
+        .with_state(move |s| s.list(&device, &key, reset, filter))
+        .await?;
     if reset {
         shared.live().notify();
     }
@@ -450,7 +534,9 @@ pub(crate) async fn next(
         .id(STEPS_ID_PARAM)?
         .ok_or_else(|| SimError::BadRequest("stepsID is required".into()))?;
     let device = device(&headers)?;
-    let next = shared.with_state(|s| s.next(&device, &steps_id))?;
+    let next = shared
+        .with_state(move |s| s.next(&device, &steps_id))
+        .await?;
     Ok(Json(next.as_ref().map(NextBody)).into_response())
 }
 
@@ -469,7 +555,8 @@ pub(crate) async fn associations(
     headers: HeaderMap,
 ) -> Result<Response, SimError> {
     shared.check_token(&headers)?;
-    Ok(Json(shared.with_state(|s| s.associations())).into_response())
+    let associations = shared.with_state(|s| Ok(s.associations())).await?;
+    Ok(Json(associations).into_response())
 }
 
 #[utoipa::path(
@@ -489,7 +576,7 @@ pub(crate) async fn complete(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    change_truth(&shared, &headers, path, SimState::complete)
+    change_truth(&shared, &headers, path, SimState::complete).await
 }
 
 #[utoipa::path(
@@ -508,11 +595,11 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    change_truth(&shared, &headers, path, SimState::revoke)
+    change_truth(&shared, &headers, path, SimState::revoke).await
 }
 
 /// A control call on the truth of one step of one association.
-fn change_truth(
+async fn change_truth(
     shared: &Shared,
     headers: &HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -520,7 +607,7 @@ fn change_truth(
 ) -> Result<Response, SimError> {
     shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    let changed = shared.with_state(|s| change(s, &car, &name))?;
+    let changed = shared.with_state(move |s| change(s, &car, &name)).await?;
     shared.live().notify();
     Ok(Json(changed).into_response())
 }

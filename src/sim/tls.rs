@@ -157,7 +157,7 @@ impl Generated {
 
     /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir` (made if needed).
     pub fn write_to(&self, dir: &Path) -> Result<(), SimTlsError> {
-        std::fs::create_dir_all(dir)
+        crate::files::private_dir(dir)
             .map_err(|e| err(&format!("cannot create {}", dir.display()), e))?;
         for (name, text) in [
             ("ca.pem", &self.ca_pem),
@@ -165,7 +165,8 @@ impl Generated {
             ("key.pem", &self.key_pem),
         ] {
             let path = dir.join(name);
-            std::fs::write(&path, text)
+            // 0600: key.pem above all is this user's alone.
+            crate::files::write_atomically(&path, text.as_bytes())
                 .map_err(|e| err(&format!("cannot write {}", path.display()), e))?;
         }
         Ok(())

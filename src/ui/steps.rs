@@ -285,6 +285,22 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
+/// The guidance panel while no step is selected: why.
+fn draw_no_step(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: Lang) {
+    let text = if session.list().is_some() {
+        tr!(lang, "guide-no-step")
+    } else {
+        tr!(lang, "guide-waiting")
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", tr!(lang, "guide-title-none")));
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
 fn draw_guidance(
     frame: &mut Frame,
     area: Rect,
@@ -294,18 +310,7 @@ fn draw_guidance(
 ) -> Option<Link> {
     let lang = state.lang();
     let Some(step) = session.selected_step() else {
-        let text = if session.list().is_some() {
-            tr!(lang, "guide-no-step")
-        } else {
-            tr!(lang, "guide-waiting")
-        };
-        let block = Block::new()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", tr!(lang, "guide-title-none")));
-        frame.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
-            area,
-        );
+        draw_no_step(frame, area, session, lang);
         return None;
     };
     let g = guidance();

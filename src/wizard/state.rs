@@ -86,6 +86,8 @@ pub struct SignedIn {
     pub place: Place,
     /// The token went to a new file (no keyring answered): said once.
     pub new_file: bool,
+    /// The keyring that could not hold the token, and its limit in bytes.
+    pub keyring_too_small: Option<(&'static str, u32)>,
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -291,6 +293,9 @@ pub enum Effect {
         car: String,
         id: u64,
     },
+    /// Debug builds: a background task that nothing catches panics.
+    #[cfg(debug_assertions)]
+    PanicElsewhere,
 }
 
 /// How the wizard starts; fixed for its whole run.
@@ -309,9 +314,21 @@ pub struct Options {
     pub lang: Lang,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,
-    /// Debug builds: that panic happens in a request task of the open
-    /// vehicle instead, to prove it becomes a message.
-    pub test_panic_in_task: bool,
+    /// Debug builds: where that panic happens.
+    pub test_panic_at: TestPanic,
+}
+
+/// Where the debug builds' test panic (`!`) happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TestPanic {
+    /// On the event loop.
+    #[default]
+    Loop,
+    /// In a request task of the open vehicle: it becomes a message.
+    Task,
+    /// In a background task that nothing catches: the terminal is restored
+    /// and the loop stops.
+    Elsewhere,
 }
 
 /// The whole wizard.

@@ -470,6 +470,108 @@ fn the_client_refuses_a_base_url_with_user_info_without_showing_it() {
     );
 }
 
+/// Every file stepwise reads has a size cap: an endless file is refused
+/// with the cap said, not read whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_input_files_are_refused_with_their_cap() {
+    let home = home();
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
+        (&["steps", "--cars", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--token-file", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--ca-file", "/dev/zero"], None),
+        (
+            &["steps", "--car", "1"],
+            Some(("STEPWISE_CONFIG", "/dev/zero")),
+        ),
+        (&["serve", "--scenario", "/dev/zero"], None),
+    ];
+    for (args, env) in cases {
+        let mut cmd = stepwise(home.path());
+        cmd.env("STEPWISE_LANG", "en").args(args).args(
+            ["--api", "http://127.0.0.1:9"]
+                .iter()
+                .filter(|_| args[0] == "steps"),
+        );
+        if let Some((key, value)) = env {
+            cmd.env(key, value);
+        }
+        let out = cmd.output().expect("the binary runs");
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("larger than"), "{args:?}: {err}");
+    }
+}
+
+/// No help text shows an environment variable's value: a URL with a
+/// password in STEPWISE_API, a token in STEPWISE_SERVE_TOKEN.
+#[test]
+fn help_never_shows_the_value_of_an_environment_variable() {
+    let home = home();
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");
+    let helps: [&[&str]; 5] = [
+        &["--help"],
+        &["-h"],
+        &["steps", "--help"],
+        &["help", "doctor"],
+        &["serve", "--help"],
+    ];
+    for args in helps {
+        for lang in ["en", "fr"] {
+            let out = stepwise(home.path())
+                .env("STEPWISE_API", &url)
+                .env("STEPWISE_CA_FILE", format!("/{PASSWORD}.pem"))
+                .env("STEPWISE_SERVE_TOKEN", TOKEN)
+                .env("STEPWISE_LANG", lang)
+                .args(args)
+                .output()
+                .expect("the binary runs");
+            assert_exit(&out, 0);
+            let text = stdout(&out);
+            assert!(text.contains("STEPWISE_API"), "{args:?}: {text}");
+            assert!(
+                !text.contains(PASSWORD) && !text.contains(TOKEN),
+                "{args:?}: {text}"
+            );
+        }
+    }
+}
+
+/// A process that holds a token leaves no core file: its core-size limit
+/// is 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_process_holding_a_token_dumps_no_core() {
+    use std::io::BufRead;
+    let home = home();
+    let token = write_token_file(home.path(), TOKEN);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_SERVE_TOKEN")
+        .env("STEPWISE_LANG", "en")
+        .args(["serve", "--addr", "127.0.0.1:0", "--token-file"])
+        .arg(&token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut banner = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(banner.contains("listening"), "{banner}");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let soft = core.split_whitespace().nth(4).unwrap();
+    assert_eq!(soft, "0", "{core}");
+}
+
 #[test]
 fn the_wizard_refuses_a_url_with_a_password_before_drawing_anything() {
     let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");

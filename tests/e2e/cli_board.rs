@@ -126,6 +126,55 @@ fn steps_cars_json_lines_one_per_id_in_order_with_exit_codes() {
 }
 
 #[test]
+fn an_ids_file_saved_by_excel_on_a_windows_pc_reads_as_its_ids() {
+    let sim = Sim::start();
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    // Excel's "CSV UTF-8" in a German locale: byte-order mark, CRLF, `;`,
+    // a header naming the id column; in a folder and file with spaces.
+    let dir = home.path().join("Fahrzeuge heute");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("Liste Werkstatt.csv");
+    std::fs::write(
+        &path,
+        b"\xef\xbb\xbfcarAssociationID;Modell;Kunde\r\nF0001;e-208;M\xc3\xbcller\r\nF0003;C4;Dupont\r\n",
+    )
+    .unwrap();
+    let path = path.display().to_string();
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--cars", &path, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let ids: Vec<String> = lines(&out)
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["F0001", "F0003"]);
+    // A one-column export headed by the id, and plain "CSV" in Windows-1252
+    // with an accent in another column.
+    let one = ids_file(&home, "carAssociationID\r\nF0003\r\n");
+    let out = run(home.path(), &["--api", &url, "steps", "--cars", &one]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("F0003"), "{}", text(&out.stdout));
+    let legacy = home.path().join("ansi.csv");
+    std::fs::write(&legacy, b"id;Kunde\r\nF0003;Citro\xebn\r\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &url,
+            "steps",
+            "--cars",
+            &legacy.display().to_string(),
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(lines(&out)[0]["carAssociationID"], "F0003");
+}
+
+#[test]
 fn steps_with_several_cars_prints_one_block_each() {
     let sim = Sim::start();
     let url = sim.running.url();

@@ -328,6 +328,50 @@ fn a_gateway_clock_five_minutes_off_is_a_warning() {
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
 
+/// A gateway that redirects every call to another server: doctor names the
+/// refused redirect, and the other server is never asked.
+#[test]
+fn a_redirect_to_another_server_is_named_not_followed() {
+    use axum::http::{StatusCode, header};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let rt = runtime();
+    let elsewhere = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let other = elsewhere.local_addr().unwrap();
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let other_app = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "{}" }
+    });
+    rt.spawn(async move { axum::serve(elsewhere, other_app).await });
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(
+                header::LOCATION,
+                format!("http://{other}/pims/subscription/steps"),
+            )],
+        )
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let out = doctor(
+        home.path(),
+        &["--api", &format!("http://{addr}"), "--car", "987654"],
+    );
+    let text = stdout(&out);
+    assert!(text.contains("does not follow"), "{text}");
+    assert!(text.contains(&other.to_string()), "{text}");
+    assert_eq!(asked.load(Ordering::SeqCst), 0, "{text}");
+    assert_ne!(out.status.code(), Some(0), "{text}");
+}
+
 #[test]
 fn the_embedded_default_is_checked_when_no_gateway_is_configured() {
     let home = home();

@@ -72,6 +72,23 @@ fn tls_problem(result: Result<usize, GatewayError>) -> (TlsProblem, String) {
     }
 }
 
+/// `serve --tls` writes its key for its user alone: key.pem 0600 in a
+/// 0700 folder.
+#[cfg(unix)]
+#[test]
+fn the_simulator_key_is_written_for_its_user_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim-tls");
+    generate(&CertSpec::default())
+        .unwrap()
+        .write_to(&out)
+        .unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out.join("key.pem")), 0o600);
+    assert_eq!(mode(&out), 0o700);
+}
+
 #[tokio::test]
 async fn an_untrusted_authority_is_named_with_the_flag_and_ca_file_trusts_it() {
     let generated = generate(&CertSpec::default()).unwrap();

@@ -324,6 +324,129 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
     }
 }
 
+/// A redirect to another origin (another port here; another host or a
+/// downgrade to http alike) is not followed, and is named in the error.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_refused_and_named() {
+    let elsewhere = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let target = format!("{}/pims/subscription/steps", elsewhere.url());
+        let redirecting = serve(move |_, stream| {
+            let location = format!("Location: {target}");
+            send(stream, response(status, &[&location], ""))
+        })
+        .await;
+        let outcome = list_from(&redirecting.url()).await;
+        let Err(GatewayError::Redirected(refused)) = &outcome else {
+            panic!("{status}: {outcome:?}");
+        };
+        assert!(refused.to.starts_with(&elsewhere.url()), "{refused:?}");
+        let words = stepwise::describe::gateway_error(
+            stepwise::text::Lang::En,
+            outcome.as_ref().unwrap_err(),
+        );
+        assert!(
+            words.contains(&elsewhere.url()) && words.contains("does not follow"),
+            "{words}"
+        );
+    }
+    assert_eq!(elsewhere.requests(), 0, "the other origin was asked");
+}
+
+/// A refresh whose token endpoint redirects elsewhere sends the refresh
+/// token nowhere else: sign-in calls follow no redirect, and say so.
+#[tokio::test]
+async fn a_refresh_redirected_elsewhere_does_not_carry_the_refresh_token() {
+    use stepwise::auth::{AuthError, Credential, ProviderProblem, TokenSource};
+    let receiver = serve(|_, stream| send(stream, json_200("{}"))).await;
+    for status in [
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+        "302 Found",
+    ] {
+        let target = format!("{}/oauth/token", receiver.url());
+        let provider = serve(move |_, stream| {
+            let location = format!("Location: {target}");
+            send(stream, response(status, &[&location], ""))
+        })
+        .await;
+        let gateway_server = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+        let credential = Credential {
+            access_token: "ACCESS-OLD".into(),
+            refresh_token: Some("REFRESH-SECRETMARK".into()),
+            expires_at: Some(1),
+            lifetime: Some(60),
+            token_endpoint: Some(format!("{}/oauth/token", provider.url())),
+            ..Credential::given("")
+        };
+        let source = TokenSource::login(format!("{}/", gateway_server.url()), credential, None);
+        let gateway = client(&gateway_server.url(), fast_options()).with_token_source(source);
+        let outcome = tokio::time::timeout(
+            LIMIT,
+            gateway.list(&ListRequest::new(Lookup::Car("987654".into()))),
+        )
+        .await
+        .expect("bounded");
+        assert!(
+            matches!(
+                &outcome,
+                Err(GatewayError::Auth(AuthError::Provider(ProviderProblem::Redirected { to, .. })))
+                    if to.starts_with(&receiver.url())
+            ),
+            "{status}: {outcome:?}"
+        );
+        assert_eq!(provider.requests(), 1, "{status}");
+    }
+    assert_eq!(receiver.requests(), 0, "the refresh token went elsewhere");
+}
+
+/// A redirect within the gateway's own origin is followed.
+#[tokio::test]
+async fn a_redirect_within_the_gateway_is_followed() {
+    let server = serve(|n, stream| {
+        let bytes = if n == 0 {
+            response(
+                "307 Temporary Redirect",
+                &["Location: /v2/pims/subscription/steps?carAssociationID=987654"],
+                "",
+            )
+        } else {
+            json_200(DOC_LIST)
+        };
+        send(stream, bytes)
+    })
+    .await;
+    let list = list_from(&server.url()).await.expect("followed");
+    assert_eq!(list.steps_id.as_deref(), Some("132324"));
+    assert_eq!(server.requests(), 2);
+}
+
+/// Asked by stepsID, an answer carrying another stepsID is refused, named.
+#[tokio::test]
+async fn a_list_of_another_steps_id_is_refused() {
+    let other = DOC_LIST.replace("132324", "555555");
+    let server = serve(move |_, stream| send(stream, json_200(&other))).await;
+    let request = ListRequest::new(Lookup::StepsId("132324".into()));
+    let outcome = client(&server.url(), fast_options()).list(&request).await;
+    let Err(error @ GatewayError::ForeignList { asked, answered }) = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!((asked.as_str(), answered.as_str()), ("132324", "555555"));
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    assert!(
+        words.contains("555555") && words.contains("132324"),
+        "{words}"
+    );
+    // Asked by carAssociationID, any stepsID is the vehicle's.
+    let by_car = list_from(&server.url()).await.expect("by car");
+    assert_eq!(by_car.steps_id.as_deref(), Some("555555"));
+}
+
 // ---------------------------------------------------------------- errors
 
 #[tokio::test]

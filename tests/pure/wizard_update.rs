@@ -1100,6 +1100,7 @@ fn kept_in_file() -> SignedIn {
     SignedIn {
         place: Place::File("/data/logins.json".into()),
         new_file: false,
+        keyring_too_small: None,
     }
 }
 

@@ -164,3 +164,37 @@ fn every_binding_has_keys_and_help_in_the_catalogue() {
         );
     }
 }
+
+#[test]
+fn help_is_the_help_of_the_screens_this_run_shows() {
+    let helps = |context, board| -> Vec<&'static str> {
+        help_lines(context, false, board)
+            .iter()
+            .filter_map(|l| match l {
+                HelpLine::Key(b) => Some(b.help),
+                _ => None,
+            })
+            .collect()
+    };
+    for context in [Context::Board, Context::Steps] {
+        let board = helps(context, true);
+        assert!(board.contains(&"key-help-back-board"), "{context:?}");
+        assert!(!board.contains(&"key-help-back"), "{context:?}: {board:?}");
+        assert!(!board.contains(&"key-help-open"), "no start screen here");
+        assert!(board.contains(&"key-help-sign-in"), "i on the board too");
+        assert!(board.contains(&"key-help-note"));
+    }
+    let single = helps(Context::Steps, false);
+    assert!(single.contains(&"key-help-back") && !single.contains(&"key-help-back-board"));
+    assert_eq!(
+        action_for(Context::Board, &key(K::Char('i')), false, false),
+        Some(A::SignIn)
+    );
+    let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
+    for context in [Context::Board, Context::Steps] {
+        assert_eq!(
+            action_for(context, &shifted, false, false),
+            Some(A::WriteNote)
+        );
+    }
+}

@@ -66,8 +66,11 @@ pub(super) fn signed_in(
         "banner-signed-in-text",
         place = place_words(lang, &signed.place)
     );
-    if signed.new_file {
-        text = format!("{text} {}", tr!(lang, "login-file-notice"));
+    if signed.new_file || signed.keyring_too_small.is_some() {
+        text = format!(
+            "{text} {}",
+            crate::auth::store::file_notice(lang, signed.keyring_too_small)
+        );
     }
     let open = state.open.clone();
     let board = state.on_a_board;

@@ -236,12 +236,16 @@ pub(super) fn selected_link(state: &State) -> crate::guidance::GuideLink {
     state.customer_link(step.as_deref())
 }
 
-/// `!` in a debug build with `STEPWISE_TEST_PANIC`: a panic on the loop, or
-/// (`=task`) in a request task of the open vehicle, which is then waiting.
+/// `!` in a debug build with `STEPWISE_TEST_PANIC`: a panic on the loop,
+/// (`=task`) in a request task of the open vehicle, which is then waiting,
+/// or (`=elsewhere`) in a background task nothing catches.
 #[cfg(debug_assertions)]
 fn test_panic(state: &mut State) -> Vec<Effect> {
-    if !state.options.test_panic_in_task {
-        return vec![Effect::Panic];
+    use crate::wizard::state::TestPanic;
+    match state.options.test_panic_at {
+        TestPanic::Loop => return vec![Effect::Panic],
+        TestPanic::Elsewhere => return vec![Effect::PanicElsewhere],
+        TestPanic::Task => {}
     }
     let lang = lang(state);
     let id = state.next_id;
