@@ -153,13 +153,17 @@ pub enum Command {
         // Demand client certificates signed by this authority (PEM)
         #[arg(long, value_name = "FILE", requires = "tls")]
         client_ca: Option<PathBuf>,
-        // Also be the identity provider: device sign-in (`stepwise login`),
-        // expiring tokens, POST /sim/device/CODE/approve or /deny
-        #[arg(long, value_enum, value_name = "MODE")]
+        // Also be the identity provider (`stepwise login`): registered
+        // clients, scopes, the device and authorization code (PKCE) grants,
+        // rotating refresh tokens, revocation
+        #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, default_missing_value = "device")]
         auth: Option<AuthMode>,
         // Lifetime of the tokens it issues, in seconds
         #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         token_ttl: u64,
+        // A client id the identity provider knows (repeat it; default: stepwise)
+        #[arg(long, value_name = "ID", requires = "auth", action = clap::ArgAction::Append)]
+        client_id: Vec<String>,
     },
     // Sign in to the gateway (--api) with a code approved in a browser
     Login {
@@ -167,6 +171,8 @@ pub enum Command {
         // prompt that does not show it (never from an argument)
         #[arg(long)]
         with_token: bool,
+        #[command(flatten)]
+        signin: SignInArgs,
     },
     // Forget the token kept for the gateway (--api)
     Logout,
@@ -216,10 +222,56 @@ pub enum Command {
     },
 }
 
+/// Whom `login` asks, for what (over `STEPWISE_ISSUER` and the config file).
+#[derive(Debug, Default, Clone, PartialEq, Eq, clap::Args)]
+pub struct SignInArgs {
+    // The identity provider's issuer URL (else STEPWISE_ISSUER, `issuer` in
+    // the config file, else found from the gateway)
+    #[arg(long, value_name = "URL", conflicts_with = "with_token")]
+    pub issuer: Option<String>,
+    // The client id registered for stepwise at the provider [default: stepwise]
+    #[arg(long, value_name = "ID", conflicts_with = "with_token")]
+    pub client_id: Option<String>,
+    // The scopes to ask for, separated by spaces
+    #[arg(long, value_name = "SCOPES", conflicts_with = "with_token")]
+    pub scope: Option<String>,
+    // The audience (resource) to ask the token for
+    #[arg(long, value_name = "URI", conflicts_with = "with_token")]
+    pub audience: Option<String>,
+    // Sign in with a code typed in a browser anywhere, even where one could be opened here
+    #[arg(long, conflicts_with = "with_token")]
+    pub device: bool,
+}
+
+impl SignInArgs {
+    /// Flags win over the environment and the config file.
+    pub fn apply(&self, options: &mut crate::auth::SignInOptions) {
+        let given = |v: &Option<String>| {
+            v.as_ref()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(v) = given(&self.issuer) {
+            options.issuer = Some(v);
+        }
+        if let Some(v) = given(&self.client_id) {
+            options.client_id = Some(v);
+        }
+        if let Some(v) = given(&self.scope) {
+            options.scopes = Some(v);
+        }
+        if let Some(v) = given(&self.audience) {
+            options.audience = Some(v);
+        }
+        options.device |= self.device;
+    }
+}
+
 /// How the simulator signs clients in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMode {
-    /// OAuth 2.0 device authorization (RFC 8628)
+    /// Every grant: device authorization (RFC 8628) and authorization code
+    /// with PKCE; `--auth` alone means this
     Device,
 }
 
@@ -1069,8 +1121,35 @@ mod tests {
         let cli = Cli::try_parse_from(["stepwise", "login", "--api", "http://x"]).unwrap();
         assert!(matches!(
             cli.command,
-            Some(Command::Login { with_token: false })
+            Some(Command::Login {
+                with_token: false,
+                ..
+            })
         ));
+        let cli = Cli::try_parse_from([
+            "stepwise",
+            "login",
+            "--client-id",
+            "dealer-workshop-cli",
+            "--scope",
+            "openid offline_access steps:read",
+            "--device",
+        ])
+        .unwrap();
+        let Some(Command::Login { signin, .. }) = cli.command else {
+            panic!("login")
+        };
+        let mut options = crate::auth::SignInOptions::default();
+        signin.apply(&mut options);
+        assert_eq!(options.client_id(), "dealer-workshop-cli");
+        assert_eq!(
+            options.scopes.as_deref(),
+            Some("openid offline_access steps:read")
+        );
+        assert!(options.device);
+        assert!(
+            Cli::try_parse_from(["stepwise", "login", "--with-token", "--client-id", "x"]).is_err()
+        );
         assert!(Cli::try_parse_from(["stepwise", "login", "--with-token", "abc"]).is_err());
         let cli = Cli::try_parse_from(["stepwise", "auth", "status", "--json"]).unwrap();
         assert!(matches!(

@@ -544,6 +544,7 @@ impl Gateway {
             .map_err(|detail| AuthError::Network {
                 url: crate::net::shown_url(&self.base),
                 detail: detail.clone(),
+                tls: None,
             })
     }
 

@@ -39,6 +39,14 @@ pub struct FileConfig {
     /// Client certificate (PEM), and its key when in another file.
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The identity provider's issuer URL (else discovered from the gateway).
+    pub issuer: Option<String>,
+    /// The client id registered for stepwise at the identity provider.
+    pub client_id: Option<String>,
+    /// The scopes to ask for, separated by spaces.
+    pub scopes: Option<String>,
+    /// The audience (RFC 8707 resource) to ask tokens for.
+    pub audience: Option<String>,
 }
 
 /// What the parser's error says of a `token` that is not a string; the
@@ -371,6 +379,9 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     /// Proxies, extra roots and the client certificate.
     pub net: crate::net::NetOptions,
+    /// What a sign-in asks for, and of whom (`login`'s flags are applied
+    /// over it).
+    pub signin: crate::auth::SignInOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -603,6 +614,14 @@ impl Settings {
             client_key: file.client_key,
             proxy: crate::net::ProxyEnv::from_env(),
         };
+        let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let signin = crate::auth::SignInOptions {
+            issuer: given(std::env::var(crate::auth::ENV_ISSUER).ok()).or(given(file.issuer)),
+            client_id: given(file.client_id),
+            scopes: given(file.scopes),
+            audience: given(file.audience),
+            device: false,
+        };
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
@@ -619,6 +638,7 @@ impl Settings {
             device_id,
             data_dir,
             net,
+            signin,
         })
     }
 }

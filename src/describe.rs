@@ -135,12 +135,23 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::Discovery(why) => why.words(lang),
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
-        AuthError::Denied => tr!(lang, "auth-denied"),
+        AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
+        AuthError::UnknownClient { client_id, said } => tr!(
+            lang,
+            "auth-unknown-client",
+            client = client_id.clone(),
+            said = said.clone()
+        ),
         AuthError::Expired => tr!(lang, "auth-expired"),
         AuthError::SignInAgain(why) => {
             tr!(lang, "auth-sign-in-again", why = why.words(lang))
         }
-        AuthError::Network { url, detail } => tr!(
+        AuthError::Network {
+            url,
+            tls: Some(problem),
+            ..
+        } => tls_line(lang, url, None, problem),
+        AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
             url = url.clone(),

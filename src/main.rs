@@ -374,6 +374,7 @@ fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
         client_ca,
         auth,
         token_ttl,
+        client_id,
     }) = &cli.command
     else {
         unreachable!("dispatched by main")
@@ -395,9 +396,17 @@ fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
             churn: *churn,
             stream_events: *stream_events,
         },
-        auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
-            token_ttl: std::time::Duration::from_secs(*token_ttl),
-            ..stepwise::sim::AuthOptions::default()
+        auth.map(|AuthMode::Device| {
+            let defaults = stepwise::sim::AuthOptions::default();
+            stepwise::sim::AuthOptions {
+                token_ttl: std::time::Duration::from_secs(*token_ttl),
+                clients: if client_id.is_empty() {
+                    defaults.clients.clone()
+                } else {
+                    client_id.clone()
+                },
+                ..defaults
+            }
         }),
         lang,
     )
@@ -561,6 +570,9 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
         Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
+    if let Some(Command::Login { signin, .. }) = &cli.command {
+        signin.apply(&mut settings.signin);
+    }
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
@@ -570,16 +582,16 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
         match &cli.command {
-            Some(Command::Login { with_token: false }) => {
-                commands::login(lang, &settings, &mut out)
-                    .await
-                    .map(|()| (None, 0))
-            }
-            Some(Command::Login { with_token: true }) => {
-                commands::login_with_token(lang, &settings, &mut out)
-                    .await
-                    .map(|()| (None, 0))
-            }
+            Some(Command::Login {
+                with_token: false, ..
+            }) => commands::login(lang, &settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Login {
+                with_token: true, ..
+            }) => commands::login_with_token(lang, &settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
             Some(Command::Logout) => commands::logout(lang, &settings, &mut out)
                 .await
                 .map(|()| (None, 0)),

@@ -68,6 +68,18 @@ pub mod oauth {
     pub const SIM_DEVICE_AUTHORIZATION_PATH: &str = "/oauth/device_authorization";
     /// The simulator's token endpoint.
     pub const SIM_TOKEN_PATH: &str = "/oauth/token";
+    /// The grant type of an authorization code (RFC 6749 §4.1).
+    pub const CODE_GRANT: &str = "authorization_code";
+    /// The OpenID provider configuration's well-known path.
+    pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+    /// The protected resource metadata's well-known path (RFC 9728).
+    pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
+    /// The simulator's authorization endpoint (the code grant's page).
+    pub const SIM_AUTHORIZE_PATH: &str = "/oauth/authorize";
+    /// Where the simulator's authorization page posts the person's decision.
+    pub const SIM_DECIDE_PATH: &str = "/oauth/authorize/decide";
+    /// The simulator's revocation endpoint (RFC 7009).
+    pub const SIM_REVOCATION_PATH: &str = "/oauth/revoke";
 }
 
 /// Header naming the technician's machine; a stepsID is bound to it.

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::tasks;
 use crate::auth::device::{self, RealTime};
-use crate::auth::{AuthError, Choice, TokenSource, TokenStore, gateway_key};
+use crate::auth::{AuthError, Choice, SignInOptions, TokenSource, TokenStore, gateway_key};
 use crate::client::{Gateway, live};
 use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, SignedIn};
 
@@ -35,6 +35,8 @@ pub struct Runner {
     /// effect on. The sign-in task puts it here before it reports success,
     /// so every request the update asks for after that uses it.
     login: Arc<Mutex<Option<TokenSource>>>,
+    /// Whom a sign-in asks, for what.
+    sign_in_options: Arc<SignInOptions>,
 }
 
 impl Runner {
@@ -47,7 +49,15 @@ impl Runner {
             board_followers: None,
             sign_in: None,
             login: Arc::new(Mutex::new(None)),
+            sign_in_options: Arc::new(SignInOptions::default()),
         }
+    }
+
+    /// Signs in with these options (client id, scopes, audience, issuer).
+    #[must_use]
+    pub fn with_sign_in(mut self, options: SignInOptions) -> Self {
+        self.sign_in_options = Arc::new(options);
+        self
     }
 
     /// Sends with a login a sign-in kept, from now on.
@@ -201,8 +211,9 @@ impl Runner {
     fn sign_in(&mut self, gateway: Arc<Gateway>, id: u64, data_dir: Option<PathBuf>) {
         let tx = self.tx.clone();
         let login = Arc::clone(&self.login);
+        let options = Arc::clone(&self.sign_in_options);
         let task = tokio::spawn(async move {
-            let result = sign_in(&gateway, data_dir, |prompt| {
+            let result = sign_in(&gateway, data_dir, &options, |prompt| {
                 let _ = tx.send(Msg::SignInPrompt { id, prompt });
             })
             .await
@@ -299,6 +310,7 @@ impl Drop for Runner {
 async fn sign_in(
     gateway: &Gateway,
     data_dir: Option<PathBuf>,
+    options: &SignInOptions,
     prompt: impl FnOnce(SignInPrompt),
 ) -> Result<(TokenSource, SignedIn), AuthError> {
     let key = gateway_key(gateway.base())
@@ -307,15 +319,15 @@ async fn sign_in(
         .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;
     let http = gateway.oauth_http()?;
-    let endpoints = device::discover(http, &base).await?;
-    let authorization = device::authorize(http, &endpoints, &base, None).await?;
+    let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref()).await?;
+    let authorization = device::authorize(http, &endpoints, &base, options).await?;
     prompt(SignInPrompt {
         user_code: authorization.user_code.clone(),
         verification_uri: authorization.verification_uri.to_string(),
         address: authorization.address().to_string(),
         expires_in_secs: authorization.expires_in.as_secs(),
     });
-    let credential = device::poll(http, &endpoints, &authorization, &RealTime).await?;
+    let credential = device::poll(http, &endpoints, &authorization, options, &RealTime).await?;
     let saved = {
         let (store, key, credential) = (store.clone(), key.clone(), credential.clone());
         tokio::task::spawn_blocking(move || store.save(&key, &credential))

@@ -257,6 +257,9 @@ pub struct Saved {
     pub place: Place,
     /// The fallback file was created by this save: tell the user once.
     pub new_file: bool,
+    /// The keyring refused the login (locked, gone), so the file keeps it:
+    /// the keyring's words, to tell the user.
+    pub keyring_trouble: Option<String>,
     /// The keyring that could not hold this login, when it went to the
     /// file for that reason, and the keyring's limit in bytes.
     pub keyring_too_small: Option<(&'static str, u32)>,
@@ -267,6 +270,8 @@ pub struct Saved {
 pub struct TokenStore {
     keyring: Option<Keyring>,
     file: Option<PathBuf>,
+    /// `STEPWISE_TOKEN_STORE=keyring`: no falling back to the file.
+    keyring_only: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -330,7 +335,19 @@ impl TokenStore {
         if keyring.is_none() && file.is_none() {
             return Err(StoreError::Nowhere);
         }
-        Ok(TokenStore { keyring, file })
+        Ok(TokenStore {
+            keyring,
+            file,
+            keyring_only: choice == Choice::Keyring,
+        })
+    }
+
+    /// Where the refresh lock lives: beside the file (the data directory).
+    pub fn lock_dir(&self) -> Option<PathBuf> {
+        self.file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
     }
 
     /// The keyring's name, when one is used.
@@ -345,11 +362,19 @@ impl TokenStore {
 
     /// The login kept for `gateway`, and where; the keyring is asked first.
     pub fn load(&self, gateway: &str) -> Result<Option<(Credential, Place)>, StoreError> {
-        if let Some(keyring) = &self.keyring
-            && let Some(text) = keyring.get(gateway)?
-        {
-            let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
-            return Ok(Some((credential, Place::Keyring(keyring.name))));
+        if let Some(keyring) = &self.keyring {
+            match keyring.get(gateway) {
+                Ok(Some(text)) => {
+                    let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
+                    return Ok(Some((credential, Place::Keyring(keyring.name))));
+                }
+                Ok(None) => {}
+                // A locked keyring: the file may hold what it could not.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be read, trying the file: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && let Some(credential) = read_file(path)?.logins.remove(gateway)
@@ -365,6 +390,7 @@ impl TokenStore {
         let text = serde_json::to_string(credential).map_err(|e| StoreError::Encode {
             detail: e.to_string(),
         })?;
+        let mut keyring_trouble = None;
         let mut keyring_too_small = None;
         if let Some(keyring) = &self.keyring {
             match keyring.set(gateway, &text) {
@@ -375,6 +401,7 @@ impl TokenStore {
                     return Ok(Saved {
                         place: Place::Keyring(keyring.name),
                         new_file: false,
+                        keyring_trouble: None,
                         keyring_too_small: None,
                     });
                 }
@@ -382,6 +409,15 @@ impl TokenStore {
                 // file, where there is one.
                 Err(StoreError::KeyringTooSmall { name, max }) if self.file.is_some() => {
                     keyring_too_small = Some((name, max));
+                }
+                // A locked or absent keyring never loses an approved
+                // sign-in: the private file keeps it.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::warn!("the keyring cannot keep the login, the file does: {e}");
+                    keyring_trouble = Some(match &e {
+                        StoreError::KeyringWrite { why, .. } => why.clone(),
+                        other => other.to_string(),
+                    });
                 }
                 Err(e) => return Err(e),
             }
@@ -391,13 +427,17 @@ impl TokenStore {
         let new_file = !path.exists();
         file.logins.insert(gateway.to_owned(), credential.clone());
         write_file(path, &file)?;
-        if let Some(keyring) = &self.keyring {
-            // An older, shorter login there would be read first.
+        if let Some(keyring) = &self.keyring
+            && keyring_trouble.is_none()
+        {
+            // An older, shorter login there would be read first. (A locked
+            // keyring holds none this save could reach.)
             keyring.delete(gateway)?;
         }
         Ok(Saved {
             place: Place::File(path.clone()),
             new_file,
+            keyring_trouble,
             keyring_too_small,
         })
     }
@@ -405,10 +445,16 @@ impl TokenStore {
     /// Forgets the login for `gateway` everywhere; says where it was.
     pub fn remove(&self, gateway: &str) -> Result<Vec<Place>, StoreError> {
         let mut removed = Vec::new();
-        if let Some(keyring) = &self.keyring
-            && keyring.delete(gateway)?
-        {
-            removed.push(Place::Keyring(keyring.name));
+        if let Some(keyring) = &self.keyring {
+            match keyring.delete(gateway) {
+                Ok(true) => removed.push(Place::Keyring(keyring.name)),
+                Ok(false) => {}
+                // A locked keyring holds nothing the file fallback wrote.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be asked to forget: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && remove_from_file(path, gateway)?
@@ -649,6 +695,7 @@ mod tests {
             expires_at: Some(2_000_000_000),
             lifetime: Some(3600),
             token_endpoint: Some("http://127.0.0.1:1/token".into()),
+            ..Credential::given("")
         }
     }
 
@@ -662,6 +709,7 @@ mod tests {
                 store: mock.clone(),
             }),
             file: Some(dir.path().join(FILE_NAME)),
+            keyring_only: false,
         };
         let first = store.save("http://a/", &credential("short")).unwrap();
         assert_eq!(first.place, Place::Keyring("Windows Credential Manager"));
@@ -696,6 +744,7 @@ mod tests {
         let keyring_only = TokenStore {
             keyring: store.keyring.clone(),
             file: None,
+            keyring_only: false,
         };
         entry
             .as_any()
@@ -756,5 +805,47 @@ mod tests {
             err.contains("Remove it") && !err.contains("s3cr3t"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_locked_keyring_never_loses_an_approved_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let mock: Arc<keyring_core::CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let store = TokenStore {
+            keyring: Some(Keyring {
+                name: "Secret Service",
+                store: mock.clone(),
+            }),
+            file: Some(dir.path().join(FILE_NAME)),
+            keyring_only: false,
+        };
+        let entry = keyring_core::Entry::new_in_store(&mock, SERVICE, "http://a/").unwrap();
+        let locked = || keyring_core::Error::NoStorageAccess("the collection is locked".into());
+        let cred = entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .unwrap();
+        cred.set_error(locked());
+        let saved = store.save("http://a/", &credential("approved")).unwrap();
+        assert_eq!(saved.place, Place::File(dir.path().join(FILE_NAME)));
+        assert!(
+            saved
+                .keyring_trouble
+                .as_deref()
+                .is_some_and(|w| w.contains("locked")),
+            "{saved:?}"
+        );
+        // Still locked when read: the file's copy is found.
+        cred.set_error(locked());
+        let (loaded, place) = store.load("http://a/").unwrap().unwrap();
+        assert_eq!(loaded.access_token, "approved");
+        assert_eq!(place.kind(), "file");
+        // STEPWISE_TOKEN_STORE=keyring: no falling back.
+        let strict = TokenStore {
+            keyring_only: true,
+            ..store.clone()
+        };
+        cred.set_error(locked());
+        assert!(strict.save("http://a/", &credential("approved")).is_err());
     }
 }

@@ -145,7 +145,8 @@ impl ToSchema for AssociationsDoc {
         routes::associations,
         routes::complete,
         routes::revoke,
-        routes::guidance_page
+        routes::guidance_page,
+        super::auth::resource_metadata
     ),
     components(schemas(
         StepDoc,

@@ -260,6 +260,13 @@ pub fn router(shared: Shared) -> Router {
             post(super::auth::device_authorization),
         )
         .route(oauth::SIM_TOKEN_PATH, post(super::auth::token))
+        .route(oauth::SIM_AUTHORIZE_PATH, get(super::auth::authorize))
+        .route(oauth::SIM_DECIDE_PATH, post(super::auth::decide_code))
+        .route(oauth::SIM_REVOCATION_PATH, post(super::auth::revoke_token))
+        .route(
+            oauth::PROTECTED_RESOURCE_PATH,
+            get(super::auth::resource_metadata),
+        )
         .route("/device", get(super::auth::device_page))
         .route("/sim/device/{code}/approve", post(super::auth::approve))
         .route("/sim/device/{code}/deny", post(super::auth::deny))

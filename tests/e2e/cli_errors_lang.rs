@@ -474,7 +474,7 @@ fn clap_s_errors_have_no_english_word_in_german_or_portuguese() {
         &["steps", "--status", "bogus"],
         &["stepz"],
         &["steps", "--statu", "todo"],
-        &["serve", "--auth"],
+        &["serve", "--fleet"],
     ];
     for lang in ["de", "pt-PT", "pt-BR"] {
         for args in cases {

@@ -382,6 +382,7 @@ async fn a_refresh_redirected_elsewhere_does_not_carry_the_refresh_token() {
             expires_at: Some(1),
             lifetime: Some(60),
             token_endpoint: Some(format!("{}/oauth/token", provider.url())),
+            ..Credential::given("")
         };
         let source = TokenSource::login(format!("{}/", gateway_server.url()), credential, None);
         let gateway = client(&gateway_server.url(), fast_options()).with_token_source(source);

@@ -1341,7 +1341,9 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
         &mut s,
         Msg::SignedIn {
             id: sign_in,
-            result: Err(AuthError::Denied),
+            result: Err(AuthError::Denied {
+                scopes: "openid offline_access".into(),
+            }),
         },
         2,
     );
@@ -1350,7 +1352,9 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.title, "Sign-in failed");
     assert!(
-        banner.text.contains("access_denied") && banner.text.contains("Press i to try again"),
+        banner.text.contains("access_denied")
+            && banner.text.contains("openid offline_access")
+            && banner.text.contains("Press i to try again"),
         "{banner:?}"
     );
 }
