@@ -58,11 +58,12 @@ if [[ "$(id -u)" == 0 ]] && command -v chroot >/dev/null; then
     root="$stage/root"
     mkdir -p "$root"
     cp "$stage/stepwise" "$root/stepwise"
-    got="$(env -i chroot "$root" /stepwise --version)"
+    chroot="$(command -v chroot)"
+    got="$(env -i "$chroot" "$root" /stepwise --version)"
     [[ "$got" == "stepwise $version "* ]] || { echo "in an empty root: $got" >&2; exit 1; }
     # The embedded simulator and a loopback socket, with no data directory.
     code=0
-    env -i chroot "$root" /stepwise steps --car 987654 --json >"$stage/root.json" || code=$?
+    env -i "$chroot" "$root" /stepwise steps --car 987654 --json >"$stage/root.json" || code=$?
     [[ $code == 3 ]] || { echo "steps in an empty root: exit $code" >&2; exit 1; }
     python3 - "$stage/root.json" <<'EOF'
 import json, sys

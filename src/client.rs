@@ -479,13 +479,23 @@ impl Gateway {
         // The system's roots are read on the first TLS connection only, so
         // plain HTTP (the embedded simulator) does not pay for them.
         let net_error = GatewayError::Net;
-        let proxy = options
-            .net
-            .proxy
-            .proxy_for(&base)
-            .map_err(net_error)?
-            .map(|choice| choice.shown());
-        let http = crate::net::configure(builder, &options.net)
+        let choice = options.net.proxy.proxy_for(&base).map_err(net_error)?;
+        // Plain HTTP to the gateway and to its proxy: nothing is encrypted,
+        // so no trust or client certificate file is read.
+        let plain =
+            base.scheme() == "http" && choice.as_ref().is_none_or(|c| c.url.scheme() == "http");
+        let net = if plain {
+            crate::net::NetOptions {
+                ca_file: None,
+                client_cert: None,
+                client_key: None,
+                ..options.net.clone()
+            }
+        } else {
+            options.net.clone()
+        };
+        let proxy = choice.map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &net)
             .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;

@@ -257,6 +257,25 @@ async fn unusable_certificate_files_are_named_with_their_problem() {
     );
 }
 
+/// A plain-HTTP gateway reads no trust or client certificate file (no
+/// TLS, nothing to check them for): an unusable one set in the
+/// environment, as SSL_CERT_FILE often is, costs and breaks nothing there;
+/// for HTTPS it is named as before.
+#[test]
+fn a_plain_http_gateway_reads_no_certificate_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = || NetOptions {
+        ca_file: Some(write(dir.path(), "garbage.pem", "not a certificate")),
+        client_cert: Some(dir.path().join("missing.pem")),
+        ..Default::default()
+    };
+    assert!(Gateway::new("http://127.0.0.1:1", "d".into(), None, options(net())).is_ok());
+    assert!(matches!(
+        Gateway::new("https://127.0.0.1:1", "d".into(), None, options(net())),
+        Err(GatewayError::Net(_))
+    ));
+}
+
 // ---------------------------------------------------------------- proxy
 
 #[tokio::test]
