@@ -829,8 +829,22 @@ fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
 
 /// Checks `--report PATH` before the session starts, so that a path that
 /// cannot be written fails at once instead of losing the session at exit.
-pub fn check_report_path(lang: Lang, path: &Path) -> Result<(), String> {
+pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result<(), String> {
     let shown = path.display().to_string();
+    // The report replaces what is at its path: never a device, a pipe or a
+    // link (as root, `--report /dev/null` would replace the device), and
+    // never the ids file the session reads.
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_dir()
+        && !meta.file_type().is_file()
+    {
+        return Err(tr!(lang, "cli-arg-report-not-a-file", path = shown));
+    }
+    if let (Some(cars), Ok(report)) = (cars, std::fs::canonicalize(path))
+        && std::fs::canonicalize(cars).is_ok_and(|cars| cars == report)
+    {
+        return Err(tr!(lang, "cli-arg-report-is-cars", path = shown));
+    }
     if path.is_dir() {
         return Err(tr!(
             lang,

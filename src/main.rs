@@ -38,8 +38,9 @@ fn main() -> ExitCode {
     if let Some(why) = cli.misused_option(lang) {
         return usage(why);
     }
-    if let (None | Some(Command::Demo { .. }), Some(path)) = (&cli.command, &cli.report)
-        && let Err(why) = check_report_path(lang, path)
+    if let (None | Some(Command::Demo { .. } | Command::Fleet), Some(path)) =
+        (&cli.command, &cli.report)
+        && let Err(why) = check_report_path(lang, path, cli.cars.as_deref())
     {
         return usage(why);
     }
