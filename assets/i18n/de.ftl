@@ -538,6 +538,7 @@ banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
 banner-sign-in-failed = Anmeldung fehlgeschlagen
 banner-sign-in-failed-text = { $why }. i drücken, um es erneut zu versuchen.
+banner-sign-in-not-offered-text = { $why }. Dieses Gateway nimmt stattdessen ein festes Token: beenden und neu starten mit --token-file DATEI oder STEPWISE_TOKEN, oder das Token mit `stepwise login --with-token` hinterlegen.
 help-section-sign-in = Anmelden
 key-short-sign-in = anmelden
 key-help-sign-in = beim Gateway anmelden (nach einem abgelehnten Token), ohne dieses Fahrzeug zu verlassen

@@ -84,6 +84,7 @@ banner-signed-in = Signed in
 banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.
 banner-sign-in-failed = Sign-in failed
 banner-sign-in-failed-text = { $why }. Press i to try again.
+banner-sign-in-not-offered-text = { $why }. This gateway takes a fixed token instead: quit and start again with --token-file FILE or STEPWISE_TOKEN, or keep the token with `stepwise login --with-token`.
 banner-customer-idle = Nothing left for the customer
 banner-customer-idle-text = Every step is done.
 banner-no-report-place = No place for the report

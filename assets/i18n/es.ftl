@@ -541,6 +541,7 @@ banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
 banner-sign-in-failed = Inicio de sesión fallido
 banner-sign-in-failed-text = { $why }. Pulse i para intentarlo de nuevo.
+banner-sign-in-not-offered-text = { $why }. Esta pasarela usa en su lugar un token fijo: salga y vuelva a empezar con --token-file ARCHIVO o STEPWISE_TOKEN, o guarde el token con `stepwise login --with-token`.
 help-section-sign-in = Inicio de sesión
 key-short-sign-in = iniciar sesión
 key-help-sign-in = iniciar sesión en la pasarela (tras un token rechazado) sin salir de este vehículo

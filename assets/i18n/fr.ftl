@@ -538,6 +538,7 @@ banner-signed-in = Connecté
 banner-signed-in-text = Le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
 banner-sign-in-failed = Échec de la connexion
 banner-sign-in-failed-text = { $why }. Appuyez sur i pour réessayer.
+banner-sign-in-not-offered-text = { $why }. Cette passerelle prend plutôt un jeton fixe : quittez et relancez avec --token-file FICHIER ou STEPWISE_TOKEN, ou gardez le jeton avec `stepwise login --with-token`.
 help-section-sign-in = Connexion
 key-short-sign-in = connexion
 key-help-sign-in = se connecter à la passerelle (après un jeton refusé) sans quitter ce véhicule

@@ -538,6 +538,7 @@ banner-signed-in = Accesso eseguito
 banner-signed-in-text = Il token è conservato in: { $place }; i passi vengono richiesti di nuovo con esso.
 banner-sign-in-failed = Accesso non riuscito
 banner-sign-in-failed-text = { $why }. Premere i per riprovare.
+banner-sign-in-not-offered-text = { $why }. Questo gateway accetta invece un token fisso: uscire e ripartire con --token-file FILE o STEPWISE_TOKEN, oppure conservare il token con `stepwise login --with-token`.
 help-section-sign-in = Accesso
 key-short-sign-in = accedi
 key-help-sign-in = accedere al gateway (dopo un token rifiutato) senza lasciare questo veicolo

@@ -538,6 +538,7 @@ banner-signed-in = Ingelogd
 banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.
 banner-sign-in-failed = Inloggen mislukt
 banner-sign-in-failed-text = { $why }. Druk op i om het opnieuw te proberen.
+banner-sign-in-not-offered-text = { $why }. Deze gateway neemt in plaats daarvan een vast token: sluit af en start opnieuw met --token-file BESTAND of STEPWISE_TOKEN, of bewaar het token met `stepwise login --with-token`.
 help-section-sign-in = Inloggen
 key-short-sign-in = inloggen
 key-help-sign-in = inloggen bij de gateway (na een geweigerd token) zonder dit voertuig te verlaten

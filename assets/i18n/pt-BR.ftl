@@ -545,6 +545,7 @@ banner-signed-in = Login feito
 banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
+banner-sign-in-not-offered-text = { $why }. Este gateway usa um token fixo: saia e comece de novo com --token-file ARQUIVO ou STEPWISE_TOKEN, ou guarde o token com `stepwise login --with-token`.
 help-section-sign-in = Fazer login
 key-short-sign-in = fazer login
 key-help-sign-in = fazer login no gateway (após um token recusado) sem sair deste veículo

@@ -531,6 +531,7 @@ banner-signed-in = Sessão iniciada
 banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Prima i para tentar de novo.
+banner-sign-in-not-offered-text = { $why }. Este gateway usa um token fixo: saia e comece de novo com --token-file FICHEIRO ou STEPWISE_TOKEN, ou guarde o token com `stepwise login --with-token`.
 help-section-sign-in = Iniciar sessão
 key-short-sign-in = iniciar sessão
 key-help-sign-in = iniciar sessão no gateway (após um token recusado) sem sair deste veículo

@@ -1359,6 +1359,36 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     );
 }
 
+/// A gateway that offers no sign-in takes a fixed token: the banner says
+/// how to give one, not to press `i` again.
+#[test]
+fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(404),
+                },
+            )),
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Sign-in failed");
+    assert!(
+        banner.text.contains("does not offer sign-in")
+            && banner.text.contains("--token-file")
+            && banner.text.contains("stepwise login --with-token")
+            && !banner.text.contains("Press i"),
+        "{banner:?}"
+    );
+}
+
 /// The embedded simulator wants no token: no offer, and `i` does nothing.
 #[test]
 fn the_demo_backend_never_offers_to_sign_in() {
