@@ -81,6 +81,7 @@ banner-no-report-place-text = Kein Benutzerdatenordner vorhanden; --report PFAD 
 banner-report-written = Bericht geschrieben
 banner-note-kept = Notiz übernommen
 banner-note-kept-text = Sie steht im Sitzungsbericht.
+banner-note-kept-press-x-text = Sie kommt in den Sitzungsbericht, der nur mit x geschrieben wird (kein --report angegeben): vor dem Beenden x drücken, sonst geht die Notiz verloren.
 banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
 banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben

@@ -92,6 +92,7 @@ banner-no-report-place-text = There is no user data directory; use --report PATH
 banner-report-written = Report written
 banner-note-kept = Note kept
 banner-note-kept-text = It goes into the session report.
+banner-note-kept-press-x-text = It goes into the session report, which is written only when you press x (no --report was given): press x before quitting, or the note is lost.
 banner-task-failed = The request stopped on an internal error
 banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written

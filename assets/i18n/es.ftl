@@ -81,6 +81,7 @@ banner-no-report-place-text = No hay carpeta de datos de usuario; use --report R
 banner-report-written = Informe escrito
 banner-note-kept = Nota guardada
 banner-note-kept-text = Irá en el informe de sesión.
+banner-note-kept-press-x-text = Irá al informe de la sesión, que solo se escribe al pulsar «x» (no se indicó --report): pulse «x» antes de salir, o la nota se pierde.
 banner-task-failed = La petición se detuvo por un error interno
 banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito

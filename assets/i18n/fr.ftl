@@ -81,6 +81,7 @@ banner-no-report-place-text = Pas de dossier de données utilisateur ; utilisez 
 banner-report-written = Rapport écrit
 banner-note-kept = Note gardée
 banner-note-kept-text = Elle figurera dans le rapport de session.
+banner-note-kept-press-x-text = Elle ira dans le rapport de session, qui n'est écrit que si vous appuyez sur x (aucun --report n'a été donné) : appuyez sur x avant de quitter, sinon la note est perdue.
 banner-task-failed = La requête s'est arrêtée sur une erreur interne
 banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit

@@ -81,6 +81,7 @@ banner-no-report-place-text = Non c'è una cartella dati utente; usare --report 
 banner-report-written = Rapporto scritto
 banner-note-kept = Nota tenuta
 banner-note-kept-text = Finirà nel rapporto di sessione.
+banner-note-kept-press-x-text = Andrà nel rapporto della sessione, che viene scritto solo premendo x (nessun --report indicato): premere x prima di uscire, altrimenti la nota va persa.
 banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto

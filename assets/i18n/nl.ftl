@@ -81,6 +81,7 @@ banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --
 banner-report-written = Rapport geschreven
 banner-note-kept = Notitie bewaard
 banner-note-kept-text = Ze komt in het sessierapport.
+banner-note-kept-press-x-text = Ze komt in het sessierapport, dat alleen wordt geschreven als u op x drukt (er is geen --report gegeven): druk op x voor het afsluiten, anders gaat de notitie verloren.
 banner-task-failed = Het verzoek stopte door een interne fout
 banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven

@@ -82,6 +82,7 @@ banner-no-report-place-text = Não há pasta de dados do usuário; use --report 
 banner-report-written = Relatório gravado
 banner-note-kept = Nota guardada
 banner-note-kept-text = Vai para o relatório da sessão.
+banner-note-kept-press-x-text = Ela vai para o relatório da sessão, que só é gravado quando você pressiona x (nenhum --report foi dado): pressione x antes de sair, ou a nota se perde.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado

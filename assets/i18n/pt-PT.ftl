@@ -81,6 +81,7 @@ banner-no-report-place-text = Não há pasta de dados do utilizador; use --repor
 banner-report-written = Relatório gravado
 banner-note-kept = Nota guardada
 banner-note-kept-text = Vai para o relatório da sessão.
+banner-note-kept-press-x-text = Vai para o relatório da sessão, que só é gravado quando prime x (não foi indicado --report): prima x antes de sair, ou a nota perde-se.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado

@@ -1589,3 +1589,33 @@ fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
     let text = session(&s).banner().expect("a banner").text.clone();
     assert!(text.contains("on another device"), "{text}");
 }
+
+/// A note is kept for the report; without --report nothing is written at
+/// exit, so the words say to press x before quitting.
+#[test]
+fn a_kept_note_says_when_it_would_be_lost() {
+    for report_at_exit in [false, true] {
+        let mut s = State::new(Options {
+            demo: true,
+            backend_label: "test".into(),
+            data_dir: Some("/data".into()),
+            report_at_exit,
+            ..Options::default()
+        });
+        let effects = start(&mut s, Some("987654".into()), t(0));
+        let (id, _, _, purpose) = fetched(&effects);
+        answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
+        ch(&mut s, 'N');
+        for c in "called back".chars() {
+            ch(&mut s, c);
+        }
+        key(&mut s, KeyCode::Enter);
+        let banner = session(&s).banner().unwrap().clone();
+        assert_eq!(banner.title, "Note kept");
+        assert_eq!(
+            banner.text.contains("press x before quitting"),
+            !report_at_exit,
+            "{banner:?}"
+        );
+    }
+}
