@@ -33,6 +33,8 @@ struct Answer {
 struct Caller<'a> {
     gateway: Gateway,
     budget: &'a Budget,
+    /// A request met a TLS server on an http:// address: the fix is https://.
+    wants_tls: std::cell::Cell<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -53,7 +55,11 @@ impl<'a> Caller<'a> {
             ..ClientOptions::default()
         };
         match Gateway::new(base.as_str(), device.to_owned(), token.cloned(), options) {
-            Ok(gateway) => Some(Caller { gateway, budget }),
+            Ok(gateway) => Some(Caller {
+                gateway,
+                budget,
+                wants_tls: std::cell::Cell::new(false),
+            }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, e.to_string());
                 None
@@ -100,6 +106,10 @@ impl<'a> Caller<'a> {
                 secs = format!("{:.0}", limit.as_secs_f64())
             )
             .into()),
+            Ok(Err(GatewayError::WantsTls { base })) => {
+                self.wants_tls.set(true);
+                Err(words!("doctor-why-wants-tls", base = base).into())
+            }
             Ok(Err(GatewayError::Redirected(refused))) => {
                 Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
@@ -261,7 +271,11 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
                 "error_body",
                 Mark::Failed,
                 words!("doctor-error-body-no-answer", why = why),
-                Some(words!("doctor-error-body-no-answer-fix")),
+                Some(if caller.wants_tls.get() {
+                    words!("doctor-fix-use-https")
+                } else {
+                    words!("doctor-error-body-no-answer-fix")
+                }),
             );
             report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return None;

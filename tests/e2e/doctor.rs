@@ -195,6 +195,25 @@ fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
     TlsServe { child, url }
 }
 
+/// http:// on a TLS port: the server answered, in TLS, so doctor says to
+/// use https://, never that the gateway may be down or overloaded.
+#[test]
+fn doctor_on_a_tls_port_with_http_says_use_https() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    let plain = server.url.replacen("https://", "http://", 1);
+    let out = doctor(home.path(), &["--api", &plain, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("speaks TLS, and --api says http://"),
+        "{text}"
+    );
+    assert!(text.contains("Use https:// in --api"), "{text}");
+    assert!(!text.contains("not overloaded"), "{text}");
+}
+
 #[test]
 fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() {
     let home = home();
