@@ -384,7 +384,7 @@ gw-title-live = Live-Status unterbrochen
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(über den Proxy { $proxy })
-tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen
+tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen; ist schon eine angegeben, hat nicht sie dieses Zertifikat signiert (ein Serverzertifikat statt seiner Stelle, oder eine inzwischen neu erzeugte Stelle): das aktuelle Zertifikat der Stelle des Gateways nehmen
 tls-expired = das Zertifikat des Gateways unter { $base } ist abgelaufen. Das Datum dieses Rechners prüfen; stimmt es, den Betreiber des Gateways informieren
 tls-not-yet-valid = das Zertifikat des Gateways unter { $base } ist noch nicht gültig. Datum und Uhrzeit dieses Rechners prüfen
 tls-wrong-host = das Zertifikat des Gateways unter { $base } gilt nicht für den Namen { $host }. In --api den Hostnamen verwenden, für den das Zertifikat ausgestellt ist

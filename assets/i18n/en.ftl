@@ -399,7 +399,7 @@ gw-title-live = Live status interrupted
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(through the proxy { $proxy })
-tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE
+tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE; if one is given already, it is not the authority that signed this certificate (a server certificate instead of its authority, or an authority made again since): take the gateway's current authority certificate
 tls-expired = the certificate of the gateway at { $base } has expired. Check this machine's date; if it is right, tell the gateway's operator
 tls-not-yet-valid = the certificate of the gateway at { $base } is not valid yet. Check this machine's date and time
 tls-wrong-host = the certificate of the gateway at { $base } is not for the name { $host }. Use the host name the certificate was made for in --api

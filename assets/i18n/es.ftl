@@ -387,7 +387,7 @@ gw-title-live = Estado en tiempo real interrumpido
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(a través del proxy { $proxy })
-tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE
+tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE; si ya se indicó uno, no es la autoridad que firmó este certificado (un certificado de servidor en lugar de su autoridad, o una autoridad creada de nuevo desde entonces): use el certificado actual de la autoridad de la pasarela
 tls-expired = el certificado de la pasarela en { $base } ha caducado. Compruebe la fecha de este equipo; si es correcta, avise a quien gestiona la pasarela
 tls-not-yet-valid = el certificado de la pasarela en { $base } aún no es válido. Compruebe la fecha y la hora de este equipo
 tls-wrong-host = el certificado de la pasarela en { $base } no es para el nombre { $host }. Use en --api el nombre de host para el que se emitió el certificado

@@ -384,7 +384,7 @@ gw-title-live = Suivi en direct interrompu
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via le proxy { $proxy })
-tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE
+tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE ; si un fichier est déjà donné, ce n'est pas l'autorité qui a signé ce certificat (un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis) : prenez le certificat actuel de l'autorité de la passerelle
 tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
 tls-not-yet-valid = le certificat de la passerelle { $base } n'est pas encore valide. Vérifiez la date et l'heure de cette machine
 tls-wrong-host = le certificat de la passerelle { $base } n'est pas pour le nom { $host }. Utilisez dans --api le nom d'hôte prévu par le certificat

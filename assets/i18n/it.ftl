@@ -384,7 +384,7 @@ gw-title-live = Stato in diretta interrotto
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(attraverso il proxy { $proxy })
-tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE
+tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE; se ne è già indicato uno, non è l'autorità che ha firmato questo certificato (un certificato del server invece della sua autorità, o un'autorità rigenerata nel frattempo): usare il certificato attuale dell'autorità del gateway
 tls-expired = il certificato del gateway { $base } è scaduto. Controllare la data di questo computer; se è giusta, avvisare chi gestisce il gateway
 tls-not-yet-valid = il certificato del gateway { $base } non è ancora valido. Controllare data e ora di questo computer
 tls-wrong-host = il certificato del gateway { $base } non è per il nome { $host }. Usare in --api il nome host per cui il certificato è stato emesso

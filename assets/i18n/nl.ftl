@@ -384,7 +384,7 @@ gw-title-live = Live status onderbroken
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via de proxy { $proxy })
-tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE; is er al een opgegeven, dan is dat niet de instantie die dit certificaat ondertekende (een servercertificaat in plaats van de instantie, of een sindsdien opnieuw gemaakte instantie): neem het huidige certificaat van de instantie van de gateway
 tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
 tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer
 tls-wrong-host = het certificaat van de gateway op { $base } is niet voor de naam { $host }. Gebruik in --api de hostnaam waarvoor het certificaat is gemaakt

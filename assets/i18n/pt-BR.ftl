@@ -391,7 +391,7 @@ gw-title-live = Estado ao vivo interrompido
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(pelo proxy { $proxy })
-tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE; se um já foi dado, não é a autoridade que assinou este certificado (um certificado de servidor em vez da autoridade dele, ou uma autoridade gerada de novo desde então): use o certificado atual da autoridade do gateway
 tls-expired = o certificado do gateway em { $base } expirou. Confira a data deste computador; se estiver certa, avise quem opera o gateway
 tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Confira a data e a hora deste computador
 tls-wrong-host = o certificado do gateway em { $base } não é para o nome { $host }. Use em --api o nome de host para o qual o certificado foi emitido

@@ -290,7 +290,10 @@ fn qr_of_the_gateways_page() {
     snap("qr_gateway", &state);
     let screen = render(&state, 110, 32);
     assert!(screen.contains("customer's page (en)"), "{screen}");
-    assert!(screen.contains("Only this machine can open this page"), "{screen}");
+    assert!(
+        screen.contains("Only this machine can open this page"),
+        "{screen}"
+    );
     assert_eq!(
         decode_qr(&screen),
         "http://127.0.0.1:8080/guidance/deviceActivation?lang=en"
