@@ -91,11 +91,13 @@ pub struct Board {
     followed_by: u64,
 }
 
-/// A session's standing: failing when its last answer was an error.
+/// A session's standing: failing when its last answer was an error, or
+/// while its follower cannot reach the gateway (live on a dead gateway).
 pub fn standing(session: &VehicleSession) -> Standing {
     if session
         .banner()
         .is_some_and(|b| b.kind == BannerKind::Error)
+        || session.in_trouble()
     {
         Standing::Failing
     } else if session.all_done() {

@@ -8,7 +8,7 @@ use stepwise::client::live::{LiveUpdate, Mode};
 use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::steps::StepsList;
 use stepwise::wire::{ErrorBody, decode_list};
-use stepwise::wizard::board::SortKey;
+use stepwise::wizard::board::{SortKey, Standing};
 use stepwise::wizard::session::WatchShown;
 use stepwise::wizard::state::{BannerKind, Effect, Input, Msg, Options, Purpose, Screen, State};
 use stepwise::wizard::update::{start_board, update};
@@ -486,8 +486,14 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
         error: timed_out(),
         retrying: true,
     };
+    let failing_before = s.board().unwrap().summary().failing;
     live(&mut s, "A1", id, trouble, 43);
     assert!(s.board().unwrap().session("A1").unwrap().banner().is_some());
+    // While live cannot reach the gateway the row counts as failing, so a
+    // dead gateway never hides behind "live ON".
+    let a1 = s.board().unwrap().session("A1").unwrap();
+    assert_eq!(stepwise::wizard::board::standing(a1), Standing::Failing);
+    assert_eq!(s.board().unwrap().summary().failing, failing_before + 1);
     live(
         &mut s,
         "A1",
@@ -498,6 +504,7 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
         44,
     );
     assert!(s.board().unwrap().session("A1").unwrap().banner().is_none());
+    assert_eq!(s.board().unwrap().summary().failing, failing_before);
 }
 
 #[test]
