@@ -18,6 +18,7 @@ use stepwise::tr;
 
 fn main() -> ExitCode {
     stepwise::secret::no_core_dumps();
+    stepwise::files::private_umask();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is known before clap parses, so that --help, clap's
     // value checks and every message below speak it.

@@ -971,3 +971,27 @@ fn another_service_s_json_is_never_taken_for_a_ready_vehicle() {
         assert!(!said.contains("ready"), "{args:?}: {said}");
     }
 }
+
+/// The log the wizard writes is its user's alone, like every file in the
+/// data directory (a log rotated in the middle of a run included: the
+/// process's umask is 077).
+#[cfg(unix)]
+#[test]
+fn the_wizard_s_log_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["--car", "987654"]).home(home.path()).start();
+    tui.wait_for("the list", LONG, |s| s.contains("NEXT"));
+    tui.send("q");
+    assert!(tui.wait_exit(LONG).success());
+    let logs = home.path().join(".local/share/stepwise/logs");
+    let files: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty(), "no log in {}", logs.display());
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}
