@@ -558,6 +558,16 @@ impl Gateway {
             })
     }
 
+    /// The simulator's control call completing a step at this gateway,
+    /// `{car}` and `{name}` to fill in.
+    pub fn complete_call(&self) -> String {
+        format!(
+            "{}/{}",
+            self.base().trim_end_matches('/'),
+            wire::SIM_COMPLETE_ROUTE
+        )
+    }
+
     pub fn base(&self) -> &str {
         self.base.as_str()
     }

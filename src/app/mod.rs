@@ -66,6 +66,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         docs_base_url: settings.docs_base_url.clone(),
         data_dir: settings.data_dir.clone(),
         report_at_exit: launch.report.is_some(),
+        complete_call: backend.gateway.complete_call(),
         recent: settings
             .data_dir
             .as_deref()

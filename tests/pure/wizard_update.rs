@@ -1619,3 +1619,39 @@ fn a_kept_note_says_when_it_would_be_lost() {
         );
     }
 }
+
+/// `s` on a gateway plays no customer, and says where that is done: the
+/// simulator's control call for this vehicle's next step.
+#[test]
+fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        gateway_url: "http://gw.example:8080/".into(),
+        complete_call: format!(
+            "http://gw.example:8080/{}",
+            stepwise::wire::SIM_COMPLETE_ROUTE
+        ),
+        ..Options::default()
+    });
+    let effects = start(&mut s, Some("987654".into()), t(0));
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    assert!(
+        ch(&mut s, 's').is_empty(),
+        "nothing is asked of the gateway"
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.title.contains("demo backend only"), "{banner:?}");
+    assert!(
+        banner.text.contains(
+            "curl -X POST http://gw.example:8080/sim/associations/987654/steps/deviceActivation/complete"
+        ),
+        "{banner:?}"
+    );
+}
