@@ -122,6 +122,10 @@ pub enum GatewayError {
         status: u16,
         kind: Rejection,
         body: ErrorBody,
+        /// The answer's `Retry-After`, when it carried one.
+        retry_after: Option<Duration>,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
     },
     TooLarge {
         limit: usize,
@@ -173,6 +177,35 @@ pub enum GatewayError {
     NotAGateway {
         base: String,
         status: u16,
+    },
+    /// A 403 without the contract's error body: something in front of the
+    /// gateway (a firewall, a web application firewall, a reverse proxy)
+    /// refused the request; no stepsID is to blame. `said` is the page's
+    /// title, if any.
+    Refused {
+        base: String,
+        status: u16,
+        said: String,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
+    },
+    /// No connection to the proxy (every connection goes to it when one is
+    /// set): refused, no route, or none within `after` (the connect
+    /// timeout). `from` is the variable that named it, `host` the gateway's.
+    ProxyUnreachable {
+        proxy: String,
+        from: &'static str,
+        host: String,
+        detail: String,
+        after: Option<Duration>,
+    },
+    /// The proxy would not open a tunnel (`CONNECT`) to an https gateway,
+    /// for a reason other than a password (which is a [`GatewayError::Proxy`]
+    /// 407): it does not say which status.
+    ProxyTunnel {
+        proxy: String,
+        from: &'static str,
+        host: String,
     },
     /// The proxy answered itself (a 407, or an error page of its own): the
     /// request never reached the gateway. `said` is its own words, if any.
@@ -243,6 +276,21 @@ impl std::fmt::Display for GatewayError {
                 said,
             } => {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::Refused { base, status, .. } => {
+                write!(f, "HTTP {status} without an error body: refused at {base}")
+            }
+            GatewayError::ProxyUnreachable {
+                proxy,
+                from,
+                detail,
+                ..
+            } => write!(
+                f,
+                "cannot connect to the proxy {proxy} (from {from}): {detail}"
+            ),
+            GatewayError::ProxyTunnel { proxy, host, .. } => {
+                write!(f, "the proxy {proxy} refused a tunnel to {host}")
             }
             GatewayError::Unauthorized { sent } => match sent {
                 Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
@@ -324,6 +372,7 @@ impl GatewayError {
             | GatewayError::Redirected(_)
             | GatewayError::Net(_)
             | GatewayError::NotAGateway { .. }
+            | GatewayError::Refused { .. }
             | GatewayError::WantsTls { .. }
             | GatewayError::Redirects { .. } => Recovery::Stop,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
@@ -331,6 +380,13 @@ impl GatewayError {
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
             GatewayError::Proxy { .. } => Recovery::Stop,
+            // A proxy that is down may come back; a connect timeout has
+            // already been waited for, and a refused tunnel is the proxy's
+            // rule or the gateway being down behind it.
+            GatewayError::ProxyUnreachable { after: None, .. } => Recovery::Retry { now: true },
+            GatewayError::ProxyUnreachable { .. } | GatewayError::ProxyTunnel { .. } => {
+                Recovery::Retry { now: false }
+            }
             // The connect timeout has already been waited for.
             GatewayError::ConnectTimedOut { .. } => Recovery::Retry { now: false },
         }
@@ -443,6 +499,8 @@ pub struct Gateway {
     base: Url,
     /// The proxy the base URL goes through, as it may be shown.
     proxy: Option<String>,
+    /// The variable that named the proxy (`https_proxy`, `ALL_PROXY`...).
+    proxy_from: Option<&'static str>,
     device_id: String,
     token: Option<TokenSource>,
     /// Where the token comes from, to name it when the gateway refuses it.
@@ -494,6 +552,7 @@ impl Gateway {
         } else {
             options.net.clone()
         };
+        let proxy_from = choice.as_ref().map(|choice| choice.from);
         let proxy = choice.map(|choice| choice.shown());
         let http = crate::net::configure(builder, &net)
             .map_err(net_error)?
@@ -504,6 +563,7 @@ impl Gateway {
             http,
             base,
             proxy,
+            proxy_from,
             device_id,
             token: token.map(TokenSource::fixed),
             token_from: None,
@@ -704,6 +764,31 @@ impl Gateway {
                 problem,
             };
         }
+        let cause = root_cause(error);
+        if let (Some(proxy), Some(from)) = (&self.proxy, self.proxy_from)
+            && error.is_connect()
+        {
+            // Every connection goes to the proxy: a failed one is the
+            // proxy's, and so is a tunnel it would not open.
+            let (proxy, host) = (proxy.clone(), self.host());
+            if cause.contains("proxy authorization required") {
+                return GatewayError::Proxy {
+                    proxy,
+                    status: 407,
+                    said: String::new(),
+                };
+            }
+            if cause.starts_with("tunnel error") {
+                return GatewayError::ProxyTunnel { proxy, from, host };
+            }
+            return GatewayError::ProxyUnreachable {
+                proxy,
+                from,
+                host,
+                after: error.is_timeout().then_some(self.options.connect_timeout),
+                detail: cause,
+            };
+        }
         if error.is_timeout() && error.is_connect() {
             GatewayError::ConnectTimedOut {
                 base,
@@ -716,23 +801,22 @@ impl Gateway {
             }
         } else if error.is_redirect() {
             GatewayError::Redirects { base }
-        } else if self.base.scheme() == "http" && root_cause(error).contains("invalid HTTP version")
-        {
+        } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
             // What came back starts like a TLS record, not like HTTP.
             GatewayError::WantsTls { base }
         } else if error.is_connect() {
-            let via = self
-                .proxy
-                .as_ref()
-                .map(|p| format!(" (through the proxy {p})"))
-                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: format!("{}{via}", root_cause(error)),
+                detail: cause,
             }
         } else {
-            GatewayError::Transport(root_cause(error))
+            GatewayError::Transport(cause)
         }
+    }
+
+    /// The gateway's host, as `NO_PROXY` would name it.
+    fn host(&self) -> String {
+        self.base.host_str().unwrap_or_default().to_owned()
     }
 }
 
@@ -803,6 +887,19 @@ fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
             base,
             detail: scrub(detail),
         },
+        GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail,
+            after,
+        } => GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail: scrub(detail),
+            after,
+        },
         other => other,
     }
 }
@@ -859,6 +956,16 @@ impl Gateway {
         if status == 404 && body.is_none() {
             return Err(GatewayError::NotAGateway { base, status });
         }
+        if status == 403 && body.is_none() {
+            // The gateway's own 403 says why in its error body; a page
+            // without one is a firewall's or a reverse proxy's.
+            return Err(GatewayError::Refused {
+                base,
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
+                proxy: self.proxy.clone(),
+            });
+        }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
             return Err(GatewayError::Unauthorized {
                 sent: if token_sent { self.token_from } else { None },
@@ -868,6 +975,8 @@ impl Gateway {
             status,
             kind: Rejection::of(answer.status),
             body: body.unwrap_or_default(),
+            retry_after: answer.retry_after,
+            proxy: self.proxy.clone(),
         })
     }
 }

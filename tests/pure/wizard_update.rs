@@ -161,6 +161,8 @@ fn rejected(status: u16, kind: Rejection) -> GatewayError {
         status,
         kind,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     }
 }
 
@@ -601,6 +603,8 @@ fn a_404_on_refresh_starts_over_and_says_so() {
             code: Some(2346),
             message: None,
         },
+        retry_after: None,
+        proxy: None,
     };
     let (id2, lookup, _, purpose2) = fetched(&answer(&mut s, id, purpose, Err(gone), 1));
     assert_eq!(lookup, Lookup::Car("987654".into()));
