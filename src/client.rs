@@ -360,7 +360,9 @@ impl GatewayError {
                 | live::LiveFault::BadLine => Recovery::Retry { now: false },
             },
             GatewayError::Auth(e) if e.needs_login() => Recovery::SignIn,
-            GatewayError::Auth(AuthError::Network { .. }) => Recovery::Retry { now: false },
+            GatewayError::Auth(
+                AuthError::Network { .. } | AuthError::GatewayUnreachable { .. },
+            ) => Recovery::Retry { now: false },
             GatewayError::Auth(_)
             | GatewayError::UserInfoInUrl
             | GatewayError::BadUrl { .. }

@@ -202,6 +202,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             tls: Some(problem),
             ..
         } => tls_line(lang, url, None, problem),
+        AuthError::GatewayUnreachable { base, detail } => tr!(
+            lang,
+            "gw-unreachable",
+            base = base.clone(),
+            detail = detail.clone()
+        ),
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",

@@ -738,7 +738,7 @@ help-cli-steps-steps-id = Per stepsID statt per --car aktualisieren
 help-cli-steps-status = Nur Schritte mit diesem Status
 help-cli-steps-reset = Zuerst den Schritte-Cache leeren (hilft bei App-Fehlern 2312/2317)
 help-cli-steps-json = JSON statt der Checkliste ausgeben
-help-cli-steps-deadline = Bei mehreren Fahrzeugen: nach insgesamt so vielen Sekunden nicht länger warten und die nennen, die nicht geantwortet haben
+help-cli-steps-deadline = Nach insgesamt so vielen Sekunden nicht länger warten (bei mehreren Fahrzeugen die nennen, die nicht geantwortet haben)
 help-cli-doctor = Alles zwischen diesem Rechner und einem funktionierenden Assistenten prüfen; Exit 1, wenn eine Prüfung fehlschlägt
 help-cli-doctor-json = JSON ausgeben
 help-cli-completions = Shell-Vervollständigungen ausgeben (bash, zsh, fish, powershell, elvish)
@@ -769,6 +769,7 @@ cli-arg-serve-churn = serve --churn braucht --fleet N: es erledigt Schritte der 
 cli-arg-seconds = eine Zahl von Sekunden zwischen 0.1 und 86400 angeben, z. B. 2
 cli-arg-id = eine Id besteht aus 1 bis { $max } Buchstaben, Ziffern, '-' oder '_'
 cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-addr-no-host = { $port } fehlt der Host; HOST:PORT angeben, z. B. 127.0.0.1:{ $port } (oder 0.0.0.0:{ $port } für das Netz der Werkstatt)
 cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-host = der Host ist weder eine Adresse noch ein Hostname; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-report-folder = --report { $path } ist ein Ordner. Einen Dateinamen darin angeben, z. B. { $example }
@@ -841,6 +842,7 @@ err-token-file-unreadable = die Token-Datei { $path } (aus { $from }) lässt sic
 err-token-file-not-utf8 = die Token-Datei { $path } (aus { $from }) ist kein UTF-8-Text. Das Token des Gateways als reinen Text hineinschreiben
 err-token-file-empty = die Token-Datei { $path } (aus { $from }) ist leer. Das Token des Gateways hineinschreiben, allein in einer Zeile
 err-token-file-characters = die Token-Datei { $path } (aus { $from }) enthält Leerzeichen oder Zeichen, die ein Token nicht haben kann. Das Token allein in eine Zeile schreiben, genau wie vom Gateway ausgegeben
+err-token-file-bearer = die Token-Datei { $path } (aus { $from }) enthält vor dem Token das Wort Bearer: das Wort Bearer streichen und das Token allein in der Zeile lassen; stepwise setzt Bearer selbst davor
 err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
     [one] { $n } Zeile
    *[other] { $n } Zeilen
@@ -853,6 +855,7 @@ err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Dat
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
+err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
 err-client-cert = das Client-Zertifikat { $path } { $why }. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)

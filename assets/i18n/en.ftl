@@ -743,7 +743,7 @@ help-cli-steps-steps-id = Refresh by stepsID instead of --car
 help-cli-steps-status = Only steps with this status
 help-cli-steps-reset = Wipe the steps cache first (cures app errors 2312/2317)
 help-cli-steps-json = Print JSON instead of the checklist
-help-cli-steps-deadline = With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
+help-cli-steps-deadline = Stop waiting after this many seconds in all (with several vehicles, name the ones that did not answer)
 help-cli-doctor = Check everything between this machine and a working wizard; exit 1 when a check fails
 help-cli-doctor-json = Print JSON
 help-cli-completions = Print shell completions (bash, zsh, fish, powershell, elvish)
@@ -774,6 +774,7 @@ cli-arg-serve-churn = serve --churn needs --fleet N: it completes steps of the g
 cli-arg-seconds = give a number of seconds from 0.1 to 86400, e.g. 2
 cli-arg-id = an id is 1 to { $max } letters, digits, '-' or '_'
 cli-arg-addr-no-port = it has no port; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-addr-no-host = { $port } has no host: give HOST:PORT, e.g. 127.0.0.1:{ $port } (or 0.0.0.0:{ $port } for the shop's network)
 cli-arg-addr-port = the port is not a number from 0 to 65535; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-addr-host = the host is not an address or a host name; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-report-folder = --report { $path } is a folder. Give a file name in it, e.g. { $example }
@@ -846,6 +847,7 @@ err-token-file-unreadable = the token file { $path } (from { $from }) cannot be 
 err-token-file-not-utf8 = the token file { $path } (from { $from }) is not UTF-8 text. Put the gateway's token in it as plain text
 err-token-file-empty = the token file { $path } (from { $from }) is empty. Put the gateway's token in it, alone on one line
 err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
+err-token-file-bearer = the token file { $path } (from { $from }) holds the word Bearer before the token: drop the word Bearer and keep the token alone on its line; stepwise adds Bearer itself
 err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
     [one] { $n } line
    *[other] { $n } lines
@@ -858,6 +860,7 @@ err-file-too-large = larger than { $limit } KiB, far more than such a file ever 
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
+err-api-scheme = the gateway URL { $url } does not say http:// or https://: add http:// or https:// in front, e.g. http://{ $url }
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
 err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)

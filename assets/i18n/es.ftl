@@ -744,7 +744,7 @@ help-cli-steps-steps-id = Actualizar por stepsID en vez de por --car
 help-cli-steps-status = Solo los pasos con este estado
 help-cli-steps-reset = Vaciar antes la caché de pasos (resuelve los errores de la app 2312/2317)
 help-cli-steps-json = Mostrar JSON en vez de la lista de comprobación
-help-cli-steps-deadline = Con varios vehículos: dejar de esperar tras estos segundos en total, y nombrar los que no respondieron
+help-cli-steps-deadline = Dejar de esperar tras estos segundos en total (con varios vehículos, nombrar los que no respondieron)
 help-cli-doctor = Comprobar todo entre esta máquina y un asistente que funcione; salida 1 si falla una comprobación
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar los autocompletados de la shell (bash, zsh, fish, powershell, elvish)
@@ -775,6 +775,7 @@ cli-arg-serve-churn = serve --churn necesita --fleet N: completa pasos de los ve
 cli-arg-seconds = indique un número de segundos de 0.1 a 86400, p. ej. 2
 cli-arg-id = un id tiene de 1 a { $max } letras, cifras, '-' o '_'
 cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } para la red del taller)
 cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = el host no es ni una dirección ni un nombre de host; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } es una carpeta. Indique un nombre de archivo dentro, p. ej. { $example }
@@ -847,6 +848,7 @@ err-token-file-unreadable = el archivo de token { $path } (de { $from }) no se p
 err-token-file-not-utf8 = el archivo de token { $path } (de { $from }) no es texto UTF-8. Ponga en él el token de la pasarela como texto plano
 err-token-file-empty = el archivo de token { $path } (de { $from }) está vacío. Ponga en él el token de la pasarela, solo en una línea
 err-token-file-characters = el archivo de token { $path } (de { $from }) contiene espacios o caracteres que un token no puede tener. Ponga el token solo en una línea, tal como lo dio la pasarela
+err-token-file-bearer = el archivo de token { $path } (de { $from }) lleva la palabra Bearer delante del token: quite la palabra Bearer y deje el token solo en su línea; stepwise añade Bearer por su cuenta
 err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n ->
     [one] { $n } línea
    *[other] { $n } líneas
@@ -859,6 +861,7 @@ err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo as�
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
+err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
 err-client-cert = el certificado de cliente { $path } { $why }. Indique un certificado PEM con --client-cert (y su clave con --client-key)

@@ -741,7 +741,7 @@ help-cli-steps-steps-id = Actualiser par stepsID au lieu de --car
 help-cli-steps-status = Seulement les étapes de ce statut
 help-cli-steps-reset = Vider d'abord le cache des étapes (corrige les erreurs d'application 2312/2317)
 help-cli-steps-json = Afficher du JSON au lieu de la liste de contrôle
-help-cli-steps-deadline = Avec plusieurs véhicules : cesser d'attendre après ce nombre de secondes au total, et nommer ceux qui n'ont pas répondu
+help-cli-steps-deadline = Cesser d'attendre après ce nombre de secondes au total (avec plusieurs véhicules, nommer ceux qui n'ont pas répondu)
 help-cli-doctor = Vérifier tout ce qui sépare cette machine d'un assistant qui marche ; code 1 si une vérification échoue
 help-cli-doctor-json = Afficher du JSON
 help-cli-completions = Afficher les complétions du shell (bash, zsh, fish, powershell, elvish)
@@ -772,6 +772,7 @@ cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des 
 cli-arg-seconds = donnez un nombre de secondes de 0.1 à 86400, par ex. 2
 cli-arg-id = un id fait de 1 à { $max } lettres, chiffres, '-' ou '_'
 cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)
 cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
@@ -844,6 +845,7 @@ err-token-file-unreadable = le fichier de jeton { $path } (de { $from }) ne peut
 err-token-file-not-utf8 = le fichier de jeton { $path } (de { $from }) n'est pas du texte UTF-8. Mettez-y le jeton de la passerelle en texte brut
 err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Mettez-y le jeton de la passerelle, seul sur une ligne
 err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
+err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
 err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
     [one] { $n } ligne
    *[other] { $n } lignes
@@ -856,6 +858,7 @@ err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en co
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
+err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
 err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)

@@ -741,7 +741,7 @@ help-cli-steps-steps-id = Aggiornare per stepsID invece che per --car
 help-cli-steps-status = Solo i passi con questo stato
 help-cli-steps-reset = Azzerare prima la cache dei passi (rimedio agli errori 2312/2317 dell'app)
 help-cli-steps-json = Stampare JSON invece della lista di controllo
-help-cli-steps-deadline = Con più veicoli: smettere di attendere dopo questi secondi in tutto, e indicare quelli che non hanno risposto
+help-cli-steps-deadline = Smettere di attendere dopo questi secondi in tutto (con più veicoli, indicare quelli che non hanno risposto)
 help-cli-doctor = Verificare tutto tra questa macchina e una procedura guidata funzionante; uscita 1 se un controllo fallisce
 help-cli-doctor-json = Stampare JSON
 help-cli-completions = Stampare i completamenti della shell (bash, zsh, fish, powershell, elvish)
@@ -772,6 +772,7 @@ cli-arg-serve-churn = serve --churn richiede --fleet N: fa i passi dei veicoli g
 cli-arg-seconds = indicare un numero di secondi da 0.1 a 86400, ad es. 2
 cli-arg-id = un id è fatto di 1 a { $max } lettere, cifre, '-' o '_'
 cli-arg-addr-no-port = manca la porta; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-no-host = a { $port } manca l'host; indicare HOST:PORTA, ad es. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } per la rete dell'officina)
 cli-arg-addr-port = la porta non è un numero da 0 a 65535; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = l'host non è né un indirizzo né un nome host; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } è una cartella. Indicare un nome di file al suo interno, ad es. { $example }
@@ -844,6 +845,7 @@ err-token-file-unreadable = il file del token { $path } (da { $from }) non si pu
 err-token-file-not-utf8 = il file del token { $path } (da { $from }) non è testo UTF-8. Mettervi il token del gateway come testo semplice
 err-token-file-empty = il file del token { $path } (da { $from }) è vuoto. Mettervi il token del gateway, da solo su una riga
 err-token-file-characters = il file del token { $path } (da { $from }) contiene spazi o caratteri che un token non può avere. Mettere il token da solo su una riga, esattamente come l'ha dato il gateway
+err-token-file-bearer = il file del token { $path } (da { $from }) contiene la parola Bearer prima del token: togliere la parola Bearer e lasciare il token da solo sulla riga; stepwise aggiunge Bearer da sé
 err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
     [one] { $n } riga
    *[other] { $n } righe
@@ -856,6 +858,7 @@ err-file-too-large = più di { $limit } KiB, molto più di quanto un file del ge
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
+err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
 err-client-cert = il certificato client { $path } { $why }. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)

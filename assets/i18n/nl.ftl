@@ -738,7 +738,7 @@ help-cli-steps-steps-id = Verversen met de stepsID in plaats van --car
 help-cli-steps-status = Alleen stappen met deze status
 help-cli-steps-reset = Eerst de stappencache wissen (verhelpt app-fouten 2312/2317)
 help-cli-steps-json = JSON tonen in plaats van de checklist
-help-cli-steps-deadline = Met meerdere voertuigen: na in totaal zoveel seconden niet langer wachten, en de voertuigen noemen die niet antwoordden
+help-cli-steps-deadline = Na in totaal zoveel seconden niet langer wachten (met meerdere voertuigen de voertuigen noemen die niet antwoordden)
 help-cli-doctor = Alles tussen deze machine en een werkende wizard controleren; exit 1 als een controle mislukt
 help-cli-doctor-json = JSON tonen
 help-cli-completions = Shell-aanvullingen tonen (bash, zsh, fish, powershell, elvish)
@@ -769,6 +769,7 @@ cli-arg-serve-churn = serve --churn heeft --fleet N nodig: het doet stappen van 
 cli-arg-seconds = geef een aantal seconden van 0.1 tot 86400, bijv. 2
 cli-arg-id = een id bestaat uit 1 tot { $max } letters, cijfers, '-' of '_'
 cli-arg-addr-no-port = de poort ontbreekt; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-addr-no-host = { $port } heeft geen host; geef HOST:POORT, bijv. 127.0.0.1:{ $port } (of 0.0.0.0:{ $port } voor het netwerk van de werkplaats)
 cli-arg-addr-port = de poort is geen getal van 0 tot 65535; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-addr-host = de host is geen adres en geen hostnaam; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-report-folder = --report { $path } is een map. Geef een bestandsnaam daarin, bijv. { $example }
@@ -841,6 +842,7 @@ err-token-file-unreadable = het tokenbestand { $path } (uit { $from }) is niet l
 err-token-file-not-utf8 = het tokenbestand { $path } (uit { $from }) is geen UTF-8-tekst. Zet het token van de gateway erin als platte tekst
 err-token-file-empty = het tokenbestand { $path } (uit { $from }) is leeg. Zet het token van de gateway erin, alleen op één regel
 err-token-file-characters = het tokenbestand { $path } (uit { $from }) bevat spaties of tekens die een token niet kan hebben. Zet het token alleen op één regel, precies zoals de gateway het gaf
+err-token-file-bearer = het tokenbestand { $path } (uit { $from }) bevat het woord Bearer vóór het token: haal het woord Bearer weg en laat het token alleen op de regel staan; stepwise zet Bearer er zelf voor
 err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
     [one] { $n } regel
    *[other] { $n } regels
@@ -853,6 +855,7 @@ err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit 
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
+err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er http:// of https:// voor, bijv. http://{ $url }
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
 err-client-cert = het clientcertificaat { $path } { $why }. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)

@@ -751,7 +751,7 @@ help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
 help-cli-steps-status = Só os passos com este estado
 help-cli-steps-reset = Limpar antes o cache de passos (resolve os erros do aplicativo 2312/2317)
 help-cli-steps-json = Mostrar JSON em vez da lista de verificação
-help-cli-steps-deadline = Com vários veículos: parar de esperar depois desses segundos no total, e nomear os que não responderam
+help-cli-steps-deadline = Parar de esperar depois desses segundos no total (com vários veículos, nomear os que não responderam)
 help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
@@ -782,6 +782,7 @@ cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos ve�
 cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
 cli-arg-id = um id tem de 1 a { $max } letras, dígitos, '-' ou '_'
 cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = falta o host em { $port }; indique HOST:PORTA, p. ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } para a rede da oficina)
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de arquivo dentro dela, p. ex. { $example }
@@ -856,6 +857,7 @@ err-token-file-unreadable = o arquivo de token { $path } (de { $from }) não pod
 err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é texto UTF-8. Coloque nele o token do gateway como texto puro
 err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
+err-token-file-bearer = o arquivo de token { $path } (de { $from }) traz a palavra Bearer antes do token: tire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por conta própria
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
     [0] { $n } linhas
     [one] { $n } linha
@@ -869,6 +871,7 @@ err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, ex. https://help.dealer.example
+err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloque http:// ou https:// na frente, p. ex. http://{ $url }
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
 err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)

@@ -734,7 +734,7 @@ help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
 help-cli-steps-status = Só os passos com este estado
 help-cli-steps-reset = Limpar antes a cache de passos (resolve os erros da aplicação 2312/2317)
 help-cli-steps-json = Mostrar JSON em vez da lista de verificação
-help-cli-steps-deadline = Com vários veículos: deixar de esperar após estes segundos no total, e indicar os que não responderam
+help-cli-steps-deadline = Deixar de esperar após estes segundos no total (com vários veículos, indicar os que não responderam)
 help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
@@ -765,6 +765,7 @@ cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos ve�
 cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
 cli-arg-id = um id tem de 1 a { $max } letras, dígitos, '-' ou '_'
 cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = falta o anfitrião em { $port }; indique HOST:PORTA, p. ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } para a rede da oficina)
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de ficheiro dentro dela, p. ex. { $example }
@@ -836,6 +837,7 @@ err-token-file-unreadable = o ficheiro de token { $path } (de { $from }) não po
 err-token-file-not-utf8 = o ficheiro de token { $path } (de { $from }) não é texto UTF-8. Coloque nele o token do gateway como texto puro
 err-token-file-empty = o ficheiro de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho numa linha
 err-token-file-characters = o ficheiro de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho numa linha, exatamente como o gateway o forneceu
+err-token-file-bearer = o ficheiro de token { $path } (de { $from }) contém a palavra Bearer antes do token: retire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por si próprio
 err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
     [one] { $n } linha
    *[other] { $n } linhas
@@ -845,7 +847,8 @@ err-token-text-empty = o token em { $from } está vazio. Indique o token exatame
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
-err-docs-url = o URL base da documentação { $url } não é umo URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
+err-docs-url = o URL base da documentação { $url } não é um URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
+err-api-scheme = o URL do gateway { $url } não diz http:// nem https://: acrescente http:// ou https:// à frente, p. ex. http://{ $url }
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
 err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
 err-client-cert = o certificado de cliente { $path } { $why }. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
@@ -903,7 +906,7 @@ err-signin-endpoint-token = endereço de token
 err-signin-endpoint-verification = endereço de verificação
 err-signin-address-not-url = não é umo URL
 err-signin-address-plain-http = http simples atrás de um gateway https
-err-signin-address-not-http = não é umo URL http(s)
+err-signin-address-not-http = não é um URL http(s)
 err-signin-address-no-host = sem host
 err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
