@@ -139,6 +139,8 @@ pub enum ConfigError {
     },
     /// A token given as text holds what a header cannot carry (it is not shown).
     TokenText { from: TokenPlace, empty: bool },
+    /// A token given as text is `Bearer <token>`: the header's word came along.
+    TokenBearer { from: TokenPlace },
     /// A URL holds a user name or password.
     UserInfo { url: UrlPlace },
     /// The documentation base URL is not an http(s) URL (sanitised).
@@ -328,6 +330,13 @@ impl ConfigError {
             }
             ConfigError::TokenText { from, empty: false } => {
                 tr!(lang, "err-token-text", from = token_place(lang, *from))
+            }
+            ConfigError::TokenBearer { from } => {
+                tr!(
+                    lang,
+                    "err-token-text-bearer",
+                    from = token_place(lang, *from)
+                )
             }
             ConfigError::UserInfo {
                 url: UrlPlace::Gateway,
@@ -553,6 +562,8 @@ pub fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     let token = raw.trim();
     if crate::auth::is_token_text(token) {
         Ok(Secret::new(token))
+    } else if bearer_prefixed(token) {
+        Err(ConfigError::TokenBearer { from })
     } else {
         Err(ConfigError::TokenText {
             from,

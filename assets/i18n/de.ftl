@@ -848,6 +848,7 @@ err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
    *[other] { $n } Zeilen
 }. Eine Token-Datei enthält nur das Token, allein in einer Zeile
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
+err-token-text-bearer = das Token in { $from } beginnt mit dem Wort Bearer: das Wort Bearer streichen und nur das Token angeben; stepwise setzt Bearer selbst davor
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält

@@ -853,6 +853,7 @@ err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+err-token-text-bearer = the token in { $from } starts with the word Bearer: drop the word Bearer and give the token alone; stepwise adds Bearer itself
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds

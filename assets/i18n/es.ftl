@@ -854,6 +854,7 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-bearer = el token en { $from } empieza por la palabra Bearer: quite la palabra Bearer e indique solo el token; stepwise añade Bearer por su cuenta
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca

@@ -851,6 +851,7 @@ err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+err-token-text-bearer = il token in { $from } comincia con la parola Bearer: togliere la parola Bearer e indicare solo il token; stepwise aggiunge Bearer da sé
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai

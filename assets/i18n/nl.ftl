@@ -848,6 +848,7 @@ err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+err-token-text-bearer = het token in { $from } begint met het woord Bearer: haal het woord Bearer weg en geef alleen het token; stepwise zet Bearer er zelf voor
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat

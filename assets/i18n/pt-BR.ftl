@@ -864,6 +864,7 @@ err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text-bearer = o token em { $from } começa com a palavra Bearer: tire a palavra Bearer e informe só o token; o stepwise acrescenta Bearer por conta própria
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém

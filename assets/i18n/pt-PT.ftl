@@ -843,6 +843,7 @@ err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
    *[other] { $n } linhas
 }. Um ficheiro de token contém só o token, numa linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
+err-token-text-bearer = o token em { $from } começa com a palavra Bearer: retire a palavra Bearer e indique só o token; o stepwise acrescenta Bearer por si próprio
 err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração

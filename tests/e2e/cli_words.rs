@@ -146,6 +146,22 @@ fn a_token_file_from_notepad_is_read_and_a_bearer_prefix_is_named() {
     let err = stderr(&out);
     assert!(err.contains("drop the word Bearer"), "{err}");
     assert!(!err.contains(TOKEN), "the token is never shown: {err}");
+    // The same word in STEPWISE_TOKEN.
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("STEPWISE_TOKEN", format!("Bearer {TOKEN}"))
+        .args(["steps", "--api", &api, "--car", "987654"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the token in STEPWISE_TOKEN starts with the word Bearer"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN), "the token is never shown: {err}");
 }
 
 #[test]
