@@ -207,3 +207,42 @@ fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
     assert!(err.contains("--api is right"), "{err}");
     assert!(!err.contains("identity provider"), "{err}");
 }
+
+#[test]
+fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
+    let proxy = format!("http://127.0.0.1:{}", pty::free_port());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in [
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(other);
+    }
+    let out = cmd
+        .env("http_proxy", &proxy)
+        .args([
+            "steps",
+            "--api",
+            "http://gateway.example:8080",
+            "--car",
+            "987654",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to the proxy {proxy} (from http_proxy)"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("NO_PROXY=gateway.example"), "{err}");
+    assert!(!err.contains("cannot reach the gateway"), "{err}");
+}
