@@ -983,6 +983,19 @@ impl Gateway {
     }
 }
 
+/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110 §10.2.3) taken
+/// as the time left until it by this machine's clock (a date past is no wait).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    header_seconds(headers, reqwest::header::RETRY_AFTER).or_else(|| {
+        let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+        let at = httpdate::parse_http_date(text.trim()).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+        )
+    })
+}
+
 /// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
 fn header_seconds(
     headers: &HeaderMap,
@@ -1048,6 +1061,21 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(with("120"), Some(Duration::from_secs(120)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(300);
+        let wait = with(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300));
+        assert_eq!(with("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(with("soon"), None);
     }
 
     /// Redaction ends and cannot panic: an empty token, or one that is part

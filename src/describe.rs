@@ -341,6 +341,8 @@ fn rejected_line(
     retry_after: Option<std::time::Duration>,
     proxy: Option<&str>,
 ) -> String {
+    // "Retry in 0 s" says nothing: a wait of nothing is no wait to name.
+    let retry_after = retry_after.filter(|wait| wait.as_secs() > 0);
     // A 401's own message adds nothing to "wants a valid token", and a
     // short token may be a word of it: cut out, it would read "<redacted>".
     let message = body

@@ -213,6 +213,18 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     let line = words(&list(&limited.url, None).await);
     assert!(line.contains("Wait 5 s"), "{line}");
     assert!(!line.contains("a minute"), "{line}");
+    // Retry-After as an HTTP date: the time left until it.
+    let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(120));
+    let header = format!("Retry-After: {at}");
+    let dated = canned("503 Service Unavailable", &[&header], "").await;
+    let line = words(&list(&dated.url, None).await);
+    let secs: u64 = line
+        .split("Retry in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in: {line}"));
+    assert!((100..=120).contains(&secs), "{line}");
     // Without the header, the general advice stays.
     let plain = canned("503 Service Unavailable", &[], "").await;
     let line = words(&list(&plain.url, None).await);
