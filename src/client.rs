@@ -117,6 +117,8 @@ pub enum GatewayError {
     TimedOut {
         base: String,
         after: Duration,
+        /// The proxy the request went through, as it may be shown.
+        proxy: Option<String>,
     },
     Rejected {
         status: u16,
@@ -177,6 +179,8 @@ pub enum GatewayError {
     NotAGateway {
         base: String,
         status: u16,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
     },
     /// A 403 without the contract's error body: something in front of the
     /// gateway (a firewall, a web application firewall, a reverse proxy)
@@ -238,7 +242,7 @@ impl std::fmt::Display for GatewayError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GatewayError::Unreachable { base, detail } => write!(f, "unreachable {base}: {detail}"),
-            GatewayError::TimedOut { base, after } => {
+            GatewayError::TimedOut { base, after, .. } => {
                 write!(f, "timed out after {:.1} s: {base}", after.as_secs_f64())
             }
             GatewayError::Rejected { status, body, .. } => {
@@ -264,7 +268,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
-            GatewayError::NotAGateway { base, status } => {
+            GatewayError::NotAGateway { base, status, .. } => {
                 write!(
                     f,
                     "HTTP {status} without an error body: not a gateway at {base}"
@@ -800,6 +804,7 @@ impl Gateway {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
+                proxy: self.proxy.clone(),
             }
         } else if error.is_redirect() {
             GatewayError::Redirects { base }
@@ -956,7 +961,11 @@ impl Gateway {
             }
         }
         if status == 404 && body.is_none() {
-            return Err(GatewayError::NotAGateway { base, status });
+            return Err(GatewayError::NotAGateway {
+                base,
+                status,
+                proxy: self.proxy.clone(),
+            });
         }
         if status == 403 && body.is_none() {
             // The gateway's own 403 says why in its error body; a page

@@ -22,10 +22,10 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             detail = detail.clone()
         ),
-        GatewayError::TimedOut { base, after } => tr!(
+        GatewayError::TimedOut { base, after, proxy } => tr!(
             lang,
             "gw-timed-out",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
         GatewayError::Rejected {
@@ -86,10 +86,14 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         },
         GatewayError::Auth(e) => auth_error(lang, e),
-        GatewayError::NotAGateway { base, status } => tr!(
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+        } => tr!(
             lang,
             "gw-not-a-gateway",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             status = *status
         ),
         GatewayError::Proxy {

@@ -373,6 +373,7 @@ impl Follower {
                     error: GatewayError::TimedOut {
                         base: self.gateway.base.to_string(),
                         after: self.gateway.options.timeout,
+                        proxy: self.gateway.proxy.clone(),
                     },
                     delivered: false,
                     wait: None,

@@ -230,3 +230,49 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     let line = words(&list(&plain.url, None).await);
     assert!(line.contains("Retry in a minute"), "{line}");
 }
+
+#[tokio::test]
+async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
+    let page = "<html><head><title>404 Not Found</title></head></html>";
+    let proxy = canned("404 Not Found", &["Content-Type: text/html"], page).await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(
+        line.starts_with(&format!(
+            "http://gateway.invalid:8080/ (through the proxy {}) answered HTTP 404",
+            proxy.url
+        )),
+        "{line}"
+    );
+    // A proxy that takes the request and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut options = options();
+    options.timeout = Duration::from_millis(300);
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&silent_url, None);
+    let client = Gateway::new(
+        "http://gateway.invalid:8080",
+        "words-test-device".into(),
+        None,
+        options,
+    )
+    .expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+        .await
+        .expect("the call ends by itself")
+        .expect_err("the call fails");
+    holder.abort();
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "the gateway at http://gateway.invalid:8080/ (through the proxy {silent_url}) did not answer"
+        )),
+        "{line}"
+    );
+}

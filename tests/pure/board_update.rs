@@ -105,6 +105,7 @@ fn timed_out() -> GatewayError {
     GatewayError::TimedOut {
         base: "http://gw".into(),
         after: Duration::from_secs(10),
+        proxy: None,
     }
 }
 
