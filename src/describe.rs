@@ -22,13 +22,19 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             detail = detail.clone()
         ),
-        GatewayError::TimedOut { base, after } => tr!(
+        GatewayError::TimedOut { base, after, proxy } => tr!(
             lang,
             "gw-timed-out",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
-        GatewayError::Rejected { status, kind, body } => rejected_line(lang, *status, *kind, body),
+        GatewayError::Rejected {
+            status,
+            kind,
+            body,
+            retry_after,
+            proxy,
+        } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
         GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = why.to_string()),
         GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
@@ -80,10 +86,14 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         },
         GatewayError::Auth(e) => auth_error(lang, e),
-        GatewayError::NotAGateway { base, status } => tr!(
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+        } => tr!(
             lang,
             "gw-not-a-gateway",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             status = *status
         ),
         GatewayError::Proxy {
@@ -111,6 +121,51 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
                 todo = todo
             )
         }
+        GatewayError::Refused {
+            base,
+            status,
+            said,
+            proxy,
+        } => tr!(
+            lang,
+            "gw-refused",
+            base = base.clone(),
+            status = *status,
+            said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(" ({said})")
+            },
+            via = via_proxy(lang, proxy.as_deref())
+        ),
+        GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail,
+            after,
+        } => tr!(
+            lang,
+            "gw-proxy-unreachable",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone(),
+            detail = match after {
+                Some(after) => tr!(
+                    lang,
+                    "gw-proxy-no-connection",
+                    secs = format!("{:.1}", after.as_secs_f64())
+                ),
+                None => detail.clone(),
+            }
+        ),
+        GatewayError::ProxyTunnel { proxy, from, host } => tr!(
+            lang,
+            "gw-proxy-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
+        ),
         GatewayError::Unauthorized { sent } => match sent {
             None => tr!(lang, "gw-401-none"),
             Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
@@ -151,6 +206,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             tls: Some(problem),
             ..
         } => tls_line(lang, url, None, problem),
+        AuthError::GatewayUnreachable { base, detail } => tr!(
+            lang,
+            "gw-unreachable",
+            base = base.clone(),
+            detail = detail.clone()
+        ),
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
@@ -256,7 +317,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
-        GatewayError::Proxy { .. } => tr!(lang, "gw-title-proxy"),
+        GatewayError::Proxy { .. } | GatewayError::ProxyTunnel { .. } => {
+            tr!(lang, "gw-title-proxy")
+        }
+        GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
+        GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
         GatewayError::WantsTls { .. } => tr!(lang, "gw-title-tls"),
@@ -265,7 +330,23 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
-fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> String {
+/// " (through the proxy P)", or nothing without a proxy.
+fn via_proxy(lang: Lang, proxy: Option<&str>) -> String {
+    proxy
+        .map(|p| tr!(lang, "tls-via-proxy", proxy = p.to_owned()))
+        .unwrap_or_default()
+}
+
+fn rejected_line(
+    lang: Lang,
+    status: u16,
+    kind: Rejection,
+    body: &ErrorBody,
+    retry_after: Option<std::time::Duration>,
+    proxy: Option<&str>,
+) -> String {
+    // "Retry in 0 s" says nothing: a wait of nothing is no wait to name.
+    let retry_after = retry_after.filter(|wait| wait.as_secs() > 0);
     // A 401's own message adds nothing to "wants a valid token", and a
     // short token may be a word of it: cut out, it would read "<redacted>".
     let message = body
@@ -284,8 +365,20 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
         Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
-        Rejection::TooManyRequests => (tr!(lang, "gw-429"), tr!(lang, "gw-429-todo")),
-        Rejection::ServerFailure => (tr!(lang, "gw-5xx"), tr!(lang, "gw-5xx-todo")),
+        Rejection::TooManyRequests => (
+            tr!(lang, "gw-429"),
+            match retry_after {
+                Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
+                None => tr!(lang, "gw-429-todo"),
+            },
+        ),
+        Rejection::ServerFailure => (
+            tr!(lang, "gw-5xx"),
+            match retry_after {
+                Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
+                None => tr!(lang, "gw-5xx-todo"),
+            },
+        ),
         Rejection::Other => (tr!(lang, "gw-other"), tr!(lang, "gw-other-todo")),
     };
     let sdk = body
@@ -304,7 +397,8 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
             )
         })
         .unwrap_or_default();
-    format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
+    let via = via_proxy(lang, proxy);
+    format!("HTTP {status}{via}: {what}{said}. {todo}.{sdk}")
 }
 
 #[cfg(test)]
@@ -321,6 +415,8 @@ mod tests {
                 status: 404,
                 kind: Rejection::NotFound,
                 body: ErrorBody::new(Some(2346), "no step"),
+                retry_after: None,
+                proxy: None,
             },
         );
         assert!(
@@ -338,6 +434,8 @@ mod tests {
                 status: 401,
                 kind: Rejection::Unauthorized,
                 body: ErrorBody::new(None, "missing or <redacted> bearer token"),
+                retry_after: None,
+                proxy: None,
             },
         );
         assert!(!line.contains("redacted"), "{line}");

@@ -680,7 +680,19 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         ));
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json, lang).await
+                // One vehicle waits at most --deadline too, whatever the
+                // client's own limits and retries add up to.
+                let id = lookup.id().to_owned();
+                let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
+                match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        return fail(format!(
+                            "{id}: {}",
+                            tr!(lang, "steps-many-late", secs = deadline)
+                        ));
+                    }
+                }
             }
             Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
             _ => unreachable!("dispatched by main"),

@@ -324,8 +324,10 @@ gw-409 = das Gateway lehnt ab: ein früherer Schritt ist nicht erledigt
 gw-409-todo = Zuerst die früheren Schritte erledigen
 gw-429 = das Gateway drosselt die Anfragen
 gw-429-todo = Eine Minute warten, dann erneut versuchen
+gw-429-todo-after = { $secs } s warten (das Retry-After der Antwort), dann erneut versuchen
 gw-5xx = das Gateway ist ausgefallen
 gw-5xx-todo = In einer Minute erneut versuchen; bleibt es dabei, den Betreiber des Gateways informieren
+gw-5xx-todo-after = In { $secs } s erneut versuchen (das Retry-After der Antwort); bleibt es dabei, den Betreiber des Gateways informieren
 gw-other = das Gateway lehnte die Anfrage ab
 gw-other-todo = --api prüfen und erneut versuchen
 gw-app-code = App-Code { $code }: { $meaning }; { $remedy }
@@ -336,7 +338,9 @@ steps-many-summary = Aufgelistete Fahrzeuge: { $listed } von { $total }
 steps-many-late = keine Antwort binnen der Frist von { $secs } s (--deadline); bei einem späteren Lauf antwortet es vielleicht
 gw-title-token-refused = Token abgelehnt
 gw-title-proxy = Antwort des Proxys
+gw-title-proxy-unreachable = Proxy nicht erreichbar
 gw-title-not-a-gateway = Kein Steps-Gateway
+gw-title-refused = Zugriff abgewiesen
 gw-connect-timed-out = keine Verbindung zu { $base } binnen { $secs } s: niemand hat sie angenommen (der Server ist überlastet, oder eine Firewall verwirft die Pakete). Netzwerk und --api prüfen, dann erneut versuchen
 gw-redirects = das Gateway unter { $base } leitet im Kreis oder zu oft um. --api prüfen (die Adresse kann sich geändert haben); stimmt sie, den Betreiber des Gateways informieren
 gw-wants-tls = der Server unter { $base } spricht TLS, aber --api sagt http://. https:// in --api verwenden
@@ -346,11 +350,15 @@ gw-401-environment = HTTP 401: das Gateway hat das Token in STEPWISE_TOKEN abgel
 gw-401-token-file = HTTP 401: das Gateway hat das Token aus --token-file abgelehnt. Das aktuelle Token dieses Gateways in die Datei schreiben, oder --token-file weglassen und mit `stepwise login` anmelden
 gw-401-none = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet. Mit `stepwise login` anmelden, oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-proxy-other-todo = Die Proxy-Variable prüfen (HTTPS_PROXY, HTTP_PROXY oder ALL_PROXY), oder den Betreiber des Proxys fragen
+gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-no-connection = keine Verbindung binnen { $secs } s
+gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat sich geweigert, einen Tunnel (CONNECT) zu { $host } zu öffnen; die Anfrage hat das Gateway nie erreicht. Den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-5xx-todo = Der Proxy hat das Gateway nicht erreicht: prüfen, ob das Gateway läuft und --api stimmt; wenn ja, den Betreiber des Proxys fragen
 gw-proxy-refused-todo = Der Proxy hat Benutzername und Passwort abgelehnt: diese in der Proxy-Variable prüfen (http://benutzer:passwort@proxy:port), oder den Betreiber des Proxys fragen
 gw-proxy-407-todo = Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port), oder NO_PROXY für den Host des Gateways setzen, wenn es direkt erreichbar ist
 gw-proxy = der Proxy { $proxy } antwortete selbst mit HTTP { $status }{ $said }; die Anfrage hat das Gateway nie erreicht. { $todo }
 gw-not-a-gateway = { $base } antwortete mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: diese Adresse ist kein Steps-Gateway (ein falscher Pfad in --api oder ein anderer Webserver). --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/ oder https://host/praefix/
+gw-refused = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Das Token und seine Rechte prüfen; stimmen sie, den Betreiber des Netzes fragen, ob er diese Adresse sperrt
 gw-title-unreachable = Gateway nicht erreichbar
 gw-title-timed-out = Gateway-Zeitüberschreitung
 gw-title-bad-request = Anfrage abgelehnt
@@ -734,7 +742,7 @@ help-cli-steps-steps-id = Per stepsID statt per --car aktualisieren
 help-cli-steps-status = Nur Schritte mit diesem Status
 help-cli-steps-reset = Zuerst den Schritte-Cache leeren (hilft bei App-Fehlern 2312/2317)
 help-cli-steps-json = JSON statt der Checkliste ausgeben
-help-cli-steps-deadline = Bei mehreren Fahrzeugen: nach insgesamt so vielen Sekunden nicht länger warten und die nennen, die nicht geantwortet haben
+help-cli-steps-deadline = Nach insgesamt so vielen Sekunden nicht länger warten (bei mehreren Fahrzeugen die nennen, die nicht geantwortet haben)
 help-cli-doctor = Alles zwischen diesem Rechner und einem funktionierenden Assistenten prüfen; Exit 1, wenn eine Prüfung fehlschlägt
 help-cli-doctor-json = JSON ausgeben
 help-cli-completions = Shell-Vervollständigungen ausgeben (bash, zsh, fish, powershell, elvish)
@@ -765,6 +773,7 @@ cli-arg-serve-churn = serve --churn braucht --fleet N: es erledigt Schritte der 
 cli-arg-seconds = eine Zahl von Sekunden zwischen 0.1 und 86400 angeben, z. B. 2
 cli-arg-id = eine Id besteht aus 1 bis { $max } Buchstaben, Ziffern, '-' oder '_'
 cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-addr-no-host = bei { $port } fehlt der Host; HOST:PORT angeben, z. B. 127.0.0.1:{ $port } (oder 0.0.0.0:{ $port } für das Netz der Werkstatt)
 cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-host = der Host ist weder eine Adresse noch ein Hostname; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-report-folder = --report { $path } ist ein Ordner. Einen Dateinamen darin angeben, z. B. { $example }
@@ -837,11 +846,13 @@ err-token-file-unreadable = die Token-Datei { $path } (aus { $from }) lässt sic
 err-token-file-not-utf8 = die Token-Datei { $path } (aus { $from }) ist kein UTF-8-Text. Das Token des Gateways als reinen Text hineinschreiben
 err-token-file-empty = die Token-Datei { $path } (aus { $from }) ist leer. Das Token des Gateways hineinschreiben, allein in einer Zeile
 err-token-file-characters = die Token-Datei { $path } (aus { $from }) enthält Leerzeichen oder Zeichen, die ein Token nicht haben kann. Das Token allein in eine Zeile schreiben, genau wie vom Gateway ausgegeben
+err-token-file-bearer = die Token-Datei { $path } (aus { $from }) enthält vor dem Token das Wort Bearer: das Wort Bearer streichen und das Token allein in der Zeile lassen; stepwise setzt Bearer selbst davor
 err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
     [one] { $n } Zeile
    *[other] { $n } Zeilen
 }. Eine Token-Datei enthält nur das Token, allein in einer Zeile
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
+err-token-text-bearer = das Token in { $from } beginnt mit dem Wort Bearer: das Wort Bearer streichen und nur das Token angeben; stepwise setzt Bearer selbst davor
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält
@@ -849,6 +860,7 @@ err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Dat
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
+err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
 err-client-cert = das Client-Zertifikat { $path } { $why }. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)

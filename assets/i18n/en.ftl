@@ -355,17 +355,23 @@ gw-409 = the gateway refused: an earlier step is not done
 gw-409-todo = Complete the earlier steps first
 gw-429 = the gateway is limiting requests
 gw-429-todo = Wait a minute, then retry
+gw-429-todo-after = Wait { $secs } s (the answer's Retry-After), then retry
 gw-5xx = the gateway failed
 gw-5xx-todo = Retry in a minute; if it persists, tell the gateway's operator
+gw-5xx-todo-after = Retry in { $secs } s (the answer's Retry-After); if it persists, tell the gateway's operator
 gw-other = the gateway refused the request
 gw-other-todo = Check --api and retry
 gw-app-code = App code { $code }: { $meaning }; { $remedy }
 gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
+gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-proxy = the proxy { $proxy } answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
+gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-no-connection = no connection within { $secs } s
+gw-proxy-tunnel = the proxy { $proxy } (from { $from }) refused to open a tunnel (CONNECT) to { $host }, so the request never reached the gateway. Ask who runs the proxy whether it lets this host and port through, check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`
 gw-401-environment = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. Set it to this gateway's current token, or unset it and sign in with `stepwise login`
@@ -375,7 +381,9 @@ gw-wants-tls = the server at { $base } speaks TLS, but --api says http://. Use h
 gw-redirects = the gateway at { $base } sends redirects in a loop, or too many of them. Check --api (the address may have moved); if it is right, tell the gateway's operator
 gw-connect-timed-out = no connection to { $base } within { $secs } s: nothing accepted it (the server is overloaded, or a firewall drops the packets). Check the network and --api, then retry
 gw-title-not-a-gateway = Not a steps gateway
+gw-title-refused = Access refused
 gw-title-proxy = The proxy answered
+gw-title-proxy-unreachable = Proxy unreachable
 gw-title-token-refused = Token refused
 gw-title-redirects = Redirect loop
 steps-many-summary-late = no answer within { $secs } s: { $n } ({ $ids })
@@ -739,7 +747,7 @@ help-cli-steps-steps-id = Refresh by stepsID instead of --car
 help-cli-steps-status = Only steps with this status
 help-cli-steps-reset = Wipe the steps cache first (cures app errors 2312/2317)
 help-cli-steps-json = Print JSON instead of the checklist
-help-cli-steps-deadline = With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
+help-cli-steps-deadline = Stop waiting after this many seconds in all (with several vehicles, name the ones that did not answer)
 help-cli-doctor = Check everything between this machine and a working wizard; exit 1 when a check fails
 help-cli-doctor-json = Print JSON
 help-cli-completions = Print shell completions (bash, zsh, fish, powershell, elvish)
@@ -770,6 +778,7 @@ cli-arg-serve-churn = serve --churn needs --fleet N: it completes steps of the g
 cli-arg-seconds = give a number of seconds from 0.1 to 86400, e.g. 2
 cli-arg-id = an id is 1 to { $max } letters, digits, '-' or '_'
 cli-arg-addr-no-port = it has no port; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-addr-no-host = { $port } has no host: give HOST:PORT, e.g. 127.0.0.1:{ $port } (or 0.0.0.0:{ $port } for the shop's network)
 cli-arg-addr-port = the port is not a number from 0 to 65535; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-addr-host = the host is not an address or a host name; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-report-folder = --report { $path } is a folder. Give a file name in it, e.g. { $example }
@@ -842,11 +851,13 @@ err-token-file-unreadable = the token file { $path } (from { $from }) cannot be 
 err-token-file-not-utf8 = the token file { $path } (from { $from }) is not UTF-8 text. Put the gateway's token in it as plain text
 err-token-file-empty = the token file { $path } (from { $from }) is empty. Put the gateway's token in it, alone on one line
 err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
+err-token-file-bearer = the token file { $path } (from { $from }) holds the word Bearer before the token: drop the word Bearer and keep the token alone on its line; stepwise adds Bearer itself
 err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
     [one] { $n } line
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+err-token-text-bearer = the token in { $from } starts with the word Bearer: drop the word Bearer and give the token alone; stepwise adds Bearer itself
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
@@ -854,6 +865,7 @@ err-file-too-large = larger than { $limit } KiB, far more than such a file ever 
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
+err-api-scheme = the gateway URL { $url } does not say http:// or https://: add http:// or https:// in front, e.g. http://{ $url }
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
 err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)

@@ -327,8 +327,10 @@ gw-409 = la pasarela se niega: un paso anterior no está hecho
 gw-409-todo = Complete antes los pasos anteriores
 gw-429 = la pasarela está limitando las peticiones
 gw-429-todo = Espere un minuto y vuelva a intentarlo
+gw-429-todo-after = Espere { $secs } s (el Retry-After de la respuesta) y vuelva a intentarlo
 gw-5xx = la pasarela falló
 gw-5xx-todo = Vuelva a intentarlo en un minuto; si persiste, avise a quien gestiona la pasarela
+gw-5xx-todo-after = Vuelva a intentarlo en { $secs } s (el Retry-After de la respuesta); si persiste, avise a quien gestiona la pasarela
 gw-other = la pasarela rechazó la petición
 gw-other-todo = Revise --api y vuelva a intentarlo
 gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
@@ -339,7 +341,9 @@ steps-many-summary = Vehículos listados: { $listed } de { $total }
 steps-many-late = sin respuesta dentro del plazo de { $secs } s (--deadline); puede que responda en una ejecución posterior
 gw-title-token-refused = Token rechazado
 gw-title-proxy = Respuesta del proxy
+gw-title-proxy-unreachable = Proxy inalcanzable
 gw-title-not-a-gateway = No es una pasarela de pasos
+gw-title-refused = Acceso denegado
 gw-connect-timed-out = ninguna conexión con { $base } en { $secs } s: nadie la aceptó (el servidor está saturado, o un cortafuegos descarta los paquetes). Revise la red y --api, y vuelva a intentarlo
 gw-redirects = la pasarela en { $base } redirige en bucle, o demasiadas veces. Revise --api (la dirección puede haber cambiado); si es correcta, avise a quien gestiona la pasarela
 gw-wants-tls = el servidor en { $base } habla TLS, pero --api dice http://. Use https:// en --api
@@ -349,11 +353,15 @@ gw-401-environment = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: la pasarela rechazó el token de --token-file. Ponga en ese archivo el token actual de esta pasarela, o quite --token-file e inicie sesión con `stepwise login`
 gw-401-none = HTTP 401: la pasarela pide un token, y no se envió ninguno. Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o pregunte a quien gestiona el proxy
+gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-no-connection = sin conexión en { $secs } s
+gw-proxy-tunnel = el proxy { $proxy } (de { $from }) se negó a abrir un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela. Pregunte a quien gestiona el proxy si deja pasar este host y este puerto, revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy
 gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY para el host de la pasarela si se puede llegar directamente
 gw-proxy = el proxy { $proxy } respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
 gw-not-a-gateway = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela: esta dirección no es una pasarela de pasos (una ruta errónea en --api, u otro servidor web). Dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/ o https://host/prefijo/
+gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
 gw-title-bad-request = Petición rechazada
@@ -740,7 +748,7 @@ help-cli-steps-steps-id = Actualizar por stepsID en vez de por --car
 help-cli-steps-status = Solo los pasos con este estado
 help-cli-steps-reset = Vaciar antes la caché de pasos (resuelve los errores de la app 2312/2317)
 help-cli-steps-json = Mostrar JSON en vez de la lista de comprobación
-help-cli-steps-deadline = Con varios vehículos: dejar de esperar tras estos segundos en total, y nombrar los que no respondieron
+help-cli-steps-deadline = Dejar de esperar tras estos segundos en total (con varios vehículos, nombrar los que no respondieron)
 help-cli-doctor = Comprobar todo entre esta máquina y un asistente que funcione; salida 1 si falla una comprobación
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar los autocompletados de la shell (bash, zsh, fish, powershell, elvish)
@@ -771,6 +779,7 @@ cli-arg-serve-churn = serve --churn necesita --fleet N: completa pasos de los ve
 cli-arg-seconds = indique un número de segundos de 0.1 a 86400, p. ej. 2
 cli-arg-id = un id tiene de 1 a { $max } letras, cifras, '-' o '_'
 cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } para la red del taller)
 cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = el host no es ni una dirección ni un nombre de host; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } es una carpeta. Indique un nombre de archivo dentro, p. ej. { $example }
@@ -843,11 +852,13 @@ err-token-file-unreadable = el archivo de token { $path } (de { $from }) no se p
 err-token-file-not-utf8 = el archivo de token { $path } (de { $from }) no es texto UTF-8. Ponga en él el token de la pasarela como texto plano
 err-token-file-empty = el archivo de token { $path } (de { $from }) está vacío. Ponga en él el token de la pasarela, solo en una línea
 err-token-file-characters = el archivo de token { $path } (de { $from }) contiene espacios o caracteres que un token no puede tener. Ponga el token solo en una línea, tal como lo dio la pasarela
+err-token-file-bearer = el archivo de token { $path } (de { $from }) lleva la palabra Bearer delante del token: quite la palabra Bearer y deje el token solo en su línea; stepwise añade Bearer por su cuenta
 err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n ->
     [one] { $n } línea
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-bearer = el token en { $from } empieza por la palabra Bearer: quite la palabra Bearer e indique solo el token; stepwise añade Bearer por su cuenta
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
@@ -855,6 +866,7 @@ err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo as�
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
+err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
 err-client-cert = el certificado de cliente { $path } { $why }. Indique un certificado PEM con --client-cert (y su clave con --client-key)

@@ -324,8 +324,10 @@ gw-409 = la passerelle refuse : une étape précédente n'est pas faite
 gw-409-todo = Terminez d'abord les étapes précédentes
 gw-429 = la passerelle limite les requêtes
 gw-429-todo = Attendez une minute, puis réessayez
+gw-429-todo-after = Attendez { $secs } s (le Retry-After de la réponse), puis réessayez
 gw-5xx = la passerelle a échoué
 gw-5xx-todo = Réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
+gw-5xx-todo-after = Réessayez dans { $secs } s (le Retry-After de la réponse) ; si cela persiste, prévenez l'exploitant de la passerelle
 gw-other = la passerelle a refusé la requête
 gw-other-todo = Vérifiez --api et réessayez
 gw-app-code = Code de l'appli { $code } : { $meaning } ; { $remedy }
@@ -336,7 +338,9 @@ steps-many-summary = Véhicules listés : { $listed } sur { $total }
 steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
 gw-title-token-refused = Jeton refusé
 gw-title-proxy = Réponse du proxy
+gw-title-proxy-unreachable = Proxy injoignable
 gw-title-not-a-gateway = Pas une passerelle d'étapes
+gw-title-refused = Accès refusé
 gw-connect-timed-out = aucune connexion à { $base } en { $secs } s : personne ne l'a acceptée (serveur surchargé, ou pare-feu qui ignore les paquets). Vérifiez le réseau et --api, puis réessayez
 gw-redirects = la passerelle { $base } redirige en boucle, ou trop de fois. Vérifiez --api (l'adresse a peut-être changé) ; si elle est juste, prévenez l'exploitant de la passerelle
 gw-wants-tls = le serveur { $base } parle TLS, mais --api indique http://. Utilisez https:// dans --api
@@ -346,11 +350,15 @@ gw-401-environment = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOK
 gw-401-token-file = HTTP 401 : la passerelle a refusé le jeton de --token-file. Mettez dans ce fichier le jeton actuel de cette passerelle, ou retirez --token-file et connectez-vous avec `stepwise login`
 gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou demandez à qui gère le proxy
+gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-no-connection = pas de connexion en { $secs } s
+gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
 gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
 gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
 gw-proxy = le proxy { $proxy } a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
 gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
+gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
 gw-title-unreachable = Passerelle injoignable
 gw-title-timed-out = Passerelle trop lente
 gw-title-bad-request = Requête refusée
@@ -737,7 +745,7 @@ help-cli-steps-steps-id = Actualiser par stepsID au lieu de --car
 help-cli-steps-status = Seulement les étapes de ce statut
 help-cli-steps-reset = Vider d'abord le cache des étapes (corrige les erreurs d'application 2312/2317)
 help-cli-steps-json = Afficher du JSON au lieu de la liste de contrôle
-help-cli-steps-deadline = Avec plusieurs véhicules : cesser d'attendre après ce nombre de secondes au total, et nommer ceux qui n'ont pas répondu
+help-cli-steps-deadline = Cesser d'attendre après ce nombre de secondes au total (avec plusieurs véhicules, nommer ceux qui n'ont pas répondu)
 help-cli-doctor = Vérifier tout ce qui sépare cette machine d'un assistant qui marche ; code 1 si une vérification échoue
 help-cli-doctor-json = Afficher du JSON
 help-cli-completions = Afficher les complétions du shell (bash, zsh, fish, powershell, elvish)
@@ -768,6 +776,7 @@ cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des 
 cli-arg-seconds = donnez un nombre de secondes de 0.1 à 86400, par ex. 2
 cli-arg-id = un id fait de 1 à { $max } lettres, chiffres, '-' ou '_'
 cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)
 cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
@@ -840,11 +849,13 @@ err-token-file-unreadable = le fichier de jeton { $path } (de { $from }) ne peut
 err-token-file-not-utf8 = le fichier de jeton { $path } (de { $from }) n'est pas du texte UTF-8. Mettez-y le jeton de la passerelle en texte brut
 err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Mettez-y le jeton de la passerelle, seul sur une ligne
 err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
+err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
 err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
     [one] { $n } ligne
    *[other] { $n } lignes
 }. Un fichier de jeton contient le jeton seul sur une ligne
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
+err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : retirez le mot Bearer et donnez le jeton seul ; stepwise ajoute Bearer lui-même
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
@@ -852,6 +863,7 @@ err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en co
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
+err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
 err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)

@@ -324,8 +324,10 @@ gw-409 = il gateway rifiuta: un passo precedente non è fatto
 gw-409-todo = Completare prima i passi precedenti
 gw-429 = il gateway sta limitando le richieste
 gw-429-todo = Attendere un minuto, poi riprovare
+gw-429-todo-after = Attendere { $secs } s (il Retry-After della risposta), poi riprovare
 gw-5xx = il gateway ha avuto un guasto
 gw-5xx-todo = Riprovare tra un minuto; se persiste, avvisare chi gestisce il gateway
+gw-5xx-todo-after = Riprovare tra { $secs } s (il Retry-After della risposta); se persiste, avvisare chi gestisce il gateway
 gw-other = il gateway ha rifiutato la richiesta
 gw-other-todo = Controllare --api e riprovare
 gw-app-code = Codice app { $code }: { $meaning }; { $remedy }
@@ -336,7 +338,9 @@ steps-many-summary = Veicoli elencati: { $listed } su { $total }
 steps-many-late = nessuna risposta entro il termine di { $secs } s (--deadline); potrebbe rispondere a un'esecuzione successiva
 gw-title-token-refused = Token rifiutato
 gw-title-proxy = Risposta del proxy
+gw-title-proxy-unreachable = Proxy irraggiungibile
 gw-title-not-a-gateway = Non è un gateway dei passi
+gw-title-refused = Accesso rifiutato
 gw-connect-timed-out = nessuna connessione a { $base } entro { $secs } s: nessuno l'ha accettata (server sovraccarico, o un firewall che scarta i pacchetti). Controllare la rete e --api, poi riprovare
 gw-redirects = il gateway { $base } reindirizza in un ciclo, o troppe volte. Controllare --api (l'indirizzo può essere cambiato); se è giusto, avvisare chi gestisce il gateway
 gw-wants-tls = il server { $base } parla TLS, ma --api dice http://. Usare https:// in --api
@@ -346,11 +350,15 @@ gw-401-environment = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKE
 gw-401-token-file = HTTP 401: il gateway ha rifiutato il token di --token-file. Mettere in quel file il token attuale di questo gateway, o togliere --token-file e accedere con `stepwise login`
 gw-401-none = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno. Accedere con `stepwise login`, o fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o chiedere a chi gestisce il proxy
+gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-no-connection = nessuna connessione entro { $secs } s
+gw-proxy-tunnel = il proxy { $proxy } (da { $from }) ha rifiutato di aprire un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway. Chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy
 gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
 gw-proxy = il proxy { $proxy } ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
 gw-not-a-gateway = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway: questo indirizzo non è un gateway dei passi (un percorso sbagliato in --api, o un altro server web). Dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/ o https://host/prefisso/
+gw-refused = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Controllare il token e i suoi diritti; se sono giusti, chiedere a chi gestisce la rete se blocca questo indirizzo
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
 gw-title-bad-request = Richiesta rifiutata
@@ -737,7 +745,7 @@ help-cli-steps-steps-id = Aggiornare per stepsID invece che per --car
 help-cli-steps-status = Solo i passi con questo stato
 help-cli-steps-reset = Azzerare prima la cache dei passi (rimedio agli errori 2312/2317 dell'app)
 help-cli-steps-json = Stampare JSON invece della lista di controllo
-help-cli-steps-deadline = Con più veicoli: smettere di attendere dopo questi secondi in tutto, e indicare quelli che non hanno risposto
+help-cli-steps-deadline = Smettere di attendere dopo questi secondi in tutto (con più veicoli, indicare quelli che non hanno risposto)
 help-cli-doctor = Verificare tutto tra questa macchina e una procedura guidata funzionante; uscita 1 se un controllo fallisce
 help-cli-doctor-json = Stampare JSON
 help-cli-completions = Stampare i completamenti della shell (bash, zsh, fish, powershell, elvish)
@@ -768,6 +776,7 @@ cli-arg-serve-churn = serve --churn richiede --fleet N: fa i passi dei veicoli g
 cli-arg-seconds = indicare un numero di secondi da 0.1 a 86400, ad es. 2
 cli-arg-id = un id è fatto di 1 a { $max } lettere, cifre, '-' o '_'
 cli-arg-addr-no-port = manca la porta; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-no-host = a { $port } manca l'host; indicare HOST:PORTA, ad es. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } per la rete dell'officina)
 cli-arg-addr-port = la porta non è un numero da 0 a 65535; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = l'host non è né un indirizzo né un nome host; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } è una cartella. Indicare un nome di file al suo interno, ad es. { $example }
@@ -840,11 +849,13 @@ err-token-file-unreadable = il file del token { $path } (da { $from }) non si pu
 err-token-file-not-utf8 = il file del token { $path } (da { $from }) non è testo UTF-8. Mettervi il token del gateway come testo semplice
 err-token-file-empty = il file del token { $path } (da { $from }) è vuoto. Mettervi il token del gateway, da solo su una riga
 err-token-file-characters = il file del token { $path } (da { $from }) contiene spazi o caratteri che un token non può avere. Mettere il token da solo su una riga, esattamente come l'ha dato il gateway
+err-token-file-bearer = il file del token { $path } (da { $from }) contiene la parola Bearer prima del token: togliere la parola Bearer e lasciare il token da solo sulla riga; stepwise aggiunge Bearer da sé
 err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
     [one] { $n } riga
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+err-token-text-bearer = il token in { $from } comincia con la parola Bearer: togliere la parola Bearer e indicare solo il token; stepwise aggiunge Bearer da sé
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
@@ -852,6 +863,7 @@ err-file-too-large = più di { $limit } KiB, molto più di quanto un file del ge
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
+err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
 err-client-cert = il certificato client { $path } { $why }. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)

@@ -324,8 +324,10 @@ gw-409 = de gateway weigert: een eerdere stap is niet klaar
 gw-409-todo = Rond eerst de eerdere stappen af
 gw-429 = de gateway beperkt de verzoeken
 gw-429-todo = Wacht een minuut en probeer opnieuw
+gw-429-todo-after = Wacht { $secs } s (de Retry-After van het antwoord) en probeer opnieuw
 gw-5xx = de gateway faalde
 gw-5xx-todo = Probeer over een minuut opnieuw; blijft het, laat het de beheerder van de gateway weten
+gw-5xx-todo-after = Probeer over { $secs } s opnieuw (de Retry-After van het antwoord); blijft het, laat het de beheerder van de gateway weten
 gw-other = de gateway weigerde het verzoek
 gw-other-todo = Controleer --api en probeer opnieuw
 gw-app-code = App-code { $code }: { $meaning }; { $remedy }
@@ -336,7 +338,9 @@ steps-many-summary = Opgesomde voertuigen: { $listed } van { $total }
 steps-many-late = geen antwoord binnen de termijn van { $secs } s (--deadline); bij een latere run antwoordt hij misschien
 gw-title-token-refused = Token geweigerd
 gw-title-proxy = Antwoord van de proxy
+gw-title-proxy-unreachable = Proxy onbereikbaar
 gw-title-not-a-gateway = Geen steps-gateway
+gw-title-refused = Toegang geweigerd
 gw-connect-timed-out = geen verbinding met { $base } binnen { $secs } s: niets nam haar aan (de server is overbelast, of een firewall gooit de pakketten weg). Controleer het netwerk en --api en probeer opnieuw
 gw-redirects = de gateway op { $base } stuurt in een kringetje door, of te vaak. Controleer --api (het adres kan veranderd zijn); klopt het, laat het de beheerder van de gateway weten
 gw-wants-tls = de server op { $base } spreekt TLS, maar --api zegt http://. Gebruik https:// in --api
@@ -346,11 +350,15 @@ gw-401-environment = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: de gateway weigerde het token uit --token-file. Zet het huidige token van deze gateway in dat bestand, of laat --token-file weg en log in met `stepwise login`
 gw-401-none = HTTP 401: de gateway wil een token, en er is geen verstuurd. Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of ALL_PROXY), of vraag het de beheerder van de proxy
+gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-no-connection = geen verbinding binnen { $secs } s
+gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) weigerde een tunnel (CONNECT) naar { $host } te openen; het verzoek heeft de gateway nooit bereikt. Vraag de beheerder van de proxy of die deze host en poort doorlaat, controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy
 gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY voor de host van de gateway als die rechtstreeks bereikbaar is
 gw-proxy = de proxy { $proxy } antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
 gw-not-a-gateway = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway: dit adres is geen steps-gateway (een verkeerd pad in --api, of een andere webserver). Geef --api de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/ of https://host/prefix/
+gw-refused = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Controleer het token en de rechten ervan; kloppen die, vraag dan de beheerder van het netwerk of die dit adres blokkeert
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
 gw-title-bad-request = Verzoek geweigerd
@@ -734,7 +742,7 @@ help-cli-steps-steps-id = Verversen met de stepsID in plaats van --car
 help-cli-steps-status = Alleen stappen met deze status
 help-cli-steps-reset = Eerst de stappencache wissen (verhelpt app-fouten 2312/2317)
 help-cli-steps-json = JSON tonen in plaats van de checklist
-help-cli-steps-deadline = Met meerdere voertuigen: na in totaal zoveel seconden niet langer wachten, en de voertuigen noemen die niet antwoordden
+help-cli-steps-deadline = Na in totaal zoveel seconden niet langer wachten (met meerdere voertuigen de voertuigen noemen die niet antwoordden)
 help-cli-doctor = Alles tussen deze machine en een werkende wizard controleren; exit 1 als een controle mislukt
 help-cli-doctor-json = JSON tonen
 help-cli-completions = Shell-aanvullingen tonen (bash, zsh, fish, powershell, elvish)
@@ -765,6 +773,7 @@ cli-arg-serve-churn = serve --churn heeft --fleet N nodig: het doet stappen van 
 cli-arg-seconds = geef een aantal seconden van 0.1 tot 86400, bijv. 2
 cli-arg-id = een id bestaat uit 1 tot { $max } letters, cijfers, '-' of '_'
 cli-arg-addr-no-port = de poort ontbreekt; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-addr-no-host = { $port } heeft geen host; geef HOST:POORT, bijv. 127.0.0.1:{ $port } (of 0.0.0.0:{ $port } voor het netwerk van de werkplaats)
 cli-arg-addr-port = de poort is geen getal van 0 tot 65535; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-addr-host = de host is geen adres en geen hostnaam; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-report-folder = --report { $path } is een map. Geef een bestandsnaam daarin, bijv. { $example }
@@ -837,11 +846,13 @@ err-token-file-unreadable = het tokenbestand { $path } (uit { $from }) is niet l
 err-token-file-not-utf8 = het tokenbestand { $path } (uit { $from }) is geen UTF-8-tekst. Zet het token van de gateway erin als platte tekst
 err-token-file-empty = het tokenbestand { $path } (uit { $from }) is leeg. Zet het token van de gateway erin, alleen op één regel
 err-token-file-characters = het tokenbestand { $path } (uit { $from }) bevat spaties of tekens die een token niet kan hebben. Zet het token alleen op één regel, precies zoals de gateway het gaf
+err-token-file-bearer = het tokenbestand { $path } (uit { $from }) bevat het woord Bearer vóór het token: haal het woord Bearer weg en laat het token alleen op de regel staan; stepwise zet Bearer er zelf voor
 err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
     [one] { $n } regel
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+err-token-text-bearer = het token in { $from } begint met het woord Bearer: haal het woord Bearer weg en geef alleen het token; stepwise zet Bearer er zelf voor
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
@@ -849,6 +860,7 @@ err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit 
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
+err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er http:// of https:// voor, bijv. http://{ $url }
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
 err-client-cert = het clientcertificaat { $path } { $why }. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)

@@ -331,8 +331,10 @@ gw-409 = o gateway recusou: um passo anterior não está feito
 gw-409-todo = Conclua antes os passos anteriores
 gw-429 = o gateway está limitando as solicitações
 gw-429-todo = Espere um minuto e tente de novo
+gw-429-todo-after = Espere { $secs } s (o Retry-After da resposta) e tente de novo
 gw-5xx = o gateway falhou
 gw-5xx-todo = Tente de novo em um minuto; se persistir, avise quem opera o gateway
+gw-5xx-todo-after = Tente de novo em { $secs } s (o Retry-After da resposta); se persistir, avise quem opera o gateway
 gw-other = o gateway recusou a solicitação
 gw-other-todo = Confira --api e tente de novo
 gw-app-code = Código do aplicativo { $code }: { $meaning }; { $remedy }
@@ -343,7 +345,9 @@ steps-many-summary = Veículos listados: { $listed } de { $total }
 steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
 gw-title-token-refused = Token recusado
 gw-title-proxy = Resposta do proxy
+gw-title-proxy-unreachable = Proxy inacessível
 gw-title-not-a-gateway = Não é um gateway de passos
+gw-title-refused = Acesso recusado
 gw-connect-timed-out = nenhuma conexão com { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou um firewall descarta os pacotes). Confira a rede e --api, e tente de novo
 gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Confira --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
@@ -353,11 +357,15 @@ gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defi
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse arquivo o token atual deste gateway, ou tire --token-file e entre com `stepwise login`
 gw-401-none = HTTP 401: o gateway quer um token, e nenhum foi enviado. Entre com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
+gw-proxy-no-connection = nenhuma conexão em { $secs } s
+gw-proxy-tunnel = o proxy { $proxy } (de { $from }) se recusou a abrir um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway. Pergunte a quem opera o proxy se ele deixa passar este host e esta porta, confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy
 gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
 gw-proxy = o proxy { $proxy } respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada
@@ -747,7 +755,7 @@ help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
 help-cli-steps-status = Só os passos com este estado
 help-cli-steps-reset = Limpar antes o cache de passos (resolve os erros do aplicativo 2312/2317)
 help-cli-steps-json = Mostrar JSON em vez da lista de verificação
-help-cli-steps-deadline = Com vários veículos: parar de esperar depois desses segundos no total, e nomear os que não responderam
+help-cli-steps-deadline = Parar de esperar depois desses segundos no total (com vários veículos, nomear os que não responderam)
 help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
@@ -778,6 +786,7 @@ cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos ve�
 cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
 cli-arg-id = um id tem de 1 a { $max } letras, dígitos, '-' ou '_'
 cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = falta o host em { $port }; indique HOST:PORTA, p. ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } para a rede da oficina)
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de arquivo dentro dela, p. ex. { $example }
@@ -852,12 +861,14 @@ err-token-file-unreadable = o arquivo de token { $path } (de { $from }) não pod
 err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é texto UTF-8. Coloque nele o token do gateway como texto puro
 err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
+err-token-file-bearer = o arquivo de token { $path } (de { $from }) traz a palavra Bearer antes do token: tire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por conta própria
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
     [0] { $n } linhas
     [one] { $n } linha
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text-bearer = o token em { $from } começa com a palavra Bearer: tire a palavra Bearer e informe só o token; o stepwise acrescenta Bearer por conta própria
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
@@ -865,6 +876,7 @@ err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, ex. https://help.dealer.example
+err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloque http:// ou https:// na frente, p. ex. http://{ $url }
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
 err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)

@@ -327,9 +327,12 @@ async fn a_proxy_that_cannot_be_reached_is_named_in_the_error() {
     let error = list("https://gateway.example", net).await.unwrap_err();
     let line = gateway_error(Lang::En, &error);
     assert!(
-        line.contains(&format!("through the proxy {dead}")),
+        line.starts_with(&format!(
+            "cannot connect to the proxy {dead} (from ALL_PROXY)"
+        )),
         "{line}"
     );
+    assert!(line.contains("NO_PROXY=gateway.example"), "{line}");
 }
 
 /// The binary reads the proxy from the environment and --ca-file from the

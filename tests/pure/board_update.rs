@@ -105,6 +105,7 @@ fn timed_out() -> GatewayError {
     GatewayError::TimedOut {
         base: "http://gw".into(),
         after: Duration::from_secs(10),
+        proxy: None,
     }
 }
 
@@ -569,6 +570,8 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
         status: 404,
         kind: Rejection::NotFound,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     };
     let effects = live(
         &mut s,
@@ -592,6 +595,8 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
         status: 400,
         kind: Rejection::BadRequest,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     };
     let effects = live(
         &mut s,
@@ -760,6 +765,8 @@ fn unauthorized() -> GatewayError {
         status: 401,
         kind: Rejection::Unauthorized,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     }
 }
 
@@ -851,6 +858,8 @@ fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
         status: 404,
         kind: Rejection::NotFound,
         body: stepwise::wire::ErrorBody::new(None, "unknown carAssociationID Z9"),
+        retry_after: None,
+        proxy: None,
     };
     answer(&mut s, &asked[0], Err(unknown.clone()), 1);
     // Opened, it asks again and hears the same.

@@ -109,6 +109,8 @@ fn start_screen_with_an_error() {
         status: 404,
         kind: stepwise::client::Rejection::NotFound,
         body: Default::default(),
+        retry_after: None,
+        proxy: None,
     };
     update(
         &mut state,

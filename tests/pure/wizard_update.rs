@@ -161,6 +161,8 @@ fn rejected(status: u16, kind: Rejection) -> GatewayError {
         status,
         kind,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     }
 }
 
@@ -339,6 +341,40 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     fresh.steps_id = Some("700009".into());
     answer(&mut s, id2, purpose2, Ok(fresh), 2);
     assert_eq!(session(&s).steps_id(), Some("700009"));
+}
+
+/// A 403 page of a firewall in front of the gateway (no contract error
+/// body) is no stepsID of another device: the wizard keeps its stepsID,
+/// asks nothing again, and says the access was refused there.
+#[test]
+fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_over() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let refused = GatewayError::Refused {
+        base: "http://127.0.0.1:9/".into(),
+        status: 403,
+        said: "403 Forbidden".into(),
+        proxy: None,
+    };
+    let effects = answer(&mut s, id, purpose, Err(refused), 1);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(session(&s).steps_id(), Some("132324"));
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert_eq!(banner.title, "Access refused");
+    assert!(
+        banner
+            .text
+            .contains("refused by something in front of the gateway"),
+        "{}",
+        banner.text
+    );
+    assert!(!banner.text.contains("another device"), "{}", banner.text);
 }
 
 #[test]
@@ -601,6 +637,8 @@ fn a_404_on_refresh_starts_over_and_says_so() {
             code: Some(2346),
             message: None,
         },
+        retry_after: None,
+        proxy: None,
     };
     let (id2, lookup, _, purpose2) = fetched(&answer(&mut s, id, purpose, Err(gone), 1));
     assert_eq!(lookup, Lookup::Car("987654".into()));
