@@ -223,104 +223,12 @@ impl ConfigError {
                 path,
                 named,
                 problem,
-            } => {
-                let file = if *named {
-                    tr!(lang, "err-config-named-by", path = path.clone())
-                } else {
-                    path.clone()
-                };
-                match problem {
-                    FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
-                    FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
-                    FileProblem::Folder if *named => {
-                        tr!(lang, "err-config-folder-named", file = file)
-                    }
-                    FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
-                    FileProblem::Unreadable(kind) => {
-                        tr!(
-                            lang,
-                            "err-config-unreadable",
-                            file = file,
-                            kind = kind.clone()
-                        )
-                    }
-                    FileProblem::TooLarge => tr!(
-                        lang,
-                        "err-config-unreadable",
-                        file = file,
-                        kind = too_large_words(lang)
-                    ),
-                    FileProblem::TokenNotText => {
-                        tr!(lang, "err-config-token-not-text", file = file)
-                    }
-                    FileProblem::Invalid {
-                        at: Some((line, column)),
-                        why,
-                    } => tr!(
-                        lang,
-                        "err-config-invalid-at",
-                        file = file,
-                        line = num(*line),
-                        column = num(*column),
-                        why = why.clone()
-                    ),
-                    FileProblem::Invalid { at: None, why } => {
-                        tr!(lang, "err-config-invalid", file = file, why = why.clone())
-                    }
-                }
-            }
+            } => file_words(lang, path, *named, problem),
             ConfigError::TokenFile {
                 path,
                 from,
                 problem,
-            } => {
-                let path = path.clone();
-                let from = token_place(lang, *from);
-                match problem {
-                    TokenFileProblem::Missing => {
-                        tr!(lang, "err-token-file-missing", path = path, from = from)
-                    }
-                    TokenFileProblem::Folder => {
-                        tr!(lang, "err-token-file-folder", path = path, from = from)
-                    }
-                    TokenFileProblem::Denied => {
-                        tr!(lang, "err-token-file-denied", path = path, from = from)
-                    }
-                    TokenFileProblem::Unreadable(kind) => tr!(
-                        lang,
-                        "err-token-file-unreadable",
-                        path = path,
-                        from = from,
-                        kind = kind.clone()
-                    ),
-                    TokenFileProblem::TooLarge => tr!(
-                        lang,
-                        "err-token-file-unreadable",
-                        path = path,
-                        from = from,
-                        kind = too_large_words(lang)
-                    ),
-                    TokenFileProblem::NotUtf8 => {
-                        tr!(lang, "err-token-file-not-utf8", path = path, from = from)
-                    }
-                    TokenFileProblem::Empty => {
-                        tr!(lang, "err-token-file-empty", path = path, from = from)
-                    }
-                    TokenFileProblem::BadCharacters => {
-                        tr!(lang, "err-token-file-characters", path = path, from = from)
-                    }
-                    TokenFileProblem::Bearer => {
-                        tr!(lang, "err-token-file-bearer", path = path, from = from)
-                    }
-                    TokenFileProblem::Lines(n) => tr!(
-                        lang,
-                        "err-token-file-lines",
-                        path = path,
-                        from = from,
-                        n = num(*n)
-                    ),
-                }
-            }
+            } => token_file_words(lang, path, *from, problem),
             ConfigError::TokenText { from, empty: true } => {
                 tr!(
                     lang,
@@ -347,6 +255,109 @@ impl ConfigError {
             ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
             ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
         }
+    }
+}
+
+/// A configuration file that cannot be used, in words.
+fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> String {
+    let file = if named {
+        tr!(lang, "err-config-named-by", path = path.to_owned())
+    } else {
+        path.to_owned()
+    };
+    match problem {
+        FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
+        FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
+        FileProblem::Folder if named => {
+            tr!(lang, "err-config-folder-named", file = file)
+        }
+        FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
+        FileProblem::Unreadable(kind) => {
+            tr!(
+                lang,
+                "err-config-unreadable",
+                file = file,
+                kind = kind.clone()
+            )
+        }
+        FileProblem::TooLarge => tr!(
+            lang,
+            "err-config-unreadable",
+            file = file,
+            kind = too_large_words(lang)
+        ),
+        FileProblem::TokenNotText => {
+            tr!(lang, "err-config-token-not-text", file = file)
+        }
+        FileProblem::Invalid {
+            at: Some((line, column)),
+            why,
+        } => tr!(
+            lang,
+            "err-config-invalid-at",
+            file = file,
+            line = num(*line),
+            column = num(*column),
+            why = why.clone()
+        ),
+        FileProblem::Invalid { at: None, why } => {
+            tr!(lang, "err-config-invalid", file = file, why = why.clone())
+        }
+    }
+}
+
+/// A token file that cannot be used, in words.
+fn token_file_words(
+    lang: Lang,
+    path: &str,
+    from: TokenPlace,
+    problem: &TokenFileProblem,
+) -> String {
+    let path = path.to_owned();
+    let from = token_place(lang, from);
+    match problem {
+        TokenFileProblem::Missing => {
+            tr!(lang, "err-token-file-missing", path = path, from = from)
+        }
+        TokenFileProblem::Folder => {
+            tr!(lang, "err-token-file-folder", path = path, from = from)
+        }
+        TokenFileProblem::Denied => {
+            tr!(lang, "err-token-file-denied", path = path, from = from)
+        }
+        TokenFileProblem::Unreadable(kind) => tr!(
+            lang,
+            "err-token-file-unreadable",
+            path = path,
+            from = from,
+            kind = kind.clone()
+        ),
+        TokenFileProblem::TooLarge => tr!(
+            lang,
+            "err-token-file-unreadable",
+            path = path,
+            from = from,
+            kind = too_large_words(lang)
+        ),
+        TokenFileProblem::NotUtf8 => {
+            tr!(lang, "err-token-file-not-utf8", path = path, from = from)
+        }
+        TokenFileProblem::Empty => {
+            tr!(lang, "err-token-file-empty", path = path, from = from)
+        }
+        TokenFileProblem::BadCharacters => {
+            tr!(lang, "err-token-file-characters", path = path, from = from)
+        }
+        TokenFileProblem::Bearer => {
+            tr!(lang, "err-token-file-bearer", path = path, from = from)
+        }
+        TokenFileProblem::Lines(n) => tr!(
+            lang,
+            "err-token-file-lines",
+            path = path,
+            from = from,
+            n = num(*n)
+        ),
     }
 }
 

@@ -39,23 +39,11 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = why.to_string()),
         GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
         GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
-        GatewayError::BadUrl { url, reason } => tr!(
-            lang,
-            "gw-bad-url",
-            url = format!("{url:?}"),
-            reason = reason.clone()
-        ),
-        GatewayError::BadPath { path, detail } => tr!(
-            lang,
-            "gw-bad-path",
-            path = path.clone(),
-            detail = detail.clone()
-        ),
-        GatewayError::BadToken => tr!(lang, "gw-bad-token"),
-        GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
-        GatewayError::DemoUnavailable(detail) => {
-            tr!(lang, "gw-demo-unavailable", detail = detail.clone())
-        }
+        GatewayError::BadUrl { .. }
+        | GatewayError::BadPath { .. }
+        | GatewayError::BadToken
+        | GatewayError::HttpSetup(_)
+        | GatewayError::DemoUnavailable(_) => setup_line(lang, error),
         GatewayError::Tls {
             base,
             proxy,
@@ -74,17 +62,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             asked = asked.clone(),
             answered = answered.clone()
         ),
-        GatewayError::Live(fault) => match fault {
-            LiveFault::Cut => tr!(lang, "gw-live-cut"),
-            LiveFault::Silent { after } => tr!(
-                lang,
-                "gw-live-silent",
-                secs = format!("{:.1}", after.as_secs_f64())
-            ),
-            LiveFault::NotText => tr!(lang, "gw-live-not-text"),
-            LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
-            LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
-        },
+        GatewayError::Live(fault) => live_line(lang, fault),
         GatewayError::Auth(e) => auth_error(lang, e),
         GatewayError::NotAGateway {
             base,
@@ -100,27 +78,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             proxy,
             status,
             said,
-        } => {
-            let said = if said.is_empty() {
-                String::new()
-            } else {
-                format!(" ({said})")
-            };
-            let todo = match status {
-                407 => tr!(lang, "gw-proxy-407-todo"),
-                401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
-                500.. => tr!(lang, "gw-proxy-5xx-todo"),
-                _ => tr!(lang, "gw-proxy-other-todo"),
-            };
-            tr!(
-                lang,
-                "gw-proxy",
-                proxy = proxy.clone(),
-                status = *status,
-                said = said,
-                todo = todo
-            )
-        }
+        } => proxy_answer(lang, proxy, *status, said),
         GatewayError::Refused {
             base,
             status,
@@ -131,11 +89,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             "gw-refused",
             base = base.clone(),
             status = *status,
-            said = if said.is_empty() {
-                String::new()
-            } else {
-                format!(" ({said})")
-            },
+            said = in_brackets(said),
             via = via_proxy(lang, proxy.as_deref())
         ),
         GatewayError::ProxyUnreachable {
@@ -144,21 +98,20 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             host,
             detail,
             after,
-        } => tr!(
-            lang,
-            "gw-proxy-unreachable",
-            proxy = proxy.clone(),
-            from = *from,
-            host = host.clone(),
-            detail = match after {
-                Some(after) => tr!(
-                    lang,
-                    "gw-proxy-no-connection",
-                    secs = format!("{:.1}", after.as_secs_f64())
-                ),
+        } => {
+            let detail = match after {
+                Some(after) => seconds_without_connection(lang, *after),
                 None => detail.clone(),
-            }
-        ),
+            };
+            tr!(
+                lang,
+                "gw-proxy-unreachable",
+                proxy = proxy.clone(),
+                from = *from,
+                host = host.clone(),
+                detail = detail
+            )
+        }
         GatewayError::ProxyTunnel { proxy, from, host } => tr!(
             lang,
             "gw-proxy-tunnel",
@@ -166,13 +119,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             from = *from,
             host = host.clone()
         ),
-        GatewayError::Unauthorized { sent } => match sent {
-            None => tr!(lang, "gw-401-none"),
-            Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
-            Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
-            Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
-            Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
-        },
+        GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
         GatewayError::ConnectTimedOut { base, after } => tr!(
@@ -181,6 +128,93 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+    }
+}
+
+/// A client that could not be set up (a bad address, path or token, the
+/// HTTP client or the demo backend), in words.
+fn setup_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::BadUrl { url, reason } => tr!(
+            lang,
+            "gw-bad-url",
+            url = format!("{url:?}"),
+            reason = reason.clone()
+        ),
+        GatewayError::BadPath { path, detail } => tr!(
+            lang,
+            "gw-bad-path",
+            path = path.clone(),
+            detail = detail.clone()
+        ),
+        GatewayError::BadToken => tr!(lang, "gw-bad-token"),
+        GatewayError::DemoUnavailable(detail) => {
+            tr!(lang, "gw-demo-unavailable", detail = detail.clone())
+        }
+        GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
+        other => tr!(lang, "gw-http-setup", detail = other.to_string()),
+    }
+}
+
+/// "no connection within N s", for a proxy that took none.
+fn seconds_without_connection(lang: Lang, after: std::time::Duration) -> String {
+    tr!(
+        lang,
+        "gw-proxy-no-connection",
+        secs = format!("{:.1}", after.as_secs_f64())
+    )
+}
+
+/// A live stream's fault, in words.
+fn live_line(lang: Lang, fault: &LiveFault) -> String {
+    match fault {
+        LiveFault::Cut => tr!(lang, "gw-live-cut"),
+        LiveFault::Silent { after } => tr!(
+            lang,
+            "gw-live-silent",
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        LiveFault::NotText => tr!(lang, "gw-live-not-text"),
+        LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
+        LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+    }
+}
+
+/// A proxy's own answer: who answered, and what to do for its status.
+fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
+    let todo = match status {
+        407 => tr!(lang, "gw-proxy-407-todo"),
+        401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
+        500.. => tr!(lang, "gw-proxy-5xx-todo"),
+        _ => tr!(lang, "gw-proxy-other-todo"),
+    };
+    tr!(
+        lang,
+        "gw-proxy",
+        proxy = proxy.to_owned(),
+        status = status,
+        said = in_brackets(said),
+        todo = todo
+    )
+}
+
+/// ` (text)`, or nothing for no text.
+fn in_brackets(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(" ({text})")
+    }
+}
+
+/// A 401: the words follow where the refused token came from, if any.
+fn unauthorized_line(lang: Lang, sent: Option<TokenFrom>) -> String {
+    match sent {
+        None => tr!(lang, "gw-401-none"),
+        Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
+        Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
+        Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
+        Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
     }
 }
 
