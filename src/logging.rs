@@ -18,6 +18,9 @@ const LOG_DAYS: usize = 7;
 /// Starts logging to `<data dir>/logs/stepwise.<date>.log`; returns the guard
 /// that flushes it, and the folder. Without a data directory nothing is
 /// logged.
+/// Log lines waiting for the writer thread, at most.
+const LOG_QUEUE_LINES: usize = 4_096;
+
 pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
     use tracing_appender::rolling::{RollingFileAppender, Rotation};
     // The data directory holds reports naming customers' vehicles: it is
@@ -33,7 +36,14 @@ pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
         .max_log_files(LOG_DAYS)
         .build(&dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines, allocated and touched at once
+    // (4 MiB of the wizard's memory); a few thousand lines are plenty for
+    // a program that logs a line per request, and a full queue drops lines
+    // rather than block the screen.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_writer(writer)
