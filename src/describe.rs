@@ -36,7 +36,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             proxy,
         } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
         GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
-        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = why.to_string()),
+        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
         GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
         GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
         GatewayError::BadUrl { .. }
@@ -163,6 +163,19 @@ fn seconds_without_connection(lang: Lang, after: std::time::Duration) -> String 
         "gw-proxy-no-connection",
         secs = format!("{:.1}", after.as_secs_f64())
     )
+}
+
+/// Why a 2xx answer's body could not be read, in words (the parser's own
+/// detail in brackets).
+pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
+    match error {
+        crate::wire::DecodeError::NotJson(detail) => {
+            tr!(lang, "answer-not-json", detail = detail.clone())
+        }
+        crate::wire::DecodeError::WrongShape(detail) => {
+            tr!(lang, "answer-wrong-shape", detail = detail.clone())
+        }
+    }
 }
 
 /// A live stream's fault, in words.

@@ -119,6 +119,17 @@ impl<'a> Caller<'a> {
     }
 }
 
+/// Why a 2xx answer's body could not be read, in the catalogue's words.
+fn decode_arg(error: &wire::DecodeError) -> Arg {
+    match error {
+        wire::DecodeError::NotJson(detail) => words!("answer-not-json", detail = detail.clone()),
+        wire::DecodeError::WrongShape(detail) => {
+            words!("answer-wrong-shape", detail = detail.clone())
+        }
+    }
+    .into()
+}
+
 /// Why a request failed, in the system's words (a TLS problem by its code).
 fn why(error: GatewayError) -> String {
     match error {
@@ -220,7 +231,11 @@ pub(super) async fn checks(
     car: Option<&str>,
 ) -> Option<bool> {
     let caller = Caller::new(report, base, net, device, token, budget)?;
-    let unauthorized = error_body(report, &caller).await?;
+    let reach = error_body(report, &caller).await?;
+    let unauthorized = reach.unauthorized;
+    // Whether the token was taken is known only from a steps gateway's
+    // own answer, never from a proxy's or a web server's page.
+    let judged = |unauthorized: bool| (reach.gateway || unauthorized).then_some(unauthorized);
     let Some(car) = car else {
         report.set_with(
             "first_list",
@@ -228,16 +243,16 @@ pub(super) async fn checks(
             words!("doctor-first-no-car"),
             Some(words!("doctor-first-no-car-fix")),
         );
-        return Some(unauthorized);
+        return judged(unauthorized);
     };
     if budget.spent() {
-        return Some(unauthorized);
+        return judged(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
         Err((line, refused)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
-            return Some(unauthorized || refused);
+            return judged(unauthorized || refused);
         }
     };
     report.set(
@@ -261,10 +276,18 @@ pub(super) async fn checks(
     Some(unauthorized)
 }
 
+/// What the request with neither id learnt of the far end.
+struct Reach {
+    /// It answered 401.
+    unauthorized: bool,
+    /// It answered with the contract's error body: a steps gateway, not a
+    /// proxy's or a web server's page.
+    gateway: bool,
+}
+
 /// A request with neither id: a 400 with a JSON body, and the gateway's
-/// `Date` for the clock. `None` when nothing answered; else whether the
-/// gateway answered 401.
-async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
+/// `Date` for the clock. `None` when nothing answered.
+async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
     let answer = match caller.get(LIST_PATH, &[], JSON, true).await {
         Err(why) => {
             report.set_with(
@@ -282,7 +305,17 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
         }
         Ok(answer) => answer,
     };
-    clock_check(report, &answer.headers);
+    let contract_body = wire::decode_error(&answer.body).is_some();
+    // A proxy's or a web server's `Date` says nothing of the gateway's clock.
+    if contract_body || answer.status == StatusCode::UNAUTHORIZED {
+        clock_check(report, &answer.headers);
+    } else {
+        report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+    }
+    let reach = |unauthorized| Reach {
+        unauthorized,
+        gateway: contract_body,
+    };
     let line = match (answer.status, wire::decode_error(&answer.body)) {
         (StatusCode::BAD_REQUEST, Some(body)) => Line::new(
             Mark::Ok,
@@ -303,7 +336,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
         .fix(words!("doctor-fix-error-json")),
         (StatusCode::UNAUTHORIZED, _) => {
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
-            return Some(true);
+            return Some(reach(true));
         }
         (status, _) => Line::new(
             Mark::Warning,
@@ -315,7 +348,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
         .fix(words!("doctor-fix-steps-gateway")),
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
-    Some(false)
+    Some(reach(false))
 }
 
 /// The first list, by carAssociationID. `Err` holds the failed line and
@@ -345,7 +378,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         Ok(a) => wire::decode_list(&a.body).map_err(|e| {
             let line = Line::new(
                 Mark::Failed,
-                words!("doctor-not-a-list", error = e.to_string()),
+                words!("doctor-not-a-list", error = decode_arg(&e)),
             )
             .fix(words!("doctor-fix-steps-gateway"));
             (line, false)
@@ -390,7 +423,7 @@ fn refresh<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 }
                 Err(e) => Line::new(
                     Mark::Failed,
-                    words!("doctor-not-a-list", error = e.to_string()),
+                    words!("doctor-not-a-list", error = decode_arg(&e)),
                 ),
             },
         }
@@ -411,7 +444,7 @@ fn next_step<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 Err(e) => {
                     return Line::new(
                         Mark::Failed,
-                        words!("doctor-not-a-step", error = e.to_string()),
+                        words!("doctor-not-a-step", error = decode_arg(&e)),
                     );
                 }
             },
@@ -451,7 +484,7 @@ fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 Err(e) => {
                     return Line::new(
                         Mark::Failed,
-                        words!("doctor-not-a-list", error = e.to_string()),
+                        words!("doctor-not-a-list", error = decode_arg(&e)),
                     );
                 }
             },

@@ -339,6 +339,25 @@ fn a_wrong_api_path_is_named_as_no_gateway_not_as_a_wrong_car() {
         "{text}"
     );
     assert!(!first.contains("Check the carAssociationID"), "{text}");
+
+    // With a token given, no line claims what only a gateway can say: the
+    // token is not "taken", the clock not compared, by a 404 page.
+    let token = home.path().join("token");
+    std::fs::write(&token, "t0ken-for-a-404-page").unwrap();
+    let out = doctor(
+        home.path(),
+        &[
+            "--api",
+            &api,
+            "--car",
+            "987654",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    let text = stdout(&out);
+    assert!(!line(&text, "Token").contains("took it"), "{text}");
+    assert!(!line(&text, "Clock").starts_with("✓"), "{text}");
 }
 
 #[test]

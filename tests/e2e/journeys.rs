@@ -970,6 +970,20 @@ fn another_service_s_json_is_never_taken_for_a_ready_vehicle() {
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(!said.contains("ready"), "{args:?}: {said}");
     }
+    // In German the sentence around the parser's detail is German.
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["--lang", "de", "steps", "--car", "987654", "--api", &api]);
+    scrub_command(&mut cmd, home.path());
+    let out = assert_cmd::Command::from_std(cmd)
+        .timeout(Duration::from_secs(10))
+        .output()
+        .expect("run stepwise");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("die Antwort ist JSON in einer anderen Form"),
+        "{err}"
+    );
+    assert!(!err.contains("the answer is"), "{err}");
 }
 
 /// The log the wizard writes is its user's alone, like every file in the
