@@ -315,10 +315,34 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         authority_note: Some(ca_file.display().to_string()),
         ..CertSpec::default()
     };
-    let generated = generate(&spec).map_err(|e| e.to_string())?;
-    generated
-        .write_to(&dir)
-        .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+    // The files of an earlier run are used again, never overwritten: a
+    // simulator may still serve them, and phones may trust that authority.
+    let kept = ["ca.pem", "cert.pem", "key.pem"]
+        .iter()
+        .all(|name| dir.join(name).is_file());
+    let (cert_pem, key_pem) = if kept {
+        let read = |name: &str| {
+            stepwise::files::read_capped(&dir.join(name), stepwise::files::SMALL_FILE_LIMIT)
+                .map_err(|e| {
+                    tr!(
+                        lang,
+                        "cli-arg-tls-kept-bad",
+                        dir = dir.display().to_string(),
+                        error = format!("{name}: {}", e.kind())
+                    )
+                })
+        };
+        (read("cert.pem")?, read("key.pem")?)
+    } else {
+        let generated = generate(&spec).map_err(|e| e.to_string())?;
+        generated
+            .write_to(&dir)
+            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        (
+            generated.cert_pem.into_bytes(),
+            generated.key_pem.into_bytes(),
+        )
+    };
     let client_ca = match &tls.client_ca {
         Some(path) => Some(
             stepwise::files::read_capped(path, stepwise::files::SMALL_FILE_LIMIT).map_err(|e| {
@@ -335,9 +359,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         ),
         None => None,
     };
-    let config = generated
-        .server_config(client_ca.as_deref())
-        .map_err(|e| tr!(lang, "cli-arg-client-ca-bad", error = e.to_string()))?;
+    let config = stepwise::sim::tls::server_config(&cert_pem, &key_pem, client_ca.as_deref())
+        .map_err(|e| {
+            if kept && client_ca.is_none() {
+                tr!(
+                    lang,
+                    "cli-arg-tls-kept-bad",
+                    dir = dir.display().to_string(),
+                    error = e.to_string()
+                )
+            } else {
+                tr!(lang, "cli-arg-client-ca-bad", error = e.to_string())
+            }
+        })?;
     let required = tls
         .client_ca
         .as_ref()
@@ -350,11 +384,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
             format!("{line}\n")
         })
         .unwrap_or_default();
-    let authority = tr!(
-        lang,
-        "cli-arg-tls-authority-written",
-        path = ca_file.display().to_string()
-    );
+    let authority = if kept {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-kept",
+            path = ca_file.display().to_string()
+        )
+    } else {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-written",
+            path = ca_file.display().to_string()
+        )
+    };
     let lines = format!("{authority}\n{required}");
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");

@@ -817,6 +817,8 @@ cli-arg-tls-write-failed = { $error }. Ein anderes --tls-dir angeben
 cli-arg-client-ca-unreadable = die --client-ca-Datei { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen
 cli-arg-client-ca-bad = { $error }. Die --client-ca-Datei prüfen
 cli-arg-tls-authority-written = Zertifizierungsstelle geschrieben nach { $path }: Clients vertrauen ihr mit --ca-file { $path }
+cli-arg-tls-authority-kept = Zertifizierungsstelle eines früheren Laufs in { $path } behalten (ca.pem, cert.pem und key.pem dort löschen für neue): Clients vertrauen ihr mit --ca-file { $path }
+cli-arg-tls-kept-bad = die TLS-Dateien in { $dir } sind nicht verwendbar ({ $error }). Sie bleiben, wie sie sind: ca.pem, cert.pem und key.pem dort löschen, damit neue erzeugt werden, oder ein anderes --tls-dir angeben
 cli-arg-tls-client-ca-required = Client-Zertifikate, signiert von { $path }, sind Pflicht
 cli-arg-sim-listening = stepwise-Simulator lauscht auf { $url } ({ $count ->
         [one] 1 Zuordnung

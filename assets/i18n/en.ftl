@@ -822,6 +822,8 @@ cli-arg-tls-write-failed = { $error }. Give another --tls-dir
 cli-arg-client-ca-unreadable = cannot read the --client-ca file { $path }: { $error }. Check the path
 cli-arg-client-ca-bad = { $error }. Check the --client-ca file
 cli-arg-tls-authority-written = Authority written to { $path }: clients trust it with --ca-file { $path }
+cli-arg-tls-authority-kept = Authority of an earlier run kept in { $path } (delete ca.pem, cert.pem and key.pem there for new ones): clients trust it with --ca-file { $path }
+cli-arg-tls-kept-bad = the TLS files already in { $dir } cannot be used ({ $error }). They are left as they are: delete ca.pem, cert.pem and key.pem there to have new ones made, or give another --tls-dir
 cli-arg-tls-client-ca-required = Client certificates signed by { $path } are required
 cli-arg-sim-listening = stepwise simulator listening on { $url } ({ $count ->
         [one] 1 association

@@ -823,6 +823,8 @@ cli-arg-tls-write-failed = { $error }. Indique otro --tls-dir
 cli-arg-client-ca-unreadable = no se puede leer el archivo --client-ca { $path }: { $error }. Compruebe la ruta
 cli-arg-client-ca-bad = { $error }. Compruebe el archivo --client-ca
 cli-arg-tls-authority-written = Autoridad escrita en { $path }: los clientes confían en ella con --ca-file { $path }
+cli-arg-tls-authority-kept = Se conserva la autoridad de una ejecución anterior en { $path } (borre allí ca.pem, cert.pem y key.pem para tener nuevos): los clientes confían en ella con --ca-file { $path }
+cli-arg-tls-kept-bad = los archivos TLS que ya hay en { $dir } no se pueden usar ({ $error }). Se dejan como están: borre allí ca.pem, cert.pem y key.pem para que se creen nuevos, o indique otro --tls-dir
 cli-arg-tls-client-ca-required = Se exigen certificados de cliente firmados por { $path }
 cli-arg-sim-listening = simulador de stepwise escuchando en { $url } ({ $count ->
         [one] 1 asociación

@@ -820,6 +820,8 @@ cli-arg-tls-write-failed = { $error }. Donnez un autre --tls-dir
 cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifiez le chemin
 cli-arg-client-ca-bad = { $error }. Vérifiez le fichier --client-ca
 cli-arg-tls-authority-written = Autorité écrite dans { $path } : les clients lui font confiance avec --ca-file { $path }
+cli-arg-tls-authority-kept = Autorité d'une exécution précédente conservée dans { $path } (supprimez-y ca.pem, cert.pem et key.pem pour en avoir de nouveaux) : les clients lui font confiance avec --ca-file { $path }
+cli-arg-tls-kept-bad = les fichiers TLS déjà présents dans { $dir } sont inutilisables ({ $error }). Ils sont laissés tels quels : supprimez-y ca.pem, cert.pem et key.pem pour en faire créer de nouveaux, ou donnez un autre --tls-dir
 cli-arg-tls-client-ca-required = Certificats clients signés par { $path } exigés
 cli-arg-sim-listening = simulateur stepwise à l'écoute sur { $url } ({ $count ->
         [one] 1 association

@@ -820,6 +820,8 @@ cli-arg-tls-write-failed = { $error }. Indicare un altro --tls-dir
 cli-arg-client-ca-unreadable = impossibile leggere il file --client-ca { $path }: { $error }. Controllare il percorso
 cli-arg-client-ca-bad = { $error }. Controllare il file --client-ca
 cli-arg-tls-authority-written = Autorità scritta in { $path }: i client se ne fidano con --ca-file { $path }
+cli-arg-tls-authority-kept = Autorità di un'esecuzione precedente mantenuta in { $path } (eliminare lì ca.pem, cert.pem e key.pem per averne di nuovi): i client le danno fiducia con --ca-file { $path }
+cli-arg-tls-kept-bad = i file TLS già presenti in { $dir } non sono utilizzabili ({ $error }). Restano come sono: eliminare lì ca.pem, cert.pem e key.pem per farne creare di nuovi, o indicare un altro --tls-dir
 cli-arg-tls-client-ca-required = Sono richiesti certificati client firmati da { $path }
 cli-arg-sim-listening = simulatore stepwise in ascolto su { $url } ({ $count ->
         [one] 1 associazione

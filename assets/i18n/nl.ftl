@@ -817,6 +817,8 @@ cli-arg-tls-write-failed = { $error }. Geef een ander --tls-dir
 cli-arg-client-ca-unreadable = kan het --client-ca-bestand { $path } niet lezen: { $error }. Controleer het pad
 cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
 cli-arg-tls-authority-written = Certificeringsinstantie geschreven naar { $path }: clients vertrouwen die met --ca-file { $path }
+cli-arg-tls-authority-kept = Certificeringsinstantie van een eerdere run behouden in { $path } (verwijder daar ca.pem, cert.pem en key.pem voor nieuwe): clients vertrouwen haar met --ca-file { $path }
+cli-arg-tls-kept-bad = de TLS-bestanden die al in { $dir } staan zijn niet bruikbaar ({ $error }). Ze blijven zoals ze zijn: verwijder daar ca.pem, cert.pem en key.pem om nieuwe te laten maken, of geef een andere --tls-dir
 cli-arg-tls-client-ca-required = Clientcertificaten ondertekend door { $path } zijn verplicht
 cli-arg-sim-listening = stepwise-simulator luistert op { $url } ({ $count ->
         [one] 1 toewijzing

@@ -812,6 +812,8 @@ cli-arg-tls-write-failed = { $error }. Indique outro --tls-dir
 cli-arg-client-ca-unreadable = não foi possível ler o ficheiro --client-ca { $path }: { $error }. Verifique o caminho
 cli-arg-client-ca-bad = { $error }. Verifique o ficheiro --client-ca
 cli-arg-tls-authority-written = Autoridade gravada em { $path }: os clientes confiam nela com --ca-file { $path }
+cli-arg-tls-authority-kept = Autoridade de uma execução anterior mantida em { $path } (apague aí ca.pem, cert.pem e key.pem para ter novos): os clientes confiam nela com --ca-file { $path }
+cli-arg-tls-kept-bad = os ficheiros TLS que já estão em { $dir } não podem ser usados ({ $error }). Ficam como estão: apague aí ca.pem, cert.pem e key.pem para que sejam criados novos, ou indique outro --tls-dir
 cli-arg-tls-client-ca-required = São exigidos certificados de cliente assinados por { $path }
 cli-arg-sim-listening = simulador do stepwise à escuta em { $url } ({ $count ->
         [one] 1 associação

@@ -195,6 +195,52 @@ fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
     TlsServe { child, url }
 }
 
+/// A second `serve --tls` in the same folder keeps the first one's files
+/// (a simulator may still serve them, phones may trust that authority): a
+/// client trusting the first ca.pem reaches both.
+#[test]
+fn serve_tls_keeps_an_earlier_run_s_authority() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let first = serve_tls(home.path(), dir.path());
+    let ca = dir.path().join("ca.pem");
+    let before = std::fs::read(&ca).unwrap();
+    let second = serve_tls(home.path(), dir.path());
+    assert_eq!(std::fs::read(&ca).unwrap(), before, "ca.pem was rewritten");
+    let ca_arg = ca.display().to_string();
+    for server in [&first, &second] {
+        let out = doctor(
+            home.path(),
+            &[
+                "--api",
+                &server.url,
+                "--car",
+                "987654",
+                "--ca-file",
+                &ca_arg,
+            ],
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{}: {text}", server.url);
+    }
+    // Files that cannot be used are named and left alone, never replaced.
+    let broken = tempfile::tempdir().unwrap();
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        std::fs::write(broken.path().join(name), "not PEM").unwrap();
+    }
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
+        .arg(broken.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("are left as they are"), "{err}");
+    let kept = std::fs::read_to_string(broken.path().join("ca.pem")).unwrap();
+    assert_eq!(kept, "not PEM");
+}
+
 /// http:// on a TLS port: the server answered, in TLS, so doctor says to
 /// use https://, never that the gateway may be down or overloaded.
 #[test]
