@@ -987,6 +987,15 @@ impl Gateway {
                 proxy: self.proxy.clone(),
             });
         }
+        if status == 401 && body.is_none() && self.proxy.is_none() && answer.proxy_mark.is_some() {
+            // A `Basic` challenge: a web server that wants a user name and
+            // password, not a steps gateway that wants a token.
+            return Err(GatewayError::NotAGateway {
+                base,
+                status,
+                proxy: None,
+            });
+        }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
             return Err(GatewayError::Unauthorized {
                 sent: if token_sent { self.token_from } else { None },

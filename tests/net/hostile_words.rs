@@ -276,3 +276,28 @@ async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
         "{line}"
     );
 }
+
+/// A web server that asks for a user name and password (`Basic`) is not a
+/// steps gateway wanting a token: the words say so, never "sign in" or
+/// "get a new token".
+#[tokio::test]
+async fn a_basic_password_prompt_is_no_gateway_not_a_token_matter() {
+    let page = "<html><head><title>401 Authorization Required</title></head></html>";
+    let server = canned(
+        "401 Unauthorized",
+        &[
+            "WWW-Authenticate: Basic realm=\"intranet\"",
+            "Content-Type: text/html",
+        ],
+        page,
+    )
+    .await;
+    let error = list(&server.url, None).await;
+    assert!(
+        matches!(error, GatewayError::NotAGateway { status: 401, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("not a steps gateway"), "{line}");
+    assert!(!line.contains("stepwise login"), "{line}");
+}
