@@ -608,7 +608,7 @@ async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
 /// `stepwise login`, `logout` and `auth status`.
 fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
@@ -663,7 +663,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
 
 /// `stepwise steps` and `stepwise next`.
 fn script(cli: Cli, lang: Lang) -> ExitCode {
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
@@ -805,7 +805,7 @@ fn wizard(
 /// `stepwise doctor`: every check, one line each; exit 1 when one failed.
 fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     use stepwise::doctor;
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let path = stepwise::config::config_path();
     let (config, file) = doctor::config_check(path.as_ref());
     // Without a valid file the config check has failed already and says why.
