@@ -15,6 +15,8 @@ network rather than on loopback). Prints:
 """
 
 import asyncio
+import random
+import select
 import threading
 
 import http.client
@@ -25,7 +27,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wizard_probe import cpu_used_ms, drain_quiet, spawn, stop, thread_cpu  # noqa: E402
+from wizard_probe import cpu_used_ms, drain_quiet, read_until, spawn, stop, thread_cpu  # noqa: E402
 
 MARK = b"board: every vehicle has data"
 
@@ -118,10 +120,78 @@ def hwm_mib(pid):
     return int(line.split()[1]) / 1024
 
 
+def process_cpu_ms(pid):
+    """CPU of the whole process so far (every thread, ended ones included),
+    in ms; clock-tick resolution (10 ms), for spans of seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def quiet_for(fd, secs):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         drain_quiet(fd, 0.5)
+
+
+def read_for(fd, secs):
+    """Reads (and drops) what the pty writes for `secs` seconds."""
+    end = time.monotonic() + secs
+    while (left := end - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                return
+
+
+# Settled: a whole second in which the board used less than this CPU.
+SETTLED_MS_PER_S = 20
+WINDOW = 0.25
+
+
+def settle(pid, fd, limit=180):
+    """After a key that starts work: reads the pty until the process has used
+    less than SETTLED_MS_PER_S in the last second; returns (CPU ms, seconds)
+    from the key to the start of that quiet second."""
+    t0, cpu0 = time.monotonic(), process_cpu_ms(pid)
+    samples = [(t0, cpu0)]
+    while time.monotonic() - t0 < limit:
+        read_for(fd, WINDOW)
+        samples.append((time.monotonic(), process_cpu_ms(pid)))
+        back = [s for s in samples if s[0] >= samples[-1][0] - 1.0 - WINDOW / 2]
+        if samples[-1][0] - t0 >= 1.0 and samples[-1][1] - back[0][1] < SETTLED_MS_PER_S:
+            return back[0][1] - cpu0, back[0][0] - t0
+    return samples[-1][1] - cpu0, float("inf")
+
+
+HELP_MARK = b"Help ("
+
+
+def key_latencies(pid, fd, window):
+    """Presses `?` (help opens; timed until its title is written) and Esc,
+    at a human pace, for `window` seconds; returns the latencies in ms."""
+    times = []
+    end = time.monotonic() + window
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        os.write(fd, b"?")
+        try:
+            read_until(fd, HELP_MARK, timeout=10)
+            times.append((time.monotonic() - t0) * 1000)
+        except TimeoutError:
+            times.append(10_000.0)
+        os.write(fd, b"\x1b")
+        # A human's pause, longer than a frame, so that Esc and the next `?`
+        # are never taken in the same frame.
+        read_for(fd, random.uniform(0.08, 0.16))
+    return times
+
+
+def percentile(values, p):
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, round(p / 100 * len(ranked) + 0.5) - 1))]
 
 
 def main():
@@ -132,6 +202,7 @@ def main():
         print(f"through a relay holding each answer {latency:g} ms")
     samples = 200 if latency < 5 else 50
     one = median_request_ms(api, vehicles, samples)
+    ideal = vehicles / concurrency * one
     ids = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"board-ids-{os.getpid()}.txt")
     with open(ids, "w") as f:
         f.writelines(f"F{i:04d}\n" for i in range(1, vehicles + 1))
@@ -140,7 +211,7 @@ def main():
                      "--concurrency", str(concurrency)])
     home = None
     loaded = None
-    deadline = t0 + 120
+    deadline = t0 + max(120, 4 * ideal / 1000)
     while loaded is None and time.monotonic() < deadline:
         drain_quiet(fd, 0.02)
         if home is None:
@@ -152,12 +223,12 @@ def main():
     if loaded is None:
         stop(pid, fd)
         sys.exit("the board never had data in every row")
-    ideal = vehicles / concurrency * one
     print(f"one request (median of {samples}, keep-alive): {one:.3f} ms")
     print(f"{vehicles} vehicles, concurrency {concurrency}: every row has data after "
           f"{loaded:.0f} ms (exec included); ideal {ideal:.0f} ms; ratio {loaded / ideal:.2f}x")
     drain_quiet(fd)
-    print(f"peak RSS once loaded: {hwm_mib(pid):.1f} MiB")
+    rss_loaded = hwm_mib(pid)
+    print(f"peak RSS once loaded: {rss_loaded:.1f} MiB")
     before = thread_cpu(pid)
     quiet_for(fd, 10)
     print(f"CPU in 10 s, board not live, just loaded: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
@@ -167,12 +238,29 @@ def main():
     quiet_for(fd, 10)
     print(f"CPU in 10 s, board not live, every age in minutes: "
           f"{cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
+    # Live on: every list's first event arrives at once.
     os.write(fd, b"w")
-    drain_quiet(fd)
+    live_cpu, live_secs = settle(pid, fd)
+    print(f"live on (w): settled after {live_secs:.2f} s, using {live_cpu:.0f} ms of CPU")
     before = thread_cpu(pid)
     quiet_for(fd, 10)
     print(f"CPU in 10 s, board live, nothing changing: {cpu_used_ms(before, thread_cpu(pid)):.1f} ms")
-    print(f"peak RSS after 10 s live: {hwm_mib(pid):.1f} MiB")
+    # Keys while live turns on: live off and on again, `?` pressed meanwhile
+    # for as long as turning live on took (a second at least), until 40
+    # keys were timed (10 rounds at most).
+    keys = []
+    for _ in range(10):
+        os.write(fd, b"w")
+        settle(pid, fd)
+        os.write(fd, b"w")
+        keys += key_latencies(pid, fd, max(1.0, live_secs if live_secs < float("inf") else 30))
+        settle(pid, fd)
+        if len(keys) >= 40:
+            break
+    print(f"keys while live turns on: `?` to help on screen, p50 {statistics.median(keys):.1f} ms, "
+          f"p95 {percentile(keys, 95):.1f} ms, max {max(keys):.1f} ms ({len(keys)} keys)")
+    rss_live = hwm_mib(pid)
+    print(f"peak RSS after live: {rss_live:.1f} MiB")
     stop(pid, fd)
     os.remove(ids)
 
