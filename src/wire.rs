@@ -13,6 +13,10 @@ use crate::steps::{Status, Step, StepsList, sanitize};
 pub const LIST_PATH: &str = "pims/subscription/steps";
 /// Path of the next-step call (`pims.subscription.step`).
 pub const NEXT_PATH: &str = "pims/subscription/step";
+/// Path of the live event stream of one or more stepsIDs.
+pub const EVENTS_PATH: &str = "pims/subscription/steps/events";
+/// Path of the guidance page for the customer's phone number.
+pub const GUIDANCE_PHONE_PATH: &str = "guidance/trusterPhoneNumber";
 /// Header naming the technician's machine; a stepsID is bound to it.
 pub const DEVICE_HEADER: &str = "X-Device-Id";
 /// Query parameter of the first list: the carAssociationID.

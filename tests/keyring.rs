@@ -5,6 +5,8 @@
 
 #[path = "common/pty.rs"]
 mod pty;
+#[path = "common/wait.rs"]
+mod wait;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -32,9 +32,8 @@ use tokio::task::JoinHandle;
 use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
 use crate::secret::Secret;
 use crate::steps::StepsList;
-use crate::wire::{self as protocol, LIST_PATH, NO_STEP_CODE};
+use crate::wire::{self as protocol, EVENTS_PATH, LIST_PATH, NO_STEP_CODE};
 
-const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// The header a gateway suggests a polling interval in, in seconds.
 pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
 /// A stream that closes sooner than this after opening, more than once in a

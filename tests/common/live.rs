@@ -62,9 +62,7 @@ pub fn quick() -> LiveOptions {
 
 /// The next update, or a failure after [`LIMIT`].
 pub async fn next(stream: &mut LiveStream) -> Option<LiveUpdate> {
-    tokio::time::timeout(LIMIT, stream.next())
-        .await
-        .expect("an update within the limit")
+    crate::wait::within("an update", LIMIT, stream.next()).await
 }
 
 /// Updates until one matches, failing after [`LIMIT`] or at the end.
@@ -72,7 +70,7 @@ pub async fn until(
     stream: &mut LiveStream,
     mut wanted: impl FnMut(&LiveUpdate) -> bool,
 ) -> LiveUpdate {
-    tokio::time::timeout(LIMIT, async {
+    crate::wait::within("the awaited update", LIMIT, async {
         loop {
             let update = stream.next().await.expect("the follower went on");
             if wanted(&update) {
@@ -81,7 +79,6 @@ pub async fn until(
         }
     })
     .await
-    .expect("the awaited update within the limit")
 }
 
 /// The status of a step in a list update, if it is one holding it.

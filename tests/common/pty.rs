@@ -375,15 +375,11 @@ impl Tui {
 
     /// Waits for the child to exit, then for its last output to be read.
     pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
-        let deadline = Instant::now() + timeout;
-        while !self.exited() {
-            if Instant::now() >= deadline {
-                panic!(
-                    "the process did not exit within {timeout:?}. Screen:\n{}",
-                    self.screen_text()
-                );
-            }
-            thread::sleep(Duration::from_millis(5));
+        if !crate::wait::holds_within(timeout, || self.exited()) {
+            panic!(
+                "the process did not exit within {timeout:?}. Screen:\n{}",
+                self.screen_text()
+            );
         }
         self.drain(Duration::from_secs(3));
         self.status.clone().expect("exited")
@@ -391,10 +387,7 @@ impl Tui {
 
     /// Waits (bounded) for the reader to reach the end of the output.
     fn drain(&mut self, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while !lock(&self.term).eof && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
+        crate::wait::holds_within(timeout, || lock(&self.term).eof);
         // The guard is dropped before the join: the reader thread takes it.
         let eof = lock(&self.term).eof;
         if eof && let Some(handle) = self.reader.take() {
@@ -501,15 +494,16 @@ impl Sim {
             let _ = child.wait();
         }
         // Bounded check that nothing answers on the port any more.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
-            assert!(
-                Instant::now() < deadline,
-                "port {} still accepts after the kill",
-                self.port
-            );
-            thread::sleep(POLL);
-        }
+        let addr = self.addr();
+        crate::wait::until(
+            &format!("port {} to stop accepting after the kill", self.port),
+            Duration::from_secs(5),
+            || {
+                TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                    .is_err()
+                    .then_some(())
+            },
+        );
     }
 
     /// Starts a fresh simulator (fresh state) on the same port.

@@ -3,8 +3,7 @@
 //! sign-in on, where no keyring answers (so the 0600 file is used). The
 //! device code and the tokens never show on screen, in output or in logs.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -370,10 +369,8 @@ fn the_wizard_stays_signed_in_while_short_lived_tokens_are_refreshed() {
         tui.wait_for("the list still shown", WAIT, |s| {
             s.contains("NEXT") && !s.contains("Sign in") && !s.contains("401")
         });
-        if provider.refreshes() == before {
-            // The token is still fresh: give it time to expire.
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        // While the token is still fresh, give it time to expire.
+        crate::wait::holds_within(Duration::from_millis(200), || provider.refreshes() > before);
     }
     tui.wait_for("still watching, still signed in", WAIT, |s| {
         s.contains("watch ON") && !s.contains("Sign in") && !s.contains("401")
@@ -421,22 +418,10 @@ fn on_a_desktop_enter_opens_the_verification_address_in_the_browser() {
     tui.wait_text("Press Enter to open the address in the browser", WAIT);
     tui.key(Key::Enter);
     tui.wait_text("Opened the browser", WAIT);
-    let deadline = std::time::Instant::now() + WAIT;
-    while !opened.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the browser was not started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let wait_written = std::time::Instant::now() + WAIT;
-    let address = loop {
+    let address = crate::wait::until("the browser started with an address", WAIT, || {
         let text = std::fs::read_to_string(&opened).unwrap_or_default();
-        if !text.is_empty() || std::time::Instant::now() > wait_written {
-            break text;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+        (!text.is_empty()).then_some(text)
+    });
     assert_eq!(
         address,
         format!("{}/device?user_code={code}", provider.url())

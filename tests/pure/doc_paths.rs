@@ -76,7 +76,7 @@ fn every_named_path_exists() {
         .filter(|prefix| prefix.contains('/'))
         .map(str::to_owned)
         .collect();
-    let this_file = root.join("tests/doc_paths.rs");
+    let this_file = root.join("tests/pure/doc_paths.rs");
     let files: Vec<_> = project_files(root)
         .into_iter()
         .filter(|f| *f != this_file)

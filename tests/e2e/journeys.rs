@@ -2,8 +2,7 @@
 //! against `stepwise serve`, the embedded simulator, or small hostile servers
 //! written here. Every wait polls the screen with a bound; none is a sleep.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -160,11 +159,7 @@ impl TestServer {
     /// Whether a connection arrives within `within` (the wizard may show it
     /// is loading a moment before its request connects).
     fn awaits_connection(&self, within: Duration) -> bool {
-        let deadline = std::time::Instant::now() + within;
-        while self.accepted() == 0 && std::time::Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
-        self.accepted() >= 1
+        crate::wait::holds_within(within, || self.accepted() >= 1)
     }
 }
 

@@ -2,8 +2,7 @@
 //! stderr, each run in its own HOME, against the embedded simulator or one
 //! started by the test.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::path::Path;
 use std::process::Output;
@@ -783,16 +782,10 @@ fn serve_keeps_serving_when_its_banner_cannot_be_written() {
         child,
         url: format!("http://{addr}"),
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "serve never listened; exit: {:?}",
-            serve.child.try_wait()
-        );
+    crate::wait::until("serve to listen", Duration::from_secs(15), || {
         assert!(matches!(serve.child.try_wait(), Ok(None)), "serve ended");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        std::net::TcpStream::connect(&addr).ok()
+    });
     let out = run(
         home.path(),
         &["--api", &serve.url, "steps", "--car", "987654"],
@@ -957,7 +950,7 @@ fn next_keeps_the_order_the_gateway_sent_and_says_why_it_differs() {
         help.contains("numbers the step it returns on its own"),
         "{help}"
     );
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     assert!(
         readme.contains("`next` gives `order` as the next-step answer sent it"),
         "README does not explain next's order"
@@ -1019,19 +1012,19 @@ fn a_filtered_list_never_claims_completion() {
 
 #[test]
 fn the_domain_knows_nothing_of_clap() {
-    let steps = include_str!("../src/steps.rs");
+    let steps = include_str!("../../src/steps.rs");
     assert!(!steps.contains("clap"), "src/steps.rs names clap");
 }
 
 #[test]
 fn the_readme_states_the_rust_version_of_cargo_toml() {
-    let manifest = include_str!("../Cargo.toml");
+    let manifest = include_str!("../../Cargo.toml");
     let version = manifest
         .lines()
         .find_map(|l| l.strip_prefix("rust-version = "))
         .expect("Cargo.toml states a rust-version")
         .trim_matches('"');
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     assert!(
         readme.contains(&format!("Rust toolchain ({version} or newer")),
         "README does not state rust-version {version}"

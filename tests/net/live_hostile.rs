@@ -2,8 +2,7 @@
 //! contract, written as raw HTTP/1.1 on loopback, and behind a proxy that
 //! closes idle connections.
 
-#[path = "common/live.rs"]
-mod live;
+use crate::live;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -3,8 +3,7 @@
 //! and `L` moving only the customer's guidance. Every wait polls the screen
 //! with a bound; none is a sleep.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 
 #[test]
 fn readme_lists_every_error_code_and_the_setup_commands() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     for (code, e) in stepwise::guidance::error_codes() {
         let row = format!("| {code} | {} |", e.meaning(stepwise::text::Lang::En));
         assert!(
@@ -46,7 +46,7 @@ fn readme_lists_every_error_code_and_the_setup_commands() {
 /// header says `stepwise`), and the script the README names makes each one.
 #[test]
 fn readme_opens_with_the_recorded_pictures() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let top = readme
         .split("\n## ")
         .next()

@@ -1,8 +1,7 @@
 //! The board in a real terminal: the binary in a pseudo-terminal, driven by
 //! keys. Every wait polls the screen with a bound; none is a sleep.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::time::Duration;
 

@@ -145,7 +145,7 @@ async fn until(
     updates: &mut (impl Stream<Item = GroupUpdate> + Unpin),
     mut done: impl FnMut(&GroupUpdate) -> bool,
 ) {
-    tokio::time::timeout(LIMIT, async {
+    crate::wait::within("the awaited update", LIMIT, async {
         while let Some(update) = updates.next().await {
             if done(&update) {
                 return;
@@ -153,8 +153,7 @@ async fn until(
         }
         panic!("the followers ended");
     })
-    .await
-    .expect("within the limit");
+    .await;
 }
 
 /// Waits until every stepsID has had a list; returns each one's first list.

@@ -14,8 +14,7 @@ use stepwise::text::{Args, Lang, message, num};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::proxy;
 
 /// The whole run must end within this, even when the gateway hangs.
 const DOCTOR_LIMIT: Duration = Duration::from_secs(10);

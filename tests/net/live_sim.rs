@@ -1,8 +1,7 @@
 //! Live status against the real simulator over loopback: the events call as
 //! the wire shows it, `ETag`/`304`, and the client's follower on top.
 
-#[path = "common/live.rs"]
-mod live;
+use crate::live;
 
 use std::time::Duration;
 

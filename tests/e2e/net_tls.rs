@@ -15,8 +15,7 @@ use stepwise::sim::{RunningSim, Scenario, spawn_tls};
 use stepwise::text::Lang;
 use tempfile::TempDir;
 
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::proxy;
 use proxy::connect_proxy;
 use tokio::net::TcpListener;
 

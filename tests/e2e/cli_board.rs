@@ -2,8 +2,7 @@
 //! each or JSON Lines, exit codes 0/3/1, failures named on stderr; and the
 //! board's command-line edges. Against a simulator holding a fleet.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -226,14 +225,9 @@ fn serve_fleet_adds_generated_vehicles_and_churn_completes_steps() {
     assert!(body.contains("\"F0005\""), "{body}");
     // Churn: the done steps grow by themselves (polled, bounded).
     let before = done_steps(addr);
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while done_steps(addr) <= before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no step completed by churn"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::wait::until("a step completed by churn", Duration::from_secs(15), || {
+        (done_steps(addr) > before).then_some(())
+    });
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -90,9 +90,9 @@ fn the_version_names_the_version_and_the_commit() {
 /// the CI script runs the commands it shows.
 #[test]
 fn the_readme_install_section_matches_the_package_and_ci() {
-    let readme = include_str!("../README.md");
-    let manifest: toml::Value = toml::from_str(include_str!("../Cargo.toml")).unwrap();
-    let ci = include_str!("../.ci/deb.sh");
+    let readme = include_str!("../../README.md");
+    let manifest: toml::Value = toml::from_str(include_str!("../../Cargo.toml")).unwrap();
+    let ci = include_str!("../../.ci/deb.sh");
     let assets = manifest["package"]["metadata"]["deb"]["assets"]
         .as_array()
         .expect("cargo-deb assets");
@@ -135,5 +135,5 @@ fn the_readme_install_section_matches_the_package_and_ci() {
         assert!(readme.contains(command), "README lacks {command}");
         assert!(ci.contains(command), ".ci/deb.sh does not run {command}");
     }
-    assert!(include_str!("../.ci/run").contains("bash .ci/deb.sh"));
+    assert!(include_str!("../../.ci/run").contains("bash .ci/deb.sh"));
 }

@@ -1,8 +1,7 @@
 //! The bearer token never appears in a log line, an error, a report or on
 //! screen: a whole session with a token (and trace logging) is searched for it.
 
-#[path = "common/pty.rs"]
-mod pty;
+use crate::pty;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

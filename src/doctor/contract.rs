@@ -1,0 +1,651 @@
+//! The gateway's contract, read only: the error body and the clock, the
+//! first list, then the checks on its stepsID, each a small function of one
+//! table ([`ON_STEPS_ID`]) run in order while the run's time lasts.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
+use url::Url;
+
+use super::{Arg, Budget, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
+use crate::config::Secret;
+use crate::net::{NetOptions, TlsProblem};
+use crate::steps::{Status, StepsList, sanitize};
+use crate::wire::{
+    self, CAR_PARAM, DEVICE_HEADER, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+};
+
+const JSON: &str = "application/json";
+
+/// One answer, read up to a cap.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+const BODY_CAP: usize = 1024 * 1024;
+
+struct Caller<'a> {
+    http: reqwest::Client,
+    base: &'a Url,
+    device: &'a str,
+    token: Option<&'a Secret>,
+    budget: &'a Budget,
+}
+
+impl Caller<'_> {
+    /// `Err` holds why nothing usable came back.
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        accept: &str,
+        read_body: bool,
+    ) -> Result<Answer, Arg> {
+        let url = self.base.join(path).map_err(|e| Arg::Text(e.to_string()))?;
+        let mut request = self
+            .http
+            .get(url)
+            .query(query)
+            .header(ACCEPT, accept)
+            .header(DEVICE_HEADER, self.device);
+        if let Some(token) = self.token
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        let limit = self.budget.limit();
+        let exchange = async {
+            let mut response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            if read_body {
+                while let Some(chunk) = response.chunk().await? {
+                    if body.len() + chunk.len() > BODY_CAP {
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            Ok::<_, reqwest::Error>(Answer {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(limit, exchange).await {
+            Err(_) => Err(words!(
+                "doctor-why-timeout",
+                secs = format!("{:.0}", limit.as_secs_f64())
+            )
+            .into()),
+            Ok(Err(e)) => {
+                let mut text = match TlsProblem::find(&e) {
+                    Some(p) => p.code().to_owned(),
+                    None => {
+                        let mut source: &dyn std::error::Error = &e;
+                        while let Some(next) = source.source() {
+                            source = next;
+                        }
+                        source.to_string()
+                    }
+                };
+                if let Some(token) = self.token {
+                    text = text.replace(token.expose(), "<redacted>");
+                }
+                Err(Arg::Text(sanitize(&text)))
+            }
+            Ok(Ok(answer)) => Ok(answer),
+        }
+    }
+}
+
+impl<'a> Caller<'a> {
+    /// The HTTP client of the contract checks; `None` (the error body line
+    /// says why) when it cannot be made.
+    fn new(
+        report: &mut Report,
+        base: &'a Url,
+        net: &NetOptions,
+        device: &'a str,
+        token: Option<&'a Secret>,
+        budget: &'a Budget,
+    ) -> Option<Caller<'a>> {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(CHECK_LIMIT)
+            .user_agent(concat!("stepwise-doctor/", env!("CARGO_PKG_VERSION")));
+        let http = match crate::net::configure(builder, net).map(|b| b.build()) {
+            Ok(Ok(http)) => http,
+            Ok(Err(e)) => {
+                report.set(
+                    "error_body",
+                    Mark::Failed,
+                    words!("doctor-http-setup", error = e.to_string()),
+                );
+                return None;
+            }
+            Err(e) => {
+                report.set("error_body", Mark::Failed, e.to_string());
+                return None;
+            }
+        };
+        Some(Caller {
+            http,
+            base,
+            device,
+            token,
+            budget,
+        })
+    }
+}
+
+fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a str); 3] {
+    [(key, id), (RESET_PARAM, "false"), (STATUS_PARAM, status)]
+}
+
+fn http_failure(status: StatusCode, body: &[u8]) -> String {
+    let said = wire::decode_error(body)
+        .and_then(|b| b.message)
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    format!("HTTP {}{said}", status.as_u16())
+}
+
+/// One check's line: its mark, what was found and what to do.
+struct Line {
+    mark: Mark,
+    detail: Arg,
+    remedy: Option<Arg>,
+}
+
+impl Line {
+    fn new(mark: Mark, detail: impl Into<Arg>) -> Line {
+        Line {
+            mark,
+            detail: detail.into(),
+            remedy: None,
+        }
+    }
+
+    fn fix(mut self, remedy: impl Into<Arg>) -> Line {
+        self.remedy = Some(remedy.into());
+        self
+    }
+
+    fn no_answer(mark: Mark, why: Arg) -> Line {
+        Line::new(mark, words!("doctor-no-answer", why = why))
+    }
+}
+
+/// What the checks on a stepsID know: the caller, the first list and its
+/// stepsID.
+struct Listed<'c> {
+    caller: &'c Caller<'c>,
+    first: StepsList,
+    steps_id: String,
+}
+
+type Checked<'a> = Pin<Box<dyn Future<Output = Line> + 'a>>;
+
+/// A check on a known stepsID.
+type OnStepsId = for<'a, 'c> fn(&'a Listed<'c>) -> Checked<'a>;
+
+/// The checks on the first list's stepsID, in the order they run, each
+/// with the id of its line.
+const ON_STEPS_ID: [(&str, OnStepsId); 5] = [
+    ("refresh", refresh),
+    ("next_step", next_step),
+    ("status_filter", status_filter),
+    ("events", events),
+    ("guidance", guidance),
+];
+
+/// The read-only contract checks and the clock. Returns whether the gateway
+/// answered 401 (the token line says why).
+pub(super) async fn checks(
+    report: &mut Report,
+    budget: &Budget,
+    base: &Url,
+    net: &NetOptions,
+    device: &str,
+    token: Option<&Secret>,
+    car: Option<&str>,
+) -> bool {
+    let Some(caller) = Caller::new(report, base, net, device, token, budget) else {
+        return false;
+    };
+    let Some(unauthorized) = error_body(report, &caller).await else {
+        return false;
+    };
+    let Some(car) = car else {
+        report.set_with(
+            "first_list",
+            Mark::Warning,
+            words!("doctor-first-no-car"),
+            Some(words!("doctor-first-no-car-fix")),
+        );
+        return unauthorized;
+    };
+    if budget.spent() {
+        return unauthorized;
+    }
+    let listed = match first_list(&caller, car).await {
+        Ok(listed) => listed,
+        Err((line, refused)) => {
+            report.set_with("first_list", line.mark, line.detail, line.remedy);
+            return unauthorized || refused;
+        }
+    };
+    report.set(
+        "first_list",
+        Mark::Ok,
+        words!(
+            "doctor-first-ok",
+            car = car,
+            count = listed.first.steps.len(),
+            done = listed.first.done_count(),
+            steps_id = listed.steps_id.clone()
+        ),
+    );
+    for (id, check) in ON_STEPS_ID {
+        if budget.spent() {
+            return unauthorized;
+        }
+        let line = check(&listed).await;
+        report.set_with(id, line.mark, line.detail, line.remedy);
+    }
+    unauthorized
+}
+
+/// A request with neither id: a 400 with a JSON body, and the gateway's
+/// `Date` for the clock. `None` when nothing answered; else whether the
+/// gateway answered 401.
+async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
+    let answer = match caller.get(LIST_PATH, &[], JSON, true).await {
+        Err(why) => {
+            report.set_with(
+                "error_body",
+                Mark::Failed,
+                words!("doctor-error-body-no-answer", why = why),
+                Some(words!("doctor-error-body-no-answer-fix")),
+            );
+            report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+            return None;
+        }
+        Ok(answer) => answer,
+    };
+    clock_check(report, &answer.headers);
+    let line = match (answer.status, wire::decode_error(&answer.body)) {
+        (StatusCode::BAD_REQUEST, Some(body)) => Line::new(
+            Mark::Ok,
+            words!(
+                "doctor-error-body-ok",
+                message = body
+                    .message
+                    .map_or_else(|| words!("doctor-error-body-code-only").into(), Arg::Text)
+            ),
+        ),
+        (StatusCode::BAD_REQUEST, None) => Line::new(
+            Mark::Warning,
+            words!(
+                "doctor-error-body-not-json",
+                shape = r#"{"code", "message"}"#
+            ),
+        )
+        .fix(words!("doctor-fix-error-json")),
+        (StatusCode::UNAUTHORIZED, _) => {
+            report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
+            return Some(true);
+        }
+        (status, _) => Line::new(
+            Mark::Warning,
+            words!(
+                "doctor-error-body-other",
+                answer = http_failure(status, &answer.body)
+            ),
+        )
+        .fix(words!("doctor-fix-steps-gateway")),
+    };
+    report.set_with("error_body", line.mark, line.detail, line.remedy);
+    Some(false)
+}
+
+/// The first list, by carAssociationID. `Err` holds the failed line and
+/// whether the gateway answered 401.
+async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>, (Line, bool)> {
+    let first = match caller
+        .get(LIST_PATH, &steps_query(CAR_PARAM, car, "all"), JSON, true)
+        .await
+    {
+        Err(why) => return Err((Line::no_answer(Mark::Failed, why), false)),
+        Ok(a) if a.status == StatusCode::UNAUTHORIZED => {
+            let line =
+                Line::new(Mark::Failed, words!("doctor-first-401")).fix(words!("doctor-see-token"));
+            return Err((line, true));
+        }
+        Ok(a) if !a.status.is_success() => {
+            let line = Line::new(
+                Mark::Failed,
+                format!(
+                    "carAssociationID {car}: {}",
+                    http_failure(a.status, &a.body)
+                ),
+            )
+            .fix(words!("doctor-first-fix-car"));
+            return Err((line, false));
+        }
+        Ok(a) => wire::decode_list(&a.body).map_err(|e| {
+            let line = Line::new(
+                Mark::Failed,
+                words!("doctor-not-a-list", error = e.to_string()),
+            )
+            .fix(words!("doctor-fix-steps-gateway"));
+            (line, false)
+        })?,
+    };
+    let Some(steps_id) = first.steps_id.clone() else {
+        let line = Line::new(
+            Mark::Failed,
+            words!("doctor-first-no-steps-id", count = first.steps.len()),
+        )
+        .fix(words!("doctor-first-fix-steps-id"));
+        return Err((line, false));
+    };
+    Ok(Listed {
+        caller,
+        first,
+        steps_id,
+    })
+}
+
+/// The list again, by stepsID: the same steps.
+fn refresh<'a>(on: &'a Listed<'_>) -> Checked<'a> {
+    Box::pin(async move {
+        let query = steps_query(STEPS_ID_PARAM, &on.steps_id, "all");
+        match on.caller.get(LIST_PATH, &query, JSON, true).await {
+            Err(why) => Line::no_answer(Mark::Failed, why),
+            Ok(a) if !a.status.is_success() => {
+                Line::new(Mark::Failed, http_failure(a.status, &a.body))
+            }
+            Ok(a) => match wire::decode_list(&a.body) {
+                Ok(list) => {
+                    let same = names(&list) == names(&on.first);
+                    let line = Line::new(
+                        if same { Mark::Ok } else { Mark::Warning },
+                        words!("doctor-refresh-ok", count = list.steps.len()),
+                    );
+                    if same {
+                        line
+                    } else {
+                        line.fix(words!("doctor-refresh-fix"))
+                    }
+                }
+                Err(e) => Line::new(
+                    Mark::Failed,
+                    words!("doctor-not-a-list", error = e.to_string()),
+                ),
+            },
+        }
+    })
+}
+
+/// The next step: the one the first list says.
+fn next_step<'a>(on: &'a Listed<'_>) -> Checked<'a> {
+    Box::pin(async move {
+        let query = [(STEPS_ID_PARAM, on.steps_id.as_str())];
+        let next = match on.caller.get(NEXT_PATH, &query, JSON, true).await {
+            Err(why) => return Line::no_answer(Mark::Failed, why),
+            Ok(a) if !a.status.is_success() => {
+                return Line::new(Mark::Failed, http_failure(a.status, &a.body));
+            }
+            Ok(a) => match wire::decode_next(&a.body) {
+                Ok(next) => next,
+                Err(e) => {
+                    return Line::new(
+                        Mark::Failed,
+                        words!("doctor-not-a-step", error = e.to_string()),
+                    );
+                }
+            },
+        };
+        let expected = on.first.next().map(|s| s.name.clone());
+        let got = next.as_ref().map(|s| s.name.clone());
+        let detail = match &got {
+            Some(name) => words!("doctor-next-todo", name = name.clone()),
+            None => words!("doctor-next-none"),
+        };
+        if expected == got {
+            return Line::new(Mark::Ok, detail);
+        }
+        let listed: Arg = match expected {
+            Some(name) => Arg::Text(name),
+            None => words!("doctor-next-nothing").into(),
+        };
+        Line::new(
+            Mark::Warning,
+            words!("doctor-next-disagrees", got = detail, listed = listed),
+        )
+        .fix(words!("doctor-next-fix"))
+    })
+}
+
+/// The status filter: `todo` gives the steps to do, and only them.
+fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
+    Box::pin(async move {
+        let query = steps_query(STEPS_ID_PARAM, &on.steps_id, "todo");
+        let list = match on.caller.get(LIST_PATH, &query, JSON, true).await {
+            Err(why) => return Line::no_answer(Mark::Failed, why),
+            Ok(a) if !a.status.is_success() => {
+                return Line::new(Mark::Failed, http_failure(a.status, &a.body));
+            }
+            Ok(a) => match wire::decode_list(&a.body) {
+                Ok(list) => list,
+                Err(e) => {
+                    return Line::new(
+                        Mark::Failed,
+                        words!("doctor-not-a-list", error = e.to_string()),
+                    );
+                }
+            },
+        };
+        let stray = list
+            .steps
+            .iter()
+            .filter(|s| s.status != Status::Todo)
+            .count();
+        let todo = on
+            .first
+            .steps
+            .iter()
+            .filter(|s| s.status == Status::Todo)
+            .count();
+        if stray == 0 && list.steps.len() == todo {
+            return Line::new(Mark::Ok, words!("doctor-filter-ok", todo = todo));
+        }
+        Line::new(
+            Mark::Failed,
+            words!(
+                "doctor-filter-bad",
+                count = list.steps.len(),
+                stray = stray,
+                todo = todo
+            ),
+        )
+        .fix(words!("doctor-filter-fix"))
+    })
+}
+
+/// Live events: offered or not; only the answer's head is read.
+fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
+    Box::pin(async move {
+        let query = [(STEPS_ID_PARAM, on.steps_id.as_str())];
+        let answer = on
+            .caller
+            .get(wire::EVENTS_PATH, &query, "text/event-stream", false)
+            .await;
+        match answer {
+            Ok(a) if a.status.is_success() => {
+                let is_stream = a
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/event-stream"));
+                if is_stream {
+                    Line::new(Mark::Ok, words!("doctor-events-ok"))
+                } else {
+                    Line::new(Mark::Warning, words!("doctor-events-not-stream"))
+                        .fix(words!("doctor-events-fix"))
+                }
+            }
+            Ok(a) if a.status == StatusCode::NOT_FOUND => {
+                Line::new(Mark::Ok, words!("doctor-events-404"))
+            }
+            Ok(a) => Line::new(
+                Mark::Warning,
+                words!(
+                    "doctor-events-http",
+                    answer = http_failure(a.status, &a.body)
+                ),
+            ),
+            Err(why) => Line::new(Mark::Warning, words!("doctor-events-no-answer", why = why)),
+        }
+    })
+}
+
+/// Guidance pages for the customer's phone: offered or not (no token).
+fn guidance<'a>(on: &'a Listed<'_>) -> Checked<'a> {
+    Box::pin(async move {
+        let answer = on
+            .caller
+            .get(wire::GUIDANCE_PHONE_PATH, &[], "text/html", false)
+            .await;
+        match answer {
+            Ok(a) if a.status.is_success() => Line::new(Mark::Ok, words!("doctor-guidance-ok")),
+            Ok(a) if a.status == StatusCode::NOT_FOUND => {
+                Line::new(Mark::Ok, words!("doctor-guidance-404"))
+            }
+            Ok(a) => Line::new(
+                Mark::Warning,
+                words!(
+                    "doctor-guidance-http",
+                    answer = http_failure(a.status, &a.body)
+                ),
+            ),
+            Err(why) => Line::new(
+                Mark::Warning,
+                words!("doctor-guidance-no-answer", why = why),
+            ),
+        }
+    })
+}
+
+fn names(list: &StepsList) -> Vec<&str> {
+    let mut names: Vec<&str> = list.steps.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    names
+}
+
+/// The gateway's clock against this machine's, from the `Date` header.
+fn clock_check(report: &mut Report, headers: &HeaderMap) {
+    let Some(date) = headers.get(DATE).and_then(|v| v.to_str().ok()) else {
+        report.set_with(
+            "clock",
+            Mark::Warning,
+            words!("doctor-clock-no-date"),
+            None::<Arg>,
+        );
+        return;
+    };
+    let Ok(theirs) = httpdate::parse_http_date(date) else {
+        report.set(
+            "clock",
+            Mark::Warning,
+            words!(
+                "doctor-clock-bad-date",
+                date = format!("{:?}", sanitize(date))
+            ),
+        );
+        return;
+    };
+    let ours = SystemTime::now();
+    let (ahead, by) = match ours.duration_since(theirs) {
+        Ok(d) => (true, d),
+        Err(e) => (false, e.duration()),
+    };
+    let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+    if secs > SKEW_LIMIT {
+        let detail = if ahead {
+            words!("doctor-clock-ahead", secs = secs)
+        } else {
+            words!("doctor-clock-behind", secs = secs)
+        };
+        report.set_with(
+            "clock",
+            Mark::Warning,
+            detail,
+            Some(words!("doctor-clock-fix")),
+        );
+    } else {
+        report.set(
+            "clock",
+            Mark::Ok,
+            words!("doctor-clock-ok", secs = secs.max(1)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Lang;
+    use crate::tr;
+    use std::time::Duration;
+
+    #[test]
+    fn the_clock_is_compared_with_the_date_header() {
+        let mut report = Report::default();
+        let mut headers = HeaderMap::new();
+        let off = SystemTime::now() - Duration::from_secs(300);
+        headers.insert(DATE, httpdate::fmt_http_date(off).parse().unwrap());
+        clock_check(&mut report, &headers);
+        let line = report.get("clock").unwrap();
+        assert_eq!(line.status, Mark::Warning);
+        let detail = line.detail.render(Lang::En);
+        assert!(detail.contains("ahead of"), "{detail}");
+        headers.insert(
+            DATE,
+            httpdate::fmt_http_date(SystemTime::now()).parse().unwrap(),
+        );
+        clock_check(&mut report, &headers);
+        assert_eq!(report.get("clock").unwrap().status, Mark::Ok);
+    }
+
+    /// The JSON speaks English whatever the terminal's language: findings
+    /// are data until shown.
+    #[test]
+    fn json_words_are_english_and_text_words_follow_the_language() {
+        let mut report = Report::default();
+        clock_check(&mut report, &HeaderMap::new());
+        let report = report.finish(&words!("doctor-skip"));
+        let json = report.json();
+        assert!(
+            json.contains(&tr!(Lang::En, "doctor-clock-no-date")),
+            "{json}"
+        );
+        let german = report.text(Lang::De);
+        assert!(
+            german.contains(&tr!(Lang::De, "doctor-clock-no-date")),
+            "{german}"
+        );
+        assert!(
+            !german.contains(&tr!(Lang::En, "doctor-clock-no-date")),
+            "{german}"
+        );
+    }
+}

@@ -1,0 +1,385 @@
+//! `stepwise doctor`: every link between this machine and a working wizard,
+//! checked in order, one line each (✓ ok, ! warning, ✗ failed, - skipped)
+//! with what to do. Each check has its own time limit and the whole run
+//! stays within ten seconds, even when the gateway hangs. The contract
+//! checks only read.
+//!
+//! The parts: [`report`] (the findings as data), [`network`] (proxy, name
+//! resolution, TCP), [`tls`] (handshake and client certificate), [`token`]
+//! and [`contract`] (the gateway's calls, one small check each).
+
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::config::{ENV_TOKEN, FileConfig, Settings};
+use crate::net::NetOptions;
+use crate::steps::sanitize;
+
+/// `words!("doctor-…", name = value, ...)`: a finding's words, kept as data.
+macro_rules! words {
+    ($id:literal) => {
+        $crate::doctor::Words {
+            id: $id,
+            args: Vec::new(),
+        }
+    };
+    ($id:literal, $($key:ident = $value:expr),+ $(,)?) => {
+        $crate::doctor::Words {
+            id: $id,
+            args: vec![$((stringify!($key), $crate::doctor::Arg::from($value))),+],
+        }
+    };
+}
+
+mod contract;
+mod network;
+mod report;
+mod tls;
+mod token;
+
+use report::UNUSABLE_TARGET;
+pub use report::{Arg, Check, Mark, Report, Words};
+
+/// The limit of one check.
+pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
+/// The limit of the whole run, with room left to print.
+pub const RUN_LIMIT: Duration = Duration::from_millis(9_000);
+/// A gateway clock further off than this is a warning.
+pub const SKEW_LIMIT: i64 = 60;
+/// Certificates closer than this to their end are a warning.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+/// The carAssociationID tried on the embedded simulator.
+pub const EMBEDDED_CAR: &str = "987654";
+
+/// The config file line, made before the settings are resolved (a broken
+/// file still gets a report).
+pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<FileConfig>) {
+    let mut report = Report::default();
+    let file = match at {
+        None => {
+            report.set("config", Mark::Ok, words!("doctor-config-no-dir"));
+            Some(FileConfig::default())
+        }
+        Some(at) if !at.path.exists() => {
+            report.set(
+                "config",
+                Mark::Ok,
+                words!("doctor-config-none", path = at.path.display().to_string()),
+            );
+            Some(FileConfig::default())
+        }
+        Some(at) => match crate::config::load_file_config(at) {
+            Ok(file) => {
+                report.set(
+                    "config",
+                    Mark::Ok,
+                    words!("doctor-config-read", path = at.path.display().to_string()),
+                );
+                Some(file)
+            }
+            Err(e) => {
+                report.set_with(
+                    "config",
+                    Mark::Failed,
+                    e.to_string(),
+                    Some(words!("doctor-config-fix")),
+                );
+                None
+            }
+        },
+    };
+    let check = report.checks.remove(0);
+    (check, file)
+}
+
+/// A report for settings that could not be resolved at all.
+pub fn unusable_settings(config: Check, error: Arg) -> Report {
+    let mut report = Report {
+        target: UNUSABLE_TARGET.into(),
+        checks: vec![config],
+    };
+    if report.get("config").is_some_and(|c| c.status == Mark::Ok) {
+        report.set("config", Mark::Failed, error);
+    }
+    report.finish(&words!("doctor-skip-settings"))
+}
+
+/// Where the token comes from, in the order the settings choose it.
+pub fn token_source(token_file_flag: Option<&std::path::Path>, file: &FileConfig) -> Arg {
+    let env_set = std::env::var(ENV_TOKEN).is_ok_and(|t| !t.trim().is_empty());
+    match (token_file_flag, env_set, &file.token, &file.token_file) {
+        (Some(path), _, _, _) => Arg::Text(format!("--token-file {}", path.display())),
+        (None, true, _, _) => Arg::Text(ENV_TOKEN.to_owned()),
+        (None, false, Some(_), _) => words!("doctor-source-config-token").into(),
+        (None, false, None, Some(path)) => words!(
+            "doctor-source-config-token-file",
+            path = path.display().to_string()
+        )
+        .into(),
+        (None, false, None, None) => words!("doctor-source-nowhere").into(),
+    }
+}
+
+/// The clock of one run: each check gets its own limit, cut to what is left
+/// of the run's.
+pub(crate) struct Budget {
+    end: Instant,
+}
+
+impl Budget {
+    pub(crate) fn limit(&self) -> Duration {
+        self.end
+            .saturating_duration_since(Instant::now())
+            .min(CHECK_LIMIT)
+    }
+
+    pub(crate) fn spent(&self) -> bool {
+        self.limit().is_zero()
+    }
+
+    pub(crate) async fn run<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        tokio::time::timeout(self.limit(), work).await.ok()
+    }
+}
+
+/// Runs every check against the configured gateway, or the embedded
+/// simulator when none is configured.
+pub async fn run(
+    settings: &Settings,
+    config: Check,
+    token_source: &Arg,
+    car: Option<&str>,
+) -> Report {
+    let budget = Budget {
+        end: Instant::now() + RUN_LIMIT,
+    };
+    let mut report = Report {
+        target: String::new(),
+        checks: vec![config],
+    };
+    let (embedded, base, net) = match &settings.api {
+        Some(api) => (None, api.clone(), settings.net.clone()),
+        None => match crate::sim::spawn(crate::sim::Scenario::built_in(), None).await {
+            Ok(sim) => {
+                let url = sim.url();
+                (Some(sim), url, NetOptions::default())
+            }
+            Err(e) => {
+                report.set(
+                    "gateway",
+                    Mark::Failed,
+                    words!("doctor-gateway-no-sim", error = e.to_string()),
+                );
+                return report.finish(&words!("doctor-skip-no-gateway"));
+            }
+        },
+    };
+    report.target = sanitize(&base);
+    let url = match parse_url(&base) {
+        Ok(url) => url,
+        Err(why) => {
+            report.set_with(
+                "gateway",
+                Mark::Failed,
+                words!(
+                    "doctor-gateway-unusable",
+                    address = format!("{:?}", sanitize(&base)),
+                    why = why
+                ),
+                Some(words!("doctor-gateway-fix")),
+            );
+            return report.finish(&words!("doctor-skip-bad-address"));
+        }
+    };
+    if embedded.is_some() {
+        report.set(
+            "gateway",
+            Mark::Ok,
+            words!("doctor-gateway-embedded", url = url.to_string()),
+        );
+    } else {
+        report.set("gateway", Mark::Ok, url.as_str());
+    }
+    let car = car
+        .map(str::to_owned)
+        .or_else(|| embedded.as_ref().map(|_| EMBEDDED_CAR.to_owned()));
+
+    let Some(conn) = network::checks(&mut report, &budget, &url, &net).await else {
+        return report.finish(&words!("doctor-skip-unreachable"));
+    };
+    let http_ok = conn.usable;
+    tls::client_cert_check(
+        &mut report,
+        &net,
+        conn.tls_problem.as_ref(),
+        url.scheme(),
+        http_ok,
+    );
+    if !http_ok {
+        token::check(
+            &mut report,
+            settings,
+            token_source,
+            embedded.is_some(),
+            None,
+        );
+        return report.finish(&words!("doctor-skip-insecure"));
+    }
+    let token = if embedded.is_some() {
+        None
+    } else {
+        settings.token.clone()
+    };
+    let unauthorized = contract::checks(
+        &mut report,
+        &budget,
+        &url,
+        &net,
+        &settings.device_id,
+        token.as_ref(),
+        car.as_deref(),
+    )
+    .await;
+    token::check(
+        &mut report,
+        settings,
+        token_source,
+        embedded.is_some(),
+        Some(unauthorized),
+    );
+    drop(embedded);
+    report.finish(&words!("doctor-skip"))
+}
+
+fn parse_url(raw: &str) -> Result<Url, Arg> {
+    let mut url = Url::parse(raw.trim()).map_err(|e| Arg::Text(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(words!("doctor-url-scheme").into());
+    }
+    if url.host_str().is_none() {
+        return Err(words!("doctor-url-no-host").into());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::text::{Lang, num};
+
+    /// The files of the doctor, where its findings are written.
+    const SOURCES: [&str; 6] = [
+        include_str!("mod.rs"),
+        include_str!("report.rs"),
+        include_str!("network.rs"),
+        include_str!("tls.rs"),
+        include_str!("token.rs"),
+        include_str!("contract.rs"),
+    ];
+
+    /// Every `"doctor-…"` literal of this folder, and for `words!` and `tr!`
+    /// the names of the arguments given with it.
+    fn words_used() -> Vec<(String, Vec<String>)> {
+        let source = SOURCES.join("\n");
+        let source = source.as_str();
+        let mut found = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("\"doctor-") {
+            let tail = &rest[at + 1..];
+            let end = tail.find('"').unwrap_or(0);
+            let id = &tail[..end];
+            rest = &tail[end..];
+            if id.ends_with('-') || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                continue;
+            }
+            // The arguments of `words!(id, a = …, b = …)`: names at depth 0,
+            // each followed by ` = `.
+            let mut keys = Vec::new();
+            let before = source[..source.len() - tail.len() - 1].trim_end();
+            let in_tr = before.strip_suffix(',').is_some_and(|b| {
+                b.rsplit_once("tr!(").is_some_and(|(_, lang)| {
+                    lang.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_*:".contains(c))
+                })
+            });
+            if before.ends_with("words!(") || in_tr {
+                let mut depth = 0usize;
+                let mut part = String::new();
+                let mut parts = Vec::new();
+                for c in rest[1..].chars() {
+                    match c {
+                        '(' | '[' | '{' => depth += 1,
+                        ')' | ']' | '}' if depth == 0 => break,
+                        ')' | ']' | '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            parts.push(std::mem::take(&mut part));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    part.push(c);
+                }
+                parts.push(part);
+                for part in parts {
+                    if let Some((key, _)) = part.trim().split_once(" = ")
+                        && !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+            found.push((id.to_owned(), keys));
+        }
+        found
+    }
+
+    /// Each finding is made of catalogue ids that exist in all seven
+    /// languages, and is given every variable its message uses (Fluent
+    /// shows a missing one as `{$name}`).
+    #[test]
+    fn every_finding_exists_in_every_language_with_its_variables() {
+        let used = words_used();
+        assert!(
+            used.len() > 150,
+            "the scan finds the findings: {}",
+            used.len()
+        );
+        let mut problems = Vec::new();
+        for (id, keys) in &used {
+            for lang in Lang::ALL {
+                if !crate::text::has(*lang, id) {
+                    problems.push(format!("{lang}: {id} missing"));
+                    continue;
+                }
+                let mut args = crate::text::Args::new();
+                for key in keys {
+                    args.set(key.clone(), num(2));
+                }
+                let shown = crate::text::message(*lang, id, Some(&args));
+                if shown.contains("{$") {
+                    problems.push(format!("{lang}: {id} lacks a variable: {shown}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// No message of the doctor section is left unused.
+    #[test]
+    fn every_doctor_message_is_used() {
+        let used: Vec<String> = words_used().into_iter().map(|(id, _)| id).collect();
+        let catalogue = include_str!("../../assets/i18n/en.ftl");
+        let unused: Vec<&str> = catalogue
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| id.starts_with("doctor-") && !used.iter().any(|u| u == id))
+            .collect();
+        assert!(unused.is_empty(), "{unused:?}");
+    }
+}

@@ -1,0 +1,287 @@
+//! The way to the gateway: the proxy chosen for it, name resolution, the TCP
+//! connection and, through a proxy, the `CONNECT` tunnel; then the TLS check.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use url::Url;
+
+use super::{Arg, Budget, CHECK_LIMIT, Mark, Report, Words};
+use crate::net::{NetOptions, ProxyChoice, TlsProblem};
+use crate::steps::sanitize;
+
+/// What the network checks leave for the rest.
+pub(super) struct Connection {
+    /// The gateway can be spoken to over HTTP(S).
+    pub(super) usable: bool,
+    pub(super) tls_problem: Option<TlsProblem>,
+}
+
+/// Proxy, name resolution, TCP and TLS. `None` when the gateway cannot be
+/// reached at all.
+pub(super) async fn checks(
+    report: &mut Report,
+    budget: &Budget,
+    url: &Url,
+    net: &NetOptions,
+) -> Option<Connection> {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let proxy = proxy_check(report, url, net, &host)?;
+    // Name resolution: of the gateway, or of the proxy, which resolves the
+    // gateway's name itself.
+    let (dial_host, dial_port) = match &proxy {
+        Some(p) => (
+            p.url.host_str().unwrap_or_default().to_owned(),
+            p.url.port_or_known_default().unwrap_or(80),
+        ),
+        None => (host.clone(), port),
+    };
+    let addrs = dns_check(report, budget, &dial_host, dial_port, proxy.is_some()).await?;
+    let mut stream = tcp_check(report, budget, &addrs, proxy.is_some()).await?;
+    if url.scheme() != "https" {
+        report.set("tls", Mark::Ok, words!("doctor-tls-plain"));
+        return Some(Connection {
+            usable: true,
+            tls_problem: None,
+        });
+    }
+    if let Some(choice) = &proxy
+        && let Err(why) = connect_tunnel(budget, &mut stream, &host, port).await
+    {
+        report.set_with(
+            "proxy",
+            Mark::Failed,
+            words!(
+                "doctor-proxy-tunnel",
+                proxy = choice.shown(),
+                from = choice.from,
+                why = why
+            ),
+            Some(words!("doctor-fix-proxy")),
+        );
+        return None;
+    }
+    super::tls::tls_check(report, budget, stream, &host, net, proxy.as_ref()).await
+}
+
+/// The proxy the settings choose for the gateway. `None` when the proxy
+/// settings are unusable; `Some(None)` when the gateway is dialled directly.
+fn proxy_check(
+    report: &mut Report,
+    url: &Url,
+    net: &NetOptions,
+    host: &str,
+) -> Option<Option<ProxyChoice>> {
+    let proxy = match net.proxy.proxy_for(url) {
+        Ok(choice) => choice,
+        Err(e) => {
+            report.set("proxy", Mark::Failed, e.to_string());
+            return None;
+        }
+    };
+    match &proxy {
+        None => {
+            let skipped = [&net.proxy.http, &net.proxy.https, &net.proxy.all]
+                .iter()
+                .any(|v| v.is_some());
+            let detail = if skipped {
+                words!("doctor-proxy-no-proxy", host = host.to_owned())
+            } else {
+                words!("doctor-proxy-none")
+            };
+            report.set("proxy", Mark::Ok, detail);
+        }
+        Some(choice) => report.set(
+            "proxy",
+            Mark::Ok,
+            words!(
+                "doctor-proxy-used",
+                proxy = choice.shown(),
+                from = choice.from
+            ),
+        ),
+    }
+    Some(proxy)
+}
+
+/// The addresses of `host` (the gateway's, or the proxy's when one is used).
+async fn dns_check(
+    report: &mut Report,
+    budget: &Budget,
+    host: &str,
+    port: u16,
+    via_proxy: bool,
+) -> Option<Vec<SocketAddr>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        report.set(
+            "dns",
+            Mark::Ok,
+            words!("doctor-dns-address", ip = ip.to_string()),
+        );
+        return Some(vec![SocketAddr::new(ip, port)]);
+    }
+    match budget.run(tokio::net::lookup_host((host, port))).await {
+        Some(Ok(found)) => {
+            let found: Vec<SocketAddr> = found.collect();
+            let shown: Vec<String> = found.iter().take(3).map(|a| a.ip().to_string()).collect();
+            let detail: Arg = if via_proxy {
+                words!(
+                    "doctor-dns-resolved-proxy",
+                    host = host.to_owned(),
+                    addrs = shown.join(", ")
+                )
+                .into()
+            } else {
+                Arg::Text(format!("{host} → {}", shown.join(", ")))
+            };
+            report.set("dns", Mark::Ok, detail);
+            Some(found)
+        }
+        Some(Err(e)) => {
+            let detail = if via_proxy {
+                words!(
+                    "doctor-dns-failed-proxy",
+                    host = host.to_owned(),
+                    error = e.to_string()
+                )
+            } else {
+                words!(
+                    "doctor-dns-failed",
+                    host = host.to_owned(),
+                    error = e.to_string()
+                )
+            };
+            report.set_with("dns", Mark::Failed, detail, Some(words!("doctor-dns-fix")));
+            None
+        }
+        None => {
+            let detail = if via_proxy {
+                words!(
+                    "doctor-dns-timeout-proxy",
+                    host = host.to_owned(),
+                    secs = CHECK_LIMIT.as_secs()
+                )
+            } else {
+                words!(
+                    "doctor-dns-timeout",
+                    host = host.to_owned(),
+                    secs = CHECK_LIMIT.as_secs()
+                )
+            };
+            report.set_with(
+                "dns",
+                Mark::Failed,
+                detail,
+                Some(words!("doctor-dns-timeout-fix")),
+            );
+            None
+        }
+    }
+}
+
+/// A TCP connection to the first address that takes one.
+async fn tcp_check(
+    report: &mut Report,
+    budget: &Budget,
+    addrs: &[SocketAddr],
+    via_proxy: bool,
+) -> Option<TcpStream> {
+    let started = Instant::now();
+    let mut stream = None;
+    let mut last_error: Arg = words!("doctor-tcp-no-address").into();
+    for addr in addrs {
+        match budget.run(TcpStream::connect(addr)).await {
+            Some(Ok(s)) => {
+                stream = Some((s, *addr));
+                break;
+            }
+            Some(Err(e)) => last_error = Arg::Text(format!("{addr}: {e}")),
+            None => {
+                last_error = words!(
+                    "doctor-tcp-timeout",
+                    addr = addr.to_string(),
+                    secs = CHECK_LIMIT.as_secs()
+                )
+                .into();
+                break;
+            }
+        }
+    }
+    let Some((stream, addr)) = stream else {
+        let (detail, remedy) = if via_proxy {
+            (
+                words!("doctor-tcp-failed-proxy", error = last_error),
+                words!("doctor-fix-proxy"),
+            )
+        } else {
+            (
+                words!("doctor-tcp-failed", error = last_error),
+                words!("doctor-tcp-fix"),
+            )
+        };
+        report.set_with("tcp", Mark::Failed, detail, Some(remedy));
+        return None;
+    };
+    let took = started.elapsed().as_millis();
+    let detail = if via_proxy {
+        words!(
+            "doctor-tcp-connected-proxy",
+            addr = addr.to_string(),
+            ms = took
+        )
+    } else {
+        words!("doctor-tcp-connected", addr = addr.to_string(), ms = took)
+    };
+    report.set("tcp", Mark::Ok, detail);
+    Some(stream)
+}
+
+/// Asks the proxy for a tunnel (`CONNECT host:port`).
+async fn connect_tunnel(
+    budget: &Budget,
+    stream: &mut TcpStream,
+    host: &str,
+    port: u16,
+) -> Result<(), Words> {
+    let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        // Byte by byte up to the blank line, so no tunnelled byte is eaten.
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+            if stream.read(&mut byte).await? == 0 {
+                break;
+            }
+            head.push(byte[0]);
+        }
+        Ok::<_, std::io::Error>(head)
+    };
+    match budget.run(exchange).await {
+        None => Err(words!(
+            "doctor-tunnel-timeout",
+            secs = CHECK_LIMIT.as_secs()
+        )),
+        Some(Err(e)) => Err(words!("doctor-tunnel-broken", error = e.to_string())),
+        Some(Ok(head)) => {
+            let text = String::from_utf8_lossy(&head);
+            let status_line = sanitize(text.lines().next().unwrap_or(""));
+            let ok = status_line
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|code| code == "200");
+            if ok {
+                Ok(())
+            } else {
+                Err(words!(
+                    "doctor-tunnel-refused",
+                    status = format!("{status_line:?}")
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The TLS handshake with the gateway (trust, version, the certificate's
+//! end) and the client certificate this machine presents.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::network::Connection;
+use super::{Arg, Budget, CHECK_LIMIT, EXPIRY_WARNING_DAYS, Mark, Report, Words};
+use crate::net::{CertSummary, NetError, NetOptions, ProxyChoice, TlsProblem};
+use crate::steps::sanitize;
+
+/// The TLS handshake, with the same trust and client certificate as every
+/// call; then one request, because a gateway that demands a client
+/// certificate says so only after the handshake (TLS 1.3).
+pub(super) async fn tls_check<S>(
+    report: &mut Report,
+    budget: &Budget,
+    stream: S,
+    host: &str,
+    net: &NetOptions,
+    proxy: Option<&ProxyChoice>,
+) -> Option<Connection>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let presented: crate::net::Presented = Arc::new(Mutex::new(Vec::new()));
+    let config = match crate::net::client_tls(net, Some(presented.clone())) {
+        Ok(config) => config,
+        Err(e @ NetError::CaFile { .. }) => {
+            report.set("tls", Mark::Failed, e.to_string());
+            return None;
+        }
+        Err(e) => {
+            report.set("tls", Mark::Skipped, words!("doctor-tls-skipped-cert"));
+            report.set("client_cert", Mark::Failed, e.to_string());
+            return Some(Connection {
+                usable: false,
+                tls_problem: None,
+            });
+        }
+    };
+    let Ok(name) = rustls::pki_types::ServerName::try_from(host.to_owned()) else {
+        report.set(
+            "tls",
+            Mark::Failed,
+            words!("doctor-tls-bad-name", host = format!("{host:?}")),
+        );
+        return None;
+    };
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let exchange = async {
+        let mut tls = connector.connect(name, stream).await?;
+        let version = tls
+            .get_ref()
+            .1
+            .protocol_version()
+            .map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1."))
+            .unwrap_or_else(|| "TLS".into());
+        let probe = format!("HEAD / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        tls.write_all(probe.as_bytes()).await?;
+        let mut first = [0u8; 1];
+        let _ = tls.read(&mut first).await?;
+        Ok::<_, std::io::Error>(version)
+    };
+    let outcome = budget.run(exchange).await;
+    let leaf = presented
+        .lock()
+        .ok()
+        .and_then(|p| p.first().and_then(|der| CertSummary::parse(der)));
+    let issued = leaf.as_ref().map_or_else(
+        || words!("doctor-tls-certificate"),
+        |c| {
+            words!(
+                "doctor-tls-issued",
+                subject = c.subject.clone(),
+                issuer = c.issuer.clone()
+            )
+        },
+    );
+    tls_outcome(report, outcome, leaf.as_ref(), issued, proxy)
+}
+
+/// The handshake's outcome as the TLS line (and, for a certificate the
+/// gateway asks for, what the client certificate line says later).
+fn tls_outcome(
+    report: &mut Report,
+    outcome: Option<std::io::Result<String>>,
+    leaf: Option<&CertSummary>,
+    issued: Words,
+    proxy: Option<&ProxyChoice>,
+) -> Option<Connection> {
+    match outcome {
+        None => {
+            report.set_with(
+                "tls",
+                Mark::Failed,
+                words!("doctor-tls-timeout", secs = CHECK_LIMIT.as_secs()),
+                Some(words!("doctor-tls-timeout-fix")),
+            );
+            None
+        }
+        Some(Ok(version)) => {
+            let (mark, detail) = match leaf {
+                Some(c) => (
+                    if c.days_left() < EXPIRY_WARNING_DAYS {
+                        Mark::Warning
+                    } else {
+                        Mark::Ok
+                    },
+                    words!(
+                        "doctor-tls-trusted-left",
+                        version = version,
+                        issued = issued,
+                        days = c.days_left()
+                    ),
+                ),
+                None => (
+                    Mark::Ok,
+                    words!("doctor-tls-trusted", version = version, issued = issued),
+                ),
+            };
+            report.set_with(
+                "tls",
+                mark,
+                detail,
+                (mark == Mark::Warning).then(|| words!("doctor-tls-ends-soon")),
+            );
+            Some(Connection {
+                usable: true,
+                tls_problem: None,
+            })
+        }
+        Some(Err(e)) => {
+            let problem =
+                TlsProblem::find(&e).unwrap_or_else(|| TlsProblem::Other(sanitize(&e.to_string())));
+            let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy);
+            match problem {
+                TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_) => {
+                    report.set(
+                        "tls",
+                        Mark::Ok,
+                        words!("doctor-tls-asks-cert", issued = issued),
+                    );
+                }
+                _ => report.set_with("tls", Mark::Failed, detail, Some(remedy)),
+            }
+            Some(Connection {
+                usable: false,
+                tls_problem: Some(problem),
+            })
+        }
+    }
+}
+
+fn tls_failure(
+    problem: &TlsProblem,
+    issued: &Words,
+    leaf: Option<&CertSummary>,
+    proxy: Option<&ProxyChoice>,
+) -> (Words, Words) {
+    let issued = issued.clone();
+    match problem {
+        TlsProblem::UnknownIssuer => {
+            let named_file = leaf
+                .and_then(|c| c.issuer_unit.as_deref())
+                .map(std::path::Path::new)
+                .filter(|p| p.is_absolute() && p.is_file());
+            let remedy = match (named_file, leaf) {
+                (Some(file), _) => {
+                    words!("doctor-tls-add-ca-file", path = file.display().to_string())
+                }
+                (None, Some(c)) => words!("doctor-tls-add-ca-of", issuer = c.issuer.clone()),
+                (None, None) => words!("doctor-tls-add-ca"),
+            };
+            let detail = match proxy {
+                Some(p) => words!(
+                    "doctor-tls-unknown-issuer-proxy",
+                    issued = issued,
+                    proxy = p.shown()
+                ),
+                None => words!("doctor-tls-unknown-issuer", issued = issued),
+            };
+            (detail, remedy)
+        }
+        TlsProblem::Expired => (
+            match leaf {
+                Some(c) => words!(
+                    "doctor-tls-expired-ago",
+                    issued = issued,
+                    days = -c.days_left()
+                ),
+                None => words!("doctor-tls-expired", issued = issued),
+            },
+            words!("doctor-fix-date-operator"),
+        ),
+        TlsProblem::NotYetValid => (
+            words!("doctor-tls-not-yet", issued = issued),
+            words!("doctor-fix-date"),
+        ),
+        TlsProblem::WrongHost => (
+            words!("doctor-tls-wrong-host", issued = issued),
+            words!("doctor-tls-wrong-host-fix"),
+        ),
+        TlsProblem::NotTls => (
+            words!("doctor-tls-not-tls"),
+            words!("doctor-tls-not-tls-fix"),
+        ),
+        TlsProblem::HandshakeRefused(alert) => (
+            words!("doctor-tls-refused", alert = alert.to_string()),
+            words!("doctor-tls-refused-fix"),
+        ),
+        TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_) => (
+            words!("doctor-tls-wants-cert"),
+            words!("doctor-fix-client-cert"),
+        ),
+        TlsProblem::Other(what) => (
+            words!("doctor-tls-other", error = what.clone()),
+            words!("doctor-tls-other-fix"),
+        ),
+    }
+}
+
+pub(super) fn client_cert_check(
+    report: &mut Report,
+    net: &NetOptions,
+    problem: Option<&TlsProblem>,
+    scheme: &str,
+    reached: bool,
+) {
+    if report.has("client_cert") {
+        return;
+    }
+    let identity = match crate::net::load_identity(net) {
+        Ok(identity) => identity,
+        Err(e) => {
+            report.set("client_cert", Mark::Failed, e.to_string());
+            return;
+        }
+    };
+    match (identity, problem) {
+        (None, Some(TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_))) => {
+            report.set_with(
+                "client_cert",
+                Mark::Failed,
+                words!("doctor-cert-required"),
+                Some(words!("doctor-cert-fix-config")),
+            );
+        }
+        (None, _) if scheme == "https" && reached => {
+            report.set("client_cert", Mark::Ok, words!("doctor-cert-not-asked"));
+        }
+        (None, _) if scheme == "https" => {
+            report.set("client_cert", Mark::Ok, words!("doctor-cert-none"));
+        }
+        (None, _) => report.set("client_cert", Mark::Ok, words!("doctor-cert-none-plain")),
+        (Some((chain, _)), problem) => {
+            let summary = chain.first().and_then(|der| CertSummary::parse(der));
+            let path = net
+                .client_cert
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let about: Arg = summary.as_ref().map_or_else(
+                || Arg::Text(path.clone()),
+                |c| {
+                    words!(
+                        "doctor-cert-about",
+                        path = path.clone(),
+                        subject = c.subject.clone(),
+                        issuer = c.issuer.clone()
+                    )
+                    .into()
+                },
+            );
+            match (problem, &summary) {
+                (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!(
+                        "doctor-cert-refused",
+                        about = about,
+                        alert = alert.to_string()
+                    ),
+                    Some(words!("doctor-cert-fix-authority")),
+                ),
+                (Some(TlsProblem::CertificateRequired), _) => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-not-taken", about = about),
+                    Some(words!("doctor-cert-fix-authority")),
+                ),
+                (_, Some(c)) if c.expires_in < 0 => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-expired", about = about, days = -c.days_left()),
+                    Some(words!("doctor-cert-fix-new")),
+                ),
+                (_, Some(c)) if c.valid_since < 0 => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-not-yet", about = about),
+                    Some(words!("doctor-fix-date")),
+                ),
+                (_, Some(c)) if c.days_left() < EXPIRY_WARNING_DAYS => report.set_with(
+                    "client_cert",
+                    Mark::Warning,
+                    words!("doctor-cert-ends-soon", about = about, days = c.days_left()),
+                    Some(words!("doctor-cert-fix-soon")),
+                ),
+                (_, Some(c)) => report.set(
+                    "client_cert",
+                    Mark::Ok,
+                    words!("doctor-cert-ok-left", about = about, days = c.days_left()),
+                ),
+                (_, None) => report.set(
+                    "client_cert",
+                    Mark::Ok,
+                    words!("doctor-cert-ok", about = about),
+                ),
+            }
+        }
+    }
+}

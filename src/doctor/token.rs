@@ -1,0 +1,134 @@
+//! The token: where it comes from, whether the gateway took it, and when a
+//! JSON Web Token ends.
+
+use std::time::{Duration, SystemTime};
+
+use super::{Arg, Mark, Report};
+use crate::config::{Secret, Settings};
+
+/// The token line: `unauthorized` is `None` when the gateway was not
+/// reached, else whether it answered 401.
+pub(super) fn check(
+    report: &mut Report,
+    settings: &Settings,
+    source: &Arg,
+    embedded: bool,
+    // `None`: the gateway was not reached; else whether it answered 401.
+    unauthorized: Option<bool>,
+) {
+    let Some(token) = &settings.token else {
+        if unauthorized == Some(true) {
+            report.set_with(
+                "token",
+                Mark::Failed,
+                words!("doctor-token-wanted"),
+                Some(words!("doctor-token-fix-give")),
+            );
+        } else if embedded {
+            report.set("token", Mark::Ok, words!("doctor-token-embedded"));
+        } else {
+            report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
+        }
+        return;
+    };
+    if embedded {
+        report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-embedded-given", source = source.clone()),
+        );
+        return;
+    }
+    let expiry = jwt_expiry(token);
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    match (unauthorized.unwrap_or(false), expiry) {
+        (_, Some(exp)) if exp <= now => report.set_with(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-expired",
+                source = source.clone(),
+                ago = humantime::format_duration(Duration::from_secs(
+                    u64::try_from(now - exp).unwrap_or(0)
+                ))
+                .to_string()
+            ),
+            Some(words!("doctor-token-fix-new")),
+        ),
+        (true, _) => report.set_with(
+            "token",
+            Mark::Failed,
+            words!("doctor-token-refused", source = source.clone()),
+            Some(words!("doctor-token-fix-refused")),
+        ),
+        (false, Some(exp)) => report.set(
+            "token",
+            Mark::Ok,
+            words!(
+                "doctor-token-expires",
+                source = source.clone(),
+                within = humantime::format_duration(Duration::from_secs(
+                    u64::try_from(exp - now).unwrap_or(0)
+                ))
+                .to_string()
+            ),
+        ),
+        (false, None) if unauthorized.is_none() => report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-not-tried", source = source.clone()),
+        ),
+        (false, None) => report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-took", source = source.clone()),
+        ),
+    }
+}
+
+/// The `exp` claim of a JSON Web Token, when the token is one.
+fn jwt_expiry(token: &Secret) -> Option<i64> {
+    let payload = token.expose().split('.').nth(1)?;
+    let bytes = base64url(payload)?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_i64()
+}
+
+fn base64url(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_expiry_is_read_from_the_payload() {
+        // {"exp":1700000000}
+        let token = Secret::new("eyJhbGciOiJub25lIn0.eyJleHAiOjE3MDAwMDAwMDB9.");
+        assert_eq!(jwt_expiry(&token), Some(1_700_000_000));
+        assert_eq!(jwt_expiry(&Secret::new("opaque-token")), None);
+    }
+}

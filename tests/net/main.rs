@@ -1,0 +1,21 @@
+//! The in-process HTTP tests: the client, the live follower, the board's
+//! loading and sign-in against the simulator or a hostile server of the
+//! tests' own, all on loopback inside this process.
+//!
+//! One test binary for the group, each former test file a module.
+
+#[path = "../common/live.rs"]
+mod live;
+#[path = "../common/wait.rs"]
+mod wait;
+
+mod auth;
+mod board_live;
+mod board_load;
+mod guidance_pages;
+mod hostile_servers;
+mod live_hostile;
+mod live_sim;
+mod openapi;
+mod sim_contract;
+mod sim_load;
