@@ -579,8 +579,11 @@ impl Board {
     }
 
     /// True when the followers follow every watched vehicle's list and
-    /// exactly those vehicles take their updates: nothing to do. Checked on
-    /// every update, so it allocates nothing.
+    /// exactly those vehicles take their updates: nothing to do. Checked
+    /// after every batch of updates, so it allocates nothing and looks at
+    /// each vehicle once: a vehicle takes the updates of the followers'
+    /// list it was given (by [`Board::answer_for`], from `followed`), so
+    /// that list is the one it wants when its stepsID is that list's.
     pub fn followers_in_step(&self) -> bool {
         let id = self.followed_by;
         // Followers with nothing left to follow are stopped.
@@ -591,21 +594,33 @@ impl Board {
         if !any_wanted && !self.followed.is_empty() {
             return false;
         }
-        self.sessions.iter().all(|s| {
-            let taking = s.following().is_some_and(|f| f.id == id);
+        let in_step = self.sessions.iter().all(|s| {
+            let taking = s.following().filter(|f| f.id == id);
             match (s.watch(), s.steps_id()) {
-                (true, Some(steps_id)) => {
-                    taking
-                        && self
-                            .followed
-                            .binary_search_by(|(car, id)| {
-                                (car.as_str(), id.as_str()).cmp(&(s.car(), steps_id))
-                            })
-                            .is_ok()
-                }
-                _ => !taking,
+                (true, Some(steps_id)) => taking.is_some_and(|f| f.steps_id == steps_id),
+                _ => taking.is_none(),
             }
-        })
+        });
+        debug_assert_eq!(
+            in_step,
+            self.sessions.iter().all(|s| {
+                let taking = s.following().is_some_and(|f| f.id == id);
+                match (s.watch(), s.steps_id()) {
+                    (true, Some(steps_id)) => {
+                        taking
+                            && self
+                                .followed
+                                .binary_search_by(|(car, id)| {
+                                    (car.as_str(), id.as_str()).cmp(&(s.car(), steps_id))
+                                })
+                                .is_ok()
+                    }
+                    _ => !taking,
+                }
+            }),
+            "a vehicle takes the updates of a list the followers do not follow"
+        );
+        in_step
     }
 
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
@@ -623,14 +638,21 @@ impl Board {
     pub fn answer_for(&mut self, wanted: &[(String, String)]) {
         self.touch();
         let id = self.followed_by;
-        for session in &mut self.sessions {
-            match wanted.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
-                Ok(at) => {
+        // Each session's list among `wanted`, found through the index.
+        let mut list_of = vec![None; self.sessions.len()];
+        for (car, steps_id) in wanted {
+            if let Some(at) = self.position(car) {
+                list_of[at] = Some(steps_id);
+            }
+        }
+        for (session, list) in self.sessions.iter_mut().zip(list_of) {
+            match list {
+                Some(steps_id) => {
                     if session.following().is_none_or(|f| f.id != id) {
-                        session.follow(id, wanted[at].1.clone());
+                        session.follow(id, steps_id.clone());
                     }
                 }
-                Err(_) => {
+                None => {
                     session.unfollow();
                 }
             }
