@@ -215,7 +215,10 @@ def main():
     while loaded is None and time.monotonic() < deadline:
         drain_quiet(fd, 0.02)
         if home is None:
+            # Until the exec, the environment is the probe's own.
             env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            if b"TERM=xterm-256color" not in env:
+                continue
             home = next(e[5:].decode() for e in env if e.startswith(b"HOME="))
         for log in logs(home):
             if MARK in open(log, "rb").read():
