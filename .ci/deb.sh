@@ -27,7 +27,16 @@ cargo install --locked --path . --root "$root" --quiet
 [[ "$("$root/bin/stepwise" --version)" == "$("$bin" --version)" ]] || { echo "cargo install --path . gave another binary" >&2; exit 1; }
 rm -rf "$root"
 mkdir -p target/pkg
-"$bin" man > target/pkg/stepwise.1
+"$bin" --lang en man > target/pkg/stepwise.1
+# Each language's page, installed where man-db looks for it (Debian: pt is
+# Portugal's Portuguese, pt_BR Brazil's).
+"$bin" --lang fr man > target/pkg/stepwise.fr.1
+"$bin" --lang de man > target/pkg/stepwise.de.1
+"$bin" --lang it man > target/pkg/stepwise.it.1
+"$bin" --lang es man > target/pkg/stepwise.es.1
+"$bin" --lang nl man > target/pkg/stepwise.nl.1
+"$bin" --lang pt-BR man > target/pkg/stepwise.pt-BR.1
+"$bin" --lang pt-PT man > target/pkg/stepwise.pt-PT.1
 "$bin" completions bash > target/pkg/stepwise.bash
 "$bin" completions zsh > target/pkg/_stepwise
 "$bin" completions fish > target/pkg/stepwise.fish
@@ -39,7 +48,8 @@ if dpkg -s stepwise >/dev/null 2>&1; then
     exit 1
 fi
 # Minimal images exclude man pages from packages; this one is let in.
-dpkg -i --path-include='/usr/share/man/man1/stepwise.1.gz' "$deb"
+dpkg -i --path-include='/usr/share/man/man1/stepwise.1.gz' \
+    --path-include='/usr/share/man/*/man1/stepwise.1.gz' "$deb"
 trap 'dpkg -r stepwise >/dev/null 2>&1 || true' EXIT
 mapfile -t files < <(dpkg -L stepwise)
 
@@ -60,9 +70,18 @@ if commit="$(git rev-parse --short=12 HEAD 2>/dev/null)"; then
     [[ "$version" == *"(commit $commit)" ]] || { echo "--version names another commit than $commit" >&2; exit 1; }
 fi
 
-# The manual page opens.
+# The manual page opens, in English and in each language.
 MANPAGER=cat MANWIDTH=100 man stepwise > target/pkg/man.txt
 grep -q "stepwise doctor\|STEPWISE DOCTOR" target/pkg/man.txt || { echo "man stepwise lacks doctor" >&2; exit 1; }
+for pair in fr:/usr/share/man/fr/man1/stepwise.1.gz de:/usr/share/man/de/man1/stepwise.1.gz \
+    it:/usr/share/man/it/man1/stepwise.1.gz es:/usr/share/man/es/man1/stepwise.1.gz \
+    nl:/usr/share/man/nl/man1/stepwise.1.gz pt-BR:/usr/share/man/pt_BR/man1/stepwise.1.gz \
+    pt-PT:/usr/share/man/pt/man1/stepwise.1.gz; do
+    lang="${pair%%:*}" page="${pair#*:}"
+    [[ -f "$page" ]] || { echo "missing after install: $page" >&2; exit 1; }
+    zcat "$page" | cmp -s - "target/pkg/stepwise.$lang.1" || { echo "$page is not stepwise --lang $lang man" >&2; exit 1; }
+    MANPAGER=cat MANWIDTH=100 man "$page" | grep -q "STEPWISE DOCTOR" || { echo "$page does not open" >&2; exit 1; }
+done
 
 # doctor on the embedded default, in a clean home.
 home="$(mktemp -d)"

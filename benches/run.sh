@@ -30,19 +30,11 @@ url="$api/pims/subscription/steps?carAssociationID=987654&resetSteps=false&steps
 export HOME="$work"   # one device id for curl-equivalent requests and the CLI
 
 if want 1; then
-echo "== 1. stepwise steps --json against curl -s, same simulator URL"
+echo "== 1. stepwise steps --json (A) against curl -s (B), same simulator URL, 40 pairs"
 curl -s -H 'X-Device-Id: bench' "$url" > /dev/null
-hyperfine --warmup 5 --runs "$((runs * 5))" -N -i --export-json "$work/h1.json" \
-  "curl -s -H 'X-Device-Id: bench' $url" \
-  "$bin steps --json --api $api --car 987654" 2>&1 | grep -vE '^\s*$'
-python3 - "$work/h1.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-c, s = r[0], r[1]
-print(f"curl   min {c['min']*1e3:.2f} ms median {c['median']*1e3:.2f} ms max {c['max']*1e3:.2f} ms")
-print(f"steps  min {s['min']*1e3:.2f} ms median {s['median']*1e3:.2f} ms max {s['max']*1e3:.2f} ms")
-print(f"ratio steps/curl: median {s['median']/c['median']:.2f}x, min {s['min']/c['min']:.2f}x, max {s['max']/c['max']:.2f}x")
-PY
+python3 benches/pairs.py 40 \
+  "$bin steps --json --api $api --car 987654" \
+  "curl -s -H 'X-Device-Id: bench' $url"
 fi
 
 if want 2; then

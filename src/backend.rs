@@ -101,10 +101,14 @@ impl Backend {
             },
             ..options
         };
-        let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?;
+        let token_from = token.as_ref().and(settings.token_from);
+        let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?
+            .with_token_from(token_from);
         // A kept login (`stepwise login`) when no other token wins over it.
         if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
-            gateway = gateway.with_token_source(login.source());
+            gateway = gateway
+                .with_token_source(login.source())
+                .with_token_from(Some(crate::config::TokenFrom::Login));
         }
         Ok(Backend {
             gateway,

@@ -1,6 +1,10 @@
 //! A list of carAssociationIDs for the board or for `steps`: one id per
 //! line with `#` comments, or a CSV whose first column is the id (a header
-//! naming that column is skipped). Bad ids are named with their line.
+//! naming that column is skipped, alone or with other columns). Files made
+//! on a Windows PC read the same: a UTF-8 byte-order mark, CRLF line ends,
+//! `;` between columns (Excel in French or German), Excel's `sep=;` hint,
+//! UTF-16 "Unicode text" and legacy code pages. Bad ids are named with their
+//! line.
 
 use crate::steps::{MAX_ID_CHARS, is_id};
 use crate::text::{Lang, num};
@@ -40,24 +44,76 @@ impl BadIds {
     }
 }
 
+/// The Unicode byte-order mark that Excel's "CSV UTF-8" puts first.
+const BOM: char = '\u{feff}';
+
+/// The text of an ids file as a spreadsheet or an editor saved it: UTF-8
+/// (with or without a byte-order mark), UTF-16 with its byte-order mark
+/// (Excel's "Unicode text"), or a legacy code page such as Windows-1252
+/// (Excel's plain "CSV"). Ids are ASCII, so bytes of other columns that are
+/// not UTF-8 become U+FFFD instead of refusing the whole file; such a byte in
+/// an id makes that line a bad id, named with its number.
+pub fn decode(bytes: &[u8]) -> String {
+    let utf16 = |big: bool| {
+        let units = bytes[2..].chunks_exact(2).map(|pair| {
+            let pair = [pair[0], pair[1]];
+            if big {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        });
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    };
+    let text = match bytes {
+        [0xff, 0xfe, ..] => utf16(false),
+        [0xfe, 0xff, ..] => utf16(true),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
+}
+
+/// Is this first field a header naming the id column (`carAssociationID`,
+/// `car_association_id`, `Car association ID`, `id`, `car`)?
+fn is_header(field: &str) -> bool {
+    let name: String = field
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    ["carassociationid", "id", "car"].contains(&name.as_str())
+}
+
 /// The ids of `text`, in order, each once; or the bad lines.
 pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut ids: Vec<String> = Vec::new();
     let mut bad: Vec<(usize, String)> = Vec::new();
+    // Only the first line with content may be a header or Excel's `sep=`.
+    let mut first = true;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
+        let line = line.trim_start_matches(BOM);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let was_first = std::mem::replace(&mut first, false);
+        if was_first && line.trim().to_ascii_lowercase().starts_with("sep=") {
+            // A header may follow the hint.
+            first = true;
+            continue;
+        }
         let field = line.split([',', ';', '\t']).next().unwrap_or_default();
         let id = field.trim().trim_matches('"').trim();
         if id.is_empty() {
             continue;
         }
-        // A CSV header names its first column.
-        if ids.is_empty()
-            && bad.is_empty()
-            && line.contains([',', ';', '\t'])
-            && ["carassociationid", "id", "car"].contains(&id.to_ascii_lowercase().as_str())
-        {
+        if was_first && is_header(id) {
             continue;
         }
         if !is_id(id) {
@@ -88,6 +144,52 @@ mod tests {
     fn a_csv_gives_its_first_column_and_skips_its_header() {
         let text = "carAssociationID,model,owner\n\"F0003\",e-208,Dupont\nF0004;x;y\n";
         assert_eq!(parse(text).unwrap(), ["F0003", "F0004"]);
+    }
+
+    #[test]
+    fn a_one_column_file_headed_by_the_id_skips_its_header() {
+        assert_eq!(parse("carAssociationID\n987654\n").unwrap(), ["987654"]);
+        assert_eq!(
+            parse("Car association ID\r\n987654\r\n111111\r\n").unwrap(),
+            ["987654", "111111"]
+        );
+        assert_eq!(parse("\"car_association_id\"\nF0001\n").unwrap(), ["F0001"]);
+        // Only the first line is a header: a later one is an id like any other.
+        assert_eq!(parse("F0001\nid\n").unwrap(), ["F0001", "id"]);
+    }
+
+    #[test]
+    fn excel_on_a_windows_pc_in_french_or_german() {
+        // "CSV UTF-8 (durch Trennzeichen getrennt)": BOM, CRLF, `;`.
+        let bytes = b"\xef\xbb\xbfcarAssociationID;Modell;Kunde\r\n987654;e-208;M\xc3\xbcller\r\n111111;C4;Dupont\r\n";
+        assert_eq!(parse(&decode(bytes)).unwrap(), ["987654", "111111"]);
+        // A BOM before a lone id, the newcomer's `bom.txt`.
+        assert_eq!(
+            parse(&decode(b"\xef\xbb\xbf987654\n111111\n")).unwrap(),
+            ["987654", "111111"]
+        );
+        assert_eq!(parse("\u{feff}987654\r\n").unwrap(), ["987654"]);
+        // Plain "CSV (Trennzeichen-getrennt)": Windows-1252, with Excel's
+        // `sep=;` hint first; the other columns' bytes do not matter.
+        let bytes = b"sep=;\r\nid;Kunde\r\n987654;M\xfcller\r\n222222;Citro\xebn\r\n";
+        assert_eq!(parse(&decode(bytes)).unwrap(), ["987654", "222222"]);
+        // "Unicode text": UTF-16 little-endian with its mark, tab-separated.
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in "carAssociationID\tname\r\n333333\tx\r\n".encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        assert_eq!(parse(&decode(&bytes)).unwrap(), ["333333"]);
+        let mut bytes = vec![0xfe, 0xff];
+        for unit in "444444\n".encode_utf16() {
+            bytes.extend(unit.to_be_bytes());
+        }
+        assert_eq!(parse(&decode(&bytes)).unwrap(), ["444444"]);
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_inside_an_id_names_its_line() {
+        let bad = parse(&decode(b"987654\n98\xe97654\n")).unwrap_err();
+        assert_eq!(bad.named, [(2, "98\u{fffd}7654".to_owned())]);
     }
 
     #[test]

@@ -104,6 +104,9 @@ impl NetArgs {
     }
 }
 
+/// `steps --cars`: the whole run's bound unless `--deadline` says otherwise.
+pub const DEFAULT_DEADLINE_SECS: u64 = 300;
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     // The wizard on the embedded simulator
@@ -128,8 +131,9 @@ pub enum Command {
         // Scenario file (JSON); the built-in scenario otherwise
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        // Require this bearer token on every request (or give it with --token-file)
-        #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+        // Require this bearer token on every request; every user of the machine sees it
+        // in `ps`: prefer --token-file or STEPWISE_SERVE_TOKEN
+        #[arg(long, value_name = "TOKEN", env = "STEPWISE_SERVE_TOKEN")]
         token: Option<String>,
         // Add N generated vehicles, F0001..., in varied states
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -137,6 +141,9 @@ pub enum Command {
         // Every SECONDS, a random vehicle's next step completes
         #[arg(long, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
+        // End each event stream after its first N events (for tools that need an answer that ends)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        stream_events: Option<u32>,
         // Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,
@@ -146,13 +153,17 @@ pub enum Command {
         // Demand client certificates signed by this authority (PEM)
         #[arg(long, value_name = "FILE", requires = "tls")]
         client_ca: Option<PathBuf>,
-        // Also be the identity provider: device sign-in (`stepwise login`),
-        // expiring tokens, POST /sim/device/CODE/approve or /deny
-        #[arg(long, value_enum, value_name = "MODE")]
+        // Also be the identity provider (`stepwise login`): registered
+        // clients, scopes, the device and authorization code (PKCE) grants,
+        // rotating refresh tokens, revocation
+        #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, default_missing_value = "device")]
         auth: Option<AuthMode>,
         // Lifetime of the tokens it issues, in seconds
         #[arg(long, value_name = "SECONDS", requires = "auth", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         token_ttl: u64,
+        // A client id the identity provider knows (repeat it; default: stepwise)
+        #[arg(long, value_name = "ID", requires = "auth", action = clap::ArgAction::Append)]
+        client_id: Vec<String>,
     },
     // Sign in to the gateway (--api) with a code approved in a browser
     Login {
@@ -160,6 +171,8 @@ pub enum Command {
         // prompt that does not show it (never from an argument)
         #[arg(long)]
         with_token: bool,
+        #[command(flatten)]
+        signin: SignInArgs,
     },
     // Forget the token kept for the gateway (--api)
     Logout,
@@ -182,6 +195,9 @@ pub enum Command {
         // Print JSON instead of the checklist
         #[arg(long)]
         json: bool,
+        // With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
+        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        deadline: u64,
     },
     // Check everything between this machine and a working wizard; exit 1 when a check fails
     Doctor {
@@ -206,10 +222,56 @@ pub enum Command {
     },
 }
 
+/// Whom `login` asks, for what (over `STEPWISE_ISSUER` and the config file).
+#[derive(Debug, Default, Clone, PartialEq, Eq, clap::Args)]
+pub struct SignInArgs {
+    // The identity provider's issuer URL (else STEPWISE_ISSUER, `issuer` in
+    // the config file, else found from the gateway)
+    #[arg(long, value_name = "URL", conflicts_with = "with_token")]
+    pub issuer: Option<String>,
+    // The client id registered for stepwise at the provider [default: stepwise]
+    #[arg(long, value_name = "ID", conflicts_with = "with_token")]
+    pub client_id: Option<String>,
+    // The scopes to ask for, separated by spaces
+    #[arg(long, value_name = "SCOPES", conflicts_with = "with_token")]
+    pub scope: Option<String>,
+    // The audience (resource) to ask the token for
+    #[arg(long, value_name = "URI", conflicts_with = "with_token")]
+    pub audience: Option<String>,
+    // Sign in with a code typed in a browser anywhere, even where one could be opened here
+    #[arg(long, conflicts_with = "with_token")]
+    pub device: bool,
+}
+
+impl SignInArgs {
+    /// Flags win over the environment and the config file.
+    pub fn apply(&self, options: &mut crate::auth::SignInOptions) {
+        let given = |v: &Option<String>| {
+            v.as_ref()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(v) = given(&self.issuer) {
+            options.issuer = Some(v);
+        }
+        if let Some(v) = given(&self.client_id) {
+            options.client_id = Some(v);
+        }
+        if let Some(v) = given(&self.scope) {
+            options.scopes = Some(v);
+        }
+        if let Some(v) = given(&self.audience) {
+            options.audience = Some(v);
+        }
+        options.device |= self.device;
+    }
+}
+
 /// How the simulator signs clients in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuthMode {
-    /// OAuth 2.0 device authorization (RFC 8628)
+    /// Every grant: device authorization (RFC 8628) and authorization code
+    /// with PKCE; `--auth` alone means this
     Device,
 }
 
@@ -497,7 +559,9 @@ fn arg_id(command_id: &str, arg: &clap::Arg) -> String {
 
 fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
     let mut help = text::message(lang, &arg_id(command_id, &arg), None);
-    let mut arg = arg;
+    // The value of an environment variable never shows in help: it may be
+    // a URL with a password, or a token.
+    let mut arg = arg.hide_env_values(true);
     if arg.get_action().takes_values() {
         let values: Vec<String> = arg
             .get_possible_values()
@@ -532,6 +596,16 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
         "churn" => arg.value_parser(move |raw: &str| parse_seconds(lang, raw)),
         _ => arg,
     };
+    // The value's name (`<FILE>`, `<PATH>`) as the help's sentences say it.
+    let names: Vec<String> = arg
+        .get_value_names()
+        .unwrap_or_default()
+        .iter()
+        .map(|name| value_name(lang, name.as_str()))
+        .collect();
+    if !names.is_empty() {
+        arg = arg.value_names(names);
+    }
     let heading = if arg.is_positional() {
         "help-cli-arguments"
     } else {
@@ -540,6 +614,119 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
     arg.help(help)
         .long_help(None::<&str>)
         .help_heading(text::message(lang, heading, None))
+}
+
+/// A value's name in `lang` (`help-cli-value-<name>`), or as it is (ID,
+/// URL, N).
+fn value_name(lang: Lang, name: &str) -> String {
+    let id = format!("help-cli-value-{}", name.to_ascii_lowercase());
+    if text::has(lang, &id) {
+        text::message(lang, &id, None)
+    } else {
+        name.to_owned()
+    }
+}
+
+/// clap's usage and help with its `[OPTIONS]` in `lang`.
+pub fn localise_usage(lang: Lang, rendered: &str) -> String {
+    rendered.replace(
+        "[OPTIONS]",
+        &text::message(lang, "help-cli-options-placeholder", None),
+    )
+}
+
+/// A command-line error of clap's, said in `lang` and framed as every other
+/// error (`cli-arg-error`): what is wrong, a suggestion when clap has one,
+/// the usage line and where to learn more. No English word of clap's is
+/// left (its own "tip:" hints are English only, so they are left out).
+pub fn error_text(lang: Lang, e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let get = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        Some(ContextValue::StyledStr(s)) => Some(s.to_string()),
+        Some(ContextValue::StyledStrs(v)) => Some(
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Some(ContextValue::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let arg = get(ContextKind::InvalidArg).unwrap_or_default();
+    let value = get(ContextKind::InvalidValue).unwrap_or_default();
+    let mut message = match e.kind() {
+        ErrorKind::InvalidValue if value.is_empty() => {
+            tr!(lang, "cli-clap-missing-value", arg = arg)
+        }
+        ErrorKind::InvalidValue => {
+            let mut m = tr!(lang, "cli-clap-invalid-value", arg = arg, value = value);
+            if let Some(values) = get(ContextKind::ValidValue) {
+                m = format!(
+                    "{m} [{}]",
+                    tr!(lang, "cli-clap-possible-values", values = values)
+                );
+            }
+            m
+        }
+        ErrorKind::ValueValidation => {
+            let m = tr!(lang, "cli-clap-invalid-value", arg = arg, value = value);
+            // The reason comes from our own value parsers, already in `lang`.
+            match std::error::Error::source(e) {
+                Some(why) => format!("{m}: {why}"),
+                None => m,
+            }
+        }
+        ErrorKind::UnknownArgument => tr!(lang, "cli-clap-unknown-argument", arg = arg),
+        ErrorKind::InvalidSubcommand => tr!(
+            lang,
+            "cli-clap-unknown-command",
+            name = get(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            tr!(lang, "cli-clap-missing-required", args = arg)
+        }
+        ErrorKind::ArgumentConflict => {
+            let other = get(ContextKind::PriorArg).unwrap_or_default();
+            if other == arg || other.is_empty() {
+                tr!(lang, "cli-clap-repeated", arg = arg)
+            } else {
+                tr!(lang, "cli-clap-conflict", arg = arg, other = other)
+            }
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            tr!(lang, "cli-clap-extra-value", arg = arg, value = value)
+        }
+        ErrorKind::MissingSubcommand => tr!(
+            lang,
+            "cli-clap-needs-command",
+            name = get(ContextKind::InvalidSubcommand).unwrap_or_default(),
+            values = get(ContextKind::ValidSubcommand).unwrap_or_default()
+        ),
+        _ => tr!(lang, "cli-clap-other"),
+    };
+    let suggestion = get(ContextKind::SuggestedSubcommand)
+        .or_else(|| get(ContextKind::SuggestedArg))
+        .or_else(|| get(ContextKind::SuggestedValue));
+    if let Some(suggestion) = suggestion {
+        message = format!(
+            "{message}; {}",
+            tr!(lang, "cli-clap-did-you-mean", suggestion = suggestion)
+        );
+    }
+    let mut out = tr!(lang, "cli-arg-error", message = message);
+    if let Some(usage) = get(ContextKind::Usage) {
+        // clap's usage starts with its English "Usage:".
+        let line = usage.trim();
+        let line = line.strip_prefix("Usage:").unwrap_or(line).trim();
+        out = format!(
+            "{out}\n\n{} {}",
+            tr!(lang, "help-cli-usage"),
+            localise_usage(lang, line)
+        );
+    }
+    format!("{out}\n\n{}", tr!(lang, "cli-clap-try-help"))
 }
 
 /// Words for what clap adds when it builds: the usage line's word, the
@@ -697,6 +884,26 @@ pub fn check_report_path(lang: Lang, path: &Path) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// Every option read from the environment hides the variable's value
+    /// in help, in every subcommand.
+    #[test]
+    fn help_hides_every_environment_value() {
+        fn check(cmd: &clap::Command, seen: &mut usize) {
+            for arg in cmd.get_arguments() {
+                if arg.get_env().is_some() {
+                    *seen += 1;
+                    assert!(arg.is_hide_env_values_set(), "{}", arg.get_id());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, seen);
+            }
+        }
+        let mut seen = 0;
+        check(&command(Lang::En), &mut seen);
+        assert!(seen >= 3, "{seen}");
+    }
+
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
@@ -753,7 +960,28 @@ mod tests {
             "help-cli-help-command-subcommand",
             "help-cli-default",
             "help-cli-values",
+            "help-cli-options-placeholder",
         ];
+        // `help-cli-value-<name>` for each value name an option has.
+        fn value_names(cmd: &clap::Command, out: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                for name in arg.get_value_names().unwrap_or_default() {
+                    out.push(format!(
+                        "help-cli-value-{}",
+                        name.as_str().to_ascii_lowercase()
+                    ));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                value_names(sub, out);
+            }
+        }
+        let mut named = Vec::new();
+        value_names(&Cli::command(), &mut named);
+        let unused: Vec<&str> = unused
+            .into_iter()
+            .filter(|id| !named.iter().any(|n| n == id))
+            .collect();
         let here = include_str!("cli.rs");
         for id in &clap_words {
             assert!(here.contains(&format!("\"{id}\"")), "{id} is not used");
@@ -893,8 +1121,35 @@ mod tests {
         let cli = Cli::try_parse_from(["stepwise", "login", "--api", "http://x"]).unwrap();
         assert!(matches!(
             cli.command,
-            Some(Command::Login { with_token: false })
+            Some(Command::Login {
+                with_token: false,
+                ..
+            })
         ));
+        let cli = Cli::try_parse_from([
+            "stepwise",
+            "login",
+            "--client-id",
+            "dealer-workshop-cli",
+            "--scope",
+            "openid offline_access steps:read",
+            "--device",
+        ])
+        .unwrap();
+        let Some(Command::Login { signin, .. }) = cli.command else {
+            panic!("login")
+        };
+        let mut options = crate::auth::SignInOptions::default();
+        signin.apply(&mut options);
+        assert_eq!(options.client_id(), "dealer-workshop-cli");
+        assert_eq!(
+            options.scopes.as_deref(),
+            Some("openid offline_access steps:read")
+        );
+        assert!(options.device);
+        assert!(
+            Cli::try_parse_from(["stepwise", "login", "--with-token", "--client-id", "x"]).is_err()
+        );
         assert!(Cli::try_parse_from(["stepwise", "login", "--with-token", "abc"]).is_err());
         let cli = Cli::try_parse_from(["stepwise", "auth", "status", "--json"]).unwrap();
         assert!(matches!(

@@ -4,20 +4,23 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
 use crate::auth::{AuthError, TokenSource};
-use crate::config::Secret;
+use crate::config::{Secret, TokenFrom};
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::wire::{
-    self, Association, DecodeError, ErrorBody, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM,
-    STEPS_ID_PARAM,
+    self, Association, DecodeError, ErrorBody, GUIDANCE_PHONE_PATH, LIST_PATH, NEXT_PATH,
+    RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
 };
 pub use crate::wire::{DEVICE_HEADER, Lookup};
 
+mod door;
 pub mod live;
+
+pub use door::{Call, Sent};
 
 /// Limits of the client; the defaults suit a technician on a slow network.
 #[derive(Debug, Clone)]
@@ -152,10 +155,50 @@ pub enum GatewayError {
     },
     /// A network setting (CA file, client certificate, proxy) is unusable.
     Net(crate::net::NetError),
+    /// The gateway redirected to another origin (another server, or from
+    /// https to http): not followed.
+    Redirected(crate::net::RedirectRefused),
+    /// Asked for the list of one stepsID, the gateway answered another's
+    /// (a mixed-up proxy or cache): refused, never shown as this vehicle's.
+    ForeignList {
+        asked: String,
+        answered: String,
+    },
     /// The live event stream failed (see [`live`]).
     Live(live::LiveFault),
     /// Getting or refreshing a sign-in token failed.
     Auth(AuthError),
+    /// A 404 without the contract's error body: what answered is no steps
+    /// gateway (a wrong `--api` path, a web server).
+    NotAGateway {
+        base: String,
+        status: u16,
+    },
+    /// The proxy answered itself (a 407, or an error page of its own): the
+    /// request never reached the gateway. `said` is its own words, if any.
+    Proxy {
+        proxy: String,
+        status: u16,
+        said: String,
+    },
+    /// A 401 that says more than [`GatewayError::Rejected`]: `sent` names
+    /// where the refused token came from; `None`, no token was sent.
+    Unauthorized {
+        sent: Option<TokenFrom>,
+    },
+    /// `--api` says `http://`, but the server there speaks TLS.
+    WantsTls {
+        base: String,
+    },
+    /// The gateway's redirects go round in a loop, or on too long.
+    Redirects {
+        base: String,
+    },
+    /// No connection within the connect timeout (a full or silent server).
+    ConnectTimedOut {
+        base: String,
+        after: Duration,
+    },
 }
 
 impl std::fmt::Display for GatewayError {
@@ -188,13 +231,116 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
+            GatewayError::NotAGateway { base, status } => {
+                write!(
+                    f,
+                    "HTTP {status} without an error body: not a gateway at {base}"
+                )
+            }
+            GatewayError::Proxy {
+                proxy,
+                status,
+                said,
+            } => {
+                write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::Unauthorized { sent } => match sent {
+                Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
+                None => f.write_str("HTTP 401: no token sent"),
+            },
+            GatewayError::WantsTls { base } => write!(f, "plain http to a TLS server: {base}"),
+            GatewayError::Redirects { base } => write!(f, "too many redirects: {base}"),
+            GatewayError::ConnectTimedOut { base, after } => write!(
+                f,
+                "no connection within {:.1} s: {base}",
+                after.as_secs_f64()
+            ),
+            GatewayError::Redirected(refused) => write!(f, "{refused}"),
+            GatewayError::ForeignList { asked, answered } => {
+                write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
+            }
         }
     }
 }
 
 impl std::error::Error for GatewayError {}
 
+/// What a caller does after a failed call. [`GatewayError::recovery`] is
+/// the one rule; the call's own retries, the follower and the wizard's
+/// watch all follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// It may pass by itself: try again. `now`: within the same call, after
+    /// a back-off (a connection refused or cut, a 5xx, a 429); otherwise at
+    /// the next round (a timeout has already waited its whole limit; an
+    /// answer over the cap or garbled may be a proxy's page; the identity
+    /// provider could not be reached).
+    Retry { now: bool },
+    /// Only signing in gets past it: a 401, a login that is over.
+    SignIn,
+    /// The gateway refuses the stepsID for this device (403) or does not
+    /// know it (404): ask again by carAssociationID.
+    StartOver,
+    /// Trying again changes nothing: stop and say why.
+    Stop,
+}
+
 impl GatewayError {
+    /// The one rule on what to do after this error (see [`Recovery`]).
+    pub fn recovery(&self) -> Recovery {
+        match self {
+            GatewayError::Rejected { kind, .. } => match kind {
+                Rejection::TooManyRequests | Rejection::ServerFailure => {
+                    Recovery::Retry { now: true }
+                }
+                Rejection::Unauthorized => Recovery::SignIn,
+                Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
+                Rejection::BadRequest | Rejection::Conflict | Rejection::Other => Recovery::Stop,
+            },
+            GatewayError::Unreachable { .. } | GatewayError::Transport(_) => {
+                Recovery::Retry { now: true }
+            }
+            GatewayError::TimedOut { .. }
+            | GatewayError::TooLarge { .. }
+            | GatewayError::BadAnswer(_)
+            | GatewayError::ForeignList { .. } => Recovery::Retry { now: false },
+            GatewayError::Live(fault) => match fault {
+                live::LiveFault::Lists { .. } => Recovery::Stop,
+                live::LiveFault::Cut
+                | live::LiveFault::Silent { .. }
+                | live::LiveFault::NotText
+                | live::LiveFault::BadLine => Recovery::Retry { now: false },
+            },
+            GatewayError::Auth(e) if e.needs_login() => Recovery::SignIn,
+            GatewayError::Auth(AuthError::Network { .. }) => Recovery::Retry { now: false },
+            GatewayError::Auth(_)
+            | GatewayError::UserInfoInUrl
+            | GatewayError::BadUrl { .. }
+            | GatewayError::BadPath { .. }
+            | GatewayError::BadToken
+            | GatewayError::HttpSetup(_)
+            | GatewayError::DemoUnavailable(_)
+            | GatewayError::Tls { .. }
+            | GatewayError::Redirected(_)
+            | GatewayError::Net(_)
+            | GatewayError::NotAGateway { .. }
+            | GatewayError::WantsTls { .. }
+            | GatewayError::Redirects { .. } => Recovery::Stop,
+            GatewayError::Unauthorized { .. } => Recovery::SignIn,
+            // A proxy that cannot reach the gateway now may later; one that
+            // wants a password will not get it by waiting.
+            GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
+            GatewayError::Proxy { .. } => Recovery::Stop,
+            // The connect timeout has already been waited for.
+            GatewayError::ConnectTimedOut { .. } => Recovery::Retry { now: false },
+        }
+    }
+
+    /// Passing: trying again later may succeed.
+    pub fn is_passing(&self) -> bool {
+        matches!(self.recovery(), Recovery::Retry { .. })
+    }
+
     /// A 403: the stepsID belongs to another device, so the list must be asked
     /// again by carAssociationID.
     pub fn is_wrong_device(&self) -> bool {
@@ -210,6 +356,7 @@ impl GatewayError {
     pub fn rejection(&self) -> Option<Rejection> {
         match self {
             GatewayError::Rejected { kind, .. } => Some(*kind),
+            GatewayError::Unauthorized { .. } => Some(Rejection::Unauthorized),
             _ => None,
         }
     }
@@ -229,10 +376,64 @@ impl GatewayError {
 }
 
 /// A status and body that came back, before they are judged.
-struct Answer {
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+    /// The headers mark the answer as a proxy's own: its words, if any.
+    pub proxy_mark: Option<String>,
+    /// The request carried a token.
+    pub token_sent: bool,
+}
+
+/// Whether an answer's headers mark it as a forward proxy's own rather than
+/// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
+/// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
+/// the proxy said, if anything.
+pub(crate) fn proxy_mark(
     status: StatusCode,
-    retry_after: Option<Duration>,
-    body: Vec<u8>,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<String> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| crate::steps::sanitize(v.trim()))
+    };
+    let server = text("server").unwrap_or_default().to_ascii_lowercase();
+    let known_proxy = [
+        "squid",
+        "tinyproxy",
+        "privoxy",
+        "polipo",
+        "ziproxy",
+        "ccproxy",
+    ]
+    .iter()
+    .any(|p| server.starts_with(p));
+    let basic = status == StatusCode::UNAUTHORIZED
+        && text("www-authenticate").is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
+    if let Some(error) = text("x-squid-error") {
+        return Some(error);
+    }
+    (status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        || headers.contains_key("proxy-authenticate")
+        || known_proxy
+        || basic)
+        .then(String::new)
+}
+
+/// The title of an HTML page (a proxy's or a web server's own page), cut
+/// short and sanitised, to quote what it said.
+fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(8192)]);
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title = crate::steps::sanitize(text[start..end].trim());
+    let title: String = title.chars().take(100).collect();
+    (!title.is_empty()).then_some(title)
 }
 
 /// The client of one gateway, for one device.
@@ -244,9 +445,13 @@ pub struct Gateway {
     proxy: Option<String>,
     device_id: String,
     token: Option<TokenSource>,
+    /// Where the token comes from, to name it when the gateway refuses it.
+    token_from: Option<TokenFrom>,
     options: ClientOptions,
     /// The budget every clone of this client shares.
     pace: std::sync::Arc<crate::pace::Pace>,
+    /// The client of the sign-in calls (made when first needed).
+    oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -274,13 +479,23 @@ impl Gateway {
         // The system's roots are read on the first TLS connection only, so
         // plain HTTP (the embedded simulator) does not pay for them.
         let net_error = GatewayError::Net;
-        let proxy = options
-            .net
-            .proxy
-            .proxy_for(&base)
-            .map_err(net_error)?
-            .map(|choice| choice.shown());
-        let http = crate::net::configure(builder, &options.net)
+        let choice = options.net.proxy.proxy_for(&base).map_err(net_error)?;
+        // Plain HTTP to the gateway and to its proxy: nothing is encrypted,
+        // so no trust or client certificate file is read.
+        let plain =
+            base.scheme() == "http" && choice.as_ref().is_none_or(|c| c.url.scheme() == "http");
+        let net = if plain {
+            crate::net::NetOptions {
+                ca_file: None,
+                client_cert: None,
+                client_key: None,
+                ..options.net.clone()
+            }
+        } else {
+            options.net.clone()
+        };
+        let proxy = choice.map(|choice| choice.shown());
+        let http = crate::net::configure(builder, &net)
             .map_err(net_error)?
             .build()
             .map_err(|e| GatewayError::HttpSetup(e.to_string()))?;
@@ -291,8 +506,10 @@ impl Gateway {
             proxy,
             device_id,
             token: token.map(TokenSource::fixed),
+            token_from: None,
             options,
             pace,
+            oauth: std::sync::Arc::default(),
         })
     }
 
@@ -303,9 +520,42 @@ impl Gateway {
         self
     }
 
-    /// The HTTP client, set up for this gateway (sign-in calls use it too).
+    /// Names where the token comes from, for the words of a refusal.
+    #[must_use]
+    pub fn with_token_from(mut self, from: Option<TokenFrom>) -> Self {
+        self.token_from = from;
+        self
+    }
+
+    /// The HTTP client, set up for this gateway: it follows a redirect only
+    /// within the gateway's origin.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The HTTP client of the sign-in calls (discovery, device code, token,
+    /// refresh): the gateway's network settings, and no redirect followed
+    /// at all, so a form with a code or a refresh token goes nowhere but
+    /// to the address the provider gave.
+    pub fn oauth_http(&self) -> Result<&reqwest::Client, AuthError> {
+        self.oauth
+            .get_or_init(|| {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.options.connect_timeout)
+                    .timeout(self.options.timeout)
+                    .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+                crate::net::configure(builder, &self.options.net)
+                    .map_err(|e| e.to_string())?
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|detail| AuthError::Network {
+                url: crate::net::shown_url(&self.base),
+                detail: detail.clone(),
+                tls: None,
+            })
     }
 
     pub fn base(&self) -> &str {
@@ -321,7 +571,11 @@ impl Gateway {
             (STATUS_PARAM, request.status.as_wire()),
         ];
         let body = self.call(Method::GET, LIST_PATH, &query).await?;
-        wire::decode_list(&body).map_err(GatewayError::BadAnswer)
+        let list = wire::decode_list(&body).map_err(GatewayError::BadAnswer)?;
+        match &request.lookup {
+            wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
+            wire::Lookup::Car(_) => Ok(list),
+        }
     }
 
     /// `GET pims/subscription/step`: the next step, `None` when nothing is left.
@@ -336,31 +590,20 @@ impl Gateway {
     /// (`GET guidance/{name}`): a 200 HTML answer says yes; a 404, any other
     /// answer or no answer says no.
     pub async fn offers_guidance_pages(&self) -> bool {
-        let Ok(url) = self.base.join("guidance/trusterPhoneNumber") else {
-            return false;
-        };
-        let answer = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "text/html")
-            .send()
-            .await;
-        match answer {
-            Ok(response) => {
-                let html = response
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.starts_with("text/html"));
-                tracing::info!(
-                    status = response.status().as_u16(),
-                    html,
-                    "guidance pages probed"
+        let call = Call::get(GUIDANCE_PHONE_PATH, &[]).accept("text/html");
+        match self.send(&call).await {
+            Ok(sent) => {
+                let header = |name| sent.headers().get(name).and_then(|v| v.to_str().ok());
+                let html = wire::is_guidance_page(
+                    header(reqwest::header::CONTENT_TYPE),
+                    header(reqwest::header::CONTENT_LANGUAGE),
                 );
-                response.status().is_success() && html
+                let status = sent.status();
+                tracing::info!(status = status.as_u16(), html, "guidance pages probed");
+                status.is_success() && html
             }
             Err(e) => {
-                tracing::info!("guidance pages probe failed: {}", root_cause(&e));
+                tracing::info!("guidance pages probe failed: {e}");
                 false
             }
         }
@@ -368,177 +611,91 @@ impl Gateway {
 
     /// Simulator only: the scenario's associations.
     pub async fn sim_associations(&self) -> Result<Vec<Association>, GatewayError> {
-        let body = self.call(Method::GET, "sim/associations", &[]).await?;
+        let body = self
+            .call(Method::GET, wire::SIM_ASSOCIATIONS_PATH, &[])
+            .await?;
         serde_json::from_slice(&body)
             .map_err(|e| GatewayError::BadAnswer(DecodeError::WrongShape(e.to_string())))
     }
 
     /// Simulator only: the customer completes a step in truth.
     pub async fn sim_complete(&self, car: &str, step: &str) -> Result<(), GatewayError> {
-        let path = format!(
-            "sim/associations/{}/steps/{}/complete",
-            path_segment(car),
-            path_segment(step)
-        );
+        let path = wire::sim_complete_path(&path_segment(car), &path_segment(step));
         self.call(Method::POST, &path, &[]).await.map(drop)
     }
 
+    /// A call of JSON through the door, retried while the error's
+    /// [`Recovery`] says to retry now (at most `retries` more attempts, each
+    /// after the shared back-off; a 429's `Retry-After` up to
+    /// `max_retry_after`). Every attempt waits for a place in the gateway's
+    /// budget.
     async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<u8>, GatewayError> {
-        let url = self.base.join(path).map_err(|e| GatewayError::BadPath {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
-        let token = match &self.token {
-            Some(source) => Some(
-                source
-                    .bearer(&self.http)
-                    .await
-                    .map_err(GatewayError::Auth)?,
-            ),
-            None => None,
-        };
-        let outcome = self
-            .call_with(&method, &url, path, query, token.as_ref())
-            .await;
-        // A refused token is refreshed once and the call tried once more.
-        let (Some(source), Some(used)) = (&self.token, &token) else {
-            return outcome;
-        };
-        if !matches!(&outcome, Err(e) if e.rejection() == Some(Rejection::Unauthorized)) {
-            return outcome;
-        }
-        match source.after_refusal(&self.http, used).await {
-            Ok(Some(fresh)) => {
-                tracing::info!(path, "token refused; retrying once with a refreshed one");
-                self.call_with(&method, &url, path, query, Some(&fresh))
-                    .await
-            }
-            Ok(None) => outcome,
-            Err(e) => Err(GatewayError::Auth(e)),
-        }
-    }
-
-    /// One call with one token: retries on connection failures, 5xx, 429.
-    async fn call_with(
-        &self,
-        method: &Method,
-        url: &Url,
-        path: &str,
-        query: &[(&str, &str)],
-        token: Option<&Secret>,
-    ) -> Result<Vec<u8>, GatewayError> {
+        let call = Call::get(path, query).method(method);
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
             let place = self.pace.admit().await;
-            let outcome = self
-                .attempt(method.clone(), url.clone(), query, token)
-                .await;
+            let outcome = self.attempt(&call).await;
             match &outcome {
                 Ok(a) => {
-                    tracing::info!(%method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
+                    tracing::info!(method = %call.method, path, status = a.status.as_u16(), bytes = a.body.len(), elapsed = ?started.elapsed(), "gateway call")
                 }
                 Err(e) => {
-                    tracing::warn!(%method, path, elapsed = ?started.elapsed(), "gateway call failed: {e}")
+                    tracing::warn!(method = %call.method, path, elapsed = ?started.elapsed(), "gateway call failed: {e}")
                 }
             }
-            let retry_in = match &outcome {
-                Ok(a) if a.status.is_success() => None,
-                Ok(a) if a.status == StatusCode::TOO_MANY_REQUESTS => a
-                    .retry_after
-                    .or(Some(self.backoff(attempt)))
-                    .filter(|wait| *wait <= self.options.max_retry_after),
-                Ok(a) if a.status.is_server_error() => Some(self.backoff(attempt)),
-                Err(GatewayError::Unreachable { .. } | GatewayError::Transport(_)) => {
-                    Some(self.backoff(attempt))
-                }
-                _ => None,
-            };
-            if let Ok(a) = &outcome
-                && a.status == StatusCode::TOO_MANY_REQUESTS
+            let retry_after = outcome.as_ref().ok().and_then(|a| a.retry_after);
+            let judged = outcome.and_then(|answer| self.judge(answer));
+            let backoff = self.backoff().after(attempt);
+            if let Err(e) = &judged
+                && e.rejection() == Some(Rejection::TooManyRequests)
             {
                 // One budget per gateway: every request to it slows down.
                 // The pause is set before the place is given back, so no
                 // request slips in between.
-                let wait = a.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                let wait = retry_after.unwrap_or(backoff);
                 self.pace.pause(wait.min(self.options.max_retry_after));
             }
             drop(place);
+            let retry_in = match &judged {
+                Err(e) if e.rejection() == Some(Rejection::TooManyRequests) => retry_after
+                    .or(Some(backoff))
+                    .filter(|wait| *wait <= self.options.max_retry_after),
+                Err(e) if e.recovery() == (Recovery::Retry { now: true }) => Some(backoff),
+                _ => None,
+            };
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                _ => {
-                    return outcome
-                        .map(|answer| redact_answer(answer, token))
-                        .and_then(judge)
-                        .map_err(|e| redact(e, token));
-                }
+                _ => return judged,
             }
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.options.backoff.saturating_mul(1 << attempt.min(8))
+    /// The back-off of this client's retries.
+    fn backoff(&self) -> crate::pace::Backoff {
+        crate::pace::Backoff {
+            first: self.options.backoff,
+            max: self.options.max_retry_after,
+        }
     }
 
-    async fn attempt(
-        &self,
-        method: Method,
-        url: Url,
-        query: &[(&str, &str)],
-        token: Option<&Secret>,
-    ) -> Result<Answer, GatewayError> {
-        let mut request = self
-            .http
-            .request(method, url)
-            .query(query)
-            .header(ACCEPT, "application/json")
-            .header(DEVICE_HEADER, &self.device_id);
-        if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| GatewayError::BadToken)?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
-        let mut response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let limit = self.options.max_body;
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(GatewayError::TooLarge { limit });
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&e))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(GatewayError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
-            status,
-            retry_after,
-            body,
-        })
+    async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {
+        self.send(call).await?.body(self).await
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
+        if let Some(refused) = crate::net::RedirectRefused::find(error) {
+            return GatewayError::Redirected(refused);
+        }
         let base = self.base.to_string();
         if let Some(problem) = crate::net::TlsProblem::find(error) {
             return GatewayError::Tls {
@@ -547,11 +704,22 @@ impl Gateway {
                 problem,
             };
         }
-        if error.is_timeout() {
+        if error.is_timeout() && error.is_connect() {
+            GatewayError::ConnectTimedOut {
+                base,
+                after: self.options.connect_timeout,
+            }
+        } else if error.is_timeout() {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
             }
+        } else if error.is_redirect() {
+            GatewayError::Redirects { base }
+        } else if self.base.scheme() == "http" && root_cause(error).contains("invalid HTTP version")
+        {
+            // What came back starts like a TLS record, not like HTTP.
+            GatewayError::WantsTls { base }
         } else if error.is_connect() {
             let via = self
                 .proxy
@@ -568,6 +736,22 @@ impl Gateway {
     }
 }
 
+/// A list asked for by stepsID must be that stepsID's (one without a
+/// stepsID is taken as the one asked for).
+pub(crate) fn check_steps_id(mut list: StepsList, asked: &str) -> Result<StepsList, GatewayError> {
+    match list.steps_id.as_deref() {
+        None => {
+            list.steps_id = Some(asked.to_owned());
+            Ok(list)
+        }
+        Some(answered) if answered == asked => Ok(list),
+        Some(answered) => Err(GatewayError::ForeignList {
+            asked: asked.to_owned(),
+            answered: answered.to_owned(),
+        }),
+    }
+}
+
 /// A gateway that echoes the request back must not make the token appear in
 /// an error: it is cut out of a failed answer's body before the body is
 /// read, and out of every text a transport error carries.
@@ -575,21 +759,44 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
     if let Some(token) = token
         && !answer.status.is_success()
     {
-        let needle = token.expose().as_bytes();
-        while let Some(at) = answer.body.windows(needle.len()).position(|w| w == needle) {
-            answer
-                .body
-                .splice(at..at + needle.len(), b"<redacted>".iter().copied());
-        }
+        answer.body = redact_bytes(&answer.body, token.expose().as_bytes());
     }
     answer
+}
+
+/// `body` with every `needle` replaced by `<redacted>`, in one pass from
+/// left to right: an empty needle changes nothing, and a needle that is part
+/// of the mask cannot loop.
+fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
+    const MASK: &[u8] = b"<redacted>";
+    if needle.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(MASK);
+            rest = &rest[needle.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    out
 }
 
 fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     let Some(token) = token else {
         return error;
     };
-    let scrub = |text: String| text.replace(token.expose(), "<redacted>");
+    let scrub = |text: String| {
+        if token.expose().is_empty() {
+            text
+        } else {
+            text.replace(token.expose(), "<redacted>")
+        }
+    };
     match error {
         GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
         GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
@@ -600,16 +807,81 @@ fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     }
 }
 
-/// A 2xx body goes on to decoding; anything else becomes a typed error.
-fn judge(answer: Answer) -> Result<Vec<u8>, GatewayError> {
-    if answer.status.is_success() {
-        return Ok(answer.body);
+impl Gateway {
+    /// A 2xx body goes on to decoding; anything else becomes a typed error
+    /// that names who answered: the proxy, a TLS terminator that wants a
+    /// client certificate, something that is no gateway, or the gateway.
+    pub(crate) fn judge(&self, answer: Answer) -> Result<Vec<u8>, GatewayError> {
+        let token_sent = answer.token_sent;
+        if answer.status.is_success() {
+            return Ok(answer.body);
+        }
+        let status = answer.status.as_u16();
+        let base = self.base.to_string();
+        let body = wire::decode_error(&answer.body);
+        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark)
+            && body.is_none()
+        {
+            let said = Some(mark.clone())
+                .filter(|m| !m.is_empty())
+                .or_else(|| html_title(&answer.body))
+                .unwrap_or_default();
+            return Err(GatewayError::Proxy {
+                proxy: proxy.clone(),
+                status,
+                said,
+            });
+        }
+        if status == 400 && body.is_none() {
+            // nginx completes the handshake, then answers 400 with a page
+            // that says why: no client certificate, a refused one, or
+            // plain HTTP sent to its TLS port.
+            let title = html_title(&answer.body).unwrap_or_default();
+            let lower = title.to_ascii_lowercase();
+            if lower.contains("no required ssl certificate") {
+                return Err(GatewayError::Tls {
+                    base,
+                    proxy: self.proxy.clone(),
+                    problem: crate::net::TlsProblem::CertificateRequired,
+                });
+            }
+            if lower.contains("ssl certificate error") {
+                return Err(GatewayError::Tls {
+                    base,
+                    proxy: self.proxy.clone(),
+                    problem: crate::net::TlsProblem::ClientCertificateRefused(title),
+                });
+            }
+            if lower.contains("plain http request was sent to https port") {
+                return Err(GatewayError::WantsTls { base });
+            }
+        }
+        if status == 404 && body.is_none() {
+            return Err(GatewayError::NotAGateway { base, status });
+        }
+        if status == 401 && (!token_sent || self.token_from.is_some()) {
+            return Err(GatewayError::Unauthorized {
+                sent: if token_sent { self.token_from } else { None },
+            });
+        }
+        Err(GatewayError::Rejected {
+            status,
+            kind: Rejection::of(answer.status),
+            body: body.unwrap_or_default(),
+        })
     }
-    Err(GatewayError::Rejected {
-        status: answer.status.as_u16(),
-        kind: Rejection::of(answer.status),
-        body: wire::decode_error(&answer.body).unwrap_or_default(),
-    })
+}
+
+/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
+fn header_seconds(
+    headers: &HeaderMap,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<Duration> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// The innermost cause, which says more than reqwest's outer message and
@@ -665,5 +937,24 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+    }
+
+    /// Redaction ends and cannot panic: an empty token, or one that is part
+    /// of the mask itself.
+    #[test]
+    fn redaction_cannot_panic_or_loop() {
+        assert_eq!(redact_bytes(b"abc", b""), b"abc");
+        assert_eq!(redact_bytes(b"e e", b"e"), b"<redacted> <redacted>");
+        assert_eq!(redact_bytes(b"xactx", b"act"), b"x<redacted>x");
+        assert_eq!(redact_bytes(b"TT", b"TT"), b"<redacted>");
+        let answer = Answer {
+            status: StatusCode::NOT_FOUND,
+            retry_after: None,
+            body: b"red".to_vec(),
+            proxy_mark: None,
+            token_sent: true,
+        };
+        let redacted = redact_answer(answer, Some(&Secret::new("d")));
+        assert_eq!(redacted.body, b"re<redacted>");
     }
 }

@@ -78,8 +78,12 @@ struct FailedJson<'a> {
 
 /// `stepwise steps` over several vehicles: the lists are asked at once (the
 /// client keeps at most its budget in flight), printed in the order given,
-/// one block each, or with `json` one JSON object per line. Exit 1 when any
-/// failed, else 3 when any has a step to do, else 0.
+/// one block each, or with `json` one JSON object per line. The whole run
+/// waits at most `deadline`: vehicles without an answer by then are named
+/// as such. The plain output ends with one summary line that names the
+/// vehicles that failed or did not answer (stdout alone tells the whole
+/// story). Exit 1 when any failed or did not answer, else 3 when any has a
+/// step to do, else 0.
 pub async fn steps_many(
     backend: &Backend,
     cars: &[String],
@@ -87,8 +91,10 @@ pub async fn steps_many(
     reset: bool,
     json: bool,
     lang: Lang,
+    deadline: std::time::Duration,
 ) -> ManyOutcome {
-    let tasks: Vec<_> = cars
+    let until = tokio::time::Instant::now() + deadline;
+    let mut tasks: Vec<_> = cars
         .iter()
         .map(|car| {
             let gateway = backend.gateway.clone();
@@ -106,12 +112,32 @@ pub async fn steps_many(
         failures: Vec::new(),
         code: EXIT_CLEAR,
     };
-    let mut failed = false;
+    let mut failed: Vec<&str> = Vec::new();
+    let mut late: Vec<&str> = Vec::new();
     let mut pending = false;
-    for (car, task) in cars.iter().zip(tasks) {
-        let result = task
-            .await
-            .unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string())));
+    let secs = deadline.as_secs();
+    for (car, task) in cars.iter().zip(tasks.iter_mut()) {
+        let result = match tokio::time::timeout_at(until, &mut *task).await {
+            Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
+            Err(_) => {
+                task.abort();
+                late.push(car);
+                if json {
+                    let line = serde_json::to_string(&FailedJson {
+                        car_association_id: car,
+                        error: format!("no answer within the deadline of {secs} s"),
+                    })
+                    .expect("plain data serialises");
+                    out.stdout.push_str(&line);
+                    out.stdout.push('\n');
+                }
+                out.failures.push(format!(
+                    "stepwise: {car}: {}",
+                    tr!(lang, "steps-many-late", secs = secs)
+                ));
+                continue;
+            }
+        };
         match result {
             Ok(list) => {
                 pending |= list.has_pending();
@@ -129,7 +155,7 @@ pub async fn steps_many(
                 }
             }
             Err(e) => {
-                failed = true;
+                failed.push(car);
                 if json {
                     let line = serde_json::to_string(&FailedJson {
                         car_association_id: car,
@@ -146,7 +172,15 @@ pub async fn steps_many(
             }
         }
     }
-    out.code = if failed {
+    if !json {
+        if !out.stdout.is_empty() {
+            out.stdout.push('\n');
+        }
+        out.stdout
+            .push_str(&many_summary(lang, cars.len(), &failed, &late, secs));
+        out.stdout.push('\n');
+    }
+    out.code = if !failed.is_empty() || !late.is_empty() {
         EXIT_ERROR
     } else if pending {
         EXIT_PENDING
@@ -154,6 +188,44 @@ pub async fn steps_many(
         EXIT_CLEAR
     };
     out
+}
+
+/// The last line of `steps` over several vehicles: how many were listed,
+/// and which failed or did not answer in time (the first ten of each).
+fn many_summary(lang: Lang, total: usize, failed: &[&str], late: &[&str], secs: u64) -> String {
+    let ids = |cars: &[&str]| {
+        let mut shown = cars.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+        if cars.len() > 10 {
+            shown.push_str(", …");
+        }
+        shown
+    };
+    let mut line = tr!(
+        lang,
+        "steps-many-summary",
+        listed = num(total - failed.len() - late.len()),
+        total = num(total)
+    );
+    if !failed.is_empty() {
+        line.push_str("; ");
+        line.push_str(&tr!(
+            lang,
+            "steps-many-summary-failed",
+            n = num(failed.len()),
+            ids = ids(failed)
+        ));
+    }
+    if !late.is_empty() {
+        line.push_str("; ");
+        line.push_str(&tr!(
+            lang,
+            "steps-many-summary-late",
+            n = num(late.len()),
+            secs = secs,
+            ids = ids(late)
+        ));
+    }
+    line
 }
 
 /// `stepwise next`.
@@ -332,8 +404,8 @@ pub fn checklist(
             )
         };
         let line = format!(
-            "[{}] {:>ow$}  {}  {}{mark}",
-            row.step.status.badge(),
+            "{} {:>ow$}  {}  {}{mark}",
+            row.step.status.badge_in(lang),
             row.order,
             pad(title, w.title),
             pad(&row.step.name, w.name),

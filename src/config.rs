@@ -2,7 +2,6 @@
 //! directory, the persistent device id, recent ids, and the token (a secret
 //! that is never printed).
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +26,8 @@ const RECENT_KEPT: usize = 8;
 pub struct FileConfig {
     /// Base URL of the gateway.
     pub api: Option<String>,
+    /// Text only: any other value is refused without being shown.
+    #[serde(default, deserialize_with = "token_text")]
     pub token: Option<String>,
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
@@ -38,6 +39,57 @@ pub struct FileConfig {
     /// Client certificate (PEM), and its key when in another file.
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The identity provider's issuer URL (else discovered from the gateway).
+    pub issuer: Option<String>,
+    /// The client id registered for stepwise at the identity provider.
+    pub client_id: Option<String>,
+    /// The scopes to ask for, separated by spaces.
+    pub scopes: Option<String>,
+    /// The audience (RFC 8707 resource) to ask tokens for.
+    pub audience: Option<String>,
+}
+
+/// What the parser's error says of a `token` that is not a string; the
+/// value itself never goes into the error (it may be a numeric key).
+const TOKEN_NOT_TEXT: &str = "stepwise: token is not text";
+
+/// `token` as a string, or an error that does not repeat the value.
+fn token_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    struct Text;
+    impl<'a> serde::de::Visitor<'a> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("text")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<String, E> {
+            Err(E::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'a>>(self, _: A) -> Result<String, A::Error> {
+            Err(serde::de::Error::custom(TOKEN_NOT_TEXT))
+        }
+        fn visit_map<A: serde::de::MapAccess<'a>>(self, _: A) -> Result<String, A::Error> {
+            Err(serde::de::Error::custom(TOKEN_NOT_TEXT))
+        }
+    }
+    de.deserialize_any(Text).map(Some)
 }
 
 /// Where the token in use comes from, in order of precedence.
@@ -86,7 +138,7 @@ pub enum ConfigError {
         problem: TokenFileProblem,
     },
     /// A token given as text holds what a header cannot carry (it is not shown).
-    TokenText { from: TokenPlace },
+    TokenText { from: TokenPlace, empty: bool },
     /// A URL holds a user name or password.
     UserInfo { url: UrlPlace },
     /// The documentation base URL is not an http(s) URL (sanitised).
@@ -102,6 +154,10 @@ pub enum FileProblem {
     Folder,
     /// Cannot be read: the I/O error's kind.
     Unreadable(String),
+    /// Larger than a config file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
+    TooLarge,
+    /// `token` is not a string (a number, say): said without its value.
+    TokenNotText,
     /// Not valid TOML or an unknown key: where (line, column), and the
     /// parser's own words.
     Invalid {
@@ -118,6 +174,8 @@ pub enum TokenFileProblem {
     Denied,
     /// Cannot be read: the I/O error's kind.
     Unreadable(String),
+    /// Larger than a token file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
+    TooLarge,
     NotUtf8,
     Empty,
     BadCharacters,
@@ -129,6 +187,8 @@ pub enum TokenFileProblem {
 pub enum TokenPlace {
     /// `--token-file`.
     TokenFileFlag,
+    /// `serve --token` or `STEPWISE_SERVE_TOKEN`.
+    ServeToken,
     /// `serve --token-file`.
     ServeTokenFile,
     /// `STEPWISE_TOKEN`.
@@ -177,6 +237,15 @@ impl ConfigError {
                             kind = kind.clone()
                         )
                     }
+                    FileProblem::TooLarge => tr!(
+                        lang,
+                        "err-config-unreadable",
+                        file = file,
+                        kind = too_large_words(lang)
+                    ),
+                    FileProblem::TokenNotText => {
+                        tr!(lang, "err-config-token-not-text", file = file)
+                    }
                     FileProblem::Invalid {
                         at: Some((line, column)),
                         why,
@@ -217,6 +286,13 @@ impl ConfigError {
                         from = from,
                         kind = kind.clone()
                     ),
+                    TokenFileProblem::TooLarge => tr!(
+                        lang,
+                        "err-token-file-unreadable",
+                        path = path,
+                        from = from,
+                        kind = too_large_words(lang)
+                    ),
                     TokenFileProblem::NotUtf8 => {
                         tr!(lang, "err-token-file-not-utf8", path = path, from = from)
                     }
@@ -235,7 +311,14 @@ impl ConfigError {
                     ),
                 }
             }
-            ConfigError::TokenText { from } => {
+            ConfigError::TokenText { from, empty: true } => {
+                tr!(
+                    lang,
+                    "err-token-text-empty",
+                    from = token_place(lang, *from)
+                )
+            }
+            ConfigError::TokenText { from, empty: false } => {
                 tr!(lang, "err-token-text", from = token_place(lang, *from))
             }
             ConfigError::UserInfo {
@@ -249,12 +332,22 @@ impl ConfigError {
     }
 }
 
+/// A file past its size cap, as the reason it cannot be read.
+fn too_large_words(lang: Lang) -> String {
+    tr!(
+        lang,
+        "err-file-too-large",
+        limit = num(crate::files::SMALL_FILE_LIMIT / 1024)
+    )
+}
+
 /// Where a token or token file was given, as a sentence names it: flags
 /// and variables by their names, the config file in words.
 fn token_place(lang: Lang, place: TokenPlace) -> String {
     match place {
         TokenPlace::TokenFileFlag => "--token-file".to_owned(),
         TokenPlace::ServeTokenFile => "serve --token-file".to_owned(),
+        TokenPlace::ServeToken => "serve --token / STEPWISE_SERVE_TOKEN".to_owned(),
         TokenPlace::Environment => ENV_TOKEN.to_owned(),
         TokenPlace::ConfigToken => tr!(lang, "err-from-config-token"),
         TokenPlace::ConfigTokenFile => tr!(lang, "err-from-config-token-file"),
@@ -286,6 +379,9 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     /// Proxies, extra roots and the client certificate.
     pub net: crate::net::NetOptions,
+    /// What a sign-in asks for, and of whom (`login`'s flags are applied
+    /// over it).
+    pub signin: crate::auth::SignInOptions,
 }
 
 pub fn project_dirs() -> Option<ProjectDirs> {
@@ -314,8 +410,12 @@ pub struct ConfigPath {
     pub explicit: bool,
 }
 
+/// The user's data directory: `~/.local/share/stepwise` on Linux,
+/// `~/Library/Application Support/stepwise` on macOS, and on Windows the
+/// machine's own `%LOCALAPPDATA%\stepwise\data` (logs, reports, the demo
+/// state and a token file stay on this PC, never in a roaming profile).
 pub fn data_dir() -> Option<PathBuf> {
-    project_dirs().map(|d| d.data_dir().to_path_buf())
+    project_dirs().map(|d| d.data_local_dir().to_path_buf())
 }
 
 /// Reads the config file. The default file may be absent (an empty config);
@@ -329,11 +429,12 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
             problem,
         })
     };
-    let text = match fs::read(path) {
+    let text = match crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => return fail(FileProblem::NotUtf8),
         },
+        Err(e) if crate::files::too_large(&e).is_some() => return fail(FileProblem::TooLarge),
         Err(e) if e.kind() == io::ErrorKind::NotFound && !at.explicit => {
             return Ok(FileConfig::default());
         }
@@ -342,6 +443,9 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         Err(e) => return fail(FileProblem::Unreadable(e.kind().to_string())),
     };
     toml::from_str(&text).or_else(|e| {
+        if e.message().contains(TOKEN_NOT_TEXT) {
+            return fail(FileProblem::TokenNotText);
+        }
         let message = e.message().trim_end_matches('.');
         // The known keys are named after the cause, in the chosen language:
         // serde's own list of them would say it twice.
@@ -380,9 +484,12 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
             problem,
         })
     };
-    let bytes = match fs::read(path) {
+    let bytes = match crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return fail(TokenFileProblem::Missing),
+        Err(e) if crate::files::too_large(&e).is_some() => {
+            return fail(TokenFileProblem::TooLarge);
+        }
         Err(_) if path.is_dir() => return fail(TokenFileProblem::Folder),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             return fail(TokenFileProblem::Denied);
@@ -399,7 +506,7 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
         .collect();
     match lines.as_slice() {
         [] => fail(TokenFileProblem::Empty),
-        [token] if token.chars().all(|c| c.is_ascii_graphic()) => Ok(Secret::new(*token)),
+        [token] if crate::auth::is_token_text(token) => Ok(Secret::new(*token)),
         [_] => fail(TokenFileProblem::BadCharacters),
         _ => fail(TokenFileProblem::Lines(lines.len())),
     }
@@ -407,12 +514,17 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
 
 /// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
 /// surrounding spaces are dropped; what is left must fit a header.
-fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
+/// The one rule is [`crate::auth::is_token_text`]: 1 to 8,192 visible ASCII
+/// characters (an empty token is refused, not sent).
+pub fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     let token = raw.trim();
-    if token.chars().all(|c| c.is_ascii_graphic()) {
+    if crate::auth::is_token_text(token) {
         Ok(Secret::new(token))
     } else {
-        Err(ConfigError::TokenText { from })
+        Err(ConfigError::TokenText {
+            from,
+            empty: token.is_empty(),
+        })
     }
 }
 
@@ -502,6 +614,14 @@ impl Settings {
             client_key: file.client_key,
             proxy: crate::net::ProxyEnv::from_env(),
         };
+        let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let signin = crate::auth::SignInOptions {
+            issuer: given(std::env::var(crate::auth::ENV_ISSUER).ok()).or(given(file.issuer)),
+            client_id: given(file.client_id),
+            scopes: given(file.scopes),
+            audience: given(file.audience),
+            device: false,
+        };
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
@@ -518,6 +638,7 @@ impl Settings {
             device_id,
             data_dir,
             net,
+            signin,
         })
     }
 }
@@ -547,7 +668,7 @@ fn new_device_id() -> String {
 /// The device id, made once and kept in `dir/device-id`.
 pub fn device_id(dir: &Path) -> io::Result<String> {
     let path = dir.join("device-id");
-    match fs::read_to_string(&path) {
+    match crate::files::read_text_capped(&path, crate::files::SMALL_FILE_LIMIT) {
         Ok(text) if is_usable_id(text.trim()) => return Ok(text.trim().to_owned()),
         Ok(_) => tracing::warn!("replacing an unusable device id in {}", path.display()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -564,7 +685,7 @@ fn is_usable_id(id: &str) -> bool {
 
 /// The recently used carAssociationIDs, newest first.
 pub fn recent_ids(dir: &Path) -> Vec<String> {
-    fs::read_to_string(dir.join("recent-ids"))
+    crate::files::read_text_capped(&dir.join("recent-ids"), crate::files::SMALL_FILE_LIMIT)
         .unwrap_or_default()
         .lines()
         .map(str::trim)
@@ -586,20 +707,17 @@ pub fn remember_id(dir: &Path, id: &str) -> io::Result<()> {
 /// A carAssociationID as a technician may type it: the domain's id rule.
 pub use crate::steps::is_id as is_car_id;
 
-/// Writes through a temporary file and a rename, so a crash never leaves half
-/// a file behind.
+/// Writes through a fresh temporary file and a rename (see
+/// [`crate::files::write_atomically`]): a crash never leaves half a file
+/// behind, and nothing beside the target is touched.
 pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, contents)?;
-    fs::rename(&tmp, path)
+    crate::files::write_atomically(path, contents.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn secrets_never_print() {
@@ -740,6 +858,55 @@ mod tests {
                 .to_string();
             assert!(err.contains(ENV_TOKEN) && !err.contains(bad), "{err}");
         }
+    }
+
+    /// One rule for every token given as text, and no value echoed.
+    #[test]
+    fn empty_and_numeric_tokens_are_refused_without_being_shown() {
+        for blank in ["", "   "] {
+            let err = check_token(blank, TokenPlace::ConfigToken)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("is empty"), "{err}");
+        }
+        assert!(check_token(&"a".repeat(8193), TokenPlace::Environment).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for value in [
+            "31415926535",
+            "3.1415926535",
+            "true",
+            "[31415926535]",
+            "{ a = 31415926535 }",
+        ] {
+            fs::write(&path, format!("token = {value}\n")).unwrap();
+            let err = load_file_config(&default_at(&path))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not text in quotes"), "{err}");
+            assert!(
+                !err.contains("1415926535") && !err.contains("true"),
+                "{err}"
+            );
+        }
+        fs::write(&path, "token = \"31415926535\"\n").unwrap();
+        let file = load_file_config(&default_at(&path)).unwrap();
+        assert_eq!(file.token.as_deref(), Some("31415926535"));
+    }
+
+    #[test]
+    fn token_and_config_files_past_their_cap_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        fs::write(&path, vec![b'a'; crate::files::SMALL_FILE_LIMIT + 1]).unwrap();
+        let err = read_token_file(&path, TokenPlace::TokenFileFlag)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than 1024 KiB"), "{err}");
+        let err = load_file_config(&default_at(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than 1024 KiB"), "{err}");
     }
 
     #[test]

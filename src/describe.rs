@@ -6,7 +6,7 @@
 use crate::auth::{AuthError, Over, StoreError};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, TokenFrom};
 use crate::guidance::explain_code;
 use crate::net::{NetError, TlsProblem};
 use crate::text::{Lang, num};
@@ -56,6 +56,18 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
         GatewayError::Net(e) => net_error(lang, e),
+        GatewayError::Redirected(refused) => tr!(
+            lang,
+            "gw-redirect-refused",
+            from = refused.from.clone(),
+            to = refused.to.clone()
+        ),
+        GatewayError::ForeignList { asked, answered } => tr!(
+            lang,
+            "gw-foreign-list",
+            asked = asked.clone(),
+            answered = answered.clone()
+        ),
         GatewayError::Live(fault) => match fault {
             LiveFault::Cut => tr!(lang, "gw-live-cut"),
             LiveFault::Silent { after } => tr!(
@@ -68,6 +80,52 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
         },
         GatewayError::Auth(e) => auth_error(lang, e),
+        GatewayError::NotAGateway { base, status } => tr!(
+            lang,
+            "gw-not-a-gateway",
+            base = base.clone(),
+            status = *status
+        ),
+        GatewayError::Proxy {
+            proxy,
+            status,
+            said,
+        } => {
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(" ({said})")
+            };
+            let todo = match status {
+                407 => tr!(lang, "gw-proxy-407-todo"),
+                401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
+                500.. => tr!(lang, "gw-proxy-5xx-todo"),
+                _ => tr!(lang, "gw-proxy-other-todo"),
+            };
+            tr!(
+                lang,
+                "gw-proxy",
+                proxy = proxy.clone(),
+                status = *status,
+                said = said,
+                todo = todo
+            )
+        }
+        GatewayError::Unauthorized { sent } => match sent {
+            None => tr!(lang, "gw-401-none"),
+            Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
+            Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
+            Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
+            Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
+        },
+        GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
+        GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
+        GatewayError::ConnectTimedOut { base, after } => tr!(
+            lang,
+            "gw-connect-timed-out",
+            base = base.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
     }
 }
 
@@ -77,12 +135,23 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::Discovery(why) => why.words(lang),
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
-        AuthError::Denied => tr!(lang, "auth-denied"),
+        AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
+        AuthError::UnknownClient { client_id, said } => tr!(
+            lang,
+            "auth-unknown-client",
+            client = client_id.clone(),
+            said = said.clone()
+        ),
         AuthError::Expired => tr!(lang, "auth-expired"),
         AuthError::SignInAgain(why) => {
             tr!(lang, "auth-sign-in-again", why = why.words(lang))
         }
-        AuthError::Network { url, detail } => tr!(
+        AuthError::Network {
+            url,
+            tls: Some(problem),
+            ..
+        } => tls_line(lang, url, None, problem),
+        AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
             url = url.clone(),
@@ -169,8 +238,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Other => tr!(lang, "gw-title-failed"),
         },
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
-        GatewayError::BadAnswer(_) => tr!(lang, "gw-title-bad-answer"),
+        GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
+            tr!(lang, "gw-title-bad-answer")
+        }
         GatewayError::Transport(_) => tr!(lang, "gw-title-failed"),
+        GatewayError::Redirected(_) => tr!(lang, "gw-title-redirect"),
         GatewayError::BadUrl { .. }
         | GatewayError::UserInfoInUrl
         | GatewayError::BadPath { .. }
@@ -183,6 +255,13 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
+        GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
+        GatewayError::Proxy { .. } => tr!(lang, "gw-title-proxy"),
+        GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
+        GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
+        GatewayError::WantsTls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::Redirects { .. } => tr!(lang, "gw-title-redirects"),
+        GatewayError::ConnectTimedOut { .. } => tr!(lang, "gw-title-unreachable"),
     }
 }
 
@@ -278,12 +357,14 @@ mod tests {
                     Lang::De,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 config_error(
                     Lang::En,
                     &ConfigError::TokenText {
                         from: TokenPlace::ConfigToken,
+                        empty: false,
                     },
                 ),
                 "das Token in der Konfigurationsdatei".into(),
@@ -336,6 +417,7 @@ mod tests {
                 Lang::En,
                 &ConfigError::TokenText {
                     from: TokenPlace::Environment,
+                    empty: false,
                 }
             ),
             "the token in STEPWISE_TOKEN holds spaces, line breaks or characters a token cannot \

@@ -35,6 +35,11 @@ pub struct StepText {
 }
 
 impl StepGuide {
+    /// True for the guide of a step stepwise does not know.
+    pub fn is_generic(&self) -> bool {
+        self.name.is_empty()
+    }
+
     /// The catalogue key of this guide: the step name, or `generic`.
     fn key(&self) -> &str {
         if self.name.is_empty() {
@@ -60,6 +65,20 @@ impl StepGuide {
 
 /// The documentation's own term for a step, in `lang`, or its raw name for a
 /// step this tool does not know.
+/// Whether `url` points at this machine only (`localhost`, a loopback
+/// address): a phone or another device cannot open it.
+pub fn is_loopback_url(url: &str) -> bool {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 pub fn step_title(lang: Lang, name: &str) -> String {
     let id = format!("step-{name}-title");
     if crate::text::has(lang, &id) {

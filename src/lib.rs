@@ -13,6 +13,8 @@ pub mod commands;
 pub mod config;
 pub mod describe;
 pub mod doctor;
+pub mod files;
+pub mod fingerprints;
 pub mod guidance;
 pub mod locale;
 pub mod logging;

@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(err.place, "--lang");
         assert_eq!(
             err.to_string(),
-            "unknown language \"xx\" in --lang; stepwise speaks en, fr, de, it, es, nl, pt"
+            "unknown language \"xx\" in --lang; stepwise speaks en, fr, de, it, es, nl, pt-BR, pt-PT"
         );
         assert_eq!(
             all(None, Some("klingon"), None, None).unwrap_err().place,

@@ -20,8 +20,12 @@ const LOG_DAYS: usize = 7;
 /// logged.
 pub fn to_file() -> Option<(WorkerGuard, PathBuf)> {
     use tracing_appender::rolling::{RollingFileAppender, Rotation};
-    let dir = crate::config::data_dir()?.join("logs");
-    std::fs::create_dir_all(&dir).ok()?;
+    // The data directory holds reports naming customers' vehicles: it is
+    // the user's alone (0700 on Unix), and so are the logs in it.
+    let data = crate::config::data_dir()?;
+    crate::files::private_data_dir(&data).ok()?;
+    let dir = data.join("logs");
+    crate::files::private_dir(&dir).ok()?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("stepwise")

@@ -10,13 +10,14 @@ use stepwise::backend::Backend;
 use stepwise::cli::{AuthCommand, AuthMode, Cli, Command, check_report_path};
 use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
-use stepwise::config::{Secret, Settings, TokenPlace, read_token_file};
+use stepwise::config::{Settings, TokenPlace, read_token_file};
 use stepwise::describe::{config_error, gateway_error};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 use stepwise::tr;
 
 fn main() -> ExitCode {
+    stepwise::secret::no_core_dumps();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is known before clap parses, so that --help, clap's
     // value checks and every message below speak it.
@@ -53,38 +54,7 @@ fn main() -> ExitCode {
         };
     }
     match cli.command {
-        Some(Command::Serve {
-            ref addr,
-            ref scenario,
-            ref token,
-            fleet,
-            churn,
-            tls,
-            ref tls_dir,
-            ref client_ca,
-            auth,
-            token_ttl,
-        }) => {
-            let tls = tls.then(|| TlsServe {
-                dir: tls_dir.clone(),
-                client_ca: client_ca.clone(),
-            });
-            serve(
-                addr,
-                scenario.as_deref(),
-                ServeToken {
-                    token: token.clone(),
-                    file: cli.token_file.as_deref(),
-                },
-                tls.as_ref(),
-                Crowd { fleet, churn },
-                auth.map(|AuthMode::Device| stepwise::sim::AuthOptions {
-                    token_ttl: std::time::Duration::from_secs(token_ttl),
-                    ..stepwise::sim::AuthOptions::default()
-                }),
-                lang,
-            )
-        }
+        Some(Command::Serve { .. }) => serve_command(&cli, lang),
         Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
         Some(Command::Doctor { json }) => doctor(&cli, json, lang),
         Some(Command::Completions { shell }) => {
@@ -94,7 +64,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Man) => {
             let mut out = Vec::new();
-            match stepwise::shell::man_page(&mut out) {
+            match stepwise::shell::man_page(lang, &mut out) {
                 Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
                 Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
             }
@@ -156,20 +126,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why a file cannot be read, in `lang` when it is past its size cap.
+fn io_words(lang: Lang, e: &std::io::Error) -> String {
+    match stepwise::files::too_large(e) {
+        Some(cap) => tr!(
+            lang,
+            "err-file-too-large",
+            limit = stepwise::text::num(cap.limit / 1024)
+        ),
+        None => e.to_string(),
+    }
+}
+
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-cars-unreadable",
-                path = shown.clone(),
-                error = e.to_string()
-            )
-        })?;
+        let bytes =
+            stepwise::files::read_capped(path, stepwise::files::LIST_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-cars-unreadable",
+                    path = shown.clone(),
+                    error = io_words(lang, &e)
+                )
+            })?;
+        let text = stepwise::cars::decode(&bytes);
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(
                 lang,
@@ -191,11 +175,12 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
-/// `serve --fleet N --churn SECONDS`.
+/// `serve --fleet N --churn SECONDS --stream-events N`.
 #[derive(Clone, Copy)]
 struct Crowd {
     fleet: Option<u32>,
     churn: Option<f64>,
+    stream_events: Option<u32>,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -204,11 +189,32 @@ struct Crowd {
 fn clap_exit(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     use std::io::IsTerminal;
-    let to_stdout = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-    if to_stdout && !io::stdout().is_terminal() {
-        return emit(&e.render().to_string(), 0);
+    let lang = chosen_lang();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            if io::stdout().is_terminal() {
+                // In colour, as clap prints it, with `[OPTIONS]` in `lang`.
+                let help = stepwise::cli::localise_usage(lang, &e.render().ansi().to_string());
+                let _ = write!(io::stdout().lock(), "{help}");
+                return ExitCode::SUCCESS;
+            }
+            emit(
+                &stepwise::cli::localise_usage(lang, &e.render().to_string()),
+                0,
+            )
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            say(&stepwise::cli::localise_usage(
+                lang,
+                &e.render().to_string(),
+            ));
+            ExitCode::from(EXIT_USAGE)
+        }
+        _ => {
+            say(&stepwise::cli::error_text(lang, e));
+            ExitCode::from(EXIT_USAGE)
+        }
     }
-    e.exit()
 }
 
 /// One line on stderr. A stderr that cannot be written is not a reason to
@@ -291,9 +297,9 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     let dir = tls
         .dir
         .clone()
-        .or_else(stepwise::sim::tls::default_dir)
+        .or_else(|| stepwise::config::data_dir().map(|d| stepwise::sim::tls::default_dir(&d)))
         .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    stepwise::files::private_dir(&dir).map_err(|e| {
         tr!(
             lang,
             "cli-arg-tls-dir-failed",
@@ -312,14 +318,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         .write_to(&dir)
         .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
     let client_ca = match &tls.client_ca {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            tr!(
-                lang,
-                "cli-arg-client-ca-unreadable",
-                path = path.display().to_string(),
-                error = e.kind().to_string()
-            )
-        })?),
+        Some(path) => Some(
+            stepwise::files::read_capped(path, stepwise::files::SMALL_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-client-ca-unreadable",
+                    path = path.display().to_string(),
+                    error = match stepwise::files::too_large(&e) {
+                        Some(_) => io_words(lang, &e),
+                        None => e.kind().to_string(),
+                    }
+                )
+            })?,
+        ),
         None => None,
     };
     let config = generated
@@ -347,6 +358,58 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         tracing::debug!("the banner could not be written: {e}");
     }
     Ok(config)
+}
+
+/// `stepwise serve`, from its flags.
+fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
+    let Some(Command::Serve {
+        addr,
+        scenario,
+        token,
+        fleet,
+        churn,
+        stream_events,
+        tls,
+        tls_dir,
+        client_ca,
+        auth,
+        token_ttl,
+        client_id,
+    }) = &cli.command
+    else {
+        unreachable!("dispatched by main")
+    };
+    let tls = tls.then(|| TlsServe {
+        dir: tls_dir.clone(),
+        client_ca: client_ca.clone(),
+    });
+    serve(
+        addr,
+        scenario.as_deref(),
+        ServeToken {
+            token: token.clone(),
+            file: cli.token_file.as_deref(),
+        },
+        tls.as_ref(),
+        Crowd {
+            fleet: *fleet,
+            churn: *churn,
+            stream_events: *stream_events,
+        },
+        auth.map(|AuthMode::Device| {
+            let defaults = stepwise::sim::AuthOptions::default();
+            stepwise::sim::AuthOptions {
+                token_ttl: std::time::Duration::from_secs(*token_ttl),
+                clients: if client_id.is_empty() {
+                    defaults.clients.clone()
+                } else {
+                    client_id.clone()
+                },
+                ..defaults
+            }
+        }),
+        lang,
+    )
 }
 
 /// `stepwise serve`: the simulator in the foreground until Ctrl-C.
@@ -384,7 +447,14 @@ fn serve(
             Err(e) => return fail(config_error(lang, &e)),
         },
         // An empty --token is refused by Cli::misused_option.
-        None => token.token.map(|t| Secret::new(t.trim())),
+        None => match token
+            .token
+            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
+            .transpose()
+        {
+            Ok(token) => token,
+            Err(e) => return fail(config_error(lang, &e)),
+        },
     };
     let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,
@@ -395,30 +465,9 @@ fn serve(
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     rt.block_on(async move {
-        let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
-            Ok(found) => found.collect(),
-            Err(e) => {
-                return fail(tr!(
-                    chosen_lang(),
-                    "cli-arg-addr-unresolved",
-                    addr = addr,
-                    error = e.to_string()
-                ));
-            }
-        };
-        if addrs.is_empty() {
-            return fail(tr!(chosen_lang(), "cli-arg-addr-nothing", addr = addr));
-        }
-        let listener = match tokio::net::TcpListener::bind(&addrs[..]).await {
+        let listener = match listen(addr).await {
             Ok(l) => l,
-            Err(e) => {
-                return fail(tr!(
-                    chosen_lang(),
-                    "cli-arg-listen-failed",
-                    addr = addr,
-                    error = e.to_string()
-                ));
-            }
+            Err(code) => return code,
         };
         let Ok(bound) = listener.local_addr() else {
             return fail(tr!(chosen_lang(), "cli-arg-bound-unknown", addr = addr));
@@ -440,7 +489,8 @@ fn serve(
             count = stepwise::text::num(count),
             required = required
         )];
-        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token);
+        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
+            .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
         if let Some(options) = auth {
             banner.push(tr!(
                 lang,
@@ -488,6 +538,39 @@ fn serve(
     })
 }
 
+/// A listener on the first address `addr` resolves to, or the exit after
+/// saying why there is none.
+async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
+    let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(addr).await {
+        Ok(found) => found.collect(),
+        Err(e) => {
+            return Err(fail(tr!(
+                chosen_lang(),
+                "cli-arg-addr-unresolved",
+                addr = addr,
+                error = e.to_string()
+            )));
+        }
+    };
+    if addrs.is_empty() {
+        return Err(fail(tr!(
+            chosen_lang(),
+            "cli-arg-addr-nothing",
+            addr = addr
+        )));
+    }
+    tokio::net::TcpListener::bind(&addrs[..])
+        .await
+        .map_err(|e| {
+            fail(tr!(
+                chosen_lang(),
+                "cli-arg-listen-failed",
+                addr = addr,
+                error = e.to_string()
+            ))
+        })
+}
+
 /// `stepwise login`, `logout` and `auth status`.
 fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
@@ -497,6 +580,9 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
         Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
+    if let Some(Command::Login { signin, .. }) = &cli.command {
+        signin.apply(&mut settings.signin);
+    }
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
@@ -506,16 +592,16 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     // is quiet); the others write as they go.
     let outcome = rt.block_on(async {
         match &cli.command {
-            Some(Command::Login { with_token: false }) => {
-                commands::login(lang, &settings, &mut out)
-                    .await
-                    .map(|()| (None, 0))
-            }
-            Some(Command::Login { with_token: true }) => {
-                commands::login_with_token(lang, &settings, &mut out)
-                    .await
-                    .map(|()| (None, 0))
-            }
+            Some(Command::Login {
+                with_token: false, ..
+            }) => commands::login(lang, &settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
+            Some(Command::Login {
+                with_token: true, ..
+            }) => commands::login_with_token(lang, &settings, &mut out)
+                .await
+                .map(|()| (None, 0)),
             Some(Command::Logout) => commands::logout(lang, &settings, &mut out)
                 .await
                 .map(|()| (None, 0)),
@@ -569,13 +655,23 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 status,
                 reset,
                 json,
+                deadline,
             }) => {
                 let cars = match cars {
                     Ok(cars) => cars,
                     Err(e) => return usage(e),
                 };
                 if cars.len() > 1 || cli.cars.is_some() {
-                    let outcome = commands::steps_many(&backend, &cars, status.into(), reset, json, lang).await;
+                    let outcome = commands::steps_many(
+                        &backend,
+                        &cars,
+                        status.into(),
+                        reset,
+                        json,
+                        lang,
+                        std::time::Duration::from_secs(deadline),
+                    )
+                    .await;
                     for line in &outcome.failures {
                         say(line);
                     }
@@ -640,11 +736,12 @@ fn wizard(
     match result {
         Ok(ended) => {
             if let Some(path) = ended.report {
-                say(&tr!(
-                    chosen_lang(),
-                    "cli-arg-report-written",
-                    path = path.display().to_string()
-                ));
+                let path = path.display().to_string();
+                say(&if ended.report_empty {
+                    tr!(chosen_lang(), "cli-arg-report-empty", path = path)
+                } else {
+                    tr!(chosen_lang(), "cli-arg-report-written", path = path)
+                });
             }
             // Ended by a signal: the shell's convention, 128 + its number.
             match ended.signal {

@@ -249,10 +249,14 @@ pub enum PemProblem {
     Denied,
     /// Cannot be read: the I/O error's kind.
     Unreadable(String),
+    /// Larger than a PEM file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
+    TooLarge,
     /// Not valid PEM: the parser's words.
     NotPem(String),
     NoCertificate,
     NoKey,
+    /// The key is encrypted with a passphrase, which is not supported.
+    Encrypted,
     /// Not a valid PEM key: the parser's words.
     BadKey(String),
     NoAuthority,
@@ -330,9 +334,19 @@ fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
         PemProblem::Missing => tr!(lang, "err-pem-missing"),
         PemProblem::Denied => tr!(lang, "err-pem-denied"),
         PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::TooLarge => tr!(
+            lang,
+            "err-pem-unreadable",
+            kind = tr!(
+                lang,
+                "err-file-too-large",
+                limit = crate::text::num(crate::files::SMALL_FILE_LIMIT / 1024)
+            )
+        ),
         PemProblem::NotPem(detail) => tr!(lang, "err-pem-not-pem", detail = detail.clone()),
         PemProblem::NoCertificate => tr!(lang, "err-pem-no-certificate"),
         PemProblem::NoKey => tr!(lang, "err-pem-no-key"),
+        PemProblem::Encrypted => tr!(lang, "err-pem-encrypted"),
         PemProblem::BadKey(detail) => tr!(lang, "err-pem-bad-key", detail = detail.clone()),
         PemProblem::NoAuthority => tr!(lang, "err-pem-no-authority"),
         PemProblem::Unusable(detail) => tr!(lang, "err-pem-unusable", detail = detail.clone()),
@@ -352,7 +366,8 @@ fn shown(path: &Path) -> String {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, PemProblem> {
-    std::fs::read(path).map_err(|e| match e.kind() {
+    crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT).map_err(|e| match e.kind() {
+        _ if crate::files::too_large(&e).is_some() => PemProblem::TooLarge,
         std::io::ErrorKind::NotFound => PemProblem::Missing,
         std::io::ErrorKind::PermissionDenied => PemProblem::Denied,
         kind => PemProblem::Unreadable(kind.to_string()),
@@ -377,6 +392,12 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemProble
 
 fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemProblem> {
     let bytes = read_file(path)?;
+    // PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy key with a
+    // `Proc-Type: 4,ENCRYPTED` header: a passphrase protects it.
+    let encrypted = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if encrypted(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || encrypted(b"Proc-Type: 4,ENCRYPTED") {
+        return Err(PemProblem::Encrypted);
+    }
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => PemProblem::NoKey,
         other => PemProblem::BadKey(crate::steps::sanitize(&other.to_string())),
@@ -570,8 +591,79 @@ pub fn client_tls(
     Ok(config)
 }
 
+/// A redirect stepwise did not follow: to another origin (scheme, host or
+/// port), which includes every https → http downgrade. Both URLs are shown
+/// without user info, query or fragment, and sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectRefused {
+    pub from: String,
+    pub to: String,
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl StdError for RedirectRefused {}
+
+impl RedirectRefused {
+    /// The refused redirect in an error's chain, if that is what it is.
+    pub fn find(error: &(dyn StdError + 'static)) -> Option<RedirectRefused> {
+        let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<RedirectRefused>() {
+                return Some(found.clone());
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
+/// A URL as a message may show it: no user info, query or fragment.
+pub fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    crate::steps::sanitize(shown.as_str())
+}
+
+/// How many redirects within one origin a gateway call follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Gateway calls follow a redirect only within the origin first asked
+/// (same scheme, host and port): never to another server, never from https
+/// to http. Anything else ends the call with [`RedirectRefused`].
+pub fn gateway_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        let to = attempt.url();
+        let same = first.scheme() == to.scheme()
+            && first.host_str() == to.host_str()
+            && first.port_or_known_default() == to.port_or_known_default();
+        if !same {
+            let refused = RedirectRefused {
+                from: shown_url(attempt.previous().last().unwrap_or(first)),
+                to: shown_url(to),
+            };
+            attempt.error(refused)
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Applies the network options to a reqwest client: the TLS configuration
-/// above, and the proxy decision of [`ProxyEnv::proxy_for`] for every URL.
+/// above, the proxy decision of [`ProxyEnv::proxy_for`] for every URL, and
+/// [`gateway_redirects`] (an OAuth client then sets `Policy::none()`).
 pub fn configure(
     builder: reqwest::ClientBuilder,
     options: &NetOptions,
@@ -589,6 +681,7 @@ pub fn configure(
     Ok(builder
         .no_proxy()
         .proxy(proxy)
+        .redirect(gateway_redirects())
         .tls_backend_preconfigured(tls))
 }
 
@@ -749,6 +842,34 @@ impl CertSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encrypted_client_key_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkcs8 = dir.path().join("client-enc.key");
+        std::fs::write(
+            &pkcs8,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let legacy = dir.path().join("legacy.key");
+        std::fs::write(
+            &legacy,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0011\n\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        for path in [&pkcs8, &legacy] {
+            assert_eq!(load_key(path), Err(PemProblem::Encrypted), "{path:?}");
+        }
+        let line = NetError::ClientKey {
+            path: "client-enc.key".into(),
+            why: PemProblem::Encrypted,
+        }
+        .words(Lang::En);
+        assert!(line.contains("encrypted keys are not supported"), "{line}");
+        assert!(line.contains("openssl pkey"), "{line}");
+        assert!(!line.contains("holds no PEM private key"), "{line}");
+    }
 
     #[test]
     fn no_proxy_entries_match_hosts_domains_and_networks() {

@@ -1,7 +1,9 @@
 //! One gateway's shared budget: at most N requests in flight, and after a
 //! 429 a pause every request to that gateway honours (the `Retry-After`, or
 //! the back-off), each waking at a jittered moment so they do not all
-//! return at once.
+//! return at once. Also the one retry policy: [`Backoff`] (doubling, capped,
+//! jittered) and [`jitter`], which the client's retries and the follower's
+//! reconnects and polls share.
 
 use std::hash::BuildHasher;
 use std::sync::Mutex;
@@ -14,14 +16,46 @@ use tokio::time::Instant;
 /// Spread of the jitter added to a wake-up after a pause.
 const JITTER: Duration = Duration::from_millis(250);
 
+/// The one retry policy: `first` after the first failure, doubling after
+/// each further one up to `max`, plus a random quarter of it so that many
+/// clients failing together do not come back together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The wait after `failures` failures before this one (0 for the first).
+    pub fn after(&self, failures: u32) -> Duration {
+        let base = self
+            .first
+            .saturating_mul(1 << failures.min(16))
+            .min(self.max);
+        base + jitter(base / 4)
+    }
+}
+
+/// A random delay in `[0, max]`, from the standard library's random hasher
+/// keys (no generator crate needed for spreading retries).
+pub fn jitter(max: Duration) -> Duration {
+    static DRAWS: AtomicU64 = AtomicU64::new(0);
+    let Ok(max_ms) = u64::try_from(max.as_millis()) else {
+        return max;
+    };
+    if max_ms == 0 {
+        return Duration::ZERO;
+    }
+    let draw = DRAWS.fetch_add(1, Ordering::Relaxed);
+    Duration::from_millis(std::hash::RandomState::new().hash_one(draw) % (max_ms + 1))
+}
+
 #[derive(Debug)]
 pub struct Pace {
     permits: Semaphore,
     limit: usize,
     /// No request starts before this moment (set by a 429).
     paused_until: Mutex<Option<Instant>>,
-    draws: AtomicU64,
-    seed: std::hash::RandomState,
 }
 
 impl Pace {
@@ -32,20 +66,11 @@ impl Pace {
             permits: Semaphore::new(limit),
             limit,
             paused_until: Mutex::new(None),
-            draws: AtomicU64::new(0),
-            seed: std::hash::RandomState::new(),
         }
     }
 
     pub fn limit(&self) -> usize {
         self.limit
-    }
-
-    /// A random delay in `0..JITTER`.
-    pub fn jitter(&self) -> Duration {
-        let draw = self.draws.fetch_add(1, Ordering::Relaxed);
-        let spread = u64::try_from(JITTER.as_millis()).unwrap_or(250).max(1);
-        Duration::from_millis(self.seed.hash_one(draw) % spread)
     }
 
     fn pause_end(&self) -> Option<Instant> {
@@ -61,7 +86,7 @@ impl Pace {
     pub async fn admit(&self) -> SemaphorePermit<'_> {
         loop {
             while let Some(end) = self.pause_end() {
-                tokio::time::sleep_until(end + self.jitter()).await;
+                tokio::time::sleep_until(end + jitter(JITTER)).await;
             }
             // A semaphore that is never closed always grants a permit.
             let Ok(permit) = self.permits.acquire().await else {
@@ -105,11 +130,34 @@ mod tests {
     }
 
     #[test]
-    fn jitter_stays_below_its_spread_and_varies() {
-        let pace = Pace::new(1);
-        let draws: Vec<Duration> = (0..50).map(|_| pace.jitter()).collect();
-        assert!(draws.iter().all(|d| *d < JITTER));
+    fn jitter_stays_within_its_spread_and_varies() {
+        let draws: Vec<Duration> = (0..50).map(|_| jitter(JITTER)).collect();
+        assert!(draws.iter().all(|d| *d <= JITTER));
         assert!(draws.iter().any(|d| *d != draws[0]), "{draws:?}");
+        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_cap_with_a_quarter_of_jitter() {
+        let backoff = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        for (failures, base) in [
+            (0, 100),
+            (1, 200),
+            (2, 400),
+            (3, 800),
+            (4, 1000),
+            (40, 1000),
+        ] {
+            let wait = backoff.after(failures);
+            let base = Duration::from_millis(base);
+            assert!(
+                wait >= base && wait <= base + base / 4,
+                "{failures}: {wait:?}"
+            );
+        }
     }
 
     #[tokio::test]

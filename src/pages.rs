@@ -22,9 +22,18 @@ footer{margin-top:2rem;color:#555;font-size:.85rem}\
 
 /// The page of step `name` in `lang`. An unknown step gets the generic
 /// guidance under its own (escaped) name.
+/// The page speaks to the customer only: its own headings and, for a step
+/// stepwise does not know, its own words; the error codes with their
+/// meaning and no technician's remedy (keys, commands), which the dealer
+/// reads on the terminal instead.
 pub fn guidance_page(lang: Lang, name: &str) -> String {
     let guide = guidance().for_step(name);
-    let words = guide.text(lang, name);
+    let mut words = guide.text(lang, name);
+    if guide.is_generic() {
+        words.purpose = tr!(lang, "page-unknown-purpose");
+        words.does = crate::text::lines(lang, "page-unknown-does");
+        words.needs = Vec::new();
+    }
     let codes: Vec<_> = guide
         .errors
         .iter()
@@ -43,22 +52,25 @@ pub fn guidance_page(lang: Lang, name: &str) -> String {
                 p.step { (tr!(lang, "page-kicker")) }
                 h1 { (words.title) }
                 p { (words.purpose) }
-                h2 { (tr!(lang, "guide-does")) }
+                h2 { (tr!(lang, "page-does")) }
                 ol {
                     @for action in &words.does { li { (action) } }
                 }
-                h2 { (tr!(lang, "guide-needs")) }
-                ul {
-                    @for need in &words.needs { li { (need) } }
+                @if !words.needs.is_empty() {
+                    h2 { (tr!(lang, "page-needs")) }
+                    ul {
+                        @for need in &words.needs { li { (need) } }
+                    }
                 }
                 @if !codes.is_empty() {
                     h2 { (tr!(lang, "page-errors")) }
                     dl {
                         @for code in &codes {
-                            dt { (code.code) ": " (code.meaning(lang)) }
-                            dd { (code.remedy(lang)) }
+                            dt { (code.code) }
+                            dd { (code.meaning(lang)) }
                         }
                     }
+                    p { (tr!(lang, "page-errors-hint")) }
                 }
                 footer { (tr!(lang, "page-footer")) " · " code { (name) } }
             }
@@ -92,6 +104,54 @@ mod tests {
         }
         assert!(page.contains("2312"));
         assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
+    }
+
+    #[test]
+    fn portugal_and_brazil_get_their_own_page() {
+        let portugal = guidance_page(Lang::PtPt, "trusterPhoneNumber");
+        let brazil = guidance_page(Lang::Pt, "trusterPhoneNumber");
+        assert!(portugal.contains("<html lang=\"pt-PT\">"), "{portugal}");
+        assert!(brazil.contains("<html lang=\"pt-BR\">"), "{brazil}");
+        // Portugal: o seu concessionário, a aplicação, de confiança.
+        assert!(portugal.contains("seu concessionário"), "{portugal}");
+        assert!(portugal.contains("aplicação") && !portugal.contains("aplicativo"));
+        assert!(portugal.contains("de confiança") && !portugal.contains("confiável"));
+        assert!(brazil.contains("concessionária"), "{brazil}");
+        assert!(brazil.contains("aplicativo") && brazil.contains("confiável"));
+    }
+
+    #[test]
+    fn a_page_speaks_to_the_customer_only() {
+        for lang in Lang::ALL {
+            for name in [
+                "trusterPhoneNumber",
+                "deviceActivation",
+                "mediumCarKey",
+                "x",
+            ] {
+                let page = guidance_page(*lang, name);
+                // No command, no backtick, no key of the wizard.
+                assert!(
+                    !page.contains('`') && !page.contains("stepwise steps"),
+                    "{lang} {name}"
+                );
+                assert!(
+                    !page.contains("--reset") && !page.contains("--car"),
+                    "{lang} {name}"
+                );
+                for remedy in ["code-2311-remedy", "code-2312-remedy", "code-2317-remedy"] {
+                    let text = tr!(*lang, "guide-does");
+                    assert!(!page.contains(&text), "{lang} {name}: {text}");
+                    let remedy = crate::text::message(*lang, remedy, None);
+                    let escaped = maud::html! { (remedy) }.into_string();
+                    assert!(!page.contains(&escaped), "{lang} {name}: {remedy}");
+                }
+            }
+            // A step stepwise does not know says so, to the customer.
+            let unknown = guidance_page(*lang, "someNewStep");
+            let says = maud::html! { (tr!(*lang, "page-unknown-purpose")) }.into_string();
+            assert!(unknown.contains(&says), "{lang}: {unknown}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The session log — what the wizard saw, with times — and its report for the
-//! service ticket, as Markdown or JSON.
+//! The session log of each vehicle — what the wizard saw, with times — and
+//! the session's report for the service ticket (every vehicle of the run and
+//! the technician's notes), as Markdown or JSON.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -50,6 +51,10 @@ pub enum Event {
     /// The gateway refused the stepsID (HTTP status): asked again by
     /// carAssociationID.
     StartedOver { status: u16 },
+    /// The technician's note (`N`).
+    Note { text: String },
+    /// An error code the customer read off the phone, explained (`e`).
+    Explained { code: String, meaning: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,6 +90,8 @@ pub struct LeftOut {
 pub struct SessionLog {
     #[serde(rename = "carAssociationID")]
     car_association_id: Option<String>,
+    /// Said once, by the report of the run.
+    #[serde(skip)]
     backend: String,
     /// The first [`KEEP_FIRST`] events and the last [`KEEP_LAST`].
     entries: Vec<Entry>,
@@ -111,14 +118,6 @@ impl SessionLog {
     pub fn new(car: &str, backend: &str) -> Self {
         SessionLog {
             car_association_id: Some(car.to_owned()),
-            backend: backend.to_owned(),
-            ..SessionLog::default()
-        }
-    }
-
-    /// A log of a run that opened no vehicle.
-    pub fn without_car(backend: &str) -> Self {
-        SessionLog {
             backend: backend.to_owned(),
             ..SessionLog::default()
         }
@@ -203,16 +202,23 @@ impl SessionLog {
         );
     }
 
+    /// This vehicle's part of the Markdown report, on its own.
     pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        self.markdown_into(&mut out, self.lang);
+        out
+    }
+
+    /// This vehicle's part of the Markdown report: its ids, its closing
+    /// state and step table, and its events.
+    fn markdown_into(&self, out: &mut String, lang: Lang) {
         use std::fmt::Write;
-        let lang = self.lang;
         let none = tr!(lang, "report-none");
-        let car = self.car_association_id.as_deref().unwrap_or(&none);
-        let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
+        let car = md(self.car_association_id.as_deref().unwrap_or(&none));
+        let _ = writeln!(out, "## {car}\n");
         let _ = writeln!(out, "- carAssociationID: {car}");
-        let _ = writeln!(out, "- {}: {}", tr!(lang, "report-backend"), self.backend);
         if let Some(list) = &self.last_list {
-            let steps_id = list.steps_id.as_deref().unwrap_or(&none);
+            let steps_id = md(list.steps_id.as_deref().unwrap_or(&none));
             let _ = writeln!(out, "- stepsID: {steps_id}");
             let done = crate::text::num(list.done_count());
             let total = crate::text::num(list.steps.len());
@@ -222,8 +228,8 @@ impl SessionLog {
                     "report-end-next",
                     done = done,
                     total = total,
-                    title = crate::guidance::step_title(lang, &step.name),
-                    name = step.name.clone()
+                    title = md(&crate::guidance::step_title(lang, &step.name)),
+                    name = in_code(&step.name)
                 ),
                 None if list.all_done() => {
                     tr!(lang, "report-end-ready", done = done, total = total)
@@ -242,31 +248,102 @@ impl SessionLog {
             for row in crate::steps::rows(list) {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | `{}` | {} |",
+                    "| {} | {} | {} | {} |",
                     row.order,
-                    crate::guidance::step_title(lang, &row.step.name),
-                    row.step.name,
-                    row.step.status.badge()
+                    md(&crate::guidance::step_title(lang, &row.step.name)),
+                    md_code(&row.step.name),
+                    row.step.status.badge_in(lang).trim_end()
                 );
             }
         }
-        let _ = writeln!(out, "\n## {}\n", tr!(lang, "report-events"));
-        for (i, entry) in self.entries.iter().enumerate() {
-            if let Some(gap) = self.left_out.filter(|g| g.after == i) {
-                let _ = writeln!(
-                    out,
-                    "- … {}",
-                    tr!(
-                        lang,
-                        "report-events-left-out",
-                        n = crate::text::num(gap.count),
-                        first = crate::text::num(KEEP_FIRST),
-                        last = crate::text::num(KEEP_LAST)
-                    )
-                );
-            }
-            let at = humantime::format_rfc3339_seconds(entry.at);
-            let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
+        let _ = writeln!(out, "\n### {}\n", tr!(lang, "report-events"));
+        write_entries(out, lang, &self.entries, self.left_out);
+        out.push('\n');
+    }
+
+    /// The last whole list seen.
+    pub fn last_list(&self) -> Option<&StepsList> {
+        self.last_list.as_ref()
+    }
+}
+
+/// The events as a Markdown list; `left_out`'s gap, if any, is said where
+/// it is.
+fn write_entries(out: &mut String, lang: Lang, entries: &[Entry], left_out: Option<LeftOut>) {
+    use std::fmt::Write;
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some(gap) = left_out.filter(|g| g.after == i) {
+            let _ = writeln!(
+                out,
+                "- … {}",
+                tr!(
+                    lang,
+                    "report-events-left-out",
+                    n = crate::text::num(gap.count),
+                    first = crate::text::num(KEEP_FIRST),
+                    last = crate::text::num(KEEP_LAST)
+                )
+            );
+        }
+        let at = humantime::format_rfc3339_seconds(entry.at);
+        let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
+    }
+}
+
+/// The report of a whole run: every vehicle opened or changed in it, each
+/// with its events and last list, and the notes that belong to no vehicle.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionReport {
+    pub backend: String,
+    pub vehicles: Vec<SessionLog>,
+    pub notes: Vec<Entry>,
+    /// The language of the Markdown report.
+    #[serde(skip)]
+    lang: Lang,
+}
+
+impl SessionReport {
+    pub fn new(backend: &str, lang: Lang) -> Self {
+        SessionReport {
+            backend: backend.to_owned(),
+            lang,
+            ..SessionReport::default()
+        }
+    }
+
+    /// Nothing happened in the run: no vehicle, no note.
+    pub fn is_empty(&self) -> bool {
+        self.vehicles.is_empty() && self.notes.is_empty()
+    }
+
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write;
+        let lang = self.lang;
+        let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
+        let _ = writeln!(
+            out,
+            "- {}: {}",
+            tr!(lang, "report-backend"),
+            md(&self.backend)
+        );
+        let _ = writeln!(
+            out,
+            "- {}\n",
+            tr!(
+                lang,
+                "report-vehicle-count",
+                count = crate::text::num(self.vehicles.len())
+            )
+        );
+        if self.is_empty() {
+            let _ = writeln!(out, "{}", tr!(lang, "report-empty"));
+        }
+        for vehicle in &self.vehicles {
+            vehicle.markdown_into(&mut out, lang);
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "## {}\n", tr!(lang, "report-notes"));
+            write_entries(&mut out, lang, &self.notes, None);
         }
         out
     }
@@ -288,12 +365,16 @@ impl SessionLog {
         crate::config::write_atomically(path, &text)
     }
 
-    /// Where `x` writes: `<data dir>/reports/stepwise-<car>-<time>.md`.
+    /// Where `x` writes: `<data dir>/reports/stepwise-<car>-<time>.md`
+    /// for a run of one vehicle, `stepwise-session-<time>.md` otherwise.
     pub fn default_path(&self, data_dir: &Path, at: SystemTime) -> PathBuf {
         let stamp = humantime::format_rfc3339_seconds(at)
             .to_string()
             .replace(':', "");
-        let car = self.car_association_id.as_deref().unwrap_or("session");
+        let car = match self.vehicles.as_slice() {
+            [one] => one.car_association_id().unwrap_or("session"),
+            _ => "session",
+        };
         data_dir
             .join("reports")
             .join(format!("stepwise-{car}-{stamp}.md"))
@@ -308,7 +389,7 @@ fn describe(lang: Lang, event: &Event) -> String {
             total,
             next,
         } => {
-            let id = steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none"));
+            let id = md(&steps_id.clone().unwrap_or_else(|| tr!(lang, "report-none")));
             let (done, total) = (crate::text::num(*done), crate::text::num(*total));
             match next {
                 Some(n) => tr!(
@@ -317,7 +398,7 @@ fn describe(lang: Lang, event: &Event) -> String {
                     id = id,
                     done = done,
                     total = total,
-                    next = n.clone()
+                    next = in_code(n)
                 ),
                 None => tr!(
                     lang,
@@ -328,24 +409,26 @@ fn describe(lang: Lang, event: &Event) -> String {
                 ),
             }
         }
-        Event::StatusChanged { step, from, to } => format!("`{step}`: {from} → {to}"),
+        Event::StatusChanged { step, from, to } => {
+            format!("`{}`: {} → {}", in_code(step), md(from), md(to))
+        }
         Event::Filtered { status, shown } => tr!(
             lang,
             "report-event-filtered",
-            status = status.clone(),
+            status = md(status),
             shown = crate::text::num(*shown)
         ),
         Event::Reset => tr!(lang, "report-event-reset"),
-        Event::Next { step: Some(step) } => tr!(lang, "report-event-next", step = step.clone()),
+        Event::Next { step: Some(step) } => tr!(lang, "report-event-next", step = in_code(step)),
         Event::Next { step: None } => tr!(lang, "report-event-next-none"),
-        Event::Simulated { step } => tr!(lang, "report-event-simulated", step = step.clone()),
+        Event::Simulated { step } => tr!(lang, "report-event-simulated", step = in_code(step)),
         Event::Error { what, detail } => tr!(
             lang,
             "report-event-error",
-            what = what.clone(),
-            detail = detail.clone()
+            what = md(what),
+            detail = md(detail)
         ),
-        Event::Opened { car } => tr!(lang, "report-event-opened", car = car.clone()),
+        Event::Opened { car } => tr!(lang, "report-event-opened", car = md(car)),
         Event::StartedOver { status } => {
             tr!(
                 lang,
@@ -353,6 +436,60 @@ fn describe(lang: Lang, event: &Event) -> String {
                 status = u64::from(*status)
             )
         }
+        Event::Note { text } => tr!(lang, "report-event-note", text = text.clone()),
+        Event::Explained { code, meaning } => tr!(
+            lang,
+            "report-event-explained",
+            code = code.clone(),
+            meaning = meaning.clone()
+        ),
+    }
+}
+
+/// Text quoted in the Markdown report, inert: Markdown's and HTML's
+/// characters are escaped (no table cell broken by `|`, no link, image or
+/// tag), and `://` and `www.` cannot become links.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '|' | '!' | '~' | '#' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out.replace("://", ":\\/\\/").replace("www.", "www\\.")
+}
+
+/// Text that the catalogue puts between backticks: a code span shows its
+/// content literally, so only a backtick (which would end it) is replaced.
+fn in_code(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A step's raw name as code when it is a plain name, else as [`md`] text
+/// (a backtick or `|` would break out of a code span in a table).
+fn md_code(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        format!("`{name}`")
+    } else {
+        md(name)
     }
 }
 
@@ -373,6 +510,42 @@ mod tests {
         .unwrap()
     }
 
+    /// What the gateway names is quoted inert: no table cell broken out of,
+    /// no link, image or HTML reaches the ticket the report is pasted in.
+    #[test]
+    fn markdown_and_html_in_step_names_are_escaped() {
+        let hostile = "x | DONE | [Call support now](http://evil.example/pay) <img src=x onerror=alert(1)> ![t](http://evil.example/t.png) `www.evil.example`";
+        let body = serde_json::json!({
+            "stepsID": "1",
+            hostile: {"status": "todo", "order": 1},
+        });
+        let hostile_list = decode_list(body.to_string().as_bytes()).unwrap();
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut log = SessionLog::new("987654", "demo backend");
+        log.record_list(t0, &hostile_list);
+        log.push(
+            t0,
+            Event::Error {
+                what: "<b>x</b>".into(),
+                detail: "[a](http://evil.example)".into(),
+            },
+        );
+        let md = log.to_markdown();
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| 1 |"))
+            .expect("the step's row");
+        // Four cells: the escaped pipes do not count as cell borders.
+        let borders = row.matches('|').count() - row.matches("\\|").count();
+        assert_eq!(borders, 5, "{row}");
+        // Outside code spans (shown literally), nothing is live.
+        let outside: String = md.split('`').step_by(2).collect();
+        for raw in ["](", "<img", "![", "<b>", "http://", "www.evil"] {
+            assert!(!outside.contains(raw), "{raw} in {md}");
+        }
+        assert_eq!(md.matches('`').count() % 2, 0, "{md}");
+    }
+
     #[test]
     fn status_changes_are_logged_between_lists() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
@@ -390,7 +563,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("2 of 2 done, service ready"), "{md}");
-        let json: serde_json::Value = serde_json::from_str(&log.to_json()).unwrap();
+        let mut report = SessionReport::new("demo backend", Lang::En);
+        report.vehicles.push(log);
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let json = &json["vehicles"][0];
         assert_eq!(json["entries"][1]["kind"], "reset");
         assert_eq!(json["entries"][2]["at"], "2027-01-15T08:00:05Z");
         assert_eq!(json["steps"][1]["name"], "deviceActivation");
@@ -445,7 +621,7 @@ mod tests {
             "{md}"
         );
         assert!(md.lines().count() < 200, "{} lines", md.lines().count());
-        let json: serde_json::Value = serde_json::from_str(&log.to_json()).unwrap();
+        let json: serde_json::Value = serde_json::to_value(&log).unwrap();
         assert_eq!(json["leftOut"]["count"], left_out);
         assert_eq!(json["leftOut"]["after"], KEEP_FIRST);
         assert_eq!(
@@ -457,9 +633,9 @@ mod tests {
     #[test]
     fn report_format_follows_the_extension() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SessionLog::default();
-        log.write(&dir.path().join("r.JSON")).unwrap();
-        log.write(&dir.path().join("r.md")).unwrap();
+        let report = SessionReport::default();
+        report.write(&dir.path().join("r.JSON")).unwrap();
+        report.write(&dir.path().join("r.md")).unwrap();
         let json = std::fs::read_to_string(dir.path().join("r.JSON")).unwrap();
         assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
         let md = std::fs::read_to_string(dir.path().join("r.md")).unwrap();

@@ -4,6 +4,39 @@
 
 use std::fmt;
 
+/// Keeps the process's memory, tokens included, out of core files: the
+/// core-size limit goes to 0 (any Unix) and the process is marked not
+/// dumpable (Linux; this also keeps other processes of the same user from
+/// attaching to it). Called at start, since any command may come to hold a
+/// token (a kept login, `STEPWISE_TOKEN`, the config file). Returns whether
+/// both took effect.
+pub fn no_core_dumps() -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let max = getrlimit(Resource::Core).maximum;
+        let limited = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: max,
+            },
+        )
+        .is_ok();
+        #[cfg(target_os = "linux")]
+        let undumpable =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+                .is_ok();
+        #[cfg(not(target_os = "linux"))]
+        let undumpable = true;
+        limited && undumpable
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
 /// A bearer token. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

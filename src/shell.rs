@@ -1,7 +1,9 @@
 //! What installers and packagers need from the command-line definitions:
 //! shell completions and the manual page, generated from the same clap
-//! definitions the program parses with, so they never drift. Both are in
-//! English, with the words `--help` shows (from the catalogue).
+//! definitions the program parses with, so they never drift. The
+//! completions are English; the manual page is in the language asked for
+//! (`stepwise man --lang fr`), with the words `--help` shows (from the
+//! catalogue).
 
 use std::io::Write;
 
@@ -14,10 +16,32 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
     clap_complete::generate(shell, &mut command, "stepwise", out);
 }
 
-/// Writes the manual page (roff): the program's page, with each subcommand
-/// and its options in a section of its own.
-pub fn man_page(out: &mut dyn Write) -> std::io::Result<()> {
-    let command = command(Lang::En);
+/// Writes the manual page (roff) in `lang`: the program's page, with each
+/// subcommand and its options in a section of its own.
+pub fn man_page(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut page = Vec::new();
+    man_sections(lang, &mut page)?;
+    // clap_mangen names its sections in English: the catalogue's words
+    // replace them, and `[OPTIONS]` too.
+    let page = String::from_utf8_lossy(&page);
+    for line in page.lines() {
+        let line = match line.strip_prefix(".SH ") {
+            Some(
+                name @ ("NAME" | "SYNOPSIS" | "DESCRIPTION" | "OPTIONS" | "EXTRA" | "VERSION"
+                | "AUTHORS"),
+            ) => {
+                let id = format!("man-section-{}", name.to_ascii_lowercase());
+                format!(".SH \"{}\"", crate::text::message(lang, &id, None))
+            }
+            _ => crate::cli::localise_usage(lang, line),
+        };
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn man_sections(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    let command = command(lang);
     let man = clap_mangen::Man::new(command.clone());
     man.render_title(out)?;
     man.render_name_section(out)?;

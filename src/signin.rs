@@ -7,9 +7,9 @@ use std::io::{IsTerminal, Read, Write};
 use serde::Serialize;
 use url::Url;
 
-use crate::auth::device::{self, DeviceAuthorization, RealTime};
+use crate::auth::device::{self, DeviceAuthorization, Endpoints, RealTime};
 use crate::auth::{
-    AuthError, Choice, Credential, Place, TokenStore, gateway_key, rfc3339, unix_now,
+    AuthError, Choice, Credential, Place, SignInOptions, TokenStore, gateway_key, rfc3339, unix_now,
 };
 use crate::client::{ClientOptions, Gateway};
 use crate::config::{Settings, TokenFrom};
@@ -83,10 +83,15 @@ fn gateway_of(lang: Lang, settings: &Settings, what: &str) -> Result<String, Fai
     gateway_key(api).map_err(Failure::usage)
 }
 
-fn open_store(lang: Lang, settings: &Settings) -> Result<TokenStore, Failure> {
+/// The token store, opened off the async runtime (a keyring may take a
+/// moment to answer over D-Bus).
+async fn open_store(lang: Lang, settings: &Settings) -> Result<TokenStore, Failure> {
     let choice =
         Choice::from_env().map_err(|e| Failure::usage(crate::describe::store_error(lang, &e)))?;
-    TokenStore::open(choice, settings.data_dir.as_deref())
+    let data_dir = settings.data_dir.clone();
+    tokio::task::spawn_blocking(move || TokenStore::open(choice, data_dir.as_deref()))
+        .await
+        .map_err(|e| Failure::error(tr!(lang, "err-login-keep-failed", detail = e.to_string())))?
         .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
 }
 
@@ -108,8 +113,18 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         "{}",
         tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
-    if saved.new_file {
-        let _ = writeln!(out, "{}", tr!(lang, "login-file-notice"));
+    if let Some(why) = &saved.keyring_trouble {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(lang, "login-keyring-fallback", why = why.clone())
+        );
+    } else if saved.new_file || saved.keyring_too_small.is_some() {
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+        );
     }
 }
 
@@ -176,14 +191,17 @@ pub fn instructions(
     lines
 }
 
-/// `stepwise login`: the device flow, then the token is kept.
+/// `stepwise login`: finds the identity provider, signs in through the
+/// browser on this machine (authorization code with PKCE) where one can be
+/// opened, else with a code approved in any browser (device grant); then
+/// the token is kept.
 pub async fn login(
     lang: Lang,
     settings: &Settings,
     out: &mut (dyn Write + Send),
 ) -> Result<(), Failure> {
     let gateway = gateway_of(lang, settings, "login")?;
-    let store = open_store(lang, settings)?;
+    let store = open_store(lang, settings).await?;
     let client = Gateway::new(
         &gateway,
         settings.device_id.clone(),
@@ -196,11 +214,95 @@ pub async fn login(
     )
     .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))?;
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
-    let http = client.http();
-    let endpoints = device::discover(http, &base)
+    let http = client.oauth_http().map_err(|e| Failure::auth(lang, &e))?;
+    let options = &settings.signin;
+    let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref())
         .await
         .map_err(|e| Failure::auth(lang, &e))?;
-    let authorization = device::authorize(http, &endpoints, &base, None)
+    let browser = endpoints.authorization.is_some()
+        && (endpoints.device_authorization.is_none() || (!options.device && graphical_session()));
+    let credential = if browser {
+        code_flow(lang, &gateway, http, &endpoints, options, out).await?
+    } else {
+        device_flow(lang, &gateway, &base, http, &endpoints, options, out).await?
+    };
+    let saved = save(lang, store, gateway.clone(), credential.clone()).await?;
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(lang, "login-signed-in", gateway = gateway.as_str())
+    );
+    kept_message(lang, out, &saved);
+    if let Some(left) = credential.seconds_left(unix_now()) {
+        let time = rfc3339(unix_now() + left);
+        let line = if credential.can_refresh() {
+            tr!(lang, "login-expires", time = time)
+        } else {
+            tr!(lang, "login-expires-no-refresh", time = time)
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(())
+}
+
+/// The authorization code grant with PKCE, in the browser of this machine.
+async fn code_flow(
+    lang: Lang,
+    gateway: &str,
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    options: &SignInOptions,
+    out: &mut (dyn Write + Send),
+) -> Result<Credential, Failure> {
+    let pending = crate::auth::code::start(endpoints, options)
+        .await
+        .map_err(|e| Failure::auth(lang, &e))?;
+    let address = pending.address.to_string();
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(
+            lang,
+            "login-title",
+            gateway = crate::steps::sanitize(gateway)
+        )
+    );
+    match open::that_detached(&address) {
+        Ok(()) => {
+            let _ = writeln!(out, "{}", tr!(lang, "login-browser-signing-in"));
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "{}",
+                tr!(lang, "login-browser-failed", why = e.kind().to_string())
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        tr!(lang, "login-browser-address", address = address)
+    );
+    let _ = out.flush();
+    let finishing = crate::auth::code::finish(pending, http, endpoints, options, lang);
+    tokio::select! {
+        done = finishing => done.map_err(|e| Failure::auth(lang, &e)),
+        _ = tokio::signal::ctrl_c() => Err(Failure::cancelled(lang)),
+    }
+}
+
+/// The device grant: a code shown here, approved in any browser.
+async fn device_flow(
+    lang: Lang,
+    gateway: &str,
+    base: &Url,
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    options: &SignInOptions,
+    out: &mut (dyn Write + Send),
+) -> Result<Credential, Failure> {
+    let authorization = device::authorize(http, endpoints, base, options)
         .await
         .map_err(|e| Failure::auth(lang, &e))?;
 
@@ -209,7 +311,7 @@ pub async fn login(
     let styled = terminal && std::env::var_os("NO_COLOR").is_none();
     for line in instructions(
         lang,
-        &gateway,
+        gateway,
         &authorization,
         styled,
         if terminal { width } else { 0 },
@@ -227,11 +329,11 @@ pub async fn login(
     let _ = writeln!(out, "{}", tr!(lang, "login-waiting", minutes = minutes));
     let _ = out.flush();
 
-    let polling = device::poll(http, &endpoints, &authorization, &RealTime);
+    let polling = device::poll(http, endpoints, &authorization, options, &RealTime);
     tokio::pin!(polling);
-    let credential = loop {
+    loop {
         tokio::select! {
-            done = &mut polling => break done.map_err(|e| Failure::auth(lang, &e))?,
+            done = &mut polling => return done.map_err(|e| Failure::auth(lang, &e)),
             _ = tokio::signal::ctrl_c() => return Err(Failure::cancelled(lang)),
             Some(()) = async { match &mut enter { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                 match open::that_detached(authorization.address().as_str()) {
@@ -242,22 +344,7 @@ pub async fn login(
                 enter = None;
             }
         }
-    };
-    let saved = save(lang, store, gateway.clone(), credential.clone()).await?;
-    let _ = writeln!(
-        out,
-        "{}",
-        tr!(lang, "login-signed-in", gateway = gateway.as_str())
-    );
-    kept_message(lang, out, &saved);
-    if let Some(left) = credential.seconds_left(unix_now()) {
-        let _ = writeln!(
-            out,
-            "{}",
-            tr!(lang, "login-expires", time = rfc3339(unix_now() + left))
-        );
     }
-    Ok(())
 }
 
 /// Enter presses on standard input, read on a thread of their own.
@@ -314,20 +401,23 @@ pub async fn login_with_token(
             }
         }
     } else {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(MAX_TOKEN_INPUT)
-            .read_to_string(&mut text)
-            .map_err(|e| {
-                Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string()))
-            })?;
-        text
+        // Off the async runtime: standard input may be slow to end.
+        tokio::task::spawn_blocking(|| {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_TOKEN_INPUT)
+                .read_to_string(&mut text)
+                .map(|_| text)
+        })
+        .await
+        .map_err(|e| Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string())))?
+        .map_err(|e| Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string())))?
     };
     let token = text.lines().next().unwrap_or("").trim();
     if !crate::auth::is_token_text(token) {
         return Err(Failure::error(tr!(lang, "err-login-no-token")));
     }
-    let store = open_store(lang, settings)?;
+    let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
     let _ = writeln!(
         out,
@@ -393,7 +483,18 @@ pub async fn logout(
     out: &mut (dyn Write + Send),
 ) -> Result<(), Failure> {
     let gateway = gateway_of(lang, settings, "logout")?;
-    let store = open_store(lang, settings)?;
+    let store = open_store(lang, settings).await?;
+    let kept = {
+        let (store, key) = (store.clone(), gateway.clone());
+        tokio::task::spawn_blocking(move || store.load(&key))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten()
+    };
+    if let Some((credential, _)) = &kept {
+        revoke(lang, settings, &gateway, credential, out).await;
+    }
     let key = gateway.clone();
     let removed = tokio::task::spawn_blocking(move || store.remove(&key))
         .await
@@ -428,6 +529,75 @@ pub async fn logout(
     Ok(())
 }
 
+/// Revokes the kept refresh token (else the access token) at the provider
+/// (RFC 7009) when it offers revocation, and says which it did. Never
+/// fails the logout: the login is forgotten here all the same.
+async fn revoke(
+    lang: Lang,
+    settings: &Settings,
+    gateway: &str,
+    credential: &Credential,
+    out: &mut (dyn Write + Send),
+) {
+    if credential.token_endpoint.is_none() {
+        return; // A token given by hand: nothing to revoke.
+    }
+    let Some(endpoint) = credential
+        .revocation_endpoint
+        .as_deref()
+        .and_then(|e| Url::parse(e).ok())
+    else {
+        let _ = writeln!(out, "{}", tr!(lang, "logout-not-revoked"));
+        return;
+    };
+    let (token, hint) = match &credential.refresh_token {
+        Some(refresh) => (refresh.as_str(), "refresh_token"),
+        None => (credential.access_token.as_str(), "access_token"),
+    };
+    let client = Gateway::new(
+        gateway,
+        settings.device_id.clone(),
+        None,
+        ClientOptions {
+            net: settings.net.clone(),
+            ..ClientOptions::default()
+        },
+    );
+    let outcome = match &client {
+        Ok(client) => {
+            let form = [
+                ("token", token),
+                ("token_type_hint", hint),
+                ("client_id", credential.client_id()),
+            ];
+            crate::auth::device::post_form(client.http(), &endpoint, &form).await
+        }
+        Err(e) => Err(AuthError::Network {
+            url: endpoint.to_string(),
+            detail: crate::describe::gateway_error(lang, e),
+            tls: None,
+        }),
+    };
+    let line = match outcome {
+        Ok(reply) if reply.status.is_success() => tr!(
+            lang,
+            "logout-revoked",
+            endpoint = crate::auth::device::without_query(&endpoint)
+        ),
+        Ok(reply) => tr!(
+            lang,
+            "logout-revoke-failed",
+            why = crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token])
+        ),
+        Err(e) => tr!(
+            lang,
+            "logout-revoke-failed",
+            why = crate::describe::auth_error(lang, &e)
+        ),
+    };
+    let _ = writeln!(out, "{line}");
+}
+
 #[derive(Serialize)]
 struct StatusJson<'a> {
     gateway: &'a str,
@@ -438,6 +608,11 @@ struct StatusJson<'a> {
     expires_at: Option<String>,
     expires_in: Option<u64>,
     refreshable: bool,
+    /// The provider ended the login (its words), else null.
+    ended: Option<&'a str>,
+    client_id: Option<&'a str>,
+    scope: Option<&'a str>,
+    audience: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -472,6 +647,12 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             expires_at: expires_at.map(rfc3339),
             expires_in: credential.and_then(|c| c.seconds_left(now)),
             refreshable: credential.is_some_and(Credential::can_refresh),
+            ended: credential.and_then(|c| c.over.as_deref()),
+            client_id: credential
+                .filter(|c| c.token_endpoint.is_some())
+                .map(Credential::client_id),
+            scope: credential.and_then(|c| c.scope.as_deref()),
+            audience: credential.and_then(|c| c.audience.as_deref()),
         };
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
@@ -502,11 +683,21 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                     _ => tr!(lang, "status-expires-unknown"),
                 },
             );
-            lines.push(if refreshable {
-                tr!(lang, "status-refresh-auto")
-            } else {
-                tr!(lang, "status-refresh-none")
+            lines.push(match &l.credential.over {
+                Some(said) => tr!(lang, "status-over", said = said.clone()),
+                None if refreshable => tr!(lang, "status-refresh-auto"),
+                None => tr!(lang, "status-refresh-none"),
             });
+            if l.credential.token_endpoint.is_some() {
+                let none = || "-".to_owned();
+                lines.push(tr!(
+                    lang,
+                    "status-client",
+                    client = l.credential.client_id().to_owned(),
+                    scopes = l.credential.scope.clone().unwrap_or_else(none),
+                    audience = l.credential.audience.clone().unwrap_or_else(none)
+                ));
+            }
         }
         None => lines.push(tr!(lang, "status-login-none")),
     }

@@ -67,6 +67,23 @@ impl Status {
             Status::Other(_) => "????",
         }
     }
+
+    /// The badge in `lang`, padded to the widest of the language's badges
+    /// so that the columns after it line up (`[DONE]`, `[À FAIRE]`). The
+    /// wire value stays in `--json`.
+    pub fn badge_in(&self, lang: crate::text::Lang) -> String {
+        let word = |status: &Status| match status {
+            Status::Todo => crate::tr!(lang, "badge-todo"),
+            Status::AlreadyDone => crate::tr!(lang, "badge-done"),
+            Status::Other(_) => crate::tr!(lang, "badge-unknown"),
+        };
+        let own = format!("[{}]", word(self));
+        let width = badge_width(lang);
+        format!(
+            "{own}{}",
+            " ".repeat(width.saturating_sub(own.chars().count()))
+        )
+    }
 }
 
 impl Serialize for Status {
@@ -343,6 +360,16 @@ fn is_format_char(c: char) -> bool {
         | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
         | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
         | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// The width, in characters, of the widest badge of `lang`, brackets
+/// included.
+pub fn badge_width(lang: crate::text::Lang) -> usize {
+    ["badge-todo", "badge-done", "badge-unknown"]
+        .iter()
+        .map(|id| crate::text::message(lang, id, None).chars().count() + 2)
+        .max()
+        .unwrap_or(6)
 }
 
 #[cfg(test)]

@@ -17,7 +17,10 @@ pub enum Lang {
     It,
     Es,
     Nl,
+    /// Portuguese as written in Brazil (`pt`, `pt_BR`, `pt-BR`).
     Pt,
+    /// European Portuguese (`pt_PT`, `pt-PT`).
+    PtPt,
 }
 
 impl Lang {
@@ -30,9 +33,12 @@ impl Lang {
         Lang::Es,
         Lang::Nl,
         Lang::Pt,
+        Lang::PtPt,
     ];
 
-    /// The ISO 639-1 code.
+    /// The language's tag: the ISO 639-1 code, with the region where the
+    /// catalogue holds more than one (BCP 47 `pt-BR`, `pt-PT`). It names
+    /// the catalogue file (`assets/i18n/<code>.ftl`) too.
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -41,18 +47,26 @@ impl Lang {
             Lang::It => "it",
             Lang::Es => "es",
             Lang::Nl => "nl",
-            Lang::Pt => "pt",
+            Lang::Pt => "pt-BR",
+            Lang::PtPt => "pt-PT",
         }
     }
 
     /// Reads a code such as `de`, `pt_BR`, `fr-CH` or `de_DE.UTF-8`; `None`
-    /// for a language the catalogue does not hold.
+    /// for a language the catalogue does not hold. Portuguese follows CLDR:
+    /// `pt` and `pt_BR` (and any region but Portugal's) are Brazilian,
+    /// `pt_PT` and `pt-PT` European.
     pub fn parse(raw: &str) -> Option<Lang> {
-        let primary = raw
-            .split(['_', '-', '.', '@'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let mut parts = raw.split(['_', '-', '.', '@']);
+        let primary = parts.next().unwrap_or_default().to_ascii_lowercase();
+        if primary == "pt" {
+            let region = parts.next().unwrap_or_default();
+            return Some(if region.eq_ignore_ascii_case("pt") {
+                Lang::PtPt
+            } else {
+                Lang::Pt
+            });
+        }
         Lang::ALL.iter().copied().find(|l| l.code() == primary)
     }
 
@@ -79,7 +93,8 @@ impl Lang {
             Lang::It => include_str!("../assets/i18n/it.ftl"),
             Lang::Es => include_str!("../assets/i18n/es.ftl"),
             Lang::Nl => include_str!("../assets/i18n/nl.ftl"),
-            Lang::Pt => include_str!("../assets/i18n/pt.ftl"),
+            Lang::Pt => include_str!("../assets/i18n/pt-BR.ftl"),
+            Lang::PtPt => include_str!("../assets/i18n/pt-PT.ftl"),
         }
     }
 }
@@ -226,6 +241,12 @@ mod tests {
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(Lang::parse("de_DE.UTF-8"), Some(Lang::De));
         assert_eq!(Lang::parse("pt_BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt-BR"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt_BR.UTF-8"), Some(Lang::Pt));
+        assert_eq!(Lang::parse("pt_PT.UTF-8"), Some(Lang::PtPt));
+        assert_eq!(Lang::parse("pt-PT"), Some(Lang::PtPt));
+        assert_eq!(Lang::parse("PT_pt"), Some(Lang::PtPt));
         assert_eq!(Lang::parse("fr"), Some(Lang::Fr));
         assert_eq!(Lang::parse("nl-BE"), Some(Lang::Nl));
         assert_eq!(Lang::parse("it_IT@euro"), Some(Lang::It));
@@ -244,7 +265,7 @@ mod tests {
             l = l.next();
         }
         assert_eq!(seen, Lang::ALL);
-        assert_eq!(Lang::codes(), "en, fr, de, it, es, nl, pt");
+        assert_eq!(Lang::codes(), "en, fr, de, it, es, nl, pt-BR, pt-PT");
     }
 
     #[test]
@@ -259,12 +280,48 @@ mod tests {
         assert_eq!(shown(Lang::En, 2), "(filter: todo, 2 steps shown)");
         assert_eq!(shown(Lang::De, 1), "(Filter: todo, 1 Schritt gezeigt)");
         assert_eq!(shown(Lang::De, 2), "(Filter: todo, 2 Schritte gezeigt)");
-        // French and Portuguese count 0 as singular, English and German do not.
+        // French counts 0 as singular; English, German and written Portuguese do not.
         assert_eq!(shown(Lang::Fr, 0), "(filtre : todo, 0 étape affichée)");
         assert_eq!(shown(Lang::Fr, 2), "(filtre : todo, 2 étapes affichées)");
-        assert_eq!(shown(Lang::Pt, 0), "(filtro: todo, 0 passo mostrado)");
+        assert_eq!(shown(Lang::Pt, 0), "(filtro: «todo», 0 passos mostrados)");
         assert_eq!(shown(Lang::En, 0), "(filter: todo, 0 steps shown)");
         assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");
+    }
+
+    #[test]
+    fn portuguese_plurals_follow_each_country_s_rules() {
+        let summary = |lang, failed| {
+            crate::tr!(
+                lang,
+                "doctor-summary",
+                failed = num(failed),
+                warnings = num(1),
+                ok = num(3),
+                skipped = num(0)
+            )
+        };
+        // Written Portuguese says "0 falhas" in both countries: Brazil's
+        // CLDR rule counts 0 as singular, so pt-BR spells 0 out ([0]);
+        // Portugal's rule counts it as plural by itself.
+        for lang in [Lang::Pt, Lang::PtPt] {
+            let text = summary(lang, 0);
+            assert!(text.starts_with("0 falhas, 1 aviso,"), "{lang}: {text}");
+            assert!(summary(lang, 1).starts_with("1 falha,"), "{lang}");
+            assert!(summary(lang, 2).starts_with("2 falhas,"), "{lang}");
+        }
+        assert!(!Lang::PtPt.source().contains("[0]"));
+        assert_eq!(bundle(Lang::PtPt).locales[0].to_string(), "pt-PT");
+        assert_eq!(bundle(Lang::Pt).locales[0].to_string(), "pt-BR");
+    }
+
+    #[test]
+    fn a_401_names_stepwise_login_in_every_language() {
+        for lang in Lang::ALL {
+            assert!(
+                message(*lang, "gw-401-todo", None).contains("`stepwise login`"),
+                "{lang}"
+            );
+        }
     }
 
     /// Ids whose text may read the same as English in another language,
@@ -274,6 +331,19 @@ mod tests {
         // Key names: most keyboards print Esc and Enter as in English.
         "key-name-esc",
         "key-name-enter",
+        // Manual page headings several languages share with English
+        // (NAME in German; SYNOPSIS, DESCRIPTION, OPTIONS, VERSION in French).
+        "man-section-name",
+        "man-section-synopsis",
+        "man-section-description",
+        "man-section-options",
+        "man-section-version",
+        // The badge of a status this tool does not know: "????" in all.
+        "badge-unknown",
+        // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.
+        "key-name-pgdn",
+        "key-name-pgup",
+        "key-name-ctrl-c",
         // Punctuation between a banner's title and text (French differs).
         "banner-title-sep",
         // "stepsID { $id }": the protocol's own name for the id.
@@ -301,6 +371,15 @@ mod tests {
         // "Options" and "Arguments" are also the French words (clap's headings).
         "help-cli-options",
         "help-cli-arguments",
+        // Value names and the usage's placeholder that some languages
+        // write as English does: [OPTIONS] (fr), FILE (it), MODE (fr),
+        // STATUS (de, nl), SHELL and TOKEN (most).
+        "help-cli-options-placeholder",
+        "help-cli-value-file",
+        "help-cli-value-mode",
+        "help-cli-value-status",
+        "help-cli-value-shell",
+        "help-cli-value-token",
         // doctor: "ok" is what every language's technicians read beside ✓;
         // TLS, Proxy and Token are the technical names in every language.
         "doctor-mark-ok",
@@ -441,8 +520,15 @@ mod sources {
         };
     }
     files!(
-        "src/wizard/update.rs",
-        "src/wizard/keymap.rs",
+        "src/wizard/update/mod.rs",
+        "src/wizard/update/answers.rs",
+        "src/wizard/update/board.rs",
+        "src/wizard/update/messages.rs",
+        "src/wizard/update/notes.rs",
+        "src/wizard/update/sign_in.rs",
+        "src/wizard/update/steps.rs",
+        "src/wizard/keymap/mod.rs",
+        "src/wizard/keymap/table.rs",
         "src/ui/mod.rs",
         "src/ui/steps.rs",
         "src/ui/start.rs",
@@ -467,5 +553,6 @@ mod sources {
         "src/auth/store.rs",
         "src/cars.rs",
         "src/app/mod.rs",
+        "src/app/terminal.rs",
     );
 }

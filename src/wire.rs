@@ -17,6 +17,71 @@ pub const NEXT_PATH: &str = "pims/subscription/step";
 pub const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// Path of the guidance page for the customer's phone number.
 pub const GUIDANCE_PHONE_PATH: &str = "guidance/trusterPhoneNumber";
+
+/// Whether a 2xx answer to a guidance call is a guidance page: HTML that
+/// says its language (`Content-Language`), as the contract asks. A portal
+/// that answers every path with its index page, or a JSON answer, is not.
+pub fn is_guidance_page(content_type: Option<&str>, content_language: Option<&str>) -> bool {
+    content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"))
+        && content_language.is_some_and(|l| !l.trim().is_empty())
+}
+
+/// Header of the event stream: the id of the last event received.
+pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
+/// Header a gateway suggests a polling interval in, in seconds.
+pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
+/// The most stepsIDs one event stream follows.
+pub const MAX_STREAM_IDS: usize = 200;
+/// Simulator only: the scenario's associations.
+pub const SIM_ASSOCIATIONS_PATH: &str = "sim/associations";
+
+/// Simulator only: the path where the customer completes step `name` of
+/// `car` (both already escaped as path segments).
+pub fn sim_complete_path(car: &str, name: &str) -> String {
+    SIM_COMPLETE_ROUTE
+        .replace("{car}", car)
+        .replace("{name}", name)
+}
+
+/// Simulator only: the path where the customer completes step `name` of
+/// `car`, as the router writes it.
+pub const SIM_COMPLETE_ROUTE: &str = "sim/associations/{car}/steps/{name}/complete";
+/// Simulator only: the path where the customer undoes step `name` of `car`.
+pub const SIM_REVOKE_ROUTE: &str = "sim/associations/{car}/steps/{name}/revoke";
+/// The simulator's OpenAPI document.
+pub const OPENAPI_PATH: &str = "openapi.json";
+/// Guidance pages for the customer: `guidance/{name}`.
+pub const GUIDANCE_ROUTE: &str = "guidance/{name}";
+
+/// The names of sign-in (OAuth 2.0 device authorization, RFC 8628, with
+/// discovery by RFC 8414) that the client and the simulator share.
+pub mod oauth {
+    /// The client id stepwise presents to every identity provider.
+    pub const CLIENT_ID: &str = "stepwise";
+    /// The grant type of a device code, as RFC 8628 names it.
+    pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+    /// The grant type of a refresh.
+    pub const REFRESH_GRANT: &str = "refresh_token";
+    /// The discovery document's well-known path (RFC 8414).
+    pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+    /// The simulator's device authorization endpoint.
+    pub const SIM_DEVICE_AUTHORIZATION_PATH: &str = "/oauth/device_authorization";
+    /// The simulator's token endpoint.
+    pub const SIM_TOKEN_PATH: &str = "/oauth/token";
+    /// The grant type of an authorization code (RFC 6749 §4.1).
+    pub const CODE_GRANT: &str = "authorization_code";
+    /// The OpenID provider configuration's well-known path.
+    pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
+    /// The protected resource metadata's well-known path (RFC 9728).
+    pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
+    /// The simulator's authorization endpoint (the code grant's page).
+    pub const SIM_AUTHORIZE_PATH: &str = "/oauth/authorize";
+    /// Where the simulator's authorization page posts the person's decision.
+    pub const SIM_DECIDE_PATH: &str = "/oauth/authorize/decide";
+    /// The simulator's revocation endpoint (RFC 7009).
+    pub const SIM_REVOCATION_PATH: &str = "/oauth/revoke";
+}
+
 /// Header naming the technician's machine; a stepsID is bound to it.
 pub const DEVICE_HEADER: &str = "X-Device-Id";
 /// Query parameter of the first list: the carAssociationID.
@@ -250,6 +315,18 @@ fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guidance_page_is_html_that_names_its_language() {
+        assert!(is_guidance_page(
+            Some("text/html; charset=utf-8"),
+            Some("fr")
+        ));
+        // A portal's index page for any path, or JSON: not a guidance page.
+        assert!(!is_guidance_page(Some("text/html"), None));
+        assert!(!is_guidance_page(Some("application/json"), Some("en")));
+        assert!(!is_guidance_page(None, Some("en")));
+    }
     use crate::steps::{CAR_KEY, DEVICE_ACTIVATION, TRUSTED_PHONE};
 
     #[test]

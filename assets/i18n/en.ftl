@@ -23,6 +23,8 @@ list-title = Steps, in order
 list-title-filtered = Steps: { $filter } only
 list-loading = Asking the gateway for the steps…
 list-none = No list yet: press r to ask again.
+list-none-sign-in = No list yet: the gateway wants a token. Press i to sign in; the list is asked for again after.
+list-none-unknown-id = No list: the gateway does not know this id, so asking again will not help. Check the id.
 list-empty-filtered = No step is { $filter }. Press f to change the filter.
 list-empty = The gateway returned no steps for this carAssociationID.
 mark-next = NEXT
@@ -36,16 +38,16 @@ guide-link = Guide:
 guide-does = The customer does:
 guide-needs = At hand:
 guide-errors = App errors of this step:
-guide-errors-hint = e explains
+guide-errors-hint = key 'e' explains them
 guide-link-archive = Developers' documentation (archived, English):
-guide-keys-gateway = g shows the customer's page ({ $lang }) on the gateway as a QR code, o opens it.
-guide-keys-dealer = g shows the dealer's help page as a QR code, o opens it.
-guide-keys-archive = g shows the archived developers' page as a QR code, o opens it (the gateway serves no customer pages).
+guide-keys-gateway = 'g' shows the customer's page ({ $lang }) on the gateway as a QR code; key 'o' opens it.
+guide-keys-dealer = 'g' shows the dealer's help page as a QR code; key 'o' opens it.
+guide-keys-archive = 'g' shows the archived developers' page as a QR code; key 'o' opens it (the gateway serves no customer pages).
 guide-more-below = ↓ more: PgDn
 guide-more-above = ↑ more above: PgUp
 ready-title = Service ready
 ready-line = Every step is done: the service is ready to use.
-ready-services = Vehicle Status or Remote Commands can now be used from the customer's app.
+ready-services = The subscribed service (Vehicle Status or Remote Commands) can now be used from the customer's app.
 ready-stale-before = If the app still fails with error 2312 or 2317, the steps cache is stale: press{" "}
 ready-stale-after = {" "}to reset it and see the truth.
 
@@ -74,6 +76,9 @@ banner-live-trouble = Watch interrupted: { $what }
 banner-live-trouble-text = { $why }. Watch goes on by itself once the gateway answers again; until then the list on screen may be out of date.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
+banner-simulated = Customer simulated
+banner-simulated-text = The simulated customer completed { $title }; asking the gateway for the list.
+banner-sign-in-none-text = The gateway wants a token, and none was sent (HTTP 401). Press i to sign in here; this vehicle's session stays open.
 banner-sign-in-again-text = { $why }: the login is over. Press i to sign in again; this vehicle's session stays open.
 banner-signed-in = Signed in
 banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.
@@ -84,11 +89,16 @@ banner-customer-idle-text = Every step is done.
 banner-no-report-place = No place for the report
 banner-no-report-place-text = There is no user data directory; use --report PATH instead.
 banner-report-written = Report written
+banner-note-kept = Note kept
+banner-note-kept-text = It goes into the session report.
+banner-task-failed = The request stopped on an internal error
+banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written
 banner-report-not-written-text = Cannot write { $path }: { $why }. Check the folder exists and is writable.
 banner-guide-opened = Guide opened in the browser
 banner-no-browser = Could not open a browser
 banner-no-graphical-session = No graphical session here. Open { $url } on another device, or press g for its QR code.
+banner-no-graphical-session-local = No graphical session here, and { $url } is on this machine only (loopback): another device cannot open it. Open it in a browser on this machine.
 banner-browser-failed = { $why }. Open { $url } by hand, or press g for its QR code.
 banner-step-done = { $steps } is done
 banner-next-is = next is { $title }.
@@ -143,6 +153,9 @@ help-section-sign-in = Signing in
 help-section-help = This help
 help-section-badges = Badges
 help-legend-badges = [DONE] alreadyDone  [TODO] todo  [????] a status this tool does not know
+badge-done = DONE
+badge-todo = TODO
+badge-unknown = ????
 help-legend-next = NEXT marks the step to do now; later steps wait for it.
 reset-title = Reset the steps cache
 reset-question = Reset the steps cache of { $car }?
@@ -157,11 +170,12 @@ explain-remedy = What to do:
 explain-limits = Limits:
 explain-reset-cures = ✔ The steps-cache reset cures it: close with Esc, then press{" "}
 explain-unknown = { $code } is not a code this tool knows.
-explain-unknown-hint = Check what was typed; note the code in the session report (x) and the maker's error list.
+explain-unknown-hint = Check what was typed and look the code up in the maker's error list; note it in the session report (x).
 qr-title-gateway = Scan: the customer's page ({ $lang }) (Esc closes)
 qr-title-dealer = Scan: the dealer's help page (Esc closes)
 qr-title-archive = Scan: developers' documentation, archived (Esc closes)
 qr-demo-local = The demo backend serves this page on this machine only: a phone cannot open it. `stepwise serve --addr 0.0.0.0:8080` serves it on the shop's network.
+qr-loopback = This address is on this machine only (loopback): a phone cannot open it. Give --api the address the gateway has on the shop's network.
 qr-too-small = The window is too small for the QR code; enlarge it to see it.
 
 ## Keys: a short word for the footer, a line for help
@@ -169,6 +183,9 @@ qr-too-small = The window is too small for the QR code; enlarge it to see it.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Space
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = quit
 key-short-open = open
@@ -222,6 +239,12 @@ key-help-qr = show the guide's link as a QR code
 key-help-report = write the session report (Markdown)
 key-help-sign-in = sign in to the gateway (after a refused token) without leaving this vehicle
 key-help-back = back to the start screen
+key-help-back-board = back to the board
+key-short-note = note
+key-help-note = write a note for the session report
+key-help-save-note = keep the note for the report
+key-help-type-note = type the note
+help-section-note = The note for the report
 key-help-scroll = scroll help
 key-help-page-down = a page down
 key-help-page-up = a page up
@@ -266,12 +289,27 @@ report-events-left-out = { $n ->
     [one] { $n } event left out
    *[other] { $n } events left out
 } (the first { $first } and the last { $last } are kept)
+report-vehicle-count = { $count ->
+    [one] { $count } vehicle
+   *[other] { $count } vehicles
+}
+report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
+report-notes = Notes
+report-event-note = note: { $text }
+report-event-explained = code { $code } explained: { $meaning }
 
 ## The guidance pages the customer's phone opens
 
 page-kicker = Activating your connected services: one step
 page-errors = Codes the app may show at this step
 page-footer = Shown by your dealer with stepwise
+page-does = What to do:
+page-needs = What you need:
+page-errors-hint = If the app shows one of these codes, tell your dealer: they know what helps.
+page-unknown-purpose = Your dealer's tool has no instructions for this step.
+page-unknown-does =
+    Open the app and follow what it asks for this step.
+    If the app shows an error code, note it and show it to your dealer.
 
 ## The plain output of steps and next
 
@@ -291,6 +329,9 @@ gw-timed-out = the gateway at { $base } did not answer within { $secs } s. Check
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
+gw-redirect-refused = the gateway redirected { $from } to { $to }, another server or a connection that is not secure; stepwise does not follow it. Give --api the gateway's own address
+gw-foreign-list = asked for the list of stepsID { $asked }, the gateway answered the list of stepsID { $answered }; it is not shown as this vehicle's. Retry; if it persists, a proxy or cache between here and the gateway mixes up answers
+gw-title-redirect = Redirect not followed
 gw-user-info = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from the URL; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 gw-bad-url = the gateway URL { $url } is not usable: { $reason }. Give one like http://127.0.0.1:8080
 gw-bad-path = cannot build the URL of { $path }: { $detail }
@@ -319,6 +360,28 @@ gw-5xx-todo = Retry in a minute; if it persists, tell the gateway's operator
 gw-other = the gateway refused the request
 gw-other-todo = Check --api and retry
 gw-app-code = App code { $code }: { $meaning }; { $remedy }
+gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
+gw-proxy = the proxy { $proxy } answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
+gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
+gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
+gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
+gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
+gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`
+gw-401-environment = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. Set it to this gateway's current token, or unset it and sign in with `stepwise login`
+gw-401-config = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). Put this gateway's current token there, or remove it and sign in with `stepwise login`
+gw-401-login = HTTP 401: the gateway refused the token of the login kept by `stepwise login`. Sign in again with `stepwise login`
+gw-wants-tls = the server at { $base } speaks TLS, but --api says http://. Use https:// in --api
+gw-redirects = the gateway at { $base } sends redirects in a loop, or too many of them. Check --api (the address may have moved); if it is right, tell the gateway's operator
+gw-connect-timed-out = no connection to { $base } within { $secs } s: nothing accepted it (the server is overloaded, or a firewall drops the packets). Check the network and --api, then retry
+gw-title-not-a-gateway = Not a steps gateway
+gw-title-proxy = The proxy answered
+gw-title-token-refused = Token refused
+gw-title-redirects = Redirect loop
+steps-many-summary-late = no answer within { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = failed: { $n } ({ $ids }), the causes are on stderr
+steps-many-summary = Vehicles listed: { $listed } of { $total }
+steps-many-late = no answer within the deadline of { $secs } s (--deadline); it may answer on a later run
 gw-title-unreachable = Gateway unreachable
 gw-title-timed-out = Gateway timed out
 gw-title-bad-request = Request refused
@@ -352,7 +415,7 @@ gw-title-sign-in-failed = Sign-in failed
 
 ## A failed sign-in or refresh
 
-auth-denied = the sign-in was refused in the browser (access_denied). Run `stepwise login` to try again
+auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }. If nobody refused it in the browser, the provider wants other scopes: ask its operator which, set them with --scope or `scopes` in the config file, and run `stepwise login` again
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
 auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network, then retry
@@ -371,6 +434,8 @@ login-signed-in-token = Signed in to { $gateway } with the given token.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
+login-keyring-too-small = Note: the token is too long for { $name } (at most { $max } bytes per entry), so it is kept in a file only you can read instead. `stepwise logout` removes it.
 login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
 place-keyring = the keyring ({ $name })
 place-file = the file { $path }
@@ -511,13 +576,13 @@ board-live-off-short = live off
 board-summary-ready = { $n } ready
 board-summary-in-progress = { $n } in progress
 board-summary-failing = { $n } failing
-board-summary-waiting = { $n } awaiting an answer
+board-summary-loading = { $n } not loaded yet
 board-filter = filter:
 board-fresh-never = not yet
 board-fresh-secs = { $n } s ago
 board-fresh-mins = { $n } min ago
 board-fresh-hours = { $n } h ago
-board-empty = No vehicle on the board yet: press a to add one.
+board-empty = No vehicle on the board yet: press 'a' to add one.
 board-none-match = No vehicle matches the filter. Press Esc to clear it.
 board-col-car = carAssociationID
 board-col-car-short = id
@@ -530,11 +595,11 @@ board-rows-window = { $from }–{ $to } of { $total }
 board-n-of-m = { $done } of { $total }
 board-ready = ready
 board-loading = asking…
-board-remove-ask = Remove { $car } from the board? y removes, n keeps it.
+board-remove-ask = Remove { $car } from the board? Press 'y' to remove it, 'n' to keep it.
 board-add-prompt = Add carAssociationID:
 board-add-duplicate = { $car } is already on the board.
 board-removed = { $car } removed
-board-removed-text = Its requests were stopped; press a to add it again.
+board-removed-text = Its requests were stopped; press 'a' to add it again.
 board-turned-ready = { $car } is ready
 board-turned-ready-text = Every step is done: the customer can use the service.
 board-live-on = { $count ->
@@ -605,8 +670,8 @@ client-901-remedy = Wake the vehicle and try again.
 ## Limits that bite, shown with the codes they belong to.
 
 limit-sms-activations = About 20 SMS activations lock the account (one user after about 10): after two failures, explain the code and stop.
-limit-otp-codes = Clients allow themselves 6 OTP codes per 24 h; the server probably enforces it.
-limit-wake-ups = Clients allow 6 wake-ups per 20 minutes.
+limit-otp-codes = Open-source client apps (not the customer) allow themselves 6 OTP codes per 24 h; the server probably enforces that limit.
+limit-wake-ups = Those client apps allow themselves 6 wake-ups per 20 minutes.
 
 ## Command-line help: what --help says of each command and option
 
@@ -650,13 +715,14 @@ help-cli-fleet = The board: many vehicles at once, one row each (give them with 
 help-cli-serve = Run the steps gateway simulator
 help-cli-serve-addr = Address to listen on, HOST:PORT (a host name is resolved)
 help-cli-serve-scenario = Scenario file (JSON); the built-in scenario otherwise
-help-cli-serve-token = Require this bearer token on every request (or give it with --token-file)
+help-cli-serve-token = Require this bearer token on every request. Every user of this machine can read it in `ps`: prefer --token-file or STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Add N generated vehicles, F0001..., in varied states
 help-cli-serve-churn = Every SECONDS, a random vehicle's next step completes
+help-cli-serve-stream-events = End each event stream after its first N events (for tools that need an answer that ends)
 help-cli-serve-tls = Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
 help-cli-serve-tls-dir = Write the authority (ca.pem), certificate and key there (else the data directory's sim-tls)
 help-cli-serve-client-ca = Demand client certificates signed by this authority (PEM)
-help-cli-serve-auth = Also be the identity provider: device sign-in (`stepwise login`), expiring tokens, POST /sim/device/CODE/approve or /deny
+help-cli-serve-auth = Also be the identity provider (`stepwise login`): registered clients, scopes, the device and authorization code (PKCE) grants, rotating refresh tokens, revocation; POST /sim/device/CODE/approve or /deny
 help-cli-serve-token-ttl = Lifetime of the tokens it issues, in seconds
 help-cli-login = Sign in to the gateway (--api) with a code approved in a browser
 help-cli-login-with-token = Read one token from standard input instead: piped, or pasted at a prompt that does not show it (never from an argument)
@@ -673,6 +739,7 @@ help-cli-steps-steps-id = Refresh by stepsID instead of --car
 help-cli-steps-status = Only steps with this status
 help-cli-steps-reset = Wipe the steps cache first (cures app errors 2312/2317)
 help-cli-steps-json = Print JSON instead of the checklist
+help-cli-steps-deadline = With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
 help-cli-doctor = Check everything between this machine and a working wizard; exit 1 when a check fails
 help-cli-doctor-json = Print JSON
 help-cli-completions = Print shell completions (bash, zsh, fish, powershell, elvish)
@@ -728,6 +795,8 @@ cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
 cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Session report written to { $path }
+cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).
+cli-arg-internal-error = stepwise stopped after an internal error (its message is above); the log file has the details for support.
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
 cli-arg-addr-unresolved = cannot resolve --addr { $addr }: { $error }. Give an IP address or a host name this machine knows, e.g. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } resolves to no address. Give an IP address, e.g. 127.0.0.1:8080
@@ -760,8 +829,8 @@ err-config-missing = the config file { $file } does not exist. Create it, or fix
 err-config-folder-named = the config file { $file } is a folder, not a file. Fix STEPWISE_CONFIG or unset it
 err-config-folder = the config file { $file } is a folder, not a file. Remove it or put a config file there
 err-config-unreadable = cannot read the config file { $file }: { $kind }. Make it readable by you
-err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
-err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # A token file, and a token given as text; { $from } says where it was given
 err-from-config-token = the config file
 err-from-config-token-file = token_file in the config file
@@ -777,6 +846,9 @@ err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
+err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
+err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
+err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
 # URLs
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
@@ -794,6 +866,7 @@ err-pem-unreadable = cannot be read ({ $kind })
 err-pem-not-pem = is not valid PEM ({ $detail })
 err-pem-no-certificate = holds no PEM certificate (no BEGIN CERTIFICATE block)
 err-pem-no-key = holds no PEM private key (no BEGIN PRIVATE KEY block)
+err-pem-encrypted = is encrypted with a passphrase, and encrypted keys are not supported. Decrypt it once with `openssl pkey -in KEY -out PLAIN.key` and keep that file private
 err-pem-bad-key = is not a valid PEM key ({ $detail })
 err-pem-no-authority = holds no usable certificate authority
 err-pem-unusable = cannot be used ({ $detail })
@@ -813,6 +886,7 @@ err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, o
 err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
 err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = the login is too long for the keyring ({ $name }), which holds at most { $max } bytes per entry. Set STEPWISE_TOKEN_STORE=file to keep it in a file
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
@@ -845,6 +919,7 @@ err-signin-discovery-missing = the gateway's sign-in discovery document has no {
 err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). Check --api, or give a token with `stepwise login --with-token`
 err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). Check --api, or give a token with `stepwise login --with-token`
 err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
+err-signin-redirected = the sign-in call to { $url } was answered with a redirect to { $to }; stepwise sends no sign-in code or token on to another address. Ask the gateway's administrator for the sign-in provider's own address
 err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`
 err-signin-not-device-code = the identity provider's answer at { $url } is not a device code (RFC 8628). Tell the gateway's operator
 err-signin-bad-device-code = the identity provider gave an unusable device code. Tell the gateway's operator
@@ -911,6 +986,8 @@ doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
 doctor-tunnel-broken = broke off the CONNECT request: { $error }
 doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({ $status }): put them in the proxy variable as http://user:password@proxy:port
+doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them
 doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host
 doctor-dns-address = { $ip } is an address: nothing to resolve
 doctor-dns-resolved-proxy = the proxy { $host } → { $addrs } (the proxy resolves the gateway's name)
@@ -993,9 +1070,15 @@ doctor-source-config-token = the config file's token
 doctor-source-config-token-file = the config file's token_file { $path }
 doctor-source-nowhere = nowhere
 doctor-token-wanted = none given, and the gateway wants one
-doctor-token-fix-give = Give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+doctor-token-fix-give = Sign in with `stepwise login`, or give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 doctor-token-embedded = none needed by the embedded simulator
 doctor-token-not-asked = none given; the gateway did not ask for one
+doctor-token-not-checked = none given; not checked: the gateway did not answer
+doctor-fix-proxy-password = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port)
+doctor-fix-not-a-gateway = This address is not a steps gateway: give --api the base URL that pims/subscription/steps sits under
+doctor-fix-client-cert-front = The gateway's TLS front wants a client certificate: give one with --client-cert FILE --client-key FILE
+doctor-fix-gateway-failed = The gateway failed: retry in a minute; if it persists, tell the gateway's operator
+doctor-guidance-not-a-page = answered 200 with { $kind } and no language: not a guidance page (a portal's catch-all?), so the QR code leads to docs_base_url, or the archived developer pages
 doctor-token-embedded-given = from { $source }; not sent to the embedded simulator
 doctor-token-expired = from { $source }; expired { $ago } ago
 doctor-token-fix-new = Get a new token
@@ -1058,7 +1141,7 @@ doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead
 doctor-events-no-answer = no answer ({ $why }): the wizard polls instead
-doctor-guidance-ok = offered: the QR code and o open the gateway's page in the customer's language
+doctor-guidance-ok = offered: the QR code and key 'o' open the gateway's page in the customer's language
 doctor-guidance-404 = not offered (404): the QR code leads to docs_base_url, or the archived developer pages
 doctor-guidance-http = { $answer }: the QR code leads to docs_base_url, or the archived developer pages
 doctor-guidance-no-answer = no answer ({ $why }): the QR code leads to docs_base_url, or the archived developer pages
@@ -1068,3 +1151,66 @@ doctor-clock-ahead = this machine's clock is { $secs } s ahead of the gateway's
 doctor-clock-behind = this machine's clock is { $secs } s behind the gateway's
 doctor-clock-fix = Set the clock (NTP): token and certificate checks depend on it
 doctor-clock-ok = within { $secs } s of the gateway's
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIONS]
+help-cli-value-file = FILE
+help-cli-value-path = PATH
+help-cli-value-seconds = SECONDS
+help-cli-value-dir = DIR
+help-cli-value-mode = MODE
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = LANG
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADDR
+cli-clap-missing-value = a value is required for '{ $arg }' but none was supplied
+cli-clap-invalid-value = invalid value '{ $value }' for '{ $arg }'
+cli-clap-possible-values = possible values: { $values }
+cli-clap-unknown-argument = unexpected argument '{ $arg }'
+cli-clap-unknown-command = unknown command '{ $name }'
+cli-clap-missing-required = these required arguments are missing: { $args }
+cli-clap-conflict = the argument '{ $arg }' cannot be used with { $other }
+cli-clap-repeated = the argument '{ $arg }' cannot be given more than once
+cli-clap-extra-value = unexpected value '{ $value }' for '{ $arg }'
+cli-clap-needs-command = '{ $name }' needs a command: { $values }
+cli-clap-did-you-mean = did you mean '{ $suggestion }'?
+cli-clap-try-help = For more information, try '--help'.
+cli-clap-other = the command line cannot be read
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAME
+man-section-synopsis = SYNOPSIS
+man-section-description = DESCRIPTION
+man-section-options = OPTIONS
+man-section-extra = EXTRA
+man-section-version = VERSION
+man-section-authors = AUTHORS
+auth-unknown-client = the identity provider does not know the client id { $client } ({ $said }). Set the id registered for stepwise there with --client-id ID or `client_id` in the config file
+err-signin-issuer-mismatch = the identity provider at { $asked } calls itself { $got }: its metadata is not its own. Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
+err-signin-issuer-none = the identity provider at { $issuer } publishes no metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server; HTTP { $status }). Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
+err-signin-issuer-bad = the issuer { $issuer } is not an http(s) URL. Give one like https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = authorization address
+err-signin-endpoint-revocation = revocation address
+login-expires-no-refresh = The token expires at { $time }. No refresh token came with it (the provider gives one with the offline_access scope), so sign in again then.
+login-keyring-fallback = Note: the keyring could not keep the token ({ $why }), so it is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
+login-browser-signing-in = Opened the browser: sign in there, then come back here (Ctrl-C cancels).
+login-browser-address = If no browser shows the sign-in, open this address on this machine: { $address }
+login-browser-done = Signed in: close this tab and go back to the terminal.
+login-browser-failed-page = This sign-in did not succeed: go back to the terminal to see why.
+logout-revoked = The identity provider revoked the login ({ $endpoint }).
+logout-not-revoked = The identity provider offers no revocation: the login is forgotten here, and its refresh token stays valid there until it expires.
+logout-revoke-failed = Revoking the login at the identity provider failed ({ $why }); it is forgotten here all the same.
+status-over = Refresh:   ended by the identity provider ({ $said }). Run `stepwise login`
+status-client = Client:    { $client }, scopes { $scopes }, audience { $audience }
+help-cli-login-issuer = The identity provider's issuer URL (else STEPWISE_ISSUER, `issuer` in the config file, else found from the gateway)
+help-cli-login-client-id = The client id registered for stepwise at the identity provider (else `client_id` in the config file, else stepwise)
+help-cli-login-scope = The scopes to ask for, separated by spaces (else `scopes` in the config file, else the gateway's, else "openid offline_access")
+help-cli-login-audience = The audience (resource) to ask the token for (else `audience` in the config file)
+help-cli-login-device = Sign in with a code approved in any browser, even where one could be opened here
+help-cli-serve-client-id = A client id the identity provider knows (repeat it; default: stepwise)
+doctor-source-login = the kept login (`stepwise login`)
+doctor-token-login-over = the kept login was ended by the identity provider ({ $said })
+doctor-token-fix-login = Run `stepwise login`

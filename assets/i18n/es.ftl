@@ -7,22 +7,24 @@ header-car = vehículo { $car }
 header-steps-id = stepsID { $id }
 header-at = a las { $time } UTC
 header-not-loaded = sin cargar
-header-watch-on = seguimiento ON
-header-watch-live = seguimiento ON · en directo
-header-watch-polling = seguimiento ON · consulta cada { $secs } s
-header-watch-off = seguimiento off
+header-watch-on = seguimiento: sí
+header-watch-live = seguimiento: sí · en tiempo real
+header-watch-polling = seguimiento: sí · consulta cada { $secs } s
+header-watch-off = seguimiento: no
 header-autoplay = automático
 header-guide-lang = cliente: { $lang }
 progress-done = { $done } de { $total } hechos
-progress-filtered = (filtro: { $filter }, { $shown ->
+progress-filtered = (filtro: «{ $filter }», { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
-})
+    })
 list-title = Pasos, en orden
-list-title-filtered = Pasos: solo { $filter }
+list-title-filtered = Pasos: solo «{ $filter }»
 list-loading = Pidiendo los pasos a la pasarela…
 list-none = Aún no hay lista: r para pedirla de nuevo.
-list-empty-filtered = Ningún paso está en { $filter }. f cambia el filtro.
+list-none-sign-in = Aún no hay lista: la pasarela pide un token. Pulse «i» para iniciar sesión; después se vuelve a pedir la lista.
+list-none-unknown-id = No hay lista: la pasarela no conoce este id, así que pedirla de nuevo no servirá. Revise el id.
+list-empty-filtered = Ningún paso tiene el estado «{ $filter }». La tecla «f» cambia el filtro.
 list-empty = La pasarela no devolvió pasos para este carAssociationID.
 mark-next = AHORA
 mark-waits = espera
@@ -35,16 +37,16 @@ guide-link = Guía:
 guide-does = El cliente:
 guide-needs = A mano:
 guide-errors = Errores de la app en este paso:
-guide-errors-hint = e explica
+guide-errors-hint = tecla «e»: qué significa
 guide-link-archive = Documentación para desarrolladores (archivada, en inglés):
-guide-keys-gateway = g muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla o la abre.
-guide-keys-dealer = g muestra la página de ayuda del concesionario como código QR; la tecla o la abre.
-guide-keys-archive = g muestra la página archivada para desarrolladores como código QR; la tecla o la abre (la pasarela no sirve páginas para clientes).
-guide-more-below = ↓ más: PgDn
-guide-more-above = ↑ más arriba: PgUp
+guide-keys-gateway = «g» muestra la página del cliente ({ $lang }) en la pasarela como código QR; la tecla «o» la abre.
+guide-keys-dealer = «g» muestra la página de ayuda del concesionario como código QR; la tecla «o» la abre.
+guide-keys-archive = «g» muestra la página archivada para desarrolladores como código QR; la tecla «o» la abre (la pasarela no sirve páginas para clientes).
+guide-more-below = ↓ más: Av Pág
+guide-more-above = ↑ más arriba: Re Pág
 ready-title = Servicio listo
 ready-line = Todos los pasos están hechos: el servicio está listo para usarse.
-ready-services = El estado del vehículo y los comandos remotos ya se pueden usar desde la app del cliente.
+ready-services = El servicio contratado (estado del vehículo o comandos remotos) ya se puede usar desde la app del cliente.
 ready-stale-before = Si la app sigue fallando con el error 2312 o 2317, la caché de pasos está desfasada: pulse{" "}
 ready-stale-after = {" "}para reiniciarla y ver el estado real.
 
@@ -62,26 +64,31 @@ banner-title-sep = {": "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.
-banner-watch-off = Seguimiento off
+banner-watch-off = Sin seguimiento
 banner-watch-off-text = w para seguir de nuevo.
 banner-nothing-to-watch = Nada que seguir
 banner-nothing-to-watch-text = Todos los pasos ya están hechos.
 banner-watching = Siguiendo
-banner-watching-text = Siguiendo la lista hasta que todo esté hecho (la cabecera dice cómo: en directo o por consulta); w para.
+banner-watching-text = Se sigue la lista hasta que todo esté hecho (la cabecera indica cómo: en tiempo real o por consulta); «w» lo detiene.
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 banner-live-trouble-text = { $why }. El seguimiento continúa solo cuando la pasarela vuelva a responder; hasta entonces la lista en pantalla puede estar desactualizada.
-banner-watch-stopped-text = { $why } Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
+banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
 banner-no-report-place = No hay sitio para el informe
 banner-no-report-place-text = No hay carpeta de datos de usuario; use --report RUTA.
 banner-report-written = Informe escrito
+banner-note-kept = Nota guardada
+banner-note-kept-text = Irá en el informe de sesión.
+banner-task-failed = La petición se detuvo por un error interno
+banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito
 banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compruebe que la carpeta existe y admite escritura.
 banner-guide-opened = Guía abierta en el navegador
 banner-no-browser = No se pudo abrir un navegador
 banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.
+banner-no-graphical-session-local = Aquí no hay sesión gráfica, y { $url } solo existe en este equipo (loopback): otro dispositivo no puede abrirla. Ábrala en un navegador de este equipo.
 banner-browser-failed = { $why }. Abra { $url } a mano, o g para su código QR.
 banner-step-done = { $steps }: hecho
 banner-next-is = siguiente: { $title }.
@@ -125,7 +132,7 @@ too-small-hint = Agrande la ventana (q sale).
 ## Overlays
 
 help-title = Ayuda (Esc cierra)
-help-title-more = Ayuda (↓ PgDn para más, Esc cierra)
+help-title-more = Ayuda (↓ Av Pág para más, Esc cierra)
 help-section-start = Pantalla inicial
 help-section-steps = Pantalla de pasos
 help-section-everywhere = En todas partes
@@ -134,7 +141,10 @@ help-section-explain = Explicación de códigos de error
 help-section-qr = Código QR
 help-section-help = Esta ayuda
 help-section-badges = Etiquetas
-help-legend-badges = [DONE] hecho (alreadyDone)  [TODO] pendiente (todo)  [????] estado desconocido
+help-legend-badges = [HECHO] hecho (alreadyDone)  [PEND.] pendiente (todo)  [????] estado desconocido
+badge-done = HECHO
+badge-todo = PEND.
+badge-unknown = ????
 help-legend-next = AHORA marca el paso que toca; los siguientes lo esperan.
 reset-title = Reiniciar la caché de pasos
 reset-question = ¿Reiniciar la caché de pasos de { $car }?
@@ -149,11 +159,12 @@ explain-remedy = Qué hacer:
 explain-limits = Límites:
 explain-reset-cures = ✔ Reiniciar la caché de pasos lo arregla: cierre con Esc y pulse{" "}
 explain-unknown = { $code } no es un código que esta herramienta conozca.
-explain-unknown-hint = Revise lo escrito; anote el código en el informe de sesión (x) y la lista de errores del fabricante.
+explain-unknown-hint = Revise lo escrito y busque el código en la lista de errores del fabricante; anótelo en el informe de sesión (x).
 qr-title-gateway = Escanee: la página del cliente ({ $lang }) (Esc cierra)
 qr-title-dealer = Escanee: la página de ayuda del concesionario (Esc cierra)
 qr-title-archive = Escanee: documentación para desarrolladores, archivada (Esc cierra)
 qr-demo-local = El backend de demo solo sirve esta página en este equipo: un teléfono no puede abrirla. `stepwise serve --addr 0.0.0.0:8080` la sirve en la red del taller.
+qr-loopback = Esta dirección solo existe en este equipo (loopback): un teléfono no puede abrirla. Dé a --api la dirección que tiene la pasarela en la red del taller.
 qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 
 ## Keys: a short word for the footer, a line for help
@@ -161,6 +172,9 @@ qr-too-small = La ventana es demasiado pequeña para el código QR; agrándela.
 key-name-esc = Esc
 key-name-enter = Intro
 key-name-space = Espacio
+key-name-pgdn = Av Pág
+key-name-pgup = Re Pág
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = salir
 key-short-open = abrir
@@ -205,13 +219,19 @@ key-help-refresh = actualizar la lista por stepsID
 key-help-watch = seguir: seguir cada cambio hasta que todo esté hecho
 key-help-act = el cliente simulado hace el siguiente paso (demo)
 key-help-next = pedir a la pasarela el siguiente paso
-key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-filter = filtrar por estado: todos, pendientes (todo), hechos (alreadyDone)
 key-help-reset = reiniciar la caché de pasos (errores 2312/2317)
 key-help-explain = explicar un código de error de la app
 key-help-open-guide = abrir la guía del paso en un navegador
 key-help-qr = mostrar el enlace de la guía como código QR
 key-help-report = escribir el informe de sesión (Markdown)
 key-help-back = volver a la pantalla inicial
+key-help-back-board = volver al panel
+key-short-note = nota
+key-help-note = escribir una nota para el informe de sesión
+key-help-save-note = guardar la nota para el informe
+key-help-type-note = escribir la nota
+help-section-note = La nota para el informe
 key-help-scroll = desplazar la ayuda
 key-help-page-down = una página abajo
 key-help-page-up = una página arriba
@@ -240,10 +260,10 @@ report-events = Eventos
 report-event-opened = abierto el carAssociationID { $car }
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
-report-event-filtered = lista filtrada por { $status }: { $shown ->
+report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
-}
+    }
 report-event-reset = caché de pasos reiniciada (resetSteps=true)
 report-event-next = siguiente paso según la pasarela: `{ $step }`
 report-event-next-none = siguiente paso según la pasarela: ninguno (null)
@@ -254,6 +274,14 @@ report-events-left-out = { $n ->
     [one] { $n } evento omitido
    *[other] { $n } eventos omitidos
 } (se conservan los { $first } primeros y los { $last } últimos)
+report-vehicle-count = { $count ->
+    [one] { $count } vehículo
+   *[other] { $count } vehículos
+}
+report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
+report-notes = Notas
+report-event-note = nota: { $text }
+report-event-explained = código { $code } explicado: { $meaning }
 
 ## The plain output of steps and next
 
@@ -263,7 +291,10 @@ cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = No se devolvió ningún paso.
 cli-summary-next = { $done } de { $total } hechos; siguiente: { $title }
 cli-summary-clear = { $done } de { $total } hechos; nada pendiente
-cli-filtered = filtrado: { $shown } { $filter } mostrados; sin --status para la lista entera
+cli-filtered = filtrado: { $shown ->
+    [one] { $shown } paso con estado «{ $filter }» mostrado
+   *[other] { $shown } pasos con estado «{ $filter }» mostrados
+    }; quite --status para ver la lista entera
 cli-next-none = Nada pendiente: el servicio está listo.
 
 ## A failed gateway call: what happened, why, what to do
@@ -273,11 +304,14 @@ gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe 
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
-gw-live-cut = el flujo en directo de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revisa los proxies entre este equipo y la pasarela
-gw-live-silent = el flujo en directo de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revisa la red
-gw-live-not-text = el flujo en directo de la pasarela no es texto UTF-8. Comprueba que --api apunta a una pasarela de pasos
-gw-live-bad-line = el flujo en directo de la pasarela tiene una línea que no es un campo de evento. Comprueba que --api apunta a una pasarela de pasos
-gw-live-lists = el estado en directo sigue de 1 a 200 listas a la vez, no { $count }
+gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
+gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
+gw-title-redirect = Redirección no seguida
+gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
+gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
+gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Compruebe que --api apunta a una pasarela de pasos
+gw-live-bad-line = el flujo en tiempo real de la pasarela tiene una línea que no es un campo de evento. Compruebe que --api apunta a una pasarela de pasos
+gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { $count }
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080
 gw-bad-path = no se puede construir la URL de { $path }: { $detail }
@@ -287,7 +321,7 @@ gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto lo
 gw-400 = la pasarela rechazó la petición por mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-401 = la pasarela pide un token válido
-gw-401-todo = Indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-401-todo = Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-403 = este stepsID pertenece a otro dispositivo
 gw-403-todo = Empiece de nuevo con el carAssociationID
 gw-404 = la pasarela no conoce este id
@@ -301,10 +335,32 @@ gw-5xx-todo = Vuelva a intentarlo en un minuto; si persiste, avise a quien gesti
 gw-other = la pasarela rechazó la petición
 gw-other-todo = Revise --api y vuelva a intentarlo
 gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
+gw-title-redirects = Bucle de redirecciones
+steps-many-summary-late = sin respuesta en { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = fallidos: { $n } ({ $ids }), las causas están en stderr
+steps-many-summary = Vehículos listados: { $listed } de { $total }
+steps-many-late = sin respuesta dentro del plazo de { $secs } s (--deadline); puede que responda en una ejecución posterior
+gw-title-token-refused = Token rechazado
+gw-title-proxy = Respuesta del proxy
+gw-title-not-a-gateway = No es una pasarela de pasos
+gw-connect-timed-out = ninguna conexión con { $base } en { $secs } s: nadie la aceptó (el servidor está saturado, o un cortafuegos descarta los paquetes). Revise la red y --api, y vuelva a intentarlo
+gw-redirects = la pasarela en { $base } redirige en bucle, o demasiadas veces. Revise --api (la dirección puede haber cambiado); si es correcta, avise a quien gestiona la pasarela
+gw-wants-tls = el servidor en { $base } habla TLS, pero --api dice http://. Use https:// en --api
+gw-401-login = HTTP 401: la pasarela rechazó el token de la sesión guardada por `stepwise login`. Vuelva a iniciar sesión con `stepwise login`
+gw-401-config = HTTP 401: la pasarela rechazó el token del archivo de configuración (`token` o `token_file`). Ponga allí el token actual de esta pasarela, o quítelo e inicie sesión con `stepwise login`
+gw-401-environment = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. Asígnele el token actual de esta pasarela, o elimínela e inicie sesión con `stepwise login`
+gw-401-token-file = HTTP 401: la pasarela rechazó el token de --token-file. Ponga en ese archivo el token actual de esta pasarela, o quite --token-file e inicie sesión con `stepwise login`
+gw-401-none = HTTP 401: la pasarela pide un token, y no se envió ninguno. Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o pregunte a quien gestiona el proxy
+gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
+gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy
+gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY para el host de la pasarela si se puede llegar directamente
+gw-proxy = el proxy { $proxy } respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
+gw-not-a-gateway = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela: esta dirección no es una pasarela de pasos (una ruta errónea en --api, u otro servidor web). Dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/ o https://host/prefijo/
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
 gw-title-bad-request = Petición rechazada
-gw-title-unauthorized = Falta el token
+gw-title-unauthorized = Se necesita un token válido
 gw-title-wrong-device = stepsID de otro dispositivo
 gw-title-not-found = Id desconocido
 gw-title-conflict = Fuera de orden
@@ -320,9 +376,16 @@ gw-title-config = Configuración incorrecta
 page-kicker = Activar sus servicios conectados: un paso
 page-errors = Códigos que la app puede mostrar en este paso
 page-footer = Mostrado por su concesionario con stepwise
+page-does = Qué hacer:
+page-needs = Qué necesita:
+page-errors-hint = Si la app muestra uno de estos códigos, comuníqueselo a su concesionario: sabrá qué hacer.
+page-unknown-purpose = La herramienta de su concesionario no tiene instrucciones para este paso.
+page-unknown-does =
+    Abra la app y siga lo que le pida para este paso.
+    Si la app muestra un código de error, anótelo y enséñeselo a su concesionario.
 
 gw-title-tls = Falló la conexión segura
-gw-title-live = Estado en directo interrumpido
+gw-title-live = Estado en tiempo real interrumpido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -339,7 +402,7 @@ tls-other = la conexión TLS con la pasarela en { $base }{ $via } falló: { $wha
 
 ## Step guidance
 
-step-trusterPhoneNumber-title = Número de teléfono de confianza
+step-trusterPhoneNumber-title = Teléfono de confianza
 step-trusterPhoneNumber-purpose = Registra el número de teléfono en el que la cuenta confiará para los códigos de seguridad. Debe hacerse antes de activar el dispositivo.
 step-trusterPhoneNumber-needs =
     El teléfono cuyo número será de confianza, encendido y capaz de recibir SMS
@@ -435,7 +498,7 @@ code-2390-remedy = Nada que corregir: seguir con ese número como número de con
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Cuenta bloqueada: límite de dispositivos/SMS alcanzado
-client-maxnbtools-remedy = Quitar los teléfonos y dispositivos sin uso en la aplicación móvil del vehículo (reinicia tu cuenta Stellantis) y activar de nuevo. Si persiste, solo el soporte del fabricante puede reiniciar la cuenta, y puede tardar días.
+client-maxnbtools-remedy = Quitar los teléfonos y dispositivos sin uso en la aplicación móvil del vehículo (en la app: restablecer la cuenta Stellantis) y activar de nuevo. Si persiste, solo el soporte del fabricante puede reiniciar la cuenta, y puede tardar días.
 client-forbidden-meaning = Se rechazó el registro OTP (misma familia que MAXNBTOOLS)
 client-forbidden-remedy = Rehacer la activación del dispositivo desde el principio. Si se rechaza de nuevo, actuar como con MAXNBTOOLS: quitar los dispositivos sin uso y reiniciar la cuenta.
 client-access-meaning = Código SMS o código PIN no válido
@@ -447,15 +510,15 @@ client-code-remedy = Volver a intentarlo con el código PIN correcto de la app.
 client-sn-meaning = No se aceptó el código SMS (no es seguro; visto cuando se escribió o autocompletó otra cosa)
 client-sn-remedy = Pedir un SMS nuevo y escribir el código a mano.
 client-need-authorization-meaning = El inicio de sesión en la cuenta de la marca necesita una nueva autorización
-client-need-authorization-remedy = Esperar y volver a intentarlo más tarde (a menudo al día siguiente); volver a entrar en la aplicación móvil del vehículo.
+client-need-authorization-remedy = Esperar y volver a intentarlo más tarde (a menudo al día siguiente); volver a iniciar sesión en la aplicación móvil del vehículo.
 client-authentication-failed-meaning = El correo, la contraseña o el país de la cuenta de la marca no son correctos
-client-authentication-failed-remedy = Corregir el correo, la contraseña o el país y volver a entrar.
+client-authentication-failed-remedy = Corregir el correo, la contraseña o el país y volver a iniciar sesión.
 client-invalid-grant-meaning = El token de sesión caducó o fue revocado
-client-invalid-grant-remedy = Volver a autenticarse.
+client-invalid-grant-remedy = Volver a iniciar sesión.
 client-40400-meaning = No se encontró el estado de este vehículo
 client-40400-remedy = Comprobar que el vehículo está en la cuenta del cliente; si persiste, quitar el vehículo y añadirlo de nuevo.
 client-50000-meaning = Se sustituyó el módulo de conectividad del vehículo (tras una reparación) y el servidor ya no lo reconoce
-client-50000-remedy = Volver a entrar; si persiste, el concesionario debe registrar el nuevo módulo.
+client-50000-remedy = Volver a iniciar sesión; si persiste, el concesionario debe registrar el nuevo módulo.
 client-50038-meaning = Error temporal del lado del fabricante
 client-50038-remedy = Volver a intentarlo más tarde.
 client-no-matching-service-key-meaning = Este comando no forma parte del servicio contratado
@@ -468,13 +531,16 @@ client-901-remedy = Despertar el vehículo y volver a intentarlo.
 ## Limits that bite
 
 limit-sms-activations = Unas 20 activaciones por SMS bloquean la cuenta (a un usuario, hacia 10): tras dos fallos, explicar el código y parar.
-limit-otp-codes = Los clientes se permiten 6 códigos OTP cada 24 h; probablemente el servidor aplica ese límite.
-limit-wake-ups = Los clientes permiten 6 despertares cada 20 minutos.
+limit-otp-codes = Las apps no oficiales (clientes de código abierto, no el cliente del vehículo) se limitan a 6 códigos OTP cada 24 h; probablemente el servidor impone ese límite.
+limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 
 ## Signing in
 
-banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse i para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
-banner-sign-in-again-text = { $why }: la sesión ha terminado. Pulse i para volver a autenticarse; la sesión de este vehículo sigue abierta.
+banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí; no se pierde lo hecho con este vehículo.
+banner-simulated = Cliente simulado
+banner-simulated-text = El cliente simulado completó { $title }; pidiendo la lista a la pasarela.
+banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí; la sesión de este vehículo sigue abierta.
+banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión; no se pierde lo hecho con este vehículo.
 banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
 banner-sign-in-failed = Inicio de sesión fallido
@@ -484,11 +550,11 @@ key-short-sign-in = iniciar sesión
 key-help-sign-in = iniciar sesión en la pasarela (tras un token rechazado) sin salir de este vehículo
 key-help-open-sign-in-page = abrir la dirección de inicio de sesión en un navegador
 key-help-cancel-sign-in = dejar de iniciar sesión (no se guarda nada)
-gw-title-sign-in-again = Vuelva a autenticarse
+gw-title-sign-in-again = Vuelva a iniciar sesión
 gw-title-sign-in-failed = Inicio de sesión fallido
-auth-denied = el inicio de sesión se rechazó en el navegador (access_denied). Ejecute `stepwise login` para intentarlo de nuevo
+auth-denied = el inicio de sesión se rechazó (access_denied) para los scopes { $scopes }. Si nadie lo rechazó en el navegador, el proveedor quiere otros scopes: pregunte cuáles a su operador, indíquelos con --scope o `scopes` en el archivo de configuración y ejecute de nuevo `stepwise login`
 auth-expired = el código caducó antes de ser aprobado. Ejecute `stepwise login` de nuevo y apruébelo antes
-auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a autenticarse
+auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a iniciar sesión
 auth-unreachable = no se puede contactar con el proveedor de identidad en { $url }: { $detail }. Compruebe la red y vuelva a intentarlo
 login-title = Iniciar sesión en { $gateway }
 login-open = Abra { $address } e introduzca este código:
@@ -502,6 +568,8 @@ login-signed-in-token = Sesión iniciada en { $gateway } con el token dado.
 login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
+login-file-notice-windows = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo de su propia carpeta %LOCALAPPDATA%, que Windows solo deja leer a usted (y a los administradores del PC). `stepwise logout` lo elimina.
+login-keyring-too-small = Nota: el token es demasiado largo para { $name } (como máximo { $max } bytes por entrada), así que se guarda en su lugar en un archivo que solo usted puede leer. `stepwise logout` lo elimina.
 login-paste = Pegue el token para { $gateway } y pulse Intro (no se muestra; Esc o Ctrl-C cancela):
 place-keyring = el llavero ({ $name })
 place-file = el archivo { $path }
@@ -521,7 +589,7 @@ status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo
 status-expired = Caducidad:  caducó a las { $time }
 status-expires-unknown = Caducidad:  desconocida (un token dado a mano)
 status-refresh-auto = Renovación: automática, antes de que caduque
-status-refresh-none = Renovación: no es posible; vuelva a autenticarse cuando deje de funcionar
+status-refresh-none = Renovación: no es posible; vuelva a iniciar sesión cuando deje de funcionar
 status-in-use-login = En uso:     la sesión guardada
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
@@ -538,24 +606,24 @@ board-title = { $count ->
 board-sorted-by = ordenado por { $key }
 board-sort-next = paso siguiente
 board-sort-progress = progreso
-board-sort-freshness = actualidad
+board-sort-freshness = antigüedad
 board-sort-id = ID
-board-live-on-short = en vivo ON
-board-live-polling-short = en vivo ON · consulta cada { $secs } s
-board-live-off-short = en vivo off
+board-live-on-short = tiempo real: sí
+board-live-polling-short = tiempo real: sí · consulta cada { $secs } s
+board-live-off-short = tiempo real: no
 board-summary-ready = { $n ->
     [one] { $n } listo
    *[other] { $n } listos
 }
 board-summary-in-progress = { $n } en curso
 board-summary-failing = { $n } con error
-board-summary-waiting = { $n } esperando respuesta
+board-summary-loading = { $n } en espera de respuesta
 board-filter = filtro:
 board-fresh-never = aún no
 board-fresh-secs = hace { $n } s
 board-fresh-mins = hace { $n } min
 board-fresh-hours = hace { $n } h
-board-empty = Aún no hay vehículos en el panel: a para añadir uno.
+board-empty = Aún no hay vehículos en el panel: pulse «a» para añadir uno.
 board-none-match = Ningún vehículo coincide con el filtro. Esc lo borra.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -568,18 +636,18 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = listo
 board-loading = consultando…
-board-remove-ask = ¿Quitar { $car } del panel? y lo quita, n lo deja.
+board-remove-ask = ¿Quitar { $car } del panel? Pulse «y» para quitarlo o «n» para dejarlo.
 board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado
-board-removed-text = Sus peticiones se detuvieron; a para añadirlo de nuevo.
+board-removed-text = Sus peticiones se detuvieron; pulse «a» para añadirlo de nuevo.
 board-turned-ready = { $car } está listo
 board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
 board-live-on = { $count ->
-    [one] En vivo: 1 vehículo
-   *[other] En vivo: { $count } vehículos
+    [one] En tiempo real: 1 vehículo
+   *[other] En tiempo real: { $count } vehículos
 }
-board-live-off = En vivo off
+board-live-off = Tiempo real: no
 board-live-off-text = El panel ya no se actualiza solo; r actualiza todo ahora.
 board-nothing-to-watch-text = Todos los vehículos están listos.
 help-section-board = El panel
@@ -587,16 +655,16 @@ help-section-board-filter = El filtro del panel
 help-section-board-add = Añadir un vehículo
 help-section-board-remove = Quitar un vehículo
 key-short-sort = ordenar
-key-short-live = en vivo
+key-short-live = tiempo real
 key-short-add = añadir
 key-short-remove = quitar
 key-short-keep = dejar
 key-help-board-move = Elegir un vehículo
 key-help-board-open = Abrir los pasos del vehículo elegido (Esc vuelve al panel)
 key-help-board-filter = Filtrar las filas por texto (ID, paso siguiente, error)
-key-help-board-sort = Ordenar por paso siguiente, progreso, actualidad o ID
+key-help-board-sort = Ordenar por paso siguiente, progreso, antigüedad de los datos o ID
 key-help-board-refresh = Actualizar todos los vehículos
-key-help-board-live = Mantener todos los vehículos en vivo (se actualizan solos), o parar
+key-help-board-live = Mantener todos los vehículos en tiempo real (se actualizan solos), o parar
 key-help-board-add = Añadir un vehículo por su carAssociationID
 key-help-board-remove = Quitar el vehículo elegido (pregunta antes)
 key-help-board-clear = Borrar el filtro
@@ -648,13 +716,14 @@ help-cli-fleet = El panel: muchos vehículos a la vez, una fila cada uno (indíq
 help-cli-serve = Ejecutar el simulador de la pasarela de pasos
 help-cli-serve-addr = Dirección de escucha, HOST:PUERTO (un nombre de host se resuelve)
 help-cli-serve-scenario = Archivo de escenario (JSON); si no, el escenario integrado
-help-cli-serve-token = Exigir este token (bearer) en cada petición (o indicarlo con --token-file)
+help-cli-serve-token = Exigir este token (bearer) en cada petición. Cualquier usuario de esta máquina puede leerlo con `ps`: mejor --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
 help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
+help-cli-serve-stream-events = Terminar cada flujo de eventos tras sus primeros N eventos (para herramientas que necesitan una respuesta que termine)
 help-cli-serve-tls = Servir HTTPS con un certificado generado al arrancar (para localhost y 127.0.0.1)
 help-cli-serve-tls-dir = Escribir allí la autoridad (ca.pem), el certificado y la clave (si no, sim-tls en la carpeta de datos)
 help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta autoridad (PEM)
-help-cli-serve-auth = Ser también el proveedor de identidad: inicio de sesión por dispositivo (`stepwise login`), tokens que caducan, POST /sim/device/CODE/approve o /deny
+help-cli-serve-auth = Ser también el proveedor de identidad (`stepwise login`): clientes registrados, scopes, inicio de sesión por dispositivo y por código de autorización (PKCE), tokens de renovación rotatorios, revocación; POST /sim/device/CODE/approve o /deny
 help-cli-serve-token-ttl = Vida de los tokens que emite, en segundos
 help-cli-login = Iniciar sesión en la pasarela (--api) con un código aprobado en un navegador
 help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por tubería, o pegado en un aviso que no lo muestra (nunca de un argumento)
@@ -671,6 +740,7 @@ help-cli-steps-steps-id = Actualizar por stepsID en vez de por --car
 help-cli-steps-status = Solo los pasos con este estado
 help-cli-steps-reset = Vaciar antes la caché de pasos (resuelve los errores de la app 2312/2317)
 help-cli-steps-json = Mostrar JSON en vez de la lista de comprobación
+help-cli-steps-deadline = Con varios vehículos: dejar de esperar tras estos segundos en total, y nombrar los que no respondieron
 help-cli-doctor = Comprobar todo entre esta máquina y un asistente que funcione; salida 1 si falla una comprobación
 help-cli-doctor-json = Mostrar JSON
 help-cli-completions = Mostrar los autocompletados de la shell (bash, zsh, fish, powershell, elvish)
@@ -726,6 +796,8 @@ cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
 cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Informe de sesión escrito en { $path }
+cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).
+cli-arg-internal-error = stepwise se detuvo tras un error interno (el mensaje está arriba); el archivo de registro tiene los detalles para soporte.
 cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario
 cli-arg-addr-unresolved = no se puede resolver --addr { $addr }: { $error }. Indique una dirección IP o un nombre de host que esta máquina conozca, p. ej. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } no da ninguna dirección. Indique una dirección IP, p. ej. 127.0.0.1:8080
@@ -758,8 +830,8 @@ err-config-missing = el archivo de configuración { $file } no existe. Créelo, 
 err-config-folder-named = el archivo de configuración { $file } es una carpeta, no un archivo. Corrija STEPWISE_CONFIG o elimínela
 err-config-folder = el archivo de configuración { $file } es una carpeta, no un archivo. Elimínela o ponga allí un archivo de configuración
 err-config-unreadable = no se puede leer el archivo de configuración { $file }: { $kind }. Hágalo legible para su usuario
-err-config-invalid-at = el archivo de configuración { $file } no es válido en la línea { $line }, columna { $column }: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
-err-config-invalid = el archivo de configuración { $file } no es válido: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid-at = el archivo de configuración { $file } no es válido en la línea { $line }, columna { $column }: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = el archivo de configuración { $file } no es válido: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # Archivo de token y token dado como texto; { $from } dice dónde se indicó
 err-from-config-token = el archivo de configuración
 err-from-config-token-file = token_file del archivo de configuración
@@ -775,6 +847,9 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
+err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
+err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
+err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
@@ -792,6 +867,7 @@ err-pem-unreadable = no se puede leer ({ $kind })
 err-pem-not-pem = no es PEM válido ({ $detail })
 err-pem-no-certificate = no contiene ningún certificado PEM (ningún bloque BEGIN CERTIFICATE)
 err-pem-no-key = no contiene ninguna clave privada PEM (ningún bloque BEGIN PRIVATE KEY)
+err-pem-encrypted = está cifrada con una frase de paso, y las claves cifradas no se admiten. Descífrela una vez con `openssl pkey -in CLAVE -out CLARA.key` y mantenga ese archivo privado
 err-pem-bad-key = no es una clave PEM válida ({ $detail })
 err-pem-no-authority = no contiene ninguna autoridad de certificación utilizable
 err-pem-unusable = no se puede usar ({ $detail })
@@ -811,6 +887,7 @@ err-store-too-slow = el llavero no respondió en { $secs } s. Desbloquéelo, o p
 err-store-keyring-entry = el llavero rechazó una entrada para { $gateway }: { $why }
 err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = la sesión es demasiado larga para el llavero ({ $name }), que admite como máximo { $max } bytes por entrada. Ponga STEPWISE_TOKEN_STORE=file para guardarla en un archivo
 err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
 err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
@@ -843,6 +920,7 @@ err-signin-discovery-missing = el documento de descubrimiento de inicio de sesi�
 err-signin-not-offered-status = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server, HTTP { $status }). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-not-offered = la pasarela en { $gateway } no ofrece inicio de sesión (no hay /.well-known/oauth-authorization-server). Compruebe --api, o indique un token con `stepwise login --with-token`
 err-signin-too-large = la respuesta de { $url } supera { $kib } KiB. Compruebe que --api apunta a una pasarela de pasos
+err-signin-redirected = la llamada de inicio de sesión a { $url } recibió una redirección a { $to }; stepwise no envía códigos ni tokens de acceso a otra dirección. Pida al administrador de la pasarela la dirección propia del proveedor de acceso
 err-signin-code-refused = el proveedor de identidad se negó a dar un código ({ $said }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
 err-signin-not-device-code = la respuesta del proveedor de identidad en { $url } no es un código de dispositivo (RFC 8628). Avise al operador de la pasarela
 err-signin-bad-device-code = el proveedor de identidad dio un código de dispositivo inutilizable. Avise al operador de la pasarela
@@ -879,7 +957,7 @@ doctor-check-refresh = Relectura stepsID
 doctor-check-next-step = Siguiente paso
 doctor-check-status-filter = Filtro de estado
 doctor-check-error-body = Cuerpo de error
-doctor-check-events = Eventos en vivo
+doctor-check-events = Eventos en tiempo real
 doctor-check-guidance = Páginas cliente
 doctor-summary = { $failed ->
         [one] { $failed } fallo
@@ -915,6 +993,8 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }
 doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $status }): póngalos en la variable del proxy como http://usuario:contraseña@proxy:puerto
+doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos
 doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY
 doctor-dns-address = { $ip } es una dirección: nada que resolver
 doctor-dns-resolved-proxy = el proxy { $host } → { $addrs } (el proxy resuelve el nombre de la pasarela)
@@ -997,9 +1077,15 @@ doctor-source-config-token = el token del archivo de configuración
 doctor-source-config-token-file = el token_file del archivo de configuración { $path }
 doctor-source-nowhere = ninguna parte
 doctor-token-wanted = no se indicó ninguno, y la pasarela quiere uno
-doctor-token-fix-give = Indique uno con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+doctor-token-fix-give = Inicie sesión con `stepwise login`, o indique uno con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 doctor-token-embedded = el simulador integrado no necesita ninguno
 doctor-token-not-asked = no se indicó ninguno; la pasarela no lo pidió
+doctor-token-not-checked = no se indicó ninguno; sin comprobar: la pasarela no respondió
+doctor-fix-proxy-password = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto)
+doctor-fix-not-a-gateway = Esta dirección no es una pasarela de pasos: dé a --api la URL base bajo la que está pims/subscription/steps
+doctor-fix-client-cert-front = La entrada TLS de la pasarela pide un certificado de cliente: indique uno con --client-cert ARCHIVO --client-key ARCHIVO
+doctor-fix-gateway-failed = La pasarela falló: vuelva a intentarlo en un minuto; si persiste, avise a quien gestiona la pasarela
+doctor-guidance-not-a-page = respondió 200 con { $kind } y sin idioma: no es una página de guía (¿la página comodín de un portal?), así que el código QR lleva a docs_base_url, o a las páginas de desarrolladores archivadas
 doctor-token-embedded-given = origen: { $source }; no se envía al simulador integrado
 doctor-token-expired = origen: { $source }; caducado hace { $ago }
 doctor-token-fix-new = Consiga un token nuevo
@@ -1059,13 +1145,13 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
        *[other] { $count } pasos
     } ({ $stray } no pendientes); la lista tiene { $todo } pendientes
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
-doctor-events-ok = ofrecidos: el asistente sigue los cambios en vivo
+doctor-events-ok = ofrecidos: el asistente sigue los cambios en tiempo real
 doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
-doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en vivo deben ser Server-Sent Events
+doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-http = { $answer }: el asistente consulta periódicamente
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente
-doctor-guidance-ok = ofrecidas: el código QR y o abren la página de la pasarela en el idioma del cliente
+doctor-guidance-ok = ofrecidas: el código QR y la tecla «o» abren la página de la pasarela en el idioma del cliente
 doctor-guidance-404 = no ofrecidas (404): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
 doctor-guidance-http = { $answer }: el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
 doctor-guidance-no-answer = sin respuesta ({ $why }): el código QR lleva a docs_base_url, o a las páginas archivadas para desarrolladores
@@ -1075,3 +1161,66 @@ doctor-clock-ahead = el reloj de este equipo va { $secs } s adelantado respecto 
 doctor-clock-behind = el reloj de este equipo va { $secs } s atrasado respecto a la pasarela
 doctor-clock-fix = Ajuste el reloj (NTP): las comprobaciones de tokens y certificados dependen de él
 doctor-clock-ok = como mucho { $secs } s de diferencia con la pasarela
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPCIONES]
+help-cli-value-file = ARCHIVO
+help-cli-value-path = RUTA
+help-cli-value-seconds = SEGUNDOS
+help-cli-value-dir = CARPETA
+help-cli-value-mode = MODO
+help-cli-value-status = ESTADO
+help-cli-value-shell = SHELL
+help-cli-value-lang = IDIOMA
+help-cli-value-token = TOKEN
+help-cli-value-addr = DIRECCIÓN
+cli-clap-missing-value = '{ $arg }' necesita un valor y no se ha dado ninguno
+cli-clap-invalid-value = valor '{ $value }' no válido para '{ $arg }'
+cli-clap-possible-values = valores posibles: { $values }
+cli-clap-unknown-argument = argumento inesperado '{ $arg }'
+cli-clap-unknown-command = comando desconocido '{ $name }'
+cli-clap-missing-required = faltan estos argumentos obligatorios: { $args }
+cli-clap-conflict = el argumento '{ $arg }' no se puede usar con { $other }
+cli-clap-repeated = el argumento '{ $arg }' solo se puede dar una vez
+cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
+cli-clap-needs-command = '{ $name }' necesita un comando: { $values }
+cli-clap-did-you-mean = ¿quiso decir '{ $suggestion }'?
+cli-clap-try-help = Para más información, pruebe '--help'.
+cli-clap-other = no se puede leer la línea de comandos
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOMBRE
+man-section-synopsis = SINOPSIS
+man-section-description = DESCRIPCIÓN
+man-section-options = OPCIONES
+man-section-extra = NOTAS
+man-section-version = VERSIÓN
+man-section-authors = AUTORES
+auth-unknown-client = el proveedor de identidad no conoce el client id { $client } ({ $said }). Indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
+err-signin-issuer-mismatch = el proveedor de identidad en { $asked } se llama a sí mismo { $got }: sus metadatos no son suyos. Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)
+err-signin-issuer-none = el proveedor de identidad en { $issuer } no publica metadatos (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server; HTTP { $status }). Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)
+err-signin-issuer-bad = el emisor { $issuer } no es una URL http(s). Indique una como https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = dirección de autorización
+err-signin-endpoint-revocation = dirección de revocación
+login-expires-no-refresh = El token caduca a las { $time }. No llegó ningún token de renovación (el proveedor da uno con el scope offline_access), así que entonces inicie sesión de nuevo.
+login-keyring-fallback = Nota: el llavero no pudo guardar el token ({ $why }), así que se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
+login-browser-signing-in = Navegador abierto: inicie sesión allí y vuelva aquí (Ctrl-C cancela).
+login-browser-address = Si ningún navegador muestra el inicio de sesión, abra esta dirección en este equipo: { $address }
+login-browser-done = Sesión iniciada: cierre esta pestaña y vuelva al terminal.
+login-browser-failed-page = Este inicio de sesión no se completó: el terminal dice por qué.
+logout-revoked = El proveedor de identidad revocó la sesión ({ $endpoint }).
+logout-not-revoked = El proveedor de identidad no ofrece revocación: la sesión se olvida aquí, y su token de renovación sigue siendo válido allí hasta que caduque.
+logout-revoke-failed = La revocación en el proveedor de identidad falló ({ $why }); la sesión se olvida aquí de todos modos.
+status-over = Renovación: terminada por el proveedor de identidad ({ $said }). Ejecute `stepwise login`
+status-client = Cliente:    { $client }, scopes { $scopes }, audiencia { $audience }
+help-cli-login-issuer = La URL de emisor del proveedor de identidad (si no, STEPWISE_ISSUER, `issuer` en el archivo de configuración, si no, hallada a través de la pasarela)
+help-cli-login-client-id = El client id registrado para stepwise en el proveedor de identidad (si no, `client_id` en el archivo de configuración, si no, stepwise)
+help-cli-login-scope = Los scopes que pedir, separados por espacios (si no, `scopes` en el archivo de configuración, si no, los de la pasarela, si no, "openid offline_access")
+help-cli-login-audience = La audiencia (recurso) para la que pedir el token (si no, `audience` en el archivo de configuración)
+help-cli-login-device = Iniciar sesión con un código aprobado en cualquier navegador, aunque aquí se pudiera abrir uno
+help-cli-serve-client-id = Un client id que el proveedor de identidad conoce (repetible; por defecto: stepwise)
+doctor-source-login = la sesión guardada (`stepwise login`)
+doctor-token-login-over = el proveedor de identidad terminó la sesión guardada ({ $said })
+doctor-token-fix-login = Ejecute `stepwise login`

@@ -20,8 +20,10 @@ progress-filtered = (filtro: { $filter }, { $shown ->
 })
 list-title = Passi, in ordine
 list-title-filtered = Passi: solo { $filter }
-list-loading = Chiedo i passi al gateway…
+list-loading = Richiesta dei passi al gateway…
 list-none = Ancora nessuna lista: r per richiedere.
+list-none-sign-in = Ancora nessuna lista: il gateway vuole un token. Premere i per accedere; poi la lista viene richiesta di nuovo.
+list-none-unknown-id = Nessuna lista: il gateway non conosce questo id, quindi richiedere non serve. Controllare l'id.
 list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.
 list-empty = Il gateway non ha restituito passi per questo carAssociationID.
 mark-next = ORA
@@ -35,16 +37,16 @@ guide-link = Guida:
 guide-does = Il cliente:
 guide-needs = Da avere a portata di mano:
 guide-errors = Errori dell'app per questo passo:
-guide-errors-hint = e spiega
+guide-errors-hint = il tasto «e» li spiega
 guide-link-archive = Documentazione per sviluppatori (archiviata, in inglese):
-guide-keys-gateway = g mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto o la apre.
-guide-keys-dealer = g mostra la pagina d'aiuto del concessionario come codice QR; il tasto o la apre.
-guide-keys-archive = g mostra la pagina archiviata per sviluppatori come codice QR; il tasto o la apre (il gateway non offre pagine per i clienti).
-guide-more-below = ↓ altro: PgDn
-guide-more-above = ↑ altro sopra: PgUp
+guide-keys-gateway = «g» mostra la pagina del cliente ({ $lang }) sul gateway come codice QR; il tasto «o» la apre.
+guide-keys-dealer = «g» mostra la pagina d'aiuto del concessionario come codice QR; il tasto «o» la apre.
+guide-keys-archive = «g» mostra la pagina archiviata per sviluppatori come codice QR; il tasto «o» la apre (il gateway non offre pagine per i clienti).
+guide-more-below = ↓ altro: Pag↓
+guide-more-above = ↑ altro sopra: Pag↑
 ready-title = Servizio pronto
 ready-line = Tutti i passi sono fatti: il servizio è pronto all'uso.
-ready-services = Stato del veicolo e comandi remoti sono ora utilizzabili dall'app del cliente.
+ready-services = Il servizio sottoscritto (stato del veicolo o comandi remoti) è ora utilizzabile dall'app del cliente.
 ready-stale-before = Se l'app fallisce ancora con l'errore 2312 o 2317, la cache dei passi è vecchia: premere{" "}
 ready-stale-after = {" "}per azzerarla e vedere lo stato reale.
 
@@ -67,21 +69,26 @@ banner-watch-off-text = w per riprendere il monitoraggio.
 banner-nothing-to-watch = Niente da monitorare
 banner-nothing-to-watch-text = Tutti i passi sono già fatti.
 banner-watching = Monitoraggio
-banner-watching-text = Seguo l'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w ferma.
+banner-watching-text = Monitoraggio dell'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w lo ferma.
 banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena il gateway risponde; fino ad allora l'elenco sullo schermo può non essere aggiornato.
-banner-watch-stopped-text = { $why } Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
-banner-customer-idle = Niente da fare per il cliente
+banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
+banner-customer-idle = Il cliente non ha più nulla da fare
 banner-customer-idle-text = Tutti i passi sono fatti.
 banner-no-report-place = Nessun posto per il rapporto
 banner-no-report-place-text = Non c'è una cartella dati utente; usare --report PERCORSO.
 banner-report-written = Rapporto scritto
+banner-note-kept = Nota tenuta
+banner-note-kept-text = Finirà nel rapporto di sessione.
+banner-task-failed = La richiesta si è interrotta per un errore interno
+banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
 banner-report-not-written-text = Impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
 banner-guide-opened = Guida aperta nel browser
 banner-no-browser = Impossibile aprire un browser
 banner-no-graphical-session = Nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
+banner-no-graphical-session-local = Nessuna sessione grafica qui, e { $url } esiste solo su questo computer (loopback): un altro dispositivo non può aprirlo. Aprirlo in un browser su questo computer.
 banner-browser-failed = { $why }. Aprire { $url } a mano, o g per il codice QR.
 banner-step-done = { $steps }: fatto
 banner-next-is = prossimo: { $title }.
@@ -96,7 +103,7 @@ why-steps-id-unknown = Il gateway non conosce più lo stepsID
 banner-gateway-next = Prossimo passo secondo il gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
-banner-nothing-left = Niente da fare
+banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = Il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 
 ## The start screen
@@ -125,7 +132,7 @@ too-small-hint = Ingrandire la finestra (q esce).
 ## Overlays
 
 help-title = Aiuto (Esc chiude)
-help-title-more = Aiuto (↓ PgDn per altro, Esc chiude)
+help-title-more = Aiuto (↓ Pag↓ per altro, Esc chiude)
 help-section-start = Schermata iniziale
 help-section-steps = Schermata dei passi
 help-section-everywhere = Ovunque
@@ -134,7 +141,10 @@ help-section-explain = Spiegazione dei codici d'errore
 help-section-qr = Codice QR
 help-section-help = Questo aiuto
 help-section-badges = Etichette
-help-legend-badges = [DONE] fatto (alreadyDone)  [TODO] da fare (todo)  [????] stato sconosciuto
+help-legend-badges = [FATTO] fatto (alreadyDone)  [DA FARE] da fare (todo)  [????] stato sconosciuto
+badge-done = FATTO
+badge-todo = DA FARE
+badge-unknown = ????
 help-legend-next = ORA indica il passo da fare adesso; i successivi lo attendono.
 reset-title = Azzerare la cache dei passi
 reset-question = Azzerare la cache dei passi di { $car }?
@@ -149,11 +159,12 @@ explain-remedy = Cosa fare:
 explain-limits = Limiti:
 explain-reset-cures = ✔ Azzerare la cache dei passi lo risolve: chiudere con Esc, poi premere{" "}
 explain-unknown = { $code } non è un codice noto a questo strumento.
-explain-unknown-hint = Controllare quanto digitato; annotare il codice nel rapporto di sessione (x) e l'elenco errori del costruttore.
+explain-unknown-hint = Controllare quanto digitato e cercare il codice nell'elenco errori del costruttore; annotarlo nel rapporto di sessione (x).
 qr-title-gateway = Scansionare: la pagina del cliente ({ $lang }) (Esc chiude)
 qr-title-dealer = Scansionare: la pagina d'aiuto del concessionario (Esc chiude)
 qr-title-archive = Scansionare: documentazione per sviluppatori, archiviata (Esc chiude)
 qr-demo-local = Il backend demo offre questa pagina solo su questo computer: un telefono non può aprirla. `stepwise serve --addr 0.0.0.0:8080` la offre sulla rete dell'officina.
+qr-loopback = Questo indirizzo esiste solo su questo computer (loopback): un telefono non può aprirlo. Dare a --api l'indirizzo del gateway sulla rete dell'officina.
 qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 
 ## Keys: a short word for the footer, a line for help
@@ -161,6 +172,9 @@ qr-too-small = La finestra è troppo piccola per il codice QR; ingrandirla.
 key-name-esc = Esc
 key-name-enter = Invio
 key-name-space = Spazio
+key-name-pgdn = Pag↓
+key-name-pgup = Pag↑
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = esci
 key-short-open = apri
@@ -212,6 +226,12 @@ key-help-open-guide = aprire la guida del passo nel browser
 key-help-qr = mostrare il link della guida come codice QR
 key-help-report = scrivere il rapporto di sessione (Markdown)
 key-help-back = tornare alla schermata iniziale
+key-help-back-board = torna al quadro
+key-short-note = nota
+key-help-note = scrivere una nota per il rapporto di sessione
+key-help-save-note = tenere la nota per il rapporto
+key-help-type-note = scrivere la nota
+help-section-note = La nota per il rapporto
 key-help-scroll = scorrere l'aiuto
 key-help-page-down = una pagina giù
 key-help-page-up = una pagina su
@@ -254,6 +274,14 @@ report-events-left-out = { $n ->
     [one] { $n } evento omesso
    *[other] { $n } eventi omessi
 } (sono conservati i primi { $first } e gli ultimi { $last })
+report-vehicle-count = { $count ->
+    [one] { $count } veicolo
+   *[other] { $count } veicoli
+}
+report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
+report-notes = Note
+report-event-note = nota: { $text }
+report-event-explained = codice { $code } spiegato: { $meaning }
 
 ## The plain output of steps and next
 
@@ -262,9 +290,9 @@ cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nessun passo restituito.
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
-cli-summary-clear = { $done } di { $total } fatti; niente da fare
+cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
-cli-next-none = Niente da fare: il servizio è pronto.
+cli-next-none = Non resta nulla da fare: il servizio è pronto.
 
 ## A failed gateway call: what happened, why, what to do
 
@@ -273,10 +301,13 @@ gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controlla
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
 gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
-gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controlla i proxy tra qui e il gateway
-gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controlla la rete
-gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controlla che --api punti a un gateway dei passaggi
-gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controlla che --api punti a un gateway dei passaggi
+gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway
+gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gateway ha risposto con quello dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway scambia le risposte
+gw-title-redirect = Reindirizzamento non seguito
+gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
+gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controllare la rete
+gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controllare che --api punti a un gateway dei passi
+gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controllare che --api punti a un gateway dei passi
 gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080
@@ -287,7 +318,7 @@ gw-demo-unavailable = impossibile avviare il simulatore integrato su una porta l
 gw-400 = il gateway ha rifiutato la richiesta come malformata
 gw-400-todo = Controllare l'id digitato; se è giusto, segnalare un bug
 gw-401 = il gateway vuole un token valido
-gw-401-todo = Fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-401-todo = Accedere con `stepwise login`, oppure fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-403 = questo stepsID appartiene a un altro dispositivo
 gw-403-todo = Ricominciare con il carAssociationID
 gw-404 = il gateway non conosce questo id
@@ -301,6 +332,28 @@ gw-5xx-todo = Riprovare tra un minuto; se persiste, avvisare chi gestisce il gat
 gw-other = il gateway ha rifiutato la richiesta
 gw-other-todo = Controllare --api e riprovare
 gw-app-code = Codice app { $code }: { $meaning }; { $remedy }
+gw-title-redirects = Ciclo di reindirizzamenti
+steps-many-summary-late = senza risposta entro { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = non riusciti: { $n } ({ $ids }), le cause sono su stderr
+steps-many-summary = Veicoli elencati: { $listed } su { $total }
+steps-many-late = nessuna risposta entro il termine di { $secs } s (--deadline); potrebbe rispondere a un'esecuzione successiva
+gw-title-token-refused = Token rifiutato
+gw-title-proxy = Risposta del proxy
+gw-title-not-a-gateway = Non è un gateway dei passi
+gw-connect-timed-out = nessuna connessione a { $base } entro { $secs } s: nessuno l'ha accettata (server sovraccarico, o un firewall che scarta i pacchetti). Controllare la rete e --api, poi riprovare
+gw-redirects = il gateway { $base } reindirizza in un ciclo, o troppe volte. Controllare --api (l'indirizzo può essere cambiato); se è giusto, avvisare chi gestisce il gateway
+gw-wants-tls = il server { $base } parla TLS, ma --api dice http://. Usare https:// in --api
+gw-401-login = HTTP 401: il gateway ha rifiutato il token dell'accesso conservato da `stepwise login`. Accedere di nuovo con `stepwise login`
+gw-401-config = HTTP 401: il gateway ha rifiutato il token del file di configurazione (`token` o `token_file`). Inserirvi il token attuale di questo gateway, o toglierlo e accedere con `stepwise login`
+gw-401-environment = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKEN. Impostarla sul token attuale di questo gateway, o rimuoverla e accedere con `stepwise login`
+gw-401-token-file = HTTP 401: il gateway ha rifiutato il token di --token-file. Mettere in quel file il token attuale di questo gateway, o togliere --token-file e accedere con `stepwise login`
+gw-401-none = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno. Accedere con `stepwise login`, o fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o chiedere a chi gestisce il proxy
+gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
+gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy
+gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
+gw-proxy = il proxy { $proxy } ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
+gw-not-a-gateway = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway: questo indirizzo non è un gateway dei passi (un percorso sbagliato in --api, o un altro server web). Dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/ o https://host/prefisso/
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
 gw-title-bad-request = Richiesta rifiutata
@@ -319,7 +372,14 @@ gw-title-config = Configurazione errata
 
 page-kicker = Attivare i servizi connessi: un passo
 page-errors = Codici che l'app può mostrare in questo passo
-page-footer = Mostrato dal vostro concessionario con stepwise
+page-footer = Mostrato dal tuo concessionario con stepwise
+page-does = Passaggi da seguire:
+page-needs = Cosa ti serve:
+page-errors-hint = Se l'app mostra uno di questi codici, comunicalo al tuo concessionario: sa cosa fare.
+page-unknown-purpose = Lo strumento del tuo concessionario non ha istruzioni per questo passaggio.
+page-unknown-does =
+    Apri l'app e segui ciò che chiede per questo passaggio.
+    Se l'app mostra un codice di errore, annotalo e mostralo al tuo concessionario.
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto
@@ -360,18 +420,18 @@ step-deviceActivation-does =
     Avviare l'attivazione del dispositivo nell'app e attendere l'SMS sul numero attendibile.
     Inserire il codice SMS quando l'app lo chiede (nel campo del codice, non in quello del PIN).
     Inserire il codice PIN esistente, o crearne uno se l'app lo chiede.
-    Se l'account è bloccato (troppi dispositivi o attivazioni via SMS), rimuovere le associazioni inutilizzate e ricominciare.
+    Se l'account è bloccato (troppi dispositivi o attivazioni via SMS), rimuovere le associazioni (dispositivi registrati sull'account) inutilizzate e ricominciare.
     Se il PIN è bloccato dopo troppi tentativi errati, reimpostarlo dall'app e poi attivare di nuovo.
 
 step-mediumCarKey-title = Verifica CarKey
 step-mediumCarKey-purpose = Dimostra che il cliente possiede davvero le chiavi del veicolo. Va fatta una sola volta.
 step-mediumCarKey-needs =
-    Il telefono già associato al veicolo via Bluetooth
+    Il telefono già abbinato al veicolo via Bluetooth
     Le chiavi del veicolo, con il cliente seduto a bordo
-    Posizione e Bluetooth attivi nelle impostazioni del telefono
+    Posizione (Localizzazione su iPhone) e Bluetooth attivi nelle impostazioni del telefono
 step-mediumCarKey-does =
     Sedersi nel veicolo con le chiavi e il telefono.
-    Controllare che Posizione e Bluetooth siano attivi e che il telefono veda il veicolo come associato.
+    Controllare che Posizione e Bluetooth siano attivi e che il veicolo risulti abbinato nelle impostazioni Bluetooth del telefono.
     Avviare la verifica CarKey nell'app e seguire le indicazioni sulla chiave.
     Restare nel veicolo finché l'app conferma la riuscita.
 
@@ -396,9 +456,9 @@ code-2202-remedy = Controllare i dati mobili o il Wi-Fi del telefono, poi riprov
 code-2204-meaning = Errore del server
 code-2204-remedy = Attendere e riprovare più tardi; segnalarlo se si ripete.
 code-2301-meaning = Serve l'autenticazione di base
-code-2301-remedy = Il cliente esce dall'app e rientra, poi riprova.
+code-2301-remedy = Chiedere al cliente di uscire dall'account nell'app e rientrare, poi riprovare.
 code-2302-meaning = Serve l'autenticazione forte
-code-2302-remedy = Il cliente conferma con il suo codice PIN (OTP con PIN) nell'app, poi riprova.
+code-2302-remedy = Il cliente deve confermare con il suo codice PIN (OTP con PIN) nell'app, poi riprovare.
 code-2305-meaning = Il codice SMS non è valido
 code-2305-remedy = Farsi inviare un nuovo codice dall'app e digitarlo con cura nel campo del codice.
 code-2306-meaning = Il codice SMS è scaduto
@@ -408,7 +468,7 @@ code-2307-remedy = Registrare prima un numero di telefono attendibile (passo tru
 code-2308-meaning = Il servizio di autenticazione ha negato l'accesso
 code-2308-remedy = Controllare il codice SMS e il codice PIN digitati, ognuno nel campo giusto, poi riprovare.
 code-2310-meaning = L'account è bloccato
-code-2310-remedy = Rimuovere le associazioni dell'account (almeno quelle inutilizzate) e registrare di nuovo questo telefono.
+code-2310-remedy = Rimuovere le associazioni dell'account (dispositivi registrati; almeno quelle inutilizzate) e registrare di nuovo questo telefono.
 code-2311-meaning = Lo stato di autenticazione non è corretto
 code-2311-remedy = Azzerare la cache dei passi (tasto R della procedura, o `stepwise steps --car ID --reset`), poi registrare di nuovo il dispositivo.
 code-2312-meaning = Il dispositivo è disattivato o sconosciuto
@@ -419,12 +479,12 @@ code-2323-meaning = L'utente non è il proprietario di questo veicolo
 code-2323-remedy = Controllare che il veicolo sia associato all'account del cliente e che il carAssociationID sia giusto.
 code-2341-meaning = CarKey: Posizione o Bluetooth spenti
 code-2341-remedy = Attivare Posizione e Bluetooth sul telefono, poi ripetere la verifica CarKey.
-code-2342-meaning = CarKey: il telefono non è associato al veicolo
-code-2342-remedy = Associare il telefono al veicolo via Bluetooth, poi ripetere la verifica CarKey.
+code-2342-meaning = CarKey: il telefono non è abbinato al veicolo via Bluetooth
+code-2342-remedy = Abbinare il telefono al veicolo via Bluetooth, poi ripetere la verifica CarKey.
 code-2346-meaning = Nessun passo per questo stepsID
 code-2346-remedy = Ricominciare con il carAssociationID per avere una lista dei passi nuova.
 code-2354-meaning = CarKey: posizione della chiave non valida
-code-2354-remedy = Il cliente si siede nel veicolo con le chiavi e ripete la verifica CarKey.
+code-2354-remedy = Far sedere il cliente nel veicolo con le chiavi e ripetere la verifica CarKey.
 code-2355-meaning = CarKey: firma non valida
 code-2355-remedy = Ripetere la verifica CarKey dall'interno del veicolo con le chiavi; segnalarlo se continua a fallire.
 code-2356-meaning = CarKey: marca temporale non valida
@@ -435,7 +495,7 @@ code-2390-remedy = Niente da correggere: proseguire con quel numero come attendi
 ## Codes and strings the open clients show their users
 
 client-maxnbtools-meaning = Account bloccato: limite di associazioni / SMS ricevuti raggiunto
-client-maxnbtools-remedy = Rimuovere telefoni e associazioni inutilizzati nell'app mobile del veicolo (ripristina il tuo account Stellantis), poi attivare di nuovo. Se persiste, solo l'assistenza del costruttore può ripristinare l'account, e possono volerci giorni.
+client-maxnbtools-remedy = Rimuovere telefoni e associazioni (dispositivi registrati sull'account) inutilizzati nell'app mobile del veicolo (ripristinare l'account), poi attivare di nuovo. Se persiste, solo l'assistenza del costruttore può ripristinare l'account, e possono volerci giorni.
 client-forbidden-meaning = La registrazione OTP è stata rifiutata (stessa famiglia di MAXNBTOOLS)
 client-forbidden-remedy = Rifare l'attivazione del dispositivo dall'inizio. Se viene rifiutata ancora, trattarla come MAXNBTOOLS: rimuovere i dispositivi inutilizzati e ripristinare l'account.
 client-access-meaning = Codice SMS o codice PIN non valido
@@ -451,7 +511,7 @@ client-need-authorization-remedy = Attendere e riprovare più tardi (spesso il g
 client-authentication-failed-meaning = Email, password o paese dell'account del marchio errati
 client-authentication-failed-remedy = Correggere email, password o paese, poi rifare l'accesso.
 client-invalid-grant-meaning = Il token di accesso è scaduto o è stato revocato
-client-invalid-grant-remedy = Effettuare nuovamente l'autenticazione.
+client-invalid-grant-remedy = Accedere di nuovo.
 client-40400-meaning = Nessuno stato del veicolo trovato
 client-40400-remedy = Controllare che il veicolo sia nell'account del cliente; se persiste, rimuovere il veicolo e aggiungerlo di nuovo.
 client-50000-meaning = Il modulo di connettività del veicolo è stato sostituito (dopo una riparazione) e il server non lo riconosce più
@@ -468,13 +528,16 @@ client-901-remedy = Risvegliare il veicolo e riprovare.
 ## Limits that bite
 
 limit-sms-activations = Circa 20 attivazioni via SMS bloccano l'account (per un utente già verso 10): dopo due fallimenti spiegare il codice e fermarsi.
-limit-otp-codes = I client si concedono 6 codici OTP ogni 24 h; probabilmente il server impone questo limite.
-limit-wake-ups = I client consentono 6 risvegli ogni 20 minuti.
+limit-otp-codes = Le app non ufficiali (client open source, non il cliente) si limitano a 6 codici OTP ogni 24 h; probabilmente il server impone questo limite.
+limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 
 ## Signing in
 
 banner-sign-in-text = Il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
-banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per effettuare nuovamente l'autenticazione; la sessione di questo veicolo resta aperta.
+banner-simulated = Cliente simulato
+banner-simulated-text = Il cliente simulato ha completato { $title }; chiedo la lista al gateway.
+banner-sign-in-none-text = Il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo; la sessione di questo veicolo resta aperta.
 banner-signed-in = Accesso eseguito
 banner-signed-in-text = Il token è conservato in: { $place }; i passi vengono richiesti di nuovo con esso.
 banner-sign-in-failed = Accesso non riuscito
@@ -484,11 +547,11 @@ key-short-sign-in = accedi
 key-help-sign-in = accedere al gateway (dopo un token rifiutato) senza lasciare questo veicolo
 key-help-open-sign-in-page = aprire l'indirizzo di accesso in un browser
 key-help-cancel-sign-in = interrompere l'accesso (non viene conservato nulla)
-gw-title-sign-in-again = Effettuare nuovamente l'autenticazione
+gw-title-sign-in-again = Nuovo accesso necessario
 gw-title-sign-in-failed = Accesso non riuscito
-auth-denied = l'accesso è stato rifiutato nel browser (access_denied). Eseguire `stepwise login` per riprovare
+auth-denied = l'accesso è stato rifiutato (access_denied) per gli scope { $scopes }. Se nessuno l'ha rifiutato nel browser, il fornitore vuole altri scope: chiedere quali al suo gestore, impostarli con --scope o `scopes` nel file di configurazione ed eseguire di nuovo `stepwise login`
 auth-expired = il codice è scaduto prima di essere approvato. Eseguire di nuovo `stepwise login` e approvarlo prima
-auth-sign-in-again = { $why }. Eseguire `stepwise login` per effettuare nuovamente l'autenticazione
+auth-sign-in-again = { $why }. Eseguire `stepwise login` per accedere di nuovo
 auth-unreachable = impossibile raggiungere il provider di identità { $url }: { $detail }. Controllare la rete, poi riprovare
 login-title = Accesso a { $gateway }
 login-open = Aprire { $address } e inserire questo codice:
@@ -501,7 +564,9 @@ login-signed-in = Accesso eseguito a { $gateway }.
 login-signed-in-token = Accesso eseguito a { $gateway } con il token fornito.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
-login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo dal proprio utente (modo 0600). `stepwise logout` lo rimuove.
+login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della cartella %LOCALAPPDATA% del proprio utente, che Windows lascia leggere solo a quell'utente (e agli amministratori del PC). `stepwise logout` lo rimuove.
+login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo dal proprio utente. `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
 place-file = il file { $path }
@@ -514,14 +579,14 @@ token-from-login = l'accesso conservato
 token-from-config = il file di configurazione
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Accesso:   conservato in: { $place }
-status-login-file-private = (leggibile solo da te)
+status-login-file-private = (leggibile solo dal proprio utente)
 status-login-none = Accesso:   nessuno conservato (`stepwise login` esegue l'accesso)
 status-expires = Scadenza:  { $time } (tra { $left })
 status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
 status-expired = Scadenza:  scaduto alle { $time }
 status-expires-unknown = Scadenza:  sconosciuta (un token fornito a mano)
 status-refresh-auto = Rinnovo:   automatico, prima della scadenza
-status-refresh-none = Rinnovo:   non possibile; effettuare nuovamente l'autenticazione quando smette di funzionare
+status-refresh-none = Rinnovo:   non possibile; accedere di nuovo quando smette di funzionare
 status-in-use-login = In uso:    l'accesso conservato
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
@@ -549,13 +614,13 @@ board-summary-ready = { $n ->
 }
 board-summary-in-progress = { $n } in corso
 board-summary-failing = { $n } in errore
-board-summary-waiting = { $n } in attesa di risposta
+board-summary-loading = { $n } in attesa di risposta
 board-filter = filtro:
 board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa
 board-fresh-mins = { $n } min fa
 board-fresh-hours = { $n } h fa
-board-empty = Ancora nessun veicolo nel quadro: a per aggiungerne uno.
+board-empty = Ancora nessun veicolo nel quadro: premere «a» per aggiungerne uno.
 board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -567,12 +632,12 @@ board-col-error = errore
 board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
-board-loading = chiedo…
-board-remove-ask = Togliere { $car } dal quadro? y lo toglie, n lo tiene.
+board-loading = richiesta…
+board-remove-ask = Togliere { $car } dal quadro? Premere «y» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:
 board-add-duplicate = { $car } è già nel quadro.
 board-removed = { $car } tolto
-board-removed-text = Le sue richieste sono state fermate; a per aggiungerlo di nuovo.
+board-removed-text = Le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
 board-turned-ready = { $car } è pronto
 board-turned-ready-text = Tutti i passi sono fatti: il cliente può usare il servizio.
 board-live-on = { $count ->
@@ -648,13 +713,14 @@ help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli 
 help-cli-serve = Avviare il simulatore del gateway dei passi
 help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
 help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato
-help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta (o indicarlo con --token-file)
+help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta. Ogni utente di questa macchina può leggerlo con `ps`: meglio --token-file o STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
 help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
+help-cli-serve-stream-events = Chiudere ogni flusso di eventi dopo i suoi primi N eventi (per gli strumenti che hanno bisogno di una risposta che finisce)
 help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Scrivere lì l'autorità (ca.pem), il certificato e la chiave (altrimenti sim-tls nella cartella dei dati)
 help-cli-serve-client-ca = Esigere certificati client firmati da questa autorità (PEM)
-help-cli-serve-auth = Fare anche da fornitore di identità: accesso tramite dispositivo (`stepwise login`), token che scadono, POST /sim/device/CODE/approve o /deny
+help-cli-serve-auth = Essere anche il fornitore di identità (`stepwise login`): client registrati, scope, accesso con dispositivo e con codice di autorizzazione (PKCE), token di rinnovo a rotazione, revoca; POST /sim/device/CODE/approve o /deny
 help-cli-serve-token-ttl = Durata dei token emessi, in secondi
 help-cli-login = Accedere al gateway (--api) con un codice approvato in un browser
 help-cli-login-with-token = Leggere invece un token dallo standard input: da una pipe, o incollato a un prompt che non lo mostra (mai da un argomento)
@@ -669,8 +735,9 @@ help-cli-steps-after =
     Con più veicoli (--car ripetuto, o --cars FILE) ognuno ha il suo blocco, o con --json un oggetto JSON per riga (JSON Lines); uscita 1 se un veicolo è fallito (stderr li nomina), altrimenti 3 se uno ha un passo da fare, altrimenti 0.
 help-cli-steps-steps-id = Aggiornare per stepsID invece che per --car
 help-cli-steps-status = Solo i passi con questo stato
-help-cli-steps-reset = Svuotare prima la cache dei passi (rimedia agli errori dell'app 2312/2317)
+help-cli-steps-reset = Azzerare prima la cache dei passi (rimedio agli errori 2312/2317 dell'app)
 help-cli-steps-json = Stampare JSON invece della lista di controllo
+help-cli-steps-deadline = Con più veicoli: smettere di attendere dopo questi secondi in tutto, e indicare quelli che non hanno risposto
 help-cli-doctor = Verificare tutto tra questa macchina e una procedura guidata funzionante; uscita 1 se un controllo fallisce
 help-cli-doctor-json = Stampare JSON
 help-cli-completions = Stampare i completamenti della shell (bash, zsh, fish, powershell, elvish)
@@ -726,6 +793,8 @@ cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
 cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Per gli script usare `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapporto di sessione scritto in { $path }
+cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).
+cli-arg-internal-error = stepwise si è fermato dopo un errore interno (il messaggio è qui sopra); il file di log contiene i dettagli per l'assistenza.
 cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario
 cli-arg-addr-unresolved = impossibile risolvere --addr { $addr }: { $error }. Indicare un indirizzo IP o un nome host noto a questa macchina, ad es. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } non corrisponde ad alcun indirizzo. Indicare un indirizzo IP, ad es. 127.0.0.1:8080
@@ -758,8 +827,8 @@ err-config-missing = il file di configurazione { $file } non esiste. Crearlo, op
 err-config-folder-named = il file di configurazione { $file } è una cartella, non un file. Correggere STEPWISE_CONFIG o rimuoverla
 err-config-folder = il file di configurazione { $file } è una cartella, non un file. Rimuoverla o mettervi un file di configurazione
 err-config-unreadable = impossibile leggere il file di configurazione { $file }: { $kind }. Renderlo leggibile per il proprio utente
-err-config-invalid-at = il file di configurazione { $file } non è valido alla riga { $line }, colonna { $column }: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
-err-config-invalid = il file di configurazione { $file } non è valido: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid-at = il file di configurazione { $file } non è valido alla riga { $line }, colonna { $column }: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = il file di configurazione { $file } non è valido: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # File del token e token dato come testo; { $from } dice dove è stato indicato
 err-from-config-token = il file di configurazione
 err-from-config-token-file = token_file nel file di configurazione
@@ -775,6 +844,9 @@ err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
+err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
+err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
+err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
 # URL
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
@@ -792,6 +864,7 @@ err-pem-unreadable = non si può leggere ({ $kind })
 err-pem-not-pem = non è un PEM valido ({ $detail })
 err-pem-no-certificate = non contiene alcun certificato PEM (nessun blocco BEGIN CERTIFICATE)
 err-pem-no-key = non contiene alcuna chiave privata PEM (nessun blocco BEGIN PRIVATE KEY)
+err-pem-encrypted = è cifrata con una passphrase, e le chiavi cifrate non sono supportate. Decifrarla una volta con `openssl pkey -in CHIAVE -out CHIARA.key` e tenere privato quel file
 err-pem-bad-key = non è una chiave PEM valida ({ $detail })
 err-pem-no-authority = non contiene alcuna autorità di certificazione utilizzabile
 err-pem-unusable = non è utilizzabile ({ $detail })
@@ -811,6 +884,7 @@ err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarl
 err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
 err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $name }), che contiene al massimo { $max } byte per voce. Impostare STEPWISE_TOKEN_STORE=file per conservarlo in un file
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
@@ -843,6 +917,7 @@ err-signin-discovery-missing = il documento di discovery di accesso del gateway 
 err-signin-not-offered-status = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server, HTTP { $status }). Controllare --api, o indicare un token con `stepwise login --with-token`
 err-signin-not-offered = il gateway { $gateway } non offre l'accesso (nessun /.well-known/oauth-authorization-server). Controllare --api, o indicare un token con `stepwise login --with-token`
 err-signin-too-large = la risposta di { $url } supera { $kib } KiB. Controllare che --api punti a un gateway dei passi
+err-signin-redirected = la chiamata di accesso a { $url } ha ricevuto un reindirizzamento a { $to }; stepwise non inoltra codici o token di accesso a un altro indirizzo. Chiedere all'amministratore del gateway l'indirizzo proprio del servizio di accesso
 err-signin-code-refused = il provider di identità ha rifiutato di dare un codice ({ $said }). Riprovare più tardi, o accedere con `stepwise login --with-token`
 err-signin-not-device-code = la risposta del provider di identità su { $url } non è un codice dispositivo (RFC 8628). Avvisare il gestore del gateway
 err-signin-bad-device-code = il provider di identità ha dato un codice dispositivo inutilizzabile. Avvisare il gestore del gateway
@@ -915,6 +990,8 @@ doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
 doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $status }): inserirli nella variabile del proxy come http://utente:password@proxy:porta
+doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli
 doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY
 doctor-dns-address = { $ip } è un indirizzo: niente da risolvere
 doctor-dns-resolved-proxy = il proxy { $host } → { $addrs } (è il proxy a risolvere il nome del gateway)
@@ -997,9 +1074,15 @@ doctor-source-config-token = il token del file di configurazione
 doctor-source-config-token-file = il token_file del file di configurazione { $path }
 doctor-source-nowhere = da nessuna parte
 doctor-token-wanted = nessuno fornito, e il gateway ne vuole uno
-doctor-token-fix-give = Fornirne uno con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+doctor-token-fix-give = Accedere con `stepwise login`, o fornirne uno con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 doctor-token-embedded = non serve per il simulatore integrato
 doctor-token-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
+doctor-token-not-checked = nessuno fornito; non verificato: il gateway non ha risposto
+doctor-fix-proxy-password = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta)
+doctor-fix-not-a-gateway = Questo indirizzo non è un gateway dei passi: dare a --api l'URL di base sotto cui si trova pims/subscription/steps
+doctor-fix-client-cert-front = Il front-end TLS del gateway vuole un certificato client: fornirne uno con --client-cert FILE --client-key FILE
+doctor-fix-gateway-failed = Il gateway ha un guasto: riprovare tra un minuto; se persiste, avvisare chi gestisce il gateway
+doctor-guidance-not-a-page = ha risposto 200 con { $kind } e senza lingua: non è una pagina di guida (la pagina pigliatutto di un portale?), quindi il codice QR porta a docs_base_url, o alle pagine per sviluppatori archiviate
 doctor-token-embedded-given = fonte: { $source }; non inviato al simulatore integrato
 doctor-token-expired = fonte: { $source }; scaduto da { $ago }
 doctor-token-fix-new = Procurarsi un nuovo token
@@ -1065,7 +1148,7 @@ doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono 
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
-doctor-guidance-ok = offerte: il codice QR e o aprono la pagina del gateway nella lingua del cliente
+doctor-guidance-ok = offerte: il codice QR e il tasto «o» aprono la pagina del gateway nella lingua del cliente
 doctor-guidance-404 = non offerte (404): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
 doctor-guidance-http = { $answer }: il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
 doctor-guidance-no-answer = nessuna risposta ({ $why }): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
@@ -1075,3 +1158,66 @@ doctor-clock-ahead = l'orologio di questa macchina è avanti di { $secs } s risp
 doctor-clock-behind = l'orologio di questa macchina è indietro di { $secs } s rispetto al gateway
 doctor-clock-fix = Regolare l'orologio (NTP): i controlli di token e certificati dipendono da esso
 doctor-clock-ok = entro { $secs } s dall'orologio del gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPZIONI]
+help-cli-value-file = FILE
+help-cli-value-path = PERCORSO
+help-cli-value-seconds = SECONDI
+help-cli-value-dir = CARTELLA
+help-cli-value-mode = MODALITÀ
+help-cli-value-status = STATO
+help-cli-value-shell = SHELL
+help-cli-value-lang = LINGUA
+help-cli-value-token = TOKEN
+help-cli-value-addr = INDIRIZZO
+cli-clap-missing-value = '{ $arg }' richiede un valore, ma non ne è stato dato nessuno
+cli-clap-invalid-value = valore '{ $value }' non valido per '{ $arg }'
+cli-clap-possible-values = valori possibili: { $values }
+cli-clap-unknown-argument = argomento inatteso '{ $arg }'
+cli-clap-unknown-command = comando sconosciuto '{ $name }'
+cli-clap-missing-required = mancano questi argomenti obbligatori: { $args }
+cli-clap-conflict = l'argomento '{ $arg }' non può essere usato con { $other }
+cli-clap-repeated = l'argomento '{ $arg }' può essere dato una sola volta
+cli-clap-extra-value = valore inatteso '{ $value }' per '{ $arg }'
+cli-clap-needs-command = '{ $name }' richiede un comando: { $values }
+cli-clap-did-you-mean = forse si intendeva '{ $suggestion }'?
+cli-clap-try-help = Per saperne di più: '--help'.
+cli-clap-other = impossibile leggere la riga di comando
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINTASSI
+man-section-description = DESCRIZIONE
+man-section-options = OPZIONI
+man-section-extra = NOTE
+man-section-version = VERSIONE
+man-section-authors = AUTORI
+auth-unknown-client = il fornitore di identità non conosce il client id { $client } ({ $said }). Impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
+err-signin-issuer-mismatch = il fornitore di identità su { $asked } si chiama { $got }: i suoi metadati non sono i suoi. Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)
+err-signin-issuer-none = il fornitore di identità su { $issuer } non pubblica metadati (né /.well-known/openid-configuration né /.well-known/oauth-authorization-server; HTTP { $status }). Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)
+err-signin-issuer-bad = l'issuer { $issuer } non è un URL http(s). Indicarne uno come https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = indirizzo di autorizzazione
+err-signin-endpoint-revocation = indirizzo di revoca
+login-expires-no-refresh = Il token scade alle { $time }. Non è arrivato alcun token di rinnovo (il fornitore ne dà uno con lo scope offline_access), quindi a quel punto accedere di nuovo.
+login-keyring-fallback = Nota: il portachiavi non ha potuto conservare il token ({ $why }), quindi è conservato in un file leggibile solo da te (modo 0600). `stepwise logout` lo rimuove.
+login-browser-signing-in = Browser aperto: accedere lì, poi tornare qui (Ctrl-C annulla).
+login-browser-address = Se nessun browser mostra l'accesso, aprire questo indirizzo su questa macchina: { $address }
+login-browser-done = Accesso eseguito: chiudere questa scheda e tornare al terminale.
+login-browser-failed-page = Questo accesso non è riuscito: il terminale dice perché.
+logout-revoked = Il fornitore di identità ha revocato l'accesso ({ $endpoint }).
+logout-not-revoked = Il fornitore di identità non offre la revoca: l'accesso è dimenticato qui, e il suo token di rinnovo resta valido presso di lui fino alla scadenza.
+logout-revoke-failed = La revoca presso il fornitore di identità non è riuscita ({ $why }); l'accesso è comunque dimenticato qui.
+status-over = Rinnovo:   terminato dal fornitore di identità ({ $said }). Eseguire `stepwise login`
+status-client = Client:    { $client }, scope { $scopes }, destinatario { $audience }
+help-cli-login-issuer = L'URL issuer del fornitore di identità (altrimenti STEPWISE_ISSUER, `issuer` nel file di configurazione, altrimenti trovato tramite il gateway)
+help-cli-login-client-id = Il client id registrato per stepwise presso il fornitore di identità (altrimenti `client_id` nel file di configurazione, altrimenti stepwise)
+help-cli-login-scope = Gli scope da chiedere, separati da spazi (altrimenti `scopes` nel file di configurazione, altrimenti quelli del gateway, altrimenti "openid offline_access")
+help-cli-login-audience = Il destinatario (risorsa) per cui chiedere il token (altrimenti `audience` nel file di configurazione)
+help-cli-login-device = Accedere con un codice approvato in un browser qualsiasi, anche dove se ne potrebbe aprire uno qui
+help-cli-serve-client-id = Un client id che il fornitore di identità conosce (ripetibile; predefinito: stepwise)
+doctor-source-login = l'accesso conservato (`stepwise login`)
+doctor-token-login-over = l'accesso conservato è stato terminato dal fornitore di identità ({ $said })
+doctor-token-fix-login = Eseguire `stepwise login`

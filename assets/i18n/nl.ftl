@@ -22,6 +22,8 @@ list-title = Stappen, op volgorde
 list-title-filtered = Stappen: alleen { $filter }
 list-loading = Stappen opvragen bij de gateway…
 list-none = Nog geen lijst: r vraagt opnieuw.
+list-none-sign-in = Nog geen lijst: de gateway wil een token. Druk op i om in te loggen; daarna wordt de lijst opnieuw gevraagd.
+list-none-unknown-id = Geen lijst: de gateway kent deze id niet, dus opnieuw vragen helpt niet. Controleer de id.
 list-empty-filtered = Geen stap is { $filter }. f wijzigt het filter.
 list-empty = De gateway gaf geen stappen voor deze carAssociationID.
 mark-next = NU
@@ -35,16 +37,16 @@ guide-link = Gids:
 guide-does = De klant:
 guide-needs = Bij de hand:
 guide-errors = App-fouten bij deze stap:
-guide-errors-hint = e legt uit
+guide-errors-hint = toets ‘e’ legt ze uit
 guide-link-archive = Documentatie voor ontwikkelaars (gearchiveerd, Engels):
-guide-keys-gateway = g toont de pagina van de klant ({ $lang }) op de gateway als QR-code, o opent hem.
-guide-keys-dealer = g toont de hulppagina van de dealer als QR-code, o opent hem.
-guide-keys-archive = g toont de gearchiveerde ontwikkelaarspagina als QR-code, o opent hem (de gateway biedt geen klantpagina's).
+guide-keys-gateway = ‘g’ toont de pagina van de klant ({ $lang }) op de gateway als QR-code, toets ‘o’ opent hem.
+guide-keys-dealer = ‘g’ toont de hulppagina van de dealer als QR-code, toets ‘o’ opent hem.
+guide-keys-archive = ‘g’ toont de gearchiveerde ontwikkelaarspagina als QR-code, toets ‘o’ opent hem (de gateway biedt geen klantpagina's).
 guide-more-below = ↓ meer: PgDn
 guide-more-above = ↑ meer boven: PgUp
 ready-title = Dienst klaar
 ready-line = Alle stappen zijn klaar: de dienst is klaar voor gebruik.
-ready-services = Status van de auto en opdrachten van op afstand zijn nu te gebruiken in de app van de klant.
+ready-services = De afgenomen dienst (status van de auto of opdrachten van op afstand) is nu te gebruiken in de app van de klant.
 ready-stale-before = Faalt de app nog met fout 2312 of 2317, dan is de stappencache verouderd: druk op{" "}
 ready-stale-after = {" "}om hem te resetten en de echte stand te zien.
 
@@ -71,17 +73,22 @@ banner-watching-text = De lijst wordt gevolgd tot alles klaar is (de kop zegt ho
 banner-watch-stopped = Volgen gestopt: { $what }
 banner-live-trouble = Volgen onderbroken: { $what }
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra de gateway weer antwoordt; tot dan kan de lijst op het scherm verouderd zijn.
-banner-watch-stopped-text = { $why } Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
+banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
 banner-customer-idle-text = Alle stappen zijn klaar.
 banner-no-report-place = Geen plek voor het rapport
 banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --report PAD.
 banner-report-written = Rapport geschreven
+banner-note-kept = Notitie bewaard
+banner-note-kept-text = Ze komt in het sessierapport.
+banner-task-failed = Het verzoek stopte door een interne fout
+banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
 banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
 banner-guide-opened = Gids geopend in de browser
 banner-no-browser = Kon geen browser openen
 banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.
+banner-no-graphical-session-local = Geen grafische sessie hier, en { $url } bestaat alleen op deze computer (loopback): een ander apparaat kan het niet openen. Open het in een browser op deze computer.
 banner-browser-failed = { $why }. Open { $url } met de hand, of g voor de QR-code.
 banner-step-done = { $steps } is klaar
 banner-next-is = volgende: { $title }.
@@ -105,7 +112,7 @@ demo-car-987654 = Voorbeeld uit de documentatie: telefoon vertrouwd, apparaat ni
 demo-car-111111 = Nieuwe klant: nog niets gedaan
 demo-car-222222 = Dienst klaar: alle stappen gedaan
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand
-demo-car-444444 = Alleen Voertuigstatus: twee stappen
+demo-car-444444 = Alleen status van de auto: twee stappen
 
 start-subtitle = stappen voor dienstactivering
 start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.
@@ -113,7 +120,7 @@ start-refused = Niet aanvaard: { $chars }. Een id bevat alleen letters, cijfers,
 start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters, cijfers, - of _.
 start-choices = Recente ids (↑↓ om te kiezen):
-start-choices-demo = Recente ids en demo-koppelingen (↑↓ om te kiezen):
+start-choices-demo = Recente ids en demo-toewijzingen (↑↓ om te kiezen):
 start-recent = recent gebruikt
 
 ## A window too small
@@ -134,7 +141,10 @@ help-section-explain = Uitleg van foutcodes
 help-section-qr = QR-code
 help-section-help = Deze hulp
 help-section-badges = Labels
-help-legend-badges = [DONE] klaar (alreadyDone)  [TODO] te doen (todo)  [????] onbekende status
+help-legend-badges = [GEDAAN] afgerond (alreadyDone)  [OPEN] te doen (todo)  [????] onbekende status
+badge-done = GEDAAN
+badge-todo = OPEN
+badge-unknown = ????
 help-legend-next = NU markeert de stap die nu aan de beurt is; latere wachten erop.
 reset-title = Stappencache resetten
 reset-question = Stappencache van { $car } resetten?
@@ -149,11 +159,12 @@ explain-remedy = Wat helpt:
 explain-limits = Grenzen:
 explain-reset-cures = ✔ De stappencache resetten lost het op: sluit met Esc en druk dan op{" "}
 explain-unknown = { $code } is geen code die dit programma kent.
-explain-unknown-hint = Controleer wat getypt is; noteer de code in het sessierapport (x) en zoek hem op in de foutenlijst van de fabrikant.
+explain-unknown-hint = Controleer wat getypt is en zoek de code op in de foutenlijst van de fabrikant; noteer hem in het sessierapport (x).
 qr-title-gateway = Scan: de pagina van de klant ({ $lang }) (Esc sluit)
 qr-title-dealer = Scan: de hulppagina van de dealer (Esc sluit)
 qr-title-archive = Scan: documentatie voor ontwikkelaars, gearchiveerd (Esc sluit)
 qr-demo-local = De demo-backend biedt deze pagina alleen op deze computer aan: een telefoon kan hem niet openen. `stepwise serve --addr 0.0.0.0:8080` biedt hem aan op het netwerk van de werkplaats.
+qr-loopback = Dit adres bestaat alleen op deze computer (loopback): een telefoon kan het niet openen. Geef --api het adres dat de gateway op het netwerk van de werkplaats heeft.
 qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 
 ## Keys: a short word for the footer, a line for help
@@ -161,19 +172,22 @@ qr-too-small = Het venster is te klein voor de QR-code; maak het groter.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Spatie
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
-key-short-quit = stop
+key-short-quit = stoppen
 key-short-open = openen
-key-short-pick = kies
+key-short-pick = kiezen
 key-short-help = hulp
-key-short-type = typ
-key-short-erase = wis
-key-short-clear = leeg
-key-short-move = kies
+key-short-type = typen
+key-short-erase = wissen
+key-short-clear = leegmaken
+key-short-move = kiezen
 key-short-more = meer
-key-short-refresh = ververs
-key-short-watch = volg
-key-short-act = doe
+key-short-refresh = verversen
+key-short-watch = volgen
+key-short-act = simuleren
 key-short-next = volgende
 key-short-filter = filteren
 key-short-reset = resetten
@@ -184,9 +198,9 @@ key-short-report = rapport
 key-short-back = terug
 key-short-scroll = scrollen
 key-short-page = pagina
-key-short-close = sluit
+key-short-close = sluiten
 key-short-reset-now = nu resetten
-key-short-cancel = annuleer
+key-short-cancel = annuleren
 key-short-open-browser = in browser openen
 key-short-guide-lang = klanttaal
 key-help-quit-now = meteen stoppen
@@ -212,6 +226,12 @@ key-help-open-guide = de gids van de stap in een browser openen
 key-help-qr = de link van de gids als QR-code tonen
 key-help-report = het sessierapport schrijven (Markdown)
 key-help-back = terug naar het startscherm
+key-help-back-board = terug naar het overzicht
+key-short-note = notitie
+key-help-note = een notitie voor het sessierapport schrijven
+key-help-save-note = de notitie voor het rapport bewaren
+key-help-type-note = de notitie typen
+help-section-note = De notitie voor het rapport
 key-help-scroll = door de hulp scrollen
 key-help-page-down = een pagina omlaag
 key-help-page-up = een pagina omhoog
@@ -254,6 +274,14 @@ report-events-left-out = { $n ->
     [one] { $n } gebeurtenis weggelaten
    *[other] { $n } gebeurtenissen weggelaten
 } (de eerste { $first } en de laatste { $last } zijn bewaard)
+report-vehicle-count = { $count ->
+    [one] { $count } voertuig
+   *[other] { $count } voertuigen
+}
+report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
+report-notes = Notities
+report-event-note = notitie: { $text }
+report-event-explained = code { $code } uitgelegd: { $meaning }
 
 ## The plain output of steps and next
 
@@ -273,6 +301,9 @@ gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Contr
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
 gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
+gw-redirect-refused = de gateway leidde { $from } om naar { $to }, een andere server of een onbeveiligde verbinding; stepwise volgt dat niet. Geef bij --api het eigen adres van de gateway
+gw-foreign-list = gevraagd werd de lijst van stepsID { $asked }, de gateway antwoordde met die van stepsID { $answered }; die wordt niet getoond als die van dit voertuig. Probeer opnieuw; blijft het zo, dan haalt een proxy of cache tussen hier en de gateway antwoorden door elkaar
+gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
 gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
 gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer of --api naar een stappen-gateway wijst
@@ -287,7 +318,7 @@ gw-demo-unavailable = kan de ingebouwde simulator niet starten op een lokale poo
 gw-400 = de gateway weigerde het verzoek als ongeldig
 gw-400-todo = Controleer de getypte id; klopt die, meld dan een fout
 gw-401 = de gateway wil een geldig token
-gw-401-todo = Geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-401-todo = Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-403 = deze stepsID hoort bij een ander apparaat
 gw-403-todo = Begin opnieuw met de carAssociationID
 gw-404 = de gateway kent deze id niet
@@ -301,6 +332,28 @@ gw-5xx-todo = Probeer over een minuut opnieuw; blijft het, laat het de beheerder
 gw-other = de gateway weigerde het verzoek
 gw-other-todo = Controleer --api en probeer opnieuw
 gw-app-code = App-code { $code }: { $meaning }; { $remedy }
+gw-title-redirects = Doorverwijzingslus
+steps-many-summary-late = geen antwoord binnen { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = mislukt: { $n } ({ $ids }), de oorzaken staan op stderr
+steps-many-summary = Opgesomde voertuigen: { $listed } van { $total }
+steps-many-late = geen antwoord binnen de termijn van { $secs } s (--deadline); bij een latere run antwoordt hij misschien
+gw-title-token-refused = Token geweigerd
+gw-title-proxy = Antwoord van de proxy
+gw-title-not-a-gateway = Geen steps-gateway
+gw-connect-timed-out = geen verbinding met { $base } binnen { $secs } s: niets nam haar aan (de server is overbelast, of een firewall gooit de pakketten weg). Controleer het netwerk en --api en probeer opnieuw
+gw-redirects = de gateway op { $base } stuurt in een kringetje door, of te vaak. Controleer --api (het adres kan veranderd zijn); klopt het, laat het de beheerder van de gateway weten
+gw-wants-tls = de server op { $base } spreekt TLS, maar --api zegt http://. Gebruik https:// in --api
+gw-401-login = HTTP 401: de gateway weigerde het token van de login die `stepwise login` bewaarde. Log opnieuw in met `stepwise login`
+gw-401-config = HTTP 401: de gateway weigerde het token uit het configuratiebestand (`token` of `token_file`). Zet daar het huidige token van deze gateway, of haal het weg en log in met `stepwise login`
+gw-401-environment = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. Zet die op het huidige token van deze gateway, of verwijder hem en log in met `stepwise login`
+gw-401-token-file = HTTP 401: de gateway weigerde het token uit --token-file. Zet het huidige token van deze gateway in dat bestand, of laat --token-file weg en log in met `stepwise login`
+gw-401-none = HTTP 401: de gateway wil een token, en er is geen verstuurd. Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of ALL_PROXY), of vraag het de beheerder van de proxy
+gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
+gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy
+gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY voor de host van de gateway als die rechtstreeks bereikbaar is
+gw-proxy = de proxy { $proxy } antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
+gw-not-a-gateway = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway: dit adres is geen steps-gateway (een verkeerd pad in --api, of een andere webserver). Geef --api de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/ of https://host/prefix/
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
 gw-title-bad-request = Verzoek geweigerd
@@ -317,9 +370,16 @@ gw-title-config = Foute configuratie
 
 ## The guidance pages the customer's phone opens
 
-page-kicker = Uw verbonden diensten activeren: één stap
+page-kicker = Uw verbonden diensten activeren: een van de stappen
 page-errors = Codes die de app bij deze stap kan tonen
 page-footer = Getoond door uw dealer met stepwise
+page-does = Zo gaat u te werk:
+page-needs = Dit heeft u nodig:
+page-errors-hint = Toont de app een van deze codes, meld dat dan aan uw dealer: die weet wat helpt.
+page-unknown-purpose = Het hulpmiddel van uw dealer heeft geen instructies voor deze stap.
+page-unknown-does =
+    Open de app en volg wat die voor deze stap vraagt.
+    Toont de app een foutcode, noteer die dan en laat hem aan uw dealer zien.
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken
@@ -327,7 +387,7 @@ gw-title-live = Live status onderbroken
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via de proxy { $proxy })
-tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificaatautoriteit, of een proxy die TLS inspecteert). Vertrouw die autoriteit met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE
 tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
 tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer
 tls-wrong-host = het certificaat van de gateway op { $base } is niet voor de naam { $host }. Gebruik in --api de hostnaam waarvoor het certificaat is gemaakt
@@ -340,26 +400,26 @@ tls-other = de TLS-verbinding met de gateway op { $base }{ $via } mislukte: { $w
 ## Step guidance
 
 step-trusterPhoneNumber-title = Vertrouwd telefoonnummer
-step-trusterPhoneNumber-purpose = Registreert het telefoonnummer dat het account vertrouwt voor beveiligingscodes. Moet gebeuren vóór de activering van het toestel.
+step-trusterPhoneNumber-purpose = Registreert het telefoonnummer dat het account vertrouwt voor beveiligingscodes. Moet gebeuren vóór de activering van het apparaat.
 step-trusterPhoneNumber-needs =
     De telefoon met het te vertrouwen nummer, aan en in staat sms'jes te ontvangen
     De voertuig mobiele app, ingelogd op het account van de klant
 step-trusterPhoneNumber-does =
     In de app het te vertrouwen telefoonnummer invullen of bevestigen.
     Wachten op de sms met een code op dat nummer (kan een minuut duren).
-    De SMS code in het codeveld van de app typen en bevestigen.
+    De sms-code in het codeveld van de app typen en bevestigen.
     Wordt de code geweigerd of is hij te oud, in de app een nieuwe vragen en opnieuw proberen.
 
-step-deviceActivation-title = Activering van het toestel
-step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat de klant heeft, de pin code wat hij weet.
+step-deviceActivation-title = Apparaatactivering
+step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat de klant heeft, de pincode wat hij weet.
 step-deviceActivation-needs =
     De te activeren telefoon, met het vertrouwde nummer dat sms'jes kan ontvangen
-    De pin code van de klant als die er al is, anders een nieuwe die hij onthoudt
+    De pincode van de klant als die er al is, anders een nieuwe die hij onthoudt
     Een werkende dataverbinding op de telefoon
 step-deviceActivation-does =
-    De activering van het toestel starten in de app en wachten op de sms op het vertrouwde nummer.
-    De SMS code invullen als de app erom vraagt (in het codeveld, niet in het pinveld).
-    De bestaande pin code invullen, of een nieuwe maken als de app daarom vraagt.
+    De activering van het apparaat starten in de app en wachten op de sms op het vertrouwde nummer.
+    De sms-code invullen als de app erom vraagt (in het codeveld, niet in het pinveld).
+    De bestaande pincode invullen, of een nieuwe maken als de app daarom vraagt.
     Is het account geblokkeerd (te veel apparaten of sms-activeringen), ongebruikte gelinkte apparaten verwijderen en opnieuw beginnen.
     Is de pin geblokkeerd na te veel foute pogingen, hem in de app resetten en dan opnieuw activeren.
 
@@ -398,25 +458,25 @@ code-2204-remedy = Even wachten en later opnieuw proberen; melden als het blijft
 code-2301-meaning = Gewone authenticatie nodig
 code-2301-remedy = De klant logt uit de app uit en opnieuw in, en probeert het dan nog eens.
 code-2302-meaning = Sterke authenticatie nodig
-code-2302-remedy = De klant bevestigt met zijn pin code (OTP met pin) in de app en probeert opnieuw.
-code-2305-meaning = De SMS code is ongeldig
+code-2302-remedy = De klant bevestigt met zijn pincode (OTP met pin) in de app en probeert opnieuw.
+code-2305-meaning = De sms-code is ongeldig
 code-2305-remedy = Een nieuwe code laten sturen door de app en die zorgvuldig in het codeveld typen.
-code-2306-meaning = De SMS code is verlopen
+code-2306-meaning = De sms-code is verlopen
 code-2306-remedy = Een nieuwe code laten sturen door de app en die meteen invullen.
 code-2307-meaning = Het account heeft geen telefoonnummer
 code-2307-remedy = Eerst een vertrouwd telefoonnummer registreren (stap trusterPhoneNumber).
 code-2308-meaning = De authenticatiedienst weigerde de toegang
-code-2308-remedy = De getypte SMS code en pin code controleren, elk in het juiste veld, en opnieuw proberen.
+code-2308-remedy = De getypte sms-code en pincode controleren, elk in het juiste veld, en opnieuw proberen.
 code-2310-meaning = Het account is geblokkeerd
 code-2310-remedy = De gelinkte apparaten van het account verwijderen (minstens de ongebruikte) en deze telefoon opnieuw registreren.
 code-2311-meaning = De authenticatiestatus klopt niet
-code-2311-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw registreren.
-code-2312-meaning = Het toestel is uitgeschakeld of onbekend
-code-2312-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren.
-code-2317-meaning = Bewerking met de pin verboden (toestel geactiveerd, geblokkeerd of te upgraden)
-code-2317-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het toestel opnieuw activeren. Blijft het, dan is het account geblokkeerd: alle gelinkte apparaten verwijderen en opnieuw beginnen.
+code-2311-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw registreren.
+code-2312-meaning = Het apparaat is uitgeschakeld of onbekend
+code-2312-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw activeren.
+code-2317-meaning = Bewerking met de pincode niet toegestaan (apparaat geactiveerd, geblokkeerd of te upgraden)
+code-2317-remedy = De stappencache resetten (toets R in de wizard, of `stepwise steps --car ID --reset`) en het apparaat opnieuw activeren. Blijft het, dan is het account geblokkeerd: alle gelinkte apparaten verwijderen en opnieuw beginnen.
 code-2323-meaning = De gebruiker is niet de eigenaar van dit voertuig
-code-2323-remedy = Controleren dat het voertuig aan het account van de klant gekoppeld is en de carAssociationID klopt.
+code-2323-remedy = Controleren dat het voertuig aan het account van de klant toegevoegd is en de carAssociationID klopt.
 code-2341-meaning = CarKey: Locatie of Bluetooth staat uit
 code-2341-remedy = Locatie en Bluetooth aanzetten op de telefoon en de CarKey-controle herhalen.
 code-2342-meaning = CarKey: de telefoon is niet gekoppeld aan het voertuig
@@ -434,17 +494,17 @@ code-2390-remedy = Niets te herstellen: verder met dat nummer als vertrouwd numm
 
 ## Codes and strings the open clients show their users
 
-client-maxnbtools-meaning = Account geblokkeerd: limiet bereikt van aantal gelinkte apparaten / smsjes
-client-maxnbtools-remedy = Ongebruikte telefoons en gelinkte apparaten verwijderen in de voertuig mobiele app (reset je Stellantis account) en opnieuw activeren. Blijft het, dan kan alleen de support van de fabrikant het account resetten; dat kan dagen duren.
+client-maxnbtools-meaning = Account geblokkeerd: limiet bereikt van aantal gelinkte apparaten / sms'jes
+client-maxnbtools-remedy = Ongebruikte telefoons en gelinkte apparaten verwijderen in de voertuig mobiele app (Stellantis-account resetten) en opnieuw activeren. Blijft het, dan kan alleen de support van de fabrikant het account resetten; dat kan dagen duren.
 client-forbidden-meaning = De OTP-registratie werd geweigerd (zelfde familie als MAXNBTOOLS)
-client-forbidden-remedy = De activering van het toestel van voren af aan opnieuw doen. Wordt ze weer geweigerd, aanpakken als MAXNBTOOLS: ongebruikte apparaten verwijderen en het account resetten.
-client-access-meaning = Ongeldige SMS code of pin code
-client-access-remedy = Opnieuw invullen: de SMS code in het codeveld, de pin code van de app in het pinveld.
-client-blocked-meaning = Te veel foute pin codes: de pin is geblokkeerd
-client-blocked-remedy = De pin code resetten in de voertuig mobiele app en het toestel opnieuw activeren.
-client-code-meaning = Waarschijnlijk een foute pin code van de app (niet zeker)
-client-code-remedy = Opnieuw proberen met de juiste pin code van de app.
-client-sn-meaning = De SMS code werd niet aanvaard (niet zeker; gezien als iets anders getypt of automatisch ingevuld was)
+client-forbidden-remedy = De activering van het apparaat van voren af aan opnieuw doen. Wordt ze weer geweigerd, aanpakken als MAXNBTOOLS: ongebruikte apparaten verwijderen en het account resetten.
+client-access-meaning = Ongeldige sms-code of pincode
+client-access-remedy = Opnieuw invullen: de sms-code in het codeveld, de pincode van de app in het pinveld.
+client-blocked-meaning = Te veel foute pincodes: de pincode is geblokkeerd
+client-blocked-remedy = De pincode resetten in de voertuig mobiele app en het apparaat opnieuw activeren.
+client-code-meaning = Waarschijnlijk een foute pincode van de app (niet zeker)
+client-code-remedy = Opnieuw proberen met de juiste pincode van de app.
+client-sn-meaning = De sms-code werd niet aanvaard (niet zeker; gezien als iets anders getypt of automatisch ingevuld was)
 client-sn-remedy = Een nieuwe sms vragen en de code met de hand typen.
 client-need-authorization-meaning = Het inloggen op het merkaccount vraagt een nieuwe autorisatie
 client-need-authorization-remedy = Wachten en later opnieuw proberen (vaak de volgende dag); opnieuw inloggen in de voertuig mobiele app.
@@ -468,12 +528,15 @@ client-901-remedy = Het voertuig wekken en opnieuw proberen.
 ## Limits that bite
 
 limit-sms-activations = Ongeveer 20 sms-activeringen blokkeren het account (bij één gebruiker al rond 10): na twee mislukkingen de code uitleggen en stoppen.
-limit-otp-codes = De clients staan zichzelf 6 OTP-codes per 24 uur toe; de server dwingt dat waarschijnlijk af.
-limit-wake-ups = De clients staan 6 wekbeurten per 20 minuten toe.
+limit-otp-codes = Opensource-clientapps (niet de klant) staan zichzelf 6 OTP-codes per 24 uur toe; de server dwingt die grens waarschijnlijk af.
+limit-wake-ups = Die clientapps staan zichzelf 6 wekbeurten per 20 minuten toe.
 
 ## Signing in
 
 banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-simulated = Klant gesimuleerd
+banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijst wordt bij de gateway opgevraagd.
+banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
 banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen; de sessie van dit voertuig blijft open.
 banner-signed-in = Ingelogd
 banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.
@@ -486,7 +549,7 @@ key-help-open-sign-in-page = het inlogadres in een browser openen
 key-help-cancel-sign-in = stoppen met inloggen (er wordt niets bewaard)
 gw-title-sign-in-again = Opnieuw inloggen
 gw-title-sign-in-failed = Inloggen mislukt
-auth-denied = het inloggen werd in de browser geweigerd (access_denied). Voer `stepwise login` uit om het opnieuw te proberen
+auth-denied = het inloggen werd geweigerd (access_denied) voor de scopes { $scopes }. Weigerde niemand het in de browser, dan wil de provider andere scopes: vraag de beheerder welke, stel ze in met --scope of `scopes` in het configuratiebestand en voer `stepwise login` opnieuw uit
 auth-expired = de code verliep voordat hij werd goedgekeurd. Voer `stepwise login` opnieuw uit en keur hem eerder goed
 auth-sign-in-again = { $why }. Voer `stepwise login` uit om opnieuw in te loggen
 auth-unreachable = de identiteitsprovider op { $url } is niet bereikbaar: { $detail }. Controleer het netwerk en probeer opnieuw
@@ -501,7 +564,9 @@ login-signed-in = Ingelogd bij { $gateway }.
 login-signed-in-token = Ingelogd bij { $gateway } met het opgegeven token.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
-login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen u kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in uw eigen map %LOCALAPPDATA%, dat Windows alleen u (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
+login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen u kunt lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
 place-file = het bestand { $path }
@@ -514,7 +579,7 @@ token-from-login = de bewaarde login
 token-from-config = het configuratiebestand
 status-gateway = Gateway:    { $gateway }
 status-login-kept = Login:      bewaard in { $place }
-status-login-file-private = (alleen door jou leesbaar)
+status-login-file-private = (alleen door u leesbaar)
 status-login-none = Login:      geen bewaard (`stepwise login` logt in)
 status-expires = Verloopt:   { $time } (over { $left })
 status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
@@ -546,13 +611,13 @@ board-live-off-short = live uit
 board-summary-ready = { $n } klaar
 board-summary-in-progress = { $n } bezig
 board-summary-failing = { $n } met fout
-board-summary-waiting = { $n } nog zonder antwoord
+board-summary-loading = { $n } nog zonder antwoord
 board-filter = Filter:
 board-fresh-never = nog niet
 board-fresh-secs = { $n } s geleden
 board-fresh-mins = { $n } min geleden
 board-fresh-hours = { $n } u geleden
-board-empty = Nog geen voertuig in het overzicht: a voegt er een toe.
+board-empty = Nog geen voertuig in het overzicht: druk op ‘a’ om er een toe te voegen.
 board-none-match = Geen voertuig past bij het filter. Esc wist het.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -565,11 +630,11 @@ board-rows-window = { $from }–{ $to } van { $total }
 board-n-of-m = { $done } van { $total }
 board-ready = klaar
 board-loading = vraagt…
-board-remove-ask = { $car } uit het overzicht halen? y haalt het weg, n houdt het.
+board-remove-ask = { $car } uit het overzicht halen? Druk op ‘y’ om het weg te halen, op ‘n’ om het te houden.
 board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald
-board-removed-text = De verzoeken ervan zijn gestopt; a voegt het weer toe.
+board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
 board-turned-ready = { $car } is klaar
 board-turned-ready-text = Alle stappen zijn klaar: de klant kan de dienst gebruiken.
 board-live-on = { $count ->
@@ -583,7 +648,7 @@ help-section-board = Het overzicht
 help-section-board-filter = Het filter van het overzicht
 help-section-board-add = Een voertuig toevoegen
 help-section-board-remove = Een voertuig weghalen
-key-short-sort = sorteer
+key-short-sort = sorteren
 key-short-live = live aan/uit
 key-short-add = toevoegen
 key-short-remove = weghalen
@@ -620,9 +685,9 @@ help-cli-help-command-subcommand = De hulp van deze commando's tonen
 help-cli-default = [standaard: { $value }]
 help-cli-values = [mogelijke waarden: { $values }]
 # stepwise itself and its global options.
-help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren
+help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een verbonden voertuig te activeren
 help-cli-stepwise-long =
-    Leidt een technicus door de stappen om de diensten van een gekoppeld voertuig te activeren.
+    Leidt een technicus door de stappen om de diensten van een verbonden voertuig te activeren.
 
     Zonder ingestelde gateway (--api, STEPWISE_API of het configuratiebestand) gebruiken de wizard en de commando's steps/next de ingebouwde simulator.
 help-cli-stepwise-after = Exitcodes van steps/next: 0 geen teruggegeven stap staat open (todo), 3 een teruggegeven stap staat open, 1 fout, 2 verkeerd gebruik. Een commando weigert een globale optie die het niet gebruikt.
@@ -633,7 +698,7 @@ help-cli-stepwise-concurrency = Gelijktijdige verzoeken aan de gateway, voor het
 help-cli-stepwise-token-file = Bestand met het bearer-token van de gateway, alleen op één regel
 help-cli-stepwise-report = Het sessierapport bij het afsluiten hierheen schrijven (.json geeft JSON, anders Markdown)
 help-cli-stepwise-lang = Taal van de schermen, de begeleiding, de tekstuitvoer en deze meldingen: en, fr, de, it, es, nl of pt (anders STEPWISE_LANG, lang in het configuratiebestand, de systeemtaal, Engels)
-help-cli-stepwise-ca-file = Ook de certificaatautoriteiten in dit PEM-bestand vertrouwen (anders STEPWISE_CA_FILE, `ca_file` in het configuratiebestand, SSL_CERT_FILE)
+help-cli-stepwise-ca-file = Ook de certificeringsinstanties in dit PEM-bestand vertrouwen (anders STEPWISE_CA_FILE, `ca_file` in het configuratiebestand, SSL_CERT_FILE)
 help-cli-stepwise-client-cert = Dit clientcertificaat aanbieden (PEM; mag ook de sleutel bevatten)
 help-cli-stepwise-client-key = De privésleutel van het clientcertificaat (PEM)
 # The commands and their options.
@@ -645,13 +710,14 @@ help-cli-fleet = Het overzicht: veel voertuigen tegelijk, één regel per voertu
 help-cli-serve = De simulator van de stappengateway starten
 help-cli-serve-addr = Adres om op te luisteren, HOST:POORT (een hostnaam wordt opgezocht)
 help-cli-serve-scenario = Scenariobestand (JSON); anders het ingebouwde scenario
-help-cli-serve-token = Dit bearer-token bij elk verzoek eisen (of opgeven met --token-file)
+help-cli-serve-token = Dit bearer-token bij elk verzoek eisen. Elke gebruiker van deze machine kan het in `ps` lezen: gebruik liever --token-file of STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
+help-cli-serve-stream-events = Elke gebeurtenisstroom beëindigen na de eerste N gebeurtenissen (voor hulpmiddelen die een antwoord nodig hebben dat eindigt)
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
-help-cli-serve-tls-dir = De certificaatautoriteit (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
-help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificaatautoriteit zijn ondertekend (PEM)
-help-cli-serve-auth = Ook de identiteitsprovider zijn: inloggen via apparaat (`stepwise login`), verlopende tokens, POST /sim/device/CODE/approve of /deny
+help-cli-serve-tls-dir = De certificeringsinstantie (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
+help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificeringsinstantie zijn ondertekend (PEM)
+help-cli-serve-auth = Ook de identiteitsprovider zijn (`stepwise login`): geregistreerde clients, scopes, inloggen met apparaat en met autorisatiecode (PKCE), roterende vernieuwingstokens, intrekking; POST /sim/device/CODE/approve of /deny
 help-cli-serve-token-ttl = Geldigheidsduur van de uitgegeven tokens, in seconden
 help-cli-login = Inloggen op de gateway (--api) met een code die in een browser is goedgekeurd
 help-cli-login-with-token = In plaats daarvan één token van standaardinvoer lezen: via een pipe, of geplakt bij een prompt die het niet toont (nooit uit een argument)
@@ -668,6 +734,7 @@ help-cli-steps-steps-id = Verversen met de stepsID in plaats van --car
 help-cli-steps-status = Alleen stappen met deze status
 help-cli-steps-reset = Eerst de stappencache wissen (verhelpt app-fouten 2312/2317)
 help-cli-steps-json = JSON tonen in plaats van de checklist
+help-cli-steps-deadline = Met meerdere voertuigen: na in totaal zoveel seconden niet langer wachten, en de voertuigen noemen die niet antwoordden
 help-cli-doctor = Alles tussen deze machine en een werkende wizard controleren; exit 1 als een controle mislukt
 help-cli-doctor-json = JSON tonen
 help-cli-completions = Shell-aanvullingen tonen (bash, zsh, fish, powershell, elvish)
@@ -723,6 +790,8 @@ cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
 cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
 cli-arg-report-written = Sessierapport geschreven naar { $path }
+cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).
+cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding staat hierboven); het logbestand bevat de details voor support.
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
 cli-arg-addr-unresolved = kan --addr { $addr } niet opzoeken: { $error }. Geef een IP-adres of een hostnaam die deze machine kent, bijv. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } levert geen adres op. Geef een IP-adres, bijv. 127.0.0.1:8080
@@ -734,11 +803,11 @@ cli-arg-tls-dir-failed = kan { $path } niet aanmaken: { $error }. Geef een ander
 cli-arg-tls-write-failed = { $error }. Geef een ander --tls-dir
 cli-arg-client-ca-unreadable = kan het --client-ca-bestand { $path } niet lezen: { $error }. Controleer het pad
 cli-arg-client-ca-bad = { $error }. Controleer het --client-ca-bestand
-cli-arg-tls-authority-written = Certificaatautoriteit geschreven naar { $path }: clients vertrouwen haar met --ca-file { $path }
+cli-arg-tls-authority-written = Certificeringsinstantie geschreven naar { $path }: clients vertrouwen die met --ca-file { $path }
 cli-arg-tls-client-ca-required = Clientcertificaten ondertekend door { $path } zijn verplicht
 cli-arg-sim-listening = stepwise-simulator luistert op { $url } ({ $count ->
-        [one] 1 koppeling
-       *[other] { $count } koppelingen
+        [one] 1 toewijzing
+       *[other] { $count } toewijzingen
     }; { $required }; Ctrl-C stopt)
 cli-arg-sim-token-either = bearer-token of inlogtoken vereist
 cli-arg-sim-token-bearer = bearer-token vereist
@@ -755,8 +824,8 @@ err-config-missing = het configuratiebestand { $file } bestaat niet. Maak het aa
 err-config-folder-named = het configuratiebestand { $file } is een map, geen bestand. Corrigeer STEPWISE_CONFIG of verwijder de variabele
 err-config-folder = het configuratiebestand { $file } is een map, geen bestand. Verwijder de map of zet er een configuratiebestand neer
 err-config-unreadable = kan het configuratiebestand { $file } niet lezen: { $kind }. Maak het leesbaar voor uzelf
-err-config-invalid-at = het configuratiebestand { $file } is ongeldig op regel { $line }, kolom { $column }: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
-err-config-invalid = het configuratiebestand { $file } is ongeldig: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid-at = het configuratiebestand { $file } is ongeldig op regel { $line }, kolom { $column }: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = het configuratiebestand { $file } is ongeldig: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # Een tokenbestand en een token als tekst; { $from } zegt waar het werd opgegeven
 err-from-config-token = het configuratiebestand
 err-from-config-token-file = token_file in het configuratiebestand
@@ -772,6 +841,9 @@ err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
+err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
+err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
+err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
 # URL's
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
@@ -789,6 +861,7 @@ err-pem-unreadable = is niet leesbaar ({ $kind })
 err-pem-not-pem = is geen geldige PEM ({ $detail })
 err-pem-no-certificate = bevat geen PEM-certificaat (geen BEGIN CERTIFICATE-blok)
 err-pem-no-key = bevat geen PEM-privésleutel (geen BEGIN PRIVATE KEY-blok)
+err-pem-encrypted = is versleuteld met een wachtwoordzin, en versleutelde sleutels worden niet ondersteund. Ontsleutel hem eenmalig met `openssl pkey -in SLEUTEL -out ONVERSLEUTELD.key` en houd dat bestand privé
 err-pem-bad-key = is geen geldige PEM-sleutel ({ $detail })
 err-pem-no-authority = bevat geen bruikbare certificeringsinstantie
 err-pem-unusable = is onbruikbaar ({ $detail })
@@ -808,6 +881,7 @@ err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrende
 err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
 err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name }), die hoogstens { $max } bytes per item bewaart. Zet STEPWISE_TOKEN_STORE=file om hem in een bestand te bewaren
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
@@ -840,6 +914,7 @@ err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft 
 err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Controleer --api, of geef een token met `stepwise login --with-token`
 err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Controleer --api, of geef een token met `stepwise login --with-token`
 err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
+err-signin-redirected = de aanmeldaanroep naar { $url } kreeg een omleiding naar { $to }; stepwise stuurt geen aanmeldcode of token door naar een ander adres. Vraag de beheerder van de gateway om het eigen adres van de aanmelddienst
 err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
 err-signin-not-device-code = het antwoord van de identiteitsprovider op { $url } is geen apparaatcode (RFC 8628). Meld het aan de beheerder van de gateway
 err-signin-bad-device-code = de identiteitsprovider gaf een onbruikbare apparaatcode. Meld het aan de beheerder van de gateway
@@ -849,8 +924,8 @@ err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikb
 err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Meld het aan de beheerder van de gateway
 err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
-err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Meld opnieuw aan
-err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Meld opnieuw aan
+err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Log opnieuw in
+err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Log opnieuw in
 err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
 err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
@@ -909,6 +984,8 @@ doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
 doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tunnel ({ $status }): zet ze in de proxyvariabele als http://gebruiker:wachtwoord@proxy:poort
+doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
 doctor-dns-address = { $ip } is een adres: niets op te zoeken
 doctor-dns-resolved-proxy = de proxy { $host } → { $addrs } (de proxy zoekt de naam van de gateway zelf op)
@@ -991,9 +1068,15 @@ doctor-source-config-token = het token uit het configuratiebestand
 doctor-source-config-token-file = de token_file uit het configuratiebestand { $path }
 doctor-source-nowhere = nergens
 doctor-token-wanted = geen opgegeven, en de gateway wil er een
-doctor-token-fix-give = Geef er een met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+doctor-token-fix-give = Log in met `stepwise login`, of geef er een met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-embedded = niet nodig voor de ingebouwde simulator
 doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
+doctor-token-not-checked = niet opgegeven; niet gecontroleerd: de gateway antwoordde niet
+doctor-fix-proxy-password = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort)
+doctor-fix-not-a-gateway = Dit adres is geen steps-gateway: geef --api de basis-URL waaronder pims/subscription/steps staat
+doctor-fix-client-cert-front = De TLS-voorkant van de gateway wil een clientcertificaat: geef er een met --client-cert BESTAND --client-key BESTAND
+doctor-fix-gateway-failed = De gateway faalt: probeer over een minuut opnieuw; blijft het, laat het de beheerder van de gateway weten
+doctor-guidance-not-a-page = antwoordde 200 met { $kind } en zonder taal: geen instructiepagina (de vangnetpagina van een portaal?), dus de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-token-embedded-given = bron: { $source }; niet verstuurd naar de ingebouwde simulator
 doctor-token-expired = bron: { $source }; { $ago } geleden verlopen
 doctor-token-fix-new = Haal een nieuw token
@@ -1056,7 +1139,7 @@ doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten S
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
-doctor-guidance-ok = aangeboden: de QR-code en o openen de pagina van de gateway in de taal van de klant
+doctor-guidance-ok = aangeboden: de QR-code en toets ‘o’ openen de pagina van de gateway in de taal van de klant
 doctor-guidance-404 = niet aangeboden (404): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-guidance-http = { $answer }: de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-guidance-no-answer = geen antwoord ({ $why }): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
@@ -1066,3 +1149,66 @@ doctor-clock-ahead = de klok van deze computer loopt { $secs } s voor op die van
 doctor-clock-behind = de klok van deze computer loopt { $secs } s achter op die van de gateway
 doctor-clock-fix = Zet de klok gelijk (NTP): de controles van tokens en certificaten hangen ervan af
 doctor-clock-ok = hoogstens { $secs } s verschil met de klok van de gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPTIES]
+help-cli-value-file = BESTAND
+help-cli-value-path = PAD
+help-cli-value-seconds = SECONDEN
+help-cli-value-dir = MAP
+help-cli-value-mode = MODUS
+help-cli-value-status = STATUS
+help-cli-value-shell = SHELL
+help-cli-value-lang = TAAL
+help-cli-value-token = TOKEN
+help-cli-value-addr = ADRES
+cli-clap-missing-value = '{ $arg }' heeft een waarde nodig, maar er is er geen gegeven
+cli-clap-invalid-value = ongeldige waarde '{ $value }' voor '{ $arg }'
+cli-clap-possible-values = mogelijke waarden: { $values }
+cli-clap-unknown-argument = onverwacht argument '{ $arg }'
+cli-clap-unknown-command = onbekende opdracht '{ $name }'
+cli-clap-missing-required = deze verplichte argumenten ontbreken: { $args }
+cli-clap-conflict = het argument '{ $arg }' kan niet samen met { $other } worden gebruikt
+cli-clap-repeated = het argument '{ $arg }' mag maar één keer worden gegeven
+cli-clap-extra-value = onverwachte waarde '{ $value }' voor '{ $arg }'
+cli-clap-needs-command = '{ $name }' heeft een opdracht nodig: { $values }
+cli-clap-did-you-mean = bedoelde u '{ $suggestion }'?
+cli-clap-try-help = Meer informatie met '--help'.
+cli-clap-other = de opdrachtregel is niet te lezen
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NAAM
+man-section-synopsis = SYNOPSIS
+man-section-description = BESCHRIJVING
+man-section-options = OPTIES
+man-section-extra = OPMERKINGEN
+man-section-version = VERSIE
+man-section-authors = AUTEURS
+auth-unknown-client = de identiteitsprovider kent de client-id { $client } niet ({ $said }). Stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
+err-signin-issuer-mismatch = de identiteitsprovider op { $asked } noemt zichzelf { $got }: zijn metadata zijn niet van hem. Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)
+err-signin-issuer-none = de identiteitsprovider op { $issuer } publiceert geen metadata (geen /.well-known/openid-configuration en geen /.well-known/oauth-authorization-server; HTTP { $status }). Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)
+err-signin-issuer-bad = de issuer { $issuer } is geen http(s)-URL. Geef er een zoals https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = autorisatieadres
+err-signin-endpoint-revocation = intrekkingsadres
+login-expires-no-refresh = Het token verloopt om { $time }. Er kwam geen vernieuwingstoken mee (de provider geeft er een met de scope offline_access), dus log dan opnieuw in.
+login-keyring-fallback = Let op: de sleutelbos kon het token niet bewaren ({ $why }), dus het wordt bewaard in een bestand dat alleen jij kunt lezen (modus 0600). `stepwise logout` verwijdert het.
+login-browser-signing-in = Browser geopend: log daar in en kom dan hier terug (Ctrl-C annuleert).
+login-browser-address = Toont geen browser het inloggen, open dan dit adres op deze machine: { $address }
+login-browser-done = Ingelogd: sluit dit tabblad en ga terug naar de terminal.
+login-browser-failed-page = Dit inloggen is niet gelukt: de terminal zegt waarom.
+logout-revoked = De identiteitsprovider heeft de login ingetrokken ({ $endpoint }).
+logout-not-revoked = De identiteitsprovider biedt geen intrekking: de login is hier vergeten, en het vernieuwingstoken blijft daar geldig tot het verloopt.
+logout-revoke-failed = Intrekken bij de identiteitsprovider is mislukt ({ $why }); de login is hier toch vergeten.
+status-over = Vernieuwen: beëindigd door de identiteitsprovider ({ $said }). Voer `stepwise login` uit
+status-client = Client:     { $client }, scopes { $scopes }, doelgroep { $audience }
+help-cli-login-issuer = De issuer-URL van de identiteitsprovider (anders STEPWISE_ISSUER, `issuer` in het configuratiebestand, anders gevonden via de gateway)
+help-cli-login-client-id = De client-id die voor stepwise bij de identiteitsprovider is geregistreerd (anders `client_id` in het configuratiebestand, anders stepwise)
+help-cli-login-scope = De te vragen scopes, gescheiden door spaties (anders `scopes` in het configuratiebestand, anders die van de gateway, anders "openid offline_access")
+help-cli-login-audience = De doelgroep (resource) waarvoor het token wordt gevraagd (anders `audience` in het configuratiebestand)
+help-cli-login-device = Inloggen met een code die in een willekeurige browser wordt goedgekeurd, ook als hier een browser kan worden geopend
+help-cli-serve-client-id = Een client-id die de identiteitsprovider kent (herhaalbaar; standaard: stepwise)
+doctor-source-login = de bewaarde login (`stepwise login`)
+doctor-token-login-over = de bewaarde login is beëindigd door de identiteitsprovider ({ $said })
+doctor-token-fix-login = Voer `stepwise login` uit

@@ -14,8 +14,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use super::tasks;
 use crate::auth::device::{self, RealTime};
-use crate::auth::{AuthError, Choice, TokenSource, TokenStore, gateway_key};
+use crate::auth::{AuthError, Choice, SignInOptions, TokenSource, TokenStore, gateway_key};
 use crate::client::{Gateway, live};
 use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, SignedIn};
 
@@ -43,6 +44,8 @@ pub struct Runner {
     /// effect on. The sign-in task puts it here before it reports success,
     /// so every request the update asks for after that uses it.
     login: Arc<Mutex<Option<TokenSource>>>,
+    /// Whom a sign-in asks, for what.
+    sign_in_options: Arc<SignInOptions>,
 }
 
 impl Runner {
@@ -56,7 +59,15 @@ impl Runner {
             board_followers: None,
             sign_in: None,
             login: Arc::new(Mutex::new(None)),
+            sign_in_options: Arc::new(SignInOptions::default()),
         }
+    }
+
+    /// Signs in with these options (client id, scopes, audience, issuer).
+    #[must_use]
+    pub fn with_sign_in(mut self, options: SignInOptions) -> Self {
+        self.sign_in_options = Arc::new(options);
+        self
     }
 
     /// Sends with a login a sign-in kept, from now on.
@@ -67,26 +78,41 @@ impl Runner {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(source) = fresh {
-            self.gateway = Arc::new((*self.gateway).clone().with_token_source(source));
+            self.gateway = Arc::new(
+                (*self.gateway)
+                    .clone()
+                    .with_token_source(source)
+                    .with_token_from(Some(crate::config::TokenFrom::Login)),
+            );
         }
     }
 
-    /// Starts a vehicle's request, aborting the one it supersedes. The
-    /// request (`make`'s future) is made once it has a place under way.
-    fn request<F, Fut>(&mut self, car: String, make: F)
+    /// Starts request `id` of a vehicle, aborting the one it supersedes.
+    /// The request (`make`'s future) is made once it has a place under way
+    /// (see [`UNDER_WAY`]); a task that panics answers [`Msg::TaskFailed`],
+    /// so the vehicle stops waiting and can ask again.
+    fn request<F, Fut>(&mut self, car: String, id: u64, make: F)
     where
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        let tx = self.tx.clone();
+        let failed = car.clone();
         let under_way = Arc::clone(&self.under_way);
         let task = tokio::spawn(async move {
             // Never closed; the place is given back when the request ends.
             let Ok(_place) = under_way.acquire_owned().await else {
                 return;
             };
-            // Boxed, so a task waiting for its place does not reserve room
-            // for the request's state.
-            Box::pin(make()).await;
+            // `caught` boxes the request, so a task waiting for its place
+            // does not reserve room for the request's state.
+            if let Err(why) = tasks::caught(make()).await {
+                let _ = tx.send(Msg::TaskFailed {
+                    car: failed,
+                    id,
+                    why,
+                });
+            }
         });
         if let Some(old) = self.requests.insert(car, task) {
             old.abort();
@@ -105,7 +131,7 @@ impl Runner {
                 id,
                 request,
                 purpose,
-            } => self.request(car.clone(), move || async move {
+            } => self.request(car.clone(), id, move || async move {
                 let result = gateway.list(&request).await;
                 let _ = tx.send(Msg::Listed {
                     car,
@@ -115,13 +141,13 @@ impl Runner {
                 });
             }),
             Effect::FetchNext { car, id, steps_id } => {
-                self.request(car.clone(), move || async move {
+                self.request(car.clone(), id, move || async move {
                     let result = gateway.next_step(&steps_id).await;
                     let _ = tx.send(Msg::Next { car, id, result });
                 });
             }
             Effect::Complete { car, id, step } => {
-                self.request(car.clone(), move || async move {
+                self.request(car.clone(), id, move || async move {
                     let result = gateway.sim_complete(&car, &step).await;
                     let _ = tx.send(Msg::Completed {
                         car,
@@ -136,27 +162,7 @@ impl Runner {
                     task.abort();
                 }
             }
-            Effect::Follow { car, id, steps_id } => {
-                let task = tokio::spawn({
-                    let car = car.clone();
-                    async move {
-                        let mut updates = live::follow(Gateway::clone(&gateway), vec![steps_id]);
-                        while let Some(update) = updates.next().await {
-                            let msg = Msg::Live {
-                                car: car.clone(),
-                                id,
-                                update,
-                            };
-                            if tx.send(msg).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                });
-                if let Some(old) = self.followers.insert(car, task) {
-                    old.abort();
-                }
-            }
+            Effect::Follow { car, id, steps_id } => self.follow(gateway, car, id, steps_id),
             Effect::Unfollow { car } => {
                 if let Some(task) = self.followers.remove(&car) {
                     task.abort();
@@ -173,64 +179,7 @@ impl Runner {
                     task.abort();
                 }
             }
-            Effect::ProbePages => {
-                tokio::spawn(async move {
-                    let _ = tx.send(Msg::PagesOffered(gateway.offers_guidance_pages().await));
-                });
-            }
-            Effect::LoadDemoCars => {
-                tokio::spawn(async move {
-                    let cars = gateway.sim_associations().await.map(|list| {
-                        list.into_iter()
-                            .map(|a| DemoCar {
-                                id: a.car_association_id,
-                                label: a.label,
-                            })
-                            .collect()
-                    });
-                    let _ = tx.send(Msg::DemoCars(cars));
-                });
-            }
-            Effect::RememberId { data_dir, id } => {
-                tokio::task::spawn_blocking(move || {
-                    if let Err(e) = crate::config::remember_id(&data_dir, &id) {
-                        tracing::warn!("cannot remember the id: {e}");
-                    }
-                });
-            }
-            Effect::OpenUrl(url) => {
-                tokio::task::spawn_blocking(move || {
-                    let _ = tx.send(Msg::Opened(open_in_browser(&url)));
-                });
-            }
-            Effect::WriteReport { path, log } => {
-                tokio::task::spawn_blocking(move || {
-                    let result = log
-                        .write(&path)
-                        .map(|()| path.clone())
-                        .map_err(|e| (path.clone(), e.to_string()));
-                    let _ = tx.send(Msg::ReportWritten(result));
-                });
-            }
-            Effect::SignIn { id, data_dir } => {
-                let login = Arc::clone(&self.login);
-                let task = tokio::spawn(async move {
-                    let result = sign_in(&gateway, data_dir, |prompt| {
-                        let _ = tx.send(Msg::SignInPrompt { id, prompt });
-                    })
-                    .await
-                    .map(|(source, signed)| {
-                        *login
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(source);
-                        signed
-                    });
-                    let _ = tx.send(Msg::SignedIn { id, result });
-                });
-                if let Some(old) = self.sign_in.replace(task) {
-                    old.abort();
-                }
-            }
+            Effect::SignIn { id, data_dir } => self.sign_in(gateway, id, data_dir),
             Effect::CancelSignIn => {
                 if let Some(task) = self.sign_in.take() {
                     task.abort();
@@ -238,7 +187,131 @@ impl Runner {
             }
             #[cfg(debug_assertions)]
             Effect::Panic => panic!("test panic requested with STEPWISE_TEST_PANIC"),
+            #[cfg(debug_assertions)]
+            Effect::PanicElsewhere => {
+                tokio::spawn(async {
+                    panic!(
+                        "test panic in a background task, requested with STEPWISE_TEST_PANIC=elsewhere"
+                    )
+                });
+            }
+            #[cfg(debug_assertions)]
+            Effect::PanicInTask { car, id } => self.request(car, id, || async {
+                panic!("test panic in a request task, requested with STEPWISE_TEST_PANIC=task")
+            }),
+            other => background(&gateway, &tx, other),
         }
+    }
+
+    /// Follows one vehicle's list, forwarding each update; a follower that
+    /// panics answers [`Msg::TaskFailed`] (watch stops and says why).
+    fn follow(&mut self, gateway: Arc<Gateway>, car: String, id: u64, steps_id: String) {
+        let tx = self.tx.clone();
+        let task = tokio::spawn({
+            let car = car.clone();
+            async move {
+                let forward = async {
+                    let mut updates = live::follow(Gateway::clone(&gateway), vec![steps_id]);
+                    while let Some(update) = updates.next().await {
+                        let msg = Msg::Live {
+                            car: car.clone(),
+                            id,
+                            update,
+                        };
+                        if tx.send(msg).is_err() {
+                            break;
+                        }
+                    }
+                };
+                if let Err(why) = tasks::caught(forward).await {
+                    let _ = tx.send(Msg::TaskFailed { car, id, why });
+                }
+            }
+        });
+        if let Some(old) = self.followers.insert(car, task) {
+            old.abort();
+        }
+    }
+
+    /// Signs in (the device flow), keeping the login for the next effects.
+    fn sign_in(&mut self, gateway: Arc<Gateway>, id: u64, data_dir: Option<PathBuf>) {
+        let tx = self.tx.clone();
+        let login = Arc::clone(&self.login);
+        let options = Arc::clone(&self.sign_in_options);
+        let task = tokio::spawn(async move {
+            let result = sign_in(&gateway, data_dir, &options, |prompt| {
+                let _ = tx.send(Msg::SignInPrompt { id, prompt });
+            })
+            .await
+            .map(|(source, signed)| {
+                *login
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(source);
+                signed
+            });
+            let _ = tx.send(Msg::SignedIn { id, result });
+        });
+        if let Some(old) = self.sign_in.replace(task) {
+            old.abort();
+        }
+    }
+}
+
+/// The effects that concern no vehicle's requests: each on a task of its
+/// own, whose panic is logged and answered as a failure where one is
+/// awaited.
+fn background(gateway: &Arc<Gateway>, tx: &UnboundedSender<Msg>, effect: Effect) {
+    let (gateway, tx) = (Arc::clone(gateway), tx.clone());
+    match effect {
+        Effect::ProbePages => {
+            tokio::spawn(async move {
+                let offered = tasks::caught(gateway.offers_guidance_pages()).await;
+                let _ = tx.send(Msg::PagesOffered(offered.unwrap_or(false)));
+            });
+        }
+        Effect::LoadDemoCars => {
+            tokio::spawn(async move {
+                let Ok(cars) = tasks::caught(gateway.sim_associations()).await else {
+                    return;
+                };
+                let cars = cars.map(|list| {
+                    list.into_iter()
+                        .map(|a| DemoCar {
+                            id: a.car_association_id,
+                            label: a.label,
+                        })
+                        .collect()
+                });
+                let _ = tx.send(Msg::DemoCars(cars));
+            });
+        }
+        Effect::RememberId { data_dir, id } => {
+            tokio::task::spawn_blocking(move || {
+                let remembered =
+                    tasks::caught_blocking(|| crate::config::remember_id(&data_dir, &id));
+                if let Ok(Err(e)) = remembered {
+                    tracing::warn!("cannot remember the id: {e}");
+                }
+            });
+        }
+        Effect::OpenUrl(url) => {
+            tokio::task::spawn_blocking(move || {
+                let opened = tasks::caught_blocking(|| open_in_browser(&url))
+                    .unwrap_or_else(|why| Err(OpenFailure::Failed { url, why }));
+                let _ = tx.send(Msg::Opened(opened));
+            });
+        }
+        Effect::WriteReport { path, report } => {
+            tokio::task::spawn_blocking(move || {
+                let written =
+                    tasks::caught_blocking(|| report.write(&path).map_err(|e| e.to_string()))
+                        .unwrap_or_else(Err);
+                let _ = tx.send(Msg::ReportWritten(
+                    written.map(|()| path.clone()).map_err(|why| (path, why)),
+                ));
+            });
+        }
+        _ => {}
     }
 }
 
@@ -263,6 +336,7 @@ impl Drop for Runner {
 async fn sign_in(
     gateway: &Gateway,
     data_dir: Option<PathBuf>,
+    options: &SignInOptions,
     prompt: impl FnOnce(SignInPrompt),
 ) -> Result<(TokenSource, SignedIn), AuthError> {
     let key = gateway_key(gateway.base())
@@ -270,16 +344,16 @@ async fn sign_in(
     let base = Url::parse(&key)
         .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;
-    let http = gateway.http();
-    let endpoints = device::discover(http, &base).await?;
-    let authorization = device::authorize(http, &endpoints, &base, None).await?;
+    let http = gateway.oauth_http()?;
+    let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref()).await?;
+    let authorization = device::authorize(http, &endpoints, &base, options).await?;
     prompt(SignInPrompt {
         user_code: authorization.user_code.clone(),
         verification_uri: authorization.verification_uri.to_string(),
         address: authorization.address().to_string(),
         expires_in_secs: authorization.expires_in.as_secs(),
     });
-    let credential = device::poll(http, &endpoints, &authorization, &RealTime).await?;
+    let credential = device::poll(http, &endpoints, &authorization, options, &RealTime).await?;
     let saved = {
         let (store, key, credential) = (store.clone(), key.clone(), credential.clone());
         tokio::task::spawn_blocking(move || store.save(&key, &credential))
@@ -296,6 +370,7 @@ async fn sign_in(
         SignedIn {
             place: saved.place,
             new_file: saved.new_file,
+            keyring_too_small: saved.keyring_too_small,
         },
     ))
 }
@@ -337,6 +412,24 @@ fn open_in_browser(url: &str) -> Result<String, OpenFailure> {
 /// vehicle it concerns: a list or "unchanged" to its own, a mode or an error
 /// to every vehicle of the follower it came from.
 async fn follow_board(
+    gateway: Gateway,
+    tx: UnboundedSender<Msg>,
+    id: u64,
+    lists: Vec<(String, String)>,
+) {
+    let cars: Vec<String> = lists.iter().map(|(car, _)| car.clone()).collect();
+    if let Err(why) = tasks::caught(forward_board(gateway, tx.clone(), id, lists)).await {
+        // Every vehicle of that follower stops watching and says why.
+        for car in cars {
+            let why = why.clone();
+            if tx.send(Msg::TaskFailed { car, id, why }).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn forward_board(
     gateway: Gateway,
     tx: UnboundedSender<Msg>,
     id: u64,

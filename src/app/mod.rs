@@ -3,6 +3,7 @@
 //! both [`crate::wizard`] and [`crate::ui`], so their arrows point down only.
 
 mod effects;
+mod tasks;
 mod terminal;
 
 use std::path::PathBuf;
@@ -30,16 +31,18 @@ pub struct Launch {
     pub lang: Lang,
 }
 
-/// Runs the wizard to its end; writes `--report` after the terminal is
-/// restored and returns where it went.
-/// How the wizard ended: where the report went, and the signal that ended
-/// it (`kill`, a closed session) rather than the user.
+/// How the wizard ended: where the report went (and whether the run had
+/// nothing to report), and the signal that ended it (`kill`, a closed
+/// session) rather than the user.
 #[derive(Debug, Default)]
 pub struct Ended {
     pub report: Option<PathBuf>,
+    pub report_empty: bool,
     pub signal: Option<i32>,
 }
 
+/// Runs the wizard to its end; writes `--report` after the terminal is
+/// restored and returns where it went.
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ended> {
     let mut client = crate::client::ClientOptions::default();
     if let Some(n) = launch.concurrency {
@@ -70,6 +73,11 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
+        test_panic_at: match std::env::var_os("STEPWISE_TEST_PANIC") {
+            Some(v) if v == "task" => crate::wizard::state::TestPanic::Task,
+            Some(v) if v == "elsewhere" => crate::wizard::state::TestPanic::Elsewhere,
+            _ => crate::wizard::state::TestPanic::Loop,
+        },
     };
     let mut state = State::new(options);
     let mut cars = launch.cars;
@@ -81,7 +89,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         cars = backend.demo_cars();
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut runner = effects::Runner::new(backend.gateway.clone(), tx);
+    let mut runner =
+        effects::Runner::new(backend.gateway.clone(), tx).with_sign_in(settings.signin.clone());
     let first = if board {
         update::start_board(&mut state, cars, SystemTime::now())
     } else {
@@ -98,14 +107,12 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     let Some(path) = launch.report else {
         return Ok(Ended {
             report: None,
+            report_empty: false,
             signal,
         });
     };
-    let log = match state.session() {
-        Some(session) => session.log().clone(),
-        None => crate::report::SessionLog::without_car(&state.options().backend_label),
-    };
-    log.write(&path).map_err(|e| {
+    let report = state.report();
+    report.write(&path).map_err(|e| {
         color_eyre::eyre::eyre!(crate::tr!(
             launch.lang,
             "cli-arg-report-unwritable",
@@ -115,6 +122,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     })?;
     Ok(Ended {
         report: Some(path),
+        report_empty: report.is_empty(),
         signal,
     })
 }

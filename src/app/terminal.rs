@@ -29,6 +29,7 @@ struct TerminalGuard {
 impl TerminalGuard {
     fn enter() -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
+        super::tasks::install_hook();
         execute!(stdout(), EnableBracketedPaste, SetTitle("stepwise"))?;
         Ok(TerminalGuard { terminal })
     }
@@ -110,10 +111,15 @@ pub async fn run(
     // The hyperlink last written: cells ratatui leaves alone keep it.
     let mut link: Option<Link> = None;
     loop {
+        // After a panic outside a caught task the terminal is restored and
+        // its message printed: nothing more is drawn over it.
+        if super::tasks::panicked() {
+            return Err(stopped(state));
+        }
         let due = last_frame.map_or_else(Instant::now, |at| at + FRAME);
         if dirty && Instant::now() >= due {
-            if let Some(board) = &mut state.board {
-                board.refresh_order(state.options.lang);
+            if state.on_a_board {
+                state.vehicles.refresh_order(state.options.lang);
             }
             draw(&mut guard.terminal, state, &mut link)?;
             dirty = false;
@@ -142,6 +148,7 @@ pub async fn run(
             // Asked to end (kill, a closed SSH session): leave as `q` does,
             // terminal restored and report written.
             signal = ended.recv() => return Ok(Some(signal)),
+            () = super::tasks::stopped() => return Err(stopped(state)),
             event = events.next() => match event {
                 Some(Ok(event)) => input_of(event).map_or(Wake::Nothing, Wake::Input),
                 Some(Err(e)) => return Err(e),
@@ -189,6 +196,11 @@ pub async fn run(
     }
 }
 
+/// The loop's end after a panic outside a caught task.
+fn stopped(state: &State) -> std::io::Error {
+    std::io::Error::other(crate::tr!(state.lang(), "cli-arg-internal-error"))
+}
+
 /// SIGTERM, SIGHUP and SIGINT from outside (`kill -INT`; Ctrl-C in raw
 /// mode is a key), which would otherwise end the process with the terminal
 /// still in raw mode and no report written.
@@ -220,10 +232,51 @@ impl EndSignals {
     }
 }
 
-#[cfg(not(unix))]
+/// Windows' console events: the console window closed, the user logging
+/// off, the system shutting down, Ctrl-Break, and a Ctrl-C sent by another
+/// program (a Ctrl-C typed in raw mode is a key). Windows waits for the
+/// wizard to leave (a few seconds for a closed window), so the report is
+/// written as on `q`. Each is given the number of its Unix counterpart, so
+/// the exit code is the same: a closed window 129 (SIGHUP), logoff and
+/// shutdown 143 (SIGTERM), Ctrl-C and Ctrl-Break 130 (SIGINT).
+#[cfg(windows)]
+struct EndSignals {
+    close: tokio::signal::windows::CtrlClose,
+    logoff: tokio::signal::windows::CtrlLogoff,
+    shutdown: tokio::signal::windows::CtrlShutdown,
+    brk: tokio::signal::windows::CtrlBreak,
+    interrupt: tokio::signal::windows::CtrlC,
+}
+
+#[cfg(windows)]
+impl EndSignals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::windows as console;
+        Ok(EndSignals {
+            close: console::ctrl_close()?,
+            logoff: console::ctrl_logoff()?,
+            shutdown: console::ctrl_shutdown()?,
+            brk: console::ctrl_break()?,
+            interrupt: console::ctrl_c()?,
+        })
+    }
+
+    /// The number of the Unix signal that stands for the event that came.
+    async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.close.recv() => 1,
+            _ = self.logoff.recv() => 15,
+            _ = self.shutdown.recv() => 15,
+            _ = self.brk.recv() => 2,
+            _ = self.interrupt.recv() => 2,
+        }
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 struct EndSignals;
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 impl EndSignals {
     fn new() -> std::io::Result<Self> {
         Ok(EndSignals)

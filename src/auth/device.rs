@@ -11,14 +11,13 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{
-    AddressProblem, AuthError, CLIENT_ID, Credential, Discovery, Endpoint, MAX_AUTH_BODY,
-    ProviderProblem, is_token_text, unix_now,
+    AddressProblem, AuthError, Credential, Discovery, Endpoint, MAX_AUTH_BODY, ProviderProblem,
+    SignInOptions, is_token_text, unix_now,
 };
 use crate::secret::Secret;
 use crate::steps::sanitize;
 
-/// The grant type of a device code, as RFC 8628 names it.
-pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub use crate::wire::oauth::DEVICE_GRANT;
 
 /// The interval when a provider gives none (RFC 8628 §3.2).
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -31,11 +30,46 @@ const MAX_CODE_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// Failed polls (network, 5xx) in a row before giving up.
 const MAX_FAILED_POLLS: u32 = 3;
 
-/// Where to ask for a code and for tokens.
+/// The identity provider's addresses, as discovered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
-    pub device_authorization: Url,
+    /// The issuer, when the metadata came from one (RFC 8414, OpenID).
+    pub issuer: Option<String>,
+    /// Where a browser is sent for the authorization code grant.
+    pub authorization: Option<Url>,
+    /// Where to ask for a device code.
+    pub device_authorization: Option<Url>,
     pub token: Url,
+    /// Where to revoke a token (RFC 7009).
+    pub revocation: Option<Url>,
+    /// The provider says it takes PKCE with S256.
+    pub pkce_s256: bool,
+    /// The scopes the gateway's protected resource metadata names.
+    pub resource_scopes: Option<String>,
+}
+
+impl Endpoints {
+    /// The scopes to ask for: those set, else the gateway's, else
+    /// `openid offline_access`.
+    pub fn scopes(&self, options: &SignInOptions) -> String {
+        options
+            .scopes
+            .clone()
+            .or_else(|| self.resource_scopes.clone())
+            .unwrap_or_else(|| super::DEFAULT_SCOPES.to_owned())
+    }
+}
+
+/// The audience, sent as RFC 8707's `resource` and as `audience` (what
+/// some providers take instead).
+pub(crate) fn audience_form<'a>(
+    options: &'a SignInOptions,
+    form: &mut Vec<(&'static str, &'a str)>,
+) {
+    if let Some(audience) = options.audience.as_deref() {
+        form.push(("resource", audience));
+        form.push(("audience", audience));
+    }
 }
 
 /// A code to approve, as the provider gave it.
@@ -86,13 +120,14 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
-fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
+pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     let mut source: &dyn std::error::Error = e;
     while let Some(next) = source.source() {
         source = next;
     }
     AuthError::Network {
         url: without_query(url),
+        tls: crate::net::TlsProblem::find(e),
         detail: if e.is_timeout() {
             "no answer in time".into()
         } else {
@@ -102,7 +137,7 @@ fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
 }
 
 /// A URL as said in a message: no query, which may carry a code.
-fn without_query(url: &Url) -> String {
+pub(crate) fn without_query(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
     shown.set_fragment(None);
@@ -111,6 +146,19 @@ fn without_query(url: &Url) -> String {
 
 async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
     let status = response.status();
+    // Sign-in calls follow no redirect (the client's policy): one is named.
+    if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| url.join(v).ok())
+            .map_or_else(|| "?".to_owned(), |to| without_query(&to));
+        return Err(AuthError::Provider(ProviderProblem::Redirected {
+            url: without_query(url),
+            to,
+        }));
+    }
     let too_large = || {
         AuthError::Provider(ProviderProblem::TooLarge {
             url: without_query(url),
@@ -214,7 +262,7 @@ impl OAuthError {
 }
 
 /// A provider's address must be http(s); behind an https gateway, https.
-fn provider_url(raw: &str, gateway: &Url, what: Endpoint) -> Result<Url, AuthError> {
+pub(crate) fn provider_url(raw: &str, gateway: &Url, what: Endpoint) -> Result<Url, AuthError> {
     let bad = |why| {
         AuthError::Discovery(Discovery::Address {
             what,
@@ -233,68 +281,6 @@ fn provider_url(raw: &str, gateway: &Url, what: Endpoint) -> Result<Url, AuthErr
         return Err(bad(AddressProblem::NoHost));
     }
     Ok(url)
-}
-
-#[derive(Deserialize)]
-struct Metadata {
-    device_authorization_endpoint: Option<String>,
-    token_endpoint: Option<String>,
-}
-
-/// Where the discovery document may be: RFC 8414 puts the well-known part
-/// before the gateway's path; a gateway under a path may also serve it there.
-fn discovery_urls(gateway: &Url) -> Vec<Url> {
-    const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
-    let path = gateway.path().trim_end_matches('/');
-    let mut urls = Vec::new();
-    let mut root = gateway.clone();
-    root.set_path(&format!("{WELL_KNOWN}{path}"));
-    urls.push(root);
-    if !path.is_empty() {
-        let mut under = gateway.clone();
-        under.set_path(&format!("{path}{WELL_KNOWN}"));
-        urls.push(under);
-    }
-    urls
-}
-
-/// Finds the gateway's device authorization and token endpoints.
-pub async fn discover(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints, AuthError> {
-    let mut last = None;
-    for url in discovery_urls(gateway) {
-        let reply = get(http, &url).await?;
-        if reply.status == StatusCode::NOT_FOUND {
-            last = Some(reply.status);
-            continue;
-        }
-        if !reply.status.is_success() {
-            return Err(AuthError::Discovery(Discovery::Status {
-                gateway: sanitize(gateway.as_str()),
-                status: reply.status.as_u16(),
-                path: sanitize(url.path()),
-            }));
-        }
-        let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
-            AuthError::Discovery(Discovery::NotJson {
-                path: sanitize(url.path()),
-            })
-        })?;
-        let missing = |field| AuthError::Discovery(Discovery::Missing { field });
-        let device = meta
-            .device_authorization_endpoint
-            .ok_or_else(|| missing("device_authorization_endpoint"))?;
-        let token = meta
-            .token_endpoint
-            .ok_or_else(|| missing("token_endpoint"))?;
-        return Ok(Endpoints {
-            device_authorization: provider_url(&device, gateway, Endpoint::DeviceAuthorization)?,
-            token: provider_url(&token, gateway, Endpoint::Token)?,
-        });
-    }
-    Err(AuthError::Discovery(Discovery::NotOffered {
-        gateway: sanitize(gateway.as_str()),
-        status: last.map(|s| s.as_u16()),
-    }))
 }
 
 #[derive(Deserialize)]
@@ -333,22 +319,46 @@ fn is_user_code(code: &str) -> bool {
     (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// Asks for a code (RFC 8628 §3.1).
+/// An `invalid_client` answer: the provider does not know the client id.
+pub(crate) fn unknown_client(
+    error: &OAuthError,
+    status: StatusCode,
+    client_id: &str,
+    secrets: &[&str],
+) -> Option<AuthError> {
+    (error.error.as_deref() == Some("invalid_client")).then(|| AuthError::UnknownClient {
+        client_id: sanitize(client_id),
+        said: error.said(status, secrets),
+    })
+}
+
+/// Asks for a code (RFC 8628 §3.1) for the client and scopes of `options`.
 pub async fn authorize(
     http: &reqwest::Client,
     endpoints: &Endpoints,
     gateway: &Url,
-    scope: Option<&str>,
+    options: &SignInOptions,
 ) -> Result<DeviceAuthorization, AuthError> {
-    let mut form = vec![("client_id", CLIENT_ID)];
-    if let Some(scope) = scope {
-        form.push(("scope", scope));
+    let scope = endpoints.scopes(options);
+    let mut form = vec![("client_id", options.client_id())];
+    if !scope.is_empty() {
+        form.push(("scope", scope.as_str()));
     }
-    let url = &endpoints.device_authorization;
+    audience_form(options, &mut form);
+    let url = endpoints
+        .device_authorization
+        .as_ref()
+        .ok_or(AuthError::Discovery(Discovery::Missing {
+            field: "device_authorization_endpoint",
+        }))?;
     let reply = post_form(http, url, &form).await?;
     if !reply.status.is_success() {
+        let error = OAuthError::of(&reply.body);
+        if let Some(e) = unknown_client(&error, reply.status, options.client_id(), &[]) {
+            return Err(e);
+        }
         return Err(AuthError::Provider(ProviderProblem::CodeRefused {
-            said: OAuthError::of(&reply.body).said(reply.status, &[]),
+            said: error.said(reply.status, &[]),
         }));
     }
     let answer: AuthorizationAnswer = serde_json::from_slice(&reply.body).map_err(|_| {
@@ -434,6 +444,7 @@ pub(crate) fn credential_from(
         expires_at: lifetime.map(|l| unix_now().saturating_add(l)),
         lifetime,
         token_endpoint: Some(token_endpoint.to_string()),
+        ..Credential::given("")
     };
     if !credential.is_usable() {
         return Err(bad(ProviderProblem::TokenCharacters));
@@ -448,6 +459,7 @@ pub async fn poll(
     http: &reqwest::Client,
     endpoints: &Endpoints,
     authorization: &DeviceAuthorization,
+    options: &SignInOptions,
     pace: &impl Pace,
 ) -> Result<Credential, AuthError> {
     let deadline = pace.now() + authorization.expires_in;
@@ -459,11 +471,12 @@ pub async fn poll(
             return Err(AuthError::Expired);
         }
         pace.wait(interval).await;
-        let form = [
+        let mut form = vec![
             ("grant_type", DEVICE_GRANT),
             ("device_code", authorization.device_code.expose()),
-            ("client_id", CLIENT_ID),
+            ("client_id", options.client_id()),
         ];
+        audience_form(options, &mut form);
         let reply = match post_form(http, url, &form).await {
             Ok(reply) => reply,
             Err(e) => {
@@ -476,9 +489,22 @@ pub async fn poll(
             }
         };
         if reply.status.is_success() {
-            return credential_from(&reply.body, url, None);
+            let scope = endpoints.scopes(options);
+            return Ok(credential_from(&reply.body, url, None)?.asked(
+                options,
+                &scope,
+                endpoints.revocation.as_ref(),
+            ));
         }
         let error = OAuthError::of(&reply.body);
+        if let Some(e) = unknown_client(
+            &error,
+            reply.status,
+            options.client_id(),
+            &[authorization.device_code.expose()],
+        ) {
+            return Err(e);
+        }
         match error.error.as_deref() {
             Some("authorization_pending") => failures = 0,
             Some("slow_down") => {
@@ -487,7 +513,11 @@ pub async fn poll(
                 tracing::info!(interval = ?interval, "the identity provider asks to poll slower");
             }
             Some("expired_token") => return Err(AuthError::Expired),
-            Some("access_denied") => return Err(AuthError::Denied),
+            Some("access_denied") => {
+                return Err(AuthError::Denied {
+                    scopes: sanitize(&endpoints.scopes(options)),
+                });
+            }
             _ if reply.status.is_server_error() && failures + 1 < MAX_FAILED_POLLS => {
                 failures += 1;
                 tracing::warn!(
@@ -507,22 +537,6 @@ pub async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn discovery_follows_rfc_8414_then_the_gateway_path() {
-        let urls = discovery_urls(&Url::parse("https://g.example/api/").unwrap());
-        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
-        assert_eq!(
-            urls,
-            [
-                "https://g.example/.well-known/oauth-authorization-server/api",
-                "https://g.example/api/.well-known/oauth-authorization-server"
-            ]
-        );
-        let root = discovery_urls(&Url::parse("http://127.0.0.1:8080/").unwrap());
-        assert_eq!(root.len(), 1);
-        assert_eq!(root[0].path(), "/.well-known/oauth-authorization-server");
-    }
 
     #[test]
     fn provider_urls_never_downgrade() {

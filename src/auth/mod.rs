@@ -4,7 +4,10 @@
 //! (`refresh`). Tokens never reach a log, an error or the screen. The
 //! commands a person types (`stepwise login` …) are in `crate::signin`.
 
+pub mod code;
 pub mod device;
+pub mod discover;
+pub mod lock;
 pub mod refresh;
 pub mod store;
 
@@ -18,8 +21,38 @@ use crate::tr;
 pub use refresh::TokenSource;
 pub use store::{Choice, FileStep, Place, StoreError, TokenStore};
 
-/// The client id stepwise presents to every identity provider.
-pub const CLIENT_ID: &str = "stepwise";
+/// The client id stepwise presents when none is set (`--client-id`,
+/// `client_id` in the config file).
+pub use crate::wire::oauth::CLIENT_ID;
+
+/// The scopes asked for when none are set and the gateway names none.
+pub const DEFAULT_SCOPES: &str = "openid offline_access";
+
+/// Names the identity provider (`--issuer`), before the config file.
+pub const ENV_ISSUER: &str = "STEPWISE_ISSUER";
+
+/// What a sign-in asks for, and of whom: set by `login`'s flags, the
+/// environment (`STEPWISE_ISSUER`) and the config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInOptions {
+    /// The identity provider's issuer URL; else it is discovered from the gateway.
+    pub issuer: Option<String>,
+    /// The client id registered for stepwise; `stepwise` when not set.
+    pub client_id: Option<String>,
+    /// Space-separated scopes; else the gateway's, else [`DEFAULT_SCOPES`].
+    pub scopes: Option<String>,
+    /// The audience (RFC 8707 `resource`) the token is asked for.
+    pub audience: Option<String>,
+    /// Use the device grant even where a browser could be opened.
+    pub device: bool,
+}
+
+impl SignInOptions {
+    /// The client id to present.
+    pub fn client_id(&self) -> &str {
+        self.client_id.as_deref().unwrap_or(CLIENT_ID)
+    }
+}
 
 /// Answers from identity providers are small; more than this is not read.
 pub const MAX_AUTH_BODY: usize = 64 * 1024;
@@ -39,6 +72,22 @@ pub struct Credential {
     /// Where to refresh it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint: Option<String>,
+    /// The client id it was issued to (`stepwise` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The scopes asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The audience (RFC 8707 resource) asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Where to revoke it (RFC 7009), when the provider offers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// The provider ended this login (`invalid_grant`): its words,
+    /// sanitised. Kept so that every process knows, and `auth status` says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over: Option<String>,
 }
 
 impl std::fmt::Debug for Credential {
@@ -51,6 +100,8 @@ impl std::fmt::Debug for Credential {
             )
             .field("expires_at", &self.expires_at)
             .field("token_endpoint", &self.token_endpoint)
+            .field("client_id", &self.client_id)
+            .field("over", &self.over)
             .finish()
     }
 }
@@ -64,7 +115,32 @@ impl Credential {
             expires_at: None,
             lifetime: None,
             token_endpoint: None,
+            client_id: None,
+            scope: None,
+            audience: None,
+            revocation_endpoint: None,
+            over: None,
         }
+    }
+
+    /// The client id to present with this login's refresh and revocation.
+    pub fn client_id(&self) -> &str {
+        self.client_id.as_deref().unwrap_or(CLIENT_ID)
+    }
+
+    /// Notes what the sign-in asked for and where the login may be revoked.
+    #[must_use]
+    pub fn asked(
+        mut self,
+        options: &SignInOptions,
+        scope: &str,
+        revocation: Option<&url::Url>,
+    ) -> Self {
+        self.client_id = options.client_id.clone();
+        self.scope = Some(scope.to_owned()).filter(|s| !s.is_empty());
+        self.audience = options.audience.clone();
+        self.revocation_endpoint = revocation.map(url::Url::to_string);
+        self
     }
 
     /// A token a header can carry.
@@ -77,13 +153,14 @@ impl Credential {
         self.expires_at.map(|at| at.saturating_sub(now))
     }
 
-    /// The access token has expired and nothing can renew it.
+    /// The provider ended the login, or the access token has expired and
+    /// nothing can renew it.
     pub fn is_spent(&self, now: u64) -> bool {
-        self.seconds_left(now) == Some(0) && !self.can_refresh()
+        self.over.is_some() || (self.seconds_left(now) == Some(0) && !self.can_refresh())
     }
 
     pub fn can_refresh(&self) -> bool {
-        self.refresh_token.is_some() && self.token_endpoint.is_some()
+        self.over.is_none() && self.refresh_token.is_some() && self.token_endpoint.is_some()
     }
 
     /// How long before expiry a refresh is due: a fifth of the lifetime,
@@ -125,9 +202,12 @@ pub enum AuthError {
     /// The identity provider's endpoints could not be found; says why.
     #[error("discovery: {0}")]
     Discovery(Discovery),
-    /// The code was refused in the browser (`access_denied`).
+    /// The sign-in was refused (`access_denied`); the scopes asked for.
     #[error("access_denied")]
-    Denied,
+    Denied { scopes: String },
+    /// The provider does not know the client id (`invalid_client`).
+    #[error("invalid_client {client_id}: {said}")]
+    UnknownClient { client_id: String, said: String },
     /// The code expired before it was approved (`expired_token`).
     #[error("expired_token")]
     Expired,
@@ -140,7 +220,12 @@ pub enum AuthError {
     Provider(ProviderProblem),
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
-    Network { url: String, detail: String },
+    Network {
+        url: String,
+        detail: String,
+        /// The TLS failure, named, when the connection failed on it.
+        tls: Option<crate::net::TlsProblem>,
+    },
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -174,6 +259,12 @@ pub enum Discovery {
     },
     /// The gateway's own URL cannot be used; the words of its check.
     Gateway(String),
+    /// The issuer's metadata names another issuer.
+    IssuerMismatch { asked: String, got: String },
+    /// The issuer publishes no metadata under either well-known name.
+    NoIssuerMetadata { issuer: String, status: u16 },
+    /// The issuer's URL cannot be used (sanitised).
+    BadIssuer { raw: String },
 }
 
 /// Why a login is over. Data only: the words are made when shown by
@@ -188,6 +279,8 @@ pub enum Over {
     RefusedFresh,
     /// The kept login names no usable token address.
     NoTokenAddress,
+    /// Another stepwise found the login ended (the provider's words).
+    Marked { gateway: String, said: String },
 }
 
 impl Over {
@@ -195,6 +288,12 @@ impl Over {
     pub fn words(&self, lang: Lang) -> String {
         match self {
             Over::Revoked { gateway, said } => tr!(
+                lang,
+                "err-over-revoked",
+                gateway = gateway.clone(),
+                said = said.clone()
+            ),
+            Over::Marked { gateway, said } => tr!(
                 lang,
                 "err-over-revoked",
                 gateway = gateway.clone(),
@@ -218,6 +317,8 @@ pub enum Endpoint {
     DeviceAuthorization,
     Token,
     Verification,
+    Authorization,
+    Revocation,
 }
 
 /// What is wrong with a provider's address.
@@ -237,6 +338,11 @@ pub enum ProviderProblem {
     TooLarge {
         url: String,
         kib: usize,
+    },
+    /// A sign-in call was answered with a redirect, not followed.
+    Redirected {
+        url: String,
+        to: String,
     },
     CodeRefused {
         said: String,
@@ -277,6 +383,8 @@ impl Discovery {
                     Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
                     Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
                     Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
+                    Endpoint::Authorization => tr!(lang, "err-signin-endpoint-authorization"),
+                    Endpoint::Revocation => tr!(lang, "err-signin-endpoint-revocation"),
                 };
                 let why = match why {
                     AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
@@ -325,6 +433,21 @@ impl Discovery {
                 status: None,
             } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
             Discovery::Gateway(why) => why.clone(),
+            Discovery::IssuerMismatch { asked, got } => tr!(
+                lang,
+                "err-signin-issuer-mismatch",
+                asked = asked.clone(),
+                got = got.clone()
+            ),
+            Discovery::NoIssuerMetadata { issuer, status } => tr!(
+                lang,
+                "err-signin-issuer-none",
+                issuer = issuer.clone(),
+                status = *status
+            ),
+            Discovery::BadIssuer { raw } => {
+                tr!(lang, "err-signin-issuer-bad", issuer = format!("{raw:?}"))
+            }
         }
     }
 }
@@ -338,6 +461,12 @@ impl ProviderProblem {
                 "err-signin-too-large",
                 url = url.clone(),
                 kib = num(*kib)
+            ),
+            ProviderProblem::Redirected { url, to } => tr!(
+                lang,
+                "err-signin-redirected",
+                url = url.clone(),
+                to = to.clone()
             ),
             ProviderProblem::CodeRefused { said } => {
                 tr!(lang, "err-signin-code-refused", said = said.clone())
@@ -403,7 +532,7 @@ pub struct KeptLogin {
 
 impl KeptLogin {
     /// The login kept for `api`, if any. Opening the keyring may take a
-    /// moment (D-Bus); it is bounded.
+    /// moment (D-Bus); it is bounded. Called before the runtime starts.
     pub fn load(api: &str, data_dir: Option<&std::path::Path>) -> Result<Option<Self>, String> {
         let gateway = gateway_key(api)?;
         let store = TokenStore::open(Choice::from_env()?, data_dir)?;

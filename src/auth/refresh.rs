@@ -3,14 +3,21 @@
 //! expires and once when the gateway refuses it. No loop ever retries a
 //! refused token: after `invalid_grant`, or a fresh token refused again, the
 //! login is over until `stepwise login`.
+//!
+//! One refresh at a time: within a process, the login's state is locked
+//! while its refresh is asked for; across processes, the lock file beside
+//! the store is held from before the store is read again until the new
+//! token is kept, so a refresh token is never presented twice. The state
+//! lock is let go before the (possibly slow) keyring save.
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use url::Url;
 
 use super::device::{OAuthError, credential_from, post_form};
-use super::{AuthError, CLIENT_ID, Credential, TokenStore, unix_now};
+use super::lock::{PATIENCE, RefreshLock};
+use super::{AuthError, Credential, Over, TokenStore, unix_now};
 use crate::secret::Secret;
 
 /// Where a gateway client's bearer token comes from. Cheap to clone: clones
@@ -34,7 +41,7 @@ struct Login {
 struct State {
     credential: Credential,
     /// Why the login cannot be used any more.
-    over: Option<super::Over>,
+    over: Option<Over>,
     /// The access token a refresh after a 401 gave: if it is refused too,
     /// refreshing again would only loop.
     fresh_after_refusal: Option<String>,
@@ -59,12 +66,16 @@ impl TokenSource {
 
     /// A kept login for `gateway`; refreshed tokens are saved to `store`.
     pub fn login(gateway: String, credential: Credential, store: Option<TokenStore>) -> Self {
+        let over = credential.over.clone().map(|said| Over::Marked {
+            gateway: crate::steps::sanitize(&gateway),
+            said,
+        });
         TokenSource(Arc::new(Source::Login(Box::new(Login {
             gateway,
             store,
             state: Mutex::new(State {
                 credential,
-                over: None,
+                over,
                 fresh_after_refusal: None,
                 token_requests: 0,
             }),
@@ -85,24 +96,27 @@ impl TokenSource {
             Source::Fixed(token) => return Ok(token.clone()),
             Source::Login(login) => login,
         };
-        let mut state = login.state.lock().await;
+        let state = login.state.lock().await;
         if let Some(why) = &state.over {
             return Err(AuthError::SignInAgain(why.clone()));
         }
         let now = unix_now();
-        if state.credential.is_due(now) && state.credential.can_refresh() {
-            match login.refresh(http, &mut state).await {
-                Ok(()) => {}
-                Err(e) if e.needs_login() => return Err(e),
-                // A provider that cannot be reached now: the old token is
-                // sent while it lasts, and the refresh is tried again later.
-                Err(e) if state.credential.seconds_left(now) > Some(0) => {
-                    tracing::warn!("token refresh failed, the current token still works: {e}");
-                }
-                Err(e) => return Err(e),
-            }
+        if !(state.credential.is_due(now) && state.credential.can_refresh()) {
+            return Ok(Secret::new(state.credential.access_token.clone()));
         }
-        Ok(Secret::new(state.credential.access_token.clone()))
+        let current = Secret::new(state.credential.access_token.clone());
+        let still_valid = state.credential.seconds_left(now) > Some(0);
+        match login.refresh(http, state, None).await {
+            Ok(token) => Ok(token),
+            Err(e) if e.needs_login() => Err(e),
+            // A provider that cannot be reached now: the old token is
+            // sent while it lasts, and the refresh is tried again later.
+            Err(e) if still_valid => {
+                tracing::warn!("token refresh failed, the current token still works: {e}");
+                Ok(current)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The gateway refused `refused` (401): a new token to retry with once,
@@ -125,92 +139,147 @@ impl TokenSource {
             return Ok(Some(Secret::new(state.credential.access_token.clone())));
         }
         if state.fresh_after_refusal.as_deref() == Some(refused.expose()) {
-            let why = super::Over::RefusedFresh;
+            let why = Over::RefusedFresh;
             state.over = Some(why.clone());
             return Err(AuthError::SignInAgain(why));
         }
         if !state.credential.can_refresh() {
             return Ok(None);
         }
-        login.refresh(http, &mut state).await?;
-        state.fresh_after_refusal = Some(state.credential.access_token.clone());
-        Ok(Some(Secret::new(state.credential.access_token.clone())))
+        login.refresh(http, state, Some(refused)).await.map(Some)
     }
 }
 
 impl Login {
-    /// The login now kept in the store, when it holds another refresh token
-    /// than `spent`.
-    async fn kept_successor(&self, spent: &str) -> Option<Credential> {
+    /// The login kept in the store now (another process may have refreshed
+    /// it, or found it over). Off the async runtime: a keyring may be slow.
+    async fn kept(&self) -> Option<Credential> {
         let store = self.store.clone()?;
         let gateway = self.gateway.clone();
-        let kept = tokio::task::spawn_blocking(move || store.load(&gateway))
+        tokio::task::spawn_blocking(move || store.load(&gateway))
             .await
             .ok()?
-            .ok()??
-            .0;
-        (kept.refresh_token.as_deref().is_some_and(|r| r != spent)).then_some(kept)
+            .ok()?
+            .map(|(credential, _)| credential)
     }
 
-    /// One refresh request (RFC 6749 §6); `invalid_grant` ends the login.
-    async fn refresh(&self, http: &reqwest::Client, state: &mut State) -> Result<(), AuthError> {
+    /// Keeps `credential` in the store, off the async runtime.
+    async fn keep(&self, credential: Credential) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let gateway = self.gateway.clone();
+        match tokio::task::spawn_blocking(move || store.save(&gateway, &credential)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("the refreshed token could not be kept: {e}"),
+            Err(e) => tracing::warn!("the refreshed token could not be kept: {e}"),
+        }
+    }
+
+    /// Refreshes the login (RFC 6749 §6) and returns the token to send;
+    /// `invalid_grant` ends it, in the store too. `refused`: the token the
+    /// gateway just refused, when this refresh answers a 401. The state
+    /// lock is held through the request and let go before the save; the
+    /// lock file is held throughout.
+    async fn refresh(
+        &self,
+        http: &reqwest::Client,
+        mut state: MutexGuard<'_, State>,
+        refused: Option<&Secret>,
+    ) -> Result<Secret, AuthError> {
+        let lock = match self.store.as_ref().and_then(TokenStore::lock_dir) {
+            Some(dir) => tokio::task::spawn_blocking(move || RefreshLock::take(&dir, PATIENCE))
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        // Another process may have refreshed (or ended) the login meanwhile.
+        if let Some(kept) = self.kept().await
+            && kept.refresh_token != state.credential.refresh_token
+        {
+            if let Some(said) = kept.over.clone() {
+                let why = Over::Marked {
+                    gateway: crate::steps::sanitize(&self.gateway),
+                    said,
+                };
+                state.over = Some(why.clone());
+                return Err(AuthError::SignInAgain(why));
+            }
+            let fresh_enough = match refused {
+                Some(refused) => kept.access_token != refused.expose(),
+                None => !kept.is_due(unix_now()),
+            };
+            if fresh_enough && kept.is_usable() {
+                tracing::info!("another stepwise refreshed the login; using its token");
+                state.credential = kept;
+                return Ok(Secret::new(state.credential.access_token.clone()));
+            }
+            state.credential = kept;
+        }
         let (Some(refresh_token), Some(endpoint)) = (
             state.credential.refresh_token.clone(),
             state.credential.token_endpoint.clone(),
         ) else {
-            return Ok(());
+            return Ok(Secret::new(state.credential.access_token.clone()));
         };
-        let url = Url::parse(&endpoint)
-            .map_err(|_| AuthError::SignInAgain(super::Over::NoTokenAddress))?;
+        let url =
+            Url::parse(&endpoint).map_err(|_| AuthError::SignInAgain(Over::NoTokenAddress))?;
         state.token_requests += 1;
-        let form = [
-            ("grant_type", "refresh_token"),
+        let client_id = state.credential.client_id().to_owned();
+        let mut form = vec![
+            ("grant_type", crate::wire::oauth::REFRESH_GRANT),
             ("refresh_token", refresh_token.as_str()),
-            ("client_id", CLIENT_ID),
+            ("client_id", client_id.as_str()),
         ];
+        let audience = state.credential.audience.clone();
+        if let Some(audience) = audience.as_deref() {
+            form.push(("resource", audience));
+        }
         let reply = post_form(http, &url, &form).await?;
         if !reply.status.is_success() {
             let error = OAuthError::of(&reply.body);
-            if error.error.as_deref() == Some("invalid_grant")
-                || error.error.as_deref() == Some("invalid_client")
-            {
-                // Another stepwise (the wizard and a script side by side)
-                // may have used this single-use refresh token and kept its
-                // successor: take that rather than end the login.
-                if let Some(kept) = self.kept_successor(&refresh_token).await {
-                    tracing::info!("another stepwise refreshed the login; using its token");
-                    state.credential = kept;
-                    return Ok(());
-                }
-                let why = super::Over::Revoked {
+            let said = error.said(reply.status, &[&refresh_token]);
+            if matches!(
+                error.error.as_deref(),
+                Some("invalid_grant" | "invalid_client")
+            ) {
+                let why = Over::Revoked {
                     gateway: crate::steps::sanitize(&self.gateway),
-                    said: error.said(reply.status, &[&refresh_token]),
+                    said: said.clone(),
                 };
                 state.over = Some(why.clone());
+                state.credential.over = Some(said);
+                let marked = state.credential.clone();
+                drop(state);
                 tracing::warn!("{why}");
+                // Every process, and `auth status`, learns the login is over.
+                self.keep(marked).await;
+                drop(lock);
                 return Err(AuthError::SignInAgain(why));
             }
             return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
-                said: error.said(reply.status, &[&refresh_token]),
+                said,
             }));
         }
-        let credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
+        let mut credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
+        credential.client_id = state.credential.client_id.clone();
+        credential.scope = state.credential.scope.clone();
+        credential.audience = state.credential.audience.clone();
+        credential.revocation_endpoint = state.credential.revocation_endpoint.clone();
         tracing::info!(
             expires_in = ?credential.lifetime,
             "token refreshed for {}",
             self.gateway
         );
+        let token = Secret::new(credential.access_token.clone());
         state.credential = credential.clone();
-        if let Some(store) = self.store.clone() {
-            let gateway = self.gateway.clone();
-            let saved =
-                tokio::task::spawn_blocking(move || store.save(&gateway, &credential)).await;
-            match saved {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!("the refreshed token could not be kept: {e}"),
-                Err(e) => tracing::warn!("the refreshed token could not be kept: {e}"),
-            }
+        if refused.is_some() {
+            state.fresh_after_refusal = Some(credential.access_token.clone());
         }
-        Ok(())
+        drop(state);
+        self.keep(credential).await;
+        drop(lock);
+        Ok(token)
     }
 }

@@ -56,6 +56,21 @@ impl Place {
     }
 }
 
+/// Said once, when a token first goes to the file: who can read it. On
+/// Unix the file is made with mode 0600; on Windows it is made in the
+/// user's own `%LOCALAPPDATA%`, whose permissions (inherited by the file)
+/// let the user, the system and the PC's administrators read it.
+pub fn file_notice(lang: Lang, keyring_too_small: Option<(&'static str, u32)>) -> String {
+    if let Some((name, max)) = keyring_too_small {
+        return tr!(lang, "login-keyring-too-small", name = name, max = max);
+    }
+    if cfg!(windows) {
+        tr!(lang, "login-file-notice-windows")
+    } else {
+        tr!(lang, "login-file-notice")
+    }
+}
+
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -107,6 +122,12 @@ pub enum StoreError {
     KeyringWrite {
         name: &'static str,
         why: String,
+    },
+    /// The login is longer than one keyring entry holds (Windows'
+    /// Credential Manager: 2560 bytes, 1280 characters as it stores them).
+    KeyringTooSmall {
+        name: &'static str,
+        max: u32,
     },
     KeyringRemove {
         name: &'static str,
@@ -176,6 +197,12 @@ impl StoreError {
                 name = *name,
                 why = why.clone()
             ),
+            StoreError::KeyringTooSmall { name, max } => tr!(
+                lang,
+                "err-store-keyring-too-small",
+                name = *name,
+                max = *max
+            ),
             StoreError::KeyringRemove { name, why } => tr!(
                 lang,
                 "err-store-keyring-remove",
@@ -230,6 +257,12 @@ pub struct Saved {
     pub place: Place,
     /// The fallback file was created by this save: tell the user once.
     pub new_file: bool,
+    /// The keyring refused the login (locked, gone), so the file keeps it:
+    /// the keyring's words, to tell the user.
+    pub keyring_trouble: Option<String>,
+    /// The keyring that could not hold this login, when it went to the
+    /// file for that reason, and the keyring's limit in bytes.
+    pub keyring_too_small: Option<(&'static str, u32)>,
 }
 
 /// The keyring (when one answers) and the fallback file.
@@ -237,6 +270,8 @@ pub struct Saved {
 pub struct TokenStore {
     keyring: Option<Keyring>,
     file: Option<PathBuf>,
+    /// `STEPWISE_TOKEN_STORE=keyring`: no falling back to the file.
+    keyring_only: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -300,7 +335,19 @@ impl TokenStore {
         if keyring.is_none() && file.is_none() {
             return Err(StoreError::Nowhere);
         }
-        Ok(TokenStore { keyring, file })
+        Ok(TokenStore {
+            keyring,
+            file,
+            keyring_only: choice == Choice::Keyring,
+        })
+    }
+
+    /// Where the refresh lock lives: beside the file (the data directory).
+    pub fn lock_dir(&self) -> Option<PathBuf> {
+        self.file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
     }
 
     /// The keyring's name, when one is used.
@@ -315,11 +362,19 @@ impl TokenStore {
 
     /// The login kept for `gateway`, and where; the keyring is asked first.
     pub fn load(&self, gateway: &str) -> Result<Option<(Credential, Place)>, StoreError> {
-        if let Some(keyring) = &self.keyring
-            && let Some(text) = keyring.get(gateway)?
-        {
-            let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
-            return Ok(Some((credential, Place::Keyring(keyring.name))));
+        if let Some(keyring) = &self.keyring {
+            match keyring.get(gateway) {
+                Ok(Some(text)) => {
+                    let credential = parse_credential(&text).ok_or_else(|| unreadable(gateway))?;
+                    return Ok(Some((credential, Place::Keyring(keyring.name))));
+                }
+                Ok(None) => {}
+                // A locked keyring: the file may hold what it could not.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be read, trying the file: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && let Some(credential) = read_file(path)?.logins.remove(gateway)
@@ -335,34 +390,71 @@ impl TokenStore {
         let text = serde_json::to_string(credential).map_err(|e| StoreError::Encode {
             detail: e.to_string(),
         })?;
+        let mut keyring_trouble = None;
+        let mut keyring_too_small = None;
         if let Some(keyring) = &self.keyring {
-            keyring.set(gateway, &text)?;
-            if let Some(path) = &self.file {
-                remove_from_file(path, gateway)?;
+            match keyring.set(gateway, &text) {
+                Ok(()) => {
+                    if let Some(path) = &self.file {
+                        remove_from_file(path, gateway)?;
+                    }
+                    return Ok(Saved {
+                        place: Place::Keyring(keyring.name),
+                        new_file: false,
+                        keyring_trouble: None,
+                        keyring_too_small: None,
+                    });
+                }
+                // A long token (a JWT and its refresh token) goes to the
+                // file, where there is one.
+                Err(StoreError::KeyringTooSmall { name, max }) if self.file.is_some() => {
+                    keyring_too_small = Some((name, max));
+                }
+                // A locked or absent keyring never loses an approved
+                // sign-in: the private file keeps it.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::warn!("the keyring cannot keep the login, the file does: {e}");
+                    keyring_trouble = Some(match &e {
+                        StoreError::KeyringWrite { why, .. } => why.clone(),
+                        other => other.to_string(),
+                    });
+                }
+                Err(e) => return Err(e),
             }
-            return Ok(Saved {
-                place: Place::Keyring(keyring.name),
-                new_file: false,
-            });
         }
         let path = self.file.as_ref().ok_or(StoreError::NoDataDir)?;
         let mut file = read_file(path)?;
         let new_file = !path.exists();
         file.logins.insert(gateway.to_owned(), credential.clone());
         write_file(path, &file)?;
+        if let Some(keyring) = &self.keyring
+            && keyring_trouble.is_none()
+        {
+            // An older, shorter login there would be read first. (A locked
+            // keyring holds none this save could reach.)
+            keyring.delete(gateway)?;
+        }
         Ok(Saved {
             place: Place::File(path.clone()),
             new_file,
+            keyring_trouble,
+            keyring_too_small,
         })
     }
 
     /// Forgets the login for `gateway` everywhere; says where it was.
     pub fn remove(&self, gateway: &str) -> Result<Vec<Place>, StoreError> {
         let mut removed = Vec::new();
-        if let Some(keyring) = &self.keyring
-            && keyring.delete(gateway)?
-        {
-            removed.push(Place::Keyring(keyring.name));
+        if let Some(keyring) = &self.keyring {
+            match keyring.delete(gateway) {
+                Ok(true) => removed.push(Place::Keyring(keyring.name)),
+                Ok(false) => {}
+                // A locked keyring holds nothing the file fallback wrote.
+                Err(e) if !self.keyring_only && self.file.is_some() => {
+                    tracing::info!("the keyring cannot be asked to forget: {e}");
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let Some(path) = &self.file
             && remove_from_file(path, gateway)?
@@ -447,12 +539,13 @@ impl Keyring {
         let name = self.name;
         let text = text.to_owned();
         patiently(KEYRING_PATIENCE, move || {
-            entry
-                .set_password(&text)
-                .map_err(|e| StoreError::KeyringWrite {
+            entry.set_password(&text).map_err(|e| match e {
+                keyring_core::Error::TooLong(_, max) => StoreError::KeyringTooSmall { name, max },
+                e => StoreError::KeyringWrite {
                     name,
                     why: keyring_error(&e),
-                })
+                },
+            })
         })
         .unwrap_or_else(|| Err(too_slow()))
     }
@@ -530,7 +623,7 @@ fn shown(path: &Path) -> String {
 }
 
 fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
-    match fs::read_to_string(path) {
+    match crate::files::read_text_capped(path, crate::files::SMALL_FILE_LIMIT) {
         Ok(text) => {
             serde_json::from_str(&text).map_err(|_| StoreError::FileDamaged { path: shown(path) })
         }
@@ -571,28 +664,24 @@ fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
     let text = serde_json::to_string_pretty(file).map_err(|e| StoreError::Encode {
         detail: e.to_string(),
     })?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| fail(FileStep::CreateFolder, e))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    match fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(fail(FileStep::Replace, e)),
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut out = options.open(&tmp).map_err(|e| fail(FileStep::Create, e))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    crate::files::private_dir(dir).map_err(|e| fail(FileStep::CreateFolder, e))?;
+    // A fresh name made with O_EXCL, mode 0600 (tempfile); removed if
+    // anything below fails, so no litter is left.
+    let mut out = tempfile::Builder::new()
+        .prefix(".logins-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(|e| fail(FileStep::Create, e))?;
     out.write_all(text.as_bytes())
-        .and_then(|()| out.sync_all())
+        .and_then(|()| out.as_file().sync_all())
         .map_err(|e| fail(FileStep::Write, e))?;
-    drop(out);
-    fs::rename(&tmp, path).map_err(|e| fail(FileStep::Replace, e))
+    out.persist(path)
+        .map(drop)
+        .map_err(|e| fail(FileStep::Replace, e.error))
 }
 
 #[cfg(test)]
@@ -606,7 +695,76 @@ mod tests {
             expires_at: Some(2_000_000_000),
             lifetime: Some(3600),
             token_endpoint: Some("http://127.0.0.1:1/token".into()),
+            ..Credential::given("")
         }
+    }
+
+    #[test]
+    fn a_login_too_long_for_the_keyring_goes_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mock: Arc<keyring_core::CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let store = TokenStore {
+            keyring: Some(Keyring {
+                name: "Windows Credential Manager",
+                store: mock.clone(),
+            }),
+            file: Some(dir.path().join(FILE_NAME)),
+            keyring_only: false,
+        };
+        let first = store.save("http://a/", &credential("short")).unwrap();
+        assert_eq!(first.place, Place::Keyring("Windows Credential Manager"));
+        // The next login is refused as Windows refuses one over 2560 bytes.
+        let entry = keyring_core::Entry::new_in_store(&mock, SERVICE, "http://a/").unwrap();
+        entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .unwrap()
+            .set_error(keyring_core::Error::TooLong(
+                "password encoded as UTF-16".into(),
+                2560,
+            ));
+        let long = "x".repeat(3000);
+        let saved = store.save("http://a/", &credential(&long)).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(saved.place, Place::File(path.clone()));
+        assert_eq!(
+            saved.keyring_too_small,
+            Some(("Windows Credential Manager", 2560))
+        );
+        // The shorter, older login left the keyring: the long one is read.
+        let (loaded, place) = store.load("http://a/").unwrap().unwrap();
+        assert_eq!(loaded.access_token, long);
+        assert_eq!(place, Place::File(path));
+        let note = file_notice(Lang::En, saved.keyring_too_small);
+        assert!(
+            note.contains("too long for Windows Credential Manager (at most 2560 bytes"),
+            "{note}"
+        );
+        // Without a file to fall back on, the error says what to do.
+        let keyring_only = TokenStore {
+            keyring: store.keyring.clone(),
+            file: None,
+            keyring_only: false,
+        };
+        entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .unwrap()
+            .set_error(keyring_core::Error::TooLong("password".into(), 2560));
+        let err = keyring_only
+            .save("http://a/", &credential(&long))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::KeyringTooSmall {
+                name: "Windows Credential Manager",
+                max: 2560
+            }
+        );
+        assert!(
+            err.to_string().contains("STEPWISE_TOKEN_STORE=file"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -647,5 +805,47 @@ mod tests {
             err.contains("Remove it") && !err.contains("s3cr3t"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_locked_keyring_never_loses_an_approved_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let mock: Arc<keyring_core::CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let store = TokenStore {
+            keyring: Some(Keyring {
+                name: "Secret Service",
+                store: mock.clone(),
+            }),
+            file: Some(dir.path().join(FILE_NAME)),
+            keyring_only: false,
+        };
+        let entry = keyring_core::Entry::new_in_store(&mock, SERVICE, "http://a/").unwrap();
+        let locked = || keyring_core::Error::NoStorageAccess("the collection is locked".into());
+        let cred = entry
+            .as_any()
+            .downcast_ref::<keyring_core::mock::Cred>()
+            .unwrap();
+        cred.set_error(locked());
+        let saved = store.save("http://a/", &credential("approved")).unwrap();
+        assert_eq!(saved.place, Place::File(dir.path().join(FILE_NAME)));
+        assert!(
+            saved
+                .keyring_trouble
+                .as_deref()
+                .is_some_and(|w| w.contains("locked")),
+            "{saved:?}"
+        );
+        // Still locked when read: the file's copy is found.
+        cred.set_error(locked());
+        let (loaded, place) = store.load("http://a/").unwrap().unwrap();
+        assert_eq!(loaded.access_token, "approved");
+        assert_eq!(place.kind(), "file");
+        // STEPWISE_TOKEN_STORE=keyring: no falling back.
+        let strict = TokenStore {
+            keyring_only: true,
+            ..store.clone()
+        };
+        cred.set_error(locked());
+        assert!(strict.save("http://a/", &credential("approved")).is_err());
     }
 }

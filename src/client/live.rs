@@ -15,32 +15,28 @@
 //! (400, 401, 403, 404) end the updates with a final error.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use eventsource_stream::{Event, EventStreamError, Eventsource};
 use futures_util::stream::{self, Stream, StreamExt};
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_NONE_MATCH, RETRY_AFTER,
-};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Answer, DEVICE_HEADER, Gateway, GatewayError, Rejection, judge};
+use super::{Call, Gateway, GatewayError, Sent};
 use crate::secret::Secret;
 use crate::steps::StepsList;
-use crate::wire::{self as protocol, EVENTS_PATH, LIST_PATH, NO_STEP_CODE};
-
-/// The header a gateway suggests a polling interval in, in seconds.
-pub const POLL_INTERVAL_HEADER: &str = "x-poll-interval";
+use crate::wire::{
+    self as protocol, EVENTS_PATH, LAST_EVENT_ID_HEADER, LIST_PATH, NO_STEP_CODE, RESET_PARAM,
+    STATUS_PARAM, STEPS_ID_PARAM,
+};
+pub use crate::wire::{MAX_STREAM_IDS, POLL_INTERVAL_HEADER};
 /// A stream that closes sooner than this after opening, more than once in a
 /// row, is reopened after a growing backoff rather than at once.
 const MIN_CALM_STREAM: Duration = Duration::from_secs(60);
-/// The most stepsIDs one stream follows (the contract's limit).
-pub const MAX_STREAM_IDS: usize = 200;
 
 /// How the lists are followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,12 +282,11 @@ impl Follower {
     }
 
     fn backoff(&self, failures: u32) -> Duration {
-        let base = self
-            .options
-            .backoff
-            .saturating_mul(1 << failures.min(16))
-            .min(self.options.max_backoff);
-        base + jitter(base / 4)
+        crate::pace::Backoff {
+            first: self.options.backoff,
+            max: self.options.max_backoff,
+        }
+        .after(failures)
     }
 
     /// Follows the event stream, reconnecting, until it is not offered or
@@ -358,21 +353,21 @@ impl Follower {
 
     /// One connection to the event stream, to its end.
     async fn connect_once(&mut self) -> Result<StreamEnd, Gone> {
-        let mut request = match self.request(EVENTS_PATH).await {
-            Ok(r) => r,
-            Err(error) => return Ok(StreamEnd::Fatal(error)),
-        };
-        let query: Vec<(&str, &str)> = self.ids.iter().map(|id| ("stepsID", id.as_str())).collect();
-        request = request
-            .query(&query)
-            .header(ACCEPT, "text/event-stream")
+        let query: Vec<(&str, &str)> = self
+            .ids
+            .iter()
+            .map(|id| (STEPS_ID_PARAM, id.as_str()))
+            .collect();
+        let mut call = Call::get(EVENTS_PATH, &query)
+            .accept("text/event-stream")
             .timeout(self.options.stream_lifetime);
         if let Some(id) = &self.last_event_id {
-            request = request.header("Last-Event-ID", id.as_str());
+            call = call.header(LAST_EVENT_ID_HEADER, id);
         }
         let started = std::time::Instant::now();
-        let sent = tokio::time::timeout(self.gateway.options.timeout, request.send()).await;
-        let mut response = match sent {
+        let sent =
+            tokio::time::timeout(self.gateway.options.timeout, self.gateway.send(&call)).await;
+        let sent = match sent {
             Err(_) => {
                 return Ok(StreamEnd::Failed {
                     error: GatewayError::TimedOut {
@@ -383,17 +378,18 @@ impl Follower {
                     wait: None,
                 });
             }
-            Ok(Err(e)) => {
-                let error = super::redact(self.gateway.transport_error(&e), self.bearer.as_ref());
+            Ok(Err(error)) if error.is_passing() => {
                 return Ok(StreamEnd::Failed {
                     error,
                     delivered: false,
                     wait: None,
                 });
             }
-            Ok(Ok(response)) => response,
+            Ok(Err(error)) => return Ok(StreamEnd::Fatal(error)),
+            Ok(Ok(sent)) => sent,
         };
-        let status = response.status();
+        self.bearer.clone_from(&sent.token);
+        let status = sent.status();
         tracing::info!(
             method = "GET",
             path = EVENTS_PATH,
@@ -406,36 +402,9 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         if !status.is_success() {
-            let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
-            let answer = self.read_answer(&mut response, status).await;
-            // A 404 is a gateway without the call, unless it names the SDK's
-            // "no step for this stepsID" (then polling would hear the same).
-            if status == StatusCode::NOT_FOUND
-                && !answer.as_ref().is_ok_and(|a| {
-                    protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
-                })
-            {
-                return Ok(StreamEnd::NotOffered);
-            }
-            let error = match answer.and_then(judge) {
-                Err(error) => error,
-                Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
-            };
-            let retryable = matches!(
-                error.rejection(),
-                Some(Rejection::TooManyRequests | Rejection::ServerFailure)
-            ) || !matches!(error, GatewayError::Rejected { .. });
-            return Ok(if retryable {
-                StreamEnd::Failed {
-                    error,
-                    delivered: false,
-                    wait,
-                }
-            } else {
-                StreamEnd::Fatal(error)
-            });
+            return Ok(self.refused(sent).await);
         }
-        let is_event_stream = response
+        let is_event_stream = sent
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -449,6 +418,41 @@ impl Follower {
             return Ok(StreamEnd::NotOffered);
         }
         self.set_mode(Mode::Live).await?;
+        self.relay(sent.response).await
+    }
+
+    /// The end of a connection the gateway answered with an error: not
+    /// offered (a 404 without the SDK's code), passing, or final.
+    async fn refused(&self, sent: Sent) -> StreamEnd {
+        let status = sent.status();
+        let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
+        let answer = sent.body(&self.gateway).await;
+        // A 404 is a gateway without the call, unless it names the SDK's
+        // "no step for this stepsID" (then polling would hear the same).
+        if status == StatusCode::NOT_FOUND
+            && !answer.as_ref().is_ok_and(|a| {
+                protocol::decode_error(&a.body).and_then(|b| b.code) == Some(NO_STEP_CODE)
+            })
+        {
+            return StreamEnd::NotOffered;
+        }
+        let error = match answer.and_then(|a| self.gateway.judge(a)) {
+            Err(error) => error,
+            Ok(_) => GatewayError::Transport(format!("unexpected HTTP {status}")),
+        };
+        if error.is_passing() {
+            StreamEnd::Failed {
+                error,
+                delivered: false,
+                wait,
+            }
+        } else {
+            StreamEnd::Fatal(error)
+        }
+    }
+
+    /// Relays the events of an open stream until it ends.
+    async fn relay(&mut self, response: reqwest::Response) -> Result<StreamEnd, Gone> {
         let opened = std::time::Instant::now();
         let idle = self.options.idle_timeout;
         let chunks = stream::unfold(response, move |mut response| async move {
@@ -502,65 +506,6 @@ impl Follower {
         }
     }
 
-    /// A request to `path` under the base URL with the headers every call
-    /// carries: the device, and the token when there is one.
-    /// A sign-in token is refreshed first when it is due.
-    async fn request(&mut self, path: &str) -> Result<RequestBuilder, GatewayError> {
-        let gateway = &self.gateway;
-        let url = gateway.base.join(path).map_err(|e| GatewayError::BadPath {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
-        let mut request = gateway
-            .http
-            .get(url)
-            .header(DEVICE_HEADER, &gateway.device_id);
-        self.bearer = match &gateway.token {
-            Some(source) => Some(
-                source
-                    .bearer(&gateway.http)
-                    .await
-                    .map_err(GatewayError::Auth)?,
-            ),
-            None => None,
-        };
-        if let Some(token) = &self.bearer {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| GatewayError::BadToken)?;
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
-        Ok(request)
-    }
-
-    /// The body of an answer, up to the cap, with the token cut out of it.
-    async fn read_answer(
-        &self,
-        response: &mut reqwest::Response,
-        status: StatusCode,
-    ) -> Result<Answer, GatewayError> {
-        let limit = self.gateway.options.max_body;
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| super::redact(self.gateway.transport_error(&e), self.bearer.as_ref()))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(GatewayError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(super::redact_answer(
-            Answer {
-                status,
-                retry_after: None,
-                body,
-            },
-            self.bearer.as_ref(),
-        ))
-    }
-
     /// Polls every list in turn, for ever, until a final error.
     async fn poll(&mut self) -> Result<(), Gone> {
         let mut failures: u32 = 0;
@@ -580,7 +525,7 @@ impl Follower {
                         self.send(update).await?;
                     }
                     Err((error, wait)) => {
-                        let retrying = is_retryable(&error);
+                        let retrying = error.is_passing();
                         self.send(LiveUpdate::Error { error, retrying }).await?;
                         if !retrying {
                             return Ok(());
@@ -592,7 +537,7 @@ impl Follower {
                 }
             }
             let every = self.options.poll_every.max(hint);
-            tokio::time::sleep(every.max(extra) + jitter(self.options.jitter)).await;
+            tokio::time::sleep(every.max(extra) + crate::pace::jitter(self.options.jitter)).await;
         }
     }
 
@@ -602,16 +547,14 @@ impl Follower {
         &mut self,
         id: &str,
     ) -> Result<(LiveUpdate, Option<Duration>), (GatewayError, Option<Duration>)> {
-        let mut request = self.request(LIST_PATH).await.map_err(|e| (e, None))?;
-        request = request
-            .query(&[
-                ("stepsID", id),
-                ("resetSteps", "false"),
-                ("stepsStatus", "all"),
-            ])
-            .header(ACCEPT, "application/json");
+        let query = [
+            (STEPS_ID_PARAM, id),
+            (RESET_PARAM, "false"),
+            (STATUS_PARAM, "all"),
+        ];
+        let mut call = Call::get(LIST_PATH, &query);
         if let Some(tag) = self.etags.get(id) {
-            request = request.header(IF_NONE_MATCH, tag.as_str());
+            call = call.header(IF_NONE_MATCH.as_str(), tag);
         }
         // Polls share the gateway's budget with every other request: the
         // followers of a board poll in bounded rounds. (A stream holds no
@@ -619,29 +562,22 @@ impl Follower {
         let pace = std::sync::Arc::clone(&self.gateway.pace);
         let place = pace.admit().await;
         let started = std::time::Instant::now();
-        let mut response = request.send().await.map_err(|e| {
-            (
-                super::redact(self.gateway.transport_error(&e), self.bearer.as_ref()),
-                None,
-            )
-        })?;
-        let status = response.status();
-        let suggested = poll_interval(&response);
-        let wait = retry_after(&response).filter(|w| *w <= self.options.max_retry_after);
+        let sent: Sent = self.gateway.send(&call).await.map_err(|e| (e, None))?;
+        self.bearer.clone_from(&sent.token);
+        let status = sent.status();
+        let suggested = poll_interval(sent.headers());
+        let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
         if status == StatusCode::TOO_MANY_REQUESTS {
             // One budget per gateway: every request to it slows down.
             pace.pause(wait.unwrap_or(self.options.backoff));
         }
-        let etag = response
+        let etag = sent
             .headers()
             .get(ETAG)
             .and_then(|v| v.to_str().ok())
             .filter(|v| v.len() <= 256 && v.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
             .map(str::to_owned);
-        let answer = self
-            .read_answer(&mut response, status)
-            .await
-            .map_err(|e| (e, None))?;
+        let answer = sent.body(&self.gateway).await.map_err(|e| (e, None))?;
         drop(place);
         tracing::info!(
             method = "GET",
@@ -659,12 +595,9 @@ impl Follower {
                 suggested,
             ));
         }
-        let body = judge(answer).map_err(|e| (e, wait))?;
-        let mut list =
-            protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
-        if list.steps_id.is_none() {
-            list.steps_id = Some(id.to_owned());
-        }
+        let body = self.gateway.judge(answer).map_err(|e| (e, wait))?;
+        let list = protocol::decode_list(&body).map_err(|e| (GatewayError::BadAnswer(e), None))?;
+        let list = super::check_steps_id(list, id).map_err(|e| (e, None))?;
         match etag {
             Some(tag) => self.etags.insert(id.to_owned(), tag),
             None => self.etags.remove(id),
@@ -681,69 +614,14 @@ impl Follower {
     }
 }
 
-/// Retryable: the network, a timeout, a 429 or a 5xx; a garbled answer too
-/// (a proxy's page may pass). Not: 400, 401, 403, 404 and the like.
-fn is_retryable(error: &GatewayError) -> bool {
-    match error {
-        GatewayError::Rejected { kind, .. } => {
-            matches!(kind, Rejection::TooManyRequests | Rejection::ServerFailure)
-        }
-        GatewayError::Unreachable { .. }
-        | GatewayError::TimedOut { .. }
-        | GatewayError::TooLarge { .. }
-        | GatewayError::BadAnswer(_)
-        | GatewayError::Transport(_) => true,
-        GatewayError::Live(fault) => !matches!(fault, LiveFault::Lists { .. }),
-        GatewayError::UserInfoInUrl
-        | GatewayError::BadUrl { .. }
-        | GatewayError::BadPath { .. }
-        | GatewayError::BadToken
-        | GatewayError::HttpSetup(_)
-        | GatewayError::DemoUnavailable(_)
-        | GatewayError::Tls { .. }
-        | GatewayError::Net(_) => false,
-        // Refreshing is the token source's business: a network failure of
-        // the identity provider passes, an ended login does not.
-        GatewayError::Auth(e) => {
-            !e.needs_login() && matches!(e, crate::auth::AuthError::Network { .. })
-        }
-    }
-}
-
-fn header_seconds(
-    response: &reqwest::Response,
-    name: impl reqwest::header::AsHeaderName,
-) -> Option<Duration> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-}
-
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    header_seconds(response, RETRY_AFTER)
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    super::header_seconds(headers, RETRY_AFTER)
 }
 
 /// `X-Poll-Interval`, capped at an hour so that a wild value cannot stop
 /// watching for good.
-fn poll_interval(response: &reqwest::Response) -> Option<Duration> {
-    header_seconds(response, POLL_INTERVAL_HEADER).map(|d| d.min(Duration::from_secs(3600)))
-}
-
-/// A random delay in `[0, max]`, from the standard library's random hasher
-/// keys (no generator crate needed for spreading polls).
-fn jitter(max: Duration) -> Duration {
-    let Ok(max_ms) = u64::try_from(max.as_millis()) else {
-        return max;
-    };
-    if max_ms == 0 {
-        return Duration::ZERO;
-    }
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(max_ms);
-    Duration::from_millis(hasher.finish() % (max_ms + 1))
+fn poll_interval(headers: &HeaderMap) -> Option<Duration> {
+    super::header_seconds(headers, POLL_INTERVAL_HEADER).map(|d| d.min(Duration::from_secs(3600)))
 }
 
 // ------------------------------------------------------------ the parser
@@ -941,15 +819,23 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
     }
     let mut list = protocol::decode_list(event.data.as_bytes())
         .map_err(|e| StreamError::Gateway(GatewayError::BadAnswer(e)))?;
-    if list.steps_id.is_none() {
-        match ids {
+    match list.steps_id.as_deref() {
+        None => match ids {
             [only] => list.steps_id = Some(only.clone()),
             _ => {
                 return Err(StreamError::Gateway(GatewayError::BadAnswer(
                     protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
                 )));
             }
+        },
+        // A list of a stepsID not followed on this stream is no list of ours.
+        Some(answered) if !ids.iter().any(|id| id == answered) => {
+            return Err(StreamError::Gateway(GatewayError::ForeignList {
+                asked: ids.join(", "),
+                answered: answered.to_owned(),
+            }));
         }
+        Some(_) => {}
     }
     Ok(Some(list))
 }
@@ -1072,13 +958,5 @@ mod tests {
             &out[..],
             [StreamItem::Error(GatewayError::BadAnswer(_))]
         ));
-    }
-
-    #[test]
-    fn jitter_stays_in_bounds() {
-        for _ in 0..100 {
-            assert!(jitter(Duration::from_millis(10)) <= Duration::from_millis(10));
-        }
-        assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
     }
 }

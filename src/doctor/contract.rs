@@ -7,73 +7,88 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
+use super::{Arg, Budget, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
+use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
-use crate::net::{NetOptions, TlsProblem};
+use crate::net::NetOptions;
 use crate::steps::{Status, StepsList, sanitize};
 use crate::wire::{
-    self, CAR_PARAM, DEVICE_HEADER, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+    self, CAR_PARAM, LIST_PATH, NEXT_PATH, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
 };
 
 const JSON: &str = "application/json";
 
-/// One answer, read up to a cap.
+/// One answer: its head, and its body when it was read (up to the cap).
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
 }
 
-const BODY_CAP: usize = 1024 * 1024;
-
+/// The contract checks' requests, through the client's one door (device
+/// header, token, body cap, redaction), each within the run's time.
 struct Caller<'a> {
-    http: reqwest::Client,
-    base: &'a Url,
-    device: &'a str,
-    token: Option<&'a Secret>,
+    gateway: Gateway,
     budget: &'a Budget,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
+    /// `None` (the error body line says why) when the client cannot be made.
+    fn new(
+        report: &mut Report,
+        base: &Url,
+        net: &NetOptions,
+        device: &str,
+        token: Option<&Secret>,
+        budget: &'a Budget,
+    ) -> Option<Caller<'a>> {
+        let options = ClientOptions {
+            connect_timeout: CHECK_LIMIT,
+            timeout: RUN_LIMIT,
+            retries: 0,
+            net: net.clone(),
+            ..ClientOptions::default()
+        };
+        match Gateway::new(base.as_str(), device.to_owned(), token.cloned(), options) {
+            Ok(gateway) => Some(Caller { gateway, budget }),
+            Err(GatewayError::Net(e)) => {
+                report.set("error_body", Mark::Failed, e.to_string());
+                None
+            }
+            Err(e) => {
+                report.set(
+                    "error_body",
+                    Mark::Failed,
+                    words!("doctor-http-setup", error = e.to_string()),
+                );
+                None
+            }
+        }
+    }
+
     /// `Err` holds why nothing usable came back.
     async fn get(
         &self,
         path: &str,
         query: &[(&str, &str)],
-        accept: &str,
+        accept: &'static str,
         read_body: bool,
     ) -> Result<Answer, Arg> {
-        let url = self.base.join(path).map_err(|e| Arg::Text(e.to_string()))?;
-        let mut request = self
-            .http
-            .get(url)
-            .query(query)
-            .header(ACCEPT, accept)
-            .header(DEVICE_HEADER, self.device);
-        if let Some(token) = self.token
-            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-        {
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
+        let call = Call::get(path, query).accept(accept);
         let limit = self.budget.limit();
         let exchange = async {
-            let mut response = request.send().await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let mut body = Vec::new();
-            if read_body {
-                while let Some(chunk) = response.chunk().await? {
-                    if body.len() + chunk.len() > BODY_CAP {
-                        break;
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-            }
-            Ok::<_, reqwest::Error>(Answer {
+            let sent = self.gateway.send(&call).await?;
+            let status = sent.status();
+            let headers = sent.headers().clone();
+            let body = if read_body {
+                sent.body(&self.gateway).await?.body
+            } else {
+                Vec::new()
+            };
+            Ok::<_, GatewayError>(Answer {
                 status,
                 headers,
                 body,
@@ -85,68 +100,45 @@ impl Caller<'_> {
                 secs = format!("{:.0}", limit.as_secs_f64())
             )
             .into()),
-            Ok(Err(e)) => {
-                let mut text = match TlsProblem::find(&e) {
-                    Some(p) => p.code().to_owned(),
-                    None => {
-                        let mut source: &dyn std::error::Error = &e;
-                        while let Some(next) = source.source() {
-                            source = next;
-                        }
-                        source.to_string()
-                    }
-                };
-                if let Some(token) = self.token {
-                    text = text.replace(token.expose(), "<redacted>");
-                }
-                Err(Arg::Text(sanitize(&text)))
+            Ok(Err(GatewayError::Redirected(refused))) => {
+                Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
+            Ok(Err(e)) => Err(Arg::Text(sanitize(&why(e)))),
             Ok(Ok(answer)) => Ok(answer),
         }
     }
 }
 
-impl<'a> Caller<'a> {
-    /// The HTTP client of the contract checks; `None` (the error body line
-    /// says why) when it cannot be made.
-    fn new(
-        report: &mut Report,
-        base: &'a Url,
-        net: &NetOptions,
-        device: &'a str,
-        token: Option<&'a Secret>,
-        budget: &'a Budget,
-    ) -> Option<Caller<'a>> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(CHECK_LIMIT)
-            .user_agent(concat!("stepwise-doctor/", env!("CARGO_PKG_VERSION")));
-        let http = match crate::net::configure(builder, net).map(|b| b.build()) {
-            Ok(Ok(http)) => http,
-            Ok(Err(e)) => {
-                report.set(
-                    "error_body",
-                    Mark::Failed,
-                    words!("doctor-http-setup", error = e.to_string()),
-                );
-                return None;
-            }
-            Err(e) => {
-                report.set("error_body", Mark::Failed, e.to_string());
-                return None;
-            }
-        };
-        Some(Caller {
-            http,
-            base,
-            device,
-            token,
-            budget,
-        })
+/// Why a request failed, in the system's words (a TLS problem by its code).
+fn why(error: GatewayError) -> String {
+    match error {
+        GatewayError::Tls { problem, .. } => problem.code().to_owned(),
+        GatewayError::Unreachable { detail, .. } | GatewayError::Transport(detail) => detail,
+        other => other.to_string(),
     }
 }
 
 fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a str); 3] {
     [(key, id), (RESET_PARAM, "false"), (STATUS_PARAM, status)]
+}
+
+/// What to do about a first list refused: the words follow who answered
+/// (the gateway about an id, a proxy, a TLS terminator, or something that
+/// is no gateway), as the gateway client's errors do.
+fn first_list_fix(answer: &Answer) -> Arg {
+    let contract_body = wire::decode_error(&answer.body).is_some();
+    let page =
+        String::from_utf8_lossy(&answer.body[..answer.body.len().min(8192)]).to_ascii_lowercase();
+    match answer.status.as_u16() {
+        407 => words!("doctor-fix-proxy-password").into(),
+        404 if !contract_body => words!("doctor-fix-not-a-gateway").into(),
+        400 if !contract_body && page.contains("ssl certificate") => {
+            words!("doctor-fix-client-cert-front").into()
+        }
+        400 | 404 => words!("doctor-first-fix-car").into(),
+        500.. => words!("doctor-fix-gateway-failed").into(),
+        _ => words!("doctor-fix-steps-gateway").into(),
+    }
 }
 
 fn http_failure(status: StatusCode, body: &[u8]) -> String {
@@ -207,7 +199,7 @@ const ON_STEPS_ID: [(&str, OnStepsId); 5] = [
 ];
 
 /// The read-only contract checks and the clock. Returns whether the gateway
-/// answered 401 (the token line says why).
+/// answered 401 (the token line says why); `None` when nothing answered.
 pub(super) async fn checks(
     report: &mut Report,
     budget: &Budget,
@@ -216,13 +208,9 @@ pub(super) async fn checks(
     device: &str,
     token: Option<&Secret>,
     car: Option<&str>,
-) -> bool {
-    let Some(caller) = Caller::new(report, base, net, device, token, budget) else {
-        return false;
-    };
-    let Some(unauthorized) = error_body(report, &caller).await else {
-        return false;
-    };
+) -> Option<bool> {
+    let caller = Caller::new(report, base, net, device, token, budget)?;
+    let unauthorized = error_body(report, &caller).await?;
     let Some(car) = car else {
         report.set_with(
             "first_list",
@@ -230,16 +218,16 @@ pub(super) async fn checks(
             words!("doctor-first-no-car"),
             Some(words!("doctor-first-no-car-fix")),
         );
-        return unauthorized;
+        return Some(unauthorized);
     };
     if budget.spent() {
-        return unauthorized;
+        return Some(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
         Err((line, refused)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
-            return unauthorized || refused;
+            return Some(unauthorized || refused);
         }
     };
     report.set(
@@ -255,12 +243,12 @@ pub(super) async fn checks(
     );
     for (id, check) in ON_STEPS_ID {
         if budget.spent() {
-            return unauthorized;
+            return Some(unauthorized);
         }
         let line = check(&listed).await;
         report.set_with(id, line.mark, line.detail, line.remedy);
     }
-    unauthorized
+    Some(unauthorized)
 }
 
 /// A request with neither id: a 400 with a JSON body, and the gateway's
@@ -337,7 +325,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     http_failure(a.status, &a.body)
                 ),
             )
-            .fix(words!("doctor-first-fix-car"));
+            .fix(first_list_fix(&a));
             return Err((line, false));
         }
         Ok(a) => wire::decode_list(&a.body).map_err(|e| {
@@ -526,7 +514,22 @@ fn guidance<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             .get(wire::GUIDANCE_PHONE_PATH, &[], "text/html", false)
             .await;
         match answer {
-            Ok(a) if a.status.is_success() => Line::new(Mark::Ok, words!("doctor-guidance-ok")),
+            // A guidance page is HTML that says its language; a portal's
+            // catch-all answers 200 too, without it.
+            Ok(a) if a.status.is_success() && is_guidance_page(&a.headers) => {
+                Line::new(Mark::Ok, words!("doctor-guidance-ok"))
+            }
+            Ok(a) if a.status.is_success() => Line::new(
+                Mark::Warning,
+                words!(
+                    "doctor-guidance-not-a-page",
+                    kind = a
+                        .headers
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map_or_else(|| "-".to_owned(), sanitize)
+                ),
+            ),
             Ok(a) if a.status == StatusCode::NOT_FOUND => {
                 Line::new(Mark::Ok, words!("doctor-guidance-404"))
             }
@@ -543,6 +546,14 @@ fn guidance<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             ),
         }
     })
+}
+
+fn is_guidance_page(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    wire::is_guidance_page(
+        text(reqwest::header::CONTENT_TYPE),
+        text(reqwest::header::CONTENT_LANGUAGE),
+    )
 }
 
 fn names(list: &StepsList) -> Vec<&str> {

@@ -216,10 +216,22 @@ pub async fn run(
         url.scheme(),
         http_ok,
     );
+    // A kept login (`stepwise login`) is used as the commands use it:
+    // refreshed first when due.
+    let login = match (&settings.token, &settings.login, &embedded) {
+        (None, Some(login), None) => Some(token::kept_login(login, settings, &base).await),
+        _ => None,
+    };
+    let login_source = Arg::from(words!("doctor-source-login"));
+    let token_source = match &login {
+        Some(_) => &login_source,
+        None => token_source,
+    };
     if !http_ok {
         token::check(
             &mut report,
             settings,
+            login.as_ref(),
             token_source,
             embedded.is_some(),
             None,
@@ -229,7 +241,10 @@ pub async fn run(
     let token = if embedded.is_some() {
         None
     } else {
-        settings.token.clone()
+        settings
+            .token
+            .clone()
+            .or_else(|| login.as_ref().and_then(|l| l.token.clone()))
     };
     let unauthorized = contract::checks(
         &mut report,
@@ -244,9 +259,10 @@ pub async fn run(
     token::check(
         &mut report,
         settings,
+        login.as_ref(),
         token_source,
         embedded.is_some(),
-        Some(unauthorized),
+        unauthorized,
     );
     drop(embedded);
     report.finish(&words!("doctor-skip"))

@@ -49,7 +49,7 @@ pub(super) async fn checks(
         });
     }
     if let Some(choice) = &proxy
-        && let Err(why) = connect_tunnel(budget, &mut stream, &host, port).await
+        && let Err(why) = connect_tunnel(budget, &mut stream, &host, port, &choice.url).await
     {
         report.set_with(
             "proxy",
@@ -240,14 +240,23 @@ async fn tcp_check(
     Some(stream)
 }
 
-/// Asks the proxy for a tunnel (`CONNECT host:port`).
+/// Asks the proxy for a tunnel (`CONNECT host:port`), with the proxy's
+/// user name and password when its URL holds them, as the gateway calls do.
 async fn connect_tunnel(
     budget: &Budget,
     stream: &mut TcpStream,
     host: &str,
     port: u16,
+    proxy: &Url,
 ) -> Result<(), Words> {
-    let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    let credentials = proxy_credentials(proxy);
+    let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if let Some(basic) = &credentials {
+        request.push_str("Proxy-Authorization: Basic ");
+        request.push_str(basic);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
     let exchange = async {
         stream.write_all(request.as_bytes()).await?;
         let mut head = Vec::new();
@@ -270,18 +279,100 @@ async fn connect_tunnel(
         Some(Ok(head)) => {
             let text = String::from_utf8_lossy(&head);
             let status_line = sanitize(text.lines().next().unwrap_or(""));
-            let ok = status_line
-                .split_whitespace()
-                .nth(1)
-                .is_some_and(|code| code == "200");
-            if ok {
-                Ok(())
-            } else {
-                Err(words!(
+            let code = status_line.split_whitespace().nth(1).unwrap_or_default();
+            match code {
+                "200" => Ok(()),
+                "407" if credentials.is_some() => Err(words!(
+                    "doctor-tunnel-password-refused",
+                    status = format!("{status_line:?}")
+                )),
+                "407" => Err(words!(
+                    "doctor-tunnel-password-wanted",
+                    status = format!("{status_line:?}")
+                )),
+                _ => Err(words!(
                     "doctor-tunnel-refused",
                     status = format!("{status_line:?}")
-                ))
+                )),
             }
         }
+    }
+}
+
+/// `user:password` of a proxy URL, percent-decoded and base64-encoded for
+/// `Proxy-Authorization: Basic`; `None` without a user name.
+fn proxy_credentials(proxy: &Url) -> Option<String> {
+    if proxy.username().is_empty() {
+        return None;
+    }
+    let mut plain = percent_decode(proxy.username());
+    plain.push(b':');
+    plain.extend(percent_decode(proxy.password().unwrap_or_default()));
+    Some(base64(&plain))
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_credentials_are_decoded_then_encoded_for_basic() {
+        let url = Url::parse("http://dealer:p%40ss%3Aw0rd%25x@127.0.0.1:3128").unwrap();
+        // base64("dealer:p@ss:w0rd%x")
+        assert_eq!(
+            proxy_credentials(&url).as_deref(),
+            Some("ZGVhbGVyOnBAc3M6dzByZCV4")
+        );
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(
+            proxy_credentials(&Url::parse("http://127.0.0.1:3128").unwrap()),
+            None
+        );
     }
 }

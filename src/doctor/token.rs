@@ -6,17 +6,83 @@ use std::time::{Duration, SystemTime};
 use super::{Arg, Mark, Report};
 use crate::config::{Secret, Settings};
 
+/// The kept login as doctor found it: its token (refreshed when due), or
+/// the provider's words when the provider ended it.
+pub(super) struct KeptLogin {
+    pub token: Option<Secret>,
+    pub over: Option<String>,
+}
+
+/// The kept login's token, refreshed first when due (as a command would).
+pub(super) async fn kept_login(
+    login: &crate::auth::KeptLogin,
+    settings: &Settings,
+    base: &str,
+) -> KeptLogin {
+    if let Some(said) = &login.credential.over {
+        return KeptLogin {
+            token: None,
+            over: Some(said.clone()),
+        };
+    }
+    let options = crate::client::ClientOptions {
+        net: settings.net.clone(),
+        ..crate::client::ClientOptions::default()
+    };
+    let Ok(client) = crate::client::Gateway::new(base, settings.device_id.clone(), None, options)
+    else {
+        return KeptLogin {
+            token: None,
+            over: None,
+        };
+    };
+    match login.source().bearer(client.http()).await {
+        Ok(token) => KeptLogin {
+            token: Some(token),
+            over: None,
+        },
+        Err(crate::auth::AuthError::SignInAgain(why)) => KeptLogin {
+            token: None,
+            over: Some(why.to_string()),
+        },
+        Err(_) => KeptLogin {
+            token: None,
+            over: None,
+        },
+    }
+}
+
 /// The token line: `unauthorized` is `None` when the gateway was not
 /// reached, else whether it answered 401.
 pub(super) fn check(
     report: &mut Report,
     settings: &Settings,
+    login: Option<&KeptLogin>,
     source: &Arg,
     embedded: bool,
     // `None`: the gateway was not reached; else whether it answered 401.
     unauthorized: Option<bool>,
 ) {
-    let Some(token) = &settings.token else {
+    if let Some(KeptLogin {
+        over: Some(said), ..
+    }) = login
+    {
+        report.set_with(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-login-over",
+                said = crate::steps::sanitize(said)
+            ),
+            Some(words!("doctor-token-fix-login")),
+        );
+        return;
+    }
+    let token = settings
+        .token
+        .as_ref()
+        .or_else(|| login.and_then(|l| l.token.as_ref()));
+    let Some(token) = token else {
         if unauthorized == Some(true) {
             report.set_with(
                 "token",
@@ -26,6 +92,9 @@ pub(super) fn check(
             );
         } else if embedded {
             report.set("token", Mark::Ok, words!("doctor-token-embedded"));
+        } else if unauthorized.is_none() {
+            // Nothing answered: whether the gateway wants a token is unknown.
+            report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));
         } else {
             report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
         }
@@ -62,7 +131,11 @@ pub(super) fn check(
             "token",
             Mark::Failed,
             words!("doctor-token-refused", source = source.clone()),
-            Some(words!("doctor-token-fix-refused")),
+            Some(if login.is_some() {
+                words!("doctor-token-fix-login")
+            } else {
+                words!("doctor-token-fix-refused")
+            }),
         ),
         (false, Some(exp)) => report.set(
             "token",
@@ -78,7 +151,7 @@ pub(super) fn check(
         ),
         (false, None) if unauthorized.is_none() => report.set(
             "token",
-            Mark::Ok,
+            Mark::Skipped,
             words!("doctor-token-not-tried", source = source.clone()),
         ),
         (false, None) => report.set(

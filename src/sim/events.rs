@@ -23,8 +23,7 @@ use super::state::{ListAnswer, SimError};
 use crate::steps::StatusFilter;
 use crate::wire::{ErrorBody, Lookup, STEPS_ID_PARAM};
 
-/// The most stepsIDs one stream may follow.
-pub const MAX_STREAM_IDS: usize = 200;
+pub use crate::wire::MAX_STREAM_IDS;
 
 /// The gap between two keep-alive comments the simulator leaves by default
 /// (proxies close streams idle for longer than that, commonly 30 to 60 s).
@@ -42,6 +41,8 @@ pub struct Live {
     next_event_id: AtomicU64,
     keep_alive: Duration,
     poll_interval: Option<u64>,
+    /// A stream ends after this many events (`serve --stream-events`).
+    stream_events: Option<usize>,
 }
 
 /// The polling interval the simulator suggests by default, in seconds.
@@ -63,7 +64,23 @@ impl Live {
             next_event_id: AtomicU64::new(1),
             keep_alive,
             poll_interval,
+            stream_events: None,
         }
+    }
+
+    /// Every stream ends after its first `events` events.
+    #[must_use]
+    pub fn with_stream_events(mut self, events: Option<usize>) -> Self {
+        self.stream_events = events;
+        self
+    }
+
+    pub fn keep_alive(&self) -> Duration {
+        self.keep_alive
+    }
+
+    pub fn poll_interval(&self) -> Option<u64> {
+        self.poll_interval
     }
 
     /// Something may have changed: every open stream re-evaluates its lists.
@@ -124,7 +141,10 @@ pub(super) fn list_response(shared: &Shared, headers: &HeaderMap, answer: &ListA
         out.insert(header::ETAG, value);
     }
     if let Some(seconds) = shared.live().poll_interval {
-        out.insert("x-poll-interval", HeaderValue::from(seconds));
+        out.insert(
+            crate::wire::POLL_INTERVAL_HEADER,
+            HeaderValue::from(seconds),
+        );
     }
     response
 }
@@ -191,7 +211,7 @@ pub(crate) async fn events(
     let mut changes = live.changes.subscribe();
     changes.borrow_and_update();
     let closing = live.closing.subscribe();
-    let first = evaluate(&shared, &device, &ids)?;
+    let first = evaluate(&shared, &device, &ids).await?;
     let mut follower = Follower {
         shared: shared.clone(),
         device,
@@ -200,6 +220,7 @@ pub(crate) async fn events(
         pending: Vec::new(),
         changes,
         closing,
+        left: live.stream_events,
     };
     follower.queue_changed(first);
     let keep_alive = KeepAlive::new()
@@ -210,20 +231,23 @@ pub(crate) async fn events(
 }
 
 /// Every followed list, evaluated as a list request by stepsID would be.
-fn evaluate(
+async fn evaluate(
     shared: &Shared,
     device: &str,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, SimError> {
-    shared.with_state(|state| {
-        ids.iter()
-            .map(|id| {
-                let key = Lookup::StepsId(id.clone());
-                let answer = state.list(device, &key, false, StatusFilter::All)?;
-                Ok((id.clone(), list_json(&answer)))
-            })
-            .collect()
-    })
+    let (device, ids) = (device.to_owned(), ids.to_vec());
+    shared
+        .with_state(move |state| {
+            ids.iter()
+                .map(|id| {
+                    let key = Lookup::StepsId(id.clone());
+                    let answer = state.list(&device, &key, false, StatusFilter::All)?;
+                    Ok((id.clone(), list_json(&answer)))
+                })
+                .collect()
+        })
+        .await
 }
 
 /// One open stream: what it follows and what it last sent of each list.
@@ -236,6 +260,8 @@ struct Follower {
     pending: Vec<Event>,
     changes: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
+    /// Events this stream may still send, when it is bounded.
+    left: Option<usize>,
 }
 
 impl Follower {
@@ -261,17 +287,18 @@ impl Follower {
     fn into_stream(self) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
         stream::unfold(self, |mut me| async move {
             loop {
-                if *me.closing.borrow() {
+                if *me.closing.borrow() || me.left == Some(0) {
                     return None;
                 }
                 if let Some(event) = me.pending.pop() {
+                    me.left = me.left.map(|n| n - 1);
                     return Some((Ok(event), me));
                 }
                 tokio::select! {
                     changed = me.changes.changed() => {
                         changed.ok()?;
                         // A session never disappears; should it, the stream ends.
-                        let lists = evaluate(&me.shared, &me.device, &me.ids).ok()?;
+                        let lists = evaluate(&me.shared, &me.device, &me.ids).await.ok()?;
                         me.queue_changed(lists);
                     }
                     _ = me.closing.changed() => return None,

@@ -24,12 +24,12 @@ use tokio::task::JoinHandle;
 pub use crate::wire::{Association, TruthStep};
 pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
-pub use openapi::openapi_json;
+pub use openapi::{openapi_json, openapi_json_at};
 pub use routes::{Shared, router};
 pub use scenario::{Scenario, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// A simulator running on a tokio task.
 pub struct RunningSim {
@@ -227,6 +227,7 @@ pub async fn serve_shared_tls(
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let shared = shared.over_tls();
     let app = router(shared.clone());
     let listener = tls::TlsListener::new(listener, config)?;
     serve_app(listener, app, shared, shutdown).await

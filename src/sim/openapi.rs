@@ -145,7 +145,8 @@ impl ToSchema for AssociationsDoc {
         routes::associations,
         routes::complete,
         routes::revoke,
-        routes::guidance_page
+        routes::guidance_page,
+        super::auth::resource_metadata
     ),
     components(schemas(
         StepDoc,
@@ -159,22 +160,69 @@ impl ToSchema for AssociationsDoc {
 )]
 struct ApiDoc;
 
-/// The OpenAPI document, as pretty JSON with a trailing newline.
+/// The address the checked-in document names: the simulator's default.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
+
+/// The OpenAPI document, as pretty JSON with a trailing newline, naming the
+/// simulator's default address (the copy in `docs/openapi.json`).
 pub fn openapi_json() -> String {
+    openapi_json_at(DEFAULT_SERVER)
+}
+
+/// The document naming `server` (`http://HOST:PORT`) as the one address:
+/// what a running simulator serves, the address it was asked at.
+pub fn openapi_json_at(server: &str) -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.servers = Some(vec![Server::new("http://127.0.0.1:8080")]);
+    doc.servers = Some(vec![Server::new(server)]);
     let mut doc = serde_json::to_value(&doc).expect("the document serialises");
     enforce(&mut doc);
     serde_json::to_string_pretty(&doc).expect("the document serialises") + "\n"
 }
 
 /// What the derive macros cannot say, said on the generated document: the
-/// id rule and the device header's rule, that the list takes exactly one of
-/// carAssociationID and stepsID, strict booleans and statuses, examples that
-/// reach real lists, and links that feed one answer into the next call.
+/// id rule and the device header's rule, the bearer scheme, strict booleans
+/// and statuses, examples that reach real lists, each live event's shape,
+/// and links that feed one answer into the next call.
 fn enforce(doc: &mut Value) {
-    let schemas = &mut doc["components"]["schemas"];
+    add_schemas(&mut doc["components"]);
+    let paths = &mut doc["paths"];
+    list_call(&mut paths["/pims/subscription/steps"]["get"]);
+    events_call(&mut paths["/pims/subscription/steps/events"]["get"]);
+    next_call(&mut paths["/pims/subscription/step"]["get"]);
+    sim_calls(paths);
+    // The gateway may ask for a bearer token; the simulator does only with
+    // --token or --auth device, so a call without one is documented too.
+    for (path, method) in [
+        ("/pims/subscription/steps", "get"),
+        ("/pims/subscription/steps/events", "get"),
+        ("/pims/subscription/step", "get"),
+        ("/sim/associations", "get"),
+        ("/sim/associations/{car}/steps/{name}/complete", "post"),
+        ("/sim/associations/{car}/steps/{name}/revoke", "post"),
+    ] {
+        paths[path][method]["security"] = json!([{}, {"bearer": []}]);
+    }
+}
+
+fn id() -> Value {
+    json!({"$ref": "#/components/schemas/Id"})
+}
+
+fn device() -> Value {
+    json!({
+        "name": wire::DEVICE_HEADER,
+        "in": "header",
+        "description": "Stable id of the calling device; a stepsID is bound to the device that obtained it",
+        "required": true,
+        "schema": {"$ref": "#/components/schemas/DeviceId"},
+        "example": "3f2b6c1e-device"
+    })
+}
+
+/// The id and device rules, one live event, and the bearer scheme.
+fn add_schemas(components: &mut Value) {
+    let schemas = &mut components["schemas"];
     schemas["Id"] = json!({
         "type": "string",
         "minLength": 1,
@@ -191,49 +239,62 @@ fn enforce(doc: &mut Value) {
         "description": "An opaque id of the calling device: 1 to 128 visible ASCII characters, no spaces.",
         "example": "3f2b6c1e-device"
     });
-    let id = json!({"$ref": "#/components/schemas/Id"});
-    let device = json!({
-        "name": wire::DEVICE_HEADER,
-        "in": "header",
-        "description": "Stable id of the calling device; a stepsID is bound to the device that obtained it",
-        "required": true,
-        "schema": {"$ref": "#/components/schemas/DeviceId"},
-        "example": "3f2b6c1e-device"
-    });
-    let paths = &mut doc["paths"];
-
-    let list = &mut paths["/pims/subscription/steps"]["get"];
-    list["parameters"] = json!([
-        {
-            "name": "lookup",
-            "in": "query",
-            "style": "form",
-            "explode": true,
-            "required": true,
-            "description": "Exactly one of carAssociationID (the first list on a device) and stepsID (later lists, the stepsID of the first); both or neither is a 400",
-            "schema": {"oneOf": [
-                {
-                    "type": "object",
-                    "title": "By carAssociationID",
-                    "properties": {(wire::CAR_PARAM): id.clone()},
-                    "required": [wire::CAR_PARAM],
-                    "additionalProperties": false
-                },
-                {
-                    "type": "object",
-                    "title": "By stepsID",
-                    "properties": {(wire::STEPS_ID_PARAM): id.clone()},
-                    "required": [wire::STEPS_ID_PARAM],
-                    "additionalProperties": false
-                }
-            ]},
-            "examples": {
-                "documentation": {"summary": "The documentation's car", "value": {(wire::CAR_PARAM): "987654"}},
-                "newCustomer": {"summary": "A new customer", "value": {(wire::CAR_PARAM): "111111"}},
-                "ready": {"summary": "A ready service", "value": {(wire::CAR_PARAM): "222222"}},
-                "staleCache": {"summary": "A stale cache", "value": {(wire::CAR_PARAM): "333333"}}
-            }
+    schemas["StepsEvent"] = json!({
+        "type": "object",
+        "description": "One server-sent event of the stream: `event: steps`, an `id` that increases over every stream of the gateway, and `data`, one list as the list call answers it (JSON text of a StepsList). Comment lines (keep-alives) are no events.",
+        "properties": {
+            "event": {"type": "string", "const": "steps"},
+            "id": {"type": "string", "pattern": "^[0-9]+$"},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/StepsList"}
+            },
+            "retry": {"type": "integer", "minimum": 0}
         },
+        "required": ["event", "id", "data"]
+    });
+    components["securitySchemes"] = json!({
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token of the gateway's identity provider (stepwise login), when the gateway asks for one"
+        }
+    });
+}
+
+/// The list: by carAssociationID or by stepsID (exactly one), reset and
+/// status filter; a link to the next step.
+fn list_call(list: &mut Value) {
+    let lookup = |name: &str, description: &str, examples: Value| {
+        let mut parameter = json!({
+            "name": name,
+            "in": "query",
+            "required": false,
+            "description": description,
+            "schema": id()
+        });
+        if examples.as_object().is_some_and(|e| !e.is_empty()) {
+            parameter["examples"] = examples;
+        }
+        parameter
+    };
+    list["parameters"] = json!([
+        lookup(
+            wire::CAR_PARAM,
+            "The first list on a device, by carAssociationID. Give exactly one of carAssociationID and stepsID: both or neither is a 400",
+            json!({
+                "documentation": {"summary": "The documentation's car", "value": "987654"},
+                "newCustomer": {"summary": "A new customer", "value": "111111"},
+                "ready": {"summary": "A ready service", "value": "222222"},
+                "staleCache": {"summary": "A stale cache", "value": "333333"}
+            })
+        ),
+        lookup(
+            wire::STEPS_ID_PARAM,
+            "Later lists, by the stepsID of the first (bound to the device that obtained it). Give exactly one of carAssociationID and stepsID: both or neither is a 400",
+            json!({})
+        ),
         {
             "name": wire::RESET_PARAM,
             "in": "query",
@@ -250,7 +311,7 @@ fn enforce(doc: &mut Value) {
             "schema": {"type": "string", "enum": ["todo", "alreadyDone", "all"], "default": "all"},
             "example": "all"
         },
-        device.clone()
+        device()
     ]);
     list["responses"]["200"]["links"] = json!({
         "NextStep": {
@@ -262,8 +323,12 @@ fn enforce(doc: &mut Value) {
             }
         }
     });
+}
 
-    let events = &mut paths["/pims/subscription/steps/events"]["get"];
+/// The event stream: its stepsIDs, `Last-Event-ID`, and each event's shape
+/// (the schema of a `text/event-stream` answer is that of one event, as
+/// OpenAPI 3.2's `itemSchema` says it).
+fn events_call(events: &mut Value) {
     events["parameters"] = json!([
         {
             "name": wire::STEPS_ID_PARAM,
@@ -272,33 +337,39 @@ fn enforce(doc: &mut Value) {
             "style": "form",
             "explode": true,
             "description": "The lists to follow: 1 to 200 stepsIDs this device obtained, the parameter repeated",
-            "schema": {"type": "array", "items": id.clone(), "minItems": 1, "maxItems": super::events::MAX_STREAM_IDS},
+            "schema": {"type": "array", "items": id(), "minItems": 1, "maxItems": wire::MAX_STREAM_IDS},
             "example": ["132324"]
         },
         {
-            "name": "Last-Event-ID",
+            "name": wire::LAST_EVENT_ID_HEADER,
             "in": "header",
             "required": false,
             "description": "The id of the last event seen, on a reconnect",
             "schema": {"type": "string"},
             "example": "1"
         },
-        device.clone()
+        device()
     ]);
+    events["responses"]["200"]["content"]["text/event-stream"]["schema"] =
+        json!({"$ref": "#/components/schemas/StepsEvent"});
+}
 
-    let next = &mut paths["/pims/subscription/step"]["get"];
+fn next_call(next: &mut Value) {
     next["parameters"] = json!([
         {
             "name": wire::STEPS_ID_PARAM,
             "in": "query",
             "required": true,
             "description": "The stepsID of a list this device obtained",
-            "schema": id.clone(),
+            "schema": id(),
             "example": "132324"
         },
-        device
+        device()
     ]);
+}
 
+/// The simulator's controls: complete and revoke, each linked to the other.
+fn sim_calls(paths: &mut Value) {
     for (action, other) in [("complete", "revoke"), ("revoke", "complete")] {
         let path = format!("/sim/associations/{{car}}/steps/{{name}}/{action}");
         let call = &mut paths[path.as_str()]["post"];
@@ -308,7 +379,7 @@ fn enforce(doc: &mut Value) {
                 "in": "path",
                 "required": true,
                 "description": "carAssociationID",
-                "schema": id.clone(),
+                "schema": id(),
                 "example": "987654"
             },
             {

@@ -17,10 +17,11 @@ use serde::ser::SerializeMap;
 use super::events::Live;
 use super::openapi::{AssociationDoc, AssociationsDoc, NextStepDoc, StepsListDoc};
 use super::state::{ListAnswer, SimError, SimState};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::steps::{StatusFilter, Step};
 use crate::wire::{
     self, CAR_PARAM, DEVICE_HEADER, ErrorBody, Lookup, RESET_PARAM, STATUS_PARAM, STEPS_ID_PARAM,
+    oauth,
 };
 
 /// What every handler shares.
@@ -32,6 +33,8 @@ pub struct Shared {
     /// Where the state is kept between runs (the embedded demo backend).
     store: Option<Arc<PathBuf>>,
     live: Arc<Live>,
+    /// Served over HTTPS (the OpenAPI document's `servers` says so).
+    tls: bool,
 }
 
 impl Shared {
@@ -42,7 +45,15 @@ impl Shared {
             auth: None,
             store: None,
             live: Arc::new(Live::default()),
+            tls: false,
         }
+    }
+
+    /// The same simulator, served over HTTPS.
+    #[must_use]
+    pub fn over_tls(mut self) -> Self {
+        self.tls = true;
+        self
     }
 
     /// Makes the simulator an identity provider too (`--auth device`):
@@ -80,6 +91,16 @@ impl Shared {
         self
     }
 
+    /// Event streams end after their first `events` events (`serve
+    /// --stream-events`), for tools that need an answer that ends.
+    #[must_use]
+    pub fn with_stream_events(mut self, events: Option<usize>) -> Self {
+        let live =
+            Live::new(self.live.keep_alive(), self.live.poll_interval()).with_stream_events(events);
+        self.live = Arc::new(live);
+        self
+    }
+
     /// What lists and event streams share.
     pub fn live(&self) -> &Live {
         &self.live
@@ -90,38 +111,75 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs one call on the state, between reading and writing its file.
-    pub(super) fn with_state<T>(&self, call: impl FnOnce(&mut SimState) -> T) -> T {
+    /// Runs one call on the state. A state kept in a file is read before
+    /// and written after the call, under a lock on `<file>.lock` that every
+    /// process sharing the file takes, so no run undoes another's change;
+    /// that file work runs off the async runtime. When the state cannot be
+    /// kept, the call's change is undone and the caller is told
+    /// ([`SimError::Storage`]), never answered as if it had been kept.
+    pub(super) async fn with_state<T, F>(&self, call: F) -> Result<T, SimError>
+    where
+        F: FnOnce(&mut SimState) -> Result<T, SimError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.store.is_none() {
+            return call(&mut self.lock());
+        }
+        let shared = self.clone();
+        tokio::task::spawn_blocking(move || shared.with_state_blocking(call))
+            .await
+            .map_err(|e| SimError::Storage(e.to_string()))?
+    }
+
+    /// [`Shared::with_state`] on this thread (it may wait for the file lock).
+    pub(super) fn with_state_blocking<T>(
+        &self,
+        call: impl FnOnce(&mut SimState) -> Result<T, SimError>,
+    ) -> Result<T, SimError> {
         let mut state = self.lock();
         let Some(file) = &self.store else {
             return call(&mut state);
         };
+        let cannot_keep = |e: std::io::Error| {
+            tracing::warn!(file = %file.display(), "cannot keep the simulator's state: {e}");
+            SimError::Storage(format!(
+                "the demo backend cannot keep its state in {}: {e}",
+                crate::steps::sanitize(&file.display().to_string())
+            ))
+        };
+        let _held = lock_file(file).map_err(cannot_keep)?;
         if let Some(kept) = load_state(file)
             && !state.adopt(kept)
         {
             tracing::warn!(file = %file.display(), "the simulator's state was made from other associations, starting fresh");
         }
-        let result = call(&mut state);
+        let before = state.clone();
+        let result = call(&mut state)?;
         if let Err(e) = save_state(file, &state.save()) {
-            tracing::warn!(file = %file.display(), "cannot keep the simulator's state: {e}");
+            *state = before;
+            return Err(cannot_keep(e));
         }
-        result
+        Ok(result)
     }
 
     /// Completes a random vehicle's next step (see [`SimState::churn`]),
     /// pushed to every stream that follows its list, as a control call is.
     pub fn churn(&self, draw: u64) -> Option<(String, String)> {
-        let changed = self.with_state(|s| s.churn(draw));
+        let changed = self
+            .with_state_blocking(|s| Ok(s.churn(draw)))
+            .ok()
+            .flatten();
         if changed.is_some() {
             self.live().notify();
         }
         changed
     }
 
-    /// No token is asked of any call: the control calls are open to
-    /// whoever reaches the simulator.
+    /// No token is asked of any call (neither `--token` nor sign-in with
+    /// `--auth`): the control calls are open to whoever reaches the
+    /// simulator.
     pub fn needs_no_token(&self) -> bool {
-        self.token.is_none()
+        self.token.is_none() && self.auth.is_none()
     }
 
     pub(super) fn check_token(&self, headers: &HeaderMap) -> Result<(), SimError> {
@@ -148,10 +206,13 @@ impl Shared {
     }
 }
 
+/// The most a kept state may hold (the demo backend's is a few KiB).
+const STATE_LIMIT: usize = 64 * 1024 * 1024;
+
 /// The state kept in `file`, or `None` when there is none or it is not
 /// usable (then a warning goes to the log and the run starts fresh).
 fn load_state(file: &FilePath) -> Option<SimState> {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::files::read_text_capped(file, STATE_LIMIT) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
@@ -168,49 +229,57 @@ fn load_state(file: &FilePath) -> Option<SimState> {
     }
 }
 
-/// Writes through a temporary file of this process and a rename: a reader
-/// sees the old state or the new one, never a mix.
-fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
+/// Takes the lock every process sharing `file` takes around its
+/// read-modify-write (`<file>.lock`, held until the returned file closes).
+fn lock_file(file: &FilePath) -> std::io::Result<std::fs::File> {
     if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::files::private_dir(parent)?;
     }
-    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, file).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(file.with_extension("lock"))?;
+    lock.lock()?;
+    Ok(lock)
+}
+
+/// Writes through a fresh temporary file and a rename: a reader sees the
+/// old state or the new one, never a mix, and a failed write leaves no
+/// litter.
+fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
+    crate::files::write_atomically(file, text.as_bytes())
 }
 
 pub fn router(shared: Shared) -> Router {
+    let at = |path: &str| format!("/{path}");
     Router::new()
-        .route("/pims/subscription/steps", get(list))
-        .route("/pims/subscription/step", get(next))
+        .route(&at(wire::LIST_PATH), get(list))
+        .route(&at(wire::NEXT_PATH), get(next))
+        .route(&at(wire::EVENTS_PATH), get(super::events::events))
+        .route(&at(wire::SIM_ASSOCIATIONS_PATH), get(associations))
+        .route(&at(wire::SIM_COMPLETE_ROUTE), post(complete))
+        .route(&at(wire::SIM_REVOKE_ROUTE), post(revoke))
+        .route(&at(wire::OPENAPI_PATH), get(openapi))
+        .route(oauth::METADATA_PATH, get(super::auth::metadata))
         .route(
-            "/pims/subscription/steps/events",
-            get(super::events::events),
-        )
-        .route("/sim/associations", get(associations))
-        .route(
-            "/sim/associations/{car}/steps/{name}/complete",
-            post(complete),
-        )
-        .route("/sim/associations/{car}/steps/{name}/revoke", post(revoke))
-        .route("/openapi.json", get(openapi))
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(super::auth::metadata),
-        )
-        .route(
-            "/oauth/device_authorization",
+            oauth::SIM_DEVICE_AUTHORIZATION_PATH,
             post(super::auth::device_authorization),
         )
-        .route("/oauth/token", post(super::auth::token))
+        .route(oauth::SIM_TOKEN_PATH, post(super::auth::token))
+        .route(oauth::SIM_AUTHORIZE_PATH, get(super::auth::authorize))
+        .route(oauth::SIM_DECIDE_PATH, post(super::auth::decide_code))
+        .route(oauth::SIM_REVOCATION_PATH, post(super::auth::revoke_token))
+        .route(
+            oauth::PROTECTED_RESOURCE_PATH,
+            get(super::auth::resource_metadata),
+        )
         .route("/device", get(super::auth::device_page))
         .route("/sim/device/{code}/approve", post(super::auth::approve))
         .route("/sim/device/{code}/deny", post(super::auth::deny))
         .route("/sim/auth/expire", post(super::auth::expire))
         .route("/sim/auth/revoke", post(super::auth::revoke))
-        .route("/guidance/{name}", get(guidance_page))
+        .route(&at(wire::GUIDANCE_ROUTE), get(guidance_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -240,16 +309,30 @@ impl IntoResponse for SimError {
                 error_response(StatusCode::NOT_FOUND, code, &message)
             }
             SimError::Conflict(message) => error_response(StatusCode::CONFLICT, None, &message),
+            SimError::Storage(message) => {
+                error_response(StatusCode::INSUFFICIENT_STORAGE, None, &message)
+            }
         }
     }
 }
 
-async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::openapi_json(),
-    )
-        .into_response()
+/// The document, its `servers` naming the address it was asked at.
+async fn openapi(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let scheme = if shared.tls { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+        });
+    let body = match host {
+        Some(host) => super::openapi::openapi_json_at(&format!("{scheme}://{host}")),
+        None => super::openapi::openapi_json(),
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /guidance/{name}?lang=xx`: the step's page for the customer's
@@ -293,8 +376,16 @@ pub(crate) async fn guidance_page(
         .into_response())
 }
 
+/// A path the gateway does not serve answers as a web server would, without
+/// the contract's error body: that body says "a gateway that does not know
+/// this id", which a wrong path is not.
 async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, None, "no such path")
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "no such path\n",
+    )
+        .into_response()
 }
 
 async fn method_not_allowed() -> Response {
@@ -425,7 +516,9 @@ pub(crate) async fn list(
         })?,
     };
     let device = device(&headers)?;
-    let answer = shared.with_state(|s| s.list(&device, &key, reset, filter))?;
+    let answer = shared
+        .with_state(move |s| s.list(&device, &key, reset, filter))
+        .await?;
     if reset {
         shared.live().notify();
     }
@@ -456,7 +549,9 @@ pub(crate) async fn next(
         .id(STEPS_ID_PARAM)?
         .ok_or_else(|| SimError::BadRequest("stepsID is required".into()))?;
     let device = device(&headers)?;
-    let next = shared.with_state(|s| s.next(&device, &steps_id))?;
+    let next = shared
+        .with_state(move |s| s.next(&device, &steps_id))
+        .await?;
     Ok(Json(next.as_ref().map(NextBody)).into_response())
 }
 
@@ -475,7 +570,8 @@ pub(crate) async fn associations(
     headers: HeaderMap,
 ) -> Result<Response, SimError> {
     shared.check_token(&headers)?;
-    Ok(Json(shared.with_state(|s| s.associations())).into_response())
+    let associations = shared.with_state(|s| Ok(s.associations())).await?;
+    Ok(Json(associations).into_response())
 }
 
 #[utoipa::path(
@@ -495,7 +591,7 @@ pub(crate) async fn complete(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    change_truth(&shared, &headers, path, SimState::complete)
+    change_truth(&shared, &headers, path, SimState::complete).await
 }
 
 #[utoipa::path(
@@ -514,11 +610,11 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, SimError> {
-    change_truth(&shared, &headers, path, SimState::revoke)
+    change_truth(&shared, &headers, path, SimState::revoke).await
 }
 
 /// A control call on the truth of one step of one association.
-fn change_truth(
+async fn change_truth(
     shared: &Shared,
     headers: &HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -526,7 +622,7 @@ fn change_truth(
 ) -> Result<Response, SimError> {
     shared.check_token(headers)?;
     let Path((car, name)) = path.map_err(|e| SimError::BadRequest(e.body_text()))?;
-    let changed = shared.with_state(|s| change(s, &car, &name))?;
+    let changed = shared.with_state(move |s| change(s, &car, &name)).await?;
     shared.live().notify();
     Ok(Json(changed).into_response())
 }

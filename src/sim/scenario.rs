@@ -82,7 +82,7 @@ impl Scenario {
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_text_capped(path, crate::files::LIST_FILE_LIMIT)
             .map_err(|e| format!("cannot read the scenario {}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| format!("the scenario {} is not valid: {e}", path.display()))
     }

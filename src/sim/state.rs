@@ -18,8 +18,14 @@ pub enum SimError {
     BadRequest(String),
     Unauthorized,
     WrongDevice,
-    NotFound { code: Option<i64>, message: String },
+    NotFound {
+        code: Option<i64>,
+        message: String,
+    },
     Conflict(String),
+    /// The embedded demo backend cannot keep its state (a full or
+    /// read-only disk): the change was undone; says where and why.
+    Storage(String),
 }
 
 /// How many devices the simulator remembers by default; past that, the

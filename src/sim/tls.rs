@@ -157,7 +157,7 @@ impl Generated {
 
     /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir` (made if needed).
     pub fn write_to(&self, dir: &Path) -> Result<(), SimTlsError> {
-        std::fs::create_dir_all(dir)
+        crate::files::private_dir(dir)
             .map_err(|e| err(&format!("cannot create {}", dir.display()), e))?;
         for (name, text) in [
             ("ca.pem", &self.ca_pem),
@@ -165,7 +165,8 @@ impl Generated {
             ("key.pem", &self.key_pem),
         ] {
             let path = dir.join(name);
-            std::fs::write(&path, text)
+            // 0600: key.pem above all is this user's alone.
+            crate::files::write_atomically(&path, text.as_bytes())
                 .map_err(|e| err(&format!("cannot write {}", path.display()), e))?;
         }
         Ok(())
@@ -199,7 +200,7 @@ pub fn server_config(
     client_ca: Option<&[u8]>,
 ) -> Result<Arc<rustls::ServerConfig>, SimTlsError> {
     use rustls::pki_types::pem::PemObject;
-    let provider = Arc::new(crate::net::provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let chain = pem_certs(cert_pem, "the server certificate")?;
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| err("the server key is not a PEM key", e))?;
@@ -228,10 +229,10 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Where `serve --tls` keeps its generated files when `--tls-dir` is not
-/// given.
-pub fn default_dir() -> Option<PathBuf> {
-    crate::config::data_dir().map(|d| d.join("sim-tls"))
+/// Where `serve --tls` keeps its generated files in the data directory
+/// `data_dir` when `--tls-dir` is not given.
+pub fn default_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("sim-tls")
 }
 
 /// A TCP listener whose connections reach axum once their TLS handshake has

@@ -115,10 +115,10 @@ fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme:
             },
         ),
     ];
-    if sum.waiting > 0 {
+    if sum.loading > 0 {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled(
-            tr!(lang, "board-summary-waiting", n = num(sum.waiting)),
+            tr!(lang, "board-summary-loading", n = num(sum.loading)),
             theme.dim(),
         ));
     }

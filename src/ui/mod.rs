@@ -82,6 +82,10 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             overlays::sign_in(frame, area, state, sign_in, theme);
             None
         }
+        Some(Overlay::Note(text)) => {
+            overlays::note(frame, area, state, text, theme);
+            None
+        }
     }
 }
 
@@ -113,8 +117,14 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
+    // A gateway that wants a token: `i` (sign in) joins the footer.
+    let sign_in = state
+        .session()
+        .is_some_and(crate::wizard::session::VehicleSession::refused_token);
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
-        .filter(|b| b.show == Show::Footer)
+        .filter(|b| {
+            b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
+        })
         .map(|b| {
             (
                 key_label(lang, b.label),
@@ -161,19 +171,21 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
     use crate::wizard::keymap::Action as A;
     match action {
-        A::Help | A::Quit => 0,
+        A::Help | A::Quit | A::SignIn => 0,
         A::Up | A::Down | A::PageUp | A::PageDown => 6,
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,
         A::ToggleWatch | A::StartFilter => 3,
-        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle => 1,
+        A::SimulateCustomer | A::AskReset | A::Explain | A::OpenVehicle | A::SaveNote => 1,
+        A::WriteNote | A::WriteReport => 2,
         _ => 2,
     }
 }
 
-/// A key's label as the keyboards of `lang` name it: Esc, Enter and Space
-/// are words ("Échap", "Entrée", "Espace" in French); arrows and letters
-/// stay as they are.
+/// A key's label as the keyboards of `lang` name it: Esc, Enter, Space,
+/// PgDn, PgUp and Ctrl are words ("Échap", "Entrée", "Espace", "Pg suiv" in
+/// French, "Strg-C" and "Bild↓" in German); arrows and letters stay as they
+/// are.
 pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
     label
         .split('/')
@@ -181,6 +193,9 @@ pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
             "Esc" => tr!(lang, "key-name-esc"),
             "Enter" => tr!(lang, "key-name-enter"),
             "Space" => tr!(lang, "key-name-space"),
+            "PgDn" => tr!(lang, "key-name-pgdn"),
+            "PgUp" => tr!(lang, "key-name-pgup"),
+            "Ctrl-C" => tr!(lang, "key-name-ctrl-c"),
             other => other.to_owned(),
         })
         .collect::<Vec<_>>()

@@ -157,6 +157,30 @@ pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme)
     );
 }
 
+/// The note field (`N`): what is typed so far, wrapped, and where it goes.
+pub fn note(frame: &mut Frame, area: Rect, state: &State, text: &str, theme: Theme) {
+    let lang = state.lang();
+    let width = EXPLAIN_WIDTH.min(area.width);
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(text.to_owned()),
+            Span::styled("▏", theme.key()),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(tr!(lang, "key-help-note"), theme.dim())),
+    ];
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let needed = cells(paragraph.line_count(width.saturating_sub(2))).saturating_add(2);
+    let rect = centered(area, width, needed.max(5));
+    let (_, block) = popup(
+        frame,
+        rect,
+        format!(" {} ", tr!(lang, "help-section-note")),
+        theme,
+    );
+    frame.render_widget(paragraph.block(block), rect);
+}
+
 /// The explainer's width at most; it grows down as far as its words need.
 const EXPLAIN_WIDTH: u16 = 76;
 
@@ -241,8 +265,13 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
         LinkKind::Dealer => tr!(lang, "qr-title-dealer"),
         LinkKind::Archive => tr!(lang, "qr-title-archive"),
     };
-    // The embedded demo backend listens on this machine's loopback only.
-    let note = (link.kind == LinkKind::Gateway && state.demo()).then(|| tr!(lang, "qr-demo-local"));
+    // The embedded demo backend listens on this machine's loopback only; a
+    // gateway given as a loopback address cannot be reached by a phone either.
+    let note = match link.kind {
+        LinkKind::Gateway if state.demo() => Some(tr!(lang, "qr-demo-local")),
+        _ if crate::guidance::is_loopback_url(url) => Some(tr!(lang, "qr-loopback")),
+        _ => None,
+    };
     // A full quiet zone when the window allows, a narrower one otherwise.
     let fits = |(w, h): (usize, usize)| {
         cells(w).saturating_add(2) <= area.width && cells(h).saturating_add(4) <= area.height

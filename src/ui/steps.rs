@@ -12,7 +12,7 @@ use crate::guidance::{LinkKind, guidance, step_title};
 use crate::steps::{Columns, Mark, Status, StatusFilter, rows_with_next};
 use crate::text::{Lang, num};
 use crate::tr;
-use crate::wizard::session::{VehicleSession, WatchShown};
+use crate::wizard::session::{Remedy, VehicleSession, WatchShown};
 use crate::wizard::state::{Banner, BannerKind, State};
 
 pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -192,7 +192,11 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
         let text = match (session.list(), session.in_flight()) {
             (None, Some(_)) => tr!(lang, "list-loading"),
-            (None, None) => tr!(lang, "list-none"),
+            (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
+            (None, None) => match session.remedy() {
+                Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
+                None => tr!(lang, "list-none"),
+            },
             (Some(_), _) if session.filter() != StatusFilter::All => {
                 tr!(
                     lang,
@@ -229,7 +233,8 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .max(tr!(lang, "mark-waits").chars().count())
         .max(6);
     // Borders, the highlight symbol, the badge and the gaps between columns.
-    let inner = usize::from(area.width).saturating_sub(2 + 2 + 6);
+    let badge = crate::steps::badge_width(lang);
+    let inner = usize::from(area.width).saturating_sub(2 + 2 + badge);
     let fixed = widths.order + note + 3;
     let show_name = fixed + widths.title + widths.name < inner;
     let title_room = if show_name {
@@ -255,7 +260,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
             };
             let mut row_cells = vec![
                 Cell::from(Span::styled(
-                    format!("[{}]", row.step.status.badge()),
+                    row.step.status.badge_in(lang),
                     badge_style(&row.step.status, theme),
                 )),
                 Cell::from(row.order.clone()),
@@ -269,7 +274,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         })
         .collect();
     let mut constraints = vec![
-        Constraint::Length(6),
+        Constraint::Length(cells(badge)),
         Constraint::Length(cells(widths.order)),
         Constraint::Length(cells(title_room)),
     ];
@@ -285,6 +290,22 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
+/// The guidance panel while no step is selected: why.
+fn draw_no_step(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: Lang) {
+    let text = if session.list().is_some() {
+        tr!(lang, "guide-no-step")
+    } else {
+        tr!(lang, "guide-waiting")
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", tr!(lang, "guide-title-none")));
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
 fn draw_guidance(
     frame: &mut Frame,
     area: Rect,
@@ -294,18 +315,7 @@ fn draw_guidance(
 ) -> Option<Link> {
     let lang = state.lang();
     let Some(step) = session.selected_step() else {
-        let text = if session.list().is_some() {
-            tr!(lang, "guide-no-step")
-        } else {
-            tr!(lang, "guide-waiting")
-        };
-        let block = Block::new()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", tr!(lang, "guide-title-none")));
-        frame.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
-            area,
-        );
+        draw_no_step(frame, area, session, lang);
         return None;
     };
     let g = guidance();

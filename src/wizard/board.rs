@@ -60,31 +60,15 @@ pub enum Standing {
 }
 
 /// How many vehicles stand where. A vehicle is counted ready or in
-/// progress only once its list has arrived; until then (no answer yet) it
-/// is waiting.
+/// progress only once its list has arrived.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub ready: usize,
+    /// Vehicles whose list arrived, with steps left to do.
     pub in_progress: usize,
     pub failing: usize,
-    pub waiting: usize,
-}
-
-impl Summary {
-    /// Counts `sessions`: failing when the last answer was an error, else
-    /// by their list; a vehicle without a list yet is waiting.
-    pub fn of<'a>(sessions: impl IntoIterator<Item = &'a VehicleSession>) -> Self {
-        let mut sum = Summary::default();
-        for s in sessions {
-            match standing(s) {
-                Standing::Failing => sum.failing += 1,
-                _ if s.whole().is_none() => sum.waiting += 1,
-                Standing::Ready => sum.ready += 1,
-                Standing::InProgress => sum.in_progress += 1,
-            }
-        }
-        sum
-    }
+    /// Vehicles with no list and no error yet: not counted as in progress.
+    pub loading: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,9 +86,6 @@ pub struct Board {
     pending_removal: Option<String>,
     /// The last announcement (a vehicle turned ready, one was removed).
     banner: Option<Banner>,
-    /// Where the open vehicle's session sat while its steps screen is on
-    /// show (it is lent to the steps screen meanwhile).
-    lent_at: Option<usize>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
     /// The sessions before this one have had an answer.
@@ -235,8 +216,7 @@ impl Board {
         self.version = self.version.wrapping_add(1);
     }
 
-    /// The sessions moved in the vector (one added, removed, lent or given
-    /// back): the index is rebuilt and the next order starts afresh.
+    /// The sessions moved in the vector (one added or removed): the index is rebuilt and the next order starts afresh.
     fn reindex(&mut self) {
         self.touch();
         self.index = self
@@ -255,8 +235,8 @@ impl Board {
         self.index.get(car).copied()
     }
 
-    /// Every session the board holds (the one lent to the steps screen is
-    /// not among them while it is open).
+    /// Every session the board holds, the one open on the steps screen
+    /// included.
     pub fn sessions(&self) -> &[VehicleSession] {
         &self.sessions
     }
@@ -401,7 +381,16 @@ impl Board {
     }
 
     pub fn summary(&self) -> Summary {
-        Summary::of(&self.sessions)
+        let mut sum = Summary::default();
+        for s in &self.sessions {
+            match standing(s) {
+                Standing::Ready => sum.ready += 1,
+                Standing::InProgress if s.whole().is_none() => sum.loading += 1,
+                Standing::InProgress => sum.in_progress += 1,
+                Standing::Failing => sum.failing += 1,
+            }
+        }
+        sum
     }
 
     /// Moves the selection `by` rows (negative is up), clamped.
@@ -521,23 +510,18 @@ impl Board {
         self.banner = None;
     }
 
-    /// Lends `car`'s session to the steps screen; it leaves the board until
-    /// [`Board::give_back`].
-    pub fn lend(&mut self, car: &str) -> Option<VehicleSession> {
-        let index = self.position(car)?;
-        self.lent_at = Some(index);
+    /// Selects `car`'s row (its steps screen opens, and Esc comes back to
+    /// it).
+    pub fn select(&mut self, car: &str) {
         self.selected = Some(car.to_owned());
+    }
+
+    /// Takes a session out of the run (an id the gateway refused).
+    pub fn take(&mut self, car: &str) -> Option<VehicleSession> {
+        let index = self.position(car)?;
         let session = self.sessions.remove(index);
         self.reindex();
         Some(session)
-    }
-
-    /// Takes the lent session back, at its old place.
-    pub fn give_back(&mut self, session: VehicleSession) {
-        let at = self.lent_at.take().unwrap_or(self.sessions.len());
-        self.selected = Some(session.car().to_owned());
-        self.sessions.insert(at.min(self.sessions.len()), session);
-        self.reindex();
     }
 
     /// True once, when the last vehicle without any answer gets one: the
@@ -556,22 +540,19 @@ impl Board {
         self.loaded
     }
 
-    pub fn is_lent(&self) -> bool {
-        self.lent_at.is_some()
-    }
-
     /// The lists the board's followers follow now.
     pub fn followed(&self) -> &[(String, String)] {
         &self.followed
     }
 
     /// The lists the wizard should follow: every watched vehicle on the
-    /// board whose stepsID is known, by carAssociationID.
-    pub fn wanted(&self) -> Vec<(String, String)> {
+    /// board whose stepsID is known, by carAssociationID; the one open on
+    /// the steps screen (`open`) follows alone.
+    pub fn wanted(&self, open: Option<&str>) -> Vec<(String, String)> {
         let mut wanted: Vec<(String, String)> = self
             .sessions
             .iter()
-            .filter(|s| s.watch())
+            .filter(|s| s.watch() && Some(s.car()) != open)
             .filter_map(|s| Some((s.car().to_owned(), s.steps_id()?.to_owned())))
             .collect();
         wanted.sort();
@@ -584,17 +565,15 @@ impl Board {
     /// each vehicle once: a vehicle takes the updates of the followers'
     /// list it was given (by [`Board::answer_for`], from `followed`), so
     /// that list is the one it wants when its stepsID is that list's.
-    pub fn followers_in_step(&self) -> bool {
+    pub fn followers_in_step(&self, open: Option<&str>) -> bool {
         let id = self.followed_by;
+        let rows = || self.sessions.iter().filter(|s| Some(s.car()) != open);
         // Followers with nothing left to follow are stopped.
-        let any_wanted = self
-            .sessions
-            .iter()
-            .any(|s| s.watch() && s.steps_id().is_some());
+        let any_wanted = rows().any(|s| s.watch() && s.steps_id().is_some());
         if !any_wanted && !self.followed.is_empty() {
             return false;
         }
-        let in_step = self.sessions.iter().all(|s| {
+        let in_step = rows().all(|s| {
             let taking = s.following().filter(|f| f.id == id);
             match (s.watch(), s.steps_id()) {
                 (true, Some(steps_id)) => taking.is_some_and(|f| f.steps_id == steps_id),
@@ -603,7 +582,7 @@ impl Board {
         });
         debug_assert_eq!(
             in_step,
-            self.sessions.iter().all(|s| {
+            rows().all(|s| {
                 let taking = s.following().is_some_and(|f| f.id == id);
                 match (s.watch(), s.steps_id()) {
                     (true, Some(steps_id)) => {
@@ -625,17 +604,17 @@ impl Board {
 
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
-    pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>) {
+    pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>, open: Option<&str>) {
         self.followed = lists;
         self.followed_by = id;
         let wanted = self.followed.clone();
-        self.answer_for(&wanted);
+        self.answer_for(&wanted, open);
     }
 
     /// The followers go on as they are (they follow every list of
     /// `wanted`, and maybe more): the sessions of `wanted` answer their
     /// updates, the others none.
-    pub fn answer_for(&mut self, wanted: &[(String, String)]) {
+    pub fn answer_for(&mut self, wanted: &[(String, String)], open: Option<&str>) {
         self.touch();
         let id = self.followed_by;
         // Each session's list among `wanted`, found through the index.
@@ -646,6 +625,9 @@ impl Board {
             }
         }
         for (session, list) in self.sessions.iter_mut().zip(list_of) {
+            if Some(session.car()) == open {
+                continue;
+            }
             match list {
                 Some(steps_id) => {
                     if session.following().is_none_or(|f| f.id != id) {
@@ -737,11 +719,12 @@ mod tests {
         assert_eq!(cars(&board), ["A", "B", "C"]);
         // Sessions that move in the vector keep their ids and rows.
         board.refresh_order(Lang::En);
-        let lent = board.lend("A").unwrap();
+        let taken = board.take("A").unwrap();
+        assert_eq!(taken.car(), "A");
         assert_eq!(cars(&board), ["B", "C"]);
         assert!(board.session("A").is_none());
         assert_eq!(board.session("C").unwrap().car(), "C");
-        board.give_back(lent);
+        assert!(board.add(taken));
         assert_eq!(cars(&board), ["A", "B", "C"]);
         assert!(board.add(session("AA")));
         assert!(!board.add(session("AA")), "an id is on the board once");
@@ -759,11 +742,11 @@ mod tests {
         let session = |car| VehicleSession::new(car, "test", Lang::En, now);
         let mut board = Board::new(vec![session("A"), session("B"), session("C"), session("D")]);
         let list = |status| StepsList::new(None, vec![Step::new("one", status, Some(1))]);
-        let waiting = Summary {
-            waiting: 4,
+        let loading = Summary {
+            loading: 4,
             ..Summary::default()
         };
-        assert_eq!(board.summary(), waiting, "nothing has answered yet");
+        assert_eq!(board.summary(), loading, "nothing has answered yet");
         for (car, status) in [("A", Status::Todo), ("B", Status::AlreadyDone)] {
             board.session_mut(car).unwrap().take_list(
                 list(status),
@@ -783,7 +766,7 @@ mod tests {
                 ready: 1,
                 in_progress: 1,
                 failing: 1,
-                waiting: 1,
+                loading: 1,
             }
         );
     }

@@ -29,9 +29,23 @@ pub struct VehicleSession {
     following: Option<Following>,
     autoplay: bool,
     banner: Option<Banner>,
+    /// What gets past the failure the banner shows, when asking again
+    /// would not (the steps panel says it).
+    remedy: Option<Remedy>,
     in_flight: Option<InFlight>,
     last_refresh: Option<SystemTime>,
+    /// The last answer was refused for want of a token: a sign-in asks
+    /// again.
+    refused_token: bool,
     log: SessionLog,
+}
+
+/// What gets past a failure, other than asking again (signing in is
+/// [`VehicleSession::refused_token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Correcting the id: the gateway does not know it.
+    OtherId,
 }
 
 /// The follower of the session's list: which one (its updates carry `id`),
@@ -91,8 +105,10 @@ impl VehicleSession {
             following: None,
             autoplay: false,
             banner: None,
+            remedy: None,
             in_flight: None,
             last_refresh: None,
+            refused_token: false,
             log,
         }
     }
@@ -174,6 +190,7 @@ impl VehicleSession {
             && self.banner.as_ref() == Some(&trouble)
         {
             self.banner = None;
+            self.remedy = None;
         }
     }
 
@@ -193,8 +210,26 @@ impl VehicleSession {
         self.last_refresh
     }
 
+    /// The gateway confirmed the list on show is still current (a 304, an
+    /// unchanged event): the header's time says so, nothing else changes.
+    pub fn confirm_fresh(&mut self, now: SystemTime) {
+        if self.whole.is_some() {
+            self.last_refresh = Some(now);
+        }
+    }
+
     pub fn log(&self) -> &SessionLog {
         &self.log
+    }
+
+    /// The last answer was refused for want of a token.
+    pub fn refused_token(&self) -> bool {
+        self.refused_token
+    }
+
+    /// Notes whether the failure just shown wants a sign-in.
+    pub fn set_refused_token(&mut self, refused: bool) {
+        self.refused_token = refused;
     }
 
     /// The whole list (every status), when one has arrived.
@@ -274,6 +309,16 @@ impl VehicleSession {
 
     pub fn say(&mut self, banner: Banner) {
         self.banner = Some(banner);
+        self.remedy = None;
+    }
+
+    /// Notes what gets past the failure just said (after [`Self::say`]).
+    pub fn set_remedy(&mut self, remedy: Option<Remedy>) {
+        self.remedy = remedy;
+    }
+
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.remedy
     }
 
     /// Drops a banner the technician has read (an error that a good answer
@@ -353,6 +398,7 @@ impl VehicleSession {
             self.steps_id = list.steps_id.clone();
         }
         self.last_refresh = Some(now);
+        self.refused_token = false;
         let first = self.shown.is_none() && self.whole.is_none();
         let previous_next = self.next_step().map(|s| s.name.clone());
         let mut change = ListChange {

@@ -21,6 +21,9 @@ pub struct StartField {
     input: String,
     picked: Option<usize>,
     notice: Option<FieldNotice>,
+    /// The field holds the id of the vehicle just left: typing replaces it
+    /// (as a selected text would be), never appends to it.
+    replace_on_type: bool,
 }
 
 impl StartField {
@@ -29,6 +32,7 @@ impl StartField {
         let mut field = StartField::default();
         field.type_text(text);
         field.notice = None;
+        field.replace_on_type = true;
         field
     }
 
@@ -36,6 +40,8 @@ impl StartField {
     pub fn refused(id: &str, why: String) -> Self {
         let mut field = StartField::with(id);
         field.notice = Some(FieldNotice::Gateway(why));
+        // The technician corrects a refused id: typing adds to it.
+        field.replace_on_type = false;
         field
     }
 
@@ -51,12 +57,30 @@ impl StartField {
         self.notice.as_ref()
     }
 
-    /// Takes typed or pasted text: pasted text is trimmed; characters an id
-    /// cannot hold, and any past the limit, are left out and named.
+    /// Takes pasted text, trimmed; characters an id cannot hold, and any
+    /// past the limit, are left out and named.
     pub fn type_text(&mut self, text: &str) {
-        let mut refused = String::new();
+        self.take(text.trim());
+    }
+
+    /// Takes one typed character (a space too is named when refused).
+    pub fn type_char(&mut self, c: char) {
+        self.take(c.encode_utf8(&mut [0; 4]));
+    }
+
+    fn take(&mut self, text: &str) {
+        if std::mem::take(&mut self.replace_on_type) {
+            self.input.clear();
+            self.notice = None;
+        }
+        // Refused characters stay named until the field is edited, so a
+        // mistyped id ("98 76.54") never reads as another, valid one.
+        let mut refused = match &self.notice {
+            Some(FieldNotice::Refused(chars)) => chars.clone(),
+            _ => String::new(),
+        };
         let mut too_long = false;
-        for c in text.trim().chars() {
+        for c in text.chars() {
             if !is_id_char(c) {
                 if !refused.contains(c) {
                     refused.push(c);
@@ -81,6 +105,7 @@ impl StartField {
         self.input.pop();
         self.picked = None;
         self.notice = None;
+        self.replace_on_type = false;
     }
 
     /// Esc: empties the field (on an empty field it does nothing).
@@ -93,6 +118,7 @@ impl StartField {
         self.input = id.to_owned();
         self.picked = Some(index);
         self.notice = None;
+        self.replace_on_type = true;
     }
 
     pub fn refuse(&mut self) {
@@ -113,6 +139,33 @@ mod tests {
             field.notice(),
             Some(&FieldNotice::Refused("./ é".to_owned()))
         );
+    }
+
+    #[test]
+    fn typed_characters_outside_the_id_alphabet_stay_named_while_typing_goes_on() {
+        let mut field = StartField::default();
+        for c in "98 76.54".chars() {
+            field.type_char(c);
+        }
+        assert_eq!(field.input(), "987654");
+        assert_eq!(field.notice(), Some(&FieldNotice::Refused(" .".to_owned())));
+        field.erase();
+        assert_eq!(field.notice(), None);
+    }
+
+    #[test]
+    fn the_id_of_the_vehicle_left_is_replaced_by_typing_not_appended_to() {
+        let mut field = StartField::with("444444");
+        assert_eq!(field.input(), "444444");
+        for c in "111111".chars() {
+            field.type_char(c);
+        }
+        assert_eq!(field.input(), "111111");
+        // Backspace edits it instead.
+        let mut field = StartField::with("444444");
+        field.erase();
+        field.type_char('5');
+        assert_eq!(field.input(), "444445");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::auth::AuthError;
 use crate::auth::store::Place;
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, ListRequest};
-use crate::report::SessionLog;
+use crate::report::{Entry, Event, SessionLog, SessionReport};
 use crate::steps::{StatusFilter, Step, StepsList};
 use crate::text::Lang;
 
@@ -53,7 +53,12 @@ pub enum Overlay {
     Qr(crate::guidance::GuideLink),
     /// Signing in to the gateway (`i`) while the vehicle session waits.
     SignIn(SignIn),
+    /// The technician's note for the report (`N`), as typed so far.
+    Note(String),
 }
+
+/// The longest note the technician may type (`N`).
+pub const MAX_NOTE_CHARS: usize = 200;
 
 /// A device sign-in in progress, as its overlay shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +86,8 @@ pub struct SignedIn {
     pub place: Place,
     /// The token went to a new file (no keyring answered): said once.
     pub new_file: bool,
+    /// The keyring that could not hold the token, and its limit in bytes.
+    pub keyring_too_small: Option<(&'static str, u32)>,
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -169,6 +176,13 @@ pub enum Msg {
         car: String,
         id: u64,
         update: LiveUpdate,
+    },
+    /// The task of request or follower `id` of `car` ended without an
+    /// answer (it panicked): `why` in the runner's words.
+    TaskFailed {
+        car: String,
+        id: u64,
+        why: String,
     },
 }
 
@@ -259,7 +273,7 @@ pub enum Effect {
     OpenUrl(String),
     WriteReport {
         path: PathBuf,
-        log: Box<SessionLog>,
+        report: Box<SessionReport>,
     },
     /// Sign in to the gateway with the device flow: ask for a code (answered
     /// by [`Msg::SignInPrompt`]), poll until it is approved, keep the token
@@ -273,6 +287,15 @@ pub enum Effect {
     CancelSignIn,
     #[cfg(debug_assertions)]
     Panic,
+    /// Debug builds: request `id` of `car` panics in its task.
+    #[cfg(debug_assertions)]
+    PanicInTask {
+        car: String,
+        id: u64,
+    },
+    /// Debug builds: a background task that nothing catches panics.
+    #[cfg(debug_assertions)]
+    PanicElsewhere,
 }
 
 /// How the wizard starts; fixed for its whole run.
@@ -291,6 +314,21 @@ pub struct Options {
     pub lang: Lang,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,
+    /// Debug builds: where that panic happens.
+    pub test_panic_at: TestPanic,
+}
+
+/// Where the debug builds' test panic (`!`) happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TestPanic {
+    /// On the event loop.
+    #[default]
+    Loop,
+    /// In a request task of the open vehicle: it becomes a message.
+    Task,
+    /// In a background task that nothing catches: the terminal is restored
+    /// and the loop stops.
+    Elsewhere,
 }
 
 /// The whole wizard.
@@ -298,10 +336,20 @@ pub struct Options {
 pub struct State {
     pub(crate) screen: Screen,
     pub(crate) overlay: Option<Overlay>,
-    pub(crate) session: Option<VehicleSession>,
-    /// The board, when several vehicles are followed; the session on the
-    /// steps screen is then one of its vehicles, lent to it.
-    pub(crate) board: Option<Board>,
+    /// Every vehicle of the run, in one place: the board's rows, or the
+    /// vehicles opened one after another from the start screen.
+    pub(crate) vehicles: Board,
+    /// The carAssociationID whose steps screen is open (or waits behind
+    /// the start screen).
+    pub(crate) open: Option<String>,
+    /// The board is the home screen (Esc on the steps screen comes back
+    /// to it); otherwise the start screen is.
+    pub(crate) on_a_board: bool,
+    /// The logs of vehicles that left the run (removed from the board, or
+    /// an id the gateway refused): the report keeps them.
+    pub(crate) gone: Vec<SessionLog>,
+    /// Notes and explained codes of the run that belong to no vehicle.
+    pub(crate) notes: Vec<Entry>,
     /// The clock as of the last input, for "12 s ago".
     pub(crate) now: SystemTime,
     pub(crate) recent: Vec<String>,
@@ -324,8 +372,11 @@ impl State {
         State {
             screen: Screen::Start(StartField::default()),
             overlay: None,
-            session: None,
-            board: None,
+            vehicles: Board::default(),
+            open: None,
+            on_a_board: false,
+            gone: Vec::new(),
+            notes: Vec::new(),
             now: SystemTime::UNIX_EPOCH,
             recent: options.recent.clone(),
             demo_cars: Vec::new(),
@@ -356,12 +407,55 @@ impl State {
         self.overlay.as_ref()
     }
 
+    /// The vehicle whose steps screen is open (or waits behind the start
+    /// screen).
     pub fn session(&self) -> Option<&VehicleSession> {
-        self.session.as_ref()
+        self.vehicles.session(self.open.as_deref()?)
     }
 
+    pub(crate) fn session_mut(&mut self) -> Option<&mut VehicleSession> {
+        self.vehicles.session_mut(self.open.as_deref()?)
+    }
+
+    /// The board, when the board is the home screen.
     pub fn board(&self) -> Option<&Board> {
-        self.board.as_ref()
+        self.on_a_board.then_some(&self.vehicles)
+    }
+
+    /// Every vehicle of the run, the open one included.
+    pub fn vehicles(&self) -> &[VehicleSession] {
+        self.vehicles.sessions()
+    }
+
+    /// A new id for a request, a follower or a sign-in.
+    pub(crate) fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// A note for the report: in the open vehicle's log on its steps
+    /// screen, else in the run's.
+    pub(crate) fn note(&mut self, now: SystemTime, event: Event) {
+        if self.screen == Screen::Steps
+            && let Some(session) = self.session_mut()
+        {
+            session.log_event(now, event);
+        } else {
+            self.notes.push(Entry { at: now, event });
+        }
+    }
+
+    /// The session's report: every vehicle of the run (those that left it
+    /// too), each with its events and last list, and the run's notes.
+    pub fn report(&self) -> SessionReport {
+        let mut logs: Vec<SessionLog> = self.gone.clone();
+        logs.extend(self.vehicles.sessions().iter().map(|s| s.log().clone()));
+        logs.sort_by_key(|l| l.entries().first().map(|e| e.at));
+        let mut report = SessionReport::new(&self.options.backend_label, self.options.lang);
+        report.vehicles = logs;
+        report.notes = self.notes.clone();
+        report
     }
 
     /// The clock as of the last input.
@@ -430,24 +524,33 @@ impl State {
     pub fn is_loading(&self) -> bool {
         match self.screen {
             Screen::Board => self
-                .board
-                .as_ref()
-                .is_some_and(|b| b.sessions().iter().any(VehicleSession::is_loading)),
-            _ => self
-                .session
-                .as_ref()
-                .is_some_and(VehicleSession::is_loading),
+                .vehicles
+                .sessions()
+                .iter()
+                .any(VehicleSession::is_loading),
+            _ => self.session().is_some_and(VehicleSession::is_loading),
         }
+    }
+
+    /// The board's vehicles that are not open on the steps screen (those
+    /// the board's followers, watch rounds and autoplay take care of); none
+    /// without a board.
+    pub(crate) fn board_rows(&self) -> impl Iterator<Item = &VehicleSession> {
+        let open = self
+            .open
+            .as_deref()
+            .filter(|_| self.screen == Screen::Steps);
+        self.vehicles
+            .sessions()
+            .iter()
+            .filter(move |s| self.on_a_board && Some(s.car()) != open)
     }
 
     /// True while a watch (or autoplay) timer has something to do: the
     /// open vehicle's, or any vehicle's of the board.
     pub fn watching(&self) -> bool {
-        let open = self.screen == Screen::Steps && self.session.as_ref().is_some_and(|s| s.watch());
-        open || self
-            .board
-            .as_ref()
-            .is_some_and(|b| b.sessions().iter().any(VehicleSession::watch))
+        let open = self.screen == Screen::Steps && self.session().is_some_and(|s| s.watch());
+        open || self.board_rows().any(VehicleSession::watch)
     }
 
     /// True while the watch timer has something to do: watch is on but no
@@ -455,22 +558,19 @@ impl State {
     pub fn watch_timer(&self) -> bool {
         let open = self.screen == Screen::Steps
             && self
-                .session
-                .as_ref()
+                .session()
                 .is_some_and(|s| s.watch() && s.following().is_none());
         // A board's watched vehicle is polled in rounds only until it has
         // a stepsID the followers can follow.
-        open || self.board.as_ref().is_some_and(|b| {
-            b.sessions()
-                .iter()
-                .any(|s| s.watch() && s.following().is_none())
-        })
+        open || self
+            .board_rows()
+            .any(|s| s.watch() && s.following().is_none())
     }
 
     pub fn autoplaying(&self) -> bool {
         match self.screen {
-            Screen::Steps => self.session.as_ref().is_some_and(|s| s.autoplay()),
-            Screen::Board => self.options.autoplay && self.board.is_some(),
+            Screen::Steps => self.session().is_some_and(VehicleSession::autoplay),
+            Screen::Board => self.options.autoplay && self.on_a_board,
             Screen::Start(_) => false,
         }
     }
@@ -500,15 +600,22 @@ impl State {
             (Some(Overlay::Explain(_)), _) => Context::Explain,
             (Some(Overlay::Qr(_)), _) => Context::Qr,
             (Some(Overlay::SignIn(_)), _) => Context::SignIn,
+            (Some(Overlay::Note(_)), _) => Context::Note,
             (None, Screen::Start(field)) if field.input().is_empty() => Context::StartEmpty,
             (None, Screen::Start(_)) => Context::Start,
             (None, Screen::Steps) => Context::Steps,
-            (None, Screen::Board) => match &self.board {
-                Some(b) if b.pending_removal().is_some() => Context::ConfirmRemove,
-                Some(b) if b.adding().is_some() => Context::BoardAdd,
-                Some(b) if b.typing_filter() => Context::BoardFilter,
-                _ => Context::Board,
-            },
+            (None, Screen::Board) => {
+                let b = &self.vehicles;
+                if b.pending_removal().is_some() {
+                    Context::ConfirmRemove
+                } else if b.adding().is_some() {
+                    Context::BoardAdd
+                } else if b.typing_filter() {
+                    Context::BoardFilter
+                } else {
+                    Context::Board
+                }
+            }
         }
     }
 }

@@ -21,6 +21,12 @@ impl Drop for Proxy {
 }
 
 pub async fn connect_proxy() -> Proxy {
+    connect_proxy_with(None).await
+}
+
+/// A CONNECT proxy that wants `Proxy-Authorization: <basic>` (the header's
+/// exact value) and answers 407 without it, as squid does.
+pub async fn connect_proxy_with(basic: Option<&'static str>) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let tunnels = Arc::new(AtomicUsize::new(0));
@@ -42,6 +48,23 @@ pub async fn connect_proxy() -> Proxy {
                 }
                 let head = String::from_utf8_lossy(&head).into_owned();
                 let mut words = head.split_whitespace();
+                if let Some(expected) = basic {
+                    let given = head.lines().find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("proxy-authorization")
+                            .then(|| value.trim().to_owned())
+                    });
+                    if given.as_deref() != Some(expected) {
+                        let _ = client
+                            .write_all(
+                                b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                                  Proxy-Authenticate: Basic realm=\"test\"\r\n\
+                                  Content-Length: 0\r\n\r\n",
+                            )
+                            .await;
+                        return;
+                    }
+                }
                 let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
                     let _ = client
                         .write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")

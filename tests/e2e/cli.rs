@@ -218,6 +218,55 @@ fn an_unreachable_gateway_exits_1_saying_it_cannot_be_reached() {
 }
 
 #[test]
+fn a_wrong_api_path_says_the_address_is_no_gateway_not_an_unknown_id() {
+    let sim = Sim::start(None);
+    let home = home();
+    let api = format!("{}/api", sim.url());
+    for args in [
+        vec!["--api", api.as_str(), "steps", "--car", "987654"],
+        vec!["--api", api.as_str(), "next", "--steps-id", "132324"],
+    ] {
+        let out = run(home.path(), &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains("this address is not a steps gateway"), "{err}");
+        assert!(err.contains("pims/subscription/steps"), "{err}");
+        assert!(!err.contains("Check the carAssociationID"), "{err}");
+    }
+}
+
+#[test]
+fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
+    let sim = Sim::start(Some(TOKEN));
+    let home = home();
+    let out = run(
+        home.path(),
+        &["--api", &sim.url(), "steps", "--car", "987654"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("none was sent"), "{err}");
+    let wrong = write_token_file(home.path(), "not-the-token");
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &sim.url(),
+            "--token-file",
+            wrong.to_str().unwrap(),
+            "steps",
+            "--car",
+            "987654",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("refused the token from --token-file"), "{err}");
+    assert!(!err.contains("give a token with --token-file"), "{err}");
+    assert!(!err.contains("not-the-token"), "{err}");
+}
+
+#[test]
 fn next_uses_the_steps_id_an_earlier_run_got_with_the_same_device() {
     let sim = Sim::start(None);
     let home = home();
@@ -316,10 +365,8 @@ fn a_wrong_token_exits_1_naming_the_token_options_without_printing_tokens() {
     assert_exit(&out, 1);
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
-    assert!(
-        err.contains("--token-file") && err.contains("STEPWISE_TOKEN"),
-        "{err}"
-    );
+    // The refused token is named by where it came from.
+    assert!(err.contains("refused the token from --token-file"), "{err}");
     assert!(!err.contains(wrong) && !err.contains(TOKEN), "{err}");
 }
 
@@ -468,6 +515,108 @@ fn the_client_refuses_a_base_url_with_user_info_without_showing_it() {
         words.contains("user name or password") && !words.contains(PASSWORD),
         "{words}"
     );
+}
+
+/// Every file stepwise reads has a size cap: an endless file is refused
+/// with the cap said, not read whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_input_files_are_refused_with_their_cap() {
+    let home = home();
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
+        (&["steps", "--cars", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--token-file", "/dev/zero"], None),
+        (&["steps", "--car", "1", "--ca-file", "/dev/zero"], None),
+        (
+            &["steps", "--car", "1"],
+            Some(("STEPWISE_CONFIG", "/dev/zero")),
+        ),
+        (&["serve", "--scenario", "/dev/zero"], None),
+    ];
+    for (args, env) in cases {
+        let mut cmd = stepwise(home.path());
+        cmd.env("STEPWISE_LANG", "en").args(args).args(
+            ["--api", "http://127.0.0.1:9"]
+                .iter()
+                .filter(|_| args[0] == "steps"),
+        );
+        if let Some((key, value)) = env {
+            cmd.env(key, value);
+        }
+        let out = cmd.output().expect("the binary runs");
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("larger than"), "{args:?}: {err}");
+    }
+}
+
+/// No help text shows an environment variable's value: a URL with a
+/// password in STEPWISE_API, a token in STEPWISE_SERVE_TOKEN.
+#[test]
+fn help_never_shows_the_value_of_an_environment_variable() {
+    let home = home();
+    let url = format!("http://admin:{PASSWORD}@127.0.0.1:1");
+    let helps: [&[&str]; 5] = [
+        &["--help"],
+        &["-h"],
+        &["steps", "--help"],
+        &["help", "doctor"],
+        &["serve", "--help"],
+    ];
+    for args in helps {
+        for lang in ["en", "fr"] {
+            let out = stepwise(home.path())
+                .env("STEPWISE_API", &url)
+                .env("STEPWISE_CA_FILE", format!("/{PASSWORD}.pem"))
+                .env("STEPWISE_SERVE_TOKEN", TOKEN)
+                .env("STEPWISE_LANG", lang)
+                .args(args)
+                .output()
+                .expect("the binary runs");
+            assert_exit(&out, 0);
+            let text = stdout(&out);
+            assert!(text.contains("STEPWISE_API"), "{args:?}: {text}");
+            assert!(
+                !text.contains(PASSWORD) && !text.contains(TOKEN),
+                "{args:?}: {text}"
+            );
+        }
+    }
+}
+
+/// A process that holds a token leaves no core file: its core-size limit
+/// is 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_process_holding_a_token_dumps_no_core() {
+    use std::io::BufRead;
+    let home = home();
+    let token = write_token_file(home.path(), TOKEN);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_SERVE_TOKEN")
+        .env("STEPWISE_LANG", "en")
+        .args(["serve", "--addr", "127.0.0.1:0", "--token-file"])
+        .arg(&token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut banner = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(banner.contains("listening"), "{banner}");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let soft = core.split_whitespace().nth(4).unwrap();
+    assert_eq!(soft, "0", "{core}");
 }
 
 #[test]

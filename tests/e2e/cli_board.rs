@@ -126,6 +126,55 @@ fn steps_cars_json_lines_one_per_id_in_order_with_exit_codes() {
 }
 
 #[test]
+fn an_ids_file_saved_by_excel_on_a_windows_pc_reads_as_its_ids() {
+    let sim = Sim::start();
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    // Excel's "CSV UTF-8" in a German locale: byte-order mark, CRLF, `;`,
+    // a header naming the id column; in a folder and file with spaces.
+    let dir = home.path().join("Fahrzeuge heute");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("Liste Werkstatt.csv");
+    std::fs::write(
+        &path,
+        b"\xef\xbb\xbfcarAssociationID;Modell;Kunde\r\nF0001;e-208;M\xc3\xbcller\r\nF0003;C4;Dupont\r\n",
+    )
+    .unwrap();
+    let path = path.display().to_string();
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--cars", &path, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let ids: Vec<String> = lines(&out)
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["F0001", "F0003"]);
+    // A one-column export headed by the id, and plain "CSV" in Windows-1252
+    // with an accent in another column.
+    let one = ids_file(&home, "carAssociationID\r\nF0003\r\n");
+    let out = run(home.path(), &["--api", &url, "steps", "--cars", &one]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("F0003"), "{}", text(&out.stdout));
+    let legacy = home.path().join("ansi.csv");
+    std::fs::write(&legacy, b"id;Kunde\r\nF0003;Citro\xebn\r\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &url,
+            "steps",
+            "--cars",
+            &legacy.display().to_string(),
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(lines(&out)[0]["carAssociationID"], "F0003");
+}
+
+#[test]
 fn steps_with_several_cars_prints_one_block_each() {
     let sim = Sim::start();
     let url = sim.running.url();
@@ -137,9 +186,10 @@ fn steps_with_several_cars_prints_one_block_each() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let blocks: Vec<&str> = stdout.split("\n\n").collect();
-    assert_eq!(blocks.len(), 2, "{stdout}");
+    assert_eq!(blocks.len(), 3, "{stdout}");
     assert!(blocks[0].contains("F0002"), "{stdout}");
     assert!(blocks[1].contains("F0005"), "{stdout}");
+    assert_eq!(blocks[2], "Vehicles listed: 2 of 2\n", "{stdout}");
 }
 
 #[test]
@@ -230,4 +280,66 @@ fn serve_fleet_adds_generated_vehicles_and_churn_completes_steps() {
     });
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn plain_steps_over_several_vehicles_end_with_a_summary_naming_the_failed() {
+    let sim = Sim::start();
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--car", "F0001", "--car", "999999"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        last, "Vehicles listed: 1 of 2; failed: 1 (999999), the causes are on stderr",
+        "{stdout}"
+    );
+    assert!(text(&out.stderr).contains("999999"));
+}
+
+#[test]
+fn steps_over_vehicles_that_never_answer_stop_at_the_deadline_and_name_them() {
+    // Accepts every connection and never answers: without an overall bound
+    // each vehicle would wait for the client's timeout in turn.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &url,
+            "steps",
+            "--car",
+            "A1",
+            "--car",
+            "B2",
+            "--deadline",
+            "1",
+        ],
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.ends_with("Vehicles listed: 0 of 2; no answer within 1 s: 2 (A1, B2)\n"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("A1: no answer within the deadline of 1 s"),
+        "{stderr}"
+    );
 }

@@ -250,6 +250,10 @@ struct Simulator {
 
 impl Simulator {
     fn start(home: &Path, lang: &str) -> Simulator {
+        Simulator::start_with(home, lang, &[])
+    }
+
+    fn start_with(home: &Path, lang: &str, extra: &[&str]) -> Simulator {
         let binary = assert_cmd::cargo::cargo_bin("stepwise");
         let mut child = std::process::Command::new(binary)
             .env("HOME", home)
@@ -259,6 +263,7 @@ impl Simulator {
             .env_remove("LC_MESSAGES")
             .env("LANG", lang)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -398,4 +403,165 @@ fn sign_in_without_a_gateway_says_so_in_the_system_language() {
     assert!(italian.contains("richiede un gateway"), "{italian}");
     assert_says(&out, 2, &italian);
     assert!(!stderr(&out).contains("needs a gateway"));
+}
+
+#[test]
+fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language() {
+    let home = tempfile::tempdir().unwrap();
+    let sim = Simulator::start_with(home.path(), "C", &["--token", "the-right-token"]);
+    let url = sim.url();
+    for lang in Lang::ALL {
+        let out = stepwise(home.path())
+            .args([
+                "--lang",
+                lang.code(),
+                "steps",
+                "--car",
+                "987654",
+                "--api",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
+        // No token was sent: the words say so, and how to give one.
+        let todo = message(*lang, "gw-401-none", None);
+        assert!(err.contains(&todo), "{lang}: {err}");
+        assert!(err.contains("`stepwise login`"), "{lang}: {err}");
+    }
+}
+
+/// English words of clap's own error frame and usage line.
+const CLAP_ENGLISH: &[&str] = &[
+    "error",
+    "value",
+    "values",
+    "required",
+    "supplied",
+    "none",
+    "Usage",
+    "For",
+    "more",
+    "information",
+    "try",
+    "OPTIONS",
+    "unexpected",
+    "argument",
+    "found",
+    "tip",
+    "possible",
+    "similar",
+    "invalid",
+    "exists",
+    "subcommand",
+    "unrecognized",
+];
+
+/// The words of `text` (letters only), to compare whole words.
+fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn clap_s_errors_have_no_english_word_in_german_or_portuguese() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: &[&[&str]] = &[
+        &["steps", "--car"],
+        &["steps", "--car", "a b"],
+        &["steps", "--status", "bogus"],
+        &["stepz"],
+        &["steps", "--statu", "todo"],
+        &["serve", "--fleet"],
+    ];
+    for lang in ["de", "pt-PT", "pt-BR"] {
+        for args in cases {
+            let out = stepwise(home.path())
+                .args(["--lang", lang])
+                .args(*args)
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{lang} {args:?}: {err}");
+            for word in words(&err) {
+                assert!(
+                    !CLAP_ENGLISH.contains(&word),
+                    "{lang} {args:?}: {word:?} in {err}"
+                );
+            }
+            let parsed = Lang::parse(lang).unwrap();
+            let frame = message_with(parsed, "cli-arg-error", "");
+            assert!(err.starts_with(&frame), "{lang} {args:?}: {err}");
+            assert!(
+                err.trim_end()
+                    .ends_with(&message(parsed, "cli-clap-try-help", None)),
+                "{lang} {args:?}: {err}"
+            );
+        }
+    }
+    // The commonest one, exactly: a missing value for --car in German.
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car"])
+        .output()
+        .unwrap();
+    let mut arg = Args::new();
+    arg.set("arg", "--car <ID>");
+    let why = message(Lang::De, "cli-clap-missing-value", Some(&arg));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{}\n\n{}\n",
+            message_with(Lang::De, "cli-arg-error", &why),
+            message(Lang::De, "cli-clap-try-help", None)
+        )
+    );
+}
+
+#[test]
+fn help_names_options_and_values_in_the_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .args(["--lang", "es", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("[OPCIONES]") && !help.contains("[OPTIONS]"),
+        "{help}"
+    );
+    assert!(
+        help.contains("<ARCHIVO>") && !help.contains("<FILE>"),
+        "{help}"
+    );
+    assert!(
+        help.contains("<RUTA>") && !help.contains("<PATH>"),
+        "{help}"
+    );
+}
+
+#[test]
+fn portugal_and_brazil_each_get_their_portuguese() {
+    let home = tempfile::tempdir().unwrap();
+    let said = |env_lang: &str| {
+        let out = stepwise(home.path())
+            .env("LANG", env_lang)
+            .args(["steps", "--car"])
+            .output()
+            .unwrap();
+        stderr(&out)
+    };
+    let portugal = said("pt_PT.UTF-8");
+    let brazil = said("pt_BR.UTF-8");
+    assert_eq!(said("pt"), brazil);
+    assert!(portugal.ends_with(&format!(
+        "{}\n",
+        message(Lang::PtPt, "cli-clap-try-help", None)
+    )));
+    assert!(brazil.ends_with(&format!(
+        "{}\n",
+        message(Lang::Pt, "cli-clap-try-help", None)
+    )));
+    assert_ne!(portugal, brazil);
 }

@@ -38,7 +38,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
 }
 
-const SEVEN: &str = "en, fr, de, it, es, nl, pt";
+const SEVEN: &str = "en, fr, de, it, es, nl, pt-BR, pt-PT";
 
 #[test]
 fn an_unknown_lang_flag_is_a_usage_error_naming_the_seven() {
@@ -152,17 +152,22 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         (
             "es",
             "1 de 3 hechos; siguiente: Activación del dispositivo",
-            "Número de teléfono de confianza",
+            "Teléfono de confianza",
         ),
         (
             "nl",
-            "1 van 3 klaar; volgende: Activering van het toestel",
+            "1 van 3 klaar; volgende: Apparaatactivering",
             "Vertrouwd telefoonnummer",
         ),
         (
             "pt",
             "1 de 3 feitos; próximo: Ativação do dispositivo",
-            "Número de telefone confiável",
+            "Telefone confiável",
+        ),
+        (
+            "pt-PT",
+            "1 de 3 feitos; próximo: Ativação do dispositivo",
+            "Telefone de confiança",
         ),
     ] {
         let out = steps(home.path(), &[], &["--lang", code]);
@@ -170,6 +175,14 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         let text = stdout(&out);
         assert!(
             text.contains(summary) && text.contains(title),
+            "{code}:\n{text}"
+        );
+        // The badges are the language's words; the wire's stay in --json.
+        let lang = Lang::parse(code).unwrap();
+        let done = format!("[{}]", message(lang, "badge-done", None));
+        assert!(text.contains(&done), "{code}: {done}\n{text}");
+        assert!(
+            lang == Lang::En || (!text.contains("[DONE]") && !text.contains("[TODO]")),
             "{code}:\n{text}"
         );
         let json = steps(home.path(), &[("STEPWISE_LANG", code)], &["--json"]);
@@ -448,8 +461,10 @@ fn fleet_without_vehicles_says_so_in_the_language() {
 }
 
 #[test]
-fn the_manual_page_and_completions_stay_english() {
+fn the_manual_page_speaks_the_language_and_completions_stay_english() {
     let home = home();
+    // The page follows the language as --help does: the system's German
+    // here, English when asked for (as packagers do).
     let out = stepwise(home.path())
         .args(["man"])
         .env("LANG", "de_DE.UTF-8")
@@ -458,10 +473,20 @@ fn the_manual_page_and_completions_stay_english() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = stdout(&out);
     assert!(
+        page.contains(&message(Lang::De, "help-cli-demo", None)),
+        "{page}"
+    );
+    assert!(!page.contains(&message(Lang::En, "help-cli-demo", None)));
+    let out = stepwise(home.path())
+        .args(["--lang", "en", "man"])
+        .env("LANG", "de_DE.UTF-8")
+        .output()
+        .unwrap();
+    let page = stdout(&out);
+    assert!(
         page.contains(&message(Lang::En, "help-cli-demo", None)),
         "{page}"
     );
-    assert!(!page.contains(&message(Lang::De, "help-cli-demo", None)));
     let out = stepwise(home.path())
         .args(["--lang", "de", "completions", "bash"])
         .output()

@@ -288,6 +288,38 @@ fn a_gateway_that_never_answers_ends_the_run_within_ten_seconds() {
         "{text}"
     );
     assert!(line(&text, "First list").starts_with("- skipped"), "{text}");
+    // Nothing answered: whether it wants a token is not known, not "ok".
+    let token = line(&text, "Token");
+    assert!(
+        token.starts_with("- skipped") && token.contains("not checked"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wrong_api_path_is_named_as_no_gateway_not_as_a_wrong_car() {
+    let rt = runtime();
+    let sim = rt
+        .block_on(spawn(Scenario::built_in(), None))
+        .expect("sim starts");
+    let home = home();
+    let api = format!("{}/api", sim.url());
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The First list line and its remedy, the line under it.
+    let first: String = text
+        .split("First list")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take(2)
+        .collect();
+    assert!(
+        first.contains("This address is not a steps gateway"),
+        "{text}"
+    );
+    assert!(!first.contains("Check the carAssociationID"), "{text}");
 }
 
 #[test]
@@ -326,6 +358,50 @@ fn a_gateway_clock_five_minutes_off_is_a_warning() {
     // A warning alone does not fail the run.
     assert!(!text.contains("✗"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+/// A gateway that redirects every call to another server: doctor names the
+/// refused redirect, and the other server is never asked.
+#[test]
+fn a_redirect_to_another_server_is_named_not_followed() {
+    use axum::http::{StatusCode, header};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let rt = runtime();
+    let elsewhere = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let other = elsewhere.local_addr().unwrap();
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let other_app = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "{}" }
+    });
+    rt.spawn(async move { axum::serve(elsewhere, other_app).await });
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(
+                header::LOCATION,
+                format!("http://{other}/pims/subscription/steps"),
+            )],
+        )
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let out = doctor(
+        home.path(),
+        &["--api", &format!("http://{addr}"), "--car", "987654"],
+    );
+    let text = stdout(&out);
+    assert!(text.contains("does not follow"), "{text}");
+    assert!(text.contains(&other.to_string()), "{text}");
+    assert_eq!(asked.load(Ordering::SeqCst), 0, "{text}");
+    assert_ne!(out.status.code(), Some(0), "{text}");
 }
 
 #[test]
@@ -465,6 +541,41 @@ fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
 }
 
 /// A message of the catalogue, with its arguments.
+#[test]
+fn doctor_sends_the_proxy_password_the_gateway_calls_send() {
+    let rt = runtime();
+    // base64("dealer:p@ss:w0rd%x"), the user and password of the URL below.
+    let proxy = rt.block_on(proxy::connect_proxy_with(Some(
+        "Basic ZGVhbGVyOnBAc3M6dzByZCV4",
+    )));
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    let ca = dir.path().join("ca.pem").display().to_string();
+    let args = [
+        "--api",
+        server.url.as_str(),
+        "--car",
+        "987654",
+        "--ca-file",
+        ca.as_str(),
+    ];
+    let with_password = proxy
+        .url
+        .replace("http://", "http://dealer:p%40ss%3Aw0rd%25x@");
+    let out = doctor_with_env(home.path(), &args, &[("HTTPS_PROXY", &with_password)]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "Proxy").starts_with("✓ ok"), "{text}");
+    assert!(!text.contains("w0rd"), "{text}");
+    // Without the password the proxy's 407 is named as wanting one.
+    let out = doctor_with_env(home.path(), &args, &[("HTTPS_PROXY", &proxy.url)]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let shown = line(&text, "Proxy");
+    assert!(shown.contains("wants a user name and password"), "{text}");
+}
+
 fn say(lang: Lang, id: &str, args: &[(&str, fluent_bundle::FluentValue<'static>)]) -> String {
     let mut fluent = Args::new();
     for (name, value) in args {

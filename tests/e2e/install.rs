@@ -64,6 +64,37 @@ fn the_man_page_lists_every_subcommand_and_its_options() {
 }
 
 #[test]
+fn the_man_page_speaks_each_language() {
+    use stepwise::text::{Lang, message};
+    for lang in Lang::ALL {
+        let out = stepwise(&["--lang", lang.code(), "man"]);
+        assert!(out.status.success(), "{lang}");
+        let page = String::from_utf8(out.stdout).expect("UTF-8");
+        for id in ["man-section-name", "man-section-description"] {
+            let heading = format!(".SH \"{}\"", message(*lang, id, None));
+            assert!(page.contains(&heading), "{lang}: no {heading}");
+        }
+        // The options' section is named by the help's own heading.
+        let options = message(*lang, "help-cli-options", None).to_uppercase();
+        assert!(
+            page.contains(&format!(".SH {options}"))
+                || page.contains(&format!(".SH \"{options}\"")),
+            "{lang}: {options}"
+        );
+        // The program's own description, in the language (roff escapes '-').
+        let about = message(*lang, "help-cli-steps", None).replace('-', "\\-");
+        assert!(page.contains(&about), "{lang}: {about}");
+        if *lang != Lang::En {
+            for english in [".SH NAME", ".SH SYNOPSIS", ".SH AUTHORS", "[OPTIONS]"] {
+                let shared = message(*lang, "man-section-synopsis", None) == "SYNOPSIS"
+                    && english == ".SH SYNOPSIS";
+                assert!(shared || !page.contains(english), "{lang}: {english}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_version_names_the_version_and_the_commit() {
     let out = stepwise(&["--version"]);
     let text = String::from_utf8(out.stdout).unwrap();

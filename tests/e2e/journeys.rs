@@ -292,7 +292,8 @@ fn full_activation_against_serve_with_watch_and_report() {
 
     let text = std::fs::read_to_string(&report).expect("the report was written on exit");
     let json: Value = serde_json::from_str(&text).expect("the report is JSON");
-    let entries = json["entries"].as_array().expect("entries");
+    let vehicle = &json["vehicles"][0];
+    let entries = vehicle["entries"].as_array().expect("entries");
     for name in ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"] {
         assert!(
             entries.iter().any(|e| e["kind"] == "statusChanged"
@@ -302,7 +303,7 @@ fn full_activation_against_serve_with_watch_and_report() {
         );
     }
     assert!(entries.iter().any(|e| e["kind"] == "list"), "{text}");
-    assert_eq!(json["carAssociationID"], "111111");
+    assert_eq!(vehicle["carAssociationID"], "111111");
 }
 
 /// The lines of the wizard's log files under `home`.
@@ -631,6 +632,82 @@ fn panic_restores_the_terminal_and_is_readable() {
     assert!(!tui.alternate_screen());
     let screen = tui.screen_text();
     assert!(screen.contains("test panic requested"), "{screen}");
+}
+
+/// A panic nothing catches, in a background task while the loop goes on:
+/// the terminal is restored before its message prints, and the loop stops
+/// drawing (nothing is written after the message) and ends with a failure.
+#[test]
+fn an_uncaught_background_panic_restores_the_terminal_and_stops_drawing() {
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("STEPWISE_TEST_PANIC", "elsewhere")
+        .start();
+    tui.wait_for("the list", SHORT, doc_list_shown);
+    let mark = tui.raw_len();
+    tui.send("!");
+    let status = tui.wait_exit(SHORT);
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+    let raw = tui.raw_bytes();
+    let after = &raw[mark..];
+    let left = find(after, b"\x1b[?1049l").expect("the alternate screen is left");
+    let message = find(after, b"test panic in a background task")
+        .unwrap_or_else(|| panic!("no panic message: {:?}", String::from_utf8_lossy(after)));
+    assert!(
+        message > left,
+        "the message comes after the terminal is restored"
+    );
+    let rest = &after[message..];
+    assert!(
+        find(rest, b"\x1b[?1049h").is_none() && find(rest, b"deviceActivation").is_none(),
+        "nothing is drawn after the message: {:?}",
+        String::from_utf8_lossy(rest)
+    );
+    assert!(!tui.alternate_screen());
+}
+
+/// The demo backend that can no longer keep its state says so on screen
+/// when the simulated customer acts, instead of doing nothing.
+#[test]
+fn demo_that_cannot_keep_its_state_says_so_on_screen() {
+    let mut tui = Spawn::new(&["demo", "--car", "987654"]).start();
+    tui.wait_for("the demo list", SHORT, doc_list_shown);
+    // The state file's place is taken (as a full or read-only disk would
+    // refuse it): the next change cannot be kept.
+    let file = tui.home_path.join(".local/share/stepwise/demo-state.json");
+    std::fs::remove_file(&file).expect("the demo state was kept");
+    std::fs::create_dir_all(file.join("blocker")).unwrap();
+    tui.send("s");
+    let screen = tui.wait_for("the backend says it cannot keep its state", SHORT, |s| {
+        s.contains("cannot keep")
+    });
+    assert!(!row_has(&screen, "deviceActivation", "[DONE]"), "{screen}");
+    tui.send("q");
+    tui.wait_exit(SHORT);
+}
+
+/// A panic in a background task (a vehicle's request) becomes a message: the
+/// terminal stays as it is, the vehicle shows the error, and `r` asks again.
+#[test]
+fn a_panicking_request_task_shows_on_the_vehicle_and_r_retries() {
+    let mut tui = Spawn::new(&["--car", "987654"])
+        .env("STEPWISE_TEST_PANIC", "task")
+        .start();
+    tui.wait_for("the list", SHORT, doc_list_shown);
+    tui.send("!");
+    tui.wait_for("the vehicle says its request stopped", SHORT, |s| {
+        s.contains("internal error")
+    });
+    assert!(
+        tui.alternate_screen(),
+        "the terminal is left as the wizard had it"
+    );
+    tui.send("r");
+    tui.wait_for("the list asked again", SHORT, |s| {
+        doc_list_shown(s) && !s.contains("internal error")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    assert!(!tui.alternate_screen());
 }
 
 /// The demo: the simulated customer completes Device activation on `s`.

@@ -123,3 +123,71 @@ fn several_cars_on_the_wizard_open_the_board() {
     tui.send("q");
     assert!(tui.wait_exit(SHORT).success());
 }
+
+/// `demo --board --report`: the report is the session's, every vehicle of
+/// the board with its events, the step completed on one of them included.
+#[test]
+fn the_board_report_holds_every_vehicle_and_what_was_done() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("board.json");
+    let mut tui = Spawn::new(&[
+        "demo",
+        "--board",
+        "--fresh",
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .start();
+    tui.wait_for("20 rows with data", LONG, |s| {
+        s.contains("board of 20 vehicles") && s.contains("0 failing") && row(s, "F0005").is_some()
+    });
+    tui.send("/F0005");
+    tui.key(Key::Enter);
+    tui.wait_for("only F0005 shown", SHORT, |s| {
+        row(s, "F0005").is_some() && row(s, "F0001").is_none()
+    });
+    tui.key(Key::Enter);
+    tui.wait_text("car F0005", SHORT);
+    tui.send("s");
+    tui.wait_text("1 of 3 done", SHORT);
+    tui.key(Key::Esc);
+    tui.wait_for("the board again", SHORT, |s| {
+        s.contains("board of 20 vehicles")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    assert!(tui.screen_text().contains("Session report written"));
+    let text = std::fs::read_to_string(&report).expect("the report was written");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let vehicles = json["vehicles"].as_array().expect("vehicles");
+    assert_eq!(vehicles.len(), 20, "{text}");
+    let f5 = vehicles
+        .iter()
+        .find(|v| v["carAssociationID"] == "F0005")
+        .expect("F0005 in the report");
+    assert!(
+        f5["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "simulated"),
+        "{f5}"
+    );
+    assert_eq!(f5["steps"].as_array().map(Vec::len), Some(3), "{f5}");
+}
+
+/// A run that opened nothing says so instead of "written".
+#[test]
+fn an_empty_run_says_there_was_nothing_to_report() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("empty.md");
+    let mut tui = Spawn::new(&["demo", "--report", report.to_str().unwrap()]).start();
+    tui.wait_text("carAssociationID", SHORT);
+    tui.send("q");
+    assert!(tui.wait_exit(SHORT).success());
+    let screen = tui.screen_text();
+    assert!(screen.contains("Nothing to report"), "{screen}");
+    assert!(!screen.contains("Session report written"), "{screen}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("Nothing happened in this run"), "{text}");
+}

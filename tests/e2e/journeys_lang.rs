@@ -15,7 +15,7 @@ const SHORT: Duration = Duration::from_secs(10);
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen
         .lines()
-        .find(|l| (l.contains("[DONE]") || l.contains("[TODO]")) && l.contains(name))
+        .find(|l| l.contains("│") && l.contains(name) && l.contains('[') && l.contains(']'))
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn a_german_system_locale_gives_a_german_wizard() {
     tui.send("e");
     tui.send("nok_blocked");
     tui.wait_for("the German explanation", SHORT, |s| {
-        s.contains("die PIN ist gesperrt") && s.contains("Was hilft:")
+        s.contains("der PIN-Code ist gesperrt") && s.contains("Was hilft:")
     });
     tui.key(Key::Esc);
     tui.wait_for("the explainer closed", SHORT, |s| !s.contains("Was hilft:"));
@@ -72,7 +72,15 @@ fn lang_pt_then_l_gives_the_customer_another_language() {
             && s.contains("q sair")
     });
     assert!(!screen.contains("Ce que fait le client"), "{screen}");
-    // pt → en: the guidance turns English, the rest stays Portuguese, and
+    // pt (Brazil's) → pt-PT: the customer in Portugal reads European
+    // Portuguese ("aplicação", not "aplicativo").
+    tui.send("L");
+    tui.wait_for(
+        "the customer's guidance in European Portuguese",
+        SHORT,
+        |s| s.contains("cliente: pt-PT") && s.contains("aplicação") && !s.contains("aplicativo"),
+    );
+    // pt-PT → en: the guidance turns English, the rest stays Portuguese, and
     // the header says which language the customer reads.
     tui.send("L");
     let screen = tui.wait_for("the customer's guidance in English", SHORT, |s| {

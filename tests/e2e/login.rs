@@ -105,7 +105,8 @@ fn start_login(provider: &Provider, home: &Path) -> (Tui, String) {
 }
 
 fn start_login_with(provider: &Provider, home: &Path, env: &[(&str, &str)]) -> (Tui, String) {
-    let mut spawn = Spawn::new(&["login", "--api", &provider.url()])
+    // `--device`: on a desktop, login would use the browser here instead.
+    let mut spawn = Spawn::new(&["login", "--device", "--api", &provider.url()])
         .home(home)
         .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("STEPWISE_LOG", "trace")
@@ -283,7 +284,16 @@ fn a_denied_code_says_so_and_keeps_nothing() {
     let (status, _) = http(provider.addr(), "POST", &format!("/sim/device/{code}/deny"));
     assert_eq!(status, 200);
     assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
-    tui.wait_text("refused in the browser", WAIT);
+    tui.wait_text("access_denied", WAIT);
+    // The words name the scopes asked for: a provider that wanted others
+    // denies after the person signed in.
+    assert!(
+        tui.screen_text()
+            .replace('\n', " ")
+            .contains("openid offline_access"),
+        "{}",
+        tui.screen_text()
+    );
     assert!(!logins_file(home.path()).exists());
 }
 
@@ -516,4 +526,335 @@ fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
     assert_eq!(cancelled.wait_exit(WAIT).exit_code(), 130);
     assert!(!logins_file(other.path()).exists());
     assert_no_secret("the terminal", &cancelled.raw_bytes());
+}
+
+/// A stand-in for xdg-open that notes the address it was given; returns
+/// the PATH to use and the file the address lands in.
+fn fake_browser(home: &Path) -> (String, PathBuf) {
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = home.join("opened");
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {}.tmp && mv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (path, opened)
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never came",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An HTTP request that does not follow redirects: status, Location, body.
+fn raw_request(url: &str, method: &str, body: &str) -> (u16, Option<String>, String) {
+    let url = url::Url::parse(url).unwrap();
+    let addr: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap())
+        .parse()
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    use std::io::{Read, Write};
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let location = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .map(str::to_owned);
+    (status, location, body.to_owned())
+}
+
+#[test]
+fn on_a_desktop_login_signs_in_in_the_browser_with_pkce_and_a_loopback_redirect() {
+    let provider = Provider::start(AuthOptions {
+        clients: vec!["dealer-workshop-cli".into()],
+        ..fast()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let (path, opened) = fake_browser(home.path());
+    let mut tui = Spawn::new(&[
+        "login",
+        "--api",
+        &provider.url(),
+        "--client-id",
+        "dealer-workshop-cli",
+    ])
+    .home(home.path())
+    .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+    .env("STEPWISE_LOG", "trace")
+    .env("DISPLAY", ":99")
+    .env("PATH", &path)
+    .size(200, 40)
+    .start();
+    tui.wait_text("Opened the browser", WAIT);
+    let address = wait_for_file(&opened);
+    let url = url::Url::parse(&address).unwrap();
+    assert!(
+        address.starts_with(&format!("{}/oauth/authorize?", provider.url())),
+        "{address}"
+    );
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "dealer-workshop-cli");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert!(
+        query["redirect_uri"].starts_with("http://127.0.0.1:"),
+        "{address}"
+    );
+    assert!(query["scope"].contains("offline_access"), "{address}");
+
+    // The person, in the browser: the provider's page, then Approve.
+    let (status, _, page) = raw_request(&address, "GET", "");
+    assert_eq!(status, 200, "{page}");
+    let request = page
+        .split("name=request value=")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("the request id on the page");
+    let (status, location, _) = raw_request(
+        &format!("{}/oauth/authorize/decide", provider.url()),
+        "POST",
+        &format!("request={request}&decision=approve"),
+    );
+    assert_eq!(status, 303);
+    let back = location.expect("sent back to the app");
+    assert!(back.starts_with(&query["redirect_uri"]), "{back}");
+    let (status, _, done) = raw_request(&back, "GET", "");
+    assert_eq!(status, 200);
+    assert!(done.contains("Signed in"), "{done}");
+
+    tui.wait_text("Signed in to", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    assert_no_secret("the login screen", &tui.raw_bytes());
+    assert!(
+        !contains(&tui.raw_bytes(), b"sim-ac-"),
+        "the code never shows"
+    );
+    let status = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &provider.url()],
+        None,
+    );
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["client_id"], "dealer-workshop-cli");
+    assert_eq!(json["refreshable"], true);
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &provider.url(), "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(3), "{}", text(&steps.stderr));
+}
+
+/// Signs in by the device grant with the simulator's control call; the
+/// login is kept in `home`.
+fn device_login(provider: &Provider, home: &Path) {
+    let (mut tui, code) = start_login(provider, home);
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    assert!(tui.wait_exit(WAIT).success());
+}
+
+#[test]
+fn two_processes_refreshing_at_once_keep_the_login() {
+    let provider = Provider::start(AuthOptions {
+        token_ttl: Duration::from_secs(2),
+        ..fast()
+    });
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    // Past the token's lifetime, two runs at once: one refreshes, the other
+    // waits for it and takes its token (never presenting the same refresh
+    // token: the provider would end the whole login).
+    std::thread::sleep(Duration::from_secs(3));
+    let api = provider.url();
+    let spawn = |car: &str| {
+        let mut cmd = Command::new(BIN);
+        scrub_command(&mut cmd, home.path());
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+            .args(["steps", "--api", &api, "--car", car])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("987654"), spawn("111111"));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!(a.status.code(), Some(3), "{}", text(&a.stderr));
+    assert_eq!(b.status.code(), Some(3), "{}", text(&b.stderr));
+    let counts = provider.shared.auth().unwrap().counts();
+    assert_eq!(counts.reuse_revocations, 0);
+    assert_eq!(counts.refreshes, 1, "one refresh served both");
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert_eq!(status.status.code(), Some(0));
+}
+
+#[test]
+fn a_login_the_provider_ended_makes_auth_status_exit_1() {
+    let provider = Provider::start(AuthOptions {
+        token_ttl: Duration::from_secs(1),
+        ..fast()
+    });
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/revoke");
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(1100));
+    let api = provider.url();
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(1));
+    assert!(
+        text(&steps.stderr).contains("stepwise login"),
+        "{}",
+        text(&steps.stderr)
+    );
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+    assert!(
+        text(&status.stdout).contains("ended by the identity provider"),
+        "{}",
+        text(&status.stdout)
+    );
+    // Nothing presents the ended login's refresh token again.
+    let again = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(provider.refreshes(), 1);
+}
+
+#[test]
+fn logout_revokes_the_login_at_the_provider_and_says_so() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(logins_file(home.path())).unwrap()).unwrap();
+    let refresh = kept["logins"][format!("{}/", provider.url())]["refresh_token"]
+        .as_str()
+        .expect("a refresh token kept")
+        .to_owned();
+    let out = run(home.path(), &["logout", "--api", &provider.url()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("revoked the login"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_no_secret("logout", &out.stdout);
+    assert_eq!(provider.shared.auth().unwrap().counts().revocations, 1);
+    // A copy of the old refresh token no longer works at the provider.
+    let (status, _, body) = raw_request(
+        &format!("{}/oauth/token", provider.url()),
+        "POST",
+        &format!("grant_type=refresh_token&client_id=stepwise&refresh_token={refresh}"),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("invalid_grant"), "{body}");
+}
+
+#[test]
+fn doctor_checks_the_kept_login_and_says_when_it_is_over() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let before = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        text(&before.stdout).contains("stepwise login"),
+        "{}",
+        text(&before.stdout)
+    );
+    device_login(&provider, home.path());
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "{said}");
+    assert!(said.contains("the kept login"), "{said}");
+    assert_no_secret("doctor", &doctor.stdout);
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/revoke");
+    assert_eq!(status, 200);
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/expire");
+    assert_eq!(status, 200);
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(1));
+    let over = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&over.stdout);
+    assert_eq!(over.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("ended by the identity provider") && said.contains("stepwise login"),
+        "{said}"
+    );
 }

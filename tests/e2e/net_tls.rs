@@ -72,6 +72,23 @@ fn tls_problem(result: Result<usize, GatewayError>) -> (TlsProblem, String) {
     }
 }
 
+/// `serve --tls` writes its key for its user alone: key.pem 0600 in a
+/// 0700 folder.
+#[cfg(unix)]
+#[test]
+fn the_simulator_key_is_written_for_its_user_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim-tls");
+    generate(&CertSpec::default())
+        .unwrap()
+        .write_to(&out)
+        .unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out.join("key.pem")), 0o600);
+    assert_eq!(mode(&out), 0o700);
+}
+
 #[tokio::test]
 async fn an_untrusted_authority_is_named_with_the_flag_and_ca_file_trusts_it() {
     let generated = generate(&CertSpec::default()).unwrap();
@@ -238,6 +255,25 @@ async fn unusable_certificate_files_are_named_with_their_problem() {
         line.contains("binary.der") && line.contains("PEM"),
         "{line}"
     );
+}
+
+/// A plain-HTTP gateway reads no trust or client certificate file (no
+/// TLS, nothing to check them for): an unusable one set in the
+/// environment, as SSL_CERT_FILE often is, costs and breaks nothing there;
+/// for HTTPS it is named as before.
+#[test]
+fn a_plain_http_gateway_reads_no_certificate_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = || NetOptions {
+        ca_file: Some(write(dir.path(), "garbage.pem", "not a certificate")),
+        client_cert: Some(dir.path().join("missing.pem")),
+        ..Default::default()
+    };
+    assert!(Gateway::new("http://127.0.0.1:1", "d".into(), None, options(net())).is_ok());
+    assert!(matches!(
+        Gateway::new("https://127.0.0.1:1", "d".into(), None, options(net())),
+        Err(GatewayError::Net(_))
+    ));
 }
 
 // ---------------------------------------------------------------- proxy

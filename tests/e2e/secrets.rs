@@ -127,7 +127,7 @@ fn errors_never_show_the_token() {
         ))
         .expect("a simulator");
     let home = tempfile::tempdir().unwrap();
-    // A wrong token: 401, with a message saying how to give one.
+    // A wrong token: 401, naming where the refused token came from.
     let mut cmd = std::process::Command::new(BIN);
     scrub_command(&mut cmd, home.path());
     let out = cmd
@@ -139,7 +139,7 @@ fn errors_never_show_the_token() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("401") && stderr.contains("--token-file"),
+        stderr.contains("401") && stderr.contains("the token in STEPWISE_TOKEN"),
         "{stderr}"
     );
     assert_no_token("stderr", &out.stderr);

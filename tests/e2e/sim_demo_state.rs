@@ -154,3 +154,43 @@ fn runs_at_once_never_tear_the_state_file() {
     let next = run(home.path(), &["next", "--steps-id", "132324"]);
     assert_exit(&next, 3);
 }
+
+/// A demo backend that cannot keep its state (here its file's place is
+/// taken by a folder; a full or read-only disk alike) says so on stderr and
+/// exits non-zero, instead of printing a stepsID it never kept; no
+/// temporary file is left behind.
+#[test]
+fn a_state_that_cannot_be_kept_is_said_not_pretended() {
+    let home = TempDir::new().unwrap();
+    let file = state_file(home.path());
+    std::fs::create_dir_all(file.join("blocker")).unwrap();
+    let out = run(home.path(), &["steps", "--car", "444444", "--json"]);
+    assert_ne!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot keep its state"), "{err}");
+    assert!(
+        !text(&out.stdout).contains("stepsID"),
+        "{}",
+        text(&out.stdout)
+    );
+    let litter: Vec<String> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("tmp") || name.ends_with(".part"))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+}
+
+/// The data directory and what the demo writes there are the user's alone.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_its_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TempDir::new().unwrap();
+    assert_exit(&run(home.path(), &["steps", "--car", "987654"]), 3);
+    let dir = state_file(home.path()).parent().unwrap().to_owned();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    assert_eq!(mode(&state_file(home.path())), 0o600);
+}

@@ -7,7 +7,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use stepwise::auth::device::{self, DeviceAuthorization, Endpoints, Pace};
-use stepwise::auth::{AuthError, Choice, Credential, TokenSource, TokenStore, unix_now};
+use stepwise::auth::discover::discover;
+use stepwise::auth::{
+    AuthError, Choice, Credential, SignInOptions, TokenSource, TokenStore, unix_now,
+};
 use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Rejection};
 use stepwise::describe;
 use stepwise::sim::{AuthOptions, RunningSim, Scenario, Shared, SimState, spawn_shared};
@@ -136,12 +139,17 @@ fn http() -> reqwest::Client {
 }
 
 async fn start_flow(provider: &Provider) -> (Endpoints, DeviceAuthorization) {
-    let endpoints = device::discover(&http(), &provider.url())
+    let endpoints = discover(&http(), &provider.url(), None)
         .await
         .expect("discovery");
-    let authorization = device::authorize(&http(), &endpoints, &provider.url(), None)
-        .await
-        .expect("a code");
+    let authorization = device::authorize(
+        &http(),
+        &endpoints,
+        &provider.url(),
+        &SignInOptions::default(),
+    )
+    .await
+    .expect("a code");
     (endpoints, authorization)
 }
 
@@ -161,9 +169,15 @@ async fn signed_in(provider: &Provider) -> Credential {
         &authorization,
         "approve",
     ))]]);
-    device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .expect("approved")
+    device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .expect("approved")
 }
 
 fn gateway(url: &str, source: Option<TokenSource>) -> Gateway {
@@ -202,9 +216,15 @@ async fn an_approved_code_signs_in_and_its_token_opens_the_steps() {
     let lower = authorization.user_code.replace('-', "").to_lowercase();
     let approve = format!("{}/sim/device/{lower}/approve", provider.sim.url());
     let pace = TestPace::new(vec![vec![], vec![Act::Post(approve)]]);
-    let credential = device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .expect("approved");
+    let credential = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .expect("approved");
     assert_eq!(provider.polls(), 2, "one pending answer, then the token");
     assert!(credential.can_refresh());
     assert_eq!(credential.lifetime, Some(3600));
@@ -237,13 +257,28 @@ async fn a_denied_code_ends_with_a_clear_message() {
         vec![],
         vec![Act::Post(decide_url(&provider, &authorization, "deny"))],
     ]);
-    let err = device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .unwrap_err();
-    assert_eq!(err, AuthError::Denied);
+    let err = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err,
+        AuthError::Denied {
+            scopes: "openid offline_access steps:read".into()
+        },
+        "the scopes the gateway's resource metadata names"
+    );
     let said = describe::auth_error(Lang::En, &err);
     assert!(
-        said.contains("refused") && said.contains("stepwise login"),
+        said.contains("refused")
+            && said.contains("openid offline_access steps:read")
+            && said.contains("--scope")
+            && said.contains("stepwise login"),
         "{said}"
     );
     assert_eq!(provider.polls(), 2);
@@ -258,9 +293,15 @@ async fn a_code_the_provider_says_expired_ends_the_polling() {
     .await;
     let (endpoints, authorization) = start_flow(&provider).await;
     let pace = TestPace::new(vec![]);
-    let err = device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .unwrap_err();
+    let err = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, AuthError::Expired);
     let said = describe::auth_error(Lang::En, &err);
     assert!(said.contains("expired"), "{said}");
@@ -278,9 +319,15 @@ async fn polling_stops_when_the_code_runs_out_even_if_the_provider_never_says_so
     // The simulator says interval 0: the client polls no faster than once a second.
     assert_eq!(authorization.interval, Duration::from_secs(1));
     let pace = TestPace::new(vec![]);
-    let err = device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .unwrap_err();
+    let err = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err, AuthError::Expired);
     assert_eq!(
         provider.polls(),
@@ -308,7 +355,14 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
             Act::Sleep(Duration::from_secs(1)),
         ],
     ]);
-    let credential = device::poll(&http(), &endpoints, &authorization, &pace).await;
+    let credential = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await;
     assert!(credential.is_ok(), "{credential:?}");
     assert_eq!(
         pace.waits(),
@@ -339,22 +393,29 @@ async fn the_token_endpoint_may_live_on_another_server() {
     let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let endpoints = device::discover(&http(), &gateway_url)
+    let endpoints = discover(&http(), &gateway_url, None)
         .await
         .expect("discovery");
     assert_eq!(endpoints.token.port(), provider.url().port());
     assert_ne!(endpoints.token.port(), gateway_url.port());
-    let authorization = device::authorize(&http(), &endpoints, &gateway_url, None)
-        .await
-        .unwrap();
+    let authorization =
+        device::authorize(&http(), &endpoints, &gateway_url, &SignInOptions::default())
+            .await
+            .unwrap();
     let pace = TestPace::new(vec![vec![Act::Post(decide_url(
         &provider,
         &authorization,
         "approve",
     ))]]);
-    let credential = device::poll(&http(), &endpoints, &authorization, &pace)
-        .await
-        .expect("approved at the second server");
+    let credential = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .expect("approved at the second server");
     assert_eq!(
         credential.token_endpoint.as_deref(),
         Some(endpoints.token.as_str()),
@@ -368,10 +429,7 @@ async fn a_gateway_without_sign_in_says_how_else_to_give_a_token() {
         .await
         .unwrap();
     let url = Url::parse(&format!("{}/", sim.url())).unwrap();
-    let err = describe::auth_error(
-        Lang::En,
-        &device::discover(&http(), &url).await.unwrap_err(),
-    );
+    let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
     assert!(err.contains("--with-token") && !err.contains('\n'), "{err}");
 }
 
@@ -501,13 +559,19 @@ async fn a_login_refreshed_by_another_stepwise_is_taken_from_the_store() {
         .list(&list_987654())
         .await
         .expect("refreshed");
-    // The second's refresh token is spent: it takes the kept successor.
+    // The second's refresh token is spent: it reads the store again before
+    // refreshing and takes the kept successor, never presenting the spent
+    // token (a provider with reuse detection would end the login).
     gateway(&provider.sim.url(), Some(second.clone()))
         .list(&list_987654())
         .await
         .expect("the kept token is used");
-    assert_eq!(provider.refreshes(), 2, "one refresh each, no more");
-    assert_eq!(second.token_requests().await, 1);
+    assert_eq!(
+        provider.refreshes(),
+        1,
+        "the spent token is never presented"
+    );
+    assert_eq!(second.token_requests().await, 0);
 }
 
 /// The live follower sends a kept login's token too: its first list comes
@@ -536,4 +600,273 @@ async fn the_live_follower_carries_the_kept_login() {
     .await
     .expect("a list within 10 s");
     assert_eq!(first_list.steps_id.as_deref(), Some(steps_id.as_str()));
+}
+
+fn workshop() -> SignInOptions {
+    SignInOptions {
+        client_id: Some("dealer-workshop-cli".into()),
+        scopes: Some("openid offline_access steps:read".into()),
+        ..SignInOptions::default()
+    }
+}
+
+/// A provider that knows only the company's own client id.
+async fn company_provider() -> Provider {
+    Provider::start(AuthOptions {
+        clients: vec!["dealer-workshop-cli".into()],
+        ..quick()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_client_id_the_provider_does_not_know_says_how_to_set_it() {
+    let provider = company_provider().await;
+    let endpoints = discover(&http(), &provider.url(), None).await.unwrap();
+    let err = device::authorize(
+        &http(),
+        &endpoints,
+        &provider.url(),
+        &SignInOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AuthError::UnknownClient { client_id, .. } if client_id == "stepwise"),
+        "{err:?}"
+    );
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(
+        said.contains("stepwise") && said.contains("--client-id") && !said.contains("Retry"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn the_company_client_id_scopes_and_audience_are_sent_and_kept_for_refreshes() {
+    let provider = company_provider().await;
+    let options = SignInOptions {
+        audience: Some("https://steps.example/".into()),
+        ..workshop()
+    };
+    let endpoints = discover(&http(), &provider.url(), None).await.unwrap();
+    let authorization = device::authorize(&http(), &endpoints, &provider.url(), &options)
+        .await
+        .expect("a code for the registered client");
+    let pace = TestPace::new(vec![vec![Act::Post(decide_url(
+        &provider,
+        &authorization,
+        "approve",
+    ))]]);
+    let mut credential = device::poll(&http(), &endpoints, &authorization, &options, &pace)
+        .await
+        .expect("approved");
+    assert_eq!(credential.client_id(), "dealer-workshop-cli");
+    assert_eq!(
+        credential.scope.as_deref(),
+        Some("openid offline_access steps:read")
+    );
+    assert_eq!(
+        credential.audience.as_deref(),
+        Some("https://steps.example/")
+    );
+    assert!(credential.revocation_endpoint.is_some());
+    // The refresh presents the same client id (the provider knows no other).
+    credential.expires_at = Some(unix_now());
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    gateway(&provider.sim.url(), Some(source.clone()))
+        .list(&list_987654())
+        .await
+        .expect("refreshed with the company's client id");
+    assert_eq!(provider.refreshes(), 1);
+}
+
+#[tokio::test]
+async fn the_issuer_comes_from_the_resource_metadata_and_must_name_itself() {
+    let provider = Provider::start(quick()).await;
+    let endpoints = discover(&http(), &provider.url(), None).await.unwrap();
+    assert_eq!(
+        endpoints.issuer.as_deref(),
+        Some(provider.sim.url().as_str())
+    );
+    assert!(endpoints.authorization.is_some() && endpoints.revocation.is_some());
+    assert!(endpoints.pkce_s256);
+    assert!(
+        endpoints
+            .resource_scopes
+            .as_deref()
+            .is_some_and(|s| s.contains("steps:read")),
+        "the scopes the gateway names: {:?}",
+        endpoints.resource_scopes
+    );
+    // A server that publishes another issuer's document is not that issuer.
+    let idp = provider.sim.url();
+    let document = serde_json::json!({
+        "issuer": idp,
+        "device_authorization_endpoint": format!("{idp}/oauth/device_authorization"),
+        "token_endpoint": format!("{idp}/oauth/token"),
+    });
+    let app = axum::Router::new().route(
+        "/.well-known/openid-configuration",
+        axum::routing::get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let err = discover(&http(), &provider.url(), Some(&other))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthError::Discovery(stepwise::auth::Discovery::IssuerMismatch { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(describe::auth_error(Lang::En, &err).contains("--issuer"));
+    // The issuer named by hand is asked directly.
+    let named = discover(&http(), &provider.url(), Some(&idp))
+        .await
+        .unwrap();
+    assert_eq!(named.token, endpoints.token);
+}
+
+#[tokio::test]
+async fn a_refresh_token_presented_twice_ends_the_whole_login_at_the_provider() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.expires_at = Some(unix_now());
+    // Two holders of the same login that do not share a store.
+    let first = TokenSource::login(provider.url().to_string(), credential.clone(), None);
+    let second = TokenSource::login(provider.url().to_string(), credential, None);
+    gateway(&provider.sim.url(), Some(first.clone()))
+        .list(&list_987654())
+        .await
+        .expect("the first refresh");
+    let err = gateway(&provider.sim.url(), Some(second))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, GatewayError::Auth(ref e) if e.needs_login()),
+        "{err:?}"
+    );
+    assert_eq!(
+        provider.shared.auth().unwrap().counts().reuse_revocations,
+        1
+    );
+    // The first holder's fresh token went with the login.
+    let fresh = first.bearer(&http()).await.unwrap();
+    let status = http()
+        .get(format!(
+            "{}/pims/subscription/steps?carAssociationID=987654",
+            provider.sim.url()
+        ))
+        .header("X-Device-Id", "test-device")
+        .bearer_auth(fresh.expose())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 401);
+}
+
+#[tokio::test]
+async fn two_holders_sharing_a_store_refresh_once_and_both_go_on() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.expires_at = Some(unix_now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    let first = TokenSource::login(key.clone(), credential.clone(), Some(store.clone()));
+    let second = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    let (a, b) = tokio::join!(
+        async {
+            gateway(&provider.sim.url(), Some(first))
+                .list(&list_987654())
+                .await
+        },
+        async {
+            gateway(&provider.sim.url(), Some(second))
+                .list(&list_987654())
+                .await
+        }
+    );
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(provider.refreshes(), 1, "one refresh for both");
+    assert_eq!(
+        provider.shared.auth().unwrap().counts().reuse_revocations,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_login_the_provider_ended_is_marked_over_in_the_store() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.expires_at = Some(unix_now());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    assert_eq!(provider.control("/sim/auth/revoke").await, 200);
+    let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    let err = gateway(&provider.sim.url(), Some(source))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, GatewayError::Auth(ref e) if e.needs_login()),
+        "{err:?}"
+    );
+    let (kept, _) = store.load(&key).unwrap().unwrap();
+    assert!(
+        kept.over
+            .as_deref()
+            .is_some_and(|s| s.contains("invalid_grant"))
+    );
+    assert!(kept.is_spent(unix_now()) && !kept.can_refresh());
+    // Another process loading it never presents the refresh token again.
+    let again = TokenSource::login(key, kept, Some(store));
+    assert!(again.bearer(&http()).await.unwrap_err().needs_login());
+    assert_eq!(provider.refreshes(), 1);
+}
+
+#[tokio::test]
+async fn a_401_naming_the_resource_metadata_leads_to_the_provider() {
+    let provider = Provider::start(quick()).await;
+    // A gateway with no well-known documents of its own: only its 401 says
+    // where its resource metadata is (RFC 9728 §5.1).
+    let named = format!(
+        "{}/.well-known/oauth-protected-resource",
+        provider.sim.url()
+    );
+    let app = axum::Router::new().fallback(move || {
+        let named = named.clone();
+        async move {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    format!("Bearer error=\"invalid_token\", resource_metadata=\"{named}\""),
+                )],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let endpoints = discover(&http(), &gateway_url, None)
+        .await
+        .expect("found through the challenge");
+    assert_eq!(
+        endpoints.issuer.as_deref(),
+        Some(provider.sim.url().as_str())
+    );
+    assert_eq!(endpoints.token.port(), provider.url().port());
 }

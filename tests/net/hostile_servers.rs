@@ -324,6 +324,129 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
     }
 }
 
+/// A redirect to another origin (another port here; another host or a
+/// downgrade to http alike) is not followed, and is named in the error.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_refused_and_named() {
+    let elsewhere = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let target = format!("{}/pims/subscription/steps", elsewhere.url());
+        let redirecting = serve(move |_, stream| {
+            let location = format!("Location: {target}");
+            send(stream, response(status, &[&location], ""))
+        })
+        .await;
+        let outcome = list_from(&redirecting.url()).await;
+        let Err(GatewayError::Redirected(refused)) = &outcome else {
+            panic!("{status}: {outcome:?}");
+        };
+        assert!(refused.to.starts_with(&elsewhere.url()), "{refused:?}");
+        let words = stepwise::describe::gateway_error(
+            stepwise::text::Lang::En,
+            outcome.as_ref().unwrap_err(),
+        );
+        assert!(
+            words.contains(&elsewhere.url()) && words.contains("does not follow"),
+            "{words}"
+        );
+    }
+    assert_eq!(elsewhere.requests(), 0, "the other origin was asked");
+}
+
+/// A refresh whose token endpoint redirects elsewhere sends the refresh
+/// token nowhere else: sign-in calls follow no redirect, and say so.
+#[tokio::test]
+async fn a_refresh_redirected_elsewhere_does_not_carry_the_refresh_token() {
+    use stepwise::auth::{AuthError, Credential, ProviderProblem, TokenSource};
+    let receiver = serve(|_, stream| send(stream, json_200("{}"))).await;
+    for status in [
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+        "302 Found",
+    ] {
+        let target = format!("{}/oauth/token", receiver.url());
+        let provider = serve(move |_, stream| {
+            let location = format!("Location: {target}");
+            send(stream, response(status, &[&location], ""))
+        })
+        .await;
+        let gateway_server = serve(|_, stream| send(stream, json_200(DOC_LIST))).await;
+        let credential = Credential {
+            access_token: "ACCESS-OLD".into(),
+            refresh_token: Some("REFRESH-SECRETMARK".into()),
+            expires_at: Some(1),
+            lifetime: Some(60),
+            token_endpoint: Some(format!("{}/oauth/token", provider.url())),
+            ..Credential::given("")
+        };
+        let source = TokenSource::login(format!("{}/", gateway_server.url()), credential, None);
+        let gateway = client(&gateway_server.url(), fast_options()).with_token_source(source);
+        let outcome = tokio::time::timeout(
+            LIMIT,
+            gateway.list(&ListRequest::new(Lookup::Car("987654".into()))),
+        )
+        .await
+        .expect("bounded");
+        assert!(
+            matches!(
+                &outcome,
+                Err(GatewayError::Auth(AuthError::Provider(ProviderProblem::Redirected { to, .. })))
+                    if to.starts_with(&receiver.url())
+            ),
+            "{status}: {outcome:?}"
+        );
+        assert_eq!(provider.requests(), 1, "{status}");
+    }
+    assert_eq!(receiver.requests(), 0, "the refresh token went elsewhere");
+}
+
+/// A redirect within the gateway's own origin is followed.
+#[tokio::test]
+async fn a_redirect_within_the_gateway_is_followed() {
+    let server = serve(|n, stream| {
+        let bytes = if n == 0 {
+            response(
+                "307 Temporary Redirect",
+                &["Location: /v2/pims/subscription/steps?carAssociationID=987654"],
+                "",
+            )
+        } else {
+            json_200(DOC_LIST)
+        };
+        send(stream, bytes)
+    })
+    .await;
+    let list = list_from(&server.url()).await.expect("followed");
+    assert_eq!(list.steps_id.as_deref(), Some("132324"));
+    assert_eq!(server.requests(), 2);
+}
+
+/// Asked by stepsID, an answer carrying another stepsID is refused, named.
+#[tokio::test]
+async fn a_list_of_another_steps_id_is_refused() {
+    let other = DOC_LIST.replace("132324", "555555");
+    let server = serve(move |_, stream| send(stream, json_200(&other))).await;
+    let request = ListRequest::new(Lookup::StepsId("132324".into()));
+    let outcome = client(&server.url(), fast_options()).list(&request).await;
+    let Err(error @ GatewayError::ForeignList { asked, answered }) = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!((asked.as_str(), answered.as_str()), ("132324", "555555"));
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, error);
+    assert!(
+        words.contains("555555") && words.contains("132324"),
+        "{words}"
+    );
+    // Asked by carAssociationID, any stepsID is the vehicle's.
+    let by_car = list_from(&server.url()).await.expect("by car");
+    assert_eq!(by_car.steps_id.as_deref(), Some("555555"));
+}
+
 // ---------------------------------------------------------------- errors
 
 #[tokio::test]
@@ -632,4 +755,241 @@ async fn returns<T>(call: impl std::future::Future<Output = T>) -> T {
 /// The line a person reads about `error` (the CLI's and the wizard's words).
 fn words(error: &GatewayError) -> String {
     stepwise::describe::gateway_error(stepwise::text::Lang::En, error)
+}
+
+// ------------------------------------------------ who answered, in words
+
+/// A client of `gateway` that goes through `proxy` (a plain HTTP proxy).
+fn through(gateway: &str, proxy: &str) -> Gateway {
+    let mut options = fast_options();
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(proxy, None);
+    client(gateway, options)
+}
+
+async fn list_through(gateway: &str, proxy: &str) -> GatewayError {
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    returns(through(gateway, proxy).list(&request))
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_404_without_the_contract_error_body_says_the_address_is_no_gateway() {
+    let page = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>";
+    let server = canned("404 Not Found", &["Content-Type: text/html"], page).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::NotAGateway { status: 404, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("is not a steps gateway"), "{line}");
+    assert!(line.contains("--api"), "{line}");
+    assert!(!line.contains("carAssociationID or stepsID"), "{line}");
+    // The contract's own 404 still means an unknown id.
+    let body = r#"{"message":"unknown carAssociationID 987654"}"#;
+    let gateway = canned("404 Not Found", &["Content-Type: application/json"], body).await;
+    let line = words(&list_from(&gateway.url()).await.unwrap_err());
+    assert!(line.contains("does not know this id"), "{line}");
+}
+
+#[tokio::test]
+async fn a_proxy_that_wants_a_password_is_named_not_the_gateway() {
+    let proxy = canned(
+        "407 Proxy Authentication Required",
+        &[
+            "Proxy-Authenticate: Basic realm=\"shop\"",
+            "Content-Type: text/html",
+        ],
+        "<html><title>ERROR: Cache Access Denied</title></html>",
+    )
+    .await;
+    let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 407, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!("the proxy {} answered HTTP 407", proxy.url())),
+        "{line}"
+    );
+    assert!(line.contains("user name and password"), "{line}");
+    assert!(!line.contains("--api"), "{line}");
+    assert_eq!(proxy.requests(), 1, "a 407 is not retried");
+}
+
+#[tokio::test]
+async fn a_squid_error_page_names_the_proxy_and_what_it_said() {
+    let proxy = canned(
+        "503 Service Unavailable",
+        &[
+            "Server: squid/5.7",
+            "X-Squid-Error: ERR_CONNECT_FAIL 111",
+            "Content-Type: text/html",
+        ],
+        "<html><title>ERROR: The requested URL could not be retrieved</title></html>",
+    )
+    .await;
+    let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    let line = words(&error);
+    assert!(
+        line.contains("answered HTTP 503 itself (ERR_CONNECT_FAIL 111)"),
+        "{line}"
+    );
+    assert!(line.contains("could not reach the gateway"), "{line}");
+    assert!(!line.contains("the gateway failed"), "{line}");
+}
+
+#[tokio::test]
+async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
+    let proxy = canned(
+        "401 Unauthorized",
+        &[
+            "Server: tinyproxy/1.11.1",
+            "WWW-Authenticate: Basic realm=\"tinyproxy\"",
+            "Content-Type: text/html",
+        ],
+        "<html><head><title>Unauthorized</title></head></html>",
+    )
+    .await;
+    let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 401, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains("refused its user name and password"),
+        "{line}"
+    );
+    assert!(!line.contains("stepwise login"), "{line}");
+    // The gateway's own answer, passed on by the proxy, stays the gateway's.
+    let forwarding = canned(
+        "503 Service Unavailable",
+        &["Content-Type: application/json"],
+        r#"{"message":"maintenance"}"#,
+    )
+    .await;
+    let line = words(&list_through("http://gateway.invalid:8080", &forwarding.url()).await);
+    assert!(line.contains("the gateway failed (maintenance)"), "{line}");
+}
+
+#[tokio::test]
+async fn nginx_asking_for_a_client_certificate_is_named() {
+    let cases = [
+        (
+            "400 No required SSL certificate was sent",
+            "requires a client certificate. Give one with --client-cert",
+        ),
+        (
+            "400 The SSL certificate error",
+            "refused the client certificate (400 The SSL certificate error)",
+        ),
+        (
+            "400 The plain HTTP request was sent to HTTPS port",
+            "speaks TLS, but --api says http://. Use https://",
+        ),
+    ];
+    for (title, expected) in cases {
+        let page = format!("<html><head><title>{title}</title></head><body>nginx</body></html>");
+        let server = canned("400 Bad Request", &["Server: nginx/1.22.1"], &page).await;
+        let line = words(&list_from(&server.url()).await.unwrap_err());
+        assert!(line.contains(expected), "{title}: {line}");
+        assert!(!line.contains("the id you typed"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
+    let server = canned(
+        "401 Unauthorized",
+        &["WWW-Authenticate: Bearer", "Content-Type: application/json"],
+        r#"{"message":"missing or wrong bearer token"}"#,
+    )
+    .await;
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let none = list_from(&server.url()).await.unwrap_err();
+    assert_eq!(none, GatewayError::Unauthorized { sent: None });
+    let line = words(&none);
+    assert!(line.contains("none was sent"), "{line}");
+    assert_eq!(none.rejection(), Some(Rejection::Unauthorized));
+    let from_file = Gateway::new(
+        &server.url(),
+        DEVICE.into(),
+        Some(Secret::new("tok-123")),
+        fast_options(),
+    )
+    .unwrap()
+    .with_token_from(Some(stepwise::config::TokenFrom::TokenFile));
+    let refused = returns(from_file.list(&request)).await.unwrap_err();
+    let line = words(&refused);
+    assert!(
+        line.contains("refused the token from --token-file"),
+        "{line}"
+    );
+    assert!(!line.contains("give a token with --token-file"), "{line}");
+}
+
+#[tokio::test]
+async fn plain_http_to_a_tls_port_says_to_use_https() {
+    // What a TLS server sends back to a plain HTTP request: an alert record.
+    let server = serve(|_, stream| send(stream, b"\x15\x03\x03\x00\x02\x02\x46".to_vec())).await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    let line = words(&error);
+    assert!(matches!(error, GatewayError::WantsTls { .. }), "{error:?}");
+    assert!(line.contains("Use https:// in --api"), "{line}");
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_named_as_one() {
+    let server = canned(
+        "302 Found",
+        &["Location: /pims/subscription/steps?carAssociationID=987654"],
+        "",
+    )
+    .await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    let line = words(&error);
+    assert!(line.contains("redirects in a loop"), "{line}");
+    assert!(!line.contains("check the network"), "{line}");
+}
+
+#[tokio::test]
+async fn a_connection_never_accepted_says_the_connect_time_not_the_answer_time() {
+    // A listener that never accepts, its backlog filled: new connections
+    // wait for a SYN-ACK that does not come.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let listener = socket.listen(1).expect("listen");
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    let full = (0..64).any(|_| {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => {
+                held.push(stream);
+                false
+            }
+            Err(_) => true,
+        }
+    });
+    assert!(full, "the backlog never filled");
+    let options = ClientOptions {
+        connect_timeout: Duration::from_millis(300),
+        timeout: Duration::from_secs(5),
+        retries: 0,
+        ..fast_options()
+    };
+    let error = returns(list_with(&format!("http://{addr}"), options))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        GatewayError::ConnectTimedOut {
+            base: format!("http://{addr}/"),
+            after: Duration::from_millis(300)
+        }
+    );
+    assert!(words(&error).contains("no connection to"), "{error}");
+    drop(listener);
 }

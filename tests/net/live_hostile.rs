@@ -244,6 +244,55 @@ async fn escape_sequences_in_event_data_never_reach_the_list() {
     }
 }
 
+/// A live event carrying the list of a stepsID this stream does not follow
+/// is refused and said; no list of it is ever yielded.
+#[tokio::test]
+async fn an_event_with_another_steps_id_is_refused_not_taken() {
+    let other = list("alreadyDone").replace(r#""stepsID":"1""#, r#""stepsID":"555555""#);
+    let server = serve(move |_, _, stream| {
+        let text = format!("{SSE_HEAD}{}", event(1, &other));
+        write_and_hold(stream, text.into_bytes())
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let update = until(&mut updates, |u| !matches!(u, LiveUpdate::Mode(_))).await;
+    let LiveUpdate::Error {
+        error: GatewayError::ForeignList { asked, answered },
+        ..
+    } = &update
+    else {
+        panic!("{update:?}");
+    };
+    assert_eq!((asked.as_str(), answered.as_str()), ("1", "555555"));
+}
+
+/// A poll of one stepsID answered with another's list is refused and said.
+#[tokio::test]
+async fn a_poll_answered_with_another_steps_id_is_refused_not_taken() {
+    let other = list("alreadyDone").replace(r#""stepsID":"1""#, r#""stepsID":"555555""#);
+    let server = serve(move |_, head, stream| {
+        let bytes = if head.contains("/events") {
+            json("404 Not Found", "", r#"{"message":"no such path"}"#)
+        } else {
+            json("200 OK", "", &other)
+        };
+        write_and_close(stream, bytes)
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    let update = until(&mut updates, |u| !matches!(u, LiveUpdate::Mode(_))).await;
+    assert!(
+        matches!(
+            &update,
+            LiveUpdate::Error {
+                error: GatewayError::ForeignList { answered, .. },
+                ..
+            } if answered == "555555"
+        ),
+        "{update:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_gateway_without_the_events_call_is_polled_conditionally_at_its_interval() {
     let server = serve(|_, head, stream| async move {
@@ -299,8 +348,9 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
     .await;
     let mut updates = follow(&server.url(), quick());
     match next(&mut updates).await {
+        // No token was sent: the error says so (a 401 all the same).
         Some(LiveUpdate::Error {
-            error: GatewayError::Rejected { status: 401, .. },
+            error: GatewayError::Unauthorized { sent: None },
             retrying: false,
         }) => {}
         other => panic!("expected a final 401, got {other:?}"),

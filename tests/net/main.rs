@@ -18,4 +18,5 @@ mod live_hostile;
 mod live_sim;
 mod openapi;
 mod sim_contract;
+mod sim_kept;
 mod sim_load;

@@ -140,6 +140,9 @@ fn the_board_asks_each_vehicle_by_its_car_and_sums_them_up() {
         }
     }
     assert_eq!(*s.screen(), Screen::Board);
+    // Nothing has answered: both are loading, none is "in progress".
+    let sum = s.board().unwrap().summary();
+    assert_eq!((sum.in_progress, sum.loading), (0, 2));
     let s = board();
     let sum = s.board().unwrap().summary();
     assert_eq!((sum.ready, sum.in_progress, sum.failing), (1, 2, 1));
@@ -752,4 +755,204 @@ fn answers_taken_together_leave_the_board_as_one_at_a_time() {
         one.board().unwrap().banner(),
         many.board().unwrap().banner()
     );
+}
+/// The report is the session's: on the board it holds every vehicle with
+/// its events and last list, the one acted on from its steps screen
+/// included, with a note the technician typed (`N`) in its events; `x`
+/// works on the board too (here without a place to write, it says so).
+#[test]
+fn x_on_the_board_reports_every_vehicle_with_its_events() {
+    let mut s = board();
+    while s.board().unwrap().selected_car() != Some("A1") {
+        ch(&mut s, 'j');
+    }
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.session().unwrap().car(), "A1");
+    // The simulated customer completes deviceActivation; the list follows.
+    let completed = ch(&mut s, 's');
+    let Some(Effect::Complete { id, step, .. }) = completed.first().cloned() else {
+        panic!("expected the customer to act: {completed:?}");
+    };
+    let done = update(
+        &mut s,
+        Input::Msg(Msg::Completed {
+            car: "A1".into(),
+            id,
+            step,
+            result: Ok(()),
+        }),
+        t(30),
+    );
+    let asked = requests(&done);
+    answer(
+        &mut s,
+        &asked[0],
+        Ok(list(1, ["alreadyDone", "alreadyDone", "todo"])),
+        31,
+    );
+    ch(&mut s, 'N');
+    typed(&mut s, "customer waits for SMS");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(*s.screen(), Screen::Board);
+
+    assert!(ch(&mut s, 'x').is_empty(), "no data directory here");
+    let banner = s.board().unwrap().banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error, "{banner:?}");
+    let report = s.report();
+    let md = report.to_markdown();
+    for car in ["A1", "B2", "C3", "D4"] {
+        assert!(
+            md.contains(&format!("carAssociationID: {car}")),
+            "{car}: {md}"
+        );
+    }
+    let a1 = md
+        .split("\n## ")
+        .find(|part| part.starts_with("A1"))
+        .unwrap();
+    assert!(
+        a1.contains("simulated customer completed `deviceActivation`"),
+        "{a1}"
+    );
+    assert!(
+        a1.contains("`deviceActivation`: todo → alreadyDone"),
+        "{a1}"
+    );
+    assert!(a1.contains("note: customer waits for SMS"), "{a1}");
+    assert!(a1.contains("2 of 3 done"), "its last list: {a1}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let vehicles = json["vehicles"].as_array().unwrap();
+    assert_eq!(vehicles.len(), 4, "{json}");
+    assert!(
+        vehicles
+            .iter()
+            .all(|v| !v["entries"].as_array().unwrap().is_empty()),
+        "{json}"
+    );
+}
+
+/// A removed vehicle leaves the board but not the report.
+#[test]
+fn a_removed_vehicle_stays_in_the_report() {
+    let mut s = board();
+    ch(&mut s, 'd');
+    ch(&mut s, 'y');
+    assert_eq!(s.board().unwrap().len(), 3);
+    let report = s.report();
+    assert_eq!(report.vehicles.len(), 4, "{report:?}");
+}
+
+fn unauthorized() -> GatewayError {
+    GatewayError::Rejected {
+        status: 401,
+        kind: Rejection::Unauthorized,
+        body: ErrorBody::default(),
+    }
+}
+
+/// A 401 on the board offers `i` there, as the steps screen does; once
+/// signed in, every vehicle refused for want of a token asks again, and the
+/// others are left alone.
+#[test]
+fn a_401_on_the_board_offers_sign_in_and_every_refused_row_asks_again() {
+    let mut s = state(false);
+    let cars = ["A1", "B2", "C3"].map(String::from).to_vec();
+    let asked = requests(&start_board(&mut s, cars, t(0)));
+    for r in &asked {
+        match r.0.as_str() {
+            "C3" => answer(&mut s, r, Ok(list(3, ["todo"; 3])), 1),
+            _ => answer(&mut s, r, Err(unauthorized()), 1),
+        };
+    }
+    let a1 = s.board().unwrap().session("A1").unwrap();
+    let banner = a1.banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert!(banner.text.contains("Press i to sign in"), "{banner:?}");
+
+    let started = ch(&mut s, 'i');
+    let Some(Effect::SignIn { id, .. }) = started.first().cloned() else {
+        panic!("i on the board signs in: {started:?}");
+    };
+    assert!(s.sign_in().is_some(), "the sign-in overlay is open");
+    let effects = update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Ok(stepwise::wizard::state::SignedIn {
+                place: stepwise::auth::store::Place::File("/data/logins.json".into()),
+                new_file: false,
+                keyring_too_small: None,
+            }),
+        }),
+        t(2),
+    );
+    let mut again: Vec<(String, Purpose)> = requests(&effects)
+        .into_iter()
+        .map(|(car, _, purpose)| (car, purpose))
+        .collect();
+    again.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        again,
+        vec![("A1".into(), Purpose::Open), ("B2".into(), Purpose::Open)],
+        "the refused rows ask again, C3 is left alone"
+    );
+    assert!(s.overlay().is_none());
+    assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
+}
+
+/// A request whose task ended without an answer (it panicked) becomes a
+/// message: the vehicle stops waiting, says so, and `r` asks again.
+#[test]
+fn a_failed_task_shows_on_its_vehicle_and_r_retries() {
+    let mut s = board();
+    let asked = requests(&ch(&mut s, 'r'));
+    let c3 = asked.iter().find(|r| r.0 == "C3").unwrap().clone();
+    update(
+        &mut s,
+        Input::Msg(Msg::TaskFailed {
+            car: "C3".into(),
+            id: c3.1,
+            why: "index out of bounds\u{1b}[2J".into(),
+        }),
+        t(40),
+    );
+    let session = s.board().unwrap().session("C3").unwrap();
+    assert!(!session.is_loading(), "C3 no longer waits");
+    let banner = session.banner().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert!(banner.title.contains("internal error"), "{banner:?}");
+    assert!(!banner.text.contains('\u{1b}'), "{banner:?}");
+    assert_eq!(s.board().unwrap().summary().failing, 2, "C3 and D4");
+    let again = requests(&ch(&mut s, 'r'));
+    assert!(again.iter().any(|r| r.0 == "C3"), "{again:?}");
+}
+
+/// An id the gateway does not know, opened from the board: the panel says
+/// asking again will not help, never "press r".
+#[test]
+fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
+    let mut s = state(false);
+    let effects = start_board(&mut s, vec!["Z9".into()], t(0));
+    let asked = requests(&effects);
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: stepwise::wire::ErrorBody::new(None, "unknown carAssociationID Z9"),
+    };
+    answer(&mut s, &asked[0], Err(unknown.clone()), 1);
+    // Opened, it asks again and hears the same.
+    let again = requests(&key(&mut s, KeyCode::Enter));
+    for r in &again {
+        answer(&mut s, r, Err(unknown.clone()), 2);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 32)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("asking again will not help"), "{screen}");
+    assert!(!screen.contains("press r"), "{screen}");
 }

@@ -348,3 +348,37 @@ fn decode_qr(screen: &str) -> String {
     assert_eq!(grids.len(), 1, "one QR code on screen:\n{screen}");
     grids[0].decode().expect("the QR code decodes").1
 }
+
+/// A gateway that wants a token no one sent: the banner says none was sent,
+/// the panel and the footer offer `i`, and nothing says "press r".
+#[test]
+fn a_401_offers_sign_in_in_the_banner_panel_and_footer() {
+    let mut state = fresh(false);
+    let effects = start(&mut state, Some("987654".into()), t(0));
+    let Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) = effects
+        .iter()
+        .find(|e| matches!(e, stepwise::wizard::state::Effect::FetchList { .. }))
+        .cloned()
+    else {
+        panic!("expected the first list request, got {effects:?}");
+    };
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            car,
+            id,
+            purpose: Purpose::Open,
+            result: Err(GatewayError::Unauthorized { sent: None }),
+        }),
+        t(1),
+    );
+    let screen = render(&state, 110, 32);
+    assert!(screen.contains("none was sent"), "{screen}");
+    assert!(screen.contains("Press i to sign in;"), "{screen}");
+    assert!(!screen.contains("press r"), "{screen}");
+    let footer = screen
+        .lines()
+        .rfind(|l| l.contains("? help"))
+        .unwrap_or_default();
+    assert!(footer.contains("i sign in"), "{footer}");
+}

@@ -82,8 +82,19 @@ fn steps_screen_in_every_language() {
             let state = steps_screen(*lang, size.0, size.1);
             let screen = render(&state, size.0, size.1);
             // Badges stay readable without colour, NEXT marks the step to do.
-            for badge in ["[DONE]", "[TODO]"] {
-                assert!(screen.contains(badge), "{lang} {size:?}: {badge}\n{screen}");
+            // The badges are the language's words ([FAIT], [OFFEN]), not
+            // English, except in English.
+            for id in ["badge-done", "badge-todo"] {
+                let badge = format!("[{}]", message(*lang, id, None));
+                assert!(
+                    screen.contains(&badge),
+                    "{lang} {size:?}: {badge}\n{screen}"
+                );
+                let english = format!("[{}]", message(Lang::En, id, None));
+                assert!(
+                    *lang == Lang::En || !screen.contains(&english),
+                    "{lang} {size:?}: {english}\n{screen}"
+                );
             }
             assert!(screen.contains(&next), "{lang} {size:?}: {next}\n{screen}");
             // The main actions' hints: act, reset, explain, help and quit
@@ -178,15 +189,15 @@ fn shift_l_moves_only_the_customers_guidance_to_another_language() {
         after.contains("O que o cliente faz: Ativação do dispositivo"),
         "{after}"
     );
-    assert!(after.contains("client : pt"), "{after}");
+    assert!(after.contains("client : pt-BR"), "{after}");
     assert!(
         after.contains("Activation de l'appareil"),
         "list title stays French\n{after}"
     );
     assert!(footer(&after).contains("q quitter"), "{after}");
-    insta::assert_snapshot!("steps-fr-guide-pt@110x32", after);
-    // Round the whole cycle back to French.
-    for _ in 0..2 {
+    insta::assert_snapshot!("steps-fr-guide-pt-BR@110x32", after);
+    // pt-BR → pt-PT → en → fr: round the whole cycle back to French.
+    for _ in 0..3 {
         update(&mut state, key('L'), t(1));
     }
     assert_eq!(state.guide_lang(), Lang::Fr);

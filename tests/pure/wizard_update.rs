@@ -494,7 +494,20 @@ fn the_simulated_customer_completes_the_next_step_then_refreshes() {
         }),
         t(1),
     );
-    assert_eq!(fetched(&effects).1, Lookup::StepsId("132324".into()));
+    let (id, lookup, _, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    // `s` says what it did, at once and once the list shows it.
+    let said = session(&s).banner().expect("a banner after s").clone();
+    assert!(said.text.contains("Device activation"), "{said:?}");
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        2,
+    );
+    let done = session(&s).banner().expect("a banner after the list");
+    assert!(done.title.contains("Device activation"), "{done:?}");
 }
 
 #[test]
@@ -787,9 +800,10 @@ fn a_live_list_is_announced_and_logged() {
     );
 }
 
-/// An unchanged list (a 304) changes neither the screen nor the log.
+/// An unchanged list (a 304) changes nothing but the header's time, which
+/// says when the gateway last confirmed the list; the log stays as it was.
 #[test]
-fn unchanged_changes_neither_screen_nor_log() {
+fn unchanged_changes_only_the_time_not_the_log() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
     let (f, _) = followed(&ch(&mut s, 'w'));
     live(
@@ -810,11 +824,15 @@ fn unchanged_changes_neither_screen_nor_log() {
         60,
     );
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(
-        render(&s),
-        screen,
-        "the screen is unchanged (time included)"
-    );
+    assert_eq!(session(&s).last_refresh(), Some(t(60)), "the time moves on");
+    let now = render(&s);
+    assert_ne!(now, screen, "the header's time is the confirmed poll's");
+    let changed: Vec<_> = now
+        .lines()
+        .zip(screen.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 1, "only the header line: {changed:?}");
     assert_eq!(session(&s).log().entries().len(), entries);
     assert_eq!(session(&s).log().to_markdown(), log);
     // A changed list (a new ETag) changes both.
@@ -1100,6 +1118,7 @@ fn kept_in_file() -> SignedIn {
     SignedIn {
         place: Place::File("/data/logins.json".into()),
         new_file: false,
+        keyring_too_small: None,
     }
 }
 
@@ -1322,7 +1341,9 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
         &mut s,
         Msg::SignedIn {
             id: sign_in,
-            result: Err(AuthError::Denied),
+            result: Err(AuthError::Denied {
+                scopes: "openid offline_access".into(),
+            }),
         },
         2,
     );
@@ -1331,7 +1352,9 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.title, "Sign-in failed");
     assert!(
-        banner.text.contains("access_denied") && banner.text.contains("Press i to try again"),
+        banner.text.contains("access_denied")
+            && banner.text.contains("openid offline_access")
+            && banner.text.contains("Press i to try again"),
         "{banner:?}"
     );
 }
@@ -1398,4 +1421,141 @@ fn demo_labels_speak_the_language_unless_the_scenario_is_the_users() {
         assert_ne!(shown.label, a.label, "French, not English");
     }
     assert_eq!(s.demo_cars().last().unwrap().label, "My own scenario");
+}
+
+/// The report is the session's: a technician who serves 987654, goes back
+/// to the start screen and opens 111111 gets both vehicles in the report,
+/// each with its events, with an explained code and a note.
+#[test]
+fn a_two_vehicle_run_reports_both_vehicles_with_their_events() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    // The customer reads a code off the phone; the explainer keeps it.
+    ch(&mut s, 'e');
+    for c in "2312".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Esc);
+    let Some(Effect::Complete { id, step, .. }) = ch(&mut s, 's').first().cloned() else {
+        panic!("the simulated customer acts");
+    };
+    let done = msg(
+        &mut s,
+        Msg::Completed {
+            car: "987654".into(),
+            id,
+            step,
+            result: Ok(()),
+        },
+        5,
+    );
+    let (id, _, _, purpose) = fetched(&done);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "alreadyDone", "todo"])),
+        6,
+    );
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    for c in "111111".chars() {
+        ch(&mut s, c);
+    }
+    let (id, lookup, _, purpose) = fetched(&key(&mut s, KeyCode::Enter));
+    assert_eq!(lookup, Lookup::Car("111111".into()));
+    msg(
+        &mut s,
+        Msg::Listed {
+            car: "111111".into(),
+            id,
+            purpose,
+            result: Ok(list(["todo", "todo", "todo"])),
+        },
+        10,
+    );
+    ch(&mut s, 'N');
+    for c in "second car".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Enter);
+
+    let effects = ch(&mut s, 'x');
+    let Some(Effect::WriteReport { path, report }) = effects.first() else {
+        panic!("x writes the report: {effects:?}");
+    };
+    assert!(
+        path.to_string_lossy().contains("stepwise-session-"),
+        "{path:?}"
+    );
+    let md = report.to_markdown();
+    let first = md
+        .split("\n## ")
+        .find(|p| p.starts_with("987654"))
+        .expect(&md);
+    assert!(
+        first.contains("simulated customer completed `deviceActivation`"),
+        "{first}"
+    );
+    assert!(first.contains("code 2312 explained"), "{first}");
+    let second = md
+        .split("\n## ")
+        .find(|p| p.starts_with("111111"))
+        .expect(&md);
+    assert!(
+        second.contains("opened carAssociationID 111111"),
+        "{second}"
+    );
+    assert!(second.contains("note: second car"), "{second}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let cars: Vec<&str> = json["vehicles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap())
+        .collect();
+    assert_eq!(cars, ["987654", "111111"]);
+    assert_eq!(s.report(), **report, "--report writes the same");
+}
+
+/// A run that opened nothing says so in its report.
+#[test]
+fn an_empty_run_reports_that_nothing_happened() {
+    let s = state(true);
+    let report = s.report();
+    assert!(report.is_empty());
+    assert!(
+        report
+            .to_markdown()
+            .contains("Nothing happened in this run"),
+        "{}",
+        report.to_markdown()
+    );
+}
+
+/// `o` with no graphical session never advises opening a loopback address
+/// on another device; a routable address still may be.
+#[test]
+fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let local = "http://127.0.0.1:35571/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(local.into()),
+        ))),
+        t(1),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on this machine only"), "{text}");
+    assert!(!text.contains("on another device"), "{text}");
+    let shop = "http://10.0.0.7:8080/guidance/deviceActivation?lang=en";
+    update(
+        &mut s,
+        Input::Msg(Msg::Opened(Err(
+            stepwise::wizard::state::OpenFailure::NoGraphicalSession(shop.into()),
+        ))),
+        t(2),
+    );
+    let text = session(&s).banner().expect("a banner").text.clone();
+    assert!(text.contains("on another device"), "{text}");
 }

@@ -14,15 +14,18 @@ header-watch-off = acompanhar off
 header-autoplay = automático
 header-guide-lang = cliente: { $lang }
 progress-done = { $done } de { $total } feitos
-progress-filtered = (filtro: { $filter }, { $shown ->
+progress-filtered = (filtro: «{ $filter }», { $shown ->
+    [0] { $shown } passos mostrados
     [one] { $shown } passo mostrado
    *[other] { $shown } passos mostrados
 })
 list-title = Passos, em ordem
-list-title-filtered = Passos: só { $filter }
+list-title-filtered = Passos: só «{ $filter }»
 list-loading = Pedindo os passos ao gateway…
 list-none = Ainda sem lista: r pede de novo.
-list-empty-filtered = Nenhum passo está em { $filter }. f muda o filtro.
+list-none-sign-in = Ainda sem lista: o gateway quer um token. Pressione i para entrar; depois a lista é pedida de novo.
+list-none-unknown-id = Sem lista: o gateway não conhece este id, então pedir de novo não adianta. Confira o id.
+list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» muda o filtro.
 list-empty = O gateway não devolveu passos para este carAssociationID.
 mark-next = AGORA
 mark-waits = aguarda
@@ -34,17 +37,17 @@ guide-waiting = As instruções do próximo passo aparecem quando a lista chegar
 guide-link = Guia:
 guide-does = O cliente:
 guide-needs = Ter à mão:
-guide-errors = Erros do app neste passo:
-guide-errors-hint = e explica
+guide-errors = Erros do aplicativo neste passo:
+guide-errors-hint = tecla «e»: explicação
 guide-link-archive = Documentação para desenvolvedores (arquivada, em inglês):
-guide-keys-gateway = g mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla o abre a página.
-guide-keys-dealer = g mostra a página de ajuda da concessionária como código QR; a tecla o abre a página.
-guide-keys-archive = g mostra a página arquivada para desenvolvedores como código QR; a tecla o abre a página (o gateway não serve páginas para clientes).
+guide-keys-gateway = «g» mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla «o» abre a página.
+guide-keys-dealer = «g» mostra a página de ajuda da concessionária como código QR; a tecla «o» abre a página.
+guide-keys-archive = «g» mostra a página arquivada para desenvolvedores como código QR; a tecla «o» abre a página (o gateway não serve páginas para clientes).
 guide-more-below = ↓ mais: PgDn
 guide-more-above = ↑ mais acima: PgUp
 ready-title = Serviço pronto
 ready-line = Todos os passos estão feitos: o serviço está pronto para uso.
-ready-services = O estado do veículo e os comandos remotos já podem ser usados no aplicativo do cliente.
+ready-services = O serviço contratado (estado do veículo ou comandos remotos) já pode ser usado no aplicativo do cliente.
 ready-stale-before = Se o aplicativo ainda falhar com o erro 2312 ou 2317, o cache de passos está desatualizado: pressione{" "}
 ready-stale-after = {" "}para redefini-lo e ver o estado real.
 
@@ -71,17 +74,22 @@ banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho 
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que o gateway responder; até lá, a lista na tela pode estar desatualizada.
-banner-watch-stopped-text = { $why } Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
 banner-no-report-place = Sem lugar para o relatório
 banner-no-report-place-text = Não há pasta de dados do usuário; use --report CAMINHO.
 banner-report-written = Relatório gravado
+banner-note-kept = Nota guardada
+banner-note-kept-text = Vai para o relatório da sessão.
+banner-task-failed = O pedido parou devido a um erro interno
+banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
 banner-guide-opened = Guia aberto no navegador
 banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
+banner-no-graphical-session-local = Sem sessão gráfica aqui, e { $url } só existe neste computador (loopback): outro dispositivo não consegue abri-la. Abra-a num navegador neste computador.
 banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
 banner-step-done = { $steps }: feito
 banner-next-is = próximo: { $title }.
@@ -101,10 +109,10 @@ banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o 
 
 ## The start screen
 backend-demo = backend de demonstração
-demo-car-987654 = Exemplo da documentação: telefone de confiança, dispositivo não ativado
+demo-car-987654 = Exemplo da documentação: telefone confiável, dispositivo não ativado
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
-demo-car-333333 = Cache desatualizada: a app mostra 2312/2317, só uma reposição diz a verdade
+demo-car-333333 = Cache desatualizado: o aplicativo mostra 2312/2317, só a redefinição do cache mostra o estado real
 demo-car-444444 = Só Estado do veículo: dois passos
 
 start-subtitle = passos de ativação do serviço
@@ -113,7 +121,7 @@ start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Digite um carAssociationID: letras, dígitos, - ou _.
 start-choices = Ids recentes (↑↓ para escolher):
-start-choices-demo = Ids recentes e associações de demonstração (↑↓ para escolher):
+start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
 start-recent = recente
 
 ## A window too small
@@ -134,7 +142,10 @@ help-section-explain = Explicação de códigos de erro
 help-section-qr = Código QR
 help-section-help = Esta ajuda
 help-section-badges = Etiquetas
-help-legend-badges = [DONE] feito (alreadyDone)  [TODO] a fazer (todo)  [????] estado desconhecido
+help-legend-badges = [FEITO] feito (alreadyDone)  [A FAZER] a fazer (todo)  [????] estado desconhecido
+badge-done = FEITO
+badge-todo = A FAZER
+badge-unknown = ????
 help-legend-next = AGORA marca o passo a fazer agora; os seguintes aguardam por ele.
 reset-title = Redefinir o cache de passos
 reset-question = Redefinir o cache de passos de { $car }?
@@ -149,11 +160,12 @@ explain-remedy = O que fazer:
 explain-limits = Limites:
 explain-reset-cures = ✔ Redefinir o cache de passos resolve: feche com Esc e pressione{" "}
 explain-unknown = { $code } não é um código que esta ferramenta conheça.
-explain-unknown-hint = Confira o que foi digitado; anote o código no relatório da sessão (x) e na lista de erros do fabricante.
+explain-unknown-hint = Confira o que foi digitado e procure o código na lista de erros do fabricante; anote-o no relatório da sessão (x).
 qr-title-gateway = Escaneie: a página do cliente ({ $lang }) (Esc fecha)
 qr-title-dealer = Escaneie: a página de ajuda da concessionária (Esc fecha)
 qr-title-archive = Escaneie: documentação para desenvolvedores, arquivada (Esc fecha)
 qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
+qr-loopback = Este endereço só existe neste computador (loopback): um telefone não consegue abri-lo. Dê a --api o endereço que o gateway tem na rede da oficina.
 qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 
 ## Keys: a short word for the footer, a line for help
@@ -161,6 +173,9 @@ qr-too-small = A janela é pequena demais para o código QR; aumente-a.
 key-name-esc = Esc
 key-name-enter = Enter
 key-name-space = Espaço
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
 
 key-short-quit = sair
 key-short-open = abrir
@@ -205,13 +220,19 @@ key-help-refresh = atualizar a lista pelo stepsID
 key-help-watch = acompanhar: seguir cada mudança até tudo estar feito
 key-help-act = o cliente simulado faz o próximo passo (demo)
 key-help-next = pedir ao gateway o próximo passo
-key-help-filter = filtrar por estado: todos, todo, alreadyDone
+key-help-filter = filtrar por estado: todos, a fazer (todo), feitos (alreadyDone)
 key-help-reset = redefinir o cache de passos (erros 2312/2317)
 key-help-explain = explicar um código de erro do aplicativo
 key-help-open-guide = abrir o guia do passo em um navegador
 key-help-qr = mostrar o link do guia como código QR
 key-help-report = gravar o relatório da sessão (Markdown)
 key-help-back = voltar à tela inicial
+key-help-back-board = voltar ao painel
+key-short-note = nota
+key-help-note = escrever uma nota para o relatório da sessão
+key-help-save-note = guardar a nota para o relatório
+key-help-type-note = escrever a nota
+help-section-note = A nota para o relatório
 key-help-scroll = rolar a ajuda
 key-help-page-down = uma página abaixo
 key-help-page-up = uma página acima
@@ -240,7 +261,8 @@ report-events = Eventos
 report-event-opened = aberto o carAssociationID { $car }
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
-report-event-filtered = lista filtrada por { $status }: { $shown ->
+report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->
+    [0] { $shown } passos mostrados
     [one] { $shown } passo mostrado
    *[other] { $shown } passos mostrados
 }
@@ -254,6 +276,15 @@ report-events-left-out = { $n ->
     [one] { $n } evento omitido
    *[other] { $n } eventos omitidos
 } (são mantidos os { $first } primeiros e os { $last } últimos)
+report-vehicle-count = { $count ->
+    [0] { $count } veículos
+    [one] { $count } veículo
+   *[other] { $count } veículos
+}
+report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
+report-notes = Notas
+report-event-note = nota: { $text }
+report-event-explained = código { $code } explicado: { $meaning }
 
 ## The plain output of steps and next
 
@@ -263,7 +294,11 @@ cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Nenhum passo devolvido.
 cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
 cli-summary-clear = { $done } de { $total } feitos; nada pendente
-cli-filtered = filtrado: { $shown } { $filter } mostrados; sem --status para a lista inteira
+cli-filtered = filtrado: { $shown ->
+    [0] nenhum passo com estado «{ $filter }» mostrado
+    [one] { $shown } passo com estado «{ $filter }» mostrado
+   *[other] { $shown } passos com estado «{ $filter }» mostrados
+    }; rode de novo sem --status para ver a lista inteira
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -273,11 +308,14 @@ gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a r
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
+gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma conexão não segura; o stepwise não segue o redirecionamento. Informe em --api o endereço do próprio gateway
+gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; ela não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway está trocando as respostas
+gw-title-redirect = Redirecionamento não seguido
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
-gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de etapas
-gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de etapas
-gw-live-lists = o status ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
+gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
+gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
+gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080
 gw-bad-path = não foi possível montar a URL de { $path }: { $detail }
@@ -287,7 +325,7 @@ gw-demo-unavailable = não foi possível iniciar o simulador embutido em uma por
 gw-400 = o gateway recusou a solicitação como malformada
 gw-400-todo = Confira o id digitado; se estiver certo, relate um bug
 gw-401 = o gateway quer um token válido
-gw-401-todo = Informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-401-todo = Faça login com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-403 = este stepsID pertence a outro dispositivo
 gw-403-todo = Recomece com o carAssociationID
 gw-404 = o gateway não conhece este id
@@ -300,7 +338,29 @@ gw-5xx = o gateway falhou
 gw-5xx-todo = Tente de novo em um minuto; se persistir, avise quem opera o gateway
 gw-other = o gateway recusou a solicitação
 gw-other-todo = Confira --api e tente de novo
-gw-app-code = Código do app { $code }: { $meaning }; { $remedy }
+gw-app-code = Código do aplicativo { $code }: { $meaning }; { $remedy }
+gw-title-redirects = Redirecionamento em círculo
+steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no stderr
+steps-many-summary = Veículos listados: { $listed } de { $total }
+steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
+gw-title-token-refused = Token recusado
+gw-title-proxy = Resposta do proxy
+gw-title-not-a-gateway = Não é um gateway de passos
+gw-connect-timed-out = nenhuma conexão com { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou um firewall descarta os pacotes). Confira a rede e --api, e tente de novo
+gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Confira --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway
+gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
+gw-401-login = HTTP 401: o gateway recusou o token do login guardado por `stepwise login`. Entre de novo com `stepwise login`
+gw-401-config = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e entre com `stepwise login`
+gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defina-a com o token atual deste gateway, ou remova-a e entre com `stepwise login`
+gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse arquivo o token atual deste gateway, ou tire --token-file e entre com `stepwise login`
+gw-401-none = HTTP 401: o gateway quer um token, e nenhum foi enviado. Entre com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
+gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy
+gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
+gw-proxy = o proxy { $proxy } respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
+gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada
@@ -320,9 +380,16 @@ gw-title-config = Configuração incorreta
 page-kicker = Ativar seus serviços conectados: um passo
 page-errors = Códigos que o aplicativo pode mostrar neste passo
 page-footer = Mostrado pela sua concessionária com stepwise
+page-does = O que fazer:
+page-needs = O que você precisa:
+page-errors-hint = Se o aplicativo mostrar um destes códigos, informe a sua concessionária: ela sabe o que fazer.
+page-unknown-purpose = A ferramenta da sua concessionária não tem instruções para este passo.
+page-unknown-does =
+    Abra o aplicativo e siga o que ele pedir para este passo.
+    Se o aplicativo mostrar um código de erro, anote-o e mostre-o à sua concessionária.
 
 gw-title-tls = Falha na conexão segura
-gw-title-live = Status ao vivo interrompido
+gw-title-live = Estado ao vivo interrompido
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -339,7 +406,7 @@ tls-other = a conexão TLS com o gateway em { $base }{ $via } falhou: { $what }.
 
 ## Step guidance
 
-step-trusterPhoneNumber-title = Número de telefone confiável
+step-trusterPhoneNumber-title = Telefone confiável
 step-trusterPhoneNumber-purpose = Registra o número de telefone em que a conta vai confiar para os códigos de segurança. Precisa ser feito antes da ativação do dispositivo.
 step-trusterPhoneNumber-needs =
     O telefone cujo número será confiável, ligado e capaz de receber SMS
@@ -396,7 +463,7 @@ code-2202-remedy = Conferir os dados móveis ou o Wi-Fi do telefone e tentar de 
 code-2204-meaning = Erro do servidor
 code-2204-remedy = Esperar um pouco e tentar mais tarde; relatar se continuar acontecendo.
 code-2301-meaning = É preciso autenticação básica
-code-2301-remedy = O cliente sai do aplicativo, entra de novo e tenta outra vez.
+code-2301-remedy = Pedir ao cliente que saia da conta no aplicativo, faça login de novo e tente outra vez.
 code-2302-meaning = É preciso autenticação forte
 code-2302-remedy = O cliente confirma com o código PIN (OTP com PIN) no aplicativo e tenta de novo.
 code-2305-meaning = O código SMS não é válido
@@ -451,11 +518,11 @@ client-need-authorization-remedy = Esperar e tentar mais tarde (muitas vezes no 
 client-authentication-failed-meaning = E-mail, senha ou país da conta da marca errados
 client-authentication-failed-remedy = Corrigir o e-mail, a senha ou o país e entrar de novo.
 client-invalid-grant-meaning = O token de login expirou ou foi revogado
-client-invalid-grant-remedy = Entrar de novo (reautenticação).
+client-invalid-grant-remedy = Fazer login de novo.
 client-40400-meaning = Nenhum estado do veículo encontrado
 client-40400-remedy = Conferir se o veículo está na conta do cliente; se persistir, remover o veículo e adicioná-lo de novo.
 client-50000-meaning = O módulo de conectividade do veículo foi trocado (após um reparo) e o servidor não o reconhece mais
-client-50000-remedy = Entrar de novo; se persistir, a concessionária precisa registrar o novo módulo.
+client-50000-remedy = Fazer login de novo; se persistir, a concessionária precisa registrar o novo módulo.
 client-50038-meaning = Erro temporário do lado do fabricante
 client-50038-remedy = Tentar mais tarde.
 client-no-matching-service-key-meaning = Este comando não faz parte do serviço contratado
@@ -468,40 +535,45 @@ client-901-remedy = Acordar o veículo e tentar de novo.
 ## Limits that bite
 
 limit-sms-activations = Cerca de 20 ativações por SMS bloqueiam a conta (para um usuário, perto de 10): depois de duas falhas, explicar o código e parar.
-limit-otp-codes = Os clientes se permitem 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
-limit-wake-ups = Os clientes permitem 6 despertares a cada 20 minutos.
+limit-otp-codes = Os aplicativos não oficiais (clientes de código aberto, não o cliente do veículo) se limitam a 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
+limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
-banner-sign-in-again-text = { $why }: o login terminou. Pressione i para a reautenticação; a sessão deste veículo continua aberta.
-banner-signed-in = Conectado
-banner-signed-in-text = O token fica guardado em: { $place }; as etapas são pedidas de novo com ele.
+banner-simulated = Cliente simulado
+banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista ao gateway.
+banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo; a sessão deste veículo continua aberta.
+banner-signed-in = Login feito
+banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
-help-section-sign-in = Entrar
-key-short-sign-in = entrar
-key-help-sign-in = entrar no gateway (após um token recusado) sem sair deste veículo
+help-section-sign-in = Fazer login
+key-short-sign-in = fazer login
+key-help-sign-in = fazer login no gateway (após um token recusado) sem sair deste veículo
 key-help-open-sign-in-page = abrir o endereço de login em um navegador
 key-help-cancel-sign-in = parar de entrar (nada é guardado)
 gw-title-sign-in-again = Reautenticação necessária
 gw-title-sign-in-failed = Falha ao entrar
-auth-denied = o login foi recusado no navegador (access_denied). Execute `stepwise login` para tentar de novo
+auth-denied = o login foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais ao operador dele, defina-os com --scope ou `scopes` no arquivo de configuração e execute `stepwise login` de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
-auth-sign-in-again = { $why }. Execute `stepwise login` para a reautenticação
+auth-sign-in-again = { $why }. Execute `stepwise login` para fazer login de novo
 auth-unreachable = não foi possível alcançar o provedor de identidade em { $url }: { $detail }. Confira a rede e tente de novo
-login-title = Entrar em { $gateway }
+login-title = Fazer login em { $gateway }
 login-open = Abra { $address } e digite este código:
 login-scan = Ou leia este código QR com um celular:
 login-press-enter = Pressione Enter para abrir o endereço no navegador.
 login-waiting = Aguardando a aprovação (o código expira em { $minutes } min; Ctrl-C cancela)…
 login-browser-opened = Navegador aberto.
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
-login-signed-in = Conectado a { $gateway }.
-login-signed-in-token = Conectado a { $gateway } com o token informado.
+login-signed-in = Login feito em { $gateway }.
+login-signed-in-token = Login feito em { $gateway } com o token informado.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado em: { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
+login-keyring-too-small = Observação: o token é longo demais para { $name } (no máximo { $max } bytes por entrada), então fica guardado em um arquivo que só você pode ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = o chaveiro ({ $name })
 place-file = o arquivo { $path }
@@ -521,7 +593,7 @@ status-expired-refreshable = Validade:  expirou às { $time }; um token novo é 
 status-expired = Validade:  expirou às { $time }
 status-expires-unknown = Validade:  desconhecida (um token informado manualmente)
 status-refresh-auto = Renovação: automática, antes de expirar
-status-refresh-none = Renovação: não é possível; faça a reautenticação quando ele parar de funcionar
+status-refresh-none = Renovação: não é possível; faça login de novo quando ele parar de funcionar
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
@@ -532,30 +604,32 @@ status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou infor
 ## O painel: muitos veículos de uma vez
 
 board-title = { $count ->
+    [0] painel de { $count } veículos
     [one] painel de 1 veículo
    *[other] painel de { $count } veículos
 }
 board-sorted-by = ordenado por { $key }
 board-sort-next = próximo passo
 board-sort-progress = progresso
-board-sort-freshness = atualidade
+board-sort-freshness = última atualização
 board-sort-id = ID
 board-live-on-short = ao vivo ON
 board-live-polling-short = ao vivo ON · consulta a cada { $secs } s
 board-live-off-short = ao vivo off
 board-summary-ready = { $n ->
+    [0] { $n } prontos
     [one] { $n } pronto
    *[other] { $n } prontos
 }
 board-summary-in-progress = { $n } em curso
 board-summary-failing = { $n } com erro
-board-summary-waiting = { $n } aguardando resposta
+board-summary-loading = { $n } aguardando resposta
 board-filter = filtro:
 board-fresh-never = ainda não
 board-fresh-secs = há { $n } s
 board-fresh-mins = há { $n } min
 board-fresh-hours = há { $n } h
-board-empty = Ainda nenhum veículo no painel: a para adicionar um.
+board-empty = Ainda nenhum veículo no painel: pressione «a» para adicionar um.
 board-none-match = Nenhum veículo corresponde ao filtro. Esc o apaga.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -568,14 +642,15 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = consultando…
-board-remove-ask = Tirar { $car } do painel? y tira, n mantém.
+board-remove-ask = Remover { $car } do painel? Pressione «y» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
-board-removed = { $car } tirado
-board-removed-text = Seus pedidos foram parados; a para adicioná-lo de novo.
+board-removed = { $car } removido
+board-removed-text = Seus pedidos foram parados; pressione «a» para adicioná-lo de novo.
 board-turned-ready = { $car } está pronto
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
 board-live-on = { $count ->
+    [0] Ao vivo: { $count } veículos
     [one] Ao vivo: 1 veículo
    *[other] Ao vivo: { $count } veículos
 }
@@ -585,26 +660,26 @@ board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel
 help-section-board-filter = O filtro do painel
 help-section-board-add = Adicionar um veículo
-help-section-board-remove = Tirar um veículo
+help-section-board-remove = Remover um veículo
 key-short-sort = ordenar
 key-short-live = ao vivo
 key-short-add = adicionar
-key-short-remove = tirar
+key-short-remove = remover
 key-short-keep = manter
 key-help-board-move = Escolher um veículo
 key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
 key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
-key-help-board-sort = Ordenar por próximo passo, progresso, atualidade ou ID
+key-help-board-sort = Ordenar por próximo passo, progresso, idade dos dados ou ID
 key-help-board-refresh = Atualizar todos os veículos
 key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
 key-help-board-add = Adicionar um veículo pelo seu carAssociationID
-key-help-board-remove = Tirar o veículo escolhido (pergunta antes)
+key-help-board-remove = Remover o veículo escolhido (pergunta antes)
 key-help-board-clear = Apagar o filtro
 key-help-filter-keep = Manter o filtro e voltar às linhas
 key-help-filter-clear = Apagar o filtro
 key-help-type-filter = Digitar o texto a procurar
 key-help-add-submit = Adicionar o veículo e pedir os seus passos
-key-help-remove-now = Tirá-lo do painel
+key-help-remove-now = Removê-lo do painel
 
 ## Command-line help: what --help says of each command and option
 
@@ -648,15 +723,16 @@ help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-
 help-cli-serve = Executar o simulador do gateway de passos
 help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
 help-cli-serve-scenario = Arquivo de cenário (JSON); senão o cenário embutido
-help-cli-serve-token = Exigir este token (bearer) em cada pedido (ou indicá-lo com --token-file)
+help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer usuário desta máquina pode lê-lo com `ps`: prefira --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
 help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
+help-cli-serve-stream-events = Terminar cada fluxo de eventos após os seus primeiros N eventos (para ferramentas que precisam de uma resposta que termine)
 help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
 help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
-help-cli-serve-auth = Ser também o provedor de identidade: entrada por dispositivo (`stepwise login`), tokens que expiram, POST /sim/device/CODE/approve ou /deny
+help-cli-serve-auth = Ser também o provedor de identidade (`stepwise login`): clientes registrados, scopes, login por dispositivo e por código de autorização (PKCE), tokens de renovação rotativos, revogação; POST /sim/device/CODE/approve ou /deny
 help-cli-serve-token-ttl = Validade dos tokens que emite, em segundos
-help-cli-login = Entrar no gateway (--api) com um código aprovado em um navegador
+help-cli-login = Fazer login no gateway (--api) com um código aprovado em um navegador
 help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pipe, ou colado em um prompt que não o mostra (nunca de um argumento)
 help-cli-logout = Esquecer o token guardado para o gateway (--api)
 help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
@@ -671,10 +747,11 @@ help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
 help-cli-steps-status = Só os passos com este estado
 help-cli-steps-reset = Limpar antes o cache de passos (resolve os erros do aplicativo 2312/2317)
 help-cli-steps-json = Mostrar JSON em vez da lista de verificação
+help-cli-steps-deadline = Com vários veículos: parar de esperar depois desses segundos no total, e nomear os que não responderam
 help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
 help-cli-doctor-json = Mostrar JSON
-help-cli-completions = Mostrar os complementos do shell (bash, zsh, fish, powershell, elvish)
-help-cli-completions-shell = O shell para o qual escrever os complementos
+help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = O shell para o qual escrever os scripts de autocompletar
 help-cli-man = Mostrar a página de manual (roff), p. ex. `stepwise man > stepwise.1`
 help-cli-next = Mostrar o próximo passo pendente; saída 3 enquanto restar um
 help-cli-next-after = `order` é a resposta do gateway sobre o próximo passo, tal como enviada: essa resposta numera à sua maneira o passo que retorna (a do SDK dá 1), então pode diferir da ordem do mesmo passo em `stepwise steps`.
@@ -715,6 +792,7 @@ cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = linha { $line } "{ $id }"
 cars-bad-more = e mais { $n }
 cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, algarismos, '-' ou '_'). Corrija ou remova { $count ->
+    [0] essas linhas
     [one] essa linha
    *[other] essas linhas
 }
@@ -726,6 +804,8 @@ cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
+cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } registra isso).
+cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o arquivo de log tem os detalhes para o suporte.
 cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario
 cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
@@ -740,12 +820,13 @@ cli-arg-client-ca-bad = { $error }. Verifique o arquivo --client-ca
 cli-arg-tls-authority-written = Autoridade gravada em { $path }: os clientes confiam nela com --ca-file { $path }
 cli-arg-tls-client-ca-required = São exigidos certificados de cliente assinados por { $path }
 cli-arg-sim-listening = simulador do stepwise escutando em { $url } ({ $count ->
+        [0] { $count } associações
         [one] 1 associação
        *[other] { $count } associações
     }; { $required }; Ctrl-C para)
-cli-arg-sim-token-either = exige o token (bearer) ou um token de entrada
+cli-arg-sim-token-either = exige o token (bearer) ou um token de login
 cli-arg-sim-token-bearer = exige um token (bearer)
-cli-arg-sim-token-signed-in = exige um token de entrada
+cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-open-network = Atenção: { $url } pode ser acessado de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controle (/sim/…: concluir ou revogar passos, aprovar logins). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
@@ -758,8 +839,8 @@ err-config-missing = o arquivo de configuração { $file } não existe. Crie-o, 
 err-config-folder-named = o arquivo de configuração { $file } é uma pasta, não um arquivo. Corrija STEPWISE_CONFIG ou remova a variável
 err-config-folder = o arquivo de configuração { $file } é uma pasta, não um arquivo. Remova-a ou coloque ali um arquivo de configuração
 err-config-unreadable = não foi possível ler o arquivo de configuração { $file }: { $kind }. Torne-o legível para o seu usuário
-err-config-invalid-at = o arquivo de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
-err-config-invalid = o arquivo de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang
+err-config-invalid-at = o arquivo de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = o arquivo de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # Arquivo de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o arquivo de configuração
 err-from-config-token-file = token_file do arquivo de configuração
@@ -771,10 +852,14 @@ err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é te
 err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
+    [0] { $n } linhas
     [one] { $n } linha
    *[other] { $n } linhas
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
+err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
+err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
+err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
 # URLs
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
@@ -792,6 +877,7 @@ err-pem-unreadable = não pode ser lido ({ $kind })
 err-pem-not-pem = não é um PEM válido ({ $detail })
 err-pem-no-certificate = não contém nenhum certificado PEM (nenhum bloco BEGIN CERTIFICATE)
 err-pem-no-key = não contém nenhuma chave privada PEM (nenhum bloco BEGIN PRIVATE KEY)
+err-pem-encrypted = está cifrada com uma frase secreta, e chaves cifradas não são suportadas. Decifre-a uma vez com `openssl pkey -in CHAVE -out ABERTA.key` e mantenha esse arquivo privado
 err-pem-bad-key = não é uma chave PEM válida ({ $detail })
 err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
 err-pem-unusable = não pode ser usado ({ $detail })
@@ -811,7 +897,8 @@ err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou
 err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
 err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-keyring-remove = não foi possível tirar o login do chaveiro ({ $name }): { $why }
+err-store-keyring-too-small = o login é longo demais para o chaveiro ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para guardá-lo em um arquivo
+err-store-keyring-remove = não foi possível remover o login do chaveiro ({ $name }): { $why }
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
 err-store-file-remove = não foi possível apagar o arquivo de logins { $path }: { $kind }
@@ -843,6 +930,7 @@ err-signin-discovery-missing = o documento de descoberta de login do gateway nã
 err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Confira --api, ou informe um token com `stepwise login --with-token`
 err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Confira --api, ou informe um token com `stepwise login --with-token`
 err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Confira se --api aponta para um gateway de passos
+err-signin-redirected = a chamada de login para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de login a outro endereço. Peça ao administrador do gateway o endereço do próprio provedor de login
 err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
 err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
 err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway
@@ -852,8 +940,8 @@ err-signin-not-bearer = a resposta de token do provedor de identidade não pode 
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
-err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Inicie sessão novamente
-err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Inicie sessão novamente
+err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Faça login de novo
+err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Faça login de novo
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
 err-over-refused-fresh = o gateway recusa até um token recém-renovado
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
@@ -877,17 +965,20 @@ doctor-check-clock = Relógio
 doctor-check-first-list = Primeira lista
 doctor-check-refresh = Releitura stepsID
 doctor-check-next-step = Próximo passo
-doctor-check-status-filter = Filtro de status
+doctor-check-status-filter = Filtro de estado
 doctor-check-error-body = Corpo de erro
 doctor-check-events = Eventos ao vivo
 doctor-check-guidance = Páginas do cliente
 doctor-summary = { $failed ->
+        [0] { $failed } falhas
         [one] { $failed } falha
        *[other] { $failed } falhas
     }, { $warnings ->
+        [0] { $warnings } avisos
         [one] { $warnings } aviso
        *[other] { $warnings } avisos
     }, { $ok } ok, { $skipped ->
+        [0] { $skipped } pulados
         [one] { $skipped } pulado
        *[other] { $skipped } pulados
     }
@@ -915,6 +1006,8 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }): coloque-os na variável do proxy como http://usuario:senha@proxy:porta
+doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
 doctor-dns-address = { $ip } é um endereço: nada a resolver
 doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)
@@ -940,6 +1033,7 @@ doctor-tls-timeout = nenhum handshake TLS em { $secs } s
 doctor-tls-timeout-fix = Confira se a porta em --api fala TLS; se falar, avise quem opera o gateway
 doctor-tls-trusted = { $version }; { $issued }; confiável
 doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }; confiável
@@ -952,6 +1046,7 @@ doctor-tls-add-ca-of = Acrescente --ca-file ARQUIVO, sendo ARQUIVO o certificado
 doctor-tls-add-ca = Acrescente --ca-file ARQUIVO com o certificado (PEM) da autoridade emissora
 doctor-tls-expired = { $issued }: vencido
 doctor-tls-expired-ago = { $issued }: vencido há { $days ->
+        [0] { $days } dias
         [one] { $days } dia
        *[other] { $days } dias
     }
@@ -978,17 +1073,20 @@ doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
 doctor-cert-not-taken = { $about }: o gateway não o aceitou
 doctor-cert-fix-authority = Use um certificado emitido pela autoridade em que o gateway confia
 doctor-cert-expired = { $about }: vencido há { $days ->
+        [0] { $days } dias
         [one] { $days } dia
        *[other] { $days } dias
     }
 doctor-cert-fix-new = Peça um novo certificado cliente
 doctor-cert-not-yet = { $about }: ainda não é válido
 doctor-cert-ends-soon = { $about }: { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }
 doctor-cert-fix-soon = Peça em breve um novo certificado cliente
 doctor-cert-ok-left = { $about }; a chave confere; { $days ->
+        [0] faltam { $days } dias
         [one] falta { $days } dia
        *[other] faltam { $days } dias
     }
@@ -997,9 +1095,15 @@ doctor-source-config-token = o token do arquivo de configuração
 doctor-source-config-token-file = o token_file do arquivo de configuração { $path }
 doctor-source-nowhere = lugar nenhum
 doctor-token-wanted = nenhum informado, e o gateway quer um
-doctor-token-fix-give = Informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+doctor-token-fix-give = Faça login com `stepwise login`, ou informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 doctor-token-embedded = o simulador embutido não precisa de um
 doctor-token-not-asked = nenhum informado; o gateway não pediu
+doctor-token-not-checked = nenhum informado; não verificado: o gateway não respondeu
+doctor-fix-proxy-password = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta)
+doctor-fix-not-a-gateway = Este endereço não é um gateway de passos: dê a --api a URL base sob a qual fica pims/subscription/steps
+doctor-fix-client-cert-front = A entrada TLS do gateway quer um certificado de cliente: informe um com --client-cert ARQUIVO --client-key ARQUIVO
+doctor-fix-gateway-failed = O gateway falhou: tente de novo em um minuto; se persistir, avise quem opera o gateway
+doctor-guidance-not-a-page = respondeu 200 com { $kind } e sem idioma: não é uma página de orientação (a página genérica de um portal?), então o QR code leva a docs_base_url, ou às páginas de desenvolvedor arquivadas
 doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador embutido
 doctor-token-expired = origem: { $source }; vencido há { $ago }
 doctor-token-fix-new = Obtenha um novo token
@@ -1029,18 +1133,22 @@ doctor-first-401 = HTTP 401: o gateway quer um token válido
 doctor-see-token = Veja a linha Token
 doctor-first-fix-car = Confira o carAssociationID informado com --car
 doctor-first-no-steps-id = { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } mas nenhum stepsID
 doctor-first-fix-steps-id = Avise quem opera o gateway: a lista deve trazer um stepsID
 doctor-first-ok = carAssociationID { $car }: { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $done } { $done ->
+        [0] feitos
         [one] feito
        *[other] feitos
     }), stepsID { $steps_id }
 doctor-refresh-ok = { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     }
@@ -1051,10 +1159,12 @@ doctor-next-nothing = nada
 doctor-next-disagrees = { $got }, mas a lista diz { $listed }
 doctor-next-fix = Avise quem opera o gateway: o próximo passo não bate com a lista
 doctor-filter-ok = stepsStatus=todo devolve { $todo ->
+        [0] os { $todo } passos a fazer
         [one] o único passo a fazer
        *[other] os { $todo } passos a fazer
     }
 doctor-filter-bad = stepsStatus=todo devolve { $count ->
+        [0] { $count } passos
         [one] { $count } passo
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
@@ -1065,7 +1175,7 @@ doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Ser
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
-doctor-guidance-ok = oferecidas: o código QR e a tecla o abrem a página do gateway no idioma do cliente
+doctor-guidance-ok = oferecidas: o código QR e a tecla «o» abrem a página do gateway no idioma do cliente
 doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
 doctor-guidance-http = { $answer }: o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
 doctor-guidance-no-answer = sem resposta ({ $why }): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
@@ -1075,3 +1185,66 @@ doctor-clock-ahead = o relógio desta máquina está { $secs } s adiantado em re
 doctor-clock-behind = o relógio desta máquina está { $secs } s atrasado em relação ao gateway
 doctor-clock-fix = Acerte o relógio (NTP): as verificações de tokens e certificados dependem dele
 doctor-clock-ok = no máximo { $secs } s de diferença do gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPÇÕES]
+help-cli-value-file = ARQUIVO
+help-cli-value-path = CAMINHO
+help-cli-value-seconds = SEGUNDOS
+help-cli-value-dir = PASTA
+help-cli-value-mode = MODO
+help-cli-value-status = ESTADO
+help-cli-value-shell = SHELL
+help-cli-value-lang = IDIOMA
+help-cli-value-token = TOKEN
+help-cli-value-addr = ENDEREÇO
+cli-clap-missing-value = '{ $arg }' precisa de um valor, mas nenhum foi informado
+cli-clap-invalid-value = valor '{ $value }' inválido para '{ $arg }'
+cli-clap-possible-values = valores possíveis: { $values }
+cli-clap-unknown-argument = argumento inesperado '{ $arg }'
+cli-clap-unknown-command = comando desconhecido '{ $name }'
+cli-clap-missing-required = faltam estes argumentos obrigatórios: { $args }
+cli-clap-conflict = o argumento '{ $arg }' não pode ser usado com { $other }
+cli-clap-repeated = o argumento '{ $arg }' só pode ser informado uma vez
+cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
+cli-clap-needs-command = '{ $name }' precisa de um comando: { $values }
+cli-clap-did-you-mean = você quis dizer '{ $suggestion }'?
+cli-clap-try-help = Para mais informações, tente '--help'.
+cli-clap-other = não é possível ler a linha de comando
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINOPSE
+man-section-description = DESCRIÇÃO
+man-section-options = OPÇÕES
+man-section-extra = NOTAS
+man-section-version = VERSÃO
+man-section-authors = AUTORES
+auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
+err-signin-issuer-mismatch = o provedor de identidade em { $asked } chama a si mesmo de { $got }: os metadados não são dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)
+err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)
+err-signin-issuer-bad = o emissor { $issuer } não é uma URL http(s). Informe uma como https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = endereço de autorização
+err-signin-endpoint-revocation = endereço de revogação
+login-expires-no-refresh = O token expira às { $time }. Nenhum token de renovação veio junto (o provedor dá um com o scope offline_access), então faça o login de novo nessa hora.
+login-keyring-fallback = Observação: o chaveiro não conseguiu guardar o token ({ $why }), então ele fica em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
+login-browser-signing-in = Navegador aberto: faça o login lá e volte aqui (Ctrl-C cancela).
+login-browser-address = Se nenhum navegador mostrar o login, abra este endereço nesta máquina: { $address }
+login-browser-done = Login feito: feche esta aba e volte ao terminal.
+login-browser-failed-page = Este login não deu certo: o terminal diz por quê.
+logout-revoked = O provedor de identidade revogou o login ({ $endpoint }).
+logout-not-revoked = O provedor de identidade não oferece revogação: o login é esquecido aqui, e o token de renovação continua válido lá até expirar.
+logout-revoke-failed = A revogação no provedor de identidade falhou ({ $why }); o login é esquecido aqui mesmo assim.
+status-over = Renovação: encerrada pelo provedor de identidade ({ $said }). Execute `stepwise login`
+status-client = Cliente:   { $client }, scopes { $scopes }, público { $audience }
+help-cli-login-issuer = A URL de emissor do provedor de identidade (senão STEPWISE_ISSUER, `issuer` no arquivo de configuração, senão encontrada pelo gateway)
+help-cli-login-client-id = O client id registrado para o stepwise no provedor de identidade (senão `client_id` no arquivo de configuração, senão stepwise)
+help-cli-login-scope = Os scopes a pedir, separados por espaços (senão `scopes` no arquivo de configuração, senão os do gateway, senão "openid offline_access")
+help-cli-login-audience = O público (recurso) para o qual pedir o token (senão `audience` no arquivo de configuração)
+help-cli-login-device = Fazer login com um código aprovado em qualquer navegador, mesmo onde se poderia abrir um aqui
+help-cli-serve-client-id = Um client id que o provedor de identidade conhece (repetível; padrão: stepwise)
+doctor-source-login = o login guardado (`stepwise login`)
+doctor-token-login-over = o provedor de identidade encerrou o login guardado ({ $said })
+doctor-token-fix-login = Execute `stepwise login`

@@ -1,0 +1,1228 @@
+# stepwise — o catálogo de mensagens, português. Mesmos ids e mesmas
+# variáveis de en.ftl; os números escolhem as formas do plural.
+
+## The steps screen
+
+header-car = veículo { $car }
+header-steps-id = stepsID { $id }
+header-at = às { $time } UTC
+header-not-loaded = não carregado
+header-watch-on = acompanhamento: ligado
+header-watch-live = acompanhamento: ligado · ao vivo
+header-watch-polling = acompanhamento: ligado · consulta a cada { $secs } s
+header-watch-off = acompanhamento: desligado
+header-autoplay = automático
+header-guide-lang = cliente: { $lang }
+progress-done = { $done } de { $total } feitos
+progress-filtered = (filtro: «{ $filter }», { $shown ->
+    [one] { $shown } passo mostrado
+   *[other] { $shown } passos mostrados
+})
+list-title = Passos, em ordem
+list-title-filtered = Passos: só «{ $filter }»
+list-loading = A pedir os passos ao gateway…
+list-none = Ainda sem lista: r pede de novo.
+list-none-sign-in = Ainda sem lista: o gateway quer um token. Prima i para iniciar sessão; depois a lista é pedida de novo.
+list-none-unknown-id = Sem lista: o gateway não conhece este id, por isso pedir de novo não adianta. Verifique o id.
+list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» muda o filtro.
+list-empty = O gateway não devolveu passos para este carAssociationID.
+mark-next = AGORA
+mark-waits = aguarda
+mark-waits-for = aguarda { $order }
+guide-title = O que o cliente faz: { $title }
+guide-title-none = Instruções
+guide-no-step = Nenhum passo a orientar. Se a aplicação do cliente ainda recusar o serviço, verifique o carAssociationID ou redefina a cache de passos com R.
+guide-waiting = As instruções do próximo passo aparecem quando a lista chegar.
+guide-link = Guia:
+guide-does = O cliente:
+guide-needs = Ter à mão:
+guide-errors = Erros da aplicação neste passo:
+guide-errors-hint = tecla «e»: explicação
+guide-link-archive = Documentação para desenvolvedores (arquivada, em inglês):
+guide-keys-gateway = «g» mostra a página do cliente ({ $lang }) no gateway como código QR; a tecla «o» abre a página.
+guide-keys-dealer = «g» mostra a página de ajuda do concessionário como código QR; a tecla «o» abre a página.
+guide-keys-archive = «g» mostra a página arquivada para desenvolvedores como código QR; a tecla «o» abre a página (o gateway não serve páginas para clientes).
+guide-more-below = ↓ mais: PgDn
+guide-more-above = ↑ mais acima: PgUp
+ready-title = Serviço pronto
+ready-line = Todos os passos estão feitos: o serviço está pronto para uso.
+ready-services = O serviço contratado (estado do veículo ou comandos remotos) já pode ser usado na aplicação do cliente.
+ready-stale-before = Se a aplicação ainda falhar com o erro 2312 ou 2317, a cache de passos está desatualizado: prima{" "}
+ready-stale-after = {" "}para redefini-lo e ver o estado real.
+
+## Requests in flight
+
+loading-steps = a procurar os passos
+loading-refresh = a atualizar
+loading-reset = a redefinir a cache de passos
+loading-next = a pedir o próximo passo
+loading-customer = o cliente está a agir
+
+## Banners
+# Between a banner's title and its text (French puts a space before the colon).
+banner-title-sep = {": "}
+
+banner-no-steps-id = Ainda sem stepsID
+banner-no-steps-id-text = Atualize primeiro com r.
+banner-watch-off = Acompanhamento desligado
+banner-watch-off-text = w acompanha de novo.
+banner-nothing-to-watch = Nada a acompanhar
+banner-nothing-to-watch-text = Todos os passos já estão feitos.
+banner-watching = A acompanhar
+banner-watching-text = A acompanhar a lista até tudo estar feito (o cabeçalho diz como: ao vivo ou por consulta); w interrompe.
+banner-watch-stopped = Acompanhamento parado: { $what }
+banner-live-trouble = Acompanhamento interrompido: { $what }
+banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que o gateway responder; até lá, a lista no ecrã pode estar desatualizada.
+banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
+banner-customer-idle = Nada mais para o cliente
+banner-customer-idle-text = Todos os passos estão feitos.
+banner-no-report-place = Sem lugar para o relatório
+banner-no-report-place-text = Não há pasta de dados do utilizador; use --report CAMINHO.
+banner-report-written = Relatório gravado
+banner-note-kept = Nota guardada
+banner-note-kept-text = Vai para o relatório da sessão.
+banner-task-failed = O pedido parou devido a um erro interno
+banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
+banner-report-not-written = Relatório não gravado
+banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
+banner-guide-opened = Guia aberto no navegador
+banner-no-browser = Não foi possível abrir um navegador
+banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
+banner-no-graphical-session-local = Sem sessão gráfica aqui, e { $url } só existe neste computador (loopback): outro dispositivo não a consegue abrir. Abra-a num navegador neste computador.
+banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
+banner-step-done = { $steps }: feito
+banner-next-is = próximo: { $title }.
+banner-all-done-ready = tudo feito, o serviço está pronto.
+banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
+banner-reset-done = Cache de passos redefinido
+banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
+banner-started-over = Recomeçado
+banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
+why-other-device = O stepsID pertencia a outro dispositivo
+why-steps-id-unknown = O gateway não conhece mais o stepsID
+banner-gateway-next = Próximo passo segundo o gateway
+banner-gateway-next-text = { $title } ({ $name }).
+banner-gateway-next-hidden-text = { $title } ({ $name }), fora da lista mostrada; f muda o filtro.
+banner-nothing-left = Nada mais a fazer
+banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
+
+## The start screen
+backend-demo = backend de demonstração
+demo-car-987654 = Exemplo da documentação: telefone de confiança, dispositivo não ativado
+demo-car-111111 = Cliente novo: nada feito ainda
+demo-car-222222 = Serviço pronto: todos os passos feitos
+demo-car-333333 = Cache desatualizada: a aplicação mostra 2312/2317, só a redefinição da cache mostra o estado real
+demo-car-444444 = Só Estado do veículo: dois passos
+
+start-subtitle = passos de ativação do serviço
+start-intro = Introduza o carAssociationID do cliente (da assinatura dos serviços conectados) e prima Enter.
+start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
+start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
+start-not-an-id = Introduza um carAssociationID: letras, dígitos, - ou _.
+start-choices = Ids recentes (↑↓ para escolher):
+start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
+start-recent = recente
+
+## A window too small
+
+too-small-title = Janela demasiado pequena
+too-small-text = stepwise precisa de { $min_w }×{ $min_h }; esta tem { $w }×{ $h }.
+too-small-hint = Aumente a janela (q sai).
+
+## Overlays
+
+help-title = Ajuda (Esc fecha)
+help-title-more = Ajuda (↓ PgDn para mais, Esc fecha)
+help-section-start = Ecrã inicial
+help-section-steps = Ecrã de passos
+help-section-everywhere = Em todo o lado
+help-section-reset = Confirmar redefinição
+help-section-explain = Explicação de códigos de erro
+help-section-qr = Código QR
+help-section-help = Esta ajuda
+help-section-badges = Etiquetas
+help-legend-badges = [FEITO] feito (alreadyDone)  [A FAZER] a fazer (todo)  [????] estado desconhecido
+badge-done = FEITO
+badge-todo = A FAZER
+badge-unknown = ????
+help-legend-next = AGORA marca o passo a fazer agora; os seguintes aguardam por ele.
+reset-title = Redefinir a cache de passos
+reset-question = Redefinir a cache de passos de { $car }?
+reset-when = Use quando a aplicação do cliente mostrar o erro 2312 ou 2317, ou quando um passo aparecer feito sem estar.
+reset-what = Cada passo é então reavaliado; os que estão realmente feitos continuam feitos.
+explain-title = Explicar um código de erro (Esc fecha)
+explain-code = Código de erro:
+explain-prompt = Introduza o código que a aplicação do cliente mostra, p. ex. 2312 ou NOK:MAXNBTOOLS.
+explain-known = Conhecidos: { $codes }
+explain-meaning = Significado:
+explain-remedy = O que fazer:
+explain-limits = Limites:
+explain-reset-cures = ✔ Redefinir a cache de passos resolve: feche com Esc e prima{" "}
+explain-unknown = { $code } não é um código que esta ferramenta conheça.
+explain-unknown-hint = Verifique o que foi introduzido e procure o código na lista de erros do fabricante; anote-o no relatório da sessão (x).
+qr-title-gateway = Leia: a página do cliente ({ $lang }) (Esc fecha)
+qr-title-dealer = Leia: a página de ajuda do concessionário (Esc fecha)
+qr-title-archive = Leia: documentação para desenvolvedores, arquivada (Esc fecha)
+qr-demo-local = O backend de demonstração só serve esta página neste computador: um telefone não consegue abri-la. `stepwise serve --addr 0.0.0.0:8080` a serve na rede da oficina.
+qr-loopback = Este endereço só existe neste computador (loopback): um telemóvel não o consegue abrir. Indique em --api o endereço que o gateway tem na rede da oficina.
+qr-too-small = A janela é demasiado pequena para o código QR; aumente-a.
+
+## Keys: a short word for the footer, a line for help
+# The names of keys as the keyboards of this language print them.
+key-name-esc = Esc
+key-name-enter = Enter
+key-name-space = Espaço
+key-name-pgdn = PgDn
+key-name-pgup = PgUp
+key-name-ctrl-c = Ctrl-C
+
+key-short-quit = sair
+key-short-open = abrir
+key-short-pick = escolher
+key-short-help = ajuda
+key-short-type = introduzir
+key-short-erase = apagar
+key-short-clear = limpar
+key-short-move = mover
+key-short-more = mais
+key-short-refresh = atualizar
+key-short-watch = acompanhar
+key-short-act = agir
+key-short-next = próximo
+key-short-filter = filtrar
+key-short-reset = redefinir
+key-short-explain = explicar
+key-short-open-guide = abrir guia
+key-short-qr = código QR
+key-short-report = relatório
+key-short-back = voltar
+key-short-scroll = rolar
+key-short-page = página
+key-short-close = fechar
+key-short-reset-now = redefinir já
+key-short-cancel = cancelar
+key-short-open-browser = abrir no navegador
+key-short-guide-lang = idioma cliente
+key-help-quit-now = sair na hora
+key-help-quit = sair
+key-help-quit-empty = sair (com o campo vazio)
+key-help-open = abrir os passos deste carAssociationID
+key-help-pick = escolher um id recente ou de demonstração
+key-help-help = ajuda de todas as teclas
+key-help-type-id = introduzir o carAssociationID (letras, dígitos, - e _)
+key-help-erase = apagar o último caractere
+key-help-clear = limpar o campo
+key-help-move = mover a seleção
+key-help-guide-down = rolar as instruções para baixo
+key-help-guide-up = rolar as instruções para cima
+key-help-refresh = atualizar a lista pelo stepsID
+key-help-watch = acompanhar: seguir cada mudança até tudo estar feito
+key-help-act = o cliente simulado faz o próximo passo (demo)
+key-help-next = pedir ao gateway o próximo passo
+key-help-filter = filtrar por estado: todos, a fazer (todo), feitos (alreadyDone)
+key-help-reset = redefinir a cache de passos (erros 2312/2317)
+key-help-explain = explicar um código de erro da aplicação
+key-help-open-guide = abrir o guia do passo num navegador
+key-help-qr = mostrar o link do guia como código QR
+key-help-report = gravar o relatório da sessão (Markdown)
+key-help-back = voltar à ecrã inicial
+key-help-back-board = voltar ao painel
+key-short-note = nota
+key-help-scroll = rolar a ajuda
+key-help-page-down = uma página abaixo
+key-help-page-up = uma página acima
+key-help-close-help = fechar a ajuda
+key-help-reset-now = redefinir a cache de passos agora
+key-help-cancel = cancelar
+key-help-close-explain = fechar a explicação
+key-help-type-code = introduzir o código: dígitos, letras, : _ .
+key-help-close-qr = fechar o código QR
+key-help-open-browser = abrir o link num navegador
+key-help-guide-lang = passar as instruções do cliente para o idioma seguinte
+
+## The session report (Markdown)
+
+report-title = Relatório de sessão do stepwise
+report-none = (nenhum)
+report-backend = gateway
+report-end = estado final: { $done } de { $total } feitos
+report-end-ready = estado final: { $done } de { $total } feitos, serviço pronto
+report-end-next = estado final: { $done } de { $total } feitos, próximo: { $title } (`{ $name }`)
+report-col-order = ordem
+report-col-step = passo
+report-col-name = nome
+report-col-status = estado
+report-events = Eventos
+report-event-opened = aberto o carAssociationID { $car }
+report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
+report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
+report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->
+    [one] { $shown } passo mostrado
+   *[other] { $shown } passos mostrados
+}
+report-event-reset = cache de passos redefinido (resetSteps=true)
+report-event-next = próximo passo segundo o gateway: `{ $step }`
+report-event-next-none = próximo passo segundo o gateway: nenhum (null)
+report-event-simulated = o cliente simulado concluiu `{ $step }`
+report-event-error = erro: { $what }: { $detail }
+report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } evento omitido
+   *[other] { $n } eventos omitidos
+} (mantêm-se os primeiros { $first } e os últimos { $last })
+report-vehicle-count = { $count ->
+    [one] { $count } veículo
+   *[other] { $count } veículos
+}
+
+## The plain output of steps and next
+
+cli-none = nenhum
+cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
+cli-list-head = stepsID { $id } ({ $backend })
+cli-no-steps = Nenhum passo devolvido.
+cli-summary-next = { $done } de { $total } feitos; próximo: { $title }
+cli-summary-clear = { $done } de { $total } feitos; nada pendente
+cli-filtered = filtrado: { $shown ->
+    [one] { $shown } passo com estado «{ $filter }» mostrado
+   *[other] { $shown } passos com estado «{ $filter }» mostrados
+    }; execute de novo sem --status para ver a lista inteira
+cli-next-none = Nada mais a fazer: o serviço está pronto.
+
+## A failed gateway call: what happened, why, what to do
+
+gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Verifique se ele está em execução e se --api está certo
+gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Verifique a rede e tente de novo
+gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Verifique se --api aponta para um gateway de passos
+gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Verifique se --api aponta para um gateway de passos
+gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, verifique a rede
+gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma ligação não segura; o stepwise não segue o redirecionamento. Indique em --api o endereço do próprio gateway
+gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
+gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
+gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
+gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
+gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
+gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
+gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080
+gw-bad-path = não foi possível montar o URL de { $path }: { $detail }
+gw-bad-token = o token tem caracteres que um cabeçalho não aceita; verifique o ficheiro do token
+gw-http-setup = não foi possível preparar o cliente HTTP: { $detail }
+gw-demo-unavailable = não foi possível iniciar o simulador embutido numa porta local: { $detail }
+gw-400 = o gateway recusou a solicitação como malformada
+gw-400-todo = Verifique o id introduzido; se estiver certo, comunique o erro
+gw-401 = o gateway quer um token válido
+gw-401-todo = Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-403 = este stepsID pertence a outro dispositivo
+gw-403-todo = Recomece com o carAssociationID
+gw-404 = o gateway não conhece este id
+gw-404-todo = Verifique o carAssociationID ou o stepsID e tente de novo
+gw-409 = o gateway recusou: um passo anterior não está feito
+gw-409-todo = Conclua antes os passos anteriores
+gw-429 = o gateway está a limitar as solicitações
+gw-429-todo = Espere um minuto e tente de novo
+gw-5xx = o gateway falhou
+gw-5xx-todo = Tente de novo num minuto; se persistir, avise quem opera o gateway
+gw-other = o gateway recusou a solicitação
+gw-other-todo = Verifique --api e tente de novo
+gw-app-code = Código da aplicação { $code }: { $meaning }; { $remedy }
+gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-proxy = o proxy { $proxy } respondeu ele próprio HTTP { $status }{ $said }: o pedido nunca chegou ao gateway. { $todo }
+gw-proxy-407-todo = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou defina NO_PROXY para o anfitrião do gateway se este puder ser alcançado diretamente
+gw-proxy-refused-todo = O proxy recusou o nome de utilizador e a palavra-passe: verifique-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou pergunte a quem opera o proxy
+gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: verifique se o gateway está em execução e se --api está certo; se estiver, pergunte a quem opera o proxy
+gw-proxy-other-todo = Verifique a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse ficheiro o token atual deste gateway, ou retire --token-file e inicie sessão com `stepwise login`
+gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defina-a com o token atual deste gateway, ou remova-a e inicie sessão com `stepwise login`
+gw-401-config = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e inicie sessão com `stepwise login`
+gw-401-login = HTTP 401: o gateway recusou o token da sessão guardada por `stepwise login`. Inicie sessão de novo com `stepwise login`
+gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
+gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Verifique --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway
+gw-connect-timed-out = nenhuma ligação a { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou uma firewall descarta os pacotes). Verifique a rede e --api, e tente de novo
+gw-title-not-a-gateway = Não é um gateway de passos
+gw-title-proxy = Resposta do proxy
+gw-title-token-refused = Token recusado
+gw-title-redirects = Redirecionamento em círculo
+steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
+steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no stderr
+steps-many-summary = Veículos listados: { $listed } de { $total }
+steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
+gw-title-unreachable = Gateway inacessível
+gw-title-timed-out = Gateway sem resposta
+gw-title-bad-request = Solicitação recusada
+gw-title-unauthorized = Token necessário
+gw-title-wrong-device = stepsID de outro dispositivo
+gw-title-not-found = Id desconhecido
+gw-title-conflict = Fora de ordem
+gw-title-too-many = Demasiados pedidos
+gw-title-server-failure = Falha do gateway
+gw-title-failed = Solicitação falhou
+gw-title-too-large = Resposta demasiado grande
+gw-title-bad-answer = Resposta inutilizável
+gw-title-config = Configuração incorreta
+
+## The guidance pages the customer's phone opens
+
+page-kicker = Ativar os seus serviços conectados: um dos passos
+page-errors = Códigos que a aplicação pode mostrar neste passo
+page-footer = Mostrado pelo seu concessionário com o stepwise
+page-does = O que fazer:
+page-needs = O que precisa:
+page-errors-hint = Se a aplicação mostrar um destes códigos, informe o seu concessionário: ele sabe o que fazer.
+page-unknown-purpose = A ferramenta do seu concessionário não tem instruções para este passo.
+page-unknown-does =
+    Abra a aplicação e siga o que ela pedir para este passo.
+    Se a aplicação mostrar um código de erro, anote-o e mostre-o ao seu concessionário.
+
+gw-title-tls = Falha na ligação segura
+gw-title-live = Estado ao vivo interrompido
+
+## A TLS connection that failed, named; { $via } is empty or names the proxy
+
+tls-via-proxy = { " " }(pelo proxy { $proxy })
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file FICHEIRO (o certificado dela, PEM), ou STEPWISE_CA_FILE
+tls-expired = o certificado do gateway em { $base } expirou. Verifique a data deste computador; se estiver certa, avise quem opera o gateway
+tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Verifique a data e a hora deste computador
+tls-wrong-host = o certificado do gateway em { $base } não é para o nome { $host }. Use em --api o nome de host para o qual o certificado foi emitido
+tls-certificate-required = o gateway em { $base } exige um certificado de cliente. Indique um com --client-cert FICHEIRO --client-key FICHEIRO
+tls-client-refused = o gateway em { $base } recusou o certificado de cliente ({ $alert }). Use um certificado emitido pela autoridade em que o gateway confia
+tls-handshake-refused = o gateway em { $base }{ $via } recusou o handshake TLS ({ $alert }). Verifique --api; se estiver certo, avise quem opera o gateway
+tls-not-tls = o servidor em { $base }{ $via } não fala TLS. Verifique a porta, ou use http:// se o gateway não tiver TLS
+tls-other = a ligação TLS com o gateway em { $base }{ $via } falhou: { $what }. Verifique --api, --ca-file e o certificado de cliente
+
+## Step guidance
+
+step-trusterPhoneNumber-title = Telefone de confiança
+step-trusterPhoneNumber-purpose = Regista o número de telefone em que a conta vai confiar para os códigos de segurança. Precisa ser feito antes da ativação do dispositivo.
+step-trusterPhoneNumber-needs =
+    O telefone cujo número será de confiança, ligado e capaz de receber SMS
+    A aplicação móvel do veículo, com a conta do cliente conectada
+step-trusterPhoneNumber-does =
+    Na aplicação, informar ou confirmar o número de telefone de confiança.
+    Esperar o SMS com um código nesse número (pode levar um minuto).
+    Introduzir o código SMS no campo de código da aplicação e confirmar.
+    Se o código for recusado ou estiver vencido, pedir outro na aplicação e tentar de novo.
+
+step-deviceActivation-title = Ativação do dispositivo
+step-deviceActivation-purpose = Regista este telefone para a autenticação forte: o telefone é o que o cliente tem, o código PIN o que ele sabe.
+step-deviceActivation-needs =
+    O telefone a ativar, com o número de confiança capaz de receber SMS
+    O código PIN do cliente, se já tiver um, ou um novo de que se lembre
+    Uma ligação de dados a funcionar no telefone
+step-deviceActivation-does =
+    Iniciar a ativação do dispositivo na aplicação e aguardar o SMS no número de confiança.
+    Introduzir o código SMS quando a aplicação pedir (no campo de código, não no do PIN).
+    Introduzir o código PIN existente, ou criar um se a aplicação pedir.
+    Se a conta estiver bloqueada (demasiados dispositivos ou ativações por SMS), remover os dispositivos associados não utilizados e recomeçar.
+    Se o PIN estiver bloqueado após demasiadas tentativas erradas, redefini-lo na aplicação e ativar de novo.
+
+step-mediumCarKey-title = Verificação CarKey
+step-mediumCarKey-purpose = Comprova que o cliente tem mesmo as chaves do veículo. Só precisa ser feita uma vez.
+step-mediumCarKey-needs =
+    O telefone já emparelhado com o veículo por Bluetooth
+    As chaves do veículo, com o cliente sentado dentro dele
+    Localização e Bluetooth ligados nos definições do telefone
+step-mediumCarKey-does =
+    Sentar-se no veículo com as chaves e o telefone.
+    Verificar que Localização e Bluetooth estão ligados e que o telefone mostra o veículo como emparelhado.
+    Iniciar a verificação CarKey na aplicação e seguir as instruções sobre a chave.
+    Ficar no veículo até a aplicação confirmar que deu certo.
+
+step-generic-purpose = O stepwise não conhece este passo e não tem instruções próprias para ele.
+step-generic-needs =
+    O telefone do cliente com a aplicação aberto e ligado
+    O que a aplicação pedir no ecrã (códigos, PIN, chaves, acesso ao veículo)
+step-generic-does =
+    Pedir ao cliente que abra a aplicação e siga as instruções deste passo.
+    Anotar o nome do passo e qualquer código de erro mostrado.
+    Procurar o passo na documentação do fabricante ou na ajuda do concessionário.
+    Atualizar aqui a lista de passos quando o cliente terminar.
+
+## App error codes
+
+code-2000-meaning = Falha genérica
+code-2000-remedy = Pedir ao cliente que tente de novo; se continuar a falhar, anotar o código e comunicar.
+code-2201-meaning = A solicitação expirou (timeout)
+code-2201-remedy = Tentar de novo e verificar se o telefone tem boa cobertura móvel ou Wi-Fi.
+code-2202-meaning = Sem ligação com a internet
+code-2202-remedy = Verificar os dados móveis ou o Wi-Fi do telefone e tentar de novo.
+code-2204-meaning = Erro do servidor
+code-2204-remedy = Esperar um pouco e tentar mais tarde; comunicar se continuar a acontecer.
+code-2301-meaning = É preciso autenticação básica
+code-2301-remedy = Pedir ao cliente que saia da conta na aplicação, volte a iniciar sessão e tente outra vez.
+code-2302-meaning = É preciso autenticação forte
+code-2302-remedy = O cliente confirma com o código PIN (OTP com PIN) na aplicação e tenta de novo.
+code-2305-meaning = O código SMS não é válido
+code-2305-remedy = Pedir um novo código aa aplicação e digitá-lo com cuidado no campo de código.
+code-2306-meaning = O código SMS expirou
+code-2306-remedy = Pedir um novo código aa aplicação e informá-lo logo.
+code-2307-meaning = A conta não tem número de telefone
+code-2307-remedy = Registar antes um número de telefone de confiança (passo trusterPhoneNumber).
+code-2308-meaning = O serviço de autenticação recusou o acesso
+code-2308-remedy = Verificar o código SMS e o código PIN introduzidos, cada um no campo certo, e tentar de novo.
+code-2310-meaning = A conta está bloqueada
+code-2310-remedy = Remover os dispositivos associados da conta (pelo menos os não utilizados) e registar este telefone de novo.
+code-2311-meaning = O estado da autenticação não está correto
+code-2311-remedy = Redefinir a cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e registar o dispositivo de novo.
+code-2312-meaning = O dispositivo está desativado ou é desconhecido
+code-2312-remedy = Redefinir a cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e ativar o dispositivo de novo.
+code-2317-meaning = Operação proibida com o PIN (dispositivo ativado, bloqueado ou atualizável)
+code-2317-remedy = Redefinir a cache de passos (tecla R do assistente, ou `stepwise steps --car ID --reset`) e ativar o dispositivo de novo. Se persistir, a conta está bloqueada: remover todos os dispositivos associados e recomeçar.
+code-2323-meaning = O utilizador não é o proprietário deste veículo
+code-2323-remedy = Verificar se o veículo está associado à conta do cliente e se o carAssociationID está certo.
+code-2341-meaning = CarKey: Localização ou Bluetooth desligado
+code-2341-remedy = Ligar Localização e Bluetooth no telefone e repetir a verificação CarKey.
+code-2342-meaning = CarKey: o telefone não está emparelhado com o veículo
+code-2342-remedy = Emparelhar o telefone com o veículo por Bluetooth e repetir a verificação CarKey.
+code-2346-meaning = Não há passo para este stepsID
+code-2346-remedy = Recomeçar com o carAssociationID para obter uma lista de passos nova.
+code-2354-meaning = CarKey: a posição da chave não é válida
+code-2354-remedy = Pedir ao cliente que se sente no veículo com as chaves e repita a verificação CarKey.
+code-2355-meaning = CarKey: assinatura inválida
+code-2355-remedy = Repetir a verificação CarKey dentro do veículo com as chaves; comunicar se continuar a falhar.
+code-2356-meaning = CarKey: carimbo de data/hora inválido
+code-2356-remedy = Verificar se a data e a hora do telefone são automáticas e repetir a verificação CarKey.
+code-2390-meaning = O número de telefone já está registado
+code-2390-remedy = Nada a corrigir: seguir com esse número como número de confiança.
+
+## Codes and strings the open clients show their users
+
+client-maxnbtools-meaning = Conta bloqueada: limite de dispositivos associados / SMS recebidos
+client-maxnbtools-remedy = Remover telefones e dispositivos associados não utilizados na aplicação móvel do veículo (redefinir a conta Stellantis) e ativar de novo. Se persistir, só o suporte do fabricante pode redefinir a conta, o que pode levar dias.
+client-forbidden-meaning = O registo OTP foi recusado (mesma família de MAXNBTOOLS)
+client-forbidden-remedy = Refazer a ativação do dispositivo desde o início. Se for recusada de novo, tratar como MAXNBTOOLS: remover os dispositivos não utilizados e redefinir a conta.
+client-access-meaning = Código SMS ou código PIN inválido
+client-access-remedy = Informá-los de novo: o código SMS no campo de código, o código PIN da aplicação no campo do PIN.
+client-blocked-meaning = Demasiados códigos PIN errados: o PIN está bloqueado
+client-blocked-remedy = Redefinir o código PIN na aplicação móvel do veículo e ativar o dispositivo de novo.
+client-code-meaning = Provavelmente um código PIN da aplicação errado (não é certo)
+client-code-remedy = Tentar de novo com o código PIN correto da aplicação.
+client-sn-meaning = O código SMS não foi aceito (não é certo; visto quando outra coisa foi digitada ou preenchida automaticamente)
+client-sn-remedy = Pedir um novo SMS e introduzir o código à mão.
+client-need-authorization-meaning = O login na conta da marca precisa de uma nova autorização
+client-need-authorization-remedy = Esperar e tentar mais tarde (muitas vezes no dia seguinte); voltar a iniciar sessão na aplicação móvel do veículo.
+client-authentication-failed-meaning = E-mail, palavra-passe ou país da conta da marca errados
+client-authentication-failed-remedy = Corrigir o e-mail, a palavra-passe ou o país e voltar a iniciar sessão.
+client-invalid-grant-meaning = O token de login expirou ou foi revogado
+client-invalid-grant-remedy = Voltar a iniciar sessão.
+client-40400-meaning = Nenhum estado do veículo encontrado
+client-40400-remedy = Verificar se o veículo está na conta do cliente; se persistir, remover o veículo e adicioná-lo de novo.
+client-50000-meaning = O módulo de conectividade do veículo foi trocado (após um reparo) e o servidor não o reconhece mais
+client-50000-remedy = Voltar a iniciar sessão; se persistir, o concessionário precisa registar o novo módulo.
+client-50038-meaning = Erro temporário do lado do fabricante
+client-50038-remedy = Tentar mais tarde.
+client-no-matching-service-key-meaning = Este comando não faz parte do serviço contratado
+client-no-matching-service-key-remedy = Usar o que a assinatura oferece (portas, buzina e luzes exigem um nível de serviço superior).
+client-422-meaning = Comando remoto recusado: o modo de privacidade do veículo está ligado
+client-422-remedy = Desligar o modo de privacidade no veículo e tentar de novo.
+client-901-meaning = Comando remoto recusado: o veículo está a dormir
+client-901-remedy = Acordar o veículo e tentar de novo.
+
+## Limits that bite
+
+limit-sms-activations = Cerca de 20 ativações por SMS bloqueiam a conta (para um utilizador, perto de 10): depois de duas falhas, explicar o código e parar.
+limit-otp-codes = As aplicações não oficiais (clientes de código aberto, não o cliente do veículo) limitam-se a 6 códigos OTP a cada 24 h; o servidor provavelmente impõe esse limite.
+limit-wake-ups = Essas aplicações limitam-se a 6 despertares a cada 20 minutos.
+
+## Signing in
+
+banner-sign-in-text = O gateway recusou o token (HTTP 401). Prima i para entrar aqui; a sessão deste veículo continua aberta.
+banner-simulated = Cliente simulado
+banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista ao gateway.
+banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui; a sessão deste veículo continua aberta.
+banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão; a sessão deste veículo continua aberta.
+banner-signed-in = Sessão iniciada
+banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
+banner-sign-in-failed = Falha ao entrar
+banner-sign-in-failed-text = { $why }. Prima i para tentar de novo.
+help-section-sign-in = Iniciar sessão
+key-short-sign-in = iniciar sessão
+key-help-sign-in = iniciar sessão no gateway (após um token recusado) sem sair deste veículo
+key-help-open-sign-in-page = abrir o endereço de login num navegador
+key-help-cancel-sign-in = parar de entrar (nada é guardado)
+gw-title-sign-in-again = Reautenticação necessária
+gw-title-sign-in-failed = Falha ao entrar
+auth-denied = o início de sessão foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais a quem o opera, defina-os com --scope ou `scopes` no ficheiro de configuração e execute `stepwise login` de novo
+auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
+auth-sign-in-again = { $why }. Execute `stepwise login` para voltar a iniciar sessão
+auth-unreachable = não foi possível alcançar o provedor de identidade em { $url }: { $detail }. Verifique a rede e tente de novo
+login-title = Iniciar sessão em { $gateway }
+login-open = Abra { $address } e introduza este código:
+login-scan = Ou leia este código QR com um telemóvel:
+login-press-enter = Prima Enter para abrir o endereço no navegador.
+login-waiting = A aguardar a aprovação (o código expira em { $minutes } min; Ctrl-C cancela)…
+login-browser-opened = Navegador aberto.
+login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
+login-signed-in = Sessão iniciada em { $gateway }.
+login-signed-in-token = Sessão iniciada em { $gateway } com o token indicado.
+login-expires = O token expira às { $time }; ele é renovado antes disso.
+login-kept = O token fica guardado em: { $place }.
+login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
+login-file-notice-windows = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro da pasta %LOCALAPPDATA% do seu utilizador, que o Windows só deixa ler a esse utilizador (e aos administradores do PC). `stepwise logout` remove-o.
+login-keyring-too-small = Nota: o token é demasiado longo para { $name } (no máximo { $max } bytes por entrada), por isso fica guardado num ficheiro que só o seu utilizador pode ler. `stepwise logout` remove-o.
+login-paste = Cole o token para { $gateway } e prima Enter (ele não é exibido; Esc ou Ctrl-C cancela):
+place-keyring = o porta-chaves ({ $name })
+place-file = o ficheiro { $path }
+logout-none = Nenhum login guardado para { $gateway }; nada a remover.
+logout-done = Desligado de { $gateway }; token removido de: { $place }.
+logout-still-given = Um token indicado via { $from } ainda está presente e ainda é usado.
+token-from-token-file = --token-file
+token-from-environment = STEPWISE_TOKEN
+token-from-login = o login guardado
+token-from-config = o ficheiro de configuração
+status-gateway = Gateway:   { $gateway }
+status-login-kept = Login:     guardado em: { $place }
+status-login-file-private = (legível só pelo seu utilizador)
+status-login-none = Login:     nenhum guardado (`stepwise login` inicia a sessão)
+status-expires = Validade:  { $time } (em { $left })
+status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
+status-expired = Validade:  expirou às { $time }
+status-expires-unknown = Validade:  desconhecida (um token indicado manualmente)
+status-refresh-auto = Renovação: automática, antes de expirar
+status-refresh-none = Renovação: não é possível; volte a iniciar sessão quando ele parar de funcionar
+status-in-use-login = Em uso:    o login guardado
+status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
+status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
+signin-asking = A pedir ao gateway um código de login…
+signin-waiting = A aguardar a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
+status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou indique um com --token-file ou STEPWISE_TOKEN
+
+## O painel: muitos veículos de uma vez
+
+board-title = { $count ->
+    [one] painel de 1 veículo
+   *[other] painel de { $count } veículos
+}
+board-sorted-by = ordenado por { $key }
+board-sort-next = próximo passo
+board-sort-progress = progresso
+board-sort-freshness = última atualização
+board-sort-id = ID
+board-live-on-short = ao vivo: ligado
+board-live-polling-short = ao vivo: ligado · consulta a cada { $secs } s
+board-live-off-short = ao vivo: desligado
+board-summary-ready = { $n ->
+    [one] { $n } pronto
+   *[other] { $n } prontos
+}
+board-summary-in-progress = { $n } em curso
+board-summary-failing = { $n } com erro
+board-summary-loading = { $n } à espera de resposta
+board-filter = filtro:
+board-fresh-never = ainda não
+board-fresh-secs = há { $n } s
+board-fresh-mins = há { $n } min
+board-fresh-hours = há { $n } h
+board-empty = Ainda nenhum veículo no painel: prima «a» para adicionar um.
+board-none-match = Nenhum veículo corresponde ao filtro. Esc apaga-o.
+board-col-car = carAssociationID
+board-col-car-short = ID
+board-col-progress = progresso
+board-col-progress-short = passos
+board-col-next = próximo passo
+board-col-fresh = dados
+board-col-error = erro
+board-rows-window = { $from }–{ $to } de { $total }
+board-n-of-m = { $done } de { $total }
+board-ready = pronto
+board-loading = a consultar…
+board-remove-ask = Remover { $car } do painel? Prima «y» para remover ou «n» para manter.
+board-add-prompt = Adicionar carAssociationID:
+board-add-duplicate = { $car } já está no painel.
+board-removed = { $car } removido
+board-removed-text = Os seus pedidos foram parados; prima «a» para adicioná-lo de novo.
+board-turned-ready = { $car } está pronto
+board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
+board-live-on = { $count ->
+    [one] Ao vivo: 1 veículo
+   *[other] Ao vivo: { $count } veículos
+}
+board-live-off = Ao vivo: desligado
+board-live-off-text = O painel já não se atualiza sozinho; r atualiza tudo agora.
+board-nothing-to-watch-text = Todos os veículos estão prontos.
+help-section-board = O painel
+help-section-board-filter = O filtro do painel
+help-section-board-add = Adicionar um veículo
+help-section-board-remove = Remover um veículo
+key-short-sort = ordenar
+key-short-live = ao vivo
+key-short-add = adicionar
+key-short-remove = remover
+key-short-keep = manter
+key-help-board-move = Escolher um veículo
+key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
+key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
+key-help-board-sort = Ordenar por próximo passo, progresso, idade dos dados ou ID
+key-help-board-refresh = Atualizar todos os veículos
+key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
+key-help-board-add = Adicionar um veículo pelo seu carAssociationID
+key-help-board-remove = Remover o veículo escolhido (pergunta antes)
+key-help-board-clear = Apagar o filtro
+key-help-filter-keep = Manter o filtro e voltar às linhas
+key-help-filter-clear = Apagar o filtro
+key-help-type-filter = Introduzir o texto a procurar
+key-help-add-submit = Adicionar o veículo e pedir os seus passos
+key-help-remove-now = Removê-lo do painel
+
+## Command-line help: what --help says of each command and option
+
+# The words clap itself would say in English.
+help-cli-usage = Uso:
+help-cli-options = Opções
+help-cli-arguments = Argumentos
+help-cli-commands = Comandos
+help-cli-command-value = COMANDO
+help-cli-help = Mostrar a ajuda
+help-cli-help-short = Mostrar a ajuda (mais detalhes com '--help')
+help-cli-help-long = Mostrar a ajuda (um resumo com '-h')
+help-cli-version = Mostrar a versão
+help-cli-help-command = Mostrar esta mensagem ou a ajuda dos comandos indicados
+help-cli-help-command-subcommand = Mostrar a ajuda destes comandos
+help-cli-default = [padrão: { $value }]
+help-cli-values = [valores possíveis: { $values }]
+# stepwise itself and its global options.
+help-cli-stepwise = Guia o técnico pelos passos de ativação dos serviços de um veículo ligado
+help-cli-stepwise-long =
+    Guia o técnico pelos passos de ativação dos serviços de um veículo ligado.
+
+    Sem gateway configurado (--api, STEPWISE_API ou o ficheiro de configuração), o assistente e os comandos steps/next usam o simulador embutido.
+help-cli-stepwise-after = Códigos de saída de steps/next: 0 nenhum passo retornado está pendente (todo), 3 um passo retornado está pendente, 1 erro, 2 uso incorreto. Um comando recusa uma opção global que não usa.
+help-cli-stepwise-api = URL base do gateway de passos, p. ex. http://127.0.0.1:8080 (sem nome de utilizador nem palavra-passe)
+help-cli-stepwise-car = carAssociationID a abrir (letras, dígitos, - e _); repita para um painel de vários veículos
+help-cli-stepwise-cars = Ficheiro de carAssociationIDs: um por linha (# inicia um comentário), ou um CSV com o id na primeira coluna
+help-cli-stepwise-concurrency = Pedidos simultâneos ao gateway, para todo o painel ou todo o --cars
+help-cli-stepwise-token-file = Ficheiro com o token (bearer) do gateway, sozinho numa linha
+help-cli-stepwise-report = Gravar aqui o relatório de sessão ao sair (.json dá JSON, senão Markdown)
+help-cli-stepwise-lang = Idioma das ecrãs, da orientação, da saída em texto e destas mensagens: en, fr, de, it, es, nl ou pt (senão STEPWISE_LANG, lang do ficheiro de configuração, o idioma do sistema, inglês)
+help-cli-stepwise-ca-file = Confiar também nas autoridades deste ficheiro PEM (senão STEPWISE_CA_FILE, `ca_file` do ficheiro de configuração, SSL_CERT_FILE)
+help-cli-stepwise-client-cert = Apresentar este certificado de cliente (PEM; pode conter também a chave)
+help-cli-stepwise-client-key = A chave privada do certificado de cliente (PEM)
+# The commands and their options.
+help-cli-demo = O assistente sobre o simulador embutido
+help-cli-demo-autoplay = O cliente simulado conclui o próximo passo a cada poucos segundos
+help-cli-demo-fresh = Recomeçar o backend de demonstração: esquecer os seus stepsIDs, caches e estados
+help-cli-demo-board = Abrir o painel com os veículos do backend de demonstração (ou os de --car/--cars)
+help-cli-fleet = O painel: muitos veículos de uma vez, uma linha cada (indique-os com --car, repetido, ou --cars FICHEIRO)
+help-cli-serve = Executar o simulador do gateway de passos
+help-cli-serve-addr = Endereço de escuta, HOST:PORTA (um nome de host é resolvido)
+help-cli-serve-scenario = Ficheiro de cenário (JSON); senão o cenário embutido
+help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer utilizador desta máquina o pode ler com `ps`: prefira --token-file ou STEPWISE_SERVE_TOKEN
+help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
+help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
+help-cli-serve-stream-events = Terminar cada fluxo de eventos após os primeiros N eventos (para ferramentas que precisam de uma resposta que termine)
+help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
+help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
+help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)
+help-cli-serve-auth = Ser também o provedor de identidade (`stepwise login`): clientes registados, scopes, início de sessão por dispositivo e por código de autorização (PKCE), tokens de renovação rotativos, revogação; POST /sim/device/CODE/approve ou /deny
+help-cli-serve-token-ttl = Validade dos tokens que emite, em segundos
+help-cli-login = Iniciar sessão no gateway (--api) com um código aprovado num navegador
+help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pipe, ou colado num prompt que não o mostra (nunca de um argumento)
+help-cli-logout = Esquecer o token guardado para o gateway (--api)
+help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
+help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável, 1 sem
+help-cli-auth-status-json = Mostrar JSON
+help-cli-steps = Mostrar os passos como lista de verificação (ou JSON); saída 3 enquanto um passo retornado estiver pendente
+help-cli-steps-after =
+    Com --status todo ou alreadyDone só esses passos são retornados: a saída diz então que está filtrada e nunca dá o serviço como pronto, e a saída 0 só significa que nenhum passo retornado está pendente.
+
+    Com vários veículos (--car repetido, ou --cars FICHEIRO) cada um tem o seu bloco, ou com --json um objeto JSON por linha (JSON Lines); saída 1 quando algum veículo falhou (stderr nomeia cada um), senão 3 quando algum tem um passo pendente, senão 0.
+help-cli-steps-steps-id = Atualizar pelo stepsID em vez de --car
+help-cli-steps-status = Só os passos com este estado
+help-cli-steps-reset = Limpar antes a cache de passos (resolve os erros da aplicação 2312/2317)
+help-cli-steps-json = Mostrar JSON em vez da lista de verificação
+help-cli-steps-deadline = Com vários veículos: deixar de esperar após estes segundos no total, e indicar os que não responderam
+help-cli-doctor = Verificar tudo entre esta máquina e um assistente que funcione; saída 1 quando uma verificação falha
+help-cli-doctor-json = Mostrar JSON
+help-cli-completions = Mostrar os scripts de autocompletar do shell (bash, zsh, fish, powershell, elvish)
+help-cli-completions-shell = O shell para o qual escrever os scripts de autocompletar
+help-cli-man = Mostrar a página de manual (roff), p. ex. `stepwise man > stepwise.1`
+help-cli-next = Mostrar o próximo passo pendente; saída 3 enquanto restar um
+help-cli-next-after = `order` é a resposta do gateway sobre o próximo passo, tal como enviada: essa resposta numera à sua maneira o passo que retorna (a do SDK dá 1), então pode diferir da ordem do mesmo passo em `stepwise steps`.
+help-cli-next-steps-id = O stepsID cujo próximo passo se pede (`stepwise steps` o mostra)
+help-cli-next-json = Mostrar JSON
+# Wrong arguments, said before anything runs.
+cli-arg-error = stepwise: erro: { $message }
+cli-arg-not-used = { $command } não usa { $option }: { $why }
+cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
+cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`
+cli-arg-why-serve-api = ele é o próprio gateway. Aponte os clientes para o --addr dele
+cli-arg-why-concurrency = não faz pedidos a um gateway, ou faz só um. Retire a opção
+cli-arg-why-serve-car = o simulador responde por todos os veículos do seu cenário (escolha um com --scenario)
+cli-arg-why-session-report = os relatórios de sessão vêm do assistente. Retire a opção
+cli-arg-why-serve-client-cert = é o que um cliente apresenta. Para exigir certificados de cliente use serve --tls --client-ca FICHEIRO
+cli-arg-why-doctor-report = mostra o seu relatório em vez disso. Use --json e redirecione a saída para guardá-lo
+cli-arg-why-print-report = mostra o seu resultado em vez disso. Redirecione a saída para guardá-lo, p. ex. `--json > steps.json`
+cli-arg-why-sign-in-car = a entrada é por gateway, não por veículo. Retire a opção
+cli-arg-why-next-car = só pergunta por --steps-id. Obtenha um stepsID com `stepwise steps --car ID`
+cli-arg-why-steps-cars = --steps-id pede uma só lista. Retire um dos dois
+cli-arg-serve-token-twice = serve toma o token a exigir de --token ou de --token-file, não de ambos
+cli-arg-serve-token-empty = serve --token está vazio, e assim não exigiria nenhum token. Indique o token, ou retire --token para um simulador aberto a todos
+cli-arg-serve-churn = serve --churn precisa de --fleet N: conclui passos dos veículos gerados. Adicione p. ex. --fleet 200
+cli-arg-seconds = indique um número de segundos de 0.1 a 86400, p. ex. 2
+cli-arg-id = um id tem de 1 a { $max } letras, dígitos, '-' ou '_'
+cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de ficheiro dentro dela, p. ex. { $example }
+cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
+cli-arg-report-no-folder = --report { $path }: a pasta { $parent } não existe. Crie-a ou escolha outro caminho
+cli-arg-report-unwritable = --report { $path } não pode ser gravado ({ $why }). Escolha um caminho com permissão de escrita
+cli-arg-unknown-lang = idioma desconhecido { $given } em { $place }; stepwise fala { $codes }
+cli-arg-unknown-lang-config = idioma desconhecido { $given } em lang do ficheiro de configuração; stepwise fala { $codes }
+cli-arg-man-failed = não foi possível gerar a página de manual: { $error }
+cli-arg-cars-unreadable = não foi possível ler --cars { $path }: { $error }. Verifique o caminho (um id por linha, ou um CSV)
+cli-arg-cars-bad = --cars { $path }: { $error }
+cars-bad-line = linha { $line } "{ $id }"
+cars-bad-more = e mais { $n }
+cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, algarismos, '-' ou '_'). Corrija ou remova { $count ->
+    [one] essa linha
+   *[other] essas linhas
+}
+cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
+cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars FICHEIRO, p. ex. `stepwise fleet --cars ids.txt`
+cli-arg-steps-needs-car = steps precisa de --car ID ou --steps-id ID
+cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
+cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
+cli-arg-dumb-terminal = o assistente não consegue desenhar num terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
+cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
+cli-arg-report-written = Relatório de sessão gravado em { $path }
+cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).
+cli-arg-scenario-bad = { $error }. Corrija o ficheiro ou retire --scenario
+cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
+cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
+cli-arg-listen-failed = não foi possível escutar em { $addr }: { $error }. Escolha outro --addr
+cli-arg-bound-unknown = não foi possível saber o endereço associado a { $addr }. Escolha outro --addr
+cli-arg-sim-stopped = o simulador parou: { $error }
+cli-arg-tls-no-dir = nenhuma pasta de dados onde gravar os certificados. Indique --tls-dir PASTA
+cli-arg-tls-dir-failed = não foi possível criar { $path }: { $error }. Indique outro --tls-dir
+cli-arg-tls-write-failed = { $error }. Indique outro --tls-dir
+cli-arg-client-ca-unreadable = não foi possível ler o ficheiro --client-ca { $path }: { $error }. Verifique o caminho
+cli-arg-client-ca-bad = { $error }. Verifique o ficheiro --client-ca
+cli-arg-tls-authority-written = Autoridade gravada em { $path }: os clientes confiam nela com --ca-file { $path }
+cli-arg-tls-client-ca-required = São exigidos certificados de cliente assinados por { $path }
+cli-arg-sim-listening = simulador do stepwise à escuta em { $url } ({ $count ->
+        [one] 1 associação
+       *[other] { $count } associações
+    }; { $required }; Ctrl-C interrompe)
+cli-arg-sim-token-either = exige o token (bearer) ou um token de login
+cli-arg-sim-token-bearer = exige um token (bearer)
+cli-arg-sim-token-signed-in = exige um token de login
+cli-arg-sim-token-none = nenhum token exigido
+cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
+cli-arg-sim-open-network = Atenção: { $url } está acessível a partir de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controlo (/sim/…: concluir ou revogar passos, aprovar inícios de sessão). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
+
+## Command-line errors: configuration, networks, sign-in storage
+# O ficheiro de configuração; { $file } é o caminho dele, ou o caminho e a variável que o indica
+err-config-named-by = { $path } (indicado por STEPWISE_CONFIG)
+err-config-not-utf8 = o ficheiro de configuração { $file } não é texto UTF-8. Salve-o como TOML em UTF-8
+err-config-missing = o ficheiro de configuração { $file } não existe. Crie-o, ou corrija ou remova STEPWISE_CONFIG
+err-config-folder-named = o ficheiro de configuração { $file } é uma pasta, não um ficheiro. Corrija STEPWISE_CONFIG ou remova a variável
+err-config-folder = o ficheiro de configuração { $file } é uma pasta, não um ficheiro. Remova-a ou coloque ali um ficheiro de configuração
+err-config-unreadable = não foi possível ler o ficheiro de configuração { $file }: { $kind }. Torne-o legível para o seu utilizador
+err-config-invalid-at = o ficheiro de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = o ficheiro de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+# Ficheiro de token e token dado como texto; { $from } diz onde foi indicado
+err-from-config-token = o ficheiro de configuração
+err-from-config-token-file = token_file do ficheiro de configuração
+err-token-file-missing = o ficheiro de token { $path } (de { $from }) não existe. Verifique o caminho, ou salve o token ali
+err-token-file-folder = o ficheiro de token { $path } (de { $from }) é uma pasta. Indique o ficheiro que contém o token, não a pasta dele
+err-token-file-denied = o ficheiro de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu utilizador (ex. chmod 600)
+err-token-file-unreadable = o ficheiro de token { $path } (de { $from }) não pode ser lido ({ $kind }). Verifique o caminho e o ficheiro
+err-token-file-not-utf8 = o ficheiro de token { $path } (de { $from }) não é texto UTF-8. Coloque nele o token do gateway como texto puro
+err-token-file-empty = o ficheiro de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho numa linha
+err-token-file-characters = o ficheiro de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho numa linha, exatamente como o gateway o forneceu
+err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
+    [one] { $n } linha
+   *[other] { $n } linhas
+}. Um ficheiro de token contém só o token, numa linha
+err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
+err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
+# URLs
+err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
+err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
+err-docs-url = o URL base da documentação { $url } não é umo URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
+# Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
+err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
+err-client-cert = o certificado de cliente { $path } { $why }. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo ficheiro ou indique --client-key. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-client-key = a chave de cliente { $path } { $why }. Indique a chave privada do certificado (PEM) com --client-key
+err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Indique a chave com que este certificado foi criado
+err-key-without-cert = --client-key { $key } foi indicado sem --client-cert. Indique os dois
+err-pem-missing = não pode ser lido (não existe)
+err-pem-denied = não pode ser lido (permissão negada)
+err-pem-unreadable = não pode ser lido ({ $kind })
+err-pem-not-pem = não é um PEM válido ({ $detail })
+err-pem-no-certificate = não contém nenhum certificado PEM (nenhum bloco BEGIN CERTIFICATE)
+err-pem-no-key = não contém nenhuma chave privada PEM (nenhum bloco BEGIN PRIVATE KEY)
+err-pem-encrypted = está cifrada com uma frase-passe, e chaves cifradas não são suportadas. Decifre-a uma vez com `openssl pkey -in CHAVE -out ABERTA.key` e mantenha esse ficheiro privado
+err-pem-bad-key = não é uma chave PEM válida ({ $detail })
+err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
+err-pem-unusable = não pode ser usado ({ $detail })
+err-proxy = o proxy em { $from } não pode ser usado: { $why }. Indique-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
+err-proxy-not-url = não é umo URL ({ $detail })
+err-proxy-scheme = o esquema { $scheme } não é suportado (só proxies http://)
+err-proxy-no-host = falta o host
+err-tls-setup = não foi possível configurar o TLS: { $detail }
+# Onde os logins ficam guardados: o porta-chaves ou o ficheiro de logins; { $why } e { $kind } são palavras do sistema
+err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o porta-chaves não pode ser usado: { $why }. Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-nowhere = não há nem porta-chaves nem pasta de dados para guardar o token. Defina HOME, ou indique um token com --token-file
+err-store-no-data-dir = não há pasta de dados para guardar o token; defina HOME
+err-store-encode = não foi possível codificar o login: { $detail }
+err-store-unreadable = o login guardado para { $gateway } não pode ser lido. Execute `stepwise logout` e depois `stepwise login`
+err-store-too-slow = o porta-chaves não respondeu em { $secs } s. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = o porta-chaves recusou uma entrada para { $gateway }: { $why }
+err-store-keyring-read = não foi possível ler o login do porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = não foi possível guardar o login no porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-too-small = a sessão é demasiado longa para o porta-chaves ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para a guardar num ficheiro
+err-store-keyring-remove = não foi possível remover o login do porta-chaves ({ $name }): { $why }
+err-store-file-damaged = o ficheiro de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
+err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
+err-store-file-remove = não foi possível apagar o ficheiro de logins { $path }: { $kind }
+err-store-file-folder = não foi possível criar a pasta do ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
+err-store-file-create = não foi possível criar o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
+err-store-file-write = não foi possível gravar o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
+err-store-file-replace = não foi possível substituir o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
+# Login num terminal simples: stepwise login, logout e auth status
+err-login-no-gateway = { $command } precisa de um gateway: indique --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
+err-login-cancelled = login cancelado; nada foi guardado
+err-login-keep-failed = não foi possível guardar o token: { $detail }
+err-login-read-failed = não foi possível ler o token: { $detail }
+err-login-terminal = não foi possível ler o token do terminal: { $kind }. Passe-o pela entrada padrão: `stepwise login --with-token < token.txt`
+err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, numa linha
+err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
+err-logout-failed = não foi possível remover o token: { $detail }
+# O login por dispositivo do gateway: descoberta e respostas do provedor de identidade; { $said } é o erro do próprio provedor
+err-signin-endpoint-device = endereço
+err-signin-endpoint-token = endereço de token
+err-signin-endpoint-verification = endereço de verificação
+err-signin-address-not-url = não é umo URL
+err-signin-address-plain-http = http simples atrás de um gateway https
+err-signin-address-not-http = não é umo URL http(s)
+err-signin-address-no-host = sem host
+err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
+err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
+err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
+err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Inicie sessão com `stepwise login --with-token`
+err-signin-not-offered-status = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server, HTTP { $status }). Verifique --api, ou indique um token com `stepwise login --with-token`
+err-signin-not-offered = o gateway em { $gateway } não oferece login (sem /.well-known/oauth-authorization-server). Verifique --api, ou indique um token com `stepwise login --with-token`
+err-signin-too-large = a resposta de { $url } é maior que { $kib } KiB. Verifique se --api aponta para um gateway de passos
+err-signin-redirected = o pedido de início de sessão para { $url } recebeu um redirecionamento para { $to }; o stepwise não envia códigos nem tokens de sessão a outro endereço. Peça ao administrador do gateway o endereço do próprio fornecedor de início de sessão
+err-signin-code-refused = o provedor de identidade se recusou a dar um código ({ $said }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
+err-signin-not-device-code = a resposta do provedor de identidade em { $url } não é um código de dispositivo (RFC 8628). Avise o operador do gateway
+err-signin-bad-device-code = o provedor de identidade deu um código de dispositivo inutilizável. Avise o operador do gateway
+err-signin-unsafe-user-code = o provedor de identidade deu um código que não pode ser mostrado com segurança ({ $code }). Avise o operador do gateway
+err-signin-not-token-answer = a resposta de token do provedor de identidade não pode ser usada: não é uma resposta de token (RFC 6749). Avise o operador do gateway
+err-signin-not-bearer = a resposta de token do provedor de identidade não pode ser usada: o token não é do tipo Bearer. Avise o operador do gateway
+err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Avise o operador do gateway
+err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
+err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo num minuto
+err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Volte a iniciar sessão
+err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Volte a iniciar sessão
+err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
+err-over-refused-fresh = o gateway recusa até um token recém-renovado
+err-over-no-token-address = o login guardado não tem um endereço de token utilizável
+
+## stepwise doctor
+# The words beside ✓ ! ✗ -, so no line depends on colour alone.
+doctor-mark-ok = ok
+doctor-mark-warning = aviso
+doctor-mark-failed = falha
+doctor-mark-skipped = omitido
+# The name of each check, in the order they are shown.
+doctor-check-config = Configuração
+doctor-check-gateway = Endereço do gateway
+doctor-check-dns = Resolução de nome
+doctor-check-proxy = Proxy
+doctor-check-tcp = Ligação TCP
+doctor-check-tls = TLS
+doctor-check-client-cert = Certificado cliente
+doctor-check-token = Token
+doctor-check-clock = Relógio
+doctor-check-first-list = Primeira lista
+doctor-check-refresh = Releitura stepsID
+doctor-check-next-step = Próximo passo
+doctor-check-status-filter = Filtro de estado
+doctor-check-error-body = Corpo de erro
+doctor-check-events = Eventos ao vivo
+doctor-check-guidance = Páginas do cliente
+doctor-summary = { $failed ->
+        [one] { $failed } falha
+       *[other] { $failed } falhas
+    }, { $warnings ->
+        [one] { $warnings } aviso
+       *[other] { $warnings } avisos
+    }, { $ok } ok, { $skipped ->
+        [one] { $skipped } omitido
+       *[other] { $skipped } omitidos
+    }
+doctor-target-unusable = (configurações inutilizáveis)
+doctor-skip = não executado
+doctor-skip-settings = não executado: as configurações são inutilizáveis
+doctor-skip-no-gateway = não executado: nenhum gateway
+doctor-skip-bad-address = não executado: nenhum endereço de gateway utilizável
+doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
+doctor-skip-insecure = não executado: nenhuma ligação segura com o gateway
+doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
+doctor-config-none = nenhum ficheiro em { $path }: valem os padrões
+doctor-config-read = { $path } lido
+doctor-config-fix = Corrija o ficheiro, ou aponte STEPWISE_CONFIG para outro
+doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não inicia: { $error }
+doctor-gateway-unusable = { $address } não pode ser usado: { $why }
+doctor-gateway-fix = Indique --api como https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
+doctor-url-scheme = só http e https são aceitos
+doctor-url-no-host = falta o host
+doctor-proxy-none = nenhum: ligação direta
+doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: ligação direta
+doctor-proxy-used = { $proxy } (de { $from })
+doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
+doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
+doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
+doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o túnel ({ $status }): coloque-os na variável do proxy como http://utilizador:palavra-passe@proxy:porta
+doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os
+doctor-fix-proxy = Verifique a variável do proxy, ou coloque este host em NO_PROXY
+doctor-dns-address = { $ip } é um endereço: nada a resolver
+doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)
+doctor-dns-failed = não foi possível resolver { $host }: { $error }
+doctor-dns-failed-proxy = não foi possível resolver o proxy { $host }: { $error }
+doctor-dns-fix = Verifique o nome do host em --api (ou na variável do proxy) e as configurações de DNS desta máquina
+doctor-dns-timeout = sem resposta para { $host } em { $secs } s
+doctor-dns-timeout-proxy = sem resposta para o proxy { $host } em { $secs } s
+doctor-dns-timeout-fix = Verifique as configurações de DNS desta máquina
+doctor-tcp-no-address = nenhum endereço
+doctor-tcp-timeout = { $addr }: sem resposta em { $secs } s
+doctor-tcp-failed = não foi possível conectar ao gateway: { $error }
+doctor-tcp-failed-proxy = não foi possível conectar ao proxy: { $error }
+doctor-tcp-fix = Verifique se o gateway está em execução, a porta em --api e algum firewall
+doctor-tcp-connected = ligado a { $addr } em { $ms } ms
+doctor-tcp-connected-proxy = conectado ao proxy em { $addr } em { $ms } ms
+doctor-tls-plain = não usado: o endereço é http:// simples
+doctor-tls-skipped-cert = não tentado: o certificado cliente não pode ser usado
+doctor-tls-bad-name = { $host } não é um nome TLS utilizável
+doctor-tls-certificate = certificado
+doctor-tls-issued = certificado para { $subject }, emitido por { $issuer }
+doctor-tls-timeout = nenhum handshake TLS em { $secs } s
+doctor-tls-timeout-fix = Verifique se a porta em --api fala TLS; se falar, avise quem opera o gateway
+doctor-tls-trusted = { $version }; { $issued }; de confiança
+doctor-tls-trusted-left = { $version }; { $issued }, { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }; de confiança
+doctor-tls-ends-soon = Avise quem opera o gateway que o certificado dele vence em breve
+doctor-tls-asks-cert = { $issued }; de confiança; o gateway pede um certificado cliente
+doctor-tls-unknown-issuer = { $issued }: o emissor não é de confiança aqui (emissor desconhecido)
+doctor-tls-unknown-issuer-proxy = { $issued }: o emissor não é de confiança aqui (emissor desconhecido) (através do proxy { $proxy }, que pode inspecionar o TLS)
+doctor-tls-add-ca-file = Acrescente --ca-file { $path }
+doctor-tls-add-ca-of = Acrescente --ca-file FICHEIRO, em que FICHEIRO é o certificado (PEM) de { $issuer }; peça-o ao administrador da rede
+doctor-tls-add-ca = Acrescente --ca-file FICHEIRO com o certificado (PEM) da autoridade emissora
+doctor-tls-expired = { $issued }: vencido
+doctor-tls-expired-ago = { $issued }: vencido há { $days ->
+        [one] { $days } dia
+       *[other] { $days } dias
+    }
+doctor-fix-date-operator = Verifique a data desta máquina; se estiver certa, avise quem opera o gateway
+doctor-tls-not-yet = { $issued }: ainda não é válido
+doctor-fix-date = Verifique a data e a hora desta máquina
+doctor-tls-wrong-host = { $issued }: não foi feito para este nome de host
+doctor-tls-wrong-host-fix = Use em --api o nome de host para o qual o certificado foi feito
+doctor-tls-not-tls = o que respondeu não fala TLS
+doctor-tls-not-tls-fix = Verifique a porta, ou use http:// se o gateway não tiver TLS
+doctor-tls-refused = o gateway recusou o handshake ({ $alert })
+doctor-tls-refused-fix = Verifique --api; se estiver certo, avise quem opera o gateway
+doctor-tls-wants-cert = o gateway pede um certificado cliente
+doctor-fix-client-cert = Indique um com --client-cert FICHEIRO --client-key FICHEIRO
+doctor-fix-client-cert-front = A entrada TLS do gateway quer um certificado de cliente: indique um com --client-cert FICHEIRO --client-key FICHEIRO
+doctor-fix-gateway-failed = O gateway falhou: tente de novo num minuto; se persistir, avise quem opera o gateway
+doctor-guidance-not-a-page = respondeu 200 com { $kind } e sem idioma: não é uma página de orientação (a página genérica de um portal?), por isso o código QR leva a docs_base_url, ou às páginas de programador arquivadas
+doctor-tls-other = falhou: { $error }
+doctor-tls-other-fix = Verifique --api, --ca-file e o certificado cliente
+doctor-cert-required = nenhum indicado, e o gateway exige um
+doctor-cert-fix-config = Indique um com --client-cert FICHEIRO --client-key FICHEIRO (ou client_cert/client_key no ficheiro de configuração)
+doctor-cert-not-asked = nenhum indicado; o gateway não pediu
+doctor-cert-none = nenhum indicado
+doctor-cert-none-plain = nenhum indicado (http:// simples)
+doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
+doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
+doctor-cert-not-taken = { $about }: o gateway não o aceitou
+doctor-cert-fix-authority = Use um certificado emitido pela autoridade em que o gateway confia
+doctor-cert-expired = { $about }: vencido há { $days ->
+        [one] { $days } dia
+       *[other] { $days } dias
+    }
+doctor-cert-fix-new = Peça um novo certificado cliente
+doctor-cert-not-yet = { $about }: ainda não é válido
+doctor-cert-ends-soon = { $about }: { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }
+doctor-cert-fix-soon = Peça em breve um novo certificado cliente
+doctor-cert-ok-left = { $about }; a chave confere; { $days ->
+        [one] falta { $days } dia
+       *[other] faltam { $days } dias
+    }
+doctor-cert-ok = { $about }; a chave confere
+doctor-source-config-token = o token do ficheiro de configuração
+doctor-source-config-token-file = o token_file do ficheiro de configuração { $path }
+doctor-source-nowhere = lugar nenhum
+doctor-token-wanted = nenhum indicado, e o gateway quer um
+doctor-token-fix-give = Inicie sessão com `stepwise login`, ou indique um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+doctor-token-embedded = o simulador embutido não precisa de um
+doctor-token-not-asked = nenhum indicado; o gateway não pediu
+doctor-token-not-checked = nenhum indicado; não verificado: o gateway não respondeu
+doctor-fix-proxy-password = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta)
+doctor-fix-not-a-gateway = Este endereço não é um gateway de passos: indique em --api o URL base sob o qual fica pims/subscription/steps
+doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador embutido
+doctor-token-expired = origem: { $source }; vencido há { $ago }
+doctor-token-fix-new = Obtenha um novo token
+doctor-token-refused = origem: { $source }; o gateway o recusou (HTTP 401)
+doctor-token-fix-refused = Obtenha um novo token, ou verifique se ele é para este gateway
+doctor-token-expires = origem: { $source }; vence em { $within }
+doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)
+doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
+doctor-why-timeout = sem resposta em { $secs } s
+doctor-http-setup = não foi possível preparar o HTTP: { $error }
+doctor-no-answer = sem resposta: { $why }
+doctor-not-a-list = a resposta não é uma lista de passos: { $error }
+doctor-not-a-step = a resposta não é um passo: { $error }
+doctor-fix-steps-gateway = Verifique se --api aponta para um gateway de passos
+doctor-error-body-no-answer = o gateway não respondeu: { $why }
+doctor-error-body-no-answer-fix = Verifique se o gateway está em execução e não está sobrecarregado; depois tente de novo
+doctor-clock-skipped = não executado: o gateway não respondeu
+doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $message })
+doctor-error-body-code-only = só o código
+doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
+doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
+doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
+doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
+doctor-first-no-car = não tentado: nenhum carAssociationID indicado
+doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos
+doctor-first-401 = HTTP 401: o gateway quer um token válido
+doctor-see-token = Veja a linha Token
+doctor-first-fix-car = Verifique o carAssociationID indicado com --car
+doctor-first-no-steps-id = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } mas nenhum stepsID
+doctor-first-fix-steps-id = Avise quem opera o gateway: a lista deve trazer um stepsID
+doctor-first-ok = carAssociationID { $car }: { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } ({ $done } { $done ->
+        [one] feito
+       *[other] feitos
+    }), stepsID { $steps_id }
+doctor-refresh-ok = { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    }
+doctor-refresh-fix = A lista relida cita outros passos que a primeira: avise quem opera o gateway
+doctor-next-todo = { $name } a fazer
+doctor-next-none = nada mais a fazer
+doctor-next-nothing = nada
+doctor-next-disagrees = { $got }, mas a lista diz { $listed }
+doctor-next-fix = Avise quem opera o gateway: o próximo passo não bate com a lista
+doctor-filter-ok = stepsStatus=todo devolve { $todo ->
+        [one] o único passo a fazer
+       *[other] os { $todo } passos a fazer
+    }
+doctor-filter-bad = stepsStatus=todo devolve { $count ->
+        [one] { $count } passo
+       *[other] { $count } passos
+    } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
+doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
+doctor-events-ok = oferecidos: o assistente acompanha as mudanças ao vivo
+doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
+doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
+doctor-events-http = { $answer }: o assistente consulta periodicamente
+doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
+doctor-guidance-ok = oferecidas: o código QR e a tecla «o» abrem a página do gateway no idioma do cliente
+doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-guidance-http = { $answer }: o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-guidance-no-answer = sem resposta ({ $why }): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
+doctor-clock-no-date = o gateway não envia o cabeçalho Date: não dá para comparar os relógios
+doctor-clock-bad-date = o cabeçalho Date do gateway { $date } não pode ser lido
+doctor-clock-ahead = o relógio desta máquina está { $secs } s adiantado em relação ao gateway
+doctor-clock-behind = o relógio desta máquina está { $secs } s atrasado em relação ao gateway
+doctor-clock-fix = Acerte o relógio (NTP): as verificações de tokens e certificados dependem dele
+doctor-clock-ok = no máximo { $secs } s de diferença do gateway
+
+## The command line's own errors (clap's error kinds, in words of the catalogue)
+
+help-cli-options-placeholder = [OPÇÕES]
+help-cli-value-file = FICHEIRO
+help-cli-value-path = CAMINHO
+help-cli-value-seconds = SEGUNDOS
+help-cli-value-dir = PASTA
+help-cli-value-mode = MODO
+help-cli-value-status = ESTADO
+help-cli-value-shell = SHELL
+help-cli-value-lang = IDIOMA
+help-cli-value-token = TOKEN
+help-cli-value-addr = ENDEREÇO
+cli-clap-missing-value = '{ $arg }' precisa de um valor, mas não foi indicado nenhum
+cli-clap-invalid-value = valor '{ $value }' inválido para '{ $arg }'
+cli-clap-possible-values = valores possíveis: { $values }
+cli-clap-unknown-argument = argumento inesperado '{ $arg }'
+cli-clap-unknown-command = comando desconhecido '{ $name }'
+cli-clap-missing-required = faltam estes argumentos obrigatórios: { $args }
+cli-clap-conflict = o argumento '{ $arg }' não pode ser usado com { $other }
+cli-clap-repeated = o argumento '{ $arg }' só pode ser indicado uma vez
+cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
+cli-clap-needs-command = '{ $name }' precisa de um comando: { $values }
+cli-clap-did-you-mean = queria dizer '{ $suggestion }'?
+cli-clap-try-help = Para mais informações, experimente '--help'.
+cli-clap-other = não é possível ler a linha de comandos
+
+cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o ficheiro de registo tem os detalhes para o suporte.
+help-section-note = A nota para o relatório
+key-help-note = escrever uma nota para o relatório da sessão
+key-help-save-note = guardar a nota para o relatório
+key-help-type-note = escrever a nota
+report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
+report-notes = Notas
+report-event-explained = código { $code } explicado: { $meaning }
+report-event-note = nota: { $text }
+
+## The manual page's section headings (stepwise man)
+
+man-section-name = NOME
+man-section-synopsis = SINOPSE
+man-section-description = DESCRIÇÃO
+man-section-options = OPÇÕES
+man-section-extra = NOTAS
+man-section-version = VERSÃO
+man-section-authors = AUTORES
+auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
+err-signin-issuer-mismatch = o provedor de identidade em { $asked } identifica-se como { $got }: os metadados não são os dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
+err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
+err-signin-issuer-bad = o emissor { $issuer } não é um URL http(s). Indique um como https://login.example.com/realms/workshop
+err-signin-endpoint-authorization = endereço de autorização
+err-signin-endpoint-revocation = endereço de revogação
+login-expires-no-refresh = O token expira às { $time }. Não veio com ele nenhum token de renovação (o provedor dá um com o scope offline_access), por isso volte a iniciar sessão a essa hora.
+login-keyring-fallback = Nota: o porta-chaves não conseguiu guardar o token ({ $why }), por isso fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
+login-browser-signing-in = Navegador aberto: inicie sessão lá e depois volte aqui (Ctrl-C cancela).
+login-browser-address = Se nenhum navegador mostrar o início de sessão, abra este endereço neste computador: { $address }
+login-browser-done = Sessão iniciada: feche este separador e volte ao terminal.
+login-browser-failed-page = Este início de sessão não foi bem-sucedido: o terminal diz porquê.
+logout-revoked = O provedor de identidade revogou a sessão ({ $endpoint }).
+logout-not-revoked = O provedor de identidade não oferece revogação: a sessão é esquecida aqui, e o token de renovação continua válido lá até expirar.
+logout-revoke-failed = A revogação no provedor de identidade falhou ({ $why }); a sessão é esquecida aqui na mesma.
+status-over = Renovação: terminada pelo provedor de identidade ({ $said }). Execute `stepwise login`
+status-client = Cliente:   { $client }, scopes { $scopes }, audiência { $audience }
+help-cli-login-issuer = O URL do emissor do provedor de identidade (senão STEPWISE_ISSUER, `issuer` no ficheiro de configuração, senão descoberto a partir do gateway)
+help-cli-login-client-id = O client id registado para o stepwise no provedor de identidade (senão `client_id` no ficheiro de configuração, senão stepwise)
+help-cli-login-scope = Os scopes a pedir, separados por espaços (senão `scopes` no ficheiro de configuração, senão os do gateway, senão "openid offline_access")
+help-cli-login-audience = A audiência (recurso) para a qual pedir o token (senão `audience` no ficheiro de configuração)
+help-cli-login-device = Iniciar sessão com um código aprovado em qualquer navegador, mesmo onde fosse possível abrir um aqui
+help-cli-serve-client-id = Um client id que o provedor de identidade conhece (pode repetir-se; predefinição: stepwise)
+doctor-source-login = a sessão guardada (`stepwise login`)
+doctor-token-login-over = o provedor de identidade terminou a sessão guardada ({ $said })
+doctor-token-fix-login = Execute `stepwise login`
+
+err-config-token-not-text = o ficheiro de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
+err-file-too-large = mais de { $limit } KiB, muito mais do que um ficheiro destes alguma vez contém
+gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou uma cache entre aqui e o gateway está a trocar as respostas
+gw-title-redirect = Redirecionamento não seguido

@@ -1,0 +1,348 @@
+//! Finding the identity provider, in order: the issuer named by the user
+//! (`--issuer`, `STEPWISE_ISSUER`, `issuer` in the config file); else the
+//! gateway's OAuth protected resource metadata (RFC 9728), at its
+//! well-known address or named by `WWW-Authenticate: Bearer
+//! resource_metadata="…"` on a 401; else the authorization server metadata
+//! the gateway itself publishes (RFC 8414). From an issuer, its OpenID
+//! configuration, then its RFC 8414 metadata; the document's `issuer` must
+//! be the one asked for.
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+use url::Url;
+
+use super::device::{Endpoints, get, provider_url};
+use super::{AuthError, Discovery, Endpoint};
+use crate::steps::sanitize;
+
+use crate::wire::oauth::{
+    METADATA_PATH as AUTHORIZATION_SERVER, OPENID_CONFIGURATION_PATH as OPENID_CONFIGURATION,
+    PROTECTED_RESOURCE_PATH as PROTECTED_RESOURCE,
+};
+
+#[derive(Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+    #[serde(default)]
+    revocation_endpoint: Option<String>,
+    #[serde(default)]
+    code_challenge_methods_supported: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ResourceMetadata {
+    #[serde(default)]
+    authorization_servers: Vec<String>,
+    #[serde(default)]
+    scopes_supported: Vec<String>,
+}
+
+/// `well_known` put between the host and the path (RFC 8414 §3, RFC 9728 §3).
+fn inserted(base: &Url, well_known: &str) -> Url {
+    let path = base.path().trim_end_matches('/');
+    let mut url = base.clone();
+    url.set_path(&format!("{well_known}{path}"));
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// `well_known` after the path (OpenID Connect Discovery §4, and a gateway
+/// that serves its metadata under its own path).
+fn appended(base: &Url, well_known: &str) -> Url {
+    let path = base.path().trim_end_matches('/');
+    let mut url = base.clone();
+    url.set_path(&format!("{path}{well_known}"));
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// Where an issuer's metadata may be, in the order asked.
+fn issuer_urls(issuer: &Url) -> Vec<Url> {
+    let mut urls = vec![appended(issuer, OPENID_CONFIGURATION)];
+    for url in [
+        inserted(issuer, OPENID_CONFIGURATION),
+        inserted(issuer, AUTHORIZATION_SERVER),
+    ] {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls
+}
+
+/// Where a gateway's own authorization server metadata may be.
+fn gateway_urls(gateway: &Url) -> Vec<Url> {
+    let mut urls = vec![inserted(gateway, AUTHORIZATION_SERVER)];
+    let under = appended(gateway, AUTHORIZATION_SERVER);
+    if !urls.contains(&under) {
+        urls.push(under);
+    }
+    urls
+}
+
+/// Two issuers are the same with or without a final `/`.
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// Finds the provider's endpoints for `gateway`.
+pub async fn discover(
+    http: &reqwest::Client,
+    gateway: &Url,
+    issuer: Option<&str>,
+) -> Result<Endpoints, AuthError> {
+    if let Some(issuer) = issuer {
+        return from_issuer(http, gateway, issuer, None).await;
+    }
+    if let Some((issuer, scopes)) = resource_metadata(http, gateway).await? {
+        return from_issuer(http, gateway, &issuer, scopes).await;
+    }
+    from_gateway(http, gateway).await
+}
+
+/// The gateway's protected resource metadata (RFC 9728): the first
+/// authorization server it names and the scopes it wants.
+async fn resource_metadata(
+    http: &reqwest::Client,
+    gateway: &Url,
+) -> Result<Option<(String, Option<String>)>, AuthError> {
+    let mut url = inserted(gateway, PROTECTED_RESOURCE);
+    let mut reply = get(http, &url).await?;
+    if !reply.status.is_success() {
+        // A 401 from the gateway may name the document (RFC 9728 §5.1).
+        let Some(named) = named_by_challenge(http, gateway).await? else {
+            return Ok(None);
+        };
+        url = named;
+        reply = get(http, &url).await?;
+        if !reply.status.is_success() {
+            return Ok(None);
+        }
+    }
+    let Ok(meta) = serde_json::from_slice::<ResourceMetadata>(&reply.body) else {
+        return Err(AuthError::Discovery(Discovery::NotJson {
+            path: sanitize(url.path()),
+        }));
+    };
+    let Some(issuer) = meta.authorization_servers.into_iter().next() else {
+        return Ok(None);
+    };
+    let scopes = Some(meta.scopes_supported.join(" ")).filter(|s| !s.trim().is_empty());
+    Ok(Some((issuer, scopes)))
+}
+
+/// The `resource_metadata` a 401 of the gateway's steps list names.
+async fn named_by_challenge(
+    http: &reqwest::Client,
+    gateway: &Url,
+) -> Result<Option<Url>, AuthError> {
+    let Ok(probe) = gateway.join(crate::wire::LIST_PATH) else {
+        return Ok(None);
+    };
+    let response = http
+        .get(probe.clone())
+        .send()
+        .await
+        .map_err(|e| super::device::network_error(&probe, &e))?;
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return Ok(None);
+    }
+    let named = response
+        .headers()
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(resource_metadata_param);
+    Ok(named.and_then(|raw| provider_url(&raw, gateway, Endpoint::Token).ok()))
+}
+
+/// `resource_metadata="…"` in a `WWW-Authenticate` value.
+fn resource_metadata_param(header: &str) -> Option<String> {
+    let at = header.find("resource_metadata=")?;
+    let rest = &header[at + "resource_metadata=".len()..];
+    let value = match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next()?,
+        None => rest.split([',', ' ']).next()?,
+    };
+    Some(value.to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The issuer's metadata, checked to be its own.
+async fn from_issuer(
+    http: &reqwest::Client,
+    gateway: &Url,
+    issuer: &str,
+    resource_scopes: Option<String>,
+) -> Result<Endpoints, AuthError> {
+    let bad = || {
+        AuthError::Discovery(Discovery::BadIssuer {
+            raw: sanitize(issuer),
+        })
+    };
+    let asked = Url::parse(issuer.trim()).map_err(|_| bad())?;
+    if !matches!(asked.scheme(), "http" | "https") || asked.host().is_none() {
+        return Err(bad());
+    }
+    // An https gateway never sends its users to a plain http provider.
+    provider_url(asked.as_str(), gateway, Endpoint::Token)?;
+    let mut status = StatusCode::NOT_FOUND;
+    for url in issuer_urls(&asked) {
+        let reply = get(http, &url).await?;
+        if !reply.status.is_success() {
+            status = reply.status;
+            continue;
+        }
+        let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
+            AuthError::Discovery(Discovery::NotJson {
+                path: sanitize(url.as_str()),
+            })
+        })?;
+        let said = meta.issuer.clone().unwrap_or_default();
+        if !same_issuer(&said, issuer.trim()) {
+            return Err(AuthError::Discovery(Discovery::IssuerMismatch {
+                asked: sanitize(issuer.trim()),
+                got: sanitize(&said),
+            }));
+        }
+        let mut endpoints = endpoints(meta, gateway)?;
+        endpoints.resource_scopes = resource_scopes;
+        return Ok(endpoints);
+    }
+    Err(AuthError::Discovery(Discovery::NoIssuerMetadata {
+        issuer: sanitize(issuer.trim()),
+        status: status.as_u16(),
+    }))
+}
+
+/// The metadata the gateway publishes itself (RFC 8414 on the gateway).
+async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints, AuthError> {
+    let mut last = None;
+    for url in gateway_urls(gateway) {
+        let reply = get(http, &url).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            last = Some(reply.status);
+            continue;
+        }
+        if !reply.status.is_success() {
+            return Err(AuthError::Discovery(Discovery::Status {
+                gateway: sanitize(gateway.as_str()),
+                status: reply.status.as_u16(),
+                path: sanitize(url.path()),
+            }));
+        }
+        let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
+            AuthError::Discovery(Discovery::NotJson {
+                path: sanitize(url.path()),
+            })
+        })?;
+        return endpoints(meta, gateway);
+    }
+    Err(AuthError::Discovery(Discovery::NotOffered {
+        gateway: sanitize(gateway.as_str()),
+        status: last.map(|s| s.as_u16()),
+    }))
+}
+
+fn endpoints(meta: Metadata, gateway: &Url) -> Result<Endpoints, AuthError> {
+    let missing = |field| AuthError::Discovery(Discovery::Missing { field });
+    let optional =
+        |raw: Option<String>, what| raw.map(|raw| provider_url(&raw, gateway, what)).transpose();
+    let token = meta
+        .token_endpoint
+        .ok_or_else(|| missing("token_endpoint"))?;
+    let authorization = optional(meta.authorization_endpoint, Endpoint::Authorization)?;
+    let device_authorization = optional(
+        meta.device_authorization_endpoint,
+        Endpoint::DeviceAuthorization,
+    )?;
+    if authorization.is_none() && device_authorization.is_none() {
+        return Err(missing("device_authorization_endpoint"));
+    }
+    Ok(Endpoints {
+        issuer: meta.issuer.map(|i| sanitize(&i)),
+        authorization,
+        device_authorization,
+        token: provider_url(&token, gateway, Endpoint::Token)?,
+        revocation: optional(meta.revocation_endpoint, Endpoint::Revocation)?,
+        pkce_s256: meta
+            .code_challenge_methods_supported
+            .iter()
+            .any(|m| m == "S256"),
+        resource_scopes: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issuer_is_asked_openid_first_then_rfc_8414() {
+        let urls = issuer_urls(&Url::parse("https://idp.example/realms/x").unwrap());
+        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://idp.example/realms/x/.well-known/openid-configuration",
+                "https://idp.example/.well-known/openid-configuration/realms/x",
+                "https://idp.example/.well-known/oauth-authorization-server/realms/x",
+            ]
+        );
+        let root = issuer_urls(&Url::parse("http://127.0.0.1:3000").unwrap());
+        let root: Vec<&str> = root.iter().map(Url::as_str).collect();
+        assert_eq!(
+            root,
+            [
+                "http://127.0.0.1:3000/.well-known/openid-configuration",
+                "http://127.0.0.1:3000/.well-known/oauth-authorization-server",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gateway_is_asked_rfc_8414_then_under_its_path() {
+        let urls = gateway_urls(&Url::parse("https://g.example/api/").unwrap());
+        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://g.example/.well-known/oauth-authorization-server/api",
+                "https://g.example/api/.well-known/oauth-authorization-server"
+            ]
+        );
+        let root = gateway_urls(&Url::parse("http://127.0.0.1:8080/").unwrap());
+        assert_eq!(root.len(), 1);
+        assert_eq!(root[0].path(), AUTHORIZATION_SERVER);
+        let prm = inserted(
+            &Url::parse("https://g.example/api/").unwrap(),
+            PROTECTED_RESOURCE,
+        );
+        assert_eq!(
+            prm.as_str(),
+            "https://g.example/.well-known/oauth-protected-resource/api"
+        );
+    }
+
+    #[test]
+    fn the_challenge_names_the_resource_metadata() {
+        assert_eq!(
+            resource_metadata_param(
+                r#"Bearer error="invalid_token", resource_metadata="https://g.example/.well-known/oauth-protected-resource""#
+            )
+            .as_deref(),
+            Some("https://g.example/.well-known/oauth-protected-resource")
+        );
+        assert_eq!(resource_metadata_param("Bearer realm=\"x\""), None);
+        assert!(same_issuer("http://a:1/", "http://a:1"));
+        assert!(!same_issuer("http://a:1/x", "http://a:1"));
+    }
+}

@@ -1,0 +1,207 @@
+//! The one request function: every request to the gateway (the client's
+//! calls, the follower's stream and polls, doctor's checks) is made by
+//! [`Gateway::send`], which adds the device header and the bearer token
+//! (refreshed when due, and once more after a 401), and reads answers with
+//! [`Sent::body`] (held to the body cap, the token cut out). Transport
+//! failures become [`GatewayError`]s with their innermost cause, sanitised
+//! and redacted.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+
+use super::{Answer, Gateway, GatewayError};
+use crate::secret::Secret;
+use crate::wire::DEVICE_HEADER;
+
+/// One request, before the door adds what every request carries.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    pub method: Method,
+    /// Relative to the gateway's base URL.
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    pub accept: &'static str,
+    /// Headers of this call only (`If-None-Match`, `Last-Event-ID`).
+    pub headers: HeaderMap,
+    /// A whole-request limit other than the client's (an event stream
+    /// lives long).
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> Call<'a> {
+    /// A `GET` of JSON.
+    pub fn get(path: &'a str, query: &'a [(&'a str, &'a str)]) -> Self {
+        Call {
+            method: Method::GET,
+            path,
+            query,
+            accept: "application/json",
+            headers: HeaderMap::new(),
+            timeout: None,
+        }
+    }
+
+    #[must_use]
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    #[must_use]
+    pub fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = accept;
+        self
+    }
+
+    /// A header of this call; a value no header can carry is left out.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+}
+
+/// An answer whose head has come. Its body is read with [`Sent::body`], or
+/// streamed by the caller from `response`.
+#[derive(Debug)]
+pub struct Sent {
+    pub response: reqwest::Response,
+    /// The token the request carried: cut out of whatever comes back.
+    pub token: Option<Secret>,
+}
+
+impl Sent {
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// The body, up to `gateway`'s cap, with the token cut out of a failed
+    /// answer's body.
+    pub async fn body(mut self, gateway: &Gateway) -> Result<Answer, GatewayError> {
+        let status = self.response.status();
+        let retry_after =
+            super::header_seconds(self.response.headers(), reqwest::header::RETRY_AFTER);
+        let proxy_mark = super::proxy_mark(status, self.response.headers());
+        let limit = gateway.options.max_body;
+        if self
+            .response
+            .content_length()
+            .is_some_and(|n| n > limit as u64)
+        {
+            return Err(GatewayError::TooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = self
+            .response
+            .chunk()
+            .await
+            .map_err(|e| gateway.failure(&e, self.token.as_ref()))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(GatewayError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let answer = Answer {
+            status,
+            retry_after,
+            body,
+            proxy_mark,
+            token_sent: self.token.is_some(),
+        };
+        Ok(super::redact_answer(answer, self.token.as_ref()))
+    }
+}
+
+impl Gateway {
+    /// The one request function (see the module's documentation). A 401 to
+    /// a request that carried a sign-in token is tried once more with a
+    /// refreshed token when the token source has one.
+    pub async fn send(&self, call: &Call<'_>) -> Result<Sent, GatewayError> {
+        let token = match &self.token {
+            Some(source) => Some(
+                source
+                    .bearer(self.oauth_http().map_err(GatewayError::Auth)?)
+                    .await
+                    .map_err(GatewayError::Auth)?,
+            ),
+            None => None,
+        };
+        let sent = self.send_with(call, token).await?;
+        let (Some(source), Some(used)) = (&self.token, &sent.token) else {
+            return Ok(sent);
+        };
+        if sent.status() != StatusCode::UNAUTHORIZED {
+            return Ok(sent);
+        }
+        let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
+        match source.after_refusal(oauth, used).await {
+            Ok(Some(fresh)) => {
+                tracing::info!(
+                    path = call.path,
+                    "token refused; retrying once with a refreshed one"
+                );
+                self.send_with(call, Some(fresh)).await
+            }
+            Ok(None) => Ok(sent),
+            Err(e) => Err(GatewayError::Auth(e)),
+        }
+    }
+
+    /// One request with one token.
+    async fn send_with(
+        &self,
+        call: &Call<'_>,
+        token: Option<Secret>,
+    ) -> Result<Sent, GatewayError> {
+        let url = self
+            .base
+            .join(call.path)
+            .map_err(|e| GatewayError::BadPath {
+                path: call.path.to_owned(),
+                detail: e.to_string(),
+            })?;
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .query(call.query)
+            .header(ACCEPT, call.accept)
+            .header(DEVICE_HEADER, &self.device_id)
+            .headers(call.headers.clone());
+        if let Some(limit) = call.timeout {
+            request = request.timeout(limit);
+        }
+        if let Some(token) = &token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| GatewayError::BadToken)?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        match request.send().await {
+            Ok(response) => Ok(Sent { response, token }),
+            Err(e) => Err(self.failure(&e, token.as_ref())),
+        }
+    }
+
+    /// A transport failure as a typed error, the token cut out of its text.
+    pub(crate) fn failure(&self, error: &reqwest::Error, token: Option<&Secret>) -> GatewayError {
+        super::redact(self.transport_error(error), token)
+    }
+}

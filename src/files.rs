@@ -1,0 +1,185 @@
+//! Files on disk, each way the same: every read has a size cap; every write
+//! goes through a fresh, randomly named file created in the same folder and
+//! renamed over the target (never a predictable `.tmp`, never through a
+//! symbolic link planted there); what stepwise writes for one user is readable
+//! by that user only (folders `0700`, files `0600` on Unix).
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// The most any small text file stepwise reads may hold: a token, a
+/// config file, a certificate or key, the device id, recent ids.
+pub const SMALL_FILE_LIMIT: usize = 1024 * 1024;
+
+/// The most a file of carAssociationIDs or a scenario may hold.
+pub const LIST_FILE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// A file larger than its cap, said with the cap: the `io::Error` a
+/// capped read returns (kind `FileTooLarge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge {
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "larger than {} KiB", self.limit / 1024)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// The cap a read went past, if that is what `error` says.
+pub fn too_large(error: &io::Error) -> Option<TooLarge> {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TooLarge>())
+        .copied()
+}
+
+/// Reads at most `limit` bytes of `path`; a longer file (or an endless one
+/// such as `/dev/zero`) is an error of kind `FileTooLarge` carrying
+/// [`TooLarge`], after reading one byte past the cap, never the whole.
+pub fn read_capped(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let file = fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            TooLarge { limit },
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_capped`] as UTF-8 text (kind `InvalidData` otherwise).
+pub fn read_text_capped(path: &Path, limit: usize) -> io::Result<String> {
+    String::from_utf8(read_capped(path, limit)?)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Makes `dir` and its missing parents; the folders made are private to
+/// the user (`0700` on Unix). A folder that exists is left as it is.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Makes the data directory private (`0700` on Unix), creating it if
+/// needed: it holds reports naming customers' vehicles.
+pub fn private_data_dir(dir: &Path) -> io::Result<()> {
+    private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` atomically: a reader sees the old file or
+/// the new one, never a mix; a crash or a full disk leaves the old file and
+/// no litter (the temporary file is removed when it cannot be renamed, and
+/// is created exclusively, so nothing already in the folder is touched).
+/// The file is `0600` on Unix; missing parents are made `0700`.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    private_dir(dir)?;
+    // `tempfile` creates it with O_EXCL, mode 0600, under a random name.
+    let mut file = tempfile::Builder::new()
+        .prefix(".stepwise-")
+        .suffix(".part")
+        .tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_stops_one_byte_past_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, vec![b'a'; 11]).unwrap();
+        assert_eq!(read_capped(&path, 11).unwrap().len(), 11);
+        let e = read_capped(&path, 10).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(too_large(&e), Some(TooLarge { limit: 10 }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_file_is_refused_not_read_whole() {
+        let e = read_capped(Path::new("/dev/zero"), 4096).unwrap_err();
+        assert_eq!(too_large(&e), Some(TooLarge { limit: 4096 }));
+    }
+
+    #[test]
+    fn a_write_leaves_its_neighbours_alone_and_no_litter() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("visit.md");
+        fs::write(dir.path().join("visit.tmp"), "my notes").unwrap();
+        write_atomically(&target, b"one").unwrap();
+        write_atomically(&target, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "two");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("visit.tmp")).unwrap(),
+            "my notes"
+        );
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["visit.md", "visit.tmp"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let precious = dir.path().join("other.conf");
+        fs::write(&precious, "IMPORTANT").unwrap();
+        std::os::unix::fs::symlink(&precious, dir.path().join("visit.tmp")).unwrap();
+        let target = dir.path().join("visit.md");
+        write_atomically(&target, b"report").unwrap();
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "IMPORTANT");
+        assert!(!fs::symlink_metadata(&target).unwrap().is_symlink());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o755)).unwrap();
+        private_data_dir(&data).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        let report = data.join("reports").join("r.md");
+        write_atomically(&report, b"x").unwrap();
+        assert_eq!(mode(&report), 0o600);
+        assert_eq!(mode(&data.join("reports")), 0o700);
+    }
+}

@@ -1,0 +1,200 @@
+use super::*;
+use Action as A;
+use KeyCode as K;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[test]
+fn arrows_and_vi_keys_move_both_ways() {
+    let on = |c| action_for(Context::Steps, &key(c), false, false);
+    assert_eq!(on(K::Char('j')), Some(A::Down));
+    assert_eq!(on(K::Char('k')), Some(A::Up));
+    assert_eq!(on(K::Up), Some(A::Up));
+    assert_eq!(on(K::Down), Some(A::Down));
+    assert_eq!(
+        action_for(Context::Start, &key(K::Up), false, false),
+        Some(A::Up)
+    );
+}
+
+#[test]
+fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
+    assert_eq!(
+        action_for(Context::Steps, &key(K::Char('s')), false, false),
+        None
+    );
+    assert_eq!(
+        action_for(Context::Steps, &key(K::Char('s')), true, false),
+        Some(A::SimulateCustomer)
+    );
+    let ctrl_c = KeyEvent::new(K::Char('c'), KeyModifiers::CONTROL);
+    for ctx in [
+        Context::Start,
+        Context::StartEmpty,
+        Context::Steps,
+        Context::Help,
+        Context::Explain,
+        Context::TooSmall,
+    ] {
+        assert_eq!(action_for(ctx, &ctrl_c, false, false), Some(A::Quit));
+    }
+}
+
+#[test]
+fn letters_go_into_the_field_and_q_quits_only_an_empty_one() {
+    for c in ['q', 'r', 'j', '1', '-'] {
+        assert_eq!(
+            action_for(Context::Start, &key(K::Char(c)), true, false),
+            Some(A::Type(c))
+        );
+    }
+    assert_eq!(
+        action_for(Context::StartEmpty, &key(K::Char('q')), true, false),
+        Some(A::Quit)
+    );
+    assert_eq!(
+        action_for(Context::StartEmpty, &key(K::Esc), true, false),
+        None,
+        "Esc on an empty field never ends the session"
+    );
+    assert_eq!(
+        action_for(Context::Start, &key(K::Esc), true, false),
+        Some(A::ClearField)
+    );
+}
+
+#[test]
+fn the_explainer_types_letters_digits_and_code_punctuation() {
+    for c in ['N', 'o', 'K', ':', '_', '.', '4', 'q', 'e'] {
+        assert_eq!(
+            action_for(Context::Explain, &key(K::Char(c)), false, false),
+            Some(A::Type(c)),
+            "{c}"
+        );
+    }
+    let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
+    assert_eq!(
+        action_for(Context::Explain, &shifted, false, false),
+        Some(A::Type('N'))
+    );
+    for c in [' ', '-', '/', 'é'] {
+        assert_eq!(
+            action_for(Context::Explain, &key(K::Char(c)), false, false),
+            None,
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn shift_l_cycles_the_customer_language_on_the_steps_screen() {
+    let shifted = KeyEvent::new(K::Char('L'), KeyModifiers::SHIFT);
+    assert_eq!(
+        action_for(Context::Steps, &shifted, false, false),
+        Some(A::CycleGuideLang)
+    );
+    assert_eq!(
+        action_for(Context::Steps, &key(K::Char('L')), false, false),
+        Some(A::CycleGuideLang)
+    );
+}
+
+#[test]
+fn a_window_too_small_takes_only_quit() {
+    for c in ['R', 'y', 's', 'g', 'r', 'w'] {
+        assert_eq!(
+            action_for(Context::TooSmall, &key(K::Char(c)), true, false),
+            None
+        );
+    }
+    assert_eq!(
+        action_for(Context::TooSmall, &key(K::Char('q')), true, false),
+        Some(A::Quit)
+    );
+}
+
+#[test]
+fn signing_in_is_offered_on_a_gateway_only() {
+    let i = key(K::Char('i'));
+    assert_eq!(
+        action_for(Context::Steps, &i, false, false),
+        Some(A::SignIn)
+    );
+    assert_eq!(action_for(Context::Steps, &i, true, false), None);
+    assert_eq!(
+        action_for(Context::SignIn, &key(K::Esc), false, false),
+        Some(A::CancelSignIn)
+    );
+    assert_eq!(
+        action_for(Context::SignIn, &key(K::Char('r')), false, false),
+        None,
+        "the steps screen's keys wait under the overlay"
+    );
+    let help = |demo| {
+        help_lines(Context::Steps, demo, false)
+            .iter()
+            .any(|l| matches!(l, HelpLine::Key(b) if b.action == A::SignIn))
+    };
+    assert!(help(false) && !help(true));
+}
+
+#[test]
+fn the_test_panic_key_needs_its_opt_in() {
+    assert_eq!(
+        action_for(Context::Steps, &key(K::Char('!')), false, false),
+        None
+    );
+}
+
+#[test]
+fn every_binding_has_keys_and_help_in_the_catalogue() {
+    for b in KEYMAP {
+        assert!(!b.label.is_empty());
+        assert!(
+            crate::text::has(crate::text::Lang::En, b.help),
+            "{}",
+            b.help
+        );
+        assert!(
+            crate::text::has(crate::text::Lang::En, b.short),
+            "{}",
+            b.short
+        );
+    }
+}
+
+#[test]
+fn help_is_the_help_of_the_screens_this_run_shows() {
+    let helps = |context, board| -> Vec<&'static str> {
+        help_lines(context, false, board)
+            .iter()
+            .filter_map(|l| match l {
+                HelpLine::Key(b) => Some(b.help),
+                _ => None,
+            })
+            .collect()
+    };
+    for context in [Context::Board, Context::Steps] {
+        let board = helps(context, true);
+        assert!(board.contains(&"key-help-back-board"), "{context:?}");
+        assert!(!board.contains(&"key-help-back"), "{context:?}: {board:?}");
+        assert!(!board.contains(&"key-help-open"), "no start screen here");
+        assert!(board.contains(&"key-help-sign-in"), "i on the board too");
+        assert!(board.contains(&"key-help-note"));
+    }
+    let single = helps(Context::Steps, false);
+    assert!(single.contains(&"key-help-back") && !single.contains(&"key-help-back-board"));
+    assert_eq!(
+        action_for(Context::Board, &key(K::Char('i')), false, false),
+        Some(A::SignIn)
+    );
+    let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
+    for context in [Context::Board, Context::Steps] {
+        assert_eq!(
+            action_for(context, &shifted, false, false),
+            Some(A::WriteNote)
+        );
+    }
+}

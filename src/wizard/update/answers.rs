@@ -1,0 +1,601 @@
+//! Answers: every gateway answer, live update or failed task for any
+//! vehicle goes through one function, [`answer`], which changes that
+//! vehicle's session and returns an [`Outcome`]; the screens react to the
+//! outcome in [`on_vehicle`] (the start field, the board's announcements),
+//! and the session's log, which the report is made of, has recorded it.
+
+use std::time::SystemTime;
+
+use super::steps::fetch_for;
+use super::{error, info, lang, success, title};
+use crate::auth::AuthError;
+use crate::client::live::LiveUpdate;
+use crate::client::{GatewayError, Recovery, Rejection};
+use crate::describe::{gateway_error, gateway_headline};
+use crate::report::Event;
+use crate::steps::{StatusFilter, Step, StepsList, sanitize};
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::session::{ListChange, Remedy, VehicleSession};
+use crate::wizard::start::StartField;
+use crate::wizard::state::{Effect, Msg, Purpose, Screen, State};
+
+/// An answer for one vehicle: the gateway's to a request, a follower's
+/// update, or a task that ended without answering.
+pub(super) enum Answer {
+    Listed {
+        id: u64,
+        purpose: Purpose,
+        result: Result<StepsList, GatewayError>,
+    },
+    Next {
+        id: u64,
+        result: Result<Option<Step>, GatewayError>,
+    },
+    Completed {
+        id: u64,
+        step: String,
+        result: Result<(), GatewayError>,
+    },
+    Live {
+        id: u64,
+        update: LiveUpdate,
+    },
+    TaskFailed {
+        id: u64,
+        why: String,
+    },
+}
+
+/// What an answer did to its vehicle, for the screens to react to.
+#[derive(Debug)]
+pub(super) enum Outcome {
+    /// A stale answer, or one that changed nothing the screens show.
+    Nothing,
+    /// A list was taken; `asked`: the wizard asked for it (not a
+    /// follower's push).
+    Took {
+        change: ListChange,
+        was_ready: bool,
+        asked: bool,
+    },
+    /// The gateway refused the stepsID: asked again by carAssociationID.
+    StartedOver,
+    /// The vehicle shows the failure. `unknown_id`: the gateway does not
+    /// know the carAssociationID of a first list, in these words.
+    Failed { unknown_id: Option<String> },
+    /// The vehicle's banner says what came (the next step, an act).
+    Noted,
+}
+
+/// What judging an answer depends on beyond the session.
+#[derive(Clone, Copy)]
+pub(super) struct Judge {
+    pub lang: Lang,
+    pub demo: bool,
+}
+
+/// The one place an answer for a vehicle is judged, whichever screen it is
+/// on: its session changes, its log records it, and the outcome says what
+/// happened. Answers to a request no longer in flight are dropped.
+pub(super) fn answer(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    judge: Judge,
+    answer: Answer,
+    now: SystemTime,
+) -> (Outcome, Vec<Effect>) {
+    let Judge { lang, .. } = judge;
+    match answer {
+        Answer::Listed {
+            id,
+            purpose,
+            result,
+        } => {
+            let Some(flight) = session.settle(id) else {
+                return (Outcome::Nothing, Vec::new());
+            };
+            match result {
+                Ok(list) => (
+                    took(session, list, flight.filter, purpose, now, lang),
+                    Vec::new(),
+                ),
+                Err(e) => list_error(session, next_id, judge, &e, purpose, now),
+            }
+        }
+        Answer::Next { id, result } => {
+            if session.settle(id).is_none() {
+                return (Outcome::Nothing, Vec::new());
+            }
+            (next(session, judge, result, now), Vec::new())
+        }
+        Answer::Completed { id, step, result } => {
+            if session.settle(id).is_none() {
+                return (Outcome::Nothing, Vec::new());
+            }
+            match result {
+                Ok(()) => {
+                    let shown = crate::guidance::step_title(lang, &step);
+                    session.log_event(now, Event::Simulated { step });
+                    let effect = fetch_for(session, next_id, lang, Purpose::Refresh, false);
+                    // `s` says what it did; the list's answer then says
+                    // what changed.
+                    session.say(info(
+                        tr!(lang, "banner-simulated"),
+                        tr!(lang, "banner-simulated-text", title = shown),
+                    ));
+                    (Outcome::Noted, vec![effect])
+                }
+                Err(e) => {
+                    session.set_autoplay(false);
+                    (fail(session, judge, &e, now), Vec::new())
+                }
+            }
+        }
+        Answer::Live { id, update } => live(session, next_id, judge, id, update, now),
+        Answer::TaskFailed { id, why } => task_failed(session, lang, id, &why, now),
+    }
+}
+
+fn took(
+    session: &mut VehicleSession,
+    list: StepsList,
+    asked: StatusFilter,
+    purpose: Purpose,
+    now: SystemTime,
+    lang: Lang,
+) -> Outcome {
+    let was_ready = session.all_done();
+    let change = session.take_list(list, asked, purpose, now);
+    announce(session, &change, purpose, lang);
+    Outcome::Took {
+        change,
+        was_ready,
+        asked: true,
+    }
+}
+
+fn list_error(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    judge: Judge,
+    e: &GatewayError,
+    purpose: Purpose,
+    now: SystemTime,
+) -> (Outcome, Vec<Effect>) {
+    if let Some(effect) = start_over(session, next_id, judge.lang, e, purpose, now) {
+        return (Outcome::StartedOver, vec![effect]);
+    }
+    let unknown_id = (purpose == Purpose::Open
+        && session.list().is_none()
+        && e.rejection() == Some(Rejection::NotFound))
+    .then(|| gateway_error(judge.lang, e));
+    if stops_watch(e) && session.watch() {
+        stop_watch(session, judge, e, now);
+    } else {
+        fail(session, judge, e, now);
+    }
+    (Outcome::Failed { unknown_id }, Vec::new())
+}
+
+/// A vehicle whose stepsID the gateway refused (another device's, or one it
+/// no longer knows) starts over by carAssociationID: the request that does,
+/// or `None` for any other failure.
+fn start_over(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    e: &GatewayError,
+    purpose: Purpose,
+    now: SystemTime,
+) -> Option<Effect> {
+    if !steps_id_refused(e) || session.steps_id().is_none() {
+        return None;
+    }
+    let why = if e.is_wrong_device() {
+        tr!(lang, "why-other-device")
+    } else {
+        tr!(lang, "why-steps-id-unknown")
+    };
+    session.forget_steps_id();
+    session.log_event(
+        now,
+        Event::StartedOver {
+            status: status_of(e),
+        },
+    );
+    let effect = fetch_for(
+        session,
+        next_id,
+        lang,
+        Purpose::Open,
+        purpose == Purpose::Reset,
+    );
+    session.say(info(
+        tr!(lang, "banner-started-over"),
+        tr!(lang, "banner-started-over-text", why = why),
+    ));
+    Some(effect)
+}
+
+/// An update of follower `id`: the way it follows, the quiet banner of a
+/// reconnect, a pushed list, and its end. An update of another (older)
+/// follower is dropped; nothing that did not change reaches the screen or
+/// the log.
+fn live(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    judge: Judge,
+    id: u64,
+    update: LiveUpdate,
+    now: SystemTime,
+) -> (Outcome, Vec<Effect>) {
+    let lang = judge.lang;
+    let Some(follower) = session.follower_mut(id) else {
+        return (Outcome::Nothing, Vec::new());
+    };
+    match update {
+        LiveUpdate::List(list) => {
+            session.end_trouble();
+            let outcome = match took(session, list, StatusFilter::All, Purpose::Watch, now, lang) {
+                Outcome::Took {
+                    change, was_ready, ..
+                } => Outcome::Took {
+                    change,
+                    was_ready,
+                    asked: false,
+                },
+                other => other,
+            };
+            (outcome, Vec::new())
+        }
+        LiveUpdate::Unchanged { .. } => {
+            session.end_trouble();
+            session.confirm_fresh(now);
+            (Outcome::Nothing, Vec::new())
+        }
+        LiveUpdate::Mode(mode) => {
+            follower.mode = Some(mode);
+            session.end_trouble();
+            (Outcome::Nothing, Vec::new())
+        }
+        LiveUpdate::Error {
+            error,
+            retrying: true,
+        } => {
+            session.log_error(now, lang, &error);
+            session.say_trouble(info(
+                tr!(
+                    lang,
+                    "banner-live-trouble",
+                    what = gateway_headline(lang, &error)
+                ),
+                tr!(
+                    lang,
+                    "banner-live-trouble-text",
+                    why = gateway_error(lang, &error)
+                ),
+            ));
+            (Outcome::Nothing, Vec::new())
+        }
+        // The follower has ended: a refused stepsID starts over by
+        // carAssociationID (and the new one is followed); anything else
+        // stops watch and says why. Either way the follower goes (the
+        // followers' sync tells the runner).
+        LiveUpdate::Error {
+            error,
+            retrying: false,
+        } => {
+            if let Some(effect) = start_over(session, next_id, lang, &error, Purpose::Watch, now) {
+                return (Outcome::StartedOver, vec![effect]);
+            }
+            stop_watch(session, judge, &error, now);
+            (Outcome::Failed { unknown_id: None }, Vec::new())
+        }
+    }
+}
+
+/// The task of request or follower `id` ended without an answer: the
+/// vehicle stops waiting, says so, and `r` asks again.
+fn task_failed(
+    session: &mut VehicleSession,
+    lang: Lang,
+    id: u64,
+    why: &str,
+    now: SystemTime,
+) -> (Outcome, Vec<Effect>) {
+    let request = session.settle(id).is_some();
+    let follower = !request && session.follower_mut(id).is_some();
+    if !request && !follower {
+        return (Outcome::Nothing, Vec::new());
+    }
+    if follower {
+        session.set_watch(false);
+        session.unfollow();
+    }
+    let title = tr!(lang, "banner-task-failed");
+    let text = tr!(lang, "banner-task-failed-text", why = sanitize(why));
+    session.log_event(
+        now,
+        Event::Error {
+            what: title.clone(),
+            detail: text.clone(),
+        },
+    );
+    session.set_refused_token(false);
+    session.say(error(title, text));
+    (Outcome::Failed { unknown_id: None }, Vec::new())
+}
+
+/// The banner a list answer deserves.
+fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose, lang: Lang) {
+    if !change.turned_done.is_empty() {
+        let titles: Vec<String> = change.turned_done.iter().map(|s| title(lang, s)).collect();
+        let then = match session.next_step() {
+            Some(step) => tr!(lang, "banner-next-is", title = title(lang, step)),
+            None if change.ready => tr!(lang, "banner-all-done-ready"),
+            None => tr!(lang, "banner-nothing-shown-left"),
+        };
+        session.say(success(
+            tr!(lang, "banner-step-done", steps = titles.join(", ")),
+            then,
+        ));
+    } else if purpose == Purpose::Reset {
+        session.say(success(
+            tr!(lang, "banner-reset-done"),
+            tr!(lang, "banner-reset-done-text"),
+        ));
+    } else {
+        // Keep a note the technician has not read yet (such as "Started
+        // over") through quiet answers, but drop a stale error.
+        session.clear_banner(matches!(purpose, Purpose::Watch | Purpose::Open));
+    }
+}
+
+fn next(
+    session: &mut VehicleSession,
+    judge: Judge,
+    result: Result<Option<Step>, GatewayError>,
+    now: SystemTime,
+) -> Outcome {
+    let lang = judge.lang;
+    match result {
+        Ok(Some(step)) => {
+            session.log_event(
+                now,
+                Event::Next {
+                    step: Some(step.name.clone()),
+                },
+            );
+            let shown = session.shown().iter().position(|s| s.name == step.name);
+            let title = title(lang, &step);
+            let name = step.name.clone();
+            let text = match shown {
+                Some(index) => {
+                    session.select(index);
+                    tr!(lang, "banner-gateway-next-text", title = title, name = name)
+                }
+                None => tr!(
+                    lang,
+                    "banner-gateway-next-hidden-text",
+                    title = title,
+                    name = name
+                ),
+            };
+            session.say(info(tr!(lang, "banner-gateway-next"), text));
+            Outcome::Noted
+        }
+        Ok(None) => {
+            session.log_event(now, Event::Next { step: None });
+            session.say(success(
+                tr!(lang, "banner-nothing-left"),
+                tr!(lang, "banner-nothing-left-text"),
+            ));
+            Outcome::Noted
+        }
+        Err(e) => fail(session, judge, &e, now),
+    }
+}
+
+/// The title a person reads for a step (the raw name for unknown steps).
+pub fn step_title(lang: Lang, step: &Step) -> String {
+    title(lang, step)
+}
+
+/// Non-retryable answers: watching would only repeat them.
+fn stops_watch(e: &GatewayError) -> bool {
+    !e.is_passing()
+}
+
+/// The stepsID belongs to another device (403), or the gateway no longer
+/// knows it (404, code 2346).
+fn steps_id_refused(e: &GatewayError) -> bool {
+    e.recovery() == Recovery::StartOver
+}
+
+/// Watch stops on an answer that will not change by itself, and says why
+/// (a refused token offers to sign in).
+fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) {
+    let lang = judge.lang;
+    session.set_watch(false);
+    session.log_error(now, lang, e);
+    session.set_refused_token(wants_token(e));
+    let text = match sign_in_offer(lang, judge.demo, e) {
+        Some(offer) => offer,
+        None => tr!(
+            lang,
+            "banner-watch-stopped-text",
+            // The message puts its own full stop after the reason.
+            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
+        ),
+    };
+    session.say(error(
+        tr!(
+            lang,
+            "banner-watch-stopped",
+            what = gateway_headline(lang, e)
+        ),
+        text,
+    ));
+    session.set_remedy(remedy_for(e));
+}
+
+/// What gets past `e` other than asking again, for the steps panel: an id
+/// the gateway does not know needs another id, not `r`.
+fn remedy_for(e: &GatewayError) -> Option<Remedy> {
+    (e.rejection() == Some(Rejection::NotFound)).then_some(Remedy::OtherId)
+}
+
+fn status_of(e: &GatewayError) -> u16 {
+    match e {
+        GatewayError::Rejected { status, .. } => *status,
+        _ => 0,
+    }
+}
+
+/// Shows a failure; the last good list stays on screen. A refused token
+/// offers to sign in instead of saying which command to run.
+fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) -> Outcome {
+    let lang = judge.lang;
+    let text = sign_in_offer(lang, judge.demo, e).unwrap_or_else(|| gateway_error(lang, e));
+    session.log_error(now, lang, e);
+    session.set_refused_token(wants_token(e));
+    session.say(error(gateway_headline(lang, e), text));
+    session.set_remedy(remedy_for(e));
+    Outcome::Failed { unknown_id: None }
+}
+
+/// Signing in is what gets past `e`: a 401, or a login that is over
+/// (`invalid_grant`).
+fn wants_token(e: &GatewayError) -> bool {
+    matches!(e, GatewayError::Auth(AuthError::SignInAgain(_)))
+        || e.rejection() == Some(Rejection::Unauthorized)
+}
+
+/// The banner text that offers `i` (sign in), when signing in is what gets
+/// past `e`. Never on the embedded simulator, which wants no token.
+fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
+    if demo {
+        return None;
+    }
+    match e {
+        GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
+            lang,
+            "banner-sign-in-again-text",
+            why = crate::describe::over_reason(lang, why)
+        )),
+        GatewayError::Unauthorized { sent: None } => Some(tr!(lang, "banner-sign-in-none-text")),
+        _ if e.rejection() == Some(Rejection::Unauthorized) => {
+            Some(tr!(lang, "banner-sign-in-text"))
+        }
+        _ => None,
+    }
+}
+
+/// A message from the runner.
+pub(super) fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
+    match msg {
+        Msg::Listed {
+            car,
+            id,
+            purpose,
+            result,
+        } => on_vehicle(
+            state,
+            &car,
+            Answer::Listed {
+                id,
+                purpose,
+                result,
+            },
+            now,
+        ),
+        Msg::Next { car, id, result } => on_vehicle(state, &car, Answer::Next { id, result }, now),
+        Msg::Completed {
+            car,
+            id,
+            step,
+            result,
+        } => on_vehicle(state, &car, Answer::Completed { id, step, result }, now),
+        Msg::Live { car, id, update } => on_vehicle(state, &car, Answer::Live { id, update }, now),
+        Msg::TaskFailed { car, id, why } => {
+            on_vehicle(state, &car, Answer::TaskFailed { id, why }, now)
+        }
+        Msg::SignedIn { id, result } => super::sign_in::signed_in(state, id, result),
+        other => {
+            super::messages::on_other(state, other);
+            Vec::new()
+        }
+    }
+}
+
+/// An answer for `car`, wherever it is shown, and what the screens make of
+/// its outcome.
+fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec<Effect> {
+    let judge = Judge {
+        lang: lang(state),
+        demo: state.options.demo,
+    };
+    let is_open = state.open.as_deref() == Some(car);
+    let listed = matches!(msg, Answer::Listed { .. });
+    let Some(session) = state.vehicles.session_mut(car) else {
+        return Vec::new();
+    };
+    let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
+    match outcome {
+        Outcome::Took {
+            change,
+            was_ready,
+            asked,
+        } => {
+            if is_open && asked {
+                // The screen now holds a list the follower did not see: it
+                // starts afresh, or a poll could find the gateway back at the
+                // follower's last list and call it unchanged.
+                session.unfollow();
+            }
+            if is_open && change.first {
+                effects.extend(remember(state, car));
+            }
+            if state.on_a_board && change.ready && !was_ready && !change.first {
+                state.vehicles.say(success(
+                    tr!(judge.lang, "board-turned-ready", car = car.to_owned()),
+                    tr!(judge.lang, "board-turned-ready-text"),
+                ));
+            }
+        }
+        Outcome::Failed {
+            unknown_id: Some(why),
+        } if is_open && !state.on_a_board => {
+            // An id the gateway does not know: back to the field to correct
+            // it; the report keeps what was tried.
+            if let Some(gone) = state.vehicles.take(car) {
+                state.gone.push(gone.log().clone());
+            }
+            state.open = None;
+            state.screen = Screen::Start(StartField::refused(car, why));
+        }
+        _ => {}
+    }
+    if listed && state.on_a_board && state.vehicles.note_loaded() {
+        tracing::info!(
+            vehicles = state.vehicles.len(),
+            "board: every vehicle has data"
+        );
+    }
+    effects
+}
+
+/// Only ids that opened a list are remembered.
+fn remember(state: &mut State, car: &str) -> Vec<Effect> {
+    let Some(dir) = &state.options.data_dir else {
+        return Vec::new();
+    };
+    if !state.recent.iter().any(|r| r == car) {
+        state.recent.insert(0, car.to_owned());
+    }
+    vec![Effect::RememberId {
+        data_dir: dir.clone(),
+        id: car.to_owned(),
+    }]
+}

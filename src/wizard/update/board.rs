@@ -1,0 +1,241 @@
+//! The board's keys: refresh and watch every vehicle, add and remove one,
+//! open one on the steps screen and come back, and the simulated customers
+//! of a hands-free demo.
+
+use std::time::SystemTime;
+
+use super::steps::fetch_for;
+use super::{info, lang};
+use crate::steps::is_id;
+use crate::text::num;
+use crate::tr;
+use crate::wizard::board::Board;
+use crate::wizard::keymap::Action;
+use crate::wizard::session::VehicleSession;
+use crate::wizard::start::StartField;
+use crate::wizard::state::{Effect, Purpose, Screen, State, WATCH_SECS};
+
+pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let board = &mut state.vehicles;
+    match action {
+        Action::Submit => add_vehicle(state, now),
+        Action::Refresh => fetch_all(state, Purpose::Refresh, |s| !s.is_loading()),
+        Action::ToggleWatch => toggle_live(state),
+        Action::OpenVehicle => open_vehicle(state),
+        Action::CycleSort => change(board, Board::cycle_sort),
+        Action::StartFilter => change(board, Board::start_filter),
+        Action::EndFilter => change(board, Board::end_filter),
+        Action::AddVehicle => change(board, Board::start_adding),
+        Action::AskRemove => {
+            if let Some(car) = board.target(lang) {
+                board.ask_removal(car);
+            }
+            Vec::new()
+        }
+        Action::ConfirmRemove => confirm_removal(state),
+        _ => Vec::new(),
+    }
+}
+
+/// A board action that only changes the board (sort, filter, adding).
+fn change(board: &mut Board, change: impl FnOnce(&mut Board)) -> Vec<Effect> {
+    change(board);
+    Vec::new()
+}
+
+/// `y`: the vehicle leaves the board, its requests stop; the report keeps
+/// what it did.
+fn confirm_removal(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let board = &mut state.vehicles;
+    let Some(gone) = board.confirm_removal(lang) else {
+        return Vec::new();
+    };
+    let car = gone.car().to_owned();
+    board.say(info(
+        tr!(lang, "board-removed", car = car.clone()),
+        tr!(lang, "board-removed-text"),
+    ));
+    state.gone.push(gone.log().clone());
+    vec![Effect::Cancel { car }]
+}
+
+/// List requests for every board row `which` picks (not the vehicle open on
+/// the steps screen, which asks for itself; none without a board).
+pub(super) fn fetch_all(
+    state: &mut State,
+    purpose: Purpose,
+    which: impl Fn(&VehicleSession) -> bool,
+) -> Vec<Effect> {
+    if !state.on_a_board {
+        return Vec::new();
+    }
+    let lang = state.options.lang;
+    let open = state
+        .open
+        .as_deref()
+        .filter(|_| state.screen == Screen::Steps);
+    let next_id = &mut state.next_id;
+    state
+        .vehicles
+        .sessions_mut()
+        .filter(|s| Some(s.car()) != open && which(s))
+        .map(|s| fetch_for(s, next_id, lang, purpose, false))
+        .collect()
+}
+
+/// `w` on the board: every vehicle not yet ready is watched, or, when some
+/// are, none is.
+fn toggle_live(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let board = &mut state.vehicles;
+    if board.sessions().iter().any(VehicleSession::watch) {
+        for s in board.sessions_mut() {
+            s.set_watch(false);
+        }
+        board.say(info(
+            tr!(lang, "board-live-off"),
+            tr!(lang, "board-live-off-text"),
+        ));
+        return Vec::new();
+    }
+    let mut count = 0;
+    for s in board.sessions_mut().filter(|s| !s.all_done()) {
+        s.set_watch(true);
+        count += 1;
+    }
+    if count == 0 {
+        board.say(info(
+            tr!(lang, "banner-nothing-to-watch"),
+            tr!(lang, "board-nothing-to-watch-text"),
+        ));
+        return Vec::new();
+    }
+    board.say(info(
+        tr!(lang, "board-live-on", count = num(count)),
+        tr!(
+            lang,
+            "banner-watching-text",
+            secs = num(usize::try_from(WATCH_SECS).unwrap_or(usize::MAX))
+        ),
+    ));
+    // A vehicle with a stepsID is followed from now on (the followers
+    // begin with every list as it is); the others are asked for one first.
+    fetch_all(state, Purpose::Watch, |s| {
+        s.watch() && !s.is_loading() && s.steps_id().is_none()
+    })
+}
+
+/// The simulated customers of a hands-free board demo: one vehicle that is
+/// not ready moves one step on each tick, taking turns (the stalest first).
+pub(super) fn customer(state: &mut State) -> Vec<Effect> {
+    if !state.options.demo || !state.on_a_board {
+        return Vec::new();
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let board = &mut state.vehicles;
+    // The vehicle whose data is oldest takes its turn: the one that just
+    // moved has the freshest.
+    let Some(car) = board
+        .sessions()
+        .iter()
+        .filter(|s| !s.is_loading() && s.next_step().is_some())
+        .min_by_key(|s| s.last_refresh())
+        .map(|s| s.car().to_owned())
+    else {
+        return Vec::new();
+    };
+    let Some(session) = board.session_mut(&car) else {
+        return Vec::new();
+    };
+    let Some(step) = session.next_step().map(|s| s.name.clone()) else {
+        return Vec::new();
+    };
+    state.next_id += 1;
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-customer"), filter);
+    vec![Effect::Complete { car, id, step }]
+}
+
+/// Enter in the board's add field: a valid new id joins the board and its
+/// first list is asked for.
+fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(field) = state.vehicles.adding() else {
+        return Vec::new();
+    };
+    let id = field.input().trim().to_owned();
+    let duplicate = state.vehicles.contains(&id);
+    let session = super::new_session(state, &id, now);
+    let board = &mut state.vehicles;
+    if !is_id(&id) {
+        if let Some(field) = board.adding_mut() {
+            field.refuse();
+        }
+        return Vec::new();
+    }
+    if duplicate {
+        if let Some(field) = board.adding_mut() {
+            *field = StartField::refused(&id, tr!(lang, "board-add-duplicate", car = id.clone()));
+        }
+        return Vec::new();
+    }
+    board.stop_adding();
+    board.add(session);
+    let Some(session) = board.session_mut(&id) else {
+        return Vec::new();
+    };
+    vec![fetch_for(
+        session,
+        &mut state.next_id,
+        lang,
+        Purpose::Open,
+        false,
+    )]
+}
+
+/// Enter on the board: the selected vehicle's steps screen, with everything
+/// its session holds.
+fn open_vehicle(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let board = &mut state.vehicles;
+    let Some(car) = board.target(lang) else {
+        return Vec::new();
+    };
+    board.select(&car);
+    let Some(session) = board.session_mut(&car) else {
+        return Vec::new();
+    };
+    // The board's followers let it go; the steps screen follows it alone.
+    session.unfollow();
+    let idle = session.whole().is_none() && session.list().is_none() && !session.is_loading();
+    state.open = Some(car);
+    state.screen = Screen::Steps;
+    state.overlay = None;
+    if idle {
+        super::steps::fetch(state, Purpose::Open, false)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Esc on the steps screen of a board's vehicle: back to the board, the
+/// vehicle as it is (its request, watch and banner kept).
+pub(super) fn back_to_board(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(session) = state.session_mut() {
+        // Its own follower stops; the board's followers take it back.
+        if session.unfollow() {
+            effects.push(Effect::Unfollow {
+                car: session.car().to_owned(),
+            });
+        }
+        let car = session.car().to_owned();
+        state.vehicles.select(&car);
+    }
+    state.open = None;
+    state.screen = Screen::Board;
+    effects
+}

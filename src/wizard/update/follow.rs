@@ -1,0 +1,83 @@
+//! Keeping the followers in step with the state, after every input: the
+//! open vehicle's own follower, and the board's followers for the rest.
+
+use crate::wizard::state::{Effect, Screen, State};
+
+/// Keeps the follower in step with the state: one follows the open
+/// vehicle's stepsID while watch is on for it on show, and none otherwise
+/// (watch off, "ready", back to the start screen or the board, the stepsID
+/// forgotten or changed).
+pub(super) fn sync_follow(state: &mut State) -> Vec<Effect> {
+    let watching = state.watching();
+    let id = state.next_id;
+    // On the board screen no vehicle is open: the board's followers take
+    // every vehicle.
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    let car = session.car().to_owned();
+    let wanted = session
+        .steps_id()
+        .filter(|_| watching && session.watch())
+        .map(str::to_owned);
+    match (wanted, session.following().map(|f| f.steps_id.clone())) {
+        (Some(wanted), Some(followed)) if wanted == followed => Vec::new(),
+        (Some(steps_id), _) => {
+            session.follow(id, steps_id.clone());
+            state.next_id += 1;
+            vec![Effect::Follow { car, id, steps_id }]
+        }
+        (None, Some(_)) => {
+            session.unfollow();
+            vec![Effect::Unfollow { car }]
+        }
+        (None, None) => Vec::new(),
+    }
+}
+
+/// Keeps the board's followers in step with the board: the lists of its
+/// watched vehicles whose stepsID is known are followed together, and the
+/// updates of no other vehicle are taken (live off, a vehicle added,
+/// removed, opened or back, a stepsID changed).
+pub(super) fn sync_board_follow(state: &mut State) -> Vec<Effect> {
+    if !state.on_a_board {
+        return Vec::new();
+    }
+    let id = state.next_id;
+    let open = state.open.clone().filter(|_| state.screen == Screen::Steps);
+    let open = open.as_deref();
+    let board = &mut state.vehicles;
+    // Vehicles still waiting for their first list join when it is there:
+    // a thousand first answers do not restart the followers a thousand times.
+    if board
+        .sessions()
+        .iter()
+        .any(|s| Some(s.car()) != open && s.watch() && s.steps_id().is_none() && s.is_loading())
+    {
+        return Vec::new();
+    }
+    if board.followers_in_step(open) {
+        return Vec::new();
+    }
+    let wanted = board.wanted(open);
+    if wanted.is_empty() {
+        if board.followed().is_empty() {
+            return Vec::new();
+        }
+        board.set_followed(id, wanted, open);
+        return vec![Effect::UnfollowBoard];
+    }
+    // Fewer lists (a vehicle turned ready, was opened or removed): the
+    // followers go on, their streams kept; only a list they do not follow
+    // yet starts them again.
+    if wanted
+        .iter()
+        .all(|pair| board.followed().binary_search(pair).is_ok())
+    {
+        board.answer_for(&wanted, open);
+        return Vec::new();
+    }
+    state.next_id += 1;
+    board.set_followed(id, wanted.clone(), open);
+    vec![Effect::FollowBoard { id, lists: wanted }]
+}

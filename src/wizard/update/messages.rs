@@ -1,0 +1,116 @@
+//! Messages that concern no vehicle's list (demo ids, guidance pages, a
+//! report written, a browser opened, a sign-in's code), and where a banner
+//! goes when no vehicle is named.
+
+use super::{error, info, lang, success};
+use crate::steps::sanitize;
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::state::{Banner, DemoCar, Msg, OpenFailure, Overlay, SignInPrompt, State};
+
+/// Messages that concern no vehicle's list.
+pub(super) fn on_other(state: &mut State, msg: Msg) {
+    let lang = lang(state);
+    match msg {
+        Msg::DemoCars(Ok(cars)) => {
+            state.demo_cars = cars
+                .into_iter()
+                .map(|c| DemoCar {
+                    label: demo_label(lang, &c.id, &sanitize(&c.label)),
+                    id: sanitize(&c.id),
+                })
+                .collect();
+        }
+        Msg::DemoCars(Err(e)) => tracing::warn!("cannot list the demo associations: {e}"),
+        Msg::PagesOffered(offered) => {
+            state.pages = Some(offered);
+            // An open QR code follows: it now points where the customer
+            // can really go.
+            if matches!(state.overlay, Some(Overlay::Qr(_))) {
+                state.overlay = Some(Overlay::Qr(super::steps::selected_link(state)));
+            }
+        }
+        Msg::ReportWritten(result) => {
+            let banner = match result {
+                Ok(path) => success(
+                    tr!(lang, "banner-report-written"),
+                    path.display().to_string(),
+                ),
+                Err((path, why)) => error(
+                    tr!(lang, "banner-report-not-written"),
+                    tr!(
+                        lang,
+                        "banner-report-not-written-text",
+                        path = path.display().to_string(),
+                        why = why
+                    ),
+                ),
+            };
+            say(state, banner);
+        }
+        Msg::SignInPrompt { id, prompt } => {
+            if let Some(Overlay::SignIn(sign_in)) = &mut state.overlay
+                && sign_in.id == id
+            {
+                // Text from the network is shown: cleaned first.
+                sign_in.prompt = Some(SignInPrompt {
+                    user_code: sanitize(&prompt.user_code),
+                    verification_uri: sanitize(&prompt.verification_uri),
+                    address: sanitize(&prompt.address),
+                    expires_in_secs: prompt.expires_in_secs,
+                });
+            }
+        }
+        Msg::Opened(result) => {
+            let banner = match result {
+                Ok(url) => info(tr!(lang, "banner-guide-opened"), url),
+                // A loopback address cannot be opened on another device.
+                Err(OpenFailure::NoGraphicalSession(url))
+                    if crate::guidance::is_loopback_url(&url) =>
+                {
+                    error(
+                        tr!(lang, "banner-no-browser"),
+                        tr!(lang, "banner-no-graphical-session-local", url = url),
+                    )
+                }
+                Err(OpenFailure::NoGraphicalSession(url)) => error(
+                    tr!(lang, "banner-no-browser"),
+                    tr!(lang, "banner-no-graphical-session", url = url),
+                ),
+                Err(OpenFailure::Failed { url, why }) => error(
+                    tr!(lang, "banner-no-browser"),
+                    tr!(lang, "banner-browser-failed", url = url, why = why),
+                ),
+            };
+            say(state, banner);
+        }
+        Msg::Listed { .. }
+        | Msg::Next { .. }
+        | Msg::Completed { .. }
+        | Msg::Live { .. }
+        | Msg::TaskFailed { .. }
+        | Msg::SignedIn { .. } => {}
+    }
+}
+
+/// A banner for the screen on show: the open vehicle's, else the board's.
+pub(super) fn say(state: &mut State, banner: Banner) {
+    let on_a_board = state.on_a_board;
+    match state.session_mut() {
+        Some(session) => session.say(banner),
+        None if on_a_board => state.vehicles.say(banner),
+        None => {}
+    }
+}
+
+/// A demo association's label in `lang`: the built-in scenario's labels are
+/// in the catalogue as `demo-car-<id>` (its English text is the scenario's
+/// own); any other label (a scenario of the user's) is shown as it came.
+fn demo_label(lang: Lang, id: &str, label: &str) -> String {
+    let key = format!("demo-car-{id}");
+    if crate::text::has(Lang::En, &key) && crate::text::message(Lang::En, &key, None) == label {
+        crate::text::message(lang, &key, None)
+    } else {
+        label.to_owned()
+    }
+}

@@ -1,0 +1,393 @@
+//! The pure update: an input and the clock in, a changed state and the effects
+//! to run out. No I/O happens here, so every behaviour is testable.
+//!
+//! Every vehicle lives in one place (`State::vehicles`), the single-vehicle
+//! wizard being a board of one with its steps screen open; every answer for
+//! any of them goes through one function (`answers::answer`), whose outcome
+//! the screens react to. By concern: `steps` (the steps screen's keys),
+//! `board` (the board's keys), `answers` (gateway answers and live updates),
+//! `follow` (keeping followers in step), `sign_in`, `notes` (report, notes,
+//! explained codes).
+
+mod answers;
+mod board;
+mod follow;
+mod messages;
+mod notes;
+mod sign_in;
+mod steps;
+
+use std::time::SystemTime;
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use super::board::Board;
+use super::keymap::{Action, Context, action_for, help_lines};
+use super::session::VehicleSession;
+use super::state::{
+    Banner, BannerKind, DemoCar, Effect, Input, MAX_NOTE_CHARS, Overlay, Purpose, Screen, State,
+};
+use crate::guidance::{MAX_CODE_CHARS, is_code_char};
+use crate::steps::Step;
+use crate::text::Lang;
+
+pub use answers::step_title;
+
+/// Lines a page key moves help or the guidance.
+const PAGE: u16 = 5;
+/// Rows a page key moves the board's selection.
+const BOARD_PAGE: i8 = 10;
+
+/// What the wizard does first: load the demo associations, and open `car`
+/// at once when it was given.
+pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Effect> {
+    let mut effects = vec![Effect::ProbePages];
+    if state.options.demo {
+        effects.push(Effect::LoadDemoCars);
+    }
+    if let Some(car) = car {
+        effects.extend(steps::open(state, &car, now));
+        if state.options.autoplay
+            && let Some(session) = state.session_mut()
+        {
+            session.set_autoplay(true);
+        }
+    }
+    effects
+}
+
+/// Opens the board on `cars` (several vehicles at once): one session each,
+/// every first list asked for at once (the runner bounds how many run).
+pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = Vec::new();
+    if state.options.demo {
+        effects.push(Effect::LoadDemoCars);
+    }
+    let mut board = Board::new(Vec::new());
+    for car in cars {
+        let session = new_session(state, &car, now);
+        board.add(session);
+    }
+    // The top row is selected, whatever comes to sit there as the first
+    // answers sort the rows, until the technician moves.
+    board.select_top();
+    state.vehicles = board;
+    state.on_a_board = true;
+    state.open = None;
+    state.screen = Screen::Board;
+    state.overlay = None;
+    effects.extend(board::fetch_all(state, Purpose::Open, |_| true));
+    effects
+}
+
+fn new_session(state: &State, car: &str, now: SystemTime) -> VehicleSession {
+    VehicleSession::new(car, &state.options.backend_label, state.options.lang, now)
+}
+
+pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = apply(state, input, now);
+    effects.extend(follow::sync_follow(state));
+    effects.extend(follow::sync_board_follow(state));
+    effects
+}
+
+/// Inputs taken together (the answers that arrived since the last frame):
+/// each applied in turn, the followers put in step once, after the last.
+pub fn update_many(
+    state: &mut State,
+    inputs: impl IntoIterator<Item = Input>,
+    now: SystemTime,
+) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = Vec::new();
+    for input in inputs {
+        effects.extend(apply(state, input, now));
+    }
+    effects.extend(follow::sync_follow(state));
+    effects.extend(follow::sync_board_follow(state));
+    effects
+}
+
+fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
+    match input {
+        Input::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
+        Input::Key(_) => Vec::new(),
+        Input::Resize { width, height } => {
+            state.size = (width, height);
+            Vec::new()
+        }
+        Input::Paste(text) => {
+            on_paste(state, &text);
+            Vec::new()
+        }
+        Input::Msg(msg) => answers::on_msg(state, msg, now),
+        Input::SpinnerTick => {
+            if state.is_loading() {
+                state.spinner = state.spinner.wrapping_add(1);
+            }
+            Vec::new()
+        }
+        Input::ClockTick => Vec::new(),
+        Input::WatchTick => {
+            let open = state.screen == Screen::Steps
+                && state
+                    .session()
+                    .is_some_and(|s| s.watch() && !s.is_loading() && s.following().is_none());
+            let mut effects = if open {
+                steps::fetch(state, Purpose::Watch, false)
+            } else {
+                Vec::new()
+            };
+            effects.extend(board::fetch_all(state, Purpose::Watch, |s| {
+                s.watch() && !s.is_loading() && s.following().is_none()
+            }));
+            effects
+        }
+        Input::AutoplayTick => match state.screen {
+            Screen::Board if state.autoplaying() => board::customer(state),
+            _ if state.autoplaying() && !state.is_loading() => steps::simulate_customer(state),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent, now: SystemTime) -> Vec<Effect> {
+    let test_panic = state.options.test_panic;
+    match action_for(state.context(), &key, state.options.demo, test_panic) {
+        Some(action) => on_action(state, action, now),
+        None => Vec::new(),
+    }
+}
+
+/// Text typed or pasted into the field that has the keys: the explainer's
+/// code, the note, the start field, the board's filter or the id to add.
+fn type_text(state: &mut State, text: &str) {
+    let context = state.context();
+    match (&mut state.overlay, &mut state.screen) {
+        (Some(Overlay::Explain(code)), _) => {
+            code.extend(text.chars().filter(|c| is_code_char(*c)));
+            code.truncate(MAX_CODE_CHARS);
+        }
+        (Some(Overlay::Note(note)), _) => {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                if note.chars().count() < MAX_NOTE_CHARS {
+                    note.push(c);
+                }
+            }
+        }
+        (None, Screen::Start(field)) => field.type_text(text),
+        (None, Screen::Board) => {
+            let board = &mut state.vehicles;
+            match context {
+                Context::BoardFilter => board.type_filter(text),
+                Context::BoardAdd => {
+                    if let Some(field) = board.adding_mut() {
+                        field.type_text(text);
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One typed character: an id field takes it untrimmed, so that a typed
+/// space is named as refused, not dropped; other fields as text.
+fn type_char(state: &mut State, c: char) {
+    let context = state.context();
+    match (&state.overlay, &mut state.screen) {
+        (None, Screen::Start(field)) => field.type_char(c),
+        (None, Screen::Board) if context == Context::BoardAdd => {
+            if let Some(field) = state.vehicles.adding_mut() {
+                field.type_char(c);
+            }
+        }
+        _ => type_text(state, c.encode_utf8(&mut [0; 4])),
+    }
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    if state.too_small() {
+        return;
+    }
+    type_text(state, text);
+}
+
+fn erase(state: &mut State) {
+    let context = state.context();
+    match (&mut state.overlay, &mut state.screen) {
+        (Some(Overlay::Explain(text) | Overlay::Note(text)), _) => {
+            text.pop();
+        }
+        (None, Screen::Start(field)) => field.erase(),
+        (None, Screen::Board) => {
+            let board = &mut state.vehicles;
+            if context == Context::BoardFilter {
+                board.erase_filter();
+            } else if let Some(field) = board.adding_mut() {
+                field.erase();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn lang(state: &State) -> Lang {
+    state.options.lang
+}
+
+fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+        Action::Help => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Back => back(state, now),
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            move_or_scroll(state, action);
+            Vec::new()
+        }
+        Action::Type(c) => {
+            type_char(state, c);
+            Vec::new()
+        }
+        Action::Erase => {
+            erase(state);
+            Vec::new()
+        }
+        Action::ClearField => {
+            match &mut state.screen {
+                Screen::Start(field) => field.clear(),
+                Screen::Board => state.vehicles.clear_filter(),
+                Screen::Steps => {}
+            }
+            Vec::new()
+        }
+        Action::WriteReport => notes::write_report(state, now),
+        Action::WriteNote => {
+            state.overlay = Some(Overlay::Note(String::new()));
+            Vec::new()
+        }
+        Action::SaveNote => notes::save_note(state, now),
+        Action::SignIn => sign_in::begin(state),
+        Action::CancelSignIn => {
+            state.overlay = None;
+            vec![Effect::CancelSignIn]
+        }
+        Action::OpenSignInPage => match state.sign_in().and_then(|s| s.prompt.as_ref()) {
+            Some(prompt) => vec![Effect::OpenUrl(prompt.address.clone())],
+            None => Vec::new(),
+        },
+        _ if state.screen == Screen::Board => board::on_action(state, action, now),
+        _ => steps::on_action(state, action, now),
+    }
+}
+
+/// Esc (or `n`): an overlay closes (the explainer keeps the code it
+/// explained for the report); else the steps screen goes back home and the
+/// board's field or removal is left.
+fn back(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    if let Some(overlay) = state.overlay.take() {
+        if let Overlay::Explain(code) = overlay {
+            notes::explained(state, &code, now);
+        }
+        return Vec::new();
+    }
+    match state.screen {
+        Screen::Steps if state.on_a_board => board::back_to_board(state),
+        Screen::Steps => steps::back_to_start(state),
+        Screen::Board => {
+            state.vehicles.cancel_removal();
+            state.vehicles.stop_adding();
+            Vec::new()
+        }
+        Screen::Start(_) => Vec::new(),
+    }
+}
+
+fn move_or_scroll(state: &mut State, action: Action) {
+    let down = matches!(action, Action::Down | Action::PageDown);
+    let page = matches!(action, Action::PageUp | Action::PageDown);
+    let context = state.context();
+    if let Some(Overlay::Help { scroll }) = &mut state.overlay {
+        let last = help_lines(context, state.options.demo, state.on_a_board).len();
+        let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
+        let by = if page { PAGE } else { 1 };
+        *scroll = if down {
+            scroll.saturating_add(by).min(last)
+        } else {
+            scroll.saturating_sub(by)
+        };
+        return;
+    }
+    if state.screen == Screen::Board {
+        let lang = lang(state);
+        let by = if page { isize::from(BOARD_PAGE) } else { 1 };
+        state
+            .vehicles
+            .move_selection(if down { by } else { -by }, lang);
+        return;
+    }
+    if let Screen::Start(field) = &mut state.screen {
+        let choices = choices(&state.recent, &state.demo_cars);
+        let count = choices.len();
+        if count == 0 {
+            return;
+        }
+        let next = match (field.picked(), down) {
+            (None, true) => 0,
+            (None, false) => count - 1,
+            (Some(i), true) => (i + 1) % count,
+            (Some(i), false) => (i + count - 1) % count,
+        };
+        field.pick(next, &choices[next].0);
+        return;
+    }
+    match state.session_mut() {
+        Some(session) if page => session.scroll_guide(down, PAGE),
+        Some(session) => session.move_selection(down),
+        None => {}
+    }
+}
+
+/// The start screen's choices: recent ids first, then demo ones not already
+/// listed; a recent id that is a demo car keeps its label.
+pub fn choices(recent: &[String], demo: &[DemoCar]) -> Vec<(String, Option<String>)> {
+    let label_of = |id: &str| demo.iter().find(|d| d.id == id).map(|d| d.label.clone());
+    let mut out: Vec<(String, Option<String>)> =
+        recent.iter().map(|id| (id.clone(), label_of(id))).collect();
+    for car in demo {
+        if !recent.contains(&car.id) {
+            out.push((car.id.clone(), Some(car.label.clone())));
+        }
+    }
+    out
+}
+
+/// The title a person reads for a step (the raw name for unknown steps).
+fn title(lang: Lang, step: &Step) -> String {
+    crate::guidance::step_title(lang, &step.name)
+}
+
+fn banner(kind: BannerKind, title: String, text: String) -> Banner {
+    Banner { kind, title, text }
+}
+
+fn info(title: String, text: String) -> Banner {
+    banner(BannerKind::Info, title, text)
+}
+
+fn success(title: String, text: String) -> Banner {
+    banner(BannerKind::Success, title, text)
+}
+
+fn error(title: String, text: String) -> Banner {
+    banner(BannerKind::Error, title, text)
+}

@@ -1,0 +1,74 @@
+//! What goes into the session's report beyond the answers: `x` writes it,
+//! `N` keeps a note, and an error code explained with `e` is kept.
+
+use std::time::SystemTime;
+
+use super::messages::say;
+use super::{error, info, lang};
+use crate::report::Event;
+use crate::tr;
+use crate::wizard::state::{Effect, Overlay, State};
+
+/// `x`: the session's report (every vehicle of the run) goes to the data
+/// directory.
+pub(super) fn write_report(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let lang = lang(state);
+    match &state.options.data_dir {
+        Some(dir) => {
+            let report = state.report();
+            vec![Effect::WriteReport {
+                path: report.default_path(dir, now),
+                report: Box::new(report),
+            }]
+        }
+        None => {
+            say(
+                state,
+                error(
+                    tr!(lang, "banner-no-report-place"),
+                    tr!(lang, "banner-no-report-place-text"),
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Enter in the note field: the note goes into the report (the open
+/// vehicle's events, or the run's notes on the board); an empty one is
+/// dropped.
+pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
+    let Some(Overlay::Note(text)) = state.overlay.take() else {
+        return Vec::new();
+    };
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    state.note(now, Event::Note { text });
+    let lang = lang(state);
+    say(
+        state,
+        info(
+            tr!(lang, "banner-note-kept"),
+            tr!(lang, "banner-note-kept-text"),
+        ),
+    );
+    Vec::new()
+}
+
+/// The explainer closed on `code`: a code it knows goes into the report
+/// with its meaning.
+pub(super) fn explained(state: &mut State, code: &str, now: SystemTime) {
+    let Some(known) = crate::guidance::explain(code) else {
+        return;
+    };
+    let meaning = known.meaning(state.options.lang);
+    state.note(
+        now,
+        Event::Explained {
+            code: known.code(),
+            meaning,
+        },
+    );
+}

@@ -1,0 +1,93 @@
+//! Signing in without leaving the screen (`i`, on the steps screen and the
+//! board alike): the overlay, and what a sign-in that ended changes.
+
+use super::messages::say;
+use super::steps::fetch_for;
+use super::{error, lang, success};
+use crate::auth::AuthError;
+use crate::auth::store::Place;
+use crate::describe::auth_error;
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::state::{Effect, Overlay, Purpose, SignIn, SignedIn, State};
+
+/// `i`: the sign-in overlay opens and the runner starts the device flow.
+pub(super) fn begin(state: &mut State) -> Vec<Effect> {
+    if state.options.demo {
+        return Vec::new();
+    }
+    let id = state.fresh_id();
+    state.overlay = Some(Overlay::SignIn(SignIn { id, prompt: None }));
+    vec![Effect::SignIn {
+        id,
+        data_dir: state.options.data_dir.clone(),
+    }]
+}
+
+/// Where a token is kept, in words.
+fn place_words(lang: Lang, place: &Place) -> String {
+    match place {
+        Place::Keyring(name) => tr!(lang, "place-keyring", name = *name),
+        Place::File(path) => tr!(lang, "place-file", path = path.display().to_string()),
+    }
+}
+
+/// The sign-in ended. On success the open vehicle picks up where it was
+/// and every board vehicle refused for want of a token asks again (each
+/// list asked with the new token); on failure the overlay closes and the
+/// banner says why, with `i` to try again.
+pub(super) fn signed_in(
+    state: &mut State,
+    id: u64,
+    result: Result<SignedIn, AuthError>,
+) -> Vec<Effect> {
+    if state.sign_in().is_none_or(|s| s.id != id) {
+        return Vec::new();
+    }
+    state.overlay = None;
+    let lang = lang(state);
+    let signed = match result {
+        Ok(signed) => signed,
+        Err(e) => {
+            let banner = error(
+                tr!(lang, "banner-sign-in-failed"),
+                tr!(
+                    lang,
+                    "banner-sign-in-failed-text",
+                    why = auth_error(lang, &e)
+                ),
+            );
+            say(state, banner);
+            return Vec::new();
+        }
+    };
+    let mut text = tr!(
+        lang,
+        "banner-signed-in-text",
+        place = place_words(lang, &signed.place)
+    );
+    if signed.new_file || signed.keyring_too_small.is_some() {
+        text = format!(
+            "{text} {}",
+            crate::auth::store::file_notice(lang, signed.keyring_too_small)
+        );
+    }
+    let open = state.open.clone();
+    let board = state.on_a_board;
+    let next_id = &mut state.next_id;
+    let effects = state
+        .vehicles
+        .sessions_mut()
+        .filter(|s| Some(s.car()) == open.as_deref() || board && s.refused_token())
+        .map(|s| {
+            let purpose = if s.list().is_none() {
+                Purpose::Open
+            } else {
+                Purpose::Refresh
+            };
+            fetch_for(s, next_id, lang, purpose, false)
+        })
+        .collect();
+    say(state, success(tr!(lang, "banner-signed-in"), text));
+    effects
+}

@@ -1,0 +1,260 @@
+//! The start screen's and the steps screen's keys: open a vehicle, ask for
+//! its list or next step, watch, reset, act as the simulated customer, and
+//! go back to the start screen.
+
+use std::time::SystemTime;
+
+use super::{info, lang};
+use crate::report::Event;
+use crate::steps::is_id;
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::keymap::Action;
+use crate::wizard::session::VehicleSession;
+use crate::wizard::start::StartField;
+use crate::wizard::state::{Effect, Overlay, Purpose, Screen, State};
+
+pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
+    match action {
+        Action::Submit => {
+            let Screen::Start(field) = &mut state.screen else {
+                return Vec::new();
+            };
+            let id = field.input().trim().to_owned();
+            if is_id(&id) {
+                open(state, &id, now)
+            } else {
+                field.refuse();
+                Vec::new()
+            }
+        }
+        Action::Refresh => fetch(state, Purpose::Refresh, false),
+        Action::ToggleWatch => toggle_watch(state),
+        Action::NextStep => ask_next(state),
+        Action::CycleFilter => {
+            if let Some(session) = state.session_mut() {
+                session.cycle_filter();
+            }
+            fetch(state, Purpose::Refresh, false)
+        }
+        Action::AskReset => {
+            state.overlay = Some(Overlay::ConfirmReset);
+            Vec::new()
+        }
+        Action::ConfirmReset => {
+            state.overlay = None;
+            if let Some(session) = state.session_mut() {
+                session.log_event(now, Event::Reset);
+            }
+            fetch(state, Purpose::Reset, true)
+        }
+        Action::Explain => {
+            state.overlay = Some(Overlay::Explain(String::new()));
+            Vec::new()
+        }
+        Action::OpenDoc => vec![Effect::OpenUrl(selected_link(state).url)],
+        Action::ShowQr => {
+            state.overlay = Some(Overlay::Qr(selected_link(state)));
+            Vec::new()
+        }
+        Action::SimulateCustomer => simulate_customer(state),
+        Action::CycleGuideLang => {
+            state.guide_lang = state.guide_lang.next();
+            Vec::new()
+        }
+        #[cfg(debug_assertions)]
+        Action::TestPanic => test_panic(state),
+        _ => Vec::new(),
+    }
+}
+
+/// Esc on the steps screen: the session waits behind the start screen, its
+/// watch off and its request dropped; the field holds its id.
+pub(super) fn back_to_start(state: &mut State) -> Vec<Effect> {
+    let Some(session) = state.session_mut() else {
+        state.screen = Screen::Start(StartField::default());
+        return Vec::new();
+    };
+    session.set_watch(false);
+    session.set_autoplay(false);
+    session.abandon();
+    let car = session.car().to_owned();
+    state.screen = Screen::Start(StartField::with(&car));
+    vec![Effect::Cancel { car }]
+}
+
+/// Opens a carAssociationID: the first list must be asked by it. A vehicle
+/// opened before in this run resumes its session (list, log and all).
+pub(super) fn open(state: &mut State, car: &str, now: SystemTime) -> Vec<Effect> {
+    state.screen = Screen::Steps;
+    state.overlay = None;
+    let resume = state.vehicles.contains(car);
+    if !resume {
+        let session = super::new_session(state, car, now);
+        state.vehicles.add(session);
+    }
+    state.vehicles.select(car);
+    state.open = Some(car.to_owned());
+    let purpose = if resume {
+        Purpose::Refresh
+    } else {
+        Purpose::Open
+    };
+    fetch(state, purpose, false)
+}
+
+/// Starts a list request for the open vehicle.
+pub(super) fn fetch(state: &mut State, purpose: Purpose, reset: bool) -> Vec<Effect> {
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    let mut next_id = id;
+    let effect = fetch_for(session, &mut next_id, lang, purpose, reset);
+    state.next_id = next_id;
+    vec![effect]
+}
+
+/// A list request for one session, which is then in flight.
+pub(super) fn fetch_for(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    purpose: Purpose,
+    reset: bool,
+) -> Effect {
+    let id = *next_id;
+    *next_id += 1;
+    let request = session.request(purpose, reset);
+    let what = match purpose {
+        Purpose::Open => tr!(lang, "loading-steps"),
+        Purpose::Refresh | Purpose::Watch => tr!(lang, "loading-refresh"),
+        Purpose::Reset => tr!(lang, "loading-reset"),
+    };
+    session.begin(id, what, request.status);
+    Effect::FetchList {
+        car: session.car().to_owned(),
+        id,
+        request,
+        purpose,
+    }
+}
+
+fn ask_next(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    let Some(steps_id) = session.steps_id().map(str::to_owned) else {
+        session.say(info(
+            tr!(lang, "banner-no-steps-id"),
+            tr!(lang, "banner-no-steps-id-text"),
+        ));
+        return Vec::new();
+    };
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-next"), filter);
+    let car = session.car().to_owned();
+    state.next_id += 1;
+    vec![Effect::FetchNext { car, id, steps_id }]
+}
+
+fn toggle_watch(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    if session.watch() {
+        session.set_watch(false);
+        session.say(info(
+            tr!(lang, "banner-watch-off"),
+            tr!(lang, "banner-watch-off-text"),
+        ));
+        return Vec::new();
+    }
+    if session.all_done() {
+        session.say(info(
+            tr!(lang, "banner-nothing-to-watch"),
+            tr!(lang, "banner-nothing-to-watch-text"),
+        ));
+        return Vec::new();
+    }
+    session.set_watch(true);
+    session.say(info(
+        tr!(lang, "banner-watching"),
+        tr!(lang, "banner-watching-text"),
+    ));
+    // With a stepsID the follower brings the list as it is now; without,
+    // the list is asked by carAssociationID first (every few seconds until
+    // one arrives).
+    if session.steps_id().is_some() || session.is_loading() {
+        Vec::new()
+    } else {
+        fetch(state, Purpose::Watch, false)
+    }
+}
+
+pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
+    if !state.options.demo {
+        return Vec::new();
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    if session.whole().is_none() && session.list().is_none() {
+        return Vec::new();
+    }
+    match session.next_step().map(|s| s.name.clone()) {
+        Some(step) => {
+            let filter = session.filter();
+            session.begin(id, tr!(lang, "loading-customer"), filter);
+            let car = session.car().to_owned();
+            state.next_id += 1;
+            vec![Effect::Complete { car, id, step }]
+        }
+        None => {
+            session.set_autoplay(false);
+            session.say(info(
+                tr!(lang, "banner-customer-idle"),
+                tr!(lang, "banner-customer-idle-text"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// The customer's link of the selected step (the service page without one).
+pub(super) fn selected_link(state: &State) -> crate::guidance::GuideLink {
+    let step = state
+        .session()
+        .and_then(VehicleSession::selected_step)
+        .map(|s| s.name.clone());
+    state.customer_link(step.as_deref())
+}
+
+/// `!` in a debug build with `STEPWISE_TEST_PANIC`: a panic on the loop,
+/// (`=task`) in a request task of the open vehicle, which is then waiting,
+/// or (`=elsewhere`) in a background task nothing catches.
+#[cfg(debug_assertions)]
+fn test_panic(state: &mut State) -> Vec<Effect> {
+    use crate::wizard::state::TestPanic;
+    match state.options.test_panic_at {
+        TestPanic::Loop => return vec![Effect::Panic],
+        TestPanic::Elsewhere => return vec![Effect::PanicElsewhere],
+        TestPanic::Task => {}
+    }
+    let lang = lang(state);
+    let id = state.next_id;
+    let Some(session) = state.session_mut() else {
+        return Vec::new();
+    };
+    let filter = session.filter();
+    session.begin(id, tr!(lang, "loading-refresh"), filter);
+    let car = session.car().to_owned();
+    state.next_id += 1;
+    vec![Effect::PanicInTask { car, id }]
+}
