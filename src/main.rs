@@ -730,8 +730,11 @@ fn wizard(
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     let result = rt.block_on(stepwise::app::run(&settings, launch));
-    // Tasks still waiting on a silent gateway are dropped, not awaited.
-    rt.shutdown_background();
+    // Tasks still waiting on a silent gateway are dropped, not awaited; a
+    // file or token store write already under way on a blocking thread is
+    // given a moment to finish, so that quitting mid-save leaves neither a
+    // half-written temporary file (it may hold a token) nor a lost save.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
     drop(log);
     match result {
         Ok(ended) => {

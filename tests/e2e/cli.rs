@@ -535,9 +535,10 @@ fn endless_input_files_are_refused_with_their_cap() {
         (&["serve", "--scenario", "/dev/zero"], None),
     ];
     for (args, env) in cases {
+        // https: a plain-HTTP gateway needs no CA file and reads none.
         let mut cmd = stepwise(home.path());
         cmd.env("STEPWISE_LANG", "en").args(args).args(
-            ["--api", "http://127.0.0.1:9"]
+            ["--api", "https://127.0.0.1:9"]
                 .iter()
                 .filter(|_| args[0] == "steps"),
         );
