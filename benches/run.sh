@@ -3,14 +3,15 @@
 # baseline, measured in one run on loopback only. Needs hyperfine, wrk, nginx
 # and curl (Debian: apt-get install hyperfine wrk nginx-light curl).
 #   bash benches/run.sh [RUNS [SECTION...]]
-# SECTIONs (numbers of docs/BENCHMARKS.md) pick what runs; all by default.
+# SECTIONs (numbers of docs/BENCHMARKS.md, or `board` for 10) pick what
+# runs; all by default. `bash benches/run.sh 10 board` runs only the board.
 # BOARD_BEFORE=/path/to/an/older/stepwise measures the board (section 10)
 # with that build too, each size and latency right before this build's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 shift || true
-sections=" $* "
+sections=" ${*//board/10} "
 want() { [ "$sections" = "  " ] || [[ "$sections" == *" $1 "* ]]; }
 # The runs get a scratch HOME; cargo keeps its own.
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
