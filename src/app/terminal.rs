@@ -69,10 +69,11 @@ enum Wake {
 /// Runs the wizard until the user quits. Draws only when something changed:
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
 /// only while a request is in flight, autoplay only while on, watch only
-/// while it has no list to follow yet), and at most once a [`FRAME`]: the
-/// answers that arrive meanwhile wait in the channel and are taken together
-/// after the frame (followers put in step once, the board's order computed
-/// once), however many there are. Returns the number of the signal that
+/// while it has no list to follow yet). Answers are drawn at most once a
+/// [`FRAME`]: those that arrive meanwhile wait in the channel and are taken
+/// together after the frame (followers put in step once, the board's order
+/// computed once), however many there are. A key's frame is drawn at once,
+/// so keys never wait for the answers' pace. Returns the number of the signal that
 /// ended it, if one did.
 pub async fn run(
     state: &mut State,
@@ -103,6 +104,9 @@ pub async fn run(
     let frame = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(frame);
     let mut dirty = true;
+    // A key (or paste, or resize) changed the screen: its frame is drawn
+    // at once, not held to the pace of the answers.
+    let mut keyed = false;
     let mut last_frame: Option<Instant> = None;
     for effect in first {
         runner.run(effect);
@@ -117,12 +121,13 @@ pub async fn run(
             return Err(stopped(state));
         }
         let due = last_frame.map_or_else(Instant::now, |at| at + FRAME);
-        if dirty && Instant::now() >= due {
+        if dirty && (keyed || Instant::now() >= due) {
             if state.on_a_board {
                 state.vehicles.refresh_order(state.options.lang);
             }
             draw(&mut guard.terminal, state, &mut link)?;
             dirty = false;
+            keyed = false;
             last_frame = Some(Instant::now());
             ages = if state.on_board() {
                 ui::board_next_change(state, SystemTime::now())
@@ -174,6 +179,10 @@ pub async fn run(
                     // A resize redraws every cell, links included.
                     link = None;
                 }
+                keyed |= matches!(
+                    input,
+                    Input::Key(_) | Input::Paste(_) | Input::Resize { .. }
+                );
                 update(state, input, SystemTime::now())
             }
             Wake::Msg(msg) => {
