@@ -544,6 +544,16 @@ fn serve(
             ));
             shared = shared.with_auth(options);
         }
+        // Beyond this machine with no token, the control calls are open to
+        // the whole network: said on stderr, where it is not missed, before
+        // the banner.
+        if !bound.ip().is_loopback() && shared.needs_no_token() {
+            say(&tr!(
+                lang,
+                "cli-arg-sim-open-network",
+                url = format!("{scheme}://{bound}")
+            ));
+        }
         if let Err(e) = writeln!(io::stdout().lock(), "{}", banner.join("\n")) {
             tracing::debug!("the banner could not be written: {e}");
         }

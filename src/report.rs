@@ -69,6 +69,22 @@ fn rfc3339<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Erro
     s.serialize_str(&humantime::format_rfc3339_seconds(*at).to_string())
 }
 
+/// The first events a log keeps, however many follow.
+pub const KEEP_FIRST: usize = 20;
+/// The last events a log keeps: older ones past the first are left out,
+/// and counted, so a flood of changes cannot grow it (or its report)
+/// without bound.
+pub const KEEP_LAST: usize = 80;
+
+/// Events left out of the middle of a log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// How many.
+    pub count: usize,
+    /// How many entries come before the gap.
+    pub after: usize,
+}
+
 /// Everything needed for the ticket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionLog {
@@ -77,7 +93,11 @@ pub struct SessionLog {
     /// Said once, by the report of the run.
     #[serde(skip)]
     backend: String,
+    /// The first [`KEEP_FIRST`] events and the last [`KEEP_LAST`].
     entries: Vec<Entry>,
+    /// Events left out between the first and the last kept.
+    #[serde(rename = "leftOut", skip_serializing_if = "Option::is_none")]
+    left_out: Option<LeftOut>,
     /// The last whole list seen: the report's closing state.
     #[serde(rename = "steps", serialize_with = "final_steps")]
     last_list: Option<StepsList>,
@@ -108,8 +128,15 @@ impl SessionLog {
         self.lang = lang;
     }
 
+    /// The events kept: the first [`KEEP_FIRST`], then (after the gap of
+    /// [`SessionLog::left_out`], if any) the last [`KEEP_LAST`].
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The events left out of the middle, once there were too many.
+    pub fn left_out(&self) -> Option<LeftOut> {
+        self.left_out
     }
 
     pub fn car_association_id(&self) -> Option<&str> {
@@ -117,6 +144,17 @@ impl SessionLog {
     }
 
     pub fn push(&mut self, at: SystemTime, event: Event) {
+        if self.entries.len() >= KEEP_FIRST + KEEP_LAST {
+            // The oldest of the last ones goes.
+            self.entries.remove(KEEP_FIRST);
+            self.left_out.get_or_insert(LeftOut {
+                count: 0,
+                after: KEEP_FIRST,
+            });
+            if let Some(gap) = &mut self.left_out {
+                gap.count += 1;
+            }
+        }
         self.entries.push(Entry { at, event });
     }
 
@@ -126,7 +164,7 @@ impl SessionLog {
         if self.last_list.as_ref() == Some(list) {
             return;
         }
-        if let Some(previous) = &self.last_list {
+        if let Some(previous) = self.last_list.take() {
             for step in &list.steps {
                 if let Some(before) = previous.find(&step.name)
                     && before.status != step.status
@@ -136,7 +174,7 @@ impl SessionLog {
                         from: before.status.as_wire().to_owned(),
                         to: step.status.as_wire().to_owned(),
                     };
-                    self.entries.push(Entry { at, event: change });
+                    self.push(at, change);
                 }
             }
         }
@@ -219,7 +257,7 @@ impl SessionLog {
             }
         }
         let _ = writeln!(out, "\n### {}\n", tr!(lang, "report-events"));
-        write_entries(out, lang, &self.entries);
+        write_entries(out, lang, &self.entries, self.left_out);
         out.push('\n');
     }
 
@@ -229,9 +267,24 @@ impl SessionLog {
     }
 }
 
-fn write_entries(out: &mut String, lang: Lang, entries: &[Entry]) {
+/// The events as a Markdown list; `left_out`'s gap, if any, is said where
+/// it is.
+fn write_entries(out: &mut String, lang: Lang, entries: &[Entry], left_out: Option<LeftOut>) {
     use std::fmt::Write;
-    for entry in entries {
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some(gap) = left_out.filter(|g| g.after == i) {
+            let _ = writeln!(
+                out,
+                "- … {}",
+                tr!(
+                    lang,
+                    "report-events-left-out",
+                    n = crate::text::num(gap.count),
+                    first = crate::text::num(KEEP_FIRST),
+                    last = crate::text::num(KEEP_LAST)
+                )
+            );
+        }
         let at = humantime::format_rfc3339_seconds(entry.at);
         let _ = writeln!(out, "- {at} {}", describe(lang, &entry.event));
     }
@@ -290,7 +343,7 @@ impl SessionReport {
         }
         if !self.notes.is_empty() {
             let _ = writeln!(out, "## {}\n", tr!(lang, "report-notes"));
-            write_entries(&mut out, lang, &self.notes);
+            write_entries(&mut out, lang, &self.notes, None);
         }
         out
     }
@@ -538,6 +591,51 @@ mod tests {
         assert_eq!(log.entries().len(), 1, "{:?}", log.entries());
         log.record_list(t0, &list("alreadyDone"));
         assert_eq!(log.entries().len(), 3, "a change and the new list");
+    }
+
+    #[test]
+    fn a_flood_of_changes_keeps_the_first_and_last_events_and_counts_the_rest() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut log = SessionLog::new("987654", "demo backend");
+        log.set_lang(Lang::En);
+        // Each flip logs a status change and the list: 20,000 events.
+        for i in 0..10_000u64 {
+            let status = if i % 2 == 0 { "todo" } else { "alreadyDone" };
+            log.record_list(t0 + Duration::from_millis(i), &list(status));
+        }
+        assert_eq!(log.entries().len(), KEEP_FIRST + KEEP_LAST);
+        let left_out = 2 * 10_000 - 1 - KEEP_FIRST - KEEP_LAST;
+        assert_eq!(
+            log.left_out(),
+            Some(LeftOut {
+                count: left_out,
+                after: KEEP_FIRST
+            })
+        );
+        // The first list is kept, and so is the last one.
+        assert!(matches!(
+            &log.entries()[0].event,
+            Event::List { done: 1, .. }
+        ));
+        assert_eq!(
+            log.entries().last().unwrap().at,
+            t0 + Duration::from_millis(9_999)
+        );
+        let md = log.to_markdown();
+        assert!(
+            md.contains(&format!(
+                "- … {left_out} events left out (the first 20 and the last 80"
+            )),
+            "{md}"
+        );
+        assert!(md.lines().count() < 200, "{} lines", md.lines().count());
+        let json: serde_json::Value = serde_json::to_value(&log).unwrap();
+        assert_eq!(json["leftOut"]["count"], left_out);
+        assert_eq!(json["leftOut"]["after"], KEEP_FIRST);
+        assert_eq!(
+            json["entries"].as_array().unwrap().len(),
+            KEEP_FIRST + KEEP_LAST
+        );
     }
 
     #[test]

@@ -271,6 +271,10 @@ report-event-next-none = nächster Schritt laut Gateway: keiner (null)
 report-event-simulated = simulierter Kunde erledigte `{ $step }`
 report-event-error = Fehler: { $what }: { $detail }
 report-event-started-over = das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } Ereignis ausgelassen
+   *[other] { $n } Ereignisse ausgelassen
+} (die ersten { $first } und die letzten { $last } sind erhalten)
 report-vehicle-count = { $count ->
     [one] { $count } Fahrzeug
    *[other] { $count } Fahrzeuge
@@ -828,6 +832,7 @@ cli-arg-sim-token-either = Bearer-Token oder Anmelde-Token verlangt
 cli-arg-sim-token-bearer = Bearer-Token verlangt
 cli-arg-sim-token-signed-in = Anmelde-Token verlangt
 cli-arg-sim-token-none = kein Token verlangt
+cli-arg-sim-open-network = Achtung: { $url } ist von anderen Rechnern aus erreichbar und verlangt kein Token: Jeder in diesem Netz kann die Steueraufrufe nutzen (/sim/…: Schritte abschließen oder zurücknehmen, Anmeldungen freigeben). Ein Token mit --token-file PFAD verlangen oder nur auf 127.0.0.1 lauschen.
 cli-arg-sim-device-sign-in = Geräte-Anmeldung an: Tokens gelten { $seconds } s; einen Code bestätigen mit POST /sim/device/CODE/approve (oder /deny), oder { $url }/device öffnen
 
 ## Command-line errors: configuration, networks, sign-in storage

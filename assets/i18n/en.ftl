@@ -289,6 +289,10 @@ report-event-next-none = the gateway's next step: none (null)
 report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
 report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } event left out
+   *[other] { $n } events left out
+} (the first { $first } and the last { $last } are kept)
 report-vehicle-count = { $count ->
     [one] { $count } vehicle
    *[other] { $count } vehicles
@@ -833,6 +837,7 @@ cli-arg-sim-token-either = the bearer token or a signed-in token required
 cli-arg-sim-token-bearer = a bearer token required
 cli-arg-sim-token-signed-in = a signed-in token required
 cli-arg-sim-token-none = no token required
+cli-arg-sim-open-network = Warning: { $url } can be reached from other machines and asks for no token: anyone on that network can use the control calls (/sim/…: complete or revoke steps, approve sign-ins). Require a token with --token-file PATH, or listen on 127.0.0.1 only.
 cli-arg-sim-device-sign-in = device sign-in on: tokens last { $seconds } s; approve a code with POST /sim/device/CODE/approve (or /deny), or open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

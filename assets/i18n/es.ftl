@@ -271,6 +271,10 @@ report-event-next-none = siguiente paso según la pasarela: ninguno (null)
 report-event-simulated = el cliente simulado completó `{ $step }`
 report-event-error = fallo: { $what }: { $detail }
 report-event-started-over = la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } evento omitido
+   *[other] { $n } eventos omitidos
+} (se conservan los { $first } primeros y los { $last } últimos)
 report-vehicle-count = { $count ->
     [one] { $count } vehículo
    *[other] { $count } vehículos
@@ -834,6 +838,7 @@ cli-arg-sim-token-either = se exige el token (bearer) o un token de sesión
 cli-arg-sim-token-bearer = se exige un token (bearer)
 cli-arg-sim-token-signed-in = se exige un token de sesión
 cli-arg-sim-token-none = no se exige token
+cli-arg-sim-open-network = Atención: { $url } es accesible desde otras máquinas y no pide ningún token: cualquiera en esa red puede usar las llamadas de control (/sim/…: completar o revocar pasos, aprobar inicios de sesión). Exija un token con --token-file RUTA, o escuche solo en 127.0.0.1.
 cli-arg-sim-device-sign-in = inicio de sesión por dispositivo activo: los tokens duran { $seconds } s; apruebe un código con POST /sim/device/CODE/approve (o /deny), o abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -271,6 +271,10 @@ report-event-next-none = étape suivante selon la passerelle : aucune (null)
 report-event-simulated = le client simulé a fait `{ $step }`
 report-event-error = erreur : { $what } : { $detail }
 report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } événement omis
+   *[other] { $n } événements omis
+} (les { $first } premiers et les { $last } derniers sont conservés)
 report-vehicle-count = { $count ->
     [one] { $count } véhicule
    *[other] { $count } véhicules
@@ -831,6 +835,7 @@ cli-arg-sim-token-either = jeton (bearer) ou jeton de connexion exigé
 cli-arg-sim-token-bearer = jeton (bearer) exigé
 cli-arg-sim-token-signed-in = jeton de connexion exigé
 cli-arg-sim-token-none = aucun jeton exigé
+cli-arg-sim-open-network = Attention : { $url } est joignable depuis d'autres machines et ne demande aucun jeton : n'importe qui sur ce réseau peut utiliser les appels de contrôle (/sim/… : terminer ou annuler des étapes, approuver des connexions). Exigez un jeton avec --token-file CHEMIN, ou n'écoutez que sur 127.0.0.1.
 cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

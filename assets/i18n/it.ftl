@@ -271,6 +271,10 @@ report-event-next-none = prossimo passo secondo il gateway: nessuno (null)
 report-event-simulated = il cliente simulato ha fatto `{ $step }`
 report-event-error = errore: { $what }: { $detail }
 report-event-started-over = il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } evento omesso
+   *[other] { $n } eventi omessi
+} (sono conservati i primi { $first } e gli ultimi { $last })
 report-vehicle-count = { $count ->
     [one] { $count } veicolo
    *[other] { $count } veicoli
@@ -831,6 +835,7 @@ cli-arg-sim-token-either = richiesto il token (bearer) o un token di accesso
 cli-arg-sim-token-bearer = richiesto un token (bearer)
 cli-arg-sim-token-signed-in = richiesto un token di accesso
 cli-arg-sim-token-none = nessun token richiesto
+cli-arg-sim-open-network = Attenzione: { $url } è raggiungibile da altre macchine e non chiede alcun token: chiunque su quella rete può usare le chiamate di controllo (/sim/…: completare o revocare passi, approvare accessi). Richiedere un token con --token-file PERCORSO, oppure ascoltare solo su 127.0.0.1.
 cli-arg-sim-device-sign-in = accesso tramite dispositivo attivo: i token durano { $seconds } s; approvare un codice con POST /sim/device/CODE/approve (o /deny), o aprire { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -271,6 +271,10 @@ report-event-next-none = volgende stap volgens de gateway: geen (null)
 report-event-simulated = gesimuleerde klant deed `{ $step }`
 report-event-error = fout: { $what }: { $detail }
 report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } gebeurtenis weggelaten
+   *[other] { $n } gebeurtenissen weggelaten
+} (de eerste { $first } en de laatste { $last } zijn bewaard)
 report-vehicle-count = { $count ->
     [one] { $count } voertuig
    *[other] { $count } voertuigen
@@ -828,6 +832,7 @@ cli-arg-sim-token-either = bearer-token of inlogtoken vereist
 cli-arg-sim-token-bearer = bearer-token vereist
 cli-arg-sim-token-signed-in = inlogtoken vereist
 cli-arg-sim-token-none = geen token vereist
+cli-arg-sim-open-network = Let op: { $url } is bereikbaar vanaf andere machines en vraagt geen token: iedereen op dat netwerk kan de besturingsaanroepen gebruiken (/sim/…: stappen voltooien of intrekken, aanmeldingen goedkeuren). Vereis een token met --token-file PAD, of luister alleen op 127.0.0.1.
 cli-arg-sim-device-sign-in = inloggen via apparaat aan: tokens gelden { $seconds } s; keur een code goed met POST /sim/device/CODE/approve (of /deny), of open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -273,6 +273,10 @@ report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
 report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } evento omitido
+   *[other] { $n } eventos omitidos
+} (são mantidos os { $first } primeiros e os { $last } últimos)
 report-vehicle-count = { $count ->
     [0] { $count } veículos
     [one] { $count } veículo
@@ -843,6 +847,7 @@ cli-arg-sim-token-either = exige o token (bearer) ou um token de login
 cli-arg-sim-token-bearer = exige um token (bearer)
 cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
+cli-arg-sim-open-network = Atenção: { $url } pode ser acessado de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controle (/sim/…: concluir ou revogar passos, aprovar logins). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -267,6 +267,10 @@ report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
 report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-events-left-out = { $n ->
+    [one] { $n } evento omitido
+   *[other] { $n } eventos omitidos
+} (mantêm-se os primeiros { $first } e os últimos { $last })
 report-vehicle-count = { $count ->
     [one] { $count } veículo
    *[other] { $count } veículos
@@ -824,6 +828,7 @@ cli-arg-sim-token-bearer = exige um token (bearer)
 cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
+cli-arg-sim-open-network = Atenção: { $url } está acessível a partir de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controlo (/sim/…: concluir ou revogar passos, aprovar inícios de sessão). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
 
 ## Command-line errors: configuration, networks, sign-in storage
 # O ficheiro de configuração; { $file } é o caminho dele, ou o caminho e a variável que o indica

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -19,8 +20,16 @@ use crate::auth::{AuthError, Choice, SignInOptions, TokenSource, TokenStore, gat
 use crate::client::{Gateway, live};
 use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, SignedIn};
 
+/// Request tasks that may hold a request's whole state at once (at least
+/// the largest `--concurrency`). A board asks every vehicle's list at once,
+/// and the gateway's budget admits a few at a time: the others wait for a
+/// place holding only what they will ask, about a tenth of the memory.
+const UNDER_WAY: usize = 256;
+
 pub struct Runner {
     gateway: Arc<Gateway>,
+    /// Places for requests under way (see [`UNDER_WAY`]).
+    under_way: Arc<Semaphore>,
     tx: UnboundedSender<Msg>,
     /// The request task of each vehicle, by carAssociationID.
     requests: HashMap<String, JoinHandle<()>>,
@@ -43,6 +52,7 @@ impl Runner {
     pub fn new(gateway: Gateway, tx: UnboundedSender<Msg>) -> Self {
         Runner {
             gateway: Arc::new(gateway),
+            under_way: Arc::new(Semaphore::new(UNDER_WAY)),
             tx,
             requests: HashMap::new(),
             followers: HashMap::new(),
@@ -77,14 +87,26 @@ impl Runner {
         }
     }
 
-    /// Starts request `id` of a vehicle, aborting the one it supersedes; a
-    /// task that panics answers [`Msg::TaskFailed`], so the vehicle stops
-    /// waiting and can ask again.
-    fn request(&mut self, car: String, id: u64, task: impl Future<Output = ()> + Send + 'static) {
+    /// Starts request `id` of a vehicle, aborting the one it supersedes.
+    /// The request (`make`'s future) is made once it has a place under way
+    /// (see [`UNDER_WAY`]); a task that panics answers [`Msg::TaskFailed`],
+    /// so the vehicle stops waiting and can ask again.
+    fn request<F, Fut>(&mut self, car: String, id: u64, make: F)
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let tx = self.tx.clone();
         let failed = car.clone();
+        let under_way = Arc::clone(&self.under_way);
         let task = tokio::spawn(async move {
-            if let Err(why) = tasks::caught(task).await {
+            // Never closed; the place is given back when the request ends.
+            let Ok(_place) = under_way.acquire_owned().await else {
+                return;
+            };
+            // `caught` boxes the request, so a task waiting for its place
+            // does not reserve room for the request's state.
+            if let Err(why) = tasks::caught(make()).await {
                 let _ = tx.send(Msg::TaskFailed {
                     car: failed,
                     id,
@@ -109,7 +131,7 @@ impl Runner {
                 id,
                 request,
                 purpose,
-            } => self.request(car.clone(), id, async move {
+            } => self.request(car.clone(), id, move || async move {
                 let result = gateway.list(&request).await;
                 let _ = tx.send(Msg::Listed {
                     car,
@@ -118,19 +140,23 @@ impl Runner {
                     result,
                 });
             }),
-            Effect::FetchNext { car, id, steps_id } => self.request(car.clone(), id, async move {
-                let result = gateway.next_step(&steps_id).await;
-                let _ = tx.send(Msg::Next { car, id, result });
-            }),
-            Effect::Complete { car, id, step } => self.request(car.clone(), id, async move {
-                let result = gateway.sim_complete(&car, &step).await;
-                let _ = tx.send(Msg::Completed {
-                    car,
-                    id,
-                    step,
-                    result,
+            Effect::FetchNext { car, id, steps_id } => {
+                self.request(car.clone(), id, move || async move {
+                    let result = gateway.next_step(&steps_id).await;
+                    let _ = tx.send(Msg::Next { car, id, result });
                 });
-            }),
+            }
+            Effect::Complete { car, id, step } => {
+                self.request(car.clone(), id, move || async move {
+                    let result = gateway.sim_complete(&car, &step).await;
+                    let _ = tx.send(Msg::Completed {
+                        car,
+                        id,
+                        step,
+                        result,
+                    });
+                });
+            }
             Effect::Cancel { car } => {
                 if let Some(task) = self.requests.remove(&car) {
                     task.abort();
@@ -170,7 +196,7 @@ impl Runner {
                 });
             }
             #[cfg(debug_assertions)]
-            Effect::PanicInTask { car, id } => self.request(car, id, async {
+            Effect::PanicInTask { car, id } => self.request(car, id, || async {
                 panic!("test panic in a request task, requested with STEPWISE_TEST_PANIC=task")
             }),
             other => background(&gateway, &tx, other),

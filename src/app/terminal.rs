@@ -17,7 +17,7 @@ use super::effects::Runner;
 use crate::ui::{self, Link};
 use crate::wizard::State;
 use crate::wizard::state::{AUTOPLAY_SECS, Effect, Input, Msg, WATCH_SECS};
-use crate::wizard::update::update;
+use crate::wizard::update::{update, update_many};
 
 /// Holds the terminal in raw mode on the alternate screen; dropping it
 /// restores the terminal on every way out (a panic is covered by the hook
@@ -42,8 +42,13 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Most network answers taken between two frames.
-const BATCH: usize = 256;
+/// The shortest time between two frames (about sixty a second): answers
+/// that arrive faster are drawn together.
+const FRAME: Duration = Duration::from_millis(16);
+
+/// The longest the loop spends taking answers at once before it looks at
+/// the keys and the frame again.
+const TAKE_FOR: Duration = Duration::from_millis(8);
 
 fn every(secs: u64) -> tokio::time::Interval {
     let period = Duration::from_secs(secs);
@@ -52,11 +57,24 @@ fn every(secs: u64) -> tokio::time::Interval {
     timer
 }
 
+/// What woke the loop.
+enum Wake {
+    Input(Input),
+    /// An answer; those that arrived with it are taken together.
+    Msg(Msg),
+    /// The frame is due, or nothing that matters happened.
+    Nothing,
+}
+
 /// Runs the wizard until the user quits. Draws only when something changed:
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
 /// only while a request is in flight, autoplay only while on, watch only
-/// while it has no list to follow yet). Returns the number of the signal
-/// that ended it, if one did.
+/// while it has no list to follow yet). Answers are drawn at most once a
+/// [`FRAME`]: those that arrive meanwhile wait in the channel and are taken
+/// together after the frame (followers put in step once, the board's order
+/// computed once), however many there are. A key's frame is drawn at once,
+/// so keys never wait for the answers' pace. Returns the number of the signal that
+/// ended it, if one did.
 pub async fn run(
     state: &mut State,
     first: Vec<Effect>,
@@ -81,6 +99,15 @@ pub async fn run(
     // The board's freshness column ages: a frame when its text next changes.
     let clock = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(clock);
+    let mut ages = None;
+    // The next frame, while one is waiting to be drawn.
+    let frame = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(frame);
+    let mut dirty = true;
+    // A key (or paste, or resize) changed the screen: its frame is drawn
+    // at once, not held to the pace of the answers.
+    let mut keyed = false;
+    let mut last_frame: Option<Instant> = None;
     for effect in first {
         runner.run(effect);
     }
@@ -93,62 +120,88 @@ pub async fn run(
         if super::tasks::panicked() {
             return Err(stopped(state));
         }
-        draw(&mut guard.terminal, state, &mut link)?;
+        let due = last_frame.map_or_else(Instant::now, |at| at + FRAME);
+        if dirty && (keyed || Instant::now() >= due) {
+            if state.on_a_board {
+                state.vehicles.refresh_order(state.options.lang);
+            }
+            draw(&mut guard.terminal, state, &mut link)?;
+            dirty = false;
+            keyed = false;
+            last_frame = Some(Instant::now());
+            ages = if state.on_board() {
+                ui::board_next_change(state, SystemTime::now())
+            } else {
+                None
+            };
+            if let Some(wait) = ages {
+                // Just past the change, so the frame shows it.
+                clock
+                    .as_mut()
+                    .reset(Instant::now() + wait + Duration::from_millis(5));
+            }
+        }
         if state.quit_requested() {
             return Ok(None);
         }
-        let ages = if state.on_board() {
-            ui::board_next_change(state, SystemTime::now())
-        } else {
-            None
-        };
-        if let Some(wait) = ages {
-            // Just past the change, so the frame shows it.
-            clock
-                .as_mut()
-                .reset(Instant::now() + wait + Duration::from_millis(5));
+        if dirty {
+            frame.as_mut().reset(due);
         }
-        let input = loop {
-            let input = tokio::select! {
-                event = events.next() => match event {
-                    Some(Ok(event)) => input_of(event),
-                    Some(Err(e)) => return Err(e),
-                    // The terminal is gone: nothing more can be asked.
-                    None => return Ok(None),
-                },
-                Some(msg) = rx.recv() => Some(Input::Msg(msg)),
-                _ = spinner.tick(), if state.is_loading() => Some(Input::SpinnerTick),
-                // A followed list needs no timer: the follower reports.
-                _ = watch.tick(), if state.watch_timer() => Some(Input::WatchTick),
-                _ = autoplay.tick(), if state.autoplaying() => Some(Input::AutoplayTick),
-                () = &mut clock, if ages.is_some() => Some(Input::ClockTick),
-                // Asked to end (kill, a closed SSH session): leave as `q` does,
-                // terminal restored and report written.
-                signal = ended.recv() => return Ok(Some(signal)),
-                () = super::tasks::stopped() => return Err(stopped(state)),
-            };
-            if let Some(input) = input {
-                break input;
+        // Keys first: a flood of answers never keeps them waiting.
+        let wake = tokio::select! {
+            biased;
+            // Asked to end (kill, a closed SSH session): leave as `q` does,
+            // terminal restored and report written.
+            signal = ended.recv() => return Ok(Some(signal)),
+            () = super::tasks::stopped() => return Err(stopped(state)),
+            event = events.next() => match event {
+                Some(Ok(event)) => input_of(event).map_or(Wake::Nothing, Wake::Input),
+                Some(Err(e)) => return Err(e),
+                // The terminal is gone: nothing more can be asked.
+                None => return Ok(None),
+            },
+            () = &mut frame, if dirty => Wake::Nothing,
+            Some(msg) = rx.recv(), if !dirty => Wake::Msg(msg),
+            _ = spinner.tick(), if state.is_loading() => Wake::Input(Input::SpinnerTick),
+            // A followed list needs no timer: the follower reports.
+            _ = watch.tick(), if state.watch_timer() => Wake::Input(Input::WatchTick),
+            _ = autoplay.tick(), if state.autoplaying() => Wake::Input(Input::AutoplayTick),
+            () = &mut clock, if ages.is_some() => {
+                // Fired: armed again after the next frame.
+                ages = None;
+                Wake::Input(Input::ClockTick)
             }
         };
-        if matches!(input, Input::Resize { .. }) {
-            // A resize redraws every cell, links included.
-            link = None;
-        }
-        for effect in update(state, input, SystemTime::now()) {
+        let effects = match wake {
+            Wake::Nothing => continue,
+            Wake::Input(input) => {
+                if matches!(input, Input::Resize { .. }) {
+                    // A resize redraws every cell, links included.
+                    link = None;
+                }
+                keyed |= matches!(
+                    input,
+                    Input::Key(_) | Input::Paste(_) | Input::Resize { .. }
+                );
+                update(state, input, SystemTime::now())
+            }
+            Wake::Msg(msg) => {
+                // The answers already waiting are taken with it, for a
+                // while at most, so that keys are never kept waiting.
+                let started = Instant::now();
+                let mut first = Some(msg);
+                let msgs = std::iter::from_fn(|| match first.take() {
+                    Some(msg) => Some(Input::Msg(msg)),
+                    None if started.elapsed() < TAKE_FOR => rx.try_recv().ok().map(Input::Msg),
+                    None => None,
+                });
+                update_many(state, msgs, SystemTime::now())
+            }
+        };
+        for effect in effects {
             runner.run(effect);
         }
-        // Answers that arrived meanwhile are taken before the next frame:
-        // a board of a thousand vehicles draws once per batch, not once per
-        // answer (at most `BATCH`, so keys are never kept waiting).
-        for _ in 0..BATCH {
-            let Ok(msg) = rx.try_recv() else {
-                break;
-            };
-            for effect in update(state, Input::Msg(msg), SystemTime::now()) {
-                runner.run(effect);
-            }
-        }
+        dirty = true;
     }
 }
 

@@ -11,8 +11,14 @@ pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 pub use crate::wire::{Association, TruthStep};
@@ -66,14 +72,78 @@ pub async fn serve_shared(
     shared: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let closer = shared.clone();
-    // Open event streams end with the simulator, or shutdown would wait on them.
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closer.live().close();
-        })
-        .await
+    let app = router(shared.clone());
+    serve_app(listener, app, shared, shutdown).await
+}
+
+/// How long a client may take to send a request's head, and a kept-alive
+/// connection may wait for its next request, before it is closed.
+pub const HEADER_LIMIT: Duration = Duration::from_secs(10);
+
+/// The most connections served at once; more wait in the listen queue until
+/// one ends. Below the process's limit of open files (a quarter of it kept
+/// for everything else), so that connections held open can never stop the
+/// simulator from accepting, or the process it runs in from opening files.
+pub fn connection_cap() -> usize {
+    let soft = open_files_limit().unwrap_or(1024);
+    (soft - soft / 4).clamp(64, 16_384)
+}
+
+/// The soft limit of open files, where the system says (Linux).
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?;
+    if soft == "unlimited" {
+        return Some(usize::MAX / 2);
+    }
+    soft.parse().ok()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves: at most
+/// [`connection_cap`] connections at once, each closed when a request's
+/// head takes longer than [`HEADER_LIMIT`]. Open event streams end with the
+/// simulator, or shutdown would wait on them.
+async fn serve_app<L: axum::serve::Listener>(
+    mut listener: L,
+    app: axum::Router,
+    shared: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(connection_cap()));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot,
+            () = &mut shutdown => break,
+        };
+        // The semaphore is never closed.
+        let Ok(slot) = slot else { break };
+        let io = tokio::select! {
+            (io, _) = listener.accept() => io,
+            () = &mut shutdown => break,
+        };
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(HEADER_LIMIT);
+        let connection =
+            http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    shared.live().close();
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// A task that completes a random next step every `every`.
@@ -158,16 +228,9 @@ pub async fn serve_shared_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = shared.over_tls();
-    let closer = shared.clone();
-    let app = router(shared);
+    let app = router(shared.clone());
     let listener = tls::TlsListener::new(listener, config)?;
-    // Open event streams end with the simulator, or shutdown would wait on them.
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closer.live().close();
-        })
-        .await
+    serve_app(listener, app, shared, shutdown).await
 }
 
 /// [`spawn`] over HTTPS with the given server configuration.

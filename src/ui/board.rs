@@ -213,7 +213,7 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
     // Only the rows that fit are built: a window keeping the selection in
     // view.
     let room = usize::from(area.height.saturating_sub(3)).max(1);
-    let selected = board.selected_index(lang).min(rows.len() - 1);
+    let selected = board.selected_in(&rows).min(rows.len() - 1);
     let first = selected.saturating_sub(room - 1);
     let shown = &rows[first..rows.len().min(first + room)];
     let spinner = SPINNER[state.spinner() % SPINNER.len()];

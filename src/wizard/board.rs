@@ -4,6 +4,8 @@
 //! stored, so a sort or filter change can never lose a vehicle.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::time::SystemTime;
 
 use super::session::VehicleSession;
 use super::start::StartField;
@@ -57,7 +59,8 @@ pub enum Standing {
     Ready,
 }
 
-/// How many vehicles stand where.
+/// How many vehicles stand where. A vehicle is counted ready or in
+/// progress only once its list has arrived.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub ready: usize,
@@ -85,10 +88,48 @@ pub struct Board {
     banner: Option<Banner>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
+    /// The sessions before this one have had an answer.
+    answered_upto: usize,
     /// The (carAssociationID, stepsID) pairs the board's followers follow,
     /// by carAssociationID, and the followers' id.
     followed: Vec<(String, String)>,
     followed_by: u64,
+    /// Where each session sits in `sessions`, by carAssociationID.
+    index: HashMap<String, usize>,
+    /// Counts the changes that can move a row: every mutable access to the
+    /// sessions, the sort and the filter.
+    version: u64,
+    /// Every session, in the order of the sort (the filter not applied),
+    /// as of `order_of`; the next sort starts from it, so a frame where few
+    /// rows moved sorts in about linear time.
+    ranked: Vec<usize>,
+    /// The rows on screen: `ranked` with the filter applied.
+    order: Vec<usize>,
+    /// The version and language `ranked` and `order` were computed for;
+    /// `None` after the sessions moved in the vector.
+    order_of: Option<(u64, Lang)>,
+}
+
+/// What a row is sorted on, taken once per session before a sort rather
+/// than on every comparison.
+#[derive(Debug, Clone, Copy)]
+struct RowKey {
+    standing: Standing,
+    next_order: i64,
+    /// (done, total) with total at least 1.
+    fraction: (usize, usize),
+    fresh: Option<SystemTime>,
+}
+
+impl RowKey {
+    fn of(session: &VehicleSession) -> Self {
+        RowKey {
+            standing: standing(session),
+            next_order: next_order(session),
+            fraction: fraction(session),
+            fresh: session.last_refresh(),
+        }
+    }
 }
 
 /// A session's standing: failing when its last answer was an error, or
@@ -125,20 +166,20 @@ fn fraction(session: &VehicleSession) -> (usize, usize) {
     progress(session).map_or((0, 1), |(d, t)| (d, t.max(1)))
 }
 
-fn compare(sort: SortKey, a: &VehicleSession, b: &VehicleSession) -> Ordering {
-    let by = match sort {
-        SortKey::NextStep => standing(a)
-            .cmp(&standing(b))
-            .then_with(|| next_order(a).cmp(&next_order(b))),
+fn compare(sort: SortKey, a: &RowKey, b: &RowKey) -> Ordering {
+    match sort {
+        SortKey::NextStep => a
+            .standing
+            .cmp(&b.standing)
+            .then_with(|| a.next_order.cmp(&b.next_order)),
         SortKey::Progress => {
-            let (da, ta) = fraction(a);
-            let (db, tb) = fraction(b);
+            let (da, ta) = a.fraction;
+            let (db, tb) = b.fraction;
             da.saturating_mul(tb).cmp(&db.saturating_mul(ta))
         }
-        SortKey::Freshness => a.last_refresh().cmp(&b.last_refresh()),
+        SortKey::Freshness => a.fresh.cmp(&b.fresh),
         SortKey::Id => Ordering::Equal,
-    };
-    by.then_with(|| a.car().cmp(b.car()))
+    }
 }
 
 /// Does the session match the filter text (already lower case)? By
@@ -163,11 +204,37 @@ fn matches(session: &VehicleSession, needle: &str, lang: Lang) -> bool {
 impl Board {
     pub fn new(sessions: Vec<VehicleSession>) -> Self {
         let selected = sessions.first().map(|s| s.car().to_owned());
-        Board {
+        let mut board = Board {
             sessions,
             selected,
             ..Board::default()
-        }
+        };
+        board.reindex();
+        board
+    }
+
+    /// A change that may move rows: the order is computed again.
+    fn touch(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// The sessions moved in the vector (one added or removed): the index is rebuilt and the next order starts afresh.
+    fn reindex(&mut self) {
+        self.touch();
+        self.index = self
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(at, s)| (s.car().to_owned(), at))
+            .collect();
+        self.ranked.clear();
+        self.order.clear();
+        self.order_of = None;
+        self.answered_upto = 0;
+    }
+
+    fn position(&self, car: &str) -> Option<usize> {
+        self.index.get(car).copied()
     }
 
     /// Every session the board holds, the one open on the steps screen
@@ -213,14 +280,17 @@ impl Board {
     }
 
     pub fn session(&self, car: &str) -> Option<&VehicleSession> {
-        self.sessions.iter().find(|s| s.car() == car)
+        self.sessions.get(self.position(car)?)
     }
 
     pub fn session_mut(&mut self, car: &str) -> Option<&mut VehicleSession> {
-        self.sessions.iter_mut().find(|s| s.car() == car)
+        let at = self.position(car)?;
+        self.touch();
+        self.sessions.get_mut(at)
     }
 
     pub fn sessions_mut(&mut self) -> impl Iterator<Item = &mut VehicleSession> {
+        self.touch();
         self.sessions.iter_mut()
     }
 
@@ -228,33 +298,87 @@ impl Board {
         self.session(car).is_some()
     }
 
-    /// The sessions in the order shown, the filter applied.
+    /// The sessions in the order shown, the filter applied: the order of
+    /// [`Board::refresh_order`] while nothing changed since, else computed
+    /// here.
     pub fn visible(&self, lang: Lang) -> Vec<&VehicleSession> {
-        let needle = self.filter.to_lowercase();
-        let mut rows: Vec<&VehicleSession> = self
-            .sessions
-            .iter()
-            .filter(|s| matches(s, &needle, lang))
-            .collect();
-        rows.sort_by(|a, b| compare(self.sort, a, b));
-        rows
+        let rows = if self.order_of == Some((self.version, lang)) {
+            debug_assert_eq!(
+                self.order,
+                self.rank(lang, Vec::new()).1,
+                "the board changed without a touch"
+            );
+            std::borrow::Cow::Borrowed(&self.order)
+        } else {
+            std::borrow::Cow::Owned(self.rank(lang, Vec::new()).1)
+        };
+        rows.iter().map(|&at| &self.sessions[at]).collect()
     }
 
-    /// The place of the selected row among the visible ones; the first row
-    /// when the selected one is filtered out.
-    pub fn selected_index(&self, lang: Lang) -> usize {
-        let rows = self.visible(lang);
+    /// Computes the order on screen now, for the frames (and keys) until
+    /// the next change to read: once per frame at most, however many
+    /// answers arrived since the last.
+    pub fn refresh_order(&mut self, lang: Lang) {
+        if self.order_of == Some((self.version, lang)) {
+            return;
+        }
+        let start = if self.order_of.is_some() && self.ranked.len() == self.sessions.len() {
+            std::mem::take(&mut self.ranked)
+        } else {
+            Vec::new()
+        };
+        (self.ranked, self.order) = self.rank(lang, start);
+        self.order_of = Some((self.version, lang));
+    }
+
+    /// Every session sorted (starting from `start`, a permutation of them
+    /// in a recent order, or nothing) and the rows the filter lets through.
+    fn rank(&self, lang: Lang, start: Vec<usize>) -> (Vec<usize>, Vec<usize>) {
+        let keys: Vec<RowKey> = self.sessions.iter().map(RowKey::of).collect();
+        let mut ranked = if start.len() == self.sessions.len() {
+            start
+        } else {
+            (0..self.sessions.len()).collect()
+        };
+        let sessions = &self.sessions;
+        ranked.sort_by(|&a, &b| {
+            compare(self.sort, &keys[a], &keys[b])
+                .then_with(|| sessions[a].car().cmp(sessions[b].car()))
+        });
+        let needle = self.filter.to_lowercase();
+        let order = if needle.is_empty() {
+            ranked.clone()
+        } else {
+            ranked
+                .iter()
+                .copied()
+                .filter(|&at| matches(&sessions[at], &needle, lang))
+                .collect()
+        };
+        (ranked, order)
+    }
+
+    /// The place of the selected row among `rows` (from
+    /// [`Board::visible`]); the first row when the selected one is
+    /// filtered out.
+    pub fn selected_in(&self, rows: &[&VehicleSession]) -> usize {
         self.selected
             .as_deref()
             .and_then(|car| rows.iter().position(|s| s.car() == car))
             .unwrap_or(0)
     }
 
+    /// The place of the selected row among the visible ones; the first row
+    /// when the selected one is filtered out.
+    pub fn selected_index(&self, lang: Lang) -> usize {
+        self.selected_in(&self.visible(lang))
+    }
+
     /// The carAssociationID `Enter` or `d` acts on: the selected row, or
     /// the first visible one when the selected one is filtered out.
     pub fn target(&self, lang: Lang) -> Option<String> {
         let rows = self.visible(lang);
-        let index = self.selected_index(lang);
+        let index = self.selected_in(&rows);
         rows.get(index).map(|s| s.car().to_owned())
     }
 
@@ -283,12 +407,13 @@ impl Board {
         if rows.is_empty() {
             return;
         }
-        let at = self.selected_index(lang);
+        let at = self.selected_in(&rows);
         let to = at.saturating_add_signed(by).min(rows.len() - 1);
         self.selected = Some(rows[to].car().to_owned());
     }
 
     pub fn cycle_sort(&mut self) {
+        self.touch();
         self.sort = self.sort.cycle();
     }
 
@@ -303,11 +428,13 @@ impl Board {
 
     /// Esc: the filter is emptied and typing ends.
     pub fn clear_filter(&mut self) {
+        self.touch();
         self.filter.clear();
         self.typing_filter = false;
     }
 
     pub fn type_filter(&mut self, text: &str) {
+        self.touch();
         for c in text.chars().filter(|c| !c.is_control()) {
             if self.filter.chars().count() < FILTER_CHARS {
                 self.filter.push(c);
@@ -316,6 +443,7 @@ impl Board {
     }
 
     pub fn erase_filter(&mut self) {
+        self.touch();
         self.filter.pop();
     }
 
@@ -337,7 +465,11 @@ impl Board {
             return false;
         }
         self.selected = Some(session.car().to_owned());
+        self.index
+            .insert(session.car().to_owned(), self.sessions.len());
         self.sessions.push(session);
+        self.touch();
+        self.order_of = None;
         true
     }
 
@@ -359,8 +491,9 @@ impl Board {
             .map(|s| s.car().to_owned())
             .collect();
         let at = rows.iter().position(|c| *c == car);
-        let index = self.sessions.iter().position(|s| s.car() == car)?;
+        let index = self.position(&car)?;
         let removed = self.sessions.remove(index);
+        self.reindex();
         if self.selected.as_deref() == Some(car.as_str()) {
             self.selected = at.and_then(|i| {
                 rows.get(i + 1)
@@ -387,8 +520,10 @@ impl Board {
 
     /// Takes a session out of the run (an id the gateway refused).
     pub fn take(&mut self, car: &str) -> Option<VehicleSession> {
-        let index = self.sessions.iter().position(|s| s.car() == car)?;
-        Some(self.sessions.remove(index))
+        let index = self.position(car)?;
+        let session = self.sessions.remove(index);
+        self.reindex();
+        Some(session)
     }
 
     /// True once, when the last vehicle without any answer gets one: the
@@ -397,10 +532,13 @@ impl Board {
         if self.loaded {
             return false;
         }
-        self.loaded = self
-            .sessions
+        // An answer is never taken back: the count goes on from the first
+        // vehicle that had none at the last look.
+        self.answered_upto += self.sessions[self.answered_upto.min(self.sessions.len())..]
             .iter()
-            .all(|s| s.last_refresh().is_some() || standing(s) == Standing::Failing);
+            .take_while(|s| s.last_refresh().is_some() || standing(s) == Standing::Failing)
+            .count();
+        self.loaded = self.answered_upto >= self.sessions.len();
         self.loaded
     }
 
@@ -424,8 +562,11 @@ impl Board {
     }
 
     /// True when the followers follow every watched vehicle's list and
-    /// exactly those vehicles take their updates: nothing to do. Checked on
-    /// every update, so it allocates nothing.
+    /// exactly those vehicles take their updates: nothing to do. Checked
+    /// after every batch of updates, so it allocates nothing and looks at
+    /// each vehicle once: a vehicle takes the updates of the followers'
+    /// list it was given (by [`Board::answer_for`], from `followed`), so
+    /// that list is the one it wants when its stepsID is that list's.
     pub fn followers_in_step(&self, open: Option<&str>) -> bool {
         let id = self.followed_by;
         let rows = || self.sessions.iter().filter(|s| Some(s.car()) != open);
@@ -434,21 +575,33 @@ impl Board {
         if !any_wanted && !self.followed.is_empty() {
             return false;
         }
-        rows().all(|s| {
-            let taking = s.following().is_some_and(|f| f.id == id);
+        let in_step = rows().all(|s| {
+            let taking = s.following().filter(|f| f.id == id);
             match (s.watch(), s.steps_id()) {
-                (true, Some(steps_id)) => {
-                    taking
-                        && self
-                            .followed
-                            .binary_search_by(|(car, id)| {
-                                (car.as_str(), id.as_str()).cmp(&(s.car(), steps_id))
-                            })
-                            .is_ok()
-                }
-                _ => !taking,
+                (true, Some(steps_id)) => taking.is_some_and(|f| f.steps_id == steps_id),
+                _ => taking.is_none(),
             }
-        })
+        });
+        debug_assert_eq!(
+            in_step,
+            rows().all(|s| {
+                let taking = s.following().is_some_and(|f| f.id == id);
+                match (s.watch(), s.steps_id()) {
+                    (true, Some(steps_id)) => {
+                        taking
+                            && self
+                                .followed
+                                .binary_search_by(|(car, id)| {
+                                    (car.as_str(), id.as_str()).cmp(&(s.car(), steps_id))
+                                })
+                                .is_ok()
+                    }
+                    _ => !taking,
+                }
+            }),
+            "a vehicle takes the updates of a list the followers do not follow"
+        );
+        in_step
     }
 
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
@@ -464,15 +617,26 @@ impl Board {
     /// `wanted`, and maybe more): the sessions of `wanted` answer their
     /// updates, the others none.
     pub fn answer_for(&mut self, wanted: &[(String, String)], open: Option<&str>) {
+        self.touch();
         let id = self.followed_by;
-        for session in self.sessions.iter_mut().filter(|s| Some(s.car()) != open) {
-            match wanted.binary_search_by(|(car, _)| car.as_str().cmp(session.car())) {
-                Ok(at) => {
+        // Each session's list among `wanted`, found through the index.
+        let mut list_of = vec![None; self.sessions.len()];
+        for (car, steps_id) in wanted {
+            if let Some(at) = self.position(car) {
+                list_of[at] = Some(steps_id);
+            }
+        }
+        for (session, list) in self.sessions.iter_mut().zip(list_of) {
+            if Some(session.car()) == open {
+                continue;
+            }
+            match list {
+                Some(steps_id) => {
                     if session.following().is_none_or(|f| f.id != id) {
-                        session.follow(id, wanted[at].1.clone());
+                        session.follow(id, steps_id.clone());
                     }
                 }
-                Err(_) => {
+                None => {
                     session.unfollow();
                 }
             }
@@ -506,5 +670,106 @@ mod tests {
         }
         assert!(board.note_loaded());
         assert!(!board.note_loaded(), "only once");
+    }
+
+    fn cars(board: &Board) -> Vec<&str> {
+        board.visible(Lang::En).iter().map(|s| s.car()).collect()
+    }
+
+    #[test]
+    fn the_order_kept_for_the_frames_follows_every_change() {
+        let now = SystemTime::UNIX_EPOCH;
+        let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+        let mut board = Board::new(vec![session("C"), session("A"), session("B")]);
+        let list = |[one, two]: [Status; 2]| {
+            StepsList::new(
+                None,
+                vec![
+                    Step::new("one", one, Some(1)),
+                    Step::new("two", two, Some(2)),
+                ],
+            )
+        };
+        let take = |board: &mut Board, car: &str, statuses: [Status; 2]| {
+            board.session_mut(car).unwrap().take_list(
+                list(statuses),
+                StatusFilter::All,
+                Purpose::Open,
+                now,
+            );
+        };
+        take(&mut board, "A", [Status::AlreadyDone, Status::Todo]);
+        take(&mut board, "B", [Status::Todo, Status::Todo]);
+        take(&mut board, "C", [Status::AlreadyDone, Status::AlreadyDone]);
+        board.refresh_order(Lang::En);
+        // Furthest behind first, ready last.
+        assert_eq!(cars(&board), ["B", "A", "C"]);
+        // A change after the frame's order is seen before the next frame.
+        take(&mut board, "B", [Status::AlreadyDone, Status::AlreadyDone]);
+        assert_eq!(cars(&board), ["A", "B", "C"]);
+        board.refresh_order(Lang::En);
+        assert_eq!(cars(&board), ["A", "B", "C"]);
+        board.cycle_sort();
+        board.cycle_sort();
+        board.cycle_sort();
+        assert_eq!(board.sort(), SortKey::Id);
+        assert_eq!(cars(&board), ["A", "B", "C"]);
+        board.type_filter("c");
+        assert_eq!(cars(&board), ["C"]);
+        board.refresh_order(Lang::En);
+        board.erase_filter();
+        assert_eq!(cars(&board), ["A", "B", "C"]);
+        // Sessions that move in the vector keep their ids and rows.
+        board.refresh_order(Lang::En);
+        let taken = board.take("A").unwrap();
+        assert_eq!(taken.car(), "A");
+        assert_eq!(cars(&board), ["B", "C"]);
+        assert!(board.session("A").is_none());
+        assert_eq!(board.session("C").unwrap().car(), "C");
+        assert!(board.add(taken));
+        assert_eq!(cars(&board), ["A", "B", "C"]);
+        assert!(board.add(session("AA")));
+        assert!(!board.add(session("AA")), "an id is on the board once");
+        assert_eq!(cars(&board), ["A", "AA", "B", "C"]);
+        board.ask_removal("B".into());
+        board.confirm_removal(Lang::En);
+        board.refresh_order(Lang::En);
+        assert_eq!(cars(&board), ["A", "AA", "C"]);
+        assert_eq!(board.session("C").unwrap().car(), "C");
+    }
+
+    #[test]
+    fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
+        let now = SystemTime::UNIX_EPOCH;
+        let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+        let mut board = Board::new(vec![session("A"), session("B"), session("C"), session("D")]);
+        let list = |status| StepsList::new(None, vec![Step::new("one", status, Some(1))]);
+        let loading = Summary {
+            loading: 4,
+            ..Summary::default()
+        };
+        assert_eq!(board.summary(), loading, "nothing has answered yet");
+        for (car, status) in [("A", Status::Todo), ("B", Status::AlreadyDone)] {
+            board.session_mut(car).unwrap().take_list(
+                list(status),
+                StatusFilter::All,
+                Purpose::Open,
+                now,
+            );
+        }
+        board.session_mut("C").unwrap().say(Banner {
+            kind: BannerKind::Error,
+            title: "timed out".into(),
+            text: String::new(),
+        });
+        assert_eq!(
+            board.summary(),
+            Summary {
+                ready: 1,
+                in_progress: 1,
+                failing: 1,
+                loading: 1,
+            }
+        );
     }
 }

@@ -747,6 +747,47 @@ impl Drop for Serve {
     }
 }
 
+/// What `serve args` wrote on stderr by the time its banner was out.
+fn serve_stderr(home: &Path, args: &[&str]) -> String {
+    let log = home.join("serve.stderr");
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home);
+    let mut child = cmd
+        .arg("serve")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("a file for stderr"))
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(line);
+    });
+    let banner = rx.recv_timeout(Duration::from_secs(15));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        banner.is_ok_and(|b| b.contains("listening")),
+        "serve printed no banner"
+    );
+    std::fs::read_to_string(&log).expect("stderr kept")
+}
+
+#[test]
+fn serve_beyond_loopback_without_a_token_warns_that_the_control_calls_are_open() {
+    let home = home();
+    let open = "can be reached from other machines and asks for no token";
+    let err = serve_stderr(home.path(), &["--addr", "0.0.0.0:0"]);
+    assert!(err.contains(open) && err.contains("--token-file"), "{err}");
+    let err = serve_stderr(home.path(), &["--addr", "0.0.0.0:0", "--token", TOKEN]);
+    assert!(!err.contains(open), "{err}");
+    let err = serve_stderr(home.path(), &["--addr", "127.0.0.1:0"]);
+    assert!(!err.contains(open), "{err}");
+}
+
 #[test]
 fn serve_with_a_token_file_requires_that_token_and_takes_a_host_name() {
     let home = home();

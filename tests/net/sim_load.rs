@@ -180,3 +180,87 @@ fn a_burst_of_concurrent_requests_has_zero_errors() {
     }
     assert_eq!(all.len(), 16, "a stepsID of its own for each device");
 }
+
+/// `stepwise serve` under a small limit of open files, on a free port;
+/// killed when dropped.
+struct Served(std::process::Child, SocketAddr);
+
+impl Served {
+    fn start(open_files: u32) -> Served {
+        let home = tempfile::tempdir().expect("a temporary HOME");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let child = std::process::Command::new("sh")
+            .args([
+                "-c",
+                &format!("ulimit -n {open_files} && exec \"$0\" \"$@\""),
+                env!("CARGO_BIN_EXE_stepwise"),
+                "serve",
+                "--addr",
+                &addr.to_string(),
+            ])
+            .env("HOME", home.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("stepwise serve starts");
+        let served = Served(child, addr);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "serve never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Connections that never finish their request's head, more than the
+/// simulator has files for, cannot stop it: each is closed once its head
+/// takes longer than the limit, no more are taken than it has files for,
+/// and a request made meanwhile is answered.
+#[test]
+fn half_sent_requests_held_open_are_closed_and_others_still_answered() {
+    let served = Served::start(64);
+    let held: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut stream = TcpStream::connect(served.1).expect("the kernel accepts");
+            stream
+                .write_all(b"GET /pims/subscription/steps?carAssociationID=987654 HTTP/1.1\r\nHost: sim\r\n")
+                .expect("half a request sent");
+            stream
+        })
+        .collect();
+    let mut probe = TcpStream::connect(served.1).expect("the kernel accepts");
+    probe
+        .set_read_timeout(Some(stepwise::sim::HEADER_LIMIT * 4))
+        .unwrap();
+    probe
+        .write_all(b"GET /pims/subscription/steps?carAssociationID=987654 HTTP/1.1\r\nHost: sim\r\nX-Device-Id: probe\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    probe
+        .read_to_string(&mut answer)
+        .expect("an answer while the others are held");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The held connections were closed, not kept for ever.
+    for mut stream in held {
+        stream
+            .set_read_timeout(Some(stepwise::sim::HEADER_LIMIT * 3))
+            .unwrap();
+        let mut rest = Vec::new();
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        }
+    }
+}

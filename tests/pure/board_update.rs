@@ -11,7 +11,7 @@ use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::board::{SortKey, Standing};
 use stepwise::wizard::session::WatchShown;
 use stepwise::wizard::state::{BannerKind, Effect, Input, Msg, Options, Purpose, Screen, State};
-use stepwise::wizard::update::{start_board, update};
+use stepwise::wizard::update::{start_board, update, update_many};
 
 fn t(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
@@ -673,6 +673,101 @@ fn autoplay_on_the_board_moves_one_vehicle_per_tick_taking_turns() {
     assert_eq!(moved, ["A1", "B2"], "they take turns");
 }
 
+/// What a test compares of two boards: each row in order with its
+/// progress, freshness and banner, and the summary.
+fn picture(state: &State) -> (Vec<String>, String) {
+    let board = state.board().expect("a board");
+    let rows = board
+        .visible(state.lang())
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {:?} {:?} {:?} {}",
+                s.car(),
+                s.whole().map(StepsList::done_count),
+                s.last_refresh(),
+                s.banner().map(|b| &b.title),
+                s.watch()
+            )
+        })
+        .collect();
+    (rows, format!("{:?}", board.summary()))
+}
+
+/// The answers that arrive within one frame are taken together: the board
+/// ends as it would taking them one at a time, and its followers are
+/// started once, for every list.
+#[test]
+fn answers_taken_together_leave_the_board_as_one_at_a_time() {
+    let cars: Vec<String> = (1..=30).map(|i| format!("V{i:02}")).collect();
+    let mut one = state(false);
+    let mut many = state(false);
+    let asked = requests(&start_board(&mut one, cars.clone(), t(0)));
+    assert_eq!(requests(&start_board(&mut many, cars, t(0))), asked);
+    // Live on while every first list is on its way.
+    assert_eq!(ch(&mut one, 'w'), ch(&mut many, 'w'));
+    let first = |i: usize, (car, id, purpose): &(String, u64, Purpose)| {
+        let mut statuses = ["todo"; 3];
+        statuses[..i % 4].fill("alreadyDone");
+        let result = if i % 7 == 6 {
+            Err(timed_out())
+        } else {
+            Ok(list(u32::try_from(i).unwrap() + 100, statuses))
+        };
+        Input::Msg(Msg::Listed {
+            car: car.clone(),
+            id: *id,
+            purpose: *purpose,
+            result,
+        })
+    };
+    let mut one_by_one = Vec::new();
+    for (i, r) in asked.iter().enumerate() {
+        one_by_one.extend(update(&mut one, first(i, r), t(1)));
+    }
+    let together = update_many(
+        &mut many,
+        asked.iter().enumerate().map(|(i, r)| first(i, r)),
+        t(1),
+    );
+    assert_eq!(picture(&one), picture(&many));
+    let (id, lists) = followed(&together).expect("the lists are followed");
+    assert_eq!(followed(&one_by_one), Some((id, lists.clone())));
+    assert_eq!(
+        together
+            .iter()
+            .filter(|e| matches!(e, Effect::FollowBoard { .. }))
+            .count(),
+        1,
+        "{together:?}"
+    );
+    // A frame's worth of pushed lists: some vehicles move, some turn ready.
+    let pushed = || {
+        lists.iter().enumerate().map(|(i, (car, steps_id))| {
+            let statuses = if i % 3 == 0 {
+                ["alreadyDone"; 3]
+            } else {
+                ["alreadyDone", "todo", "todo"]
+            };
+            Input::Msg(Msg::Live {
+                car: car.clone(),
+                id,
+                update: LiveUpdate::List(list(steps_id.parse().unwrap(), statuses)),
+            })
+        })
+    };
+    let mut one_by_one = Vec::new();
+    for input in pushed() {
+        one_by_one.extend(update(&mut one, input, t(2)));
+    }
+    let together = update_many(&mut many, pushed(), t(2));
+    assert_eq!(picture(&one), picture(&many));
+    assert_eq!(one_by_one, together);
+    assert_eq!(
+        one.board().unwrap().banner(),
+        many.board().unwrap().banner()
+    );
+}
 /// The report is the session's: on the board it holds every vehicle with
 /// its events and last list, the one acted on from its steps screen
 /// included, with a note the technician typed (`N`) in its events; `x`

@@ -93,6 +93,23 @@ pub fn update(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
     effects
 }
 
+/// Inputs taken together (the answers that arrived since the last frame):
+/// each applied in turn, the followers put in step once, after the last.
+pub fn update_many(
+    state: &mut State,
+    inputs: impl IntoIterator<Item = Input>,
+    now: SystemTime,
+) -> Vec<Effect> {
+    state.now = now;
+    let mut effects = Vec::new();
+    for input in inputs {
+        effects.extend(apply(state, input, now));
+    }
+    effects.extend(follow::sync_follow(state));
+    effects.extend(follow::sync_board_follow(state));
+    effects
+}
+
 fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
     match input {
         Input::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
