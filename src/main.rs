@@ -485,20 +485,9 @@ fn serve(
         None => scenario,
     };
     let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
-    let token = match token.file {
-        Some(path) => match read_token_file(path, TokenPlace::ServeTokenFile) {
-            Ok(secret) => Some(secret),
-            Err(e) => return fail(config_error(lang, &e)),
-        },
-        // An empty --token is refused by Cli::misused_option.
-        None => match token
-            .token
-            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
-            .transpose()
-        {
-            Ok(token) => token,
-            Err(e) => return fail(config_error(lang, &e)),
-        },
+    let token = match serve_secret(token) {
+        Ok(token) => token,
+        Err(e) => return fail(config_error(lang, &e)),
     };
     let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,
@@ -580,6 +569,20 @@ fn serve(
             )),
         }
     })
+}
+
+/// The token `serve` demands, from `--token-file` or `--token`.
+fn serve_secret(
+    token: ServeToken<'_>,
+) -> Result<Option<stepwise::secret::Secret>, stepwise::config::ConfigError> {
+    match token.file {
+        Some(path) => read_token_file(path, TokenPlace::ServeTokenFile).map(Some),
+        // An empty --token is refused by Cli::misused_option.
+        None => token
+            .token
+            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
+            .transpose(),
+    }
 }
 
 /// A listener on the first address `addr` resolves to, or the exit after
