@@ -112,7 +112,9 @@ impl Credential {
         Credential {
             access_token: token.to_owned(),
             refresh_token: None,
-            expires_at: None,
+            // A JSON Web Token says when it ends: `auth status` shows it,
+            // and an expired one is not called usable.
+            expires_at: jwt_expiry(token).and_then(|exp| u64::try_from(exp).ok()),
             lifetime: None,
             token_endpoint: None,
             client_id: None,
@@ -585,6 +587,18 @@ pub fn gateway_key(api: &str) -> Result<String, String> {
     url.set_query(None);
     url.set_fragment(None);
     Ok(url.to_string())
+}
+
+/// The `exp` claim of a JSON Web Token, when the token is one: read to say
+/// when it ends, never trusted for anything else (the gateway checks it).
+pub fn jwt_expiry(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_i64()
 }
 
 #[cfg(test)]

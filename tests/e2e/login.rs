@@ -297,6 +297,28 @@ fn a_denied_code_says_so_and_keeps_nothing() {
     assert!(!logins_file(home.path()).exists());
 }
 
+/// A JSON Web Token given by hand says when it ends: one that expired is
+/// not called usable by `auth status` (exit 1), never "Expires: not known".
+#[test]
+fn a_given_token_that_expired_is_not_usable() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    // header {"alg":"none"}, payload {"exp":1000000000} (2001), no signature
+    let expired = "eyJhbGciOiJub25lIn0.eyJleHAiOjEwMDAwMDAwMDB9.";
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some(&format!("{expired}\n")),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+    let shown = text(&status.stdout);
+    assert!(shown.contains("2001-09-09"), "{shown}");
+    assert!(!shown.contains("not known"), "{shown}");
+}
+
 #[test]
 fn login_with_token_reads_standard_input_only() {
     let provider = Provider::start(fast());
