@@ -70,10 +70,10 @@ enum Wake {
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
 /// only while a request is in flight, autoplay only while on, watch only
 /// while it has no list to follow yet). Answers are drawn at most once a
-/// [`FRAME`]: those that arrive meanwhile wait in the channel and are taken
-/// together after the frame (followers put in step once, the board's order
-/// computed once), however many there are. A key's frame is drawn at once,
-/// so keys never wait for the answers' pace. Returns the number of the signal that
+/// [`FRAME`]: those waiting in the channel are taken together (followers put
+/// in step once per batch, the board's order computed once per frame),
+/// however many there are, and drawn in the next frame. A key's frame is
+/// drawn at once, so keys never wait for the answers' pace. Returns the number of the signal that
 /// ended it, if one did.
 pub async fn run(
     state: &mut State,
@@ -161,7 +161,9 @@ pub async fn run(
                 None => return Ok(None),
             },
             () = &mut frame, if dirty => Wake::Nothing,
-            Some(msg) = rx.recv(), if !dirty => Wake::Msg(msg),
+            // Answers are taken while a frame waits too: their intake is
+            // not held to the frames' pace, only their drawing is.
+            Some(msg) = rx.recv() => Wake::Msg(msg),
             _ = spinner.tick(), if state.is_loading() => Wake::Input(Input::SpinnerTick),
             // A followed list needs no timer: the follower reports.
             _ = watch.tick(), if state.watch_timer() => Wake::Input(Input::WatchTick),
