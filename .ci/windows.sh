@@ -162,7 +162,7 @@ fi
 
 # --lang de: the same answer in German (the words of the catalogue).
 run steps-de 3 --lang de steps --api "$api" --car 987654 \
-    && has steps-de out "[TODO] 2  Geräteaktivierung" && has steps-de out "1 von 3 erledigt" \
+    && has steps-de out "[OFFEN]  2  Geräteaktivierung" && has steps-de out "1 von 3 erledigt" \
     && ok "--lang de: $(tail -n 1 "$work/steps-de.out")"
 
 # doctor against the Linux gateway, and on the .exe's own embedded simulator

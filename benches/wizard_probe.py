@@ -191,7 +191,8 @@ def rss(binary, _api, runs):
         stop(pid, fd)
         # The report proves the journey went from the first list to "ready".
         import json
-        lists = [e for e in json.load(open(report))["entries"] if e["kind"] == "list"]
+        vehicle = json.load(open(report))["vehicles"][0]
+        lists = [e for e in vehicle["entries"] if e["kind"] == "list"]
         assert lists[0]["done"] == 0 and lists[-1]["done"] == lists[-1]["total"] == 3, lists
         peaks.append(int(hwm.split()[1]) / 1024)
     stats("peak RSS through a full activation (demo, 3 steps to ready)", peaks, "MiB")

@@ -95,6 +95,10 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut bad: Vec<(usize, String)> = Vec::new();
     // Only the first line with content may be a header or Excel's `sep=`.
     let mut first = true;
+    // The first line's id, when it came from a line of several columns
+    // and holds a letter: a heading in the shop's own words ("Fahrzeug-ID;
+    // Kunde") when every other id is digits only.
+    let mut heading: Option<(usize, String)> = None;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
@@ -116,10 +120,31 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
         if was_first && is_header(id) {
             continue;
         }
+        if was_first
+            && line.contains([',', ';', '\t'])
+            && id.chars().any(|c| c.is_ascii_alphabetic())
+        {
+            heading = Some((number, id.to_owned()));
+        }
         if !is_id(id) {
             bad.push((number, crate::steps::sanitize_capped(id, 24)));
         } else if !ids.iter().any(|known| known == id) {
             ids.push(id.to_owned());
+        }
+    }
+    if let Some((line, heading)) = heading {
+        let others_are_digits =
+            |id: &String| *id == heading || id.chars().all(|c| c.is_ascii_digit());
+        let bad_heading = bad.iter().any(|(n, _)| *n == line);
+        let others_bad = bad.iter().any(|(n, _)| *n != line);
+        if ids.iter().all(others_are_digits)
+            && ids.iter().chain(bad.iter().map(|(_, id)| id)).count() > 1
+            && !others_bad
+        {
+            ids.retain(|id| *id != heading);
+            if bad_heading {
+                bad.clear();
+            }
         }
     }
     if bad.is_empty() {
@@ -156,6 +181,22 @@ mod tests {
         assert_eq!(parse("\"car_association_id\"\nF0001\n").unwrap(), ["F0001"]);
         // Only the first line is a header: a later one is an id like any other.
         assert_eq!(parse("F0001\nid\n").unwrap(), ["F0001", "id"]);
+    }
+
+    #[test]
+    fn a_heading_in_the_shop_s_own_words_is_skipped_when_the_ids_are_digits() {
+        let text = "Fahrzeug-ID;Kunde\r\n987654;A\r\n111111;B\r\n";
+        assert_eq!(parse(text).unwrap(), ["987654", "111111"]);
+        // With a space it is no id at all, and still a heading.
+        assert_eq!(
+            parse("Numéro véhicule,Client\n987654,A\n").unwrap(),
+            ["987654"]
+        );
+        // Ids with letters elsewhere: the first line is an id like the rest.
+        let text = "AB-1;x\nCD-2;y\n";
+        assert_eq!(parse(text).unwrap(), ["AB-1", "CD-2"]);
+        // One column: no heading guessed.
+        assert_eq!(parse("X1\n987654\n").unwrap(), ["X1", "987654"]);
     }
 
     #[test]

@@ -195,7 +195,7 @@ pub enum Command {
         // Print JSON instead of the checklist
         #[arg(long)]
         json: bool,
-        // With several vehicles: stop waiting after this many seconds in all, and name the ones that did not answer
+        // Stop waiting after this many seconds in all (with several vehicles, name the ones that did not answer)
         #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         deadline: u64,
     },
@@ -806,9 +806,17 @@ fn parse_seconds_en(raw: &str) -> Result<f64, String> {
 /// when the simulator starts.
 fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    let no_host = |port: &str| tr!(lang, "cli-arg-addr-no-host", port = port.to_owned());
     let Some((host, port)) = raw.rsplit_once(':') else {
+        // A lone number is a port without its host (`--addr 8080`).
+        if raw.parse::<u16>().is_ok() {
+            return Err(no_host(raw));
+        }
         return Err(tr!(lang, "cli-arg-addr-no-port"));
     };
+    if host.is_empty() && port.parse::<u16>().is_ok() {
+        return Err(no_host(port));
+    }
     if port.parse::<u16>().is_err() {
         return Err(tr!(lang, "cli-arg-addr-port"));
     }
@@ -829,8 +837,22 @@ fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
 
 /// Checks `--report PATH` before the session starts, so that a path that
 /// cannot be written fails at once instead of losing the session at exit.
-pub fn check_report_path(lang: Lang, path: &Path) -> Result<(), String> {
+pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result<(), String> {
     let shown = path.display().to_string();
+    // The report replaces what is at its path: never a device, a pipe or a
+    // link (as root, `--report /dev/null` would replace the device), and
+    // never the ids file the session reads.
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_dir()
+        && !meta.file_type().is_file()
+    {
+        return Err(tr!(lang, "cli-arg-report-not-a-file", path = shown));
+    }
+    if let (Some(cars), Ok(report)) = (cars, std::fs::canonicalize(path))
+        && std::fs::canonicalize(cars).is_ok_and(|cars| cars == report)
+    {
+        return Err(tr!(lang, "cli-arg-report-is-cars", path = shown));
+    }
     if path.is_dir() {
         return Err(tr!(
             lang,

@@ -117,11 +117,17 @@ pub enum GatewayError {
     TimedOut {
         base: String,
         after: Duration,
+        /// The proxy the request went through, as it may be shown.
+        proxy: Option<String>,
     },
     Rejected {
         status: u16,
         kind: Rejection,
         body: ErrorBody,
+        /// The answer's `Retry-After`, when it carried one.
+        retry_after: Option<Duration>,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
     },
     TooLarge {
         limit: usize,
@@ -173,6 +179,37 @@ pub enum GatewayError {
     NotAGateway {
         base: String,
         status: u16,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
+    },
+    /// A 403 without the contract's error body: something in front of the
+    /// gateway (a firewall, a web application firewall, a reverse proxy)
+    /// refused the request; no stepsID is to blame. `said` is the page's
+    /// title, if any.
+    Refused {
+        base: String,
+        status: u16,
+        said: String,
+        /// The proxy the answer came through, as it may be shown.
+        proxy: Option<String>,
+    },
+    /// No connection to the proxy (every connection goes to it when one is
+    /// set): refused, no route, or none within `after` (the connect
+    /// timeout). `from` is the variable that named it, `host` the gateway's.
+    ProxyUnreachable {
+        proxy: String,
+        from: &'static str,
+        host: String,
+        detail: String,
+        after: Option<Duration>,
+    },
+    /// The proxy would not open a tunnel (`CONNECT`) to an https gateway,
+    /// for a reason other than a password (which is a [`GatewayError::Proxy`]
+    /// 407): it does not say which status.
+    ProxyTunnel {
+        proxy: String,
+        from: &'static str,
+        host: String,
     },
     /// The proxy answered itself (a 407, or an error page of its own): the
     /// request never reached the gateway. `said` is its own words, if any.
@@ -205,7 +242,7 @@ impl std::fmt::Display for GatewayError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GatewayError::Unreachable { base, detail } => write!(f, "unreachable {base}: {detail}"),
-            GatewayError::TimedOut { base, after } => {
+            GatewayError::TimedOut { base, after, .. } => {
                 write!(f, "timed out after {:.1} s: {base}", after.as_secs_f64())
             }
             GatewayError::Rejected { status, body, .. } => {
@@ -231,7 +268,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
             GatewayError::Auth(e) => write!(f, "sign-in: {e}"),
-            GatewayError::NotAGateway { base, status } => {
+            GatewayError::NotAGateway { base, status, .. } => {
                 write!(
                     f,
                     "HTTP {status} without an error body: not a gateway at {base}"
@@ -243,6 +280,21 @@ impl std::fmt::Display for GatewayError {
                 said,
             } => {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::Refused { base, status, .. } => {
+                write!(f, "HTTP {status} without an error body: refused at {base}")
+            }
+            GatewayError::ProxyUnreachable {
+                proxy,
+                from,
+                detail,
+                ..
+            } => write!(
+                f,
+                "cannot connect to the proxy {proxy} (from {from}): {detail}"
+            ),
+            GatewayError::ProxyTunnel { proxy, host, .. } => {
+                write!(f, "the proxy {proxy} refused a tunnel to {host}")
             }
             GatewayError::Unauthorized { sent } => match sent {
                 Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
@@ -312,7 +364,9 @@ impl GatewayError {
                 | live::LiveFault::BadLine => Recovery::Retry { now: false },
             },
             GatewayError::Auth(e) if e.needs_login() => Recovery::SignIn,
-            GatewayError::Auth(AuthError::Network { .. }) => Recovery::Retry { now: false },
+            GatewayError::Auth(
+                AuthError::Network { .. } | AuthError::GatewayUnreachable { .. },
+            ) => Recovery::Retry { now: false },
             GatewayError::Auth(_)
             | GatewayError::UserInfoInUrl
             | GatewayError::BadUrl { .. }
@@ -324,6 +378,7 @@ impl GatewayError {
             | GatewayError::Redirected(_)
             | GatewayError::Net(_)
             | GatewayError::NotAGateway { .. }
+            | GatewayError::Refused { .. }
             | GatewayError::WantsTls { .. }
             | GatewayError::Redirects { .. } => Recovery::Stop,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
@@ -331,6 +386,13 @@ impl GatewayError {
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
             GatewayError::Proxy { .. } => Recovery::Stop,
+            // A proxy that is down may come back; a connect timeout has
+            // already been waited for, and a refused tunnel is the proxy's
+            // rule or the gateway being down behind it.
+            GatewayError::ProxyUnreachable { after: None, .. } => Recovery::Retry { now: true },
+            GatewayError::ProxyUnreachable { .. } | GatewayError::ProxyTunnel { .. } => {
+                Recovery::Retry { now: false }
+            }
             // The connect timeout has already been waited for.
             GatewayError::ConnectTimedOut { .. } => Recovery::Retry { now: false },
         }
@@ -443,6 +505,8 @@ pub struct Gateway {
     base: Url,
     /// The proxy the base URL goes through, as it may be shown.
     proxy: Option<String>,
+    /// The variable that named the proxy (`https_proxy`, `ALL_PROXY`...).
+    proxy_from: Option<&'static str>,
     device_id: String,
     token: Option<TokenSource>,
     /// Where the token comes from, to name it when the gateway refuses it.
@@ -494,6 +558,7 @@ impl Gateway {
         } else {
             options.net.clone()
         };
+        let proxy_from = choice.as_ref().map(|choice| choice.from);
         let proxy = choice.map(|choice| choice.shown());
         let http = crate::net::configure(builder, &net)
             .map_err(net_error)?
@@ -504,6 +569,7 @@ impl Gateway {
             http,
             base,
             proxy,
+            proxy_from,
             device_id,
             token: token.map(TokenSource::fixed),
             token_from: None,
@@ -556,6 +622,16 @@ impl Gateway {
                 detail: detail.clone(),
                 tls: None,
             })
+    }
+
+    /// The simulator's control call completing a step at this gateway,
+    /// `{car}` and `{name}` to fill in.
+    pub fn complete_call(&self) -> String {
+        format!(
+            "{}/{}",
+            self.base().trim_end_matches('/'),
+            wire::SIM_COMPLETE_ROUTE
+        )
     }
 
     pub fn base(&self) -> &str {
@@ -704,6 +780,31 @@ impl Gateway {
                 problem,
             };
         }
+        let cause = root_cause(error);
+        if let (Some(proxy), Some(from)) = (&self.proxy, self.proxy_from)
+            && error.is_connect()
+        {
+            // Every connection goes to the proxy: a failed one is the
+            // proxy's, and so is a tunnel it would not open.
+            let (proxy, host) = (proxy.clone(), self.host());
+            if cause.contains("proxy authorization required") {
+                return GatewayError::Proxy {
+                    proxy,
+                    status: 407,
+                    said: String::new(),
+                };
+            }
+            if cause.starts_with("tunnel error") {
+                return GatewayError::ProxyTunnel { proxy, from, host };
+            }
+            return GatewayError::ProxyUnreachable {
+                proxy,
+                from,
+                host,
+                after: error.is_timeout().then_some(self.options.connect_timeout),
+                detail: cause,
+            };
+        }
         if error.is_timeout() && error.is_connect() {
             GatewayError::ConnectTimedOut {
                 base,
@@ -713,26 +814,26 @@ impl Gateway {
             GatewayError::TimedOut {
                 base,
                 after: self.options.timeout,
+                proxy: self.proxy.clone(),
             }
         } else if error.is_redirect() {
             GatewayError::Redirects { base }
-        } else if self.base.scheme() == "http" && root_cause(error).contains("invalid HTTP version")
-        {
+        } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
             // What came back starts like a TLS record, not like HTTP.
             GatewayError::WantsTls { base }
         } else if error.is_connect() {
-            let via = self
-                .proxy
-                .as_ref()
-                .map(|p| format!(" (through the proxy {p})"))
-                .unwrap_or_default();
             GatewayError::Unreachable {
                 base,
-                detail: format!("{}{via}", root_cause(error)),
+                detail: cause,
             }
         } else {
-            GatewayError::Transport(root_cause(error))
+            GatewayError::Transport(cause)
         }
+    }
+
+    /// The gateway's host, as `NO_PROXY` would name it.
+    fn host(&self) -> String {
+        self.base.host_str().unwrap_or_default().to_owned()
     }
 }
 
@@ -803,6 +904,19 @@ fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
             base,
             detail: scrub(detail),
         },
+        GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail,
+            after,
+        } => GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail: scrub(detail),
+            after,
+        },
         other => other,
     }
 }
@@ -857,7 +971,30 @@ impl Gateway {
             }
         }
         if status == 404 && body.is_none() {
-            return Err(GatewayError::NotAGateway { base, status });
+            return Err(GatewayError::NotAGateway {
+                base,
+                status,
+                proxy: self.proxy.clone(),
+            });
+        }
+        if status == 403 && body.is_none() {
+            // The gateway's own 403 says why in its error body; a page
+            // without one is a firewall's or a reverse proxy's.
+            return Err(GatewayError::Refused {
+                base,
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
+                proxy: self.proxy.clone(),
+            });
+        }
+        if status == 401 && body.is_none() && self.proxy.is_none() && answer.proxy_mark.is_some() {
+            // A `Basic` challenge: a web server that wants a user name and
+            // password, not a steps gateway that wants a token.
+            return Err(GatewayError::NotAGateway {
+                base,
+                status,
+                proxy: None,
+            });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
             return Err(GatewayError::Unauthorized {
@@ -868,8 +1005,23 @@ impl Gateway {
             status,
             kind: Rejection::of(answer.status),
             body: body.unwrap_or_default(),
+            retry_after: answer.retry_after,
+            proxy: self.proxy.clone(),
         })
     }
+}
+
+/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110 §10.2.3) taken
+/// as the time left until it by this machine's clock (a date past is no wait).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    header_seconds(headers, reqwest::header::RETRY_AFTER).or_else(|| {
+        let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+        let at = httpdate::parse_http_date(text.trim()).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+        )
+    })
 }
 
 /// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
@@ -937,6 +1089,21 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(with("120"), Some(Duration::from_secs(120)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(300);
+        let wait = with(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300));
+        assert_eq!(with("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(with("soon"), None);
     }
 
     /// Redaction ends and cannot panic: an empty token, or one that is part

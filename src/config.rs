@@ -139,10 +139,15 @@ pub enum ConfigError {
     },
     /// A token given as text holds what a header cannot carry (it is not shown).
     TokenText { from: TokenPlace, empty: bool },
+    /// A token given as text is `Bearer <token>`: the header's word came along.
+    TokenBearer { from: TokenPlace },
     /// A URL holds a user name or password.
     UserInfo { url: UrlPlace },
     /// The documentation base URL is not an http(s) URL (sanitised).
     DocsUrl { url: String },
+    /// The gateway URL lacks its `http://` or `https://` (`localhost:8080`,
+    /// `gateway.example`); `url` is what was given, sanitised.
+    ApiScheme { url: String },
 }
 
 /// What is wrong with the config file.
@@ -179,6 +184,8 @@ pub enum TokenFileProblem {
     NotUtf8,
     Empty,
     BadCharacters,
+    /// The line is `Bearer <token>`: the header's word came along.
+    Bearer,
     Lines(usize),
 }
 
@@ -216,101 +223,12 @@ impl ConfigError {
                 path,
                 named,
                 problem,
-            } => {
-                let file = if *named {
-                    tr!(lang, "err-config-named-by", path = path.clone())
-                } else {
-                    path.clone()
-                };
-                match problem {
-                    FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
-                    FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
-                    FileProblem::Folder if *named => {
-                        tr!(lang, "err-config-folder-named", file = file)
-                    }
-                    FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
-                    FileProblem::Unreadable(kind) => {
-                        tr!(
-                            lang,
-                            "err-config-unreadable",
-                            file = file,
-                            kind = kind.clone()
-                        )
-                    }
-                    FileProblem::TooLarge => tr!(
-                        lang,
-                        "err-config-unreadable",
-                        file = file,
-                        kind = too_large_words(lang)
-                    ),
-                    FileProblem::TokenNotText => {
-                        tr!(lang, "err-config-token-not-text", file = file)
-                    }
-                    FileProblem::Invalid {
-                        at: Some((line, column)),
-                        why,
-                    } => tr!(
-                        lang,
-                        "err-config-invalid-at",
-                        file = file,
-                        line = num(*line),
-                        column = num(*column),
-                        why = why.clone()
-                    ),
-                    FileProblem::Invalid { at: None, why } => {
-                        tr!(lang, "err-config-invalid", file = file, why = why.clone())
-                    }
-                }
-            }
+            } => file_words(lang, path, *named, problem),
             ConfigError::TokenFile {
                 path,
                 from,
                 problem,
-            } => {
-                let path = path.clone();
-                let from = token_place(lang, *from);
-                match problem {
-                    TokenFileProblem::Missing => {
-                        tr!(lang, "err-token-file-missing", path = path, from = from)
-                    }
-                    TokenFileProblem::Folder => {
-                        tr!(lang, "err-token-file-folder", path = path, from = from)
-                    }
-                    TokenFileProblem::Denied => {
-                        tr!(lang, "err-token-file-denied", path = path, from = from)
-                    }
-                    TokenFileProblem::Unreadable(kind) => tr!(
-                        lang,
-                        "err-token-file-unreadable",
-                        path = path,
-                        from = from,
-                        kind = kind.clone()
-                    ),
-                    TokenFileProblem::TooLarge => tr!(
-                        lang,
-                        "err-token-file-unreadable",
-                        path = path,
-                        from = from,
-                        kind = too_large_words(lang)
-                    ),
-                    TokenFileProblem::NotUtf8 => {
-                        tr!(lang, "err-token-file-not-utf8", path = path, from = from)
-                    }
-                    TokenFileProblem::Empty => {
-                        tr!(lang, "err-token-file-empty", path = path, from = from)
-                    }
-                    TokenFileProblem::BadCharacters => {
-                        tr!(lang, "err-token-file-characters", path = path, from = from)
-                    }
-                    TokenFileProblem::Lines(n) => tr!(
-                        lang,
-                        "err-token-file-lines",
-                        path = path,
-                        from = from,
-                        n = num(*n)
-                    ),
-                }
-            }
+            } => token_file_words(lang, path, *from, problem),
             ConfigError::TokenText { from, empty: true } => {
                 tr!(
                     lang,
@@ -321,6 +239,13 @@ impl ConfigError {
             ConfigError::TokenText { from, empty: false } => {
                 tr!(lang, "err-token-text", from = token_place(lang, *from))
             }
+            ConfigError::TokenBearer { from } => {
+                tr!(
+                    lang,
+                    "err-token-text-bearer",
+                    from = token_place(lang, *from)
+                )
+            }
             ConfigError::UserInfo {
                 url: UrlPlace::Gateway,
             } => tr!(lang, "err-user-info-gateway"),
@@ -328,7 +253,111 @@ impl ConfigError {
                 url: UrlPlace::Docs,
             } => tr!(lang, "err-user-info-docs"),
             ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
+            ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
         }
+    }
+}
+
+/// A configuration file that cannot be used, in words.
+fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> String {
+    let file = if named {
+        tr!(lang, "err-config-named-by", path = path.to_owned())
+    } else {
+        path.to_owned()
+    };
+    match problem {
+        FileProblem::NotUtf8 => tr!(lang, "err-config-not-utf8", file = file),
+        FileProblem::Missing => tr!(lang, "err-config-missing", file = file),
+        FileProblem::Folder if named => {
+            tr!(lang, "err-config-folder-named", file = file)
+        }
+        FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
+        FileProblem::Unreadable(kind) => {
+            tr!(
+                lang,
+                "err-config-unreadable",
+                file = file,
+                kind = kind.clone()
+            )
+        }
+        FileProblem::TooLarge => tr!(
+            lang,
+            "err-config-unreadable",
+            file = file,
+            kind = too_large_words(lang)
+        ),
+        FileProblem::TokenNotText => {
+            tr!(lang, "err-config-token-not-text", file = file)
+        }
+        FileProblem::Invalid {
+            at: Some((line, column)),
+            why,
+        } => tr!(
+            lang,
+            "err-config-invalid-at",
+            file = file,
+            line = num(*line),
+            column = num(*column),
+            why = why.clone()
+        ),
+        FileProblem::Invalid { at: None, why } => {
+            tr!(lang, "err-config-invalid", file = file, why = why.clone())
+        }
+    }
+}
+
+/// A token file that cannot be used, in words.
+fn token_file_words(
+    lang: Lang,
+    path: &str,
+    from: TokenPlace,
+    problem: &TokenFileProblem,
+) -> String {
+    let path = path.to_owned();
+    let from = token_place(lang, from);
+    match problem {
+        TokenFileProblem::Missing => {
+            tr!(lang, "err-token-file-missing", path = path, from = from)
+        }
+        TokenFileProblem::Folder => {
+            tr!(lang, "err-token-file-folder", path = path, from = from)
+        }
+        TokenFileProblem::Denied => {
+            tr!(lang, "err-token-file-denied", path = path, from = from)
+        }
+        TokenFileProblem::Unreadable(kind) => tr!(
+            lang,
+            "err-token-file-unreadable",
+            path = path,
+            from = from,
+            kind = kind.clone()
+        ),
+        TokenFileProblem::TooLarge => tr!(
+            lang,
+            "err-token-file-unreadable",
+            path = path,
+            from = from,
+            kind = too_large_words(lang)
+        ),
+        TokenFileProblem::NotUtf8 => {
+            tr!(lang, "err-token-file-not-utf8", path = path, from = from)
+        }
+        TokenFileProblem::Empty => {
+            tr!(lang, "err-token-file-empty", path = path, from = from)
+        }
+        TokenFileProblem::BadCharacters => {
+            tr!(lang, "err-token-file-characters", path = path, from = from)
+        }
+        TokenFileProblem::Bearer => {
+            tr!(lang, "err-token-file-bearer", path = path, from = from)
+        }
+        TokenFileProblem::Lines(n) => tr!(
+            lang,
+            "err-token-file-lines",
+            path = path,
+            from = from,
+            n = num(*n)
+        ),
     }
 }
 
@@ -499,6 +528,8 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
     let Ok(text) = String::from_utf8(bytes) else {
         return fail(TokenFileProblem::NotUtf8);
     };
+    // Notepad's "UTF-8 with BOM" puts U+FEFF first: not part of the token.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -507,9 +538,31 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
     match lines.as_slice() {
         [] => fail(TokenFileProblem::Empty),
         [token] if crate::auth::is_token_text(token) => Ok(Secret::new(*token)),
+        [line] if bearer_prefixed(line) => fail(TokenFileProblem::Bearer),
         [_] => fail(TokenFileProblem::BadCharacters),
         _ => fail(TokenFileProblem::Lines(lines.len())),
     }
+}
+
+/// `Bearer <token>`, copied with the header's word: the rest is a token.
+fn bearer_prefixed(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some(word), Some(token), None)
+            if word.eq_ignore_ascii_case("bearer") && crate::auth::is_token_text(token)
+    )
+}
+
+/// A gateway URL given without `http://` or `https://` that would be one
+/// with it: `localhost:8080` (which a URL parser reads as the scheme
+/// `localhost:`), `127.0.0.1:8080`, `gateway.example`.
+pub fn lacks_scheme(raw: &str) -> bool {
+    let raw = raw.trim();
+    !raw.contains("://")
+        && !raw.is_empty()
+        && url::Url::parse(&format!("http://{raw}"))
+            .is_ok_and(|url| url.host_str().is_some_and(|h| !h.is_empty()))
 }
 
 /// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
@@ -520,6 +573,8 @@ pub fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     let token = raw.trim();
     if crate::auth::is_token_text(token) {
         Ok(Secret::new(token))
+    } else if bearer_prefixed(token) {
+        Err(ConfigError::TokenBearer { from })
     } else {
         Err(ConfigError::TokenText {
             from,
@@ -558,6 +613,11 @@ impl Settings {
         if api.as_deref().is_some_and(has_user_info) {
             return Err(ConfigError::UserInfo {
                 url: UrlPlace::Gateway,
+            });
+        }
+        if let Some(api) = api.as_deref().filter(|api| lacks_scheme(api)) {
+            return Err(ConfigError::ApiScheme {
+                url: crate::steps::sanitize(api),
             });
         }
         let data_dir = data_dir();

@@ -22,34 +22,28 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             detail = detail.clone()
         ),
-        GatewayError::TimedOut { base, after } => tr!(
+        GatewayError::TimedOut { base, after, proxy } => tr!(
             lang,
             "gw-timed-out",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
-        GatewayError::Rejected { status, kind, body } => rejected_line(lang, *status, *kind, body),
+        GatewayError::Rejected {
+            status,
+            kind,
+            body,
+            retry_after,
+            proxy,
+        } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
         GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
-        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = why.to_string()),
+        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
         GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
         GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
-        GatewayError::BadUrl { url, reason } => tr!(
-            lang,
-            "gw-bad-url",
-            url = format!("{url:?}"),
-            reason = reason.clone()
-        ),
-        GatewayError::BadPath { path, detail } => tr!(
-            lang,
-            "gw-bad-path",
-            path = path.clone(),
-            detail = detail.clone()
-        ),
-        GatewayError::BadToken => tr!(lang, "gw-bad-token"),
-        GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
-        GatewayError::DemoUnavailable(detail) => {
-            tr!(lang, "gw-demo-unavailable", detail = detail.clone())
-        }
+        GatewayError::BadUrl { .. }
+        | GatewayError::BadPath { .. }
+        | GatewayError::BadToken
+        | GatewayError::HttpSetup(_)
+        | GatewayError::DemoUnavailable(_) => setup_line(lang, error),
         GatewayError::Tls {
             base,
             proxy,
@@ -68,56 +62,64 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             asked = asked.clone(),
             answered = answered.clone()
         ),
-        GatewayError::Live(fault) => match fault {
-            LiveFault::Cut => tr!(lang, "gw-live-cut"),
-            LiveFault::Silent { after } => tr!(
-                lang,
-                "gw-live-silent",
-                secs = format!("{:.1}", after.as_secs_f64())
-            ),
-            LiveFault::NotText => tr!(lang, "gw-live-not-text"),
-            LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
-            LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
-        },
+        GatewayError::Live(fault) => live_line(lang, fault),
         GatewayError::Auth(e) => auth_error(lang, e),
-        GatewayError::NotAGateway { base, status } => tr!(
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+        } => tr!(
             lang,
             "gw-not-a-gateway",
-            base = base.clone(),
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             status = *status
         ),
         GatewayError::Proxy {
             proxy,
             status,
             said,
+        } => proxy_answer(lang, proxy, *status, said),
+        GatewayError::Refused {
+            base,
+            status,
+            said,
+            proxy,
+        } => tr!(
+            lang,
+            "gw-refused",
+            base = base.clone(),
+            status = *status,
+            said = in_brackets(said),
+            via = via_proxy(lang, proxy.as_deref())
+        ),
+        GatewayError::ProxyUnreachable {
+            proxy,
+            from,
+            host,
+            detail,
+            after,
         } => {
-            let said = if said.is_empty() {
-                String::new()
-            } else {
-                format!(" ({said})")
-            };
-            let todo = match status {
-                407 => tr!(lang, "gw-proxy-407-todo"),
-                401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
-                500.. => tr!(lang, "gw-proxy-5xx-todo"),
-                _ => tr!(lang, "gw-proxy-other-todo"),
+            let detail = match after {
+                Some(after) => seconds_without_connection(lang, *after),
+                None => detail.clone(),
             };
             tr!(
                 lang,
-                "gw-proxy",
+                "gw-proxy-unreachable",
                 proxy = proxy.clone(),
-                status = *status,
-                said = said,
-                todo = todo
+                from = *from,
+                host = host.clone(),
+                detail = detail
             )
         }
-        GatewayError::Unauthorized { sent } => match sent {
-            None => tr!(lang, "gw-401-none"),
-            Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
-            Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
-            Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
-            Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
-        },
+        GatewayError::ProxyTunnel { proxy, from, host } => tr!(
+            lang,
+            "gw-proxy-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
+        ),
+        GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
         GatewayError::ConnectTimedOut { base, after } => tr!(
@@ -126,6 +128,106 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+    }
+}
+
+/// A client that could not be set up (a bad address, path or token, the
+/// HTTP client or the demo backend), in words.
+fn setup_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::BadUrl { url, reason } => tr!(
+            lang,
+            "gw-bad-url",
+            url = format!("{url:?}"),
+            reason = reason.clone()
+        ),
+        GatewayError::BadPath { path, detail } => tr!(
+            lang,
+            "gw-bad-path",
+            path = path.clone(),
+            detail = detail.clone()
+        ),
+        GatewayError::BadToken => tr!(lang, "gw-bad-token"),
+        GatewayError::DemoUnavailable(detail) => {
+            tr!(lang, "gw-demo-unavailable", detail = detail.clone())
+        }
+        GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
+        other => tr!(lang, "gw-http-setup", detail = other.to_string()),
+    }
+}
+
+/// "no connection within N s", for a proxy that took none.
+fn seconds_without_connection(lang: Lang, after: std::time::Duration) -> String {
+    tr!(
+        lang,
+        "gw-proxy-no-connection",
+        secs = format!("{:.1}", after.as_secs_f64())
+    )
+}
+
+/// Why a 2xx answer's body could not be read, in words (the parser's own
+/// detail in brackets).
+pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
+    match error {
+        crate::wire::DecodeError::NotJson(detail) => {
+            tr!(lang, "answer-not-json", detail = detail.clone())
+        }
+        crate::wire::DecodeError::WrongShape(detail) => {
+            tr!(lang, "answer-wrong-shape", detail = detail.clone())
+        }
+    }
+}
+
+/// A live stream's fault, in words.
+fn live_line(lang: Lang, fault: &LiveFault) -> String {
+    match fault {
+        LiveFault::Cut => tr!(lang, "gw-live-cut"),
+        LiveFault::Silent { after } => tr!(
+            lang,
+            "gw-live-silent",
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        LiveFault::NotText => tr!(lang, "gw-live-not-text"),
+        LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
+        LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+    }
+}
+
+/// A proxy's own answer: who answered, and what to do for its status.
+fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
+    let todo = match status {
+        407 => tr!(lang, "gw-proxy-407-todo"),
+        401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
+        500.. => tr!(lang, "gw-proxy-5xx-todo"),
+        _ => tr!(lang, "gw-proxy-other-todo"),
+    };
+    tr!(
+        lang,
+        "gw-proxy",
+        proxy = proxy.to_owned(),
+        status = status,
+        said = in_brackets(said),
+        todo = todo
+    )
+}
+
+/// ` (text)`, or nothing for no text.
+fn in_brackets(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(" ({text})")
+    }
+}
+
+/// A 401: the words follow where the refused token came from, if any.
+fn unauthorized_line(lang: Lang, sent: Option<TokenFrom>) -> String {
+    match sent {
+        None => tr!(lang, "gw-401-none"),
+        Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file"),
+        Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment"),
+        Some(TokenFrom::Config) => tr!(lang, "gw-401-config"),
+        Some(TokenFrom::Login) => tr!(lang, "gw-401-login"),
     }
 }
 
@@ -151,6 +253,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             tls: Some(problem),
             ..
         } => tls_line(lang, url, None, problem),
+        AuthError::GatewayUnreachable { base, detail } => tr!(
+            lang,
+            "gw-unreachable",
+            base = base.clone(),
+            detail = detail.clone()
+        ),
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
@@ -256,7 +364,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
-        GatewayError::Proxy { .. } => tr!(lang, "gw-title-proxy"),
+        GatewayError::Proxy { .. } | GatewayError::ProxyTunnel { .. } => {
+            tr!(lang, "gw-title-proxy")
+        }
+        GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
+        GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
         GatewayError::WantsTls { .. } => tr!(lang, "gw-title-tls"),
@@ -265,7 +377,23 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
-fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> String {
+/// " (through the proxy P)", or nothing without a proxy.
+fn via_proxy(lang: Lang, proxy: Option<&str>) -> String {
+    proxy
+        .map(|p| tr!(lang, "tls-via-proxy", proxy = p.to_owned()))
+        .unwrap_or_default()
+}
+
+fn rejected_line(
+    lang: Lang,
+    status: u16,
+    kind: Rejection,
+    body: &ErrorBody,
+    retry_after: Option<std::time::Duration>,
+    proxy: Option<&str>,
+) -> String {
+    // "Retry in 0 s" says nothing: a wait of nothing is no wait to name.
+    let retry_after = retry_after.filter(|wait| wait.as_secs() > 0);
     // A 401's own message adds nothing to "wants a valid token", and a
     // short token may be a word of it: cut out, it would read "<redacted>".
     let message = body
@@ -284,8 +412,20 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
         Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
-        Rejection::TooManyRequests => (tr!(lang, "gw-429"), tr!(lang, "gw-429-todo")),
-        Rejection::ServerFailure => (tr!(lang, "gw-5xx"), tr!(lang, "gw-5xx-todo")),
+        Rejection::TooManyRequests => (
+            tr!(lang, "gw-429"),
+            match retry_after {
+                Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
+                None => tr!(lang, "gw-429-todo"),
+            },
+        ),
+        Rejection::ServerFailure => (
+            tr!(lang, "gw-5xx"),
+            match retry_after {
+                Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
+                None => tr!(lang, "gw-5xx-todo"),
+            },
+        ),
         Rejection::Other => (tr!(lang, "gw-other"), tr!(lang, "gw-other-todo")),
     };
     let sdk = body
@@ -304,7 +444,8 @@ fn rejected_line(lang: Lang, status: u16, kind: Rejection, body: &ErrorBody) -> 
             )
         })
         .unwrap_or_default();
-    format!("HTTP {status}: {what}{said}. {todo}.{sdk}")
+    let via = via_proxy(lang, proxy);
+    format!("HTTP {status}{via}: {what}{said}. {todo}.{sdk}")
 }
 
 #[cfg(test)]
@@ -321,6 +462,8 @@ mod tests {
                 status: 404,
                 kind: Rejection::NotFound,
                 body: ErrorBody::new(Some(2346), "no step"),
+                retry_after: None,
+                proxy: None,
             },
         );
         assert!(
@@ -338,6 +481,8 @@ mod tests {
                 status: 401,
                 kind: Rejection::Unauthorized,
                 body: ErrorBody::new(None, "missing or <redacted> bearer token"),
+                retry_after: None,
+                proxy: None,
             },
         );
         assert!(!line.contains("redacted"), "{line}");

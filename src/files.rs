@@ -89,6 +89,14 @@ pub fn private_data_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Every file and folder this process makes is its user's alone (umask
+/// 077 on Unix): the logs, a log rotated in the middle of a run, the
+/// simulator's TLS files, as well as what is made 0600 explicitly.
+pub fn private_umask() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+}
+
 /// Writes `contents` to `path` atomically: a reader sees the old file or
 /// the new one, never a mix; a crash or a full disk leaves the old file and
 /// no litter (the temporary file is removed when it cannot be renamed, and

@@ -18,6 +18,7 @@ use stepwise::tr;
 
 fn main() -> ExitCode {
     stepwise::secret::no_core_dumps();
+    stepwise::files::private_umask();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is known before clap parses, so that --help, clap's
     // value checks and every message below speak it.
@@ -38,8 +39,9 @@ fn main() -> ExitCode {
     if let Some(why) = cli.misused_option(lang) {
         return usage(why);
     }
-    if let (None | Some(Command::Demo { .. }), Some(path)) = (&cli.command, &cli.report)
-        && let Err(why) = check_report_path(lang, path)
+    if let (None | Some(Command::Demo { .. } | Command::Fleet), Some(path)) =
+        (&cli.command, &cli.report)
+        && let Err(why) = check_report_path(lang, path, cli.cars.as_deref())
     {
         return usage(why);
     }
@@ -313,10 +315,34 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         authority_note: Some(ca_file.display().to_string()),
         ..CertSpec::default()
     };
-    let generated = generate(&spec).map_err(|e| e.to_string())?;
-    generated
-        .write_to(&dir)
-        .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+    // The files of an earlier run are used again, never overwritten: a
+    // simulator may still serve them, and phones may trust that authority.
+    let kept = ["ca.pem", "cert.pem", "key.pem"]
+        .iter()
+        .all(|name| dir.join(name).is_file());
+    let (cert_pem, key_pem) = if kept {
+        let read = |name: &str| {
+            stepwise::files::read_capped(&dir.join(name), stepwise::files::SMALL_FILE_LIMIT)
+                .map_err(|e| {
+                    tr!(
+                        lang,
+                        "cli-arg-tls-kept-bad",
+                        dir = dir.display().to_string(),
+                        error = format!("{name}: {}", e.kind())
+                    )
+                })
+        };
+        (read("cert.pem")?, read("key.pem")?)
+    } else {
+        let generated = generate(&spec).map_err(|e| e.to_string())?;
+        generated
+            .write_to(&dir)
+            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        (
+            generated.cert_pem.into_bytes(),
+            generated.key_pem.into_bytes(),
+        )
+    };
     let client_ca = match &tls.client_ca {
         Some(path) => Some(
             stepwise::files::read_capped(path, stepwise::files::SMALL_FILE_LIMIT).map_err(|e| {
@@ -333,9 +359,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         ),
         None => None,
     };
-    let config = generated
-        .server_config(client_ca.as_deref())
-        .map_err(|e| tr!(lang, "cli-arg-client-ca-bad", error = e.to_string()))?;
+    let config = stepwise::sim::tls::server_config(&cert_pem, &key_pem, client_ca.as_deref())
+        .map_err(|e| {
+            if kept && client_ca.is_none() {
+                tr!(
+                    lang,
+                    "cli-arg-tls-kept-bad",
+                    dir = dir.display().to_string(),
+                    error = e.to_string()
+                )
+            } else {
+                tr!(lang, "cli-arg-client-ca-bad", error = e.to_string())
+            }
+        })?;
     let required = tls
         .client_ca
         .as_ref()
@@ -348,11 +384,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
             format!("{line}\n")
         })
         .unwrap_or_default();
-    let authority = tr!(
-        lang,
-        "cli-arg-tls-authority-written",
-        path = ca_file.display().to_string()
-    );
+    let authority = if kept {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-kept",
+            path = ca_file.display().to_string()
+        )
+    } else {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-written",
+            path = ca_file.display().to_string()
+        )
+    };
     let lines = format!("{authority}\n{required}");
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");
@@ -441,20 +485,9 @@ fn serve(
         None => scenario,
     };
     let churn = crowd.churn.map(std::time::Duration::from_secs_f64);
-    let token = match token.file {
-        Some(path) => match read_token_file(path, TokenPlace::ServeTokenFile) {
-            Ok(secret) => Some(secret),
-            Err(e) => return fail(config_error(lang, &e)),
-        },
-        // An empty --token is refused by Cli::misused_option.
-        None => match token
-            .token
-            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
-            .transpose()
-        {
-            Ok(token) => token,
-            Err(e) => return fail(config_error(lang, &e)),
-        },
+    let token = match serve_secret(token) {
+        Ok(token) => token,
+        Err(e) => return fail(config_error(lang, &e)),
     };
     let tls = match tls.map(|tls| sim_tls(tls, lang)).transpose() {
         Ok(tls) => tls,
@@ -538,6 +571,20 @@ fn serve(
     })
 }
 
+/// The token `serve` demands, from `--token-file` or `--token`.
+fn serve_secret(
+    token: ServeToken<'_>,
+) -> Result<Option<stepwise::secret::Secret>, stepwise::config::ConfigError> {
+    match token.file {
+        Some(path) => read_token_file(path, TokenPlace::ServeTokenFile).map(Some),
+        // An empty --token is refused by Cli::misused_option.
+        None => token
+            .token
+            .map(|t| stepwise::config::check_token(&t, TokenPlace::ServeToken))
+            .transpose(),
+    }
+}
+
 /// A listener on the first address `addr` resolves to, or the exit after
 /// saying why there is none.
 async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
@@ -574,7 +621,7 @@ async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
 /// `stepwise login`, `logout` and `auth status`.
 fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     use stepwise::signin as commands;
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
@@ -629,7 +676,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
 
 /// `stepwise steps` and `stepwise next`.
 fn script(cli: Cli, lang: Lang) -> ExitCode {
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
@@ -688,7 +735,19 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         ));
                     }
                 };
-                commands::steps(&backend, lookup, status.into(), reset, json, lang).await
+                // One vehicle waits at most --deadline too, whatever the
+                // client's own limits and retries add up to.
+                let id = lookup.id().to_owned();
+                let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
+                match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        return fail(format!(
+                            "{id}: {}",
+                            tr!(lang, "steps-many-late", secs = deadline)
+                        ));
+                    }
+                }
             }
             Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
             _ => unreachable!("dispatched by main"),
@@ -759,7 +818,7 @@ fn wizard(
 /// `stepwise doctor`: every check, one line each; exit 1 when one failed.
 fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     use stepwise::doctor;
-    let _log = stepwise::logging::to_file();
+    stepwise::logging::to_file_direct();
     let path = stepwise::config::config_path();
     let (config, file) = doctor::config_check(path.as_ref());
     // Without a valid file the config check has failed already and says why.

@@ -729,7 +729,12 @@ impl TlsProblem {
         use rustls::Error as E;
         match error {
             E::InvalidCertificate(cert) => match cert {
-                CertificateError::UnknownIssuer => TlsProblem::UnknownIssuer,
+                // A chain that does not verify against the trusted
+                // authority (one made again with the same name): the same
+                // cause and remedy as an unknown one.
+                CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                    TlsProblem::UnknownIssuer
+                }
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                     TlsProblem::Expired
                 }

@@ -436,7 +436,7 @@ fn describe(lang: Lang, event: &Event) -> String {
                 status = u64::from(*status)
             )
         }
-        Event::Note { text } => tr!(lang, "report-event-note", text = text.clone()),
+        Event::Note { text } => tr!(lang, "report-event-note", text = md(text)),
         Event::Explained { code, meaning } => tr!(
             lang,
             "report-event-explained",
@@ -530,7 +530,15 @@ mod tests {
                 detail: "[a](http://evil.example)".into(),
             },
         );
+        // A note is quoted inert too (pasted text, `PIN <1234>`).
+        log.push(
+            t0,
+            Event::Note {
+                text: "PIN <1234> ![t](http://evil.example/n.png)".into(),
+            },
+        );
         let md = log.to_markdown();
+        assert!(md.contains("PIN &lt;1234&gt;"), "{md}");
         let row = md
             .lines()
             .find(|l| l.starts_with("| 1 |"))

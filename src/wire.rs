@@ -177,7 +177,13 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
         Value::Null => Ok(StepsList::default()),
         Value::Object(members) => {
             let steps_id = members.get("stepsID").and_then(steps_id_text);
-            Ok(StepsList::new(steps_id, steps_of(&members)))
+            let steps = steps_of(&members);
+            // Members, yet neither a stepsID nor a step: another service's
+            // JSON (a health check, a portal), not an empty list.
+            if !members.contains_key("stepsID") && steps.is_empty() && foreign(&members) {
+                return Err(not_steps(&members));
+            }
+            Ok(StepsList::new(steps_id, steps))
         }
         other => Err(DecodeError::WrongShape(format!(
             "expected an object of steps, got {}",
@@ -193,10 +199,20 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
 pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
     match parse(body)? {
         Value::Null => Ok(None),
-        Value::Object(members) => Ok(StepsList::new(None, steps_of(&members))
-            .steps
-            .into_iter()
-            .find(|step| !step.status.is_done())),
+        Value::Object(members) => {
+            // A bare step object (`{"name": …, "status": …}`) is that step.
+            let steps = match lone_step(&members) {
+                Some(step) => vec![step],
+                None => steps_of(&members),
+            };
+            if steps.is_empty() && foreign(&members) {
+                return Err(not_steps(&members));
+            }
+            Ok(StepsList::new(None, steps)
+                .steps
+                .into_iter()
+                .find(|step| !step.status.is_done()))
+        }
         other => Err(DecodeError::WrongShape(format!(
             "expected a step object or null, got {}",
             kind_of(&other)
@@ -250,12 +266,53 @@ fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))
 }
 
+/// The steps of a list: every member that is a step object, keyed by its
+/// name; a `steps` member holding an array of step objects (the shape of
+/// `stepwise steps --json`) is read as well.
 fn steps_of(members: &Map<String, Value>) -> Vec<Step> {
-    members
+    let keyed = members
         .iter()
         .filter(|(key, _)| key.as_str() != "stepsID")
-        .filter_map(|(key, value)| step_of(key, value.as_object()?))
-        .collect()
+        .filter_map(|(key, value)| step_of(key, value.as_object()?));
+    let listed = members
+        .get("steps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|value| step_of("", value.as_object()?));
+    keyed.chain(listed).collect()
+}
+
+/// A next-step answer that is the step itself rather than `{name: step}`.
+fn lone_step(members: &Map<String, Value>) -> Option<Step> {
+    members.get("name").and_then(Value::as_str)?;
+    members.get("status")?;
+    step_of("", members)
+}
+
+/// Members other than `stepsID`, and not one of them a step object or a
+/// `steps` array: another service's JSON.
+fn foreign(members: &Map<String, Value>) -> bool {
+    members.keys().any(|k| k != "stepsID")
+        && !members.values().any(Value::is_object)
+        && !members.get("steps").is_some_and(Value::is_array)
+}
+
+/// An object with members but no step and no stepsID: name what it held.
+fn not_steps(members: &Map<String, Value>) -> DecodeError {
+    let mut names: Vec<String> = members
+        .keys()
+        .take(5)
+        .map(String::as_str)
+        .map(sanitize)
+        .collect();
+    if members.len() > 5 {
+        names.push("…".into());
+    }
+    DecodeError::WrongShape(format!(
+        "an object with no stepsID and no step (its members: {})",
+        names.join(", ")
+    ))
 }
 
 /// A step object; its `name` wins over the member's key, which stands in when
@@ -392,6 +449,36 @@ mod tests {
             decode_next(b"42"),
             Err(DecodeError::WrongShape(_))
         ));
+    }
+
+    #[test]
+    fn another_service_s_json_is_no_list_and_no_next_step() {
+        for body in [
+            &br#"{"ok": true}"#[..],
+            br#"{"status": "UP", "checks": []}"#,
+        ] {
+            for decoded in [decode_list(body).map(|_| ()), decode_next(body).map(|_| ())] {
+                let Err(DecodeError::WrongShape(why)) = decoded else {
+                    panic!("{decoded:?}")
+                };
+                assert!(why.contains("no stepsID and no step"), "{why}");
+            }
+        }
+        // An empty object stays an empty list, and nothing left to do.
+        assert!(decode_list(b"{}").unwrap().steps.is_empty());
+        assert_eq!(decode_next(br#"{"stepsID": 7}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn steps_as_an_array_and_a_bare_next_step_are_read() {
+        let listed = br#"{"stepsID": "555", "steps": [
+            {"name": "a", "status": "alreadyDone", "order": 1},
+            {"name": "b", "status": "todo", "order": 2}]}"#;
+        let list = decode_list(listed).unwrap();
+        assert_eq!(list.steps.len(), 2);
+        assert_eq!(list.steps_id.as_deref(), Some("555"));
+        let bare = br#"{"name": "deviceActivation", "status": "todo", "order": 1}"#;
+        assert_eq!(decode_next(bare).unwrap().unwrap().name, DEVICE_ACTIVATION);
     }
 
     #[test]

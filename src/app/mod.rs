@@ -65,6 +65,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         gateway_url: backend.gateway.base().to_owned(),
         docs_base_url: settings.docs_base_url.clone(),
         data_dir: settings.data_dir.clone(),
+        report_at_exit: launch.report.is_some(),
+        complete_call: backend.gateway.complete_call(),
         recent: settings
             .data_dir
             .as_deref()

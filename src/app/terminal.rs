@@ -187,24 +187,26 @@ pub async fn run(
                 );
                 update(state, input, SystemTime::now())
             }
-            Wake::Msg(msg) => {
-                // The answers already waiting are taken with it, for a
-                // while at most, so that keys are never kept waiting.
-                let started = Instant::now();
-                let mut first = Some(msg);
-                let msgs = std::iter::from_fn(|| match first.take() {
-                    Some(msg) => Some(Input::Msg(msg)),
-                    None if started.elapsed() < TAKE_FOR => rx.try_recv().ok().map(Input::Msg),
-                    None => None,
-                });
-                update_many(state, msgs, SystemTime::now())
-            }
+            Wake::Msg(msg) => take_answers(state, msg, rx),
         };
         for effect in effects {
             runner.run(effect);
         }
         dirty = true;
     }
+}
+
+/// Takes `msg` and the answers already waiting with it, for [`TAKE_FOR`]
+/// at most, so that keys are never kept waiting.
+fn take_answers(state: &mut State, msg: Msg, rx: &mut UnboundedReceiver<Msg>) -> Vec<Effect> {
+    let started = Instant::now();
+    let mut first = Some(msg);
+    let msgs = std::iter::from_fn(|| match first.take() {
+        Some(msg) => Some(Input::Msg(msg)),
+        None if started.elapsed() < TAKE_FOR => rx.try_recv().ok().map(Input::Msg),
+        None => None,
+    });
+    update_many(state, msgs, SystemTime::now())
 }
 
 /// The loop's end after a panic outside a caught task.

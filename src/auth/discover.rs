@@ -103,10 +103,21 @@ pub async fn discover(
     if let Some(issuer) = issuer {
         return from_issuer(http, gateway, issuer, None).await;
     }
-    if let Some((issuer, scopes)) = resource_metadata(http, gateway).await? {
+    // Until a provider is named, every address asked is the gateway's: a
+    // connection that fails there is the gateway's, not a provider's.
+    let on_gateway = |e: AuthError| match e {
+        AuthError::Network {
+            detail, tls: None, ..
+        } => AuthError::GatewayUnreachable {
+            base: sanitize(gateway.as_str()),
+            detail,
+        },
+        other => other,
+    };
+    if let Some((issuer, scopes)) = resource_metadata(http, gateway).await.map_err(on_gateway)? {
         return from_issuer(http, gateway, &issuer, scopes).await;
     }
-    from_gateway(http, gateway).await
+    from_gateway(http, gateway).await.map_err(on_gateway)
 }
 
 /// The gateway's protected resource metadata (RFC 9728): the first

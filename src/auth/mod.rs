@@ -226,6 +226,10 @@ pub enum AuthError {
         /// The TLS failure, named, when the connection failed on it.
         tls: Option<crate::net::TlsProblem>,
     },
+    /// The gateway itself could not be reached while its sign-in was
+    /// being looked up (no identity provider is known yet).
+    #[error("gateway unreachable {base}: {detail}")]
+    GatewayUnreachable { base: String, detail: String },
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),

@@ -96,8 +96,7 @@ impl Sent {
     /// answer's body.
     pub async fn body(mut self, gateway: &Gateway) -> Result<Answer, GatewayError> {
         let status = self.response.status();
-        let retry_after =
-            super::header_seconds(self.response.headers(), reqwest::header::RETRY_AFTER);
+        let retry_after = super::retry_after(self.response.headers());
         let proxy_mark = super::proxy_mark(status, self.response.headers());
         let limit = gateway.options.max_body;
         if self

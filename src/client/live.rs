@@ -22,7 +22,7 @@ use std::time::Duration;
 use eventsource_stream::{Event, EventStreamError, Eventsource};
 use futures_util::stream::{self, Stream, StreamExt};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_NONE_MATCH};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -373,6 +373,7 @@ impl Follower {
                     error: GatewayError::TimedOut {
                         base: self.gateway.base.to_string(),
                         after: self.gateway.options.timeout,
+                        proxy: self.gateway.proxy.clone(),
                     },
                     delivered: false,
                     wait: None,
@@ -615,7 +616,7 @@ impl Follower {
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    super::header_seconds(headers, RETRY_AFTER)
+    super::retry_after(headers)
 }
 
 /// `X-Poll-Interval`, capped at an hour so that a wild value cannot stop

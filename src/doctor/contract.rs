@@ -33,6 +33,8 @@ struct Answer {
 struct Caller<'a> {
     gateway: Gateway,
     budget: &'a Budget,
+    /// A request met a TLS server on an http:// address: the fix is https://.
+    wants_tls: std::cell::Cell<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -53,7 +55,11 @@ impl<'a> Caller<'a> {
             ..ClientOptions::default()
         };
         match Gateway::new(base.as_str(), device.to_owned(), token.cloned(), options) {
-            Ok(gateway) => Some(Caller { gateway, budget }),
+            Ok(gateway) => Some(Caller {
+                gateway,
+                budget,
+                wants_tls: std::cell::Cell::new(false),
+            }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, e.to_string());
                 None
@@ -100,6 +106,10 @@ impl<'a> Caller<'a> {
                 secs = format!("{:.0}", limit.as_secs_f64())
             )
             .into()),
+            Ok(Err(GatewayError::WantsTls { base })) => {
+                self.wants_tls.set(true);
+                Err(words!("doctor-why-wants-tls", base = base).into())
+            }
             Ok(Err(GatewayError::Redirected(refused))) => {
                 Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
@@ -107,6 +117,17 @@ impl<'a> Caller<'a> {
             Ok(Ok(answer)) => Ok(answer),
         }
     }
+}
+
+/// Why a 2xx answer's body could not be read, in the catalogue's words.
+fn decode_arg(error: &wire::DecodeError) -> Arg {
+    match error {
+        wire::DecodeError::NotJson(detail) => words!("answer-not-json", detail = detail.clone()),
+        wire::DecodeError::WrongShape(detail) => {
+            words!("answer-wrong-shape", detail = detail.clone())
+        }
+    }
+    .into()
 }
 
 /// Why a request failed, in the system's words (a TLS problem by its code).
@@ -210,7 +231,11 @@ pub(super) async fn checks(
     car: Option<&str>,
 ) -> Option<bool> {
     let caller = Caller::new(report, base, net, device, token, budget)?;
-    let unauthorized = error_body(report, &caller).await?;
+    let reach = error_body(report, &caller).await?;
+    let unauthorized = reach.unauthorized;
+    // Whether the token was taken is known only from a steps gateway's
+    // own answer, never from a proxy's or a web server's page.
+    let judged = |unauthorized: bool| (reach.gateway || unauthorized).then_some(unauthorized);
     let Some(car) = car else {
         report.set_with(
             "first_list",
@@ -218,16 +243,16 @@ pub(super) async fn checks(
             words!("doctor-first-no-car"),
             Some(words!("doctor-first-no-car-fix")),
         );
-        return Some(unauthorized);
+        return judged(unauthorized);
     };
     if budget.spent() {
-        return Some(unauthorized);
+        return judged(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
         Err((line, refused)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
-            return Some(unauthorized || refused);
+            return judged(unauthorized || refused);
         }
     };
     report.set(
@@ -251,24 +276,46 @@ pub(super) async fn checks(
     Some(unauthorized)
 }
 
+/// What the request with neither id learnt of the far end.
+struct Reach {
+    /// It answered 401.
+    unauthorized: bool,
+    /// It answered with the contract's error body: a steps gateway, not a
+    /// proxy's or a web server's page.
+    gateway: bool,
+}
+
 /// A request with neither id: a 400 with a JSON body, and the gateway's
-/// `Date` for the clock. `None` when nothing answered; else whether the
-/// gateway answered 401.
-async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
+/// `Date` for the clock. `None` when nothing answered.
+async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
     let answer = match caller.get(LIST_PATH, &[], JSON, true).await {
         Err(why) => {
             report.set_with(
                 "error_body",
                 Mark::Failed,
                 words!("doctor-error-body-no-answer", why = why),
-                Some(words!("doctor-error-body-no-answer-fix")),
+                Some(if caller.wants_tls.get() {
+                    words!("doctor-fix-use-https")
+                } else {
+                    words!("doctor-error-body-no-answer-fix")
+                }),
             );
             report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return None;
         }
         Ok(answer) => answer,
     };
-    clock_check(report, &answer.headers);
+    let contract_body = wire::decode_error(&answer.body).is_some();
+    // A proxy's or a web server's `Date` says nothing of the gateway's clock.
+    if contract_body || answer.status == StatusCode::UNAUTHORIZED {
+        clock_check(report, &answer.headers);
+    } else {
+        report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+    }
+    let reach = |unauthorized| Reach {
+        unauthorized,
+        gateway: contract_body,
+    };
     let line = match (answer.status, wire::decode_error(&answer.body)) {
         (StatusCode::BAD_REQUEST, Some(body)) => Line::new(
             Mark::Ok,
@@ -289,7 +336,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
         .fix(words!("doctor-fix-error-json")),
         (StatusCode::UNAUTHORIZED, _) => {
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
-            return Some(true);
+            return Some(reach(true));
         }
         (status, _) => Line::new(
             Mark::Warning,
@@ -301,7 +348,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<bool> {
         .fix(words!("doctor-fix-steps-gateway")),
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
-    Some(false)
+    Some(reach(false))
 }
 
 /// The first list, by carAssociationID. `Err` holds the failed line and
@@ -331,7 +378,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         Ok(a) => wire::decode_list(&a.body).map_err(|e| {
             let line = Line::new(
                 Mark::Failed,
-                words!("doctor-not-a-list", error = e.to_string()),
+                words!("doctor-not-a-list", error = decode_arg(&e)),
             )
             .fix(words!("doctor-fix-steps-gateway"));
             (line, false)
@@ -376,7 +423,7 @@ fn refresh<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 }
                 Err(e) => Line::new(
                     Mark::Failed,
-                    words!("doctor-not-a-list", error = e.to_string()),
+                    words!("doctor-not-a-list", error = decode_arg(&e)),
                 ),
             },
         }
@@ -397,7 +444,7 @@ fn next_step<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 Err(e) => {
                     return Line::new(
                         Mark::Failed,
-                        words!("doctor-not-a-step", error = e.to_string()),
+                        words!("doctor-not-a-step", error = decode_arg(&e)),
                     );
                 }
             },
@@ -437,7 +484,7 @@ fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 Err(e) => {
                     return Line::new(
                         Mark::Failed,
-                        words!("doctor-not-a-list", error = e.to_string()),
+                        words!("doctor-not-a-list", error = decode_arg(&e)),
                     );
                 }
             },

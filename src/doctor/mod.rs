@@ -176,31 +176,9 @@ pub async fn run(
         },
     };
     report.target = sanitize(&base);
-    let url = match parse_url(&base) {
-        Ok(url) => url,
-        Err(why) => {
-            report.set_with(
-                "gateway",
-                Mark::Failed,
-                words!(
-                    "doctor-gateway-unusable",
-                    address = format!("{:?}", sanitize(&base)),
-                    why = why
-                ),
-                Some(words!("doctor-gateway-fix")),
-            );
-            return report.finish(&words!("doctor-skip-bad-address"));
-        }
+    let Some(url) = gateway_line(&mut report, &base, embedded.is_some()) else {
+        return report.finish(&words!("doctor-skip-bad-address"));
     };
-    if embedded.is_some() {
-        report.set(
-            "gateway",
-            Mark::Ok,
-            words!("doctor-gateway-embedded", url = url.to_string()),
-        );
-    } else {
-        report.set("gateway", Mark::Ok, url.as_str());
-    }
     let car = car
         .map(str::to_owned)
         .or_else(|| embedded.as_ref().map(|_| EMBEDDED_CAR.to_owned()));
@@ -266,6 +244,36 @@ pub async fn run(
     );
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// The gateway line: the address as it will be used, or why it cannot be.
+fn gateway_line(report: &mut Report, base: &str, embedded: bool) -> Option<Url> {
+    let url = match parse_url(base) {
+        Ok(url) => url,
+        Err(why) => {
+            report.set_with(
+                "gateway",
+                Mark::Failed,
+                words!(
+                    "doctor-gateway-unusable",
+                    address = format!("{:?}", sanitize(base)),
+                    why = why
+                ),
+                Some(words!("doctor-gateway-fix")),
+            );
+            return None;
+        }
+    };
+    if embedded {
+        report.set(
+            "gateway",
+            Mark::Ok,
+            words!("doctor-gateway-embedded", url = url.to_string()),
+        );
+    } else {
+        report.set("gateway", Mark::Ok, url.as_str());
+    }
+    Some(url)
 }
 
 fn parse_url(raw: &str) -> Result<Url, Arg> {

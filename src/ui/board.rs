@@ -303,14 +303,7 @@ fn row<'a>(
     let standing = standing(s);
     let next = match (standing, s.next_step()) {
         (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
-        (Standing::Failing, _) if !wide => Span::styled(
-            fit(s
-                .banner()
-                .filter(|b| b.kind == BannerKind::Error)
-                .map(|b| b.title.clone())
-                .unwrap_or_default()),
-            theme.error(),
-        ),
+        (Standing::Failing, _) if !wide => Span::styled(fit(row_error(s)), theme.error()),
         (_, Some(step)) => Span::raw(fit(step_title(lang, &step.name))),
         (_, None) if s.is_loading() => Span::styled(tr!(lang, "board-loading"), theme.dim()),
         (_, None) => Span::styled("-", theme.dim()),
@@ -332,14 +325,18 @@ fn row<'a>(
     cells.push(Cell::from(next));
     cells.push(Cell::from(Span::styled(fresh, theme.dim())));
     if wide {
-        let error = s
-            .banner()
-            .filter(|b| b.kind == BannerKind::Error)
-            .map(|b| b.title.clone())
-            .unwrap_or_default();
-        cells.push(Cell::from(Span::styled(error, theme.error())));
+        cells.push(Cell::from(Span::styled(row_error(s), theme.error())));
     }
     Row::new(cells)
+}
+
+/// The error a row shows: its last answer's, or its follower's trouble
+/// (the gateway unreachable while live).
+fn row_error(s: &VehicleSession) -> String {
+    s.banner()
+        .filter(|b| b.kind == BannerKind::Error || s.in_trouble())
+        .map(|b| b.title.clone())
+        .unwrap_or_default()
 }
 
 fn draw_prompt(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {

@@ -184,6 +184,11 @@ impl VehicleSession {
         self.banner = Some(banner);
     }
 
+    /// Its follower cannot reach the gateway just now (it keeps trying).
+    pub fn in_trouble(&self) -> bool {
+        self.following.as_ref().is_some_and(|f| f.trouble.is_some())
+    }
+
     /// The follower is back: its reconnect banner goes, if still on show.
     pub fn end_trouble(&mut self) {
         if let Some(trouble) = self.following.as_mut().and_then(|f| f.trouble.take())

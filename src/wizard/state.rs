@@ -309,6 +309,11 @@ pub struct Options {
     /// The dealer's help pages, when set.
     pub docs_base_url: Option<String>,
     pub data_dir: Option<PathBuf>,
+    /// The simulator's control call that completes a step, `{car}` and
+    /// `{name}` to fill in (said by `s` on a gateway).
+    pub complete_call: String,
+    /// `--report` was given: the report is written at exit.
+    pub report_at_exit: bool,
     pub recent: Vec<String>,
     pub color: bool,
     pub lang: Lang,

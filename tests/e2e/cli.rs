@@ -1065,6 +1065,47 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert!(!fine.exists());
 }
 
+/// The report replaces what is at its path, so a device, a pipe or a link
+/// is refused before the session (as root, `--report /dev/null` replaced
+/// the device), and so is the ids file the session reads.
+#[cfg(unix)]
+#[test]
+fn a_report_never_replaces_a_device_a_link_or_the_ids_file() {
+    let home = home();
+    let target = home.path().join("elsewhere.md");
+    std::fs::write(&target, "kept").unwrap();
+    let link = home.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let ids = home.path().join("ids.csv");
+    std::fs::write(&ids, "987654\n").unwrap();
+    let ids_arg = ids.to_str().unwrap();
+    for args in [
+        vec!["--report", "/dev/null"],
+        vec!["demo", "--report", "/dev/full"],
+        vec!["--report", link.to_str().unwrap()],
+    ] {
+        let out = run(home.path(), &args);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains("is not a regular file"), "{args:?}: {err}");
+    }
+    let out = run(
+        home.path(),
+        &["fleet", "--cars", ids_arg, "--report", ids_arg],
+    );
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("is the ids file given with --cars"), "{err}");
+    assert_eq!(std::fs::read_to_string(&ids).unwrap(), "987654\n");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
 // ---------------------------------------------------------------- next's order
 
 #[test]

@@ -330,6 +330,23 @@ fn english_help_is_the_catalogue_s() {
     assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
 }
 
+/// `--lang`'s help names every language it takes, both Portuguese ones
+/// included (the only way to learn that pt-PT exists).
+#[test]
+fn lang_s_help_names_every_language() {
+    let home = home();
+    let out = stepwise(home.path()).args(["--help"]).output().unwrap();
+    let help = stdout(&out);
+    for lang in Lang::ALL {
+        let code = lang.code();
+        assert!(
+            help.split(|c: char| c.is_whitespace() || c == ',' || c == '(')
+                .any(|word| word == code),
+            "{code} not in:\n{help}"
+        );
+    }
+}
+
 #[test]
 fn an_unknown_lang_stops_help_too() {
     let home = home();

@@ -195,6 +195,71 @@ fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
     TlsServe { child, url }
 }
 
+/// A second `serve --tls` in the same folder keeps the first one's files
+/// (a simulator may still serve them, phones may trust that authority): a
+/// client trusting the first ca.pem reaches both.
+#[test]
+fn serve_tls_keeps_an_earlier_run_s_authority() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let first = serve_tls(home.path(), dir.path());
+    let ca = dir.path().join("ca.pem");
+    let before = std::fs::read(&ca).unwrap();
+    let second = serve_tls(home.path(), dir.path());
+    assert_eq!(std::fs::read(&ca).unwrap(), before, "ca.pem was rewritten");
+    let ca_arg = ca.display().to_string();
+    for server in [&first, &second] {
+        let out = doctor(
+            home.path(),
+            &[
+                "--api",
+                &server.url,
+                "--car",
+                "987654",
+                "--ca-file",
+                &ca_arg,
+            ],
+        );
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{}: {text}", server.url);
+    }
+    // Files that cannot be used are named and left alone, never replaced.
+    let broken = tempfile::tempdir().unwrap();
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        std::fs::write(broken.path().join(name), "not PEM").unwrap();
+    }
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
+        .arg(broken.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("are left as they are"), "{err}");
+    let kept = std::fs::read_to_string(broken.path().join("ca.pem")).unwrap();
+    assert_eq!(kept, "not PEM");
+}
+
+/// http:// on a TLS port: the server answered, in TLS, so doctor says to
+/// use https://, never that the gateway may be down or overloaded.
+#[test]
+fn doctor_on_a_tls_port_with_http_says_use_https() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls(home.path(), dir.path());
+    let plain = server.url.replacen("https://", "http://", 1);
+    let out = doctor(home.path(), &["--api", &plain, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("speaks TLS, and --api says http://"),
+        "{text}"
+    );
+    assert!(text.contains("Use https:// in --api"), "{text}");
+    assert!(!text.contains("not overloaded"), "{text}");
+}
+
 #[test]
 fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() {
     let home = home();
@@ -320,6 +385,25 @@ fn a_wrong_api_path_is_named_as_no_gateway_not_as_a_wrong_car() {
         "{text}"
     );
     assert!(!first.contains("Check the carAssociationID"), "{text}");
+
+    // With a token given, no line claims what only a gateway can say: the
+    // token is not "taken", the clock not compared, by a 404 page.
+    let token = home.path().join("token");
+    std::fs::write(&token, "t0ken-for-a-404-page").unwrap();
+    let out = doctor(
+        home.path(),
+        &[
+            "--api",
+            &api,
+            "--car",
+            "987654",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    let text = stdout(&out);
+    assert!(!line(&text, "Token").contains("took it"), "{text}");
+    assert!(!line(&text, "Clock").starts_with("✓"), "{text}");
 }
 
 #[test]

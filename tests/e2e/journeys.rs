@@ -939,3 +939,73 @@ fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
         "the access token reached the terminal"
     );
 }
+
+/// Another service's JSON (a health check answering `{"ok": true}` to every
+/// path) is no list and no next step: `steps` and `next` say so and fail,
+/// never "the service is ready" with exit 0.
+#[test]
+fn another_service_s_json_is_never_taken_for_a_ready_vehicle() {
+    let server = canned_json_server(r#"{"ok": true}"#.to_owned());
+    let home = tempfile::tempdir().unwrap();
+    let api = server.url();
+    let runs: [&[&str]; 3] = [
+        &["steps", "--car", "987654", "--api", &api],
+        &["steps", "--car", "987654", "--json", "--api", &api],
+        &["next", "--steps-id", "1", "--api", &api],
+    ];
+    for args in runs {
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(args).env("STEPWISE_LANG", "en");
+        scrub_command(&mut cmd, home.path());
+        let mut cmd = assert_cmd::Command::from_std(cmd);
+        cmd.timeout(Duration::from_secs(10));
+        let out = cmd.output().expect("run stepwise");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("no stepsID and no step (its members: ok)")
+                && err.contains("Check that --api points at a steps gateway"),
+            "{args:?}: {err}"
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(!said.contains("ready"), "{args:?}: {said}");
+    }
+    // In German the sentence around the parser's detail is German.
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["--lang", "de", "steps", "--car", "987654", "--api", &api]);
+    scrub_command(&mut cmd, home.path());
+    let out = assert_cmd::Command::from_std(cmd)
+        .timeout(Duration::from_secs(10))
+        .output()
+        .expect("run stepwise");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("die Antwort ist JSON in einer anderen Form"),
+        "{err}"
+    );
+    assert!(!err.contains("the answer is"), "{err}");
+}
+
+/// The log the wizard writes is its user's alone, like every file in the
+/// data directory (a log rotated in the middle of a run included: the
+/// process's umask is 077).
+#[cfg(unix)]
+#[test]
+fn the_wizard_s_log_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["--car", "987654"]).home(home.path()).start();
+    tui.wait_for("the list", LONG, |s| s.contains("NEXT"));
+    tui.send("q");
+    assert!(tui.wait_exit(LONG).success());
+    let logs = home.path().join(".local/share/stepwise/logs");
+    let files: Vec<_> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty(), "no log in {}", logs.display());
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}

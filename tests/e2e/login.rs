@@ -512,7 +512,7 @@ fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
     tui.wait_text("it is not shown", WAIT);
     tui.send("sim-at-typed-by-hand");
     tui.key(Key::Enter);
-    tui.wait_text("with the given token", WAIT);
+    tui.wait_text("It was not tried", WAIT);
     assert!(tui.wait_exit(WAIT).success());
     assert_no_secret("the terminal", &tui.raw_bytes());
     let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
@@ -708,16 +708,20 @@ fn device_login(provider: &Provider, home: &Path) {
 
 #[test]
 fn two_processes_refreshing_at_once_keep_the_login() {
+    // 6 s tokens are due 1 s before expiry: the refreshed one stays fresh
+    // for 5 s, long enough for the second run to start on a loaded machine
+    // (with 2 s tokens it could be due again before that run read it).
     let provider = Provider::start(AuthOptions {
-        token_ttl: Duration::from_secs(2),
+        token_ttl: Duration::from_secs(6),
         ..fast()
     });
     let home = tempfile::tempdir().unwrap();
     device_login(&provider, home.path());
-    // Past the token's lifetime, two runs at once: one refreshes, the other
+    // Once the token is due, two runs at once: one refreshes, the other
     // waits for it and takes its token (never presenting the same refresh
-    // token: the provider would end the whole login).
-    std::thread::sleep(Duration::from_secs(3));
+    // token: the provider would end the whole login). Waiting for time to
+    // pass is the condition itself here.
+    std::thread::sleep(Duration::from_millis(5_500));
     let api = provider.url();
     let spawn = |car: &str| {
         let mut cmd = Command::new(BIN);

@@ -15,6 +15,7 @@ mod cli;
 mod cli_board;
 mod cli_errors_lang;
 mod cli_lang;
+mod cli_words;
 mod doctor;
 mod install;
 mod journeys;

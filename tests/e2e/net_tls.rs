@@ -107,6 +107,17 @@ async fn an_untrusted_authority_is_named_with_the_flag_and_ca_file_trusts_it() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(list(&url, trusting(&dir, &generated)).await.unwrap(), 3);
 
+    // A CA file of another authority (the simulator's made again, or the
+    // wrong file): the words say the given file is not the signer.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = generate(&CertSpec::default()).unwrap();
+    let (problem, line) = tls_problem(list(&url, trusting(&other_dir, &other)).await);
+    assert_eq!(problem, TlsProblem::UnknownIssuer);
+    assert!(
+        line.contains("if one is given already, it is not the authority"),
+        "{line}"
+    );
+
     // A localhost name is in the certificate too.
     let by_name = url.replace("127.0.0.1", "localhost");
     assert_eq!(list(&by_name, trusting(&dir, &generated)).await.unwrap(), 3);
@@ -316,9 +327,12 @@ async fn a_proxy_that_cannot_be_reached_is_named_in_the_error() {
     let error = list("https://gateway.example", net).await.unwrap_err();
     let line = gateway_error(Lang::En, &error);
     assert!(
-        line.contains(&format!("through the proxy {dead}")),
+        line.starts_with(&format!(
+            "cannot connect to the proxy {dead} (from ALL_PROXY)"
+        )),
         "{line}"
     );
+    assert!(line.contains("NO_PROXY=gateway.example"), "{line}");
 }
 
 /// The binary reads the proxy from the environment and --ca-file from the

@@ -14,6 +14,7 @@ mod board_live;
 mod board_load;
 mod guidance_pages;
 mod hostile_servers;
+mod hostile_words;
 mod live_hostile;
 mod live_sim;
 mod openapi;

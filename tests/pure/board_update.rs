@@ -8,7 +8,7 @@ use stepwise::client::live::{LiveUpdate, Mode};
 use stepwise::client::{GatewayError, Lookup, Rejection};
 use stepwise::steps::StepsList;
 use stepwise::wire::{ErrorBody, decode_list};
-use stepwise::wizard::board::SortKey;
+use stepwise::wizard::board::{SortKey, Standing};
 use stepwise::wizard::session::WatchShown;
 use stepwise::wizard::state::{BannerKind, Effect, Input, Msg, Options, Purpose, Screen, State};
 use stepwise::wizard::update::{start_board, update, update_many};
@@ -105,6 +105,7 @@ fn timed_out() -> GatewayError {
     GatewayError::TimedOut {
         base: "http://gw".into(),
         after: Duration::from_secs(10),
+        proxy: None,
     }
 }
 
@@ -486,8 +487,14 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
         error: timed_out(),
         retrying: true,
     };
+    let failing_before = s.board().unwrap().summary().failing;
     live(&mut s, "A1", id, trouble, 43);
     assert!(s.board().unwrap().session("A1").unwrap().banner().is_some());
+    // While live cannot reach the gateway the row counts as failing, so a
+    // dead gateway never hides behind "live ON".
+    let a1 = s.board().unwrap().session("A1").unwrap();
+    assert_eq!(stepwise::wizard::board::standing(a1), Standing::Failing);
+    assert_eq!(s.board().unwrap().summary().failing, failing_before + 1);
     live(
         &mut s,
         "A1",
@@ -498,6 +505,7 @@ fn the_followers_feed_each_row_and_say_how_they_follow() {
         44,
     );
     assert!(s.board().unwrap().session("A1").unwrap().banner().is_none());
+    assert_eq!(s.board().unwrap().summary().failing, failing_before);
 }
 
 #[test]
@@ -562,6 +570,8 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
         status: 404,
         kind: Rejection::NotFound,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     };
     let effects = live(
         &mut s,
@@ -585,6 +595,8 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
         status: 400,
         kind: Rejection::BadRequest,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     };
     let effects = live(
         &mut s,
@@ -848,6 +860,8 @@ fn unauthorized() -> GatewayError {
         status: 401,
         kind: Rejection::Unauthorized,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     }
 }
 
@@ -939,6 +953,8 @@ fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
         status: 404,
         kind: Rejection::NotFound,
         body: stepwise::wire::ErrorBody::new(None, "unknown carAssociationID Z9"),
+        retry_after: None,
+        proxy: None,
     };
     answer(&mut s, &asked[0], Err(unknown.clone()), 1);
     // Opened, it asks again and hears the same.

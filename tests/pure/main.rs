@@ -11,6 +11,7 @@ mod layers;
 mod live_parser;
 mod properties;
 mod readme;
+mod sizes;
 mod snapshots;
 mod snapshots_board;
 mod snapshots_lang;

@@ -109,6 +109,8 @@ fn start_screen_with_an_error() {
         status: 404,
         kind: stepwise::client::Rejection::NotFound,
         body: Default::default(),
+        retry_after: None,
+        proxy: None,
     };
     update(
         &mut state,
@@ -290,7 +292,10 @@ fn qr_of_the_gateways_page() {
     snap("qr_gateway", &state);
     let screen = render(&state, 110, 32);
     assert!(screen.contains("customer's page (en)"), "{screen}");
-    assert!(screen.contains("this machine only"), "{screen}");
+    assert!(
+        screen.contains("Only this machine can open this page"),
+        "{screen}"
+    );
     assert_eq!(
         decode_qr(&screen),
         "http://127.0.0.1:8080/guidance/deviceActivation?lang=en"

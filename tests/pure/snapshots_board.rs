@@ -96,6 +96,7 @@ fn six() -> State {
             Err(GatewayError::TimedOut {
                 base: "http://127.0.0.1:8080".into(),
                 after: Duration::from_secs(10),
+                proxy: None,
             })
         } else {
             Ok(list(statuses(i)))

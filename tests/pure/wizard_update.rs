@@ -161,6 +161,8 @@ fn rejected(status: u16, kind: Rejection) -> GatewayError {
         status,
         kind,
         body: ErrorBody::default(),
+        retry_after: None,
+        proxy: None,
     }
 }
 
@@ -339,6 +341,40 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     fresh.steps_id = Some("700009".into());
     answer(&mut s, id2, purpose2, Ok(fresh), 2);
     assert_eq!(session(&s).steps_id(), Some("700009"));
+}
+
+/// A 403 page of a firewall in front of the gateway (no contract error
+/// body) is no stepsID of another device: the wizard keeps its stepsID,
+/// asks nothing again, and says the access was refused there.
+#[test]
+fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_over() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let refused = GatewayError::Refused {
+        base: "http://127.0.0.1:9/".into(),
+        status: 403,
+        said: "403 Forbidden".into(),
+        proxy: None,
+    };
+    let effects = answer(&mut s, id, purpose, Err(refused), 1);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(session(&s).steps_id(), Some("132324"));
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert_eq!(banner.title, "Access refused");
+    assert!(
+        banner
+            .text
+            .contains("refused by something in front of the gateway"),
+        "{}",
+        banner.text
+    );
+    assert!(!banner.text.contains("another device"), "{}", banner.text);
 }
 
 #[test]
@@ -601,6 +637,8 @@ fn a_404_on_refresh_starts_over_and_says_so() {
             code: Some(2346),
             message: None,
         },
+        retry_after: None,
+        proxy: None,
     };
     let (id2, lookup, _, purpose2) = fetched(&answer(&mut s, id, purpose, Err(gone), 1));
     assert_eq!(lookup, Lookup::Car("987654".into()));
@@ -1359,6 +1397,36 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     );
 }
 
+/// A gateway that offers no sign-in takes a fixed token: the banner says
+/// how to give one, not to press `i` again.
+#[test]
+fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(404),
+                },
+            )),
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Sign-in failed");
+    assert!(
+        banner.text.contains("does not offer sign-in")
+            && banner.text.contains("--token-file")
+            && banner.text.contains("stepwise login --with-token")
+            && !banner.text.contains("Press i"),
+        "{banner:?}"
+    );
+}
+
 /// The embedded simulator wants no token: no offer, and `i` does nothing.
 #[test]
 fn the_demo_backend_never_offers_to_sign_in() {
@@ -1558,4 +1626,70 @@ fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
     );
     let text = session(&s).banner().expect("a banner").text.clone();
     assert!(text.contains("on another device"), "{text}");
+}
+
+/// A note is kept for the report; without --report nothing is written at
+/// exit, so the words say to press x before quitting.
+#[test]
+fn a_kept_note_says_when_it_would_be_lost() {
+    for report_at_exit in [false, true] {
+        let mut s = State::new(Options {
+            demo: true,
+            backend_label: "test".into(),
+            data_dir: Some("/data".into()),
+            report_at_exit,
+            ..Options::default()
+        });
+        let effects = start(&mut s, Some("987654".into()), t(0));
+        let (id, _, _, purpose) = fetched(&effects);
+        answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
+        ch(&mut s, 'N');
+        for c in "called back".chars() {
+            ch(&mut s, c);
+        }
+        key(&mut s, KeyCode::Enter);
+        let banner = session(&s).banner().unwrap().clone();
+        assert_eq!(banner.title, "Note kept");
+        assert_eq!(
+            banner.text.contains("press x before quitting"),
+            !report_at_exit,
+            "{banner:?}"
+        );
+    }
+}
+
+/// `s` on a gateway plays no customer, and says where that is done: the
+/// simulator's control call for this vehicle's next step.
+#[test]
+fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        gateway_url: "http://gw.example:8080/".into(),
+        complete_call: format!(
+            "http://gw.example:8080/{}",
+            stepwise::wire::SIM_COMPLETE_ROUTE
+        ),
+        ..Options::default()
+    });
+    let effects = start(&mut s, Some("987654".into()), t(0));
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        0,
+    );
+    assert!(
+        ch(&mut s, 's').is_empty(),
+        "nothing is asked of the gateway"
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.title.contains("demo backend only"), "{banner:?}");
+    assert!(
+        banner.text.contains(
+            "curl -X POST http://gw.example:8080/sim/associations/987654/steps/deviceActivation/complete"
+        ),
+        "{banner:?}"
+    );
 }

@@ -194,6 +194,15 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-act",
         "key-help-act",
     )),
+    // On a gateway `s` only says where the customer is played.
+    hidden(gateway(bind(
+        C::Steps,
+        &[(K::Char('s'), NONE)],
+        "s",
+        A::SimulateCustomer,
+        "key-short-act",
+        "key-help-act",
+    ))),
     bind(
         C::Steps,
         &[(K::Char('n'), NONE)],

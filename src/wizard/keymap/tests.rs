@@ -21,9 +21,10 @@ fn arrows_and_vi_keys_move_both_ways() {
 
 #[test]
 fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
+    // On a gateway `s` only says where the customer is played (hidden).
     assert_eq!(
         action_for(Context::Steps, &key(K::Char('s')), false, false),
-        None
+        Some(A::SimulateCustomer)
     );
     assert_eq!(
         action_for(Context::Steps, &key(K::Char('s')), true, false),

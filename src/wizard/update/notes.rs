@@ -47,13 +47,14 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
     }
     state.note(now, Event::Note { text });
     let lang = lang(state);
-    say(
-        state,
-        info(
-            tr!(lang, "banner-note-kept"),
-            tr!(lang, "banner-note-kept-text"),
-        ),
-    );
+    // Without --report nothing is written at exit: the note lives until
+    // `x` writes the report, and the words say so.
+    let text = if state.options.report_at_exit {
+        tr!(lang, "banner-note-kept-text")
+    } else {
+        tr!(lang, "banner-note-kept-press-x-text")
+    };
+    say(state, info(tr!(lang, "banner-note-kept"), text));
     Vec::new()
 }
 

@@ -4,8 +4,8 @@
 use super::messages::say;
 use super::steps::fetch_for;
 use super::{error, lang, success};
-use crate::auth::AuthError;
 use crate::auth::store::Place;
+use crate::auth::{AuthError, Discovery};
 use crate::describe::auth_error;
 use crate::text::Lang;
 use crate::tr;
@@ -49,14 +49,15 @@ pub(super) fn signed_in(
     let signed = match result {
         Ok(signed) => signed,
         Err(e) => {
-            let banner = error(
-                tr!(lang, "banner-sign-in-failed"),
-                tr!(
-                    lang,
-                    "banner-sign-in-failed-text",
-                    why = auth_error(lang, &e)
-                ),
-            );
+            // A gateway without sign-in takes a fixed token: pressing `i`
+            // again cannot help, so the words say how to give the token.
+            let why = auth_error(lang, &e);
+            let text = if matches!(e, AuthError::Discovery(Discovery::NotOffered { .. })) {
+                tr!(lang, "banner-sign-in-not-offered-text", why = why)
+            } else {
+                tr!(lang, "banner-sign-in-failed-text", why = why)
+            };
+            let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
             return Vec::new();
         }

@@ -197,10 +197,25 @@ fn toggle_watch(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
+    let lang = lang(state);
     if !state.options.demo {
+        // The customer is played on the demo backend only: say how it is
+        // done against `stepwise serve`, never nothing.
+        let call = state.options.complete_call.clone();
+        if let Some(session) = state.session_mut() {
+            let step = session
+                .next_step()
+                .map_or_else(|| "STEP".to_owned(), |s| s.name.clone());
+            let url = call
+                .replace("{car}", session.car())
+                .replace("{name}", &step);
+            session.say(info(
+                tr!(lang, "banner-simulate-demo-only"),
+                tr!(lang, "banner-simulate-demo-only-text", url = url),
+            ));
+        }
         return Vec::new();
     }
-    let lang = lang(state);
     let id = state.next_id;
     let Some(session) = state.session_mut() else {
         return Vec::new();

@@ -1,0 +1,128 @@
+//! The board's own unit tests: sorting, filtering, the summary.
+
+use std::time::SystemTime;
+
+use super::*;
+use crate::steps::{Status, StatusFilter, Step, StepsList};
+use crate::wizard::state::Purpose;
+
+#[test]
+fn loaded_is_noted_once_when_the_last_vehicle_has_data() {
+    let now = SystemTime::UNIX_EPOCH;
+    let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+    let mut board = Board::new(vec![session("A"), session("B")]);
+    assert!(!board.note_loaded());
+    let list = StepsList::new(None, vec![Step::new("one", Status::Todo, Some(1))]);
+    for car in ["A", "B"] {
+        assert!(!board.note_loaded(), "{car} has no data yet");
+        board.session_mut(car).unwrap().take_list(
+            list.clone(),
+            StatusFilter::All,
+            Purpose::Open,
+            now,
+        );
+    }
+    assert!(board.note_loaded());
+    assert!(!board.note_loaded(), "only once");
+}
+
+fn cars(board: &Board) -> Vec<&str> {
+    board.visible(Lang::En).iter().map(|s| s.car()).collect()
+}
+
+#[test]
+fn the_order_kept_for_the_frames_follows_every_change() {
+    let now = SystemTime::UNIX_EPOCH;
+    let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+    let mut board = Board::new(vec![session("C"), session("A"), session("B")]);
+    let list = |[one, two]: [Status; 2]| {
+        StepsList::new(
+            None,
+            vec![
+                Step::new("one", one, Some(1)),
+                Step::new("two", two, Some(2)),
+            ],
+        )
+    };
+    let take = |board: &mut Board, car: &str, statuses: [Status; 2]| {
+        board.session_mut(car).unwrap().take_list(
+            list(statuses),
+            StatusFilter::All,
+            Purpose::Open,
+            now,
+        );
+    };
+    take(&mut board, "A", [Status::AlreadyDone, Status::Todo]);
+    take(&mut board, "B", [Status::Todo, Status::Todo]);
+    take(&mut board, "C", [Status::AlreadyDone, Status::AlreadyDone]);
+    board.refresh_order(Lang::En);
+    // Furthest behind first, ready last.
+    assert_eq!(cars(&board), ["B", "A", "C"]);
+    // A change after the frame's order is seen before the next frame.
+    take(&mut board, "B", [Status::AlreadyDone, Status::AlreadyDone]);
+    assert_eq!(cars(&board), ["A", "B", "C"]);
+    board.refresh_order(Lang::En);
+    assert_eq!(cars(&board), ["A", "B", "C"]);
+    board.cycle_sort();
+    board.cycle_sort();
+    board.cycle_sort();
+    assert_eq!(board.sort(), SortKey::Id);
+    assert_eq!(cars(&board), ["A", "B", "C"]);
+    board.type_filter("c");
+    assert_eq!(cars(&board), ["C"]);
+    board.refresh_order(Lang::En);
+    board.erase_filter();
+    assert_eq!(cars(&board), ["A", "B", "C"]);
+    // Sessions that move in the vector keep their ids and rows.
+    board.refresh_order(Lang::En);
+    let taken = board.take("A").unwrap();
+    assert_eq!(taken.car(), "A");
+    assert_eq!(cars(&board), ["B", "C"]);
+    assert!(board.session("A").is_none());
+    assert_eq!(board.session("C").unwrap().car(), "C");
+    assert!(board.add(taken));
+    assert_eq!(cars(&board), ["A", "B", "C"]);
+    assert!(board.add(session("AA")));
+    assert!(!board.add(session("AA")), "an id is on the board once");
+    assert_eq!(cars(&board), ["A", "AA", "B", "C"]);
+    board.ask_removal("B".into());
+    board.confirm_removal(Lang::En);
+    board.refresh_order(Lang::En);
+    assert_eq!(cars(&board), ["A", "AA", "C"]);
+    assert_eq!(board.session("C").unwrap().car(), "C");
+}
+
+#[test]
+fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
+    let now = SystemTime::UNIX_EPOCH;
+    let session = |car| VehicleSession::new(car, "test", Lang::En, now);
+    let mut board = Board::new(vec![session("A"), session("B"), session("C"), session("D")]);
+    let list = |status| StepsList::new(None, vec![Step::new("one", status, Some(1))]);
+    let loading = Summary {
+        loading: 4,
+        ..Summary::default()
+    };
+    assert_eq!(board.summary(), loading, "nothing has answered yet");
+    for (car, status) in [("A", Status::Todo), ("B", Status::AlreadyDone)] {
+        board.session_mut(car).unwrap().take_list(
+            list(status),
+            StatusFilter::All,
+            Purpose::Open,
+            now,
+        );
+    }
+    board.session_mut("C").unwrap().say(Banner {
+        kind: BannerKind::Error,
+        title: "timed out".into(),
+        text: String::new(),
+    });
+    assert_eq!(
+        board.summary(),
+        Summary {
+            ready: 1,
+            in_progress: 1,
+            failing: 1,
+            loading: 1,
+        }
+    );
+}

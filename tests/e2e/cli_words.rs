@@ -1,0 +1,248 @@
+//! The binary's words for a cause a new user met: a port given without its
+//! host, a gateway URL without its scheme, a token file from Windows
+//! Notepad or with `Bearer` in it, one vehicle past `--deadline`, and a
+//! sign-in whose gateway cannot be reached.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::pty;
+use stepwise::config::Secret;
+use stepwise::sim::{RunningSim, Scenario, spawn};
+use tokio::runtime::Runtime;
+
+const TOKEN: &str = "s3cret-T0ken";
+
+/// The binary in `home`, in a clean environment (no proxy either), with
+/// `args`; stdin empty.
+fn run(home: &Path, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home);
+    for proxy in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(proxy);
+    }
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(out)
+    );
+}
+
+/// A simulator that wants `TOKEN`, on a runtime of its own.
+struct Sim {
+    running: RunningSim,
+    _runtime: Runtime,
+}
+
+impl Sim {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let running = runtime
+            .block_on(spawn(Scenario::built_in(), Some(Secret::new(TOKEN))))
+            .expect("sim starts");
+        Sim {
+            running,
+            _runtime: runtime,
+        }
+    }
+}
+
+#[test]
+fn serve_addr_with_a_port_alone_asks_for_the_host() {
+    let home = tempfile::tempdir().unwrap();
+    for (given, port) in [("8080", "8080"), (":9090", "9090")] {
+        let out = run(home.path(), &["serve", "--addr", given]);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "{port} has no host: give HOST:PORT, e.g. 127.0.0.1:{port} (or 0.0.0.0:{port} for the shop's network)"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("no port"), "{err}");
+    }
+    // A host without a port still says the port is missing.
+    let out = run(home.path(), &["serve", "--addr", "localhost"]);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("no port"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_api_without_its_scheme_asks_for_http_in_front() {
+    let home = tempfile::tempdir().unwrap();
+    for api in ["localhost:18080", "127.0.0.1:18080", "gateway.example"] {
+        for args in [
+            vec!["steps", "--api", api, "--car", "987654"],
+            vec!["login", "--api", api],
+        ] {
+            let out = run(home.path(), &args);
+            assert_exit(&out, 1);
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!(
+                    "add http:// or https:// in front, e.g. http://{api}"
+                )),
+                "{args:?}: {err}"
+            );
+            assert!(!err.contains("relative URL"), "{err}");
+            assert!(!err.contains("only http and https"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_token_file_from_notepad_is_read_and_a_bearer_prefix_is_named() {
+    let sim = Sim::start();
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("token.txt");
+    // "UTF-8 with BOM" and CRLF, as Windows Notepad saves it.
+    std::fs::write(&file, format!("\u{feff}{TOKEN}\r\n")).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let api = sim.running.url();
+    let steps = [
+        "steps",
+        "--api",
+        &api,
+        "--car",
+        "987654",
+        "--token-file",
+        file_arg,
+    ];
+    let out = run(home.path(), &steps);
+    assert_exit(&out, 3);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // The header's word copied along with the token.
+    std::fs::write(&file, format!("Bearer {TOKEN}\n")).unwrap();
+    let out = run(home.path(), &steps);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("drop the word Bearer"), "{err}");
+    assert!(!err.contains(TOKEN), "the token is never shown: {err}");
+    // The same word in STEPWISE_TOKEN.
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("STEPWISE_TOKEN", format!("Bearer {TOKEN}"))
+        .args(["steps", "--api", &api, "--car", "987654"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the token in STEPWISE_TOKEN starts with the word Bearer"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN), "the token is never shown: {err}");
+}
+
+#[test]
+fn one_vehicle_stops_at_the_deadline_too() {
+    // A gateway that accepts and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "1", "--deadline", "2"],
+    );
+    let took = started.elapsed();
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("1: no answer within the deadline of 2 s (--deadline)"),
+        "{err}"
+    );
+    // The client alone would wait its 10 s request limit.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
+    let port = pty::free_port();
+    let home = tempfile::tempdir().unwrap();
+    let api = format!("http://127.0.0.1:{port}");
+    let out = run(home.path(), &["login", "--device", "--api", &api]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot reach the gateway at {api}/")),
+        "{err}"
+    );
+    assert!(err.contains("--api is right"), "{err}");
+    assert!(!err.contains("identity provider"), "{err}");
+}
+
+#[test]
+fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
+    let proxy = format!("http://127.0.0.1:{}", pty::free_port());
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in [
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(other);
+    }
+    let out = cmd
+        .env("http_proxy", &proxy)
+        .args([
+            "steps",
+            "--api",
+            "http://gateway.example:8080",
+            "--car",
+            "987654",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to the proxy {proxy} (from http_proxy)"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("NO_PROXY=gateway.example"), "{err}");
+    assert!(!err.contains("cannot reach the gateway"), "{err}");
+}

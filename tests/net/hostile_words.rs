@@ -1,0 +1,303 @@
+//! Who refused, in words: a firewall's 403, a proxy that is down, a proxy
+//! that will not open a tunnel, a 5xx that came through a proxy, and the
+//! wait an answer's `Retry-After` asks for. Each against a small server of
+//! raw HTTP/1.1 bytes on loopback.
+
+use std::time::Duration;
+
+use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A loopback server that gives every request the same bytes and closes.
+struct Canned {
+    url: String,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn canned(status: &str, headers: &[&str], body: &str) -> Canned {
+    let mut text = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for header in headers {
+        text.push_str(header);
+        text.push_str("\r\n");
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    let bytes = text.into_bytes();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let bytes = bytes.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    Canned { url, task }
+}
+
+/// One attempt, short limits: the words of the first answer are the test.
+fn options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(5),
+        retries: 0,
+        ..Default::default()
+    }
+}
+
+async fn list(gateway: &str, proxy: Option<&str>) -> GatewayError {
+    let mut options = options();
+    if let Some(proxy) = proxy {
+        options.net.proxy = stepwise::net::ProxyEnv::with_proxy(proxy, None);
+    }
+    let client = Gateway::new(gateway, "words-test-device".into(), None, options).expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+        .await
+        .expect("the call ends by itself")
+        .expect_err("the call fails")
+}
+
+fn words(error: &GatewayError) -> String {
+    stepwise::describe::gateway_error(stepwise::text::Lang::En, error)
+}
+
+#[tokio::test]
+async fn a_403_page_without_the_contract_body_is_refused_in_front_of_the_gateway() {
+    let page = "<html><head><title>403 Forbidden</title></head><body>WAF</body></html>";
+    let waf = canned("403 Forbidden", &["Content-Type: text/html"], page).await;
+    let error = list(&waf.url, None).await;
+    assert!(
+        matches!(error, GatewayError::Refused { status: 403, .. }),
+        "{error:?}"
+    );
+    assert!(
+        !error.is_wrong_device(),
+        "no start over by carAssociationID"
+    );
+    let line = words(&error);
+    assert!(line.contains("answered HTTP 403 (403 Forbidden)"), "{line}");
+    assert!(
+        line.contains("refused by something in front of the gateway"),
+        "{line}"
+    );
+    assert!(line.contains("Check the token and its rights"), "{line}");
+    assert!(!line.contains("another device"), "{line}");
+    assert!(!line.contains("carAssociationID"), "{line}");
+    let headline = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
+    assert_eq!(headline, "Access refused");
+    // The gateway's own 403, with its error body, still means a stepsID
+    // of another device.
+    let body = r#"{"message":"this stepsID belongs to another device"}"#;
+    let gateway = canned("403 Forbidden", &["Content-Type: application/json"], body).await;
+    let error = list(&gateway.url, None).await;
+    assert!(error.is_wrong_device(), "{error:?}");
+    assert!(words(&error).contains("Start again with the carAssociationID"));
+}
+
+#[tokio::test]
+async fn a_proxy_where_nothing_listens_is_named_with_its_variable_not_the_gateway() {
+    // A port that was just free: nothing listens there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    for gateway in ["http://gateway.invalid:8080", "https://gateway.invalid"] {
+        let error = list(gateway, Some(&proxy)).await;
+        assert!(
+            matches!(error, GatewayError::ProxyUnreachable { .. }),
+            "{gateway}: {error:?}"
+        );
+        let line = words(&error);
+        assert!(
+            line.starts_with(&format!(
+                "cannot connect to the proxy {proxy} (from ALL_PROXY): "
+            )),
+            "{line}"
+        );
+        assert!(line.contains("Check the proxy variable"), "{line}");
+        assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
+        assert!(!line.contains("--api"), "{line}");
+        assert!(!line.contains("cannot reach the gateway"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
+    // CONNECT answered 407: the same words as a plain-http 407.
+    let wants_password = canned(
+        "407 Proxy Authentication Required",
+        &["Proxy-Authenticate: Basic realm=\"shop\""],
+        "",
+    )
+    .await;
+    let error = list("https://gateway.invalid", Some(&wants_password.url)).await;
+    assert!(
+        matches!(error, GatewayError::Proxy { status: 407, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "the proxy {} answered HTTP 407 itself",
+            wants_password.url
+        )),
+        "{line}"
+    );
+    assert!(line.contains("wants a user name and password"), "{line}");
+    assert!(line.contains("http://user:password@proxy:port"), "{line}");
+    assert!(!line.contains("tunnel error"), "{line}");
+    assert!(!line.contains("--api"), "{line}");
+    // CONNECT answered 501 (or any other refusal): the tunnel, named.
+    let no_tunnels = canned("501 Not Implemented", &[], "").await;
+    let error = list("https://gateway.invalid", Some(&no_tunnels.url)).await;
+    assert!(
+        matches!(error, GatewayError::ProxyTunnel { .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "the proxy {} (from ALL_PROXY) refused to open a tunnel (CONNECT) to gateway.invalid",
+            no_tunnels.url
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("unsuccessful"), "{line}");
+    assert!(!line.contains("Check that it runs"), "{line}");
+}
+
+#[tokio::test]
+async fn a_5xx_through_a_proxy_names_the_proxy() {
+    let page = "<html><head><title>502 Bad Gateway</title></head></html>";
+    let proxy = canned("502 Bad Gateway", &["Content-Type: text/html"], page).await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(
+        line.starts_with(&format!(
+            "HTTP 502 (through the proxy {}): the gateway failed",
+            proxy.url
+        )),
+        "{line}"
+    );
+    // Without a proxy, none is named.
+    let line = words(&list(&proxy.url, None).await);
+    assert!(line.starts_with("HTTP 502: the gateway failed"), "{line}");
+}
+
+#[tokio::test]
+async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
+    let busy = canned("503 Service Unavailable", &["Retry-After: 120"], "").await;
+    let line = words(&list(&busy.url, None).await);
+    assert!(line.contains("Retry in 120 s"), "{line}");
+    assert!(!line.contains("in a minute"), "{line}");
+    let limited = canned("429 Too Many Requests", &["Retry-After: 5"], "").await;
+    let line = words(&list(&limited.url, None).await);
+    assert!(line.contains("Wait 5 s"), "{line}");
+    assert!(!line.contains("a minute"), "{line}");
+    // Retry-After as an HTTP date: the time left until it.
+    let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(120));
+    let header = format!("Retry-After: {at}");
+    let dated = canned("503 Service Unavailable", &[&header], "").await;
+    let line = words(&list(&dated.url, None).await);
+    let secs: u64 = line
+        .split("Retry in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in: {line}"));
+    assert!((100..=120).contains(&secs), "{line}");
+    // Without the header, the general advice stays.
+    let plain = canned("503 Service Unavailable", &[], "").await;
+    let line = words(&list(&plain.url, None).await);
+    assert!(line.contains("Retry in a minute"), "{line}");
+}
+
+#[tokio::test]
+async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
+    let page = "<html><head><title>404 Not Found</title></head></html>";
+    let proxy = canned("404 Not Found", &["Content-Type: text/html"], page).await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(
+        line.starts_with(&format!(
+            "http://gateway.invalid:8080/ (through the proxy {}) answered HTTP 404",
+            proxy.url
+        )),
+        "{line}"
+    );
+    // A proxy that takes the request and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut options = options();
+    options.timeout = Duration::from_millis(300);
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&silent_url, None);
+    let client = Gateway::new(
+        "http://gateway.invalid:8080",
+        "words-test-device".into(),
+        None,
+        options,
+    )
+    .expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+        .await
+        .expect("the call ends by itself")
+        .expect_err("the call fails");
+    holder.abort();
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "the gateway at http://gateway.invalid:8080/ (through the proxy {silent_url}) did not answer"
+        )),
+        "{line}"
+    );
+}
+
+/// A web server that asks for a user name and password (`Basic`) is not a
+/// steps gateway wanting a token: the words say so, never "sign in" or
+/// "get a new token".
+#[tokio::test]
+async fn a_basic_password_prompt_is_no_gateway_not_a_token_matter() {
+    let page = "<html><head><title>401 Authorization Required</title></head></html>";
+    let server = canned(
+        "401 Unauthorized",
+        &[
+            "WWW-Authenticate: Basic realm=\"intranet\"",
+            "Content-Type: text/html",
+        ],
+        page,
+    )
+    .await;
+    let error = list(&server.url, None).await;
+    assert!(
+        matches!(error, GatewayError::NotAGateway { status: 401, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("not a steps gateway"), "{line}");
+    assert!(!line.contains("stepwise login"), "{line}");
+}
