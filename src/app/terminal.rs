@@ -70,10 +70,10 @@ enum Wake {
 /// a key, a message, a resize, or a timer that had work (the spinner ticks
 /// only while a request is in flight, autoplay only while on, watch only
 /// while it has no list to follow yet). Answers are drawn at most once a
-/// [`FRAME`]: those that arrive meanwhile wait in the channel and are taken
-/// together after the frame (followers put in step once, the board's order
-/// computed once), however many there are. A key's frame is drawn at once,
-/// so keys never wait for the answers' pace. Returns the number of the signal that
+/// [`FRAME`]: those waiting in the channel are taken together (followers put
+/// in step once per batch, the board's order computed once per frame),
+/// however many there are, and drawn in the next frame. A key's frame is
+/// drawn at once, so keys never wait for the answers' pace. Returns the number of the signal that
 /// ended it, if one did.
 pub async fn run(
     state: &mut State,
@@ -161,7 +161,9 @@ pub async fn run(
                 None => return Ok(None),
             },
             () = &mut frame, if dirty => Wake::Nothing,
-            Some(msg) = rx.recv(), if !dirty => Wake::Msg(msg),
+            // Answers are taken while a frame waits too: their intake is
+            // not held to the frames' pace, only their drawing is.
+            Some(msg) = rx.recv() => Wake::Msg(msg),
             _ = spinner.tick(), if state.is_loading() => Wake::Input(Input::SpinnerTick),
             // A followed list needs no timer: the follower reports.
             _ = watch.tick(), if state.watch_timer() => Wake::Input(Input::WatchTick),
@@ -185,24 +187,26 @@ pub async fn run(
                 );
                 update(state, input, SystemTime::now())
             }
-            Wake::Msg(msg) => {
-                // The answers already waiting are taken with it, for a
-                // while at most, so that keys are never kept waiting.
-                let started = Instant::now();
-                let mut first = Some(msg);
-                let msgs = std::iter::from_fn(|| match first.take() {
-                    Some(msg) => Some(Input::Msg(msg)),
-                    None if started.elapsed() < TAKE_FOR => rx.try_recv().ok().map(Input::Msg),
-                    None => None,
-                });
-                update_many(state, msgs, SystemTime::now())
-            }
+            Wake::Msg(msg) => take_answers(state, msg, rx),
         };
         for effect in effects {
             runner.run(effect);
         }
         dirty = true;
     }
+}
+
+/// Takes `msg` and the answers already waiting with it, for [`TAKE_FOR`]
+/// at most, so that keys are never kept waiting.
+fn take_answers(state: &mut State, msg: Msg, rx: &mut UnboundedReceiver<Msg>) -> Vec<Effect> {
+    let started = Instant::now();
+    let mut first = Some(msg);
+    let msgs = std::iter::from_fn(|| match first.take() {
+        Some(msg) => Some(Input::Msg(msg)),
+        None if started.elapsed() < TAKE_FOR => rx.try_recv().ok().map(Input::Msg),
+        None => None,
+    });
+    update_many(state, msgs, SystemTime::now())
 }
 
 /// The loop's end after a panic outside a caught task.
