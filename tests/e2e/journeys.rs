@@ -856,9 +856,13 @@ fn the_guide_link_is_a_terminal_hyperlink() {
     tui.wait_for("the guide's link", SHORT, |s| {
         s.contains("Guide: https://help.dealer.example/")
     });
-    let raw = tui.raw_bytes();
+    // The link's escapes are written just after the frame's text: wait for
+    // the closing one rather than read the bytes the moment the text shows.
     let opener = b"\x1b]8;;https://";
-    assert!(contains(&raw, opener), "no OSC 8 link was written");
+    let raw = crate::wait::until("the OSC 8 link, opened and closed", SHORT, || {
+        let raw = tui.raw_bytes();
+        (contains(&raw, opener) && contains(&raw, b"\x1b]8;;\x1b\\")).then_some(raw)
+    });
     let at = find(&raw, opener).unwrap();
     let rest = &raw[at + 4..];
     let end = find(rest, b"\x1b\\").expect("the link's URL is terminated");
