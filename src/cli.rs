@@ -55,8 +55,8 @@ pub struct Cli {
     pub report: Option<PathBuf>,
 
     // Language of the screens, guidance and plain output: en, fr, de, it,
-    // es, nl or pt (else STEPWISE_LANG, the config file's lang, the system
-    // locale, English)
+    // es, nl, pt-BR (pt) or pt-PT (else STEPWISE_LANG, the config file's
+    // lang, the system locale, English)
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
 

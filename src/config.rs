@@ -32,7 +32,7 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     /// Base URL of the documentation links (a dealer's own help pages).
     pub docs_base_url: Option<String>,
-    /// The language: en, fr, de, it, es, nl or pt.
+    /// The language: en, fr, de, it, es, nl, pt-BR (pt) or pt-PT.
     pub lang: Option<String>,
     /// Extra trusted roots (PEM).
     pub ca_file: Option<PathBuf>,

@@ -345,7 +345,7 @@ async fn openapi(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     description = "A self-contained HTML page (no scripts, no external resources): what the step is for, what the customer does, what they need at hand, and the app codes of the step. Unknown step names get the generic guidance; an absent or unknown lang gives English. Content-Language says which.",
     params(
         ("name" = String, Path, description = "Step name, e.g. deviceActivation", example = "deviceActivation"),
-        ("lang" = Option<String>, Query, description = "en, fr, de, it, es, nl or pt", example = "fr")
+        ("lang" = Option<String>, Query, description = "en, fr, de, it, es, nl, pt-BR (pt) or pt-PT", example = "fr")
     ),
     responses(
         (status = 200, description = "The page", content_type = "text/html", body = String),

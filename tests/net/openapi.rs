@@ -13,7 +13,7 @@ fn checked_in_openapi_matches_the_code() {
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         checked_in == generated,
-        "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test --test openapi` and commit it"
+        "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test --test net openapi` and commit it"
     );
     let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
     for path in [
