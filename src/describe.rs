@@ -423,6 +423,16 @@ fn rejected_line(
             tr!(lang, "gw-5xx"),
             match retry_after {
                 Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
+                // A 502, 503 or 504 page through a proxy, with no gateway
+                // error body, may be the proxy's own: it could not reach
+                // the gateway, so the operator to ask may be the proxy's.
+                None if proxy.is_some()
+                    && matches!(status, 502..=504)
+                    && body.message.is_none()
+                    && body.code.is_none() =>
+                {
+                    tr!(lang, "gw-proxy-5xx-todo")
+                }
                 None => tr!(lang, "gw-5xx-todo"),
             },
         ),
