@@ -703,6 +703,9 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
     }
     lines.push(match settings.token_from {
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        Some(TokenFrom::Login) if credential.is_some_and(|c| c.over.is_some()) => {
+            tr!(lang, "status-in-use-ended")
+        }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
         Some(from) => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
         None => tr!(lang, "status-in-use-none"),

@@ -603,6 +603,7 @@ status-refresh-auto = Erneuerung:  automatisch, vor dem Ablauf
 status-refresh-none = Erneuerung:  nicht möglich; erneut anmelden, wenn es nicht mehr funktioniert
 status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
+status-in-use-ended = In Gebrauch: nichts Brauchbares: der Identitätsanbieter hat die aufbewahrte Anmeldung beendet. `stepwise login` ausführen
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $minutes } min ab). Esc bricht ab; die Fahrzeugsitzung bleibt.

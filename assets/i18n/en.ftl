@@ -472,6 +472,7 @@ status-refresh-auto = Refresh:   automatic, before it expires
 status-refresh-none = Refresh:   not possible; sign in again when it stops working
 status-in-use-login = In use:    the kept login
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
+status-in-use-ended = In use:    nothing usable: the identity provider ended the kept login. Run `stepwise login`
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.

@@ -606,6 +606,7 @@ status-refresh-auto = Renovación: automática, antes de que caduque
 status-refresh-none = Renovación: no es posible; vuelva a iniciar sesión cuando deje de funcionar
 status-in-use-login = En uso:     la sesión guardada
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
+status-in-use-ended = En uso:     nada utilizable: el proveedor de identidad terminó la sesión guardada. Ejecute `stepwise login`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $minutes } min). Esc cancela; la sesión del vehículo se mantiene.

@@ -603,6 +603,7 @@ status-refresh-auto = Renouvellement : automatique, avant l'expiration
 status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il ne fonctionne plus
 status-in-use-login = Utilisé :        la connexion conservée
 status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
+status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'identité a mis fin à la connexion conservée. Lancez `stepwise login`
 status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
 signin-asking = Demande d'un code de connexion à la passerelle…
 signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.

@@ -603,6 +603,7 @@ status-refresh-auto = Rinnovo:   automatico, prima della scadenza
 status-refresh-none = Rinnovo:   non possibile; accedere di nuovo quando smette di funzionare
 status-in-use-login = In uso:    l'accesso conservato
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
+status-in-use-ended = In uso:    niente di utilizzabile: il fornitore di identità ha terminato l'accesso conservato. Eseguire `stepwise login`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min). Esc annulla; la sessione del veicolo resta.

@@ -603,6 +603,7 @@ status-refresh-auto = Vernieuwen: automatisch, voordat het verloopt
 status-refresh-none = Vernieuwen: niet mogelijk; log opnieuw in wanneer het niet meer werkt
 status-in-use-login = In gebruik: de bewaarde login
 status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
+status-in-use-ended = In gebruik: niets bruikbaars: de identiteitsprovider heeft de bewaarde login beëindigd. Voer `stepwise login` uit
 status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $minutes } min). Esc annuleert; de voertuigsessie blijft.

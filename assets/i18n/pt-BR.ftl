@@ -610,6 +610,7 @@ status-refresh-auto = Renovação: automática, antes de expirar
 status-refresh-none = Renovação: não é possível; faça login de novo quando ele parar de funcionar
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
+status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade encerrou o login guardado. Execute `stepwise login`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.

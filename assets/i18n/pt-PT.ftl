@@ -596,6 +596,7 @@ status-refresh-auto = Renovação: automática, antes de expirar
 status-refresh-none = Renovação: não é possível; volte a iniciar sessão quando ele parar de funcionar
 status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
+status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade terminou o login guardado. Execute `stepwise login`
 status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.

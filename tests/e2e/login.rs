@@ -792,6 +792,11 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
     let status = run(home.path(), &["auth", "status", "--api", &api], None);
     assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
     assert!(
+        text(&status.stdout).contains("the identity provider ended the kept login"),
+        "{}",
+        text(&status.stdout)
+    );
+    assert!(
         text(&status.stdout).contains("ended by the identity provider"),
         "{}",
         text(&status.stdout)
