@@ -94,8 +94,64 @@ fn man_sections(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     man.render_extra_section(out)?;
+    environment_section(lang, &command, out)?;
     man.render_version_section(out)?;
     man.render_authors_section(out)
+}
+
+/// ENVIRONMENT: every variable an option reads (with that option's help),
+/// then those read without an option.
+fn environment_section(
+    lang: Lang,
+    command: &clap::Command,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        ".SH \"{}\"",
+        crate::text::message(lang, "man-section-environment", None)
+    )?;
+    let mut seen: Vec<String> = Vec::new();
+    let commands = std::iter::once(command).chain(command.get_subcommands());
+    for arg in commands.flat_map(clap::Command::get_arguments) {
+        let Some(name) = arg.get_env().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if seen.contains(&name) {
+            continue;
+        }
+        let long = arg
+            .get_long()
+            .map(|l| format!("\\-\\-{}: ", roff_escape(l)))
+            .unwrap_or_default();
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            ".TP\n\\fB{}\\fR\n{long}{}",
+            roff_escape(&name),
+            roff_escape(&help)
+        )?;
+        seen.push(name);
+    }
+    for (name, id) in [
+        ("STEPWISE_TOKEN", "man-env-token"),
+        ("STEPWISE_LANG", "help-cli-stepwise-lang"),
+        ("STEPWISE_ISSUER", "help-cli-login-issuer"),
+        ("STEPWISE_DOCS_URL", "man-env-docs-url"),
+        ("STEPWISE_TOKEN_STORE", "man-env-token-store"),
+        ("STEPWISE_CONFIG", "man-env-config"),
+        ("STEPWISE_LOG", "man-env-log"),
+        ("NO_COLOR", "man-env-no-color"),
+    ] {
+        let text = crate::text::message(lang, id, None);
+        writeln!(
+            out,
+            ".TP\n\\fB{}\\fR\n{}",
+            roff_escape(name),
+            roff_escape(&text)
+        )?;
+    }
+    Ok(())
 }
 
 /// Text as roff shows it: backslashes and hyphens escaped, no line starting
@@ -113,4 +169,37 @@ fn roff_escape(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page names every variable stepwise reads, once, under its own
+    /// heading in the page's language.
+    #[test]
+    fn the_manual_page_has_an_environment_section() {
+        for (lang, heading) in [(Lang::En, "ENVIRONMENT"), (Lang::De, "UMGEBUNG")] {
+            let mut page = Vec::new();
+            man_page(lang, &mut page).unwrap();
+            let page = String::from_utf8(page).unwrap();
+            let section = page
+                .split(&format!(".SH \"{heading}\""))
+                .nth(1)
+                .unwrap_or_else(|| panic!("no {heading} in {page}"));
+            let section = section.split("\n.SH ").next().unwrap();
+            for name in [
+                "STEPWISE_API",
+                "STEPWISE_TOKEN",
+                "STEPWISE_CA_FILE",
+                "STEPWISE_LANG",
+                "STEPWISE_CONFIG",
+                "STEPWISE_LOG",
+                "NO_COLOR",
+            ] {
+                let bold = format!("\\fB{}\\fR", roff_escape(name));
+                assert_eq!(section.matches(&bold).count(), 1, "{name} in {section}");
+            }
+        }
+    }
 }

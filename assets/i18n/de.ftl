@@ -1208,6 +1208,13 @@ man-section-options = OPTIONEN
 man-section-extra = HINWEISE
 man-section-version = VERSION
 man-section-authors = AUTOREN
+man-section-environment = UMGEBUNG
+man-env-token = Das Bearer-Token des Gateways (ohne sie gilt die gespeicherte Anmeldung)
+man-env-docs-url = Die Hilfeseiten des Händlers, zu denen die Links der Techniker-Anleitung führen (docs_base_url in der Konfigurationsdatei)
+man-env-token-store = Wo login Tokens aufbewahrt: keyring, file oder auto (Standard)
+man-env-config = Die Konfigurationsdatei, die statt der Standarddatei gelesen wird (stepwise doctor zeigt ihren Pfad)
+man-env-log = Der Protokollfilter, z. B. debug oder stepwise=trace (Standard info); Protokolle landen im Ordner logs des Datenordners
+man-env-no-color = Gesetzt und nicht leer: keine Farbe auf dem Bildschirm
 auth-unknown-client = der Identitätsanbieter kennt die Client-ID { $client } nicht ({ $said }). Die dort für stepwise registrierte ID mit --client-id ID oder `client_id` in der Konfigurationsdatei setzen
 err-signin-issuer-mismatch = der Identitätsanbieter unter { $asked } nennt sich { $got }: seine Metadaten gehören nicht ihm. --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)
 err-signin-issuer-none = der Identitätsanbieter unter { $issuer } veröffentlicht keine Metadaten (weder /.well-known/openid-configuration noch /.well-known/oauth-authorization-server; HTTP { $status }). --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)

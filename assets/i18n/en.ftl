@@ -1213,6 +1213,13 @@ man-section-options = OPTIONS
 man-section-extra = EXTRA
 man-section-version = VERSION
 man-section-authors = AUTHORS
+man-section-environment = ENVIRONMENT
+man-env-token = The gateway's bearer token (a kept login is used when it is not set)
+man-env-docs-url = The dealer's help pages, where the technician's guide links lead (docs_base_url in the config file)
+man-env-token-store = Where login keeps tokens: keyring, file or auto (the default)
+man-env-config = The configuration file to read instead of the default one (stepwise doctor shows its path)
+man-env-log = The log filter, such as debug or stepwise=trace (default info); logs go to the data directory's logs folder
+man-env-no-color = When set and not empty, no colour on screen
 auth-unknown-client = the identity provider does not know the client id { $client } ({ $said }). Set the id registered for stepwise there with --client-id ID or `client_id` in the config file
 err-signin-issuer-mismatch = the identity provider at { $asked } calls itself { $got }: its metadata is not its own. Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
 err-signin-issuer-none = the identity provider at { $issuer } publishes no metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server; HTTP { $status }). Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)

@@ -1223,6 +1223,13 @@ man-section-options = OPCIONES
 man-section-extra = NOTAS
 man-section-version = VERSIÓN
 man-section-authors = AUTORES
+man-section-environment = ENTORNO
+man-env-token = El token bearer de la pasarela (sin ella, se usa la sesión guardada)
+man-env-docs-url = Las páginas de ayuda del concesionario, adonde llevan los enlaces de la guía del técnico (docs_base_url en el archivo de configuración)
+man-env-token-store = Dónde guarda login los tokens: keyring, file o auto (predeterminado)
+man-env-config = El archivo de configuración que se lee en lugar del predeterminado (stepwise doctor muestra su ruta)
+man-env-log = El filtro del registro, p. ej. debug o stepwise=trace (predeterminado info); los registros van a la carpeta logs de la carpeta de datos
+man-env-no-color = Definida y no vacía: sin color en pantalla
 auth-unknown-client = el proveedor de identidad no conoce el client id { $client } ({ $said }). Indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
 err-signin-issuer-mismatch = el proveedor de identidad en { $asked } se llama a sí mismo { $got }: sus metadatos no son suyos. Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)
 err-signin-issuer-none = el proveedor de identidad en { $issuer } no publica metadatos (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server; HTTP { $status }). Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)

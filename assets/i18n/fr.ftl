@@ -1220,6 +1220,13 @@ man-section-options = OPTIONS
 man-section-extra = REMARQUES
 man-section-version = VERSION
 man-section-authors = AUTEURS
+man-section-environment = ENVIRONNEMENT
+man-env-token = Le jeton bearer de la passerelle (sans elle, la connexion gardée sert)
+man-env-docs-url = Les pages d'aide du concessionnaire, où mènent les liens du guide du technicien (docs_base_url dans le fichier de configuration)
+man-env-token-store = Où login garde les jetons : keyring, file ou auto (par défaut)
+man-env-config = Le fichier de configuration à lire au lieu de celui par défaut (stepwise doctor affiche son chemin)
+man-env-log = Le filtre du journal, par ex. debug ou stepwise=trace (par défaut info) ; les journaux vont dans le dossier logs du dossier de données
+man-env-no-color = Défini et non vide : pas de couleur à l'écran
 auth-unknown-client = le fournisseur d'identité ne connaît pas l'identifiant client { $client } ({ $said }). Indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
 err-signin-issuer-mismatch = le fournisseur d'identité à l'adresse { $asked } se nomme { $got } : ses métadonnées ne sont pas les siennes. Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
 err-signin-issuer-none = le fournisseur d'identité à l'adresse { $issuer } ne publie aucune métadonnée (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server ; HTTP { $status }). Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)

@@ -1220,6 +1220,13 @@ man-section-options = OPZIONI
 man-section-extra = NOTE
 man-section-version = VERSIONE
 man-section-authors = AUTORI
+man-section-environment = AMBIENTE
+man-env-token = Il token bearer del gateway (se non è impostata, vale l'accesso conservato)
+man-env-docs-url = Le pagine di aiuto del concessionario, a cui portano i link della guida del tecnico (docs_base_url nel file di configurazione)
+man-env-token-store = Dove login conserva i token: keyring, file o auto (predefinito)
+man-env-config = Il file di configurazione da leggere al posto di quello predefinito (stepwise doctor ne mostra il percorso)
+man-env-log = Il filtro del log, ad es. debug o stepwise=trace (predefinito info); i log vanno nella cartella logs della cartella dati
+man-env-no-color = Impostata e non vuota: nessun colore sullo schermo
 auth-unknown-client = il fornitore di identità non conosce il client id { $client } ({ $said }). Impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
 err-signin-issuer-mismatch = il fornitore di identità su { $asked } si chiama { $got }: i suoi metadati non sono i suoi. Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)
 err-signin-issuer-none = il fornitore di identità su { $issuer } non pubblica metadati (né /.well-known/openid-configuration né /.well-known/oauth-authorization-server; HTTP { $status }). Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)

@@ -1211,6 +1211,13 @@ man-section-options = OPTIES
 man-section-extra = OPMERKINGEN
 man-section-version = VERSIE
 man-section-authors = AUTEURS
+man-section-environment = OMGEVING
+man-env-token = Het bearer-token van de gateway (zonder deze geldt de bewaarde login)
+man-env-docs-url = De helppagina's van de dealer, waar de links van de technicusgids heen leiden (docs_base_url in het configuratiebestand)
+man-env-token-store = Waar login tokens bewaart: keyring, file of auto (standaard)
+man-env-config = Het configuratiebestand dat in plaats van het standaardbestand wordt gelezen (stepwise doctor toont het pad)
+man-env-log = Het logfilter, bijv. debug of stepwise=trace (standaard info); logs gaan naar de map logs van de gegevensmap
+man-env-no-color = Gezet en niet leeg: geen kleur op het scherm
 auth-unknown-client = de identiteitsprovider kent de client-id { $client } niet ({ $said }). Stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
 err-signin-issuer-mismatch = de identiteitsprovider op { $asked } noemt zichzelf { $got }: zijn metadata zijn niet van hem. Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)
 err-signin-issuer-none = de identiteitsprovider op { $issuer } publiceert geen metadata (geen /.well-known/openid-configuration en geen /.well-known/oauth-authorization-server; HTTP { $status }). Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)

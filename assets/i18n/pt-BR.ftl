@@ -1247,6 +1247,13 @@ man-section-options = OPÇÕES
 man-section-extra = NOTAS
 man-section-version = VERSÃO
 man-section-authors = AUTORES
+man-section-environment = AMBIENTE
+man-env-token = O token bearer do gateway (sem ela, vale o login guardado)
+man-env-docs-url = As páginas de ajuda da concessionária, para onde levam os links do guia do técnico (docs_base_url no arquivo de configuração)
+man-env-token-store = Onde o login guarda tokens: keyring, file ou auto (padrão)
+man-env-config = O arquivo de configuração lido no lugar do padrão (stepwise doctor mostra o caminho dele)
+man-env-log = O filtro do log, como debug ou stepwise=trace (padrão info); os logs vão para a pasta logs da pasta de dados
+man-env-no-color = Definida e não vazia: sem cor na tela
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } chama a si mesmo de { $got }: os metadados não são dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)

@@ -1220,6 +1220,13 @@ man-section-options = OPÇÕES
 man-section-extra = NOTAS
 man-section-version = VERSÃO
 man-section-authors = AUTORES
+man-section-environment = AMBIENTE
+man-env-token = O token bearer do gateway (sem ela, vale a sessão guardada)
+man-env-docs-url = As páginas de ajuda do concessionário, para onde levam as ligações do guia do técnico (docs_base_url no ficheiro de configuração)
+man-env-token-store = Onde o login guarda tokens: keyring, file ou auto (predefinição)
+man-env-config = O ficheiro de configuração lido em vez do predefinido (stepwise doctor mostra o caminho)
+man-env-log = O filtro do registo, como debug ou stepwise=trace (predefinição info); os registos vão para a pasta logs da pasta de dados
+man-env-no-color = Definida e não vazia: sem cor no ecrã
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } identifica-se como { $got }: os metadados não são os dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
