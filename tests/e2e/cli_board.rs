@@ -9,34 +9,11 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
+use crate::in_process::Sim;
 use assert_cmd::Command;
 use serde_json::Value;
-use stepwise::sim::{RunningSim, Scenario, spawn};
+use stepwise::sim::Scenario;
 use tempfile::TempDir;
-use tokio::runtime::Runtime;
-
-/// A simulator with F0001..F0010, on a runtime of its own.
-struct Sim {
-    running: RunningSim,
-    _runtime: Runtime,
-}
-
-impl Sim {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let running = runtime
-            .block_on(spawn(Scenario::built_in().with_fleet(10), None))
-            .expect("sim starts");
-        Sim {
-            running,
-            _runtime: runtime,
-        }
-    }
-}
 
 fn run(home: &Path, args: &[&str]) -> Output {
     Command::cargo_bin("stepwise")
@@ -72,7 +49,7 @@ fn lines(out: &Output) -> Vec<Value> {
 
 #[test]
 fn steps_cars_json_lines_one_per_id_in_order_with_exit_codes() {
-    let sim = Sim::start();
+    let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
     let url = sim.running.url();
     let home = tempfile::tempdir().unwrap();
     // F0003 is ready, F0001 has steps to do.
@@ -127,7 +104,7 @@ fn steps_cars_json_lines_one_per_id_in_order_with_exit_codes() {
 
 #[test]
 fn an_ids_file_saved_by_excel_on_a_windows_pc_reads_as_its_ids() {
-    let sim = Sim::start();
+    let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
     let url = sim.running.url();
     let home = tempfile::tempdir().unwrap();
     // Excel's "CSV UTF-8" in a German locale: byte-order mark, CRLF, `;`,
@@ -176,7 +153,7 @@ fn an_ids_file_saved_by_excel_on_a_windows_pc_reads_as_its_ids() {
 
 #[test]
 fn steps_with_several_cars_prints_one_block_each() {
-    let sim = Sim::start();
+    let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
     let url = sim.running.url();
     let home = tempfile::tempdir().unwrap();
     let out = run(
@@ -284,7 +261,7 @@ fn serve_fleet_adds_generated_vehicles_and_churn_completes_steps() {
 
 #[test]
 fn plain_steps_over_several_vehicles_end_with_a_summary_naming_the_failed() {
-    let sim = Sim::start();
+    let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
     let url = sim.running.url();
     let home = tempfile::tempdir().unwrap();
     let out = run(

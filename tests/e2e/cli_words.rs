@@ -7,10 +7,9 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::in_process::Sim;
 use crate::pty;
-use stepwise::config::Secret;
-use stepwise::sim::{RunningSim, Scenario, spawn};
-use tokio::runtime::Runtime;
+use stepwise::sim::Scenario;
 
 const TOKEN: &str = "s3cret-T0ken";
 
@@ -49,29 +48,6 @@ fn assert_exit(out: &Output, code: i32) {
         String::from_utf8_lossy(&out.stdout),
         stderr(out)
     );
-}
-
-/// A simulator that wants `TOKEN`, on a runtime of its own.
-struct Sim {
-    running: RunningSim,
-    _runtime: Runtime,
-}
-
-impl Sim {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let running = runtime
-            .block_on(spawn(Scenario::built_in(), Some(Secret::new(TOKEN))))
-            .expect("sim starts");
-        Sim {
-            running,
-            _runtime: runtime,
-        }
-    }
 }
 
 #[test]
@@ -120,7 +96,7 @@ fn an_api_without_its_scheme_asks_for_http_in_front() {
 
 #[test]
 fn a_token_file_from_notepad_is_read_and_a_bearer_prefix_is_named() {
-    let sim = Sim::start();
+    let sim = Sim::start(Scenario::built_in(), Some(TOKEN));
     let home = tempfile::tempdir().unwrap();
     let file = home.path().join("token.txt");
     // "UTF-8 with BOM" and CRLF, as Windows Notepad saves it.

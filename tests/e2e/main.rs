@@ -17,6 +17,7 @@ mod cli_errors_lang;
 mod cli_lang;
 mod cli_words;
 mod doctor;
+mod in_process;
 mod install;
 mod journeys;
 mod journeys_board;
