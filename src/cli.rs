@@ -139,7 +139,7 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         fleet: Option<u32>,
         // Every SECONDS, a random vehicle's next step completes
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds_en)]
+        #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
         // End each event stream after its first N events (for tools that need an answer that ends)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -196,7 +196,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         // Stop waiting after this many seconds in all (with several vehicles, name the ones that did not answer)
-        #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", default_value_t = DEFAULT_DEADLINE_SECS, value_parser = parse_deadline_en)]
         deadline: u64,
     },
     // Check everything between this machine and a working wizard; exit 1 when a check fails
@@ -594,6 +594,7 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
         "car" | "steps_id" => arg.value_parser(move |raw: &str| parse_id(lang, raw)),
         "addr" => arg.value_parser(move |raw: &str| parse_addr(lang, raw)),
         "churn" => arg.value_parser(move |raw: &str| parse_seconds(lang, raw)),
+        "deadline" => arg.value_parser(move |raw: &str| parse_deadline(lang, raw)),
         _ => arg,
     };
     // The value's name (`<FILE>`, `<PATH>`) as the help's sentences say it.
@@ -800,6 +801,20 @@ fn parse_addr_en(raw: &str) -> Result<String, String> {
 
 fn parse_seconds_en(raw: &str) -> Result<f64, String> {
     parse_seconds(Lang::En, raw)
+}
+
+/// `--deadline`: seconds as `--churn` takes them, a fraction rounded up to
+/// the next whole second (a negative number is refused as a value, not
+/// read as an unknown option).
+fn parse_deadline(lang: Lang, raw: &str) -> Result<u64, String> {
+    let secs = parse_seconds(lang, raw)?.ceil();
+    // In range by parse_seconds: 1 to 86,400 after rounding up.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(secs as u64)
+}
+
+fn parse_deadline_en(raw: &str) -> Result<u64, String> {
+    parse_deadline(Lang::En, raw)
 }
 
 /// `HOST:PORT`, the host an IP address (IPv6 in brackets) or a name resolved

@@ -475,6 +475,9 @@ fn clap_s_errors_have_no_english_word_in_german_or_portuguese() {
         &["stepz"],
         &["steps", "--statu", "todo"],
         &["serve", "--fleet"],
+        // A negative number is a refused value, not an unknown option.
+        &["steps", "--car", "987654", "--deadline", "-5"],
+        &["serve", "--churn", "-1"],
     ];
     for lang in ["de", "pt-PT", "pt-BR"] {
         for args in cases {

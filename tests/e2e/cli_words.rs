@@ -222,3 +222,21 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     assert!(err.contains("NO_PROXY=gateway.example"), "{err}");
     assert!(!err.contains("cannot reach the gateway"), "{err}");
 }
+
+/// A negative number of seconds is a value refused with the range, not an
+/// "unexpected argument" (which sends the user looking for a wrong flag).
+#[test]
+fn a_negative_deadline_or_churn_is_a_refused_value() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["steps", "--car", "987654", "--deadline", "-5"][..],
+        &["serve", "--churn", "-1"][..],
+    ] {
+        let out = run(home.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("invalid value '-"), "{args:?}: {err}");
+        assert!(err.contains("from 0.1 to 86400"), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+}
