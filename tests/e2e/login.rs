@@ -579,20 +579,11 @@ fn fake_browser(home: &Path) -> (String, PathBuf) {
 }
 
 fn wait_for_file(path: &Path) -> String {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && !text.is_empty()
-        {
-            return text;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{} never came",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::wait::until(&format!("{} to be written", path.display()), WAIT, || {
+        std::fs::read_to_string(path)
+            .ok()
+            .filter(|text| !text.is_empty())
+    })
 }
 
 /// An HTTP request that does not follow redirects: status, Location, body.
@@ -776,6 +767,8 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
     device_login(&provider, home.path());
     let (status, _) = http(provider.addr(), "POST", "/sim/auth/revoke");
     assert_eq!(status, 200);
+    // Past the 1 s token's expiry, so that the next call must refresh:
+    // the passing of time is itself the condition.
     std::thread::sleep(Duration::from_millis(1100));
     let api = provider.url();
     let steps = run(

@@ -208,11 +208,9 @@ impl Served {
             .spawn()
             .expect("stepwise serve starts");
         let served = Served(child, addr);
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "serve never listened");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait::until("serve to listen", Duration::from_secs(20), || {
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).ok()
+        });
         served
     }
 }
