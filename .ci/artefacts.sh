@@ -30,7 +30,7 @@ rustup target list --installed | grep -qx "$MUSL" || rustup target add "$MUSL"
 exe="$target/$WIN/release/stepwise.exe"
 [[ -f "$exe" ]] || { echo "artefacts.sh: $exe is missing: run .ci/windows.sh (it builds it)" >&2; exit 1; }
 
-# The static Linux binary. musl's own C compiler for the C in aws-lc-sys.
+# The static Linux binary. musl's own C compiler for the C and assembly in ring.
 t=$SECONDS
 CC_x86_64_unknown_linux_musl=musl-gcc cargo build --locked --release --target "$MUSL" --bin stepwise
 echo "musl release build: $((SECONDS - t)) s"

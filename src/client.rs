@@ -536,6 +536,7 @@ impl Gateway {
         options: ClientOptions,
     ) -> Result<Self, GatewayError> {
         let base = parse_base(base)?;
+        crate::net::install_provider();
         let builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
@@ -606,6 +607,7 @@ impl Gateway {
     pub fn oauth_http(&self) -> Result<&reqwest::Client, AuthError> {
         self.oauth
             .get_or_init(|| {
+                crate::net::install_provider();
                 let builder = reqwest::Client::builder()
                     .connect_timeout(self.options.connect_timeout)
                     .timeout(self.options.timeout)

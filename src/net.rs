@@ -446,7 +446,21 @@ pub fn load_identity(
 
 /// The crypto provider every TLS connection uses.
 pub fn provider() -> CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
+    rustls::crypto::ring::default_provider()
+}
+
+/// Makes [`provider`] the process's default, once: an HTTP client built
+/// without a TLS configuration of ours (plain HTTP) still sets one up, and
+/// there must be a provider to choose. Called before any client is built;
+/// a default already installed (by the embedding program) is kept.
+pub fn install_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if CryptoProvider::get_default().is_none() {
+            // Losing a race to another installer leaves that one in place.
+            let _ = provider().install_default();
+        }
+    });
 }
 
 /// The certificates a server presented, kept for `doctor`'s report even when

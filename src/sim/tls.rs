@@ -200,7 +200,7 @@ pub fn server_config(
     client_ca: Option<&[u8]>,
 ) -> Result<Arc<rustls::ServerConfig>, SimTlsError> {
     use rustls::pki_types::pem::PemObject;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = pem_certs(cert_pem, "the server certificate")?;
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| err("the server key is not a PEM key", e))?;

@@ -43,7 +43,7 @@ impl Provider {
     }
 
     async fn control(&self, path: &str) -> u16 {
-        reqwest::Client::new()
+        crate::http()
             .post(format!("{}{path}", self.sim.url()))
             .send()
             .await
@@ -119,12 +119,7 @@ impl Pace for TestPace {
             for act in acts {
                 match act {
                     Ok(url) => {
-                        let status = reqwest::Client::new()
-                            .post(url)
-                            .send()
-                            .await
-                            .unwrap()
-                            .status();
+                        let status = crate::http().post(url).send().await.unwrap().status();
                         assert_eq!(status.as_u16(), 200, "the control call is accepted");
                     }
                     Err(d) => tokio::time::sleep(d).await,
@@ -135,7 +130,7 @@ impl Pace for TestPace {
 }
 
 fn http() -> reqwest::Client {
-    reqwest::Client::new()
+    crate::http()
 }
 
 async fn start_flow(provider: &Provider) -> (Endpoints, DeviceAuthorization) {

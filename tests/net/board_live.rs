@@ -198,7 +198,7 @@ async fn one_event_stream_per_200_lists_carries_every_change() {
         .expect("a vehicle with a step to do");
     let step = list.next().unwrap().name.clone();
     let car = &steps_ids[id];
-    let status = reqwest::Client::new()
+    let status = crate::http()
         .post(format!(
             "{url}/sim/associations/{car}/steps/{step}/complete"
         ))

@@ -452,7 +452,7 @@ async fn proxy(upstream: SocketAddr, idle: Duration) -> Proxy {
 }
 
 async fn steps_id(url: &str) -> String {
-    let body: serde_json::Value = reqwest::Client::new()
+    let body: serde_json::Value = crate::http()
         .get(format!(
             "{url}/pims/subscription/steps?carAssociationID=987654"
         ))
@@ -490,7 +490,7 @@ async fn a_proxy_closing_idle_streams_makes_the_follower_reconnect_quietly() {
     assert!(heads.len() >= 2);
     assert!(heads[1].contains("last-event-id: "), "{}", heads[1]);
     // And a change still reaches the follower.
-    let done = reqwest::Client::new()
+    let done = crate::http()
         .post(format!(
             "{}/sim/associations/987654/steps/deviceActivation/complete",
             sim.url()

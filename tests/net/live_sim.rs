@@ -13,7 +13,7 @@ const FAST: Duration = Duration::from_millis(100);
 
 /// The first list of `car` for `device`: its stepsID.
 async fn steps_id(url: &str, device: &str, car: &str) -> String {
-    let body: serde_json::Value = reqwest::Client::new()
+    let body: serde_json::Value = crate::http()
         .get(format!(
             "{url}/pims/subscription/steps?carAssociationID={car}"
         ))
@@ -29,7 +29,7 @@ async fn steps_id(url: &str, device: &str, car: &str) -> String {
 
 async fn open(url: &str, device: &str, ids: &[&str], last: Option<u64>) -> reqwest::Response {
     let query: Vec<(&str, &str)> = ids.iter().map(|id| ("stepsID", *id)).collect();
-    let mut request = reqwest::Client::new()
+    let mut request = crate::http()
         .get(format!("{url}/pims/subscription/steps/events"))
         .query(&query)
         .header("X-Device-Id", device);
@@ -43,7 +43,7 @@ async fn open(url: &str, device: &str, ids: &[&str], last: Option<u64>) -> reqwe
 }
 
 async fn control(url: &str, car: &str, step: &str, action: &str) {
-    let status = reqwest::Client::new()
+    let status = crate::http()
         .post(format!(
             "{url}/sim/associations/{car}/steps/{step}/{action}"
         ))
@@ -124,7 +124,7 @@ async fn changes_go_through_the_cache_rules_of_a_list_request() {
         assert_eq!(reader.frame().await.as_deref(), Some(": keep-alive"));
     }
     // A reset shows the truth, and the stream follows it.
-    let reset = reqwest::Client::new()
+    let reset = crate::http()
         .get(format!(
             "{url}/pims/subscription/steps?stepsID={id}&resetSteps=true"
         ))
@@ -224,7 +224,7 @@ async fn lists_carry_an_etag_and_an_unchanged_list_is_a_304() {
     let url = sim.url();
     let id = steps_id(&url, "dev", "987654").await;
     let list = |tag: Option<String>| {
-        let mut request = reqwest::Client::new()
+        let mut request = crate::http()
             .get(format!("{url}/pims/subscription/steps?stepsID={id}"))
             .header("X-Device-Id", "dev");
         if let Some(tag) = tag {
@@ -305,7 +305,7 @@ async fn the_simulator_suggests_its_poll_interval_by_default() {
     let sim = stepwise::sim::spawn(stepwise::sim::Scenario::built_in(), None)
         .await
         .unwrap();
-    let answer = reqwest::Client::new()
+    let answer = crate::http()
         .get(format!(
             "{}/pims/subscription/steps?carAssociationID=987654",
             sim.url()

@@ -21,3 +21,10 @@ mod openapi;
 mod sim_contract;
 mod sim_kept;
 mod sim_load;
+
+/// A plain HTTP client for the tests' own calls, with the crypto provider
+/// stepwise installs for its own clients.
+fn http() -> reqwest::Client {
+    stepwise::net::install_provider();
+    reqwest::Client::new()
+}

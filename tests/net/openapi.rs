@@ -97,7 +97,7 @@ async fn the_document_states_the_rules_and_its_examples_open_lists() {
             stepwise::wire::CAR_PARAM,
             example["value"].as_str().unwrap().to_owned(),
         )];
-        let response = reqwest::Client::new()
+        let response = crate::http()
             .get(format!("{}/pims/subscription/steps", sim.url()))
             .query(&query)
             .header(stepwise::wire::DEVICE_HEADER, "example-device")
@@ -118,7 +118,7 @@ async fn a_bounded_stream_ends_after_its_first_event_of_the_documented_shape() {
     use stepwise::sim::{Scenario, Shared, SimState};
     let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_stream_events(Some(1));
     let sim = stepwise::sim::spawn_shared(shared).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::http();
     let list: serde_json::Value = http
         .get(format!("{}/pims/subscription/steps", sim.url()))
         .query(&[(stepwise::wire::CAR_PARAM, "987654")])

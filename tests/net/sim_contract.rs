@@ -107,7 +107,7 @@ fn name_of(step: Option<Step>) -> Option<String> {
 /// The customer undoes a step on the simulator (no client method for it).
 async fn revoke(sim: &RunningSim, car: &str, step: &str) {
     let url = format!("{}/sim/associations/{car}/steps/{step}/revoke", sim.url());
-    let response = reqwest::Client::new()
+    let response = crate::http()
         .post(url)
         .send()
         .await
@@ -136,7 +136,7 @@ fn assert_rejected(error: &GatewayError, status: u16, kind: Rejection) {
 /// would send it; returns the status and the body as JSON.
 async fn raw_list_query(sim: &RunningSim, query: &str) -> (u16, Value) {
     let url = format!("{}/pims/subscription/steps?{query}", sim.url());
-    let response = reqwest::Client::new()
+    let response = crate::http()
         .get(url)
         .header("X-Device-Id", "raw-device")
         .send()
@@ -599,7 +599,7 @@ async fn the_sim_refuses_what_its_document_forbids() {
     let next = |device: &'static str, query: &'static str| {
         let url = format!("{}/pims/subscription/step?{query}", sim.url());
         async move {
-            reqwest::Client::new()
+            crate::http()
                 .get(url)
                 .header("X-Device-Id", device)
                 .send()

@@ -25,7 +25,7 @@ async fn two_backends_on_one_state_file_lose_no_acknowledged_change() {
     let two = spawn_demo(Scenario::parse(&text).unwrap(), Some(file.clone()))
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::http();
     let calls = (0..CARS).map(|i| {
         let base = if i % 2 == 0 { one.url() } else { two.url() };
         let http = http.clone();
