@@ -213,6 +213,7 @@ pub enum GatewayError {
     },
     /// The proxy answered itself (a 407, or an error page of its own): the
     /// request never reached the gateway. `said` is its own words, if any.
+    /// `proxy` is empty for a 407 when none is set here: the network's own.
     Proxy {
         proxy: String,
         status: u16,
@@ -273,6 +274,13 @@ impl std::fmt::Display for GatewayError {
                     f,
                     "HTTP {status} without an error body: not a gateway at {base}"
                 )
+            }
+            GatewayError::Proxy {
+                proxy,
+                status,
+                said,
+            } if proxy.is_empty() => {
+                write!(f, "a proxy of the network answered HTTP {status}: {said}")
             }
             GatewayError::Proxy {
                 proxy,
@@ -640,6 +648,11 @@ impl Gateway {
         self.base.as_str()
     }
 
+    /// How many times this gateway answered 429 (limiting requests) so far.
+    pub fn times_limited(&self) -> u64 {
+        self.pace.times_limited()
+    }
+
     /// `GET pims/subscription/steps`: the list, sorted by order.
     pub async fn list(&self, request: &ListRequest) -> Result<StepsList, GatewayError> {
         let reset = if request.reset { "true" } else { "false" };
@@ -946,6 +959,15 @@ impl Gateway {
                 proxy: proxy.clone(),
                 status,
                 said,
+            });
+        }
+        if status == 407 && body.is_none() && self.proxy.is_none() {
+            // No proxy is set here, yet one answered: the network sends
+            // this traffic through a proxy of its own that wants a password.
+            return Err(GatewayError::Proxy {
+                proxy: String::new(),
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
             });
         }
         if status == 400 && body.is_none() {

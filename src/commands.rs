@@ -94,6 +94,7 @@ pub async fn steps_many(
     deadline: std::time::Duration,
 ) -> ManyOutcome {
     let until = tokio::time::Instant::now() + deadline;
+    let limited_before = backend.gateway.times_limited();
     let mut tasks: Vec<_> = cars
         .iter()
         .map(|car| {
@@ -115,6 +116,7 @@ pub async fn steps_many(
     let mut failed: Vec<&str> = Vec::new();
     let mut late: Vec<&str> = Vec::new();
     let mut pending = false;
+    let mut limited = false;
     let secs = deadline.as_secs();
     for (car, task) in cars.iter().zip(tasks.iter_mut()) {
         let result = match tokio::time::timeout_at(until, &mut *task).await {
@@ -122,10 +124,11 @@ pub async fn steps_many(
             Err(_) => {
                 task.abort();
                 late.push(car);
+                limited = backend.gateway.times_limited() > limited_before;
                 if json {
                     let line = serde_json::to_string(&FailedJson {
                         car_association_id: car,
-                        error: format!("no answer within the deadline of {secs} s"),
+                        error: late_words(Lang::En, secs, limited),
                     })
                     .expect("plain data serialises");
                     out.stdout.push_str(&line);
@@ -133,7 +136,7 @@ pub async fn steps_many(
                 }
                 out.failures.push(format!(
                     "stepwise: {car}: {}",
-                    tr!(lang, "steps-many-late", secs = secs)
+                    late_words(lang, secs, limited)
                 ));
                 continue;
             }
@@ -176,8 +179,13 @@ pub async fn steps_many(
         if !out.stdout.is_empty() {
             out.stdout.push('\n');
         }
-        out.stdout
-            .push_str(&many_summary(lang, cars.len(), &failed, &late, secs));
+        out.stdout.push_str(&many_summary(
+            lang,
+            cars.len(),
+            &failed,
+            (&late, limited),
+            secs,
+        ));
         out.stdout.push('\n');
     }
     out.code = if !failed.is_empty() || !late.is_empty() {
@@ -192,7 +200,25 @@ pub async fn steps_many(
 
 /// The last line of `steps` over several vehicles: how many were listed,
 /// and which failed or did not answer in time (the first ten of each).
-fn many_summary(lang: Lang, total: usize, failed: &[&str], late: &[&str], secs: u64) -> String {
+/// Why a vehicle had no list by the deadline: no answer, or a gateway that
+/// kept answering 429 (`limited`), which a longer wait may get past.
+pub fn late_words(lang: Lang, secs: u64, limited: bool) -> String {
+    if limited {
+        tr!(lang, "steps-many-limited", secs = secs)
+    } else {
+        tr!(lang, "steps-many-late", secs = secs)
+    }
+}
+
+/// `late` holds the vehicles without a list by the deadline, and whether
+/// the gateway was limiting requests meanwhile.
+fn many_summary(
+    lang: Lang,
+    total: usize,
+    failed: &[&str],
+    (late, limited): (&[&str], bool),
+    secs: u64,
+) -> String {
     let ids = |cars: &[&str]| {
         let mut shown = cars.iter().take(10).copied().collect::<Vec<_>>().join(", ");
         if cars.len() > 10 {
@@ -217,13 +243,24 @@ fn many_summary(lang: Lang, total: usize, failed: &[&str], late: &[&str], secs: 
     }
     if !late.is_empty() {
         line.push_str("; ");
-        line.push_str(&tr!(
-            lang,
-            "steps-many-summary-late",
-            n = num(late.len()),
-            secs = secs,
-            ids = ids(late)
-        ));
+        let (n, ids) = (num(late.len()), ids(late));
+        line.push_str(&if limited {
+            tr!(
+                lang,
+                "steps-many-summary-limited",
+                n = n,
+                secs = secs,
+                ids = ids
+            )
+        } else {
+            tr!(
+                lang,
+                "steps-many-summary-late",
+                n = n,
+                secs = secs,
+                ids = ids
+            )
+        });
     }
     line
 }

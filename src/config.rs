@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
+use crate::auth::StoreError;
 pub use crate::secret::Secret;
 use crate::text::{Lang, num};
 use crate::tr;
@@ -402,6 +403,9 @@ pub struct Settings {
     /// The login kept for `api` (`stepwise login`), used when no token
     /// given by flag or environment wins over it.
     pub login: Option<crate::auth::KeptLogin>,
+    /// Why a login kept for `api` could not be read (a damaged login file,
+    /// an unreadable keyring entry): said where no token is in use.
+    pub login_trouble: Option<StoreError>,
     /// The dealer's help pages, when set (else the archived developer pages).
     pub docs_base_url: Option<String>,
     pub device_id: String,
@@ -633,10 +637,15 @@ impl Settings {
             )),
             (None, None) => None,
         };
+        let mut login_trouble = None;
         let login = match (&strong, &api) {
             (None, Some(api)) => crate::auth::KeptLogin::load(api, data_dir.as_deref())
                 .unwrap_or_else(|e| {
                     tracing::warn!("the kept login cannot be used: {e}");
+                    // No store at all is no trouble: nothing was kept.
+                    if !matches!(e, StoreError::Nowhere | StoreError::NoDataDir) {
+                        login_trouble = Some(e);
+                    }
                     None
                 }),
             _ => None,
@@ -694,6 +703,7 @@ impl Settings {
             token,
             token_from,
             login,
+            login_trouble,
             docs_base_url,
             device_id,
             data_dir,

@@ -195,6 +195,15 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
 
 /// A proxy's own answer: who answered, and what to do for its status.
 fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
+    if proxy.is_empty() {
+        // None set here: a proxy of the network's own answered.
+        return tr!(
+            lang,
+            "gw-proxy-unset-407",
+            status = status,
+            said = in_brackets(said)
+        );
+    }
     let todo = match status {
         407 => tr!(lang, "gw-proxy-407-todo"),
         401 | 403 => tr!(lang, "gw-proxy-refused-todo"),

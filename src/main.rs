@@ -682,6 +682,15 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
+    // A login file that cannot be read is why no token goes out: said
+    // before the gateway's 401 would blame a missing sign-in.
+    if let (None, Some(trouble)) = (settings.token_from, &settings.login_trouble) {
+        say(&tr!(
+            lang,
+            "cli-arg-login-trouble",
+            why = trouble.words(lang)
+        ));
+    }
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
@@ -738,13 +747,15 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
                 let id = lookup.id().to_owned();
+                let limited_before = backend.gateway.times_limited();
                 let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
                 match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
                     Ok(outcome) => outcome,
                     Err(_) => {
+                        let limited = backend.gateway.times_limited() > limited_before;
                         return fail(format!(
                             "{id}: {}",
-                            tr!(lang, "steps-many-late", secs = deadline)
+                            commands::late_words(lang, deadline, limited)
                         ));
                     }
                 }

@@ -56,6 +56,8 @@ pub struct Pace {
     limit: usize,
     /// No request starts before this moment (set by a 429).
     paused_until: Mutex<Option<Instant>>,
+    /// How many 429s paused this gateway so far.
+    limited: AtomicU64,
 }
 
 impl Pace {
@@ -66,6 +68,7 @@ impl Pace {
             permits: Semaphore::new(limit),
             limit,
             paused_until: Mutex::new(None),
+            limited: AtomicU64::new(0),
         }
     }
 
@@ -99,8 +102,15 @@ impl Pace {
         }
     }
 
+    /// How many 429s have paused this gateway (a run that ran out of time
+    /// can tell "it kept limiting" from "it did not answer").
+    pub fn times_limited(&self) -> u64 {
+        self.limited.load(Ordering::Relaxed)
+    }
+
     /// A 429: every request to this gateway waits `wait` from now.
     pub fn pause(&self, wait: Duration) {
+        self.limited.fetch_add(1, Ordering::Relaxed);
         let end = Instant::now() + wait;
         let mut until = self
             .paused_until

@@ -613,6 +613,8 @@ struct StatusJson<'a> {
     client_id: Option<&'a str>,
     scope: Option<&'a str>,
     audience: Option<&'a str>,
+    /// Why the login kept for this gateway cannot be read, else null.
+    login_error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -653,6 +655,7 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                 .map(Credential::client_id),
             scope: credential.and_then(|c| c.scope.as_deref()),
             audience: credential.and_then(|c| c.audience.as_deref()),
+            login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
         };
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
@@ -699,7 +702,10 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                 ));
             }
         }
-        None => lines.push(tr!(lang, "status-login-none")),
+        None => lines.push(match &settings.login_trouble {
+            Some(trouble) => tr!(lang, "status-login-trouble", why = trouble.words(lang)),
+            None => tr!(lang, "status-login-none"),
+        }),
     }
     lines.push(match settings.token_from {
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
@@ -708,6 +714,7 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
         }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
         Some(from) => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
+        None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
         None => tr!(lang, "status-in-use-none"),
     });
     Ok((lines.join("\n") + "\n", code))

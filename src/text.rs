@@ -360,6 +360,8 @@ mod tests {
         // "Gateway:   { $gateway }": Italian and Portuguese say "gateway" too,
         // and their labels are no wider than English.
         "status-gateway",
+        // "Login:     { $why }": Portuguese says "Login" too.
+        "status-login-trouble",
         // The board's column of the protocol's id.
         "board-col-car",
         // "error" is also the Spanish word.

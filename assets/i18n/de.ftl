@@ -24,6 +24,7 @@ list-loading = Frage das Gateway nach den Schritten…
 list-none = Noch keine Liste: r fragt erneut.
 list-none-sign-in = Noch keine Liste: das Gateway verlangt ein Token. i drücken, um sich anzumelden; danach wird die Liste erneut abgefragt.
 list-none-unknown-id = Keine Liste: das Gateway kennt diese Id nicht, erneutes Fragen hilft also nicht. Die Id prüfen.
+list-none-fix-cause = Keine Liste: erneutes Fragen bringt dieselbe Antwort, bis behoben ist, was die Meldung oben nennt.
 list-empty-filtered = Kein Schritt ist { $filter }. f ändert den Filter.
 list-empty = Das Gateway lieferte keine Schritte für diese carAssociationID.
 mark-next = JETZT
@@ -82,6 +83,8 @@ banner-report-written = Bericht geschrieben
 banner-note-kept = Notiz übernommen
 banner-note-kept-text = Sie steht im Sitzungsbericht.
 banner-note-kept-press-x-text = Sie kommt in den Sitzungsbericht, der nur mit x geschrieben wird (kein --report angegeben): vor dem Beenden x drücken, sonst geht die Notiz verloren.
+banner-note-unsaved = Notiz nicht gespeichert
+banner-note-unsaved-text = Noch kein Bericht enthält Ihre Notiz (kein --report angegeben). x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q, um ohne sie zu beenden.
 banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
 banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben
@@ -342,6 +345,8 @@ steps-many-summary-late = keine Antwort binnen { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = fehlgeschlagen: { $n } ({ $ids }), die Ursachen stehen auf stderr
 steps-many-summary = Aufgelistete Fahrzeuge: { $listed } von { $total }
 steps-many-late = keine Antwort binnen der Frist von { $secs } s (--deadline); bei einem späteren Lauf antwortet es vielleicht
+steps-many-limited = das Gateway hat Anfragen bis zur Frist von { $secs } s (--deadline) weiter begrenzt (HTTP 429): es hat geantwortet, aber um Warten gebeten. Einige Minuten warten oder eine längere --deadline angeben
+steps-many-summary-limited = bis { $secs } s durch HTTP 429 zurückgehalten: { $n } ({ $ids })
 gw-title-token-refused = Token abgelehnt
 gw-title-proxy = Antwort des Proxys
 gw-title-proxy-unreachable = Proxy nicht erreichbar
@@ -356,6 +361,7 @@ gw-401-environment = HTTP 401: das Gateway hat das Token in STEPWISE_TOKEN abgel
 gw-401-token-file = HTTP 401: das Gateway hat das Token aus --token-file abgelehnt. Das aktuelle Token dieses Gateways in die Datei schreiben, oder --token-file weglassen und mit `stepwise login` anmelden
 gw-401-none = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet. Mit `stepwise login` anmelden, oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-proxy-other-todo = Die Proxy-Variable prüfen (HTTPS_PROXY, HTTP_PROXY oder ALL_PROXY), oder den Betreiber des Proxys fragen
+gw-proxy-unset-407 = ein Proxy dieses Netzes hat selbst mit HTTP { $status } geantwortet{ $said }, obwohl hier keiner eingestellt ist; die Anfrage hat das Gateway also nie erreicht. HTTPS_PROXY (HTTP_PROXY für ein http://-Gateway) auf http://benutzer:passwort@proxy:port mit der Adresse dieses Proxys setzen oder den Netzwerkadministrator fragen
 gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-no-connection = keine Verbindung binnen { $secs } s
 gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat sich geweigert, einen Tunnel (CONNECT) zu { $host } zu öffnen; die Anfrage hat das Gateway nie erreicht. Den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
@@ -608,6 +614,8 @@ status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor eine
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $minutes } min ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 status-in-use-none = In Gebrauch: kein Token. `stepwise login` ausführen oder eines mit --token-file oder STEPWISE_TOKEN angeben
+status-login-trouble = Anmeldung:   { $why }
+status-in-use-trouble = In Gebrauch: kein Token: die aufbewahrte Anmeldung ist nicht lesbar (siehe die Zeile darüber)
 
 ## Die Übersicht: viele Fahrzeuge auf einmal
 
@@ -761,6 +769,7 @@ help-cli-next-steps-id = Die stepsID, deren nächster Schritt erfragt wird (`ste
 help-cli-next-json = JSON ausgeben
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: Fehler: { $message }
+cli-arg-login-trouble = stepwise: Warnung: es wird kein Token gesendet: { $why }
 cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten

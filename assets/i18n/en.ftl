@@ -25,6 +25,7 @@ list-loading = Asking the gateway for the steps…
 list-none = No list yet: press r to ask again.
 list-none-sign-in = No list yet: the gateway wants a token. Press i to sign in; the list is asked for again after.
 list-none-unknown-id = No list: the gateway does not know this id, so asking again will not help. Check the id.
+list-none-fix-cause = No list: asking again gets the same answer until what the message above names is fixed.
 list-empty-filtered = No step is { $filter }. Press f to change the filter.
 list-empty = The gateway returned no steps for this carAssociationID.
 mark-next = NEXT
@@ -95,6 +96,8 @@ banner-report-written = Report written
 banner-note-kept = Note kept
 banner-note-kept-text = It goes into the session report.
 banner-note-kept-press-x-text = It goes into the session report, which is written only when you press x (no --report was given): press x before quitting, or the note is lost.
+banner-note-unsaved = Note not saved
+banner-note-unsaved-text = No report holds your note yet (no --report was given). Press x to write the report with it, or q again to quit without it.
 banner-task-failed = The request stopped on an internal error
 banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written
@@ -375,6 +378,7 @@ gw-proxy-407-todo = The proxy wants a user name and password: put them in the pr
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
+gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator
 gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-no-connection = no connection within { $secs } s
 gw-proxy-tunnel = the proxy { $proxy } (from { $from }) refused to open a tunnel (CONNECT) to { $host }, so the request never reached the gateway. Ask who runs the proxy whether it lets this host and port through, check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
@@ -396,6 +400,8 @@ steps-many-summary-late = no answer within { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = failed: { $n } ({ $ids }), the causes are on stderr
 steps-many-summary = Vehicles listed: { $listed } of { $total }
 steps-many-late = no answer within the deadline of { $secs } s (--deadline); it may answer on a later run
+steps-many-limited = the gateway kept limiting requests (HTTP 429) until the deadline of { $secs } s (--deadline): it answered, but asked to wait. Wait a few minutes, or give a longer --deadline
+steps-many-summary-limited = held back by HTTP 429 until { $secs } s: { $n } ({ $ids })
 gw-title-unreachable = Gateway unreachable
 gw-title-timed-out = Gateway timed out
 gw-title-bad-request = Request refused
@@ -477,6 +483,8 @@ status-in-use-other = In use:    a token from { $from } (it wins over a kept log
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.
 status-in-use-none = In use:    no token. Run `stepwise login`, or give one with --token-file or STEPWISE_TOKEN
+status-login-trouble = Login:     { $why }
+status-in-use-trouble = In use:    no token: the kept login cannot be read (see the line above)
 
 ## Step guidance: what each step is for, what the customer needs at hand and does.
 ## -needs and -does hold one item per line.
@@ -766,6 +774,7 @@ help-cli-next-steps-id = The stepsID whose next step to ask for (`stepwise steps
 help-cli-next-json = Print JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
+cli-arg-login-trouble = stepwise: warning: no token is sent: { $why }
 cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
 cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`

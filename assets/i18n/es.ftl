@@ -24,6 +24,7 @@ list-loading = Pidiendo los pasos a la pasarela…
 list-none = Aún no hay lista: r para pedirla de nuevo.
 list-none-sign-in = Aún no hay lista: la pasarela pide un token. Pulse «i» para iniciar sesión; después se vuelve a pedir la lista.
 list-none-unknown-id = No hay lista: la pasarela no conoce este id, así que pedirla de nuevo no servirá. Revise el id.
+list-none-fix-cause = No hay lista: pedirla de nuevo dará la misma respuesta hasta que se corrija lo que indica el mensaje de arriba.
 list-empty-filtered = Ningún paso tiene el estado «{ $filter }». La tecla «f» cambia el filtro.
 list-empty = La pasarela no devolvió pasos para este carAssociationID.
 mark-next = AHORA
@@ -82,6 +83,8 @@ banner-report-written = Informe escrito
 banner-note-kept = Nota guardada
 banner-note-kept-text = Irá en el informe de sesión.
 banner-note-kept-press-x-text = Irá al informe de la sesión, que solo se escribe al pulsar «x» (no se indicó --report): pulse «x» antes de salir, o la nota se pierde.
+banner-note-unsaved = Nota sin guardar
+banner-note-unsaved-text = Ningún informe contiene aún su nota (no se indicó --report). Pulse «x» para escribir el informe con ella, o de nuevo «q» para salir sin ella.
 banner-task-failed = La petición se detuvo por un error interno
 banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito
@@ -345,6 +348,8 @@ steps-many-summary-late = sin respuesta en { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = fallidos: { $n } ({ $ids }), las causas están en stderr
 steps-many-summary = Vehículos listados: { $listed } de { $total }
 steps-many-late = sin respuesta dentro del plazo de { $secs } s (--deadline); puede que responda en una ejecución posterior
+steps-many-limited = la pasarela siguió limitando las peticiones (HTTP 429) hasta el plazo de { $secs } s (--deadline): respondió, pero pidió esperar. Espere unos minutos, o indique un --deadline más largo
+steps-many-summary-limited = retenidos por HTTP 429 hasta { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token rechazado
 gw-title-proxy = Respuesta del proxy
 gw-title-proxy-unreachable = Proxy inalcanzable
@@ -359,6 +364,7 @@ gw-401-environment = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: la pasarela rechazó el token de --token-file. Ponga en ese archivo el token actual de esta pasarela, o quite --token-file e inicie sesión con `stepwise login`
 gw-401-none = HTTP 401: la pasarela pide un token, y no se envió ninguno. Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o pregunte a quien gestiona el proxy
+gw-proxy-unset-407 = un proxy de esta red respondió él mismo HTTP { $status }{ $said }, aunque aquí no hay ninguno configurado, así que la petición nunca llegó a la pasarela. Configure HTTPS_PROXY (HTTP_PROXY para una pasarela http://) como http://usuario:contraseña@proxy:puerto con la dirección de ese proxy, o consulte al administrador de la red
 gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-no-connection = sin conexión en { $secs } s
 gw-proxy-tunnel = el proxy { $proxy } (de { $from }) se negó a abrir un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela. Pregunte a quien gestiona el proxy si deja pasar este host y este puerto, revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
@@ -611,6 +617,8 @@ status-in-use-other = En uso:     un token dado mediante { $from } (prevalece so
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $minutes } min). Esc cancela; la sesión del vehículo se mantiene.
 status-in-use-none = En uso:     ningún token. Ejecute `stepwise login`, o dé uno con --token-file o STEPWISE_TOKEN
+status-login-trouble = Sesión:     { $why }
+status-in-use-trouble = En uso:     ningún token: la sesión guardada no se puede leer (vea la línea de arriba)
 
 ## El panel: muchos vehículos a la vez
 
@@ -767,6 +775,7 @@ help-cli-next-steps-id = El stepsID cuyo siguiente paso se pide (`stepwise steps
 help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
+cli-arg-login-trouble = stepwise: aviso: no se envía ningún token: { $why }
 cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
 cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`

@@ -24,6 +24,7 @@ list-loading = Demande des étapes à la passerelle…
 list-none = Pas encore de liste : r pour redemander.
 list-none-sign-in = Pas encore de liste : la passerelle demande un jeton. Appuyez sur i pour vous connecter ; la liste sera redemandée ensuite.
 list-none-unknown-id = Pas de liste : la passerelle ne connaît pas cet id, redemander n'y changera rien. Vérifiez l'id.
+list-none-fix-cause = Pas de liste : redemander donnera la même réponse tant que la cause indiquée dans le message au-dessus n'est pas corrigée.
 list-empty-filtered = Aucune étape { $filter }. f change le filtre.
 list-empty = La passerelle n'a renvoyé aucune étape pour ce carAssociationID.
 mark-next = SUIVANTE
@@ -82,6 +83,8 @@ banner-report-written = Rapport écrit
 banner-note-kept = Note gardée
 banner-note-kept-text = Elle figurera dans le rapport de session.
 banner-note-kept-press-x-text = Elle ira dans le rapport de session, qui n'est écrit que si vous appuyez sur x (aucun --report n'a été donné) : appuyez sur x avant de quitter, sinon la note est perdue.
+banner-note-unsaved = Note non enregistrée
+banner-note-unsaved-text = Aucun rapport ne contient encore votre note (pas de --report). Appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
 banner-task-failed = La requête s'est arrêtée sur une erreur interne
 banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit
@@ -342,6 +345,8 @@ steps-many-summary-late = sans réponse en { $secs } s : { $n } ({ $ids })
 steps-many-summary-failed = en échec : { $n } ({ $ids }), les causes sont sur stderr
 steps-many-summary = Véhicules listés : { $listed } sur { $total }
 steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
+steps-many-limited = la passerelle a continué à limiter les requêtes (HTTP 429) jusqu'au délai de { $secs } s (--deadline) : elle a répondu, mais a demandé d'attendre. Attendez quelques minutes, ou donnez un --deadline plus long
+steps-many-summary-limited = retenus par HTTP 429 jusqu'à { $secs } s : { $n } ({ $ids })
 gw-title-token-refused = Jeton refusé
 gw-title-proxy = Réponse du proxy
 gw-title-proxy-unreachable = Proxy injoignable
@@ -356,6 +361,7 @@ gw-401-environment = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOK
 gw-401-token-file = HTTP 401 : la passerelle a refusé le jeton de --token-file. Mettez dans ce fichier le jeton actuel de cette passerelle, ou retirez --token-file et connectez-vous avec `stepwise login`
 gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou demandez à qui gère le proxy
+gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
 gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-no-connection = pas de connexion en { $secs } s
 gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
@@ -608,6 +614,8 @@ status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'empo
 signin-asking = Demande d'un code de connexion à la passerelle…
 signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.
 status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login`, ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+status-login-trouble = Connexion :      { $why }
+status-in-use-trouble = Utilisé :        aucun jeton : la connexion conservée est illisible (voir la ligne au-dessus)
 
 ## Le tableau : plusieurs véhicules à la fois
 
@@ -764,6 +772,7 @@ help-cli-next-steps-id = Le stepsID dont on demande l'étape suivante (`stepwise
 help-cli-next-json = Afficher du JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise : erreur : { $message }
+cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé : { $why }
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`

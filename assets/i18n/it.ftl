@@ -24,6 +24,7 @@ list-loading = Richiesta dei passi al gateway…
 list-none = Ancora nessuna lista: r per richiedere.
 list-none-sign-in = Ancora nessuna lista: il gateway vuole un token. Premere i per accedere; poi la lista viene richiesta di nuovo.
 list-none-unknown-id = Nessuna lista: il gateway non conosce questo id, quindi richiedere non serve. Controllare l'id.
+list-none-fix-cause = Nessuna lista: richiedere dà la stessa risposta finché non si corregge ciò che indica il messaggio sopra.
 list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.
 list-empty = Il gateway non ha restituito passi per questo carAssociationID.
 mark-next = ORA
@@ -82,6 +83,8 @@ banner-report-written = Rapporto scritto
 banner-note-kept = Nota tenuta
 banner-note-kept-text = Finirà nel rapporto di sessione.
 banner-note-kept-press-x-text = Andrà nel rapporto della sessione, che viene scritto solo premendo x (nessun --report indicato): premere x prima di uscire, altrimenti la nota va persa.
+banner-note-unsaved = Nota non salvata
+banner-note-unsaved-text = Nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
 banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
@@ -342,6 +345,8 @@ steps-many-summary-late = senza risposta entro { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = non riusciti: { $n } ({ $ids }), le cause sono su stderr
 steps-many-summary = Veicoli elencati: { $listed } su { $total }
 steps-many-late = nessuna risposta entro il termine di { $secs } s (--deadline); potrebbe rispondere a un'esecuzione successiva
+steps-many-limited = il gateway ha continuato a limitare le richieste (HTTP 429) fino al termine di { $secs } s (--deadline): ha risposto, ma ha chiesto di attendere. Attendere qualche minuto, oppure indicare un --deadline più lungo
+steps-many-summary-limited = trattenuti da HTTP 429 fino a { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token rifiutato
 gw-title-proxy = Risposta del proxy
 gw-title-proxy-unreachable = Proxy irraggiungibile
@@ -356,6 +361,7 @@ gw-401-environment = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKE
 gw-401-token-file = HTTP 401: il gateway ha rifiutato il token di --token-file. Mettere in quel file il token attuale di questo gateway, o togliere --token-file e accedere con `stepwise login`
 gw-401-none = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno. Accedere con `stepwise login`, o fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o chiedere a chi gestisce il proxy
+gw-proxy-unset-407 = un proxy di questa rete ha risposto da sé HTTP { $status }{ $said }, anche se qui non ne è impostato alcuno: la richiesta non ha quindi mai raggiunto il gateway. Impostare HTTPS_PROXY (HTTP_PROXY per un gateway http://) a http://utente:password@proxy:porta con l'indirizzo di quel proxy, oppure chiedere all'amministratore della rete
 gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-no-connection = nessuna connessione entro { $secs } s
 gw-proxy-tunnel = il proxy { $proxy } (da { $from }) ha rifiutato di aprire un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway. Chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
@@ -608,6 +614,8 @@ status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su 
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min). Esc annulla; la sessione del veicolo resta.
 status-in-use-none = In uso:    nessun token. Eseguire `stepwise login`, oppure fornirne uno con --token-file o STEPWISE_TOKEN
+status-login-trouble = Accesso:   { $why }
+status-in-use-trouble = In uso:    nessun token: l'accesso conservato non è leggibile (vedere la riga sopra)
 
 ## Il quadro: molti veicoli insieme
 
@@ -764,6 +772,7 @@ help-cli-next-steps-id = Lo stepsID di cui chiedere il prossimo passo (`stepwise
 help-cli-next-json = Stampare JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: errore: { $message }
+cli-arg-login-trouble = stepwise: avviso: non viene inviato alcun token: { $why }
 cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
 cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`

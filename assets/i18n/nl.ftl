@@ -24,6 +24,7 @@ list-loading = Stappen opvragen bij de gateway…
 list-none = Nog geen lijst: r vraagt opnieuw.
 list-none-sign-in = Nog geen lijst: de gateway wil een token. Druk op i om in te loggen; daarna wordt de lijst opnieuw gevraagd.
 list-none-unknown-id = Geen lijst: de gateway kent deze id niet, dus opnieuw vragen helpt niet. Controleer de id.
+list-none-fix-cause = Geen lijst: opnieuw vragen geeft hetzelfde antwoord tot wat de melding hierboven noemt is verholpen.
 list-empty-filtered = Geen stap is { $filter }. f wijzigt het filter.
 list-empty = De gateway gaf geen stappen voor deze carAssociationID.
 mark-next = NU
@@ -82,6 +83,8 @@ banner-report-written = Rapport geschreven
 banner-note-kept = Notitie bewaard
 banner-note-kept-text = Ze komt in het sessierapport.
 banner-note-kept-press-x-text = Ze komt in het sessierapport, dat alleen wordt geschreven als u op x drukt (er is geen --report gegeven): druk op x voor het afsluiten, anders gaat de notitie verloren.
+banner-note-unsaved = Notitie niet opgeslagen
+banner-note-unsaved-text = Nog geen rapport bevat uw notitie (geen --report opgegeven). Druk op x om het rapport met de notitie te schrijven, of nogmaals op q om zonder te stoppen.
 banner-task-failed = Het verzoek stopte door een interne fout
 banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
@@ -342,6 +345,8 @@ steps-many-summary-late = geen antwoord binnen { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = mislukt: { $n } ({ $ids }), de oorzaken staan op stderr
 steps-many-summary = Opgesomde voertuigen: { $listed } van { $total }
 steps-many-late = geen antwoord binnen de termijn van { $secs } s (--deadline); bij een latere run antwoordt hij misschien
+steps-many-limited = de gateway bleef verzoeken beperken (HTTP 429) tot de termijn van { $secs } s (--deadline): hij antwoordde, maar vroeg te wachten. Wacht een paar minuten, of geef een langere --deadline op
+steps-many-summary-limited = tot { $secs } s tegengehouden door HTTP 429: { $n } ({ $ids })
 gw-title-token-refused = Token geweigerd
 gw-title-proxy = Antwoord van de proxy
 gw-title-proxy-unreachable = Proxy onbereikbaar
@@ -356,6 +361,7 @@ gw-401-environment = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: de gateway weigerde het token uit --token-file. Zet het huidige token van deze gateway in dat bestand, of laat --token-file weg en log in met `stepwise login`
 gw-401-none = HTTP 401: de gateway wil een token, en er is geen verstuurd. Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of ALL_PROXY), of vraag het de beheerder van de proxy
+gw-proxy-unset-407 = een proxy van dit netwerk antwoordde zelf HTTP { $status }{ $said }, hoewel hier geen is ingesteld, dus het verzoek heeft de gateway nooit bereikt. Zet HTTPS_PROXY (HTTP_PROXY voor een http://-gateway) op http://gebruiker:wachtwoord@proxy:poort met het adres van die proxy, of vraag het de netwerkbeheerder
 gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-no-connection = geen verbinding binnen { $secs } s
 gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) weigerde een tunnel (CONNECT) naar { $host } te openen; het verzoek heeft de gateway nooit bereikt. Vraag de beheerder van de proxy of die deze host en poort doorlaat, controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
@@ -608,6 +614,8 @@ status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaard
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $minutes } min). Esc annuleert; de voertuigsessie blijft.
 status-in-use-none = In gebruik: geen token. Voer `stepwise login` uit, of geef er een op met --token-file of STEPWISE_TOKEN
+status-login-trouble = Login:      { $why }
+status-in-use-trouble = In gebruik: geen token: de bewaarde login is niet leesbaar (zie de regel hierboven)
 
 ## Het overzicht: veel voertuigen tegelijk
 
@@ -761,6 +769,7 @@ help-cli-next-steps-id = De stepsID waarvan de volgende stap gevraagd wordt (`st
 help-cli-next-json = JSON tonen
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: fout: { $message }
+cli-arg-login-trouble = stepwise: waarschuwing: er wordt geen token meegestuurd: { $why }
 cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten

@@ -25,6 +25,7 @@ list-loading = Pedindo os passos ao gateway…
 list-none = Ainda sem lista: r pede de novo.
 list-none-sign-in = Ainda sem lista: o gateway quer um token. Pressione i para entrar; depois a lista é pedida de novo.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, então pedir de novo não adianta. Confira o id.
+list-none-fix-cause = Sem lista: pedir de novo dá a mesma resposta até que se corrija o que a mensagem acima indica.
 list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» muda o filtro.
 list-empty = O gateway não devolveu passos para este carAssociationID.
 mark-next = AGORA
@@ -83,6 +84,8 @@ banner-report-written = Relatório gravado
 banner-note-kept = Nota guardada
 banner-note-kept-text = Vai para o relatório da sessão.
 banner-note-kept-press-x-text = Ela vai para o relatório da sessão, que só é gravado quando você pressiona x (nenhum --report foi dado): pressione x antes de sair, ou a nota se perde.
+banner-note-unsaved = Nota não salva
+banner-note-unsaved-text = Nenhum relatório contém sua nota ainda (nenhum --report foi informado). Pressione x para gravar o relatório com ela, ou q de novo para sair sem ela.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado
@@ -349,6 +352,8 @@ steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no stderr
 steps-many-summary = Veículos listados: { $listed } de { $total }
 steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
+steps-many-limited = o gateway continuou limitando as requisições (HTTP 429) até o prazo de { $secs } s (--deadline): ele respondeu, mas pediu para esperar. Espere alguns minutos, ou informe um --deadline maior
+steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token recusado
 gw-title-proxy = Resposta do proxy
 gw-title-proxy-unreachable = Proxy inacessível
@@ -363,6 +368,7 @@ gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defi
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse arquivo o token atual deste gateway, ou tire --token-file e entre com `stepwise login`
 gw-401-none = HTTP 401: o gateway quer um token, e nenhum foi enviado. Entre com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, então a requisição nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://usuario:senha@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-no-connection = nenhuma conexão em { $secs } s
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) se recusou a abrir um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway. Pergunte a quem opera o proxy se ele deixa passar este host e esta porta, confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
@@ -615,6 +621,8 @@ status-in-use-other = Em uso:    um token informado via { $from } (tem prioridad
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou informe um com --token-file ou STEPWISE_TOKEN
+status-login-trouble = Login:     { $why }
+status-in-use-trouble = Em uso:    nenhum token: o login guardado não pode ser lido (veja a linha acima)
 
 ## O painel: muitos veículos de uma vez
 
@@ -774,6 +782,7 @@ help-cli-next-steps-id = O stepsID cujo próximo passo se pede (`stepwise steps`
 help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: erro: { $message }
+cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`

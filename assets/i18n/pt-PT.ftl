@@ -24,6 +24,7 @@ list-loading = A pedir os passos ao gateway…
 list-none = Ainda sem lista: r pede de novo.
 list-none-sign-in = Ainda sem lista: o gateway quer um token. Prima i para iniciar sessão; depois a lista é pedida de novo.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, por isso pedir de novo não adianta. Verifique o id.
+list-none-fix-cause = Sem lista: pedir de novo dá a mesma resposta até que se corrija o que a mensagem acima indica.
 list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» muda o filtro.
 list-empty = O gateway não devolveu passos para este carAssociationID.
 mark-next = AGORA
@@ -82,6 +83,8 @@ banner-report-written = Relatório gravado
 banner-note-kept = Nota guardada
 banner-note-kept-text = Vai para o relatório da sessão.
 banner-note-kept-press-x-text = Vai para o relatório da sessão, que só é gravado quando prime x (não foi indicado --report): prima x antes de sair, ou a nota perde-se.
+banner-note-unsaved = Nota não guardada
+banner-note-unsaved-text = Nenhum relatório contém ainda a sua nota (não foi indicado --report). Prima x para escrever o relatório com ela, ou q de novo para sair sem ela.
 banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado
@@ -337,6 +340,7 @@ gw-proxy-407-todo = O proxy quer nome de utilizador e palavra-passe: coloque-os 
 gw-proxy-refused-todo = O proxy recusou o nome de utilizador e a palavra-passe: verifique-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou pergunte a quem opera o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: verifique se o gateway está em execução e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-other-todo = Verifique a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
+gw-proxy-unset-407 = um proxy desta rede respondeu ele próprio HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, pelo que o pedido nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://utilizador:palavra-passe@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível ligar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-no-connection = nenhuma ligação em { $secs } s
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) recusou-se a abrir um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway. Pergunte a quem opera o proxy se este deixa passar este anfitrião e esta porta, verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
@@ -358,6 +362,8 @@ steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no stderr
 steps-many-summary = Veículos listados: { $listed } de { $total }
 steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
+steps-many-limited = o gateway continuou a limitar os pedidos (HTTP 429) até ao prazo de { $secs } s (--deadline): respondeu, mas pediu para esperar. Aguarde alguns minutos, ou indique um --deadline maior
+steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada
@@ -601,6 +607,8 @@ status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login`, ou indique um com --token-file ou STEPWISE_TOKEN
+status-login-trouble = Login:     { $why }
+status-in-use-trouble = Em uso:    nenhum token: o login guardado não pode ser lido (veja a linha acima)
 
 ## O painel: muitos veículos de uma vez
 
@@ -757,6 +765,7 @@ help-cli-next-steps-id = O stepsID cujo próximo passo se pede (`stepwise steps`
 help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: erro: { $message }
+cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`

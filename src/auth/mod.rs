@@ -539,8 +539,12 @@ pub struct KeptLogin {
 impl KeptLogin {
     /// The login kept for `api`, if any. Opening the keyring may take a
     /// moment (D-Bus); it is bounded. Called before the runtime starts.
-    pub fn load(api: &str, data_dir: Option<&std::path::Path>) -> Result<Option<Self>, String> {
-        let gateway = gateway_key(api)?;
+    /// A gateway URL that is no http(s) URL has no login (the caller has
+    /// refused it already); a store that cannot be read is its error.
+    pub fn load(api: &str, data_dir: Option<&std::path::Path>) -> Result<Option<Self>, StoreError> {
+        let Ok(gateway) = gateway_key(api) else {
+            return Ok(None);
+        };
         let store = TokenStore::open(Choice::from_env()?, data_dir)?;
         Ok(store.load(&gateway)?.map(|(credential, place)| KeptLogin {
             gateway,

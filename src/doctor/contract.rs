@@ -290,15 +290,19 @@ struct Reach {
 async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
     let answer = match caller.get(LIST_PATH, &[], JSON, true).await {
         Err(why) => {
+            // The first HTTP request got no answer: the ✗ goes where the
+            // cause is, TLS on an http:// address or the list that could
+            // not be asked, not on a contract detail.
+            let (id, fix) = if caller.wants_tls.get() {
+                ("tls", words!("doctor-fix-use-https"))
+            } else {
+                ("first_list", words!("doctor-error-body-no-answer-fix"))
+            };
             report.set_with(
-                "error_body",
+                id,
                 Mark::Failed,
                 words!("doctor-error-body-no-answer", why = why),
-                Some(if caller.wants_tls.get() {
-                    words!("doctor-fix-use-https")
-                } else {
-                    words!("doctor-error-body-no-answer-fix")
-                }),
+                Some(fix),
             );
             report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return None;

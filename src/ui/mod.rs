@@ -171,7 +171,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
     use crate::wizard::keymap::Action as A;
     match action {
-        A::Help | A::Quit | A::SignIn => 0,
+        A::Help | A::Quit | A::QuitNow | A::SignIn => 0,
         A::Up | A::Down | A::PageUp | A::PageDown => 6,
         A::NextStep => 5,
         A::Refresh | A::CycleSort => 4,

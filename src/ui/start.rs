@@ -128,6 +128,6 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
         }
         FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
         FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
-        FieldNotice::Gateway(why) => why.clone(),
+        FieldNotice::Gateway(why) | FieldNotice::Session(why) => why.clone(),
     }
 }

@@ -195,6 +195,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
             (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
             (None, None) => match session.remedy() {
                 Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
+                Some(Remedy::FixCause) => tr!(lang, "list-none-fix-cause"),
                 None => tr!(lang, "list-none"),
             },
             (Some(_), _) if session.filter() != StatusFilter::All => {

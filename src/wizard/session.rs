@@ -46,6 +46,9 @@ pub struct VehicleSession {
 pub enum Remedy {
     /// Correcting the id: the gateway does not know it.
     OtherId,
+    /// Fixing what the banner names (an address, a proxy, a certificate):
+    /// asking again alone gets the same answer.
+    FixCause,
 }
 
 /// The follower of the session's list: which one (its updates carry `id`),

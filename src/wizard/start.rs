@@ -14,6 +14,9 @@ pub enum FieldNotice {
     NotAnId,
     /// The gateway's answer when the id was tried (already in words).
     Gateway(String),
+    /// A word for the person about the session, not the field (a note
+    /// that quitting now would lose), already in words.
+    Session(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,6 +58,11 @@ impl StartField {
 
     pub fn notice(&self) -> Option<&FieldNotice> {
         self.notice.as_ref()
+    }
+
+    /// Shows `words` under the field until the next keystroke changes it.
+    pub fn say(&mut self, words: String) {
+        self.notice = Some(FieldNotice::Session(words));
     }
 
     /// Takes pasted text, trimmed; characters an id cannot hold, and any

@@ -365,6 +365,11 @@ pub struct State {
     pub(crate) size: (u16, u16),
     pub(crate) spinner: usize,
     pub(crate) quit: bool,
+    /// A note was kept since the last report written, and no --report
+    /// writes one at exit: `q` asks before the note is lost.
+    pub(crate) unsaved_note: bool,
+    /// `q` was pressed once with an unsaved note: the next one quits.
+    pub(crate) quit_asked: bool,
     pub(crate) next_id: u64,
     /// The language of the customer's guidance (`L` cycles it); the rest
     /// of the screen stays in `options.lang`.
@@ -391,6 +396,8 @@ impl State {
             size: (u16::MAX, u16::MAX),
             spinner: 0,
             quit: false,
+            unsaved_note: false,
+            quit_asked: false,
             next_id: 1,
             guide_lang,
         }

@@ -168,6 +168,65 @@ fn one_vehicle_stops_at_the_deadline_too() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
+/// A gateway that answers every call with 429 and a long Retry-After has
+/// answered: at the deadline it is named as limiting requests, never as
+/// "no answer" (which sends a technician after a dead gateway).
+#[test]
+fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let ids = home.path().join("ids.txt");
+    std::fs::write(&ids, "987654\n111111\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--cars",
+            ids.to_str().unwrap(),
+            "--deadline",
+            "2",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "987654: the gateway kept limiting requests (HTTP 429) until the deadline of 2 s"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("no answer"), "{err}");
+    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        summary.contains("held back by HTTP 429 until 2 s: 2"),
+        "{summary}"
+    );
+
+    let one = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654", "--deadline", "2"],
+    );
+    assert_exit(&one, 1);
+    let err = stderr(&one);
+    assert!(err.contains("kept limiting requests (HTTP 429)"), "{err}");
+}
+
 #[test]
 fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
     let port = pty::free_port();

@@ -319,6 +319,47 @@ fn a_given_token_that_expired_is_not_usable() {
     assert!(!shown.contains("not known"), "{shown}");
 }
 
+/// A damaged login file is named wherever no token goes out because of it:
+/// `auth status` and `steps` say the file cannot be read and to remove it,
+/// never "none kept, run `stepwise login`" (which then refuses to write it).
+#[test]
+fn a_damaged_login_file_is_named_not_taken_for_no_login() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let folder = home.path().join(".local/share/stepwise");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("logins.json"), "{garbage").unwrap();
+
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert_eq!(status.status.code(), Some(1));
+    let shown = text(&status.stdout);
+    assert!(shown.contains("logins.json cannot be read"), "{shown}");
+    assert!(shown.contains("Remove it"), "{shown}");
+    assert!(!shown.contains("none kept"), "{shown}");
+    let json = run(
+        home.path(),
+        &["auth", "status", "--json", "--api", &api],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        json["login_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("logins.json")),
+        "{json}"
+    );
+
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&steps.stderr);
+    assert!(said.contains("no token is sent"), "{said}");
+    assert!(said.contains("logins.json cannot be read"), "{said}");
+}
+
 #[test]
 fn login_with_token_reads_standard_input_only() {
     let provider = Provider::start(fast());

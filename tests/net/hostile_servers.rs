@@ -819,6 +819,36 @@ async fn a_proxy_that_wants_a_password_is_named_not_the_gateway() {
     assert_eq!(proxy.requests(), 1, "a 407 is not retried");
 }
 
+/// A 407 with no proxy set here comes from the network's own (an
+/// intercepting proxy): named as such, never "the gateway refused the
+/// request, check --api".
+#[tokio::test]
+async fn a_407_with_no_proxy_set_names_the_network_s_proxy() {
+    let intercepting = canned(
+        "407 Proxy Authentication Required",
+        &[
+            "Proxy-Authenticate: Basic realm=\"corp\"",
+            "Content-Type: text/html",
+        ],
+        "<html><title>Authentication required</title></html>",
+    )
+    .await;
+    let error = list_from(&intercepting.url()).await.unwrap_err();
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 407, proxy, .. } if proxy.is_empty()),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.starts_with("a proxy of this network answered HTTP 407 itself"),
+        "{line}"
+    );
+    assert!(line.contains("though none is set here"), "{line}");
+    assert!(line.contains("HTTPS_PROXY"), "{line}");
+    assert!(!line.contains("--api"), "{line}");
+    assert_eq!(intercepting.requests(), 1, "a 407 is not retried");
+}
+
 #[tokio::test]
 async fn a_squid_error_page_names_the_proxy_and_what_it_said() {
     let proxy = canned(

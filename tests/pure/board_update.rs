@@ -573,6 +573,21 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
         retry_after: None,
         proxy: None,
     };
+    // The gateway went away (C3's follower retries), then came back with
+    // fresh state: starting over is no failure, so the row stops counting
+    // as failing (a new user read "1 failing" beside "Started over").
+    let failing_before = s.board().unwrap().summary().failing;
+    live(
+        &mut s,
+        "C3",
+        id,
+        LiveUpdate::Error {
+            error: timed_out(),
+            retrying: true,
+        },
+        44,
+    );
+    assert_eq!(s.board().unwrap().summary().failing, failing_before + 1);
     let effects = live(
         &mut s,
         "C3",
@@ -587,6 +602,9 @@ fn a_refused_steps_id_starts_that_vehicle_over_and_follows_the_new_one() {
     assert_eq!(asked.len(), 1, "{effects:?}");
     assert_eq!(asked[0].0, "C3");
     assert_eq!(asked[0].2, Purpose::Open, "by carAssociationID");
+    let c3 = s.board().unwrap().session("C3").unwrap();
+    assert_eq!(stepwise::wizard::board::standing(c3), Standing::InProgress);
+    assert_eq!(s.board().unwrap().summary().failing, failing_before);
     let effects = answer(&mut s, &asked[0], Ok(list(33, ["todo"; 3])), 46);
     let (id, lists) = followed(&effects).expect("followed again");
     assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "33"), ("D4", "4")]));

@@ -1658,6 +1658,70 @@ fn a_kept_note_says_when_it_would_be_lost() {
     }
 }
 
+/// Without --report, `q` with a note not yet in a written report asks
+/// first (a new user lost a note that way); a second `q` quits, `x`
+/// writing the report ends the question, and Ctrl-C quits at once.
+#[test]
+fn q_with_a_note_no_report_holds_asks_before_quitting() {
+    let setup = || {
+        let mut s = State::new(Options {
+            demo: true,
+            backend_label: "test".into(),
+            data_dir: Some("/data".into()),
+            ..Options::default()
+        });
+        let effects = start(&mut s, Some("987654".into()), t(0));
+        let (id, _, _, purpose) = fetched(&effects);
+        answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
+        ch(&mut s, 'N');
+        for c in "called back".chars() {
+            ch(&mut s, c);
+        }
+        key(&mut s, KeyCode::Enter);
+        s
+    };
+    let mut s = setup();
+    ch(&mut s, 'q');
+    assert!(!s.quit_requested(), "the first q asks");
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Note not saved");
+    assert!(banner.text.contains("Press x"), "{banner:?}");
+    assert_eq!(banner.kind, BannerKind::Info, "no vehicle turns failing");
+    ch(&mut s, 'q');
+    assert!(s.quit_requested(), "the second q quits");
+
+    // Once the report is written, q quits at once.
+    let mut s = setup();
+    msg(&mut s, Msg::ReportWritten(Ok("/data/report.md".into())), 1);
+    ch(&mut s, 'q');
+    assert!(s.quit_requested());
+
+    // On the start screen the words go under the field.
+    let mut s = setup();
+    key(&mut s, KeyCode::Esc);
+    while matches!(s.screen(), Screen::Start(f) if !f.input().is_empty()) {
+        key(&mut s, KeyCode::Backspace);
+    }
+    ch(&mut s, 'q');
+    assert!(!s.quit_requested());
+    match s.screen() {
+        Screen::Start(field) => assert!(
+            matches!(field.notice(), Some(FieldNotice::Session(w)) if w.contains("Note not saved")),
+            "{field:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+
+    // Ctrl-C quits at once, note or not.
+    let mut s = setup();
+    update(
+        &mut s,
+        Input::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t(0),
+    );
+    assert!(s.quit_requested());
+}
+
 /// `s` on a gateway plays no customer, and says where that is done: the
 /// simulator's control call for this vehicle's next step.
 #[test]

@@ -8,7 +8,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// What a key asks for, whatever the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Quit; with a note not yet in a written report, the first press says
+    /// so and the second quits.
     Quit,
+    /// Quit at once (Ctrl-C), whatever is unsaved.
+    QuitNow,
     Help,
     Back,
     Up,

@@ -39,7 +39,7 @@ fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
         Context::Explain,
         Context::TooSmall,
     ] {
-        assert_eq!(action_for(ctx, &ctrl_c, false, false), Some(A::Quit));
+        assert_eq!(action_for(ctx, &ctrl_c, false, false), Some(A::QuitNow));
     }
 }
 

@@ -198,6 +198,8 @@ fn start_over(
         tr!(lang, "why-steps-id-unknown")
     };
     session.forget_steps_id();
+    // A follower that was reconnecting has its answer: the gateway is back.
+    session.end_trouble();
     session.log_event(
         now,
         Event::StartedOver {
@@ -441,9 +443,16 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
 }
 
 /// What gets past `e` other than asking again, for the steps panel: an id
-/// the gateway does not know needs another id, not `r`.
+/// the gateway does not know needs another id, and an error that asking
+/// again cannot change needs its cause fixed, not `r`.
 fn remedy_for(e: &GatewayError) -> Option<Remedy> {
-    (e.rejection() == Some(Rejection::NotFound)).then_some(Remedy::OtherId)
+    if e.rejection() == Some(Rejection::NotFound) {
+        Some(Remedy::OtherId)
+    } else if e.recovery() == Recovery::Stop {
+        Some(Remedy::FixCause)
+    } else {
+        None
+    }
 }
 
 fn status_of(e: &GatewayError) -> u16 {

@@ -31,6 +31,11 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
             }
         }
         Msg::ReportWritten(result) => {
+            if result.is_ok() {
+                // The notes are in the written report: quitting loses none.
+                state.unsaved_note = false;
+                state.quit_asked = false;
+            }
             let banner = match result {
                 Ok(path) => success(
                     tr!(lang, "banner-report-written"),

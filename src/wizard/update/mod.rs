@@ -242,6 +242,10 @@ fn lang(state: &State) -> Lang {
 fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
     match action {
         Action::Quit => {
+            notes::quit(state);
+            Vec::new()
+        }
+        Action::QuitNow => {
             state.quit = true;
             Vec::new()
         }

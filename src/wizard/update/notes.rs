@@ -7,7 +7,7 @@ use super::messages::say;
 use super::{error, info, lang};
 use crate::report::Event;
 use crate::tr;
-use crate::wizard::state::{Effect, Overlay, State};
+use crate::wizard::state::{Effect, Overlay, Screen, State};
 
 /// `x`: the session's report (every vehicle of the run) goes to the data
 /// directory.
@@ -52,6 +52,7 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
     let text = if state.options.report_at_exit {
         tr!(lang, "banner-note-kept-text")
     } else {
+        state.unsaved_note = true;
         tr!(lang, "banner-note-kept-press-x-text")
     };
     say(state, info(tr!(lang, "banner-note-kept"), text));
@@ -72,4 +73,26 @@ pub(super) fn explained(state: &mut State, code: &str, now: SystemTime) {
             meaning,
         },
     );
+}
+
+/// `q`: quits, unless a note would be lost: then the first press says so,
+/// and the second quits without it (Ctrl-C quits at once).
+pub(super) fn quit(state: &mut State) {
+    if !state.unsaved_note || state.quit_asked {
+        state.quit = true;
+        return;
+    }
+    state.quit_asked = true;
+    let lang = lang(state);
+    let (title, text) = (
+        tr!(lang, "banner-note-unsaved"),
+        tr!(lang, "banner-note-unsaved-text"),
+    );
+    // The start screen has no banner: the words go under its field.
+    if let Screen::Start(field) = &mut state.screen {
+        field.say(format!("{title}: {text}"));
+        return;
+    }
+    // Information, not an error: a vehicle's row must not turn "failing".
+    say(state, info(title, text));
 }
