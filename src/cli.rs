@@ -739,6 +739,7 @@ fn built_in_words(cmd: clap::Command, lang: Lang) -> clap::Command {
         text::message(lang, "help-cli-usage", None)
     );
     let is_help_command = cmd.get_name() == "help";
+    let unused = unused_globals(cmd.get_name());
     let mut cmd = cmd
         .help_template(template)
         .subcommand_help_heading(text::message(lang, "help-cli-commands", None))
@@ -763,12 +764,49 @@ fn built_in_words(cmd: clap::Command, lang: Lang) -> clap::Command {
                     None,
                 ))
                 .help_heading(text::message(lang, "help-cli-arguments", None)),
+            _ if unused.contains(&arg.get_id().as_str()) => arg.hide(true),
             _ => arg,
         });
     if is_help_command {
         cmd = cmd.about(text::message(lang, "help-cli-help-command", None));
     }
     cmd.mut_subcommands(|sub| built_in_words(sub, lang))
+}
+
+/// The global options a subcommand does not take, left out of its
+/// `--help` (clap shows every global option in every subcommand's help):
+/// those [`Cli::misused_option`] refuses, and those it has no use for.
+fn unused_globals(command: &str) -> &'static [&'static str] {
+    const CLIENT: [&str; 3] = ["ca_file", "client_cert", "client_key"];
+    match command {
+        "demo" => &["api", "token_file", CLIENT[0], CLIENT[1], CLIENT[2]],
+        "serve" => &[
+            "api",
+            "car",
+            "cars",
+            "concurrency",
+            "report",
+            CLIENT[0],
+            CLIENT[1],
+            CLIENT[2],
+        ],
+        "steps" => &["report"],
+        "next" => &["car", "cars", "concurrency", "report"],
+        "login" | "logout" | "auth" | "status" => &["car", "cars", "concurrency", "report"],
+        "doctor" => &["cars", "concurrency", "report"],
+        "completions" | "man" => &[
+            "api",
+            "car",
+            "cars",
+            "concurrency",
+            "token_file",
+            "report",
+            CLIENT[0],
+            CLIENT[1],
+            CLIENT[2],
+        ],
+        _ => &[],
+    }
 }
 
 /// `--churn`: a number of seconds, at least a tenth.
@@ -920,6 +958,45 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A subcommand's `--help` lists only the options it takes: `serve`
+    /// shows none of the client's, `next` no --car or --report; the
+    /// top-level help still lists them all (issue: every subcommand listed
+    /// options it then refused).
+    #[test]
+    fn each_subcommand_s_help_shows_only_what_it_takes() {
+        let help = |args: &[&str]| match Cli::try_parse_args_in(Lang::En, args) {
+            Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => e.to_string(),
+            other => panic!("{other:?}"),
+        };
+        let serve = help(&["stepwise", "serve", "--help"]);
+        for gone in [
+            "--api",
+            "--car ",
+            "--cars",
+            "--report",
+            "--client-cert",
+            "--ca-file",
+            "--concurrency",
+        ] {
+            assert!(!serve.contains(gone), "serve shows {gone}:\n{serve}");
+        }
+        for kept in ["--token-file", "--lang", "--addr", "--tls"] {
+            assert!(serve.contains(kept), "serve lacks {kept}:\n{serve}");
+        }
+        let next = help(&["stepwise", "next", "--help"]);
+        for gone in ["--car ", "--cars", "--report"] {
+            assert!(!next.contains(gone), "next shows {gone}:\n{next}");
+        }
+        assert!(next.contains("--api"), "{next}");
+        let status = help(&["stepwise", "auth", "status", "--help"]);
+        assert!(!status.contains("--report"), "{status}");
+        assert!(status.contains("--token-file"), "{status}");
+        let top = help(&["stepwise", "--help"]);
+        for kept in ["--api", "--car ", "--report", "--client-cert"] {
+            assert!(top.contains(kept), "top lacks {kept}:\n{top}");
+        }
+    }
 
     /// Every option read from the environment hides the variable's value
     /// in help, in every subcommand.
