@@ -24,8 +24,12 @@ fn main() -> ExitCode {
     // value checks and every message below speak it.
     let config_lang = stepwise::config::config_lang();
     let flag = stepwise::cli::lang_flag(&args);
+    // `--version` answers whatever the language settings hold: a script
+    // asking which stepwise this is must not fail on STEPWISE_LANG.
+    let version = args.iter().skip(1).any(|a| a == "--version" || a == "-V");
     let lang = match stepwise::cli::early_lang(flag.as_deref(), config_lang.as_deref()) {
         Ok(lang) => lang,
+        Err((_, speak)) if version => speak,
         Err((e, speak)) => {
             let _ = LANG.set(speak);
             return usage(stepwise::cli::unknown_lang_message(speak, &e));

@@ -1228,3 +1228,26 @@ fn the_readme_states_the_rust_version_of_cargo_toml() {
         "README does not state rust-version {version}"
     );
 }
+
+/// `--version` answers even when STEPWISE_LANG names no language this tool
+/// speaks (a script asking which stepwise this is); any command still
+/// refuses it, naming the variable.
+#[test]
+fn version_answers_whatever_stepwise_lang_holds() {
+    let home = home();
+    let out = stepwise(home.path())
+        .env("STEPWISE_LANG", "xx")
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    assert_exit(&out, 0);
+    assert!(stdout(&out).starts_with("stepwise "), "{}", stdout(&out));
+    let out = stepwise(home.path())
+        .env("STEPWISE_LANG", "xx")
+        .args(["steps", "--car", "987654"])
+        .output()
+        .expect("the binary runs");
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("STEPWISE_LANG"), "{err}");
+}
