@@ -324,7 +324,9 @@ impl SessionReport {
             out,
             "- {}: {}",
             tr!(lang, "report-backend"),
-            md(&self.backend)
+            // A code span: the address reads as typed, not escaped against
+            // autolinking (a new user read "http:\/\/127.0.0.1").
+            format!("`{}`", in_code(&self.backend))
         );
         let _ = writeln!(
             out,
@@ -579,6 +581,18 @@ mod tests {
         assert_eq!(json["entries"][2]["at"], "2027-01-15T08:00:05Z");
         assert_eq!(json["steps"][1]["name"], "deviceActivation");
         assert_eq!(json["steps"][1]["status"], "alreadyDone");
+    }
+
+    /// The gateway's address reads as typed, in a code span (no link),
+    /// never with escaped slashes; a backtick in it cannot end the span.
+    #[test]
+    fn the_backend_reads_as_typed_in_a_code_span() {
+        let report = SessionReport::new("http://127.0.0.1:18121", Lang::En);
+        let md = report.to_markdown();
+        assert!(md.contains("`http://127.0.0.1:18121`"), "{md}");
+        assert!(!md.contains("\\/"), "{md}");
+        let odd = SessionReport::new("http://x`y", Lang::En).to_markdown();
+        assert!(odd.contains("`http://x'y`"), "{odd}");
     }
 
     #[test]
