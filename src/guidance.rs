@@ -247,13 +247,24 @@ pub const MAX_CODE_CHARS: usize = 32;
 
 /// A character a code read off a phone may hold.
 pub fn is_code_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.')
+    c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | ' ' | '-')
 }
 
-/// A code as compared: upper case, `:` as `_`, and the `NOK` prefix (which
-/// the clients print as `NOK:`, `NOK_` or twice) left out.
+/// A code as compared: upper case, `:`, a space or `-` as `_` (as a person
+/// copies `NOK: MAXNBTOOLS` off a phone), runs of them as one, and the `NOK`
+/// prefix (which the clients print as `NOK:`, `NOK_` or twice) left out.
 fn normalise(raw: &str) -> String {
-    let mut code = raw.trim().to_ascii_uppercase().replace(':', "_");
+    let mut code = String::with_capacity(raw.len());
+    for c in raw.trim().chars() {
+        let c = match c {
+            ':' | ' ' | '-' => '_',
+            c => c.to_ascii_uppercase(),
+        };
+        if !(c == '_' && code.ends_with('_')) {
+            code.push(c);
+        }
+    }
+    let mut code = code.trim_matches('_').to_owned();
     while let Some(rest) = code.strip_prefix("NOK_") {
         code = rest.to_owned();
     }
@@ -415,6 +426,11 @@ mod tests {
         assert_eq!(key("nok_blocked"), Some("blocked"));
         assert_eq!(key("NOK_BLOCKED"), Some("blocked"));
         assert_eq!(key("NOK:NOK_BLOCKED"), Some("blocked"));
+        // As a person copies it off a phone: a space or a dash between.
+        assert_eq!(key("NOK MAXNBTOOLS"), Some("maxnbtools"));
+        assert_eq!(key("nok: maxnbtools "), Some("maxnbtools"));
+        assert_eq!(key("NOK-BLOCKED"), Some("blocked"));
+        assert_eq!(key("invalid grant"), Some("invalid-grant"));
         assert_eq!(key("NEED_AUTHORIZATION"), Some("need-authorization"));
         assert_eq!(key("Invalid_Grant"), Some("invalid-grant"));
         assert_eq!(

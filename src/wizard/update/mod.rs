@@ -168,6 +168,9 @@ fn type_text(state: &mut State, text: &str) {
     match (&mut state.overlay, &mut state.screen) {
         (Some(Overlay::Explain(code)), _) => {
             code.extend(text.chars().filter(|c| is_code_char(*c)));
+            // A space separates words of a code; one leading it is no part.
+            let start = code.len() - code.trim_start().len();
+            code.drain(..start);
             code.truncate(MAX_CODE_CHARS);
         }
         (Some(Overlay::Note(note)), _) => {
