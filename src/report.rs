@@ -322,11 +322,11 @@ impl SessionReport {
         let mut out = format!("# {}\n\n", tr!(lang, "report-title"));
         let _ = writeln!(
             out,
-            "- {}: {}",
-            tr!(lang, "report-backend"),
             // A code span: the address reads as typed, not escaped against
             // autolinking (a new user read "http:\/\/127.0.0.1").
-            format!("`{}`", in_code(&self.backend))
+            "- {}: `{}`",
+            tr!(lang, "report-backend"),
+            in_code(&self.backend)
         );
         let _ = writeln!(
             out,
