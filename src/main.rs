@@ -292,6 +292,8 @@ struct ServeToken<'a> {
 /// `serve --tls`: where the generated files go, and whose client
 /// certificates to demand.
 struct TlsServe {
+    /// `--addr`, for the names of a generated certificate.
+    addr: String,
     dir: Option<std::path::PathBuf>,
     client_ca: Option<std::path::PathBuf>,
 }
@@ -316,6 +318,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let ca_file = dir.join("ca.pem");
     let spec = CertSpec {
+        names: cert_names(&tls.addr),
         authority_note: Some(ca_file.display().to_string()),
         ..CertSpec::default()
     };
@@ -428,6 +431,7 @@ fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
         unreachable!("dispatched by main")
     };
     let tls = tls.then(|| TlsServe {
+        addr: addr.clone(),
         dir: tls_dir.clone(),
         client_ca: client_ca.clone(),
     });
@@ -526,6 +530,18 @@ fn serve(
             count = stepwise::text::num(count),
             required = required
         )];
+        // 0.0.0.0 is no address a phone or another PC can open: name the
+        // one this machine is reached at.
+        if bound.ip().is_unspecified()
+            && let Some(ip) = lan_address()
+        {
+            let reach = std::net::SocketAddr::new(ip, bound.port());
+            banner.push(tr!(
+                lang,
+                "cli-arg-sim-reach",
+                url = format!("{scheme}://{reach}")
+            ));
+        }
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
             .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
         if let Some(options) = auth {
@@ -573,6 +589,34 @@ fn serve(
             )),
         }
     })
+}
+
+/// The address other machines reach this one at: the source address of
+/// the route out (a UDP socket "connected" to a documentation address sends
+/// nothing). `None` without a route, or when it is a loopback address.
+fn lan_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    socket.connect(("192.0.2.1", 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// The names a generated certificate of `serve --tls --addr ADDR` is for:
+/// localhost and 127.0.0.1, and the address other machines use when ADDR
+/// listens beyond loopback (else they read "not for the name 192.0.2.2").
+fn cert_names(addr: &str) -> Vec<String> {
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let extra = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => lan_address(),
+        Ok(ip) if !ip.is_loopback() => Some(ip),
+        _ => None,
+    };
+    if let Some(ip) = extra {
+        names.push(ip.to_string());
+    }
+    names
 }
 
 /// The token `serve` demands, from `--token-file` or `--token`.
@@ -874,5 +918,32 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
         emit(&report.json(), code)
     } else {
         emit(&report.text(lang), code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate of `serve --tls` is also for the address other
+    /// machines use: the one given, or this machine's own for 0.0.0.0.
+    #[test]
+    fn a_served_certificate_names_the_address_other_machines_use() {
+        let base = ["localhost", "127.0.0.1"];
+        assert_eq!(cert_names("127.0.0.1:8443"), base);
+        assert_eq!(cert_names("localhost:8443"), base);
+        assert_eq!(
+            cert_names("192.0.2.7:8443"),
+            [base[0], base[1], "192.0.2.7"]
+        );
+        assert_eq!(
+            cert_names("[2001:db8::1]:8443"),
+            [base[0], base[1], "2001:db8::1"]
+        );
+        let any = cert_names("0.0.0.0:8443");
+        match lan_address() {
+            Some(ip) => assert_eq!(any, [base[0], base[1], &ip.to_string()]),
+            None => assert_eq!(any, base),
+        }
     }
 }

@@ -843,6 +843,7 @@ cli-arg-sim-token-bearer = Bearer-Token verlangt
 cli-arg-sim-token-signed-in = Anmelde-Token verlangt
 cli-arg-sim-token-none = kein Token verlangt
 cli-arg-sim-open-network = Achtung: { $url } ist von anderen Rechnern aus erreichbar und verlangt kein Token: Jeder in diesem Netz kann die Steueraufrufe nutzen (/sim/…: Schritte abschließen oder zurücknehmen, Anmeldungen freigeben). Ein Token mit --token-file PFAD verlangen oder nur auf 127.0.0.1 lauschen.
+cli-arg-sim-reach = Andere Rechner und Handys erreichen ihn unter { $url }: dort diese Adresse an --api geben (der QR-Code der Kundenanleitung zeigt dann auch dorthin)
 cli-arg-sim-device-sign-in = Geräte-Anmeldung an: Tokens gelten { $seconds } s; einen Code bestätigen mit POST /sim/device/CODE/approve (oder /deny), oder { $url }/device öffnen
 
 ## Command-line errors: configuration, networks, sign-in storage

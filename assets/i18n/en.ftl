@@ -848,6 +848,7 @@ cli-arg-sim-token-bearer = a bearer token required
 cli-arg-sim-token-signed-in = a signed-in token required
 cli-arg-sim-token-none = no token required
 cli-arg-sim-open-network = Warning: { $url } can be reached from other machines and asks for no token: anyone on that network can use the control calls (/sim/…: complete or revoke steps, approve sign-ins). Require a token with --token-file PATH, or listen on 127.0.0.1 only.
+cli-arg-sim-reach = Other machines and phones reach it at { $url }: give that to --api there (the customers' guidance QR then points there too)
 cli-arg-sim-device-sign-in = device sign-in on: tokens last { $seconds } s; approve a code with POST /sim/device/CODE/approve (or /deny), or open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

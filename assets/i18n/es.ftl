@@ -849,6 +849,7 @@ cli-arg-sim-token-bearer = se exige un token (bearer)
 cli-arg-sim-token-signed-in = se exige un token de sesión
 cli-arg-sim-token-none = no se exige token
 cli-arg-sim-open-network = Atención: { $url } es accesible desde otras máquinas y no pide ningún token: cualquiera en esa red puede usar las llamadas de control (/sim/…: completar o revocar pasos, aprobar inicios de sesión). Exija un token con --token-file RUTA, o escuche solo en 127.0.0.1.
+cli-arg-sim-reach = Otros equipos y los teléfonos lo alcanzan en { $url }: indique esa dirección a --api en ellos (el QR de la guía del cliente apuntará también allí)
 cli-arg-sim-device-sign-in = inicio de sesión por dispositivo activo: los tokens duran { $seconds } s; apruebe un código con POST /sim/device/CODE/approve (o /deny), o abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -846,6 +846,7 @@ cli-arg-sim-token-bearer = jeton (bearer) exigé
 cli-arg-sim-token-signed-in = jeton de connexion exigé
 cli-arg-sim-token-none = aucun jeton exigé
 cli-arg-sim-open-network = Attention : { $url } est joignable depuis d'autres machines et ne demande aucun jeton : n'importe qui sur ce réseau peut utiliser les appels de contrôle (/sim/… : terminer ou annuler des étapes, approuver des connexions). Exigez un jeton avec --token-file CHEMIN, ou n'écoutez que sur 127.0.0.1.
+cli-arg-sim-reach = Les autres machines et les téléphones le joignent à { $url } : donnez cette adresse à --api sur ces machines (le QR du guide client y pointe alors aussi)
 cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

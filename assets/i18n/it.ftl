@@ -846,6 +846,7 @@ cli-arg-sim-token-bearer = richiesto un token (bearer)
 cli-arg-sim-token-signed-in = richiesto un token di accesso
 cli-arg-sim-token-none = nessun token richiesto
 cli-arg-sim-open-network = Attenzione: { $url } è raggiungibile da altre macchine e non chiede alcun token: chiunque su quella rete può usare le chiamate di controllo (/sim/…: completare o revocare passi, approvare accessi). Richiedere un token con --token-file PERCORSO, oppure ascoltare solo su 127.0.0.1.
+cli-arg-sim-reach = Altre macchine e i telefoni lo raggiungono a { $url }: indicare questo indirizzo a --api su di esse (anche il QR della guida al cliente punterà lì)
 cli-arg-sim-device-sign-in = accesso tramite dispositivo attivo: i token durano { $seconds } s; approvare un codice con POST /sim/device/CODE/approve (o /deny), o aprire { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

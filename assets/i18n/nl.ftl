@@ -843,6 +843,7 @@ cli-arg-sim-token-bearer = bearer-token vereist
 cli-arg-sim-token-signed-in = inlogtoken vereist
 cli-arg-sim-token-none = geen token vereist
 cli-arg-sim-open-network = Let op: { $url } is bereikbaar vanaf andere machines en vraagt geen token: iedereen op dat netwerk kan de besturingsaanroepen gebruiken (/sim/…: stappen voltooien of intrekken, aanmeldingen goedkeuren). Vereis een token met --token-file PAD, of luister alleen op 127.0.0.1.
+cli-arg-sim-reach = Andere computers en telefoons bereiken hem op { $url }: geef dat adres daar aan --api (de QR-code van de klantuitleg wijst dan ook daarheen)
 cli-arg-sim-device-sign-in = inloggen via apparaat aan: tokens gelden { $seconds } s; keur een code goed met POST /sim/device/CODE/approve (of /deny), of open { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

@@ -858,6 +858,7 @@ cli-arg-sim-token-bearer = exige um token (bearer)
 cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-open-network = Atenção: { $url } pode ser acessado de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controle (/sim/…: concluir ou revogar passos, aprovar logins). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
+cli-arg-sim-reach = Outras máquinas e celulares o alcançam em { $url }: informe esse endereço a --api nelas (o QR do guia do cliente também apontará para lá)
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage

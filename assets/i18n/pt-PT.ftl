@@ -839,6 +839,7 @@ cli-arg-sim-token-signed-in = exige um token de login
 cli-arg-sim-token-none = nenhum token exigido
 cli-arg-sim-device-sign-in = entrada por dispositivo ativa: os tokens duram { $seconds } s; aprove um código com POST /sim/device/CODE/approve (ou /deny), ou abra { $url }/device
 cli-arg-sim-open-network = Atenção: { $url } está acessível a partir de outras máquinas e não pede nenhum token: qualquer pessoa nessa rede pode usar as chamadas de controlo (/sim/…: concluir ou revogar passos, aprovar inícios de sessão). Exija um token com --token-file CAMINHO, ou escute apenas em 127.0.0.1.
+cli-arg-sim-reach = Outras máquinas e telemóveis alcançam-no em { $url }: indique esse endereço a --api nelas (o QR do guia do cliente também apontará para lá)
 
 ## Command-line errors: configuration, networks, sign-in storage
 # O ficheiro de configuração; { $file } é o caminho dele, ou o caminho e a variável que o indica

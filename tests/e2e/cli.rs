@@ -1251,3 +1251,51 @@ fn version_answers_whatever_stepwise_lang_holds() {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.contains("STEPWISE_LANG"), "{err}");
 }
+
+/// `serve --addr 0.0.0.0:PORT` names the address other machines and phones
+/// open (0.0.0.0 is none): this machine's own, found by the route out.
+#[test]
+fn serve_on_every_address_names_the_one_other_machines_use() {
+    let home = home();
+    let port = pty::free_port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .env("STEPWISE_LANG", "en")
+        .args(["serve", "--addr", &format!("0.0.0.0:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    use std::io::BufRead;
+    // The banner's lines come at once; the listening line is the last of
+    // the ones this test needs when no other address exists.
+    while out.read_line(&mut banner).unwrap_or(0) > 0 && !banner.contains("Ctrl-C stops") {}
+    let mut more = String::new();
+    let own = {
+        let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).unwrap();
+        socket
+            .connect(("192.0.2.1", 9))
+            .ok()
+            .and_then(|()| socket.local_addr().ok())
+            .map(|a| a.ip())
+            .filter(|ip| !ip.is_loopback())
+    };
+    if own.is_some() {
+        out.read_line(&mut more).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        banner.contains(&format!("http://0.0.0.0:{port}")),
+        "{banner}"
+    );
+    match own {
+        Some(ip) => assert!(
+            more.contains(&format!("reach it at http://{ip}:{port}")),
+            "{banner}{more}"
+        ),
+        None => assert!(!banner.contains("reach it at"), "{banner}"),
+    }
+}
