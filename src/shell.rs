@@ -95,6 +95,8 @@ fn man_sections(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     }
     man.render_extra_section(out)?;
     environment_section(lang, &command, out)?;
+    files_section(lang, out)?;
+    keys_section(lang, out)?;
     man.render_version_section(out)?;
     man.render_authors_section(out)
 }
@@ -154,6 +156,84 @@ fn environment_section(
     Ok(())
 }
 
+/// FILES: the config file and what the data directory holds, at their
+/// Linux places (macOS and Windows use the system's folders: README says
+/// which, and `stepwise doctor` prints the config file's path).
+fn files_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        ".SH \"{}\"",
+        crate::text::message(lang, "man-section-files", None)
+    )?;
+    const DATA: &str = "~/.local/share/stepwise/";
+    let files = [
+        (
+            "~/.config/stepwise/config.toml".to_owned(),
+            "man-files-config",
+        ),
+        (format!("{DATA}device-id"), "man-files-device-id"),
+        (format!("{DATA}recent-ids"), "man-files-recent"),
+        (format!("{DATA}logins.json"), "man-files-logins"),
+        (format!("{DATA}reports/"), "man-files-reports"),
+        (format!("{DATA}logs/"), "man-files-logs"),
+        (format!("{DATA}demo-state.json"), "man-files-demo-state"),
+        (format!("{DATA}sim-tls/"), "man-files-sim-tls"),
+    ];
+    for (path, id) in files {
+        let text = crate::text::message(lang, id, None);
+        writeln!(
+            out,
+            ".TP\n\\fI{}\\fR\n{}",
+            roff_escape(&path),
+            roff_escape(&text)
+        )?;
+    }
+    Ok(())
+}
+
+/// KEYS: the wizard's keys, as its help lists them (every screen, then
+/// the overlays), in the page's language and with the keyboard's names.
+fn keys_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
+    use crate::wizard::keymap::{Context, HelpLine, help_lines};
+    writeln!(
+        out,
+        ".SH \"{}\"",
+        crate::text::message(lang, "man-section-keys", None)
+    )?;
+    // The single-vehicle run's screens, then the board's own.
+    // A heading is written with its first key: the badge legend has none.
+    let mut headings: Vec<&str> = Vec::new();
+    let mut pending: Option<&str> = None;
+    let mut current_new = false;
+    let lines = help_lines(Context::Start, false, false)
+        .into_iter()
+        .chain(help_lines(Context::Board, false, true));
+    for line in lines {
+        match line {
+            HelpLine::Heading(id) => {
+                current_new = !headings.contains(&id);
+                pending = current_new.then_some(id);
+            }
+            HelpLine::Key(b) if current_new => {
+                if let Some(id) = pending.take() {
+                    headings.push(id);
+                    let heading = crate::text::message(lang, id, None);
+                    writeln!(out, ".SS \"{}\"", roff_escape(&heading))?;
+                }
+                let text = crate::text::message(lang, b.help, None);
+                writeln!(
+                    out,
+                    ".TP\n\\fB{}\\fR\n{}",
+                    roff_escape(&crate::ui::key_label(lang, b.label)),
+                    roff_escape(&text)
+                )?;
+            }
+            HelpLine::Key(_) | HelpLine::Legend(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Text as roff shows it: backslashes and hyphens escaped, no line starting
 /// with a control character.
 fn roff_escape(text: &str) -> String {
@@ -174,6 +254,42 @@ fn roff_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The page has FILES (the config file, the data directory's files)
+    /// and KEYS (the wizard's keys, every screen's) in its language.
+    #[test]
+    fn the_manual_page_has_files_and_keys() {
+        for (lang, files, keys, quit) in [
+            (Lang::En, "FILES", "KEYS", "quit"),
+            (Lang::De, "DATEIEN", "TASTEN", "beenden"),
+        ] {
+            let mut page = Vec::new();
+            man_page(lang, &mut page).unwrap();
+            let page = String::from_utf8(page).unwrap();
+            let section = |heading: &str| {
+                let after = page
+                    .split(&format!(".SH \"{heading}\""))
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("no {heading} in {page}"));
+                after.split("\n.SH ").next().unwrap().to_owned()
+            };
+            let files = section(files);
+            for name in ["config.toml", "logins.json", "reports/", "device\\-id"] {
+                assert!(files.contains(name), "{name} in {files}");
+            }
+            let keys = section(keys);
+            for key in ["\\fBq\\fR", "\\fBw\\fR", "\\fBx\\fR", "\\fBN\\fR"] {
+                assert!(keys.contains(key), "{key} in {keys}");
+            }
+            assert!(keys.contains(quit), "{keys}");
+            // Every screen's section once, the board's included.
+            let headings: Vec<&str> = keys.lines().filter(|l| l.starts_with(".SS ")).collect();
+            let unique: std::collections::HashSet<&&str> = headings.iter().collect();
+            assert_eq!(unique.len(), headings.len(), "{keys}");
+            let board = crate::text::message(lang, "help-section-board", None);
+            assert!(keys.contains(&format!(".SS \"{board}\"")), "{keys}");
+        }
+    }
 
     /// The page names every variable stepwise reads, once, under its own
     /// heading in the page's language.

@@ -1225,6 +1225,16 @@ man-env-token-store = Wo login Tokens aufbewahrt: keyring, file oder auto (Stand
 man-env-config = Die Konfigurationsdatei, die statt der Standarddatei gelesen wird (stepwise doctor zeigt ihren Pfad)
 man-env-log = Der Protokollfilter, z. B. debug oder stepwise=trace (Standard info); Protokolle landen im Ordner logs des Datenordners
 man-env-no-color = Gesetzt und nicht leer: keine Farbe auf dem Bildschirm
+man-section-files = DATEIEN
+man-section-keys = TASTEN
+man-files-config = Die Konfigurationsdatei (STEPWISE_CONFIG nennt eine andere; unter macOS und Windows liegt sie im Ordner des Systems, den stepwise doctor ausgibt)
+man-files-device-id = Die Geräte-ID dieser Installation, mit jeder Anfrage gesendet
+man-files-recent = Die zuletzt geöffneten carAssociationIDs, auf dem Startbildschirm angeboten
+man-files-logins = Von stepwise login aufbewahrte Anmeldungen, wenn kein Schlüsselbund genutzt wird; nur für den Benutzer lesbar
+man-files-reports = Sitzungsberichte, mit x geschrieben (--report schreibt dorthin, wo es angibt)
+man-files-logs = Die Protokolle des Assistenten (STEPWISE_LOG legt den Umfang fest)
+man-files-demo-state = Was das Demo-Backend in früheren Läufen gelernt hat (stepwise demo --fresh vergisst es)
+man-files-sim-tls = Zertifizierungsstelle, Zertifikat und Schlüssel von stepwise serve --tls, sofern --tls-dir keinen anderen Ordner nennt
 auth-unknown-client = der Identitätsanbieter kennt die Client-ID { $client } nicht ({ $said }). Die dort für stepwise registrierte ID mit --client-id ID oder `client_id` in der Konfigurationsdatei setzen
 err-signin-issuer-mismatch = der Identitätsanbieter unter { $asked } nennt sich { $got }: seine Metadaten gehören nicht ihm. --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)
 err-signin-issuer-none = der Identitätsanbieter unter { $issuer } veröffentlicht keine Metadaten (weder /.well-known/openid-configuration noch /.well-known/oauth-authorization-server; HTTP { $status }). --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)

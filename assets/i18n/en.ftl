@@ -1230,6 +1230,16 @@ man-env-token-store = Where login keeps tokens: keyring, file or auto (the defau
 man-env-config = The configuration file to read instead of the default one (stepwise doctor shows its path)
 man-env-log = The log filter, such as debug or stepwise=trace (default info); logs go to the data directory's logs folder
 man-env-no-color = When set and not empty, no colour on screen
+man-section-files = FILES
+man-section-keys = KEYS
+man-files-config = The configuration file (STEPWISE_CONFIG names another; on macOS and Windows it is in the system's own folder, which stepwise doctor prints)
+man-files-device-id = This installation's device id, sent with every request
+man-files-recent = The carAssociationIDs opened last, offered on the start screen
+man-files-logins = Logins kept by stepwise login when no keyring is used, readable only by the user
+man-files-reports = Session reports written with x (--report writes where it says)
+man-files-logs = The wizard's logs (STEPWISE_LOG sets how much)
+man-files-demo-state = What the demo backend learnt in earlier runs (stepwise demo --fresh forgets it)
+man-files-sim-tls = The authority, certificate and key of stepwise serve --tls, unless --tls-dir names another folder
 auth-unknown-client = the identity provider does not know the client id { $client } ({ $said }). Set the id registered for stepwise there with --client-id ID or `client_id` in the config file
 err-signin-issuer-mismatch = the identity provider at { $asked } calls itself { $got }: its metadata is not its own. Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
 err-signin-issuer-none = the identity provider at { $issuer } publishes no metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server; HTTP { $status }). Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)

@@ -1240,6 +1240,16 @@ man-env-token-store = Dónde guarda login los tokens: keyring, file o auto (pred
 man-env-config = El archivo de configuración que se lee en lugar del predeterminado (stepwise doctor muestra su ruta)
 man-env-log = El filtro del registro, p. ej. debug o stepwise=trace (predeterminado info); los registros van a la carpeta logs de la carpeta de datos
 man-env-no-color = Definida y no vacía: sin color en pantalla
+man-section-files = ARCHIVOS
+man-section-keys = TECLAS
+man-files-config = El archivo de configuración (STEPWISE_CONFIG indica otro; en macOS y Windows está en la carpeta del sistema, que stepwise doctor muestra)
+man-files-device-id = El id de dispositivo de esta instalación, enviado con cada petición
+man-files-recent = Los últimos carAssociationID abiertos, ofrecidos en la pantalla de inicio
+man-files-logins = Las sesiones guardadas por stepwise login cuando no se usa un llavero, legibles solo por el usuario
+man-files-reports = Los informes de sesión escritos con «x» (--report escribe donde indica)
+man-files-logs = Los registros del asistente (STEPWISE_LOG fija cuánto)
+man-files-demo-state = Lo que el backend de demostración aprendió en ejecuciones anteriores (stepwise demo --fresh lo olvida)
+man-files-sim-tls = La autoridad, el certificado y la clave de stepwise serve --tls, salvo que --tls-dir indique otra carpeta
 auth-unknown-client = el proveedor de identidad no conoce el client id { $client } ({ $said }). Indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
 err-signin-issuer-mismatch = el proveedor de identidad en { $asked } se llama a sí mismo { $got }: sus metadatos no son suyos. Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)
 err-signin-issuer-none = el proveedor de identidad en { $issuer } no publica metadatos (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server; HTTP { $status }). Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)

@@ -1237,6 +1237,16 @@ man-env-token-store = Où login garde les jetons : keyring, file ou auto (par d�
 man-env-config = Le fichier de configuration à lire au lieu de celui par défaut (stepwise doctor affiche son chemin)
 man-env-log = Le filtre du journal, par ex. debug ou stepwise=trace (par défaut info) ; les journaux vont dans le dossier logs du dossier de données
 man-env-no-color = Défini et non vide : pas de couleur à l'écran
+man-section-files = FICHIERS
+man-section-keys = TOUCHES
+man-files-config = Le fichier de configuration (STEPWISE_CONFIG en désigne un autre ; sous macOS et Windows il se trouve dans le dossier du système, que stepwise doctor affiche)
+man-files-device-id = L'identifiant d'appareil de cette installation, envoyé avec chaque requête
+man-files-recent = Les derniers carAssociationIDs ouverts, proposés sur l'écran d'accueil
+man-files-logins = Les connexions gardées par stepwise login quand aucun trousseau n'est utilisé, lisibles par l'utilisateur seul
+man-files-reports = Les rapports de session écrits avec x (--report écrit là où il l'indique)
+man-files-logs = Les journaux de l'assistant (STEPWISE_LOG en règle la quantité)
+man-files-demo-state = Ce que le backend de démonstration a appris lors des exécutions précédentes (stepwise demo --fresh l'oublie)
+man-files-sim-tls = L'autorité, le certificat et la clé de stepwise serve --tls, sauf si --tls-dir désigne un autre dossier
 auth-unknown-client = le fournisseur d'identité ne connaît pas l'identifiant client { $client } ({ $said }). Indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
 err-signin-issuer-mismatch = le fournisseur d'identité à l'adresse { $asked } se nomme { $got } : ses métadonnées ne sont pas les siennes. Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
 err-signin-issuer-none = le fournisseur d'identité à l'adresse { $issuer } ne publie aucune métadonnée (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server ; HTTP { $status }). Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)

@@ -1237,6 +1237,16 @@ man-env-token-store = Dove login conserva i token: keyring, file o auto (predefi
 man-env-config = Il file di configurazione da leggere al posto di quello predefinito (stepwise doctor ne mostra il percorso)
 man-env-log = Il filtro del log, ad es. debug o stepwise=trace (predefinito info); i log vanno nella cartella logs della cartella dati
 man-env-no-color = Impostata e non vuota: nessun colore sullo schermo
+man-section-files = FILE
+man-section-keys = TASTI
+man-files-config = Il file di configurazione (STEPWISE_CONFIG ne indica un altro; su macOS e Windows si trova nella cartella del sistema, che stepwise doctor mostra)
+man-files-device-id = L'id dispositivo di questa installazione, inviato con ogni richiesta
+man-files-recent = Gli ultimi carAssociationID aperti, proposti nella schermata iniziale
+man-files-logins = Gli accessi conservati da stepwise login quando non si usa un portachiavi, leggibili solo dall'utente
+man-files-reports = I rapporti di sessione scritti con x (--report scrive dove indica)
+man-files-logs = I log della procedura guidata (STEPWISE_LOG ne stabilisce la quantità)
+man-files-demo-state = Ciò che il backend dimostrativo ha imparato nelle esecuzioni precedenti (stepwise demo --fresh lo dimentica)
+man-files-sim-tls = L'autorità, il certificato e la chiave di stepwise serve --tls, a meno che --tls-dir non indichi un'altra cartella
 auth-unknown-client = il fornitore di identità non conosce il client id { $client } ({ $said }). Impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
 err-signin-issuer-mismatch = il fornitore di identità su { $asked } si chiama { $got }: i suoi metadati non sono i suoi. Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)
 err-signin-issuer-none = il fornitore di identità su { $issuer } non pubblica metadati (né /.well-known/openid-configuration né /.well-known/oauth-authorization-server; HTTP { $status }). Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)

@@ -1228,6 +1228,16 @@ man-env-token-store = Waar login tokens bewaart: keyring, file of auto (standaar
 man-env-config = Het configuratiebestand dat in plaats van het standaardbestand wordt gelezen (stepwise doctor toont het pad)
 man-env-log = Het logfilter, bijv. debug of stepwise=trace (standaard info); logs gaan naar de map logs van de gegevensmap
 man-env-no-color = Gezet en niet leeg: geen kleur op het scherm
+man-section-files = BESTANDEN
+man-section-keys = TOETSEN
+man-files-config = Het configuratiebestand (STEPWISE_CONFIG noemt een ander; op macOS en Windows staat het in de map van het systeem, die stepwise doctor toont)
+man-files-device-id = De apparaat-id van deze installatie, met elk verzoek meegestuurd
+man-files-recent = De laatst geopende carAssociationID's, aangeboden op het startscherm
+man-files-logins = Logins die stepwise login bewaart als er geen sleutelhanger wordt gebruikt, alleen leesbaar voor de gebruiker
+man-files-reports = Sessierapporten, geschreven met x (--report schrijft waar het aangeeft)
+man-files-logs = De logs van de wizard (STEPWISE_LOG bepaalt hoeveel)
+man-files-demo-state = Wat de demo-backend in eerdere runs heeft geleerd (stepwise demo --fresh vergeet het)
+man-files-sim-tls = De autoriteit, het certificaat en de sleutel van stepwise serve --tls, tenzij --tls-dir een andere map noemt
 auth-unknown-client = de identiteitsprovider kent de client-id { $client } niet ({ $said }). Stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
 err-signin-issuer-mismatch = de identiteitsprovider op { $asked } noemt zichzelf { $got }: zijn metadata zijn niet van hem. Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)
 err-signin-issuer-none = de identiteitsprovider op { $issuer } publiceert geen metadata (geen /.well-known/openid-configuration en geen /.well-known/oauth-authorization-server; HTTP { $status }). Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)

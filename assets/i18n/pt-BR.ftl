@@ -1264,6 +1264,16 @@ man-env-token-store = Onde o login guarda tokens: keyring, file ou auto (padrão
 man-env-config = O arquivo de configuração lido no lugar do padrão (stepwise doctor mostra o caminho dele)
 man-env-log = O filtro do log, como debug ou stepwise=trace (padrão info); os logs vão para a pasta logs da pasta de dados
 man-env-no-color = Definida e não vazia: sem cor na tela
+man-section-files = ARQUIVOS
+man-section-keys = TECLAS
+man-files-config = O arquivo de configuração (STEPWISE_CONFIG indica outro; no macOS e no Windows ele fica na pasta do sistema, que o stepwise doctor mostra)
+man-files-device-id = O id de dispositivo desta instalação, enviado em cada requisição
+man-files-recent = Os últimos carAssociationIDs abertos, oferecidos na tela inicial
+man-files-logins = Logins guardados pelo stepwise login quando não se usa um chaveiro, legíveis só pelo usuário
+man-files-reports = Relatórios de sessão gravados com x (--report grava onde indicar)
+man-files-logs = Os logs do assistente (STEPWISE_LOG define quanto)
+man-files-demo-state = O que o backend de demonstração aprendeu em execuções anteriores (stepwise demo --fresh esquece)
+man-files-sim-tls = A autoridade, o certificado e a chave do stepwise serve --tls, a menos que --tls-dir indique outra pasta
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } chama a si mesmo de { $got }: os metadados não são dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)

@@ -1237,6 +1237,16 @@ man-env-token-store = Onde o login guarda tokens: keyring, file ou auto (predefi
 man-env-config = O ficheiro de configuração lido em vez do predefinido (stepwise doctor mostra o caminho)
 man-env-log = O filtro do registo, como debug ou stepwise=trace (predefinição info); os registos vão para a pasta logs da pasta de dados
 man-env-no-color = Definida e não vazia: sem cor no ecrã
+man-section-files = FICHEIROS
+man-section-keys = TECLAS
+man-files-config = O ficheiro de configuração (STEPWISE_CONFIG indica outro; no macOS e no Windows fica na pasta do sistema, que o stepwise doctor mostra)
+man-files-device-id = O id de dispositivo desta instalação, enviado em cada pedido
+man-files-recent = Os últimos carAssociationIDs abertos, oferecidos no ecrã inicial
+man-files-logins = Sessões guardadas pelo stepwise login quando não se usa um porta-chaves, legíveis só pelo utilizador
+man-files-reports = Relatórios de sessão escritos com x (--report escreve onde indicar)
+man-files-logs = Os registos do assistente (STEPWISE_LOG define quanto)
+man-files-demo-state = O que o backend de demonstração aprendeu em execuções anteriores (stepwise demo --fresh esquece-o)
+man-files-sim-tls = A autoridade, o certificado e a chave do stepwise serve --tls, a menos que --tls-dir indique outra pasta
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } identifica-se como { $got }: os metadados não são os dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
