@@ -530,18 +530,7 @@ fn serve(
             count = stepwise::text::num(count),
             required = required
         )];
-        // 0.0.0.0 is no address a phone or another PC can open: name the
-        // one this machine is reached at.
-        if bound.ip().is_unspecified()
-            && let Some(ip) = lan_address()
-        {
-            let reach = std::net::SocketAddr::new(ip, bound.port());
-            banner.push(tr!(
-                lang,
-                "cli-arg-sim-reach",
-                url = format!("{scheme}://{reach}")
-            ));
-        }
+        banner.extend(reach_line(lang, scheme, bound));
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
             .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
         if let Some(options) = auth {
@@ -589,6 +578,21 @@ fn serve(
             )),
         }
     })
+}
+
+/// 0.0.0.0 is no address a phone or another PC can open: for a simulator
+/// bound there, the line naming the one this machine is reached at.
+fn reach_line(lang: Lang, scheme: &str, bound: std::net::SocketAddr) -> Option<String> {
+    if !bound.ip().is_unspecified() {
+        return None;
+    }
+    let ip = lan_address()?;
+    let reach = std::net::SocketAddr::new(ip, bound.port());
+    Some(tr!(
+        lang,
+        "cli-arg-sim-reach",
+        url = format!("{scheme}://{reach}")
+    ))
 }
 
 /// The address other machines reach this one at: the source address of
