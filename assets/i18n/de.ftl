@@ -176,6 +176,7 @@ key-name-space = Leertaste
 key-name-pgdn = Bild↓
 key-name-pgup = Bild↑
 key-name-ctrl-c = Strg-C
+key-name-yes = j
 
 key-short-quit = Ende
 key-short-open = öffnen
@@ -645,7 +646,7 @@ board-rows-window = { $from }–{ $to } von { $total }
 board-n-of-m = { $done } von { $total }
 board-ready = bereit
 board-loading = frage an…
-board-remove-ask = { $car } aus der Übersicht entfernen? „y“ entfernt es, „n“ behält es.
+board-remove-ask = { $car } aus der Übersicht entfernen? „j“ entfernt es, „n“ behält es.
 board-add-prompt = carAssociationID hinzufügen:
 board-add-duplicate = { $car } ist schon in der Übersicht.
 board-removed = { $car } entfernt

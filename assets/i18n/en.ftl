@@ -190,6 +190,8 @@ key-name-space = Space
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+# The letter that answers yes to a question (y answers yes in every language too).
+key-name-yes = y
 
 key-short-quit = quit
 key-short-open = open

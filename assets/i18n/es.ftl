@@ -176,6 +176,7 @@ key-name-space = Espacio
 key-name-pgdn = Av Pág
 key-name-pgup = Re Pág
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = salir
 key-short-open = abrir
@@ -651,7 +652,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = listo
 board-loading = consultando…
-board-remove-ask = ¿Quitar { $car } del panel? Pulse «y» para quitarlo o «n» para dejarlo.
+board-remove-ask = ¿Quitar { $car } del panel? Pulse «s» para quitarlo o «n» para dejarlo.
 board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado

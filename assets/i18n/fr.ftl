@@ -176,6 +176,7 @@ key-name-space = Espace
 key-name-pgdn = Pg suiv
 key-name-pgup = Pg préc
 key-name-ctrl-c = Ctrl-C
+key-name-yes = o
 
 key-short-quit = quitter
 key-short-open = ouvrir
@@ -648,7 +649,7 @@ board-rows-window = { $from }–{ $to } sur { $total }
 board-n-of-m = { $done } sur { $total }
 board-ready = prêt
 board-loading = demande…
-board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «y» pour le retirer, «n» pour le garder.
+board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «o» pour le retirer, «n» pour le garder.
 board-add-prompt = Ajouter le carAssociationID :
 board-add-duplicate = { $car } est déjà sur le tableau.
 board-removed = { $car } retiré

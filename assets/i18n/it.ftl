@@ -176,6 +176,7 @@ key-name-space = Spazio
 key-name-pgdn = Pag↓
 key-name-pgup = Pag↑
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = esci
 key-short-open = apri
@@ -648,7 +649,7 @@ board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
 board-loading = richiesta…
-board-remove-ask = Togliere { $car } dal quadro? Premere «y» per toglierlo, «n» per tenerlo.
+board-remove-ask = Togliere { $car } dal quadro? Premere «s» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:
 board-add-duplicate = { $car } è già nel quadro.
 board-removed = { $car } tolto

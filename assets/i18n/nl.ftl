@@ -176,6 +176,7 @@ key-name-space = Spatie
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = j
 
 key-short-quit = stoppen
 key-short-open = openen
@@ -645,7 +646,7 @@ board-rows-window = { $from }–{ $to } van { $total }
 board-n-of-m = { $done } van { $total }
 board-ready = klaar
 board-loading = vraagt…
-board-remove-ask = { $car } uit het overzicht halen? Druk op ‘y’ om het weg te halen, op ‘n’ om het te houden.
+board-remove-ask = { $car } uit het overzicht halen? Druk op ‘j’ om het weg te halen, op ‘n’ om het te houden.
 board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald

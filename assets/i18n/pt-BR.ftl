@@ -177,6 +177,7 @@ key-name-space = Espaço
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = sair
 key-short-open = abrir
@@ -657,7 +658,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = consultando…
-board-remove-ask = Remover { $car } do painel? Pressione «y» para remover ou «n» para manter.
+board-remove-ask = Remover { $car } do painel? Pressione «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido

@@ -176,6 +176,7 @@ key-name-space = Espaço
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = sair
 key-short-open = abrir
@@ -641,7 +642,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = a consultar…
-board-remove-ask = Remover { $car } do painel? Prima «y» para remover ou «n» para manter.
+board-remove-ask = Remover { $car } do painel? Prima «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido

@@ -196,6 +196,7 @@ pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
             "PgDn" => tr!(lang, "key-name-pgdn"),
             "PgUp" => tr!(lang, "key-name-pgup"),
             "Ctrl-C" => tr!(lang, "key-name-ctrl-c"),
+            crate::wizard::keymap::YES_LABEL => tr!(lang, "key-name-yes"),
             other => other.to_owned(),
         })
         .collect::<Vec<_>>()

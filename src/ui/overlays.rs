@@ -136,7 +136,7 @@ pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme)
         Line::from(tr!(lang, "reset-what")),
         Line::from(""),
         Line::from(vec![
-            Span::styled("y", theme.key()),
+            Span::styled(tr!(lang, "key-name-yes"), theme.key()),
             Span::raw(format!(" {}    ", tr!(lang, "key-short-reset-now"))),
             Span::styled("n", theme.key()),
             Span::raw(" / "),
