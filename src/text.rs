@@ -166,6 +166,34 @@ pub fn num(n: usize) -> FluentValue<'static> {
     FluentValue::from(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
+/// A duration of whole seconds as this language writes one ("59m 57s",
+/// "59 min 57 s", "1 Tg. 2 h"): days, hours, minutes and seconds, each
+/// from the catalogue (`duration-*`), those that are not zero; "0s" for
+/// none.
+pub fn duration(lang: Lang, secs: u64) -> String {
+    let parts = [
+        ("duration-days", secs / 86_400),
+        ("duration-hours", secs / 3_600 % 24),
+        ("duration-minutes", secs / 60 % 60),
+        ("duration-seconds", secs % 60),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(id, n)| {
+            let mut args = Args::new();
+            args.set("n", FluentValue::from(*n));
+            message(lang, id, Some(&args))
+        })
+        .collect();
+    if words.is_empty() {
+        let mut args = Args::new();
+        args.set("n", FluentValue::from(0u64));
+        return message(lang, "duration-seconds", Some(&args));
+    }
+    words.join(" ")
+}
+
 /// `tr!(lang, "id")` or `tr!(lang, "id", name = value, ...)`: a message of
 /// the catalogue. Values are anything a `FluentValue` is made from; counts go
 /// through [`num`] so plural forms apply.
@@ -184,6 +212,27 @@ macro_rules! tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_in_each_languages_units() {
+        assert_eq!(duration(Lang::En, 3_597), "59m 57s");
+        assert_eq!(duration(Lang::En, 0), "0s");
+        assert_eq!(duration(Lang::En, 90_061), "1d 1h 1m 1s");
+        assert_eq!(duration(Lang::En, 7_200), "2h");
+        assert_eq!(duration(Lang::Fr, 3_597), "59 min 57 s");
+        assert_eq!(duration(Lang::Fr, 90_061), "1 j 1 h 1 min 1 s");
+        assert_eq!(duration(Lang::De, 172_800), "2 Tg.");
+        assert_eq!(duration(Lang::It, 86_400), "1 g");
+        assert_eq!(duration(Lang::Nl, 3_600), "1 u");
+        for lang in Lang::ALL.iter().filter(|l| **l != Lang::En) {
+            let days = duration(*lang, 90_061);
+            assert_ne!(days, duration(Lang::En, 90_061), "{lang}");
+            assert!(
+                days.starts_with("1 ") && days.ends_with(" s"),
+                "{lang}: {days}"
+            );
+        }
+    }
 
     #[test]
     fn every_file_parses_without_errors() {

@@ -466,6 +466,11 @@ status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     kept in { $place }
 status-login-file-private = (readable only by you)
 status-login-none = Login:     none kept (`stepwise login` signs in)
+# A duration, days to seconds: each part that is not zero, joined by spaces ("1d 2h 3m 4s").
+duration-days = { $n }d
+duration-hours = { $n }h
+duration-minutes = { $n }m
+duration-seconds = { $n }s
 status-expires = Expires:   { $time } (in { $left })
 status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
 status-expired = Expires:   expired at { $time }
