@@ -213,6 +213,57 @@ macro_rules! tr {
 mod tests {
     use super::*;
 
+    /// A banner reads "title: text" (`banner-title-sep` between): in French
+    /// and Italian the text after the colon starts in lower case, and in no
+    /// language does a step done read "A: done: next: B".
+    #[test]
+    fn banner_texts_follow_the_title_s_colon() {
+        let after_colon = |id: &str| {
+            (id.starts_with("banner-") || id.starts_with("board-")) && id.ends_with("-text")
+                || id.starts_with("why-")
+                || [
+                    "banner-next-is",
+                    "banner-all-done-ready",
+                    "banner-nothing-shown-left",
+                    "banner-no-graphical-session",
+                    "banner-no-graphical-session-local",
+                ]
+                .contains(&id)
+        };
+        let ids: Vec<&str> = Lang::En
+            .source()
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| after_colon(id))
+            .collect();
+        assert!(ids.len() > 25, "{ids:?}");
+        let mut capital = Vec::new();
+        for lang in [Lang::Fr, Lang::It] {
+            for id in &ids {
+                let text = message(lang, id, None);
+                let word = text.split([' ', '\u{a0}']).next().unwrap_or_default();
+                let starts_upper = word.chars().next().is_some_and(char::is_uppercase);
+                let acronym = word
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .all(char::is_uppercase);
+                if starts_upper && !acronym {
+                    capital.push(format!("{lang} {id}: {text}"));
+                }
+            }
+        }
+        assert!(
+            capital.is_empty(),
+            "a capital after the colon: {capital:#?}"
+        );
+        for lang in Lang::ALL {
+            let done = crate::tr!(*lang, "banner-step-done", steps = "A");
+            let next = crate::tr!(*lang, "banner-next-is", title = "B");
+            let banner = format!("{done}{}{next}", message(*lang, "banner-title-sep", None));
+            assert_eq!(banner.matches(':').count(), 1, "{lang}: {banner}");
+        }
+    }
+
     #[test]
     fn durations_are_written_in_each_languages_units() {
         assert_eq!(duration(Lang::En, 3_597), "59m 57s");
