@@ -381,8 +381,11 @@ mod tests {
         assert_eq!(shown(Lang::De, 1), "(Filter: todo, 1 Schritt gezeigt)");
         assert_eq!(shown(Lang::De, 2), "(Filter: todo, 2 Schritte gezeigt)");
         // French counts 0 as singular; English, German and written Portuguese do not.
-        assert_eq!(shown(Lang::Fr, 0), "(filtre : todo, 0 étape affichée)");
-        assert_eq!(shown(Lang::Fr, 2), "(filtre : todo, 2 étapes affichées)");
+        assert_eq!(shown(Lang::Fr, 0), "(filtre\u{a0}: todo, 0 étape affichée)");
+        assert_eq!(
+            shown(Lang::Fr, 2),
+            "(filtre\u{a0}: todo, 2 étapes affichées)"
+        );
         assert_eq!(shown(Lang::Pt, 0), "(filtro: «todo», 0 passos mostrados)");
         assert_eq!(shown(Lang::En, 0), "(filter: todo, 0 steps shown)");
         assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");
