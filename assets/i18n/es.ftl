@@ -97,8 +97,8 @@ banner-all-done-ready = todo hecho, el servicio está listo.
 banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.
 banner-reset-done = Caché de pasos reiniciada
 banner-reset-done-text = Cada paso se evaluó de nuevo; la lista muestra el estado real.
-banner-started-over = Empezado de nuevo
-banner-started-over-text = { $why }; pedido de nuevo por carAssociationID.
+banner-started-over = Vuelta a empezar
+banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 why-other-device = El stepsID pertenecía a otro dispositivo
 why-steps-id-unknown = La pasarela ya no conoce el stepsID
 banner-gateway-next = Siguiente paso según la pasarela
@@ -322,7 +322,7 @@ gw-bad-path = no se puede construir la URL de { $path }: { $detail }
 gw-bad-token = el token tiene caracteres que una cabecera no admite; revise el archivo del token
 gw-http-setup = no se puede preparar el cliente HTTP: { $detail }
 gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto local: { $detail }
-gw-400 = la pasarela rechazó la petición por mal formada
+gw-400 = la pasarela rechazó la petición por estar mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-401 = la pasarela pide un token válido
 gw-401-todo = Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
@@ -463,7 +463,7 @@ step-generic-does =
 ## App error codes
 
 code-2000-meaning = Fallo genérico
-code-2000-remedy = Que el cliente lo intente de nuevo; si sigue fallando, anotar el código e informar.
+code-2000-remedy = Pedir al cliente que lo intente de nuevo; si sigue fallando, anotar el código e informar.
 code-2201-meaning = La petición superó el tiempo de espera
 code-2201-remedy = Intentarlo de nuevo y comprobar que el teléfono tiene buena cobertura móvil o Wi-Fi.
 code-2202-meaning = Sin conexión a Internet
@@ -471,9 +471,9 @@ code-2202-remedy = Comprobar los datos móviles o el Wi-Fi del teléfono y volve
 code-2204-meaning = Error del servidor
 code-2204-remedy = Esperar un rato y volver a intentarlo; informar si se repite.
 code-2301-meaning = Se necesita autenticación básica
-code-2301-remedy = Que el cliente cierre sesión en la app, vuelva a entrar y lo intente de nuevo.
+code-2301-remedy = Pedir al cliente que cierre sesión en la app, vuelva a entrar y lo intente de nuevo.
 code-2302-meaning = Se necesita autenticación fuerte
-code-2302-remedy = El cliente confirma con su código PIN (OTP con PIN) en la app y lo intenta de nuevo.
+code-2302-remedy = Pedir al cliente que confirme con su código PIN (OTP con PIN) en la app y lo intente de nuevo.
 code-2305-meaning = El código SMS no es válido
 code-2305-remedy = Pedir a la app un código nuevo y escribirlo con cuidado en el campo de código.
 code-2306-meaning = El código SMS ha caducado
@@ -499,7 +499,7 @@ code-2342-remedy = Emparejar el teléfono con el vehículo por Bluetooth y repet
 code-2346-meaning = No hay ningún paso para este stepsID
 code-2346-remedy = Empezar de nuevo con el carAssociationID para obtener una lista de pasos nueva.
 code-2354-meaning = CarKey: la posición de la llave no es válida
-code-2354-remedy = El cliente se sienta en el vehículo con las llaves y repite la comprobación CarKey.
+code-2354-remedy = Pedir al cliente que se siente en el vehículo con las llaves y repita la comprobación CarKey.
 code-2355-meaning = CarKey: firma no válida
 code-2355-remedy = Repetir la comprobación CarKey dentro del vehículo con las llaves; informar si sigue fallando.
 code-2356-meaning = CarKey: marca de tiempo no válida
@@ -746,7 +746,7 @@ help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta auto
 help-cli-serve-auth = Ser también el proveedor de identidad (`stepwise login`): clientes registrados, scopes, inicio de sesión por dispositivo y por código de autorización (PKCE), tokens de renovación rotatorios, revocación; POST /sim/device/CODE/approve o /deny
 help-cli-serve-token-ttl = Vida de los tokens que emite, en segundos
 help-cli-login = Iniciar sesión en la pasarela (--api) con un código aprobado en un navegador
-help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por tubería, o pegado en un aviso que no lo muestra (nunca de un argumento)
+help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por una tubería, o pegado cuando se solicite, sin que se muestre (nunca de un argumento)
 help-cli-logout = Olvidar el token guardado para la pasarela (--api)
 help-cli-auth = El inicio de sesión: quién, dónde se guarda el token, cuándo caduca
 help-cli-auth-status = Indica la pasarela, dónde se guarda el token y cuándo caduca (nunca el token); salida 0 con un token válido, 1 sin él
@@ -807,7 +807,10 @@ cli-arg-cars-unreadable = no se puede leer --cars { $path }: { $error }. Comprue
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = línea { $line } "{ $id }"
 cars-bad-more = y { $n } más
-cars-bad = { $lines }: no es un carAssociationID (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
+cars-bad = { $lines }: { $count ->
+    [one] no es un carAssociationID
+   *[other] no son carAssociationID
+} (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
     [one] esa línea
    *[other] esas líneas
 }
