@@ -228,7 +228,7 @@ key-help-open-guide = aprire la guida del passo nel browser
 key-help-qr = mostrare il link della guida come codice QR
 key-help-report = scrivere il rapporto di sessione (Markdown)
 key-help-back = tornare alla schermata iniziale
-key-help-back-board = torna al quadro
+key-help-back-board = torna al pannello
 key-short-note = nota
 key-help-note = scrivere una nota per il rapporto di sessione
 key-help-save-note = tenere la nota per il rapporto
@@ -614,16 +614,16 @@ signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $minutes } min). Esc annulla; la sessione del veicolo resta.
 status-in-use-none = In uso:    nessun token. Eseguire `stepwise login`, oppure fornirne uno con --token-file o STEPWISE_TOKEN
 
-## Il quadro: molti veicoli insieme
+## Il pannello: molti veicoli insieme
 
 board-title = { $count ->
-    [one] quadro di 1 veicolo
-   *[other] quadro di { $count } veicoli
+    [one] pannello con 1 veicolo
+   *[other] pannello con { $count } veicoli
 }
 board-sorted-by = ordinato per { $key }
 board-sort-next = passo successivo
 board-sort-progress = avanzamento
-board-sort-freshness = aggiornamento
+board-sort-freshness = ultimo aggiornamento
 board-sort-id = ID
 board-live-on-short = diretta ON
 board-live-polling-short = diretta ON · interrogazione ogni { $secs } s
@@ -640,12 +640,12 @@ board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa
 board-fresh-mins = { $n } min fa
 board-fresh-hours = { $n } h fa
-board-empty = Ancora nessun veicolo nel quadro: premere «a» per aggiungerne uno.
+board-empty = Ancora nessun veicolo nel pannello: premere «a» per aggiungerne uno.
 board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = avanzamento
-board-col-progress-short = stato
+board-col-progress-short = avanz.
 board-col-next = passo successivo
 board-col-fresh = dati
 board-col-error = errore
@@ -653,9 +653,9 @@ board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
 board-loading = richiesta…
-board-remove-ask = Togliere { $car } dal quadro? Premere «s» per toglierlo, «n» per tenerlo.
+board-remove-ask = Togliere { $car } dal pannello? Premere «s» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:
-board-add-duplicate = { $car } è già nel quadro.
+board-add-duplicate = { $car } è già nel pannello.
 board-removed = { $car } tolto
 board-removed-text = le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
 board-turned-ready = { $car } è pronto
@@ -665,10 +665,10 @@ board-live-on = { $count ->
    *[other] Diretta: { $count } veicoli
 }
 board-live-off = Diretta off
-board-live-off-text = il quadro non si aggiorna più da solo; r aggiorna tutto ora.
+board-live-off-text = il pannello non si aggiorna più da solo; r aggiorna tutto ora.
 board-nothing-to-watch-text = tutti i veicoli sono pronti.
-help-section-board = Il quadro
-help-section-board-filter = Il filtro del quadro
+help-section-board = Il pannello
+help-section-board-filter = Il filtro del pannello
 help-section-board-add = Aggiungere un veicolo
 help-section-board-remove = Togliere un veicolo
 key-short-sort = ordina
@@ -677,7 +677,7 @@ key-short-add = aggiungi
 key-short-remove = togli
 key-short-keep = tieni
 key-help-board-move = Scegliere un veicolo
-key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al quadro)
+key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al pannello)
 key-help-board-filter = Filtrare le righe per testo (ID, passo successivo, errore)
 key-help-board-sort = Ordinare per passo successivo, avanzamento, aggiornamento o ID
 key-help-board-refresh = Aggiornare tutti i veicoli
@@ -689,7 +689,7 @@ key-help-filter-keep = Tenere il filtro e tornare alle righe
 key-help-filter-clear = Cancellare il filtro
 key-help-type-filter = Digitare il testo da cercare
 key-help-add-submit = Aggiungere il veicolo e chiederne i passi
-key-help-remove-now = Toglierlo dal quadro
+key-help-remove-now = Toglierlo dal pannello
 
 ## Command-line help: what --help says of each command and option
 
@@ -715,9 +715,9 @@ help-cli-stepwise-long =
     Senza un gateway configurato (--api, STEPWISE_API o il file di configurazione), la procedura guidata e i comandi steps/next usano il simulatore integrato.
 help-cli-stepwise-after = Codici di uscita di steps/next: 0 nessun passo restituito è da fare (todo), 3 un passo restituito è da fare, 1 errore, 2 uso errato. Un comando rifiuta un'opzione globale che non usa.
 help-cli-stepwise-api = URL di base del gateway dei passi, ad es. http://127.0.0.1:8080 (senza nome utente né password)
-help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un quadro di più veicoli
+help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un pannello di più veicoli
 help-cli-stepwise-cars = File di carAssociationID: uno per riga (# inizia un commento), oppure un CSV con l'id nella prima colonna
-help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il quadro o tutto --cars
+help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il pannello o tutto --cars
 help-cli-stepwise-token-file = File con il token (bearer) del gateway, da solo su una riga
 help-cli-stepwise-report = Scrivere qui il rapporto di sessione all'uscita (.json dà JSON, altrimenti Markdown)
 help-cli-stepwise-lang = Lingua delle schermate, della guida, dell'output testuale e di questi messaggi: en, fr, de, it, es, nl, pt-BR o pt-PT (pt: pt-BR; altrimenti STEPWISE_LANG, lang del file di configurazione, la lingua del sistema, l'inglese)
@@ -728,8 +728,8 @@ help-cli-stepwise-client-key = La chiave privata del certificato client (PEM)
 help-cli-demo = La procedura guidata sul simulatore integrato
 help-cli-demo-autoplay = Il cliente simulato fa il prossimo passo ogni pochi secondi
 help-cli-demo-fresh = Ricominciare da capo il backend demo: dimenticare stepsID, cache e stati
-help-cli-demo-board = Aprire il quadro con i veicoli del backend demo (o quelli di --car/--cars)
-help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli con --car, ripetuto, o --cars FILE)
+help-cli-demo-board = Aprire il pannello con i veicoli del backend demo (o quelli di --car/--cars)
+help-cli-fleet = Il pannello: molti veicoli insieme, una riga ciascuno (indicarli con --car, ripetuto, o --cars FILE)
 help-cli-serve = Avviare il simulatore del gateway dei passi
 help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
 help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato
