@@ -156,7 +156,7 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         ),
         (
             "nl",
-            "1 van 3 klaar; volgende: Apparaatactivering",
+            "1 van 3 afgerond; volgende: Apparaatactivering",
             "Vertrouwd telefoonnummer",
         ),
         (
