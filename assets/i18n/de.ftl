@@ -392,6 +392,19 @@ page-unknown-purpose = Das Werkzeug Ihres Händlers hat für diesen Schritt kein
 page-unknown-does =
     Öffnen Sie die App und folgen Sie ihren Anweisungen für diesen Schritt.
     Zeigt die App einen Fehlercode, notieren Sie ihn und zeigen Sie ihn Ihrem Händler.
+page-step-deviceActivation-purpose = Registriert dieses Telefon für die starke Authentifizierung: das Telefon ist, was Sie haben, der PIN-Code, was Sie wissen.
+page-step-mediumCarKey-purpose = Beweist, dass Sie die Schlüssel des Fahrzeugs wirklich haben. Nur einmal nötig.
+page-step-trusterPhoneNumber-needs =
+    Das Telefon mit der zu registrierenden Nummer, eingeschaltet und SMS-fähig
+    Die Fahrzeug-App, an Ihrem Konto angemeldet
+page-step-deviceActivation-needs =
+    Das zu aktivierende Telefon; die vertrauenswürdige Nummer muss SMS empfangen können
+    Ihren PIN-Code, falls vorhanden, sonst einen neuen, den Sie sich merken
+    Eine funktionierende Datenverbindung am Telefon
+page-step-mediumCarKey-needs =
+    Das Telefon, bereits per Bluetooth mit dem Fahrzeug gekoppelt
+    Die Fahrzeugschlüssel, während Sie im Fahrzeug sitzen
+    Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Status unterbrochen

@@ -316,6 +316,20 @@ page-unknown-purpose = Your dealer's tool has no instructions for this step.
 page-unknown-does =
     Open the app and follow what it asks for this step.
     If the app shows an error code, note it and show it to your dealer.
+# The known steps' words on the customer's page where the panel speaks of "the customer": to them ("your PIN").
+page-step-deviceActivation-purpose = Enrolls this phone for strong authentication: the phone is what you have, the PIN is what you know.
+page-step-mediumCarKey-purpose = Proves that you really hold the vehicle's keys. It only has to be done once.
+page-step-trusterPhoneNumber-needs =
+    The phone whose number will be trusted, switched on and able to receive SMS
+    The vehicle's app, logged in to your account
+page-step-deviceActivation-needs =
+    The phone being activated, with the trusted number able to receive SMS
+    Your PIN if you already set one, or a new PIN you will remember
+    A working data connection on the phone
+page-step-mediumCarKey-needs =
+    The phone already paired with the vehicle over Bluetooth
+    The vehicle's keys, with you sitting inside the vehicle
+    Location and Bluetooth both switched on in the phone's settings
 
 ## The plain output of steps and next
 

@@ -395,6 +395,19 @@ page-unknown-purpose = La herramienta de su concesionario no tiene instrucciones
 page-unknown-does =
     Abra la app y siga lo que le pida para este paso.
     Si la app muestra un código de error, anótelo y enséñeselo a su concesionario.
+page-step-deviceActivation-purpose = Registra este teléfono para la autenticación fuerte: el teléfono es lo que usted tiene, el código PIN lo que sabe.
+page-step-mediumCarKey-purpose = Demuestra que usted tiene de verdad las llaves del vehículo. Solo hace falta una vez.
+page-step-trusterPhoneNumber-needs =
+    El teléfono cuyo número será de confianza, encendido y capaz de recibir SMS
+    La aplicación móvil del vehículo, con la sesión de su cuenta iniciada
+page-step-deviceActivation-needs =
+    El teléfono que se activa, con el número de confianza capaz de recibir SMS
+    Su código PIN si ya tiene uno, o uno nuevo que vaya a recordar
+    Una conexión de datos que funcione en el teléfono
+page-step-mediumCarKey-needs =
+    El teléfono ya emparejado con el vehículo por Bluetooth
+    Las llaves del vehículo, estando usted dentro del vehículo
+    Ubicación y Bluetooth activados en los ajustes del teléfono
 
 gw-title-tls = Falló la conexión segura
 gw-title-live = Estado en tiempo real interrumpido

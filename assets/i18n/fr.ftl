@@ -395,6 +395,19 @@ page-unknown-purpose = L'outil de votre concessionnaire n'a pas d'instructions p
 page-unknown-does =
     Ouvrez l'application et suivez ce qu'elle demande pour cette étape.
     Si l'application affiche un code d'erreur, notez-le et montrez-le à votre concessionnaire.
+page-step-deviceActivation-purpose = Enregistre ce téléphone pour l'authentification forte : le téléphone est ce que vous possédez, le code PIN ce que vous savez.
+page-step-mediumCarKey-purpose = Prouve que vous détenez bien les clés du véhicule. À faire une seule fois.
+page-step-trusterPhoneNumber-needs =
+    Le téléphone dont le numéro sera de confiance, allumé et capable de recevoir des SMS
+    L'application mobile du véhicule, connectée à votre compte
+page-step-deviceActivation-needs =
+    Le téléphone à activer, avec le numéro de confiance capable de recevoir des SMS
+    Votre code PIN si vous en avez déjà un, sinon un nouveau code PIN que vous retiendrez
+    Une connexion de données qui fonctionne sur le téléphone
+page-step-mediumCarKey-needs =
+    Le téléphone déjà appairé au véhicule en Bluetooth
+    Les clés du véhicule, avec vous à bord
+    Localisation et Bluetooth activés dans les réglages du téléphone
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Suivi en direct interrompu

@@ -392,6 +392,19 @@ page-unknown-purpose = Lo strumento del tuo concessionario non ha istruzioni per
 page-unknown-does =
     Apri l'app e segui ciò che chiede per questo passaggio.
     Se l'app mostra un codice di errore, annotalo e mostralo al tuo concessionario.
+page-step-deviceActivation-purpose = Registra questo telefono per l'autenticazione forte: il telefono è ciò che hai, il codice PIN ciò che sai.
+page-step-mediumCarKey-purpose = Dimostra che possiedi davvero le chiavi del veicolo. Va fatta una sola volta.
+page-step-trusterPhoneNumber-needs =
+    Il telefono con il numero da rendere attendibile, acceso e in grado di ricevere SMS
+    L'app mobile del veicolo, con l'accesso al tuo account
+page-step-deviceActivation-needs =
+    Il telefono da attivare, con il numero attendibile in grado di ricevere SMS
+    Il tuo codice PIN se ne hai già uno, altrimenti uno nuovo da ricordare
+    Una connessione dati funzionante sul telefono
+page-step-mediumCarKey-needs =
+    Il telefono già abbinato al veicolo via Bluetooth
+    Le chiavi del veicolo, restando a bordo
+    Posizione (Localizzazione su iPhone) e Bluetooth attivi nelle impostazioni del telefono
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto

@@ -392,6 +392,19 @@ page-unknown-purpose = Het hulpmiddel van uw dealer heeft geen instructies voor 
 page-unknown-does =
     Open de app en volg wat die voor deze stap vraagt.
     Toont de app een foutcode, noteer die dan en laat hem aan uw dealer zien.
+page-step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat u heeft, de pincode wat u weet.
+page-step-mediumCarKey-purpose = Bewijst dat u echt de sleutels van het voertuig heeft. Hoeft maar één keer.
+page-step-trusterPhoneNumber-needs =
+    De telefoon met het te vertrouwen nummer, aan en in staat sms'jes te ontvangen
+    De mobiele app van het voertuig, ingelogd op uw account
+page-step-deviceActivation-needs =
+    De te activeren telefoon, met het vertrouwde nummer dat sms'jes kan ontvangen
+    Uw pincode als u die al heeft, anders een nieuwe die u onthoudt
+    Een werkende dataverbinding op de telefoon
+page-step-mediumCarKey-needs =
+    De telefoon, al via Bluetooth gekoppeld aan het voertuig
+    De sleutels van het voertuig, terwijl u in het voertuig zit
+    Locatie en Bluetooth allebei aan in de instellingen van de telefoon
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken

@@ -399,6 +399,19 @@ page-unknown-purpose = A ferramenta da sua concessionária não tem instruções
 page-unknown-does =
     Abra o aplicativo e siga o que ele pedir para este passo.
     Se o aplicativo mostrar um código de erro, anote-o e mostre-o à sua concessionária.
+page-step-deviceActivation-purpose = Registra este telefone para a autenticação forte: o telefone é o que você tem, o código PIN o que você sabe.
+page-step-mediumCarKey-purpose = Comprova que você tem mesmo as chaves do veículo. Só precisa ser feita uma vez.
+page-step-trusterPhoneNumber-needs =
+    O telefone cujo número será confiável, ligado e capaz de receber SMS
+    O aplicativo móvel do veículo, com a sua conta conectada
+page-step-deviceActivation-needs =
+    O telefone a ativar, com o número confiável capaz de receber SMS
+    O seu código PIN, se já tiver um, ou um novo que você vá lembrar
+    Uma conexão de dados funcionando no telefone
+page-step-mediumCarKey-needs =
+    O telefone já pareado com o veículo por Bluetooth
+    As chaves do veículo, com você dentro do veículo
+    Localização e Bluetooth ligados nos ajustes do telefone
 
 gw-title-tls = Falha na conexão segura
 gw-title-live = Estado ao vivo interrompido

@@ -385,6 +385,19 @@ page-unknown-purpose = A ferramenta do seu concessionário não tem instruções
 page-unknown-does =
     Abra a aplicação e siga o que ela pedir para este passo.
     Se a aplicação mostrar um código de erro, anote-o e mostre-o ao seu concessionário.
+page-step-deviceActivation-purpose = Regista este telefone para a autenticação forte: o telefone é o que tem, o código PIN o que sabe.
+page-step-mediumCarKey-purpose = Comprova que tem mesmo as chaves do veículo. Só precisa de ser feita uma vez.
+page-step-trusterPhoneNumber-needs =
+    O telefone cujo número será de confiança, ligado e capaz de receber SMS
+    A aplicação móvel do veículo, com sessão iniciada na sua conta
+page-step-deviceActivation-needs =
+    O telefone a ativar, com o número de confiança capaz de receber SMS
+    O seu código PIN, se já tiver um, ou um novo de que se vá lembrar
+    Uma ligação de dados a funcionar no telefone
+page-step-mediumCarKey-needs =
+    O telefone já emparelhado com o veículo por Bluetooth
+    As chaves do veículo, consigo dentro do veículo
+    Localização e Bluetooth ligados nas definições do telefone
 
 gw-title-tls = Falha na ligação segura
 gw-title-live = Estado ao vivo interrompido
@@ -433,7 +446,7 @@ step-mediumCarKey-purpose = Comprova que o cliente tem mesmo as chaves do veícu
 step-mediumCarKey-needs =
     O telefone já emparelhado com o veículo por Bluetooth
     As chaves do veículo, com o cliente sentado dentro dele
-    Localização e Bluetooth ligados nos definições do telefone
+    Localização e Bluetooth ligados nas definições do telefone
 step-mediumCarKey-does =
     Sentar-se no veículo com as chaves e o telefone.
     Verificar que Localização e Bluetooth estão ligados e que o telefone mostra o veículo como emparelhado.
