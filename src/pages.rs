@@ -33,6 +33,16 @@ pub fn guidance_page(lang: Lang, name: &str) -> String {
         words.purpose = tr!(lang, "page-unknown-purpose");
         words.does = crate::text::lines(lang, "page-unknown-does");
         words.needs = Vec::new();
+    } else {
+        // Where the panel speaks of "the customer's PIN", the page says
+        // "your PIN" (`page-step-*`).
+        let id = |part: &str| format!("page-step-{name}-{part}");
+        if crate::text::has(lang, &id("purpose")) {
+            words.purpose = crate::text::message(lang, &id("purpose"), None);
+        }
+        if crate::text::has(lang, &id("needs")) {
+            words.needs = crate::text::lines(lang, &id("needs"));
+        }
     }
     let codes: Vec<_> = guide
         .errors
@@ -93,11 +103,14 @@ mod tests {
         let words = guidance()
             .for_step("deviceActivation")
             .text(Lang::En, "deviceActivation");
+        // The panel's steps and title; the page's own purpose and needs.
+        let purpose = tr!(Lang::En, "page-step-deviceActivation-purpose");
+        let needs = crate::text::lines(Lang::En, "page-step-deviceActivation-needs");
         for text in words
             .does
             .iter()
-            .chain(&words.needs)
-            .chain([&words.purpose, &words.title])
+            .chain(&needs)
+            .chain([&purpose, &words.title])
         {
             let escaped = maud::html! { (text) }.into_string();
             assert!(page.contains(&escaped), "missing {text:?}");
@@ -151,6 +164,26 @@ mod tests {
             let unknown = guidance_page(*lang, "someNewStep");
             let says = maud::html! { (tr!(*lang, "page-unknown-purpose")) }.into_string();
             assert!(unknown.contains(&says), "{lang}: {unknown}");
+        }
+    }
+
+    /// The page speaks to the customer, never of them: "your PIN", not
+    /// "the customer's PIN", in every language.
+    #[test]
+    fn a_page_says_you_not_the_customer() {
+        let customer = |lang: Lang| match lang {
+            Lang::En => "customer",
+            Lang::Fr => "client",
+            Lang::De => "Kunde",
+            Lang::Nl => "klant",
+            Lang::It | Lang::Es | Lang::Pt | Lang::PtPt => "cliente",
+        };
+        for lang in Lang::ALL {
+            for name in ["trusterPhoneNumber", "deviceActivation", "mediumCarKey"] {
+                let page = guidance_page(*lang, name).to_lowercase();
+                let word = customer(*lang).to_lowercase();
+                assert!(!page.contains(&word), "{lang} {name}: {word} in {page}");
+            }
         }
     }
 

@@ -680,8 +680,7 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                         lang,
                         "status-expires",
                         time = rfc3339(at),
-                        left = humantime::format_duration(std::time::Duration::from_secs(left))
-                            .to_string()
+                        left = crate::text::duration(lang, left)
                     ),
                     _ => tr!(lang, "status-expires-unknown"),
                 },

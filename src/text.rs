@@ -166,6 +166,34 @@ pub fn num(n: usize) -> FluentValue<'static> {
     FluentValue::from(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
+/// A duration of whole seconds as this language writes one ("59m 57s",
+/// "59 min 57 s", "1 Tg. 2 h"): days, hours, minutes and seconds, each
+/// from the catalogue (`duration-*`), those that are not zero; "0s" for
+/// none.
+pub fn duration(lang: Lang, secs: u64) -> String {
+    let parts = [
+        ("duration-days", secs / 86_400),
+        ("duration-hours", secs / 3_600 % 24),
+        ("duration-minutes", secs / 60 % 60),
+        ("duration-seconds", secs % 60),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(id, n)| {
+            let mut args = Args::new();
+            args.set("n", FluentValue::from(*n));
+            message(lang, id, Some(&args))
+        })
+        .collect();
+    if words.is_empty() {
+        let mut args = Args::new();
+        args.set("n", FluentValue::from(0u64));
+        return message(lang, "duration-seconds", Some(&args));
+    }
+    words.join(" ")
+}
+
 /// `tr!(lang, "id")` or `tr!(lang, "id", name = value, ...)`: a message of
 /// the catalogue. Values are anything a `FluentValue` is made from; counts go
 /// through [`num`] so plural forms apply.
@@ -184,6 +212,78 @@ macro_rules! tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A banner reads "title: text" (`banner-title-sep` between): in French
+    /// and Italian the text after the colon starts in lower case, and in no
+    /// language does a step done read "A: done: next: B".
+    #[test]
+    fn banner_texts_follow_the_title_s_colon() {
+        let after_colon = |id: &str| {
+            (id.starts_with("banner-") || id.starts_with("board-")) && id.ends_with("-text")
+                || id.starts_with("why-")
+                || [
+                    "banner-next-is",
+                    "banner-all-done-ready",
+                    "banner-nothing-shown-left",
+                    "banner-no-graphical-session",
+                    "banner-no-graphical-session-local",
+                ]
+                .contains(&id)
+        };
+        let ids: Vec<&str> = Lang::En
+            .source()
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| after_colon(id))
+            .collect();
+        assert!(ids.len() > 25, "{ids:?}");
+        let mut capital = Vec::new();
+        for lang in [Lang::Fr, Lang::It] {
+            for id in &ids {
+                let text = message(lang, id, None);
+                let word = text.split([' ', '\u{a0}']).next().unwrap_or_default();
+                let starts_upper = word.chars().next().is_some_and(char::is_uppercase);
+                let acronym = word
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .all(char::is_uppercase);
+                if starts_upper && !acronym {
+                    capital.push(format!("{lang} {id}: {text}"));
+                }
+            }
+        }
+        assert!(
+            capital.is_empty(),
+            "a capital after the colon: {capital:#?}"
+        );
+        for lang in Lang::ALL {
+            let done = crate::tr!(*lang, "banner-step-done", steps = "A");
+            let next = crate::tr!(*lang, "banner-next-is", title = "B");
+            let banner = format!("{done}{}{next}", message(*lang, "banner-title-sep", None));
+            assert_eq!(banner.matches(':').count(), 1, "{lang}: {banner}");
+        }
+    }
+
+    #[test]
+    fn durations_are_written_in_each_languages_units() {
+        assert_eq!(duration(Lang::En, 3_597), "59m 57s");
+        assert_eq!(duration(Lang::En, 0), "0s");
+        assert_eq!(duration(Lang::En, 90_061), "1d 1h 1m 1s");
+        assert_eq!(duration(Lang::En, 7_200), "2h");
+        assert_eq!(duration(Lang::Fr, 3_597), "59 min 57 s");
+        assert_eq!(duration(Lang::Fr, 90_061), "1 j 1 h 1 min 1 s");
+        assert_eq!(duration(Lang::De, 172_800), "2 Tg.");
+        assert_eq!(duration(Lang::It, 86_400), "1 g");
+        assert_eq!(duration(Lang::Nl, 3_600), "1 u");
+        for lang in Lang::ALL.iter().filter(|l| **l != Lang::En) {
+            let days = duration(*lang, 90_061);
+            assert_ne!(days, duration(Lang::En, 90_061), "{lang}");
+            assert!(
+                days.starts_with("1 ") && days.ends_with(" s"),
+                "{lang}: {days}"
+            );
+        }
+    }
 
     #[test]
     fn every_file_parses_without_errors() {
@@ -281,8 +381,11 @@ mod tests {
         assert_eq!(shown(Lang::De, 1), "(Filter: todo, 1 Schritt gezeigt)");
         assert_eq!(shown(Lang::De, 2), "(Filter: todo, 2 Schritte gezeigt)");
         // French counts 0 as singular; English, German and written Portuguese do not.
-        assert_eq!(shown(Lang::Fr, 0), "(filtre : todo, 0 étape affichée)");
-        assert_eq!(shown(Lang::Fr, 2), "(filtre : todo, 2 étapes affichées)");
+        assert_eq!(shown(Lang::Fr, 0), "(filtre\u{a0}: todo, 0 étape affichée)");
+        assert_eq!(
+            shown(Lang::Fr, 2),
+            "(filtre\u{a0}: todo, 2 étapes affichées)"
+        );
         assert_eq!(shown(Lang::Pt, 0), "(filtro: «todo», 0 passos mostrados)");
         assert_eq!(shown(Lang::En, 0), "(filter: todo, 0 steps shown)");
         assert_eq!(shown(Lang::Nl, 3), "(filter: todo, 3 stappen getoond)");

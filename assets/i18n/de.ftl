@@ -1,4 +1,4 @@
-# stepwise — der Nachrichtenkatalog, Deutsch. Dieselben Ids und Variablen
+# stepwise — der Nachrichtenkatalog, Deutsch. Dieselben IDs und Variablen
 # wie en.ftl; Zahlen wählen die Pluralformen.
 
 ## The steps screen
@@ -23,7 +23,7 @@ list-title-filtered = Schritte: nur { $filter }
 list-loading = Frage das Gateway nach den Schritten…
 list-none = Noch keine Liste: r fragt erneut.
 list-none-sign-in = Noch keine Liste: das Gateway verlangt ein Token. i drücken, um sich anzumelden, falls es eine Anmeldung anbietet (sonst mit --token-file neu starten); danach wird die Liste erneut abgefragt.
-list-none-unknown-id = Keine Liste: das Gateway kennt diese Id nicht, erneutes Fragen hilft also nicht. Die Id prüfen.
+list-none-unknown-id = Keine Liste: das Gateway kennt diese ID nicht, erneutes Fragen hilft also nicht. Die ID prüfen.
 list-none-fix-cause = Keine Liste: erneutes Fragen bringt dieselbe Antwort, bis behoben ist, was die Meldung oben nennt.
 list-empty-filtered = Kein Schritt ist { $filter }. f ändert den Filter.
 list-empty = Das Gateway lieferte keine Schritte für diese carAssociationID.
@@ -53,11 +53,11 @@ ready-stale-after = {" "}zum Zurücksetzen, dann stimmt die Liste.
 
 ## Requests in flight
 
-loading-steps = lade die Schritte
-loading-refresh = aktualisiere
-loading-reset = setze den Schritte-Cache zurück
-loading-next = frage nach dem nächsten Schritt
-loading-customer = der Kunde handelt
+loading-steps = Schritte werden geladen
+loading-refresh = wird aktualisiert
+loading-reset = Schritte-Cache wird zurückgesetzt
+loading-next = nächster Schritt wird erfragt
+loading-customer = der Kunde ist am Zug
 
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
@@ -90,12 +90,12 @@ banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r v
 banner-report-not-written = Bericht nicht geschrieben
 banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, ob der Ordner existiert und beschreibbar ist.
 banner-guide-opened = Link an den Browser übergeben
-banner-no-browser = Kein Browser zu öffnen
+banner-no-browser = Browser konnte nicht geöffnet werden
 banner-no-graphical-session = Keine grafische Sitzung hier. { $url } auf einem anderen Gerät öffnen, oder g für den QR-Code.
 banner-no-graphical-session-local = Keine grafische Sitzung hier, und { $url } liegt nur auf diesem Rechner (Loopback): auch ein anderes Gerät kann es nicht öffnen. --api eine Adresse des Gateways geben, die im Werkstattnetz erreichbar ist, dann g für den QR-Code drücken.
 banner-browser-failed = { $why }. { $url } von Hand öffnen, oder g für den QR-Code.
 banner-step-done = { $steps } erledigt
-banner-next-is = als Nächstes: { $title }.
+banner-next-is = als Nächstes folgt { $title }.
 banner-all-done-ready = alles erledigt, der Dienst ist bereit.
 banner-nothing-shown-left = in der gezeigten Liste ist nichts mehr zu tun.
 banner-reset-done = Schritte-Cache zurückgesetzt
@@ -112,7 +112,7 @@ banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der 
 
 ## The start screen
 backend-demo = Demo-Backend
-demo-car-987654 = Beispiel der Dokumentation: Telefon vertrauenswürdig, Gerät nicht aktiviert
+demo-car-987654 = Beispiel aus der Dokumentation: Telefon vertrauenswürdig, Gerät nicht aktiviert
 demo-car-111111 = Neukunde: noch nichts erledigt
 demo-car-222222 = Dienst bereit: alle Schritte erledigt
 demo-car-333333 = Veralteter Cache: App zeigt 2312/2317, nur ein Zurücksetzen zeigt den wahren Stand
@@ -120,11 +120,11 @@ demo-car-444444 = Nur Fahrzeugstatus: zwei Schritte
 
 start-subtitle = Schritte der Dienstaktivierung
 start-intro = carAssociationID des Kunden eingeben (aus dem Abo der vernetzten Dienste) und Enter drücken.
-start-refused = Nicht angenommen: { $chars }. Eine Id enthält nur Buchstaben, Ziffern, - und _.
-start-too-long = Eine Id hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
+start-refused = Nicht angenommen: { $chars }. Eine ID enthält nur Buchstaben, Ziffern, - und _.
+start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
 start-not-an-id = carAssociationID eingeben: Buchstaben, Ziffern, - oder _.
-start-choices = Letzte Ids (↑↓ zum Wählen):
-start-choices-demo = Letzte Ids und Demo-Zuordnungen (↑↓ zum Wählen):
+start-choices = Letzte IDs (↑↓ zum Wählen):
+start-choices-demo = Letzte IDs und Demo-Zuordnungen (↑↓ zum Wählen):
 start-recent = zuletzt
 
 ## A window too small
@@ -144,7 +144,7 @@ help-section-reset = Zurücksetzen bestätigen
 help-section-explain = Fehlercode-Erklärung
 help-section-qr = QR-Code
 help-section-help = Diese Hilfe
-help-section-badges = Kennzeichen
+help-section-badges = Markierungen
 help-legend-badges = [FERTIG] erledigt (alreadyDone)  [OFFEN] offen (todo)  [????] unbekannter Status
 badge-done = FERTIG
 badge-todo = OFFEN
@@ -152,7 +152,7 @@ badge-unknown = ????
 help-legend-next = JETZT markiert den Schritt, der jetzt dran ist; spätere warten darauf.
 reset-title = Schritte-Cache zurücksetzen
 reset-question = Schritte-Cache von { $car } zurücksetzen?
-reset-when = Wenn die App des Kunden Fehler 2312 oder 2317 zeigt, oder ein Schritt als erledigt gilt, es aber nicht ist.
+reset-when = Zu verwenden, wenn die App des Kunden Fehler 2312 oder 2317 zeigt oder ein Schritt als erledigt gilt, es aber nicht ist.
 reset-what = Jeder Schritt wird dann neu bewertet; wirklich erledigte bleiben erledigt.
 explain-title = App-Fehlercode erklären (Esc schließt)
 explain-code = Fehlercode:
@@ -161,7 +161,7 @@ explain-known = Bekannt: { $codes }
 explain-meaning = Bedeutung:
 explain-remedy = Was hilft:
 explain-limits = Grenzen:
-explain-reset-cures = ✔ Zurücksetzen des Schritte-Cache behebt es: mit Esc schließen, dann{" "}
+explain-reset-cures = ✔ Das Zurücksetzen des Schritte-Caches behebt es: mit Esc schließen, dann zurücksetzen mit{" "}
 explain-unknown = { $code } ist diesem Werkzeug nicht bekannt.
 explain-unknown-hint = Eingabe prüfen und den Code in der Fehlerliste des Herstellers nachschlagen; im Sitzungsbericht (x) festhalten.
 qr-title-gateway = Scannen: Seite des Kunden ({ $lang }) (Esc schließt)
@@ -179,6 +179,7 @@ key-name-space = Leertaste
 key-name-pgdn = Bild↓
 key-name-pgup = Bild↑
 key-name-ctrl-c = Strg-C
+key-name-yes = j
 
 key-short-quit = Ende
 key-short-open = öffnen
@@ -191,7 +192,7 @@ key-short-move = wählen
 key-short-more = mehr
 key-short-refresh = aktualisieren
 key-short-watch = beobachten
-key-short-act = tun
+key-short-act = simulieren
 key-short-next = nächster
 key-short-filter = Filter
 key-short-reset = Reset
@@ -211,7 +212,7 @@ key-help-quit-now = sofort beenden
 key-help-quit = beenden
 key-help-quit-empty = beenden (bei leerem Feld)
 key-help-open = die Schritte dieser carAssociationID öffnen
-key-help-pick = eine letzte oder Demo-Id wählen
+key-help-pick = eine letzte oder Demo-ID wählen
 key-help-help = Hilfe zu allen Tasten
 key-help-type-id = carAssociationID tippen (Buchstaben, Ziffern, - und _)
 key-help-erase = letztes Zeichen löschen
@@ -322,12 +323,12 @@ gw-bad-token = das Token enthält Zeichen, die ein Header nicht tragen kann; die
 gw-http-setup = der HTTP-Client lässt sich nicht einrichten: { $detail }
 gw-demo-unavailable = der eingebaute Simulator startet auf keinem lokalen Port: { $detail }
 gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
-gw-400-todo = Die eingegebene Id prüfen; stimmt sie, einen Fehler melden
+gw-400-todo = Die eingegebene ID prüfen; stimmt sie, einen Fehler melden
 gw-401 = das Gateway verlangt ein gültiges Token
 gw-401-todo = Mit `stepwise login` anmelden oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-403 = diese stepsID gehört zu einem anderen Gerät
 gw-403-todo = Mit der carAssociationID neu beginnen
-gw-404 = das Gateway kennt diese Id nicht
+gw-404 = das Gateway kennt diese ID nicht
 gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
 gw-409 = das Gateway lehnt ab: ein früherer Schritt ist nicht erledigt
 gw-409-todo = Zuerst die früheren Schritte erledigen
@@ -376,7 +377,7 @@ gw-title-timed-out = Gateway-Zeitüberschreitung
 gw-title-bad-request = Anfrage abgelehnt
 gw-title-unauthorized = Token nötig
 gw-title-wrong-device = stepsID eines anderen Geräts
-gw-title-not-found = Unbekannte Id
+gw-title-not-found = Unbekannte ID
 gw-title-conflict = Falsche Reihenfolge
 gw-title-too-many = Zu viele Anfragen
 gw-title-server-failure = Gateway-Fehler
@@ -397,6 +398,19 @@ page-unknown-purpose = Das Werkzeug Ihres Händlers hat für diesen Schritt kein
 page-unknown-does =
     Öffnen Sie die App und folgen Sie ihren Anweisungen für diesen Schritt.
     Zeigt die App einen Fehlercode, notieren Sie ihn und zeigen Sie ihn Ihrem Händler.
+page-step-deviceActivation-purpose = Registriert dieses Telefon für die starke Authentifizierung: das Telefon ist, was Sie haben, der PIN-Code, was Sie wissen.
+page-step-mediumCarKey-purpose = Beweist, dass Sie die Schlüssel des Fahrzeugs wirklich haben. Nur einmal nötig.
+page-step-trusterPhoneNumber-needs =
+    Das Telefon mit der zu registrierenden Nummer, eingeschaltet und SMS-fähig
+    Die Fahrzeug-App, an Ihrem Konto angemeldet
+page-step-deviceActivation-needs =
+    Das zu aktivierende Telefon; die vertrauenswürdige Nummer muss SMS empfangen können
+    Ihren PIN-Code, falls vorhanden, sonst einen neuen, den Sie sich merken
+    Eine funktionierende Datenverbindung am Telefon
+page-step-mediumCarKey-needs =
+    Das Telefon, bereits per Bluetooth mit dem Fahrzeug gekoppelt
+    Die Fahrzeugschlüssel, während Sie im Fahrzeug sitzen
+    Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
 gw-title-live = Live-Status unterbrochen
@@ -601,6 +615,10 @@ status-gateway = Gateway:     { $gateway }
 status-login-kept = Anmeldung:   aufbewahrt in { $place }
 status-login-file-private = (nur für Sie lesbar)
 status-login-none = Anmeldung:   keine aufbewahrt (`stepwise login` meldet an)
+duration-days = { $n } Tg.
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Ablauf:      { $time } (in { $left })
 status-expired-refreshable = Ablauf:      abgelaufen um { $time }; beim nächsten Gebrauch wird ein neues Token geholt
 status-expired = Ablauf:      abgelaufen um { $time }
@@ -623,7 +641,7 @@ board-title = { $count ->
     [one] Übersicht mit 1 Fahrzeug
    *[other] Übersicht mit { $count } Fahrzeugen
 }
-board-sorted-by = sortiert nach { $key }
+board-sorted-by = Sortierung: { $key }
 board-sort-next = nächster Schritt
 board-sort-progress = Fortschritt
 board-sort-freshness = Aktualität
@@ -653,7 +671,7 @@ board-rows-window = { $from }–{ $to } von { $total }
 board-n-of-m = { $done } von { $total }
 board-ready = bereit
 board-loading = frage an…
-board-remove-ask = { $car } aus der Übersicht entfernen? „y“ entfernt es, „n“ behält es.
+board-remove-ask = { $car } aus der Übersicht entfernen? „j“ entfernt es, „n“ behält es.
 board-add-prompt = carAssociationID hinzufügen:
 board-add-duplicate = { $car } ist schon in der Übersicht.
 board-removed = { $car } entfernt
@@ -716,7 +734,7 @@ help-cli-stepwise-long =
 help-cli-stepwise-after = Exit-Codes von steps/next: 0 kein gelieferter Schritt ist offen (todo), 3 ein gelieferter Schritt ist offen, 1 Fehler, 2 falscher Aufruf. Ein Befehl lehnt eine globale Option ab, die er nicht nutzt.
 help-cli-stepwise-api = Basis-URL des Schritte-Gateways, z. B. http://127.0.0.1:8080 (ohne Benutzername oder Passwort)
 help-cli-stepwise-car = Zu öffnende carAssociationID (Buchstaben, Ziffern, - und _); mehrfach angeben für eine Übersicht mehrerer Fahrzeuge
-help-cli-stepwise-cars = Datei mit carAssociationIDs: eine pro Zeile (# leitet einen Kommentar ein) oder eine CSV-Datei mit der Id in der ersten Spalte
+help-cli-stepwise-cars = Datei mit carAssociationIDs: eine pro Zeile (# leitet einen Kommentar ein) oder eine CSV-Datei mit der ID in der ersten Spalte
 help-cli-stepwise-concurrency = Gleichzeitige Anfragen an das Gateway, für die ganze Übersicht oder alle aus --cars
 help-cli-stepwise-token-file = Datei mit dem Bearer-Token des Gateways, allein in einer Zeile
 help-cli-stepwise-report = Den Sitzungsbericht beim Beenden hierhin schreiben (.json ergibt JSON, sonst Markdown)
@@ -787,7 +805,7 @@ cli-arg-serve-token-twice = serve nimmt das verlangte Token aus --token oder --t
 cli-arg-serve-token-empty = serve --token ist leer und würde so kein Token verlangen. Das Token angeben oder --token weglassen für einen Simulator ohne Zugangsschutz
 cli-arg-serve-churn = serve --churn braucht --fleet N: es erledigt Schritte der erzeugten Fahrzeuge. z. B. --fleet 200 hinzufügen
 cli-arg-seconds = eine Zahl von Sekunden zwischen 0.1 und 86400 angeben, z. B. 2
-cli-arg-id = eine Id besteht aus 1 bis { $max } Buchstaben, Ziffern, '-' oder '_'
+cli-arg-id = eine ID besteht aus 1 bis { $max } Buchstaben, Ziffern, '-' oder '_'
 cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-no-host = bei { $port } fehlt der Host; HOST:PORT angeben, z. B. 127.0.0.1:{ $port } (oder 0.0.0.0:{ $port } für das Netz der Werkstatt)
 cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
@@ -801,7 +819,7 @@ cli-arg-report-unwritable = --report { $path } kann nicht geschrieben werden ({ 
 cli-arg-unknown-lang = unbekannte Sprache { $given } in { $place }; stepwise spricht { $codes }
 cli-arg-unknown-lang-config = unbekannte Sprache { $given } in lang der Konfigurationsdatei; stepwise spricht { $codes }
 cli-arg-man-failed = die Handbuchseite kann nicht erzeugt werden: { $error }
-cli-arg-cars-unreadable = --cars { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen (eine Id pro Zeile oder eine CSV-Datei)
+cli-arg-cars-unreadable = --cars { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen (eine ID pro Zeile oder eine CSV-Datei)
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = Zeile { $line } „{ $id }“
 cars-bad-more = und { $n } weitere
@@ -809,7 +827,7 @@ cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffer
     [one] Diese Zeile
    *[other] Diese Zeilen
 } korrigieren oder entfernen
-cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine Id pro Zeile eintragen
+cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps braucht --car ID oder --steps-id ID
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)

@@ -193,6 +193,8 @@ key-name-space = Space
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+# The letter that answers yes to a question (y answers yes in every language too).
+key-name-yes = y
 
 key-short-quit = quit
 key-short-open = open
@@ -317,6 +319,20 @@ page-unknown-purpose = Your dealer's tool has no instructions for this step.
 page-unknown-does =
     Open the app and follow what it asks for this step.
     If the app shows an error code, note it and show it to your dealer.
+# The known steps' words on the customer's page where the panel speaks of "the customer": to them ("your PIN").
+page-step-deviceActivation-purpose = Enrolls this phone for strong authentication: the phone is what you have, the PIN is what you know.
+page-step-mediumCarKey-purpose = Proves that you really hold the vehicle's keys. It only has to be done once.
+page-step-trusterPhoneNumber-needs =
+    The phone whose number will be trusted, switched on and able to receive SMS
+    The vehicle's app, logged in to your account
+page-step-deviceActivation-needs =
+    The phone being activated, with the trusted number able to receive SMS
+    Your PIN if you already set one, or a new PIN you will remember
+    A working data connection on the phone
+page-step-mediumCarKey-needs =
+    The phone already paired with the vehicle over Bluetooth
+    The vehicle's keys, with you sitting inside the vehicle
+    Location and Bluetooth both switched on in the phone's settings
 
 ## The plain output of steps and next
 
@@ -470,6 +486,11 @@ status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     kept in { $place }
 status-login-file-private = (readable only by you)
 status-login-none = Login:     none kept (`stepwise login` signs in)
+# A duration, days to seconds: each part that is not zero, joined by spaces ("1d 2h 3m 4s").
+duration-days = { $n }d
+duration-hours = { $n }h
+duration-minutes = { $n }m
+duration-seconds = { $n }s
 status-expires = Expires:   { $time } (in { $left })
 status-expired-refreshable = Expires:   expired at { $time }; a new token is fetched on next use
 status-expired = Expires:   expired at { $time }

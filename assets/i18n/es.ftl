@@ -94,14 +94,14 @@ banner-no-browser = No se pudo abrir un navegador
 banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.
 banner-no-graphical-session-local = Aquí no hay sesión gráfica, y { $url } solo existe en este equipo (loopback): tampoco otro dispositivo puede abrirla. Indique en --api una dirección de la pasarela accesible desde la red del taller y pulse «g» para su código QR.
 banner-browser-failed = { $why }. Abra { $url } a mano, o g para su código QR.
-banner-step-done = { $steps }: hecho
-banner-next-is = siguiente: { $title }.
+banner-step-done = Hecho — { $steps }
+banner-next-is = el siguiente paso es { $title }.
 banner-all-done-ready = todo hecho, el servicio está listo.
 banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.
 banner-reset-done = Caché de pasos reiniciada
 banner-reset-done-text = Cada paso se evaluó de nuevo; la lista muestra el estado real.
-banner-started-over = Empezado de nuevo
-banner-started-over-text = { $why }; pedido de nuevo por carAssociationID.
+banner-started-over = Vuelta a empezar
+banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 why-other-device = El stepsID pertenecía a otro dispositivo
 why-steps-id-unknown = La pasarela ya no conoce el stepsID
 banner-gateway-next = Siguiente paso según la pasarela
@@ -179,6 +179,7 @@ key-name-space = Espacio
 key-name-pgdn = Av Pág
 key-name-pgup = Re Pág
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = salir
 key-short-open = abrir
@@ -324,7 +325,7 @@ gw-bad-path = no se puede construir la URL de { $path }: { $detail }
 gw-bad-token = el token tiene caracteres que una cabecera no admite; revise el archivo del token
 gw-http-setup = no se puede preparar el cliente HTTP: { $detail }
 gw-demo-unavailable = no se puede iniciar el simulador integrado en un puerto local: { $detail }
-gw-400 = la pasarela rechazó la petición por mal formada
+gw-400 = la pasarela rechazó la petición por estar mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-401 = la pasarela pide un token válido
 gw-401-todo = Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
@@ -400,6 +401,19 @@ page-unknown-purpose = La herramienta de su concesionario no tiene instrucciones
 page-unknown-does =
     Abra la app y siga lo que le pida para este paso.
     Si la app muestra un código de error, anótelo y enséñeselo a su concesionario.
+page-step-deviceActivation-purpose = Registra este teléfono para la autenticación fuerte: el teléfono es lo que usted tiene, el código PIN lo que sabe.
+page-step-mediumCarKey-purpose = Demuestra que usted tiene de verdad las llaves del vehículo. Solo hace falta una vez.
+page-step-trusterPhoneNumber-needs =
+    El teléfono cuyo número será de confianza, encendido y capaz de recibir SMS
+    La aplicación móvil del vehículo, con la sesión de su cuenta iniciada
+page-step-deviceActivation-needs =
+    El teléfono que se activa, con el número de confianza capaz de recibir SMS
+    Su código PIN si ya tiene uno, o uno nuevo que vaya a recordar
+    Una conexión de datos que funcione en el teléfono
+page-step-mediumCarKey-needs =
+    El teléfono ya emparejado con el vehículo por Bluetooth
+    Las llaves del vehículo, estando usted dentro del vehículo
+    Ubicación y Bluetooth activados en los ajustes del teléfono
 
 gw-title-tls = Falló la conexión segura
 gw-title-live = Estado en tiempo real interrumpido
@@ -468,7 +482,7 @@ step-generic-does =
 ## App error codes
 
 code-2000-meaning = Fallo genérico
-code-2000-remedy = Que el cliente lo intente de nuevo; si sigue fallando, anotar el código e informar.
+code-2000-remedy = Pedir al cliente que lo intente de nuevo; si sigue fallando, anotar el código e informar.
 code-2201-meaning = La petición superó el tiempo de espera
 code-2201-remedy = Intentarlo de nuevo y comprobar que el teléfono tiene buena cobertura móvil o Wi-Fi.
 code-2202-meaning = Sin conexión a Internet
@@ -476,9 +490,9 @@ code-2202-remedy = Comprobar los datos móviles o el Wi-Fi del teléfono y volve
 code-2204-meaning = Error del servidor
 code-2204-remedy = Esperar un rato y volver a intentarlo; informar si se repite.
 code-2301-meaning = Se necesita autenticación básica
-code-2301-remedy = Que el cliente cierre sesión en la app, vuelva a entrar y lo intente de nuevo.
+code-2301-remedy = Pedir al cliente que cierre sesión en la app, vuelva a entrar y lo intente de nuevo.
 code-2302-meaning = Se necesita autenticación fuerte
-code-2302-remedy = El cliente confirma con su código PIN (OTP con PIN) en la app y lo intenta de nuevo.
+code-2302-remedy = Pedir al cliente que confirme con su código PIN (OTP con PIN) en la app y lo intente de nuevo.
 code-2305-meaning = El código SMS no es válido
 code-2305-remedy = Pedir a la app un código nuevo y escribirlo con cuidado en el campo de código.
 code-2306-meaning = El código SMS ha caducado
@@ -504,7 +518,7 @@ code-2342-remedy = Emparejar el teléfono con el vehículo por Bluetooth y repet
 code-2346-meaning = No hay ningún paso para este stepsID
 code-2346-remedy = Empezar de nuevo con el carAssociationID para obtener una lista de pasos nueva.
 code-2354-meaning = CarKey: la posición de la llave no es válida
-code-2354-remedy = El cliente se sienta en el vehículo con las llaves y repite la comprobación CarKey.
+code-2354-remedy = Pedir al cliente que se siente en el vehículo con las llaves y repita la comprobación CarKey.
 code-2355-meaning = CarKey: firma no válida
 code-2355-remedy = Repetir la comprobación CarKey dentro del vehículo con las llaves; informar si sigue fallando.
 code-2356-meaning = CarKey: marca de tiempo no válida
@@ -604,6 +618,10 @@ status-gateway = Pasarela:   { $gateway }
 status-login-kept = Sesión:     guardada en { $place }
 status-login-file-private = (solo usted puede leerlo)
 status-login-none = Sesión:     ninguna guardada (`stepwise login` inicia sesión)
+duration-days = { $n } d
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Caducidad:  { $time } (dentro de { $left })
 status-expired-refreshable = Caducidad:  caducó a las { $time }; en el próximo uso se obtiene un token nuevo
 status-expired = Caducidad:  caducó a las { $time }
@@ -659,7 +677,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = listo
 board-loading = consultando…
-board-remove-ask = ¿Quitar { $car } del panel? Pulse «y» para quitarlo o «n» para dejarlo.
+board-remove-ask = ¿Quitar { $car } del panel? Pulse «s» para quitarlo o «n» para dejarlo.
 board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado
@@ -749,7 +767,7 @@ help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta auto
 help-cli-serve-auth = Ser también el proveedor de identidad (`stepwise login`): clientes registrados, scopes, inicio de sesión por dispositivo y por código de autorización (PKCE), tokens de renovación rotatorios, revocación; POST /sim/device/CODE/approve o /deny
 help-cli-serve-token-ttl = Vida de los tokens que emite, en segundos
 help-cli-login = Iniciar sesión en la pasarela (--api) con un código aprobado en un navegador
-help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por tubería, o pegado en un aviso que no lo muestra (nunca de un argumento)
+help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: por una tubería, o pegado cuando se solicite, sin que se muestre (nunca de un argumento)
 help-cli-logout = Olvidar el token guardado para la pasarela (--api)
 help-cli-auth = El inicio de sesión: quién, dónde se guarda el token, cuándo caduca
 help-cli-auth-status = Indica la pasarela, dónde se guarda el token y cuándo caduca (nunca el token); salida 0 con un token válido, 1 sin él
@@ -811,7 +829,10 @@ cli-arg-cars-unreadable = no se puede leer --cars { $path }: { $error }. Comprue
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = línea { $line } "{ $id }"
 cars-bad-more = y { $n } más
-cars-bad = { $lines }: no es un carAssociationID (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
+cars-bad = { $lines }: { $count ->
+    [one] no es un carAssociationID
+   *[other] no son carAssociationID
+} (de 1 a { $max } letras, cifras, '-' o '_'). Corrija o elimine { $count ->
     [one] esa línea
    *[other] esas líneas
 }

@@ -12,43 +12,43 @@ header-watch-live = suivi ACTIF · en direct
 header-watch-polling = suivi ACTIF · interrogation toutes les { $secs } s
 header-watch-off = suivi arrêté
 header-autoplay = lecture auto
-header-guide-lang = client : { $lang }
+header-guide-lang = client : { $lang }
 progress-done = { $done } sur { $total } faites
-progress-filtered = (filtre : { $filter }, { $shown ->
+progress-filtered = (filtre : { $filter }, { $shown ->
     [one] { $shown } étape affichée
    *[other] { $shown } étapes affichées
 })
 list-title = Étapes, dans l'ordre
-list-title-filtered = Étapes : { $filter } seulement
+list-title-filtered = Étapes : { $filter } seulement
 list-loading = Demande des étapes à la passerelle…
-list-none = Pas encore de liste : r pour redemander.
-list-none-sign-in = Pas encore de liste : la passerelle demande un jeton. Appuyez sur i pour vous connecter, si elle propose la connexion (sinon relancez avec --token-file) ; la liste sera redemandée ensuite.
-list-none-unknown-id = Pas de liste : la passerelle ne connaît pas cet id, redemander n'y changera rien. Vérifiez l'id.
-list-none-fix-cause = Pas de liste : redemander donnera la même réponse tant que la cause indiquée dans le message au-dessus n'est pas corrigée.
+list-none = Pas encore de liste : r pour redemander.
+list-none-sign-in = Pas encore de liste : la passerelle demande un jeton. Appuyez sur i pour vous connecter, si elle propose la connexion (sinon relancez avec --token-file) ; la liste sera redemandée ensuite.
+list-none-unknown-id = Pas de liste : la passerelle ne connaît pas cet id, redemander n'y changera rien. Vérifiez l'id.
+list-none-fix-cause = Pas de liste : redemander donnera la même réponse tant que la cause indiquée dans le message au-dessus n'est pas corrigée.
 list-empty-filtered = Aucune étape { $filter }. f change le filtre.
 list-empty = La passerelle n'a renvoyé aucune étape pour ce carAssociationID.
 mark-next = SUIVANTE
 mark-waits = attend
 mark-waits-for = attend l'étape { $order }
-guide-title = Ce que fait le client : { $title }
+guide-title = Ce que fait le client : { $title }
 guide-title-none = Conseils
 guide-no-step = Aucune étape à guider. Si l'application du client refuse encore le service, vérifiez le carAssociationID ou videz le cache des étapes avec R.
 guide-waiting = Les conseils pour l'étape suivante s'affichent dès que la liste arrive.
-guide-link = Guide :
-guide-does = Le client :
-guide-needs = À avoir sous la main :
-guide-errors = Erreurs de l'appli pour cette étape :
+guide-link = Guide :
+guide-does = Le client :
+guide-needs = À avoir sous la main :
+guide-errors = Erreurs de l'application pour cette étape :
 guide-errors-hint = la touche «e» les explique
-guide-link-archive = Documentation développeurs (archivée, en anglais) :
-guide-keys-gateway = «g» montre la page du client ({ $lang }) sur la passerelle en code QR ; la touche «o» l'ouvre.
-guide-keys-dealer = «g» montre la page d'aide du concessionnaire en code QR ; la touche «o» l'ouvre.
-guide-keys-archive = «g» montre la page développeurs archivée en code QR ; la touche «o» l'ouvre (la passerelle ne sert pas de pages client).
-guide-more-below = ↓ suite : Pg suiv
-guide-more-above = ↑ plus haut : Pg préc
+guide-link-archive = Documentation développeurs (archivée, en anglais) :
+guide-keys-gateway = «g» montre la page du client ({ $lang }) sur la passerelle en code QR ; la touche «o» l'ouvre.
+guide-keys-dealer = «g» montre la page d'aide du concessionnaire en code QR ; la touche «o» l'ouvre.
+guide-keys-archive = «g» montre la page développeurs archivée en code QR ; la touche «o» l'ouvre (la passerelle ne sert pas de pages client).
+guide-more-below = ↓ suite : Pg suiv
+guide-more-above = ↑ plus haut : Pg préc
 ready-title = Service prêt
-ready-line = Toutes les étapes sont faites : le service est prêt.
+ready-line = Toutes les étapes sont faites : le service est prêt.
 ready-services = Le service souscrit (état du véhicule ou commandes à distance) est maintenant utilisable dans l'application du client.
-ready-stale-before = Si l'application échoue encore avec l'erreur 2312 ou 2317, le cache des étapes est périmé : appuyez sur{" "}
+ready-stale-before = Si l'application échoue encore avec l'erreur 2312 ou 2317, le cache des étapes est périmé : appuyez sur{" "}
 ready-stale-after = {" "}pour le vider et voir l'état réel.
 
 ## Requests in flight
@@ -61,76 +61,76 @@ loading-customer = le client agit
 
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
-banner-title-sep = {" : "}
+banner-title-sep = {" : "}
 
 banner-no-steps-id = Pas encore de stepsID
-banner-no-steps-id-text = Actualisez d'abord avec r.
+banner-no-steps-id-text = actualisez d'abord avec r.
 banner-watch-off = Suivi arrêté
 banner-watch-off-text = w pour reprendre le suivi.
 banner-nothing-to-watch = Rien à suivre
-banner-nothing-to-watch-text = Toutes les étapes sont déjà faites.
+banner-nothing-to-watch-text = toutes les étapes sont déjà faites.
 banner-watching = Suivi en cours
-banner-watching-text = Suivi de la liste jusqu'à ce que tout soit fait (l'en-tête dit comment : en direct ou par interrogation) ; w arrête.
-banner-watch-stopped = Suivi arrêté : { $what }
-banner-live-trouble = Suivi interrompu : { $what }
-banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès que la passerelle répond ; d'ici là, la liste affichée peut être dépassée.
-banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
+banner-watching-text = suivi de la liste jusqu'à ce que tout soit fait (l'en-tête dit comment : en direct ou par interrogation) ; w arrête.
+banner-watch-stopped = Suivi arrêté : { $what }
+banner-live-trouble = Suivi interrompu : { $what }
+banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès que la passerelle répond ; d'ici là, la liste affichée peut être dépassée.
+banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
 banner-customer-idle = Plus rien à faire pour le client
-banner-customer-idle-text = Toutes les étapes sont faites.
+banner-customer-idle-text = toutes les étapes sont faites.
 banner-no-report-place = Pas d'emplacement pour le rapport
-banner-no-report-place-text = Pas de dossier de données utilisateur ; utilisez --report CHEMIN.
+banner-no-report-place-text = pas de dossier de données utilisateur ; utilisez --report CHEMIN.
 banner-report-written = Rapport écrit
 banner-note-kept = Note gardée
-banner-note-kept-text = Elle figurera dans le rapport de session.
-banner-note-kept-press-x-text = Elle ira dans le rapport de session, qui n'est écrit que si vous appuyez sur x (aucun --report n'a été donné) : appuyez sur x avant de quitter, sinon la note est perdue.
+banner-note-kept-text = elle figurera dans le rapport de session.
+banner-note-kept-press-x-text = elle ira dans le rapport de session, qui n'est écrit que si vous appuyez sur x (aucun --report n'a été donné) : appuyez sur x avant de quitter, sinon la note est perdue.
 banner-note-unsaved = Note non enregistrée
-banner-note-unsaved-text = Aucun rapport ne contient encore votre note (pas de --report). Appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
+banner-note-unsaved-text = aucun rapport ne contient encore votre note (pas de --report). Appuyez sur x pour écrire le rapport avec elle, ou encore sur q pour quitter sans elle.
 banner-task-failed = La requête s'est arrêtée sur une erreur interne
-banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
+banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit
-banner-report-not-written-text = Impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
+banner-report-not-written-text = impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
 banner-guide-opened = Lien transmis au navigateur
 banner-no-browser = Impossible d'ouvrir un navigateur
-banner-no-graphical-session = Pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.
-banner-no-graphical-session-local = Pas de session graphique ici, et { $url } n'existe que sur cette machine (boucle locale) : un autre appareil ne peut pas l'ouvrir non plus. Donnez à --api une adresse de la passerelle joignable sur le réseau de l'atelier, puis appuyez sur g pour son code QR.
+banner-no-graphical-session = pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.
+banner-no-graphical-session-local = pas de session graphique ici, et { $url } n'existe que sur cette machine (boucle locale) : un autre appareil ne peut pas l'ouvrir non plus. Donnez à --api une adresse de la passerelle joignable sur le réseau de l'atelier, puis appuyez sur g pour son code QR.
 banner-browser-failed = { $why }. Ouvrez { $url } à la main, ou g pour son code QR.
-banner-step-done = { $steps } : fait
-banner-next-is = suivante : { $title }.
+banner-step-done = Fait — { $steps }
+banner-next-is = l'étape suivante est { $title }.
 banner-all-done-ready = tout est fait, le service est prêt.
 banner-nothing-shown-left = plus rien à faire dans la liste affichée.
 banner-reset-done = Cache des étapes vidé
-banner-reset-done-text = Chaque étape a été réévaluée ; la liste montre l'état réel.
+banner-reset-done-text = chaque étape a été réévaluée ; la liste montre l'état réel.
 banner-started-over = Reprise depuis le début
-banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
-why-other-device = Le stepsID appartenait à un autre appareil
-why-steps-id-unknown = La passerelle ne connaît plus ce stepsID
+banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
+why-other-device = le stepsID appartenait à un autre appareil
+why-steps-id-unknown = la passerelle ne connaît plus ce stepsID
 banner-gateway-next = Étape suivante selon la passerelle
 banner-gateway-next-text = { $title } ({ $name }).
-banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste affichée ; f change le filtre.
+banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste affichée ; f change le filtre.
 banner-nothing-left = Plus rien à faire
-banner-nothing-left-text = La passerelle a répondu null : il ne reste aucune étape, le service est prêt.
+banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 
 ## The start screen
 backend-demo = backend de démonstration
-demo-car-987654 = Exemple de la documentation : téléphone de confiance, appareil non activé
-demo-car-111111 = Nouveau client : rien de fait
-demo-car-222222 = Service prêt : toutes les étapes faites
-demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel
-demo-car-444444 = État du véhicule seulement : deux étapes
+demo-car-987654 = Exemple de la documentation : téléphone de confiance, appareil non activé
+demo-car-111111 = Nouveau client : rien de fait
+demo-car-222222 = Service prêt : toutes les étapes faites
+demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel
+demo-car-444444 = État du véhicule seulement : deux étapes
 
 start-subtitle = étapes d'activation du service
 start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.
-start-refused = Refusé : { $chars }. Un id ne contient que des lettres, des chiffres, - et _.
-start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
-start-not-an-id = Saisissez un carAssociationID : lettres, chiffres, - ou _.
-start-choices = Ids récents (↑↓ pour choisir) :
-start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :
+start-refused = Refusé : { $chars }. Un id ne contient que des lettres, des chiffres, - et _.
+start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
+start-not-an-id = Saisissez un carAssociationID : lettres, chiffres, - ou _.
+start-choices = Ids récents (↑↓ pour choisir) :
+start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :
 start-recent = récent
 
 ## A window too small
 
 too-small-title = Fenêtre trop petite
-too-small-text = stepwise a besoin de { $min_w }×{ $min_h } ; celle-ci fait { $w }×{ $h }.
+too-small-text = stepwise a besoin de { $min_w }×{ $min_h } ; celle-ci fait { $w }×{ $h }.
 too-small-hint = Agrandissez la fenêtre (q pour quitter).
 
 ## Overlays
@@ -149,27 +149,27 @@ help-legend-badges = [FAIT] faite (alreadyDone)  [À FAIRE] à faire (todo)  [??
 badge-done = FAIT
 badge-todo = À FAIRE
 badge-unknown = ????
-help-legend-next = SUIVANTE marque l'étape à faire maintenant ; les suivantes l'attendent.
+help-legend-next = SUIVANTE marque l'étape à faire maintenant ; les suivantes l'attendent.
 reset-title = Vider le cache des étapes
-reset-question = Vider le cache des étapes de { $car } ?
+reset-question = Vider le cache des étapes de { $car } ?
 reset-when = À utiliser quand l'application du client affiche l'erreur 2312 ou 2317, ou quand une étape est marquée faite sans l'être.
-reset-what = Chaque étape est alors réévaluée ; celles vraiment faites le restent.
+reset-what = Chaque étape est alors réévaluée ; celles vraiment faites le restent.
 explain-title = Expliquer un code d'erreur (Échap ferme)
-explain-code = Code d'erreur :
-explain-prompt = Tapez le code affiché par l'application du client, p. ex. 2312 ou NOK:MAXNBTOOLS.
-explain-known = Connus : { $codes }
-explain-meaning = Signification :
-explain-remedy = Que faire :
-explain-limits = Limites :
-explain-reset-cures = ✔ Vider le cache des étapes le corrige : fermez avec Échap, puis appuyez sur{" "}
+explain-code = Code d'erreur :
+explain-prompt = Saisissez le code qu'affiche l'application du client, par exemple 2312 ou NOK:MAXNBTOOLS.
+explain-known = Connus : { $codes }
+explain-meaning = Signification :
+explain-remedy = Que faire :
+explain-limits = Limites :
+explain-reset-cures = ✔ Vider le cache des étapes le corrige : fermez avec Échap, puis appuyez sur{" "}
 explain-unknown = { $code } n'est pas un code connu de cet outil.
-explain-unknown-hint = Vérifiez la saisie et cherchez le code dans la liste d'erreurs du constructeur ; notez-le dans le rapport de session (x).
-qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
-qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
-qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
-qr-demo-local = Seule cette machine peut ouvrir cette page (backend de démo). Pour les téléphones : lancez `stepwise serve --addr 0.0.0.0:8080` et donnez à l'assistant --api avec l'adresse qu'affiche serve.
-qr-loopback = Cette adresse n'existe que sur cette machine (boucle locale) : un téléphone ne peut pas l'ouvrir. Donnez à --api l'adresse de la passerelle sur le réseau de l'atelier.
-qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
+explain-unknown-hint = Vérifiez la saisie et cherchez le code dans la liste d'erreurs du constructeur ; notez-le dans le rapport de session (x).
+qr-title-gateway = Scanner : la page du client ({ $lang }) (Échap ferme)
+qr-title-dealer = Scanner : la page d'aide du concessionnaire (Échap ferme)
+qr-title-archive = Scanner : documentation développeurs, archivée (Échap ferme)
+qr-demo-local = Seule cette machine peut ouvrir cette page (backend de démo). Pour les téléphones : lancez `stepwise serve --addr 0.0.0.0:8080` et donnez à l'assistant --api avec l'adresse qu'affiche serve.
+qr-loopback = Cette adresse n'existe que sur cette machine (boucle locale) : un téléphone ne peut pas l'ouvrir. Donnez à --api l'adresse de la passerelle sur le réseau de l'atelier.
+qr-too-small = La fenêtre est trop petite pour le code QR ; agrandissez-la.
 
 ## Keys: a short word for the footer, a line for help
 # The names of keys as the keyboards of this language print them.
@@ -179,6 +179,7 @@ key-name-space = Espace
 key-name-pgdn = Pg suiv
 key-name-pgup = Pg préc
 key-name-ctrl-c = Ctrl-C
+key-name-yes = o
 
 key-short-quit = quitter
 key-short-open = ouvrir
@@ -191,7 +192,7 @@ key-short-move = naviguer
 key-short-more = suite
 key-short-refresh = actualiser
 key-short-watch = suivre
-key-short-act = agir
+key-short-act = simuler
 key-short-next = suivante
 key-short-filter = filtrer
 key-short-reset = vider
@@ -220,12 +221,12 @@ key-help-move = déplacer la sélection
 key-help-guide-down = faire défiler les conseils vers le bas
 key-help-guide-up = faire défiler les conseils vers le haut
 key-help-refresh = actualiser la liste par stepsID
-key-help-watch = suivi : suivre chaque changement jusqu'à la fin
+key-help-watch = suivi : suivre chaque changement jusqu'à la fin
 key-help-act = le client simulé fait l'étape suivante (démo)
 key-help-next = demander l'étape suivante à la passerelle
-key-help-filter = filtrer par statut : toutes, todo, alreadyDone
+key-help-filter = filtrer par statut : toutes, todo, alreadyDone
 key-help-reset = vider le cache des étapes (erreurs 2312/2317)
-key-help-explain = expliquer un code d'erreur de l'appli
+key-help-explain = expliquer un code d'erreur de l'application
 key-help-open-guide = ouvrir le guide de l'étape dans un navigateur
 key-help-qr = montrer le lien du guide en code QR
 key-help-report = écrire le rapport de session (Markdown)
@@ -243,7 +244,7 @@ key-help-close-help = fermer l'aide
 key-help-reset-now = vider le cache des étapes maintenant
 key-help-cancel = annuler
 key-help-close-explain = fermer l'explication
-key-help-type-code = saisir le code : chiffres, lettres, : _ .
+key-help-type-code = saisir le code : chiffres, lettres, : _ .
 key-help-close-qr = fermer le code QR
 key-help-open-browser = ouvrir le lien dans un navigateur
 key-help-guide-lang = passer les conseils du client à la langue suivante
@@ -253,27 +254,27 @@ key-help-guide-lang = passer les conseils du client à la langue suivante
 report-title = Rapport de session stepwise
 report-none = (aucun)
 report-backend = passerelle
-report-end = état final : { $done } sur { $total } faites
-report-end-ready = état final : { $done } sur { $total } faites, service prêt
-report-end-next = état final : { $done } sur { $total } faites, suivante : { $title } (`{ $name }`)
+report-end = état final : { $done } sur { $total } faites
+report-end-ready = état final : { $done } sur { $total } faites, service prêt
+report-end-next = état final : { $done } sur { $total } faites, suivante : { $title } (`{ $name }`)
 report-col-order = ordre
 report-col-step = étape
 report-col-name = nom
 report-col-status = statut
 report-events = Événements
 report-event-opened = carAssociationID { $car } ouvert
-report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
-report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
-report-event-filtered = liste filtrée sur { $status } : { $shown ->
+report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
+report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
+report-event-filtered = liste filtrée sur { $status } : { $shown ->
     [one] { $shown } étape affichée
    *[other] { $shown } étapes affichées
 }
 report-event-reset = cache des étapes vidé (resetSteps=true)
-report-event-next = étape suivante selon la passerelle : `{ $step }`
-report-event-next-none = étape suivante selon la passerelle : aucune (null)
+report-event-next = étape suivante selon la passerelle : `{ $step }`
+report-event-next-none = étape suivante selon la passerelle : aucune (null)
 report-event-simulated = le client simulé a fait `{ $step }`
-report-event-error = erreur : { $what } : { $detail }
-report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+report-event-error = erreur : { $what } : { $detail }
+report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } événement omis
    *[other] { $n } événements omis
@@ -282,10 +283,10 @@ report-vehicle-count = { $count ->
     [one] { $count } véhicule
    *[other] { $count } véhicules
 }
-report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
+report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
 report-notes = Remarques
-report-event-note = note : { $text }
-report-event-explained = code { $code } expliqué : { $meaning }
+report-event-note = note : { $text }
+report-event-explained = code { $code } expliqué : { $meaning }
 
 ## The plain output of steps and next
 
@@ -293,86 +294,89 @@ cli-none = aucun
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Aucune étape renvoyée.
-cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
-cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
-cli-filtered = filtre : { $shown } { $filter } affichées ; sans --status pour la liste entière
-cli-next-none = Plus rien à faire : le service est prêt.
+cli-summary-next = { $done } sur { $total } faites ; suivante : { $title }
+cli-summary-clear = { $done } sur { $total } faites ; plus rien à faire
+cli-filtered = filtre : { $shown ->
+    [one] { $shown } étape { $filter } affichée
+   *[other] { $shown } étapes { $filter } affichées
+    } ; relancez sans --status pour la liste entière
+cli-next-none = Plus rien à faire : le service est prêt.
 
 ## A failed gateway call: what happened, why, what to do
 
-gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
+gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
 gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifiez le réseau, puis réessayez
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
-gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
+gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
 answer-not-json = la réponse n'est pas du JSON ({ $detail })
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
-gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
-gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle
-gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle a répondu celle du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
+gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
+gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle
+gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle a répondu celle du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
 gw-title-redirect = Redirection non suivie
-gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
-gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
+gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
+gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
 gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-bad-line = le flux en direct de la passerelle contient une ligne qui n'est pas un champ d'événement. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $count }
-gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
-gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
-gw-bad-path = impossible de construire l'URL de { $path } : { $detail }
-gw-bad-token = le jeton contient des caractères qu'un en-tête ne peut pas porter ; vérifiez le fichier du jeton
-gw-http-setup = impossible de préparer le client HTTP : { $detail }
-gw-demo-unavailable = impossible de lancer le simulateur intégré sur un port local : { $detail }
+gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080
+gw-bad-path = impossible de construire l'URL de { $path } : { $detail }
+gw-bad-token = le jeton contient des caractères qu'un en-tête ne peut pas porter ; vérifiez le fichier du jeton
+gw-http-setup = impossible de préparer le client HTTP : { $detail }
+gw-demo-unavailable = impossible de lancer le simulateur intégré sur un port local : { $detail }
 gw-400 = la passerelle a refusé la requête comme mal formée
-gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
+gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
 gw-401 = la passerelle demande un jeton valide
 gw-401-todo = Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-403 = ce stepsID appartient à un autre appareil
 gw-403-todo = Recommencez avec le carAssociationID
 gw-404 = la passerelle ne connaît pas cet id
 gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
-gw-409 = la passerelle refuse : une étape précédente n'est pas faite
+gw-409 = la passerelle refuse : une étape précédente n'est pas faite
 gw-409-todo = Terminez d'abord les étapes précédentes
 gw-429 = la passerelle limite les requêtes
 gw-429-todo = Attendez une minute, puis réessayez
 gw-429-todo-after = Attendez { $secs } s (le Retry-After de la réponse), puis réessayez
 gw-5xx = la passerelle a échoué
-gw-5xx-todo = Réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
-gw-5xx-todo-after = Réessayez dans { $secs } s (le Retry-After de la réponse) ; si cela persiste, prévenez l'exploitant de la passerelle
+gw-5xx-todo = Réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
+gw-5xx-todo-after = Réessayez dans { $secs } s (le Retry-After de la réponse) ; si cela persiste, prévenez l'exploitant de la passerelle
 gw-other = la passerelle a refusé la requête
 gw-other-todo = Vérifiez --api et réessayez
-gw-app-code = Code de l'appli { $code } : { $meaning } ; { $remedy }
+gw-app-code = Code de l'application { $code } : { $meaning } ; { $remedy }
 gw-title-redirects = Boucle de redirections
-steps-many-summary-late = sans réponse en { $secs } s : { $n } ({ $ids })
-steps-many-summary-failed = en échec : { $n } ({ $ids }), les causes sont sur stderr
-steps-many-summary = Véhicules listés : { $listed } sur { $total }
-steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
-steps-many-limited = la passerelle a continué à limiter les requêtes (HTTP 429) jusqu'au délai de { $secs } s (--deadline) : elle a répondu, mais a demandé d'attendre. Attendez quelques minutes, ou donnez un --deadline plus long
-steps-many-summary-limited = retenus par HTTP 429 jusqu'à { $secs } s : { $n } ({ $ids })
+steps-many-summary-late = sans réponse en { $secs } s : { $n } ({ $ids })
+steps-many-summary-failed = en échec : { $n } ({ $ids }), les causes sont sur stderr
+steps-many-summary = Véhicules listés : { $listed } sur { $total }
+steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
+steps-many-limited = la passerelle a continué à limiter les requêtes (HTTP 429) jusqu'au délai de { $secs } s (--deadline) : elle a répondu, mais a demandé d'attendre. Attendez quelques minutes, ou donnez un --deadline plus long
+steps-many-summary-limited = retenus par HTTP 429 jusqu'à { $secs } s : { $n } ({ $ids })
 gw-title-token-refused = Jeton refusé
 gw-title-proxy = Réponse du proxy
 gw-title-proxy-unreachable = Proxy injoignable
 gw-title-not-a-gateway = Pas une passerelle d'étapes
 gw-title-refused = Accès refusé
-gw-connect-timed-out = aucune connexion à { $base } en { $secs } s : personne ne l'a acceptée (serveur surchargé, ou pare-feu qui ignore les paquets). Vérifiez le réseau et --api, puis réessayez
-gw-redirects = la passerelle { $base } redirige en boucle, ou trop de fois. Vérifiez --api (l'adresse a peut-être changé) ; si elle est juste, prévenez l'exploitant de la passerelle
+gw-connect-timed-out = aucune connexion à { $base } en { $secs } s : personne ne l'a acceptée (serveur surchargé, ou pare-feu qui ignore les paquets). Vérifiez le réseau et --api, puis réessayez
+gw-redirects = la passerelle { $base } redirige en boucle, ou trop de fois. Vérifiez --api (l'adresse a peut-être changé) ; si elle est juste, prévenez l'exploitant de la passerelle
 gw-wants-tls = le serveur { $base } parle TLS, mais --api indique http://. Utilisez https:// dans --api
-gw-401-login = HTTP 401 : la passerelle a refusé le jeton de la connexion gardée par `stepwise login`. Reconnectez-vous avec `stepwise login` ; pour une passerelle à jeton fixe, gardez le jeton actuel avec `stepwise login --with-token`
-gw-401-config = HTTP 401 : la passerelle a refusé le jeton du fichier de configuration (`token` ou `token_file`). Mettez-y le jeton actuel de cette passerelle, ou retirez-le et connectez-vous avec `stepwise login`
-gw-401-environment = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOKEN. Donnez-lui le jeton actuel de cette passerelle, ou supprimez la variable et connectez-vous avec `stepwise login`
-gw-401-token-file = HTTP 401 : la passerelle a refusé le jeton de --token-file. Mettez dans ce fichier le jeton actuel de cette passerelle, ou retirez --token-file et connectez-vous avec `stepwise login`
-gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-401-login = HTTP 401 : la passerelle a refusé le jeton de la connexion gardée par `stepwise login`. Reconnectez-vous avec `stepwise login` ; pour une passerelle à jeton fixe, gardez le jeton actuel avec `stepwise login --with-token`
+gw-401-config = HTTP 401 : la passerelle a refusé le jeton du fichier de configuration (`token` ou `token_file`). Mettez-y le jeton actuel de cette passerelle, ou retirez-le et connectez-vous avec `stepwise login`
+gw-401-environment = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOKEN. Donnez-lui le jeton actuel de cette passerelle, ou supprimez la variable et connectez-vous avec `stepwise login`
+gw-401-token-file = HTTP 401 : la passerelle a refusé le jeton de --token-file. Mettez dans ce fichier le jeton actuel de cette passerelle, ou retirez --token-file et connectez-vous avec `stepwise login`
+gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou demandez à qui gère le proxy
-gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
-gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
+gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-no-connection = pas de connexion en { $secs } s
-gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
-gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
-gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
-gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
-gw-proxy = le proxy { $proxy } a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
-gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
-gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
+gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
+gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
+gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
+gw-proxy = le proxy { $proxy } a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
+gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
+gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
 gw-title-unreachable = Passerelle injoignable
-gw-title-timed-out = Passerelle trop lente
+gw-title-timed-out = Délai d'attente dépassé
 gw-title-bad-request = Requête refusée
 gw-title-unauthorized = Jeton requis
 gw-title-wrong-device = stepsID d'un autre appareil
@@ -387,16 +391,29 @@ gw-title-config = Configuration incorrecte
 
 ## The guidance pages the customer's phone opens
 
-page-kicker = Activer vos services connectés : une étape
+page-kicker = Activer vos services connectés : une étape
 page-errors = Codes que l'application peut afficher à cette étape
 page-footer = Présenté par votre concessionnaire avec stepwise
-page-does = Marche à suivre :
-page-needs = Ce qu'il vous faut :
-page-errors-hint = Si l'application affiche l'un de ces codes, signalez-le à votre concessionnaire : il sait ce qui aide.
+page-does = Marche à suivre :
+page-needs = Ce qu'il vous faut :
+page-errors-hint = Si l'application affiche l'un de ces codes, signalez-le à votre concessionnaire : il sait ce qui aide.
 page-unknown-purpose = L'outil de votre concessionnaire n'a pas d'instructions pour cette étape.
 page-unknown-does =
     Ouvrez l'application et suivez ce qu'elle demande pour cette étape.
     Si l'application affiche un code d'erreur, notez-le et montrez-le à votre concessionnaire.
+page-step-deviceActivation-purpose = Enregistre ce téléphone pour l'authentification forte : le téléphone est ce que vous possédez, le code PIN ce que vous savez.
+page-step-mediumCarKey-purpose = Prouve que vous détenez bien les clés du véhicule. À faire une seule fois.
+page-step-trusterPhoneNumber-needs =
+    Le téléphone dont le numéro sera de confiance, allumé et capable de recevoir des SMS
+    L'application mobile du véhicule, connectée à votre compte
+page-step-deviceActivation-needs =
+    Le téléphone à activer, avec le numéro de confiance capable de recevoir des SMS
+    Votre code PIN si vous en avez déjà un, sinon un nouveau code PIN que vous retiendrez
+    Une connexion de données qui fonctionne sur le téléphone
+page-step-mediumCarKey-needs =
+    Le téléphone déjà appairé au véhicule en Bluetooth
+    Les clés du véhicule, avec vous à bord
+    Localisation et Bluetooth activés dans les réglages du téléphone
 
 gw-title-tls = Échec de la connexion sécurisée
 gw-title-live = Suivi en direct interrompu
@@ -404,15 +421,15 @@ gw-title-live = Suivi en direct interrompu
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via le proxy { $proxy })
-tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE ; si un fichier est déjà donné, ce n'est pas l'autorité qui a signé ce certificat (un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis) : prenez le certificat actuel de l'autorité de la passerelle
-tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
+tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE ; si un fichier est déjà donné, ce n'est pas l'autorité qui a signé ce certificat (un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis) : prenez le certificat actuel de l'autorité de la passerelle
+tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
 tls-not-yet-valid = le certificat de la passerelle { $base } n'est pas encore valide. Vérifiez la date et l'heure de cette machine
 tls-wrong-host = le certificat de la passerelle { $base } n'est pas pour le nom { $host }. Utilisez dans --api le nom d'hôte prévu par le certificat
 tls-certificate-required = la passerelle { $base } exige un certificat client. Donnez-en un avec --client-cert FICHIER --client-key FICHIER
 tls-client-refused = la passerelle { $base } a refusé le certificat client ({ $alert }). Utilisez un certificat émis par l'autorité à laquelle la passerelle fait confiance
-tls-handshake-refused = la passerelle { $base }{ $via } a refusé la négociation TLS ({ $alert }). Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
+tls-handshake-refused = la passerelle { $base }{ $via } a refusé la négociation TLS ({ $alert }). Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
 tls-not-tls = le serveur { $base }{ $via } ne parle pas TLS. Vérifiez le port, ou utilisez http:// si la passerelle n'a pas de TLS
-tls-other = la connexion TLS à la passerelle { $base }{ $via } a échoué : { $what }. Vérifiez --api, --ca-file et le certificat client
+tls-other = la connexion TLS à la passerelle { $base }{ $via } a échoué : { $what }. Vérifiez --api, --ca-file et le certificat client
 
 ## Step guidance
 
@@ -428,7 +445,7 @@ step-trusterPhoneNumber-does =
     Si le code est refusé ou trop ancien, en redemander un dans l'application et recommencer.
 
 step-deviceActivation-title = Activation de l'appareil
-step-deviceActivation-purpose = Enregistre ce téléphone pour l'authentification forte : le téléphone est ce que le client possède, le code PIN ce qu'il sait.
+step-deviceActivation-purpose = Enregistre ce téléphone pour l'authentification forte : le téléphone est ce que le client possède, le code PIN ce qu'il sait.
 step-deviceActivation-needs =
     Le téléphone à activer, avec le numéro de confiance capable de recevoir des SMS
     Le code PIN du client s'il en a déjà un, sinon un nouveau code PIN qu'il retiendra
@@ -452,7 +469,7 @@ step-mediumCarKey-does =
     Lancer la vérification CarKey dans l'application et suivre ses instructions sur la clé.
     Rester dans le véhicule jusqu'à ce que l'application confirme la réussite.
 
-step-generic-purpose = stepwise ne connaît pas cette étape : pas de conseils intégrés.
+step-generic-purpose = stepwise ne connaît pas cette étape : pas de conseils intégrés.
 step-generic-needs =
     Le téléphone du client avec l'application ouverte et connectée
     Tout ce que l'application demande à l'écran (codes, PIN, clés, accès au véhicule)
@@ -465,13 +482,13 @@ step-generic-does =
 ## App error codes
 
 code-2000-meaning = Échec générique
-code-2000-remedy = Faire réessayer le client ; si l'échec persiste, noter le code et le signaler.
+code-2000-remedy = Faire réessayer le client ; si l'échec persiste, noter le code et le signaler.
 code-2201-meaning = La requête a expiré
 code-2201-remedy = Réessayer, et vérifier que le téléphone capte bien le réseau mobile ou le Wi-Fi.
 code-2202-meaning = Pas de connexion Internet
 code-2202-remedy = Vérifier les données mobiles ou le Wi-Fi du téléphone, puis réessayer.
 code-2204-meaning = Erreur du serveur
-code-2204-remedy = Patienter et réessayer plus tard ; le signaler si cela se répète.
+code-2204-remedy = Patienter et réessayer plus tard ; le signaler si cela se répète.
 code-2301-meaning = Authentification simple requise
 code-2301-remedy = Demander au client de se déconnecter de l'application, de se reconnecter, puis de réessayer.
 code-2302-meaning = Authentification forte requise
@@ -491,77 +508,77 @@ code-2311-remedy = Vider le cache des étapes (touche R de l'assistant, ou `step
 code-2312-meaning = L'appareil est désactivé ou inconnu
 code-2312-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis activer à nouveau l'appareil.
 code-2317-meaning = Opération interdite avec le PIN (appareil activé, bloqué ou à mettre à niveau)
-code-2317-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis activer à nouveau l'appareil. Si cela persiste, le compte est bloqué : retirer tous les appareils associés et recommencer.
+code-2317-remedy = Vider le cache des étapes (touche R de l'assistant, ou `stepwise steps --car ID --reset`), puis activer à nouveau l'appareil. Si cela persiste, le compte est bloqué : retirer tous les appareils associés et recommencer.
 code-2323-meaning = L'utilisateur n'est pas le propriétaire de ce véhicule
 code-2323-remedy = Vérifier que le véhicule est associé au compte du client et que le carAssociationID est le bon.
-code-2341-meaning = CarKey : Localisation ou Bluetooth désactivé
+code-2341-meaning = CarKey : Localisation ou Bluetooth désactivé
 code-2341-remedy = Activer Localisation et Bluetooth sur le téléphone, puis relancer la vérification CarKey.
-code-2342-meaning = CarKey : le téléphone n'est pas appairé au véhicule
+code-2342-meaning = CarKey : le téléphone n'est pas appairé au véhicule
 code-2342-remedy = Appairer le téléphone au véhicule en Bluetooth, puis relancer la vérification CarKey.
 code-2346-meaning = Aucune étape pour ce stepsID
 code-2346-remedy = Recommencer avec le carAssociationID pour obtenir une nouvelle liste d'étapes.
-code-2354-meaning = CarKey : position de la clé non valide
+code-2354-meaning = CarKey : position de la clé non valide
 code-2354-remedy = Faire asseoir le client dans le véhicule avec les clés et relancer la vérification CarKey.
-code-2355-meaning = CarKey : signature non valide
-code-2355-remedy = Relancer la vérification CarKey depuis l'intérieur du véhicule avec les clés ; le signaler si cela se répète.
-code-2356-meaning = CarKey : horodatage non valide
+code-2355-meaning = CarKey : signature non valide
+code-2355-remedy = Relancer la vérification CarKey depuis l'intérieur du véhicule avec les clés ; le signaler si cela se répète.
+code-2356-meaning = CarKey : horodatage non valide
 code-2356-remedy = Vérifier que la date et l'heure du téléphone sont réglées automatiquement, puis relancer la vérification CarKey.
 code-2390-meaning = Le numéro de téléphone est déjà enregistré
-code-2390-remedy = Rien à corriger : continuer avec ce numéro comme numéro de confiance.
+code-2390-remedy = Rien à corriger : continuer avec ce numéro comme numéro de confiance.
 
 ## Codes and strings the open clients show their users
 
-client-maxnbtools-meaning = Compte verrouillé : trop d'activations par SMS ou trop d'appareils associés
+client-maxnbtools-meaning = Compte verrouillé : trop d'activations par SMS ou trop d'appareils associés
 client-maxnbtools-remedy = Retirer les téléphones et appareils associés inutilisés dans l'application mobile du véhicule (réinitialiser le compte), puis activer à nouveau. Si cela persiste, seul le support du constructeur peut réinitialiser le compte, ce qui peut prendre des jours.
-client-forbidden-meaning = L'enrôlement OTP a été refusé (même famille que MAXNBTOOLS)
-client-forbidden-remedy = Refaire l'activation de l'appareil depuis le début. Si elle est encore refusée, traiter comme MAXNBTOOLS : retirer les appareils inutilisés et réinitialiser le compte.
+client-forbidden-meaning = L'enregistrement OTP a été refusé (même famille d'erreurs que MAXNBTOOLS)
+client-forbidden-remedy = Refaire l'activation de l'appareil depuis le début. Si elle est encore refusée, traiter comme MAXNBTOOLS : retirer les appareils inutilisés et réinitialiser le compte.
 client-access-meaning = Code SMS ou code PIN non valide
-client-access-remedy = Les saisir à nouveau : le code SMS dans le champ du code, le code PIN de l'appli dans le champ du PIN.
-client-blocked-meaning = Trop de codes PIN erronés : le PIN est bloqué
+client-access-remedy = Les saisir à nouveau : le code SMS dans le champ du code, le code PIN de l'application dans le champ du PIN.
+client-blocked-meaning = Trop de codes PIN erronés : le PIN est bloqué
 client-blocked-remedy = Réinitialiser le code PIN dans l'application mobile du véhicule, puis activer à nouveau l'appareil.
-client-code-meaning = Probablement un code PIN de l'appli erroné (pas certain)
+client-code-meaning = Probablement un code PIN de l'application erroné (sans certitude)
 client-code-remedy = Réessayer avec le bon code PIN de l'application.
-client-sn-meaning = Le code SMS n'a pas été accepté (pas certain ; vu quand autre chose a été tapé ou rempli automatiquement)
+client-sn-meaning = Le code SMS n'a pas été accepté (sans certitude ; observé quand autre chose avait été saisi ou rempli automatiquement)
 client-sn-remedy = Demander un nouveau SMS et taper le code à la main.
 client-need-authorization-meaning = La connexion au compte de la marque demande une nouvelle autorisation
-client-need-authorization-remedy = Patienter et réessayer plus tard (souvent le lendemain) ; se reconnecter dans l'application mobile du véhicule.
+client-need-authorization-remedy = Patienter et réessayer plus tard (souvent le lendemain) ; se reconnecter dans l'application mobile du véhicule.
 client-authentication-failed-meaning = E-mail, mot de passe ou pays du compte de la marque erroné
 client-authentication-failed-remedy = Corriger l'e-mail, le mot de passe ou le pays, puis se reconnecter.
 client-invalid-grant-meaning = Le jeton de connexion a expiré ou a été révoqué
 client-invalid-grant-remedy = Se reconnecter dans l'application mobile du véhicule.
 client-40400-meaning = Aucun état trouvé pour ce véhicule
-client-40400-remedy = Vérifier que le véhicule est dans le compte du client ; si cela persiste, retirer le véhicule puis l'ajouter à nouveau.
+client-40400-remedy = Vérifier que le véhicule est dans le compte du client ; si cela persiste, retirer le véhicule puis l'ajouter à nouveau.
 client-50000-meaning = Le module de connectivité du véhicule a été remplacé (après une réparation) et ne correspond plus au serveur
-client-50000-remedy = Se reconnecter ; si cela persiste, le concessionnaire doit enregistrer le nouveau module.
+client-50000-remedy = Se reconnecter ; si cela persiste, le concessionnaire doit enregistrer le nouveau module.
 client-50038-meaning = Erreur temporaire chez le constructeur
 client-50038-remedy = Réessayer plus tard.
 client-no-matching-service-key-meaning = Cette commande ne fait pas partie du service souscrit
 client-no-matching-service-key-remedy = Utiliser ce que l'abonnement propose (portes, klaxon et feux demandent un niveau de service supérieur).
-client-422-meaning = Commande à distance refusée : le mode privé du véhicule est actif
+client-422-meaning = Commande à distance refusée : le mode privé du véhicule est actif
 client-422-remedy = Désactiver le mode privé dans le véhicule, puis réessayer.
-client-901-meaning = Commande à distance refusée : le véhicule est en veille
+client-901-meaning = Commande à distance refusée : le véhicule est en veille
 client-901-remedy = Réveiller le véhicule et réessayer.
 
 ## Limits that bite
 
-limit-sms-activations = Environ 20 activations par SMS verrouillent le compte (chez un utilisateur, vers 10) : après deux échecs, expliquer le code et s'arrêter.
-limit-otp-codes = Les applications tierces (clients open source, pas le client du véhicule) s'imposent 6 codes OTP par 24 h ; le serveur applique probablement cette limite.
+limit-sms-activations = Environ 20 activations par SMS verrouillent le compte (chez un utilisateur, vers 10) : après deux échecs, expliquer le code et s'arrêter.
+limit-otp-codes = Les applications tierces (clients open source, pas le client du véhicule) s'imposent 6 codes OTP par 24 h ; le serveur applique probablement cette limite.
 limit-wake-ups = Ces applications tierces s'autorisent 6 réveils par 20 minutes.
 
 ## Signing in
 
-banner-sign-in-text = La passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-sign-in-text = la passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
 banner-simulated = Client simulé
-banner-simulated-text = Le client simulé a terminé { $title } ; demande de la liste à la passerelle.
+banner-simulated-text = le client simulé a terminé { $title } ; demande de la liste à la passerelle.
 banner-simulate-demo-only = s joue le client uniquement sur le backend de démo
-banner-simulate-demo-only-text = Ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST { $url }
-banner-sign-in-none-text = La passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira) ; la session de ce véhicule reste ouverte.
-banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter ; la session de ce véhicule reste ouverte.
+banner-simulate-demo-only-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST { $url }
+banner-sign-in-none-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira) ; la session de ce véhicule reste ouverte.
+banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter ; la session de ce véhicule reste ouverte.
 banner-signed-in = Connecté
-banner-signed-in-text = Le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
+banner-signed-in-text = le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
 banner-sign-in-failed = Échec de la connexion
 banner-sign-in-failed-text = { $why }. Appuyez sur i pour réessayer.
-banner-sign-in-not-offered-text = { $why }. Cette passerelle prend plutôt un jeton fixe : quittez et relancez avec --token-file FICHIER ou STEPWISE_TOKEN, ou gardez le jeton avec `stepwise login --with-token`.
+banner-sign-in-not-offered-text = { $why }. Cette passerelle prend plutôt un jeton fixe : quittez et relancez avec --token-file FICHIER ou STEPWISE_TOKEN, ou gardez le jeton avec `stepwise login --with-token`.
 help-section-sign-in = Connexion
 key-short-sign-in = connexion
 key-help-sign-in = se connecter à la passerelle (après un jeton refusé) sans quitter ce véhicule
@@ -569,53 +586,57 @@ key-help-open-sign-in-page = ouvrir l'adresse de connexion dans un navigateur
 key-help-cancel-sign-in = arrêter la connexion (rien n'est conservé)
 gw-title-sign-in-again = Reconnexion nécessaire
 gw-title-sign-in-failed = Échec de la connexion
-auth-denied = la connexion a été refusée (access_denied) pour les scopes { $scopes }. Si personne ne l'a refusée dans le navigateur, le fournisseur veut d'autres scopes : demandez lesquels à son exploitant, indiquez-les avec --scope ou `scopes` dans le fichier de configuration, puis relancez `stepwise login`
+auth-denied = la connexion a été refusée (access_denied) pour les scopes { $scopes }. Si personne ne l'a refusée dans le navigateur, le fournisseur veut d'autres scopes : demandez lesquels à son exploitant, indiquez-les avec --scope ou `scopes` dans le fichier de configuration, puis relancez `stepwise login`
 auth-expired = le code a expiré avant d'être approuvé. Relancez `stepwise login` et approuvez-le plus tôt
 auth-sign-in-again = { $why }. Lancez `stepwise login` pour vous reconnecter
-auth-unreachable = impossible de joindre le fournisseur d'identité { $url } : { $detail }. Vérifiez le réseau, puis réessayez
+auth-unreachable = impossible de joindre le fournisseur d'identité { $url } : { $detail }. Vérifiez le réseau, puis réessayez
 login-title = Connexion à { $gateway }
-login-open = Ouvrez { $address } et saisissez ce code :
-login-scan = Ou scannez ce code QR avec un téléphone :
+login-open = Ouvrez { $address } et saisissez ce code :
+login-scan = Ou scannez ce code QR avec un téléphone :
 login-press-enter = Appuyez sur Entrée pour ouvrir l'adresse dans le navigateur.
-login-waiting = En attente de l'approbation (le code expire dans { $minutes } min ; Ctrl-C annule)…
+login-waiting = En attente de l'approbation (le code expire dans { $minutes } min ; Ctrl-C annule)…
 login-browser-opened = Navigateur ouvert.
-login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.
+login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.
 login-signed-in = Connecté à { $gateway }.
-login-signed-in-token = Jeton conservé pour { $gateway }. Il n'a pas été essayé : la passerelle dira si elle l'accepte au prochain appel (`stepwise steps --car ID`).
-login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
+login-signed-in-token = Jeton conservé pour { $gateway }. Il n'a pas été essayé : la passerelle dira si elle l'accepte au prochain appel (`stepwise steps --car ID`).
+login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
-login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
-login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
-login-keyring-too-small = Remarque : le jeton est trop long pour { $name } (au plus { $max } octets par entrée), il est donc conservé à la place dans un fichier que vous seul pouvez lire. `stepwise logout` le supprime.
-login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
+login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
+login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
+login-keyring-too-small = Remarque : le jeton est trop long pour { $name } (au plus { $max } octets par entrée), il est donc conservé à la place dans un fichier que vous seul pouvez lire. `stepwise logout` le supprime.
+login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
 place-keyring = le trousseau ({ $name })
 place-file = le fichier { $path }
-logout-none = Aucune connexion conservée pour { $gateway } ; rien à supprimer.
-logout-done = Déconnecté de { $gateway } : { $place } ne contient plus le jeton.
+logout-none = Aucune connexion conservée pour { $gateway } ; rien à supprimer.
+logout-done = Déconnecté de { $gateway } : { $place } ne contient plus le jeton.
 logout-still-given = Un jeton fourni par { $from } est toujours présent et toujours utilisé.
 token-from-token-file = --token-file
 token-from-environment = STEPWISE_TOKEN
 token-from-login = la connexion conservée
 token-from-config = le fichier de configuration
-status-gateway = Passerelle :     { $gateway }
-status-login-kept = Connexion :      conservée dans { $place }
+status-gateway = Passerelle :     { $gateway }
+status-login-kept = Connexion :      conservée dans { $place }
 status-login-file-private = (lisible par vous seul)
-status-login-none = Connexion :      aucune conservée (`stepwise login` connecte)
-status-expires = Expiration :     { $time } (dans { $left })
-status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau jeton est obtenu à la prochaine utilisation
-status-expired = Expiration :     expiré à { $time }
-status-expires-unknown = Expiration :     inconnue (jeton fourni à la main)
-status-refresh-auto = Renouvellement : automatique, avant l'expiration
-status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il ne fonctionne plus
-status-in-use-login = Utilisé :        la connexion conservée
-status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
-status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'identité a mis fin à la connexion conservée. Lancez `stepwise login`
-status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
+status-login-none = Connexion :      aucune conservée (`stepwise login` connecte)
+duration-days = { $n } j
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
+status-expires = Expiration :     { $time } (dans { $left })
+status-expired-refreshable = Expiration :     expiré à { $time } ; un nouveau jeton est obtenu à la prochaine utilisation
+status-expired = Expiration :     expiré à { $time }
+status-expires-unknown = Expiration :     inconnue (jeton fourni à la main)
+status-refresh-auto = Renouvellement : automatique, avant l'expiration
+status-refresh-none = Renouvellement : impossible ; reconnectez-vous quand il ne fonctionne plus
+status-in-use-login = Utilisé :        la connexion conservée
+status-in-use-spent = Utilisé :        rien d'utilisable : la connexion conservée a expiré. Lancez `stepwise login`
+status-in-use-ended = Utilisé :        rien d'utilisable : le fournisseur d'identité a mis fin à la connexion conservée. Lancez `stepwise login`
+status-in-use-other = Utilisé :        un jeton fourni par { $from } (il l'emporte sur une connexion conservée)
 signin-asking = Demande d'un code de connexion à la passerelle…
-signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.
-status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login`, ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
-status-login-trouble = Connexion :      { $why }
-status-in-use-trouble = Utilisé :        aucun jeton : la connexion conservée est illisible (voir la ligne au-dessus)
+signin-waiting = En attente de l'approbation (le code expire dans { $minutes } min). Échap annule ; la session du véhicule reste.
+status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login`, ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+status-login-trouble = Connexion :      { $why }
+status-in-use-trouble = Utilisé :        aucun jeton : la connexion conservée est illisible (voir la ligne au-dessus)
 
 ## Le tableau : plusieurs véhicules à la fois
 
@@ -628,9 +649,9 @@ board-sort-next = étape suivante
 board-sort-progress = avancement
 board-sort-freshness = fraîcheur
 board-sort-id = ID
-board-live-on-short = direct ON
-board-live-polling-short = direct ON · interrogation toutes les { $secs } s
-board-live-off-short = direct off
+board-live-on-short = direct ACTIF
+board-live-polling-short = direct ACTIF · interrogation toutes les { $secs } s
+board-live-off-short = direct arrêté
 board-summary-ready = { $n ->
     [one] { $n } prêt
    *[other] { $n } prêts
@@ -638,12 +659,12 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } en cours
 board-summary-failing = { $n } en erreur
 board-summary-loading = { $n } en attente de réponse
-board-filter = filtre :
+board-filter = filtre :
 board-fresh-never = pas encore
 board-fresh-secs = il y a { $n } s
 board-fresh-mins = il y a { $n } min
 board-fresh-hours = il y a { $n } h
-board-empty = Aucun véhicule sur le tableau : appuyez sur «a» pour en ajouter un.
+board-empty = Aucun véhicule sur le tableau : appuyez sur «a» pour en ajouter un.
 board-none-match = Aucun véhicule ne correspond au filtre. Échap l'efface.
 board-col-car = carAssociationID
 board-col-car-short = ID
@@ -656,20 +677,20 @@ board-rows-window = { $from }–{ $to } sur { $total }
 board-n-of-m = { $done } sur { $total }
 board-ready = prêt
 board-loading = demande…
-board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «y» pour le retirer, «n» pour le garder.
-board-add-prompt = Ajouter le carAssociationID :
+board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «o» pour le retirer, «n» pour le garder.
+board-add-prompt = Ajouter le carAssociationID :
 board-add-duplicate = { $car } est déjà sur le tableau.
 board-removed = { $car } retiré
-board-removed-text = Ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
+board-removed-text = ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
 board-turned-ready = { $car } est prêt
-board-turned-ready-text = Toutes les étapes sont faites : le client peut utiliser le service.
+board-turned-ready-text = toutes les étapes sont faites : le client peut utiliser le service.
 board-live-on = { $count ->
-    [one] Direct : 1 véhicule
-   *[other] Direct : { $count } véhicules
+    [one] Direct : 1 véhicule
+   *[other] Direct : { $count } véhicules
 }
 board-live-off = Direct arrêté
-board-live-off-text = Le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
-board-nothing-to-watch-text = Tous les véhicules sont prêts.
+board-live-off-text = le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
+board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau
 help-section-board-filter = Le filtre du tableau
 help-section-board-add = Ajouter un véhicule
@@ -697,7 +718,7 @@ key-help-remove-now = Le retirer du tableau
 ## Command-line help: what --help says of each command and option
 
 # The words clap itself would say in English.
-help-cli-usage = Utilisation :
+help-cli-usage = Utilisation :
 help-cli-options = Options
 help-cli-arguments = Arguments
 help-cli-commands = Commandes
@@ -708,72 +729,72 @@ help-cli-help-long = Afficher l'aide (résumée avec '-h')
 help-cli-version = Afficher la version
 help-cli-help-command = Afficher cette aide ou l'aide des commandes indiquées
 help-cli-help-command-subcommand = Afficher l'aide de ces commandes
-help-cli-default = [par défaut : { $value }]
-help-cli-values = [valeurs possibles : { $values }]
+help-cli-default = [par défaut : { $value }]
+help-cli-values = [valeurs possibles : { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Guide le technicien à travers les étapes d'activation des services d'un véhicule connecté
 help-cli-stepwise-long =
     Guide le technicien à travers les étapes d'activation des services d'un véhicule connecté.
 
     Sans passerelle configurée (--api, STEPWISE_API ou le fichier de configuration), l'assistant et les commandes steps/next utilisent le simulateur intégré.
-help-cli-stepwise-after = Codes de sortie de steps/next : 0 aucune étape renvoyée n'est à faire (todo), 3 une étape renvoyée est à faire, 1 erreur, 2 mauvaise utilisation. Une commande refuse une option globale qu'elle n'utilise pas.
+help-cli-stepwise-after = Codes de sortie de steps/next : 0 aucune étape renvoyée n'est à faire (todo), 3 une étape renvoyée est à faire, 1 erreur, 2 mauvaise utilisation. Une commande refuse une option globale qu'elle n'utilise pas.
 help-cli-stepwise-api = URL de base de la passerelle des étapes, par ex. http://127.0.0.1:8080 (sans nom d'utilisateur ni mot de passe)
-help-cli-stepwise-car = carAssociationID à ouvrir (lettres, chiffres, - et _) ; à répéter pour un tableau de plusieurs véhicules
-help-cli-stepwise-cars = Fichier de carAssociationIDs : un par ligne (# commence un commentaire), ou un CSV dont la première colonne est l'id
+help-cli-stepwise-car = carAssociationID à ouvrir (lettres, chiffres, - et _) ; à répéter pour un tableau de plusieurs véhicules
+help-cli-stepwise-cars = Fichier de carAssociationIDs : un par ligne (# commence un commentaire), ou un CSV dont la première colonne est l'id
 help-cli-stepwise-concurrency = Requêtes simultanées vers la passerelle, pour tout le tableau ou tout --cars
 help-cli-stepwise-token-file = Fichier contenant le jeton (bearer) de la passerelle, seul sur une ligne
 help-cli-stepwise-report = Écrire ici le rapport de session en quittant (.json donne du JSON, sinon du Markdown)
-help-cli-stepwise-lang = Langue des écrans, du guidage, de la sortie texte et de ces messages : en, fr, de, it, es, nl, pt-BR ou pt-PT (pt: pt-BR; sinon STEPWISE_LANG, lang du fichier de configuration, la langue du système, l'anglais)
+help-cli-stepwise-lang = Langue des écrans, du guidage, de la sortie texte et de ces messages : en, fr, de, it, es, nl, pt-BR ou pt-PT (pt: pt-BR; sinon STEPWISE_LANG, lang du fichier de configuration, la langue du système, l'anglais)
 help-cli-stepwise-ca-file = Faire aussi confiance aux autorités de ce fichier PEM (sinon STEPWISE_CA_FILE, `ca_file` du fichier de configuration, SSL_CERT_FILE)
-help-cli-stepwise-client-cert = Présenter ce certificat client (PEM ; peut aussi contenir la clé)
+help-cli-stepwise-client-cert = Présenter ce certificat client (PEM ; peut aussi contenir la clé)
 help-cli-stepwise-client-key = La clé privée du certificat client (PEM)
 # The commands and their options.
 help-cli-demo = L'assistant sur le simulateur intégré
 help-cli-demo-autoplay = Le client simulé fait l'étape suivante toutes les quelques secondes
-help-cli-demo-fresh = Repartir de zéro avec le backend de démo : oublier ses stepsIDs, caches et états
+help-cli-demo-fresh = Repartir de zéro avec le backend de démo : oublier ses stepsIDs, caches et états
 help-cli-demo-board = Ouvrir le tableau avec les véhicules du backend de démo (ou ceux de --car/--cars)
-help-cli-fleet = Le tableau : plusieurs véhicules à la fois, une ligne chacun (à donner avec --car, répété, ou --cars FICHIER)
+help-cli-fleet = Le tableau : plusieurs véhicules à la fois, une ligne chacun (à donner avec --car, répété, ou --cars FICHIER)
 help-cli-serve = Lancer le simulateur de la passerelle des étapes
 help-cli-serve-addr = Adresse d'écoute, HÔTE:PORT (un nom d'hôte est résolu)
-help-cli-serve-scenario = Fichier de scénario (JSON) ; sinon le scénario intégré
-help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête. Tout utilisateur de cette machine peut le lire dans `ps` : préférez --token-file ou STEPWISE_SERVE_TOKEN
+help-cli-serve-scenario = Fichier de scénario (JSON) ; sinon le scénario intégré
+help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête. Tout utilisateur de cette machine peut le lire dans `ps` : préférez --token-file ou STEPWISE_SERVE_TOKEN
 help-cli-serve-fleet = Ajouter N véhicules générés, F0001..., dans des états variés
 help-cli-serve-churn = Toutes les SECONDS secondes, l'étape suivante d'un véhicule au hasard est faite
 help-cli-serve-stream-events = Terminer chaque flux d'événements après ses N premiers événements (pour les outils qui attendent une réponse qui se termine)
 help-cli-serve-tls = Servir en HTTPS avec un certificat généré au démarrage (pour localhost et 127.0.0.1)
 help-cli-serve-tls-dir = Y écrire l'autorité (ca.pem), le certificat et la clé (sinon sim-tls dans le dossier de données)
 help-cli-serve-client-ca = Exiger des certificats clients signés par cette autorité (PEM)
-help-cli-serve-auth = Être aussi le fournisseur d'identité (`stepwise login`) : clients enregistrés, scopes, connexion par appareil et par code d'autorisation (PKCE), jetons de renouvellement tournants, révocation ; POST /sim/device/CODE/approve ou /deny
+help-cli-serve-auth = Être aussi le fournisseur d'identité (`stepwise login`) : clients enregistrés, scopes, connexion par appareil et par code d'autorisation (PKCE), jetons de renouvellement tournants, révocation ; POST /sim/device/CODE/approve ou /deny
 help-cli-serve-token-ttl = Durée de vie des jetons émis, en secondes
 help-cli-login = Se connecter à la passerelle (--api) avec un code approuvé dans un navigateur
-help-cli-login-with-token = Lire plutôt un jeton sur l'entrée standard : par un tube, ou collé à une invite qui ne l'affiche pas (jamais depuis un argument)
+help-cli-login-with-token = Lire plutôt un jeton sur l'entrée standard : par un tube, ou collé à une invite qui ne l'affiche pas (jamais depuis un argument)
 help-cli-logout = Oublier le jeton gardé pour la passerelle (--api)
-help-cli-auth = La connexion : qui, où le jeton est gardé, quand il expire
-help-cli-auth-status = Indique la passerelle, où le jeton est gardé et quand il expire (jamais le jeton) ; code 0 avec un jeton utilisable, 1 sinon
+help-cli-auth = La connexion : qui, où le jeton est gardé, quand il expire
+help-cli-auth-status = Indique la passerelle, où le jeton est gardé et quand il expire (jamais le jeton) ; code 0 avec un jeton utilisable, 1 sinon
 help-cli-auth-status-json = Afficher du JSON
-help-cli-steps = Afficher les étapes en liste de contrôle (ou en JSON) ; code 3 tant qu'une étape renvoyée est à faire
+help-cli-steps = Afficher les étapes en liste de contrôle (ou en JSON) ; code 3 tant qu'une étape renvoyée est à faire
 help-cli-steps-after =
-    Avec --status todo ou alreadyDone, seules ces étapes sont renvoyées : la sortie dit alors qu'elle est filtrée et n'annonce jamais le service prêt, et le code 0 signifie seulement qu'aucune étape renvoyée n'est à faire.
+    Avec --status todo ou alreadyDone, seules ces étapes sont renvoyées : la sortie dit alors qu'elle est filtrée et n'annonce jamais le service prêt, et le code 0 signifie seulement qu'aucune étape renvoyée n'est à faire.
 
-    Avec plusieurs véhicules (--car répété, ou --cars FICHIER), chacun a son bloc, ou avec --json un objet JSON par ligne (JSON Lines) ; code 1 si un véhicule a échoué (stderr nomme chacun), sinon 3 si l'un a une étape à faire, sinon 0.
+    Avec plusieurs véhicules (--car répété, ou --cars FICHIER), chacun a son bloc, ou avec --json un objet JSON par ligne (JSON Lines) ; code 1 si un véhicule a échoué (stderr nomme chacun), sinon 3 si l'un a une étape à faire, sinon 0.
 help-cli-steps-steps-id = Actualiser par stepsID au lieu de --car
 help-cli-steps-status = Seulement les étapes de ce statut
 help-cli-steps-reset = Vider d'abord le cache des étapes (corrige les erreurs d'application 2312/2317)
 help-cli-steps-json = Afficher du JSON au lieu de la liste de contrôle
 help-cli-steps-deadline = Cesser d'attendre après ce nombre de secondes au total (avec plusieurs véhicules, nommer ceux qui n'ont pas répondu)
-help-cli-doctor = Vérifier tout ce qui sépare cette machine d'un assistant qui marche ; code 1 si une vérification échoue
+help-cli-doctor = Vérifier tout ce qui sépare cette machine d'un assistant qui marche ; code 1 si une vérification échoue
 help-cli-doctor-json = Afficher du JSON
 help-cli-completions = Afficher les complétions du shell (bash, zsh, fish, powershell, elvish)
 help-cli-completions-shell = Le shell pour lequel écrire les complétions
 help-cli-man = Afficher la page de manuel (roff), par ex. `stepwise man > stepwise.1`
-help-cli-next = Afficher la prochaine étape à faire ; code 3 tant qu'il en reste une
-help-cli-next-after = `order` est la réponse de la passerelle sur l'étape suivante, telle qu'envoyée : cette réponse numérote à sa façon l'étape qu'elle renvoie (celle du SDK donne 1), il peut donc différer de l'ordre de la même étape dans `stepwise steps`.
+help-cli-next = Afficher la prochaine étape à faire ; code 3 tant qu'il en reste une
+help-cli-next-after = `order` est la réponse de la passerelle sur l'étape suivante, telle qu'envoyée : cette réponse numérote à sa façon l'étape qu'elle renvoie (celle du SDK donne 1), il peut donc différer de l'ordre de la même étape dans `stepwise steps`.
 help-cli-next-steps-id = Le stepsID dont on demande l'étape suivante (`stepwise steps` l'affiche)
 help-cli-next-json = Afficher du JSON
 # Wrong arguments, said before anything runs.
-cli-arg-error = stepwise : erreur : { $message }
-cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé : { $why }
-cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
+cli-arg-error = stepwise : erreur : { $message }
+cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé : { $why }
+cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`
 cli-arg-why-serve-api = c'est lui la passerelle. Diriger plutôt les clients vers son --addr
@@ -788,66 +809,66 @@ cli-arg-why-next-car = elle demande par --steps-id seulement. Obtenir un stepsID
 cli-arg-why-steps-cars = --steps-id demande une seule liste. Retirez l'un des deux
 cli-arg-serve-token-twice = serve prend le jeton à exiger de --token ou de --token-file, pas des deux
 cli-arg-serve-token-empty = serve --token est vide, ce qui n'exigerait aucun jeton. Donnez le jeton, ou retirez --token pour un simulateur ouvert à tous
-cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajoutez par ex. --fleet 200
+cli-arg-serve-churn = serve --churn demande --fleet N : il fait les étapes des véhicules générés. Ajoutez par ex. --fleet 200
 cli-arg-seconds = donnez un nombre de secondes de 0.1 à 86400, par ex. 2
 cli-arg-id = un id fait de 1 à { $max } lettres, chiffres, '-' ou '_'
-cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
-cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)
-cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
-cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)
+cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
 cli-arg-report-not-a-file = --report { $path } n'est pas un fichier ordinaire (un périphérique, un tube ou un lien), et le rapport le remplacerait. Donnez le chemin d'un fichier nouveau ou ordinaire, par ex. session.md
-cli-arg-report-is-cars = --report { $path } est le fichier d'identifiants donné avec --cars : le rapport écraserait la liste des véhicules. Donnez un autre nom au rapport, par ex. session.md
-cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisissez un autre chemin
-cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Créez-le ou choisissez un autre chemin
+cli-arg-report-is-cars = --report { $path } est le fichier d'identifiants donné avec --cars : le rapport écraserait la liste des véhicules. Donnez un autre nom au rapport, par ex. session.md
+cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisissez un autre chemin
+cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Créez-le ou choisissez un autre chemin
 cli-arg-report-unwritable = --report { $path } ne peut pas être écrit ({ $why }). Choisissez un chemin accessible en écriture
-cli-arg-unknown-lang = langue inconnue { $given } dans { $place } ; stepwise parle { $codes }
-cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de configuration ; stepwise parle { $codes }
-cli-arg-man-failed = impossible de produire la page de manuel : { $error }
-cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifiez le chemin (un id par ligne, ou un CSV)
-cli-arg-cars-bad = --cars { $path } : { $error }
+cli-arg-unknown-lang = langue inconnue { $given } dans { $place } ; stepwise parle { $codes }
+cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de configuration ; stepwise parle { $codes }
+cli-arg-man-failed = impossible de produire la page de manuel : { $error }
+cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifiez le chemin (un id par ligne, ou un CSV)
+cli-arg-cars-bad = --cars { $path } : { $error }
 cars-bad-line = ligne { $line } « { $id } »
 cars-bad-more = et { $n } de plus
-cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffres, « - » ou « _ »). Corrigez ou supprimez { $count ->
+cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffres, « - » ou « _ »). Corrigez ou supprimez { $count ->
     [one] cette ligne
    *[other] ces lignes
 }
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
-cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
+cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID ou de --steps-id ID
-cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
-cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
+cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
+cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color
 cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utilisez `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
-cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
-cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
+cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
+cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
 cli-arg-scenario-bad = { $error }. Corrigez le fichier ou retirez --scenario
-cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donnez une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
+cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donnez une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donnez une adresse IP, par ex. 127.0.0.1:8080
-cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisissez une autre --addr
+cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisissez une autre --addr
 cli-arg-bound-unknown = impossible de connaître l'adresse liée pour { $addr }. Choisissez une autre --addr
-cli-arg-sim-stopped = le simulateur s'est arrêté : { $error }
+cli-arg-sim-stopped = le simulateur s'est arrêté : { $error }
 cli-arg-tls-no-dir = aucun dossier de données où écrire les certificats. Donnez --tls-dir DOSSIER
-cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donnez un autre --tls-dir
+cli-arg-tls-dir-failed = impossible de créer { $path } : { $error }. Donnez un autre --tls-dir
 cli-arg-tls-write-failed = { $error }. Donnez un autre --tls-dir
-cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifiez le chemin
+cli-arg-client-ca-unreadable = impossible de lire le fichier --client-ca { $path } : { $error }. Vérifiez le chemin
 cli-arg-client-ca-bad = { $error }. Vérifiez le fichier --client-ca
-cli-arg-tls-authority-written = Autorité écrite dans { $path } : les clients lui font confiance avec --ca-file { $path }
-cli-arg-tls-authority-kept = Autorité d'une exécution précédente conservée dans { $path } (supprimez-y ca.pem, cert.pem et key.pem pour en avoir de nouveaux) : les clients lui font confiance avec --ca-file { $path }
-cli-arg-tls-kept-bad = les fichiers TLS déjà présents dans { $dir } sont inutilisables ({ $error }). Ils sont laissés tels quels : supprimez-y ca.pem, cert.pem et key.pem pour en faire créer de nouveaux, ou donnez un autre --tls-dir
+cli-arg-tls-authority-written = Autorité écrite dans { $path } : les clients lui font confiance avec --ca-file { $path }
+cli-arg-tls-authority-kept = Autorité d'une exécution précédente conservée dans { $path } (supprimez-y ca.pem, cert.pem et key.pem pour en avoir de nouveaux) : les clients lui font confiance avec --ca-file { $path }
+cli-arg-tls-kept-bad = les fichiers TLS déjà présents dans { $dir } sont inutilisables ({ $error }). Ils sont laissés tels quels : supprimez-y ca.pem, cert.pem et key.pem pour en faire créer de nouveaux, ou donnez un autre --tls-dir
 cli-arg-tls-client-ca-required = Certificats clients signés par { $path } exigés
 cli-arg-sim-listening = simulateur stepwise à l'écoute sur { $url } ({ $count ->
         [one] 1 association
        *[other] { $count } associations
-    } ; { $required } ; Ctrl-C arrête)
+    } ; { $required } ; Ctrl-C arrête)
 cli-arg-sim-token-either = jeton (bearer) ou jeton de connexion exigé
 cli-arg-sim-token-bearer = jeton (bearer) exigé
 cli-arg-sim-token-signed-in = jeton de connexion exigé
 cli-arg-sim-token-none = aucun jeton exigé
-cli-arg-sim-open-network = Attention : { $url } est joignable depuis d'autres machines et ne demande aucun jeton : n'importe qui sur ce réseau peut utiliser les appels de contrôle (/sim/… : terminer ou annuler des étapes, approuver des connexions). Exigez un jeton avec --token-file CHEMIN, ou n'écoutez que sur 127.0.0.1.
-cli-arg-sim-reach = Les autres machines et les téléphones le joignent à { $url } : donnez cette adresse à --api sur ces machines (le QR du guide client y pointe alors aussi)
-cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
+cli-arg-sim-open-network = Attention : { $url } est joignable depuis d'autres machines et ne demande aucun jeton : n'importe qui sur ce réseau peut utiliser les appels de contrôle (/sim/… : terminer ou annuler des étapes, approuver des connexions). Exigez un jeton avec --token-file CHEMIN, ou n'écoutez que sur 127.0.0.1.
+cli-arg-sim-reach = Les autres machines et les téléphones le joignent à { $url } : donnez cette adresse à --api sur ces machines (le QR du guide client y pointe alors aussi)
+cli-arg-sim-device-sign-in = connexion par appareil active : les jetons durent { $seconds } s ; approuver un code avec POST /sim/device/CODE/approve (ou /deny), ou ouvrir { $url }/device
 
 ## Command-line errors: configuration, networks, sign-in storage
 # Le fichier de configuration ; { $file } est son chemin, ou son chemin et la variable qui le nomme
@@ -856,38 +877,38 @@ err-config-not-utf8 = le fichier de configuration { $file } n'est pas du texte U
 err-config-missing = le fichier de configuration { $file } n'existe pas. Créez-le, ou corrigez ou supprimez STEPWISE_CONFIG
 err-config-folder-named = le fichier de configuration { $file } est un dossier, pas un fichier. Corrigez STEPWISE_CONFIG ou supprimez-la
 err-config-folder = le fichier de configuration { $file } est un dossier, pas un fichier. Supprimez-le ou mettez-y un fichier de configuration
-err-config-unreadable = impossible de lire le fichier de configuration { $file } : { $kind }. Rendez-le lisible pour vous
-err-config-invalid-at = le fichier de configuration { $file } n'est pas valide à la ligne { $line }, colonne { $column } : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
-err-config-invalid = le fichier de configuration { $file } n'est pas valide : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-unreadable = impossible de lire le fichier de configuration { $file } : { $kind }. Rendez-le lisible pour vous
+err-config-invalid-at = le fichier de configuration { $file } n'est pas valide à la ligne { $line }, colonne { $column } : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-invalid = le fichier de configuration { $file } n'est pas valide : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 # Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
 err-from-config-token = le fichier de configuration
 err-from-config-token-file = token_file du fichier de configuration
 err-token-file-missing = le fichier de jeton { $path } (de { $from }) n'existe pas. Vérifiez le chemin, ou enregistrez-y le jeton
 err-token-file-folder = le fichier de jeton { $path } (de { $from }) est un dossier. Donnez le fichier qui contient le jeton, pas son dossier
-err-token-file-denied = le fichier de jeton { $path } (de { $from }) ne peut pas être lu : permission refusée. Rendez-le lisible pour vous (p. ex. chmod 600)
+err-token-file-denied = le fichier de jeton { $path } (de { $from }) ne peut pas être lu : permission refusée. Rendez-le lisible pour vous (p. ex. chmod 600)
 err-token-file-unreadable = le fichier de jeton { $path } (de { $from }) ne peut pas être lu ({ $kind }). Vérifiez le chemin et le fichier
 err-token-file-not-utf8 = le fichier de jeton { $path } (de { $from }) n'est pas du texte UTF-8. Mettez-y le jeton de la passerelle en texte brut
 err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Mettez-y le jeton de la passerelle, seul sur une ligne
 err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
-err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
+err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
 err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
     [one] { $n } ligne
    *[other] { $n } lignes
 }. Un fichier de jeton contient le jeton seul sur une ligne
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
-err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : retirez le mot Bearer et donnez le jeton seul ; stepwise ajoute Bearer lui-même
+err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : retirez le mot Bearer et donnez le jeton seul ; stepwise ajoute Bearer lui-même
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
 # URL
-err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
-err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
-err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
+err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
 err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
-err-key-not-in-cert = le certificat client { $path } { $why } ; mettez la clé dans le même fichier ou donnez --client-key. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
+err-key-not-in-cert = le certificat client { $path } { $why } ; mettez la clé dans le même fichier ou donnez --client-key. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
 err-client-key = la clé client { $path } { $why }. Donnez la clé privée du certificat (PEM) avec --client-key
 err-key-mismatch = la clé client { $key } ne correspond pas au certificat { $cert }. Donnez la clé créée avec ce certificat
 err-key-without-cert = --client-key { $key } a été donné sans --client-cert. Donnez les deux
@@ -901,40 +922,40 @@ err-pem-encrypted = est chiffrée par une phrase secrète, et les clés chiffré
 err-pem-bad-key = n'est pas une clé PEM valide ({ $detail })
 err-pem-no-authority = ne contient aucune autorité de certification utilisable
 err-pem-unusable = est inutilisable ({ $detail })
-err-proxy = le proxy de { $from } est inutilisable : { $why }. Donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
+err-proxy = le proxy de { $from } est inutilisable : { $why }. Donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
 err-proxy-not-url = ce n'est pas une URL ({ $detail })
 err-proxy-scheme = le schéma { $scheme } n'est pas pris en charge (proxys http:// seulement)
 err-proxy-no-host = il n'a pas d'hôte
-err-tls-setup = impossible de configurer TLS : { $detail }
+err-tls-setup = impossible de configurer TLS : { $detail }
 # Où les connexions sont gardées : le trousseau ou le fichier de connexion ; { $why } et { $kind } sont les mots du système
 err-store-choice = STEPWISE_TOKEN_STORE doit valoir keyring, file ou auto, pas { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mais le trousseau est inutilisable : { $why }. Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mais le trousseau est inutilisable : { $why }. Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-nowhere = il n'y a ni trousseau ni dossier de données pour garder le jeton. Définissez HOME, ou donnez un jeton avec --token-file
-err-store-no-data-dir = il n'y a pas de dossier de données pour garder le jeton ; définissez HOME
-err-store-encode = impossible d'encoder la connexion : { $detail }
+err-store-no-data-dir = il n'y a pas de dossier de données pour garder le jeton ; définissez HOME
+err-store-encode = impossible d'encoder la connexion : { $detail }
 err-store-unreadable = la connexion gardée pour { $gateway } ne peut pas être lue. Lancez `stepwise logout`, puis `stepwise login`
 err-store-too-slow = le trousseau n'a pas répondu en { $secs } s. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
-err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
-err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
+err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-keyring-too-small = la connexion est trop longue pour le trousseau ({ $name }), qui contient au plus { $max } octets par entrée. Mettez STEPWISE_TOKEN_STORE=file pour la garder dans un fichier
-err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
+err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
 err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
-err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
-err-store-file-remove = impossible de supprimer le fichier de connexion { $path } : { $kind }
-err-store-file-folder = impossible de créer le dossier du fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
-err-store-file-create = impossible de créer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
-err-store-file-write = impossible d'écrire le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
-err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
+err-store-file-remove = impossible de supprimer le fichier de connexion { $path } : { $kind }
+err-store-file-folder = impossible de créer le dossier du fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-create = impossible de créer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-write = impossible d'écrire le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
+err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 # Se connecter depuis un terminal simple : stepwise login, logout et auth status
-err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API). Le simulateur intégré n'a pas besoin de connexion
-err-login-cancelled = connexion annulée ; rien n'a été gardé
-err-login-keep-failed = impossible de garder le jeton : { $detail }
-err-login-read-failed = impossible de lire le jeton : { $detail }
-err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }. Donnez-le sur l'entrée standard : `stepwise login --with-token < token.txt`
-err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
-err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
-err-logout-failed = impossible de retirer le jeton : { $detail }
+err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API). Le simulateur intégré n'a pas besoin de connexion
+err-login-cancelled = connexion annulée ; rien n'a été gardé
+err-login-keep-failed = impossible de garder le jeton : { $detail }
+err-login-read-failed = impossible de lire le jeton : { $detail }
+err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }. Donnez-le sur l'entrée standard : `stepwise login --with-token < token.txt`
+err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
+err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
+err-logout-failed = impossible de retirer le jeton : { $detail }
 # La connexion par appareil de la passerelle : découverte et réponses du fournisseur d'identité ; { $said } est l'erreur du fournisseur lui-même
 err-signin-endpoint-device = adresse
 err-signin-endpoint-token = adresse de jeton
@@ -943,25 +964,25 @@ err-signin-address-not-url = ce n'est pas une URL
 err-signin-address-plain-http = http simple derrière une passerelle https
 err-signin-address-not-http = ce n'est pas une URL http(s)
 err-signin-address-no-host = pas d'hôte
-err-signin-address = l'{ $what } de connexion de la passerelle { $url } est inutilisable : { $why }. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
+err-signin-address = l'{ $what } de connexion de la passerelle { $url } est inutilisable : { $why }. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
 err-signin-discovery-status = la passerelle { $gateway } a répondu HTTP { $status } à la découverte de connexion ({ $path }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
 err-signin-discovery-not-json = le document de découverte de connexion de la passerelle ({ $path }) n'est pas du JSON valide. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
-err-signin-discovery-missing = le document de découverte de connexion de la passerelle n'a pas de { $field } : elle n'offre pas la connexion par appareil. Connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-missing = le document de découverte de connexion de la passerelle n'a pas de { $field } : elle n'offre pas la connexion par appareil. Connectez-vous avec `stepwise login --with-token`
 err-signin-not-offered-status = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server, HTTP { $status }). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
 err-signin-not-offered = la passerelle { $gateway } n'offre pas de connexion (pas de /.well-known/oauth-authorization-server). Vérifiez --api, ou donnez un jeton avec `stepwise login --with-token`
 err-signin-too-large = la réponse de { $url } dépasse { $kib } Kio. Vérifiez que --api pointe vers une passerelle d'étapes
-err-signin-redirected = l'appel de connexion à { $url } a reçu une redirection vers { $to } ; stepwise n'envoie aucun code ni jeton de connexion à une autre adresse. Demandez à l'administrateur de la passerelle l'adresse propre du fournisseur de connexion
+err-signin-redirected = l'appel de connexion à { $url } a reçu une redirection vers { $to } ; stepwise n'envoie aucun code ni jeton de connexion à une autre adresse. Demandez à l'administrateur de la passerelle l'adresse propre du fournisseur de connexion
 err-signin-code-refused = le fournisseur d'identité a refusé de donner un code ({ $said }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
 err-signin-not-device-code = la réponse du fournisseur d'identité à { $url } n'est pas un code d'appareil (RFC 8628). Prévenez l'exploitant de la passerelle
 err-signin-bad-device-code = le fournisseur d'identité a donné un code d'appareil inutilisable. Prévenez l'exploitant de la passerelle
 err-signin-unsafe-user-code = le fournisseur d'identité a donné un code qui ne peut pas être affiché sans risque ({ $code }). Prévenez l'exploitant de la passerelle
-err-signin-not-token-answer = la réponse de jeton du fournisseur d'identité est inutilisable : ce n'est pas une réponse de jeton (RFC 6749). Prévenez l'exploitant de la passerelle
-err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton n'est pas de type Bearer. Prévenez l'exploitant de la passerelle
-err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
+err-signin-not-token-answer = la réponse de jeton du fournisseur d'identité est inutilisable : ce n'est pas une réponse de jeton (RFC 6749). Prévenez l'exploitant de la passerelle
+err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton n'est pas de type Bearer. Prévenez l'exploitant de la passerelle
+err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Prévenez l'exploitant de la passerelle
 err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
 err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
-err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous
-err-signin-opening-failed = l'ouverture du stockage des jetons a échoué : { $detail }. Reconnectez-vous
+err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous
+err-signin-opening-failed = l'ouverture du stockage des jetons a échoué : { $detail }. Reconnectez-vous
 err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })
 err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvelé
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
@@ -987,7 +1008,7 @@ doctor-check-refresh = Relecture stepsID
 doctor-check-next-step = Étape suivante
 doctor-check-status-filter = Filtre d'état
 doctor-check-error-body = Corps d'erreur
-doctor-check-events = Événements live
+doctor-check-events = Événements en direct
 doctor-check-guidance = Pages client
 doctor-summary = { $failed ->
         [one] { $failed } échec
@@ -1001,157 +1022,157 @@ doctor-summary = { $failed ->
     }
 doctor-target-unusable = (réglages inutilisables)
 doctor-skip = non lancé
-doctor-skip-settings = non lancé : les réglages sont inutilisables
-doctor-skip-no-gateway = non lancé : pas de passerelle
-doctor-skip-bad-address = non lancé : aucune adresse de passerelle utilisable
-doctor-skip-unreachable = non lancé : la passerelle est injoignable
-doctor-skip-insecure = non lancé : pas de connexion sécurisée avec la passerelle
-doctor-config-no-dir = pas de dossier de configuration sur ce système : les valeurs par défaut s'appliquent
-doctor-config-none = aucun fichier à { $path } : les valeurs par défaut s'appliquent
+doctor-skip-settings = non lancé : les réglages sont inutilisables
+doctor-skip-no-gateway = non lancé : pas de passerelle
+doctor-skip-bad-address = non lancé : aucune adresse de passerelle utilisable
+doctor-skip-unreachable = non lancé : la passerelle est injoignable
+doctor-skip-insecure = non lancé : pas de connexion sécurisée avec la passerelle
+doctor-config-no-dir = pas de dossier de configuration sur ce système : les valeurs par défaut s'appliquent
+doctor-config-none = aucun fichier à { $path } : les valeurs par défaut s'appliquent
 doctor-config-read = { $path } lu
 doctor-config-fix = Corrigez le fichier, ou faites pointer STEPWISE_CONFIG vers un autre
-doctor-gateway-no-sim = aucune passerelle configurée, et le simulateur intégré ne démarre pas : { $error }
-doctor-gateway-unusable = { $address } est inutilisable : { $why }
+doctor-gateway-no-sim = aucune passerelle configurée, et le simulateur intégré ne démarre pas : { $error }
+doctor-gateway-unusable = { $address } est inutilisable : { $why }
 doctor-gateway-fix = Donnez --api sous la forme https://gateway.example ou http://127.0.0.1:8080
-doctor-gateway-embedded = aucune configurée : le simulateur intégré à { $url }
+doctor-gateway-embedded = aucune configurée : le simulateur intégré à { $url }
 doctor-url-scheme = seuls http et https sont pris en charge
 doctor-url-no-host = il n'y a pas d'hôte
-doctor-proxy-none = aucun : connexion directe
-doctor-proxy-no-proxy = NO_PROXY contourne le proxy pour { $host } : connexion directe
+doctor-proxy-none = aucun : connexion directe
+doctor-proxy-no-proxy = NO_PROXY contourne le proxy pour { $host } : connexion directe
 doctor-proxy-used = { $proxy } (depuis { $from })
 doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
-doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
-doctor-tunnel-refused = a refusé le tunnel : { $status }
-doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe pour le tunnel ({ $status }) : mettez-les dans la variable du proxy sous la forme http://utilisateur:motdepasse@proxy:port
-doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
+doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
+doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe pour le tunnel ({ $status }) : mettez-les dans la variable du proxy sous la forme http://utilisateur:motdepasse@proxy:port
+doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
 doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY
-doctor-dns-address = { $ip } est une adresse : rien à résoudre
+doctor-dns-address = { $ip } est une adresse : rien à résoudre
 doctor-dns-resolved-proxy = le proxy { $host } → { $addrs } (le proxy résout lui-même le nom de la passerelle)
-doctor-dns-failed = impossible de résoudre { $host } : { $error }
-doctor-dns-failed-proxy = impossible de résoudre le proxy { $host } : { $error }
+doctor-dns-failed = impossible de résoudre { $host } : { $error }
+doctor-dns-failed-proxy = impossible de résoudre le proxy { $host } : { $error }
 doctor-dns-fix = Vérifiez le nom d'hôte dans --api (ou la variable du proxy) et les réglages DNS de cette machine
 doctor-dns-timeout = pas de réponse pour { $host } en { $secs } s
 doctor-dns-timeout-proxy = pas de réponse pour le proxy { $host } en { $secs } s
 doctor-dns-timeout-fix = Vérifiez les réglages DNS de cette machine
 doctor-tcp-no-address = aucune adresse
-doctor-tcp-timeout = { $addr } : pas de réponse en { $secs } s
-doctor-tcp-failed = connexion impossible à la passerelle : { $error }
-doctor-tcp-failed-proxy = connexion impossible au proxy : { $error }
+doctor-tcp-timeout = { $addr } : pas de réponse en { $secs } s
+doctor-tcp-failed = connexion impossible à la passerelle : { $error }
+doctor-tcp-failed-proxy = connexion impossible au proxy : { $error }
 doctor-tcp-fix = Vérifiez que la passerelle tourne, le port dans --api et le pare-feu éventuel
 doctor-tcp-connected = connecté à { $addr } en { $ms } ms
 doctor-tcp-connected-proxy = connecté au proxy { $addr } en { $ms } ms
-doctor-tls-plain = pas utilisé : l'adresse est en http:// simple
-doctor-tls-skipped-cert = pas essayé : le certificat client est inutilisable
+doctor-tls-plain = pas utilisé : l'adresse est en http:// simple
+doctor-tls-skipped-cert = pas essayé : le certificat client est inutilisable
 doctor-tls-bad-name = { $host } n'est pas un nom TLS utilisable
 doctor-tls-certificate = certificat
 doctor-tls-issued = certificat pour { $subject }, émis par { $issuer }
 doctor-tls-timeout = pas de négociation TLS en { $secs } s
-doctor-tls-timeout-fix = Vérifiez que le port dans --api parle TLS ; si oui, prévenez l'exploitant de la passerelle
-doctor-tls-trusted = { $version } ; { $issued } ; de confiance
-doctor-tls-trusted-left = { $version } ; { $issued }, encore { $days ->
+doctor-tls-timeout-fix = Vérifiez que le port dans --api parle TLS ; si oui, prévenez l'exploitant de la passerelle
+doctor-tls-trusted = { $version } ; { $issued } ; de confiance
+doctor-tls-trusted-left = { $version } ; { $issued }, encore { $days ->
         [one] { $days } jour
        *[other] { $days } jours
-    } ; de confiance
+    } ; de confiance
 doctor-tls-ends-soon = Prévenez l'exploitant de la passerelle que son certificat expire bientôt
-doctor-tls-asks-cert = { $issued } ; de confiance ; la passerelle demande un certificat client
-doctor-tls-unknown-issuer = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu)
-doctor-tls-unknown-issuer-proxy = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu) (via le proxy { $proxy }, qui inspecte peut-être le TLS)
+doctor-tls-asks-cert = { $issued } ; de confiance ; la passerelle demande un certificat client
+doctor-tls-unknown-issuer = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu)
+doctor-tls-unknown-issuer-proxy = { $issued } : l'émetteur n'est pas reconnu ici (émetteur inconnu) (via le proxy { $proxy }, qui inspecte peut-être le TLS)
 doctor-tls-add-ca-file = Ajoutez --ca-file { $path }
-doctor-tls-add-ca-of = Ajoutez --ca-file FICHIER, FICHIER étant le certificat (PEM) de { $issuer } ; demandez-le à l'administrateur du réseau
+doctor-tls-add-ca-of = Ajoutez --ca-file FICHIER, FICHIER étant le certificat (PEM) de { $issuer } ; demandez-le à l'administrateur du réseau
 doctor-tls-add-ca = Ajoutez --ca-file FICHIER avec le certificat (PEM) de l'autorité émettrice
-doctor-tls-expired = { $issued } : expiré
-doctor-tls-expired-ago = { $issued } : expiré depuis { $days ->
+doctor-tls-expired = { $issued } : expiré
+doctor-tls-expired-ago = { $issued } : expiré depuis { $days ->
         [one] { $days } jour
        *[other] { $days } jours
     }
-doctor-fix-date-operator = Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
-doctor-tls-not-yet = { $issued } : pas encore valide
+doctor-fix-date-operator = Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
+doctor-tls-not-yet = { $issued } : pas encore valide
 doctor-fix-date = Vérifiez la date et l'heure de cette machine
-doctor-tls-wrong-host = { $issued } : pas fait pour ce nom d'hôte
+doctor-tls-wrong-host = { $issued } : pas fait pour ce nom d'hôte
 doctor-tls-wrong-host-fix = Mettez dans --api le nom d'hôte pour lequel le certificat a été fait
 doctor-tls-not-tls = ce qui a répondu ne parle pas TLS
 doctor-tls-not-tls-fix = Vérifiez le port, ou utilisez http:// si la passerelle n'a pas de TLS
 doctor-tls-refused = la passerelle a refusé la négociation ({ $alert })
-doctor-tls-refused-fix = Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
+doctor-tls-refused-fix = Vérifiez --api ; s'il est juste, prévenez l'exploitant de la passerelle
 doctor-tls-wants-cert = la passerelle demande un certificat client
 doctor-fix-client-cert = Donnez-en un avec --client-cert FICHIER --client-key FICHIER
-doctor-tls-other = échec : { $error }
+doctor-tls-other = échec : { $error }
 doctor-tls-other-fix = Vérifiez --api, --ca-file et le certificat client
 doctor-cert-required = aucun fourni, et la passerelle en exige un
 doctor-cert-fix-config = Donnez-en un avec --client-cert FICHIER --client-key FICHIER (ou client_cert/client_key dans le fichier de configuration)
-doctor-cert-not-asked = aucun fourni ; la passerelle n'en a pas demandé
+doctor-cert-not-asked = aucun fourni ; la passerelle n'en a pas demandé
 doctor-cert-none = aucun fourni
 doctor-cert-none-plain = aucun fourni (http:// simple)
-doctor-cert-about = { $path } : { $subject }, émis par { $issuer }
-doctor-cert-refused = { $about } : la passerelle l'a refusé ({ $alert })
-doctor-cert-not-taken = { $about } : la passerelle ne l'a pas accepté
+doctor-cert-about = { $path } : { $subject }, émis par { $issuer }
+doctor-cert-refused = { $about } : la passerelle l'a refusé ({ $alert })
+doctor-cert-not-taken = { $about } : la passerelle ne l'a pas accepté
 doctor-cert-fix-authority = Utilisez un certificat émis par l'autorité à laquelle la passerelle fait confiance
-doctor-cert-expired = { $about } : expiré depuis { $days ->
+doctor-cert-expired = { $about } : expiré depuis { $days ->
         [one] { $days } jour
        *[other] { $days } jours
     }
 doctor-cert-fix-new = Demandez un nouveau certificat client
-doctor-cert-not-yet = { $about } : pas encore valide
-doctor-cert-ends-soon = { $about } : plus que { $days ->
+doctor-cert-not-yet = { $about } : pas encore valide
+doctor-cert-ends-soon = { $about } : plus que { $days ->
         [one] { $days } jour
        *[other] { $days } jours
     }
 doctor-cert-fix-soon = Demandez bientôt un nouveau certificat client
-doctor-cert-ok-left = { $about } ; la clé correspond ; encore { $days ->
+doctor-cert-ok-left = { $about } ; la clé correspond ; encore { $days ->
         [one] { $days } jour
        *[other] { $days } jours
     }
-doctor-cert-ok = { $about } ; la clé correspond
+doctor-cert-ok = { $about } ; la clé correspond
 doctor-source-config-token = le jeton du fichier de configuration
 doctor-source-config-token-file = le token_file du fichier de configuration { $path }
 doctor-source-nowhere = nulle part
 doctor-token-wanted = aucun fourni, et la passerelle en veut un
 doctor-token-fix-give = Connectez-vous avec `stepwise login`, ou donnez-en un avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 doctor-token-embedded = inutile pour le simulateur intégré
-doctor-token-not-asked = aucun fourni ; la passerelle n'en a pas demandé
-doctor-token-not-checked = aucun donné ; non vérifié : la passerelle n'a pas répondu
-doctor-fix-proxy-password = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port)
-doctor-fix-not-a-gateway = Cette adresse n'est pas une passerelle d'étapes : donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps
-doctor-fix-client-cert-front = Le frontal TLS de la passerelle demande un certificat client : donnez-en un avec --client-cert FICHIER --client-key FICHIER
-doctor-fix-gateway-failed = La passerelle est en panne : réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
-doctor-guidance-not-a-page = a répondu 200 avec { $kind } sans langue : ce n'est pas une page de guidage (la page fourre-tout d'un portail ?), donc le QR code mène à docs_base_url, ou aux pages développeur archivées
-doctor-token-embedded-given = source : { $source } ; pas envoyé au simulateur intégré
-doctor-token-expired = source : { $source } ; expiré depuis { $ago }
+doctor-token-not-asked = aucun fourni ; la passerelle n'en a pas demandé
+doctor-token-not-checked = aucun donné ; non vérifié : la passerelle n'a pas répondu
+doctor-fix-proxy-password = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port)
+doctor-fix-not-a-gateway = Cette adresse n'est pas une passerelle d'étapes : donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps
+doctor-fix-client-cert-front = Le frontal TLS de la passerelle demande un certificat client : donnez-en un avec --client-cert FICHIER --client-key FICHIER
+doctor-fix-gateway-failed = La passerelle est en panne : réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle
+doctor-guidance-not-a-page = a répondu 200 avec { $kind } sans langue : ce n'est pas une page de guidage (la page fourre-tout d'un portail ?), donc le QR code mène à docs_base_url, ou aux pages développeur archivées
+doctor-token-embedded-given = source : { $source } ; pas envoyé au simulateur intégré
+doctor-token-expired = source : { $source } ; expiré depuis { $ago }
 doctor-token-fix-new = Obtenez un nouveau jeton
-doctor-token-refused = source : { $source } ; la passerelle l'a refusé (HTTP 401)
+doctor-token-refused = source : { $source } ; la passerelle l'a refusé (HTTP 401)
 doctor-token-fix-refused = Obtenez un nouveau jeton, ou vérifiez qu'il est fait pour cette passerelle
-doctor-token-expires = source : { $source } ; expire dans { $within }
-doctor-token-not-tried = source : { $source } ; pas essayé (passerelle non atteinte)
-doctor-token-took = source : { $source } ; la passerelle l'a accepté (son expiration n'y est pas inscrite)
+doctor-token-expires = source : { $source } ; expire dans { $within }
+doctor-token-not-tried = source : { $source } ; pas essayé (passerelle non atteinte)
+doctor-token-took = source : { $source } ; la passerelle l'a accepté (son expiration n'y est pas inscrite)
 doctor-why-timeout = pas de réponse en { $secs } s
-doctor-http-setup = impossible de préparer HTTP : { $error }
-doctor-no-answer = pas de réponse : { $why }
-doctor-not-a-list = la réponse n'est pas une liste d'étapes : { $error }
-doctor-not-a-step = la réponse n'est pas une étape : { $error }
+doctor-http-setup = impossible de préparer HTTP : { $error }
+doctor-no-answer = pas de réponse : { $why }
+doctor-not-a-list = la réponse n'est pas une liste d'étapes : { $error }
+doctor-not-a-step = la réponse n'est pas une étape : { $error }
 doctor-fix-steps-gateway = Vérifiez que --api désigne une passerelle d'étapes
-doctor-error-body-no-answer = la passerelle n'a pas répondu : { $why }
-doctor-error-body-no-answer-fix = Vérifiez que la passerelle tourne et n'est pas surchargée ; puis réessayez
+doctor-error-body-no-answer = la passerelle n'a pas répondu : { $why }
+doctor-error-body-no-answer-fix = Vérifiez que la passerelle tourne et n'est pas surchargée ; puis réessayez
 doctor-why-wants-tls = le serveur à { $base } parle TLS, et --api dit http://
 doctor-fix-use-https = Mettez https:// dans --api (le serveur parle TLS)
-doctor-clock-skipped = non lancé : la passerelle n'a pas répondu
+doctor-clock-skipped = non lancé : la passerelle n'a pas répondu
 doctor-error-body-ok = une requête sans id reçoit 400 avec un message JSON ({ $message })
 doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
-doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
-doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
+doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
+doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
 doctor-error-body-other = une requête sans id reçoit { $answer } au lieu de 400
-doctor-first-no-car = pas essayé : aucun carAssociationID donné
+doctor-first-no-car = pas essayé : aucun carAssociationID donné
 doctor-first-no-car-fix = Relancez avec --car ID pour essayer les appels d'étapes
-doctor-first-401 = HTTP 401 : la passerelle veut un jeton valide
+doctor-first-401 = HTTP 401 : la passerelle veut un jeton valide
 doctor-see-token = Voir la ligne Jeton
 doctor-first-fix-car = Vérifiez le carAssociationID donné avec --car
 doctor-first-no-steps-id = { $count ->
         [one] { $count } étape
        *[other] { $count } étapes
     } mais pas de stepsID
-doctor-first-fix-steps-id = Signalez à l'exploitant de la passerelle : la liste doit porter un stepsID
-doctor-first-ok = carAssociationID { $car } : { $count ->
+doctor-first-fix-steps-id = Signalez à l'exploitant de la passerelle : la liste doit porter un stepsID
+doctor-first-ok = carAssociationID { $car } : { $count ->
         [one] { $count } étape
        *[other] { $count } étapes
     } ({ $done } { $done ->
@@ -1162,12 +1183,12 @@ doctor-refresh-ok = { $count ->
         [one] { $count } étape
        *[other] { $count } étapes
     }
-doctor-refresh-fix = La liste relue nomme d'autres étapes que la première : prévenez l'exploitant de la passerelle
+doctor-refresh-fix = La liste relue nomme d'autres étapes que la première : prévenez l'exploitant de la passerelle
 doctor-next-todo = { $name } à faire
 doctor-next-none = plus rien à faire
 doctor-next-nothing = rien
 doctor-next-disagrees = { $got }, mais la liste dit { $listed }
-doctor-next-fix = Signalez à l'exploitant de la passerelle : l'étape suivante contredit la liste
+doctor-next-fix = Signalez à l'exploitant de la passerelle : l'étape suivante contredit la liste
 doctor-filter-ok = stepsStatus=todo donne { $todo ->
         [one] l'étape à faire
        *[other] les { $todo } étapes à faire
@@ -1175,23 +1196,23 @@ doctor-filter-ok = stepsStatus=todo donne { $todo ->
 doctor-filter-bad = stepsStatus=todo donne { $count ->
         [one] { $count } étape
        *[other] { $count } étapes
-    } (dont { $stray } pas à faire) ; la liste en a { $todo } à faire
-doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
-doctor-events-ok = proposés : l'assistant suit les changements en direct
-doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
-doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
-doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
-doctor-events-http = { $answer } : l'assistant interroge à intervalles
-doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
-doctor-guidance-ok = proposées : le code QR et la touche «o» ouvrent la page de la passerelle dans la langue du client
-doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
-doctor-guidance-http = { $answer } : le code QR mène à docs_base_url, ou aux pages développeurs archivées
-doctor-guidance-no-answer = pas de réponse ({ $why }) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
-doctor-clock-no-date = la passerelle n'envoie pas d'en-tête Date : impossible de comparer les horloges
+    } (dont { $stray } pas à faire) ; la liste en a { $todo } à faire
+doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
+doctor-events-ok = proposés : l'assistant suit les changements en direct
+doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
+doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
+doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
+doctor-events-http = { $answer } : l'assistant interroge à intervalles
+doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
+doctor-guidance-ok = proposées : le code QR et la touche «o» ouvrent la page de la passerelle dans la langue du client
+doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-guidance-http = { $answer } : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-guidance-no-answer = pas de réponse ({ $why }) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
+doctor-clock-no-date = la passerelle n'envoie pas d'en-tête Date : impossible de comparer les horloges
 doctor-clock-bad-date = l'en-tête Date de la passerelle { $date } est illisible
 doctor-clock-ahead = l'horloge de cette machine avance de { $secs } s sur celle de la passerelle
 doctor-clock-behind = l'horloge de cette machine retarde de { $secs } s sur celle de la passerelle
-doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
+doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
 doctor-clock-ok = à { $secs } s près de l'horloge de la passerelle
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)
@@ -1209,16 +1230,16 @@ help-cli-value-token = JETON
 help-cli-value-addr = ADRESSE
 cli-clap-missing-value = '{ $arg }' demande une valeur, et aucune n'a été donnée
 cli-clap-invalid-value = valeur '{ $value }' invalide pour '{ $arg }'
-cli-clap-possible-values = valeurs possibles : { $values }
+cli-clap-possible-values = valeurs possibles : { $values }
 cli-clap-unknown-argument = argument inattendu '{ $arg }'
 cli-clap-unknown-command = commande inconnue '{ $name }'
-cli-clap-missing-required = ces arguments obligatoires manquent : { $args }
+cli-clap-missing-required = ces arguments obligatoires manquent : { $args }
 cli-clap-conflict = l'argument '{ $arg }' ne peut pas être utilisé avec { $other }
 cli-clap-repeated = l'argument '{ $arg }' ne peut être donné qu'une fois
 cli-clap-extra-value = valeur inattendue '{ $value }' pour '{ $arg }'
-cli-clap-needs-command = '{ $name }' demande une commande : { $values }
-cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
-cli-clap-try-help = Pour en savoir plus : --help.
+cli-clap-needs-command = '{ $name }' demande une commande : { $values }
+cli-clap-did-you-mean = vouliez-vous dire '{ $suggestion }' ?
+cli-clap-try-help = Pour en savoir plus : --help.
 cli-clap-other = impossible de lire la ligne de commande
 
 ## The manual page's section headings (stepwise man)
@@ -1233,13 +1254,13 @@ man-section-authors = AUTEURS
 man-section-environment = ENVIRONNEMENT
 man-env-token = Le jeton bearer de la passerelle (sans elle, la connexion gardée sert)
 man-env-docs-url = Les pages d'aide du concessionnaire, où mènent les liens du guide du technicien (docs_base_url dans le fichier de configuration)
-man-env-token-store = Où login garde les jetons : keyring, file ou auto (par défaut)
+man-env-token-store = Où login garde les jetons : keyring, file ou auto (par défaut)
 man-env-config = Le fichier de configuration à lire au lieu de celui par défaut (stepwise doctor affiche son chemin)
-man-env-log = Le filtre du journal, par ex. debug ou stepwise=trace (par défaut info) ; les journaux vont dans le dossier logs du dossier de données
-man-env-no-color = Défini et non vide : pas de couleur à l'écran
+man-env-log = Le filtre du journal, par ex. debug ou stepwise=trace (par défaut info) ; les journaux vont dans le dossier logs du dossier de données
+man-env-no-color = Défini et non vide : pas de couleur à l'écran
 man-section-files = FICHIERS
 man-section-keys = TOUCHES
-man-files-config = Le fichier de configuration (STEPWISE_CONFIG en désigne un autre ; sous macOS et Windows il se trouve dans le dossier du système, que stepwise doctor affiche)
+man-files-config = Le fichier de configuration (STEPWISE_CONFIG en désigne un autre ; sous macOS et Windows il se trouve dans le dossier du système, que stepwise doctor affiche)
 man-files-device-id = L'identifiant d'appareil de cette installation, envoyé avec chaque requête
 man-files-recent = Les derniers carAssociationIDs ouverts, proposés sur l'écran d'accueil
 man-files-logins = Les connexions gardées par stepwise login quand aucun trousseau n'est utilisé, lisibles par l'utilisateur seul
@@ -1248,28 +1269,28 @@ man-files-logs = Les journaux de l'assistant (STEPWISE_LOG en règle la quantit�
 man-files-demo-state = Ce que le backend de démonstration a appris lors des exécutions précédentes (stepwise demo --fresh l'oublie)
 man-files-sim-tls = L'autorité, le certificat et la clé de stepwise serve --tls, sauf si --tls-dir désigne un autre dossier
 auth-unknown-client = le fournisseur d'identité ne connaît pas l'identifiant client { $client } ({ $said }). Indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
-err-signin-issuer-mismatch = le fournisseur d'identité à l'adresse { $asked } se nomme { $got } : ses métadonnées ne sont pas les siennes. Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
-err-signin-issuer-none = le fournisseur d'identité à l'adresse { $issuer } ne publie aucune métadonnée (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server ; HTTP { $status }). Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
+err-signin-issuer-mismatch = le fournisseur d'identité à l'adresse { $asked } se nomme { $got } : ses métadonnées ne sont pas les siennes. Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
+err-signin-issuer-none = le fournisseur d'identité à l'adresse { $issuer } ne publie aucune métadonnée (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server ; HTTP { $status }). Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
 err-signin-issuer-bad = l'émetteur { $issuer } n'est pas une URL http(s). Donnez-en une comme https://login.example.com/realms/workshop
 err-signin-endpoint-authorization = adresse d'autorisation
 err-signin-endpoint-revocation = adresse de révocation
-login-expires-no-refresh = Le jeton expire à { $time }. Aucun jeton de renouvellement n'est venu avec lui (le fournisseur en donne un avec le scope offline_access) : reconnectez-vous à ce moment-là.
-login-keyring-fallback = Remarque : le trousseau n'a pas pu conserver le jeton ({ $why }), il est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
-login-browser-signing-in = Navigateur ouvert : connectez-vous-y, puis revenez ici (Ctrl-C annule).
-login-browser-address = Si aucun navigateur n'affiche la connexion, ouvrez cette adresse sur cette machine : { $address }
-login-browser-done = Connecté : fermez cet onglet et revenez au terminal.
-login-browser-failed-page = Cette connexion n'a pas abouti : le terminal dit pourquoi.
+login-expires-no-refresh = Le jeton expire à { $time }. Aucun jeton de renouvellement n'est venu avec lui (le fournisseur en donne un avec le scope offline_access) : reconnectez-vous à ce moment-là.
+login-keyring-fallback = Remarque : le trousseau n'a pas pu conserver le jeton ({ $why }), il est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
+login-browser-signing-in = Navigateur ouvert : connectez-vous-y, puis revenez ici (Ctrl-C annule).
+login-browser-address = Si aucun navigateur n'affiche la connexion, ouvrez cette adresse sur cette machine : { $address }
+login-browser-done = Connecté : fermez cet onglet et revenez au terminal.
+login-browser-failed-page = Cette connexion n'a pas abouti : le terminal dit pourquoi.
 logout-revoked = Le fournisseur d'identité a révoqué la connexion ({ $endpoint }).
-logout-not-revoked = Le fournisseur d'identité ne propose pas de révocation : la connexion est oubliée ici, et son jeton de renouvellement reste valable chez lui jusqu'à son expiration.
-logout-revoke-failed = La révocation chez le fournisseur d'identité a échoué ({ $why }) ; la connexion est oubliée ici quand même.
-status-over = Renouvellement : terminée par le fournisseur d'identité ({ $said }). Lancez `stepwise login`
-status-client = Client :         { $client }, scopes { $scopes }, audience { $audience }
+logout-not-revoked = Le fournisseur d'identité ne propose pas de révocation : la connexion est oubliée ici, et son jeton de renouvellement reste valable chez lui jusqu'à son expiration.
+logout-revoke-failed = La révocation chez le fournisseur d'identité a échoué ({ $why }) ; la connexion est oubliée ici quand même.
+status-over = Renouvellement : terminée par le fournisseur d'identité ({ $said }). Lancez `stepwise login`
+status-client = Client :         { $client }, scopes { $scopes }, audience { $audience }
 help-cli-login-issuer = L'URL d'émetteur du fournisseur d'identité (sinon STEPWISE_ISSUER, `issuer` dans le fichier de configuration, sinon trouvée par la passerelle)
 help-cli-login-client-id = L'identifiant client enregistré pour stepwise chez le fournisseur d'identité (sinon `client_id` dans le fichier de configuration, sinon stepwise)
 help-cli-login-scope = Les scopes à demander, séparés par des espaces (sinon `scopes` dans le fichier de configuration, sinon ceux de la passerelle, sinon "openid offline_access")
 help-cli-login-audience = L'audience (ressource) pour laquelle demander le jeton (sinon `audience` dans le fichier de configuration)
 help-cli-login-device = Se connecter avec un code approuvé dans n'importe quel navigateur, même si l'on pouvait en ouvrir un ici
-help-cli-serve-client-id = Un identifiant client que le fournisseur d'identité connaît (répétable ; par défaut : stepwise)
+help-cli-serve-client-id = Un identifiant client que le fournisseur d'identité connaît (répétable ; par défaut : stepwise)
 doctor-source-login = la connexion conservée (`stepwise login`)
 doctor-token-login-over = la connexion conservée a été terminée par le fournisseur d'identité ({ $said })
 doctor-token-fix-login = Lancez `stepwise login`

@@ -64,51 +64,51 @@ loading-customer = il cliente sta agendo
 banner-title-sep = {": "}
 
 banner-no-steps-id = Ancora nessuno stepsID
-banner-no-steps-id-text = Prima aggiornare con r.
+banner-no-steps-id-text = prima aggiornare con r.
 banner-watch-off = Monitoraggio off
 banner-watch-off-text = w per riprendere il monitoraggio.
 banner-nothing-to-watch = Niente da monitorare
-banner-nothing-to-watch-text = Tutti i passi sono già fatti.
+banner-nothing-to-watch-text = tutti i passi sono già fatti.
 banner-watching = Monitoraggio
-banner-watching-text = Monitoraggio dell'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w lo ferma.
+banner-watching-text = monitoraggio dell'elenco finché tutto è fatto (l'intestazione dice come: in diretta o per interrogazione); w lo ferma.
 banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena il gateway risponde; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
 banner-customer-idle = Il cliente non ha più nulla da fare
-banner-customer-idle-text = Tutti i passi sono fatti.
+banner-customer-idle-text = tutti i passi sono fatti.
 banner-no-report-place = Nessun posto per il rapporto
-banner-no-report-place-text = Non c'è una cartella dati utente; usare --report PERCORSO.
+banner-no-report-place-text = non c'è una cartella dati utente; usare --report PERCORSO.
 banner-report-written = Rapporto scritto
 banner-note-kept = Nota tenuta
-banner-note-kept-text = Finirà nel rapporto di sessione.
-banner-note-kept-press-x-text = Andrà nel rapporto della sessione, che viene scritto solo premendo x (nessun --report indicato): premere x prima di uscire, altrimenti la nota va persa.
+banner-note-kept-text = finirà nel rapporto di sessione.
+banner-note-kept-press-x-text = andrà nel rapporto della sessione, che viene scritto solo premendo x (nessun --report indicato): premere x prima di uscire, altrimenti la nota va persa.
 banner-note-unsaved = Nota non salvata
-banner-note-unsaved-text = Nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
+banner-note-unsaved-text = nessun rapporto contiene ancora la nota (nessun --report indicato). Premere x per scrivere il rapporto con la nota, oppure di nuovo q per uscire senza.
 banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
-banner-report-not-written-text = Impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
+banner-report-not-written-text = impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
 banner-guide-opened = Link passato al browser
 banner-no-browser = Impossibile aprire un browser
-banner-no-graphical-session = Nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
-banner-no-graphical-session-local = Nessuna sessione grafica qui, e { $url } esiste solo su questo computer (loopback): nemmeno un altro dispositivo può aprirlo. Dare a --api un indirizzo del gateway raggiungibile dalla rete dell'officina, poi premere g per il codice QR.
+banner-no-graphical-session = nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
+banner-no-graphical-session-local = nessuna sessione grafica qui, e { $url } esiste solo su questo computer (loopback): nemmeno un altro dispositivo può aprirlo. Dare a --api un indirizzo del gateway raggiungibile dalla rete dell'officina, poi premere g per il codice QR.
 banner-browser-failed = { $why }. Aprire { $url } a mano, o g per il codice QR.
-banner-step-done = { $steps }: fatto
-banner-next-is = prossimo: { $title }.
+banner-step-done = Fatto — { $steps }
+banner-next-is = il prossimo passo è { $title }.
 banner-all-done-ready = tutto fatto, il servizio è pronto.
 banner-nothing-shown-left = nella lista mostrata non resta niente da fare.
 banner-reset-done = Cache dei passi azzerata
-banner-reset-done-text = Ogni passo è stato rivalutato; la lista mostra lo stato reale.
+banner-reset-done-text = ogni passo è stato rivalutato; la lista mostra lo stato reale.
 banner-started-over = Ricominciato
 banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
-why-other-device = Lo stepsID apparteneva a un altro dispositivo
-why-steps-id-unknown = Il gateway non conosce più lo stepsID
+why-other-device = lo stepsID apparteneva a un altro dispositivo
+why-steps-id-unknown = il gateway non conosce più lo stepsID
 banner-gateway-next = Prossimo passo secondo il gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
 banner-nothing-left = Non resta nulla da fare
-banner-nothing-left-text = Il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
+banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 
 ## The start screen
 backend-demo = backend demo
@@ -179,6 +179,7 @@ key-name-space = Spazio
 key-name-pgdn = Pag↓
 key-name-pgup = Pag↑
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = esci
 key-short-open = apri
@@ -230,7 +231,7 @@ key-help-open-guide = aprire la guida del passo nel browser
 key-help-qr = mostrare il link della guida come codice QR
 key-help-report = scrivere il rapporto di sessione (Markdown)
 key-help-back = tornare alla schermata iniziale
-key-help-back-board = torna al quadro
+key-help-back-board = torna al pannello
 key-short-note = nota
 key-help-note = scrivere una nota per il rapporto di sessione
 key-help-save-note = tenere la nota per il rapporto
@@ -397,6 +398,19 @@ page-unknown-purpose = Lo strumento del tuo concessionario non ha istruzioni per
 page-unknown-does =
     Apri l'app e segui ciò che chiede per questo passaggio.
     Se l'app mostra un codice di errore, annotalo e mostralo al tuo concessionario.
+page-step-deviceActivation-purpose = Registra questo telefono per l'autenticazione forte: il telefono è ciò che hai, il codice PIN ciò che sai.
+page-step-mediumCarKey-purpose = Dimostra che possiedi davvero le chiavi del veicolo. Va fatta una sola volta.
+page-step-trusterPhoneNumber-needs =
+    Il telefono con il numero da rendere attendibile, acceso e in grado di ricevere SMS
+    L'app mobile del veicolo, con l'accesso al tuo account
+page-step-deviceActivation-needs =
+    Il telefono da attivare, con il numero attendibile in grado di ricevere SMS
+    Il tuo codice PIN se ne hai già uno, altrimenti uno nuovo da ricordare
+    Una connessione dati funzionante sul telefono
+page-step-mediumCarKey-needs =
+    Il telefono già abbinato al veicolo via Bluetooth
+    Le chiavi del veicolo, restando a bordo
+    Posizione (Localizzazione su iPhone) e Bluetooth attivi nelle impostazioni del telefono
 
 gw-title-tls = Connessione sicura fallita
 gw-title-live = Stato in diretta interrotto
@@ -550,15 +564,15 @@ limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 
 ## Signing in
 
-banner-sign-in-text = Il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
 banner-simulated = Cliente simulato
-banner-simulated-text = Il cliente simulato ha completato { $title }; chiedo la lista al gateway.
+banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la lista al gateway.
 banner-simulate-demo-only = s simula il cliente solo sul backend demo
-banner-simulate-demo-only-text = Qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
-banner-sign-in-none-text = Il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice); la sessione di questo veicolo resta aperta.
+banner-simulate-demo-only-text = qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
+banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice); la sessione di questo veicolo resta aperta.
 banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo; la sessione di questo veicolo resta aperta.
 banner-signed-in = Accesso eseguito
-banner-signed-in-text = Il token è conservato in: { $place }; i passi vengono richiesti di nuovo con esso.
+banner-signed-in-text = per conservare il token si usa { $place }; i passi vengono richiesti di nuovo con esso.
 banner-sign-in-failed = Accesso non riuscito
 banner-sign-in-failed-text = { $why }. Premere i per riprovare.
 banner-sign-in-not-offered-text = { $why }. Questo gateway accetta invece un token fisso: uscire e ripartire con --token-file FILE o STEPWISE_TOKEN, oppure conservare il token con `stepwise login --with-token`.
@@ -601,6 +615,10 @@ status-gateway = Gateway:   { $gateway }
 status-login-kept = Accesso:   conservato in: { $place }
 status-login-file-private = (leggibile solo dal proprio utente)
 status-login-none = Accesso:   nessuno conservato (`stepwise login` esegue l'accesso)
+duration-days = { $n } g
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Scadenza:  { $time } (tra { $left })
 status-expired-refreshable = Scadenza:  scaduto alle { $time }; al prossimo uso viene ottenuto un nuovo token
 status-expired = Scadenza:  scaduto alle { $time }
@@ -617,16 +635,16 @@ status-in-use-none = In uso:    nessun token. Eseguire `stepwise login`, oppure 
 status-login-trouble = Accesso:   { $why }
 status-in-use-trouble = In uso:    nessun token: l'accesso conservato non è leggibile (vedere la riga sopra)
 
-## Il quadro: molti veicoli insieme
+## Il pannello: molti veicoli insieme
 
 board-title = { $count ->
-    [one] quadro di 1 veicolo
-   *[other] quadro di { $count } veicoli
+    [one] pannello con 1 veicolo
+   *[other] pannello con { $count } veicoli
 }
 board-sorted-by = ordinato per { $key }
 board-sort-next = passo successivo
 board-sort-progress = avanzamento
-board-sort-freshness = aggiornamento
+board-sort-freshness = ultimo aggiornamento
 board-sort-id = ID
 board-live-on-short = diretta ON
 board-live-polling-short = diretta ON · interrogazione ogni { $secs } s
@@ -643,12 +661,12 @@ board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa
 board-fresh-mins = { $n } min fa
 board-fresh-hours = { $n } h fa
-board-empty = Ancora nessun veicolo nel quadro: premere «a» per aggiungerne uno.
+board-empty = Ancora nessun veicolo nel pannello: premere «a» per aggiungerne uno.
 board-none-match = Nessun veicolo corrisponde al filtro. Esc lo cancella.
 board-col-car = carAssociationID
 board-col-car-short = ID
 board-col-progress = avanzamento
-board-col-progress-short = stato
+board-col-progress-short = avanz.
 board-col-next = passo successivo
 board-col-fresh = dati
 board-col-error = errore
@@ -656,22 +674,22 @@ board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
 board-loading = richiesta…
-board-remove-ask = Togliere { $car } dal quadro? Premere «y» per toglierlo, «n» per tenerlo.
+board-remove-ask = Togliere { $car } dal pannello? Premere «s» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:
-board-add-duplicate = { $car } è già nel quadro.
+board-add-duplicate = { $car } è già nel pannello.
 board-removed = { $car } tolto
-board-removed-text = Le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
+board-removed-text = le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
 board-turned-ready = { $car } è pronto
-board-turned-ready-text = Tutti i passi sono fatti: il cliente può usare il servizio.
+board-turned-ready-text = tutti i passi sono fatti: il cliente può usare il servizio.
 board-live-on = { $count ->
     [one] Diretta: 1 veicolo
    *[other] Diretta: { $count } veicoli
 }
 board-live-off = Diretta off
-board-live-off-text = Il quadro non si aggiorna più da solo; r aggiorna tutto ora.
-board-nothing-to-watch-text = Tutti i veicoli sono pronti.
-help-section-board = Il quadro
-help-section-board-filter = Il filtro del quadro
+board-live-off-text = il pannello non si aggiorna più da solo; r aggiorna tutto ora.
+board-nothing-to-watch-text = tutti i veicoli sono pronti.
+help-section-board = Il pannello
+help-section-board-filter = Il filtro del pannello
 help-section-board-add = Aggiungere un veicolo
 help-section-board-remove = Togliere un veicolo
 key-short-sort = ordina
@@ -680,7 +698,7 @@ key-short-add = aggiungi
 key-short-remove = togli
 key-short-keep = tieni
 key-help-board-move = Scegliere un veicolo
-key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al quadro)
+key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al pannello)
 key-help-board-filter = Filtrare le righe per testo (ID, passo successivo, errore)
 key-help-board-sort = Ordinare per passo successivo, avanzamento, aggiornamento o ID
 key-help-board-refresh = Aggiornare tutti i veicoli
@@ -692,7 +710,7 @@ key-help-filter-keep = Tenere il filtro e tornare alle righe
 key-help-filter-clear = Cancellare il filtro
 key-help-type-filter = Digitare il testo da cercare
 key-help-add-submit = Aggiungere il veicolo e chiederne i passi
-key-help-remove-now = Toglierlo dal quadro
+key-help-remove-now = Toglierlo dal pannello
 
 ## Command-line help: what --help says of each command and option
 
@@ -718,9 +736,9 @@ help-cli-stepwise-long =
     Senza un gateway configurato (--api, STEPWISE_API o il file di configurazione), la procedura guidata e i comandi steps/next usano il simulatore integrato.
 help-cli-stepwise-after = Codici di uscita di steps/next: 0 nessun passo restituito è da fare (todo), 3 un passo restituito è da fare, 1 errore, 2 uso errato. Un comando rifiuta un'opzione globale che non usa.
 help-cli-stepwise-api = URL di base del gateway dei passi, ad es. http://127.0.0.1:8080 (senza nome utente né password)
-help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un quadro di più veicoli
+help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un pannello di più veicoli
 help-cli-stepwise-cars = File di carAssociationID: uno per riga (# inizia un commento), oppure un CSV con l'id nella prima colonna
-help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il quadro o tutto --cars
+help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il pannello o tutto --cars
 help-cli-stepwise-token-file = File con il token (bearer) del gateway, da solo su una riga
 help-cli-stepwise-report = Scrivere qui il rapporto di sessione all'uscita (.json dà JSON, altrimenti Markdown)
 help-cli-stepwise-lang = Lingua delle schermate, della guida, dell'output testuale e di questi messaggi: en, fr, de, it, es, nl, pt-BR o pt-PT (pt: pt-BR; altrimenti STEPWISE_LANG, lang del file di configurazione, la lingua del sistema, l'inglese)
@@ -731,8 +749,8 @@ help-cli-stepwise-client-key = La chiave privata del certificato client (PEM)
 help-cli-demo = La procedura guidata sul simulatore integrato
 help-cli-demo-autoplay = Il cliente simulato fa il prossimo passo ogni pochi secondi
 help-cli-demo-fresh = Ricominciare da capo il backend demo: dimenticare stepsID, cache e stati
-help-cli-demo-board = Aprire il quadro con i veicoli del backend demo (o quelli di --car/--cars)
-help-cli-fleet = Il quadro: molti veicoli insieme, una riga ciascuno (indicarli con --car, ripetuto, o --cars FILE)
+help-cli-demo-board = Aprire il pannello con i veicoli del backend demo (o quelli di --car/--cars)
+help-cli-fleet = Il pannello: molti veicoli insieme, una riga ciascuno (indicarli con --car, ripetuto, o --cars FILE)
 help-cli-serve = Avviare il simulatore del gateway dei passi
 help-cli-serve-addr = Indirizzo di ascolto, HOST:PORTA (un nome host viene risolto)
 help-cli-serve-scenario = File di scenario (JSON); altrimenti lo scenario integrato

@@ -13,7 +13,7 @@ header-watch-polling = volgen AAN · opvragen elke { $secs } s
 header-watch-off = volgen uit
 header-autoplay = automatisch
 header-guide-lang = klant: { $lang }
-progress-done = { $done } van { $total } klaar
+progress-done = { $done } van { $total } afgerond
 progress-filtered = (filter: { $filter }, { $shown ->
     [one] { $shown } stap getoond
    *[other] { $shown } stappen getoond
@@ -45,8 +45,8 @@ guide-keys-dealer = ‘g’ toont de hulppagina van de dealer als QR-code, toets
 guide-keys-archive = ‘g’ toont de gearchiveerde ontwikkelaarspagina als QR-code, toets ‘o’ opent hem (de gateway biedt geen klantpagina's).
 guide-more-below = ↓ meer: PgDn
 guide-more-above = ↑ meer boven: PgUp
-ready-title = Dienst klaar
-ready-line = Alle stappen zijn klaar: de dienst is klaar voor gebruik.
+ready-title = Dienst gereed
+ready-line = Alle stappen zijn afgerond: de dienst is klaar voor gebruik.
 ready-services = De afgenomen dienst (status van de auto of opdrachten van op afstand) is nu te gebruiken in de app van de klant.
 ready-stale-before = Faalt de app nog met fout 2312 of 2317, dan is de stappencache verouderd: druk op{" "}
 ready-stale-after = {" "}om hem te resetten en de echte stand te zien.
@@ -68,15 +68,15 @@ banner-no-steps-id-text = Eerst verversen met r.
 banner-watch-off = Volgen uit
 banner-watch-off-text = w volgt weer.
 banner-nothing-to-watch = Niets te volgen
-banner-nothing-to-watch-text = Alle stappen zijn al klaar.
+banner-nothing-to-watch-text = Alle stappen zijn al afgerond.
 banner-watching = Volgen
-banner-watching-text = De lijst wordt gevolgd tot alles klaar is (de kop zegt hoe: live of door opvragen); w stopt.
+banner-watching-text = De lijst wordt gevolgd tot alles afgerond is (de kop zegt hoe: live of door opvragen); w stopt.
 banner-watch-stopped = Volgen gestopt: { $what }
 banner-live-trouble = Volgen onderbroken: { $what }
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra de gateway weer antwoordt; tot dan kan de lijst op het scherm verouderd zijn.
 banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
-banner-customer-idle-text = Alle stappen zijn klaar.
+banner-customer-idle-text = Alle stappen zijn afgerond.
 banner-no-report-place = Geen plek voor het rapport
 banner-no-report-place-text = Er is geen map voor gebruikersgegevens; gebruik --report PAD.
 banner-report-written = Rapport geschreven
@@ -94,9 +94,9 @@ banner-no-browser = Kon geen browser openen
 banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.
 banner-no-graphical-session-local = Geen grafische sessie hier, en { $url } bestaat alleen op deze computer (loopback): ook een ander apparaat kan het niet openen. Geef --api een adres van de gateway dat het netwerk van de werkplaats bereikt en druk dan op g voor de QR-code.
 banner-browser-failed = { $why }. Open { $url } met de hand, of g voor de QR-code.
-banner-step-done = { $steps } is klaar
-banner-next-is = volgende: { $title }.
-banner-all-done-ready = alles klaar, de dienst is klaar voor gebruik.
+banner-step-done = { $steps } is afgerond
+banner-next-is = de volgende stap is { $title }.
+banner-all-done-ready = alles is afgerond, de dienst is klaar voor gebruik.
 banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.
 banner-reset-done = Stappencache gereset
 banner-reset-done-text = Elke stap is opnieuw beoordeeld; de lijst toont de echte stand.
@@ -108,13 +108,13 @@ banner-gateway-next = Volgende stap volgens de gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), niet in de getoonde lijst; f wijzigt het filter.
 banner-nothing-left = Niets meer te doen
-banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar.
+banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar voor gebruik.
 
 ## The start screen
 backend-demo = demo-backend
 demo-car-987654 = Voorbeeld uit de documentatie: telefoon vertrouwd, apparaat niet geactiveerd
 demo-car-111111 = Nieuwe klant: nog niets gedaan
-demo-car-222222 = Dienst klaar: alle stappen gedaan
+demo-car-222222 = Dienst gereed: alle stappen afgerond
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand
 demo-car-444444 = Alleen status van de auto: twee stappen
 
@@ -152,8 +152,8 @@ badge-unknown = ????
 help-legend-next = NU markeert de stap die nu aan de beurt is; latere wachten erop.
 reset-title = Stappencache resetten
 reset-question = Stappencache van { $car } resetten?
-reset-when = Gebruik dit als de app van de klant fout 2312 of 2317 toont, of als een stap klaar lijkt maar het niet is.
-reset-what = Elke stap wordt dan opnieuw beoordeeld; stappen die echt klaar zijn blijven klaar.
+reset-when = Gebruik dit als de app van de klant fout 2312 of 2317 toont, of als een stap afgerond lijkt maar het niet is.
+reset-what = Elke stap wordt dan opnieuw beoordeeld; stappen die echt afgerond zijn, blijven afgerond.
 explain-title = Foutcode van de app uitleggen (Esc sluit)
 explain-code = Foutcode:
 explain-prompt = Typ de code die de app van de klant toont, bv. 2312 of NOK:MAXNBTOOLS.
@@ -179,6 +179,7 @@ key-name-space = Spatie
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = j
 
 key-short-quit = stoppen
 key-short-open = openen
@@ -220,7 +221,7 @@ key-help-move = de selectie verplaatsen
 key-help-guide-down = de uitleg omlaag scrollen
 key-help-guide-up = de uitleg omhoog scrollen
 key-help-refresh = de lijst verversen met de stepsID
-key-help-watch = volgen: elke wijziging volgen tot alles klaar is
+key-help-watch = volgen: elke wijziging volgen tot alles afgerond is
 key-help-act = de gesimuleerde klant doet de volgende stap (demo)
 key-help-next = de gateway om de volgende stap vragen
 key-help-filter = filteren op status: alle, todo, alreadyDone
@@ -253,17 +254,17 @@ key-help-guide-lang = de uitleg voor de klant naar de volgende taal zetten
 report-title = stepwise-sessierapport
 report-none = (geen)
 report-backend = gateway
-report-end = stand aan het eind: { $done } van { $total } klaar
-report-end-ready = stand aan het eind: { $done } van { $total } klaar, dienst klaar
-report-end-next = stand aan het eind: { $done } van { $total } klaar, volgende: { $title } (`{ $name }`)
+report-end = stand aan het eind: { $done } van { $total } afgerond
+report-end-ready = stand aan het eind: { $done } van { $total } afgerond, dienst klaar voor gebruik
+report-end-next = stand aan het eind: { $done } van { $total } afgerond, volgende: { $title } (`{ $name }`)
 report-col-order = volgorde
 report-col-step = stap
 report-col-name = naam
 report-col-status = toestand
 report-events = Gebeurtenissen
 report-event-opened = carAssociationID { $car } geopend
-report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } klaar, volgende `{ $next }`
-report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } klaar, niets meer te doen
+report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } afgerond, volgende `{ $next }`
+report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } afgerond, niets meer te doen
 report-event-filtered = lijst gefilterd op { $status }: { $shown ->
     [one] { $shown } stap getoond
    *[other] { $shown } stappen getoond
@@ -293,8 +294,8 @@ cli-none = geen
 cli-list-head-car = carAssociationID { $car }, stepsID { $id } ({ $backend })
 cli-list-head = stepsID { $id } ({ $backend })
 cli-no-steps = Geen stappen ontvangen.
-cli-summary-next = { $done } van { $total } klaar; volgende: { $title }
-cli-summary-clear = { $done } van { $total } klaar; niets meer te doen
+cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
+cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
 cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 
@@ -329,7 +330,7 @@ gw-403 = deze stepsID hoort bij een ander apparaat
 gw-403-todo = Begin opnieuw met de carAssociationID
 gw-404 = de gateway kent deze id niet
 gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
-gw-409 = de gateway weigert: een eerdere stap is niet klaar
+gw-409 = de gateway weigert: een eerdere stap is niet afgerond
 gw-409-todo = Rond eerst de eerdere stappen af
 gw-429 = de gateway beperkt de verzoeken
 gw-429-todo = Wacht een minuut en probeer opnieuw
@@ -397,6 +398,19 @@ page-unknown-purpose = Het hulpmiddel van uw dealer heeft geen instructies voor 
 page-unknown-does =
     Open de app en volg wat die voor deze stap vraagt.
     Toont de app een foutcode, noteer die dan en laat hem aan uw dealer zien.
+page-step-deviceActivation-purpose = Registreert deze telefoon voor sterke authenticatie: de telefoon is wat u heeft, de pincode wat u weet.
+page-step-mediumCarKey-purpose = Bewijst dat u echt de sleutels van het voertuig heeft. Hoeft maar één keer.
+page-step-trusterPhoneNumber-needs =
+    De telefoon met het te vertrouwen nummer, aan en in staat sms'jes te ontvangen
+    De mobiele app van het voertuig, ingelogd op uw account
+page-step-deviceActivation-needs =
+    De te activeren telefoon, met het vertrouwde nummer dat sms'jes kan ontvangen
+    Uw pincode als u die al heeft, anders een nieuwe die u onthoudt
+    Een werkende dataverbinding op de telefoon
+page-step-mediumCarKey-needs =
+    De telefoon, al via Bluetooth gekoppeld aan het voertuig
+    De sleutels van het voertuig, terwijl u in het voertuig zit
+    Locatie en Bluetooth allebei aan in de instellingen van de telefoon
 
 gw-title-tls = Beveiligde verbinding mislukt
 gw-title-live = Live status onderbroken
@@ -601,6 +615,10 @@ status-gateway = Gateway:    { $gateway }
 status-login-kept = Login:      bewaard in { $place }
 status-login-file-private = (alleen door u leesbaar)
 status-login-none = Login:      geen bewaard (`stepwise login` logt in)
+duration-days = { $n } d
+duration-hours = { $n } u
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Verloopt:   { $time } (over { $left })
 status-expired-refreshable = Verloopt:   verlopen om { $time }; bij het volgende gebruik wordt een nieuw token opgehaald
 status-expired = Verloopt:   verlopen om { $time }
@@ -653,13 +671,13 @@ board-rows-window = { $from }–{ $to } van { $total }
 board-n-of-m = { $done } van { $total }
 board-ready = klaar
 board-loading = vraagt…
-board-remove-ask = { $car } uit het overzicht halen? Druk op ‘y’ om het weg te halen, op ‘n’ om het te houden.
+board-remove-ask = { $car } uit het overzicht halen? Druk op ‘j’ om het weg te halen, op ‘n’ om het te houden.
 board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald
 board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
 board-turned-ready = { $car } is klaar
-board-turned-ready-text = Alle stappen zijn klaar: de klant kan de dienst gebruiken.
+board-turned-ready-text = Alle stappen zijn afgerond: de klant kan de dienst gebruiken.
 board-live-on = { $count ->
     [one] Live: 1 voertuig
    *[other] Live: { $count } voertuigen
@@ -1101,7 +1119,7 @@ doctor-source-config-token = het token uit het configuratiebestand
 doctor-source-config-token-file = de token_file uit het configuratiebestand { $path }
 doctor-source-nowhere = nergens
 doctor-token-wanted = geen opgegeven, en de gateway wil er een
-doctor-token-fix-give = Log in met `stepwise login`, of geef er een met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+doctor-token-fix-give = Log in met `stepwise login`, of geef een token op met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-embedded = niet nodig voor de ingebouwde simulator
 doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
 doctor-token-not-checked = niet opgegeven; niet gecontroleerd: de gateway antwoordde niet
@@ -1112,9 +1130,9 @@ doctor-fix-gateway-failed = De gateway faalt: probeer over een minuut opnieuw; b
 doctor-guidance-not-a-page = antwoordde 200 met { $kind } en zonder taal: geen instructiepagina (de vangnetpagina van een portaal?), dus de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-token-embedded-given = bron: { $source }; niet verstuurd naar de ingebouwde simulator
 doctor-token-expired = bron: { $source }; { $ago } geleden verlopen
-doctor-token-fix-new = Haal een nieuw token
+doctor-token-fix-new = Vraag een nieuw token aan
 doctor-token-refused = bron: { $source }; de gateway weigerde het (HTTP 401)
-doctor-token-fix-refused = Haal een nieuw token, of controleer of het voor deze gateway bedoeld is
+doctor-token-fix-refused = Vraag een nieuw token aan, of controleer of het voor deze gateway bedoeld is
 doctor-token-expires = bron: { $source }; verloopt over { $within }
 doctor-token-not-tried = bron: { $source }; niet geprobeerd (de gateway werd niet bereikt)
 doctor-token-took = bron: { $source }; de gateway nam het aan (de vervaldatum staat er niet in)
@@ -1148,7 +1166,7 @@ doctor-first-fix-steps-id = Laat de beheerder van de gateway weten: de lijst moe
 doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] { $count } stap
        *[other] { $count } stappen
-    } ({ $done } klaar), stepsID { $steps_id }
+    } ({ $done } afgerond), stepsID { $steps_id }
 doctor-refresh-ok = { $count ->
         [one] { $count } stap
        *[other] { $count } stappen

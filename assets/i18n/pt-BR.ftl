@@ -95,8 +95,8 @@ banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
 banner-no-graphical-session-local = Sem sessão gráfica aqui, e { $url } só existe neste computador (loopback): outro dispositivo também não consegue abri-la. Dê a --api um endereço do gateway que a rede da oficina alcance e pressione g para o QR code.
 banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
-banner-step-done = { $steps }: feito
-banner-next-is = próximo: { $title }.
+banner-step-done = Feito — { $steps }
+banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
 banner-reset-done = Cache de passos redefinido
@@ -180,6 +180,7 @@ key-name-space = Espaço
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = sair
 key-short-open = abrir
@@ -208,7 +209,7 @@ key-short-reset-now = redefinir já
 key-short-cancel = cancelar
 key-short-open-browser = abrir no navegador
 key-short-guide-lang = idioma cliente
-key-help-quit-now = sair na hora
+key-help-quit-now = sair imediatamente
 key-help-quit = sair
 key-help-quit-empty = sair (com o campo vazio)
 key-help-open = abrir os passos deste carAssociationID
@@ -302,7 +303,7 @@ cli-filtered = filtrado: { $shown ->
     [0] nenhum passo com estado «{ $filter }» mostrado
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados
-    }; rode de novo sem --status para ver a lista inteira
+    }; execute de novo sem --status para ver a lista inteira
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -329,7 +330,7 @@ gw-bad-token = o token tem caracteres que um cabeçalho não aceita; confira o a
 gw-http-setup = não foi possível preparar o cliente HTTP: { $detail }
 gw-demo-unavailable = não foi possível iniciar o simulador embutido em uma porta local: { $detail }
 gw-400 = o gateway recusou a solicitação como malformada
-gw-400-todo = Confira o id digitado; se estiver certo, relate um bug
+gw-400-todo = Confira o id digitado; se estiver certo, reporte o erro
 gw-401 = o gateway quer um token válido
 gw-401-todo = Faça login com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-403 = este stepsID pertence a outro dispositivo
@@ -404,6 +405,19 @@ page-unknown-purpose = A ferramenta da sua concessionária não tem instruções
 page-unknown-does =
     Abra o aplicativo e siga o que ele pedir para este passo.
     Se o aplicativo mostrar um código de erro, anote-o e mostre-o à sua concessionária.
+page-step-deviceActivation-purpose = Registra este telefone para a autenticação forte: o telefone é o que você tem, o código PIN o que você sabe.
+page-step-mediumCarKey-purpose = Comprova que você tem mesmo as chaves do veículo. Só precisa ser feita uma vez.
+page-step-trusterPhoneNumber-needs =
+    O telefone cujo número será confiável, ligado e capaz de receber SMS
+    O aplicativo móvel do veículo, com a sua conta conectada
+page-step-deviceActivation-needs =
+    O telefone a ativar, com o número confiável capaz de receber SMS
+    O seu código PIN, se já tiver um, ou um novo que você vá lembrar
+    Uma conexão de dados funcionando no telefone
+page-step-mediumCarKey-needs =
+    O telefone já pareado com o veículo por Bluetooth
+    As chaves do veículo, com você dentro do veículo
+    Localização e Bluetooth ligados nos ajustes do telefone
 
 gw-title-tls = Falha na conexão segura
 gw-title-live = Estado ao vivo interrompido
@@ -565,7 +579,7 @@ banner-simulate-demo-only-text = Aqui o cliente age no telefone. Com `stepwise s
 banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa); a sessão deste veículo continua aberta.
 banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo; a sessão deste veículo continua aberta.
 banner-signed-in = Login feito
-banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
+banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
 banner-sign-in-not-offered-text = { $why }. Este gateway usa um token fixo: saia e comece de novo com --token-file ARQUIVO ou STEPWISE_TOKEN, ou guarde o token com `stepwise login --with-token`.
@@ -582,7 +596,7 @@ auth-sign-in-again = { $why }. Execute `stepwise login` para fazer login de novo
 auth-unreachable = não foi possível alcançar o provedor de identidade em { $url }: { $detail }. Confira a rede e tente de novo
 login-title = Fazer login em { $gateway }
 login-open = Abra { $address } e digite este código:
-login-scan = Ou leia este código QR com um celular:
+login-scan = Ou escaneie este código QR com o celular:
 login-press-enter = Pressione Enter para abrir o endereço no navegador.
 login-waiting = Aguardando a aprovação (o código expira em { $minutes } min; Ctrl-C cancela)…
 login-browser-opened = Navegador aberto.
@@ -590,24 +604,28 @@ login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o 
 login-signed-in = Login feito em { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. Ele não foi testado: o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
 login-expires = O token expira às { $time }; ele é renovado antes disso.
-login-kept = O token fica guardado em: { $place }.
+login-kept = O token fica guardado no { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
 login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
 login-keyring-too-small = Observação: o token é longo demais para { $name } (no máximo { $max } bytes por entrada), então fica guardado em um arquivo que só você pode ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
-place-keyring = o chaveiro ({ $name })
-place-file = o arquivo { $path }
+place-keyring = chaveiro ({ $name })
+place-file = arquivo { $path }
 logout-none = Nenhum login guardado para { $gateway }; nada a remover.
-logout-done = Desconectado de { $gateway }; token removido de: { $place }.
+logout-done = Desconectado de { $gateway }; token removido do { $place }.
 logout-still-given = Um token informado via { $from } ainda está presente e ainda é usado.
 token-from-token-file = --token-file
 token-from-environment = STEPWISE_TOKEN
 token-from-login = o login guardado
 token-from-config = o arquivo de configuração
 status-gateway = Gateway:   { $gateway }
-status-login-kept = Login:     guardado em: { $place }
+status-login-kept = Login:     guardado no { $place }
 status-login-file-private = (legível só por você)
 status-login-none = Login:     nenhum guardado (`stepwise login` faz o login)
+duration-days = { $n } d
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Validade:  { $time } (em { $left })
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
 status-expired = Validade:  expirou às { $time }
@@ -665,7 +683,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = consultando…
-board-remove-ask = Remover { $car } do painel? Pressione «y» para remover ou «n» para manter.
+board-remove-ask = Remover { $car } do painel? Pressione «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido
@@ -1163,7 +1181,7 @@ doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser 
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
 doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
 doctor-first-no-car = não tentado: nenhum carAssociationID informado
-doctor-first-no-car-fix = Rode de novo com --car ID para testar as chamadas de passos
+doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos
 doctor-first-401 = HTTP 401: o gateway quer um token válido
 doctor-see-token = Veja a linha Token
 doctor-first-fix-car = Confira o carAssociationID informado com --car

@@ -94,8 +94,8 @@ banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
 banner-no-graphical-session-local = Sem sessão gráfica aqui, e { $url } só existe neste computador (loopback): outro dispositivo também não a consegue abrir. Indique em --api um endereço do gateway que a rede da oficina alcance e prima g para o código QR.
 banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
-banner-step-done = { $steps }: feito
-banner-next-is = próximo: { $title }.
+banner-step-done = Feito — { $steps }
+banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
 banner-reset-done = Cache de passos redefinido
@@ -179,6 +179,7 @@ key-name-space = Espaço
 key-name-pgdn = PgDn
 key-name-pgup = PgUp
 key-name-ctrl-c = Ctrl-C
+key-name-yes = s
 
 key-short-quit = sair
 key-short-open = abrir
@@ -207,7 +208,7 @@ key-short-reset-now = redefinir já
 key-short-cancel = cancelar
 key-short-open-browser = abrir no navegador
 key-short-guide-lang = idioma cliente
-key-help-quit-now = sair na hora
+key-help-quit-now = sair imediatamente
 key-help-quit = sair
 key-help-quit-empty = sair (com o campo vazio)
 key-help-open = abrir os passos deste carAssociationID
@@ -390,6 +391,19 @@ page-unknown-purpose = A ferramenta do seu concessionário não tem instruções
 page-unknown-does =
     Abra a aplicação e siga o que ela pedir para este passo.
     Se a aplicação mostrar um código de erro, anote-o e mostre-o ao seu concessionário.
+page-step-deviceActivation-purpose = Regista este telefone para a autenticação forte: o telefone é o que tem, o código PIN o que sabe.
+page-step-mediumCarKey-purpose = Comprova que tem mesmo as chaves do veículo. Só precisa de ser feita uma vez.
+page-step-trusterPhoneNumber-needs =
+    O telefone cujo número será de confiança, ligado e capaz de receber SMS
+    A aplicação móvel do veículo, com sessão iniciada na sua conta
+page-step-deviceActivation-needs =
+    O telefone a ativar, com o número de confiança capaz de receber SMS
+    O seu código PIN, se já tiver um, ou um novo de que se vá lembrar
+    Uma ligação de dados a funcionar no telefone
+page-step-mediumCarKey-needs =
+    O telefone já emparelhado com o veículo por Bluetooth
+    As chaves do veículo, consigo dentro do veículo
+    Localização e Bluetooth ligados nas definições do telefone
 
 gw-title-tls = Falha na ligação segura
 gw-title-live = Estado ao vivo interrompido
@@ -438,7 +452,7 @@ step-mediumCarKey-purpose = Comprova que o cliente tem mesmo as chaves do veícu
 step-mediumCarKey-needs =
     O telefone já emparelhado com o veículo por Bluetooth
     As chaves do veículo, com o cliente sentado dentro dele
-    Localização e Bluetooth ligados nos definições do telefone
+    Localização e Bluetooth ligados nas definições do telefone
 step-mediumCarKey-does =
     Sentar-se no veículo com as chaves e o telefone.
     Verificar que Localização e Bluetooth estão ligados e que o telefone mostra o veículo como emparelhado.
@@ -551,7 +565,7 @@ banner-simulate-demo-only-text = Aqui o cliente age no telemóvel. Com `stepwise
 banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa); a sessão deste veículo continua aberta.
 banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão; a sessão deste veículo continua aberta.
 banner-signed-in = Sessão iniciada
-banner-signed-in-text = O token fica guardado em: { $place }; os passos são pedidos de novo com ele.
+banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-sign-in-failed = Falha ao entrar
 banner-sign-in-failed-text = { $why }. Prima i para tentar de novo.
 banner-sign-in-not-offered-text = { $why }. Este gateway usa um token fixo: saia e comece de novo com --token-file FICHEIRO ou STEPWISE_TOKEN, ou guarde o token com `stepwise login --with-token`.
@@ -576,24 +590,28 @@ login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o 
 login-signed-in = Sessão iniciada em { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. Não foi testado: o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
 login-expires = O token expira às { $time }; ele é renovado antes disso.
-login-kept = O token fica guardado em: { $place }.
+login-kept = O token fica guardado no { $place }.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
 login-file-notice-windows = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro da pasta %LOCALAPPDATA% do seu utilizador, que o Windows só deixa ler a esse utilizador (e aos administradores do PC). `stepwise logout` remove-o.
 login-keyring-too-small = Nota: o token é demasiado longo para { $name } (no máximo { $max } bytes por entrada), por isso fica guardado num ficheiro que só o seu utilizador pode ler. `stepwise logout` remove-o.
 login-paste = Cole o token para { $gateway } e prima Enter (ele não é exibido; Esc ou Ctrl-C cancela):
-place-keyring = o porta-chaves ({ $name })
-place-file = o ficheiro { $path }
+place-keyring = porta-chaves ({ $name })
+place-file = ficheiro { $path }
 logout-none = Nenhum login guardado para { $gateway }; nada a remover.
-logout-done = Desligado de { $gateway }; token removido de: { $place }.
+logout-done = Desligado de { $gateway }; token removido do { $place }.
 logout-still-given = Um token indicado via { $from } ainda está presente e ainda é usado.
 token-from-token-file = --token-file
 token-from-environment = STEPWISE_TOKEN
 token-from-login = o login guardado
 token-from-config = o ficheiro de configuração
 status-gateway = Gateway:   { $gateway }
-status-login-kept = Login:     guardado em: { $place }
+status-login-kept = Login:     guardado no { $place }
 status-login-file-private = (legível só pelo seu utilizador)
 status-login-none = Login:     nenhum guardado (`stepwise login` inicia a sessão)
+duration-days = { $n } d
+duration-hours = { $n } h
+duration-minutes = { $n } min
+duration-seconds = { $n } s
 status-expires = Validade:  { $time } (em { $left })
 status-expired-refreshable = Validade:  expirou às { $time }; um token novo é obtido no próximo uso
 status-expired = Validade:  expirou às { $time }
@@ -649,7 +667,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = a consultar…
-board-remove-ask = Remover { $car } do painel? Prima «y» para remover ou «n» para manter.
+board-remove-ask = Remover { $car } do painel? Prima «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido

@@ -1,7 +1,7 @@
 //! The token: where it comes from, whether the gateway took it, and when a
 //! JSON Web Token ends.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::{Arg, Mark, Report};
 use crate::config::{Secret, Settings};
@@ -120,10 +120,10 @@ pub(super) fn check(
             words!(
                 "doctor-token-expired",
                 source = source.clone(),
-                ago = humantime::format_duration(Duration::from_secs(
-                    u64::try_from(now - exp).unwrap_or(0)
-                ))
-                .to_string()
+                ago = {
+                    let secs = u64::try_from(now - exp).unwrap_or(0);
+                    Arg::each(|lang| crate::text::duration(lang, secs))
+                }
             ),
             Some(words!("doctor-token-fix-new")),
         ),
@@ -143,10 +143,10 @@ pub(super) fn check(
             words!(
                 "doctor-token-expires",
                 source = source.clone(),
-                within = humantime::format_duration(Duration::from_secs(
-                    u64::try_from(exp - now).unwrap_or(0)
-                ))
-                .to_string()
+                within = {
+                    let secs = u64::try_from(exp - now).unwrap_or(0);
+                    Arg::each(|lang| crate::text::duration(lang, secs))
+                }
             ),
         ),
         (false, None) if unauthorized.is_none() => report.set(

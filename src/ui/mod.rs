@@ -196,6 +196,7 @@ pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
             "PgDn" => tr!(lang, "key-name-pgdn"),
             "PgUp" => tr!(lang, "key-name-pgup"),
             "Ctrl-C" => tr!(lang, "key-name-ctrl-c"),
+            crate::wizard::keymap::YES_LABEL => tr!(lang, "key-name-yes"),
             other => other.to_owned(),
         })
         .collect::<Vec<_>>()
@@ -284,6 +285,44 @@ mod tests {
         );
     }
 
+    /// French puts a no-break space before `: ; ? !`: at any width the
+    /// banner is drawn, no line starts with one of them.
+    #[test]
+    fn a_french_banner_never_starts_a_line_with_its_colon() {
+        use crate::text::Lang;
+        use crate::wizard::state::{Banner, BannerKind};
+        let banner = Banner {
+            kind: BannerKind::Info,
+            title: tr!(Lang::Fr, "banner-watching"),
+            text: tr!(Lang::Fr, "banner-note-kept-press-x-text"),
+        };
+        for width in 16..70 {
+            // Drawn three lines taller than counted: the count holds all.
+            let counted = steps::banner_lines(&banner, width, Lang::Fr);
+            let height = counted.saturating_add(5);
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+            terminal
+                .draw(|f| steps::draw_banner(f, f.area(), &banner, Theme::new(false), Lang::Fr))
+                .unwrap();
+            let buffer = terminal.backend().buffer();
+            for y in 1..height.saturating_sub(1) {
+                let row: String = (1..width.saturating_sub(1))
+                    .map(|x| buffer[(x, y)].symbol().to_owned())
+                    .collect();
+                let start = row.trim_start_matches([' ', '\u{a0}']);
+                assert!(
+                    !start.starts_with([':', ';', '?', '!']),
+                    "width {width}, line {y}: {row:?}"
+                );
+                assert!(
+                    y <= counted || row.trim().is_empty(),
+                    "width {width}: {row:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_banner_puts_the_languages_own_colon_between_title_and_text() {
         use crate::wizard::state::{Banner, BannerKind};
@@ -293,7 +332,7 @@ mod tests {
             text: "suivante".into(),
         };
         for (lang, expected) in [
-            (crate::text::Lang::Fr, "✔ Fait : suivante"),
+            (crate::text::Lang::Fr, "✔ Fait\u{a0}: suivante"),
             (crate::text::Lang::En, "✔ Fait: suivante"),
         ] {
             let mut terminal =

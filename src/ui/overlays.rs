@@ -32,7 +32,10 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    // A no-break space (before French `: ; ? !`) holds its word to the next:
+    // a line never starts with the colon.
+    let breaks = |c: char| c.is_whitespace() && c != '\u{a0}';
+    for word in text.split(breaks).filter(|w| !w.is_empty()) {
         let mut word: Vec<char> = word.chars().collect();
         let used = line.chars().count();
         if used > 0 && used + 1 + word.len() <= width {
@@ -136,7 +139,7 @@ pub fn confirm_reset(frame: &mut Frame, area: Rect, state: &State, theme: Theme)
         Line::from(tr!(lang, "reset-what")),
         Line::from(""),
         Line::from(vec![
-            Span::styled("y", theme.key()),
+            Span::styled(tr!(lang, "key-name-yes"), theme.key()),
             Span::raw(format!(" {}    ", tr!(lang, "key-short-reset-now"))),
             Span::styled("n", theme.key()),
             Span::raw(" / "),
@@ -425,6 +428,18 @@ mod tests {
         assert_eq!(long, ["Fernbedien", "ungsfunkti", "onen"]);
         assert_eq!(wrap_words("", 10), [""]);
     }
+
+    #[test]
+    fn a_no_break_space_holds_the_french_colon_to_its_word() {
+        let text = "Étapes de l'activation\u{a0}: seulement celles à faire\u{a0}?";
+        for width in 16..40 {
+            for line in wrap_words(text, width) {
+                assert!(!line.starts_with([':', '?']), "{width}: {line:?}");
+            }
+        }
+        assert_eq!(wrap_words("a\u{a0}: b", 20), ["a\u{a0}: b"]);
+    }
+
     use crate::wizard::state::{MIN_HEIGHT, MIN_WIDTH};
 
     /// Every explanation, in every language, fits whole in the smallest

@@ -136,7 +136,7 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         ),
         (
             "fr",
-            "1 sur 3 faites ; suivante : Activation de l'appareil",
+            "1 sur 3 faites\u{a0}; suivante\u{a0}: Activation de l'appareil",
             "Numéro de téléphone de confiance",
         ),
         (
@@ -156,7 +156,7 @@ fn plain_steps_in_each_language_and_json_the_same_in_all() {
         ),
         (
             "nl",
-            "1 van 3 klaar; volgende: Apparaatactivering",
+            "1 van 3 afgerond; volgende: Apparaatactivering",
             "Vertrouwd telefoonnummer",
         ),
         (
@@ -302,9 +302,11 @@ fn a_french_locale_gives_french_help_for_a_command() {
                 "{id}:\n{help}"
             );
         }
-        assert!(help.contains("Utilisation : stepwise steps"), "{help}");
+        assert!(help.contains("Utilisation\u{a0}: stepwise steps"), "{help}");
         assert!(
-            help.contains("[valeurs possibles : all, todo, alreadyDone] [par défaut : all]"),
+            help.contains(
+                "[valeurs possibles\u{a0}: all, todo, alreadyDone] [par défaut\u{a0}: all]"
+            ),
             "{help}"
         );
     }

@@ -98,7 +98,8 @@ fn lang_pt_then_l_gives_the_customer_another_language() {
     // en → fr.
     tui.send("L");
     tui.wait_for("the customer's guidance in French", SHORT, |s| {
-        s.contains("Ce que fait le client : Activation de l'appareil") && s.contains("cliente: fr")
+        s.contains("Ce que fait le client\u{a0}: Activation de l'appareil")
+            && s.contains("cliente: fr")
     });
     tui.send("q");
     assert!(tui.wait_exit(SHORT).success());

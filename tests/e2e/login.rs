@@ -205,6 +205,24 @@ fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
         human_text.contains("kept in the file") && human_text.contains("Expires:"),
         "{human_text}"
     );
+    // The time left is written in the user's language ("1 h", "59 min
+    // 58 s"; English writes "1h", "59m 58s").
+    let german = run(
+        home.path(),
+        &["--lang", "de", "auth", "status", "--api", &provider.url()],
+        None,
+    );
+    let german = text(&german.stdout);
+    let left = german
+        .lines()
+        .find(|l| l.starts_with("Ablauf:"))
+        .unwrap_or_default();
+    assert!(
+        [" h)", " min)", " s)"]
+            .iter()
+            .any(|unit| left.ends_with(unit)),
+        "{german}"
+    );
 
     // The gateway works with no token flag.
     let steps = run(

@@ -1,5 +1,6 @@
 //! The customer's guidance pages served by the simulator: every step in
-//! every language, made from the same catalogue as the terminal's panel;
+//! every language, made from the same catalogue as the terminal's panel
+//! (its purpose and needs spoken to the customer);
 //! unknown steps and languages; escaping; a gateway without pages.
 
 use std::time::Duration;
@@ -41,7 +42,16 @@ async fn every_step_in_every_language_holds_the_panels_words() {
                 page.contains(&format!("<html lang=\"{}\">", lang.code())),
                 "{url}"
             );
-            let words = guidance().for_step(name).text(*lang, name);
+            let mut words = guidance().for_step(name).text(*lang, name);
+            // The page's own purpose and needs where the panel's speak of
+            // the customer (`page-step-*`: "your PIN").
+            let own = |part: &str| format!("page-step-{name}-{part}");
+            if stepwise::text::has(*lang, &own("purpose")) {
+                words.purpose = stepwise::text::message(*lang, &own("purpose"), None);
+            }
+            if stepwise::text::has(*lang, &own("needs")) {
+                words.needs = stepwise::text::lines(*lang, &own("needs"));
+            }
             for text in words
                 .does
                 .iter()

@@ -18,8 +18,13 @@ fn t(secs: u64) -> SystemTime {
 }
 
 fn state(demo: bool) -> State {
+    state_in(demo, stepwise::text::Lang::En)
+}
+
+fn state_in(demo: bool, lang: stepwise::text::Lang) -> State {
     State::new(Options {
         demo,
+        lang,
         backend_label: "test".into(),
         docs_base_url: Some("https://docs.example".into()),
         color: false,
@@ -112,7 +117,11 @@ fn timed_out() -> GatewayError {
 /// A board on A1 (1 of 3 done, answered at 10), B2 (ready, at 5), C3 (none
 /// done, at 20) and D4 (failing).
 fn board() -> State {
-    let mut s = state(true);
+    board_in(stepwise::text::Lang::En)
+}
+
+fn board_in(lang: stepwise::text::Lang) -> State {
+    let mut s = state_in(true, lang);
     let cars = ["C3", "A1", "D4", "B2"].map(String::from).to_vec();
     let effects = start_board(&mut s, cars, t(0));
     let asked = requests(&effects);
@@ -259,6 +268,28 @@ fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
     assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
     let banner = s.board().unwrap().banner().unwrap();
     assert!(banner.title.contains("C3"), "{banner:?}");
+}
+
+/// The removal question takes the user's own yes letter, which its text
+/// names, set off as the language sets off a key ('j', «o», „j“…).
+#[test]
+fn removal_takes_the_languages_own_yes_letter_which_the_question_names() {
+    use stepwise::text::{Lang, message};
+    for (lang, letter) in [(Lang::De, 'j'), (Lang::Fr, 'o'), (Lang::Es, 's')] {
+        let mut s = board_in(lang);
+        key(&mut s, KeyCode::Down);
+        ch(&mut s, 'd');
+        assert_eq!(s.board().unwrap().pending_removal(), Some("C3"));
+        let ask = message(lang, "board-remove-ask", None);
+        let named = [format!("«{letter}»"), format!("„{letter}“")];
+        assert!(named.iter().any(|n| ask.contains(n)), "{lang}: {ask}");
+        let effects = ch(&mut s, letter);
+        assert!(
+            effects.contains(&Effect::Cancel { car: "C3".into() }),
+            "{lang}"
+        );
+        assert_eq!(rows(&s), ["D4", "A1", "B2"], "{lang}");
+    }
 }
 
 #[test]

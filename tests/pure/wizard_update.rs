@@ -25,8 +25,13 @@ fn t(secs: u64) -> SystemTime {
 }
 
 fn state(demo: bool) -> State {
+    state_in(demo, stepwise::text::Lang::En)
+}
+
+fn state_in(demo: bool, lang: stepwise::text::Lang) -> State {
     State::new(Options {
         demo,
+        lang,
         backend_label: "test".into(),
         docs_base_url: Some("https://docs.example".into()),
         data_dir: Some("/data".into()),
@@ -102,7 +107,11 @@ fn answer(
 
 /// A wizard opened on 987654 with the documentation's list on screen.
 fn opened(statuses: [&str; 3]) -> State {
-    let mut s = state(true);
+    opened_in(stepwise::text::Lang::En, statuses)
+}
+
+fn opened_in(lang: stepwise::text::Lang, statuses: [&str; 3]) -> State {
+    let mut s = state_in(true, lang);
     let effects = start(&mut s, Some("987654".into()), t(0));
     let (id, lookup, _, purpose) = fetched(&effects);
     assert_eq!(lookup, Lookup::Car("987654".into()));
@@ -250,6 +259,36 @@ fn reset_happens_only_after_y() {
         "deviceActivation"
     );
     assert_eq!(session(&s).banner().unwrap().title, "Steps cache reset");
+}
+
+/// The reset question takes the user's own yes letter (j in German, o in
+/// French, s in Spanish, Italian and Portuguese) as well as `y`, in either
+/// case; another language's yes letter is not an answer.
+#[test]
+fn reset_takes_the_languages_own_yes_letter_as_well_as_y() {
+    use stepwise::text::{Lang, message};
+    let yes = [
+        (Lang::En, 'y', 'j'),
+        (Lang::Fr, 'o', 's'),
+        (Lang::De, 'j', 's'),
+        (Lang::It, 's', 'j'),
+        (Lang::Es, 's', 'o'),
+        (Lang::Nl, 'j', 'o'),
+        (Lang::Pt, 's', 'j'),
+        (Lang::PtPt, 's', 'o'),
+    ];
+    for (lang, letter, other) in yes {
+        assert_eq!(message(lang, "key-name-yes", None), letter.to_string());
+        for pressed in [letter, letter.to_ascii_uppercase(), 'y', 'Y'] {
+            let mut s = opened_in(lang, ["alreadyDone", "todo", "todo"]);
+            ch(&mut s, 'R');
+            assert!(ch(&mut s, other).is_empty(), "{lang}: {other} is no answer");
+            assert_eq!(s.overlay(), Some(&Overlay::ConfirmReset), "{lang}");
+            let (_, _, reset, _) = fetched(&ch(&mut s, pressed));
+            assert!(reset, "{lang}: {pressed}");
+            assert_eq!(s.overlay(), None, "{lang}: {pressed}");
+        }
+    }
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::text::Lang;
+
 /// What a key asks for, whatever the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -106,6 +108,25 @@ pub enum Keys {
     /// Any character of an error code read off a phone (letters, digits,
     /// `:`, `_`, `.`), typed into the field.
     CodeChar,
+    /// Yes to a question: `y`, and the yes letter of the user's language
+    /// (`key-name-yes`: j in German, o in French, s in Spanish…), either
+    /// case. The label is [`YES_LABEL`].
+    Yes,
+}
+
+/// The label of a [`Keys::Yes`] binding: the footer and help show the
+/// language's own yes letter in its place.
+pub const YES_LABEL: &str = "y";
+
+/// The letter that answers yes in `lang` (`y` in English); `y` itself
+/// answers yes in every language too.
+pub fn yes_letter(lang: Lang) -> char {
+    let name = crate::text::message(lang, "key-name-yes", None);
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_alphabetic() => c,
+        _ => 'y',
+    }
 }
 
 /// How far a binding is shown.
@@ -178,6 +199,12 @@ const fn hidden(mut b: Binding) -> Binding {
     b
 }
 
+/// A binding that answers yes ([`Keys::Yes`]).
+const fn yes(mut b: Binding) -> Binding {
+    b.keys = Keys::Yes;
+    b
+}
+
 const fn demo(mut b: Binding) -> Binding {
     b.demo_only = true;
     b
@@ -207,7 +234,7 @@ mod table;
 use table::BACK_TO_BOARD;
 pub use table::KEYMAP;
 
-fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
+fn takes(keys: Keys, key: &KeyEvent, lang: Lang) -> Option<Option<char>> {
     let plain = !key
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -221,16 +248,22 @@ fn takes(keys: Keys, key: &KeyEvent) -> Option<Option<char>> {
         (Keys::CodeChar, KeyCode::Char(c)) if plain && crate::guidance::is_code_char(c) => {
             Some(Some(c))
         }
+        (Keys::Yes, KeyCode::Char(c)) if plain => {
+            let c = c.to_lowercase().next().unwrap_or(c);
+            (c == 'y' || c == yes_letter(lang)).then_some(None)
+        }
         _ => None,
     }
 }
 
-/// The action a key stands for in a context. `test_panic` is the opt-in
-/// (debug builds, set at start) for the key that proves the terminal is
-/// restored on a panic.
+/// The action a key stands for in a context, for a user of `lang` (whose
+/// yes letter answers a question). `test_panic` is the opt-in (debug
+/// builds, set at start) for the key that proves the terminal is restored
+/// on a panic.
 pub fn action_for(
     context: Context,
     key: &KeyEvent,
+    lang: Lang,
     demo: bool,
     test_panic: bool,
 ) -> Option<Action> {
@@ -238,7 +271,7 @@ pub fn action_for(
         if !(b.context == Context::Global || b.context == context) || !b.offered(demo) {
             continue;
         }
-        match takes(b.keys, key) {
+        match takes(b.keys, key, lang) {
             Some(Some(c)) => return Some(Action::Type(c)),
             Some(None) => return Some(b.action),
             None => {}

@@ -2,8 +2,8 @@
 //! context.
 
 use super::{
-    Action, Binding, CTRL, Context, Keys, NONE, SHIFT, bind, demo, gateway, help_only, hidden,
-    typing,
+    Action, Binding, CTRL, Context, Keys, NONE, SHIFT, YES_LABEL, bind, demo, gateway, help_only,
+    hidden, typing, yes,
 };
 use crossterm::event::{KeyCode, KeyModifiers};
 
@@ -517,14 +517,14 @@ pub static KEYMAP: &[Binding] = &[
         "key-help-cancel",
     ),
     typing(C::BoardAdd, Keys::IdChar, "a-z 0-9", "key-help-type-id"),
-    bind(
+    yes(bind(
         C::ConfirmRemove,
-        &[(K::Char('y'), NONE), (K::Char('Y'), SHIFT)],
-        "y",
+        &[],
+        YES_LABEL,
         A::ConfirmRemove,
         "key-short-remove",
         "key-help-remove-now",
-    ),
+    )),
     bind(
         C::ConfirmRemove,
         &[(K::Char('n'), NONE), (K::Esc, NONE)],
@@ -579,14 +579,14 @@ pub static KEYMAP: &[Binding] = &[
         "key-short-close",
         "key-help-close-help",
     ),
-    bind(
+    yes(bind(
         C::ConfirmReset,
-        &[(K::Char('y'), NONE), (K::Char('Y'), SHIFT)],
-        "y",
+        &[],
+        YES_LABEL,
         A::ConfirmReset,
         "key-short-reset-now",
         "key-help-reset-now",
-    ),
+    )),
     bind(
         C::ConfirmReset,
         &[(K::Char('n'), NONE), (K::Esc, NONE)],

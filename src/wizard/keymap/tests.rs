@@ -8,13 +8,13 @@ fn key(code: KeyCode) -> KeyEvent {
 
 #[test]
 fn arrows_and_vi_keys_move_both_ways() {
-    let on = |c| action_for(Context::Steps, &key(c), false, false);
+    let on = |c| action_for(Context::Steps, &key(c), Lang::En, false, false);
     assert_eq!(on(K::Char('j')), Some(A::Down));
     assert_eq!(on(K::Char('k')), Some(A::Up));
     assert_eq!(on(K::Up), Some(A::Up));
     assert_eq!(on(K::Down), Some(A::Down));
     assert_eq!(
-        action_for(Context::Start, &key(K::Up), false, false),
+        action_for(Context::Start, &key(K::Up), Lang::En, false, false),
         Some(A::Up)
     );
 }
@@ -23,11 +23,11 @@ fn arrows_and_vi_keys_move_both_ways() {
 fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
     // On a gateway `s` only says where the customer is played (hidden).
     assert_eq!(
-        action_for(Context::Steps, &key(K::Char('s')), false, false),
+        action_for(Context::Steps, &key(K::Char('s')), Lang::En, false, false),
         Some(A::SimulateCustomer)
     );
     assert_eq!(
-        action_for(Context::Steps, &key(K::Char('s')), true, false),
+        action_for(Context::Steps, &key(K::Char('s')), Lang::En, true, false),
         Some(A::SimulateCustomer)
     );
     let ctrl_c = KeyEvent::new(K::Char('c'), KeyModifiers::CONTROL);
@@ -39,7 +39,10 @@ fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
         Context::Explain,
         Context::TooSmall,
     ] {
-        assert_eq!(action_for(ctx, &ctrl_c, false, false), Some(A::QuitNow));
+        assert_eq!(
+            action_for(ctx, &ctrl_c, Lang::En, false, false),
+            Some(A::QuitNow)
+        );
     }
 }
 
@@ -47,21 +50,27 @@ fn demo_keys_only_in_demo_and_ctrl_c_everywhere() {
 fn letters_go_into_the_field_and_q_quits_only_an_empty_one() {
     for c in ['q', 'r', 'j', '1', '-'] {
         assert_eq!(
-            action_for(Context::Start, &key(K::Char(c)), true, false),
+            action_for(Context::Start, &key(K::Char(c)), Lang::En, true, false),
             Some(A::Type(c))
         );
     }
     assert_eq!(
-        action_for(Context::StartEmpty, &key(K::Char('q')), true, false),
+        action_for(
+            Context::StartEmpty,
+            &key(K::Char('q')),
+            Lang::En,
+            true,
+            false
+        ),
         Some(A::Quit)
     );
     assert_eq!(
-        action_for(Context::StartEmpty, &key(K::Esc), true, false),
+        action_for(Context::StartEmpty, &key(K::Esc), Lang::En, true, false),
         None,
         "Esc on an empty field never ends the session"
     );
     assert_eq!(
-        action_for(Context::Start, &key(K::Esc), true, false),
+        action_for(Context::Start, &key(K::Esc), Lang::En, true, false),
         Some(A::ClearField)
     );
 }
@@ -70,19 +79,19 @@ fn letters_go_into_the_field_and_q_quits_only_an_empty_one() {
 fn the_explainer_types_letters_digits_and_code_punctuation() {
     for c in ['N', 'o', 'K', ':', '_', '.', '4', 'q', 'e', ' ', '-'] {
         assert_eq!(
-            action_for(Context::Explain, &key(K::Char(c)), false, false),
+            action_for(Context::Explain, &key(K::Char(c)), Lang::En, false, false),
             Some(A::Type(c)),
             "{c}"
         );
     }
     let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
     assert_eq!(
-        action_for(Context::Explain, &shifted, false, false),
+        action_for(Context::Explain, &shifted, Lang::En, false, false),
         Some(A::Type('N'))
     );
     for c in ['/', 'é'] {
         assert_eq!(
-            action_for(Context::Explain, &key(K::Char(c)), false, false),
+            action_for(Context::Explain, &key(K::Char(c)), Lang::En, false, false),
             None,
             "{c:?}"
         );
@@ -93,11 +102,11 @@ fn the_explainer_types_letters_digits_and_code_punctuation() {
 fn shift_l_cycles_the_customer_language_on_the_steps_screen() {
     let shifted = KeyEvent::new(K::Char('L'), KeyModifiers::SHIFT);
     assert_eq!(
-        action_for(Context::Steps, &shifted, false, false),
+        action_for(Context::Steps, &shifted, Lang::En, false, false),
         Some(A::CycleGuideLang)
     );
     assert_eq!(
-        action_for(Context::Steps, &key(K::Char('L')), false, false),
+        action_for(Context::Steps, &key(K::Char('L')), Lang::En, false, false),
         Some(A::CycleGuideLang)
     );
 }
@@ -106,12 +115,12 @@ fn shift_l_cycles_the_customer_language_on_the_steps_screen() {
 fn a_window_too_small_takes_only_quit() {
     for c in ['R', 'y', 's', 'g', 'r', 'w'] {
         assert_eq!(
-            action_for(Context::TooSmall, &key(K::Char(c)), true, false),
+            action_for(Context::TooSmall, &key(K::Char(c)), Lang::En, true, false),
             None
         );
     }
     assert_eq!(
-        action_for(Context::TooSmall, &key(K::Char('q')), true, false),
+        action_for(Context::TooSmall, &key(K::Char('q')), Lang::En, true, false),
         Some(A::Quit)
     );
 }
@@ -120,16 +129,16 @@ fn a_window_too_small_takes_only_quit() {
 fn signing_in_is_offered_on_a_gateway_only() {
     let i = key(K::Char('i'));
     assert_eq!(
-        action_for(Context::Steps, &i, false, false),
+        action_for(Context::Steps, &i, Lang::En, false, false),
         Some(A::SignIn)
     );
-    assert_eq!(action_for(Context::Steps, &i, true, false), None);
+    assert_eq!(action_for(Context::Steps, &i, Lang::En, true, false), None);
     assert_eq!(
-        action_for(Context::SignIn, &key(K::Esc), false, false),
+        action_for(Context::SignIn, &key(K::Esc), Lang::En, false, false),
         Some(A::CancelSignIn)
     );
     assert_eq!(
-        action_for(Context::SignIn, &key(K::Char('r')), false, false),
+        action_for(Context::SignIn, &key(K::Char('r')), Lang::En, false, false),
         None,
         "the steps screen's keys wait under the overlay"
     );
@@ -144,7 +153,7 @@ fn signing_in_is_offered_on_a_gateway_only() {
 #[test]
 fn the_test_panic_key_needs_its_opt_in() {
     assert_eq!(
-        action_for(Context::Steps, &key(K::Char('!')), false, false),
+        action_for(Context::Steps, &key(K::Char('!')), Lang::En, false, false),
         None
     );
 }
@@ -188,13 +197,13 @@ fn help_is_the_help_of_the_screens_this_run_shows() {
     let single = helps(Context::Steps, false);
     assert!(single.contains(&"key-help-back") && !single.contains(&"key-help-back-board"));
     assert_eq!(
-        action_for(Context::Board, &key(K::Char('i')), false, false),
+        action_for(Context::Board, &key(K::Char('i')), Lang::En, false, false),
         Some(A::SignIn)
     );
     let shifted = KeyEvent::new(K::Char('N'), KeyModifiers::SHIFT);
     for context in [Context::Board, Context::Steps] {
         assert_eq!(
-            action_for(context, &shifted, false, false),
+            action_for(context, &shifted, Lang::En, false, false),
             Some(A::WriteNote)
         );
     }

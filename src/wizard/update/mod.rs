@@ -155,7 +155,8 @@ fn apply(state: &mut State, input: Input, now: SystemTime) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent, now: SystemTime) -> Vec<Effect> {
     let test_panic = state.options.test_panic;
-    match action_for(state.context(), &key, state.options.demo, test_panic) {
+    let lang = state.lang();
+    match action_for(state.context(), &key, lang, state.options.demo, test_panic) {
         Some(action) => on_action(state, action, now),
         None => Vec::new(),
     }

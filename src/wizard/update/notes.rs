@@ -90,7 +90,7 @@ pub(super) fn quit(state: &mut State) {
     );
     // The start screen has no banner: the words go under its field.
     if let Screen::Start(field) = &mut state.screen {
-        field.say(format!("{title}: {text}"));
+        field.say(format!("{title}{}{text}", tr!(lang, "banner-title-sep")));
         return;
     }
     // Information, not an error: a vehicle's row must not turn "failing".
