@@ -648,6 +648,11 @@ impl Gateway {
         self.base.as_str()
     }
 
+    /// The proxy requests to this gateway go through, as it may be shown.
+    pub fn proxy(&self) -> Option<&str> {
+        self.proxy.as_deref()
+    }
+
     /// How many times this gateway answered 429 (limiting requests) so far.
     pub fn times_limited(&self) -> u64 {
         self.pace.times_limited()

@@ -146,18 +146,37 @@ fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a
 /// What to do about a first list refused: the words follow who answered
 /// (the gateway about an id, a proxy, a TLS terminator, or something that
 /// is no gateway), as the gateway client's errors do.
-fn first_list_fix(answer: &Answer) -> Arg {
+fn first_list_fix(answer: &Answer, proxied: bool) -> Arg {
     let contract_body = wire::decode_error(&answer.body).is_some();
     let page =
         String::from_utf8_lossy(&answer.body[..answer.body.len().min(8192)]).to_ascii_lowercase();
     match answer.status.as_u16() {
-        407 => words!("doctor-fix-proxy-password").into(),
-        404 if !contract_body => words!("doctor-fix-not-a-gateway").into(),
         400 if !contract_body && page.contains("ssl certificate") => {
             words!("doctor-fix-client-cert-front").into()
         }
-        400 | 404 => words!("doctor-first-fix-car").into(),
-        500.. => words!("doctor-fix-gateway-failed").into(),
+        400 => words!("doctor-first-fix-car").into(),
+        404 if contract_body => words!("doctor-first-fix-car").into(),
+        _ => status_fix(answer, proxied),
+    }
+}
+
+/// What to do about an answer that is not the contract's: the words follow
+/// its status and who gave it, as the gateway client's errors do (a proxy's
+/// 407, a gateway limiting requests, a firewall's page, a failure), and
+/// "not a steps gateway" only where nothing else explains it.
+fn status_fix(answer: &Answer, proxied: bool) -> Arg {
+    let contract_body = wire::decode_error(&answer.body).is_some();
+    let wait = crate::client::retry_after(&answer.headers)
+        .map(|w| w.as_secs())
+        .filter(|s| *s > 0);
+    match (answer.status.as_u16(), wait) {
+        (407, _) if proxied => words!("doctor-fix-proxy-password").into(),
+        (407, _) => words!("doctor-fix-network-proxy").into(),
+        (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
+        (429, None) => words!("doctor-fix-limited").into(),
+        (403, _) if !contract_body => words!("doctor-fix-refused-front").into(),
+        (404, _) if !contract_body => words!("doctor-fix-not-a-gateway").into(),
+        (500.., _) => words!("doctor-fix-gateway-failed").into(),
         _ => words!("doctor-fix-steps-gateway").into(),
     }
 }
@@ -349,7 +368,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
                 answer = http_failure(status, &answer.body)
             ),
         )
-        .fix(words!("doctor-fix-steps-gateway")),
+        .fix(status_fix(&answer, caller.gateway.proxy().is_some())),
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
     Some(reach(false))
@@ -376,7 +395,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     http_failure(a.status, &a.body)
                 ),
             )
-            .fix(first_list_fix(&a));
+            .fix(first_list_fix(&a, caller.gateway.proxy().is_some()));
             return Err((line, false));
         }
         Ok(a) => wire::decode_list(&a.body).map_err(|e| {

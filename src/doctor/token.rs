@@ -83,21 +83,7 @@ pub(super) fn check(
         .as_ref()
         .or_else(|| login.and_then(|l| l.token.as_ref()));
     let Some(token) = token else {
-        if unauthorized == Some(true) {
-            report.set_with(
-                "token",
-                Mark::Failed,
-                words!("doctor-token-wanted"),
-                Some(words!("doctor-token-fix-give")),
-            );
-        } else if embedded {
-            report.set("token", Mark::Ok, words!("doctor-token-embedded"));
-        } else if unauthorized.is_none() {
-            // Nothing answered: whether the gateway wants a token is unknown.
-            report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));
-        } else {
-            report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
-        }
+        no_token(report, settings, embedded, unauthorized);
         return;
     };
     if embedded {
@@ -113,17 +99,30 @@ pub(super) fn check(
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
+    let ago = |exp: i64| {
+        let secs = u64::try_from(now - exp).unwrap_or(0);
+        Arg::each(move |lang| crate::text::duration(lang, secs))
+    };
     match (unauthorized.unwrap_or(false), expiry) {
+        // The gateway's own answer took it: its expiry is a warning only
+        // (a gateway of fixed tokens may not read it).
+        (false, Some(exp)) if exp <= now && unauthorized.is_some() => report.set_with(
+            "token",
+            Mark::Warning,
+            words!(
+                "doctor-token-expired-taken",
+                source = source.clone(),
+                ago = ago(exp)
+            ),
+            Some(words!("doctor-token-fix-new-soon")),
+        ),
         (_, Some(exp)) if exp <= now => report.set_with(
             "token",
             Mark::Failed,
             words!(
                 "doctor-token-expired",
                 source = source.clone(),
-                ago = {
-                    let secs = u64::try_from(now - exp).unwrap_or(0);
-                    Arg::each(|lang| crate::text::duration(lang, secs))
-                }
+                ago = ago(exp)
             ),
             Some(words!("doctor-token-fix-new")),
         ),
@@ -165,6 +164,35 @@ pub(super) fn check(
 /// The `exp` claim of a JSON Web Token, when the token is one.
 fn jwt_expiry(token: &Secret) -> Option<i64> {
     crate::auth::jwt_expiry(token.expose())
+}
+
+/// The token line when no token goes out.
+fn no_token(report: &mut Report, settings: &Settings, embedded: bool, unauthorized: Option<bool>) {
+    if let Some(trouble) = settings.login_trouble.clone().filter(|_| !embedded) {
+        // A damaged login file is why none goes out: said, not "none given".
+        report.set(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-login-unreadable",
+                why = Arg::each(move |lang| trouble.words(lang))
+            ),
+        );
+    } else if unauthorized == Some(true) {
+        report.set_with(
+            "token",
+            Mark::Failed,
+            words!("doctor-token-wanted"),
+            Some(words!("doctor-token-fix-give")),
+        );
+    } else if embedded {
+        report.set("token", Mark::Ok, words!("doctor-token-embedded"));
+    } else if unauthorized.is_none() {
+        // Nothing answered: whether the gateway wants a token is unknown.
+        report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));
+    } else {
+        report.set("token", Mark::Ok, words!("doctor-token-not-asked"));
+    }
 }
 
 #[cfg(test)]

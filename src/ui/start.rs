@@ -36,10 +36,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
 
+    // The notice takes the lines it needs (two to four), so a long one in
+    // a narrow window is not cut.
+    let notice = field.notice().map(|notice| {
+        Paragraph::new(Line::from(vec![
+            Span::styled("✖ ", theme.error()),
+            Span::raw(notice_text(lang, notice)),
+        ]))
+        .wrap(Wrap { trim: true })
+    });
+    let notice_lines = notice.as_ref().map_or(2, |p| {
+        u16::try_from(p.line_count(inner.width))
+            .unwrap_or(4)
+            .clamp(2, 4)
+    });
     let [intro, input_area, notice_area, list] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(3),
-        Constraint::Length(2),
+        Constraint::Length(notice_lines),
         Constraint::Min(0),
     ])
     .areas(inner);
@@ -57,16 +71,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     );
     frame.render_widget(input, input_area);
 
-    if let Some(notice) = field.notice() {
-        let text = notice_text(lang, notice);
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled("✖ ", theme.error()),
-                Span::raw(text),
-            ]))
-            .wrap(Wrap { trim: true }),
-            notice_area,
-        );
+    if let Some(notice) = notice {
+        frame.render_widget(notice, notice_area);
     }
 
     let choices = choices(state.recent(), state.demo_cars());

@@ -872,3 +872,97 @@ fn json_is_the_same_in_every_language() {
         }
     }
 }
+
+/// A server that answers every request with `status`, the given headers
+/// and an HTML page (no contract error body), on a thread of its own.
+fn canned(status: &'static str, headers: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let body = "<html><title>Page</title></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\n{headers}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// doctor names who refused by the status and who gave it, as `steps`
+/// does: a gateway limiting requests, a firewall's page, a proxy of the
+/// network, a failure with its Retry-After; never "check that --api points
+/// at a steps gateway" for any of them (a new user's hour).
+#[test]
+fn doctor_names_who_refused_not_a_wrong_api() {
+    let home = home();
+    for (status, headers, fix) in [
+        (
+            "429 Too Many Requests",
+            "",
+            "The gateway is limiting requests",
+        ),
+        (
+            "429 Too Many Requests",
+            "Retry-After: 120\r\n",
+            "asks to wait 120 s",
+        ),
+        (
+            "503 Service Unavailable",
+            "Retry-After: 120\r\n",
+            "asks to wait 120 s",
+        ),
+        ("403 Forbidden", "", "a firewall, a WAF or a reverse proxy"),
+        (
+            "407 Proxy Authentication Required",
+            "Proxy-Authenticate: Basic realm=\"corp\"\r\n",
+            "A proxy of this network answered, though none is set here",
+        ),
+    ] {
+        let api = canned(status, headers);
+        let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{status}: {text}");
+        assert!(text.contains(fix), "{status}: {text}");
+        assert!(
+            !text.contains("points at a steps gateway"),
+            "{status}: {text}"
+        );
+    }
+}
+
+/// A token whose expiry has passed, which the gateway still takes (a
+/// gateway of fixed tokens reads no expiry): a warning, not a failure, and
+/// doctor exits 0 (a new user read ✗ for a token that works).
+#[test]
+fn an_expired_token_the_gateway_takes_is_a_warning() {
+    // header {"alg":"none"}, payload {"exp":1000000000} (2001)
+    let expired = "eyJhbGciOiJub25lIn0.eyJleHAiOjEwMDAwMDAwMDB9.";
+    let rt = runtime();
+    let sim = rt
+        .block_on(spawn(
+            Scenario::built_in(),
+            Some(stepwise::secret::Secret::new(expired)),
+        ))
+        .expect("sim starts");
+    let home = home();
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &sim.url(), "--car", "987654"],
+        &[("STEPWISE_TOKEN", expired)],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let token = line(&text, "Token");
+    assert!(token.starts_with("! warning"), "{text}");
+    assert!(token.contains("yet the gateway took it"), "{text}");
+    assert!(!text.contains(expired), "the token never shows");
+}

@@ -376,6 +376,20 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     let said = text(&steps.stderr);
     assert!(said.contains("no token is sent"), "{said}");
     assert!(said.contains("logins.json cannot be read"), "{said}");
+
+    // doctor's token line names it too, not "none given".
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let report = text(&doctor.stdout);
+    let token = report
+        .lines()
+        .find(|l| l.contains("Token"))
+        .unwrap_or_default();
+    assert!(token.contains("logins.json cannot be read"), "{report}");
+    assert!(token.starts_with("✗"), "{report}");
 }
 
 #[test]

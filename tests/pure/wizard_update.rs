@@ -1464,12 +1464,16 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.title, "Sign-in failed");
     assert!(
-        banner.text.contains("does not offer sign-in")
+        banner.text.contains("offers no sign-in")
+            && banner.text.contains("http://gw.example/")
             && banner.text.contains("--token-file")
             && banner.text.contains("stepwise login --with-token")
             && !banner.text.contains("Press i"),
         "{banner:?}"
     );
+    // The list's 401 came from this gateway: --api is right, so the words
+    // never send the technician to check it (a new user's hour).
+    assert!(!banner.text.contains("--api"), "{banner:?}");
 }
 
 /// The embedded simulator wants no token: no offer, and `i` does nothing.
@@ -1751,11 +1755,21 @@ fn q_with_a_note_no_report_holds_asks_before_quitting() {
     assert!(!s.quit_requested());
     match s.screen() {
         Screen::Start(field) => assert!(
-            matches!(field.notice(), Some(FieldNotice::Session(w)) if w.contains("Note not saved")),
+            matches!(field.notice(), Some(FieldNotice::Session(w))
+                if w.contains("Note not saved") && w.contains("Open a vehicle and press x")),
             "{field:?}"
         ),
         other => panic!("{other:?}"),
     }
+    // Drawn whole, even at 60×16: its last words are on screen.
+    let mut terminal = Terminal::new(TestBackend::new(60, 16)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("quit without it."), "{screen}");
 
     // Ctrl-C quits at once, note or not.
     let mut s = setup();

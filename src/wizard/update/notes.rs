@@ -84,15 +84,16 @@ pub(super) fn quit(state: &mut State) {
     }
     state.quit_asked = true;
     let lang = lang(state);
+    // The start screen has no banner, and x types into its field: the
+    // words go under the field and say where x writes the report.
+    if let Screen::Start(field) = &mut state.screen {
+        field.say(tr!(lang, "start-note-unsaved"));
+        return;
+    }
     let (title, text) = (
         tr!(lang, "banner-note-unsaved"),
         tr!(lang, "banner-note-unsaved-text"),
     );
-    // The start screen has no banner: the words go under its field.
-    if let Screen::Start(field) = &mut state.screen {
-        field.say(format!("{title}{}{text}", tr!(lang, "banner-title-sep")));
-        return;
-    }
     // Information, not an error: a vehicle's row must not turn "failing".
     say(state, info(title, text));
 }

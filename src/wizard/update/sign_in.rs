@@ -51,11 +51,19 @@ pub(super) fn signed_in(
         Err(e) => {
             // A gateway without sign-in takes a fixed token: pressing `i`
             // again cannot help, so the words say how to give the token.
-            let why = auth_error(lang, &e);
-            let text = if matches!(e, AuthError::Discovery(Discovery::NotOffered { .. })) {
-                tr!(lang, "banner-sign-in-not-offered-text", why = why)
-            } else {
-                tr!(lang, "banner-sign-in-failed-text", why = why)
+            // The list's own 401 came from this gateway, so --api is right:
+            // the words name the fixed token, never "check --api".
+            let text = match &e {
+                AuthError::Discovery(Discovery::NotOffered { gateway, .. }) => tr!(
+                    lang,
+                    "banner-sign-in-not-offered-text",
+                    gateway = gateway.clone()
+                ),
+                _ => tr!(
+                    lang,
+                    "banner-sign-in-failed-text",
+                    why = auth_error(lang, &e)
+                ),
             };
             let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
