@@ -455,10 +455,9 @@ async fn follow_board(
     id: u64,
     lists: Vec<(String, String)>,
 ) {
-    let cars: Vec<String> = lists.iter().map(|(car, _)| car.clone()).collect();
-    if let Err(why) = tasks::caught(forward_board(gateway, tx.clone(), id, lists)).await {
+    if let Err(why) = tasks::caught(forward_board(gateway, tx.clone(), id, &lists)).await {
         // Every vehicle of that follower stops watching and says why.
-        for car in cars {
+        for (car, _) in lists {
             let why = why.clone();
             if tx.send(Msg::TaskFailed { car, id, why }).is_err() {
                 return;
@@ -467,33 +466,46 @@ async fn follow_board(
     }
 }
 
+/// Forwards the updates of the followers of `lists`. The vehicles are
+/// found by stepsID in `lists` itself: no copy of the ids is kept here.
 async fn forward_board(
     gateway: Gateway,
     tx: UnboundedSender<Msg>,
     id: u64,
-    lists: Vec<(String, String)>,
+    lists: &[(String, String)],
 ) {
-    let car_of: HashMap<String, String> = lists
+    let car_of: HashMap<&str, &str> = lists
         .iter()
-        .map(|(car, steps_id)| (steps_id.clone(), car.clone()))
+        .map(|(car, steps_id)| (steps_id.as_str(), car.as_str()))
         .collect();
-    let steps_ids = lists.into_iter().map(|(_, steps_id)| steps_id).collect();
+    let steps_ids = lists.iter().map(|(_, steps_id)| steps_id.clone()).collect();
     let mut updates = live::follow_many(&gateway, steps_ids);
+    let send = |car: &str, update| {
+        tx.send(Msg::Live {
+            car: car.to_owned(),
+            id,
+            update,
+        })
+        .is_ok()
+    };
     while let Some(live::GroupUpdate { lists, update }) = updates.next().await {
-        let concerned: Vec<&String> = match &update {
-            live::LiveUpdate::List(list) => list.steps_id.iter().collect(),
-            live::LiveUpdate::Unchanged { steps_id } => vec![steps_id],
-            live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists.iter().collect(),
+        let sent = match &update {
+            // A list or "unchanged" concerns one vehicle: the update goes
+            // to it as it is, not copied.
+            live::LiveUpdate::List(list) => match list.steps_id.as_deref() {
+                Some(steps_id) => car_of.get(steps_id).is_none_or(|car| send(car, update)),
+                None => true,
+            },
+            live::LiveUpdate::Unchanged { steps_id } => car_of
+                .get(steps_id.as_str())
+                .is_none_or(|car| send(car, update)),
+            live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
+                .iter()
+                .filter_map(|s| car_of.get(s.as_str()))
+                .all(|car| send(car, update.clone())),
         };
-        for car in concerned.into_iter().filter_map(|s| car_of.get(s)) {
-            let msg = Msg::Live {
-                car: car.clone(),
-                id,
-                update: update.clone(),
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
+        if !sent {
+            return;
         }
     }
 }

@@ -607,10 +607,9 @@ impl Board {
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
     pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>, open: Option<&str>) {
-        self.followed = lists;
         self.followed_by = id;
-        let wanted = self.followed.clone();
-        self.answer_for(&wanted, open);
+        self.answer_for(&lists, open);
+        self.followed = lists;
     }
 
     /// The followers go on as they are (they follow every list of
