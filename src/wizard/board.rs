@@ -213,6 +213,13 @@ impl Board {
         board
     }
 
+    /// Makes room for `more` sessions at once (a board opened with its
+    /// list of ids), rather than doubling the room as they are added.
+    pub fn reserve(&mut self, more: usize) {
+        self.sessions.reserve_exact(more);
+        self.index.reserve(more);
+    }
+
     /// A change that may move rows: the order is computed again.
     fn touch(&mut self) {
         self.version = self.version.wrapping_add(1);
