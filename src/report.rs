@@ -3,6 +3,7 @@
 //! the technician's notes), as Markdown or JSON.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -98,16 +99,20 @@ pub struct SessionLog {
     /// Events left out between the first and the last kept.
     #[serde(rename = "leftOut", skip_serializing_if = "Option::is_none")]
     left_out: Option<LeftOut>,
-    /// The last whole list seen: the report's closing state.
+    /// The last whole list seen: the report's closing state (the
+    /// session's own list, shared).
     #[serde(rename = "steps", serialize_with = "final_steps")]
-    last_list: Option<StepsList>,
+    last_list: Option<Arc<StepsList>>,
     /// The language of the Markdown report.
     #[serde(skip)]
     lang: Lang,
 }
 
 /// The closing step table in JSON: the wire's names and statuses.
-fn final_steps<S: serde::Serializer>(list: &Option<StepsList>, s: S) -> Result<S::Ok, S::Error> {
+fn final_steps<S: serde::Serializer>(
+    list: &Option<Arc<StepsList>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match list {
         Some(list) => list.steps.serialize(s),
         None => s.serialize_none(),
@@ -144,6 +149,11 @@ impl SessionLog {
     }
 
     pub fn push(&mut self, at: SystemTime, event: Event) {
+        if self.entries.capacity() == 0 {
+            // Most vehicles of a board log two events (opened, a list):
+            // room for those, not the four a first push would take.
+            self.entries.reserve_exact(2);
+        }
         if self.entries.len() >= KEEP_FIRST + KEEP_LAST {
             // The oldest of the last ones goes.
             self.entries.remove(KEEP_FIRST);
@@ -160,7 +170,7 @@ impl SessionLog {
 
     /// Logs a whole list when it differs from the last one (a watch that
     /// sees the same list adds nothing), and each status change.
-    pub fn record_list(&mut self, at: SystemTime, list: &StepsList) {
+    pub fn record_list(&mut self, at: SystemTime, list: &Arc<StepsList>) {
         if self.last_list.as_ref() == Some(list) {
             return;
         }
@@ -187,7 +197,7 @@ impl SessionLog {
                 next: list.next().map(|s| s.name.clone()),
             },
         );
-        self.last_list = Some(list.clone());
+        self.last_list = Some(Arc::clone(list));
     }
 
     /// Logs a filtered list: it says nothing of the steps it left out, so
@@ -263,7 +273,7 @@ impl SessionLog {
 
     /// The last whole list seen.
     pub fn last_list(&self) -> Option<&StepsList> {
-        self.last_list.as_ref()
+        self.last_list.as_deref()
     }
 }
 
@@ -501,15 +511,17 @@ mod tests {
     use crate::wire::decode_list;
     use std::time::Duration;
 
-    fn list(device_status: &str) -> StepsList {
-        decode_list(
-            format!(
-                r#"{{"stepsID":1,"trusterPhoneNumber":{{"status":"alreadyDone","order":1}},
+    fn list(device_status: &str) -> Arc<StepsList> {
+        Arc::new(
+            decode_list(
+                format!(
+                    r#"{{"stepsID":1,"trusterPhoneNumber":{{"status":"alreadyDone","order":1}},
                 "deviceActivation":{{"status":"{device_status}","order":2}}}}"#
+                )
+                .as_bytes(),
             )
-            .as_bytes(),
+            .unwrap(),
         )
-        .unwrap()
     }
 
     /// What the gateway names is quoted inert: no table cell broken out of,
@@ -521,7 +533,7 @@ mod tests {
             "stepsID": "1",
             hostile: {"status": "todo", "order": 1},
         });
-        let hostile_list = decode_list(body.to_string().as_bytes()).unwrap();
+        let hostile_list = Arc::new(decode_list(body.to_string().as_bytes()).unwrap());
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let mut log = SessionLog::new("987654", "demo backend");
         log.record_list(t0, &hostile_list);

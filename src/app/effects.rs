@@ -26,6 +26,9 @@ use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, Sign
 /// place holding only what they will ask, about a tenth of the memory.
 const UNDER_WAY: usize = 256;
 
+/// The handles of request tasks kept before the first sweep of the ended.
+const SWEEP_FIRST: usize = 64;
+
 pub struct Runner {
     gateway: Arc<Gateway>,
     /// Places for requests under way (see [`UNDER_WAY`]).
@@ -33,6 +36,9 @@ pub struct Runner {
     tx: UnboundedSender<Msg>,
     /// The request task of each vehicle, by carAssociationID.
     requests: HashMap<String, JoinHandle<()>>,
+    /// How many handles `requests` holds before the ended ones are dropped
+    /// (see [`Runner::forget_finished`]).
+    sweep_at: usize,
     /// The list follower of each watched vehicle; aborting its task drops
     /// the follower, which closes its connection.
     followers: HashMap<String, JoinHandle<()>>,
@@ -55,6 +61,7 @@ impl Runner {
             under_way: Arc::new(Semaphore::new(UNDER_WAY)),
             tx,
             requests: HashMap::new(),
+            sweep_at: SWEEP_FIRST,
             followers: HashMap::new(),
             board_followers: None,
             sign_in: None,
@@ -96,27 +103,32 @@ impl Runner {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let tx = self.tx.clone();
-        let failed = car.clone();
-        let under_way = Arc::clone(&self.under_way);
-        let task = tokio::spawn(async move {
-            // Never closed; the place is given back when the request ends.
-            let Ok(_place) = under_way.acquire_owned().await else {
-                return;
-            };
-            // `caught` boxes the request, so a task waiting for its place
-            // does not reserve room for the request's state.
-            if let Err(why) = tasks::caught(make()).await {
-                let _ = tx.send(Msg::TaskFailed {
-                    car: failed,
-                    id,
-                    why,
-                });
-            }
-        });
+        if self.requests.len() >= self.sweep_at {
+            self.forget_finished();
+        }
+        let task = tokio::spawn(request_task(
+            Arc::clone(&self.under_way),
+            self.tx.clone(),
+            car.clone(),
+            id,
+            make,
+        ));
         if let Some(old) = self.requests.insert(car, task) {
             old.abort();
         }
+    }
+
+    /// Drops the handles of requests that ended: a handle keeps its task's
+    /// memory until dropped, and a board's first requests end long before
+    /// its vehicles ask again. Done once the handles have doubled since the
+    /// last time, and when live turns on or off, so it costs nothing per
+    /// request.
+    fn forget_finished(&mut self) {
+        self.requests.retain(|_, task| !task.is_finished());
+        if self.requests.capacity() > 4 * self.requests.len().max(16) {
+            self.requests.shrink_to_fit();
+        }
+        self.sweep_at = (2 * self.requests.len()).max(SWEEP_FIRST);
     }
 
     /// Starts an effect; it never blocks the event loop.
@@ -169,12 +181,14 @@ impl Runner {
                 }
             }
             Effect::FollowBoard { id, lists } => {
+                self.forget_finished();
                 let task = tokio::spawn(follow_board(Gateway::clone(&gateway), tx, id, lists));
                 if let Some(old) = self.board_followers.replace(task) {
                     old.abort();
                 }
             }
             Effect::UnfollowBoard => {
+                self.forget_finished();
                 if let Some(task) = self.board_followers.take() {
                     task.abort();
                 }
@@ -408,6 +422,30 @@ fn open_in_browser(url: &str) -> Result<String, OpenFailure> {
         })
 }
 
+/// A request task: waits for a place under way (see [`UNDER_WAY`]), then
+/// makes the request (`make`'s future) and runs it; a panic in it answers
+/// [`Msg::TaskFailed`], so the vehicle stops waiting and can ask again.
+/// While it waits it holds only `make` (what it will ask), not the
+/// request's state: [`tasks::caught`] boxes that when it starts.
+async fn request_task<F, Fut>(
+    under_way: Arc<Semaphore>,
+    tx: UnboundedSender<Msg>,
+    car: String,
+    id: u64,
+    make: F,
+) where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // Never closed; the place is given back when the request ends.
+    let Ok(_place) = under_way.acquire_owned().await else {
+        return;
+    };
+    if let Err(why) = tasks::caught(make()).await {
+        let _ = tx.send(Msg::TaskFailed { car, id, why });
+    }
+}
+
 /// Follows the board's lists together and forwards each update to the
 /// vehicle it concerns: a list or "unchanged" to its own, a mode or an error
 /// to every vehicle of the follower it came from.
@@ -417,10 +455,9 @@ async fn follow_board(
     id: u64,
     lists: Vec<(String, String)>,
 ) {
-    let cars: Vec<String> = lists.iter().map(|(car, _)| car.clone()).collect();
-    if let Err(why) = tasks::caught(forward_board(gateway, tx.clone(), id, lists)).await {
+    if let Err(why) = tasks::caught(forward_board(gateway, tx.clone(), id, &lists)).await {
         // Every vehicle of that follower stops watching and says why.
-        for car in cars {
+        for (car, _) in lists {
             let why = why.clone();
             if tx.send(Msg::TaskFailed { car, id, why }).is_err() {
                 return;
@@ -429,33 +466,71 @@ async fn follow_board(
     }
 }
 
+/// Forwards the updates of the followers of `lists`. The vehicles are
+/// found by stepsID in `lists` itself: no copy of the ids is kept here.
 async fn forward_board(
     gateway: Gateway,
     tx: UnboundedSender<Msg>,
     id: u64,
-    lists: Vec<(String, String)>,
+    lists: &[(String, String)],
 ) {
-    let car_of: HashMap<String, String> = lists
+    let car_of: HashMap<&str, &str> = lists
         .iter()
-        .map(|(car, steps_id)| (steps_id.clone(), car.clone()))
+        .map(|(car, steps_id)| (steps_id.as_str(), car.as_str()))
         .collect();
-    let steps_ids = lists.into_iter().map(|(_, steps_id)| steps_id).collect();
+    let steps_ids = lists.iter().map(|(_, steps_id)| steps_id.clone()).collect();
     let mut updates = live::follow_many(&gateway, steps_ids);
+    let send = |car: &str, update| {
+        tx.send(Msg::Live {
+            car: car.to_owned(),
+            id,
+            update,
+        })
+        .is_ok()
+    };
     while let Some(live::GroupUpdate { lists, update }) = updates.next().await {
-        let concerned: Vec<&String> = match &update {
-            live::LiveUpdate::List(list) => list.steps_id.iter().collect(),
-            live::LiveUpdate::Unchanged { steps_id } => vec![steps_id],
-            live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists.iter().collect(),
+        let sent = match &update {
+            // A list or "unchanged" concerns one vehicle: the update goes
+            // to it as it is, not copied.
+            live::LiveUpdate::List(list) => match list.steps_id.as_deref() {
+                Some(steps_id) => car_of.get(steps_id).is_none_or(|car| send(car, update)),
+                None => true,
+            },
+            live::LiveUpdate::Unchanged { steps_id } => car_of
+                .get(steps_id.as_str())
+                .is_none_or(|car| send(car, update)),
+            live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
+                .iter()
+                .filter_map(|s| car_of.get(s.as_str()))
+                .all(|car| send(car, update.clone())),
         };
-        for car in concerned.into_iter().filter_map(|s| car_of.get(s)) {
-            let msg = Msg::Live {
-                car: car.clone(),
-                id,
-                update: update.clone(),
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
+        if !sent {
+            return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request task holds only what its request will ask until it has a
+    /// place under way: ten thousand of them wait at once on a board.
+    #[test]
+    fn a_request_waiting_for_its_place_holds_little() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = request_task(
+            Arc::new(Semaphore::new(1)),
+            tx,
+            "A1".to_owned(),
+            1,
+            || async {
+                let room = [7u8; 4096];
+                std::future::ready(()).await;
+                std::hint::black_box(room);
+            },
+        );
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 256, "a waiting request task takes {size} bytes");
     }
 }

@@ -58,11 +58,15 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs `task`; a panic in it is returned as its message.
-pub async fn caught<T>(task: impl Future<Output = T>) -> Result<T, String> {
+///
+/// `task` is boxed here, at the call, not in an `async fn`'s state: an
+/// `async fn` keeps its arguments in its future, so a task that awaits this
+/// one would reserve room for the whole of `task` from its start (a request
+/// task waiting for its place under way held its request's ~2.4 KiB).
+pub fn caught<T>(task: impl Future<Output = T>) -> impl Future<Output = Result<T, String>> {
     AssertUnwindSafe(Marked(Box::pin(task)))
         .catch_unwind()
-        .await
-        .map_err(|payload| message(payload.as_ref()))
+        .map(|caught| caught.map_err(|payload| message(payload.as_ref())))
 }
 
 /// Runs blocking `work` (on a blocking thread); a panic in it is returned
@@ -99,4 +103,24 @@ pub async fn stopped() {
         return;
     }
     STOP.notified().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caught;
+
+    /// A task that awaits [`caught`] holds a box of the task it runs, not
+    /// the task: a request waiting for its place holds little.
+    #[test]
+    fn a_caught_task_is_boxed_not_held() {
+        let big = async {
+            let room = [7u8; 4096];
+            std::future::ready(()).await;
+            std::hint::black_box(room);
+        };
+        assert!(std::mem::size_of_val(&big) >= 4096);
+        let wrapped = caught(big);
+        let size = std::mem::size_of_val(&wrapped);
+        assert!(size <= 64, "caught's future takes {size} bytes");
+    }
 }

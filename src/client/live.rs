@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -148,13 +149,19 @@ pub fn follow(gateway: Gateway, steps_ids: Vec<String>) -> LiveStream {
 
 /// [`follow`] with explicit options.
 pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOptions) -> LiveStream {
-    let (tx, updates) = mpsc::channel(32);
     let mut ids: Vec<String> = Vec::new();
     for id in steps_ids {
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
+    follow_ids(gateway, ids.into(), options)
+}
+
+/// [`follow_with`] of `ids` without repeats, kept as they are given: the
+/// follower reads its ids from the caller's own copy.
+fn follow_ids(gateway: Gateway, ids: Arc<[String]>, options: LiveOptions) -> LiveStream {
+    let (tx, updates) = mpsc::channel(32);
     let task = tokio::spawn(async move {
         if ids.is_empty() || ids.len() > MAX_STREAM_IDS {
             let error = GatewayError::Live(LiveFault::Lists { count: ids.len() });
@@ -187,7 +194,7 @@ pub fn follow_with(gateway: Gateway, steps_ids: Vec<String>, options: LiveOption
 /// follower follows.
 #[derive(Debug, Clone)]
 pub struct GroupUpdate {
-    pub lists: std::sync::Arc<[String]>,
+    pub lists: Arc<[String]>,
     pub update: LiveUpdate,
 }
 
@@ -208,21 +215,31 @@ pub fn follow_many_with(
     steps_ids: Vec<String>,
     options: &LiveOptions,
 ) -> impl Stream<Item = GroupUpdate> + Send + Unpin + use<> {
-    let mut ids: Vec<String> = Vec::with_capacity(steps_ids.len());
-    let mut seen = std::collections::HashSet::new();
-    for id in steps_ids {
-        if seen.insert(id.clone()) {
-            ids.push(id);
+    // Repeats are left out without copying an id: each is kept or not.
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(steps_ids.len());
+        steps_ids
+            .iter()
+            .map(|id| seen.insert(id.as_str()))
+            .collect()
+    };
+    let mut ids = steps_ids
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(id, keep)| keep.then_some(id));
+    // Each follower and its updates share one copy of its ids.
+    let mut followers = Vec::new();
+    loop {
+        let lists: Arc<[String]> = ids.by_ref().take(MAX_STREAM_IDS).collect();
+        if lists.is_empty() {
+            break;
         }
-    }
-    let followers = ids.chunks(MAX_STREAM_IDS).map(|chunk| {
-        let lists: std::sync::Arc<[String]> = chunk.into();
-        let stream = follow_with(Gateway::clone(gateway), chunk.to_vec(), options.clone());
-        stream.map(move |update| GroupUpdate {
-            lists: std::sync::Arc::clone(&lists),
+        let stream = follow_ids(Gateway::clone(gateway), Arc::clone(&lists), options.clone());
+        followers.push(stream.map(move |update| GroupUpdate {
+            lists: Arc::clone(&lists),
             update,
-        })
-    });
+        }));
+    }
     stream::select_all(followers)
 }
 
@@ -247,7 +264,7 @@ enum StreamEnd {
 
 struct Follower {
     gateway: Gateway,
-    ids: Vec<String>,
+    ids: Arc<[String]>,
     options: LiveOptions,
     tx: mpsc::Sender<LiveUpdate>,
     last_event_id: Option<String>,

@@ -213,6 +213,13 @@ impl Board {
         board
     }
 
+    /// Makes room for `more` sessions at once (a board opened with its
+    /// list of ids), rather than doubling the room as they are added.
+    pub fn reserve(&mut self, more: usize) {
+        self.sessions.reserve_exact(more);
+        self.index.reserve(more);
+    }
+
     /// A change that may move rows: the order is computed again.
     fn touch(&mut self) {
         self.version = self.version.wrapping_add(1);
@@ -607,10 +614,9 @@ impl Board {
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
     pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>, open: Option<&str>) {
-        self.followed = lists;
         self.followed_by = id;
-        let wanted = self.followed.clone();
-        self.answer_for(&wanted, open);
+        self.answer_for(&lists, open);
+        self.followed = lists;
     }
 
     /// The followers go on as they are (they follow every list of

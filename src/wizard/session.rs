@@ -2,6 +2,7 @@
 //! selection, watch, banner, request in flight and log. Every fact here has
 //! one writer, a method of this type; the board holds many of them.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::state::{Banner, BannerKind, InFlight, Purpose};
@@ -15,11 +16,12 @@ pub struct VehicleSession {
     car: String,
     steps_id: Option<String>,
     /// The last list of every status: what "done", "ready" and progress are
-    /// judged on.
-    whole: Option<StepsList>,
+    /// judged on. The log's last list is this one, shared.
+    whole: Option<Arc<StepsList>>,
     /// The list on screen: the gateway's filtered answer, or the whole list
-    /// filtered here after a watch refresh.
-    shown: Option<StepsList>,
+    /// filtered here after a watch refresh (the whole list itself, shared,
+    /// when nothing is filtered out).
+    shown: Option<Arc<StepsList>>,
     filter: StatusFilter,
     selected: usize,
     /// Lines the guidance panel is scrolled down.
@@ -59,8 +61,10 @@ pub struct Following {
     pub steps_id: String,
     /// How it follows, once the follower said.
     pub mode: Option<Mode>,
-    /// The quiet banner shown while it reconnects, dropped when it is back.
-    pub trouble: Option<Banner>,
+    /// The quiet banner shown while it reconnects, dropped when it is back
+    /// (boxed: every vehicle of a live board has a follower, few of them
+    /// in trouble).
+    pub trouble: Option<Box<Banner>>,
 }
 
 /// What the header says of watch.
@@ -182,7 +186,7 @@ impl VehicleSession {
     /// Shows the quiet banner of a follower that reconnects.
     pub fn say_trouble(&mut self, banner: Banner) {
         if let Some(following) = &mut self.following {
-            following.trouble = Some(banner.clone());
+            following.trouble = Some(Box::new(banner.clone()));
         }
         self.banner = Some(banner);
     }
@@ -195,7 +199,7 @@ impl VehicleSession {
     /// The follower is back: its reconnect banner goes, if still on show.
     pub fn end_trouble(&mut self) {
         if let Some(trouble) = self.following.as_mut().and_then(|f| f.trouble.take())
-            && self.banner.as_ref() == Some(&trouble)
+            && self.banner.as_ref() == Some(&*trouble)
         {
             self.banner = None;
             self.remedy = None;
@@ -242,12 +246,12 @@ impl VehicleSession {
 
     /// The whole list (every status), when one has arrived.
     pub fn whole(&self) -> Option<&StepsList> {
-        self.whole.as_ref()
+        self.whole.as_deref()
     }
 
     /// The list on screen.
     pub fn list(&self) -> Option<&StepsList> {
-        self.shown.as_ref()
+        self.shown.as_deref()
     }
 
     pub fn shown(&self) -> &[Step] {
@@ -261,16 +265,16 @@ impl VehicleSession {
     /// Every step is done: judged on the whole list only, never on a
     /// filtered view.
     pub fn all_done(&self) -> bool {
-        self.whole.as_ref().is_some_and(StepsList::all_done)
+        self.whole.as_deref().is_some_and(StepsList::all_done)
     }
 
     /// The next step to do, from the whole list when there is one.
     pub fn next_step(&self) -> Option<&Step> {
         self.whole
-            .as_ref()
+            .as_deref()
             .or(self
                 .shown
-                .as_ref()
+                .as_deref()
                 .filter(|_| self.filter == StatusFilter::All))
             .and_then(StepsList::next)
     }
@@ -416,7 +420,7 @@ impl VehicleSession {
         if filtered {
             // A filtered answer says nothing of the steps it left out.
             self.log.record_filtered(now, asked, &list);
-            self.shown = Some(list);
+            self.shown = Some(Arc::new(list));
         } else {
             if let Some(before) = &self.whole
                 && !matches!(purpose, Purpose::Reset | Purpose::Open)
@@ -429,8 +433,9 @@ impl VehicleSession {
                     .cloned()
                     .collect();
             }
+            let list = self.keep_whole(list);
             self.log.record_list(now, &list);
-            self.shown = Some(list.filtered(self.filter));
+            self.shown = Some(self.view_of(&list));
             self.whole = Some(list);
         }
         change.ready = self.all_done();
@@ -451,6 +456,31 @@ impl VehicleSession {
             self.autoplay = false;
         }
         change
+    }
+
+    /// The whole list to hold after `list` arrived: the one held already
+    /// when they are the same (a watch refresh, a live stream's first
+    /// events), so that an answer repeating the list allocates nothing
+    /// that stays.
+    fn keep_whole(&self, list: StepsList) -> Arc<StepsList> {
+        match &self.whole {
+            Some(held) if **held == list => Arc::clone(held),
+            _ => Arc::new(list),
+        }
+    }
+
+    /// The list on screen for the whole list `whole`: `whole` itself when
+    /// the filter lets every step through, else its filtered copy (the one
+    /// on screen already when they are the same).
+    fn view_of(&self, whole: &Arc<StepsList>) -> Arc<StepsList> {
+        if self.filter == StatusFilter::All {
+            return Arc::clone(whole);
+        }
+        let view = whole.filtered(self.filter);
+        match &self.shown {
+            Some(held) if **held == view => Arc::clone(held),
+            _ => Arc::new(view),
+        }
     }
 
     /// Notes a failure in the log.

@@ -126,3 +126,56 @@ fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
         }
     );
 }
+
+/// A board holds one session per vehicle, ten thousand of them at most:
+/// what a session holds in itself stays small (its follower's reconnect
+/// banner boxed, its lists shared).
+#[test]
+fn a_vehicle_session_stays_small() {
+    let size = std::mem::size_of::<VehicleSession>();
+    assert!(size <= 360, "a VehicleSession takes {size} bytes");
+}
+
+/// The whole list, the list on screen when nothing is filtered out, and the
+/// log's last list are one list, not three copies; a list that arrives
+/// again (a watch refresh, a live stream's first events) keeps the one
+/// held.
+#[test]
+fn a_session_holds_one_copy_of_its_list() {
+    let now = SystemTime::UNIX_EPOCH;
+    let mut session = VehicleSession::new("A", "test", Lang::En, now);
+    let list = || {
+        StepsList::new(
+            Some("7".to_owned()),
+            vec![
+                Step::new("one", Status::AlreadyDone, Some(1)),
+                Step::new("two", Status::Todo, Some(2)),
+            ],
+        )
+    };
+    session.take_list(list(), StatusFilter::All, Purpose::Open, now);
+    let whole: *const StepsList = session.whole().unwrap();
+    assert!(std::ptr::eq(whole, session.list().unwrap()));
+    assert!(std::ptr::eq(whole, session.log().last_list().unwrap()));
+    session.take_list(list(), StatusFilter::All, Purpose::Watch, now);
+    assert!(std::ptr::eq(whole, session.whole().unwrap()), "kept");
+    assert!(std::ptr::eq(whole, session.list().unwrap()));
+    // Filtered on screen: a copy of its own, kept too while it is the same.
+    session.cycle_filter();
+    session.take_list(list(), StatusFilter::All, Purpose::Watch, now);
+    let shown: *const StepsList = session.list().unwrap();
+    assert!(!std::ptr::eq(whole, shown));
+    assert_eq!(session.shown().len(), 1);
+    session.take_list(list(), StatusFilter::All, Purpose::Watch, now);
+    assert!(std::ptr::eq(shown, session.list().unwrap()), "kept");
+    assert!(std::ptr::eq(whole, session.whole().unwrap()));
+    // A changed list replaces both.
+    let mut changed = list();
+    changed.steps[1].status = Status::AlreadyDone;
+    session.take_list(changed.clone(), StatusFilter::All, Purpose::Watch, now);
+    assert_eq!(session.whole(), Some(&changed));
+    assert!(std::ptr::eq(
+        session.whole().unwrap(),
+        session.log().last_list().unwrap()
+    ));
+}

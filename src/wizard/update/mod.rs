@@ -65,6 +65,7 @@ pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec
         effects.push(Effect::LoadDemoCars);
     }
     let mut board = Board::new(Vec::new());
+    board.reserve(cars.len());
     for car in cars {
         let session = new_session(state, &car, now);
         board.add(session);
