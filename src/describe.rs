@@ -299,6 +299,8 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             base = base,
             alert = alert.clone()
         ),
+        TlsProblem::ClientCertificateExpired => tr!(lang, "tls-client-expired", base = base),
+        TlsProblem::AuthorityAsServer => tr!(lang, "tls-authority-as-server", base = base),
         TlsProblem::HandshakeRefused(alert) => tr!(
             lang,
             "tls-handshake-refused",

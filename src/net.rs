@@ -712,6 +712,11 @@ pub enum TlsProblem {
     CertificateRequired,
     /// The gateway refused the client certificate given.
     ClientCertificateRefused(String),
+    /// The gateway said the client certificate given has expired.
+    ClientCertificateExpired,
+    /// The gateway presented an authority's certificate (CA:TRUE) as its
+    /// own, as `openssl req -x509` makes by default.
+    AuthorityAsServer,
     /// The gateway broke off the handshake.
     HandshakeRefused(String),
     /// What answered is not a TLS server.
@@ -757,14 +762,19 @@ impl TlsProblem {
                 }
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+                // webpki's CaUsedAsEndEntity reaches rustls as an "other"
+                // error; its name is the one thing of it to be read.
+                other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                    TlsProblem::AuthorityAsServer
+                }
                 other => TlsProblem::Other(format!("{other:?}")),
             },
             E::AlertReceived(alert) => match alert {
                 AlertDescription::CertificateRequired => TlsProblem::CertificateRequired,
+                AlertDescription::CertificateExpired => TlsProblem::ClientCertificateExpired,
                 AlertDescription::BadCertificate
                 | AlertDescription::UnknownCA
                 | AlertDescription::CertificateUnknown
-                | AlertDescription::CertificateExpired
                 | AlertDescription::CertificateRevoked
                 | AlertDescription::UnsupportedCertificate
                 | AlertDescription::AccessDenied
@@ -787,6 +797,8 @@ impl TlsProblem {
             TlsProblem::WrongHost => "wrong_host",
             TlsProblem::CertificateRequired => "certificate_required",
             TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
+            TlsProblem::ClientCertificateExpired => "client_certificate_expired",
+            TlsProblem::AuthorityAsServer => "authority_as_server",
             TlsProblem::HandshakeRefused(_) => "handshake_refused",
             TlsProblem::NotTls => "not_tls",
             TlsProblem::Other(_) => "other",

@@ -136,7 +136,9 @@ fn tls_outcome(
                 TlsProblem::find(&e).unwrap_or_else(|| TlsProblem::Other(sanitize(&e.to_string())));
             let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy);
             match problem {
-                TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_) => {
+                TlsProblem::CertificateRequired
+                | TlsProblem::ClientCertificateRefused(_)
+                | TlsProblem::ClientCertificateExpired => {
                     report.set(
                         "tls",
                         Mark::Ok,
@@ -210,7 +212,13 @@ fn tls_failure(
             words!("doctor-tls-refused", alert = alert.to_string()),
             words!("doctor-tls-refused-fix"),
         ),
-        TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_) => (
+        TlsProblem::AuthorityAsServer => (
+            words!("doctor-tls-authority-as-server", issued = issued),
+            words!("doctor-tls-authority-as-server-fix"),
+        ),
+        TlsProblem::CertificateRequired
+        | TlsProblem::ClientCertificateRefused(_)
+        | TlsProblem::ClientCertificateExpired => (
             words!("doctor-tls-wants-cert"),
             words!("doctor-fix-client-cert"),
         ),
@@ -239,7 +247,14 @@ pub(super) fn client_cert_check(
         }
     };
     match (identity, problem) {
-        (None, Some(TlsProblem::CertificateRequired | TlsProblem::ClientCertificateRefused(_))) => {
+        (
+            None,
+            Some(
+                TlsProblem::CertificateRequired
+                | TlsProblem::ClientCertificateRefused(_)
+                | TlsProblem::ClientCertificateExpired,
+            ),
+        ) => {
             report.set_with(
                 "client_cert",
                 Mark::Failed,
@@ -274,6 +289,24 @@ pub(super) fn client_cert_check(
                 },
             );
             match (problem, &summary) {
+                (_, Some(c)) if c.expires_in < 0 => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-expired", about = about, days = -c.days_left()),
+                    Some(words!("doctor-cert-fix-new")),
+                ),
+                (_, Some(c)) if c.valid_since < 0 => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-not-yet", about = about),
+                    Some(words!("doctor-fix-date")),
+                ),
+                (Some(TlsProblem::ClientCertificateExpired), _) => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-expired-said", about = about),
+                    Some(words!("doctor-cert-fix-new")),
+                ),
                 (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
                     "client_cert",
                     Mark::Failed,
@@ -289,18 +322,6 @@ pub(super) fn client_cert_check(
                     Mark::Failed,
                     words!("doctor-cert-not-taken", about = about),
                     Some(words!("doctor-cert-fix-authority")),
-                ),
-                (_, Some(c)) if c.expires_in < 0 => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-expired", about = about, days = -c.days_left()),
-                    Some(words!("doctor-cert-fix-new")),
-                ),
-                (_, Some(c)) if c.valid_since < 0 => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-not-yet", about = about),
-                    Some(words!("doctor-fix-date")),
                 ),
                 (_, Some(c)) if c.days_left() < EXPIRY_WARNING_DAYS => report.set_with(
                     "client_cert",

@@ -137,6 +137,16 @@ impl Generated {
     /// A client certificate signed by this authority (for tests and demos of
     /// gateways that demand one).
     pub fn issue_client(&self, name: &str) -> Result<IssuedPem, SimTlsError> {
+        self.issue_client_for(name, Validity::default())
+    }
+
+    /// A client certificate signed by this authority, valid `validity`
+    /// (an expired one, for tests).
+    pub fn issue_client_for(
+        &self,
+        name: &str,
+        validity: Validity,
+    ) -> Result<IssuedPem, SimTlsError> {
         let date = |(y, m, d): (i32, u8, u8)| rcgen::date_time_ymd(y, m, d);
         let key = KeyPair::generate().map_err(|e| err("cannot make a key", e))?;
         let mut params = CertificateParams::new(Vec::<String>::new())
@@ -144,8 +154,8 @@ impl Generated {
         params.distinguished_name = DistinguishedName::new();
         params.distinguished_name.push(DnType::CommonName, name);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        params.not_before = date(Validity::default().not_before);
-        params.not_after = date(Validity::default().not_after);
+        params.not_before = date(validity.not_before);
+        params.not_after = date(validity.not_after);
         let cert = params
             .signed_by(&key, &self.issuer)
             .map_err(|e| err("cannot sign the client certificate", e))?;

@@ -579,6 +579,33 @@ fn a_gateway_demanding_client_certificates_is_named_and_a_good_one_passes() {
         cert.starts_with("✓ ok") && cert.contains("CN=bay-3"),
         "{text}"
     );
+
+    // From the right authority but expired: the gateway refuses it, and
+    // doctor names the expiry, not another authority.
+    let old = workshop
+        .issue_client_for(
+            "bay-old",
+            stepwise::sim::tls::Validity {
+                not_before: (2001, 1, 1),
+                not_after: (2002, 1, 1),
+            },
+        )
+        .unwrap();
+    let old_path = dir.path().join("bay-old.pem");
+    std::fs::write(&old_path, format!("{}{}", old.cert_pem, old.key_pem)).unwrap();
+    let old_arg = old_path.display().to_string();
+    let mut with_old = base.to_vec();
+    with_old.extend(["--client-cert", old_arg.as_str()]);
+    let out = doctor(home.path(), &with_old);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let cert = line(&text, "Client certificate");
+    assert!(
+        cert.starts_with("✗ failed") && cert.contains("expired"),
+        "{text}"
+    );
+    assert!(text.contains("Ask for a new client certificate"), "{text}");
+    assert!(!text.contains("authority the gateway trusts"), "{text}");
 }
 
 #[test]

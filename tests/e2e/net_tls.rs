@@ -211,6 +211,57 @@ async fn client_certificates_required_missing_accepted_and_refused() {
         "{problem:?}: {line}"
     );
     assert!(line.contains("refused the client certificate"), "{line}");
+
+    // Signed by the right authority but expired: the gateway says so, and
+    // so do the words (not "use another authority").
+    let old = server
+        .issue_client_for(
+            "expired-bay",
+            Validity {
+                not_before: (2001, 1, 1),
+                not_after: (2002, 1, 1),
+            },
+        )
+        .unwrap();
+    let expired = NetOptions {
+        client_cert: Some(write(dir.path(), "old.pem", &old.cert_pem)),
+        client_key: Some(write(dir.path(), "old.key", &old.key_pem)),
+        ..trust.clone()
+    };
+    let (problem, line) = tls_problem(list(&url, expired).await);
+    assert_eq!(problem, TlsProblem::ClientCertificateExpired, "{line}");
+    assert!(line.contains("client certificate has expired"), "{line}");
+    assert!(!line.contains("authority"), "{line}");
+}
+
+/// A certificate made the way `openssl req -x509` makes one by default
+/// (an authority, CA:TRUE) served as the gateway's own: rustls refuses it
+/// even when it is the --ca-file, and the words say why and who fixes it,
+/// not rustls's "CaUsedAsEndEntity".
+#[tokio::test]
+async fn an_authority_served_as_the_gateway_s_certificate_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let config = stepwise::sim::tls::server_config(
+        cert.pem().as_bytes(),
+        key.serialize_pem().as_bytes(),
+        None,
+    )
+    .unwrap();
+    let sim = spawn_tls(config, Scenario::built_in(), None).await.unwrap();
+    let net = NetOptions {
+        ca_file: Some(write(dir.path(), "self.pem", &cert.pem())),
+        ..Default::default()
+    };
+    let (problem, line) = tls_problem(list(&sim.url(), net).await);
+    assert_eq!(problem, TlsProblem::AuthorityAsServer, "{line}");
+    assert!(line.contains("CA:TRUE"), "{line}");
+    assert!(line.contains("gateway's operator"), "{line}");
+    assert!(!line.contains("CaUsedAsEndEntity"), "{line}");
 }
 
 #[tokio::test]
