@@ -1,6 +1,6 @@
 //! A list of carAssociationIDs for the board or for `steps`: one id per
-//! line with `#` comments, or a CSV whose first column is the id (a header
-//! naming that column is skipped, alone or with other columns). Files made
+//! line with `#` comments, or a CSV whose id is the first column, or the
+//! column its header row names (the header is skipped). Files made
 //! on a Windows PC read the same: a UTF-8 byte-order mark, CRLF line ends,
 //! `;` between columns (Excel in French or German), Excel's `sep=;` hint,
 //! UTF-16 "Unicode text" and legacy code pages. Bad ids are named with their
@@ -78,15 +78,54 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// Is this first field a header naming the id column (`carAssociationID`,
-/// `car_association_id`, `Car association ID`, `id`, `car`)?
-fn is_header(field: &str) -> bool {
+/// How well a header field names the id column: `carAssociationID` (any
+/// case, spaces or `_`) best, then `id`, then `car`; `None` for any other.
+fn header_rank(field: &str) -> Option<u8> {
     let name: String = field
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    ["carassociationid", "id", "car"].contains(&name.as_str())
+    ["carassociationid", "id", "car"]
+        .iter()
+        .position(|known| *known == name)
+        .and_then(|rank| u8::try_from(rank).ok())
+}
+
+/// The fields of a CSV line: split at `,`, `;` or a tab outside double
+/// quotes, each trimmed and unquoted.
+fn fields(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' | ';' | '\t' if !quoted => {
+                out.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&line[start..]);
+    out.into_iter()
+        .map(|f| f.trim().trim_matches('"').trim())
+        .collect()
+}
+
+/// The column a header row names as the ids' (the best-named one). A row
+/// with a number in it is data ("987654;Car"), not a header.
+fn id_column(fields: &[&str]) -> Option<usize> {
+    let number = |f: &&str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
+    if fields.iter().any(number) {
+        return None;
+    }
+    fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| header_rank(f).map(|rank| (rank, i)))
+        .min()
+        .map(|(_, i)| i)
 }
 
 /// The ids of `text`, in order, each once; or the bad lines.
@@ -99,6 +138,8 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     // and holds a letter: a heading in the shop's own words ("Fahrzeug-ID;
     // Kunde") when every other id is digits only.
     let mut heading: Option<(usize, String)> = None;
+    // The ids' column: the first, or the one the header row names.
+    let mut column = 0;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
@@ -112,12 +153,13 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
             first = true;
             continue;
         }
-        let field = line.split([',', ';', '\t']).next().unwrap_or_default();
-        let id = field.trim().trim_matches('"').trim();
-        if id.is_empty() {
+        let fields = fields(line);
+        if was_first && let Some(named) = id_column(&fields) {
+            column = named;
             continue;
         }
-        if was_first && is_header(id) {
+        let id = fields.get(column).copied().unwrap_or_default();
+        if id.is_empty() {
             continue;
         }
         if was_first
@@ -169,6 +211,23 @@ mod tests {
     fn a_csv_gives_its_first_column_and_skips_its_header() {
         let text = "carAssociationID,model,owner\n\"F0003\",e-208,Dupont\nF0004;x;y\n";
         assert_eq!(parse(text).unwrap(), ["F0003", "F0004"]);
+    }
+
+    #[test]
+    fn the_column_the_header_names_holds_the_ids() {
+        let text = "Customer;carAssociationID;Model\r\nDupont;987654;e-208\r\nMartin;111111;x\r\n";
+        assert_eq!(parse(text).unwrap(), ["987654", "111111"]);
+        // carAssociationID wins over a column merely called "id"; quoted
+        // fields keep their commas.
+        let text = "id,\"Name, first\",car_association_id\n7,\"Doe, J\",F0001\n";
+        assert_eq!(parse(text).unwrap(), ["F0001"]);
+        // A row without that column is skipped like a blank line.
+        assert_eq!(parse("name,id\nA,F0002\nB\n").unwrap(), ["F0002"]);
+        // A first row of data whose other column says "Car" is no header.
+        assert_eq!(
+            parse("987654;Car\n111111;Van\n").unwrap(),
+            ["987654", "111111"]
+        );
     }
 
     #[test]
