@@ -22,10 +22,29 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             detail = detail.clone()
         ),
-        GatewayError::TimedOut { base, after, proxy } => tr!(
+        GatewayError::TimedOut {
+            base,
+            after,
+            proxy: Some(proxy),
+        } => tr!(
+            lang,
+            "gw-timed-out-proxy",
+            base = base.clone(),
+            proxy = proxy.clone(),
+            host = url::Url::parse(base)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| base.clone()),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        GatewayError::TimedOut {
+            base,
+            after,
+            proxy: None,
+        } => tr!(
             lang,
             "gw-timed-out",
-            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
+            base = base.clone(),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
         GatewayError::Rejected {
@@ -98,20 +117,26 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             host,
             detail,
             after,
-        } => {
-            let detail = match after {
-                Some(after) => seconds_without_connection(lang, *after),
-                None => detail.clone(),
-            };
-            tr!(
+        } => match after {
+            // Nothing says whether the proxy took no connection or took one
+            // and never answered its tunnel request: the words cover both.
+            Some(after) => tr!(
+                lang,
+                "gw-proxy-silent",
+                proxy = proxy.clone(),
+                from = *from,
+                host = host.clone(),
+                secs = format!("{:.1}", after.as_secs_f64())
+            ),
+            None => tr!(
                 lang,
                 "gw-proxy-unreachable",
                 proxy = proxy.clone(),
                 from = *from,
                 host = host.clone(),
-                detail = detail
-            )
-        }
+                detail = detail.clone()
+            ),
+        },
         GatewayError::ProxyTunnel { proxy, from, host } => tr!(
             lang,
             "gw-proxy-tunnel",
@@ -154,15 +179,6 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
         GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
         other => tr!(lang, "gw-http-setup", detail = other.to_string()),
     }
-}
-
-/// "no connection within N s", for a proxy that took none.
-fn seconds_without_connection(lang: Lang, after: std::time::Duration) -> String {
-    tr!(
-        lang,
-        "gw-proxy-no-connection",
-        secs = format!("{:.1}", after.as_secs_f64())
-    )
 }
 
 /// Why a 2xx answer's body could not be read, in words (the parser's own

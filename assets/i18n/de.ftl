@@ -304,6 +304,7 @@ cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
 
 gw-unreachable = das Gateway unter { $base } ist nicht erreichbar: { $detail }. Prüfen, ob es läuft und --api stimmt
 gw-timed-out = das Gateway unter { $base } antwortete nicht binnen { $secs } s. Netzwerk prüfen, dann erneut versuchen
+gw-timed-out-proxy = keine Antwort innerhalb von { $secs } s vom Gateway unter { $base } über den Proxy { $proxy }: Der Proxy oder das Gateway dahinter schweigt. Beim Betreiber des Proxys nachfragen, ob er Anfragen an { $host } durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; dann erneut versuchen
 gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 answer-not-json = die Antwort ist kein JSON ({ $detail })
@@ -365,7 +366,7 @@ gw-401-none = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gese
 gw-proxy-other-todo = Die Proxy-Variable prüfen (HTTPS_PROXY, HTTP_PROXY oder ALL_PROXY), oder den Betreiber des Proxys fragen
 gw-proxy-unset-407 = ein Proxy dieses Netzes hat selbst mit HTTP { $status } geantwortet{ $said }, obwohl hier keiner eingestellt ist; die Anfrage hat das Gateway also nie erreicht. HTTPS_PROXY (HTTP_PROXY für ein http://-Gateway) auf http://benutzer:passwort@proxy:port mit der Adresse dieses Proxys setzen oder den Netzwerkadministrator fragen
 gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
-gw-proxy-no-connection = keine Verbindung binnen { $secs } s
+gw-proxy-silent = der Proxy { $proxy } (aus { $from }) hat innerhalb von { $secs } s keinen Weg zu { $host } geöffnet: Er nahm keine Verbindung an oder nahm eine an und antwortete nie. Das Gateway wurde nicht gefragt. Prüfen, dass der Proxy läuft und die Proxy-Variable ihn nennt, beim Betreiber des Proxys nachfragen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat sich geweigert, einen Tunnel (CONNECT) zu { $host } zu öffnen; die Anfrage hat das Gateway nie erreicht. Den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-5xx-todo = Der Proxy hat das Gateway nicht erreicht: prüfen, ob das Gateway läuft und --api stimmt; wenn ja, den Betreiber des Proxys fragen
 gw-proxy-refused-todo = Der Proxy hat Benutzername und Passwort abgelehnt: diese in der Proxy-Variable prüfen (http://benutzer:passwort@proxy:port), oder den Betreiber des Proxys fragen

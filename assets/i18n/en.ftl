@@ -350,6 +350,7 @@ cli-next-none = Nothing left to do: the service is ready.
 
 gw-unreachable = cannot reach the gateway at { $base }: { $detail }. Check that it runs and that --api is right
 gw-timed-out = the gateway at { $base } did not answer within { $secs } s. Check the network, then retry
+gw-timed-out-proxy = no answer within { $secs } s from the gateway at { $base } through the proxy { $proxy }: the proxy, or the gateway behind it, is silent. Ask who runs the proxy whether it passes requests to { $host }, or set NO_PROXY={ $host } if the gateway can be reached without the proxy; then retry
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 answer-not-json = the answer is not JSON ({ $detail })
@@ -397,7 +398,7 @@ gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gatewa
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
 gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator
 gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
-gw-proxy-no-connection = no connection within { $secs } s
+gw-proxy-silent = the proxy { $proxy } (from { $from }) opened no way to { $host } within { $secs } s: it took no connection, or took one and never answered. The gateway was not asked. Check that the proxy runs and that the proxy variable names it, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-tunnel = the proxy { $proxy } (from { $from }) refused to open a tunnel (CONNECT) to { $host }, so the request never reached the gateway. Ask who runs the proxy whether it lets this host and port through, check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`

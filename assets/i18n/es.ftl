@@ -307,6 +307,7 @@ cli-next-none = Nada pendiente: el servicio está listo.
 
 gw-unreachable = no se puede contactar con la pasarela en { $base }: { $detail }. Compruebe que funciona y que --api es correcto
 gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe la red y vuelva a intentarlo
+gw-timed-out-proxy = ninguna respuesta en { $secs } s de la pasarela en { $base } a través del proxy { $proxy }: el proxy, o la pasarela detrás de él, no responde. Pregunte a quien gestiona el proxy si deja pasar las peticiones a { $host }, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy; luego reintente
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 answer-not-json = la respuesta no es JSON ({ $detail })
@@ -368,7 +369,7 @@ gw-401-none = HTTP 401: la pasarela pide un token, y no se envió ninguno. Inici
 gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o pregunte a quien gestiona el proxy
 gw-proxy-unset-407 = un proxy de esta red respondió él mismo HTTP { $status }{ $said }, aunque aquí no hay ninguno configurado, así que la petición nunca llegó a la pasarela. Configure HTTPS_PROXY (HTTP_PROXY para una pasarela http://) como http://usuario:contraseña@proxy:puerto con la dirección de ese proxy, o consulte al administrador de la red
 gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
-gw-proxy-no-connection = sin conexión en { $secs } s
+gw-proxy-silent = el proxy { $proxy } (de { $from }) no abrió ningún camino hacia { $host } en { $secs } s: no aceptó la conexión, o la aceptó y nunca respondió. No se consultó a la pasarela. Compruebe que el proxy funciona y que la variable del proxy lo indica, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy
 gw-proxy-tunnel = el proxy { $proxy } (de { $from }) se negó a abrir un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela. Pregunte a quien gestiona el proxy si deja pasar este host y este puerto, revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy

@@ -307,6 +307,7 @@ cli-next-none = Plus rien à faire : le service est prêt.
 
 gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
 gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifiez le réseau, puis réessayez
+gw-timed-out-proxy = aucune réponse en { $secs } s de la passerelle { $base } via le proxy { $proxy } : le proxy, ou la passerelle derrière lui, reste muet. Demandez à qui gère le proxy s'il transmet les requêtes vers { $host }, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; puis réessayez
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
 gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
 answer-not-json = la réponse n'est pas du JSON ({ $detail })
@@ -368,7 +369,7 @@ gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été env
 gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou demandez à qui gère le proxy
 gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
 gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
-gw-proxy-no-connection = pas de connexion en { $secs } s
+gw-proxy-silent = le proxy { $proxy } (de { $from }) n'a ouvert aucun chemin vers { $host } en { $secs } s : il n'a pas pris la connexion, ou l'a prise sans jamais répondre. La passerelle n'a pas été interrogée. Vérifiez que le proxy fonctionne et que la variable de proxy le désigne, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
 gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy

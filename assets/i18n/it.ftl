@@ -304,6 +304,7 @@ cli-next-none = Non resta nulla da fare: il servizio è pronto.
 
 gw-unreachable = impossibile raggiungere il gateway { $base }: { $detail }. Controllare che sia attivo e che --api sia giusto
 gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controllare la rete, poi riprovare
+gw-timed-out-proxy = nessuna risposta entro { $secs } s dal gateway { $base } tramite il proxy { $proxy }: il proxy, o il gateway dietro di esso, tace. Chiedere a chi gestisce il proxy se inoltra le richieste verso { $host }, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; poi riprovare
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
 gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
 answer-not-json = la risposta non è JSON ({ $detail })
@@ -365,7 +366,7 @@ gw-401-none = HTTP 401: il gateway vuole un token, e non ne è stato inviato nes
 gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o chiedere a chi gestisce il proxy
 gw-proxy-unset-407 = un proxy di questa rete ha risposto da sé HTTP { $status }{ $said }, anche se qui non ne è impostato alcuno: la richiesta non ha quindi mai raggiunto il gateway. Impostare HTTPS_PROXY (HTTP_PROXY per un gateway http://) a http://utente:password@proxy:porta con l'indirizzo di quel proxy, oppure chiedere all'amministratore della rete
 gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
-gw-proxy-no-connection = nessuna connessione entro { $secs } s
+gw-proxy-silent = il proxy { $proxy } (da { $from }) non ha aperto alcuna via verso { $host } entro { $secs } s: non ha accettato la connessione, oppure l'ha accettata senza mai rispondere. Il gateway non è stato interpellato. Controllare che il proxy funzioni e che la variabile del proxy lo indichi, chiedere a chi gestisce il proxy, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-tunnel = il proxy { $proxy } (da { $from }) ha rifiutato di aprire un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway. Chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy

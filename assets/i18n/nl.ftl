@@ -304,6 +304,7 @@ cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 
 gw-unreachable = de gateway op { $base } is niet bereikbaar: { $detail }. Controleer of hij draait en of --api klopt
 gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Controleer het netwerk en probeer opnieuw
+gw-timed-out-proxy = geen antwoord binnen { $secs } s van de gateway op { $base } via de proxy { $proxy }: de proxy, of de gateway erachter, zwijgt. Vraag wie de proxy beheert of hij verzoeken naar { $host } doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; probeer het dan opnieuw
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
 gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
 answer-not-json = het antwoord is geen JSON ({ $detail })
@@ -365,7 +366,7 @@ gw-401-none = HTTP 401: de gateway wil een token, en er is geen verstuurd. Log i
 gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of ALL_PROXY), of vraag het de beheerder van de proxy
 gw-proxy-unset-407 = een proxy van dit netwerk antwoordde zelf HTTP { $status }{ $said }, hoewel hier geen is ingesteld, dus het verzoek heeft de gateway nooit bereikt. Zet HTTPS_PROXY (HTTP_PROXY voor een http://-gateway) op http://gebruiker:wachtwoord@proxy:poort met het adres van die proxy, of vraag het de netwerkbeheerder
 gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
-gw-proxy-no-connection = geen verbinding binnen { $secs } s
+gw-proxy-silent = de proxy { $proxy } (uit { $from }) opende binnen { $secs } s geen weg naar { $host }: hij nam geen verbinding aan, of nam er een aan en antwoordde nooit. De gateway is niet gevraagd. Controleer dat de proxy draait en dat de proxyvariabele hem noemt, vraag het aan wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) weigerde een tunnel (CONNECT) naar { $host } te openen; het verzoek heeft de gateway nooit bereikt. Vraag de beheerder van de proxy of die deze host en poort doorlaat, controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy

@@ -311,6 +311,7 @@ cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Confira se ele está rodando e se --api está certo
 gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a rede e tente de novo
+gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } pelo proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem opera o proxy se ele repassa as requisições para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente de novo
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
 answer-not-json = a resposta não é JSON ({ $detail })
@@ -372,7 +373,7 @@ gw-401-none = HTTP 401: o gateway quer um token, e nenhum foi enviado. Entre com
 gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
 gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, então a requisição nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://usuario:senha@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
-gw-proxy-no-connection = nenhuma conexão em { $secs } s
+gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a conexão, ou aceitou e nunca respondeu. O gateway não foi consultado. Confira se o proxy está rodando e se a variável de proxy aponta para ele, pergunte a quem opera o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) se recusou a abrir um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway. Pergunte a quem opera o proxy se ele deixa passar este host e esta porta, confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy

@@ -299,6 +299,7 @@ cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Verifique se ele está em execução e se --api está certo
 gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Verifique a rede e tente de novo
+gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } através do proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem gere o proxy se ele encaminha os pedidos para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente novamente
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Verifique se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Verifique se --api aponta para um gateway de passos
 answer-not-json = a resposta não é JSON ({ $detail })
@@ -344,7 +345,7 @@ gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: verifique se o g
 gw-proxy-other-todo = Verifique a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
 gw-proxy-unset-407 = um proxy desta rede respondeu ele próprio HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, pelo que o pedido nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://utilizador:palavra-passe@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível ligar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
-gw-proxy-no-connection = nenhuma ligação em { $secs } s
+gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a ligação, ou aceitou-a e nunca respondeu. O gateway não foi consultado. Verifique se o proxy está a funcionar e se a variável de proxy o indica, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) recusou-se a abrir um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway. Pergunte a quem opera o proxy se este deixa passar este anfitrião e esta porta, verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse ficheiro o token atual deste gateway, ou retire --token-file e inicie sessão com `stepwise login`

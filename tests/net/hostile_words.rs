@@ -141,6 +141,50 @@ async fn a_proxy_where_nothing_listens_is_named_with_its_variable_not_the_gatewa
     }
 }
 
+/// A proxy that takes connections and never answers opens no tunnel to an
+/// https:// gateway: not "cannot connect to the proxy" (it took the
+/// connection). (An http:// gateway's request through such a proxy is in
+/// a_404_page_or_a_silence_through_a_proxy_names_the_proxy.)
+#[tokio::test]
+async fn a_proxy_that_takes_connections_and_never_answers_is_named() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let silent = |gateway: &'static str| {
+        let proxy = proxy.clone();
+        async move {
+            let mut options = options();
+            options.connect_timeout = Duration::from_millis(300);
+            options.timeout = Duration::from_millis(600);
+            options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
+            let client =
+                Gateway::new(gateway, "words-test-device".into(), None, options).expect("client");
+            let request = ListRequest::new(Lookup::Car("987654".into()));
+            tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+                .await
+                .expect("the call ends by itself")
+                .expect_err("the call fails")
+        }
+    };
+    let error = silent("https://gateway.invalid").await;
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "the proxy {proxy} (from ALL_PROXY) opened no way to gateway.invalid within 0.3 s"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("took one and never answered"), "{line}");
+    assert!(!line.contains("cannot connect"), "{line}");
+}
+
 #[tokio::test]
 async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
     // CONNECT answered 407: the same words as a plain-http 407.
@@ -275,10 +319,11 @@ async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
     let line = words(&error);
     assert!(
         line.starts_with(&format!(
-            "the gateway at http://gateway.invalid:8080/ (through the proxy {silent_url}) did not answer"
+            "no answer within 0.3 s from the gateway at http://gateway.invalid:8080/ through the proxy {silent_url}: the proxy, or the gateway behind it, is silent"
         )),
         "{line}"
     );
+    assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
 }
 
 /// A web server that asks for a user name and password (`Basic`) is not a
