@@ -263,6 +263,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
         AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
+        AuthError::UnknownScope { scopes, said } => tr!(
+            lang,
+            "auth-unknown-scope",
+            scopes = scopes.clone(),
+            said = said.clone()
+        ),
         AuthError::UnknownClient { client_id, said } => tr!(
             lang,
             "auth-unknown-client",

@@ -458,7 +458,7 @@ gw-title-sign-in-failed = Sign-in failed
 auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }. If nobody refused it in the browser, the provider wants other scopes: ask its operator which, set them with --scope or `scopes` in the config file, and run `stepwise login` again
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
-auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network, then retry
+auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network and, if an issuer is set (--issuer, STEPWISE_ISSUER or `issuer` in the config file), its address; then retry
 
 ## Signing in: stepwise login, logout and auth status in a plain terminal
 
@@ -1276,6 +1276,7 @@ man-files-logs = The wizard's logs (STEPWISE_LOG sets how much)
 man-files-demo-state = What the demo backend learnt in earlier runs (stepwise demo --fresh forgets it)
 man-files-sim-tls = The authority, certificate and key of stepwise serve --tls, unless --tls-dir names another folder
 auth-unknown-client = the identity provider does not know the client id { $client } ({ $said }). Set the id registered for stepwise there with --client-id ID or `client_id` in the config file
+auth-unknown-scope = the identity provider does not know a scope asked for ({ $said }); asked for: { $scopes }. Set the scopes it knows with --scope or `scopes` in the config file (ask its operator which), then run `stepwise login` again
 err-signin-issuer-mismatch = the identity provider at { $asked } calls itself { $got }: its metadata is not its own. Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
 err-signin-issuer-none = the identity provider at { $issuer } publishes no metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server; HTTP { $status }). Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
 err-signin-issuer-bad = the issuer { $issuer } is not an http(s) URL. Give one like https://login.example.com/realms/workshop

@@ -276,6 +276,10 @@ pub async fn finish(
         };
         return Err(match error {
             "access_denied" => AuthError::Denied { scopes },
+            "invalid_scope" => AuthError::UnknownScope {
+                scopes,
+                said: said.said(reqwest::StatusCode::BAD_REQUEST, &[]),
+            },
             _ => unknown_client(
                 &said,
                 reqwest::StatusCode::BAD_REQUEST,

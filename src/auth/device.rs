@@ -357,6 +357,12 @@ pub async fn authorize(
         if let Some(e) = unknown_client(&error, reply.status, options.client_id(), &[]) {
             return Err(e);
         }
+        if error.error.as_deref() == Some("invalid_scope") {
+            return Err(AuthError::UnknownScope {
+                scopes: sanitize(&scope),
+                said: error.said(reply.status, &[]),
+            });
+        }
         return Err(AuthError::Provider(ProviderProblem::CodeRefused {
             said: error.said(reply.status, &[]),
         }));

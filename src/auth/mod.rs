@@ -210,6 +210,10 @@ pub enum AuthError {
     /// The provider does not know the client id (`invalid_client`).
     #[error("invalid_client {client_id}: {said}")]
     UnknownClient { client_id: String, said: String },
+    /// The provider does not know a scope asked for (`invalid_scope`): the
+    /// scopes asked for, and what it said.
+    #[error("invalid_scope {scopes}: {said}")]
+    UnknownScope { scopes: String, said: String },
     /// The code expired before it was approved (`expired_token`).
     #[error("expired_token")]
     Expired,

@@ -315,6 +315,34 @@ fn a_denied_code_says_so_and_keeps_nothing() {
     assert!(!logins_file(home.path()).exists());
 }
 
+/// A scope the identity provider does not know is named with the scopes
+/// asked for and where to set them, not "retry later" (a stranger's
+/// `--scope` typo read as the provider's passing trouble).
+#[test]
+fn an_unknown_scope_names_the_scopes_and_the_flag() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "login",
+            "--device",
+            "--api",
+            &provider.url(),
+            "--scope",
+            "opnid",
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("invalid_scope"), "{err}");
+    assert!(err.contains("asked for: opnid"), "{err}");
+    assert!(err.contains("--scope"), "{err}");
+    assert!(!err.contains("Retry later"), "{err}");
+    assert!(!logins_file(home.path()).exists());
+}
+
 /// A JSON Web Token given by hand says when it ends: one that expired is
 /// not called usable by `auth status` (exit 1), never "Expires: not known".
 #[test]
