@@ -40,6 +40,19 @@ pub struct ClientOptions {
     pub concurrency: usize,
     /// Proxies, extra trusted roots and the client certificate.
     pub net: crate::net::NetOptions,
+    /// Told before each wait a 429 asks for, so a command can say why it
+    /// is quiet.
+    pub on_wait: Option<OnWait>,
+}
+
+/// What to call, with the wait, before waiting as a 429 asks.
+#[derive(Clone)]
+pub struct OnWait(pub std::sync::Arc<dyn Fn(Duration) + Send + Sync>);
+
+impl std::fmt::Debug for OnWait {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnWait")
+    }
 }
 
 /// Requests in flight at once to one gateway unless told otherwise.
@@ -56,6 +69,7 @@ impl Default for ClientOptions {
             max_retry_after: Duration::from_secs(30),
             concurrency: DEFAULT_CONCURRENCY,
             net: crate::net::NetOptions::default(),
+            on_wait: None,
         }
     }
 }
@@ -768,6 +782,11 @@ impl Gateway {
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
+                    if let (Some(on_wait), Err(e)) = (&self.options.on_wait, &judged)
+                        && e.rejection() == Some(Rejection::TooManyRequests)
+                    {
+                        (on_wait.0)(wait);
+                    }
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }

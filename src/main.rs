@@ -229,6 +229,28 @@ fn say(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
+/// A line on stderr when the gateway asks to wait (a 429), so a command
+/// is not silent for its Retry-After; once per wait, however many
+/// requests of a list of vehicles wait together.
+fn waits_said(lang: Lang) -> stepwise::client::OnWait {
+    let quiet_until = std::sync::Mutex::new(None::<std::time::Instant>);
+    stepwise::client::OnWait(std::sync::Arc::new(move |wait: std::time::Duration| {
+        if wait < std::time::Duration::from_secs(1) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let mut quiet = quiet_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if quiet.is_some_and(|until| now < until) {
+            return;
+        }
+        *quiet = Some(now + wait);
+        drop(quiet);
+        say(&tr!(lang, "cli-waiting-limited", secs = wait.as_secs()));
+    }))
+}
+
 /// The language chosen at start, for the messages of the functions below
 /// (English until it is known).
 static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
@@ -752,6 +774,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         if let Some(n) = cli.concurrency {
             options.concurrency = usize::from(n);
         }
+        options.on_wait = Some(waits_said(lang));
         let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),

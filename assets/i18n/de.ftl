@@ -792,6 +792,7 @@ help-cli-next-json = JSON ausgeben
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: Fehler: { $message }
 cli-arg-login-trouble = stepwise: Warnung: es wird kein Token gesendet: { $why }
+cli-waiting-limited = stepwise: das Gateway begrenzt die Anfragen (HTTP 429): { $secs } s Wartezeit, wie verlangt, dann ein neuer Versuch (Strg-C bricht ab)
 cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten

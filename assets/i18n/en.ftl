@@ -800,6 +800,7 @@ help-cli-next-json = Print JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
 cli-arg-login-trouble = stepwise: warning: no token is sent: { $why }
+cli-waiting-limited = stepwise: the gateway limits requests (HTTP 429): waiting { $secs } s as it asks, then trying again (Ctrl-C stops)
 cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
 cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`

@@ -798,6 +798,7 @@ help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
 cli-arg-login-trouble = stepwise: aviso: no se envía ningún token: { $why }
+cli-waiting-limited = stepwise: la pasarela limita las peticiones (HTTP 429): esperando { $secs } s como pide, y luego un nuevo intento (Ctrl-C detiene)
 cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
 cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`

@@ -798,6 +798,7 @@ help-cli-next-json = Afficher du JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise : erreur : { $message }
 cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé : { $why }
+cli-waiting-limited = stepwise : la passerelle limite les requêtes (HTTP 429) : attente de { $secs } s comme elle le demande, puis nouvel essai (Ctrl-C arrête)
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`

@@ -795,6 +795,7 @@ help-cli-next-json = Stampare JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: errore: { $message }
 cli-arg-login-trouble = stepwise: avviso: non viene inviato alcun token: { $why }
+cli-waiting-limited = stepwise: il gateway limita le richieste (HTTP 429): attesa di { $secs } s come richiesto, poi un nuovo tentativo (Ctrl-C interrompe)
 cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
 cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`

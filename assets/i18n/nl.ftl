@@ -792,6 +792,7 @@ help-cli-next-json = JSON tonen
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: fout: { $message }
 cli-arg-login-trouble = stepwise: waarschuwing: er wordt geen token meegestuurd: { $why }
+cli-waiting-limited = stepwise: de gateway beperkt de verzoeken (HTTP 429): { $secs } s wachten zoals gevraagd, dan opnieuw proberen (Ctrl-C stopt)
 cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten

@@ -788,6 +788,7 @@ help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: erro: { $message }
 cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
+cli-waiting-limited = stepwise: o gateway limita os pedidos (HTTP 429): a aguardar { $secs } s como pede, depois nova tentativa (Ctrl-C interrompe)
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`

@@ -212,6 +212,10 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
         "{err}"
     );
     assert!(!err.contains("no answer"), "{err}");
+    // While it waits, it says so: once for both vehicles, not silent for
+    // the whole Retry-After.
+    let waiting = "the gateway limits requests (HTTP 429): waiting 30 s as it asks";
+    assert_eq!(err.matches(waiting).count(), 1, "{err}");
     let summary = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         summary.contains("held back by HTTP 429 until 2 s: 2"),
