@@ -1074,6 +1074,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: dem Aussteller wird hier nicht ve
 doctor-tls-add-ca-file = --ca-file { $path } hinzufügen
 doctor-tls-add-ca-of = --ca-file DATEI hinzufügen, DATEI ist das Zertifikat (PEM) von { $issuer }; beim Netzwerkadministrator erfragen
 doctor-tls-add-ca = --ca-file DATEI mit dem Zertifikat (PEM) der ausstellenden Stelle hinzufügen
+doctor-tls-use-ca-file = --ca-file { $path } verwenden: Die verwendete Datei der Zertifizierungsstelle ({ $given }) hat dieses Zertifikat nicht signiert
+doctor-tls-ca-file-not-issuer = Die verwendete Datei der Zertifizierungsstelle ({ $given }) hat dieses Zertifikat nicht signiert: Sie enthält vielleicht ein Serverzertifikat statt der Stelle oder eine seither neu erstellte Stelle. Das aktuelle Zertifikat der Stelle (PEM) beim Betreiber des Gateways anfordern
 doctor-tls-expired = { $issued }: abgelaufen
 doctor-tls-expired-ago = { $issued }: seit { $days ->
         [one] { $days } Tag

@@ -1082,6 +1082,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: the issuer is not trusted here (u
 doctor-tls-add-ca-file = Add --ca-file { $path }
 doctor-tls-add-ca-of = Add --ca-file FILE, FILE being the certificate (PEM) of { $issuer }; ask the network's administrator for it
 doctor-tls-add-ca = Add --ca-file FILE with the issuing authority's certificate (PEM)
+doctor-tls-use-ca-file = Use --ca-file { $path }: the authority file in use ({ $given }) did not sign this certificate
+doctor-tls-ca-file-not-issuer = The authority file in use ({ $given }) did not sign this certificate: it may hold a server certificate instead of its authority, or an authority made again since. Take the gateway's current authority certificate (PEM) from its operator
 doctor-tls-expired = { $issued }: expired
 doctor-tls-expired-ago = { $issued }: expired { $days ->
         [one] { $days } day

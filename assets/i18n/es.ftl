@@ -1089,6 +1089,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: el emisor no es de confianza aqu�
 doctor-tls-add-ca-file = Añada --ca-file { $path }
 doctor-tls-add-ca-of = Añada --ca-file ARCHIVO, siendo ARCHIVO el certificado (PEM) de { $issuer }; pídalo al administrador de la red
 doctor-tls-add-ca = Añada --ca-file ARCHIVO con el certificado (PEM) de la autoridad emisora
+doctor-tls-use-ca-file = Use --ca-file { $path }: el archivo de autoridad en uso ({ $given }) no firmó este certificado
+doctor-tls-ca-file-not-issuer = El archivo de autoridad en uso ({ $given }) no firmó este certificado: quizá contiene un certificado de servidor en lugar de su autoridad, o una autoridad rehecha desde entonces. Pida a quien gestiona la pasarela el certificado actual de su autoridad (PEM)
 doctor-tls-expired = { $issued }: caducado
 doctor-tls-expired-ago = { $issued }: caducado hace { $days ->
         [one] { $days } día

@@ -1086,6 +1086,8 @@ doctor-tls-unknown-issuer-proxy = { $issued } : l'émetteur n'est pas reconnu i
 doctor-tls-add-ca-file = Ajoutez --ca-file { $path }
 doctor-tls-add-ca-of = Ajoutez --ca-file FICHIER, FICHIER étant le certificat (PEM) de { $issuer } ; demandez-le à l'administrateur du réseau
 doctor-tls-add-ca = Ajoutez --ca-file FICHIER avec le certificat (PEM) de l'autorité émettrice
+doctor-tls-use-ca-file = Utilisez --ca-file { $path } : le fichier d'autorité utilisé ({ $given }) n'a pas signé ce certificat
+doctor-tls-ca-file-not-issuer = Le fichier d'autorité utilisé ({ $given }) n'a pas signé ce certificat : il contient peut-être un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis. Demandez à l'exploitant de la passerelle le certificat actuel de son autorité (PEM)
 doctor-tls-expired = { $issued } : expiré
 doctor-tls-expired-ago = { $issued } : expiré depuis { $days ->
         [one] { $days } jour

@@ -1083,6 +1083,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: l'emittente non è attendibile qu
 doctor-tls-add-ca-file = Aggiungere --ca-file { $path }
 doctor-tls-add-ca-of = Aggiungere --ca-file FILE, dove FILE è il certificato (PEM) di { $issuer }; chiederlo all'amministratore di rete
 doctor-tls-add-ca = Aggiungere --ca-file FILE con il certificato (PEM) dell'autorità emittente
+doctor-tls-use-ca-file = Usare --ca-file { $path }: il file dell'autorità in uso ({ $given }) non ha firmato questo certificato
+doctor-tls-ca-file-not-issuer = Il file dell'autorità in uso ({ $given }) non ha firmato questo certificato: forse contiene un certificato server invece della sua autorità, o un'autorità rifatta da allora. Chiedere a chi gestisce il gateway il certificato attuale della sua autorità (PEM)
 doctor-tls-expired = { $issued }: scaduto
 doctor-tls-expired-ago = { $issued }: scaduto da { $days ->
         [one] { $days } giorno

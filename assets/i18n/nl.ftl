@@ -1077,6 +1077,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: de uitgever wordt hier niet vertr
 doctor-tls-add-ca-file = Voeg --ca-file { $path } toe
 doctor-tls-add-ca-of = Voeg --ca-file BESTAND toe, met als BESTAND het certificaat (PEM) van { $issuer }; vraag het aan de netwerkbeheerder
 doctor-tls-add-ca = Voeg --ca-file BESTAND toe met het certificaat (PEM) van de uitgevende instantie
+doctor-tls-use-ca-file = Gebruik --ca-file { $path }: het gebruikte autoriteitsbestand ({ $given }) heeft dit certificaat niet ondertekend
+doctor-tls-ca-file-not-issuer = Het gebruikte autoriteitsbestand ({ $given }) heeft dit certificaat niet ondertekend: het bevat misschien een servercertificaat in plaats van de autoriteit, of een sindsdien opnieuw gemaakte autoriteit. Vraag de beheerder van de gateway het huidige certificaat van de autoriteit (PEM)
 doctor-tls-expired = { $issued }: verlopen
 doctor-tls-expired-ago = { $issued }: { $days ->
         [one] { $days } dag

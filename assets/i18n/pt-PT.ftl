@@ -1073,6 +1073,8 @@ doctor-tls-unknown-issuer-proxy = { $issued }: o emissor não é de confiança a
 doctor-tls-add-ca-file = Acrescente --ca-file { $path }
 doctor-tls-add-ca-of = Acrescente --ca-file FICHEIRO, em que FICHEIRO é o certificado (PEM) de { $issuer }; peça-o ao administrador da rede
 doctor-tls-add-ca = Acrescente --ca-file FICHEIRO com o certificado (PEM) da autoridade emissora
+doctor-tls-use-ca-file = Use --ca-file { $path }: o ficheiro de autoridade em uso ({ $given }) não assinou este certificado
+doctor-tls-ca-file-not-issuer = O ficheiro de autoridade em uso ({ $given }) não assinou este certificado: talvez contenha um certificado de servidor em vez da autoridade, ou uma autoridade refeita desde então. Peça a quem opera o gateway o certificado atual da autoridade (PEM)
 doctor-tls-expired = { $issued }: vencido
 doctor-tls-expired-ago = { $issued }: vencido há { $days ->
         [one] { $days } dia

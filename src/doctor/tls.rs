@@ -78,7 +78,8 @@ where
             )
         },
     );
-    tls_outcome(report, outcome, leaf.as_ref(), issued, proxy)
+    let trusted = net.ca_file.as_deref();
+    tls_outcome(report, outcome, leaf.as_ref(), issued, proxy, trusted)
 }
 
 /// The handshake's outcome as the TLS line (and, for a certificate the
@@ -89,6 +90,7 @@ fn tls_outcome(
     leaf: Option<&CertSummary>,
     issued: Words,
     proxy: Option<&ProxyChoice>,
+    trusted: Option<&std::path::Path>,
 ) -> Option<Connection> {
     match outcome {
         None => {
@@ -134,7 +136,7 @@ fn tls_outcome(
         Some(Err(e)) => {
             let problem =
                 TlsProblem::find(&e).unwrap_or_else(|| TlsProblem::Other(sanitize(&e.to_string())));
-            let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy);
+            let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy, trusted);
             match problem {
                 TlsProblem::CertificateRequired
                 | TlsProblem::ClientCertificateRefused(_)
@@ -160,6 +162,7 @@ fn tls_failure(
     issued: &Words,
     leaf: Option<&CertSummary>,
     proxy: Option<&ProxyChoice>,
+    trusted: Option<&std::path::Path>,
 ) -> (Words, Words) {
     let issued = issued.clone();
     match problem {
@@ -169,6 +172,16 @@ fn tls_failure(
                 .map(std::path::Path::new)
                 .filter(|p| p.is_absolute() && p.is_file());
             let remedy = match (named_file, leaf) {
+                // An authority file is in use already: it is the wrong one.
+                (Some(file), _) if trusted.is_some_and(|t| t != file) => words!(
+                    "doctor-tls-use-ca-file",
+                    path = file.display().to_string(),
+                    given = trusted.map(|t| t.display().to_string()).unwrap_or_default()
+                ),
+                (_, _) if trusted.is_some() => words!(
+                    "doctor-tls-ca-file-not-issuer",
+                    given = trusted.map(|t| t.display().to_string()).unwrap_or_default()
+                ),
                 (Some(file), _) => {
                     words!("doctor-tls-add-ca-file", path = file.display().to_string())
                 }

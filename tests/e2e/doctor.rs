@@ -312,6 +312,23 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
     assert!(!text.contains("Add --ca-file"), "{text}");
 
+    // A --ca-file given already, but the wrong one (the server's own
+    // certificate, a common mistake): not "Add --ca-file", but use the
+    // right one instead of it.
+    let wrong = dir.path().join("cert.pem").display().to_string();
+    let out = doctor(
+        home.path(),
+        &["--api", &server.url, "--car", "987654", "--ca-file", &wrong],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let remedy = format!(
+        "Use --ca-file {}: the authority file in use ({wrong}) did not sign this certificate",
+        ca.display()
+    );
+    assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
+    assert!(!text.contains("Add --ca-file"), "{text}");
+
     let ca_arg = ca.display().to_string();
     let out = doctor(
         home.path(),
