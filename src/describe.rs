@@ -185,6 +185,7 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
 /// detail in brackets).
 pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     match error {
+        crate::wire::DecodeError::Empty => tr!(lang, "answer-empty"),
         crate::wire::DecodeError::NotJson(detail) => {
             tr!(lang, "answer-not-json", detail = detail.clone())
         }

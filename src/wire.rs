@@ -162,6 +162,8 @@ pub struct TruthStep {
 /// What was wrong with a 2xx answer's body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
+    #[error("the answer is empty")]
+    Empty,
     #[error("the answer is not JSON ({0})")]
     NotJson(String),
     #[error("the answer is JSON of the wrong shape: {0}")]
@@ -261,7 +263,7 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
 
 fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(DecodeError::NotJson("the body is empty".into()));
+        return Err(DecodeError::Empty);
     }
     serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))
 }
@@ -444,7 +446,7 @@ mod tests {
             decode_list(b"<html>"),
             Err(DecodeError::NotJson(_))
         ));
-        assert!(matches!(decode_list(b""), Err(DecodeError::NotJson(_))));
+        assert!(matches!(decode_list(b""), Err(DecodeError::Empty)));
         assert!(matches!(
             decode_next(b"42"),
             Err(DecodeError::WrongShape(_))

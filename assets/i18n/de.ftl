@@ -308,6 +308,7 @@ gw-timed-out-proxy = keine Antwort innerhalb von { $secs } s vom Gateway unter {
 gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 answer-not-json = die Antwort ist kein JSON ({ $detail })
+answer-empty = die Antwort ist leer, erwartet war eine Schrittliste als JSON
 answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schrittliste ({ $detail })
 gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
 gw-redirect-refused = das Gateway leitete { $from } nach { $to } um, zu einem anderen Server oder auf eine ungesicherte Verbindung; stepwise folgt dem nicht. Bei --api die eigene Adresse des Gateways angeben

@@ -354,6 +354,7 @@ gw-timed-out-proxy = no answer within { $secs } s from the gateway at { $base } 
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 answer-not-json = the answer is not JSON ({ $detail })
+answer-empty = the answer is empty, where a JSON steps list was expected
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
 gw-redirect-refused = the gateway redirected { $from } to { $to }, another server or a connection that is not secure; stepwise does not follow it. Give --api the gateway's own address

@@ -311,6 +311,7 @@ gw-timed-out-proxy = ninguna respuesta en { $secs } s de la pasarela en { $base 
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 answer-not-json = la respuesta no es JSON ({ $detail })
+answer-empty = la respuesta está vacía, cuando se esperaba una lista de pasos en JSON
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
 gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela

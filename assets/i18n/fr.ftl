@@ -311,6 +311,7 @@ gw-timed-out-proxy = aucune réponse en { $secs } s de la passerelle { $base } v
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
 gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
 answer-not-json = la réponse n'est pas du JSON ({ $detail })
+answer-empty = la réponse est vide, alors qu'une liste d'étapes en JSON était attendue
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
 gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
 gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle

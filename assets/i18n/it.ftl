@@ -308,6 +308,7 @@ gw-timed-out-proxy = nessuna risposta entro { $secs } s dal gateway { $base } tr
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
 gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
 answer-not-json = la risposta non è JSON ({ $detail })
+answer-empty = la risposta è vuota, mentre era attesa una lista di passi in JSON
 answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi ({ $detail })
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
 gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway

@@ -308,6 +308,7 @@ gw-timed-out-proxy = geen antwoord binnen { $secs } s van de gateway op { $base 
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
 gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
 answer-not-json = het antwoord is geen JSON ({ $detail })
+answer-empty = het antwoord is leeg, waar een lijst met stappen in JSON verwacht werd
 answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met stappen ({ $detail })
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
 gw-redirect-refused = de gateway leidde { $from } om naar { $to }, een andere server of een onbeveiligde verbinding; stepwise volgt dat niet. Geef bij --api het eigen adres van de gateway

@@ -315,6 +315,7 @@ gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } pel
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
 answer-not-json = a resposta não é JSON ({ $detail })
+answer-empty = a resposta está vazia, quando se esperava uma lista de passos em JSON
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma conexão não segura; o stepwise não segue o redirecionamento. Informe em --api o endereço do próprio gateway

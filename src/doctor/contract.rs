@@ -122,6 +122,7 @@ impl<'a> Caller<'a> {
 /// Why a 2xx answer's body could not be read, in the catalogue's words.
 fn decode_arg(error: &wire::DecodeError) -> Arg {
     match error {
+        wire::DecodeError::Empty => words!("answer-empty"),
         wire::DecodeError::NotJson(detail) => words!("answer-not-json", detail = detail.clone()),
         wire::DecodeError::WrongShape(detail) => {
             words!("answer-wrong-shape", detail = detail.clone())

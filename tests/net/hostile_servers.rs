@@ -478,6 +478,21 @@ async fn a_200_body_that_is_not_json_is_a_bad_answer() {
     );
 }
 
+/// An empty 200 is named as empty, in the chosen language (no English
+/// parser text inside German words).
+#[tokio::test]
+async fn an_empty_200_is_named_empty_in_the_chosen_language() {
+    let server = canned("200 OK", &["Content-Type: application/json"], "").await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
+        matches!(error, GatewayError::BadAnswer(DecodeError::Empty)),
+        "{error:?}"
+    );
+    let de = stepwise::describe::gateway_error(stepwise::text::Lang::De, &error);
+    assert!(de.contains("die Antwort ist leer"), "{de}");
+    assert!(!de.contains("empty"), "{de}");
+}
+
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_a_bad_answer() {
     let server = canned("200 OK", &["Content-Type: application/json"], "[1,2]").await;
