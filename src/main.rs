@@ -132,15 +132,56 @@ fn main() -> ExitCode {
     }
 }
 
-/// Why a file cannot be read, in `lang` when it is past its size cap.
+/// Why a file cannot be read, in `lang` (the system's own words only for
+/// a cause without words here).
 fn io_words(lang: Lang, e: &std::io::Error) -> String {
-    match stepwise::files::too_large(e) {
-        Some(cap) => tr!(
+    use std::io::ErrorKind;
+    if let Some(cap) = stepwise::files::too_large(e) {
+        return tr!(
             lang,
             "err-file-too-large",
             limit = stepwise::text::num(cap.limit / 1024)
+        );
+    }
+    match e.kind() {
+        ErrorKind::NotFound => tr!(lang, "err-io-not-found"),
+        ErrorKind::PermissionDenied => tr!(lang, "err-io-denied"),
+        ErrorKind::IsADirectory => tr!(lang, "err-io-folder"),
+        ErrorKind::InvalidData => tr!(lang, "err-io-not-text"),
+        _ => e.to_string(),
+    }
+}
+
+/// Why a scenario file cannot be served, in `lang`.
+fn scenario_words(lang: Lang, error: &stepwise::sim::ScenarioError) -> String {
+    use stepwise::sim::{ScenarioError, ScenarioProblem};
+    match error {
+        ScenarioError::Unreadable { path, error } => tr!(
+            lang,
+            "scenario-unreadable",
+            path = path.clone(),
+            error = io_words(lang, error)
         ),
-        None => e.to_string(),
+        ScenarioError::Invalid { path, problem } => {
+            let path = path.clone();
+            match problem {
+                ScenarioProblem::NotJson(detail) => tr!(
+                    lang,
+                    "scenario-not-json",
+                    path = path,
+                    detail = detail.clone()
+                ),
+                ScenarioProblem::BadId(id) => {
+                    tr!(lang, "scenario-bad-id", path = path, id = id.clone())
+                }
+                ScenarioProblem::IdTwice(id) => {
+                    tr!(lang, "scenario-id-twice", path = path, id = id.clone())
+                }
+                ScenarioProblem::StepNames(id) => {
+                    tr!(lang, "scenario-step-names", path = path, id = id.clone())
+                }
+            }
+        }
     }
 }
 
@@ -503,10 +544,11 @@ fn serve(
     {
         Ok(s) => s,
         Err(e) => {
+            let lang = chosen_lang();
             return fail(tr!(
-                chosen_lang(),
+                lang,
                 "cli-arg-scenario-bad",
-                error = e.to_string()
+                error = scenario_words(lang, &e)
             ));
         }
     };

@@ -844,6 +844,11 @@ cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).
 cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die Meldung steht oben); die Protokolldatei enthält die Einzelheiten für den Support.
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
+scenario-unreadable = das Szenario { $path } ist nicht lesbar: { $error }
+scenario-not-json = das Szenario { $path } ist kein JSON eines Szenarios ({ $detail })
+scenario-bad-id = das Szenario { $path }: die carAssociationID { $id } besteht nicht nur aus Buchstaben, Ziffern, - oder _
+scenario-id-twice = das Szenario { $path }: die carAssociationID { $id } kommt zweimal vor
+scenario-step-names = das Szenario { $path }: jeder Schritt von { $id } braucht einen Namen, jeden Namen nur einmal
 cli-arg-addr-unresolved = --addr { $addr } kann nicht aufgelöst werden: { $error }. Eine IP-Adresse oder einen diesem Rechner bekannten Hostnamen angeben, z. B. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ergibt keine Adresse. Eine IP-Adresse angeben, z. B. 127.0.0.1:8080
 cli-arg-listen-failed = auf { $addr } kann nicht gelauscht werden: { $error }. Eine andere --addr wählen
@@ -900,6 +905,10 @@ err-token-text-bearer = das Token in { $from } beginnt mit dem Wort Bearer: das 
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält
+err-io-not-found = Datei nicht gefunden
+err-io-denied = Zugriff verweigert (dieser Benutzer darf sie nicht lesen)
+err-io-folder = das ist ein Ordner, keine Datei
+err-io-not-text = das ist kein UTF-8-Text
 # URLs
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei

@@ -852,6 +852,11 @@ cli-arg-report-written = Session report written to { $path }
 cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).
 cli-arg-internal-error = stepwise stopped after an internal error (its message is above); the log file has the details for support.
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
+scenario-unreadable = cannot read the scenario { $path }: { $error }
+scenario-not-json = the scenario { $path } is not a scenario's JSON ({ $detail })
+scenario-bad-id = the scenario { $path }: the carAssociationID { $id } is not made of letters, digits, - or _
+scenario-id-twice = the scenario { $path }: the carAssociationID { $id } appears twice
+scenario-step-names = the scenario { $path }: every step of { $id } needs a name, each name once
 cli-arg-addr-unresolved = cannot resolve --addr { $addr }: { $error }. Give an IP address or a host name this machine knows, e.g. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } resolves to no address. Give an IP address, e.g. 127.0.0.1:8080
 cli-arg-listen-failed = cannot listen on { $addr }: { $error }. Choose another --addr
@@ -908,6 +913,10 @@ err-token-text-bearer = the token in { $from } starts with the word Bearer: drop
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
+err-io-not-found = no such file
+err-io-denied = permission denied (this user may not read it)
+err-io-folder = it is a folder, not a file
+err-io-not-text = it is not UTF-8 text
 # URLs
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file

@@ -853,6 +853,11 @@ cli-arg-report-written = Informe de sesión escrito en { $path }
 cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).
 cli-arg-internal-error = stepwise se detuvo tras un error interno (el mensaje está arriba); el archivo de registro tiene los detalles para soporte.
 cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario
+scenario-unreadable = no se puede leer el escenario { $path }: { $error }
+scenario-not-json = el escenario { $path } no es el JSON de un escenario ({ $detail })
+scenario-bad-id = el escenario { $path }: el carAssociationID { $id } no está hecho de letras, dígitos, - o _
+scenario-id-twice = el escenario { $path }: el carAssociationID { $id } aparece dos veces
+scenario-step-names = el escenario { $path }: cada paso de { $id } necesita un nombre, cada nombre una sola vez
 cli-arg-addr-unresolved = no se puede resolver --addr { $addr }: { $error }. Indique una dirección IP o un nombre de host que esta máquina conozca, p. ej. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } no da ninguna dirección. Indique una dirección IP, p. ej. 127.0.0.1:8080
 cli-arg-listen-failed = no se puede escuchar en { $addr }: { $error }. Elija otra --addr
@@ -909,6 +914,10 @@ err-token-text-bearer = el token en { $from } empieza por la palabra Bearer: qui
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
+err-io-not-found = el archivo no existe
+err-io-denied = permiso denegado (este usuario no puede leerlo)
+err-io-folder = es una carpeta, no un archivo
+err-io-not-text = no es texto UTF-8
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración

@@ -850,6 +850,11 @@ cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
 cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
 cli-arg-scenario-bad = { $error }. Corrigez le fichier ou retirez --scenario
+scenario-unreadable = impossible de lire le scénario { $path } : { $error }
+scenario-not-json = le scénario { $path } n'est pas le JSON d'un scénario ({ $detail })
+scenario-bad-id = le scénario { $path } : le carAssociationID { $id } n'est pas fait de lettres, chiffres, - ou _
+scenario-id-twice = le scénario { $path } : le carAssociationID { $id } apparaît deux fois
+scenario-step-names = le scénario { $path } : chaque étape de { $id } doit avoir un nom, chaque nom une seule fois
 cli-arg-addr-unresolved = impossible de résoudre --addr { $addr } : { $error }. Donnez une adresse IP ou un nom d'hôte connu de cette machine, par ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } ne donne aucune adresse. Donnez une adresse IP, par ex. 127.0.0.1:8080
 cli-arg-listen-failed = impossible d'écouter sur { $addr } : { $error }. Choisissez une autre --addr
@@ -906,6 +911,10 @@ err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : re
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
+err-io-not-found = fichier introuvable
+err-io-denied = permission refusée (cet utilisateur ne peut pas le lire)
+err-io-folder = c'est un dossier, pas un fichier
+err-io-not-text = ce n'est pas du texte UTF-8
 # URL
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration

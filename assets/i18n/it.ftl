@@ -847,6 +847,11 @@ cli-arg-report-written = Rapporto di sessione scritto in { $path }
 cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).
 cli-arg-internal-error = stepwise si è fermato dopo un errore interno (il messaggio è qui sopra); il file di log contiene i dettagli per l'assistenza.
 cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario
+scenario-unreadable = impossibile leggere lo scenario { $path }: { $error }
+scenario-not-json = lo scenario { $path } non è il JSON di uno scenario ({ $detail })
+scenario-bad-id = lo scenario { $path }: il carAssociationID { $id } non è fatto di lettere, cifre, - o _
+scenario-id-twice = lo scenario { $path }: il carAssociationID { $id } compare due volte
+scenario-step-names = lo scenario { $path }: ogni passo di { $id } deve avere un nome, ciascun nome una sola volta
 cli-arg-addr-unresolved = impossibile risolvere --addr { $addr }: { $error }. Indicare un indirizzo IP o un nome host noto a questa macchina, ad es. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } non corrisponde ad alcun indirizzo. Indicare un indirizzo IP, ad es. 127.0.0.1:8080
 cli-arg-listen-failed = impossibile mettersi in ascolto su { $addr }: { $error }. Scegliere un altro --addr
@@ -903,6 +908,10 @@ err-token-text-bearer = il token in { $from } comincia con la parola Bearer: tog
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
+err-io-not-found = file inesistente
+err-io-denied = permesso negato (questo utente non può leggerlo)
+err-io-folder = è una cartella, non un file
+err-io-not-text = non è testo UTF-8
 # URL
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione

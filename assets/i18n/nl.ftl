@@ -844,6 +844,11 @@ cli-arg-report-written = Sessierapport geschreven naar { $path }
 cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).
 cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding staat hierboven); het logbestand bevat de details voor support.
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
+scenario-unreadable = het scenario { $path } is niet leesbaar: { $error }
+scenario-not-json = het scenario { $path } is geen JSON van een scenario ({ $detail })
+scenario-bad-id = het scenario { $path }: de carAssociationID { $id } bestaat niet uit letters, cijfers, - of _
+scenario-id-twice = het scenario { $path }: de carAssociationID { $id } komt twee keer voor
+scenario-step-names = het scenario { $path }: elke stap van { $id } heeft een naam nodig, elke naam één keer
 cli-arg-addr-unresolved = kan --addr { $addr } niet opzoeken: { $error }. Geef een IP-adres of een hostnaam die deze machine kent, bijv. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } levert geen adres op. Geef een IP-adres, bijv. 127.0.0.1:8080
 cli-arg-listen-failed = kan niet luisteren op { $addr }: { $error }. Kies een ander --addr
@@ -900,6 +905,10 @@ err-token-text-bearer = het token in { $from } begint met het woord Bearer: haal
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
+err-io-not-found = bestand niet gevonden
+err-io-denied = toegang geweigerd (deze gebruiker mag het niet lezen)
+err-io-folder = dat is een map, geen bestand
+err-io-not-text = dat is geen UTF-8-tekst
 # URL's
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand

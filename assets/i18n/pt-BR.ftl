@@ -858,6 +858,11 @@ cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } registra isso).
 cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o arquivo de log tem os detalhes para o suporte.
 cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario
+scenario-unreadable = não foi possível ler o cenário { $path }: { $error }
+scenario-not-json = o cenário { $path } não é o JSON de um cenário ({ $detail })
+scenario-bad-id = o cenário { $path }: o carAssociationID { $id } não é feito de letras, dígitos, - ou _
+scenario-id-twice = o cenário { $path }: o carAssociationID { $id } aparece duas vezes
+scenario-step-names = o cenário { $path }: cada passo de { $id } precisa de um nome, cada nome uma só vez
 cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
 cli-arg-listen-failed = não foi possível escutar em { $addr }: { $error }. Escolha outro --addr
@@ -916,6 +921,10 @@ err-token-text-bearer = o token em { $from } começa com a palavra Bearer: tire 
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
+err-io-not-found = arquivo não encontrado
+err-io-denied = permissão negada (este usuário não pode lê-lo)
+err-io-folder = é uma pasta, não um arquivo
+err-io-not-text = não é texto UTF-8
 # URLs
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração

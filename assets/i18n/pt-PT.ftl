@@ -839,6 +839,11 @@ cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scrip
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).
 cli-arg-scenario-bad = { $error }. Corrija o ficheiro ou retire --scenario
+scenario-unreadable = não foi possível ler o cenário { $path }: { $error }
+scenario-not-json = o cenário { $path } não é o JSON de um cenário ({ $detail })
+scenario-bad-id = o cenário { $path }: o carAssociationID { $id } não é feito de letras, algarismos, - ou _
+scenario-id-twice = o cenário { $path }: o carAssociationID { $id } aparece duas vezes
+scenario-step-names = o cenário { $path }: cada passo de { $id } precisa de um nome, cada nome uma só vez
 cli-arg-addr-unresolved = não foi possível resolver --addr { $addr }: { $error }. Indique um endereço IP ou um nome de host que esta máquina conheça, p. ex. 127.0.0.1:8080
 cli-arg-addr-nothing = --addr { $addr } não resulta em nenhum endereço. Indique um endereço IP, p. ex. 127.0.0.1:8080
 cli-arg-listen-failed = não foi possível escutar em { $addr }: { $error }. Escolha outro --addr
@@ -1313,5 +1318,9 @@ doctor-token-fix-login = Execute `stepwise login`
 
 err-config-token-not-text = o ficheiro de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um ficheiro destes alguma vez contém
+err-io-not-found = ficheiro não encontrado
+err-io-denied = permissão negada (este utilizador não o pode ler)
+err-io-folder = é uma pasta, não um ficheiro
+err-io-not-text = não é texto UTF-8
 gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou uma cache entre aqui e o gateway está a trocar as respostas
 gw-title-redirect = Redirecionamento não seguido

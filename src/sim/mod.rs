@@ -26,7 +26,7 @@ pub use auth::{Auth, AuthCounts, AuthOptions};
 pub use events::{DEFAULT_KEEP_ALIVE, DEFAULT_POLL_INTERVAL, Live, MAX_STREAM_IDS, etag_of};
 pub use openapi::{openapi_json, openapi_json_at};
 pub use routes::{Shared, router};
-pub use scenario::{Scenario, fleet_id};
+pub use scenario::{Scenario, ScenarioError, ScenarioProblem, fleet_id};
 pub use state::{DEVICE_LIMIT, ListAnswer, NO_STEP_CODE, SimError, SimState};
 
 use crate::secret::Secret;

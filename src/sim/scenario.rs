@@ -81,31 +81,39 @@ impl Scenario {
         self
     }
 
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = crate::files::read_text_capped(path, crate::files::LIST_FILE_LIMIT)
-            .map_err(|e| format!("cannot read the scenario {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("the scenario {} is not valid: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let text = crate::files::read_text_capped(path, crate::files::LIST_FILE_LIMIT).map_err(
+            |error| ScenarioError::Unreadable {
+                path: path.display().to_string(),
+                error,
+            },
+        )?;
+        Self::parse(&text).map_err(|problem| ScenarioError::Invalid {
+            path: path.display().to_string(),
+            problem,
+        })
     }
 
     /// Parses and checks a scenario: unique ids and step names, steps kept in
     /// ascending order.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut scenario: Scenario = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ScenarioProblem> {
+        let mut scenario: Scenario = serde_json::from_str(text)
+            .map_err(|e| ScenarioProblem::NotJson(crate::steps::sanitize(&e.to_string())))?;
         let mut ids = HashSet::new();
         for assoc in &mut scenario.associations {
             let id = &assoc.car_association_id;
             if !crate::steps::is_id(id) {
-                return Err(format!(
-                    "carAssociationID {id:?} must be letters, digits, - or _"
-                ));
+                return Err(ScenarioProblem::BadId(crate::steps::sanitize_capped(
+                    id, 24,
+                )));
             }
             if !ids.insert(id.clone()) {
-                return Err(format!("carAssociationID {id} appears twice"));
+                return Err(ScenarioProblem::IdTwice(id.clone()));
             }
             let mut names = HashSet::new();
             for step in &assoc.steps {
                 if step.name.is_empty() || !names.insert(step.name.as_str()) {
-                    return Err(format!("{id}: step names must be present and unique"));
+                    return Err(ScenarioProblem::StepNames(id.clone()));
                 }
             }
             assoc
@@ -114,6 +122,33 @@ impl Scenario {
         }
         Ok(scenario)
     }
+}
+
+/// A scenario file that cannot be used, as data (the words are the
+/// catalogue's, in the CLI).
+#[derive(Debug)]
+pub enum ScenarioError {
+    Unreadable {
+        path: String,
+        error: std::io::Error,
+    },
+    Invalid {
+        path: String,
+        problem: ScenarioProblem,
+    },
+}
+
+/// What is wrong inside a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioProblem {
+    /// Not JSON of a scenario: the parser's detail.
+    NotJson(String),
+    /// A carAssociationID that is not letters, digits, `-` or `_`.
+    BadId(String),
+    /// A carAssociationID given twice.
+    IdTwice(String),
+    /// A vehicle's step without a name, or a name given twice.
+    StepNames(String),
 }
 
 #[cfg(test)]
@@ -160,10 +195,24 @@ mod tests {
 
     #[test]
     fn bad_scenarios_are_refused_with_reasons() {
-        assert!(Scenario::parse("{}").is_err());
+        assert!(matches!(
+            Scenario::parse("{}"),
+            Err(ScenarioProblem::NotJson(_))
+        ));
         let twice = r#"{"associations":[{"carAssociationID":"1","steps":[]},{"carAssociationID":"1","steps":[]}]}"#;
-        assert!(Scenario::parse(twice).unwrap_err().contains("twice"));
+        assert_eq!(
+            Scenario::parse(twice).unwrap_err(),
+            ScenarioProblem::IdTwice("1".into())
+        );
         let dup = r#"{"associations":[{"carAssociationID":"1","steps":[{"name":"a","order":1,"done":true},{"name":"a","order":2,"done":true}]}]}"#;
-        assert!(Scenario::parse(dup).unwrap_err().contains("unique"));
+        assert_eq!(
+            Scenario::parse(dup).unwrap_err(),
+            ScenarioProblem::StepNames("1".into())
+        );
+        let bad = r#"{"associations":[{"carAssociationID":"9 9","steps":[]}]}"#;
+        assert_eq!(
+            Scenario::parse(bad).unwrap_err(),
+            ScenarioProblem::BadId("9 9".into())
+        );
     }
 }

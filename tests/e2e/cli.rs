@@ -710,6 +710,39 @@ fn every_subcommand_refuses_a_global_option_it_would_ignore() {
     assert!(!stderr(&out).contains("does not use"), "{}", stderr(&out));
 }
 
+/// A scenario file that cannot be served is named in the chosen language,
+/// the system's and the checks' causes included: no English in German.
+#[test]
+fn a_bad_scenario_is_named_in_the_chosen_language() {
+    let home = home();
+    let twice = home.path().join("twice.json");
+    std::fs::write(
+        &twice,
+        r#"{"associations":[{"carAssociationID":"7","steps":[]},{"carAssociationID":"7","steps":[]}]}"#,
+    )
+    .unwrap();
+    let cases = [
+        (
+            "/nonexistent/scenario.json".to_owned(),
+            "das Szenario /nonexistent/scenario.json ist nicht lesbar: Datei nicht gefunden",
+        ),
+        (
+            twice.display().to_string(),
+            "die carAssociationID 7 kommt zweimal vor",
+        ),
+    ];
+    for (path, words) in cases {
+        let out = run(home.path(), &["--lang", "de", "serve", "--scenario", &path]);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains(words), "{err}");
+        assert!(err.contains("Die Datei korrigieren"), "{err}");
+        for english in ["cannot", "No such file", "appears twice", "the scenario"] {
+            assert!(!err.contains(english), "{english:?} in {err}");
+        }
+    }
+}
+
 /// `stepwise serve` as a child process, killed when dropped.
 struct Serve {
     child: std::process::Child,
