@@ -488,6 +488,12 @@ fn rejected_line(
             )
         })
         .unwrap_or_default();
+    // The gateway's message that says what the words say already (the
+    // contract's own 403 text) is not repeated in brackets.
+    let said = match (message, body.code) {
+        (Some(m), None) if what.to_lowercase().contains(&m.trim().to_lowercase()) => String::new(),
+        _ => said,
+    };
     let via = via_proxy(lang, proxy);
     format!("HTTP {status}{via}: {what}{said}. {todo}.{sdk}")
 }
@@ -515,6 +521,30 @@ mod tests {
         );
         assert!(line.contains("App code 2346"));
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn a_gateway_message_that_repeats_the_words_is_not_bracketed() {
+        let line = |message: &str| {
+            gateway_error(
+                Lang::En,
+                &GatewayError::Rejected {
+                    status: 403,
+                    kind: Rejection::WrongDevice,
+                    body: ErrorBody::new(None, message),
+                    retry_after: None,
+                    proxy: None,
+                },
+            )
+        };
+        let same = line("This stepsID belongs to another device");
+        assert_eq!(
+            same.matches("belongs to another device").count(),
+            1,
+            "{same}"
+        );
+        let other = line("device 42 is not the owner");
+        assert!(other.contains("(device 42 is not the owner)"), "{other}");
     }
 
     #[test]

@@ -835,7 +835,7 @@ cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffer
 } korrigieren oder entfernen
 cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps braucht --car ID oder --steps-id ID
+cli-arg-steps-needs-car = steps braucht --car ID, --cars DATEI oder --steps-id ID
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
 cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color
@@ -957,7 +957,7 @@ err-store-file-create = die Anmeldedatei { $path } lässt sich nicht anlegen: { 
 err-store-file-write = die Anmeldedatei { $path } lässt sich nicht schreiben: { $kind }. Die Berechtigungen des Datenordners prüfen
 err-store-file-replace = die Anmeldedatei { $path } lässt sich nicht ersetzen: { $kind }. Die Berechtigungen des Datenordners prüfen
 # Anmelden im einfachen Terminal: stepwise login, logout und auth status
-err-login-no-gateway = { $command } braucht ein Gateway: --api URL (oder STEPWISE_API) angeben. Der eingebaute Simulator braucht keine Anmeldung
+err-login-no-gateway = { $command } braucht ein Gateway: --api URL (oder STEPWISE_API oder `api` in der Konfigurationsdatei) angeben. Der eingebaute Simulator braucht keine Anmeldung
 err-login-cancelled = Anmeldung abgebrochen; nichts wurde aufbewahrt
 err-login-keep-failed = das Token ließ sich nicht aufbewahren: { $detail }
 err-login-read-failed = das Token ließ sich nicht lesen: { $detail }

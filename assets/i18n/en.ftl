@@ -843,7 +843,7 @@ cars-bad = { $lines }: not a carAssociationID (1 to { $max } letters, digits, '-
 }
 cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per line
 cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps needs --car ID or --steps-id ID
+cli-arg-steps-needs-car = steps needs --car ID, --cars FILE or --steps-id ID
 cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
 cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
@@ -965,7 +965,7 @@ err-store-file-create = cannot create the login file { $path }: { $kind }. Check
 err-store-file-write = cannot write the login file { $path }: { $kind }. Check the data directory's permissions
 err-store-file-replace = cannot replace the login file { $path }: { $kind }. Check the data directory's permissions
 # Signing in from a plain terminal: stepwise login, logout and auth status
-err-login-no-gateway = { $command } needs a gateway: give --api URL (or STEPWISE_API). The embedded simulator needs no sign-in
+err-login-no-gateway = { $command } needs a gateway: give --api URL (or STEPWISE_API, or `api` in the config file). The embedded simulator needs no sign-in
 err-login-cancelled = sign-in cancelled; nothing was kept
 err-login-keep-failed = keeping the token failed: { $detail }
 err-login-read-failed = reading the token failed: { $detail }

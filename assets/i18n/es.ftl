@@ -844,7 +844,7 @@ cars-bad = { $lines }: { $count ->
 }
 cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps necesita --car ID o --steps-id ID
+cli-arg-steps-needs-car = steps necesita --car ID, --cars ARCHIVO o --steps-id ID
 cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
 cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
@@ -966,7 +966,7 @@ err-store-file-create = no se puede crear el archivo de sesiones { $path }: { $k
 err-store-file-write = no se puede escribir el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 err-store-file-replace = no se puede reemplazar el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 # Iniciar sesión desde un terminal simple: stepwise login, logout y auth status
-err-login-no-gateway = { $command } necesita una pasarela: indique --api URL (o STEPWISE_API). El simulador integrado no necesita inicio de sesión
+err-login-no-gateway = { $command } necesita una pasarela: indique --api URL (o STEPWISE_API, o `api` en el archivo de configuración). El simulador integrado no necesita inicio de sesión
 err-login-cancelled = inicio de sesión cancelado; no se guardó nada
 err-login-keep-failed = no se pudo guardar el token: { $detail }
 err-login-read-failed = no se pudo leer el token: { $detail }

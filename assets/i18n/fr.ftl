@@ -841,7 +841,7 @@ cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffre
 }
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps a besoin de --car ID ou de --steps-id ID
+cli-arg-steps-needs-car = steps a besoin de --car ID, de --cars FICHIER ou de --steps-id ID
 cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color
@@ -963,7 +963,7 @@ err-store-file-create = impossible de créer le fichier de connexion { $path } 
 err-store-file-write = impossible d'écrire le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 # Se connecter depuis un terminal simple : stepwise login, logout et auth status
-err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API). Le simulateur intégré n'a pas besoin de connexion
+err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API, ou `api` dans le fichier de configuration). Le simulateur intégré n'a pas besoin de connexion
 err-login-cancelled = connexion annulée ; rien n'a été gardé
 err-login-keep-failed = impossible de garder le jeton : { $detail }
 err-login-read-failed = impossible de lire le jeton : { $detail }

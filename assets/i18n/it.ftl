@@ -838,7 +838,7 @@ cars-bad = { $lines }: non è un carAssociationID (da 1 a { $max } lettere, cifr
 }
 cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps ha bisogno di --car ID o di --steps-id ID
+cli-arg-steps-needs-car = steps ha bisogno di --car ID, di --cars FILE o di --steps-id ID
 cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
 cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
@@ -960,7 +960,7 @@ err-store-file-create = impossibile creare il file degli accessi { $path }: { $k
 err-store-file-write = impossibile scrivere il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 err-store-file-replace = impossibile sostituire il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 # Accedere da un terminale semplice: stepwise login, logout e auth status
-err-login-no-gateway = { $command } richiede un gateway: indicare --api URL (o STEPWISE_API). Il simulatore integrato non richiede l'accesso
+err-login-no-gateway = { $command } richiede un gateway: indicare --api URL (o STEPWISE_API, o `api` nel file di configurazione). Il simulatore integrato non richiede l'accesso
 err-login-cancelled = accesso annullato; non è stato conservato nulla
 err-login-keep-failed = impossibile conservare il token: { $detail }
 err-login-read-failed = impossibile leggere il token: { $detail }

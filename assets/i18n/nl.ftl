@@ -835,7 +835,7 @@ cars-bad = { $lines }: geen carAssociationID (1 tot { $max } letters, cijfers, '
 }
 cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps heeft --car ID of --steps-id ID nodig
+cli-arg-steps-needs-car = steps heeft --car ID, --cars BESTAND of --steps-id ID nodig
 cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
 cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
@@ -957,7 +957,7 @@ err-store-file-create = kan het loginbestand { $path } niet aanmaken: { $kind }.
 err-store-file-write = kan het loginbestand { $path } niet schrijven: { $kind }. Controleer de rechten van de datamap
 err-store-file-replace = kan het loginbestand { $path } niet vervangen: { $kind }. Controleer de rechten van de datamap
 # Inloggen in een gewone terminal: stepwise login, logout en auth status
-err-login-no-gateway = { $command } heeft een gateway nodig: geef --api URL (of STEPWISE_API). De ingebouwde simulator vraagt niet om inloggen
+err-login-no-gateway = { $command } heeft een gateway nodig: geef --api URL (of STEPWISE_API, of `api` in het configuratiebestand). De ingebouwde simulator vraagt niet om inloggen
 err-login-cancelled = inloggen geannuleerd; er is niets bewaard
 err-login-keep-failed = het token bewaren is mislukt: { $detail }
 err-login-read-failed = het token lezen is mislukt: { $detail }

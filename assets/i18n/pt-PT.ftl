@@ -831,7 +831,7 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
 }
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars FICHEIRO, p. ex. `stepwise fleet --cars ids.txt`
-cli-arg-steps-needs-car = steps precisa de --car ID ou --steps-id ID
+cli-arg-steps-needs-car = steps precisa de --car ID, --cars FICHEIRO ou --steps-id ID
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar num terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
@@ -946,7 +946,7 @@ err-store-file-create = não foi possível criar o ficheiro de logins { $path }:
 err-store-file-write = não foi possível gravar o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 err-store-file-replace = não foi possível substituir o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 # Login num terminal simples: stepwise login, logout e auth status
-err-login-no-gateway = { $command } precisa de um gateway: indique --api URL (ou STEPWISE_API). O simulador embutido não precisa de login
+err-login-no-gateway = { $command } precisa de um gateway: indique --api URL (ou STEPWISE_API, ou `api` no ficheiro de configuração). O simulador embutido não precisa de login
 err-login-cancelled = login cancelado; nada foi guardado
 err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }

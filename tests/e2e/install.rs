@@ -20,7 +20,7 @@ fn completions_are_generated_for_each_shell() {
         .get_subcommands()
         .map(|s| s.get_name().to_owned())
         .collect();
-    for shell in ["bash", "zsh", "fish", "powershell"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = stepwise(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let script = String::from_utf8(out.stdout).expect("UTF-8");
