@@ -48,6 +48,13 @@ pub async fn steps(
     let list = backend.gateway.list(&request).await?;
     let stdout = if json {
         json_line(&ListJson::new(&list, car.as_deref(), status))
+    } else if reset {
+        // Said, so a technician knows the cache reset was asked for.
+        format!(
+            "{}\n{}",
+            tr!(lang, "steps-reset-asked"),
+            checklist(&list, car.as_deref(), &backend.label(lang), status, lang)
+        )
     } else {
         checklist(&list, car.as_deref(), &backend.label(lang), status, lang)
     };
@@ -109,7 +116,11 @@ pub async fn steps_many(
         .collect();
     let label = backend.label(lang);
     let mut out = ManyOutcome {
-        stdout: String::new(),
+        stdout: if reset && !json {
+            format!("{}\n", tr!(lang, "steps-reset-asked"))
+        } else {
+            String::new()
+        },
         failures: Vec::new(),
         code: EXIT_CLEAR,
     };

@@ -334,6 +334,13 @@ fn reset_shows_the_truth_behind_a_stale_cache() {
         line.starts_with("[TODO]") && line.ends_with("<- NEXT"),
         "{line}"
     );
+    // The reset is said, first; without --reset nothing says so.
+    assert!(
+        stdout(&out).starts_with("The steps cache was reset (resetSteps=true)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&stale).contains("cache was reset"));
 }
 
 // ---------------------------------------------------------------- tokens
