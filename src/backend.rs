@@ -117,6 +117,19 @@ impl Backend {
         })
     }
 
+    /// Each demo vehicle's steps as the scenario starts them (name, done);
+    /// empty on a gateway.
+    pub fn demo_start(&self) -> std::collections::HashMap<String, Vec<(String, bool)>> {
+        self.scenario
+            .iter()
+            .flat_map(|s| &s.associations)
+            .map(|a| {
+                let steps = a.steps.iter().map(|s| (s.name.clone(), s.done)).collect();
+                (a.car_association_id.clone(), steps)
+            })
+            .collect()
+    }
+
     /// The association a hands-free demo opens (a new customer), on the
     /// embedded simulator only.
     pub fn demo_car(&self) -> Option<String> {

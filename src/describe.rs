@@ -22,31 +22,10 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             base = base.clone(),
             detail = detail.clone()
         ),
-        GatewayError::TimedOut {
-            base,
-            after,
-            proxy: Some(proxy),
-        } => tr!(
-            lang,
-            "gw-timed-out-proxy",
-            base = base.clone(),
-            proxy = proxy.clone(),
-            host = url::Url::parse(base)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_else(|| base.clone()),
-            secs = format!("{:.1}", after.as_secs_f64())
-        ),
-        GatewayError::TimedOut {
-            base,
-            after,
-            proxy: None,
-        } => tr!(
-            lang,
-            "gw-timed-out",
-            base = base.clone(),
-            secs = format!("{:.1}", after.as_secs_f64())
-        ),
+        GatewayError::TimedOut { .. }
+        | GatewayError::ConnectTimedOut { .. }
+        | GatewayError::ProxyUnreachable { .. }
+        | GatewayError::ProxyTunnel { .. } => connection_line(lang, error),
         GatewayError::Rejected {
             status,
             kind,
@@ -111,6 +90,41 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             said = in_brackets(said),
             via = via_proxy(lang, proxy.as_deref())
         ),
+        GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
+        GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
+        GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
+    }
+}
+
+/// A connection that did not come about or an answer that did not come,
+/// from the gateway or from the proxy in front of it.
+fn connection_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::TimedOut {
+            base,
+            after,
+            proxy: Some(proxy),
+        } => tr!(
+            lang,
+            "gw-timed-out-proxy",
+            base = base.clone(),
+            proxy = proxy.clone(),
+            host = url::Url::parse(base)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| base.clone()),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        GatewayError::TimedOut {
+            base,
+            after,
+            proxy: None,
+        } => tr!(
+            lang,
+            "gw-timed-out",
+            base = base.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
         GatewayError::ProxyUnreachable {
             proxy,
             from,
@@ -144,15 +158,13 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             from = *from,
             host = host.clone()
         ),
-        GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
-        GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
-        GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
         GatewayError::ConnectTimedOut { base, after } => tr!(
             lang,
             "gw-connect-timed-out",
             base = base.clone(),
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+        other => other.to_string(),
     }
 }
 

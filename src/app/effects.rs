@@ -29,7 +29,12 @@ const UNDER_WAY: usize = 256;
 /// The handles of request tasks kept before the first sweep of the ended.
 const SWEEP_FIRST: usize = 64;
 
+/// Each demo vehicle's steps as its scenario starts them: name, done.
+pub type DemoStart = HashMap<String, Vec<(String, bool)>>;
+
 pub struct Runner {
+    /// See [`Runner::with_demo_start`].
+    demo_start: Arc<DemoStart>,
     gateway: Arc<Gateway>,
     /// Places for requests under way (see [`UNDER_WAY`]).
     under_way: Arc<Semaphore>,
@@ -67,6 +72,7 @@ impl Runner {
             sign_in: None,
             login: Arc::new(Mutex::new(None)),
             sign_in_options: Arc::new(SignInOptions::default()),
+            demo_start: Arc::new(DemoStart::new()),
         }
     }
 
@@ -74,6 +80,14 @@ impl Runner {
     #[must_use]
     pub fn with_sign_in(mut self, options: SignInOptions) -> Self {
         self.sign_in_options = Arc::new(options);
+        self
+    }
+
+    /// Where the demo's vehicles start (each id's steps and whether done),
+    /// to tell a label that no longer says how a vehicle stands.
+    #[must_use]
+    pub fn with_demo_start(mut self, start: DemoStart) -> Self {
+        self.demo_start = Arc::new(start);
         self
     }
 
@@ -213,6 +227,7 @@ impl Runner {
             Effect::PanicInTask { car, id } => self.request(car, id, || async {
                 panic!("test panic in a request task, requested with STEPWISE_TEST_PANIC=task")
             }),
+            Effect::LoadDemoCars => load_demo_cars(gateway, tx, Arc::clone(&self.demo_start)),
             other => background(&gateway, &tx, other),
         }
     }
@@ -271,6 +286,40 @@ impl Runner {
     }
 }
 
+/// The demo's vehicles for the start screen: each with its label, and its
+/// progress when the demo's state has moved on from where the scenario
+/// starts (the label describes that start).
+fn load_demo_cars(gateway: Arc<Gateway>, tx: UnboundedSender<Msg>, start: Arc<DemoStart>) {
+    tokio::spawn(async move {
+        let Ok(cars) = tasks::caught(gateway.sim_associations()).await else {
+            return;
+        };
+        let cars = cars.map(|list| {
+            list.into_iter()
+                .map(|a| {
+                    let now: Vec<(String, bool)> =
+                        a.steps.iter().map(|s| (s.name.clone(), s.done)).collect();
+                    let moved = start
+                        .get(&a.car_association_id)
+                        .is_some_and(|begun| sorted(begun.clone()) != sorted(now.clone()));
+                    let done = now.iter().filter(|(_, done)| *done).count();
+                    DemoCar {
+                        id: a.car_association_id,
+                        label: a.label,
+                        progress: moved.then_some((done, now.len())),
+                    }
+                })
+                .collect()
+        });
+        let _ = tx.send(Msg::DemoCars(cars));
+    });
+}
+
+fn sorted(mut steps: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    steps.sort();
+    steps
+}
+
 /// The effects that concern no vehicle's requests: each on a task of its
 /// own, whose panic is logged and answered as a failure where one is
 /// awaited.
@@ -281,22 +330,6 @@ fn background(gateway: &Arc<Gateway>, tx: &UnboundedSender<Msg>, effect: Effect)
             tokio::spawn(async move {
                 let offered = tasks::caught(gateway.offers_guidance_pages()).await;
                 let _ = tx.send(Msg::PagesOffered(offered.unwrap_or(false)));
-            });
-        }
-        Effect::LoadDemoCars => {
-            tokio::spawn(async move {
-                let Ok(cars) = tasks::caught(gateway.sim_associations()).await else {
-                    return;
-                };
-                let cars = cars.map(|list| {
-                    list.into_iter()
-                        .map(|a| DemoCar {
-                            id: a.car_association_id,
-                            label: a.label,
-                        })
-                        .collect()
-                });
-                let _ = tx.send(Msg::DemoCars(cars));
             });
         }
         Effect::RememberId { data_dir, id } => {

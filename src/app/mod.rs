@@ -91,8 +91,9 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         cars = backend.demo_cars();
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut runner =
-        effects::Runner::new(backend.gateway.clone(), tx).with_sign_in(settings.signin.clone());
+    let mut runner = effects::Runner::new(backend.gateway.clone(), tx)
+        .with_sign_in(settings.signin.clone())
+        .with_demo_start(backend.demo_start());
     let first = if board {
         update::start_board(&mut state, cars, SystemTime::now())
     } else {

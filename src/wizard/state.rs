@@ -132,6 +132,9 @@ pub enum BannerKind {
 pub struct DemoCar {
     pub id: String,
     pub label: String,
+    /// Steps done of all, when the demo's state has moved on from where
+    /// its scenario starts (which the label describes).
+    pub progress: Option<(usize, usize)>,
 }
 
 /// Results of the runner's tasks, each tagged with the vehicle and the

@@ -665,6 +665,45 @@ fn an_uncaught_background_panic_restores_the_terminal_and_stops_drawing() {
     assert!(!tui.alternate_screen());
 }
 
+/// The demo keeps its state between runs: a vehicle that moved on is
+/// labelled on the next run's start screen by how it stands now, not by
+/// the scenario's "device not activated"; the others keep their labels.
+#[test]
+fn a_demo_vehicle_that_moved_on_is_labelled_by_its_progress() {
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["demo", "--car", "987654"])
+        .home(home.path())
+        .start();
+    tui.wait_for("the demo list", SHORT, doc_list_shown);
+    tui.send("s");
+    tui.wait_for("device activation done", SHORT, |s| {
+        row_has(s, "deviceActivation", "[DONE]")
+    });
+    tui.send("q");
+    tui.wait_exit(SHORT);
+
+    let mut tui = Spawn::new(&["demo"]).home(home.path()).start();
+    let screen = tui.wait_for("the demo vehicles", SHORT, |s| {
+        s.contains("987654") && s.contains("111111")
+    });
+    let line = screen
+        .lines()
+        .find(|l| l.contains("987654"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("Demo vehicle, now 2 of 3 steps done"),
+        "{screen}"
+    );
+    assert!(!line.contains("device not activated"), "{screen}");
+    let other = screen
+        .lines()
+        .find(|l| l.contains("111111"))
+        .unwrap_or_default();
+    assert!(!other.contains("Demo vehicle, now"), "{screen}");
+    tui.send("\x03");
+    tui.wait_exit(SHORT);
+}
+
 /// The demo backend that can no longer keep its state says so on screen
 /// when the simulated customer acts, instead of doing nothing.
 #[test]

@@ -83,10 +83,12 @@ fn start_screen() {
         DemoCar {
             id: "111111".into(),
             label: "New customer: nothing done yet".into(),
+            progress: None,
         },
         DemoCar {
             id: "987654".into(),
             label: "Documentation example".into(),
+            progress: None,
         },
     ];
     update(&mut state, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));

@@ -1512,11 +1512,13 @@ fn demo_labels_speak_the_language_unless_the_scenario_is_the_users() {
         .map(|a| DemoCar {
             id: a.car_association_id.clone(),
             label: a.label.clone(),
+            progress: None,
         })
         .collect();
     cars.push(DemoCar {
         id: "987655".into(),
         label: "My own scenario".into(),
+        progress: None,
     });
     update(&mut s, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));
     for a in &scenario.associations {

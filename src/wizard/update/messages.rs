@@ -16,8 +16,17 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
             state.demo_cars = cars
                 .into_iter()
                 .map(|c| DemoCar {
-                    label: demo_label(lang, &c.id, &sanitize(&c.label)),
+                    label: match c.progress {
+                        Some((done, total)) => tr!(
+                            lang,
+                            "demo-car-moved",
+                            done = crate::text::num(done),
+                            total = crate::text::num(total)
+                        ),
+                        None => demo_label(lang, &c.id, &sanitize(&c.label)),
+                    },
                     id: sanitize(&c.id),
+                    progress: c.progress,
                 })
                 .collect();
         }
