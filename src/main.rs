@@ -270,6 +270,40 @@ fn say(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
+/// Resolves when the simulator is asked to stop: Ctrl-C everywhere, and
+/// SIGTERM or SIGHUP on Unix. The handlers are in place when this returns
+/// (before the banner says the simulator listens), so no early signal
+/// kills it unhandled.
+fn stop_asked() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let signals = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        );
+        async move {
+            match signals {
+                (Ok(mut interrupt), Ok(mut term), Ok(mut hangup)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = term.recv() => {}
+                        _ = hangup.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// A line on stderr when the gateway asks to wait (a 429), so a command
 /// is not silent for its Retry-After; once per wait, however many
 /// requests of a list of vehicles wait together.
@@ -616,12 +650,13 @@ fn serve(
                 url = format!("{scheme}://{bound}")
             ));
         }
+        // Ctrl-C, and a service manager's SIGTERM or a closed terminal's
+        // SIGHUP, stop it the same way: in order, exit 0.
+        let shutdown = stop_asked();
         if let Err(e) = writeln!(io::stdout().lock(), "{}", banner.join("\n")) {
             tracing::debug!("the banner could not be written: {e}");
         }
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+
         // Churn completes a random next step every so often, on HTTP and HTTPS alike.
         let churning = churn.map(|every| stepwise::sim::spawn_churn(shared.clone(), every));
         let served = match tls {

@@ -794,6 +794,28 @@ impl Drop for Serve {
     }
 }
 
+/// `serve` runs until stopped: Ctrl-C (SIGINT), a service manager's
+/// SIGTERM and a closed terminal's SIGHUP all stop it in order, exit 0
+/// (SIGTERM was 143, SIGINT 0).
+#[cfg(unix)]
+#[test]
+fn serve_stops_in_order_on_sigint_sigterm_and_sighup() {
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let home = home();
+        let mut serve = Serve::start(home.path(), &["--addr", "127.0.0.1:0"]);
+        let pid = serve.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = crate::wait::until("serve to stop", Duration::from_secs(10), || {
+            serve.child.try_wait().expect("try_wait")
+        });
+        assert_eq!(status.code(), Some(0), "{signal}: {status:?}");
+    }
+}
+
 /// What `serve args` wrote on stderr by the time its banner was out.
 fn serve_stderr(home: &Path, args: &[&str]) -> String {
     let log = home.join("serve.stderr");
