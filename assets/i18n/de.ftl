@@ -576,6 +576,7 @@ banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste 
 banner-simulate-demo-only = s spielt den Kunden nur im Demo-Backend
 banner-simulate-demo-only-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST { $url }
 banner-sign-in-none-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401). i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es); die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-login-unreadable-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401): Die von `stepwise login` gespeicherte Anmeldung ist nicht lesbar. Beenden und `stepwise auth status` ausführen, das die Datei nennt und sagt, was zu tun ist; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
 banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.

@@ -82,6 +82,7 @@ banner-simulated-text = The simulated customer completed { $title }; asking the 
 banner-simulate-demo-only = s plays the customer on the demo backend only
 banner-simulate-demo-only-text = Here the customer acts on the phone. Against `stepwise serve`, a step is completed with: curl -X POST { $url }
 banner-sign-in-none-text = The gateway wants a token, and none was sent (HTTP 401). Press i to sign in here, if it offers sign-in (i says so if not); this vehicle's session stays open.
+banner-sign-in-login-unreadable-text = The gateway wants a token, and none was sent (HTTP 401): the login kept by `stepwise login` cannot be read. Quit and run `stepwise auth status`, which names the file and what to do; this vehicle's session stays open.
 banner-sign-in-again-text = { $why }: the login is over. Press i to sign in again; this vehicle's session stays open.
 banner-signed-in = Signed in
 banner-signed-in-text = The token is kept in { $place }; the steps are asked for again with it.

@@ -579,6 +579,7 @@ banner-simulated-text = El cliente simulado completó { $title }; pidiendo la li
 banner-simulate-demo-only = «s» simula al cliente solo en el backend de demo
 banner-simulate-demo-only-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST { $url }
 banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí, si la pasarela lo ofrece («i» le avisará si no); la sesión de este vehículo sigue abierta.
+banner-sign-in-login-unreadable-text = La pasarela pide un token, y no se envió ninguno (HTTP 401): el inicio de sesión guardado por `stepwise login` no se puede leer. Salga y ejecute `stepwise auth status`, que indica el archivo y qué hacer; la sesión de este vehículo sigue abierta.
 banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión; no se pierde lo hecho con este vehículo.
 banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.

@@ -579,6 +579,7 @@ banner-simulated-text = le client simulé a terminé { $title } ; demande de la
 banner-simulate-demo-only = s joue le client uniquement sur le backend de démo
 banner-simulate-demo-only-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST { $url }
 banner-sign-in-none-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira) ; la session de ce véhicule reste ouverte.
+banner-sign-in-login-unreadable-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401) : la connexion gardée par `stepwise login` est illisible. Quittez et lancez `stepwise auth status`, qui nomme le fichier et dit quoi faire ; la session de ce véhicule reste ouverte.
 banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter ; la session de ce véhicule reste ouverte.
 banner-signed-in = Connecté
 banner-signed-in-text = le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.

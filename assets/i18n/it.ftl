@@ -576,6 +576,7 @@ banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la 
 banner-simulate-demo-only = s simula il cliente solo sul backend demo
 banner-simulate-demo-only-text = qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
 banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice); la sessione di questo veicolo resta aperta.
+banner-sign-in-login-unreadable-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401): l'accesso conservato da `stepwise login` non è leggibile. Uscire ed eseguire `stepwise auth status`, che indica il file e cosa fare; la sessione di questo veicolo resta aperta.
 banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo; la sessione di questo veicolo resta aperta.
 banner-signed-in = Accesso eseguito
 banner-signed-in-text = per conservare il token si usa { $place }; i passi vengono richiesti di nuovo con esso.

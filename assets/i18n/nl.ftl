@@ -576,6 +576,7 @@ banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijs
 banner-simulate-demo-only = s speelt de klant alleen op de demo-backend
 banner-simulate-demo-only-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` rondt u een stap af met: curl -X POST { $url }
 banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen, als de gateway dat aanbiedt (anders zegt i het); de sessie van dit voertuig blijft open.
+banner-sign-in-login-unreadable-text = De gateway wil een token, en er is geen verstuurd (HTTP 401): de door `stepwise login` bewaarde aanmelding is onleesbaar. Sluit af en voer `stepwise auth status` uit, dat het bestand noemt en zegt wat te doen; de sessie van dit voertuig blijft open.
 banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen; de sessie van dit voertuig blijft open.
 banner-signed-in = Ingelogd
 banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.

@@ -583,6 +583,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telefone. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa); a sessão deste veículo continua aberta.
+banner-sign-in-login-unreadable-text = O gateway quer um token, e nenhum foi enviado (HTTP 401): o login guardado por `stepwise login` não pode ser lido. Saia e execute `stepwise auth status`, que indica o arquivo e o que fazer; a sessão deste veículo continua aberta.
 banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo; a sessão deste veículo continua aberta.
 banner-signed-in = Login feito
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.

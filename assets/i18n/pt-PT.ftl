@@ -569,6 +569,7 @@ banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista 
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa); a sessão deste veículo continua aberta.
+banner-sign-in-login-unreadable-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401): a sessão guardada por `stepwise login` não pode ser lida. Saia e execute `stepwise auth status`, que indica o ficheiro e o que fazer; a sessão deste veículo continua aberta.
 banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão; a sessão deste veículo continua aberta.
 banner-signed-in = Sessão iniciada
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.

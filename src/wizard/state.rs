@@ -320,6 +320,8 @@ pub struct Options {
     pub recent: Vec<String>,
     pub color: bool,
     pub lang: Lang,
+    /// A login kept by `stepwise login` exists but cannot be read.
+    pub login_unreadable: bool,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,
     /// Debug builds: where that panic happens.

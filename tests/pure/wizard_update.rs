@@ -1226,6 +1226,46 @@ fn refused_token() -> State {
     s
 }
 
+/// A kept login that cannot be read is why no token went out: the 401's
+/// banner says that, and where to see the file and the fix, not only
+/// "none was sent".
+#[test]
+fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        login_unreadable: true,
+        ..Options::default()
+    });
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unauthorized { sent: None }),
+        1,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("the login kept by `stepwise login` cannot be read"),
+        "{banner:?}"
+    );
+    assert!(banner.text.contains("stepwise auth status"), "{banner:?}");
+    // Without the damaged file, the words of a token never given.
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unauthorized { sent: None }),
+        1,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(!banner.text.contains("cannot be read"), "{banner:?}");
+}
+
 #[test]
 fn a_401_offers_to_sign_in_and_the_session_resumes_once_signed_in() {
     let mut s = refused_token();

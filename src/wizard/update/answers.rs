@@ -73,6 +73,8 @@ pub(super) enum Outcome {
 pub(super) struct Judge {
     pub lang: Lang,
     pub demo: bool,
+    /// A kept login exists but cannot be read: why no token goes out.
+    pub login_unreadable: bool,
 }
 
 /// The one place an answer for a vehicle is judged, whichever screen it is
@@ -422,7 +424,7 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
     session.set_watch(false);
     session.log_error(now, lang, e);
     session.set_refused_token(wants_token(e));
-    let text = match sign_in_offer(lang, judge.demo, e) {
+    let text = match sign_in_offer(judge, e) {
         Some(offer) => offer,
         None => tr!(
             lang,
@@ -466,7 +468,7 @@ fn status_of(e: &GatewayError) -> u16 {
 /// offers to sign in instead of saying which command to run.
 fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) -> Outcome {
     let lang = judge.lang;
-    let text = sign_in_offer(lang, judge.demo, e).unwrap_or_else(|| gateway_error(lang, e));
+    let text = sign_in_offer(judge, e).unwrap_or_else(|| gateway_error(lang, e));
     session.log_error(now, lang, e);
     session.set_refused_token(wants_token(e));
     session.say(error(gateway_headline(lang, e), text));
@@ -483,11 +485,17 @@ fn wants_token(e: &GatewayError) -> bool {
 
 /// The banner text that offers `i` (sign in), when signing in is what gets
 /// past `e`. Never on the embedded simulator, which wants no token.
-fn sign_in_offer(lang: Lang, demo: bool, e: &GatewayError) -> Option<String> {
-    if demo {
+fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
+    let lang = judge.lang;
+    if judge.demo {
         return None;
     }
     match e {
+        // The kept login could not be read: that, not a missing sign-in,
+        // is why none was sent.
+        GatewayError::Unauthorized { sent: None } if judge.login_unreadable => {
+            Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
+        }
         GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
             lang,
             "banner-sign-in-again-text",
@@ -544,6 +552,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     let judge = Judge {
         lang: lang(state),
         demo: state.options.demo,
+        login_unreadable: state.options.login_unreadable,
     };
     let is_open = state.open.as_deref() == Some(car);
     let listed = matches!(msg, Answer::Listed { .. });
