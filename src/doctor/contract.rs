@@ -331,7 +331,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
     };
     let contract_body = wire::decode_error(&answer.body).is_some();
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
-    if contract_body || answer.status == StatusCode::UNAUTHORIZED {
+    if contract_body || (answer.status == StatusCode::UNAUTHORIZED && !password_prompt(&answer)) {
         clock_check(report, &answer.headers);
     } else {
         report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
@@ -358,6 +358,12 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
             ),
         )
         .fix(words!("doctor-fix-error-json")),
+        // A web server's password prompt: no steps gateway to judge a
+        // token by (steps and the wizard say the same).
+        (StatusCode::UNAUTHORIZED, None) if password_prompt(&answer) => {
+            Line::new(Mark::Failed, words!("doctor-basic-prompt"))
+                .fix(words!("doctor-fix-steps-gateway"))
+        }
         (StatusCode::UNAUTHORIZED, _) => {
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
             return Some(reach(true));
@@ -375,6 +381,18 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
     Some(reach(false))
 }
 
+/// A 401 that asks for a user name and password (`Basic`) without the
+/// contract's error body: a web server's login, not a steps gateway.
+fn password_prompt(answer: &Answer) -> bool {
+    answer.status == StatusCode::UNAUTHORIZED
+        && wire::decode_error(&answer.body).is_none()
+        && answer
+            .headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("basic"))
+}
+
 /// The first list, by carAssociationID. `Err` holds the failed line and
 /// whether the gateway answered 401.
 async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>, (Line, bool)> {
@@ -383,6 +401,11 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         .await
     {
         Err(why) => return Err((Line::no_answer(Mark::Failed, why), false)),
+        Ok(a) if password_prompt(&a) => {
+            let line = Line::new(Mark::Failed, words!("doctor-basic-prompt"))
+                .fix(words!("doctor-fix-steps-gateway"));
+            return Err((line, false));
+        }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => {
             let line =
                 Line::new(Mark::Failed, words!("doctor-first-401")).fix(words!("doctor-see-token"));

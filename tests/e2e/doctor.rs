@@ -983,6 +983,46 @@ fn doctor_names_who_refused_not_a_wrong_api() {
     }
 }
 
+/// A web server's password prompt (401 with `Basic`) is no steps gateway
+/// to doctor as to `steps`: no "sign in with stepwise login", no "the
+/// gateway wants a token".
+#[test]
+fn a_password_prompt_is_no_gateway_for_doctor_either() {
+    let home = home();
+    let api = canned(
+        "401 Unauthorized",
+        "WWW-Authenticate: Basic realm=\"intranet\"\r\n",
+    );
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗ failed")
+            && first.contains("a web server's login, not a steps gateway"),
+        "{text}"
+    );
+    assert!(text.contains("points at a steps gateway"), "{text}");
+    assert!(!text.contains("stepwise login"), "{text}");
+    assert!(!text.contains("wants a valid token"), "{text}");
+    // Neither the token nor the clock is judged by a web server's answer.
+    assert!(
+        line(&text, "Token").contains("no steps gateway answered"),
+        "{text}"
+    );
+    assert!(line(&text, "Clock").starts_with("- "), "{text}");
+    let steps = Command::cargo_bin("stepwise")
+        .expect("the binary is built")
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_API")
+        .env_remove("STEPWISE_TOKEN")
+        .args(["steps", "--api", &api, "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&steps.stderr);
+    assert!(err.contains("not a steps gateway"), "{err}");
+}
+
 /// A token whose expiry has passed, which the gateway still takes (a
 /// gateway of fixed tokens reads no expiry): a warning, not a failure, and
 /// doctor exits 0 (a new user read ✗ for a token that works).
