@@ -225,6 +225,11 @@ pub enum GatewayError {
         from: &'static str,
         host: String,
     },
+    /// The proxy answered 407 to the user name and password its variable
+    /// gave: it refused them.
+    ProxyCredentialsRefused {
+        proxy: String,
+    },
     /// The proxy answered itself (a 407, or an error page of its own): the
     /// request never reached the gateway. `said` is its own words, if any.
     /// `proxy` is empty for a 407 when none is set here: the network's own.
@@ -302,6 +307,12 @@ impl std::fmt::Display for GatewayError {
                 said,
             } => {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::ProxyCredentialsRefused { proxy } => {
+                write!(
+                    f,
+                    "the proxy {proxy} refused its user name and password (HTTP 407)"
+                )
             }
             GatewayError::Refused { base, status, .. } => {
                 write!(f, "HTTP {status} without an error body: refused at {base}")
@@ -407,7 +418,9 @@ impl GatewayError {
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
-            GatewayError::Proxy { .. } => Recovery::Stop,
+            GatewayError::Proxy { .. } | GatewayError::ProxyCredentialsRefused { .. } => {
+                Recovery::Stop
+            }
             // A proxy that is down may come back; a connect timeout has
             // already been waited for, and a refused tunnel is the proxy's
             // rule or the gateway being down behind it.
@@ -529,6 +542,8 @@ pub struct Gateway {
     proxy: Option<String>,
     /// The variable that named the proxy (`https_proxy`, `ALL_PROXY`...).
     proxy_from: Option<&'static str>,
+    /// The proxy's URL carries a user name (and password) for it.
+    proxy_credentials: bool,
     device_id: String,
     token: Option<TokenSource>,
     /// Where the token comes from, to name it when the gateway refuses it.
@@ -582,6 +597,9 @@ impl Gateway {
             options.net.clone()
         };
         let proxy_from = choice.as_ref().map(|choice| choice.from);
+        let proxy_credentials = choice
+            .as_ref()
+            .is_some_and(|choice| !choice.url.username().is_empty());
         let proxy = choice.map(|choice| choice.shown());
         let http = crate::net::configure(builder, &net)
             .map_err(net_error)?
@@ -593,6 +611,7 @@ impl Gateway {
             base,
             proxy,
             proxy_from,
+            proxy_credentials,
             device_id,
             token: token.map(TokenSource::fixed),
             token_from: None,
@@ -827,11 +846,7 @@ impl Gateway {
             // proxy's, and so is a tunnel it would not open.
             let (proxy, host) = (proxy.clone(), self.host());
             if cause.contains("proxy authorization required") {
-                return GatewayError::Proxy {
-                    proxy,
-                    status: 407,
-                    said: String::new(),
-                };
+                return self.proxy_wants_password(proxy, String::new());
             }
             if cause.starts_with("tunnel error") {
                 return GatewayError::ProxyTunnel { proxy, from, host };
@@ -867,6 +882,20 @@ impl Gateway {
             }
         } else {
             GatewayError::Transport(cause)
+        }
+    }
+
+    /// A proxy's 407: it wants a user name and password, or, when the
+    /// proxy variable gave them, it refused those.
+    fn proxy_wants_password(&self, proxy: String, said: String) -> GatewayError {
+        if self.proxy_credentials {
+            GatewayError::ProxyCredentialsRefused { proxy }
+        } else {
+            GatewayError::Proxy {
+                proxy,
+                status: 407,
+                said,
+            }
         }
     }
 
@@ -979,6 +1008,9 @@ impl Gateway {
                 .filter(|m| !m.is_empty())
                 .or_else(|| html_title(&answer.body))
                 .unwrap_or_default();
+            if status == 407 {
+                return Err(self.proxy_wants_password(proxy.clone(), said));
+            }
             return Err(GatewayError::Proxy {
                 proxy: proxy.clone(),
                 status,

@@ -77,6 +77,9 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             status,
             said,
         } => proxy_answer(lang, proxy, *status, said),
+        GatewayError::ProxyCredentialsRefused { proxy } => {
+            tr!(lang, "gw-proxy-credentials-refused", proxy = proxy.clone())
+        }
         GatewayError::Refused {
             base,
             status,
@@ -410,9 +413,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
-        GatewayError::Proxy { .. } | GatewayError::ProxyTunnel { .. } => {
-            tr!(lang, "gw-title-proxy")
-        }
+        GatewayError::Proxy { .. }
+        | GatewayError::ProxyTunnel { .. }
+        | GatewayError::ProxyCredentialsRefused { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),

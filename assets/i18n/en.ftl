@@ -397,6 +397,7 @@ gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gate
 gw-proxy = the proxy { $proxy } answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
+gw-proxy-credentials-refused = the proxy { $proxy } refused the user name and password in the proxy variable (HTTP 407), so the request never reached the gateway. Check them (http://user:password@proxy:port, with characters such as @ or : in them percent-encoded), or ask who runs the proxy
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
 gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator

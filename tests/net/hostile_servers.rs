@@ -834,6 +834,44 @@ async fn a_proxy_that_wants_a_password_is_named_not_the_gateway() {
     assert_eq!(proxy.requests(), 1, "a 407 is not retried");
 }
 
+/// A 407 to the user name and password the proxy variable gave: the
+/// proxy refused those, so the words are not "put them in the variable"
+/// (a stranger's proxy credentials were there already), on a plain
+/// request and on an https tunnel alike.
+#[tokio::test]
+async fn a_proxy_that_refuses_the_given_password_says_so() {
+    let proxy = canned(
+        "407 Proxy Authentication Required",
+        &[
+            "Proxy-Authenticate: Basic realm=\"shop\"",
+            "Content-Type: text/html",
+        ],
+        "<html><title>ERROR: Cache Access Denied</title></html>",
+    )
+    .await;
+    let with_password = proxy.url().replacen("http://", "http://bay7:wrong@", 1);
+    for gateway in ["http://gateway.invalid:8080", "https://gateway.invalid"] {
+        let error = list_through(gateway, &with_password).await;
+        assert!(
+            matches!(&error, GatewayError::ProxyCredentialsRefused { .. }),
+            "{gateway}: {error:?}"
+        );
+        let line = words(&error);
+        assert!(
+            line.starts_with(&format!(
+                "the proxy {} refused the user name and password in the proxy variable (HTTP 407)",
+                proxy.url()
+            )),
+            "{line}"
+        );
+        assert!(
+            !line.contains("wrong"),
+            "the password is never shown: {line}"
+        );
+        assert!(!line.contains("put them in"), "{line}");
+    }
+}
+
 /// A 407 with no proxy set here comes from the network's own (an
 /// intercepting proxy): named as such, never "the gateway refused the
 /// request, check --api".
