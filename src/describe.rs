@@ -504,9 +504,17 @@ fn rejected_line(
         })
         .unwrap_or_default();
     // The gateway's message that says what the words say already (the
-    // contract's own 403 text) is not repeated in brackets.
+    // contract's own 403 text, alone or followed by its advice, which the
+    // words give too) is not repeated in brackets.
     let said = match (message, body.code) {
-        (Some(m), None) if what.to_lowercase().contains(&m.trim().to_lowercase()) => String::new(),
+        (Some(m), None)
+            if {
+                let (what, m) = (what.to_lowercase(), m.trim().to_lowercase());
+                what.contains(&m) || m.starts_with(&what)
+            } =>
+        {
+            String::new()
+        }
         _ => said,
     };
     let via = via_proxy(lang, proxy);
@@ -557,6 +565,12 @@ mod tests {
             same.matches("belongs to another device").count(),
             1,
             "{same}"
+        );
+        let longer = line("this stepsID belongs to another device; ask again by carAssociationID");
+        assert_eq!(
+            longer.matches("belongs to another device").count(),
+            1,
+            "{longer}"
         );
         let other = line("device 42 is not the owner");
         assert!(other.contains("(device 42 is not the owner)"), "{other}");

@@ -917,6 +917,13 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         };
         match outcome {
             Ok(outcome) => emit(&outcome.stdout, outcome.code),
+            // A stepsID of another device: the command that gets this
+            // device its own, not only "start again".
+            Err(e) if e.is_wrong_device() => fail(format!(
+                "{} {}",
+                gateway_error(lang, &e),
+                tr!(lang, "cli-wrong-device-hint")
+            )),
             Err(e) => fail(gateway_error(lang, &e)),
         }
     })

@@ -840,6 +840,7 @@ cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID p
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps braucht --car ID, --cars DATEI oder --steps-id ID
 steps-reset-asked = Der Schritte-Cache wurde zurückgesetzt (resetSteps=true): Die Liste unten ist die Antwort des Gateways nach dem Zurücksetzen.
+cli-wrong-device-hint = Dieses Gerät bekommt seine eigene stepsID mit `stepwise steps --car ID`; diese bei --steps-id angeben.
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
 cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color

@@ -848,6 +848,7 @@ cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per 
 cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps needs --car ID, --cars FILE or --steps-id ID
 steps-reset-asked = The steps cache was reset (resetSteps=true): the list below is the gateway's answer after the reset.
+cli-wrong-device-hint = This device gets its own stepsID from `stepwise steps --car ID`; give that one to --steps-id.
 cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
 cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color

@@ -849,6 +849,7 @@ cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Pong
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps necesita --car ID, --cars ARCHIVO o --steps-id ID
 steps-reset-asked = La caché de pasos se restableció (resetSteps=true): la lista de abajo es la respuesta de la pasarela tras el restablecimiento.
+cli-wrong-device-hint = Este dispositivo obtiene su propio stepsID con `stepwise steps --car ID`; indique ese en --steps-id.
 cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
 cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color

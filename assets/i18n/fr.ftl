@@ -846,6 +846,7 @@ cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID, de --cars FICHIER ou de --steps-id ID
 steps-reset-asked = Le cache des étapes a été réinitialisé (resetSteps=true) : la liste ci-dessous est la réponse de la passerelle après la réinitialisation.
+cli-wrong-device-hint = Cet appareil obtient son propre stepsID avec `stepwise steps --car ID` ; donnez celui-là à --steps-id.
 cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color

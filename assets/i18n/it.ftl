@@ -843,6 +843,7 @@ cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mette
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps ha bisogno di --car ID, di --cars FILE o di --steps-id ID
 steps-reset-asked = La cache dei passi è stata azzerata (resetSteps=true): la lista qui sotto è la risposta del gateway dopo l'azzeramento.
+cli-wrong-device-hint = Questo dispositivo ottiene il proprio stepsID con `stepwise steps --car ID`; dare quello a --steps-id.
 cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
 cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color

@@ -840,6 +840,7 @@ cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id 
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps heeft --car ID, --cars BESTAND of --steps-id ID nodig
 steps-reset-asked = De stappencache is gereset (resetSteps=true): de lijst hieronder is het antwoord van de gateway na de reset.
+cli-wrong-device-hint = Dit apparaat krijgt zijn eigen stepsID met `stepwise steps --car ID`; geef die aan --steps-id.
 cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
 cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color

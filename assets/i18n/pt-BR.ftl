@@ -854,6 +854,7 @@ cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Colo
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars ARQUIVO ou --steps-id ID
 steps-reset-asked = O cache de passos foi redefinido (resetSteps=true): a lista abaixo é a resposta do gateway após a redefinição.
+cli-wrong-device-hint = Este dispositivo obtém o próprio stepsID com `stepwise steps --car ID`; informe esse em --steps-id.
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color

@@ -836,6 +836,7 @@ cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Colo
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars FICHEIRO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars FICHEIRO ou --steps-id ID
 steps-reset-asked = A cache de passos foi redefinida (resetSteps=true): a lista abaixo é a resposta do gateway após a redefinição.
+cli-wrong-device-hint = Este dispositivo obtém o seu próprio stepsID com `stepwise steps --car ID`; indique esse em --steps-id.
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar num terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color

@@ -343,6 +343,29 @@ fn reset_shows_the_truth_behind_a_stale_cache() {
     assert!(!stdout(&stale).contains("cache was reset"));
 }
 
+/// `next` with a stepsID of another device names the command that gets
+/// this device its own, and says the gateway's words once.
+#[test]
+fn next_with_another_device_s_steps_id_names_the_command_that_gets_one() {
+    let sim = Sim::start(None);
+    let first = home();
+    let out = run(
+        first.path(),
+        &["steps", "--car", "987654", "--api", &sim.url()],
+    );
+    assert_exit(&out, 3);
+    let other = home();
+    let out = run(
+        other.path(),
+        &["next", "--steps-id", "132324", "--api", &sim.url()],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("HTTP 403"), "{err}");
+    assert!(err.contains("`stepwise steps --car ID`"), "{err}");
+    assert_eq!(err.matches("belongs to another device").count(), 1, "{err}");
+}
+
 // ---------------------------------------------------------------- tokens
 
 /// `steps --car 987654` against a simulator that wants TOKEN, with `token`
