@@ -151,13 +151,10 @@ pub fn instructions(
     } else {
         ("", "")
     };
-    let spaced: String = auth
-        .user_code
-        .chars()
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let inner = spaced.chars().count() + 4;
+    // The code as it is typed: spaces between its letters read as part
+    // of it (a newcomer asked).
+    let code = crate::steps::sanitize(&auth.user_code);
+    let inner = code.chars().count() + 4;
     let mut lines = vec![
         tr!(
             lang,
@@ -175,7 +172,7 @@ pub fn instructions(
         ),
         String::new(),
         format!("    ┌{}┐", "─".repeat(inner)),
-        format!("    │  {bold}{spaced}{plain}  │"),
+        format!("    │  {bold}{code}{plain}  │"),
         format!("    └{}┘", "─".repeat(inner)),
         String::new(),
     ];
@@ -748,7 +745,7 @@ mod tests {
             120,
         )
         .join("\n");
-        assert!(lines.contains("W D J B - M J H T"), "{lines}");
+        assert!(lines.contains("│  WDJB-MJHT  │"), "{lines}");
         assert!(lines.contains("http://127.0.0.1:8080/device"));
         assert!(lines.contains("scan this QR code"));
         assert!(lines.contains('▀') || lines.contains('▄'));

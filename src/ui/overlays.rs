@@ -361,17 +361,13 @@ pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, t
                 address = prompt.verification_uri.clone()
             )));
             lines.push(Line::from(""));
-            let spaced: String = prompt
-                .user_code
-                .chars()
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(" ");
-            let inner = spaced.chars().count() + 4;
+            // As it is typed, no spaces between its letters.
+            let code = prompt.user_code.clone();
+            let inner = code.chars().count() + 4;
             lines.push(Line::from(format!("    ┌{}┐", "─".repeat(inner))));
             lines.push(Line::from(vec![
                 Span::raw("    │  "),
-                Span::styled(spaced, theme.key()),
+                Span::styled(code, theme.key()),
                 Span::raw("  │"),
             ]));
             lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));

@@ -917,8 +917,8 @@ fn the_guide_link_is_a_terminal_hyperlink() {
 
 // ------------------------------------------------------------------ signing in
 
-/// The user code the sign-in overlay shows, spaced out in its box
-/// (`│  B C D F - G H J K  │`), read back as `BCDF-GHJK`.
+/// The user code the sign-in overlay shows in its box, as it is typed
+/// (`│  BCDF-GHJK  │`).
 fn shown_user_code(screen: &str) -> Option<String> {
     screen.lines().find_map(|line| {
         let packed: String = line.chars().filter(|c| *c != ' ').collect();

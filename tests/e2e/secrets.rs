@@ -280,7 +280,7 @@ fn an_identity_provider_echoing_the_device_code_or_refresh_token_does_not_leak_t
         stderr.contains("server_error") && stderr.contains("<redacted>"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&login.stdout).contains("B C D F - G H J K"));
+    assert!(String::from_utf8_lossy(&login.stdout).contains("│  BCDF-GHJK  │"));
 
     // A kept login due for refresh, whose refresh is refused with an echo.
     let data = home.path().join(".local/share/stepwise");
