@@ -21,6 +21,8 @@ pub struct BadIds {
     pub named: Vec<(usize, String)>,
     /// How many more there are.
     pub more: usize,
+    /// One held a number as Excel writes a long one (`9,87654E+11`).
+    pub excel: bool,
 }
 
 impl BadIds {
@@ -34,13 +36,18 @@ impl BadIds {
         if self.more > 0 {
             named.push(tr!(lang, "cars-bad-more", n = num(self.more)));
         }
-        tr!(
+        let words = tr!(
             lang,
             "cars-bad",
             lines = named.join(", "),
             max = num(MAX_ID_CHARS),
             count = num(self.named.len() + self.more)
-        )
+        );
+        if self.excel {
+            format!("{words} {}", tr!(lang, "cars-excel-number"))
+        } else {
+            words
+        }
     }
 }
 
@@ -92,15 +99,21 @@ fn header_rank(field: &str) -> Option<u8> {
         .and_then(|rank| u8::try_from(rank).ok())
 }
 
-/// The fields of a CSV line: split at `,`, `;` or a tab outside double
-/// quotes, each trimmed and unquoted.
+/// The fields of a CSV line: split outside double quotes at `;` or a tab
+/// where the line has one (Excel in French or German writes `;`, and its
+/// numbers may then hold a `,`), else at `,`; each trimmed and unquoted.
 fn fields(line: &str) -> Vec<&str> {
+    let seps: &[char] = if line.contains([';', '\t']) {
+        &[';', '\t']
+    } else {
+        &[',']
+    };
     let mut out = Vec::new();
     let (mut start, mut quoted) = (0, false);
     for (i, c) in line.char_indices() {
         match c {
             '"' => quoted = !quoted,
-            ',' | ';' | '\t' if !quoted => {
+            c if seps.contains(&c) && !quoted => {
                 out.push(&line[start..i]);
                 start = i + 1;
             }
@@ -111,6 +124,24 @@ fn fields(line: &str) -> Vec<&str> {
     out.into_iter()
         .map(|f| f.trim().trim_matches('"').trim())
         .collect()
+}
+
+/// An id as Excel writes a long number it took for one: `9,87654E+11`.
+fn excel_number(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    let Some((mantissa, exponent)) = upper.split_once('E') else {
+        return false;
+    };
+    // Excel always signs the exponent; an id such as 1E5 stays an id.
+    let Some(exponent) = exponent.strip_prefix(['+', '-']) else {
+        return false;
+    };
+    !mantissa.is_empty()
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The column a header row names as the ids' (the best-named one). A row
@@ -140,6 +171,8 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut heading: Option<(usize, String)> = None;
     // The ids' column: the first, or the one the header row names.
     let mut column = 0;
+    // A bad line held a number as Excel writes it.
+    let mut excel = false;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
@@ -153,6 +186,14 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
             first = true;
             continue;
         }
+        // A long number Excel wrote its own way (9,87654E+11): never cut
+        // at its comma into another vehicle's id.
+        let whole = line.trim().trim_matches('"');
+        if excel_number(whole) {
+            bad.push((number, crate::steps::sanitize_capped(whole, 24)));
+            excel = true;
+            continue;
+        }
         let fields = fields(line);
         if was_first && let Some(named) = id_column(&fields) {
             column = named;
@@ -160,6 +201,11 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
         }
         let id = fields.get(column).copied().unwrap_or_default();
         if id.is_empty() {
+            continue;
+        }
+        if excel_number(id) {
+            bad.push((number, crate::steps::sanitize_capped(id, 24)));
+            excel = true;
             continue;
         }
         if was_first
@@ -194,7 +240,11 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     }
     let more = bad.len().saturating_sub(NAMED);
     bad.truncate(NAMED);
-    Err(BadIds { named: bad, more })
+    Err(BadIds {
+        named: bad,
+        more,
+        excel,
+    })
 }
 
 #[cfg(test)]
@@ -211,6 +261,23 @@ mod tests {
     fn a_csv_gives_its_first_column_and_skips_its_header() {
         let text = "carAssociationID,model,owner\n\"F0003\",e-208,Dupont\nF0004;x;y\n";
         assert_eq!(parse(text).unwrap(), ["F0003", "F0004"]);
+    }
+
+    #[test]
+    fn a_number_excel_wrote_is_named_never_cut_into_another_id() {
+        for text in [
+            "carAssociationID;Kunde\r\n9,87654E+11;M\u{fc}ller\r\n",
+            "carAssociationID\r\n9,87654E+11\r\n",
+            "id,owner\n9.87654E+11,Smith\n",
+        ] {
+            let bad = parse(text).unwrap_err();
+            assert_eq!(bad.named.len(), 1, "{text:?}: {bad:?}");
+            assert!(bad.named[0].1.contains("E+11"), "{bad:?}");
+            assert!(bad.excel, "{bad:?}");
+            assert!(bad.words(Lang::En).contains("format the column as Text"));
+        }
+        // An id that merely has an E in it is an id.
+        assert_eq!(parse("E12\nAB-E7\n1E5\n").unwrap(), ["E12", "AB-E7", "1E5"]);
     }
 
     #[test]

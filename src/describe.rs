@@ -16,12 +16,9 @@ use crate::wire::ErrorBody;
 /// One line: what, why, what to do.
 pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
     match error {
-        GatewayError::Unreachable { base, detail } => tr!(
-            lang,
-            "gw-unreachable",
-            base = base.clone(),
-            detail = detail.clone()
-        ),
+        GatewayError::Unreachable { .. }
+        | GatewayError::Redirected(_)
+        | GatewayError::NotAGateway { .. } => address_line(lang, error),
         GatewayError::TimedOut { .. }
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
@@ -48,12 +45,6 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
         GatewayError::Net(e) => net_error(lang, e),
-        GatewayError::Redirected(refused) => tr!(
-            lang,
-            "gw-redirect-refused",
-            from = refused.from.clone(),
-            to = refused.to.clone()
-        ),
         GatewayError::ForeignList { asked, answered } => tr!(
             lang,
             "gw-foreign-list",
@@ -62,16 +53,6 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         ),
         GatewayError::Live(fault) => live_line(lang, fault),
         GatewayError::Auth(e) => auth_error(lang, e),
-        GatewayError::NotAGateway {
-            base,
-            status,
-            proxy,
-        } => tr!(
-            lang,
-            "gw-not-a-gateway",
-            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
-            status = *status
-        ),
         GatewayError::Proxy {
             proxy,
             status,
@@ -96,6 +77,74 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
+    }
+}
+
+/// An address that leads nowhere usable: a name that does not resolve, a
+/// server that cannot be reached, a redirect not followed, a server that
+/// is not a steps gateway.
+fn address_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        // A name that does not resolve is no server that is down.
+        GatewayError::Unreachable { base, detail }
+            if detail.contains("failed to lookup address") || detail.contains("dns error") =>
+        {
+            tr!(
+                lang,
+                "gw-unresolved",
+                base = base.clone(),
+                host = url::Url::parse(base)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_else(|| base.clone())
+            )
+        }
+        GatewayError::Unreachable { base, detail } => tr!(
+            lang,
+            "gw-unreachable",
+            base = base.clone(),
+            detail = detail.clone()
+        ),
+        // From http:// to https:// is a move to the secure address, not
+        // to an insecure one: say which address to use.
+        GatewayError::Redirected(refused)
+            if refused.from.starts_with("http://") && refused.to.starts_with("https://") =>
+        {
+            tr!(
+                lang,
+                "gw-redirect-to-https",
+                from = refused.from.clone(),
+                to = refused.to.clone()
+            )
+        }
+        GatewayError::Redirected(refused) => tr!(
+            lang,
+            "gw-redirect-refused",
+            from = refused.from.clone(),
+            to = refused.to.clone()
+        ),
+        // A 401 without the contract's body is a password prompt (the
+        // client makes it NotAGateway for a Basic challenge only).
+        GatewayError::NotAGateway {
+            base,
+            status: 401,
+            proxy,
+        } => tr!(
+            lang,
+            "gw-basic-prompt",
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref()))
+        ),
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+        } => tr!(
+            lang,
+            "gw-not-a-gateway",
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
+            status = *status
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -544,6 +593,33 @@ mod tests {
         );
         assert!(line.contains("App code 2346"));
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_and_a_move_to_https_are_named() {
+        let line = gateway_error(
+            Lang::En,
+            &GatewayError::Unreachable {
+                base: "http://gateway.invalid:8080/".into(),
+                detail:
+                    "dns error: failed to lookup address information: Name or service not known"
+                        .into(),
+            },
+        );
+        assert!(
+            line.contains("the name gateway.invalid is not known"),
+            "{line}"
+        );
+        assert!(!line.contains("Check that it runs"), "{line}");
+        let moved = gateway_error(
+            Lang::En,
+            &GatewayError::Redirected(crate::net::RedirectRefused {
+                from: "http://gw.example/pims/subscription/steps".into(),
+                to: "https://gw.example/pims/subscription/steps".into(),
+            }),
+        );
+        assert!(moved.contains("moved to https://gw.example"), "{moved}");
+        assert!(!moved.contains("not secure"), "{moved}");
     }
 
     #[test]

@@ -200,6 +200,10 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
                     error = io_words(lang, &e)
                 )
             })?;
+        // A workbook (.xlsx is a zip, .xls an OLE file) is no list of lines.
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+            return Err(tr!(lang, "cli-arg-cars-workbook", path = shown));
+        }
         let text = stepwise::cars::decode(&bytes);
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(

@@ -304,6 +304,7 @@ cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = das Gateway unter { $base } ist nicht erreichbar: { $detail }. Prüfen, ob es läuft und --api stimmt
+gw-unresolved = das Gateway unter { $base } ist nicht erreichbar: Der Name { $host } ist dem DNS dieses Rechners unbekannt. Den Hostnamen in --api und die DNS-Einstellungen dieses Rechners prüfen (braucht das Gateway ein VPN?)
 gw-timed-out = das Gateway unter { $base } antwortete nicht binnen { $secs } s. Netzwerk prüfen, dann erneut versuchen
 gw-timed-out-proxy = keine Antwort innerhalb von { $secs } s vom Gateway unter { $base } über den Proxy { $proxy }: Der Proxy oder das Gateway dahinter schweigt. Beim Betreiber des Proxys nachfragen, ob er Anfragen an { $host } durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; dann erneut versuchen
 gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
@@ -313,6 +314,7 @@ answer-empty = die Antwort ist leer, erwartet war eine Schrittliste als JSON
 answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schrittliste ({ $detail })
 gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
 gw-redirect-refused = das Gateway leitete { $from } nach { $to } um, zu einem anderen Server oder auf eine ungesicherte Verbindung; stepwise folgt dem nicht. Bei --api die eigene Adresse des Gateways angeben
+gw-redirect-to-https = das Gateway unter { $from } ist nach { $to } umgezogen (https://); stepwise folgt keiner Umleitung. Die https://-Adresse in --api angeben
 gw-foreign-list = angefragt war die Liste der stepsID { $asked }, das Gateway antwortete mit der Liste der stepsID { $answered }; sie wird nicht als die dieses Fahrzeugs gezeigt. Erneut versuchen; bleibt es dabei, vertauscht ein Proxy oder Cache zwischen hier und dem Gateway die Antworten
 gw-title-redirect = Umleitung nicht gefolgt
 gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
@@ -376,6 +378,7 @@ gw-proxy-credentials-refused = der Proxy { $proxy } lehnte Benutzername und Pass
 gw-proxy-407-todo = Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port), oder NO_PROXY für den Host des Gateways setzen, wenn es direkt erreichbar ist
 gw-proxy = der Proxy { $proxy } antwortete selbst mit HTTP { $status }{ $said }; die Anfrage hat das Gateway nie erreicht. { $todo }
 gw-not-a-gateway = { $base } antwortete mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: diese Adresse ist kein Steps-Gateway (ein falscher Pfad in --api oder ein anderer Webserver). --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/ oder https://host/praefix/
+gw-basic-prompt = { $base } fragt nach Benutzername und Passwort (HTTP 401, Basic): die Anmeldung eines Webservers oder Reverse-Proxys, die stepwise nicht beantworten kann; ein Schritte-Gateway nimmt ein Bearer-Token. --api prüfen oder den Betreiber dieses Servers bitten, die Anfragen an das Gateway durchzulassen
 gw-refused = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Das Token und seine Rechte prüfen; stimmen sie, den Betreiber des Netzes fragen, ob er diese Adresse sperrt
 gw-title-unreachable = Gateway nicht erreichbar
 gw-title-timed-out = Gateway-Zeitüberschreitung
@@ -829,6 +832,7 @@ cli-arg-unknown-lang = unbekannte Sprache { $given } in { $place }; stepwise spr
 cli-arg-unknown-lang-config = unbekannte Sprache { $given } in lang der Konfigurationsdatei; stepwise spricht { $codes }
 cli-arg-man-failed = die Handbuchseite kann nicht erzeugt werden: { $error }
 cli-arg-cars-unreadable = --cars { $path } kann nicht gelesen werden: { $error }. Den Pfad prüfen (eine ID pro Zeile oder eine CSV-Datei)
+cli-arg-cars-workbook = --cars { $path } ist eine Excel-Arbeitsmappe, kein Text: In Excel mit Speichern unter als „CSV UTF-8“ speichern und diese Datei angeben
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = Zeile { $line } „{ $id }“
 cars-bad-more = und { $n } weitere
@@ -836,6 +840,7 @@ cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffer
     [one] Diese Zeile
    *[other] Diese Zeilen
 } korrigieren oder entfernen
+cars-excel-number = Eine Zeile enthält eine lange Zahl so, wie Excel sie schreibt (etwa 9,87654E+11): In Excel die Spalte als Text formatieren, die IDs neu eingeben und erneut speichern.
 cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps braucht --car ID, --cars DATEI oder --steps-id ID
@@ -1175,7 +1180,7 @@ doctor-error-body-no-answer = das Gateway antwortete nicht: { $why }
 doctor-error-body-no-answer-fix = Prüfen, ob das Gateway läuft und nicht überlastet ist; dann erneut versuchen
 doctor-why-wants-tls = der Server unter { $base } spricht TLS, und --api sagt http://
 doctor-fix-use-https = https:// in --api verwenden (der Server spricht TLS)
-doctor-clock-skipped = nicht ausgeführt: das Gateway antwortete nicht
+doctor-clock-skipped = nicht ausgeführt: kein Schritte-Gateway hat geantwortet
 doctor-error-body-ok = eine Anfrage ohne ID erhält 400 mit einer JSON-Meldung ({ $message })
 doctor-error-body-code-only = nur Code
 doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }

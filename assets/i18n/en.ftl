@@ -351,6 +351,7 @@ cli-next-none = Nothing left to do: the service is ready.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = cannot reach the gateway at { $base }: { $detail }. Check that it runs and that --api is right
+gw-unresolved = cannot reach the gateway at { $base }: the name { $host } is not known to this machine's DNS. Check the host name in --api and this machine's DNS settings (a VPN the gateway needs?)
 gw-timed-out = the gateway at { $base } did not answer within { $secs } s. Check the network, then retry
 gw-timed-out-proxy = no answer within { $secs } s from the gateway at { $base } through the proxy { $proxy }: the proxy, or the gateway behind it, is silent. Ask who runs the proxy whether it passes requests to { $host }, or set NO_PROXY={ $host } if the gateway can be reached without the proxy; then retry
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
@@ -360,6 +361,7 @@ answer-empty = the answer is empty, where a JSON steps list was expected
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
 gw-redirect-refused = the gateway redirected { $from } to { $to }, another server or a connection that is not secure; stepwise does not follow it. Give --api the gateway's own address
+gw-redirect-to-https = the gateway at { $from } moved to { $to } (https://); stepwise does not follow a redirect. Use the https:// address in --api
 gw-foreign-list = asked for the list of stepsID { $asked }, the gateway answered the list of stepsID { $answered }; it is not shown as this vehicle's. Retry; if it persists, a proxy or cache between here and the gateway mixes up answers
 gw-title-redirect = Redirect not followed
 gw-user-info = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from the URL; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
@@ -393,6 +395,7 @@ gw-other = the gateway refused the request
 gw-other-todo = Check --api and retry
 gw-app-code = App code { $code }: { $meaning }; { $remedy }
 gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
+gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
 gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-proxy = the proxy { $proxy } answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
@@ -837,6 +840,7 @@ cli-arg-unknown-lang = unknown language { $given } in { $place }; stepwise speak
 cli-arg-unknown-lang-config = unknown language { $given } in the config file's lang; stepwise speaks { $codes }
 cli-arg-man-failed = cannot make the manual page: { $error }
 cli-arg-cars-unreadable = cannot read --cars { $path }: { $error }. Check the path (one id per line, or a CSV)
+cli-arg-cars-workbook = --cars { $path } is an Excel workbook, not text: in Excel, save it with Save As, "CSV UTF-8", and give that file
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = line { $line } "{ $id }"
 cars-bad-more = and { $n } more
@@ -844,6 +848,7 @@ cars-bad = { $lines }: not a carAssociationID (1 to { $max } letters, digits, '-
     [one] that line
    *[other] those lines
 }
+cars-excel-number = A line holds a long number as Excel writes it (such as 9,87654E+11): in Excel, format the column as Text, type the ids again and save again.
 cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per line
 cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps needs --car ID, --cars FILE or --steps-id ID
@@ -1183,7 +1188,7 @@ doctor-error-body-no-answer = the gateway did not answer: { $why }
 doctor-error-body-no-answer-fix = Check that the gateway runs and is not overloaded; then retry
 doctor-why-wants-tls = the server at { $base } speaks TLS, and --api says http://
 doctor-fix-use-https = Use https:// in --api (the server speaks TLS)
-doctor-clock-skipped = not run: the gateway did not answer
+doctor-clock-skipped = not run: no steps gateway answered
 doctor-error-body-ok = a request with no id gets 400 with a JSON message ({ $message })
 doctor-error-body-code-only = code only
 doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body

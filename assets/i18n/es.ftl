@@ -307,6 +307,7 @@ cli-next-none = Nada pendiente: el servicio está listo.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = no se puede contactar con la pasarela en { $base }: { $detail }. Compruebe que funciona y que --api es correcto
+gw-unresolved = no se puede contactar con la pasarela en { $base }: el DNS de este equipo no conoce el nombre { $host }. Revise el nombre de host en --api y los ajustes DNS de este equipo (¿la pasarela necesita una VPN?)
 gw-timed-out = la pasarela en { $base } no respondió en { $secs } s. Compruebe la red y vuelva a intentarlo
 gw-timed-out-proxy = ninguna respuesta en { $secs } s de la pasarela en { $base } a través del proxy { $proxy }: el proxy, o la pasarela detrás de él, no responde. Pregunte a quien gestiona el proxy si deja pasar las peticiones a { $host }, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy; luego reintente
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
@@ -316,6 +317,7 @@ answer-empty = la respuesta está vacía, cuando se esperaba una lista de pasos 
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
 gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
+gw-redirect-to-https = la pasarela en { $from } se trasladó a { $to } (https://); stepwise no sigue redirecciones. Use la dirección https:// en --api
 gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
 gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
@@ -379,6 +381,7 @@ gw-proxy-credentials-refused = el proxy { $proxy } rechazó el usuario y la cont
 gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY para el host de la pasarela si se puede llegar directamente
 gw-proxy = el proxy { $proxy } respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
 gw-not-a-gateway = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela: esta dirección no es una pasarela de pasos (una ruta errónea en --api, u otro servidor web). Dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/ o https://host/prefijo/
+gw-basic-prompt = { $base } pide usuario y contraseña (HTTP 401, Basic): el acceso de un servidor web o de un proxy inverso, al que stepwise no puede responder; una pasarela de pasos acepta un token bearer. Revise --api, o pida a quien gestiona ese servidor que deje pasar las peticiones a la pasarela
 gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
@@ -835,6 +838,7 @@ cli-arg-unknown-lang = idioma desconocido { $given } en { $place }; stepwise hab
 cli-arg-unknown-lang-config = idioma desconocido { $given } en lang del archivo de configuración; stepwise habla { $codes }
 cli-arg-man-failed = no se puede generar la página de manual: { $error }
 cli-arg-cars-unreadable = no se puede leer --cars { $path }: { $error }. Compruebe la ruta (un id por línea, o un CSV)
+cli-arg-cars-workbook = --cars { $path } es un libro de Excel, no texto: en Excel, guárdelo con Guardar como, «CSV UTF-8», e indique ese archivo
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = línea { $line } "{ $id }"
 cars-bad-more = y { $n } más
@@ -845,6 +849,7 @@ cars-bad = { $lines }: { $count ->
     [one] esa línea
    *[other] esas líneas
 }
+cars-excel-number = Una línea contiene un número largo tal como lo escribe Excel (por ejemplo 9,87654E+11): en Excel, dé a la columna formato Texto, vuelva a escribir los ids y guarde de nuevo.
 cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps necesita --car ID, --cars ARCHIVO o --steps-id ID
@@ -1190,7 +1195,7 @@ doctor-error-body-no-answer = la pasarela no respondió: { $why }
 doctor-error-body-no-answer-fix = Compruebe que la pasarela funciona y no está saturada; luego vuelva a intentarlo
 doctor-why-wants-tls = el servidor en { $base } habla TLS, y --api dice http://
 doctor-fix-use-https = Use https:// en --api (el servidor habla TLS)
-doctor-clock-skipped = no ejecutado: la pasarela no respondió
+doctor-clock-skipped = no ejecutado: ninguna pasarela de pasos respondió
 doctor-error-body-ok = una petición sin id recibe 400 con un mensaje JSON ({ $message })
 doctor-error-body-code-only = solo código
 doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }

@@ -307,6 +307,7 @@ cli-next-none = Plus rien à faire : le service est prêt.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = impossible de joindre la passerelle { $base } : { $detail }. Vérifiez qu'elle tourne et que --api est juste
+gw-unresolved = impossible de joindre la passerelle { $base } : le nom { $host } est inconnu du DNS de cette machine. Vérifiez le nom d'hôte dans --api et les réglages DNS de cette machine (un VPN nécessaire à la passerelle ?)
 gw-timed-out = la passerelle { $base } n'a pas répondu en { $secs } s. Vérifiez le réseau, puis réessayez
 gw-timed-out-proxy = aucune réponse en { $secs } s de la passerelle { $base } via le proxy { $proxy } : le proxy, ou la passerelle derrière lui, reste muet. Demandez à qui gère le proxy s'il transmet les requêtes vers { $host }, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; puis réessayez
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
@@ -316,6 +317,7 @@ answer-empty = la réponse est vide, alors qu'une liste d'étapes en JSON était
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
 gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
 gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle
+gw-redirect-to-https = la passerelle { $from } a déménagé vers { $to } (https://) ; stepwise ne suit pas de redirection. Mettez l'adresse https:// dans --api
 gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle a répondu celle du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
 gw-title-redirect = Redirection non suivie
 gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
@@ -379,6 +381,7 @@ gw-proxy-credentials-refused = le proxy { $proxy } a refusé le nom d'utilisateu
 gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
 gw-proxy = le proxy { $proxy } a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
 gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
+gw-basic-prompt = { $base } demande un nom d'utilisateur et un mot de passe (HTTP 401, Basic) : l'identification d'un serveur web ou d'un proxy inverse, à laquelle stepwise ne peut pas répondre ; une passerelle d'étapes prend un jeton bearer. Vérifiez --api, ou demandez à qui gère ce serveur de laisser passer les requêtes de la passerelle
 gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
 gw-title-unreachable = Passerelle injoignable
 gw-title-timed-out = Délai d'attente dépassé
@@ -835,6 +838,7 @@ cli-arg-unknown-lang = langue inconnue { $given } dans { $place } ; stepwise pa
 cli-arg-unknown-lang-config = langue inconnue { $given } dans lang du fichier de configuration ; stepwise parle { $codes }
 cli-arg-man-failed = impossible de produire la page de manuel : { $error }
 cli-arg-cars-unreadable = impossible de lire --cars { $path } : { $error }. Vérifiez le chemin (un id par ligne, ou un CSV)
+cli-arg-cars-workbook = --cars { $path } est un classeur Excel, pas du texte : dans Excel, enregistrez-le avec Enregistrer sous, « CSV UTF-8 », et donnez ce fichier
 cli-arg-cars-bad = --cars { $path } : { $error }
 cars-bad-line = ligne { $line } « { $id } »
 cars-bad-more = et { $n } de plus
@@ -842,6 +846,7 @@ cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffre
     [one] cette ligne
    *[other] ces lignes
 }
+cars-excel-number = Une ligne contient un long nombre tel qu'Excel l'écrit (comme 9,87654E+11) : dans Excel, mettez la colonne au format Texte, retapez les identifiants et enregistrez à nouveau.
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID, de --cars FICHIER ou de --steps-id ID
@@ -1187,7 +1192,7 @@ doctor-error-body-no-answer = la passerelle n'a pas répondu : { $why }
 doctor-error-body-no-answer-fix = Vérifiez que la passerelle tourne et n'est pas surchargée ; puis réessayez
 doctor-why-wants-tls = le serveur à { $base } parle TLS, et --api dit http://
 doctor-fix-use-https = Mettez https:// dans --api (le serveur parle TLS)
-doctor-clock-skipped = non lancé : la passerelle n'a pas répondu
+doctor-clock-skipped = non lancé : aucune passerelle d'étapes n'a répondu
 doctor-error-body-ok = une requête sans id reçoit 400 avec un message JSON ({ $message })
 doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }

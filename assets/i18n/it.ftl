@@ -304,6 +304,7 @@ cli-next-none = Non resta nulla da fare: il servizio è pronto.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = impossibile raggiungere il gateway { $base }: { $detail }. Controllare che sia attivo e che --api sia giusto
+gw-unresolved = impossibile raggiungere il gateway { $base }: il nome { $host } è sconosciuto al DNS di questa macchina. Controllare il nome host in --api e le impostazioni DNS di questa macchina (serve una VPN per il gateway?)
 gw-timed-out = il gateway { $base } non ha risposto entro { $secs } s. Controllare la rete, poi riprovare
 gw-timed-out-proxy = nessuna risposta entro { $secs } s dal gateway { $base } tramite il proxy { $proxy }: il proxy, o il gateway dietro di esso, tace. Chiedere a chi gestisce il proxy se inoltra le richieste verso { $host }, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; poi riprovare
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
@@ -313,6 +314,7 @@ answer-empty = la risposta è vuota, mentre era attesa una lista di passi in JSO
 answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi ({ $detail })
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
 gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway
+gw-redirect-to-https = il gateway { $from } si è spostato su { $to } (https://); stepwise non segue i reindirizzamenti. Usare l'indirizzo https:// in --api
 gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gateway ha risposto con quello dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway scambia le risposte
 gw-title-redirect = Reindirizzamento non seguito
 gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
@@ -376,6 +378,7 @@ gw-proxy-credentials-refused = il proxy { $proxy } ha rifiutato nome utente e pa
 gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
 gw-proxy = il proxy { $proxy } ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
 gw-not-a-gateway = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway: questo indirizzo non è un gateway dei passi (un percorso sbagliato in --api, o un altro server web). Dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/ o https://host/prefisso/
+gw-basic-prompt = { $base } chiede nome utente e password (HTTP 401, Basic): l'accesso di un server web o di un reverse proxy, a cui stepwise non può rispondere; un gateway dei passi accetta un token bearer. Controllare --api, o chiedere a chi gestisce quel server di lasciar passare le richieste al gateway
 gw-refused = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Controllare il token e i suoi diritti; se sono giusti, chiedere a chi gestisce la rete se blocca questo indirizzo
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
@@ -832,6 +835,7 @@ cli-arg-unknown-lang = lingua sconosciuta { $given } in { $place }; stepwise par
 cli-arg-unknown-lang-config = lingua sconosciuta { $given } in lang del file di configurazione; stepwise parla { $codes }
 cli-arg-man-failed = impossibile creare la pagina di manuale: { $error }
 cli-arg-cars-unreadable = impossibile leggere --cars { $path }: { $error }. Controllare il percorso (un id per riga, o un CSV)
+cli-arg-cars-workbook = --cars { $path } è una cartella di lavoro Excel, non testo: in Excel salvarla con Salva con nome, "CSV UTF-8", e indicare quel file
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = riga { $line } "{ $id }"
 cars-bad-more = e altre { $n }
@@ -839,6 +843,7 @@ cars-bad = { $lines }: non è un carAssociationID (da 1 a { $max } lettere, cifr
     [one] quella riga
    *[other] quelle righe
 }
+cars-excel-number = Una riga contiene un numero lungo come lo scrive Excel (ad esempio 9,87654E+11): in Excel formattare la colonna come Testo, riscrivere gli ID e salvare di nuovo.
 cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps ha bisogno di --car ID, di --cars FILE o di --steps-id ID
@@ -1184,7 +1189,7 @@ doctor-error-body-no-answer = il gateway non ha risposto: { $why }
 doctor-error-body-no-answer-fix = Controllare che il gateway sia attivo e non sovraccarico; poi riprovare
 doctor-why-wants-tls = il server a { $base } parla TLS, e --api dice http://
 doctor-fix-use-https = Usare https:// in --api (il server parla TLS)
-doctor-clock-skipped = non eseguito: il gateway non ha risposto
+doctor-clock-skipped = non eseguito: nessun gateway dei passi ha risposto
 doctor-error-body-ok = una richiesta senza id riceve 400 con un messaggio JSON ({ $message })
 doctor-error-body-code-only = solo il codice
 doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }

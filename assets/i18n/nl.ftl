@@ -304,6 +304,7 @@ cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = de gateway op { $base } is niet bereikbaar: { $detail }. Controleer of hij draait en of --api klopt
+gw-unresolved = de gateway op { $base } is niet bereikbaar: de naam { $host } is onbekend bij de DNS van deze computer. Controleer de hostnaam in --api en de DNS-instellingen van deze computer (heeft de gateway een VPN nodig?)
 gw-timed-out = de gateway op { $base } antwoordde niet binnen { $secs } s. Controleer het netwerk en probeer opnieuw
 gw-timed-out-proxy = geen antwoord binnen { $secs } s van de gateway op { $base } via de proxy { $proxy }: de proxy, of de gateway erachter, zwijgt. Vraag wie de proxy beheert of hij verzoeken naar { $host } doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; probeer het dan opnieuw
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
@@ -313,6 +314,7 @@ answer-empty = het antwoord is leeg, waar een lijst met stappen in JSON verwacht
 answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met stappen ({ $detail })
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
 gw-redirect-refused = de gateway leidde { $from } om naar { $to }, een andere server of een onbeveiligde verbinding; stepwise volgt dat niet. Geef bij --api het eigen adres van de gateway
+gw-redirect-to-https = de gateway op { $from } is verhuisd naar { $to } (https://); stepwise volgt geen omleiding. Gebruik het https://-adres in --api
 gw-foreign-list = gevraagd werd de lijst van stepsID { $asked }, de gateway antwoordde met die van stepsID { $answered }; die wordt niet getoond als die van dit voertuig. Probeer opnieuw; blijft het zo, dan haalt een proxy of cache tussen hier en de gateway antwoorden door elkaar
 gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
@@ -376,6 +378,7 @@ gw-proxy-credentials-refused = de proxy { $proxy } weigerde de gebruikersnaam en
 gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY voor de host van de gateway als die rechtstreeks bereikbaar is
 gw-proxy = de proxy { $proxy } antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
 gw-not-a-gateway = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway: dit adres is geen steps-gateway (een verkeerd pad in --api, of een andere webserver). Geef --api de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/ of https://host/prefix/
+gw-basic-prompt = { $base } vraagt om een gebruikersnaam en wachtwoord (HTTP 401, Basic): de aanmelding van een webserver of reverse proxy, waarop stepwise niet kan antwoorden; een stappengateway neemt een bearer-token. Controleer --api, of vraag wie die server beheert de verzoeken aan de gateway door te laten
 gw-refused = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Controleer het token en de rechten ervan; kloppen die, vraag dan de beheerder van het netwerk of die dit adres blokkeert
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
@@ -829,6 +832,7 @@ cli-arg-unknown-lang = onbekende taal { $given } in { $place }; stepwise spreekt
 cli-arg-unknown-lang-config = onbekende taal { $given } in lang van het configuratiebestand; stepwise spreekt { $codes }
 cli-arg-man-failed = kan de handleidingpagina niet maken: { $error }
 cli-arg-cars-unreadable = kan --cars { $path } niet lezen: { $error }. Controleer het pad (één id per regel, of een CSV)
+cli-arg-cars-workbook = --cars { $path } is een Excel-werkmap, geen tekst: sla hem in Excel op met Opslaan als, "CSV UTF-8", en geef dat bestand
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = regel { $line } "{ $id }"
 cars-bad-more = en nog { $n }
@@ -836,6 +840,7 @@ cars-bad = { $lines }: geen carAssociationID (1 tot { $max } letters, cijfers, '
     [one] die regel
    *[other] die regels
 }
+cars-excel-number = Een regel bevat een lang getal zoals Excel het schrijft (bijvoorbeeld 9,87654E+11): maak in Excel de kolom van het type Tekst, typ de ids opnieuw en sla opnieuw op.
 cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps heeft --car ID, --cars BESTAND of --steps-id ID nodig
@@ -1178,7 +1183,7 @@ doctor-error-body-no-answer = de gateway antwoordde niet: { $why }
 doctor-error-body-no-answer-fix = Controleer of de gateway draait en niet overbelast is; probeer het dan opnieuw
 doctor-why-wants-tls = de server op { $base } spreekt TLS, en --api zegt http://
 doctor-fix-use-https = Gebruik https:// in --api (de server spreekt TLS)
-doctor-clock-skipped = niet uitgevoerd: de gateway antwoordde niet
+doctor-clock-skipped = niet uitgevoerd: geen stappengateway antwoordde
 doctor-error-body-ok = een verzoek zonder id krijgt 400 met een JSON-melding ({ $message })
 doctor-error-body-code-only = alleen code
 doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }

@@ -311,6 +311,7 @@ cli-next-none = Nada mais a fazer: o serviço está pronto.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Confira se ele está rodando e se --api está certo
+gw-unresolved = não foi possível acessar o gateway em { $base }: o nome { $host } é desconhecido do DNS deste computador. Confira o nome de host em --api e as configurações de DNS deste computador (o gateway precisa de uma VPN?)
 gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Confira a rede e tente de novo
 gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } pelo proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem opera o proxy se ele repassa as requisições para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente de novo
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
@@ -320,6 +321,7 @@ answer-empty = a resposta está vazia, quando se esperava uma lista de passos em
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma conexão não segura; o stepwise não segue o redirecionamento. Informe em --api o endereço do próprio gateway
+gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o stepwise não segue redirecionamentos. Use o endereço https:// em --api
 gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; ela não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway está trocando as respostas
 gw-title-redirect = Redirecionamento não seguido
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
@@ -383,6 +385,7 @@ gw-proxy-credentials-refused = o proxy { $proxy } recusou o usuário e a senha d
 gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
 gw-proxy = o proxy { $proxy } respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-basic-prompt = { $base } pede usuário e senha (HTTP 401, Basic): o login de um servidor web ou de um proxy reverso, que o stepwise não pode responder; um gateway de passos aceita um token bearer. Confira --api, ou peça a quem opera esse servidor para deixar passar as requisições ao gateway
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
@@ -842,6 +845,7 @@ cli-arg-unknown-lang = idioma desconhecido { $given } em { $place }; stepwise fa
 cli-arg-unknown-lang-config = idioma desconhecido { $given } em lang do arquivo de configuração; stepwise fala { $codes }
 cli-arg-man-failed = não foi possível gerar a página de manual: { $error }
 cli-arg-cars-unreadable = não foi possível ler --cars { $path }: { $error }. Verifique o caminho (um id por linha, ou um CSV)
+cli-arg-cars-workbook = --cars { $path } é uma pasta de trabalho do Excel, não texto: no Excel, salve com Salvar como, "CSV UTF-8", e informe esse arquivo
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = linha { $line } "{ $id }"
 cars-bad-more = e mais { $n }
@@ -850,6 +854,7 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
     [one] essa linha
    *[other] essas linhas
 }
+cars-excel-number = Uma linha contém um número longo como o Excel o escreve (por exemplo 9,87654E+11): no Excel, formate a coluna como Texto, digite os ids de novo e salve novamente.
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars ARQUIVO ou --steps-id ID
@@ -1205,7 +1210,7 @@ doctor-error-body-no-answer = o gateway não respondeu: { $why }
 doctor-error-body-no-answer-fix = Confira se o gateway está rodando e não está sobrecarregado; depois tente de novo
 doctor-why-wants-tls = o servidor em { $base } fala TLS, e --api diz http://
 doctor-fix-use-https = Use https:// em --api (o servidor fala TLS)
-doctor-clock-skipped = não executado: o gateway não respondeu
+doctor-clock-skipped = não executado: nenhum gateway de passos respondeu
 doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $message })
 doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }

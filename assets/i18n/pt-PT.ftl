@@ -299,6 +299,7 @@ cli-next-none = Nada mais a fazer: o serviço está pronto.
 ## A failed gateway call: what happened, why, what to do
 
 gw-unreachable = não foi possível alcançar o gateway em { $base }: { $detail }. Verifique se ele está em execução e se --api está certo
+gw-unresolved = não foi possível contactar o gateway em { $base }: o nome { $host } é desconhecido do DNS deste computador. Verifique o nome de host em --api e as definições de DNS deste computador (o gateway precisa de uma VPN?)
 gw-timed-out = o gateway em { $base } não respondeu em { $secs } s. Verifique a rede e tente de novo
 gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } através do proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem gere o proxy se ele encaminha os pedidos para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente novamente
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Verifique se --api aponta para um gateway de passos
@@ -308,6 +309,7 @@ answer-empty = a resposta está vazia, quando se esperava uma lista de passos em
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, verifique a rede
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma ligação não segura; o stepwise não segue o redirecionamento. Indique em --api o endereço do próprio gateway
+gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o stepwise não segue redirecionamentos. Use o endereço https:// em --api
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
@@ -339,6 +341,7 @@ gw-other = o gateway recusou a solicitação
 gw-other-todo = Verifique --api e tente de novo
 gw-app-code = Código da aplicação { $code }: { $meaning }; { $remedy }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-basic-prompt = { $base } pede utilizador e palavra-passe (HTTP 401, Basic): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor para deixar passar os pedidos ao gateway
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Verifique o token e as respetivas permissões; se estiverem certos, pergunte a quem gere a rede se esta bloqueia este endereço
 gw-proxy = o proxy { $proxy } respondeu ele próprio HTTP { $status }{ $said }: o pedido nunca chegou ao gateway. { $todo }
 gw-proxy-407-todo = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou defina NO_PROXY para o anfitrião do gateway se este puder ser alcançado diretamente
@@ -825,6 +828,7 @@ cli-arg-unknown-lang = idioma desconhecido { $given } em { $place }; stepwise fa
 cli-arg-unknown-lang-config = idioma desconhecido { $given } em lang do ficheiro de configuração; stepwise fala { $codes }
 cli-arg-man-failed = não foi possível gerar a página de manual: { $error }
 cli-arg-cars-unreadable = não foi possível ler --cars { $path }: { $error }. Verifique o caminho (um id por linha, ou um CSV)
+cli-arg-cars-workbook = --cars { $path } é um livro do Excel, não texto: no Excel, guarde-o com Guardar como, "CSV UTF-8", e indique esse ficheiro
 cli-arg-cars-bad = --cars { $path }: { $error }
 cars-bad-line = linha { $line } "{ $id }"
 cars-bad-more = e mais { $n }
@@ -832,6 +836,7 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
     [one] essa linha
    *[other] essas linhas
 }
+cars-excel-number = Uma linha contém um número longo como o Excel o escreve (por exemplo 9,87654E+11): no Excel, formate a coluna como Texto, escreva os ids de novo e guarde novamente.
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars FICHEIRO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars FICHEIRO ou --steps-id ID
@@ -1170,7 +1175,7 @@ doctor-error-body-no-answer = o gateway não respondeu: { $why }
 doctor-error-body-no-answer-fix = Verifique se o gateway está em execução e não está sobrecarregado; depois tente de novo
 doctor-why-wants-tls = o servidor em { $base } fala TLS, e --api diz http://
 doctor-fix-use-https = Use https:// em --api (o servidor fala TLS)
-doctor-clock-skipped = não executado: o gateway não respondeu
+doctor-clock-skipped = não executado: nenhum gateway de passos respondeu
 doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $message })
 doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }

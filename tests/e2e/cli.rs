@@ -343,6 +343,21 @@ fn reset_shows_the_truth_behind_a_stale_cache() {
     assert!(!stdout(&stale).contains("cache was reset"));
 }
 
+/// An Excel workbook given as --cars is named as one, with how to save a
+/// CSV, not a list of "bad lines" of zip bytes.
+#[test]
+fn a_workbook_given_as_cars_is_named() {
+    let home = home();
+    let book = home.path().join("book.xlsx");
+    std::fs::write(&book, b"PK\x03\x04\x14\x00\x06\x00binary workbook bytes").unwrap();
+    let out = run(home.path(), &["steps", "--cars", book.to_str().unwrap()]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("is an Excel workbook, not text"), "{err}");
+    assert!(err.contains("CSV UTF-8"), "{err}");
+    assert!(!err.contains("line 1"), "{err}");
+}
+
 /// `next` with a stepsID of another device names the command that gets
 /// this device its own, and says the gateway's words once.
 #[test]

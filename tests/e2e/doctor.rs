@@ -1020,7 +1020,7 @@ fn a_password_prompt_is_no_gateway_for_doctor_either() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&steps.stderr);
-    assert!(err.contains("not a steps gateway"), "{err}");
+    assert!(err.contains("asks for a user name and password"), "{err}");
 }
 
 /// A token whose expiry has passed, which the gateway still takes (a

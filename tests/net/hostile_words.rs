@@ -347,6 +347,10 @@ async fn a_basic_password_prompt_is_no_gateway_not_a_token_matter() {
         "{error:?}"
     );
     let line = words(&error);
-    assert!(line.contains("not a steps gateway"), "{line}");
+    assert!(
+        line.contains("asks for a user name and password (HTTP 401, Basic)"),
+        "{line}"
+    );
+    assert!(!line.contains("wrong path"), "{line}");
     assert!(!line.contains("stepwise login"), "{line}");
 }

@@ -1226,6 +1226,29 @@ fn refused_token() -> State {
     s
 }
 
+/// An answer of another shape than a steps list comes back the same when
+/// asked again: the panel says so, not "press r to ask again".
+#[test]
+fn an_unusable_answer_is_not_offered_r() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::BadAnswer(
+            stepwise::wire::DecodeError::WrongShape("an object with no stepsID and no step".into()),
+        )),
+        1,
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("asking again gets the same answer"),
+        "{screen}"
+    );
+    assert!(!screen.contains("press r to ask again"), "{screen}");
+}
+
 /// A kept login that cannot be read is why no token went out: the 401's
 /// banner says that, and where to see the file and the fix, not only
 /// "none was sent".

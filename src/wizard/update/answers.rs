@@ -450,7 +450,8 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
 fn remedy_for(e: &GatewayError) -> Option<Remedy> {
     if e.rejection() == Some(Rejection::NotFound) {
         Some(Remedy::OtherId)
-    } else if e.recovery() == Recovery::Stop {
+    } else if e.recovery() == Recovery::Stop || matches!(e, GatewayError::BadAnswer(_)) {
+        // An answer of the wrong shape comes back the same when asked again.
         Some(Remedy::FixCause)
     } else {
         None
