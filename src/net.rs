@@ -815,11 +815,15 @@ impl fmt::Display for TlsProblem {
 fn alert_name(alert: AlertDescription) -> String {
     let name = format!("{alert:?}");
     let mut words = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        // A word starts at a capital after a small letter: UnknownCA is
+        // "unknown ca", not "unknown c a".
+        if c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase()) {
             words.push(' ');
         }
         words.push(c.to_ascii_lowercase());
+        previous = Some(c);
     }
     format!("alert: {words}")
 }
@@ -873,6 +877,15 @@ impl CertSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alert_names_read_as_words() {
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "alert: unknown ca");
+        assert_eq!(
+            alert_name(AlertDescription::BadCertificate),
+            "alert: bad certificate"
+        );
+    }
 
     #[test]
     fn an_encrypted_client_key_is_named_as_such() {
