@@ -282,14 +282,7 @@ fn plain_steps_over_several_vehicles_end_with_a_summary_naming_the_failed() {
 fn steps_over_vehicles_that_never_answer_stop_at_the_deadline_and_name_them() {
     // Accepts every connection and never answers: without an overall bound
     // each vehicle would wait for the client's timeout in turn.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream);
-        }
-    });
+    let url = crate::canned::silent();
     let home = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let out = run(

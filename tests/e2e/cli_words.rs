@@ -143,14 +143,7 @@ fn a_token_file_from_notepad_is_read_and_a_bearer_prefix_is_named() {
 #[test]
 fn one_vehicle_stops_at_the_deadline_too() {
     // A gateway that accepts and never answers.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let api = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream);
-        }
-    });
+    let api = crate::canned::silent();
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let out = run(
@@ -173,21 +166,10 @@ fn one_vehicle_stops_at_the_deadline_too() {
 /// "no answer" (which sends a technician after a dead gateway).
 #[test]
 fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let api = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let _ = stream.write_all(
-                b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-        }
-    });
+    let api = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
     let home = tempfile::tempdir().unwrap();
     let ids = home.path().join("ids.txt");
     std::fs::write(&ids, "987654\n111111\n").unwrap();

@@ -919,26 +919,15 @@ fn json_is_the_same_in_every_language() {
 
 /// A server that answers every request with `status`, the given headers
 /// and an HTML page (no contract error body), on a thread of its own.
-fn canned(status: &'static str, headers: &'static str) -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let body = "<html><title>Page</title></html>";
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\n{headers}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+fn canned(status: &str, headers: &str) -> String {
+    let body = "<html><title>Page</title></html>";
+    crate::canned::answering(
+        format!(
+            "HTTP/1.1 {status}\r\n{headers}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
 }
 
 /// doctor names who refused by the status and who gave it, as `steps`

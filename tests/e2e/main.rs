@@ -4,6 +4,8 @@
 //!
 //! One test binary for the group, each former test file a module.
 
+#[path = "../common/canned.rs"]
+mod canned;
 #[path = "../common/proxy.rs"]
 mod proxy;
 #[path = "../common/pty.rs"]

@@ -1742,26 +1742,33 @@ fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
     assert!(text.contains("on another device"), "{text}");
 }
 
+/// A demo vehicle's list on screen with the note "called back" typed
+/// (`N`, the text, Enter), with or without --report.
+fn noted(report_at_exit: bool) -> State {
+    let mut s = State::new(Options {
+        demo: true,
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        report_at_exit,
+        ..Options::default()
+    });
+    let effects = start(&mut s, Some("987654".into()), t(0));
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
+    ch(&mut s, 'N');
+    for c in "called back".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Enter);
+    s
+}
+
 /// A note is kept for the report; without --report nothing is written at
 /// exit, so the words say to press x before quitting.
 #[test]
 fn a_kept_note_says_when_it_would_be_lost() {
     for report_at_exit in [false, true] {
-        let mut s = State::new(Options {
-            demo: true,
-            backend_label: "test".into(),
-            data_dir: Some("/data".into()),
-            report_at_exit,
-            ..Options::default()
-        });
-        let effects = start(&mut s, Some("987654".into()), t(0));
-        let (id, _, _, purpose) = fetched(&effects);
-        answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
-        ch(&mut s, 'N');
-        for c in "called back".chars() {
-            ch(&mut s, c);
-        }
-        key(&mut s, KeyCode::Enter);
+        let s = noted(report_at_exit);
         let banner = session(&s).banner().unwrap().clone();
         assert_eq!(banner.title, "Note kept");
         assert_eq!(
@@ -1777,23 +1784,7 @@ fn a_kept_note_says_when_it_would_be_lost() {
 /// writing the report ends the question, and Ctrl-C quits at once.
 #[test]
 fn q_with_a_note_no_report_holds_asks_before_quitting() {
-    let setup = || {
-        let mut s = State::new(Options {
-            demo: true,
-            backend_label: "test".into(),
-            data_dir: Some("/data".into()),
-            ..Options::default()
-        });
-        let effects = start(&mut s, Some("987654".into()), t(0));
-        let (id, _, _, purpose) = fetched(&effects);
-        answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
-        ch(&mut s, 'N');
-        for c in "called back".chars() {
-            ch(&mut s, c);
-        }
-        key(&mut s, KeyCode::Enter);
-        s
-    };
+    let setup = || noted(false);
     let mut s = setup();
     ch(&mut s, 'q');
     assert!(!s.quit_requested(), "the first q asks");

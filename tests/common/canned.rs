@@ -1,0 +1,39 @@
+//! Loopback servers written in a few lines for the end-to-end tests: one
+//! that answers every request with the same bytes, and one that takes
+//! connections and never answers. Each runs on a thread of its own until the
+//! test binary ends.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+/// A server that reads each request's head and answers it with `response`
+/// (a whole HTTP answer, head and body), closing the connection. Its base
+/// URL.
+pub fn answering(response: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = stream.write_all(&response);
+        }
+    });
+    url
+}
+
+/// A server that takes every connection and never answers. Its base URL.
+pub fn silent() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    url
+}
