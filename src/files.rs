@@ -38,6 +38,26 @@ pub fn too_large(error: &io::Error) -> Option<TooLarge> {
         .copied()
 }
 
+/// Why a file cannot be read, in `lang`: its size cap, a missing file, no
+/// right to read it, a folder, not UTF-8 text; the system's own words only
+/// for a cause without words here.
+pub fn unreadable_words(lang: crate::text::Lang, error: &io::Error) -> String {
+    if let Some(cap) = too_large(error) {
+        return crate::tr!(
+            lang,
+            "err-file-too-large",
+            limit = crate::text::num(cap.limit / 1024)
+        );
+    }
+    match error.kind() {
+        io::ErrorKind::NotFound => crate::tr!(lang, "err-io-not-found"),
+        io::ErrorKind::PermissionDenied => crate::tr!(lang, "err-io-denied"),
+        io::ErrorKind::IsADirectory => crate::tr!(lang, "err-io-folder"),
+        io::ErrorKind::InvalidData => crate::tr!(lang, "err-io-not-text"),
+        _ => error.to_string(),
+    }
+}
+
 /// Reads at most `limit` bytes of `path`; a longer file (or an endless one
 /// such as `/dev/zero`) is an error of kind `FileTooLarge` carrying
 /// [`TooLarge`], after reading one byte past the cap, never the whole.

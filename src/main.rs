@@ -132,59 +132,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Why a file cannot be read, in `lang` (the system's own words only for
-/// a cause without words here).
-fn io_words(lang: Lang, e: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    if let Some(cap) = stepwise::files::too_large(e) {
-        return tr!(
-            lang,
-            "err-file-too-large",
-            limit = stepwise::text::num(cap.limit / 1024)
-        );
-    }
-    match e.kind() {
-        ErrorKind::NotFound => tr!(lang, "err-io-not-found"),
-        ErrorKind::PermissionDenied => tr!(lang, "err-io-denied"),
-        ErrorKind::IsADirectory => tr!(lang, "err-io-folder"),
-        ErrorKind::InvalidData => tr!(lang, "err-io-not-text"),
-        _ => e.to_string(),
-    }
-}
-
-/// Why a scenario file cannot be served, in `lang`.
-fn scenario_words(lang: Lang, error: &stepwise::sim::ScenarioError) -> String {
-    use stepwise::sim::{ScenarioError, ScenarioProblem};
-    match error {
-        ScenarioError::Unreadable { path, error } => tr!(
-            lang,
-            "scenario-unreadable",
-            path = path.clone(),
-            error = io_words(lang, error)
-        ),
-        ScenarioError::Invalid { path, problem } => {
-            let path = path.clone();
-            match problem {
-                ScenarioProblem::NotJson(detail) => tr!(
-                    lang,
-                    "scenario-not-json",
-                    path = path,
-                    detail = detail.clone()
-                ),
-                ScenarioProblem::BadId(id) => {
-                    tr!(lang, "scenario-bad-id", path = path, id = id.clone())
-                }
-                ScenarioProblem::IdTwice(id) => {
-                    tr!(lang, "scenario-id-twice", path = path, id = id.clone())
-                }
-                ScenarioProblem::StepNames(id) => {
-                    tr!(lang, "scenario-step-names", path = path, id = id.clone())
-                }
-            }
-        }
-    }
-}
-
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
@@ -197,7 +144,7 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
                     lang,
                     "cli-arg-cars-unreadable",
                     path = shown.clone(),
-                    error = io_words(lang, &e)
+                    error = stepwise::files::unreadable_words(lang, &e)
                 )
             })?;
         // A workbook (.xlsx is a zip, .xls an OLE file) is no list of lines.
@@ -459,7 +406,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
                     "cli-arg-client-ca-unreadable",
                     path = path.display().to_string(),
                     error = match stepwise::files::too_large(&e) {
-                        Some(_) => io_words(lang, &e),
+                        Some(_) => stepwise::files::unreadable_words(lang, &e),
                         None => e.kind().to_string(),
                     }
                 )
@@ -583,11 +530,7 @@ fn serve(
         Ok(s) => s,
         Err(e) => {
             let lang = chosen_lang();
-            return fail(tr!(
-                lang,
-                "cli-arg-scenario-bad",
-                error = scenario_words(lang, &e)
-            ));
+            return fail(tr!(lang, "cli-arg-scenario-bad", error = e.words(lang)));
         }
     };
     let scenario = match crowd.fleet {

@@ -138,6 +138,41 @@ pub enum ScenarioError {
     },
 }
 
+impl ScenarioError {
+    /// One line: which file, and what is wrong with it, in `lang`.
+    pub fn words(&self, lang: crate::text::Lang) -> String {
+        use crate::tr;
+        match self {
+            ScenarioError::Unreadable { path, error } => tr!(
+                lang,
+                "scenario-unreadable",
+                path = path.clone(),
+                error = crate::files::unreadable_words(lang, error)
+            ),
+            ScenarioError::Invalid { path, problem } => {
+                let path = path.clone();
+                match problem {
+                    ScenarioProblem::NotJson(detail) => tr!(
+                        lang,
+                        "scenario-not-json",
+                        path = path,
+                        detail = detail.clone()
+                    ),
+                    ScenarioProblem::BadId(id) => {
+                        tr!(lang, "scenario-bad-id", path = path, id = id.clone())
+                    }
+                    ScenarioProblem::IdTwice(id) => {
+                        tr!(lang, "scenario-id-twice", path = path, id = id.clone())
+                    }
+                    ScenarioProblem::StepNames(id) => {
+                        tr!(lang, "scenario-step-names", path = path, id = id.clone())
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// What is wrong inside a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScenarioProblem {
