@@ -108,11 +108,7 @@ fn environment_section(
     command: &clap::Command,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(
-        out,
-        ".SH \"{}\"",
-        crate::text::message(lang, "man-section-environment", None)
-    )?;
+    section(lang, out, "man-section-environment")?;
     let mut seen: Vec<String> = Vec::new();
     let commands = std::iter::once(command).chain(command.get_subcommands());
     for arg in commands.flat_map(clap::Command::get_arguments) {
@@ -127,11 +123,11 @@ fn environment_section(
             .map(|l| format!("\\-\\-{}: ", roff_escape(l)))
             .unwrap_or_default();
         let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-        writeln!(
+        item(
             out,
-            ".TP\n\\fB{}\\fR\n{long}{}",
-            roff_escape(&name),
-            roff_escape(&help)
+            Font::Bold,
+            &name,
+            &format!("{long}{}", roff_escape(&help)),
         )?;
         seen.push(name);
     }
@@ -146,25 +142,37 @@ fn environment_section(
         ("NO_COLOR", "man-env-no-color"),
     ] {
         let text = crate::text::message(lang, id, None);
-        writeln!(
-            out,
-            ".TP\n\\fB{}\\fR\n{}",
-            roff_escape(name),
-            roff_escape(&text)
-        )?;
+        item(out, Font::Bold, name, &roff_escape(&text))?;
     }
     Ok(())
+}
+
+/// A section's heading, in the page's language.
+fn section(lang: Lang, out: &mut dyn Write, id: &str) -> std::io::Result<()> {
+    writeln!(out, ".SH \"{}\"", crate::text::message(lang, id, None))
+}
+
+/// How an item's tag is set: a name in bold, a path in italics.
+#[derive(Clone, Copy)]
+enum Font {
+    Bold,
+    Italic,
+}
+
+/// One tagged paragraph: `tag` (escaped here), then `text` (roff already).
+fn item(out: &mut dyn Write, font: Font, tag: &str, text: &str) -> std::io::Result<()> {
+    let font = match font {
+        Font::Bold => "B",
+        Font::Italic => "I",
+    };
+    writeln!(out, ".TP\n\\f{font}{}\\fR\n{text}", roff_escape(tag))
 }
 
 /// FILES: the config file and what the data directory holds, at their
 /// Linux places (macOS and Windows use the system's folders: README says
 /// which, and `stepwise doctor` prints the config file's path).
 fn files_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        ".SH \"{}\"",
-        crate::text::message(lang, "man-section-files", None)
-    )?;
+    section(lang, out, "man-section-files")?;
     const DATA: &str = "~/.local/share/stepwise/";
     let files = [
         (
@@ -181,12 +189,7 @@ fn files_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     ];
     for (path, id) in files {
         let text = crate::text::message(lang, id, None);
-        writeln!(
-            out,
-            ".TP\n\\fI{}\\fR\n{}",
-            roff_escape(&path),
-            roff_escape(&text)
-        )?;
+        item(out, Font::Italic, &path, &roff_escape(&text))?;
     }
     Ok(())
 }
@@ -195,11 +198,7 @@ fn files_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
 /// the overlays), in the page's language and with the keyboard's names.
 fn keys_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     use crate::wizard::keymap::{Context, HelpLine, help_lines};
-    writeln!(
-        out,
-        ".SH \"{}\"",
-        crate::text::message(lang, "man-section-keys", None)
-    )?;
+    section(lang, out, "man-section-keys")?;
     // The single-vehicle run's screens, then the board's own.
     // A heading is written with its first key: the badge legend has none.
     let mut headings: Vec<&str> = Vec::new();
@@ -221,12 +220,8 @@ fn keys_section(lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
                     writeln!(out, ".SS \"{}\"", roff_escape(&heading))?;
                 }
                 let text = crate::text::message(lang, b.help, None);
-                writeln!(
-                    out,
-                    ".TP\n\\fB{}\\fR\n{}",
-                    roff_escape(&crate::ui::key_label(lang, b.label)),
-                    roff_escape(&text)
-                )?;
+                let key = crate::ui::key_label(lang, b.label);
+                item(out, Font::Bold, &key, &roff_escape(&text))?;
             }
             HelpLine::Key(_) | HelpLine::Legend(_) => {}
         }
