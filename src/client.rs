@@ -876,10 +876,15 @@ impl Gateway {
             // What came back starts like a TLS record, not like HTTP.
             GatewayError::WantsTls { base }
         } else if error.is_connect() {
-            GatewayError::Unreachable {
-                base,
-                detail: cause,
-            }
+            // The resolver's own words differ by system ("failed to lookup
+            // address information", "No such host is known"): the chain's
+            // "dns error" says which failure it was, everywhere.
+            let detail = if failed_in_dns(error) && !cause.contains("dns error") {
+                format!("dns error: {cause}")
+            } else {
+                cause
+            };
+            GatewayError::Unreachable { base, detail }
         } else {
             GatewayError::Transport(cause)
         }
@@ -1118,6 +1123,19 @@ fn header_seconds(
 
 /// The innermost cause, which says more than reqwest's outer message and
 /// never contains the request's headers.
+/// Whether a connection failed in name resolution (a link of the chain
+/// says "dns error").
+fn failed_in_dns(error: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.to_string().starts_with("dns error") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
 fn root_cause(error: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = error;
     while let Some(next) = source.source() {

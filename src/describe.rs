@@ -87,7 +87,7 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
     match error {
         // A name that does not resolve is no server that is down.
         GatewayError::Unreachable { base, detail }
-            if detail.contains("failed to lookup address") || detail.contains("dns error") =>
+            if detail.starts_with("dns error") || detail.contains("failed to lookup address") =>
         {
             tr!(
                 lang,

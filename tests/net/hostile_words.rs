@@ -115,6 +115,23 @@ async fn a_403_page_without_the_contract_body_is_refused_in_front_of_the_gateway
     assert!(words(&error).contains("Start again with the carAssociationID"));
 }
 
+/// A host name that does not resolve (`.invalid` never does) is named as a
+/// name this machine's DNS does not know, not "check that it runs".
+#[tokio::test]
+async fn a_name_that_does_not_resolve_is_named_as_dns() {
+    let error = list("http://gateway.invalid:8080", None).await;
+    assert!(
+        matches!(&error, GatewayError::Unreachable { detail, .. } if detail.starts_with("dns error")),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains("the name gateway.invalid is not known to this machine's DNS"),
+        "{line}"
+    );
+    assert!(!line.contains("Check that it runs"), "{line}");
+}
+
 #[tokio::test]
 async fn a_proxy_where_nothing_listens_is_named_with_its_variable_not_the_gateway() {
     // A port that was just free: nothing listens there.
