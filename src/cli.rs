@@ -959,6 +959,49 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
 mod tests {
     use super::*;
 
+    /// Every global option a subcommand refuses is also left out of its
+    /// `--help`: the hidden list follows the refusals, so a new refusal
+    /// without its hiding fails here.
+    #[test]
+    fn every_refused_global_is_hidden_from_its_subcommand_s_help() {
+        let subcommands: [(&str, &[&str]); 7] = [
+            ("demo", &["demo"]),
+            ("serve", &["serve"]),
+            // steps takes --car and --cars unless --steps-id is given: alone here.
+            ("steps", &["steps"]),
+            ("next", &["next", "--steps-id", "132324"]),
+            ("login", &["login"]),
+            ("logout", &["logout"]),
+            ("doctor", &["doctor"]),
+        ];
+        let options = [
+            ("--api", "http://127.0.0.1:1", "api"),
+            ("--car", "987654", "car"),
+            ("--cars", "ids.txt", "cars"),
+            ("--concurrency", "2", "concurrency"),
+            ("--token-file", "token.txt", "token_file"),
+            ("--report", "r.md", "report"),
+            ("--client-cert", "c.pem", "client_cert"),
+        ];
+        let mut refused = 0;
+        for (name, args) in subcommands {
+            for (flag, value, id) in options {
+                let line: Vec<&str> = [&["stepwise", flag, value][..], args].concat();
+                let Ok(cli) = Cli::try_parse_args_in(Lang::En, &line) else {
+                    continue;
+                };
+                if cli.misused_option(Lang::En).is_some() {
+                    refused += 1;
+                    assert!(
+                        unused_globals(name).contains(&id),
+                        "{name} refuses {flag} but its --help shows it"
+                    );
+                }
+            }
+        }
+        assert!(refused >= 10, "only {refused} refusals seen");
+    }
+
     /// A subcommand's `--help` lists only the options it takes: `serve`
     /// shows none of the client's, `next` no --car or --report; the
     /// top-level help still lists them all (issue: every subcommand listed
