@@ -264,6 +264,30 @@ mod tests {
         }
     }
 
+    /// French sets a no-break space before `:`, `;`, `?` and `!`: a plain
+    /// space there lets the line break before the sign. Every message, the
+    /// ones added later included.
+    #[test]
+    fn french_puts_a_no_break_space_before_double_signs() {
+        let mut plain = Vec::new();
+        for line in Lang::Fr.source().lines() {
+            if line.trim_start().starts_with('#') {
+                continue;
+            }
+            let chars: Vec<char> = line.chars().collect();
+            for (i, pair) in chars.windows(2).enumerate() {
+                let after = chars.get(i + 2).copied();
+                if pair[0] == ' '
+                    && matches!(pair[1], ':' | ';' | '?' | '!')
+                    && after.is_none_or(char::is_whitespace)
+                {
+                    plain.push(line.to_owned());
+                }
+            }
+        }
+        assert!(plain.is_empty(), "a plain space before the sign: {plain:#?}");
+    }
+
     #[test]
     fn durations_are_written_in_each_languages_units() {
         assert_eq!(duration(Lang::En, 3_597), "59m 57s");
