@@ -44,7 +44,12 @@ impl BadIds {
             count = num(self.named.len() + self.more)
         );
         if self.excel {
-            format!("{words} {}", tr!(lang, "cars-excel-number"))
+            // Two sentences: the first ends where cars-bad ends.
+            format!(
+                "{}. {}",
+                words.trim_end_matches('.'),
+                tr!(lang, "cars-excel-number")
+            )
         } else {
             words
         }
@@ -274,7 +279,12 @@ mod tests {
             assert_eq!(bad.named.len(), 1, "{text:?}: {bad:?}");
             assert!(bad.named[0].1.contains("E+11"), "{bad:?}");
             assert!(bad.excel, "{bad:?}");
-            assert!(bad.words(Lang::En).contains("format the column as Text"));
+            let words = bad.words(Lang::En);
+            assert!(words.contains("format the column as Text"), "{words}");
+            assert!(
+                words.contains("that line. A line holds a long number"),
+                "{words}"
+            );
         }
         // An id that merely has an E in it is an id.
         assert_eq!(parse("E12\nAB-E7\n1E5\n").unwrap(), ["E12", "AB-E7", "1E5"]);
