@@ -40,7 +40,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
 
     // The list on top at its natural height (up to half the body), the
     // guidance below at full width, where long sentences read best.
-    let rows = cells(session.shown().len().max(1)).saturating_add(2);
+    // Without a list, the words in its place get the lines they need, so
+    // a long one is not cut at one line.
+    let rows = match no_list_text(lang, session) {
+        Some(text) => cells(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .line_count(body.width.saturating_sub(2)),
+        ),
+        None => cells(session.shown().len().max(1)),
+    }
+    .saturating_add(2);
     let [list, guide] = Layout::vertical([
         Constraint::Length(rows.min(body.height / 2).max(3)),
         Constraint::Min(0),
@@ -181,6 +191,31 @@ fn badge_style(status: &Status, theme: Theme) -> Style {
     }
 }
 
+/// What stands where the list would: why there is none, or that it is
+/// empty; `None` when there are steps to show.
+fn no_list_text(lang: Lang, session: &VehicleSession) -> Option<String> {
+    if session.list().is_some_and(|l| !l.steps.is_empty()) {
+        return None;
+    }
+    Some(match (session.list(), session.in_flight()) {
+        (None, Some(_)) => tr!(lang, "list-loading"),
+        (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
+        (None, None) => match session.remedy() {
+            Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
+            Some(Remedy::FixCause) => tr!(lang, "list-none-fix-cause"),
+            None => tr!(lang, "list-none"),
+        },
+        (Some(_), _) if session.filter() != StatusFilter::All => {
+            tr!(
+                lang,
+                "list-empty-filtered",
+                filter = session.filter().as_wire()
+            )
+        }
+        (Some(_), _) => tr!(lang, "list-empty"),
+    })
+}
+
 fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession, theme: Theme) {
     let title = match session.filter() {
         StatusFilter::All => tr!(lang, "list-title"),
@@ -190,23 +225,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .borders(Borders::ALL)
         .title(format!(" {title} "));
     let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
-        let text = match (session.list(), session.in_flight()) {
-            (None, Some(_)) => tr!(lang, "list-loading"),
-            (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
-            (None, None) => match session.remedy() {
-                Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),
-                Some(Remedy::FixCause) => tr!(lang, "list-none-fix-cause"),
-                None => tr!(lang, "list-none"),
-            },
-            (Some(_), _) if session.filter() != StatusFilter::All => {
-                tr!(
-                    lang,
-                    "list-empty-filtered",
-                    filter = session.filter().as_wire()
-                )
-            }
-            (Some(_), _) => tr!(lang, "list-empty"),
-        };
+        let text = no_list_text(lang, session).unwrap_or_default();
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
             area,

@@ -1226,6 +1226,33 @@ fn refused_token() -> State {
     s
 }
 
+/// Where no list came, the words in its place are whole at 100×30 (they
+/// were cut after one line), and a refused token reads as one: the
+/// gateway wants a valid token, whether none or a wrong one was sent.
+#[test]
+fn the_words_in_place_of_a_list_are_whole() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unauthorized {
+            sent: Some(stepwise::config::TokenFrom::Environment),
+        }),
+        1,
+    );
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("wants a valid token"), "{screen}");
+    assert!(screen.contains("asked for again after."), "{screen}");
+}
+
 /// An answer of another shape than a steps list comes back the same when
 /// asked again: the panel says so, not "press r to ask again".
 #[test]
