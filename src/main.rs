@@ -837,7 +837,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                     (None, Some(id)) => Lookup::StepsId(id),
                     _ => {
                         return usage(format!(
-                            "{}\n\n{} stepwise steps (--car ID | --steps-id ID) [--status STATUS] [--reset] [--json]",
+                            "{}\n\n{} stepwise steps (--car ID... | --cars FILE | --steps-id ID) [--status STATUS] [--reset] [--json] [--deadline SECONDS]",
                             tr!(lang, "cli-arg-steps-needs-car"),
                             tr!(lang, "help-cli-usage")
                         ));

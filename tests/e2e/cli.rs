@@ -343,6 +343,27 @@ fn reset_shows_the_truth_behind_a_stale_cache() {
     assert!(!stdout(&stale).contains("cache was reset"));
 }
 
+/// `steps` with no vehicle names every way to give one, in its words and
+/// in its usage line (the usage line had no --cars and no --deadline).
+#[test]
+fn steps_without_a_vehicle_names_every_way_to_give_one() {
+    let home = home();
+    let out = run(home.path(), &["steps"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("steps needs --car ID, --cars FILE or --steps-id ID"),
+        "{err}"
+    );
+    let usage = err
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .unwrap_or_default();
+    for part in ["--car ID", "--cars FILE", "--steps-id ID", "--deadline"] {
+        assert!(usage.contains(part), "{part} missing: {err}");
+    }
+}
+
 /// An Excel workbook given as --cars is named as one, with how to save a
 /// CSV, not a list of "bad lines" of zip bytes.
 #[test]
