@@ -285,7 +285,10 @@ mod tests {
                 }
             }
         }
-        assert!(plain.is_empty(), "a plain space before the sign: {plain:#?}");
+        assert!(
+            plain.is_empty(),
+            "a plain space before the sign: {plain:#?}"
+        );
     }
 
     #[test]
