@@ -743,8 +743,9 @@ impl Gateway {
         let body = self
             .call(Method::GET, wire::SIM_ASSOCIATIONS_PATH, &[])
             .await?;
-        serde_json::from_slice(&body)
-            .map_err(|e| GatewayError::BadAnswer(DecodeError::WrongShape(e.to_string())))
+        serde_json::from_slice(&body).map_err(|e| {
+            GatewayError::BadAnswer(DecodeError::WrongShape(wire::Shape::Other(e.to_string())))
+        })
     }
 
     /// Simulator only: the customer completes a step in truth.

@@ -32,7 +32,9 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
         GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
-        GatewayError::Transport(detail) => tr!(lang, "gw-transport", detail = detail.clone()),
+        GatewayError::Transport(detail) => {
+            tr!(lang, "gw-transport", detail = os_words(lang, detail))
+        }
         GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
         GatewayError::BadUrl { .. }
         | GatewayError::BadPath { .. }
@@ -103,7 +105,7 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             lang,
             "gw-unreachable",
             base = base.clone(),
-            detail = detail.clone()
+            detail = os_words(lang, detail)
         ),
         // From http:// to https:// is a move to the secure address, not
         // to an insecure one: say which address to use.
@@ -200,7 +202,7 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
                 proxy = proxy.clone(),
                 from = *from,
                 host = host.clone(),
-                detail = detail.clone()
+                detail = os_words(lang, detail)
             ),
         },
         GatewayError::ProxyTunnel { proxy, from, host } => tr!(
@@ -245,16 +247,36 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
-/// Why a 2xx answer's body could not be read, in words (the parser's own
-/// detail in brackets).
+/// Why a 2xx answer's body could not be read, in words (where the parser
+/// stopped, or what the JSON held instead, in brackets).
 pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
+    use crate::wire::{DecodeError, JsonKind, Shape};
+    let kind = |kind: &JsonKind| match kind {
+        JsonKind::Boolean => tr!(lang, "json-kind-boolean"),
+        JsonKind::Number => tr!(lang, "json-kind-number"),
+        JsonKind::String => tr!(lang, "json-kind-string"),
+        JsonKind::Array => tr!(lang, "json-kind-array"),
+    };
     match error {
-        crate::wire::DecodeError::Empty => tr!(lang, "answer-empty"),
-        crate::wire::DecodeError::NotJson(detail) => {
-            tr!(lang, "answer-not-json", detail = detail.clone())
+        DecodeError::Empty => tr!(lang, "answer-empty"),
+        DecodeError::NotJson { line, column, cut } => {
+            let (line, column) = (num(*line), num(*column));
+            let at = if *cut {
+                tr!(lang, "json-cut-at", line = line, column = column)
+            } else {
+                tr!(lang, "json-at", line = line, column = column)
+            };
+            tr!(lang, "answer-not-json", detail = at)
         }
-        crate::wire::DecodeError::WrongShape(detail) => {
-            tr!(lang, "answer-wrong-shape", detail = detail.clone())
+        DecodeError::WrongShape(shape) => {
+            let detail = match shape {
+                Shape::NotAList(got) => tr!(lang, "shape-not-a-list", kind = kind(got)),
+                Shape::NotAStep(got) => tr!(lang, "shape-not-a-step", kind = kind(got)),
+                Shape::NoSteps(names) => tr!(lang, "shape-no-steps", members = names.join(", ")),
+                Shape::LiveWithoutId => tr!(lang, "shape-live-without-id"),
+                Shape::Other(detail) => detail.clone(),
+            };
+            tr!(lang, "answer-wrong-shape", detail = detail)
         }
     }
 }
@@ -299,6 +321,31 @@ fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
         said = in_brackets(said),
         todo = todo
     )
+}
+
+/// The system's words for a failed connection ("Connection refused (os
+/// error 111)", in the system's own language on Windows), in the reader's
+/// language when the error is a common one; any other keeps the system's.
+pub fn os_words(lang: Lang, detail: &str) -> String {
+    use std::io::ErrorKind;
+    let code = detail
+        .rsplit_once("(os error ")
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .and_then(|n| n.parse::<i32>().ok());
+    // The code means what it means on this system: let it say the kind.
+    let Some(kind) = code.map(|c| std::io::Error::from_raw_os_error(c).kind()) else {
+        return detail.to_owned();
+    };
+    match kind {
+        ErrorKind::ConnectionRefused => tr!(lang, "os-refused"),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => tr!(lang, "os-reset"),
+        ErrorKind::NetworkUnreachable => tr!(lang, "os-network-unreachable"),
+        ErrorKind::HostUnreachable => tr!(lang, "os-host-unreachable"),
+        ErrorKind::NetworkDown => tr!(lang, "os-network-down"),
+        ErrorKind::TimedOut => tr!(lang, "os-timed-out"),
+        ErrorKind::PermissionDenied => tr!(lang, "os-denied"),
+        _ => detail.to_owned(),
+    }
 }
 
 /// ` (text)`, or nothing for no text.
@@ -353,13 +400,13 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             lang,
             "gw-unreachable",
             base = base.clone(),
-            detail = detail.clone()
+            detail = os_words(lang, detail)
         ),
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
             url = url.clone(),
-            detail = detail.clone()
+            detail = os_words(lang, detail)
         ),
     }
 }
@@ -620,6 +667,59 @@ mod tests {
         );
         assert!(moved.contains("moved to https://gw.example"), "{moved}");
         assert!(!moved.contains("not secure"), "{moved}");
+    }
+
+    /// The parser's "expected value at line 1 column 1" and the system's
+    /// "Connection refused (os error 111)" were English inside every
+    /// language; the wrong-shape details too.
+    #[test]
+    fn the_parser_s_and_the_system_s_details_speak_the_reader_s_language() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+        let refused = GatewayError::Unreachable {
+            base: format!("http://127.0.0.1:{port}/"),
+            detail: refused.to_string(),
+        };
+        let wrong = [
+            (
+                crate::wire::decode_list(b"[1]").unwrap_err(),
+                "json-kind-array",
+            ),
+            (
+                crate::wire::decode_next(b"\"x\"").unwrap_err(),
+                "json-kind-string",
+            ),
+            (crate::wire::decode_list(b"<html>").unwrap_err(), "json-at"),
+            (
+                crate::wire::decode_list(b"{\"a\": {").unwrap_err(),
+                "json-cut-at",
+            ),
+            (
+                crate::wire::decode_list(b"{\"ok\": true}").unwrap_err(),
+                "shape-no-steps",
+            ),
+        ];
+        for &lang in Lang::ALL {
+            let line = gateway_error(lang, &refused);
+            assert!(line.contains(&tr!(lang, "os-refused")), "{lang:?}: {line}");
+            assert!(!line.contains("os error"), "{lang:?}: {line}");
+            for (error, id) in &wrong {
+                let words = decode_words(lang, error);
+                let marker = crate::text::message(lang, id, None);
+                // The words before the first placeable are the id's own.
+                let marker = marker.split('{').next().unwrap().trim();
+                let marker = marker.split('\u{2068}').next().unwrap().trim();
+                assert!(words.contains(marker), "{lang:?} {id}: {words}");
+                if lang != Lang::En {
+                    for english in ["expected", "line 1", " an array", " a string", "members"] {
+                        assert!(!words.contains(english), "{lang:?}: {words}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -164,10 +164,56 @@ pub struct TruthStep {
 pub enum DecodeError {
     #[error("the answer is empty")]
     Empty,
-    #[error("the answer is not JSON ({0})")]
-    NotJson(String),
+    #[error("the answer is not JSON (line {line}, column {column})")]
+    NotJson {
+        line: usize,
+        column: usize,
+        /// It stopped before a value ended: an answer cut short.
+        cut: bool,
+    },
     #[error("the answer is JSON of the wrong shape: {0}")]
-    WrongShape(String),
+    WrongShape(Shape),
+}
+
+/// How a JSON answer differs from what was asked for (each said in the
+/// reader's language by `describe::decode_words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// A list was asked for; this kind of value came.
+    NotAList(JsonKind),
+    /// One step (or null) was asked for; this kind of value came.
+    NotAStep(JsonKind),
+    /// An object with members, none a step nor a stepsID: its first names.
+    NoSteps(Vec<String>),
+    /// A live event's list without a stepsID on a stream of several.
+    LiveWithoutId,
+    /// The simulator's own calls: the parser's words.
+    Other(String),
+}
+
+/// The kind of a JSON value that is not an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonKind {
+    Boolean,
+    Number,
+    String,
+    Array,
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shape::NotAList(kind) => write!(f, "expected an object of steps, got {kind:?}"),
+            Shape::NotAStep(kind) => write!(f, "expected a step object or null, got {kind:?}"),
+            Shape::NoSteps(names) => write!(
+                f,
+                "an object with no stepsID and no step (its members: {})",
+                names.join(", ")
+            ),
+            Shape::LiveWithoutId => f.write_str("a live event's list has no stepsID"),
+            Shape::Other(detail) => f.write_str(detail),
+        }
+    }
 }
 
 /// Decodes the answer of `pims/subscription/steps`.
@@ -187,10 +233,7 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
             }
             Ok(StepsList::new(steps_id, steps))
         }
-        other => Err(DecodeError::WrongShape(format!(
-            "expected an object of steps, got {}",
-            kind_of(&other)
-        ))),
+        other => Err(DecodeError::WrongShape(Shape::NotAList(kind_of(&other)))),
     }
 }
 
@@ -215,10 +258,7 @@ pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
                 .into_iter()
                 .find(|step| !step.status.is_done()))
         }
-        other => Err(DecodeError::WrongShape(format!(
-            "expected a step object or null, got {}",
-            kind_of(&other)
-        ))),
+        other => Err(DecodeError::WrongShape(Shape::NotAStep(kind_of(&other)))),
     }
 }
 
@@ -265,7 +305,11 @@ fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
     }
-    serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))
+    serde_json::from_slice(body).map_err(|e| DecodeError::NotJson {
+        line: e.line(),
+        column: e.column(),
+        cut: e.is_eof(),
+    })
 }
 
 /// The steps of a list: every member that is a step object, keyed by its
@@ -311,10 +355,7 @@ fn not_steps(members: &Map<String, Value>) -> DecodeError {
     if members.len() > 5 {
         names.push("…".into());
     }
-    DecodeError::WrongShape(format!(
-        "an object with no stepsID and no step (its members: {})",
-        names.join(", ")
-    ))
+    DecodeError::WrongShape(Shape::NoSteps(names))
 }
 
 /// A step object; its `name` wins over the member's key, which stands in when
@@ -360,14 +401,13 @@ fn saturating_i64(f: f64) -> Option<i64> {
     Some(f.trunc() as i64)
 }
 
-fn kind_of(value: &Value) -> &'static str {
+/// The kind of a value the callers found was neither null nor an object.
+fn kind_of(value: &Value) -> JsonKind {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Bool(_) => JsonKind::Boolean,
+        Value::Number(_) => JsonKind::Number,
+        Value::String(_) => JsonKind::String,
+        _ => JsonKind::Array,
     }
 }
 
@@ -444,7 +484,7 @@ mod tests {
         ));
         assert!(matches!(
             decode_list(b"<html>"),
-            Err(DecodeError::NotJson(_))
+            Err(DecodeError::NotJson { .. })
         ));
         assert!(matches!(decode_list(b""), Err(DecodeError::Empty)));
         assert!(matches!(
@@ -460,10 +500,15 @@ mod tests {
             br#"{"status": "UP", "checks": []}"#,
         ] {
             for decoded in [decode_list(body).map(|_| ()), decode_next(body).map(|_| ())] {
-                let Err(DecodeError::WrongShape(why)) = decoded else {
+                let Err(DecodeError::WrongShape(Shape::NoSteps(names))) = decoded else {
                     panic!("{decoded:?}")
                 };
-                assert!(why.contains("no stepsID and no step"), "{why}");
+                let text = String::from_utf8_lossy(body);
+                assert!(!names.is_empty(), "{text}");
+                assert!(
+                    names.iter().all(|n| text.contains(&format!("\"{n}\""))),
+                    "{names:?}"
+                );
             }
         }
         // An empty object stays an empty list, and nothing left to do.

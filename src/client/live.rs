@@ -842,7 +842,7 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
             [only] => list.steps_id = Some(only.clone()),
             _ => {
                 return Err(StreamError::Gateway(GatewayError::BadAnswer(
-                    protocol::DecodeError::WrongShape("a live event's list has no stepsID".into()),
+                    protocol::DecodeError::WrongShape(protocol::Shape::LiveWithoutId),
                 )));
             }
         },

@@ -113,7 +113,10 @@ impl<'a> Caller<'a> {
             Ok(Err(GatewayError::Redirected(refused))) => {
                 Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
-            Ok(Err(e)) => Err(Arg::Text(sanitize(&why(e)))),
+            Ok(Err(e)) => {
+                let said = sanitize(&why(e));
+                Err(Arg::each(|lang| crate::describe::os_words(lang, &said)))
+            }
             Ok(Ok(answer)) => Ok(answer),
         }
     }
@@ -121,14 +124,7 @@ impl<'a> Caller<'a> {
 
 /// Why a 2xx answer's body could not be read, in the catalogue's words.
 fn decode_arg(error: &wire::DecodeError) -> Arg {
-    match error {
-        wire::DecodeError::Empty => words!("answer-empty"),
-        wire::DecodeError::NotJson(detail) => words!("answer-not-json", detail = detail.clone()),
-        wire::DecodeError::WrongShape(detail) => {
-            words!("answer-wrong-shape", detail = detail.clone())
-        }
-    }
-    .into()
+    Arg::each(|lang| crate::describe::decode_words(lang, error))
 }
 
 /// Why a request failed, in the system's words (a TLS problem by its code).

@@ -199,7 +199,11 @@ async fn tcp_check(
                 stream = Some((s, *addr));
                 break;
             }
-            Some(Err(e)) => last_error = Arg::Text(format!("{addr}: {e}")),
+            Some(Err(e)) => {
+                let (addr, said) = (*addr, e.to_string());
+                last_error =
+                    Arg::each(|lang| format!("{addr}: {}", crate::describe::os_words(lang, &said)));
+            }
             None => {
                 last_error = words!(
                     "doctor-tcp-timeout",
@@ -275,7 +279,11 @@ async fn connect_tunnel(
             "doctor-tunnel-timeout",
             secs = CHECK_LIMIT.as_secs()
         )),
-        Some(Err(e)) => Err(words!("doctor-tunnel-broken", error = e.to_string())),
+        Some(Err(e)) => {
+            let said = e.to_string();
+            let error = Arg::each(|lang| crate::describe::os_words(lang, &said));
+            Err(words!("doctor-tunnel-broken", error = error))
+        }
         Some(Ok(head)) => {
             let text = String::from_utf8_lossy(&head);
             let status_line = sanitize(text.lines().next().unwrap_or(""));

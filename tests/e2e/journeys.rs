@@ -1006,7 +1006,7 @@ fn another_service_s_json_is_never_taken_for_a_ready_vehicle() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(
-            err.contains("no stepsID and no step (its members: ok)")
+            err.contains("no stepsID and no step; its members are ok)")
                 && err.contains("Check that --api points at a steps gateway"),
             "{args:?}: {err}"
         );

@@ -146,9 +146,16 @@ fn error_banner_keeps_the_list() {
         Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) => (car.clone(), *id),
         other => panic!("expected a refresh, got {other:?}"),
     };
+    // The system's own words for a refused connection, as this system says
+    // them: the banner says them in the reader's language.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_err();
     let down = GatewayError::Unreachable {
         base: "http://127.0.0.1:8080/".into(),
-        detail: "Connection refused (os error 111)".into(),
+        detail: refused.to_string(),
     };
     update(
         &mut state,

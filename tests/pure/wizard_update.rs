@@ -1264,7 +1264,9 @@ fn an_unusable_answer_is_not_offered_r() {
         id,
         purpose,
         Err(GatewayError::BadAnswer(
-            stepwise::wire::DecodeError::WrongShape("an object with no stepsID and no step".into()),
+            stepwise::wire::DecodeError::WrongShape(stepwise::wire::Shape::NoSteps(vec![
+                "status".into(),
+            ])),
         )),
         1,
     );
