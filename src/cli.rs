@@ -636,6 +636,37 @@ pub fn localise_usage(lang: Lang, rendered: &str) -> String {
     )
 }
 
+/// Options that mean something only beside another (`requires` above).
+const ONLY_WITH: &[(&str, &[&str])] = &[
+    ("--tls", &["--tls-dir", "--client-ca"]),
+    ("--auth", &["--token-ttl", "--client-id"]),
+];
+
+/// An option given without the one it needs: clap calls the other
+/// "required", which it is not; say which option needs which. The options
+/// given are those the usage line (of the arguments given) names.
+fn only_with(lang: Lang, missing: &str, usage: &str) -> Option<String> {
+    let (needed, dependents) = ONLY_WITH
+        .iter()
+        .find(|(needed, _)| missing.split_whitespace().next() == Some(*needed))?;
+    let given: Vec<&str> = dependents
+        .iter()
+        .copied()
+        .filter(|flag| usage.split_whitespace().any(|word| word == *flag))
+        .collect();
+    let given = if given.is_empty() {
+        dependents.to_vec()
+    } else {
+        given
+    };
+    Some(tr!(
+        lang,
+        "cli-clap-only-with",
+        given = given.join(", "),
+        needed = *needed
+    ))
+}
+
 /// A command-line error of clap's, said in `lang` and framed as every other
 /// error (`cli-arg-error`): what is wrong, a suggestion when clap has one,
 /// the usage line and where to learn more. No English word of clap's is
@@ -686,7 +717,8 @@ pub fn error_text(lang: Lang, e: &clap::Error) -> String {
             name = get(ContextKind::InvalidSubcommand).unwrap_or_default()
         ),
         ErrorKind::MissingRequiredArgument => {
-            tr!(lang, "cli-clap-missing-required", args = arg)
+            only_with(lang, &arg, &get(ContextKind::Usage).unwrap_or_default())
+                .unwrap_or_else(|| tr!(lang, "cli-clap-missing-required", args = arg))
         }
         ErrorKind::ArgumentConflict => {
             let other = get(ContextKind::PriorArg).unwrap_or_default();
@@ -1315,7 +1347,19 @@ mod tests {
                 command: AuthCommand::Status { json: true }
             })
         ));
-        assert!(Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).is_err());
+        let alone = Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).unwrap_err();
+        let said = error_text(Lang::En, &alone);
+        assert!(
+            said.contains("--token-ttl applies only with --auth: add --auth")
+                && !said.contains("required"),
+            "{said}"
+        );
+        let alone = Cli::try_parse_from(["stepwise", "serve", "--client-ca", "a.pem"]).unwrap_err();
+        let said = error_text(Lang::De, &alone);
+        assert!(
+            said.contains("--client-ca") && said.contains("--tls") && !said.contains("--tls-dir"),
+            "{said}"
+        );
         assert!(
             Cli::try_parse_from(["stepwise", "serve", "--auth", "device", "--token-ttl", "5"])
                 .is_ok()

@@ -1274,6 +1274,7 @@ cli-clap-possible-values = mögliche Werte: { $values }
 cli-clap-unknown-argument = unerwartetes Argument '{ $arg }'
 cli-clap-unknown-command = unbekannter Befehl '{ $name }'
 cli-clap-missing-required = diese Pflichtargumente fehlen: { $args }
+cli-clap-only-with = { $given } gilt nur zusammen mit { $needed }: { $needed } angeben oder { $given } weglassen
 cli-clap-conflict = das Argument '{ $arg }' kann nicht zusammen mit { $other } verwendet werden
 cli-clap-repeated = das Argument '{ $arg }' darf nur einmal angegeben werden
 cli-clap-extra-value = unerwarteter Wert '{ $value }' für '{ $arg }'

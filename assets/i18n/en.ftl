@@ -1282,6 +1282,7 @@ cli-clap-possible-values = possible values: { $values }
 cli-clap-unknown-argument = unexpected argument '{ $arg }'
 cli-clap-unknown-command = unknown command '{ $name }'
 cli-clap-missing-required = these required arguments are missing: { $args }
+cli-clap-only-with = { $given } applies only with { $needed }: add { $needed }, or leave { $given } out
 cli-clap-conflict = the argument '{ $arg }' cannot be used with { $other }
 cli-clap-repeated = the argument '{ $arg }' cannot be given more than once
 cli-clap-extra-value = unexpected value '{ $value }' for '{ $arg }'

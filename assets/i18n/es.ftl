@@ -1292,6 +1292,7 @@ cli-clap-possible-values = valores posibles: { $values }
 cli-clap-unknown-argument = argumento inesperado '{ $arg }'
 cli-clap-unknown-command = comando desconocido '{ $name }'
 cli-clap-missing-required = faltan estos argumentos obligatorios: { $args }
+cli-clap-only-with = { $given } solo vale con { $needed }: añada { $needed } o quite { $given }
 cli-clap-conflict = el argumento '{ $arg }' no se puede usar con { $other }
 cli-clap-repeated = el argumento '{ $arg }' solo se puede dar una vez
 cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'

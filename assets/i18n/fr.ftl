@@ -1289,6 +1289,7 @@ cli-clap-possible-values = valeurs possibles : { $values }
 cli-clap-unknown-argument = argument inattendu '{ $arg }'
 cli-clap-unknown-command = commande inconnue '{ $name }'
 cli-clap-missing-required = ces arguments obligatoires manquent : { $args }
+cli-clap-only-with = { $given } ne vaut qu'avec { $needed } : ajoutez { $needed }, ou retirez { $given }
 cli-clap-conflict = l'argument '{ $arg }' ne peut pas être utilisé avec { $other }
 cli-clap-repeated = l'argument '{ $arg }' ne peut être donné qu'une fois
 cli-clap-extra-value = valeur inattendue '{ $value }' pour '{ $arg }'

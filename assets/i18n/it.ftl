@@ -1286,6 +1286,7 @@ cli-clap-possible-values = valori possibili: { $values }
 cli-clap-unknown-argument = argomento inatteso '{ $arg }'
 cli-clap-unknown-command = comando sconosciuto '{ $name }'
 cli-clap-missing-required = mancano questi argomenti obbligatori: { $args }
+cli-clap-only-with = { $given } vale solo con { $needed }: aggiungere { $needed } oppure togliere { $given }
 cli-clap-conflict = l'argomento '{ $arg }' non può essere usato con { $other }
 cli-clap-repeated = l'argomento '{ $arg }' può essere dato una sola volta
 cli-clap-extra-value = valore inatteso '{ $value }' per '{ $arg }'

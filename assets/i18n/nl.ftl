@@ -1277,6 +1277,7 @@ cli-clap-possible-values = mogelijke waarden: { $values }
 cli-clap-unknown-argument = onverwacht argument '{ $arg }'
 cli-clap-unknown-command = onbekende opdracht '{ $name }'
 cli-clap-missing-required = deze verplichte argumenten ontbreken: { $args }
+cli-clap-only-with = { $given } geldt alleen samen met { $needed }: voeg { $needed } toe, of laat { $given } weg
 cli-clap-conflict = het argument '{ $arg }' kan niet samen met { $other } worden gebruikt
 cli-clap-repeated = het argument '{ $arg }' mag maar één keer worden gegeven
 cli-clap-extra-value = onverwachte waarde '{ $value }' voor '{ $arg }'

@@ -1313,6 +1313,7 @@ cli-clap-possible-values = valores possíveis: { $values }
 cli-clap-unknown-argument = argumento inesperado '{ $arg }'
 cli-clap-unknown-command = comando desconhecido '{ $name }'
 cli-clap-missing-required = faltam estes argumentos obrigatórios: { $args }
+cli-clap-only-with = { $given } só vale com { $needed }: acrescente { $needed } ou retire { $given }
 cli-clap-conflict = o argumento '{ $arg }' não pode ser usado com { $other }
 cli-clap-repeated = o argumento '{ $arg }' só pode ser informado uma vez
 cli-clap-extra-value = valor inesperado '{ $value }' para '{ $arg }'
