@@ -836,6 +836,9 @@ pub struct CertSummary {
     /// The issuer's organisational unit, where the simulator names the file
     /// its authority was written to.
     pub issuer_unit: Option<String>,
+    /// The host names and addresses it was made for (its subject
+    /// alternative names; the first few).
+    pub names: Vec<String>,
     /// Seconds from now to the end of validity (negative: expired).
     pub expires_in: i64,
     /// Seconds from the start of validity to now (negative: not valid yet).
@@ -864,14 +867,50 @@ impl CertSummary {
             subject: crate::steps::sanitize(&tbs.subject().to_string()),
             issuer: crate::steps::sanitize(&tbs.issuer().to_string()),
             issuer_unit,
+            names: alt_names(tbs),
             expires_in: secs(validity.not_after.to_unix_duration()).saturating_sub(now),
             valid_since: now.saturating_sub(secs(validity.not_before.to_unix_duration())),
         })
     }
 
+    /// The names joined for a line.
+    pub fn names_shown(&self) -> String {
+        self.names.join(", ")
+    }
+
     pub fn days_left(&self) -> i64 {
         self.expires_in.div_euclid(86_400)
     }
+}
+
+/// A certificate's DNS names and IP addresses (subject alternative names),
+/// the first five, then "…".
+fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
+    use x509_cert::ext::pkix::{SubjectAltName, name::GeneralName};
+    let Ok(Some((_, SubjectAltName(all)))) = tbs.get_extension::<SubjectAltName>() else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = all
+        .iter()
+        .filter_map(|name| match name {
+            GeneralName::DnsName(dns) => Some(crate::steps::sanitize(dns.as_str())),
+            GeneralName::IpAddress(ip) => match ip.as_bytes().len() {
+                4 => <[u8; 4]>::try_from(ip.as_bytes())
+                    .ok()
+                    .map(|b| std::net::Ipv4Addr::from(b).to_string()),
+                16 => <[u8; 16]>::try_from(ip.as_bytes())
+                    .ok()
+                    .map(|b| std::net::Ipv6Addr::from(b).to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if names.len() > 5 {
+        names.truncate(5);
+        names.push("…".into());
+    }
+    names
 }
 
 #[cfg(test)]

@@ -213,10 +213,22 @@ fn tls_failure(
             words!("doctor-tls-not-yet", issued = issued),
             words!("doctor-fix-date"),
         ),
-        TlsProblem::WrongHost => (
-            words!("doctor-tls-wrong-host", issued = issued),
-            words!("doctor-tls-wrong-host-fix"),
-        ),
+        TlsProblem::WrongHost => match leaf.filter(|c| !c.names.is_empty()) {
+            // The subject is often no host name at all: the names the
+            // certificate holds are what --api may use.
+            Some(c) => (
+                words!(
+                    "doctor-tls-wrong-host-names",
+                    issued = issued,
+                    names = c.names_shown()
+                ),
+                words!("doctor-tls-wrong-host-names-fix", names = c.names_shown()),
+            ),
+            None => (
+                words!("doctor-tls-wrong-host", issued = issued),
+                words!("doctor-tls-wrong-host-fix"),
+            ),
+        },
         TlsProblem::NotTls => (
             words!("doctor-tls-not-tls"),
             words!("doctor-tls-not-tls-fix"),
@@ -353,6 +365,35 @@ pub(super) fn client_cert_check(
                     words!("doctor-cert-ok", about = about),
                 ),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Lang;
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+
+    /// A certificate for another name: doctor named its subject (often no
+    /// host name at all), not the names it was made for.
+    #[test]
+    fn a_certificate_for_another_host_names_the_names_it_was_made_for() {
+        let spec = crate::sim::tls::CertSpec {
+            names: vec!["gateway.example".into(), "10.0.0.7".into()],
+            ..Default::default()
+        };
+        let generated = crate::sim::tls::generate(&spec).unwrap();
+        let der = CertificateDer::from_pem_slice(generated.cert_pem.as_bytes()).unwrap();
+        let leaf = CertSummary::parse(&der).unwrap();
+        assert_eq!(leaf.names, ["gateway.example", "10.0.0.7"]);
+        let issued = words!("doctor-tls-certificate");
+        let (detail, remedy) =
+            tls_failure(&TlsProblem::WrongHost, &issued, Some(&leaf), None, None);
+        for lang in [Lang::En, Lang::De] {
+            let (detail, remedy) = (detail.render(lang), remedy.render(lang));
+            assert!(detail.contains("gateway.example, 10.0.0.7"), "{detail}");
+            assert!(remedy.contains("gateway.example, 10.0.0.7"), "{remedy}");
         }
     }
 }
