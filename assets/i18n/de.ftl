@@ -114,6 +114,7 @@ banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der 
 backend-demo = Demo-Backend
 demo-car-987654 = Beispiel aus der Dokumentation: Telefon vertrauenswürdig, Gerät nicht aktiviert
 demo-car-moved = Demo-Fahrzeug, jetzt { $done } von { $total } Schritten erledigt (demo --fresh beginnt neu)
+demo-car-reset-done = Cache in diesem Lauf zurückgesetzt: die Liste zeigt jetzt den wahren Stand
 demo-car-111111 = Neukunde: noch nichts erledigt
 demo-car-222222 = Dienst bereit: alle Schritte erledigt
 demo-car-333333 = Veralteter Cache: App zeigt 2312/2317, nur ein Zurücksetzen zeigt den wahren Stand

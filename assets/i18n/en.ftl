@@ -128,6 +128,7 @@ banner-nothing-left-text = The gateway answered null: no step remains, the servi
 backend-demo = demo backend
 demo-car-987654 = Documentation example: phone trusted, device not activated
 demo-car-moved = Demo vehicle, now { $done } of { $total } steps done (demo --fresh starts over)
+demo-car-reset-done = Cache reset in this run: the list now shows the truth
 demo-car-111111 = New customer: nothing done yet
 demo-car-222222 = Service ready: every step done
 demo-car-333333 = Stale cache: app shows 2312/2317, only a reset tells the truth

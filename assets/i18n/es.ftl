@@ -114,6 +114,7 @@ banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, e
 backend-demo = backend de demostración
 demo-car-987654 = Ejemplo de la documentación: teléfono de confianza, dispositivo sin activar
 demo-car-moved = Vehículo de demo, ahora { $done } de { $total } pasos hechos (demo --fresh vuelve a empezar)
+demo-car-reset-done = Caché reiniciada en esta sesión: la lista ya dice la verdad
 demo-car-111111 = Cliente nuevo: nada hecho todavía
 demo-car-222222 = Servicio listo: todos los pasos hechos
 demo-car-333333 = Caché desfasada: la app muestra 2312/2317, solo un reinicio dice la verdad

@@ -114,6 +114,7 @@ banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune �
 backend-demo = backend de démonstration
 demo-car-987654 = Exemple de la documentation : téléphone de confiance, appareil non activé
 demo-car-moved = Véhicule de démo, étapes faites : { $done } sur { $total } (demo --fresh recommence)
+demo-car-reset-done = Cache vidé pendant cette session : la liste montre l'état réel
 demo-car-111111 = Nouveau client : rien de fait
 demo-car-222222 = Service prêt : toutes les étapes faites
 demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel

@@ -114,6 +114,7 @@ banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il
 backend-demo = backend demo
 demo-car-987654 = Esempio della documentazione: telefono attendibile, dispositivo non attivato
 demo-car-moved = Veicolo demo, passi fatti: { $done } su { $total } (demo --fresh ricomincia)
+demo-car-reset-done = Cache azzerata in questa sessione: la lista ora dice la verità
 demo-car-111111 = Nuovo cliente: ancora niente di fatto
 demo-car-222222 = Servizio pronto: tutti i passi completati
 demo-car-333333 = Cache obsoleta: l'app mostra 2312/2317, solo un azzeramento dice la verità

@@ -114,6 +114,7 @@ banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de d
 backend-demo = demo-backend
 demo-car-987654 = Voorbeeld uit de documentatie: telefoon vertrouwd, apparaat niet geactiveerd
 demo-car-moved = Demovoertuig, nu { $done } van { $total } stappen gedaan (demo --fresh begint opnieuw)
+demo-car-reset-done = Cache in deze sessie gereset: de lijst toont nu de echte stand
 demo-car-111111 = Nieuwe klant: nog niets gedaan
 demo-car-222222 = Dienst gereed: alle stappen afgerond
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand

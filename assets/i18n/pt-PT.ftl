@@ -114,6 +114,7 @@ banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o 
 backend-demo = backend de demonstração
 demo-car-987654 = Exemplo da documentação: telefone de confiança, dispositivo não ativado
 demo-car-moved = Veículo de demonstração, agora { $done } de { $total } passos feitos (demo --fresh recomeça)
+demo-car-reset-done = Cache redefinida nesta sessão: a lista mostra agora o estado real
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
 demo-car-333333 = Cache desatualizada: a aplicação mostra 2312/2317, só a redefinição da cache mostra o estado real

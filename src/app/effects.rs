@@ -307,6 +307,7 @@ fn load_demo_cars(gateway: Arc<Gateway>, tx: UnboundedSender<Msg>, start: Arc<De
                         id: a.car_association_id,
                         label: a.label,
                         progress: moved.then_some((done, now.len())),
+                        stale_cache: a.stale_cache,
                     }
                 })
                 .collect()

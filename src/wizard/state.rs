@@ -135,6 +135,9 @@ pub struct DemoCar {
     /// Steps done of all, when the demo's state has moved on from where
     /// its scenario starts (which the label describes).
     pub progress: Option<(usize, usize)>,
+    /// The demo starts its caches stale (every step `alreadyDone`) until
+    /// a reset.
+    pub stale_cache: bool,
 }
 
 /// Results of the runner's tasks, each tagged with the vehicle and the

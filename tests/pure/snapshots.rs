@@ -84,11 +84,13 @@ fn start_screen() {
             id: "111111".into(),
             label: "New customer: nothing done yet".into(),
             progress: None,
+            stale_cache: false,
         },
         DemoCar {
             id: "987654".into(),
             label: "Documentation example".into(),
             progress: None,
+            stale_cache: false,
         },
     ];
     update(&mut state, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));

@@ -261,6 +261,51 @@ fn reset_happens_only_after_y() {
     assert_eq!(session(&s).banner().unwrap().title, "Steps cache reset");
 }
 
+/// A demo vehicle labelled "Stale cache" keeps no such label once its
+/// cache was reset (and a reset that failed changes nothing); other demo
+/// vehicles keep theirs.
+#[test]
+fn a_stale_demo_vehicle_reset_in_this_run_is_labelled_so() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    let demo = |id: &str, label: &str, stale: bool| DemoCar {
+        id: id.into(),
+        label: label.into(),
+        progress: None,
+        stale_cache: stale,
+    };
+    let cars = vec![
+        demo("987654", "Stale cache", true),
+        demo("111111", "New customer", false),
+    ];
+    update(&mut s, Input::Msg(Msg::DemoCars(Ok(cars))), t(1));
+    let label = |s: &State, id: &str| {
+        let car = s.demo_cars().iter().find(|c| c.id == id).unwrap();
+        car.label.clone()
+    };
+    let stale = label(&s, "987654");
+    ch(&mut s, 'R');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'y'));
+    let down = GatewayError::Transport("cut".into());
+    answer(&mut s, id, purpose, Err(down), 2);
+    assert_eq!(label(&s, "987654"), stale, "a failed reset changes nothing");
+    ch(&mut s, 'R');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'y'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        3,
+    );
+    let after = label(&s, "987654");
+    assert_eq!(
+        after,
+        stepwise::text::message(stepwise::text::Lang::En, "demo-car-reset-done", None)
+    );
+    assert!(!after.contains("Stale"), "{after}");
+    assert_eq!(label(&s, "111111"), "New customer");
+}
+
 /// The reset question takes the user's own yes letter (j in German, o in
 /// French, s in Spanish, Italian and Portuguese) as well as `y`, in either
 /// case; another language's yes letter is not an answer.
@@ -1605,12 +1650,14 @@ fn demo_labels_speak_the_language_unless_the_scenario_is_the_users() {
             id: a.car_association_id.clone(),
             label: a.label.clone(),
             progress: None,
+            stale_cache: false,
         })
         .collect();
     cars.push(DemoCar {
         id: "987655".into(),
         label: "My own scenario".into(),
         progress: None,
+        stale_cache: false,
     });
     update(&mut s, Input::Msg(Msg::DemoCars(Ok(cars))), t(0));
     for a in &scenario.associations {

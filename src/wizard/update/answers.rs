@@ -557,6 +557,13 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     };
     let is_open = state.open.as_deref() == Some(car);
     let listed = matches!(msg, Answer::Listed { .. });
+    let reset = matches!(
+        msg,
+        Answer::Listed {
+            purpose: Purpose::Reset,
+            ..
+        }
+    );
     let Some(session) = state.vehicles.session_mut(car) else {
         return Vec::new();
     };
@@ -575,6 +582,9 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             }
             if is_open && change.first {
                 effects.extend(remember(state, car));
+            }
+            if reset {
+                relabel_after_reset(state, car);
             }
             if state.on_a_board && change.ready && !was_ready && !change.first {
                 state.vehicles.say(success(
@@ -603,6 +613,20 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         );
     }
     effects
+}
+
+/// A demo vehicle whose label says its cache is stale: after a reset it
+/// is not (for this device) any more, and its label says so.
+fn relabel_after_reset(state: &mut State, car: &str) {
+    let lang = lang(state);
+    if let Some(demo) = state
+        .demo_cars
+        .iter_mut()
+        .find(|d| d.id == car && d.stale_cache)
+    {
+        demo.label = tr!(lang, "demo-car-reset-done");
+        demo.stale_cache = false;
+    }
 }
 
 /// Only ids that opened a list are remembered.

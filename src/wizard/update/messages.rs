@@ -27,6 +27,7 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
                     },
                     id: sanitize(&c.id),
                     progress: c.progress,
+                    stale_cache: c.stale_cache,
                 })
                 .collect();
         }
