@@ -945,12 +945,7 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
             .map_err(Some)
     });
     let report = match settings {
-        Err(e) => {
-            let why = e.map_or(doctor::Arg::Text(String::new()), |e| {
-                doctor::Arg::each(|lang| config_error(lang, &e))
-            });
-            doctor::unusable_settings(config, why)
-        }
+        Err(e) => doctor::unusable_settings(config, e.as_ref()),
         Ok((mut settings, file)) => {
             cli.net.apply(&mut settings.net);
             let source = doctor::token_source(cli.token_file.as_deref(), &file);

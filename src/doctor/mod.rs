@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::config::{ENV_TOKEN, FileConfig, Settings};
+use crate::config::{ConfigError, ENV_TOKEN, FileConfig, Settings};
 use crate::net::NetOptions;
 use crate::steps::sanitize;
 
@@ -93,16 +93,39 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
     (check, file)
 }
 
-/// A report for settings that could not be resolved at all.
-pub fn unusable_settings(config: Check, error: Arg) -> Report {
+/// A report for settings that could not be resolved at all: the line of
+/// the setting at fault fails (the config file's only when the file is),
+/// the others are not run.
+pub fn unusable_settings(config: Check, error: Option<&ConfigError>) -> Report {
     let mut report = Report {
         target: UNUSABLE_TARGET.into(),
         checks: vec![config],
     };
-    if report.get("config").is_some_and(|c| c.status == Mark::Ok) {
-        report.set("config", Mark::Failed, error);
+    if let Some(error) = error {
+        let why = Arg::each(|lang| crate::describe::config_error(lang, error));
+        report.set(settings_line(error), Mark::Failed, why);
     }
     report.finish(&words!("doctor-skip-settings"))
+}
+
+/// The check a setting belongs to: a gateway URL from STEPWISE_API is no
+/// fault of the config file's.
+fn settings_line(error: &ConfigError) -> &'static str {
+    use crate::config::UrlPlace;
+    match error {
+        ConfigError::File { .. } => "config",
+        ConfigError::TokenFile { .. }
+        | ConfigError::TokenText { .. }
+        | ConfigError::TokenBearer { .. } => "token",
+        ConfigError::UserInfo {
+            url: UrlPlace::Gateway,
+        }
+        | ConfigError::ApiScheme { .. } => "gateway",
+        ConfigError::UserInfo {
+            url: UrlPlace::Docs,
+        }
+        | ConfigError::DocsUrl { .. } => "guidance",
+    }
 }
 
 /// Where the token comes from, in the order the settings choose it.

@@ -242,6 +242,7 @@ impl Report {
         self.checks.iter().any(|c| c.id == id)
     }
 
+    #[cfg(test)]
     pub(super) fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }

@@ -549,6 +549,44 @@ fn a_broken_config_file_is_a_failed_line_not_a_crash() {
     );
 }
 
+/// A setting from the environment that cannot be used fails its own line:
+/// the config file (there is none) is not blamed for STEPWISE_API or
+/// STEPWISE_TOKEN.
+#[test]
+fn a_bad_setting_from_the_environment_fails_its_own_line_not_the_config_file_s() {
+    let home = home();
+    let cases = [
+        (
+            "STEPWISE_API",
+            "http://user:pw@127.0.0.1:9/",
+            "Gateway address",
+            "user name or password",
+        ),
+        (
+            "STEPWISE_API",
+            "localhost:8080",
+            "Gateway address",
+            "http://localhost:8080",
+        ),
+        ("STEPWISE_TOKEN", "Bearer abc", "Token", "the word Bearer"),
+    ];
+    for (name, value, title, words) in cases {
+        let out = doctor_with_env(home.path(), &[], &[(name, value)]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(
+            line(&text, "Config file").starts_with("✓ ok"),
+            "{name}: {text}"
+        );
+        let failed = line(&text, title);
+        assert!(
+            failed.starts_with("✗ failed") && failed.contains(words),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("pw@") && !text.contains("abc"), "{text}");
+    }
+}
+
 #[test]
 fn a_gateway_demanding_client_certificates_is_named_and_a_good_one_passes() {
     use stepwise::sim::tls::{CertSpec, generate};
