@@ -1079,6 +1079,7 @@ doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunn
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen
 doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen
 doctor-dns-address = { $ip } ist eine Adresse: nichts aufzulösen
+doctor-dns-address-proxy = der Proxy { $ip } ist eine Adresse: nichts aufzulösen (der Proxy löst den Namen des Gateways auf)
 doctor-dns-resolved-proxy = der Proxy { $host } → { $addrs } (der Proxy löst den Namen des Gateways auf)
 doctor-dns-failed = { $host } lässt sich nicht auflösen: { $error }
 doctor-dns-failed-proxy = der Proxy { $host } lässt sich nicht auflösen: { $error }

@@ -1087,6 +1087,7 @@ doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({
 doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them
 doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host
 doctor-dns-address = { $ip } is an address: nothing to resolve
+doctor-dns-address-proxy = the proxy { $ip } is an address: nothing to resolve (the proxy resolves the gateway's name)
 doctor-dns-resolved-proxy = the proxy { $host } → { $addrs } (the proxy resolves the gateway's name)
 doctor-dns-failed = cannot resolve { $host }: { $error }
 doctor-dns-failed-proxy = cannot resolve the proxy { $host }: { $error }

@@ -1094,6 +1094,7 @@ doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $st
 doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos
 doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY
 doctor-dns-address = { $ip } es una dirección: nada que resolver
+doctor-dns-address-proxy = el proxy { $ip } es una dirección: nada que resolver (el proxy resuelve el nombre de la pasarela)
 doctor-dns-resolved-proxy = el proxy { $host } → { $addrs } (el proxy resuelve el nombre de la pasarela)
 doctor-dns-failed = no se puede resolver { $host }: { $error }
 doctor-dns-failed-proxy = no se puede resolver el proxy { $host }: { $error }

@@ -1091,6 +1091,7 @@ doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe 
 doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
 doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY
 doctor-dns-address = { $ip } est une adresse : rien à résoudre
+doctor-dns-address-proxy = le proxy { $ip } est une adresse, rien à résoudre (le proxy résout le nom de la passerelle)
 doctor-dns-resolved-proxy = le proxy { $host } → { $addrs } (le proxy résout lui-même le nom de la passerelle)
 doctor-dns-failed = impossible de résoudre { $host } : { $error }
 doctor-dns-failed-proxy = impossible de résoudre le proxy { $host } : { $error }

@@ -1088,6 +1088,7 @@ doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $s
 doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli
 doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY
 doctor-dns-address = { $ip } è un indirizzo: niente da risolvere
+doctor-dns-address-proxy = il proxy { $ip } è un indirizzo: niente da risolvere (il proxy risolve il nome del gateway)
 doctor-dns-resolved-proxy = il proxy { $host } → { $addrs } (è il proxy a risolvere il nome del gateway)
 doctor-dns-failed = impossibile risolvere { $host }: { $error }
 doctor-dns-failed-proxy = impossibile risolvere il proxy { $host }: { $error }

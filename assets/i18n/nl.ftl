@@ -1082,6 +1082,7 @@ doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tun
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
 doctor-dns-address = { $ip } is een adres: niets op te zoeken
+doctor-dns-address-proxy = de proxy { $ip } is een adres: niets op te zoeken (de proxy zoekt de naam van de gateway op)
 doctor-dns-resolved-proxy = de proxy { $host } → { $addrs } (de proxy zoekt de naam van de gateway zelf op)
 doctor-dns-failed = kan { $host } niet opzoeken: { $error }
 doctor-dns-failed-proxy = kan de proxy { $host } niet opzoeken: { $error }

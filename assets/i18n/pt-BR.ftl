@@ -1104,6 +1104,7 @@ doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
 doctor-dns-address = { $ip } é um endereço: nada a resolver
+doctor-dns-address-proxy = o proxy { $ip } é um endereço: nada a resolver (o proxy resolve o nome do gateway)
 doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)
 doctor-dns-failed = não foi possível resolver { $host }: { $error }
 doctor-dns-failed-proxy = não foi possível resolver o proxy { $host }: { $error }

@@ -1074,6 +1074,7 @@ doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o t
 doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os
 doctor-fix-proxy = Verifique a variável do proxy, ou coloque este host em NO_PROXY
 doctor-dns-address = { $ip } é um endereço: nada a resolver
+doctor-dns-address-proxy = o proxy { $ip } é um endereço: nada a resolver (o proxy resolve o nome do gateway)
 doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)
 doctor-dns-failed = não foi possível resolver { $host }: { $error }
 doctor-dns-failed-proxy = não foi possível resolver o proxy { $host }: { $error }

@@ -117,11 +117,12 @@ async fn dns_check(
 ) -> Option<Vec<SocketAddr>> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
-        report.set(
-            "dns",
-            Mark::Ok,
-            words!("doctor-dns-address", ip = ip.to_string()),
-        );
+        let detail = if via_proxy {
+            words!("doctor-dns-address-proxy", ip = ip.to_string())
+        } else {
+            words!("doctor-dns-address", ip = ip.to_string())
+        };
+        report.set("dns", Mark::Ok, detail);
         return Some(vec![SocketAddr::new(ip, port)]);
     }
     match budget.run(tokio::net::lookup_host((host, port))).await {

@@ -689,6 +689,11 @@ fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
         "{text}"
     );
     assert!(line(&text, "TCP connect").contains("the proxy"), "{text}");
+    // The proxy's address is the proxy's, not the gateway's.
+    assert!(
+        line(&text, "Name resolution").contains("the proxy 127.0.0.1"),
+        "{text}"
+    );
     assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
     let tunnels = proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst);
     assert!(
