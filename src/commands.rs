@@ -27,6 +27,31 @@ pub struct Outcome {
     pub code: u8,
 }
 
+/// A failed call in words. A 401 with no token sent asks the gateway
+/// whether it offers sign-in (its discovery, at most 3 s): one that takes
+/// only a fixed token is told so, and `stepwise login` (a browser sign-in
+/// that cannot work there) is not offered.
+pub async fn failure_words(
+    backend: &Backend,
+    issuer: Option<&str>,
+    lang: Lang,
+    error: &GatewayError,
+) -> String {
+    if matches!(error, GatewayError::Unauthorized { sent: None })
+        && issuer.is_none()
+        && let Ok(base) = url::Url::parse(backend.gateway.base())
+    {
+        let asked = crate::auth::discover::discover(backend.gateway.http(), &base, None);
+        if let Ok(Err(crate::auth::AuthError::Discovery(crate::auth::Discovery::NotOffered {
+            ..
+        }))) = tokio::time::timeout(std::time::Duration::from_secs(3), asked).await
+        {
+            return tr!(lang, "gw-401-none-no-signin");
+        }
+    }
+    crate::describe::gateway_error(lang, error)
+}
+
 /// `stepwise steps`.
 pub async fn steps(
     backend: &Backend,

@@ -871,7 +871,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 gateway_error(lang, &e),
                 tr!(lang, "cli-wrong-device-hint")
             )),
-            Err(e) => fail(gateway_error(lang, &e)),
+            Err(e) => fail(commands::failure_words(&backend, settings.signin.issuer.as_deref(), lang, &e).await),
         }
     })
 }

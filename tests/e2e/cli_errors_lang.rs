@@ -405,30 +405,43 @@ fn sign_in_without_a_gateway_says_so_in_the_system_language() {
     assert!(!stderr(&out).contains("needs a gateway"));
 }
 
+/// A 401 with no token sent: a gateway that offers sign-in is signed in to
+/// with `stepwise login`; one that takes only a fixed token offers no
+/// sign-in, and the words say so and keep its token with `--with-token`.
 #[test]
 fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language() {
     let home = tempfile::tempdir().unwrap();
-    let sim = Simulator::start_with(home.path(), "C", &["--token", "the-right-token"]);
-    let url = sim.url();
-    for lang in Lang::ALL {
-        let out = stepwise(home.path())
-            .args([
-                "--lang",
-                lang.code(),
-                "steps",
-                "--car",
-                "987654",
-                "--api",
-                &url,
-            ])
-            .output()
-            .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
-        // No token was sent: the words say so, and how to give one.
-        let todo = message(*lang, "gw-401-none", None);
-        assert!(err.contains(&todo), "{lang}: {err}");
-        assert!(err.contains("`stepwise login`"), "{lang}: {err}");
+    let fixed = Simulator::start_with(home.path(), "C", &["--token", "the-right-token"]);
+    let signin = Simulator::start_with(home.path(), "C", &["--auth"]);
+    let cases = [
+        (
+            fixed.url(),
+            "gw-401-none-no-signin",
+            "`stepwise login --with-token`",
+        ),
+        (signin.url(), "gw-401-none", "`stepwise login`"),
+    ];
+    for (url, id, command) in &cases {
+        for lang in Lang::ALL {
+            let out = stepwise(home.path())
+                .args([
+                    "--lang",
+                    lang.code(),
+                    "steps",
+                    "--car",
+                    "987654",
+                    "--api",
+                    url,
+                ])
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
+            // No token was sent: the words say so, and how to give one.
+            let todo = message(*lang, id, None);
+            assert!(err.contains(&todo), "{lang}: {err}");
+            assert!(err.contains(command), "{lang}: {err}");
+        }
     }
 }
 
