@@ -63,7 +63,8 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
     match state.overlay() {
         None => link,
         Some(Overlay::Help { scroll }) => {
-            overlays::help(frame, area, state, *scroll, theme);
+            // Above the footer, which says how to scroll and close it.
+            overlays::help(frame, body, state, *scroll, theme);
             None
         }
         Some(Overlay::ConfirmReset) => {

@@ -1170,6 +1170,29 @@ fn esc_on_the_start_screen_clears_and_never_quits() {
     assert!(s.quit_requested());
 }
 
+/// PgDn in help moves a page of what the window shows (less one line kept
+/// in sight), not a fixed few lines.
+#[test]
+fn page_down_in_help_moves_a_page_of_the_window() {
+    for (height, page) in [(30, 25), (16, 11)] {
+        let mut s = opened(["alreadyDone", "todo", "todo"]);
+        update(&mut s, Input::Resize { width: 100, height }, t(1));
+        ch(&mut s, '?');
+        key(&mut s, KeyCode::PageDown);
+        assert_eq!(
+            s.overlay(),
+            Some(&Overlay::Help { scroll: page }),
+            "{height} rows"
+        );
+        key(&mut s, KeyCode::PageUp);
+        assert_eq!(
+            s.overlay(),
+            Some(&Overlay::Help { scroll: 0 }),
+            "{height} rows"
+        );
+    }
+}
+
 /// Help scrolls to its end and no further; the guidance scrolls by pages
 /// and starts again at the top for another step.
 #[test]

@@ -328,7 +328,14 @@ fn move_or_scroll(state: &mut State, action: Action) {
     if let Some(Overlay::Help { scroll }) = &mut state.overlay {
         let last = help_lines(context, state.options.demo, state.on_a_board).len();
         let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
-        let by = if page { PAGE } else { 1 };
+        // A page is what the overlay shows (the window less the footer
+        // and the overlay's two borders), less one line kept in sight.
+        let shown = state.size.1.saturating_sub(4);
+        let by = if page {
+            shown.saturating_sub(1).max(1)
+        } else {
+            1
+        };
         *scroll = if down {
             scroll.saturating_add(by).min(last)
         } else {
