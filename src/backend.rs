@@ -13,8 +13,26 @@ pub fn demo_state_file(data_dir: &Path) -> PathBuf {
     data_dir.join("demo-state.json")
 }
 
+/// A demo state file that could not be removed.
+#[derive(Debug)]
+pub struct ForgetError {
+    file: PathBuf,
+    error: std::io::Error,
+}
+
+impl ForgetError {
+    pub fn words(&self, lang: crate::text::Lang) -> String {
+        crate::tr!(
+            lang,
+            "demo-fresh-failed",
+            path = self.file.display().to_string(),
+            error = crate::files::unreadable_words(lang, &self.error)
+        )
+    }
+}
+
 /// `demo --fresh`: the embedded demo backend forgets what it learnt.
-pub fn forget_demo_state() -> Result<(), String> {
+pub fn forget_demo_state() -> Result<(), ForgetError> {
     let Some(dir) = crate::config::data_dir() else {
         return Ok(());
     };
@@ -22,12 +40,7 @@ pub fn forget_demo_state() -> Result<(), String> {
         match std::fs::remove_file(&file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(format!(
-                    "cannot remove the demo backend's state {}: {e}. Remove it by hand",
-                    file.display()
-                ));
-            }
+            Err(error) => return Err(ForgetError { file, error }),
         }
     }
     Ok(())

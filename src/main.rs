@@ -82,12 +82,15 @@ fn main() -> ExitCode {
             board,
         }) => {
             if fresh && let Err(e) = stepwise::backend::forget_demo_state() {
-                return fail(e);
+                return fail(e.words(lang));
             }
-            let cars = match car_ids(&cli, lang) {
-                Ok(cars) => cars,
+            let (cars, mut notes) = match car_ids(&cli, lang) {
+                Ok(ids) => (ids.ids, ids.notes),
                 Err(e) => return usage(e),
             };
+            if fresh {
+                notes.insert(0, tr!(lang, "demo-fresh-done"));
+            }
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
@@ -100,13 +103,14 @@ fn main() -> ExitCode {
                     autoplay,
                     report: cli.report,
                     lang,
+                    notes,
                     ..Launch::default()
                 },
             )
         }
         Some(Command::Fleet) | None => {
-            let cars = match car_ids(&cli, lang) {
-                Ok(cars) => cars,
+            let (cars, notes) = match car_ids(&cli, lang) {
+                Ok(ids) => (ids.ids, ids.notes),
                 Err(e) => return usage(e),
             };
             let board = matches!(cli.command, Some(Command::Fleet));
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
                     autoplay: false,
                     report: cli.report,
                     lang,
+                    notes,
                     ..Launch::default()
                 },
             )
@@ -134,7 +139,7 @@ fn main() -> ExitCode {
 
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
 /// each once; or why the file cannot be used.
-fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
+fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
     let mut ids = cli.car.clone();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
@@ -163,14 +168,32 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Vec<String>, String> {
         if from_file.is_empty() {
             return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }
-        for id in from_file {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
+        ids.extend(from_file);
     }
-    ids.dedup();
-    Ok(ids)
+    // Each vehicle once, in the order given; one given twice is said (a
+    // pasted list is checked by its owner).
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = Vec::new();
+    ids.retain(|id| {
+        let first = seen.insert(id.clone());
+        if !first && !repeated.contains(id) {
+            repeated.push(id.clone());
+        }
+        first
+    });
+    let notes = if repeated.is_empty() {
+        Vec::new()
+    } else {
+        vec![tr!(lang, "cli-ids-repeated", ids = repeated.join(", "))]
+    };
+    Ok(Ids { ids, notes })
+}
+
+/// The vehicles given (`--car`, `--cars`), each once, and what to say
+/// about them.
+struct Ids {
+    ids: Vec<String>,
+    notes: Vec<String>,
 }
 
 /// `serve --fleet N --churn SECONDS --stream-events N`.
@@ -803,7 +826,12 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
-        let cars = car_ids(&cli, lang);
+        let cars = car_ids(&cli, lang).map(|ids| {
+            for note in &ids.notes {
+                say(note);
+            }
+            ids.ids
+        });
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,

@@ -29,6 +29,8 @@ pub struct Launch {
     pub autoplay: bool,
     pub report: Option<PathBuf>,
     pub lang: Lang,
+    /// Words for the first screen, in `lang` (see [`update::say_first`]).
+    pub notes: Vec<String>,
 }
 
 /// How the wizard ended: where the report went (and whether the run had
@@ -105,6 +107,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         };
         update::start(&mut state, car, SystemTime::now())
     };
+    update::say_first(&mut state, &launch.notes);
     let signal = terminal::run(&mut state, first, &mut runner, &mut rx).await?;
     drop(runner);
     drop(backend);

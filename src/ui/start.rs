@@ -39,11 +39,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // The notice takes the lines it needs (two to four), so a long one in
     // a narrow window is not cut.
     let notice = field.notice().map(|notice| {
-        Paragraph::new(Line::from(vec![
-            Span::styled("✖ ", theme.error()),
-            Span::raw(notice_text(lang, notice)),
-        ]))
-        .wrap(Wrap { trim: true })
+        let mark = match notice {
+            FieldNotice::Info(_) => Span::styled("ℹ ", theme.info()),
+            _ => Span::styled("✖ ", theme.error()),
+        };
+        Paragraph::new(Line::from(vec![mark, Span::raw(notice_text(lang, notice))]))
+            .wrap(Wrap { trim: true })
     });
     let notice_lines = notice.as_ref().map_or(2, |p| {
         u16::try_from(p.line_count(inner.width))
@@ -134,6 +135,8 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
         }
         FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
         FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
-        FieldNotice::Gateway(why) | FieldNotice::Session(why) => why.clone(),
+        FieldNotice::Gateway(why) | FieldNotice::Session(why) | FieldNotice::Info(why) => {
+            why.clone()
+        }
     }
 }

@@ -17,6 +17,8 @@ pub enum FieldNotice {
     /// A word for the person about the session, not the field (a note
     /// that quitting now would lose), already in words.
     Session(String),
+    /// A word about the run, no fault (`demo --fresh`), already in words.
+    Info(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +63,11 @@ impl StartField {
     }
 
     /// Shows `words` under the field until the next keystroke changes it.
+    /// Says something that is no fault: shown until the field changes.
+    pub fn inform(&mut self, words: String) {
+        self.notice = Some(FieldNotice::Info(words));
+    }
+
     pub fn say(&mut self, words: String) {
         self.notice = Some(FieldNotice::Session(words));
     }

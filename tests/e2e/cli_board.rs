@@ -313,3 +313,25 @@ fn steps_over_vehicles_that_never_answer_stop_at_the_deadline_and_name_them() {
         "{stderr}"
     );
 }
+
+/// A vehicle given twice is asked once, and said so on stderr (the person
+/// checking a pasted list sees it); the list is not cut.
+#[test]
+fn a_vehicle_given_twice_is_asked_once_and_said() {
+    let home = TempDir::new().unwrap();
+    let args = [
+        "steps", "--car", "111111", "--car", "987654", "--car", "111111", "--json",
+    ];
+    let out = run(home.path(), &args);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    let cars: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["carAssociationID"].to_string())
+        .collect();
+    assert_eq!(cars, ["\"111111\"", "\"987654\""], "{stdout}");
+    assert!(
+        stderr.contains("Given more than once, asked once: 111111."),
+        "{stderr}"
+    );
+}

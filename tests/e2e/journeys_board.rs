@@ -27,6 +27,8 @@ fn demo_board_filter_open_act_and_back() {
     let screen = tui.wait_for("20 rows with data", LONG, |s| {
         s.contains("board of 20 vehicles") && s.contains("0 failing") && row(s, "F0005").is_some()
     });
+    // --fresh is said, not done silently.
+    assert!(screen.contains("Demo started afresh"), "{screen}");
     assert!(
         row(&screen, "F0005").unwrap().contains("0 of 3"),
         "{screen}"

@@ -261,6 +261,27 @@ fn reset_happens_only_after_y() {
     assert_eq!(session(&s).banner().unwrap().title, "Steps cache reset");
 }
 
+/// Words from before the wizard began are said on its first screen: under
+/// the start screen's field as no fault, or in the board's banner.
+#[test]
+fn words_from_the_launch_are_said_on_the_first_screen() {
+    use stepwise::wizard::start::FieldNotice;
+    let notes = vec!["Demo started afresh.".to_owned(), "Twice: 1.".to_owned()];
+    let mut s = state_in(true, stepwise::text::Lang::En);
+    start(&mut s, None, t(0));
+    stepwise::wizard::update::say_first(&mut s, &notes);
+    assert_eq!(
+        s.start_field().unwrap().notice(),
+        Some(&FieldNotice::Info("Demo started afresh. Twice: 1.".into()))
+    );
+    let mut b = state_in(true, stepwise::text::Lang::En);
+    stepwise::wizard::update::start_board(&mut b, vec!["1".into(), "2".into()], t(0));
+    stepwise::wizard::update::say_first(&mut b, &notes);
+    let banner = b.board().unwrap().banner().unwrap();
+    assert_eq!(banner.text, "Demo started afresh. Twice: 1.");
+    assert_eq!(banner.kind, stepwise::wizard::state::BannerKind::Info);
+}
+
 /// A demo vehicle labelled "Stale cache" keeps no such label once its
 /// cache was reset (and a reset that failed changes nothing); other demo
 /// vehicles keep theirs.

@@ -56,6 +56,24 @@ pub fn start(state: &mut State, car: Option<String>, now: SystemTime) -> Vec<Eff
     effects
 }
 
+/// Words from before the wizard began (`demo --fresh`, ids given twice),
+/// said where the first screen says things: under the start screen's
+/// field, or in the board's or the open vehicle's banner.
+pub fn say_first(state: &mut State, notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    let text = notes.join(" ");
+    let title = crate::tr!(lang(state), "launch-note-title");
+    if let Screen::Start(field) = &mut state.screen {
+        field.inform(text);
+    } else if state.on_a_board {
+        state.vehicles.say(info(title, text));
+    } else if let Some(session) = state.session_mut() {
+        session.say(info(title, text));
+    }
+}
+
 /// Opens the board on `cars` (several vehicles at once): one session each,
 /// every first list asked for at once (the runner bounds how many run).
 pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec<Effect> {
