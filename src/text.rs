@@ -213,6 +213,24 @@ macro_rules! tr {
 mod tests {
     use super::*;
 
+    /// Help describes every key the same way: in lower case after the key
+    /// (the board's section was capitalised, the rest was not). German
+    /// keeps its nouns' capitals.
+    #[test]
+    fn every_key_s_help_starts_in_lower_case() {
+        for lang in Lang::ALL.iter().filter(|l| **l != Lang::De) {
+            for line in lang.source().lines() {
+                let Some((id, text)) = line.split_once(" = ") else {
+                    continue;
+                };
+                if id.starts_with("key-help-") {
+                    let first = text.chars().next().unwrap_or(' ');
+                    assert!(!first.is_uppercase(), "{lang:?} {id}: {text}");
+                }
+            }
+        }
+    }
+
     /// A banner reads "title: text" (`banner-title-sep` between): in French
     /// and Italian the text after the colon starts in lower case, and in no
     /// language does a step done read "A: done: next: B".

@@ -729,19 +729,19 @@ key-short-add = hinzufügen
 key-short-remove = entfernen
 key-short-keep = behalten
 key-help-board-move = Fahrzeug auswählen
-key-help-board-open = Die Schritte des gewählten Fahrzeugs öffnen (Esc führt zur Übersicht zurück)
+key-help-board-open = die Schritte des gewählten Fahrzeugs öffnen (Esc führt zur Übersicht zurück)
 key-help-board-filter = Zeilen nach Text filtern (ID, nächster Schritt, Fehler)
-key-help-board-sort = Nach nächstem Schritt, Fortschritt, Aktualität oder ID sortieren
-key-help-board-refresh = Alle Fahrzeuge aktualisieren
-key-help-board-live = Alle Fahrzeuge live halten (selbst aktualisiert), oder stoppen
-key-help-board-add = Ein Fahrzeug über seine carAssociationID hinzufügen
-key-help-board-remove = Das gewählte Fahrzeug entfernen (fragt vorher)
+key-help-board-sort = nach nächstem Schritt, Fortschritt, Aktualität oder ID sortieren
+key-help-board-refresh = alle Fahrzeuge aktualisieren
+key-help-board-live = alle Fahrzeuge live halten (selbst aktualisiert), oder stoppen
+key-help-board-add = ein Fahrzeug über seine carAssociationID hinzufügen
+key-help-board-remove = das gewählte Fahrzeug entfernen (fragt vorher)
 key-help-board-clear = Filter leeren
 key-help-filter-keep = Filter behalten und zu den Zeilen zurück
 key-help-filter-clear = Filter leeren
-key-help-type-filter = Den gesuchten Text tippen
-key-help-add-submit = Das Fahrzeug hinzufügen und seine Schritte abfragen
-key-help-remove-now = Aus der Übersicht entfernen
+key-help-type-filter = den gesuchten Text tippen
+key-help-add-submit = das Fahrzeug hinzufügen und seine Schritte abfragen
+key-help-remove-now = aus der Übersicht entfernen
 
 ## Command-line help: what --help says of each command and option
 

@@ -696,20 +696,20 @@ key-short-live = live
 key-short-add = add
 key-short-remove = remove
 key-short-keep = keep
-key-help-board-move = Select a vehicle
-key-help-board-open = Open the selected vehicle's steps (Esc comes back to the board)
-key-help-board-filter = Filter the rows by text (id, next step, error)
-key-help-board-sort = Sort by next step, progress, freshness or id
-key-help-board-refresh = Refresh every vehicle
-key-help-board-live = Keep every vehicle live (refreshed by itself), or stop
-key-help-board-add = Add a vehicle by its carAssociationID
-key-help-board-remove = Remove the selected vehicle (asks first)
-key-help-board-clear = Clear the filter
-key-help-filter-keep = Keep the filter and go back to the rows
-key-help-filter-clear = Clear the filter
-key-help-type-filter = Type the text to look for
-key-help-add-submit = Add the vehicle and ask for its steps
-key-help-remove-now = Remove it from the board
+key-help-board-move = select a vehicle
+key-help-board-open = open the selected vehicle's steps (Esc comes back to the board)
+key-help-board-filter = filter the rows by text (id, next step, error)
+key-help-board-sort = sort by next step, progress, freshness or id
+key-help-board-refresh = refresh every vehicle
+key-help-board-live = keep every vehicle live (refreshed by itself), or stop
+key-help-board-add = add a vehicle by its carAssociationID
+key-help-board-remove = remove the selected vehicle (asks first)
+key-help-board-clear = clear the filter
+key-help-filter-keep = keep the filter and go back to the rows
+key-help-filter-clear = clear the filter
+key-help-type-filter = type the text to look for
+key-help-add-submit = add the vehicle and ask for its steps
+key-help-remove-now = remove it from the board
 
 ## Codes and strings the open clients of the same backend show their users.
 ## The code itself is shown as typed; these say what it means and what helps.

@@ -734,20 +734,20 @@ key-short-live = tiempo real
 key-short-add = añadir
 key-short-remove = quitar
 key-short-keep = dejar
-key-help-board-move = Elegir un vehículo
-key-help-board-open = Abrir los pasos del vehículo elegido (Esc vuelve al panel)
-key-help-board-filter = Filtrar las filas por texto (ID, paso siguiente, error)
-key-help-board-sort = Ordenar por paso siguiente, progreso, antigüedad de los datos o ID
-key-help-board-refresh = Actualizar todos los vehículos
-key-help-board-live = Mantener todos los vehículos en tiempo real (se actualizan solos), o parar
-key-help-board-add = Añadir un vehículo por su carAssociationID
-key-help-board-remove = Quitar el vehículo elegido (pregunta antes)
-key-help-board-clear = Borrar el filtro
-key-help-filter-keep = Mantener el filtro y volver a las filas
-key-help-filter-clear = Borrar el filtro
-key-help-type-filter = Escribir el texto a buscar
-key-help-add-submit = Añadir el vehículo y pedir sus pasos
-key-help-remove-now = Quitarlo del panel
+key-help-board-move = elegir un vehículo
+key-help-board-open = abrir los pasos del vehículo elegido (Esc vuelve al panel)
+key-help-board-filter = filtrar las filas por texto (ID, paso siguiente, error)
+key-help-board-sort = ordenar por paso siguiente, progreso, antigüedad de los datos o ID
+key-help-board-refresh = actualizar todos los vehículos
+key-help-board-live = mantener todos los vehículos en tiempo real (se actualizan solos), o parar
+key-help-board-add = añadir un vehículo por su carAssociationID
+key-help-board-remove = quitar el vehículo elegido (pregunta antes)
+key-help-board-clear = borrar el filtro
+key-help-filter-keep = mantener el filtro y volver a las filas
+key-help-filter-clear = borrar el filtro
+key-help-type-filter = escribir el texto a buscar
+key-help-add-submit = añadir el vehículo y pedir sus pasos
+key-help-remove-now = quitarlo del panel
 
 ## Command-line help: what --help says of each command and option
 

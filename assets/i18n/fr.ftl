@@ -734,20 +734,20 @@ key-short-live = direct
 key-short-add = ajouter
 key-short-remove = retirer
 key-short-keep = garder
-key-help-board-move = Choisir un véhicule
-key-help-board-open = Ouvrir les étapes du véhicule choisi (Échap revient au tableau)
-key-help-board-filter = Filtrer les lignes par texte (ID, étape suivante, erreur)
-key-help-board-sort = Trier par étape suivante, avancement, fraîcheur ou ID
-key-help-board-refresh = Actualiser tous les véhicules
-key-help-board-live = Garder tous les véhicules en direct (actualisés tout seuls), ou arrêter
-key-help-board-add = Ajouter un véhicule par son carAssociationID
-key-help-board-remove = Retirer le véhicule choisi (demande d'abord)
-key-help-board-clear = Effacer le filtre
-key-help-filter-keep = Garder le filtre et revenir aux lignes
-key-help-filter-clear = Effacer le filtre
-key-help-type-filter = Saisir le texte à chercher
-key-help-add-submit = Ajouter le véhicule et demander ses étapes
-key-help-remove-now = Le retirer du tableau
+key-help-board-move = choisir un véhicule
+key-help-board-open = ouvrir les étapes du véhicule choisi (Échap revient au tableau)
+key-help-board-filter = filtrer les lignes par texte (ID, étape suivante, erreur)
+key-help-board-sort = trier par étape suivante, avancement, fraîcheur ou ID
+key-help-board-refresh = actualiser tous les véhicules
+key-help-board-live = garder tous les véhicules en direct (actualisés tout seuls), ou arrêter
+key-help-board-add = ajouter un véhicule par son carAssociationID
+key-help-board-remove = retirer le véhicule choisi (demande d'abord)
+key-help-board-clear = effacer le filtre
+key-help-filter-keep = garder le filtre et revenir aux lignes
+key-help-filter-clear = effacer le filtre
+key-help-type-filter = saisir le texte à chercher
+key-help-add-submit = ajouter le véhicule et demander ses étapes
+key-help-remove-now = le retirer du tableau
 
 ## Command-line help: what --help says of each command and option
 

@@ -731,20 +731,20 @@ key-short-live = diretta
 key-short-add = aggiungi
 key-short-remove = togli
 key-short-keep = tieni
-key-help-board-move = Scegliere un veicolo
-key-help-board-open = Aprire i passi del veicolo scelto (Esc torna al pannello)
-key-help-board-filter = Filtrare le righe per testo (ID, passo successivo, errore)
-key-help-board-sort = Ordinare per passo successivo, avanzamento, aggiornamento o ID
-key-help-board-refresh = Aggiornare tutti i veicoli
-key-help-board-live = Tenere tutti i veicoli in diretta (aggiornati da soli), o fermare
-key-help-board-add = Aggiungere un veicolo col suo carAssociationID
-key-help-board-remove = Togliere il veicolo scelto (chiede prima)
-key-help-board-clear = Cancellare il filtro
-key-help-filter-keep = Tenere il filtro e tornare alle righe
-key-help-filter-clear = Cancellare il filtro
-key-help-type-filter = Digitare il testo da cercare
-key-help-add-submit = Aggiungere il veicolo e chiederne i passi
-key-help-remove-now = Toglierlo dal pannello
+key-help-board-move = scegliere un veicolo
+key-help-board-open = aprire i passi del veicolo scelto (Esc torna al pannello)
+key-help-board-filter = filtrare le righe per testo (ID, passo successivo, errore)
+key-help-board-sort = ordinare per passo successivo, avanzamento, aggiornamento o ID
+key-help-board-refresh = aggiornare tutti i veicoli
+key-help-board-live = tenere tutti i veicoli in diretta (aggiornati da soli), o fermare
+key-help-board-add = aggiungere un veicolo col suo carAssociationID
+key-help-board-remove = togliere il veicolo scelto (chiede prima)
+key-help-board-clear = cancellare il filtro
+key-help-filter-keep = tenere il filtro e tornare alle righe
+key-help-filter-clear = cancellare il filtro
+key-help-type-filter = digitare il testo da cercare
+key-help-add-submit = aggiungere il veicolo e chiederne i passi
+key-help-remove-now = toglierlo dal pannello
 
 ## Command-line help: what --help says of each command and option
 

@@ -728,20 +728,20 @@ key-short-live = live aan/uit
 key-short-add = toevoegen
 key-short-remove = weghalen
 key-short-keep = houden
-key-help-board-move = Een voertuig kiezen
-key-help-board-open = De stappen van het gekozen voertuig openen (Esc gaat terug naar het overzicht)
-key-help-board-filter = De rijen filteren op tekst (ID, volgende stap, fout)
-key-help-board-sort = Sorteren op volgende stap, voortgang, actualiteit of ID
-key-help-board-refresh = Alle voertuigen verversen
-key-help-board-live = Alle voertuigen live houden (vanzelf ververst), of stoppen
-key-help-board-add = Een voertuig toevoegen met zijn carAssociationID
-key-help-board-remove = Het gekozen voertuig weghalen (vraagt eerst)
-key-help-board-clear = Het filter wissen
-key-help-filter-keep = Het filter houden en terug naar de rijen
-key-help-filter-clear = Het filter wissen
-key-help-type-filter = De te zoeken tekst typen
-key-help-add-submit = Het voertuig toevoegen en zijn stappen opvragen
-key-help-remove-now = Uit het overzicht halen
+key-help-board-move = een voertuig kiezen
+key-help-board-open = de stappen van het gekozen voertuig openen (Esc gaat terug naar het overzicht)
+key-help-board-filter = de rijen filteren op tekst (ID, volgende stap, fout)
+key-help-board-sort = sorteren op volgende stap, voortgang, actualiteit of ID
+key-help-board-refresh = alle voertuigen verversen
+key-help-board-live = alle voertuigen live houden (vanzelf ververst), of stoppen
+key-help-board-add = een voertuig toevoegen met zijn carAssociationID
+key-help-board-remove = het gekozen voertuig weghalen (vraagt eerst)
+key-help-board-clear = het filter wissen
+key-help-filter-keep = het filter houden en terug naar de rijen
+key-help-filter-clear = het filter wissen
+key-help-type-filter = de te zoeken tekst typen
+key-help-add-submit = het voertuig toevoegen en zijn stappen opvragen
+key-help-remove-now = uit het overzicht halen
 
 ## Command-line help: what --help says of each command and option
 

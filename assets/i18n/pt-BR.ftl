@@ -741,20 +741,20 @@ key-short-live = ao vivo
 key-short-add = adicionar
 key-short-remove = remover
 key-short-keep = manter
-key-help-board-move = Escolher um veículo
-key-help-board-open = Abrir os passos do veículo escolhido (Esc volta ao painel)
-key-help-board-filter = Filtrar as linhas por texto (ID, próximo passo, erro)
-key-help-board-sort = Ordenar por próximo passo, progresso, idade dos dados ou ID
-key-help-board-refresh = Atualizar todos os veículos
-key-help-board-live = Manter todos os veículos ao vivo (atualizados sozinhos), ou parar
-key-help-board-add = Adicionar um veículo pelo seu carAssociationID
-key-help-board-remove = Remover o veículo escolhido (pergunta antes)
-key-help-board-clear = Apagar o filtro
-key-help-filter-keep = Manter o filtro e voltar às linhas
-key-help-filter-clear = Apagar o filtro
-key-help-type-filter = Digitar o texto a procurar
-key-help-add-submit = Adicionar o veículo e pedir os seus passos
-key-help-remove-now = Removê-lo do painel
+key-help-board-move = escolher um veículo
+key-help-board-open = abrir os passos do veículo escolhido (Esc volta ao painel)
+key-help-board-filter = filtrar as linhas por texto (ID, próximo passo, erro)
+key-help-board-sort = ordenar por próximo passo, progresso, idade dos dados ou ID
+key-help-board-refresh = atualizar todos os veículos
+key-help-board-live = manter todos os veículos ao vivo (atualizados sozinhos), ou parar
+key-help-board-add = adicionar um veículo pelo seu carAssociationID
+key-help-board-remove = remover o veículo escolhido (pergunta antes)
+key-help-board-clear = apagar o filtro
+key-help-filter-keep = manter o filtro e voltar às linhas
+key-help-filter-clear = apagar o filtro
+key-help-type-filter = digitar o texto a procurar
+key-help-add-submit = adicionar o veículo e pedir os seus passos
+key-help-remove-now = removê-lo do painel
 
 ## Command-line help: what --help says of each command and option
 
