@@ -393,7 +393,7 @@ pub async fn login_with_token(
                 return Err(Failure::error(tr!(
                     lang,
                     "err-login-terminal",
-                    kind = e.kind().to_string()
+                    kind = crate::files::unreadable_words(lang, &e)
                 )));
             }
         }
@@ -408,21 +408,79 @@ pub async fn login_with_token(
         })
         .await
         .map_err(|e| Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string())))?
-        .map_err(|e| Failure::error(tr!(lang, "err-login-stdin", kind = e.kind().to_string())))?
+        .map_err(|e| {
+            Failure::error(tr!(
+                lang,
+                "err-login-stdin",
+                kind = crate::files::unreadable_words(lang, &e)
+            ))
+        })?
     };
     let token = text.lines().next().unwrap_or("").trim();
     if !crate::auth::is_token_text(token) {
         return Err(Failure::error(tr!(lang, "err-login-no-token")));
     }
+    // A token the gateway refuses is not kept: it would take the place of
+    // a kept one that works.
+    let trial = try_token(settings, &gateway, token).await;
+    if trial == Trial::Refused {
+        return Err(Failure::error(tr!(
+            lang,
+            "err-login-token-refused",
+            gateway = gateway.as_str()
+        )));
+    }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
-    let _ = writeln!(
-        out,
-        "{}",
+    let kept = if trial == Trial::Taken {
+        tr!(lang, "login-token-taken", gateway = gateway.as_str())
+    } else {
         tr!(lang, "login-signed-in-token", gateway = gateway.as_str())
-    );
+    };
+    let _ = writeln!(out, "{kept}");
     kept_message(lang, out, &saved);
     Ok(())
+}
+
+/// What the gateway made of a given token.
+#[derive(Debug, PartialEq, Eq)]
+enum Trial {
+    /// It answered a call made with it (a list, or "no such vehicle").
+    Taken,
+    /// It answered 401 to it.
+    Refused,
+    /// No answer that says (unreachable, a failure of its own).
+    NotTried,
+}
+
+/// The carAssociationID asked for to try a token: one no vehicle has. The
+/// gateway's answer (404: unknown vehicle, or 401) says whether the token
+/// is taken; nothing is changed by the call.
+const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
+
+/// Tries `token` with one list call, once, within a few seconds.
+async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
+    use crate::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup};
+    let options = ClientOptions {
+        net: settings.net.clone(),
+        retries: 0,
+        timeout: std::time::Duration::from_secs(5),
+        ..ClientOptions::default()
+    };
+    let secret = Some(crate::secret::Secret::new(token));
+    let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), secret, options) else {
+        return Trial::NotTried;
+    };
+    let request = ListRequest::new(Lookup::Car(TOKEN_TRIAL_CAR.into()));
+    match client.list(&request).await {
+        Ok(_) => Trial::Taken,
+        Err(GatewayError::Unauthorized { .. }) => Trial::Refused,
+        Err(GatewayError::Rejected { status: 401, .. }) => Trial::Refused,
+        Err(GatewayError::Rejected {
+            status: 404, body, ..
+        }) if body.code.is_some() || body.message.is_some() => Trial::Taken,
+        Err(_) => Trial::NotTried,
+    }
 }
 
 /// Raw mode (no echo) for as long as it lives; restored on every path.

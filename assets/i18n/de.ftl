@@ -630,6 +630,7 @@ login-browser-opened = Browser geöffnet.
 login-browser-failed = Kein Browser lässt sich öffnen ({ $why }); die Adresse von Hand öffnen.
 login-signed-in = Angemeldet bei { $gateway }.
 login-signed-in-token = Token für { $gateway } hinterlegt. Es wurde nicht ausprobiert: ob das Gateway es annimmt, zeigt der nächste Aufruf (`stepwise steps --car ID`).
+login-token-taken = Token für { $gateway } hinterlegt: das Gateway hat es angenommen.
 login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
@@ -996,6 +997,7 @@ err-login-keep-failed = das Token ließ sich nicht aufbewahren: { $detail }
 err-login-read-failed = das Token ließ sich nicht lesen: { $detail }
 err-login-terminal = das Token lässt sich nicht vom Terminal lesen: { $kind }. Es über die Standardeingabe geben: `stepwise login --with-token < token.txt`
 err-login-stdin = das Token lässt sich nicht von der Standardeingabe lesen: { $kind }. Es als Text geben, eine Zeile
+err-login-token-refused = das Gateway unter { $gateway } hat dieses Token abgelehnt (HTTP 401), es wurde daher nicht hinterlegt; ein zuvor hinterlegtes Token bleibt unverändert. Den Betreiber des Gateways nach dem aktuellen Token fragen
 err-login-no-token = die Standardeingabe enthält kein brauchbares Token: eine Zeile sichtbarer Zeichen geben (ohne Leerzeichen), höchstens 8 KiB
 err-logout-failed = das Token ließ sich nicht entfernen: { $detail }
 # Die Geräteanmeldung des Gateways: Discovery und die Antworten des Identitätsanbieters; { $said } ist der eigene Fehler des Anbieters

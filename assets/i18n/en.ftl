@@ -501,6 +501,7 @@ login-browser-opened = Opened the browser.
 login-browser-failed = Cannot open a browser ({ $why }); open the address by hand.
 login-signed-in = Signed in to { $gateway }.
 login-signed-in-token = Token kept for { $gateway }. It was not tried: the gateway says whether it takes it at the next call (`stepwise steps --car ID`).
+login-token-taken = Token kept for { $gateway }: the gateway took it.
 login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
@@ -1004,6 +1005,7 @@ err-login-keep-failed = keeping the token failed: { $detail }
 err-login-read-failed = reading the token failed: { $detail }
 err-login-terminal = cannot read the token from the terminal: { $kind }. Give it on standard input: `stepwise login --with-token < token.txt`
 err-login-stdin = cannot read the token from standard input: { $kind }. Give it as text, one line
+err-login-token-refused = the gateway at { $gateway } refused this token (HTTP 401), so it was not kept; a token kept before is unchanged. Ask whoever runs the gateway for its current token
 err-login-no-token = standard input holds no usable token: give one line of visible characters (no spaces), at most 8 KiB
 err-logout-failed = removing the token failed: { $detail }
 # The gateway's device sign-in: discovery and the identity provider's answers; { $said } is the provider's own error

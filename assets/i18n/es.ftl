@@ -633,6 +633,7 @@ login-browser-opened = Navegador abierto.
 login-browser-failed = No se puede abrir un navegador ({ $why }); abra la dirección a mano.
 login-signed-in = Sesión iniciada en { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. No se ha probado: la pasarela dirá si lo acepta en la próxima llamada (`stepwise steps --car ID`).
+login-token-taken = Token guardado para { $gateway }: la pasarela lo aceptó.
 login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
@@ -1005,6 +1006,7 @@ err-login-keep-failed = no se pudo guardar el token: { $detail }
 err-login-read-failed = no se pudo leer el token: { $detail }
 err-login-terminal = no se puede leer el token desde el terminal: { $kind }. Páselo por la entrada estándar: `stepwise login --with-token < token.txt`
 err-login-stdin = no se puede leer el token de la entrada estándar: { $kind }. Páselo como texto, en una línea
+err-login-token-refused = la pasarela { $gateway } rechazó este token (HTTP 401), así que no se guardó; un token guardado antes no cambia. Pida el token actual a quien gestiona la pasarela
 err-login-no-token = la entrada estándar no contiene ningún token utilizable: pase una línea de caracteres visibles (sin espacios), de 8 KiB como máximo
 err-logout-failed = no se pudo quitar el token: { $detail }
 # El inicio de sesión por dispositivo de la pasarela: descubrimiento y respuestas del proveedor de identidad; { $said } es el error del propio proveedor

@@ -633,6 +633,7 @@ login-browser-opened = Navigateur ouvert.
 login-browser-failed = Impossible d'ouvrir un navigateur ({ $why }) ; ouvrez l'adresse à la main.
 login-signed-in = Connecté à { $gateway }.
 login-signed-in-token = Jeton conservé pour { $gateway }. Il n'a pas été essayé : la passerelle dira si elle l'accepte au prochain appel (`stepwise steps --car ID`).
+login-token-taken = Jeton gardé pour { $gateway } : la passerelle l'a accepté.
 login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
 login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
@@ -1002,6 +1003,7 @@ err-login-keep-failed = impossible de garder le jeton : { $detail }
 err-login-read-failed = impossible de lire le jeton : { $detail }
 err-login-terminal = impossible de lire le jeton depuis le terminal : { $kind }. Donnez-le sur l'entrée standard : `stepwise login --with-token < token.txt`
 err-login-stdin = impossible de lire le jeton sur l'entrée standard : { $kind }. Donnez-le en texte, sur une ligne
+err-login-token-refused = la passerelle { $gateway } a refusé ce jeton (HTTP 401), il n'a donc pas été gardé ; un jeton gardé avant reste inchangé. Demandez son jeton actuel à qui exploite la passerelle
 err-login-no-token = l'entrée standard ne contient aucun jeton utilisable : donnez une ligne de caractères visibles (sans espaces), 8 Kio au plus
 err-logout-failed = impossible de retirer le jeton : { $detail }
 # La connexion par appareil de la passerelle : découverte et réponses du fournisseur d'identité ; { $said } est l'erreur du fournisseur lui-même

@@ -630,6 +630,7 @@ login-browser-opened = Browser aperto.
 login-browser-failed = Impossibile aprire un browser ({ $why }); aprire l'indirizzo a mano.
 login-signed-in = Accesso eseguito a { $gateway }.
 login-signed-in-token = Token conservato per { $gateway }. Non è stato provato: il gateway dirà se lo accetta alla prossima chiamata (`stepwise steps --car ID`).
+login-token-taken = Token conservato per { $gateway }: il gateway l'ha accettato.
 login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo dal proprio utente (modo 0600). `stepwise logout` lo rimuove.
@@ -999,6 +1000,7 @@ err-login-keep-failed = impossibile conservare il token: { $detail }
 err-login-read-failed = impossibile leggere il token: { $detail }
 err-login-terminal = impossibile leggere il token dal terminale: { $kind }. Darlo sull'input standard: `stepwise login --with-token < token.txt`
 err-login-stdin = impossibile leggere il token dall'input standard: { $kind }. Darlo come testo, su una riga
+err-login-token-refused = il gateway { $gateway } ha rifiutato questo token (HTTP 401), quindi non è stato conservato; un token conservato prima resta invariato. Chiedere il token attuale a chi gestisce il gateway
 err-login-no-token = l'input standard non contiene un token utilizzabile: dare una riga di caratteri visibili (senza spazi), al massimo 8 KiB
 err-logout-failed = impossibile togliere il token: { $detail }
 # L'accesso da dispositivo del gateway: discovery e risposte del provider di identità; { $said } è l'errore del provider stesso

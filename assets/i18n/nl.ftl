@@ -630,6 +630,7 @@ login-browser-opened = Browser geopend.
 login-browser-failed = Kan geen browser openen ({ $why }); open het adres met de hand.
 login-signed-in = Ingelogd bij { $gateway }.
 login-signed-in-token = Token bewaard voor { $gateway }. Het is niet geprobeerd: de gateway zegt bij de volgende aanroep of hij het aanneemt (`stepwise steps --car ID`).
+login-token-taken = Token bewaard voor { $gateway }: de gateway heeft het aangenomen.
 login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen u kunt lezen (modus 0600). `stepwise logout` verwijdert het.
@@ -996,6 +997,7 @@ err-login-keep-failed = het token bewaren is mislukt: { $detail }
 err-login-read-failed = het token lezen is mislukt: { $detail }
 err-login-terminal = kan het token niet van de terminal lezen: { $kind }. Geef het via standaardinvoer: `stepwise login --with-token < token.txt`
 err-login-stdin = kan het token niet van standaardinvoer lezen: { $kind }. Geef het als tekst, op één regel
+err-login-token-refused = de gateway op { $gateway } weigerde dit token (HTTP 401), dus het is niet bewaard; een eerder bewaard token blijft ongewijzigd. Vraag wie de gateway beheert om het huidige token
 err-login-no-token = standaardinvoer bevat geen bruikbaar token: geef één regel zichtbare tekens (zonder spaties), hoogstens 8 KiB
 err-logout-failed = het token verwijderen is mislukt: { $detail }
 # Inloggen met apparaat bij de gateway: discovery en de antwoorden van de identiteitsprovider; { $said } is de eigen fout van de provider

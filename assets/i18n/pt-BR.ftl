@@ -637,6 +637,7 @@ login-browser-opened = Navegador aberto.
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
 login-signed-in = Login feito em { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. Ele não foi testado: o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
+login-token-taken = Token guardado para { $gateway }: o gateway o aceitou.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
@@ -1012,6 +1013,7 @@ err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }
 err-login-terminal = não foi possível ler o token do terminal: { $kind }. Passe-o pela entrada padrão: `stepwise login --with-token < token.txt`
 err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, em uma linha
+err-login-token-refused = o gateway em { $gateway } recusou este token (HTTP 401), por isso ele não foi guardado; um token guardado antes continua igual. Peça o token atual a quem administra o gateway
 err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
 err-logout-failed = não foi possível remover o token: { $detail }
 # O login por dispositivo do gateway: descoberta e respostas do provedor de identidade; { $said } é o erro do próprio provedor

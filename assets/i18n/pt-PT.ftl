@@ -623,6 +623,7 @@ login-browser-opened = Navegador aberto.
 login-browser-failed = Não foi possível abrir um navegador ({ $why }); abra o endereço manualmente.
 login-signed-in = Sessão iniciada em { $gateway }.
 login-signed-in-token = Token guardado para { $gateway }. Não foi testado: o gateway diz se o aceita na próxima chamada (`stepwise steps --car ID`).
+login-token-taken = Token guardado para { $gateway }: o gateway aceitou-o.
 login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
@@ -985,6 +986,7 @@ err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }
 err-login-terminal = não foi possível ler o token do terminal: { $kind }. Passe-o pela entrada padrão: `stepwise login --with-token < token.txt`
 err-login-stdin = não foi possível ler o token da entrada padrão: { $kind }. Passe-o como texto, numa linha
+err-login-token-refused = o gateway em { $gateway } recusou este token (HTTP 401), por isso não foi guardado; um token guardado antes mantém-se. Peça o token atual a quem gere o gateway
 err-login-no-token = a entrada padrão não contém um token utilizável: passe uma linha de caracteres visíveis (sem espaços), no máximo 8 KiB
 err-logout-failed = não foi possível remover o token: { $detail }
 # O login por dispositivo do gateway: descoberta e respostas do provedor de identidade; { $said } é o erro do próprio provedor

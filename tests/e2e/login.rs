@@ -28,12 +28,22 @@ struct Provider {
 
 impl Provider {
     fn start(options: AuthOptions) -> Self {
+        Self::serve(Shared::new(SimState::new(Scenario::built_in()), None).with_auth(options))
+    }
+
+    /// A gateway of one fixed token and no sign-in: what
+    /// `login --with-token` is for.
+    fn fixed(token: &str) -> Self {
+        let token = Some(stepwise::secret::Secret::new(token));
+        Self::serve(Shared::new(SimState::new(Scenario::built_in()), token))
+    }
+
+    fn serve(shared: Shared) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("a runtime");
-        let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_auth(options);
         let sim = runtime
             .block_on(spawn_shared(shared.clone()))
             .expect("a simulator");
@@ -347,11 +357,12 @@ fn an_unknown_scope_names_the_scopes_and_the_flag() {
 /// not called usable by `auth status` (exit 1), never "Expires: not known".
 #[test]
 fn a_given_token_that_expired_is_not_usable() {
-    let provider = Provider::start(fast());
-    let home = tempfile::tempdir().unwrap();
-    let api = provider.url();
     // header {"alg":"none"}, payload {"exp":1000000000} (2001), no signature
     let expired = "eyJhbGciOiJub25lIn0.eyJleHAiOjEwMDAwMDAwMDB9.";
+    // A gateway of fixed tokens takes it (it does not read the expiry).
+    let provider = Provider::fixed(expired);
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
     let out = run(
         home.path(),
         &["login", "--with-token", "--api", &api],
@@ -420,9 +431,69 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     assert!(token.starts_with("✗"), "{report}");
 }
 
+/// A given token is tried once before it is kept: one the gateway refuses
+/// is not kept and does not replace a kept one that works; a gateway that
+/// cannot be reached leaves it untried, said so.
+#[test]
+fn a_given_token_the_gateway_refuses_is_not_kept() {
+    let provider = Provider::fixed("sim-at-right");
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let login = |token: &str, api: &str| {
+        run(
+            home.path(),
+            &["login", "--with-token", "--api", api],
+            Some(&format!("{token}\n")),
+        )
+    };
+    let good = login("sim-at-right", &api);
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good.stderr));
+    assert!(
+        text(&good.stdout).contains("the gateway took it"),
+        "{}",
+        text(&good.stdout)
+    );
+    let kept = std::fs::read(logins_file(home.path())).unwrap();
+
+    let wrong = login("sim-at-wrong", &api);
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stdout));
+    let said = text(&wrong.stderr);
+    assert!(
+        said.contains("refused this token (HTTP 401), so it was not kept"),
+        "{said}"
+    );
+    assert_no_secret("stderr", &wrong.stderr);
+    assert_eq!(
+        std::fs::read(logins_file(home.path())).unwrap(),
+        kept,
+        "the working one stays"
+    );
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(3), "{}", text(&steps.stderr));
+
+    // Nothing listens: kept, and said untried.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let away = format!("http://127.0.0.1:{port}");
+    let untried = login("sim-at-later", &away);
+    assert_eq!(untried.status.code(), Some(0), "{}", text(&untried.stderr));
+    assert!(
+        text(&untried.stdout).contains("It was not tried"),
+        "{}",
+        text(&untried.stdout)
+    );
+}
+
 #[test]
 fn login_with_token_reads_standard_input_only() {
-    let provider = Provider::start(fast());
+    let provider = Provider::fixed("sim-at-by-hand");
     let home = tempfile::tempdir().unwrap();
     let api = provider.url();
     let out = run(
@@ -575,7 +646,7 @@ fn without_a_desktop_no_browser_is_offered() {
 
 #[test]
 fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
-    let provider = Provider::start(fast());
+    let provider = Provider::fixed("tok-123");
     let home = tempfile::tempdir().unwrap();
     let api = provider.url();
     let login = |store: &str| {
@@ -622,7 +693,7 @@ fn the_simulator_serves_a_page_to_approve_codes() {
 
 #[test]
 fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
-    let provider = Provider::start(fast());
+    let provider = Provider::fixed("sim-at-typed-by-hand");
     let home = tempfile::tempdir().unwrap();
     let api = provider.url();
     let spawn = |home: &Path| {
@@ -635,7 +706,7 @@ fn on_a_terminal_with_token_reads_the_token_without_showing_it() {
     tui.wait_text("it is not shown", WAIT);
     tui.send("sim-at-typed-by-hand");
     tui.key(Key::Enter);
-    tui.wait_text("It was not tried", WAIT);
+    tui.wait_text("the gateway took it", WAIT);
     assert!(tui.wait_exit(WAIT).success());
     assert_no_secret("the terminal", &tui.raw_bytes());
     let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
