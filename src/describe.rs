@@ -434,6 +434,9 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             alert = alert.clone()
         ),
         TlsProblem::ClientCertificateExpired => tr!(lang, "tls-client-expired", base = base),
+        TlsProblem::ClientCertificateUnsupported => {
+            tr!(lang, "tls-client-unsupported", base = base)
+        }
         TlsProblem::AuthorityAsServer => tr!(lang, "tls-authority-as-server", base = base),
         TlsProblem::HandshakeRefused(alert) => tr!(
             lang,

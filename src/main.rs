@@ -383,7 +383,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
             lang,
             "cli-arg-tls-dir-failed",
             path = dir.display().to_string(),
-            error = e.to_string()
+            error = stepwise::files::unreadable_words(lang, &e)
         )
     })?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -406,7 +406,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
                         lang,
                         "cli-arg-tls-kept-bad",
                         dir = dir.display().to_string(),
-                        error = format!("{name}: {}", e.kind())
+                        error = format!("{name}: {}", stepwise::files::unreadable_words(lang, &e))
                     )
                 })
         };
@@ -415,6 +415,11 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
         let generated = generate(&spec).map_err(|e| e.to_string())?;
         generated
             .write_to(&dir)
+            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        // A client certificate of the same authority, so that a gateway
+        // demanding one (--client-ca DIR/ca.pem) can be tried alone.
+        generated
+            .write_client_to(&dir)
             .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
         (
             generated.cert_pem.into_bytes(),
@@ -428,10 +433,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
                     lang,
                     "cli-arg-client-ca-unreadable",
                     path = path.display().to_string(),
-                    error = match stepwise::files::too_large(&e) {
-                        Some(_) => stepwise::files::unreadable_words(lang, &e),
-                        None => e.kind().to_string(),
-                    }
+                    error = stepwise::files::unreadable_words(lang, &e)
                 )
             })?,
         ),
@@ -475,7 +477,19 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
             path = ca_file.display().to_string()
         )
     };
-    let lines = format!("{authority}\n{required}");
+    let client = dir.join(stepwise::sim::tls::CLIENT_FILE);
+    let client = if client.is_file() {
+        let line = tr!(
+            lang,
+            "cli-arg-tls-client-cert",
+            path = client.display().to_string(),
+            ca = ca_file.display().to_string()
+        );
+        format!("{line}\n")
+    } else {
+        String::new()
+    };
+    let lines = format!("{authority}\n{client}{required}");
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");
     }

@@ -714,6 +714,9 @@ pub enum TlsProblem {
     ClientCertificateRefused(String),
     /// The gateway said the client certificate given has expired.
     ClientCertificateExpired,
+    /// The gateway said the client certificate given is of a kind it does
+    /// not take: most often one not made for clients (a server's).
+    ClientCertificateUnsupported,
     /// The gateway presented an authority's certificate (CA:TRUE) as its
     /// own, as `openssl req -x509` makes by default.
     AuthorityAsServer,
@@ -772,11 +775,13 @@ impl TlsProblem {
             E::AlertReceived(alert) => match alert {
                 AlertDescription::CertificateRequired => TlsProblem::CertificateRequired,
                 AlertDescription::CertificateExpired => TlsProblem::ClientCertificateExpired,
+                AlertDescription::UnsupportedCertificate => {
+                    TlsProblem::ClientCertificateUnsupported
+                }
                 AlertDescription::BadCertificate
                 | AlertDescription::UnknownCA
                 | AlertDescription::CertificateUnknown
                 | AlertDescription::CertificateRevoked
-                | AlertDescription::UnsupportedCertificate
                 | AlertDescription::AccessDenied
                 | AlertDescription::DecryptError => {
                     TlsProblem::ClientCertificateRefused(alert_name(*alert))
@@ -798,6 +803,7 @@ impl TlsProblem {
             TlsProblem::CertificateRequired => "certificate_required",
             TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
             TlsProblem::ClientCertificateExpired => "client_certificate_expired",
+            TlsProblem::ClientCertificateUnsupported => "client_certificate_unsupported",
             TlsProblem::AuthorityAsServer => "authority_as_server",
             TlsProblem::HandshakeRefused(_) => "handshake_refused",
             TlsProblem::NotTls => "not_tls",

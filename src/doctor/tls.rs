@@ -140,7 +140,8 @@ fn tls_outcome(
             match problem {
                 TlsProblem::CertificateRequired
                 | TlsProblem::ClientCertificateRefused(_)
-                | TlsProblem::ClientCertificateExpired => {
+                | TlsProblem::ClientCertificateExpired
+                | TlsProblem::ClientCertificateUnsupported => {
                     report.set(
                         "tls",
                         Mark::Ok,
@@ -243,7 +244,8 @@ fn tls_failure(
         ),
         TlsProblem::CertificateRequired
         | TlsProblem::ClientCertificateRefused(_)
-        | TlsProblem::ClientCertificateExpired => (
+        | TlsProblem::ClientCertificateExpired
+        | TlsProblem::ClientCertificateUnsupported => (
             words!("doctor-tls-wants-cert"),
             words!("doctor-fix-client-cert"),
         ),
@@ -277,7 +279,8 @@ pub(super) fn client_cert_check(
             Some(
                 TlsProblem::CertificateRequired
                 | TlsProblem::ClientCertificateRefused(_)
-                | TlsProblem::ClientCertificateExpired,
+                | TlsProblem::ClientCertificateExpired
+                | TlsProblem::ClientCertificateUnsupported,
             ),
         ) => {
             report.set_with(
@@ -331,6 +334,12 @@ pub(super) fn client_cert_check(
                     Mark::Failed,
                     words!("doctor-cert-expired-said", about = about),
                     Some(words!("doctor-cert-fix-new")),
+                ),
+                (Some(TlsProblem::ClientCertificateUnsupported), _) => report.set_with(
+                    "client_cert",
+                    Mark::Failed,
+                    words!("doctor-cert-unsupported", about = about),
+                    Some(words!("doctor-cert-fix-client-use")),
                 ),
                 (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
                     "client_cert",

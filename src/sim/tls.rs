@@ -64,6 +64,10 @@ impl Default for CertSpec {
     }
 }
 
+/// The client certificate and key `serve --tls` writes beside its
+/// authority.
+pub const CLIENT_FILE: &str = "client.pem";
+
 /// A generated authority and the server certificate it signed.
 pub struct Generated {
     pub ca_pem: String,
@@ -163,6 +167,16 @@ impl Generated {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
         })
+    }
+
+    /// Writes [`CLIENT_FILE`] into `dir`: a client certificate of this
+    /// authority and its key, in one file (`--client-cert` takes both).
+    pub fn write_client_to(&self, dir: &Path) -> Result<(), SimTlsError> {
+        let client = self.issue_client("stepwise simulator client")?;
+        let path = dir.join(CLIENT_FILE);
+        let both = format!("{}{}", client.cert_pem, client.key_pem);
+        crate::files::write_atomically(&path, both.as_bytes())
+            .map_err(|e| err(&format!("cannot write {}", path.display()), e))
     }
 
     /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir` (made if needed).

@@ -241,6 +241,42 @@ fn serve_tls_keeps_an_earlier_run_s_authority() {
     assert_eq!(kept, "not PEM");
 }
 
+/// Mutual TLS with the simulator alone: `serve --tls` writes client.pem
+/// beside its authority, and with `--client-ca` of that authority doctor
+/// passes with it; the server's own certificate given as a client's is
+/// named as not made for a client.
+#[test]
+fn serve_tls_writes_a_client_certificate_it_takes() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem").display().to_string();
+    let server = serve_tls_with(home.path(), dir.path(), &["--client-ca", &ca]);
+    let client = dir.path().join("client.pem").display().to_string();
+    let base = ["--api", &server.url, "--car", "987654", "--ca-file", &ca];
+    let mut args = base.to_vec();
+    args.extend(["--client-cert", &client]);
+    let text = stdout(&doctor(home.path(), &args));
+    assert!(
+        line(&text, "Client certificate").starts_with("✓ ok"),
+        "{text}"
+    );
+    assert!(line(&text, "First list").starts_with("✓ ok"), "{text}");
+    let cert = dir.path().join("cert.pem").display().to_string();
+    let key = dir.path().join("key.pem").display().to_string();
+    let mut args = base.to_vec();
+    args.extend(["--client-cert", &cert, "--client-key", &key]);
+    let text = stdout(&doctor(home.path(), &args));
+    let refused = line(&text, "Client certificate");
+    assert!(
+        refused.starts_with("✗ failed") && refused.contains("not made for a client"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Use a certificate issued for client authentication"),
+        "{text}"
+    );
+}
+
 /// http:// on a TLS port: the server answered, in TLS, so doctor says to
 /// use https://, never that the gateway may be down or overloaded.
 #[test]

@@ -232,6 +232,34 @@ async fn client_certificates_required_missing_accepted_and_refused() {
     assert_eq!(problem, TlsProblem::ClientCertificateExpired, "{line}");
     assert!(line.contains("client certificate has expired"), "{line}");
     assert!(!line.contains("authority"), "{line}");
+
+    // The gateway's own server certificate given as a client's: the right
+    // authority, the wrong use; named as such, not as another authority.
+    let server_as_client = NetOptions {
+        client_cert: Some(write(dir.path(), "server.pem", &server.cert_pem)),
+        client_key: Some(write(dir.path(), "server.key", &server.key_pem)),
+        ..trust.clone()
+    };
+    let (problem, line) = tls_problem(list(&url, server_as_client).await);
+    assert_eq!(problem, TlsProblem::ClientCertificateUnsupported, "{line}");
+    assert!(line.contains("not made for a client"), "{line}");
+    assert!(!line.contains("authority the gateway trusts"), "{line}");
+}
+
+/// `serve --tls` writes a client certificate of its own authority beside it,
+/// which a simulator demanding client certificates of that authority takes:
+/// mutual TLS can be tried with the simulator alone.
+#[tokio::test]
+async fn the_simulator_s_own_client_certificate_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = generate(&CertSpec::default()).unwrap();
+    server.write_client_to(dir.path()).unwrap();
+    let sim = tls_sim(&server, Some(&server.ca_pem)).await;
+    let client = NetOptions {
+        client_cert: Some(dir.path().join(stepwise::sim::tls::CLIENT_FILE)),
+        ..trusting(&dir, &server)
+    };
+    assert_eq!(list(&sim.url(), client).await.unwrap(), 3);
 }
 
 /// A certificate made the way `openssl req -x509` makes one by default
