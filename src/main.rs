@@ -452,9 +452,23 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
                 tr!(lang, "cli-arg-client-ca-bad", error = e.to_string())
             }
         })?;
-    let required = tls
-        .client_ca
-        .as_ref()
+    let lines = tls_banner(lang, kept, &dir, tls.client_ca.as_deref());
+    if let Err(e) = write!(io::stdout().lock(), "{lines}") {
+        tracing::debug!("the banner could not be written: {e}");
+    }
+    Ok(config)
+}
+
+/// What `serve --tls` says of its files: the authority to trust, the
+/// client certificate it wrote, the client certificates it demands.
+fn tls_banner(
+    lang: Lang,
+    kept: bool,
+    dir: &std::path::Path,
+    client_ca: Option<&std::path::Path>,
+) -> String {
+    let ca_file = dir.join("ca.pem");
+    let required = client_ca
         .map(|path| {
             let line = tr!(
                 lang,
@@ -489,11 +503,7 @@ fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerCo
     } else {
         String::new()
     };
-    let lines = format!("{authority}\n{client}{required}");
-    if let Err(e) = write!(io::stdout().lock(), "{lines}") {
-        tracing::debug!("the banner could not be written: {e}");
-    }
-    Ok(config)
+    format!("{authority}\n{client}{required}")
 }
 
 /// `stepwise serve`, from its flags.

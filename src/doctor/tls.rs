@@ -316,65 +316,76 @@ pub(super) fn client_cert_check(
                     .into()
                 },
             );
-            match (problem, &summary) {
-                (_, Some(c)) if c.expires_in < 0 => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-expired", about = about, days = -c.days_left()),
-                    Some(words!("doctor-cert-fix-new")),
-                ),
-                (_, Some(c)) if c.valid_since < 0 => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-not-yet", about = about),
-                    Some(words!("doctor-fix-date")),
-                ),
-                (Some(TlsProblem::ClientCertificateExpired), _) => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-expired-said", about = about),
-                    Some(words!("doctor-cert-fix-new")),
-                ),
-                (Some(TlsProblem::ClientCertificateUnsupported), _) => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-unsupported", about = about),
-                    Some(words!("doctor-cert-fix-client-use")),
-                ),
-                (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!(
-                        "doctor-cert-refused",
-                        about = about,
-                        alert = alert.to_string()
-                    ),
-                    Some(words!("doctor-cert-fix-authority")),
-                ),
-                (Some(TlsProblem::CertificateRequired), _) => report.set_with(
-                    "client_cert",
-                    Mark::Failed,
-                    words!("doctor-cert-not-taken", about = about),
-                    Some(words!("doctor-cert-fix-authority")),
-                ),
-                (_, Some(c)) if c.days_left() < EXPIRY_WARNING_DAYS => report.set_with(
-                    "client_cert",
-                    Mark::Warning,
-                    words!("doctor-cert-ends-soon", about = about, days = c.days_left()),
-                    Some(words!("doctor-cert-fix-soon")),
-                ),
-                (_, Some(c)) => report.set(
-                    "client_cert",
-                    Mark::Ok,
-                    words!("doctor-cert-ok-left", about = about, days = c.days_left()),
-                ),
-                (_, None) => report.set(
-                    "client_cert",
-                    Mark::Ok,
-                    words!("doctor-cert-ok", about = about),
-                ),
-            }
+            given_certificate(report, about, problem, summary.as_ref());
         }
+    }
+}
+
+/// The client certificate line for a certificate given: its dates, then
+/// what the gateway said of it.
+fn given_certificate(
+    report: &mut Report,
+    about: Arg,
+    problem: Option<&TlsProblem>,
+    summary: Option<&CertSummary>,
+) {
+    match (problem, summary) {
+        (_, Some(c)) if c.expires_in < 0 => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!("doctor-cert-expired", about = about, days = -c.days_left()),
+            Some(words!("doctor-cert-fix-new")),
+        ),
+        (_, Some(c)) if c.valid_since < 0 => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!("doctor-cert-not-yet", about = about),
+            Some(words!("doctor-fix-date")),
+        ),
+        (Some(TlsProblem::ClientCertificateExpired), _) => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!("doctor-cert-expired-said", about = about),
+            Some(words!("doctor-cert-fix-new")),
+        ),
+        (Some(TlsProblem::ClientCertificateUnsupported), _) => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!("doctor-cert-unsupported", about = about),
+            Some(words!("doctor-cert-fix-client-use")),
+        ),
+        (Some(TlsProblem::ClientCertificateRefused(alert)), _) => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!(
+                "doctor-cert-refused",
+                about = about,
+                alert = alert.to_string()
+            ),
+            Some(words!("doctor-cert-fix-authority")),
+        ),
+        (Some(TlsProblem::CertificateRequired), _) => report.set_with(
+            "client_cert",
+            Mark::Failed,
+            words!("doctor-cert-not-taken", about = about),
+            Some(words!("doctor-cert-fix-authority")),
+        ),
+        (_, Some(c)) if c.days_left() < EXPIRY_WARNING_DAYS => report.set_with(
+            "client_cert",
+            Mark::Warning,
+            words!("doctor-cert-ends-soon", about = about, days = c.days_left()),
+            Some(words!("doctor-cert-fix-soon")),
+        ),
+        (_, Some(c)) => report.set(
+            "client_cert",
+            Mark::Ok,
+            words!("doctor-cert-ok-left", about = about, days = c.days_left()),
+        ),
+        (_, None) => report.set(
+            "client_cert",
+            Mark::Ok,
+            words!("doctor-cert-ok", about = about),
+        ),
     }
 }
 

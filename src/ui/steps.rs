@@ -250,7 +250,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
     // and a title still too long ends in "…" rather than being cut silently.
     let next_word = tr!(lang, "mark-next");
     let note = (next_word.chars().count() + 2)
-        .max(tr!(lang, "mark-waits").chars().count())
+        .max(tr!(lang, "mark-waits").chars().count() + 1)
         .max(6);
     // Borders, the highlight symbol, the badge and the gaps between columns.
     let badge = crate::steps::badge_width(lang);
@@ -270,12 +270,17 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .iter()
         .zip(&titles)
         .map(|(row, title)| {
+            // " NEXT " is a marker with a space either side: "waits" starts
+            // where its word does.
             let note = match row.mark {
                 Mark::Next => Span::styled(format!(" {next_word} "), theme.next_marker()),
-                Mark::Waits { for_order: Some(o) } if area.width >= 80 => {
-                    Span::styled(tr!(lang, "mark-waits-for", order = o), theme.dim())
+                Mark::Waits { for_order: Some(o) } if area.width >= 80 => Span::styled(
+                    format!(" {}", tr!(lang, "mark-waits-for", order = o)),
+                    theme.dim(),
+                ),
+                Mark::Waits { .. } => {
+                    Span::styled(format!(" {}", tr!(lang, "mark-waits")), theme.dim())
                 }
-                Mark::Waits { .. } => Span::styled(tr!(lang, "mark-waits"), theme.dim()),
                 Mark::None => Span::raw(""),
             };
             let mut row_cells = vec![

@@ -134,6 +134,26 @@ fn steps_screen() {
     snap("steps", &with_list(DOC));
 }
 
+/// The NEXT marker's word and "waits for" start in the same column (the
+/// marker's own padding put NEXT one to the right).
+#[test]
+fn next_and_waits_start_in_one_column() {
+    const FRESH: &str = r#"{"stepsID":1,
+        "a":{"name":"trusterPhoneNumber","status":"todo","order":1},
+        "b":{"name":"deviceActivation","status":"todo","order":2}}"#;
+    for (w, h) in [(100, 30), (60, 16)] {
+        let screen = render(&with_list(FRESH), w, h);
+        let column = |word: &str| {
+            let line = screen.lines().find(|l| l.contains(word)).unwrap();
+            line.chars()
+                .collect::<String>()
+                .find(word)
+                .map(|b| line[..b].chars().count())
+        };
+        assert_eq!(column("NEXT"), column("waits"), "{screen}");
+    }
+}
+
 #[test]
 fn loading() {
     let mut state = fresh(true);
