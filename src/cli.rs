@@ -144,6 +144,9 @@ pub enum Command {
         // End each event stream after its first N events (for tools that need an answer that ends)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         stream_events: Option<u32>,
+        // Print one line per request on standard output: time, method, path, status, duration
+        #[arg(long)]
+        log: bool,
         // Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
         #[arg(long)]
         tls: bool,

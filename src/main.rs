@@ -202,6 +202,8 @@ struct Crowd {
     fleet: Option<u32>,
     churn: Option<f64>,
     stream_events: Option<u32>,
+    /// `--log`: one line per request on standard output.
+    log: bool,
 }
 
 /// Help and version go through [`emit`] when stdout is not a terminal, so
@@ -515,6 +517,7 @@ fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
         fleet,
         churn,
         stream_events,
+        log,
         tls,
         tls_dir,
         client_ca,
@@ -542,6 +545,7 @@ fn serve_command(cli: &Cli, lang: Lang) -> ExitCode {
             fleet: *fleet,
             churn: *churn,
             stream_events: *stream_events,
+            log: *log,
         },
         auth.map(|AuthMode::Device| {
             let defaults = stepwise::sim::AuthOptions::default();
@@ -624,7 +628,8 @@ fn serve(
         )];
         banner.extend(reach_line(lang, scheme, bound));
         let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
-            .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()));
+            .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()))
+            .with_request_log(crowd.log);
         if let Some(options) = auth {
             banner.push(tr!(
                 lang,

@@ -791,6 +791,7 @@ help-cli-serve-token = Dieses Bearer-Token bei jeder Anfrage verlangen. Jeder Be
 help-cli-serve-fleet = N erzeugte Fahrzeuge hinzufügen, F0001..., in verschiedenen Zuständen
 help-cli-serve-churn = Alle SECONDS Sekunden wird der nächste Schritt eines zufälligen Fahrzeugs erledigt
 help-cli-serve-stream-events = Jeden Ereignisstrom nach seinen ersten N Ereignissen beenden (für Werkzeuge, die eine Antwort brauchen, die endet)
+help-cli-serve-log = Eine Zeile pro Anfrage auf die Standardausgabe schreiben: Zeit, Methode, Pfad, Status, Dauer
 help-cli-serve-tls = HTTPS mit einem beim Start erzeugten Zertifikat anbieten (für localhost und 127.0.0.1)
 help-cli-serve-tls-dir = Zertifizierungsstelle (ca.pem), Zertifikat und Schlüssel dorthin schreiben (sonst sim-tls im Datenverzeichnis)
 help-cli-serve-client-ca = Client-Zertifikate verlangen, die von dieser Zertifizierungsstelle signiert sind (PEM)

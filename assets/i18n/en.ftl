@@ -799,6 +799,7 @@ help-cli-serve-token = Require this bearer token on every request. Every user of
 help-cli-serve-fleet = Add N generated vehicles, F0001..., in varied states
 help-cli-serve-churn = Every SECONDS, a random vehicle's next step completes
 help-cli-serve-stream-events = End each event stream after its first N events (for tools that need an answer that ends)
+help-cli-serve-log = Print one line per request on standard output: time, method, path, status, duration
 help-cli-serve-tls = Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1)
 help-cli-serve-tls-dir = Write the authority (ca.pem), certificate and key there (else the data directory's sim-tls)
 help-cli-serve-client-ca = Demand client certificates signed by this authority (PEM)

@@ -797,6 +797,7 @@ help-cli-serve-token = Exigir este token (bearer) en cada petición. Cualquier u
 help-cli-serve-fleet = Añadir N vehículos generados, F0001..., en estados variados
 help-cli-serve-churn = Cada SECONDS segundos se completa el siguiente paso de un vehículo al azar
 help-cli-serve-stream-events = Terminar cada flujo de eventos tras sus primeros N eventos (para herramientas que necesitan una respuesta que termine)
+help-cli-serve-log = Escribir una línea por petición en la salida estándar: hora, método, ruta, estado, duración
 help-cli-serve-tls = Servir HTTPS con un certificado generado al arrancar (para localhost y 127.0.0.1)
 help-cli-serve-tls-dir = Escribir allí la autoridad (ca.pem), el certificado y la clave (si no, sim-tls en la carpeta de datos)
 help-cli-serve-client-ca = Exigir certificados de cliente firmados por esta autoridad (PEM)

@@ -797,6 +797,7 @@ help-cli-serve-token = Exiger ce jeton (bearer) à chaque requête. Tout utilisa
 help-cli-serve-fleet = Ajouter N véhicules générés, F0001..., dans des états variés
 help-cli-serve-churn = Toutes les SECONDS secondes, l'étape suivante d'un véhicule au hasard est faite
 help-cli-serve-stream-events = Terminer chaque flux d'événements après ses N premiers événements (pour les outils qui attendent une réponse qui se termine)
+help-cli-serve-log = Écrire une ligne par requête sur la sortie standard : heure, méthode, chemin, statut, durée
 help-cli-serve-tls = Servir en HTTPS avec un certificat généré au démarrage (pour localhost et 127.0.0.1)
 help-cli-serve-tls-dir = Y écrire l'autorité (ca.pem), le certificat et la clé (sinon sim-tls dans le dossier de données)
 help-cli-serve-client-ca = Exiger des certificats clients signés par cette autorité (PEM)

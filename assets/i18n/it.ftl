@@ -794,6 +794,7 @@ help-cli-serve-token = Richiedere questo token (bearer) a ogni richiesta. Ogni u
 help-cli-serve-fleet = Aggiungere N veicoli generati, F0001..., in stati diversi
 help-cli-serve-churn = Ogni SECONDS secondi viene fatto il prossimo passo di un veicolo a caso
 help-cli-serve-stream-events = Chiudere ogni flusso di eventi dopo i suoi primi N eventi (per gli strumenti che hanno bisogno di una risposta che finisce)
+help-cli-serve-log = Scrivere una riga per richiesta sull'output standard: ora, metodo, percorso, stato, durata
 help-cli-serve-tls = Servire HTTPS con un certificato generato all'avvio (per localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Scrivere lì l'autorità (ca.pem), il certificato e la chiave (altrimenti sim-tls nella cartella dei dati)
 help-cli-serve-client-ca = Esigere certificati client firmati da questa autorità (PEM)

@@ -791,6 +791,7 @@ help-cli-serve-token = Dit bearer-token bij elk verzoek eisen. Elke gebruiker va
 help-cli-serve-fleet = N gegenereerde voertuigen toevoegen, F0001..., in wisselende toestanden
 help-cli-serve-churn = Elke SECONDS seconden wordt de volgende stap van een willekeurig voertuig gedaan
 help-cli-serve-stream-events = Elke gebeurtenisstroom beëindigen na de eerste N gebeurtenissen (voor hulpmiddelen die een antwoord nodig hebben dat eindigt)
+help-cli-serve-log = Eén regel per verzoek naar standaarduitvoer schrijven: tijd, methode, pad, status, duur
 help-cli-serve-tls = HTTPS aanbieden met een bij de start gemaakt certificaat (voor localhost en 127.0.0.1)
 help-cli-serve-tls-dir = De certificeringsinstantie (ca.pem), het certificaat en de sleutel daar schrijven (anders sim-tls in de gegevensmap)
 help-cli-serve-client-ca = Clientcertificaten eisen die door deze certificeringsinstantie zijn ondertekend (PEM)

@@ -804,6 +804,7 @@ help-cli-serve-token = Exigir este token (bearer) em cada pedido. Qualquer usuá
 help-cli-serve-fleet = Adicionar N veículos gerados, F0001..., em estados variados
 help-cli-serve-churn = A cada SECONDS segundos, o próximo passo de um veículo ao acaso é concluído
 help-cli-serve-stream-events = Terminar cada fluxo de eventos após os seus primeiros N eventos (para ferramentas que precisam de uma resposta que termine)
+help-cli-serve-log = Escrever uma linha por requisição na saída padrão: hora, método, caminho, status, duração
 help-cli-serve-tls = Servir HTTPS com um certificado gerado ao iniciar (para localhost e 127.0.0.1)
 help-cli-serve-tls-dir = Gravar ali a autoridade (ca.pem), o certificado e a chave (senão sim-tls na pasta de dados)
 help-cli-serve-client-ca = Exigir certificados de cliente assinados por esta autoridade (PEM)

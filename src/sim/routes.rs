@@ -35,6 +35,8 @@ pub struct Shared {
     live: Arc<Live>,
     /// Served over HTTPS (the OpenAPI document's `servers` says so).
     tls: bool,
+    /// One line per request on standard output (`serve --log`).
+    log: bool,
 }
 
 impl Shared {
@@ -46,7 +48,16 @@ impl Shared {
             store: None,
             live: Arc::new(Live::default()),
             tls: false,
+            log: false,
         }
+    }
+
+    /// Says each request on standard output, for the person at the
+    /// simulator (`serve --log`).
+    #[must_use]
+    pub fn with_request_log(mut self, on: bool) -> Self {
+        self.log = on;
+        self
     }
 
     /// The same simulator, served over HTTPS.
@@ -252,6 +263,40 @@ fn save_state(file: &FilePath, text: &str) -> std::io::Result<()> {
 }
 
 pub fn router(shared: Shared) -> Router {
+    let log = shared.log;
+    let routes = routes(shared);
+    if log {
+        routes.layer(axum::middleware::from_fn(log_request))
+    } else {
+        routes
+    }
+}
+
+/// One line per request, as it ends: UTC time, method, path and query
+/// (filtered: it is the client's text), status, milliseconds. A closed
+/// standard output does not stop the simulator.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| crate::steps::sanitize(p.as_str()))
+        .unwrap_or_default();
+    let target: String = target.chars().take(300).collect();
+    let response = next.run(request).await;
+    let line = format!(
+        "{} {method} {target} {} {} ms",
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    response
+}
+
+fn routes(shared: Shared) -> Router {
     let at = |path: &str| format!("/{path}");
     Router::new()
         .route(&at(wire::LIST_PATH), get(list))

@@ -875,6 +875,75 @@ fn serve_stops_in_order_on_sigint_sigterm_and_sighup() {
     }
 }
 
+/// `serve --log` says each request, filtered, on its standard output, for
+/// the person at the simulator; once that output is closed, it serves on.
+#[test]
+fn serve_log_says_each_request_and_serves_on_without_its_output() {
+    use std::io::BufRead;
+    let home = home();
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .args(["serve", "--log", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let banner = rx.recv_timeout(Duration::from_secs(15)).expect("a banner");
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the URL")
+        .to_owned();
+    let out = stepwise(home.path())
+        .args(["steps", "--car", "987654", "--api", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a request line");
+    assert!(
+        line.contains(" GET /pims/subscription/steps?carAssociationID=987654")
+            && line.contains(" 200 ")
+            && line.ends_with(" ms"),
+        "{line}"
+    );
+    // The reader stops at the next line and closes the pipe: requests after
+    // that are served all the same.
+    drop(rx);
+    let run = || {
+        let out = stepwise(home.path())
+            .args(["steps", "--car", "987654", "--api", &url])
+            .output()
+            .unwrap();
+        out.status.code()
+    };
+    assert_eq!(run(), Some(3));
+    reader.join().unwrap();
+    assert_eq!(run(), Some(3), "served on after its output closed");
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// What `serve args` wrote on stderr by the time its banner was out.
 fn serve_stderr(home: &Path, args: &[&str]) -> String {
     let log = home.join("serve.stderr");
