@@ -56,6 +56,15 @@ pub enum Event {
     Note { text: String },
     /// An error code the customer read off the phone, explained (`e`).
     Explained { code: String, meaning: String },
+    /// The technician chose the status filter (`f`), back to all included.
+    FilterChosen {
+        #[serde(rename = "stepsStatus")]
+        status: String,
+    },
+    /// The technician turned watch on or off (`w`).
+    Watch { on: bool },
+    /// The customer's guidance switched to another language (`L`).
+    GuideLanguage { lang: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -455,6 +464,14 @@ fn describe(lang: Lang, event: &Event) -> String {
             code = code.clone(),
             meaning = meaning.clone()
         ),
+        Event::FilterChosen { status } => {
+            tr!(lang, "report-event-filter-chosen", status = md(status))
+        }
+        Event::Watch { on: true } => tr!(lang, "report-event-watch-on"),
+        Event::Watch { on: false } => tr!(lang, "report-event-watch-off"),
+        Event::GuideLanguage { lang: code } => {
+            tr!(lang, "report-event-guide-lang", lang = md(code))
+        }
     }
 }
 

@@ -294,6 +294,10 @@ report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöf
 report-notes = Notizen
 report-event-note = Notiz: { $text }
 report-event-explained = Code { $code } erklärt: { $meaning }
+report-event-filter-chosen = Statusfilter gewählt: { $status }
+report-event-watch-on = Beobachten eingeschaltet
+report-event-watch-off = Beobachten ausgeschaltet
+report-event-guide-lang = Anleitung für den Kunden auf { $lang } umgestellt
 
 ## The plain output of steps and next
 

@@ -314,6 +314,10 @@ report-empty = Nothing happened in this run: no vehicle was opened and no note w
 report-notes = Notes
 report-event-note = note: { $text }
 report-event-explained = code { $code } explained: { $meaning }
+report-event-filter-chosen = status filter chosen: { $status }
+report-event-watch-on = watch turned on
+report-event-watch-off = watch turned off
+report-event-guide-lang = the customer's guidance switched to { $lang }
 
 ## The guidance pages the customer's phone opens
 

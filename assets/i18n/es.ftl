@@ -294,6 +294,10 @@ report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo
 report-notes = Notas
 report-event-note = nota: { $text }
 report-event-explained = código { $code } explicado: { $meaning }
+report-event-filter-chosen = filtro de estado elegido: { $status }
+report-event-watch-on = seguimiento activado
+report-event-watch-off = seguimiento desactivado
+report-event-guide-lang = las instrucciones del cliente pasaron a { $lang }
 
 ## The plain output of steps and next
 

@@ -294,6 +294,10 @@ report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouv
 report-notes = Remarques
 report-event-note = note : { $text }
 report-event-explained = code { $code } expliqué : { $meaning }
+report-event-filter-chosen = filtre de statut choisi : { $status }
+report-event-watch-on = suivi activé
+report-event-watch-off = suivi désactivé
+report-event-guide-lang = les instructions du client passées en { $lang }
 
 ## The plain output of steps and next
 

@@ -294,6 +294,10 @@ report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, 
 report-notes = Note
 report-event-note = nota: { $text }
 report-event-explained = codice { $code } spiegato: { $meaning }
+report-event-filter-chosen = filtro di stato scelto: { $status }
+report-event-watch-on = monitoraggio attivato
+report-event-watch-off = monitoraggio disattivato
+report-event-guide-lang = le istruzioni per il cliente passate a { $lang }
 
 ## The plain output of steps and next
 

@@ -294,6 +294,10 @@ report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen no
 report-notes = Notities
 report-event-note = notitie: { $text }
 report-event-explained = code { $code } uitgelegd: { $meaning }
+report-event-filter-chosen = statusfilter gekozen: { $status }
+report-event-watch-on = volgen aangezet
+report-event-watch-off = volgen uitgezet
+report-event-guide-lang = de instructies voor de klant overgezet naar { $lang }
 
 ## The plain output of steps and next
 

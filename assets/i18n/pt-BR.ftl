@@ -297,6 +297,10 @@ report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhum
 report-notes = Notas
 report-event-note = nota: { $text }
 report-event-explained = código { $code } explicado: { $meaning }
+report-event-filter-chosen = filtro de status escolhido: { $status }
+report-event-watch-on = acompanhamento ativado
+report-event-watch-off = acompanhamento desativado
+report-event-guide-lang = as instruções do cliente passaram para { $lang }
 
 ## The plain output of steps and next
 

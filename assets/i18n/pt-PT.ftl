@@ -1305,6 +1305,10 @@ key-help-type-note = escrever a nota
 report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
 report-notes = Notas
 report-event-explained = código { $code } explicado: { $meaning }
+report-event-filter-chosen = filtro de estado escolhido: { $status }
+report-event-watch-on = acompanhamento ativado
+report-event-watch-off = acompanhamento desativado
+report-event-guide-lang = as instruções do cliente passaram para { $lang }
 report-event-note = nota: { $text }
 
 ## The manual page's section headings (stepwise man)

@@ -282,6 +282,42 @@ fn words_from_the_launch_are_said_on_the_first_screen() {
     assert_eq!(banner.kind, stepwise::wizard::state::BannerKind::Info);
 }
 
+/// The report keeps what the technician chose: the status filter (back
+/// to all too), watch on and off, the customer's guidance language.
+#[test]
+fn the_report_keeps_filter_watch_and_guidance_language_changes() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'f');
+    ch(&mut s, 'f');
+    ch(&mut s, 'f');
+    ch(&mut s, 'w');
+    ch(&mut s, 'w');
+    ch(&mut s, 'L');
+    let effects = ch(&mut s, 'x');
+    let Some(Effect::WriteReport { report, .. }) = effects.first() else {
+        panic!("x writes the report: {effects:?}");
+    };
+    let md = report.to_markdown();
+    for said in [
+        "status filter chosen: todo",
+        "status filter chosen: alreadyDone",
+        "status filter chosen: all",
+        "watch turned on",
+        "watch turned off",
+        "the customer's guidance switched to fr",
+    ] {
+        assert!(md.contains(said), "{said}: {md}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let entries = json["vehicles"][0]["entries"].as_array().unwrap();
+    let has = |kind: &str, key: &str, value: serde_json::Value| {
+        entries.iter().any(|e| e["kind"] == kind && e[key] == value)
+    };
+    assert!(has("filterChosen", "stepsStatus", "all".into()), "{json}");
+    assert!(has("watch", "on", false.into()), "{json}");
+    assert!(has("guideLanguage", "lang", "fr".into()), "{json}");
+}
+
 /// A demo vehicle labelled "Stale cache" keeps no such label once its
 /// cache was reset (and a reset that failed changes nothing); other demo
 /// vehicles keep theirs.

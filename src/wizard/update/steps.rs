@@ -34,6 +34,8 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
         Action::CycleFilter => {
             if let Some(session) = state.session_mut() {
                 session.cycle_filter();
+                let status = session.filter().as_wire().to_owned();
+                session.log_event(now, Event::FilterChosen { status });
             }
             fetch(state, Purpose::Refresh, false)
         }
@@ -60,6 +62,10 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
         Action::SimulateCustomer => simulate_customer(state),
         Action::CycleGuideLang => {
             state.guide_lang = state.guide_lang.next();
+            let lang = state.guide_lang.code().to_owned();
+            if let Some(session) = state.session_mut() {
+                session.log_event(now, Event::GuideLanguage { lang });
+            }
             Vec::new()
         }
         #[cfg(debug_assertions)]
@@ -162,12 +168,13 @@ fn ask_next(state: &mut State) -> Vec<Effect> {
 }
 
 fn toggle_watch(state: &mut State) -> Vec<Effect> {
-    let lang = lang(state);
+    let (lang, now) = (lang(state), state.now);
     let Some(session) = state.session_mut() else {
         return Vec::new();
     };
     if session.watch() {
         session.set_watch(false);
+        session.log_event(now, Event::Watch { on: false });
         session.say(info(
             tr!(lang, "banner-watch-off"),
             tr!(lang, "banner-watch-off-text"),
@@ -182,6 +189,7 @@ fn toggle_watch(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     session.set_watch(true);
+    session.log_event(now, Event::Watch { on: true });
     session.say(info(
         tr!(lang, "banner-watching"),
         tr!(lang, "banner-watching-text"),
