@@ -23,6 +23,7 @@ pub mod pace;
 pub mod pages;
 pub mod report;
 pub mod secret;
+pub mod serve;
 pub mod shell;
 pub mod signin;
 pub mod sim;

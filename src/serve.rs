@@ -1,0 +1,225 @@
+//! `stepwise serve`'s own pieces beside the simulator: the TLS files it
+//! makes or keeps and what it says of them, and the addresses other
+//! machines reach it at.
+
+use std::io::{self, Write};
+
+use crate::text::Lang;
+use crate::tr;
+
+/// `serve --tls`: where the generated files go, and whose client
+/// certificates to demand.
+pub struct TlsServe {
+    /// `--addr`, for the names of a generated certificate.
+    pub addr: String,
+    pub dir: Option<std::path::PathBuf>,
+    pub client_ca: Option<std::path::PathBuf>,
+}
+
+/// Generates the simulator's authority and certificate, writes them out, and
+/// says how to trust them.
+pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+    use crate::sim::tls::{CertSpec, generate};
+    let dir = tls
+        .dir
+        .clone()
+        .or_else(|| crate::config::data_dir().map(|d| crate::sim::tls::default_dir(&d)))
+        .ok_or_else(|| tr!(lang, "cli-arg-tls-no-dir"))?;
+    crate::files::private_dir(&dir).map_err(|e| {
+        tr!(
+            lang,
+            "cli-arg-tls-dir-failed",
+            path = dir.display().to_string(),
+            error = crate::files::unreadable_words(lang, &e)
+        )
+    })?;
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let ca_file = dir.join("ca.pem");
+    let spec = CertSpec {
+        names: cert_names(&tls.addr),
+        authority_note: Some(ca_file.display().to_string()),
+        ..CertSpec::default()
+    };
+    // The files of an earlier run are used again, never overwritten: a
+    // simulator may still serve them, and phones may trust that authority.
+    let kept = ["ca.pem", "cert.pem", "key.pem"]
+        .iter()
+        .all(|name| dir.join(name).is_file());
+    let (cert_pem, key_pem) = if kept {
+        let read = |name: &str| {
+            crate::files::read_capped(&dir.join(name), crate::files::SMALL_FILE_LIMIT).map_err(
+                |e| {
+                    tr!(
+                        lang,
+                        "cli-arg-tls-kept-bad",
+                        dir = dir.display().to_string(),
+                        error = format!("{name}: {}", crate::files::unreadable_words(lang, &e))
+                    )
+                },
+            )
+        };
+        (read("cert.pem")?, read("key.pem")?)
+    } else {
+        let generated = generate(&spec).map_err(|e| e.to_string())?;
+        generated
+            .write_to(&dir)
+            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        // A client certificate of the same authority, so that a gateway
+        // demanding one (--client-ca DIR/ca.pem) can be tried alone.
+        generated
+            .write_client_to(&dir)
+            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        (
+            generated.cert_pem.into_bytes(),
+            generated.key_pem.into_bytes(),
+        )
+    };
+    let client_ca = match &tls.client_ca {
+        Some(path) => Some(
+            crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT).map_err(|e| {
+                tr!(
+                    lang,
+                    "cli-arg-client-ca-unreadable",
+                    path = path.display().to_string(),
+                    error = crate::files::unreadable_words(lang, &e)
+                )
+            })?,
+        ),
+        None => None,
+    };
+    let config = crate::sim::tls::server_config(&cert_pem, &key_pem, client_ca.as_deref())
+        .map_err(|e| {
+            if kept && client_ca.is_none() {
+                tr!(
+                    lang,
+                    "cli-arg-tls-kept-bad",
+                    dir = dir.display().to_string(),
+                    error = e.to_string()
+                )
+            } else {
+                tr!(lang, "cli-arg-client-ca-bad", error = e.to_string())
+            }
+        })?;
+    let lines = tls_banner(lang, kept, &dir, tls.client_ca.as_deref());
+    if let Err(e) = write!(io::stdout().lock(), "{lines}") {
+        tracing::debug!("the banner could not be written: {e}");
+    }
+    Ok(config)
+}
+
+/// What `serve --tls` says of its files: the authority to trust, the
+/// client certificate it wrote, the client certificates it demands.
+fn tls_banner(
+    lang: Lang,
+    kept: bool,
+    dir: &std::path::Path,
+    client_ca: Option<&std::path::Path>,
+) -> String {
+    let ca_file = dir.join("ca.pem");
+    let required = client_ca
+        .map(|path| {
+            let line = tr!(
+                lang,
+                "cli-arg-tls-client-ca-required",
+                path = path.display().to_string()
+            );
+            format!("{line}\n")
+        })
+        .unwrap_or_default();
+    let authority = if kept {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-kept",
+            path = ca_file.display().to_string()
+        )
+    } else {
+        tr!(
+            lang,
+            "cli-arg-tls-authority-written",
+            path = ca_file.display().to_string()
+        )
+    };
+    let client = dir.join(crate::sim::tls::CLIENT_FILE);
+    let client = if client.is_file() {
+        let line = tr!(
+            lang,
+            "cli-arg-tls-client-cert",
+            path = client.display().to_string(),
+            ca = ca_file.display().to_string()
+        );
+        format!("{line}\n")
+    } else {
+        String::new()
+    };
+    format!("{authority}\n{client}{required}")
+}
+
+/// 0.0.0.0 is no address a phone or another PC can open: for a simulator
+/// bound there, the line naming the one this machine is reached at.
+pub fn reach_line(lang: Lang, scheme: &str, bound: std::net::SocketAddr) -> Option<String> {
+    if !bound.ip().is_unspecified() {
+        return None;
+    }
+    let ip = lan_address()?;
+    let reach = std::net::SocketAddr::new(ip, bound.port());
+    Some(tr!(
+        lang,
+        "cli-arg-sim-reach",
+        url = format!("{scheme}://{reach}")
+    ))
+}
+
+/// The address other machines reach this one at: the source address of
+/// the route out (a UDP socket "connected" to a documentation address sends
+/// nothing). `None` without a route, or when it is a loopback address.
+pub fn lan_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    socket.connect(("192.0.2.1", 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// The names a generated certificate of `serve --tls --addr ADDR` is for:
+/// localhost and 127.0.0.1, and the address other machines use when ADDR
+/// listens beyond loopback (else they read "not for the name 192.0.2.2").
+pub fn cert_names(addr: &str) -> Vec<String> {
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let extra = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => lan_address(),
+        Ok(ip) if !ip.is_loopback() => Some(ip),
+        _ => None,
+    };
+    if let Some(ip) = extra {
+        names.push(ip.to_string());
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate of `serve --tls` is also for the address other
+    /// machines use: the one given, or this machine's own for 0.0.0.0.
+    #[test]
+    fn a_served_certificate_names_the_address_other_machines_use() {
+        let base = ["localhost", "127.0.0.1"];
+        assert_eq!(cert_names("127.0.0.1:8443"), base);
+        assert_eq!(cert_names("localhost:8443"), base);
+        assert_eq!(
+            cert_names("192.0.2.7:8443"),
+            [base[0], base[1], "192.0.2.7"]
+        );
+        assert_eq!(
+            cert_names("[2001:db8::1]:8443"),
+            [base[0], base[1], "2001:db8::1"]
+        );
+        let any = cert_names("0.0.0.0:8443");
+        match lan_address() {
+            Some(ip) => assert_eq!(any, [base[0], base[1], &ip.to_string()]),
+            None => assert_eq!(any, base),
+        }
+    }
+}
