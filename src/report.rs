@@ -209,6 +209,16 @@ impl SessionLog {
         self.last_list = Some(Arc::clone(list));
     }
 
+    /// When the last start over by carAssociationID was logged (the latest
+    /// events are always kept).
+    pub fn last_started_over(&self) -> Option<SystemTime> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| matches!(e.event, Event::StartedOver { .. }))
+            .map(|e| e.at)
+    }
+
     /// Logs a filtered list: it says nothing of the steps it left out, so
     /// it is not the closing state.
     pub fn record_filtered(&mut self, at: SystemTime, status: StatusFilter, list: &StepsList) {

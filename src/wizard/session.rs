@@ -365,6 +365,17 @@ impl VehicleSession {
         self.steps_id = None;
     }
 
+    /// Whether this vehicle started over by carAssociationID less than
+    /// `within` before `now` (its log says when): the gateway refuses the
+    /// stepsID it has just given, and starting over again would go round
+    /// in a loop.
+    pub fn started_over_within(&self, now: SystemTime, within: std::time::Duration) -> bool {
+        self.log
+            .last_started_over()
+            .and_then(|before| now.duration_since(before).ok())
+            .is_some_and(|since| since < within)
+    }
+
     pub fn move_selection(&mut self, down: bool) {
         let count = self.shown().len();
         if count == 0 {

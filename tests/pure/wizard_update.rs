@@ -804,6 +804,56 @@ fn a_404_on_refresh_starts_over_and_says_so() {
     );
 }
 
+/// A gateway that refuses the stepsID it has just given (its events by
+/// stepsID answer 2346): watch starts over once, and on the second refusal
+/// within a minute stops and says so, rather than asking without end; `r`
+/// then asks by carAssociationID.
+#[test]
+fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
+    let gone = || GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody {
+            code: Some(2346),
+            message: None,
+        },
+        retry_after: None,
+        proxy: None,
+    };
+    let ended = |e| LiveUpdate::Error {
+        error: e,
+        retrying: false,
+    };
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let (id, lookup, _, purpose) = fetched(&live(&mut s, f, ended(gone()), 2));
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    let (g, _) = followed(&answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        3,
+    ));
+    let effects = live(&mut s, g, ended(gone()), 4);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. } | Effect::Follow { .. })),
+        "not asked again: {effects:?}"
+    );
+    assert!(!session(&s).watch());
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.title, "The gateway refuses the stepsID it just gave");
+    assert!(
+        banner.text.contains("Tell the gateway's operator"),
+        "{}",
+        banner.text
+    );
+    let (_, lookup, _, _) = fetched(&ch(&mut s, 'r'));
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+}
+
 #[test]
 fn watch_announces_changes_even_when_the_steps_id_changes() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);

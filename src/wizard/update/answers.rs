@@ -165,8 +165,13 @@ fn list_error(
     purpose: Purpose,
     now: SystemTime,
 ) -> (Outcome, Vec<Effect>) {
-    if let Some(effect) = start_over(session, next_id, judge.lang, e, purpose, now) {
-        return (Outcome::StartedOver, vec![effect]);
+    match start_over(session, next_id, judge.lang, e, purpose, now) {
+        StartOver::Asked(effect) => return (Outcome::StartedOver, vec![effect]),
+        StartOver::Again => {
+            refused_again(session, judge, e, now);
+            return (Outcome::Failed { unknown_id: None }, Vec::new());
+        }
+        StartOver::No => {}
     }
     let unknown_id = (purpose == Purpose::Open
         && session.list().is_none()
@@ -190,9 +195,12 @@ fn start_over(
     e: &GatewayError,
     purpose: Purpose,
     now: SystemTime,
-) -> Option<Effect> {
+) -> StartOver {
     if !steps_id_refused(e) || session.steps_id().is_none() {
-        return None;
+        return StartOver::No;
+    }
+    if session.started_over_within(now, START_OVER_AGAIN) {
+        return StartOver::Again;
     }
     let why = if e.is_wrong_device() {
         tr!(lang, "why-other-device")
@@ -219,7 +227,40 @@ fn start_over(
         tr!(lang, "banner-started-over"),
         tr!(lang, "banner-started-over-text", why = why),
     ));
-    Some(effect)
+    StartOver::Asked(effect)
+}
+
+/// What a refused stepsID leads to.
+enum StartOver {
+    /// Asked again by carAssociationID.
+    Asked(Effect),
+    /// Refused again soon after starting over: not asked again.
+    Again,
+    /// Not a refused stepsID.
+    No,
+}
+
+/// A stepsID refused again within this long of starting over is not
+/// started over once more: the gateway refuses the stepsID it gives, and
+/// asking again would go round in a loop (requests without end).
+const START_OVER_AGAIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The gateway refused the stepsID it gave a moment ago: watch stops, the
+/// vehicle says so and who can fix it; `r` asks again by hand.
+fn refused_again(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) {
+    let lang = judge.lang;
+    session.set_watch(false);
+    // `r` then asks by carAssociationID, once, by hand.
+    session.forget_steps_id();
+    session.log_error(now, lang, e);
+    session.say(error(
+        tr!(lang, "banner-refused-again"),
+        tr!(
+            lang,
+            "banner-refused-again-text",
+            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
+        ),
+    ));
 }
 
 /// An update of follower `id`: the way it follows, the quiet banner of a
@@ -290,10 +331,11 @@ fn live(
             error,
             retrying: false,
         } => {
-            if let Some(effect) = start_over(session, next_id, lang, &error, Purpose::Watch, now) {
-                return (Outcome::StartedOver, vec![effect]);
+            match start_over(session, next_id, lang, &error, Purpose::Watch, now) {
+                StartOver::Asked(effect) => return (Outcome::StartedOver, vec![effect]),
+                StartOver::Again => refused_again(session, judge, &error, now),
+                StartOver::No => stop_watch(session, judge, &error, now),
             }
-            stop_watch(session, judge, &error, now);
             (Outcome::Failed { unknown_id: None }, Vec::new())
         }
     }
