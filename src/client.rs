@@ -97,6 +97,9 @@ pub enum Rejection {
     BadRequest,
     Unauthorized,
     WrongDevice,
+    /// A 403 on a call that named no stepsID: the gateway's own refusal
+    /// (an account, a vehicle), never "another device's stepsID".
+    Forbidden,
     NotFound,
     Conflict,
     TooManyRequests,
@@ -380,7 +383,10 @@ impl GatewayError {
                 }
                 Rejection::Unauthorized => Recovery::SignIn,
                 Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
-                Rejection::BadRequest | Rejection::Conflict | Rejection::Other => Recovery::Stop,
+                Rejection::BadRequest
+                | Rejection::Forbidden
+                | Rejection::Conflict
+                | Rejection::Other => Recovery::Stop,
             },
             GatewayError::Unreachable { .. } | GatewayError::Transport(_) => {
                 Recovery::Retry { now: true }
@@ -436,6 +442,35 @@ impl GatewayError {
     /// Passing: trying again later may succeed.
     pub fn is_passing(&self) -> bool {
         matches!(self.recovery(), Recovery::Retry { .. })
+    }
+
+    /// A rejection as the call it answers reads it: a 403 is another
+    /// device's stepsID only on a call by stepsID, and a 409 "an earlier
+    /// step is not done" only on the simulator's control calls.
+    fn for_call(self, call: &CallKind) -> Self {
+        match self {
+            GatewayError::Rejected {
+                status,
+                kind,
+                body,
+                retry_after,
+                proxy,
+            } => {
+                let kind = match kind {
+                    Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
+                    Rejection::Conflict if !call.control => Rejection::Other,
+                    kind => kind,
+                };
+                GatewayError::Rejected {
+                    status,
+                    kind,
+                    body,
+                    retry_after,
+                    proxy,
+                }
+            }
+            other => other,
+        }
     }
 
     /// A 403: the stepsID belongs to another device, so the list must be asked
@@ -780,7 +815,9 @@ impl Gateway {
                 }
             }
             let retry_after = outcome.as_ref().ok().and_then(|a| a.retry_after);
-            let judged = outcome.and_then(|answer| self.judge(answer));
+            let judged = outcome
+                .and_then(|answer| self.judge(answer))
+                .map_err(|e| e.for_call(&call_kind(&call.method, path, query)));
             let backoff = self.backoff().after(attempt);
             if let Err(e) = &judged
                 && e.rejection() == Some(Rejection::TooManyRequests)
@@ -1094,6 +1131,20 @@ impl Gateway {
             retry_after: answer.retry_after,
             proxy: self.proxy.clone(),
         })
+    }
+}
+
+/// What a call was, as its rejections read it.
+struct CallKind {
+    by_steps_id: bool,
+    /// A simulator control call (`POST sim/…`).
+    control: bool,
+}
+
+fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
+    CallKind {
+        by_steps_id: query.iter().any(|(key, _)| *key == wire::STEPS_ID_PARAM),
+        control: *method == Method::POST && path.starts_with("sim/"),
     }
 }
 

@@ -487,6 +487,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::BadRequest => tr!(lang, "gw-title-bad-request"),
             Rejection::Unauthorized => tr!(lang, "gw-title-unauthorized"),
             Rejection::WrongDevice => tr!(lang, "gw-title-wrong-device"),
+            Rejection::Forbidden => tr!(lang, "gw-title-forbidden"),
             Rejection::NotFound => tr!(lang, "gw-title-not-found"),
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
@@ -549,13 +550,21 @@ fn rejected_line(
         .as_ref()
         .filter(|_| kind != Rejection::Unauthorized);
     let said = match (message, body.code) {
-        (Some(m), Some(c)) => format!(" ({m}, code {c})"),
+        (Some(m), Some(c)) => format!(" ({m}, {})", tr!(lang, "gw-code", code = c)),
         (Some(m), None) => format!(" ({m})"),
-        (None, Some(c)) => format!(" (code {c})"),
+        (None, Some(c)) => format!(" ({})", tr!(lang, "gw-code", code = c)),
         (None, None) => String::new(),
     };
+    // The gateway's own words say what it refused: advice of ours that
+    // guesses (the id typed, --api) would send the technician elsewhere.
+    let worded = body.message.is_some();
     let (what, todo) = match kind {
+        Rejection::BadRequest if worded => (tr!(lang, "gw-400"), tr!(lang, "gw-400-said-todo")),
         Rejection::BadRequest => (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo")),
+        Rejection::Forbidden => (
+            tr!(lang, "gw-403-refused"),
+            tr!(lang, "gw-403-refused-todo"),
+        ),
         Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
@@ -584,6 +593,9 @@ fn rejected_line(
                 None => tr!(lang, "gw-5xx-todo"),
             },
         ),
+        Rejection::Other if worded || body.code.is_some() => {
+            (tr!(lang, "gw-other"), tr!(lang, "gw-other-said-todo"))
+        }
         Rejection::Other => (tr!(lang, "gw-other"), tr!(lang, "gw-other-todo")),
     };
     let sdk = body

@@ -488,6 +488,8 @@ mod tests {
         "man-section-version",
         // The badge of a status this tool does not know: "????" in all.
         "badge-unknown",
+        // "code 2204": the same word in French and Dutch.
+        "gw-code",
         // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.
         "key-name-pgdn",
         "key-name-pgup",

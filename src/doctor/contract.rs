@@ -174,6 +174,8 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
         (403, _) if !contract_body => words!("doctor-fix-refused-front").into(),
         (404, _) if !contract_body => words!("doctor-fix-not-a-gateway").into(),
         (500.., _) => words!("doctor-fix-gateway-failed").into(),
+        // The contract's error body: a steps gateway answered, in words.
+        _ if contract_body => words!("gw-other-said-todo").into(),
         _ => words!("doctor-fix-steps-gateway").into(),
     }
 }

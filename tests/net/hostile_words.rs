@@ -107,12 +107,53 @@ async fn a_403_page_without_the_contract_body_is_refused_in_front_of_the_gateway
     let headline = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
     assert_eq!(headline, "Access refused");
     // The gateway's own 403, with its error body, still means a stepsID
-    // of another device.
+    // of another device on a call by stepsID.
     let body = r#"{"message":"this stepsID belongs to another device"}"#;
     let gateway = canned("403 Forbidden", &["Content-Type: application/json"], body).await;
-    let error = list(&gateway.url, None).await;
+    let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options()).unwrap();
+    let by_id = ListRequest::new(Lookup::StepsId("5".into()));
+    let error = client.list(&by_id).await.expect_err("refused");
     assert!(error.is_wrong_device(), "{error:?}");
     assert!(words(&error).contains("Start again with the carAssociationID"));
+}
+
+/// The gateway's own 403 on a call by carAssociationID (no stepsID was
+/// sent) is its refusal in its words, never "this stepsID belongs to
+/// another device" with the advice to ask by carAssociationID, which is
+/// what failed; a 409 on a list is no "earlier step not done" (that is the
+/// simulator's control calls'), and a 400 in the gateway's words does not
+/// blame the id typed.
+#[tokio::test]
+async fn a_gateway_s_own_refusal_of_a_call_by_car_is_named_in_its_words() {
+    let json = ["Content-Type: application/json"];
+    let body = r#"{"code":2323,"message":"user is not the owner of this vehicle"}"#;
+    let gateway = canned("403 Forbidden", &json, body).await;
+    let error = list(&gateway.url, None).await;
+    assert!(!error.is_wrong_device(), "{error:?}");
+    let line = words(&error);
+    assert!(
+        line.contains(
+            "the gateway refuses this request (user is not the owner of this vehicle, code 2323)"
+        ),
+        "{line}"
+    );
+    assert!(
+        !line.contains("another device") && !line.contains("Start again"),
+        "{line}"
+    );
+    let de = stepwise::describe::gateway_error(stepwise::text::Lang::De, &error);
+    assert!(de.contains("Code 2323") && !de.contains(", code "), "{de}");
+
+    let conflict = canned("409 Conflict", &json, r#"{"message":"conflict"}"#).await;
+    let line = words(&list(&conflict.url, None).await);
+    assert!(!line.contains("earlier step"), "{line}");
+    assert!(line.contains("Its words say why"), "{line}");
+
+    let header = r#"{"message":"the X-Device-Id header is missing"}"#;
+    let bad = canned("400 Bad Request", &json, header).await;
+    let line = words(&list(&bad.url, None).await);
+    assert!(!line.contains("Check the id you typed"), "{line}");
+    assert!(line.contains("a proxy"), "{line}");
 }
 
 /// A host name that does not resolve (`.invalid` never does) is named as a
