@@ -252,6 +252,7 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
 pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     use crate::wire::{DecodeError, JsonKind, Shape};
     let kind = |kind: &JsonKind| match kind {
+        JsonKind::Null => tr!(lang, "json-kind-null"),
         JsonKind::Boolean => tr!(lang, "json-kind-boolean"),
         JsonKind::Number => tr!(lang, "json-kind-number"),
         JsonKind::String => tr!(lang, "json-kind-string"),

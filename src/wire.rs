@@ -194,6 +194,7 @@ pub enum Shape {
 /// The kind of a JSON value that is not an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonKind {
+    Null,
     Boolean,
     Number,
     String,
@@ -219,10 +220,10 @@ impl std::fmt::Display for Shape {
 /// Decodes the answer of `pims/subscription/steps`.
 ///
 /// Every member other than `stepsID` whose value is an object is a step; other
-/// members are ignored. `null` is taken as an empty list.
+/// members are ignored. `null` is no list (it is the next-step call's
+/// "nothing left"): refused, never read as a list with nothing to do.
 pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
     match parse(body)? {
-        Value::Null => Ok(StepsList::default()),
         Value::Object(members) => {
             let steps_id = members.get("stepsID").and_then(steps_id_text);
             let steps = steps_of(&members);
@@ -401,9 +402,10 @@ fn saturating_i64(f: f64) -> Option<i64> {
     Some(f.trunc() as i64)
 }
 
-/// The kind of a value the callers found was neither null nor an object.
+/// The kind of a value the callers found was not an object.
 fn kind_of(value: &Value) -> JsonKind {
     match value {
+        Value::Null => JsonKind::Null,
         Value::Bool(_) => JsonKind::Boolean,
         Value::Number(_) => JsonKind::Number,
         Value::String(_) => JsonKind::String,
@@ -464,9 +466,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_object_and_null_are_empty_lists() {
+    fn an_empty_object_is_an_empty_list_and_null_no_list() {
         assert_eq!(decode_list(b"{}").unwrap(), StepsList::default());
-        assert_eq!(decode_list(b"null").unwrap(), StepsList::default());
+        assert_eq!(
+            decode_list(b"null"),
+            Err(DecodeError::WrongShape(Shape::NotAList(JsonKind::Null)))
+        );
         assert_eq!(
             decode_list(br#"{"stepsID": 5}"#)
                 .unwrap()

@@ -325,6 +325,7 @@ answer-empty = die Antwort ist leer, erwartet war eine Schrittliste als JSON
 answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schrittliste ({ $detail })
 json-at = er bricht in Zeile { $line }, Spalte { $column } ab
 json-cut-at = er endet vorzeitig in Zeile { $line }, Spalte { $column }: die Antwort wurde abgeschnitten
+json-kind-null = null
 json-kind-boolean = ein Wahrheitswert
 json-kind-number = eine Zahl
 json-kind-string = eine Zeichenkette

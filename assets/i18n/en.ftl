@@ -372,6 +372,7 @@ answer-empty = the answer is empty, where a JSON steps list was expected
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
 json-at = it breaks off at line { $line }, column { $column }
 json-cut-at = it stops short at line { $line }, column { $column }: the answer was cut
+json-kind-null = null
 json-kind-boolean = a boolean
 json-kind-number = a number
 json-kind-string = a string

@@ -328,6 +328,7 @@ answer-empty = la respuesta está vacía, cuando se esperaba una lista de pasos 
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 json-at = se interrumpe en la línea { $line }, columna { $column }
 json-cut-at = termina antes de tiempo en la línea { $line }, columna { $column }: la respuesta se cortó
+json-kind-null = null
 json-kind-boolean = un booleano
 json-kind-number = un número
 json-kind-string = una cadena de texto

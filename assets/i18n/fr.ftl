@@ -328,6 +328,7 @@ answer-empty = la réponse est vide, alors qu'une liste d'étapes en JSON était
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
 json-at = il s'interrompt à la ligne { $line }, colonne { $column }
 json-cut-at = il s'arrête avant la fin à la ligne { $line }, colonne { $column } : la réponse a été coupée
+json-kind-null = null
 json-kind-boolean = un booléen
 json-kind-number = un nombre
 json-kind-string = une chaîne de caractères

@@ -325,6 +325,7 @@ answer-empty = la risposta è vuota, mentre era attesa una lista di passi in JSO
 answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi ({ $detail })
 json-at = si interrompe alla riga { $line }, colonna { $column }
 json-cut-at = si ferma prima della fine alla riga { $line }, colonna { $column }: la risposta è stata troncata
+json-kind-null = null
 json-kind-boolean = un booleano
 json-kind-number = un numero
 json-kind-string = una stringa

@@ -325,6 +325,7 @@ answer-empty = het antwoord is leeg, waar een lijst met stappen in JSON verwacht
 answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met stappen ({ $detail })
 json-at = het breekt af op regel { $line }, kolom { $column }
 json-cut-at = het stopt te vroeg op regel { $line }, kolom { $column }: het antwoord is afgebroken
+json-kind-null = null
 json-kind-boolean = een booleaanse waarde
 json-kind-number = een getal
 json-kind-string = een tekenreeks

@@ -332,6 +332,7 @@ answer-empty = a resposta está vazia, quando se esperava uma lista de passos em
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 json-at = ele se interrompe na linha { $line }, coluna { $column }
 json-cut-at = ele para antes do fim na linha { $line }, coluna { $column }: a resposta foi cortada
+json-kind-null = null
 json-kind-boolean = um booleano
 json-kind-number = um número
 json-kind-string = uma string

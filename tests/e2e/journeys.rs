@@ -983,6 +983,35 @@ fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
     );
 }
 
+/// A list answered with JSON's `null` is no list: `steps` fails (exit 1)
+/// and says so, never "No steps returned" with exit 0 as if nothing were
+/// left to do.
+#[test]
+fn a_null_list_is_no_list_and_never_exit_0() {
+    let server = canned_json_server("null".to_owned());
+    let home = tempfile::tempdir().unwrap();
+    let api = server.url();
+    for json in [false, true] {
+        let mut args = vec!["steps", "--car", "987654", "--api", &api];
+        if json {
+            args.push("--json");
+        }
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(&args).env("STEPWISE_LANG", "en");
+        scrub_command(&mut cmd, home.path());
+        let out = assert_cmd::Command::from_std(cmd)
+            .timeout(Duration::from_secs(10))
+            .output()
+            .expect("run stepwise");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("an object of steps was expected; it is null"),
+            "{err}"
+        );
+    }
+}
+
 /// Another service's JSON (a health check answering `{"ok": true}` to every
 /// path) is no list and no next step: `steps` and `next` say so and fail,
 /// never "the service is ready" with exit 0.
