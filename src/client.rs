@@ -250,6 +250,13 @@ pub enum GatewayError {
     WantsTls {
         base: String,
     },
+    /// What answers at the address is not what `--api` says: plain HTTP
+    /// behind https://, another protocol, or a TLS handshake that closes or
+    /// stays silent (found by a look at the port's first bytes).
+    Port {
+        base: String,
+        found: PortFound,
+    },
     /// The gateway's redirects go round in a loop, or on too long.
     Redirects {
         base: String,
@@ -337,6 +344,7 @@ impl std::fmt::Display for GatewayError {
                 None => f.write_str("HTTP 401: no token sent"),
             },
             GatewayError::WantsTls { base } => write!(f, "plain http to a TLS server: {base}"),
+            GatewayError::Port { base, found } => write!(f, "{found:?} at {base}"),
             GatewayError::Redirects { base } => write!(f, "too many redirects: {base}"),
             GatewayError::ConnectTimedOut { base, after } => write!(
                 f,
@@ -419,6 +427,7 @@ impl GatewayError {
             | GatewayError::NotAGateway { .. }
             | GatewayError::Refused { .. }
             | GatewayError::WantsTls { .. }
+            | GatewayError::Port { .. }
             | GatewayError::Redirects { .. } => Recovery::Stop,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
             // A proxy that cannot reach the gateway now may later; one that
@@ -861,7 +870,49 @@ impl Gateway {
     }
 
     async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {
-        self.send(call).await?.body(self).await
+        let outcome = match self.send(call).await {
+            Ok(sent) => sent.body(self).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Err(e) if self.proxy.is_none() => Err(self.look_at_port(e).await),
+            other => other,
+        }
+    }
+
+    /// A failure that the port's first bytes explain better: a "TLS"
+    /// answer to http:// that is no TLS, a TLS handshake that a plain HTTP
+    /// server or another service broke off, or one that never came.
+    async fn look_at_port(&self, error: GatewayError) -> GatewayError {
+        let https = self.base.scheme() == "https";
+        let suspect = match &error {
+            GatewayError::WantsTls { .. } => true,
+            GatewayError::Unreachable { detail, .. } => {
+                https && detail.contains("tls handshake eof")
+            }
+            GatewayError::ConnectTimedOut { .. } => https,
+            _ => false,
+        };
+        if !suspect {
+            return error;
+        }
+        let Some(first) = port_first_bytes(&self.base).await else {
+            return error;
+        };
+        let base = self.base.to_string();
+        let found = match (&error, first) {
+            (_, PortBytes::Tls) if !https => return error,
+            (GatewayError::ConnectTimedOut { after, .. }, PortBytes::Silent) => {
+                PortFound::TlsSilent(*after)
+            }
+            (GatewayError::ConnectTimedOut { .. }, _) => return error,
+            (_, PortBytes::Http) if https => PortFound::PlainHttp,
+            (_, PortBytes::Other(said)) => PortFound::NotHttp(said),
+            (_, PortBytes::Tls | PortBytes::Http) => return error,
+            (_, PortBytes::Silent) if https => PortFound::TlsClosed,
+            (_, PortBytes::Silent) => return error,
+        };
+        GatewayError::Port { base, found }
     }
 
     fn transport_error(&self, error: &reqwest::Error) -> GatewayError {
@@ -1132,6 +1183,67 @@ impl Gateway {
             proxy: self.proxy.clone(),
         })
     }
+}
+
+/// What the port of `--api` turned out to be (see [`GatewayError::Port`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortFound {
+    /// Plain HTTP, where `--api` says https://.
+    PlainHttp,
+    /// Neither HTTP nor TLS: its first line, filtered.
+    NotHttp(String),
+    /// It took the connection and closed it during the TLS handshake.
+    TlsClosed,
+    /// It took the connection and never answered the TLS handshake.
+    TlsSilent(Duration),
+}
+
+/// What a port said first to a plain HTTP request.
+enum PortBytes {
+    Tls,
+    Http,
+    Other(String),
+    /// Nothing, or closed at once.
+    Silent,
+}
+
+/// Connects to the host and port of `base` without TLS, asks `GET /` in
+/// plain HTTP and reads the first bytes (at most 2 s): a TLS record, HTTP,
+/// something else, or nothing. `None` when no connection is made.
+async fn port_first_bytes(base: &Url) -> Option<PortBytes> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = base.port_or_known_default()?;
+    let limit = Duration::from_secs(2);
+    let mut stream =
+        tokio::time::timeout(limit, tokio::net::TcpStream::connect((host.as_str(), port)))
+            .await
+            .ok()?
+            .ok()?;
+    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return Some(PortBytes::Silent);
+    }
+    let mut first = [0u8; 64];
+    let read = match tokio::time::timeout(limit, stream.read(&mut first)).await {
+        Ok(Ok(n)) => n,
+        _ => 0,
+    };
+    let first = &first[..read];
+    Some(match first {
+        [] => PortBytes::Silent,
+        [0x15 | 0x16, 0x03, ..] => PortBytes::Tls,
+        bytes if bytes.starts_with(b"HTTP/") => PortBytes::Http,
+        bytes => {
+            let line = String::from_utf8_lossy(bytes);
+            let line = line.lines().next().unwrap_or_default();
+            PortBytes::Other(crate::steps::sanitize(line).chars().take(40).collect())
+        }
+    })
 }
 
 /// What a call was, as its rejections read it.

@@ -78,6 +78,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         ),
         GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
+        GatewayError::Port { base, found } => port_line(lang, base, found),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
     }
 }
@@ -329,6 +330,20 @@ fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
 /// language when the error is a common one; any other keeps the system's.
 pub fn os_words(lang: Lang, detail: &str) -> String {
     use std::io::ErrorKind;
+    // The HTTP and TLS libraries' own words for what a server did.
+    let said = |text: &str| detail.contains(text);
+    if said("connection closed before message completed") {
+        return tr!(lang, "net-closed-no-answer");
+    }
+    if said("invalid HTTP header parsed") || said("invalid HTTP status-code parsed") {
+        return tr!(lang, "net-bad-header");
+    }
+    if said("tls handshake eof") {
+        return tr!(lang, "net-tls-eof");
+    }
+    if said("failed to lookup address information") || detail.starts_with("dns error") {
+        return tr!(lang, "net-dns-unknown");
+    }
     let code = detail
         .rsplit_once("(os error ")
         .and_then(|(_, rest)| rest.strip_suffix(')'))
@@ -346,6 +361,24 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
         ErrorKind::TimedOut => tr!(lang, "os-timed-out"),
         ErrorKind::PermissionDenied => tr!(lang, "os-denied"),
         _ => detail.to_owned(),
+    }
+}
+
+/// What answers at the address of `--api`, when it is not what `--api`
+/// says.
+fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> String {
+    use crate::client::PortFound;
+    let base = base.to_owned();
+    match found {
+        PortFound::PlainHttp => tr!(lang, "gw-port-plain-http", base = base),
+        PortFound::NotHttp(said) => tr!(lang, "gw-port-not-http", base = base, said = said.clone()),
+        PortFound::TlsClosed => tr!(lang, "gw-port-tls-closed", base = base),
+        PortFound::TlsSilent(after) => tr!(
+            lang,
+            "gw-port-tls-silent",
+            base = base,
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
     }
 }
 
@@ -521,7 +554,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
-        GatewayError::WantsTls { .. } => tr!(lang, "gw-title-tls"),
+        GatewayError::WantsTls { .. } | GatewayError::Port { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Redirects { .. } => tr!(lang, "gw-title-redirects"),
         GatewayError::ConnectTimedOut { .. } => tr!(lang, "gw-title-unreachable"),
     }

@@ -1076,3 +1076,99 @@ async fn a_connection_never_accepted_says_the_connect_time_not_the_answer_time()
     assert!(words(&error).contains("no connection to"), "{error}");
     drop(listener);
 }
+
+/// What answers at the port is named by its first bytes: another service
+/// (an SSH banner) is no "TLS server"; a port that takes the connection and
+/// closes it, or stays silent, during the TLS handshake is said so, not
+/// "nothing accepted the connection"; a server that closes without an
+/// answer is said in words, not the HTTP library's.
+#[tokio::test]
+async fn what_answers_at_the_port_is_named_by_its_first_bytes() {
+    use stepwise::client::PortFound;
+    let ssh = serve(|_, mut stream| async move {
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n").await;
+        let mut buf = [0u8; 512];
+        let _ = stream.read(&mut buf).await;
+    })
+    .await;
+    let error = list_from(&ssh.url()).await.unwrap_err();
+    assert_eq!(
+        error,
+        GatewayError::Port {
+            base: format!("{}/", ssh.url()),
+            found: PortFound::NotHttp("SSH-2.0-OpenSSH_9.2p1 Debian".into()),
+        }
+    );
+    // Reads what comes (a TLS hello, or a request), then closes.
+    let closer = raw(|mut stream| async move {
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).await;
+    })
+    .await;
+    let https = format!("https://{closer}");
+    let error = list_from(&https).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            GatewayError::Port {
+                found: PortFound::TlsClosed,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let words = stepwise::describe::gateway_error(
+        stepwise::text::Lang::De,
+        &list_from(&format!("http://{closer}")).await.unwrap_err(),
+    );
+    assert!(
+        words.contains("ohne Antwort geschlossen") && !words.contains("connection closed"),
+        "{words}"
+    );
+    // Takes the connection, says nothing.
+    let silent = raw(|stream| async move {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        drop(stream);
+    })
+    .await;
+    let options = ClientOptions {
+        connect_timeout: Duration::from_secs(1),
+        ..fast_options()
+    };
+    let error = list_with(&format!("https://{silent}"), options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            GatewayError::Port {
+                found: PortFound::TlsSilent(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let line = stepwise::describe::gateway_error(stepwise::text::Lang::En, &error);
+    assert!(
+        line.contains("took the connection but gave no TLS handshake"),
+        "{line}"
+    );
+}
+
+/// A port that runs `each` on every connection, from its first byte (no
+/// HTTP head read first, as [`serve`] does).
+async fn raw<F, Fut>(each: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let each = Arc::new(each);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(each(stream));
+        }
+    });
+    addr
+}
