@@ -93,6 +93,17 @@ impl Backend {
                         settings.data_dir.as_deref().map(demo_state_file),
                     )
                 };
+                // Its state goes to the data folder: one that cannot be
+                // made (a file in the way, no right to write) is said now,
+                // not as a failing gateway's 507 at the first call.
+                if let Some(folder) = state_file.as_deref().and_then(Path::parent)
+                    && let Err(e) = crate::files::private_dir(folder)
+                {
+                    return Err(GatewayError::DemoState {
+                        folder: folder.display().to_string(),
+                        detail: e.to_string(),
+                    });
+                }
                 let sim = crate::sim::spawn_demo(scenario.clone(), state_file)
                     .await
                     .map_err(|e| GatewayError::DemoUnavailable(e.to_string()))?;

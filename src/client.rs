@@ -169,6 +169,12 @@ pub enum GatewayError {
     HttpSetup(String),
     /// The embedded demo backend could not start.
     DemoUnavailable(String),
+    /// The embedded simulator cannot keep its state in this folder (the
+    /// system's words): a local matter, no gateway's.
+    DemoState {
+        folder: String,
+        detail: String,
+    },
     /// The TLS connection failed, for a reason that has a name.
     Tls {
         base: String,
@@ -294,6 +300,9 @@ impl std::fmt::Display for GatewayError {
             GatewayError::BadToken => f.write_str("token not a header value"),
             GatewayError::HttpSetup(detail) => write!(f, "HTTP client setup: {detail}"),
             GatewayError::DemoUnavailable(detail) => write!(f, "demo backend: {detail}"),
+            GatewayError::DemoState { folder, detail } => {
+                write!(f, "demo backend state in {folder}: {detail}")
+            }
             GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
@@ -421,6 +430,7 @@ impl GatewayError {
             | GatewayError::BadToken
             | GatewayError::HttpSetup(_)
             | GatewayError::DemoUnavailable(_)
+            | GatewayError::DemoState { .. }
             | GatewayError::Tls { .. }
             | GatewayError::Redirected(_)
             | GatewayError::Net(_)

@@ -149,6 +149,9 @@ pub enum ConfigError {
     /// The gateway URL lacks its `http://` or `https://` (`localhost:8080`,
     /// `gateway.example`); `url` is what was given, sanitised.
     ApiScheme { url: String },
+    /// `--api ""` or `STEPWISE_API=""`: given, but empty (an unset shell
+    /// variable), never taken for "no gateway, the embedded simulator".
+    ApiEmpty,
 }
 
 /// What is wrong with the config file.
@@ -255,6 +258,7 @@ impl ConfigError {
             } => tr!(lang, "err-user-info-docs"),
             ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
             ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
+            ConfigError::ApiEmpty => tr!(lang, "err-api-empty"),
         }
     }
 }
@@ -610,6 +614,9 @@ impl Settings {
         let env_token = std::env::var(ENV_TOKEN)
             .ok()
             .filter(|t| !t.trim().is_empty());
+        if api_flag.as_deref().is_some_and(|a| a.trim().is_empty()) {
+            return Err(ConfigError::ApiEmpty);
+        }
         let api = api_flag
             .or(file.api)
             .map(|a| a.trim().to_owned())

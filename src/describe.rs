@@ -40,7 +40,8 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadPath { .. }
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
-        | GatewayError::DemoUnavailable(_) => setup_line(lang, error),
+        | GatewayError::DemoUnavailable(_)
+        | GatewayError::DemoState { .. } => setup_line(lang, error),
         GatewayError::Tls {
             base,
             proxy,
@@ -244,6 +245,12 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-demo-unavailable", detail = detail.clone())
         }
         GatewayError::HttpSetup(detail) => tr!(lang, "gw-http-setup", detail = detail.clone()),
+        GatewayError::DemoState { folder, detail } => tr!(
+            lang,
+            "gw-demo-state",
+            folder = folder.clone(),
+            detail = os_words(lang, detail)
+        ),
         other => tr!(lang, "gw-http-setup", detail = other.to_string()),
     }
 }
@@ -360,6 +367,8 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
         ErrorKind::NetworkDown => tr!(lang, "os-network-down"),
         ErrorKind::TimedOut => tr!(lang, "os-timed-out"),
         ErrorKind::PermissionDenied => tr!(lang, "os-denied"),
+        ErrorKind::AlreadyExists | ErrorKind::NotADirectory => tr!(lang, "os-not-a-folder"),
+        ErrorKind::ReadOnlyFilesystem => tr!(lang, "os-read-only"),
         _ => detail.to_owned(),
     }
 }
@@ -540,6 +549,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
         | GatewayError::DemoUnavailable(_)
+        | GatewayError::DemoState { .. }
         | GatewayError::Net(_)
         | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),

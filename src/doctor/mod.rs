@@ -120,7 +120,8 @@ fn settings_line(error: &ConfigError) -> &'static str {
         ConfigError::UserInfo {
             url: UrlPlace::Gateway,
         }
-        | ConfigError::ApiScheme { .. } => "gateway",
+        | ConfigError::ApiScheme { .. }
+        | ConfigError::ApiEmpty => "gateway",
         ConfigError::UserInfo {
             url: UrlPlace::Docs,
         }

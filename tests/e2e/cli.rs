@@ -875,6 +875,54 @@ fn serve_stops_in_order_on_sigint_sigterm_and_sighup() {
     }
 }
 
+/// An empty --api (a shell variable that was not set) is refused, never
+/// taken for "no gateway" with the embedded simulator's data and exit 3.
+#[test]
+fn an_empty_api_is_refused_not_taken_for_the_simulator() {
+    let home = home();
+    let flag = stepwise(home.path())
+        .args(["steps", "--car", "987654", "--json", "--api", ""])
+        .output()
+        .unwrap();
+    let env = stepwise(home.path())
+        .env("STEPWISE_API", " ")
+        .args(["steps", "--car", "987654", "--json"])
+        .output()
+        .unwrap();
+    for out in [flag, env] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(out.stdout.is_empty(), "no simulated list");
+        assert!(err.contains("is given but empty"), "{err}");
+    }
+}
+
+/// The embedded simulator's data folder blocked by a file is said as the
+/// local matter it is, never "HTTP 507: the gateway failed ... tell the
+/// gateway's operator".
+#[test]
+fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
+    let home = home();
+    let share = home.path().join(".local/share");
+    std::fs::create_dir_all(&share).unwrap();
+    std::fs::write(share.join("stepwise"), "a file, not a folder").unwrap();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("der eingebaute Simulator kann seinen Zustand nicht"),
+        "{err}"
+    );
+    assert!(
+        err.contains("eine Datei steht dort, wo ein Ordner sein muss"),
+        "{err}"
+    );
+    assert!(!err.contains("507") && !err.contains("os error"), "{err}");
+}
+
 /// `serve --log` says each request, filtered, on its standard output, for
 /// the person at the simulator; once that output is closed, it serves on.
 #[test]
