@@ -69,6 +69,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         data_dir: settings.data_dir.clone(),
         report_at_exit: launch.report.is_some(),
         complete_call: backend.gateway.complete_call(),
+        complete_needs_token: !demo && (settings.token.is_some() || settings.login.is_some()),
         recent: settings
             .data_dir
             .as_deref()

@@ -318,6 +318,8 @@ pub struct Options {
     /// The simulator's control call that completes a step, `{car}` and
     /// `{name}` to fill in (said by `s` on a gateway).
     pub complete_call: String,
+    /// The gateway is sent a token: its control calls want it too.
+    pub complete_needs_token: bool,
     /// `--report` was given: the report is written at exit.
     pub report_at_exit: bool,
     pub recent: Vec<String>,

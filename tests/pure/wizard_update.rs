@@ -1936,6 +1936,11 @@ fn no_browser_for_a_loopback_page_says_it_is_on_this_machine_only() {
     let text = session(&s).banner().expect("a banner").text.clone();
     assert!(text.contains("on this machine only"), "{text}");
     assert!(!text.contains("on another device"), "{text}");
+    // On the demo backend (`demo` takes no --api): `stepwise serve` for phones.
+    assert!(
+        text.contains("stepwise serve --addr 0.0.0.0:8080") && !text.contains("Give --api"),
+        "{text}"
+    );
     let shop = "http://10.0.0.7:8080/guidance/deviceActivation?lang=en";
     update(
         &mut s,
@@ -2044,37 +2049,44 @@ fn q_with_a_note_no_report_holds_asks_before_quitting() {
 }
 
 /// `s` on a gateway plays no customer, and says where that is done: the
-/// simulator's control call for this vehicle's next step.
+/// simulator's control call for this vehicle's next step, with the token
+/// header (a placeholder, never the token) when the wizard sends a token.
 #[test]
 fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
-    let mut s = State::new(Options {
-        backend_label: "test".into(),
-        gateway_url: "http://gw.example:8080/".into(),
-        complete_call: format!(
-            "http://gw.example:8080/{}",
-            stepwise::wire::SIM_COMPLETE_ROUTE
-        ),
-        ..Options::default()
-    });
-    let effects = start(&mut s, Some("987654".into()), t(0));
-    let (id, _, _, purpose) = fetched(&effects);
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Ok(list(["alreadyDone", "todo", "todo"])),
-        0,
-    );
-    assert!(
-        ch(&mut s, 's').is_empty(),
-        "nothing is asked of the gateway"
-    );
-    let banner = session(&s).banner().unwrap().clone();
-    assert!(banner.title.contains("demo backend only"), "{banner:?}");
-    assert!(
-        banner.text.contains(
-            "curl -X POST http://gw.example:8080/sim/associations/987654/steps/deviceActivation/complete"
-        ),
-        "{banner:?}"
-    );
+    for token in [false, true] {
+        let mut s = State::new(Options {
+            backend_label: "test".into(),
+            gateway_url: "http://gw.example:8080/".into(),
+            complete_call: format!(
+                "http://gw.example:8080/{}",
+                stepwise::wire::SIM_COMPLETE_ROUTE
+            ),
+            complete_needs_token: token,
+            ..Options::default()
+        });
+        let effects = start(&mut s, Some("987654".into()), t(0));
+        let (id, _, _, purpose) = fetched(&effects);
+        answer(
+            &mut s,
+            id,
+            purpose,
+            Ok(list(["alreadyDone", "todo", "todo"])),
+            0,
+        );
+        assert!(
+            ch(&mut s, 's').is_empty(),
+            "nothing is asked of the gateway"
+        );
+        let banner = session(&s).banner().unwrap().clone();
+        assert!(banner.title.contains("demo backend only"), "{banner:?}");
+        let header = if token {
+            "-H \"Authorization: Bearer TOKEN\" "
+        } else {
+            ""
+        };
+        let call = format!(
+            "curl -X POST {header}http://gw.example:8080/sim/associations/987654/steps/deviceActivation/complete"
+        );
+        assert!(banner.text.contains(&call), "{banner:?}");
+    }
 }

@@ -77,8 +77,18 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
             }
         }
         Msg::Opened(result) => {
+            let demo = state.options.demo;
             let banner = match result {
                 Ok(url) => info(tr!(lang, "banner-guide-opened"), url),
+                // The demo backend's pages: `demo` takes no --api.
+                Err(OpenFailure::NoGraphicalSession(url))
+                    if demo && crate::guidance::is_loopback_url(&url) =>
+                {
+                    error(
+                        tr!(lang, "banner-no-browser"),
+                        tr!(lang, "banner-no-graphical-session-demo", url = url),
+                    )
+                }
                 // A loopback address cannot be opened on another device.
                 Err(OpenFailure::NoGraphicalSession(url))
                     if crate::guidance::is_loopback_url(&url) =>

@@ -210,6 +210,7 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
         // The customer is played on the demo backend only: say how it is
         // done against `stepwise serve`, never nothing.
         let call = state.options.complete_call.clone();
+        let state_needs_token = state.options.complete_needs_token;
         if let Some(session) = state.session_mut() {
             let step = session
                 .next_step()
@@ -217,10 +218,12 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
             let url = call
                 .replace("{car}", session.car())
                 .replace("{name}", &step);
-            session.say(info(
-                tr!(lang, "banner-simulate-demo-only"),
-                tr!(lang, "banner-simulate-demo-only-text", url = url),
-            ));
+            let text = if state_needs_token {
+                tr!(lang, "banner-simulate-demo-only-token-text", url = url)
+            } else {
+                tr!(lang, "banner-simulate-demo-only-text", url = url)
+            };
+            session.say(info(tr!(lang, "banner-simulate-demo-only"), text));
         }
         return Vec::new();
     }
