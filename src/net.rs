@@ -248,7 +248,12 @@ pub enum PemProblem {
     Missing,
     Denied,
     /// Cannot be read: the I/O error's kind.
-    Unreadable(String),
+    Unreadable(std::io::ErrorKind),
+    /// A certificate the TLS library refuses to use (`version1`: an X.509
+    /// version 1 certificate, without extensions).
+    CertRefused {
+        version1: bool,
+    },
     /// Larger than a PEM file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
     TooLarge,
     /// Not valid PEM: the parser's words.
@@ -333,7 +338,15 @@ fn pem_problem(lang: Lang, problem: &PemProblem) -> String {
     match problem {
         PemProblem::Missing => tr!(lang, "err-pem-missing"),
         PemProblem::Denied => tr!(lang, "err-pem-denied"),
-        PemProblem::Unreadable(kind) => tr!(lang, "err-pem-unreadable", kind = kind.clone()),
+        PemProblem::Unreadable(kind) => {
+            let kind = match kind {
+                std::io::ErrorKind::IsADirectory => tr!(lang, "err-io-folder"),
+                kind => kind.to_string(),
+            };
+            tr!(lang, "err-pem-unreadable", kind = kind)
+        }
+        PemProblem::CertRefused { version1: true } => tr!(lang, "err-pem-cert-version1"),
+        PemProblem::CertRefused { version1: false } => tr!(lang, "err-pem-cert-refused"),
         PemProblem::TooLarge => tr!(
             lang,
             "err-pem-unreadable",
@@ -370,7 +383,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, PemProblem> {
         _ if crate::files::too_large(&e).is_some() => PemProblem::TooLarge,
         std::io::ErrorKind::NotFound => PemProblem::Missing,
         std::io::ErrorKind::PermissionDenied => PemProblem::Denied,
-        kind => PemProblem::Unreadable(kind.to_string()),
+        kind => PemProblem::Unreadable(kind),
     })
 }
 
@@ -436,6 +449,13 @@ pub fn load_identity(
         Err(rustls::Error::InconsistentKeys(_)) => Err(NetError::KeyMismatch {
             cert: shown(cert_path),
             key: shown(key_path),
+        }),
+        // The certificate's fault, not the key's (an X.509 version 1 one).
+        Err(rustls::Error::InvalidCertificate(why)) => Err(NetError::ClientCert {
+            path: shown(cert_path),
+            why: PemProblem::CertRefused {
+                version1: format!("{why:?}").contains("UnsupportedCertVersion"),
+            },
         }),
         Err(e) => Err(NetError::ClientKey {
             path: shown(key_path),

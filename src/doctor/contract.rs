@@ -61,7 +61,7 @@ impl<'a> Caller<'a> {
                 wants_tls: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
-                report.set("error_body", Mark::Failed, e.to_string());
+                report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
                 None
             }
             Err(e) => {

@@ -82,7 +82,7 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
                 report.set_with(
                     "config",
                     Mark::Failed,
-                    e.to_string(),
+                    Arg::each(|lang| crate::describe::config_error(lang, &e)),
                     Some(words!("doctor-config-fix")),
                 );
                 None

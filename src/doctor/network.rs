@@ -78,7 +78,7 @@ fn proxy_check(
     let proxy = match net.proxy.proxy_for(url) {
         Ok(choice) => choice,
         Err(e) => {
-            report.set("proxy", Mark::Failed, e.to_string());
+            report.set("proxy", Mark::Failed, Arg::each(|lang| e.words(lang)));
             return None;
         }
     };

@@ -28,12 +28,13 @@ where
     let config = match crate::net::client_tls(net, Some(presented.clone())) {
         Ok(config) => config,
         Err(e @ NetError::CaFile { .. }) => {
-            report.set("tls", Mark::Failed, e.to_string());
+            // The words say what to give already.
+            report.set("tls", Mark::Failed, Arg::each(|lang| e.words(lang)));
             return None;
         }
         Err(e) => {
             report.set("tls", Mark::Skipped, words!("doctor-tls-skipped-cert"));
-            report.set("client_cert", Mark::Failed, e.to_string());
+            report.set("client_cert", Mark::Failed, Arg::each(|lang| e.words(lang)));
             return Some(Connection {
                 usable: false,
                 tls_problem: None,
@@ -269,7 +270,7 @@ pub(super) fn client_cert_check(
     let identity = match crate::net::load_identity(net) {
         Ok(identity) => identity,
         Err(e) => {
-            report.set("client_cert", Mark::Failed, e.to_string());
+            report.set("client_cert", Mark::Failed, Arg::each(|lang| e.words(lang)));
             return;
         }
     };

@@ -445,6 +445,46 @@ fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language(
     }
 }
 
+/// A folder given as --ca-file or --client-cert is said in the chosen
+/// language (the system's "is a directory" was English), by steps and by
+/// doctor, whose line was English whole.
+#[test]
+fn a_folder_as_a_certificate_file_is_said_in_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().display().to_string();
+    // A port that takes connections, so doctor gets as far as TLS.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("https://{}", listener.local_addr().unwrap());
+    for flag in ["--ca-file", "--client-cert"] {
+        let args = [
+            "--lang",
+            "de",
+            "steps",
+            "--car",
+            "987654",
+            "--api",
+            "https://127.0.0.1:9",
+            flag,
+            &folder,
+        ];
+        let out = stepwise(home.path()).args(args).output().unwrap();
+        let err = stderr(&out);
+        assert!(
+            err.contains("das ist ein Ordner, keine Datei"),
+            "{flag}: {err}"
+        );
+        assert!(!err.contains("is a directory"), "{flag}: {err}");
+        let doctor = ["--lang", "de", "doctor", "--api", &api, flag, &folder];
+        let out = stepwise(home.path()).args(doctor).output().unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            report.contains("das ist ein Ordner, keine Datei"),
+            "{flag}: {report}"
+        );
+        assert!(!report.contains("cannot be read"), "{flag}: {report}");
+    }
+}
+
 /// English words of clap's own error frame and usage line.
 const CLAP_ENGLISH: &[&str] = &[
     "error",
