@@ -113,10 +113,7 @@ impl<'a> Caller<'a> {
             Ok(Err(GatewayError::Redirected(refused))) => {
                 Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
-            Ok(Err(e)) => {
-                let said = sanitize(&why(e));
-                Err(Arg::each(|lang| crate::describe::os_words(lang, &said)))
-            }
+            Ok(Err(e)) => Err(why(e)),
             Ok(Ok(answer)) => Ok(answer),
         }
     }
@@ -127,12 +124,17 @@ fn decode_arg(error: &wire::DecodeError) -> Arg {
     Arg::each(|lang| crate::describe::decode_words(lang, error))
 }
 
-/// Why a request failed, in the system's words (a TLS problem by its code).
-fn why(error: GatewayError) -> String {
+/// Why a request failed: a TLS problem by its code, the system's words for
+/// a connection, the client's words for anything else (an answer too
+/// large, a redirect loop), in every language.
+fn why(error: GatewayError) -> Arg {
     match error {
-        GatewayError::Tls { problem, .. } => problem.code().to_owned(),
-        GatewayError::Unreachable { detail, .. } | GatewayError::Transport(detail) => detail,
-        other => other.to_string(),
+        GatewayError::Tls { problem, .. } => Arg::Text(problem.code().to_owned()),
+        GatewayError::Unreachable { detail, .. } | GatewayError::Transport(detail) => {
+            let said = sanitize(&detail);
+            Arg::each(|lang| crate::describe::os_words(lang, &said))
+        }
+        other => Arg::each(|lang| crate::describe::gateway_error(lang, &other)),
     }
 }
 

@@ -410,7 +410,8 @@ fn a_gateway_that_never_answers_ends_the_run_within_ten_seconds() {
     // detail (a new user read "Error body" as the cause).
     let first = line(&text, "First list");
     assert!(
-        first.starts_with("✗ failed") && first.contains("did not answer"),
+        first.starts_with("✗ failed")
+            && first.contains("no usable answer from the gateway: no answer within"),
         "{text}"
     );
     assert!(line(&text, "Error body").starts_with("- skipped"), "{text}");
@@ -1007,6 +1008,24 @@ fn canned(status: &str, headers: &str) -> String {
         )
         .into_bytes(),
     )
+}
+
+/// A redirect that goes round in a loop on the gateway's own host is no
+/// "did not answer": the gateway answered at once, and doctor says what.
+#[test]
+fn a_redirect_loop_is_named_not_a_silent_gateway() {
+    let url = canned("302 Found", "Location: /pims/subscription/steps\r\n");
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &url, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.starts_with("✗ failed") && first.contains("redirect"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("did not answer") && !text.contains("too many redirects"),
+        "{text}"
+    );
 }
 
 /// doctor names who refused by the status and who gave it, as `steps`
