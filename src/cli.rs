@@ -639,6 +639,14 @@ pub fn localise_usage(lang: Lang, rendered: &str) -> String {
     )
 }
 
+/// The bounds of clap's range error, "X is not in LOW..=HIGH".
+fn range_of(why: &str) -> Option<(String, String)> {
+    let (_, range) = why.split_once(" is not in ")?;
+    let (low, high) = range.trim().split_once("..=")?;
+    let number = |s: &str| s.parse::<u64>().ok().map(|n| n.to_string());
+    Some((number(low)?, number(high)?))
+}
+
 /// Options that mean something only beside another (`requires` above).
 const ONLY_WITH: &[(&str, &[&str])] = &[
     ("--tls", &["--tls-dir", "--client-ca"]),
@@ -707,9 +715,16 @@ pub fn error_text(lang: Lang, e: &clap::Error) -> String {
         }
         ErrorKind::ValueValidation => {
             let m = tr!(lang, "cli-clap-invalid-value", arg = arg, value = value);
-            // The reason comes from our own value parsers, already in `lang`.
-            match std::error::Error::source(e) {
-                Some(why) => format!("{m}: {why}"),
+            // The reason comes from our own value parsers, already in `lang`,
+            // or from clap's ranges ("0 is not in 1..=100000"), said here.
+            match std::error::Error::source(e).map(|why| why.to_string()) {
+                Some(why) => match range_of(&why) {
+                    Some((low, high)) => format!(
+                        "{m}: {}",
+                        tr!(lang, "cli-clap-range", low = low, high = high)
+                    ),
+                    None => format!("{m}: {why}"),
+                },
                 None => m,
             }
         }
@@ -1350,6 +1365,12 @@ mod tests {
                 command: AuthCommand::Status { json: true }
             })
         ));
+        let zero = Cli::try_parse_from(["stepwise", "serve", "--fleet", "0"]).unwrap_err();
+        let said = error_text(Lang::De, &zero);
+        assert!(
+            said.contains("eine Zahl von 1 bis 100000") && !said.contains("..="),
+            "{said}"
+        );
         let alone = Cli::try_parse_from(["stepwise", "serve", "--token-ttl", "5"]).unwrap_err();
         let said = error_text(Lang::En, &alone);
         assert!(

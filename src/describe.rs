@@ -369,6 +369,9 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
         ErrorKind::PermissionDenied => tr!(lang, "os-denied"),
         ErrorKind::AlreadyExists | ErrorKind::NotADirectory => tr!(lang, "os-not-a-folder"),
         ErrorKind::ReadOnlyFilesystem => tr!(lang, "os-read-only"),
+        ErrorKind::AddrInUse => tr!(lang, "os-addr-in-use"),
+        ErrorKind::AddrNotAvailable => tr!(lang, "os-addr-not-available"),
+        ErrorKind::NotFound => tr!(lang, "err-io-not-found"),
         _ => detail.to_owned(),
     }
 }

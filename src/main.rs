@@ -557,7 +557,7 @@ async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
                 chosen_lang(),
                 "cli-arg-addr-unresolved",
                 addr = addr,
-                error = e.to_string()
+                error = stepwise::describe::os_words(chosen_lang(), &e.to_string())
             )));
         }
     };
@@ -575,7 +575,7 @@ async fn listen(addr: &str) -> Result<tokio::net::TcpListener, ExitCode> {
                 chosen_lang(),
                 "cli-arg-listen-failed",
                 addr = addr,
-                error = e.to_string()
+                error = stepwise::describe::os_words(chosen_lang(), &e.to_string())
             ))
         })
 }

@@ -42,9 +42,23 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
     };
     // The files of an earlier run are used again, never overwritten: a
     // simulator may still serve them, and phones may trust that authority.
-    let kept = ["ca.pem", "cert.pem", "key.pem"]
+    let files = ["ca.pem", "cert.pem", "key.pem"];
+    let present: Vec<&str> = files
         .iter()
-        .all(|name| dir.join(name).is_file());
+        .copied()
+        .filter(|name| dir.join(name).exists())
+        .collect();
+    let kept = present.len() == files.len();
+    // Some there, not all: an authority that clients may trust would be
+    // written over. Left alone, and said.
+    if !kept && !present.is_empty() {
+        return Err(tr!(
+            lang,
+            "cli-arg-tls-partial",
+            dir = dir.display().to_string(),
+            present = present.join(", ")
+        ));
+    }
     let (cert_pem, key_pem) = if kept {
         let read = |name: &str| {
             crate::files::read_capped(&dir.join(name), crate::files::SMALL_FILE_LIMIT).map_err(

@@ -923,6 +923,29 @@ fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
     assert!(!err.contains("507") && !err.contains("os error"), "{err}");
 }
 
+/// serve's start-up failures are in the chosen language, not the system's
+/// English ("Address already in use (os error 98)").
+#[test]
+fn serve_start_up_failures_speak_the_chosen_language() {
+    let home = home();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "serve", "--addr", &addr])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ein anderes Programm lauscht bereits auf diesem Port"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("os error") && !err.contains("in use"),
+        "{err}"
+    );
+}
+
 /// `serve --log` says each request, filtered, on its standard output, for
 /// the person at the simulator; once that output is closed, it serves on.
 #[test]

@@ -239,6 +239,23 @@ fn serve_tls_keeps_an_earlier_run_s_authority() {
     assert!(err.contains("are left as they are"), "{err}");
     let kept = std::fs::read_to_string(broken.path().join("ca.pem")).unwrap();
     assert_eq!(kept, "not PEM");
+    // An authority alone (copied there): not written over either.
+    let partial = tempfile::tempdir().unwrap();
+    std::fs::write(partial.path().join("ca.pem"), "an authority clients trust").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
+        .arg(partial.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds ca.pem but not all") && err.contains("nothing is written over"),
+        "{err}"
+    );
+    let kept = std::fs::read_to_string(partial.path().join("ca.pem")).unwrap();
+    assert_eq!(kept, "an authority clients trust");
 }
 
 /// Mutual TLS with the simulator alone: `serve --tls` writes client.pem
