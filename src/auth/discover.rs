@@ -213,8 +213,8 @@ async fn from_issuer(
             continue;
         }
         let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
-            AuthError::Discovery(Discovery::NotJson {
-                path: sanitize(url.as_str()),
+            AuthError::Discovery(Discovery::IssuerNotJson {
+                url: sanitize(url.as_str()),
             })
         })?;
         let said = meta.issuer.clone().unwrap_or_default();

@@ -260,6 +260,9 @@ pub enum Discovery {
     },
     /// The discovery document is not JSON.
     NotJson { path: String },
+    /// The identity provider's metadata (where --issuer, or the gateway,
+    /// sent it) is not JSON.
+    IssuerNotJson { url: String },
     /// The discovery document lacks a field.
     Missing { field: &'static str },
     /// No discovery document (404 or nothing), with the last status.
@@ -425,6 +428,9 @@ impl Discovery {
             ),
             Discovery::NotJson { path } => {
                 tr!(lang, "err-signin-discovery-not-json", path = path.clone())
+            }
+            Discovery::IssuerNotJson { url } => {
+                tr!(lang, "err-signin-issuer-not-json", url = url.clone())
             }
             Discovery::Missing { field } => {
                 tr!(lang, "err-signin-discovery-missing", field = *field)

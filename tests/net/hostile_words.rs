@@ -412,3 +412,34 @@ async fn a_basic_password_prompt_is_no_gateway_not_a_token_matter() {
     assert!(!line.contains("wrong path"), "{line}");
     assert!(!line.contains("stepwise login"), "{line}");
 }
+
+/// An --issuer that serves an HTML page is named as the identity
+/// provider's, with --issuer to check, never "the gateway's sign-in
+/// discovery document ... tell the gateway's operator".
+#[tokio::test]
+async fn an_issuer_serving_html_is_named_not_the_gateway() {
+    let page = canned(
+        "200 OK",
+        &["Content-Type: text/html"],
+        "<html>portal</html>",
+    )
+    .await;
+    let client = Gateway::new(
+        "http://127.0.0.1:9/",
+        "words-test-device".into(),
+        None,
+        options(),
+    )
+    .unwrap();
+    let gateway = url::Url::parse(client.base()).unwrap();
+    let error = stepwise::auth::discover::discover(client.http(), &gateway, Some(&page.url))
+        .await
+        .expect_err("no metadata");
+    let line = stepwise::describe::auth_error(stepwise::text::Lang::En, &error);
+    assert!(line.contains("the identity provider's metadata"), "{line}");
+    assert!(line.contains("check --issuer"), "{line}");
+    assert!(
+        !line.contains("the gateway's sign-in discovery document"),
+        "{line}"
+    );
+}

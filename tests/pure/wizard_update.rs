@@ -804,6 +804,30 @@ fn a_404_on_refresh_starts_over_and_says_so() {
     );
 }
 
+/// An event of the live stream that cannot be read is the stream's fault,
+/// not "check --api" (the same --api served the list on screen).
+#[test]
+fn an_unreadable_live_event_blames_the_stream_not_the_address() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let bad = stepwise::wire::decode_list(b"{oops").unwrap_err();
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::BadAnswer(bad),
+            retrying: true,
+        },
+        2,
+    );
+    let text = session(&s).banner().unwrap().text.clone();
+    assert!(
+        text.contains("live event stream sent an event that could not be used"),
+        "{text}"
+    );
+    assert!(!text.contains("--api"), "{text}");
+}
+
 /// A gateway that refuses the stepsID it has just given (its events by
 /// stepsID answer 2346): watch starts over once, and on the second refusal
 /// within a minute stops and says so, rather than asking without end; `r`

@@ -230,6 +230,19 @@ fn start_over(
     StartOver::Asked(effect)
 }
 
+/// A live follower's fault in words: an event it could not read is the
+/// live stream's, not "check --api" (the same --api served the list).
+fn live_words(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::BadAnswer(why) => tr!(
+            lang,
+            "live-bad-event",
+            why = crate::describe::decode_words(lang, why)
+        ),
+        other => gateway_error(lang, other),
+    }
+}
+
 /// What a refused stepsID leads to.
 enum StartOver {
     /// Asked again by carAssociationID.
@@ -318,7 +331,7 @@ fn live(
                 tr!(
                     lang,
                     "banner-live-trouble-text",
-                    why = gateway_error(lang, &error)
+                    why = live_words(lang, &error)
                 ),
             ));
             (Outcome::Nothing, Vec::new())
