@@ -472,6 +472,7 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
         TlsProblem::Expired => tr!(lang, "tls-expired", base = base),
         TlsProblem::NotYetValid => tr!(lang, "tls-not-yet-valid", base = base),
         TlsProblem::WrongHost => tr!(lang, "tls-wrong-host", base = base, host = host),
+        TlsProblem::NoHostNames => tr!(lang, "tls-no-host-names", base = base),
         TlsProblem::CertificateRequired => tr!(lang, "tls-certificate-required", base = base),
         TlsProblem::ClientCertificateRefused(alert) => tr!(
             lang,

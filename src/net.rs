@@ -728,6 +728,9 @@ pub enum TlsProblem {
     NotYetValid,
     /// The certificate is for other host names.
     WrongHost,
+    /// The certificate names no host (no subject alternative name; a
+    /// common name alone is not read).
+    NoHostNames,
     /// The gateway wants a client certificate and none was given.
     CertificateRequired,
     /// The gateway refused the client certificate given.
@@ -783,6 +786,13 @@ impl TlsProblem {
                 CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                     TlsProblem::NotYetValid
                 }
+                // A certificate that names no host at all (a common name
+                // alone, which TLS no longer reads): reissued, not --api.
+                CertificateError::NotValidForNameContext { presented, .. }
+                    if presented.is_empty() =>
+                {
+                    TlsProblem::NoHostNames
+                }
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => TlsProblem::WrongHost,
                 // webpki's CaUsedAsEndEntity reaches rustls as an "other"
@@ -820,6 +830,7 @@ impl TlsProblem {
             TlsProblem::Expired => "expired",
             TlsProblem::NotYetValid => "not_yet_valid",
             TlsProblem::WrongHost => "wrong_host",
+            TlsProblem::NoHostNames => "no_host_names",
             TlsProblem::CertificateRequired => "certificate_required",
             TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
             TlsProblem::ClientCertificateExpired => "client_certificate_expired",

@@ -215,6 +215,10 @@ fn tls_failure(
             words!("doctor-tls-not-yet", issued = issued),
             words!("doctor-fix-date"),
         ),
+        TlsProblem::NoHostNames => (
+            words!("doctor-tls-no-host-names", issued = issued.clone()),
+            words!("doctor-tls-no-host-names-fix"),
+        ),
         TlsProblem::WrongHost => match leaf.filter(|c| !c.names.is_empty()) {
             // The subject is often no host name at all: the names the
             // certificate holds are what --api may use.

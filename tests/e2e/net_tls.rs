@@ -157,6 +157,15 @@ async fn expired_not_yet_valid_and_wrong_host_certificates_are_named() {
             TlsProblem::WrongHost,
             "not for the name 127.0.0.1",
         ),
+        (
+            // A common name (localhost) and no subject alternative name.
+            CertSpec {
+                names: Vec::new(),
+                ..CertSpec::default()
+            },
+            TlsProblem::NoHostNames,
+            "names no host",
+        ),
     ];
     for (spec, expected, words) in cases {
         let generated = generate(&spec).unwrap();
