@@ -232,7 +232,7 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
             lang,
             "gw-bad-url",
             url = format!("{url:?}"),
-            reason = reason.clone()
+            reason = url_reason(lang, reason)
         ),
         GatewayError::BadPath { path, detail } => tr!(
             lang,
@@ -391,6 +391,22 @@ fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> String
             base = base,
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+    }
+}
+
+/// Why a URL is not usable, in the reader's language: the URL parser's
+/// words and the client's own, where they are known.
+fn url_reason(lang: Lang, reason: &str) -> String {
+    match reason {
+        "empty host" | "it has no host" => tr!(lang, "url-no-host"),
+        "invalid port number" => tr!(lang, "url-bad-port"),
+        "invalid IPv4 address" | "invalid IPv6 address" => tr!(lang, "url-bad-ip"),
+        "invalid international domain name" | "invalid domain character" => {
+            tr!(lang, "url-bad-host")
+        }
+        "relative URL without a base" => tr!(lang, "url-not-absolute"),
+        "only http and https are supported" => tr!(lang, "url-not-http"),
+        other => other.to_owned(),
     }
 }
 
@@ -782,6 +798,27 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The URL parser's reasons ("invalid port number", "empty host") were
+    /// English inside every language.
+    #[test]
+    fn a_bad_url_s_reason_speaks_the_reader_s_language() {
+        for (url, english) in [
+            ("http://[::1", "invalid IPv6"),
+            ("http://127.0.0.1:99999", "invalid port"),
+            ("http://", "empty host"),
+            ("http://exa mple.com", "international domain"),
+            ("ftp://x", "only http and https"),
+        ] {
+            let error = crate::client::Gateway::new(url, "d".into(), None, Default::default())
+                .err()
+                .unwrap();
+            assert!(matches!(error, GatewayError::BadUrl { .. }), "{error:?}");
+            let line = gateway_error(Lang::De, &error);
+            assert!(!line.contains(english), "{url}: {line}");
+            assert!(line.contains("ist unbrauchbar: "), "{url}: {line}");
         }
     }
 
