@@ -409,6 +409,10 @@ impl Cli {
             Some(Command::Doctor { .. }) if report => {
                 refuse("--report", tr!(lang, "cli-arg-why-doctor-report"))
             }
+            // doctor checks one vehicle: a second would be dropped silently.
+            Some(Command::Doctor { .. }) if self.car.len() > 1 || self.cars.is_some() => {
+                Some(tr!(lang, "cli-arg-doctor-one-car"))
+            }
             Some(Command::Steps { .. } | Command::Next { .. }) if report => {
                 refuse("--report", tr!(lang, "cli-arg-why-print-report"))
             }
@@ -590,6 +594,13 @@ fn arg_words(arg: clap::Arg, lang: Lang, command_id: &str) -> clap::Arg {
                 tr!(lang, "help-cli-default", value = defaults.join(", "))
             );
             arg = arg.hide_default_value(true);
+        }
+        // clap's "[env: NAME]" is English: said here instead.
+        if let Some(name) = arg.get_env().map(|n| n.to_string_lossy().into_owned())
+            && !arg.is_hide_env_set()
+        {
+            help = format!("{help} {}", tr!(lang, "help-cli-env", name = name));
+            arg = arg.hide_env(true);
         }
     }
     // The values refused, said in `lang` (clap frames them in English).
@@ -1166,6 +1177,7 @@ mod tests {
             "help-cli-help-command",
             "help-cli-help-command-subcommand",
             "help-cli-default",
+            "help-cli-env",
             "help-cli-values",
             "help-cli-options-placeholder",
         ];
@@ -1198,6 +1210,16 @@ mod tests {
             .filter(|id| !clap_words.contains(id))
             .collect();
         assert!(dead.is_empty(), "help for nothing: {dead:?}");
+    }
+
+    /// clap's "[env: NAME]" was English in every language's help.
+    #[test]
+    fn the_environment_variable_of_an_option_is_named_in_the_language() {
+        let mut cmd = command(Lang::De);
+        let steps = cmd.find_subcommand_mut("steps").unwrap();
+        let help = steps.render_help().to_string();
+        assert!(help.contains("[Umgebung: STEPWISE_API]"), "{help}");
+        assert!(!help.contains("[env:"), "{help}");
     }
 
     #[test]
@@ -1365,6 +1387,9 @@ mod tests {
                 command: AuthCommand::Status { json: true }
             })
         ));
+        let two = Cli::try_parse_from(["stepwise", "doctor", "--car", "1", "--car", "2"]).unwrap();
+        let said = two.misused_option(Lang::En).unwrap_or_default();
+        assert!(said.contains("doctor checks one vehicle"), "{said}");
         let zero = Cli::try_parse_from(["stepwise", "serve", "--fleet", "0"]).unwrap_err();
         let said = error_text(Lang::De, &zero);
         assert!(

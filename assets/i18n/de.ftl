@@ -796,6 +796,7 @@ help-cli-version = Version anzeigen
 help-cli-help-command = Diese Hilfe oder die Hilfe der genannten Befehle anzeigen
 help-cli-help-command-subcommand = Die Hilfe dieser Befehle anzeigen
 help-cli-default = [Standard: { $value }]
+help-cli-env = [Umgebung: { $name }]
 help-cli-values = [mögliche Werte: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Führt den Techniker durch die Schritte zur Dienstaktivierung eines vernetzten Fahrzeugs
@@ -871,6 +872,7 @@ cli-arg-why-serve-car = der Simulator antwortet für jedes Fahrzeug seines Szena
 cli-arg-why-session-report = Sitzungsberichte kommen vom Assistenten. Die Option weglassen
 cli-arg-why-serve-client-cert = die legt ein Client vor. Um Client-Zertifikate zu verlangen, serve --tls --client-ca DATEI verwenden
 cli-arg-why-doctor-report = er gibt stattdessen seinen Bericht aus. Mit --json ausgeben und umleiten, um ihn aufzubewahren
+cli-arg-doctor-one-car = doctor prüft ein Fahrzeug: ein --car angeben (kein --cars); die Fahrzeuge einer Übersicht prüft `stepwise steps --cars DATEI`
 cli-arg-why-print-report = er gibt stattdessen sein Ergebnis aus. Zum Aufbewahren umleiten, z. B. `--json > steps.json`
 cli-arg-why-sign-in-car = die Anmeldung gilt je Gateway, nicht je Fahrzeug. Die Option weglassen
 cli-arg-why-next-car = er fragt nur per --steps-id. Eine stepsID liefert `stepwise steps --car ID`

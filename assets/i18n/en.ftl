@@ -804,6 +804,7 @@ help-cli-version = Print version
 help-cli-help-command = Print this message or the help of the given subcommand(s)
 help-cli-help-command-subcommand = Print help for the subcommand(s)
 help-cli-default = [default: { $value }]
+help-cli-env = [env: { $name }]
 help-cli-values = [possible values: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Walks a technician through the service activation steps of a connected vehicle
@@ -879,6 +880,7 @@ cli-arg-why-serve-car = the simulator answers for every car of its scenario (cho
 cli-arg-why-session-report = session reports come from the wizard. Leave it out
 cli-arg-why-serve-client-cert = they are what a client presents. To demand client certificates use serve --tls --client-ca FILE
 cli-arg-why-doctor-report = it prints its report instead. Use --json and redirect it to keep it
+cli-arg-doctor-one-car = doctor checks one vehicle: give one --car (no --cars); the board's vehicles are checked with `stepwise steps --cars FILE`
 cli-arg-why-print-report = it prints its result instead. Redirect it to keep it, e.g. `--json > steps.json`
 cli-arg-why-sign-in-car = signing in is per gateway, not per car. Leave it out
 cli-arg-why-next-car = it asks by --steps-id only. Get a stepsID with `stepwise steps --car ID`

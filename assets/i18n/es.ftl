@@ -802,6 +802,7 @@ help-cli-version = Mostrar la versión
 help-cli-help-command = Mostrar este mensaje o la ayuda de los comandos indicados
 help-cli-help-command-subcommand = Mostrar la ayuda de estos comandos
 help-cli-default = [por defecto: { $value }]
+help-cli-env = [entorno: { $name }]
 help-cli-values = [valores posibles: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Guía al técnico por los pasos de activación de servicios de un vehículo conectado
@@ -877,6 +878,7 @@ cli-arg-why-serve-car = el simulador responde por cada vehículo de su escenario
 cli-arg-why-session-report = los informes de sesión salen del asistente. Quite la opción
 cli-arg-why-serve-client-cert = son lo que presenta un cliente. Para exigir certificados de cliente use serve --tls --client-ca ARCHIVO
 cli-arg-why-doctor-report = muestra su informe en su lugar. Use --json y redirija la salida para guardarlo
+cli-arg-doctor-one-car = doctor comprueba un solo vehículo: dé un solo --car (sin --cars); los vehículos de un panel se comprueban con `stepwise steps --cars ARCHIVO`
 cli-arg-why-print-report = muestra su resultado en su lugar. Redirija la salida para guardarlo, p. ej. `--json > steps.json`
 cli-arg-why-sign-in-car = el inicio de sesión es por pasarela, no por vehículo. Quite la opción
 cli-arg-why-next-car = solo pregunta por --steps-id. Obtenga un stepsID con `stepwise steps --car ID`

@@ -802,6 +802,7 @@ help-cli-version = Afficher la version
 help-cli-help-command = Afficher cette aide ou l'aide des commandes indiquées
 help-cli-help-command-subcommand = Afficher l'aide de ces commandes
 help-cli-default = [par défaut : { $value }]
+help-cli-env = [env. : { $name }]
 help-cli-values = [valeurs possibles : { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Guide le technicien à travers les étapes d'activation des services d'un véhicule connecté
@@ -877,6 +878,7 @@ cli-arg-why-serve-car = le simulateur répond pour chaque véhicule de son scén
 cli-arg-why-session-report = les rapports de session viennent de l'assistant. Retirez l'option
 cli-arg-why-serve-client-cert = c'est ce que présente un client. Pour exiger des certificats clients, utilisez serve --tls --client-ca FICHIER
 cli-arg-why-doctor-report = elle affiche son rapport à la place. Utilisez --json et redirigez la sortie pour le garder
+cli-arg-doctor-one-car = doctor vérifie un seul véhicule : donnez un seul --car (pas de --cars) ; les véhicules d'un tableau se vérifient avec `stepwise steps --cars FICHIER`
 cli-arg-why-print-report = elle affiche son résultat à la place. Rediriger la sortie pour le garder, par ex. `--json > steps.json`
 cli-arg-why-sign-in-car = la connexion se fait par passerelle, pas par véhicule. Retirez l'option
 cli-arg-why-next-car = elle demande par --steps-id seulement. Obtenir un stepsID avec `stepwise steps --car ID`

@@ -799,6 +799,7 @@ help-cli-version = Mostrare la versione
 help-cli-help-command = Mostrare questo messaggio o l'aiuto dei comandi indicati
 help-cli-help-command-subcommand = Mostrare l'aiuto di questi comandi
 help-cli-default = [predefinito: { $value }]
+help-cli-env = [ambiente: { $name }]
 help-cli-values = [valori possibili: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Guida il tecnico attraverso i passi di attivazione dei servizi di un veicolo connesso
@@ -874,6 +875,7 @@ cli-arg-why-serve-car = il simulatore risponde per ogni veicolo del suo scenario
 cli-arg-why-session-report = i rapporti di sessione vengono dalla procedura guidata. Togliere l'opzione
 cli-arg-why-serve-client-cert = sono ciò che presenta un client. Per esigere certificati client usare serve --tls --client-ca FILE
 cli-arg-why-doctor-report = stampa invece il suo rapporto. Usare --json e reindirizzarlo per conservarlo
+cli-arg-doctor-one-car = doctor verifica un solo veicolo: indicare un solo --car (niente --cars); i veicoli di un pannello si verificano con `stepwise steps --cars FILE`
 cli-arg-why-print-report = stampa invece il suo risultato. Reindirizzarlo per conservarlo, ad es. `--json > steps.json`
 cli-arg-why-sign-in-car = l'accesso vale per gateway, non per veicolo. Togliere l'opzione
 cli-arg-why-next-car = chiede solo per --steps-id. Ottenere uno stepsID con `stepwise steps --car ID`

@@ -796,6 +796,7 @@ help-cli-version = Versie tonen
 help-cli-help-command = Deze hulp of de hulp van de genoemde commando's tonen
 help-cli-help-command-subcommand = De hulp van deze commando's tonen
 help-cli-default = [standaard: { $value }]
+help-cli-env = [omgeving: { $name }]
 help-cli-values = [mogelijke waarden: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Leidt een technicus door de stappen om de diensten van een verbonden voertuig te activeren
@@ -871,6 +872,7 @@ cli-arg-why-serve-car = de simulator antwoordt voor elk voertuig van zijn scenar
 cli-arg-why-session-report = sessierapporten komen van de wizard. Laat de optie weg
 cli-arg-why-serve-client-cert = die biedt een client aan. Gebruik serve --tls --client-ca BESTAND om clientcertificaten te eisen
 cli-arg-why-doctor-report = het toont in plaats daarvan zijn rapport. Gebruik --json en stuur het door om het te bewaren
+cli-arg-doctor-one-car = doctor controleert één voertuig: geef één --car (geen --cars); de voertuigen van een overzicht controleert u met `stepwise steps --cars BESTAND`
 cli-arg-why-print-report = het toont in plaats daarvan zijn resultaat. Stuur het door om het te bewaren, bijv. `--json > steps.json`
 cli-arg-why-sign-in-car = inloggen geldt per gateway, niet per voertuig. Laat de optie weg
 cli-arg-why-next-car = het vraagt alleen met --steps-id. Haal een stepsID op met `stepwise steps --car ID`

@@ -788,6 +788,7 @@ help-cli-version = Mostrar a versão
 help-cli-help-command = Mostrar esta mensagem ou a ajuda dos comandos indicados
 help-cli-help-command-subcommand = Mostrar a ajuda destes comandos
 help-cli-default = [padrão: { $value }]
+help-cli-env = [ambiente: { $name }]
 help-cli-values = [valores possíveis: { $values }]
 # stepwise itself and its global options.
 help-cli-stepwise = Guia o técnico pelos passos de ativação dos serviços de um veículo ligado
@@ -863,6 +864,7 @@ cli-arg-why-serve-car = o simulador responde por todos os veículos do seu cená
 cli-arg-why-session-report = os relatórios de sessão vêm do assistente. Retire a opção
 cli-arg-why-serve-client-cert = é o que um cliente apresenta. Para exigir certificados de cliente use serve --tls --client-ca FICHEIRO
 cli-arg-why-doctor-report = mostra o seu relatório em vez disso. Use --json e redirecione a saída para guardá-lo
+cli-arg-doctor-one-car = doctor verifica um só veículo: indique um só --car (sem --cars); os veículos de um painel verificam-se com `stepwise steps --cars FICHEIRO`
 cli-arg-why-print-report = mostra o seu resultado em vez disso. Redirecione a saída para guardá-lo, p. ex. `--json > steps.json`
 cli-arg-why-sign-in-car = a entrada é por gateway, não por veículo. Retire a opção
 cli-arg-why-next-car = só pergunta por --steps-id. Obtenha um stepsID com `stepwise steps --car ID`
