@@ -242,6 +242,11 @@ impl Report {
         self.checks.iter().any(|c| c.id == id)
     }
 
+    /// The mark a check has so far, if it has one.
+    pub(super) fn get_status(&self, id: &str) -> Option<Mark> {
+        self.checks.iter().find(|c| c.id == id).map(|c| c.status)
+    }
+
     #[cfg(test)]
     pub(super) fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)

@@ -1027,6 +1027,44 @@ fn canned(status: &str, headers: &str) -> String {
     )
 }
 
+/// A gateway that answers a request without an id with 200 (not its error
+/// body): the clock is still judged, by the first list's Date, never
+/// "not run: no steps gateway answered" above a first list that is ok.
+#[test]
+fn the_clock_is_judged_by_the_first_list_when_the_probe_says_nothing() {
+    use axum::extract::RawQuery;
+    use axum::http::header;
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|RawQuery(query): RawQuery| async move {
+        let body = if query.unwrap_or_default().contains("carAssociationID") {
+            r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#
+        } else {
+            "{}"
+        };
+        (
+            [
+                (header::DATE, "Mon, 01 Jan 2018 00:00:00 GMT"),
+                (header::CONTENT_TYPE, "application/json"),
+            ],
+            body,
+        )
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let url = format!("http://{addr}");
+    let text = stdout(&doctor(home.path(), &["--api", &url, "--car", "1"]));
+    assert!(line(&text, "First list").starts_with("✓ ok"), "{text}");
+    let clock = line(&text, "Clock");
+    assert!(
+        clock.starts_with("! warning") && clock.contains("ahead of the gateway's"),
+        "{text}"
+    );
+}
+
 /// A redirect that goes round in a loop on the gateway's own host is no
 /// "did not answer": the gateway answered at once, and doctor says what.
 #[test]
