@@ -468,6 +468,23 @@ fn refresh<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                 Line::new(Mark::Failed, http_failure(a.status, &a.body))
             }
             Ok(a) => match wire::decode_list(&a.body) {
+                // Another stepsID's list: what `steps --steps-id` refuses.
+                Ok(list)
+                    if list
+                        .steps_id
+                        .as_deref()
+                        .is_some_and(|answered| answered != on.steps_id) =>
+                {
+                    let answered = list.steps_id.clone().unwrap_or_default();
+                    Line::new(
+                        Mark::Failed,
+                        words!(
+                            "gw-foreign-list",
+                            asked = on.steps_id.clone(),
+                            answered = answered
+                        ),
+                    )
+                }
                 Ok(list) => {
                     let same = names(&list) == names(&on.first);
                     let line = Line::new(

@@ -1065,6 +1065,35 @@ fn the_clock_is_judged_by_the_first_list_when_the_probe_says_nothing() {
     );
 }
 
+/// A refresh by stepsID answered with another stepsID's list is no ✓:
+/// `steps --steps-id` refuses that list, and doctor says so.
+#[test]
+fn a_refresh_that_answers_another_steps_id_fails() {
+    use axum::extract::RawQuery;
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|RawQuery(query): RawQuery| async move {
+        let id = if query.unwrap_or_default().contains("stepsID") {
+            9
+        } else {
+            8
+        };
+        format!(r#"{{"stepsID":{id},"a":{{"name":"a","status":"todo","order":1}}}}"#)
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let url = format!("http://{addr}");
+    let text = stdout(&doctor(home.path(), &["--api", &url, "--car", "1"]));
+    let refresh = line(&text, "Refresh by stepsID");
+    assert!(
+        refresh.starts_with("✗ failed") && refresh.contains("stepsID 9"),
+        "{text}"
+    );
+}
+
 /// A redirect that goes round in a loop on the gateway's own host is no
 /// "did not answer": the gateway answered at once, and doctor says what.
 #[test]
