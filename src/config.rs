@@ -303,12 +303,54 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
             file = file,
             line = num(*line),
             column = num(*column),
-            why = why.clone()
+            why = toml_words(lang, why)
         ),
         FileProblem::Invalid { at: None, why } => {
-            tr!(lang, "err-config-invalid", file = file, why = why.clone())
+            tr!(
+                lang,
+                "err-config-invalid",
+                file = file,
+                why = toml_words(lang, why)
+            )
         }
     }
+}
+
+/// The TOML parser's commonest words in the reader's language (its others
+/// stay as it says them).
+fn toml_words(lang: Lang, why: &str) -> String {
+    let quoted = |text: &str| {
+        let (_, rest) = text.split_once('`')?;
+        rest.split_once('`').map(|(key, _)| key.to_owned())
+    };
+    if why.starts_with("unknown field")
+        && let Some(key) = quoted(why)
+    {
+        return tr!(lang, "config-unknown-key", key = key);
+    }
+    if why.starts_with("invalid type") && why.contains("expected a string") {
+        return tr!(lang, "config-wants-text");
+    }
+    if why.contains("string values must be quoted") {
+        return tr!(lang, "config-quote");
+    }
+    why.to_owned()
+}
+
+#[cfg(test)]
+#[test]
+fn the_toml_parser_s_commonest_words_are_said_in_the_language() {
+    let words = |why: &str| toml_words(Lang::De, why);
+    assert_eq!(
+        words("unknown field `apu`, expected one of `api`, `token`"),
+        "apu ist kein Schlüssel, den stepwise kennt"
+    );
+    assert!(words("invalid type: integer `5`, expected a string").contains("Anführungszeichen"));
+    assert!(
+        words("string values must be quoted, expected literal string")
+            .contains("Anführungszeichen")
+    );
+    assert_eq!(words("something else"), "something else");
 }
 
 /// A token file that cannot be used, in words.

@@ -961,6 +961,9 @@ err-config-folder = die Konfigurationsdatei { $file } ist ein Ordner, keine Date
 err-config-unreadable = die Konfigurationsdatei { $file } lässt sich nicht lesen: { $kind }. Leserechte für den eigenen Benutzer setzen
 err-config-invalid-at = die Konfigurationsdatei { $file } ist ungültig in Zeile { $line }, Spalte { $column }: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = die Konfigurationsdatei { $file } ist ungültig: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } ist kein Schlüssel, den stepwise kennt
+config-wants-text = dieser Wert muss Text in Anführungszeichen sein (Schlüssel = "Wert")
+config-quote = ein Textwert steht in Anführungszeichen (Schlüssel = "Wert")
 # Token-Datei und als Text angegebenes Token; { $from } sagt, wo es angegeben wurde
 err-from-config-token = der Konfigurationsdatei
 err-from-config-token-file = token_file der Konfigurationsdatei

@@ -969,6 +969,9 @@ err-config-folder = the config file { $file } is a folder, not a file. Remove it
 err-config-unreadable = cannot read the config file { $file }: { $kind }. Make it readable by you
 err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } is no key stepwise knows
+config-wants-text = this value must be text in quotes (key = "value")
+config-quote = a text value goes in quotes (key = "value")
 # A token file, and a token given as text; { $from } says where it was given
 err-from-config-token = the config file
 err-from-config-token-file = token_file in the config file

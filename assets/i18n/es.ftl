@@ -970,6 +970,9 @@ err-config-folder = el archivo de configuración { $file } es una carpeta, no un
 err-config-unreadable = no se puede leer el archivo de configuración { $file }: { $kind }. Hágalo legible para su usuario
 err-config-invalid-at = el archivo de configuración { $file } no es válido en la línea { $line }, columna { $column }: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = el archivo de configuración { $file } no es válido: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } no es una clave que stepwise conozca
+config-wants-text = este valor debe ser texto entre comillas (clave = "valor")
+config-quote = un valor de texto va entre comillas (clave = "valor")
 # Archivo de token y token dado como texto; { $from } dice dónde se indicó
 err-from-config-token = el archivo de configuración
 err-from-config-token-file = token_file del archivo de configuración

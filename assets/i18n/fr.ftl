@@ -967,6 +967,9 @@ err-config-folder = le fichier de configuration { $file } est un dossier, pas un
 err-config-unreadable = impossible de lire le fichier de configuration { $file } : { $kind }. Rendez-le lisible pour vous
 err-config-invalid-at = le fichier de configuration { $file } n'est pas valide à la ligne { $line }, colonne { $column } : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = le fichier de configuration { $file } n'est pas valide : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } n'est pas une clé que stepwise connaît
+config-wants-text = cette valeur doit être du texte entre guillemets (clé = "valeur")
+config-quote = une valeur texte se met entre guillemets (clé = "valeur")
 # Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
 err-from-config-token = le fichier de configuration
 err-from-config-token-file = token_file du fichier de configuration

@@ -964,6 +964,9 @@ err-config-folder = il file di configurazione { $file } è una cartella, non un 
 err-config-unreadable = impossibile leggere il file di configurazione { $file }: { $kind }. Renderlo leggibile per il proprio utente
 err-config-invalid-at = il file di configurazione { $file } non è valido alla riga { $line }, colonna { $column }: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = il file di configurazione { $file } non è valido: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } non è una chiave che stepwise conosce
+config-wants-text = questo valore deve essere testo tra virgolette (chiave = "valore")
+config-quote = un valore di testo va tra virgolette (chiave = "valore")
 # File del token e token dato come testo; { $from } dice dove è stato indicato
 err-from-config-token = il file di configurazione
 err-from-config-token-file = token_file nel file di configurazione

@@ -961,6 +961,9 @@ err-config-folder = het configuratiebestand { $file } is een map, geen bestand. 
 err-config-unreadable = kan het configuratiebestand { $file } niet lezen: { $kind }. Maak het leesbaar voor uzelf
 err-config-invalid-at = het configuratiebestand { $file } is ongeldig op regel { $line }, kolom { $column }: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = het configuratiebestand { $file } is ongeldig: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } is geen sleutel die stepwise kent
+config-wants-text = deze waarde moet tekst tussen aanhalingstekens zijn (sleutel = "waarde")
+config-quote = een tekstwaarde staat tussen aanhalingstekens (sleutel = "waarde")
 # Een tokenbestand en een token als tekst; { $from } zegt waar het werd opgegeven
 err-from-config-token = het configuratiebestand
 err-from-config-token-file = token_file in het configuratiebestand

@@ -976,6 +976,9 @@ err-config-folder = o arquivo de configuração { $file } é uma pasta, não um 
 err-config-unreadable = não foi possível ler o arquivo de configuração { $file }: { $kind }. Torne-o legível para o seu usuário
 err-config-invalid-at = o arquivo de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = o arquivo de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } não é uma chave que o stepwise conheça
+config-wants-text = este valor deve ser texto entre aspas (chave = "valor")
+config-quote = um valor de texto vai entre aspas (chave = "valor")
 # Arquivo de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o arquivo de configuração
 err-from-config-token-file = token_file do arquivo de configuração

@@ -952,6 +952,9 @@ err-config-folder = o ficheiro de configuração { $file } é uma pasta, não um
 err-config-unreadable = não foi possível ler o ficheiro de configuração { $file }: { $kind }. Torne-o legível para o seu utilizador
 err-config-invalid-at = o ficheiro de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-invalid = o ficheiro de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+config-unknown-key = { $key } não é uma chave que o stepwise conheça
+config-wants-text = este valor tem de ser texto entre aspas (chave = "valor")
+config-quote = um valor de texto vai entre aspas (chave = "valor")
 # Ficheiro de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o ficheiro de configuração
 err-from-config-token-file = token_file do ficheiro de configuração
