@@ -893,7 +893,7 @@ mod tests {
         let err = load_file_config(&default_at(&path))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown field `foo`"), "{err}");
+        assert!(err.contains("foo is no key stepwise knows"), "{err}");
         assert_eq!(err.matches("docs_base_url").count(), 1, "{err}");
         fs::write(&path, "api = \"http://127.0.0.1:1\"\n").unwrap();
         assert_eq!(
