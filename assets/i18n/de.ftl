@@ -131,6 +131,7 @@ demo-car-444444 = Nur Fahrzeugstatus: zwei Schritte
 start-subtitle = Schritte der Dienstaktivierung
 start-intro = carAssociationID des Kunden eingeben (aus dem Abo der vernetzten Dienste) und Enter drücken.
 start-refused = Nicht angenommen: { $chars }. Eine ID enthält nur Buchstaben, Ziffern, - und _.
+start-dropped-confirm = Ausgelassen: { $chars }. Nochmals Enter nimmt { $id } wie es ist (ein anderes Fahrzeug?); sonst korrigieren.
 start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
 start-not-an-id = carAssociationID eingeben: Buchstaben, Ziffern, - oder _.
 start-note-unsaved = Notiz nicht gespeichert: noch kein Bericht enthält sie (kein --report). Ein Fahrzeug öffnen und dort x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q drücken, um ohne sie zu beenden.

@@ -146,6 +146,7 @@ demo-car-444444 = Vehicle Status only: two steps
 start-subtitle = service activation steps
 start-intro = Type the customer's carAssociationID (from the connected-service subscription) and press Enter.
 start-refused = Not accepted: { $chars }. An id holds only letters, digits, - and _.
+start-dropped-confirm = Left out: { $chars }. Enter again takes { $id } as it stands (another vehicle?); correct it otherwise.
 start-too-long = An id has at most { $max } characters; the rest was left out.
 start-not-an-id = Type a carAssociationID: letters, digits, - or _.
 start-note-unsaved = Note not saved: no report holds it yet (no --report). Open a vehicle and press x there to write the report with it, or press q again to quit without it.

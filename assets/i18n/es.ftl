@@ -131,6 +131,7 @@ demo-car-444444 = Solo Estado del vehículo: dos pasos
 start-subtitle = pasos de activación del servicio
 start-intro = Escriba el carAssociationID del cliente (de la suscripción a los servicios conectados) y pulse Intro.
 start-refused = No aceptado: { $chars }. Un id solo lleva letras, cifras, - y _.
+start-dropped-confirm = Omitidos: { $chars }. Enter de nuevo toma { $id } tal cual (¿otro vehículo?); si no, corríjalo.
 start-too-long = Un id tiene como mucho { $max } caracteres; el resto se descartó.
 start-not-an-id = Escriba un carAssociationID: letras, cifras, - o _.
 start-note-unsaved = Nota sin guardar: ningún informe la contiene aún (no se indicó --report). Abra un vehículo y pulse «x» para escribir el informe con ella, o pulse de nuevo «q» para salir sin ella.

@@ -131,6 +131,7 @@ demo-car-444444 = État du véhicule seulement : deux étapes
 start-subtitle = étapes d'activation du service
 start-intro = Saisissez le carAssociationID du client (sur l'abonnement aux services connectés) puis Entrée.
 start-refused = Refusé : { $chars }. Un id ne contient que des lettres, des chiffres, - et _.
+start-dropped-confirm = Laissés de côté : { $chars }. Entrée à nouveau prend { $id } tel quel (un autre véhicule ?) ; sinon corrigez-le.
 start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
 start-not-an-id = Saisissez un carAssociationID : lettres, chiffres, - ou _.
 start-note-unsaved = Note non enregistrée : aucun rapport ne la contient encore (pas de --report). Ouvrez un véhicule et appuyez sur x pour écrire le rapport avec elle, ou appuyez encore sur q pour quitter sans elle.

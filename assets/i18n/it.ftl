@@ -131,6 +131,7 @@ demo-car-444444 = Solo Stato del veicolo: due passi
 start-subtitle = passi di attivazione del servizio
 start-intro = Digitare il carAssociationID del cliente (dall'abbonamento ai servizi connessi) e premere Invio.
 start-refused = Non accettato: { $chars }. Un id contiene solo lettere, cifre, - e _.
+start-dropped-confirm = Tralasciati: { $chars }. Invio di nuovo prende { $id } così com'è (un altro veicolo?); altrimenti correggerlo.
 start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scartato.
 start-not-an-id = Digitare un carAssociationID: lettere, cifre, - o _.
 start-note-unsaved = Nota non salvata: nessun rapporto la contiene ancora (nessun --report). Aprire un veicolo e premere x per scrivere il rapporto con la nota, oppure premere di nuovo q per uscire senza.

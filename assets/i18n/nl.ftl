@@ -131,6 +131,7 @@ demo-car-444444 = Alleen status van de auto: twee stappen
 start-subtitle = stappen voor dienstactivering
 start-intro = Typ de carAssociationID van de klant (uit het abonnement op de verbonden diensten) en druk op Enter.
 start-refused = Niet aanvaard: { $chars }. Een id bevat alleen letters, cijfers, - en _.
+start-dropped-confirm = Weggelaten: { $chars }. Nogmaals Enter neemt { $id } zoals het is (een ander voertuig?); verbeter het anders.
 start-too-long = Een id heeft hoogstens { $max } tekens; de rest is weggelaten.
 start-not-an-id = Typ een carAssociationID: letters, cijfers, - of _.
 start-note-unsaved = Notitie niet opgeslagen: nog geen rapport bevat haar (geen --report). Open een voertuig en druk daar op x om het rapport met de notitie te schrijven, of druk nogmaals op q om zonder te stoppen.

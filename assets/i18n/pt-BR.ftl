@@ -132,6 +132,7 @@ demo-car-444444 = Só Estado do veículo: dois passos
 start-subtitle = passos de ativação do serviço
 start-intro = Digite o carAssociationID do cliente (da assinatura dos serviços conectados) e pressione Enter.
 start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
+start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); senão, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Digite um carAssociationID: letras, dígitos, - ou _.
 start-note-unsaved = Nota não salva: nenhum relatório a contém ainda (nenhum --report). Abra um veículo e pressione x para gravar o relatório com ela, ou pressione q de novo para sair sem ela.

@@ -131,6 +131,7 @@ demo-car-444444 = Só Estado do veículo: dois passos
 start-subtitle = passos de ativação do serviço
 start-intro = Introduza o carAssociationID do cliente (da assinatura dos serviços conectados) e prima Enter.
 start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
+start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); caso contrário, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Introduza um carAssociationID: letras, dígitos, - ou _.
 start-note-unsaved = Nota não guardada: nenhum relatório a contém ainda (sem --report). Abra um veículo e prima x para escrever o relatório com ela, ou prima q de novo para sair sem ela.

@@ -134,6 +134,15 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
             tr!(lang, "start-refused", chars = shown.join(" "))
         }
         FieldNotice::TooLong(max) => tr!(lang, "start-too-long", max = num(*max)),
+        FieldNotice::Dropped { chars, id } => {
+            let shown: Vec<String> = chars.chars().map(visible).collect();
+            tr!(
+                lang,
+                "start-dropped-confirm",
+                chars = shown.join(" "),
+                id = id.clone()
+            )
+        }
         FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
         FieldNotice::Gateway(why) | FieldNotice::Session(why) | FieldNotice::Info(why) => {
             why.clone()

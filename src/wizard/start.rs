@@ -19,6 +19,9 @@ pub enum FieldNotice {
     Session(String),
     /// A word about the run, no fault (`demo --fresh`), already in words.
     Info(String),
+    /// Enter while characters were left out: said once more, with the id
+    /// as it stands, before a second Enter takes it.
+    Dropped { chars: String, id: String },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,12 +65,12 @@ impl StartField {
         self.notice.as_ref()
     }
 
-    /// Shows `words` under the field until the next keystroke changes it.
     /// Says something that is no fault: shown until the field changes.
     pub fn inform(&mut self, words: String) {
         self.notice = Some(FieldNotice::Info(words));
     }
 
+    /// Shows `words` under the field until the next keystroke changes it.
     pub fn say(&mut self, words: String) {
         self.notice = Some(FieldNotice::Session(words));
     }
@@ -138,6 +141,20 @@ impl StartField {
 
     pub fn refuse(&mut self) {
         self.notice = Some(FieldNotice::NotAnId);
+    }
+
+    /// Enter with characters left out ("x/y" stands as "xy", perhaps
+    /// another vehicle): held once, and the id as it stands is said; the
+    /// next Enter takes it. Says whether Enter was held.
+    pub fn hold_for_dropped(&mut self) -> bool {
+        let Some(FieldNotice::Refused(chars)) = &self.notice else {
+            return false;
+        };
+        self.notice = Some(FieldNotice::Dropped {
+            chars: chars.clone(),
+            id: self.input.trim().to_owned(),
+        });
+        true
     }
 }
 

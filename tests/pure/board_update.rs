@@ -1021,3 +1021,39 @@ fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
     assert!(screen.contains("asking again will not help"), "{screen}");
     assert!(!screen.contains("press r"), "{screen}");
 }
+
+/// An id typed with a character left out ("x/y" stands as "xy", perhaps
+/// another vehicle) is not taken at the first Enter, on the start screen and
+/// in the board's add field: the id as it stands is said, and a second
+/// Enter takes it.
+#[test]
+fn an_id_with_characters_left_out_is_taken_only_at_a_second_enter() {
+    use stepwise::wizard::start::FieldNotice;
+    let mut s = state(true);
+    stepwise::wizard::update::start(&mut s, None, t(0));
+    typed(&mut s, "x/y");
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "held once");
+    assert_eq!(
+        s.start_field().unwrap().notice(),
+        Some(&FieldNotice::Dropped {
+            chars: "/".into(),
+            id: "xy".into()
+        })
+    );
+    assert!(
+        !requests(&key(&mut s, KeyCode::Enter)).is_empty(),
+        "the second Enter opens xy"
+    );
+
+    let mut b = state(true);
+    start_board(&mut b, vec!["A1".into(), "B2".into()], t(0));
+    ch(&mut b, 'a');
+    typed(&mut b, "x/y");
+    assert!(key(&mut b, KeyCode::Enter).is_empty(), "held once");
+    assert!(!b.board().unwrap().contains("xy"));
+    assert!(
+        !requests(&key(&mut b, KeyCode::Enter)).is_empty(),
+        "added at the second"
+    );
+    assert!(b.board().unwrap().contains("xy"));
+}

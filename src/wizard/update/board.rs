@@ -163,9 +163,12 @@ pub(super) fn customer(state: &mut State) -> Vec<Effect> {
 /// first list is asked for.
 fn add_vehicle(state: &mut State, now: SystemTime) -> Vec<Effect> {
     let lang = lang(state);
-    let Some(field) = state.vehicles.adding() else {
+    let Some(field) = state.vehicles.adding_mut() else {
         return Vec::new();
     };
+    if field.hold_for_dropped() {
+        return Vec::new();
+    }
     let id = field.input().trim().to_owned();
     let duplicate = state.vehicles.contains(&id);
     let session = super::new_session(state, &id, now);

@@ -20,6 +20,9 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
             let Screen::Start(field) = &mut state.screen else {
                 return Vec::new();
             };
+            if field.hold_for_dropped() {
+                return Vec::new();
+            }
             let id = field.input().trim().to_owned();
             if is_id(&id) {
                 open(state, &id, now)
