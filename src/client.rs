@@ -233,6 +233,9 @@ pub enum GatewayError {
         proxy: String,
         from: &'static str,
         host: String,
+        /// It opened the tunnel, then it was closed during the TLS
+        /// handshake (the proxy, or what is behind it, cut it).
+        closed: bool,
     },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
@@ -948,7 +951,20 @@ impl Gateway {
                 return self.proxy_wants_password(proxy, String::new());
             }
             if cause.starts_with("tunnel error") {
-                return GatewayError::ProxyTunnel { proxy, from, host };
+                return GatewayError::ProxyTunnel {
+                    proxy,
+                    from,
+                    host,
+                    closed: false,
+                };
+            }
+            if cause.contains("tls handshake eof") {
+                return GatewayError::ProxyTunnel {
+                    proxy,
+                    from,
+                    host,
+                    closed: true,
+                };
             }
             return GatewayError::ProxyUnreachable {
                 proxy,

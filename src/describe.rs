@@ -207,9 +207,26 @@ fn connection_line(lang: Lang, error: &GatewayError) -> String {
                 detail = os_words(lang, detail)
             ),
         },
-        GatewayError::ProxyTunnel { proxy, from, host } => tr!(
+        GatewayError::ProxyTunnel {
+            proxy,
+            from,
+            host,
+            closed: false,
+        } => tr!(
             lang,
             "gw-proxy-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
+        ),
+        GatewayError::ProxyTunnel {
+            proxy,
+            from,
+            host,
+            closed: true,
+        } => tr!(
+            lang,
+            "gw-proxy-tunnel-closed",
             proxy = proxy.clone(),
             from = *from,
             host = host.clone()

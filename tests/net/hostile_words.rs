@@ -443,3 +443,44 @@ async fn an_issuer_serving_html_is_named_not_the_gateway() {
         "{line}"
     );
 }
+
+/// A proxy that answers CONNECT with 200 and then closes the tunnel: the
+/// connection to it worked and its variable is right, so not "cannot
+/// connect to the proxy ... check the proxy variable".
+#[tokio::test]
+async fn a_tunnel_closed_after_connect_is_named_the_proxy_s() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 2048];
+                let _ = socket.read(&mut head).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = socket.read(&mut head).await;
+            });
+        }
+    });
+    let mut options = options();
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
+    let client = Gateway::new(
+        "https://gateway.invalid",
+        "words-test-device".into(),
+        None,
+        options,
+    )
+    .unwrap();
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+        .await
+        .expect("the call ends by itself")
+        .expect_err("the call fails");
+    let line = words(&error);
+    assert!(
+        line.contains("opened a tunnel to gateway.invalid, then it was closed"),
+        "{line}"
+    );
+    assert!(!line.contains("cannot connect to the proxy"), "{line}");
+}
