@@ -285,6 +285,7 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     };
     match error {
         DecodeError::Empty => tr!(lang, "answer-empty"),
+        DecodeError::NotUtf8 => tr!(lang, "answer-not-utf8"),
         DecodeError::NotJson { line, column, cut } => {
             let (line, column) = (num(*line), num(*column));
             let at = if *cut {

@@ -158,6 +158,13 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
             return Err(tr!(lang, "cli-arg-cars-workbook", path = shown));
         }
         let text = stepwise::cars::decode(&bytes);
+        // A binary file decodes to control characters, not lines of ids.
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+        {
+            return Err(tr!(lang, "cli-arg-cars-not-text", path = shown));
+        }
         let from_file = stepwise::cars::parse(&text).map_err(|e| {
             tr!(
                 lang,

@@ -164,6 +164,9 @@ pub struct TruthStep {
 pub enum DecodeError {
     #[error("the answer is empty")]
     Empty,
+    /// Bytes that are no UTF-8 (Latin-1, say): JSON is UTF-8.
+    #[error("the answer is not UTF-8 text")]
+    NotUtf8,
     #[error("the answer is not JSON (line {line}, column {column})")]
     NotJson {
         line: usize,
@@ -305,6 +308,9 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
 fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
+    }
+    if std::str::from_utf8(body).is_err() {
+        return Err(DecodeError::NotUtf8);
     }
     serde_json::from_slice(body).map_err(|e| DecodeError::NotJson {
         line: e.line(),
@@ -479,6 +485,13 @@ mod tests {
                 .as_deref(),
             Some("5")
         );
+    }
+
+    /// Latin-1 bytes are named as no UTF-8, not as JSON that breaks off.
+    #[test]
+    fn a_latin_1_answer_is_no_utf_8() {
+        let latin1 = b"{\"a\": {\"name\": \"caf\xe9\", \"status\": \"todo\"}}";
+        assert_eq!(decode_list(latin1), Err(DecodeError::NotUtf8));
     }
 
     #[test]

@@ -335,3 +335,23 @@ fn a_vehicle_given_twice_is_asked_once_and_said() {
         "{stderr}"
     );
 }
+
+/// A binary file given as --cars is said to be no text, not listed as
+/// lines of mojibake ids.
+#[test]
+fn a_binary_ids_file_is_no_text() {
+    let home = TempDir::new().unwrap();
+    let path = home.path().join("ids.bin");
+    std::fs::write(
+        &path,
+        [
+            0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0x1b, b'[', b'2', b'J',
+        ],
+    )
+    .unwrap();
+    let shown = path.display().to_string();
+    let out = run(home.path(), &["steps", "--cars", &shown]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is not a text file"), "{err}");
+}
