@@ -924,6 +924,7 @@ cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die 
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
 scenario-unreadable = das Szenario { $path } ist nicht lesbar: { $error }
 scenario-not-json = das Szenario { $path } ist kein JSON eines Szenarios ({ $detail })
+scenario-cut = das Szenario { $path } endet, bevor sein JSON endet (Zeile { $line }, Spalte { $column }): die Datei ist abgeschnitten. Die Datei vervollständigen oder --scenario weglassen
 scenario-bad-id = das Szenario { $path }: die carAssociationID { $id } besteht nicht nur aus Buchstaben, Ziffern, - oder _
 scenario-id-twice = das Szenario { $path }: die carAssociationID { $id } kommt zweimal vor
 scenario-step-names = das Szenario { $path }: jeder Schritt von { $id } braucht einen Namen, jeden Namen nur einmal

@@ -932,6 +932,7 @@ cli-arg-internal-error = stepwise stopped after an internal error (its message i
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
 scenario-unreadable = cannot read the scenario { $path }: { $error }
 scenario-not-json = the scenario { $path } is not a scenario's JSON ({ $detail })
+scenario-cut = the scenario { $path } stops before its JSON ends (line { $line }, column { $column }): the file is cut short. Complete the file or leave out --scenario
 scenario-bad-id = the scenario { $path }: the carAssociationID { $id } is not made of letters, digits, - or _
 scenario-id-twice = the scenario { $path }: the carAssociationID { $id } appears twice
 scenario-step-names = the scenario { $path }: every step of { $id } needs a name, each name once

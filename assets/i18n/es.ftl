@@ -933,6 +933,7 @@ cli-arg-internal-error = stepwise se detuvo tras un error interno (el mensaje es
 cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario
 scenario-unreadable = no se puede leer el escenario { $path }: { $error }
 scenario-not-json = el escenario { $path } no es el JSON de un escenario ({ $detail })
+scenario-cut = el escenario { $path } termina antes de que acabe su JSON (línea { $line }, columna { $column }): el archivo está cortado. Complete el archivo u omita --scenario
 scenario-bad-id = el escenario { $path }: el carAssociationID { $id } no está hecho de letras, dígitos, - o _
 scenario-id-twice = el escenario { $path }: el carAssociationID { $id } aparece dos veces
 scenario-step-names = el escenario { $path }: cada paso de { $id } necesita un nombre, cada nombre una sola vez

@@ -930,6 +930,7 @@ cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son 
 cli-arg-scenario-bad = { $error }. Corrigez le fichier ou retirez --scenario
 scenario-unreadable = impossible de lire le scénario { $path } : { $error }
 scenario-not-json = le scénario { $path } n'est pas le JSON d'un scénario ({ $detail })
+scenario-cut = le scénario { $path } s'arrête avant la fin de son JSON (ligne { $line }, colonne { $column }) : le fichier est tronqué. Complétez le fichier ou omettez --scenario
 scenario-bad-id = le scénario { $path } : le carAssociationID { $id } n'est pas fait de lettres, chiffres, - ou _
 scenario-id-twice = le scénario { $path } : le carAssociationID { $id } apparaît deux fois
 scenario-step-names = le scénario { $path } : chaque étape de { $id } doit avoir un nom, chaque nom une seule fois

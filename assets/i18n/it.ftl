@@ -927,6 +927,7 @@ cli-arg-internal-error = stepwise si è fermato dopo un errore interno (il messa
 cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario
 scenario-unreadable = impossibile leggere lo scenario { $path }: { $error }
 scenario-not-json = lo scenario { $path } non è il JSON di uno scenario ({ $detail })
+scenario-cut = lo scenario { $path } si ferma prima della fine del suo JSON (riga { $line }, colonna { $column }): il file è troncato. Completare il file o togliere --scenario
 scenario-bad-id = lo scenario { $path }: il carAssociationID { $id } non è fatto di lettere, cifre, - o _
 scenario-id-twice = lo scenario { $path }: il carAssociationID { $id } compare due volte
 scenario-step-names = lo scenario { $path }: ogni passo di { $id } deve avere un nome, ciascun nome una sola volta

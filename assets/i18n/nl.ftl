@@ -924,6 +924,7 @@ cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding sta
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg
 scenario-unreadable = het scenario { $path } is niet leesbaar: { $error }
 scenario-not-json = het scenario { $path } is geen JSON van een scenario ({ $detail })
+scenario-cut = het scenario { $path } stopt voordat de JSON eindigt (regel { $line }, kolom { $column }): het bestand is afgebroken. Maak het bestand af of laat --scenario weg
 scenario-bad-id = het scenario { $path }: de carAssociationID { $id } bestaat niet uit letters, cijfers, - of _
 scenario-id-twice = het scenario { $path }: de carAssociationID { $id } komt twee keer voor
 scenario-step-names = het scenario { $path }: elke stap van { $id } heeft een naam nodig, elke naam één keer

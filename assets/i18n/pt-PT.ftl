@@ -915,6 +915,7 @@ cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto 
 cli-arg-scenario-bad = { $error }. Corrija o ficheiro ou retire --scenario
 scenario-unreadable = não foi possível ler o cenário { $path }: { $error }
 scenario-not-json = o cenário { $path } não é o JSON de um cenário ({ $detail })
+scenario-cut = o cenário { $path } para antes de o JSON terminar (linha { $line }, coluna { $column }): o ficheiro está cortado. Complete o ficheiro ou omita --scenario
 scenario-bad-id = o cenário { $path }: o carAssociationID { $id } não é feito de letras, algarismos, - ou _
 scenario-id-twice = o cenário { $path }: o carAssociationID { $id } aparece duas vezes
 scenario-step-names = o cenário { $path }: cada passo de { $id } precisa de um nome, cada nome uma só vez

@@ -97,8 +97,16 @@ impl Scenario {
     /// Parses and checks a scenario: unique ids and step names, steps kept in
     /// ascending order.
     pub fn parse(text: &str) -> Result<Self, ScenarioProblem> {
-        let mut scenario: Scenario = serde_json::from_str(text)
-            .map_err(|e| ScenarioProblem::NotJson(crate::steps::sanitize(&e.to_string())))?;
+        let mut scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+            if e.is_eof() {
+                ScenarioProblem::Cut {
+                    line: e.line(),
+                    column: e.column(),
+                }
+            } else {
+                ScenarioProblem::NotJson(crate::steps::sanitize(&e.to_string()))
+            }
+        })?;
         let mut ids = HashSet::new();
         for assoc in &mut scenario.associations {
             let id = &assoc.car_association_id;
@@ -158,6 +166,13 @@ impl ScenarioError {
                         path = path,
                         detail = detail.clone()
                     ),
+                    ScenarioProblem::Cut { line, column } => tr!(
+                        lang,
+                        "scenario-cut",
+                        path = path,
+                        line = crate::text::num(*line),
+                        column = crate::text::num(*column)
+                    ),
                     ScenarioProblem::BadId(id) => {
                         tr!(lang, "scenario-bad-id", path = path, id = id.clone())
                     }
@@ -178,6 +193,8 @@ impl ScenarioError {
 pub enum ScenarioProblem {
     /// Not JSON of a scenario: the parser's detail.
     NotJson(String),
+    /// The file stops before its JSON ends (line and column of the end).
+    Cut { line: usize, column: usize },
     /// A carAssociationID that is not letters, digits, `-` or `_`.
     BadId(String),
     /// A carAssociationID given twice.
@@ -189,6 +206,29 @@ pub enum ScenarioProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file cut short is named as cut, at its end, not with the
+    /// parser's "EOF while parsing a list".
+    #[test]
+    fn a_scenario_cut_short_is_named_so() {
+        let problem = Scenario::parse("{\"associations\": [").unwrap_err();
+        assert_eq!(
+            problem,
+            ScenarioProblem::Cut {
+                line: 1,
+                column: 18
+            }
+        );
+        let words = ScenarioError::Invalid {
+            path: "s.json".into(),
+            problem,
+        }
+        .words(crate::text::Lang::De);
+        assert!(
+            words.contains("abgeschnitten") && !words.contains("EOF"),
+            "{words}"
+        );
+    }
 
     #[test]
     fn built_in_scenario_has_the_documented_associations() {
