@@ -719,6 +719,19 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
         } else {
             words!("doctor-clock-behind", secs = secs)
         };
+        // Hours and days are said as such too (218592130 s reads as nothing).
+        let detail: Arg = if secs >= 3_600 {
+            let whole = by.as_secs();
+            Arg::each(move |lang| {
+                format!(
+                    "{} ({})",
+                    detail.render(lang),
+                    crate::text::duration(lang, whole)
+                )
+            })
+        } else {
+            detail.into()
+        };
         report.set_with(
             "clock",
             Mark::Warning,
