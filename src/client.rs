@@ -1233,6 +1233,16 @@ enum PortBytes {
     Silent,
 }
 
+/// After a TLS handshake the server broke off: what the port turns out to
+/// be (plain HTTP, another service, or a TLS server that closed it).
+pub async fn port_after_tls_eof(base: &Url) -> Option<PortFound> {
+    Some(match port_first_bytes(base).await? {
+        PortBytes::Http => PortFound::PlainHttp,
+        PortBytes::Other(said) => PortFound::NotHttp(said),
+        PortBytes::Tls | PortBytes::Silent => PortFound::TlsClosed,
+    })
+}
+
 /// Connects to the host and port of `base` without TLS, asks `GET /` in
 /// plain HTTP and reads the first bytes (at most 2 s): a TLS record, HTTP,
 /// something else, or nothing. `None` when no connection is made.

@@ -396,7 +396,7 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
 
 /// What answers at the address of `--api`, when it is not what `--api`
 /// says.
-fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> String {
+pub fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> String {
     use crate::client::PortFound;
     let base = base.to_owned();
     match found {

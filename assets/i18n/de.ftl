@@ -1190,6 +1190,7 @@ doctor-tls-wrong-host-names = { $issued }: ausgestellt f체r { $names }, nicht f�
 doctor-tls-wrong-host-names-fix = In --api einen Namen verwenden, f체r den das Zertifikat ausgestellt ist ({ $names }), oder das Zertifikat des Gateways f체r den verwendeten Namen ausstellen lassen
 doctor-tls-no-host-names = { $issued }: es nennt keinen Host (kein Subject Alternative Name; der Common Name allein wird nicht gelesen)
 doctor-tls-no-host-names-fix = Das Zertifikat des Gateways mit seinem Hostnamen als Subject Alternative Name neu ausstellen lassen; kein --api hilft hier
+doctor-tls-closed = der Server hat die Verbindung angenommen und w채hrend des TLS-Handshakes geschlossen: er spricht auf diesem Port vielleicht kein TLS oder lehnt diesen Client ab. Den Port in --api pr체fen
 doctor-tls-authority-as-server = { $issued }: Zertifikat einer Zertifizierungsstelle (CA:TRUE) als Serverzertifikat verwendet
 doctor-tls-authority-as-server-fix = Den Betreiber des Gateways bitten, ein von dieser Stelle signiertes Serverzertifikat zu verwenden; das Zertifikat der Stelle f체r --ca-file behalten
 doctor-tls-not-tls = die Gegenstelle spricht kein TLS

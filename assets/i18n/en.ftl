@@ -1198,6 +1198,7 @@ doctor-tls-wrong-host-names = { $issued }: made for { $names }, not for the host
 doctor-tls-wrong-host-names-fix = Use in --api a name the certificate was made for ({ $names }), or have the gateway's certificate made for the name you use
 doctor-tls-no-host-names = { $issued }: it names no host (no subject alternative name; a common name alone is not read)
 doctor-tls-no-host-names-fix = Have the gateway's certificate reissued with its host name as a subject alternative name; no --api can fix this
+doctor-tls-closed = the server took the connection, then closed it during the TLS handshake: it may not speak TLS on this port, or it refuses this client. Check the port in --api
 doctor-tls-authority-as-server = { $issued }: an authority's certificate (CA:TRUE) used as the server's own
 doctor-tls-authority-as-server-fix = Tell the gateway's operator to serve a server certificate signed by that authority; keep the authority's certificate for --ca-file
 doctor-tls-not-tls = what answered does not speak TLS

@@ -1205,6 +1205,7 @@ doctor-tls-wrong-host-names = { $issued }: hecho para { $names }, no para el nom
 doctor-tls-wrong-host-names-fix = Use en --api un nombre para el que se hizo el certificado ({ $names }), o pida un certificado de la pasarela para el nombre que usa
 doctor-tls-no-host-names = { $issued }: no nombra ningún host (sin nombre alternativo del sujeto; el nombre común solo no se lee)
 doctor-tls-no-host-names-fix = Haga reemitir el certificado de la pasarela con su nombre de host como nombre alternativo del sujeto; ningún --api lo arregla
+doctor-tls-closed = el servidor aceptó la conexión y la cerró durante la negociación TLS: quizá no habla TLS en este puerto, o rechaza este cliente. Revise el puerto de --api
 doctor-tls-authority-as-server = { $issued }: certificado de una autoridad (CA:TRUE) usado como el del servidor
 doctor-tls-authority-as-server-fix = Pida a quien gestiona la pasarela que use un certificado de servidor firmado por esa autoridad; guarde el certificado de la autoridad para --ca-file
 doctor-tls-not-tls = lo que respondió no habla TLS

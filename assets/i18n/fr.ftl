@@ -1202,6 +1202,7 @@ doctor-tls-wrong-host-names = { $issued } : fait pour { $names }, pas pour le n
 doctor-tls-wrong-host-names-fix = Mettez dans --api un nom pour lequel le certificat a été fait ({ $names }), ou faites faire le certificat de la passerelle pour le nom que vous utilisez
 doctor-tls-no-host-names = { $issued } : il ne nomme aucun hôte (pas de nom alternatif du sujet ; le seul nom commun n'est pas lu)
 doctor-tls-no-host-names-fix = Faites réémettre le certificat de la passerelle avec son nom d'hôte comme nom alternatif du sujet ; aucun --api n'y remédie
+doctor-tls-closed = le serveur a pris la connexion, puis l'a fermée pendant la négociation TLS : il ne parle peut-être pas TLS sur ce port, ou il refuse ce client. Vérifiez le port de --api
 doctor-tls-authority-as-server = { $issued } : certificat d'autorité (CA:TRUE) utilisé comme certificat du serveur
 doctor-tls-authority-as-server-fix = Demandez à l'exploitant de la passerelle de servir un certificat de serveur signé par cette autorité ; gardez le certificat de l'autorité pour --ca-file
 doctor-tls-not-tls = ce qui a répondu ne parle pas TLS

@@ -1199,6 +1199,7 @@ doctor-tls-wrong-host-names = { $issued }: emesso per { $names }, non per il nom
 doctor-tls-wrong-host-names-fix = Usare in --api un nome per cui è stato emesso il certificato ({ $names }), oppure far emettere il certificato del gateway per il nome usato
 doctor-tls-no-host-names = { $issued }: non nomina alcun host (nessun nome alternativo del soggetto; il solo common name non viene letto)
 doctor-tls-no-host-names-fix = Far riemettere il certificato del gateway con il suo nome host come nome alternativo del soggetto; nessun --api lo risolve
+doctor-tls-closed = il server ha accettato la connessione, poi l'ha chiusa durante l'handshake TLS: forse non parla TLS su questa porta, o rifiuta questo client. Verificare la porta in --api
 doctor-tls-authority-as-server = { $issued }: certificato di un'autorità (CA:TRUE) usato come certificato del server
 doctor-tls-authority-as-server-fix = Chiedere a chi gestisce il gateway di usare un certificato server firmato da quell'autorità; tenere il certificato dell'autorità per --ca-file
 doctor-tls-not-tls = chi ha risposto non parla TLS

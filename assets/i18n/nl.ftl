@@ -1193,6 +1193,7 @@ doctor-tls-wrong-host-names = { $issued }: gemaakt voor { $names }, niet voor de
 doctor-tls-wrong-host-names-fix = Gebruik in --api een naam waarvoor het certificaat gemaakt is ({ $names }), of laat het certificaat van de gateway maken voor de naam die u gebruikt
 doctor-tls-no-host-names = { $issued }: het noemt geen host (geen subject alternative name; alleen een common name wordt niet gelezen)
 doctor-tls-no-host-names-fix = Laat het certificaat van de gateway opnieuw uitgeven met zijn hostnaam als subject alternative name; geen --api lost dit op
+doctor-tls-closed = de server nam de verbinding aan en sloot die tijdens de TLS-handshake: misschien spreekt hij op deze poort geen TLS, of weigert hij deze client. Controleer de poort in --api
 doctor-tls-authority-as-server = { $issued }: certificaat van een autoriteit (CA:TRUE) gebruikt als servercertificaat
 doctor-tls-authority-as-server-fix = Vraag de beheerder van de gateway een servercertificaat te gebruiken dat door die autoriteit is ondertekend; bewaar het certificaat van de autoriteit voor --ca-file
 doctor-tls-not-tls = wat antwoordde spreekt geen TLS

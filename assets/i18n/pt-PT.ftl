@@ -1181,6 +1181,7 @@ doctor-tls-wrong-host-names = { $issued }: feito para { $names }, não para o no
 doctor-tls-wrong-host-names-fix = Use em --api um nome para o qual o certificado foi feito ({ $names }), ou peça um certificado do gateway para o nome que utiliza
 doctor-tls-no-host-names = { $issued }: não nomeia nenhum anfitrião (sem nome alternativo do titular; só o nome comum não é lido)
 doctor-tls-no-host-names-fix = Peça a reemissão do certificado do gateway com o nome do anfitrião como nome alternativo do titular; nenhum --api resolve isto
+doctor-tls-closed = o servidor aceitou a ligação e fechou-a durante o handshake TLS: talvez não fale TLS nesta porta, ou recuse este cliente. Verifique a porta em --api
 doctor-tls-authority-as-server = { $issued }: certificado de uma autoridade (CA:TRUE) usado como o do servidor
 doctor-tls-authority-as-server-fix = Peça a quem opera o gateway para usar um certificado de servidor assinado por essa autoridade; guarde o certificado da autoridade para --ca-file
 doctor-tls-not-tls = o que respondeu não fala TLS

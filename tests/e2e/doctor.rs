@@ -1100,6 +1100,36 @@ fn a_refresh_that_answers_another_steps_id_fails() {
     );
 }
 
+/// https:// to a plain HTTP server that drops a TLS hello without a word:
+/// doctor says the port speaks plain HTTP, not the TLS library's "tls
+/// handshake eof" with advice on --ca-file and client certificates.
+#[test]
+fn doctor_names_plain_http_behind_https() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut first = [0u8; 1024];
+            let n = stream.read(&mut first).unwrap_or(0);
+            if first[..n].starts_with(b"GET") {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            }
+        }
+    });
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &format!("https://{addr}")]));
+    let tls = line(&text, "TLS");
+    assert!(
+        tls.starts_with("✗ failed") && tls.contains("speaks plain HTTP, not TLS"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("tls handshake eof") && !text.contains("--ca-file"),
+        "{text}"
+    );
+}
+
 /// A redirect that goes round in a loop on the gateway's own host is no
 /// "did not answer": the gateway answered at once, and doctor says what.
 #[test]
