@@ -70,15 +70,16 @@ pub(super) async fn checks(
     let broke_off = checked.as_ref().is_some_and(|c| {
         matches!(&c.tls_problem, Some(TlsProblem::Other(said)) if said.contains("tls handshake eof"))
     });
-    if proxy.is_none() && broke_off {
-        if let Some(found) = crate::client::port_after_tls_eof(url).await {
-            let base = url.to_string();
-            let detail: Arg = match found {
-                crate::client::PortFound::TlsClosed => words!("doctor-tls-closed").into(),
-                found => Arg::each(move |lang| crate::describe::port_line(lang, &base, &found)),
-            };
-            report.set("tls", Mark::Failed, detail);
-        }
+    if proxy.is_none()
+        && broke_off
+        && let Some(found) = crate::client::port_after_tls_eof(url).await
+    {
+        let base = url.to_string();
+        let detail: Arg = match found {
+            crate::client::PortFound::TlsClosed => words!("doctor-tls-closed").into(),
+            found => Arg::each(move |lang| crate::describe::port_line(lang, &base, &found)),
+        };
+        report.set("tls", Mark::Failed, detail);
     }
     checked
 }
