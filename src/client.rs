@@ -888,22 +888,29 @@ impl Gateway {
             Err(e) => Err(e),
         };
         match outcome {
-            Err(e) if self.proxy.is_none() => Err(self.look_at_port(e).await),
-            other => other,
+            Err(e) => Err(self.look_at_port(e).await),
+            ok => ok,
         }
     }
 
     /// A failure that the port's first bytes explain better: a "TLS"
     /// answer to http:// that is no TLS, a TLS handshake that a plain HTTP
     /// server or another service broke off, or one that never came.
-    async fn look_at_port(&self, error: GatewayError) -> GatewayError {
+    pub(crate) async fn look_at_port(&self, error: GatewayError) -> GatewayError {
         let https = self.base.scheme() == "https";
+        if self.proxy.is_some() {
+            return error;
+        }
         let suspect = match &error {
             GatewayError::WantsTls { .. } => true,
             GatewayError::Unreachable { detail, .. } => {
                 https && detail.contains("tls handshake eof")
             }
             GatewayError::ConnectTimedOut { .. } => https,
+            // Bytes before any request (a banner), or no HTTP at all.
+            GatewayError::Transport(detail) => {
+                detail.contains("unexpected message") || detail.contains("invalid HTTP")
+            }
             _ => false,
         };
         if !suspect {
@@ -921,6 +928,8 @@ impl Gateway {
             (GatewayError::ConnectTimedOut { .. }, _) => return error,
             (_, PortBytes::Http) if https => PortFound::PlainHttp,
             (_, PortBytes::Other(said)) => PortFound::NotHttp(said),
+            // `GET /` is HTTP there, this call's answer was not: no TLS either.
+            (GatewayError::WantsTls { .. }, PortBytes::Http) => PortFound::NotHttp(String::new()),
             (_, PortBytes::Tls | PortBytes::Http) => return error,
             (_, PortBytes::Silent) if https => PortFound::TlsClosed,
             (_, PortBytes::Silent) => return error,

@@ -401,6 +401,9 @@ pub fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> St
     let base = base.to_owned();
     match found {
         PortFound::PlainHttp => tr!(lang, "gw-port-plain-http", base = base),
+        PortFound::NotHttp(said) if said.is_empty() => {
+            tr!(lang, "gw-port-not-http-here", base = base)
+        }
         PortFound::NotHttp(said) => tr!(lang, "gw-port-not-http", base = base, said = said.clone()),
         PortFound::TlsClosed => tr!(lang, "gw-port-tls-closed", base = base),
         PortFound::TlsSilent(after) => tr!(

@@ -471,6 +471,7 @@ gw-401-login = HTTP 401: the gateway refused the token of the login kept by `ste
 gw-wants-tls = the server at { $base } speaks TLS, but --api says http://. Use https:// in --api
 gw-port-plain-http = the server at { $base } speaks plain HTTP, not TLS: --api says https://. Use http:// in --api, or the port where it serves HTTPS
 gw-port-not-http = the server at { $base } speaks neither HTTP nor TLS (it began "{ $said }"): the port in --api is another service's. Check the port
+gw-port-not-http-here = the server at { $base } answered this request with something that is neither HTTP nor TLS: a broken server, or not the gateway. Check --api
 gw-port-tls-closed = the server at { $base } took the connection, then closed it during the TLS handshake: it may not speak TLS on this port, or it refuses this client. Check the port in --api; `stepwise doctor` says more
 gw-port-tls-silent = the server at { $base } took the connection but gave no TLS handshake within { $secs } s: the port may not speak TLS, or the server is hung. Check the port in --api; if it is right, tell the gateway's operator
 gw-redirects = the gateway at { $base } sends redirects in a loop, or too many of them. Check --api (the address may have moved); if it is right, tell the gateway's operator

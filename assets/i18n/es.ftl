@@ -420,6 +420,7 @@ gw-redirects = la pasarela en { $base } redirige en bucle, o demasiadas veces. R
 gw-wants-tls = el servidor en { $base } habla TLS, pero --api dice http://. Use https:// en --api
 gw-port-plain-http = el servidor en { $base } habla HTTP simple, no TLS, pero --api dice https://. Use http:// en --api, o el puerto donde sirve HTTPS
 gw-port-not-http = el servidor en { $base } no habla ni HTTP ni TLS (empezó con «{ $said }»): el puerto de --api es de otro servicio. Revise el puerto
+gw-port-not-http-here = el servidor en { $base } respondió a esta petición con algo que no es ni HTTP ni TLS: un servidor averiado, o no es la pasarela. Revise --api
 gw-port-tls-closed = el servidor en { $base } aceptó la conexión y la cerró durante la negociación TLS: quizá no habla TLS en este puerto, o rechaza este cliente. Revise el puerto de --api; `stepwise doctor` dice más
 gw-port-tls-silent = el servidor en { $base } aceptó la conexión pero no hizo ninguna negociación TLS en { $secs } s: quizá el puerto no habla TLS, o el servidor está colgado. Revise el puerto de --api; si es correcto, avise a quien gestiona la pasarela
 gw-401-login = HTTP 401: la pasarela rechazó el token de la sesión guardada por `stepwise login`. Vuelva a iniciar sesión con `stepwise login`; en una pasarela de token fijo, guarde el actual con `stepwise login --with-token`

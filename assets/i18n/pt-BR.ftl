@@ -424,6 +424,7 @@ gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. 
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
 gw-port-plain-http = o servidor em { $base } fala HTTP simples, não TLS, mas --api diz https://. Use http:// em --api, ou a porta onde ele serve HTTPS
 gw-port-not-http = o servidor em { $base } não fala HTTP nem TLS (começou com "{ $said }"): a porta em --api é de outro serviço. Confira a porta
+gw-port-not-http-here = o servidor em { $base } respondeu a esta requisição com algo que não é HTTP nem TLS: um servidor com defeito, ou não é o gateway. Confira --api
 gw-port-tls-closed = o servidor em { $base } aceitou a conexão e a fechou durante o handshake TLS: talvez não fale TLS nesta porta, ou recuse este cliente. Confira a porta em --api; `stepwise doctor` diz mais
 gw-port-tls-silent = o servidor em { $base } aceitou a conexão mas não fez handshake TLS em { $secs } s: talvez a porta não fale TLS, ou o servidor travou. Confira a porta em --api; se estiver certa, avise quem administra o gateway
 gw-401-login = HTTP 401: o gateway recusou o token do login guardado por `stepwise login`. Entre de novo com `stepwise login`; num gateway de token fixo, guarde o atual com `stepwise login --with-token`

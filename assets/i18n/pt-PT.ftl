@@ -412,6 +412,7 @@ gw-401-login = HTTP 401: o gateway recusou o token da sessão guardada por `step
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
 gw-port-plain-http = o servidor em { $base } fala HTTP simples, não TLS, mas --api diz https://. Use http:// em --api, ou a porta onde serve HTTPS
 gw-port-not-http = o servidor em { $base } não fala HTTP nem TLS (começou com "{ $said }"): a porta em --api é de outro serviço. Verifique a porta
+gw-port-not-http-here = o servidor em { $base } respondeu a este pedido com algo que não é HTTP nem TLS: um servidor avariado, ou não é o gateway. Verifique --api
 gw-port-tls-closed = o servidor em { $base } aceitou a ligação e fechou-a durante o handshake TLS: talvez não fale TLS nesta porta, ou recuse este cliente. Verifique a porta em --api; `stepwise doctor` diz mais
 gw-port-tls-silent = o servidor em { $base } aceitou a ligação mas não fez handshake TLS em { $secs } s: talvez a porta não fale TLS, ou o servidor bloqueou. Verifique a porta em --api; se estiver certa, avise quem gere o gateway
 gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Verifique --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway

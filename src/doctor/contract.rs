@@ -86,7 +86,11 @@ impl<'a> Caller<'a> {
         let call = Call::get(path, query).accept(accept);
         let limit = self.budget.limit();
         let exchange = async {
-            let sent = self.gateway.send(&call).await?;
+            let sent = match self.gateway.send(&call).await {
+                Ok(sent) => sent,
+                // What answers at the port, when it is not what --api says.
+                Err(e) => return Err(self.gateway.look_at_port(e).await),
+            };
             let status = sent.status();
             let headers = sent.headers().clone();
             let body = if read_body {

@@ -1130,6 +1130,29 @@ fn doctor_names_plain_http_behind_https() {
     );
 }
 
+/// http:// to another service's port (an SSH banner): doctor says so, as
+/// steps does, never "the server speaks TLS, use https://".
+#[test]
+fn doctor_names_another_service_not_tls() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n");
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+        }
+    });
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &format!("http://{addr}")]));
+    assert!(text.contains("speaks neither HTTP nor TLS"), "{text}");
+    assert!(
+        !text.contains("speaks TLS") && !text.contains("https://"),
+        "{text}"
+    );
+}
+
 /// A redirect that goes round in a loop on the gateway's own host is no
 /// "did not answer": the gateway answered at once, and doctor says what.
 #[test]
