@@ -869,7 +869,14 @@ impl Gateway {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                _ => return judged,
+                // The last failure, after any retries: what answers at the
+                // port may say more (one look, not one per attempt).
+                _ => {
+                    return match judged {
+                        Err(e) => Err(self.look_at_port(e).await),
+                        ok => ok,
+                    };
+                }
             }
         }
     }
@@ -883,14 +890,7 @@ impl Gateway {
     }
 
     async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {
-        let outcome = match self.send(call).await {
-            Ok(sent) => sent.body(self).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Err(e) => Err(self.look_at_port(e).await),
-            ok => ok,
-        }
+        self.send(call).await?.body(self).await
     }
 
     /// A failure that the port's first bytes explain better: a "TLS"
@@ -902,14 +902,21 @@ impl Gateway {
             return error;
         }
         let suspect = match &error {
-            GatewayError::WantsTls { .. } => true,
+            // An answer that is no HTTP: TLS (a record), or another service?
+            GatewayError::Port {
+                found: PortFound::NotHttp(said),
+                ..
+            } => said.is_empty(),
             GatewayError::Unreachable { detail, .. } => {
                 https && detail.contains("tls handshake eof")
             }
             GatewayError::ConnectTimedOut { .. } => https,
-            // Bytes before any request (a banner), or no HTTP at all.
+            // Bytes before any request (a banner), no HTTP at all, or a
+            // connection cut (a TLS server given a plain request may).
             GatewayError::Transport(detail) => {
-                detail.contains("unexpected message") || detail.contains("invalid HTTP")
+                detail.contains("unexpected message")
+                    || detail.contains("invalid HTTP")
+                    || (!https && detail.contains("os error"))
             }
             _ => false,
         };
@@ -921,15 +928,14 @@ impl Gateway {
         };
         let base = self.base.to_string();
         let found = match (&error, first) {
-            (_, PortBytes::Tls) if !https => return error,
+            // A TLS record to a plain request: https:// is what it wants.
+            (_, PortBytes::Tls) if !https => return GatewayError::WantsTls { base },
             (GatewayError::ConnectTimedOut { after, .. }, PortBytes::Silent) => {
                 PortFound::TlsSilent(*after)
             }
             (GatewayError::ConnectTimedOut { .. }, _) => return error,
             (_, PortBytes::Http) if https => PortFound::PlainHttp,
             (_, PortBytes::Other(said)) => PortFound::NotHttp(said),
-            // `GET /` is HTTP there, this call's answer was not: no TLS either.
-            (GatewayError::WantsTls { .. }, PortBytes::Http) => PortFound::NotHttp(String::new()),
             (_, PortBytes::Tls | PortBytes::Http) => return error,
             (_, PortBytes::Silent) if https => PortFound::TlsClosed,
             (_, PortBytes::Silent) => return error,
@@ -997,8 +1003,13 @@ impl Gateway {
         } else if error.is_redirect() {
             GatewayError::Redirects { base }
         } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
-            // What came back starts like a TLS record, not like HTTP.
-            GatewayError::WantsTls { base }
+            // What came back is no HTTP: a TLS record (the port wants
+            // https://), or another protocol. The port's first bytes say
+            // which (see `look_at_port`); this is what is known without.
+            GatewayError::Port {
+                base,
+                found: PortFound::NotHttp(String::new()),
+            }
         } else if error.is_connect() {
             // The resolver's own words differ by system ("failed to lookup
             // address information", "No such host is known"): the chain's

@@ -160,18 +160,18 @@ async fn dns_check(
             Some(found)
         }
         Some(Err(e)) => {
+            // The resolver's words ("failed to lookup address information")
+            // in the reader's language.
+            let said = e.to_string();
+            let error = Arg::each(move |lang| crate::describe::os_words(lang, &said));
             let detail = if via_proxy {
                 words!(
                     "doctor-dns-failed-proxy",
                     host = host.to_owned(),
-                    error = e.to_string()
+                    error = error
                 )
             } else {
-                words!(
-                    "doctor-dns-failed",
-                    host = host.to_owned(),
-                    error = e.to_string()
-                )
+                words!("doctor-dns-failed", host = host.to_owned(), error = error)
             };
             report.set_with("dns", Mark::Failed, detail, Some(words!("doctor-dns-fix")));
             None

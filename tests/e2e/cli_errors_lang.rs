@@ -485,6 +485,45 @@ fn a_folder_as_a_certificate_file_is_said_in_the_chosen_language() {
     }
 }
 
+/// A proxy whose name no DNS knows: the resolver's English is said in the
+/// chosen language, by steps and by doctor.
+#[test]
+fn a_proxy_name_no_dns_knows_is_said_in_the_chosen_language() {
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "--lang",
+        "de",
+        "steps",
+        "--car",
+        "987654",
+        "--api",
+        "https://127.0.0.1:9",
+    ];
+    let out = stepwise(home.path())
+        .env("HTTPS_PROXY", "http://nonexist.invalid:3128")
+        .args(args)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("der Name ist dem DNS dieses Rechners unbekannt"),
+        "{err}"
+    );
+    assert!(!err.contains("failed to lookup"), "{err}");
+    let doctor = ["--lang", "de", "doctor", "--api", "https://127.0.0.1:9"];
+    let out = stepwise(home.path())
+        .env("HTTPS_PROXY", "http://nonexist.invalid:3128")
+        .args(doctor)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("der Name ist dem DNS dieses Rechners unbekannt"),
+        "{report}"
+    );
+    assert!(!report.contains("failed to lookup"), "{report}");
+}
+
 /// English words of clap's own error frame and usage line.
 const CLAP_ENGLISH: &[&str] = &[
     "error",

@@ -1172,3 +1172,43 @@ where
     });
     addr
 }
+
+/// http:// to a TLS server that answers a plain request with an alert and
+/// ends the connection: named as TLS (use https://), not "the other side
+/// cut the connection, retry, check the network".
+#[tokio::test]
+async fn a_tls_server_that_cuts_a_plain_request_is_named_tls() {
+    let tls = raw(|mut stream| async move {
+        let mut buf = [0u8; 2048];
+        let _ = stream.read(&mut buf).await;
+        // A TLS alert record (handshake failure), then a reset.
+        let _ = stream
+            .write_all(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28])
+            .await;
+        drop(stream);
+    })
+    .await;
+    let error = list_from(&format!("http://{tls}")).await.unwrap_err();
+    assert!(matches!(error, GatewayError::WantsTls { .. }), "{error:?}");
+}
+
+/// A server that answers plain HTTP at `/` but no HTTP on the steps path is
+/// no "TLS server": the answer is named as neither HTTP nor TLS.
+#[tokio::test]
+async fn no_http_on_the_steps_path_is_not_called_tls() {
+    let odd = raw(|mut stream| async move {
+        let mut buf = [0u8; 2048];
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        let answer: &[u8] = if buf[..n].starts_with(b"GET / ") {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        } else {
+            b"NOT HTTP AT ALL\r\n\r\n"
+        };
+        let _ = stream.write_all(answer).await;
+    })
+    .await;
+    let error = list_from(&format!("http://{odd}")).await.unwrap_err();
+    let line = words(&error);
+    assert!(line.contains("neither HTTP nor TLS"), "{line}");
+    assert!(!line.contains("speaks TLS"), "{line}");
+}
