@@ -182,6 +182,23 @@ pub async fn run(
         target: String::new(),
         checks: vec![config],
     };
+    // The embedded simulator keeps its state in the data folder: one that
+    // cannot be made fails every command, so it fails here too.
+    if settings.api.is_none()
+        && let Some(dir) = settings.data_dir.as_deref()
+        && let Err(e) = crate::files::private_dir(dir)
+    {
+        let error = crate::client::GatewayError::DemoState {
+            folder: dir.display().to_string(),
+            detail: e.to_string(),
+        };
+        report.set(
+            "gateway",
+            Mark::Failed,
+            Arg::each(|lang| crate::describe::gateway_error(lang, &error)),
+        );
+        return report.finish(&words!("doctor-skip-no-gateway"));
+    }
     let (embedded, base, net) = match &settings.api {
         Some(api) => (None, api.clone(), settings.net.clone()),
         None => match crate::sim::spawn(crate::sim::Scenario::built_in(), None).await {

@@ -921,6 +921,14 @@ fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
         "{err}"
     );
     assert!(!err.contains("507") && !err.contains("os error"), "{err}");
+    // doctor fails it too, rather than all ✓.
+    let out = stepwise(home.path()).args(["doctor"]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("a file is in the way where a folder must be"),
+        "{report}"
+    );
 }
 
 /// serve's start-up failures are in the chosen language, not the system's
