@@ -810,7 +810,7 @@ help-cli-stepwise-long =
     Ist kein Gateway eingestellt (--api, STEPWISE_API oder die Konfigurationsdatei), arbeiten der Assistent und die Befehle steps/next mit dem eingebauten Simulator.
 help-cli-stepwise-after = Exit-Codes von steps/next: 0 kein gelieferter Schritt ist offen (todo), 3 ein gelieferter Schritt ist offen, 1 Fehler, 2 falscher Aufruf. Ein Befehl lehnt eine globale Option ab, die er nicht nutzt.
 help-cli-stepwise-api = Basis-URL des Schritte-Gateways, z. B. http://127.0.0.1:8080 (ohne Benutzername oder Passwort)
-help-cli-stepwise-car = Zu öffnende carAssociationID (Buchstaben, Ziffern, - und _); mehrfach angeben für eine Übersicht mehrerer Fahrzeuge
+help-cli-stepwise-car = Zu öffnende carAssociationID (Buchstaben, Ziffern, - und _); mehrfach angeben für eine Übersicht mehrerer Fahrzeuge (doctor nimmt eine)
 help-cli-stepwise-cars = Datei mit carAssociationIDs: eine pro Zeile (# leitet einen Kommentar ein) oder eine CSV-Datei mit der ID in der ersten Spalte
 help-cli-stepwise-concurrency = Gleichzeitige Anfragen an das Gateway, für die ganze Übersicht oder alle aus --cars
 help-cli-stepwise-token-file = Datei mit dem Bearer-Token des Gateways, allein in einer Zeile

@@ -818,7 +818,7 @@ help-cli-stepwise-long =
     With no gateway configured (--api, STEPWISE_API or the config file), the wizard and the steps/next commands use the embedded simulator.
 help-cli-stepwise-after = Exit codes of steps/next: 0 no returned step is todo, 3 a returned step is todo, 1 error, 2 bad usage. A subcommand refuses a global option it does not use.
 help-cli-stepwise-api = Base URL of the steps gateway, e.g. http://127.0.0.1:8080 (no user name or password in it)
-help-cli-stepwise-car = carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles
+help-cli-stepwise-car = carAssociationID to open (letters, digits, - and _); repeat it for a board of several vehicles (doctor takes one)
 help-cli-stepwise-cars = File of carAssociationIDs: one per line (# starts a comment), or a CSV whose first column is the id
 help-cli-stepwise-concurrency = Requests in flight at once to the gateway, for the whole board or all of --cars
 help-cli-stepwise-token-file = File holding the gateway's bearer token, alone on one line

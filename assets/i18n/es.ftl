@@ -816,7 +816,7 @@ help-cli-stepwise-long =
     Sin pasarela configurada (--api, STEPWISE_API o el archivo de configuración), el asistente y los comandos steps/next usan el simulador integrado.
 help-cli-stepwise-after = Códigos de salida de steps/next: 0 ningún paso devuelto está pendiente (todo), 3 un paso devuelto está pendiente, 1 error, 2 uso incorrecto. Un comando rechaza una opción global que no usa.
 help-cli-stepwise-api = URL base de la pasarela de pasos, p. ej. http://127.0.0.1:8080 (sin usuario ni contraseña)
-help-cli-stepwise-car = carAssociationID que abrir (letras, cifras, - y _); repítalo para un panel de varios vehículos
+help-cli-stepwise-car = carAssociationID que abrir (letras, cifras, - y _); repítalo para un panel de varios vehículos (doctor toma uno)
 help-cli-stepwise-cars = Archivo de carAssociationIDs: uno por línea (# inicia un comentario), o un CSV con el id en la primera columna
 help-cli-stepwise-concurrency = Peticiones simultáneas a la pasarela, para todo el panel o todo --cars
 help-cli-stepwise-token-file = Archivo con el token (bearer) de la pasarela, solo en una línea

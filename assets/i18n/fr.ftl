@@ -816,7 +816,7 @@ help-cli-stepwise-long =
     Sans passerelle configurée (--api, STEPWISE_API ou le fichier de configuration), l'assistant et les commandes steps/next utilisent le simulateur intégré.
 help-cli-stepwise-after = Codes de sortie de steps/next : 0 aucune étape renvoyée n'est à faire (todo), 3 une étape renvoyée est à faire, 1 erreur, 2 mauvaise utilisation. Une commande refuse une option globale qu'elle n'utilise pas.
 help-cli-stepwise-api = URL de base de la passerelle des étapes, par ex. http://127.0.0.1:8080 (sans nom d'utilisateur ni mot de passe)
-help-cli-stepwise-car = carAssociationID à ouvrir (lettres, chiffres, - et _) ; à répéter pour un tableau de plusieurs véhicules
+help-cli-stepwise-car = carAssociationID à ouvrir (lettres, chiffres, - et _) ; à répéter pour un tableau de plusieurs véhicules (doctor en prend un seul)
 help-cli-stepwise-cars = Fichier de carAssociationIDs : un par ligne (# commence un commentaire), ou un CSV dont la première colonne est l'id
 help-cli-stepwise-concurrency = Requêtes simultanées vers la passerelle, pour tout le tableau ou tout --cars
 help-cli-stepwise-token-file = Fichier contenant le jeton (bearer) de la passerelle, seul sur une ligne

@@ -813,7 +813,7 @@ help-cli-stepwise-long =
     Senza un gateway configurato (--api, STEPWISE_API o il file di configurazione), la procedura guidata e i comandi steps/next usano il simulatore integrato.
 help-cli-stepwise-after = Codici di uscita di steps/next: 0 nessun passo restituito è da fare (todo), 3 un passo restituito è da fare, 1 errore, 2 uso errato. Un comando rifiuta un'opzione globale che non usa.
 help-cli-stepwise-api = URL di base del gateway dei passi, ad es. http://127.0.0.1:8080 (senza nome utente né password)
-help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un pannello di più veicoli
+help-cli-stepwise-car = carAssociationID da aprire (lettere, cifre, - e _); ripeterlo per un pannello di più veicoli (doctor ne prende uno)
 help-cli-stepwise-cars = File di carAssociationID: uno per riga (# inizia un commento), oppure un CSV con l'id nella prima colonna
 help-cli-stepwise-concurrency = Richieste contemporanee al gateway, per tutto il pannello o tutto --cars
 help-cli-stepwise-token-file = File con il token (bearer) del gateway, da solo su una riga

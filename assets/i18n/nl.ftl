@@ -810,7 +810,7 @@ help-cli-stepwise-long =
     Zonder ingestelde gateway (--api, STEPWISE_API of het configuratiebestand) gebruiken de wizard en de commando's steps/next de ingebouwde simulator.
 help-cli-stepwise-after = Exitcodes van steps/next: 0 geen teruggegeven stap staat open (todo), 3 een teruggegeven stap staat open, 1 fout, 2 verkeerd gebruik. Een commando weigert een globale optie die het niet gebruikt.
 help-cli-stepwise-api = Basis-URL van de stappengateway, bijv. http://127.0.0.1:8080 (zonder gebruikersnaam of wachtwoord)
-help-cli-stepwise-car = Te openen carAssociationID (letters, cijfers, - en _); herhaal het voor een overzicht van meerdere voertuigen
+help-cli-stepwise-car = Te openen carAssociationID (letters, cijfers, - en _); herhaal het voor een overzicht van meerdere voertuigen (doctor neemt er één)
 help-cli-stepwise-cars = Bestand met carAssociationIDs: één per regel (# begint commentaar), of een CSV met de id in de eerste kolom
 help-cli-stepwise-concurrency = Gelijktijdige verzoeken aan de gateway, voor het hele overzicht of alle uit --cars
 help-cli-stepwise-token-file = Bestand met het bearer-token van de gateway, alleen op één regel

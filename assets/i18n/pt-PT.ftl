@@ -802,7 +802,7 @@ help-cli-stepwise-long =
     Sem gateway configurado (--api, STEPWISE_API ou o ficheiro de configuração), o assistente e os comandos steps/next usam o simulador embutido.
 help-cli-stepwise-after = Códigos de saída de steps/next: 0 nenhum passo retornado está pendente (todo), 3 um passo retornado está pendente, 1 erro, 2 uso incorreto. Um comando recusa uma opção global que não usa.
 help-cli-stepwise-api = URL base do gateway de passos, p. ex. http://127.0.0.1:8080 (sem nome de utilizador nem palavra-passe)
-help-cli-stepwise-car = carAssociationID a abrir (letras, dígitos, - e _); repita para um painel de vários veículos
+help-cli-stepwise-car = carAssociationID a abrir (letras, dígitos, - e _); repita para um painel de vários veículos (doctor usa um)
 help-cli-stepwise-cars = Ficheiro de carAssociationIDs: um por linha (# inicia um comentário), ou um CSV com o id na primeira coluna
 help-cli-stepwise-concurrency = Pedidos simultâneos ao gateway, para todo o painel ou todo o --cars
 help-cli-stepwise-token-file = Ficheiro com o token (bearer) do gateway, sozinho numa linha
