@@ -469,30 +469,15 @@ impl GatewayError {
     /// A rejection as the call it answers reads it: a 403 is another
     /// device's stepsID only on a call by stepsID, and a 409 "an earlier
     /// step is not done" only on the simulator's control calls.
-    fn for_call(self, call: &CallKind) -> Self {
-        match self {
-            GatewayError::Rejected {
-                status,
-                kind,
-                body,
-                retry_after,
-                proxy,
-            } => {
-                let kind = match kind {
-                    Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
-                    Rejection::Conflict if !call.control => Rejection::Other,
-                    kind => kind,
-                };
-                GatewayError::Rejected {
-                    status,
-                    kind,
-                    body,
-                    retry_after,
-                    proxy,
-                }
-            }
-            other => other,
+    fn for_call(mut self, call: &CallKind) -> Self {
+        if let GatewayError::Rejected { kind, .. } = &mut self {
+            *kind = match *kind {
+                Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
+                Rejection::Conflict if !call.control => Rejection::Other,
+                kind => kind,
+            };
         }
+        self
     }
 
     /// A 403: the stepsID belongs to another device, so the list must be asked
