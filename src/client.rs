@@ -102,6 +102,10 @@ pub enum Rejection {
     Forbidden,
     NotFound,
     Conflict,
+    /// A refusal (403, 409, another 4xx) of a call that asked for the
+    /// steps-cache reset: the reset is what was refused, so advice to
+    /// reset is no help.
+    ResetRefused,
     TooManyRequests,
     ServerFailure,
     Other,
@@ -237,6 +241,16 @@ pub enum GatewayError {
         /// handshake (the proxy, or what is behind it, cut it).
         closed: bool,
     },
+    /// What came back through the proxy for an http:// gateway is no HTTP,
+    /// or an empty 2xx: the proxy (or what is behind it) is broken, or the
+    /// variable names something that is no HTTP proxy.
+    ProxyGarbled {
+        proxy: String,
+        from: &'static str,
+        host: String,
+        /// An empty 2xx, rather than no HTTP at all.
+        empty: bool,
+    },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
     ProxyCredentialsRefused {
@@ -351,6 +365,10 @@ impl std::fmt::Display for GatewayError {
             GatewayError::ProxyTunnel { proxy, host, .. } => {
                 write!(f, "the proxy {proxy} refused a tunnel to {host}")
             }
+            GatewayError::ProxyGarbled { proxy, empty, .. } => {
+                let what = if *empty { "an empty answer" } else { "no HTTP" };
+                write!(f, "{what} through the proxy {proxy}")
+            }
             GatewayError::Unauthorized { sent } => match sent {
                 Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
                 None => f.write_str("HTTP 401: no token sent"),
@@ -406,6 +424,7 @@ impl GatewayError {
                 Rejection::BadRequest
                 | Rejection::Forbidden
                 | Rejection::Conflict
+                | Rejection::ResetRefused
                 | Rejection::Other => Recovery::Stop,
             },
             GatewayError::Unreachable { .. } | GatewayError::Transport(_) => {
@@ -446,9 +465,9 @@ impl GatewayError {
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
-            GatewayError::Proxy { .. } | GatewayError::ProxyCredentialsRefused { .. } => {
-                Recovery::Stop
-            }
+            GatewayError::Proxy { .. }
+            | GatewayError::ProxyCredentialsRefused { .. }
+            | GatewayError::ProxyGarbled { .. } => Recovery::Stop,
             // A proxy that is down may come back; a connect timeout has
             // already been waited for, and a refused tunnel is the proxy's
             // rule or the gateway being down behind it.
@@ -472,6 +491,14 @@ impl GatewayError {
     fn for_call(mut self, call: &CallKind) -> Self {
         if let GatewayError::Rejected { kind, .. } = &mut self {
             *kind = match *kind {
+                Rejection::WrongDevice
+                | Rejection::Forbidden
+                | Rejection::Conflict
+                | Rejection::Other
+                    if call.reset =>
+                {
+                    Rejection::ResetRefused
+                }
                 Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
                 Rejection::Conflict if !call.control => Rejection::Other,
                 kind => kind,
@@ -742,7 +769,7 @@ impl Gateway {
             (STATUS_PARAM, request.status.as_wire()),
         ];
         let body = self.call(Method::GET, LIST_PATH, &query).await?;
-        let list = wire::decode_list(&body).map_err(GatewayError::BadAnswer)?;
+        let list = wire::decode_list(&body).map_err(|e| self.bad_answer(e))?;
         match &request.lookup {
             wire::Lookup::StepsId(asked) => check_steps_id(list, asked),
             wire::Lookup::Car(_) => Ok(list),
@@ -754,7 +781,7 @@ impl Gateway {
         let body = self
             .call(Method::GET, NEXT_PATH, &[(STEPS_ID_PARAM, steps_id)])
             .await?;
-        wire::decode_next(&body).map_err(GatewayError::BadAnswer)
+        wire::decode_next(&body).map_err(|e| self.bad_answer(e))
     }
 
     /// Whether the gateway serves the customers' guidance pages
@@ -958,7 +985,13 @@ impl Gateway {
                     closed: false,
                 };
             }
-            if cause.contains("tls handshake eof") {
+            // No "tunnel error" in the chain of an https call: the tunnel
+            // was open and the TLS handshake through it broke off, whether
+            // as an end of file or a reset (which one is timing).
+            let after_tunnel = self.base.scheme() == "https"
+                && !error.is_timeout()
+                && !chain_has(error, "tunnel error");
+            if cause.contains("tls handshake eof") || after_tunnel {
                 return GatewayError::ProxyTunnel {
                     proxy,
                     from,
@@ -987,6 +1020,17 @@ impl Gateway {
             }
         } else if error.is_redirect() {
             GatewayError::Redirects { base }
+        } else if self.base.scheme() == "http"
+            && cause.contains("invalid HTTP version")
+            && let (Some(proxy), Some(from)) = (&self.proxy, self.proxy_from)
+        {
+            // No HTTP from the proxy itself (or passed on by it).
+            GatewayError::ProxyGarbled {
+                proxy: proxy.clone(),
+                from,
+                host: self.host(),
+                empty: false,
+            }
         } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
             // What came back is no HTTP: a TLS record (the port wants
             // https://), or another protocol. The port's first bytes say
@@ -1021,6 +1065,20 @@ impl Gateway {
                 status: 407,
                 said,
             }
+        }
+    }
+
+    /// A 2xx body that is no answer; an empty one through a proxy is named
+    /// with the proxy, which may have answered itself.
+    fn bad_answer(&self, why: DecodeError) -> GatewayError {
+        match (&self.proxy, self.proxy_from, &why) {
+            (Some(proxy), Some(from), DecodeError::Empty) => GatewayError::ProxyGarbled {
+                proxy: proxy.clone(),
+                from,
+                host: self.host(),
+                empty: true,
+            },
+            _ => GatewayError::BadAnswer(why),
         }
     }
 
@@ -1292,12 +1350,15 @@ struct CallKind {
     by_steps_id: bool,
     /// A simulator control call (`POST sim/…`).
     control: bool,
+    /// A list asked for with the steps-cache reset.
+    reset: bool,
 }
 
 fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
     CallKind {
         by_steps_id: query.iter().any(|(key, _)| *key == wire::STEPS_ID_PARAM),
         control: *method == Method::POST && path.starts_with("sim/"),
+        reset: query.contains(&(wire::RESET_PARAM, "true")),
     }
 }
 
@@ -1331,9 +1392,14 @@ fn header_seconds(
 /// Whether a connection failed in name resolution (a link of the chain
 /// says "dns error").
 fn failed_in_dns(error: &reqwest::Error) -> bool {
+    chain_has(error, "dns error")
+}
+
+/// Whether some error in the chain of `error` begins with `words`.
+fn chain_has(error: &reqwest::Error, words: &str) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
-        if e.to_string().starts_with("dns error") {
+        if e.to_string().starts_with(words) {
             return true;
         }
         source = e.source();

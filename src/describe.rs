@@ -64,6 +64,31 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::ProxyCredentialsRefused { proxy } => {
             tr!(lang, "gw-proxy-credentials-refused", proxy = proxy.clone())
         }
+        GatewayError::ProxyGarbled {
+            proxy,
+            from,
+            host,
+            empty,
+        } => {
+            let (proxy, from, host) = (proxy.clone(), *from, host.clone());
+            if *empty {
+                tr!(
+                    lang,
+                    "gw-proxy-empty",
+                    proxy = proxy,
+                    from = from,
+                    host = host
+                )
+            } else {
+                tr!(
+                    lang,
+                    "gw-proxy-garbled",
+                    proxy = proxy,
+                    from = from,
+                    host = host
+                )
+            }
+        }
         GatewayError::Refused {
             base,
             status,
@@ -574,6 +599,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Forbidden => tr!(lang, "gw-title-forbidden"),
             Rejection::NotFound => tr!(lang, "gw-title-not-found"),
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
+            Rejection::ResetRefused => tr!(lang, "gw-title-reset-refused"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
             Rejection::ServerFailure => tr!(lang, "gw-title-server-failure"),
             Rejection::Other => tr!(lang, "gw-title-failed"),
@@ -600,7 +626,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
         GatewayError::Proxy { .. }
         | GatewayError::ProxyTunnel { .. }
-        | GatewayError::ProxyCredentialsRefused { .. } => tr!(lang, "gw-title-proxy"),
+        | GatewayError::ProxyCredentialsRefused { .. }
+        | GatewayError::ProxyGarbled { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
@@ -654,6 +681,10 @@ fn rejected_line(
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
         Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
+        Rejection::ResetRefused => (
+            tr!(lang, "gw-reset-refused"),
+            tr!(lang, "gw-reset-refused-todo"),
+        ),
         Rejection::TooManyRequests => (
             tr!(lang, "gw-429"),
             match retry_after {
@@ -687,8 +718,16 @@ fn rejected_line(
         .code
         .and_then(explain_code)
         .map(|e| {
-            format!(
-                " {}",
+            // After a refused reset, the code's advice to reset is no help:
+            // its meaning alone.
+            let explained = if kind == Rejection::ResetRefused && e.reset_cures {
+                tr!(
+                    lang,
+                    "gw-app-code-meaning",
+                    code = e.code,
+                    meaning = e.meaning(lang)
+                )
+            } else {
                 tr!(
                     lang,
                     "gw-app-code",
@@ -696,7 +735,8 @@ fn rejected_line(
                     meaning = e.meaning(lang),
                     remedy = e.remedy(lang)
                 )
-            )
+            };
+            format!(" {explained}")
         })
         .unwrap_or_default();
     // The gateway's message that says what the words say already (the

@@ -398,7 +398,10 @@ gw-5xx-todo-after = In { $secs } s erneut versuchen (das Retry-After der Antwort
 gw-other = das Gateway lehnte die Anfrage ab
 gw-other-todo = --api prüfen und erneut versuchen
 gw-other-said-todo = Seine Worte sagen warum; helfen sie nicht, den Betreiber des Gateways informieren
+gw-reset-refused = das Gateway hat das Zurücksetzen des Schritte-Caches abgelehnt
+gw-reset-refused-todo = Erneutes Zurücksetzen hilft nicht. Seine Worte sagen warum: sagen sie, dass das Konto oder das Gerät gesperrt ist, alle Registrierungen im Konto des Kunden entfernen und neu beginnen; sonst den Betreiber des Gateways informieren
 gw-app-code = App-Code { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = App-Code { $code }: { $meaning }.
 gw-code = Code { $code }
 gw-title-redirects = Umleitungsschleife
 steps-many-summary-late = keine Antwort binnen { $secs } s: { $n } ({ $ids })
@@ -432,6 +435,8 @@ gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { 
 gw-proxy-silent = der Proxy { $proxy } (aus { $from }) hat innerhalb von { $secs } s keinen Weg zu { $host } geöffnet: Er nahm keine Verbindung an oder nahm eine an und antwortete nie. Das Gateway wurde nicht gefragt. Prüfen, dass der Proxy läuft und die Proxy-Variable ihn nennt, beim Betreiber des Proxys nachfragen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat sich geweigert, einen Tunnel (CONNECT) zu { $host } zu öffnen; die Anfrage hat das Gateway nie erreicht. Den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-tunnel-closed = der Proxy { $proxy } (aus { $from }) hat einen Tunnel zu { $host } geöffnet, der dann während des TLS-Handshakes geschlossen wurde: der Proxy oder etwas dahinter hat ihn getrennt. Beim Betreiber des Proxys nachfragen, ob er TLS zu diesem Host durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-garbled = was über den Proxy { $proxy } (aus { $from }) zurückkam, ist kein HTTP: die Proxy-Variable nennt vielleicht etwas, das kein HTTP-Proxy ist, oder der Proxy ist defekt. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-empty = die Antwort, die über den Proxy { $proxy } (aus { $from }) kam, ist leer, wo eine JSON-Schrittliste erwartet wurde: der Proxy hat vielleicht selbst geantwortet oder eine leere Antwort weitergegeben. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-5xx-todo = Der Proxy hat das Gateway nicht erreicht: prüfen, ob das Gateway läuft und --api stimmt; wenn ja, den Betreiber des Proxys fragen
 gw-proxy-refused-todo = Der Proxy hat Benutzername und Passwort abgelehnt: diese in der Proxy-Variable prüfen (http://benutzer:passwort@proxy:port), oder den Betreiber des Proxys fragen
 gw-proxy-credentials-refused = der Proxy { $proxy } lehnte Benutzername und Passwort aus der Proxy-Variablen ab (HTTP 407), die Anfrage hat das Gateway also nie erreicht. Beide prüfen (http://benutzer:passwort@proxy:port, Zeichen wie @ oder : darin prozentkodiert) oder beim Betreiber des Proxys nachfragen
@@ -448,6 +453,7 @@ gw-title-wrong-device = stepsID eines anderen Geräts
 gw-title-forbidden = Vom Gateway verweigert
 gw-title-not-found = Unbekannte ID
 gw-title-conflict = Falsche Reihenfolge
+gw-title-reset-refused = Zurücksetzen abgelehnt
 gw-title-too-many = Zu viele Anfragen
 gw-title-server-failure = Gateway-Fehler
 gw-title-failed = Anfrage fehlgeschlagen
@@ -1202,6 +1208,8 @@ doctor-tls-wants-cert = das Gateway verlangt ein Client-Zertifikat
 doctor-fix-client-cert = Eines mit --client-cert DATEI --client-key DATEI angeben
 doctor-tls-other = fehlgeschlagen: { $error }
 doctor-tls-other-fix = --api, --ca-file und das Client-Zertifikat prüfen
+doctor-tls-proxy-cut = der Proxy { $proxy } hat den Tunnel zu { $host } geöffnet, dann brach der TLS-Handshake darin ab ({ $why }): der Proxy oder etwas dahinter hat ihn getrennt
+doctor-tls-proxy-cut-fix = Beim Betreiber des Proxys nachfragen, ob er TLS zu diesem Host durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 doctor-cert-required = keins angegeben, aber das Gateway verlangt eines
 doctor-cert-fix-config = Eines mit --client-cert DATEI --client-key DATEI angeben (oder client_cert/client_key in der Konfigurationsdatei)
 doctor-cert-not-asked = keins angegeben; das Gateway hat keins verlangt

@@ -446,7 +446,10 @@ gw-5xx-todo-after = Retry in { $secs } s (the answer's Retry-After); if it persi
 gw-other = the gateway refused the request
 gw-other-todo = Check --api and retry
 gw-other-said-todo = Its words say why; if they do not help, tell the gateway's operator
+gw-reset-refused = the gateway refused the steps-cache reset
+gw-reset-refused-todo = Resetting again will not help. Its words say why: if they say the account or the device is blocked, remove all enrollments in the customer's account and start again; else tell the gateway's operator
 gw-app-code = App code { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = App code { $code }: { $meaning }.
 gw-code = code { $code }
 gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
@@ -462,6 +465,8 @@ gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): 
 gw-proxy-silent = the proxy { $proxy } (from { $from }) opened no way to { $host } within { $secs } s: it took no connection, or took one and never answered. The gateway was not asked. Check that the proxy runs and that the proxy variable names it, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-tunnel = the proxy { $proxy } (from { $from }) refused to open a tunnel (CONNECT) to { $host }, so the request never reached the gateway. Ask who runs the proxy whether it lets this host and port through, check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-tunnel-closed = the proxy { $proxy } (from { $from }) opened a tunnel to { $host }, then it was closed during the TLS handshake: the proxy, or what is behind it, cut it. Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) is no HTTP: the proxy variable may name something that is no HTTP proxy, or the proxy is broken. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from }) is empty, where a JSON steps list was expected: the proxy may have answered itself, or passed on an empty answer. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`
@@ -496,6 +501,7 @@ gw-title-wrong-device = stepsID of another device
 gw-title-forbidden = Refused by the gateway
 gw-title-not-found = Unknown id
 gw-title-conflict = Out of order
+gw-title-reset-refused = Reset refused
 gw-title-too-many = Too many requests
 gw-title-server-failure = Gateway failure
 gw-title-failed = Request failed
@@ -1210,6 +1216,8 @@ doctor-tls-wants-cert = the gateway asks for a client certificate
 doctor-fix-client-cert = Give one with --client-cert FILE --client-key FILE
 doctor-tls-other = failed: { $error }
 doctor-tls-other-fix = Check --api, --ca-file and the client certificate
+doctor-tls-proxy-cut = the proxy { $proxy } opened the tunnel to { $host }, then the TLS handshake through it broke off ({ $why }): the proxy, or what is behind it, cut it
+doctor-tls-proxy-cut-fix = Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 doctor-cert-required = none given, and the gateway requires one
 doctor-cert-fix-config = Give one with --client-cert FILE --client-key FILE (or client_cert/client_key in the config file)
 doctor-cert-not-asked = none given; the gateway did not ask for one

@@ -401,7 +401,10 @@ gw-5xx-todo-after = Vuelva a intentarlo en { $secs } s (el Retry-After de la res
 gw-other = la pasarela rechazó la petición
 gw-other-todo = Revise --api y vuelva a intentarlo
 gw-other-said-todo = Sus palabras dicen por qué; si no ayudan, avise a quien gestiona la pasarela
+gw-reset-refused = la pasarela rechazó el reinicio de la caché de pasos
+gw-reset-refused-todo = Reiniciar otra vez no servirá. Sus palabras dicen por qué: si dicen que la cuenta o el dispositivo está bloqueado, elimine todos los registros de la cuenta del cliente y empiece de nuevo; si no, avise al operador de la pasarela
 gw-app-code = Código de la app { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = Código de la app { $code }: { $meaning }.
 gw-code = código { $code }
 gw-title-redirects = Bucle de redirecciones
 steps-many-summary-late = sin respuesta en { $secs } s: { $n } ({ $ids })
@@ -435,6 +438,8 @@ gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from 
 gw-proxy-silent = el proxy { $proxy } (de { $from }) no abrió ningún camino hacia { $host } en { $secs } s: no aceptó la conexión, o la aceptó y nunca respondió. No se consultó a la pasarela. Compruebe que el proxy funciona y que la variable del proxy lo indica, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy
 gw-proxy-tunnel = el proxy { $proxy } (de { $from }) se negó a abrir un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela. Pregunte a quien gestiona el proxy si deja pasar este host y este puerto, revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-tunnel-closed = el proxy { $proxy } (de { $from }) abrió un túnel hacia { $host } y luego se cerró durante la negociación TLS: el proxy, o lo que hay detrás, lo cortó. Pregunte a quien gestiona el proxy si deja pasar TLS hacia este host, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-garbled = lo que volvió a través del proxy { $proxy } (de { $from }) no es HTTP: la variable del proxy quizá nombra algo que no es un proxy HTTP, o el proxy está averiado. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-empty = la respuesta que llegó a través del proxy { $proxy } (de { $from }) está vacía, donde se esperaba una lista de pasos JSON: quizá el proxy respondió por sí mismo, o pasó una respuesta vacía. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy
 gw-proxy-credentials-refused = el proxy { $proxy } rechazó el usuario y la contraseña de la variable del proxy (HTTP 407), así que la petición nunca llegó a la pasarela. Compruébelos (http://usuario:contraseña@proxy:puerto, con caracteres como @ o : codificados en porcentaje), o pregunte a quien gestiona el proxy
@@ -451,6 +456,7 @@ gw-title-wrong-device = stepsID de otro dispositivo
 gw-title-forbidden = Rechazado por la pasarela
 gw-title-not-found = Id desconocido
 gw-title-conflict = Fuera de orden
+gw-title-reset-refused = Reinicio rechazado
 gw-title-too-many = Demasiadas peticiones
 gw-title-server-failure = Fallo de la pasarela
 gw-title-failed = Petición fallida
@@ -1217,6 +1223,8 @@ doctor-tls-wants-cert = la pasarela pide un certificado cliente
 doctor-fix-client-cert = Indique uno con --client-cert ARCHIVO --client-key ARCHIVO
 doctor-tls-other = falló: { $error }
 doctor-tls-other-fix = Revise --api, --ca-file y el certificado cliente
+doctor-tls-proxy-cut = el proxy { $proxy } abrió el túnel hacia { $host } y luego la negociación TLS a través de él se cortó ({ $why }): el proxy, o lo que hay detrás, la cortó
+doctor-tls-proxy-cut-fix = Pregunte a quien gestiona el proxy si deja pasar TLS hacia este host, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 doctor-cert-required = no se indicó ninguno, y la pasarela exige uno
 doctor-cert-fix-config = Indique uno con --client-cert ARCHIVO --client-key ARCHIVO (o client_cert/client_key en el archivo de configuración)
 doctor-cert-not-asked = no se indicó ninguno; la pasarela no lo pidió

@@ -401,7 +401,10 @@ gw-5xx-todo-after = Réessayez dans { $secs } s (le Retry-After de la réponse)�
 gw-other = la passerelle a refusé la requête
 gw-other-todo = Vérifiez --api et réessayez
 gw-other-said-todo = Ses mots disent pourquoi ; s'ils n'aident pas, prévenez l'exploitant de la passerelle
+gw-reset-refused = la passerelle a refusé de vider le cache des étapes
+gw-reset-refused-todo = Le vider à nouveau n'y changera rien. Ses mots disent pourquoi : s'ils disent que le compte ou l'appareil est bloqué, supprimez toutes les inscriptions du compte du client et recommencez ; sinon, prévenez l'exploitant de la passerelle
 gw-app-code = Code de l'application { $code } : { $meaning } ; { $remedy }
+gw-app-code-meaning = Code de l'application { $code } : { $meaning }.
 gw-code = code { $code }
 gw-title-redirects = Boucle de redirections
 steps-many-summary-late = sans réponse en { $secs } s : { $n } ({ $ids })
@@ -435,6 +438,8 @@ gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $fro
 gw-proxy-silent = le proxy { $proxy } (de { $from }) n'a ouvert aucun chemin vers { $host } en { $secs } s : il n'a pas pris la connexion, ou l'a prise sans jamais répondre. La passerelle n'a pas été interrogée. Vérifiez que le proxy fonctionne et que la variable de proxy le désigne, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-tunnel-closed = le proxy { $proxy } (de { $from }) a ouvert un tunnel vers { $host }, puis il a été fermé pendant la négociation TLS : le proxy, ou ce qui est derrière, l'a coupé. Demandez à qui gère le proxy s'il laisse passer TLS vers cet hôte, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-garbled = ce qui est revenu par le proxy { $proxy } (de { $from }) n'est pas du HTTP : la variable du proxy désigne peut-être autre chose qu'un proxy HTTP, ou le proxy est défaillant. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-empty = la réponse venue par le proxy { $proxy } (de { $from }) est vide, là où une liste d'étapes JSON était attendue : le proxy a peut-être répondu lui-même, ou transmis une réponse vide. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
 gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
 gw-proxy-credentials-refused = le proxy { $proxy } a refusé le nom d'utilisateur et le mot de passe de la variable de proxy (HTTP 407), la requête n'a donc jamais atteint la passerelle. Vérifiez-les (http://utilisateur:motdepasse@proxy:port, les caractères comme @ ou : y étant encodés en pourcent), ou demandez à qui gère le proxy
@@ -451,6 +456,7 @@ gw-title-wrong-device = stepsID d'un autre appareil
 gw-title-forbidden = Refusé par la passerelle
 gw-title-not-found = Id inconnu
 gw-title-conflict = Ordre non respecté
+gw-title-reset-refused = Vidage refusé
 gw-title-too-many = Trop de requêtes
 gw-title-server-failure = Panne de la passerelle
 gw-title-failed = Requête échouée
@@ -1214,6 +1220,8 @@ doctor-tls-wants-cert = la passerelle demande un certificat client
 doctor-fix-client-cert = Donnez-en un avec --client-cert FICHIER --client-key FICHIER
 doctor-tls-other = échec : { $error }
 doctor-tls-other-fix = Vérifiez --api, --ca-file et le certificat client
+doctor-tls-proxy-cut = le proxy { $proxy } a ouvert le tunnel vers { $host }, puis la négociation TLS à travers lui s'est interrompue ({ $why }) : le proxy, ou ce qui est derrière, l'a coupée
+doctor-tls-proxy-cut-fix = Demandez à qui gère le proxy s'il laisse passer TLS vers cet hôte, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 doctor-cert-required = aucun fourni, et la passerelle en exige un
 doctor-cert-fix-config = Donnez-en un avec --client-cert FICHIER --client-key FICHIER (ou client_cert/client_key dans le fichier de configuration)
 doctor-cert-not-asked = aucun fourni ; la passerelle n'en a pas demandé

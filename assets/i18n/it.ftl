@@ -398,7 +398,10 @@ gw-5xx-todo-after = Riprovare tra { $secs } s (il Retry-After della risposta); s
 gw-other = il gateway ha rifiutato la richiesta
 gw-other-todo = Controllare --api e riprovare
 gw-other-said-todo = Le sue parole dicono perché; se non aiutano, avvisare chi gestisce il gateway
+gw-reset-refused = il gateway ha rifiutato l'azzeramento della cache dei passi
+gw-reset-refused-todo = Azzerarla di nuovo non servirà. Le sue parole dicono perché: se dicono che l'account o il dispositivo è bloccato, rimuovere tutte le registrazioni nell'account del cliente e ricominciare; altrimenti avvisare il gestore del gateway
 gw-app-code = Codice app { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = Codice app { $code }: { $meaning }.
 gw-code = codice { $code }
 gw-title-redirects = Ciclo di reindirizzamenti
 steps-many-summary-late = senza risposta entro { $secs } s: { $n } ({ $ids })
@@ -432,6 +435,8 @@ gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from })
 gw-proxy-silent = il proxy { $proxy } (da { $from }) non ha aperto alcuna via verso { $host } entro { $secs } s: non ha accettato la connessione, oppure l'ha accettata senza mai rispondere. Il gateway non è stato interpellato. Controllare che il proxy funzioni e che la variabile del proxy lo indichi, chiedere a chi gestisce il proxy, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-tunnel = il proxy { $proxy } (da { $from }) ha rifiutato di aprire un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway. Chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-tunnel-closed = il proxy { $proxy } (da { $from }) ha aperto un tunnel verso { $host }, poi è stato chiuso durante l'handshake TLS: il proxy, o ciò che sta dietro, l'ha interrotto. Chiedere a chi gestisce il proxy se lascia passare TLS verso questo host, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-garbled = ciò che è tornato attraverso il proxy { $proxy } (da { $from }) non è HTTP: la variabile del proxy forse indica qualcosa che non è un proxy HTTP, o il proxy è guasto. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-empty = la risposta arrivata attraverso il proxy { $proxy } (da { $from }) è vuota, dove era attesa una lista di passi JSON: forse il proxy ha risposto da sé, o ha passato una risposta vuota. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy
 gw-proxy-credentials-refused = il proxy { $proxy } ha rifiutato nome utente e password della variabile del proxy (HTTP 407), quindi la richiesta non ha mai raggiunto il gateway. Controllarli (http://utente:password@proxy:porta, con caratteri come @ o : codificati in percentuale), oppure chiedere a chi gestisce il proxy
@@ -448,6 +453,7 @@ gw-title-wrong-device = stepsID di un altro dispositivo
 gw-title-forbidden = Rifiutato dal gateway
 gw-title-not-found = Id sconosciuto
 gw-title-conflict = Ordine sbagliato
+gw-title-reset-refused = Azzeramento rifiutato
 gw-title-too-many = Troppe richieste
 gw-title-server-failure = Guasto del gateway
 gw-title-failed = Richiesta fallita
@@ -1211,6 +1217,8 @@ doctor-tls-wants-cert = il gateway chiede un certificato client
 doctor-fix-client-cert = Fornirne uno con --client-cert FILE --client-key FILE
 doctor-tls-other = non riuscito: { $error }
 doctor-tls-other-fix = Controllare --api, --ca-file e il certificato client
+doctor-tls-proxy-cut = il proxy { $proxy } ha aperto il tunnel verso { $host }, poi l'handshake TLS attraverso di esso si è interrotto ({ $why }): il proxy, o ciò che sta dietro, l'ha interrotto
+doctor-tls-proxy-cut-fix = Chiedere a chi gestisce il proxy se lascia passare TLS verso questo host, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 doctor-cert-required = nessuno fornito, e il gateway ne richiede uno
 doctor-cert-fix-config = Fornirne uno con --client-cert FILE --client-key FILE (o client_cert/client_key nel file di configurazione)
 doctor-cert-not-asked = nessuno fornito; il gateway non ne ha chiesto uno

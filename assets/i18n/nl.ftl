@@ -398,7 +398,10 @@ gw-5xx-todo-after = Probeer over { $secs } s opnieuw (de Retry-After van het ant
 gw-other = de gateway weigerde het verzoek
 gw-other-todo = Controleer --api en probeer opnieuw
 gw-other-said-todo = Zijn woorden zeggen waarom; helpen ze niet, waarschuw dan wie de gateway beheert
+gw-reset-refused = de gateway weigerde de reset van de stappencache
+gw-reset-refused-todo = Opnieuw resetten helpt niet. Zijn woorden zeggen waarom: zeggen ze dat het account of het apparaat geblokkeerd is, verwijder dan alle registraties in het account van de klant en begin opnieuw; meld het anders aan de beheerder van de gateway
 gw-app-code = App-code { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = App-code { $code }: { $meaning }.
 gw-code = code { $code }
 gw-title-redirects = Doorverwijzingslus
 steps-many-summary-late = geen antwoord binnen { $secs } s: { $n } ({ $ids })
@@ -432,6 +435,8 @@ gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): 
 gw-proxy-silent = de proxy { $proxy } (uit { $from }) opende binnen { $secs } s geen weg naar { $host }: hij nam geen verbinding aan, of nam er een aan en antwoordde nooit. De gateway is niet gevraagd. Controleer dat de proxy draait en dat de proxyvariabele hem noemt, vraag het aan wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) weigerde een tunnel (CONNECT) naar { $host } te openen; het verzoek heeft de gateway nooit bereikt. Vraag de beheerder van de proxy of die deze host en poort doorlaat, controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-tunnel-closed = de proxy { $proxy } (uit { $from }) opende een tunnel naar { $host }, die daarna tijdens de TLS-handshake werd gesloten: de proxy, of wat erachter zit, verbrak hem. Vraag wie de proxy beheert of hij TLS naar deze host doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-garbled = wat via de proxy { $proxy } (uit { $from }) terugkwam is geen HTTP: de proxyvariabele noemt misschien iets dat geen HTTP-proxy is, of de proxy is defect. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-empty = het antwoord dat via de proxy { $proxy } (uit { $from }) kwam is leeg, waar een JSON-lijst van stappen werd verwacht: de proxy heeft misschien zelf geantwoord, of een leeg antwoord doorgegeven. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy
 gw-proxy-credentials-refused = de proxy { $proxy } weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele (HTTP 407), dus het verzoek bereikte de gateway nooit. Controleer ze (http://gebruiker:wachtwoord@proxy:poort, met tekens als @ of : procent-gecodeerd), of vraag het aan wie de proxy beheert
@@ -448,6 +453,7 @@ gw-title-wrong-device = stepsID van een ander apparaat
 gw-title-forbidden = Geweigerd door de gateway
 gw-title-not-found = Onbekende id
 gw-title-conflict = Verkeerde volgorde
+gw-title-reset-refused = Reset geweigerd
 gw-title-too-many = Te veel verzoeken
 gw-title-server-failure = Storing van de gateway
 gw-title-failed = Verzoek mislukt
@@ -1205,6 +1211,8 @@ doctor-tls-wants-cert = de gateway vraagt om een clientcertificaat
 doctor-fix-client-cert = Geef er een met --client-cert BESTAND --client-key BESTAND
 doctor-tls-other = mislukt: { $error }
 doctor-tls-other-fix = Controleer --api, --ca-file en het clientcertificaat
+doctor-tls-proxy-cut = de proxy { $proxy } opende de tunnel naar { $host }, daarna brak de TLS-handshake erdoorheen af ({ $why }): de proxy, of wat erachter zit, verbrak hem
+doctor-tls-proxy-cut-fix = Vraag wie de proxy beheert of hij TLS naar deze host doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 doctor-cert-required = geen opgegeven, en de gateway eist er een
 doctor-cert-fix-config = Geef er een met --client-cert BESTAND --client-key BESTAND (of client_cert/client_key in het configuratiebestand)
 doctor-cert-not-asked = geen opgegeven; de gateway vroeg er niet om

@@ -405,7 +405,10 @@ gw-5xx-todo-after = Tente de novo em { $secs } s (o Retry-After da resposta); se
 gw-other = o gateway recusou a solicitação
 gw-other-todo = Confira --api e tente de novo
 gw-other-said-todo = As palavras dele dizem por quê; se não ajudarem, avise quem administra o gateway
+gw-reset-refused = o gateway recusou a redefinição do cache de passos
+gw-reset-refused-todo = Redefinir de novo não vai ajudar. As palavras dele dizem por quê: se disserem que a conta ou o dispositivo está bloqueado, remova todos os cadastros da conta do cliente e comece de novo; senão, avise o operador do gateway
 gw-app-code = Código do aplicativo { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = Código do aplicativo { $code }: { $meaning }.
 gw-code = código { $code }
 gw-title-redirects = Redirecionamento em círculo
 steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
@@ -439,6 +442,8 @@ gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $fr
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a conexão, ou aceitou e nunca respondeu. O gateway não foi consultado. Confira se o proxy está rodando e se a variável de proxy aponta para ele, pergunte a quem opera o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) se recusou a abrir um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway. Pergunte a quem opera o proxy se ele deixa passar este host e esta porta, confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, o cortou. Pergunte a quem administra o proxy se ele deixa passar TLS para este host, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez aponte para algo que não é um proxy HTTP, ou o proxy está com defeito. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de etapas JSON: o proxy talvez tenha respondido por conta própria, ou repassado uma resposta vazia. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy
 gw-proxy-credentials-refused = o proxy { $proxy } recusou o usuário e a senha da variável de proxy (HTTP 407), então a requisição nunca chegou ao gateway. Confira-os (http://usuario:senha@proxy:porta, com caracteres como @ ou : codificados em porcentagem), ou pergunte a quem opera o proxy
@@ -455,6 +460,7 @@ gw-title-wrong-device = stepsID de outro dispositivo
 gw-title-forbidden = Recusado pelo gateway
 gw-title-not-found = Id desconhecido
 gw-title-conflict = Fora de ordem
+gw-title-reset-refused = Redefinição recusada
 gw-title-too-many = Solicitações demais
 gw-title-server-failure = Falha do gateway
 gw-title-failed = Solicitação falhou
@@ -1229,6 +1235,8 @@ doctor-tls-wants-cert = o gateway pede um certificado cliente
 doctor-fix-client-cert = Informe um com --client-cert ARQUIVO --client-key ARQUIVO
 doctor-tls-other = falhou: { $error }
 doctor-tls-other-fix = Confira --api, --ca-file e o certificado cliente
+doctor-tls-proxy-cut = o proxy { $proxy } abriu o túnel para { $host }, depois o handshake TLS através dele foi interrompido ({ $why }): o proxy, ou o que está atrás dele, o cortou
+doctor-tls-proxy-cut-fix = Pergunte a quem administra o proxy se ele deixa passar TLS para este host, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 doctor-cert-required = nenhum informado, e o gateway exige um
 doctor-cert-fix-config = Informe um com --client-cert ARQUIVO --client-key ARQUIVO (ou client_cert/client_key no arquivo de configuração)
 doctor-cert-not-asked = nenhum informado; o gateway não pediu

@@ -387,7 +387,10 @@ gw-5xx-todo-after = Tente de novo dentro de { $secs } s (o Retry-After da respos
 gw-other = o gateway recusou a solicitação
 gw-other-todo = Verifique --api e tente de novo
 gw-other-said-todo = As palavras dele dizem porquê; se não ajudarem, avise quem gere o gateway
+gw-reset-refused = o gateway recusou a redefinição da cache de passos
+gw-reset-refused-todo = Redefinir de novo não vai ajudar. As palavras dele dizem porquê: se disserem que a conta ou o dispositivo está bloqueado, remova todos os registos da conta do cliente e comece de novo; caso contrário, avise o operador do gateway
 gw-app-code = Código da aplicação { $code }: { $meaning }; { $remedy }
+gw-app-code-meaning = Código da aplicação { $code }: { $meaning }.
 gw-code = código { $code }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
 gw-basic-prompt = { $base } pede utilizador e palavra-passe (HTTP 401, Basic): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor para deixar passar os pedidos ao gateway
@@ -403,6 +406,8 @@ gw-proxy-unreachable = não foi possível ligar ao proxy { $proxy } (de { $from 
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a ligação, ou aceitou-a e nunca respondeu. O gateway não foi consultado. Verifique se o proxy está a funcionar e se a variável de proxy o indica, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) recusou-se a abrir um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway. Pergunte a quem opera o proxy se este deixa passar este anfitrião e esta porta, verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, cortou-o. Pergunte a quem gere o proxy se deixa passar TLS para este anfitrião, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez indique algo que não é um proxy HTTP, ou o proxy está avariado. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de passos JSON: o proxy talvez tenha respondido por si, ou passado uma resposta vazia. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-none-no-signin = HTTP 401: o gateway quer um token e nenhum foi enviado. Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse ficheiro o token atual deste gateway, ou retire --token-file e inicie sessão com `stepwise login`
@@ -437,6 +442,7 @@ gw-title-wrong-device = stepsID de outro dispositivo
 gw-title-forbidden = Recusado pelo gateway
 gw-title-not-found = Id desconhecido
 gw-title-conflict = Fora de ordem
+gw-title-reset-refused = Redefinição recusada
 gw-title-too-many = Demasiados pedidos
 gw-title-server-failure = Falha do gateway
 gw-title-failed = Solicitação falhou
@@ -1196,6 +1202,8 @@ doctor-fix-gateway-failed = O gateway falhou: tente de novo num minuto; se persi
 doctor-guidance-not-a-page = respondeu 200 com { $kind } e sem idioma: não é uma página de orientação (a página genérica de um portal?), por isso o código QR leva a docs_base_url, ou às páginas de programador arquivadas
 doctor-tls-other = falhou: { $error }
 doctor-tls-other-fix = Verifique --api, --ca-file e o certificado cliente
+doctor-tls-proxy-cut = o proxy { $proxy } abriu o túnel para { $host }, depois o handshake TLS através dele foi interrompido ({ $why }): o proxy, ou o que está atrás dele, cortou-o
+doctor-tls-proxy-cut-fix = Pergunte a quem gere o proxy se deixa passar TLS para este anfitrião, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 doctor-cert-required = nenhum indicado, e o gateway exige um
 doctor-cert-fix-config = Indique um com --client-cert FICHEIRO --client-key FICHEIRO (ou client_cert/client_key no ficheiro de configuração)
 doctor-cert-not-asked = nenhum indicado; o gateway não pediu

@@ -70,6 +70,25 @@ pub(super) async fn checks(
     let broke_off = checked.as_ref().is_some_and(|c| {
         matches!(&c.tls_problem, Some(TlsProblem::Other(said)) if said.contains("tls handshake eof"))
     });
+    // Through a proxy's open tunnel: the proxy, or what is behind it, cut
+    // the handshake (as an end of file or a reset); no file here is at fault.
+    if let (Some(choice), Some(Some(TlsProblem::Other(said)))) =
+        (&proxy, checked.as_ref().map(|c| &c.tls_problem))
+    {
+        let said = said.clone();
+        let why = Arg::each(move |lang| crate::describe::os_words(lang, &said));
+        report.set_with(
+            "tls",
+            Mark::Failed,
+            words!(
+                "doctor-tls-proxy-cut",
+                proxy = choice.shown(),
+                host = host.clone(),
+                why = why
+            ),
+            Some(words!("doctor-tls-proxy-cut-fix", host = host.clone())),
+        );
+    }
     if proxy.is_none()
         && broke_off
         && let Some(found) = crate::client::port_after_tls_eof(url).await

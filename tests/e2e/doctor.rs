@@ -1280,3 +1280,53 @@ fn an_expired_token_the_gateway_takes_is_a_warning() {
     assert!(token.contains("yet the gateway took it"), "{text}");
     assert!(!text.contains(expired), "the token never shows");
 }
+
+/// A proxy that opens the tunnel and then cuts the TLS handshake through it
+/// (closed, or reset): doctor's TLS line names the proxy and its tunnel,
+/// in the reader's language, not a file of this machine.
+#[test]
+fn a_tunnel_cut_after_connect_is_the_proxy_s_in_doctor() {
+    let rt = runtime();
+    for reset in [false, true] {
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        rt.spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = [0u8; 2048];
+                    let _ = socket.read(&mut head).await;
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await;
+                    let _ = socket.read(&mut head).await;
+                    if reset {
+                        let _ = socket.set_zero_linger();
+                    }
+                });
+            }
+        });
+        let home = home();
+        let args = ["--lang", "de", "--api", "https://gateway.invalid"];
+        let out = doctor_with_env(home.path(), &args, &[("HTTPS_PROXY", &url)]);
+        let text = stdout(&out);
+        let tls = text
+            .lines()
+            .find(|l| l.contains(" TLS "))
+            .unwrap_or_default();
+        assert!(
+            tls.starts_with("✗")
+                && tls.contains(&format!(
+                    "der Proxy {url} hat den Tunnel zu gateway.invalid geöffnet"
+                )),
+            "reset {reset}:\n{text}"
+        );
+        assert!(
+            text.contains("NO_PROXY=gateway.invalid") && !text.contains("--ca-file"),
+            "{text}"
+        );
+        assert!(!text.contains("os error"), "{text}");
+    }
+}

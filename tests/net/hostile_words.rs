@@ -33,7 +33,11 @@ async fn canned(status: &str, headers: &[&str], body: &str) -> Canned {
     }
     text.push_str("\r\n");
     text.push_str(body);
-    let bytes = text.into_bytes();
+    raw(text.into_bytes()).await
+}
+
+/// A server that answers every request with `bytes` and closes.
+async fn raw(bytes: Vec<u8>) -> Canned {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let task = tokio::spawn(async move {
@@ -446,9 +450,24 @@ async fn an_issuer_serving_html_is_named_not_the_gateway() {
 
 /// A proxy that answers CONNECT with 200 and then closes the tunnel: the
 /// connection to it worked and its variable is right, so not "cannot
-/// connect to the proxy ... check the proxy variable".
+/// connect to the proxy ... check the proxy variable". Whether the close
+/// reaches the client as an end of file or a reset is timing; both are
+/// tried.
 #[tokio::test]
 async fn a_tunnel_closed_after_connect_is_named_the_proxy_s() {
+    for reset in [false, true] {
+        let line = words(&tunnel_cut_after_connect(reset).await);
+        assert!(
+            line.contains("opened a tunnel to gateway.invalid, then it was closed"),
+            "reset {reset}: {line}"
+        );
+        assert!(!line.contains("cannot connect to the proxy"), "{line}");
+    }
+}
+
+/// A call through a proxy that opens the tunnel, then closes it (with a
+/// reset when `reset`) at the first bytes of the TLS handshake.
+async fn tunnel_cut_after_connect(reset: bool) -> GatewayError {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let proxy = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
@@ -460,6 +479,9 @@ async fn a_tunnel_closed_after_connect_is_named_the_proxy_s() {
                     .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     .await;
                 let _ = socket.read(&mut head).await;
+                if reset {
+                    let _ = socket.set_zero_linger();
+                }
             });
         }
     });
@@ -473,14 +495,71 @@ async fn a_tunnel_closed_after_connect_is_named_the_proxy_s() {
     )
     .unwrap();
     let request = ListRequest::new(Lookup::Car("987654".into()));
-    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+    tokio::time::timeout(Duration::from_secs(60), client.list(&request))
         .await
         .expect("the call ends by itself")
-        .expect_err("the call fails");
+        .expect_err("the call fails")
+}
+
+/// What a proxy gives back for an http:// gateway may be its own: no HTTP
+/// at all (the variable names another service), or an empty 200. Either
+/// is named with the proxy, never as the gateway's or --api's fault.
+#[tokio::test]
+async fn a_proxy_s_garbled_or_empty_answer_names_the_proxy() {
+    let not_http = raw(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec()).await;
+    let empty = raw(b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec()).await;
+    for (proxy, said) in [
+        (
+            &not_http,
+            "is no HTTP: the proxy variable may name something",
+        ),
+        (
+            &empty,
+            "is empty, where a JSON steps list was expected: the proxy may",
+        ),
+    ] {
+        let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+        let line = words(&error);
+        assert!(
+            line.contains(&format!("through the proxy {}", proxy.url)) && line.contains(said),
+            "{line}"
+        );
+        assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
+        assert!(
+            !line.contains("--api") && !line.contains("server at"),
+            "{line}"
+        );
+    }
+}
+
+/// A reset the gateway refuses with code 2317: the reset is named as what
+/// was refused, and the code's own advice (reset the cache) is left out;
+/// without the reset, the same answer keeps that advice.
+#[tokio::test]
+async fn a_refused_reset_does_not_advise_a_reset() {
+    let body = r#"{"code":2317,"message":"reset not allowed now"}"#;
+    let gateway = canned("409 Conflict", &["Content-Type: application/json"], body).await;
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let mut request = ListRequest::new(Lookup::Car("987654".into()));
+    request.reset = true;
+    let error = client.list(&request).await.expect_err("refused");
+    for lang in stepwise::text::Lang::ALL {
+        let line = stepwise::describe::gateway_error(*lang, &error);
+        assert!(!line.contains("--reset"), "{lang:?}: {line}");
+        assert!(line.contains("2317"), "{lang:?}: {line}");
+    }
     let line = words(&error);
     assert!(
-        line.contains("opened a tunnel to gateway.invalid, then it was closed"),
+        line.contains(
+            "the gateway refused the steps-cache reset (reset not allowed now, code 2317)"
+        ),
         "{line}"
     );
-    assert!(!line.contains("cannot connect to the proxy"), "{line}");
+    assert!(line.contains("Resetting again will not help"), "{line}");
+
+    request.reset = false;
+    let line = words(&client.list(&request).await.expect_err("refused"));
+    assert!(line.contains("`stepwise steps --car ID --reset`"), "{line}");
+    assert!(!line.contains("steps-cache reset"), "{line}");
 }
