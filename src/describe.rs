@@ -391,6 +391,9 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
     if said("tls handshake eof") {
         return tr!(lang, "net-tls-eof");
     }
+    if said("invalid HTTP version parsed") {
+        return tr!(lang, "net-not-http");
+    }
     if said("failed to lookup address information") || detail.starts_with("dns error") {
         return tr!(lang, "net-dns-unknown");
     }
@@ -510,6 +513,14 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             base = base.clone(),
             detail = os_words(lang, detail)
         ),
+        // Something answered there, but not as an HTTP server would: the
+        // address reached is the wrong one, not the network.
+        AuthError::Network { url, detail, .. } if answered_badly(detail) => tr!(
+            lang,
+            "auth-answered-badly",
+            url = url.clone(),
+            detail = os_words(lang, detail)
+        ),
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
@@ -517,6 +528,20 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             detail = os_words(lang, detail)
         ),
     }
+}
+
+/// A connection that was made, and then answered with no HTTP or closed
+/// in the handshake or before an answer (the HTTP and TLS libraries' words).
+fn answered_badly(detail: &str) -> bool {
+    [
+        "invalid HTTP version parsed",
+        "invalid HTTP header parsed",
+        "invalid HTTP status-code parsed",
+        "tls handshake eof",
+        "connection closed before message completed",
+    ]
+    .iter()
+    .any(|words| detail.contains(words))
 }
 
 /// One line about a failed TLS connection: what, and what to do.

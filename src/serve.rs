@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 
+use crate::sim::tls::{PemPart, SimTlsError};
+use crate::steps::sanitize;
 use crate::text::Lang;
 use crate::tr;
 
@@ -74,15 +76,19 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
         };
         (read("cert.pem")?, read("key.pem")?)
     } else {
-        let generated = generate(&spec).map_err(|e| e.to_string())?;
-        generated
-            .write_to(&dir)
-            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        let words = |e: SimTlsError| sim_tls_words(lang, &e, None);
+        let generated = generate(&spec).map_err(words)?;
+        let written = |e: SimTlsError| {
+            tr!(
+                lang,
+                "cli-arg-tls-write-failed",
+                error = sim_tls_words(lang, &e, None)
+            )
+        };
+        generated.write_to(&dir).map_err(written)?;
         // A client certificate of the same authority, so that a gateway
         // demanding one (--client-ca DIR/ca.pem) can be tried alone.
-        generated
-            .write_client_to(&dir)
-            .map_err(|e| tr!(lang, "cli-arg-tls-write-failed", error = e.to_string()))?;
+        generated.write_client_to(&dir).map_err(written)?;
         (
             generated.cert_pem.into_bytes(),
             generated.key_pem.into_bytes(),
@@ -103,15 +109,22 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
     };
     let config = crate::sim::tls::server_config(&cert_pem, &key_pem, client_ca.as_deref())
         .map_err(|e| {
-            if kept && client_ca.is_none() {
-                tr!(
+            let error = sim_tls_words(lang, &e, tls.client_ca.as_deref());
+            // The file at fault says which advice: the --client-ca file,
+            // or the server's files kept from an earlier run.
+            match e {
+                SimTlsError::NoCertificate(PemPart::ClientCa)
+                | SimTlsError::NotPem(PemPart::ClientCa, _)
+                | SimTlsError::NotAuthority(_) => {
+                    tr!(lang, "cli-arg-client-ca-bad", error = error)
+                }
+                _ if kept => tr!(
                     lang,
                     "cli-arg-tls-kept-bad",
                     dir = dir.display().to_string(),
-                    error = e.to_string()
-                )
-            } else {
-                tr!(lang, "cli-arg-client-ca-bad", error = e.to_string())
+                    error = error
+                ),
+                _ => error,
             }
         })?;
     let lines = tls_banner(lang, kept, &dir, tls.client_ca.as_deref());
@@ -119,6 +132,43 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
         tracing::debug!("the banner could not be written: {e}");
     }
     Ok(config)
+}
+
+/// A simulator TLS setup that cannot be made, in the reader's language;
+/// `client_ca` is the `--client-ca` file, if one was given.
+fn sim_tls_words(lang: Lang, error: &SimTlsError, client_ca: Option<&std::path::Path>) -> String {
+    let client_ca = || {
+        client_ca
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    match error {
+        SimTlsError::Generate { detail, .. } | SimTlsError::Setup(detail) => {
+            tr!(lang, "sim-tls-library", error = sanitize(detail))
+        }
+        SimTlsError::Write { path, source } => tr!(
+            lang,
+            "sim-tls-write",
+            path = path.display().to_string(),
+            error = crate::files::unreadable_words(lang, source)
+        ),
+        SimTlsError::NoCertificate(PemPart::ServerCert) => tr!(lang, "sim-tls-cert-none"),
+        SimTlsError::NotPem(PemPart::ServerCert, _) => tr!(lang, "sim-tls-cert-not-pem"),
+        SimTlsError::NoCertificate(PemPart::ClientCa) => {
+            tr!(lang, "sim-tls-client-ca-none", path = client_ca())
+        }
+        SimTlsError::NotPem(PemPart::ClientCa, _) => {
+            tr!(lang, "sim-tls-client-ca-not-pem", path = client_ca())
+        }
+        SimTlsError::NoKey => tr!(lang, "sim-tls-key-none"),
+        SimTlsError::KeyMismatch => tr!(lang, "sim-tls-key-mismatch"),
+        SimTlsError::NotAuthority(detail) => tr!(
+            lang,
+            "sim-tls-client-ca-not-authority",
+            path = client_ca(),
+            detail = sanitize(detail)
+        ),
+    }
 }
 
 /// What `serve --tls` says of its files: the authority to trust, the

@@ -19,13 +19,60 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-/// A TLS setup of the simulator that cannot be made, in one line.
+/// A TLS setup of the simulator that cannot be made, as data; `Display`
+/// is a line for logs, the words a person reads come from the catalogue.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SimTlsError(pub String);
+pub enum SimTlsError {
+    /// The certificate library could not make a key or a certificate.
+    #[error("cannot make {what}: {detail}")]
+    Generate { what: &'static str, detail: String },
+    /// A file or folder could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A PEM text holds no certificate.
+    #[error("{0:?} holds no PEM certificate")]
+    NoCertificate(PemPart),
+    /// A PEM text is not PEM.
+    #[error("{0:?} is not valid PEM: {1}")]
+    NotPem(PemPart, String),
+    /// The server key holds no PEM private key.
+    #[error("the server key is not a PEM key")]
+    NoKey,
+    /// The server certificate and key do not belong together.
+    #[error("the server certificate and key do not fit")]
+    KeyMismatch,
+    /// A `--client-ca` certificate cannot be an authority.
+    #[error("the --client-ca file is not an authority: {0}")]
+    NotAuthority(String),
+    /// The TLS library refused the setup itself.
+    #[error("cannot set up TLS: {0}")]
+    Setup(String),
+}
 
-fn err(what: &str, e: impl std::fmt::Display) -> SimTlsError {
-    SimTlsError(format!("{what}: {e}"))
+/// Which PEM text a [`SimTlsError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PemPart {
+    /// The server certificate (`cert.pem`).
+    ServerCert,
+    /// The `--client-ca` file.
+    ClientCa,
+}
+
+fn generate_err(what: &'static str) -> impl FnOnce(rcgen::Error) -> SimTlsError {
+    move |e| SimTlsError::Generate {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimTlsError + '_ {
+    move |source| SimTlsError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The validity window of generated certificates, as calendar dates.
@@ -92,9 +139,9 @@ pub struct IssuedPem {
 /// Generates an authority and a server certificate for `spec.names`.
 pub fn generate(spec: &CertSpec) -> Result<Generated, SimTlsError> {
     let date = |(y, m, d): (i32, u8, u8)| rcgen::date_time_ymd(y, m, d);
-    let ca_key = KeyPair::generate().map_err(|e| err("cannot make a key", e))?;
-    let mut ca = CertificateParams::new(Vec::<String>::new())
-        .map_err(|e| err("cannot make the authority", e))?;
+    let ca_key = KeyPair::generate().map_err(generate_err("a key"))?;
+    let mut ca =
+        CertificateParams::new(Vec::<String>::new()).map_err(generate_err("the authority"))?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, "stepwise simulator CA");
@@ -112,12 +159,12 @@ pub fn generate(spec: &CertSpec) -> Result<Generated, SimTlsError> {
     ca.not_after = date(Validity::default().not_after);
     let ca_cert = ca
         .self_signed(&ca_key)
-        .map_err(|e| err("cannot sign the authority", e))?;
+        .map_err(generate_err("the authority"))?;
     let issuer = Issuer::new(ca, ca_key);
 
-    let key = KeyPair::generate().map_err(|e| err("cannot make a key", e))?;
+    let key = KeyPair::generate().map_err(generate_err("a key"))?;
     let mut leaf = CertificateParams::new(spec.names.clone())
-        .map_err(|e| err("cannot make the server certificate", e))?;
+        .map_err(generate_err("the server certificate"))?;
     leaf.distinguished_name = DistinguishedName::new();
     leaf.distinguished_name.push(
         DnType::CommonName,
@@ -128,7 +175,7 @@ pub fn generate(spec: &CertSpec) -> Result<Generated, SimTlsError> {
     leaf.not_after = date(spec.validity.not_after);
     let cert = leaf
         .signed_by(&key, &issuer)
-        .map_err(|e| err("cannot sign the server certificate", e))?;
+        .map_err(generate_err("the server certificate"))?;
     Ok(Generated {
         ca_pem: ca_cert.pem(),
         cert_pem: cert.pem(),
@@ -152,9 +199,9 @@ impl Generated {
         validity: Validity,
     ) -> Result<IssuedPem, SimTlsError> {
         let date = |(y, m, d): (i32, u8, u8)| rcgen::date_time_ymd(y, m, d);
-        let key = KeyPair::generate().map_err(|e| err("cannot make a key", e))?;
+        let key = KeyPair::generate().map_err(generate_err("a key"))?;
         let mut params = CertificateParams::new(Vec::<String>::new())
-            .map_err(|e| err("cannot make the client certificate", e))?;
+            .map_err(generate_err("the client certificate"))?;
         params.distinguished_name = DistinguishedName::new();
         params.distinguished_name.push(DnType::CommonName, name);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -162,7 +209,7 @@ impl Generated {
         params.not_after = date(validity.not_after);
         let cert = params
             .signed_by(&key, &self.issuer)
-            .map_err(|e| err("cannot sign the client certificate", e))?;
+            .map_err(generate_err("the client certificate"))?;
         Ok(IssuedPem {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
@@ -175,14 +222,12 @@ impl Generated {
         let client = self.issue_client("stepwise simulator client")?;
         let path = dir.join(CLIENT_FILE);
         let both = format!("{}{}", client.cert_pem, client.key_pem);
-        crate::files::write_atomically(&path, both.as_bytes())
-            .map_err(|e| err(&format!("cannot write {}", path.display()), e))
+        crate::files::write_atomically(&path, both.as_bytes()).map_err(write_err(&path))
     }
 
     /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir` (made if needed).
     pub fn write_to(&self, dir: &Path) -> Result<(), SimTlsError> {
-        crate::files::private_dir(dir)
-            .map_err(|e| err(&format!("cannot create {}", dir.display()), e))?;
+        crate::files::private_dir(dir).map_err(write_err(dir))?;
         for (name, text) in [
             ("ca.pem", &self.ca_pem),
             ("cert.pem", &self.cert_pem),
@@ -190,8 +235,7 @@ impl Generated {
         ] {
             let path = dir.join(name);
             // 0600: key.pem above all is this user's alone.
-            crate::files::write_atomically(&path, text.as_bytes())
-                .map_err(|e| err(&format!("cannot write {}", path.display()), e))?;
+            crate::files::write_atomically(&path, text.as_bytes()).map_err(write_err(&path))?;
         }
         Ok(())
     }
@@ -206,13 +250,13 @@ impl Generated {
     }
 }
 
-fn pem_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, SimTlsError> {
+fn pem_certs(pem: &[u8], part: PemPart) -> Result<Vec<CertificateDer<'static>>, SimTlsError> {
     use rustls::pki_types::pem::PemObject;
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| err(&format!("{what} is not valid PEM"), e))?;
+        .map_err(|e| SimTlsError::NotPem(part, e.to_string()))?;
     if certs.is_empty() {
-        return Err(SimTlsError(format!("{what} holds no PEM certificate")));
+        return Err(SimTlsError::NoCertificate(part));
     }
     Ok(certs)
 }
@@ -225,30 +269,30 @@ pub fn server_config(
 ) -> Result<Arc<rustls::ServerConfig>, SimTlsError> {
     use rustls::pki_types::pem::PemObject;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let chain = pem_certs(cert_pem, "the server certificate")?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|e| err("the server key is not a PEM key", e))?;
+    let chain = pem_certs(cert_pem, PemPart::ServerCert)?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| SimTlsError::NoKey)?;
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| err("cannot set up TLS", e))?;
+        .map_err(|e| SimTlsError::Setup(e.to_string()))?;
     let builder = match client_ca {
         Some(pem) => {
             let mut roots = rustls::RootCertStore::empty();
-            for cert in pem_certs(pem, "the --client-ca file")? {
+            for cert in pem_certs(pem, PemPart::ClientCa)? {
                 roots
                     .add(cert)
-                    .map_err(|e| err("the --client-ca file is not an authority", e))?;
+                    .map_err(|e| SimTlsError::NotAuthority(e.to_string()))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| err("cannot demand client certificates", e))?;
+                .map_err(|e| SimTlsError::Setup(e.to_string()))?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
     };
-    let mut config = builder
-        .with_single_cert(chain, key)
-        .map_err(|e| err("the server certificate and key do not fit", e))?;
+    let mut config = builder.with_single_cert(chain, key).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => SimTlsError::KeyMismatch,
+        e => SimTlsError::Setup(e.to_string()),
+    })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -211,6 +211,11 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     assert_exit(&one, 1);
     let err = stderr(&one);
     assert!(err.contains("kept limiting requests (HTTP 429)"), "{err}");
+    // What it asked is a wait of seconds: no "few minutes" of our own.
+    assert!(
+        err.contains("after the wait it asked for") && !err.contains("minutes"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1330,3 +1330,55 @@ fn a_tunnel_cut_after_connect_is_the_proxy_s_in_doctor() {
         assert!(!text.contains("os error"), "{text}");
     }
 }
+
+/// `serve --tls` with files it cannot use names the file and the fault in
+/// the reader's language: a key that is no key, a certificate and a key
+/// that do not belong together, a --client-ca file with no certificate
+/// (and with good server files, that file is blamed, not theirs).
+#[test]
+fn serve_tls_names_the_unusable_file_in_the_chosen_language() {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let home = home();
+    let one = generate(&CertSpec::default()).unwrap();
+    let other = generate(&CertSpec::default()).unwrap();
+    let files = |key: &str, client_ca: Option<&str>, lang: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &one.ca_pem).unwrap();
+        std::fs::write(dir.path().join("cert.pem"), &one.cert_pem).unwrap();
+        std::fs::write(dir.path().join("key.pem"), key).unwrap();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"));
+        cmd.env("HOME", home.path())
+            .args(["--lang", lang, "serve", "--tls", "--addr", "127.0.0.1:0"])
+            .arg("--tls-dir")
+            .arg(dir.path());
+        if let Some(text) = client_ca {
+            let ca = dir.path().join("clients.pem");
+            std::fs::write(&ca, text).unwrap();
+            cmd.arg("--client-ca").arg(ca);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = files("junk", None, "de");
+    assert!(
+        err.contains("key.pem enthält keinen privaten PEM-Schlüssel"),
+        "{err}"
+    );
+    let err = files(&other.key_pem, None, "fr");
+    assert!(
+        err.contains("cert.pem et key.pem ne vont pas ensemble"),
+        "{err}"
+    );
+    let err = files(&one.key_pem, Some("junk"), "pt-PT");
+    assert!(
+        err.contains("clients.pem não contém nenhum certificado PEM") && !err.contains("cert.pem"),
+        "{err}"
+    );
+    for err in [&err, &files("junk", None, "es")] {
+        assert!(
+            !err.contains("no items found") && !err.contains("holds no"),
+            "{err}"
+        );
+    }
+}

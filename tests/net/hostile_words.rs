@@ -563,3 +563,31 @@ async fn a_refused_reset_does_not_advise_a_reset() {
     assert!(line.contains("`stepwise steps --car ID --reset`"), "{line}");
     assert!(!line.contains("steps-cache reset"), "{line}");
 }
+
+/// An issuer address where another service answers: it was reached, and
+/// what answered is no HTTP. Not "cannot reach ... check the network", and
+/// not the HTTP library's English.
+#[tokio::test]
+async fn an_issuer_at_another_service_s_port_is_named_so() {
+    let banner = raw(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec()).await;
+    let client = Gateway::new(
+        "http://127.0.0.1:9/",
+        "words-test-device".into(),
+        None,
+        options(),
+    )
+    .unwrap();
+    let gateway = url::Url::parse(client.base()).unwrap();
+    let error = stepwise::auth::discover::discover(client.http(), &gateway, Some(&banner.url))
+        .await
+        .expect_err("no metadata");
+    let line = stepwise::describe::auth_error(stepwise::text::Lang::De, &error);
+    assert!(
+        line.contains("wurde erreicht, aber was geantwortet hat, ist kein HTTP"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("invalid HTTP") && !line.contains("nicht erreichbar"),
+        "{line}"
+    );
+}
