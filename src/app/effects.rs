@@ -508,10 +508,15 @@ async fn forward_board(
     id: u64,
     lists: &[(String, String)],
 ) {
-    let car_of: HashMap<&str, &str> = lists
-        .iter()
-        .map(|(car, steps_id)| (steps_id.as_str(), car.as_str()))
-        .collect();
+    // A stepsID may be given to more than one vehicle (a gateway's
+    // mistake): each of them takes its updates.
+    let mut car_of: HashMap<&str, Vec<&str>> = HashMap::with_capacity(lists.len());
+    for (car, steps_id) in lists {
+        car_of
+            .entry(steps_id.as_str())
+            .or_default()
+            .push(car.as_str());
+    }
     let steps_ids = lists.iter().map(|(_, steps_id)| steps_id.clone()).collect();
     let mut updates = live::follow_many(&gateway, steps_ids);
     let send = |car: &str, update| {
@@ -522,20 +527,26 @@ async fn forward_board(
         })
         .is_ok()
     };
+    // One vehicle takes the update as it is, not copied.
+    let send_all = |cars: &[&str], update: live::LiveUpdate| match cars {
+        [car] => send(car, update),
+        cars => cars.iter().all(|car| send(car, update.clone())),
+    };
     while let Some(live::GroupUpdate { lists, update }) = updates.next().await {
         let sent = match &update {
-            // A list or "unchanged" concerns one vehicle: the update goes
-            // to it as it is, not copied.
             live::LiveUpdate::List(list) => match list.steps_id.as_deref() {
-                Some(steps_id) => car_of.get(steps_id).is_none_or(|car| send(car, update)),
+                Some(steps_id) => car_of
+                    .get(steps_id)
+                    .is_none_or(|cars| send_all(cars, update)),
                 None => true,
             },
             live::LiveUpdate::Unchanged { steps_id } => car_of
                 .get(steps_id.as_str())
-                .is_none_or(|car| send(car, update)),
+                .is_none_or(|cars| send_all(cars, update)),
             live::LiveUpdate::Mode(_) | live::LiveUpdate::Error { .. } => lists
                 .iter()
                 .filter_map(|s| car_of.get(s.as_str()))
+                .flatten()
                 .all(|car| send(car, update.clone())),
         };
         if !sent {

@@ -613,6 +613,15 @@ impl Board {
 
     /// Records that follower `id` now follows `lists` (from [`Board::wanted`]):
     /// each of those sessions answers its updates, the others none.
+    /// The followers' stream for `car` has ended: its list is followed no
+    /// more, so that the next sync starts them again when it is wanted.
+    pub fn forget_followed(&mut self, car: &str) {
+        self.followed.retain(|(c, _)| c != car);
+        if let Some(at) = self.position(car) {
+            self.sessions[at].unfollow();
+        }
+    }
+
     pub fn set_followed(&mut self, id: u64, lists: Vec<(String, String)>, open: Option<&str>) {
         self.followed_by = id;
         self.answer_for(&lists, open);

@@ -1057,3 +1057,42 @@ fn an_id_with_characters_left_out_is_taken_only_at_a_second_enter() {
     );
     assert!(b.board().unwrap().contains("xy"));
 }
+
+/// A gateway that refuses the stepsID it gives again: the board starts its
+/// followers again for the list it got back (same stepsID: its stream had
+/// ended), and at the second refusal within a minute live stops for that
+/// vehicle, said on the board itself, not only in its row.
+#[test]
+fn a_steps_id_refused_again_on_the_board_stops_its_live_and_says_so() {
+    let (mut s, id) = live_board();
+    let refused = || LiveUpdate::Error {
+        error: GatewayError::Rejected {
+            status: 404,
+            kind: Rejection::NotFound,
+            body: ErrorBody::new(Some(2346), "no step for this stepsID"),
+            retry_after: None,
+            proxy: None,
+        },
+        retrying: false,
+    };
+    let asked = requests(&live(&mut s, "C3", id, refused(), 45));
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].2, Purpose::Open, "by carAssociationID");
+    let effects = answer(&mut s, &asked[0], Ok(list(3, ["todo"; 3])), 46);
+    let (id, lists) = followed(&effects).expect("its stream had ended: followed again");
+    assert_eq!(lists, pairs(&[("A1", "1"), ("C3", "3"), ("D4", "4")]));
+    let effects = live(&mut s, "C3", id, refused(), 47);
+    assert!(
+        requests(&effects).is_empty(),
+        "not asked again: {effects:?}"
+    );
+    let board = s.board().unwrap();
+    assert!(!board.session("C3").unwrap().watch());
+    assert!(board.session("A1").unwrap().watch(), "the others stay live");
+    let banner = board.banner().expect("said on the board");
+    assert!(
+        banner.title.starts_with("Live stopped for C3: ")
+            && banner.text.contains("no step for this stepsID"),
+        "{banner:?}"
+    );
+}

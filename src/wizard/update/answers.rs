@@ -6,6 +6,7 @@
 
 use std::time::SystemTime;
 
+use super::refused::{StartOver, live_words, refused_again, start_over};
 use super::steps::fetch_for;
 use super::{error, info, lang, success, title};
 use crate::auth::AuthError;
@@ -18,7 +19,7 @@ use crate::text::Lang;
 use crate::tr;
 use crate::wizard::session::{ListChange, Remedy, VehicleSession};
 use crate::wizard::start::StartField;
-use crate::wizard::state::{Effect, Msg, Purpose, Screen, State};
+use crate::wizard::state::{Banner, Effect, Msg, Purpose, Screen, State};
 
 /// An answer for one vehicle: the gateway's to a request, a follower's
 /// update, or a task that ended without answering.
@@ -183,97 +184,6 @@ fn list_error(
         fail(session, judge, e, now);
     }
     (Outcome::Failed { unknown_id }, Vec::new())
-}
-
-/// A vehicle whose stepsID the gateway refused (another device's, or one it
-/// no longer knows) starts over by carAssociationID: the request that does,
-/// or `None` for any other failure.
-fn start_over(
-    session: &mut VehicleSession,
-    next_id: &mut u64,
-    lang: Lang,
-    e: &GatewayError,
-    purpose: Purpose,
-    now: SystemTime,
-) -> StartOver {
-    if !steps_id_refused(e) || session.steps_id().is_none() {
-        return StartOver::No;
-    }
-    if session.started_over_within(now, START_OVER_AGAIN) {
-        return StartOver::Again;
-    }
-    let why = if e.is_wrong_device() {
-        tr!(lang, "why-other-device")
-    } else {
-        tr!(lang, "why-steps-id-unknown")
-    };
-    session.forget_steps_id();
-    // A follower that was reconnecting has its answer: the gateway is back.
-    session.end_trouble();
-    session.log_event(
-        now,
-        Event::StartedOver {
-            status: status_of(e),
-        },
-    );
-    let effect = fetch_for(
-        session,
-        next_id,
-        lang,
-        Purpose::Open,
-        purpose == Purpose::Reset,
-    );
-    session.say(info(
-        tr!(lang, "banner-started-over"),
-        tr!(lang, "banner-started-over-text", why = why),
-    ));
-    StartOver::Asked(effect)
-}
-
-/// A live follower's fault in words: an event it could not read is the
-/// live stream's, not "check --api" (the same --api served the list).
-fn live_words(lang: Lang, error: &GatewayError) -> String {
-    match error {
-        GatewayError::BadAnswer(why) => tr!(
-            lang,
-            "live-bad-event",
-            why = crate::describe::decode_words(lang, why)
-        ),
-        other => gateway_error(lang, other),
-    }
-}
-
-/// What a refused stepsID leads to.
-enum StartOver {
-    /// Asked again by carAssociationID.
-    Asked(Effect),
-    /// Refused again soon after starting over: not asked again.
-    Again,
-    /// Not a refused stepsID.
-    No,
-}
-
-/// A stepsID refused again within this long of starting over is not
-/// started over once more: the gateway refuses the stepsID it gives, and
-/// asking again would go round in a loop (requests without end).
-const START_OVER_AGAIN: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The gateway refused the stepsID it gave a moment ago: watch stops, the
-/// vehicle says so and who can fix it; `r` asks again by hand.
-fn refused_again(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) {
-    let lang = judge.lang;
-    session.set_watch(false);
-    // `r` then asks by carAssociationID, once, by hand.
-    session.forget_steps_id();
-    session.log_error(now, lang, e);
-    session.say(error(
-        tr!(lang, "banner-refused-again"),
-        tr!(
-            lang,
-            "banner-refused-again-text",
-            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
-        ),
-    ));
 }
 
 /// An update of follower `id`: the way it follows, the quiet banner of a
@@ -468,7 +378,7 @@ fn stops_watch(e: &GatewayError) -> bool {
 
 /// The stepsID belongs to another device (403), or the gateway no longer
 /// knows it (404, code 2346).
-fn steps_id_refused(e: &GatewayError) -> bool {
+pub(super) fn steps_id_refused(e: &GatewayError) -> bool {
     e.recovery() == Recovery::StartOver
 }
 
@@ -513,7 +423,7 @@ fn remedy_for(e: &GatewayError) -> Option<Remedy> {
     }
 }
 
-fn status_of(e: &GatewayError) -> u16 {
+pub(super) fn status_of(e: &GatewayError) -> u16 {
     match e {
         GatewayError::Rejected { status, .. } => *status,
         _ => 0,
@@ -619,10 +529,45 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             ..
         }
     );
+    // A board follower that ended for this vehicle follows it no more: the
+    // board's sync starts one again when the vehicle wants it.
+    let follower_ended = matches!(
+        msg,
+        Answer::Live {
+            update: LiveUpdate::Error {
+                retrying: false,
+                ..
+            },
+            ..
+        }
+    );
     let Some(session) = state.vehicles.session_mut(car) else {
         return Vec::new();
     };
+    let watched = session.watch();
     let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
+    // Live following of a board vehicle that ended by itself is said on
+    // the board, with the vehicle's own words: its row alone is easy to miss.
+    let stopped = (state.on_a_board && !is_open && watched && !session.watch())
+        .then(|| session.banner().cloned())
+        .flatten();
+    if let Some(said) = stopped {
+        state.vehicles.say(Banner {
+            title: tr!(
+                judge.lang,
+                "board-live-stopped",
+                car = car,
+                what = said.title
+            ),
+            ..said
+        });
+    }
+    if follower_ended && !is_open {
+        state.vehicles.forget_followed(car);
+    }
+    let Some(session) = state.vehicles.session_mut(car) else {
+        return effects;
+    };
     match outcome {
         Outcome::Took {
             change,

@@ -14,6 +14,7 @@ mod board;
 mod follow;
 mod messages;
 mod notes;
+mod refused;
 mod sign_in;
 mod steps;
 

@@ -1,0 +1,111 @@
+//! A stepsID the gateway refuses: starting over by carAssociationID, once
+//! a minute at most, and the words of a follower's end.
+
+use std::time::SystemTime;
+
+use super::answers::{Judge, status_of, steps_id_refused};
+use super::steps::fetch_for;
+use super::{error, info};
+use crate::client::GatewayError;
+use crate::describe::gateway_error;
+use crate::report::Event;
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::session::VehicleSession;
+use crate::wizard::state::{Effect, Purpose};
+
+/// A vehicle whose stepsID the gateway refused (another device's, or one it
+/// no longer knows) starts over by carAssociationID: the request that does,
+/// or `None` for any other failure.
+pub(super) fn start_over(
+    session: &mut VehicleSession,
+    next_id: &mut u64,
+    lang: Lang,
+    e: &GatewayError,
+    purpose: Purpose,
+    now: SystemTime,
+) -> StartOver {
+    if !steps_id_refused(e) || session.steps_id().is_none() {
+        return StartOver::No;
+    }
+    if session.started_over_within(now, START_OVER_AGAIN) {
+        return StartOver::Again;
+    }
+    let why = if e.is_wrong_device() {
+        tr!(lang, "why-other-device")
+    } else {
+        tr!(lang, "why-steps-id-unknown")
+    };
+    session.forget_steps_id();
+    // A follower that was reconnecting has its answer: the gateway is back.
+    session.end_trouble();
+    session.log_event(
+        now,
+        Event::StartedOver {
+            status: status_of(e),
+        },
+    );
+    let effect = fetch_for(
+        session,
+        next_id,
+        lang,
+        Purpose::Open,
+        purpose == Purpose::Reset,
+    );
+    session.say(info(
+        tr!(lang, "banner-started-over"),
+        tr!(lang, "banner-started-over-text", why = why),
+    ));
+    StartOver::Asked(effect)
+}
+
+/// A live follower's fault in words: an event it could not read is the
+/// live stream's, not "check --api" (the same --api served the list).
+pub(super) fn live_words(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::BadAnswer(why) => tr!(
+            lang,
+            "live-bad-event",
+            why = crate::describe::decode_words(lang, why)
+        ),
+        other => gateway_error(lang, other),
+    }
+}
+
+/// What a refused stepsID leads to.
+pub(super) enum StartOver {
+    /// Asked again by carAssociationID.
+    Asked(Effect),
+    /// Refused again soon after starting over: not asked again.
+    Again,
+    /// Not a refused stepsID.
+    No,
+}
+
+/// A stepsID refused again within this long of starting over is not
+/// started over once more: the gateway refuses the stepsID it gives, and
+/// asking again would go round in a loop (requests without end).
+const START_OVER_AGAIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The gateway refused the stepsID it gave a moment ago: watch stops, the
+/// vehicle says so and who can fix it; `r` asks again by hand.
+pub(super) fn refused_again(
+    session: &mut VehicleSession,
+    judge: Judge,
+    e: &GatewayError,
+    now: SystemTime,
+) {
+    let lang = judge.lang;
+    session.set_watch(false);
+    // `r` then asks by carAssociationID, once, by hand.
+    session.forget_steps_id();
+    session.log_error(now, lang, e);
+    session.say(error(
+        tr!(lang, "banner-refused-again"),
+        tr!(
+            lang,
+            "banner-refused-again-text",
+            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
+        ),
+    ));
+}
