@@ -13,6 +13,15 @@ pub fn demo_state_file(data_dir: &Path) -> PathBuf {
     data_dir.join("demo-state.json")
 }
 
+/// Whether the embedded simulator can save its state in `file` (one that
+/// exists) now: under the lock it takes, the file is written back as it
+/// is, atomically, as every change writes it.
+pub fn demo_state_writable(file: &Path) -> std::io::Result<()> {
+    let _held = crate::sim::lock_file(file)?;
+    let text = std::fs::read(file)?;
+    crate::files::write_atomically(file, &text)
+}
+
 /// A demo state file that could not be removed.
 #[derive(Debug)]
 pub struct ForgetError {
@@ -79,8 +88,8 @@ impl Backend {
         options: ClientOptions,
         demo_fleet: usize,
     ) -> Result<Self, GatewayError> {
-        let (url, demo, scenario) = match (&settings.api, force_demo) {
-            (Some(api), false) => (api.clone(), None, None),
+        let (url, demo, scenario, demo_file) = match (&settings.api, force_demo) {
+            (Some(api), false) => (api.clone(), None, None, None),
             _ => {
                 let (scenario, state_file) = if demo_fleet > 0 {
                     (
@@ -104,10 +113,10 @@ impl Backend {
                         detail: e.to_string(),
                     });
                 }
-                let sim = crate::sim::spawn_demo(scenario.clone(), state_file)
+                let sim = crate::sim::spawn_demo(scenario.clone(), state_file.clone())
                     .await
                     .map_err(|e| GatewayError::DemoUnavailable(e.to_string()))?;
-                (sim.url(), Some(sim), Some(scenario))
+                (sim.url(), Some(sim), Some(scenario), state_file)
             }
         };
         // The embedded simulator needs no token: never send the user's token to it.
@@ -127,7 +136,8 @@ impl Backend {
         };
         let token_from = token.as_ref().and(settings.token_from);
         let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?
-            .with_token_from(token_from);
+            .with_token_from(token_from)
+            .with_demo_state(demo_file);
         // A kept login (`stepwise login`) when no other token wins over it.
         if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
             gateway = gateway

@@ -179,6 +179,12 @@ pub enum GatewayError {
         folder: String,
         detail: String,
     },
+    /// The embedded simulator could not save its state in this file (the
+    /// system's words): a local matter, no gateway's.
+    DemoStateFile {
+        file: String,
+        detail: String,
+    },
     /// The TLS connection failed, for a reason that has a name.
     Tls {
         base: String,
@@ -320,6 +326,9 @@ impl std::fmt::Display for GatewayError {
             GatewayError::DemoState { folder, detail } => {
                 write!(f, "demo backend state in {folder}: {detail}")
             }
+            GatewayError::DemoStateFile { file, detail } => {
+                write!(f, "demo backend cannot save {file}: {detail}")
+            }
             GatewayError::Tls { base, problem, .. } => write!(f, "TLS {problem}: {base}"),
             GatewayError::Net(e) => write!(f, "network setting: {e:?}"),
             GatewayError::Live(fault) => write!(f, "live stream: {fault:?}"),
@@ -453,6 +462,7 @@ impl GatewayError {
             | GatewayError::HttpSetup(_)
             | GatewayError::DemoUnavailable(_)
             | GatewayError::DemoState { .. }
+            | GatewayError::DemoStateFile { .. }
             | GatewayError::Tls { .. }
             | GatewayError::Redirected(_)
             | GatewayError::Net(_)
@@ -622,6 +632,9 @@ pub struct Gateway {
     pace: std::sync::Arc<crate::pace::Pace>,
     /// The client of the sign-in calls (made when first needed).
     oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
+    /// The embedded simulator's state file, when this is it: its 507 is
+    /// that file's, on this machine.
+    demo_state: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -687,6 +700,7 @@ impl Gateway {
             options,
             pace,
             oauth: std::sync::Arc::default(),
+            demo_state: None,
         })
     }
 
@@ -699,6 +713,13 @@ impl Gateway {
 
     /// Names where the token comes from, for the words of a refusal.
     #[must_use]
+    /// This client talks to the embedded simulator, which keeps its state
+    /// in `file`.
+    pub fn with_demo_state(mut self, file: Option<std::path::PathBuf>) -> Self {
+        self.demo_state = file;
+        self
+    }
+
     pub fn with_token_from(mut self, from: Option<TokenFrom>) -> Self {
         self.token_from = from;
         self
@@ -923,6 +944,11 @@ impl Gateway {
                 https && detail.contains("tls handshake eof")
             }
             GatewayError::ConnectTimedOut { .. } => https,
+            // No TLS came back: plain HTTP, or another service's banner?
+            GatewayError::Tls {
+                problem: crate::net::TlsProblem::NotTls,
+                ..
+            } => https,
             // Bytes before any request (a banner), no HTTP at all, or a
             // connection cut (a TLS server given a plain request may).
             GatewayError::Transport(detail) => {
@@ -945,7 +971,13 @@ impl Gateway {
             (GatewayError::ConnectTimedOut { after, .. }, PortBytes::Silent) => {
                 PortFound::TlsSilent(*after)
             }
+            // A banner that TLS waits on for the rest of a "record".
+            (GatewayError::ConnectTimedOut { .. }, PortBytes::Other(said)) => {
+                PortFound::NotHttp(said)
+            }
             (GatewayError::ConnectTimedOut { .. }, _) => return error,
+            // Something that is no TLS answered: silence now says nothing.
+            (GatewayError::Tls { .. }, PortBytes::Silent | PortBytes::Tls) => return error,
             (_, PortBytes::Http) if https => PortFound::PlainHttp,
             (_, PortBytes::Other(said)) => PortFound::NotHttp(said),
             (_, PortBytes::Tls | PortBytes::Http) => return error,
@@ -1184,6 +1216,17 @@ impl Gateway {
         let status = answer.status.as_u16();
         let base = self.base.to_string();
         let body = wire::decode_error(&answer.body);
+        // The embedded simulator could not save its state: a file here.
+        if let (Some(file), 507) = (&self.demo_state, status) {
+            let said = body.as_ref().and_then(|b| b.message.as_deref());
+            return Err(GatewayError::DemoStateFile {
+                file: file.display().to_string(),
+                detail: said
+                    .and_then(|m| m.rsplit_once(": "))
+                    .map(|(_, why)| why.to_owned())
+                    .unwrap_or_default(),
+            });
+        }
         if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark)
             && body.is_none()
         {
@@ -1229,7 +1272,13 @@ impl Gateway {
                     problem: crate::net::TlsProblem::ClientCertificateRefused(title),
                 });
             }
-            if lower.contains("plain http request was sent to https port") {
+            // nginx's page, or Go's one line of text (Caddy, Traefik and
+            // every net/http server).
+            let text = String::from_utf8_lossy(&answer.body[..answer.body.len().min(512)])
+                .to_ascii_lowercase();
+            if lower.contains("plain http request was sent to https port")
+                || text.contains("client sent an http request to an https server")
+            {
                 return Err(GatewayError::WantsTls { base });
             }
         }

@@ -31,7 +31,25 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             proxy,
         } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
         GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
+        // An answer cut short began as one: the address is right, the
+        // gateway or something on the way cut it.
+        GatewayError::BadAnswer(crate::wire::DecodeError::NotJson {
+            line,
+            column,
+            cut: true,
+        }) => {
+            let at = tr!(
+                lang,
+                "json-stops-at",
+                line = num(*line),
+                column = num(*column)
+            );
+            tr!(lang, "gw-answer-cut", why = at)
+        }
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
+        GatewayError::Transport(detail) if detail.contains(BODY_CUT) => {
+            tr!(lang, "gw-answer-cut", why = tr!(lang, "net-cut-short"))
+        }
         GatewayError::Transport(detail) => {
             tr!(lang, "gw-transport", detail = os_words(lang, detail))
         }
@@ -41,7 +59,8 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::BadToken
         | GatewayError::HttpSetup(_)
         | GatewayError::DemoUnavailable(_)
-        | GatewayError::DemoState { .. } => setup_line(lang, error),
+        | GatewayError::DemoState { .. }
+        | GatewayError::DemoStateFile { .. } => setup_line(lang, error),
         GatewayError::Tls {
             base,
             proxy,
@@ -293,9 +312,18 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
             folder = folder.clone(),
             detail = os_words(lang, detail)
         ),
+        GatewayError::DemoStateFile { file, detail } => tr!(
+            lang,
+            "gw-demo-state-file",
+            file = file.clone(),
+            detail = file_os_words(lang, detail)
+        ),
         other => tr!(lang, "gw-http-setup", detail = other.to_string()),
     }
 }
+
+/// The HTTP library's words for a body that ended before its length.
+const BODY_CUT: &str = "end of file before message length reached";
 
 /// Why a 2xx answer's body could not be read, in words (where the parser
 /// stopped, or what the JSON held instead, in brackets).
@@ -391,6 +419,9 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
     if said("tls handshake eof") {
         return tr!(lang, "net-tls-eof");
     }
+    if said(BODY_CUT) {
+        return tr!(lang, "net-cut-short");
+    }
     if said("invalid HTTP version parsed") {
         return tr!(lang, "net-not-http");
     }
@@ -419,6 +450,23 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
         ErrorKind::AddrNotAvailable => tr!(lang, "os-addr-not-available"),
         ErrorKind::NotFound => tr!(lang, "err-io-not-found"),
         _ => detail.to_owned(),
+    }
+}
+
+/// The system's words for a file that could not be written (`detail`,
+/// ending in "(os error N)"), in the reader's language: the network's
+/// readings of the same codes (a firewall for EACCES) do not fit a file.
+pub fn file_os_words(lang: Lang, detail: &str) -> String {
+    use std::io::ErrorKind;
+    let code = detail
+        .rsplit_once("(os error ")
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .and_then(|n| n.parse::<i32>().ok());
+    match code.map(|c| std::io::Error::from_raw_os_error(c).kind()) {
+        Some(ErrorKind::PermissionDenied) => tr!(lang, "os-file-denied"),
+        Some(ErrorKind::IsADirectory) => tr!(lang, "os-folder-in-the-way"),
+        Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => tr!(lang, "os-disk-full"),
+        _ => os_words(lang, detail),
     }
 }
 
@@ -579,6 +627,15 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             via = via,
             alert = alert.clone()
         ),
+        // Through a proxy's tunnel, the gateway's port is not the one to
+        // blame: the proxy, or a filter behind it, answered in its place.
+        TlsProblem::NotTls if proxy.is_some() => tr!(
+            lang,
+            "tls-not-tls-proxy",
+            base = base,
+            proxy = proxy.unwrap_or_default().to_owned(),
+            host = host
+        ),
         TlsProblem::NotTls => tr!(lang, "tls-not-tls", base = base, via = via),
         TlsProblem::Other(what) => tr!(
             lang,
@@ -642,6 +699,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::HttpSetup(_)
         | GatewayError::DemoUnavailable(_)
         | GatewayError::DemoState { .. }
+        | GatewayError::DemoStateFile { .. }
         | GatewayError::Net(_)
         | GatewayError::Live(LiveFault::Lists { .. }) => tr!(lang, "gw-title-config"),
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),

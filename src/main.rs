@@ -347,7 +347,7 @@ fn emit(text: &str, code: u8) -> ExitCode {
         Err(e) => fail(tr!(
             chosen_lang(),
             "cli-arg-output-failed",
-            error = e.to_string()
+            error = stepwise::describe::file_os_words(chosen_lang(), &e.to_string())
         )),
     }
 }

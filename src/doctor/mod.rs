@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::backend::{demo_board_state_file, demo_state_file, demo_state_writable};
 use crate::config::{ConfigError, ENV_TOKEN, FileConfig, Settings};
 use crate::net::NetOptions;
 use crate::steps::sanitize;
@@ -182,16 +183,7 @@ pub async fn run(
         target: String::new(),
         checks: vec![config],
     };
-    // The embedded simulator keeps its state in the data folder: one that
-    // cannot be made fails every command, so it fails here too.
-    if settings.api.is_none()
-        && let Some(dir) = settings.data_dir.as_deref()
-        && let Err(e) = crate::files::private_dir(dir)
-    {
-        let error = crate::client::GatewayError::DemoState {
-            folder: dir.display().to_string(),
-            detail: e.to_string(),
-        };
+    if let Some(error) = demo_state_fault(settings) {
         report.set(
             "gateway",
             Mark::Failed,
@@ -285,6 +277,33 @@ pub async fn run(
     );
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// Why the embedded simulator (no `--api`) cannot keep its state here:
+/// a data folder that cannot be made fails every command, and a state file
+/// it cannot save fails every change (the reset, the simulated steps).
+fn demo_state_fault(settings: &Settings) -> Option<crate::client::GatewayError> {
+    let dir = settings
+        .data_dir
+        .as_deref()
+        .filter(|_| settings.api.is_none())?;
+    if let Err(e) = crate::files::private_dir(dir) {
+        return Some(crate::client::GatewayError::DemoState {
+            folder: dir.display().to_string(),
+            detail: e.to_string(),
+        });
+    }
+    [demo_state_file(dir), demo_board_state_file(dir)]
+        .into_iter()
+        .filter(|file| file.exists())
+        .find_map(|file| {
+            demo_state_writable(&file)
+                .err()
+                .map(|e| crate::client::GatewayError::DemoStateFile {
+                    file: file.display().to_string(),
+                    detail: e.to_string(),
+                })
+        })
 }
 
 /// The gateway line: the address as it will be used, or why it cannot be.

@@ -89,16 +89,36 @@ pub(super) async fn checks(
             Some(words!("doctor-tls-proxy-cut-fix", host = host.clone())),
         );
     }
+    let not_tls = checked
+        .as_ref()
+        .is_some_and(|c| matches!(&c.tls_problem, Some(TlsProblem::NotTls)));
+    if let (Some(choice), true) = (&proxy, not_tls) {
+        // What came back in the tunnel is the proxy's (or a filter's).
+        let (base, shown) = (url.to_string(), choice.shown());
+        report.set(
+            "tls",
+            Mark::Failed,
+            Arg::each(move |lang| {
+                crate::describe::tls_line(lang, &base, Some(&shown), &TlsProblem::NotTls)
+            }),
+        );
+    }
     if proxy.is_none()
-        && broke_off
+        && (broke_off || not_tls)
         && let Some(found) = crate::client::port_after_tls_eof(url).await
     {
         let base = url.to_string();
-        let detail: Arg = match found {
-            crate::client::PortFound::TlsClosed => words!("doctor-tls-closed").into(),
-            found => Arg::each(move |lang| crate::describe::port_line(lang, &base, &found)),
+        let detail: Option<Arg> = match found {
+            // No TLS came back, and the port says nothing more.
+            crate::client::PortFound::TlsClosed if not_tls => None,
+            crate::client::PortFound::TlsClosed => Some(words!("doctor-tls-closed").into()),
+            found => Some(Arg::each(move |lang| {
+                crate::describe::port_line(lang, &base, &found)
+            })),
         };
-        report.set("tls", Mark::Failed, detail);
+        if let Some(detail) = detail {
+            report.set("tls", Mark::Failed, detail);
+        }
     }
     checked
 }

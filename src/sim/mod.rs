@@ -5,6 +5,7 @@ mod auth;
 mod events;
 mod openapi;
 mod routes;
+pub(crate) use routes::lock_file;
 mod scenario;
 mod state;
 pub mod tls;

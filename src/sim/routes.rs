@@ -242,7 +242,7 @@ fn load_state(file: &FilePath) -> Option<SimState> {
 
 /// Takes the lock every process sharing `file` takes around its
 /// read-modify-write (`<file>.lock`, held until the returned file closes).
-fn lock_file(file: &FilePath) -> std::io::Result<std::fs::File> {
+pub(crate) fn lock_file(file: &FilePath) -> std::io::Result<std::fs::File> {
     if let Some(parent) = file.parent() {
         crate::files::private_dir(parent)?;
     }

@@ -931,6 +931,48 @@ fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
     );
 }
 
+/// The embedded simulator that cannot save its state file (here its lock
+/// is a folder: no right of root gets past that) is a file on this machine,
+/// said so in the reader's language: no "HTTP 507, the gateway failed,
+/// tell its operator". doctor fails it too.
+#[test]
+fn a_demo_state_file_that_cannot_be_saved_is_named_not_a_failing_gateway() {
+    let home = home();
+    let first = stepwise(home.path())
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert!(first.status.code() == Some(3) || first.status.code() == Some(0));
+    let data = home.path().join(".local/share/stepwise");
+    let lock = data.join("demo-state.lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir(&lock).unwrap();
+    let out = stepwise(home.path())
+        .args(["--lang", "fr", "steps", "--car", "987654", "--reset"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let file = data.join("demo-state.json").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "le simulateur intégré ne peut pas enregistrer son état dans {file}"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("507") && !err.contains("os error") && !err.contains("exploitant"),
+        "{err}"
+    );
+    let out = stepwise(home.path()).args(["doctor"]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("the embedded simulator cannot save its state in"),
+        "{report}"
+    );
+}
+
 /// serve's start-up failures are in the chosen language, not the system's
 /// English ("Address already in use (os error 98)").
 #[test]

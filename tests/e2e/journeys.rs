@@ -717,7 +717,7 @@ fn demo_that_cannot_keep_its_state_says_so_on_screen() {
     std::fs::create_dir_all(file.join("blocker")).unwrap();
     tui.send("s");
     let screen = tui.wait_for("the backend says it cannot keep its state", SHORT, |s| {
-        s.contains("cannot keep")
+        s.contains("cannot save")
     });
     assert!(!row_has(&screen, "deviceActivation", "[DONE]"), "{screen}");
     tui.send("q");

@@ -168,7 +168,8 @@ fn a_state_that_cannot_be_kept_is_said_not_pretended() {
     assert_ne!(out.status.code(), Some(3), "{}", text(&out.stdout));
     assert_ne!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let err = text(&out.stderr);
-    assert!(err.contains("cannot keep its state"), "{err}");
+    assert!(err.contains("cannot save its state"), "{err}");
+    assert!(!err.contains("507"), "{err}");
     assert!(
         !text(&out.stdout).contains("stepsID"),
         "{}",

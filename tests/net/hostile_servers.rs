@@ -983,6 +983,25 @@ async fn nginx_asking_for_a_client_certificate_is_named() {
     }
 }
 
+/// Go's net/http (Caddy, Traefik, many gateways) answers plain HTTP at its
+/// TLS port with one line of text: the port wants https://, the id typed
+/// is not at fault.
+#[tokio::test]
+async fn go_s_plain_http_to_https_answer_is_named() {
+    let server = canned(
+        "400 Bad Request",
+        &["Content-Type: text/plain; charset=utf-8"],
+        "Client sent an HTTP request to an HTTPS server.\n",
+    )
+    .await;
+    let line = words(&list_from(&server.url()).await.unwrap_err());
+    assert!(
+        line.contains("speaks TLS, but --api says http://. Use https://"),
+        "{line}"
+    );
+    assert!(!line.contains("the id you typed"), "{line}");
+}
+
 #[tokio::test]
 async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
     let server = canned(
@@ -1211,4 +1230,37 @@ async fn no_http_on_the_steps_path_is_not_called_tls() {
     let line = words(&error);
     assert!(line.contains("neither HTTP nor TLS"), "{line}");
     assert!(!line.contains("speaks TLS"), "{line}");
+}
+
+/// https:// to a port where another service speaks first (an SSH banner):
+/// its first line is named, and not "use http://", which would meet the
+/// same service.
+#[tokio::test]
+async fn a_banner_at_an_https_port_is_named_not_http_advised() {
+    use stepwise::client::PortFound;
+    let ssh = serve(|_, mut stream| async move {
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n").await;
+        let mut buf = [0u8; 512];
+        let _ = stream.read(&mut buf).await;
+    })
+    .await;
+    let https = ssh.url().replacen("http://", "https://", 1);
+    let error = list_from(&https).await.unwrap_err();
+    assert!(
+        matches!(&error, GatewayError::Port { found: PortFound::NotHttp(said), .. } if said.starts_with("SSH-2.0")),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(!line.contains("use http://"), "{line}");
+    // The same banner, and the connection closed at once.
+    let closing = serve(|_, mut stream| async move {
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n").await;
+    })
+    .await;
+    let https = closing.url().replacen("http://", "https://", 1);
+    let error = list_from(&https).await.unwrap_err();
+    assert!(
+        matches!(&error, GatewayError::Port { found: PortFound::NotHttp(said), .. } if said.starts_with("SSH-2.0")),
+        "{error:?}"
+    );
 }

@@ -591,3 +591,80 @@ async fn an_issuer_at_another_service_s_port_is_named_so() {
         "{line}"
     );
 }
+
+/// A filtering proxy opens the tunnel, then answers the TLS handshake with
+/// a plain HTTP block page: the proxy is named, and not "use http://" (the
+/// gateway speaks TLS; the proxy answered in its place).
+#[tokio::test]
+async fn a_block_page_in_the_tunnel_is_the_proxy_s() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 2048];
+                let _ = socket.read(&mut head).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await;
+                let _ = socket.read(&mut head).await;
+                let page =
+                    "HTTP/1.1 403 Forbidden\r\nContent-Length: 20\r\n\r\n<html>blocked</html>";
+                let _ = socket.write_all(page.as_bytes()).await;
+                let _ = socket.read(&mut head).await;
+            });
+        }
+    });
+    let mut options = options();
+    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
+    let client = Gateway::new(
+        "https://gateway.invalid",
+        "words-test-device".into(),
+        None,
+        options,
+    )
+    .unwrap();
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+        .await
+        .expect("the call ends by itself")
+        .expect_err("the call fails");
+    let line = words(&error);
+    assert!(line.contains(&proxy), "{line}");
+    assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
+    assert!(!line.contains("use http://"), "{line}");
+}
+
+/// An answer cut short (JSON that stops, or a body shorter than its
+/// Content-Length) began as an answer: the address is right, so the words
+/// say it was cut, in the reader's language, and not "check --api".
+#[tokio::test]
+async fn an_answer_cut_short_is_named_cut_not_a_wrong_address() {
+    let body = r#"{"steps":[{"ste"#;
+    let stops = canned("200 OK", &["Content-Type: application/json"], body).await;
+    let short = raw(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{body}"
+    )
+    .into_bytes())
+    .await;
+    for (server, said) in [
+        (&stops, "it stops at line 1, column 15)"),
+        (&short, "it ended before the length it announced"),
+    ] {
+        let line = words(&list(&server.url, None).await);
+        assert!(
+            line.starts_with(&format!("the gateway's answer was cut short ({said}")),
+            "{line}"
+        );
+        assert!(
+            !line.contains("--api") && !line.contains("check the network"),
+            "{line}"
+        );
+    }
+    let line =
+        stepwise::describe::gateway_error(stepwise::text::Lang::De, &list(&short.url, None).await);
+    assert!(
+        line.contains("sie endete vor der angekündigten Länge"),
+        "{line}"
+    );
+}
