@@ -254,8 +254,8 @@ pub enum GatewayError {
         proxy: String,
         from: &'static str,
         host: String,
-        /// An empty 2xx, rather than no HTTP at all.
-        empty: bool,
+        /// What came back.
+        what: ProxyAnswer,
     },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
@@ -374,9 +374,8 @@ impl std::fmt::Display for GatewayError {
             GatewayError::ProxyTunnel { proxy, host, .. } => {
                 write!(f, "the proxy {proxy} refused a tunnel to {host}")
             }
-            GatewayError::ProxyGarbled { proxy, empty, .. } => {
-                let what = if *empty { "an empty answer" } else { "no HTTP" };
-                write!(f, "{what} through the proxy {proxy}")
+            GatewayError::ProxyGarbled { proxy, what, .. } => {
+                write!(f, "{what:?} through the proxy {proxy}")
             }
             GatewayError::Unauthorized { sent } => match sent {
                 Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
@@ -475,6 +474,11 @@ impl GatewayError {
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
+            // A connection the proxy closed may go through at the next try.
+            GatewayError::ProxyGarbled {
+                what: ProxyAnswer::Closed,
+                ..
+            } => Recovery::Retry { now: true },
             GatewayError::Proxy { .. }
             | GatewayError::ProxyCredentialsRefused { .. }
             | GatewayError::ProxyGarbled { .. } => Recovery::Stop,
@@ -1061,7 +1065,19 @@ impl Gateway {
                 proxy: proxy.clone(),
                 from,
                 host: self.host(),
-                empty: false,
+                what: ProxyAnswer::NotHttp,
+            }
+        } else if let (Some(proxy), Some(from), true) = (
+            &self.proxy,
+            self.proxy_from,
+            cause.contains("connection closed before message completed"),
+        ) {
+            // The connection is the proxy's: it closed it, with no answer.
+            GatewayError::ProxyGarbled {
+                proxy: proxy.clone(),
+                from,
+                host: self.host(),
+                what: ProxyAnswer::Closed,
             }
         } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
             // What came back is no HTTP: a TLS record (the port wants
@@ -1108,7 +1124,7 @@ impl Gateway {
                 proxy: proxy.clone(),
                 from,
                 host: self.host(),
-                empty: true,
+                what: ProxyAnswer::Empty,
             },
             _ => GatewayError::BadAnswer(why),
         }
@@ -1334,6 +1350,18 @@ pub enum PortFound {
     TlsClosed,
     /// It took the connection and never answered the TLS handshake.
     TlsSilent(Duration),
+}
+
+/// What came back through a proxy for an http:// gateway, when it was no
+/// answer ([`GatewayError::ProxyGarbled`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyAnswer {
+    /// Bytes that are no HTTP.
+    NotHttp,
+    /// An empty 2xx.
+    Empty,
+    /// The connection closed with no answer.
+    Closed,
 }
 
 /// What a port said first to a plain HTTP request.

@@ -75,39 +75,9 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         ),
         GatewayError::Live(fault) => live_line(lang, fault),
         GatewayError::Auth(e) => auth_error(lang, e),
-        GatewayError::Proxy {
-            proxy,
-            status,
-            said,
-        } => proxy_answer(lang, proxy, *status, said),
-        GatewayError::ProxyCredentialsRefused { proxy } => {
-            tr!(lang, "gw-proxy-credentials-refused", proxy = proxy.clone())
-        }
-        GatewayError::ProxyGarbled {
-            proxy,
-            from,
-            host,
-            empty,
-        } => {
-            let (proxy, from, host) = (proxy.clone(), *from, host.clone());
-            if *empty {
-                tr!(
-                    lang,
-                    "gw-proxy-empty",
-                    proxy = proxy,
-                    from = from,
-                    host = host
-                )
-            } else {
-                tr!(
-                    lang,
-                    "gw-proxy-garbled",
-                    proxy = proxy,
-                    from = from,
-                    host = host
-                )
-            }
-        }
+        GatewayError::Proxy { .. }
+        | GatewayError::ProxyCredentialsRefused { .. }
+        | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
         GatewayError::Refused {
             base,
             status,
@@ -155,8 +125,12 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
         ),
         // From http:// to https:// is a move to the secure address, not
         // to an insecure one: say which address to use.
+        // https:// on the same host: the gateway moved to TLS. Another
+        // host (a sign-in page, a portal) is another server, said below.
         GatewayError::Redirected(refused)
-            if refused.from.starts_with("http://") && refused.to.starts_with("https://") =>
+            if refused.from.starts_with("http://")
+                && refused.to.starts_with("https://")
+                && same_host(&refused.from, &refused.to) =>
         {
             tr!(
                 lang,
@@ -320,6 +294,68 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
         ),
         other => tr!(lang, "gw-http-setup", detail = other.to_string()),
     }
+}
+
+/// A proxy's own answer (or none), in words.
+fn proxy_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::Proxy {
+            proxy,
+            status,
+            said,
+        } => proxy_answer(lang, proxy, *status, said),
+        GatewayError::ProxyCredentialsRefused { proxy } => {
+            tr!(lang, "gw-proxy-credentials-refused", proxy = proxy.clone())
+        }
+        GatewayError::ProxyGarbled {
+            proxy,
+            from,
+            host,
+            what,
+        } => {
+            let (proxy, from, host) = (proxy.clone(), *from, host.clone());
+            match what {
+                crate::client::ProxyAnswer::NotHttp => {
+                    tr!(
+                        lang,
+                        "gw-proxy-garbled",
+                        proxy = proxy,
+                        from = from,
+                        host = host
+                    )
+                }
+                crate::client::ProxyAnswer::Empty => {
+                    tr!(
+                        lang,
+                        "gw-proxy-empty",
+                        proxy = proxy,
+                        from = from,
+                        host = host
+                    )
+                }
+                crate::client::ProxyAnswer::Closed => {
+                    tr!(
+                        lang,
+                        "gw-proxy-closed",
+                        proxy = proxy,
+                        from = from,
+                        host = host
+                    )
+                }
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Whether two URLs name the same host.
+fn same_host(a: &str, b: &str) -> bool {
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+    };
+    host(a).is_some() && host(a) == host(b)
 }
 
 /// The HTTP library's words for a body that ended before its length.

@@ -54,6 +54,14 @@ pub fn unreadable_words(lang: crate::text::Lang, error: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => crate::tr!(lang, "err-io-denied"),
         io::ErrorKind::IsADirectory => crate::tr!(lang, "err-io-folder"),
         io::ErrorKind::InvalidData => crate::tr!(lang, "err-io-not-text"),
+        // A folder that cannot be made, or a path through a file.
+        io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory => {
+            crate::tr!(lang, "os-not-a-folder")
+        }
+        io::ErrorKind::ReadOnlyFilesystem => crate::tr!(lang, "os-read-only"),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            crate::tr!(lang, "os-disk-full")
+        }
         _ => error.to_string(),
     }
 }

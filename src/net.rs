@@ -289,6 +289,16 @@ impl NetError {
                 path = path.clone(),
                 why = pem_problem(lang, why)
             ),
+            // A PEM certificate was given: "give a PEM certificate" is no help.
+            NetError::ClientCert {
+                path,
+                why: why @ PemProblem::CertRefused { version1: true },
+            } => tr!(
+                lang,
+                "err-client-cert-bare",
+                path = path.clone(),
+                why = pem_problem(lang, why)
+            ),
             NetError::ClientCert { path, why } => tr!(
                 lang,
                 "err-client-cert",
@@ -953,6 +963,28 @@ fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An X.509 version 1 client certificate is stepwise's limit, not TLS's
+    /// (an OpenSSL gateway takes it), and a PEM certificate was given: no
+    /// "give a PEM certificate".
+    #[test]
+    fn a_version_1_client_certificate_is_named_stepwise_s_limit() {
+        let error = NetError::ClientCert {
+            path: "client.pem".into(),
+            why: PemProblem::CertRefused { version1: true },
+        };
+        for lang in crate::text::Lang::ALL {
+            let line = error.words(*lang);
+            assert!(line.contains("client.pem") && line.contains("3"), "{line}");
+            assert!(!line.contains("--client-cert"), "{lang:?}: {line}");
+        }
+        let line = error.words(crate::text::Lang::En);
+        assert!(
+            line.contains("stepwise's TLS library cannot present"),
+            "{line}"
+        );
+        assert!(!line.contains("which TLS refuses"), "{line}");
+    }
 
     #[test]
     fn alert_names_read_as_words() {

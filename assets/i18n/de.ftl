@@ -441,10 +441,11 @@ gw-proxy-other-todo = Die Proxy-Variable prüfen (HTTPS_PROXY, HTTP_PROXY oder A
 gw-proxy-unset-407 = ein Proxy dieses Netzes hat selbst mit HTTP { $status } geantwortet{ $said }, obwohl hier keiner eingestellt ist; die Anfrage hat das Gateway also nie erreicht. HTTPS_PROXY (HTTP_PROXY für ein http://-Gateway) auf http://benutzer:passwort@proxy:port mit der Adresse dieses Proxys setzen oder den Netzwerkadministrator fragen
 gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-silent = der Proxy { $proxy } (aus { $from }) hat innerhalb von { $secs } s keinen Weg zu { $host } geöffnet: Er nahm keine Verbindung an oder nahm eine an und antwortete nie. Das Gateway wurde nicht gefragt. Prüfen, dass der Proxy läuft und die Proxy-Variable ihn nennt, beim Betreiber des Proxys nachfragen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
-gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat sich geweigert, einen Tunnel (CONNECT) zu { $host } zu öffnen; die Anfrage hat das Gateway nie erreicht. Den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat keinen Tunnel (CONNECT) zu { $host } geöffnet; die Anfrage hat das Gateway nie erreicht: er lässt diesen Host und Port nicht durch, oder er konnte das Gateway nicht erreichen (ausgefallen, oder ein Name, den der Proxy nicht kennt). Prüfen, ob das Gateway läuft und der Host in --api stimmt, den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-tunnel-closed = der Proxy { $proxy } (aus { $from }) hat einen Tunnel zu { $host } geöffnet, der dann während des TLS-Handshakes geschlossen wurde: der Proxy oder etwas dahinter hat ihn getrennt. Beim Betreiber des Proxys nachfragen, ob er TLS zu diesem Host durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-garbled = was über den Proxy { $proxy } (aus { $from }) zurückkam, ist kein HTTP: die Proxy-Variable nennt vielleicht etwas, das kein HTTP-Proxy ist, oder der Proxy ist defekt. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-empty = die Antwort, die über den Proxy { $proxy } (aus { $from }) kam, ist leer, wo eine JSON-Schrittliste erwartet wurde: der Proxy hat vielleicht selbst geantwortet oder eine leere Antwort weitergegeben. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-closed = der Proxy { $proxy } (aus { $from }) hat die Verbindung ohne Antwort geschlossen; ob das Gateway gefragt wurde, ist unbekannt. Erneut versuchen; bleibt es so, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-5xx-todo = Der Proxy hat das Gateway nicht erreicht: prüfen, ob das Gateway läuft und --api stimmt; wenn ja, den Betreiber des Proxys fragen
 gw-proxy-refused-todo = Der Proxy hat Benutzername und Passwort abgelehnt: diese in der Proxy-Variable prüfen (http://benutzer:passwort@proxy:port), oder den Betreiber des Proxys fragen
 gw-proxy-credentials-refused = der Proxy { $proxy } lehnte Benutzername und Passwort aus der Proxy-Variablen ab (HTTP 407), die Anfrage hat das Gateway also nie erreicht. Beide prüfen (http://benutzer:passwort@proxy:port, Zeichen wie @ oder : darin prozentkodiert) oder beim Betreiber des Proxys nachfragen
@@ -1029,6 +1030,7 @@ err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des 
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
 err-client-cert = das Client-Zertifikat { $path } { $why }. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
+err-client-cert-bare = das Client-Zertifikat { $path } { $why }
 err-key-not-in-cert = das Client-Zertifikat { $path } { $why }; den Schlüssel in dieselbe Datei legen oder --client-key angeben. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
 err-client-key = der Client-Schlüssel { $path } { $why }. Den privaten Schlüssel des Zertifikats (PEM) mit --client-key angeben
 err-key-mismatch = der Client-Schlüssel { $key } passt nicht zum Zertifikat { $cert }. Den Schlüssel angeben, mit dem dieses Zertifikat erstellt wurde
@@ -1043,7 +1045,7 @@ err-pem-encrypted = ist mit einer Passphrase verschlüsselt, und verschlüsselte
 err-pem-bad-key = ist kein gültiger PEM-Schlüssel ({ $detail })
 err-pem-no-authority = enthält keine brauchbare Zertifizierungsstelle
 err-pem-unusable = ist nicht verwendbar ({ $detail })
-err-pem-cert-version1 = ist unbrauchbar: es ist ein X.509-Zertifikat der Version 1 (ohne Erweiterungen), das TLS ablehnt; beim Aussteller ein Zertifikat der Version 3 anfordern
+err-pem-cert-version1 = ist unbrauchbar: es ist ein X.509-Zertifikat der Version 1 (ohne Erweiterungen), das die TLS-Bibliothek von stepwise nicht vorlegen kann, auch wo ein Gateway es annähme; beim Aussteller ein Zertifikat der Version 3 anfordern
 err-pem-cert-refused = ist unbrauchbar: die TLS-Bibliothek lehnt dieses Zertifikat ab; beim Aussteller ein neues anfordern
 err-proxy = der Proxy in { $from } ist unbrauchbar: { $why }. Ihn als http://HOST:PORT angeben, oder { $from } entfernen, um direkt zu verbinden
 err-proxy-not-url = das ist keine URL ({ $detail })
@@ -1163,6 +1165,7 @@ doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
 doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }
 doctor-tunnel-refused = hat den Tunnel abgelehnt: { $status }
+doctor-tunnel-unreached = konnte das Gateway durch den Tunnel nicht erreichen: { $status }
 doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunnel ({ $status }): diese als http://benutzer:passwort@proxy:port in die Proxy-Variable eintragen
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen
 doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen

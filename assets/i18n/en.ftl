@@ -471,10 +471,11 @@ gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_P
 gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator
 gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-silent = the proxy { $proxy } (from { $from }) opened no way to { $host } within { $secs } s: it took no connection, or took one and never answered. The gateway was not asked. Check that the proxy runs and that the proxy variable names it, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
-gw-proxy-tunnel = the proxy { $proxy } (from { $from }) refused to open a tunnel (CONNECT) to { $host }, so the request never reached the gateway. Ask who runs the proxy whether it lets this host and port through, check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-tunnel = the proxy { $proxy } (from { $from }) did not open a tunnel (CONNECT) to { $host }, so the request never reached the gateway: it refuses this host and port, or it could not reach the gateway (down, or a name the proxy does not know). Check that the gateway runs and that the host in --api is right, ask who runs the proxy whether it lets this host and port through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-tunnel-closed = the proxy { $proxy } (from { $from }) opened a tunnel to { $host }, then it was closed during the TLS handshake: the proxy, or what is behind it, cut it. Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) is no HTTP: the proxy variable may name something that is no HTTP proxy, or the proxy is broken. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from }) is empty, where a JSON steps list was expected: the proxy may have answered itself, or passed on an empty answer. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-closed = the proxy { $proxy } (from { $from }) closed the connection without an answer, so it is not known whether the gateway was asked. Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`
@@ -1037,6 +1038,7 @@ err-api-empty = --api (or STEPWISE_API) is given but empty: give the gateway's U
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
 err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)
+err-client-cert-bare = the client certificate { $path } { $why }
 err-key-not-in-cert = the client certificate { $path } { $why }; put the key in the same file or give --client-key. Give a PEM certificate with --client-cert (and its key with --client-key)
 err-client-key = the client key { $path } { $why }. Give the certificate's private key (PEM) with --client-key
 err-key-mismatch = the client key { $key } does not match the certificate { $cert }. Give the key that was made with this certificate
@@ -1051,7 +1053,7 @@ err-pem-encrypted = is encrypted with a passphrase, and encrypted keys are not s
 err-pem-bad-key = is not a valid PEM key ({ $detail })
 err-pem-no-authority = holds no usable certificate authority
 err-pem-unusable = cannot be used ({ $detail })
-err-pem-cert-version1 = cannot be used: it is an X.509 version 1 certificate (no extensions), which TLS refuses; ask whoever issues them for a version 3 certificate
+err-pem-cert-version1 = cannot be used: it is an X.509 version 1 certificate (no extensions), which stepwise's TLS library cannot present, even where a gateway would take it; ask whoever issues them for a version 3 certificate
 err-pem-cert-refused = cannot be used: the TLS library refuses this certificate; ask whoever issues them for a new one
 err-proxy = the proxy in { $from } is not usable: { $why }. Give it as http://HOST:PORT, or unset { $from } to connect directly
 err-proxy-not-url = it is not a URL ({ $detail })
@@ -1171,6 +1173,7 @@ doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
 doctor-tunnel-broken = broke off the CONNECT request: { $error }
 doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-tunnel-unreached = could not reach the gateway through the tunnel: { $status }
 doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({ $status }): put them in the proxy variable as http://user:password@proxy:port
 doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them
 doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host

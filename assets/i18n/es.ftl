@@ -444,10 +444,11 @@ gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o AL
 gw-proxy-unset-407 = un proxy de esta red respondió él mismo HTTP { $status }{ $said }, aunque aquí no hay ninguno configurado, así que la petición nunca llegó a la pasarela. Configure HTTPS_PROXY (HTTP_PROXY para una pasarela http://) como http://usuario:contraseña@proxy:puerto con la dirección de ese proxy, o consulte al administrador de la red
 gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-silent = el proxy { $proxy } (de { $from }) no abrió ningún camino hacia { $host } en { $secs } s: no aceptó la conexión, o la aceptó y nunca respondió. No se consultó a la pasarela. Compruebe que el proxy funciona y que la variable del proxy lo indica, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy
-gw-proxy-tunnel = el proxy { $proxy } (de { $from }) se negó a abrir un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela. Pregunte a quien gestiona el proxy si deja pasar este host y este puerto, revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-tunnel = el proxy { $proxy } (de { $from }) no abrió un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela; rechaza este host y este puerto, o no pudo alcanzar la pasarela (caída, o un nombre que el proxy no conoce). Compruebe que la pasarela funciona y que el host de --api es correcto, pregunte a quien gestiona el proxy si deja pasar este host y este puerto, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-tunnel-closed = el proxy { $proxy } (de { $from }) abrió un túnel hacia { $host } y luego se cerró durante la negociación TLS: el proxy, o lo que hay detrás, lo cortó. Pregunte a quien gestiona el proxy si deja pasar TLS hacia este host, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-garbled = lo que volvió a través del proxy { $proxy } (de { $from }) no es HTTP: la variable del proxy quizá nombra algo que no es un proxy HTTP, o el proxy está averiado. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-empty = la respuesta que llegó a través del proxy { $proxy } (de { $from }) está vacía, donde se esperaba una lista de pasos JSON: quizá el proxy respondió por sí mismo, o pasó una respuesta vacía. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-closed = el proxy { $proxy } (de { $from }) cerró la conexión sin respuesta: no se sabe si se consultó a la pasarela. Reintente; si persiste, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy
 gw-proxy-credentials-refused = el proxy { $proxy } rechazó el usuario y la contraseña de la variable del proxy (HTTP 407), así que la petición nunca llegó a la pasarela. Compruébelos (http://usuario:contraseña@proxy:puerto, con caracteres como @ o : codificados en porcentaje), o pregunte a quien gestiona el proxy
@@ -1038,6 +1039,7 @@ err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
 err-client-cert = el certificado de cliente { $path } { $why }. Indique un certificado PEM con --client-cert (y su clave con --client-key)
+err-client-cert-bare = el certificado de cliente { $path } { $why }
 err-key-not-in-cert = el certificado de cliente { $path } { $why }; ponga la clave en el mismo archivo o indique --client-key. Indique un certificado PEM con --client-cert (y su clave con --client-key)
 err-client-key = la clave de cliente { $path } { $why }. Indique la clave privada del certificado (PEM) con --client-key
 err-key-mismatch = la clave de cliente { $key } no corresponde al certificado { $cert }. Indique la clave con la que se creó este certificado
@@ -1052,7 +1054,7 @@ err-pem-encrypted = está cifrada con una frase de paso, y las claves cifradas n
 err-pem-bad-key = no es una clave PEM válida ({ $detail })
 err-pem-no-authority = no contiene ninguna autoridad de certificación utilizable
 err-pem-unusable = no se puede usar ({ $detail })
-err-pem-cert-version1 = no se puede usar: es un certificado X.509 versión 1 (sin extensiones), que TLS rechaza; pida a quien los emite un certificado versión 3
+err-pem-cert-version1 = no se puede usar: es un certificado X.509 versión 1 (sin extensiones), que la biblioteca TLS de stepwise no puede presentar, aunque una pasarela lo aceptara; pida a quien los emite un certificado versión 3
 err-pem-cert-refused = no se puede usar: la biblioteca TLS rechaza este certificado; pida uno nuevo a quien los emite
 err-proxy = el proxy de { $from } no sirve: { $why }. Indíquelo como http://HOST:PORT, o elimine { $from } para conectar directamente
 err-proxy-not-url = no es una URL ({ $detail })
@@ -1178,6 +1180,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }
 doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-tunnel-unreached = no pudo alcanzar la pasarela a través del túnel: { $status }
 doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $status }): póngalos en la variable del proxy como http://usuario:contraseña@proxy:puerto
 doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos
 doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY

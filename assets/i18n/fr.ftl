@@ -444,10 +444,11 @@ gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou
 gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
 gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-silent = le proxy { $proxy } (de { $from }) n'a ouvert aucun chemin vers { $host } en { $secs } s : il n'a pas pris la connexion, ou l'a prise sans jamais répondre. La passerelle n'a pas été interrogée. Vérifiez que le proxy fonctionne et que la variable de proxy le désigne, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
-gw-proxy-tunnel = le proxy { $proxy } (de { $from }) a refusé d'ouvrir un tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle. Demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-tunnel = le proxy { $proxy } (de { $from }) n'a pas ouvert de tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle ; il refuse cet hôte et ce port, ou il n'a pas pu joindre la passerelle (arrêtée, ou un nom que le proxy ne connaît pas). Vérifiez que la passerelle tourne et que l'hôte de --api est juste, demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-tunnel-closed = le proxy { $proxy } (de { $from }) a ouvert un tunnel vers { $host }, puis il a été fermé pendant la négociation TLS : le proxy, ou ce qui est derrière, l'a coupé. Demandez à qui gère le proxy s'il laisse passer TLS vers cet hôte, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-garbled = ce qui est revenu par le proxy { $proxy } (de { $from }) n'est pas du HTTP : la variable du proxy désigne peut-être autre chose qu'un proxy HTTP, ou le proxy est défaillant. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-empty = la réponse venue par le proxy { $proxy } (de { $from }) est vide, là où une liste d'étapes JSON était attendue : le proxy a peut-être répondu lui-même, ou transmis une réponse vide. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-closed = le proxy { $proxy } (de { $from }) a fermé la connexion sans réponse : on ne sait pas si la passerelle a été interrogée. Réessayez ; si cela persiste, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
 gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
 gw-proxy-credentials-refused = le proxy { $proxy } a refusé le nom d'utilisateur et le mot de passe de la variable de proxy (HTTP 407), la requête n'a donc jamais atteint la passerelle. Vérifiez-les (http://utilisateur:motdepasse@proxy:port, les caractères comme @ ou : y étant encodés en pourcent), ou demandez à qui gère le proxy
@@ -1035,6 +1036,7 @@ err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de 
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
 err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
+err-client-cert-bare = le certificat client { $path } { $why }
 err-key-not-in-cert = le certificat client { $path } { $why } ; mettez la clé dans le même fichier ou donnez --client-key. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
 err-client-key = la clé client { $path } { $why }. Donnez la clé privée du certificat (PEM) avec --client-key
 err-key-mismatch = la clé client { $key } ne correspond pas au certificat { $cert }. Donnez la clé créée avec ce certificat
@@ -1049,7 +1051,7 @@ err-pem-encrypted = est chiffrée par une phrase secrète, et les clés chiffré
 err-pem-bad-key = n'est pas une clé PEM valide ({ $detail })
 err-pem-no-authority = ne contient aucune autorité de certification utilisable
 err-pem-unusable = est inutilisable ({ $detail })
-err-pem-cert-version1 = est inutilisable : c'est un certificat X.509 version 1 (sans extensions), que TLS refuse ; demandez un certificat version 3 à qui les émet
+err-pem-cert-version1 = est inutilisable : c'est un certificat X.509 version 1 (sans extensions), que la bibliothèque TLS de stepwise ne peut pas présenter, même là où une passerelle l'accepterait ; demandez un certificat version 3 à qui les émet
 err-pem-cert-refused = est inutilisable : la bibliothèque TLS refuse ce certificat ; demandez-en un nouveau à qui les émet
 err-proxy = le proxy de { $from } est inutilisable : { $why }. Donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
 err-proxy-not-url = ce n'est pas une URL ({ $detail })
@@ -1175,6 +1177,7 @@ doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
 doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
 doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-tunnel-unreached = n'a pas pu joindre la passerelle par le tunnel : { $status }
 doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe pour le tunnel ({ $status }) : mettez-les dans la variable du proxy sous la forme http://utilisateur:motdepasse@proxy:port
 doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
 doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY

@@ -441,10 +441,11 @@ gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROX
 gw-proxy-unset-407 = un proxy di questa rete ha risposto da sé HTTP { $status }{ $said }, anche se qui non ne è impostato alcuno: la richiesta non ha quindi mai raggiunto il gateway. Impostare HTTPS_PROXY (HTTP_PROXY per un gateway http://) a http://utente:password@proxy:porta con l'indirizzo di quel proxy, oppure chiedere all'amministratore della rete
 gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-silent = il proxy { $proxy } (da { $from }) non ha aperto alcuna via verso { $host } entro { $secs } s: non ha accettato la connessione, oppure l'ha accettata senza mai rispondere. Il gateway non è stato interpellato. Controllare che il proxy funzioni e che la variabile del proxy lo indichi, chiedere a chi gestisce il proxy, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
-gw-proxy-tunnel = il proxy { $proxy } (da { $from }) ha rifiutato di aprire un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway. Chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-tunnel = il proxy { $proxy } (da { $from }) non ha aperto un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway; rifiuta questo host e questa porta, o non ha potuto raggiungere il gateway (fermo, o un nome che il proxy non conosce). Controllare che il gateway sia attivo e che l'host in --api sia giusto, chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-tunnel-closed = il proxy { $proxy } (da { $from }) ha aperto un tunnel verso { $host }, poi è stato chiuso durante l'handshake TLS: il proxy, o ciò che sta dietro, l'ha interrotto. Chiedere a chi gestisce il proxy se lascia passare TLS verso questo host, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-garbled = ciò che è tornato attraverso il proxy { $proxy } (da { $from }) non è HTTP: la variabile del proxy forse indica qualcosa che non è un proxy HTTP, o il proxy è guasto. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-empty = la risposta arrivata attraverso il proxy { $proxy } (da { $from }) è vuota, dove era attesa una lista di passi JSON: forse il proxy ha risposto da sé, o ha passato una risposta vuota. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-closed = il proxy { $proxy } (da { $from }) ha chiuso la connessione senza risposta: non si sa se il gateway è stato interpellato. Riprovare; se persiste, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy
 gw-proxy-credentials-refused = il proxy { $proxy } ha rifiutato nome utente e password della variabile del proxy (HTTP 407), quindi la richiesta non ha mai raggiunto il gateway. Controllarli (http://utente:password@proxy:porta, con caratteri come @ o : codificati in percentuale), oppure chiedere a chi gestisce il proxy
@@ -1032,6 +1033,7 @@ err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gate
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
 err-client-cert = il certificato client { $path } { $why }. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
+err-client-cert-bare = il certificato client { $path } { $why }
 err-key-not-in-cert = il certificato client { $path } { $why }; mettere la chiave nello stesso file o indicare --client-key. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
 err-client-key = la chiave client { $path } { $why }. Indicare la chiave privata del certificato (PEM) con --client-key
 err-key-mismatch = la chiave client { $key } non corrisponde al certificato { $cert }. Indicare la chiave creata con questo certificato
@@ -1046,7 +1048,7 @@ err-pem-encrypted = è cifrata con una passphrase, e le chiavi cifrate non sono 
 err-pem-bad-key = non è una chiave PEM valida ({ $detail })
 err-pem-no-authority = non contiene alcuna autorità di certificazione utilizzabile
 err-pem-unusable = non è utilizzabile ({ $detail })
-err-pem-cert-version1 = non è utilizzabile: è un certificato X.509 versione 1 (senza estensioni), che TLS rifiuta; chiedere a chi li emette un certificato versione 3
+err-pem-cert-version1 = non è utilizzabile: è un certificato X.509 versione 1 (senza estensioni), che la libreria TLS di stepwise non può presentare, anche dove un gateway lo accetterebbe; chiedere a chi li emette un certificato versione 3
 err-pem-cert-refused = non è utilizzabile: la libreria TLS rifiuta questo certificato; chiederne uno nuovo a chi li emette
 err-proxy = il proxy in { $from } non è utilizzabile: { $why }. Indicarlo come http://HOST:PORT, o rimuovere { $from } per collegarsi direttamente
 err-proxy-not-url = non è un URL ({ $detail })
@@ -1172,6 +1174,7 @@ doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
 doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-tunnel-unreached = non ha potuto raggiungere il gateway attraverso il tunnel: { $status }
 doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $status }): inserirli nella variabile del proxy come http://utente:password@proxy:porta
 doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli
 doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY

@@ -441,10 +441,11 @@ gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of A
 gw-proxy-unset-407 = een proxy van dit netwerk antwoordde zelf HTTP { $status }{ $said }, hoewel hier geen is ingesteld, dus het verzoek heeft de gateway nooit bereikt. Zet HTTPS_PROXY (HTTP_PROXY voor een http://-gateway) op http://gebruiker:wachtwoord@proxy:poort met het adres van die proxy, of vraag het de netwerkbeheerder
 gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-silent = de proxy { $proxy } (uit { $from }) opende binnen { $secs } s geen weg naar { $host }: hij nam geen verbinding aan, of nam er een aan en antwoordde nooit. De gateway is niet gevraagd. Controleer dat de proxy draait en dat de proxyvariabele hem noemt, vraag het aan wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
-gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) weigerde een tunnel (CONNECT) naar { $host } te openen; het verzoek heeft de gateway nooit bereikt. Vraag de beheerder van de proxy of die deze host en poort doorlaat, controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) opende geen tunnel (CONNECT) naar { $host }; het verzoek heeft de gateway nooit bereikt: hij laat deze host en poort niet door, of hij kon de gateway niet bereiken (uitgevallen, of een naam die de proxy niet kent). Controleer dat de gateway draait en dat de host in --api klopt, vraag de beheerder van de proxy of die deze host en poort doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-tunnel-closed = de proxy { $proxy } (uit { $from }) opende een tunnel naar { $host }, die daarna tijdens de TLS-handshake werd gesloten: de proxy, of wat erachter zit, verbrak hem. Vraag wie de proxy beheert of hij TLS naar deze host doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-garbled = wat via de proxy { $proxy } (uit { $from }) terugkwam is geen HTTP: de proxyvariabele noemt misschien iets dat geen HTTP-proxy is, of de proxy is defect. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-empty = het antwoord dat via de proxy { $proxy } (uit { $from }) kwam is leeg, waar een JSON-lijst van stappen werd verwacht: de proxy heeft misschien zelf geantwoord, of een leeg antwoord doorgegeven. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-closed = de proxy { $proxy } (uit { $from }) sloot de verbinding zonder antwoord; of de gateway gevraagd is, is onbekend. Probeer opnieuw; blijft het, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy
 gw-proxy-credentials-refused = de proxy { $proxy } weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele (HTTP 407), dus het verzoek bereikte de gateway nooit. Controleer ze (http://gebruiker:wachtwoord@proxy:poort, met tekens als @ of : procent-gecodeerd), of vraag het aan wie de proxy beheert
@@ -1029,6 +1030,7 @@ err-api-empty = --api (of STEPWISE_API) is opgegeven maar leeg: geef de URL van 
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
 err-client-cert = het clientcertificaat { $path } { $why }. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
+err-client-cert-bare = het clientcertificaat { $path } { $why }
 err-key-not-in-cert = het clientcertificaat { $path } { $why }; zet de sleutel in hetzelfde bestand of geef --client-key. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
 err-client-key = de clientsleutel { $path } { $why }. Geef de privésleutel van het certificaat (PEM) met --client-key
 err-key-mismatch = de clientsleutel { $key } past niet bij het certificaat { $cert }. Geef de sleutel waarmee dit certificaat gemaakt is
@@ -1043,7 +1045,7 @@ err-pem-encrypted = is versleuteld met een wachtwoordzin, en versleutelde sleute
 err-pem-bad-key = is geen geldige PEM-sleutel ({ $detail })
 err-pem-no-authority = bevat geen bruikbare certificeringsinstantie
 err-pem-unusable = is onbruikbaar ({ $detail })
-err-pem-cert-version1 = is onbruikbaar: het is een X.509-certificaat versie 1 (zonder extensies), dat TLS weigert; vraag wie ze uitgeeft om een certificaat versie 3
+err-pem-cert-version1 = is onbruikbaar: het is een X.509-certificaat versie 1 (zonder extensies), dat de TLS-bibliotheek van stepwise niet kan aanbieden, ook waar een gateway het zou aannemen; vraag wie ze uitgeeft om een certificaat versie 3
 err-pem-cert-refused = is onbruikbaar: de TLS-bibliotheek weigert dit certificaat; vraag wie ze uitgeeft om een nieuw
 err-proxy = de proxy in { $from } is onbruikbaar: { $why }. Geef hem als http://HOST:PORT, of verwijder { $from } om rechtstreeks te verbinden
 err-proxy-not-url = het is geen URL ({ $detail })
@@ -1166,6 +1168,7 @@ doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
 doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-tunnel-unreached = kon de gateway niet bereiken via de tunnel: { $status }
 doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tunnel ({ $status }): zet ze in de proxyvariabele als http://gebruiker:wachtwoord@proxy:poort
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY

@@ -448,10 +448,11 @@ gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou A
 gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, então a requisição nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://usuario:senha@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a conexão, ou aceitou e nunca respondeu. O gateway não foi consultado. Confira se o proxy está rodando e se a variável de proxy aponta para ele, pergunte a quem opera o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
-gw-proxy-tunnel = o proxy { $proxy } (de { $from }) se recusou a abrir um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway. Pergunte a quem opera o proxy se ele deixa passar este host e esta porta, confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
+gw-proxy-tunnel = o proxy { $proxy } (de { $from }) não abriu um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway; ele recusa este host e esta porta, ou não conseguiu alcançar o gateway (fora do ar, ou um nome que o proxy não conhece). Confira se o gateway está no ar e se o host em --api está certo, pergunte a quem opera o proxy se ele deixa passar este host e esta porta, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, o cortou. Pergunte a quem administra o proxy se ele deixa passar TLS para este host, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez aponte para algo que não é um proxy HTTP, ou o proxy está com defeito. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de etapas JSON: o proxy talvez tenha respondido por conta própria, ou repassado uma resposta vazia. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a conexão sem resposta: não se sabe se o gateway foi consultado. Tente de novo; se persistir, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy
 gw-proxy-credentials-refused = o proxy { $proxy } recusou o usuário e a senha da variável de proxy (HTTP 407), então a requisição nunca chegou ao gateway. Confira-os (http://usuario:senha@proxy:porta, com caracteres como @ ou : codificados em porcentagem), ou pergunte a quem opera o proxy
@@ -1045,6 +1046,7 @@ err-api-empty = --api (ou STEPWISE_API) foi informado mas está vazio: informe a
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
 err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-client-cert-bare = o certificado de cliente { $path } { $why }
 err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo arquivo ou informe --client-key. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
 err-client-key = a chave de cliente { $path } { $why }. Informe a chave privada do certificado (PEM) com --client-key
 err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Informe a chave com que este certificado foi criado
@@ -1059,7 +1061,7 @@ err-pem-encrypted = está cifrada com uma frase secreta, e chaves cifradas não 
 err-pem-bad-key = não é uma chave PEM válida ({ $detail })
 err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
 err-pem-unusable = não pode ser usado ({ $detail })
-err-pem-cert-version1 = não pode ser usado: é um certificado X.509 versão 1 (sem extensões), que o TLS recusa; peça a quem os emite um certificado versão 3
+err-pem-cert-version1 = não pode ser usado: é um certificado X.509 versão 1 (sem extensões), que a biblioteca TLS do stepwise não consegue apresentar, mesmo onde um gateway o aceitaria; peça a quem os emite um certificado versão 3
 err-pem-cert-refused = não pode ser usado: a biblioteca TLS recusa este certificado; peça um novo a quem os emite
 err-proxy = o proxy em { $from } não pode ser usado: { $why }. Informe-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
 err-proxy-not-url = não é uma URL ({ $detail })
@@ -1188,6 +1190,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
 doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }): coloque-os na variável do proxy como http://usuario:senha@proxy:porta
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY

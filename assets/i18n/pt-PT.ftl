@@ -412,10 +412,11 @@ gw-proxy-other-todo = Verifique a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou
 gw-proxy-unset-407 = um proxy desta rede respondeu ele próprio HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, pelo que o pedido nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://utilizador:palavra-passe@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível ligar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a ligação, ou aceitou-a e nunca respondeu. O gateway não foi consultado. Verifique se o proxy está a funcionar e se a variável de proxy o indica, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
-gw-proxy-tunnel = o proxy { $proxy } (de { $from }) recusou-se a abrir um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway. Pergunte a quem opera o proxy se este deixa passar este anfitrião e esta porta, verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
+gw-proxy-tunnel = o proxy { $proxy } (de { $from }) não abriu um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway; recusa este anfitrião e esta porta, ou não conseguiu alcançar o gateway (em baixo, ou um nome que o proxy não conhece). Verifique se o gateway está a funcionar e se o anfitrião em --api está certo, pergunte a quem opera o proxy se deixa passar este anfitrião e esta porta, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, cortou-o. Pergunte a quem gere o proxy se deixa passar TLS para este anfitrião, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez indique algo que não é um proxy HTTP, ou o proxy está avariado. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de passos JSON: o proxy talvez tenha respondido por si, ou passado uma resposta vazia. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a ligação sem resposta: não se sabe se o gateway foi consultado. Tente novamente; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-none-no-signin = HTTP 401: o gateway quer um token e nenhum foi enviado. Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse ficheiro o token atual deste gateway, ou retire --token-file e inicie sessão com `stepwise login`
@@ -1014,6 +1015,7 @@ err-api-empty = --api (ou STEPWISE_API) foi indicado mas está vazio: indique o 
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
 err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
 err-client-cert = o certificado de cliente { $path } { $why }. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
+err-client-cert-bare = o certificado de cliente { $path } { $why }
 err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo ficheiro ou indique --client-key. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
 err-client-key = a chave de cliente { $path } { $why }. Indique a chave privada do certificado (PEM) com --client-key
 err-key-mismatch = a chave de cliente { $key } não corresponde ao certificado { $cert }. Indique a chave com que este certificado foi criado
@@ -1028,7 +1030,7 @@ err-pem-encrypted = está cifrada com uma frase-passe, e chaves cifradas não s�
 err-pem-bad-key = não é uma chave PEM válida ({ $detail })
 err-pem-no-authority = não contém nenhuma autoridade certificadora utilizável
 err-pem-unusable = não pode ser usado ({ $detail })
-err-pem-cert-version1 = não pode ser usado: é um certificado X.509 versão 1 (sem extensões), que o TLS recusa; peça a quem os emite um certificado versão 3
+err-pem-cert-version1 = não pode ser usado: é um certificado X.509 versão 1 (sem extensões), que a biblioteca TLS do stepwise não consegue apresentar, mesmo onde um gateway o aceitaria; peça a quem os emite um certificado versão 3
 err-pem-cert-refused = não pode ser usado: a biblioteca TLS recusa este certificado; peça um novo a quem os emite
 err-proxy = o proxy em { $from } não pode ser usado: { $why }. Indique-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
 err-proxy-not-url = não é umo URL ({ $detail })
@@ -1154,6 +1156,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
 doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o túnel ({ $status }): coloque-os na variável do proxy como http://utilizador:palavra-passe@proxy:porta
 doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os
 doctor-fix-proxy = Verifique a variável do proxy, ou coloque este host em NO_PROXY

@@ -355,6 +355,11 @@ async fn connect_tunnel(
                     "doctor-tunnel-password-wanted",
                     status = format!("{status_line:?}")
                 )),
+                // The proxy tried, and could not reach (or resolve) it.
+                "502" | "503" | "504" => Err(words!(
+                    "doctor-tunnel-unreached",
+                    status = format!("{status_line:?}")
+                )),
                 _ => Err(words!(
                     "doctor-tunnel-refused",
                     status = format!("{status_line:?}")

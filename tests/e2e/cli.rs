@@ -994,6 +994,28 @@ fn serve_start_up_failures_speak_the_chosen_language() {
         !err.contains("os error") && !err.contains("in use"),
         "{err}"
     );
+    // A file where --tls-dir must be a folder: said so, not "File exists".
+    let file = home.path().join("tlsfile");
+    std::fs::write(&file, "a file").unwrap();
+    let out = stepwise(home.path())
+        .args([
+            "--lang",
+            "de",
+            "serve",
+            "--tls",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-dir",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("eine Datei steht dort, wo ein Ordner sein muss") && !err.contains("os error"),
+        "{err}"
+    );
 }
 
 /// `serve --log` says each request, filtered, on its standard output, for

@@ -1382,3 +1382,26 @@ fn serve_tls_names_the_unusable_file_in_the_chosen_language() {
         );
     }
 }
+
+/// A proxy answering CONNECT with 503 (it could not reach or resolve the
+/// gateway) did not refuse the tunnel: doctor says it could not reach the
+/// gateway through it, with the proxy's status line.
+#[test]
+fn a_proxy_s_503_to_connect_is_no_refusal() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    );
+    let home = home();
+    let args = ["--api", "https://gateway.invalid"];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &proxy)],
+    ));
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✗") && shown.contains("could not reach the gateway through the tunnel"),
+        "{text}"
+    );
+    assert!(!shown.contains("refused"), "{text}");
+}

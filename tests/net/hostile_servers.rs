@@ -358,6 +358,31 @@ async fn a_redirect_to_another_origin_is_refused_and_named() {
     assert_eq!(elsewhere.requests(), 0, "the other origin was asked");
 }
 
+/// A redirect to https:// on another host (a sign-in page, a portal) is
+/// another server, not "the gateway moved to https: use that in --api";
+/// to https:// on the same host, it is.
+#[tokio::test]
+async fn a_redirect_to_https_elsewhere_is_another_server() {
+    for (location, moved) in [
+        ("https://sso.corp.invalid/auth", false),
+        ("https://127.0.0.1/pims/subscription/steps", true),
+    ] {
+        let redirecting = serve(move |_, stream| {
+            let location = format!("Location: {location}");
+            send(stream, response("307 Temporary Redirect", &[&location], ""))
+        })
+        .await;
+        let error = list_from(&redirecting.url()).await.unwrap_err();
+        let line = words(&error);
+        assert_eq!(
+            line.contains("Use the https:// address in --api"),
+            moved,
+            "{line}"
+        );
+        assert_eq!(line.contains("another server"), !moved, "{line}");
+    }
+}
+
 /// A refresh whose token endpoint redirects elsewhere sends the refresh
 /// token nowhere else: sign-in calls follow no redirect, and say so.
 #[tokio::test]

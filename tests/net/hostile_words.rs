@@ -283,9 +283,15 @@ async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
     let line = words(&error);
     assert!(
         line.starts_with(&format!(
-            "the proxy {} (from ALL_PROXY) refused to open a tunnel (CONNECT) to gateway.invalid",
+            "the proxy {} (from ALL_PROXY) did not open a tunnel (CONNECT) to gateway.invalid",
             no_tunnels.url
         )),
+        "{line}"
+    );
+    // The status is not known here: a 503 (the proxy could not reach the
+    // gateway) reads the same, so both causes are named.
+    assert!(
+        line.contains("it refuses this host and port, or it could not reach the gateway"),
         "{line}"
     );
     assert!(!line.contains("unsuccessful"), "{line}");
@@ -530,6 +536,16 @@ async fn a_proxy_s_garbled_or_empty_answer_names_the_proxy() {
             "{line}"
         );
     }
+    // A proxy that reads the request and closes, with no answer.
+    let closing = raw(Vec::new()).await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&closing.url)).await);
+    assert!(
+        line.starts_with(&format!(
+            "the proxy {} (from ALL_PROXY) closed the connection without an answer",
+            closing.url
+        )),
+        "{line}"
+    );
 }
 
 /// A reset the gateway refuses with code 2317: the reset is named as what
