@@ -1321,6 +1321,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] { $count } Schritt
        *[other] { $count } Schritte
     } ({ $done } erledigt), stepsID { $steps_id }
+doctor-first-slow = Das Gateway brauchte bis zu { $secs } s für eine Antwort: langsam, aber innerhalb der { $limit } s, die der Assistent wartet (ein ausgelastetes Gateway oder eine langsame Leitung)
 doctor-refresh-ok = { $count ->
         [one] { $count } Schritt
        *[other] { $count } Schritte

@@ -1329,6 +1329,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] { $count } step
        *[other] { $count } steps
     } ({ $done } done), stepsID { $steps_id }
+doctor-first-slow = The gateway took up to { $secs } s to answer: slow, though within the { $limit } s the wizard waits (a busy gateway, or a slow line)
 doctor-refresh-ok = { $count ->
         [one] { $count } step
        *[other] { $count } steps

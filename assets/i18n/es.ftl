@@ -1339,6 +1339,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] hecho
        *[other] hechos
     }), stepsID { $steps_id }
+doctor-first-slow = La pasarela tardó hasta { $secs } s en responder: lento, aunque dentro de los { $limit } s que espera el asistente (una pasarela cargada, o una línea lenta)
 doctor-refresh-ok = { $count ->
         [one] { $count } paso
        *[other] { $count } pasos

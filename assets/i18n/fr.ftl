@@ -1336,6 +1336,7 @@ doctor-first-ok = carAssociationID { $car } : { $count ->
         [one] faite
        *[other] faites
     }), stepsID { $steps_id }
+doctor-first-slow = La passerelle a mis jusqu'à { $secs } s pour répondre : lent, mais dans les { $limit } s qu'attend l'assistant (une passerelle chargée, ou une ligne lente)
 doctor-refresh-ok = { $count ->
         [one] { $count } étape
        *[other] { $count } étapes

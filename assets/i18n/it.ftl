@@ -1333,6 +1333,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] fatto
        *[other] fatti
     }), stepsID { $steps_id }
+doctor-first-slow = Il gateway ha impiegato fino a { $secs } s per rispondere: lento, ma entro i { $limit } s che l'assistente attende (un gateway carico, o una linea lenta)
 doctor-refresh-ok = { $count ->
         [one] { $count } passo
        *[other] { $count } passi

@@ -1324,6 +1324,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] { $count } stap
        *[other] { $count } stappen
     } ({ $done } afgerond), stepsID { $steps_id }
+doctor-first-slow = De gateway deed er tot { $secs } s over om te antwoorden: traag, maar binnen de { $limit } s die de wizard wacht (een drukke gateway, of een trage lijn)
 doctor-refresh-ok = { $count ->
         [one] { $count } stap
        *[other] { $count } stappen

@@ -1357,6 +1357,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] feito
        *[other] feitos
     }), stepsID { $steps_id }
+doctor-first-slow = O gateway levou até { $secs } s para responder: lento, mas dentro dos { $limit } s que o assistente espera (um gateway ocupado, ou uma linha lenta)
 doctor-refresh-ok = { $count ->
         [0] { $count } passos
         [one] { $count } passo

@@ -1315,6 +1315,7 @@ doctor-first-ok = carAssociationID { $car }: { $count ->
         [one] feito
        *[other] feitos
     }), stepsID { $steps_id }
+doctor-first-slow = O gateway demorou até { $secs } s a responder: lento, mas dentro dos { $limit } s que o assistente espera (um gateway ocupado, ou uma linha lenta)
 doctor-refresh-ok = { $count ->
         [one] { $count } passo
        *[other] { $count } passos

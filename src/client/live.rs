@@ -554,7 +554,10 @@ impl Follower {
                     }
                 }
             }
+            // The wait now in force is said before it is waited (a gateway
+            // that asks for more than before is shown at once, not later).
             let every = self.options.poll_every.max(hint);
+            self.set_mode(Mode::Polling { every }).await?;
             tokio::time::sleep(every.max(extra) + crate::pace::jitter(self.options.jitter)).await;
         }
     }

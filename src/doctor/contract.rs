@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
+use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
 use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
 use crate::net::NetOptions;
@@ -35,6 +35,8 @@ struct Caller<'a> {
     budget: &'a Budget,
     /// A request met a TLS server on an http:// address: the fix is https://.
     wants_tls: std::cell::Cell<bool>,
+    /// The longest a request that was answered took.
+    slowest: std::cell::Cell<std::time::Duration>,
 }
 
 impl<'a> Caller<'a> {
@@ -49,7 +51,7 @@ impl<'a> Caller<'a> {
     ) -> Option<Caller<'a>> {
         let options = ClientOptions {
             connect_timeout: CHECK_LIMIT,
-            timeout: RUN_LIMIT,
+            timeout: CALL_LIMIT,
             retries: 0,
             net: net.clone(),
             ..ClientOptions::default()
@@ -59,6 +61,7 @@ impl<'a> Caller<'a> {
                 gateway,
                 budget,
                 wants_tls: std::cell::Cell::new(false),
+                slowest: std::cell::Cell::new(std::time::Duration::ZERO),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -84,7 +87,10 @@ impl<'a> Caller<'a> {
         read_body: bool,
     ) -> Result<Answer, Arg> {
         let call = Call::get(path, query).accept(accept);
-        let limit = self.budget.limit();
+        // A slow gateway that the wizard would wait for is waited for
+        // here too (and said slow), not failed at the network checks' limit.
+        let limit = self.budget.call_limit();
+        let started = std::time::Instant::now();
         let exchange = async {
             let sent = match self.gateway.send(&call).await {
                 Ok(sent) => sent,
@@ -104,7 +110,11 @@ impl<'a> Caller<'a> {
                 body,
             })
         };
-        match tokio::time::timeout(limit, exchange).await {
+        let outcome = tokio::time::timeout(limit, exchange).await;
+        if outcome.is_ok() {
+            self.slowest.set(self.slowest.get().max(started.elapsed()));
+        }
+        match outcome {
             Err(_) => Err(words!(
                 "doctor-why-timeout",
                 secs = format!("{:.0}", limit.as_secs_f64())
@@ -286,9 +296,11 @@ pub(super) async fn checks(
     if report.get_status("clock") == Some(Mark::Skipped) {
         clock_check(report, &listed.headers);
     }
-    report.set(
+    let slowest = caller.slowest.get();
+    let slow = slowest > CHECK_LIMIT;
+    report.set_with(
         "first_list",
-        Mark::Ok,
+        if slow { Mark::Warning } else { Mark::Ok },
         words!(
             "doctor-first-ok",
             car = car,
@@ -296,6 +308,13 @@ pub(super) async fn checks(
             done = listed.first.done_count(),
             steps_id = listed.steps_id.clone()
         ),
+        slow.then(|| {
+            words!(
+                "doctor-first-slow",
+                secs = format!("{:.1}", slowest.as_secs_f64()),
+                limit = CALL_LIMIT.as_secs()
+            )
+        }),
     );
     for (id, check) in ON_STEPS_ID {
         if budget.spent() {

@@ -44,7 +44,11 @@ pub use report::{Arg, Check, Mark, Report, Words};
 
 /// The limit of one check.
 pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
-/// The limit of the whole run, with room left to print.
+/// The limit of one request to the gateway: as long as the wizard waits.
+pub const CALL_LIMIT: Duration = Duration::from_secs(10);
+/// The limit of the whole run, with room left to print: a gateway slow to
+/// answer (within the wizard's wait) is waited for while it lasts, and the
+/// checks it leaves no time for are skipped, not failed.
 pub const RUN_LIMIT: Duration = Duration::from_millis(9_000);
 /// A gateway clock further off than this is a warning.
 pub const SKEW_LIMIT: i64 = 60;
@@ -157,6 +161,13 @@ impl Budget {
         self.end
             .saturating_duration_since(Instant::now())
             .min(CHECK_LIMIT)
+    }
+
+    /// The limit of one request to the gateway.
+    pub(crate) fn call_limit(&self) -> Duration {
+        self.end
+            .saturating_duration_since(Instant::now())
+            .min(CALL_LIMIT)
     }
 
     pub(crate) fn spent(&self) -> bool {

@@ -1405,3 +1405,43 @@ fn a_proxy_s_503_to_connect_is_no_refusal() {
     );
     assert!(!shown.contains("refused"), "{text}");
 }
+
+/// A gateway slower than doctor's network checks but within the wizard's
+/// wait works for every command: doctor waits for it too, and says it is
+/// slow (a warning), never "no answer, check that it runs".
+#[test]
+fn a_slow_gateway_the_wizard_waits_for_is_slow_not_failed() {
+    use axum::extract::RawQuery;
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|RawQuery(query): RawQuery| async move {
+        let query = query.unwrap_or_default();
+        if query.contains("carAssociationID") {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            (
+                axum::http::StatusCode::OK,
+                r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#,
+            )
+        } else {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                r#"{"message":"give one id"}"#,
+            )
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let url = format!("http://{addr}");
+    let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
+    let text = stdout(&out);
+    let first = line(&text, "First list");
+    assert!(first.starts_with("! warning"), "{text}");
+    assert!(
+        text.contains("slow, though within the 10 s the wizard waits"),
+        "{text}"
+    );
+    assert!(!text.contains("no answer within"), "{text}");
+}

@@ -535,3 +535,34 @@ async fn keep_alives_shorter_than_the_proxy_timeout_keep_one_connection() {
         "one connection all along"
     );
 }
+
+/// A gateway that asks for a long wait between polls: the wait now in force
+/// (capped at an hour) is said before it is waited, so the screen never
+/// shows the old interval while nothing is asked for an hour.
+#[tokio::test]
+async fn a_long_poll_interval_is_said_before_it_is_waited() {
+    let server = serve(|_, head, stream| async move {
+        let bytes = if head.contains("/events") {
+            json("404 Not Found", "", r#"{"message":"no such path"}"#)
+        } else {
+            json("200 OK", "X-Poll-Interval: 86400\r\n", &list("todo"))
+        };
+        write_and_close(stream, bytes).await;
+    })
+    .await;
+    let mut updates = follow(&server.url(), quick());
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::Mode(Mode::Polling { .. }))
+    ));
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+    assert_eq!(
+        next(&mut updates).await,
+        Some(LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(3600)
+        })),
+    );
+}
