@@ -10,6 +10,10 @@ fn git(args: &[&str]) -> Option<String> {
 fn main() {
     let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=STEPWISE_COMMIT={commit}");
+    // The commit's time (seconds since 1970), "0" when unknown: no clock
+    // that tells the right time is earlier than the program it runs.
+    let made = git(&["log", "-1", "--format=%ct"]).unwrap_or_else(|| "0".into());
+    println!("cargo:rustc-env=STEPWISE_MADE={made}");
     // Rebuilt when HEAD moves: HEAD itself and the branch it points at.
     for path in [
         git(&["rev-parse", "--git-path", "HEAD"]),

@@ -969,6 +969,11 @@ impl Gateway {
             return error;
         };
         let base = self.base.to_string();
+        // A plain request cut with no word (a TLS server may do that):
+        // does the port answer a TLS hello?
+        if !https && matches!(first, PortBytes::Silent) && answers_tls_hello(&self.base).await {
+            return GatewayError::WantsTls { base };
+        }
         let found = match (&error, first) {
             // A TLS record to a plain request: https:// is what it wants.
             (_, PortBytes::Tls) if !https => return GatewayError::WantsTls { base },
@@ -1371,6 +1376,55 @@ enum PortBytes {
     Other(String),
     /// Nothing, or closed at once.
     Silent,
+}
+
+/// Whether the host and port of `base` answer a TLS hello with a TLS
+/// record (a hello of its own, or an alert): nothing is trusted or sent
+/// past that first answer.
+async fn answers_tls_hello(base: &Url) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(host) = base
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned())
+    else {
+        return false;
+    };
+    let Some(port) = base.port_or_known_default() else {
+        return false;
+    };
+    let hello = (|| {
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            crate::net::provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(host.clone()).ok()?;
+        let mut connection =
+            rustls::ClientConnection::new(std::sync::Arc::new(config), name).ok()?;
+        let mut hello = Vec::new();
+        connection.write_tls(&mut hello).ok()?;
+        Some(hello)
+    })();
+    let Some(hello) = hello else {
+        return false;
+    };
+    let limit = Duration::from_secs(2);
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .ok()?;
+        stream.write_all(&hello).await.ok()?;
+        let mut first = [0u8; 2];
+        stream.read_exact(&mut first).await.ok()?;
+        Some(matches!(first, [0x15 | 0x16, 0x03]))
+    };
+    tokio::time::timeout(limit, exchange)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }
 
 /// After a TLS handshake the server broke off: what the port turns out to

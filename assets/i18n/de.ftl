@@ -1355,7 +1355,9 @@ doctor-clock-no-date = das Gateway sendet keinen Date-Header: die Uhren lassen s
 doctor-clock-bad-date = der Date-Header des Gateways { $date } ist nicht lesbar
 doctor-clock-ahead = die Uhr dieses Rechners geht { $secs } s vor gegenüber dem Gateway
 doctor-clock-behind = die Uhr dieses Rechners geht { $secs } s nach gegenüber dem Gateway
-doctor-clock-fix = Die Uhr stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
+doctor-clock-fix = Datum und Uhrzeit dieses Rechners prüfen: stimmen sie, geht die Uhr des Gateways falsch (dessen Betreiber informieren); sonst die Uhr dieses Rechners stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
+doctor-clock-fix-gateway = Die Uhr des Gateways geht falsch: sein Datum ({ $date }) liegt vor der Erstellung dieses Programms. Den Betreiber des Gateways informieren; die Uhr dieses Rechners so lassen
+doctor-clock-fix-ours = Die Uhr dieses Rechners geht falsch: sie zeigt ein Datum vor der Erstellung dieses Programms. Sie stellen (NTP): Token- und Zertifikatsprüfungen hängen davon ab
 doctor-clock-ok = höchstens { $secs } s Abweichung zur Uhr des Gateways
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

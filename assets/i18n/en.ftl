@@ -1363,7 +1363,9 @@ doctor-clock-no-date = the gateway sends no Date header: the clocks cannot be co
 doctor-clock-bad-date = the gateway's Date header { $date } cannot be read
 doctor-clock-ahead = this machine's clock is { $secs } s ahead of the gateway's
 doctor-clock-behind = this machine's clock is { $secs } s behind the gateway's
-doctor-clock-fix = Set the clock (NTP): token and certificate checks depend on it
+doctor-clock-fix = Check this machine's date and time: if they are right, the gateway's clock is wrong (tell its operator); if not, set this machine's clock (NTP): token and certificate checks depend on it
+doctor-clock-fix-gateway = The gateway's clock is wrong: its Date ({ $date }) is before this program was made. Tell the gateway's operator; leave this machine's clock as it is
+doctor-clock-fix-ours = This machine's clock is wrong: it says a date before this program was made. Set it (NTP): token and certificate checks depend on it
 doctor-clock-ok = within { $secs } s of the gateway's
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

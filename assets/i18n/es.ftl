@@ -1373,7 +1373,9 @@ doctor-clock-no-date = la pasarela no envía cabecera Date: no se pueden compara
 doctor-clock-bad-date = la cabecera Date de la pasarela { $date } no se puede leer
 doctor-clock-ahead = el reloj de este equipo va { $secs } s adelantado respecto a la pasarela
 doctor-clock-behind = el reloj de este equipo va { $secs } s atrasado respecto a la pasarela
-doctor-clock-fix = Ajuste el reloj (NTP): las comprobaciones de tokens y certificados dependen de él
+doctor-clock-fix = Compruebe la fecha y la hora de esta máquina: si son correctas, el reloj de la pasarela está mal (avise a su operador); si no, ajuste el reloj de esta máquina (NTP): las comprobaciones de tokens y certificados dependen de él
+doctor-clock-fix-gateway = El reloj de la pasarela está mal: su fecha ({ $date }) es anterior a la creación de este programa. Avise al operador de la pasarela; deje el reloj de esta máquina como está
+doctor-clock-fix-ours = El reloj de esta máquina está mal: indica una fecha anterior a la creación de este programa. Ajústelo (NTP): las comprobaciones de tokens y certificados dependen de él
 doctor-clock-ok = como mucho { $secs } s de diferencia con la pasarela
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

@@ -1370,7 +1370,9 @@ doctor-clock-no-date = la passerelle n'envoie pas d'en-tête Date : impossible 
 doctor-clock-bad-date = l'en-tête Date de la passerelle { $date } est illisible
 doctor-clock-ahead = l'horloge de cette machine avance de { $secs } s sur celle de la passerelle
 doctor-clock-behind = l'horloge de cette machine retarde de { $secs } s sur celle de la passerelle
-doctor-clock-fix = Réglez l'horloge (NTP) : les contrôles des jetons et des certificats en dépendent
+doctor-clock-fix = Vérifiez la date et l'heure de cette machine : si elles sont justes, l'horloge de la passerelle est fausse (prévenez son exploitant) ; sinon, réglez l'horloge de cette machine (NTP) : les contrôles des jetons et des certificats en dépendent
+doctor-clock-fix-gateway = L'horloge de la passerelle est fausse : sa date ({ $date }) est antérieure à la création de ce programme. Prévenez l'exploitant de la passerelle ; laissez l'horloge de cette machine telle quelle
+doctor-clock-fix-ours = L'horloge de cette machine est fausse : elle indique une date antérieure à la création de ce programme. Réglez-la (NTP) : les contrôles des jetons et des certificats en dépendent
 doctor-clock-ok = à { $secs } s près de l'horloge de la passerelle
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

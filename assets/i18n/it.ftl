@@ -1367,7 +1367,9 @@ doctor-clock-no-date = il gateway non invia l'intestazione Date: gli orologi non
 doctor-clock-bad-date = l'intestazione Date del gateway { $date } non è leggibile
 doctor-clock-ahead = l'orologio di questa macchina è avanti di { $secs } s rispetto al gateway
 doctor-clock-behind = l'orologio di questa macchina è indietro di { $secs } s rispetto al gateway
-doctor-clock-fix = Regolare l'orologio (NTP): i controlli di token e certificati dipendono da esso
+doctor-clock-fix = Controllare data e ora di questa macchina: se sono giuste, l'orologio del gateway è sbagliato (avvisare il suo gestore); se no, regolare l'orologio di questa macchina (NTP): i controlli di token e certificati ne dipendono
+doctor-clock-fix-gateway = L'orologio del gateway è sbagliato: la sua data ({ $date }) è anteriore alla creazione di questo programma. Avvisare il gestore del gateway; lasciare l'orologio di questa macchina com'è
+doctor-clock-fix-ours = L'orologio di questa macchina è sbagliato: indica una data anteriore alla creazione di questo programma. Regolarlo (NTP): i controlli di token e certificati ne dipendono
 doctor-clock-ok = entro { $secs } s dall'orologio del gateway
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

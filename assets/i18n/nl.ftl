@@ -1358,7 +1358,9 @@ doctor-clock-no-date = de gateway stuurt geen Date-header: de klokken zijn niet 
 doctor-clock-bad-date = de Date-header van de gateway { $date } is onleesbaar
 doctor-clock-ahead = de klok van deze computer loopt { $secs } s voor op die van de gateway
 doctor-clock-behind = de klok van deze computer loopt { $secs } s achter op die van de gateway
-doctor-clock-fix = Zet de klok gelijk (NTP): de controles van tokens en certificaten hangen ervan af
+doctor-clock-fix = Controleer datum en tijd van deze machine: kloppen ze, dan loopt de klok van de gateway verkeerd (meld het aan de beheerder); zo niet, zet de klok van deze machine gelijk (NTP): token- en certificaatcontroles hangen ervan af
+doctor-clock-fix-gateway = De klok van de gateway loopt verkeerd: zijn datum ({ $date }) ligt vóór het maken van dit programma. Meld het aan de beheerder van de gateway; laat de klok van deze machine zoals hij is
+doctor-clock-fix-ours = De klok van deze machine loopt verkeerd: hij geeft een datum vóór het maken van dit programma. Zet hem gelijk (NTP): token- en certificaatcontroles hangen ervan af
 doctor-clock-ok = hoogstens { $secs } s verschil met de klok van de gateway
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

@@ -1349,7 +1349,9 @@ doctor-clock-no-date = o gateway não envia o cabeçalho Date: não dá para com
 doctor-clock-bad-date = o cabeçalho Date do gateway { $date } não pode ser lido
 doctor-clock-ahead = o relógio desta máquina está { $secs } s adiantado em relação ao gateway
 doctor-clock-behind = o relógio desta máquina está { $secs } s atrasado em relação ao gateway
-doctor-clock-fix = Acerte o relógio (NTP): as verificações de tokens e certificados dependem dele
+doctor-clock-fix = Verifique a data e a hora desta máquina: se estiverem certas, o relógio do gateway está errado (avise o operador); se não, acerte o relógio desta máquina (NTP): as verificações de token e de certificado dependem dele
+doctor-clock-fix-gateway = O relógio do gateway está errado: a data dele ({ $date }) é anterior à criação deste programa. Avise o operador do gateway; deixe o relógio desta máquina como está
+doctor-clock-fix-ours = O relógio desta máquina está errado: mostra uma data anterior à criação deste programa. Acerte-o (NTP): as verificações de token e de certificado dependem dele
 doctor-clock-ok = no máximo { $secs } s de diferença do gateway
 
 ## The command line's own errors (clap's error kinds, in words of the catalogue)

@@ -755,12 +755,17 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
         } else {
             detail.into()
         };
-        report.set_with(
-            "clock",
-            Mark::Warning,
-            detail,
-            Some(words!("doctor-clock-fix")),
-        );
+        // A date before this program was made is no right time: the clock
+        // that says it is the wrong one.
+        let made = made_at();
+        let remedy = if theirs < made {
+            words!("doctor-clock-fix-gateway", date = sanitize(date))
+        } else if ours < made {
+            words!("doctor-clock-fix-ours")
+        } else {
+            words!("doctor-clock-fix")
+        };
+        report.set_with("clock", Mark::Warning, detail, Some(remedy));
     } else {
         report.set(
             "clock",
@@ -768,6 +773,13 @@ fn clock_check(report: &mut Report, headers: &HeaderMap) {
             words!("doctor-clock-ok", secs = secs.max(1)),
         );
     }
+}
+
+/// When this program was made (its commit's time, less a day), or the
+/// epoch when that is not known.
+fn made_at() -> SystemTime {
+    let secs: u64 = env!("STEPWISE_MADE").parse().unwrap_or(0);
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs.saturating_sub(86_400))
 }
 
 #[cfg(test)]

@@ -1069,6 +1069,13 @@ fn the_clock_is_judged_by_the_first_list_when_the_probe_says_nothing() {
         clock.starts_with("! warning") && clock.contains("ahead of the gateway's ("),
         "{text}"
     );
+    // A Date years before this program was made is the gateway's clock
+    // that is wrong: setting this machine's to it would break TLS.
+    assert!(
+        text.contains("The gateway's clock is wrong: its Date (Mon, 01 Jan 2018 00:00:00 GMT)"),
+        "{text}"
+    );
+    assert!(!text.contains("set this machine's clock"), "{text}");
 }
 
 /// A refresh by stepsID answered with another stepsID's list is no ✓:

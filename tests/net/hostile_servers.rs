@@ -1289,3 +1289,32 @@ async fn a_banner_at_an_https_port_is_named_not_http_advised() {
         "{error:?}"
     );
 }
+
+/// http:// to a TLS server that cuts a plain request with a reset (as
+/// Python's and Java's TLS servers do) and answers a TLS hello: the port
+/// wants https://, not "retry, check the network".
+#[tokio::test]
+async fn a_tls_server_that_resets_a_plain_request_is_named_tls() {
+    let server = raw(|mut stream| async move {
+        let mut first = [0u8; 512];
+        let Ok(read) = stream.read(&mut first).await else {
+            return;
+        };
+        if first[..read].starts_with(&[0x16, 0x03]) {
+            // A handshake failure alert: TLS, refusing this hello.
+            let _ = stream
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+                .await;
+        } else {
+            let _ = stream.set_zero_linger();
+        }
+    })
+    .await;
+    let error = list_from(&format!("http://{server}")).await.unwrap_err();
+    assert!(matches!(error, GatewayError::WantsTls { .. }), "{error:?}");
+    let line = words(&error);
+    assert!(
+        line.contains("speaks TLS, but --api says http://"),
+        "{line}"
+    );
+}
