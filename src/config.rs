@@ -455,6 +455,9 @@ pub struct Settings {
     /// The dealer's help pages, when set (else the archived developer pages).
     pub docs_base_url: Option<String>,
     pub device_id: String,
+    /// Why the device id could not be kept (its folder, the system's
+    /// words): each run is then a new device to the gateway.
+    pub device_unkept: Option<(PathBuf, String)>,
     pub data_dir: Option<PathBuf>,
     /// Proxies, extra roots and the client certificate.
     pub net: crate::net::NetOptions,
@@ -740,9 +743,11 @@ impl Settings {
             audience: given(file.audience),
             device: false,
         };
+        let mut device_unkept = None;
         let device_id = match &data_dir {
             Some(dir) => device_id(dir).unwrap_or_else(|e| {
                 tracing::warn!("cannot keep the device id in {}: {e}", dir.display());
+                device_unkept = Some((dir.clone(), e.to_string()));
                 new_device_id()
             }),
             None => new_device_id(),
@@ -755,6 +760,7 @@ impl Settings {
             login_trouble,
             docs_base_url,
             device_id,
+            device_unkept,
             data_dir,
             net,
             signin,

@@ -489,6 +489,17 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
     }
 }
 
+/// The device id could not be kept in `dir`: each run is a new device to
+/// a gateway, which then refuses the stepsIDs of earlier runs.
+pub fn device_unkept(lang: Lang, dir: &std::path::Path, detail: &str) -> String {
+    tr!(
+        lang,
+        "device-unkept",
+        folder = dir.display().to_string(),
+        why = file_os_words(lang, detail)
+    )
+}
+
 /// The system's words for a file that could not be written (`detail`,
 /// ending in "(os error N)"), in the reader's language: the network's
 /// readings of the same codes (a firewall for EACCES) do not fit a file.

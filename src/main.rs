@@ -651,6 +651,12 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         Err(e) => return fail(config_error(lang, &e)),
     };
     cli.net.apply(&mut settings.net);
+    // A device id that cannot be kept makes every run a new device: said
+    // before a gateway refuses an earlier run's stepsID as another's.
+    if let (Some(_), Some((dir, why))) = (&settings.api, &settings.device_unkept) {
+        let what = stepwise::describe::device_unkept(lang, dir, why);
+        say(&tr!(lang, "cli-arg-warning", what = what));
+    }
     // A login file that cannot be read is why no token goes out: said
     // before the gateway's 401 would blame a missing sign-in.
     if let (None, Some(trouble)) = (settings.token_from, &settings.login_trouble) {
@@ -777,6 +783,20 @@ fn wizard(
         Err(e) => return fail(config_error(launch.lang, &e)),
     };
     net.apply(&mut settings.net);
+    let mut launch = launch;
+    if let (Some(_), Some((dir, why))) = (&settings.api, &settings.device_unkept) {
+        let said = stepwise::describe::device_unkept(launch.lang, dir, why);
+        // A sentence of its own on screen.
+        let mut chars = said.chars();
+        let said: String = chars
+            .next()
+            .map(char::to_uppercase)
+            .into_iter()
+            .flatten()
+            .chain(chars)
+            .collect();
+        launch.notes.push(said);
+    }
     let rt = match runtime(true) {
         Ok(rt) => rt,
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),

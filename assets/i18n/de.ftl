@@ -884,6 +884,8 @@ help-cli-next-json = JSON ausgeben
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: Fehler: { $message }
 cli-arg-login-trouble = stepwise: Warnung: es wird kein Token gesendet: { $why }
+cli-arg-warning = stepwise: Warnung: { $what }
+device-unkept = die Gerätekennung kann nicht in { $folder } gespeichert werden ({ $why }): jeder Lauf ist für das Gateway ein neues Gerät, das die stepsIDs früherer Läufe als die eines anderen Geräts ablehnt. Daraus einen Ordner machen, den dieser Benutzer schreiben kann
 cli-waiting-limited = stepwise: das Gateway begrenzt die Anfragen (HTTP 429): { $secs } s Wartezeit, wie verlangt, dann ein neuer Versuch (Strg-C bricht ab)
 cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
@@ -1067,6 +1069,7 @@ err-store-keyring-too-small = die Anmeldung ist zu lang für den Schlüsselbund 
 err-store-keyring-remove = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) entfernen: { $why }
 err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
+err-store-file-in-the-way = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Das Hindernis wegräumen, damit der Datenordner ein Ordner ist
 err-store-file-remove = die Anmeldedatei { $path } lässt sich nicht löschen: { $kind }
 err-store-file-folder = der Ordner der Anmeldedatei { $path } lässt sich nicht anlegen: { $kind }. Die Berechtigungen des Datenordners prüfen
 err-store-file-create = die Anmeldedatei { $path } lässt sich nicht anlegen: { $kind }. Die Berechtigungen des Datenordners prüfen

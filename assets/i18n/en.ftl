@@ -892,6 +892,8 @@ help-cli-next-json = Print JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
 cli-arg-login-trouble = stepwise: warning: no token is sent: { $why }
+cli-arg-warning = stepwise: warning: { $what }
+device-unkept = the device id cannot be kept in { $folder } ({ $why }): each run is a new device to the gateway, which refuses the stepsIDs of earlier runs as another device's. Make that a folder this user can write
 cli-waiting-limited = stepwise: the gateway limits requests (HTTP 429): waiting { $secs } s as it asks, then trying again (Ctrl-C stops)
 cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
@@ -1075,6 +1077,7 @@ err-store-keyring-too-small = the login is too long for the keyring ({ $name }),
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
+err-store-file-in-the-way = cannot read the login file { $path }: { $kind }. Move what is in the way, so that the data folder is a folder
 err-store-file-remove = cannot remove the login file { $path }: { $kind }
 err-store-file-folder = cannot create the folder of the login file { $path }: { $kind }. Check the data directory's permissions
 err-store-file-create = cannot create the login file { $path }: { $kind }. Check the data directory's permissions

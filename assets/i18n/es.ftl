@@ -890,6 +890,8 @@ help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: error: { $message }
 cli-arg-login-trouble = stepwise: aviso: no se envía ningún token: { $why }
+cli-arg-warning = stepwise: aviso: { $what }
+device-unkept = el id del dispositivo no se puede guardar en { $folder } ({ $why }): cada ejecución es un dispositivo nuevo para la pasarela, que rechaza los stepsID de ejecuciones anteriores como de otro dispositivo. Haga de eso una carpeta que este usuario pueda escribir
 cli-waiting-limited = stepwise: la pasarela limita las peticiones (HTTP 429): esperando { $secs } s como pide, y luego un nuevo intento (Ctrl-C detiene)
 cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
@@ -1076,6 +1078,7 @@ err-store-keyring-too-small = la sesión es demasiado larga para el llavero ({ $
 err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
 err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
+err-store-file-in-the-way = no se puede leer el archivo de sesiones { $path }: { $kind }. Mueva lo que estorba, para que la carpeta de datos sea una carpeta
 err-store-file-remove = no se puede eliminar el archivo de sesiones { $path }: { $kind }
 err-store-file-folder = no se puede crear la carpeta del archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 err-store-file-create = no se puede crear el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos

@@ -890,6 +890,8 @@ help-cli-next-json = Afficher du JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise : erreur : { $message }
 cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé : { $why }
+cli-arg-warning = stepwise : avertissement : { $what }
+device-unkept = l'identifiant d'appareil ne peut pas être gardé dans { $folder } ({ $why }) : chaque exécution est un nouvel appareil pour la passerelle, qui refuse les stepsID des exécutions précédentes comme ceux d'un autre appareil. Faites-en un dossier modifiable par cet utilisateur
 cli-waiting-limited = stepwise : la passerelle limite les requêtes (HTTP 429) : attente de { $secs } s comme elle le demande, puis nouvel essai (Ctrl-C arrête)
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
@@ -1073,6 +1075,7 @@ err-store-keyring-too-small = la connexion est trop longue pour le trousseau ({ 
 err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
 err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
+err-store-file-in-the-way = impossible de lire le fichier de connexion { $path } : { $kind }. Déplacez ce qui gêne, pour que le dossier de données soit un dossier
 err-store-file-remove = impossible de supprimer le fichier de connexion { $path } : { $kind }
 err-store-file-folder = impossible de créer le dossier du fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 err-store-file-create = impossible de créer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données

@@ -887,6 +887,8 @@ help-cli-next-json = Stampare JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: errore: { $message }
 cli-arg-login-trouble = stepwise: avviso: non viene inviato alcun token: { $why }
+cli-arg-warning = stepwise: avviso: { $what }
+device-unkept = l'id del dispositivo non può essere conservato in { $folder } ({ $why }): ogni esecuzione è un nuovo dispositivo per il gateway, che rifiuta gli stepsID delle esecuzioni precedenti come di un altro dispositivo. Farne una cartella scrivibile da questo utente
 cli-waiting-limited = stepwise: il gateway limita le richieste (HTTP 429): attesa di { $secs } s come richiesto, poi un nuovo tentativo (Ctrl-C interrompe)
 cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
@@ -1070,6 +1072,7 @@ err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $n
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
+err-store-file-in-the-way = impossibile leggere il file degli accessi { $path }: { $kind }. Spostare ciò che intralcia, perché la cartella dei dati sia una cartella
 err-store-file-remove = impossibile eliminare il file degli accessi { $path }: { $kind }
 err-store-file-folder = impossibile creare la cartella del file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 err-store-file-create = impossibile creare il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati

@@ -884,6 +884,8 @@ help-cli-next-json = JSON tonen
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: fout: { $message }
 cli-arg-login-trouble = stepwise: waarschuwing: er wordt geen token meegestuurd: { $why }
+cli-arg-warning = stepwise: waarschuwing: { $what }
+device-unkept = de apparaat-id kan niet bewaard worden in { $folder } ({ $why }): elke run is een nieuw apparaat voor de gateway, die de stepsID's van eerdere runs weigert als die van een ander apparaat. Maak daar een map van die deze gebruiker kan schrijven
 cli-waiting-limited = stepwise: de gateway beperkt de verzoeken (HTTP 429): { $secs } s wachten zoals gevraagd, dan opnieuw proberen (Ctrl-C stopt)
 cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
@@ -1067,6 +1069,7 @@ err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name })
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
+err-store-file-in-the-way = kan het loginbestand { $path } niet lezen: { $kind }. Verplaats wat in de weg staat, zodat de datamap een map is
 err-store-file-remove = kan het loginbestand { $path } niet verwijderen: { $kind }
 err-store-file-folder = kan de map van het loginbestand { $path } niet aanmaken: { $kind }. Controleer de rechten van de datamap
 err-store-file-create = kan het loginbestand { $path } niet aanmaken: { $kind }. Controleer de rechten van de datamap

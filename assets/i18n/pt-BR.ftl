@@ -897,6 +897,8 @@ help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: erro: { $message }
 cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
+cli-arg-warning = stepwise: aviso: { $what }
+device-unkept = o id do dispositivo não pode ser guardado em { $folder } ({ $why }): cada execução é um dispositivo novo para o gateway, que recusa os stepsID de execuções anteriores como de outro dispositivo. Faça disso uma pasta que este usuário possa gravar
 cli-waiting-limited = stepwise: o gateway limita as requisições (HTTP 429): aguardando { $secs } s como ele pede, depois uma nova tentativa (Ctrl-C interrompe)
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
@@ -1083,6 +1085,7 @@ err-store-keyring-too-small = o login é longo demais para o chaveiro ({ $name }
 err-store-keyring-remove = não foi possível remover o login do chaveiro ({ $name }): { $why }
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
+err-store-file-in-the-way = não foi possível ler o arquivo de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-remove = não foi possível apagar o arquivo de logins { $path }: { $kind }
 err-store-file-folder = não foi possível criar a pasta do arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
 err-store-file-create = não foi possível criar o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados

@@ -876,6 +876,8 @@ help-cli-next-json = Mostrar JSON
 # Wrong arguments, said before anything runs.
 cli-arg-error = stepwise: erro: { $message }
 cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
+cli-arg-warning = stepwise: aviso: { $what }
+device-unkept = o id do dispositivo não pode ser guardado em { $folder } ({ $why }): cada execução é um dispositivo novo para o gateway, que recusa os stepsID de execuções anteriores como de outro dispositivo. Faça disso uma pasta que este utilizador possa escrever
 cli-waiting-limited = stepwise: o gateway limita os pedidos (HTTP 429): a aguardar { $secs } s como pede, depois nova tentativa (Ctrl-C interrompe)
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
@@ -1052,6 +1054,7 @@ err-store-keyring-too-small = a sessão é demasiado longa para o porta-chaves (
 err-store-keyring-remove = não foi possível remover o login do porta-chaves ({ $name }): { $why }
 err-store-file-damaged = o ficheiro de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
+err-store-file-in-the-way = não foi possível ler o ficheiro de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-remove = não foi possível apagar o ficheiro de logins { $path }: { $kind }
 err-store-file-folder = não foi possível criar a pasta do ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 err-store-file-create = não foi possível criar o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados

@@ -139,17 +139,17 @@ pub enum StoreError {
     },
     FileRead {
         path: String,
-        kind: String,
+        kind: std::io::ErrorKind,
     },
     FileRemove {
         path: String,
-        kind: String,
+        kind: std::io::ErrorKind,
     },
     /// Writing the file failed at `step`.
     FileWrite {
         step: FileStep,
         path: String,
-        kind: String,
+        kind: std::io::ErrorKind,
     },
 }
 
@@ -212,20 +212,30 @@ impl StoreError {
             StoreError::FileDamaged { path } => {
                 tr!(lang, "err-store-file-damaged", path = path.clone())
             }
+            // A file where a folder must be is no matter of permissions.
+            StoreError::FileRead {
+                path,
+                kind: kind @ (std::io::ErrorKind::NotADirectory | std::io::ErrorKind::IsADirectory),
+            } => tr!(
+                lang,
+                "err-store-file-in-the-way",
+                path = path.clone(),
+                kind = kind_words(lang, *kind)
+            ),
             StoreError::FileRead { path, kind } => tr!(
                 lang,
                 "err-store-file-read",
                 path = path.clone(),
-                kind = kind.clone()
+                kind = kind_words(lang, *kind)
             ),
             StoreError::FileRemove { path, kind } => tr!(
                 lang,
                 "err-store-file-remove",
                 path = path.clone(),
-                kind = kind.clone()
+                kind = kind_words(lang, *kind)
             ),
             StoreError::FileWrite { step, path, kind } => {
-                let (path, kind) = (path.clone(), kind.clone());
+                let (path, kind) = (path.clone(), kind_words(lang, *kind));
                 match step {
                     FileStep::CreateFolder => {
                         tr!(lang, "err-store-file-folder", path = path, kind = kind)
@@ -241,6 +251,11 @@ impl StoreError {
             }
         }
     }
+}
+
+/// The system's failure `kind`, in the reader's language where it is known.
+fn kind_words(lang: Lang, kind: std::io::ErrorKind) -> String {
+    crate::files::unreadable_words(lang, &std::io::Error::from(kind))
 }
 
 impl std::fmt::Display for StoreError {
@@ -630,7 +645,7 @@ fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(LoginsFile::default()),
         Err(e) => Err(StoreError::FileRead {
             path: shown(path),
-            kind: e.kind().to_string(),
+            kind: e.kind(),
         }),
     }
 }
@@ -644,7 +659,7 @@ fn remove_from_file(path: &Path, gateway: &str) -> Result<bool, StoreError> {
     if file.logins.is_empty() {
         fs::remove_file(path).map_err(|e| StoreError::FileRemove {
             path: shown(path),
-            kind: e.kind().to_string(),
+            kind: e.kind(),
         })?;
     } else {
         write_file(path, &file)?;
@@ -659,7 +674,7 @@ fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
     let fail = |step, e: io::Error| StoreError::FileWrite {
         step,
         path: shown(path),
-        kind: e.kind().to_string(),
+        kind: e.kind(),
     };
     let text = serde_json::to_string_pretty(file).map_err(|e| StoreError::Encode {
         detail: e.to_string(),

@@ -931,6 +931,38 @@ fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
     );
 }
 
+/// A data folder in the way on a real gateway: the device id cannot be
+/// kept, so every run is a new device and earlier stepsIDs are refused;
+/// said once, with the cause, before anything else. The login file behind
+/// it is "in the way", not a matter of permissions.
+#[test]
+fn a_device_id_that_cannot_be_kept_is_said() {
+    let home = home();
+    let share = home.path().join(".local/share");
+    std::fs::create_dir_all(&share).unwrap();
+    std::fs::write(share.join("stepwise"), "a file, not a folder").unwrap();
+    let out = stepwise(home.path())
+        .args(["steps", "--car", "987654", "--api", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let folder = share.join("stepwise").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "stepwise: warning: the device id cannot be kept in {folder} (a file is in the way where a folder must be)"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("refuses the stepsIDs of earlier runs"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Check its permissions") && !err.contains("os error"),
+        "{err}"
+    );
+}
+
 /// The embedded simulator that cannot save its state file (here its lock
 /// is a folder: no right of root gets past that) is a file on this machine,
 /// said so in the reader's language: no "HTTP 507, the gateway failed,
