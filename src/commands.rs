@@ -37,7 +37,13 @@ pub async fn failure_words(
     lang: Lang,
     error: &GatewayError,
 ) -> String {
-    if matches!(error, GatewayError::Unauthorized { sent: None })
+    use crate::config::TokenFrom;
+    // A token given by hand and refused: `stepwise login` is no way out
+    // where the gateway offers no sign-in either.
+    if let GatewayError::Unauthorized {
+        sent:
+            sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
+    } = error
         && issuer.is_none()
         && let Ok(base) = url::Url::parse(backend.gateway.base())
     {
@@ -46,7 +52,12 @@ pub async fn failure_words(
             ..
         }))) = tokio::time::timeout(std::time::Duration::from_secs(3), asked).await
         {
-            return tr!(lang, "gw-401-none-no-signin");
+            return match sent {
+                Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file-no-signin"),
+                Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment-no-signin"),
+                Some(_) => tr!(lang, "gw-401-config-no-signin"),
+                None => tr!(lang, "gw-401-none-no-signin"),
+            };
         }
     }
     crate::describe::gateway_error(lang, error)

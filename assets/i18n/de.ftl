@@ -437,6 +437,9 @@ gw-401-environment = HTTP 401: das Gateway hat das Token in STEPWISE_TOKEN abgel
 gw-401-token-file = HTTP 401: das Gateway hat das Token aus --token-file abgelehnt. Das aktuelle Token dieses Gateways in die Datei schreiben, oder --token-file weglassen und mit `stepwise login` anmelden
 gw-401-none = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet. Mit `stepwise login` anmelden, oder ein Token mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 gw-401-none-no-signin = HTTP 401: das Gateway verlangt ein Token, und es wurde keines gesendet. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dieses Token mit `stepwise login --with-token` hinterlegen oder mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+gw-401-config-no-signin = HTTP 401: das Gateway hat das Token aus der Konfigurationsdatei (`token` oder `token_file`) abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dort das aktuelle Token dieses Gateways eintragen
+gw-401-environment-no-signin = HTTP 401: das Gateway hat das Token in STEPWISE_TOKEN abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. STEPWISE_TOKEN auf das aktuelle Token dieses Gateways setzen
+gw-401-token-file-no-signin = HTTP 401: das Gateway hat das Token aus --token-file abgelehnt. Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Das aktuelle Token dieses Gateways in die Datei schreiben
 gw-proxy-other-todo = Die Proxy-Variable prüfen (HTTPS_PROXY, HTTP_PROXY oder ALL_PROXY), oder den Betreiber des Proxys fragen
 gw-proxy-unset-407 = ein Proxy dieses Netzes hat selbst mit HTTP { $status } geantwortet{ $said }, obwohl hier keiner eingestellt ist; die Anfrage hat das Gateway also nie erreicht. HTTPS_PROXY (HTTP_PROXY für ein http://-Gateway) auf http://benutzer:passwort@proxy:port mit der Adresse dieses Proxys setzen oder den Netzwerkadministrator fragen
 gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
@@ -1269,6 +1272,7 @@ doctor-source-config-token-file = token_file der Konfigurationsdatei { $path }
 doctor-source-nowhere = nirgends
 doctor-token-wanted = keins angegeben, aber das Gateway verlangt eines
 doctor-token-fix-give = Mit `stepwise login` anmelden oder eines mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
+doctor-token-fix-fixed = Es bietet keine Anmeldung: sein Token kommt von dem, der es betreibt. Dieses Token mit `stepwise login --with-token` hinterlegen oder mit --token-file PFAD, STEPWISE_TOKEN oder `token` in der Konfigurationsdatei angeben
 doctor-token-embedded = keins nötig für den eingebauten Simulator
 doctor-token-not-asked = keins angegeben; das Gateway hat keins verlangt
 doctor-token-not-checked = keines angegeben; nicht geprüft: kein Schritte-Gateway hat geantwortet

@@ -478,6 +478,9 @@ gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from
 gw-proxy-closed = the proxy { $proxy } (from { $from }) closed the connection without an answer, so it is not known whether the gateway was asked. Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-config-no-signin = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token there
+gw-401-environment-no-signin = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. It offers no sign-in: its token comes from whoever runs it. Set STEPWISE_TOKEN to this gateway's current token
+gw-401-token-file-no-signin = HTTP 401: the gateway refused the token from --token-file. It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token in that file
 gw-401-token-file = HTTP 401: the gateway refused the token from --token-file. Put this gateway's current token in that file, or leave --token-file out and sign in with `stepwise login`
 gw-401-environment = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. Set it to this gateway's current token, or unset it and sign in with `stepwise login`
 gw-401-config = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). Put this gateway's current token there, or remove it and sign in with `stepwise login`
@@ -1277,6 +1280,7 @@ doctor-source-config-token-file = the config file's token_file { $path }
 doctor-source-nowhere = nowhere
 doctor-token-wanted = none given, and the gateway wants one
 doctor-token-fix-give = Sign in with `stepwise login`, or give one with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+doctor-token-fix-fixed = It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 doctor-token-embedded = none needed by the embedded simulator
 doctor-token-not-asked = none given; the gateway did not ask for one
 doctor-token-not-checked = none given; not checked: no steps gateway answered

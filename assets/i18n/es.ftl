@@ -440,6 +440,9 @@ gw-401-environment = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: la pasarela rechazó el token de --token-file. Ponga en ese archivo el token actual de esta pasarela, o quite --token-file e inicie sesión con `stepwise login`
 gw-401-none = HTTP 401: la pasarela pide un token, y no se envió ninguno. Inicie sesión con `stepwise login`, o indique un token con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 gw-401-none-no-signin = HTTP 401: la pasarela quiere un token y no se envió ninguno. No ofrece inicio de sesión: su token lo da quien la gestiona. Guarde ese token con `stepwise login --with-token`, o páselo con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+gw-401-config-no-signin = HTTP 401: la pasarela rechazó el token del archivo de configuración (`token` o `token_file`). No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga allí el token actual de esta pasarela
+gw-401-environment-no-signin = HTTP 401: la pasarela rechazó el token de STEPWISE_TOKEN. No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga en STEPWISE_TOKEN el token actual de esta pasarela
+gw-401-token-file-no-signin = HTTP 401: la pasarela rechazó el token de --token-file. No ofrece inicio de sesión: su token lo da quien la gestiona. Ponga en ese archivo el token actual de esta pasarela
 gw-proxy-other-todo = Revise la variable del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o pregunte a quien gestiona el proxy
 gw-proxy-unset-407 = un proxy de esta red respondió él mismo HTTP { $status }{ $said }, aunque aquí no hay ninguno configurado, así que la petición nunca llegó a la pasarela. Configure HTTPS_PROXY (HTTP_PROXY para una pasarela http://) como http://usuario:contraseña@proxy:puerto con la dirección de ese proxy, o consulte al administrador de la red
 gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
@@ -1284,6 +1287,7 @@ doctor-source-config-token-file = el token_file del archivo de configuración { 
 doctor-source-nowhere = ninguna parte
 doctor-token-wanted = no se indicó ninguno, y la pasarela quiere uno
 doctor-token-fix-give = Inicie sesión con `stepwise login`, o indique uno con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
+doctor-token-fix-fixed = No ofrece inicio de sesión: su token lo da quien la gestiona. Guarde ese token con `stepwise login --with-token`, o délo con --token-file RUTA, STEPWISE_TOKEN o `token` en el archivo de configuración
 doctor-token-embedded = el simulador integrado no necesita ninguno
 doctor-token-not-asked = no se indicó ninguno; la pasarela no lo pidió
 doctor-token-not-checked = no se indicó ninguno; sin comprobar: ninguna pasarela de pasos respondió

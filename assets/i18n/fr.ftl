@@ -440,6 +440,9 @@ gw-401-environment = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TO
 gw-401-token-file = HTTP 401 : la passerelle a refusé le jeton de --token-file. Mettez dans ce fichier le jeton actuel de cette passerelle, ou retirez --token-file et connectez-vous avec `stepwise login`
 gw-401-none = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Connectez-vous avec `stepwise login`, ou donnez un jeton avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 gw-401-none-no-signin = HTTP 401 : la passerelle demande un jeton, et aucun n'a été envoyé. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Gardez ce jeton avec `stepwise login --with-token`, ou donnez-le avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+gw-401-config-no-signin = HTTP 401 : la passerelle a refusé le jeton du fichier de configuration (`token` ou `token_file`). Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Mettez-y le jeton actuel de cette passerelle
+gw-401-environment-no-signin = HTTP 401 : la passerelle a refusé le jeton de STEPWISE_TOKEN. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Donnez à STEPWISE_TOKEN le jeton actuel de cette passerelle
+gw-401-token-file-no-signin = HTTP 401 : la passerelle a refusé le jeton de --token-file. Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Mettez dans ce fichier le jeton actuel de cette passerelle
 gw-proxy-other-todo = Vérifiez la variable du proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou demandez à qui gère le proxy
 gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status }{ $said }, alors qu'aucun n'est réglé ici : la requête n'a donc jamais atteint la passerelle. Réglez HTTPS_PROXY (HTTP_PROXY pour une passerelle http://) sur http://utilisateur:motdepasse@proxy:port avec l'adresse de ce proxy, ou demandez à l'administrateur du réseau
 gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
@@ -1281,6 +1284,7 @@ doctor-source-config-token-file = le token_file du fichier de configuration { $p
 doctor-source-nowhere = nulle part
 doctor-token-wanted = aucun fourni, et la passerelle en veut un
 doctor-token-fix-give = Connectez-vous avec `stepwise login`, ou donnez-en un avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
+doctor-token-fix-fixed = Elle n'offre pas de connexion : son jeton vient de qui l'exploite. Gardez ce jeton avec `stepwise login --with-token`, ou donnez-le avec --token-file CHEMIN, STEPWISE_TOKEN ou `token` dans le fichier de configuration
 doctor-token-embedded = inutile pour le simulateur intégré
 doctor-token-not-asked = aucun fourni ; la passerelle n'en a pas demandé
 doctor-token-not-checked = aucun donné ; non vérifié : aucune passerelle d'étapes n'a répondu

@@ -437,6 +437,9 @@ gw-401-environment = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKE
 gw-401-token-file = HTTP 401: il gateway ha rifiutato il token di --token-file. Mettere in quel file il token attuale di questo gateway, o togliere --token-file e accedere con `stepwise login`
 gw-401-none = HTTP 401: il gateway vuole un token, e non ne è stato inviato nessuno. Accedere con `stepwise login`, o fornire un token con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 gw-401-none-no-signin = HTTP 401: il gateway vuole un token e non ne è stato inviato nessuno. Non offre accesso: il suo token viene da chi lo gestisce. Conservare quel token con `stepwise login --with-token`, oppure darlo con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+gw-401-config-no-signin = HTTP 401: il gateway ha rifiutato il token del file di configurazione (`token` o `token_file`). Non offre accesso: il suo token viene da chi lo gestisce. Metterci il token attuale di questo gateway
+gw-401-environment-no-signin = HTTP 401: il gateway ha rifiutato il token in STEPWISE_TOKEN. Non offre accesso: il suo token viene da chi lo gestisce. Impostare STEPWISE_TOKEN al token attuale di questo gateway
+gw-401-token-file-no-signin = HTTP 401: il gateway ha rifiutato il token di --token-file. Non offre accesso: il suo token viene da chi lo gestisce. Mettere in quel file il token attuale di questo gateway
 gw-proxy-other-todo = Controllare la variabile del proxy (HTTPS_PROXY, HTTP_PROXY o ALL_PROXY), o chiedere a chi gestisce il proxy
 gw-proxy-unset-407 = un proxy di questa rete ha risposto da sé HTTP { $status }{ $said }, anche se qui non ne è impostato alcuno: la richiesta non ha quindi mai raggiunto il gateway. Impostare HTTPS_PROXY (HTTP_PROXY per un gateway http://) a http://utente:password@proxy:porta con l'indirizzo di quel proxy, oppure chiedere all'amministratore della rete
 gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
@@ -1278,6 +1281,7 @@ doctor-source-config-token-file = il token_file del file di configurazione { $pa
 doctor-source-nowhere = da nessuna parte
 doctor-token-wanted = nessuno fornito, e il gateway ne vuole uno
 doctor-token-fix-give = Accedere con `stepwise login`, o fornirne uno con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
+doctor-token-fix-fixed = Non offre accesso: il suo token viene da chi lo gestisce. Conservare quel token con `stepwise login --with-token`, o darlo con --token-file PERCORSO, STEPWISE_TOKEN o `token` nel file di configurazione
 doctor-token-embedded = non serve per il simulatore integrato
 doctor-token-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
 doctor-token-not-checked = nessuno fornito; non verificato: nessun gateway dei passi ha risposto

@@ -437,6 +437,9 @@ gw-401-environment = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. 
 gw-401-token-file = HTTP 401: de gateway weigerde het token uit --token-file. Zet het huidige token van deze gateway in dat bestand, of laat --token-file weg en log in met `stepwise login`
 gw-401-none = HTTP 401: de gateway wil een token, en er is geen verstuurd. Log in met `stepwise login`, of geef een token met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 gw-401-none-no-signin = HTTP 401: de gateway wil een token en er is er geen verstuurd. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Bewaar dat token met `stepwise login --with-token`, of geef het met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+gw-401-config-no-signin = HTTP 401: de gateway weigerde het token uit het configuratiebestand (`token` of `token_file`). Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet daar het huidige token van deze gateway
+gw-401-environment-no-signin = HTTP 401: de gateway weigerde het token in STEPWISE_TOKEN. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet STEPWISE_TOKEN op het huidige token van deze gateway
+gw-401-token-file-no-signin = HTTP 401: de gateway weigerde het token uit --token-file. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Zet het huidige token van deze gateway in dat bestand
 gw-proxy-other-todo = Controleer de proxyvariabele (HTTPS_PROXY, HTTP_PROXY of ALL_PROXY), of vraag het de beheerder van de proxy
 gw-proxy-unset-407 = een proxy van dit netwerk antwoordde zelf HTTP { $status }{ $said }, hoewel hier geen is ingesteld, dus het verzoek heeft de gateway nooit bereikt. Zet HTTPS_PROXY (HTTP_PROXY voor een http://-gateway) op http://gebruiker:wachtwoord@proxy:poort met het adres van die proxy, of vraag het de netwerkbeheerder
 gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
@@ -1272,6 +1275,7 @@ doctor-source-config-token-file = de token_file uit het configuratiebestand { $p
 doctor-source-nowhere = nergens
 doctor-token-wanted = geen opgegeven, en de gateway wil er een
 doctor-token-fix-give = Log in met `stepwise login`, of geef een token op met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
+doctor-token-fix-fixed = Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Bewaar dat token met `stepwise login --with-token`, of geef het met --token-file PAD, STEPWISE_TOKEN of `token` in het configuratiebestand
 doctor-token-embedded = niet nodig voor de ingebouwde simulator
 doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
 doctor-token-not-checked = niet opgegeven; niet gecontroleerd: geen stappengateway antwoordde

@@ -444,6 +444,9 @@ gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defi
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse arquivo o token atual deste gateway, ou tire --token-file e entre com `stepwise login`
 gw-401-none = HTTP 401: o gateway quer um token, e nenhum foi enviado. Entre com `stepwise login`, ou informe um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 gw-401-none-no-signin = HTTP 401: o gateway quer um token e nenhum foi enviado. Ele não oferece login: seu token vem de quem o administra. Guarde esse token com `stepwise login --with-token`, ou passe-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+gw-401-config-no-signin = HTTP 401: o gateway recusou o token do arquivo de configuração (`token` ou `token_file`). Ele não oferece login: seu token vem de quem o administra. Coloque lá o token atual deste gateway
+gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Ele não oferece login: seu token vem de quem o administra. Defina STEPWISE_TOKEN com o token atual deste gateway
+gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Ele não oferece login: seu token vem de quem o administra. Coloque nesse arquivo o token atual deste gateway
 gw-proxy-other-todo = Confira a variável do proxy (HTTPS_PROXY, HTTP_PROXY ou ALL_PROXY), ou pergunte a quem opera o proxy
 gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $said }, embora nenhum esteja configurado aqui, então a requisição nunca chegou ao gateway. Defina HTTPS_PROXY (HTTP_PROXY para um gateway http://) como http://usuario:senha@proxy:porta com o endereço desse proxy, ou pergunte ao administrador da rede
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
@@ -1299,6 +1302,7 @@ doctor-source-config-token-file = o token_file do arquivo de configuração { $p
 doctor-source-nowhere = lugar nenhum
 doctor-token-wanted = nenhum informado, e o gateway quer um
 doctor-token-fix-give = Faça login com `stepwise login`, ou informe um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
+doctor-token-fix-fixed = Ele não oferece login: seu token vem de quem o administra. Guarde esse token com `stepwise login --with-token`, ou informe-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no arquivo de configuração
 doctor-token-embedded = o simulador embutido não precisa de um
 doctor-token-not-asked = nenhum informado; o gateway não pediu
 doctor-token-not-checked = nenhum informado; não verificado: nenhum gateway de passos respondeu

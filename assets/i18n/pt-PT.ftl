@@ -419,6 +419,9 @@ gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está 
 gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a ligação sem resposta: não se sabe se o gateway foi consultado. Tente novamente; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-none-no-signin = HTTP 401: o gateway quer um token e nenhum foi enviado. Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-401-config-no-signin = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Não oferece início de sessão: o seu token vem de quem o gere. Coloque lá o token atual deste gateway
+gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Não oferece início de sessão: o seu token vem de quem o gere. Defina STEPWISE_TOKEN com o token atual deste gateway
+gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Não oferece início de sessão: o seu token vem de quem o gere. Coloque nesse ficheiro o token atual deste gateway
 gw-401-token-file = HTTP 401: o gateway recusou o token de --token-file. Coloque nesse ficheiro o token atual deste gateway, ou retire --token-file e inicie sessão com `stepwise login`
 gw-401-environment = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Defina-a com o token atual deste gateway, ou remova-a e inicie sessão com `stepwise login`
 gw-401-config = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Coloque lá o token atual deste gateway, ou remova-o e inicie sessão com `stepwise login`
@@ -1263,6 +1266,7 @@ doctor-source-config-token-file = o token_file do ficheiro de configuração { $
 doctor-source-nowhere = lugar nenhum
 doctor-token-wanted = nenhum indicado, e o gateway quer um
 doctor-token-fix-give = Inicie sessão com `stepwise login`, ou indique um com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+doctor-token-fix-fixed = Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 doctor-token-embedded = o simulador embutido não precisa de um
 doctor-token-not-asked = nenhum indicado; o gateway não pediu
 doctor-token-not-checked = nenhum indicado; não verificado: nenhum gateway de passos respondeu

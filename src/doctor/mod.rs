@@ -286,8 +286,47 @@ pub async fn run(
         embedded.is_some(),
         unauthorized,
     );
+    if unauthorized == Some(true) && token.is_none() {
+        fixed_token_advice(&mut report, &url, &net).await;
+    }
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// No token, a 401: where the gateway offers no sign-in, its token comes
+/// from whoever runs it, and `stepwise login` is no way out.
+async fn fixed_token_advice(report: &mut Report, url: &Url, net: &NetOptions) {
+    if report.get_status("token") == Some(Mark::Failed) && offers_no_sign_in(url, net).await {
+        report.set_with(
+            "token",
+            Mark::Failed,
+            words!("doctor-token-wanted"),
+            Some(words!("doctor-token-fix-fixed")),
+        );
+    }
+}
+
+/// Whether the gateway at `url` says it offers no sign-in (its discovery,
+/// within doctor's limit of one check).
+async fn offers_no_sign_in(url: &Url, net: &NetOptions) -> bool {
+    let options = crate::client::ClientOptions {
+        connect_timeout: CHECK_LIMIT,
+        timeout: CHECK_LIMIT,
+        retries: 0,
+        net: net.clone(),
+        ..crate::client::ClientOptions::default()
+    };
+    let Ok(gateway) = crate::client::Gateway::new(url.as_str(), String::new(), None, options)
+    else {
+        return false;
+    };
+    let asked = crate::auth::discover::discover(gateway.http(), url, None);
+    matches!(
+        tokio::time::timeout(CHECK_LIMIT, asked).await,
+        Ok(Err(crate::auth::AuthError::Discovery(
+            crate::auth::Discovery::NotOffered { .. }
+        )))
+    )
 }
 
 /// Why the embedded simulator (no `--api`) cannot keep its state here:

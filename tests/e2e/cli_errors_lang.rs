@@ -445,6 +445,51 @@ fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language(
     }
 }
 
+/// A token given by hand (STEPWISE_TOKEN, --token-file) and refused by a
+/// gateway that offers no sign-in: the fix is that gateway's current
+/// token, never `stepwise login` (which that gateway cannot serve).
+#[test]
+fn a_refused_given_token_on_a_gateway_without_sign_in_asks_for_its_token() {
+    let home = tempfile::tempdir().unwrap();
+    let fixed = Simulator::start_with(home.path(), "C", &["--token", "the-right-token"]);
+    let file = home.path().join("token.txt");
+    std::fs::write(&file, "a-wrong-token").unwrap();
+    let file = file.display().to_string();
+    for (id, env, extra) in [
+        ("gw-401-environment-no-signin", Some("a-wrong-token"), None),
+        ("gw-401-token-file-no-signin", None, Some(file.as_str())),
+    ] {
+        for lang in [Lang::En, Lang::De] {
+            let mut cmd = stepwise(home.path());
+            cmd.args(["--lang", lang.code(), "steps", "--car", "987654", "--api"])
+                .arg(fixed.url());
+            if let Some(token) = env {
+                cmd.env("STEPWISE_TOKEN", token);
+            }
+            if let Some(path) = extra {
+                cmd.args(["--token-file", path]);
+            }
+            let out = cmd.output().unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
+            assert!(err.contains(&message(lang, id, None)), "{lang}: {err}");
+            assert!(!err.contains("`stepwise login`"), "{lang}: {err}");
+        }
+    }
+    // doctor, with no token: the same gateway's token comes from whoever
+    // runs it, not from `stepwise login`.
+    let out = stepwise(home.path())
+        .args(["doctor", "--car", "987654", "--api"])
+        .arg(fixed.url())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains(&message(Lang::En, "doctor-token-fix-fixed", None)),
+        "{report}"
+    );
+}
+
 /// A folder given as --ca-file or --client-cert is said in the chosen
 /// language (the system's "is a directory" was English), by steps and by
 /// doctor, whose line was English whole.
