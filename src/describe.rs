@@ -156,6 +156,23 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             "gw-basic-prompt",
             base = format!("{base}{}", via_proxy(lang, proxy.as_deref()))
         ),
+        // The call's own path pasted into --api: the base is what is
+        // left before it.
+        GatewayError::NotAGateway { base, status, .. }
+            if base.contains(&format!("/{}", crate::wire::LIST_PATH)) =>
+        {
+            let cut = base
+                .find(&format!("/{}", crate::wire::LIST_PATH))
+                .unwrap_or(base.len());
+            tr!(
+                lang,
+                "gw-not-a-gateway-path",
+                base = base.clone(),
+                status = *status,
+                path = crate::wire::LIST_PATH,
+                suggested = format!("{}/", &base[..cut])
+            )
+        }
         GatewayError::NotAGateway {
             base,
             status,
@@ -387,7 +404,10 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
         DecodeError::WrongShape(shape) => {
             let detail = match shape {
                 Shape::NotAList(got) => tr!(lang, "shape-not-a-list", kind = kind(got)),
-                Shape::NotAStep(got) => tr!(lang, "shape-not-a-step", kind = kind(got)),
+                Shape::NotAStep(got) => {
+                    let detail = tr!(lang, "shape-not-a-step", kind = kind(got));
+                    return tr!(lang, "answer-wrong-shape-step", detail = detail);
+                }
                 Shape::NoSteps(names) => tr!(lang, "shape-no-steps", members = names.join(", ")),
                 Shape::LiveWithoutId => tr!(lang, "shape-live-without-id"),
                 Shape::Other(detail) => detail.clone(),
@@ -839,6 +859,11 @@ fn rejected_line(
                 None => tr!(lang, "gw-5xx-todo"),
             },
         ),
+        // A 3xx that came back as the answer (a redirect with no usable
+        // address, a 304 to a request that asked for none) refused nothing.
+        Rejection::Other if (300..400).contains(&status) => {
+            (tr!(lang, "gw-3xx"), tr!(lang, "gw-3xx-todo"))
+        }
         Rejection::Other if worded || body.code.is_some() => {
             (tr!(lang, "gw-other"), tr!(lang, "gw-other-said-todo"))
         }
@@ -961,6 +986,11 @@ mod tests {
             (
                 crate::wire::decode_next(b"\"x\"").unwrap_err(),
                 "json-kind-string",
+            ),
+            // `next` asks for a step, not a list.
+            (
+                crate::wire::decode_next(b"[1]").unwrap_err(),
+                "answer-wrong-shape-step",
             ),
             (crate::wire::decode_list(b"<html>").unwrap_err(), "json-at"),
             (

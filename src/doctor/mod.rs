@@ -39,8 +39,8 @@ mod report;
 mod tls;
 mod token;
 
-use report::UNUSABLE_TARGET;
 pub use report::{Arg, Check, Mark, Report, Words};
+use report::{EMBEDDED_TARGET, UNUSABLE_TARGET};
 
 /// The limit of one check.
 pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
@@ -195,6 +195,7 @@ pub async fn run(
         checks: vec![config],
     };
     if let Some(error) = demo_state_fault(settings) {
+        report.target = EMBEDDED_TARGET.into();
         report.set(
             "gateway",
             Mark::Failed,
@@ -228,6 +229,10 @@ pub async fn run(
         .or_else(|| embedded.as_ref().map(|_| EMBEDDED_CAR.to_owned()));
 
     let Some(conn) = network::checks(&mut report, &budget, &url, &net).await else {
+        // A proxy that cannot be reached is what stopped the run.
+        if report.get_status("proxy") == Some(Mark::Failed) {
+            return report.finish(&words!("doctor-skip-proxy"));
+        }
         return report.finish(&words!("doctor-skip-unreachable"));
     };
     let http_ok = conn.usable;

@@ -39,7 +39,22 @@ pub(super) async fn checks(
         ),
         None => (host.clone(), port),
     };
-    let addrs = dns_check(report, budget, &dial_host, dial_port, proxy.is_some()).await?;
+    let Some(addrs) = dns_check(report, budget, &dial_host, dial_port, proxy.is_some()).await
+    else {
+        // The proxy's own name is unknown: the proxy line is not "ok".
+        if let Some(choice) = &proxy {
+            report.set(
+                "proxy",
+                Mark::Failed,
+                words!(
+                    "doctor-proxy-unresolved",
+                    proxy = choice.shown(),
+                    from = choice.from
+                ),
+            );
+        }
+        return None;
+    };
     let mut stream = tcp_check(report, budget, &addrs, proxy.is_some()).await?;
     if url.scheme() != "https" {
         report.set("tls", Mark::Ok, words!("doctor-tls-plain"));
@@ -212,7 +227,12 @@ async fn dns_check(
             } else {
                 words!("doctor-dns-failed", host = host.to_owned(), error = error)
             };
-            report.set_with("dns", Mark::Failed, detail, Some(words!("doctor-dns-fix")));
+            let fix = if via_proxy {
+                words!("doctor-dns-fix-proxy")
+            } else {
+                words!("doctor-dns-fix")
+            };
+            report.set_with("dns", Mark::Failed, detail, Some(fix));
             None
         }
         None => {

@@ -163,6 +163,8 @@ pub(super) const ORDER: [(&str, &str); 16] = [
 
 /// The report's target when the settings could not be resolved.
 pub(super) const UNUSABLE_TARGET: &str = "(settings unusable)";
+/// The report's target when the embedded simulator could not be started.
+pub(super) const EMBEDDED_TARGET: &str = "(embedded simulator)";
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,6 +297,8 @@ impl Report {
             .max(19);
         let target = if self.target == UNUSABLE_TARGET {
             tr!(lang, "doctor-target-unusable")
+        } else if self.target == EMBEDDED_TARGET {
+            tr!(lang, "doctor-target-embedded")
         } else {
             self.target.clone()
         };

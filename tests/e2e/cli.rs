@@ -929,6 +929,10 @@ fn a_demo_data_folder_in_the_way_is_named_not_a_failing_gateway() {
         report.contains("a file is in the way where a folder must be"),
         "{report}"
     );
+    assert!(
+        report.starts_with("stepwise doctor: the embedded simulator\n"),
+        "{report}"
+    );
 }
 
 /// A data folder in the way on a real gateway: the device id cannot be

@@ -567,6 +567,20 @@ fn a_proxy_name_no_dns_knows_is_said_in_the_chosen_language() {
         "{report}"
     );
     assert!(!report.contains("failed to lookup"), "{report}");
+    // The proxy is what failed: its line, its advice, the skipped lines.
+    assert!(
+        report.contains("(aus HTTPS_PROXY): sein Name ist dem DNS dieses Rechners unbekannt"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Den Namen des Proxys in der Proxy-Variable"),
+        "{report}"
+    );
+    assert!(
+        report.contains("nicht ausgeführt: der Proxy ist nicht erreichbar"),
+        "{report}"
+    );
+    assert!(!report.contains("Hostnamen in --api"), "{report}");
 }
 
 /// English words of clap's own error frame and usage line.

@@ -1318,3 +1318,34 @@ async fn a_tls_server_that_resets_a_plain_request_is_named_tls() {
         "{line}"
     );
 }
+
+/// The call's own path pasted into --api (a 404 at .../steps/pims/...):
+/// the address to give is named, the part before that path.
+#[tokio::test]
+async fn the_call_s_path_in_the_api_is_named_with_the_address_to_give() {
+    let web = canned(
+        "404 Not Found",
+        &["Content-Type: text/html"],
+        "<html>no</html>",
+    )
+    .await;
+    let api = format!("{}/pims/subscription/steps", web.url());
+    let line = words(&list_from(&api).await.unwrap_err());
+    assert!(
+        line.contains("--api holds the call's own path (pims/subscription/steps)")
+            && line.contains(&format!("Give --api the address before it: {}/", web.url())),
+        "{line}"
+    );
+}
+
+/// A 304 to a request that asked for none, or a 301 with no Location: no
+/// list came back, and nothing was refused.
+#[tokio::test]
+async fn a_3xx_that_comes_back_as_the_answer_is_no_refusal() {
+    for status in ["304 Not Modified", "301 Moved Permanently"] {
+        let server = canned(status, &[], "").await;
+        let line = words(&list_from(&server.url()).await.unwrap_err());
+        assert!(line.contains("no list came back"), "{status}: {line}");
+        assert!(!line.contains("refused"), "{status}: {line}");
+    }
+}
