@@ -223,6 +223,8 @@ pub enum GatewayError {
         base: String,
         status: u16,
         said: String,
+        /// A token went with the request (its rights may be why).
+        token_sent: bool,
         /// The proxy the answer came through, as it may be shown.
         proxy: Option<String>,
     },
@@ -1317,6 +1319,7 @@ impl Gateway {
                 base,
                 status,
                 said: html_title(&answer.body).unwrap_or_default(),
+                token_sent,
                 proxy: self.proxy.clone(),
             });
         }

@@ -83,14 +83,34 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             status,
             said,
             proxy,
-        } => tr!(
-            lang,
-            "gw-refused",
-            base = base.clone(),
-            status = *status,
-            said = in_brackets(said),
-            via = via_proxy(lang, proxy.as_deref())
-        ),
+            token_sent,
+        } => {
+            let (base, said, via) = (
+                base.clone(),
+                in_brackets(said),
+                via_proxy(lang, proxy.as_deref()),
+            );
+            // With no token sent, its rights cannot be why.
+            if *token_sent {
+                tr!(
+                    lang,
+                    "gw-refused",
+                    base = base,
+                    status = *status,
+                    said = said,
+                    via = via
+                )
+            } else {
+                tr!(
+                    lang,
+                    "gw-refused-no-token",
+                    base = base,
+                    status = *status,
+                    said = said,
+                    via = via
+                )
+            }
+        }
         GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Port { base, found } => port_line(lang, base, found),

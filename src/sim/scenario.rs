@@ -104,7 +104,23 @@ impl Scenario {
                     column: e.column(),
                 }
             } else {
-                ScenarioProblem::NotJson(crate::steps::sanitize(&e.to_string()))
+                // serde's words are English: the member they name is kept,
+                // the rest said in the reader's language.
+                let said = e.to_string();
+                let named = said
+                    .split('`')
+                    .nth(1)
+                    .map(|name| crate::steps::sanitize_capped(name, 40));
+                let member = match named {
+                    Some(name) if said.starts_with("unknown field") => Some(Member::Unknown(name)),
+                    Some(name) if said.starts_with("missing field") => Some(Member::Missing(name)),
+                    _ => None,
+                };
+                ScenarioProblem::NotJson {
+                    line: e.line(),
+                    column: e.column(),
+                    member,
+                }
             }
         })?;
         let mut ids = HashSet::new();
@@ -160,12 +176,27 @@ impl ScenarioError {
             ScenarioError::Invalid { path, problem } => {
                 let path = path.clone();
                 match problem {
-                    ScenarioProblem::NotJson(detail) => tr!(
-                        lang,
-                        "scenario-not-json",
-                        path = path,
-                        detail = detail.clone()
-                    ),
+                    ScenarioProblem::NotJson {
+                        line,
+                        column,
+                        member,
+                    } => {
+                        let (line, column) = (crate::text::num(*line), crate::text::num(*column));
+                        let detail = match member {
+                            Some(Member::Unknown(name)) => tr!(
+                                lang,
+                                "scenario-unknown-member",
+                                member = name.clone(),
+                                line = line,
+                                column = column
+                            ),
+                            Some(Member::Missing(name)) => {
+                                tr!(lang, "scenario-missing-member", member = name.clone())
+                            }
+                            None => tr!(lang, "scenario-shape-at", line = line, column = column),
+                        };
+                        tr!(lang, "scenario-not-json", path = path, detail = detail)
+                    }
                     ScenarioProblem::Cut { line, column } => tr!(
                         lang,
                         "scenario-cut",
@@ -188,11 +219,25 @@ impl ScenarioError {
     }
 }
 
+/// A member of a scenario's JSON at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Member {
+    /// One a scenario does not have.
+    Unknown(String),
+    /// One a scenario must have.
+    Missing(String),
+}
+
 /// What is wrong inside a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScenarioProblem {
-    /// Not JSON of a scenario: the parser's detail.
-    NotJson(String),
+    /// Not JSON of a scenario, at this line and column; an unknown or a
+    /// missing member named when that is the fault.
+    NotJson {
+        line: usize,
+        column: usize,
+        member: Option<Member>,
+    },
     /// The file stops before its JSON ends (line and column of the end).
     Cut { line: usize, column: usize },
     /// A carAssociationID that is not letters, digits, `-` or `_`.
@@ -268,11 +313,43 @@ mod tests {
         assert!(Scenario::parse(&text).is_ok());
     }
 
+    /// serde's English ("unknown field `bad`, expected `associations`",
+    /// "invalid length 0, expected struct Scenario") never reaches a reader
+    /// of another language: the member it names is kept.
+    #[test]
+    fn a_scenario_of_another_shape_is_said_in_the_language() {
+        let words = |text: &str, lang| {
+            ScenarioError::Invalid {
+                path: "s.json".into(),
+                problem: Scenario::parse(text).unwrap_err(),
+            }
+            .words(lang)
+        };
+        let german = words(r#"{"bad": 1}"#, crate::text::Lang::De);
+        assert!(german.contains("es enthält ein Feld bad"), "{german}");
+        let german = words("[]", crate::text::Lang::De);
+        assert!(german.contains("seine Form weicht in Zeile 1"), "{german}");
+        let missing = words(r#"{"associations":[{"steps":[]}]}"#, crate::text::Lang::En);
+        assert!(
+            missing.contains("lacks the member carAssociationID"),
+            "{missing}"
+        );
+        for text in [r#"{"bad": 1}"#, "[]", "{}"] {
+            for lang in crate::text::Lang::ALL {
+                let line = words(text, *lang);
+                assert!(
+                    !line.contains("expected") && !line.contains("invalid"),
+                    "{line}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn bad_scenarios_are_refused_with_reasons() {
         assert!(matches!(
             Scenario::parse("{}"),
-            Err(ScenarioProblem::NotJson(_))
+            Err(ScenarioProblem::NotJson { .. })
         ));
         let twice = r#"{"associations":[{"carAssociationID":"1","steps":[]},{"carAssociationID":"1","steps":[]}]}"#;
         assert_eq!(

@@ -105,7 +105,12 @@ async fn a_403_page_without_the_contract_body_is_refused_in_front_of_the_gateway
         line.contains("refused by something in front of the gateway"),
         "{line}"
     );
-    assert!(line.contains("Check the token and its rights"), "{line}");
+    // No token went with it: its rights are not why.
+    assert!(
+        line.contains("No token was sent: if this gateway wants one"),
+        "{line}"
+    );
+    assert!(!line.contains("Check the token and its rights"), "{line}");
     assert!(!line.contains("another device"), "{line}");
     assert!(!line.contains("carAssociationID"), "{line}");
     let headline = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);

@@ -496,6 +496,7 @@ fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_ove
         status: 403,
         said: "403 Forbidden".into(),
         proxy: None,
+        token_sent: true,
     };
     let effects = answer(&mut s, id, purpose, Err(refused), 1);
     assert!(
@@ -516,6 +517,12 @@ fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_ove
         banner.text
     );
     assert!(!banner.text.contains("another device"), "{}", banner.text);
+    // A token went with it: its rights may be why.
+    assert!(
+        banner.text.contains("Check the token and its rights"),
+        "{}",
+        banner.text
+    );
 }
 
 #[test]
