@@ -480,6 +480,18 @@ pub fn checklist(
             Mark::Waits { .. } => waits_mark.as_str(),
             Mark::None => "",
         };
+        // A status this tool does not know is shown as the gateway sent it.
+        let raw = match &row.step.status {
+            crate::steps::Status::Other(raw) => format!(
+                "  ({})",
+                tr!(
+                    lang,
+                    "mark-status-raw",
+                    status = format!("{:?}", crate::steps::sanitize_capped(raw, 24))
+                )
+            ),
+            _ => String::new(),
+        };
         // Padding by characters, not bytes: titles are not all ASCII.
         let pad = |text: &str, width: usize| {
             format!(
@@ -488,7 +500,7 @@ pub fn checklist(
             )
         };
         let line = format!(
-            "{} {:>ow$}  {}  {}{mark}",
+            "{} {:>ow$}  {}  {}{mark}{raw}",
             row.step.status.badge_in(lang),
             row.order,
             pad(title, w.title),
@@ -561,6 +573,26 @@ carAssociationID 987654, stepsID 132324 (demo backend)
 1 of 3 done; next: Device activation
 ";
         assert_eq!(text, expected);
+    }
+
+    /// A status this tool does not know is shown as the gateway sent it,
+    /// not as "????" alone (the contract says shown raw).
+    #[test]
+    fn an_unknown_status_is_shown_raw_in_the_checklist() {
+        let list =
+            decode_list(br#"{"stepsID":1,"a":{"name":"a","status":"DONE","order":1}}"#).unwrap();
+        let text = checklist(
+            &list,
+            Some("1"),
+            "demo backend",
+            StatusFilter::All,
+            Lang::En,
+        );
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("[????]") && row.ends_with("(status \"DONE\")"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -326,6 +326,16 @@ impl NetError {
             NetError::KeyWithoutCert { key } => {
                 tr!(lang, "err-key-without-cert", key = key.clone())
             }
+            // A SOCKS proxy does not become an HTTP one by its scheme.
+            NetError::Proxy {
+                from,
+                why: ProxyProblem::Scheme(scheme),
+            } if scheme.starts_with("socks") => tr!(
+                lang,
+                "err-proxy-socks",
+                from = *from,
+                scheme = scheme.clone()
+            ),
             NetError::Proxy { from, why } => {
                 let why = match why {
                     ProxyProblem::NotUrl(detail) => {
@@ -963,6 +973,26 @@ fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A SOCKS proxy is not made an HTTP one by its scheme: the words ask
+    /// for the network's HTTP proxy.
+    #[test]
+    fn a_socks_proxy_is_named_not_renamed() {
+        let error = NetError::Proxy {
+            from: "ALL_PROXY",
+            why: ProxyProblem::Scheme("socks5".into()),
+        };
+        let line = error.words(crate::text::Lang::En);
+        assert!(
+            line.contains("is a SOCKS proxy (socks5://), and stepwise speaks only to HTTP proxies"),
+            "{line}"
+        );
+        let other = NetError::Proxy {
+            from: "ALL_PROXY",
+            why: ProxyProblem::Scheme("ftp".into()),
+        };
+        assert!(!other.words(crate::text::Lang::En).contains("SOCKS"));
+    }
 
     /// An X.509 version 1 client certificate is stepwise's limit, not TLS's
     /// (an OpenSSL gateway takes it), and a PEM certificate was given: no

@@ -490,6 +490,8 @@ mod tests {
         "badge-unknown",
         // "code 2204": the same word in French and Dutch.
         "gw-code",
+        // "status \"DONE\"": the same word in Dutch and Brazilian Portuguese.
+        "mark-status-raw",
         // JSON's own literal.
         "json-kind-null",
         // Dutch and Portuguese keyboards print PgDn, PgUp and Ctrl as English does.

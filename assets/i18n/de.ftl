@@ -29,6 +29,7 @@ list-empty-filtered = Kein Schritt ist { $filter }. f ändert den Filter.
 list-empty = Das Gateway lieferte keine Schritte für diese carAssociationID.
 mark-next = JETZT
 mark-waits = wartet
+mark-status-raw = Status { $status }
 mark-waits-for = wartet auf { $order }
 guide-title = So macht es der Kunde: { $title }
 guide-title-none = Anleitung
@@ -74,7 +75,7 @@ banner-watching-text = Die Liste wird verfolgt, bis alles erledigt ist (die Kopf
 banner-watch-stopped = Beobachten gestoppt: { $what }
 banner-live-trouble = Beobachten unterbrochen: { $what }
 live-bad-event = der Live-Ereignisstrom des Gateways sandte ein unbrauchbares Ereignis: { $why }. Die Listen selbst sind in Ordnung; den Betreiber des Gateways informieren
-banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald das Gateway wieder antwortet; bis dahin kann die Liste veraltet sein.
+banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.
 banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.
 banner-customer-idle = Für den Kunden nichts mehr zu tun
 banner-customer-idle-text = Alle Schritte sind erledigt.
@@ -505,7 +506,7 @@ page-step-mediumCarKey-needs =
     Standort und Bluetooth in den Telefon-Einstellungen eingeschaltet
 
 gw-title-tls = Sichere Verbindung fehlgeschlagen
-gw-title-live = Live-Status unterbrochen
+gw-title-live = Live-Stream gestört
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1061,6 +1062,7 @@ err-pem-unusable = ist nicht verwendbar ({ $detail })
 err-pem-cert-version1 = ist unbrauchbar: es ist ein X.509-Zertifikat der Version 1 (ohne Erweiterungen), das die TLS-Bibliothek von stepwise nicht vorlegen kann, auch wo ein Gateway es annähme; beim Aussteller ein Zertifikat der Version 3 anfordern
 err-pem-cert-refused = ist unbrauchbar: die TLS-Bibliothek lehnt dieses Zertifikat ab; beim Aussteller ein neues anfordern
 err-proxy = der Proxy in { $from } ist unbrauchbar: { $why }. Ihn als http://HOST:PORT angeben, oder { $from } entfernen, um direkt zu verbinden
+err-proxy-socks = der Proxy in { $from } ist ein SOCKS-Proxy ({ $scheme }://), und stepwise spricht nur mit HTTP-Proxys. Nach dem HTTP-Proxy des Netzes fragen und ihn als http://HOST:PORT angeben, oder { $from } entfernen, um direkt zu verbinden
 err-proxy-not-url = das ist keine URL ({ $detail })
 err-proxy-scheme = das Schema { $scheme } wird nicht unterstützt (nur http://-Proxys)
 err-proxy-no-host = es fehlt der Host

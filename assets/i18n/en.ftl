@@ -30,6 +30,7 @@ list-empty-filtered = No step is { $filter }. Press f to change the filter.
 list-empty = The gateway returned no steps for this carAssociationID.
 mark-next = NEXT
 mark-waits = waits
+mark-status-raw = status { $status }
 mark-waits-for = waits for { $order }
 guide-title = How the customer does it: { $title }
 guide-title-none = Guidance
@@ -75,7 +76,7 @@ banner-watching-text = Following the list until every step is done (the header s
 banner-watch-stopped = Watch stopped: { $what }
 banner-live-trouble = Watch interrupted: { $what }
 live-bad-event = the gateway's live event stream sent an event that could not be used: { $why }. The lists themselves are fine; tell the gateway's operator
-banner-live-trouble-text = { $why }. Watch goes on by itself once the gateway answers again; until then the list on screen may be out of date.
+banner-live-trouble-text = { $why }. Watch goes on by itself when it can; until then the list on screen may be out of date.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
 banner-simulated = Customer simulated
@@ -526,7 +527,7 @@ gw-title-too-large = Answer too large
 gw-title-bad-answer = Unusable answer
 gw-title-config = Bad configuration
 gw-title-tls = Secure connection failed
-gw-title-live = Live status interrupted
+gw-title-live = Live stream broken
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1069,6 +1070,7 @@ err-pem-unusable = cannot be used ({ $detail })
 err-pem-cert-version1 = cannot be used: it is an X.509 version 1 certificate (no extensions), which stepwise's TLS library cannot present, even where a gateway would take it; ask whoever issues them for a version 3 certificate
 err-pem-cert-refused = cannot be used: the TLS library refuses this certificate; ask whoever issues them for a new one
 err-proxy = the proxy in { $from } is not usable: { $why }. Give it as http://HOST:PORT, or unset { $from } to connect directly
+err-proxy-socks = the proxy in { $from } is a SOCKS proxy ({ $scheme }://), and stepwise speaks only to HTTP proxies. Ask for the network's HTTP proxy and give it as http://HOST:PORT, or unset { $from } to connect directly
 err-proxy-not-url = it is not a URL ({ $detail })
 err-proxy-scheme = the { $scheme } scheme is not supported (only http:// proxies)
 err-proxy-no-host = it has no host

@@ -29,6 +29,7 @@ list-empty-filtered = Ningún paso tiene el estado «{ $filter }». La tecla «f
 list-empty = La pasarela no devolvió pasos para este carAssociationID.
 mark-next = AHORA
 mark-waits = espera
+mark-status-raw = estado { $status }
 mark-waits-for = espera a { $order }
 guide-title = Qué hace el cliente: { $title }
 guide-title-none = Instrucciones
@@ -74,7 +75,7 @@ banner-watching-text = Se sigue la lista hasta que todo esté hecho (la cabecera
 banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 live-bad-event = el flujo de eventos en directo de la pasarela envió un evento inutilizable: { $why }. Las listas en sí están bien; avise a quien gestiona la pasarela
-banner-live-trouble-text = { $why }. El seguimiento continúa solo cuando la pasarela vuelva a responder; hasta entonces la lista en pantalla puede estar desactualizada.
+banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.
 banner-customer-idle = Nada pendiente para el cliente
 banner-customer-idle-text = Todos los pasos están hechos.
@@ -508,7 +509,7 @@ page-step-mediumCarKey-needs =
     Ubicación y Bluetooth activados en los ajustes del teléfono
 
 gw-title-tls = Falló la conexión segura
-gw-title-live = Estado en tiempo real interrumpido
+gw-title-live = Flujo en tiempo real averiado
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1070,6 +1071,7 @@ err-pem-unusable = no se puede usar ({ $detail })
 err-pem-cert-version1 = no se puede usar: es un certificado X.509 versión 1 (sin extensiones), que la biblioteca TLS de stepwise no puede presentar, aunque una pasarela lo aceptara; pida a quien los emite un certificado versión 3
 err-pem-cert-refused = no se puede usar: la biblioteca TLS rechaza este certificado; pida uno nuevo a quien los emite
 err-proxy = el proxy de { $from } no sirve: { $why }. Indíquelo como http://HOST:PORT, o elimine { $from } para conectar directamente
+err-proxy-socks = el proxy de { $from } es un proxy SOCKS ({ $scheme }://), y stepwise solo habla con proxies HTTP. Pida el proxy HTTP de la red e indíquelo como http://HOST:PORT, o elimine { $from } para conectar directamente
 err-proxy-not-url = no es una URL ({ $detail })
 err-proxy-scheme = el esquema { $scheme } no está admitido (solo proxies http://)
 err-proxy-no-host = le falta el host

@@ -29,6 +29,7 @@ list-empty-filtered = Aucune étape { $filter }. f change le filtre.
 list-empty = La passerelle n'a renvoyé aucune étape pour ce carAssociationID.
 mark-next = SUIVANTE
 mark-waits = attend
+mark-status-raw = statut { $status }
 mark-waits-for = attend l'étape { $order }
 guide-title = Ce que fait le client : { $title }
 guide-title-none = Conseils
@@ -74,7 +75,7 @@ banner-watching-text = suivi de la liste jusqu'à ce que tout soit fait (l'en-t�
 banner-watch-stopped = Suivi arrêté : { $what }
 banner-live-trouble = Suivi interrompu : { $what }
 live-bad-event = le flux d'événements en direct de la passerelle a envoyé un événement inutilisable : { $why }. Les listes elles-mêmes sont bonnes ; prévenez l'exploitant de la passerelle
-banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès que la passerelle répond ; d'ici là, la liste affichée peut être dépassée.
+banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.
 banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.
 banner-customer-idle = Plus rien à faire pour le client
 banner-customer-idle-text = toutes les étapes sont faites.
@@ -508,7 +509,7 @@ page-step-mediumCarKey-needs =
     Localisation et Bluetooth activés dans les réglages du téléphone
 
 gw-title-tls = Échec de la connexion sécurisée
-gw-title-live = Suivi en direct interrompu
+gw-title-live = Flux en direct perturbé
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1067,6 +1068,7 @@ err-pem-unusable = est inutilisable ({ $detail })
 err-pem-cert-version1 = est inutilisable : c'est un certificat X.509 version 1 (sans extensions), que la bibliothèque TLS de stepwise ne peut pas présenter, même là où une passerelle l'accepterait ; demandez un certificat version 3 à qui les émet
 err-pem-cert-refused = est inutilisable : la bibliothèque TLS refuse ce certificat ; demandez-en un nouveau à qui les émet
 err-proxy = le proxy de { $from } est inutilisable : { $why }. Donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
+err-proxy-socks = le proxy de { $from } est un proxy SOCKS ({ $scheme }://), et stepwise ne parle qu'aux proxys HTTP. Demandez le proxy HTTP du réseau et donnez-le sous la forme http://HOST:PORT, ou supprimez { $from } pour vous connecter en direct
 err-proxy-not-url = ce n'est pas une URL ({ $detail })
 err-proxy-scheme = le schéma { $scheme } n'est pas pris en charge (proxys http:// seulement)
 err-proxy-no-host = il n'a pas d'hôte

@@ -29,6 +29,7 @@ list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.
 list-empty = Il gateway non ha restituito passi per questo carAssociationID.
 mark-next = ORA
 mark-waits = attende
+mark-status-raw = stato { $status }
 mark-waits-for = attende { $order }
 guide-title = Cosa fa il cliente: { $title }
 guide-title-none = Istruzioni
@@ -74,7 +75,7 @@ banner-watching-text = monitoraggio dell'elenco finché tutto è fatto (l'intest
 banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
 live-bad-event = il flusso di eventi in diretta del gateway ha inviato un evento inutilizzabile: { $why }. Le liste in sé sono a posto; avvisare chi gestisce il gateway
-banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena il gateway risponde; fino ad allora l'elenco sullo schermo può non essere aggiornato.
+banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.
 banner-customer-idle = Il cliente non ha più nulla da fare
 banner-customer-idle-text = tutti i passi sono fatti.
@@ -505,7 +506,7 @@ page-step-mediumCarKey-needs =
     Posizione (Localizzazione su iPhone) e Bluetooth attivi nelle impostazioni del telefono
 
 gw-title-tls = Connessione sicura fallita
-gw-title-live = Stato in diretta interrotto
+gw-title-live = Flusso in diretta guasto
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1064,6 +1065,7 @@ err-pem-unusable = non è utilizzabile ({ $detail })
 err-pem-cert-version1 = non è utilizzabile: è un certificato X.509 versione 1 (senza estensioni), che la libreria TLS di stepwise non può presentare, anche dove un gateway lo accetterebbe; chiedere a chi li emette un certificato versione 3
 err-pem-cert-refused = non è utilizzabile: la libreria TLS rifiuta questo certificato; chiederne uno nuovo a chi li emette
 err-proxy = il proxy in { $from } non è utilizzabile: { $why }. Indicarlo come http://HOST:PORT, o rimuovere { $from } per collegarsi direttamente
+err-proxy-socks = il proxy in { $from } è un proxy SOCKS ({ $scheme }://), e stepwise parla solo con proxy HTTP. Chiedere il proxy HTTP della rete e indicarlo come http://HOST:PORT, o rimuovere { $from } per collegarsi direttamente
 err-proxy-not-url = non è un URL ({ $detail })
 err-proxy-scheme = lo schema { $scheme } non è supportato (solo proxy http://)
 err-proxy-no-host = manca l'host

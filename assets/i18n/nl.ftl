@@ -29,6 +29,7 @@ list-empty-filtered = Geen stap is { $filter }. f wijzigt het filter.
 list-empty = De gateway gaf geen stappen voor deze carAssociationID.
 mark-next = NU
 mark-waits = wacht
+mark-status-raw = status { $status }
 mark-waits-for = wacht op { $order }
 guide-title = Zo doet de klant het: { $title }
 guide-title-none = Uitleg
@@ -74,7 +75,7 @@ banner-watching-text = De lijst wordt gevolgd tot alles afgerond is (de kop zegt
 banner-watch-stopped = Volgen gestopt: { $what }
 banner-live-trouble = Volgen onderbroken: { $what }
 live-bad-event = de live-gebeurtenisstroom van de gateway stuurde een onbruikbare gebeurtenis: { $why }. De lijsten zelf zijn in orde; waarschuw wie de gateway beheert
-banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra de gateway weer antwoordt; tot dan kan de lijst op het scherm verouderd zijn.
+banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra het kan; tot dan kan de lijst op het scherm verouderd zijn.
 banner-watch-stopped-text = { $why }. Verder volgen herhaalt alleen dit antwoord; na het oplossen start w opnieuw.
 banner-customer-idle = Niets meer te doen voor de klant
 banner-customer-idle-text = Alle stappen zijn afgerond.
@@ -505,7 +506,7 @@ page-step-mediumCarKey-needs =
     Locatie en Bluetooth allebei aan in de instellingen van de telefoon
 
 gw-title-tls = Beveiligde verbinding mislukt
-gw-title-live = Live status onderbroken
+gw-title-live = Livestream verstoord
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1061,6 +1062,7 @@ err-pem-unusable = is onbruikbaar ({ $detail })
 err-pem-cert-version1 = is onbruikbaar: het is een X.509-certificaat versie 1 (zonder extensies), dat de TLS-bibliotheek van stepwise niet kan aanbieden, ook waar een gateway het zou aannemen; vraag wie ze uitgeeft om een certificaat versie 3
 err-pem-cert-refused = is onbruikbaar: de TLS-bibliotheek weigert dit certificaat; vraag wie ze uitgeeft om een nieuw
 err-proxy = de proxy in { $from } is onbruikbaar: { $why }. Geef hem als http://HOST:PORT, of verwijder { $from } om rechtstreeks te verbinden
+err-proxy-socks = de proxy in { $from } is een SOCKS-proxy ({ $scheme }://), en stepwise spreekt alleen met HTTP-proxy's. Vraag naar de HTTP-proxy van het netwerk en geef die als http://HOST:PORT, of verwijder { $from } om rechtstreeks te verbinden
 err-proxy-not-url = het is geen URL ({ $detail })
 err-proxy-scheme = het schema { $scheme } wordt niet ondersteund (alleen http://-proxy's)
 err-proxy-no-host = er ontbreekt een host

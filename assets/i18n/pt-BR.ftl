@@ -30,6 +30,7 @@ list-empty-filtered = Nenhum passo tem o estado «{ $filter }». A tecla «f» m
 list-empty = O gateway não devolveu passos para este carAssociationID.
 mark-next = AGORA
 mark-waits = aguarda
+mark-status-raw = status { $status }
 mark-waits-for = aguarda { $order }
 guide-title = O que o cliente faz: { $title }
 guide-title-none = Instruções
@@ -75,7 +76,7 @@ banner-watching-text = Acompanhando a lista até tudo estar feito (o cabeçalho 
 banner-watch-stopped = Acompanhamento parado: { $what }
 banner-live-trouble = Acompanhamento interrompido: { $what }
 live-bad-event = o fluxo de eventos ao vivo do gateway enviou um evento inutilizável: { $why }. As listas em si estão certas; avise quem administra o gateway
-banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que o gateway responder; até lá, a lista na tela pode estar desatualizada.
+banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista na tela pode estar desatualizada.
 banner-watch-stopped-text = { $why }. Continuar só repetiria esta resposta; depois de resolver, w acompanha de novo.
 banner-customer-idle = Nada mais para o cliente
 banner-customer-idle-text = Todos os passos estão feitos.
@@ -512,7 +513,7 @@ page-step-mediumCarKey-needs =
     Localização e Bluetooth ligados nos ajustes do telefone
 
 gw-title-tls = Falha na conexão segura
-gw-title-live = Estado ao vivo interrompido
+gw-title-live = Fluxo ao vivo com falha
 
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
@@ -1077,6 +1078,7 @@ err-pem-unusable = não pode ser usado ({ $detail })
 err-pem-cert-version1 = não pode ser usado: é um certificado X.509 versão 1 (sem extensões), que a biblioteca TLS do stepwise não consegue apresentar, mesmo onde um gateway o aceitaria; peça a quem os emite um certificado versão 3
 err-pem-cert-refused = não pode ser usado: a biblioteca TLS recusa este certificado; peça um novo a quem os emite
 err-proxy = o proxy em { $from } não pode ser usado: { $why }. Informe-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
+err-proxy-socks = o proxy em { $from } é um proxy SOCKS ({ $scheme }://), e o stepwise só fala com proxies HTTP. Peça o proxy HTTP da rede e informe-o como http://HOST:PORT, ou remova { $from } para conectar diretamente
 err-proxy-not-url = não é uma URL ({ $detail })
 err-proxy-scheme = o esquema { $scheme } não é suportado (só proxies http://)
 err-proxy-no-host = falta o host

@@ -1030,6 +1030,23 @@ fn a_passing_failure_keeps_watching_with_a_quiet_banner() {
     let banner = session(&s).banner().cloned().unwrap();
     assert_eq!(banner.kind, BannerKind::Info, "quiet: {banner:?}");
     assert!(banner.title.starts_with("Watch interrupted"), "{banner:?}");
+    // A stream cut mid-event: "interrupted" is said once, and the lists
+    // that still answer are not called the gateway's silence.
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::Live(stepwise::client::live::LiveFault::Cut),
+            retrying: true,
+        },
+        8,
+    );
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.title.matches("nterrupted").count(), 1, "{banner:?}");
+    assert!(
+        !banner.text.contains("once the gateway answers"),
+        "{banner:?}"
+    );
     live(
         &mut s,
         f,
