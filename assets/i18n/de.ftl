@@ -63,6 +63,7 @@ loading-customer = der Kunde ist am Zug
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… mehr: ein größeres Fenster zeigt alles{" "}
 
 banner-no-steps-id = Noch keine stepsID
 banner-no-steps-id-text = Erst mit r aktualisieren.

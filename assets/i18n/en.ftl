@@ -64,6 +64,7 @@ loading-customer = the customer is acting
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… more: a larger window shows it all{" "}
 
 banner-no-steps-id = No stepsID yet
 banner-no-steps-id-text = Refresh with r first.

@@ -63,6 +63,7 @@ loading-customer = el cliente está actuando
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… más: una ventana más grande lo muestra todo{" "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.

@@ -63,6 +63,7 @@ loading-customer = le client agit
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {" : "}
+banner-cut = {" "}… suite : une fenêtre plus grande montre tout{" "}
 
 banner-no-steps-id = Pas encore de stepsID
 banner-no-steps-id-text = actualisez d'abord avec r.

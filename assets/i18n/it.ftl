@@ -63,6 +63,7 @@ loading-customer = il cliente sta agendo
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… altro: una finestra più grande mostra tutto{" "}
 
 banner-no-steps-id = Ancora nessuno stepsID
 banner-no-steps-id-text = prima aggiornare con r.

@@ -63,6 +63,7 @@ loading-customer = de klant is bezig
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… meer: een groter venster toont alles{" "}
 
 banner-no-steps-id = Nog geen stepsID
 banner-no-steps-id-text = Eerst verversen met r.

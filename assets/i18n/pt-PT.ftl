@@ -63,6 +63,7 @@ loading-customer = o cliente está a agir
 ## Banners
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
+banner-cut = {" "}… mais: uma janela maior mostra tudo{" "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.

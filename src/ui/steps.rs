@@ -325,10 +325,16 @@ fn draw_no_step(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: L
     let block = Block::new()
         .borders(Borders::ALL)
         .title(format!(" {} ", tr!(lang, "guide-title-none")));
-    frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
+    // Words cut off at the bottom are said to be, on the border: a cut
+    // sentence must not read as the whole advice.
+    let inner = area.height.saturating_sub(2);
+    let block = if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
+        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
+    } else {
+        block
+    };
+    frame.render_widget(paragraph.block(block), area);
 }
 
 fn draw_guidance(
@@ -511,8 +517,14 @@ pub(crate) fn draw_banner(
         ),
         Span::raw(banner.text.as_str()),
     ]);
-    frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
+    // Words cut off at the bottom are said to be, on the border: a cut
+    // sentence must not read as the whole advice.
+    let inner = area.height.saturating_sub(2);
+    let block = if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
+        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
+    } else {
+        block
+    };
+    frame.render_widget(paragraph.block(block), area);
 }

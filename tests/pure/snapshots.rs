@@ -421,3 +421,42 @@ fn a_401_offers_sign_in_in_the_banner_panel_and_footer() {
         .unwrap_or_default();
     assert!(footer.contains("i sign in"), "{footer}");
 }
+
+/// An error longer than a small window can hold says on its border that
+/// it goes on, rather than ending mid-sentence as if that were the advice;
+/// where it fits, no such mark.
+#[test]
+fn a_banner_cut_by_a_small_window_says_it_goes_on() {
+    let mut state = with_list(DOC);
+    let (car, id) = match update(&mut state, Input::Key(key('r')), t(1)).first() {
+        Some(stepwise::wizard::state::Effect::FetchList { car, id, .. }) => (car.clone(), *id),
+        other => panic!("expected a refresh, got {other:?}"),
+    };
+    let said = "user is not the owner of this vehicle, and the account was locked after \
+                too many attempts from several devices; the customer must call the \
+                hotline before any new activation can be made, which may take a day";
+    let refused = GatewayError::Rejected {
+        status: 403,
+        kind: stepwise::client::Rejection::Forbidden,
+        body: stepwise::wire::ErrorBody::new(Some(2323), said),
+        retry_after: None,
+        proxy: None,
+    };
+    update(
+        &mut state,
+        Input::Msg(Msg::Listed {
+            car,
+            id,
+            purpose: Purpose::Refresh,
+            result: Err(refused),
+        }),
+        t(2),
+    );
+    let small = render(&state, 60, 16);
+    assert!(
+        small.contains("… more: a larger window shows it all"),
+        "{small}"
+    );
+    let large = render(&state, 140, 45);
+    assert!(!large.contains("… more:"), "{large}");
+}
