@@ -505,8 +505,12 @@ impl GatewayError {
     /// device's stepsID only on a call by stepsID, and a 409 "an earlier
     /// step is not done" only on the simulator's control calls.
     fn for_call(mut self, call: &CallKind) -> Self {
-        if let GatewayError::Rejected { kind, .. } = &mut self {
+        if let GatewayError::Rejected { kind, body, .. } = &mut self {
+            // A code the gateway gives says why better than the status:
+            // "not the owner" (2323) is no other device's stepsID.
+            let coded = body.code.is_some_and(|c| ACCOUNT_REFUSALS.contains(&c));
             *kind = match *kind {
+                Rejection::WrongDevice if coded && !call.reset => Rejection::Forbidden,
                 Rejection::WrongDevice
                 | Rejection::Forbidden
                 | Rejection::Conflict
@@ -1359,6 +1363,11 @@ pub enum PortFound {
     /// It took the connection and never answered the TLS handshake.
     TlsSilent(Duration),
 }
+
+/// App codes of a refusal over the account or the vehicle (authentication
+/// needed or refused, account blocked, PIN operation forbidden, not the
+/// owner): a 403 that carries one is no other device's stepsID.
+const ACCOUNT_REFUSALS: [i64; 6] = [2301, 2302, 2308, 2310, 2317, 2323];
 
 /// What came back through a proxy for an http:// gateway, when it was no
 /// answer ([`GatewayError::ProxyGarbled`]).

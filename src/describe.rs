@@ -47,7 +47,9 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-answer-cut", why = at)
         }
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
-        GatewayError::Transport(detail) if detail.contains(BODY_CUT) => {
+        GatewayError::Transport(detail)
+            if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
+        {
             tr!(lang, "gw-answer-cut", why = tr!(lang, "net-cut-short"))
         }
         GatewayError::Transport(detail) => {
@@ -397,6 +399,9 @@ fn same_host(a: &str, b: &str) -> bool {
 
 /// The HTTP library's words for a body that ended before its length.
 const BODY_CUT: &str = "end of file before message length reached";
+/// The TLS library's words for a connection closed mid-answer (no
+/// close_notify): over https://, an answer cut short.
+const TLS_CUT: &str = "peer closed connection without sending TLS close_notify";
 
 /// Why a 2xx answer's body could not be read, in words (where the parser
 /// stopped, or what the JSON held instead, in brackets).
@@ -495,7 +500,7 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
     if said("tls handshake eof") {
         return tr!(lang, "net-tls-eof");
     }
-    if said(BODY_CUT) {
+    if said(BODY_CUT) || said(TLS_CUT) {
         return tr!(lang, "net-cut-short");
     }
     if said("invalid HTTP version parsed") {
@@ -841,6 +846,15 @@ fn rejected_line(
     // guesses (the id typed, --api) would send the technician elsewhere.
     let worded = body.message.is_some();
     let (what, todo) = match kind {
+        // Its words name the id: the id typed is what it does not take.
+        Rejection::BadRequest
+            if body.message.as_deref().is_some_and(|m| {
+                let m = m.to_ascii_lowercase();
+                m.contains("carassociationid") || m.contains("stepsid")
+            }) =>
+        {
+            (tr!(lang, "gw-400"), tr!(lang, "gw-400-id-todo"))
+        }
         Rejection::BadRequest if worded => (tr!(lang, "gw-400"), tr!(lang, "gw-400-said-todo")),
         Rejection::BadRequest => (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo")),
         Rejection::Forbidden => (

@@ -37,6 +37,8 @@ struct Caller<'a> {
     wants_tls: std::cell::Cell<bool>,
     /// The longest a request that was answered took.
     slowest: std::cell::Cell<std::time::Duration>,
+    /// A request got no answer within its limit.
+    timed_out: std::cell::Cell<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -62,6 +64,7 @@ impl<'a> Caller<'a> {
                 budget,
                 wants_tls: std::cell::Cell::new(false),
                 slowest: std::cell::Cell::new(std::time::Duration::ZERO),
+                timed_out: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -113,6 +116,9 @@ impl<'a> Caller<'a> {
         let outcome = tokio::time::timeout(limit, exchange).await;
         if outcome.is_ok() {
             self.slowest.set(self.slowest.get().max(started.elapsed()));
+        }
+        if outcome.is_err() {
+            self.timed_out.set(true);
         }
         match outcome {
             Err(_) => Err(words!(
@@ -343,16 +349,23 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
             // The first HTTP request got no answer: the ✗ goes where the
             // cause is, TLS on an http:// address or the list that could
             // not be asked, not on a contract detail.
+            // The words say why; only for no answer in time is the fix
+            // the gateway's (its other failures carry their own advice).
             let (id, fix) = if caller.wants_tls.get() {
-                ("tls", words!("doctor-fix-use-https"))
+                ("tls", Some(words!("doctor-fix-use-https")))
+            } else if caller.timed_out.get() {
+                (
+                    "first_list",
+                    Some(words!("doctor-error-body-no-answer-fix")),
+                )
             } else {
-                ("first_list", words!("doctor-error-body-no-answer-fix"))
+                ("first_list", None)
             };
             report.set_with(
                 id,
                 Mark::Failed,
                 words!("doctor-error-body-no-answer", why = why),
-                Some(fix),
+                fix,
             );
             report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return None;
@@ -441,6 +454,18 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                 Line::new(Mark::Failed, words!("doctor-first-401")).fix(words!("doctor-see-token"));
             return Err((line, true));
         }
+        // Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.
+        Ok(a)
+            if a.status == StatusCode::BAD_REQUEST
+                && String::from_utf8_lossy(&a.body[..a.body.len().min(512)])
+                    .to_ascii_lowercase()
+                    .contains("client sent an http request to an https server") =>
+        {
+            let base = caller.gateway.base().to_owned();
+            let line = Line::new(Mark::Failed, words!("doctor-why-wants-tls", base = base))
+                .fix(words!("doctor-fix-use-https"));
+            return Err((line, false));
+        }
         Ok(a) if !a.status.is_success() => {
             let line = Line::new(
                 Mark::Failed,
@@ -454,11 +479,20 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         }
         Ok(a) => (
             wire::decode_list(&a.body).map_err(|e| {
-                let line = Line::new(
-                    Mark::Failed,
-                    words!("doctor-not-a-list", error = decode_arg(&e)),
-                )
-                .fix(words!("doctor-fix-steps-gateway"));
+                // An answer cut short began as a list: the address is right.
+                let line = if matches!(e, wire::DecodeError::NotJson { cut: true, .. }) {
+                    Line::new(
+                        Mark::Failed,
+                        words!("doctor-list-cut", error = decode_arg(&e)),
+                    )
+                    .fix(words!("doctor-fix-cut"))
+                } else {
+                    Line::new(
+                        Mark::Failed,
+                        words!("doctor-not-a-list", error = decode_arg(&e)),
+                    )
+                    .fix(words!("doctor-fix-steps-gateway"))
+                };
                 (line, false)
             })?,
             a.headers,

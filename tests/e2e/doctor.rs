@@ -17,7 +17,7 @@ use tokio::runtime::Runtime;
 use crate::proxy;
 
 /// The whole run must end within this, even when the gateway hangs.
-const DOCTOR_LIMIT: Duration = Duration::from_secs(10);
+const DOCTOR_LIMIT: Duration = Duration::from_secs(25);
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -401,7 +401,7 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
 }
 
 #[test]
-fn a_gateway_that_never_answers_ends_the_run_within_ten_seconds() {
+fn a_gateway_that_never_answers_ends_the_run_within_its_limit() {
     let rt = runtime();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -428,7 +428,8 @@ fn a_gateway_that_never_answers_ends_the_run_within_ten_seconds() {
     let first = line(&text, "First list");
     assert!(
         first.starts_with("✗ failed")
-            && first.contains("no usable answer from the gateway: no answer within"),
+            && first.contains("no usable answer from the gateway:")
+            && first.contains("did not answer within 10.0 s: it is busy or hung"),
         "{text}"
     );
     assert!(line(&text, "Error body").starts_with("- skipped"), "{text}");
@@ -1451,4 +1452,55 @@ fn a_slow_gateway_the_wizard_waits_for_is_slow_not_failed() {
         "{text}"
     );
     assert!(!text.contains("no answer within"), "{text}");
+}
+
+/// doctor says what `steps` says of the same answers: Go's plain-HTTP 400
+/// is the port wanting https://, a list cut short is cut (retry, tell the
+/// operator), and a failure that is no timeout gets no "check that it runs
+/// and is not overloaded" arrow under its own advice.
+#[test]
+fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
+    let home = home();
+    let go = crate::canned::answering(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n".to_vec(),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &go, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.contains("speaks TLS, and --api says http://"),
+        "{text}"
+    );
+    assert!(text.contains("Use https:// in --api"), "{text}");
+    assert!(!text.contains("Check the carAssociationID"), "{text}");
+
+    let body = r#"{"steps":[{"ste"#;
+    let cut = crate::canned::answering(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &cut, "--car", "987654"]));
+    assert!(
+        line(&text, "First list").contains("the list was cut short"),
+        "{text}"
+    );
+    // Its arrow (the line after it) is the cut's, not "check --api".
+    let arrow = text
+        .lines()
+        .skip_while(|l| !l.contains("First list"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(arrow.contains("Retry; if it stays cut"), "{text}");
+
+    let moved = crate::canned::answering(
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: https://sso.corp.invalid/auth\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &moved, "--car", "987654"]));
+    assert!(
+        line(&text, "First list").contains("sso.corp.invalid"),
+        "{text}"
+    );
+    assert!(!text.contains("not overloaded"), "{text}");
 }

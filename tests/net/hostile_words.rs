@@ -689,3 +689,89 @@ async fn an_answer_cut_short_is_named_cut_not_a_wrong_address() {
         "{line}"
     );
 }
+
+/// Over https://, an answer shorter than its Content-Length ends with the
+/// TLS library's "peer closed connection without sending TLS close_notify"
+/// (and a link to its manual): it is an answer cut short, said as over
+/// http://, in the reader's language.
+#[tokio::test]
+async fn an_https_answer_cut_short_is_named_cut() {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let made = generate(&CertSpec::default()).unwrap();
+    let config = made.server_config(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &made.ca_pem).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("https://{}", listener.local_addr().expect("addr"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut head = [0u8; 4096];
+                let _ = tls.read(&mut head).await;
+                let cut = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                           Content-Length: 500\r\n\r\n{\"steps\":[{\"ste";
+                let _ = tls.write_all(cut.as_bytes()).await;
+                let _ = tls.flush().await;
+                // Dropped without close_notify: the TCP connection closes.
+                let (socket, _) = tls.into_inner();
+                drop(socket);
+            });
+        }
+    });
+    let mut options = options();
+    options.net.ca_file = Some(ca);
+    let client = Gateway::new(&url, "words-test-device".into(), None, options).unwrap();
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = client.list(&request).await.expect_err("cut");
+    let line = words(&error);
+    assert!(
+        line.starts_with("the gateway's answer was cut short"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("close_notify") && !line.contains("docs.rs"),
+        "{line}"
+    );
+    let german = stepwise::describe::gateway_error(stepwise::text::Lang::De, &error);
+    assert!(german.contains("abgeschnitten"), "{german}");
+}
+
+/// A 403 by stepsID whose code says "not the owner" (2323) is that, in
+/// the gateway's words: not "this stepsID belongs to another device"
+/// with advice to ask again by carAssociationID.
+#[tokio::test]
+async fn a_coded_403_by_steps_id_trusts_the_code() {
+    let body = r#"{"code":2323,"message":"user is not the owner"}"#;
+    let gateway = canned("403 Forbidden", &["Content-Type: application/json"], body).await;
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let error = client.next_step("132324").await.expect_err("refused");
+    assert!(!error.is_wrong_device(), "{error:?}");
+    let line = words(&error);
+    assert!(!line.contains("another device"), "{line}");
+    assert!(line.contains("user is not the owner, code 2323"), "{line}");
+}
+
+/// A 400 whose words name the id refuses the id typed (a gateway's rule
+/// may be stricter than stepwise's check): not "a proxy may change
+/// requests, else report a bug".
+#[tokio::test]
+async fn a_400_naming_the_id_sends_to_the_id() {
+    let body = r#"{"message":"carAssociationID must be numeric"}"#;
+    let gateway = canned("400 Bad Request", &["Content-Type: application/json"], body).await;
+    let line = words(&list(&gateway.url, None).await);
+    assert!(
+        line.contains("Check the id with the customer's account"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("report a bug") && !line.contains("proxy"),
+        "{line}"
+    );
+}
