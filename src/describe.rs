@@ -537,10 +537,17 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
 /// The device id could not be kept in `dir`: each run is a new device to
 /// a gateway, which then refuses the stepsIDs of earlier runs.
 pub fn device_unkept(lang: Lang, dir: &std::path::Path, detail: &str) -> String {
+    // A file in the way of the folder is the folder's fault; anything else
+    // (a folder where the file goes, no right to write) is the file's.
+    let path = if dir.is_dir() {
+        dir.join("device-id")
+    } else {
+        dir.to_path_buf()
+    };
     tr!(
         lang,
         "device-unkept",
-        folder = dir.display().to_string(),
+        path = path.display().to_string(),
         why = file_os_words(lang, detail)
     )
 }
@@ -872,6 +879,13 @@ fn rejected_line(
         Rejection::TooManyRequests => (
             tr!(lang, "gw-429"),
             match retry_after {
+                // A wait of days is no limit a technician can wait out: the
+                // gateway's clock or setting is wrong.
+                Some(wait) if wait.as_secs() > 86_400 => tr!(
+                    lang,
+                    "gw-429-todo-absurd",
+                    wait = crate::text::duration(lang, wait.as_secs())
+                ),
                 Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
                 None => tr!(lang, "gw-429-todo"),
             },
@@ -951,6 +965,22 @@ mod tests {
     use super::*;
     use crate::config::TokenPlace;
     use crate::net::ProxyProblem;
+
+    /// A Retry-After of decades is said as the gateway's fault, in days,
+    /// not as "wait 2299810044 s".
+    #[test]
+    fn an_absurd_retry_after_is_the_gateway_s_fault() {
+        let error = GatewayError::Rejected {
+            status: 429,
+            kind: Rejection::TooManyRequests,
+            body: ErrorBody::default(),
+            retry_after: Some(std::time::Duration::from_secs(2_299_810_044)),
+            proxy: None,
+        };
+        let line = gateway_error(Lang::En, &error);
+        assert!(line.contains("which no limit of requests needs"), "{line}");
+        assert!(!line.contains("2299810044"), "{line}");
+    }
 
     #[test]
     fn rejection_lines_explain_known_codes() {

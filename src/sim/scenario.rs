@@ -273,6 +273,9 @@ mod tests {
             words.contains("abgeschnitten") && !words.contains("EOF"),
             "{words}"
         );
+        // As serve says it: the advice once, not twice.
+        let said = crate::tr!(crate::text::Lang::De, "cli-arg-scenario-bad", error = words);
+        assert_eq!(said.matches("--scenario").count(), 1, "{said}");
     }
 
     #[test]

@@ -965,6 +965,23 @@ fn a_device_id_that_cannot_be_kept_is_said() {
         !err.contains("Check its permissions") && !err.contains("os error"),
         "{err}"
     );
+    // A folder where the device-id file goes: that path is named.
+    let home = self::home();
+    let data = home.path().join(".local/share/stepwise");
+    std::fs::create_dir_all(data.join("device-id")).unwrap();
+    let out = stepwise(home.path())
+        .args(["steps", "--car", "987654", "--api", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let file = data.join("device-id").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "the device id cannot be kept in {file} (a folder is in the way where a file must be)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("Make that a folder"), "{err}");
 }
 
 /// The embedded simulator that cannot save its state file (here its lock
