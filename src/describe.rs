@@ -827,6 +827,34 @@ fn via_proxy(lang: Lang, proxy: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// " App code N: meaning; remedy" for a code the app explains, or nothing.
+fn app_code_words(lang: Lang, kind: Rejection, body: &ErrorBody) -> String {
+    body.code
+        .and_then(explain_code)
+        .map(|e| {
+            // After a refused reset, the code's advice to reset is no help:
+            // its meaning alone.
+            let explained = if kind == Rejection::ResetRefused && e.reset_cures {
+                tr!(
+                    lang,
+                    "gw-app-code-meaning",
+                    code = e.code,
+                    meaning = e.meaning(lang)
+                )
+            } else {
+                tr!(
+                    lang,
+                    "gw-app-code",
+                    code = e.code,
+                    meaning = e.meaning(lang),
+                    remedy = e.remedy(lang)
+                )
+            };
+            format!(" {explained}")
+        })
+        .unwrap_or_default()
+}
+
 fn rejected_line(
     lang: Lang,
     status: u16,
@@ -917,31 +945,7 @@ fn rejected_line(
         }
         Rejection::Other => (tr!(lang, "gw-other"), tr!(lang, "gw-other-todo")),
     };
-    let sdk = body
-        .code
-        .and_then(explain_code)
-        .map(|e| {
-            // After a refused reset, the code's advice to reset is no help:
-            // its meaning alone.
-            let explained = if kind == Rejection::ResetRefused && e.reset_cures {
-                tr!(
-                    lang,
-                    "gw-app-code-meaning",
-                    code = e.code,
-                    meaning = e.meaning(lang)
-                )
-            } else {
-                tr!(
-                    lang,
-                    "gw-app-code",
-                    code = e.code,
-                    meaning = e.meaning(lang),
-                    remedy = e.remedy(lang)
-                )
-            };
-            format!(" {explained}")
-        })
-        .unwrap_or_default();
+    let sdk = app_code_words(lang, kind, body);
     // The gateway's message that says what the words say already (the
     // contract's own 403 text, alone or followed by its advice, which the
     // words give too) is not repeated in brackets.
