@@ -941,6 +941,23 @@ impl Gateway {
     /// server or another service broke off, or one that never came.
     pub(crate) async fn look_at_port(&self, error: GatewayError) -> GatewayError {
         let https = self.base.scheme() == "https";
+        // A tunnel not opened: is what answers there an HTTP proxy at all?
+        if let GatewayError::ProxyTunnel {
+            proxy,
+            from,
+            host,
+            closed: false,
+        } = &error
+            && let Ok(at) = Url::parse(proxy)
+            && let Some(PortBytes::Other(_)) = port_first_bytes(&at).await
+        {
+            return GatewayError::ProxyGarbled {
+                proxy: proxy.clone(),
+                from,
+                host: host.clone(),
+                what: ProxyAnswer::NotHttp,
+            };
+        }
         if self.proxy.is_some() {
             return error;
         }

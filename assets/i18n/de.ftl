@@ -1186,6 +1186,7 @@ doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
 doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }
 doctor-tunnel-refused = hat den Tunnel abgelehnt: { $status }
+doctor-tunnel-not-http = antwortete auf CONNECT ohne HTTP ({ $said }): die Proxy-Variable nennt etwas, das kein HTTP-Proxy ist
 doctor-tunnel-unreached = konnte das Gateway durch den Tunnel nicht erreichen: { $status }
 doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunnel ({ $status }): diese als http://benutzer:passwort@proxy:port in die Proxy-Variable eintragen
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen

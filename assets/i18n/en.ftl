@@ -1194,6 +1194,7 @@ doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
 doctor-tunnel-broken = broke off the CONNECT request: { $error }
 doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-tunnel-not-http = answered CONNECT with no HTTP ({ $said }): the proxy variable names something that is no HTTP proxy
 doctor-tunnel-unreached = could not reach the gateway through the tunnel: { $status }
 doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({ $status }): put them in the proxy variable as http://user:password@proxy:port
 doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them

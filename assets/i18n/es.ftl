@@ -1201,6 +1201,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }
 doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-tunnel-not-http = respondió a CONNECT sin HTTP ({ $said }): la variable del proxy nombra algo que no es un proxy HTTP
 doctor-tunnel-unreached = no pudo alcanzar la pasarela a través del túnel: { $status }
 doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $status }): póngalos en la variable del proxy como http://usuario:contraseña@proxy:puerto
 doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos

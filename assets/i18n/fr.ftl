@@ -1198,6 +1198,7 @@ doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
 doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
 doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-tunnel-not-http = a répondu à CONNECT sans HTTP ({ $said }) : la variable du proxy désigne autre chose qu'un proxy HTTP
 doctor-tunnel-unreached = n'a pas pu joindre la passerelle par le tunnel : { $status }
 doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe pour le tunnel ({ $status }) : mettez-les dans la variable du proxy sous la forme http://utilisateur:motdepasse@proxy:port
 doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les

@@ -1195,6 +1195,7 @@ doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
 doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-tunnel-not-http = ha risposto a CONNECT senza HTTP ({ $said }): la variabile del proxy indica qualcosa che non è un proxy HTTP
 doctor-tunnel-unreached = non ha potuto raggiungere il gateway attraverso il tunnel: { $status }
 doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $status }): inserirli nella variabile del proxy come http://utente:password@proxy:porta
 doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli

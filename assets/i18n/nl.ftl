@@ -1189,6 +1189,7 @@ doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
 doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-tunnel-not-http = antwoordde op CONNECT zonder HTTP ({ $said }): de proxyvariabele noemt iets dat geen HTTP-proxy is
 doctor-tunnel-unreached = kon de gateway niet bereiken via de tunnel: { $status }
 doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tunnel ({ $status }): zet ze in de proxyvariabele als http://gebruiker:wachtwoord@proxy:poort
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze

@@ -1211,6 +1211,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy aponta para algo que não é um proxy HTTP
 doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
 doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }): coloque-os na variável do proxy como http://usuario:senha@proxy:porta
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os

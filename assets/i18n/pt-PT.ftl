@@ -1177,6 +1177,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy indica algo que não é um proxy HTTP
 doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
 doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o túnel ({ $status }): coloque-os na variável do proxy como http://utilizador:palavra-passe@proxy:porta
 doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os

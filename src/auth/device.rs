@@ -245,12 +245,7 @@ impl OAuthError {
                 ]
             })
             .collect();
-        let redact = |mut text: String| {
-            for needle in &needles {
-                text = text.replace(needle.as_str(), "<redacted>");
-            }
-            text
-        };
+        let redact = |text: String| redact_all(&text, &needles);
         // Before and after sanitising: control characters inside an echoed
         // secret must not hide it from the first pass.
         let mut text = redact(sanitize(&redact(text)));
@@ -259,6 +254,34 @@ impl OAuthError {
         }
         text
     }
+}
+
+/// `text` with every needle replaced by `<redacted>`, in one pass from left
+/// to right, longest needle first; a mask already there is kept as it is
+/// (a short secret found inside the mask would nest it without end).
+fn redact_all(text: &str, needles: &[String]) -> String {
+    const MASK: &str = "<redacted>";
+    let mut needles: Vec<&str> = needles
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with(MASK) {
+            out.push_str(MASK);
+            rest = &rest[MASK.len()..];
+        } else if let Some(n) = needles.iter().find(|n| rest.starts_with(**n)) {
+            out.push_str(MASK);
+            rest = &rest[n.len()..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 /// A provider's address must be http(s); behind an https gateway, https.
@@ -543,6 +566,27 @@ pub async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A secret found in the provider's words is masked once: a short one
+    /// (one character) does not nest the mask inside itself, and the words
+    /// around it stay readable.
+    #[test]
+    fn a_short_secret_is_masked_once_not_without_end() {
+        let error = OAuthError {
+            error: Some("invalid_grant".into()),
+            error_description: Some("Code not valid".into()),
+        };
+        let said = error.said(StatusCode::BAD_REQUEST, &["a"]);
+        assert_eq!(
+            said,
+            "inv<redacted>lid_gr<redacted>nt: Code not v<redacted>lid"
+        );
+        let long = error.said(
+            StatusCode::BAD_REQUEST,
+            &["GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"],
+        );
+        assert_eq!(long, "invalid_grant: Code not valid");
+    }
 
     #[test]
     fn provider_urls_never_downgrade() {

@@ -365,6 +365,13 @@ async fn connect_tunnel(
             let text = String::from_utf8_lossy(&head);
             let status_line = sanitize(text.lines().next().unwrap_or(""));
             let code = status_line.split_whitespace().nth(1).unwrap_or_default();
+            if !status_line.starts_with("HTTP/") {
+                // Not an HTTP proxy that answered: another service, or none.
+                return Err(words!(
+                    "doctor-tunnel-not-http",
+                    said = format!("{status_line:?}")
+                ));
+            }
             match code {
                 "200" => Ok(()),
                 "407" if credentials.is_some() => Err(words!(

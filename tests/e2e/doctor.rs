@@ -1504,3 +1504,23 @@ fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
     );
     assert!(!text.contains("not overloaded"), "{text}");
 }
+
+/// doctor with a proxy variable naming another service: the proxy line
+/// says it answered no HTTP, not that it refused the tunnel.
+#[test]
+fn doctor_names_a_proxy_that_is_no_http_proxy() {
+    let ssh = crate::canned::answering(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec());
+    let home = home();
+    let args = ["--api", "https://gateway.invalid"];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &ssh)],
+    ));
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✗") && shown.contains("answered CONNECT with no HTTP"),
+        "{text}"
+    );
+    assert!(!shown.contains("refused"), "{text}");
+}

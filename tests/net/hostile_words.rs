@@ -775,3 +775,18 @@ async fn a_400_naming_the_id_sends_to_the_id() {
         "{line}"
     );
 }
+
+/// HTTPS_PROXY naming another service (an SSH port): it opened no tunnel
+/// because it is no HTTP proxy, not because it refused one or could not
+/// reach the gateway.
+#[tokio::test]
+async fn a_proxy_variable_naming_another_service_is_said_so() {
+    let ssh = raw(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec()).await;
+    let line = words(&list("https://gateway.invalid", Some(&ssh.url)).await);
+    assert!(
+        line.contains(&format!("what came back through the proxy {}", ssh.url))
+            && line.contains("is no HTTP"),
+        "{line}"
+    );
+    assert!(!line.contains("refuses this host"), "{line}");
+}
