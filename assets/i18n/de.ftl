@@ -1191,6 +1191,7 @@ doctor-tunnel-unreached = konnte das Gateway durch den Tunnel nicht erreichen: {
 doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunnel ({ $status }): diese als http://benutzer:passwort@proxy:port in die Proxy-Variable eintragen
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen
 doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen
+doctor-fix-tunnel-unreached = Der Proxy konnte { $host } nicht erreichen: prüfen, ob das Gateway läuft und der Host in --api stimmt; wenn ja, beim Betreiber des Proxys nachfragen
 doctor-dns-address = { $ip } ist eine Adresse: nichts aufzulösen
 doctor-dns-address-proxy = der Proxy { $ip } ist eine Adresse: nichts aufzulösen (der Proxy löst den Namen des Gateways auf)
 doctor-dns-resolved-proxy = der Proxy { $host } → { $addrs } (der Proxy löst den Namen des Gateways auf)

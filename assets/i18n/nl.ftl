@@ -1194,6 +1194,7 @@ doctor-tunnel-unreached = kon de gateway niet bereiken via de tunnel: { $status 
 doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tunnel ({ $status }): zet ze in de proxyvariabele als http://gebruiker:wachtwoord@proxy:poort
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
+doctor-fix-tunnel-unreached = De proxy kon { $host } niet bereiken: controleer dat de gateway draait en dat de host in --api klopt; zo ja, vraag wie de proxy beheert
 doctor-dns-address = { $ip } is een adres: niets op te zoeken
 doctor-dns-address-proxy = de proxy { $ip } is een adres: niets op te zoeken (de proxy zoekt de naam van de gateway op)
 doctor-dns-resolved-proxy = de proxy { $host } → { $addrs } (de proxy zoekt de naam van de gateway zelf op)

@@ -1216,6 +1216,7 @@ doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $sta
 doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }): coloque-os na variável do proxy como http://usuario:senha@proxy:porta
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
+doctor-fix-tunnel-unreached = O proxy não conseguiu alcançar { $host }: confira se o gateway está no ar e se o host em --api está certo; se estiver, pergunte a quem administra o proxy
 doctor-dns-address = { $ip } é um endereço: nada a resolver
 doctor-dns-address-proxy = o proxy { $ip } é um endereço: nada a resolver (o proxy resolve o nome do gateway)
 doctor-dns-resolved-proxy = o proxy { $host } → { $addrs } (o proxy resolve o nome do gateway)

@@ -66,17 +66,7 @@ pub(super) async fn checks(
     if let Some(choice) = &proxy
         && let Err(why) = connect_tunnel(budget, &mut stream, &host, port, &choice.url).await
     {
-        report.set_with(
-            "proxy",
-            Mark::Failed,
-            words!(
-                "doctor-proxy-tunnel",
-                proxy = choice.shown(),
-                from = choice.from,
-                why = why
-            ),
-            Some(words!("doctor-fix-proxy")),
-        );
+        tunnel_failed(report, choice, &host, why);
         return None;
     }
     let checked = super::tls::tls_check(report, budget, stream, &host, net, proxy.as_ref()).await;
@@ -136,6 +126,28 @@ pub(super) async fn checks(
         }
     }
     checked
+}
+
+/// The proxy line when its tunnel was not opened, with what to check.
+fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Words) {
+    // A 502/503/504: the proxy tried and could not reach the gateway;
+    // the variable is right, the gateway or its name is what to check.
+    let unreached = why.id.ends_with("tunnel-unreached");
+    report.set_with(
+        "proxy",
+        Mark::Failed,
+        words!(
+            "doctor-proxy-tunnel",
+            proxy = choice.shown(),
+            from = choice.from,
+            why = why
+        ),
+        Some(if unreached {
+            words!("doctor-fix-tunnel-unreached", host = host.to_owned())
+        } else {
+            words!("doctor-fix-proxy")
+        }),
+    );
 }
 
 /// The proxy the settings choose for the gateway. `None` when the proxy

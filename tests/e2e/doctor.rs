@@ -1412,6 +1412,11 @@ fn a_proxy_s_503_to_connect_is_no_refusal() {
         "{text}"
     );
     assert!(!shown.contains("refused"), "{text}");
+    // Its arrow: the gateway and its host, not the proxy variable.
+    assert!(
+        text.contains("The proxy could not reach gateway.invalid: check that the gateway runs"),
+        "{text}"
+    );
 }
 
 /// A gateway slower than doctor's network checks but within the wizard's
