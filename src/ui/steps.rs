@@ -326,14 +326,7 @@ fn draw_no_step(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: L
         .borders(Borders::ALL)
         .title(format!(" {} ", tr!(lang, "guide-title-none")));
     let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
-    // Words cut off at the bottom are said to be, on the border: a cut
-    // sentence must not read as the whole advice.
-    let inner = area.height.saturating_sub(2);
-    let block = if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
-        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
-    } else {
-        block
-    };
+    let block = with_cut_mark(block, &paragraph, area, lang);
     frame.render_widget(paragraph.block(block), area);
 }
 
@@ -497,6 +490,17 @@ pub(crate) fn banner_lines(banner: &Banner, width: u16, lang: Lang) -> u16 {
     cells(lines)
 }
 
+/// `block` with a mark on its bottom border when `paragraph` has more lines
+/// than `area` shows: a cut sentence must not read as the whole advice.
+fn with_cut_mark<'a>(block: Block<'a>, paragraph: &Paragraph, area: Rect, lang: Lang) -> Block<'a> {
+    let inner = area.height.saturating_sub(2);
+    if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
+        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
+    } else {
+        block
+    }
+}
+
 pub(crate) fn draw_banner(
     frame: &mut Frame,
     area: Rect,
@@ -518,13 +522,6 @@ pub(crate) fn draw_banner(
         Span::raw(banner.text.as_str()),
     ]);
     let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
-    // Words cut off at the bottom are said to be, on the border: a cut
-    // sentence must not read as the whole advice.
-    let inner = area.height.saturating_sub(2);
-    let block = if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
-        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
-    } else {
-        block
-    };
+    let block = with_cut_mark(block, &paragraph, area, lang);
     frame.render_widget(paragraph.block(block), area);
 }

@@ -479,6 +479,25 @@ async fn a_tunnel_closed_after_connect_is_named_the_proxy_s() {
 /// A call through a proxy that opens the tunnel, then closes it (with a
 /// reset when `reset`) at the first bytes of the TLS handshake.
 async fn tunnel_cut_after_connect(reset: bool) -> GatewayError {
+    let after = if reset {
+        AfterHello::Reset
+    } else {
+        AfterHello::Close
+    };
+    through_tunnel(after).await.1
+}
+
+/// What a proxy does once it has opened the tunnel and the TLS hello came.
+#[derive(Clone, Copy)]
+enum AfterHello {
+    Close,
+    Reset,
+    Answer(&'static [u8]),
+}
+
+/// A list call to an https gateway through a proxy that opens the tunnel
+/// and then does `after`: the proxy's URL and the call's error.
+async fn through_tunnel(after: AfterHello) -> (String, GatewayError) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let proxy = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
@@ -490,8 +509,15 @@ async fn tunnel_cut_after_connect(reset: bool) -> GatewayError {
                     .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     .await;
                 let _ = socket.read(&mut head).await;
-                if reset {
-                    let _ = socket.set_zero_linger();
+                match after {
+                    AfterHello::Close => {}
+                    AfterHello::Reset => {
+                        let _ = socket.set_zero_linger();
+                    }
+                    AfterHello::Answer(bytes) => {
+                        let _ = socket.write_all(bytes).await;
+                        let _ = socket.read(&mut head).await;
+                    }
                 }
             });
         }
@@ -506,10 +532,11 @@ async fn tunnel_cut_after_connect(reset: bool) -> GatewayError {
     )
     .unwrap();
     let request = ListRequest::new(Lookup::Car("987654".into()));
-    tokio::time::timeout(Duration::from_secs(60), client.list(&request))
+    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
         .await
         .expect("the call ends by itself")
-        .expect_err("the call fails")
+        .expect_err("the call fails");
+    (proxy, error)
 }
 
 /// What a proxy gives back for an http:// gateway may be its own: no HTTP
@@ -618,38 +645,8 @@ async fn an_issuer_at_another_service_s_port_is_named_so() {
 /// gateway speaks TLS; the proxy answered in its place).
 #[tokio::test]
 async fn a_block_page_in_the_tunnel_is_the_proxy_s() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let proxy = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = [0u8; 2048];
-                let _ = socket.read(&mut head).await;
-                let _ = socket
-                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    .await;
-                let _ = socket.read(&mut head).await;
-                let page =
-                    "HTTP/1.1 403 Forbidden\r\nContent-Length: 20\r\n\r\n<html>blocked</html>";
-                let _ = socket.write_all(page.as_bytes()).await;
-                let _ = socket.read(&mut head).await;
-            });
-        }
-    });
-    let mut options = options();
-    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
-    let client = Gateway::new(
-        "https://gateway.invalid",
-        "words-test-device".into(),
-        None,
-        options,
-    )
-    .unwrap();
-    let request = ListRequest::new(Lookup::Car("987654".into()));
-    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
-        .await
-        .expect("the call ends by itself")
-        .expect_err("the call fails");
+    let page = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 20\r\n\r\n<html>blocked</html>";
+    let (proxy, error) = through_tunnel(AfterHello::Answer(page)).await;
     let line = words(&error);
     assert!(line.contains(&proxy), "{line}");
     assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
