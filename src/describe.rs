@@ -417,6 +417,7 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     match error {
         DecodeError::Empty => tr!(lang, "answer-empty"),
         DecodeError::NotUtf8 => tr!(lang, "answer-not-utf8"),
+        DecodeError::Html => tr!(lang, "answer-html"),
         DecodeError::NotJson { line, column, cut } => {
             let (line, column) = (num(*line), num(*column));
             let at = if *cut {
@@ -649,6 +650,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::SignInAgain(why) => {
             tr!(lang, "auth-sign-in-again", why = why.words(lang))
         }
+        // The provider's address, not --api: its port or scheme to check.
+        AuthError::Network {
+            url,
+            tls: Some(TlsProblem::NotTls),
+            ..
+        } => tr!(lang, "auth-not-tls", url = url.clone()),
         AuthError::Network {
             url,
             tls: Some(problem),
@@ -970,6 +977,26 @@ mod tests {
     use crate::config::TokenPlace;
     use crate::net::ProxyProblem;
 
+    /// An issuer at https:// that answers plain HTTP: the provider's
+    /// address is what to fix (--issuer), not the gateway's.
+    #[test]
+    fn an_issuer_without_tls_names_the_issuer_not_the_gateway() {
+        let error = AuthError::Network {
+            url: "https://127.0.0.1:9/x/.well-known/openid-configuration".into(),
+            detail: String::new(),
+            tls: Some(TlsProblem::NotTls),
+        };
+        let line = auth_error(Lang::En, &error);
+        assert!(
+            line.contains("the identity provider at https://127.0.0.1:9/x/"),
+            "{line}"
+        );
+        assert!(
+            line.contains("--issuer") && !line.contains("gateway"),
+            "{line}"
+        );
+    }
+
     /// A Retry-After of decades is said as the gateway's fault, in days,
     /// not as "wait 2299810044 s".
     #[test]
@@ -1060,7 +1087,11 @@ mod tests {
                 crate::wire::decode_next(b"[1]").unwrap_err(),
                 "answer-wrong-shape-step",
             ),
-            (crate::wire::decode_list(b"<html>").unwrap_err(), "json-at"),
+            (
+                crate::wire::decode_list(b"<html>").unwrap_err(),
+                "answer-html",
+            ),
+            (crate::wire::decode_list(b"nope").unwrap_err(), "json-at"),
             (
                 crate::wire::decode_list(b"{\"a\": {").unwrap_err(),
                 "json-cut-at",

@@ -176,6 +176,10 @@ pub enum DecodeError {
     },
     #[error("the answer is JSON of the wrong shape: {0}")]
     WrongShape(Shape),
+    /// A web page (it begins with `<`): a web server, a portal, a proxy's
+    /// page, never a steps gateway's JSON.
+    #[error("the answer is an HTML page")]
+    Html,
 }
 
 /// How a JSON answer differs from what was asked for (each said in the
@@ -312,10 +316,17 @@ fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if std::str::from_utf8(body).is_err() {
         return Err(DecodeError::NotUtf8);
     }
-    serde_json::from_slice(body).map_err(|e| DecodeError::NotJson {
-        line: e.line(),
-        column: e.column(),
-        cut: e.is_eof(),
+    serde_json::from_slice(body).map_err(|e| {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'<') {
+            DecodeError::Html
+        } else {
+            DecodeError::NotJson {
+                line: e.line(),
+                column: e.column(),
+                cut: e.is_eof(),
+            }
+        }
     })
 }
 
@@ -500,8 +511,10 @@ mod tests {
             decode_list(b"[1]"),
             Err(DecodeError::WrongShape(_))
         ));
+        // A web page is named as one, not "breaks off at line 1, column 1".
+        assert_eq!(decode_list(b"  <html>"), Err(DecodeError::Html));
         assert!(matches!(
-            decode_list(b"<html>"),
+            decode_list(b"nope"),
             Err(DecodeError::NotJson { .. })
         ));
         assert!(matches!(decode_list(b""), Err(DecodeError::Empty)));

@@ -375,6 +375,7 @@ gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 gw-answer-cut = the gateway's answer was cut short ({ $why }). Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator
 answer-not-json = the answer is not JSON ({ $detail })
+answer-html = the answer is an HTML page (a web server's, a portal's or a proxy's), not JSON
 answer-empty = the answer is empty, where a JSON steps list was expected
 answer-not-utf8 = the answer is not UTF-8 text (another character set, such as Latin-1), which JSON must be
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
@@ -558,6 +559,7 @@ auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
 auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network and, if an issuer is set (--issuer, STEPWISE_ISSUER or `issuer` in the config file), its address; then retry
+auth-not-tls = the identity provider at { $url } does not speak TLS: check the port in the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file), or use http:// there if the provider has no TLS
 auth-answered-badly = the identity provider's address { $url } was reached, but { $detail }. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 
 ## Signing in: stepwise login, logout and auth status in a plain terminal

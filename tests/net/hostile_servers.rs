@@ -498,6 +498,12 @@ async fn a_200_body_that_is_not_json_is_a_bad_answer() {
     let server = canned("200 OK", &["Content-Type: text/html"], "<html>hello</html>").await;
     let error = list_from(&server.url()).await.unwrap_err();
     assert!(
+        matches!(error, GatewayError::BadAnswer(DecodeError::Html)),
+        "{error:?}"
+    );
+    let server = canned("200 OK", &["Content-Type: text/plain"], "hello").await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
         matches!(error, GatewayError::BadAnswer(DecodeError::NotJson { .. })),
         "{error:?}"
     );

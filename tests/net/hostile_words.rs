@@ -787,3 +787,14 @@ async fn a_proxy_variable_naming_another_service_is_said_so() {
     );
     assert!(!line.contains("refuses this host"), "{line}");
 }
+
+/// A web page where a list was expected is named as one, not "it stops
+/// being JSON at line 1, column 1".
+#[tokio::test]
+async fn an_html_page_is_named_a_page() {
+    let page = "<!DOCTYPE html>\n<html><body><h1>Welcome to nginx!</h1></body></html>";
+    let web = canned("200 OK", &["Content-Type: text/html"], page).await;
+    let line = words(&list(&web.url, None).await);
+    assert!(line.contains("the answer is an HTML page"), "{line}");
+    assert!(!line.contains("line 1, column 1"), "{line}");
+}
