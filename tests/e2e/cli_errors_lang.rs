@@ -577,7 +577,7 @@ fn a_proxy_name_no_dns_knows_is_said_in_the_chosen_language() {
         "{report}"
     );
     assert!(
-        report.contains("nicht ausgeführt: der Proxy ist nicht erreichbar"),
+        report.contains("nicht ausgeführt: kein Weg durch den Proxy"),
         "{report}"
     );
     assert!(!report.contains("Hostnamen in --api"), "{report}");

@@ -1528,4 +1528,10 @@ fn doctor_names_a_proxy_that_is_no_http_proxy() {
         "{text}"
     );
     assert!(!shown.contains("refused"), "{text}");
+    // It answered: what follows is skipped for no way through it, not
+    // because it "cannot be reached".
+    assert!(
+        line(&text, "First list").contains("no way through the proxy"),
+        "{text}"
+    );
 }

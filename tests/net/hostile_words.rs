@@ -74,6 +74,11 @@ async fn list(gateway: &str, proxy: Option<&str>) -> GatewayError {
     if let Some(proxy) = proxy {
         options.net.proxy = stepwise::net::ProxyEnv::with_proxy(proxy, None);
     }
+    list_with(gateway, options).await
+}
+
+/// One list call to `gateway` with `options`, which must fail.
+async fn list_with(gateway: &str, options: ClientOptions) -> GatewayError {
     let client = Gateway::new(gateway, "words-test-device".into(), None, options).expect("client");
     let request = ListRequest::new(Lookup::Car("987654".into()));
     tokio::time::timeout(Duration::from_secs(60), client.list(&request))
@@ -522,20 +527,7 @@ async fn through_tunnel(after: AfterHello) -> (String, GatewayError) {
             });
         }
     });
-    let mut options = options();
-    options.net.proxy = stepwise::net::ProxyEnv::with_proxy(&proxy, None);
-    let client = Gateway::new(
-        "https://gateway.invalid",
-        "words-test-device".into(),
-        None,
-        options,
-    )
-    .unwrap();
-    let request = ListRequest::new(Lookup::Car("987654".into()));
-    let error = tokio::time::timeout(Duration::from_secs(60), client.list(&request))
-        .await
-        .expect("the call ends by itself")
-        .expect_err("the call fails");
+    let error = list("https://gateway.invalid", Some(&proxy)).await;
     (proxy, error)
 }
 
@@ -723,9 +715,7 @@ async fn an_https_answer_cut_short_is_named_cut() {
     });
     let mut options = options();
     options.net.ca_file = Some(ca);
-    let client = Gateway::new(&url, "words-test-device".into(), None, options).unwrap();
-    let request = ListRequest::new(Lookup::Car("987654".into()));
-    let error = client.list(&request).await.expect_err("cut");
+    let error = list_with(&url, options).await;
     let line = words(&error);
     assert!(
         line.starts_with("the gateway's answer was cut short"),
