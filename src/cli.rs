@@ -94,6 +94,14 @@ impl NetArgs {
     pub fn apply(&self, net: &mut crate::net::NetOptions) {
         if let Some(ca) = &self.ca_file {
             net.ca_file = Some(ca.clone());
+            // clap takes STEPWISE_CA_FILE for the flag: the same path there
+            // means the variable gave it (or both did).
+            let from_env = std::env::var_os(ENV_CA_FILE).is_some_and(|v| v == *ca.as_os_str());
+            net.ca_from = if from_env {
+                crate::net::CaFrom::Env
+            } else {
+                crate::net::CaFrom::Flag
+            };
         }
         if let Some(cert) = &self.client_cert {
             net.client_cert = Some(cert.clone());

@@ -111,7 +111,8 @@ pub struct ManyOutcome {
 }
 
 /// One vehicle's line of `steps --json` over several vehicles, when its
-/// list could not be had. `error` is the language-neutral cause.
+/// list could not be had. `error` is the cause in English, the words a
+/// person reads on stderr under `--lang en`.
 #[derive(Serialize)]
 struct FailedJson<'a> {
     #[serde(rename = "carAssociationID")]
@@ -209,7 +210,7 @@ pub async fn steps_many(
                 if json {
                     let line = serde_json::to_string(&FailedJson {
                         car_association_id: car,
-                        error: e.to_string(),
+                        error: crate::describe::gateway_error(Lang::En, &e),
                     })
                     .expect("plain data serialises");
                     out.stdout.push_str(&line);

@@ -618,6 +618,31 @@ pub fn lacks_scheme(raw: &str) -> bool {
             .is_ok_and(|url| url.host_str().is_some_and(|h| !h.is_empty()))
 }
 
+/// The connection settings of the config file, and the environment's.
+fn net_options(
+    ca_file: Option<PathBuf>,
+    client_cert: Option<PathBuf>,
+    client_key: Option<PathBuf>,
+) -> crate::net::NetOptions {
+    crate::net::NetOptions {
+        ca_from: if ca_file.is_some() {
+            crate::net::CaFrom::Config
+        } else {
+            crate::net::CaFrom::SslCertFile
+        },
+        // SSL_CERT_FILE is set by other tools' setups: a stale one is
+        // passed over rather than breaking every connection.
+        ca_file: ca_file.or_else(|| {
+            std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
+                .map(PathBuf::from)
+                .filter(|p| p.is_file())
+        }),
+        client_cert,
+        client_key,
+        proxy: crate::net::ProxyEnv::from_env(),
+    }
+}
+
 /// A token given as text (`STEPWISE_TOKEN`, `token` in the config file):
 /// surrounding spaces are dropped; what is left must fit a header.
 /// The one rule is [`crate::auth::is_token_text`]: 1 to 8,192 visible ASCII
@@ -723,18 +748,7 @@ impl Settings {
             Some(url) => Some(check_docs_url(url.trim())?),
             None => None,
         };
-        let net = crate::net::NetOptions {
-            // SSL_CERT_FILE is set by other tools' setups: a stale one is
-            // passed over rather than breaking every connection.
-            ca_file: file.ca_file.or_else(|| {
-                std::env::var_os(crate::net::ENV_SSL_CERT_FILE)
-                    .map(PathBuf::from)
-                    .filter(|p| p.is_file())
-            }),
-            client_cert: file.client_cert,
-            client_key: file.client_key,
-            proxy: crate::net::ProxyEnv::from_env(),
-        };
+        let net = net_options(file.ca_file, file.client_cert, file.client_key);
         let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let signin = crate::auth::SignInOptions {
             issuer: given(std::env::var(crate::auth::ENV_ISSUER).ok()).or(given(file.issuer)),

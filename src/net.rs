@@ -29,11 +29,28 @@ pub struct NetOptions {
     /// Extra trusted roots (PEM, one certificate or many), added to the
     /// operating system's.
     pub ca_file: Option<PathBuf>,
+    /// Where `ca_file` was given, named when it cannot be used.
+    pub ca_from: CaFrom,
     /// Client certificate (PEM); it may hold the key as well.
     pub client_cert: Option<PathBuf>,
     /// Private key of the client certificate (PEM), when not in the same file.
     pub client_key: Option<PathBuf>,
     pub proxy: ProxyEnv,
+}
+
+/// Where the CA file was given: the message names that setting, so that
+/// the one at fault is the one corrected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaFrom {
+    /// `--ca-file`.
+    #[default]
+    Flag,
+    /// `STEPWISE_CA_FILE`.
+    Env,
+    /// `ca_file` in the config file.
+    Config,
+    /// `SSL_CERT_FILE`, set by other tools' setups.
+    SslCertFile,
 }
 
 /// Proxy settings as read from the environment once, so that the decision
@@ -209,6 +226,7 @@ pub enum NetError {
     CaFile {
         path: String,
         why: PemProblem,
+        from: CaFrom,
     },
     /// `--client-cert`.
     ClientCert {
@@ -283,12 +301,30 @@ impl NetError {
     /// One line about a network setting that cannot be used: what, and what to do.
     pub fn words(&self, lang: Lang) -> String {
         match self {
-            NetError::CaFile { path, why } => tr!(
+            NetError::CaFile {
+                path,
+                why,
+                from: CaFrom::Flag,
+            } => tr!(
                 lang,
                 "err-ca-file",
                 path = path.clone(),
                 why = pem_problem(lang, why)
             ),
+            NetError::CaFile { path, why, from } => {
+                let from = match from {
+                    CaFrom::Env => ENV_CA_FILE.to_owned(),
+                    CaFrom::SslCertFile => ENV_SSL_CERT_FILE.to_owned(),
+                    _ => tr!(lang, "err-from-config-ca-file"),
+                };
+                tr!(
+                    lang,
+                    "err-ca-file-from",
+                    path = path.clone(),
+                    why = pem_problem(lang, why),
+                    from = from
+                )
+            }
             // A PEM certificate was given: "give a PEM certificate" is no help.
             NetError::ClientCert {
                 path,
@@ -610,6 +646,7 @@ pub fn client_tls(
             let certs = load_certs(path).map_err(|why| NetError::CaFile {
                 path: shown(path),
                 why,
+                from: options.ca_from,
             })?;
             let mut store = rustls::RootCertStore::empty();
             let (added, _) = store.add_parsable_certificates(certs.iter().cloned());
@@ -617,6 +654,7 @@ pub fn client_tls(
                 return Err(NetError::CaFile {
                     path: shown(path),
                     why: PemProblem::NoAuthority,
+                    from: options.ca_from,
                 });
             }
             certs

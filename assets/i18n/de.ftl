@@ -1019,6 +1019,7 @@ config-quote = ein Textwert steht in Anführungszeichen (Schlüssel = "Wert")
 # Token-Datei und als Text angegebenes Token; { $from } sagt, wo es angegeben wurde
 err-from-config-token = der Konfigurationsdatei
 err-from-config-token-file = token_file der Konfigurationsdatei
+err-from-config-ca-file = ca_file der Konfigurationsdatei
 err-token-file-missing = die Token-Datei { $path } (aus { $from }) existiert nicht. Pfad prüfen oder das Token dort speichern
 err-token-file-folder = die Token-Datei { $path } (aus { $from }) ist ein Ordner. Die Datei mit dem Token angeben, nicht ihren Ordner
 err-token-file-denied = die Token-Datei { $path } (aus { $from }) lässt sich nicht lesen: Zugriff verweigert. Leserechte für den eigenen Benutzer setzen (z. B. chmod 600)
@@ -1048,6 +1049,7 @@ err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http
 err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des Gateways angeben, z. B. --api http://127.0.0.1:8080, oder weglassen, um den eingebauten Simulator zu nutzen
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
+err-ca-file-from = die CA-Datei { $path } (aus { $from }) { $why }. { $from } auf eine PEM-Datei der Zertifizierungsstelle korrigieren oder diese Einstellung entfernen
 err-client-cert = das Client-Zertifikat { $path } { $why }. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
 err-client-cert-bare = das Client-Zertifikat { $path } { $why }
 err-key-not-in-cert = das Client-Zertifikat { $path } { $why }; den Schlüssel in dieselbe Datei legen oder --client-key angeben. Ein PEM-Zertifikat mit --client-cert angeben (und seinen Schlüssel mit --client-key)
@@ -1171,6 +1173,7 @@ doctor-skip-bad-address = nicht ausgeführt: keine brauchbare Gateway-Adresse
 doctor-skip-unreachable = nicht ausgeführt: das Gateway ist nicht erreichbar
 doctor-skip-proxy = nicht ausgeführt: kein Weg durch den Proxy
 doctor-skip-insecure = nicht ausgeführt: keine sichere Verbindung zum Gateway
+doctor-skip-ca-file = nicht ausgeführt: die CA-Datei ist unbrauchbar
 doctor-config-no-dir = kein Konfigurationsverzeichnis auf diesem System: es gelten die Vorgaben
 doctor-config-none = keine unter { $path }: es gelten die Vorgaben
 doctor-config-read = { $path } gelesen
@@ -1265,6 +1268,7 @@ doctor-cert-fix-config = Eines mit --client-cert DATEI --client-key DATEI angebe
 doctor-cert-not-asked = keins angegeben; das Gateway hat keins verlangt
 doctor-cert-none = keins angegeben
 doctor-cert-none-plain = keins angegeben (einfaches http://)
+doctor-cert-unusable-plain = bei einfachem http:// nicht vorgelegt, einem https://-Gateway könnte es aber nicht vorgelegt werden: { $why }
 doctor-cert-about = { $path }: { $subject }, ausgestellt von { $issuer }
 doctor-cert-refused = { $about }: vom Gateway abgelehnt ({ $alert })
 doctor-cert-unsupported = { $about }: das Gateway hat es als nicht unterstützt abgelehnt; meist ist es nicht für einen Client ausgestellt (das Zertifikat eines Servers)

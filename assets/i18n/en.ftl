@@ -1027,6 +1027,7 @@ config-quote = a text value goes in quotes (key = "value")
 # A token file, and a token given as text; { $from } says where it was given
 err-from-config-token = the config file
 err-from-config-token-file = token_file in the config file
+err-from-config-ca-file = ca_file in the config file
 err-token-file-missing = the token file { $path } (from { $from }) does not exist. Check the path, or save the token there
 err-token-file-folder = the token file { $path } (from { $from }) is a folder. Give the file that holds the token, not its folder
 err-token-file-denied = the token file { $path } (from { $from }) cannot be read: permission denied. Make it readable by you (e.g. chmod 600)
@@ -1056,6 +1057,7 @@ err-api-scheme = the gateway URL { $url } does not say http:// or https://: add 
 err-api-empty = --api (or STEPWISE_API) is given but empty: give the gateway's URL, e.g. --api http://127.0.0.1:8080, or leave it out to use the embedded simulator
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
+err-ca-file-from = the CA file { $path } (from { $from }) { $why }. Correct { $from } to name a PEM file of the authority, or remove that setting
 err-client-cert = the client certificate { $path } { $why }. Give a PEM certificate with --client-cert (and its key with --client-key)
 err-client-cert-bare = the client certificate { $path } { $why }
 err-key-not-in-cert = the client certificate { $path } { $why }; put the key in the same file or give --client-key. Give a PEM certificate with --client-cert (and its key with --client-key)
@@ -1179,6 +1181,7 @@ doctor-skip-bad-address = not run: no usable gateway address
 doctor-skip-unreachable = not run: the gateway cannot be reached
 doctor-skip-proxy = not run: no way through the proxy
 doctor-skip-insecure = not run: no secure connection to the gateway
+doctor-skip-ca-file = not run: the CA file is unusable
 doctor-config-no-dir = no config directory on this system: defaults apply
 doctor-config-none = none at { $path }: defaults apply
 doctor-config-read = { $path } read
@@ -1273,6 +1276,7 @@ doctor-cert-fix-config = Give one with --client-cert FILE --client-key FILE (or 
 doctor-cert-not-asked = none given; the gateway did not ask for one
 doctor-cert-none = none given
 doctor-cert-none-plain = none given (plain http://)
+doctor-cert-unusable-plain = not presented on plain http://, but an https:// gateway could not be given it: { $why }
 doctor-cert-about = { $path }: { $subject }, issued by { $issuer }
 doctor-cert-refused = { $about }: the gateway refused it ({ $alert })
 doctor-cert-unsupported = { $about }: the gateway refused it as unsupported; most often it is not made for a client (a server's certificate)

@@ -1028,6 +1028,7 @@ config-quote = un valor de texto va entre comillas (clave = "valor")
 # Archivo de token y token dado como texto; { $from } dice dónde se indicó
 err-from-config-token = el archivo de configuración
 err-from-config-token-file = token_file del archivo de configuración
+err-from-config-ca-file = ca_file del archivo de configuración
 err-token-file-missing = el archivo de token { $path } (de { $from }) no existe. Compruebe la ruta, o guarde el token allí
 err-token-file-folder = el archivo de token { $path } (de { $from }) es una carpeta. Indique el archivo que contiene el token, no su carpeta
 err-token-file-denied = el archivo de token { $path } (de { $from }) no se puede leer: permiso denegado. Hágalo legible para su usuario (p. ej. chmod 600)
@@ -1057,6 +1058,7 @@ err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añ
 err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de la pasarela, p. ej. --api http://127.0.0.1:8080, u omítalo para usar el simulador integrado
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
+err-ca-file-from = el archivo de CA { $path } (de { $from }) { $why }. Corrija { $from } para que indique un archivo PEM de la autoridad, o quite ese ajuste
 err-client-cert = el certificado de cliente { $path } { $why }. Indique un certificado PEM con --client-cert (y su clave con --client-key)
 err-client-cert-bare = el certificado de cliente { $path } { $why }
 err-key-not-in-cert = el certificado de cliente { $path } { $why }; ponga la clave en el mismo archivo o indique --client-key. Indique un certificado PEM con --client-cert (y su clave con --client-key)
@@ -1186,6 +1188,7 @@ doctor-skip-bad-address = no ejecutado: ninguna dirección de pasarela utilizabl
 doctor-skip-unreachable = no ejecutado: no se puede contactar con la pasarela
 doctor-skip-proxy = no ejecutado: ningún paso a través del proxy
 doctor-skip-insecure = no ejecutado: no hay conexión segura con la pasarela
+doctor-skip-ca-file = no ejecutado: el archivo de CA no se puede usar
 doctor-config-no-dir = no hay carpeta de configuración en este sistema: se aplican los valores por defecto
 doctor-config-none = ningún archivo en { $path }: se aplican los valores por defecto
 doctor-config-read = { $path } leído
@@ -1280,6 +1283,7 @@ doctor-cert-fix-config = Indique uno con --client-cert ARCHIVO --client-key ARCH
 doctor-cert-not-asked = no se indicó ninguno; la pasarela no lo pidió
 doctor-cert-none = no se indicó ninguno
 doctor-cert-none-plain = no se indicó ninguno (http:// simple)
+doctor-cert-unusable-plain = no se presenta con http:// simple, pero no se podría presentar a una pasarela https://: { $why }
 doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
 doctor-cert-refused = { $about }: la pasarela lo rechazó ({ $alert })
 doctor-cert-unsupported = { $about }: la pasarela lo rechazó por no admitido; casi siempre no está hecho para un cliente (el certificado de un servidor)

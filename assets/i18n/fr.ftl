@@ -1025,6 +1025,7 @@ config-quote = une valeur texte se met entre guillemets (clé = "valeur")
 # Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
 err-from-config-token = le fichier de configuration
 err-from-config-token-file = token_file du fichier de configuration
+err-from-config-ca-file = ca_file du fichier de configuration
 err-token-file-missing = le fichier de jeton { $path } (de { $from }) n'existe pas. Vérifiez le chemin, ou enregistrez-y le jeton
 err-token-file-folder = le fichier de jeton { $path } (de { $from }) est un dossier. Donnez le fichier qui contient le jeton, pas son dossier
 err-token-file-denied = le fichier de jeton { $path } (de { $from }) ne peut pas être lu : permission refusée. Rendez-le lisible pour vous (p. ex. chmod 600)
@@ -1054,6 +1055,7 @@ err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https://�
 err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de la passerelle, p. ex. --api http://127.0.0.1:8080, ou omettez-le pour utiliser le simulateur intégré
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
+err-ca-file-from = le fichier d'autorité (CA) { $path } (de { $from }) { $why }. Corrigez { $from } pour qu'il désigne un fichier PEM de l'autorité, ou retirez ce réglage
 err-client-cert = le certificat client { $path } { $why }. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
 err-client-cert-bare = le certificat client { $path } { $why }
 err-key-not-in-cert = le certificat client { $path } { $why } ; mettez la clé dans le même fichier ou donnez --client-key. Donnez un certificat PEM avec --client-cert (et sa clé avec --client-key)
@@ -1183,6 +1185,7 @@ doctor-skip-bad-address = non lancé : aucune adresse de passerelle utilisable
 doctor-skip-unreachable = non lancé : la passerelle est injoignable
 doctor-skip-proxy = non lancé : aucun passage par le proxy
 doctor-skip-insecure = non lancé : pas de connexion sécurisée avec la passerelle
+doctor-skip-ca-file = non lancé : le fichier d'autorité (CA) est inutilisable
 doctor-config-no-dir = pas de dossier de configuration sur ce système : les valeurs par défaut s'appliquent
 doctor-config-none = aucun fichier à { $path } : les valeurs par défaut s'appliquent
 doctor-config-read = { $path } lu
@@ -1277,6 +1280,7 @@ doctor-cert-fix-config = Donnez-en un avec --client-cert FICHIER --client-key FI
 doctor-cert-not-asked = aucun fourni ; la passerelle n'en a pas demandé
 doctor-cert-none = aucun fourni
 doctor-cert-none-plain = aucun fourni (http:// simple)
+doctor-cert-unusable-plain = non présenté en http:// simple, mais une passerelle https:// ne pourrait pas le recevoir : { $why }
 doctor-cert-about = { $path } : { $subject }, émis par { $issuer }
 doctor-cert-refused = { $about } : la passerelle l'a refusé ({ $alert })
 doctor-cert-unsupported = { $about } : la passerelle l'a refusé comme non pris en charge ; le plus souvent, il n'est pas fait pour un client (le certificat d'un serveur)

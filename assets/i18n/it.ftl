@@ -1022,6 +1022,7 @@ config-quote = un valore di testo va tra virgolette (chiave = "valore")
 # File del token e token dato come testo; { $from } dice dove è stato indicato
 err-from-config-token = il file di configurazione
 err-from-config-token-file = token_file nel file di configurazione
+err-from-config-ca-file = ca_file nel file di configurazione
 err-token-file-missing = il file del token { $path } (da { $from }) non esiste. Controllare il percorso, o salvarvi il token
 err-token-file-folder = il file del token { $path } (da { $from }) è una cartella. Indicare il file che contiene il token, non la sua cartella
 err-token-file-denied = il file del token { $path } (da { $from }) non si può leggere: permesso negato. Renderlo leggibile per il proprio utente (es. chmod 600)
@@ -1051,6 +1052,7 @@ err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiu
 err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gateway, es. --api http://127.0.0.1:8080, o ometterlo per usare il simulatore integrato
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
+err-ca-file-from = il file CA { $path } (da { $from }) { $why }. Correggere { $from } perché indichi un file PEM dell'autorità, o togliere questa impostazione
 err-client-cert = il certificato client { $path } { $why }. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
 err-client-cert-bare = il certificato client { $path } { $why }
 err-key-not-in-cert = il certificato client { $path } { $why }; mettere la chiave nello stesso file o indicare --client-key. Indicare un certificato PEM con --client-cert (e la sua chiave con --client-key)
@@ -1180,6 +1182,7 @@ doctor-skip-bad-address = non eseguito: nessun indirizzo del gateway utilizzabil
 doctor-skip-unreachable = non eseguito: il gateway non è raggiungibile
 doctor-skip-proxy = non eseguito: nessun passaggio attraverso il proxy
 doctor-skip-insecure = non eseguito: nessuna connessione sicura con il gateway
+doctor-skip-ca-file = non eseguito: il file CA non è utilizzabile
 doctor-config-no-dir = nessuna cartella di configurazione su questo sistema: valgono i valori predefiniti
 doctor-config-none = nessun file in { $path }: valgono i valori predefiniti
 doctor-config-read = { $path } letto
@@ -1274,6 +1277,7 @@ doctor-cert-fix-config = Fornirne uno con --client-cert FILE --client-key FILE (
 doctor-cert-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
 doctor-cert-none = nessuno fornito
 doctor-cert-none-plain = nessuno fornito (semplice http://)
+doctor-cert-unusable-plain = non presentato con semplice http://, ma non si potrebbe presentarlo a un gateway https://: { $why }
 doctor-cert-about = { $path }: { $subject }, emesso da { $issuer }
 doctor-cert-refused = { $about }: il gateway l'ha rifiutato ({ $alert })
 doctor-cert-unsupported = { $about }: il gateway l'ha rifiutato come non supportato; di solito non è fatto per un client (il certificato di un server)

@@ -1019,6 +1019,7 @@ config-quote = een tekstwaarde staat tussen aanhalingstekens (sleutel = "waarde"
 # Een tokenbestand en een token als tekst; { $from } zegt waar het werd opgegeven
 err-from-config-token = het configuratiebestand
 err-from-config-token-file = token_file in het configuratiebestand
+err-from-config-ca-file = ca_file in het configuratiebestand
 err-token-file-missing = het tokenbestand { $path } (uit { $from }) bestaat niet. Controleer het pad, of sla het token daar op
 err-token-file-folder = het tokenbestand { $path } (uit { $from }) is een map. Geef het bestand met het token, niet de map
 err-token-file-denied = het tokenbestand { $path } (uit { $from }) is niet leesbaar: toegang geweigerd. Maak het leesbaar voor uzelf (bijv. chmod 600)
@@ -1048,6 +1049,7 @@ err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er h
 err-api-empty = --api (of STEPWISE_API) is opgegeven maar leeg: geef de URL van de gateway, bv. --api http://127.0.0.1:8080, of laat het weg om de ingebouwde simulator te gebruiken
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
+err-ca-file-from = het CA-bestand { $path } (uit { $from }) { $why }. Verbeter { $from } zodat het een PEM-bestand van de certificeringsinstantie noemt, of verwijder die instelling
 err-client-cert = het clientcertificaat { $path } { $why }. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
 err-client-cert-bare = het clientcertificaat { $path } { $why }
 err-key-not-in-cert = het clientcertificaat { $path } { $why }; zet de sleutel in hetzelfde bestand of geef --client-key. Geef een PEM-certificaat met --client-cert (en de sleutel met --client-key)
@@ -1174,6 +1176,7 @@ doctor-skip-bad-address = niet uitgevoerd: geen bruikbaar gateway-adres
 doctor-skip-unreachable = niet uitgevoerd: de gateway is niet bereikbaar
 doctor-skip-proxy = niet uitgevoerd: geen doorgang via de proxy
 doctor-skip-insecure = niet uitgevoerd: geen beveiligde verbinding met de gateway
+doctor-skip-ca-file = niet uitgevoerd: het CA-bestand is onbruikbaar
 doctor-config-no-dir = geen configuratiemap op dit systeem: de standaardwaarden gelden
 doctor-config-none = geen bestand op { $path }: de standaardwaarden gelden
 doctor-config-read = { $path } gelezen
@@ -1268,6 +1271,7 @@ doctor-cert-fix-config = Geef er een met --client-cert BESTAND --client-key BEST
 doctor-cert-not-asked = geen opgegeven; de gateway vroeg er niet om
 doctor-cert-none = geen opgegeven
 doctor-cert-none-plain = geen opgegeven (gewoon http://)
+doctor-cert-unusable-plain = niet getoond bij gewoon http://, maar aan een https://-gateway kan het niet worden getoond: { $why }
 doctor-cert-about = { $path }: { $subject }, uitgegeven door { $issuer }
 doctor-cert-refused = { $about }: de gateway weigerde het ({ $alert })
 doctor-cert-unsupported = { $about }: de gateway weigerde het als niet ondersteund; meestal is het niet voor een client gemaakt (het certificaat van een server)

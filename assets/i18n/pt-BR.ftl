@@ -1034,6 +1034,7 @@ config-quote = um valor de texto vai entre aspas (chave = "valor")
 # Arquivo de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o arquivo de configuração
 err-from-config-token-file = token_file do arquivo de configuração
+err-from-config-ca-file = ca_file do arquivo de configuração
 err-token-file-missing = o arquivo de token { $path } (de { $from }) não existe. Confira o caminho, ou salve o token ali
 err-token-file-folder = o arquivo de token { $path } (de { $from }) é uma pasta. Indique o arquivo que contém o token, não a pasta dele
 err-token-file-denied = o arquivo de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu usuário (ex. chmod 600)
@@ -1064,6 +1065,7 @@ err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloqu
 err-api-empty = --api (ou STEPWISE_API) foi informado mas está vazio: informe a URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
+err-ca-file-from = o arquivo de CA { $path } (de { $from }) { $why }. Corrija { $from } para indicar um arquivo PEM da autoridade, ou remova essa configuração
 err-client-cert = o certificado de cliente { $path } { $why }. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
 err-client-cert-bare = o certificado de cliente { $path } { $why }
 err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo arquivo ou informe --client-key. Informe um certificado PEM com --client-cert (e a chave dele com --client-key)
@@ -1196,6 +1198,7 @@ doctor-skip-bad-address = não executado: nenhum endereço de gateway utilizáve
 doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
 doctor-skip-proxy = não executado: nenhuma passagem pelo proxy
 doctor-skip-insecure = não executado: nenhuma conexão segura com o gateway
+doctor-skip-ca-file = não executado: o arquivo de CA não pode ser usado
 doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
 doctor-config-none = nenhum arquivo em { $path }: valem os padrões
 doctor-config-read = { $path } lido
@@ -1292,6 +1295,7 @@ doctor-cert-fix-config = Informe um com --client-cert ARQUIVO --client-key ARQUI
 doctor-cert-not-asked = nenhum informado; o gateway não pediu
 doctor-cert-none = nenhum informado
 doctor-cert-none-plain = nenhum informado (http:// simples)
+doctor-cert-unusable-plain = não apresentado em http:// simples, mas não poderia ser apresentado a um gateway https://: { $why }
 doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
 doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
 doctor-cert-unsupported = { $about }: o gateway o recusou como não suportado; quase sempre ele não foi feito para um cliente (o certificado de um servidor)

@@ -1010,6 +1010,7 @@ config-quote = um valor de texto vai entre aspas (chave = "valor")
 # Ficheiro de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o ficheiro de configuração
 err-from-config-token-file = token_file do ficheiro de configuração
+err-from-config-ca-file = ca_file do ficheiro de configuração
 err-token-file-missing = o ficheiro de token { $path } (de { $from }) não existe. Verifique o caminho, ou salve o token ali
 err-token-file-folder = o ficheiro de token { $path } (de { $from }) é uma pasta. Indique o ficheiro que contém o token, não a pasta dele
 err-token-file-denied = o ficheiro de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu utilizador (ex. chmod 600)
@@ -1033,6 +1034,7 @@ err-api-scheme = o URL do gateway { $url } não diz http:// nem https://: acresc
 err-api-empty = --api (ou STEPWISE_API) foi indicado mas está vazio: indique o URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
 err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
+err-ca-file-from = o ficheiro de CA { $path } (de { $from }) { $why }. Corrija { $from } para indicar um ficheiro PEM da autoridade, ou remova essa definição
 err-client-cert = o certificado de cliente { $path } { $why }. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
 err-client-cert-bare = o certificado de cliente { $path } { $why }
 err-key-not-in-cert = o certificado de cliente { $path } { $why }; coloque a chave no mesmo ficheiro ou indique --client-key. Indique um certificado PEM com --client-cert (e a chave dele com --client-key)
@@ -1162,6 +1164,7 @@ doctor-skip-bad-address = não executado: nenhum endereço de gateway utilizáve
 doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
 doctor-skip-proxy = não executado: nenhuma passagem pelo proxy
 doctor-skip-insecure = não executado: nenhuma ligação segura com o gateway
+doctor-skip-ca-file = não executado: o ficheiro de CA não pode ser usado
 doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
 doctor-config-none = nenhum ficheiro em { $path }: valem os padrões
 doctor-config-read = { $path } lido
@@ -1259,6 +1262,7 @@ doctor-cert-fix-config = Indique um com --client-cert FICHEIRO --client-key FICH
 doctor-cert-not-asked = nenhum indicado; o gateway não pediu
 doctor-cert-none = nenhum indicado
 doctor-cert-none-plain = nenhum indicado (http:// simples)
+doctor-cert-unusable-plain = não apresentado em http:// simples, mas não poderia ser apresentado a um gateway https://: { $why }
 doctor-cert-about = { $path }: { $subject }, emitido por { $issuer }
 doctor-cert-refused = { $about }: o gateway o recusou ({ $alert })
 doctor-cert-unsupported = { $about }: o gateway recusou-o como não suportado; quase sempre não foi feito para um cliente (o certificado de um servidor)

@@ -231,11 +231,8 @@ pub async fn run(
         .or_else(|| embedded.as_ref().map(|_| EMBEDDED_CAR.to_owned()));
 
     let Some(conn) = network::checks(&mut report, &budget, &url, &net).await else {
-        // A proxy that cannot be reached is what stopped the run.
-        if report.get_status("proxy") == Some(Mark::Failed) {
-            return report.finish(&words!("doctor-skip-proxy"));
-        }
-        return report.finish(&words!("doctor-skip-unreachable"));
+        let why = unreached_skip(&report, &net);
+        return report.finish(&why);
     };
     let http_ok = conn.usable;
     tls::client_cert_check(
@@ -298,6 +295,24 @@ pub async fn run(
     }
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// Why the later lines were not run when the network checks stopped.
+fn unreached_skip(report: &Report, net: &NetOptions) -> Words {
+    // A proxy that cannot be reached is what stopped the run.
+    if report.get_status("proxy") == Some(Mark::Failed) {
+        return words!("doctor-skip-proxy");
+    }
+    // A CA file that cannot be used: the gateway was never tried.
+    if report.get_status("tls") == Some(Mark::Failed)
+        && matches!(
+            crate::net::client_tls(net, None),
+            Err(crate::net::NetError::CaFile { .. })
+        )
+    {
+        return words!("doctor-skip-ca-file");
+    }
+    words!("doctor-skip-unreachable")
 }
 
 /// No token, a 401: where the gateway offers no sign-in, its token comes

@@ -273,6 +273,17 @@ pub(super) fn client_cert_check(
     }
     let identity = match crate::net::load_identity(net) {
         Ok(identity) => identity,
+        // Plain http:// presents no certificate: this run does not fail
+        // for it, but an https:// gateway would.
+        Err(e) if scheme != "https" => {
+            let why = Arg::each(|lang| e.words(lang));
+            report.set(
+                "client_cert",
+                Mark::Warning,
+                words!("doctor-cert-unusable-plain", why = why),
+            );
+            return;
+        }
         Err(e) => {
             report.set("client_cert", Mark::Failed, Arg::each(|lang| e.words(lang)));
             return;

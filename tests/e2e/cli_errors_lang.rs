@@ -13,7 +13,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use stepwise::config::{ConfigError, FileProblem, UrlPlace};
 use stepwise::describe::{config_error, net_error};
-use stepwise::net::{NetError, PemProblem};
+use stepwise::net::{CaFrom, NetError, PemProblem};
 use stepwise::text::{Args, Lang, message};
 
 const PASSWORD: &str = "hunter2secret";
@@ -178,6 +178,7 @@ fn a_missing_ca_file_is_reported_in_german() {
     let error = NetError::CaFile {
         path: ca.display().to_string(),
         why: PemProblem::Missing,
+        from: CaFrom::Flag,
     };
     let german = net_error(Lang::De, &error);
     assert!(
@@ -189,6 +190,95 @@ fn a_missing_ca_file_is_reported_in_german() {
     assert!(
         !err.contains("cannot be read") && !err.contains("Give a PEM file"),
         "{err}"
+    );
+}
+
+/// A CA file the technician did not give on the command line is named by
+/// the setting that gave it (SSL_CERT_FILE may come from another tool's
+/// setup), with that setting to correct; doctor says its later lines were
+/// not run for the file, not for a gateway it never tried.
+#[test]
+fn a_ca_file_names_the_setting_that_gave_it() {
+    let home = tempfile::tempdir().unwrap();
+    let junk = home.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").unwrap();
+    let missing = home.path().join("missing-ca.pem");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("ca_file = {:?}\n", missing.display().to_string()),
+    )
+    .unwrap();
+    let api = ["--api", "https://127.0.0.1:1"];
+    let cases = [
+        (
+            "SSL_CERT_FILE",
+            &junk,
+            PemProblem::NoCertificate,
+            CaFrom::SslCertFile,
+        ),
+        (
+            "STEPWISE_CA_FILE",
+            &missing,
+            PemProblem::Missing,
+            CaFrom::Env,
+        ),
+        (
+            "STEPWISE_CONFIG",
+            &config,
+            PemProblem::Missing,
+            CaFrom::Config,
+        ),
+    ];
+    for (var, value, why, from) in cases {
+        let out = stepwise(home.path())
+            .env(var, value)
+            .args(["--lang", "fr", "steps", "--car", "987654"])
+            .args(api)
+            .output()
+            .unwrap();
+        let path = if from == CaFrom::Config {
+            &missing
+        } else {
+            value
+        };
+        let french = net_error(
+            Lang::Fr,
+            &NetError::CaFile {
+                path: path.display().to_string(),
+                why,
+                from,
+            },
+        );
+        let named = if from == CaFrom::Config {
+            "ca_file"
+        } else {
+            var
+        };
+        assert!(
+            french.contains(named) && !french.contains("--ca-file"),
+            "{french}"
+        );
+        assert_says(&out, 1, &french);
+    }
+    // A port that takes the connection: the TLS line is where it stops.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let out = stepwise(home.path())
+        .env("SSL_CERT_FILE", &junk)
+        .args(["doctor", "--car", "987654", "--api"])
+        .arg(format!("https://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("SSL_CERT_FILE"), "{said}");
+    assert!(
+        said.contains(&message(Lang::En, "doctor-skip-ca-file", None)),
+        "{said}"
+    );
+    assert!(
+        !said.contains(&message(Lang::En, "doctor-skip-unreachable", None)),
+        "{said}"
     );
 }
 

@@ -290,3 +290,35 @@ fn a_negative_deadline_or_churn_is_a_refused_value() {
         assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
     }
 }
+
+/// `steps --json` over several vehicles gives, for a vehicle whose list
+/// could not be had, the cause a person reads on stderr (in English), not
+/// the library's words: an answer cut short is "cut short" in both.
+#[test]
+fn a_json_error_names_the_cause_stderr_names() {
+    let api = crate::canned::answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\nConnection: close\r\n\r\n{\"steps\": ["
+            .to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--api", &api, "--car", "987654", "--car", "111111", "--json",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (line, car) in stdout.lines().zip(["987654", "111111"]) {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(json["carAssociationID"], car, "{stdout}");
+        let error = json["error"].as_str().unwrap();
+        assert!(error.contains("cut short"), "{stdout}");
+        assert!(
+            err.contains(&format!("stepwise: {car}: {error}")),
+            "{err}\n{stdout}"
+        );
+    }
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}

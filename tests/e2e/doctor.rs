@@ -103,6 +103,28 @@ fn a_healthy_simulator_is_all_ok_and_exits_0() {
     assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
 }
 
+/// A client certificate that cannot be used is not presented to a plain
+/// http:// gateway, which `steps` reaches with it: a warning that names
+/// the file's fault, not a failed run.
+#[test]
+fn an_unusable_client_certificate_on_plain_http_is_a_warning() {
+    let rt = runtime();
+    let sim: RunningSim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let cert = home.path().join("client.pem");
+    std::fs::write(&cert, "not a certificate\n").unwrap();
+    let args = ["--api", &sim.url(), "--car", "987654", "--client-cert"];
+    let mut args = args.to_vec();
+    args.push(cert.to_str().unwrap());
+    let out = doctor(home.path(), &args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let line = line(&text, "Client certificate");
+    assert!(line.starts_with("! warning"), "{text}");
+    assert!(line.contains("not presented on plain http://"), "{text}");
+    assert!(line.contains(cert.to_str().unwrap()), "{text}");
+}
+
 #[test]
 fn json_output_lists_every_check_with_its_status() {
     let rt = runtime();
