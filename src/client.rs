@@ -263,12 +263,15 @@ pub enum GatewayError {
     /// gave: it refused them.
     ProxyCredentialsRefused {
         proxy: String,
+        from: &'static str,
     },
     /// The proxy answered itself (a 407, or an error page of its own): the
     /// request never reached the gateway. `said` is its own words, if any.
     /// `proxy` is empty for a 407 when none is set here: the network's own.
     Proxy {
         proxy: String,
+        /// The variable that named the proxy ("" for the network's own).
+        from: &'static str,
         status: u16,
         said: String,
     },
@@ -276,6 +279,9 @@ pub enum GatewayError {
     /// where the refused token came from; `None`, no token was sent.
     Unauthorized {
         sent: Option<TokenFrom>,
+        /// The refused token given by hand is a JSON Web Token whose
+        /// expiry passed this many seconds ago: that is why.
+        expired: Option<u64>,
     },
     /// `--api` says `http://`, but the server there speaks TLS.
     WantsTls {
@@ -345,6 +351,7 @@ impl std::fmt::Display for GatewayError {
                 proxy,
                 status,
                 said,
+                ..
             } if proxy.is_empty() => {
                 write!(f, "a proxy of the network answered HTTP {status}: {said}")
             }
@@ -352,10 +359,11 @@ impl std::fmt::Display for GatewayError {
                 proxy,
                 status,
                 said,
+                ..
             } => {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
             }
-            GatewayError::ProxyCredentialsRefused { proxy } => {
+            GatewayError::ProxyCredentialsRefused { proxy, .. } => {
                 write!(
                     f,
                     "the proxy {proxy} refused its user name and password (HTTP 407)"
@@ -379,7 +387,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::ProxyGarbled { proxy, what, .. } => {
                 write!(f, "{what:?} through the proxy {proxy}")
             }
-            GatewayError::Unauthorized { sent } => match sent {
+            GatewayError::Unauthorized { sent, .. } => match sent {
                 Some(from) => write!(f, "HTTP 401: the token from {} refused", from.as_wire()),
                 None => f.write_str("HTTP 401: no token sent"),
             },
@@ -1130,14 +1138,27 @@ impl Gateway {
         }
     }
 
+    /// A 401 to a call that sent no token, or one given by hand.
+    fn unauthorized(&self, token_sent: bool) -> GatewayError {
+        let sent = self.token.as_ref().filter(|_| token_sent);
+        GatewayError::Unauthorized {
+            sent: sent.and(self.token_from),
+            expired: sent.and_then(TokenSource::fixed_expired_ago),
+        }
+    }
+
     /// A proxy's 407: it wants a user name and password, or, when the
     /// proxy variable gave them, it refused those.
     fn proxy_wants_password(&self, proxy: String, said: String) -> GatewayError {
         if self.proxy_credentials {
-            GatewayError::ProxyCredentialsRefused { proxy }
+            GatewayError::ProxyCredentialsRefused {
+                proxy,
+                from: self.proxy_from.unwrap_or_default(),
+            }
         } else {
             GatewayError::Proxy {
                 proxy,
+                from: self.proxy_from.unwrap_or_default(),
                 status: 407,
                 said,
             }
@@ -1283,6 +1304,7 @@ impl Gateway {
             }
             return Err(GatewayError::Proxy {
                 proxy: proxy.clone(),
+                from: self.proxy_from.unwrap_or_default(),
                 status,
                 said,
             });
@@ -1292,6 +1314,7 @@ impl Gateway {
             // this traffic through a proxy of its own that wants a password.
             return Err(GatewayError::Proxy {
                 proxy: String::new(),
+                from: "",
                 status,
                 said: html_title(&answer.body).unwrap_or_default(),
             });
@@ -1354,9 +1377,7 @@ impl Gateway {
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
-            return Err(GatewayError::Unauthorized {
-                sent: if token_sent { self.token_from } else { None },
-            });
+            return Err(self.unauthorized(token_sent));
         }
         Err(GatewayError::Rejected {
             status,

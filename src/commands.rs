@@ -43,6 +43,7 @@ pub async fn failure_words(
     if let GatewayError::Unauthorized {
         sent:
             sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
+        expired,
     } = error
         && issuer.is_none()
         && let Ok(base) = url::Url::parse(backend.gateway.base())
@@ -52,12 +53,13 @@ pub async fn failure_words(
             ..
         }))) = tokio::time::timeout(std::time::Duration::from_secs(3), asked).await
         {
-            return match sent {
+            let words = match sent {
                 Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file-no-signin"),
                 Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment-no-signin"),
                 Some(_) => tr!(lang, "gw-401-config-no-signin"),
                 None => tr!(lang, "gw-401-none-no-signin"),
             };
+            return crate::describe::with_expiry(lang, words, *expired);
         }
     }
     crate::describe::gateway_error(lang, error)

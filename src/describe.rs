@@ -113,7 +113,9 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
                 )
             }
         }
-        GatewayError::Unauthorized { sent } => unauthorized_line(lang, *sent),
+        GatewayError::Unauthorized { sent, expired } => {
+            with_expiry(lang, unauthorized_line(lang, *sent), *expired)
+        }
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Port { base, found } => port_line(lang, base, found),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
@@ -340,12 +342,16 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
     match error {
         GatewayError::Proxy {
             proxy,
+            from,
             status,
             said,
-        } => proxy_answer(lang, proxy, *status, said),
-        GatewayError::ProxyCredentialsRefused { proxy } => {
-            tr!(lang, "gw-proxy-credentials-refused", proxy = proxy.clone())
-        }
+        } => proxy_answer(lang, proxy, from, *status, said),
+        GatewayError::ProxyCredentialsRefused { proxy, from } => tr!(
+            lang,
+            "gw-proxy-credentials-refused",
+            proxy = proxy.clone(),
+            from = *from
+        ),
         GatewayError::ProxyGarbled {
             proxy,
             from,
@@ -459,7 +465,7 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
 }
 
 /// A proxy's own answer: who answered, and what to do for its status.
-fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
+fn proxy_answer(lang: Lang, proxy: &str, from: &str, status: u16, said: &str) -> String {
     if proxy.is_empty() {
         // None set here: a proxy of the network's own answered.
         return tr!(
@@ -479,6 +485,7 @@ fn proxy_answer(lang: Lang, proxy: &str, status: u16, said: &str) -> String {
         lang,
         "gw-proxy",
         proxy = proxy.to_owned(),
+        from = from.to_owned(),
         status = status,
         said = in_brackets(said),
         todo = todo
@@ -613,6 +620,22 @@ fn in_brackets(text: &str) -> String {
         String::new()
     } else {
         format!(" ({text})")
+    }
+}
+
+/// A refused token whose own expiry has passed: that is said last, as the
+/// reason (the words before it name where the token came from).
+pub fn with_expiry(lang: Lang, words: String, expired: Option<u64>) -> String {
+    match expired {
+        Some(ago) => format!(
+            "{words}. {}",
+            tr!(
+                lang,
+                "gw-401-expired",
+                ago = crate::text::duration(lang, ago)
+            )
+        ),
+        None => words,
     }
 }
 
@@ -819,8 +842,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ProxyGarbled { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
-        GatewayError::Unauthorized { sent: None } => tr!(lang, "gw-title-unauthorized"),
-        GatewayError::Unauthorized { sent: Some(_) } => tr!(lang, "gw-title-token-refused"),
+        GatewayError::Unauthorized { sent: None, .. } => tr!(lang, "gw-title-unauthorized"),
+        GatewayError::Unauthorized { sent: Some(_), .. } => tr!(lang, "gw-title-token-refused"),
         GatewayError::WantsTls { .. } | GatewayError::Port { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Redirects { .. } => tr!(lang, "gw-title-redirects"),
         GatewayError::ConnectTimedOut { .. } => tr!(lang, "gw-title-unreachable"),
@@ -871,6 +894,8 @@ fn rejected_line(
     proxy: Option<&str>,
 ) -> String {
     // "Retry in 0 s" says nothing: a wait of nothing is no wait to name.
+    // (A date in Retry-After that has passed by now is such a wait.)
+    let waited_out = retry_after.is_some_and(|wait| wait.as_secs() == 0);
     let retry_after = retry_after.filter(|wait| wait.as_secs() > 0);
     // A 401's own message adds nothing to "wants a valid token", and a
     // short token may be a word of it: cut out, it would read "<redacted>".
@@ -922,6 +947,7 @@ fn rejected_line(
                     wait = crate::text::duration(lang, wait.as_secs())
                 ),
                 Some(wait) => tr!(lang, "gw-429-todo-after", secs = wait.as_secs()),
+                None if waited_out => tr!(lang, "gw-429-todo-past"),
                 None => tr!(lang, "gw-429-todo"),
             },
         ),

@@ -167,9 +167,9 @@ pub fn num(n: usize) -> FluentValue<'static> {
 }
 
 /// A duration of whole seconds as this language writes one ("59m 57s",
-/// "59 min 57 s", "1 Tg. 2 h"): days, hours, minutes and seconds, each
-/// from the catalogue (`duration-*`), those that are not zero; "0s" for
-/// none.
+/// "59 min 57 s", "1 Tg. 2 h"): its largest unit of days, hours, minutes
+/// and seconds and the next one when not zero, each from the catalogue
+/// (`duration-*`); "0s" for none.
 pub fn duration(lang: Lang, secs: u64) -> String {
     let parts = [
         ("duration-days", secs / 86_400),
@@ -177,8 +177,16 @@ pub fn duration(lang: Lang, secs: u64) -> String {
         ("duration-minutes", secs / 60 % 60),
         ("duration-seconds", secs % 60),
     ];
+    // The largest unit and the one after it: "9218d 3h", not the seconds
+    // of a wait of years.
+    let first = parts
+        .iter()
+        .position(|(_, n)| *n > 0)
+        .unwrap_or(parts.len());
     let words: Vec<String> = parts
         .iter()
+        .skip(first)
+        .take(2)
         .filter(|(_, n)| *n > 0)
         .map(|(id, n)| {
             let mut args = Args::new();
@@ -313,15 +321,18 @@ mod tests {
     fn durations_are_written_in_each_languages_units() {
         assert_eq!(duration(Lang::En, 3_597), "59m 57s");
         assert_eq!(duration(Lang::En, 0), "0s");
-        assert_eq!(duration(Lang::En, 90_061), "1d 1h 1m 1s");
+        // The largest unit and the next: a wait of days has no seconds.
+        assert_eq!(duration(Lang::En, 90_061), "1d 1h");
+        assert_eq!(duration(Lang::En, 86_461), "1d");
+        assert_eq!(duration(Lang::En, 796_000_000), "9212d 23h");
         assert_eq!(duration(Lang::En, 7_200), "2h");
         assert_eq!(duration(Lang::Fr, 3_597), "59 min 57 s");
-        assert_eq!(duration(Lang::Fr, 90_061), "1 j 1 h 1 min 1 s");
+        assert_eq!(duration(Lang::Fr, 90_061), "1 j 1 h");
         assert_eq!(duration(Lang::De, 172_800), "2 Tg.");
         assert_eq!(duration(Lang::It, 86_400), "1 g");
         assert_eq!(duration(Lang::Nl, 3_600), "1 u");
         for lang in Lang::ALL.iter().filter(|l| **l != Lang::En) {
-            let days = duration(*lang, 90_061);
+            let days = format!("{} {}", duration(*lang, 90_000), duration(*lang, 61));
             assert_ne!(days, duration(Lang::En, 90_061), "{lang}");
             assert!(
                 days.starts_with("1 ") && days.ends_with(" s"),

@@ -452,6 +452,7 @@ gw-409 = the gateway refused: an earlier step is not done
 gw-409-todo = Complete the earlier steps first
 gw-429 = the gateway is limiting requests
 gw-429-todo = Wait a minute, then retry
+gw-429-todo-past = The time its Retry-After named has passed, and it still limits: wait a minute, then retry; if it goes on, tell the gateway's operator
 gw-429-todo-after = Wait { $secs } s (the answer's Retry-After), then retry
 gw-429-todo-absurd = It asks to wait { $wait } (its Retry-After), which no limit of requests needs: its clock or its setting is wrong. Tell the gateway's operator
 gw-5xx = the gateway failed
@@ -472,10 +473,10 @@ gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the cal
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
 gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN or `stepwise login`); else ask who runs the network whether it blocks this address
-gw-proxy = the proxy { $proxy } answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
+gw-proxy = the proxy { $proxy } (from { $from }) answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
-gw-proxy-credentials-refused = the proxy { $proxy } refused the user name and password in the proxy variable (HTTP 407), so the request never reached the gateway. Check them (http://user:password@proxy:port, with characters such as @ or : in them percent-encoded), or ask who runs the proxy
+gw-proxy-credentials-refused = the proxy { $proxy } (from { $from }) refused the user name and password in the proxy variable (HTTP 407), so the request never reached the gateway. Check them (http://user:password@proxy:port, with characters such as @ or : in them percent-encoded), or ask who runs the proxy
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
 gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator
@@ -487,6 +488,7 @@ gw-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) 
 gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from }) is empty, where a JSON steps list was expected: the proxy may have answered itself, or passed on an empty answer. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-closed = the proxy { $proxy } (from { $from }) closed the connection without an answer, so it is not known whether the gateway was asked. Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-expired = The token expired { $ago } ago, by the expiry written in it: that is why it is refused
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-config-no-signin = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token there
 gw-401-environment-no-signin = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. It offers no sign-in: its token comes from whoever runs it. Set STEPWISE_TOKEN to this gateway's current token
@@ -610,7 +612,7 @@ status-in-use-ended = In use:    nothing usable: the identity provider ended the
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.
-status-in-use-none = In use:    no token. Run `stepwise login`, or give one with --token-file or STEPWISE_TOKEN
+status-in-use-none = In use:    no token. Run `stepwise login` (`stepwise login --with-token` where the gateway offers no sign-in), or give one with --token-file or STEPWISE_TOKEN
 status-login-trouble = Login:     { $why }
 status-in-use-trouble = In use:    no token: the kept login cannot be read (see the line above)
 

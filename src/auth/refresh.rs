@@ -82,6 +82,21 @@ impl TokenSource {
         }))))
     }
 
+    /// A token given by hand that is a JSON Web Token past its expiry:
+    /// how many seconds ago it expired.
+    pub fn fixed_expired_ago(&self) -> Option<u64> {
+        let Source::Fixed(token) = &*self.0 else {
+            return None;
+        };
+        let exp = super::jwt_expiry(token.expose())?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        now.checked_sub(u64::try_from(exp).ok()?)
+            .filter(|&ago| ago > 0)
+    }
+
     /// How many token requests (refreshes) this source has made.
     pub async fn token_requests(&self) -> u32 {
         match &*self.0 {

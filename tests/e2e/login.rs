@@ -1054,3 +1054,56 @@ fn doctor_checks_the_kept_login_and_says_when_it_is_over() {
         "{said}"
     );
 }
+
+/// `auth status` with no token asks for no network: its advice covers a
+/// gateway that offers no sign-in too (keep its token with --with-token),
+/// not `stepwise login` alone, which such a gateway cannot take.
+#[test]
+fn auth_status_without_a_token_names_the_way_for_a_gateway_without_sign_in() {
+    let home = tempfile::tempdir().unwrap();
+    let status = run(
+        home.path(),
+        &["auth", "status", "--api", "http://127.0.0.1:9"],
+        None,
+    );
+    assert_eq!(status.status.code(), Some(1));
+    let shown = text(&status.stdout);
+    assert!(
+        shown.contains("`stepwise login --with-token` where the gateway offers no sign-in"),
+        "{shown}"
+    );
+}
+
+/// A token given by hand that a gateway refuses, and whose own expiry has
+/// passed: the words say it expired, and when (as doctor does), in the
+/// chosen language.
+#[test]
+fn a_refused_token_past_its_expiry_is_said_expired() {
+    let provider = Provider::fixed("the-gateway-s-current-token");
+    let home = tempfile::tempdir().unwrap();
+    // header {"alg":"none"}, payload {"exp":1000000000} (2001), no signature
+    let expired = "eyJhbGciOiJub25lIn0.eyJleHAiOjEwMDAwMDAwMDB9.";
+    let file = home.path().join("token.txt");
+    std::fs::write(&file, expired).unwrap();
+    for (lang, said) in [("en", "The token expired"), ("de", "Das Token ist laut")] {
+        let out = run(
+            home.path(),
+            &[
+                "--lang",
+                lang,
+                "steps",
+                "--car",
+                "987654",
+                "--api",
+                &provider.url(),
+                "--token-file",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(err.contains(said), "{err}");
+        assert!(!err.contains(expired), "{err}");
+    }
+}

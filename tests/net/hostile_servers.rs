@@ -857,7 +857,10 @@ async fn a_proxy_that_wants_a_password_is_named_not_the_gateway() {
     );
     let line = words(&error);
     assert!(
-        line.starts_with(&format!("the proxy {} answered HTTP 407", proxy.url())),
+        line.starts_with(&format!(
+            "the proxy {} (from ALL_PROXY) answered HTTP 407",
+            proxy.url()
+        )),
         "{line}"
     );
     assert!(line.contains("user name and password"), "{line}");
@@ -890,7 +893,7 @@ async fn a_proxy_that_refuses_the_given_password_says_so() {
         let line = words(&error);
         assert!(
             line.starts_with(&format!(
-                "the proxy {} refused the user name and password in the proxy variable (HTTP 407)",
+                "the proxy {} (from ALL_PROXY) refused the user name and password in the proxy variable (HTTP 407)",
                 proxy.url()
             )),
             "{line}"
@@ -1043,7 +1046,13 @@ async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
     .await;
     let request = ListRequest::new(Lookup::Car("987654".into()));
     let none = list_from(&server.url()).await.unwrap_err();
-    assert_eq!(none, GatewayError::Unauthorized { sent: None });
+    assert_eq!(
+        none,
+        GatewayError::Unauthorized {
+            sent: None,
+            expired: None,
+        }
+    );
     let line = words(&none);
     assert!(line.contains("none was sent"), "{line}");
     assert_eq!(none.rejection(), Some(Rejection::Unauthorized));

@@ -274,7 +274,7 @@ async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
     let line = words(&error);
     assert!(
         line.starts_with(&format!(
-            "the proxy {} answered HTTP 407 itself",
+            "the proxy {} (from ALL_PROXY) answered HTTP 407 itself",
             wants_password.url
         )),
         "{line}"
@@ -351,6 +351,16 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no wait in: {line}"));
     assert!((100..=120).contains(&secs), "{line}");
+    // A date that has passed, and the gateway still limits: the wait it
+    // named is over, which the words say (not "a minute" as if unasked).
+    let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
+    let header = format!("Retry-After: {past}");
+    let stale = canned("429 Too Many Requests", &[&header], "").await;
+    let line = words(&list(&stale.url, None).await);
+    assert!(
+        line.contains("The time its Retry-After named has passed"),
+        "{line}"
+    );
     // Without the header, the general advice stays.
     let plain = canned("503 Service Unavailable", &[], "").await;
     let line = words(&list(&plain.url, None).await);

@@ -350,7 +350,11 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
     match next(&mut updates).await {
         // No token was sent: the error says so (a 401 all the same).
         Some(LiveUpdate::Error {
-            error: GatewayError::Unauthorized { sent: None },
+            error:
+                GatewayError::Unauthorized {
+                    sent: None,
+                    expired: None,
+                },
             retrying: false,
         }) => {}
         other => panic!("expected a final 401, got {other:?}"),

@@ -404,7 +404,10 @@ fn a_401_offers_sign_in_in_the_banner_panel_and_footer() {
             car,
             id,
             purpose: Purpose::Open,
-            result: Err(GatewayError::Unauthorized { sent: None }),
+            result: Err(GatewayError::Unauthorized {
+                sent: None,
+                expired: None,
+            }),
         }),
         t(1),
     );

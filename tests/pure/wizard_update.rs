@@ -1462,6 +1462,7 @@ fn the_words_in_place_of_a_list_are_whole() {
         purpose,
         Err(GatewayError::Unauthorized {
             sent: Some(stepwise::config::TokenFrom::Environment),
+            expired: None,
         }),
         1,
     );
@@ -1516,7 +1517,10 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
         &mut s,
         id,
         purpose,
-        Err(GatewayError::Unauthorized { sent: None }),
+        Err(GatewayError::Unauthorized {
+            sent: None,
+            expired: None,
+        }),
         1,
     );
     let banner = session(&s).banner().unwrap().clone();
@@ -1534,7 +1538,10 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
         &mut s,
         id,
         purpose,
-        Err(GatewayError::Unauthorized { sent: None }),
+        Err(GatewayError::Unauthorized {
+            sent: None,
+            expired: None,
+        }),
         1,
     );
     let banner = session(&s).banner().unwrap().clone();

@@ -459,7 +459,7 @@ fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
     match e {
         // The kept login could not be read: that, not a missing sign-in,
         // is why none was sent.
-        GatewayError::Unauthorized { sent: None } if judge.login_unreadable => {
+        GatewayError::Unauthorized { sent: None, .. } if judge.login_unreadable => {
             Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
         }
         GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
@@ -467,7 +467,9 @@ fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
             "banner-sign-in-again-text",
             why = crate::describe::over_reason(lang, why)
         )),
-        GatewayError::Unauthorized { sent: None } => Some(tr!(lang, "banner-sign-in-none-text")),
+        GatewayError::Unauthorized { sent: None, .. } => {
+            Some(tr!(lang, "banner-sign-in-none-text"))
+        }
         _ if e.rejection() == Some(Rejection::Unauthorized) => {
             Some(tr!(lang, "banner-sign-in-text"))
         }
