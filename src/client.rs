@@ -153,6 +153,17 @@ pub enum GatewayError {
     TooLarge {
         limit: usize,
     },
+    /// HTTP 511 without the contract's error body: a captive portal of the
+    /// network this machine is on wants a sign-in in a browser first.
+    CaptivePortal {
+        proxy: Option<String>,
+    },
+    /// A 2xx answer compressed (`Content-Encoding`) though stepwise asked
+    /// for none (`Accept-Encoding: identity`): its bytes are no JSON.
+    Compressed {
+        encoding: String,
+        proxy: Option<String>,
+    },
     BadAnswer(DecodeError),
     Transport(String),
     /// The base URL holds a user name or password (never shown or sent).
@@ -241,6 +252,13 @@ pub enum GatewayError {
     /// The proxy would not open a tunnel (`CONNECT`) to an https gateway,
     /// for a reason other than a password (which is a [`GatewayError::Proxy`]
     /// 407): it does not say which status.
+    /// The proxy answered CONNECT with 405 or 501: it does not tunnel at
+    /// all (a web server, or a proxy that cannot carry https://).
+    ProxyNoTunnel {
+        proxy: String,
+        from: &'static str,
+        status: u16,
+    },
     ProxyTunnel {
         proxy: String,
         from: &'static str,
@@ -323,6 +341,15 @@ impl std::fmt::Display for GatewayError {
                 Ok(())
             }
             GatewayError::TooLarge { limit } => write!(f, "answer over {limit} bytes"),
+            GatewayError::CaptivePortal { .. } => {
+                f.write_str("HTTP 511: the network wants a sign-in (captive portal)")
+            }
+            GatewayError::Compressed { encoding, .. } => {
+                write!(
+                    f,
+                    "answer compressed ({encoding}) though none was asked for"
+                )
+            }
             GatewayError::BadAnswer(why) => write!(f, "unusable answer: {why}"),
             GatewayError::Transport(detail) => write!(f, "transport: {detail}"),
             GatewayError::UserInfoInUrl => f.write_str("user info in the gateway URL"),
@@ -383,6 +410,9 @@ impl std::fmt::Display for GatewayError {
             ),
             GatewayError::ProxyTunnel { proxy, host, .. } => {
                 write!(f, "the proxy {proxy} refused a tunnel to {host}")
+            }
+            GatewayError::ProxyNoTunnel { proxy, status, .. } => {
+                write!(f, "the proxy {proxy} answered CONNECT with HTTP {status}")
             }
             GatewayError::ProxyGarbled { proxy, what, .. } => {
                 write!(f, "{what:?} through the proxy {proxy}")
@@ -479,7 +509,9 @@ impl GatewayError {
             | GatewayError::Refused { .. }
             | GatewayError::WantsTls { .. }
             | GatewayError::Port { .. }
-            | GatewayError::Redirects { .. } => Recovery::Stop,
+            | GatewayError::Redirects { .. }
+            | GatewayError::Compressed { .. }
+            | GatewayError::CaptivePortal { .. } => Recovery::Stop,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
@@ -491,7 +523,8 @@ impl GatewayError {
             } => Recovery::Retry { now: true },
             GatewayError::Proxy { .. }
             | GatewayError::ProxyCredentialsRefused { .. }
-            | GatewayError::ProxyGarbled { .. } => Recovery::Stop,
+            | GatewayError::ProxyGarbled { .. }
+            | GatewayError::ProxyNoTunnel { .. } => Recovery::Stop,
             // A proxy that is down may come back; a connect timeout has
             // already been waited for, and a refused tunnel is the proxy's
             // rule or the gateway being down behind it.
@@ -585,6 +618,16 @@ pub struct Answer {
 /// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
 /// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
 /// the proxy said, if anything.
+/// The answer's `Content-Encoding` when it is a compression (anything but
+/// `identity`), as it may be shown.
+pub(crate) fn compressed(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::CONTENT_ENCODING)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let text = text.trim();
+    (!text.is_empty() && !text.eq_ignore_ascii_case("identity"))
+        .then(|| crate::steps::sanitize(&text.chars().take(40).collect::<String>()))
+}
+
 pub(crate) fn proxy_mark(
     status: StatusCode,
     headers: &reqwest::header::HeaderMap,
@@ -957,14 +1000,29 @@ impl Gateway {
             closed: false,
         } = &error
             && let Ok(at) = Url::parse(proxy)
-            && let Some(PortBytes::Other(_)) = port_first_bytes(&at).await
         {
-            return GatewayError::ProxyGarbled {
-                proxy: proxy.clone(),
-                from,
-                host: host.clone(),
-                what: ProxyAnswer::NotHttp,
-            };
+            match port_first_bytes(&at).await {
+                Some(PortBytes::Other(_)) => {
+                    return GatewayError::ProxyGarbled {
+                        proxy: proxy.clone(),
+                        from,
+                        host: host.clone(),
+                        what: ProxyAnswer::NotHttp,
+                    };
+                }
+                // An HTTP server: does it do CONNECT at all?
+                Some(PortBytes::Http) => {
+                    let port = self.base.port_or_known_default().unwrap_or(443);
+                    if let Some(status @ (405 | 501)) = connect_status(&at, host, port).await {
+                        return GatewayError::ProxyNoTunnel {
+                            proxy: proxy.clone(),
+                            from,
+                            status,
+                        };
+                    }
+                }
+                _ => {}
+            }
         }
         if self.proxy.is_some() {
             return error;
@@ -1319,6 +1377,12 @@ impl Gateway {
                 said: html_title(&answer.body).unwrap_or_default(),
             });
         }
+        if status == 511 && body.is_none() {
+            // RFC 6585: the network's own portal (guest Wi-Fi) answered.
+            return Err(GatewayError::CaptivePortal {
+                proxy: self.proxy.clone(),
+            });
+        }
         if status == 400 && body.is_none() {
             // nginx completes the handshake, then answers 400 with a page
             // that says why: no client certificate, a refused one, or
@@ -1524,6 +1588,28 @@ async fn port_first_bytes(base: &Url) -> Option<PortBytes> {
             PortBytes::Other(crate::steps::sanitize(line).chars().take(40).collect())
         }
     })
+}
+
+/// The status a proxy gives a CONNECT to `host:port` (no credentials: a
+/// 407 says nothing here), read from its first line.
+async fn connect_status(proxy: &Url, host: &str, port: u16) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let at = proxy
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let limit = Duration::from_secs(2);
+    let connect = tokio::net::TcpStream::connect((at, proxy.port_or_known_default()?));
+    let mut stream = tokio::time::timeout(limit, connect).await.ok()?.ok()?;
+    let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut first = [0u8; 32];
+    let read = tokio::time::timeout(limit, stream.read(&mut first))
+        .await
+        .ok()?
+        .ok()?;
+    let line = std::str::from_utf8(&first[..read]).ok()?;
+    line.strip_prefix("HTTP/1.")?.get(2..5)?.parse().ok()
 }
 
 /// What a call was, as its rejections read it.

@@ -23,6 +23,17 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
         | GatewayError::ProxyTunnel { .. } => connection_line(lang, error),
+        GatewayError::ProxyNoTunnel {
+            proxy,
+            from,
+            status,
+        } => tr!(
+            lang,
+            "gw-proxy-no-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            status = *status
+        ),
         GatewayError::Rejected {
             status,
             kind,
@@ -30,31 +41,11 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             retry_after,
             proxy,
         } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
-        GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
-        // An answer cut short began as one: the address is right, the
-        // gateway or something on the way cut it.
-        GatewayError::BadAnswer(crate::wire::DecodeError::NotJson {
-            line,
-            column,
-            cut: true,
-        }) => {
-            let at = tr!(
-                lang,
-                "json-stops-at",
-                line = num(*line),
-                column = num(*column)
-            );
-            tr!(lang, "gw-answer-cut", why = at)
-        }
-        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
-        GatewayError::Transport(detail)
-            if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
-        {
-            tr!(lang, "gw-answer-cut", why = tr!(lang, "net-cut-short"))
-        }
-        GatewayError::Transport(detail) => {
-            tr!(lang, "gw-transport", detail = os_words(lang, detail))
-        }
+        GatewayError::TooLarge { .. }
+        | GatewayError::CaptivePortal { .. }
+        | GatewayError::Compressed { .. }
+        | GatewayError::BadAnswer(_)
+        | GatewayError::Transport(_) => answer_line(lang, error),
         GatewayError::UserInfoInUrl => tr!(lang, "gw-user-info"),
         GatewayError::BadUrl { .. }
         | GatewayError::BadPath { .. }
@@ -337,6 +328,58 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
     }
 }
 
+/// An answer that came (or began to) and cannot be used, in words.
+fn answer_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::TooLarge { limit } => tr!(lang, "gw-too-large", kib = num(limit / 1024)),
+        GatewayError::CaptivePortal { proxy } => tr!(
+            lang,
+            "gw-captive-portal",
+            via = via_proxy(lang, proxy.as_deref())
+        ),
+        GatewayError::Compressed { encoding, proxy } => tr!(
+            lang,
+            "gw-compressed",
+            encoding = encoding.clone(),
+            via = via_proxy(lang, proxy.as_deref())
+        ),
+        // An answer cut short began as one: the address is right, the
+        // gateway or something on the way cut it.
+        GatewayError::BadAnswer(crate::wire::DecodeError::NotJson {
+            line,
+            column,
+            cut: true,
+        }) => {
+            let at = tr!(
+                lang,
+                "json-stops-at",
+                line = num(*line),
+                column = num(*column)
+            );
+            tr!(lang, "gw-answer-cut", why = at)
+        }
+        GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
+        GatewayError::Transport(detail)
+            if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
+        {
+            tr!(lang, "gw-answer-cut", why = tr!(lang, "net-cut-short"))
+        }
+        // The answer came, and is no valid HTTP: not the network's fault.
+        GatewayError::Transport(detail) if malformed_http(detail) => {
+            let why = if detail.to_ascii_lowercase().contains("chunk") {
+                tr!(lang, "net-bad-chunks")
+            } else {
+                tr!(lang, "net-head-broken")
+            };
+            tr!(lang, "gw-answer-malformed", why = why)
+        }
+        GatewayError::Transport(detail) => {
+            tr!(lang, "gw-transport", detail = os_words(lang, detail))
+        }
+        _ => error.to_string(),
+    }
+}
+
 /// A proxy's own answer (or none), in words.
 fn proxy_line(lang: Lang, error: &GatewayError) -> String {
     match error {
@@ -492,6 +535,14 @@ fn proxy_answer(lang: Lang, proxy: &str, from: &str, status: u16, said: &str) ->
     )
 }
 
+/// The HTTP library's words for an answer that came but is no valid HTTP:
+/// its head, or the chunks of its body.
+fn malformed_http(detail: &str) -> bool {
+    detail.contains("invalid HTTP header parsed")
+        || detail.contains("invalid HTTP status-code parsed")
+        || detail.to_ascii_lowercase().contains("chunk")
+}
+
 /// The system's words for a failed connection ("Connection refused (os
 /// error 111)", in the system's own language on Windows), in the reader's
 /// language when the error is a common one; any other keeps the system's.
@@ -504,6 +555,9 @@ pub fn os_words(lang: Lang, detail: &str) -> String {
     }
     if said("invalid HTTP header parsed") || said("invalid HTTP status-code parsed") {
         return tr!(lang, "net-bad-header");
+    }
+    if detail.to_ascii_lowercase().contains("chunk") {
+        return tr!(lang, "net-bad-chunks");
     }
     if said("tls handshake eof") {
         return tr!(lang, "net-tls-eof");
@@ -816,6 +870,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Other => tr!(lang, "gw-title-failed"),
         },
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
+        GatewayError::Compressed { .. } => tr!(lang, "gw-title-bad-answer"),
+        GatewayError::CaptivePortal { .. } => tr!(lang, "gw-title-captive-portal"),
         GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
             tr!(lang, "gw-title-bad-answer")
         }
@@ -839,7 +895,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Proxy { .. }
         | GatewayError::ProxyTunnel { .. }
         | GatewayError::ProxyCredentialsRefused { .. }
-        | GatewayError::ProxyGarbled { .. } => tr!(lang, "gw-title-proxy"),
+        | GatewayError::ProxyGarbled { .. }
+        | GatewayError::ProxyNoTunnel { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None, .. } => tr!(lang, "gw-title-unauthorized"),

@@ -324,6 +324,8 @@ gw-unresolved = das Gateway unter { $base } ist nicht erreichbar: Der Name { $ho
 gw-timed-out = das Gateway unter { $base } hat die Verbindung angenommen, aber nicht binnen { $secs } s geantwortet: es ist ausgelastet oder hängt. Erneut versuchen; bleibt es so, den Betreiber des Gateways informieren
 gw-timed-out-proxy = keine Antwort innerhalb von { $secs } s vom Gateway unter { $base } über den Proxy { $proxy }: Der Proxy oder das Gateway dahinter schweigt. Beim Betreiber des Proxys nachfragen, ob er Anfragen an { $host } durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; dann erneut versuchen
 gw-too-large = die Antwort des Gateways ist größer als { $kib } KiB und wurde nicht weiter gelesen. Prüfen, ob --api auf ein Schritte-Gateway zeigt
+gw-compressed = die Antwort des Gateways{ $via } kam komprimiert ({ $encoding }), obwohl stepwise Antworten unverändert anfordert (Accept-Encoding: identity), und stepwise liest sie nicht. Das Gateway oder ein Proxy auf dem Weg komprimiert ungefragt: den Betreiber des Gateways (oder des Proxys) informieren
+gw-captive-portal = HTTP 511{ $via }: das Netzwerk dieses Computers verlangt zuerst eine Anmeldung (ein Captive Portal, wie im Gäste-WLAN), die Anfrage hat das Gateway also nie erreicht. Auf diesem Computer einen Webbrowser öffnen, die Anmeldeseite des Netzwerks bestätigen, dann erneut versuchen; oder ein anderes Netzwerk nutzen
 gw-bad-answer = die Antwort des Gateways ist unbrauchbar: { $why }. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-answer-cut = die Antwort des Gateways wurde abgeschnitten ({ $why }). Erneut versuchen; bleibt sie abgeschnitten, kürzt das Gateway oder etwas auf dem Weg (ein Proxy) seine Antworten: den Betreiber des Gateways informieren
 answer-not-json = die Antwort ist kein JSON ({ $detail })
@@ -360,11 +362,14 @@ os-addr-in-use = ein anderes Programm lauscht bereits auf diesem Port
 os-addr-not-available = dieser Rechner hat diese Adresse nicht
 net-closed-no-answer = der Server hat die Verbindung ohne Antwort geschlossen
 net-bad-header = die Header der Antwort sind kein gültiges HTTP (ein defekter Server oder etwas auf dem Weg, das Antworten verändert)
+net-bad-chunks = seine Blöcke (Transfer-Encoding: chunked) sind kaputt
+net-head-broken = seine Kopfzeilen sind kaputt
 net-tls-eof = die Verbindung wurde während des TLS-Handshakes geschlossen
 net-not-http = was geantwortet hat, ist kein HTTP (ein anderer Dienst auf diesem Port, oder ein TLS-Server, wo die Adresse http:// sagt)
 net-cut-short = sie endete vor der angekündigten Länge
 net-dns-unknown = der Name ist dem DNS dieses Rechners unbekannt
 gw-transport = die Anfrage an das Gateway schlug fehl: { $detail }. Erneut versuchen; bleibt es dabei, das Netzwerk prüfen
+gw-answer-malformed = die Antwort des Gateways kam an, ist aber kein gültiges HTTP: { $why }. Erneut versuchen; bleibt es dabei, beschädigt das Gateway oder etwas auf dem Weg (ein Proxy) seine Antworten: den Betreiber des Gateways informieren
 gw-redirect-refused = das Gateway leitete { $from } nach { $to } um, zu einem anderen Server oder auf eine ungesicherte Verbindung; stepwise folgt dem nicht. Bei --api die eigene Adresse des Gateways angeben
 gw-redirect-to-https = das Gateway unter { $from } ist nach { $to } umgezogen (https://); stepwise folgt keiner Umleitung. Die https://-Adresse in --api angeben
 gw-foreign-list = angefragt war die Liste der stepsID { $asked }, das Gateway antwortete mit der Liste der stepsID { $answered }; sie wird nicht als die dieses Fahrzeugs gezeigt. Erneut versuchen; bleibt es dabei, vertauscht ein Proxy oder Cache zwischen hier und dem Gateway die Antworten
@@ -432,6 +437,7 @@ gw-title-proxy = Antwort des Proxys
 gw-title-proxy-unreachable = Proxy nicht erreichbar
 gw-title-not-a-gateway = Kein Steps-Gateway
 gw-title-refused = Zugriff abgewiesen
+gw-title-captive-portal = Netzwerkanmeldung nötig
 gw-connect-timed-out = keine Verbindung zu { $base } binnen { $secs } s: niemand hat sie angenommen (der Server ist überlastet, oder eine Firewall verwirft die Pakete). Netzwerk und --api prüfen, dann erneut versuchen
 gw-redirects = das Gateway unter { $base } leitet im Kreis oder zu oft um. --api prüfen (die Adresse kann sich geändert haben); stimmt sie, den Betreiber des Gateways informieren
 gw-wants-tls = der Server unter { $base } spricht TLS, aber --api sagt http://. https:// in --api verwenden
@@ -455,6 +461,7 @@ gw-proxy-unset-407 = ein Proxy dieses Netzes hat selbst mit HTTP { $status } gea
 gw-proxy-unreachable = keine Verbindung zum Proxy { $proxy } (aus { $from }): { $detail }. Das Gateway wurde nicht gefragt. Die Proxy-Variable prüfen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-silent = der Proxy { $proxy } (aus { $from }) hat innerhalb von { $secs } s keinen Weg zu { $host } geöffnet: Er nahm keine Verbindung an oder nahm eine an und antwortete nie. Das Gateway wurde nicht gefragt. Prüfen, dass der Proxy läuft und die Proxy-Variable ihn nennt, beim Betreiber des Proxys nachfragen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-tunnel = der Proxy { $proxy } (aus { $from }) hat keinen Tunnel (CONNECT) zu { $host } geöffnet; die Anfrage hat das Gateway nie erreicht: er lässt diesen Host und Port nicht durch, oder er konnte das Gateway nicht erreichen (ausgefallen, oder ein Name, den der Proxy nicht kennt). Prüfen, ob das Gateway läuft und der Host in --api stimmt, den Betreiber des Proxys fragen, ob er diesen Host und Port durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
+gw-proxy-no-tunnel = was { $from } nennt, { $proxy }, antwortete auf CONNECT mit HTTP { $status }: es öffnet überhaupt keine Tunnel, ist also ein Webserver oder ein Proxy, der https:// nicht durchleiten kann. Das Gateway wurde nicht gefragt. { $from } prüfen: es muss einen HTTP-Proxy nennen, der https tunnelt (oft Port 3128 oder 8080)
 gw-proxy-tunnel-closed = der Proxy { $proxy } (aus { $from }) hat einen Tunnel zu { $host } geöffnet, der dann während des TLS-Handshakes geschlossen wurde: der Proxy oder etwas dahinter hat ihn getrennt. Beim Betreiber des Proxys nachfragen, ob er TLS zu diesem Host durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-garbled = was über den Proxy { $proxy } (aus { $from }) zurückkam, ist kein HTTP: die Proxy-Variable nennt vielleicht etwas, das kein HTTP-Proxy ist, oder der Proxy ist defekt. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-empty = die Antwort, die über den Proxy { $proxy } (aus { $from }) kam, ist leer, wo eine JSON-Schrittliste erwartet wurde: der Proxy hat vielleicht selbst geantwortet oder eine leere Antwort weitergegeben. Die Proxy-Variable prüfen, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist

@@ -372,6 +372,8 @@ gw-unresolved = cannot reach the gateway at { $base }: the name { $host } is not
 gw-timed-out = the gateway at { $base } took the connection but did not answer within { $secs } s: it is busy or hung. Retry; if it persists, tell the gateway's operator
 gw-timed-out-proxy = no answer within { $secs } s from the gateway at { $base } through the proxy { $proxy }: the proxy, or the gateway behind it, is silent. Ask who runs the proxy whether it passes requests to { $host }, or set NO_PROXY={ $host } if the gateway can be reached without the proxy; then retry
 gw-too-large = the gateway's answer is larger than { $kib } KiB and was not read further. Check that --api points at a steps gateway
+gw-compressed = the gateway's answer{ $via } came compressed ({ $encoding }), though stepwise asks for answers as they are (Accept-Encoding: identity), and stepwise does not read it. The gateway, or a proxy on the way, compresses what was not asked: tell the gateway's operator (or who runs the proxy)
+gw-captive-portal = HTTP 511{ $via }: the network this computer is on wants a sign-in first (a captive portal, as on guest Wi-Fi), so the request never reached the gateway. Open a web browser on this computer, accept the network's login page, then retry; or use another network
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
 gw-answer-cut = the gateway's answer was cut short ({ $why }). Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator
 answer-not-json = the answer is not JSON ({ $detail })
@@ -408,11 +410,14 @@ os-addr-in-use = another program listens on that port already
 os-addr-not-available = this machine has no such address
 net-closed-no-answer = the server closed the connection without answering
 net-bad-header = the answer's headers are not valid HTTP (a broken server, or something on the way that changes answers)
+net-bad-chunks = its chunks (Transfer-Encoding: chunked) are broken
+net-head-broken = its headers are broken
 net-tls-eof = the connection was closed during the TLS handshake
 net-not-http = what answered is no HTTP (another service at that port, or a TLS server where the address says http://)
 net-cut-short = it ended before the length it announced
 net-dns-unknown = the name is not known to this machine's DNS
 gw-transport = the request to the gateway failed: { $detail }. Retry; if it persists, check the network
+gw-answer-malformed = the gateway's answer came, but is not valid HTTP: { $why }. Retry; if it persists, the gateway or something on the way (a proxy) breaks its answers: tell the gateway's operator
 gw-redirect-refused = the gateway redirected { $from } to { $to }, another server or a connection that is not secure; stepwise does not follow it. Give --api the gateway's own address
 gw-redirect-to-https = the gateway at { $from } moved to { $to } (https://); stepwise does not follow a redirect. Use the https:// address in --api
 gw-foreign-list = asked for the list of stepsID { $asked }, the gateway answered the list of stepsID { $answered }; it is not shown as this vehicle's. Retry; if it persists, a proxy or cache between here and the gateway mixes up answers
@@ -483,6 +488,7 @@ gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $
 gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-silent = the proxy { $proxy } (from { $from }) opened no way to { $host } within { $secs } s: it took no connection, or took one and never answered. The gateway was not asked. Check that the proxy runs and that the proxy variable names it, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-tunnel = the proxy { $proxy } (from { $from }) did not open a tunnel (CONNECT) to { $host }, so the request never reached the gateway: it refuses this host and port, or it could not reach the gateway (down, or a name the proxy does not know). Check that the gateway runs and that the host in --api is right, ask who runs the proxy whether it lets this host and port through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-no-tunnel = what { $from } names, { $proxy }, answered HTTP { $status } to CONNECT: it opens no tunnels at all, so it is a web server, or a proxy that cannot carry https://. The gateway was not asked. Check { $from }: it must name an HTTP proxy that tunnels https (often port 3128 or 8080)
 gw-proxy-tunnel-closed = the proxy { $proxy } (from { $from }) opened a tunnel to { $host }, then it was closed during the TLS handshake: the proxy, or what is behind it, cut it. Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) is no HTTP: the proxy variable may name something that is no HTTP proxy, or the proxy is broken. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from }) is empty, where a JSON steps list was expected: the proxy may have answered itself, or passed on an empty answer. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
@@ -507,6 +513,7 @@ gw-redirects = the gateway at { $base } sends redirects in a loop, or too many o
 gw-connect-timed-out = no connection to { $base } within { $secs } s: nothing accepted it (the server is overloaded, or a firewall drops the packets). Check the network and --api, then retry
 gw-title-not-a-gateway = Not a steps gateway
 gw-title-refused = Access refused
+gw-title-captive-portal = Network sign-in needed
 gw-title-proxy = The proxy answered
 gw-title-proxy-unreachable = Proxy unreachable
 gw-title-token-refused = Token refused

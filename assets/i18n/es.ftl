@@ -327,6 +327,8 @@ gw-unresolved = no se puede contactar con la pasarela en { $base }: el DNS de es
 gw-timed-out = la pasarela en { $base } aceptó la conexión pero no respondió en { $secs } s: está ocupada o colgada. Reintente; si persiste, avise a quien gestiona la pasarela
 gw-timed-out-proxy = ninguna respuesta en { $secs } s de la pasarela en { $base } a través del proxy { $proxy }: el proxy, o la pasarela detrás de él, no responde. Pregunte a quien gestiona el proxy si deja pasar las peticiones a { $host }, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy; luego reintente
 gw-too-large = la respuesta de la pasarela supera { $kib } KiB y no se leyó más. Compruebe que --api apunta a una pasarela de pasos
+gw-compressed = la respuesta de la pasarela{ $via } llegó comprimida ({ $encoding }), aunque stepwise pide las respuestas tal cual (Accept-Encoding: identity), y stepwise no la lee. La pasarela, o un proxy en el camino, comprime sin que se pida: avise a quien gestiona la pasarela (o el proxy)
+gw-captive-portal = HTTP 511{ $via }: la red de este equipo pide antes un inicio de sesión (un portal cautivo, como en una Wi-Fi de invitados), así que la petición nunca llegó a la pasarela. Abra un navegador en este equipo, acepte la página de acceso de la red y vuelva a intentarlo; o use otra red
 gw-bad-answer = la respuesta de la pasarela no sirve: { $why }. Compruebe que --api apunta a una pasarela de pasos
 gw-answer-cut = la respuesta de la pasarela se cortó ({ $why }). Reintente; si sigue cortada, la pasarela o algo en el camino (un proxy) corta sus respuestas: avise a quien gestiona la pasarela
 answer-not-json = la respuesta no es JSON ({ $detail })
@@ -363,11 +365,14 @@ os-addr-in-use = otro programa ya escucha en ese puerto
 os-addr-not-available = esta máquina no tiene esa dirección
 net-closed-no-answer = el servidor cerró la conexión sin responder
 net-bad-header = las cabeceras de la respuesta no son HTTP válido (un servidor averiado, o algo en el camino que cambia las respuestas)
+net-bad-chunks = sus bloques (Transfer-Encoding: chunked) están rotos
+net-head-broken = sus cabeceras están rotas
 net-tls-eof = la conexión se cerró durante la negociación TLS
 net-not-http = lo que respondió no es HTTP (otro servicio en ese puerto, o un servidor TLS donde la dirección dice http://)
 net-cut-short = terminó antes de la longitud anunciada
 net-dns-unknown = el nombre no lo conoce el DNS de esta máquina
 gw-transport = la petición a la pasarela falló: { $detail }. Vuelva a intentarlo; si persiste, compruebe la red
+gw-answer-malformed = la respuesta de la pasarela llegó, pero no es HTTP válido: { $why }. Vuelva a intentarlo; si persiste, la pasarela o algo en el camino (un proxy) estropea sus respuestas: avise a quien gestiona la pasarela
 gw-redirect-refused = la pasarela redirigió { $from } a { $to }, otro servidor o una conexión no segura; stepwise no sigue la redirección. Indique en --api la dirección propia de la pasarela
 gw-redirect-to-https = la pasarela en { $from } se trasladó a { $to } (https://); stepwise no sigue redirecciones. Use la dirección https:// en --api
 gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respondió con la del stepsID { $answered }; no se muestra como la de este vehículo. Reintente; si persiste, un proxy o una caché entre aquí y la pasarela mezcla las respuestas
@@ -435,6 +440,7 @@ gw-title-proxy = Respuesta del proxy
 gw-title-proxy-unreachable = Proxy inalcanzable
 gw-title-not-a-gateway = No es una pasarela de pasos
 gw-title-refused = Acceso denegado
+gw-title-captive-portal = Hace falta iniciar sesión en la red
 gw-connect-timed-out = ninguna conexión con { $base } en { $secs } s: nadie la aceptó (el servidor está saturado, o un cortafuegos descarta los paquetes). Revise la red y --api, y vuelva a intentarlo
 gw-redirects = la pasarela en { $base } redirige en bucle, o demasiadas veces. Revise --api (la dirección puede haber cambiado); si es correcta, avise a quien gestiona la pasarela
 gw-wants-tls = el servidor en { $base } habla TLS, pero --api dice http://. Use https:// en --api
@@ -458,6 +464,7 @@ gw-proxy-unset-407 = un proxy de esta red respondió él mismo HTTP { $status }{
 gw-proxy-unreachable = no se puede conectar con el proxy { $proxy } (de { $from }): { $detail }. No se llegó a preguntar a la pasarela. Revise la variable del proxy, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-silent = el proxy { $proxy } (de { $from }) no abrió ningún camino hacia { $host } en { $secs } s: no aceptó la conexión, o la aceptó y nunca respondió. No se consultó a la pasarela. Compruebe que el proxy funciona y que la variable del proxy lo indica, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy
 gw-proxy-tunnel = el proxy { $proxy } (de { $from }) no abrió un túnel (CONNECT) hacia { $host }: la petición nunca llegó a la pasarela; rechaza este host y este puerto, o no pudo alcanzar la pasarela (caída, o un nombre que el proxy no conoce). Compruebe que la pasarela funciona y que el host de --api es correcto, pregunte a quien gestiona el proxy si deja pasar este host y este puerto, o ponga NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-no-tunnel = lo que indica { $from }, { $proxy }, respondió HTTP { $status } a CONNECT: no abre ningún túnel, así que es un servidor web, o un proxy que no puede llevar https://. No se consultó a la pasarela. Revise { $from }: debe indicar un proxy HTTP que haga túnel de https (a menudo puerto 3128 u 8080)
 gw-proxy-tunnel-closed = el proxy { $proxy } (de { $from }) abrió un túnel hacia { $host } y luego se cerró durante la negociación TLS: el proxy, o lo que hay detrás, lo cortó. Pregunte a quien gestiona el proxy si deja pasar TLS hacia este host, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-garbled = lo que volvió a través del proxy { $proxy } (de { $from }) no es HTTP: la variable del proxy quizá nombra algo que no es un proxy HTTP, o el proxy está averiado. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-empty = la respuesta que llegó a través del proxy { $proxy } (de { $from }) está vacía, donde se esperaba una lista de pasos JSON: quizá el proxy respondió por sí mismo, o pasó una respuesta vacía. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy

@@ -327,6 +327,8 @@ gw-unresolved = impossible de joindre la passerelle { $base } : le nom { $host 
 gw-timed-out = la passerelle { $base } a accepté la connexion mais n'a pas répondu en { $secs } s : elle est occupée ou bloquée. Réessayez ; si cela persiste, prévenez l'exploitant de la passerelle
 gw-timed-out-proxy = aucune réponse en { $secs } s de la passerelle { $base } via le proxy { $proxy } : le proxy, ou la passerelle derrière lui, reste muet. Demandez à qui gère le proxy s'il transmet les requêtes vers { $host }, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; puis réessayez
 gw-too-large = la réponse de la passerelle dépasse { $kib } Kio et n'a pas été lue plus loin. Vérifiez que --api désigne une passerelle d'étapes
+gw-compressed = la réponse de la passerelle{ $via } est arrivée compressée ({ $encoding }), alors que stepwise demande les réponses telles quelles (Accept-Encoding: identity), et stepwise ne la lit pas. La passerelle, ou un proxy en chemin, compresse sans qu'on le demande : prévenez l'exploitant de la passerelle (ou qui gère le proxy)
+gw-captive-portal = HTTP 511{ $via } : le réseau de cet ordinateur demande d'abord une connexion (un portail captif, comme sur un Wi-Fi invité), la requête n'a donc jamais atteint la passerelle. Ouvrez un navigateur sur cet ordinateur, acceptez la page de connexion du réseau, puis réessayez ; ou utilisez un autre réseau
 gw-bad-answer = la réponse de la passerelle est inutilisable : { $why }. Vérifiez que --api désigne une passerelle d'étapes
 gw-answer-cut = la réponse de la passerelle a été coupée ({ $why }). Réessayez ; si elle reste coupée, la passerelle ou quelque chose en chemin (un proxy) coupe ses réponses : prévenez l'exploitant de la passerelle
 answer-not-json = la réponse n'est pas du JSON ({ $detail })
@@ -363,11 +365,14 @@ os-addr-in-use = un autre programme écoute déjà sur ce port
 os-addr-not-available = cette machine n'a pas cette adresse
 net-closed-no-answer = le serveur a fermé la connexion sans répondre
 net-bad-header = les en-têtes de la réponse ne sont pas du HTTP valide (un serveur défaillant, ou quelque chose en chemin qui modifie les réponses)
+net-bad-chunks = ses morceaux (Transfer-Encoding: chunked) sont cassés
+net-head-broken = ses en-têtes sont cassés
 net-tls-eof = la connexion a été fermée pendant la négociation TLS
 net-not-http = ce qui a répondu n'est pas du HTTP (un autre service sur ce port, ou un serveur TLS là où l'adresse dit http://)
 net-cut-short = elle s'est terminée avant la longueur annoncée
 net-dns-unknown = le nom est inconnu du DNS de cette machine
 gw-transport = la requête à la passerelle a échoué : { $detail }. Réessayez ; si cela persiste, vérifiez le réseau
+gw-answer-malformed = la réponse de la passerelle est arrivée, mais n'est pas du HTTP valide : { $why }. Réessayez ; si cela persiste, la passerelle ou quelque chose en chemin (un proxy) abîme ses réponses : prévenez l'exploitant de la passerelle
 gw-redirect-refused = la passerelle a redirigé { $from } vers { $to }, un autre serveur ou une connexion non sécurisée ; stepwise ne suit pas cette redirection. Donnez à --api l'adresse propre de la passerelle
 gw-redirect-to-https = la passerelle { $from } a déménagé vers { $to } (https://) ; stepwise ne suit pas de redirection. Mettez l'adresse https:// dans --api
 gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle a répondu celle du stepsID { $answered } ; elle n'est pas montrée comme celle de ce véhicule. Réessayez ; si cela persiste, un proxy ou un cache entre ici et la passerelle mélange les réponses
@@ -435,6 +440,7 @@ gw-title-proxy = Réponse du proxy
 gw-title-proxy-unreachable = Proxy injoignable
 gw-title-not-a-gateway = Pas une passerelle d'étapes
 gw-title-refused = Accès refusé
+gw-title-captive-portal = Connexion au réseau requise
 gw-connect-timed-out = aucune connexion à { $base } en { $secs } s : personne ne l'a acceptée (serveur surchargé, ou pare-feu qui ignore les paquets). Vérifiez le réseau et --api, puis réessayez
 gw-redirects = la passerelle { $base } redirige en boucle, ou trop de fois. Vérifiez --api (l'adresse a peut-être changé) ; si elle est juste, prévenez l'exploitant de la passerelle
 gw-wants-tls = le serveur { $base } parle TLS, mais --api indique http://. Utilisez https:// dans --api
@@ -458,6 +464,7 @@ gw-proxy-unset-407 = un proxy de ce réseau a répondu lui-même HTTP { $status 
 gw-proxy-unreachable = impossible de se connecter au proxy { $proxy } (de { $from }) : { $detail }. La passerelle n'a pas été interrogée. Vérifiez la variable du proxy, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-silent = le proxy { $proxy } (de { $from }) n'a ouvert aucun chemin vers { $host } en { $secs } s : il n'a pas pris la connexion, ou l'a prise sans jamais répondre. La passerelle n'a pas été interrogée. Vérifiez que le proxy fonctionne et que la variable de proxy le désigne, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-tunnel = le proxy { $proxy } (de { $from }) n'a pas ouvert de tunnel (CONNECT) vers { $host } : la requête n'a jamais atteint la passerelle ; il refuse cet hôte et ce port, ou il n'a pas pu joindre la passerelle (arrêtée, ou un nom que le proxy ne connaît pas). Vérifiez que la passerelle tourne et que l'hôte de --api est juste, demandez à qui gère le proxy s'il laisse passer cet hôte et ce port, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
+gw-proxy-no-tunnel = ce que désigne { $from }, { $proxy }, a répondu HTTP { $status } à CONNECT : il n'ouvre aucun tunnel, c'est donc un serveur web, ou un proxy qui ne sait pas transporter https://. La passerelle n'a pas été interrogée. Vérifiez { $from } : il doit désigner un proxy HTTP qui tunnelise https (souvent port 3128 ou 8080)
 gw-proxy-tunnel-closed = le proxy { $proxy } (de { $from }) a ouvert un tunnel vers { $host }, puis il a été fermé pendant la négociation TLS : le proxy, ou ce qui est derrière, l'a coupé. Demandez à qui gère le proxy s'il laisse passer TLS vers cet hôte, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-garbled = ce qui est revenu par le proxy { $proxy } (de { $from }) n'est pas du HTTP : la variable du proxy désigne peut-être autre chose qu'un proxy HTTP, ou le proxy est défaillant. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-empty = la réponse venue par le proxy { $proxy } (de { $from }) est vide, là où une liste d'étapes JSON était attendue : le proxy a peut-être répondu lui-même, ou transmis une réponse vide. Vérifiez la variable du proxy, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy

@@ -324,6 +324,8 @@ gw-unresolved = impossibile raggiungere il gateway { $base }: il nome { $host } 
 gw-timed-out = il gateway { $base } ha accettato la connessione ma non ha risposto entro { $secs } s: è occupato o bloccato. Riprovare; se persiste, avvisare chi gestisce il gateway
 gw-timed-out-proxy = nessuna risposta entro { $secs } s dal gateway { $base } tramite il proxy { $proxy }: il proxy, o il gateway dietro di esso, tace. Chiedere a chi gestisce il proxy se inoltra le richieste verso { $host }, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; poi riprovare
 gw-too-large = la risposta del gateway supera { $kib } KiB e non è stata letta oltre. Controllare che --api indichi un gateway dei passi
+gw-compressed = la risposta del gateway{ $via } è arrivata compressa ({ $encoding }), benché stepwise chieda le risposte così come sono (Accept-Encoding: identity), e stepwise non la legge. Il gateway, o un proxy lungo la strada, comprime senza che sia chiesto: avvisare chi gestisce il gateway (o il proxy)
+gw-captive-portal = HTTP 511{ $via }: la rete di questo computer chiede prima un accesso (un captive portal, come nel Wi-Fi ospiti), quindi la richiesta non ha mai raggiunto il gateway. Aprire un browser su questo computer, accettare la pagina di accesso della rete, poi riprovare; oppure usare un'altra rete
 gw-bad-answer = la risposta del gateway non è utilizzabile: { $why }. Controllare che --api indichi un gateway dei passi
 gw-answer-cut = la risposta del gateway è stata troncata ({ $why }). Riprovare; se resta troncata, il gateway o qualcosa lungo il percorso (un proxy) tronca le sue risposte: avvisare chi gestisce il gateway
 answer-not-json = la risposta non è JSON ({ $detail })
@@ -360,11 +362,14 @@ os-addr-in-use = un altro programma è già in ascolto su quella porta
 os-addr-not-available = questa macchina non ha questo indirizzo
 net-closed-no-answer = il server ha chiuso la connessione senza rispondere
 net-bad-header = le intestazioni della risposta non sono HTTP valido (un server guasto, o qualcosa lungo il percorso che altera le risposte)
+net-bad-chunks = i suoi blocchi (Transfer-Encoding: chunked) sono rotti
+net-head-broken = le sue intestazioni sono rotte
 net-tls-eof = la connessione è stata chiusa durante l'handshake TLS
 net-not-http = ciò che ha risposto non è HTTP (un altro servizio su quella porta, o un server TLS dove l'indirizzo dice http://)
 net-cut-short = è finita prima della lunghezza annunciata
 net-dns-unknown = il nome è sconosciuto al DNS di questa macchina
 gw-transport = la richiesta al gateway è fallita: { $detail }. Riprovare; se persiste, controllare la rete
+gw-answer-malformed = la risposta del gateway è arrivata, ma non è HTTP valido: { $why }. Riprovare; se persiste, il gateway o qualcosa lungo la strada (un proxy) rovina le sue risposte: avvisare chi gestisce il gateway
 gw-redirect-refused = il gateway ha reindirizzato { $from } a { $to }, un altro server o una connessione non sicura; stepwise non segue il reindirizzamento. Indicare in --api l'indirizzo proprio del gateway
 gw-redirect-to-https = il gateway { $from } si è spostato su { $to } (https://); stepwise non segue i reindirizzamenti. Usare l'indirizzo https:// in --api
 gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gateway ha risposto con quello dello stepsID { $answered }; non viene mostrato come quello di questo veicolo. Riprovare; se persiste, un proxy o una cache tra qui e il gateway scambia le risposte
@@ -432,6 +437,7 @@ gw-title-proxy = Risposta del proxy
 gw-title-proxy-unreachable = Proxy irraggiungibile
 gw-title-not-a-gateway = Non è un gateway dei passi
 gw-title-refused = Accesso rifiutato
+gw-title-captive-portal = Accesso alla rete richiesto
 gw-connect-timed-out = nessuna connessione a { $base } entro { $secs } s: nessuno l'ha accettata (server sovraccarico, o un firewall che scarta i pacchetti). Controllare la rete e --api, poi riprovare
 gw-redirects = il gateway { $base } reindirizza in un ciclo, o troppe volte. Controllare --api (l'indirizzo può essere cambiato); se è giusto, avvisare chi gestisce il gateway
 gw-wants-tls = il server { $base } parla TLS, ma --api dice http://. Usare https:// in --api
@@ -455,6 +461,7 @@ gw-proxy-unset-407 = un proxy di questa rete ha risposto da sé HTTP { $status }
 gw-proxy-unreachable = impossibile collegarsi al proxy { $proxy } (da { $from }): { $detail }. Il gateway non è stato interpellato. Controllare la variabile del proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-silent = il proxy { $proxy } (da { $from }) non ha aperto alcuna via verso { $host } entro { $secs } s: non ha accettato la connessione, oppure l'ha accettata senza mai rispondere. Il gateway non è stato interpellato. Controllare che il proxy funzioni e che la variabile del proxy lo indichi, chiedere a chi gestisce il proxy, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-tunnel = il proxy { $proxy } (da { $from }) non ha aperto un tunnel (CONNECT) verso { $host }: la richiesta non ha mai raggiunto il gateway; rifiuta questo host e questa porta, o non ha potuto raggiungere il gateway (fermo, o un nome che il proxy non conosce). Controllare che il gateway sia attivo e che l'host in --api sia giusto, chiedere a chi gestisce il proxy se lascia passare questo host e questa porta, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
+gw-proxy-no-tunnel = ciò che { $from } indica, { $proxy }, ha risposto HTTP { $status } a CONNECT: non apre alcun tunnel, quindi è un server web, o un proxy che non sa trasportare https://. Il gateway non è stato interpellato. Controllare { $from }: deve indicare un proxy HTTP che fa da tunnel per https (spesso porta 3128 o 8080)
 gw-proxy-tunnel-closed = il proxy { $proxy } (da { $from }) ha aperto un tunnel verso { $host }, poi è stato chiuso durante l'handshake TLS: il proxy, o ciò che sta dietro, l'ha interrotto. Chiedere a chi gestisce il proxy se lascia passare TLS verso questo host, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-garbled = ciò che è tornato attraverso il proxy { $proxy } (da { $from }) non è HTTP: la variabile del proxy forse indica qualcosa che non è un proxy HTTP, o il proxy è guasto. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-empty = la risposta arrivata attraverso il proxy { $proxy } (da { $from }) è vuota, dove era attesa una lista di passi JSON: forse il proxy ha risposto da sé, o ha passato una risposta vuota. Controllare la variabile del proxy, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy

@@ -324,6 +324,8 @@ gw-unresolved = de gateway op { $base } is niet bereikbaar: de naam { $host } is
 gw-timed-out = de gateway op { $base } nam de verbinding aan maar antwoordde niet binnen { $secs } s: hij is druk of hangt. Probeer opnieuw; blijft het, meld het aan de beheerder van de gateway
 gw-timed-out-proxy = geen antwoord binnen { $secs } s van de gateway op { $base } via de proxy { $proxy }: de proxy, of de gateway erachter, zwijgt. Vraag wie de proxy beheert of hij verzoeken naar { $host } doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; probeer het dan opnieuw
 gw-too-large = het antwoord van de gateway is groter dan { $kib } KiB en is niet verder gelezen. Controleer of --api naar een stappengateway wijst
+gw-compressed = het antwoord van de gateway{ $via } kwam gecomprimeerd ({ $encoding }), hoewel stepwise om antwoorden zonder compressie vraagt (Accept-Encoding: identity), en stepwise leest het niet. De gateway, of een proxy onderweg, comprimeert ongevraagd: laat het de beheerder van de gateway (of van de proxy) weten
+gw-captive-portal = HTTP 511{ $via }: het netwerk van deze computer vraagt eerst om aanmelding (een captive portal, zoals op gasten-wifi), dus het verzoek bereikte de gateway nooit. Open een webbrowser op deze computer, accepteer de aanmeldpagina van het netwerk en probeer opnieuw; of gebruik een ander netwerk
 gw-bad-answer = het antwoord van de gateway is onbruikbaar: { $why }. Controleer of --api naar een stappengateway wijst
 gw-answer-cut = het antwoord van de gateway is afgebroken ({ $why }). Probeer opnieuw; blijft het afgebroken, dan kapt de gateway of iets onderweg (een proxy) zijn antwoorden af: meld het aan de beheerder van de gateway
 answer-not-json = het antwoord is geen JSON ({ $detail })
@@ -360,11 +362,14 @@ os-addr-in-use = een ander programma luistert al op die poort
 os-addr-not-available = deze machine heeft dat adres niet
 net-closed-no-answer = de server sloot de verbinding zonder te antwoorden
 net-bad-header = de headers van het antwoord zijn geen geldig HTTP (een kapotte server, of iets onderweg dat antwoorden wijzigt)
+net-bad-chunks = de blokken (Transfer-Encoding: chunked) zijn kapot
+net-head-broken = de headers zijn kapot
 net-tls-eof = de verbinding werd tijdens de TLS-handshake gesloten
 net-not-http = wat antwoordde is geen HTTP (een andere dienst op die poort, of een TLS-server waar het adres http:// zegt)
 net-cut-short = het eindigde vóór de aangekondigde lengte
 net-dns-unknown = de naam is onbekend bij de DNS van deze machine
 gw-transport = het verzoek aan de gateway mislukte: { $detail }. Probeer opnieuw; blijft het, controleer dan het netwerk
+gw-answer-malformed = het antwoord van de gateway kwam aan, maar is geen geldig HTTP: { $why }. Probeer opnieuw; blijft het, dan beschadigt de gateway of iets onderweg (een proxy) zijn antwoorden: laat het de beheerder van de gateway weten
 gw-redirect-refused = de gateway leidde { $from } om naar { $to }, een andere server of een onbeveiligde verbinding; stepwise volgt dat niet. Geef bij --api het eigen adres van de gateway
 gw-redirect-to-https = de gateway op { $from } is verhuisd naar { $to } (https://); stepwise volgt geen omleiding. Gebruik het https://-adres in --api
 gw-foreign-list = gevraagd werd de lijst van stepsID { $asked }, de gateway antwoordde met die van stepsID { $answered }; die wordt niet getoond als die van dit voertuig. Probeer opnieuw; blijft het zo, dan haalt een proxy of cache tussen hier en de gateway antwoorden door elkaar
@@ -432,6 +437,7 @@ gw-title-proxy = Antwoord van de proxy
 gw-title-proxy-unreachable = Proxy onbereikbaar
 gw-title-not-a-gateway = Geen steps-gateway
 gw-title-refused = Toegang geweigerd
+gw-title-captive-portal = Aanmelding bij het netwerk nodig
 gw-connect-timed-out = geen verbinding met { $base } binnen { $secs } s: niets nam haar aan (de server is overbelast, of een firewall gooit de pakketten weg). Controleer het netwerk en --api en probeer opnieuw
 gw-redirects = de gateway op { $base } stuurt in een kringetje door, of te vaak. Controleer --api (het adres kan veranderd zijn); klopt het, laat het de beheerder van de gateway weten
 gw-wants-tls = de server op { $base } spreekt TLS, maar --api zegt http://. Gebruik https:// in --api
@@ -455,6 +461,7 @@ gw-proxy-unset-407 = een proxy van dit netwerk antwoordde zelf HTTP { $status }{
 gw-proxy-unreachable = geen verbinding met de proxy { $proxy } (uit { $from }): { $detail }. De gateway is niets gevraagd. Controleer de proxyvariabele, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-silent = de proxy { $proxy } (uit { $from }) opende binnen { $secs } s geen weg naar { $host }: hij nam geen verbinding aan, of nam er een aan en antwoordde nooit. De gateway is niet gevraagd. Controleer dat de proxy draait en dat de proxyvariabele hem noemt, vraag het aan wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-tunnel = de proxy { $proxy } (uit { $from }) opende geen tunnel (CONNECT) naar { $host }; het verzoek heeft de gateway nooit bereikt: hij laat deze host en poort niet door, of hij kon de gateway niet bereiken (uitgevallen, of een naam die de proxy niet kent). Controleer dat de gateway draait en dat de host in --api klopt, vraag de beheerder van de proxy of die deze host en poort doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-no-tunnel = wat { $from } noemt, { $proxy }, antwoordde HTTP { $status } op CONNECT: het opent helemaal geen tunnels, dus het is een webserver, of een proxy die https:// niet kan doorgeven. De gateway is niet gevraagd. Controleer { $from }: het moet een HTTP-proxy noemen die https tunnelt (vaak poort 3128 of 8080)
 gw-proxy-tunnel-closed = de proxy { $proxy } (uit { $from }) opende een tunnel naar { $host }, die daarna tijdens de TLS-handshake werd gesloten: de proxy, of wat erachter zit, verbrak hem. Vraag wie de proxy beheert of hij TLS naar deze host doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-garbled = wat via de proxy { $proxy } (uit { $from }) terugkwam is geen HTTP: de proxyvariabele noemt misschien iets dat geen HTTP-proxy is, of de proxy is defect. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-empty = het antwoord dat via de proxy { $proxy } (uit { $from }) kwam is leeg, waar een JSON-lijst van stappen werd verwacht: de proxy heeft misschien zelf geantwoord, of een leeg antwoord doorgegeven. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is

@@ -331,6 +331,8 @@ gw-unresolved = não foi possível acessar o gateway em { $base }: o nome { $hos
 gw-timed-out = o gateway em { $base } aceitou a conexão mas não respondeu em { $secs } s: está ocupado ou travado. Tente de novo; se persistir, avise quem opera o gateway
 gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } pelo proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem opera o proxy se ele repassa as requisições para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente de novo
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Confira se --api aponta para um gateway de passos
+gw-compressed = a resposta do gateway{ $via } veio compactada ({ $encoding }), embora o stepwise peça as respostas como são (Accept-Encoding: identity), e o stepwise não a lê. O gateway, ou um proxy no caminho, compacta sem que se peça: avise quem opera o gateway (ou o proxy)
+gw-captive-portal = HTTP 511{ $via }: a rede deste computador pede um login antes (um portal cativo, como em Wi-Fi de visitantes), então a requisição nunca chegou ao gateway. Abra um navegador neste computador, aceite a página de acesso da rede e tente de novo; ou use outra rede
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Confira se --api aponta para um gateway de passos
 gw-answer-cut = a resposta do gateway foi cortada ({ $why }). Tente de novo; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway
 answer-not-json = a resposta não é JSON ({ $detail })
@@ -367,11 +369,14 @@ os-addr-in-use = outro programa já escuta nessa porta
 os-addr-not-available = esta máquina não tem esse endereço
 net-closed-no-answer = o servidor fechou a conexão sem responder
 net-bad-header = os cabeçalhos da resposta não são HTTP válido (um servidor com defeito, ou algo no caminho que altera as respostas)
+net-bad-chunks = seus blocos (Transfer-Encoding: chunked) estão quebrados
+net-head-broken = seus cabeçalhos estão quebrados
 net-tls-eof = a conexão foi fechada durante o handshake TLS
 net-not-http = o que respondeu não é HTTP (outro serviço nessa porta, ou um servidor TLS onde o endereço diz http://)
 net-cut-short = ela terminou antes do tamanho anunciado
 net-dns-unknown = o nome não é conhecido pelo DNS desta máquina
 gw-transport = a solicitação ao gateway falhou: { $detail }. Tente de novo; se persistir, confira a rede
+gw-answer-malformed = a resposta do gateway chegou, mas não é HTTP válido: { $why }. Tente de novo; se persistir, o gateway ou algo no caminho (um proxy) estraga suas respostas: avise quem opera o gateway
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma conexão não segura; o stepwise não segue o redirecionamento. Informe em --api o endereço do próprio gateway
 gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o stepwise não segue redirecionamentos. Use o endereço https:// em --api
 gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu com a do stepsID { $answered }; ela não é mostrada como a deste veículo. Tente de novo; se persistir, um proxy ou cache entre aqui e o gateway está trocando as respostas
@@ -439,6 +444,7 @@ gw-title-proxy = Resposta do proxy
 gw-title-proxy-unreachable = Proxy inacessível
 gw-title-not-a-gateway = Não é um gateway de passos
 gw-title-refused = Acesso recusado
+gw-title-captive-portal = É preciso entrar na rede
 gw-connect-timed-out = nenhuma conexão com { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou um firewall descarta os pacotes). Confira a rede e --api, e tente de novo
 gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. Confira --api (o endereço pode ter mudado); se estiver certo, avise quem opera o gateway
 gw-wants-tls = o servidor em { $base } fala TLS, mas --api diz http://. Use https:// em --api
@@ -462,6 +468,7 @@ gw-proxy-unset-407 = um proxy desta rede respondeu ele mesmo HTTP { $status }{ $
 gw-proxy-unreachable = não foi possível conectar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Confira a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a conexão, ou aceitou e nunca respondeu. O gateway não foi consultado. Confira se o proxy está rodando e se a variável de proxy aponta para ele, pergunte a quem opera o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) não abriu um túnel (CONNECT) para { $host }: a requisição nunca chegou ao gateway; ele recusa este host e esta porta, ou não conseguiu alcançar o gateway (fora do ar, ou um nome que o proxy não conhece). Confira se o gateway está no ar e se o host em --api está certo, pergunte a quem opera o proxy se ele deixa passar este host e esta porta, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
+gw-proxy-no-tunnel = o que { $from } indica, { $proxy }, respondeu HTTP { $status } ao CONNECT: não abre túnel nenhum, então é um servidor web, ou um proxy que não consegue levar https://. O gateway não foi consultado. Confira { $from }: deve indicar um proxy HTTP que faça túnel de https (muitas vezes porta 3128 ou 8080)
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, o cortou. Pergunte a quem administra o proxy se ele deixa passar TLS para este host, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez aponte para algo que não é um proxy HTTP, ou o proxy está com defeito. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de etapas JSON: o proxy talvez tenha respondido por conta própria, ou repassado uma resposta vazia. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy

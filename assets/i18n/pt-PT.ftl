@@ -315,6 +315,8 @@ gw-unresolved = não foi possível contactar o gateway em { $base }: o nome { $h
 gw-timed-out = o gateway em { $base } aceitou a ligação mas não respondeu em { $secs } s: está ocupado ou bloqueado. Tente novamente; se persistir, avise quem opera o gateway
 gw-timed-out-proxy = nenhuma resposta em { $secs } s do gateway em { $base } através do proxy { $proxy }: o proxy, ou o gateway por trás dele, não responde. Pergunte a quem gere o proxy se ele encaminha os pedidos para { $host }, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy; depois tente novamente
 gw-too-large = a resposta do gateway passa de { $kib } KiB e não foi lida além disso. Verifique se --api aponta para um gateway de passos
+gw-compressed = a resposta do gateway{ $via } veio comprimida ({ $encoding }), embora o stepwise peça as respostas tal como são (Accept-Encoding: identity), e o stepwise não a lê. O gateway, ou um proxy no caminho, comprime sem que se peça: avise quem opera o gateway (ou o proxy)
+gw-captive-portal = HTTP 511{ $via }: a rede deste computador pede primeiro um início de sessão (um portal cativo, como numa rede Wi-Fi de convidados), pelo que o pedido nunca chegou ao gateway. Abra um navegador neste computador, aceite a página de acesso da rede e tente novamente; ou use outra rede
 gw-bad-answer = a resposta do gateway não pôde ser usada: { $why }. Verifique se --api aponta para um gateway de passos
 gw-answer-cut = a resposta do gateway foi cortada ({ $why }). Tente novamente; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway
 answer-not-json = a resposta não é JSON ({ $detail })
@@ -351,11 +353,14 @@ os-addr-in-use = outro programa já está à escuta nessa porta
 os-addr-not-available = esta máquina não tem esse endereço
 net-closed-no-answer = o servidor fechou a ligação sem responder
 net-bad-header = os cabeçalhos da resposta não são HTTP válido (um servidor avariado, ou algo no caminho que altera as respostas)
+net-bad-chunks = os seus blocos (Transfer-Encoding: chunked) estão danificados
+net-head-broken = os seus cabeçalhos estão danificados
 net-tls-eof = a ligação foi fechada durante o handshake TLS
 net-not-http = o que respondeu não é HTTP (outro serviço nessa porta, ou um servidor TLS onde o endereço diz http://)
 net-cut-short = terminou antes do tamanho anunciado
 net-dns-unknown = o nome não é conhecido pelo DNS desta máquina
 gw-transport = o pedido ao gateway falhou: { $detail }. Tente de novo; se persistir, verifique a rede
+gw-answer-malformed = a resposta do gateway chegou, mas não é HTTP válido: { $why }. Tente novamente; se persistir, o gateway ou algo no caminho (um proxy) estraga as suas respostas: avise quem opera o gateway
 gw-redirect-refused = o gateway redirecionou { $from } para { $to }, outro servidor ou uma ligação não segura; o stepwise não segue o redirecionamento. Indique em --api o endereço do próprio gateway
 gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o stepwise não segue redirecionamentos. Use o endereço https:// em --api
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
@@ -424,6 +429,7 @@ gw-proxy-unset-407 = um proxy desta rede respondeu ele próprio HTTP { $status }
 gw-proxy-unreachable = não foi possível ligar ao proxy { $proxy } (de { $from }): { $detail }. O gateway não chegou a ser consultado. Verifique a variável do proxy, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy-silent = o proxy { $proxy } (de { $from }) não abriu caminho até { $host } em { $secs } s: não aceitou a ligação, ou aceitou-a e nunca respondeu. O gateway não foi consultado. Verifique se o proxy está a funcionar e se a variável de proxy o indica, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for acessível sem o proxy
 gw-proxy-tunnel = o proxy { $proxy } (de { $from }) não abriu um túnel (CONNECT) para { $host }: o pedido nunca chegou ao gateway; recusa este anfitrião e esta porta, ou não conseguiu alcançar o gateway (em baixo, ou um nome que o proxy não conhece). Verifique se o gateway está a funcionar e se o anfitrião em --api está certo, pergunte a quem opera o proxy se deixa passar este anfitrião e esta porta, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
+gw-proxy-no-tunnel = o que { $from } indica, { $proxy }, respondeu HTTP { $status } ao CONNECT: não abre túnel nenhum, portanto é um servidor web, ou um proxy que não consegue transportar https://. O gateway não foi consultado. Verifique { $from }: deve indicar um proxy HTTP que faça túnel de https (muitas vezes porta 3128 ou 8080)
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, cortou-o. Pergunte a quem gere o proxy se deixa passar TLS para este anfitrião, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez indique algo que não é um proxy HTTP, ou o proxy está avariado. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de passos JSON: o proxy talvez tenha respondido por si, ou passado uma resposta vazia. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
@@ -448,6 +454,7 @@ gw-redirects = o gateway em { $base } redireciona em círculo, ou vezes demais. 
 gw-connect-timed-out = nenhuma ligação a { $base } em { $secs } s: ninguém a aceitou (o servidor está sobrecarregado, ou uma firewall descarta os pacotes). Verifique a rede e --api, e tente de novo
 gw-title-not-a-gateway = Não é um gateway de passos
 gw-title-refused = Acesso recusado
+gw-title-captive-portal = É preciso iniciar sessão na rede
 gw-title-proxy = Resposta do proxy
 gw-title-proxy-unreachable = Proxy inacessível
 gw-title-token-refused = Token recusado

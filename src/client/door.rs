@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 use super::{Answer, Gateway, GatewayError};
@@ -106,6 +106,14 @@ impl Sent {
         {
             return Err(GatewayError::TooLarge { limit });
         }
+        if let Some(encoding) = super::compressed(self.response.headers())
+            && status.is_success()
+        {
+            return Err(GatewayError::Compressed {
+                encoding,
+                proxy: gateway.proxy.clone(),
+            });
+        }
         let mut body = Vec::new();
         while let Some(chunk) = self
             .response
@@ -182,6 +190,8 @@ impl Gateway {
             .request(call.method.clone(), url)
             .query(call.query)
             .header(ACCEPT, call.accept)
+            // stepwise reads no compressed answer: it asks for none.
+            .header(ACCEPT_ENCODING, "identity")
             .header(DEVICE_HEADER, &self.device_id)
             .headers(call.headers.clone());
         if let Some(limit) = call.timeout {

@@ -419,6 +419,13 @@ impl Follower {
         if matches!(status.as_u16(), 405 | 501) {
             return Ok(StreamEnd::NotOffered);
         }
+        // A 403 to the events call alone (a gateway that keeps live events
+        // from some clients) is checked by polling: the list call by the
+        // same stepsID says whether the stepsID itself is refused.
+        if status == StatusCode::FORBIDDEN {
+            tracing::info!("the gateway refuses the events call; polling instead");
+            return Ok(StreamEnd::NotOffered);
+        }
         if !status.is_success() {
             return Ok(self.refused(sent).await);
         }
@@ -431,7 +438,9 @@ impl Follower {
                     .to_ascii_lowercase()
                     .starts_with("text/event-stream")
             });
-        if status != StatusCode::OK || !is_event_stream {
+        // Compressed though none was asked for: its bytes are no events.
+        let compressed = super::compressed(sent.headers());
+        if status != StatusCode::OK || !is_event_stream || compressed.is_some() {
             tracing::info!(%status, "the gateway's events call is no event stream; polling instead");
             return Ok(StreamEnd::NotOffered);
         }

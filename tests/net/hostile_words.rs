@@ -283,8 +283,25 @@ async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
     assert!(line.contains("http://user:password@proxy:port"), "{line}");
     assert!(!line.contains("tunnel error"), "{line}");
     assert!(!line.contains("--api"), "{line}");
-    // CONNECT answered 501 (or any other refusal): the tunnel, named.
-    let no_tunnels = canned("501 Not Implemented", &[], "").await;
+    // CONNECT answered 501 or 405: what the variable names does no
+    // tunnels at all (a web server); named so, with the variable to check.
+    let web_server = canned("501 Not Implemented", &[], "").await;
+    let error = list("https://gateway.invalid", Some(&web_server.url)).await;
+    assert!(
+        matches!(error, GatewayError::ProxyNoTunnel { status: 501, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.starts_with(&format!(
+            "what ALL_PROXY names, {}, answered HTTP 501 to CONNECT: it opens no tunnels at all",
+            web_server.url
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("gateway runs"), "{line}");
+    // CONNECT answered 403 (or any other refusal): the tunnel, named.
+    let no_tunnels = canned("403 Forbidden", &[], "").await;
     let error = list("https://gateway.invalid", Some(&no_tunnels.url)).await;
     assert!(
         matches!(error, GatewayError::ProxyTunnel { .. }),
@@ -797,4 +814,67 @@ async fn an_html_page_is_named_a_page() {
     let line = words(&list(&web.url, None).await);
     assert!(line.contains("the answer is an HTML page"), "{line}");
     assert!(!line.contains("line 1, column 1"), "{line}");
+}
+
+/// A list that comes compressed though none was asked for (a CDN or proxy
+/// with compression on) is named compressed, with who to tell, not "not
+/// UTF-8 text, check --api".
+#[tokio::test]
+async fn a_compressed_answer_is_named_compressed() {
+    let gzip = canned(
+        "200 OK",
+        &["Content-Type: application/json", "Content-Encoding: gzip"],
+        "\u{1f}\u{8b}\u{8}",
+    )
+    .await;
+    let error = list(&gzip.url, None).await;
+    let line = words(&error);
+    assert!(line.contains("came compressed (gzip)"), "{line}");
+    assert!(!line.contains("--api") && !line.contains("UTF-8"), "{line}");
+}
+
+/// A captive portal's 511 (guest Wi-Fi) is the network's, with a browser
+/// sign-in to do: not "the gateway failed, tell its operator".
+#[tokio::test]
+async fn a_captive_portal_s_511_is_the_network_s() {
+    let page = "<html><head><meta http-equiv=\"refresh\" content=\"0; url=http://hotspot.invalid/login\"></head></html>";
+    let portal = canned(
+        "511 Network Authentication Required",
+        &["Content-Type: text/html"],
+        page,
+    )
+    .await;
+    let line = words(&list(&portal.url, None).await);
+    assert!(
+        line.starts_with("HTTP 511: the network this computer is on wants a sign-in first"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("gateway failed") && !line.contains("operator"),
+        "{line}"
+    );
+}
+
+/// Broken chunks in an answer that came: named as an answer that is not
+/// valid HTTP, in the reader's language, with who to tell; not the HTTP
+/// library's English and "check the network".
+#[tokio::test]
+async fn broken_chunks_are_an_answer_that_is_not_http() {
+    let broken = raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+            .to_vec(),
+    )
+    .await;
+    let error = list(&broken.url, None).await;
+    let line = words(&error);
+    assert!(
+        line.starts_with("the gateway's answer came, but is not valid HTTP: its chunks (Transfer-Encoding: chunked) are broken"),
+        "{line}"
+    );
+    assert!(!line.contains("check the network"), "{line}");
+    let german = stepwise::describe::gateway_error(stepwise::text::Lang::De, &error);
+    assert!(
+        german.contains("Blöcke") && !german.contains("chunk size"),
+        "{german}"
+    );
 }

@@ -570,3 +570,50 @@ async fn a_long_poll_interval_is_said_before_it_is_waited() {
         })),
     );
 }
+
+/// A 403 to the events call alone (the gateway's words: live events are
+/// not for this client), and an event stream that comes compressed though
+/// none was asked for: the follower polls the list by its stepsID, which
+/// the gateway answers; it does not end as if the stepsID were refused.
+/// Every call asks for answers as they are (`Accept-Encoding: identity`).
+#[tokio::test]
+async fn a_refused_or_compressed_event_stream_is_polled_instead() {
+    for events in [
+        json(
+            "403 Forbidden",
+            "",
+            r#"{"message":"events not allowed for this client"}"#,
+        ),
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n{}",
+            event(1, &list("todo"))
+        )
+        .into_bytes(),
+    ] {
+        let server = serve(move |_, head, stream| {
+            let bytes = if head.contains("/events") {
+                events.clone()
+            } else {
+                json("200 OK", "", &list("todo"))
+            };
+            write_and_close(stream, bytes)
+        })
+        .await;
+        let mut updates = follow(&server.url(), quick());
+        let mut polled = false;
+        while let Some(update) = next(&mut updates).await {
+            assert!(!is_error(&update), "{update:?}");
+            if matches!(update, LiveUpdate::List(_)) {
+                polled = true;
+                break;
+            }
+        }
+        assert!(polled, "the list was polled");
+        let heads = server.heads();
+        assert!(heads[1].contains("/pims/subscription/steps?stepsid=1"), "{heads:?}");
+        assert!(
+            heads.iter().all(|h| h.contains("accept-encoding: identity\r\n")),
+            "{heads:?}"
+        );
+    }
+}
