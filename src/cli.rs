@@ -975,6 +975,10 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
     {
         return Err(tr!(lang, "cli-arg-report-is-cars", path = shown));
     }
+    // `name/` where nothing is: a folder's path, though none is there.
+    if !path.is_dir() && shown.ends_with(['/', std::path::MAIN_SEPARATOR]) {
+        return Err(tr!(lang, "cli-arg-report-slash", path = shown));
+    }
     if path.is_dir() {
         return Err(tr!(
             lang,
@@ -1019,7 +1023,7 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
             lang,
             "cli-arg-report-unwritable",
             path = shown,
-            why = e.kind().to_string()
+            why = crate::files::unwritable_words(lang, &e)
         )),
     }
 }

@@ -50,6 +50,39 @@ pub struct FileConfig {
     pub audience: Option<String>,
 }
 
+impl FileConfig {
+    /// The file's paths with a leading `~` (or `$HOME`) as the home folder,
+    /// as a shell would have made it of a flag.
+    fn home_expanded(mut self) -> Self {
+        for path in [
+            &mut self.token_file,
+            &mut self.ca_file,
+            &mut self.client_cert,
+            &mut self.client_key,
+        ] {
+            *path = path.take().map(expand_home);
+        }
+        self
+    }
+}
+
+/// `~/x`, `$HOME/x` or `${HOME}/x` as the home folder's `x`; any other path
+/// as written.
+pub fn expand_home(path: PathBuf) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path;
+    };
+    let rest = ["~", "$HOME", "${HOME}"].iter().find_map(|head| {
+        let rest = text.strip_prefix(head)?;
+        (rest.is_empty() || rest.starts_with('/') || rest.starts_with(std::path::MAIN_SEPARATOR))
+            .then(|| rest.trim_start_matches(['/', std::path::MAIN_SEPARATOR]))
+    });
+    match (rest, directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => path,
+    }
+}
+
 /// What the parser's error says of a `token` that is not a string; the
 /// value itself never goes into the error (it may be a numeric key).
 const TOKEN_NOT_TEXT: &str = "stepwise: token is not text";
@@ -142,6 +175,9 @@ pub enum ConfigError {
     TokenText { from: TokenPlace, empty: bool },
     /// A token given as text is `Bearer <token>`: the header's word came along.
     TokenBearer { from: TokenPlace },
+    /// A token given as text is wrapped: in quotes, as `name=value`, or
+    /// inside a JSON answer.
+    TokenWrapped { from: TokenPlace, shape: TokenShape },
     /// A URL holds a user name or password.
     UserInfo { url: UrlPlace },
     /// The documentation base URL is not an http(s) URL (sanitised).
@@ -162,7 +198,7 @@ pub enum FileProblem {
     Missing,
     Folder,
     /// Cannot be read: the I/O error's kind.
-    Unreadable(String),
+    Unreadable(io::ErrorKind),
     /// Larger than a config file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
     TooLarge,
     /// `token` is not a string (a number, say): said without its value.
@@ -182,7 +218,7 @@ pub enum TokenFileProblem {
     Folder,
     Denied,
     /// Cannot be read: the I/O error's kind.
-    Unreadable(String),
+    Unreadable(io::ErrorKind),
     /// Larger than a token file ever is ([`crate::files::SMALL_FILE_LIMIT`]).
     TooLarge,
     NotUtf8,
@@ -190,7 +226,48 @@ pub enum TokenFileProblem {
     BadCharacters,
     /// The line is `Bearer <token>`: the header's word came along.
     Bearer,
+    /// The line holds the token wrapped in something else.
+    Wrapped(TokenShape),
     Lines(usize),
+}
+
+/// How a token came wrapped: characters a token never has around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenShape {
+    /// `"…"` or `'…'`.
+    Quoted,
+    /// `name=value` (a line of a shell or .env file).
+    Assignment,
+    /// `{…}` or `[…]`: an identity provider's JSON answer, say.
+    Json,
+}
+
+impl TokenShape {
+    /// The shape of a token given wrapped, if it is.
+    pub fn of(token: &str) -> Option<Self> {
+        let (first, last) = (token.chars().next()?, token.chars().last()?);
+        if token.len() >= 2 && first == last && matches!(first, '"' | '\'') {
+            return Some(TokenShape::Quoted);
+        }
+        if matches!(first, '{' | '[') {
+            return Some(TokenShape::Json);
+        }
+        // A token's own '=' is padding at its end; a name before one is
+        // a variable's.
+        let (name, value) = token.split_once('=')?;
+        let named = name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        (named && !value.trim_end_matches('=').is_empty()).then_some(TokenShape::Assignment)
+    }
+
+    fn words(self, lang: Lang) -> String {
+        match self {
+            TokenShape::Quoted => tr!(lang, "token-shape-quoted"),
+            TokenShape::Assignment => tr!(lang, "token-shape-assignment"),
+            TokenShape::Json => tr!(lang, "token-shape-json"),
+        }
+    }
 }
 
 /// Where a token (or a token file's path) was given.
@@ -243,6 +320,12 @@ impl ConfigError {
             ConfigError::TokenText { from, empty: false } => {
                 tr!(lang, "err-token-text", from = token_place(lang, *from))
             }
+            ConfigError::TokenWrapped { from, shape } => tr!(
+                lang,
+                "err-token-text-wrapped",
+                from = token_place(lang, *from),
+                shape = shape.words(lang)
+            ),
             ConfigError::TokenBearer { from } => {
                 tr!(
                     lang,
@@ -282,7 +365,7 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
                 lang,
                 "err-config-unreadable",
                 file = file,
-                kind = kind.clone()
+                kind = crate::files::unreadable_words(lang, &io::Error::from(*kind))
             )
         }
         FileProblem::TooLarge => tr!(
@@ -377,7 +460,7 @@ fn token_file_words(
             "err-token-file-unreadable",
             path = path,
             from = from,
-            kind = kind.clone()
+            kind = crate::files::unreadable_words(lang, &io::Error::from(*kind))
         ),
         TokenFileProblem::TooLarge => tr!(
             lang,
@@ -398,6 +481,13 @@ fn token_file_words(
         TokenFileProblem::Bearer => {
             tr!(lang, "err-token-file-bearer", path = path, from = from)
         }
+        TokenFileProblem::Wrapped(shape) => tr!(
+            lang,
+            "err-token-file-wrapped",
+            path = path,
+            from = from,
+            shape = shape.words(lang)
+        ),
         TokenFileProblem::Lines(n) => tr!(
             lang,
             "err-token-file-lines",
@@ -522,9 +612,10 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return fail(FileProblem::Missing),
         Err(_) if path.is_dir() => return fail(FileProblem::Folder),
-        Err(e) => return fail(FileProblem::Unreadable(e.kind().to_string())),
+        Err(e) => return fail(FileProblem::Unreadable(e.kind())),
     };
-    toml::from_str(&text).or_else(|e| {
+    let parsed: Result<FileConfig, _> = toml::from_str(&text);
+    parsed.map(FileConfig::home_expanded).or_else(|e| {
         if e.message().contains(TOKEN_NOT_TEXT) {
             return fail(FileProblem::TokenNotText);
         }
@@ -576,7 +667,7 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             return fail(TokenFileProblem::Denied);
         }
-        Err(e) => return fail(TokenFileProblem::Unreadable(e.kind().to_string())),
+        Err(e) => return fail(TokenFileProblem::Unreadable(e.kind())),
     };
     let Ok(text) = String::from_utf8(bytes) else {
         return fail(TokenFileProblem::NotUtf8);
@@ -590,6 +681,9 @@ pub fn read_token_file(path: &Path, from: TokenPlace) -> Result<Secret, ConfigEr
         .collect();
     match lines.as_slice() {
         [] => fail(TokenFileProblem::Empty),
+        [token] if let Some(shape) = TokenShape::of(token) => {
+            fail(TokenFileProblem::Wrapped(shape))
+        }
         [token] if crate::auth::is_token_text(token) => Ok(Secret::new(*token)),
         [line] if bearer_prefixed(line) => fail(TokenFileProblem::Bearer),
         [_] => fail(TokenFileProblem::BadCharacters),
@@ -649,7 +743,9 @@ fn net_options(
 /// characters (an empty token is refused, not sent).
 pub fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     let token = raw.trim();
-    if crate::auth::is_token_text(token) {
+    if let Some(shape) = TokenShape::of(token) {
+        Err(ConfigError::TokenWrapped { from, shape })
+    } else if crate::auth::is_token_text(token) {
         Ok(Secret::new(token))
     } else if bearer_prefixed(token) {
         Err(ConfigError::TokenBearer { from })
@@ -855,6 +951,71 @@ pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    /// A token wrapped in quotes, a variable's line or JSON is refused with
+    /// its shape named, in a file and as text; a token's own '=' padding
+    /// and other tokens pass.
+    #[test]
+    fn a_wrapped_token_is_named_by_its_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, shape) in [
+            ("\"abc123\"", TokenShape::Quoted),
+            ("'abc123'", TokenShape::Quoted),
+            ("access_token=abc123", TokenShape::Assignment),
+            ("STEPWISE_TOKEN=abc123", TokenShape::Assignment),
+            (
+                r#"{"access_token":"abc123","token_type":"Bearer"}"#,
+                TokenShape::Json,
+            ),
+        ] {
+            let file = dir.path().join("tok");
+            std::fs::write(&file, format!("{text}\n")).unwrap();
+            let error = read_token_file(&file, TokenPlace::TokenFileFlag).unwrap_err();
+            assert!(
+                matches!(&error, ConfigError::TokenFile { problem: TokenFileProblem::Wrapped(s), .. } if *s == shape),
+                "{text}: {error:?}"
+            );
+            let words = error.words(Lang::En);
+            assert!(
+                words.contains("holds the token") && !words.contains("abc123"),
+                "{words}"
+            );
+            assert!(matches!(
+                check_token(text, TokenPlace::Environment),
+                Err(ConfigError::TokenWrapped { shape: s, .. }) if s == shape
+            ));
+        }
+        for fine in [
+            "abc123",
+            "YWJj==",
+            "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.",
+            "a=b=",
+        ] {
+            assert!(check_token(fine, TokenPlace::Environment).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_config_path_may_start_at_the_home_folder() {
+        let home = directories::BaseDirs::new()
+            .unwrap()
+            .home_dir()
+            .to_path_buf();
+        for written in ["~/tok", "$HOME/tok", "${HOME}/tok"] {
+            assert_eq!(
+                expand_home(PathBuf::from(written)),
+                home.join("tok"),
+                "{written}"
+            );
+        }
+        for kept in ["/etc/tok", "~other/tok", "$HOMEX/tok", "tok"] {
+            assert_eq!(
+                expand_home(PathBuf::from(kept)),
+                PathBuf::from(kept),
+                "{kept}"
+            );
+        }
+    }
+
     use super::*;
     use std::fs;
 

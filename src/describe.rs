@@ -704,6 +704,22 @@ fn unauthorized_line(lang: Lang, sent: Option<TokenFrom>) -> String {
     }
 }
 
+/// A provider's words for a client it knows but keeps from this grant
+/// ("Client not enabled for device flow", "unauthorized grant type").
+fn client_not_allowed(said: &str) -> bool {
+    let said = said.to_ascii_lowercase();
+    [
+        "not enabled",
+        "not allowed",
+        "not permitted",
+        "grant type",
+        "device flow",
+        "unauthorized_client",
+    ]
+    .iter()
+    .any(|w| said.contains(w))
+}
+
 /// One line about a failed sign-in or refresh: what, why, what to do.
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
@@ -715,6 +731,14 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             lang,
             "auth-unknown-scope",
             scopes = scopes.clone(),
+            said = said.clone()
+        ),
+        // invalid_client is OAuth's catch-all: words that say the client is
+        // known but may not sign in this way are not an unknown id.
+        AuthError::UnknownClient { client_id, said } if client_not_allowed(said) => tr!(
+            lang,
+            "auth-client-not-allowed",
+            client = client_id.clone(),
             said = said.clone()
         ),
         AuthError::UnknownClient { client_id, said } => tr!(
@@ -1076,6 +1100,31 @@ mod tests {
         );
         assert!(
             line.contains("--issuer") && !line.contains("gateway"),
+            "{line}"
+        );
+    }
+
+    /// OAuth's invalid_client is a catch-all: words that say the client
+    /// may not use this grant are not "an unknown client id".
+    #[test]
+    fn a_client_kept_from_the_device_flow_is_not_an_unknown_id() {
+        let kept = AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client: Client not enabled for device flow".into(),
+        };
+        let line = auth_error(Lang::En, &kept);
+        assert!(line.contains("knows the client id stepwise"), "{line}");
+        assert!(
+            !line.contains("does not know") && !line.contains("--client-id"),
+            "{line}"
+        );
+        let unknown = AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client: Client not found".into(),
+        };
+        let line = auth_error(Lang::En, &unknown);
+        assert!(
+            line.contains("does not know the client id stepwise"),
             "{line}"
         );
     }

@@ -66,6 +66,18 @@ pub fn unreadable_words(lang: crate::text::Lang, error: &io::Error) -> String {
     }
 }
 
+/// Why a file cannot be written (created or replaced), in the reader's
+/// language where the system's kind is a common one.
+pub fn unwritable_words(lang: crate::text::Lang, error: &io::Error) -> String {
+    match error.kind() {
+        // The folder is there (checked first), yet no file can be made in
+        // it: a file system such as /proc or /sys.
+        io::ErrorKind::NotFound => crate::tr!(lang, "os-no-file-here"),
+        io::ErrorKind::PermissionDenied => crate::tr!(lang, "os-file-denied"),
+        _ => unreadable_words(lang, error),
+    }
+}
+
 /// Reads at most `limit` bytes of `path`; a longer file (or an endless one
 /// such as `/dev/zero`) is an error of kind `FileTooLarge` carrying
 /// [`TooLarge`], after reading one byte past the cap, never the whole.

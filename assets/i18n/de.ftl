@@ -356,6 +356,7 @@ os-denied = dieser Rechner hat die Verbindung nicht geöffnet (eine Firewall ode
 os-not-a-folder = eine Datei steht dort, wo ein Ordner sein muss
 os-read-only = das Dateisystem ist schreibgeschützt
 os-file-denied = Zugriff verweigert (dieser Benutzer darf sie nicht schreiben, oder sie ist gesperrt)
+os-no-file-here = in diesem Ordner kann keine Datei angelegt werden (ein Systemordner wie /proc oder /sys)
 os-folder-in-the-way = ein Ordner steht dort, wo eine Datei sein muss
 os-disk-full = die Platte ist voll
 os-addr-in-use = ein anderes Programm lauscht bereits auf diesem Port
@@ -934,6 +935,7 @@ cli-arg-addr-no-host = bei { $port } fehlt der Host; HOST:PORT angeben, z. B. 12
 cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-host = der Host ist weder eine Adresse noch ein Hostname; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-report-folder = --report { $path } ist ein Ordner. Einen Dateinamen darin angeben, z. B. { $example }
+cli-arg-report-slash = --report { $path } endet mit einem Schrägstrich wie der Pfad eines Ordners, und diesen Ordner gibt es nicht. Einen Dateinamen angeben, z. B. session.md
 cli-arg-report-not-a-file = --report { $path } ist keine normale Datei (ein Gerät, eine Pipe oder ein Link), und der Bericht würde sie ersetzen. Den Pfad einer neuen oder normalen Datei angeben, z. B. sitzung.md
 cli-arg-report-is-cars = --report { $path } ist die mit --cars angegebene ID-Datei: der Bericht würde die Fahrzeugliste überschreiben. Dem Bericht einen anderen Namen geben, z. B. sitzung.md
 cli-arg-report-parent-file = --report { $path }: { $parent } ist kein Ordner. Einen anderen Pfad wählen
@@ -1037,12 +1039,17 @@ err-token-file-not-utf8 = die Token-Datei { $path } (aus { $from }) ist kein UTF
 err-token-file-empty = die Token-Datei { $path } (aus { $from }) ist leer. Das Token des Gateways hineinschreiben, allein in einer Zeile
 err-token-file-characters = die Token-Datei { $path } (aus { $from }) enthält Leerzeichen oder Zeichen, die ein Token nicht haben kann. Das Token allein in eine Zeile schreiben, genau wie vom Gateway ausgegeben
 err-token-file-bearer = die Token-Datei { $path } (aus { $from }) enthält vor dem Token das Wort Bearer: das Wort Bearer streichen und das Token allein in der Zeile lassen; stepwise setzt Bearer selbst davor
+err-token-file-wrapped = die Token-Datei { $path } (aus { $from }) enthält das Token { $shape }: nur das Token selbst behalten, allein in seiner Zeile, genau wie das Gateway es ausgestellt hat
 err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
     [one] { $n } Zeile
    *[other] { $n } Zeilen
 }. Eine Token-Datei enthält nur das Token, allein in einer Zeile
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
 err-token-text-bearer = das Token in { $from } beginnt mit dem Wort Bearer: das Wort Bearer streichen und nur das Token angeben; stepwise setzt Bearer selbst davor
+err-token-text-wrapped = das Token in { $from } ist { $shape } angegeben: das Token selbst angeben, genau wie das Gateway es ausgestellt hat
+token-shape-quoted = in Anführungszeichen
+token-shape-assignment = als Name=Wert (eine Zeile eines Skripts oder einer .env-Datei)
+token-shape-json = in JSON (etwa der Antwort eines Identitätsanbieters: der Wert seines access_token ist das Token)
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält
@@ -1459,6 +1466,7 @@ man-files-logs = Die Protokolle des Assistenten (STEPWISE_LOG legt den Umfang fe
 man-files-demo-state = Was das Demo-Backend in früheren Läufen gelernt hat (stepwise demo --fresh vergisst es)
 man-files-sim-tls = Zertifizierungsstelle, Zertifikat und Schlüssel von stepwise serve --tls, sofern --tls-dir keinen anderen Ordner nennt
 auth-unknown-client = der Identitätsanbieter kennt die Client-ID { $client } nicht ({ $said }). Die dort für stepwise registrierte ID mit --client-id ID oder `client_id` in der Konfigurationsdatei setzen
+auth-client-not-allowed = der Identitätsanbieter kennt die Client-ID { $client }, lässt sie aber nicht auf diese Weise anmelden ({ $said }). Den Administrator des Anbieters bitten, es zu erlauben (den Gerätefluss, für `login --device`), oder anders anmelden: `stepwise login` ohne --device, oder `stepwise login --with-token`
 auth-unknown-scope = der Identitätsanbieter kennt einen angefragten Scope nicht ({ $said }); angefragt: { $scopes }. Die Scopes, die er kennt, mit --scope oder `scopes` in der Konfigurationsdatei setzen (beim Betreiber erfragen), dann `stepwise login` erneut ausführen
 err-signin-issuer-mismatch = der Identitätsanbieter unter { $asked } nennt sich { $got }: seine Metadaten gehören nicht ihm. --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)
 err-signin-issuer-none = der Identitätsanbieter unter { $issuer } veröffentlicht keine Metadaten (weder /.well-known/openid-configuration noch /.well-known/oauth-authorization-server; HTTP { $status }). --issuer prüfen (oder STEPWISE_ISSUER, `issuer` in der Konfigurationsdatei)

@@ -404,6 +404,7 @@ os-denied = this machine refused to open the connection (a firewall or security 
 os-not-a-folder = a file is in the way where a folder must be
 os-read-only = the file system is read-only
 os-file-denied = permission denied (this user may not write it, or it is locked)
+os-no-file-here = no file can be made in that folder (a system folder such as /proc or /sys)
 os-folder-in-the-way = a folder is in the way where a file must be
 os-disk-full = the disk is full
 os-addr-in-use = another program listens on that port already
@@ -942,6 +943,7 @@ cli-arg-addr-no-host = { $port } has no host: give HOST:PORT, e.g. 127.0.0.1:{ $
 cli-arg-addr-port = the port is not a number from 0 to 65535; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-addr-host = the host is not an address or a host name; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-report-folder = --report { $path } is a folder. Give a file name in it, e.g. { $example }
+cli-arg-report-slash = --report { $path } ends with a slash, as a folder's path does, and there is no such folder. Give a file name, e.g. session.md
 cli-arg-report-not-a-file = --report { $path } is not a regular file (a device, a pipe or a link), and the report would replace it. Give the path of a new or ordinary file, e.g. session.md
 cli-arg-report-is-cars = --report { $path } is the ids file given with --cars: the report would overwrite the list of vehicles. Give the report another name, e.g. session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } is not a folder. Choose another path
@@ -1045,12 +1047,17 @@ err-token-file-not-utf8 = the token file { $path } (from { $from }) is not UTF-8
 err-token-file-empty = the token file { $path } (from { $from }) is empty. Put the gateway's token in it, alone on one line
 err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
 err-token-file-bearer = the token file { $path } (from { $from }) holds the word Bearer before the token: drop the word Bearer and keep the token alone on its line; stepwise adds Bearer itself
+err-token-file-wrapped = the token file { $path } (from { $from }) holds the token { $shape }: keep only the token itself, alone on its line, exactly as the gateway issued it
 err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
     [one] { $n } line
    *[other] { $n } lines
 }. A token file holds the token alone on one line
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
 err-token-text-bearer = the token in { $from } starts with the word Bearer: drop the word Bearer and give the token alone; stepwise adds Bearer itself
+err-token-text-wrapped = the token in { $from } is given { $shape }: give the token itself, exactly as the gateway issued it
+token-shape-quoted = in quotes
+token-shape-assignment = as name=value (a line of a script or .env file)
+token-shape-json = inside JSON (such as an identity provider's answer: its access_token's value is the token)
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds
@@ -1467,6 +1474,7 @@ man-files-logs = The wizard's logs (STEPWISE_LOG sets how much)
 man-files-demo-state = What the demo backend learnt in earlier runs (stepwise demo --fresh forgets it)
 man-files-sim-tls = The authority, certificate and key of stepwise serve --tls, unless --tls-dir names another folder
 auth-unknown-client = the identity provider does not know the client id { $client } ({ $said }). Set the id registered for stepwise there with --client-id ID or `client_id` in the config file
+auth-client-not-allowed = the identity provider knows the client id { $client }, but does not let it sign in this way ({ $said }). Ask the provider's administrator to allow it (the device flow, for `login --device`), or sign in another way: `stepwise login` without --device, or `stepwise login --with-token`
 auth-unknown-scope = the identity provider does not know a scope asked for ({ $said }); asked for: { $scopes }. Set the scopes it knows with --scope or `scopes` in the config file (ask its operator which), then run `stepwise login` again
 err-signin-issuer-mismatch = the identity provider at { $asked } calls itself { $got }: its metadata is not its own. Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)
 err-signin-issuer-none = the identity provider at { $issuer } publishes no metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server; HTTP { $status }). Check --issuer (or STEPWISE_ISSUER, `issuer` in the config file)

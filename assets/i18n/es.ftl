@@ -359,6 +359,7 @@ os-denied = esta máquina se negó a abrir la conexión (un cortafuegos o un aju
 os-not-a-folder = hay un archivo donde debe haber una carpeta
 os-read-only = el sistema de archivos es de solo lectura
 os-file-denied = permiso denegado (este usuario no puede escribirlo, o está bloqueado)
+os-no-file-here = no se puede crear ningún archivo en esa carpeta (una carpeta del sistema como /proc o /sys)
 os-folder-in-the-way = hay una carpeta donde debe haber un archivo
 os-disk-full = el disco está lleno
 os-addr-in-use = otro programa ya escucha en ese puerto
@@ -940,6 +941,7 @@ cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej.
 cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = el host no es ni una dirección ni un nombre de host; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } es una carpeta. Indique un nombre de archivo dentro, p. ej. { $example }
+cli-arg-report-slash = --report { $path } termina en barra, como la ruta de una carpeta, y esa carpeta no existe. Indique un nombre de archivo, p. ej. session.md
 cli-arg-report-not-a-file = --report { $path } no es un archivo normal (un dispositivo, una tubería o un enlace), y el informe lo sustituiría. Indique la ruta de un archivo nuevo o normal, p. ej. sesion.md
 cli-arg-report-is-cars = --report { $path } es el archivo de ids indicado con --cars: el informe sobrescribiría la lista de vehículos. Dé otro nombre al informe, p. ej. sesion.md
 cli-arg-report-parent-file = --report { $path }: { $parent } no es una carpeta. Elija otra ruta
@@ -1046,12 +1048,17 @@ err-token-file-not-utf8 = el archivo de token { $path } (de { $from }) no es tex
 err-token-file-empty = el archivo de token { $path } (de { $from }) está vacío. Ponga en él el token de la pasarela, solo en una línea
 err-token-file-characters = el archivo de token { $path } (de { $from }) contiene espacios o caracteres que un token no puede tener. Ponga el token solo en una línea, tal como lo dio la pasarela
 err-token-file-bearer = el archivo de token { $path } (de { $from }) lleva la palabra Bearer delante del token: quite la palabra Bearer y deje el token solo en su línea; stepwise añade Bearer por su cuenta
+err-token-file-wrapped = el archivo de token { $path } (de { $from }) contiene el token { $shape }: deje solo el token, solo en su línea, tal como lo emitió la pasarela
 err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n ->
     [one] { $n } línea
    *[other] { $n } líneas
 }. Un archivo de token contiene solo el token, en una línea
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
 err-token-text-bearer = el token en { $from } empieza por la palabra Bearer: quite la palabra Bearer e indique solo el token; stepwise añade Bearer por su cuenta
+err-token-text-wrapped = el token de { $from } se da { $shape }: indique el token en sí, tal como lo emitió la pasarela
+token-shape-quoted = entre comillas
+token-shape-assignment = como nombre=valor (una línea de un script o de un archivo .env)
+token-shape-json = dentro de un JSON (como la respuesta de un proveedor de identidad: el valor de su access_token es el token)
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca
@@ -1477,6 +1484,7 @@ man-files-logs = Los registros del asistente (STEPWISE_LOG fija cuánto)
 man-files-demo-state = Lo que el backend de demostración aprendió en ejecuciones anteriores (stepwise demo --fresh lo olvida)
 man-files-sim-tls = La autoridad, el certificado y la clave de stepwise serve --tls, salvo que --tls-dir indique otra carpeta
 auth-unknown-client = el proveedor de identidad no conoce el client id { $client } ({ $said }). Indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
+auth-client-not-allowed = el proveedor de identidad conoce el id de cliente { $client }, pero no le deja iniciar sesión de esta forma ({ $said }). Pida al administrador del proveedor que lo permita (el flujo de dispositivo, para `login --device`), o inicie sesión de otra forma: `stepwise login` sin --device, o `stepwise login --with-token`
 auth-unknown-scope = el proveedor de identidad no conoce uno de los scopes pedidos ({ $said }); pedidos: { $scopes }. Indique los que conoce con --scope o `scopes` en el archivo de configuración (pregunte a quien lo gestiona), y vuelva a ejecutar `stepwise login`
 err-signin-issuer-mismatch = el proveedor de identidad en { $asked } se llama a sí mismo { $got }: sus metadatos no son suyos. Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)
 err-signin-issuer-none = el proveedor de identidad en { $issuer } no publica metadatos (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server; HTTP { $status }). Revise --issuer (o STEPWISE_ISSUER, `issuer` en el archivo de configuración)

@@ -359,6 +359,7 @@ os-denied = cette machine a refusé d'ouvrir la connexion (un pare-feu ou un ré
 os-not-a-folder = un fichier est là où doit être un dossier
 os-read-only = le système de fichiers est en lecture seule
 os-file-denied = permission refusée (cet utilisateur ne peut pas l'écrire, ou il est verrouillé)
+os-no-file-here = aucun fichier ne peut être créé dans ce dossier (un dossier système comme /proc ou /sys)
 os-folder-in-the-way = un dossier est là où doit être un fichier
 os-disk-full = le disque est plein
 os-addr-in-use = un autre programme écoute déjà sur ce port
@@ -940,6 +941,7 @@ cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 1
 cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
+cli-arg-report-slash = --report { $path } se termine par une barre oblique, comme le chemin d'un dossier, et ce dossier n'existe pas. Donnez un nom de fichier, p. ex. session.md
 cli-arg-report-not-a-file = --report { $path } n'est pas un fichier ordinaire (un périphérique, un tube ou un lien), et le rapport le remplacerait. Donnez le chemin d'un fichier nouveau ou ordinaire, par ex. session.md
 cli-arg-report-is-cars = --report { $path } est le fichier d'identifiants donné avec --cars : le rapport écraserait la liste des véhicules. Donnez un autre nom au rapport, par ex. session.md
 cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisissez un autre chemin
@@ -1043,12 +1045,17 @@ err-token-file-not-utf8 = le fichier de jeton { $path } (de { $from }) n'est pas
 err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Mettez-y le jeton de la passerelle, seul sur une ligne
 err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
 err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
+err-token-file-wrapped = le fichier de jeton { $path } (de { $from }) contient le jeton { $shape } : ne gardez que le jeton lui-même, seul sur sa ligne, tel que la passerelle l'a émis
 err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
     [one] { $n } ligne
    *[other] { $n } lignes
 }. Un fichier de jeton contient le jeton seul sur une ligne
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
 err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : retirez le mot Bearer et donnez le jeton seul ; stepwise ajoute Bearer lui-même
+err-token-text-wrapped = le jeton de { $from } est donné { $shape } : donnez le jeton lui-même, tel que la passerelle l'a émis
+token-shape-quoted = entre guillemets
+token-shape-assignment = sous la forme nom=valeur (une ligne de script ou de fichier .env)
+token-shape-json = dans du JSON (comme une réponse de fournisseur d'identité : la valeur de son access_token est le jeton)
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais
@@ -1474,6 +1481,7 @@ man-files-logs = Les journaux de l'assistant (STEPWISE_LOG en règle la quantit�
 man-files-demo-state = Ce que le backend de démonstration a appris lors des exécutions précédentes (stepwise demo --fresh l'oublie)
 man-files-sim-tls = L'autorité, le certificat et la clé de stepwise serve --tls, sauf si --tls-dir désigne un autre dossier
 auth-unknown-client = le fournisseur d'identité ne connaît pas l'identifiant client { $client } ({ $said }). Indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
+auth-client-not-allowed = le fournisseur d'identité connaît l'identifiant client { $client }, mais ne le laisse pas se connecter de cette façon ({ $said }). Demandez à l'administrateur du fournisseur de l'autoriser (le flux par appareil, pour `login --device`), ou connectez-vous autrement : `stepwise login` sans --device, ou `stepwise login --with-token`
 auth-unknown-scope = le fournisseur d'identité ne connaît pas un des scopes demandés ({ $said }) ; demandés : { $scopes }. Indiquez ceux qu'il connaît avec --scope ou `scopes` dans le fichier de configuration (demandez-les à son exploitant), puis relancez `stepwise login`
 err-signin-issuer-mismatch = le fournisseur d'identité à l'adresse { $asked } se nomme { $got } : ses métadonnées ne sont pas les siennes. Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)
 err-signin-issuer-none = le fournisseur d'identité à l'adresse { $issuer } ne publie aucune métadonnée (ni /.well-known/openid-configuration ni /.well-known/oauth-authorization-server ; HTTP { $status }). Vérifiez --issuer (ou STEPWISE_ISSUER, `issuer` dans le fichier de configuration)

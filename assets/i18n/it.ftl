@@ -356,6 +356,7 @@ os-denied = questa macchina ha rifiutato di aprire la connessione (un firewall o
 os-not-a-folder = c'è un file dove deve esserci una cartella
 os-read-only = il file system è di sola lettura
 os-file-denied = permesso negato (questo utente non può scriverlo, o è bloccato)
+os-no-file-here = in quella cartella non si può creare alcun file (una cartella di sistema come /proc o /sys)
 os-folder-in-the-way = c'è una cartella dove deve esserci un file
 os-disk-full = il disco è pieno
 os-addr-in-use = un altro programma è già in ascolto su quella porta
@@ -937,6 +938,7 @@ cli-arg-addr-no-host = a { $port } manca l'host; indicare HOST:PORTA, ad es. 127
 cli-arg-addr-port = la porta non è un numero da 0 a 65535; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = l'host non è né un indirizzo né un nome host; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-report-folder = --report { $path } è una cartella. Indicare un nome di file al suo interno, ad es. { $example }
+cli-arg-report-slash = --report { $path } finisce con una barra, come il percorso di una cartella, e tale cartella non esiste. Indicare un nome di file, ad es. session.md
 cli-arg-report-not-a-file = --report { $path } non è un file normale (un dispositivo, una pipe o un collegamento), e il rapporto lo sostituirebbe. Indicare il percorso di un file nuovo o normale, ad es. sessione.md
 cli-arg-report-is-cars = --report { $path } è il file degli id indicato con --cars: il rapporto sovrascriverebbe l'elenco dei veicoli. Dare al rapporto un altro nome, ad es. sessione.md
 cli-arg-report-parent-file = --report { $path }: { $parent } non è una cartella. Scegliere un altro percorso
@@ -1040,12 +1042,17 @@ err-token-file-not-utf8 = il file del token { $path } (da { $from }) non è test
 err-token-file-empty = il file del token { $path } (da { $from }) è vuoto. Mettervi il token del gateway, da solo su una riga
 err-token-file-characters = il file del token { $path } (da { $from }) contiene spazi o caratteri che un token non può avere. Mettere il token da solo su una riga, esattamente come l'ha dato il gateway
 err-token-file-bearer = il file del token { $path } (da { $from }) contiene la parola Bearer prima del token: togliere la parola Bearer e lasciare il token da solo sulla riga; stepwise aggiunge Bearer da sé
+err-token-file-wrapped = il file del token { $path } (da { $from }) contiene il token { $shape }: tenere solo il token stesso, da solo sulla sua riga, esattamente come il gateway l'ha emesso
 err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
     [one] { $n } riga
    *[other] { $n } righe
 }. Un file del token contiene solo il token, su una riga
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
 err-token-text-bearer = il token in { $from } comincia con la parola Bearer: togliere la parola Bearer e indicare solo il token; stepwise aggiunge Bearer da sé
+err-token-text-wrapped = il token in { $from } è dato { $shape }: indicare il token stesso, esattamente come il gateway l'ha emesso
+token-shape-quoted = tra virgolette
+token-shape-assignment = come nome=valore (una riga di uno script o di un file .env)
+token-shape-json = dentro un JSON (come la risposta di un provider di identità: il valore del suo access_token è il token)
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai
@@ -1471,6 +1478,7 @@ man-files-logs = I log della procedura guidata (STEPWISE_LOG ne stabilisce la qu
 man-files-demo-state = Ciò che il backend dimostrativo ha imparato nelle esecuzioni precedenti (stepwise demo --fresh lo dimentica)
 man-files-sim-tls = L'autorità, il certificato e la chiave di stepwise serve --tls, a meno che --tls-dir non indichi un'altra cartella
 auth-unknown-client = il fornitore di identità non conosce il client id { $client } ({ $said }). Impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
+auth-client-not-allowed = il provider di identità conosce l'id client { $client }, ma non gli consente di accedere in questo modo ({ $said }). Chiedere all'amministratore del provider di consentirlo (il flusso del dispositivo, per `login --device`), o accedere in altro modo: `stepwise login` senza --device, oppure `stepwise login --with-token`
 auth-unknown-scope = il provider di identità non conosce uno degli scope richiesti ({ $said }); richiesti: { $scopes }. Impostare quelli che conosce con --scope o `scopes` nel file di configurazione (chiederli a chi lo gestisce), poi rieseguire `stepwise login`
 err-signin-issuer-mismatch = il fornitore di identità su { $asked } si chiama { $got }: i suoi metadati non sono i suoi. Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)
 err-signin-issuer-none = il fornitore di identità su { $issuer } non pubblica metadati (né /.well-known/openid-configuration né /.well-known/oauth-authorization-server; HTTP { $status }). Controllare --issuer (o STEPWISE_ISSUER, `issuer` nel file di configurazione)

@@ -356,6 +356,7 @@ os-denied = deze machine weigerde de verbinding te openen (een firewall of bevei
 os-not-a-folder = er staat een bestand waar een map moet zijn
 os-read-only = het bestandssysteem is alleen-lezen
 os-file-denied = toegang geweigerd (deze gebruiker mag het niet schrijven, of het is vergrendeld)
+os-no-file-here = in die map kan geen bestand worden gemaakt (een systeemmap zoals /proc of /sys)
 os-folder-in-the-way = er staat een map waar een bestand moet staan
 os-disk-full = de schijf is vol
 os-addr-in-use = een ander programma luistert al op die poort
@@ -934,6 +935,7 @@ cli-arg-addr-no-host = { $port } heeft geen host; geef HOST:POORT, bijv. 127.0.0
 cli-arg-addr-port = de poort is geen getal van 0 tot 65535; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-addr-host = de host is geen adres en geen hostnaam; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-report-folder = --report { $path } is een map. Geef een bestandsnaam daarin, bijv. { $example }
+cli-arg-report-slash = --report { $path } eindigt op een schuine streep, zoals het pad van een map, en zo'n map bestaat niet. Geef een bestandsnaam, bijv. session.md
 cli-arg-report-not-a-file = --report { $path } is geen gewoon bestand (een apparaat, een pipe of een koppeling), en het rapport zou het vervangen. Geef het pad van een nieuw of gewoon bestand, bijv. sessie.md
 cli-arg-report-is-cars = --report { $path } is het id-bestand van --cars: het rapport zou de lijst met voertuigen overschrijven. Geef het rapport een andere naam, bijv. sessie.md
 cli-arg-report-parent-file = --report { $path }: { $parent } is geen map. Kies een ander pad
@@ -1037,12 +1039,17 @@ err-token-file-not-utf8 = het tokenbestand { $path } (uit { $from }) is geen UTF
 err-token-file-empty = het tokenbestand { $path } (uit { $from }) is leeg. Zet het token van de gateway erin, alleen op één regel
 err-token-file-characters = het tokenbestand { $path } (uit { $from }) bevat spaties of tekens die een token niet kan hebben. Zet het token alleen op één regel, precies zoals de gateway het gaf
 err-token-file-bearer = het tokenbestand { $path } (uit { $from }) bevat het woord Bearer vóór het token: haal het woord Bearer weg en laat het token alleen op de regel staan; stepwise zet Bearer er zelf voor
+err-token-file-wrapped = het tokenbestand { $path } (uit { $from }) bevat het token { $shape }: houd alleen het token zelf over, alleen op zijn regel, precies zoals de gateway het uitgaf
 err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
     [one] { $n } regel
    *[other] { $n } regels
 }. Een tokenbestand bevat alleen het token, op één regel
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
 err-token-text-bearer = het token in { $from } begint met het woord Bearer: haal het woord Bearer weg en geef alleen het token; stepwise zet Bearer er zelf voor
+err-token-text-wrapped = het token in { $from } is { $shape } opgegeven: geef het token zelf, precies zoals de gateway het uitgaf
+token-shape-quoted = tussen aanhalingstekens
+token-shape-assignment = als naam=waarde (een regel van een script of .env-bestand)
+token-shape-json = in JSON (zoals het antwoord van een identiteitsprovider: de waarde van zijn access_token is het token)
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat
@@ -1462,6 +1469,7 @@ man-files-logs = De logs van de wizard (STEPWISE_LOG bepaalt hoeveel)
 man-files-demo-state = Wat de demo-backend in eerdere runs heeft geleerd (stepwise demo --fresh vergeet het)
 man-files-sim-tls = De autoriteit, het certificaat en de sleutel van stepwise serve --tls, tenzij --tls-dir een andere map noemt
 auth-unknown-client = de identiteitsprovider kent de client-id { $client } niet ({ $said }). Stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
+auth-client-not-allowed = de identiteitsprovider kent de client-id { $client }, maar laat hem niet zo aanmelden ({ $said }). Vraag de beheerder van de provider het toe te staan (de apparaatflow, voor `login --device`), of meld anders aan: `stepwise login` zonder --device, of `stepwise login --with-token`
 auth-unknown-scope = de identiteitsprovider kent een gevraagde scope niet ({ $said }); gevraagd: { $scopes }. Stel de scopes die hij kent in met --scope of `scopes` in het configuratiebestand (vraag de beheerder welke), en voer `stepwise login` opnieuw uit
 err-signin-issuer-mismatch = de identiteitsprovider op { $asked } noemt zichzelf { $got }: zijn metadata zijn niet van hem. Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)
 err-signin-issuer-none = de identiteitsprovider op { $issuer } publiceert geen metadata (geen /.well-known/openid-configuration en geen /.well-known/oauth-authorization-server; HTTP { $status }). Controleer --issuer (of STEPWISE_ISSUER, `issuer` in het configuratiebestand)

@@ -363,6 +363,7 @@ os-denied = esta máquina se recusou a abrir a conexão (um firewall ou uma conf
 os-not-a-folder = há um arquivo onde deve haver uma pasta
 os-read-only = o sistema de arquivos é somente leitura
 os-file-denied = permissão negada (este usuário não pode gravá-lo, ou ele está bloqueado)
+os-no-file-here = nenhum arquivo pode ser criado nessa pasta (uma pasta do sistema como /proc ou /sys)
 os-folder-in-the-way = há uma pasta onde deve haver um arquivo
 os-disk-full = o disco está cheio
 os-addr-in-use = outro programa já escuta nessa porta
@@ -947,6 +948,7 @@ cli-arg-addr-no-host = falta o host em { $port }; indique HOST:PORTA, p. ex. 127
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de arquivo dentro dela, p. ex. { $example }
+cli-arg-report-slash = --report { $path } termina com uma barra, como o caminho de uma pasta, e essa pasta não existe. Informe um nome de arquivo, p. ex. session.md
 cli-arg-report-not-a-file = --report { $path } não é um arquivo comum (um dispositivo, um pipe ou um link), e o relatório o substituiria. Indique o caminho de um arquivo novo ou comum, p. ex. sessao.md
 cli-arg-report-is-cars = --report { $path } é o arquivo de ids dado com --cars: o relatório sobrescreveria a lista de veículos. Dê outro nome ao relatório, p. ex. sessao.md
 cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
@@ -1052,6 +1054,7 @@ err-token-file-not-utf8 = o arquivo de token { $path } (de { $from }) não é te
 err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho em uma linha
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
 err-token-file-bearer = o arquivo de token { $path } (de { $from }) traz a palavra Bearer antes do token: tire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por conta própria
+err-token-file-wrapped = o arquivo de token { $path } (de { $from }) contém o token { $shape }: deixe só o próprio token, sozinho na linha, exatamente como o gateway o emitiu
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
     [0] { $n } linhas
     [one] { $n } linha
@@ -1059,6 +1062,10 @@ err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
 }. Um arquivo de token contém só o token, em uma linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
 err-token-text-bearer = o token em { $from } começa com a palavra Bearer: tire a palavra Bearer e informe só o token; o stepwise acrescenta Bearer por conta própria
+err-token-text-wrapped = o token em { $from } foi dado { $shape }: informe o próprio token, exatamente como o gateway o emitiu
+token-shape-quoted = entre aspas
+token-shape-assignment = como nome=valor (uma linha de script ou de arquivo .env)
+token-shape-json = dentro de um JSON (como a resposta de um provedor de identidade: o valor do seu access_token é o token)
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém
@@ -1498,6 +1505,7 @@ man-files-logs = Os logs do assistente (STEPWISE_LOG define quanto)
 man-files-demo-state = O que o backend de demonstração aprendeu em execuções anteriores (stepwise demo --fresh esquece)
 man-files-sim-tls = A autoridade, o certificado e a chave do stepwise serve --tls, a menos que --tls-dir indique outra pasta
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
+auth-client-not-allowed = o provedor de identidade conhece o id de cliente { $client }, mas não o deixa entrar desta forma ({ $said }). Peça ao administrador do provedor que o permita (o fluxo de dispositivo, para `login --device`), ou entre de outra forma: `stepwise login` sem --device, ou `stepwise login --with-token`
 auth-unknown-scope = o provedor de identidade não conhece um dos scopes pedidos ({ $said }); pedidos: { $scopes }. Defina os que ele conhece com --scope ou `scopes` no arquivo de configuração (pergunte a quem o opera), e execute `stepwise login` de novo
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } chama a si mesmo de { $got }: os metadados não são dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no arquivo de configuração)

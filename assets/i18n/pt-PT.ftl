@@ -347,6 +347,7 @@ os-denied = esta máquina recusou-se a abrir a ligação (uma firewall ou uma de
 os-not-a-folder = há um ficheiro onde deve haver uma pasta
 os-read-only = o sistema de ficheiros é só de leitura
 os-file-denied = permissão negada (este utilizador não o pode escrever, ou está bloqueado)
+os-no-file-here = nenhum ficheiro pode ser criado nessa pasta (uma pasta do sistema como /proc ou /sys)
 os-folder-in-the-way = há uma pasta onde deve haver um ficheiro
 os-disk-full = o disco está cheio
 os-addr-in-use = outro programa já está à escuta nessa porta
@@ -926,6 +927,7 @@ cli-arg-addr-no-host = falta o anfitrião em { $port }; indique HOST:PORTA, p. e
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de ficheiro dentro dela, p. ex. { $example }
+cli-arg-report-slash = --report { $path } termina com uma barra, como o caminho de uma pasta, e essa pasta não existe. Indique um nome de ficheiro, p. ex. session.md
 cli-arg-report-not-a-file = --report { $path } não é um ficheiro normal (um dispositivo, um pipe ou uma ligação), e o relatório substituí-lo-ia. Indique o caminho de um ficheiro novo ou normal, p. ex. sessao.md
 cli-arg-report-is-cars = --report { $path } é o ficheiro de ids indicado com --cars: o relatório substituiria a lista de veículos. Dê outro nome ao relatório, p. ex. sessao.md
 cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
@@ -1028,12 +1030,17 @@ err-token-file-not-utf8 = o ficheiro de token { $path } (de { $from }) não é t
 err-token-file-empty = o ficheiro de token { $path } (de { $from }) está vazio. Coloque nele o token do gateway, sozinho numa linha
 err-token-file-characters = o ficheiro de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho numa linha, exatamente como o gateway o forneceu
 err-token-file-bearer = o ficheiro de token { $path } (de { $from }) contém a palavra Bearer antes do token: retire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por si próprio
+err-token-file-wrapped = o ficheiro de token { $path } (de { $from }) contém o token { $shape }: deixe só o próprio token, sozinho na linha, exatamente como o gateway o emitiu
 err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
     [one] { $n } linha
    *[other] { $n } linhas
 }. Um ficheiro de token contém só o token, numa linha
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
 err-token-text-bearer = o token em { $from } começa com a palavra Bearer: retire a palavra Bearer e indique só o token; o stepwise acrescenta Bearer por si próprio
+err-token-text-wrapped = o token em { $from } foi dado { $shape }: indique o próprio token, exatamente como o gateway o emitiu
+token-shape-quoted = entre aspas
+token-shape-assignment = como nome=valor (uma linha de script ou de ficheiro .env)
+token-shape-json = dentro de um JSON (como a resposta de um fornecedor de identidade: o valor do seu access_token é o token)
 err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
@@ -1467,6 +1474,7 @@ man-files-logs = Os registos do assistente (STEPWISE_LOG define quanto)
 man-files-demo-state = O que o backend de demonstração aprendeu em execuções anteriores (stepwise demo --fresh esquece-o)
 man-files-sim-tls = A autoridade, o certificado e a chave do stepwise serve --tls, a menos que --tls-dir indique outra pasta
 auth-unknown-client = o provedor de identidade não conhece o client id { $client } ({ $said }). Defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
+auth-client-not-allowed = o fornecedor de identidade conhece o id de cliente { $client }, mas não o deixa iniciar sessão desta forma ({ $said }). Peça ao administrador do fornecedor que o permita (o fluxo de dispositivo, para `login --device`), ou inicie sessão de outra forma: `stepwise login` sem --device, ou `stepwise login --with-token`
 auth-unknown-scope = o fornecedor de identidade não conhece um dos scopes pedidos ({ $said }); pedidos: { $scopes }. Defina os que ele conhece com --scope ou `scopes` no ficheiro de configuração (pergunte a quem o gere), e execute `stepwise login` novamente
 err-signin-issuer-mismatch = o provedor de identidade em { $asked } identifica-se como { $got }: os metadados não são os dele. Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)
 err-signin-issuer-none = o provedor de identidade em { $issuer } não publica metadados (nem /.well-known/openid-configuration nem /.well-known/oauth-authorization-server; HTTP { $status }). Verifique --issuer (ou STEPWISE_ISSUER, `issuer` no ficheiro de configuração)

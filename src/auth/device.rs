@@ -258,7 +258,11 @@ impl OAuthError {
 
 /// `text` with every needle replaced by `<redacted>`, in one pass from left
 /// to right, longest needle first; a mask already there is kept as it is
-/// (a short secret found inside the mask would nest it without end).
+/// (a short secret found inside the mask would nest it without end). A
+/// needle shorter than [`WHOLE_WORD_BELOW`] is masked only where it stands
+/// alone, not inside a word: a one-letter code would mask every "a".
+const WHOLE_WORD_BELOW: usize = 8;
+
 fn redact_all(text: &str, needles: &[String]) -> String {
     const MASK: &str = "<redacted>";
     let mut needles: Vec<&str> = needles
@@ -273,7 +277,12 @@ fn redact_all(text: &str, needles: &[String]) -> String {
         if rest.starts_with(MASK) {
             out.push_str(MASK);
             rest = &rest[MASK.len()..];
-        } else if let Some(n) = needles.iter().find(|n| rest.starts_with(**n)) {
+        } else if let Some(n) = needles.iter().find(|n| {
+            let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+            rest.starts_with(**n)
+                && (n.len() >= WHOLE_WORD_BELOW
+                    || !(word(out.chars().last()) || word(rest[n.len()..].chars().next())))
+        }) {
             out.push_str(MASK);
             rest = &rest[n.len()..];
         } else {
@@ -574,18 +583,19 @@ mod tests {
     fn a_short_secret_is_masked_once_not_without_end() {
         let error = OAuthError {
             error: Some("invalid_grant".into()),
-            error_description: Some("Code not valid".into()),
+            error_description: Some("Code not valid: a".into()),
         };
+        // Inside words a one-letter code is no secret shown: the words stay
+        // readable; standing alone it is masked, once.
         let said = error.said(StatusCode::BAD_REQUEST, &["a"]);
-        assert_eq!(
-            said,
-            "inv<redacted>lid_gr<redacted>nt: Code not v<redacted>lid"
-        );
+        assert_eq!(said, "invalid_grant: Code not valid: <redacted>");
+        let said = error.said(StatusCode::BAD_REQUEST, &["a", "<redacted>"]);
+        assert_eq!(said, "invalid_grant: Code not valid: <redacted>");
         let long = error.said(
             StatusCode::BAD_REQUEST,
             &["GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"],
         );
-        assert_eq!(long, "invalid_grant: Code not valid");
+        assert_eq!(long, "invalid_grant: Code not valid: a");
     }
 
     #[test]

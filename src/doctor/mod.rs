@@ -121,7 +121,8 @@ fn settings_line(error: &ConfigError) -> &'static str {
         ConfigError::File { .. } => "config",
         ConfigError::TokenFile { .. }
         | ConfigError::TokenText { .. }
-        | ConfigError::TokenBearer { .. } => "token",
+        | ConfigError::TokenBearer { .. }
+        | ConfigError::TokenWrapped { .. } => "token",
         ConfigError::UserInfo {
             url: UrlPlace::Gateway,
         }

@@ -1433,6 +1433,7 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     let home = home();
     let folder = home.path().to_str().unwrap().to_owned();
     let orphan = home.path().join("no-such-folder").join("r.md");
+    let slashed = format!("{}/r.json/", home.path().display());
     for (args, says) in [
         (vec!["--report", folder.as_str()], "is a folder"),
         (vec!["demo", "--report", folder.as_str()], "is a folder"),
@@ -1441,14 +1442,29 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
             vec!["--report", "/dev/null/r.md"],
             "/dev/null is not a folder",
         ),
-        // No one, not even root, can make a file in /proc/self.
-        (vec!["--report", "/proc/self/r.md"], "cannot be written"),
+        // No one, not even root, can make a file in /proc/self: said so,
+        // not the system's "entity not found".
+        (
+            vec!["--report", "/proc/self/r.md"],
+            "cannot be written (no file can be made in that folder",
+        ),
+        // A folder's path where no folder is: a file name is wanted.
+        (vec!["--report", &slashed], "ends with a slash"),
     ] {
         let out = run(home.path(), &args);
         assert_exit(&out, 2);
         let err = stderr(&out);
         assert!(err.contains(says) && !err.contains("terminal"), "{err}");
+        assert!(!err.contains("entity not found"), "{err}");
     }
+    // In the reader's language, with no English of the system's.
+    let out = run(
+        home.path(),
+        &["--lang", "de", "--report", "/proc/self/r.md"],
+    );
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("kann keine Datei angelegt werden"), "{err}");
     // A writable path passes the check (the wizard then wants a terminal)
     // and leaves no file behind.
     let fine = home.path().join("r.md");

@@ -809,3 +809,23 @@ fn portugal_and_brazil_each_get_their_portuguese() {
     )));
     assert_ne!(portugal, brazil);
 }
+
+/// `token_file = "~/tok"` in the config file is the file in the home
+/// folder (as a shell makes it of a flag), not a path named `~`.
+#[test]
+fn a_config_path_from_the_home_folder_is_read_there() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("tok"), "two words\n").unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "token_file = \"~/tok\"\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["steps", "--car", "987654", "--api", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let path = home.path().join("tok");
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(!err.contains("does not exist"), "{err}");
+}
