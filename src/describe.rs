@@ -40,7 +40,15 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             body,
             retry_after,
             proxy,
-        } => rejected_line(lang, *status, *kind, body, *retry_after, proxy.as_deref()),
+        } => rejected_line(
+            lang,
+            *status,
+            *kind,
+            body,
+            *retry_after,
+            proxy.as_deref(),
+            false,
+        ),
         GatewayError::TooLarge { .. }
         | GatewayError::CaptivePortal { .. }
         | GatewayError::Compressed { .. }
@@ -325,6 +333,30 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
             detail = file_os_words(lang, detail)
         ),
         other => tr!(lang, "gw-http-setup", detail = other.to_string()),
+    }
+}
+
+/// The cause alone, without what to do: a refusal's status and what the
+/// gateway refused (for words that give their own advice); any other
+/// error's whole line.
+pub fn gateway_cause(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        GatewayError::Rejected {
+            status,
+            kind,
+            body,
+            retry_after,
+            proxy,
+        } => rejected_line(
+            lang,
+            *status,
+            *kind,
+            body,
+            *retry_after,
+            proxy.as_deref(),
+            true,
+        ),
+        _ => gateway_error(lang, error).trim_end_matches('.').to_owned(),
     }
 }
 
@@ -973,6 +1005,7 @@ fn rejected_line(
     body: &ErrorBody,
     retry_after: Option<std::time::Duration>,
     proxy: Option<&str>,
+    cause_only: bool,
 ) -> String {
     // "Retry in 0 s" says nothing: a wait of nothing is no wait to name.
     // (A date in Retry-After that has passed by now is such a wait.)
@@ -1075,6 +1108,9 @@ fn rejected_line(
         _ => said,
     };
     let via = via_proxy(lang, proxy);
+    if cause_only {
+        return format!("HTTP {status}{via}: {what}{said}");
+    }
     format!("HTTP {status}{via}: {what}{said}. {todo}.{sdk}")
 }
 

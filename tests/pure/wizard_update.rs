@@ -881,6 +881,15 @@ fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
         "{}",
         banner.text
     );
+    // The cause once, without its own "start again" advice before "again".
+    assert!(
+        banner
+            .text
+            .starts_with("HTTP 404: the gateway does not know this id (code 2346), again"),
+        "{}",
+        banner.text
+    );
+    assert!(!banner.text.contains("Start again"), "{}", banner.text);
     let (_, lookup, _, _) = fetched(&ch(&mut s, 'r'));
     assert_eq!(lookup, Lookup::Car("987654".into()));
 }
@@ -1030,6 +1039,18 @@ fn a_passing_failure_keeps_watching_with_a_quiet_banner() {
     let banner = session(&s).banner().cloned().unwrap();
     assert_eq!(banner.kind, BannerKind::Info, "quiet: {banner:?}");
     assert!(banner.title.starts_with("Watch interrupted"), "{banner:?}");
+    // The cause, then that watch goes on by itself: no "retry in a minute"
+    // for the technician to do, and one full stop.
+    assert!(
+        banner
+            .text
+            .starts_with("HTTP 503: the gateway failed. Watch goes on by itself"),
+        "{banner:?}"
+    );
+    assert!(
+        !banner.text.contains("..") && !banner.text.contains("Retry"),
+        "{banner:?}"
+    );
     // A stream cut mid-event: "interrupted" is said once, and the lists
     // that still answer are not called the gateway's silence.
     live(

@@ -7,7 +7,7 @@ use super::answers::{Judge, status_of, steps_id_refused};
 use super::steps::fetch_for;
 use super::{error, info};
 use crate::client::GatewayError;
-use crate::describe::gateway_error;
+use crate::describe::gateway_cause;
 use crate::report::Event;
 use crate::text::Lang;
 use crate::tr;
@@ -68,7 +68,9 @@ pub(super) fn live_words(lang: Lang, error: &GatewayError) -> String {
             "live-bad-event",
             why = crate::describe::decode_words(lang, why)
         ),
-        other => gateway_error(lang, other),
+        // Watch retries by itself: the cause, without "retry in …" advice
+        // (and without a full stop the banner's sentence adds).
+        other => gateway_cause(lang, other),
     }
 }
 
@@ -105,7 +107,7 @@ pub(super) fn refused_again(
         tr!(
             lang,
             "banner-refused-again-text",
-            why = gateway_error(lang, e).trim_end_matches('.').to_owned()
+            why = gateway_cause(lang, e)
         ),
     ));
 }
