@@ -138,6 +138,9 @@ impl Backend {
         let mut gateway = Gateway::new(&url, settings.device_id.clone(), token, options)?
             .with_token_from(token_from)
             .with_demo_state(demo_file);
+        if demo.is_some() {
+            gateway = gateway.embedded();
+        }
         // A kept login (`stepwise login`) when no other token wins over it.
         if let (None, None, Some(login)) = (&demo, &settings.token, &settings.login) {
             gateway = gateway

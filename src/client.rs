@@ -696,6 +696,10 @@ pub struct Gateway {
     /// The embedded simulator's state file, when this is it: its 507 is
     /// that file's, on this machine.
     demo_state: Option<std::path::PathBuf>,
+    /// The gateway is the embedded simulator: its error messages are this
+    /// program's own English, which the words in the reader's language say
+    /// already, so they are not shown.
+    embedded: bool,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -762,6 +766,7 @@ impl Gateway {
             pace,
             oauth: std::sync::Arc::default(),
             demo_state: None,
+            embedded: false,
         })
     }
 
@@ -778,6 +783,13 @@ impl Gateway {
     /// in `file`.
     pub fn with_demo_state(mut self, file: Option<std::path::PathBuf>) -> Self {
         self.demo_state = file;
+        self
+    }
+
+    /// This client talks to the embedded simulator (see `embedded`).
+    #[must_use]
+    pub fn embedded(mut self) -> Self {
+        self.embedded = true;
         self
     }
 
@@ -933,7 +945,8 @@ impl Gateway {
             let retry_after = outcome.as_ref().ok().and_then(|a| a.retry_after);
             let judged = outcome
                 .and_then(|answer| self.judge(answer))
-                .map_err(|e| e.for_call(&call_kind(&call.method, path, query)));
+                .map_err(|e| e.for_call(&call_kind(&call.method, path, query)))
+                .map_err(|e| self.named_by_id(e, query));
             let backoff = self.backoff().after(attempt);
             if let Err(e) = &judged
                 && e.rejection() == Some(Rejection::TooManyRequests)
@@ -1196,6 +1209,60 @@ impl Gateway {
         }
     }
 
+    /// The embedded simulator's "not found", whose English is not shown:
+    /// the id asked for is named instead, in no language.
+    fn named_by_id(&self, mut error: GatewayError, query: &[(&str, &str)]) -> GatewayError {
+        if let GatewayError::Rejected {
+            kind: Rejection::NotFound,
+            body,
+            ..
+        } = &mut error
+            && self.embedded
+        {
+            body.message = query
+                .iter()
+                .find(|(name, _)| [wire::CAR_PARAM, wire::STEPS_ID_PARAM].contains(name))
+                .map(|(_, id)| crate::steps::sanitize(id));
+        }
+        error
+    }
+
+    /// A 400 without the contract's body: nginx's page that says why (no
+    /// client certificate, a refused one, plain HTTP to its TLS port), or
+    /// Go's one line of text.
+    fn bad_request_page(&self, base: &str, body: &[u8]) -> Option<GatewayError> {
+        // nginx completes the handshake, then answers 400 with a page
+        // that says why: no client certificate, a refused one, or
+        // plain HTTP sent to its TLS port.
+        let title = html_title(body).unwrap_or_default();
+        let lower = title.to_ascii_lowercase();
+        if lower.contains("no required ssl certificate") {
+            return Some(GatewayError::Tls {
+                base: base.to_owned(),
+                proxy: self.proxy.clone(),
+                problem: crate::net::TlsProblem::CertificateRequired,
+            });
+        }
+        if lower.contains("ssl certificate error") {
+            return Some(GatewayError::Tls {
+                base: base.to_owned(),
+                proxy: self.proxy.clone(),
+                problem: crate::net::TlsProblem::ClientCertificateRefused(title),
+            });
+        }
+        // nginx's page, or Go's one line of text (Caddy, Traefik and
+        // every net/http server).
+        let text = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+        if lower.contains("plain http request was sent to https port")
+            || text.contains("client sent an http request to an https server")
+        {
+            return Some(GatewayError::WantsTls {
+                base: base.to_owned(),
+            });
+        }
+        None
+    }
+
     /// A 401 to a call that sent no token, or one given by hand.
     fn unauthorized(&self, token_sent: bool) -> GatewayError {
         let sent = self.token.as_ref().filter(|_| token_sent);
@@ -1338,7 +1405,7 @@ impl Gateway {
         }
         let status = answer.status.as_u16();
         let base = self.base.to_string();
-        let body = wire::decode_error(&answer.body);
+        let mut body = wire::decode_error(&answer.body);
         // The embedded simulator could not save its state: a file here.
         if let (Some(file), 507) = (&self.demo_state, status) {
             let said = body.as_ref().and_then(|b| b.message.as_deref());
@@ -1383,35 +1450,11 @@ impl Gateway {
                 proxy: self.proxy.clone(),
             });
         }
-        if status == 400 && body.is_none() {
-            // nginx completes the handshake, then answers 400 with a page
-            // that says why: no client certificate, a refused one, or
-            // plain HTTP sent to its TLS port.
-            let title = html_title(&answer.body).unwrap_or_default();
-            let lower = title.to_ascii_lowercase();
-            if lower.contains("no required ssl certificate") {
-                return Err(GatewayError::Tls {
-                    base,
-                    proxy: self.proxy.clone(),
-                    problem: crate::net::TlsProblem::CertificateRequired,
-                });
-            }
-            if lower.contains("ssl certificate error") {
-                return Err(GatewayError::Tls {
-                    base,
-                    proxy: self.proxy.clone(),
-                    problem: crate::net::TlsProblem::ClientCertificateRefused(title),
-                });
-            }
-            // nginx's page, or Go's one line of text (Caddy, Traefik and
-            // every net/http server).
-            let text = String::from_utf8_lossy(&answer.body[..answer.body.len().min(512)])
-                .to_ascii_lowercase();
-            if lower.contains("plain http request was sent to https port")
-                || text.contains("client sent an http request to an https server")
-            {
-                return Err(GatewayError::WantsTls { base });
-            }
+        if status == 400
+            && body.is_none()
+            && let Some(error) = self.bad_request_page(&base, &answer.body)
+        {
+            return Err(error);
         }
         if status == 404 && body.is_none() {
             return Err(GatewayError::NotAGateway {
@@ -1442,6 +1485,11 @@ impl Gateway {
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
             return Err(self.unauthorized(token_sent));
+        }
+        if self.embedded
+            && let Some(body) = &mut body
+        {
+            body.message = None;
         }
         Err(GatewayError::Rejected {
             status,

@@ -829,3 +829,30 @@ fn a_config_path_from_the_home_folder_is_read_there() {
     assert!(err.contains(&path.display().to_string()), "{err}");
     assert!(!err.contains("does not exist"), "{err}");
 }
+
+/// The embedded simulator is this program: its own English messages are
+/// not shown inside a sentence in the reader's language (the words say
+/// what they said), while its code stays.
+#[test]
+fn the_embedded_simulator_s_english_is_not_shown_in_another_language() {
+    let home = tempfile::tempdir().unwrap();
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "steps", "--car", "999999"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("stepwise: Fehler: HTTP 404"), "{err}");
+    assert!(!err.contains("unknown carAssociationID"), "{err}");
+    // The id asked for is named instead, in no language.
+    assert!(err.contains("(999999)"), "{err}");
+    let out = stepwise(home.path())
+        .args(["--lang", "de", "next", "--steps-id", "55555"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("2346") && !err.contains("no step for"),
+        "{err}"
+    );
+}
