@@ -1557,3 +1557,26 @@ fn doctor_names_a_proxy_that_is_no_http_proxy() {
         "{text}"
     );
 }
+
+/// A proxy variable naming an SSH server, which greets with its banner at
+/// once and then waits: doctor says at once it answered no HTTP (what it
+/// said), not that it "did not answer CONNECT within 3 s".
+#[test]
+fn a_proxy_that_greets_with_no_http_and_waits_answered_no_http() {
+    let ssh = crate::canned::greeting(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".to_vec());
+    let home = home();
+    let args = ["--api", "https://gateway.invalid"];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &ssh)],
+    ));
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✗")
+            && shown
+                .contains(r#"answered CONNECT with no HTTP ("SSH-2.0-OpenSSH_9.2p1 Debian-2")"#),
+        "{text}"
+    );
+    assert!(!text.contains("did not answer CONNECT"), "{text}");
+}
