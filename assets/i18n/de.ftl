@@ -1341,6 +1341,7 @@ doctor-error-body-code-only = nur Code
 doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }
 doctor-fix-error-json = Dem Betreiber des Gateways melden: Fehlerantworten sollten JSON sein
 doctor-error-body-401 = nicht geprüft: das Gateway will zuerst ein gültiges Token (HTTP 401)
+doctor-error-body-unjudged = nicht beurteilt: auch die erste Liste fand unter dieser Adresse kein Schritte-Gateway
 doctor-error-body-other = eine Anfrage ohne ID erhält { $answer } statt 400
 doctor-first-no-car = nicht versucht: keine carAssociationID angegeben
 doctor-first-no-car-fix = Mit --car ID erneut ausführen, um die Schritte-Aufrufe zu testen

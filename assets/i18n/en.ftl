@@ -1349,6 +1349,7 @@ doctor-error-body-code-only = code only
 doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body
 doctor-fix-error-json = Tell the gateway's operator: error bodies should be JSON
 doctor-error-body-401 = not checked: the gateway wants a valid token first (HTTP 401)
+doctor-error-body-unjudged = not judged: the first list found no steps gateway at this address either
 doctor-error-body-other = a request with no id gets { $answer } instead of 400
 doctor-first-no-car = not tried: no carAssociationID given
 doctor-first-no-car-fix = Run again with --car ID to try the steps calls

@@ -1356,6 +1356,7 @@ doctor-error-body-code-only = solo código
 doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }
 doctor-fix-error-json = Avise a quien gestiona la pasarela: los cuerpos de error deben ser JSON
 doctor-error-body-401 = no comprobado: la pasarela quiere antes un token válido (HTTP 401)
+doctor-error-body-unjudged = no juzgado: la primera lista tampoco encontró una pasarela de pasos en esta dirección
 doctor-error-body-other = una petición sin id recibe { $answer } en vez de 400
 doctor-first-no-car = no probado: no se indicó carAssociationID
 doctor-first-no-car-fix = Vuelva a ejecutar con --car ID para probar las llamadas de pasos

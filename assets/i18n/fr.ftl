@@ -1353,6 +1353,7 @@ doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
 doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
 doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
+doctor-error-body-unjudged = pas jugé : la première liste n'a pas trouvé non plus de passerelle d'étapes à cette adresse
 doctor-error-body-other = une requête sans id reçoit { $answer } au lieu de 400
 doctor-first-no-car = pas essayé : aucun carAssociationID donné
 doctor-first-no-car-fix = Relancez avec --car ID pour essayer les appels d'étapes

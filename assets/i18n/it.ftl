@@ -1350,6 +1350,7 @@ doctor-error-body-code-only = solo il codice
 doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }
 doctor-fix-error-json = Segnalare a chi gestisce il gateway: i corpi di errore devono essere JSON
 doctor-error-body-401 = non verificato: il gateway vuole prima un token valido (HTTP 401)
+doctor-error-body-unjudged = non giudicato: neanche il primo elenco ha trovato un gateway dei passi a questo indirizzo
 doctor-error-body-other = una richiesta senza id riceve { $answer } invece di 400
 doctor-first-no-car = non provato: nessun carAssociationID indicato
 doctor-first-no-car-fix = Rieseguire con --car ID per provare le chiamate dei passi

@@ -1344,6 +1344,7 @@ doctor-error-body-code-only = alleen code
 doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }
 doctor-fix-error-json = Laat de beheerder van de gateway weten: foutantwoorden horen JSON te zijn
 doctor-error-body-401 = niet gecontroleerd: de gateway wil eerst een geldig token (HTTP 401)
+doctor-error-body-unjudged = niet beoordeeld: ook de eerste lijst vond op dit adres geen stappengateway
 doctor-error-body-other = een verzoek zonder id krijgt { $answer } in plaats van 400
 doctor-first-no-car = niet geprobeerd: geen carAssociationID opgegeven
 doctor-first-no-car-fix = Voer opnieuw uit met --car ID om de stappenaanroepen te proberen

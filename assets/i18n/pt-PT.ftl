@@ -1332,6 +1332,7 @@ doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
+doctor-error-body-unjudged = não avaliado: a primeira lista também não encontrou um gateway de passos neste endereço
 doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
 doctor-first-no-car = não tentado: nenhum carAssociationID indicado
 doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos

@@ -1492,9 +1492,10 @@ fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
         b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n".to_vec(),
     );
     let text = stdout(&doctor(home.path(), &["--api", &go, "--car", "987654"]));
-    let first = line(&text, "First list");
+    // Filed under TLS, as when the port answers in TLS itself.
+    let tls = line(&text, "TLS");
     assert!(
-        first.contains("speaks TLS, and --api says http://"),
+        tls.starts_with("✗ failed") && tls.contains("speaks TLS, and --api says http://"),
         "{text}"
     );
     assert!(text.contains("Use https:// in --api"), "{text}");
@@ -1579,4 +1580,50 @@ fn a_proxy_that_greets_with_no_http_and_waits_answered_no_http() {
         "{text}"
     );
     assert!(!text.contains("did not answer CONNECT"), "{text}");
+}
+
+/// http:// to a TLS port that answers plain requests with Go's 400: the
+/// TLS line says the server speaks TLS (never "✓ TLS not used"), and the
+/// error body line tells no operator to fix error bodies: that 400 was
+/// never a gateway's.
+#[test]
+fn a_tls_port_s_plain_http_400_blames_no_error_body() {
+    let home = home();
+    let go = crate::canned::answering(
+        b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+            .to_vec(),
+    );
+    let out = doctor(home.path(), &["--api", &go, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let tls = line(&text, "TLS");
+    assert!(
+        tls.starts_with("✗ failed") && tls.contains("speaks TLS, and --api says http://"),
+        "{text}"
+    );
+    assert!(!text.contains("TLS not used"), "{text}");
+    assert!(line(&text, "Error body").starts_with("- skipped"), "{text}");
+    assert!(!text.contains("error bodies should be JSON"), "{text}");
+}
+
+/// A web server's 404 page at the address: the first list says it is no
+/// steps gateway, and the error body line does not judge that page as a
+/// gateway's error body.
+#[test]
+fn a_web_server_s_404_is_no_gateway_s_error_body() {
+    let home = home();
+    let page = crate::canned::answering(
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"
+            .to_vec(),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &page, "--car", "987654"]));
+    assert!(line(&text, "First list").starts_with("✗ failed"), "{text}");
+    let body = line(&text, "Error body");
+    assert!(
+        body.starts_with("- skipped")
+            && body.contains(
+                "not judged: the first list found no steps gateway at this address either"
+            ),
+        "{text}"
+    );
 }
