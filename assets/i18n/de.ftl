@@ -1176,6 +1176,7 @@ doctor-skip-unreachable = nicht ausgeführt: das Gateway ist nicht erreichbar
 doctor-skip-proxy = nicht ausgeführt: kein Weg durch den Proxy
 doctor-skip-insecure = nicht ausgeführt: keine sichere Verbindung zum Gateway
 doctor-skip-ca-file = nicht ausgeführt: die CA-Datei ist unbrauchbar
+doctor-skip-run-limit = nicht ausgeführt: die Grenze von { $limit } s für den ganzen doctor-Lauf war erreicht (das Gateway braucht etwa { $secs } s pro Antwort)
 doctor-config-no-dir = kein Konfigurationsverzeichnis auf diesem System: es gelten die Vorgaben
 doctor-config-none = keine unter { $path }: es gelten die Vorgaben
 doctor-config-read = { $path } gelesen

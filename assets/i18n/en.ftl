@@ -1184,6 +1184,7 @@ doctor-skip-unreachable = not run: the gateway cannot be reached
 doctor-skip-proxy = not run: no way through the proxy
 doctor-skip-insecure = not run: no secure connection to the gateway
 doctor-skip-ca-file = not run: the CA file is unusable
+doctor-skip-run-limit = not run: doctor's { $limit } s run limit was reached (the gateway takes about { $secs } s per answer)
 doctor-config-no-dir = no config directory on this system: defaults apply
 doctor-config-none = none at { $path }: defaults apply
 doctor-config-read = { $path } read

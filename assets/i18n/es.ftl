@@ -1191,6 +1191,7 @@ doctor-skip-unreachable = no ejecutado: no se puede contactar con la pasarela
 doctor-skip-proxy = no ejecutado: ningún paso a través del proxy
 doctor-skip-insecure = no ejecutado: no hay conexión segura con la pasarela
 doctor-skip-ca-file = no ejecutado: el archivo de CA no se puede usar
+doctor-skip-run-limit = no ejecutado: se alcanzó el límite de { $limit } s de toda la ejecución de doctor (la pasarela tarda unos { $secs } s por respuesta)
 doctor-config-no-dir = no hay carpeta de configuración en este sistema: se aplican los valores por defecto
 doctor-config-none = ningún archivo en { $path }: se aplican los valores por defecto
 doctor-config-read = { $path } leído

@@ -1188,6 +1188,7 @@ doctor-skip-unreachable = non lancé : la passerelle est injoignable
 doctor-skip-proxy = non lancé : aucun passage par le proxy
 doctor-skip-insecure = non lancé : pas de connexion sécurisée avec la passerelle
 doctor-skip-ca-file = non lancé : le fichier d'autorité (CA) est inutilisable
+doctor-skip-run-limit = non lancé : la limite de { $limit } s de doctor pour tout le passage a été atteinte (la passerelle met environ { $secs } s par réponse)
 doctor-config-no-dir = pas de dossier de configuration sur ce système : les valeurs par défaut s'appliquent
 doctor-config-none = aucun fichier à { $path } : les valeurs par défaut s'appliquent
 doctor-config-read = { $path } lu

@@ -1185,6 +1185,7 @@ doctor-skip-unreachable = non eseguito: il gateway non è raggiungibile
 doctor-skip-proxy = non eseguito: nessun passaggio attraverso il proxy
 doctor-skip-insecure = non eseguito: nessuna connessione sicura con il gateway
 doctor-skip-ca-file = non eseguito: il file CA non è utilizzabile
+doctor-skip-run-limit = non eseguito: è stato raggiunto il limite di { $limit } s dell'intera esecuzione di doctor (il gateway impiega circa { $secs } s per risposta)
 doctor-config-no-dir = nessuna cartella di configurazione su questo sistema: valgono i valori predefiniti
 doctor-config-none = nessun file in { $path }: valgono i valori predefiniti
 doctor-config-read = { $path } letto

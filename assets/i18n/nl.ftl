@@ -1179,6 +1179,7 @@ doctor-skip-unreachable = niet uitgevoerd: de gateway is niet bereikbaar
 doctor-skip-proxy = niet uitgevoerd: geen doorgang via de proxy
 doctor-skip-insecure = niet uitgevoerd: geen beveiligde verbinding met de gateway
 doctor-skip-ca-file = niet uitgevoerd: het CA-bestand is onbruikbaar
+doctor-skip-run-limit = niet uitgevoerd: de limiet van { $limit } s voor de hele doctor-run was bereikt (de gateway doet ongeveer { $secs } s over elk antwoord)
 doctor-config-no-dir = geen configuratiemap op dit systeem: de standaardwaarden gelden
 doctor-config-none = geen bestand op { $path }: de standaardwaarden gelden
 doctor-config-read = { $path } gelezen

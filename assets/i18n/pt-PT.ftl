@@ -1167,6 +1167,7 @@ doctor-skip-unreachable = não executado: o gateway não pode ser alcançado
 doctor-skip-proxy = não executado: nenhuma passagem pelo proxy
 doctor-skip-insecure = não executado: nenhuma ligação segura com o gateway
 doctor-skip-ca-file = não executado: o ficheiro de CA não pode ser usado
+doctor-skip-run-limit = não executado: o limite de { $limit } s da execução completa do doctor foi atingido (o gateway demora cerca de { $secs } s por resposta)
 doctor-config-no-dir = nenhuma pasta de configuração neste sistema: valem os padrões
 doctor-config-none = nenhum ficheiro em { $path }: valem os padrões
 doctor-config-read = { $path } lido

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
+use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
 use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
 use crate::net::NetOptions;
@@ -39,6 +39,9 @@ struct Caller<'a> {
     slowest: std::cell::Cell<std::time::Duration>,
     /// A request got no answer within its limit.
     timed_out: std::cell::Cell<bool>,
+    /// A request's time was cut by the run's limit (not the request's own)
+    /// and ran out: the run ended, not the gateway's patience.
+    cut_by_run: std::cell::Cell<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -65,6 +68,7 @@ impl<'a> Caller<'a> {
                 wants_tls: std::cell::Cell::new(false),
                 slowest: std::cell::Cell::new(std::time::Duration::ZERO),
                 timed_out: std::cell::Cell::new(false),
+                cut_by_run: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -79,6 +83,16 @@ impl<'a> Caller<'a> {
                 None
             }
         }
+    }
+
+    /// The words of a check the run's limit left no time for: the run's
+    /// limit, and how long the gateway takes per answer.
+    fn run_limit_words(&self) -> super::Words {
+        words!(
+            "doctor-skip-run-limit",
+            limit = RUN_LIMIT.as_secs(),
+            secs = format!("{:.1}", self.slowest.get().as_secs_f64())
+        )
     }
 
     /// `Err` holds why nothing usable came back.
@@ -119,6 +133,8 @@ impl<'a> Caller<'a> {
         }
         if outcome.is_err() {
             self.timed_out.set(true);
+            // Less time than a request's own limit: what ran out is the run.
+            self.cut_by_run.set(limit < CALL_LIMIT);
         }
         match outcome {
             Err(_) => Err(words!(
@@ -299,10 +315,15 @@ pub(super) async fn checks(
         return judged(unauthorized);
     };
     if budget.spent() {
+        run_limit_reached(report, &caller);
         return judged(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
+        Err(_) if caller.cut_by_run.get() => {
+            run_limit_reached(report, &caller);
+            return judged(unauthorized);
+        }
         Err((line, failure)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
             // The answer without an id was no steps gateway's either: its
@@ -347,12 +368,28 @@ pub(super) async fn checks(
     );
     for (id, check) in ON_STEPS_ID {
         if budget.spent() {
-            return Some(unauthorized);
+            break;
         }
         let line = check(&listed).await;
+        if caller.cut_by_run.get() {
+            break;
+        }
         report.set_with(id, line.mark, line.detail, line.remedy);
     }
+    run_limit_reached(report, &caller);
     Some(unauthorized)
+}
+
+/// The lines of the first list and the checks on its stepsID that the
+/// run's limit left no time for: skipped, for that reason, never failed as
+/// if the gateway had not answered.
+fn run_limit_reached(report: &mut Report, caller: &Caller<'_>) {
+    let ids = std::iter::once("first_list").chain(ON_STEPS_ID.iter().map(|(id, _)| *id));
+    for id in ids {
+        if !report.has(id) {
+            report.set(id, Mark::Skipped, caller.run_limit_words());
+        }
+    }
 }
 
 /// What the request with neither id learnt of the far end.

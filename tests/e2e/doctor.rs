@@ -1627,3 +1627,57 @@ fn a_web_server_s_404_is_no_gateway_s_error_body() {
         "{text}"
     );
 }
+
+/// A gateway that takes 4.5 s over every answer: the first list is slow
+/// (a warning), and the checks doctor's 20 s run limit leaves no time for
+/// are skipped for that reason, never failed with "no answer within 2 s",
+/// a limit the gateway was never given.
+#[test]
+fn checks_the_run_limit_cuts_are_skipped_not_failed() {
+    use axum::extract::RawQuery;
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(
+        |uri: axum::http::Uri, RawQuery(query): RawQuery| async move {
+            tokio::time::sleep(Duration::from_millis(4_500)).await;
+            let query = query.unwrap_or_default();
+            let list = r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#;
+            if uri.path().ends_with("/step") {
+                (
+                    axum::http::StatusCode::OK,
+                    r#"{"a":{"name":"a","status":"todo","order":1}}"#,
+                )
+            } else if query.contains("carAssociationID") || query.contains("stepsID") {
+                (axum::http::StatusCode::OK, list)
+            } else {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    r#"{"message":"give one id"}"#,
+                )
+            }
+        },
+    );
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let url = format!("http://{addr}");
+    let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
+    let text = stdout(&out);
+    assert!(line(&text, "First list").starts_with("! warning"), "{text}");
+    assert!(!text.contains("no answer within"), "{text}");
+    assert!(!text.contains("✗"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let cut = text
+        .lines()
+        .find(|l| l.contains("run limit"))
+        .unwrap_or_else(|| panic!("no line cut by the run limit:\n{text}"));
+    assert!(
+        cut.starts_with("- skipped")
+            && cut
+                .contains("not run: doctor's 20 s run limit was reached (the gateway takes about ")
+            && cut.contains(" s per answer)"),
+        "{text}"
+    );
+}
