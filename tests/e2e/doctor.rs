@@ -92,15 +92,15 @@ fn a_healthy_simulator_is_all_ok_and_exits_0() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     let checks: Vec<&str> = text.lines().skip(1).filter(|l| l.len() > 11).collect();
-    assert!(checks.len() >= 16, "{text}");
-    for check in checks.iter().take(16) {
+    assert!(checks.len() >= 17, "{text}");
+    for check in checks.iter().take(17) {
         assert!(check.starts_with("✓ ok"), "not ok: {check}\n{text}");
     }
     assert!(
         line(&text, "First list").contains("stepsID 132324"),
         "{text}"
     );
-    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 17 ok"), "{text}");
 }
 
 /// A client certificate that cannot be used is not presented to a plain
@@ -139,10 +139,11 @@ fn json_output_lists_every_check_with_its_status() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["failed"], 0);
     let checks = json["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 16);
+    assert_eq!(checks.len(), 17);
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
     for id in [
         "config",
+        "device_id",
         "dns",
         "proxy",
         "tcp",
@@ -419,7 +420,7 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
-    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 17 ok"), "{text}");
 }
 
 #[test]
@@ -864,7 +865,7 @@ fn doctor_speaks_german_and_portuguese_and_no_english() {
         let text = stdout(&out);
         assert_eq!(out.status.code(), Some(0), "{text}");
         let ok = format!("✓ {}", message(lang, "doctor-mark-ok", None));
-        let checks: Vec<&str> = text.lines().skip(1).take(16).collect();
+        let checks: Vec<&str> = text.lines().skip(1).take(17).collect();
         assert!(checks.iter().all(|l| l.starts_with(&ok)), "{text}");
         for expected in [
             say(lang, "doctor-proxy-none", &[]),
@@ -888,7 +889,7 @@ fn doctor_speaks_german_and_portuguese_and_no_english() {
                 &[
                     ("failed", num(0)),
                     ("warnings", num(0)),
-                    ("ok", num(16)),
+                    ("ok", num(17)),
                     ("skipped", num(0)),
                 ],
             ),
@@ -1678,6 +1679,59 @@ fn checks_the_run_limit_cuts_are_skipped_not_failed() {
             && cut
                 .contains("not run: doctor's 20 s run limit was reached (the gateway takes about ")
             && cut.contains(" s per answer)"),
+        "{text}"
+    );
+}
+
+/// A data folder that cannot hold the device id (a file where the folder
+/// goes, or a folder where the file goes): doctor says so, in the words
+/// `steps` warns with; and a login file that cannot be read, on a gateway
+/// that answers without a token, is a warning, not a failed token.
+#[test]
+fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns() {
+    let rt = runtime();
+    let sim: RunningSim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let data = home.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("stepwise"), "a file, not a folder").unwrap();
+    let args = ["--api", &sim.url(), "--car", "987654"];
+    let data_home = data.to_str().unwrap();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("XDG_DATA_HOME", data_home)],
+    ));
+    let device = line(&text, "Device id");
+    assert!(
+        device.starts_with("! warning")
+            && device.contains(&format!(
+                "the device id cannot be kept in {} (a file is in the way where a folder must be)",
+                data.join("stepwise").display()
+            )),
+        "{text}"
+    );
+    assert!(line(&text, "First list").starts_with("✓ ok"), "{text}");
+    let token = line(&text, "Token");
+    assert!(
+        token.starts_with("! warning")
+            && token.contains("none sent, and the gateway answered without one")
+            && token.contains("logins.json"),
+        "{text}"
+    );
+
+    let folder = home.path().join("folder");
+    std::fs::create_dir_all(folder.join("stepwise").join("device-id")).unwrap();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("XDG_DATA_HOME", folder.to_str().unwrap())],
+    ));
+    assert!(
+        line(&text, "Device id").contains(&format!(
+            "the device id cannot be kept in {} (a folder is in the way where a file must be)",
+            folder.join("stepwise").join("device-id").display()
+        )),
         "{text}"
     );
 }
