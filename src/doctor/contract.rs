@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, Report, SKEW_LIMIT};
+use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
 use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
 use crate::net::NetOptions;
@@ -39,6 +39,9 @@ struct Caller<'a> {
     slowest: std::cell::Cell<std::time::Duration>,
     /// A request got no answer within its limit.
     timed_out: std::cell::Cell<bool>,
+    /// A request's time was cut by the run's limit (not the request's own)
+    /// and ran out: the run ended, not the gateway's patience.
+    cut_by_run: std::cell::Cell<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -65,6 +68,7 @@ impl<'a> Caller<'a> {
                 wants_tls: std::cell::Cell::new(false),
                 slowest: std::cell::Cell::new(std::time::Duration::ZERO),
                 timed_out: std::cell::Cell::new(false),
+                cut_by_run: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -79,6 +83,16 @@ impl<'a> Caller<'a> {
                 None
             }
         }
+    }
+
+    /// The words of a check the run's limit left no time for: the run's
+    /// limit, and how long the gateway takes per answer.
+    fn run_limit_words(&self) -> super::Words {
+        words!(
+            "doctor-skip-run-limit",
+            limit = RUN_LIMIT.as_secs(),
+            secs = format!("{:.1}", self.slowest.get().as_secs_f64())
+        )
     }
 
     /// `Err` holds why nothing usable came back.
@@ -119,6 +133,8 @@ impl<'a> Caller<'a> {
         }
         if outcome.is_err() {
             self.timed_out.set(true);
+            // Less time than a request's own limit: what ran out is the run.
+            self.cut_by_run.set(limit < CALL_LIMIT);
         }
         match outcome {
             Err(_) => Err(words!(
@@ -236,6 +252,17 @@ impl Line {
     }
 }
 
+/// Why the first list failed: what it says of the far end.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// The gateway answered 401 (the token line says why).
+    Refused,
+    /// A steps gateway answered, about the car or the list.
+    Answered,
+    /// No steps gateway's answer came back: none, or another server's.
+    NoGateway,
+}
+
 /// What the checks on a stepsID know: the caller, the first list and its
 /// stepsID.
 struct Listed<'c> {
@@ -288,13 +315,30 @@ pub(super) async fn checks(
         return judged(unauthorized);
     };
     if budget.spent() {
+        run_limit_reached(report, &caller);
         return judged(unauthorized);
     }
     let listed = match first_list(&caller, car).await {
         Ok(listed) => listed,
-        Err((line, refused)) => {
+        Err(_) if caller.cut_by_run.get() => {
+            run_limit_reached(report, &caller);
+            return judged(unauthorized);
+        }
+        Err((line, failure)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
-            return judged(unauthorized || refused);
+            // The answer without an id was no steps gateway's either: its
+            // warning would blame a gateway that was never reached.
+            if failure == Failure::NoGateway
+                && !reach.gateway
+                && report.get_status("error_body") == Some(Mark::Warning)
+            {
+                report.set(
+                    "error_body",
+                    Mark::Skipped,
+                    words!("doctor-error-body-unjudged"),
+                );
+            }
+            return judged(unauthorized || failure == Failure::Refused);
         }
     };
     // The request without an id may have been answered by something else
@@ -324,12 +368,28 @@ pub(super) async fn checks(
     );
     for (id, check) in ON_STEPS_ID {
         if budget.spent() {
-            return Some(unauthorized);
+            break;
         }
         let line = check(&listed).await;
+        if caller.cut_by_run.get() {
+            break;
+        }
         report.set_with(id, line.mark, line.detail, line.remedy);
     }
+    run_limit_reached(report, &caller);
     Some(unauthorized)
+}
+
+/// The lines of the first list and the checks on its stepsID that the
+/// run's limit left no time for: skipped, for that reason, never failed as
+/// if the gateway had not answered.
+fn run_limit_reached(report: &mut Report, caller: &Caller<'_>) {
+    let ids = std::iter::once("first_list").chain(ON_STEPS_ID.iter().map(|(id, _)| *id));
+    for id in ids {
+        if !report.has(id) {
+            report.set(id, Mark::Skipped, caller.run_limit_words());
+        }
+    }
 }
 
 /// What the request with neither id learnt of the far end.
@@ -366,6 +426,20 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
                 Mark::Failed,
                 words!("doctor-error-body-no-answer", why = why),
                 fix,
+            );
+            report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+            return None;
+        }
+        // Go's (Caddy's, Traefik's) 400 for plain HTTP at a TLS port: the
+        // cause is TLS on an http:// address, as when the port answers in
+        // TLS; no error body of a gateway's to judge.
+        Ok(answer) if plain_http_at_tls_port(&answer) => {
+            let base = caller.gateway.base().to_owned();
+            report.set_with(
+                "tls",
+                Mark::Failed,
+                words!("doctor-why-wants-tls", base = base),
+                Some(words!("doctor-fix-use-https")),
             );
             report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
             return None;
@@ -436,37 +510,47 @@ fn password_prompt(answer: &Answer) -> bool {
             .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("basic"))
 }
 
+/// Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.
+fn plain_http_at_tls_port(answer: &Answer) -> bool {
+    answer.status == StatusCode::BAD_REQUEST
+        && String::from_utf8_lossy(&answer.body[..answer.body.len().min(512)])
+            .to_ascii_lowercase()
+            .contains("client sent an http request to an https server")
+}
+
 /// The first list, by carAssociationID. `Err` holds the failed line and
-/// whether the gateway answered 401.
-async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>, (Line, bool)> {
+/// what the failure says of the far end.
+async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>, (Line, Failure)> {
     let first = match caller
         .get(LIST_PATH, &steps_query(CAR_PARAM, car, "all"), JSON, true)
         .await
     {
-        Err(why) => return Err((Line::no_answer(Mark::Failed, why), false)),
+        Err(why) => return Err((Line::no_answer(Mark::Failed, why), Failure::NoGateway)),
         Ok(a) if password_prompt(&a) => {
             let line = Line::new(Mark::Failed, words!("doctor-basic-prompt"))
                 .fix(words!("doctor-fix-steps-gateway"));
-            return Err((line, false));
+            return Err((line, Failure::NoGateway));
         }
         Ok(a) if a.status == StatusCode::UNAUTHORIZED => {
             let line =
                 Line::new(Mark::Failed, words!("doctor-first-401")).fix(words!("doctor-see-token"));
-            return Err((line, true));
+            return Err((line, Failure::Refused));
         }
-        // Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.
-        Ok(a)
-            if a.status == StatusCode::BAD_REQUEST
-                && String::from_utf8_lossy(&a.body[..a.body.len().min(512)])
-                    .to_ascii_lowercase()
-                    .contains("client sent an http request to an https server") =>
-        {
+        Ok(a) if plain_http_at_tls_port(&a) => {
             let base = caller.gateway.base().to_owned();
             let line = Line::new(Mark::Failed, words!("doctor-why-wants-tls", base = base))
                 .fix(words!("doctor-fix-use-https"));
-            return Err((line, false));
+            return Err((line, Failure::NoGateway));
         }
         Ok(a) if !a.status.is_success() => {
+            // A 400 is about the car; another status without the
+            // contract's body is no steps gateway's.
+            let failure =
+                if a.status == StatusCode::BAD_REQUEST || wire::decode_error(&a.body).is_some() {
+                    Failure::Answered
+                } else {
+                    Failure::NoGateway
+                };
             let line = Line::new(
                 Mark::Failed,
                 format!(
@@ -475,25 +559,26 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                 ),
             )
             .fix(first_list_fix(&a, caller.gateway.proxy().is_some()));
-            return Err((line, false));
+            return Err((line, failure));
         }
         Ok(a) => (
             wire::decode_list(&a.body).map_err(|e| {
                 // An answer cut short began as a list: the address is right.
-                let line = if matches!(e, wire::DecodeError::NotJson { cut: true, .. }) {
-                    Line::new(
+                if matches!(e, wire::DecodeError::NotJson { cut: true, .. }) {
+                    let line = Line::new(
                         Mark::Failed,
                         words!("doctor-list-cut", error = decode_arg(&e)),
                     )
-                    .fix(words!("doctor-fix-cut"))
+                    .fix(words!("doctor-fix-cut"));
+                    (line, Failure::Answered)
                 } else {
-                    Line::new(
+                    let line = Line::new(
                         Mark::Failed,
                         words!("doctor-not-a-list", error = decode_arg(&e)),
                     )
-                    .fix(words!("doctor-fix-steps-gateway"))
-                };
-                (line, false)
+                    .fix(words!("doctor-fix-steps-gateway"));
+                    (line, Failure::NoGateway)
+                }
             })?,
             a.headers,
         ),
@@ -505,7 +590,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
             words!("doctor-first-no-steps-id", count = first.steps.len()),
         )
         .fix(words!("doctor-first-fix-steps-id"));
-        return Err((line, false));
+        return Err((line, Failure::Answered));
     };
     Ok(Listed {
         caller,

@@ -197,6 +197,7 @@ pub async fn run(
         target: String::new(),
         checks: vec![config],
     };
+    device_line(&mut report, settings);
     if let Some(error) = demo_state_fault(settings) {
         report.target = EMBEDDED_TARGET.into();
         report.set(
@@ -296,6 +297,32 @@ pub async fn run(
     }
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// Where the device id is kept, or why it cannot be (each run is then a
+/// new device, whose gateway refuses an earlier run's stepsID), in the
+/// words `steps` warns with.
+fn device_line(report: &mut Report, settings: &Settings) {
+    match (&settings.device_unkept, &settings.data_dir) {
+        (Some((dir, why)), _) => report.set(
+            "device_id",
+            Mark::Warning,
+            Arg::each(|lang| crate::describe::device_unkept(lang, dir, why)),
+        ),
+        (None, Some(dir)) => report.set(
+            "device_id",
+            Mark::Ok,
+            words!(
+                "doctor-device-kept",
+                path = dir.join("device-id").display().to_string()
+            ),
+        ),
+        (None, None) => report.set(
+            "device_id",
+            Mark::Warning,
+            words!("doctor-device-no-folder"),
+        ),
+    }
 }
 
 /// Why the later lines were not run when the network checks stopped.

@@ -360,6 +360,18 @@ async fn connect_tunnel(
                 break;
             }
             head.push(byte[0]);
+            if not_http(&head) {
+                // Another service's greeting (an SSH banner, which then
+                // waits for us): the rest of its first line, no blank line.
+                let pause = std::time::Duration::from_millis(300);
+                while !head.ends_with(b"\n") && head.len() < 200 {
+                    match tokio::time::timeout(pause, stream.read(&mut byte)).await {
+                        Ok(Ok(1)) => head.push(byte[0]),
+                        _ => break,
+                    }
+                }
+                break;
+            }
         }
         Ok::<_, std::io::Error>(head)
     };
@@ -406,6 +418,13 @@ async fn connect_tunnel(
             }
         }
     }
+}
+
+/// The answer to `CONNECT` so far is no HTTP: its first bytes are not
+/// `HTTP/`, or its first line ended without them.
+fn not_http(head: &[u8]) -> bool {
+    let prefix = &b"HTTP/"[..head.len().min(5)];
+    !head.starts_with(prefix) || (head.ends_with(b"\n") && !head.starts_with(b"HTTP/"))
 }
 
 /// `user:password` of a proxy URL, percent-decoded and base64-encoded for

@@ -142,8 +142,9 @@ impl Words {
 
 /// The checks, in the order they are shown, with the catalogue id of each
 /// one's name.
-pub(super) const ORDER: [(&str, &str); 16] = [
+pub(super) const ORDER: [(&str, &str); 17] = [
     ("config", "doctor-check-config"),
+    ("device_id", "doctor-check-device-id"),
     ("gateway", "doctor-check-gateway"),
     ("dns", "doctor-check-dns"),
     ("proxy", "doctor-check-proxy"),

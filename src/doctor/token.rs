@@ -169,15 +169,22 @@ fn jwt_expiry(token: &Secret) -> Option<i64> {
 /// The token line when no token goes out.
 fn no_token(report: &mut Report, settings: &Settings, embedded: bool, unauthorized: Option<bool>) {
     if let Some(trouble) = settings.login_trouble.clone().filter(|_| !embedded) {
-        // A damaged login file is why none goes out: said, not "none given".
-        report.set(
-            "token",
-            Mark::Failed,
-            words!(
-                "doctor-token-login-unreadable",
-                why = Arg::each(move |lang| trouble.words(lang))
-            ),
-        );
+        // A damaged login file is why none goes out: said, not "none given";
+        // a failure only where the gateway may want one.
+        let why = Arg::each(move |lang| trouble.words(lang));
+        if unauthorized == Some(false) {
+            report.set(
+                "token",
+                Mark::Warning,
+                words!("doctor-token-login-unreadable-unneeded", why = why),
+            );
+        } else {
+            report.set(
+                "token",
+                Mark::Failed,
+                words!("doctor-token-login-unreadable", why = why),
+            );
+        }
     } else if unauthorized == Some(true) {
         report.set_with(
             "token",

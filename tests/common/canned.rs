@@ -1,6 +1,7 @@
 //! Loopback servers written in a few lines for the end-to-end tests: one
-//! that answers every request with the same bytes, and one that takes
-//! connections and never answers. Each runs on a thread of its own until the
+//! that answers every request with the same bytes, one that greets each
+//! connection with the same bytes and then waits (as an SSH server does), and
+//! one that takes connections and never answers. Each runs on a thread of its own until the
 //! test binary ends.
 
 use std::io::{Read, Write};
@@ -20,6 +21,22 @@ pub fn answering(response: Vec<u8>) -> String {
                 head.push(byte[0]);
             }
             let _ = stream.write_all(&response);
+        }
+    });
+    url
+}
+
+/// A server that sends `greeting` as each connection opens, before any
+/// request, then keeps the connection open and says no more (as an SSH
+/// server does with its banner). Its base URL.
+pub fn greeting(greeting: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(&greeting);
+            held.push(stream);
         }
     });
     url

@@ -92,15 +92,15 @@ fn a_healthy_simulator_is_all_ok_and_exits_0() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     let checks: Vec<&str> = text.lines().skip(1).filter(|l| l.len() > 11).collect();
-    assert!(checks.len() >= 16, "{text}");
-    for check in checks.iter().take(16) {
+    assert!(checks.len() >= 17, "{text}");
+    for check in checks.iter().take(17) {
         assert!(check.starts_with("✓ ok"), "not ok: {check}\n{text}");
     }
     assert!(
         line(&text, "First list").contains("stepsID 132324"),
         "{text}"
     );
-    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 17 ok"), "{text}");
 }
 
 /// A client certificate that cannot be used is not presented to a plain
@@ -139,10 +139,11 @@ fn json_output_lists_every_check_with_its_status() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["failed"], 0);
     let checks = json["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 16);
+    assert_eq!(checks.len(), 17);
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
     for id in [
         "config",
+        "device_id",
         "dns",
         "proxy",
         "tcp",
@@ -419,7 +420,7 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(line(&text, "TLS").starts_with("✓ ok"), "{text}");
-    assert!(text.contains("0 failed, 0 warnings, 16 ok"), "{text}");
+    assert!(text.contains("0 failed, 0 warnings, 17 ok"), "{text}");
 }
 
 #[test]
@@ -864,7 +865,7 @@ fn doctor_speaks_german_and_portuguese_and_no_english() {
         let text = stdout(&out);
         assert_eq!(out.status.code(), Some(0), "{text}");
         let ok = format!("✓ {}", message(lang, "doctor-mark-ok", None));
-        let checks: Vec<&str> = text.lines().skip(1).take(16).collect();
+        let checks: Vec<&str> = text.lines().skip(1).take(17).collect();
         assert!(checks.iter().all(|l| l.starts_with(&ok)), "{text}");
         for expected in [
             say(lang, "doctor-proxy-none", &[]),
@@ -888,7 +889,7 @@ fn doctor_speaks_german_and_portuguese_and_no_english() {
                 &[
                     ("failed", num(0)),
                     ("warnings", num(0)),
-                    ("ok", num(16)),
+                    ("ok", num(17)),
                     ("skipped", num(0)),
                 ],
             ),
@@ -1492,9 +1493,10 @@ fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
         b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n".to_vec(),
     );
     let text = stdout(&doctor(home.path(), &["--api", &go, "--car", "987654"]));
-    let first = line(&text, "First list");
+    // Filed under TLS, as when the port answers in TLS itself.
+    let tls = line(&text, "TLS");
     assert!(
-        first.contains("speaks TLS, and --api says http://"),
+        tls.starts_with("✗ failed") && tls.contains("speaks TLS, and --api says http://"),
         "{text}"
     );
     assert!(text.contains("Use https:// in --api"), "{text}");
@@ -1554,6 +1556,182 @@ fn doctor_names_a_proxy_that_is_no_http_proxy() {
     // because it "cannot be reached".
     assert!(
         line(&text, "First list").contains("no way through the proxy"),
+        "{text}"
+    );
+}
+
+/// A proxy variable naming an SSH server, which greets with its banner at
+/// once and then waits: doctor says at once it answered no HTTP (what it
+/// said), not that it "did not answer CONNECT within 3 s".
+#[test]
+fn a_proxy_that_greets_with_no_http_and_waits_answered_no_http() {
+    let ssh = crate::canned::greeting(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".to_vec());
+    let home = home();
+    let args = ["--api", "https://gateway.invalid"];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", &ssh)],
+    ));
+    let shown = line(&text, "Proxy");
+    assert!(
+        shown.starts_with("✗")
+            && shown
+                .contains(r#"answered CONNECT with no HTTP ("SSH-2.0-OpenSSH_9.2p1 Debian-2")"#),
+        "{text}"
+    );
+    assert!(!text.contains("did not answer CONNECT"), "{text}");
+}
+
+/// http:// to a TLS port that answers plain requests with Go's 400: the
+/// TLS line says the server speaks TLS (never "✓ TLS not used"), and the
+/// error body line tells no operator to fix error bodies: that 400 was
+/// never a gateway's.
+#[test]
+fn a_tls_port_s_plain_http_400_blames_no_error_body() {
+    let home = home();
+    let go = crate::canned::answering(
+        b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+            .to_vec(),
+    );
+    let out = doctor(home.path(), &["--api", &go, "--car", "987654"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let tls = line(&text, "TLS");
+    assert!(
+        tls.starts_with("✗ failed") && tls.contains("speaks TLS, and --api says http://"),
+        "{text}"
+    );
+    assert!(!text.contains("TLS not used"), "{text}");
+    assert!(line(&text, "Error body").starts_with("- skipped"), "{text}");
+    assert!(!text.contains("error bodies should be JSON"), "{text}");
+}
+
+/// A web server's 404 page at the address: the first list says it is no
+/// steps gateway, and the error body line does not judge that page as a
+/// gateway's error body.
+#[test]
+fn a_web_server_s_404_is_no_gateway_s_error_body() {
+    let home = home();
+    let page = crate::canned::answering(
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"
+            .to_vec(),
+    );
+    let text = stdout(&doctor(home.path(), &["--api", &page, "--car", "987654"]));
+    assert!(line(&text, "First list").starts_with("✗ failed"), "{text}");
+    let body = line(&text, "Error body");
+    assert!(
+        body.starts_with("- skipped")
+            && body.contains(
+                "not judged: the first list found no steps gateway at this address either"
+            ),
+        "{text}"
+    );
+}
+
+/// A gateway that takes 4.5 s over every answer: the first list is slow
+/// (a warning), and the checks doctor's 20 s run limit leaves no time for
+/// are skipped for that reason, never failed with "no answer within 2 s",
+/// a limit the gateway was never given.
+#[test]
+fn checks_the_run_limit_cuts_are_skipped_not_failed() {
+    use axum::extract::RawQuery;
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(
+        |uri: axum::http::Uri, RawQuery(query): RawQuery| async move {
+            tokio::time::sleep(Duration::from_millis(4_500)).await;
+            let query = query.unwrap_or_default();
+            let list = r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#;
+            if uri.path().ends_with("/step") {
+                (
+                    axum::http::StatusCode::OK,
+                    r#"{"a":{"name":"a","status":"todo","order":1}}"#,
+                )
+            } else if query.contains("carAssociationID") || query.contains("stepsID") {
+                (axum::http::StatusCode::OK, list)
+            } else {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    r#"{"message":"give one id"}"#,
+                )
+            }
+        },
+    );
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = home();
+    let url = format!("http://{addr}");
+    let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
+    let text = stdout(&out);
+    assert!(line(&text, "First list").starts_with("! warning"), "{text}");
+    assert!(!text.contains("no answer within"), "{text}");
+    assert!(!text.contains("✗"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let cut = text
+        .lines()
+        .find(|l| l.contains("run limit"))
+        .unwrap_or_else(|| panic!("no line cut by the run limit:\n{text}"));
+    assert!(
+        cut.starts_with("- skipped")
+            && cut
+                .contains("not run: doctor's 20 s run limit was reached (the gateway takes about ")
+            && cut.contains(" s per answer)"),
+        "{text}"
+    );
+}
+
+/// A data folder that cannot hold the device id (a file where the folder
+/// goes, or a folder where the file goes): doctor says so, in the words
+/// `steps` warns with; and a login file that cannot be read, on a gateway
+/// that answers without a token, is a warning, not a failed token.
+#[test]
+fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns() {
+    let rt = runtime();
+    let sim: RunningSim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let home = home();
+    let data = home.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("stepwise"), "a file, not a folder").unwrap();
+    let args = ["--api", &sim.url(), "--car", "987654"];
+    let data_home = data.to_str().unwrap();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("XDG_DATA_HOME", data_home)],
+    ));
+    let device = line(&text, "Device id");
+    assert!(
+        device.starts_with("! warning")
+            && device.contains(&format!(
+                "the device id cannot be kept in {} (a file is in the way where a folder must be)",
+                data.join("stepwise").display()
+            )),
+        "{text}"
+    );
+    assert!(line(&text, "First list").starts_with("✓ ok"), "{text}");
+    let token = line(&text, "Token");
+    assert!(
+        token.starts_with("! warning")
+            && token.contains("none sent, and the gateway answered without one")
+            && token.contains("logins.json"),
+        "{text}"
+    );
+
+    let folder = home.path().join("folder");
+    std::fs::create_dir_all(folder.join("stepwise").join("device-id")).unwrap();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("XDG_DATA_HOME", folder.to_str().unwrap())],
+    ));
+    assert!(
+        line(&text, "Device id").contains(&format!(
+            "the device id cannot be kept in {} (a folder is in the way where a file must be)",
+            folder.join("stepwise").join("device-id").display()
+        )),
         "{text}"
     );
 }
