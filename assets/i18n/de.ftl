@@ -1397,7 +1397,13 @@ doctor-filter-bad = stepsStatus=todo liefert { $count ->
        *[other] { $count } Schritte
     } ({ $stray } davon nicht offen); die Liste hat { $todo } offen
 doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht angewendet
-doctor-events-ok = angeboten: der Assistent folgt Änderungen live
+doctor-events-ok = angeboten, und das erste Ereignis (die aktuelle Liste) kam sofort: der Assistent folgt Änderungen live
+doctor-events-silent = der Stream wurde geöffnet, aber binnen { $secs } s kam kein Ereignis, obwohl ein Gateway die aktuelle Liste sofort sendet: etwas auf dem Weg (ein Proxy) hält Ereignisse zurück. Der Assistent verbindet sich neu und fragt dann regelmäßig ab
+doctor-events-fix-buffered = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen (nginx: proxy_buffering off)
+doctor-events-other-list = das erste Ereignis ist die Liste einer anderen stepsID als der angefragten: der Assistent übernimmt sie nicht
+doctor-events-bad-event = das erste Ereignis ist keine Schrittliste ({ $error }): der Assistent fragt stattdessen regelmäßig ab
+doctor-events-compressed = der Stream kam komprimiert, obwohl stepwise keine Kompression anfordert: der Assistent fragt stattdessen regelmäßig ab
+doctor-events-fix-compressed = Den Betreiber des Gateways (oder des Proxys) bitten, text/event-stream unkomprimiert zu senden
 doctor-events-not-stream = antwortet, aber nicht mit text/event-stream: der Assistent fragt regelmäßig nach
 doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen Server-Sent Events sein
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach

@@ -1405,7 +1405,13 @@ doctor-filter-bad = stepsStatus=todo gives { $count ->
        *[other] { $count } steps
     } ({ $stray } not to do); the list has { $todo } to do
 doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
-doctor-events-ok = offered: the wizard follows changes live
+doctor-events-ok = offered, and its first event (the current list) came at once: the wizard follows changes live
+doctor-events-silent = the stream opened, but no event came within { $secs } s, though a gateway sends the current list at once: something on the way (a proxy) holds events back. The wizard reconnects, then polls
+doctor-events-fix-buffered = Ask who runs the proxy to pass text/event-stream through unbuffered (nginx: proxy_buffering off)
+doctor-events-other-list = the first event is the list of another stepsID than the one asked for: the wizard does not take it
+doctor-events-bad-event = the first event is no steps list ({ $error }): the wizard falls back to polling
+doctor-events-compressed = the stream came compressed, though stepwise asks for none: the wizard polls instead
+doctor-events-fix-compressed = Tell the gateway's operator (or who runs the proxy) to send text/event-stream uncompressed
 doctor-events-not-stream = answered, but not with text/event-stream: the wizard polls
 doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent Events
 doctor-events-404 = not offered (404): the wizard polls instead

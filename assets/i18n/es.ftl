@@ -1415,7 +1415,13 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
        *[other] { $count } pasos
     } ({ $stray } no pendientes); la lista tiene { $todo } pendientes
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
-doctor-events-ok = ofrecidos: el asistente sigue los cambios en tiempo real
+doctor-events-ok = ofrecidos, y su primer evento (la lista actual) llegó al instante: el asistente sigue los cambios en tiempo real
+doctor-events-silent = el flujo se abrió, pero no llegó ningún evento en { $secs } s, aunque una pasarela envía la lista actual al instante: algo en el camino (un proxy) retiene los eventos. El asistente se reconecta y luego consulta periódicamente
+doctor-events-fix-buffered = Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer (nginx: proxy_buffering off)
+doctor-events-other-list = el primer evento es la lista de otro stepsID distinto del pedido: el asistente no la toma
+doctor-events-bad-event = el primer evento no es una lista de pasos ({ $error }): el asistente pasa a consultar periódicamente
+doctor-events-compressed = el flujo llegó comprimido, aunque stepwise no lo pide: el asistente consulta periódicamente en su lugar
+doctor-events-fix-compressed = Pida a quien gestiona la pasarela (o el proxy) que envíe text/event-stream sin comprimir
 doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
 doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente

@@ -1412,7 +1412,13 @@ doctor-filter-bad = stepsStatus=todo donne { $count ->
        *[other] { $count } étapes
     } (dont { $stray } pas à faire) ; la liste en a { $todo } à faire
 doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
-doctor-events-ok = proposés : l'assistant suit les changements en direct
+doctor-events-ok = proposés, et leur premier événement (la liste actuelle) est arrivé aussitôt : l'assistant suit les changements en direct
+doctor-events-silent = le flux s'est ouvert, mais aucun événement n'est arrivé en { $secs } s, alors qu'une passerelle envoie la liste actuelle aussitôt : quelque chose en chemin (un proxy) retient les événements. L'assistant se reconnecte, puis interroge périodiquement
+doctor-events-fix-buffered = Demandez à qui gère le proxy de laisser passer text/event-stream sans mise en tampon (nginx : proxy_buffering off)
+doctor-events-other-list = le premier événement est la liste d'un autre stepsID que celui demandé : l'assistant ne la prend pas
+doctor-events-bad-event = le premier événement n'est pas une liste d'étapes ({ $error }) : l'assistant se rabat sur l'interrogation périodique
+doctor-events-compressed = le flux est arrivé compressé, alors que stepwise n'en demande pas : l'assistant interroge périodiquement à la place
+doctor-events-fix-compressed = Demandez à l'exploitant de la passerelle (ou à qui gère le proxy) d'envoyer text/event-stream sans compression
 doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
 doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles

@@ -1409,7 +1409,13 @@ doctor-filter-bad = stepsStatus=todo restituisce { $count ->
        *[other] { $count } passi
     } ({ $stray } non da fare); l'elenco ne ha { $todo } da fare
 doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene applicato
-doctor-events-ok = offerti: la procedura segue le modifiche in diretta
+doctor-events-ok = offerti, e il primo evento (l'elenco attuale) è arrivato subito: la procedura segue le modifiche in diretta
+doctor-events-silent = lo stream si è aperto, ma nessun evento è arrivato entro { $secs } s, benché un gateway invii subito l'elenco attuale: qualcosa lungo la strada (un proxy) trattiene gli eventi. La procedura si riconnette, poi interroga periodicamente
+doctor-events-fix-buffered = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer (nginx: proxy_buffering off)
+doctor-events-other-list = il primo evento è l'elenco di uno stepsID diverso da quello chiesto: la procedura non lo prende
+doctor-events-bad-event = il primo evento non è un elenco di passi ({ $error }): la procedura ripiega sull'interrogazione periodica
+doctor-events-compressed = lo stream è arrivato compresso, benché stepwise non lo chieda: la procedura interroga periodicamente al suo posto
+doctor-events-fix-compressed = Chiedere a chi gestisce il gateway (o il proxy) di inviare text/event-stream non compresso
 doctor-events-not-stream = risponde, ma non con text/event-stream: la procedura interroga a intervalli
 doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono essere Server-Sent Events
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli

@@ -1400,7 +1400,13 @@ doctor-filter-bad = stepsStatus=todo geeft { $count ->
        *[other] { $count } stappen
     } ({ $stray } niet te doen); de lijst heeft er { $todo } te doen
 doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt niet toegepast
-doctor-events-ok = aangeboden: de wizard volgt wijzigingen live
+doctor-events-ok = aangeboden, en het eerste event (de huidige lijst) kwam meteen: de wizard volgt wijzigingen live
+doctor-events-silent = de stream ging open, maar binnen { $secs } s kwam geen event, hoewel een gateway de huidige lijst meteen stuurt: iets onderweg (een proxy) houdt events tegen. De wizard maakt opnieuw verbinding en vraagt daarna periodiek
+doctor-events-fix-buffered = Vraag de beheerder van de proxy text/event-stream ongebufferd door te laten (nginx: proxy_buffering off)
+doctor-events-other-list = het eerste event is de lijst van een andere stepsID dan gevraagd: de wizard neemt hem niet over
+doctor-events-bad-event = het eerste event is geen stappenlijst ({ $error }): de wizard valt terug op periodiek vragen
+doctor-events-compressed = de stream kwam gecomprimeerd, hoewel stepwise daar niet om vraagt: de wizard vraagt in plaats daarvan periodiek
+doctor-events-fix-compressed = Vraag de beheerder van de gateway (of van de proxy) text/event-stream ongecomprimeerd te sturen
 doctor-events-not-stream = antwoordt, maar niet met text/event-stream: de wizard vraagt regelmatig op
 doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten Server-Sent Events zijn
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op

@@ -1436,7 +1436,13 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
-doctor-events-ok = oferecidos: o assistente acompanha as mudanças ao vivo
+doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou na hora: o assistente acompanha as mudanças ao vivo
+doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual na hora: algo no caminho (um proxy) segura os eventos. O assistente se reconecta e depois consulta periodicamente
+doctor-events-fix-buffered = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
+doctor-events-other-list = o primeiro evento é a lista de outro stepsID que não o pedido: o assistente não a aceita
+doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $error }): o assistente passa a consultar periodicamente
+doctor-events-compressed = o fluxo veio compactado, embora o stepwise não o peça: o assistente consulta periodicamente em vez disso
+doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compactação
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente

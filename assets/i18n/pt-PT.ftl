@@ -1391,7 +1391,13 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
        *[other] { $count } passos
     } ({ $stray } fora do a fazer); a lista tem { $todo } a fazer
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
-doctor-events-ok = oferecidos: o assistente acompanha as mudanças ao vivo
+doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou de imediato: o assistente acompanha as mudanças ao vivo
+doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual de imediato: algo no caminho (um proxy) retém os eventos. O assistente volta a ligar-se e depois consulta periodicamente
+doctor-events-fix-buffered = Peça a quem gere o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
+doctor-events-other-list = o primeiro evento é a lista de outro stepsID que não o pedido: o assistente não a aceita
+doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $error }): o assistente passa a consultar periodicamente
+doctor-events-compressed = o fluxo veio comprimido, embora o stepwise não o peça: o assistente consulta periodicamente em vez disso
+doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compressão
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente

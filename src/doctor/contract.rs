@@ -116,8 +116,11 @@ impl<'a> Caller<'a> {
             };
             let status = sent.status();
             let headers = sent.headers().clone();
+            let stream = accept == "text/event-stream" && status.is_success();
             let body = if read_body {
                 sent.body(&self.gateway).await?.body
+            } else if stream && crate::client::compressed(&headers).is_none() {
+                first_event(sent).await
             } else {
                 Vec::new()
             };
@@ -153,6 +156,41 @@ impl<'a> Caller<'a> {
             Ok(Ok(answer)) => Ok(answer),
         }
     }
+}
+
+/// How long the events check waits for the first event, which a gateway
+/// sends at once (the current list): a proxy that buffers holds it back.
+const FIRST_EVENT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// An event stream's bytes up to its first event with data, at most 64 KiB
+/// or what came within [`FIRST_EVENT_LIMIT`].
+async fn first_event(mut sent: crate::client::Sent) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let reading = async {
+        while let Ok(Some(chunk)) = sent.response.chunk().await {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > 64 * 1024 || event_data(&bytes).is_some() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(FIRST_EVENT_LIMIT, reading).await;
+    bytes
+}
+
+/// The data of the first complete event (a block ended by a blank line)
+/// that has any; comments and keep-alives are passed over.
+fn event_data(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    let complete = &text[..text.rfind("\n\n")?];
+    complete.split("\n\n").find_map(|block| {
+        let data: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(|d| d.strip_prefix(' ').unwrap_or(d))
+            .collect();
+        (!data.is_empty()).then(|| data.join("\n"))
+    })
 }
 
 /// Why a 2xx answer's body could not be read, in the catalogue's words.
@@ -749,8 +787,11 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|v| v.starts_with("text/event-stream"));
-                if is_stream {
-                    Line::new(Mark::Ok, words!("doctor-events-ok"))
+                if is_stream && crate::client::compressed(&a.headers).is_some() {
+                    Line::new(Mark::Warning, words!("doctor-events-compressed"))
+                        .fix(words!("doctor-events-fix-compressed"))
+                } else if is_stream {
+                    first_event_line(&a.body, &on.steps_id)
                 } else {
                     Line::new(Mark::Warning, words!("doctor-events-not-stream"))
                         .fix(words!("doctor-events-fix"))
@@ -769,6 +810,30 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
             Err(why) => Line::new(Mark::Warning, words!("doctor-events-no-answer", why = why)),
         }
     })
+}
+
+/// The events line for a stream that opened: its first event must be the
+/// current list, at once.
+fn first_event_line(body: &[u8], steps_id: &str) -> Line {
+    let Some(data) = event_data(body) else {
+        return Line::new(
+            Mark::Warning,
+            words!("doctor-events-silent", secs = FIRST_EVENT_LIMIT.as_secs()),
+        )
+        .fix(words!("doctor-events-fix-buffered"));
+    };
+    match wire::decode_list(data.as_bytes()) {
+        Ok(list) if list.steps_id.as_deref().is_none_or(|id| id == steps_id) => {
+            Line::new(Mark::Ok, words!("doctor-events-ok"))
+        }
+        Ok(_) => Line::new(Mark::Warning, words!("doctor-events-other-list"))
+            .fix(words!("doctor-events-fix")),
+        Err(e) => Line::new(
+            Mark::Warning,
+            words!("doctor-events-bad-event", error = decode_arg(&e)),
+        )
+        .fix(words!("doctor-events-fix")),
+    }
 }
 
 /// Guidance pages for the customer's phone: offered or not (no token).

@@ -1,5 +1,6 @@
 //! Loopback servers written in a few lines for the end-to-end tests: one
-//! that answers every request with the same bytes, one that greets each
+//! that answers every request with the same bytes, one that holds its
+//! event stream silent, one that greets each
 //! connection with the same bytes and then waits (as an SSH server does), and
 //! one that takes connections and never answers. Each runs on a thread of its own until the
 //! test binary ends.
@@ -21,6 +22,31 @@ pub fn answering(response: Vec<u8>) -> String {
                 head.push(byte[0]);
             }
             let _ = stream.write_all(&response);
+        }
+    });
+    url
+}
+
+/// A server that answers the events call with `events` and then holds
+/// that connection open, saying no more (as a proxy that buffers a stream
+/// does), and every other request with `response`. Its base URL.
+pub fn holding_events(response: Vec<u8>, events: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            if String::from_utf8_lossy(&head).contains("/events?") {
+                let _ = stream.write_all(&events);
+                held.push(stream);
+            } else {
+                let _ = stream.write_all(&response);
+            }
         }
     });
     url

@@ -1735,3 +1735,28 @@ fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns
         "{text}"
     );
 }
+
+/// An event stream that opens and then holds its first event back (a proxy
+/// that buffers streams) is not "offered, the wizard follows live": the
+/// gateway sends the current list at once, so doctor waits for it and says
+/// what holds it back.
+#[test]
+fn an_event_stream_that_sends_no_first_event_is_a_warning() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::holding_events(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
+            list.len()
+        )
+        .into_bytes(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+            .to_vec(),
+    );
+    let home = home();
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    let events = line(&text, "Live events");
+    assert!(events.starts_with("! warning"), "{text}");
+    assert!(events.contains("no event came within 3 s"), "{text}");
+    assert!(text.contains("proxy_buffering off"), "{text}");
+}
