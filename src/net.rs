@@ -79,9 +79,16 @@ pub struct ProxyChoice {
 }
 
 impl ProxyChoice {
-    /// The proxy's address without any user name or password in it.
+    /// The proxy's address without any user name or password in it, with
+    /// its port even when the variable gave none (the one assumed is said).
     pub fn shown(&self) -> String {
-        redact_userinfo(&self.url)
+        let shown = redact_userinfo(&self.url);
+        match (self.url.port(), self.url.port_or_known_default()) {
+            (None, Some(port)) if self.url.path() == "/" && self.url.query().is_none() => {
+                format!("{shown}:{port}")
+            }
+            _ => shown,
+        }
     }
 }
 
@@ -1010,6 +1017,19 @@ fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_proxy_shown_says_the_port_it_assumed() {
+        let choice = |raw: &str| ProxyChoice {
+            url: Url::parse(raw).unwrap(),
+            from: "HTTPS_PROXY",
+        };
+        assert_eq!(choice("http://127.0.0.1").shown(), "http://127.0.0.1:80");
+        assert_eq!(
+            choice("http://bob:pw@proxy.example:3128/").shown(),
+            "http://proxy.example:3128"
+        );
+    }
+
     use super::*;
 
     /// A SOCKS proxy is not made an HTTP one by its scheme: the words ask
