@@ -1442,35 +1442,52 @@ fn a_proxy_s_503_to_connect_is_no_refusal() {
     );
 }
 
+/// A gateway on `rt` that answers lists (by either id), the next step and
+/// a 400 error body to a request without an id; the calls with an id wait
+/// `delay` first, and with `all` the one without an id too. Its base URL.
+fn slow_gateway(rt: &Runtime, delay: Duration, all: bool) -> String {
+    use axum::extract::RawQuery;
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(
+        move |uri: axum::http::Uri, RawQuery(query): RawQuery| async move {
+            let query = query.unwrap_or_default();
+            let with_id = query.contains("carAssociationID") || query.contains("stepsID");
+            if with_id || all {
+                tokio::time::sleep(delay).await;
+            }
+            if uri.path().ends_with("/step") {
+                (
+                    axum::http::StatusCode::OK,
+                    r#"{"a":{"name":"a","status":"todo","order":1}}"#,
+                )
+            } else if with_id {
+                (
+                    axum::http::StatusCode::OK,
+                    r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#,
+                )
+            } else {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    r#"{"message":"give one id"}"#,
+                )
+            }
+        },
+    );
+    rt.spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
 /// A gateway slower than doctor's network checks but within the wizard's
 /// wait works for every command: doctor waits for it too, and says it is
 /// slow (a warning), never "no answer, check that it runs".
 #[test]
 fn a_slow_gateway_the_wizard_waits_for_is_slow_not_failed() {
-    use axum::extract::RawQuery;
     let rt = runtime();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(|RawQuery(query): RawQuery| async move {
-        let query = query.unwrap_or_default();
-        if query.contains("carAssociationID") {
-            tokio::time::sleep(Duration::from_millis(3_500)).await;
-            (
-                axum::http::StatusCode::OK,
-                r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#,
-            )
-        } else {
-            (
-                axum::http::StatusCode::BAD_REQUEST,
-                r#"{"message":"give one id"}"#,
-            )
-        }
-    });
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let url = slow_gateway(&rt, Duration::from_millis(3_500), false);
     let home = home();
-    let url = format!("http://{addr}");
     let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
     let text = stdout(&out);
     let first = line(&text, "First list");
@@ -1635,35 +1652,9 @@ fn a_web_server_s_404_is_no_gateway_s_error_body() {
 /// a limit the gateway was never given.
 #[test]
 fn checks_the_run_limit_cuts_are_skipped_not_failed() {
-    use axum::extract::RawQuery;
     let rt = runtime();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(
-        |uri: axum::http::Uri, RawQuery(query): RawQuery| async move {
-            tokio::time::sleep(Duration::from_millis(4_500)).await;
-            let query = query.unwrap_or_default();
-            let list = r#"{"stepsID":8,"a":{"name":"a","status":"todo","order":1}}"#;
-            if uri.path().ends_with("/step") {
-                (
-                    axum::http::StatusCode::OK,
-                    r#"{"a":{"name":"a","status":"todo","order":1}}"#,
-                )
-            } else if query.contains("carAssociationID") || query.contains("stepsID") {
-                (axum::http::StatusCode::OK, list)
-            } else {
-                (
-                    axum::http::StatusCode::BAD_REQUEST,
-                    r#"{"message":"give one id"}"#,
-                )
-            }
-        },
-    );
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let url = slow_gateway(&rt, Duration::from_millis(4_500), true);
     let home = home();
-    let url = format!("http://{addr}");
     let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
     let text = stdout(&out);
     assert!(line(&text, "First list").starts_with("! warning"), "{text}");
