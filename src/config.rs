@@ -757,14 +757,7 @@ pub fn check_token(raw: &str, from: TokenPlace) -> Result<Secret, ConfigError> {
     }
 }
 
-/// Whether a URL carries a user name or password (`user:pw@host`). Checked
-/// on the text, so that even a URL that does not parse is caught before it
-/// is shown anywhere.
-pub fn has_user_info(raw: &str) -> bool {
-    let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.contains('@')
-}
+pub use crate::net::has_user_info;
 
 impl Settings {
     /// Resolves settings: flags first, then environment, then the config file.
@@ -1216,6 +1209,11 @@ mod tests {
             "https://user@gw.example/api",
             "http://a:b@[bad",
             "a:hunter2@host",
+            // A password with a character that ends the host part.
+            "http://jdoe:Win?ter@127.0.0.1:49110",
+            "http://jdoe:Win/ter@127.0.0.1:49110",
+            "http://jdoe:Win#ter@127.0.0.1:49110",
+            "http://CORP\\jdoe:Winter@127.0.0.1:1",
         ] {
             assert!(has_user_info(with), "{with}");
         }
@@ -1223,6 +1221,7 @@ mod tests {
             "http://127.0.0.1:1",
             "https://gw.example/a@b",
             "http://h/?x=@",
+            "http://host:8080/path@x",
         ] {
             assert!(!has_user_info(without), "{without}");
         }

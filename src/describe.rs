@@ -307,7 +307,7 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
             lang,
             "gw-bad-url",
             url = format!("{url:?}"),
-            reason = url_reason(lang, reason)
+            reason = crate::net::url_reason(lang, reason)
         ),
         GatewayError::BadPath { path, detail } => tr!(
             lang,
@@ -681,22 +681,6 @@ pub fn port_line(lang: Lang, base: &str, found: &crate::client::PortFound) -> St
             base = base,
             secs = format!("{:.1}", after.as_secs_f64())
         ),
-    }
-}
-
-/// Why a URL is not usable, in the reader's language: the URL parser's
-/// words and the client's own, where they are known.
-fn url_reason(lang: Lang, reason: &str) -> String {
-    match reason {
-        "empty host" | "it has no host" => tr!(lang, "url-no-host"),
-        "invalid port number" => tr!(lang, "url-bad-port"),
-        "invalid IPv4 address" | "invalid IPv6 address" => tr!(lang, "url-bad-ip"),
-        "invalid international domain name" | "invalid domain character" => {
-            tr!(lang, "url-bad-host")
-        }
-        "relative URL without a base" => tr!(lang, "url-not-absolute"),
-        "only http and https are supported" => tr!(lang, "url-not-http"),
-        other => other.to_owned(),
     }
 }
 

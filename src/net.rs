@@ -151,6 +151,17 @@ impl ProxyEnv {
             format!("http://{value}")
         };
         let bad = |why| NetError::Proxy { from, why };
+        // A name or password with a backslash (DOMAIN\user), a slash, `?` or `#`
+        // would move the host into them: refused before it is parsed (and
+        // never shown).
+        if has_user_info(&with_scheme)
+            && let Some((before, _)) = with_scheme.rsplit_once('@')
+            && before
+                .split_once("://")
+                .is_some_and(|(_, info)| info.contains(['\\', '/', '?', '#']))
+        {
+            return Err(bad(ProxyProblem::UserInfoChars));
+        }
         let parsed = Url::parse(&with_scheme)
             .map_err(|e| bad(ProxyProblem::NotUrl(crate::steps::sanitize(&e.to_string()))))?;
         if parsed.scheme() != "http" {
@@ -214,11 +225,56 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
+/// Whether a URL carries a user name or password (`user:pw@host`). Checked
+/// on the text, so that even a URL that does not parse is caught before it
+/// is shown anywhere.
+pub fn has_user_info(raw: &str) -> bool {
+    let rest = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return true;
+    }
+    // A password with '/', '?' or '#' in it ends the authority early
+    // ("user:pa/ss@host"): a plain name before its ':', and after it no
+    // port followed by a path.
+    let Some((before, _)) = rest.rsplit_once('@') else {
+        return false;
+    };
+    let Some((name, secret)) = before.split_once(':') else {
+        return false;
+    };
+    let digits = secret.chars().take_while(char::is_ascii_digit).count();
+    let port_then_path = digits > 0 && secret[digits..].starts_with(['/', '?', '#']);
+    !name.is_empty() && !name.contains(['/', '?', '#']) && !port_then_path
+}
+
+/// Why a URL is not usable, in the reader's language: the URL parser's
+/// words and the client's own, where they are known.
+pub fn url_reason(lang: Lang, reason: &str) -> String {
+    match reason {
+        "empty host" | "it has no host" => tr!(lang, "url-no-host"),
+        "invalid port number" => tr!(lang, "url-bad-port"),
+        "invalid IPv4 address" | "invalid IPv6 address" => tr!(lang, "url-bad-ip"),
+        "invalid international domain name" | "invalid domain character" => {
+            tr!(lang, "url-bad-host")
+        }
+        "relative URL without a base" => tr!(lang, "url-not-absolute"),
+        "only http and https are supported" => tr!(lang, "url-not-http"),
+        other => other.to_owned(),
+    }
+}
+
 /// A URL as it may be shown: without user name and password.
 pub fn redact_userinfo(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
+    // An '@' after the host: a password the parser took for a path.
+    if url.path().contains('@') || url.query().is_some_and(|q| q.contains('@')) {
+        shown.set_path("");
+        shown.set_query(None);
+        shown.set_fragment(None);
+    }
     crate::steps::sanitize(shown.as_str().trim_end_matches('/'))
 }
 
@@ -299,6 +355,9 @@ pub enum PemProblem {
 pub enum ProxyProblem {
     /// Not a URL: the parser's words.
     NotUrl(String),
+    /// The user name or password holds a character a URL takes only
+    /// percent-encoded there (`\\`, `/`, `?`, `#`).
+    UserInfoChars,
     /// A scheme other than http (sanitised).
     Scheme(String),
     NoHost,
@@ -382,8 +441,9 @@ impl NetError {
             NetError::Proxy { from, why } => {
                 let why = match why {
                     ProxyProblem::NotUrl(detail) => {
-                        tr!(lang, "err-proxy-not-url", detail = detail.clone())
+                        tr!(lang, "err-proxy-not-url", detail = url_reason(lang, detail))
                     }
+                    ProxyProblem::UserInfoChars => tr!(lang, "err-proxy-userinfo-chars"),
                     ProxyProblem::Scheme(scheme) => {
                         tr!(lang, "err-proxy-scheme", scheme = scheme.clone())
                     }
@@ -1017,6 +1077,50 @@ fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    /// A proxy variable whose user name or password holds `\`, `/`, `?`
+    /// or `#` is refused with what to write instead, never shown (the
+    /// parser would take part of it for the host or a path); a malformed
+    /// one is said in the reader's language, not the URL library's.
+    #[test]
+    fn a_proxy_password_a_url_cannot_carry_is_refused_unshown() {
+        let gateway = Url::parse("https://gw.example").unwrap();
+        for raw in [
+            "http://CORP\\jdoe:Winter2026!@127.0.0.1:49130",
+            "http://bob:pa#ss@127.0.0.1:49130",
+            "http://bob:pa?ss@127.0.0.1:49130",
+            "http://bob:Sup3r/Secret@127.0.0.1:49130",
+        ] {
+            let error = ProxyEnv::with_proxy(raw, None)
+                .proxy_for(&gateway)
+                .unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    NetError::Proxy {
+                        why: ProxyProblem::UserInfoChars,
+                        ..
+                    }
+                ),
+                "{raw}: {error:?}"
+            );
+            for lang in Lang::ALL {
+                let words = error.words(*lang);
+                assert!(words.contains("%5C"), "{words}");
+                for secret in ["Winter2026", "pa#ss", "pa?ss", "Sup3r", "jdoe", "bob"] {
+                    assert!(!words.contains(secret), "{words}");
+                }
+            }
+        }
+        let error = ProxyEnv::with_proxy("http://127.0.0.1:99999", None)
+            .proxy_for(&gateway)
+            .unwrap_err();
+        let german = error.words(Lang::De);
+        assert!(
+            german.contains("Port") && !german.contains("invalid port"),
+            "{german}"
+        );
+    }
+
     #[test]
     fn a_proxy_shown_says_the_port_it_assumed() {
         let choice = |raw: &str| ProxyChoice {

@@ -1089,6 +1089,7 @@ err-proxy-socks = der Proxy in { $from } ist ein SOCKS-Proxy ({ $scheme }://), u
 err-proxy-not-url = das ist keine URL ({ $detail })
 err-proxy-scheme = das Schema { $scheme } wird nicht unterstützt (nur http://-Proxys)
 err-proxy-no-host = es fehlt der Host
+err-proxy-userinfo-chars = Benutzername oder Passwort darin enthalten \, /, ? oder #, die eine URL dort nur prozentkodiert annimmt: \ als %5C (DOMÄNE%5Cbenutzer), / als %2F, ? als %3F und # als %23 schreiben
 err-tls-setup = TLS lässt sich nicht einrichten: { $detail }
 # Wo Anmeldungen aufbewahrt werden: Schlüsselbund oder Anmeldedatei; { $why } und { $kind } sind die Worte des Systems
 err-store-choice = STEPWISE_TOKEN_STORE muss keyring, file oder auto sein, nicht { $value }

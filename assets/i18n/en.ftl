@@ -1097,6 +1097,7 @@ err-proxy-socks = the proxy in { $from } is a SOCKS proxy ({ $scheme }://), and 
 err-proxy-not-url = it is not a URL ({ $detail })
 err-proxy-scheme = the { $scheme } scheme is not supported (only http:// proxies)
 err-proxy-no-host = it has no host
+err-proxy-userinfo-chars = the user name or password in it holds a \, /, ? or #, which a URL takes only percent-encoded there: write \ as %5C (DOMAIN%5Cuser), / as %2F, ? as %3F and # as %23
 err-tls-setup = cannot set up TLS: { $detail }
 # Where sign-ins are kept: the keyring or the login file; { $why } and { $kind } are the system's words
 err-store-choice = STEPWISE_TOKEN_STORE must be keyring, file or auto, not { $value }

@@ -1098,6 +1098,7 @@ err-proxy-socks = el proxy de { $from } es un proxy SOCKS ({ $scheme }://), y st
 err-proxy-not-url = no es una URL ({ $detail })
 err-proxy-scheme = el esquema { $scheme } no está admitido (solo proxies http://)
 err-proxy-no-host = le falta el host
+err-proxy-userinfo-chars = el usuario o la contraseña que lleva contiene \, /, ? o #, que una URL solo acepta ahí codificados en porcentaje: escriba \ como %5C (DOMINIO%5Cusuario), / como %2F, ? como %3F y # como %23
 err-tls-setup = no se puede configurar TLS: { $detail }
 # Dónde se guardan las sesiones: el llavero o el archivo de sesiones; { $why } y { $kind } son palabras del sistema
 err-store-choice = STEPWISE_TOKEN_STORE debe ser keyring, file o auto, no { $value }

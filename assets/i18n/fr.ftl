@@ -1095,6 +1095,7 @@ err-proxy-socks = le proxy de { $from } est un proxy SOCKS ({ $scheme }://), et 
 err-proxy-not-url = ce n'est pas une URL ({ $detail })
 err-proxy-scheme = le schéma { $scheme } n'est pas pris en charge (proxys http:// seulement)
 err-proxy-no-host = il n'a pas d'hôte
+err-proxy-userinfo-chars = le nom d'utilisateur ou le mot de passe qu'elle contient a un \, /, ? ou #, qu'une URL n'accepte là qu'encodé en pourcent : écrivez \ en %5C (DOMAINE%5Cutilisateur), / en %2F, ? en %3F et # en %23
 err-tls-setup = impossible de configurer TLS : { $detail }
 # Où les connexions sont gardées : le trousseau ou le fichier de connexion ; { $why } et { $kind } sont les mots du système
 err-store-choice = STEPWISE_TOKEN_STORE doit valoir keyring, file ou auto, pas { $value }

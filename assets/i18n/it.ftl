@@ -1092,6 +1092,7 @@ err-proxy-socks = il proxy in { $from } è un proxy SOCKS ({ $scheme }://), e st
 err-proxy-not-url = non è un URL ({ $detail })
 err-proxy-scheme = lo schema { $scheme } non è supportato (solo proxy http://)
 err-proxy-no-host = manca l'host
+err-proxy-userinfo-chars = il nome utente o la password al suo interno contiene \, /, ? o #, che un URL accetta lì solo codificati in percentuale: scrivere \ come %5C (DOMINIO%5Cutente), / come %2F, ? come %3F e # come %23
 err-tls-setup = impossibile configurare TLS: { $detail }
 # Dove si conservano gli accessi: il portachiavi o il file degli accessi; { $why } e { $kind } sono parole del sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve essere keyring, file o auto, non { $value }

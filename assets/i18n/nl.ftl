@@ -1089,6 +1089,7 @@ err-proxy-socks = de proxy in { $from } is een SOCKS-proxy ({ $scheme }://), en 
 err-proxy-not-url = het is geen URL ({ $detail })
 err-proxy-scheme = het schema { $scheme } wordt niet ondersteund (alleen http://-proxy's)
 err-proxy-no-host = er ontbreekt een host
+err-proxy-userinfo-chars = de gebruikersnaam of het wachtwoord erin bevat \, /, ? of #, die een URL daar alleen procent-gecodeerd aanneemt: schrijf \ als %5C (DOMEIN%5Cgebruiker), / als %2F, ? als %3F en # als %23
 err-tls-setup = kan TLS niet instellen: { $detail }
 # Waar logins bewaard worden: de sleutelbos of het loginbestand; { $why } en { $kind } zijn de woorden van het systeem
 err-store-choice = STEPWISE_TOKEN_STORE moet keyring, file of auto zijn, niet { $value }

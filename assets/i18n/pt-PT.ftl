@@ -1074,6 +1074,7 @@ err-proxy-socks = o proxy em { $from } é um proxy SOCKS ({ $scheme }://), e o s
 err-proxy-not-url = não é umo URL ({ $detail })
 err-proxy-scheme = o esquema { $scheme } não é suportado (só proxies http://)
 err-proxy-no-host = falta o host
+err-proxy-userinfo-chars = o utilizador ou a palavra-passe nele contém \, /, ? ou #, que um URL só aceita ali codificados em percentagem: escreva \ como %5C (DOMINIO%5Cutilizador), / como %2F, ? como %3F e # como %23
 err-tls-setup = não foi possível configurar o TLS: { $detail }
 # Onde os logins ficam guardados: o porta-chaves ou o ficheiro de logins; { $why } e { $kind } são palavras do sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }

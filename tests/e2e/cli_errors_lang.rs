@@ -856,3 +856,25 @@ fn the_embedded_simulator_s_english_is_not_shown_in_another_language() {
         "{err}"
     );
 }
+
+/// A password with `?`, `/` or `#` in --api ends the URL's host part early:
+/// it is still a URL with a password, refused unshown, not "its port is
+/// not a number" with the password printed.
+#[test]
+fn a_password_that_ends_the_host_early_is_refused_unshown() {
+    let home = tempfile::tempdir().unwrap();
+    for api in [
+        "http://jdoe:Win?ter@127.0.0.1:1",
+        "http://jdoe:Win/ter@127.0.0.1:1",
+        "http://jdoe:Win#ter@127.0.0.1:1",
+    ] {
+        let out = stepwise(home.path())
+            .args(["steps", "--car", "987654", "--api", api])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("user name or password"), "{err}");
+        assert!(!err.contains("Win") && !err.contains("jdoe"), "{err}");
+    }
+}
