@@ -51,6 +51,23 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
+    /// The key of a path that holds a control character: a `\t`, `\n`,
+    /// `\b` or `\f` that a Windows path's backslash made.
+    fn path_with_escape(&self) -> Option<&'static str> {
+        [
+            ("token_file", &self.token_file),
+            ("ca_file", &self.ca_file),
+            ("client_cert", &self.client_cert),
+            ("client_key", &self.client_key),
+        ]
+        .into_iter()
+        .find(|(_, path)| {
+            path.as_ref()
+                .is_some_and(|p| p.to_string_lossy().chars().any(char::is_control))
+        })
+        .map(|(key, _)| key)
+    }
+
     /// The file's paths with a leading `~` (or `$HOME`) as the home folder,
     /// as a shell would have made it of a flag.
     fn home_expanded(mut self) -> Self {
@@ -64,6 +81,16 @@ impl FileConfig {
         }
         self
     }
+}
+
+/// A path that holds a variable stepwise does not expand: `$NAME`,
+/// `%NAME%` or `~user`.
+fn unexpanded(path: &str) -> bool {
+    let percent = path
+        .split('%')
+        .nth(1)
+        .is_some_and(|name| !name.is_empty() && path.matches('%').count() >= 2);
+    path.contains('$') || percent || (path.starts_with('~') && !path.starts_with("~/"))
 }
 
 /// `~/x`, `$HOME/x` or `${HOME}/x` as the home folder's `x`; any other path
@@ -185,6 +212,8 @@ pub enum ConfigError {
     /// The gateway URL lacks its `http://` or `https://` (`localhost:8080`,
     /// `gateway.example`); `url` is what was given, sanitised.
     ApiScheme { url: String },
+    /// The gateway URL's scheme is mistyped; `fixed` is the URL as meant.
+    ApiSchemeTypo { url: String, fixed: String },
     /// `--api ""` or `STEPWISE_API=""`: given, but empty (an unset shell
     /// variable), never taken for "no gateway, the embedded simulator".
     ApiEmpty,
@@ -203,6 +232,10 @@ pub enum FileProblem {
     TooLarge,
     /// `token` is not a string (a number, say): said without its value.
     TokenNotText,
+    /// A backslash in a "…" value started an escape (a Windows path): where.
+    Backslash {
+        at: Option<(usize, usize)>,
+    },
     /// Not valid TOML or an unknown key: where (line, column), and the
     /// parser's own words.
     Invalid {
@@ -317,6 +350,14 @@ impl ConfigError {
                     from = token_place(lang, *from)
                 )
             }
+            ConfigError::TokenText {
+                from: TokenPlace::ServeToken,
+                empty: false,
+            }
+            | ConfigError::TokenWrapped {
+                from: TokenPlace::ServeToken,
+                ..
+            } => tr!(lang, "err-serve-token-text"),
             ConfigError::TokenText { from, empty: false } => {
                 tr!(lang, "err-token-text", from = token_place(lang, *from))
             }
@@ -341,6 +382,12 @@ impl ConfigError {
             } => tr!(lang, "err-user-info-docs"),
             ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
             ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
+            ConfigError::ApiSchemeTypo { url, fixed } => tr!(
+                lang,
+                "err-api-scheme-typo",
+                url = url.clone(),
+                fixed = fixed.clone()
+            ),
             ConfigError::ApiEmpty => tr!(lang, "err-api-empty"),
         }
     }
@@ -376,6 +423,10 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
         ),
         FileProblem::TokenNotText => {
             tr!(lang, "err-config-token-not-text", file = file)
+        }
+        FileProblem::Backslash { at } => {
+            let (line, _) = at.unwrap_or((0, 0));
+            tr!(lang, "err-config-backslash", file = file, line = line)
         }
         FileProblem::Invalid {
             at: Some((line, column)),
@@ -444,8 +495,18 @@ fn token_file_words(
     problem: &TokenFileProblem,
 ) -> String {
     let path = path.to_owned();
+    let serve = from == TokenPlace::ServeTokenFile;
     let from = token_place(lang, from);
     match problem {
+        // The simulator's token is the user's own choice: no gateway
+        // issued it.
+        TokenFileProblem::BadCharacters | TokenFileProblem::Wrapped(_) if serve => {
+            tr!(lang, "err-serve-token-file-characters", path = path)
+        }
+        // A variable only a shell expands, in a path from the config file.
+        TokenFileProblem::Missing if unexpanded(&path) => {
+            tr!(lang, "err-token-file-unexpanded", path = path, from = from)
+        }
         TokenFileProblem::Missing => {
             tr!(lang, "err-token-file-missing", path = path, from = from)
         }
@@ -615,9 +676,31 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         Err(e) => return fail(FileProblem::Unreadable(e.kind())),
     };
     let parsed: Result<FileConfig, _> = toml::from_str(&text);
+    // A Windows path in "…" whose backslashes made tabs or line breaks of
+    // `\t` or `\n`: refused, not read as another path.
+    if let Ok(file) = &parsed
+        && let Some(key) = file.path_with_escape()
+    {
+        return fail(FileProblem::Backslash {
+            at: text
+                .find(&format!("{key} "))
+                .or_else(|| text.find(&format!("{key}=")))
+                .map(|offset| line_and_column(&text, offset)),
+        });
+    }
     parsed.map(FileConfig::home_expanded).or_else(|e| {
         if e.message().contains(TOKEN_NOT_TEXT) {
             return fail(FileProblem::TokenNotText);
+        }
+        // A backslash in "…" starts an escape: a Windows path as Explorer
+        // shows it breaks there.
+        if ["escape", "unicode value"]
+            .iter()
+            .any(|w| e.message().contains(w))
+        {
+            return fail(FileProblem::Backslash {
+                at: e.span().map(|span| line_and_column(&text, span.start)),
+            });
         }
         let message = e.message().trim_end_matches('.');
         // The known keys are named after the cause, in the chosen language:
@@ -699,6 +782,23 @@ fn bearer_prefixed(line: &str) -> bool {
         (Some(word), Some(token), None)
             if word.eq_ignore_ascii_case("bearer") && crate::auth::is_token_text(token)
     )
+}
+
+/// A gateway URL whose scheme is mistyped (`https//host`, `http:/host`,
+/// `https:host`): the URL as meant.
+pub fn mistyped_scheme(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let lower = raw.to_ascii_lowercase();
+    let scheme = ["https", "http"]
+        .into_iter()
+        .find(|s| lower.starts_with(s))?;
+    let rest = &raw[scheme.len()..];
+    if rest.starts_with("://") {
+        return None;
+    }
+    let host = rest.trim_start_matches([':', '/']);
+    // "http" alone, or a host that begins with "http" (httpbin.example).
+    (rest.len() > host.len() && !host.is_empty()).then(|| format!("{scheme}://{host}"))
 }
 
 /// A gateway URL given without `http://` or `https://` that would be one
@@ -783,6 +883,12 @@ impl Settings {
         if api.as_deref().is_some_and(has_user_info) {
             return Err(ConfigError::UserInfo {
                 url: UrlPlace::Gateway,
+            });
+        }
+        if let Some((api, fixed)) = api.as_deref().and_then(|a| Some((a, mistyped_scheme(a)?))) {
+            return Err(ConfigError::ApiSchemeTypo {
+                url: crate::steps::sanitize(api),
+                fixed: crate::steps::sanitize(&fixed),
             });
         }
         if let Some(api) = api.as_deref().filter(|api| lacks_scheme(api)) {
@@ -984,6 +1090,114 @@ mod tests {
             "a=b=",
         ] {
             assert!(check_token(fine, TokenPlace::Environment).is_ok(), "{fine}");
+        }
+    }
+
+    /// The simulator's token is the user's own: no "as the gateway issued
+    /// it" for one that cannot be a token, as text or in a file.
+    #[test]
+    fn a_bad_simulator_token_is_said_to_be_chosen_not_issued() {
+        for raw in ["a b", "\"abc\""] {
+            let words = check_token(raw, TokenPlace::ServeToken)
+                .unwrap_err()
+                .words(Lang::En);
+            assert!(
+                words.contains("yours to choose") && !words.contains("issued"),
+                "{words}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tok");
+        std::fs::write(&file, "a b\n").unwrap();
+        let words = read_token_file(&file, TokenPlace::ServeTokenFile)
+            .unwrap_err()
+            .words(Lang::En);
+        assert!(
+            words.contains("yours to choose") && !words.contains("issued"),
+            "{words}"
+        );
+    }
+
+    /// A Windows path pasted in "…": its backslashes start escapes, which
+    /// either break the file (`\U`) or make a tab of `\t`. Both are said as
+    /// that, with how to write the path, in the reader's language; not the
+    /// parser's English, nor a changed path said to be missing.
+    #[test]
+    fn a_windows_path_in_double_quotes_is_said_so() {
+        let dir = tempfile::tempdir().unwrap();
+        for body in [
+            "token_file = \"C:\\Users\\me\\tok\"\n",
+            "token_file = \"C:\\temp\\tok\"\n",
+        ] {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, format!("api = \"http://127.0.0.1:1\"\n{body}")).unwrap();
+            let error = load_file_config(&ConfigPath {
+                path: path.clone(),
+                explicit: true,
+            })
+            .unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    ConfigError::File {
+                        problem: FileProblem::Backslash { at: Some((2, _)) },
+                        ..
+                    }
+                ),
+                "{body}: {error:?}"
+            );
+            let words = error.words(Lang::En);
+            assert!(
+                words.contains("line 2") && words.contains("single quotes"),
+                "{words}"
+            );
+            assert!(!words.contains("Known keys"), "{words}");
+            let german = error.words(Lang::De);
+            assert!(german.contains("einfache Anführungszeichen"), "{german}");
+        }
+        // In single quotes the path is taken as written.
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "token_file = 'C:\\temp\\tok'\n").unwrap();
+        let file = load_file_config(&ConfigPath {
+            path,
+            explicit: true,
+        })
+        .unwrap();
+        assert_eq!(file.token_file, Some(PathBuf::from("C:\\temp\\tok")));
+    }
+
+    /// A token file's path with a variable no one expanded is said so, not
+    /// "save the token there" (which would make a folder named `%USERPROFILE%`).
+    #[test]
+    fn a_path_with_a_variable_left_as_written_is_said_so() {
+        for raw in ["%USERPROFILE%\\tok", "$XDG_CONFIG_HOME/tok", "~root/tok"] {
+            let words = read_token_file(Path::new(raw), TokenPlace::ConfigTokenFile)
+                .unwrap_err()
+                .words(Lang::En);
+            assert!(
+                words.contains("only a leading ~/ or $HOME/ is expanded"),
+                "{words}"
+            );
+            assert!(!words.contains("save the token there"), "{words}");
+        }
+    }
+
+    #[test]
+    fn a_mistyped_scheme_is_given_back_as_meant() {
+        for (typed, meant) in [
+            ("https//127.0.0.1:49110", "https://127.0.0.1:49110"),
+            ("http:/127.0.0.1:49110", "http://127.0.0.1:49110"),
+            ("HTTP:gw.example", "http://gw.example"),
+        ] {
+            assert_eq!(mistyped_scheme(typed).as_deref(), Some(meant), "{typed}");
+        }
+        for fine in [
+            "http://gw.example",
+            "httpbin.example:80",
+            "http",
+            "gw.example",
+        ] {
+            assert_eq!(mistyped_scheme(fine), None, "{fine}");
         }
     }
 

@@ -1023,6 +1023,7 @@ err-config-folder-named = die Konfigurationsdatei { $file } ist ein Ordner, kein
 err-config-folder = die Konfigurationsdatei { $file } ist ein Ordner, keine Datei. Ihn entfernen oder dort eine Konfigurationsdatei ablegen
 err-config-unreadable = die Konfigurationsdatei { $file } lässt sich nicht lesen: { $kind }. Leserechte für den eigenen Benutzer setzen
 err-config-invalid-at = die Konfigurationsdatei { $file } ist ungültig in Zeile { $line }, Spalte { $column }: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = die Konfigurationsdatei { $file }, Zeile { $line }: ein Backslash in "…"-Text leitet eine Escape-Folge ein (\t ist ein Tabulator, \n ein Zeilenumbruch), daher bricht ein Windows-Pfad dort. Den Pfad in einfache Anführungszeichen setzen ('C:\Users\ich\tok') oder / bzw. \\ statt jedes \ schreiben
 err-config-invalid = die Konfigurationsdatei { $file } ist ungültig: { $why }. Bekannte Schlüssel: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } ist kein Schlüssel, den stepwise kennt
 config-wants-text = dieser Wert muss Text in Anführungszeichen sein (Schlüssel = "Wert")
@@ -1032,6 +1033,7 @@ err-from-config-token = der Konfigurationsdatei
 err-from-config-token-file = token_file der Konfigurationsdatei
 err-from-config-ca-file = ca_file der Konfigurationsdatei
 err-token-file-missing = die Token-Datei { $path } (aus { $from }) existiert nicht. Pfad prüfen oder das Token dort speichern
+err-token-file-unexpanded = die Token-Datei { $path } (aus { $from }) existiert nicht: in einem Pfad werden nur ~/ oder $HOME/ am Anfang ersetzt, jede andere Variable bleibt wörtlich stehen. Den vollständigen Pfad angeben
 err-token-file-folder = die Token-Datei { $path } (aus { $from }) ist ein Ordner. Die Datei mit dem Token angeben, nicht ihren Ordner
 err-token-file-denied = die Token-Datei { $path } (aus { $from }) lässt sich nicht lesen: Zugriff verweigert. Leserechte für den eigenen Benutzer setzen (z. B. chmod 600)
 err-token-file-unreadable = die Token-Datei { $path } (aus { $from }) lässt sich nicht lesen ({ $kind }). Pfad und Datei prüfen
@@ -1040,6 +1042,7 @@ err-token-file-empty = die Token-Datei { $path } (aus { $from }) ist leer. Das T
 err-token-file-characters = die Token-Datei { $path } (aus { $from }) enthält Leerzeichen oder Zeichen, die ein Token nicht haben kann. Das Token allein in eine Zeile schreiben, genau wie vom Gateway ausgegeben
 err-token-file-bearer = die Token-Datei { $path } (aus { $from }) enthält vor dem Token das Wort Bearer: das Wort Bearer streichen und das Token allein in der Zeile lassen; stepwise setzt Bearer selbst davor
 err-token-file-wrapped = die Token-Datei { $path } (aus { $from }) enthält das Token { $shape }: nur das Token selbst behalten, allein in seiner Zeile, genau wie das Gateway es ausgestellt hat
+err-serve-token-file-characters = die Token-Datei { $path } (aus serve --token-file) enthält Leerzeichen, Anführungszeichen oder Zeichen, die ein Token nicht haben kann. Das Token des Simulators wählen Sie selbst: eines aus Buchstaben, Ziffern und - . _ ~ + / allein in seine Zeile schreiben
 err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
     [one] { $n } Zeile
    *[other] { $n } Zeilen
@@ -1047,6 +1050,7 @@ err-token-file-lines = die Token-Datei { $path } (aus { $from }) hat { $n ->
 err-token-text = das Token in { $from } enthält Leerzeichen, Zeilenumbrüche oder Zeichen, die ein Token nicht haben kann. Das Token genau so angeben, wie das Gateway es ausgegeben hat
 err-token-text-bearer = das Token in { $from } beginnt mit dem Wort Bearer: das Wort Bearer streichen und nur das Token angeben; stepwise setzt Bearer selbst davor
 err-token-text-wrapped = das Token in { $from } ist { $shape } angegeben: das Token selbst angeben, genau wie das Gateway es ausgestellt hat
+err-serve-token-text = das Token des Simulators (serve --token oder STEPWISE_SERVE_TOKEN) enthält Leerzeichen, Anführungszeichen oder Zeichen, die ein Token nicht haben kann. Sie wählen es selbst: nur Buchstaben, Ziffern und - . _ ~ + / verwenden
 token-shape-quoted = in Anführungszeichen
 token-shape-assignment = als Name=Wert (eine Zeile eines Skripts oder einer .env-Datei)
 token-shape-json = in JSON (etwa der Antwort eines Identitätsanbieters: der Wert seines access_token ist das Token)
@@ -1062,6 +1066,7 @@ err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (use
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
 err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
+err-api-scheme-typo = in der Gateway-URL { $url } ist das Schema falsch geschrieben (es braucht ://): { $fixed } schreiben
 err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des Gateways angeben, z. B. --api http://127.0.0.1:8080, oder weglassen, um den eingebauten Simulator zu nutzen
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben

@@ -1031,6 +1031,7 @@ err-config-folder-named = the config file { $file } is a folder, not a file. Fix
 err-config-folder = the config file { $file } is a folder, not a file. Remove it or put a config file there
 err-config-unreadable = cannot read the config file { $file }: { $kind }. Make it readable by you
 err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = the config file { $file }, line { $line }: a backslash in "…" text starts an escape (\t is a tab, \n a line break), so a Windows path breaks there. Write the path in single quotes ('C:\Users\me\tok'), or with / or \\ in place of each \
 err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } is no key stepwise knows
 config-wants-text = this value must be text in quotes (key = "value")
@@ -1040,6 +1041,7 @@ err-from-config-token = the config file
 err-from-config-token-file = token_file in the config file
 err-from-config-ca-file = ca_file in the config file
 err-token-file-missing = the token file { $path } (from { $from }) does not exist. Check the path, or save the token there
+err-token-file-unexpanded = the token file { $path } (from { $from }) does not exist: only a leading ~/ or $HOME/ is expanded in a path, so any other variable in it is taken as written. Give the full path
 err-token-file-folder = the token file { $path } (from { $from }) is a folder. Give the file that holds the token, not its folder
 err-token-file-denied = the token file { $path } (from { $from }) cannot be read: permission denied. Make it readable by you (e.g. chmod 600)
 err-token-file-unreadable = the token file { $path } (from { $from }) cannot be read ({ $kind }). Check the path and the file
@@ -1048,6 +1050,7 @@ err-token-file-empty = the token file { $path } (from { $from }) is empty. Put t
 err-token-file-characters = the token file { $path } (from { $from }) holds spaces or characters a token cannot have. Put the token alone on one line, exactly as the gateway gave it
 err-token-file-bearer = the token file { $path } (from { $from }) holds the word Bearer before the token: drop the word Bearer and keep the token alone on its line; stepwise adds Bearer itself
 err-token-file-wrapped = the token file { $path } (from { $from }) holds the token { $shape }: keep only the token itself, alone on its line, exactly as the gateway issued it
+err-serve-token-file-characters = the token file { $path } (from serve --token-file) holds spaces, quotes or characters a token cannot have. The simulator's token is yours to choose: put one of letters, digits and - . _ ~ + / only, alone on its line
 err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
     [one] { $n } line
    *[other] { $n } lines
@@ -1055,6 +1058,7 @@ err-token-file-lines = the token file { $path } (from { $from }) holds { $n ->
 err-token-text = the token in { $from } holds spaces, line breaks or characters a token cannot have. Give the token exactly as the gateway issued it
 err-token-text-bearer = the token in { $from } starts with the word Bearer: drop the word Bearer and give the token alone; stepwise adds Bearer itself
 err-token-text-wrapped = the token in { $from } is given { $shape }: give the token itself, exactly as the gateway issued it
+err-serve-token-text = the simulator's token (serve --token or STEPWISE_SERVE_TOKEN) holds spaces, quotes or characters a token cannot have. It is yours to choose: use letters, digits and - . _ ~ + / only
 token-shape-quoted = in quotes
 token-shape-assignment = as name=value (a line of a script or .env file)
 token-shape-json = inside JSON (such as an identity provider's answer: its access_token's value is the token)
@@ -1070,6 +1074,7 @@ err-user-info-gateway = the gateway URL has a user name or password in it (user:
 err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
 err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
 err-api-scheme = the gateway URL { $url } does not say http:// or https://: add http:// or https:// in front, e.g. http://{ $url }
+err-api-scheme-typo = the gateway URL { $url } has its scheme mistyped (it needs ://): write { $fixed }
 err-api-empty = --api (or STEPWISE_API) is given but empty: give the gateway's URL, e.g. --api http://127.0.0.1:8080, or leave it out to use the embedded simulator
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file

@@ -1032,6 +1032,7 @@ err-config-folder-named = el archivo de configuración { $file } es una carpeta,
 err-config-folder = el archivo de configuración { $file } es una carpeta, no un archivo. Elimínela o ponga allí un archivo de configuración
 err-config-unreadable = no se puede leer el archivo de configuración { $file }: { $kind }. Hágalo legible para su usuario
 err-config-invalid-at = el archivo de configuración { $file } no es válido en la línea { $line }, columna { $column }: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = el archivo de configuración { $file }, línea { $line }: una barra invertida en un texto entre "…" inicia un escape (\t es un tabulador, \n un salto de línea), así que una ruta de Windows se rompe ahí. Escriba la ruta entre comillas simples ('C:\Users\yo\tok'), o con / o \\ en lugar de cada \
 err-config-invalid = el archivo de configuración { $file } no es válido: { $why }. Claves conocidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } no es una clave que stepwise conozca
 config-wants-text = este valor debe ser texto entre comillas (clave = "valor")
@@ -1041,6 +1042,7 @@ err-from-config-token = el archivo de configuración
 err-from-config-token-file = token_file del archivo de configuración
 err-from-config-ca-file = ca_file del archivo de configuración
 err-token-file-missing = el archivo de token { $path } (de { $from }) no existe. Compruebe la ruta, o guarde el token allí
+err-token-file-unexpanded = el archivo de token { $path } (de { $from }) no existe: en una ruta solo se expanden ~/ o $HOME/ al principio, cualquier otra variable se toma tal cual. Indique la ruta completa
 err-token-file-folder = el archivo de token { $path } (de { $from }) es una carpeta. Indique el archivo que contiene el token, no su carpeta
 err-token-file-denied = el archivo de token { $path } (de { $from }) no se puede leer: permiso denegado. Hágalo legible para su usuario (p. ej. chmod 600)
 err-token-file-unreadable = el archivo de token { $path } (de { $from }) no se puede leer ({ $kind }). Compruebe la ruta y el archivo
@@ -1049,6 +1051,7 @@ err-token-file-empty = el archivo de token { $path } (de { $from }) está vacío
 err-token-file-characters = el archivo de token { $path } (de { $from }) contiene espacios o caracteres que un token no puede tener. Ponga el token solo en una línea, tal como lo dio la pasarela
 err-token-file-bearer = el archivo de token { $path } (de { $from }) lleva la palabra Bearer delante del token: quite la palabra Bearer y deje el token solo en su línea; stepwise añade Bearer por su cuenta
 err-token-file-wrapped = el archivo de token { $path } (de { $from }) contiene el token { $shape }: deje solo el token, solo en su línea, tal como lo emitió la pasarela
+err-serve-token-file-characters = el archivo de token { $path } (de serve --token-file) tiene espacios, comillas o caracteres que un token no puede tener. El token del simulador lo elige usted: ponga uno solo de letras, dígitos y - . _ ~ + /, solo en su línea
 err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n ->
     [one] { $n } línea
    *[other] { $n } líneas
@@ -1056,6 +1059,7 @@ err-token-file-lines = el archivo de token { $path } (de { $from }) tiene { $n -
 err-token-text = el token en { $from } contiene espacios, saltos de línea o caracteres que un token no puede tener. Indique el token tal como lo emitió la pasarela
 err-token-text-bearer = el token en { $from } empieza por la palabra Bearer: quite la palabra Bearer e indique solo el token; stepwise añade Bearer por su cuenta
 err-token-text-wrapped = el token de { $from } se da { $shape }: indique el token en sí, tal como lo emitió la pasarela
+err-serve-token-text = el token del simulador (serve --token o STEPWISE_SERVE_TOKEN) tiene espacios, comillas o caracteres que un token no puede tener. Lo elige usted: use solo letras, dígitos y - . _ ~ + /
 token-shape-quoted = entre comillas
 token-shape-assignment = como nombre=valor (una línea de un script o de un archivo .env)
 token-shape-json = dentro de un JSON (como la respuesta de un proveedor de identidad: el valor de su access_token es el token)
@@ -1071,6 +1075,7 @@ err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
 err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
+err-api-scheme-typo = la URL de la pasarela { $url } tiene el esquema mal escrito (hace falta ://): escriba { $fixed }
 err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de la pasarela, p. ej. --api http://127.0.0.1:8080, u omítalo para usar el simulador integrado
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file

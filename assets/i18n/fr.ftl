@@ -1029,6 +1029,7 @@ err-config-folder-named = le fichier de configuration { $file } est un dossier, 
 err-config-folder = le fichier de configuration { $file } est un dossier, pas un fichier. Supprimez-le ou mettez-y un fichier de configuration
 err-config-unreadable = impossible de lire le fichier de configuration { $file } : { $kind }. Rendez-le lisible pour vous
 err-config-invalid-at = le fichier de configuration { $file } n'est pas valide à la ligne { $line }, colonne { $column } : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = le fichier de configuration { $file }, ligne { $line } : une barre oblique inverse dans un texte entre "…" commence un échappement (\t est une tabulation, \n un saut de ligne), un chemin Windows s'y casse donc. Écrivez le chemin entre apostrophes ('C:\Users\moi\tok'), ou avec / ou \\ à la place de chaque \
 err-config-invalid = le fichier de configuration { $file } n'est pas valide : { $why }. Clés connues : api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } n'est pas une clé que stepwise connaît
 config-wants-text = cette valeur doit être du texte entre guillemets (clé = "valeur")
@@ -1038,6 +1039,7 @@ err-from-config-token = le fichier de configuration
 err-from-config-token-file = token_file du fichier de configuration
 err-from-config-ca-file = ca_file du fichier de configuration
 err-token-file-missing = le fichier de jeton { $path } (de { $from }) n'existe pas. Vérifiez le chemin, ou enregistrez-y le jeton
+err-token-file-unexpanded = le fichier de jeton { $path } (de { $from }) n'existe pas : seuls un ~/ ou un $HOME/ en tête sont développés dans un chemin, toute autre variable y est prise telle quelle. Donnez le chemin complet
 err-token-file-folder = le fichier de jeton { $path } (de { $from }) est un dossier. Donnez le fichier qui contient le jeton, pas son dossier
 err-token-file-denied = le fichier de jeton { $path } (de { $from }) ne peut pas être lu : permission refusée. Rendez-le lisible pour vous (p. ex. chmod 600)
 err-token-file-unreadable = le fichier de jeton { $path } (de { $from }) ne peut pas être lu ({ $kind }). Vérifiez le chemin et le fichier
@@ -1046,6 +1048,7 @@ err-token-file-empty = le fichier de jeton { $path } (de { $from }) est vide. Me
 err-token-file-characters = le fichier de jeton { $path } (de { $from }) contient des espaces ou des caractères impossibles dans un jeton. Mettez le jeton seul sur une ligne, tel que la passerelle l'a donné
 err-token-file-bearer = le fichier de jeton { $path } (de { $from }) contient le mot Bearer avant le jeton : retirez le mot Bearer et laissez le jeton seul sur sa ligne ; stepwise ajoute Bearer lui-même
 err-token-file-wrapped = le fichier de jeton { $path } (de { $from }) contient le jeton { $shape } : ne gardez que le jeton lui-même, seul sur sa ligne, tel que la passerelle l'a émis
+err-serve-token-file-characters = le fichier de jeton { $path } (de serve --token-file) contient des espaces, des guillemets ou des caractères qu'un jeton ne peut pas avoir. Le jeton du simulateur est à vous de choisir : mettez-en un fait de lettres, chiffres et - . _ ~ + / seulement, seul sur sa ligne
 err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $n ->
     [one] { $n } ligne
    *[other] { $n } lignes
@@ -1053,6 +1056,7 @@ err-token-file-lines = le fichier de jeton { $path } (de { $from }) contient { $
 err-token-text = le jeton dans { $from } contient des espaces, des sauts de ligne ou des caractères impossibles dans un jeton. Donnez le jeton exactement tel que la passerelle l'a émis
 err-token-text-bearer = le jeton dans { $from } commence par le mot Bearer : retirez le mot Bearer et donnez le jeton seul ; stepwise ajoute Bearer lui-même
 err-token-text-wrapped = le jeton de { $from } est donné { $shape } : donnez le jeton lui-même, tel que la passerelle l'a émis
+err-serve-token-text = le jeton du simulateur (serve --token ou STEPWISE_SERVE_TOKEN) contient des espaces, des guillemets ou des caractères qu'un jeton ne peut pas avoir. C'est à vous de le choisir : n'utilisez que lettres, chiffres et - . _ ~ + /
 token-shape-quoted = entre guillemets
 token-shape-assignment = sous la forme nom=valeur (une ligne de script ou de fichier .env)
 token-shape-json = dans du JSON (comme une réponse de fournisseur d'identité : la valeur de son access_token est le jeton)
@@ -1068,6 +1072,7 @@ err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou 
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
 err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
+err-api-scheme-typo = l'URL de la passerelle { $url } a un schéma mal écrit (il faut ://) : écrivez { $fixed }
 err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de la passerelle, p. ex. --api http://127.0.0.1:8080, ou omettez-le pour utiliser le simulateur intégré
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file

@@ -1026,6 +1026,7 @@ err-config-folder-named = il file di configurazione { $file } è una cartella, n
 err-config-folder = il file di configurazione { $file } è una cartella, non un file. Rimuoverla o mettervi un file di configurazione
 err-config-unreadable = impossibile leggere il file di configurazione { $file }: { $kind }. Renderlo leggibile per il proprio utente
 err-config-invalid-at = il file di configurazione { $file } non è valido alla riga { $line }, colonna { $column }: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = il file di configurazione { $file }, riga { $line }: una barra rovesciata in un testo tra "…" inizia un escape (\t è una tabulazione, \n un a capo), quindi un percorso Windows si rompe lì. Scrivere il percorso tra apici singoli ('C:\Users\io\tok'), o con / o \\ al posto di ogni \
 err-config-invalid = il file di configurazione { $file } non è valido: { $why }. Chiavi note: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } non è una chiave che stepwise conosce
 config-wants-text = questo valore deve essere testo tra virgolette (chiave = "valore")
@@ -1035,6 +1036,7 @@ err-from-config-token = il file di configurazione
 err-from-config-token-file = token_file nel file di configurazione
 err-from-config-ca-file = ca_file nel file di configurazione
 err-token-file-missing = il file del token { $path } (da { $from }) non esiste. Controllare il percorso, o salvarvi il token
+err-token-file-unexpanded = il file del token { $path } (da { $from }) non esiste: in un percorso si espandono solo ~/ o $HOME/ iniziali, ogni altra variabile resta così com'è. Indicare il percorso completo
 err-token-file-folder = il file del token { $path } (da { $from }) è una cartella. Indicare il file che contiene il token, non la sua cartella
 err-token-file-denied = il file del token { $path } (da { $from }) non si può leggere: permesso negato. Renderlo leggibile per il proprio utente (es. chmod 600)
 err-token-file-unreadable = il file del token { $path } (da { $from }) non si può leggere ({ $kind }). Controllare il percorso e il file
@@ -1043,6 +1045,7 @@ err-token-file-empty = il file del token { $path } (da { $from }) è vuoto. Mett
 err-token-file-characters = il file del token { $path } (da { $from }) contiene spazi o caratteri che un token non può avere. Mettere il token da solo su una riga, esattamente come l'ha dato il gateway
 err-token-file-bearer = il file del token { $path } (da { $from }) contiene la parola Bearer prima del token: togliere la parola Bearer e lasciare il token da solo sulla riga; stepwise aggiunge Bearer da sé
 err-token-file-wrapped = il file del token { $path } (da { $from }) contiene il token { $shape }: tenere solo il token stesso, da solo sulla sua riga, esattamente come il gateway l'ha emesso
+err-serve-token-file-characters = il file del token { $path } (da serve --token-file) contiene spazi, virgolette o caratteri che un token non può avere. Il token del simulatore lo sceglie lei: scriverne uno di sole lettere, cifre e - . _ ~ + /, da solo sulla sua riga
 err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
     [one] { $n } riga
    *[other] { $n } righe
@@ -1050,6 +1053,7 @@ err-token-file-lines = il file del token { $path } (da { $from }) ha { $n ->
 err-token-text = il token in { $from } contiene spazi, a capo o caratteri che un token non può avere. Indicare il token esattamente come l'ha emesso il gateway
 err-token-text-bearer = il token in { $from } comincia con la parola Bearer: togliere la parola Bearer e indicare solo il token; stepwise aggiunge Bearer da sé
 err-token-text-wrapped = il token in { $from } è dato { $shape }: indicare il token stesso, esattamente come il gateway l'ha emesso
+err-serve-token-text = il token del simulatore (serve --token o STEPWISE_SERVE_TOKEN) contiene spazi, virgolette o caratteri che un token non può avere. Lo sceglie lei: usare solo lettere, cifre e - . _ ~ + /
 token-shape-quoted = tra virgolette
 token-shape-assignment = come nome=valore (una riga di uno script o di un file .env)
 token-shape-json = dentro un JSON (come la risposta di un provider di identità: il valore del suo access_token è il token)
@@ -1065,6 +1069,7 @@ err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
 err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
+err-api-scheme-typo = l'URL del gateway { $url } ha lo schema scritto male (serve ://): scrivere { $fixed }
 err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gateway, es. --api http://127.0.0.1:8080, o ometterlo per usare il simulatore integrato
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file

@@ -1023,6 +1023,7 @@ err-config-folder-named = het configuratiebestand { $file } is een map, geen bes
 err-config-folder = het configuratiebestand { $file } is een map, geen bestand. Verwijder de map of zet er een configuratiebestand neer
 err-config-unreadable = kan het configuratiebestand { $file } niet lezen: { $kind }. Maak het leesbaar voor uzelf
 err-config-invalid-at = het configuratiebestand { $file } is ongeldig op regel { $line }, kolom { $column }: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = het configuratiebestand { $file }, regel { $line }: een backslash in "…"-tekst begint een escape (\t is een tab, \n een regeleinde), dus een Windows-pad breekt daar. Schrijf het pad tussen enkele aanhalingstekens ('C:\Users\ik\tok'), of met / of \\ in plaats van elke \
 err-config-invalid = het configuratiebestand { $file } is ongeldig: { $why }. Bekende sleutels: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } is geen sleutel die stepwise kent
 config-wants-text = deze waarde moet tekst tussen aanhalingstekens zijn (sleutel = "waarde")
@@ -1032,6 +1033,7 @@ err-from-config-token = het configuratiebestand
 err-from-config-token-file = token_file in het configuratiebestand
 err-from-config-ca-file = ca_file in het configuratiebestand
 err-token-file-missing = het tokenbestand { $path } (uit { $from }) bestaat niet. Controleer het pad, of sla het token daar op
+err-token-file-unexpanded = het tokenbestand { $path } (uit { $from }) bestaat niet: in een pad worden alleen ~/ of $HOME/ aan het begin ingevuld, elke andere variabele blijft letterlijk staan. Geef het volledige pad
 err-token-file-folder = het tokenbestand { $path } (uit { $from }) is een map. Geef het bestand met het token, niet de map
 err-token-file-denied = het tokenbestand { $path } (uit { $from }) is niet leesbaar: toegang geweigerd. Maak het leesbaar voor uzelf (bijv. chmod 600)
 err-token-file-unreadable = het tokenbestand { $path } (uit { $from }) is niet leesbaar ({ $kind }). Controleer het pad en het bestand
@@ -1040,6 +1042,7 @@ err-token-file-empty = het tokenbestand { $path } (uit { $from }) is leeg. Zet h
 err-token-file-characters = het tokenbestand { $path } (uit { $from }) bevat spaties of tekens die een token niet kan hebben. Zet het token alleen op één regel, precies zoals de gateway het gaf
 err-token-file-bearer = het tokenbestand { $path } (uit { $from }) bevat het woord Bearer vóór het token: haal het woord Bearer weg en laat het token alleen op de regel staan; stepwise zet Bearer er zelf voor
 err-token-file-wrapped = het tokenbestand { $path } (uit { $from }) bevat het token { $shape }: houd alleen het token zelf over, alleen op zijn regel, precies zoals de gateway het uitgaf
+err-serve-token-file-characters = het tokenbestand { $path } (uit serve --token-file) bevat spaties, aanhalingstekens of tekens die een token niet kan hebben. Het token van de simulator kiest u zelf: zet er een van alleen letters, cijfers en - . _ ~ + / in, alleen op zijn regel
 err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
     [one] { $n } regel
    *[other] { $n } regels
@@ -1047,6 +1050,7 @@ err-token-file-lines = het tokenbestand { $path } (uit { $from }) heeft { $n ->
 err-token-text = het token in { $from } bevat spaties, regeleinden of tekens die een token niet kan hebben. Geef het token precies zoals de gateway het uitgaf
 err-token-text-bearer = het token in { $from } begint met het woord Bearer: haal het woord Bearer weg en geef alleen het token; stepwise zet Bearer er zelf voor
 err-token-text-wrapped = het token in { $from } is { $shape } opgegeven: geef het token zelf, precies zoals de gateway het uitgaf
+err-serve-token-text = het token van de simulator (serve --token of STEPWISE_SERVE_TOKEN) bevat spaties, aanhalingstekens of tekens die een token niet kan hebben. U kiest het zelf: gebruik alleen letters, cijfers en - . _ ~ + /
 token-shape-quoted = tussen aanhalingstekens
 token-shape-assignment = als naam=waarde (een regel van een script of .env-bestand)
 token-shape-json = in JSON (zoals het antwoord van een identiteitsprovider: de waarde van zijn access_token is het token)
@@ -1062,6 +1066,7 @@ err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (u
 err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
 err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er http:// of https:// voor, bijv. http://{ $url }
+err-api-scheme-typo = in de gateway-URL { $url } is het schema verkeerd getypt (er moet :// staan): schrijf { $fixed }
 err-api-empty = --api (of STEPWISE_API) is opgegeven maar leeg: geef de URL van de gateway, bv. --api http://127.0.0.1:8080, of laat het weg om de ingebouwde simulator te gebruiken
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file

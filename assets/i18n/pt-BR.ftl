@@ -1038,6 +1038,7 @@ err-config-folder-named = o arquivo de configuração { $file } é uma pasta, n�
 err-config-folder = o arquivo de configuração { $file } é uma pasta, não um arquivo. Remova-a ou coloque ali um arquivo de configuração
 err-config-unreadable = não foi possível ler o arquivo de configuração { $file }: { $kind }. Torne-o legível para o seu usuário
 err-config-invalid-at = o arquivo de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = o arquivo de configuração { $file }, linha { $line }: uma barra invertida num texto entre "…" inicia um escape (\t é uma tabulação, \n uma quebra de linha), então um caminho do Windows se quebra ali. Escreva o caminho entre aspas simples ('C:\Users\eu\tok'), ou com / ou \\ no lugar de cada \
 err-config-invalid = o arquivo de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } não é uma chave que o stepwise conheça
 config-wants-text = este valor deve ser texto entre aspas (chave = "valor")
@@ -1047,6 +1048,7 @@ err-from-config-token = o arquivo de configuração
 err-from-config-token-file = token_file do arquivo de configuração
 err-from-config-ca-file = ca_file do arquivo de configuração
 err-token-file-missing = o arquivo de token { $path } (de { $from }) não existe. Confira o caminho, ou salve o token ali
+err-token-file-unexpanded = o arquivo de token { $path } (de { $from }) não existe: num caminho só ~/ ou $HOME/ no início são expandidos, qualquer outra variável fica como está. Informe o caminho completo
 err-token-file-folder = o arquivo de token { $path } (de { $from }) é uma pasta. Indique o arquivo que contém o token, não a pasta dele
 err-token-file-denied = o arquivo de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu usuário (ex. chmod 600)
 err-token-file-unreadable = o arquivo de token { $path } (de { $from }) não pode ser lido ({ $kind }). Confira o caminho e o arquivo
@@ -1055,6 +1057,7 @@ err-token-file-empty = o arquivo de token { $path } (de { $from }) está vazio. 
 err-token-file-characters = o arquivo de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho em uma linha, exatamente como o gateway o forneceu
 err-token-file-bearer = o arquivo de token { $path } (de { $from }) traz a palavra Bearer antes do token: tire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por conta própria
 err-token-file-wrapped = o arquivo de token { $path } (de { $from }) contém o token { $shape }: deixe só o próprio token, sozinho na linha, exatamente como o gateway o emitiu
+err-serve-token-file-characters = o arquivo de token { $path } (de serve --token-file) tem espaços, aspas ou caracteres que um token não pode ter. O token do simulador é você que escolhe: ponha um só de letras, dígitos e - . _ ~ + /, sozinho na linha
 err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
     [0] { $n } linhas
     [one] { $n } linha
@@ -1063,6 +1066,7 @@ err-token-file-lines = o arquivo de token { $path } (de { $from }) tem { $n ->
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Informe o token exatamente como o gateway o emitiu
 err-token-text-bearer = o token em { $from } começa com a palavra Bearer: tire a palavra Bearer e informe só o token; o stepwise acrescenta Bearer por conta própria
 err-token-text-wrapped = o token em { $from } foi dado { $shape }: informe o próprio token, exatamente como o gateway o emitiu
+err-serve-token-text = o token do simulador (serve --token ou STEPWISE_SERVE_TOKEN) tem espaços, aspas ou caracteres que um token não pode ter. Você o escolhe: use só letras, dígitos e - . _ ~ + /
 token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de arquivo .env)
 token-shape-json = dentro de um JSON (como a resposta de um provedor de identidade: o valor do seu access_token é o token)
@@ -1078,6 +1082,7 @@ err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (u
 err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, ex. https://help.dealer.example
 err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloque http:// ou https:// na frente, p. ex. http://{ $url }
+err-api-scheme-typo = a URL do gateway { $url } tem o esquema digitado errado (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi informado mas está vazio: informe a URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file

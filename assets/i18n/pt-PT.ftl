@@ -1014,6 +1014,7 @@ err-config-folder-named = o ficheiro de configuração { $file } é uma pasta, n
 err-config-folder = o ficheiro de configuração { $file } é uma pasta, não um ficheiro. Remova-a ou coloque ali um ficheiro de configuração
 err-config-unreadable = não foi possível ler o ficheiro de configuração { $file }: { $kind }. Torne-o legível para o seu utilizador
 err-config-invalid-at = o ficheiro de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-backslash = o ficheiro de configuração { $file }, linha { $line }: uma barra invertida num texto entre "…" inicia um escape (\t é uma tabulação, \n uma quebra de linha), pelo que um caminho do Windows se parte ali. Escreva o caminho entre plicas ('C:\Users\eu\tok'), ou com / ou \\ em vez de cada \
 err-config-invalid = o ficheiro de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 config-unknown-key = { $key } não é uma chave que o stepwise conheça
 config-wants-text = este valor tem de ser texto entre aspas (chave = "valor")
@@ -1023,6 +1024,7 @@ err-from-config-token = o ficheiro de configuração
 err-from-config-token-file = token_file do ficheiro de configuração
 err-from-config-ca-file = ca_file do ficheiro de configuração
 err-token-file-missing = o ficheiro de token { $path } (de { $from }) não existe. Verifique o caminho, ou salve o token ali
+err-token-file-unexpanded = o ficheiro de token { $path } (de { $from }) não existe: num caminho só ~/ ou $HOME/ no início são expandidos, qualquer outra variável fica como está. Indique o caminho completo
 err-token-file-folder = o ficheiro de token { $path } (de { $from }) é uma pasta. Indique o ficheiro que contém o token, não a pasta dele
 err-token-file-denied = o ficheiro de token { $path } (de { $from }) não pode ser lido: permissão negada. Torne-o legível para o seu utilizador (ex. chmod 600)
 err-token-file-unreadable = o ficheiro de token { $path } (de { $from }) não pode ser lido ({ $kind }). Verifique o caminho e o ficheiro
@@ -1031,6 +1033,7 @@ err-token-file-empty = o ficheiro de token { $path } (de { $from }) está vazio.
 err-token-file-characters = o ficheiro de token { $path } (de { $from }) contém espaços ou caracteres que um token não pode ter. Coloque o token sozinho numa linha, exatamente como o gateway o forneceu
 err-token-file-bearer = o ficheiro de token { $path } (de { $from }) contém a palavra Bearer antes do token: retire a palavra Bearer e deixe o token sozinho na linha; o stepwise acrescenta Bearer por si próprio
 err-token-file-wrapped = o ficheiro de token { $path } (de { $from }) contém o token { $shape }: deixe só o próprio token, sozinho na linha, exatamente como o gateway o emitiu
+err-serve-token-file-characters = o ficheiro de token { $path } (de serve --token-file) tem espaços, aspas ou caracteres que um token não pode ter. O token do simulador é escolhido por si: ponha um só de letras, dígitos e - . _ ~ + /, sozinho na linha
 err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
     [one] { $n } linha
    *[other] { $n } linhas
@@ -1038,6 +1041,7 @@ err-token-file-lines = o ficheiro de token { $path } (de { $from }) tem { $n ->
 err-token-text = o token em { $from } contém espaços, quebras de linha ou caracteres que um token não pode ter. Indique o token exatamente como o gateway o emitiu
 err-token-text-bearer = o token em { $from } começa com a palavra Bearer: retire a palavra Bearer e indique só o token; o stepwise acrescenta Bearer por si próprio
 err-token-text-wrapped = o token em { $from } foi dado { $shape }: indique o próprio token, exatamente como o gateway o emitiu
+err-serve-token-text = o token do simulador (serve --token ou STEPWISE_SERVE_TOKEN) tem espaços, aspas ou caracteres que um token não pode ter. É escolhido por si: use só letras, dígitos e - . _ ~ + /
 token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de ficheiro .env)
 token-shape-json = dentro de um JSON (como a resposta de um fornecedor de identidade: o valor do seu access_token é o token)
@@ -1047,6 +1051,7 @@ err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavr
 err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 err-docs-url = o URL base da documentação { $url } não é um URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
 err-api-scheme = o URL do gateway { $url } não diz http:// nem https://: acrescente http:// ou https:// à frente, p. ex. http://{ $url }
+err-api-scheme-typo = o URL do gateway { $url } tem o esquema mal escrito (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi indicado mas está vazio: indique o URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
 err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file

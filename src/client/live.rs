@@ -419,11 +419,12 @@ impl Follower {
         if matches!(status.as_u16(), 405 | 501) {
             return Ok(StreamEnd::NotOffered);
         }
-        // A 403 to the events call alone (a gateway that keeps live events
-        // from some clients) is checked by polling: the list call by the
-        // same stepsID says whether the stepsID itself is refused.
-        if status == StatusCode::FORBIDDEN {
-            tracing::info!("the gateway refuses the events call; polling instead");
+        // A 401 or 403 to the events call alone (a gateway that keeps live
+        // events from some clients, or wants another token for them) is
+        // checked by polling: the list call by the same stepsID says
+        // whether the token or the stepsID itself is refused.
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            tracing::info!(%status, "the gateway refuses the events call; polling instead");
             return Ok(StreamEnd::NotOffered);
         }
         if !status.is_success() {

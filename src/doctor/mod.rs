@@ -127,6 +127,7 @@ fn settings_line(error: &ConfigError) -> &'static str {
             url: UrlPlace::Gateway,
         }
         | ConfigError::ApiScheme { .. }
+        | ConfigError::ApiSchemeTypo { .. }
         | ConfigError::ApiEmpty => "gateway",
         ConfigError::UserInfo {
             url: UrlPlace::Docs,
