@@ -153,6 +153,12 @@ pub enum GatewayError {
     TooLarge {
         limit: usize,
     },
+    /// A 401 or 403 whose Bearer challenge says the token lacks a scope
+    /// (`insufficient_scope`); `scope` is the one named ("" for none).
+    ScopeWanted {
+        status: u16,
+        scope: String,
+    },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
     CaptivePortal {
@@ -344,6 +350,9 @@ impl std::fmt::Display for GatewayError {
             GatewayError::CaptivePortal { .. } => {
                 f.write_str("HTTP 511: the network wants a sign-in (captive portal)")
             }
+            GatewayError::ScopeWanted { status, scope } => {
+                write!(f, "HTTP {status}: the token lacks the scope {scope:?}")
+            }
             GatewayError::Compressed { encoding, .. } => {
                 write!(
                     f,
@@ -511,7 +520,8 @@ impl GatewayError {
             | GatewayError::Port { .. }
             | GatewayError::Redirects { .. }
             | GatewayError::Compressed { .. }
-            | GatewayError::CaptivePortal { .. } => Recovery::Stop,
+            | GatewayError::CaptivePortal { .. }
+            | GatewayError::ScopeWanted { .. } => Recovery::Stop,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
@@ -612,12 +622,11 @@ pub struct Answer {
     pub proxy_mark: Option<String>,
     /// The request carried a token.
     pub token_sent: bool,
+    /// A Bearer challenge said the token lacks a scope (RFC 6750 §3.1
+    /// `insufficient_scope`): the scope it names, if any.
+    pub scope_wanted: Option<String>,
 }
 
-/// Whether an answer's headers mark it as a forward proxy's own rather than
-/// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
-/// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
-/// the proxy said, if anything.
 /// The answer's `Content-Encoding` when it is a compression (anything but
 /// `identity`), as it may be shown.
 pub(crate) fn compressed(headers: &reqwest::header::HeaderMap) -> Option<String> {
@@ -628,6 +637,28 @@ pub(crate) fn compressed(headers: &reqwest::header::HeaderMap) -> Option<String>
         .then(|| crate::steps::sanitize(&text.chars().take(40).collect::<String>()))
 }
 
+/// A `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`
+/// challenge: the scope wanted ("" when it names none), as it may be shown.
+pub(crate) fn scope_wanted(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let challenge = headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .find(|v| v.contains("insufficient_scope"))?;
+    let scope = challenge
+        .split_once("scope=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(scope, _)| scope)
+        .unwrap_or_default();
+    Some(crate::steps::sanitize(
+        &scope.chars().take(200).collect::<String>(),
+    ))
+}
+
+/// Whether an answer's headers mark it as a forward proxy's own rather than
+/// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
+/// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
+/// the proxy said, if anything.
 pub(crate) fn proxy_mark(
     status: StatusCode,
     headers: &reqwest::header::HeaderMap,
@@ -1463,6 +1494,13 @@ impl Gateway {
                 proxy: self.proxy.clone(),
             });
         }
+        // The gateway's own Bearer challenge: the token is good, its scope
+        // is not enough.
+        if matches!(status, 401 | 403)
+            && let Some(scope) = answer.scope_wanted.clone()
+        {
+            return Err(GatewayError::ScopeWanted { status, scope });
+        }
         if status == 403 && body.is_none() {
             // The gateway's own 403 says why in its error body; a page
             // without one is a firewall's or a reverse proxy's.
@@ -1804,6 +1842,7 @@ mod tests {
             body: b"red".to_vec(),
             proxy_mark: None,
             token_sent: true,
+            scope_wanted: None,
         };
         let redacted = redact_answer(answer, Some(&Secret::new("d")));
         assert_eq!(redacted.body, b"re<redacted>");

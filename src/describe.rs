@@ -23,6 +23,15 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
         | GatewayError::ProxyTunnel { .. } => connection_line(lang, error),
+        GatewayError::ScopeWanted { status, scope } if scope.is_empty() => {
+            tr!(lang, "gw-scope-wanted-unnamed", status = *status)
+        }
+        GatewayError::ScopeWanted { status, scope } => tr!(
+            lang,
+            "gw-scope-wanted",
+            status = *status,
+            scope = scope.clone()
+        ),
         GatewayError::ProxyNoTunnel {
             proxy,
             from,
@@ -912,6 +921,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
         GatewayError::Compressed { .. } => tr!(lang, "gw-title-bad-answer"),
         GatewayError::CaptivePortal { .. } => tr!(lang, "gw-title-captive-portal"),
+        GatewayError::ScopeWanted { .. } => tr!(lang, "gw-title-token-refused"),
         GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
             tr!(lang, "gw-title-bad-answer")
         }

@@ -132,6 +132,7 @@ impl Sent {
             body,
             proxy_mark,
             token_sent: self.token.is_some(),
+            scope_wanted: super::scope_wanted(self.response.headers()),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

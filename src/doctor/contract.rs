@@ -242,6 +242,14 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
     let wait = crate::client::retry_after(&answer.headers)
         .map(|w| w.as_secs())
         .filter(|s| *s > 0);
+    // The gateway's own Bearer challenge: the token lacks a scope.
+    if let (status @ (401 | 403), Some(scope)) = (
+        answer.status.as_u16(),
+        crate::client::scope_wanted(&answer.headers),
+    ) {
+        let wanted = GatewayError::ScopeWanted { status, scope };
+        return Arg::each(move |lang| crate::describe::gateway_error(lang, &wanted));
+    }
     match (answer.status.as_u16(), wait) {
         (407, _) if proxied => words!("doctor-fix-proxy-password").into(),
         (407, _) => words!("doctor-fix-network-proxy").into(),

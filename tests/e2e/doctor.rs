@@ -1751,3 +1751,17 @@ fn an_event_stream_that_sends_no_first_event_is_a_warning() {
     assert!(events.contains("no event came within 3 s"), "{text}");
     assert!(text.contains("proxy_buffering off"), "{text}");
 }
+
+/// doctor reads a 403's Bearer challenge as `steps` does: the token lacks
+/// a scope, named, not "something in front of the gateway refused".
+#[test]
+fn doctor_names_a_scope_the_token_lacks() {
+    let api = crate::canned::answering(
+        b"HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"pims.steps\"\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec(),
+    );
+    let home = home();
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    assert!(text.contains("lacks the scope pims.steps"), "{text}");
+    assert!(!text.contains("in front of the gateway"), "{text}");
+}

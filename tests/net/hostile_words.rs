@@ -878,3 +878,28 @@ async fn broken_chunks_are_an_answer_that_is_not_http() {
         "{german}"
     );
 }
+
+/// A 403 with the gateway's own Bearer challenge (RFC 6750:
+/// insufficient_scope) is about the token's scope: named, with the scope and
+/// how to sign in for it; not "refused by something in front of the
+/// gateway".
+#[tokio::test]
+async fn a_bearer_challenge_for_a_scope_names_the_scope() {
+    let gateway = canned(
+        "403 Forbidden",
+        &[
+            "WWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"pims.steps\"",
+            "Content-Type: application/json",
+        ],
+        "{}",
+    )
+    .await;
+    let error = list(&gateway.url, None).await;
+    assert!(
+        matches!(&error, GatewayError::ScopeWanted { status: 403, scope } if scope == "pims.steps"),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("lacks the scope pims.steps"), "{line}");
+    assert!(!line.contains("in front of the gateway"), "{line}");
+}
