@@ -1778,6 +1778,20 @@ fn parse_base(raw: &str) -> Result<Url, GatewayError> {
         url: raw.to_owned(),
         reason,
     };
+    // An IPv6 address: without its brackets, or with a zone (`%eth0`) that
+    // a URL's host cannot carry here.
+    let host = raw.trim().split_once("://").map_or("", |(_, rest)| rest);
+    if host.starts_with(':')
+        || host
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|h| !h.starts_with('[') && h.matches(':').count() > 1)
+    {
+        return Err(bad("ipv6 without brackets".into()));
+    }
+    if host.starts_with('[') && host.split(']').next().is_some_and(|h| h.contains('%')) {
+        return Err(bad("ipv6 zone".into()));
+    }
     let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http and https are supported".into()));
@@ -1811,6 +1825,18 @@ mod tests {
         );
         assert!(parse_base("ftp://x").is_err());
         assert!(parse_base("not a url").is_err());
+        for (raw, reason) in [
+            ("http://::1:49110", "ipv6 without brackets"),
+            ("http://fe80::1:8080/api", "ipv6 without brackets"),
+            ("http://[fe80::1%eth0]:49110", "ipv6 zone"),
+            ("http://[fe80::1%25eth0]:49110", "ipv6 zone"),
+        ] {
+            assert!(
+                matches!(parse_base(raw), Err(GatewayError::BadUrl { reason: r, .. }) if r == reason),
+                "{raw}"
+            );
+        }
+        assert!(parse_base("http://[::1]:49110").is_ok());
     }
 
     #[test]

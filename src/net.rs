@@ -183,12 +183,20 @@ pub fn no_proxy_matches(list: &str, host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let host_lower = host.to_ascii_lowercase();
     let host_ip: Option<IpAddr> = host.parse().ok();
-    list.split(',')
+    // Commas, and also the ';' and spaces of Windows' own bypass list, which
+    // a technician copies from the PC's proxy settings.
+    list.split([',', ';', ' '])
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .any(|entry| {
             if entry == "*" {
                 return true;
+            }
+            // Windows' wildcards: `*.example.com` is a domain, `10.*` or
+            // `127.0.*` a prefix of the host as written.
+            let entry = entry.strip_prefix('*').unwrap_or(entry);
+            if let Some(prefix) = entry.strip_suffix('*') {
+                return !prefix.is_empty() && host_lower.starts_with(&prefix.to_ascii_lowercase());
             }
             if let Some((net, bits)) = entry.split_once('/') {
                 return match (net.parse::<IpAddr>(), bits.parse::<u8>(), host_ip) {
@@ -259,6 +267,8 @@ pub fn url_reason(lang: Lang, reason: &str) -> String {
             tr!(lang, "url-bad-host")
         }
         "relative URL without a base" => tr!(lang, "url-not-absolute"),
+        "ipv6 without brackets" => tr!(lang, "url-ipv6-brackets"),
+        "ipv6 zone" => tr!(lang, "url-ipv6-zone"),
         "only http and https are supported" => tr!(lang, "url-not-http"),
         other => other.to_owned(),
     }
@@ -1225,6 +1235,13 @@ mod tests {
         assert!(no_proxy_matches("127.0.0.1", "127.0.0.1"));
         assert!(no_proxy_matches("127.0.0.1:8443", "127.0.0.1"));
         assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
+        // Windows' bypass list, copied in as it shows it.
+        assert!(no_proxy_matches("127.0.0.1;localhost", "localhost"));
+        assert!(no_proxy_matches("127.0.0.1;localhost", "127.0.0.1"));
+        assert!(no_proxy_matches("127.*", "127.0.0.1"));
+        assert!(no_proxy_matches("*.example.com", "gw.example.com"));
+        assert!(!no_proxy_matches("10.*", "110.0.0.1"));
+        assert!(!no_proxy_matches("*.example.com", "example.org"));
         assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
         assert!(no_proxy_matches("::1", "[::1]"));
         assert!(!no_proxy_matches("", "example.com"));
