@@ -399,6 +399,13 @@ fn answer_line(lang: Lang, error: &GatewayError) -> String {
             );
             tr!(lang, "gw-answer-cut", why = at)
         }
+        // Compressed without saying so: as one that said so.
+        GatewayError::BadAnswer(crate::wire::DecodeError::Gzip) => tr!(
+            lang,
+            "gw-compressed",
+            encoding = "gzip",
+            via = String::new()
+        ),
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
         GatewayError::Transport(detail)
             if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
@@ -507,6 +514,7 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     match error {
         DecodeError::Empty => tr!(lang, "answer-empty"),
         DecodeError::NotUtf8 => tr!(lang, "answer-not-utf8"),
+        DecodeError::Gzip => tr!(lang, "answer-gzip"),
         DecodeError::Html => tr!(lang, "answer-html"),
         DecodeError::NotJson { line, column, cut } => {
             let (line, column) = (num(*line), num(*column));

@@ -167,6 +167,9 @@ pub enum DecodeError {
     /// Bytes that are no UTF-8 (Latin-1, say): JSON is UTF-8.
     #[error("the answer is not UTF-8 text")]
     NotUtf8,
+    /// gzip-compressed bytes with no `Content-Encoding` saying so.
+    #[error("the answer is gzip-compressed data")]
+    Gzip,
     #[error("the answer is not JSON (line {line}, column {column})")]
     NotJson {
         line: usize,
@@ -312,6 +315,10 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
 fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);
+    }
+    // gzip's magic bytes: compressed data that does not say so.
+    if body.starts_with(&[0x1f, 0x8b]) {
+        return Err(DecodeError::Gzip);
     }
     if std::str::from_utf8(body).is_err() {
         return Err(DecodeError::NotUtf8);
@@ -503,6 +510,10 @@ mod tests {
     fn a_latin_1_answer_is_no_utf_8() {
         let latin1 = b"{\"a\": {\"name\": \"caf\xe9\", \"status\": \"todo\"}}";
         assert_eq!(decode_list(latin1), Err(DecodeError::NotUtf8));
+        assert_eq!(
+            decode_list(&[0x1f, 0x8b, 0x08, 0x00, 0xff]),
+            Err(DecodeError::Gzip)
+        );
     }
 
     #[test]

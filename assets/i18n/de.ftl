@@ -334,6 +334,7 @@ answer-not-json = die Antwort ist kein JSON ({ $detail })
 answer-html = die Antwort ist eine HTML-Seite (eines Webservers, eines Portals oder eines Proxys), kein JSON
 answer-empty = die Antwort ist leer, erwartet war eine Schrittliste als JSON
 answer-not-utf8 = die Antwort ist kein UTF-8-Text (ein anderer Zeichensatz, etwa Latin-1), was JSON sein muss
+answer-gzip = die Antwort sind gzip-komprimierte Daten, die das nicht angeben (kein Content-Encoding): das Gateway oder ein Proxy auf dem Weg komprimiert ungefragt; den Betreiber des Gateways informieren
 answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schrittliste ({ $detail })
 answer-wrong-shape-step = die Antwort ist JSON in einer anderen Form als ein Schritt ({ $detail })
 json-at = sie hört in Zeile { $line }, Spalte { $column } auf, JSON zu sein

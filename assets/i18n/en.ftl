@@ -382,6 +382,7 @@ answer-not-json = the answer is not JSON ({ $detail })
 answer-html = the answer is an HTML page (a web server's, a portal's or a proxy's), not JSON
 answer-empty = the answer is empty, where a JSON steps list was expected
 answer-not-utf8 = the answer is not UTF-8 text (another character set, such as Latin-1), which JSON must be
+answer-gzip = the answer is gzip-compressed data that does not say so (no Content-Encoding): the gateway, or a proxy on the way, compresses what was not asked; tell the gateway's operator
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
 answer-wrong-shape-step = the answer is JSON of another shape than a step ({ $detail })
 json-at = it stops being JSON at line { $line }, column { $column }

@@ -337,6 +337,7 @@ answer-not-json = la respuesta no es JSON ({ $detail })
 answer-html = la respuesta es una página HTML (de un servidor web, un portal o un proxy), no JSON
 answer-empty = la respuesta está vacía, cuando se esperaba una lista de pasos en JSON
 answer-not-utf8 = la respuesta no es texto UTF-8 (otro juego de caracteres, como Latin-1), como debe ser el JSON
+answer-gzip = la respuesta son datos comprimidos con gzip que no lo dicen (sin Content-Encoding): la pasarela, o un proxy en el camino, comprime sin que se pida; avise a quien gestiona la pasarela
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 answer-wrong-shape-step = la respuesta es JSON con otra forma que un paso ({ $detail })
 json-at = deja de ser JSON en la línea { $line }, columna { $column }

@@ -337,6 +337,7 @@ answer-not-json = la réponse n'est pas du JSON ({ $detail })
 answer-html = la réponse est une page HTML (d'un serveur web, d'un portail ou d'un proxy), pas du JSON
 answer-empty = la réponse est vide, alors qu'une liste d'étapes en JSON était attendue
 answer-not-utf8 = la réponse n'est pas du texte UTF-8 (un autre jeu de caractères, comme Latin-1), ce que le JSON doit être
+answer-gzip = la réponse est une donnée compressée gzip qui ne le dit pas (pas de Content-Encoding) : la passerelle, ou un proxy en chemin, compresse sans qu'on le demande ; prévenez l'exploitant de la passerelle
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
 answer-wrong-shape-step = la réponse est du JSON d'une autre forme qu'une étape ({ $detail })
 json-at = elle cesse d'être du JSON à la ligne { $line }, colonne { $column }

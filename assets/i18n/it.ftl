@@ -334,6 +334,7 @@ answer-not-json = la risposta non è JSON ({ $detail })
 answer-html = la risposta è una pagina HTML (di un server web, di un portale o di un proxy), non JSON
 answer-empty = la risposta è vuota, mentre era attesa una lista di passi in JSON
 answer-not-utf8 = la risposta non è testo UTF-8 (un altro set di caratteri, come Latin-1), come deve essere il JSON
+answer-gzip = la risposta sono dati compressi gzip che non lo dicono (nessun Content-Encoding): il gateway, o un proxy lungo la strada, comprime senza che sia chiesto; avvisare chi gestisce il gateway
 answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi ({ $detail })
 answer-wrong-shape-step = la risposta è JSON di forma diversa da un passo ({ $detail })
 json-at = smette di essere JSON alla riga { $line }, colonna { $column }

@@ -334,6 +334,7 @@ answer-not-json = het antwoord is geen JSON ({ $detail })
 answer-html = het antwoord is een HTML-pagina (van een webserver, een portaal of een proxy), geen JSON
 answer-empty = het antwoord is leeg, waar een lijst met stappen in JSON verwacht werd
 answer-not-utf8 = het antwoord is geen UTF-8-tekst (een andere tekenset, zoals Latin-1), wat JSON moet zijn
+answer-gzip = het antwoord is met gzip gecomprimeerde data die dat niet zegt (geen Content-Encoding): de gateway, of een proxy onderweg, comprimeert ongevraagd; laat het de beheerder van de gateway weten
 answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met stappen ({ $detail })
 answer-wrong-shape-step = het antwoord is JSON in een andere vorm dan een stap ({ $detail })
 json-at = het is geen JSON meer vanaf regel { $line }, kolom { $column }

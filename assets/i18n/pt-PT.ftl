@@ -325,6 +325,7 @@ answer-not-json = a resposta não é JSON ({ $detail })
 answer-html = a resposta é uma página HTML (de um servidor web, de um portal ou de um proxy), não JSON
 answer-empty = a resposta está vazia, quando se esperava uma lista de passos em JSON
 answer-not-utf8 = a resposta não é texto UTF-8 (outro conjunto de caracteres, como Latin-1), como o JSON tem de ser
+answer-gzip = a resposta são dados comprimidos com gzip que não o dizem (sem Content-Encoding): o gateway, ou um proxy no caminho, comprime sem que se peça; avise quem opera o gateway
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 answer-wrong-shape-step = a resposta é JSON com outra forma que não a de um passo ({ $detail })
 json-at = deixa de ser JSON na linha { $line }, coluna { $column }

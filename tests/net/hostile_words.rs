@@ -831,6 +831,15 @@ async fn a_compressed_answer_is_named_compressed() {
     let line = words(&error);
     assert!(line.contains("came compressed (gzip)"), "{line}");
     assert!(!line.contains("--api") && !line.contains("UTF-8"), "{line}");
+    // The same bytes without the header that says so.
+    let unsaid = raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n\x1f\x8b\x08\x00\xff"
+            .to_vec(),
+    )
+    .await;
+    let line = words(&list(&unsaid.url, None).await);
+    assert!(line.contains("came compressed (gzip)"), "{line}");
+    assert!(!line.contains("Latin-1"), "{line}");
 }
 
 /// A captive portal's 511 (guest Wi-Fi) is the network's, with a browser
