@@ -132,8 +132,9 @@ fn fields(line: &str) -> Vec<&str> {
         .collect()
 }
 
-/// An id as Excel writes a long number it took for one: `9,87654E+11`.
-fn excel_number(text: &str) -> bool {
+/// An id as Excel writes a long number it took for one: `9,87654E+11`
+/// (in a file, or pasted from a cell into an id field).
+pub fn excel_number(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     let Some((mantissa, exponent)) = upper.split_once('E') else {
         return false;

@@ -136,6 +136,7 @@ start-refused = Nicht angenommen: { $chars }. Eine ID enthält nur Buchstaben, Z
 start-dropped-confirm = Ausgelassen: { $chars }. Nochmals Enter nimmt { $id } wie es ist (ein anderes Fahrzeug?); sonst korrigieren.
 start-too-long = Eine ID hat höchstens { $max } Zeichen; der Rest wurde weggelassen.
 start-not-an-id = carAssociationID eingeben: Buchstaben, Ziffern, - oder _.
+start-excel-number = { $number } ist eine lange Zahl so, wie Excel sie anzeigt (wissenschaftliche Schreibweise), keine ID: Ihre letzten Ziffern sind verloren. In Excel die Spalte als Text formatieren, die ID neu eingeben und von dort kopieren.
 start-note-unsaved = Notiz nicht gespeichert: noch kein Bericht enthält sie (kein --report). Ein Fahrzeug öffnen und dort x drücken, um den Bericht mit ihr zu schreiben, oder noch einmal q drücken, um ohne sie zu beenden.
 start-choices = Letzte IDs (↑↓ zum Wählen):
 start-choices-demo = Letzte IDs und Demo-Zuordnungen (↑↓ zum Wählen):

@@ -151,6 +151,7 @@ start-refused = Not accepted: { $chars }. An id holds only letters, digits, - an
 start-dropped-confirm = Left out: { $chars }. Enter again takes { $id } as it stands (another vehicle?); correct it otherwise.
 start-too-long = An id has at most { $max } characters; the rest was left out.
 start-not-an-id = Type a carAssociationID: letters, digits, - or _.
+start-excel-number = { $number } is a long number as Excel shows it (scientific notation), not an id: its last digits are lost. In Excel, format the column as Text, type the id again and copy it from there.
 start-note-unsaved = Note not saved: no report holds it yet (no --report). Open a vehicle and press x there to write the report with it, or press q again to quit without it.
 start-choices = Recent ids (↑↓ to pick):
 start-choices-demo = Recent ids and demo associations (↑↓ to pick):

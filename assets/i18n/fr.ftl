@@ -136,6 +136,7 @@ start-refused = Refusé : { $chars }. Un id ne contient que des lettres, des ch
 start-dropped-confirm = Laissés de côté : { $chars }. Entrée à nouveau prend { $id } tel quel (un autre véhicule ?) ; sinon corrigez-le.
 start-too-long = Un id a au plus { $max } caractères ; le reste a été ignoré.
 start-not-an-id = Saisissez un carAssociationID : lettres, chiffres, - ou _.
+start-excel-number = { $number } est un long nombre tel qu'Excel l'affiche (notation scientifique), pas un identifiant : ses derniers chiffres sont perdus. Dans Excel, mettez la colonne au format Texte, retapez l'identifiant et copiez-le de là.
 start-note-unsaved = Note non enregistrée : aucun rapport ne la contient encore (pas de --report). Ouvrez un véhicule et appuyez sur x pour écrire le rapport avec elle, ou appuyez encore sur q pour quitter sans elle.
 start-choices = Ids récents (↑↓ pour choisir) :
 start-choices-demo = Ids récents et associations de démo (↑↓ pour choisir) :

@@ -136,6 +136,7 @@ start-refused = Non accettato: { $chars }. Un id contiene solo lettere, cifre, -
 start-dropped-confirm = Tralasciati: { $chars }. Invio di nuovo prende { $id } così com'è (un altro veicolo?); altrimenti correggerlo.
 start-too-long = Un id ha al massimo { $max } caratteri; il resto è stato scartato.
 start-not-an-id = Digitare un carAssociationID: lettere, cifre, - o _.
+start-excel-number = { $number } è un numero lungo come lo mostra Excel (notazione scientifica), non un ID: le sue ultime cifre sono perse. In Excel formattare la colonna come Testo, riscrivere l'ID e copiarlo da lì.
 start-note-unsaved = Nota non salvata: nessun rapporto la contiene ancora (nessun --report). Aprire un veicolo e premere x per scrivere il rapporto con la nota, oppure premere di nuovo q per uscire senza.
 start-choices = Id recenti (↑↓ per scegliere):
 start-choices-demo = Id recenti e associazioni demo (↑↓ per scegliere):

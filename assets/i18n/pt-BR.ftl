@@ -137,6 +137,7 @@ start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
 start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); senão, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Digite um carAssociationID: letras, dígitos, - ou _.
+start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: seus últimos dígitos se perderam. No Excel, formate a coluna como Texto, digite o id de novo e copie-o de lá.
 start-note-unsaved = Nota não salva: nenhum relatório a contém ainda (nenhum --report). Abra um veículo e pressione x para gravar o relatório com ela, ou pressione q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):

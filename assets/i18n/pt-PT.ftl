@@ -136,6 +136,7 @@ start-refused = Não aceito: { $chars }. Um id só tem letras, dígitos, - e _.
 start-dropped-confirm = Deixados de fora: { $chars }. Enter de novo usa { $id } como está (outro veículo?); caso contrário, corrija.
 start-too-long = Um id tem no máximo { $max } caracteres; o resto foi descartado.
 start-not-an-id = Introduza um carAssociationID: letras, dígitos, - ou _.
+start-excel-number = { $number } é um número longo como o Excel o mostra (notação científica), não um id: os seus últimos dígitos perderam-se. No Excel, formate a coluna como Texto, escreva o id de novo e copie-o de lá.
 start-note-unsaved = Nota não guardada: nenhum relatório a contém ainda (sem --report). Abra um veículo e prima x para escrever o relatório com ela, ou prima q de novo para sair sem ela.
 start-choices = Ids recentes (↑↓ para escolher):
 start-choices-demo = Ids recentes e de demonstração (↑↓ escolher):
