@@ -1780,9 +1780,80 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     assert!(
         banner.text.contains("access_denied")
             && banner.text.contains("openid offline_access")
-            && banner.text.contains("Press i to try again"),
+            && banner
+                .text
+                .contains("If it was refused in the browser, press i to sign in again")
+            && !banner.text.contains("stepwise login"),
         "{banner:?}"
     );
+}
+
+/// A sign-in failure that starting it again cannot cure (a client id or
+/// scopes to correct) says what to change and that `i` alone fails the
+/// same way, never "Press i to try again"; one that may pass (the network,
+/// a code the provider stopped) offers `i`, once, without the command
+/// line's `stepwise login` beside it.
+#[test]
+fn only_a_sign_in_failure_a_retry_may_cure_offers_i_again() {
+    use stepwise::auth::ProviderProblem;
+    let failed = |error: AuthError| {
+        let mut s = refused_token();
+        let sign_in = sign_in_started(&ch(&mut s, 'i'));
+        let result = Err(error);
+        msg(
+            &mut s,
+            Msg::SignedIn {
+                id: sign_in,
+                result,
+            },
+            2,
+        );
+        session(&s).banner().unwrap().text.clone()
+    };
+    for error in [
+        AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client: Client not enabled for device flow".into(),
+        },
+        AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client".into(),
+        },
+        AuthError::UnknownScope {
+            scopes: "openid pims.steps".into(),
+            said: "invalid_scope".into(),
+        },
+    ] {
+        let text = failed(error);
+        assert!(
+            text.contains("Pressing i again fails the same way until that is changed")
+                && text.contains("client_id` in the config file")
+                    | text.contains("stepwise login --with-token")
+                    | text.contains("--scope")
+                && !text.contains("Press i"),
+            "{text}"
+        );
+    }
+    let text = failed(AuthError::Provider(ProviderProblem::Stopped {
+        said: "invalid_grant: Code not valid".into(),
+    }));
+    assert!(
+        text.contains("(invalid_grant: Code not valid). Press i to start a new one.")
+            && !text.contains("stepwise login"),
+        "{text}"
+    );
+    let text = failed(AuthError::Expired);
+    assert!(
+        text.contains("Press i for a new code, and approve it sooner")
+            && !text.contains("stepwise login"),
+        "{text}"
+    );
+    let text = failed(AuthError::Network {
+        url: "http://idp.example/token".into(),
+        detail: "connection refused".into(),
+        tls: None,
+    });
+    assert!(text.ends_with("Press i to try again."), "{text}");
 }
 
 /// A gateway that offers no sign-in takes a fixed token: the banner says
