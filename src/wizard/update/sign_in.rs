@@ -17,7 +17,11 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let id = state.fresh_id();
-    state.overlay = Some(Overlay::SignIn(SignIn { id, prompt: None }));
+    state.overlay = Some(Overlay::SignIn(SignIn {
+        id,
+        prompt: None,
+        no_browser: None,
+    }));
     vec![Effect::SignIn {
         id,
         data_dir: state.options.data_dir.clone(),
