@@ -129,7 +129,9 @@ impl StartField {
         }
         self.picked = None;
         let whole = self.typed.trim();
-        self.notice = if crate::cars::excel_number(whole) {
+        // Only with a character no id holds: 12E-34 may be an id.
+        let excel = crate::cars::excel_number(whole) && whole.contains(['+', '.', ',']);
+        self.notice = if excel {
             Some(FieldNotice::ExcelNumber(crate::steps::sanitize_capped(
                 whole, 24,
             )))
@@ -253,10 +255,12 @@ mod tests {
             let dropped = typed.chars().filter(|c| !is_id_char(*c)).collect();
             assert_eq!(field.notice(), Some(&FieldNotice::Refused(dropped)));
         }
-        // An id such as 1E5 stays an id, as in an ids file.
-        let mut field = StartField::default();
-        field.type_text("987654E11");
-        assert_eq!(field.notice(), None);
+        // An id such as 1E5 or 12E-34 stays an id.
+        for id in ["987654E11", "12E-34"] {
+            let mut field = StartField::default();
+            field.type_text(id);
+            assert_eq!(field.notice(), None);
+        }
     }
 
     #[test]
