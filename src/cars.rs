@@ -3,6 +3,7 @@
 //! column its header row names (the header is skipped). Files made
 //! on a Windows PC read the same: a UTF-8 byte-order mark, CRLF line ends,
 //! `;` between columns (Excel in French or German), Excel's `sep=;` hint,
+//! CR-only line ends (Excel for Mac's "CSV (Macintosh)"),
 //! UTF-16 "Unicode text" and legacy code pages. Bad ids are named with their
 //! line.
 
@@ -131,8 +132,9 @@ fn fields(line: &str) -> Vec<&str> {
         .collect()
 }
 
-/// An id as Excel writes a long number it took for one: `9,87654E+11`.
-fn excel_number(text: &str) -> bool {
+/// An id as Excel writes a long number it took for one: `9,87654E+11`
+/// (in a file, or pasted from a cell into an id field).
+pub fn excel_number(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     let Some((mantissa, exponent)) = upper.split_once('E') else {
         return false;
@@ -178,6 +180,8 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut column = 0;
     // A bad line held a number as Excel writes it.
     let mut excel = false;
+    // Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
@@ -361,6 +365,20 @@ mod tests {
             bytes.extend(unit.to_be_bytes());
         }
         assert_eq!(parse(&decode(&bytes)).unwrap(), ["444444"]);
+    }
+
+    #[test]
+    fn excel_for_mac_s_cr_only_line_ends_are_line_ends() {
+        assert_eq!(
+            parse("carAssociationID;Kunde\r987654;A\r111111;B\r").unwrap(),
+            ["987654", "111111"]
+        );
+        assert_eq!(parse("987654\r111111\r").unwrap(), ["987654", "111111"]);
+        // Line numbers count CR-only lines as a CRLF file counts its own.
+        let bad = parse("987654\rnot an id\r111111").unwrap_err();
+        assert_eq!(bad.named, [(2, "not an id".to_owned())]);
+        let bad = parse("987654\r\nnot an id\r\n").unwrap_err();
+        assert_eq!(bad.named, [(2, "not an id".to_owned())]);
     }
 
     #[test]

@@ -534,6 +534,34 @@ impl AuthError {
     pub fn needs_login(&self) -> bool {
         matches!(self, AuthError::SignInAgain(_))
     }
+
+    /// Whether the same sign-in, started again unchanged, may get through:
+    /// the network, a code that expired or was refused in the browser, a
+    /// provider that stopped this one sign-in or failed for a while. Not a
+    /// client id, scopes or an address to correct, nor an unusable answer.
+    pub fn retry_may_help(&self) -> bool {
+        match self {
+            AuthError::Expired
+            | AuthError::Denied { .. }
+            | AuthError::SignInAgain(_)
+            | AuthError::GatewayUnreachable { .. } => true,
+            AuthError::Network { tls, .. } => tls.is_none(),
+            AuthError::Discovery(Discovery::Status { status, .. }) => {
+                *status >= 500 || *status == 429
+            }
+            AuthError::Provider(why) => matches!(
+                why,
+                ProviderProblem::CodeRefused { .. }
+                    | ProviderProblem::Stopped { .. }
+                    | ProviderProblem::RefreshFailed { .. }
+                    | ProviderProblem::StoreTask { .. }
+            ),
+            AuthError::Discovery(_)
+            | AuthError::UnknownClient { .. }
+            | AuthError::UnknownScope { .. }
+            | AuthError::Store(_) => false,
+        }
+    }
 }
 
 /// A login kept for one gateway, where it was found, and the store to write

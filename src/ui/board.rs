@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::Theme;
 use super::steps::{SPINNER, draw_banner};
@@ -30,12 +30,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return;
     };
     let lang = state.lang();
-    let prompt_height = u16::from(board.adding().is_some() || board.pending_removal().is_some())
-        * if board.adding().is_some_and(|f| f.notice().is_some()) {
-            2
-        } else {
-            1
-        };
+    // The add field's notice wraps (up to four lines), as on the start
+    // screen: a cut sentence must not read as the whole advice.
+    let notice = add_notice(lang, board, theme);
+    let notice_lines = notice.as_ref().map_or(0, |p| {
+        u16::try_from(p.line_count(area.width))
+            .unwrap_or(4)
+            .clamp(1, 4)
+    });
+    let prompt_height =
+        u16::from(board.adding().is_some() || board.pending_removal().is_some()) + notice_lines;
     // The banner wraps, as on the steps screen, up to a third of the screen.
     let banner_height = board.banner().map_or(0, |b| {
         super::steps::banner_lines(b, area.width, lang).min((area.height / 3).max(1)) + 2
@@ -51,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     draw_header(frame, header, state, board, theme);
     draw_summary(frame, summary, lang, board, theme);
     draw_rows(frame, table, state, board, theme);
-    draw_prompt(frame, prompt, lang, board, theme);
+    draw_prompt(frame, prompt, lang, board, theme, notice);
     if let Some(b) = board.banner() {
         draw_banner(frame, banner, b, theme, lang);
     }
@@ -339,30 +343,46 @@ fn row_error(s: &VehicleSession) -> String {
         .unwrap_or_default()
 }
 
-fn draw_prompt(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {
+/// The add field's notice, wrapped.
+fn add_notice(lang: Lang, board: &Board, theme: Theme) -> Option<Paragraph<'static>> {
+    let notice = board.adding()?.notice()?;
+    let line = Line::from(vec![
+        Span::styled(" ✖ ", theme.error()),
+        Span::raw(super::start::notice_text(lang, notice)),
+    ]);
+    Some(Paragraph::new(line).wrap(Wrap { trim: true }))
+}
+
+fn draw_prompt(
+    frame: &mut Frame,
+    area: Rect,
+    lang: Lang,
+    board: &Board,
+    theme: Theme,
+    notice: Option<Paragraph>,
+) {
     if area.height == 0 {
         return;
     }
-    let mut lines = Vec::new();
-    if let Some(car) = board.pending_removal() {
-        lines.push(Line::from(vec![
+    let line = if let Some(car) = board.pending_removal() {
+        Line::from(vec![
             Span::styled(" ? ", theme.key()),
             Span::raw(tr!(lang, "board-remove-ask", car = car.to_owned())),
-        ]));
+        ])
     } else if let Some(field) = board.adding() {
-        lines.push(Line::from(vec![
+        Line::from(vec![
             Span::styled(format!(" {} ", tr!(lang, "board-add-prompt")), theme.key()),
             Span::raw(field.input().to_owned()),
             Span::styled("▏", theme.key()),
-        ]));
-        if let Some(notice) = field.notice() {
-            lines.push(Line::from(vec![
-                Span::styled(" ✖ ", theme.error()),
-                Span::raw(super::start::notice_text(lang, notice)),
-            ]));
-        }
+        ])
+    } else {
+        return;
+    };
+    let [first, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(line), first);
+    if let Some(notice) = notice {
+        frame.render_widget(notice, rest);
     }
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 #[cfg(test)]

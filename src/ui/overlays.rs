@@ -12,7 +12,7 @@ use crate::guidance::{GuideLink, LinkKind, client_codes, error_codes};
 use crate::text::Lang;
 use crate::tr;
 use crate::wizard::keymap::{HelpLine, help_lines};
-use crate::wizard::state::{SignIn, State};
+use crate::wizard::state::{OpenFailure, SignIn, State};
 
 fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, Block<'static>) {
     frame.render_widget(Clear, area);
@@ -340,7 +340,9 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
 }
 
 /// Signing in: the code large, where to enter it, the QR code of the address
-/// when the window has room for it, and how long the code lasts.
+/// when the window has room for it, and how long the code lasts. Its lines
+/// wrap, and the box is as tall as they need; a window too small for them
+/// drops the QR code first, then marks the box as cut.
 pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, theme: Theme) {
     let lang = state.lang();
     let title = format!(
@@ -351,63 +353,96 @@ pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, t
             gateway = state.options().backend_label.clone()
         )
     );
-    let mut lines: Vec<Line> = Vec::new();
-    match &sign_in.prompt {
-        None => lines.push(Line::from(tr!(lang, "signin-asking"))),
-        Some(prompt) => {
-            lines.push(Line::from(tr!(
-                lang,
-                "login-open",
-                address = prompt.verification_uri.clone()
-            )));
-            lines.push(Line::from(""));
-            // As it is typed, no spaces between its letters.
-            let code = prompt.user_code.clone();
-            let inner = code.chars().count() + 4;
-            lines.push(Line::from(format!("    ┌{}┐", "─".repeat(inner))));
-            lines.push(Line::from(vec![
-                Span::raw("    │  "),
-                Span::styled(code, theme.key()),
-                Span::raw("  │"),
-            ]));
-            lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
-            lines.push(Line::from(""));
-            // The QR code only when it fits with everything else.
-            let room = |(w, h): (usize, usize)| {
-                cells(w).saturating_add(2) <= area.width
-                    && cells(h)
-                        .saturating_add(cells(lines.len()))
-                        .saturating_add(6)
-                        <= area.height
-            };
-            if qr_size(&prompt.address, 2).is_some_and(room)
-                && let Some(qr) = qr_lines(&prompt.address, 2)
-            {
-                lines.push(Line::from(tr!(lang, "login-scan")));
-                lines.extend(
-                    qr.into_iter()
-                        .map(|l| Line::from(Span::styled(l, theme.qr()))),
-                );
-                lines.push(Line::from(""));
-            }
-            let minutes = prompt.expires_in_secs.div_ceil(60);
-            lines.push(Line::from(Span::styled(
-                tr!(lang, "signin-waiting", minutes = minutes),
-                theme.dim(),
-            )));
-        }
+    let sized = |qr: bool| {
+        let (lines, widest) = sign_in_lines(lang, sign_in, theme, qr.then_some(area.width));
+        let width = cells(widest.max(title.chars().count()))
+            .saturating_add(4)
+            .min(area.width);
+        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+        let rows = paragraph.line_count(width.saturating_sub(2));
+        (paragraph, width, cells(rows).saturating_add(2))
+    };
+    let (mut paragraph, mut width, mut height) = sized(true);
+    if height > area.height {
+        (paragraph, width, height) = sized(false);
     }
-    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
-    let width = cells(widest.max(title.chars().count())).saturating_add(4);
-    let height = cells(lines.len()).saturating_add(2);
     let rect = centered(area, width, height);
     let (_, block) = popup(frame, rect, title, theme);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    let block = super::steps::with_cut_mark(block, &paragraph, rect, lang);
+    frame.render_widget(paragraph.block(block), rect);
+}
+
+/// A note in the sign-in box is at least this wide: it wraps, and the
+/// box's other lines may be narrow.
+const SIGN_IN_NOTE_WIDTH: usize = 52;
+
+/// The sign-in box's lines, and the width it needs (a note wraps to it);
+/// the QR code when `qr` gives a width it fits in.
+fn sign_in_lines(
+    lang: Lang,
+    sign_in: &SignIn,
+    theme: Theme,
+    qr: Option<u16>,
+) -> (Vec<Line<'static>>, usize) {
+    let Some(prompt) = &sign_in.prompt else {
+        let line = Line::from(tr!(lang, "signin-asking"));
+        let widest = line.width();
+        return (vec![line], widest);
+    };
+    let mut lines = vec![
+        Line::from(tr!(
+            lang,
+            "login-open",
+            address = prompt.verification_uri.clone()
+        )),
+        Line::from(""),
+    ];
+    // As it is typed, no spaces between its letters.
+    let code = prompt.user_code.clone();
+    let inner = code.chars().count() + 4;
+    lines.push(Line::from(format!("    ┌{}┐", "─".repeat(inner))));
+    lines.push(Line::from(vec![
+        Span::raw("    │  "),
+        Span::styled(code, theme.key()),
+        Span::raw("  │"),
+    ]));
+    lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
+    lines.push(Line::from(""));
+    if let Some(width) = qr
+        && qr_size(&prompt.address, 2).is_some_and(|(w, _)| cells(w).saturating_add(2) <= width)
+        && let Some(qr) = qr_lines(&prompt.address, 2)
+    {
+        lines.push(Line::from(tr!(lang, "login-scan")));
+        lines.extend(
+            qr.into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.qr()))),
+        );
+        lines.push(Line::from(""));
+    }
+    let minutes = prompt.expires_in_secs.div_ceil(60);
+    lines.push(Line::from(Span::styled(
+        tr!(lang, "signin-waiting", minutes = minutes),
+        theme.dim(),
+    )));
+    let mut widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    if let Some(failure) = &sign_in.no_browser {
+        let words = match failure {
+            OpenFailure::NoGraphicalSession(url) if crate::guidance::is_loopback_url(url) => {
+                tr!(lang, "signin-no-browser-local")
+            }
+            OpenFailure::NoGraphicalSession(_) => tr!(lang, "signin-no-browser"),
+            OpenFailure::Failed { why, .. } => {
+                tr!(lang, "signin-browser-failed", why = why.clone())
+            }
+        };
+        widest = widest.max(SIGN_IN_NOTE_WIDTH.min(words.chars().count()));
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled("✖ ", theme.error()),
+            Span::raw(words),
+        ]));
+    }
+    (lines, widest)
 }
 
 #[cfg(test)]

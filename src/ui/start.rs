@@ -144,6 +144,9 @@ pub(crate) fn notice_text(lang: crate::text::Lang, notice: &FieldNotice) -> Stri
             )
         }
         FieldNotice::NotAnId => tr!(lang, "start-not-an-id"),
+        FieldNotice::ExcelNumber(number) => {
+            tr!(lang, "start-excel-number", number = number.clone())
+        }
         FieldNotice::Gateway(why) | FieldNotice::Session(why) | FieldNotice::Info(why) => {
             why.clone()
         }

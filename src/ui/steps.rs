@@ -492,7 +492,12 @@ pub(crate) fn banner_lines(banner: &Banner, width: u16, lang: Lang) -> u16 {
 
 /// `block` with a mark on its bottom border when `paragraph` has more lines
 /// than `area` shows: a cut sentence must not read as the whole advice.
-fn with_cut_mark<'a>(block: Block<'a>, paragraph: &Paragraph, area: Rect, lang: Lang) -> Block<'a> {
+pub(crate) fn with_cut_mark<'a>(
+    block: Block<'a>,
+    paragraph: &Paragraph,
+    area: Rect,
+    lang: Lang,
+) -> Block<'a> {
     let inner = area.height.saturating_sub(2);
     if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
         block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())

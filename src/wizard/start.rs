@@ -22,11 +22,18 @@ pub enum FieldNotice {
     /// Enter while characters were left out: said once more, with the id
     /// as it stands, before a second Enter takes it.
     Dropped { chars: String, id: String },
+    /// What was typed or pasted is a long number as Excel shows it
+    /// (`9.87654E+11`, shown as typed): its last digits are lost, so no
+    /// Enter takes it.
+    ExcelNumber(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StartField {
     input: String,
+    /// Everything typed or pasted into `input`, refused characters too:
+    /// an Excel number is told by its `.` and `+`, which `input` lacks.
+    typed: String,
     picked: Option<usize>,
     notice: Option<FieldNotice>,
     /// The field holds the id of the vehicle just left: typing replaces it
@@ -89,14 +96,25 @@ impl StartField {
     fn take(&mut self, text: &str) {
         if std::mem::take(&mut self.replace_on_type) {
             self.input.clear();
+            self.typed.clear();
             self.notice = None;
         }
         // Refused characters stay named until the field is edited, so a
         // mistyped id ("98 76.54") never reads as another, valid one.
         let mut refused = match &self.notice {
             Some(FieldNotice::Refused(chars)) => chars.clone(),
+            Some(FieldNotice::ExcelNumber(_)) => {
+                let mut chars = String::new();
+                for c in self.typed.chars().filter(|c| !is_id_char(*c)) {
+                    if !chars.contains(c) {
+                        chars.push(c);
+                    }
+                }
+                chars
+            }
             _ => String::new(),
         };
+        self.typed.push_str(text);
         let mut too_long = false;
         for c in text.chars() {
             if !is_id_char(c) {
@@ -110,7 +128,14 @@ impl StartField {
             }
         }
         self.picked = None;
-        self.notice = if !refused.is_empty() {
+        let whole = self.typed.trim();
+        // Only with a character no id holds: 12E-34 may be an id.
+        let excel = crate::cars::excel_number(whole) && whole.contains(['+', '.', ',']);
+        self.notice = if excel {
+            Some(FieldNotice::ExcelNumber(crate::steps::sanitize_capped(
+                whole, 24,
+            )))
+        } else if !refused.is_empty() {
             Some(FieldNotice::Refused(refused))
         } else if too_long {
             Some(FieldNotice::TooLong(MAX_ID_CHARS))
@@ -120,6 +145,8 @@ impl StartField {
     }
 
     pub fn erase(&mut self) {
+        // The refused characters after the last id character go with it.
+        while self.typed.pop().is_some_and(|c| !is_id_char(c)) {}
         self.input.pop();
         self.picked = None;
         self.notice = None;
@@ -134,6 +161,7 @@ impl StartField {
     /// Puts choice `index` (of `choices`) in the field.
     pub fn pick(&mut self, index: usize, id: &str) {
         self.input = id.to_owned();
+        self.typed = id.to_owned();
         self.picked = Some(index);
         self.notice = None;
         self.replace_on_type = true;
@@ -147,6 +175,10 @@ impl StartField {
     /// another vehicle): held once, and the id as it stands is said; the
     /// next Enter takes it. Says whether Enter was held.
     pub fn hold_for_dropped(&mut self) -> bool {
+        // An Excel number is never taken: its id is lost.
+        if matches!(self.notice, Some(FieldNotice::ExcelNumber(_))) {
+            return true;
+        }
         let Some(FieldNotice::Refused(chars)) = &self.notice else {
             return false;
         };
@@ -198,6 +230,37 @@ mod tests {
         field.erase();
         field.type_char('5');
         assert_eq!(field.input(), "444445");
+    }
+
+    #[test]
+    fn an_excel_number_is_named_and_never_taken() {
+        for typed in ["9.87654E+11", "9,87654E+11"] {
+            let mut field = StartField::default();
+            field.type_text(typed);
+            let named = Some(FieldNotice::ExcelNumber(typed.to_owned()));
+            assert_eq!(field.notice(), named.as_ref());
+            assert!(field.hold_for_dropped());
+            assert!(field.hold_for_dropped(), "a second Enter holds too");
+            // Typed key by key, and after a correction, the same.
+            let mut field = StartField::default();
+            for c in typed.replace("11", "12").chars() {
+                field.type_char(c);
+            }
+            field.erase();
+            field.type_char('1');
+            assert_eq!(field.notice(), named.as_ref());
+            // More typed after it: no number, its dropped characters named.
+            field.type_char('x');
+            assert_eq!(field.input(), "987654E11x");
+            let dropped = typed.chars().filter(|c| !is_id_char(*c)).collect();
+            assert_eq!(field.notice(), Some(&FieldNotice::Refused(dropped)));
+        }
+        // An id such as 1E5 or 12E-34 stays an id.
+        for id in ["987654E11", "12E-34"] {
+            let mut field = StartField::default();
+            field.type_text(id);
+            assert_eq!(field.notice(), None);
+        }
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct SignIn {
     pub id: u64,
     /// The code to enter, once the identity provider gave one.
     pub prompt: Option<SignInPrompt>,
+    /// `o` found no browser for the code's address: said in the overlay
+    /// (a banner would hide behind it until the sign-in is cancelled).
+    pub no_browser: Option<OpenFailure>,
 }
 
 /// What the person needs to approve the sign-in: the code, where to enter
@@ -201,6 +204,15 @@ pub enum OpenFailure {
         url: String,
         why: String,
     },
+}
+
+impl OpenFailure {
+    /// The link that did not open.
+    pub fn url(&self) -> &str {
+        match self {
+            OpenFailure::NoGraphicalSession(url) | OpenFailure::Failed { url, .. } => url,
+        }
+    }
 }
 
 /// Everything that can change the state.

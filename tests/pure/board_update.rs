@@ -1058,6 +1058,33 @@ fn an_id_with_characters_left_out_is_taken_only_at_a_second_enter() {
     assert!(b.board().unwrap().contains("xy"));
 }
 
+/// A long number pasted from Excel (`9.87654E+11`, its last digits lost)
+/// is named as one in the board's add field and on the start screen, with
+/// how to keep the column as Text; no Enter takes it as `987654E11`.
+#[test]
+fn an_excel_number_in_an_id_field_is_named_and_never_taken() {
+    use stepwise::wizard::start::FieldNotice;
+    let named = Some(FieldNotice::ExcelNumber("9.87654E+11".into()));
+    let mut b = state(true);
+    start_board(&mut b, vec!["A1".into(), "B2".into()], t(0));
+    ch(&mut b, 'a');
+    typed(&mut b, "9.87654E+11");
+    for _ in 0..2 {
+        assert!(requests(&key(&mut b, KeyCode::Enter)).is_empty());
+        let field = b.board().unwrap().adding().unwrap();
+        assert_eq!(field.notice(), named.as_ref());
+    }
+    assert!(!b.board().unwrap().contains("987654E11"));
+
+    let mut s = state(true);
+    stepwise::wizard::update::start(&mut s, None, t(0));
+    update(&mut s, Input::Paste("9.87654E+11".into()), t(0));
+    for _ in 0..2 {
+        assert!(requests(&key(&mut s, KeyCode::Enter)).is_empty());
+    }
+    assert_eq!(s.start_field().unwrap().notice(), named.as_ref());
+}
+
 /// A gateway that refuses the stepsID it gives again: the board starts its
 /// followers again for the list it got back (same stepsID: its stream had
 /// ended), and at the second refusal within a minute live stops for that

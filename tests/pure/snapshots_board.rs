@@ -177,3 +177,24 @@ fn board_live_in_german_wraps_its_banner() {
     }
     snap("board_live_de", &state);
 }
+
+/// An Excel number pasted into the add field (`a`) is said to be one, in
+/// the window, with how to keep the column as Text.
+#[test]
+fn an_excel_number_in_the_add_field_is_named_in_words() {
+    let mut state = six();
+    key(&mut state, KeyCode::Char('a'), 90);
+    update(&mut state, Input::Paste("9.87654E+11".into()), t(90));
+    key(&mut state, KeyCode::Enter, 90);
+    let shown: String = render(&state, 110, 32)
+        .lines()
+        .map(|l| l.trim_matches(['"', '│', ' ']).trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for words in [
+        "9.87654E+11 is a long number as Excel shows it (scientific notation), not an id",
+        "format the column as Text",
+    ] {
+        assert!(shown.contains(words), "{words:?} in {shown}");
+    }
+}

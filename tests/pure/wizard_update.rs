@@ -1780,9 +1780,168 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
     assert!(
         banner.text.contains("access_denied")
             && banner.text.contains("openid offline_access")
-            && banner.text.contains("Press i to try again"),
+            && banner
+                .text
+                .contains("If it was refused in the browser, press i to sign in again")
+            && !banner.text.contains("stepwise login"),
         "{banner:?}"
     );
+}
+
+/// A sign-in failure that starting it again cannot cure (a client id or
+/// scopes to correct) says what to change and that `i` alone fails the
+/// same way, never "Press i to try again"; one that may pass (the network,
+/// a code the provider stopped) offers `i`, once, without the command
+/// line's `stepwise login` beside it.
+#[test]
+fn only_a_sign_in_failure_a_retry_may_cure_offers_i_again() {
+    use stepwise::auth::ProviderProblem;
+    let failed = |error: AuthError| {
+        let mut s = refused_token();
+        let sign_in = sign_in_started(&ch(&mut s, 'i'));
+        let result = Err(error);
+        msg(
+            &mut s,
+            Msg::SignedIn {
+                id: sign_in,
+                result,
+            },
+            2,
+        );
+        session(&s).banner().unwrap().text.clone()
+    };
+    for error in [
+        AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client: Client not enabled for device flow".into(),
+        },
+        AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "invalid_client".into(),
+        },
+        AuthError::UnknownScope {
+            scopes: "openid pims.steps".into(),
+            said: "invalid_scope".into(),
+        },
+    ] {
+        let text = failed(error);
+        assert!(
+            text.contains("Pressing i again fails the same way until that is changed")
+                && text.contains("client_id` in the config file")
+                    | text.contains("stepwise login --with-token")
+                    | text.contains("--scope")
+                && !text.contains("Press i"),
+            "{text}"
+        );
+    }
+    let text = failed(AuthError::Provider(ProviderProblem::Stopped {
+        said: "invalid_grant: Code not valid".into(),
+    }));
+    assert!(
+        text.contains("(invalid_grant: Code not valid). Press i to start a new one.")
+            && !text.contains("stepwise login"),
+        "{text}"
+    );
+    let text = failed(AuthError::Expired);
+    assert!(
+        text.contains("Press i for a new code, and approve it sooner")
+            && !text.contains("stepwise login"),
+        "{text}"
+    );
+    let text = failed(AuthError::Network {
+        url: "http://idp.example/token".into(),
+        detail: "connection refused".into(),
+        tls: None,
+    });
+    assert!(text.ends_with("Press i to try again."), "{text}");
+}
+
+/// `o` in the sign-in box with no browser here says so at once, in the box
+/// (not in a banner hidden behind it until the sign-in is cancelled, and
+/// never "press g", which shows another QR code); the box is as tall as
+/// its wrapped lines, in German at 100×30 too, with nothing cut.
+#[test]
+fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
+    use stepwise::wizard::state::OpenFailure;
+    let shown = |s: &State, width: u16, height: u16| {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| {
+                stepwise::ui::draw(frame, s);
+            })
+            .unwrap();
+        // The box's own columns: from its top left corner to its right.
+        let screen: Vec<Vec<char>> = terminal
+            .backend()
+            .to_string()
+            .lines()
+            .map(|l| l.chars().collect())
+            .collect();
+        // Its title names the gateway, "test".
+        let top = screen
+            .iter()
+            .find(|l| l.iter().collect::<String>().contains(" test ─"))
+            .unwrap();
+        let left = top.iter().position(|c| *c == '┌').unwrap();
+        let right = top.iter().rposition(|c| *c == '┐').unwrap();
+        screen
+            .iter()
+            .map(|l| {
+                l[left + 1..right]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for (lang, note, waiting) in [
+        (
+            stepwise::text::Lang::En,
+            "No browser can be opened here (no graphical session). On a phone or another \
+             computer, open the address above (or scan its QR code) and enter the code.",
+            "Esc cancels; the vehicle session stays.",
+        ),
+        (
+            stepwise::text::Lang::De,
+            "Hier kann kein Browser geöffnet werden (keine grafische Sitzung).",
+            "Esc bricht ab; die Fahrzeugsitzung bleibt.",
+        ),
+    ] {
+        let mut s = state_in(false, lang);
+        let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+        let refused = Err(rejected(401, Rejection::Unauthorized));
+        answer(&mut s, id, purpose, refused, 1);
+        let sign_in = sign_in_started(&ch(&mut s, 'i'));
+        msg(
+            &mut s,
+            Msg::SignInPrompt {
+                id: sign_in,
+                prompt: prompt(),
+            },
+            2,
+        );
+        let address = prompt().address;
+        assert_eq!(ch(&mut s, 'o'), [Effect::OpenUrl(address.clone())]);
+        let failure = OpenFailure::NoGraphicalSession(address);
+        msg(&mut s, Msg::Opened(Err(failure.clone())), 3);
+        let overlay = s.sign_in().expect("the sign-in box stays open");
+        assert_eq!(overlay.no_browser, Some(failure));
+        for (width, height) in [(100, 30), (110, 32)] {
+            let screen = shown(&s, width, height);
+            assert!(screen.contains(note), "{lang} {width}: {screen}");
+            assert!(screen.contains(waiting), "{lang} {width}: {screen}");
+        }
+        // Nothing waits behind the box to be read after Esc.
+        ch(&mut s, 'q');
+        key(&mut s, KeyCode::Esc);
+        let banner = session(&s)
+            .banner()
+            .map(|b| b.text.clone())
+            .unwrap_or_default();
+        assert!(!banner.contains(" g "), "{lang}: {banner}");
+    }
 }
 
 /// A gateway that offers no sign-in takes a fixed token: the banner says

@@ -76,6 +76,17 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
                 });
             }
         }
+        Msg::Opened(Err(failure))
+            if state
+                .sign_in()
+                .and_then(|s| s.prompt.as_ref())
+                .is_some_and(|p| p.address == failure.url()) =>
+        {
+            // The sign-in's address: said in its overlay, at once.
+            if let Some(Overlay::SignIn(sign_in)) = &mut state.overlay {
+                sign_in.no_browser = Some(failure);
+            }
+        }
         Msg::Opened(result) => {
             let demo = state.options.demo;
             let banner = match result {

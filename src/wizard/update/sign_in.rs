@@ -5,7 +5,7 @@ use super::messages::say;
 use super::steps::fetch_for;
 use super::{error, lang, success};
 use crate::auth::store::Place;
-use crate::auth::{AuthError, Discovery};
+use crate::auth::{AuthError, Discovery, ProviderProblem};
 use crate::describe::auth_error;
 use crate::text::Lang;
 use crate::tr;
@@ -17,7 +17,11 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let id = state.fresh_id();
-    state.overlay = Some(Overlay::SignIn(SignIn { id, prompt: None }));
+    state.overlay = Some(Overlay::SignIn(SignIn {
+        id,
+        prompt: None,
+        no_browser: None,
+    }));
     vec![Effect::SignIn {
         id,
         data_dir: state.options.data_dir.clone(),
@@ -32,10 +36,48 @@ fn place_words(lang: Lang, place: &Place) -> String {
     }
 }
 
+/// Why a sign-in failed, and what now: `i` again only where starting it
+/// again may get through; otherwise what to change, and that `i` alone
+/// would fail the same way. The wizard's own words where the command
+/// line's would say to run `stepwise login` again (that is `i` here).
+fn failure_words(lang: Lang, e: &AuthError) -> String {
+    match e {
+        // A gateway without sign-in takes a fixed token: pressing `i`
+        // again cannot help, so the words say how to give the token.
+        // The list's own 401 came from this gateway, so --api is right:
+        // the words name the fixed token, never "check --api".
+        AuthError::Discovery(Discovery::NotOffered { gateway, .. }) => tr!(
+            lang,
+            "banner-sign-in-not-offered-text",
+            gateway = gateway.clone()
+        ),
+        AuthError::Expired => tr!(lang, "banner-sign-in-expired-text"),
+        AuthError::Denied { scopes } => {
+            tr!(lang, "banner-sign-in-denied-text", scopes = scopes.clone())
+        }
+        AuthError::Provider(ProviderProblem::Stopped { said }) => {
+            tr!(lang, "banner-sign-in-stopped-text", said = said.clone())
+        }
+        AuthError::SignInAgain(why) => {
+            tr!(lang, "banner-sign-in-again-text", why = why.words(lang))
+        }
+        e if e.retry_may_help() => tr!(
+            lang,
+            "banner-sign-in-failed-text",
+            why = auth_error(lang, e)
+        ),
+        e => tr!(
+            lang,
+            "banner-sign-in-failed-fix-text",
+            why = auth_error(lang, e)
+        ),
+    }
+}
+
 /// The sign-in ended. On success the open vehicle picks up where it was
 /// and every board vehicle refused for want of a token asks again (each
 /// list asked with the new token); on failure the overlay closes and the
-/// banner says why, with `i` to try again.
+/// banner says why, with `i` to try again where that may help.
 pub(super) fn signed_in(
     state: &mut State,
     id: u64,
@@ -49,22 +91,7 @@ pub(super) fn signed_in(
     let signed = match result {
         Ok(signed) => signed,
         Err(e) => {
-            // A gateway without sign-in takes a fixed token: pressing `i`
-            // again cannot help, so the words say how to give the token.
-            // The list's own 401 came from this gateway, so --api is right:
-            // the words name the fixed token, never "check --api".
-            let text = match &e {
-                AuthError::Discovery(Discovery::NotOffered { gateway, .. }) => tr!(
-                    lang,
-                    "banner-sign-in-not-offered-text",
-                    gateway = gateway.clone()
-                ),
-                _ => tr!(
-                    lang,
-                    "banner-sign-in-failed-text",
-                    why = auth_error(lang, &e)
-                ),
-            };
+            let text = failure_words(lang, &e);
             let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
             return Vec::new();
