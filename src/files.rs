@@ -81,6 +81,14 @@ pub fn unwritable_words(lang: crate::text::Lang, error: &io::Error, path: &Path)
         {
             crate::tr!(lang, "os-no-file-here")
         }
+        _ => unwritable_kind_words(lang, error),
+    }
+}
+
+/// [`unwritable_words`] by the error's kind alone, with no look at the
+/// disk.
+pub fn unwritable_kind_words(lang: crate::text::Lang, error: &io::Error) -> String {
+    match error.kind() {
         // The folder is there (checked first), yet no file can be made in
         // it: a file system such as /proc or /sys.
         io::ErrorKind::NotFound => crate::tr!(lang, "os-no-file-here"),
@@ -120,6 +128,16 @@ pub fn on_kernel_file_system(folder: &Path) -> bool {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn on_kernel_file_system(_folder: &Path) -> bool {
     false
+}
+
+/// The file that stands where a folder of `dir`'s path must be: the
+/// nearest of `dir` and its parents that exists, when it is no folder.
+pub fn file_in_the_way(dir: &Path) -> Option<std::path::PathBuf> {
+    dir.ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| fs::metadata(a).is_ok())
+        .filter(|a| !a.is_dir())
+        .map(Path::to_path_buf)
 }
 
 /// Reads at most `limit` bytes of `path`; a longer file (or an endless one
@@ -274,6 +292,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let words = unwritable_words(lang, &denied, &dir.path().join("x.md"));
         assert!(words.contains("permission denied"), "{words}");
+    }
+
+    /// A file named `reports` where the reports folder must be: a write
+    /// fails (the system says "File exists"), and the file is found.
+    #[test]
+    fn a_file_where_a_folder_must_be_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("stepwise");
+        let reports = data.join("reports");
+        fs::create_dir(&data).unwrap();
+        fs::write(&reports, "").unwrap();
+        assert!(write_atomically(&reports.join("r.md"), b"x").is_err());
+        assert_eq!(file_in_the_way(&reports), Some(reports.clone()));
+        assert_eq!(file_in_the_way(&reports.join("deeper")), Some(reports));
+        // Folders, there or not yet made, are in no one's way.
+        assert_eq!(file_in_the_way(&data), None);
+        assert_eq!(file_in_the_way(&data.join("new").join("reports")), None);
     }
 
     #[cfg(unix)]

@@ -92,6 +92,7 @@ banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
 banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben
 banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, ob der Ordner existiert und beschreibbar ist.
+banner-report-in-the-way-text = { $path } nicht schreibbar: unter { $file } steht eine Datei, wo ein Ordner sein muss (der Berichtsordner oder einer darüber). Diese Datei verschieben oder umbenennen, dann erneut x drücken.
 banner-guide-opened = Link an den Browser übergeben
 banner-no-browser = Browser konnte nicht geöffnet werden
 banner-no-graphical-session = Keine grafische Sitzung hier. { $url } auf einem anderen Gerät öffnen, oder g für den QR-Code.

@@ -107,6 +107,7 @@ banner-task-failed = The request stopped on an internal error
 banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written
 banner-report-not-written-text = Cannot write { $path }: { $why }. Check the folder exists and is writable.
+banner-report-in-the-way-text = Cannot write { $path }: a file is in the way at { $file }, where a folder must be (the reports folder or one above it). Move or rename that file, then press x again.
 banner-guide-opened = Link handed to the browser
 banner-no-browser = Could not open a browser
 banner-no-graphical-session = No graphical session here. Open { $url } on another device, or press g for its QR code.

@@ -92,6 +92,7 @@ banner-task-failed = La petición se detuvo por un error interno
 banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito
 banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compruebe que la carpeta existe y admite escritura.
+banner-report-in-the-way-text = No se puede escribir { $path }: en { $file } hay un archivo donde debe haber una carpeta (la carpeta de informes o una superior). Mueva o renombre ese archivo y pulse «x» de nuevo.
 banner-guide-opened = Enlace pasado al navegador
 banner-no-browser = No se pudo abrir un navegador
 banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.

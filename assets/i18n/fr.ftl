@@ -92,6 +92,7 @@ banner-task-failed = La requête s'est arrêtée sur une erreur interne
 banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit
 banner-report-not-written-text = impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
+banner-report-in-the-way-text = impossible d'écrire { $path } : un fichier se trouve à { $file }, là où doit être un dossier (le dossier des rapports ou un dossier au-dessus). Déplacez ou renommez ce fichier, puis appuyez de nouveau sur x.
 banner-guide-opened = Lien transmis au navigateur
 banner-no-browser = Impossible d'ouvrir un navigateur
 banner-no-graphical-session = pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.

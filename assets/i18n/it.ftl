@@ -92,6 +92,7 @@ banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
 banner-report-not-written-text = impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
+banner-report-in-the-way-text = impossibile scrivere { $path }: in { $file } c'è un file dove deve esserci una cartella (la cartella dei rapporti o una sopra di essa). Spostare o rinominare quel file, poi premere di nuovo x.
 banner-guide-opened = Link passato al browser
 banner-no-browser = Impossibile aprire un browser
 banner-no-graphical-session = nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.

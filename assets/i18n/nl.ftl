@@ -92,6 +92,7 @@ banner-task-failed = Het verzoek stopte door een interne fout
 banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
 banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
+banner-report-in-the-way-text = Kan { $path } niet schrijven: op { $file } staat een bestand waar een map moet zijn (de map voor rapporten of een map daarboven). Verplaats dat bestand of geef het een andere naam en druk dan opnieuw op x.
 banner-guide-opened = Link doorgegeven aan de browser
 banner-no-browser = Kon geen browser openen
 banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.

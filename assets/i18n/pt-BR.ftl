@@ -93,6 +93,7 @@ banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
+banner-report-in-the-way-text = Não foi possível gravar { $path }: em { $file } há um arquivo onde deve haver uma pasta (a pasta de relatórios ou uma acima dela). Mova ou renomeie esse arquivo e pressione x de novo.
 banner-guide-opened = Link passado ao navegador
 banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.

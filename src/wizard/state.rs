@@ -140,6 +140,16 @@ pub struct DemoCar {
     pub stale_cache: bool,
 }
 
+/// Why `x` could not write the report.
+#[derive(Debug)]
+pub enum ReportTrouble {
+    /// A file stands at this path, where a folder of the report's path
+    /// must be (the reports folder, or the data folder itself).
+    InTheWay(PathBuf),
+    /// What the system said.
+    Io(std::io::Error),
+}
+
 /// Results of the runner's tasks, each tagged with the vehicle and the
 /// request it answers.
 #[derive(Debug)]
@@ -163,7 +173,7 @@ pub enum Msg {
     },
     DemoCars(Result<Vec<DemoCar>, GatewayError>),
     /// Where the report went, or where it could not go and why.
-    ReportWritten(Result<PathBuf, (PathBuf, String)>),
+    ReportWritten(Result<PathBuf, (PathBuf, ReportTrouble)>),
     /// Whether the gateway serves guidance pages (asked once per session).
     PagesOffered(bool),
     Opened(Result<String, OpenFailure>),
