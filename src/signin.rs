@@ -123,7 +123,7 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         let _ = writeln!(
             out,
             "{}",
-            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+            crate::auth::store::file_notice(lang, saved.keyring_too_small, saved.file_chosen)
         );
     }
 }

@@ -718,6 +718,7 @@ login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
 login-file-notice-windows = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei in Ihrem eigenen Ordner %LOCALAPPDATA% aufbewahrt, die Windows nur Ihnen (und den Administratoren des PCs) zu lesen erlaubt. `stepwise logout` entfernt sie.
+login-file-chosen = Hinweis: Das Token wird in der Datei aufbewahrt, nicht in einem Schlüsselbund, weil STEPWISE_TOKEN_STORE=file das verlangt. `stepwise logout` entfernt es.
 login-keyring-too-small = Hinweis: Das Token ist zu lang für { $name } (höchstens { $max } Bytes pro Eintrag), daher wird es stattdessen in einer Datei aufbewahrt, die nur Sie lesen können. `stepwise logout` entfernt sie.
 login-paste = Das Token für { $gateway } einfügen und Enter drücken (es wird nicht angezeigt; Esc oder Strg-C bricht ab):
 place-keyring = dem Schlüsselbund ({ $name })

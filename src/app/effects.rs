@@ -428,6 +428,7 @@ async fn sign_in(
             place: saved.place,
             new_file: saved.new_file,
             keyring_too_small: saved.keyring_too_small,
+            file_chosen: saved.file_chosen,
         },
     ))
 }

@@ -60,9 +60,18 @@ impl Place {
 /// Unix the file is made with mode 0600; on Windows it is made in the
 /// user's own `%LOCALAPPDATA%`, whose permissions (inherited by the file)
 /// let the user, the system and the PC's administrators read it.
-pub fn file_notice(lang: Lang, keyring_too_small: Option<(&'static str, u32)>) -> String {
+/// With `STEPWISE_TOKEN_STORE=file` (`file_chosen`) the setting is why, not
+/// a keyring that did not answer.
+pub fn file_notice(
+    lang: Lang,
+    keyring_too_small: Option<(&'static str, u32)>,
+    file_chosen: bool,
+) -> String {
     if let Some((name, max)) = keyring_too_small {
         return tr!(lang, "login-keyring-too-small", name = name, max = max);
+    }
+    if file_chosen {
+        return tr!(lang, "login-file-chosen");
     }
     if cfg!(windows) {
         tr!(lang, "login-file-notice-windows")
@@ -278,6 +287,8 @@ pub struct Saved {
     /// The keyring that could not hold this login, when it went to the
     /// file for that reason, and the keyring's limit in bytes.
     pub keyring_too_small: Option<(&'static str, u32)>,
+    /// The file keeps it because `STEPWISE_TOKEN_STORE=file` asks for it.
+    pub file_chosen: bool,
 }
 
 /// The keyring (when one answers) and the fallback file.
@@ -287,6 +298,8 @@ pub struct TokenStore {
     file: Option<PathBuf>,
     /// `STEPWISE_TOKEN_STORE=keyring`: no falling back to the file.
     keyring_only: bool,
+    /// `STEPWISE_TOKEN_STORE=file`: the keyring was not asked.
+    file_chosen: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -354,6 +367,7 @@ impl TokenStore {
             keyring,
             file,
             keyring_only: choice == Choice::Keyring,
+            file_chosen: choice == Choice::File,
         })
     }
 
@@ -418,6 +432,7 @@ impl TokenStore {
                         new_file: false,
                         keyring_trouble: None,
                         keyring_too_small: None,
+                        file_chosen: false,
                     });
                 }
                 // A long token (a JWT and its refresh token) goes to the
@@ -454,6 +469,7 @@ impl TokenStore {
             new_file,
             keyring_trouble,
             keyring_too_small,
+            file_chosen: self.file_chosen,
         })
     }
 
@@ -725,6 +741,7 @@ mod tests {
             }),
             file: Some(dir.path().join(FILE_NAME)),
             keyring_only: false,
+            file_chosen: false,
         };
         let first = store.save("http://a/", &credential("short")).unwrap();
         assert_eq!(first.place, Place::Keyring("Windows Credential Manager"));
@@ -750,7 +767,7 @@ mod tests {
         let (loaded, place) = store.load("http://a/").unwrap().unwrap();
         assert_eq!(loaded.access_token, long);
         assert_eq!(place, Place::File(path));
-        let note = file_notice(Lang::En, saved.keyring_too_small);
+        let note = file_notice(Lang::En, saved.keyring_too_small, saved.file_chosen);
         assert!(
             note.contains("too long for Windows Credential Manager (at most 2560 bytes"),
             "{note}"
@@ -760,6 +777,7 @@ mod tests {
             keyring: store.keyring.clone(),
             file: None,
             keyring_only: false,
+            file_chosen: false,
         };
         entry
             .as_any()
@@ -788,6 +806,13 @@ mod tests {
         let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
         let saved = store.save("http://a/", &credential("tok-a")).unwrap();
         assert!(saved.new_file);
+        // STEPWISE_TOKEN_STORE=file chose it: no keyring is blamed.
+        assert!(saved.file_chosen);
+        let note = file_notice(Lang::En, None, saved.file_chosen);
+        assert!(
+            note.contains("STEPWISE_TOKEN_STORE=file asks for it") && !note.contains("no keyring"),
+            "{note}"
+        );
         let path = dir.path().join(FILE_NAME);
         assert_eq!(saved.place, Place::File(path.clone()));
         #[cfg(unix)]
@@ -833,6 +858,7 @@ mod tests {
             }),
             file: Some(dir.path().join(FILE_NAME)),
             keyring_only: false,
+            file_chosen: false,
         };
         let entry = keyring_core::Entry::new_in_store(&mock, SERVICE, "http://a/").unwrap();
         let locked = || keyring_core::Error::NoStorageAccess("the collection is locked".into());

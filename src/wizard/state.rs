@@ -88,6 +88,8 @@ pub struct SignedIn {
     pub new_file: bool,
     /// The keyring that could not hold the token, and its limit in bytes.
     pub keyring_too_small: Option<(&'static str, u32)>,
+    /// `STEPWISE_TOKEN_STORE=file` chose the file.
+    pub file_chosen: bool,
 }
 
 /// Why a list was asked for; it decides what the answer means.

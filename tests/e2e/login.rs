@@ -679,6 +679,13 @@ fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
     let file = login("file");
     assert_eq!(file.status.code(), Some(0), "{}", text(&file.stderr));
     assert!(logins_file(home.path()).exists());
+    // The setting chose the file: said so, no keyring is blamed.
+    let said = text(&file.stdout);
+    assert!(
+        said.contains("because STEPWISE_TOKEN_STORE=file asks for it")
+            && !said.contains("no keyring answered"),
+        "{said}"
+    );
 }
 
 #[test]

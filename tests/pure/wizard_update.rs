@@ -1446,6 +1446,7 @@ fn kept_in_file() -> SignedIn {
         place: Place::File("/data/logins.json".into()),
         new_file: false,
         keyring_too_small: None,
+        file_chosen: false,
     }
 }
 
