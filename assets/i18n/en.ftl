@@ -1102,17 +1102,25 @@ err-proxy-no-host = it has no host
 err-tls-setup = cannot set up TLS: { $detail }
 # Where sign-ins are kept: the keyring or the login file; { $why } and { $kind } are the system's words
 err-store-choice = STEPWISE_TOKEN_STORE must be keyring, file or auto, not { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. Unlock or start it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. { $fix }
 err-store-nowhere = there is neither a keyring nor a data directory to keep the token in. Set HOME, or give a token with --token-file
 err-store-no-data-dir = there is no data directory to keep the token in; set HOME
 err-store-encode = cannot encode the login: { $detail }
 err-store-unreadable = the login kept for { $gateway } cannot be read. Run `stepwise logout`, then `stepwise login`
 err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, or set STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
-err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. { $fix }
+err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = the login is too long for the keyring ({ $name }), which holds at most { $max } bytes per entry. Set STEPWISE_TOKEN_STORE=file to keep it in a file
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
+keyring-no-bus = no desktop session bus (D-Bus) can be reached, so no keyring can be asked (an SSH or service session, or a container, has none)
+keyring-locked = the keyring is locked, or its unlock prompt was dismissed
+keyring-no-service = no keyring service (Secret Service, such as GNOME Keyring or KWallet) answers
+keyring-malformed = the secret kept there is damaged
+keyring-other = the keyring answered: { $detail }
+keyring-fix-no-bus = Run stepwise in the desktop session, or set STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Unlock it, or set STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Unlock or start it, or set STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
 err-store-file-in-the-way = cannot read the login file { $path }: { $kind }. Move what is in the way, so that the data folder is a folder

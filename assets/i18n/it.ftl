@@ -1097,17 +1097,25 @@ err-proxy-no-host = manca l'host
 err-tls-setup = impossibile configurare TLS: { $detail }
 # Dove si conservano gli accessi: il portachiavi o il file degli accessi; { $why } e { $kind } sono parole del sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve essere keyring, file o auto, non { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, ma il portachiavi non è utilizzabile: { $why }. Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, ma il portachiavi non è utilizzabile: { $why }. { $fix }
 err-store-nowhere = non c'è né un portachiavi né una cartella dati in cui conservare il token. Impostare HOME, o indicare un token con --token-file
 err-store-no-data-dir = non c'è una cartella dati in cui conservare il token; impostare HOME
 err-store-encode = impossibile codificare l'accesso: { $detail }
 err-store-unreadable = l'accesso conservato per { $gateway } non si può leggere. Eseguire `stepwise logout`, poi `stepwise login`
 err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
-err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. { $fix }
+err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $name }), che contiene al massimo { $max } byte per voce. Impostare STEPWISE_TOKEN_STORE=file per conservarlo in un file
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
+keyring-no-bus = nessun bus di sessione del desktop (D-Bus) è raggiungibile, quindi nessun portachiavi può essere interrogato (una sessione SSH o di servizio, o un container, non ne ha)
+keyring-locked = il portachiavi è bloccato, o la richiesta di sblocco è stata chiusa
+keyring-no-service = nessun servizio portachiavi (Secret Service, come GNOME Keyring o KWallet) risponde
+keyring-malformed = il segreto conservato lì è danneggiato
+keyring-other = il portachiavi ha risposto: { $detail }
+keyring-fix-no-bus = Eseguire stepwise nella sessione del desktop, oppure impostare STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
 err-store-file-in-the-way = impossibile leggere il file degli accessi { $path }: { $kind }. Spostare ciò che intralcia, perché la cartella dei dati sia una cartella

@@ -1094,17 +1094,25 @@ err-proxy-no-host = er ontbreekt een host
 err-tls-setup = kan TLS niet instellen: { $detail }
 # Waar logins bewaard worden: de sleutelbos of het loginbestand; { $why } en { $kind } zijn de woorden van het systeem
 err-store-choice = STEPWISE_TOKEN_STORE moet keyring, file of auto zijn, niet { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, maar de sleutelbos is onbruikbaar: { $why }. Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, maar de sleutelbos is onbruikbaar: { $why }. { $fix }
 err-store-nowhere = er is geen sleutelbos en geen datamap om het token te bewaren. Zet HOME, of geef een token met --token-file
 err-store-no-data-dir = er is geen datamap om het token te bewaren; zet HOME
 err-store-encode = kan de login niet coderen: { $detail }
 err-store-unreadable = de login die voor { $gateway } bewaard is, is niet leesbaar. Voer `stepwise logout` uit, daarna `stepwise login`
 err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
-err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. { $fix }
+err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. { $fix }
 err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name }), die hoogstens { $max } bytes per item bewaart. Zet STEPWISE_TOKEN_STORE=file om hem in een bestand te bewaren
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
+keyring-no-bus = er is geen sessiebus van het bureaublad (D-Bus) bereikbaar, dus er kan geen sleutelbos worden gevraagd (een SSH- of servicesessie, of een container, heeft er geen)
+keyring-locked = de sleutelbos is vergrendeld, of de vraag om te ontgrendelen is weggeklikt
+keyring-no-service = geen sleutelbosdienst (Secret Service, zoals GNOME Keyring of KWallet) antwoordt
+keyring-malformed = het geheim dat daar bewaard is, is beschadigd
+keyring-other = de sleutelbos antwoordde: { $detail }
+keyring-fix-no-bus = Start stepwise in de bureaubladsessie, of zet STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
 err-store-file-in-the-way = kan het loginbestand { $path } niet lezen: { $kind }. Verplaats wat in de weg staat, zodat de datamap een map is
