@@ -1023,7 +1023,7 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
             lang,
             "cli-arg-report-unwritable",
             path = shown,
-            why = crate::files::unwritable_words(lang, &e)
+            why = crate::files::unwritable_words(lang, &e, path)
         )),
     }
 }

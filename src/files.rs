@@ -66,9 +66,28 @@ pub fn unreadable_words(lang: crate::text::Lang, error: &io::Error) -> String {
     }
 }
 
-/// Why a file cannot be written (created or replaced), in the reader's
-/// language where the system's kind is a common one.
-pub fn unwritable_words(lang: crate::text::Lang, error: &io::Error) -> String {
+/// Why the file `path` cannot be written (created or replaced), in the
+/// reader's language where the system's kind is a common one. A folder of
+/// the kernel's own (/proc, /sys, a cgroup's) is said as such, whatever it
+/// answered: sysfs refuses even root with "permission denied".
+pub fn unwritable_words(lang: crate::text::Lang, error: &io::Error, path: &Path) -> String {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    match error.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+            if on_kernel_file_system(folder) =>
+        {
+            crate::tr!(lang, "os-no-file-here")
+        }
+        _ => unwritable_kind_words(lang, error),
+    }
+}
+
+/// [`unwritable_words`] by the error's kind alone, with no look at the
+/// disk.
+pub fn unwritable_kind_words(lang: crate::text::Lang, error: &io::Error) -> String {
     match error.kind() {
         // The folder is there (checked first), yet no file can be made in
         // it: a file system such as /proc or /sys.
@@ -76,6 +95,49 @@ pub fn unwritable_words(lang: crate::text::Lang, error: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => crate::tr!(lang, "os-file-denied"),
         _ => unreadable_words(lang, error),
     }
+}
+
+/// Whether `folder` is on one of the kernel's own file systems, where no
+/// one makes files: proc, sysfs, cgroup, debugfs, tracefs, securityfs,
+/// configfs, pstore, bpf, efivarfs.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn on_kernel_file_system(folder: &Path) -> bool {
+    const KERNEL_MAGIC: [u64; 11] = [
+        0x9fa0,      // proc
+        0x6265_6572, // sysfs
+        0x0027_e0eb, // cgroup
+        0x6367_7270, // cgroup2
+        0x6462_6720, // debugfs
+        0x7472_6163, // tracefs
+        0x7363_6673, // securityfs
+        0x6265_6570, // configfs
+        0x6165_676c, // pstore
+        0xcafe_4a11, // bpf
+        0xde5e_81e4, // efivarfs
+    ];
+    rustix::fs::statfs(folder).is_ok_and(|fs| {
+        // Signed on some targets: the low 32 bits are the magic.
+        #[allow(clippy::unnecessary_cast, clippy::cast_sign_loss)]
+        let magic = (fs.f_type as u64) & 0xffff_ffff;
+        KERNEL_MAGIC.contains(&magic)
+    })
+}
+
+/// Whether `folder` is on one of the kernel's own file systems (Linux
+/// only: elsewhere none is known).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn on_kernel_file_system(_folder: &Path) -> bool {
+    false
+}
+
+/// The file that stands where a folder of `dir`'s path must be: the
+/// nearest of `dir` and its parents that exists, when it is no folder.
+pub fn file_in_the_way(dir: &Path) -> Option<std::path::PathBuf> {
+    dir.ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| fs::metadata(a).is_ok())
+        .filter(|a| !a.is_dir())
+        .map(Path::to_path_buf)
 }
 
 /// Reads at most `limit` bytes of `path`; a longer file (or an endless one
@@ -212,6 +274,41 @@ mod tests {
         write_atomically(&target, b"report").unwrap();
         assert_eq!(fs::read_to_string(&precious).unwrap(), "IMPORTANT");
         assert!(!fs::symlink_metadata(&target).unwrap().is_symlink());
+    }
+
+    /// sysfs refuses a new file with "permission denied", even to root:
+    /// said as the system folder it is, like /proc, not as a locked file.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_refused_by_sys_is_said_as_a_system_folder() {
+        let lang = crate::text::Lang::En;
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let words = unwritable_words(lang, &denied, Path::new("/sys/x.md"));
+        assert!(words.contains("system folder"), "{words}");
+        assert!(!words.contains("locked"), "{words}");
+        let words = unwritable_words(lang, &denied, Path::new("/proc/self/x.md"));
+        assert!(words.contains("system folder"), "{words}");
+        // An ordinary folder that refuses is still a refusal.
+        let dir = tempfile::tempdir().unwrap();
+        let words = unwritable_words(lang, &denied, &dir.path().join("x.md"));
+        assert!(words.contains("permission denied"), "{words}");
+    }
+
+    /// A file named `reports` where the reports folder must be: a write
+    /// fails (the system says "File exists"), and the file is found.
+    #[test]
+    fn a_file_where_a_folder_must_be_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("stepwise");
+        let reports = data.join("reports");
+        fs::create_dir(&data).unwrap();
+        fs::write(&reports, "").unwrap();
+        assert!(write_atomically(&reports.join("r.md"), b"x").is_err());
+        assert_eq!(file_in_the_way(&reports), Some(reports.clone()));
+        assert_eq!(file_in_the_way(&reports.join("deeper")), Some(reports));
+        // Folders, there or not yet made, are in no one's way.
+        assert_eq!(file_in_the_way(&data), None);
+        assert_eq!(file_in_the_way(&data.join("new").join("reports")), None);
     }
 
     #[cfg(unix)]

@@ -117,13 +117,13 @@ fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Sav
         let _ = writeln!(
             out,
             "{}",
-            tr!(lang, "login-keyring-fallback", why = why.clone())
+            tr!(lang, "login-keyring-fallback", why = why.words(lang))
         );
     } else if saved.new_file || saved.keyring_too_small.is_some() {
         let _ = writeln!(
             out,
             "{}",
-            crate::auth::store::file_notice(lang, saved.keyring_too_small)
+            crate::auth::store::file_notice(lang, saved.keyring_too_small, saved.file_chosen)
         );
     }
 }

@@ -92,6 +92,7 @@ banner-task-failed = Die Anfrage brach mit einem internen Fehler ab
 banner-task-failed-text = stepwise konnte sie nicht abschließen ({ $why }). r versucht es erneut; passiert es wieder, die Protokolldatei an den Support schicken.
 banner-report-not-written = Bericht nicht geschrieben
 banner-report-not-written-text = { $path } nicht schreibbar: { $why }. Prüfen, ob der Ordner existiert und beschreibbar ist.
+banner-report-in-the-way-text = { $path } nicht schreibbar: unter { $file } steht eine Datei, wo ein Ordner sein muss (der Berichtsordner oder einer darüber). Diese Datei verschieben oder umbenennen, dann erneut x drücken.
 banner-guide-opened = Link an den Browser übergeben
 banner-no-browser = Browser konnte nicht geöffnet werden
 banner-no-graphical-session = Keine grafische Sitzung hier. { $url } auf einem anderen Gerät öffnen, oder g für den QR-Code.
@@ -727,6 +728,7 @@ login-expires = Das Token läuft um { $time } ab; es wird vorher erneuert.
 login-kept = Das Token wird in { $place } aufbewahrt.
 login-file-notice = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei aufbewahrt, die nur Sie lesen können (Modus 0600). `stepwise logout` entfernt sie.
 login-file-notice-windows = Hinweis: Auf diesem Rechner hat kein Schlüsselbund geantwortet, daher wird das Token in einer Datei in Ihrem eigenen Ordner %LOCALAPPDATA% aufbewahrt, die Windows nur Ihnen (und den Administratoren des PCs) zu lesen erlaubt. `stepwise logout` entfernt sie.
+login-file-chosen = Hinweis: Das Token wird in der Datei aufbewahrt, nicht in einem Schlüsselbund, weil STEPWISE_TOKEN_STORE=file das verlangt. `stepwise logout` entfernt es.
 login-keyring-too-small = Hinweis: Das Token ist zu lang für { $name } (höchstens { $max } Bytes pro Eintrag), daher wird es stattdessen in einer Datei aufbewahrt, die nur Sie lesen können. `stepwise logout` entfernt sie.
 login-paste = Das Token für { $gateway } einfügen und Enter drücken (es wird nicht angezeigt; Esc oder Strg-C bricht ab):
 place-keyring = dem Schlüsselbund ({ $name })
@@ -1111,17 +1113,25 @@ err-proxy-userinfo-chars = Benutzername oder Passwort darin enthalten \, /, ? od
 err-tls-setup = TLS lässt sich nicht einrichten: { $detail }
 # Wo Anmeldungen aufbewahrt werden: Schlüsselbund oder Anmeldedatei; { $why } und { $kind } sind die Worte des Systems
 err-store-choice = STEPWISE_TOKEN_STORE muss keyring, file oder auto sein, nicht { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, aber der Schlüsselbund ist nicht nutzbar: { $why }. Ihn entsperren oder starten, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, aber der Schlüsselbund ist nicht nutzbar: { $why }. { $fix }
 err-store-nowhere = es gibt weder einen Schlüsselbund noch einen Datenordner für das Token. HOME setzen, oder ein Token mit --token-file angeben
 err-store-no-data-dir = es gibt keinen Datenordner für das Token; HOME setzen
 err-store-encode = die Anmeldung lässt sich nicht kodieren: { $detail }
 err-store-unreadable = die für { $gateway } aufbewahrte Anmeldung lässt sich nicht lesen. `stepwise logout`, dann `stepwise login` ausführen
 err-store-too-slow = der Schlüsselbund antwortete nicht binnen { $secs } s. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
 err-store-keyring-entry = der Schlüsselbund verweigerte einen Eintrag für { $gateway }: { $why }
-err-store-keyring-read = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) lesen: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
-err-store-keyring-write = die Anmeldung lässt sich nicht im Schlüsselbund ({ $name }) aufbewahren: { $why }. Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+err-store-keyring-read = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) lesen: { $why }. { $fix }
+err-store-keyring-write = die Anmeldung lässt sich nicht im Schlüsselbund ({ $name }) aufbewahren: { $why }. { $fix }
 err-store-keyring-too-small = die Anmeldung ist zu lang für den Schlüsselbund ({ $name }), der höchstens { $max } Bytes pro Eintrag aufnimmt. STEPWISE_TOKEN_STORE=file setzen, um sie in einer Datei aufzubewahren
 err-store-keyring-remove = die Anmeldung lässt sich nicht aus dem Schlüsselbund ({ $name }) entfernen: { $why }
+keyring-no-bus = kein Sitzungsbus des Desktops (D-Bus) ist erreichbar, daher kann kein Schlüsselbund gefragt werden (eine SSH- oder Dienstsitzung oder ein Container hat keinen)
+keyring-locked = der Schlüsselbund ist gesperrt, oder seine Entsperrabfrage wurde abgebrochen
+keyring-no-service = kein Schlüsselbund-Dienst (Secret Service, etwa GNOME Keyring oder KWallet) antwortet
+keyring-malformed = das dort aufbewahrte Geheimnis ist beschädigt
+keyring-other = der Schlüsselbund antwortete: { $detail }
+keyring-fix-no-bus = stepwise in der Desktop-Sitzung ausführen, oder STEPWISE_TOKEN_STORE=file setzen
+keyring-fix-locked = Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
+keyring-fix-start = Ihn entsperren oder starten, oder STEPWISE_TOKEN_STORE=file setzen
 err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
 err-store-file-in-the-way = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Das Hindernis wegräumen, damit der Datenordner ein Ordner ist

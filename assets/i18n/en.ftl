@@ -111,6 +111,7 @@ banner-task-failed = The request stopped on an internal error
 banner-task-failed-text = stepwise could not finish it ({ $why }). r tries again; if it happens again, send the log file to support.
 banner-report-not-written = Report not written
 banner-report-not-written-text = Cannot write { $path }: { $why }. Check the folder exists and is writable.
+banner-report-in-the-way-text = Cannot write { $path }: a file is in the way at { $file }, where a folder must be (the reports folder or one above it). Move or rename that file, then press x again.
 banner-guide-opened = Link handed to the browser
 banner-no-browser = Could not open a browser
 banner-no-graphical-session = No graphical session here. Open { $url } on another device, or press g for its QR code.
@@ -598,6 +599,7 @@ login-expires = The token expires at { $time }; it is refreshed before then.
 login-kept = The token is kept in { $place }.
 login-file-notice = Note: no keyring answered on this machine, so the token is kept in a file only you can read (mode 0600). `stepwise logout` removes it.
 login-file-notice-windows = Note: no keyring answered on this machine, so the token is kept in a file in your own %LOCALAPPDATA% folder, which Windows lets only you (and the PC's administrators) read. `stepwise logout` removes it.
+login-file-chosen = Note: the token is kept in the file, not in a keyring, because STEPWISE_TOKEN_STORE=file asks for it. `stepwise logout` removes it.
 login-keyring-too-small = Note: the token is too long for { $name } (at most { $max } bytes per entry), so it is kept in a file only you can read instead. `stepwise logout` removes it.
 login-paste = Paste the token for { $gateway } and press Enter (it is not shown; Esc or Ctrl-C cancels):
 place-keyring = the keyring ({ $name })
@@ -1119,17 +1121,25 @@ err-proxy-userinfo-chars = the user name or password in it holds a \, /, ? or #,
 err-tls-setup = cannot set up TLS: { $detail }
 # Where sign-ins are kept: the keyring or the login file; { $why } and { $kind } are the system's words
 err-store-choice = STEPWISE_TOKEN_STORE must be keyring, file or auto, not { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. Unlock or start it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, but the keyring cannot be used: { $why }. { $fix }
 err-store-nowhere = there is neither a keyring nor a data directory to keep the token in. Set HOME, or give a token with --token-file
 err-store-no-data-dir = there is no data directory to keep the token in; set HOME
 err-store-encode = cannot encode the login: { $detail }
 err-store-unreadable = the login kept for { $gateway } cannot be read. Run `stepwise logout`, then `stepwise login`
 err-store-too-slow = the keyring did not answer within { $secs } s. Unlock it, or set STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = the keyring refused an entry for { $gateway }: { $why }
-err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. Unlock it, or set STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = cannot read the login from the keyring ({ $name }): { $why }. { $fix }
+err-store-keyring-write = cannot keep the login in the keyring ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = the login is too long for the keyring ({ $name }), which holds at most { $max } bytes per entry. Set STEPWISE_TOKEN_STORE=file to keep it in a file
 err-store-keyring-remove = cannot remove the login from the keyring ({ $name }): { $why }
+keyring-no-bus = no desktop session bus (D-Bus) can be reached, so no keyring can be asked (an SSH or service session, or a container, has none)
+keyring-locked = the keyring is locked, or its unlock prompt was dismissed
+keyring-no-service = no keyring service (Secret Service, such as GNOME Keyring or KWallet) answers
+keyring-malformed = the secret kept there is damaged
+keyring-other = the keyring answered: { $detail }
+keyring-fix-no-bus = Run stepwise in the desktop session, or set STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Unlock it, or set STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Unlock or start it, or set STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
 err-store-file-in-the-way = cannot read the login file { $path }: { $kind }. Move what is in the way, so that the data folder is a folder

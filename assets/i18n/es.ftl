@@ -92,6 +92,7 @@ banner-task-failed = La petición se detuvo por un error interno
 banner-task-failed-text = stepwise no pudo terminarla ({ $why }). r para reintentar; si vuelve a ocurrir, envíe el archivo de registro a soporte.
 banner-report-not-written = Informe no escrito
 banner-report-not-written-text = No se puede escribir { $path }: { $why }. Compruebe que la carpeta existe y admite escritura.
+banner-report-in-the-way-text = No se puede escribir { $path }: en { $file } hay un archivo donde debe haber una carpeta (la carpeta de informes o una superior). Mueva o renombre ese archivo y pulse «x» de nuevo.
 banner-guide-opened = Enlace pasado al navegador
 banner-no-browser = No se pudo abrir un navegador
 banner-no-graphical-session = Aquí no hay sesión gráfica. Abra { $url } en otro dispositivo, o g para su código QR.
@@ -730,6 +731,7 @@ login-expires = El token caduca a las { $time }; se renueva antes.
 login-kept = El token se guarda en { $place }.
 login-file-notice = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo que solo usted puede leer (modo 0600). `stepwise logout` lo elimina.
 login-file-notice-windows = Nota: ningún llavero respondió en este equipo, así que el token se guarda en un archivo de su propia carpeta %LOCALAPPDATA%, que Windows solo deja leer a usted (y a los administradores del PC). `stepwise logout` lo elimina.
+login-file-chosen = Nota: el token se guarda en el archivo, no en un llavero, porque STEPWISE_TOKEN_STORE=file lo pide. `stepwise logout` lo elimina.
 login-keyring-too-small = Nota: el token es demasiado largo para { $name } (como máximo { $max } bytes por entrada), así que se guarda en su lugar en un archivo que solo usted puede leer. `stepwise logout` lo elimina.
 login-paste = Pegue el token para { $gateway } y pulse Intro (no se muestra; Esc o Ctrl-C cancela):
 place-keyring = el llavero ({ $name })
@@ -1120,17 +1122,25 @@ err-proxy-userinfo-chars = el usuario o la contraseña que lleva contiene \, /, 
 err-tls-setup = no se puede configurar TLS: { $detail }
 # Dónde se guardan las sesiones: el llavero o el archivo de sesiones; { $why } y { $kind } son palabras del sistema
 err-store-choice = STEPWISE_TOKEN_STORE debe ser keyring, file o auto, no { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, pero el llavero no se puede usar: { $why }. Desbloquéelo o inícielo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, pero el llavero no se puede usar: { $why }. { $fix }
 err-store-nowhere = no hay ni llavero ni carpeta de datos donde guardar el token. Defina HOME, o indique un token con --token-file
 err-store-no-data-dir = no hay carpeta de datos donde guardar el token; defina HOME
 err-store-encode = no se puede codificar la sesión: { $detail }
 err-store-unreadable = la sesión guardada para { $gateway } no se puede leer. Ejecute `stepwise logout` y luego `stepwise login`
 err-store-too-slow = el llavero no respondió en { $secs } s. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = el llavero rechazó una entrada para { $gateway }: { $why }
-err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = no se puede leer la sesión del llavero ({ $name }): { $why }. { $fix }
+err-store-keyring-write = no se puede guardar la sesión en el llavero ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = la sesión es demasiado larga para el llavero ({ $name }), que admite como máximo { $max } bytes por entrada. Ponga STEPWISE_TOKEN_STORE=file para guardarla en un archivo
 err-store-keyring-remove = no se puede quitar la sesión del llavero ({ $name }): { $why }
+keyring-no-bus = no se puede alcanzar ningún bus de sesión del escritorio (D-Bus), así que no se puede consultar ningún llavero (una sesión SSH o de servicio, o un contenedor, no lo tiene)
+keyring-locked = el llavero está bloqueado, o se cerró su petición de desbloqueo
+keyring-no-service = ningún servicio de llavero (Secret Service, como GNOME Keyring o KWallet) responde
+keyring-malformed = el secreto guardado allí está dañado
+keyring-other = el llavero respondió: { $detail }
+keyring-fix-no-bus = Ejecute stepwise en la sesión del escritorio, o ponga STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Desbloquéelo o inícielo, o ponga STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
 err-store-file-in-the-way = no se puede leer el archivo de sesiones { $path }: { $kind }. Mueva lo que estorba, para que la carpeta de datos sea una carpeta

@@ -92,6 +92,7 @@ banner-task-failed = La requête s'est arrêtée sur une erreur interne
 banner-task-failed-text = stepwise n'a pas pu la terminer ({ $why }). r pour réessayer ; si cela se reproduit, envoyez le fichier journal au support.
 banner-report-not-written = Rapport non écrit
 banner-report-not-written-text = impossible d'écrire { $path } : { $why }. Vérifiez que le dossier existe et est accessible en écriture.
+banner-report-in-the-way-text = impossible d'écrire { $path } : un fichier se trouve à { $file }, là où doit être un dossier (le dossier des rapports ou un dossier au-dessus). Déplacez ou renommez ce fichier, puis appuyez de nouveau sur x.
 banner-guide-opened = Lien transmis au navigateur
 banner-no-browser = Impossible d'ouvrir un navigateur
 banner-no-graphical-session = pas de session graphique ici. Ouvrez { $url } sur un autre appareil, ou g pour son code QR.
@@ -730,6 +731,7 @@ login-expires = Le jeton expire à { $time } ; il est renouvelé avant.
 login-kept = Le jeton est conservé dans { $place }.
 login-file-notice = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier que vous seul pouvez lire (mode 0600). `stepwise logout` le supprime.
 login-file-notice-windows = Remarque : aucun trousseau n'a répondu sur cette machine, le jeton est donc conservé dans un fichier de votre propre dossier %LOCALAPPDATA%, que Windows ne laisse lire qu'à vous (et aux administrateurs du PC). `stepwise logout` le supprime.
+login-file-chosen = Remarque : le jeton est conservé dans le fichier, pas dans un trousseau, parce que STEPWISE_TOKEN_STORE=file le demande. `stepwise logout` le supprime.
 login-keyring-too-small = Remarque : le jeton est trop long pour { $name } (au plus { $max } octets par entrée), il est donc conservé à la place dans un fichier que vous seul pouvez lire. `stepwise logout` le supprime.
 login-paste = Collez le jeton pour { $gateway } et appuyez sur Entrée (il n'est pas affiché ; Échap ou Ctrl-C annule) :
 place-keyring = le trousseau ({ $name })
@@ -1117,17 +1119,25 @@ err-proxy-userinfo-chars = le nom d'utilisateur ou le mot de passe qu'elle conti
 err-tls-setup = impossible de configurer TLS : { $detail }
 # Où les connexions sont gardées : le trousseau ou le fichier de connexion ; { $why } et { $kind } sont les mots du système
 err-store-choice = STEPWISE_TOKEN_STORE doit valoir keyring, file ou auto, pas { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mais le trousseau est inutilisable : { $why }. Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mais le trousseau est inutilisable : { $why }. { $fix }
 err-store-nowhere = il n'y a ni trousseau ni dossier de données pour garder le jeton. Définissez HOME, ou donnez un jeton avec --token-file
 err-store-no-data-dir = il n'y a pas de dossier de données pour garder le jeton ; définissez HOME
 err-store-encode = impossible d'encoder la connexion : { $detail }
 err-store-unreadable = la connexion gardée pour { $gateway } ne peut pas être lue. Lancez `stepwise logout`, puis `stepwise login`
 err-store-too-slow = le trousseau n'a pas répondu en { $secs } s. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = le trousseau a refusé une entrée pour { $gateway } : { $why }
-err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = impossible de lire la connexion dans le trousseau ({ $name }) : { $why }. { $fix }
+err-store-keyring-write = impossible de garder la connexion dans le trousseau ({ $name }) : { $why }. { $fix }
 err-store-keyring-too-small = la connexion est trop longue pour le trousseau ({ $name }), qui contient au plus { $max } octets par entrée. Mettez STEPWISE_TOKEN_STORE=file pour la garder dans un fichier
 err-store-keyring-remove = impossible de retirer la connexion du trousseau ({ $name }) : { $why }
+keyring-no-bus = aucun bus de session du bureau (D-Bus) n'est joignable, donc aucun trousseau ne peut être interrogé (une session SSH ou de service, ou un conteneur, n'en a pas)
+keyring-locked = le trousseau est verrouillé, ou sa demande de déverrouillage a été fermée
+keyring-no-service = aucun service de trousseau (Secret Service, comme GNOME Keyring ou KWallet) ne répond
+keyring-malformed = le secret qui y est conservé est endommagé
+keyring-other = le trousseau a répondu : { $detail }
+keyring-fix-no-bus = Lancez stepwise dans la session du bureau, ou mettez STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
 err-store-file-in-the-way = impossible de lire le fichier de connexion { $path } : { $kind }. Déplacez ce qui gêne, pour que le dossier de données soit un dossier

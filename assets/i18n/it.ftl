@@ -92,6 +92,7 @@ banner-task-failed = La richiesta si è interrotta per un errore interno
 banner-task-failed-text = stepwise non è riuscito a completarla ({ $why }). r per riprovare; se succede di nuovo, inviare il file di log all'assistenza.
 banner-report-not-written = Rapporto non scritto
 banner-report-not-written-text = impossibile scrivere { $path }: { $why }. Controllare che la cartella esista e sia scrivibile.
+banner-report-in-the-way-text = impossibile scrivere { $path }: in { $file } c'è un file dove deve esserci una cartella (la cartella dei rapporti o una sopra di essa). Spostare o rinominare quel file, poi premere di nuovo x.
 banner-guide-opened = Link passato al browser
 banner-no-browser = Impossibile aprire un browser
 banner-no-graphical-session = nessuna sessione grafica qui. Aprire { $url } su un altro dispositivo, o g per il codice QR.
@@ -727,6 +728,7 @@ login-expires = Il token scade alle { $time }; viene rinnovato prima.
 login-kept = Il token è conservato in: { $place }.
 login-file-notice = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file leggibile solo dal proprio utente (modo 0600). `stepwise logout` lo rimuove.
 login-file-notice-windows = Nota: nessun portachiavi ha risposto su questa macchina, quindi il token è conservato in un file della cartella %LOCALAPPDATA% del proprio utente, che Windows lascia leggere solo a quell'utente (e agli amministratori del PC). `stepwise logout` lo rimuove.
+login-file-chosen = Nota: il token è conservato nel file, non in un portachiavi, perché lo chiede STEPWISE_TOKEN_STORE=file. `stepwise logout` lo rimuove.
 login-keyring-too-small = Nota: il token è troppo lungo per { $name } (al massimo { $max } byte per voce), quindi è conservato invece in un file leggibile solo dal proprio utente. `stepwise logout` lo rimuove.
 login-paste = Incollare il token per { $gateway } e premere Invio (non viene mostrato; Esc o Ctrl-C annulla):
 place-keyring = il portachiavi ({ $name })
@@ -1114,17 +1116,25 @@ err-proxy-userinfo-chars = il nome utente o la password al suo interno contiene 
 err-tls-setup = impossibile configurare TLS: { $detail }
 # Dove si conservano gli accessi: il portachiavi o il file degli accessi; { $why } e { $kind } sono parole del sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve essere keyring, file o auto, non { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, ma il portachiavi non è utilizzabile: { $why }. Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, ma il portachiavi non è utilizzabile: { $why }. { $fix }
 err-store-nowhere = non c'è né un portachiavi né una cartella dati in cui conservare il token. Impostare HOME, o indicare un token con --token-file
 err-store-no-data-dir = non c'è una cartella dati in cui conservare il token; impostare HOME
 err-store-encode = impossibile codificare l'accesso: { $detail }
 err-store-unreadable = l'accesso conservato per { $gateway } non si può leggere. Eseguire `stepwise logout`, poi `stepwise login`
 err-store-too-slow = il portachiavi non ha risposto entro { $secs } s. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = il portachiavi ha rifiutato una voce per { $gateway }: { $why }
-err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = impossibile leggere l'accesso dal portachiavi ({ $name }): { $why }. { $fix }
+err-store-keyring-write = impossibile conservare l'accesso nel portachiavi ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = l'accesso è troppo lungo per il portachiavi ({ $name }), che contiene al massimo { $max } byte per voce. Impostare STEPWISE_TOKEN_STORE=file per conservarlo in un file
 err-store-keyring-remove = impossibile togliere l'accesso dal portachiavi ({ $name }): { $why }
+keyring-no-bus = nessun bus di sessione del desktop (D-Bus) è raggiungibile, quindi nessun portachiavi può essere interrogato (una sessione SSH o di servizio, o un container, non ne ha)
+keyring-locked = il portachiavi è bloccato, o la richiesta di sblocco è stata chiusa
+keyring-no-service = nessun servizio portachiavi (Secret Service, come GNOME Keyring o KWallet) risponde
+keyring-malformed = il segreto conservato lì è danneggiato
+keyring-other = il portachiavi ha risposto: { $detail }
+keyring-fix-no-bus = Eseguire stepwise nella sessione del desktop, oppure impostare STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
 err-store-file-in-the-way = impossibile leggere il file degli accessi { $path }: { $kind }. Spostare ciò che intralcia, perché la cartella dei dati sia una cartella

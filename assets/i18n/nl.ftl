@@ -92,6 +92,7 @@ banner-task-failed = Het verzoek stopte door een interne fout
 banner-task-failed-text = stepwise kon het niet afmaken ({ $why }). r probeert het opnieuw; gebeurt het weer, stuur dan het logbestand naar support.
 banner-report-not-written = Rapport niet geschreven
 banner-report-not-written-text = Kan { $path } niet schrijven: { $why }. Controleer of de map bestaat en beschrijfbaar is.
+banner-report-in-the-way-text = Kan { $path } niet schrijven: op { $file } staat een bestand waar een map moet zijn (de map voor rapporten of een map daarboven). Verplaats dat bestand of geef het een andere naam en druk dan opnieuw op x.
 banner-guide-opened = Link doorgegeven aan de browser
 banner-no-browser = Kon geen browser openen
 banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een ander apparaat, of g voor de QR-code.
@@ -727,6 +728,7 @@ login-expires = Het token verloopt om { $time }; het wordt daarvoor vernieuwd.
 login-kept = Het token wordt bewaard in { $place }.
 login-file-notice = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand dat alleen u kunt lezen (modus 0600). `stepwise logout` verwijdert het.
 login-file-notice-windows = Let op: geen sleutelbos antwoordde op deze machine, dus het token wordt bewaard in een bestand in uw eigen map %LOCALAPPDATA%, dat Windows alleen u (en de beheerders van de pc) laat lezen. `stepwise logout` verwijdert het.
+login-file-chosen = Let op: het token wordt in het bestand bewaard, niet in een sleutelbos, omdat STEPWISE_TOKEN_STORE=file daarom vraagt. `stepwise logout` verwijdert het.
 login-keyring-too-small = Let op: het token is te lang voor { $name } (hoogstens { $max } bytes per item), dus wordt het in plaats daarvan bewaard in een bestand dat alleen u kunt lezen. `stepwise logout` verwijdert het.
 login-paste = Plak het token voor { $gateway } en druk op Enter (het wordt niet getoond; Esc of Ctrl-C annuleert):
 place-keyring = de sleutelbos ({ $name })
@@ -1111,17 +1113,25 @@ err-proxy-userinfo-chars = de gebruikersnaam of het wachtwoord erin bevat \, /, 
 err-tls-setup = kan TLS niet instellen: { $detail }
 # Waar logins bewaard worden: de sleutelbos of het loginbestand; { $why } en { $kind } zijn de woorden van het systeem
 err-store-choice = STEPWISE_TOKEN_STORE moet keyring, file of auto zijn, niet { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, maar de sleutelbos is onbruikbaar: { $why }. Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, maar de sleutelbos is onbruikbaar: { $why }. { $fix }
 err-store-nowhere = er is geen sleutelbos en geen datamap om het token te bewaren. Zet HOME, of geef een token met --token-file
 err-store-no-data-dir = er is geen datamap om het token te bewaren; zet HOME
 err-store-encode = kan de login niet coderen: { $detail }
 err-store-unreadable = de login die voor { $gateway } bewaard is, is niet leesbaar. Voer `stepwise logout` uit, daarna `stepwise login`
 err-store-too-slow = de sleutelbos antwoordde niet binnen { $secs } s. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = de sleutelbos weigerde een item voor { $gateway }: { $why }
-err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = kan de login niet uit de sleutelbos ({ $name }) lezen: { $why }. { $fix }
+err-store-keyring-write = kan de login niet in de sleutelbos ({ $name }) bewaren: { $why }. { $fix }
 err-store-keyring-too-small = de login is te lang voor de sleutelbos ({ $name }), die hoogstens { $max } bytes per item bewaart. Zet STEPWISE_TOKEN_STORE=file om hem in een bestand te bewaren
 err-store-keyring-remove = kan de login niet uit de sleutelbos ({ $name }) verwijderen: { $why }
+keyring-no-bus = er is geen sessiebus van het bureaublad (D-Bus) bereikbaar, dus er kan geen sleutelbos worden gevraagd (een SSH- of servicesessie, of een container, heeft er geen)
+keyring-locked = de sleutelbos is vergrendeld, of de vraag om te ontgrendelen is weggeklikt
+keyring-no-service = geen sleutelbosdienst (Secret Service, zoals GNOME Keyring of KWallet) antwoordt
+keyring-malformed = het geheim dat daar bewaard is, is beschadigd
+keyring-other = de sleutelbos antwoordde: { $detail }
+keyring-fix-no-bus = Start stepwise in de bureaubladsessie, of zet STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
 err-store-file-in-the-way = kan het loginbestand { $path } niet lezen: { $kind }. Verplaats wat in de weg staat, zodat de datamap een map is

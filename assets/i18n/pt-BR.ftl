@@ -93,6 +93,7 @@ banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não conseguiu concluí-lo ({ $why }). r tenta de novo; se acontecer de novo, envie o arquivo de log ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
+banner-report-in-the-way-text = Não foi possível gravar { $path }: em { $file } há um arquivo onde deve haver uma pasta (a pasta de relatórios ou uma acima dela). Mova ou renomeie esse arquivo e pressione x de novo.
 banner-guide-opened = Link passado ao navegador
 banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
@@ -734,6 +735,7 @@ login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
 login-file-notice = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo que só você pode ler (modo 0600). `stepwise logout` o remove.
 login-file-notice-windows = Observação: nenhum chaveiro respondeu nesta máquina, então o token fica guardado em um arquivo da sua própria pasta %LOCALAPPDATA%, que o Windows só deixa você (e os administradores do PC) ler. `stepwise logout` o remove.
+login-file-chosen = Observação: o token é guardado no arquivo, não em um chaveiro, porque STEPWISE_TOKEN_STORE=file pede isso. `stepwise logout` o remove.
 login-keyring-too-small = Observação: o token é longo demais para { $name } (no máximo { $max } bytes por entrada), então fica guardado em um arquivo que só você pode ler. `stepwise logout` o remove.
 login-paste = Cole o token para { $gateway } e pressione Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = chaveiro ({ $name })
@@ -1127,17 +1129,25 @@ err-proxy-userinfo-chars = o usuário ou a senha nele contém \, /, ? ou #, que 
 err-tls-setup = não foi possível configurar o TLS: { $detail }
 # Onde os logins ficam guardados: o chaveiro ou o arquivo de logins; { $why } e { $kind } são palavras do sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o chaveiro não pode ser usado: { $why }. Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o chaveiro não pode ser usado: { $why }. { $fix }
 err-store-nowhere = não há nem chaveiro nem pasta de dados para guardar o token. Defina HOME, ou informe um token com --token-file
 err-store-no-data-dir = não há pasta de dados para guardar o token; defina HOME
 err-store-encode = não foi possível codificar o login: { $detail }
 err-store-unreadable = o login guardado para { $gateway } não pode ser lido. Execute `stepwise logout` e depois `stepwise login`
 err-store-too-slow = o chaveiro não respondeu em { $secs } s. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = o chaveiro recusou uma entrada para { $gateway }: { $why }
-err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = não foi possível ler o login do chaveiro ({ $name }): { $why }. { $fix }
+err-store-keyring-write = não foi possível guardar o login no chaveiro ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = o login é longo demais para o chaveiro ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para guardá-lo em um arquivo
 err-store-keyring-remove = não foi possível remover o login do chaveiro ({ $name }): { $why }
+keyring-no-bus = nenhum barramento de sessão da área de trabalho (D-Bus) pode ser alcançado, então nenhum chaveiro pode ser consultado (uma sessão SSH ou de serviço, ou um contêiner, não tem um)
+keyring-locked = o chaveiro está bloqueado, ou o pedido de desbloqueio foi fechado
+keyring-no-service = nenhum serviço de chaveiro (Secret Service, como GNOME Keyring ou KWallet) responde
+keyring-malformed = o segredo guardado lá está danificado
+keyring-other = o chaveiro respondeu: { $detail }
+keyring-fix-no-bus = Execute o stepwise na sessão da área de trabalho, ou defina STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
 err-store-file-in-the-way = não foi possível ler o arquivo de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta

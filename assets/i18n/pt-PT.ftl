@@ -92,6 +92,7 @@ banner-task-failed = O pedido parou devido a um erro interno
 banner-task-failed-text = o stepwise não o conseguiu concluir ({ $why }). r tenta de novo; se voltar a acontecer, envie o ficheiro de registo ao suporte.
 banner-report-not-written = Relatório não gravado
 banner-report-not-written-text = Não foi possível gravar { $path }: { $why }. Verifique se a pasta existe e aceita gravação.
+banner-report-in-the-way-text = Não foi possível gravar { $path }: em { $file } há um ficheiro onde deve haver uma pasta (a pasta de relatórios ou uma acima dela). Mova ou mude o nome desse ficheiro e prima x de novo.
 banner-guide-opened = Ligação passada ao navegador
 banner-no-browser = Não foi possível abrir um navegador
 banner-no-graphical-session = Sem sessão gráfica aqui. Abra { $url } em outro dispositivo, ou g para o código QR.
@@ -716,6 +717,7 @@ login-expires = O token expira às { $time }; ele é renovado antes disso.
 login-kept = O token fica guardado no { $place }.
 login-file-notice = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro que só o seu utilizador pode ler (modo 0600). `stepwise logout` remove-o.
 login-file-notice-windows = Nota: nenhum porta-chaves respondeu nesta máquina, por isso o token fica guardado num ficheiro da pasta %LOCALAPPDATA% do seu utilizador, que o Windows só deixa ler a esse utilizador (e aos administradores do PC). `stepwise logout` remove-o.
+login-file-chosen = Nota: o token é guardado no ficheiro, não num porta-chaves, porque STEPWISE_TOKEN_STORE=file o pede. `stepwise logout` remove-o.
 login-keyring-too-small = Nota: o token é demasiado longo para { $name } (no máximo { $max } bytes por entrada), por isso fica guardado num ficheiro que só o seu utilizador pode ler. `stepwise logout` remove-o.
 login-paste = Cole o token para { $gateway } e prima Enter (ele não é exibido; Esc ou Ctrl-C cancela):
 place-keyring = porta-chaves ({ $name })
@@ -1096,17 +1098,25 @@ err-proxy-userinfo-chars = o utilizador ou a palavra-passe nele contém \, /, ? 
 err-tls-setup = não foi possível configurar o TLS: { $detail }
 # Onde os logins ficam guardados: o porta-chaves ou o ficheiro de logins; { $why } e { $kind } são palavras do sistema
 err-store-choice = STEPWISE_TOKEN_STORE deve ser keyring, file ou auto, não { $value }
-err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o porta-chaves não pode ser usado: { $why }. Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-unusable = STEPWISE_TOKEN_STORE=keyring, mas o porta-chaves não pode ser usado: { $why }. { $fix }
 err-store-nowhere = não há nem porta-chaves nem pasta de dados para guardar o token. Defina HOME, ou indique um token com --token-file
 err-store-no-data-dir = não há pasta de dados para guardar o token; defina HOME
 err-store-encode = não foi possível codificar o login: { $detail }
 err-store-unreadable = o login guardado para { $gateway } não pode ser lido. Execute `stepwise logout` e depois `stepwise login`
 err-store-too-slow = o porta-chaves não respondeu em { $secs } s. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-keyring-entry = o porta-chaves recusou uma entrada para { $gateway }: { $why }
-err-store-keyring-read = não foi possível ler o login do porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-keyring-write = não foi possível guardar o login no porta-chaves ({ $name }): { $why }. Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+err-store-keyring-read = não foi possível ler o login do porta-chaves ({ $name }): { $why }. { $fix }
+err-store-keyring-write = não foi possível guardar o login no porta-chaves ({ $name }): { $why }. { $fix }
 err-store-keyring-too-small = a sessão é demasiado longa para o porta-chaves ({ $name }), que guarda no máximo { $max } bytes por entrada. Defina STEPWISE_TOKEN_STORE=file para a guardar num ficheiro
 err-store-keyring-remove = não foi possível remover o login do porta-chaves ({ $name }): { $why }
+keyring-no-bus = nenhum barramento de sessão do ambiente de trabalho (D-Bus) está acessível, por isso nenhum porta-chaves pode ser consultado (uma sessão SSH ou de serviço, ou um contentor, não tem um)
+keyring-locked = o porta-chaves está bloqueado, ou o pedido de desbloqueio foi fechado
+keyring-no-service = nenhum serviço de porta-chaves (Secret Service, como GNOME Keyring ou KWallet) responde
+keyring-malformed = o segredo lá guardado está danificado
+keyring-other = o porta-chaves respondeu: { $detail }
+keyring-fix-no-bus = Execute o stepwise na sessão do ambiente de trabalho, ou defina STEPWISE_TOKEN_STORE=file
+keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
+keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
 err-store-file-damaged = o ficheiro de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
 err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
 err-store-file-in-the-way = não foi possível ler o ficheiro de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta

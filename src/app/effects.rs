@@ -18,7 +18,9 @@ use super::tasks;
 use crate::auth::device::{self, RealTime};
 use crate::auth::{AuthError, Choice, SignInOptions, TokenSource, TokenStore, gateway_key};
 use crate::client::{Gateway, live};
-use crate::wizard::state::{DemoCar, Effect, Msg, OpenFailure, SignInPrompt, SignedIn};
+use crate::wizard::state::{
+    DemoCar, Effect, Msg, OpenFailure, ReportTrouble, SignInPrompt, SignedIn,
+};
 
 /// Request tasks that may hold a request's whole state at once (at least
 /// the largest `--concurrency`). A board asks every vehicle's list at once,
@@ -351,12 +353,19 @@ fn background(gateway: &Arc<Gateway>, tx: &UnboundedSender<Msg>, effect: Effect)
         }
         Effect::WriteReport { path, report } => {
             tokio::task::spawn_blocking(move || {
-                let written =
-                    tasks::caught_blocking(|| report.write(&path).map_err(|e| e.to_string()))
-                        .unwrap_or_else(Err);
-                let _ = tx.send(Msg::ReportWritten(
-                    written.map(|()| path.clone()).map_err(|why| (path, why)),
-                ));
+                let written = tasks::caught_blocking(|| report.write(&path))
+                    .unwrap_or_else(|panic| Err(std::io::Error::other(panic)));
+                let written = match written {
+                    Ok(()) => Ok(path),
+                    Err(e) => {
+                        let trouble = match path.parent().and_then(crate::files::file_in_the_way) {
+                            Some(file) => ReportTrouble::InTheWay(file),
+                            None => ReportTrouble::Io(e),
+                        };
+                        Err((path, trouble))
+                    }
+                };
+                let _ = tx.send(Msg::ReportWritten(written));
             });
         }
         _ => {}
@@ -419,6 +428,7 @@ async fn sign_in(
             place: saved.place,
             new_file: saved.new_file,
             keyring_too_small: saved.keyring_too_small,
+            file_chosen: saved.file_chosen,
         },
     ))
 }

@@ -125,7 +125,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
             launch.lang,
             "cli-arg-report-unwritable",
             path = path.display().to_string(),
-            why = crate::files::unwritable_words(launch.lang, &e)
+            why = crate::files::unwritable_words(launch.lang, &e, &path)
         ))
     })?;
     Ok(Ended {

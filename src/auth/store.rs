@@ -60,9 +60,18 @@ impl Place {
 /// Unix the file is made with mode 0600; on Windows it is made in the
 /// user's own `%LOCALAPPDATA%`, whose permissions (inherited by the file)
 /// let the user, the system and the PC's administrators read it.
-pub fn file_notice(lang: Lang, keyring_too_small: Option<(&'static str, u32)>) -> String {
+/// With `STEPWISE_TOKEN_STORE=file` (`file_chosen`) the setting is why, not
+/// a keyring that did not answer.
+pub fn file_notice(
+    lang: Lang,
+    keyring_too_small: Option<(&'static str, u32)>,
+    file_chosen: bool,
+) -> String {
     if let Some((name, max)) = keyring_too_small {
         return tr!(lang, "login-keyring-too-small", name = name, max = max);
+    }
+    if file_chosen {
+        return tr!(lang, "login-file-chosen");
     }
     if cfg!(windows) {
         tr!(lang, "login-file-notice-windows")
@@ -80,6 +89,77 @@ impl std::fmt::Display for Place {
     }
 }
 
+/// Why a keyring could not be used, as stepwise says it in each language
+/// (the library's English is logged, and shown only for a cause without
+/// words here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringTrouble {
+    /// No D-Bus session bus to reach (an SSH or service session, a
+    /// container): no keyring can be asked, and no unlocking helps.
+    NoSessionBus,
+    /// The keyring is locked, or its unlock prompt was dismissed.
+    Locked,
+    /// No keyring service answers (none running, or none in time).
+    NoService,
+    /// The secret kept there is damaged.
+    Malformed,
+    /// Anything else: the library's words, sanitised.
+    Other(String),
+}
+
+impl KeyringTrouble {
+    /// Sorts the keyring library's words; `bus_missing` when no session
+    /// bus is there to ask.
+    pub fn from_words(text: &str, bus_missing: bool) -> Self {
+        let lower = text.to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        if has(&["locked", "prompt dismissed", "prompt completed"]) {
+            KeyringTrouble::Locked
+        } else if bus_missing
+            || has(&[
+                "failed to connect to address",
+                "os error 2)",
+                "os error 111)",
+                "connection refused",
+            ])
+        {
+            KeyringTrouble::NoSessionBus
+        } else if has(&[
+            "serviceunknown",
+            "org.freedesktop.secrets",
+            "not provided by any",
+            "no secret service provider",
+            "serviceerror",
+        ]) {
+            KeyringTrouble::NoService
+        } else {
+            KeyringTrouble::Other(crate::steps::sanitize(text))
+        }
+    }
+
+    /// The cause, in `lang`.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            KeyringTrouble::NoSessionBus => tr!(lang, "keyring-no-bus"),
+            KeyringTrouble::Locked => tr!(lang, "keyring-locked"),
+            KeyringTrouble::NoService => tr!(lang, "keyring-no-service"),
+            KeyringTrouble::Malformed => tr!(lang, "keyring-malformed"),
+            KeyringTrouble::Other(detail) => {
+                tr!(lang, "keyring-other", detail = detail.clone())
+            }
+        }
+    }
+
+    /// What fixes it, in `lang`.
+    pub fn fix(&self, lang: Lang) -> String {
+        match self {
+            KeyringTrouble::NoSessionBus => tr!(lang, "keyring-fix-no-bus"),
+            KeyringTrouble::Locked => tr!(lang, "keyring-fix-locked"),
+            _ => tr!(lang, "keyring-fix-start"),
+        }
+    }
+}
+
 /// A store that failed; never a token. Data only: the words a person reads,
 /// one line with what to do, are made when shown by [`StoreError::words`]
 /// in the chosen language (through `describe::store_error`); `Display` is that line in English (logs, callers
@@ -88,55 +168,40 @@ impl std::fmt::Display for Place {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
     /// `STEPWISE_TOKEN_STORE` holds something else (sanitised).
-    BadChoice {
-        value: String,
-    },
+    BadChoice { value: String },
     /// `STEPWISE_TOKEN_STORE=keyring`, and the keyring cannot be used.
-    KeyringUnusable {
-        why: String,
-    },
+    KeyringUnusable { why: KeyringTrouble },
     /// Neither a keyring nor a data directory.
     Nowhere,
     /// No data directory for the file.
     NoDataDir,
     /// The login could not be encoded (serde's words).
-    Encode {
-        detail: String,
-    },
+    Encode { detail: String },
     /// The login kept for `gateway` is damaged.
-    Unreadable {
-        gateway: String,
-    },
+    Unreadable { gateway: String },
     /// The keyring did not answer within `secs`.
-    TooSlow {
-        secs: u64,
-    },
+    TooSlow { secs: u64 },
     KeyringEntry {
         gateway: String,
-        why: String,
+        why: KeyringTrouble,
     },
     KeyringRead {
         name: &'static str,
-        why: String,
+        why: KeyringTrouble,
     },
     KeyringWrite {
         name: &'static str,
-        why: String,
+        why: KeyringTrouble,
     },
     /// The login is longer than one keyring entry holds (Windows'
     /// Credential Manager: 2560 bytes, 1280 characters as it stores them).
-    KeyringTooSmall {
-        name: &'static str,
-        max: u32,
-    },
+    KeyringTooSmall { name: &'static str, max: u32 },
     KeyringRemove {
         name: &'static str,
-        why: String,
+        why: KeyringTrouble,
     },
     /// The login file is not what stepwise writes.
-    FileDamaged {
-        path: String,
-    },
+    FileDamaged { path: String },
     FileRead {
         path: String,
         kind: std::io::ErrorKind,
@@ -169,9 +234,12 @@ impl StoreError {
             StoreError::BadChoice { value } => {
                 tr!(lang, "err-store-choice", value = format!("{value:?}"))
             }
-            StoreError::KeyringUnusable { why } => {
-                tr!(lang, "err-store-keyring-unusable", why = why.clone())
-            }
+            StoreError::KeyringUnusable { why } => tr!(
+                lang,
+                "err-store-keyring-unusable",
+                why = why.words(lang),
+                fix = why.fix(lang)
+            ),
             StoreError::Nowhere => tr!(lang, "err-store-nowhere"),
             StoreError::NoDataDir => tr!(lang, "err-store-no-data-dir"),
             StoreError::Encode { detail } => tr!(lang, "err-store-encode", detail = detail.clone()),
@@ -183,19 +251,21 @@ impl StoreError {
                 lang,
                 "err-store-keyring-entry",
                 gateway = gateway.clone(),
-                why = why.clone()
+                why = why.words(lang)
             ),
             StoreError::KeyringRead { name, why } => tr!(
                 lang,
                 "err-store-keyring-read",
                 name = *name,
-                why = why.clone()
+                why = why.words(lang),
+                fix = why.fix(lang)
             ),
             StoreError::KeyringWrite { name, why } => tr!(
                 lang,
                 "err-store-keyring-write",
                 name = *name,
-                why = why.clone()
+                why = why.words(lang),
+                fix = why.fix(lang)
             ),
             StoreError::KeyringTooSmall { name, max } => tr!(
                 lang,
@@ -207,7 +277,7 @@ impl StoreError {
                 lang,
                 "err-store-keyring-remove",
                 name = *name,
-                why = why.clone()
+                why = why.words(lang)
             ),
             StoreError::FileDamaged { path } => {
                 tr!(lang, "err-store-file-damaged", path = path.clone())
@@ -273,11 +343,13 @@ pub struct Saved {
     /// The fallback file was created by this save: tell the user once.
     pub new_file: bool,
     /// The keyring refused the login (locked, gone), so the file keeps it:
-    /// the keyring's words, to tell the user.
-    pub keyring_trouble: Option<String>,
+    /// why, to tell the user.
+    pub keyring_trouble: Option<KeyringTrouble>,
     /// The keyring that could not hold this login, when it went to the
     /// file for that reason, and the keyring's limit in bytes.
     pub keyring_too_small: Option<(&'static str, u32)>,
+    /// The file keeps it because `STEPWISE_TOKEN_STORE=file` asks for it.
+    pub file_chosen: bool,
 }
 
 /// The keyring (when one answers) and the fallback file.
@@ -287,6 +359,8 @@ pub struct TokenStore {
     file: Option<PathBuf>,
     /// `STEPWISE_TOKEN_STORE=keyring`: no falling back to the file.
     keyring_only: bool,
+    /// `STEPWISE_TOKEN_STORE=file`: the keyring was not asked.
+    file_chosen: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -339,7 +413,7 @@ impl TokenStore {
             Choice::Auto => match open_keyring() {
                 Ok(k) => Some(k),
                 Err(why) => {
-                    tracing::info!("no keyring, tokens go to a file: {why}");
+                    tracing::info!("no keyring, tokens go to a file: {why:?}");
                     None
                 }
             },
@@ -354,6 +428,7 @@ impl TokenStore {
             keyring,
             file,
             keyring_only: choice == Choice::Keyring,
+            file_chosen: choice == Choice::File,
         })
     }
 
@@ -418,6 +493,7 @@ impl TokenStore {
                         new_file: false,
                         keyring_trouble: None,
                         keyring_too_small: None,
+                        file_chosen: false,
                     });
                 }
                 // A long token (a JWT and its refresh token) goes to the
@@ -430,8 +506,10 @@ impl TokenStore {
                 Err(e) if !self.keyring_only && self.file.is_some() => {
                     tracing::warn!("the keyring cannot keep the login, the file does: {e}");
                     keyring_trouble = Some(match &e {
-                        StoreError::KeyringWrite { why, .. } => why.clone(),
-                        other => other.to_string(),
+                        StoreError::KeyringWrite { why, .. }
+                        | StoreError::KeyringEntry { why, .. } => why.clone(),
+                        StoreError::TooSlow { .. } => KeyringTrouble::NoService,
+                        other => KeyringTrouble::Other(other.to_string()),
                     });
                 }
                 Err(e) => return Err(e),
@@ -454,6 +532,7 @@ impl TokenStore {
             new_file,
             keyring_trouble,
             keyring_too_small,
+            file_chosen: self.file_chosen,
         })
     }
 
@@ -510,13 +589,42 @@ fn patiently<T: Send + 'static>(
     rx.recv_timeout(limit).ok()
 }
 
-fn keyring_error(e: &keyring_core::Error) -> String {
+fn keyring_error(e: &keyring_core::Error) -> KeyringTrouble {
     use keyring_core::Error as E;
     match e {
         // These two carry the secret's bytes: say nothing of them.
-        E::BadEncoding(_) | E::BadDataFormat(..) => "the stored secret is malformed".into(),
-        other => crate::steps::sanitize(&other.to_string()),
+        E::BadEncoding(_) | E::BadDataFormat(..) => KeyringTrouble::Malformed,
+        other => {
+            let text = other.to_string();
+            tracing::info!("the keyring says: {text}");
+            KeyringTrouble::from_words(&text, session_bus_missing())
+        }
     }
+}
+
+/// Whether no D-Bus session bus is there to ask: the address unset and no
+/// socket at `$XDG_RUNTIME_DIR/bus` (where one is looked for then), or a
+/// `unix:path=` address whose socket is missing.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn session_bus_missing() -> bool {
+    let socket_missing = |path: &str| !Path::new(path).exists();
+    match std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+        Ok(address) if !address.trim().is_empty() => address
+            .split(';')
+            .filter_map(|one| one.strip_prefix("unix:"))
+            .filter_map(|keys| keys.split(',').find_map(|k| k.strip_prefix("path=")))
+            .next()
+            .is_some_and(socket_missing),
+        _ => std::env::var("XDG_RUNTIME_DIR")
+            .map(|dir| socket_missing(&format!("{dir}/bus")))
+            .unwrap_or(true),
+    }
+}
+
+/// Elsewhere the keyring is no D-Bus service.
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
+fn session_bus_missing() -> bool {
+    false
 }
 
 fn too_slow() -> StoreError {
@@ -581,7 +689,7 @@ impl Keyring {
 }
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
-fn open_keyring() -> Result<Keyring, String> {
+fn open_keyring() -> Result<Keyring, KeyringTrouble> {
     patiently(KEYRING_PATIENCE, || {
         zbus_secret_service_keyring_store::Store::new()
             .map(|s| Keyring {
@@ -590,11 +698,11 @@ fn open_keyring() -> Result<Keyring, String> {
             })
             .map_err(|e| keyring_error(&e))
     })
-    .unwrap_or_else(|| Err("the Secret Service did not answer".into()))
+    .unwrap_or_else(|| Err(KeyringTrouble::NoService))
 }
 
 #[cfg(target_os = "macos")]
-fn open_keyring() -> Result<Keyring, String> {
+fn open_keyring() -> Result<Keyring, KeyringTrouble> {
     apple_native_keyring_store::keychain::Store::new()
         .map(|s| Keyring {
             name: "macOS Keychain",
@@ -604,7 +712,7 @@ fn open_keyring() -> Result<Keyring, String> {
 }
 
 #[cfg(windows)]
-fn open_keyring() -> Result<Keyring, String> {
+fn open_keyring() -> Result<Keyring, KeyringTrouble> {
     windows_native_keyring_store::store::Store::new()
         .map(|s| Keyring {
             name: "Windows Credential Manager",
@@ -620,8 +728,8 @@ fn open_keyring() -> Result<Keyring, String> {
     target_os = "macos",
     windows
 )))]
-fn open_keyring() -> Result<Keyring, String> {
-    Err("this system has no keyring stepwise can use".into())
+fn open_keyring() -> Result<Keyring, KeyringTrouble> {
+    Err(KeyringTrouble::NoService)
 }
 
 // ------------------------------------------------------------------- file
@@ -725,6 +833,7 @@ mod tests {
             }),
             file: Some(dir.path().join(FILE_NAME)),
             keyring_only: false,
+            file_chosen: false,
         };
         let first = store.save("http://a/", &credential("short")).unwrap();
         assert_eq!(first.place, Place::Keyring("Windows Credential Manager"));
@@ -750,7 +859,7 @@ mod tests {
         let (loaded, place) = store.load("http://a/").unwrap().unwrap();
         assert_eq!(loaded.access_token, long);
         assert_eq!(place, Place::File(path));
-        let note = file_notice(Lang::En, saved.keyring_too_small);
+        let note = file_notice(Lang::En, saved.keyring_too_small, saved.file_chosen);
         assert!(
             note.contains("too long for Windows Credential Manager (at most 2560 bytes"),
             "{note}"
@@ -760,6 +869,7 @@ mod tests {
             keyring: store.keyring.clone(),
             file: None,
             keyring_only: false,
+            file_chosen: false,
         };
         entry
             .as_any()
@@ -788,6 +898,13 @@ mod tests {
         let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
         let saved = store.save("http://a/", &credential("tok-a")).unwrap();
         assert!(saved.new_file);
+        // STEPWISE_TOKEN_STORE=file chose it: no keyring is blamed.
+        assert!(saved.file_chosen);
+        let note = file_notice(Lang::En, None, saved.file_chosen);
+        assert!(
+            note.contains("STEPWISE_TOKEN_STORE=file asks for it") && !note.contains("no keyring"),
+            "{note}"
+        );
         let path = dir.path().join(FILE_NAME);
         assert_eq!(saved.place, Place::File(path.clone()));
         #[cfg(unix)]
@@ -822,6 +939,70 @@ mod tests {
         );
     }
 
+    /// The keyring library's English is sorted into causes said in every
+    /// language, each with its own fix: no session bus (no unlocking
+    /// helps), locked, no service; anything else is kept as a detail.
+    #[test]
+    fn a_keyring_failure_is_sorted_into_a_cause_with_its_fix() {
+        let no_bus = "Platform failure: zbus error: Failed to connect to address \
+                      `unix:path=/run/user/0/bus`: No such file or directory (os error 2)";
+        for (text, bus_missing, trouble) in [
+            (no_bus, false, KeyringTrouble::NoSessionBus),
+            (
+                "Platform failure: something odd",
+                true,
+                KeyringTrouble::NoSessionBus,
+            ),
+            (
+                "Couldn't access platform secure storage: SS Error: object locked",
+                false,
+                KeyringTrouble::Locked,
+            ),
+            (
+                "Couldn't access platform secure storage: SS error: prompt dismissed",
+                true,
+                KeyringTrouble::Locked,
+            ),
+            (
+                "Platform failure: zbus error: org.freedesktop.DBus.Error.ServiceUnknown: \
+                 The name org.freedesktop.secrets was not provided by any .service files",
+                false,
+                KeyringTrouble::NoService,
+            ),
+            (
+                "Platform failure: something odd",
+                false,
+                KeyringTrouble::Other("Platform failure: something odd".into()),
+            ),
+        ] {
+            assert_eq!(
+                KeyringTrouble::from_words(text, bus_missing),
+                trouble,
+                "{text}"
+            );
+        }
+        let err = StoreError::KeyringUnusable {
+            why: KeyringTrouble::from_words(no_bus, false),
+        };
+        let fr = err.words(Lang::Fr);
+        assert!(
+            fr.contains("aucun bus de session du bureau (D-Bus)")
+                && fr.contains("Lancez stepwise dans la session du bureau")
+                && !fr.contains("os error")
+                && !fr.contains("Déverrouillez"),
+            "{fr}"
+        );
+        let locked = StoreError::KeyringRead {
+            name: "Secret Service",
+            why: KeyringTrouble::Locked,
+        };
+        let de = locked.words(Lang::De);
+        assert!(
+            de.contains("gesperrt") && de.contains("Ihn entsperren"),
+            "{de}"
+        );
+    }
+
     #[test]
     fn a_locked_keyring_never_loses_an_approved_sign_in() {
         let dir = tempfile::tempdir().unwrap();
@@ -833,6 +1014,7 @@ mod tests {
             }),
             file: Some(dir.path().join(FILE_NAME)),
             keyring_only: false,
+            file_chosen: false,
         };
         let entry = keyring_core::Entry::new_in_store(&mock, SERVICE, "http://a/").unwrap();
         let locked = || keyring_core::Error::NoStorageAccess("the collection is locked".into());
@@ -844,10 +1026,7 @@ mod tests {
         let saved = store.save("http://a/", &credential("approved")).unwrap();
         assert_eq!(saved.place, Place::File(dir.path().join(FILE_NAME)));
         assert!(
-            saved
-                .keyring_trouble
-                .as_deref()
-                .is_some_and(|w| w.contains("locked")),
+            saved.keyring_trouble == Some(KeyringTrouble::Locked),
             "{saved:?}"
         );
         // Still locked when read: the file's copy is found.

@@ -293,7 +293,9 @@ pub async fn run(
         embedded.is_some(),
         unauthorized,
     );
-    if unauthorized == Some(true) && token.is_none() {
+    // A kept login that cannot be read is why none went out: its line
+    // says so and what fixes the store; `login --with-token` would fail too.
+    if unauthorized == Some(true) && token.is_none() && settings.login_trouble.is_none() {
         fixed_token_advice(&mut report, &url, &net).await;
     }
     drop(embedded);

@@ -91,6 +91,8 @@ pub struct SignedIn {
     pub new_file: bool,
     /// The keyring that could not hold the token, and its limit in bytes.
     pub keyring_too_small: Option<(&'static str, u32)>,
+    /// `STEPWISE_TOKEN_STORE=file` chose the file.
+    pub file_chosen: bool,
 }
 
 /// Why a list was asked for; it decides what the answer means.
@@ -143,6 +145,16 @@ pub struct DemoCar {
     pub stale_cache: bool,
 }
 
+/// Why `x` could not write the report.
+#[derive(Debug)]
+pub enum ReportTrouble {
+    /// A file stands at this path, where a folder of the report's path
+    /// must be (the reports folder, or the data folder itself).
+    InTheWay(PathBuf),
+    /// What the system said.
+    Io(std::io::Error),
+}
+
 /// Results of the runner's tasks, each tagged with the vehicle and the
 /// request it answers.
 #[derive(Debug)]
@@ -166,7 +178,7 @@ pub enum Msg {
     },
     DemoCars(Result<Vec<DemoCar>, GatewayError>),
     /// Where the report went, or where it could not go and why.
-    ReportWritten(Result<PathBuf, (PathBuf, String)>),
+    ReportWritten(Result<PathBuf, (PathBuf, ReportTrouble)>),
     /// Whether the gateway serves guidance pages (asked once per session).
     PagesOffered(bool),
     Opened(Result<String, OpenFailure>),

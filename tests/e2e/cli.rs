@@ -1465,6 +1465,18 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("kann keine Datei angelegt werden"), "{err}");
+    // sysfs answers "permission denied", even to root: the same system
+    // folder, not a locked file.
+    #[cfg(target_os = "linux")]
+    for lang in ["en", "de"] {
+        let out = run(home.path(), &["--lang", lang, "--report", "/sys/r.md"]);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("/proc") && !err.contains("locked") && !err.contains("gesperrt"),
+            "{err}"
+        );
+    }
     // A writable path passes the check (the wizard then wants a terminal)
     // and leaves no file behind.
     let fine = home.path().join("r.md");

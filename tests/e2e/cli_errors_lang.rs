@@ -578,6 +578,29 @@ fn a_refused_given_token_on_a_gateway_without_sign_in_asks_for_its_token() {
         report.contains(&message(Lang::En, "doctor-token-fix-fixed", None)),
         "{report}"
     );
+    // The same with a kept login that cannot be read (a file where the data
+    // folder must be): that is the cause named, with what fixes the store,
+    // not "none given" and `login --with-token`, which would fail as well.
+    let blocked = home.path().join("blocked");
+    std::fs::create_dir(&blocked).unwrap();
+    std::fs::write(blocked.join("stepwise"), "a file, not a folder").unwrap();
+    let out = stepwise(home.path())
+        .env("XDG_DATA_HOME", &blocked)
+        .args(["doctor", "--car", "987654", "--api"])
+        .arg(fixed.url())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let token = report
+        .lines()
+        .find(|l| l.contains(" Token "))
+        .unwrap_or_default();
+    assert!(
+        token.contains("✗") && token.contains("none sent") && token.contains("logins.json"),
+        "{report}"
+    );
+    assert!(!report.contains("none given, and"), "{report}");
+    assert!(!report.contains("--with-token"), "{report}");
 }
 
 /// A folder given as --ca-file or --client-cert is said in the chosen

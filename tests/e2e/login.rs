@@ -672,6 +672,16 @@ fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
         said.contains("keyring cannot be used") && said.contains("STEPWISE_TOKEN_STORE=file"),
         "{said}"
     );
+    // No session bus here: said as that, with its fix, and none of the
+    // keyring library's English ("Platform failure: zbus error …").
+    assert!(
+        said.contains("no desktop session bus (D-Bus) can be reached")
+            && said.contains("Run stepwise in the desktop session")
+            && !said.contains("Unlock")
+            && !said.contains("Platform failure")
+            && !said.contains("os error"),
+        "{said}"
+    );
     assert!(!logins_file(home.path()).exists());
     let bogus = login("cloud");
     assert_eq!(bogus.status.code(), Some(2));
@@ -679,6 +689,13 @@ fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
     let file = login("file");
     assert_eq!(file.status.code(), Some(0), "{}", text(&file.stderr));
     assert!(logins_file(home.path()).exists());
+    // The setting chose the file: said so, no keyring is blamed.
+    let said = text(&file.stdout);
+    assert!(
+        said.contains("because STEPWISE_TOKEN_STORE=file asks for it")
+            && !said.contains("no keyring answered"),
+        "{said}"
+    );
 }
 
 #[test]

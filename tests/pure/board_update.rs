@@ -946,6 +946,7 @@ fn a_401_on_the_board_offers_sign_in_and_every_refused_row_asks_again() {
                 place: stepwise::auth::store::Place::File("/data/logins.json".into()),
                 new_file: false,
                 keyring_too_small: None,
+                file_chosen: false,
             }),
         }),
         t(2),

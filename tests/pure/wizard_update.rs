@@ -15,8 +15,8 @@ use stepwise::wire::{ErrorBody, decode_list};
 use stepwise::wizard::session::VehicleSession;
 use stepwise::wizard::start::FieldNotice;
 use stepwise::wizard::state::{
-    BannerKind, DemoCar, Effect, Input, Msg, Options, Overlay, Purpose, Screen, SignInPrompt,
-    SignedIn, State,
+    BannerKind, DemoCar, Effect, Input, Msg, Options, Overlay, Purpose, ReportTrouble, Screen,
+    SignInPrompt, SignedIn, State,
 };
 use stepwise::wizard::update::{start, update};
 
@@ -1446,6 +1446,7 @@ fn kept_in_file() -> SignedIn {
         place: Place::File("/data/logins.json".into()),
         new_file: false,
         keyring_too_small: None,
+        file_chosen: false,
     }
 }
 
@@ -2223,6 +2224,40 @@ fn a_kept_note_says_when_it_would_be_lost() {
             "{banner:?}"
         );
     }
+}
+
+/// `x` with a file where the reports folder must be: the banner names
+/// that file, in the reader's language, not the system's English "File
+/// exists (os error 17)"; another failure is said in the reader's words.
+#[test]
+fn a_report_not_written_is_said_in_the_reader_s_language() {
+    let lang = stepwise::text::Lang::It;
+    let path = std::path::PathBuf::from("/data/stepwise/reports/r.md");
+    let mut s = opened_in(lang, ["todo", "todo", "todo"]);
+    let in_the_way = ReportTrouble::InTheWay("/data/stepwise/reports".into());
+    msg(
+        &mut s,
+        Msg::ReportWritten(Err((path.clone(), in_the_way))),
+        1,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Rapporto non scritto");
+    assert!(
+        banner
+            .text
+            .contains("in /data/stepwise/reports c'è un file dove deve esserci una cartella"),
+        "{banner:?}"
+    );
+    assert!(!banner.text.contains("os error"), "{banner:?}");
+    let denied = std::io::Error::from_raw_os_error(13);
+    msg(
+        &mut s,
+        Msg::ReportWritten(Err((path, ReportTrouble::Io(denied)))),
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.text.contains("permesso negato"), "{banner:?}");
+    assert!(!banner.text.contains("os error"), "{banner:?}");
 }
 
 /// Without --report, `q` with a note not yet in a written report asks

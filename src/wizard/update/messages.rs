@@ -6,7 +6,9 @@ use super::{error, info, lang, success};
 use crate::steps::sanitize;
 use crate::text::Lang;
 use crate::tr;
-use crate::wizard::state::{Banner, DemoCar, Msg, OpenFailure, Overlay, SignInPrompt, State};
+use crate::wizard::state::{
+    Banner, DemoCar, Msg, OpenFailure, Overlay, ReportTrouble, SignInPrompt, State,
+};
 
 /// Messages that concern no vehicle's list.
 pub(super) fn on_other(state: &mut State, msg: Msg) {
@@ -51,13 +53,22 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
                     tr!(lang, "banner-report-written"),
                     path.display().to_string(),
                 ),
-                Err((path, why)) => error(
+                Err((path, ReportTrouble::InTheWay(file))) => error(
+                    tr!(lang, "banner-report-not-written"),
+                    tr!(
+                        lang,
+                        "banner-report-in-the-way-text",
+                        path = path.display().to_string(),
+                        file = file.display().to_string()
+                    ),
+                ),
+                Err((path, ReportTrouble::Io(e))) => error(
                     tr!(lang, "banner-report-not-written"),
                     tr!(
                         lang,
                         "banner-report-not-written-text",
                         path = path.display().to_string(),
-                        why = why
+                        why = crate::files::unwritable_kind_words(lang, &e)
                     ),
                 ),
             };

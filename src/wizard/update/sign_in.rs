@@ -105,7 +105,7 @@ pub(super) fn signed_in(
     if signed.new_file || signed.keyring_too_small.is_some() {
         text = format!(
             "{text} {}",
-            crate::auth::store::file_notice(lang, signed.keyring_too_small)
+            crate::auth::store::file_notice(lang, signed.keyring_too_small, signed.file_chosen)
         );
     }
     let open = state.open.clone();
