@@ -42,38 +42,7 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
                 state.overlay = Some(Overlay::Qr(super::steps::selected_link(state)));
             }
         }
-        Msg::ReportWritten(result) => {
-            if result.is_ok() {
-                // The notes are in the written report: quitting loses none.
-                state.unsaved_note = false;
-                state.quit_asked = false;
-            }
-            let banner = match result {
-                Ok(path) => success(
-                    tr!(lang, "banner-report-written"),
-                    path.display().to_string(),
-                ),
-                Err((path, ReportTrouble::InTheWay(file))) => error(
-                    tr!(lang, "banner-report-not-written"),
-                    tr!(
-                        lang,
-                        "banner-report-in-the-way-text",
-                        path = path.display().to_string(),
-                        file = file.display().to_string()
-                    ),
-                ),
-                Err((path, ReportTrouble::Io(e))) => error(
-                    tr!(lang, "banner-report-not-written"),
-                    tr!(
-                        lang,
-                        "banner-report-not-written-text",
-                        path = path.display().to_string(),
-                        why = crate::files::unwritable_kind_words(lang, &e)
-                    ),
-                ),
-            };
-            say(state, banner);
-        }
+        Msg::ReportWritten(result) => report_written(state, result),
         Msg::SignInPrompt { id, prompt } => {
             if let Some(Overlay::SignIn(sign_in)) = &mut state.overlay
                 && sign_in.id == id
@@ -138,6 +107,44 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
         | Msg::TaskFailed { .. }
         | Msg::SignedIn { .. } => {}
     }
+}
+
+/// A report written by `x`, or why not.
+fn report_written(
+    state: &mut State,
+    result: Result<std::path::PathBuf, (std::path::PathBuf, ReportTrouble)>,
+) {
+    let lang = lang(state);
+    if result.is_ok() {
+        // The notes are in the written report: quitting loses none.
+        state.unsaved_note = false;
+        state.quit_asked = false;
+    }
+    let banner = match result {
+        Ok(path) => success(
+            tr!(lang, "banner-report-written"),
+            path.display().to_string(),
+        ),
+        Err((path, ReportTrouble::InTheWay(file))) => error(
+            tr!(lang, "banner-report-not-written"),
+            tr!(
+                lang,
+                "banner-report-in-the-way-text",
+                path = path.display().to_string(),
+                file = file.display().to_string()
+            ),
+        ),
+        Err((path, ReportTrouble::Io(e))) => error(
+            tr!(lang, "banner-report-not-written"),
+            tr!(
+                lang,
+                "banner-report-not-written-text",
+                path = path.display().to_string(),
+                why = crate::files::unwritable_kind_words(lang, &e)
+            ),
+        ),
+    };
+    say(state, banner);
 }
 
 /// A banner for the screen on show: the open vehicle's, else the board's.
