@@ -1792,12 +1792,18 @@ fn parse_base(raw: &str) -> Result<Url, GatewayError> {
     if host.starts_with('[') && host.split(']').next().is_some_and(|h| h.contains('%')) {
         return Err(bad("ipv6 zone".into()));
     }
+    if host.starts_with('[') && !host.contains(']') {
+        return Err(bad("ipv6 unclosed".into()));
+    }
     let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http and https are supported".into()));
     }
     if url.cannot_be_a_base() || url.host().is_none() {
         return Err(bad("it has no host".into()));
+    }
+    if url.port() == Some(0) {
+        return Err(bad("invalid port number".into()));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -1830,6 +1836,8 @@ mod tests {
             ("http://fe80::1:8080/api", "ipv6 without brackets"),
             ("http://[fe80::1%eth0]:49110", "ipv6 zone"),
             ("http://[fe80::1%25eth0]:49110", "ipv6 zone"),
+            ("http://[::1:46110", "ipv6 unclosed"),
+            ("http://127.0.0.1:0", "invalid port number"),
         ] {
             assert!(
                 matches!(parse_base(raw), Err(GatewayError::BadUrl { reason: r, .. }) if r == reason),

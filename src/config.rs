@@ -796,7 +796,13 @@ pub fn mistyped_scheme(raw: &str) -> Option<String> {
     if rest.starts_with("://") {
         return None;
     }
-    let host = rest.trim_start_matches([':', '/']);
+    // `:` mistyped as the key beside it (`;`) or as `.`, or left out.
+    let host = rest.trim_start_matches([':', ';', '.', '/']);
+    if !rest.starts_with([':', ';', '.', '/'])
+        || (rest.starts_with('.') && !rest.starts_with(".//"))
+    {
+        return None;
+    }
     // "http" alone, or a host that begins with "http" (httpbin.example).
     (rest.len() > host.len() && !host.is_empty()).then(|| format!("{scheme}://{host}"))
 }
@@ -1188,6 +1194,8 @@ mod tests {
             ("https//127.0.0.1:49110", "https://127.0.0.1:49110"),
             ("http:/127.0.0.1:49110", "http://127.0.0.1:49110"),
             ("HTTP:gw.example", "http://gw.example"),
+            ("http;//127.0.0.1:46110", "http://127.0.0.1:46110"),
+            ("https.//gw.example", "https://gw.example"),
         ] {
             assert_eq!(mistyped_scheme(typed).as_deref(), Some(meant), "{typed}");
         }

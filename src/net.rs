@@ -162,6 +162,12 @@ impl ProxyEnv {
         {
             return Err(bad(ProxyProblem::UserInfoChars));
         }
+        if with_scheme
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.starts_with('[') && !rest.contains(']'))
+        {
+            return Err(bad(ProxyProblem::NotUrl("ipv6 unclosed".into())));
+        }
         let parsed = Url::parse(&with_scheme)
             .map_err(|e| bad(ProxyProblem::NotUrl(crate::steps::sanitize(&e.to_string()))))?;
         if parsed.scheme() != "http" {
@@ -171,6 +177,9 @@ impl ProxyEnv {
         }
         if parsed.host_str().is_none() {
             return Err(bad(ProxyProblem::NoHost));
+        }
+        if parsed.port() == Some(0) {
+            return Err(bad(ProxyProblem::NotUrl("invalid port number".into())));
         }
         Ok(Some(ProxyChoice { url: parsed, from }))
     }
@@ -191,6 +200,10 @@ pub fn no_proxy_matches(list: &str, host: &str) -> bool {
         .any(|entry| {
             if entry == "*" {
                 return true;
+            }
+            // Windows' `<local>`: a name without a dot (an intranet name).
+            if entry.eq_ignore_ascii_case("<local>") {
+                return host_ip.is_none() && !host.contains('.');
             }
             // Windows' wildcards: `*.example.com` is a domain, `10.*` or
             // `127.0.*` a prefix of the host as written.
@@ -269,6 +282,7 @@ pub fn url_reason(lang: Lang, reason: &str) -> String {
         "relative URL without a base" => tr!(lang, "url-not-absolute"),
         "ipv6 without brackets" => tr!(lang, "url-ipv6-brackets"),
         "ipv6 zone" => tr!(lang, "url-ipv6-zone"),
+        "ipv6 unclosed" => tr!(lang, "url-ipv6-unclosed"),
         "only http and https are supported" => tr!(lang, "url-not-http"),
         other => other.to_owned(),
     }
@@ -1129,6 +1143,16 @@ mod tests {
             german.contains("Port") && !german.contains("invalid port"),
             "{german}"
         );
+        for (raw, said) in [
+            ("http://127.0.0.1:0", "its port is not a number"),
+            ("http://[::1:3128", "opens a bracket [ that no ] closes"),
+        ] {
+            let words = ProxyEnv::with_proxy(raw, None)
+                .proxy_for(&gateway)
+                .unwrap_err()
+                .words(Lang::En);
+            assert!(words.contains(said), "{words}");
+        }
     }
 
     #[test]
@@ -1242,6 +1266,9 @@ mod tests {
         assert!(no_proxy_matches("*.example.com", "gw.example.com"));
         assert!(!no_proxy_matches("10.*", "110.0.0.1"));
         assert!(!no_proxy_matches("*.example.com", "example.org"));
+        assert!(no_proxy_matches("<local>;*.example.com", "localhost"));
+        assert!(no_proxy_matches("<local>", "gateway"));
+        assert!(!no_proxy_matches("<local>", "gw.example.com"));
         assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
         assert!(no_proxy_matches("::1", "[::1]"));
         assert!(!no_proxy_matches("", "example.com"));

@@ -392,6 +392,7 @@ url-bad-port = ihr Port ist keine Zahl von 1 bis 65535
 url-bad-ip = ihre IP-Adresse ist ungültig (eine IPv6-Adresse steht in Klammern, z. B. http://[::1]:8080)
 url-ipv6-brackets = ihre IPv6-Adresse steht nicht in eckigen Klammern, daher ist der Port nicht von ihr zu trennen: als http://[::1]:8080 schreiben
 url-ipv6-zone = ihre IPv6-Adresse trägt eine Zone (%eth0), die der Host einer URL hier nicht tragen kann: die globale Adresse des Gateways oder einen Hostnamen angeben
+url-ipv6-unclosed = ihre IPv6-Adresse öffnet eine Klammer [, die kein ] schließt: als http://[::1]:8080 schreiben
 url-bad-host = ihr Hostname enthält ein Zeichen, das kein Hostname enthalten kann (ein Leerzeichen?)
 url-not-absolute = sie ist keine vollständige URL
 url-not-http = nur http:// und https:// werden angenommen

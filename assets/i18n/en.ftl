@@ -439,6 +439,7 @@ url-bad-port = its port is not a number from 1 to 65535
 url-bad-ip = its IP address is not valid (an IPv6 address goes in brackets, e.g. http://[::1]:8080)
 url-ipv6-brackets = its IPv6 address is not in brackets, so its port cannot be told from it: write it as http://[::1]:8080
 url-ipv6-zone = its IPv6 address carries a zone (%eth0), which a URL's host cannot carry here: give the gateway's global address or a host name
+url-ipv6-unclosed = its IPv6 address opens a bracket [ that no ] closes: write it as http://[::1]:8080
 url-bad-host = its host name holds a character no host name can (a space?)
 url-not-absolute = it is not a whole URL
 url-not-http = only http:// and https:// are taken

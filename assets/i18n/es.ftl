@@ -395,6 +395,7 @@ url-bad-port = su puerto no es un número de 1 a 65535
 url-bad-ip = su dirección IP no es válida (una dirección IPv6 va entre corchetes, p. ej. http://[::1]:8080)
 url-ipv6-brackets = su dirección IPv6 no está entre corchetes, así que no se distingue su puerto: escríbala como http://[::1]:8080
 url-ipv6-zone = su dirección IPv6 lleva una zona (%eth0), que el host de una URL no puede llevar aquí: indique la dirección global de la pasarela o un nombre de host
+url-ipv6-unclosed = su dirección IPv6 abre un corchete [ que ningún ] cierra: escríbala como http://[::1]:8080
 url-bad-host = su nombre de host tiene un carácter que ningún nombre de host puede tener (¿un espacio?)
 url-not-absolute = no es una URL completa
 url-not-http = solo se aceptan http:// y https://

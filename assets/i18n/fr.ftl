@@ -395,6 +395,7 @@ url-bad-port = son port n'est pas un nombre de 1 à 65535
 url-bad-ip = son adresse IP n'est pas valide (une adresse IPv6 se met entre crochets, p. ex. http://[::1]:8080)
 url-ipv6-brackets = son adresse IPv6 n'est pas entre crochets, son port ne peut donc pas en être distingué : écrivez-la http://[::1]:8080
 url-ipv6-zone = son adresse IPv6 porte une zone (%eth0), qu'un hôte d'URL ne peut pas porter ici : donnez l'adresse globale de la passerelle ou un nom d'hôte
+url-ipv6-unclosed = son adresse IPv6 ouvre un crochet [ qu'aucun ] ne ferme : écrivez-la http://[::1]:8080
 url-bad-host = son nom d'hôte contient un caractère qu'aucun nom d'hôte ne peut contenir (une espace ?)
 url-not-absolute = ce n'est pas une URL complète
 url-not-http = seuls http:// et https:// sont acceptés

@@ -392,6 +392,7 @@ url-bad-port = la sua porta non è un numero da 1 a 65535
 url-bad-ip = il suo indirizzo IP non è valido (un indirizzo IPv6 va tra parentesi quadre, es. http://[::1]:8080)
 url-ipv6-brackets = il suo indirizzo IPv6 non è tra parentesi quadre, quindi la porta non si distingue: scriverlo come http://[::1]:8080
 url-ipv6-zone = il suo indirizzo IPv6 porta una zona (%eth0), che l'host di un URL qui non può portare: indicare l'indirizzo globale del gateway o un nome host
+url-ipv6-unclosed = il suo indirizzo IPv6 apre una parentesi [ che nessuna ] chiude: scriverlo come http://[::1]:8080
 url-bad-host = il suo nome host contiene un carattere che nessun nome host può avere (uno spazio?)
 url-not-absolute = non è un URL completo
 url-not-http = sono accettati solo http:// e https://

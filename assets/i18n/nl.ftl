@@ -392,6 +392,7 @@ url-bad-port = de poort is geen getal van 1 tot en met 65535
 url-bad-ip = het IP-adres is ongeldig (een IPv6-adres staat tussen haken, bv. http://[::1]:8080)
 url-ipv6-brackets = het IPv6-adres staat niet tussen vierkante haken, dus de poort is er niet van te onderscheiden: schrijf het als http://[::1]:8080
 url-ipv6-zone = het IPv6-adres draagt een zone (%eth0), die de host van een URL hier niet kan dragen: geef het globale adres van de gateway of een hostnaam
+url-ipv6-unclosed = het IPv6-adres opent een haak [ die geen ] sluit: schrijf het als http://[::1]:8080
 url-bad-host = de hostnaam bevat een teken dat geen hostnaam kan bevatten (een spatie?)
 url-not-absolute = het is geen volledige URL
 url-not-http = alleen http:// en https:// worden aangenomen

@@ -399,6 +399,7 @@ url-bad-port = a porta não é um número de 1 a 65535
 url-bad-ip = o endereço IP não é válido (um endereço IPv6 vai entre colchetes, p. ex. http://[::1]:8080)
 url-ipv6-brackets = seu endereço IPv6 não está entre colchetes, então a porta não se distingue dele: escreva-o como http://[::1]:8080
 url-ipv6-zone = seu endereço IPv6 traz uma zona (%eth0), que o host de uma URL não pode trazer aqui: informe o endereço global do gateway ou um nome de host
+url-ipv6-unclosed = seu endereço IPv6 abre um colchete [ que nenhum ] fecha: escreva-o como http://[::1]:8080
 url-bad-host = o nome de host tem um caractere que nenhum nome de host pode ter (um espaço?)
 url-not-absolute = não é uma URL completa
 url-not-http = só http:// e https:// são aceitos

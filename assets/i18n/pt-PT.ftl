@@ -381,6 +381,7 @@ url-bad-port = a porta não é um número de 1 a 65535
 url-bad-ip = o endereço IP não é válido (um endereço IPv6 vai entre parênteses retos, p. ex. http://[::1]:8080)
 url-ipv6-brackets = o seu endereço IPv6 não está entre parênteses retos, pelo que a porta não se distingue dele: escreva-o como http://[::1]:8080
 url-ipv6-zone = o seu endereço IPv6 traz uma zona (%eth0), que o anfitrião de um URL não pode trazer aqui: indique o endereço global do gateway ou um nome de anfitrião
+url-ipv6-unclosed = o seu endereço IPv6 abre um parêntese reto [ que nenhum ] fecha: escreva-o como http://[::1]:8080
 url-bad-host = o nome do anfitrião tem um carácter que nenhum nome de anfitrião pode ter (um espaço?)
 url-not-absolute = não é um URL completo
 url-not-http = só http:// e https:// são aceites
