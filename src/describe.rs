@@ -43,21 +43,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             from = *from,
             status = *status
         ),
-        GatewayError::Rejected {
-            status,
-            kind,
-            body,
-            retry_after,
-            proxy,
-        } => rejected_line(
-            lang,
-            *status,
-            *kind,
-            body,
-            *retry_after,
-            proxy.as_deref(),
-            false,
-        ),
+        GatewayError::Rejected { .. } => rejected(lang, error, false),
         GatewayError::TooLarge { .. }
         | GatewayError::CaptivePortal { .. }
         | GatewayError::Compressed { .. }
@@ -350,6 +336,14 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
 /// error's whole line.
 pub fn gateway_cause(lang: Lang, error: &GatewayError) -> String {
     match error {
+        GatewayError::Rejected { .. } => rejected(lang, error, true),
+        _ => gateway_error(lang, error).trim_end_matches('.').to_owned(),
+    }
+}
+
+/// A refusal's line, or its cause alone; any other error's words.
+fn rejected(lang: Lang, error: &GatewayError, cause_only: bool) -> String {
+    match error {
         GatewayError::Rejected {
             status,
             kind,
@@ -363,9 +357,9 @@ pub fn gateway_cause(lang: Lang, error: &GatewayError) -> String {
             body,
             *retry_after,
             proxy.as_deref(),
-            true,
+            cause_only,
         ),
-        _ => gateway_error(lang, error).trim_end_matches('.').to_owned(),
+        other => gateway_error(lang, other),
     }
 }
 

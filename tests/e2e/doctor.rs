@@ -72,6 +72,18 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// doctor's words for an https:// gateway that only the proxy at `proxy`
+/// (as HTTPS_PROXY) would reach.
+fn doctor_through(proxy: &str) -> String {
+    let home = home();
+    let args = ["--api", "https://gateway.invalid"];
+    stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTPS_PROXY", proxy)],
+    ))
+}
+
 /// The line of one check.
 fn line<'a>(text: &'a str, title: &str) -> &'a str {
     text.lines()
@@ -1422,13 +1434,7 @@ fn a_proxy_s_503_to_connect_is_no_refusal() {
     let proxy = crate::canned::answering(
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_vec(),
     );
-    let home = home();
-    let args = ["--api", "https://gateway.invalid"];
-    let text = stdout(&doctor_with_env(
-        home.path(),
-        &args,
-        &[("HTTPS_PROXY", &proxy)],
-    ));
+    let text = doctor_through(&proxy);
     let shown = line(&text, "Proxy");
     assert!(
         shown.starts_with("✗") && shown.contains("could not reach the gateway through the tunnel"),
@@ -1556,13 +1562,7 @@ fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
 #[test]
 fn doctor_names_a_proxy_that_is_no_http_proxy() {
     let ssh = crate::canned::answering(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec());
-    let home = home();
-    let args = ["--api", "https://gateway.invalid"];
-    let text = stdout(&doctor_with_env(
-        home.path(),
-        &args,
-        &[("HTTPS_PROXY", &ssh)],
-    ));
+    let text = doctor_through(&ssh);
     let shown = line(&text, "Proxy");
     assert!(
         shown.starts_with("✗") && shown.contains("answered CONNECT with no HTTP"),
@@ -1583,13 +1583,7 @@ fn doctor_names_a_proxy_that_is_no_http_proxy() {
 #[test]
 fn a_proxy_that_greets_with_no_http_and_waits_answered_no_http() {
     let ssh = crate::canned::greeting(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".to_vec());
-    let home = home();
-    let args = ["--api", "https://gateway.invalid"];
-    let text = stdout(&doctor_with_env(
-        home.path(),
-        &args,
-        &[("HTTPS_PROXY", &ssh)],
-    ));
+    let text = doctor_through(&ssh);
     let shown = line(&text, "Proxy");
     assert!(
         shown.starts_with("✗")
