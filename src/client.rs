@@ -101,6 +101,10 @@ pub enum Rejection {
     /// (an account, a vehicle), never "another device's stepsID".
     Forbidden,
     NotFound,
+    /// A 404 with code 2346 ("no step") to a list asked for by
+    /// carAssociationID: the vehicle has no steps there; starting again
+    /// by carAssociationID would ask the same.
+    NoSteps,
     Conflict,
     /// A refusal (403, 409, another 4xx) of a call that asked for the
     /// steps-cache reset: the reset is what was refused, so advice to
@@ -306,6 +310,9 @@ pub enum GatewayError {
         /// The refused token given by hand is a JSON Web Token whose
         /// expiry passed this many seconds ago: that is why.
         expired: Option<u64>,
+        /// The gateway's own words on why (its Bearer challenge's
+        /// `error_description`), as they may be shown.
+        said: Option<String>,
     },
     /// `--api` says `http://`, but the server there speaks TLS.
     WantsTls {
@@ -480,6 +487,7 @@ impl GatewayError {
                 Rejection::WrongDevice | Rejection::NotFound => Recovery::StartOver,
                 Rejection::BadRequest
                 | Rejection::Forbidden
+                | Rejection::NoSteps
                 | Rejection::Conflict
                 | Rejection::ResetRefused
                 | Rejection::Other => Recovery::Stop,
@@ -571,6 +579,11 @@ impl GatewayError {
                     Rejection::ResetRefused
                 }
                 Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
+                Rejection::NotFound
+                    if !call.by_steps_id && body.code == Some(wire::NO_STEP_CODE) =>
+                {
+                    Rejection::NoSteps
+                }
                 Rejection::Conflict if !call.control => Rejection::Other,
                 kind => kind,
             };
@@ -625,6 +638,8 @@ pub struct Answer {
     /// A Bearer challenge said the token lacks a scope (RFC 6750 §3.1
     /// `insufficient_scope`): the scope it names, if any.
     pub scope_wanted: Option<String>,
+    /// A Bearer challenge's own words (`error_description`), if any.
+    pub bearer_said: Option<String>,
 }
 
 /// The answer's `Content-Encoding` when it is a compression (anything but
@@ -653,6 +668,30 @@ pub(crate) fn scope_wanted(headers: &reqwest::header::HeaderMap) -> Option<Strin
     Some(crate::steps::sanitize(
         &scope.chars().take(200).collect::<String>(),
     ))
+}
+
+/// A `WWW-Authenticate: Bearer … error_description="…"` challenge: the
+/// gateway's own words on why it refused the token, as they may be shown.
+pub(crate) fn bearer_said(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let challenge = headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .find(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer"))?;
+    let (_, rest) = challenge.split_once("error_description=\"")?;
+    // A quoted string: `\"` inside it is a quote.
+    let mut said = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => break,
+            '\\' => said.extend(chars.next()),
+            c => said.push(c),
+        }
+    }
+    let said = crate::steps::sanitize(said.trim());
+    let said: String = said.chars().take(200).collect();
+    (!said.is_empty()).then_some(said)
 }
 
 /// Whether an answer's headers mark it as a forward proxy's own rather than
@@ -1295,11 +1334,12 @@ impl Gateway {
     }
 
     /// A 401 to a call that sent no token, or one given by hand.
-    fn unauthorized(&self, token_sent: bool) -> GatewayError {
+    fn unauthorized(&self, token_sent: bool, said: Option<String>) -> GatewayError {
         let sent = self.token.as_ref().filter(|_| token_sent);
         GatewayError::Unauthorized {
             sent: sent.and(self.token_from),
             expired: sent.and_then(TokenSource::fixed_expired_ago),
+            said,
         }
     }
 
@@ -1365,6 +1405,14 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
         && !answer.status.is_success()
     {
         answer.body = redact_bytes(&answer.body, token.expose().as_bytes());
+        // Words that repeat the token are not shown at all.
+        if answer
+            .bearer_said
+            .as_deref()
+            .is_some_and(|said| said.contains(token.expose()))
+        {
+            answer.bearer_said = None;
+        }
     }
     answer
 }
@@ -1522,7 +1570,7 @@ impl Gateway {
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
-            return Err(self.unauthorized(token_sent));
+            return Err(self.unauthorized(token_sent, answer.bearer_said));
         }
         if self.embedded
             && let Some(body) = &mut body
@@ -1877,6 +1925,7 @@ mod tests {
             proxy_mark: None,
             token_sent: true,
             scope_wanted: None,
+            bearer_said: None,
         };
         let redacted = redact_answer(answer, Some(&Secret::new("d")));
         assert_eq!(redacted.body, b"re<redacted>");

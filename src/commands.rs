@@ -31,19 +31,26 @@ pub struct Outcome {
 /// whether it offers sign-in (its discovery, at most 3 s): one that takes
 /// only a fixed token is told so, and `stepwise login` (a browser sign-in
 /// that cannot work there) is not offered.
+/// `login_unreadable`: the kept login could not be read, which is why no
+/// token went out (`login --with-token` would fail the same way).
 pub async fn failure_words(
     backend: &Backend,
     issuer: Option<&str>,
+    login_unreadable: bool,
     lang: Lang,
     error: &GatewayError,
 ) -> String {
     use crate::config::TokenFrom;
+    if login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
+        return tr!(lang, "gw-401-login-unreadable");
+    }
     // A token given by hand and refused: `stepwise login` is no way out
     // where the gateway offers no sign-in either.
     if let GatewayError::Unauthorized {
         sent:
             sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
         expired,
+        said,
     } = error
         && issuer.is_none()
         && let Ok(base) = url::Url::parse(backend.gateway.base())
@@ -59,7 +66,7 @@ pub async fn failure_words(
                 Some(_) => tr!(lang, "gw-401-config-no-signin"),
                 None => tr!(lang, "gw-401-none-no-signin"),
             };
-            return crate::describe::with_expiry(lang, words, *expired);
+            return crate::describe::with_expiry(lang, words, *expired, said.as_deref());
         }
     }
     crate::describe::gateway_error(lang, error)

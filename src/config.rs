@@ -428,6 +428,9 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
             let (line, _) = at.unwrap_or((0, 0));
             tr!(lang, "err-config-backslash", file = file, line = line)
         }
+        FileProblem::Invalid { at, why } if toml_syntax_words(lang, why).is_some() => {
+            syntax_words(lang, &file, *at, why)
+        }
         FileProblem::Invalid {
             at: Some((line, column)),
             why,
@@ -448,6 +451,56 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
             )
         }
     }
+}
+
+/// A mistake of TOML's own syntax, where it is: the list of keys is no help.
+fn syntax_words(lang: Lang, file: &str, at: Option<(usize, usize)>, why: &str) -> String {
+    let why = toml_syntax_words(lang, why).unwrap_or_default();
+    match at {
+        Some((line, column)) => tr!(
+            lang,
+            "err-config-syntax-at",
+            file = file.to_owned(),
+            line = num(line),
+            column = num(column),
+            why = why
+        ),
+        None => tr!(lang, "err-config-syntax", file = file.to_owned(), why = why),
+    }
+}
+
+/// The TOML parser's words for a mistake of syntax (a quote not closed, a
+/// colon for `=`, two keys on a line, a key given twice, a value without
+/// quotes, a number where text goes), in the reader's language; `None`
+/// for a key stepwise does not know and for words it does not recognise.
+fn toml_syntax_words(lang: Lang, why: &str) -> Option<String> {
+    let starts = |prefix: &str| why.starts_with(prefix);
+    Some(
+        if [
+            "invalid basic string",
+            "invalid literal string",
+            "invalid multi-line",
+        ]
+        .iter()
+        .any(|p| starts(p))
+        {
+            tr!(lang, "config-unclosed")
+        } else if starts("key with no value") {
+            tr!(lang, "config-no-equals")
+        } else if starts("extra `=`") {
+            tr!(lang, "config-extra-equals")
+        } else if starts("duplicate key") {
+            tr!(lang, "config-duplicate")
+        } else if starts("unexpected key or value") {
+            tr!(lang, "config-one-per-line")
+        } else if why.contains("string values must be quoted") {
+            tr!(lang, "config-quote")
+        } else if starts("invalid type") && why.contains("expected a string") {
+            tr!(lang, "config-wants-text")
+        } else {
+            return None;
+        },
+    )
 }
 
 /// The TOML parser's commonest words in the reader's language (its others
@@ -1129,6 +1182,59 @@ mod tests {
     /// that, with how to write the path, in the reader's language; not the
     /// parser's English, nor a changed path said to be missing.
     #[test]
+    fn a_mistake_of_toml_syntax_is_named_without_the_list_of_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for (body, line, says, in_german) in [
+            ("api = \"http://x\n", 1, "not closed", "nicht geschlossen"),
+            ("api = 'http://x\n", 1, "not closed", "nicht geschlossen"),
+            (
+                "lang = \"fr\"\napi = \"\"\"x\n",
+                3,
+                "not closed",
+                "nicht geschlossen",
+            ),
+            ("api: \"http://x\"\n", 1, "not by a colon", "Doppelpunkt"),
+            ("api \"http://x\"\n", 1, "not by a colon", "Doppelpunkt"),
+            ("api == \"http://x\"\n", 1, "one = goes", "ein einziges ="),
+            (
+                "api = \"a\"\napi = \"b\"\n",
+                2,
+                "second time",
+                "zweites Mal",
+            ),
+            ("api = \"a\" token = \"b\"\n", 1, "per line", "pro Zeile"),
+            ("api = \"a\",\n", 1, "per line", "pro Zeile"),
+            ("lang = en\n", 1, "goes in quotes", "Anführungszeichen"),
+        ] {
+            std::fs::write(&path, body).unwrap();
+            let error = load_file_config(&ConfigPath {
+                path: path.clone(),
+                explicit: true,
+            })
+            .unwrap_err();
+            let words = error.words(Lang::En);
+            assert!(
+                words.contains(&format!("line {line},")) && words.contains(says),
+                "{body:?}: {words}"
+            );
+            assert!(!words.contains("Known keys"), "{body:?}: {words}");
+            assert!(!words.contains("expected"), "{body:?}: {words}");
+            let german = error.words(Lang::De);
+            assert!(german.contains(in_german), "{body:?}: {german}");
+            assert!(!german.contains("Bekannte Schlüssel"), "{body:?}: {german}");
+        }
+        // A key stepwise does not know still lists those it does.
+        std::fs::write(&path, "apu = \"http://x\"\n").unwrap();
+        let error = load_file_config(&ConfigPath {
+            path: path.clone(),
+            explicit: true,
+        })
+        .unwrap_err();
+        assert!(error.words(Lang::En).contains("Known keys"));
+    }
+
+    #[test]
     fn a_windows_path_in_double_quotes_is_said_so() {
         let dir = tempfile::tempdir().unwrap();
         for body in [
@@ -1281,7 +1387,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("not valid at line 2, column 7") && err.contains("Known keys"),
+            err.contains("not valid at line 2, column 7")
+                && err.contains("must be text in quotes")
+                && !err.contains("Known keys"),
             "{err}"
         );
         // An unknown key: the known ones are listed once.

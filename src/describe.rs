@@ -107,9 +107,16 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
                 )
             }
         }
-        GatewayError::Unauthorized { sent, expired } => {
-            with_expiry(lang, unauthorized_line(lang, *sent), *expired)
-        }
+        GatewayError::Unauthorized {
+            sent,
+            expired,
+            said,
+        } => with_expiry(
+            lang,
+            unauthorized_line(lang, *sent),
+            *expired,
+            said.as_deref(),
+        ),
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Port { base, found } => port_line(lang, base, found),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
@@ -704,10 +711,10 @@ fn in_brackets(text: &str) -> String {
     }
 }
 
-/// A refused token whose own expiry has passed: that is said last, as the
-/// reason (the words before it name where the token came from).
-pub fn with_expiry(lang: Lang, words: String, expired: Option<u64>) -> String {
-    match expired {
+/// A 401's words, then why: the expiry written in the refused token, and
+/// the gateway's own words (its Bearer challenge's `error_description`).
+pub fn with_expiry(lang: Lang, words: String, expired: Option<u64>, said: Option<&str>) -> String {
+    let mut words = match expired {
         Some(ago) => format!(
             "{words}. {}",
             tr!(
@@ -717,7 +724,15 @@ pub fn with_expiry(lang: Lang, words: String, expired: Option<u64>) -> String {
             )
         ),
         None => words,
+    };
+    if let Some(said) = said {
+        words = format!(
+            "{}. {}",
+            words.trim_end_matches('.'),
+            tr!(lang, "gw-401-said", said = said.to_owned())
+        );
     }
+    words
 }
 
 /// A 401: the words follow where the refused token came from, if any.
@@ -914,6 +929,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::WrongDevice => tr!(lang, "gw-title-wrong-device"),
             Rejection::Forbidden => tr!(lang, "gw-title-forbidden"),
             Rejection::NotFound => tr!(lang, "gw-title-not-found"),
+            Rejection::NoSteps => tr!(lang, "gw-title-no-steps"),
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
             Rejection::ResetRefused => tr!(lang, "gw-title-reset-refused"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
@@ -968,6 +984,11 @@ fn via_proxy(lang: Lang, proxy: Option<&str>) -> String {
 
 /// " App code N: meaning; remedy" for a code the app explains, or nothing.
 fn app_code_words(lang: Lang, kind: Rejection, body: &ErrorBody) -> String {
+    // "No step for this stepsID" and its advice to start again by
+    // carAssociationID fit no list asked for by carAssociationID.
+    if kind == Rejection::NoSteps {
+        return String::new();
+    }
     body.code
         .and_then(explain_code)
         .map(|e| {
@@ -1041,6 +1062,10 @@ fn rejected_line(
         Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
+        Rejection::NoSteps => (
+            tr!(lang, "gw-404-no-steps"),
+            tr!(lang, "gw-404-no-steps-todo"),
+        ),
         Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
         Rejection::ResetRefused => (
             tr!(lang, "gw-reset-refused"),

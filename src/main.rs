@@ -753,7 +753,10 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 gateway_error(lang, &e),
                 tr!(lang, "cli-wrong-device-hint")
             )),
-            Err(e) => fail(commands::failure_words(&backend, settings.signin.issuer.as_deref(), lang, &e).await),
+            Err(e) => {
+                let unreadable = settings.token_from.is_none() && settings.login_trouble.is_some();
+                fail(commands::failure_words(&backend, settings.signin.issuer.as_deref(), unreadable, lang, &e).await)
+            }
         }
     })
 }

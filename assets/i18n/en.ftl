@@ -11,6 +11,7 @@ header-not-loaded = not loaded
 header-watch-on = watch ON
 header-watch-live = watch ON · live
 header-watch-polling = watch ON · polling every { $secs } s
+header-watch-retrying = watch ON · retrying
 header-watch-off = watch off
 header-autoplay = autoplay
 header-guide-lang = guide: { $lang }
@@ -466,6 +467,8 @@ gw-403-refused = the gateway refuses this request
 gw-403-refused-todo = Its words say why (an account or a vehicle it does not allow); check the carAssociationID with the customer's account, or ask the gateway's operator
 gw-404 = the gateway does not know this id
 gw-404-todo = Check the carAssociationID or stepsID and try again
+gw-404-no-steps = the gateway has no steps for this carAssociationID
+gw-404-no-steps-todo = Check the carAssociationID; if it is right, this vehicle has no service activation steps at this gateway: ask the gateway's operator why
 gw-409 = the gateway refused: an earlier step is not done
 gw-409-todo = Complete the earlier steps first
 gw-429 = the gateway is limiting requests
@@ -508,7 +511,9 @@ gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from
 gw-proxy-closed = the proxy { $proxy } (from { $from }) closed the connection without an answer, so it is not known whether the gateway was asked. Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-expired = The token expired { $ago } ago, by the expiry written in it: that is why it is refused
+gw-401-said = The gateway says: “{ $said }”
 gw-401-none-no-signin = HTTP 401: the gateway wants a token, and none was sent. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
+gw-401-login-unreadable = HTTP 401: the gateway wants a token, and none was sent, because the login kept by `stepwise login` cannot be read (the warning above says why). Run `stepwise auth status`, which names the file and what to do, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-config-no-signin = HTTP 401: the gateway refused the token from the config file (`token` or `token_file`). It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token there
 gw-401-environment-no-signin = HTTP 401: the gateway refused the token in STEPWISE_TOKEN. It offers no sign-in: its token comes from whoever runs it. Set STEPWISE_TOKEN to this gateway's current token
 gw-401-token-file-no-signin = HTTP 401: the gateway refused the token from --token-file. It offers no sign-in: its token comes from whoever runs it. Put this gateway's current token in that file
@@ -544,6 +549,7 @@ gw-title-unauthorized = Token needed
 gw-title-wrong-device = stepsID of another device
 gw-title-forbidden = Refused by the gateway
 gw-title-not-found = Unknown id
+gw-title-no-steps = No steps
 gw-title-conflict = Out of order
 gw-title-reset-refused = Reset refused
 gw-title-too-many = Too many requests
@@ -634,8 +640,10 @@ status-in-use-other = In use:    a token from { $from } (it wins over a kept log
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $minutes } min). Esc cancels; the vehicle session stays.
 signin-no-browser = No browser can be opened here (no graphical session). On a phone or another computer, open the address above (or scan its QR code) and enter the code.
+signin-no-browser-no-qr = No browser can be opened here (no graphical session). On a phone or another computer, open the address above and enter the code.
 signin-no-browser-local = No browser can be opened here (no graphical session), and the address above is on this machine only (loopback), so another device cannot open it either. Esc cancels; then keep a token with `stepwise login --with-token`, or start the wizard on this machine's own screen.
 signin-browser-failed = The browser did not open ({ $why }). On a phone or another computer, open the address above (or scan its QR code) and enter the code.
+signin-browser-failed-no-qr = The browser did not open ({ $why }). On a phone or another computer, open the address above and enter the code.
 status-in-use-none = In use:    no token. Run `stepwise login` (`stepwise login --with-token` where the gateway offers no sign-in), or give one with --token-file or STEPWISE_TOKEN
 status-login-trouble = Login:     { $why }
 status-in-use-trouble = In use:    no token: the kept login cannot be read (see the line above)
@@ -1049,9 +1057,16 @@ err-config-unreadable = cannot read the config file { $file }: { $kind }. Make i
 err-config-invalid-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-backslash = the config file { $file }, line { $line }: a backslash in "…" text starts an escape (\t is a tab, \n a line break), so a Windows path breaks there. Write the path in single quotes ('C:\Users\me\tok'), or with / or \\ in place of each \
 err-config-invalid = the config file { $file } is not valid: { $why }. Known keys: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-syntax-at = the config file { $file } is not valid at line { $line }, column { $column }: { $why }
+err-config-syntax = the config file { $file } is not valid: { $why }
 config-unknown-key = { $key } is no key stepwise knows
 config-wants-text = this value must be text in quotes (key = "value")
 config-quote = a text value goes in quotes (key = "value")
+config-unclosed = a text in quotes is not closed. End it with the quote it starts with (" or ')
+config-no-equals = a key and its value are joined by = (key = "value"), not by a colon or a space
+config-extra-equals = one = goes between a key and its value (key = "value")
+config-duplicate = this key is given a second time. Keep one of them
+config-one-per-line = one key = "value" per line, with nothing after the value but a # comment
 # A token file, and a token given as text; { $from } says where it was given
 err-from-config-token = the config file
 err-from-config-token-file = token_file in the config file
@@ -1372,6 +1387,8 @@ doctor-token-login-unreadable-unneeded = none sent, and the gateway answered wit
 doctor-token-expired-taken = from { $source }; its expiry says it ended { $ago } ago, yet the gateway took it
 doctor-token-fix-new-soon = Get a new token before the gateway starts to refuse this one
 doctor-token-refused = from { $source }; the gateway refused it (HTTP 401)
+doctor-token-refused-said = from { $source }; the gateway refused it (HTTP 401), saying “{ $said }”
+doctor-token-scope = from { $source }; the gateway took it, but says it lacks a scope (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Get a new token, or check that it is meant for this gateway
 doctor-token-expires = from { $source }; expires in { $within }
 doctor-token-not-tried = from { $source }; not tried (the gateway was not reached)

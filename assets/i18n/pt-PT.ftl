@@ -10,6 +10,7 @@ header-not-loaded = não carregado
 header-watch-on = acompanhamento: ligado
 header-watch-live = acompanhamento: ligado · ao vivo
 header-watch-polling = acompanhamento: ligado · consulta a cada { $secs } s
+header-watch-retrying = acompanhamento: ligado · a tentar de novo
 header-watch-off = acompanhamento: desligado
 header-autoplay = automático
 header-guide-lang = cliente: { $lang }
@@ -403,6 +404,8 @@ gw-403-refused = o gateway recusa este pedido
 gw-403-refused-todo = As palavras dele dizem porquê (uma conta ou um veículo que não permite); confirme o carAssociationID com a conta do cliente, ou pergunte a quem gere o gateway
 gw-404 = o gateway não conhece este id
 gw-404-todo = Verifique o carAssociationID ou o stepsID e tente de novo
+gw-404-no-steps = o gateway não tem passos para este carAssociationID
+gw-404-no-steps-todo = Verifique o carAssociationID; se estiver certo, este veículo não tem passos de ativação de serviços neste gateway: pergunte o motivo a quem o gere
 gw-409 = o gateway recusou: um passo anterior não está feito
 gw-409-todo = Conclua antes os passos anteriores
 gw-429 = o gateway está a limitar os pedidos
@@ -445,7 +448,9 @@ gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está 
 gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a ligação sem resposta: não se sabe se o gateway foi consultado. Tente novamente; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-expired = O token expirou há { $ago }, pela validade escrita nele: por isso é recusado
+gw-401-said = O gateway diz: «{ $said }»
 gw-401-none-no-signin = HTTP 401: o gateway quer um token e nenhum foi enviado. Não oferece início de sessão: o seu token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
+gw-401-login-unreadable = HTTP 401: o gateway quer um token, e não foi enviado nenhum, porque a sessão guardada por `stepwise login` não pode ser lida (o aviso acima diz porquê). Execute `stepwise auth status`, que indica o ficheiro e o que fazer, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-config-no-signin = HTTP 401: o gateway recusou o token do ficheiro de configuração (`token` ou `token_file`). Não oferece início de sessão: o seu token vem de quem o gere. Coloque lá o token atual deste gateway
 gw-401-environment-no-signin = HTTP 401: o gateway recusou o token em STEPWISE_TOKEN. Não oferece início de sessão: o seu token vem de quem o gere. Defina STEPWISE_TOKEN com o token atual deste gateway
 gw-401-token-file-no-signin = HTTP 401: o gateway recusou o token de --token-file. Não oferece início de sessão: o seu token vem de quem o gere. Coloque nesse ficheiro o token atual deste gateway
@@ -481,6 +486,7 @@ gw-title-unauthorized = Token necessário
 gw-title-wrong-device = stepsID de outro dispositivo
 gw-title-forbidden = Recusado pelo gateway
 gw-title-not-found = Id desconhecido
+gw-title-no-steps = Sem passos
 gw-title-conflict = Fora de ordem
 gw-title-reset-refused = Redefinição recusada
 gw-title-too-many = Demasiados pedidos
@@ -751,8 +757,10 @@ status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $minutes } min). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.
+signin-no-browser-no-qr = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima e introduza o código.
 signin-no-browser-local = Nenhum navegador pode ser aberto aqui (sem sessão gráfica), e o endereço acima só existe nesta máquina (loopback), por isso outro dispositivo também não o consegue abrir. Esc cancela; depois guarde um token com `stepwise login --with-token`, ou inicie o assistente no ecrã desta máquina.
 signin-browser-failed = O navegador não abriu ({ $why }). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.
+signin-browser-failed-no-qr = O navegador não abriu ({ $why }). Num telemóvel ou noutro computador, abra o endereço acima e introduza o código.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer início de sessão), ou indique um com --token-file ou STEPWISE_TOKEN
 status-login-trouble = Login:     { $why }
 status-in-use-trouble = Em uso:    nenhum token: o login guardado não pode ser lido (veja a linha acima)
@@ -1032,9 +1040,16 @@ err-config-unreadable = não foi possível ler o ficheiro de configuração { $f
 err-config-invalid-at = o ficheiro de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
 err-config-backslash = o ficheiro de configuração { $file }, linha { $line }: uma barra invertida num texto entre "…" inicia um escape (\t é uma tabulação, \n uma quebra de linha), pelo que um caminho do Windows se parte ali. Escreva o caminho entre plicas ('C:\Users\eu\tok'), ou com / ou \\ em vez de cada \
 err-config-invalid = o ficheiro de configuração { $file } não é válido: { $why }. Chaves conhecidas: api, token, token_file, docs_base_url, ca_file, client_cert, client_key, lang, issuer, client_id, scopes, audience
+err-config-syntax-at = o ficheiro de configuração { $file } não é válido na linha { $line }, coluna { $column }: { $why }
+err-config-syntax = o ficheiro de configuração { $file } não é válido: { $why }
 config-unknown-key = { $key } não é uma chave que o stepwise conheça
 config-wants-text = este valor tem de ser texto entre aspas (chave = "valor")
 config-quote = um valor de texto vai entre aspas (chave = "valor")
+config-unclosed = um texto entre aspas não está fechado. Termine-o com a aspa com que começa (" ou ')
+config-no-equals = uma chave e o seu valor são ligados por = (chave = "valor"), não por dois pontos nem por um espaço
+config-extra-equals = entre uma chave e o seu valor vai um só = (chave = "valor")
+config-duplicate = esta chave aparece pela segunda vez. Mantenha só uma
+config-one-per-line = uma só chave = "valor" por linha, sem nada depois do valor além de um comentário #
 # Ficheiro de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o ficheiro de configuração
 err-from-config-token-file = token_file do ficheiro de configuração
@@ -1355,6 +1370,8 @@ doctor-token-login-unreadable-unneeded = nenhum enviado, e o gateway respondeu s
 doctor-token-expired-taken = de { $source }; a validade diz que terminou há { $ago }, mas o gateway aceitou-o
 doctor-token-fix-new-soon = Obtenha um token novo antes que o gateway comece a recusar este
 doctor-token-refused = origem: { $source }; o gateway o recusou (HTTP 401)
+doctor-token-refused-said = origem: { $source }; o gateway recusou-o (HTTP 401) dizendo «{ $said }»
+doctor-token-scope = origem: { $source }; o gateway aceitou-o, mas diz que lhe falta um âmbito (HTTP { $status }, insufficient_scope)
 doctor-token-fix-refused = Obtenha um novo token, ou verifique se ele é para este gateway
 doctor-token-expires = origem: { $source }; vence em { $within }
 doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)

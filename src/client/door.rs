@@ -133,6 +133,7 @@ impl Sent {
             proxy_mark,
             token_sent: self.token.is_some(),
             scope_wanted: super::scope_wanted(self.response.headers()),
+            bearer_said: super::bearer_said(self.response.headers()),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

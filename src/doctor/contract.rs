@@ -42,6 +42,30 @@ struct Caller<'a> {
     /// A request's time was cut by the run's limit (not the request's own)
     /// and ran out: the run ended, not the gateway's patience.
     cut_by_run: std::cell::Cell<bool>,
+    /// What the gateway's Bearer challenges said of the token.
+    challenge: std::cell::RefCell<Challenge>,
+    /// The token sent, so that words repeating it are not shown.
+    token: Option<Secret>,
+}
+
+/// What a gateway's `WWW-Authenticate: Bearer` challenge (RFC 6750) said of
+/// the token sent: a scope it lacks, or why it was refused.
+#[derive(Clone, Default)]
+pub(super) struct Challenge {
+    /// A 401 or 403 `insufficient_scope`: its status and the scope named
+    /// ("" for none).
+    pub scope: Option<(u16, String)>,
+    /// A 401's own words (`error_description`).
+    pub said: Option<String>,
+}
+
+/// What the contract checks learnt of the token.
+#[derive(Default)]
+pub(super) struct Judged {
+    /// Whether the gateway answered 401; `None` when no steps gateway
+    /// answered.
+    pub unauthorized: Option<bool>,
+    pub challenge: Challenge,
 }
 
 impl<'a> Caller<'a> {
@@ -69,6 +93,8 @@ impl<'a> Caller<'a> {
                 slowest: std::cell::Cell::new(std::time::Duration::ZERO),
                 timed_out: std::cell::Cell::new(false),
                 cut_by_run: std::cell::Cell::new(false),
+                challenge: std::cell::RefCell::default(),
+                token: token.cloned(),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -153,7 +179,30 @@ impl<'a> Caller<'a> {
                 Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
             }
             Ok(Err(e)) => Err(why(e)),
-            Ok(Ok(answer)) => Ok(answer),
+            Ok(Ok(answer)) => {
+                self.heed_challenge(&answer);
+                Ok(answer)
+            }
+        }
+    }
+
+    /// Keeps what a 401's or 403's Bearer challenge says of the token.
+    fn heed_challenge(&self, answer: &Answer) {
+        let status = answer.status.as_u16();
+        if !matches!(status, 401 | 403) {
+            return;
+        }
+        let mut challenge = self.challenge.borrow_mut();
+        if let Some(scope) = crate::client::scope_wanted(&answer.headers) {
+            challenge.scope.get_or_insert((status, scope));
+        }
+        let said = crate::client::bearer_said(&answer.headers).filter(|said| {
+            self.token
+                .as_ref()
+                .is_none_or(|token| !said.contains(token.expose()))
+        });
+        if status == 401 && challenge.said.is_none() {
+            challenge.said = said;
         }
     }
 }
@@ -334,8 +383,8 @@ const ON_STEPS_ID: [(&str, OnStepsId); 5] = [
     ("guidance", guidance),
 ];
 
-/// The read-only contract checks and the clock. Returns whether the gateway
-/// answered 401 (the token line says why); `None` when nothing answered.
+/// The read-only contract checks and the clock. Returns what they learnt
+/// of the token (the token line says it).
 pub(super) async fn checks(
     report: &mut Report,
     budget: &Budget,
@@ -344,9 +393,29 @@ pub(super) async fn checks(
     device: &str,
     token: Option<&Secret>,
     car: Option<&str>,
+) -> Judged {
+    let Some(caller) = Caller::new(report, base, net, device, token, budget) else {
+        return Judged::default();
+    };
+    let unauthorized = checks_with(report, budget, &caller, car).await;
+    let challenge = caller.challenge.take();
+    Judged {
+        // A Bearer challenge is the gateway's own (a proxy or a web server
+        // sends none): it was reached, and wants a token when none went.
+        unauthorized: unauthorized.or(challenge.scope.as_ref().map(|_| token.is_none())),
+        challenge,
+    }
+}
+
+/// [`checks`] with its caller: whether the gateway answered 401, `None`
+/// when no steps gateway answered.
+async fn checks_with(
+    report: &mut Report,
+    budget: &Budget,
+    caller: &Caller<'_>,
+    car: Option<&str>,
 ) -> Option<bool> {
-    let caller = Caller::new(report, base, net, device, token, budget)?;
-    let reach = error_body(report, &caller).await?;
+    let reach = error_body(report, caller).await?;
     let unauthorized = reach.unauthorized;
     // Whether the token was taken is known only from a steps gateway's
     // own answer, never from a proxy's or a web server's page.
@@ -361,13 +430,13 @@ pub(super) async fn checks(
         return judged(unauthorized);
     };
     if budget.spent() {
-        run_limit_reached(report, &caller);
+        run_limit_reached(report, caller);
         return judged(unauthorized);
     }
-    let listed = match first_list(&caller, car).await {
+    let listed = match first_list(caller, car).await {
         Ok(listed) => listed,
         Err(_) if caller.cut_by_run.get() => {
-            run_limit_reached(report, &caller);
+            run_limit_reached(report, caller);
             return judged(unauthorized);
         }
         Err((line, failure)) => {
@@ -422,7 +491,7 @@ pub(super) async fn checks(
         }
         report.set_with(id, line.mark, line.detail, line.remedy);
     }
-    run_limit_reached(report, &caller);
+    run_limit_reached(report, caller);
     Some(unauthorized)
 }
 

@@ -263,7 +263,7 @@ pub async fn run(
             login.as_ref(),
             token_source,
             embedded.is_some(),
-            None,
+            &contract::Judged::default(),
         );
         return report.finish(&words!("doctor-skip-insecure"));
     }
@@ -275,7 +275,7 @@ pub async fn run(
             .clone()
             .or_else(|| login.as_ref().and_then(|l| l.token.clone()))
     };
-    let unauthorized = contract::checks(
+    let judged = contract::checks(
         &mut report,
         &budget,
         &url,
@@ -291,11 +291,11 @@ pub async fn run(
         login.as_ref(),
         token_source,
         embedded.is_some(),
-        unauthorized,
+        &judged,
     );
     // A kept login that cannot be read is why none went out: its line
     // says so and what fixes the store; `login --with-token` would fail too.
-    if unauthorized == Some(true) && token.is_none() && settings.login_trouble.is_none() {
+    if judged.unauthorized == Some(true) && token.is_none() && settings.login_trouble.is_none() {
         fixed_token_advice(&mut report, &url, &net).await;
     }
     drop(embedded);

@@ -60,9 +60,10 @@ pub(super) fn check(
     login: Option<&KeptLogin>,
     source: &Arg,
     embedded: bool,
-    // `None`: the gateway was not reached; else whether it answered 401.
-    unauthorized: Option<bool>,
+    judged: &super::contract::Judged,
 ) {
+    // `None`: the gateway was not reached; else whether it answered 401.
+    let unauthorized = judged.unauthorized;
     if let Some(KeptLogin {
         over: Some(said), ..
     }) = login
@@ -92,6 +93,9 @@ pub(super) fn check(
             Mark::Ok,
             words!("doctor-token-embedded-given", source = source.clone()),
         );
+        return;
+    }
+    if lacks_scope(report, source, judged) {
         return;
     }
     let expiry = jwt_expiry(token);
@@ -129,7 +133,14 @@ pub(super) fn check(
         (true, _) => report.set_with(
             "token",
             Mark::Failed,
-            words!("doctor-token-refused", source = source.clone()),
+            match judged.challenge.said.clone() {
+                Some(said) => words!(
+                    "doctor-token-refused-said",
+                    source = source.clone(),
+                    said = said
+                ),
+                None => words!("doctor-token-refused", source = source.clone()),
+            },
             Some(if login.is_some() {
                 words!("doctor-token-fix-login")
             } else {
@@ -159,6 +170,29 @@ pub(super) fn check(
             words!("doctor-token-took", source = source.clone()),
         ),
     }
+}
+
+/// The token line when the gateway took the token but wants a scope it
+/// lacks (its own Bearer challenge says so, whatever the token's expiry).
+/// Returns whether that was the case.
+fn lacks_scope(report: &mut Report, source: &Arg, judged: &super::contract::Judged) -> bool {
+    let Some((status, scope)) = judged.challenge.scope.clone() else {
+        return false;
+    };
+    let wanted = crate::client::GatewayError::ScopeWanted { status, scope };
+    report.set_with(
+        "token",
+        Mark::Failed,
+        words!(
+            "doctor-token-scope",
+            source = source.clone(),
+            status = u64::from(status)
+        ),
+        Some(Arg::each(move |lang| {
+            crate::describe::gateway_error(lang, &wanted)
+        })),
+    );
+    true
 }
 
 /// The `exp` claim of a JSON Web Token, when the token is one.

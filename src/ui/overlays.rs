@@ -408,10 +408,12 @@ fn sign_in_lines(
     ]));
     lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
     lines.push(Line::from(""));
+    let mut qr_shown = false;
     if let Some(width) = qr
         && qr_size(&prompt.address, 2).is_some_and(|(w, _)| cells(w).saturating_add(2) <= width)
         && let Some(qr) = qr_lines(&prompt.address, 2)
     {
+        qr_shown = true;
         lines.push(Line::from(tr!(lang, "login-scan")));
         lines.extend(
             qr.into_iter()
@@ -430,9 +432,14 @@ fn sign_in_lines(
             OpenFailure::NoGraphicalSession(url) if crate::guidance::is_loopback_url(url) => {
                 tr!(lang, "signin-no-browser-local")
             }
-            OpenFailure::NoGraphicalSession(_) => tr!(lang, "signin-no-browser"),
-            OpenFailure::Failed { why, .. } => {
+            // The QR code is named only where it is drawn.
+            OpenFailure::NoGraphicalSession(_) if qr_shown => tr!(lang, "signin-no-browser"),
+            OpenFailure::NoGraphicalSession(_) => tr!(lang, "signin-no-browser-no-qr"),
+            OpenFailure::Failed { why, .. } if qr_shown => {
                 tr!(lang, "signin-browser-failed", why = why.clone())
+            }
+            OpenFailure::Failed { why, .. } => {
+                tr!(lang, "signin-browser-failed-no-qr", why = why.clone())
             }
         };
         widest = widest.max(SIGN_IN_NOTE_WIDTH.min(words.chars().count()));

@@ -113,6 +113,7 @@ fn draw_header(
             WatchShown::Off => Span::raw(tr!(lang, "header-watch-off")),
             WatchShown::On => Span::styled(tr!(lang, "header-watch-on"), theme.info()),
             WatchShown::Live => Span::styled(tr!(lang, "header-watch-live"), theme.info()),
+            WatchShown::Retrying => Span::styled(tr!(lang, "header-watch-retrying"), theme.error()),
             WatchShown::Polling(every) => {
                 // Whole seconds, rounded up: never sooner than said.
                 let secs = every.as_millis().div_ceil(1000);

@@ -77,6 +77,9 @@ pub enum WatchShown {
     Live,
     /// On, a conditional poll this often.
     Polling(Duration),
+    /// On, but the last request or stream failed and is being tried
+    /// again (the banner says why).
+    Retrying,
 }
 
 /// What a list answer changed, for the update to announce.
@@ -156,6 +159,7 @@ impl VehicleSession {
     pub fn watch_shown(&self) -> WatchShown {
         match (self.watch, self.following.as_ref().and_then(|f| f.mode)) {
             (false, _) => WatchShown::Off,
+            (true, _) if self.in_trouble() => WatchShown::Retrying,
             (true, None) => WatchShown::On,
             (true, Some(Mode::Live)) => WatchShown::Live,
             (true, Some(Mode::Polling { every })) => WatchShown::Polling(every),

@@ -91,7 +91,7 @@ fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
     // `lang = "fr"` on a broken file cannot count: --lang decides.
-    std::fs::write(&config, "lang = \"fr\"\napi = 3\n").unwrap();
+    std::fs::write(&config, "lang = \"fr\"\napu = \"x\"\n").unwrap();
     let out = stepwise(home.path())
         .env("STEPWISE_CONFIG", &config)
         .args(["--lang", "de", "steps", "--car", "987654"])
@@ -108,19 +108,41 @@ fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
         Lang::De,
         "err-config-invalid-at",
         "why",
-        &[("file", &named_by), ("line", "2"), ("column", "7")],
+        &[("file", &named_by), ("line", "2"), ("column", "1")],
     );
     assert!(
         err.starts_with(&message_with(Lang::De, "cli-arg-error", &before))
             && err.trim_end().ends_with(&after),
         "{err}"
     );
+    assert!(err.contains("apu ist kein Schlüssel"), "{err}");
     assert!(err.contains("Bekannte Schlüssel"), "{err}");
     assert!(
         !err.contains("is not valid") && !err.contains("Known keys") && !err.contains("named by"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    // A mistake of syntax (a number where text goes): said in German, and
+    // without the list of keys, which is no help there.
+    std::fs::write(&config, "lang = \"fr\"\napi = 3\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["--lang", "de", "steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let (before, _) = around(
+        Lang::De,
+        "err-config-syntax-at",
+        "why",
+        &[("file", &named_by), ("line", "2"), ("column", "7")],
+    );
+    assert!(
+        err.starts_with(&message_with(Lang::De, "cli-arg-error", &before))
+            && err.contains("Text in Anführungszeichen"),
+        "{err}"
+    );
+    assert!(!err.contains("Bekannte Schlüssel"), "{err}");
 }
 
 #[test]

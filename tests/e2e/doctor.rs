@@ -1758,4 +1758,71 @@ fn doctor_names_a_scope_the_token_lacks() {
     let text = stdout(&out);
     assert!(text.contains("lacks the scope pims.steps"), "{text}");
     assert!(!text.contains("in front of the gateway"), "{text}");
+    // With a token sent, the token line names the scope as its cause: the
+    // gateway was reached, and took the token.
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+        &[("STEPWISE_TOKEN", "a-token-without-the-scope")],
+    );
+    let text = stdout(&out);
+    let token = line(&text, "Token");
+    assert!(token.starts_with("✗"), "{text}");
+    assert!(token.contains("lacks a scope (HTTP 403"), "{text}");
+    assert!(!token.contains("not tried"), "{text}");
+    assert!(text.contains("stepwise login --scope"), "{text}");
+    assert!(!text.contains("a-token-without-the-scope"), "{text}");
+}
+
+/// A 401's Bearer challenge words (`error_description`) are the gateway's
+/// reason: shown, filtered, in `steps` and on doctor's token line; words
+/// that repeat the token are not shown.
+#[test]
+fn a_401_s_own_words_are_shown_as_its_reason() {
+    let refusal = |description: &str| {
+        let body = r#"{"code":"401","message":"Unauthorized request"}"#;
+        crate::canned::answering(
+            format!(
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"steps\", error=\"invalid_token\", error_description=\"{description}\"\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    };
+    let home = home();
+    let api = refusal("The token was revoked \\\"by an\u{202e} admin\\\"");
+    let env = [("STEPWISE_TOKEN", "a-revoked-token")];
+    let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
+    let text = stdout(&out);
+    let token = line(&text, "Token");
+    assert!(token.starts_with("✗"), "{text}");
+    assert!(
+        token.contains("saying “The token was revoked \"by an admin\"”"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{202e}'), "{text:?}");
+    let mut steps = Command::cargo_bin("stepwise").expect("the binary is built");
+    let steps = steps
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_CONFIG")
+        .env("STEPWISE_LANG", "en")
+        .env("STEPWISE_TOKEN", "a-revoked-token")
+        .args(["steps", "--api", &api, "--car", "987654"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&steps.stderr);
+    assert!(said.contains("STEPWISE_TOKEN"), "{said}");
+    assert!(
+        said.contains("The gateway says: “The token was revoked \"by an admin\"”"),
+        "{said}"
+    );
+    // Words that repeat the token are not shown.
+    let api = refusal("a-revoked-token is revoked");
+    let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
+    let text = stdout(&out);
+    assert!(
+        line(&text, "Token").contains("refused it (HTTP 401)"),
+        "{text}"
+    );
+    assert!(!text.contains("a-revoked-token"), "{text}");
 }

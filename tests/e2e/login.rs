@@ -415,6 +415,20 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     let said = text(&steps.stderr);
     assert!(said.contains("no token is sent"), "{said}");
     assert!(said.contains("logins.json cannot be read"), "{said}");
+    // The 401 names the unreadable login as its cause, and a way that
+    // reads no login: never `login --with-token`, which fails the same way.
+    assert!(said.contains("cannot be read (the warning above"), "{said}");
+    assert!(said.contains("`stepwise auth status`"), "{said}");
+    assert!(!said.contains("--with-token"), "{said}");
+    let fixed = Provider::fixed("sim-at-right");
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &fixed.url(), "--car", "987654"],
+        None,
+    );
+    let said = text(&steps.stderr);
+    assert!(said.contains("cannot be read (the warning above"), "{said}");
+    assert!(!said.contains("--with-token"), "{said}");
 
     // doctor's token line names it too, not "none given".
     let doctor = run(

@@ -1051,6 +1051,7 @@ async fn a_401_says_whether_a_token_was_sent_and_where_it_came_from() {
         GatewayError::Unauthorized {
             sent: None,
             expired: None,
+            said: None,
         }
     );
     let line = words(&none);

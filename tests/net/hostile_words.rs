@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use stepwise::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup};
+use stepwise::client::{
+    ClientOptions, Gateway, GatewayError, ListRequest, Lookup, Recovery, Rejection,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -911,4 +913,37 @@ async fn a_bearer_challenge_for_a_scope_names_the_scope() {
     let line = words(&error);
     assert!(line.contains("lacks the scope pims.steps"), "{line}");
     assert!(!line.contains("in front of the gateway"), "{line}");
+}
+
+/// Code 2346 ("no step for this stepsID") answered to a list asked for by
+/// carAssociationID: the vehicle has no steps there. Its advice to start
+/// again by carAssociationID would ask the same, so it is not given; the
+/// gateway's code stays in the words.
+#[tokio::test]
+async fn no_step_for_a_car_asks_no_start_again() {
+    let gateway = canned(
+        "404 Not Found",
+        &["Content-Type: application/json"],
+        r#"{"code":2346,"message":"No step found"}"#,
+    )
+    .await;
+    let error = list(&gateway.url, None).await;
+    assert_eq!(error.rejection(), Some(Rejection::NoSteps), "{error:?}");
+    assert_eq!(error.recovery(), Recovery::Stop, "{error:?}");
+    let line = words(&error);
+    assert!(
+        line.contains("no steps for this carAssociationID (No step found, code 2346)"),
+        "{line}"
+    );
+    assert!(line.contains("ask the gateway's operator"), "{line}");
+    assert!(!line.contains("Start again"), "{line}");
+    let french = stepwise::describe::gateway_error(stepwise::text::Lang::Fr, &error);
+    assert!(french.contains("aucune étape"), "{french}");
+    // By stepsID the code keeps its meaning and advice.
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let request = ListRequest::new(Lookup::StepsId("S-1".into()));
+    let error = client.list(&request).await.expect_err("the call fails");
+    assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
+    assert!(words(&error).contains("Start again"), "{}", words(&error));
 }

@@ -360,6 +360,7 @@ async fn an_unauthorized_stream_ends_the_follower_with_a_final_error() {
                 GatewayError::Unauthorized {
                     sent: None,
                     expired: None,
+                    said: None,
                 },
             retrying: false,
         }) => {}

@@ -407,6 +407,7 @@ fn a_401_offers_sign_in_in_the_banner_panel_and_footer() {
             result: Err(GatewayError::Unauthorized {
                 sent: None,
                 expired: None,
+                said: None,
             }),
         }),
         t(1),

@@ -835,6 +835,48 @@ fn an_unreadable_live_event_blames_the_stream_not_the_address() {
     assert!(!text.contains("--api"), "{text}");
 }
 
+/// While the follower tries again after a failure (a 503 to the event
+/// stream), the header says so rather than a bare "watch ON"; the next
+/// answer that comes back ends it.
+#[test]
+fn the_header_says_watch_is_retrying_while_it_is() {
+    use stepwise::wizard::session::WatchShown;
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Mode(stepwise::client::live::Mode::Live),
+        2,
+    );
+    assert_eq!(session(&s).watch_shown(), WatchShown::Live);
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: rejected(503, Rejection::ServerFailure),
+            retrying: true,
+        },
+        3,
+    );
+    assert_eq!(session(&s).watch_shown(), WatchShown::Retrying);
+    let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, &s);
+        })
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("watch ON · retrying"), "{screen}");
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Mode(stepwise::client::live::Mode::Live),
+        4,
+    );
+    assert_eq!(session(&s).watch_shown(), WatchShown::Live);
+}
+
 /// A gateway that refuses the stepsID it has just given (its events by
 /// stepsID answer 2346): watch starts over once, and on the second refusal
 /// within a minute stops and says so, rather than asking without end; `r`
@@ -1485,6 +1527,7 @@ fn the_words_in_place_of_a_list_are_whole() {
         Err(GatewayError::Unauthorized {
             sent: Some(stepwise::config::TokenFrom::Environment),
             expired: None,
+            said: None,
         }),
         1,
     );
@@ -1542,6 +1585,7 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
         Err(GatewayError::Unauthorized {
             sent: None,
             expired: None,
+            said: None,
         }),
         1,
     );
@@ -1563,6 +1607,7 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
         Err(GatewayError::Unauthorized {
             sent: None,
             expired: None,
+            said: None,
         }),
         1,
     );
@@ -1901,7 +1946,7 @@ fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
         (
             stepwise::text::Lang::En,
             "No browser can be opened here (no graphical session). On a phone or another \
-             computer, open the address above (or scan its QR code) and enter the code.",
+             computer, open the address above",
             "Esc cancels; the vehicle session stays.",
         ),
         (
@@ -1933,6 +1978,19 @@ fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
             let screen = shown(&s, width, height);
             assert!(screen.contains(note), "{lang} {width}: {screen}");
             assert!(screen.contains(waiting), "{lang} {width}: {screen}");
+        }
+        // The note names the QR code only where it is drawn (100×30 is too
+        // small for it, 110×32 is not): then beside the box's own line
+        // about it.
+        for (width, height, drawn) in [(100, 30, false), (110, 32, true)] {
+            let screen = shown(&s, width, height);
+            assert_eq!(screen.contains('█'), drawn, "{lang} {width}: {screen}");
+            let named = if drawn { 2 } else { 0 };
+            assert_eq!(
+                screen.matches("QR").count(),
+                named,
+                "{lang} {width}: {screen}"
+            );
         }
         // Nothing waits behind the box to be read after Esc.
         ch(&mut s, 'q');

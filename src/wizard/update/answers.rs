@@ -413,7 +413,10 @@ fn stop_watch(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now:
 /// the gateway does not know needs another id, and an error that asking
 /// again cannot change needs its cause fixed, not `r`.
 fn remedy_for(e: &GatewayError) -> Option<Remedy> {
-    if e.rejection() == Some(Rejection::NotFound) {
+    if matches!(
+        e.rejection(),
+        Some(Rejection::NotFound | Rejection::NoSteps)
+    ) {
         Some(Remedy::OtherId)
     } else if e.recovery() == Recovery::Stop || matches!(e, GatewayError::BadAnswer(_)) {
         // An answer of the wrong shape comes back the same when asked again.
