@@ -1513,6 +1513,31 @@ fn refused_token() -> State {
     s
 }
 
+/// A 401's own words (its Bearer challenge's `error_description`) end the
+/// sign-in offer: the gateway's reason, as it said it.
+#[test]
+fn a_401_s_own_words_end_the_sign_in_offer() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unauthorized {
+            sent: Some(stepwise::config::TokenFrom::Environment),
+            expired: None,
+            said: Some("token revoked by the fleet admin".into()),
+        }),
+        1,
+    );
+    let banner = session(&s).banner().expect("a banner").text.clone();
+    assert!(banner.contains("Press i to sign in"), "{banner}");
+    assert!(
+        banner.ends_with("The gateway says: “token revoked by the fleet admin”."),
+        "{banner}"
+    );
+}
+
 /// Where no list came, the words in its place are whole at 100×30 (they
 /// were cut after one line), and a refused token reads as one: the
 /// gateway wants a valid token, whether none or a wrong one was sent.

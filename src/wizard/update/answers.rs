@@ -459,6 +459,18 @@ fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
     if judge.demo {
         return None;
     }
+    let offer = sign_in_words(lang, judge, e)?;
+    // The gateway's own words on why it refused the token, last.
+    Some(match e {
+        GatewayError::Unauthorized {
+            said: Some(said), ..
+        } => format!("{offer} {}.", tr!(lang, "gw-401-said", said = said.clone())),
+        _ => offer,
+    })
+}
+
+/// [`sign_in_offer`]'s words, before the gateway's own.
+fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
     match e {
         // The kept login could not be read: that, not a missing sign-in,
         // is why none was sent.
