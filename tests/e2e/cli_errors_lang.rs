@@ -91,14 +91,18 @@ fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
     // `lang = "fr"` on a broken file cannot count: --lang decides.
-    std::fs::write(&config, "lang = \"fr\"\napu = \"x\"\n").unwrap();
-    let out = stepwise(home.path())
-        .env("STEPWISE_CONFIG", &config)
-        .args(["--lang", "de", "steps", "--car", "987654"])
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let broken = |body: &str| {
+        std::fs::write(&config, format!("lang = \"fr\"\n{body}")).unwrap();
+        let out = stepwise(home.path())
+            .env("STEPWISE_CONFIG", &config)
+            .args(["--lang", "de", "steps", "--car", "987654"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        err
+    };
+    let err = broken("apu = \"x\"\n");
     // The parser's own words are a detail; the sentence around them and
     // the remedy are German.
     let mut path = Args::new();
@@ -124,13 +128,7 @@ fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
     assert_eq!(err.lines().count(), 1, "{err}");
     // A mistake of syntax (a number where text goes): said in German, and
     // without the list of keys, which is no help there.
-    std::fs::write(&config, "lang = \"fr\"\napi = 3\n").unwrap();
-    let out = stepwise(home.path())
-        .env("STEPWISE_CONFIG", &config)
-        .args(["--lang", "de", "steps", "--car", "987654"])
-        .output()
-        .unwrap();
-    let err = stderr(&out);
+    let err = broken("api = 3\n");
     let (before, _) = around(
         Lang::De,
         "err-config-syntax-at",

@@ -156,7 +156,12 @@ fn live(state: &mut State, id: u64, update_: LiveUpdate, at: u64) -> Vec<Effect>
 
 /// The screen as drawn at 110×32.
 fn render(state: &State) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
+    render_at(state, 110, 32)
+}
+
+/// The screen as drawn at `width`×`height`.
+fn render_at(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| {
             stepwise::ui::draw(frame, state);
@@ -860,13 +865,7 @@ fn the_header_says_watch_is_retrying_while_it_is() {
         3,
     );
     assert_eq!(session(&s).watch_shown(), WatchShown::Retrying);
-    let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let screen = terminal.backend().to_string();
+    let screen = render(&s);
     assert!(screen.contains("watch ON · retrying"), "{screen}");
     live(
         &mut s,
@@ -1556,13 +1555,7 @@ fn the_words_in_place_of_a_list_are_whole() {
         }),
         1,
     );
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let screen = terminal.backend().to_string();
+    let screen = render_at(&s, 100, 30);
     assert!(screen.contains("wants a valid token"), "{screen}");
     assert!(screen.contains("asked for again after."), "{screen}");
 }
@@ -1935,16 +1928,8 @@ fn only_a_sign_in_failure_a_retry_may_cure_offers_i_again() {
 fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
     use stepwise::wizard::state::OpenFailure;
     let shown = |s: &State, width: u16, height: u16| {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal
-            .draw(|frame| {
-                stepwise::ui::draw(frame, s);
-            })
-            .unwrap();
         // The box's own columns: from its top left corner to its right.
-        let screen: Vec<Vec<char>> = terminal
-            .backend()
-            .to_string()
+        let screen: Vec<Vec<char>> = render_at(s, width, height)
             .lines()
             .map(|l| l.chars().collect())
             .collect();
@@ -2382,13 +2367,7 @@ fn q_with_a_note_no_report_holds_asks_before_quitting() {
         other => panic!("{other:?}"),
     }
     // Drawn whole, even at 60×16: its last words are on screen.
-    let mut terminal = Terminal::new(TestBackend::new(60, 16)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let screen = terminal.backend().to_string();
+    let screen = render_at(&s, 60, 16);
     assert!(screen.contains("quit without it."), "{screen}");
 
     // Ctrl-C quits at once, note or not.
