@@ -162,6 +162,8 @@ pub enum GatewayError {
     ScopeWanted {
         status: u16,
         scope: String,
+        /// Where the token sent came from (`None`: not known here).
+        sent: Option<crate::config::TokenFrom>,
     },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
@@ -357,7 +359,7 @@ impl std::fmt::Display for GatewayError {
             GatewayError::CaptivePortal { .. } => {
                 f.write_str("HTTP 511: the network wants a sign-in (captive portal)")
             }
-            GatewayError::ScopeWanted { status, scope } => {
+            GatewayError::ScopeWanted { status, scope, .. } => {
                 write!(f, "HTTP {status}: the token lacks the scope {scope:?}")
             }
             GatewayError::Compressed { encoding, .. } => {
@@ -1404,12 +1406,12 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
     if let Some(token) = token
         && !answer.status.is_success()
     {
-        answer.body = redact_bytes(&answer.body, token.expose().as_bytes());
+        answer.body = redact_secret(&answer.body, token.expose().as_bytes());
         // Words that repeat the token are not shown at all.
         if answer
             .bearer_said
             .as_deref()
-            .is_some_and(|said| said.contains(token.expose()))
+            .is_some_and(|said| redact_text(said, token) != said)
         {
             answer.bearer_said = None;
         }
@@ -1439,17 +1441,65 @@ fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A token's part long enough to be masked where a gateway echoes it cut
+/// short: at least this many bytes, and at least half of the token.
+const ECHOED_PREFIX: usize = 8;
+
+/// `body` with the token masked wherever it appears whole, cut short (a
+/// prefix of at least [`ECHOED_PREFIX`] bytes and half of the token, as
+/// logs and gateways echo tokens), or in base64 (standard or URL-safe).
+fn redact_secret(body: &[u8], token: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    if token.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = redact_bytes(body, token);
+    if token.len() >= ECHOED_PREFIX {
+        for engine in [
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            out = redact_bytes(&out, engine.encode(token).as_bytes());
+        }
+        out = redact_prefixes(&out, token);
+    }
+    out
+}
+
+/// `body` with every run that begins the token (at least
+/// [`ECHOED_PREFIX`] bytes and half of it) masked.
+fn redact_prefixes(body: &[u8], token: &[u8]) -> Vec<u8> {
+    const MASK: &[u8] = b"<redacted>";
+    let least = ECHOED_PREFIX.max(token.len().div_ceil(2));
+    let mut out = Vec::with_capacity(body.len());
+    let mut at = 0;
+    while at < body.len() {
+        let run = body[at..]
+            .iter()
+            .zip(token)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if run >= least {
+            out.extend_from_slice(MASK);
+            at += run;
+        } else {
+            out.push(body[at]);
+            at += 1;
+        }
+    }
+    out
+}
+
+/// [`redact_secret`] on text.
+fn redact_text(text: &str, token: &Secret) -> String {
+    String::from_utf8_lossy(&redact_secret(text.as_bytes(), token.expose().as_bytes())).into_owned()
+}
+
 fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     let Some(token) = token else {
         return error;
     };
-    let scrub = |text: String| {
-        if token.expose().is_empty() {
-            text
-        } else {
-            text.replace(token.expose(), "<redacted>")
-        }
-    };
+    let scrub = |text: String| redact_text(&text, token);
     match error {
         GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
         GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
@@ -1547,7 +1597,11 @@ impl Gateway {
         if matches!(status, 401 | 403)
             && let Some(scope) = answer.scope_wanted.clone()
         {
-            return Err(GatewayError::ScopeWanted { status, scope });
+            return Err(GatewayError::ScopeWanted {
+                status,
+                scope,
+                sent: self.token_from.filter(|_| token_sent),
+            });
         }
         if status == 403 && body.is_none() {
             // The gateway's own 403 says why in its error body; a page
@@ -1929,5 +1983,26 @@ mod tests {
         };
         let redacted = redact_answer(answer, Some(&Secret::new("d")));
         assert_eq!(redacted.body, b"re<redacted>");
+    }
+
+    /// A token echoed cut short (most of it), or in base64, is masked too;
+    /// a short common start of it is not.
+    #[test]
+    fn a_token_echoed_cut_short_or_in_base64_is_masked() {
+        use base64::Engine as _;
+        let token = b"tok_SECRET_9876";
+        let said = |body: &[u8]| String::from_utf8(redact_secret(body, token)).unwrap();
+        assert_eq!(said(b"(tok_SECRET_98)"), "(<redacted>)");
+        assert_eq!(said(b"tok_SECRET_9876!"), "<redacted>!");
+        assert_eq!(said(b"tok_SEC and tok_"), "tok_SEC and tok_");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(token);
+        assert_eq!(said(format!("Basic {b64}").as_bytes()), "Basic <redacted>");
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token);
+        assert_eq!(said(format!("[{url}]").as_bytes()), "[<redacted>]");
+        // A short token is masked only where it stands whole.
+        assert_eq!(
+            String::from_utf8(redact_secret(b"abc abcd", b"abcd")).unwrap(),
+            "abc <redacted>"
+        );
     }
 }

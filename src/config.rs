@@ -767,12 +767,30 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
     })
 }
 
-/// The config file's `lang`, if the file can be read (a broken file is
-/// reported by [`Settings::resolve`]).
+/// The config file's `lang`, if the file can be read. A file that is
+/// broken elsewhere (reported by [`Settings::resolve`]) still gives the
+/// language of a line `lang = "…"` of its own, so that the report of what
+/// is broken speaks the language the technician chose there.
 pub fn config_lang() -> Option<String> {
-    config_path()
-        .and_then(|path| load_file_config(&path).ok())
-        .and_then(|file| file.lang)
+    let path = config_path()?;
+    match load_file_config(&path) {
+        Ok(file) => file.lang,
+        Err(_) => lang_line(&path.path),
+    }
+}
+
+/// The value of the first line of `path` that is `lang = "…"` on its own.
+fn lang_line(path: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct LangLine {
+        lang: String,
+    }
+    let bytes = crate::files::read_capped(path, crate::files::SMALL_FILE_LIMIT).ok()?;
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter(|line| line.trim_start().starts_with("lang"))
+        .find_map(|line| toml::from_str::<LangLine>(line).ok())
+        .map(|line| line.lang)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -23,15 +23,11 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ConnectTimedOut { .. }
         | GatewayError::ProxyUnreachable { .. }
         | GatewayError::ProxyTunnel { .. } => connection_line(lang, error),
-        GatewayError::ScopeWanted { status, scope } if scope.is_empty() => {
-            tr!(lang, "gw-scope-wanted-unnamed", status = *status)
-        }
-        GatewayError::ScopeWanted { status, scope } => tr!(
-            lang,
-            "gw-scope-wanted",
-            status = *status,
-            scope = scope.clone()
-        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            sent,
+        } => scope_line(lang, *status, scope, *sent),
         GatewayError::ProxyNoTunnel {
             proxy,
             from,
@@ -735,6 +731,44 @@ pub fn with_expiry(lang: Lang, words: String, expired: Option<u64>, said: Option
     words
 }
 
+/// Where the token in use comes from, in words.
+pub fn token_from(lang: Lang, from: TokenFrom) -> String {
+    match from {
+        TokenFrom::TokenFile => tr!(lang, "token-from-token-file"),
+        TokenFrom::Environment => tr!(lang, "token-from-environment"),
+        TokenFrom::Login => tr!(lang, "token-from-login"),
+        TokenFrom::Config => tr!(lang, "token-from-config"),
+    }
+}
+
+/// A token the gateway took but that lacks a scope: a token given by
+/// hand wins over any login, so signing in alone cannot fix it.
+fn scope_line(lang: Lang, status: u16, scope: &str, sent: Option<TokenFrom>) -> String {
+    let given = sent.filter(|from| *from != TokenFrom::Login);
+    match (given, scope.is_empty()) {
+        (Some(from), true) => tr!(
+            lang,
+            "gw-scope-wanted-given-unnamed",
+            status = status,
+            from = token_from(lang, from)
+        ),
+        (Some(from), false) => tr!(
+            lang,
+            "gw-scope-wanted-given",
+            status = status,
+            scope = scope.to_owned(),
+            from = token_from(lang, from)
+        ),
+        (None, true) => tr!(lang, "gw-scope-wanted-unnamed", status = status),
+        (None, false) => tr!(
+            lang,
+            "gw-scope-wanted",
+            status = status,
+            scope = scope.to_owned()
+        ),
+    }
+}
+
 /// A 401: the words follow where the refused token came from, if any.
 fn unauthorized_line(lang: Lang, sent: Option<TokenFrom>) -> String {
     match sent {
@@ -939,7 +973,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
         GatewayError::Compressed { .. } => tr!(lang, "gw-title-bad-answer"),
         GatewayError::CaptivePortal { .. } => tr!(lang, "gw-title-captive-portal"),
-        GatewayError::ScopeWanted { .. } => tr!(lang, "gw-title-token-refused"),
+        GatewayError::ScopeWanted { .. } => tr!(lang, "gw-title-scope"),
         GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
             tr!(lang, "gw-title-bad-answer")
         }

@@ -11,7 +11,7 @@ use crate::auth::device::{self, DeviceAuthorization, Endpoints, RealTime};
 use crate::auth::{
     AuthError, Choice, Credential, Place, SignInOptions, TokenStore, gateway_key, rfc3339, unix_now,
 };
-use crate::client::{ClientOptions, Gateway};
+use crate::client::{ClientOptions, Gateway, GatewayError};
 use crate::config::{Settings, TokenFrom};
 use crate::text::Lang;
 use crate::tr;
@@ -26,12 +26,7 @@ fn place_text(lang: Lang, place: &Place) -> String {
 
 /// Where the token in use comes from, in words.
 fn from_text(lang: Lang, from: TokenFrom) -> String {
-    match from {
-        TokenFrom::TokenFile => tr!(lang, "token-from-token-file"),
-        TokenFrom::Environment => tr!(lang, "token-from-environment"),
-        TokenFrom::Login => tr!(lang, "token-from-login"),
-        TokenFrom::Config => tr!(lang, "token-from-config"),
-    }
+    crate::describe::token_from(lang, from)
 }
 
 /// Exit code of a sign-in cancelled with Ctrl-C (128 + SIGINT).
@@ -432,10 +427,17 @@ pub async fn login_with_token(
     }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
-    let kept = if trial == Trial::Taken {
-        tr!(lang, "login-token-taken", gateway = gateway.as_str())
-    } else {
-        tr!(lang, "login-signed-in-token", gateway = gateway.as_str())
+    let kept = match &trial {
+        Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway.as_str()),
+        // Why it could not be tried: a mistyped --api shows now, not at
+        // the customer's car.
+        Trial::NotTried(Some(why)) => tr!(
+            lang,
+            "login-token-untried-why",
+            gateway = gateway.as_str(),
+            why = crate::describe::gateway_cause(lang, why)
+        ),
+        _ => tr!(lang, "login-signed-in-token", gateway = gateway.as_str()),
     };
     let _ = writeln!(out, "{kept}");
     kept_message(lang, out, &saved);
@@ -449,8 +451,9 @@ enum Trial {
     Taken,
     /// It answered 401 to it.
     Refused,
-    /// No answer that says (unreachable, a failure of its own).
-    NotTried,
+    /// No answer that says (unreachable, a failure of its own): why,
+    /// when a call was made.
+    NotTried(Option<GatewayError>),
 }
 
 /// The carAssociationID asked for to try a token: one no vehicle has. The
@@ -460,7 +463,7 @@ const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
 
 /// Tries `token` with one list call, once, within a few seconds.
 async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
-    use crate::client::{ClientOptions, Gateway, GatewayError, ListRequest, Lookup};
+    use crate::client::{ListRequest, Lookup};
     let options = ClientOptions {
         net: settings.net.clone(),
         retries: 0,
@@ -469,7 +472,7 @@ async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
     };
     let secret = Some(crate::secret::Secret::new(token));
     let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), secret, options) else {
-        return Trial::NotTried;
+        return Trial::NotTried(None);
     };
     let request = ListRequest::new(Lookup::Car(TOKEN_TRIAL_CAR.into()));
     match client.list(&request).await {
@@ -479,7 +482,7 @@ async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
         Err(GatewayError::Rejected {
             status: 404, body, ..
         }) if body.code.is_some() || body.message.is_some() => Trial::Taken,
-        Err(_) => Trial::NotTried,
+        Err(e) => Trial::NotTried(Some(e)),
     }
 }
 

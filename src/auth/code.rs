@@ -269,7 +269,8 @@ pub async fn finish(
         return Err(AuthError::Expired);
     };
     let scopes = sanitize(&pending.scope);
-    if let Some(error) = callback.error.as_deref() {
+    if let Some(error) = callback.error.as_deref().map(sanitize) {
+        let error = error.as_str();
         let said = OAuthError {
             error: Some(error.to_owned()),
             error_description: callback.error_description.clone(),

@@ -221,8 +221,13 @@ pub(crate) struct OAuthError {
 }
 
 impl OAuthError {
+    /// The provider's error answer. Its code is read without control
+    /// characters or escape sequences, so that `invalid_scope` followed by
+    /// a terminal title sequence is still `invalid_scope`.
     pub fn of(body: &[u8]) -> Self {
-        serde_json::from_slice(body).unwrap_or_default()
+        let mut error: Self = serde_json::from_slice(body).unwrap_or_default();
+        error.error = error.error.map(|code| sanitize(&code));
+        error
     }
 
     /// The error as said in a message: code and description, sanitised
@@ -606,6 +611,19 @@ mod tests {
         assert!(provider_url("http://idp.example/token", &https, Endpoint::Token).is_err());
         assert!(provider_url("http://127.0.0.1:2/token", &http, Endpoint::Token).is_ok());
         assert!(provider_url("javascript:alert(1)", &http, Endpoint::Token).is_err());
+    }
+
+    /// A provider's code with escape sequences in it is read as the code
+    /// it spells: `invalid_scope` then gets the advice to set scopes, not
+    /// "retry later".
+    #[test]
+    fn an_error_code_with_escapes_is_the_code_it_spells() {
+        let error = OAuthError::of(
+            br#"{"error":"invalid_scope\u001b]0;PWNED\u0007","error_description":"bad"}"#,
+        );
+        assert_eq!(error.error.as_deref(), Some("invalid_scope"));
+        let error = OAuthError::of(br#"{"error":"invalid_scope\u0000\n"}"#);
+        assert_eq!(error.error.as_deref(), Some("invalid_scope"));
     }
 
     #[test]

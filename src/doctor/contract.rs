@@ -46,6 +46,8 @@ struct Caller<'a> {
     challenge: std::cell::RefCell<Challenge>,
     /// The token sent, so that words repeating it are not shown.
     token: Option<Secret>,
+    /// A request was answered 429: requests are limited.
+    limited: std::cell::Cell<bool>,
 }
 
 /// What a gateway's `WWW-Authenticate: Bearer` challenge (RFC 6750) said of
@@ -66,6 +68,9 @@ pub(super) struct Judged {
     /// answered.
     pub unauthorized: Option<bool>,
     pub challenge: Challenge,
+    /// Some request was answered 429: what was not checked was held back
+    /// by a limit on requests, not missed by an absent gateway.
+    pub limited: bool,
 }
 
 impl<'a> Caller<'a> {
@@ -95,6 +100,7 @@ impl<'a> Caller<'a> {
                 cut_by_run: std::cell::Cell::new(false),
                 challenge: std::cell::RefCell::default(),
                 token: token.cloned(),
+                limited: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -186,9 +192,13 @@ impl<'a> Caller<'a> {
         }
     }
 
-    /// Keeps what a 401's or 403's Bearer challenge says of the token.
+    /// Keeps what a 401's or 403's Bearer challenge says of the token, and
+    /// whether requests are limited (429).
     fn heed_challenge(&self, answer: &Answer) {
         let status = answer.status.as_u16();
+        if status == 429 {
+            self.limited.set(true);
+        }
         if !matches!(status, 401 | 403) {
             return;
         }
@@ -291,13 +301,12 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
     let wait = crate::client::retry_after(&answer.headers)
         .map(|w| w.as_secs())
         .filter(|s| *s > 0);
-    // The gateway's own Bearer challenge: the token lacks a scope.
-    if let (status @ (401 | 403), Some(scope)) = (
-        answer.status.as_u16(),
-        crate::client::scope_wanted(&answer.headers),
-    ) {
-        let wanted = GatewayError::ScopeWanted { status, scope };
-        return Arg::each(move |lang| crate::describe::gateway_error(lang, &wanted));
+    // The gateway's own Bearer challenge: the token lacks a scope. The
+    // token line says which and what fixes it, by where the token came from.
+    if matches!(answer.status.as_u16(), 401 | 403)
+        && crate::client::scope_wanted(&answer.headers).is_some()
+    {
+        return words!("doctor-see-token").into();
     }
     match (answer.status.as_u16(), wait) {
         (407, _) if proxied => words!("doctor-fix-proxy-password").into(),
@@ -402,8 +411,13 @@ pub(super) async fn checks(
     Judged {
         // A Bearer challenge is the gateway's own (a proxy or a web server
         // sends none): it was reached, and wants a token when none went.
-        unauthorized: unauthorized.or(challenge.scope.as_ref().map(|_| token.is_none())),
+        unauthorized: match (&challenge.scope, token) {
+            (Some(_), None) => Some(true),
+            (Some(_), Some(_)) => Some(unauthorized.unwrap_or(false)),
+            (None, _) => unauthorized,
+        },
         challenge,
+        limited: caller.limited.get(),
     }
 }
 
@@ -511,9 +525,18 @@ fn run_limit_reached(report: &mut Report, caller: &Caller<'_>) {
 struct Reach {
     /// It answered 401.
     unauthorized: bool,
-    /// It answered with the contract's error body: a steps gateway, not a
-    /// proxy's or a web server's page.
+    /// It answered with the contract's error body (or the gateway's own
+    /// Bearer challenge): a steps gateway, not a proxy's or a web server's
+    /// page.
     gateway: bool,
+}
+
+/// An answer only a steps gateway gives: the contract's error body, or a
+/// Bearer challenge about the token's scope (RFC 6750).
+fn gateways_own(answer: &Answer) -> bool {
+    wire::decode_error(&answer.body).is_some()
+        || (matches!(answer.status.as_u16(), 401 | 403)
+            && crate::client::scope_wanted(&answer.headers).is_some())
 }
 
 /// A request with neither id: a 400 with a JSON body, and the gateway's
@@ -561,10 +584,13 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
         }
         Ok(answer) => answer,
     };
-    let contract_body = wire::decode_error(&answer.body).is_some();
+    let contract_body = gateways_own(&answer);
+    let limited = answer.status == StatusCode::TOO_MANY_REQUESTS;
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
     if contract_body || (answer.status == StatusCode::UNAUTHORIZED && !password_prompt(&answer)) {
         clock_check(report, &answer.headers);
+    } else if limited {
+        report.set("clock", Mark::Skipped, words!("doctor-clock-limited"));
     } else {
         report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
     }
@@ -599,6 +625,11 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
         (StatusCode::UNAUTHORIZED, _) => {
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
             return Some(reach(true));
+        }
+        // Requests are limited: the error body is not judged from that.
+        (StatusCode::TOO_MANY_REQUESTS, None) => {
+            Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
+                .fix(status_fix(&answer, caller.gateway.proxy().is_some()))
         }
         (status, _) => Line::new(
             Mark::Warning,
@@ -660,12 +691,11 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         Ok(a) if !a.status.is_success() => {
             // A 400 is about the car; another status without the
             // contract's body is no steps gateway's.
-            let failure =
-                if a.status == StatusCode::BAD_REQUEST || wire::decode_error(&a.body).is_some() {
-                    Failure::Answered
-                } else {
-                    Failure::NoGateway
-                };
+            let failure = if a.status == StatusCode::BAD_REQUEST || gateways_own(&a) {
+                Failure::Answered
+            } else {
+                Failure::NoGateway
+            };
             let line = Line::new(
                 Mark::Failed,
                 format!(

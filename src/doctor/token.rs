@@ -84,7 +84,7 @@ pub(super) fn check(
         .as_ref()
         .or_else(|| login.and_then(|l| l.token.as_ref()));
     let Some(token) = token else {
-        no_token(report, settings, embedded, unauthorized);
+        no_token(report, settings, embedded, unauthorized, judged.limited);
         return;
     };
     if embedded {
@@ -95,7 +95,7 @@ pub(super) fn check(
         );
         return;
     }
-    if lacks_scope(report, source, judged) {
+    if lacks_scope(report, settings, source, judged) {
         return;
     }
     let expiry = jwt_expiry(token);
@@ -133,14 +133,7 @@ pub(super) fn check(
         (true, _) => report.set_with(
             "token",
             Mark::Failed,
-            match judged.challenge.said.clone() {
-                Some(said) => words!(
-                    "doctor-token-refused-said",
-                    source = source.clone(),
-                    said = said
-                ),
-                None => words!("doctor-token-refused", source = source.clone()),
-            },
+            refused_words(source, judged),
             Some(if login.is_some() {
                 words!("doctor-token-fix-login")
             } else {
@@ -159,6 +152,11 @@ pub(super) fn check(
                 }
             ),
         ),
+        (false, None) if unauthorized.is_none() && judged.limited => report.set(
+            "token",
+            Mark::Skipped,
+            words!("doctor-token-limited", source = source.clone()),
+        ),
         (false, None) if unauthorized.is_none() => report.set(
             "token",
             Mark::Skipped,
@@ -175,11 +173,20 @@ pub(super) fn check(
 /// The token line when the gateway took the token but wants a scope it
 /// lacks (its own Bearer challenge says so, whatever the token's expiry).
 /// Returns whether that was the case.
-fn lacks_scope(report: &mut Report, source: &Arg, judged: &super::contract::Judged) -> bool {
+fn lacks_scope(
+    report: &mut Report,
+    settings: &Settings,
+    source: &Arg,
+    judged: &super::contract::Judged,
+) -> bool {
     let Some((status, scope)) = judged.challenge.scope.clone() else {
         return false;
     };
-    let wanted = crate::client::GatewayError::ScopeWanted { status, scope };
+    let wanted = crate::client::GatewayError::ScopeWanted {
+        status,
+        scope,
+        sent: settings.token_from,
+    };
     report.set_with(
         "token",
         Mark::Failed,
@@ -195,13 +202,31 @@ fn lacks_scope(report: &mut Report, source: &Arg, judged: &super::contract::Judg
     true
 }
 
+/// A refused token's words, with the gateway's own when it gave them.
+fn refused_words(source: &Arg, judged: &super::contract::Judged) -> super::Words {
+    match judged.challenge.said.clone() {
+        Some(said) => words!(
+            "doctor-token-refused-said",
+            source = source.clone(),
+            said = said
+        ),
+        None => words!("doctor-token-refused", source = source.clone()),
+    }
+}
+
 /// The `exp` claim of a JSON Web Token, when the token is one.
 fn jwt_expiry(token: &Secret) -> Option<i64> {
     crate::auth::jwt_expiry(token.expose())
 }
 
 /// The token line when no token goes out.
-fn no_token(report: &mut Report, settings: &Settings, embedded: bool, unauthorized: Option<bool>) {
+fn no_token(
+    report: &mut Report,
+    settings: &Settings,
+    embedded: bool,
+    unauthorized: Option<bool>,
+    limited: bool,
+) {
     if let Some(trouble) = settings.login_trouble.clone().filter(|_| !embedded) {
         // A damaged login file is why none goes out: said, not "none given";
         // a failure only where the gateway may want one.
@@ -228,6 +253,8 @@ fn no_token(report: &mut Report, settings: &Settings, embedded: bool, unauthoriz
         );
     } else if embedded {
         report.set("token", Mark::Ok, words!("doctor-token-embedded"));
+    } else if unauthorized.is_none() && limited {
+        report.set("token", Mark::Skipped, words!("doctor-token-none-limited"));
     } else if unauthorized.is_none() {
         // Nothing answered: whether the gateway wants a token is unknown.
         report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));

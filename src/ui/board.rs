@@ -307,7 +307,7 @@ fn row<'a>(
     let standing = standing(s);
     let next = match (standing, s.next_step()) {
         (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
-        (Standing::Failing, _) if !wide => Span::styled(fit(row_error(s)), theme.error()),
+        (Standing::Failing, _) if !wide => error_span(lang, s, theme, fit),
         (_, Some(step)) => Span::raw(fit(step_title(lang, &step.name))),
         (_, None) if s.is_loading() => Span::styled(tr!(lang, "board-loading"), theme.dim()),
         (_, None) => Span::styled("-", theme.dim()),
@@ -329,9 +329,28 @@ fn row<'a>(
     cells.push(Cell::from(next));
     cells.push(Cell::from(Span::styled(fresh, theme.dim())));
     if wide {
-        cells.push(Cell::from(Span::styled(row_error(s), theme.error())));
+        cells.push(Cell::from(error_span(lang, s, theme, |t| t)));
     }
     Row::new(cells)
+}
+
+/// A row's error as shown: while the vehicle is asked again, its last
+/// error is what was, not what is (a 429 held back may stand behind it).
+fn error_span<'a>(
+    lang: Lang,
+    s: &VehicleSession,
+    theme: Theme,
+    fit: impl Fn(String) -> String,
+) -> Span<'a> {
+    let error = row_error(s);
+    if s.is_loading() && !error.is_empty() {
+        Span::styled(
+            fit(tr!(lang, "board-retrying-was", was = error)),
+            theme.dim(),
+        )
+    } else {
+        Span::styled(fit(error), theme.error())
+    }
 }
 
 /// The error a row shows: its last answer's, or its follower's trouble

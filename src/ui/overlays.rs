@@ -409,7 +409,9 @@ fn sign_in_lines(
     lines.push(Line::from(format!("    └{}┘", "─".repeat(inner))));
     lines.push(Line::from(""));
     let mut qr_shown = false;
+    // A phone that scans a loopback address opens its own: no QR code.
     if let Some(width) = qr
+        && !crate::guidance::is_loopback_url(&prompt.address)
         && qr_size(&prompt.address, 2).is_some_and(|(w, _)| cells(w).saturating_add(2) <= width)
         && let Some(qr) = qr_lines(&prompt.address, 2)
     {

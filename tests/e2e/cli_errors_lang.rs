@@ -143,6 +143,25 @@ fn a_broken_config_file_is_reported_in_the_language_of_the_flag() {
     assert!(!err.contains("Bekannte Schlüssel"), "{err}");
 }
 
+/// A config file broken on one line still chose its language on another:
+/// the report of what is broken speaks it (French here), without a flag.
+#[test]
+fn a_broken_config_file_is_reported_in_the_language_it_chose() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "lang = \"fr\"\napi = \"http://127.0.0.1:1\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("n'est pas valide à la ligne 2"), "{err}");
+    assert!(err.contains("n'est pas fermé"), "{err}");
+    assert!(!err.contains("is not valid"), "{err}");
+}
+
 #[test]
 fn a_missing_config_file_is_reported_in_the_system_language() {
     let home = tempfile::tempdir().unwrap();

@@ -1756,8 +1756,13 @@ fn doctor_names_a_scope_the_token_lacks() {
     let home = home();
     let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
     let text = stdout(&out);
-    assert!(text.contains("lacks the scope pims.steps"), "{text}");
+    // Without a token, the gateway (its own challenge) wants one.
+    assert!(
+        line(&text, "Token").contains("none given, and the gateway wants one"),
+        "{text}"
+    );
     assert!(!text.contains("in front of the gateway"), "{text}");
+    assert!(!text.contains("no steps gateway"), "{text}");
     // With a token sent, the token line names the scope as its cause: the
     // gateway was reached, and took the token.
     let out = doctor_with_env(
@@ -1770,8 +1775,69 @@ fn doctor_names_a_scope_the_token_lacks() {
     assert!(token.starts_with("✗"), "{text}");
     assert!(token.contains("lacks a scope (HTTP 403"), "{text}");
     assert!(!token.contains("not tried"), "{text}");
-    assert!(text.contains("stepwise login --scope"), "{text}");
     assert!(!text.contains("a-token-without-the-scope"), "{text}");
+    // A token given by hand wins over any login: the fix replaces it, or
+    // removes it and signs in; never "sign in again" alone.
+    assert!(
+        text.contains("took the token from STEPWISE_TOKEN, but says it lacks the scope pims.steps"),
+        "{text}"
+    );
+    assert!(text.contains("put one that has this scope there"), "{text}");
+    assert!(!text.contains("Sign in again asking"), "{text}");
+    assert!(text.contains("→ See the Token line"), "{text}");
+    // `steps` with a token file says the same of that file.
+    let token = home.path().join("token");
+    std::fs::write(&token, "a-token-without-the-scope\n").unwrap();
+    let steps = Command::cargo_bin("stepwise")
+        .expect("the binary is built")
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_CONFIG")
+        .env_remove("STEPWISE_TOKEN")
+        .env("STEPWISE_LANG", "en")
+        .args(["steps", "--api", &api, "--car", "987654", "--token-file"])
+        .arg(&token)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&steps.stderr);
+    assert!(said.contains("took the token from --token-file"), "{said}");
+    assert!(!said.contains("Sign in again asking"), "{said}");
+}
+
+/// A gateway that answers 429 limits requests: doctor says so of what it
+/// could not check, never "no steps gateway answered" (which would send
+/// the technician to change a right --api), and names the wait.
+#[test]
+fn a_429_is_a_limit_not_a_missing_gateway() {
+    let api = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let home = home();
+    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    assert!(!text.contains("no steps gateway"), "{text}");
+    assert!(
+        line(&text, "Token").contains("not checked: requests are limited (HTTP 429)"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "Clock").contains("requests are limited"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "Error body").contains("not judged: requests are limited"),
+        "{text}"
+    );
+    assert!(text.contains("wait 5 s"), "{text}");
+    let env = [("STEPWISE_TOKEN", "a-token"), ("STEPWISE_LANG", "fr")];
+    let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Jeton")
+                && l.contains("pas essayé\u{a0}: les requêtes sont limitées")),
+        "{text}"
+    );
+    assert!(!text.contains("aucune passerelle"), "{text}");
 }
 
 /// A 401's Bearer challenge words (`error_description`) are the gateway's

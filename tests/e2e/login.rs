@@ -489,7 +489,8 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     );
     assert_eq!(steps.status.code(), Some(3), "{}", text(&steps.stderr));
 
-    // Nothing listens: kept, and said untried.
+    // Nothing listens: kept, and said untried with why (a mistyped --api
+    // shows now).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -498,10 +499,15 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     let away = format!("http://127.0.0.1:{port}");
     let untried = login("sim-at-later", &away);
     assert_eq!(untried.status.code(), Some(0), "{}", text(&untried.stderr));
+    let said = text(&untried.stdout);
     assert!(
-        text(&untried.stdout).contains("It was not tried"),
-        "{}",
-        text(&untried.stdout)
+        said.contains("but not tried: cannot reach the gateway"),
+        "{said}"
+    );
+    assert!(said.contains("connection was refused"), "{said}");
+    assert!(
+        said.contains("If that address is wrong, fix --api"),
+        "{said}"
     );
 }
 

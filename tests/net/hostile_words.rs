@@ -907,12 +907,15 @@ async fn a_bearer_challenge_for_a_scope_names_the_scope() {
     .await;
     let error = list(&gateway.url, None).await;
     assert!(
-        matches!(&error, GatewayError::ScopeWanted { status: 403, scope } if scope == "pims.steps"),
+        matches!(&error, GatewayError::ScopeWanted { status: 403, scope, sent: None } if scope == "pims.steps"),
         "{error:?}"
     );
     let line = words(&error);
     assert!(line.contains("lacks the scope pims.steps"), "{line}");
     assert!(!line.contains("in front of the gateway"), "{line}");
+    // The headline agrees: the token was taken, a scope is missing.
+    let title = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
+    assert_eq!(title, "Scope missing");
 }
 
 /// Code 2346 ("no step for this stepsID") answered to a list asked for by

@@ -1124,3 +1124,31 @@ fn a_steps_id_refused_again_on_the_board_stops_its_live_and_says_so() {
         "{banner:?}"
     );
 }
+
+/// While a row that failed is asked again, its last error is shown as what
+/// was (a 429 held back may stand behind the new request), not as what is;
+/// the answer that comes back says what is.
+#[test]
+fn a_row_asked_again_shows_its_last_error_as_past() {
+    let mut s = state(false);
+    let asked = requests(&start_board(&mut s, vec!["A1".into()], t(0)));
+    answer(&mut s, &asked[0], Err(unauthorized()), 1);
+    let shown = |s: &State| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
+        terminal
+            .draw(|frame| {
+                stepwise::ui::draw(frame, s);
+            })
+            .unwrap();
+        terminal.backend().to_string()
+    };
+    assert!(shown(&s).contains("Token needed"), "{}", shown(&s));
+    let again = requests(&ch(&mut s, 'r'));
+    assert_eq!(again.len(), 1, "{again:?}");
+    let screen = shown(&s);
+    assert!(screen.contains("retrying (was: Token needed)"), "{screen}");
+    answer(&mut s, &again[0], Err(timed_out()), 40);
+    let screen = shown(&s);
+    assert!(!screen.contains("Token needed"), "{screen}");
+}

@@ -1512,6 +1512,40 @@ fn refused_token() -> State {
     s
 }
 
+/// A sign-in address on this machine only (loopback) gets no QR code: a
+/// phone that scanned it would open its own loopback.
+#[test]
+fn a_loopback_sign_in_address_gets_no_qr_code() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    let local = |address: &str| SignInPrompt {
+        address: address.into(),
+        ..prompt()
+    };
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: local("http://127.0.0.1:46220/device?user_code=BCDF-GHJK"),
+        },
+        2,
+    );
+    let screen = render_at(&s, 120, 45);
+    assert!(screen.contains("BCDF-GHJK"), "{screen}");
+    assert!(!screen.contains('█') && !screen.contains("QR"), "{screen}");
+    // The same box with a routable address draws it.
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: local("http://10.0.0.7:8080/device?user_code=BCDF-GHJK"),
+        },
+        3,
+    );
+    let screen = render_at(&s, 120, 45);
+    assert!(screen.contains('█') && screen.contains("QR"), "{screen}");
+}
+
 /// A 401's own words (its Bearer challenge's `error_description`) end the
 /// sign-in offer: the gateway's reason, as it said it.
 #[test]
