@@ -172,7 +172,9 @@ pub fn instructions(
         String::new(),
     ];
     let address = auth.address().as_str();
+    // A phone that scans a loopback address opens its own: no QR code.
     if let Some(qr) = crate::ui::qr::qr_lines(address, 2)
+        .filter(|_| !crate::guidance::is_loopback_url(address))
         .filter(|q| q.first().is_some_and(|l| l.chars().count() + 2 <= width))
     {
         lines.push(format!("  {}", tr!(lang, "login-scan")));
@@ -798,7 +800,15 @@ mod tests {
 
     #[test]
     fn instructions_show_the_code_the_address_and_a_qr_code_never_the_device_code() {
-        let lines = instructions(
+        let routable = |auth: DeviceAuthorization| DeviceAuthorization {
+            verification_uri: Url::parse("http://10.0.0.7:8080/device").unwrap(),
+            verification_uri_complete: Some(
+                Url::parse("http://10.0.0.7:8080/device?user_code=WDJB-MJHT").unwrap(),
+            ),
+            ..auth
+        };
+        // An address on this machine only: no QR code a phone could not open.
+        let local = instructions(
             Lang::En,
             "http://127.0.0.1:8080/",
             &authorization(),
@@ -806,15 +816,25 @@ mod tests {
             120,
         )
         .join("\n");
+        assert!(local.contains("http://127.0.0.1:8080/device"), "{local}");
+        assert!(!local.contains("QR") && !local.contains('▀'), "{local}");
+        let lines = instructions(
+            Lang::En,
+            "http://10.0.0.7:8080/",
+            &routable(authorization()),
+            false,
+            120,
+        )
+        .join("\n");
         assert!(lines.contains("│  WDJB-MJHT  │"), "{lines}");
-        assert!(lines.contains("http://127.0.0.1:8080/device"));
+        assert!(lines.contains("http://10.0.0.7:8080/device"));
         assert!(lines.contains("scan this QR code"));
         assert!(lines.contains('▀') || lines.contains('▄'));
         assert!(!lines.contains("dc-very-secret"));
         let narrow = instructions(
             Lang::En,
-            "http://127.0.0.1:8080/",
-            &authorization(),
+            "http://10.0.0.7:8080/",
+            &routable(authorization()),
             false,
             20,
         )
