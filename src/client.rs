@@ -1192,6 +1192,16 @@ impl Gateway {
             if cause.contains("proxy authorization required") {
                 return self.proxy_wants_password(proxy, String::new());
             }
+            // It closed with no answer to CONNECT: nothing says it
+            // refuses the host, or that the gateway is down.
+            if cause.starts_with("tunnel error: unexpected end of file") {
+                return GatewayError::ProxyGarbled {
+                    proxy,
+                    from,
+                    host,
+                    what: ProxyAnswer::Closed,
+                };
+            }
             if cause.starts_with("tunnel error") {
                 return GatewayError::ProxyTunnel {
                     proxy,
@@ -1441,44 +1451,73 @@ fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A token's part long enough to be masked where a gateway echoes it cut
-/// short: at least this many bytes, and at least half of the token.
-const ECHOED_PREFIX: usize = 8;
+/// A run of the token's bytes this long is masked wherever it stands (a
+/// gateway or a log that echoes it cut short, from either end or the
+/// middle); a token of at most 20 bytes has half of it masked.
+const ECHOED_RUN: usize = 10;
 
-/// `body` with the token masked wherever it appears whole, cut short (a
-/// prefix of at least [`ECHOED_PREFIX`] bytes and half of the token, as
-/// logs and gateways echo tokens), or in base64 (standard or URL-safe).
+/// `body` with the token masked wherever it appears whole, in part (a run
+/// of its bytes as long as [`echoed_run`] says), in hex, or in base64 (of
+/// itself or of `Bearer` and itself; standard or URL-safe).
 fn redact_secret(body: &[u8], token: &[u8]) -> Vec<u8> {
     use base64::Engine as _;
     if token.is_empty() {
         return body.to_vec();
     }
     let mut out = redact_bytes(body, token);
-    if token.len() >= ECHOED_PREFIX {
+    if token.len() >= 8 {
+        let bearer = [b"Bearer ".as_slice(), token].concat();
+        let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        let mut encoded = vec![hex.to_ascii_uppercase(), hex];
         for engine in [
             &base64::engine::general_purpose::STANDARD_NO_PAD,
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         ] {
-            out = redact_bytes(&out, engine.encode(token).as_bytes());
+            encoded.push(engine.encode(token));
+            encoded.push(engine.encode(&bearer));
         }
-        out = redact_prefixes(&out, token);
+        for needle in encoded {
+            out = redact_bytes(&out, needle.as_bytes());
+        }
+        out = redact_runs(&out, token);
     }
     out
 }
 
-/// `body` with every run that begins the token (at least
-/// [`ECHOED_PREFIX`] bytes and half of it) masked.
-fn redact_prefixes(body: &[u8], token: &[u8]) -> Vec<u8> {
+/// How long a run of the token's bytes must be to be masked.
+fn echoed_run(token: &[u8]) -> usize {
+    ECHOED_RUN.min(token.len().div_ceil(2).max(8))
+}
+
+/// `body` with every run of at least [`echoed_run`] bytes that also stands
+/// in the token masked.
+fn redact_runs(body: &[u8], token: &[u8]) -> Vec<u8> {
     const MASK: &[u8] = b"<redacted>";
-    let least = ECHOED_PREFIX.max(token.len().div_ceil(2));
+    let least = echoed_run(token);
+    // Where each window of `least` bytes starts in the token.
+    let mut starts: std::collections::HashMap<&[u8], Vec<usize>> = std::collections::HashMap::new();
+    for (at, window) in token.windows(least).enumerate() {
+        starts.entry(window).or_default().push(at);
+    }
     let mut out = Vec::with_capacity(body.len());
     let mut at = 0;
     while at < body.len() {
-        let run = body[at..]
-            .iter()
-            .zip(token)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let run = body
+            .get(at..at + least)
+            .and_then(|window| starts.get(window))
+            .map_or(0, |found| {
+                found
+                    .iter()
+                    .map(|&from| {
+                        body[at..]
+                            .iter()
+                            .zip(&token[from..])
+                            .take_while(|(a, b)| a == b)
+                            .count()
+                    })
+                    .max()
+                    .unwrap_or(0)
+            });
         if run >= least {
             out.extend_from_slice(MASK);
             at += run;
@@ -1995,6 +2034,22 @@ mod tests {
         assert_eq!(said(b"(tok_SECRET_98)"), "(<redacted>)");
         assert_eq!(said(b"tok_SECRET_9876!"), "<redacted>!");
         assert_eq!(said(b"tok_SEC and tok_"), "tok_SEC and tok_");
+        // From the end, or the middle.
+        assert_eq!(said(b"tail ok_SECRET_9876"), "tail <redacted>");
+        assert_eq!(said(b"mid SECRET_98."), "mid <redacted>.");
+        // In hex, and in base64 of the Authorization header's value.
+        let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(said(hex.as_bytes()), "<redacted>");
+        let bearer = base64::engine::general_purpose::STANDARD.encode(b"Bearer tok_SECRET_9876");
+        assert!(
+            said(bearer.as_bytes()).starts_with("<redacted>"),
+            "{bearer}"
+        );
+        // A long token: a run of 10 of its bytes anywhere is masked, 9 not.
+        let long = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig-abcdefghijklmnop";
+        let cut = |body: &[u8]| String::from_utf8(redact_secret(body, long)).unwrap();
+        assert_eq!(cut(b"x ghijklmnop x"), "x <redacted> x");
+        assert_eq!(cut(b"x hijklmnop x"), "x hijklmnop x");
         let b64 = base64::engine::general_purpose::STANDARD.encode(token);
         assert_eq!(said(format!("Basic {b64}").as_bytes()), "Basic <redacted>");
         let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token);

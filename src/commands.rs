@@ -27,38 +27,47 @@ pub struct Outcome {
     pub code: u8,
 }
 
-/// A failed call in words. A 401 with no token sent asks the gateway
-/// whether it offers sign-in (its discovery, at most 3 s): one that takes
-/// only a fixed token is told so, and `stepwise login` (a browser sign-in
-/// that cannot work there) is not offered.
-/// `login_unreadable`: the kept login could not be read, which is why no
-/// token went out (`login --with-token` would fail the same way).
-pub async fn failure_words(
-    backend: &Backend,
-    issuer: Option<&str>,
-    login_unreadable: bool,
-    lang: Lang,
-    error: &GatewayError,
-) -> String {
-    use crate::config::TokenFrom;
-    if login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
-        return tr!(lang, "gw-401-login-unreadable");
+/// Failed calls in words, for one gateway. A 401 for want of a token, or
+/// to one given by hand, asks the gateway whether it offers sign-in (its
+/// discovery, at most 3 s, once): one that takes only a fixed token is
+/// told so, and `stepwise login` (a sign-in that cannot work there) is not
+/// offered.
+pub struct Explainer<'a> {
+    pub backend: &'a Backend,
+    pub issuer: Option<&'a str>,
+    /// The kept login could not be read, which is why no token went out
+    /// (`login --with-token` would fail the same way).
+    pub login_unreadable: bool,
+    /// Whether the gateway offers no sign-in, once asked.
+    no_sign_in: tokio::sync::OnceCell<bool>,
+}
+
+impl<'a> Explainer<'a> {
+    pub fn new(backend: &'a Backend, issuer: Option<&'a str>, login_unreadable: bool) -> Self {
+        Explainer {
+            backend,
+            issuer,
+            login_unreadable,
+            no_sign_in: tokio::sync::OnceCell::new(),
+        }
     }
-    // A token given by hand and refused: `stepwise login` is no way out
-    // where the gateway offers no sign-in either.
-    if let GatewayError::Unauthorized {
-        sent:
-            sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
-        expired,
-        said,
-    } = error
-        && issuer.is_none()
-        && let Ok(base) = url::Url::parse(backend.gateway.base())
-    {
-        let asked = crate::auth::discover::discover(backend.gateway.http(), &base, None);
-        if let Ok(Err(crate::auth::AuthError::Discovery(crate::auth::Discovery::NotOffered {
-            ..
-        }))) = tokio::time::timeout(std::time::Duration::from_secs(3), asked).await
+
+    /// `error` in words.
+    pub async fn words(&self, lang: Lang, error: &GatewayError) -> String {
+        use crate::config::TokenFrom;
+        if self.login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
+            return tr!(lang, "gw-401-login-unreadable");
+        }
+        // A token given by hand and refused: `stepwise login` is no way out
+        // where the gateway offers no sign-in either.
+        if let GatewayError::Unauthorized {
+            sent:
+                sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
+            expired,
+            said,
+        } = error
+            && self.issuer.is_none()
+            && self.offers_no_sign_in().await
         {
             let words = match sent {
                 Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file-no-signin"),
@@ -68,8 +77,28 @@ pub async fn failure_words(
             };
             return crate::describe::with_expiry(lang, words, *expired, said.as_deref());
         }
+        crate::describe::gateway_error(lang, error)
     }
-    crate::describe::gateway_error(lang, error)
+
+    /// Whether the gateway says it offers no sign-in (asked once).
+    async fn offers_no_sign_in(&self) -> bool {
+        *self
+            .no_sign_in
+            .get_or_init(|| async {
+                let Ok(base) = url::Url::parse(self.backend.gateway.base()) else {
+                    return false;
+                };
+                let gateway = &self.backend.gateway;
+                let asked = crate::auth::discover::discover(gateway.http(), &base, None);
+                matches!(
+                    tokio::time::timeout(std::time::Duration::from_secs(3), asked).await,
+                    Ok(Err(crate::auth::AuthError::Discovery(
+                        crate::auth::Discovery::NotOffered { .. }
+                    )))
+                )
+            })
+            .await
+    }
 }
 
 /// `stepwise steps`.
@@ -138,7 +167,7 @@ struct FailedJson<'a> {
 /// story). Exit 1 when any failed or did not answer, else 3 when any has a
 /// step to do, else 0.
 pub async fn steps_many(
-    backend: &Backend,
+    explainer: &Explainer<'_>,
     cars: &[String],
     status: StatusFilter,
     reset: bool,
@@ -146,6 +175,7 @@ pub async fn steps_many(
     lang: Lang,
     deadline: std::time::Duration,
 ) -> ManyOutcome {
+    let backend = explainer.backend;
     let until = tokio::time::Instant::now() + deadline;
     let limited_before = backend.gateway.times_limited();
     let mut tasks: Vec<_> = cars
@@ -219,7 +249,7 @@ pub async fn steps_many(
                 if json {
                     let line = serde_json::to_string(&FailedJson {
                         car_association_id: car,
-                        error: crate::describe::gateway_error(Lang::En, &e),
+                        error: explainer.words(Lang::En, &e).await,
                     })
                     .expect("plain data serialises");
                     out.stdout.push_str(&line);
@@ -227,7 +257,7 @@ pub async fn steps_many(
                 }
                 out.failures.push(format!(
                     "stepwise: {car}: {}",
-                    crate::describe::gateway_error(lang, &e)
+                    explainer.words(lang, &e).await
                 ));
             }
         }

@@ -495,7 +495,9 @@ fn toml_syntax_words(lang: Lang, why: &str) -> Option<String> {
             tr!(lang, "config-one-per-line")
         } else if why.contains("string values must be quoted") {
             tr!(lang, "config-quote")
-        } else if starts("invalid type") && why.contains("expected a string") {
+        } else if starts("invalid type")
+            && (why.contains("expected a string") || why.contains("expected path string"))
+        {
             tr!(lang, "config-wants-text")
         } else {
             return None;
@@ -1224,6 +1226,12 @@ mod tests {
             ("api = \"a\" token = \"b\"\n", 1, "per line", "pro Zeile"),
             ("api = \"a\",\n", 1, "per line", "pro Zeile"),
             ("lang = en\n", 1, "goes in quotes", "Anführungszeichen"),
+            (
+                "token_file = 5\n",
+                1,
+                "must be text in quotes",
+                "Anführungszeichen",
+            ),
         ] {
             std::fs::write(&path, body).unwrap();
             let error = load_file_config(&ConfigPath {

@@ -680,6 +680,11 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
+        let explainer = commands::Explainer::new(
+            &backend,
+            settings.signin.issuer.as_deref(),
+            settings.token_from.is_none() && settings.login_trouble.is_some(),
+        );
         let cars = car_ids(&cli, lang).map(|ids| {
             for note in &ids.notes {
                 say(note);
@@ -700,7 +705,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 };
                 if cars.len() > 1 || cli.cars.is_some() {
                     let outcome = commands::steps_many(
-                        &backend,
+                        &explainer,
                         &cars,
                         status.into(),
                         reset,
@@ -753,10 +758,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 gateway_error(lang, &e),
                 tr!(lang, "cli-wrong-device-hint")
             )),
-            Err(e) => {
-                let unreadable = settings.token_from.is_none() && settings.login_trouble.is_some();
-                fail(commands::failure_words(&backend, settings.signin.issuer.as_deref(), unreadable, lang, &e).await)
-            }
+            Err(e) => fail(explainer.words(lang, &e).await),
         }
     })
 }

@@ -427,15 +427,40 @@ pub async fn login_with_token(
             gateway = gateway.as_str()
         )));
     }
+    // Taken, but without a scope the steps need: it would be refused for
+    // them, so it does not take the place of a kept one.
+    if let Trial::NotTried(Some(GatewayError::ScopeWanted { scope, .. })) = &trial {
+        return Err(Failure::error(if scope.is_empty() {
+            tr!(
+                lang,
+                "err-login-token-scope-unnamed",
+                gateway = gateway.as_str()
+            )
+        } else {
+            tr!(
+                lang,
+                "err-login-token-scope",
+                gateway = gateway.as_str(),
+                scope = scope.clone()
+            )
+        }));
+    }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
     let kept = match &trial {
         Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway.as_str()),
         // Why it could not be tried: a mistyped --api shows now, not at
         // the customer's car.
-        Trial::NotTried(Some(why)) => tr!(
+        Trial::NotTried(Some(why)) if unreached(why) => tr!(
             lang,
             "login-token-untried-why",
+            gateway = gateway.as_str(),
+            why = crate::describe::gateway_cause(lang, why)
+        ),
+        // It was sent, and the answer did not judge it.
+        Trial::NotTried(Some(why)) => tr!(
+            lang,
+            "login-token-unjudged",
             gateway = gateway.as_str(),
             why = crate::describe::gateway_cause(lang, why)
         ),
@@ -444,6 +469,20 @@ pub async fn login_with_token(
     let _ = writeln!(out, "{kept}");
     kept_message(lang, out, &saved);
     Ok(())
+}
+
+/// The token never reached a gateway: the address may be wrong.
+fn unreached(error: &GatewayError) -> bool {
+    matches!(
+        error,
+        GatewayError::Unreachable { .. }
+            | GatewayError::ConnectTimedOut { .. }
+            | GatewayError::NotAGateway { .. }
+            | GatewayError::WantsTls { .. }
+            | GatewayError::Port { .. }
+            | GatewayError::Tls { .. }
+            | GatewayError::Net(_)
+    )
 }
 
 /// What the gateway made of a given token.
@@ -683,6 +722,17 @@ struct StoreJson {
     detail: String,
 }
 
+/// Where a login is kept for the gateway that a token given by hand
+/// (--token-file, STEPWISE_TOKEN) keeps out of use, and which one.
+fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
+    let from = settings
+        .token_from
+        .filter(|f| matches!(f, TokenFrom::TokenFile | TokenFrom::Environment))?;
+    let api = settings.api.as_deref()?;
+    let kept = crate::auth::KeptLogin::load(api, settings.data_dir.as_deref()).ok()??;
+    Some((kept.place, from))
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
 pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
@@ -761,9 +811,17 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                 ));
             }
         }
-        None => lines.push(match &settings.login_trouble {
-            Some(trouble) => tr!(lang, "status-login-trouble", why = trouble.words(lang)),
-            None => tr!(lang, "status-login-none"),
+        None => lines.push(match (&settings.login_trouble, shadowed_login(settings)) {
+            (Some(trouble), _) => tr!(lang, "status-login-trouble", why = trouble.words(lang)),
+            // A token given by hand wins, so the kept login was not read:
+            // it is there all the same.
+            (None, Some((place, from))) => tr!(
+                lang,
+                "status-login-kept-unused",
+                place = place_text(lang, &place),
+                from = from_text(lang, from)
+            ),
+            (None, None) => tr!(lang, "status-login-none"),
         }),
     }
     lines.push(match settings.token_from {

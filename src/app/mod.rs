@@ -50,6 +50,12 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     if let Some(n) = launch.concurrency {
         client.concurrency = n;
     }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // A 429's wait holds every request to the gateway: the screen says so.
+    let limited = tx.clone();
+    client.on_wait = Some(crate::client::OnWait(std::sync::Arc::new(move |wait| {
+        let _ = limited.send(crate::wizard::state::Msg::Limited(wait));
+    })));
     let demo_fleet = if launch.demo && launch.board {
         crate::backend::DEMO_FLEET
     } else {
@@ -94,7 +100,6 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     if board && cars.is_empty() && demo {
         cars = backend.demo_cars();
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runner = effects::Runner::new(backend.gateway.clone(), tx)
         .with_sign_in(settings.signin.clone())
         .with_demo_start(backend.demo_start());

@@ -48,6 +48,8 @@ struct Caller<'a> {
     token: Option<Secret>,
     /// A request was answered 429: requests are limited.
     limited: std::cell::Cell<bool>,
+    /// A request was answered with success (2xx).
+    answered_ok: std::cell::Cell<bool>,
 }
 
 /// What a gateway's `WWW-Authenticate: Bearer` challenge (RFC 6750) said of
@@ -101,6 +103,7 @@ impl<'a> Caller<'a> {
                 challenge: std::cell::RefCell::default(),
                 token: token.cloned(),
                 limited: std::cell::Cell::new(false),
+                answered_ok: std::cell::Cell::new(false),
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -198,6 +201,9 @@ impl<'a> Caller<'a> {
         let status = answer.status.as_u16();
         if status == 429 {
             self.limited.set(true);
+        }
+        if answer.status.is_success() {
+            self.answered_ok.set(true);
         }
         if !matches!(status, 401 | 403) {
             return;
@@ -408,6 +414,10 @@ pub(super) async fn checks(
     };
     let unauthorized = checks_with(report, budget, &caller, car).await;
     let challenge = caller.challenge.take();
+    // Held back by a limit on requests, nothing was judged of the token:
+    // not "taken" because no 401 came.
+    let limited = caller.limited.get() && !caller.answered_ok.get();
+    let unauthorized = unauthorized.filter(|refused| *refused || !limited);
     Judged {
         // A Bearer challenge is the gateway's own (a proxy or a web server
         // sends none): it was reached, and wants a token when none went.
@@ -417,7 +427,7 @@ pub(super) async fn checks(
             (None, _) => unauthorized,
         },
         challenge,
-        limited: caller.limited.get(),
+        limited,
     }
 }
 
@@ -627,7 +637,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
             return Some(reach(true));
         }
         // Requests are limited: the error body is not judged from that.
-        (StatusCode::TOO_MANY_REQUESTS, None) => {
+        (StatusCode::TOO_MANY_REQUESTS, _) => {
             Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
                 .fix(status_fix(&answer, caller.gateway.proxy().is_some()))
         }

@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     ])
     .areas(area);
     draw_header(frame, header, state, board, theme);
-    draw_summary(frame, summary, lang, board, theme);
+    draw_summary(frame, summary, state, board, theme);
     draw_rows(frame, table, state, board, theme);
     draw_prompt(frame, prompt, lang, board, theme, notice);
     if let Some(b) = board.banner() {
@@ -95,7 +95,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, board: &Board, them
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme: Theme) {
+fn draw_summary(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme: Theme) {
+    let lang = state.lang();
     let sum = board.summary();
     let mut spans = vec![
         Span::raw(" "),
@@ -124,6 +125,14 @@ fn draw_summary(frame: &mut Frame, area: Rect, lang: Lang, board: &Board, theme:
         spans.push(Span::styled(
             tr!(lang, "board-summary-loading", n = num(sum.loading)),
             theme.dim(),
+        ));
+    }
+    // Every request waits out a 429: rows asked again say no more.
+    if let Some(secs) = state.limited_for() {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(
+            tr!(lang, "limited-wait", secs = secs),
+            theme.error(),
         ));
     }
     if board.typing_filter() || !board.filter().is_empty() {

@@ -108,6 +108,12 @@ fn draw_header(
         None => tr!(lang, "header-not-loaded"),
     };
     parts.push((Span::raw(time), 2));
+    if let Some(secs) = state.limited_for() {
+        parts.push((
+            Span::styled(tr!(lang, "limited-wait", secs = secs), theme.error()),
+            0,
+        ));
+    }
     parts.push((
         match session.watch_shown() {
             WatchShown::Off => Span::raw(tr!(lang, "header-watch-off")),

@@ -205,6 +205,9 @@ pub enum Msg {
         id: u64,
         why: String,
     },
+    /// The gateway answered 429: every request to it waits this long
+    /// before it is tried again.
+    Limited(std::time::Duration),
 }
 
 /// Why a link did not open in a browser.
@@ -408,6 +411,8 @@ pub struct State {
     /// The language of the customer's guidance (`L` cycles it); the rest
     /// of the screen stays in `options.lang`.
     pub(crate) guide_lang: Lang,
+    /// Until when the gateway asked every request to wait (HTTP 429).
+    pub(crate) limited_until: Option<SystemTime>,
 }
 
 impl State {
@@ -434,6 +439,7 @@ impl State {
             quit_asked: false,
             next_id: 1,
             guide_lang,
+            limited_until: None,
         }
     }
 
@@ -507,6 +513,15 @@ impl State {
     /// The clock as of the last input.
     pub fn now(&self) -> SystemTime {
         self.now
+    }
+
+    /// How long the gateway still asks every request to wait (HTTP 429),
+    /// in whole seconds rounded up; `None` when it does not.
+    pub fn limited_for(&self) -> Option<u64> {
+        let left = self.limited_until?.duration_since(self.now).ok()?;
+        (!left.is_zero())
+            .then(|| left.as_millis().div_ceil(1000))
+            .and_then(|secs| u64::try_from(secs).ok())
     }
 
     pub fn options(&self) -> &Options {

@@ -1838,6 +1838,30 @@ fn a_429_is_a_limit_not_a_missing_gateway() {
         "{text}"
     );
     assert!(!text.contains("aucune passerelle"), "{text}");
+    // With the gateway's own error body, a token is still not "taken".
+    let body = r#"{"message":"slow down"}"#;
+    let api = crate::canned::answering(
+        format!(
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let env = [("STEPWISE_TOKEN", "a-token")];
+    let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
+    let text = stdout(&out);
+    assert!(
+        line(&text, "Token").contains("not tried: requests are limited (HTTP 429)"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "Error body").contains("not judged: requests are limited"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("took it") && !text.contains("instead of 400"),
+        "{text}"
+    );
 }
 
 /// A 401's Bearer challenge words (`error_description`) are the gateway's

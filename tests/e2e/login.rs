@@ -255,6 +255,21 @@ fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&env_status.stdout).unwrap();
     assert_eq!(json["token_from"], "environment");
+    // The kept login is still said to be there, out of use, not "none kept".
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let shadowed = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_TOKEN", "given-by-env")
+        .args(["auth", "status", "--api", &provider.url()])
+        .output()
+        .unwrap();
+    let said = text(&shadowed.stdout);
+    assert!(
+        said.contains("not in use: the token from STEPWISE_TOKEN wins over it"),
+        "{said}"
+    );
+    assert!(!said.contains("none kept"), "{said}");
 
     for out in [&status, &human, &steps, &env_status] {
         assert_no_secret("stdout", &out.stdout);
@@ -510,6 +525,40 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
         said.contains("If that address is wrong, fix --api"),
         "{said}"
     );
+
+    // Taken, but without the scope the steps need: not kept, and said so;
+    // never "not tried" nor "fix --api".
+    let scoped = crate::canned::answering(
+        b"HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer error=\"insufficient_scope\", scope=\"steps:read\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let lacking = login("sim-at-narrow", &scoped);
+    assert_eq!(lacking.status.code(), Some(1), "{}", text(&lacking.stdout));
+    let said = text(&lacking.stderr);
+    assert!(said.contains("lacks the scope steps:read"), "{said}");
+    assert!(said.contains("it was not kept"), "{said}");
+    assert!(
+        !said.contains("not tried") && !said.contains("fix --api"),
+        "{said}"
+    );
+    // Answered without a judgement of the token (a failure of its own):
+    // kept, "not judged", and the address is not blamed.
+    let failing = crate::canned::answering(
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let unjudged = login("sim-at-later", &failing);
+    assert_eq!(
+        unjudged.status.code(),
+        Some(0),
+        "{}",
+        text(&unjudged.stderr)
+    );
+    let said = text(&unjudged.stdout);
+    assert!(
+        said.contains("but the answer to it did not say whether the gateway takes it: HTTP 500"),
+        "{said}"
+    );
+    assert!(!said.contains("fix --api"), "{said}");
 }
 
 #[test]
@@ -1144,4 +1193,32 @@ fn a_refused_token_past_its_expiry_is_said_expired() {
         assert!(err.contains(said), "{err}");
         assert!(!err.contains(expired), "{err}");
     }
+}
+
+/// Several vehicles against a gateway that takes only a fixed token: each
+/// 401 says so (on stderr and in `--json`), as one vehicle's does, never
+/// "sign in with `stepwise login`", which cannot work there.
+#[test]
+fn several_vehicles_on_a_fixed_token_gateway_are_not_told_to_sign_in() {
+    let provider = Provider::fixed("sim-at-right");
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654", "--car", "111111"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert_eq!(said.matches("It offers no sign-in").count(), 2, "{said}");
+    assert!(!said.contains("Sign in with `stepwise login`"), "{said}");
+    let json = run(
+        home.path(),
+        &[
+            "steps", "--json", "--api", &api, "--car", "987654", "--car", "111111",
+        ],
+        None,
+    );
+    let lines = text(&json.stdout);
+    assert_eq!(lines.matches("It offers no sign-in").count(), 2, "{lines}");
 }

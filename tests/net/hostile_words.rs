@@ -589,16 +589,24 @@ async fn a_proxy_s_garbled_or_empty_answer_names_the_proxy() {
             "{line}"
         );
     }
-    // A proxy that reads the request and closes, with no answer.
+    // A proxy that reads the request and closes, with no answer: for an
+    // http:// gateway, and to the CONNECT of an https:// one (never "it
+    // refuses this host" nor "check that the gateway runs").
     let closing = raw(Vec::new()).await;
-    let line = words(&list("http://gateway.invalid:8080", Some(&closing.url)).await);
-    assert!(
-        line.starts_with(&format!(
-            "the proxy {} (from ALL_PROXY) closed the connection without an answer",
-            closing.url
-        )),
-        "{line}"
-    );
+    for gateway in [
+        "http://gateway.invalid:8080",
+        "https://gateway.invalid:8443",
+    ] {
+        let line = words(&list(gateway, Some(&closing.url)).await);
+        assert!(
+            line.starts_with(&format!(
+                "the proxy {} (from ALL_PROXY) closed the connection without an answer",
+                closing.url
+            )),
+            "{gateway}: {line}"
+        );
+        assert!(!line.contains("gateway runs"), "{gateway}: {line}");
+    }
 }
 
 /// A reset the gateway refuses with code 2317: the reset is named as what

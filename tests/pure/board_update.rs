@@ -1148,7 +1148,20 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
     assert_eq!(again.len(), 1, "{again:?}");
     let screen = shown(&s);
     assert!(screen.contains("retrying (was: Token needed)"), "{screen}");
+    // The client waits out a 429 before it asks again: the board says so,
+    // for as long as the wait lasts.
+    update(
+        &mut s,
+        Input::Msg(Msg::Limited(Duration::from_secs(30))),
+        t(10),
+    );
+    let screen = shown(&s);
+    assert!(
+        screen.contains("the gateway asks to wait 30 s (HTTP 429)"),
+        "{screen}"
+    );
     answer(&mut s, &again[0], Err(timed_out()), 40);
     let screen = shown(&s);
     assert!(!screen.contains("Token needed"), "{screen}");
+    assert!(!screen.contains("HTTP 429"), "{screen}");
 }

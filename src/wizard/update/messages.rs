@@ -100,6 +100,7 @@ pub(super) fn on_other(state: &mut State, msg: Msg) {
             };
             say(state, banner);
         }
+        Msg::Limited(wait) => state.limited_until = Some(state.now + wait),
         Msg::Listed { .. }
         | Msg::Next { .. }
         | Msg::Completed { .. }
