@@ -148,13 +148,13 @@ fn one_vehicle_stops_at_the_deadline_too() {
     let started = Instant::now();
     let out = run(
         home.path(),
-        &["steps", "--api", &api, "--car", "1", "--deadline", "2"],
+        &["steps", "--api", &api, "--car", "1", "--deadline", "1"],
     );
     let took = started.elapsed();
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("1: no answer within the deadline of 2 s (--deadline)"),
+        err.contains("1: no answer within the deadline of 1 s (--deadline)"),
         "{err}"
     );
     // The client alone would wait its 10 s request limit.

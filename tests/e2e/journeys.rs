@@ -942,7 +942,19 @@ fn shown_user_code(screen: &str) -> Option<String> {
 /// then shows, and the token was kept without ever reaching the screen.
 #[test]
 fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
-    let sim = Sim::start_with(&["--auth", "device"]);
+    use stepwise::sim::{AuthOptions, Scenario, Shared, SimState, spawn_shared};
+    // The simulator `serve --auth device` runs, here with a 1 s polling
+    // interval (its default is 5 s).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_auth(AuthOptions {
+        interval: Duration::from_secs(1),
+        ..AuthOptions::default()
+    });
+    let sim = runtime.block_on(spawn_shared(shared)).expect("a simulator");
     let home = tempfile::tempdir().unwrap();
     let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
         .home(home.path())
@@ -959,9 +971,9 @@ fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
             && s.contains('▀')
     });
     let code = shown_user_code(&screen).unwrap();
-    let (status, _) = http(sim.addr(), "POST", &format!("/sim/device/{code}/approve"));
+    let (status, _) = http(sim.addr, "POST", &format!("/sim/device/{code}/approve"));
     assert_eq!(status, 200, "the approve control call");
-    // The wizard polls at the pace the simulator sets (5 s).
+    // The wizard polls at the pace the simulator sets (1 s).
     tui.wait_for("the list, signed in", Duration::from_secs(30), |s| {
         doc_list_shown(s) && s.contains("Signed in") && !s.contains("enter this code")
     });
