@@ -428,7 +428,10 @@ fn kill_and_refresh(sim: &mut Sim, tui: &mut Tui) -> &'static str {
 #[test]
 fn simulator_killed_mid_session_then_back() {
     let mut sim = Sim::start();
-    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    // Its retries wait 10 ms, not 250 ms doubling, before the banner.
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .env(stepwise::client::TEST_BACKOFF_MS, "10")
+        .start();
     tui.wait_for("the list of 987654", SHORT, doc_list_shown);
     let headline = kill_and_refresh(&mut sim, &mut tui);
 
@@ -448,7 +451,10 @@ fn simulator_killed_mid_session_then_back() {
 #[test]
 fn simulator_killed_mid_session_then_reopened_by_car() {
     let mut sim = Sim::start();
-    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    // Its retries wait 10 ms, not 250 ms doubling, before the banner.
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .env(stepwise::client::TEST_BACKOFF_MS, "10")
+        .start();
     tui.wait_for("the list of 987654", SHORT, doc_list_shown);
     kill_and_refresh(&mut sim, &mut tui);
 
