@@ -58,6 +58,23 @@ impl std::fmt::Debug for OnWait {
 /// Requests in flight at once to one gateway unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
+/// For the tests only, read in a debug build only: the first back-off in
+/// milliseconds, so that a run against a gateway that cannot be reached,
+/// whose retries are not what the test is about, does not wait them out.
+pub const TEST_BACKOFF_MS: &str = "STEPWISE_TEST_BACKOFF_MS";
+
+/// The back-off a debug build's test gives in [`TEST_BACKOFF_MS`].
+fn test_backoff() -> Option<Duration> {
+    static BACKOFF: std::sync::OnceLock<Option<Duration>> = std::sync::OnceLock::new();
+    *BACKOFF.get_or_init(|| {
+        cfg!(debug_assertions)
+            .then(|| std::env::var(TEST_BACKOFF_MS).ok())
+            .flatten()
+            .and_then(|ms| ms.parse().ok())
+            .map(Duration::from_millis)
+    })
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
@@ -65,7 +82,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(10),
             max_body: 1024 * 1024,
             retries: 2,
-            backoff: Duration::from_millis(250),
+            backoff: test_backoff().unwrap_or(Duration::from_millis(250)),
             max_retry_after: Duration::from_secs(30),
             concurrency: DEFAULT_CONCURRENCY,
             net: crate::net::NetOptions::default(),
@@ -1962,6 +1979,16 @@ fn path_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Unless a debug build's test shortens it, the first back-off is
+    /// 250 ms, then 500 ms: two retries.
+    #[test]
+    fn the_back_off_is_250_ms_unless_a_test_shortens_it() {
+        assert!(std::env::var_os(TEST_BACKOFF_MS).is_none());
+        let options = ClientOptions::default();
+        assert_eq!(options.backoff, Duration::from_millis(250));
+        assert_eq!(options.retries, 2);
+    }
 
     #[test]
     fn base_urls_keep_their_path() {

@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap};
 use url::Url;
 
-use super::{Arg, Budget, CALL_LIMIT, CHECK_LIMIT, Mark, RUN_LIMIT, Report, SKEW_LIMIT};
+use super::{
+    Arg, Budget, Mark, Report, SKEW_LIMIT, call_limit, check_limit, run_limit, secs, shortened,
+};
 use crate::client::{Call, ClientOptions, Gateway, GatewayError};
 use crate::config::Secret;
 use crate::net::NetOptions;
@@ -86,8 +88,8 @@ impl<'a> Caller<'a> {
         budget: &'a Budget,
     ) -> Option<Caller<'a>> {
         let options = ClientOptions {
-            connect_timeout: CHECK_LIMIT,
-            timeout: CALL_LIMIT,
+            connect_timeout: check_limit(),
+            timeout: call_limit(),
             retries: 0,
             net: net.clone(),
             ..ClientOptions::default()
@@ -125,7 +127,7 @@ impl<'a> Caller<'a> {
     fn run_limit_words(&self) -> super::Words {
         words!(
             "doctor-skip-run-limit",
-            limit = RUN_LIMIT.as_secs(),
+            limit = secs(run_limit()),
             secs = format!("{:.1}", self.slowest.get().as_secs_f64())
         )
     }
@@ -172,7 +174,7 @@ impl<'a> Caller<'a> {
         if outcome.is_err() {
             self.timed_out.set(true);
             // Less time than a request's own limit: what ran out is the run.
-            self.cut_by_run.set(limit < CALL_LIMIT);
+            self.cut_by_run.set(limit < call_limit());
         }
         match outcome {
             Err(_) => Err(words!(
@@ -225,10 +227,12 @@ impl<'a> Caller<'a> {
 
 /// How long the events check waits for the first event, which a gateway
 /// sends at once (the current list): a proxy that buffers holds it back.
-const FIRST_EVENT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+fn first_event_limit() -> std::time::Duration {
+    shortened(std::time::Duration::from_secs(3))
+}
 
 /// An event stream's bytes up to its first event with data, at most 64 KiB
-/// or what came within [`FIRST_EVENT_LIMIT`].
+/// or what came within [`first_event_limit`].
 async fn first_event(mut sent: crate::client::Sent) -> Vec<u8> {
     let mut bytes = Vec::new();
     let reading = async {
@@ -239,7 +243,7 @@ async fn first_event(mut sent: crate::client::Sent) -> Vec<u8> {
             }
         }
     };
-    let _ = tokio::time::timeout(FIRST_EVENT_LIMIT, reading).await;
+    let _ = tokio::time::timeout(first_event_limit(), reading).await;
     bytes
 }
 
@@ -486,7 +490,7 @@ async fn checks_with(
         clock_check(report, &listed.headers);
     }
     let slowest = caller.slowest.get();
-    let slow = slowest > CHECK_LIMIT;
+    let slow = slowest > check_limit();
     report.set_with(
         "first_list",
         if slow { Mark::Warning } else { Mark::Ok },
@@ -501,7 +505,7 @@ async fn checks_with(
             words!(
                 "doctor-first-slow",
                 secs = format!("{:.1}", slowest.as_secs_f64()),
-                limit = CALL_LIMIT.as_secs()
+                limit = secs(call_limit())
             )
         }),
     );
@@ -935,7 +939,7 @@ fn first_event_line(body: &[u8], steps_id: &str) -> Line {
     let Some(data) = event_data(body) else {
         return Line::new(
             Mark::Warning,
-            words!("doctor-events-silent", secs = FIRST_EVENT_LIMIT.as_secs()),
+            words!("doctor-events-silent", secs = secs(first_event_limit())),
         )
         .fix(words!("doctor-events-fix-buffered"));
     };

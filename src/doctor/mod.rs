@@ -43,13 +43,51 @@ pub use report::{Arg, Check, Mark, Report, Words};
 use report::{EMBEDDED_TARGET, UNUSABLE_TARGET};
 
 /// The limit of one check.
-pub const CHECK_LIMIT: Duration = Duration::from_secs(3);
+pub fn check_limit() -> Duration {
+    shortened(Duration::from_secs(3))
+}
 /// The limit of one request to the gateway: as long as the wizard waits.
-pub const CALL_LIMIT: Duration = Duration::from_secs(10);
+pub fn call_limit() -> Duration {
+    shortened(Duration::from_secs(10))
+}
 /// The limit of the whole run, with room left to print: a gateway slow to
 /// answer (within the wizard's wait) is waited for while it lasts, and the
 /// checks it leaves no time for are skipped, not failed.
-pub const RUN_LIMIT: Duration = Duration::from_secs(20);
+pub fn run_limit() -> Duration {
+    shortened(Duration::from_secs(20))
+}
+
+/// For the tests only, read in a debug build only: every limit of a run
+/// divided by this whole number, the ratios between them kept, so that a
+/// test of what doctor does at its limits waits a fraction of them.
+pub const TEST_LIMITS_DIVIDED_BY: &str = "STEPWISE_TEST_DOCTOR_LIMITS_DIVIDED_BY";
+
+/// `limit` as this run keeps it: whole, unless a debug build's test divides
+/// it ([`TEST_LIMITS_DIVIDED_BY`]).
+fn shortened(limit: Duration) -> Duration {
+    static DIVISOR: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let divisor = *DIVISOR.get_or_init(|| {
+        if !cfg!(debug_assertions) {
+            return 1;
+        }
+        std::env::var(TEST_LIMITS_DIVIDED_BY)
+            .ok()
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(1)
+    });
+    limit / divisor
+}
+
+/// A limit in a finding's words: whole seconds as a number; a fraction (a
+/// test's divided limit) with its decimals, never rounded to another limit.
+pub(crate) fn secs(limit: Duration) -> Arg {
+    if limit.subsec_nanos() == 0 {
+        Arg::from(limit.as_secs())
+    } else {
+        Arg::from(limit.as_secs_f64().to_string())
+    }
+}
 /// A gateway clock further off than this is a warning.
 pub const SKEW_LIMIT: i64 = 60;
 /// Certificates closer than this to their end are a warning.
@@ -162,7 +200,7 @@ impl Budget {
     pub(crate) fn limit(&self) -> Duration {
         self.end
             .saturating_duration_since(Instant::now())
-            .min(CHECK_LIMIT)
+            .min(check_limit())
     }
 
     /// The limit of one request to the gateway.
@@ -171,7 +209,7 @@ impl Budget {
         // gateway come first when the run has time left.
         self.end
             .saturating_duration_since(Instant::now())
-            .min(CALL_LIMIT + Duration::from_millis(500))
+            .min(call_limit() + Duration::from_millis(500))
     }
 
     pub(crate) fn spent(&self) -> bool {
@@ -192,7 +230,7 @@ pub async fn run(
     car: Option<&str>,
 ) -> Report {
     let budget = Budget {
-        end: Instant::now() + RUN_LIMIT,
+        end: Instant::now() + run_limit(),
     };
     let mut report = Report {
         target: String::new(),
@@ -363,8 +401,8 @@ async fn fixed_token_advice(report: &mut Report, url: &Url, net: &NetOptions) {
 /// within doctor's limit of one check).
 async fn offers_no_sign_in(url: &Url, net: &NetOptions) -> bool {
     let options = crate::client::ClientOptions {
-        connect_timeout: CHECK_LIMIT,
-        timeout: CHECK_LIMIT,
+        connect_timeout: check_limit(),
+        timeout: check_limit(),
         retries: 0,
         net: net.clone(),
         ..crate::client::ClientOptions::default()
@@ -375,7 +413,7 @@ async fn offers_no_sign_in(url: &Url, net: &NetOptions) -> bool {
     };
     let asked = crate::auth::discover::discover(gateway.http(), url, None);
     matches!(
-        tokio::time::timeout(CHECK_LIMIT, asked).await,
+        tokio::time::timeout(check_limit(), asked).await,
         Ok(Err(crate::auth::AuthError::Discovery(
             crate::auth::Discovery::NotOffered { .. }
         )))
@@ -457,6 +495,27 @@ fn parse_url(raw: &str) -> Result<Url, Arg> {
 #[cfg(test)]
 mod tests {
     use crate::text::{Lang, num};
+
+    /// Unless a test divides them, the limits are whole: a check 3 s, a
+    /// request as long as the wizard waits, the run 20 s; and a divided
+    /// limit is said with its decimals, a whole one as a number.
+    #[test]
+    fn the_limits_are_whole_and_said_as_they_are() {
+        use std::time::Duration;
+        assert!(std::env::var_os(super::TEST_LIMITS_DIVIDED_BY).is_none());
+        assert_eq!(super::check_limit(), Duration::from_secs(3));
+        assert_eq!(
+            super::call_limit(),
+            crate::client::ClientOptions::default().timeout
+        );
+        assert_eq!(super::call_limit(), Duration::from_secs(10));
+        assert_eq!(super::run_limit(), Duration::from_secs(20));
+        assert_eq!(super::secs(Duration::from_secs(20)), super::Arg::Num(20));
+        assert_eq!(
+            super::secs(Duration::from_millis(750)),
+            super::Arg::Text("0.75".into())
+        );
+    }
 
     /// The files of the doctor, where its findings are written.
     const SOURCES: [&str; 6] = [

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use url::Url;
 
-use super::{Arg, Budget, CHECK_LIMIT, Mark, Report, Words};
+use super::{Arg, Budget, Mark, Report, Words, check_limit, secs};
 use crate::net::{NetOptions, ProxyChoice, TlsProblem};
 use crate::steps::sanitize;
 
@@ -252,13 +252,13 @@ async fn dns_check(
                 words!(
                     "doctor-dns-timeout-proxy",
                     host = host.to_owned(),
-                    secs = CHECK_LIMIT.as_secs()
+                    secs = secs(check_limit())
                 )
             } else {
                 words!(
                     "doctor-dns-timeout",
                     host = host.to_owned(),
-                    secs = CHECK_LIMIT.as_secs()
+                    secs = secs(check_limit())
                 )
             };
             report.set_with(
@@ -297,7 +297,7 @@ async fn tcp_check(
                 last_error = words!(
                     "doctor-tcp-timeout",
                     addr = addr.to_string(),
-                    secs = CHECK_LIMIT.as_secs()
+                    secs = secs(check_limit())
                 )
                 .into();
                 break;
@@ -376,10 +376,7 @@ async fn connect_tunnel(
         Ok::<_, std::io::Error>(head)
     };
     match budget.run(exchange).await {
-        None => Err(words!(
-            "doctor-tunnel-timeout",
-            secs = CHECK_LIMIT.as_secs()
-        )),
+        None => Err(words!("doctor-tunnel-timeout", secs = secs(check_limit()))),
         Some(Err(e)) => {
             let said = e.to_string();
             let error = Arg::each(|lang| crate::describe::os_words(lang, &said));

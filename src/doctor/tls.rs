@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::network::Connection;
-use super::{Arg, Budget, CHECK_LIMIT, EXPIRY_WARNING_DAYS, Mark, Report, Words};
+use super::{Arg, Budget, EXPIRY_WARNING_DAYS, Mark, Report, Words, check_limit, secs};
 use crate::net::{CertSummary, NetError, NetOptions, ProxyChoice, TlsProblem};
 use crate::steps::sanitize;
 
@@ -98,7 +98,7 @@ fn tls_outcome(
             report.set_with(
                 "tls",
                 Mark::Failed,
-                words!("doctor-tls-timeout", secs = CHECK_LIMIT.as_secs()),
+                words!("doctor-tls-timeout", secs = secs(check_limit())),
                 Some(words!("doctor-tls-timeout-fix")),
             );
             None

@@ -268,6 +268,12 @@ impl Auth {
     pub fn counts(&self) -> AuthCounts {
         self.lock().counts
     }
+
+    /// The lifetime of the access tokens issued from now on: a provider
+    /// whose first token is due at once and whose refreshed one stays fresh.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        self.lock().options.token_ttl = ttl;
+    }
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {

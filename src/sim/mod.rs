@@ -78,8 +78,24 @@ pub async fn serve_shared(
 }
 
 /// How long a client may take to send a request's head, and a kept-alive
-/// connection may wait for its next request, before it is closed.
-pub const HEADER_LIMIT: Duration = Duration::from_secs(10);
+/// connection may wait for its next request, before it is closed: 10 s,
+/// or in a debug build the milliseconds a test gives in
+/// [`TEST_HEADER_LIMIT_MS`].
+pub fn header_limit() -> Duration {
+    static LIMIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        cfg!(debug_assertions)
+            .then(|| std::env::var(TEST_HEADER_LIMIT_MS).ok())
+            .flatten()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(Duration::from_secs(10), Duration::from_millis)
+    })
+}
+
+/// For the tests only, read in a debug build only: the header limit in
+/// milliseconds, so that a test of connections held open past it waits
+/// a fraction of the 10 s.
+pub const TEST_HEADER_LIMIT_MS: &str = "STEPWISE_TEST_HEADER_LIMIT_MS";
 
 /// The most connections served at once; more wait in the listen queue until
 /// one ends. Below the process's limit of open files (a quarter of it kept
@@ -106,7 +122,7 @@ fn open_files_limit() -> Option<usize> {
 
 /// Serves `app` on `listener` until `shutdown` resolves: at most
 /// [`connection_cap`] connections at once, each closed when a request's
-/// head takes longer than [`HEADER_LIMIT`]. Open event streams end with the
+/// head takes longer than [`header_limit`]. Open event streams end with the
 /// simulator, or shutdown would wait on them.
 async fn serve_app<L: axum::serve::Listener>(
     mut listener: L,
@@ -130,7 +146,7 @@ async fn serve_app<L: axum::serve::Listener>(
         };
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
-            .header_read_timeout(HEADER_LIMIT);
+            .header_read_timeout(header_limit());
         let connection =
             http.serve_connection(TokioIo::new(io), TowerToHyperService::new(app.clone()));
         let connection = graceful.watch(connection);
@@ -252,4 +268,15 @@ pub async fn spawn_tls(
         task,
         tls: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Unless a debug build's test shortens it, a request's head may take
+    /// 10 s.
+    #[test]
+    fn the_header_limit_is_ten_seconds() {
+        assert!(std::env::var_os(super::TEST_HEADER_LIMIT_MS).is_none());
+        assert_eq!(super::header_limit(), std::time::Duration::from_secs(10));
+    }
 }

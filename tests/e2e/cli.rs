@@ -65,6 +65,9 @@ fn stepwise(home: &Path) -> Command {
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANG")
+        // Retries after a failure wait 10 ms, not 250 ms doubling: no test
+        // here is about the back-off's length (the client's tests are).
+        .env(stepwise::client::TEST_BACKOFF_MS, "10")
         .timeout(Duration::from_secs(30));
     cmd
 }

@@ -18,6 +18,9 @@ const TOKEN: &str = "s3cret-T0ken";
 fn run(home: &Path, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(pty::BIN);
     pty::scrub_command(&mut cmd, home);
+    // Retries after a failure wait 10 ms, not 250 ms doubling: no test here
+    // is about the back-off's length (the client's tests are).
+    cmd.env(stepwise::client::TEST_BACKOFF_MS, "10");
     for proxy in [
         "http_proxy",
         "HTTP_PROXY",
@@ -148,13 +151,13 @@ fn one_vehicle_stops_at_the_deadline_too() {
     let started = Instant::now();
     let out = run(
         home.path(),
-        &["steps", "--api", &api, "--car", "1", "--deadline", "2"],
+        &["steps", "--api", &api, "--car", "1", "--deadline", "1"],
     );
     let took = started.elapsed();
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("1: no answer within the deadline of 2 s (--deadline)"),
+        err.contains("1: no answer within the deadline of 1 s (--deadline)"),
         "{err}"
     );
     // The client alone would wait its 10 s request limit.
@@ -182,14 +185,14 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
             "--cars",
             ids.to_str().unwrap(),
             "--deadline",
-            "2",
+            "1",
         ],
     );
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains(
-            "987654: the gateway kept limiting requests (HTTP 429) until the deadline of 2 s"
+            "987654: the gateway kept limiting requests (HTTP 429) until the deadline of 1 s"
         ),
         "{err}"
     );
@@ -200,13 +203,13 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     assert_eq!(err.matches(waiting).count(), 1, "{err}");
     let summary = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        summary.contains("held back by HTTP 429 until 2 s: 2"),
+        summary.contains("held back by HTTP 429 until 1 s: 2"),
         "{summary}"
     );
 
     let one = run(
         home.path(),
-        &["steps", "--api", &api, "--car", "987654", "--deadline", "2"],
+        &["steps", "--api", &api, "--car", "987654", "--deadline", "1"],
     );
     assert_exit(&one, 1);
     let err = stderr(&one);

@@ -27,11 +27,32 @@ fn runtime() -> Runtime {
         .expect("runtime")
 }
 
+/// Doctor's limits divided by 4 in the binary under test (a debug build):
+/// 0.75 s a check, 2.5 s a request, 5 s the run. For the tests of what it
+/// does at its limits, which wait them out.
+const DIVIDED_BY: u32 = 4;
+
 fn doctor(home: &Path, args: &[&str]) -> Output {
     doctor_with_env(home, args, &[])
 }
 
+/// `doctor` with its limits divided by [`DIVIDED_BY`]; the run must end
+/// within its divided limit and the same 5 s margin as [`DOCTOR_LIMIT`].
+fn doctor_divided(home: &Path, args: &[&str]) -> Output {
+    let divided_by = DIVIDED_BY.to_string();
+    doctor_within(
+        home,
+        args,
+        &[(stepwise::doctor::TEST_LIMITS_DIVIDED_BY, &divided_by)],
+        Duration::from_secs(20) / DIVIDED_BY + Duration::from_secs(5),
+    )
+}
+
 fn doctor_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    doctor_within(home, args, env, DOCTOR_LIMIT)
+}
+
+fn doctor_within(home: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Output {
     let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
     cmd.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
@@ -63,7 +84,7 @@ fn doctor_with_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     cmd.arg("doctor")
         .args(args)
-        .timeout(DOCTOR_LIMIT)
+        .timeout(limit)
         .output()
         .expect("doctor runs")
 }
@@ -450,8 +471,9 @@ fn a_gateway_that_never_answers_ends_the_run_within_its_limit() {
         }
     });
     let home = home();
-    // `doctor` kills the run and fails the test if it outlives the limit.
-    let out = doctor(
+    // `doctor_divided` kills the run and fails the test if it outlives the
+    // limit.
+    let out = doctor_divided(
         home.path(),
         &["--api", &format!("http://{addr}"), "--car", "987654"],
     );
@@ -464,7 +486,8 @@ fn a_gateway_that_never_answers_ends_the_run_within_its_limit() {
     assert!(
         first.starts_with("✗ failed")
             && first.contains("no usable answer from the gateway:")
-            && first.contains("within 10"),
+            // The request's limit: 10 s, divided by 4.
+            && first.contains("within 2.5"),
         "{text}"
     );
     assert!(line(&text, "Error body").starts_with("- skipped"), "{text}");
@@ -1492,14 +1515,15 @@ fn slow_gateway(rt: &Runtime, delay: Duration, all: bool) -> String {
 #[test]
 fn a_slow_gateway_the_wizard_waits_for_is_slow_not_failed() {
     let rt = runtime();
-    let url = slow_gateway(&rt, Duration::from_millis(3_500), false);
+    // Between a check's limit and a request's (3 s and 10 s, divided by 4).
+    let url = slow_gateway(&rt, Duration::from_millis(800), false);
     let home = home();
-    let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
+    let out = doctor_divided(home.path(), &["--api", &url, "--car", "1"]);
     let text = stdout(&out);
     let first = line(&text, "First list");
     assert!(first.starts_with("! warning"), "{text}");
     assert!(
-        text.contains("slow, though within the 10 s the wizard waits"),
+        text.contains("slow, though within the 2.5 s the wizard waits"),
         "{text}"
     );
     assert!(!text.contains("no answer within"), "{text}");
@@ -1643,13 +1667,14 @@ fn a_web_server_s_404_is_no_gateway_s_error_body() {
 /// A gateway that takes 4.5 s over every answer: the first list is slow
 /// (a warning), and the checks doctor's 20 s run limit leaves no time for
 /// are skipped for that reason, never failed with "no answer within 2 s",
-/// a limit the gateway was never given.
+/// a limit the gateway was never given. (All four divided by 4.)
 #[test]
 fn checks_the_run_limit_cuts_are_skipped_not_failed() {
     let rt = runtime();
-    let url = slow_gateway(&rt, Duration::from_millis(4_500), true);
+    // 4.5 s, divided by 4 as doctor's limits are.
+    let url = slow_gateway(&rt, Duration::from_millis(1_125), true);
     let home = home();
-    let out = doctor(home.path(), &["--api", &url, "--car", "1"]);
+    let out = doctor_divided(home.path(), &["--api", &url, "--car", "1"]);
     let text = stdout(&out);
     assert!(line(&text, "First list").starts_with("! warning"), "{text}");
     assert!(!text.contains("no answer within"), "{text}");
@@ -1662,7 +1687,7 @@ fn checks_the_run_limit_cuts_are_skipped_not_failed() {
     assert!(
         cut.starts_with("- skipped")
             && cut
-                .contains("not run: doctor's 20 s run limit was reached (the gateway takes about ")
+                .contains("not run: doctor's 5 s run limit was reached (the gateway takes about ")
             && cut.contains(" s per answer)"),
         "{text}"
     );
@@ -1738,11 +1763,12 @@ fn an_event_stream_that_sends_no_first_event_is_a_warning() {
             .to_vec(),
     );
     let home = home();
-    let out = doctor(home.path(), &["--api", &api, "--car", "987654"]);
+    let out = doctor_divided(home.path(), &["--api", &api, "--car", "987654"]);
     let text = stdout(&out);
     let events = line(&text, "Live events");
     assert!(events.starts_with("! warning"), "{text}");
-    assert!(events.contains("no event came within 3 s"), "{text}");
+    // 3 s, divided by 4.
+    assert!(events.contains("no event came within 0.75 s"), "{text}");
     assert!(text.contains("proxy_buffering off"), "{text}");
 }
 

@@ -428,7 +428,10 @@ fn kill_and_refresh(sim: &mut Sim, tui: &mut Tui) -> &'static str {
 #[test]
 fn simulator_killed_mid_session_then_back() {
     let mut sim = Sim::start();
-    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    // Its retries wait 10 ms, not 250 ms doubling, before the banner.
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .env(stepwise::client::TEST_BACKOFF_MS, "10")
+        .start();
     tui.wait_for("the list of 987654", SHORT, doc_list_shown);
     let headline = kill_and_refresh(&mut sim, &mut tui);
 
@@ -448,7 +451,10 @@ fn simulator_killed_mid_session_then_back() {
 #[test]
 fn simulator_killed_mid_session_then_reopened_by_car() {
     let mut sim = Sim::start();
-    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()]).start();
+    // Its retries wait 10 ms, not 250 ms doubling, before the banner.
+    let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
+        .env(stepwise::client::TEST_BACKOFF_MS, "10")
+        .start();
     tui.wait_for("the list of 987654", SHORT, doc_list_shown);
     kill_and_refresh(&mut sim, &mut tui);
 
@@ -942,7 +948,19 @@ fn shown_user_code(screen: &str) -> Option<String> {
 /// then shows, and the token was kept without ever reaching the screen.
 #[test]
 fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
-    let sim = Sim::start_with(&["--auth", "device"]);
+    use stepwise::sim::{AuthOptions, Scenario, Shared, SimState, spawn_shared};
+    // The simulator `serve --auth device` runs, here with a 1 s polling
+    // interval (its default is 5 s).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let shared = Shared::new(SimState::new(Scenario::built_in()), None).with_auth(AuthOptions {
+        interval: Duration::from_secs(1),
+        ..AuthOptions::default()
+    });
+    let sim = runtime.block_on(spawn_shared(shared)).expect("a simulator");
     let home = tempfile::tempdir().unwrap();
     let mut tui = Spawn::new(&["--car", "987654", "--api", &sim.url()])
         .home(home.path())
@@ -962,9 +980,9 @@ fn a_refused_token_is_fixed_by_signing_in_from_the_wizard() {
         "{screen}"
     );
     let code = shown_user_code(&screen).unwrap();
-    let (status, _) = http(sim.addr(), "POST", &format!("/sim/device/{code}/approve"));
+    let (status, _) = http(sim.addr, "POST", &format!("/sim/device/{code}/approve"));
     assert_eq!(status, 200, "the approve control call");
-    // The wizard polls at the pace the simulator sets (5 s).
+    // The wizard polls at the pace the simulator sets (1 s).
     tui.wait_for("the list, signed in", Duration::from_secs(30), |s| {
         doc_list_shown(s) && s.contains("Signed in") && !s.contains("enter this code")
     });

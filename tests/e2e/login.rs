@@ -980,20 +980,24 @@ fn device_login(provider: &Provider, home: &Path) {
 
 #[test]
 fn two_processes_refreshing_at_once_keep_the_login() {
-    // 6 s tokens are due 1 s before expiry: the refreshed one stays fresh
-    // for 5 s, long enough for the second run to start on a loaded machine
-    // (with 2 s tokens it could be due again before that run read it).
+    // A 1 s token is due at once (a refresh is due 1 s before expiry).
     let provider = Provider::start(AuthOptions {
-        token_ttl: Duration::from_secs(6),
+        token_ttl: Duration::from_secs(1),
         ..fast()
     });
     let home = tempfile::tempdir().unwrap();
     device_login(&provider, home.path());
-    // Once the token is due, two runs at once: one refreshes, the other
-    // waits for it and takes its token (never presenting the same refresh
-    // token: the provider would end the whole login). Waiting for time to
-    // pass is the condition itself here.
-    std::thread::sleep(Duration::from_millis(5_500));
+    // 6 s tokens from now on: the refreshed one stays fresh for 5 s, long
+    // enough for the second run to read it on a loaded machine (with 2 s
+    // tokens it could be due again before that run read it).
+    provider
+        .shared
+        .auth()
+        .unwrap()
+        .set_token_ttl(Duration::from_secs(6));
+    // The token is due: two runs at once, one refreshes, the other waits
+    // for it and takes its token (never presenting the same refresh token:
+    // the provider would end the whole login).
     let api = provider.url();
     let spawn = |car: &str| {
         let mut cmd = Command::new(BIN);

@@ -185,6 +185,10 @@ fn a_burst_of_concurrent_requests_has_zero_errors() {
 /// killed when dropped.
 struct Served(std::process::Child, SocketAddr);
 
+/// The served simulator's header limit: a tenth of its 10 s, so that the
+/// test waits out a second, not ten, twice.
+const HEADER_LIMIT: Duration = Duration::from_secs(1);
+
 impl Served {
     fn start(open_files: u32) -> Served {
         let home = tempfile::tempdir().expect("a temporary HOME");
@@ -203,6 +207,10 @@ impl Served {
                 &addr.to_string(),
             ])
             .env("HOME", home.path())
+            .env(
+                stepwise::sim::TEST_HEADER_LIMIT_MS,
+                HEADER_LIMIT.as_millis().to_string(),
+            )
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -239,9 +247,7 @@ fn half_sent_requests_held_open_are_closed_and_others_still_answered() {
         })
         .collect();
     let mut probe = TcpStream::connect(served.1).expect("the kernel accepts");
-    probe
-        .set_read_timeout(Some(stepwise::sim::HEADER_LIMIT * 4))
-        .unwrap();
+    probe.set_read_timeout(Some(HEADER_LIMIT * 10)).unwrap();
     probe
         .write_all(b"GET /pims/subscription/steps?carAssociationID=987654 HTTP/1.1\r\nHost: sim\r\nX-Device-Id: probe\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -252,9 +258,7 @@ fn half_sent_requests_held_open_are_closed_and_others_still_answered() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // The held connections were closed, not kept for ever.
     for mut stream in held {
-        stream
-            .set_read_timeout(Some(stepwise::sim::HEADER_LIMIT * 3))
-            .unwrap();
+        stream.set_read_timeout(Some(HEADER_LIMIT * 10)).unwrap();
         let mut rest = Vec::new();
         match stream.read_to_end(&mut rest) {
             Ok(_) => {}
