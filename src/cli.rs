@@ -950,6 +950,17 @@ fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
         && bare
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    // Four numbers with one over 255 is a mistyped IPv4 address, not a
+    // name for DNS to know (`999.1.1.1`).
+    let parts: Vec<&str> = bare.split('.').collect();
+    if parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().any(|p| p.parse::<u8>().is_err())
+    {
+        return Err(tr!(lang, "cli-arg-addr-ip", host = bare.to_owned()));
+    }
     if is_name || bare.parse::<std::net::IpAddr>().is_ok() {
         Ok(raw.to_owned())
     } else {
@@ -1354,6 +1365,24 @@ mod tests {
         }
         for bad in ["localhost", "127.0.0.1:99999", ":80", "a b:80", "[::1]:x"] {
             assert!(parse_addr(Lang::En, bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Four numbers with one over 255 are a mistyped IPv4 address: said so,
+    /// not sent to DNS as a name; real names still go there.
+    #[test]
+    fn an_ipv4_address_with_a_part_over_255_is_not_valid() {
+        let err = parse_addr(Lang::En, "999.1.1.1:46330").unwrap_err();
+        assert!(
+            err.starts_with("the IP address 999.1.1.1 is not valid")
+                && err.contains("a number from 0 to 255"),
+            "{err}"
+        );
+        assert!(!err.contains("DNS"), "{err}");
+        let de = parse_addr(Lang::De, "10.0.0.256:80").unwrap_err();
+        assert!(de.contains("10.0.0.256") && de.contains("255"), "{de}");
+        for ok in ["no-such-host.invalid:8080", "1.2.3:80", "gw1.example:80"] {
+            assert!(parse_addr(Lang::En, ok).is_ok(), "{ok}");
         }
     }
 

@@ -12,7 +12,7 @@ use stepwise::client::Lookup;
 use stepwise::commands::{self, EXIT_ERROR, EXIT_USAGE};
 use stepwise::config::{Settings, TokenPlace, read_token_file};
 use stepwise::describe::{config_error, gateway_error};
-use stepwise::serve::{TlsServe, reach_line, sim_tls};
+use stepwise::serve::{TlsServe, device_sign_in_line, reach_line, sim_tls};
 use stepwise::sim::Scenario;
 use stepwise::text::Lang;
 use stepwise::tr;
@@ -493,12 +493,7 @@ fn serve(
             .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()))
             .with_request_log(crowd.log);
         if let Some(options) = auth {
-            banner.push(tr!(
-                lang,
-                "cli-arg-sim-device-sign-in",
-                seconds = options.token_ttl.as_secs(),
-                url = format!("{scheme}://{bound}")
-            ));
+            banner.push(device_sign_in_line(lang, scheme, bound, options.token_ttl));
             shared = shared.with_auth(options);
         }
         // Beyond this machine with no token, the control calls are open to

@@ -323,7 +323,12 @@ fn write_entries(out: &mut String, lang: Lang, entries: &[Entry], left_out: Opti
 /// with its events and last list, and the notes that belong to no vehicle.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionReport {
+    /// The backend in the JSON, the same in every language:
+    /// [`DEMO_BACKEND`] for the embedded simulator, else the gateway's URL.
     pub backend: String,
+    /// The backend as the Markdown report names it, in its language.
+    #[serde(skip)]
+    pub backend_label: String,
     pub vehicles: Vec<SessionLog>,
     pub notes: Vec<Entry>,
     /// The language of the Markdown report.
@@ -331,10 +336,16 @@ pub struct SessionReport {
     lang: Lang,
 }
 
+/// The JSON report's `backend` for the embedded simulator.
+pub const DEMO_BACKEND: &str = "demo";
+
 impl SessionReport {
-    pub fn new(backend: &str, lang: Lang) -> Self {
+    /// `backend` for the JSON (no words of a language), `label` for the
+    /// Markdown.
+    pub fn new(backend: &str, label: &str, lang: Lang) -> Self {
         SessionReport {
             backend: backend.to_owned(),
+            backend_label: label.to_owned(),
             lang,
             ..SessionReport::default()
         }
@@ -355,7 +366,7 @@ impl SessionReport {
             // autolinking (a new user read "http:\/\/127.0.0.1").
             "- {}: `{}`",
             tr!(lang, "report-backend"),
-            in_code(&self.backend)
+            in_code(&self.backend_label)
         );
         let _ = writeln!(
             out,
@@ -612,7 +623,7 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("2 of 2 done, service ready"), "{md}");
-        let mut report = SessionReport::new("demo backend", Lang::En);
+        let mut report = SessionReport::new(DEMO_BACKEND, "demo backend", Lang::En);
         report.vehicles.push(log);
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         let json = &json["vehicles"][0];
@@ -626,11 +637,12 @@ mod tests {
     /// never with escaped slashes; a backtick in it cannot end the span.
     #[test]
     fn the_backend_reads_as_typed_in_a_code_span() {
-        let report = SessionReport::new("http://127.0.0.1:18121", Lang::En);
+        let gateway = "http://127.0.0.1:18121";
+        let report = SessionReport::new(gateway, gateway, Lang::En);
         let md = report.to_markdown();
         assert!(md.contains("`http://127.0.0.1:18121`"), "{md}");
         assert!(!md.contains("\\/"), "{md}");
-        let odd = SessionReport::new("http://x`y", Lang::En).to_markdown();
+        let odd = SessionReport::new("http://x`y", "http://x`y", Lang::En).to_markdown();
         assert!(odd.contains("`http://x'y`"), "{odd}");
     }
 

@@ -233,6 +233,37 @@ pub fn reach_line(lang: Lang, scheme: &str, bound: std::net::SocketAddr) -> Opti
     ))
 }
 
+/// The line of `serve --auth`: the device page at an address a browser
+/// opens, the one [`reach_line`] names for a simulator on 0.0.0.0.
+pub fn device_sign_in_line(
+    lang: Lang,
+    scheme: &str,
+    bound: std::net::SocketAddr,
+    token_ttl: std::time::Duration,
+) -> String {
+    let reach = openable(bound, lan_address());
+    tr!(
+        lang,
+        "cli-arg-sim-device-sign-in",
+        seconds = token_ttl.as_secs(),
+        url = format!("{scheme}://{reach}")
+    )
+}
+
+/// The address a browser opens for a listener on `bound`: `bound` itself,
+/// or for 0.0.0.0 (or `::`) this machine's `lan` address, else loopback.
+fn openable(bound: std::net::SocketAddr, lan: Option<std::net::IpAddr>) -> std::net::SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    if !bound.ip().is_unspecified() {
+        return bound;
+    }
+    let loopback = match bound.ip() {
+        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+    };
+    std::net::SocketAddr::new(lan.unwrap_or(loopback), bound.port())
+}
+
 /// The address other machines reach this one at: the source address of
 /// the route out (a UDP socket "connected" to a documentation address sends
 /// nothing). `None` without a route, or when it is a loopback address.
@@ -267,6 +298,31 @@ mod tests {
 
     /// A certificate of `serve --tls` is also for the address other
     /// machines use: the one given, or this machine's own for 0.0.0.0.
+    /// `serve --auth` on 0.0.0.0 names the device page at the address it
+    /// said other machines reach it at, or at 127.0.0.1 when it knows
+    /// none: never at 0.0.0.0, which no browser opens.
+    #[test]
+    fn the_device_page_is_named_at_an_address_a_browser_opens() {
+        let at = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+        let lan = Some("192.0.2.2".parse().unwrap());
+        assert_eq!(openable(at("0.0.0.0:46321"), lan), at("192.0.2.2:46321"));
+        assert_eq!(openable(at("0.0.0.0:46321"), None), at("127.0.0.1:46321"));
+        assert_eq!(openable(at("[::]:46321"), None), at("[::1]:46321"));
+        assert_eq!(openable(at("127.0.0.1:8080"), lan), at("127.0.0.1:8080"));
+        assert_eq!(openable(at("192.0.2.7:8080"), lan), at("192.0.2.7:8080"));
+        let ttl = std::time::Duration::from_secs(3600);
+        let line = device_sign_in_line(Lang::En, "http", at("0.0.0.0:46321"), ttl);
+        let reach = lan_address().map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string());
+        assert!(
+            line.ends_with(&format!("open http://{reach}:46321/device")),
+            "{line}"
+        );
+        assert!(!line.contains("0.0.0.0"), "{line}");
+        if let Some(said) = reach_line(Lang::En, "http", at("0.0.0.0:46321")) {
+            assert!(said.contains(&format!("http://{reach}:46321")), "{said}");
+        }
+    }
+
     #[test]
     fn a_served_certificate_names_the_address_other_machines_use() {
         let base = ["localhost", "127.0.0.1"];

@@ -966,6 +966,7 @@ cli-arg-addr-no-port = der Port fehlt; HOST:PORT angeben, z. B. 127.0.0.1:8080, 
 cli-arg-addr-no-host = bei { $port } fehlt der Host; HOST:PORT angeben, z. B. 127.0.0.1:{ $port } (oder 0.0.0.0:{ $port } für das Netz der Werkstatt)
 cli-arg-addr-port = der Port ist keine Zahl von 0 bis 65535; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
 cli-arg-addr-host = der Host ist weder eine Adresse noch ein Hostname; HOST:PORT angeben, z. B. 127.0.0.1:8080, localhost:8080 oder [::1]:8080
+cli-arg-addr-ip = die IP-Adresse { $host } ist ungültig: jeder ihrer vier Teile ist eine Zahl von 0 bis 255; HOST:PORT angeben, z. B. 127.0.0.1:8080 oder 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } ist ein Ordner. Einen Dateinamen darin angeben, z. B. { $example }
 cli-arg-report-slash = --report { $path } endet mit einem Schrägstrich wie der Pfad eines Ordners, und diesen Ordner gibt es nicht. Einen Dateinamen angeben, z. B. session.md
 cli-arg-report-not-a-file = --report { $path } ist keine normale Datei (ein Gerät, eine Pipe oder ein Link), und der Bericht würde sie ersetzen. Den Pfad einer neuen oder normalen Datei angeben, z. B. sitzung.md

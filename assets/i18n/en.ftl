@@ -974,6 +974,7 @@ cli-arg-addr-no-port = it has no port; give HOST:PORT, e.g. 127.0.0.1:8080, loca
 cli-arg-addr-no-host = { $port } has no host: give HOST:PORT, e.g. 127.0.0.1:{ $port } (or 0.0.0.0:{ $port } for the shop's network)
 cli-arg-addr-port = the port is not a number from 0 to 65535; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
 cli-arg-addr-host = the host is not an address or a host name; give HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080
+cli-arg-addr-ip = the IP address { $host } is not valid: each of its four parts is a number from 0 to 255; give HOST:PORT, e.g. 127.0.0.1:8080 or 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } is a folder. Give a file name in it, e.g. { $example }
 cli-arg-report-slash = --report { $path } ends with a slash, as a folder's path does, and there is no such folder. Give a file name, e.g. session.md
 cli-arg-report-not-a-file = --report { $path } is not a regular file (a device, a pipe or a link), and the report would replace it. Give the path of a new or ordinary file, e.g. session.md

@@ -972,6 +972,7 @@ cli-arg-addr-no-port = falta el puerto; indique HOST:PUERTO, p. ej. 127.0.0.1:80
 cli-arg-addr-no-host = a { $port } le falta el host; indique HOST:PUERTO, p. ej. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } para la red del taller)
 cli-arg-addr-port = el puerto no es un número de 0 a 65535; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = el host no es ni una dirección ni un nombre de host; indique HOST:PUERTO, p. ej. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-ip = la dirección IP { $host } no es válida: cada una de sus cuatro partes es un número de 0 a 255; indique HOST:PUERTO, p. ej. 127.0.0.1:8080 o 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } es una carpeta. Indique un nombre de archivo dentro, p. ej. { $example }
 cli-arg-report-slash = --report { $path } termina en barra, como la ruta de una carpeta, y esa carpeta no existe. Indique un nombre de archivo, p. ej. session.md
 cli-arg-report-not-a-file = --report { $path } no es un archivo normal (un dispositivo, una tubería o un enlace), y el informe lo sustituiría. Indique la ruta de un archivo nuevo o normal, p. ej. sesion.md

@@ -972,6 +972,7 @@ cli-arg-addr-no-port = il manque le port ; donnez HÔTE:PORT, par ex. 127.0.0.1
 cli-arg-addr-no-host = { $port } n'a pas d'hôte : donnez HÔTE:PORT, par ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } pour le réseau de l'atelier)
 cli-arg-addr-port = le port n'est pas un nombre de 0 à 65535 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = l'hôte n'est ni une adresse ni un nom d'hôte ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-ip = l'adresse IP { $host } n'est pas valide : chacune de ses quatre parties est un nombre de 0 à 255 ; donnez HÔTE:PORT, par ex. 127.0.0.1:8080 ou 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } est un dossier. Donnez un nom de fichier dedans, par ex. { $example }
 cli-arg-report-slash = --report { $path } se termine par une barre oblique, comme le chemin d'un dossier, et ce dossier n'existe pas. Donnez un nom de fichier, p. ex. session.md
 cli-arg-report-not-a-file = --report { $path } n'est pas un fichier ordinaire (un périphérique, un tube ou un lien), et le rapport le remplacerait. Donnez le chemin d'un fichier nouveau ou ordinaire, par ex. session.md

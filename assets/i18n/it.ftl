@@ -969,6 +969,7 @@ cli-arg-addr-no-port = manca la porta; indicare HOST:PORTA, ad es. 127.0.0.1:808
 cli-arg-addr-no-host = a { $port } manca l'host; indicare HOST:PORTA, ad es. 127.0.0.1:{ $port } (o 0.0.0.0:{ $port } per la rete dell'officina)
 cli-arg-addr-port = la porta non è un numero da 0 a 65535; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
 cli-arg-addr-host = l'host non è né un indirizzo né un nome host; indicare HOST:PORTA, ad es. 127.0.0.1:8080, localhost:8080 o [::1]:8080
+cli-arg-addr-ip = l'indirizzo IP { $host } non è valido: ciascuna delle sue quattro parti è un numero da 0 a 255; indicare HOST:PORTA, ad es. 127.0.0.1:8080 o 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } è una cartella. Indicare un nome di file al suo interno, ad es. { $example }
 cli-arg-report-slash = --report { $path } finisce con una barra, come il percorso di una cartella, e tale cartella non esiste. Indicare un nome di file, ad es. session.md
 cli-arg-report-not-a-file = --report { $path } non è un file normale (un dispositivo, una pipe o un collegamento), e il rapporto lo sostituirebbe. Indicare il percorso di un file nuovo o normale, ad es. sessione.md

@@ -966,6 +966,7 @@ cli-arg-addr-no-port = de poort ontbreekt; geef HOST:POORT, bijv. 127.0.0.1:8080
 cli-arg-addr-no-host = { $port } heeft geen host; geef HOST:POORT, bijv. 127.0.0.1:{ $port } (of 0.0.0.0:{ $port } voor het netwerk van de werkplaats)
 cli-arg-addr-port = de poort is geen getal van 0 tot 65535; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
 cli-arg-addr-host = de host is geen adres en geen hostnaam; geef HOST:POORT, bijv. 127.0.0.1:8080, localhost:8080 of [::1]:8080
+cli-arg-addr-ip = het IP-adres { $host } is ongeldig: elk van de vier delen is een getal van 0 tot 255; geef HOST:POORT, bijv. 127.0.0.1:8080 of 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } is een map. Geef een bestandsnaam daarin, bijv. { $example }
 cli-arg-report-slash = --report { $path } eindigt op een schuine streep, zoals het pad van een map, en zo'n map bestaat niet. Geef een bestandsnaam, bijv. session.md
 cli-arg-report-not-a-file = --report { $path } is geen gewoon bestand (een apparaat, een pipe of een koppeling), en het rapport zou het vervangen. Geef het pad van een nieuw of gewoon bestand, bijv. sessie.md

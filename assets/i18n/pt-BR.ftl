@@ -979,6 +979,7 @@ cli-arg-addr-no-port = falta a porta; indique HOST:PORTA, p. ex. 127.0.0.1:8080,
 cli-arg-addr-no-host = falta o host em { $port }; indique HOST:PORTA, p. ex. 127.0.0.1:{ $port } (ou 0.0.0.0:{ $port } para a rede da oficina)
 cli-arg-addr-port = a porta não é um número de 0 a 65535; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
 cli-arg-addr-host = o host não é um endereço nem um nome de host; indique HOST:PORTA, p. ex. 127.0.0.1:8080, localhost:8080 ou [::1]:8080
+cli-arg-addr-ip = o endereço IP { $host } não é válido: cada uma de suas quatro partes é um número de 0 a 255; indique HOST:PORTA, p. ex. 127.0.0.1:8080 ou 192.168.1.20:8080
 cli-arg-report-folder = --report { $path } é uma pasta. Indique um nome de arquivo dentro dela, p. ex. { $example }
 cli-arg-report-slash = --report { $path } termina com uma barra, como o caminho de uma pasta, e essa pasta não existe. Informe um nome de arquivo, p. ex. session.md
 cli-arg-report-not-a-file = --report { $path } não é um arquivo comum (um dispositivo, um pipe ou um link), e o relatório o substituiria. Indique o caminho de um arquivo novo ou comum, p. ex. sessao.md

@@ -275,16 +275,30 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
         _ if crate::guidance::is_loopback_url(url) => Some(tr!(lang, "qr-loopback")),
         _ => None,
     };
-    // A full quiet zone when the window allows, a narrower one otherwise.
+    // The box's width for a code `w` cells wide, and the rows the note
+    // takes in it: the note is always shown whole.
+    let width_for = |w: u16| {
+        w.saturating_add(2)
+            .max(cells(url.chars().count()).saturating_add(2))
+            .min(area.width)
+    };
+    let note_rows = |width: u16| {
+        note.as_ref().map_or(0, |n| {
+            let text = Paragraph::new(n.as_str()).wrap(Wrap { trim: true });
+            cells(text.line_count(width.saturating_sub(2)))
+        })
+    };
+    // A full quiet zone when the window allows, a narrower one otherwise;
+    // no code at all when the code and the whole note do not both fit.
     let fits = |(w, h): (usize, usize)| {
-        cells(w).saturating_add(2) <= area.width && cells(h).saturating_add(4) <= area.height
+        let (w, h) = (cells(w), cells(h));
+        let rows = h.saturating_add(4).saturating_add(note_rows(width_for(w)));
+        w.saturating_add(2) <= area.width && rows <= area.height
     };
     let quiet = [4, 2]
         .into_iter()
         .find(|q| qr_size(url, *q).is_some_and(fits));
     let Some((quiet, lines)) = quiet.and_then(|q| Some((q, qr_lines(url, q)?))) else {
-        let rect = centered(area, 64, 10);
-        let (_, block) = popup(frame, rect, format!(" {title} "), theme);
         let mut text = vec![
             Line::from(tr!(lang, "qr-too-small")),
             Line::from(""),
@@ -293,22 +307,21 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
         if let Some(note) = &note {
             text.push(Line::from(Span::styled(note.clone(), theme.info())));
         }
-        frame.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
-            rect,
-        );
+        let text = Paragraph::new(text).wrap(Wrap { trim: false });
+        let width = 64.min(area.width);
+        // Ten rows, or as many as the words need.
+        let rows = cells(text.line_count(width.saturating_sub(2)))
+            .saturating_add(2)
+            .max(10);
+        let rect = centered(area, width, rows);
+        let (_, block) = popup(frame, rect, format!(" {title} "), theme);
+        frame.render_widget(text.block(block), rect);
         return;
     };
     let (w, h) = qr_size(url, quiet).unwrap_or((0, 0));
     let (w, h) = (cells(w), cells(h));
-    let width = w
-        .saturating_add(2)
-        .max(cells(url.chars().count()).saturating_add(2))
-        .min(area.width);
-    let note_rows = note.as_ref().map_or(0, |n| {
-        let text = Paragraph::new(n.as_str()).wrap(Wrap { trim: true });
-        cells(text.line_count(width.saturating_sub(2)))
-    });
+    let width = width_for(w);
+    let note_rows = note_rows(width);
     let rect = centered(area, width, h.saturating_add(4).saturating_add(note_rows));
     let (inner, block) = popup(frame, rect, format!(" {title} "), theme);
     frame.render_widget(block, rect);

@@ -504,7 +504,14 @@ impl State {
         let mut logs: Vec<SessionLog> = self.gone.clone();
         logs.extend(self.vehicles.sessions().iter().map(|s| s.log().clone()));
         logs.sort_by_key(|l| l.entries().first().map(|e| e.at));
-        let mut report = SessionReport::new(&self.options.backend_label, self.options.lang);
+        // The JSON names the backend in no language: "demo", or the URL.
+        let options = &self.options;
+        let backend = if options.demo {
+            crate::report::DEMO_BACKEND
+        } else {
+            &options.backend_label
+        };
+        let mut report = SessionReport::new(backend, &options.backend_label, options.lang);
         report.vehicles = logs;
         report.notes = self.notes.clone();
         report

@@ -1253,6 +1253,17 @@ fn serve_refuses_two_tokens_and_names_what_cannot_be_resolved() {
         err.contains("cannot resolve --addr no-such-host.invalid:8080"),
         "{err}"
     );
+
+    // A mistyped IPv4 address is said to be one, not sent to DNS.
+    let out = run(home.path(), &["serve", "--addr", "999.1.1.1:46330"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the IP address 999.1.1.1 is not valid")
+            && err.contains("a number from 0 to 255"),
+        "{err}"
+    );
+    assert!(!err.contains("DNS"), "{err}");
 }
 
 // ---------------------------------------------------------------- output that cannot be written
@@ -1714,5 +1725,52 @@ fn serve_on_every_address_names_the_one_other_machines_use() {
             "{banner}{more}"
         ),
         None => assert!(!banner.contains("reach it at"), "{banner}"),
+    }
+}
+
+/// `serve --auth` on 0.0.0.0 names its device page at the address it says
+/// other machines reach it at (127.0.0.1 when there is none), never at
+/// 0.0.0.0, which no phone or browser opens.
+#[test]
+fn serve_auth_on_every_address_names_a_device_page_a_browser_opens() {
+    let home = home();
+    let port = pty::free_port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .env("STEPWISE_LANG", "en")
+        .args(["serve", "--addr", &format!("0.0.0.0:{port}"), "--auth"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    use std::io::BufRead;
+    while out.read_line(&mut banner).unwrap_or(0) > 0 && !banner.contains("device sign-in on") {}
+    let _ = child.kill();
+    let _ = child.wait();
+    let own = {
+        let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).unwrap();
+        socket
+            .connect(("192.0.2.1", 9))
+            .ok()
+            .and_then(|()| socket.local_addr().ok())
+            .map(|a| a.ip())
+            .filter(|ip| !ip.is_loopback())
+    };
+    let reach = own.map_or_else(|| "127.0.0.1".to_owned(), |ip| ip.to_string());
+    let line = banner
+        .lines()
+        .find(|l| l.starts_with("device sign-in on"))
+        .unwrap_or_else(|| panic!("no device sign-in line:\n{banner}"));
+    assert!(
+        line.ends_with(&format!("or open http://{reach}:{port}/device")),
+        "{banner}"
+    );
+    if own.is_some() {
+        assert!(
+            banner.contains(&format!("reach it at http://{reach}:{port}")),
+            "{banner}"
+        );
     }
 }

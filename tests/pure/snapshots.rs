@@ -343,6 +343,59 @@ fn qr_of_the_gateways_page() {
     ));
 }
 
+/// At 80×24 the demo's note under the QR code (a phone cannot open the
+/// page) is whole, in English and in the longer German and French: the
+/// code goes rather than the end of the sentence.
+#[test]
+fn the_qr_overlay_s_note_is_whole_at_80x24() {
+    use stepwise::text::{Lang, message};
+    for lang in [Lang::En, Lang::De, Lang::Fr] {
+        let options = Options {
+            lang,
+            ..fresh_options(true)
+        };
+        let mut state = stepwise::wizard::loaded(
+            options,
+            "987654",
+            decode_list(DOC.as_bytes()).unwrap(),
+            t(0),
+        );
+        update(&mut state, Input::Msg(Msg::PagesOffered(true)), t(1));
+        update(&mut state, Input::Key(key('g')), t(1));
+        let screen = render(&state, 80, 24);
+        let shown = overlay_text(&screen);
+        let note = message(lang, "qr-demo-local", None);
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words(&shown).contains(&words(&note)), "{lang}:\n{screen}");
+        assert!(
+            shown.contains("http://127.0.0.1:8080/guidance/deviceActivation?lang="),
+            "{lang}:\n{screen}"
+        );
+    }
+}
+
+/// The text inside the overlay's border (the box whose title starts
+/// "Scan", as in English, French and German), its rows joined by spaces.
+fn overlay_text(screen: &str) -> String {
+    let rows: Vec<Vec<char>> = screen
+        .lines()
+        .map(|l| l.trim_matches('"').chars().collect())
+        .collect();
+    let title = ['┌', ' ', 'S', 'c', 'a', 'n'];
+    let (top, left) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| Some((y, r.windows(title.len()).position(|w| w == title)?)))
+        .expect("the overlay's top border");
+    let right = left + rows[top][left..].iter().position(|c| *c == '┐').unwrap();
+    rows[top + 1..]
+        .iter()
+        .take_while(|r| r.get(left) != Some(&'└'))
+        .map(|r| r[left + 1..right].iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Reads the QR code drawn with half blocks back into its text: each cell
 /// is two modules (top, bottom), light where the block is drawn.
 fn decode_qr(screen: &str) -> String {

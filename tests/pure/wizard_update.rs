@@ -2258,6 +2258,32 @@ fn an_empty_run_reports_that_nothing_happened() {
     );
 }
 
+/// The JSON report names the backend in no language ("demo", or the
+/// gateway's URL), as the --json outputs do; the Markdown names it in the
+/// reader's.
+#[test]
+fn the_json_report_names_the_backend_in_no_language() {
+    use stepwise::text::{Lang, message};
+    let s = State::new(Options {
+        demo: true,
+        lang: Lang::Es,
+        backend_label: message(Lang::Es, "backend-demo", None),
+        ..Options::default()
+    });
+    let report = s.report();
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["backend"], "demo", "{json}");
+    let md = report.to_markdown();
+    assert!(md.contains("`backend de demostración`"), "{md}");
+    let gateway = State::new(Options {
+        lang: Lang::Es,
+        backend_label: "https://gw.example:8443".into(),
+        ..Options::default()
+    });
+    let json: serde_json::Value = serde_json::from_str(&gateway.report().to_json()).unwrap();
+    assert_eq!(json["backend"], "https://gw.example:8443", "{json}");
+}
+
 /// `o` with no graphical session never advises opening a loopback address
 /// on another device; a routable address still may be.
 #[test]
