@@ -950,14 +950,15 @@ fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
         && bare
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
-    // Four numbers with one over 255 is a mistyped IPv4 address, not a
-    // name for DNS to know (`999.1.1.1`).
+    // Four numbers with one over 255, or more than four numbers, is a
+    // mistyped IPv4 address, not a name for DNS to know (`999.1.1.1`,
+    // `10.1.2.3.4`).
     let parts: Vec<&str> = bare.split('.').collect();
-    if parts.len() == 4
+    if parts.len() >= 4
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        && parts.iter().any(|p| p.parse::<u8>().is_err())
+        && (parts.len() > 4 || parts.iter().any(|p| p.parse::<u8>().is_err()))
     {
         return Err(tr!(lang, "cli-arg-addr-ip", host = bare.to_owned()));
     }
@@ -1381,6 +1382,12 @@ mod tests {
         assert!(!err.contains("DNS"), "{err}");
         let de = parse_addr(Lang::De, "10.0.0.256:80").unwrap_err();
         assert!(de.contains("10.0.0.256") && de.contains("255"), "{de}");
+        // Five numbers are no name either.
+        let five = parse_addr(Lang::En, "10.1.2.3.4:46430").unwrap_err();
+        assert!(
+            five.starts_with("the IP address 10.1.2.3.4 is not valid"),
+            "{five}"
+        );
         for ok in ["no-such-host.invalid:8080", "1.2.3:80", "gw1.example:80"] {
             assert!(parse_addr(Lang::En, ok).is_ok(), "{ok}");
         }

@@ -964,6 +964,11 @@ impl Gateway {
         let body = self
             .call(Method::GET, NEXT_PATH, &[(STEPS_ID_PARAM, steps_id)])
             .await?;
+        // An answer that names another stepsID is about someone else's
+        // steps (a proxy or a cache mixing answers up): never "ready".
+        if let Ok(list) = wire::decode_list(&body) {
+            check_steps_id(list, steps_id)?;
+        }
         wire::decode_next(&body).map_err(|e| self.bad_answer(e))
     }
 

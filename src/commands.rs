@@ -58,11 +58,10 @@ impl<'a> Explainer<'a> {
         if self.login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
             return tr!(lang, "gw-401-login-unreadable");
         }
-        // A token given by hand and refused: `stepwise login` is no way out
-        // where the gateway offers no sign-in either.
+        // A refused token, or none: `stepwise login` is no way out where
+        // the gateway offers no sign-in.
         if let GatewayError::Unauthorized {
-            sent:
-                sent @ (None | Some(TokenFrom::TokenFile | TokenFrom::Environment | TokenFrom::Config)),
+            sent,
             expired,
             said,
         } = error
@@ -72,7 +71,10 @@ impl<'a> Explainer<'a> {
             let words = match sent {
                 Some(TokenFrom::TokenFile) => tr!(lang, "gw-401-token-file-no-signin"),
                 Some(TokenFrom::Environment) => tr!(lang, "gw-401-environment-no-signin"),
-                Some(_) => tr!(lang, "gw-401-config-no-signin"),
+                Some(TokenFrom::Config) => tr!(lang, "gw-401-config-no-signin"),
+                // A token kept with `login --with-token`: `stepwise login`
+                // cannot sign in here.
+                Some(TokenFrom::Login) => tr!(lang, "gw-401-login-no-signin"),
                 None => tr!(lang, "gw-401-none-no-signin"),
             };
             return crate::describe::with_expiry(lang, words, *expired, said.as_deref());

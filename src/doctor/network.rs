@@ -382,6 +382,8 @@ async fn connect_tunnel(
             let error = Arg::each(|lang| crate::describe::os_words(lang, &said));
             Err(words!("doctor-tunnel-broken", error = error))
         }
+        // Closed before a byte came: no answer at all, not another service.
+        Some(Ok(head)) if head.is_empty() => Err(words!("doctor-tunnel-closed")),
         Some(Ok(head)) => {
             let text = String::from_utf8_lossy(&head);
             let status_line = sanitize(text.lines().next().unwrap_or(""));

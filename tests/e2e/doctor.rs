@@ -1942,3 +1942,19 @@ fn a_401_s_own_words_are_shown_as_its_reason() {
     );
     assert!(!text.contains("a-revoked-token"), "{text}");
 }
+
+/// A proxy that closes the connection without answering CONNECT answered
+/// nothing: doctor says so, as `steps` does, never that the variable names
+/// something that is no HTTP proxy.
+#[test]
+fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
+    let proxy = crate::canned::answering(Vec::new());
+    let text = doctor_through(&proxy);
+    let said = line(&text, "Proxy");
+    assert!(said.starts_with("✗"), "{text}");
+    assert!(
+        said.contains("closed the connection without answering CONNECT"),
+        "{text}"
+    );
+    assert!(!text.contains("no HTTP proxy"), "{text}");
+}

@@ -1226,3 +1226,44 @@ fn several_vehicles_on_a_fixed_token_gateway_are_not_told_to_sign_in() {
     let lines = text(&json.stdout);
     assert_eq!(lines.matches("It offers no sign-in").count(), 2, "{lines}");
 }
+
+/// A token kept with `login --with-token` that the gateway later refuses,
+/// on a gateway that offers no sign-in: the words say to keep its current
+/// token, never "sign in again with `stepwise login`", which cannot work.
+#[test]
+fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
+    let provider = Provider::fixed("sim-at-right");
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    let kept = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("sim-at-right\n"),
+    );
+    assert_eq!(kept.status.code(), Some(0), "{}", text(&kept.stderr));
+    // The gateway's token changes: the kept one goes stale.
+    let file = logins_file(home.path());
+    let stale = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("sim-at-right", "sim-at-stale");
+    std::fs::write(&file, stale).unwrap();
+    let steps = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "987654", "--car", "111111"],
+        None,
+    );
+    assert_eq!(steps.status.code(), Some(1), "{}", text(&steps.stdout));
+    let said = text(&steps.stderr);
+    assert_eq!(
+        said.matches(
+            "refused the token kept by `stepwise login --with-token`. It offers no sign-in"
+        )
+        .count(),
+        2,
+        "{said}"
+    );
+    assert!(
+        !said.contains("Sign in again with `stepwise login`"),
+        "{said}"
+    );
+}

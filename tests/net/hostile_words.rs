@@ -958,3 +958,37 @@ async fn no_step_for_a_car_asks_no_start_again() {
     assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
     assert!(words(&error).contains("Start again"), "{}", words(&error));
 }
+
+/// A next-step answer that names another stepsID is about someone else's
+/// steps: refused as the list would be, never "nothing left to do".
+#[tokio::test]
+async fn a_next_step_of_another_steps_id_is_refused() {
+    let gateway = canned(
+        "200 OK",
+        &["Content-Type: application/json"],
+        r#"{"stepsID":999}"#,
+    )
+    .await;
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let error = client
+        .next_step("132324")
+        .await
+        .expect_err("another stepsID's answer is refused");
+    assert!(
+        matches!(&error, GatewayError::ForeignList { asked, answered } if asked == "132324" && answered == "999"),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("stepsID 999"), "{line}");
+    // Its own stepsID and no step left: nothing to do.
+    let own = canned(
+        "200 OK",
+        &["Content-Type: application/json"],
+        r#"{"stepsID":132324}"#,
+    )
+    .await;
+    let client =
+        Gateway::new(&own.url, "words-test-device".into(), None, options()).expect("client");
+    assert_eq!(client.next_step("132324").await.expect("fine"), None);
+}

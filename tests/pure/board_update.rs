@@ -1165,3 +1165,19 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
     assert!(!screen.contains("Token needed"), "{screen}");
     assert!(!screen.contains("HTTP 429"), "{screen}");
 }
+
+/// The board asks whether the gateway serves the customers' pages, as the
+/// single-vehicle wizard does: a vehicle opened from it shows the
+/// gateway's page, not "the gateway serves no customer pages".
+#[test]
+fn the_board_asks_whether_the_gateway_serves_pages() {
+    let mut s = state(false);
+    let effects = start_board(&mut s, vec!["A1".into(), "B2".into()], t(0));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::ProbePages)),
+        "{effects:?}"
+    );
+    update(&mut s, Input::Msg(Msg::PagesOffered(true)), t(1));
+    let link = s.customer_link(Some("deviceActivation"));
+    assert_eq!(link.kind, stepwise::guidance::LinkKind::Gateway, "{link:?}");
+}

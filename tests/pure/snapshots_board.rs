@@ -62,7 +62,12 @@ fn board(cars: &[String], answer: impl Fn(usize) -> Result<StepsList, GatewayErr
         ..Options::default()
     });
     let effects = start_board(&mut state, cars.to_vec(), t(0));
-    for (i, effect) in effects.into_iter().enumerate() {
+    // The first lists, in the order asked (the probe for guidance pages
+    // is no vehicle's).
+    let fetches = effects
+        .into_iter()
+        .filter(|e| matches!(e, Effect::FetchList { .. }));
+    for (i, effect) in fetches.enumerate() {
         if let Effect::FetchList {
             car, id, purpose, ..
         } = effect

@@ -838,6 +838,13 @@ fn an_unreadable_live_event_blames_the_stream_not_the_address() {
         "{text}"
     );
     assert!(!text.contains("--api"), "{text}");
+    // The report says the same, not "check that --api points at a gateway".
+    let report = s.report().to_markdown();
+    assert!(
+        report.contains("live event stream sent an event that could not be used"),
+        "{report}"
+    );
+    assert!(!report.contains("--api"), "{report}");
 }
 
 /// While the follower tries again after a failure (a 503 to the event

@@ -231,7 +231,15 @@ fn live(
             error,
             retrying: true,
         } => {
-            session.log_error(now, lang, &error);
+            // The report says what the screen says: the stream's trouble,
+            // not the list's (an event of the stream, not --api).
+            session.log_event(
+                now,
+                crate::report::Event::Error {
+                    what: gateway_headline(lang, &error),
+                    detail: live_words(lang, &error),
+                },
+            );
             session.say_trouble(info(
                 tr!(
                     lang,

@@ -79,7 +79,9 @@ pub fn say_first(state: &mut State, notes: &[String]) {
 /// every first list asked for at once (the runner bounds how many run).
 pub fn start_board(state: &mut State, cars: Vec<String>, now: SystemTime) -> Vec<Effect> {
     state.now = now;
-    let mut effects = Vec::new();
+    // The board's vehicles open on the steps screen too: their QR codes
+    // point at the gateway's pages when it serves them.
+    let mut effects = vec![Effect::ProbePages];
     if state.options.demo {
         effects.push(Effect::LoadDemoCars);
     }
