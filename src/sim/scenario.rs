@@ -190,9 +190,15 @@ impl ScenarioError {
                                 line = line,
                                 column = column
                             ),
-                            Some(Member::Missing(name)) => {
-                                tr!(lang, "scenario-missing-member", member = name.clone())
-                            }
+                            // Where: a member an association needs is not one
+                            // the file's top needs.
+                            Some(Member::Missing(name)) => tr!(
+                                lang,
+                                "scenario-missing-member-at",
+                                member = name.clone(),
+                                line = line,
+                                column = column
+                            ),
                             None => tr!(lang, "scenario-shape-at", line = line, column = column),
                         };
                         tr!(lang, "scenario-not-json", path = path, detail = detail)
@@ -334,7 +340,7 @@ mod tests {
         assert!(german.contains("seine Form weicht in Zeile 1"), "{german}");
         let missing = words(r#"{"associations":[{"steps":[]}]}"#, crate::text::Lang::En);
         assert!(
-            missing.contains("lacks the member carAssociationID"),
+            missing.contains("lacks the member carAssociationID in the object that ends at line 1"),
             "{missing}"
         );
         for text in [r#"{"bad": 1}"#, "[]", "{}"] {
