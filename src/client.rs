@@ -1443,7 +1443,7 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
         if answer
             .bearer_said
             .as_deref()
-            .is_some_and(|said| redact_text(said, token) != said)
+            .is_some_and(|said| repeats_secret(said, token))
         {
             answer.bearer_said = None;
         }
@@ -1551,6 +1551,12 @@ fn redact_runs(body: &[u8], token: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether `text` repeats the token, whole or in part (as
+/// [`redact_secret`] finds it): such words are not shown.
+pub(crate) fn repeats_secret(text: &str, token: &Secret) -> bool {
+    redact_text(text, token) != text
+}
+
 /// [`redact_secret`] on text.
 fn redact_text(text: &str, token: &Secret) -> String {
     String::from_utf8_lossy(&redact_secret(text.as_bytes(), token.expose().as_bytes())).into_owned()
@@ -1563,6 +1569,13 @@ fn redact(error: GatewayError, token: Option<&Secret>) -> GatewayError {
     let scrub = |text: String| redact_text(&text, token);
     match error {
         GatewayError::Transport(detail) => GatewayError::Transport(scrub(detail)),
+        // A redirect's Location is the server's text: it may echo the token.
+        GatewayError::Redirected(refused) => {
+            GatewayError::Redirected(crate::net::RedirectRefused {
+                from: scrub(refused.from),
+                to: scrub(refused.to),
+            })
+        }
         GatewayError::Unreachable { base, detail } => GatewayError::Unreachable {
             base,
             detail: scrub(detail),

@@ -318,6 +318,8 @@ pub enum TokenPlace {
     ConfigToken,
     /// `token_file` in the config file.
     ConfigTokenFile,
+    /// Standard input (`login --with-token`).
+    StandardInput,
 }
 
 /// Which URL carried a user name or password.
@@ -633,6 +635,7 @@ fn token_place(lang: Lang, place: TokenPlace) -> String {
         TokenPlace::Environment => ENV_TOKEN.to_owned(),
         TokenPlace::ConfigToken => tr!(lang, "err-from-config-token"),
         TokenPlace::ConfigTokenFile => tr!(lang, "err-from-config-token-file"),
+        TokenPlace::StandardInput => tr!(lang, "err-from-stdin"),
     }
 }
 

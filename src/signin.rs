@@ -319,8 +319,9 @@ async fn device_flow(
     } else {
         None
     };
-    let minutes = authorization.expires_in.as_secs().div_ceil(60);
-    let _ = writeln!(out, "{}", tr!(lang, "login-waiting", minutes = minutes));
+    // As long as it is: 20 s is not "1 min".
+    let left = crate::text::duration(lang, authorization.expires_in.as_secs());
+    let _ = writeln!(out, "{}", tr!(lang, "login-waiting", left = left));
     let _ = out.flush();
 
     let polling = device::poll(http, endpoints, &authorization, options, &RealTime);
@@ -414,9 +415,7 @@ pub async fn login_with_token(
         })?
     };
     let token = text.lines().next().unwrap_or("").trim();
-    if !crate::auth::is_token_text(token) {
-        return Err(Failure::error(tr!(lang, "err-login-no-token")));
-    }
+    check_typed_token(lang, token)?;
     // A token the gateway refuses is not kept: it would take the place of
     // a kept one that works.
     let trial = try_token(settings, &gateway, token).await;
@@ -483,6 +482,24 @@ fn unreached(error: &GatewayError) -> bool {
             | GatewayError::Tls { .. }
             | GatewayError::Net(_)
     )
+}
+
+/// A token read from standard input: one in quotes or after the word
+/// Bearer is said so, as a token file's is; any other text that is no
+/// token, as such.
+fn check_typed_token(lang: Lang, token: &str) -> Result<(), Failure> {
+    if let Err(
+        e @ (crate::config::ConfigError::TokenWrapped { .. }
+        | crate::config::ConfigError::TokenBearer { .. }),
+    ) = crate::config::check_token(token, crate::config::TokenPlace::StandardInput)
+    {
+        return Err(Failure::error(e.words(lang)));
+    }
+    if crate::auth::is_token_text(token) {
+        Ok(())
+    } else {
+        Err(Failure::error(tr!(lang, "err-login-no-token")))
+    }
 }
 
 /// What the gateway made of a given token.

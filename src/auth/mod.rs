@@ -678,6 +678,22 @@ mod tests {
     }
 
     #[test]
+    fn an_identity_provider_s_bad_answer_names_the_issuer_first() {
+        let problem = ProviderProblem::NotDeviceCode {
+            url: "http://idp.example/device".into(),
+        };
+        let words = problem.words(crate::text::Lang::En);
+        assert!(
+            words.contains("Check the issuer's address (--issuer, STEPWISE_ISSUER"),
+            "{words}"
+        );
+        assert!(
+            words.ends_with("else tell the gateway's operator"),
+            "{words}"
+        );
+    }
+
+    #[test]
     fn gateway_keys_are_normalised() {
         assert_eq!(
             gateway_key(" http://127.0.0.1:8080").unwrap(),

@@ -217,7 +217,7 @@ impl<'a> Caller<'a> {
         let said = crate::client::bearer_said(&answer.headers).filter(|said| {
             self.token
                 .as_ref()
-                .is_none_or(|token| !said.contains(token.expose()))
+                .is_none_or(|token| !crate::client::repeats_secret(said, token))
         });
         if status == 401 && challenge.said.is_none() {
             challenge.said = said;

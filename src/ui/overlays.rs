@@ -436,9 +436,9 @@ fn sign_in_lines(
         );
         lines.push(Line::from(""));
     }
-    let minutes = prompt.expires_in_secs.div_ceil(60);
+    let left = crate::text::duration(lang, prompt.expires_in_secs);
     lines.push(Line::from(Span::styled(
-        tr!(lang, "signin-waiting", minutes = minutes),
+        tr!(lang, "signin-waiting", left = left),
         theme.dim(),
     )));
     let mut widest = lines.iter().map(Line::width).max().unwrap_or(0);

@@ -1043,7 +1043,7 @@ fn serve_start_up_failures_speak_the_chosen_language() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("ein anderes Programm lauscht bereits auf diesem Port"),
+        err.contains("dieser Port ist schon belegt (von einem Programm, das dort lauscht"),
         "{err}"
     );
     assert!(

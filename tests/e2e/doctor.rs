@@ -1932,15 +1932,31 @@ fn a_401_s_own_words_are_shown_as_its_reason() {
         said.contains("The gateway says: “The token was revoked \"by an admin\"”"),
         "{said}"
     );
-    // Words that repeat the token are not shown.
-    let api = refusal("a-revoked-token is revoked");
-    let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
-    let text = stdout(&out);
-    assert!(
-        line(&text, "Token").contains("refused it (HTTP 401)"),
-        "{text}"
-    );
-    assert!(!text.contains("a-revoked-token"), "{text}");
+    // Words that repeat the token, whole, cut short, in part or in hex,
+    // are not shown.
+    let hex: String = "a-revoked-token"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for echo in [
+        "a-revoked-token is revoked".to_owned(),
+        "v=-revoked-token".to_owned(),
+        "v=revoked-tok".to_owned(),
+        format!("v={hex}"),
+    ] {
+        let api = refusal(&echo);
+        let out = doctor_with_env(home.path(), &["--api", &api, "--car", "987654"], &env);
+        let text = stdout(&out);
+        assert!(
+            line(&text, "Token").contains("refused it (HTTP 401)"),
+            "{text}"
+        );
+        assert!(!text.contains("saying"), "{echo}: {text}");
+        assert!(
+            !text.contains("revoked-tok") && !text.contains(&hex),
+            "{text}"
+        );
+    }
 }
 
 /// A proxy that closes the connection without answering CONNECT answered

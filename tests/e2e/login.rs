@@ -485,6 +485,22 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     );
     let kept = std::fs::read(logins_file(home.path())).unwrap();
 
+    // A token in quotes, or after the word Bearer, is said so (as a token
+    // file's is), never "ask for the current token".
+    for (typed, said) in [
+        ("\"sim-at-right\"", "the token in standard input is given"),
+        (
+            "Bearer sim-at-right",
+            "standard input starts with the word Bearer",
+        ),
+    ] {
+        let wrapped = login(typed, &api);
+        assert_eq!(wrapped.status.code(), Some(1), "{}", text(&wrapped.stdout));
+        let words = text(&wrapped.stderr);
+        assert!(words.contains(said), "{typed}: {words}");
+        assert!(!words.contains("current token"), "{typed}: {words}");
+    }
+
     let wrong = login("sim-at-wrong", &api);
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stdout));
     let said = text(&wrong.stderr);

@@ -358,6 +358,37 @@ async fn a_redirect_to_another_origin_is_refused_and_named() {
     assert_eq!(elsewhere.requests(), 0, "the other origin was asked");
 }
 
+/// A redirect whose Location echoes the token (whole or cut short) is
+/// named with the token masked.
+#[tokio::test]
+async fn a_redirect_that_echoes_the_token_is_named_masked() {
+    let redirecting = serve(move |_, stream| {
+        send(
+            stream,
+            response(
+                "302 Found",
+                &["Location: http://evil.example/3cretTok3nABCDEFGH12345xyz"],
+                "",
+            ),
+        )
+    })
+    .await;
+    let gateway = Gateway::new(
+        &redirecting.url(),
+        DEVICE.into(),
+        Some(Secret::new("S3cretTok3nABCDEFGH12345xyz")),
+        fast_options(),
+    )
+    .expect("valid base URL");
+    let error = gateway
+        .list(&ListRequest::new(Lookup::Car("987654".into())))
+        .await
+        .expect_err("another origin is not followed");
+    let words = stepwise::describe::gateway_error(stepwise::text::Lang::En, &error);
+    assert!(words.contains("http://evil.example/<redacted>"), "{words}");
+    assert!(!format!("{error} {words}").contains("Tok3n"), "{words}");
+}
+
 /// A redirect to https:// on another host (a sign-in page, a portal) is
 /// another server, not "the gateway moved to https: use that in --api";
 /// to https:// on the same host, it is.

@@ -1553,6 +1553,26 @@ fn a_loopback_sign_in_address_gets_no_qr_code() {
     assert!(screen.contains('█') && screen.contains("QR"), "{screen}");
 }
 
+/// A code that lasts 20 s is said to last 20 s, not "1 min".
+#[test]
+fn a_short_lived_code_is_said_as_long_as_it_lasts() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignInPrompt {
+            id: sign_in,
+            prompt: SignInPrompt {
+                expires_in_secs: 20,
+                ..prompt()
+            },
+        },
+        2,
+    );
+    let screen = render_at(&s, 120, 45);
+    assert!(screen.contains("the code expires in 20s"), "{screen}");
+}
+
 /// A 401's own words (its Bearer challenge's `error_description`) end the
 /// sign-in offer: the gateway's reason, as it said it.
 #[test]
@@ -2086,6 +2106,56 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
     // The list's 401 came from this gateway: --api is right, so the words
     // never send the technician to check it (a new user's hour).
     assert!(!banner.text.contains("--api"), "{banner:?}");
+}
+
+/// With a token given by hand (--token-file), which wins over any kept
+/// login, a gateway without sign-in is answered with that token's fix,
+/// never `stepwise login --with-token`, which would not be used.
+#[test]
+fn a_gateway_without_sign_in_names_the_token_given_by_hand() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        token_given: Some("--token-file".into()),
+        ..Options::default()
+    });
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(GatewayError::Unauthorized {
+            sent: Some(stepwise::config::TokenFrom::TokenFile),
+            expired: None,
+            said: None,
+        }),
+        1,
+    );
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(404),
+                },
+            )),
+        },
+        2,
+    );
+    let text = session(&s).banner().unwrap().text.clone();
+    assert!(
+        text.contains(
+            "it refused the one from --token-file. Quit, put the gateway's current token there"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("is not used while --token-file gives one"),
+        "{text}"
+    );
 }
 
 /// The embedded simulator wants no token: no offer, and `i` does nothing.

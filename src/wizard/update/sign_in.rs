@@ -40,8 +40,18 @@ fn place_words(lang: Lang, place: &Place) -> String {
 /// again may get through; otherwise what to change, and that `i` alone
 /// would fail the same way. The wizard's own words where the command
 /// line's would say to run `stepwise login` again (that is `i` here).
-fn failure_words(lang: Lang, e: &AuthError) -> String {
+fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String {
     match e {
+        // The refused token was given by hand, and wins over any kept
+        // login: the fix is that token, not `login --with-token`.
+        AuthError::Discovery(Discovery::NotOffered { gateway, .. }) if token_given.is_some() => {
+            tr!(
+                lang,
+                "banner-sign-in-not-offered-given-text",
+                gateway = gateway.clone(),
+                from = token_given.unwrap_or_default().to_owned()
+            )
+        }
         // A gateway without sign-in takes a fixed token: pressing `i`
         // again cannot help, so the words say how to give the token.
         // The list's own 401 came from this gateway, so --api is right:
@@ -91,7 +101,7 @@ pub(super) fn signed_in(
     let signed = match result {
         Ok(signed) => signed,
         Err(e) => {
-            let text = failure_words(lang, &e);
+            let text = failure_words(lang, &e, state.options.token_given.as_deref());
             let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
             return Vec::new();
