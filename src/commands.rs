@@ -553,7 +553,7 @@ pub fn checklist(
     }
     let total = list.steps.len();
     if filter != StatusFilter::All {
-        let _ = writeln!(out, "{}", filtered_note(lang, total, filter));
+        out.push_str(&filtered_end(lang, list, filter));
         return out;
     }
     let (done, total) = (num(list.done_count()), num(total));
@@ -576,6 +576,28 @@ pub fn checklist(
         ),
     };
     out
+}
+
+/// The end of a filtered checklist. A gateway that ignores stepsStatus
+/// sends steps of the other status too: counted apart and said, never as
+/// the filter's.
+fn filtered_end(lang: Lang, list: &StepsList, filter: StatusFilter) -> String {
+    let total = list.steps.len();
+    let admitted = list
+        .steps
+        .iter()
+        .filter(|s| filter.admits(&s.status))
+        .count();
+    let mut end = format!("{}\n", filtered_note(lang, admitted, filter));
+    if admitted < total {
+        end.push_str(&tr!(
+            lang,
+            "cli-filter-ignored",
+            other = num(total - admitted)
+        ));
+        end.push('\n');
+    }
+    end
 }
 
 /// The last line of a filtered checklist: it never claims completion.
@@ -635,6 +657,29 @@ carAssociationID 987654, stepsID 132324 (demo backend)
             row.starts_with("[????]") && row.ends_with("(status \"DONE\")"),
             "{text}"
         );
+    }
+
+    /// A gateway that ignores stepsStatus: only the steps of the filter's
+    /// status are counted as shown, and the others are said.
+    #[test]
+    fn a_filter_the_gateway_ignored_is_said() {
+        let list = decode_list(
+            br#"{"stepsID":1,"a":{"name":"a","status":"alreadyDone","order":1},"b":{"name":"b","status":"todo","order":2},"c":{"name":"c","status":"todo","order":3}}"#,
+        )
+        .unwrap();
+        let text = checklist(&list, Some("1"), "x", StatusFilter::Todo, Lang::En);
+        assert!(text.contains("filtered: 2 todo shown"), "{text}");
+        assert!(
+            text.contains("the gateway did not apply the filter: 1 of the steps above"),
+            "{text}"
+        );
+        let text = checklist(&list, Some("1"), "x", StatusFilter::AlreadyDone, Lang::En);
+        assert!(text.contains("filtered: 1 alreadyDone shown"), "{text}");
+        assert!(text.contains("2 of the steps above"), "{text}");
+        let only =
+            decode_list(br#"{"stepsID":1,"b":{"name":"b","status":"todo","order":2}}"#).unwrap();
+        let text = checklist(&only, Some("1"), "x", StatusFilter::Todo, Lang::En);
+        assert!(!text.contains("did not apply"), "{text}");
     }
 
     #[test]

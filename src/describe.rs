@@ -70,39 +70,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Proxy { .. }
         | GatewayError::ProxyCredentialsRefused { .. }
         | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
-        GatewayError::Refused {
-            base,
-            status,
-            said,
-            proxy,
-            token_sent,
-        } => {
-            let (base, said, via) = (
-                base.clone(),
-                in_brackets(said),
-                via_proxy(lang, proxy.as_deref()),
-            );
-            // With no token sent, its rights cannot be why.
-            if *token_sent {
-                tr!(
-                    lang,
-                    "gw-refused",
-                    base = base,
-                    status = *status,
-                    said = said,
-                    via = via
-                )
-            } else {
-                tr!(
-                    lang,
-                    "gw-refused-no-token",
-                    base = base,
-                    status = *status,
-                    said = said,
-                    via = via
-                )
-            }
-        }
+        GatewayError::Refused { .. } => refused_page(lang, error),
         GatewayError::Unauthorized {
             sent,
             expired,
@@ -116,6 +84,64 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::WantsTls { base } => tr!(lang, "gw-wants-tls", base = base.clone()),
         GatewayError::Port { base, found } => port_line(lang, base, found),
         GatewayError::Redirects { base } => tr!(lang, "gw-redirects", base = base.clone()),
+    }
+}
+
+/// A refusal without a gateway's error body (a firewall's, a reverse
+/// proxy's or a forward proxy's page).
+fn refused_page(lang: Lang, error: &GatewayError) -> String {
+    let GatewayError::Refused {
+        base,
+        status,
+        said,
+        proxy,
+        token_sent,
+    } = error
+    else {
+        return gateway_error(lang, error);
+    };
+    let (base, said, via) = (
+        base.clone(),
+        in_brackets(said),
+        via_proxy(lang, proxy.as_deref()),
+    );
+    // Through a proxy, the proxy itself (a policy) may be what
+    // refused: named first, with NO_PROXY; tokens do not pass a
+    // proxy's policy.
+    if let Some(proxy) = proxy {
+        let host = url::Url::parse(&base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        return tr!(
+            lang,
+            "gw-refused-via-proxy",
+            base = base,
+            status = *status,
+            said = said,
+            proxy = proxy.clone(),
+            host = host
+        );
+    }
+    // With no token sent, its rights cannot be why.
+    if *token_sent {
+        tr!(
+            lang,
+            "gw-refused",
+            base = base,
+            status = *status,
+            said = said,
+            via = via
+        )
+    } else {
+        tr!(
+            lang,
+            "gw-refused-no-token",
+            base = base,
+            status = *status,
+            said = said,
+            via = via
+        )
     }
 }
 

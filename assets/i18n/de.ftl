@@ -318,6 +318,7 @@ cli-no-steps = Keine Schritte erhalten.
 cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
 cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
 cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
+cli-filter-ignored = das Gateway hat den Filter nicht angewandt: { $other } der Schritte oben haben den anderen Status. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
 cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
 
 ## A failed gateway call: what happened, why, what to do
@@ -494,6 +495,7 @@ gw-not-a-gateway-path = { $base } antwortete mit HTTP { $status }: --api enthäl
 gw-basic-prompt = { $base } fragt nach Benutzername und Passwort (HTTP 401, Basic): die Anmeldung eines Webservers oder Reverse-Proxys, die stepwise nicht beantworten kann; ein Schritte-Gateway nimmt ein Bearer-Token. --api prüfen oder den Betreiber dieses Servers bitten, die Anfragen an das Gateway durchzulassen
 gw-refused = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Das Token und seine Rechte prüfen; stimmen sie, den Betreiber des Netzes fragen, ob er diese Adresse sperrt
 gw-refused-no-token = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Es wurde kein Token gesendet: will dieses Gateway eines, es angeben (--token-file PFAD, STEPWISE_TOKEN oder `stepwise login`); sonst den Betreiber des Netzes fragen, ob er diese Adresse sperrt
+gw-refused-via-proxy = { $base } antwortete über den Proxy { $proxy } mit HTTP { $status }{ $said }, ohne den Fehlerkörper eines Gateways: der Proxy oder etwas vor dem Gateway hat die Anfrage abgelehnt. Den Betreiber des Proxys fragen, ob er diese Adresse durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-title-unreachable = Gateway nicht erreichbar
 gw-title-timed-out = Gateway-Zeitüberschreitung
 gw-title-bad-request = Anfrage abgelehnt
@@ -1424,6 +1426,7 @@ doctor-error-body-ok = eine Anfrage ohne ID erhält 400 mit einer JSON-Meldung (
 doctor-error-body-code-only = nur Code
 doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }
 doctor-fix-error-json = Dem Betreiber des Gateways melden: Fehlerantworten sollten JSON sein
+doctor-fix-error-400 = Dem Betreiber des Gateways melden: eine Anfrage ohne ID sollte 400 mit dem Fehlerkörper bekommen. Schlagen auch die Listenprüfungen unten fehl, prüfen, ob --api auf ein Schritte-Gateway zeigt
 doctor-error-body-401 = nicht geprüft: das Gateway will zuerst ein gültiges Token (HTTP 401)
 doctor-error-body-unjudged = nicht beurteilt: auch die erste Liste fand unter dieser Adresse kein Schritte-Gateway
 doctor-error-body-limited = nicht beurteilt: Anfragen werden begrenzt (HTTP 429)
@@ -1472,6 +1475,7 @@ doctor-events-compressed = der Stream kam komprimiert, obwohl stepwise keine Kom
 doctor-events-fix-compressed = Den Betreiber des Gateways (oder des Proxys) bitten, text/event-stream unkomprimiert zu senden
 doctor-events-not-stream = antwortet, aber nicht mit text/event-stream: der Assistent fragt regelmäßig nach
 doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen Server-Sent Events sein
+doctor-events-fix-content = Dem Betreiber des Gateways melden: jedes Ereignis muss als Daten die Schritteliste der angefragten stepsID tragen
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
 doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach

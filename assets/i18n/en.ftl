@@ -371,6 +371,7 @@ cli-no-steps = No steps returned.
 cli-summary-next = { $done } of { $total } done; next: { $title }
 cli-summary-clear = { $done } of { $total } done; nothing left to do
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
+cli-filter-ignored = the gateway did not apply the filter: { $other } of the steps above have the other status. Tell the gateway's operator: stepsStatus is not applied
 cli-next-none = Nothing left to do: the service is ready.
 
 ## A failed gateway call: what happened, why, what to do
@@ -497,6 +498,7 @@ gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the cal
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
 gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN or `stepwise login`); else ask who runs the network whether it blocks this address
+gw-refused-via-proxy = { $base } answered HTTP { $status }{ $said } through the proxy { $proxy }, without a gateway's error body: the proxy, or something in front of the gateway, refused the request. Ask who runs the proxy whether it lets this address through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy = the proxy { $proxy } (from { $from }) answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
@@ -1432,6 +1434,7 @@ doctor-error-body-ok = a request with no id gets 400 with a JSON message ({ $mes
 doctor-error-body-code-only = code only
 doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body
 doctor-fix-error-json = Tell the gateway's operator: error bodies should be JSON
+doctor-fix-error-400 = Tell the gateway's operator: a request with no id should be answered 400 with its error body. If the list checks below fail too, check that --api points at a steps gateway
 doctor-error-body-401 = not checked: the gateway wants a valid token first (HTTP 401)
 doctor-error-body-unjudged = not judged: the first list found no steps gateway at this address either
 doctor-error-body-limited = not judged: requests are limited (HTTP 429)
@@ -1480,6 +1483,7 @@ doctor-events-compressed = the stream came compressed, though stepwise asks for 
 doctor-events-fix-compressed = Tell the gateway's operator (or who runs the proxy) to send text/event-stream uncompressed
 doctor-events-not-stream = answered, but not with text/event-stream: the wizard polls
 doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent Events
+doctor-events-fix-content = Tell the gateway's operator: each event must carry the steps list of the stepsID asked for, as its data
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead
 doctor-events-no-answer = no answer ({ $why }): the wizard polls instead

@@ -321,6 +321,7 @@ cli-filtered = filtrado: { $shown ->
     [one] { $shown } paso con estado «{ $filter }» mostrado
    *[other] { $shown } pasos con estado «{ $filter }» mostrados
     }; quite --status para ver la lista entera
+cli-filter-ignored = la pasarela no aplicó el filtro: { $other } de los pasos de arriba tienen el otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
 cli-next-none = Nada pendiente: el servicio está listo.
 
 ## A failed gateway call: what happened, why, what to do
@@ -497,6 +498,7 @@ gw-not-a-gateway-path = { $base } respondió HTTP { $status }: --api contiene la
 gw-basic-prompt = { $base } pide usuario y contraseña (HTTP 401, Basic): el acceso de un servidor web o de un proxy inverso, al que stepwise no puede responder; una pasarela de pasos acepta un token bearer. Revise --api, o pida a quien gestiona ese servidor que deje pasar las peticiones a la pasarela
 gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
 gw-refused-no-token = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. No se envió ningún token: si esta pasarela quiere uno, delo (--token-file RUTA, STEPWISE_TOKEN o `stepwise login`); si no, pregunte a quien gestiona la red si bloquea esta dirección
+gw-refused-via-proxy = { $base } respondió HTTP { $status }{ $said } a través del proxy { $proxy }, sin el cuerpo de error de una pasarela: el proxy, o algo delante de la pasarela, rechazó la petición. Pregunte a quien gestiona el proxy si deja pasar esta dirección, o configure NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
 gw-title-bad-request = Petición rechazada
@@ -1439,6 +1441,7 @@ doctor-error-body-ok = una petición sin id recibe 400 con un mensaje JSON ({ $m
 doctor-error-body-code-only = solo código
 doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }
 doctor-fix-error-json = Avise a quien gestiona la pasarela: los cuerpos de error deben ser JSON
+doctor-fix-error-400 = Avise al operador de la pasarela: una petición sin id debería recibir 400 con su cuerpo de error. Si las comprobaciones de lista de abajo también fallan, revise que --api apunte a una pasarela de pasos
 doctor-error-body-401 = no comprobado: la pasarela quiere antes un token válido (HTTP 401)
 doctor-error-body-unjudged = no juzgado: la primera lista tampoco encontró una pasarela de pasos en esta dirección
 doctor-error-body-limited = no juzgado: las peticiones están limitadas (HTTP 429)
@@ -1490,6 +1493,7 @@ doctor-events-compressed = el flujo llegó comprimido, aunque stepwise no lo pid
 doctor-events-fix-compressed = Pida a quien gestiona la pasarela (o el proxy) que envíe text/event-stream sin comprimir
 doctor-events-not-stream = responde, pero no con text/event-stream: el asistente consulta periódicamente
 doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
+doctor-events-fix-content = Avise al operador de la pasarela: cada evento debe llevar como datos la lista de pasos del stepsID pedido
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-http = { $answer }: el asistente consulta periódicamente
 doctor-events-no-answer = sin respuesta ({ $why }): el asistente consulta periódicamente

@@ -321,6 +321,7 @@ cli-filtered = filtre : { $shown ->
     [one] { $shown } étape { $filter } affichée
    *[other] { $shown } étapes { $filter } affichées
     } ; relancez sans --status pour la liste entière
+cli-filter-ignored = la passerelle n'a pas appliqué le filtre : { $other } des étapes ci-dessus ont l'autre statut. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 cli-next-none = Plus rien à faire : le service est prêt.
 
 ## A failed gateway call: what happened, why, what to do
@@ -497,6 +498,7 @@ gw-not-a-gateway-path = { $base } a répondu HTTP { $status } : --api contient 
 gw-basic-prompt = { $base } demande un nom d'utilisateur et un mot de passe (HTTP 401, Basic) : l'identification d'un serveur web ou d'un proxy inverse, à laquelle stepwise ne peut pas répondre ; une passerelle d'étapes prend un jeton bearer. Vérifiez --api, ou demandez à qui gère ce serveur de laisser passer les requêtes de la passerelle
 gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
 gw-refused-no-token = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Aucun jeton n'a été envoyé : si cette passerelle en veut un, donnez-le (--token-file CHEMIN, STEPWISE_TOKEN ou `stepwise login`) ; sinon, demandez à qui gère le réseau s'il bloque cette adresse
+gw-refused-via-proxy = { $base } a répondu HTTP { $status }{ $said } à travers le proxy { $proxy }, sans le corps d'erreur d'une passerelle : le proxy, ou quelque chose devant la passerelle, a refusé la requête. Demandez à qui gère le proxy s'il laisse passer cette adresse, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-title-unreachable = Passerelle injoignable
 gw-title-timed-out = Délai d'attente dépassé
 gw-title-bad-request = Requête refusée
@@ -1436,6 +1438,7 @@ doctor-error-body-ok = une requête sans id reçoit 400 avec un message JSON ({ 
 doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
 doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
+doctor-fix-error-400 = Prévenez l'exploitant de la passerelle : une requête sans id doit recevoir 400 avec son corps d'erreur. Si les vérifications de liste ci-dessous échouent aussi, vérifiez que --api désigne une passerelle d'étapes
 doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
 doctor-error-body-unjudged = pas jugé : la première liste n'a pas trouvé non plus de passerelle d'étapes à cette adresse
 doctor-error-body-limited = pas jugé : les requêtes sont limitées (HTTP 429)
@@ -1487,6 +1490,7 @@ doctor-events-compressed = le flux est arrivé compressé, alors que stepwise n'
 doctor-events-fix-compressed = Demandez à l'exploitant de la passerelle (ou à qui gère le proxy) d'envoyer text/event-stream sans compression
 doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistant interroge à intervalles
 doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
+doctor-events-fix-content = Prévenez l'exploitant de la passerelle : chaque événement doit porter, en données, la liste d'étapes du stepsID demandé
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
 doctor-events-http = { $answer } : l'assistant interroge à intervalles
 doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles

@@ -318,6 +318,7 @@ cli-no-steps = Nessun passo restituito.
 cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
 cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
+cli-filter-ignored = il gateway non ha applicato il filtro: { $other } dei passi qui sopra hanno l'altro stato. Avvisare il gestore del gateway: stepsStatus non è applicato
 cli-next-none = Non resta nulla da fare: il servizio è pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -494,6 +495,7 @@ gw-not-a-gateway-path = { $base } ha risposto HTTP { $status }: --api contiene i
 gw-basic-prompt = { $base } chiede nome utente e password (HTTP 401, Basic): l'accesso di un server web o di un reverse proxy, a cui stepwise non può rispondere; un gateway dei passi accetta un token bearer. Controllare --api, o chiedere a chi gestisce quel server di lasciar passare le richieste al gateway
 gw-refused = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Controllare il token e i suoi diritti; se sono giusti, chiedere a chi gestisce la rete se blocca questo indirizzo
 gw-refused-no-token = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Nessun token è stato inviato: se questo gateway ne vuole uno, darlo (--token-file PERCORSO, STEPWISE_TOKEN o `stepwise login`); altrimenti chiedere a chi gestisce la rete se blocca questo indirizzo
+gw-refused-via-proxy = { $base } ha risposto HTTP { $status }{ $said } attraverso il proxy { $proxy }, senza il corpo di errore di un gateway: il proxy, o qualcosa davanti al gateway, ha rifiutato la richiesta. Chiedere a chi gestisce il proxy se lascia passare questo indirizzo, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
 gw-title-bad-request = Richiesta rifiutata
@@ -1433,6 +1435,7 @@ doctor-error-body-ok = una richiesta senza id riceve 400 con un messaggio JSON (
 doctor-error-body-code-only = solo il codice
 doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }
 doctor-fix-error-json = Segnalare a chi gestisce il gateway: i corpi di errore devono essere JSON
+doctor-fix-error-400 = Avvisare il gestore del gateway: una richiesta senza id dovrebbe ricevere 400 con il corpo di errore. Se falliscono anche i controlli delle liste qui sotto, verificare che --api punti a un gateway dei passi
 doctor-error-body-401 = non verificato: il gateway vuole prima un token valido (HTTP 401)
 doctor-error-body-unjudged = non giudicato: neanche il primo elenco ha trovato un gateway dei passi a questo indirizzo
 doctor-error-body-limited = non valutato: le richieste sono limitate (HTTP 429)
@@ -1484,6 +1487,7 @@ doctor-events-compressed = lo stream è arrivato compresso, benché stepwise non
 doctor-events-fix-compressed = Chiedere a chi gestisce il gateway (o il proxy) di inviare text/event-stream non compresso
 doctor-events-not-stream = risponde, ma non con text/event-stream: la procedura interroga a intervalli
 doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono essere Server-Sent Events
+doctor-events-fix-content = Avvisare il gestore del gateway: ogni evento deve portare come dati l'elenco dei passi dello stepsID richiesto
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli

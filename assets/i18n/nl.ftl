@@ -318,6 +318,7 @@ cli-no-steps = Geen stappen ontvangen.
 cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
 cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
+cli-filter-ignored = de gateway paste het filter niet toe: { $other } van de stappen hierboven hebben de andere status. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
 cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 
 ## A failed gateway call: what happened, why, what to do
@@ -494,6 +495,7 @@ gw-not-a-gateway-path = { $base } antwoordde HTTP { $status }: --api bevat het p
 gw-basic-prompt = { $base } vraagt om een gebruikersnaam en wachtwoord (HTTP 401, Basic): de aanmelding van een webserver of reverse proxy, waarop stepwise niet kan antwoorden; een stappengateway neemt een bearer-token. Controleer --api, of vraag wie die server beheert de verzoeken aan de gateway door te laten
 gw-refused = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Controleer het token en de rechten ervan; kloppen die, vraag dan de beheerder van het netwerk of die dit adres blokkeert
 gw-refused-no-token = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Er is geen token verstuurd: wil deze gateway er een, geef het dan (--token-file PAD, STEPWISE_TOKEN of `stepwise login`); vraag anders de beheerder van het netwerk of die dit adres blokkeert
+gw-refused-via-proxy = { $base } antwoordde via de proxy { $proxy } met HTTP { $status }{ $said }, zonder de foutinhoud van een gateway: de proxy, of iets vóór de gateway, weigerde het verzoek. Vraag wie de proxy beheert of hij dit adres doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
 gw-title-bad-request = Verzoek geweigerd
@@ -1427,6 +1429,7 @@ doctor-error-body-ok = een verzoek zonder id krijgt 400 met een JSON-melding ({ 
 doctor-error-body-code-only = alleen code
 doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }
 doctor-fix-error-json = Laat de beheerder van de gateway weten: foutantwoorden horen JSON te zijn
+doctor-fix-error-400 = Meld het aan de beheerder van de gateway: een verzoek zonder id hoort 400 met de foutinhoud te krijgen. Mislukken de lijstcontroles hieronder ook, controleer dan of --api naar een stappengateway wijst
 doctor-error-body-401 = niet gecontroleerd: de gateway wil eerst een geldig token (HTTP 401)
 doctor-error-body-unjudged = niet beoordeeld: ook de eerste lijst vond op dit adres geen stappengateway
 doctor-error-body-limited = niet beoordeeld: verzoeken worden beperkt (HTTP 429)
@@ -1475,6 +1478,7 @@ doctor-events-compressed = de stream kwam gecomprimeerd, hoewel stepwise daar ni
 doctor-events-fix-compressed = Vraag de beheerder van de gateway (of van de proxy) text/event-stream ongecomprimeerd te sturen
 doctor-events-not-stream = antwoordt, maar niet met text/event-stream: de wizard vraagt regelmatig op
 doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten Server-Sent Events zijn
+doctor-events-fix-content = Meld het aan de beheerder van de gateway: elke gebeurtenis moet als data de stappenlijst van de gevraagde stepsID dragen
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op

@@ -325,6 +325,7 @@ cli-filtered = filtrado: { $shown ->
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados
     }; execute de novo sem --status para ver a lista inteira
+cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -501,6 +502,7 @@ gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o ca
 gw-basic-prompt = { $base } pede usuário e senha (HTTP 401, Basic): o login de um servidor web ou de um proxy reverso, que o stepwise não pode responder; um gateway de passos aceita um token bearer. Confira --api, ou peça a quem opera esse servidor para deixar passar as requisições ao gateway
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Nenhum token foi enviado: se este gateway quiser um, informe-o (--token-file CAMINHO, STEPWISE_TOKEN ou `stepwise login`); senão, pergunte a quem opera a rede se ela bloqueia este endereço
+gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou a requisição. Pergunte a quem administra o proxy se ele deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada
@@ -1454,6 +1456,7 @@ doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $mes
 doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
+doctor-fix-error-400 = Avise o operador do gateway: uma requisição sem id deveria receber 400 com o corpo de erro. Se as verificações de lista abaixo também falharem, confira se --api aponta para um gateway de passos
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
 doctor-error-body-unjudged = não avaliado: a primeira lista também não encontrou um gateway de passos neste endereço
 doctor-error-body-limited = não avaliado: as requisições estão limitadas (HTTP 429)
@@ -1511,6 +1514,7 @@ doctor-events-compressed = o fluxo veio compactado, embora o stepwise não o pe�
 doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compactação
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente

@@ -309,6 +309,7 @@ cli-filtered = filtrado: { $shown ->
     [one] { $shown } passo com estado «{ $filter }» mostrado
    *[other] { $shown } passos com estado «{ $filter }» mostrados
     }; execute de novo sem --status para ver a lista inteira
+cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do
@@ -433,6 +434,7 @@ gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o ca
 gw-basic-prompt = { $base } pede utilizador e palavra-passe (HTTP 401, Basic): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor para deixar passar os pedidos ao gateway
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Verifique o token e as respetivas permissões; se estiverem certos, pergunte a quem gere a rede se esta bloqueia este endereço
 gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Não foi enviado nenhum token: se este gateway quiser um, indique-o (--token-file CAMINHO, STEPWISE_TOKEN ou `stepwise login`); caso contrário, pergunte a quem gere a rede se esta bloqueia este endereço
+gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou o pedido. Pergunte a quem gere o proxy se deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele próprio HTTP { $status }{ $said }: o pedido nunca chegou ao gateway. { $todo }
 gw-proxy-407-todo = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou defina NO_PROXY para o anfitrião do gateway se este puder ser alcançado diretamente
 gw-proxy-refused-todo = O proxy recusou o nome de utilizador e a palavra-passe: verifique-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou pergunte a quem opera o proxy
@@ -1415,6 +1417,7 @@ doctor-error-body-ok = um pedido sem id recebe 400 com uma mensagem JSON ({ $mes
 doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
+doctor-fix-error-400 = Avise o operador do gateway: um pedido sem id deveria receber 400 com o corpo de erro. Se as verificações de lista abaixo também falharem, verifique se --api aponta para um gateway de passos
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
 doctor-error-body-unjudged = não avaliado: a primeira lista também não encontrou um gateway de passos neste endereço
 doctor-error-body-limited = não avaliado: os pedidos estão limitados (HTTP 429)
@@ -1466,6 +1469,7 @@ doctor-events-compressed = o fluxo veio comprimido, embora o stepwise não o pe�
 doctor-events-fix-compressed = Peça a quem opera o gateway (ou o proxy) que envie text/event-stream sem compressão
 doctor-events-not-stream = responde, mas não com text/event-stream: o assistente consulta periodicamente
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
+doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente

@@ -319,6 +319,9 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
         return words!("doctor-see-token").into();
     }
     match (answer.status.as_u16(), wait) {
+        // A success where a 400 belongs: a gateway that does not check
+        // its input, more likely than a wrong address (the lists say).
+        (200..=299, _) => words!("doctor-fix-error-400").into(),
         (407, _) if proxied => words!("doctor-fix-proxy-password").into(),
         (407, _) => words!("doctor-fix-network-proxy").into(),
         (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
@@ -947,13 +950,15 @@ fn first_event_line(body: &[u8], steps_id: &str) -> Line {
         Ok(list) if list.steps_id.as_deref().is_none_or(|id| id == steps_id) => {
             Line::new(Mark::Ok, words!("doctor-events-ok"))
         }
+        // Server-Sent Events, but events of the wrong content: the fix is
+        // what they carry, not their format.
         Ok(_) => Line::new(Mark::Warning, words!("doctor-events-other-list"))
-            .fix(words!("doctor-events-fix")),
+            .fix(words!("doctor-events-fix-content")),
         Err(e) => Line::new(
             Mark::Warning,
             words!("doctor-events-bad-event", error = decode_arg(&e)),
         )
-        .fix(words!("doctor-events-fix")),
+        .fix(words!("doctor-events-fix-content")),
     }
 }
 

@@ -1974,3 +1974,64 @@ fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
     );
     assert!(!text.contains("no HTTP proxy"), "{text}");
 }
+
+/// A gateway that answers a request with no id with a list (200) does not
+/// check its input: the fix is for its operator, and only if the list
+/// checks fail too is --api to be checked.
+#[test]
+fn a_200_where_a_400_belongs_is_the_gateway_s_to_fix() {
+    let body = r#"{"stepsID":"132324","trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#;
+    let api = crate::canned::answering(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    assert!(line(&text, "First list").starts_with("✓"), "{text}");
+    assert!(
+        line(&text, "Error body").contains("gets HTTP 200 instead of 400"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tell the gateway's operator: a request with no id should be answered 400"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("→ Check that --api points at a steps gateway"),
+        "{text}"
+    );
+}
+
+/// A stream of Server-Sent Events whose first event is no steps list: the
+/// fix is what the events carry, not their format.
+#[test]
+fn an_event_of_the_wrong_content_is_said_to_need_the_list() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::holding_events(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
+            list.len()
+        )
+        .into_bytes(),
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nevent: steps\ndata: {\"hello\":1}\n\n"
+            .to_vec(),
+    );
+    let home = home();
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("the first event is no steps list"),
+        "{text}"
+    );
+    assert!(
+        text.contains("each event must carry the steps list of the stepsID asked for"),
+        "{text}"
+    );
+    assert!(!text.contains("must be Server-Sent Events"), "{text}");
+}

@@ -992,3 +992,25 @@ async fn a_next_step_of_another_steps_id_is_refused() {
         Gateway::new(&own.url, "words-test-device".into(), None, options()).expect("client");
     assert_eq!(client.next_step("132324").await.expect("fine"), None);
 }
+
+/// A 403 page that came back through a proxy, on plain http, may be the
+/// proxy's own policy: the proxy is named with NO_PROXY, and no token
+/// advice is given (a token passes no proxy's policy).
+#[tokio::test]
+async fn a_403_through_a_proxy_names_the_proxy_not_the_token() {
+    let page = "<html><head><title>Access denied by policy</title></head></html>";
+    let proxy = canned("403 Forbidden", &["Content-Type: text/html"], page).await;
+    let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+    assert!(
+        matches!(error, GatewayError::Refused { status: 403, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains(&format!("through the proxy {}", proxy.url))
+            && line.contains("the proxy, or something in front of the gateway, refused"),
+        "{line}"
+    );
+    assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
+    assert!(!line.contains("token"), "{line}");
+}
