@@ -105,6 +105,15 @@ fn doctor_through(proxy: &str) -> String {
     ))
 }
 
+/// A 200 answer with `body` as JSON, closing the connection.
+fn json_200(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// The line of one check.
 fn line<'a>(text: &'a str, title: &str) -> &'a str {
     text.lines()
@@ -1550,13 +1559,7 @@ fn doctor_names_a_tls_port_a_cut_list_and_no_timeout_as_steps_does() {
     assert!(!text.contains("Check the carAssociationID"), "{text}");
 
     let body = r#"{"steps":[{"ste"#;
-    let cut = crate::canned::answering(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let cut = crate::canned::answering(json_200(body));
     let text = stdout(&doctor(home.path(), &["--api", &cut, "--car", "987654"]));
     assert!(
         line(&text, "First list").contains("the list was cut short"),
@@ -1754,11 +1757,7 @@ fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns
 fn an_event_stream_that_sends_no_first_event_is_a_warning() {
     let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
     let api = crate::canned::holding_events(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
-            list.len()
-        )
-        .into_bytes(),
+        json_200(list),
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
             .to_vec(),
     );
@@ -1981,13 +1980,7 @@ fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
 #[test]
 fn a_200_where_a_400_belongs_is_the_gateway_s_to_fix() {
     let body = r#"{"stepsID":"132324","trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#;
-    let api = crate::canned::answering(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let api = crate::canned::answering(json_200(body));
     let home = home();
     let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
     assert!(line(&text, "First list").starts_with("✓"), "{text}");
@@ -2011,11 +2004,7 @@ fn a_200_where_a_400_belongs_is_the_gateway_s_to_fix() {
 fn an_event_of_the_wrong_content_is_said_to_need_the_list() {
     let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
     let api = crate::canned::holding_events(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
-            list.len()
-        )
-        .into_bytes(),
+        json_200(list),
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nevent: steps\ndata: {\"hello\":1}\n\n"
             .to_vec(),
     );

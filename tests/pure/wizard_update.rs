@@ -1507,15 +1507,13 @@ fn msg(state: &mut State, msg: Msg, at: u64) -> Vec<Effect> {
 /// asked for again (by carAssociationID: no list came yet).
 /// A real gateway's first list refused with a 401: the sign-in is offered.
 fn refused_token() -> State {
-    let mut s = state(false);
+    refused_with(state(false), rejected(401, Rejection::Unauthorized))
+}
+
+/// `s` with car 987654's first list answered `error`.
+fn refused_with(mut s: State, error: GatewayError) -> State {
     let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(rejected(401, Rejection::Unauthorized)),
-        1,
-    );
+    answer(&mut s, id, purpose, Err(error), 1);
     s
 }
 
@@ -1577,18 +1575,13 @@ fn a_short_lived_code_is_said_as_long_as_it_lasts() {
 /// sign-in offer: the gateway's reason, as it said it.
 #[test]
 fn a_401_s_own_words_end_the_sign_in_offer() {
-    let mut s = state(false);
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(GatewayError::Unauthorized {
+    let s = refused_with(
+        state(false),
+        GatewayError::Unauthorized {
             sent: Some(stepwise::config::TokenFrom::Environment),
             expired: None,
             said: Some("token revoked by the fleet admin".into()),
-        }),
-        1,
+        },
     );
     let banner = session(&s).banner().expect("a banner").text.clone();
     assert!(banner.contains("Press i to sign in"), "{banner}");
@@ -1603,18 +1596,13 @@ fn a_401_s_own_words_end_the_sign_in_offer() {
 /// gateway wants a valid token, whether none or a wrong one was sent.
 #[test]
 fn the_words_in_place_of_a_list_are_whole() {
-    let mut s = state(false);
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(GatewayError::Unauthorized {
+    let s = refused_with(
+        state(false),
+        GatewayError::Unauthorized {
             sent: Some(stepwise::config::TokenFrom::Environment),
             expired: None,
             said: None,
-        }),
-        1,
+        },
     );
     let screen = render_at(&s, 100, 30);
     assert!(screen.contains("wants a valid token"), "{screen}");
@@ -1651,22 +1639,17 @@ fn an_unusable_answer_is_not_offered_r() {
 /// "none was sent".
 #[test]
 fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
-    let mut s = State::new(Options {
-        backend_label: "test".into(),
-        login_unreadable: true,
-        ..Options::default()
-    });
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(GatewayError::Unauthorized {
+    let s = refused_with(
+        State::new(Options {
+            backend_label: "test".into(),
+            login_unreadable: true,
+            ..Options::default()
+        }),
+        GatewayError::Unauthorized {
             sent: None,
             expired: None,
             said: None,
-        }),
-        1,
+        },
     );
     let banner = session(&s).banner().unwrap().clone();
     assert!(
@@ -1677,18 +1660,13 @@ fn a_401_with_an_unreadable_login_names_the_login_not_a_missing_token() {
     );
     assert!(banner.text.contains("stepwise auth status"), "{banner:?}");
     // Without the damaged file, the words of a token never given.
-    let mut s = state(false);
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(GatewayError::Unauthorized {
+    let s = refused_with(
+        state(false),
+        GatewayError::Unauthorized {
             sent: None,
             expired: None,
             said: None,
-        }),
-        1,
+        },
     );
     let banner = session(&s).banner().unwrap().clone();
     assert!(!banner.text.contains("cannot be read"), "{banner:?}");
@@ -2113,23 +2091,18 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
 /// never `stepwise login --with-token`, which would not be used.
 #[test]
 fn a_gateway_without_sign_in_names_the_token_given_by_hand() {
-    let mut s = State::new(Options {
-        backend_label: "test".into(),
-        data_dir: Some("/data".into()),
-        token_given: Some("--token-file".into()),
-        ..Options::default()
-    });
-    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
-    answer(
-        &mut s,
-        id,
-        purpose,
-        Err(GatewayError::Unauthorized {
+    let mut s = refused_with(
+        State::new(Options {
+            backend_label: "test".into(),
+            data_dir: Some("/data".into()),
+            token_given: Some("--token-file".into()),
+            ..Options::default()
+        }),
+        GatewayError::Unauthorized {
             sent: Some(stepwise::config::TokenFrom::TokenFile),
             expired: None,
             said: None,
-        }),
-        1,
+        },
     );
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
     msg(
