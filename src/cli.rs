@@ -106,8 +106,10 @@ impl NetArgs {
         if let Some(cert) = &self.client_cert {
             net.client_cert = Some(cert.clone());
             net.client_key = self.client_key.clone();
+            net.client_from_config = false;
         } else if let Some(key) = &self.client_key {
             net.client_key = Some(key.clone());
+            net.client_from_config = false;
         }
     }
 }

@@ -913,6 +913,7 @@ fn net_options(
                 .map(PathBuf::from)
                 .filter(|p| p.is_file())
         }),
+        client_from_config: client_cert.is_some() || client_key.is_some(),
         client_cert,
         client_key,
         proxy: crate::net::ProxyEnv::from_env(),

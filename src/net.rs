@@ -35,6 +35,9 @@ pub struct NetOptions {
     pub client_cert: Option<PathBuf>,
     /// Private key of the client certificate (PEM), when not in the same file.
     pub client_key: Option<PathBuf>,
+    /// The client certificate and key come from the config file
+    /// (`client_cert`, `client_key`), not from flags.
+    pub client_from_config: bool,
     pub proxy: ProxyEnv,
 }
 
@@ -337,6 +340,8 @@ pub enum NetError {
     },
     KeyWithoutCert {
         key: String,
+        /// `client_key` in the config file, not --client-key.
+        from_config: bool,
     },
     /// A proxy variable that cannot be used.
     Proxy {
@@ -449,7 +454,11 @@ impl NetError {
                 cert = cert.clone(),
                 key = key.clone()
             ),
-            NetError::KeyWithoutCert { key } => {
+            NetError::KeyWithoutCert {
+                key,
+                from_config: true,
+            } => tr!(lang, "err-key-without-cert-config", key = key.clone()),
+            NetError::KeyWithoutCert { key, .. } => {
                 tr!(lang, "err-key-without-cert", key = key.clone())
             }
             // A SOCKS proxy does not become an HTTP one by its scheme.
@@ -570,7 +579,12 @@ pub fn load_identity(
 ) -> Result<Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>, NetError> {
     let cert_path = match (&options.client_cert, &options.client_key) {
         (Some(cert), _) => cert,
-        (None, Some(key)) => return Err(NetError::KeyWithoutCert { key: shown(key) }),
+        (None, Some(key)) => {
+            return Err(NetError::KeyWithoutCert {
+                key: shown(key),
+                from_config: options.client_from_config,
+            });
+        }
         (None, None) => return Ok(None),
     };
     let chain = load_certs(cert_path).map_err(|why| NetError::ClientCert {
@@ -1334,5 +1348,19 @@ mod tests {
             load_identity(&key_only),
             Err(NetError::KeyWithoutCert { .. })
         ));
+        // From the config file, it is named as the config file's.
+        let from_config = NetOptions {
+            client_from_config: true,
+            ..key_only.clone()
+        };
+        let words = load_identity(&from_config)
+            .unwrap_err()
+            .words(crate::text::Lang::En);
+        assert!(
+            words.starts_with("`client_key` in the config file names")
+                && words.contains("add `client_cert` to the config file"),
+            "{words}"
+        );
+        assert!(!words.contains("--client-key"), "{words}");
     }
 }

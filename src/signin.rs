@@ -705,10 +705,16 @@ async fn revoke(
             "logout-revoke-failed",
             why = crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token])
         ),
+        // The cause alone: its advice to retry cannot work, the login
+        // being forgotten here (the words after it say what holds).
         Err(e) => tr!(
             lang,
             "logout-revoke-failed",
             why = crate::describe::auth_error(lang, &e)
+                .split(". ")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
         ),
     };
     let _ = writeln!(out, "{line}");
@@ -815,6 +821,11 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             lines.push(match &l.credential.over {
                 Some(said) => tr!(lang, "status-over", said = said.clone()),
                 None if refreshable => tr!(lang, "status-refresh-auto"),
+                // A token given by hand: no sign-in renews it, the gateway's
+                // current one does.
+                None if l.credential.token_endpoint.is_none() => {
+                    tr!(lang, "status-refresh-fixed")
+                }
                 None => tr!(lang, "status-refresh-none"),
             });
             if l.credential.token_endpoint.is_some() {

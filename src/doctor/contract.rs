@@ -326,6 +326,7 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
         (407, _) => words!("doctor-fix-network-proxy").into(),
         (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
         (429, None) => words!("doctor-fix-limited").into(),
+        (403, _) if !contract_body && proxied => words!("doctor-fix-refused-proxy").into(),
         (403, _) if !contract_body => words!("doctor-fix-refused-front").into(),
         (404, _) if !contract_body => words!("doctor-fix-not-a-gateway").into(),
         (500.., _) => words!("doctor-fix-gateway-failed").into(),

@@ -2024,3 +2024,24 @@ fn an_event_of_the_wrong_content_is_said_to_need_the_list() {
     );
     assert!(!text.contains("must be Server-Sent Events"), "{text}");
 }
+
+/// A 403 page that came back through a forward proxy (plain http): the
+/// fix names the proxy and NO_PROXY, as `steps` does.
+#[test]
+fn a_403_through_a_proxy_is_the_proxy_s_to_explain() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nForbidden"
+            .to_vec(),
+    );
+    let home = home();
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &["--api", "http://gateway.invalid:8080", "--car", "987654"],
+        &[("HTTP_PROXY", &proxy)],
+    ));
+    assert!(
+        text.contains("The proxy, or something in front of the gateway, refused the request"),
+        "{text}"
+    );
+    assert!(text.contains("NO_PROXY"), "{text}");
+}

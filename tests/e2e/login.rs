@@ -1257,6 +1257,15 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
         Some("sim-at-right\n"),
     );
     assert_eq!(kept.status.code(), Some(0), "{}", text(&kept.stderr));
+    // A token given by hand renews by keeping the gateway's current one.
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert!(
+        text(&status.stdout).contains(
+            "not possible (a token given by hand); when it stops working, keep the gateway's current token"
+        ),
+        "{}",
+        text(&status.stdout)
+    );
     // The gateway's token changes: the kept one goes stale.
     let file = logins_file(home.path());
     let stale = std::fs::read_to_string(&file)
@@ -1282,4 +1291,32 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
         !said.contains("Sign in again with `stepwise login`"),
         "{said}"
     );
+}
+
+/// Signing out while the identity provider cannot be reached: the login is
+/// forgotten here, and the words say it stays valid there, without advice
+/// to retry (a second logout has nothing left to revoke).
+#[test]
+fn a_logout_whose_revocation_fails_does_not_say_retry() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, code) = start_login(&provider, home.path());
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    tui.wait_text("Signed in to", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    drop(provider);
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert!(said.contains("it is forgotten here all the same"), "{said}");
+    assert!(
+        said.contains("stays valid at the provider until it expires"),
+        "{said}"
+    );
+    assert!(!said.contains("retry"), "{said}");
 }

@@ -147,7 +147,7 @@ async fn expired_not_yet_valid_and_wrong_host_certificates_are_named() {
                 ..CertSpec::default()
             },
             TlsProblem::NotYetValid,
-            "not valid yet",
+            "not valid yet. Check this machine's date and time; if they are right, tell the gateway's operator",
         ),
         (
             CertSpec {

@@ -1889,6 +1889,14 @@ fn a_failed_sign_in_says_why_and_how_to_try_again() {
             && !banner.text.contains("stepwise login"),
         "{banner:?}"
     );
+    // The wizard takes no --scope: the scopes go in the config file.
+    assert!(
+        banner
+            .text
+            .contains("set them as `scopes` in the config file")
+            && !banner.text.contains("--scope"),
+        "{banner:?}"
+    );
 }
 
 /// A sign-in failure that starting it again cannot cure (a client id or
