@@ -168,11 +168,14 @@ impl VehicleSession {
 
     /// Records that follower `id` now follows `steps_id`.
     pub fn follow(&mut self, id: u64, steps_id: String) {
+        // A reconnect banner of the follower this one replaces is still on
+        // show: the new one ends it when it gets through.
+        let trouble = self.following.take().and_then(|f| f.trouble);
         self.following = Some(Following {
             id,
             steps_id,
             mode: None,
-            trouble: None,
+            trouble,
         });
     }
 

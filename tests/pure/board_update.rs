@@ -1181,3 +1181,28 @@ fn the_board_asks_whether_the_gateway_serves_pages() {
     let link = s.customer_link(Some("deviceActivation"));
     assert_eq!(link.kind, stepwise::guidance::LinkKind::Gateway, "{link:?}");
 }
+
+/// A follower replaced while its reconnect banner is on show hands the
+/// banner on: the new one ends it when it gets through, so a vehicle
+/// opened again shows no gateway failure that is over.
+#[test]
+fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
+    use stepwise::wizard::session::VehicleSession;
+    use stepwise::wizard::state::Banner;
+    let mut session = VehicleSession::new("A1", "test", stepwise::text::Lang::En, t(0));
+    session.follow(1, "S-1".into());
+    session.say_trouble(Banner {
+        kind: BannerKind::Info,
+        title: "Watch interrupted".into(),
+        text: "HTTP 503".into(),
+    });
+    assert!(session.in_trouble());
+    session.follow(2, "S-1".into());
+    assert!(
+        session.in_trouble(),
+        "the trouble goes on with the new follower"
+    );
+    session.end_trouble();
+    assert!(session.banner().is_none(), "{:?}", session.banner());
+    assert!(!session.in_trouble());
+}
