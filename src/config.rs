@@ -167,6 +167,11 @@ pub enum TokenFrom {
 }
 
 impl TokenFrom {
+    /// The token of a kept login, not one given by hand.
+    pub fn is_login(self) -> bool {
+        self == TokenFrom::Login
+    }
+
     /// The name in machine output.
     pub fn as_wire(self) -> &'static str {
         match self {

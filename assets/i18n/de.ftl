@@ -697,6 +697,7 @@ limit-wake-ups = Diese Client-Apps erlauben sich 6 Weckvorgänge pro 20 Minuten.
 ## Signing in
 
 banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-given-text = Das Gateway lehnte das Token aus { $from } ab (HTTP 401). Dort sein aktuelles Token angeben und neu starten; oder i drücken, um sich hier anzumelden, falls das Gateway eine Anmeldung bietet (sonst sagt i es). Die Sitzung dieses Fahrzeugs bleibt offen.
 banner-simulated = Kunde simuliert
 banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste wird beim Gateway abgefragt.
 banner-simulate-demo-only = s spielt den Kunden nur im Demo-Backend

@@ -81,6 +81,7 @@ live-bad-event = the gateway's live event stream sent an event that could not be
 banner-live-trouble-text = { $why }. Watch goes on by itself when it can; until then the list on screen may be out of date.
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
+banner-sign-in-given-text = The gateway refused the token from { $from } (HTTP 401). Put its current token there and start again; or press i to sign in here, if the gateway offers sign-in (i says so if not). This vehicle's session stays open.
 banner-simulated = Customer simulated
 banner-simulated-text = The simulated customer completed { $title }; asking the gateway for the list.
 banner-simulate-demo-only = s plays the customer on the demo backend only

@@ -700,6 +700,7 @@ limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí; no se pierde lo hecho con este vehículo.
+banner-sign-in-given-text = La pasarela rechazó el token (origen: { $from }) (HTTP 401). Ponga ahí su token actual y vuelva a empezar; o pulse i para iniciar sesión aquí, si la pasarela lo ofrece (si no, i lo dirá). La sesión de este vehículo sigue abierta.
 banner-simulated = Cliente simulado
 banner-simulated-text = El cliente simulado completó { $title }; pidiendo la lista a la pasarela.
 banner-simulate-demo-only = «s» simula al cliente solo en el backend de demo

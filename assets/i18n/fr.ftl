@@ -700,6 +700,7 @@ limit-wake-ups = Ces applications tierces s'autorisent 6 réveils par 20 minutes
 ## Signing in
 
 banner-sign-in-text = la passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-sign-in-given-text = la passerelle a refusé le jeton (source : { $from }) (HTTP 401). Mettez-y son jeton actuel et relancez ; ou appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira). La session de ce véhicule reste ouverte.
 banner-simulated = Client simulé
 banner-simulated-text = le client simulé a terminé { $title } ; demande de la liste à la passerelle.
 banner-simulate-demo-only = s joue le client uniquement sur le backend de démo

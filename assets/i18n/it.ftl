@@ -697,6 +697,7 @@ limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 ## Signing in
 
 banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-given-text = il gateway ha rifiutato il token (fonte: { $from }) (HTTP 401). Mettere lì il suo token attuale e ripartire; oppure premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice). La sessione di questo veicolo resta aperta.
 banner-simulated = Cliente simulato
 banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la lista al gateway.
 banner-simulate-demo-only = s simula il cliente solo sul backend demo

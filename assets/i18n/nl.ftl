@@ -697,6 +697,7 @@ limit-wake-ups = Die clientapps staan zichzelf 6 wekbeurten per 20 minuten toe.
 ## Signing in
 
 banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-sign-in-given-text = De gateway weigerde het token uit { $from } (HTTP 401). Zet daar zijn huidige token neer en start opnieuw; of druk op i om hier aan te melden, als de gateway aanmelding biedt (anders zegt i het). De sessie van dit voertuig blijft open.
 banner-simulated = Klant gesimuleerd
 banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijst wordt bij de gateway opgevraagd.
 banner-simulate-demo-only = s speelt de klant alleen op de demo-backend

@@ -704,6 +704,7 @@ limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque ali o token atual dele e comece de novo; ou pressione i para entrar aqui, se o gateway oferecer login (senão o i dirá). A sessão deste veículo continua aberta.
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista ao gateway.
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração

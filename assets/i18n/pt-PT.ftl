@@ -686,6 +686,7 @@ limit-wake-ups = Essas aplicações limitam-se a 6 despertares a cada 20 minutos
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Prima i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque aí o token atual dele e comece de novo; ou prima i para iniciar sessão aqui, se o gateway o oferecer (senão o i dirá). A sessão deste veículo continua aberta.
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista ao gateway.
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração

@@ -1584,7 +1584,16 @@ fn a_401_s_own_words_end_the_sign_in_offer() {
         },
     );
     let banner = session(&s).banner().expect("a banner").text.clone();
-    assert!(banner.contains("Press i to sign in"), "{banner}");
+    // A token given by hand (STEPWISE_TOKEN): its own fix first, then `i`
+    // where the gateway offers sign-in.
+    assert!(
+        banner.starts_with("The gateway refused the token from STEPWISE_TOKEN (HTTP 401). Put its current token there"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("press i to sign in here, if the gateway offers sign-in"),
+        "{banner}"
+    );
     assert!(
         banner.ends_with("The gateway says: “token revoked by the fleet admin”."),
         "{banner}"

@@ -493,6 +493,15 @@ fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
         GatewayError::Unauthorized { sent: None, .. } => {
             Some(tr!(lang, "banner-sign-in-none-text"))
         }
+        // A token given by hand: its own fix first; `i` only where the
+        // gateway offers sign-in.
+        GatewayError::Unauthorized {
+            sent: Some(from), ..
+        } if !from.is_login() => Some(tr!(
+            lang,
+            "banner-sign-in-given-text",
+            from = crate::describe::token_from(lang, *from)
+        )),
         _ if e.rejection() == Some(Rejection::Unauthorized) => {
             Some(tr!(lang, "banner-sign-in-text"))
         }
