@@ -25,6 +25,8 @@ pub const EXIT_PENDING: u8 = 3;
 pub struct Outcome {
     pub stdout: String,
     pub code: u8,
+    /// A warning for stderr, beside a `--json` answer that cannot carry it.
+    pub warning: Option<String>,
 }
 
 /// Failed calls in words, for one gateway. A 401 for want of a token, or
@@ -139,7 +141,20 @@ pub async fn steps(
     } else {
         EXIT_CLEAR
     };
-    Ok(Outcome { stdout, code })
+    // The JSON holds the steps as they came: a gateway that ignored the
+    // filter is said beside it (the checklist says it itself).
+    let ignored = list
+        .steps
+        .iter()
+        .filter(|s| !status.admits(&s.status))
+        .count();
+    let warning =
+        (json && ignored > 0).then(|| tr!(lang, "cli-filter-ignored-json", other = num(ignored)));
+    Ok(Outcome {
+        stdout,
+        code,
+        warning,
+    })
 }
 
 /// What `steps` over several vehicles prints and how it ends.
@@ -383,7 +398,11 @@ pub async fn next(
     } else {
         EXIT_CLEAR
     };
-    Ok(Outcome { stdout, code })
+    Ok(Outcome {
+        stdout,
+        code,
+        warning: None,
+    })
 }
 
 fn json_line(value: &impl Serialize) -> String {

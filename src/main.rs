@@ -336,6 +336,14 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// A command's warning, if any, on stderr; then its output (see [`emit`]).
+fn emit_outcome(outcome: &commands::Outcome, lang: Lang) -> ExitCode {
+    if let Some(warning) = &outcome.warning {
+        say(&tr!(lang, "cli-arg-warning", what = warning.clone()));
+    }
+    emit(&outcome.stdout, outcome.code)
+}
+
 /// Writes a command's output and ends with `code`. A reader that went away
 /// (a closed pipe, as `| head -1` does) ends quietly with the same code, as
 /// other command-line tools do; any other failed write is an error.
@@ -745,7 +753,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             _ => unreachable!("dispatched by main"),
         };
         match outcome {
-            Ok(outcome) => emit(&outcome.stdout, outcome.code),
+            Ok(outcome) => emit_outcome(&outcome, lang),
             // A stepsID of another device: the command that gets this
             // device its own, not only "start again".
             Err(e) if e.is_wrong_device() => fail(format!(

@@ -319,6 +319,7 @@ cli-summary-next = { $done } von { $total } erledigt; als Nächstes: { $title }
 cli-summary-clear = { $done } von { $total } erledigt; nichts mehr zu tun
 cli-filtered = gefiltert: { $shown } { $filter } gezeigt; ohne --status für die ganze Liste
 cli-filter-ignored = das Gateway hat den Filter nicht angewandt: { $other } der Schritte oben haben den anderen Status. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
+cli-filter-ignored-json = das Gateway hat den Filter nicht angewandt: { $other } der Schritte seiner Antwort haben einen anderen Status. Dem Betreiber des Gateways melden: stepsStatus wird nicht angewandt
 cli-next-none = Nichts mehr zu tun: der Dienst ist bereit.
 
 ## A failed gateway call: what happened, why, what to do

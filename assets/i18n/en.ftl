@@ -373,6 +373,7 @@ cli-summary-next = { $done } of { $total } done; next: { $title }
 cli-summary-clear = { $done } of { $total } done; nothing left to do
 cli-filtered = filtered: { $shown } { $filter } shown; run without --status for the whole list
 cli-filter-ignored = the gateway did not apply the filter: { $other } of the steps above have the other status. Tell the gateway's operator: stepsStatus is not applied
+cli-filter-ignored-json = the gateway did not apply the filter: { $other } of the steps in its answer have another status. Tell the gateway's operator: stepsStatus is not applied
 cli-next-none = Nothing left to do: the service is ready.
 
 ## A failed gateway call: what happened, why, what to do

@@ -322,6 +322,7 @@ cli-filtered = filtrado: { $shown ->
    *[other] { $shown } pasos con estado «{ $filter }» mostrados
     }; quite --status para ver la lista entera
 cli-filter-ignored = la pasarela no aplicó el filtro: { $other } de los pasos de arriba tienen el otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
+cli-filter-ignored-json = la pasarela no aplicó el filtro: { $other } de los pasos de su respuesta tienen otro estado. Avise al operador de la pasarela: stepsStatus no se aplica
 cli-next-none = Nada pendiente: el servicio está listo.
 
 ## A failed gateway call: what happened, why, what to do

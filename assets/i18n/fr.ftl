@@ -322,6 +322,7 @@ cli-filtered = filtre : { $shown ->
    *[other] { $shown } étapes { $filter } affichées
     } ; relancez sans --status pour la liste entière
 cli-filter-ignored = la passerelle n'a pas appliqué le filtre : { $other } des étapes ci-dessus ont l'autre statut. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
+cli-filter-ignored-json = la passerelle n'a pas appliqué le filtre : { $other } des étapes de sa réponse ont un autre statut. Prévenez l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 cli-next-none = Plus rien à faire : le service est prêt.
 
 ## A failed gateway call: what happened, why, what to do

@@ -319,6 +319,7 @@ cli-summary-next = { $done } di { $total } fatti; prossimo: { $title }
 cli-summary-clear = { $done } di { $total } fatti; non resta nulla da fare
 cli-filtered = filtrato: { $shown } { $filter } mostrati; senza --status per la lista intera
 cli-filter-ignored = il gateway non ha applicato il filtro: { $other } dei passi qui sopra hanno l'altro stato. Avvisare il gestore del gateway: stepsStatus non è applicato
+cli-filter-ignored-json = il gateway non ha applicato il filtro: { $other } dei passi della sua risposta hanno un altro stato. Avvisare il gestore del gateway: stepsStatus non è applicato
 cli-next-none = Non resta nulla da fare: il servizio è pronto.
 
 ## A failed gateway call: what happened, why, what to do

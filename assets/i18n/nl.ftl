@@ -319,6 +319,7 @@ cli-summary-next = { $done } van { $total } afgerond; volgende: { $title }
 cli-summary-clear = { $done } van { $total } afgerond; niets meer te doen
 cli-filtered = gefilterd: { $shown } { $filter } getoond; zonder --status voor de hele lijst
 cli-filter-ignored = de gateway paste het filter niet toe: { $other } van de stappen hierboven hebben de andere status. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
+cli-filter-ignored-json = de gateway paste het filter niet toe: { $other } van de stappen in zijn antwoord hebben een andere status. Meld het aan de beheerder van de gateway: stepsStatus wordt niet toegepast
 cli-next-none = Niets meer te doen: de dienst is klaar voor gebruik.
 
 ## A failed gateway call: what happened, why, what to do

@@ -310,6 +310,7 @@ cli-filtered = filtrado: { $shown ->
    *[other] { $shown } passos com estado «{ $filter }» mostrados
     }; execute de novo sem --status para ver a lista inteira
 cli-filter-ignored = o gateway não aplicou o filtro: { $other } dos passos acima têm o outro estado. Avise o operador do gateway: stepsStatus não é aplicado
+cli-filter-ignored-json = o gateway não aplicou o filtro: { $other } dos passos da resposta têm outro estado. Avise o operador do gateway: stepsStatus não é aplicado
 cli-next-none = Nada mais a fazer: o serviço está pronto.
 
 ## A failed gateway call: what happened, why, what to do

@@ -1636,6 +1636,41 @@ fn a_filtered_list_never_claims_completion() {
     assert_eq!(json(&out)["complete"], false);
 }
 
+/// A gateway that ignores stepsStatus: the JSON keeps the steps as they
+/// came, and stderr says the filter was not applied; the filter's own
+/// answer (the simulator's) says nothing.
+#[test]
+fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
+    let body = r#"{"stepsID":"1","a":{"name":"a","status":"alreadyDone","order":1},"b":{"name":"b","status":"todo","order":2}}"#;
+    let api = crate::canned::answering(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let home = home();
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--api", &api, "--car", "987654", "--status", "todo", "--json",
+        ],
+    );
+    assert_eq!(json(&out)["stepsStatus"], "todo");
+    let said = stderr(&out);
+    assert!(
+        said.contains(
+            "warning: the gateway did not apply the filter: 1 of the steps in its answer"
+        ),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["steps", "--car", "987654", "--status", "todo", "--json"],
+    );
+    assert!(!stderr(&out).contains("did not apply"), "{}", stderr(&out));
+}
+
 #[test]
 fn the_domain_knows_nothing_of_clap() {
     let steps = include_str!("../../src/steps.rs");
