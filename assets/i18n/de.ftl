@@ -1580,3 +1580,4 @@ help-cli-serve-client-id = Eine Client-ID, die der Identitätsanbieter kennt (wi
 doctor-source-login = die aufbewahrte Anmeldung (`stepwise login`)
 doctor-token-login-over = die aufbewahrte Anmeldung wurde vom Identitätsanbieter beendet ({ $said })
 doctor-token-fix-login = `stepwise login` ausführen
+doctor-token-fix-kept-fixed = Es wurde mit `stepwise login --with-token` hinterlegt: beim Betreiber des Gateways dessen aktuelles Token erfragen und mit `stepwise login --with-token` hinterlegen

@@ -1588,3 +1588,4 @@ help-cli-serve-client-id = A client id the identity provider knows (repeat it; d
 doctor-source-login = the kept login (`stepwise login`)
 doctor-token-login-over = the kept login was ended by the identity provider ({ $said })
 doctor-token-fix-login = Run `stepwise login`
+doctor-token-fix-kept-fixed = It was kept with `stepwise login --with-token`: ask whoever runs the gateway for its current token and keep that with `stepwise login --with-token`

@@ -1598,3 +1598,4 @@ help-cli-serve-client-id = Un client id que el proveedor de identidad conoce (re
 doctor-source-login = la sesión guardada (`stepwise login`)
 doctor-token-login-over = el proveedor de identidad terminó la sesión guardada ({ $said })
 doctor-token-fix-login = Ejecute `stepwise login`
+doctor-token-fix-kept-fixed = Se guardó con `stepwise login --with-token`: pida a quien gestiona la pasarela su token actual y guárdelo con `stepwise login --with-token`

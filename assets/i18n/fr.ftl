@@ -1595,3 +1595,4 @@ help-cli-serve-client-id = Un identifiant client que le fournisseur d'identité 
 doctor-source-login = la connexion conservée (`stepwise login`)
 doctor-token-login-over = la connexion conservée a été terminée par le fournisseur d'identité ({ $said })
 doctor-token-fix-login = Lancez `stepwise login`
+doctor-token-fix-kept-fixed = Il a été conservé par `stepwise login --with-token` : demandez son jeton actuel à qui exploite la passerelle et gardez-le avec `stepwise login --with-token`

@@ -1592,3 +1592,4 @@ help-cli-serve-client-id = Un client id che il fornitore di identità conosce (r
 doctor-source-login = l'accesso conservato (`stepwise login`)
 doctor-token-login-over = l'accesso conservato è stato terminato dal fornitore di identità ({ $said })
 doctor-token-fix-login = Eseguire `stepwise login`
+doctor-token-fix-kept-fixed = È stato conservato con `stepwise login --with-token`: chiedere a chi gestisce il gateway il suo token attuale e conservarlo con `stepwise login --with-token`

@@ -1583,3 +1583,4 @@ help-cli-serve-client-id = Een client-id die de identiteitsprovider kent (herhaa
 doctor-source-login = de bewaarde login (`stepwise login`)
 doctor-token-login-over = de bewaarde login is beëindigd door de identiteitsprovider ({ $said })
 doctor-token-fix-login = Voer `stepwise login` uit
+doctor-token-fix-kept-fixed = Het is bewaard met `stepwise login --with-token`: vraag wie de gateway beheert om het huidige token en bewaar dat met `stepwise login --with-token`

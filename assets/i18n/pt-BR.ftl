@@ -1619,3 +1619,4 @@ help-cli-serve-client-id = Um client id que o provedor de identidade conhece (re
 doctor-source-login = o login guardado (`stepwise login`)
 doctor-token-login-over = o provedor de identidade encerrou o login guardado ({ $said })
 doctor-token-fix-login = Execute `stepwise login`
+doctor-token-fix-kept-fixed = Ele foi guardado com `stepwise login --with-token`: peça a quem administra o gateway o token atual e guarde-o com `stepwise login --with-token`

@@ -1588,6 +1588,7 @@ help-cli-serve-client-id = Um client id que o provedor de identidade conhece (po
 doctor-source-login = a sessão guardada (`stepwise login`)
 doctor-token-login-over = o provedor de identidade terminou a sessão guardada ({ $said })
 doctor-token-fix-login = Execute `stepwise login`
+doctor-token-fix-kept-fixed = Foi guardado com `stepwise login --with-token`: peça a quem gere o gateway o token atual e guarde-o com `stepwise login --with-token`
 
 err-config-token-not-text = o ficheiro de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um ficheiro destes alguma vez contém

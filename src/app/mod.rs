@@ -84,9 +84,16 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
         login_unreadable: settings.login_trouble.is_some(),
+        // Only these win over a kept login (the config file's token does
+        // not: `login --with-token` is a way past it).
         token_given: settings
             .token_from
-            .filter(|from| *from != crate::config::TokenFrom::Login)
+            .filter(|from| {
+                matches!(
+                    from,
+                    crate::config::TokenFrom::TokenFile | crate::config::TokenFrom::Environment
+                )
+            })
             .map(|from| crate::describe::token_from(launch.lang, from)),
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
         test_panic_at: match std::env::var_os("STEPWISE_TEST_PANIC") {

@@ -134,10 +134,12 @@ pub(super) fn check(
             "token",
             Mark::Failed,
             refused_words(source, judged),
-            Some(if login.is_some() {
-                words!("doctor-token-fix-login")
-            } else {
-                words!("doctor-token-fix-refused")
+            Some(match login {
+                // A token kept with `login --with-token`: no sign-in
+                // renews it, the gateway's current token does.
+                Some(_) if kept_by_hand(settings) => words!("doctor-token-fix-kept-fixed"),
+                Some(_) => words!("doctor-token-fix-login"),
+                None => words!("doctor-token-fix-refused"),
             }),
         ),
         (false, Some(exp)) => report.set(
@@ -200,6 +202,14 @@ fn lacks_scope(
         })),
     );
     true
+}
+
+/// The kept login is a token given by hand (`login --with-token`).
+fn kept_by_hand(settings: &Settings) -> bool {
+    settings
+        .login
+        .as_ref()
+        .is_some_and(|l| l.credential.token_endpoint.is_none())
 }
 
 /// A refused token's words, with the gateway's own when it gave them.

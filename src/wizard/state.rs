@@ -354,8 +354,8 @@ pub struct Options {
     pub lang: Lang,
     /// A login kept by `stepwise login` exists but cannot be read.
     pub login_unreadable: bool,
-    /// Where the token given by hand comes from, in words (--token-file,
-    /// STEPWISE_TOKEN, the config file): it wins over any kept login.
+    /// Where the token given by hand comes from, in words (--token-file or
+    /// STEPWISE_TOKEN): it wins over any kept login.
     pub token_given: Option<String>,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,

@@ -1291,6 +1291,20 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
         !said.contains("Sign in again with `stepwise login`"),
         "{said}"
     );
+    // doctor says the same on its Token line.
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let report = text(&doctor.stdout);
+    assert!(
+        report.contains(
+            "It was kept with `stepwise login --with-token`: ask whoever runs the gateway"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("→ Run `stepwise login`"), "{report}");
 }
 
 /// Signing out while the identity provider cannot be reached: the login is
