@@ -336,6 +336,19 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// A stepsID of another device: the command that gets this device its
+/// own, not only "start again". Unless the device id cannot be kept
+/// (`unkept`): then every run is a new device, and a stepsID works only
+/// within its own run.
+fn wrong_device_words(lang: Lang, e: &stepwise::client::GatewayError, unkept: bool) -> String {
+    let hint = if unkept {
+        tr!(lang, "cli-wrong-device-unkept")
+    } else {
+        tr!(lang, "cli-wrong-device-hint")
+    };
+    format!("{} {hint}", gateway_error(lang, e))
+}
+
 /// A command's warning, if any, on stderr; then its output (see [`emit`]).
 fn emit_outcome(outcome: &commands::Outcome, lang: Lang) -> ExitCode {
     if let Some(warning) = &outcome.warning {
@@ -756,11 +769,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(outcome) => emit_outcome(&outcome, lang),
             // A stepsID of another device: the command that gets this
             // device its own, not only "start again".
-            Err(e) if e.is_wrong_device() => fail(format!(
-                "{} {}",
-                gateway_error(lang, &e),
-                tr!(lang, "cli-wrong-device-hint")
-            )),
+            Err(e) if e.is_wrong_device() => {
+                fail(wrong_device_words(lang, &e, settings.device_unkept.is_some()))
+            }
             Err(e) => fail(explainer.words(lang, &e).await),
         }
     })

@@ -115,6 +115,7 @@ why-steps-id-unknown = Das Gateway kennt die stepsID nicht mehr
 banner-gateway-next = Nächster Schritt laut Gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), nicht in der gezeigten Liste; f ändert den Filter.
+banner-filter-ignored = Filter nicht angewandt
 banner-nothing-left = Nichts mehr zu tun
 banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
 
@@ -1000,6 +1001,7 @@ cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --c
 cli-arg-steps-needs-car = steps braucht --car ID, --cars DATEI oder --steps-id ID
 steps-reset-asked = Der Schritte-Cache wurde zurückgesetzt (resetSteps=true): Die Liste unten ist die Antwort des Gateways nach dem Zurücksetzen.
 cli-wrong-device-hint = Dieses Gerät bekommt seine eigene stepsID mit `stepwise steps --car ID`; diese bei --steps-id angeben.
+cli-wrong-device-unkept = Dieser Lauf konnte seine Geräte-ID nicht behalten (siehe die Warnung oben): jeder Lauf ist daher ein neues Gerät, und eine stepsID gilt nur in dem Lauf, der sie bekam. Zuerst den Datenordner in Ordnung bringen.
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
 cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color

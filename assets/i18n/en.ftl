@@ -136,6 +136,7 @@ why-steps-id-unknown = The gateway no longer knows the stepsID
 banner-gateway-next = Next step, says the gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), not in the shown list; f changes the filter.
+banner-filter-ignored = Filter not applied
 banner-nothing-left = Nothing left to do
 banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
 
@@ -1008,6 +1009,7 @@ cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --
 cli-arg-steps-needs-car = steps needs --car ID, --cars FILE or --steps-id ID
 steps-reset-asked = The steps cache was reset (resetSteps=true): the list below is the gateway's answer after the reset.
 cli-wrong-device-hint = This device gets its own stepsID from `stepwise steps --car ID`; give that one to --steps-id.
+cli-wrong-device-unkept = This run could not keep its device id (see the warning above), so each run is a new device and a stepsID works only within the run that got it: fix the data folder first.
 cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
 cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color

@@ -115,6 +115,7 @@ why-steps-id-unknown = La pasarela ya no conoce el stepsID
 banner-gateway-next = Siguiente paso según la pasarela
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), fuera de la lista mostrada; f cambia el filtro.
+banner-filter-ignored = Filtro no aplicado
 banner-nothing-left = Nada pendiente
 banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
 
@@ -1009,6 +1010,7 @@ cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido
 cli-arg-steps-needs-car = steps necesita --car ID, --cars ARCHIVO o --steps-id ID
 steps-reset-asked = La caché de pasos se restableció (resetSteps=true): la lista de abajo es la respuesta de la pasarela tras el restablecimiento.
 cli-wrong-device-hint = Este dispositivo obtiene su propio stepsID con `stepwise steps --car ID`; indique ese en --steps-id.
+cli-wrong-device-unkept = Esta ejecución no pudo guardar su id de dispositivo (vea el aviso de arriba): cada ejecución es así un dispositivo nuevo, y un stepsID solo sirve en la ejecución que lo obtuvo. Arregle primero la carpeta de datos.
 cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
 cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color

@@ -115,6 +115,7 @@ why-steps-id-unknown = la passerelle ne connaît plus ce stepsID
 banner-gateway-next = Étape suivante selon la passerelle
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste affichée ; f change le filtre.
+banner-filter-ignored = Filtre non appliqué
 banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 
@@ -1006,6 +1007,7 @@ cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (rép
 cli-arg-steps-needs-car = steps a besoin de --car ID, de --cars FICHIER ou de --steps-id ID
 steps-reset-asked = Le cache des étapes a été réinitialisé (resetSteps=true) : la liste ci-dessous est la réponse de la passerelle après la réinitialisation.
 cli-wrong-device-hint = Cet appareil obtient son propre stepsID avec `stepwise steps --car ID` ; donnez celui-là à --steps-id.
+cli-wrong-device-unkept = Cette exécution n'a pas pu garder son id d'appareil (voir l'avertissement ci-dessus) : chaque exécution est donc un nouvel appareil, et un stepsID ne vaut que dans l'exécution qui l'a obtenu. Corrigez d'abord le dossier de données.
 cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color

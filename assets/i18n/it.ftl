@@ -115,6 +115,7 @@ why-steps-id-unknown = il gateway non conosce più lo stepsID
 banner-gateway-next = Prossimo passo secondo il gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostrata; f cambia il filtro.
+banner-filter-ignored = Filtro non applicato
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 
@@ -1003,6 +1004,7 @@ cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripet
 cli-arg-steps-needs-car = steps ha bisogno di --car ID, di --cars FILE o di --steps-id ID
 steps-reset-asked = La cache dei passi è stata azzerata (resetSteps=true): la lista qui sotto è la risposta del gateway dopo l'azzeramento.
 cli-wrong-device-hint = Questo dispositivo ottiene il proprio stepsID con `stepwise steps --car ID`; dare quello a --steps-id.
+cli-wrong-device-unkept = Questa esecuzione non ha potuto conservare il suo id di dispositivo (vedere l'avviso sopra): ogni esecuzione è quindi un nuovo dispositivo, e uno stepsID vale solo nell'esecuzione che l'ha ottenuto. Sistemare prima la cartella dei dati.
 cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
 cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color

@@ -115,6 +115,7 @@ why-steps-id-unknown = De gateway kent de stepsID niet meer
 banner-gateway-next = Volgende stap volgens de gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), niet in de getoonde lijst; f wijzigt het filter.
+banner-filter-ignored = Filter niet toegepast
 banner-nothing-left = Niets meer te doen
 banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar voor gebruik.
 
@@ -1000,6 +1001,7 @@ cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald
 cli-arg-steps-needs-car = steps heeft --car ID, --cars BESTAND of --steps-id ID nodig
 steps-reset-asked = De stappencache is gereset (resetSteps=true): de lijst hieronder is het antwoord van de gateway na de reset.
 cli-wrong-device-hint = Dit apparaat krijgt zijn eigen stepsID met `stepwise steps --car ID`; geef die aan --steps-id.
+cli-wrong-device-unkept = Deze run kon zijn apparaat-id niet bewaren (zie de waarschuwing hierboven): elke run is dus een nieuw apparaat, en een stepsID werkt alleen in de run die hem kreeg. Herstel eerst de gegevensmap.
 cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
 cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color

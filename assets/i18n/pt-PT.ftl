@@ -115,6 +115,7 @@ why-steps-id-unknown = O gateway não conhece mais o stepsID
 banner-gateway-next = Próximo passo segundo o gateway
 banner-gateway-next-text = { $title } ({ $name }).
 banner-gateway-next-hidden-text = { $title } ({ $name }), fora da lista mostrada; f muda o filtro.
+banner-filter-ignored = Filtro não aplicado
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 
@@ -992,6 +993,7 @@ cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetid
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars FICHEIRO ou --steps-id ID
 steps-reset-asked = A cache de passos foi redefinida (resetSteps=true): a lista abaixo é a resposta do gateway após a redefinição.
 cli-wrong-device-hint = Este dispositivo obtém o seu próprio stepsID com `stepwise steps --car ID`; indique esse em --steps-id.
+cli-wrong-device-unkept = Esta execução não conseguiu guardar o seu id de dispositivo (veja o aviso acima): cada execução é então um dispositivo novo, e um stepsID só vale na execução que o obteve. Corrija primeiro a pasta de dados.
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar num terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color

@@ -403,6 +403,20 @@ fn next_with_another_device_s_steps_id_names_the_command_that_gets_one() {
     assert!(err.contains("HTTP 403"), "{err}");
     assert!(err.contains("`stepwise steps --car ID`"), "{err}");
     assert_eq!(err.matches("belongs to another device").count(), 1, "{err}");
+    // A device id that cannot be kept: every run is a new device, so the
+    // way out is the data folder, not another stepsID from `steps`.
+    let blocked = home();
+    let share = blocked.path().join(".local/share");
+    std::fs::create_dir_all(&share).unwrap();
+    std::fs::write(share.join("stepwise"), "a file, not a folder").unwrap();
+    let out = run(
+        blocked.path(),
+        &["next", "--steps-id", "132324", "--api", &sim.url()],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("could not keep its device id"), "{err}");
+    assert!(!err.contains("`stepwise steps --car ID`"), "{err}");
 }
 
 // ---------------------------------------------------------------- tokens

@@ -2549,3 +2549,26 @@ fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
         assert!(banner.text.contains(&call), "{banner:?}");
     }
 }
+
+/// A gateway that ignores the status filter sends every step back: the
+/// wizard says the filter was not applied, as `steps` does.
+#[test]
+fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    let banner = session(&s).banner().expect("a banner").clone();
+    assert_eq!(banner.title, "Filter not applied");
+    assert!(
+        banner
+            .text
+            .contains("1 of the steps in its answer have another status"),
+        "{banner:?}"
+    );
+}

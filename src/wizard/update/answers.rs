@@ -149,8 +149,21 @@ fn took(
     lang: Lang,
 ) -> Outcome {
     let was_ready = session.all_done();
+    // A gateway that ignored the status filter: said, as `steps` says it.
+    let ignored = list
+        .steps
+        .iter()
+        .filter(|s| !asked.admits(&s.status))
+        .count();
     let change = session.take_list(list, asked, purpose, now);
     announce(session, &change, purpose, lang);
+    if ignored > 0 {
+        let n = crate::text::num(ignored);
+        session.say(info(
+            tr!(lang, "banner-filter-ignored"),
+            tr!(lang, "cli-filter-ignored-json", other = n),
+        ));
+    }
     Outcome::Took {
         change,
         was_ready,
