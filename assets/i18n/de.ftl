@@ -1475,6 +1475,7 @@ doctor-filter-bad = stepsStatus=todo liefert { $count ->
 doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht angewendet
 doctor-events-ok = angeboten, und das erste Ereignis (die aktuelle Liste) kam sofort: der Assistent folgt Änderungen live
 doctor-events-silent = der Stream wurde geöffnet, aber binnen { $secs } s kam kein Ereignis, obwohl ein Gateway die aktuelle Liste sofort sendet: etwas auf dem Weg (ein Proxy) hält Ereignisse zurück. Der Assistent verbindet sich neu und fragt dann regelmäßig ab
+doctor-events-cut = der Strom schloss, bevor sein erstes Ereignis vollständig war (nach { $bytes } Bytes): das Gateway hat ihn abgebrochen, also verbindet der Assistent neu und fragt dann ab
 doctor-events-fix-buffered = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen (nginx: proxy_buffering off)
 doctor-events-other-list = das erste Ereignis ist die Liste einer anderen stepsID als der angefragten: der Assistent übernimmt sie nicht
 doctor-events-bad-event = das erste Ereignis ist keine Schrittliste ({ $error }): der Assistent fragt stattdessen regelmäßig ab

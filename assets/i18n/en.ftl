@@ -1483,6 +1483,7 @@ doctor-filter-bad = stepsStatus=todo gives { $count ->
 doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
 doctor-events-ok = offered, and its first event (the current list) came at once: the wizard follows changes live
 doctor-events-silent = the stream opened, but no event came within { $secs } s, though a gateway sends the current list at once: something on the way (a proxy) holds events back. The wizard reconnects, then polls
+doctor-events-cut = the stream closed before its first event was whole (after { $bytes } bytes): the gateway cut it, so the wizard reconnects, then polls
 doctor-events-fix-buffered = Ask who runs the proxy to pass text/event-stream through unbuffered (nginx: proxy_buffering off)
 doctor-events-other-list = the first event is the list of another stepsID than the one asked for: the wizard does not take it
 doctor-events-bad-event = the first event is no steps list ({ $error }): the wizard falls back to polling

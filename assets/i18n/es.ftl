@@ -1493,6 +1493,7 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
 doctor-events-ok = ofrecidos, y su primer evento (la lista actual) llegó al instante: el asistente sigue los cambios en tiempo real
 doctor-events-silent = el flujo se abrió, pero no llegó ningún evento en { $secs } s, aunque una pasarela envía la lista actual al instante: algo en el camino (un proxy) retiene los eventos. El asistente se reconecta y luego consulta periódicamente
+doctor-events-cut = el flujo se cerró antes de que su primer evento estuviera completo (tras { $bytes } bytes): la pasarela lo cortó, así que el asistente se reconecta y luego consulta
 doctor-events-fix-buffered = Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer (nginx: proxy_buffering off)
 doctor-events-other-list = el primer evento es la lista de otro stepsID distinto del pedido: el asistente no la toma
 doctor-events-bad-event = el primer evento no es una lista de pasos ({ $error }): el asistente pasa a consultar periódicamente

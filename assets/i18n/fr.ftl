@@ -1490,6 +1490,7 @@ doctor-filter-bad = stepsStatus=todo donne { $count ->
 doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 doctor-events-ok = proposés, et leur premier événement (la liste actuelle) est arrivé aussitôt : l'assistant suit les changements en direct
 doctor-events-silent = le flux s'est ouvert, mais aucun événement n'est arrivé en { $secs } s, alors qu'une passerelle envoie la liste actuelle aussitôt : quelque chose en chemin (un proxy) retient les événements. L'assistant se reconnecte, puis interroge périodiquement
+doctor-events-cut = le flux s'est fermé avant que son premier événement soit complet (après { $bytes } octets) : la passerelle l'a coupé, donc l'assistant se reconnecte, puis interroge
 doctor-events-fix-buffered = Demandez à qui gère le proxy de laisser passer text/event-stream sans mise en tampon (nginx : proxy_buffering off)
 doctor-events-other-list = le premier événement est la liste d'un autre stepsID que celui demandé : l'assistant ne la prend pas
 doctor-events-bad-event = le premier événement n'est pas une liste d'étapes ({ $error }) : l'assistant se rabat sur l'interrogation périodique

@@ -1487,6 +1487,7 @@ doctor-filter-bad = stepsStatus=todo restituisce { $count ->
 doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene applicato
 doctor-events-ok = offerti, e il primo evento (l'elenco attuale) è arrivato subito: la procedura segue le modifiche in diretta
 doctor-events-silent = lo stream si è aperto, ma nessun evento è arrivato entro { $secs } s, benché un gateway invii subito l'elenco attuale: qualcosa lungo la strada (un proxy) trattiene gli eventi. La procedura si riconnette, poi interroga periodicamente
+doctor-events-cut = il flusso si è chiuso prima che il suo primo evento fosse completo (dopo { $bytes } byte): il gateway l'ha interrotto, quindi la procedura si riconnette, poi interroga
 doctor-events-fix-buffered = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer (nginx: proxy_buffering off)
 doctor-events-other-list = il primo evento è l'elenco di uno stepsID diverso da quello chiesto: la procedura non lo prende
 doctor-events-bad-event = il primo evento non è un elenco di passi ({ $error }): la procedura ripiega sull'interrogazione periodica

@@ -1478,6 +1478,7 @@ doctor-filter-bad = stepsStatus=todo geeft { $count ->
 doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt niet toegepast
 doctor-events-ok = aangeboden, en het eerste event (de huidige lijst) kwam meteen: de wizard volgt wijzigingen live
 doctor-events-silent = de stream ging open, maar binnen { $secs } s kwam geen event, hoewel een gateway de huidige lijst meteen stuurt: iets onderweg (een proxy) houdt events tegen. De wizard maakt opnieuw verbinding en vraagt daarna periodiek
+doctor-events-cut = de stroom sloot voordat zijn eerste gebeurtenis compleet was (na { $bytes } bytes): de gateway brak hem af, dus de wizard verbindt opnieuw en vraagt dan op
 doctor-events-fix-buffered = Vraag de beheerder van de proxy text/event-stream ongebufferd door te laten (nginx: proxy_buffering off)
 doctor-events-other-list = het eerste event is de lijst van een andere stepsID dan gevraagd: de wizard neemt hem niet over
 doctor-events-bad-event = het eerste event is geen stappenlijst ({ $error }): de wizard valt terug op periodiek vragen

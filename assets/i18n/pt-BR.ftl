@@ -1514,6 +1514,7 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou na hora: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual na hora: algo no caminho (um proxy) segura os eventos. O assistente se reconecta e depois consulta periodicamente
+doctor-events-cut = o fluxo fechou antes de o primeiro evento estar completo (após { $bytes } bytes): o gateway o cortou, então o assistente reconecta e depois consulta
 doctor-events-fix-buffered = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
 doctor-events-other-list = o primeiro evento é a lista de outro stepsID que não o pedido: o assistente não a aceita
 doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $error }): o assistente passa a consultar periodicamente

@@ -1469,6 +1469,7 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou de imediato: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual de imediato: algo no caminho (um proxy) retém os eventos. O assistente volta a ligar-se e depois consulta periodicamente
+doctor-events-cut = o fluxo fechou antes de o primeiro evento estar completo (após { $bytes } bytes): o gateway cortou-o, por isso o assistente volta a ligar e depois consulta
 doctor-events-fix-buffered = Peça a quem gere o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
 doctor-events-other-list = o primeiro evento é a lista de outro stepsID que não o pedido: o assistente não a aceita
 doctor-events-bad-event = o primeiro evento não é uma lista de passos ({ $error }): o assistente passa a consultar periodicamente

@@ -28,6 +28,9 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// An event stream that ended (closed by the far end) before its
+    /// first event was whole.
+    cut: bool,
 }
 
 /// The contract checks' requests, through the client's one door (device
@@ -154,17 +157,18 @@ impl<'a> Caller<'a> {
             let status = sent.status();
             let headers = sent.headers().clone();
             let stream = accept == "text/event-stream" && status.is_success();
-            let body = if read_body {
-                sent.body(&self.gateway).await?.body
+            let (body, cut) = if read_body {
+                (sent.body(&self.gateway).await?.body, false)
             } else if stream && crate::client::compressed(&headers).is_none() {
                 first_event(sent).await
             } else {
-                Vec::new()
+                (Vec::new(), false)
             };
             Ok::<_, GatewayError>(Answer {
                 status,
                 headers,
                 body,
+                cut,
             })
         };
         let outcome = tokio::time::timeout(limit, exchange).await;
@@ -233,18 +237,22 @@ fn first_event_limit() -> std::time::Duration {
 
 /// An event stream's bytes up to its first event with data, at most 64 KiB
 /// or what came within [`first_event_limit`].
-async fn first_event(mut sent: crate::client::Sent) -> Vec<u8> {
+/// Also whether the stream ended before its first event was whole.
+async fn first_event(mut sent: crate::client::Sent) -> (Vec<u8>, bool) {
     let mut bytes = Vec::new();
     let reading = async {
         while let Ok(Some(chunk)) = sent.response.chunk().await {
             bytes.extend_from_slice(&chunk);
             if bytes.len() > 64 * 1024 || event_data(&bytes).is_some() {
-                break;
+                return false;
             }
         }
+        true
     };
-    let _ = tokio::time::timeout(first_event_limit(), reading).await;
-    bytes
+    let ended = tokio::time::timeout(first_event_limit(), reading)
+        .await
+        .unwrap_or(false);
+    (bytes, ended)
 }
 
 /// The data of the first complete event (a block ended by a blank line)
@@ -916,7 +924,7 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                     Line::new(Mark::Warning, words!("doctor-events-compressed"))
                         .fix(words!("doctor-events-fix-compressed"))
                 } else if is_stream {
-                    first_event_line(&a.body, &on.steps_id)
+                    first_event_line(&a.body, a.cut, &on.steps_id)
                 } else {
                     Line::new(Mark::Warning, words!("doctor-events-not-stream"))
                         .fix(words!("doctor-events-fix"))
@@ -939,7 +947,16 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
 
 /// The events line for a stream that opened: its first event must be the
 /// current list, at once.
-fn first_event_line(body: &[u8], steps_id: &str) -> Line {
+fn first_event_line(body: &[u8], cut: bool, steps_id: &str) -> Line {
+    // The gateway closed the stream before a whole event: no proxy held
+    // anything back.
+    if cut && event_data(body).is_none() {
+        return Line::new(
+            Mark::Warning,
+            words!("doctor-events-cut", bytes = body.len()),
+        )
+        .fix(words!("doctor-events-fix-content"));
+    }
     let Some(data) = event_data(body) else {
         return Line::new(
             Mark::Warning,

@@ -31,6 +31,16 @@ pub fn answering(response: Vec<u8>) -> String {
 /// that connection open, saying no more (as a proxy that buffers a stream
 /// does), and every other request with `response`. Its base URL.
 pub fn holding_events(response: Vec<u8>, events: Vec<u8>) -> String {
+    events_server(response, events, true)
+}
+
+/// As [`holding_events`], but the events connection is closed right after
+/// `events` (a gateway that cuts its stream). Its base URL.
+pub fn cutting_events(response: Vec<u8>, events: Vec<u8>) -> String {
+    events_server(response, events, false)
+}
+
+fn events_server(response: Vec<u8>, events: Vec<u8>, hold: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let url = format!("http://{}", listener.local_addr().expect("its address"));
     std::thread::spawn(move || {
@@ -43,7 +53,9 @@ pub fn holding_events(response: Vec<u8>, events: Vec<u8>) -> String {
             }
             if String::from_utf8_lossy(&head).contains("/events?") {
                 let _ = stream.write_all(&events);
-                held.push(stream);
+                if hold {
+                    held.push(stream);
+                }
             } else {
                 let _ = stream.write_all(&response);
             }

@@ -2045,3 +2045,26 @@ fn a_403_through_a_proxy_is_the_proxy_s_to_explain() {
     );
     assert!(text.contains("NO_PROXY"), "{text}");
 }
+
+/// A stream the gateway closes in the middle of its first event: the
+/// gateway cut it, no proxy held it back.
+#[test]
+fn a_stream_cut_in_its_first_event_is_not_blamed_on_a_proxy() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::cutting_events(
+        json_200(list),
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\nid: 1\nevent: steps\ndata: {\"stepsID\":132"
+            .to_vec(),
+    );
+    let home = home();
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("the stream closed before its first event was whole"),
+        "{text}"
+    );
+    assert!(!text.contains("proxy_buffering"), "{text}");
+}
