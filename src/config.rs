@@ -213,7 +213,11 @@ pub enum ConfigError {
     /// A URL holds a user name or password.
     UserInfo { url: UrlPlace },
     /// The documentation base URL is not an http(s) URL (sanitised).
-    DocsUrl { url: String },
+    DocsUrl {
+        url: String,
+        /// Why the URL parser refused it, when it did.
+        why: Option<String>,
+    },
     /// The gateway URL lacks its `http://` or `https://` (`localhost:8080`,
     /// `gateway.example`); `url` is what was given, sanitised.
     ApiScheme { url: String },
@@ -387,7 +391,18 @@ impl ConfigError {
             ConfigError::UserInfo {
                 url: UrlPlace::Docs,
             } => tr!(lang, "err-user-info-docs"),
-            ConfigError::DocsUrl { url } => tr!(lang, "err-docs-url", url = format!("{url:?}")),
+            ConfigError::DocsUrl {
+                url,
+                why: Some(why),
+            } => tr!(
+                lang,
+                "err-docs-url-why",
+                url = format!("{url:?}"),
+                why = crate::net::url_reason(lang, why)
+            ),
+            ConfigError::DocsUrl { url, why: None } => {
+                tr!(lang, "err-docs-url", url = format!("{url:?}"))
+            }
             ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
             ConfigError::ApiSchemeTypo { url, fixed } => tr!(
                 lang,
@@ -502,6 +517,8 @@ fn toml_syntax_words(lang: Lang, why: &str) -> Option<String> {
             tr!(lang, "config-one-per-line")
         } else if why.contains("string values must be quoted") {
             tr!(lang, "config-quote")
+        } else if starts("invalid type: map") {
+            tr!(lang, "config-table")
         } else if starts("invalid type")
             && (why.contains("expected a string") || why.contains("expected path string"))
         {
@@ -1077,8 +1094,16 @@ pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(url.as_str().trim_end_matches('/').to_owned())
         }
+        // An http(s) URL the parser refuses (a space in its host…): why.
+        Err(e) if raw.starts_with("http://") || raw.starts_with("https://") => {
+            Err(ConfigError::DocsUrl {
+                url: crate::steps::sanitize(raw),
+                why: Some(e.to_string()),
+            })
+        }
         _ => Err(ConfigError::DocsUrl {
             url: crate::steps::sanitize(raw),
+            why: None,
         }),
     }
 }
@@ -1241,6 +1266,7 @@ mod tests {
                 "must be text in quotes",
                 "Anführungszeichen",
             ),
+            ("[api]\n", 1, "no [section] header", "[Abschnitt]"),
         ] {
             std::fs::write(&path, body).unwrap();
             let error = load_file_config(&ConfigPath {
@@ -1600,15 +1626,16 @@ mod tests {
             check_docs_url("https://help.example/docs/").unwrap(),
             "https://help.example/docs"
         );
-        for bad in [
-            "javascript:alert(1)",
-            "help.example",
-            "https://\u{1b}]0;x",
-            "file:///etc",
-        ] {
+        for bad in ["javascript:alert(1)", "help.example", "file:///etc"] {
+            let err = check_docs_url(bad).unwrap_err().to_string();
+            assert!(err.contains("not an http(s) URL"), "{err}");
+        }
+        // An http(s) URL the parser refuses: why, not "not http(s)".
+        for bad in ["https://\u{1b}]0;x", "https://docs example"] {
             let err = check_docs_url(bad).unwrap_err().to_string();
             assert!(
-                err.contains("not an http(s) URL") && !err.contains('\u{1b}'),
+                err.contains("is not usable: its host name holds a character no host name can")
+                    && !err.contains('\u{1b}'),
                 "{err}"
             );
         }

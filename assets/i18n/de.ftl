@@ -1077,6 +1077,7 @@ config-no-equals = Schlüssel und Wert werden mit = verbunden (Schlüssel = "Wer
 config-extra-equals = zwischen Schlüssel und Wert steht ein einziges = (Schlüssel = "Wert")
 config-duplicate = dieser Schlüssel steht ein zweites Mal da. Behalten Sie nur einen
 config-one-per-line = ein Schlüssel = "Wert" pro Zeile, nach dem Wert nur ein #-Kommentar
+config-table = diese Datei kennt keine [Abschnitt]-Überschrift: jede Einstellung ist eine eigene Zeile, Schlüssel = "Wert"
 # Token-Datei und als Text angegebenes Token; { $from } sagt, wo es angegeben wurde
 err-from-config-token = der Konfigurationsdatei
 err-from-stdin = der Standardeingabe
@@ -1115,6 +1116,7 @@ err-io-not-text = das ist kein UTF-8-Text
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
+err-docs-url-why = die Basis-URL der Dokumentation { $url } ist unbrauchbar: { $why }. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
 err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
 err-api-scheme-typo = in der Gateway-URL { $url } ist das Schema falsch geschrieben (es braucht ://): { $fixed } schreiben
 err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des Gateways angeben, z. B. --api http://127.0.0.1:8080, oder weglassen, um den eingebauten Simulator zu nutzen

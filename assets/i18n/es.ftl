@@ -1086,6 +1086,7 @@ config-no-equals = una clave y su valor se unen con = (clave = "valor"), no con 
 config-extra-equals = entre una clave y su valor va un solo = (clave = "valor")
 config-duplicate = esta clave aparece por segunda vez. Deje solo una
 config-one-per-line = una sola clave = "valor" por línea, sin nada tras el valor salvo un comentario #
+config-table = este archivo no admite encabezados [sección]: cada ajuste es una línea propia, clave = "valor"
 # Archivo de token y token dado como texto; { $from } dice dónde se indicó
 err-from-config-token = el archivo de configuración
 err-from-stdin = la entrada estándar
@@ -1124,6 +1125,7 @@ err-io-not-text = no es texto UTF-8
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
+err-docs-url-why = la URL base de la documentación { $url } no sirve: { $why }. Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
 err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
 err-api-scheme-typo = la URL de la pasarela { $url } tiene el esquema mal escrito (hace falta ://): escriba { $fixed }
 err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de la pasarela, p. ej. --api http://127.0.0.1:8080, u omítalo para usar el simulador integrado

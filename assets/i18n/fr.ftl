@@ -1083,6 +1083,7 @@ config-no-equals = une clé et sa valeur sont reliées par = (clé = "valeur"), 
 config-extra-equals = un seul = se met entre une clé et sa valeur (clé = "valeur")
 config-duplicate = cette clé est donnée une seconde fois. Gardez-en une seule
 config-one-per-line = une seule clé = "valeur" par ligne, sans rien après la valeur qu'un commentaire #
+config-table = ce fichier ne prend pas d'en-tête [section] : chaque réglage est une ligne à lui, clé = "valeur"
 # Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
 err-from-config-token = le fichier de configuration
 err-from-stdin = l'entrée standard
@@ -1121,6 +1122,7 @@ err-io-not-text = ce n'est pas du texte UTF-8
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
+err-docs-url-why = l'URL de base de la documentation { $url } est inutilisable : { $why }. Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
 err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 err-api-scheme-typo = l'URL de la passerelle { $url } a un schéma mal écrit (il faut ://) : écrivez { $fixed }
 err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de la passerelle, p. ex. --api http://127.0.0.1:8080, ou omettez-le pour utiliser le simulateur intégré

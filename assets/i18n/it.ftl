@@ -1080,6 +1080,7 @@ config-no-equals = una chiave e il suo valore sono uniti da = (chiave = "valore"
 config-extra-equals = tra una chiave e il suo valore va un solo = (chiave = "valore")
 config-duplicate = questa chiave è data una seconda volta. Tienine una sola
 config-one-per-line = una sola chiave = "valore" per riga, dopo il valore solo un commento #
+config-table = questo file non prevede intestazioni [sezione]: ogni impostazione è una riga a sé, chiave = "valore"
 # File del token e token dato come testo; { $from } dice dove è stato indicato
 err-from-config-token = il file di configurazione
 err-from-stdin = l'input standard
@@ -1118,6 +1119,7 @@ err-io-not-text = non è testo UTF-8
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
+err-docs-url-why = l'URL di base della documentazione { $url } non è utilizzabile: { $why }. Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, ad es. https://help.dealer.example
 err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
 err-api-scheme-typo = l'URL del gateway { $url } ha lo schema scritto male (serve ://): scrivere { $fixed }
 err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gateway, es. --api http://127.0.0.1:8080, o ometterlo per usare il simulatore integrato
