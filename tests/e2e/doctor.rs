@@ -114,6 +114,17 @@ fn json_200(body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A gateway whose lists are one vehicle's and whose events call answers
+/// `events`, then holds the stream open (`hold`) or closes it.
+fn events_gateway(events: Vec<u8>, hold: bool) -> String {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    if hold {
+        crate::canned::holding_events(json_200(list), events)
+    } else {
+        crate::canned::cutting_events(json_200(list), events)
+    }
+}
+
 /// The line of one check.
 fn line<'a>(text: &'a str, title: &str) -> &'a str {
     text.lines()
@@ -1755,11 +1766,10 @@ fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns
 /// what holds it back.
 #[test]
 fn an_event_stream_that_sends_no_first_event_is_a_warning() {
-    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
-    let api = crate::canned::holding_events(
-        json_200(list),
+    let api = events_gateway(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
             .to_vec(),
+        true,
     );
     let home = home();
     let out = doctor_divided(home.path(), &["--api", &api, "--car", "987654"]);
@@ -2002,11 +2012,10 @@ fn a_200_where_a_400_belongs_is_the_gateway_s_to_fix() {
 /// fix is what the events carry, not their format.
 #[test]
 fn an_event_of_the_wrong_content_is_said_to_need_the_list() {
-    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
-    let api = crate::canned::holding_events(
-        json_200(list),
+    let api = events_gateway(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nevent: steps\ndata: {\"hello\":1}\n\n"
             .to_vec(),
+        true,
     );
     let home = home();
     let text = stdout(&doctor_divided(
@@ -2050,11 +2059,10 @@ fn a_403_through_a_proxy_is_the_proxy_s_to_explain() {
 /// gateway cut it, no proxy held it back.
 #[test]
 fn a_stream_cut_in_its_first_event_is_not_blamed_on_a_proxy() {
-    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
-    let api = crate::canned::cutting_events(
-        json_200(list),
+    let api = events_gateway(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\nid: 1\nevent: steps\ndata: {\"stepsID\":132"
             .to_vec(),
+        false,
     );
     let home = home();
     let text = stdout(&doctor_divided(

@@ -105,6 +105,21 @@ fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("stepwise ends")
 }
 
+/// `stepwise login --device`, approved at the simulator, up to its end;
+/// the terminal it ran in.
+fn signed_in(provider: &Provider, home: &Path) -> Tui {
+    let (mut tui, code) = start_login(provider, home);
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    tui.wait_text("Signed in to", WAIT);
+    assert!(tui.wait_exit(WAIT).success());
+    tui
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -170,15 +185,7 @@ fn assert_no_secret(what: &str, bytes: &[u8]) {
 fn a_new_user_signs_in_with_a_code_uses_the_gateway_and_signs_out() {
     let provider = Provider::start(fast());
     let home = tempfile::tempdir().unwrap();
-    let (mut tui, code) = start_login(&provider, home.path());
-    let (status, _) = http(
-        provider.addr(),
-        "POST",
-        &format!("/sim/device/{code}/approve"),
-    );
-    assert_eq!(status, 200);
-    tui.wait_text("Signed in to", WAIT);
-    assert!(tui.wait_exit(WAIT).success());
+    let tui = signed_in(&provider, home.path());
     let screen = tui.screen_text();
     assert!(screen.contains("no keyring answered"), "{screen}");
     assert!(screen.contains("refreshed before then"), "{screen}");
@@ -1315,15 +1322,7 @@ fn a_logout_whose_revocation_fails_does_not_say_retry() {
     let provider = Provider::start(fast());
     let api = provider.url();
     let home = tempfile::tempdir().unwrap();
-    let (mut tui, code) = start_login(&provider, home.path());
-    let (status, _) = http(
-        provider.addr(),
-        "POST",
-        &format!("/sim/device/{code}/approve"),
-    );
-    assert_eq!(status, 200);
-    tui.wait_text("Signed in to", WAIT);
-    assert!(tui.wait_exit(WAIT).success());
+    signed_in(&provider, home.path());
     drop(provider);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
