@@ -1436,6 +1436,7 @@ doctor-error-body-code-only = nur Code
 doctor-error-body-not-json = eine Anfrage ohne ID erhält 400, aber keinen JSON-Inhalt { $shape }
 doctor-fix-error-json = Dem Betreiber des Gateways melden: Fehlerantworten sollten JSON sein
 doctor-fix-error-400 = Dem Betreiber des Gateways melden: eine Anfrage ohne ID sollte 400 mit dem Fehlerkörper bekommen. Nur wenn auch die Zeile Erste Liste fehlschlug, prüfen, ob --api auf ein Schritte-Gateway zeigt
+doctor-fix-error-400-no-car = Das ist vielleicht gar kein Schritte-Gateway: erneut mit --car ID ausführen. Gelingt dann die Zeile Erste Liste, dem Betreiber des Gateways melden, dass eine Anfrage ohne ID 400 bekommen sollte; sonst prüfen, ob --api auf ein Schritte-Gateway zeigt
 doctor-error-body-401 = nicht geprüft: das Gateway will zuerst ein gültiges Token (HTTP 401)
 doctor-error-body-unjudged = nicht beurteilt: auch die erste Liste fand unter dieser Adresse kein Schritte-Gateway
 doctor-error-body-limited = nicht beurteilt: Anfragen werden begrenzt (HTTP 429)

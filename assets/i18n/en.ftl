@@ -1444,6 +1444,7 @@ doctor-error-body-code-only = code only
 doctor-error-body-not-json = a request with no id gets 400, but no JSON { $shape } body
 doctor-fix-error-json = Tell the gateway's operator: error bodies should be JSON
 doctor-fix-error-400 = Tell the gateway's operator: a request with no id should be answered 400 with its error body. Only if the First list line failed too, check that --api points at a steps gateway
+doctor-fix-error-400-no-car = This may be no steps gateway at all: run again with --car ID. If the First list line then works, tell the gateway's operator that a request with no id should be answered 400; if not, check that --api points at a steps gateway
 doctor-error-body-401 = not checked: the gateway wants a valid token first (HTTP 401)
 doctor-error-body-unjudged = not judged: the first list found no steps gateway at this address either
 doctor-error-body-limited = not judged: requests are limited (HTTP 429)

@@ -1451,6 +1451,7 @@ doctor-error-body-code-only = solo código
 doctor-error-body-not-json = una petición sin id recibe 400, pero sin cuerpo JSON { $shape }
 doctor-fix-error-json = Avise a quien gestiona la pasarela: los cuerpos de error deben ser JSON
 doctor-fix-error-400 = Avise al operador de la pasarela: una petición sin id debería recibir 400 con su cuerpo de error. Solo si la línea Primera lista también falló, revise que --api apunte a una pasarela de pasos
+doctor-fix-error-400-no-car = Puede que no sea una pasarela de pasos en absoluto: vuelva a ejecutar con --car ID. Si entonces la línea Primera lista funciona, avise al operador de la pasarela de que una petición sin id debería recibir 400; si no, revise que --api apunte a una pasarela de pasos
 doctor-error-body-401 = no comprobado: la pasarela quiere antes un token válido (HTTP 401)
 doctor-error-body-unjudged = no juzgado: la primera lista tampoco encontró una pasarela de pasos en esta dirección
 doctor-error-body-limited = no juzgado: las peticiones están limitadas (HTTP 429)

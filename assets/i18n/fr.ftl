@@ -1448,6 +1448,7 @@ doctor-error-body-code-only = code seul
 doctor-error-body-not-json = une requête sans id reçoit 400, mais pas de corps JSON { $shape }
 doctor-fix-error-json = Signalez à l'exploitant de la passerelle : les corps d'erreur doivent être en JSON
 doctor-fix-error-400 = Prévenez l'exploitant de la passerelle : une requête sans id doit recevoir 400 avec son corps d'erreur. Seulement si la ligne Première liste a échoué aussi, vérifiez que --api désigne une passerelle d'étapes
+doctor-fix-error-400-no-car = Ce n'est peut-être pas du tout une passerelle d'étapes : relancez avec --car ID. Si la ligne Première liste réussit alors, prévenez l'exploitant de la passerelle qu'une requête sans id doit recevoir 400 ; sinon, vérifiez que --api désigne une passerelle d'étapes
 doctor-error-body-401 = pas vérifié : la passerelle veut d'abord un jeton valide (HTTP 401)
 doctor-error-body-unjudged = pas jugé : la première liste n'a pas trouvé non plus de passerelle d'étapes à cette adresse
 doctor-error-body-limited = pas jugé : les requêtes sont limitées (HTTP 429)

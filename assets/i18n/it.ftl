@@ -1445,6 +1445,7 @@ doctor-error-body-code-only = solo il codice
 doctor-error-body-not-json = una richiesta senza id riceve 400, ma nessun corpo JSON { $shape }
 doctor-fix-error-json = Segnalare a chi gestisce il gateway: i corpi di errore devono essere JSON
 doctor-fix-error-400 = Avvisare il gestore del gateway: una richiesta senza id dovrebbe ricevere 400 con il corpo di errore. Solo se è fallita anche la riga Primo elenco, verificare che --api punti a un gateway dei passi
+doctor-fix-error-400-no-car = Potrebbe non essere affatto un gateway dei passi: rieseguire con --car ID. Se poi la riga Primo elenco riesce, avvisare il gestore del gateway che una richiesta senza id dovrebbe ricevere 400; altrimenti verificare che --api punti a un gateway dei passi
 doctor-error-body-401 = non verificato: il gateway vuole prima un token valido (HTTP 401)
 doctor-error-body-unjudged = non giudicato: neanche il primo elenco ha trovato un gateway dei passi a questo indirizzo
 doctor-error-body-limited = non valutato: le richieste sono limitate (HTTP 429)

@@ -1439,6 +1439,7 @@ doctor-error-body-code-only = alleen code
 doctor-error-body-not-json = een verzoek zonder id krijgt 400, maar geen JSON-inhoud { $shape }
 doctor-fix-error-json = Laat de beheerder van de gateway weten: foutantwoorden horen JSON te zijn
 doctor-fix-error-400 = Meld het aan de beheerder van de gateway: een verzoek zonder id hoort 400 met de foutinhoud te krijgen. Alleen als de regel Eerste lijst ook mislukte, controleer dan of --api naar een stappengateway wijst
+doctor-fix-error-400-no-car = Dit is misschien helemaal geen stappengateway: voer opnieuw uit met --car ID. Lukt de regel Eerste lijst dan wel, meld de beheerder van de gateway dat een verzoek zonder id 400 hoort te krijgen; zo niet, controleer dan of --api naar een stappengateway wijst
 doctor-error-body-401 = niet gecontroleerd: de gateway wil eerst een geldig token (HTTP 401)
 doctor-error-body-unjudged = niet beoordeeld: ook de eerste lijst vond op dit adres geen stappengateway
 doctor-error-body-limited = niet beoordeeld: verzoeken worden beperkt (HTTP 429)

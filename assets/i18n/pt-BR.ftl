@@ -1466,6 +1466,7 @@ doctor-error-body-code-only = só o código
 doctor-error-body-not-json = um pedido sem id recebe 400, mas sem corpo JSON { $shape }
 doctor-fix-error-json = Avise quem opera o gateway: os corpos de erro devem ser JSON
 doctor-fix-error-400 = Avise o operador do gateway: uma requisição sem id deveria receber 400 com o corpo de erro. Só se a linha Primeira lista também falhou, confira se --api aponta para um gateway de passos
+doctor-fix-error-400-no-car = Talvez isto nem seja um gateway de passos: rode de novo com --car ID. Se a linha Primeira lista então funcionar, avise o operador do gateway que uma requisição sem id deveria receber 400; se não, confira se --api aponta para um gateway de passos
 doctor-error-body-401 = não verificado: o gateway quer antes um token válido (HTTP 401)
 doctor-error-body-unjudged = não avaliado: a primeira lista também não encontrou um gateway de passos neste endereço
 doctor-error-body-limited = não avaliado: as requisições estão limitadas (HTTP 429)

@@ -455,7 +455,7 @@ async fn checks_with(
     caller: &Caller<'_>,
     car: Option<&str>,
 ) -> Option<bool> {
-    let reach = error_body(report, caller).await?;
+    let reach = error_body(report, caller, car.is_some()).await?;
     let unauthorized = reach.unauthorized;
     // Whether the token was taken is known only from a steps gateway's
     // own answer, never from a proxy's or a web server's page.
@@ -566,8 +566,9 @@ fn gateways_own(answer: &Answer) -> bool {
 }
 
 /// A request with neither id: a 400 with a JSON body, and the gateway's
-/// `Date` for the clock. `None` when nothing answered.
-async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
+/// `Date` for the clock. `None` when nothing answered. `with_car`: the
+/// first list follows, to tell a gateway from any other server.
+async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) -> Option<Reach> {
     let answer = match caller.get(LIST_PATH, &[], JSON, true).await {
         Err(why) => {
             // The first HTTP request got no answer: the ✗ goes where the
@@ -664,7 +665,15 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>) -> Option<Reach> {
                 answer = http_failure(status, &answer.body)
             ),
         )
-        .fix(status_fix(&answer, caller.gateway.proxy().is_some())),
+        .fix(
+            // A success without the contract's body, and no list to ask:
+            // any web server answers so; only the list can tell.
+            if status.is_success() && !contract_body && !with_car {
+                words!("doctor-fix-error-400-no-car").into()
+            } else {
+                status_fix(&answer, caller.gateway.proxy().is_some())
+            },
+        ),
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
     Some(reach(false))

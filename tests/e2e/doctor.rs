@@ -2008,6 +2008,25 @@ fn a_200_where_a_400_belongs_is_the_gateway_s_to_fix() {
     );
 }
 
+/// Without --car, a 200 where a 400 belongs may come from any web server:
+/// doctor sends the technician to the list (`--car`) to tell, not to the
+/// operator of a gateway it has not seen.
+#[test]
+fn a_200_with_no_car_asks_for_the_list_before_blaming_an_operator() {
+    let api = crate::canned::answering(json_200(r#"{"ok":true}"#));
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api]));
+    assert!(
+        line(&text, "Error body").contains("gets HTTP 200 instead of 400"),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ This may be no steps gateway at all: run again with --car ID"),
+        "{text}"
+    );
+    assert!(!text.contains("→ Tell the gateway's operator"), "{text}");
+}
+
 /// A stream of Server-Sent Events whose first event is no steps list: the
 /// fix is what the events carry, not their format.
 #[test]
