@@ -915,7 +915,16 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
         TlsProblem::UnknownIssuer => tr!(lang, "tls-unknown-issuer", base = base, via = via),
         TlsProblem::Expired => tr!(lang, "tls-expired", base = base),
         TlsProblem::NotYetValid => tr!(lang, "tls-not-yet-valid", base = base),
-        TlsProblem::WrongHost => tr!(lang, "tls-wrong-host", base = base, host = host),
+        TlsProblem::WrongHost(names) if names.is_empty() => {
+            tr!(lang, "tls-wrong-host", base = base, host = host)
+        }
+        TlsProblem::WrongHost(names) => tr!(
+            lang,
+            "tls-wrong-host-names",
+            base = base,
+            host = host,
+            names = names.join(", ")
+        ),
         TlsProblem::NoHostNames => tr!(lang, "tls-no-host-names", base = base),
         TlsProblem::CertificateRequired => tr!(lang, "tls-certificate-required", base = base),
         TlsProblem::ClientCertificateRefused(alert) => tr!(

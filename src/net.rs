@@ -889,8 +889,9 @@ pub enum TlsProblem {
     UnknownIssuer,
     Expired,
     NotYetValid,
-    /// The certificate is for other host names.
-    WrongHost,
+    /// The certificate is for other host names or addresses: those it
+    /// presented (the first five, then "…"; none when not known).
+    WrongHost(Vec<String>),
     /// The certificate names no host (no subject alternative name; a
     /// common name alone is not read).
     NoHostNames,
@@ -956,8 +957,10 @@ impl TlsProblem {
                 {
                     TlsProblem::NoHostNames
                 }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+                CertificateError::NotValidForNameContext { presented, .. } => {
+                    TlsProblem::WrongHost(presented_names(presented))
+                }
+                CertificateError::NotValidForName => TlsProblem::WrongHost(Vec::new()),
                 // webpki's CaUsedAsEndEntity reaches rustls as an "other"
                 // error; its name is the one thing of it to be read.
                 other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
@@ -992,7 +995,7 @@ impl TlsProblem {
             TlsProblem::UnknownIssuer => "unknown_issuer",
             TlsProblem::Expired => "expired",
             TlsProblem::NotYetValid => "not_yet_valid",
-            TlsProblem::WrongHost => "wrong_host",
+            TlsProblem::WrongHost(_) => "wrong_host",
             TlsProblem::NoHostNames => "no_host_names",
             TlsProblem::CertificateRequired => "certificate_required",
             TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
@@ -1078,8 +1081,15 @@ impl CertSummary {
         self.names.join(", ")
     }
 
+    /// Whole days left before it expires (rounded down).
     pub fn days_left(&self) -> i64 {
         self.expires_in.div_euclid(86_400)
+    }
+
+    /// Whole days since it expired (rounded down: 3 days and some minutes
+    /// are "3 days ago", as 3 days and some minutes left are "3 days").
+    pub fn days_ago(&self) -> i64 {
+        (-self.expires_in).div_euclid(86_400)
     }
 }
 
@@ -1113,12 +1123,77 @@ fn alt_names(tbs: &x509_cert::TbsCertificate) -> Vec<String> {
     names
 }
 
+/// The names a certificate presented, as the TLS library spells them
+/// (`DnsName("gw.example")`, `IpAddress(10.0.0.7)`): the host names and
+/// addresses alone, the first five, then "…".
+fn presented_names(presented: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = presented
+        .iter()
+        .filter_map(|name| {
+            let dns = name
+                .strip_prefix("DnsName(\"")
+                .and_then(|n| n.strip_suffix("\")"));
+            let ip = name
+                .strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'));
+            dns.or(ip).map(crate::steps::sanitize)
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.len() > 5 {
+        names.truncate(5);
+        names.push("…".into());
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     /// A proxy variable whose user name or password holds `\`, `/`, `?`
     /// or `#` is refused with what to write instead, never shown (the
     /// parser would take part of it for the host or a path); a malformed
     /// one is said in the reader's language, not the URL library's.
+    /// The names a certificate presented are read from the TLS library's
+    /// words: host names and addresses, nothing else, at most five.
+    #[test]
+    fn presented_names_are_the_host_names_and_addresses() {
+        let presented: Vec<String> = [
+            "DnsName(\"localhost\")",
+            "IpAddress(127.0.0.1)",
+            "UniformResourceIdentifier(\"https://x\")",
+            "DirectoryName",
+            "IpAddress(::1)",
+        ]
+        .map(str::to_owned)
+        .into();
+        assert_eq!(
+            presented_names(&presented),
+            ["localhost", "127.0.0.1", "::1"]
+        );
+        let many: Vec<String> = (0..7).map(|i| format!("DnsName(\"h{i}\")")).collect();
+        assert_eq!(presented_names(&many), ["h0", "h1", "h2", "h3", "h4", "…"]);
+    }
+
+    /// Days left and days ago are both whole days gone by, rounded down:
+    /// a certificate that expired 3 days and 5 minutes ago is "3 days
+    /// ago", not 4.
+    #[test]
+    fn days_are_rounded_down_both_ways() {
+        let summary = |expires_in| CertSummary {
+            subject: String::new(),
+            issuer: String::new(),
+            issuer_unit: None,
+            names: Vec::new(),
+            expires_in,
+            valid_since: 0,
+        };
+        let day = 86_400;
+        assert_eq!(summary(-(3 * day + 300)).days_ago(), 3);
+        assert_eq!(summary(-300).days_ago(), 0);
+        assert_eq!(summary(3 * day + 300).days_left(), 3);
+        assert_eq!(summary(300).days_left(), 0);
+    }
+
     #[test]
     fn a_proxy_password_a_url_cannot_carry_is_refused_unshown() {
         let gateway = Url::parse("https://gw.example").unwrap();

@@ -127,7 +127,10 @@ pub fn sim_tls(tls: &TlsServe, lang: Lang) -> Result<std::sync::Arc<rustls::Serv
                 _ => error,
             }
         })?;
-    let lines = tls_banner(lang, kept, &dir, tls.client_ca.as_deref());
+    let mut lines = tls_banner(lang, kept, &dir, tls.client_ca.as_deref());
+    if kept {
+        lines.push_str(&uncovered_line(lang, &dir, &cert_pem, &spec.names));
+    }
     if let Err(e) = write!(io::stdout().lock(), "{lines}") {
         tracing::debug!("the banner could not be written: {e}");
     }
@@ -218,6 +221,38 @@ fn tls_banner(
     format!("{authority}\n{client}{required}")
 }
 
+/// Files kept from a run on another address: said, with how to have new
+/// ones made (they are never overwritten). Empty when they cover `wanted`.
+fn uncovered_line(lang: Lang, dir: &std::path::Path, cert_pem: &[u8], wanted: &[String]) -> String {
+    let Some((made_for, missing)) = uncovered(cert_pem, wanted) else {
+        return String::new();
+    };
+    let line = tr!(
+        lang,
+        "cli-arg-tls-kept-uncovered",
+        path = dir.join("cert.pem").display().to_string(),
+        names = made_for.join(", "),
+        missing = missing.join(", "),
+        dir = dir.display().to_string()
+    );
+    format!("{line}\n")
+}
+
+/// The names of `wanted` that the certificate in `cert_pem` is not made
+/// for, with the names it is made for; `None` when it covers them all (or
+/// cannot be read: the TLS setup says so).
+fn uncovered(cert_pem: &[u8], wanted: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let der = CertificateDer::pem_slice_iter(cert_pem).next()?.ok()?;
+    let made_for = crate::net::CertSummary::parse(&der)?.names;
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|name| !made_for.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        .cloned()
+        .collect();
+    (!missing.is_empty()).then_some((made_for, missing))
+}
+
 /// 0.0.0.0 is no address a phone or another PC can open: for a simulator
 /// bound there, the line naming the one this machine is reached at.
 pub fn reach_line(lang: Lang, scheme: &str, bound: std::net::SocketAddr) -> Option<String> {
@@ -275,15 +310,17 @@ pub fn lan_address() -> Option<std::net::IpAddr> {
 }
 
 /// The names a generated certificate of `serve --tls --addr ADDR` is for:
-/// localhost and 127.0.0.1, and the address other machines use when ADDR
-/// listens beyond loopback (else they read "not for the name 192.0.2.2").
+/// localhost and 127.0.0.1, and the address given (or, for 0.0.0.0, the
+/// one other machines use), else clients read "not made for 192.0.2.2".
 pub fn cert_names(addr: &str) -> Vec<String> {
     let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let extra = match host.parse::<std::net::IpAddr>() {
         Ok(ip) if ip.is_unspecified() => lan_address(),
-        Ok(ip) if !ip.is_loopback() => Some(ip),
+        // Any address given but the two above (127.0.0.2 too: clients
+        // name it in --api).
+        Ok(ip) if ip != std::net::IpAddr::from([127, 0, 0, 1]) => Some(ip),
         _ => None,
     };
     if let Some(ip) = extra {
@@ -328,6 +365,10 @@ mod tests {
         let base = ["localhost", "127.0.0.1"];
         assert_eq!(cert_names("127.0.0.1:8443"), base);
         assert_eq!(cert_names("localhost:8443"), base);
+        assert_eq!(
+            cert_names("127.0.0.2:8443"),
+            [base[0], base[1], "127.0.0.2"]
+        );
         assert_eq!(
             cert_names("192.0.2.7:8443"),
             [base[0], base[1], "192.0.2.7"]

@@ -205,7 +205,7 @@ fn tls_failure(
                 Some(c) => words!(
                     "doctor-tls-expired-ago",
                     issued = issued,
-                    days = -c.days_left()
+                    days = c.days_ago()
                 ),
                 None => words!("doctor-tls-expired", issued = issued),
             },
@@ -219,16 +219,20 @@ fn tls_failure(
             words!("doctor-tls-no-host-names", issued = issued.clone()),
             words!("doctor-tls-no-host-names-fix"),
         ),
-        TlsProblem::WrongHost => match leaf.filter(|c| !c.names.is_empty()) {
+        TlsProblem::WrongHost(presented) => match leaf
+            .filter(|c| !c.names.is_empty())
+            .map(CertSummary::names_shown)
+            .or_else(|| (!presented.is_empty()).then(|| presented.join(", ")))
+        {
             // The subject is often no host name at all: the names the
             // certificate holds are what --api may use.
-            Some(c) => (
+            Some(names) => (
                 words!(
                     "doctor-tls-wrong-host-names",
                     issued = issued,
-                    names = c.names_shown()
+                    names = names.clone()
                 ),
-                words!("doctor-tls-wrong-host-names-fix", names = c.names_shown()),
+                words!("doctor-tls-wrong-host-names-fix", names = names),
             ),
             None => (
                 words!("doctor-tls-wrong-host", issued = issued),
@@ -349,7 +353,7 @@ fn given_certificate(
         (_, Some(c)) if c.expires_in < 0 => report.set_with(
             "client_cert",
             Mark::Failed,
-            words!("doctor-cert-expired", about = about, days = -c.days_left()),
+            words!("doctor-cert-expired", about = about, days = c.days_ago()),
             Some(words!("doctor-cert-fix-new")),
         ),
         (_, Some(c)) if c.valid_since < 0 => report.set_with(
@@ -424,8 +428,13 @@ mod tests {
         let leaf = CertSummary::parse(&der).unwrap();
         assert_eq!(leaf.names, ["gateway.example", "10.0.0.7"]);
         let issued = words!("doctor-tls-certificate");
-        let (detail, remedy) =
-            tls_failure(&TlsProblem::WrongHost, &issued, Some(&leaf), None, None);
+        let (detail, remedy) = tls_failure(
+            &TlsProblem::WrongHost(Vec::new()),
+            &issued,
+            Some(&leaf),
+            None,
+            None,
+        );
         for lang in [Lang::En, Lang::De] {
             let (detail, remedy) = (detail.render(lang), remedy.render(lang));
             assert!(detail.contains("gateway.example, 10.0.0.7"), "{detail}");

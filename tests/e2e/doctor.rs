@@ -247,9 +247,15 @@ fn serve_tls(home: &Path, dir: &Path) -> TlsServe {
 }
 
 fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
+    serve_tls_at(home, dir, "127.0.0.1:0", extra).0
+}
+
+/// [`serve_tls_with`] on `addr`, with the lines it printed before its
+/// address.
+fn serve_tls_at(home: &Path, dir: &Path, addr: &str, extra: &[&str]) -> (TlsServe, Vec<String>) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
         .env("HOME", home)
-        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--tls-dir"])
+        .args(["serve", "--tls", "--addr", addr, "--tls-dir"])
         .arg(dir)
         .args(extra)
         .stdout(Stdio::piped())
@@ -257,6 +263,7 @@ fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
         .spawn()
         .expect("serve starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut before = Vec::new();
     let url = loop {
         let line = lines
             .next()
@@ -265,10 +272,47 @@ fn serve_tls_with(home: &Path, dir: &Path, extra: &[&str]) -> TlsServe {
         if let Some(rest) = line.split("listening on ").nth(1) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
+        before.push(line);
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    TlsServe { child, url }
+    (TlsServe { child, url }, before)
+}
+
+/// `serve --tls --addr 127.0.0.2:…` makes its certificate for that address
+/// too; files kept from a run on 127.0.0.1 are not made for it, and the
+/// start says so, with how to have new ones made.
+#[test]
+fn serve_tls_names_an_address_its_kept_certificate_does_not_cover() {
+    let home = home();
+    let fresh = tempfile::tempdir().unwrap();
+    let (server, said) = serve_tls_at(home.path(), fresh.path(), "127.0.0.2:0", &[]);
+    assert!(
+        server.url.starts_with("https://127.0.0.2:"),
+        "{}",
+        server.url
+    );
+    assert!(!said.iter().any(|l| l.contains("not for")), "{said:?}");
+    let ca = fresh.path().join("ca.pem").display().to_string();
+    let out = doctor(
+        home.path(),
+        &["--api", &server.url, "--car", "987654", "--ca-file", &ca],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    drop(server);
+
+    let kept = tempfile::tempdir().unwrap();
+    let first = serve_tls(home.path(), kept.path());
+    drop(first);
+    let (_second, said) = serve_tls_at(home.path(), kept.path(), "127.0.0.2:0", &[]);
+    let warning = said
+        .iter()
+        .find(|l| l.contains("is made for localhost, 127.0.0.1, not for 127.0.0.2"))
+        .unwrap_or_else(|| panic!("{said:?}"));
+    assert!(
+        warning.contains("Delete ca.pem, cert.pem and key.pem in"),
+        "{warning}"
+    );
 }
 
 /// A second `serve --tls` in the same folder keeps the first one's files

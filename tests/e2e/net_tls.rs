@@ -154,8 +154,8 @@ async fn expired_not_yet_valid_and_wrong_host_certificates_are_named() {
                 names: vec!["gateway.example".into()],
                 ..CertSpec::default()
             },
-            TlsProblem::WrongHost,
-            "not for the name 127.0.0.1",
+            TlsProblem::WrongHost(vec!["gateway.example".into()]),
+            "is made for gateway.example, not for 127.0.0.1. Use one of those in --api",
         ),
         (
             // A common name (localhost) and no subject alternative name.
