@@ -520,6 +520,12 @@ impl GatewayError {
             | GatewayError::ForeignList { .. } => Recovery::Retry { now: false },
             GatewayError::Live(fault) => match fault {
                 live::LiveFault::Lists { .. } => Recovery::Stop,
+                // "No step for this stepsID", said on the stream: as the
+                // list call's 404 with that code.
+                live::LiveFault::Said(body) if body.code == Some(wire::NO_STEP_CODE) => {
+                    Recovery::StartOver
+                }
+                live::LiveFault::Said(_) => Recovery::Retry { now: false },
                 live::LiveFault::Cut
                 | live::LiveFault::Silent { .. }
                 | live::LiveFault::NotText

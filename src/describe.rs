@@ -564,6 +564,16 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
     }
 }
 
+/// What an error body says: its message and its code, as given.
+pub fn error_said(body: &crate::wire::ErrorBody) -> String {
+    match (&body.message, body.code) {
+        (Some(message), Some(code)) => format!("{message} ({code})"),
+        (Some(message), None) => message.clone(),
+        (None, Some(code)) => code.to_string(),
+        (None, None) => "-".to_owned(),
+    }
+}
+
 /// A live stream's fault, in words.
 fn live_line(lang: Lang, fault: &LiveFault) -> String {
     match fault {
@@ -576,6 +586,14 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),
+        LiveFault::Said(body) => {
+            let said = error_said(body);
+            if body.code == Some(crate::wire::NO_STEP_CODE) {
+                tr!(lang, "gw-live-said-no-step", said = said)
+            } else {
+                tr!(lang, "gw-live-said", said = said)
+            }
+        }
     }
 }
 

@@ -471,6 +471,8 @@ fn describe(lang: Lang, event: &Event) -> String {
             detail = md(detail)
         ),
         Event::Opened { car } => tr!(lang, "report-event-opened", car = md(car)),
+        // No HTTP status: the live stream's error event said so.
+        Event::StartedOver { status: 0 } => tr!(lang, "report-event-started-over-live"),
         Event::StartedOver { status } => {
             tr!(
                 lang,

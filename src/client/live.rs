@@ -62,6 +62,9 @@ pub enum LiveFault {
     BadLine,
     /// Asked to follow no list, or more than [`MAX_STREAM_IDS`].
     Lists { count: usize },
+    /// An `event: error` of the gateway's, its data the contract's error
+    /// body (or, when it is none, its text as the message).
+    Said(protocol::ErrorBody),
 }
 
 /// What [`follow`] yields.
@@ -511,6 +514,11 @@ impl Follower {
                 }
                 Err(error) => {
                     let error = self.stream_error(error);
+                    // The gateway's own word that the stepsID is gone: no
+                    // reconnect would hear otherwise.
+                    if !error.is_passing() {
+                        return Ok(StreamEnd::Fatal(error));
+                    }
                     return Ok(StreamEnd::Failed {
                         error,
                         delivered,
@@ -664,6 +672,9 @@ enum Fault {
     Silent(Duration),
     TooLong(usize),
     CutMidEvent,
+    /// Bytes that are no UTF-8 (the parser would hold them, and all that
+    /// follows, unread for as long as the stream stays open).
+    NotText,
 }
 
 /// An event stream failure, before it becomes a [`GatewayError`].
@@ -685,6 +696,7 @@ impl From<EventStreamError<Fault>> for StreamError {
                 StreamError::Gateway(GatewayError::TooLarge { limit })
             }
             EventStreamError::Transport(Fault::CutMidEvent) => live(LiveFault::Cut),
+            EventStreamError::Transport(Fault::NotText) => live(LiveFault::NotText),
         }
     }
 }
@@ -703,6 +715,8 @@ struct Framing {
     /// The first bytes, held until it is known whether they open with a
     /// byte order mark (dropped here: the parser would slice inside it).
     start: Option<Vec<u8>>,
+    /// The start of a UTF-8 character that the next chunk ends.
+    utf8_tail: Vec<u8>,
 }
 
 impl Framing {
@@ -715,6 +729,7 @@ impl Framing {
             event_has_fields: false,
             after_cr: false,
             start: Some(Vec::new()),
+            utf8_tail: Vec::new(),
         }
     }
 
@@ -741,6 +756,31 @@ impl Framing {
 
     /// Checks the bytes in order; on a fault, how many came before it.
     fn check(&mut self, chunk: &[u8]) -> Result<(), (usize, Fault)> {
+        // The fault that comes first in the bytes, whatever the chunks.
+        match (self.check_text(chunk), self.check_framing(chunk)) {
+            (Err(text), Err(framing)) if framing.0 < text.0 => Err(framing),
+            (Err(fault), _) | (Ok(()), Err(fault)) => Err(fault),
+            (Ok(()), Ok(())) => Ok(()),
+        }
+    }
+
+    /// Bytes that are no UTF-8 are a fault at once; a character cut
+    /// between two chunks is not.
+    fn check_text(&mut self, chunk: &[u8]) -> Result<(), (usize, Fault)> {
+        let held = self.utf8_tail.len();
+        let mut bytes = std::mem::take(&mut self.utf8_tail);
+        bytes.extend_from_slice(chunk);
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                self.utf8_tail = bytes[e.valid_up_to()..].to_vec();
+                Ok(())
+            }
+            Err(e) => Err((e.valid_up_to().saturating_sub(held), Fault::NotText)),
+        }
+    }
+
+    fn check_framing(&mut self, chunk: &[u8]) -> Result<(), (usize, Fault)> {
         for (at, &byte) in chunk.iter().enumerate() {
             let after_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
             if byte == b'\n' && after_cr {
@@ -845,6 +885,11 @@ fn event_id(event: &Event) -> Option<String> {
 /// ignored (`None`). A list without a stepsID is taken as the only one
 /// followed; with several followed, it cannot be placed and is refused.
 fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, StreamError> {
+    if event.event == "error" {
+        return Err(StreamError::Gateway(GatewayError::Live(LiveFault::Said(
+            error_event(&event.data),
+        ))));
+    }
     if !(event.event.is_empty() || event.event == "steps" || event.event == "message") {
         return Ok(None);
     }
@@ -869,6 +914,18 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
         Some(_) => {}
     }
     Ok(Some(list))
+}
+
+/// What an `event: error` says: the contract's error body, else its text
+/// (filtered, at most 200 characters) as the message.
+pub fn error_event(data: &str) -> protocol::ErrorBody {
+    protocol::decode_error(data.as_bytes()).unwrap_or_else(|| {
+        let text: String = crate::steps::sanitize(data).chars().take(200).collect();
+        protocol::ErrorBody {
+            code: None,
+            message: (!text.trim().is_empty()).then(|| text.trim().to_owned()),
+        }
+    })
 }
 
 /// What [`decode_event_stream`] finds in a stream's bytes.
@@ -958,6 +1015,51 @@ mod tests {
             &out[..],
             [StreamItem::Error(GatewayError::BadAnswer(_))]
         ));
+    }
+
+    /// Bytes that are no UTF-8 stop the stream where they come, not at its
+    /// end (the parser would hold them and all after them unread); a
+    /// character split between two chunks is no fault.
+    #[test]
+    fn bytes_that_are_no_utf8_are_a_fault_at_once() {
+        let mut framing = Framing::new(1024);
+        let bad = framing.check(b"data: {\"a\xe9\":1}\n\n");
+        assert!(matches!(bad, Err((9, Fault::NotText))), "{bad:?}");
+        let mut framing = Framing::new(1024);
+        let e_acute = "é".as_bytes();
+        assert!(
+            framing
+                .check(&[b"data: \"", &e_acute[..1]].concat())
+                .is_ok()
+        );
+        assert!(framing.check(&[&e_acute[1..], b"\"\n\n"].concat()).is_ok());
+    }
+
+    /// An `event: error` is the gateway's word, read as its error body:
+    /// "no step" (2346) starts over, anything else reconnects; text that is
+    /// no error body is its message, filtered.
+    #[test]
+    fn an_error_event_is_the_gateway_s_word() {
+        let text = "event: error\ndata: {\"code\":2346,\"message\":\"stepsID expired\"}\n\n";
+        let out = decode_event_stream(&[text.as_bytes()], 1024, &ids(&["1"]));
+        let [StreamItem::Error(error)] = &out[..] else {
+            panic!("{out:?}");
+        };
+        assert_eq!(error.recovery(), crate::client::Recovery::StartOver);
+        let said = |error: &GatewayError| match error {
+            GatewayError::Live(LiveFault::Said(body)) => body.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(said(error).message.as_deref(), Some("stepsID expired"));
+        let text = "event: error\ndata: busy \u{1b}[2J now\n\n";
+        let out = decode_event_stream(&[text.as_bytes()], 1024, &ids(&["1"]));
+        let [StreamItem::Error(error)] = &out[..] else {
+            panic!("{out:?}");
+        };
+        assert!(error.is_passing());
+        let message = said(error).message.unwrap();
+        assert!(message.starts_with("busy"), "{message}");
+        assert!(!message.contains('\u{1b}'), "{message}");
     }
 
     #[test]

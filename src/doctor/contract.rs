@@ -255,18 +255,25 @@ async fn first_event(mut sent: crate::client::Sent) -> (Vec<u8>, bool) {
     (bytes, ended)
 }
 
-/// The data of the first complete event (a block ended by a blank line)
-/// that has any; comments and keep-alives are passed over.
-fn event_data(bytes: &[u8]) -> Option<String> {
+/// The first complete event (a block ended by a blank line) with data
+/// that the wizard reads (a list, or an `error`): its type ("" for none)
+/// and data. Comments, keep-alives and events of other types are passed
+/// over, as the wizard passes them over.
+fn event_data(bytes: &[u8]) -> Option<(String, String)> {
     let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let complete = &text[..text.rfind("\n\n")?];
     complete.split("\n\n").find_map(|block| {
-        let data: Vec<&str> = block
-            .lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .map(|d| d.strip_prefix(' ').unwrap_or(d))
-            .collect();
-        (!data.is_empty()).then(|| data.join("\n"))
+        let field = |name: &str| -> Vec<String> {
+            block
+                .lines()
+                .filter_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .map(|d| d.strip_prefix(' ').unwrap_or(d).to_owned())
+                .collect()
+        };
+        let data = field("data");
+        let kind = field("event").pop().unwrap_or_default();
+        let read = matches!(kind.as_str(), "" | "steps" | "message" | "error");
+        (read && !data.is_empty()).then(|| (kind, data.join("\n")))
     })
 }
 
@@ -966,13 +973,27 @@ fn first_event_line(body: &[u8], cut: bool, steps_id: &str) -> Line {
         )
         .fix(words!("doctor-events-fix-content"));
     }
-    let Some(data) = event_data(body) else {
+    // Bytes that are no UTF-8 (not a character cut at the end): the
+    // wizard cuts such a stream.
+    if std::str::from_utf8(body).is_err_and(|e| e.error_len().is_some()) {
+        return Line::new(Mark::Warning, words!("doctor-events-not-text"))
+            .fix(words!("doctor-events-fix-content"));
+    }
+    let Some((kind, data)) = event_data(body) else {
         return Line::new(
             Mark::Warning,
             words!("doctor-events-silent", secs = secs(first_event_limit())),
         )
         .fix(words!("doctor-events-fix-buffered"));
     };
+    if kind == "error" {
+        let said = crate::describe::error_said(&crate::client::live::error_event(&data));
+        return Line::new(
+            Mark::Warning,
+            words!("doctor-events-error-event", said = said),
+        )
+        .fix(words!("doctor-events-fix-error-event"));
+    }
     match wire::decode_list(data.as_bytes()) {
         Ok(list) if list.steps_id.as_deref().is_none_or(|id| id == steps_id) => {
             Line::new(Mark::Ok, words!("doctor-events-ok"))

@@ -64,7 +64,15 @@ pub struct Following {
     /// The quiet banner shown while it reconnects, dropped when it is back
     /// (boxed: every vehicle of a live board has a follower, few of them
     /// in trouble).
-    pub trouble: Option<Box<Banner>>,
+    pub trouble: Option<Box<Trouble>>,
+}
+
+/// A follower's trouble: the quiet banner on show while it reconnects,
+/// and the headline of its last failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trouble {
+    pub banner: Banner,
+    pub what: String,
 }
 
 /// What the header says of watch.
@@ -190,12 +198,22 @@ impl VehicleSession {
         self.following.as_mut().filter(|f| f.id == id)
     }
 
-    /// Shows the quiet banner of a follower that reconnects.
-    pub fn say_trouble(&mut self, banner: Banner) {
+    /// Shows the quiet banner of a follower that reconnects; `what` is
+    /// the failure's headline.
+    pub fn say_trouble(&mut self, banner: Banner, what: String) {
         if let Some(following) = &mut self.following {
-            following.trouble = Some(Box::new(banner.clone()));
+            following.trouble = Some(Box::new(Trouble {
+                banner: banner.clone(),
+                what,
+            }));
         }
         self.banner = Some(banner);
+    }
+
+    /// The headline of the failure of a follower in trouble.
+    pub fn trouble_what(&self) -> Option<&str> {
+        let trouble = self.following.as_ref()?.trouble.as_ref()?;
+        Some(&trouble.what)
     }
 
     /// Its follower cannot reach the gateway just now (it keeps trying).
@@ -206,7 +224,7 @@ impl VehicleSession {
     /// The follower is back: its reconnect banner goes, if still on show.
     pub fn end_trouble(&mut self) {
         if let Some(trouble) = self.following.as_mut().and_then(|f| f.trouble.take())
-            && self.banner.as_ref() == Some(&*trouble)
+            && self.banner.as_ref() == Some(&trouble.banner)
         {
             self.banner = None;
             self.remedy = None;

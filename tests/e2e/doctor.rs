@@ -2071,6 +2071,47 @@ fn a_200_with_no_car_asks_for_the_list_before_blaming_an_operator() {
     assert!(!text.contains("→ Tell the gateway's operator"), "{text}");
 }
 
+/// A stream whose first event is the gateway's `event: error` shows what
+/// it said, not "no steps list"; one whose bytes are no UTF-8 is said to be
+/// no text, never "offered ✓".
+#[test]
+fn an_error_event_and_bytes_that_are_no_text_are_named() {
+    let home = home();
+    let head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+    let error = format!(
+        "{head}event: ping\ndata: 1\n\nevent: error\ndata: {{\"code\":2346,\"message\":\"stepsID expired\"}}\n\n"
+    );
+    let api = events_gateway(error.into_bytes(), true);
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events
+            .contains("the first event is an error, not the current list: stepsID expired (2346)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tell the gateway's operator what its event stream said"),
+        "{text}"
+    );
+    assert!(!text.contains("no steps list"), "{text}");
+
+    let mut latin1 =
+        format!("{head}id: 1\nevent: steps\ndata: {{\"stepsID\":\"132324\",\"a").into_bytes();
+    latin1.extend_from_slice(b"\xe9\":1}\n\n");
+    let api = events_gateway(latin1, true);
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(events.starts_with("! warning"), "{text}");
+    assert!(events.contains("not UTF-8 text"), "{text}");
+}
+
 /// A stream of Server-Sent Events whose first event is no steps list: the
 /// fix is what the events carry, not their format.
 #[test]

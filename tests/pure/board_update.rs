@@ -1191,11 +1191,14 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
     use stepwise::wizard::state::Banner;
     let mut session = VehicleSession::new("A1", "test", stepwise::text::Lang::En, t(0));
     session.follow(1, "S-1".into());
-    session.say_trouble(Banner {
-        kind: BannerKind::Info,
-        title: "Watch interrupted".into(),
-        text: "HTTP 503".into(),
-    });
+    session.say_trouble(
+        Banner {
+            kind: BannerKind::Info,
+            title: "Watch interrupted".into(),
+            text: "HTTP 503".into(),
+        },
+        "HTTP 503".into(),
+    );
     assert!(session.in_trouble());
     session.follow(2, "S-1".into());
     assert!(

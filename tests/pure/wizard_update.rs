@@ -1250,6 +1250,75 @@ fn a_refused_steps_id_while_following_starts_over_then_follows_again() {
     assert_ne!(g, f);
 }
 
+/// The gateway's `event: error` saying "no step for this stepsID" (2346)
+/// starts over by carAssociationID, as the list call's 404 does; the
+/// report says the live stream refused it, with no "HTTP 0".
+#[test]
+fn an_error_event_with_no_step_starts_over() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    let said = stepwise::client::live::error_event(r#"{"code":2346,"message":"stepsID expired"}"#);
+    let effects = live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::Live(stepwise::client::live::LiveFault::Said(said)),
+            retrying: false,
+        },
+        3,
+    );
+    let (_, lookup, _, _) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    assert_eq!(session(&s).banner().unwrap().title, "Started over");
+    let md = session(&s).log().to_markdown();
+    assert!(
+        md.contains("the gateway's live stream refused the stepsID; started over"),
+        "{md}"
+    );
+    assert!(!md.contains("HTTP 0"), "{md}");
+}
+
+/// A stream given up for polling after failures says so, with the last
+/// failure: the fresh polls would otherwise hide that the stream is gone.
+/// A gateway that never offered a stream polls without a word.
+#[test]
+fn a_stream_given_up_for_polling_says_so() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(&mut s, f, LiveUpdate::Mode(Mode::Live), 1);
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::Live(stepwise::client::live::LiveFault::Cut),
+            retrying: true,
+        },
+        2,
+    );
+    let polling = LiveUpdate::Mode(Mode::Polling {
+        every: Duration::from_secs(3),
+    });
+    live(&mut s, f, polling.clone(), 3);
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(
+        banner.title,
+        "Live stream given up: the list is asked for every 3 s"
+    );
+    assert!(
+        banner
+            .text
+            .contains("kept failing (last: Live stream broken)"),
+        "{banner:?}"
+    );
+    assert!(render(&s).contains("watch ON · polling every 3 s"));
+
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(&mut s, f, polling, 1);
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.title, "Watching", "{banner:?}");
+}
+
 /// Watch without a stepsID yet (the first list failed) asks by
 /// carAssociationID on the timer until a list arrives, then follows it.
 #[test]

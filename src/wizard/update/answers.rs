@@ -212,9 +212,9 @@ fn live(
     now: SystemTime,
 ) -> (Outcome, Vec<Effect>) {
     let lang = judge.lang;
-    let Some(follower) = session.follower_mut(id) else {
+    if session.follower_mut(id).is_none() {
         return (Outcome::Nothing, Vec::new());
-    };
+    }
     match update {
         LiveUpdate::List(list) => {
             session.end_trouble();
@@ -236,8 +236,7 @@ fn live(
             (Outcome::Nothing, Vec::new())
         }
         LiveUpdate::Mode(mode) => {
-            follower.mode = Some(mode);
-            session.end_trouble();
+            super::follow::mode_changed(session, id, mode, lang);
             (Outcome::Nothing, Vec::new())
         }
         LiveUpdate::Error {
@@ -253,18 +252,18 @@ fn live(
                     detail: live_words(lang, &error),
                 },
             );
-            session.say_trouble(info(
-                tr!(
-                    lang,
-                    "banner-live-trouble",
-                    what = gateway_headline(lang, &error)
+            let what = gateway_headline(lang, &error);
+            session.say_trouble(
+                info(
+                    tr!(lang, "banner-live-trouble", what = what.clone()),
+                    tr!(
+                        lang,
+                        "banner-live-trouble-text",
+                        why = live_words(lang, &error)
+                    ),
                 ),
-                tr!(
-                    lang,
-                    "banner-live-trouble-text",
-                    why = live_words(lang, &error)
-                ),
-            ));
+                what,
+            );
             (Outcome::Nothing, Vec::new())
         }
         // The follower has ended: a refused stepsID starts over by

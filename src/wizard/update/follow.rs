@@ -1,7 +1,35 @@
 //! Keeping the followers in step with the state, after every input: the
 //! open vehicle's own follower, and the board's followers for the rest.
 
+use crate::client::live::Mode;
+use crate::text::Lang;
+use crate::tr;
+use crate::wizard::session::VehicleSession;
 use crate::wizard::state::{Effect, Screen, State};
+
+/// Follower `id` now follows `mode`: a reconnect banner ends; a stream
+/// given up for polling after failures says so, with the last failure
+/// (else the list's freshness would hide that the stream is gone).
+pub(super) fn mode_changed(session: &mut VehicleSession, id: u64, mode: Mode, lang: Lang) {
+    let Some(follower) = session.follower_mut(id) else {
+        return;
+    };
+    let was_polling = matches!(follower.mode, Some(Mode::Polling { .. }));
+    follower.mode = Some(mode);
+    let gave_up = match mode {
+        Mode::Polling { every } if !was_polling => session
+            .trouble_what()
+            .map(|what| (every.as_secs().max(1), what.to_owned())),
+        _ => None,
+    };
+    session.end_trouble();
+    if let Some((secs, what)) = gave_up {
+        session.say(super::info(
+            tr!(lang, "banner-live-fallback", secs = secs),
+            tr!(lang, "banner-live-fallback-text", secs = secs, what = what),
+        ));
+    }
+}
 
 /// Keeps the follower in step with the state: one follows the open
 /// vehicle's stepsID while watch is on for it on show, and none otherwise
