@@ -366,6 +366,10 @@ fn setup_line(lang: Lang, error: &GatewayError) -> String {
 pub fn gateway_cause(lang: Lang, error: &GatewayError) -> String {
     match error {
         GatewayError::Rejected { .. } => rejected(lang, error, true),
+        // What the stream said, without what to do: the banner says that.
+        GatewayError::Live(LiveFault::Said(body)) => {
+            tr!(lang, "gw-live-said-cause", said = error_said(body))
+        }
         _ => gateway_error(lang, error).trim_end_matches('.').to_owned(),
     }
 }

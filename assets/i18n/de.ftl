@@ -395,6 +395,7 @@ gw-live-not-text = der Live-Stream des Gateways ist kein UTF-8-Text. Prüfen, ob
 gw-live-bad-line = der Live-Stream des Gateways enthält eine Zeile, die kein Ereignisfeld ist. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-live-lists = der Live-Status verfolgt 1 bis 200 Listen gleichzeitig, nicht { $count }
 gw-live-said = der Live-Stream des Gateways sandte einen Fehler: { $said }. Er verbindet sich selbst neu; wiederholt es sich, dem Betreiber des Gateways melden
+gw-live-said-cause = der Live-Stream des Gateways sandte einen Fehler: { $said }
 gw-live-said-no-step = der Live-Stream des Gateways meldet, dass diese stepsID keinen Schritt mehr hat: { $said }. Mit der carAssociationID neu beginnen (der Assistent tut das selbst)
 gw-user-info = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus der URL entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
 gw-bad-url = die Gateway-URL { $url } ist unbrauchbar: { $reason }. Eine wie http://127.0.0.1:8080 angeben

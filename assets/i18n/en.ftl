@@ -466,6 +466,7 @@ gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api
 gw-live-bad-line = the gateway's live stream has a line that is no event field. Check that --api points at a steps gateway
 gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
 gw-live-said = the gateway's live stream sent an error: { $said }. It reconnects by itself; if this repeats, tell the gateway's operator
+gw-live-said-cause = the gateway's live stream sent an error: { $said }
 gw-live-said-no-step = the gateway's live stream says this stepsID has no step any more: { $said }. Start again with the carAssociationID (the wizard does so by itself)
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug

@@ -398,6 +398,7 @@ gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Com
 gw-live-bad-line = el flujo en tiempo real de la pasarela tiene una línea que no es un campo de evento. Compruebe que --api apunta a una pasarela de pasos
 gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { $count }
 gw-live-said = el flujo en directo de la pasarela envió un error: { $said }. Se reconecta solo; si se repite, avise al operador de la pasarela
+gw-live-said-cause = el flujo en directo de la pasarela envió un error: { $said }
 gw-live-said-no-step = el flujo en directo de la pasarela dice que este stepsID ya no tiene pasos: { $said }. Empiece de nuevo con el carAssociationID (el asistente lo hace solo)
 gw-user-info = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de la URL; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
 gw-bad-url = la URL de la pasarela { $url } no sirve: { $reason }. Indique una como http://127.0.0.1:8080

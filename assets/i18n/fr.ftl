@@ -398,6 +398,7 @@ gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. 
 gw-live-bad-line = le flux en direct de la passerelle contient une ligne qui n'est pas un champ d'événement. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $count }
 gw-live-said = le flux en direct de la passerelle a envoyé une erreur : { $said }. Il se reconnecte tout seul ; si cela se répète, prévenez l'exploitant de la passerelle
+gw-live-said-cause = le flux en direct de la passerelle a envoyé une erreur : { $said }
 gw-live-said-no-step = le flux en direct de la passerelle dit que ce stepsID n'a plus d'étape : { $said }. Reprenez avec le carAssociationID (l'assistant le fait tout seul)
 gw-user-info = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de l'URL ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
 gw-bad-url = l'URL de passerelle { $url } est inutilisable : { $reason }. Donnez-en une comme http://127.0.0.1:8080

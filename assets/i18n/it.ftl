@@ -395,6 +395,7 @@ gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controll
 gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controllare che --api punti a un gateway dei passi
 gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }
 gw-live-said = il flusso in diretta del gateway ha inviato un errore: { $said }. Si riconnette da solo; se si ripete, avvisare il gestore del gateway
+gw-live-said-cause = il flusso in diretta del gateway ha inviato un errore: { $said }
 gw-live-said-no-step = il flusso in diretta del gateway dice che questo stepsID non ha più passi: { $said }. Ricominciare con il carAssociationID (l'assistente lo fa da solo)
 gw-user-info = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli dall'URL; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
 gw-bad-url = l'URL del gateway { $url } non è utilizzabile: { $reason }. Indicarne uno come http://127.0.0.1:8080

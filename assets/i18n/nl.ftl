@@ -395,6 +395,7 @@ gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer 
 gw-live-bad-line = de livestream van de gateway bevat een regel die geen gebeurtenisveld is. Controleer of --api naar een stappen-gateway wijst
 gw-live-lists = de live status volgt 1 tot 200 lijsten tegelijk, niet { $count }
 gw-live-said = de livestream van de gateway stuurde een fout: { $said }. Hij verbindt zelf opnieuw; gebeurt het vaker, meld het dan aan de beheerder van de gateway
+gw-live-said-cause = de livestream van de gateway stuurde een fout: { $said }
 gw-live-said-no-step = de livestream van de gateway meldt dat deze stepsID geen stap meer heeft: { $said }. Begin opnieuw met de carAssociationID (de wizard doet dat zelf)
 gw-user-info = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit de URL; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
 gw-bad-url = de gateway-URL { $url } is onbruikbaar: { $reason }. Geef er een zoals http://127.0.0.1:8080

@@ -402,6 +402,7 @@ gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se 
 gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
 gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
 gw-live-said = o fluxo ao vivo do gateway enviou um erro: { $said }. Ele se reconecta sozinho; se isso se repetir, avise o operador do gateway
+gw-live-said-cause = o fluxo ao vivo do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo ao vivo do gateway diz que este stepsID não tem mais passos: { $said }. Comece de novo com o carAssociationID (o assistente faz isso sozinho)
 gw-user-info = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os da URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
 gw-bad-url = a URL do gateway { $url } não pode ser usada: { $reason }. Informe uma como http://127.0.0.1:8080

@@ -384,6 +384,7 @@ gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se 
 gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
 gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
 gw-live-said = o fluxo em direto do gateway enviou um erro: { $said }. Volta a ligar-se sozinho; se isto se repetir, avise o operador do gateway
+gw-live-said-cause = o fluxo em direto do gateway enviou um erro: { $said }
 gw-live-said-no-step = o fluxo em direto do gateway diz que este stepsID já não tem passos: { $said }. Comece de novo com o carAssociationID (o assistente fá-lo sozinho)
 gw-user-info = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os do URL; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
 gw-bad-url = o URL do gateway { $url } não pode ser usada: { $reason }. Indique uma como http://127.0.0.1:8080

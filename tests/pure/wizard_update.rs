@@ -1267,9 +1267,37 @@ fn an_error_event_with_no_step_starts_over() {
         },
         3,
     );
-    let (_, lookup, _, _) = fetched(&effects);
+    let (id, lookup, _, purpose) = fetched(&effects);
     assert_eq!(lookup, Lookup::Car("987654".into()));
     assert_eq!(session(&s).banner().unwrap().title, "Started over");
+    // Said again of the stepsID just given: watch stops, with what the
+    // stream said and no advice to start again (it just did).
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        4,
+    );
+    let (g, _) = followed(&effects);
+    let said = stepwise::client::live::error_event(r#"{"code":2346,"message":"stepsID expired"}"#);
+    live(
+        &mut s,
+        g,
+        LiveUpdate::Error {
+            error: GatewayError::Live(stepwise::client::live::LiveFault::Said(said)),
+            retrying: false,
+        },
+        5,
+    );
+    let banner = session(&s).banner().cloned().unwrap();
+    assert!(
+        banner.text.starts_with(
+            "the gateway's live stream sent an error: stepsID expired (2346), again, within a minute"
+        ),
+        "{banner:?}"
+    );
+    assert!(!banner.text.contains("Start again"), "{banner:?}");
     let md = session(&s).log().to_markdown();
     assert!(
         md.contains("the gateway's live stream refused the stepsID; started over"),
