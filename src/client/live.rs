@@ -758,7 +758,7 @@ impl Framing {
     fn check(&mut self, chunk: &[u8]) -> Result<(), (usize, Fault)> {
         // The fault that comes first in the bytes, whatever the chunks.
         match (self.check_text(chunk), self.check_framing(chunk)) {
-            (Err(text), Err(framing)) if framing.0 < text.0 => Err(framing),
+            (Err(text), Err(framing)) if framing.0 <= text.0 => Err(framing),
             (Err(fault), _) | (Ok(()), Err(fault)) => Err(fault),
             (Ok(()), Ok(())) => Ok(()),
         }
@@ -776,7 +776,20 @@ impl Framing {
                 self.utf8_tail = bytes[e.valid_up_to()..].to_vec();
                 Ok(())
             }
-            Err(e) => Err((e.valid_up_to().saturating_sub(held), Fault::NotText)),
+            // The fault is placed at the byte that shows it (a lead byte
+            // that no byte may start, or the one after a good lead that
+            // does not go on from it): the same byte however the stream
+            // is split, so a fault of the cap at another byte comes first
+            // or second alike.
+            Err(e) => {
+                let at = e.valid_up_to();
+                let shown_by = if matches!(bytes[at], 0xC2..=0xF4) {
+                    at + e.error_len().unwrap_or(1)
+                } else {
+                    at
+                };
+                Err((shown_by.saturating_sub(held), Fault::NotText))
+            }
         }
     }
 
@@ -1024,7 +1037,7 @@ mod tests {
     fn bytes_that_are_no_utf8_are_a_fault_at_once() {
         let mut framing = Framing::new(1024);
         let bad = framing.check(b"data: {\"a\xe9\":1}\n\n");
-        assert!(matches!(bad, Err((9, Fault::NotText))), "{bad:?}");
+        assert!(matches!(bad, Err((10, Fault::NotText))), "{bad:?}");
         let mut framing = Framing::new(1024);
         let e_acute = "é".as_bytes();
         assert!(
