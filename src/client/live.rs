@@ -607,8 +607,13 @@ impl Follower {
         let suggested = poll_interval(sent.headers());
         let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
         if status == StatusCode::TOO_MANY_REQUESTS {
-            // One budget per gateway: every request to it slows down.
-            pace.pause(wait.unwrap_or(self.options.backoff));
+            // One budget per gateway: every request to it slows down, and
+            // the screen says how long.
+            let wait = wait.unwrap_or(self.options.backoff);
+            pace.pause(wait);
+            if let Some(on_wait) = &self.gateway.options.on_wait {
+                (on_wait.0)(wait);
+            }
         }
         let etag = sent
             .headers()

@@ -29,6 +29,10 @@ pub struct VehicleSession {
     watch: bool,
     /// The follower that watch runs, once there is a stepsID to follow.
     following: Option<Following>,
+    /// The trouble of a follower stopped while it was in trouble (the
+    /// vehicle left for the board): the next follower takes it over, so
+    /// that the failure is not forgotten before anything got through.
+    kept_trouble: Option<Box<Trouble>>,
     autoplay: bool,
     banner: Option<Banner>,
     /// What gets past the failure the banner shows, when asking again
@@ -73,6 +77,8 @@ pub struct Following {
 pub struct Trouble {
     pub banner: Banner,
     pub what: String,
+    /// Taken over from the follower before this one.
+    pub inherited: bool,
 }
 
 /// What the header says of watch.
@@ -121,6 +127,7 @@ impl VehicleSession {
             guide_scroll: 0,
             watch: false,
             following: None,
+            kept_trouble: None,
             autoplay: false,
             banner: None,
             remedy: None,
@@ -178,7 +185,15 @@ impl VehicleSession {
     pub fn follow(&mut self, id: u64, steps_id: String) {
         // A reconnect banner of the follower this one replaces is still on
         // show: the new one ends it when it gets through.
-        let trouble = self.following.take().and_then(|f| f.trouble);
+        let trouble = self
+            .following
+            .take()
+            .and_then(|f| f.trouble)
+            .or_else(|| self.kept_trouble.take())
+            .map(|mut trouble| {
+                trouble.inherited = true;
+                trouble
+            });
         self.following = Some(Following {
             id,
             steps_id,
@@ -189,7 +204,11 @@ impl VehicleSession {
 
     /// Forgets the follower; true when there was one.
     pub fn unfollow(&mut self) -> bool {
-        self.following.take().is_some()
+        let Some(gone) = self.following.take() else {
+            return false;
+        };
+        self.kept_trouble = gone.trouble.filter(|_| self.watch);
+        true
     }
 
     /// The follower, when `id` is the one running now (an update from an
@@ -205,15 +224,17 @@ impl VehicleSession {
             following.trouble = Some(Box::new(Trouble {
                 banner: banner.clone(),
                 what,
+                inherited: false,
             }));
         }
         self.banner = Some(banner);
     }
 
-    /// The headline of the failure of a follower in trouble.
+    /// The headline of the failure of the follower now running, when it
+    /// is in trouble of its own (not one taken over).
     pub fn trouble_what(&self) -> Option<&str> {
         let trouble = self.following.as_ref()?.trouble.as_ref()?;
-        Some(&trouble.what)
+        (!trouble.inherited).then_some(trouble.what.as_str())
     }
 
     /// Its follower cannot reach the gateway just now (it keeps trying).
@@ -373,6 +394,9 @@ impl VehicleSession {
 
     pub fn set_watch(&mut self, on: bool) {
         self.watch = on;
+        if !on {
+            self.kept_trouble = None;
+        }
     }
 
     pub fn set_autoplay(&mut self, on: bool) {

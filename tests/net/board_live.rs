@@ -14,7 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, StreamExt};
 use stepwise::client::live::{GroupUpdate, LiveOptions, LiveUpdate, Mode, follow_many_with};
-use stepwise::client::{ClientOptions, Gateway, ListRequest, Lookup};
+use stepwise::client::{ClientOptions, Gateway, ListRequest, Lookup, OnWait};
 use stepwise::sim::{Scenario, Shared, SimState, fleet_id, router};
 use stepwise::steps::Status;
 use tokio::net::TcpListener;
@@ -91,6 +91,15 @@ async fn setup(
     trouble: Trouble,
     concurrency: usize,
 ) -> (Gateway, Arc<Seen>, String, HashMap<String, String>, Shared) {
+    setup_with(trouble, concurrency, None).await
+}
+
+/// [`setup`], with what the client calls before waiting as a 429 asks.
+async fn setup_with(
+    trouble: Trouble,
+    concurrency: usize,
+    on_wait: Option<OnWait>,
+) -> (Gateway, Arc<Seen>, String, HashMap<String, String>, Shared) {
     let seen = Arc::new(Seen::default());
     let shared = Shared::new(SimState::new(Scenario::built_in().with_fleet(FLEET)), None)
         .with_live(Duration::from_millis(200), Some(1));
@@ -111,6 +120,7 @@ async fn setup(
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let options = ClientOptions {
         concurrency,
+        on_wait,
         ..ClientOptions::default()
     };
     let gateway = Gateway::new(&url, "board-dev".into(), None, options).unwrap();
@@ -224,8 +234,12 @@ async fn without_a_stream_the_polls_of_every_follower_share_one_budget_and_its_p
         first_poll_429: true,
     };
     // Two followers (250 lists) each poll one list at a time: only the
-    // shared budget of 1 keeps them from overlapping.
-    let (gateway, seen, _url, steps_ids, _) = setup(trouble, 1).await;
+    // shared budget of 1 keeps them from overlapping. The wait a poll's
+    // 429 asks for is told (the screen says it), as a call's is.
+    let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let told = Arc::clone(&waits);
+    let on_wait = OnWait(Arc::new(move |wait| told.lock().unwrap().push(wait)));
+    let (gateway, seen, _url, steps_ids, _) = setup_with(trouble, 1, Some(on_wait)).await;
     seen.lists_max.store(0, Ordering::SeqCst);
     let ids: Vec<String> = steps_ids.keys().cloned().collect();
     let mut updates = follow_many_with(&gateway, ids, &quick());
@@ -253,6 +267,7 @@ async fn without_a_stream_the_polls_of_every_follower_share_one_budget_and_its_p
         "a poll started {:?} after the 429 that asked for 1 s",
         *first_after - too_many
     );
+    assert_eq!(*waits.lock().unwrap(), [Duration::from_secs(1)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

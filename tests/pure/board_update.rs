@@ -1182,6 +1182,62 @@ fn the_board_asks_whether_the_gateway_serves_pages() {
     assert_eq!(link.kind, stepwise::guidance::LinkKind::Gateway, "{link:?}");
 }
 
+/// A vehicle whose follower failed (a 429 waited out) keeps its failure
+/// when it is opened and left again: a follower saying that it polls has
+/// got nothing through yet; only an answer ends the failure, and the
+/// opened vehicle's header says it is retrying meanwhile.
+#[test]
+fn a_failing_vehicle_stays_failing_when_opened_and_left() {
+    let (mut s, id) = live_board();
+    let limited = LiveUpdate::Error {
+        error: GatewayError::Rejected {
+            status: 429,
+            kind: Rejection::TooManyRequests,
+            body: Default::default(),
+            retry_after: Some(Duration::from_secs(45)),
+            proxy: None,
+        },
+        retrying: true,
+    };
+    live(&mut s, "A1", id, limited, 40);
+    let failing = s.board().unwrap().summary().failing;
+    let polling = || {
+        LiveUpdate::Mode(Mode::Polling {
+            every: Duration::from_secs(3),
+        })
+    };
+    let a1 = rows(&s).iter().position(|car| car == "A1").unwrap();
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Up);
+    }
+    for _ in 0..a1 {
+        key(&mut s, KeyCode::Down);
+    }
+    assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
+    // The board's follower goes on for the opened vehicle; its next round
+    // says it polls, before any poll got through.
+    let effects = key(&mut s, KeyCode::Enter);
+    let opened = followed(&effects).map_or(id, |(opened, _)| opened);
+    live(&mut s, "A1", opened, polling(), 41);
+    assert_eq!(s.session().unwrap().watch_shown(), WatchShown::Retrying);
+    let effects = key(&mut s, KeyCode::Esc);
+    let again = followed(&effects).map_or(opened, |(again, _)| again);
+    live(&mut s, "A1", again, polling(), 42);
+    assert_eq!(s.board().unwrap().summary().failing, failing, "kept");
+    let a1 = s.board().unwrap().session("A1").unwrap();
+    assert_eq!(stepwise::wizard::board::standing(a1), Standing::Failing);
+    live(
+        &mut s,
+        "A1",
+        again,
+        LiveUpdate::Unchanged {
+            steps_id: "1".into(),
+        },
+        43,
+    );
+    assert_eq!(s.board().unwrap().summary().failing, failing - 1);
+}
+
 /// A follower replaced while its reconnect banner is on show hands the
 /// banner on: the new one ends it when it gets through, so a vehicle
 /// opened again shows no gateway failure that is over.

@@ -129,11 +129,12 @@ fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
 
 /// A board holds one session per vehicle, ten thousand of them at most:
 /// what a session holds in itself stays small (its follower's reconnect
-/// banner boxed, its lists shared).
+/// banner boxed, and the one kept between two followers, its lists
+/// shared).
 #[test]
 fn a_vehicle_session_stays_small() {
     let size = std::mem::size_of::<VehicleSession>();
-    assert!(size <= 360, "a VehicleSession takes {size} bytes");
+    assert!(size <= 368, "a VehicleSession takes {size} bytes");
 }
 
 /// The whole list, the list on screen when nothing is filtered out, and the

@@ -7,7 +7,8 @@ use crate::tr;
 use crate::wizard::session::VehicleSession;
 use crate::wizard::state::{Effect, Screen, State};
 
-/// Follower `id` now follows `mode`: a reconnect banner ends; a stream
+/// Follower `id` now follows `mode`: a reconnect banner ends when it
+/// streams again (a poll ends it when it answers); a stream
 /// given up for polling after failures says so, with the last failure
 /// (else the list's freshness would hide that the stream is gone).
 pub(super) fn mode_changed(session: &mut VehicleSession, id: u64, mode: Mode, lang: Lang) {
@@ -22,7 +23,10 @@ pub(super) fn mode_changed(session: &mut VehicleSession, id: u64, mode: Mode, la
             .map(|what| (every.as_secs().max(1), what.to_owned())),
         _ => None,
     };
-    session.end_trouble();
+    // Streaming again is being back; polling is not until a poll answers.
+    if mode == Mode::Live || gave_up.is_some() {
+        session.end_trouble();
+    }
     if let Some((secs, what)) = gave_up {
         session.say(super::info(
             tr!(lang, "banner-live-fallback", secs = secs),
