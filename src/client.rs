@@ -181,6 +181,9 @@ pub enum GatewayError {
         scope: String,
         /// Where the token sent came from (`None`: not known here).
         sent: Option<crate::config::TokenFrom>,
+        /// A token went with the request (else the gateway wants one that
+        /// has the scope, and none was sent).
+        token_sent: bool,
     },
     /// HTTP 511 without the contract's error body: a captive portal of the
     /// network this machine is on wants a sign-in in a browser first.
@@ -554,7 +557,13 @@ impl GatewayError {
             | GatewayError::Redirects { .. }
             | GatewayError::Compressed { .. }
             | GatewayError::CaptivePortal { .. }
-            | GatewayError::ScopeWanted { .. } => Recovery::Stop,
+            | GatewayError::ScopeWanted {
+                token_sent: true, ..
+            } => Recovery::Stop,
+            // No token was sent: one that has the scope is the way on.
+            GatewayError::ScopeWanted {
+                token_sent: false, ..
+            } => Recovery::SignIn,
             GatewayError::Unauthorized { .. } => Recovery::SignIn,
             // A proxy that cannot reach the gateway now may later; one that
             // wants a password will not get it by waiting.
@@ -1681,6 +1690,7 @@ impl Gateway {
                 status,
                 scope,
                 sent: self.token_from.filter(|_| token_sent),
+                token_sent,
             });
         }
         if status == 403 && body.is_none() {

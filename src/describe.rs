@@ -26,7 +26,25 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::ScopeWanted {
             status,
             scope,
+            token_sent: false,
+            ..
+        } if scope.is_empty() => tr!(lang, "gw-scope-wanted-none-unnamed", status = *status),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
+            token_sent: false,
+            ..
+        } => tr!(
+            lang,
+            "gw-scope-wanted-none",
+            status = *status,
+            scope = scope.clone()
+        ),
+        GatewayError::ScopeWanted {
+            status,
+            scope,
             sent,
+            ..
         } => scope_line(lang, *status, scope, *sent),
         GatewayError::ProxyNoTunnel {
             proxy,
@@ -1030,6 +1048,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
         GatewayError::Compressed { .. } => tr!(lang, "gw-title-bad-answer"),
         GatewayError::CaptivePortal { .. } => tr!(lang, "gw-title-captive-portal"),
+        GatewayError::ScopeWanted {
+            token_sent: false, ..
+        } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::ScopeWanted { .. } => tr!(lang, "gw-title-scope"),
         GatewayError::BadAnswer(_) | GatewayError::ForeignList { .. } => {
             tr!(lang, "gw-title-bad-answer")

@@ -188,6 +188,7 @@ fn lacks_scope(
         status,
         scope,
         sent: settings.token_from,
+        token_sent: settings.token_from.is_some(),
     };
     report.set_with(
         "token",

@@ -915,13 +915,49 @@ async fn a_bearer_challenge_for_a_scope_names_the_scope() {
     .await;
     let error = list(&gateway.url, None).await;
     assert!(
-        matches!(&error, GatewayError::ScopeWanted { status: 403, scope, sent: None } if scope == "pims.steps"),
+        matches!(&error, GatewayError::ScopeWanted { status: 403, scope, sent: None, token_sent: false } if scope == "pims.steps"),
         "{error:?}"
     );
+    // No token was sent: none was "taken", and none signed in "again".
     let line = words(&error);
-    assert!(line.contains("lacks the scope pims.steps"), "{line}");
+    assert!(
+        line.contains("wants a token with the scope pims.steps, and none was sent"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("took the token") && !line.contains("again"),
+        "{line}"
+    );
     assert!(!line.contains("in front of the gateway"), "{line}");
-    // The headline agrees: the token was taken, a scope is missing.
+    let title = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
+    assert_eq!(title, "Token needed");
+    assert_eq!(error.recovery(), Recovery::SignIn);
+    // With a token: the token was taken, a scope is missing.
+    let token = stepwise::secret::Secret::new("a-token-of-the-gateway");
+    let client = Gateway::new(
+        &gateway.url,
+        "words-test-device".into(),
+        Some(token),
+        options(),
+    )
+    .expect("client");
+    let request = ListRequest::new(Lookup::Car("987654".into()));
+    let error = client.list(&request).await.expect_err("the call fails");
+    assert!(
+        matches!(
+            &error,
+            GatewayError::ScopeWanted {
+                token_sent: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        words(&error).contains("lacks the scope pims.steps"),
+        "{}",
+        words(&error)
+    );
     let title = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
     assert_eq!(title, "Scope missing");
 }
