@@ -1198,23 +1198,34 @@ fn rejected_line(
                 None => tr!(lang, "gw-429-todo"),
             },
         ),
-        Rejection::ServerFailure => (
-            tr!(lang, "gw-5xx"),
-            match retry_after {
-                Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
-                // A 502, 503 or 504 page through a proxy, with no gateway
-                // error body, may be the proxy's own: it could not reach
-                // the gateway, so the operator to ask may be the proxy's.
-                None if proxy.is_some()
-                    && matches!(status, 502..=504)
-                    && body.message.is_none()
-                    && body.code.is_none() =>
-                {
-                    tr!(lang, "gw-proxy-5xx-todo")
-                }
-                None => tr!(lang, "gw-5xx-todo"),
-            },
-        ),
+        Rejection::ServerFailure => {
+            // A 502, 503 or 504 page through a proxy, with no gateway
+            // error body, is the proxy's own: it could not reach the
+            // gateway, so the operator to ask may be the proxy's.
+            let proxys_own = proxy.is_some()
+                && matches!(status, 502..=504)
+                && body.message.is_none()
+                && body.code.is_none();
+            (
+                if proxys_own {
+                    tr!(lang, "gw-proxy-5xx")
+                } else {
+                    tr!(lang, "gw-5xx")
+                },
+                match retry_after {
+                    // No restart takes days: the clock or the setting is
+                    // wrong, as for a 429.
+                    Some(wait) if wait.as_secs() > 86_400 => tr!(
+                        lang,
+                        "gw-5xx-todo-absurd",
+                        wait = crate::text::duration(lang, wait.as_secs())
+                    ),
+                    Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
+                    None if proxys_own => tr!(lang, "gw-proxy-5xx-todo"),
+                    None => tr!(lang, "gw-5xx-todo"),
+                },
+            )
+        }
         // A 3xx that came back as the answer (a redirect with no usable
         // address, a 304 to a request that asked for none) refused nothing.
         Rejection::Other if (300..400).contains(&status) => {

@@ -344,6 +344,8 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
         (403, _) if !contract_body && proxied => words!("doctor-fix-refused-proxy").into(),
         (403, _) if !contract_body => words!("doctor-fix-refused-front").into(),
         (404, _) if !contract_body => words!("doctor-fix-not-a-gateway").into(),
+        // A proxy's own error page: the gateway may not have been reached.
+        (502..=504, _) if !contract_body && proxied => words!("doctor-fix-proxy-5xx").into(),
         (500.., _) => words!("doctor-fix-gateway-failed").into(),
         // The contract's error body: a steps gateway answered, in words.
         _ if contract_body => words!("gw-other-said-todo").into(),

@@ -105,6 +105,18 @@ fn doctor_through(proxy: &str) -> String {
     ))
 }
 
+/// doctor with a plain-HTTP gateway behind the proxy `proxy`
+/// (HTTP_PROXY), with a car: the list calls go through it.
+fn doctor_through_plain(proxy: &str) -> String {
+    let home = home();
+    let args = ["--api", "http://gateway.invalid:8080", "--car", "987654"];
+    stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTP_PROXY", proxy)],
+    ))
+}
+
 /// A 200 answer with `body` as JSON, closing the connection.
 fn json_200(body: &str) -> Vec<u8> {
     format!(
@@ -2026,6 +2038,26 @@ fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
         "{text}"
     );
     assert!(!text.contains("no HTTP proxy"), "{text}");
+}
+
+/// A proxy's own 503 page (it could not reach the gateway) is the proxy's
+/// to explain: doctor names it, never "the gateway failed … its operator".
+#[test]
+fn a_proxy_s_own_5xx_page_is_not_the_gateway_failing() {
+    let page = "<html><head><title>ERR_DNS_FAIL</title></head></html>";
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let proxy = crate::canned::answering(answer.into_bytes());
+    let text = doctor_through_plain(&proxy);
+    assert!(
+        text.contains(
+            "→ The proxy answered with its own error page: it could not reach the gateway"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("The gateway failed"), "{text}");
 }
 
 /// A gateway that answers a request with no id with a list (200) does not

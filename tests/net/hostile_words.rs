@@ -334,14 +334,15 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
     let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
     assert!(
         line.starts_with(&format!(
-            "HTTP 502 (through the proxy {}): the gateway failed",
+            "HTTP 502 (through the proxy {}): the proxy answered with its own error page",
             proxy.url
         )),
         "{line}"
     );
-    // The page may be the proxy's own: the advice says to ask who runs it,
-    // not only the gateway's operator.
+    // The page is the proxy's own: the advice says to ask who runs it, not
+    // only the gateway's operator, and never that the gateway failed.
     assert!(line.contains("ask who runs the proxy"), "{line}");
+    assert!(!line.contains("the gateway failed"), "{line}");
     // Without a proxy, none is named.
     let line = words(&list(&proxy.url, None).await);
     assert!(line.starts_with("HTTP 502: the gateway failed"), "{line}");
@@ -354,6 +355,16 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     let line = words(&list(&busy.url, None).await);
     assert!(line.contains("Retry in 120 s"), "{line}");
     assert!(!line.contains("in a minute"), "{line}");
+    // A wait of years is the gateway's clock or setting, not advice.
+    let wrong = canned(
+        "503 Service Unavailable",
+        &["Retry-After: Thu, 01 Jan 2099 00:00:00 GMT"],
+        "",
+    )
+    .await;
+    let line = words(&list(&wrong.url, None).await);
+    assert!(line.contains("which no restart needs"), "{line}");
+    assert!(!line.contains("Retry in 2"), "{line}");
     let limited = canned("429 Too Many Requests", &["Retry-After: 5"], "").await;
     let line = words(&list(&limited.url, None).await);
     assert!(line.contains("Wait 5 s"), "{line}");
