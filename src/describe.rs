@@ -1127,6 +1127,42 @@ fn app_code_words(lang: Lang, kind: Rejection, body: &ErrorBody) -> String {
         .unwrap_or_default()
 }
 
+/// A 5xx's words: what failed (the gateway, or a proxy's own page) and
+/// what to do.
+fn server_failure(
+    lang: Lang,
+    status: u16,
+    body: &ErrorBody,
+    retry_after: Option<std::time::Duration>,
+    proxy: Option<&str>,
+) -> (String, String) {
+    // A 502, 503 or 504 page through a proxy, with no gateway error body,
+    // is the proxy's own: it could not reach the gateway, so the operator
+    // to ask may be the proxy's.
+    let proxys_own = proxy.is_some()
+        && matches!(status, 502..=504)
+        && body.message.is_none()
+        && body.code.is_none();
+    let what = if proxys_own {
+        tr!(lang, "gw-proxy-5xx")
+    } else {
+        tr!(lang, "gw-5xx")
+    };
+    let todo = match retry_after {
+        // No restart takes days: the clock or the setting is wrong, as for
+        // a 429.
+        Some(wait) if wait.as_secs() > 86_400 => tr!(
+            lang,
+            "gw-5xx-todo-absurd",
+            wait = crate::text::duration(lang, wait.as_secs())
+        ),
+        Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
+        None if proxys_own => tr!(lang, "gw-proxy-5xx-todo"),
+        None => tr!(lang, "gw-5xx-todo"),
+    };
+    (what, todo)
+}
+
 fn rejected_line(
     lang: Lang,
     status: u16,
@@ -1198,34 +1234,7 @@ fn rejected_line(
                 None => tr!(lang, "gw-429-todo"),
             },
         ),
-        Rejection::ServerFailure => {
-            // A 502, 503 or 504 page through a proxy, with no gateway
-            // error body, is the proxy's own: it could not reach the
-            // gateway, so the operator to ask may be the proxy's.
-            let proxys_own = proxy.is_some()
-                && matches!(status, 502..=504)
-                && body.message.is_none()
-                && body.code.is_none();
-            (
-                if proxys_own {
-                    tr!(lang, "gw-proxy-5xx")
-                } else {
-                    tr!(lang, "gw-5xx")
-                },
-                match retry_after {
-                    // No restart takes days: the clock or the setting is
-                    // wrong, as for a 429.
-                    Some(wait) if wait.as_secs() > 86_400 => tr!(
-                        lang,
-                        "gw-5xx-todo-absurd",
-                        wait = crate::text::duration(lang, wait.as_secs())
-                    ),
-                    Some(wait) => tr!(lang, "gw-5xx-todo-after", secs = wait.as_secs()),
-                    None if proxys_own => tr!(lang, "gw-proxy-5xx-todo"),
-                    None => tr!(lang, "gw-5xx-todo"),
-                },
-            )
-        }
+        Rejection::ServerFailure => server_failure(lang, status, body, retry_after, proxy),
         // A 3xx that came back as the answer (a redirect with no usable
         // address, a 304 to a request that asked for none) refused nothing.
         Rejection::Other if (300..400).contains(&status) => {
