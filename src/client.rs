@@ -257,6 +257,10 @@ pub enum GatewayError {
         status: u16,
         /// The proxy the answer came through, as it may be shown.
         proxy: Option<String>,
+        /// The call answered so, when it was not the list by
+        /// carAssociationID (the next step, the list by stepsID): a
+        /// gateway whose list works may not offer it.
+        call: Option<&'static str>,
     },
     /// A 403 without the contract's error body: something in front of the
     /// gateway (a firewall, a web application firewall, a reverse proxy)
@@ -598,6 +602,14 @@ impl GatewayError {
     /// device's stepsID only on a call by stepsID, and a 409 "an earlier
     /// step is not done" only on the simulator's control calls.
     fn for_call(mut self, call: &CallKind) -> Self {
+        if let GatewayError::NotAGateway {
+            status: 404,
+            call: called,
+            ..
+        } = &mut self
+        {
+            *called = call.other;
+        }
         if let GatewayError::Rejected { kind, body, .. } = &mut self {
             // A code the gateway gives says why better than the status:
             // "not the owner" (2323) is no other device's stepsID.
@@ -1679,6 +1691,7 @@ impl Gateway {
                 base,
                 status,
                 proxy: self.proxy.clone(),
+                call: None,
             });
         }
         // The gateway's own Bearer challenge: the token is good, its scope
@@ -1711,6 +1724,7 @@ impl Gateway {
                 base,
                 status,
                 proxy: None,
+                call: None,
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
@@ -1897,13 +1911,23 @@ struct CallKind {
     control: bool,
     /// A list asked for with the steps-cache reset.
     reset: bool,
+    /// The call, when it is not the list by carAssociationID.
+    other: Option<&'static str>,
 }
 
 fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
+    let by_steps_id = query.iter().any(|(key, _)| *key == wire::STEPS_ID_PARAM);
     CallKind {
-        by_steps_id: query.iter().any(|(key, _)| *key == wire::STEPS_ID_PARAM),
+        by_steps_id,
         control: *method == Method::POST && path.starts_with("sim/"),
         reset: query.contains(&(wire::RESET_PARAM, "true")),
+        other: if path == wire::NEXT_PATH {
+            Some(wire::NEXT_PATH)
+        } else if path == wire::LIST_PATH && by_steps_id {
+            Some(wire::LIST_BY_STEPS_ID)
+        } else {
+            None
+        },
     }
 }
 

@@ -216,6 +216,7 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             base,
             status: 401,
             proxy,
+            ..
         } => tr!(
             lang,
             "gw-basic-prompt",
@@ -238,10 +239,25 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
                 suggested = format!("{}/", &base[..cut])
             )
         }
+        // A call other than the first list: the list may work at this
+        // address, and the gateway not offer this call.
         GatewayError::NotAGateway {
             base,
             status,
             proxy,
+            call: Some(call),
+        } => tr!(
+            lang,
+            "gw-call-not-offered",
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
+            status = *status,
+            call = *call
+        ),
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy,
+            call: None,
         } => tr!(
             lang,
             "gw-not-a-gateway",
@@ -1071,6 +1087,11 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
+        GatewayError::NotAGateway {
+            status: 404,
+            call: Some(_),
+            ..
+        } => tr!(lang, "gw-title-call-not-offered"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
         GatewayError::Proxy { .. }
         | GatewayError::ProxyTunnel { .. }

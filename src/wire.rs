@@ -13,6 +13,8 @@ use crate::steps::{Status, Step, StepsList, sanitize};
 pub const LIST_PATH: &str = "pims/subscription/steps";
 /// Path of the next-step call (`pims.subscription.step`).
 pub const NEXT_PATH: &str = "pims/subscription/step";
+/// The list call by stepsID, as it is named to a person.
+pub const LIST_BY_STEPS_ID: &str = "pims/subscription/steps?stepsID=…";
 /// Path of the live event stream of one or more stepsIDs.
 pub const EVENTS_PATH: &str = "pims/subscription/steps/events";
 /// Path of the guidance page for the customer's phone number.

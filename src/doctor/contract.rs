@@ -789,15 +789,25 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
     })
 }
 
+/// A call after the first list, refused: a 404 without the contract's
+/// body is a call this gateway does not offer (the list works at this
+/// --api); others say their status.
+fn after_list_failed(answer: &Answer) -> Line {
+    let line = Line::new(Mark::Failed, http_failure(answer.status, &answer.body));
+    if answer.status == StatusCode::NOT_FOUND && wire::decode_error(&answer.body).is_none() {
+        line.fix(words!("doctor-fix-call-not-offered"))
+    } else {
+        line
+    }
+}
+
 /// The list again, by stepsID: the same steps.
 fn refresh<'a>(on: &'a Listed<'_>) -> Checked<'a> {
     Box::pin(async move {
         let query = steps_query(STEPS_ID_PARAM, &on.steps_id, "all");
         match on.caller.get(LIST_PATH, &query, JSON, true).await {
             Err(why) => Line::no_answer(Mark::Failed, why),
-            Ok(a) if !a.status.is_success() => {
-                Line::new(Mark::Failed, http_failure(a.status, &a.body))
-            }
+            Ok(a) if !a.status.is_success() => after_list_failed(&a),
             Ok(a) => match wire::decode_list(&a.body) {
                 // Another stepsID's list: what `steps --steps-id` refuses.
                 Ok(list)
@@ -843,9 +853,7 @@ fn next_step<'a>(on: &'a Listed<'_>) -> Checked<'a> {
         let query = [(STEPS_ID_PARAM, on.steps_id.as_str())];
         let next = match on.caller.get(NEXT_PATH, &query, JSON, true).await {
             Err(why) => return Line::no_answer(Mark::Failed, why),
-            Ok(a) if !a.status.is_success() => {
-                return Line::new(Mark::Failed, http_failure(a.status, &a.body));
-            }
+            Ok(a) if !a.status.is_success() => return after_list_failed(&a),
             Ok(a) => match wire::decode_next(&a.body) {
                 Ok(next) => next,
                 Err(e) => {
@@ -883,9 +891,7 @@ fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
         let query = steps_query(STEPS_ID_PARAM, &on.steps_id, "todo");
         let list = match on.caller.get(LIST_PATH, &query, JSON, true).await {
             Err(why) => return Line::no_answer(Mark::Failed, why),
-            Ok(a) if !a.status.is_success() => {
-                return Line::new(Mark::Failed, http_failure(a.status, &a.body));
-            }
+            Ok(a) if !a.status.is_success() => return after_list_failed(&a),
             Ok(a) => match wire::decode_list(&a.body) {
                 Ok(list) => list,
                 Err(e) => {

@@ -64,6 +64,30 @@ fn events_server(response: Vec<u8>, events: Vec<u8>, hold: bool) -> String {
     url
 }
 
+/// A server that answers each request with the answer of the first route
+/// whose text is in its head (request line and headers), else with
+/// `fallback`, and closes. Its base URL.
+pub fn routing(routes: Vec<(&'static str, Vec<u8>)>, fallback: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head);
+            let answer = routes
+                .iter()
+                .find(|(needle, _)| head.contains(needle))
+                .map_or(&fallback, |(_, answer)| answer);
+            let _ = stream.write_all(answer);
+        }
+    });
+    url
+}
+
 /// A server that sends `greeting` as each connection opens, before any
 /// request, then keeps the connection open and says no more (as an SSH
 /// server does with its banner). Its base URL.

@@ -225,15 +225,23 @@ fn a_wrong_api_path_says_the_address_is_no_gateway_not_an_unknown_id() {
     let sim = Sim::start(None);
     let home = home();
     let api = format!("{}/api", sim.url());
-    for args in [
-        vec!["--api", api.as_str(), "steps", "--car", "987654"],
-        vec!["--api", api.as_str(), "next", "--steps-id", "132324"],
+    for (args, said) in [
+        (
+            vec!["--api", api.as_str(), "steps", "--car", "987654"],
+            "this address is not a steps gateway",
+        ),
+        // The next step alone cannot tell a wrong --api from a gateway
+        // without that call: both are named, with what --api looks like.
+        (
+            vec!["--api", api.as_str(), "next", "--steps-id", "132324"],
+            "--api is not a steps gateway's base URL",
+        ),
     ] {
         let out = run(home.path(), &args);
         assert_exit(&out, 1);
         let err = stderr(&out);
-        assert!(err.contains("this address is not a steps gateway"), "{err}");
-        assert!(err.contains("pims/subscription/steps"), "{err}");
+        assert!(err.contains(said), "{err}");
+        assert!(err.contains("pims/subscription/steps sits under"), "{err}");
         assert!(!err.contains("Check the carAssociationID"), "{err}");
     }
 }

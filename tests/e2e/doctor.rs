@@ -2040,6 +2040,45 @@ fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
     assert!(!text.contains("no HTTP proxy"), "{text}");
 }
 
+/// A gateway whose list works but that answers a plain 404 page to the
+/// next-step call does not offer that call: doctor says so, and `next`
+/// names the call, never only "not a steps gateway … fix --api".
+#[test]
+fn a_call_a_gateway_does_not_offer_is_named_not_blamed_on_api() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let page = "<html><body>Not Found</body></html>";
+    let not_found = format!(
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let api = crate::canned::routing(
+        vec![("/pims/subscription/step?", not_found.into_bytes())],
+        json_200(list),
+    );
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    assert!(line(&text, "First list").starts_with("✓"), "{text}");
+    assert!(line(&text, "Next step").starts_with("✗"), "{text}");
+    assert!(
+        text.contains("→ The list works at this --api: the gateway does not offer this call"),
+        "{text}"
+    );
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args(["next", "--api", &api, "--steps-id", "132324"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("without a gateway's error body to the call pims/subscription/step."),
+        "{err}"
+    );
+    assert!(
+        err.contains("If the list by carAssociationID works"),
+        "{err}"
+    );
+}
+
 /// A proxy's own 503 page (it could not reach the gateway) is the proxy's
 /// to explain: doctor names it, never "the gateway failed … its operator".
 #[test]
