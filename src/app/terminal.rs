@@ -23,7 +23,8 @@ use crate::wizard::update::{update, update_many};
 /// restores the terminal on every way out (a panic is covered by the hook
 /// `ratatui::init` installs).
 struct TerminalGuard {
-    terminal: DefaultTerminal,
+    /// Always there until the guard is dropped.
+    terminal: Option<DefaultTerminal>,
 }
 
 impl TerminalGuard {
@@ -31,14 +32,37 @@ impl TerminalGuard {
         let terminal = ratatui::try_init()?;
         super::tasks::install_hook();
         execute!(stdout(), EnableBracketedPaste, SetTitle("stepwise"))?;
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard {
+            terminal: Some(terminal),
+        })
+    }
+
+    fn terminal(&mut self) -> std::io::Result<&mut DefaultTerminal> {
+        self.terminal
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("the terminal was given back"))
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = execute!(stdout(), DisableBracketedPaste);
-        ratatui::restore();
+        let pasting = execute!(stdout(), DisableBracketedPaste);
+        let restored = ratatui::try_restore();
+        match (pasting, restored, self.terminal.take()) {
+            (Ok(()), Ok(()), terminal) => drop(terminal),
+            // The terminal is gone (its window closed, the SSH session
+            // dropped): nothing can be restored, and the terminal's own
+            // drop would print that on a closed stderr, which panics and
+            // loses the report still to be written. Let go of it unshown.
+            (pasting, restored, terminal) => {
+                tracing::warn!(
+                    ?pasting,
+                    ?restored,
+                    "the terminal is gone; it is not restored"
+                );
+                std::mem::forget(terminal);
+            }
+        }
     }
 }
 
@@ -82,7 +106,7 @@ pub async fn run(
     rx: &mut UnboundedReceiver<Msg>,
 ) -> std::io::Result<Option<i32>> {
     let mut guard = TerminalGuard::enter()?;
-    let size = guard.terminal.size()?;
+    let size = guard.terminal()?.size()?;
     update(
         state,
         Input::Resize {
@@ -125,7 +149,7 @@ pub async fn run(
             if state.on_a_board {
                 state.vehicles.refresh_order(state.options.lang);
             }
-            draw(&mut guard.terminal, state, &mut link)?;
+            draw(guard.terminal()?, state, &mut link)?;
             dirty = false;
             keyed = false;
             last_frame = Some(Instant::now());

@@ -889,6 +889,114 @@ fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
     }
 }
 
+/// The terminal goes away under the wizard (its window closed, an SSH
+/// session dropped: its other end closed, and SIGHUP): nothing can be
+/// restored or said there, and the report, with the note typed into it,
+/// is written all the same. The terminal is a pty of the test's own, so
+/// that the test alone holds its other end and can close it.
+#[cfg(unix)]
+#[test]
+fn a_terminal_that_goes_away_still_gets_the_report_written() {
+    use rustix::event::{PollFd, PollFlags, poll};
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report.md");
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let size = rustix::termios::Winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    rustix::termios::tcsetwinsize(&master, size).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().unwrap())
+        .unwrap();
+    // setsid(1) makes the wizard a session of its own with this terminal
+    // as its controlling terminal (it runs the wizard in its own place), so
+    // that closing the terminal hangs the session up as a real one does.
+    let mut cmd = std::process::Command::new("setsid");
+    crate::pty::scrub_command(&mut cmd, home.path());
+    let mut child = cmd
+        .arg("--ctty")
+        .arg(assert_cmd::cargo::cargo_bin("stepwise"))
+        .args(["--car", "987654", "--report", report.to_str().unwrap()])
+        .env("TERM", "xterm-256color")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    // The output, read until asked to stop; a cursor position query is
+    // answered as a terminal would.
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut file = std::fs::File::from(master);
+    let reader = {
+        let (output, stop) = (Arc::clone(&output), Arc::clone(&stop));
+        let mut file = file.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            while !stop.load(Ordering::SeqCst) {
+                let mut fds = [PollFd::new(&file, PollFlags::IN)];
+                let timeout = rustix::event::Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 20_000_000,
+                };
+                if poll(&mut fds, Some(&timeout)).unwrap_or(0) == 0 {
+                    continue;
+                }
+                let Ok(n) = file.read(&mut buf) else { break };
+                if n == 0 {
+                    break;
+                }
+                if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                    let _ = file.write_all(b"\x1b[1;1R");
+                }
+                output.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let shown = |needle: &str| String::from_utf8_lossy(&output.lock().unwrap()).contains(needle);
+    assert!(
+        crate::wait::holds_within(SHORT, || shown("deviceActivation")),
+        "the list was not shown"
+    );
+    // Keys are taken in order: N opens the note, the rest is typed in it.
+    file.write_all(b"Ncustomer away\r").unwrap();
+    assert!(
+        crate::wait::holds_within(SHORT, || shown("Note kept")),
+        "no note kept"
+    );
+    // Hang up: every descriptor of the terminal's other end is closed (the
+    // kernel then sends the session SIGHUP).
+    stop.store(true, Ordering::SeqCst);
+    reader.join().unwrap();
+    drop(file);
+    let ended = crate::wait::holds_within(SHORT, || child.try_wait().unwrap().is_some());
+    if !ended {
+        let logs = home.path().join(".local/share/stepwise/logs");
+        let mut log = String::new();
+        for entry in std::fs::read_dir(&logs).into_iter().flatten().flatten() {
+            log.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+        let _ = child.kill();
+        panic!("the wizard did not end when its terminal went away; its log:\n{log}");
+    }
+    let text = std::fs::read_to_string(&report).expect("the report was written");
+    assert!(text.contains("carAssociationID: 987654"), "{text}");
+    assert!(text.contains("customer away"), "{text}");
+}
+
 /// The guide's URL is written as an OSC 8 hyperlink (http(s) only), once,
 /// over the cells where it is drawn.
 #[test]
