@@ -559,7 +559,7 @@ gw-title-live = Live-Stream gestört
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(über den Proxy { $proxy })
-tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen; ist schon eine angegeben, hat nicht sie dieses Zertifikat signiert (ein Serverzertifikat statt seiner Stelle, oder eine inzwischen neu erzeugte Stelle): das aktuelle Zertifikat der Stelle des Gateways nehmen
+tls-unknown-issuer = das Gateway unter { $base }{ $via } zeigte ein Zertifikat eines unbekannten Ausstellers (eine private Zertifizierungsstelle oder ein Proxy, der TLS prüft). Dieser Stelle mit --ca-file DATEI (ihr Zertifikat, PEM) oder STEPWISE_CA_FILE vertrauen; ist schon eine angegeben, hat nicht sie dieses Zertifikat signiert (ein Serverzertifikat statt seiner Stelle, oder eine inzwischen neu erzeugte Stelle): das aktuelle Zertifikat der Stelle des Gateways nehmen. Oder das Gateway sendet die Zwischenstelle nicht, die sein Zertifikat mit dieser Stelle verbindet (stepwise doctor sagt es)
 tls-expired = das Zertifikat des Gateways unter { $base } ist abgelaufen. Das Datum dieses Rechners prüfen; stimmt es, den Betreiber des Gateways informieren
 tls-not-yet-valid = das Zertifikat des Gateways unter { $base } ist noch nicht gültig. Datum und Uhrzeit dieses Rechners prüfen; stimmen sie, den Betreiber des Gateways informieren
 tls-wrong-host = das Zertifikat des Gateways unter { $base } ist nicht für { $host } ausgestellt. In --api den Hostnamen oder die Adresse verwenden, für die das Zertifikat ausgestellt ist
@@ -1340,6 +1340,7 @@ doctor-tls-add-ca-of = --ca-file DATEI hinzufügen, DATEI ist das Zertifikat (PE
 doctor-tls-add-ca = --ca-file DATEI mit dem Zertifikat (PEM) der ausstellenden Stelle hinzufügen
 doctor-tls-use-ca-file = --ca-file { $path } verwenden: Die verwendete Datei der Zertifizierungsstelle ({ $given }) hat dieses Zertifikat nicht signiert
 doctor-tls-ca-file-not-issuer = Die verwendete Datei der Zertifizierungsstelle ({ $given }) hat dieses Zertifikat nicht signiert: Sie enthält vielleicht ein Serverzertifikat statt der Stelle oder eine seither neu erstellte Stelle. Das aktuelle Zertifikat der Stelle (PEM) beim Betreiber des Gateways anfordern
+doctor-tls-intermediate-missing = Die verwendete Zertifizierungsstellen-Datei ({ $given }) enthält { $issuer } nicht, das dieses Zertifikat signiert hat, und das Gateway sandte keine Zwischenstelle mit. Entweder sendet das Gateway seine Zwischenstelle nicht: den Betreiber bitten, die ganze Kette auszuliefern (Zertifikat, dann Zwischenstellen); bis dahin hilft es, das Zertifikat von { $issuer } in die Datei aufzunehmen. Oder die Datei enthält eine andere Stelle: das Zertifikat der Stelle des Gateways (PEM) bei seinem Betreiber holen
 doctor-tls-expired = { $issued }: abgelaufen
 doctor-tls-expired-ago = { $issued }: seit { $days ->
         [one] { $days } Tag

@@ -586,7 +586,7 @@ gw-title-live = Live stream broken
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(through the proxy { $proxy })
-tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE; if one is given already, it is not the authority that signed this certificate (a server certificate instead of its authority, or an authority made again since): take the gateway's current authority certificate
+tls-unknown-issuer = the gateway at { $base }{ $via } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust that authority with --ca-file FILE (its certificate, PEM), or STEPWISE_CA_FILE; if one is given already, it is not the authority that signed this certificate (a server certificate instead of its authority, or an authority made again since): take the gateway's current authority certificate. Or the gateway does not send the intermediate authority that links its certificate to that authority (stepwise doctor tells)
 tls-expired = the certificate of the gateway at { $base } has expired. Check this machine's date; if it is right, tell the gateway's operator
 tls-not-yet-valid = the certificate of the gateway at { $base } is not valid yet. Check this machine's date and time; if they are right, tell the gateway's operator
 tls-wrong-host = the certificate of the gateway at { $base } is not made for { $host }. Use in --api the host name or address the certificate was made for
@@ -1348,6 +1348,7 @@ doctor-tls-add-ca-of = Add --ca-file FILE, FILE being the certificate (PEM) of {
 doctor-tls-add-ca = Add --ca-file FILE with the issuing authority's certificate (PEM)
 doctor-tls-use-ca-file = Use --ca-file { $path }: the authority file in use ({ $given }) did not sign this certificate
 doctor-tls-ca-file-not-issuer = The authority file in use ({ $given }) did not sign this certificate: it may hold a server certificate instead of its authority, or an authority made again since. Take the gateway's current authority certificate (PEM) from its operator
+doctor-tls-intermediate-missing = The authority file in use ({ $given }) does not hold { $issuer }, which signed this certificate, and the gateway sent no intermediate authority with it. Either the gateway does not send its intermediate: tell its operator to serve the full chain (certificate, then intermediates); meanwhile adding { $issuer }'s certificate to the file works. Or the file holds another authority: take the gateway's authority certificate (PEM) from its operator
 doctor-tls-expired = { $issued }: expired
 doctor-tls-expired-ago = { $issued }: expired { $days ->
         [one] { $days } day

@@ -562,7 +562,7 @@ gw-title-live = Flujo en tiempo real averiado
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(a través del proxy { $proxy })
-tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE; si ya se indicó uno, no es la autoridad que firmó este certificado (un certificado de servidor en lugar de su autoridad, o una autoridad creada de nuevo desde entonces): use el certificado actual de la autoridad de la pasarela
+tls-unknown-issuer = la pasarela en { $base }{ $via } presentó un certificado de un emisor desconocido (una autoridad privada, o un proxy que inspecciona el TLS). Confíe en esa autoridad con --ca-file ARCHIVO (su certificado, PEM), o STEPWISE_CA_FILE; si ya se indicó uno, no es la autoridad que firmó este certificado (un certificado de servidor en lugar de su autoridad, o una autoridad creada de nuevo desde entonces): use el certificado actual de la autoridad de la pasarela. O la pasarela no envía la autoridad intermedia que une su certificado a esa autoridad (stepwise doctor lo dice)
 tls-expired = el certificado de la pasarela en { $base } ha caducado. Compruebe la fecha de este equipo; si es correcta, avise a quien gestiona la pasarela
 tls-not-yet-valid = el certificado de la pasarela en { $base } aún no es válido. Compruebe la fecha y la hora de este equipo; si son correctas, avise a quien gestiona la pasarela
 tls-wrong-host = el certificado de la pasarela en { $base } no está hecho para { $host }. Use en --api el nombre de host o la dirección para los que se emitió el certificado
@@ -1355,6 +1355,7 @@ doctor-tls-add-ca-of = Añada --ca-file ARCHIVO, siendo ARCHIVO el certificado (
 doctor-tls-add-ca = Añada --ca-file ARCHIVO con el certificado (PEM) de la autoridad emisora
 doctor-tls-use-ca-file = Use --ca-file { $path }: el archivo de autoridad en uso ({ $given }) no firmó este certificado
 doctor-tls-ca-file-not-issuer = El archivo de autoridad en uso ({ $given }) no firmó este certificado: quizá contiene un certificado de servidor en lugar de su autoridad, o una autoridad rehecha desde entonces. Pida a quien gestiona la pasarela el certificado actual de su autoridad (PEM)
+doctor-tls-intermediate-missing = El archivo de autoridad en uso ({ $given }) no contiene { $issuer }, que firmó este certificado, y la pasarela no envió ninguna autoridad intermedia con él. O la pasarela no envía su intermedia: pida a su operador que sirva la cadena completa (certificado, luego intermedias); mientras tanto, añadir el certificado de { $issuer } al archivo funciona. O el archivo contiene otra autoridad: pida el certificado de la autoridad de la pasarela (PEM) a su operador
 doctor-tls-expired = { $issued }: caducado
 doctor-tls-expired-ago = { $issued }: caducado hace { $days ->
         [one] { $days } día

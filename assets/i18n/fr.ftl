@@ -562,7 +562,7 @@ gw-title-live = Flux en direct perturbé
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via le proxy { $proxy })
-tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE ; si un fichier est déjà donné, ce n'est pas l'autorité qui a signé ce certificat (un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis) : prenez le certificat actuel de l'autorité de la passerelle
+tls-unknown-issuer = la passerelle { $base }{ $via } a présenté un certificat d'un émetteur inconnu (une autorité privée, ou un proxy qui inspecte le TLS). Faites confiance à cette autorité avec --ca-file FICHIER (son certificat, PEM), ou STEPWISE_CA_FILE ; si un fichier est déjà donné, ce n'est pas l'autorité qui a signé ce certificat (un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis) : prenez le certificat actuel de l'autorité de la passerelle. Ou la passerelle n'envoie pas l'autorité intermédiaire qui relie son certificat à cette autorité (stepwise doctor le dit)
 tls-expired = le certificat de la passerelle { $base } a expiré. Vérifiez la date de cette machine ; si elle est juste, prévenez l'exploitant de la passerelle
 tls-not-yet-valid = le certificat de la passerelle { $base } n'est pas encore valide. Vérifiez la date et l'heure de cette machine ; si elles sont justes, prévenez l'exploitant de la passerelle
 tls-wrong-host = le certificat de la passerelle { $base } n'est pas fait pour { $host }. Utilisez dans --api le nom d'hôte ou l'adresse prévus par le certificat
@@ -1352,6 +1352,7 @@ doctor-tls-add-ca-of = Ajoutez --ca-file FICHIER, FICHIER étant le certificat (
 doctor-tls-add-ca = Ajoutez --ca-file FICHIER avec le certificat (PEM) de l'autorité émettrice
 doctor-tls-use-ca-file = Utilisez --ca-file { $path } : le fichier d'autorité utilisé ({ $given }) n'a pas signé ce certificat
 doctor-tls-ca-file-not-issuer = Le fichier d'autorité utilisé ({ $given }) n'a pas signé ce certificat : il contient peut-être un certificat de serveur au lieu de son autorité, ou une autorité refaite depuis. Demandez à l'exploitant de la passerelle le certificat actuel de son autorité (PEM)
+doctor-tls-intermediate-missing = Le fichier d'autorité utilisé ({ $given }) ne contient pas { $issuer }, qui a signé ce certificat, et la passerelle n'a envoyé aucune autorité intermédiaire avec lui. Soit la passerelle n'envoie pas son intermédiaire : demandez à son exploitant de servir la chaîne complète (certificat, puis intermédiaires) ; en attendant, ajouter le certificat de { $issuer } au fichier fonctionne. Soit le fichier contient une autre autorité : prenez le certificat de l'autorité de la passerelle (PEM) auprès de son exploitant
 doctor-tls-expired = { $issued } : expiré
 doctor-tls-expired-ago = { $issued } : expiré depuis { $days ->
         [one] { $days } jour

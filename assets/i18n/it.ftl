@@ -559,7 +559,7 @@ gw-title-live = Flusso in diretta guasto
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(attraverso il proxy { $proxy })
-tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE; se ne è già indicato uno, non è l'autorità che ha firmato questo certificato (un certificato del server invece della sua autorità, o un'autorità rigenerata nel frattempo): usare il certificato attuale dell'autorità del gateway
+tls-unknown-issuer = il gateway { $base }{ $via } ha presentato un certificato di un emittente sconosciuto (un'autorità privata, o un proxy che ispeziona il TLS). Dare fiducia a quell'autorità con --ca-file FILE (il suo certificato, PEM), o STEPWISE_CA_FILE; se ne è già indicato uno, non è l'autorità che ha firmato questo certificato (un certificato del server invece della sua autorità, o un'autorità rigenerata nel frattempo): usare il certificato attuale dell'autorità del gateway. O il gateway non invia l'autorità intermedia che collega il suo certificato a quell'autorità (stepwise doctor lo dice)
 tls-expired = il certificato del gateway { $base } è scaduto. Controllare la data di questo computer; se è giusta, avvisare chi gestisce il gateway
 tls-not-yet-valid = il certificato del gateway { $base } non è ancora valido. Controllare data e ora di questo computer; se sono giuste, avvisare chi gestisce il gateway
 tls-wrong-host = il certificato del gateway { $base } non è emesso per { $host }. Usare in --api il nome host o l'indirizzo per cui il certificato è stato emesso
@@ -1349,6 +1349,7 @@ doctor-tls-add-ca-of = Aggiungere --ca-file FILE, dove FILE è il certificato (P
 doctor-tls-add-ca = Aggiungere --ca-file FILE con il certificato (PEM) dell'autorità emittente
 doctor-tls-use-ca-file = Usare --ca-file { $path }: il file dell'autorità in uso ({ $given }) non ha firmato questo certificato
 doctor-tls-ca-file-not-issuer = Il file dell'autorità in uso ({ $given }) non ha firmato questo certificato: forse contiene un certificato server invece della sua autorità, o un'autorità rifatta da allora. Chiedere a chi gestisce il gateway il certificato attuale della sua autorità (PEM)
+doctor-tls-intermediate-missing = Il file di autorità in uso ({ $given }) non contiene { $issuer }, che ha firmato questo certificato, e il gateway non ha inviato alcuna autorità intermedia con esso. O il gateway non invia la sua intermedia: chiedere al gestore di servire la catena completa (certificato, poi intermedie); nel frattempo aggiungere il certificato di { $issuer } al file funziona. O il file contiene un'altra autorità: prendere il certificato dell'autorità del gateway (PEM) dal suo gestore
 doctor-tls-expired = { $issued }: scaduto
 doctor-tls-expired-ago = { $issued }: scaduto da { $days ->
         [one] { $days } giorno

@@ -559,7 +559,7 @@ gw-title-live = Livestream verstoord
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(via de proxy { $proxy })
-tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE; is er al een opgegeven, dan is dat niet de instantie die dit certificaat ondertekende (een servercertificaat in plaats van de instantie, of een sindsdien opnieuw gemaakte instantie): neem het huidige certificaat van de instantie van de gateway
+tls-unknown-issuer = de gateway op { $base }{ $via } toonde een certificaat van een onbekende uitgever (een eigen certificeringsinstantie, of een proxy die TLS inspecteert). Vertrouw die instantie met --ca-file BESTAND (haar certificaat, PEM), of STEPWISE_CA_FILE; is er al een opgegeven, dan is dat niet de instantie die dit certificaat ondertekende (een servercertificaat in plaats van de instantie, of een sindsdien opnieuw gemaakte instantie): neem het huidige certificaat van de instantie van de gateway. Of de gateway stuurt de tussenliggende instantie niet die zijn certificaat aan die instantie koppelt (stepwise doctor zegt het)
 tls-expired = het certificaat van de gateway op { $base } is verlopen. Controleer de datum van deze computer; klopt die, laat het de beheerder van de gateway weten
 tls-not-yet-valid = het certificaat van de gateway op { $base } is nog niet geldig. Controleer datum en tijd van deze computer; kloppen die, laat het de beheerder van de gateway weten
 tls-wrong-host = het certificaat van de gateway op { $base } is niet gemaakt voor { $host }. Gebruik in --api de hostnaam of het adres waarvoor het certificaat is gemaakt
@@ -1343,6 +1343,7 @@ doctor-tls-add-ca-of = Voeg --ca-file BESTAND toe, met als BESTAND het certifica
 doctor-tls-add-ca = Voeg --ca-file BESTAND toe met het certificaat (PEM) van de uitgevende instantie
 doctor-tls-use-ca-file = Gebruik --ca-file { $path }: het gebruikte autoriteitsbestand ({ $given }) heeft dit certificaat niet ondertekend
 doctor-tls-ca-file-not-issuer = Het gebruikte autoriteitsbestand ({ $given }) heeft dit certificaat niet ondertekend: het bevat misschien een servercertificaat in plaats van de autoriteit, of een sindsdien opnieuw gemaakte autoriteit. Vraag de beheerder van de gateway het huidige certificaat van de autoriteit (PEM)
+doctor-tls-intermediate-missing = Het gebruikte instantiebestand ({ $given }) bevat { $issuer } niet, dat dit certificaat ondertekende, en de gateway stuurde er geen tussenliggende instantie mee. Of de gateway stuurt zijn tussenliggende instantie niet: vraag de beheerder de volledige keten te serveren (certificaat, dan tussenliggende); intussen werkt het om het certificaat van { $issuer } aan het bestand toe te voegen. Of het bestand bevat een andere instantie: vraag het certificaat van de instantie van de gateway (PEM) aan de beheerder
 doctor-tls-expired = { $issued }: verlopen
 doctor-tls-expired-ago = { $issued }: { $days ->
         [one] { $days } dag

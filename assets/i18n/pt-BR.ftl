@@ -566,7 +566,7 @@ gw-title-live = Fluxo ao vivo com falha
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(pelo proxy { $proxy })
-tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE; se um já foi dado, não é a autoridade que assinou este certificado (um certificado de servidor em vez da autoridade dele, ou uma autoridade gerada de novo desde então): use o certificado atual da autoridade do gateway
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file ARQUIVO (o certificado dela, PEM), ou STEPWISE_CA_FILE; se um já foi dado, não é a autoridade que assinou este certificado (um certificado de servidor em vez da autoridade dele, ou uma autoridade gerada de novo desde então): use o certificado atual da autoridade do gateway. Ou o gateway não envia a autoridade intermediária que liga o certificado a essa autoridade (stepwise doctor diz)
 tls-expired = o certificado do gateway em { $base } expirou. Confira a data deste computador; se estiver certa, avise quem opera o gateway
 tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Confira a data e a hora deste computador; se estiverem certas, avise quem opera o gateway
 tls-wrong-host = o certificado do gateway em { $base } não foi feito para { $host }. Use em --api o nome de host ou o endereço para o qual o certificado foi emitido
@@ -1366,6 +1366,7 @@ doctor-tls-add-ca-of = Acrescente --ca-file ARQUIVO, sendo ARQUIVO o certificado
 doctor-tls-add-ca = Acrescente --ca-file ARQUIVO com o certificado (PEM) da autoridade emissora
 doctor-tls-use-ca-file = Use --ca-file { $path }: o arquivo de autoridade em uso ({ $given }) não assinou este certificado
 doctor-tls-ca-file-not-issuer = O arquivo de autoridade em uso ({ $given }) não assinou este certificado: talvez contenha um certificado de servidor em vez da autoridade, ou uma autoridade refeita desde então. Peça a quem opera o gateway o certificado atual da autoridade (PEM)
+doctor-tls-intermediate-missing = O arquivo de autoridade em uso ({ $given }) não contém { $issuer }, que assinou este certificado, e o gateway não enviou nenhuma autoridade intermediária com ele. Ou o gateway não envia a intermediária: peça ao operador que sirva a cadeia completa (certificado, depois intermediárias); enquanto isso, adicionar o certificado de { $issuer } ao arquivo funciona. Ou o arquivo contém outra autoridade: peça o certificado da autoridade do gateway (PEM) ao operador
 doctor-tls-expired = { $issued }: vencido
 doctor-tls-expired-ago = { $issued }: vencido há { $days ->
         [0] { $days } dias

@@ -548,7 +548,7 @@ gw-title-live = Fluxo ao vivo com falha
 ## A TLS connection that failed, named; { $via } is empty or names the proxy
 
 tls-via-proxy = { " " }(pelo proxy { $proxy })
-tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file FICHEIRO (o certificado dela, PEM), ou STEPWISE_CA_FILE; se já foi indicado um, não é a autoridade que assinou este certificado (um certificado de servidor em vez da respetiva autoridade, ou uma autoridade gerada de novo entretanto): use o certificado atual da autoridade do gateway
+tls-unknown-issuer = o gateway em { $base }{ $via } apresentou um certificado de um emissor desconhecido (uma autoridade privada, ou um proxy que inspeciona o TLS). Confie nessa autoridade com --ca-file FICHEIRO (o certificado dela, PEM), ou STEPWISE_CA_FILE; se já foi indicado um, não é a autoridade que assinou este certificado (um certificado de servidor em vez da respetiva autoridade, ou uma autoridade gerada de novo entretanto): use o certificado atual da autoridade do gateway. Ou o gateway não envia a autoridade intermédia que liga o certificado a essa autoridade (stepwise doctor diz)
 tls-expired = o certificado do gateway em { $base } expirou. Verifique a data deste computador; se estiver certa, avise quem opera o gateway
 tls-not-yet-valid = o certificado do gateway em { $base } ainda não é válido. Verifique a data e a hora deste computador; se estiverem certas, avise quem opera o gateway
 tls-wrong-host = o certificado do gateway em { $base } não foi feito para { $host }. Use em --api o nome de anfitrião ou o endereço para o qual o certificado foi emitido
@@ -1331,6 +1331,7 @@ doctor-tls-add-ca-of = Acrescente --ca-file FICHEIRO, em que FICHEIRO é o certi
 doctor-tls-add-ca = Acrescente --ca-file FICHEIRO com o certificado (PEM) da autoridade emissora
 doctor-tls-use-ca-file = Use --ca-file { $path }: o ficheiro de autoridade em uso ({ $given }) não assinou este certificado
 doctor-tls-ca-file-not-issuer = O ficheiro de autoridade em uso ({ $given }) não assinou este certificado: talvez contenha um certificado de servidor em vez da autoridade, ou uma autoridade refeita desde então. Peça a quem opera o gateway o certificado atual da autoridade (PEM)
+doctor-tls-intermediate-missing = O ficheiro de autoridade em uso ({ $given }) não contém { $issuer }, que assinou este certificado, e o gateway não enviou nenhuma autoridade intermédia com ele. Ou o gateway não envia a intermédia: peça ao operador que sirva a cadeia completa (certificado, depois intermédias); entretanto, adicionar o certificado de { $issuer } ao ficheiro funciona. Ou o ficheiro contém outra autoridade: peça o certificado da autoridade do gateway (PEM) ao operador
 doctor-tls-expired = { $issued }: vencido
 doctor-tls-expired-ago = { $issued }: vencido há { $days ->
         [one] { $days } dia

@@ -80,7 +80,36 @@ where
         },
     );
     let trusted = net.ca_file.as_deref();
-    tls_outcome(report, outcome, leaf.as_ref(), issued, proxy, trusted)
+    let chain_len = presented.lock().map_or(0, |p| p.len());
+    let trust = Trust {
+        file: trusted,
+        missing: trusted.and_then(|file| missing_intermediate(file, leaf.as_ref(), chain_len)),
+    };
+    tls_outcome(report, outcome, leaf.as_ref(), issued, proxy, &trust)
+}
+
+/// The authority file in use, and the intermediate authority the gateway
+/// did not send, when that is why its certificate is not trusted.
+struct Trust<'a> {
+    file: Option<&'a std::path::Path>,
+    missing: Option<String>,
+}
+
+/// The issuer of a certificate sent alone (no intermediate after it) that
+/// is not itself in the authority file `file`, nor self-signed: the
+/// intermediate authority the gateway should send with it.
+fn missing_intermediate(
+    file: &std::path::Path,
+    leaf: Option<&CertSummary>,
+    chain_len: usize,
+) -> Option<String> {
+    let leaf = leaf.filter(|c| chain_len == 1 && c.issuer != c.subject)?;
+    let authorities = crate::net::load_certs(file).ok()?;
+    let known = authorities
+        .iter()
+        .filter_map(|der| CertSummary::parse(der))
+        .any(|authority| authority.subject == leaf.issuer);
+    (!known).then(|| leaf.issuer.clone())
 }
 
 /// The handshake's outcome as the TLS line (and, for a certificate the
@@ -91,7 +120,7 @@ fn tls_outcome(
     leaf: Option<&CertSummary>,
     issued: Words,
     proxy: Option<&ProxyChoice>,
-    trusted: Option<&std::path::Path>,
+    trust: &Trust<'_>,
 ) -> Option<Connection> {
     match outcome {
         None => {
@@ -137,7 +166,7 @@ fn tls_outcome(
         Some(Err(e)) => {
             let problem =
                 TlsProblem::find(&e).unwrap_or_else(|| TlsProblem::Other(sanitize(&e.to_string())));
-            let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy, trusted);
+            let (detail, remedy) = tls_failure(&problem, &issued, leaf, proxy, trust);
             match problem {
                 TlsProblem::CertificateRequired
                 | TlsProblem::ClientCertificateRefused(_)
@@ -164,9 +193,10 @@ fn tls_failure(
     issued: &Words,
     leaf: Option<&CertSummary>,
     proxy: Option<&ProxyChoice>,
-    trusted: Option<&std::path::Path>,
+    trust: &Trust<'_>,
 ) -> (Words, Words) {
     let issued = issued.clone();
+    let trusted = trust.file;
     match problem {
         TlsProblem::UnknownIssuer => {
             let named_file = leaf
@@ -178,6 +208,13 @@ fn tls_failure(
                 (Some(file), _) if trusted.is_some_and(|t| t != file) => words!(
                     "doctor-tls-use-ca-file",
                     path = file.display().to_string(),
+                    given = trusted.map(|t| t.display().to_string()).unwrap_or_default()
+                ),
+                // The issuer is not in the file, and nothing links them:
+                // the gateway may not send its intermediate.
+                _ if trust.missing.is_some() => words!(
+                    "doctor-tls-intermediate-missing",
+                    issuer = trust.missing.clone().unwrap_or_default(),
                     given = trusted.map(|t| t.display().to_string()).unwrap_or_default()
                 ),
                 (_, _) if trusted.is_some() => words!(
@@ -433,7 +470,10 @@ mod tests {
             &issued,
             Some(&leaf),
             None,
-            None,
+            &Trust {
+                file: None,
+                missing: None,
+            },
         );
         for lang in [Lang::En, Lang::De] {
             let (detail, remedy) = (detail.render(lang), remedy.render(lang));

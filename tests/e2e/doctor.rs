@@ -390,6 +390,60 @@ fn serve_tls_keeps_an_earlier_run_s_authority() {
     assert_eq!(kept, "an authority clients trust");
 }
 
+/// A certificate sent alone whose issuer is not in the --ca-file: the
+/// gateway may not send its intermediate authority, or the file may hold
+/// another authority; doctor names the issuer and both ways, and `steps`
+/// names the intermediate too, not only "take the current authority".
+#[test]
+fn a_certificate_sent_without_its_intermediate_is_said_so() {
+    use stepwise::sim::tls::{CertSpec, generate};
+    let home = home();
+    let served = tempfile::tempdir().unwrap();
+    let spec = |note: &str| CertSpec {
+        authority_note: Some(note.into()),
+        ..CertSpec::default()
+    };
+    generate(&spec("the gateway's"))
+        .unwrap()
+        .write_to(served.path())
+        .unwrap();
+    let other = tempfile::tempdir().unwrap();
+    generate(&spec("another"))
+        .unwrap()
+        .write_to(other.path())
+        .unwrap();
+    let server = serve_tls(home.path(), served.path());
+    let ca = other.path().join("ca.pem").display().to_string();
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &server.url, "--car", "987654", "--ca-file", &ca],
+    ));
+    assert!(line(&text, "TLS").starts_with("✗"), "{text}");
+    assert!(
+        text.contains("and the gateway sent no intermediate authority with it"),
+        "{text}"
+    );
+    assert!(text.contains("serve the full chain"), "{text}");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args([
+            "steps",
+            "--api",
+            &server.url,
+            "--car",
+            "987654",
+            "--ca-file",
+            &ca,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not send the intermediate authority"),
+        "{err}"
+    );
+}
+
 /// Mutual TLS with the simulator alone: `serve --tls` writes client.pem
 /// beside its authority, and with `--client-ca` of that authority doctor
 /// passes with it; the server's own certificate given as a client's is
