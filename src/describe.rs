@@ -893,13 +893,36 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         ),
         // invalid_client is OAuth's catch-all: words that say the client is
         // known but may not sign in this way are not an unknown id.
-        AuthError::UnknownClient { client_id, said } if client_not_allowed(said) => tr!(
-            lang,
-            "auth-client-not-allowed",
-            client = client_id.clone(),
-            said = said.clone()
-        ),
-        AuthError::UnknownClient { client_id, said } => tr!(
+        AuthError::UnknownClient {
+            client_id,
+            said,
+            other,
+        } if client_not_allowed(said) => {
+            let (client, said) = (client_id.clone(), said.clone());
+            match other {
+                crate::auth::OtherSignIn::Browser => tr!(
+                    lang,
+                    "auth-client-not-allowed-device",
+                    client = client,
+                    said = said
+                ),
+                crate::auth::OtherSignIn::Device => tr!(
+                    lang,
+                    "auth-client-not-allowed-browser",
+                    client = client,
+                    said = said
+                ),
+                crate::auth::OtherSignIn::None => tr!(
+                    lang,
+                    "auth-client-not-allowed",
+                    client = client,
+                    said = said
+                ),
+            }
+        }
+        AuthError::UnknownClient {
+            client_id, said, ..
+        } => tr!(
             lang,
             "auth-unknown-client",
             client = client_id.clone(),
@@ -1321,6 +1344,7 @@ mod tests {
         let kept = AuthError::UnknownClient {
             client_id: "stepwise".into(),
             said: "invalid_client: Client not enabled for device flow".into(),
+            other: crate::auth::OtherSignIn::None,
         };
         let line = auth_error(Lang::En, &kept);
         assert!(line.contains("knows the client id stepwise"), "{line}");
@@ -1328,9 +1352,30 @@ mod tests {
             !line.contains("does not know") && !line.contains("--client-id"),
             "{line}"
         );
+        // No other way offered: none is named (`login` without --device
+        // would ask for a device code again).
+        assert!(line.contains("offers stepwise no other way"), "{line}");
+        assert!(!line.contains("without --device"), "{line}");
+        // The other way the provider offers is named, and only that one.
+        let with = |other| {
+            auth_error(
+                Lang::En,
+                &AuthError::UnknownClient {
+                    client_id: "stepwise".into(),
+                    said: "invalid_client: Client not enabled for device flow".into(),
+                    other,
+                },
+            )
+        };
+        let line = with(crate::auth::OtherSignIn::Browser);
+        assert!(line.contains("`stepwise login` without --device"), "{line}");
+        let line = with(crate::auth::OtherSignIn::Device);
+        assert!(line.contains("`stepwise login --device`"), "{line}");
+        assert!(!line.contains("without --device"), "{line}");
         let unknown = AuthError::UnknownClient {
             client_id: "stepwise".into(),
             said: "invalid_client: Client not found".into(),
+            other: crate::auth::OtherSignIn::None,
         };
         let line = auth_error(Lang::En, &unknown);
         assert!(

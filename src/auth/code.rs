@@ -286,6 +286,7 @@ pub async fn finish(
                 reqwest::StatusCode::BAD_REQUEST,
                 options.client_id(),
                 &[],
+                endpoints.besides_browser(),
             )
             .unwrap_or_else(|| {
                 AuthError::Provider(ProviderProblem::Stopped {
@@ -309,7 +310,13 @@ pub async fn finish(
     if !reply.status.is_success() {
         let error = OAuthError::of(&reply.body);
         let secrets = [code.as_str(), pending.pkce.verifier.expose()];
-        if let Some(e) = unknown_client(&error, reply.status, options.client_id(), &secrets) {
+        if let Some(e) = unknown_client(
+            &error,
+            reply.status,
+            options.client_id(),
+            &secrets,
+            endpoints.besides_browser(),
+        ) {
             return Err(e);
         }
         return Err(AuthError::Provider(ProviderProblem::Stopped {

@@ -362,11 +362,33 @@ pub(crate) fn unknown_client(
     status: StatusCode,
     client_id: &str,
     secrets: &[&str],
+    other: super::OtherSignIn,
 ) -> Option<AuthError> {
     (error.error.as_deref() == Some("invalid_client")).then(|| AuthError::UnknownClient {
         client_id: sanitize(client_id),
         said: error.said(status, secrets),
+        other,
     })
+}
+
+impl Endpoints {
+    /// The other way to sign in when the device flow is refused.
+    pub(crate) fn besides_device(&self) -> super::OtherSignIn {
+        if self.authorization.is_some() {
+            super::OtherSignIn::Browser
+        } else {
+            super::OtherSignIn::None
+        }
+    }
+
+    /// The other way to sign in when the browser's is refused.
+    pub(crate) fn besides_browser(&self) -> super::OtherSignIn {
+        if self.device_authorization.is_some() {
+            super::OtherSignIn::Device
+        } else {
+            super::OtherSignIn::None
+        }
+    }
 }
 
 /// Asks for a code (RFC 8628 §3.1) for the client and scopes of `options`.
@@ -391,7 +413,13 @@ pub async fn authorize(
     let reply = post_form(http, url, &form).await?;
     if !reply.status.is_success() {
         let error = OAuthError::of(&reply.body);
-        if let Some(e) = unknown_client(&error, reply.status, options.client_id(), &[]) {
+        if let Some(e) = unknown_client(
+            &error,
+            reply.status,
+            options.client_id(),
+            &[],
+            endpoints.besides_device(),
+        ) {
             return Err(e);
         }
         if error.error.as_deref() == Some("invalid_scope") {
@@ -545,6 +573,7 @@ pub async fn poll(
             reply.status,
             options.client_id(),
             &[authorization.device_code.expose()],
+            endpoints.besides_device(),
         ) {
             return Err(e);
         }

@@ -239,7 +239,13 @@ async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
     let mut last = None;
     for url in gateway_urls(gateway) {
         let reply = get(http, &url).await?;
-        if reply.status == StatusCode::NOT_FOUND {
+        // A document behind the same token wall as the steps calls (401,
+        // 403) is none published: no sign-in to discover there, as for a
+        // 404, and waiting changes nothing.
+        if matches!(
+            reply.status,
+            StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
             last = Some(reply.status);
             continue;
         }

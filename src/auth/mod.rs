@@ -196,6 +196,18 @@ pub fn rfc3339(at: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(at)).to_string()
 }
 
+/// The way of signing in that a provider offers besides the one it
+/// refused, as a person starts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherSignIn {
+    /// In a browser (`stepwise login` on a machine with a desktop).
+    Browser,
+    /// With a code on another device (`stepwise login --device`).
+    Device,
+    /// None that stepwise knows of.
+    None,
+}
+
 /// A failed sign-in or refresh. Data only: the words a person reads come
 /// from `describe::auth_error`; `Display` is language-neutral, for logs.
 /// Never holds a token or a device code.
@@ -207,9 +219,15 @@ pub enum AuthError {
     /// The sign-in was refused (`access_denied`); the scopes asked for.
     #[error("access_denied")]
     Denied { scopes: String },
-    /// The provider does not know the client id (`invalid_client`).
+    /// The provider does not know the client id (`invalid_client`), or
+    /// does not let it sign in this way; `other` is the other way it
+    /// offers, if any.
     #[error("invalid_client {client_id}: {said}")]
-    UnknownClient { client_id: String, said: String },
+    UnknownClient {
+        client_id: String,
+        said: String,
+        other: OtherSignIn,
+    },
     /// The provider does not know a scope asked for (`invalid_scope`): the
     /// scopes asked for, and what it said.
     #[error("invalid_scope {scopes}: {said}")]

@@ -246,6 +246,29 @@ fn a_wrong_api_path_says_the_address_is_no_gateway_not_an_unknown_id() {
     }
 }
 
+/// A gateway under a path whose every call, its discovery documents too,
+/// answers 401: it publishes no sign-in. `steps` says so (its token comes
+/// from whoever runs it), and `login` says sign-in is not offered, never
+/// "sign in with `stepwise login`" or "retry later".
+#[test]
+fn a_gateway_that_hides_its_discovery_behind_401_offers_no_sign_in() {
+    let wall = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let missing =
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let url = crate::canned::routing(vec![("GET /api/", wall)], missing);
+    let api = format!("{url}/api");
+    let home = home();
+    let out = run(home.path(), &["--api", &api, "steps", "--car", "987654"]);
+    let err = stderr(&out);
+    assert!(err.contains("It offers no sign-in"), "{err}");
+    assert!(!err.contains("Sign in with `stepwise login`"), "{err}");
+    let out = run(home.path(), &["--api", &api, "login", "--device"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("does not offer sign-in"), "{err}");
+    assert!(!err.contains("Retry later"), "{err}");
+}
+
 #[test]
 fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
     let sim = Sim::start(Some(TOKEN));

@@ -2031,10 +2031,12 @@ fn only_a_sign_in_failure_a_retry_may_cure_offers_i_again() {
         AuthError::UnknownClient {
             client_id: "stepwise".into(),
             said: "invalid_client: Client not enabled for device flow".into(),
+            other: stepwise::auth::OtherSignIn::None,
         },
         AuthError::UnknownClient {
             client_id: "stepwise".into(),
             said: "invalid_client".into(),
+            other: stepwise::auth::OtherSignIn::None,
         },
         AuthError::UnknownScope {
             scopes: "openid pims.steps".into(),
