@@ -426,7 +426,13 @@ impl Follower {
         // events from some clients, or wants another token for them) is
         // checked by polling: the list call by the same stepsID says
         // whether the token or the stepsID itself is refused.
-        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        // A 400 too: a gateway without the call may send it to a handler
+        // that refuses what it does not know; polling asks the list, whose
+        // own answer names a request that is really malformed.
+        if matches!(
+            status,
+            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
             tracing::info!(%status, "the gateway refuses the events call; polling instead");
             return Ok(StreamEnd::NotOffered);
         }

@@ -948,7 +948,12 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
                     Line::new(Mark::Warning, words!("doctor-events-compressed"))
                         .fix(words!("doctor-events-fix-compressed"))
                 } else if is_stream {
-                    first_event_line(&a.body, a.cut, &on.steps_id)
+                    first_event_line(
+                        &a.body,
+                        a.cut,
+                        &on.steps_id,
+                        on.caller.gateway.proxy().is_some(),
+                    )
                 } else {
                     Line::new(Mark::Warning, words!("doctor-events-not-stream"))
                         .fix(words!("doctor-events-fix"))
@@ -971,7 +976,7 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
 
 /// The events line for a stream that opened: its first event must be the
 /// current list, at once.
-fn first_event_line(body: &[u8], cut: bool, steps_id: &str) -> Line {
+fn first_event_line(body: &[u8], cut: bool, steps_id: &str, proxied: bool) -> Line {
     // The gateway closed the stream before a whole event: no proxy held
     // anything back.
     if cut && event_data(body).is_none() {
@@ -979,7 +984,7 @@ fn first_event_line(body: &[u8], cut: bool, steps_id: &str) -> Line {
             Mark::Warning,
             words!("doctor-events-cut", bytes = body.len()),
         )
-        .fix(words!("doctor-events-fix-content"));
+        .fix(words!("doctor-events-fix-cut"));
     }
     // Bytes that are no UTF-8 (not a character cut at the end): the
     // wizard cuts such a stream.
@@ -992,7 +997,13 @@ fn first_event_line(body: &[u8], cut: bool, steps_id: &str) -> Line {
             Mark::Warning,
             words!("doctor-events-silent", secs = secs(first_event_limit())),
         )
-        .fix(words!("doctor-events-fix-buffered"));
+        // No proxy of this machine's: the gateway, or a reverse proxy in
+        // front of it, is its operator's.
+        .fix(if proxied {
+            words!("doctor-events-fix-buffered")
+        } else {
+            words!("doctor-events-fix-buffered-direct")
+        });
     };
     if kind == "error" {
         let said = crate::describe::error_said(&crate::client::live::error_event(&data));

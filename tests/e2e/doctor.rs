@@ -1889,6 +1889,13 @@ fn an_event_stream_that_sends_no_first_event_is_a_warning() {
     // 3 s, divided by 4.
     assert!(events.contains("no event came within 0.75 s"), "{text}");
     assert!(text.contains("proxy_buffering off"), "{text}");
+    // No proxy is set: the gateway's operator is the one to tell, not
+    // "who runs the proxy".
+    assert!(
+        text.contains("No proxy is in use here: tell the gateway's operator"),
+        "{text}"
+    );
+    assert!(!text.contains("Ask who runs the proxy"), "{text}");
 }
 
 /// doctor reads a 403's Bearer challenge as `steps` does: the token lacks
@@ -2304,4 +2311,10 @@ fn a_stream_cut_in_its_first_event_is_not_blamed_on_a_proxy() {
         "{text}"
     );
     assert!(!text.contains("proxy_buffering"), "{text}");
+    // The advice is the cut, not what an event must carry.
+    assert!(
+        text.contains("its event stream is closed in the middle of its first event"),
+        "{text}"
+    );
+    assert!(!text.contains("each event must carry"), "{text}");
 }

@@ -578,14 +578,16 @@ async fn a_long_poll_interval_is_said_before_it_is_waited() {
     );
 }
 
-/// A 403 to the events call alone (the gateway's words: live events are
-/// not for this client), and an event stream that comes compressed though
+/// A 400, 401 or 403 to the events call alone (the gateway's words: live
+/// events are not for this client), and an event stream that comes compressed though
 /// none was asked for: the follower polls the list by its stepsID, which
 /// the gateway answers; it does not end as if the stepsID were refused.
 /// Every call asks for answers as they are (`Accept-Encoding: identity`).
 #[tokio::test]
 async fn a_refused_or_compressed_event_stream_is_polled_instead() {
     for events in [
+        // A gateway without the call that refuses what it does not know.
+        json("400 Bad Request", "", r#"{"message":"bad request"}"#),
         json(
             "401 Unauthorized",
             "",
