@@ -261,6 +261,9 @@ pub enum GatewayError {
         /// carAssociationID (the next step, the list by stepsID): a
         /// gateway whose list works may not offer it.
         call: Option<&'static str>,
+        /// A 401 asking for Windows sign-in (Negotiate, NTLM), not a
+        /// user name and password.
+        windows: bool,
     },
     /// A 403 without the contract's error body: something in front of the
     /// gateway (a firewall, a web application firewall, a reverse proxy)
@@ -686,6 +689,9 @@ pub struct Answer {
     pub scope_wanted: Option<String>,
     /// A Bearer challenge's own words (`error_description`), if any.
     pub bearer_said: Option<String>,
+    /// A login a bearer token cannot answer ([`login_prompt`]): `true`
+    /// for Windows sign-in.
+    pub login_prompt: Option<bool>,
 }
 
 /// The answer's `Content-Encoding` when it is a compression (anything but
@@ -765,8 +771,7 @@ pub(crate) fn proxy_mark(
     ]
     .iter()
     .any(|p| server.starts_with(p));
-    let basic = status == StatusCode::UNAUTHORIZED
-        && text("www-authenticate").is_some_and(|v| v.to_ascii_lowercase().starts_with("basic"));
+    let basic = status == StatusCode::UNAUTHORIZED && login_prompt(headers).is_some();
     if let Some(error) = text("x-squid-error") {
         return Some(error);
     }
@@ -775,6 +780,30 @@ pub(crate) fn proxy_mark(
         || known_proxy
         || basic)
         .then(String::new)
+}
+
+/// A web server's or reverse proxy's login: a 401 challenge for a user
+/// name and password (`Basic`, `Digest`) or Windows sign-in (`Negotiate`,
+/// `NTLM`) and none for a bearer token, which a steps gateway asks for.
+/// `Some(true)` for Windows sign-in.
+pub(crate) fn login_prompt(headers: &reqwest::header::HeaderMap) -> Option<bool> {
+    let schemes: Vec<String> = headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .collect();
+    let has = |scheme: &str| schemes.iter().any(|s| s.starts_with(scheme));
+    if has("bearer") {
+        return None;
+    }
+    if has("negotiate") || has("ntlm") {
+        Some(true)
+    } else if has("basic") || has("digest") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// The title of an HTML page (a proxy's or a web server's own page), cut
@@ -1692,6 +1721,7 @@ impl Gateway {
                 status,
                 proxy: self.proxy.clone(),
                 call: None,
+                windows: false,
             });
         }
         // The gateway's own Bearer challenge: the token is good, its scope
@@ -1717,14 +1747,18 @@ impl Gateway {
                 proxy: self.proxy.clone(),
             });
         }
-        if status == 401 && body.is_none() && self.proxy.is_none() && answer.proxy_mark.is_some() {
-            // A `Basic` challenge: a web server that wants a user name and
-            // password, not a steps gateway that wants a token.
+        if status == 401
+            && body.is_none()
+            && self.proxy.is_none()
+            && let Some(windows) = answer.login_prompt
+        {
+            // A login no token answers: a web server's, not a gateway's.
             return Err(GatewayError::NotAGateway {
                 base,
                 status,
                 proxy: None,
                 call: None,
+                windows,
             });
         }
         if status == 401 && (!token_sent || self.token_from.is_some()) {
@@ -2101,6 +2135,7 @@ mod tests {
             retry_after: None,
             body: b"red".to_vec(),
             proxy_mark: None,
+            login_prompt: None,
             token_sent: true,
             scope_wanted: None,
             bearer_said: None,

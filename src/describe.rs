@@ -216,6 +216,17 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             base,
             status: 401,
             proxy,
+            windows: true,
+            ..
+        } => tr!(
+            lang,
+            "gw-windows-prompt",
+            base = format!("{base}{}", via_proxy(lang, proxy.as_deref()))
+        ),
+        GatewayError::NotAGateway {
+            base,
+            status: 401,
+            proxy,
             ..
         } => tr!(
             lang,
@@ -246,6 +257,7 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             status,
             proxy,
             call: Some(call),
+            ..
         } => tr!(
             lang,
             "gw-call-not-offered",
@@ -258,6 +270,7 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             status,
             proxy,
             call: None,
+            ..
         } => tr!(
             lang,
             "gw-not-a-gateway",

@@ -510,6 +510,7 @@ gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error
 gw-call-not-offered = { $base } answered HTTP { $status } without a gateway's error body to the call { $call }. If the list by carAssociationID works at this address (`stepwise steps --car ID`), --api is right and the gateway does not offer this call, or something in front of it does not route it: tell the gateway's operator. If it does not, --api is not a steps gateway's base URL: give it the one that pims/subscription/steps sits under, such as https://gateway.example/
 gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the call's own path ({ $path }), which stepwise adds itself. Give --api the address before it: { $suggested }
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
+gw-windows-prompt = { $base } asks for Windows sign-in (HTTP 401, Negotiate or NTLM): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
 gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN or `stepwise login`); else ask who runs the network whether it blocks this address
 gw-refused-via-proxy = { $base } answered HTTP { $status }{ $said } through the proxy { $proxy }, without a gateway's error body: the proxy, or something in front of the gateway, refused the request. Ask who runs the proxy whether it lets this address through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
@@ -1469,7 +1470,7 @@ doctor-error-body-other = a request with no id gets { $answer } instead of 400
 doctor-first-no-car = not tried: no carAssociationID given
 doctor-first-no-car-fix = Run again with --car ID to try the steps calls
 doctor-first-401 = HTTP 401: the gateway wants a valid token
-doctor-basic-prompt = HTTP 401 asking for a user name and password (Basic), without a gateway's error body: a web server's login, not a steps gateway (which takes a bearer token)
+doctor-basic-prompt = HTTP 401 asking for a login that a bearer token cannot answer (a user name and password, or Windows sign-in), without a gateway's error body: a web server's or a reverse proxy's login, not a steps gateway (which takes a bearer token)
 doctor-see-token = See the Token line
 doctor-first-fix-car = Check the carAssociationID given with --car
 doctor-first-no-steps-id = { $count ->

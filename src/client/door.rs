@@ -134,6 +134,9 @@ impl Sent {
             token_sent: self.token.is_some(),
             scope_wanted: super::scope_wanted(self.response.headers()),
             bearer_said: super::bearer_said(self.response.headers()),
+            login_prompt: (status == reqwest::StatusCode::UNAUTHORIZED)
+                .then(|| super::login_prompt(self.response.headers()))
+                .flatten(),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

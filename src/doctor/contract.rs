@@ -693,11 +693,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
 fn password_prompt(answer: &Answer) -> bool {
     answer.status == StatusCode::UNAUTHORIZED
         && wire::decode_error(&answer.body).is_none()
-        && answer
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("basic"))
+        && crate::client::login_prompt(&answer.headers).is_some()
 }
 
 /// Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.

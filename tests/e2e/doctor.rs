@@ -1425,7 +1425,7 @@ fn a_password_prompt_is_no_gateway_for_doctor_either() {
     let first = line(&text, "First list");
     assert!(
         first.starts_with("✗ failed")
-            && first.contains("a web server's login, not a steps gateway"),
+            && first.contains("a reverse proxy's login, not a steps gateway"),
         "{text}"
     );
     assert!(text.contains("points at a steps gateway"), "{text}");

@@ -471,6 +471,33 @@ async fn a_basic_password_prompt_is_no_gateway_not_a_token_matter() {
     );
     assert!(!line.contains("wrong path"), "{line}");
     assert!(!line.contains("stepwise login"), "{line}");
+    // Windows sign-in (an IIS or a reverse proxy), two challenges and none
+    // for a bearer token: no token or sign-in of ours answers it.
+    let windows = canned(
+        "401 Unauthorized",
+        &["WWW-Authenticate: Negotiate", "WWW-Authenticate: NTLM"],
+        "",
+    )
+    .await;
+    let error = list(&windows.url, None).await;
+    let line = words(&error);
+    assert!(
+        line.contains("asks for Windows sign-in (HTTP 401, Negotiate or NTLM)"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("stepwise login") && !line.contains("token was"),
+        "{line}"
+    );
+    // A gateway that also offers Bearer is a gateway wanting a token.
+    let both = canned(
+        "401 Unauthorized",
+        &["WWW-Authenticate: Negotiate", "WWW-Authenticate: Bearer"],
+        "",
+    )
+    .await;
+    let error = list(&both.url, None).await;
+    assert!(!words(&error).contains("Windows sign-in"), "{error:?}");
 }
 
 /// An --issuer that serves an HTML page is named as the identity
