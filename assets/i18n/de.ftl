@@ -1290,6 +1290,7 @@ doctor-url-scheme = nur http und https werden unterstützt
 doctor-url-no-host = es fehlt der Host
 doctor-proxy-none = keiner: direkte Verbindung
 doctor-proxy-no-proxy = NO_PROXY umgeht den Proxy für { $host }: direkte Verbindung
+doctor-proxy-other-scheme = keiner für { $scheme }://-Gateways: { $var } ist gesetzt, gilt aber nur für Gateways des anderen Schemas; direkte Verbindung. Muss dieses Gateway über diesen Proxy gehen, { $wanted } (oder ALL_PROXY) setzen
 doctor-proxy-used = { $proxy } (aus { $from })
 doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet

@@ -1298,6 +1298,7 @@ doctor-url-scheme = only http and https are supported
 doctor-url-no-host = it has no host
 doctor-proxy-none = none: direct connection
 doctor-proxy-no-proxy = NO_PROXY skips the proxy for { $host }: direct connection
+doctor-proxy-other-scheme = none for { $scheme }:// gateways: { $var } is set, but it serves only the other scheme's gateways; direct connection. If this gateway must go through that proxy, set { $wanted } (or ALL_PROXY)
 doctor-proxy-used = { $proxy } (from { $from })
 doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s

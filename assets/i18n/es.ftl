@@ -1305,6 +1305,7 @@ doctor-url-scheme = solo se admiten http y https
 doctor-url-no-host = no tiene host
 doctor-proxy-none = ninguno: conexión directa
 doctor-proxy-no-proxy = NO_PROXY evita el proxy para { $host }: conexión directa
+doctor-proxy-other-scheme = ninguno para pasarelas { $scheme }://: { $var } está definido, pero solo sirve a pasarelas del otro esquema; conexión directa. Si esta pasarela debe pasar por ese proxy, defina { $wanted } (o ALL_PROXY)
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s

@@ -1302,6 +1302,7 @@ doctor-url-scheme = seuls http et https sont pris en charge
 doctor-url-no-host = il n'y a pas d'hôte
 doctor-proxy-none = aucun : connexion directe
 doctor-proxy-no-proxy = NO_PROXY contourne le proxy pour { $host } : connexion directe
+doctor-proxy-other-scheme = aucun pour les passerelles { $scheme }:// : { $var } est défini, mais il ne sert que les passerelles de l'autre schéma ; connexion directe. Si cette passerelle doit passer par ce proxy, définissez { $wanted } (ou ALL_PROXY)
 doctor-proxy-used = { $proxy } (depuis { $from })
 doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s

@@ -1299,6 +1299,7 @@ doctor-url-scheme = sono supportati solo http e https
 doctor-url-no-host = manca l'host
 doctor-proxy-none = nessuno: connessione diretta
 doctor-proxy-no-proxy = NO_PROXY esclude il proxy per { $host }: connessione diretta
+doctor-proxy-other-scheme = nessuno per i gateway { $scheme }://: { $var } è impostato, ma serve solo i gateway dell'altro schema; connessione diretta. Se questo gateway deve passare da quel proxy, impostare { $wanted } (o ALL_PROXY)
 doctor-proxy-used = { $proxy } (da { $from })
 doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s

@@ -1293,6 +1293,7 @@ doctor-url-scheme = alleen http en https worden ondersteund
 doctor-url-no-host = er staat geen host in
 doctor-proxy-none = geen: directe verbinding
 doctor-proxy-no-proxy = NO_PROXY slaat de proxy over voor { $host }: directe verbinding
+doctor-proxy-other-scheme = geen voor { $scheme }://-gateways: { $var } is ingesteld, maar geldt alleen voor gateways van het andere schema; directe verbinding. Moet deze gateway via die proxy, stel dan { $wanted } (of ALL_PROXY) in
 doctor-proxy-used = { $proxy } (uit { $from })
 doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s

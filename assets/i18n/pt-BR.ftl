@@ -1315,6 +1315,7 @@ doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
 doctor-proxy-none = nenhum: conexão direta
 doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: conexão direta
+doctor-proxy-other-scheme = nenhum para gateways { $scheme }://: { $var } está definido, mas só serve gateways do outro esquema; conexão direta. Se este gateway precisa passar por esse proxy, defina { $wanted } (ou ALL_PROXY)
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s

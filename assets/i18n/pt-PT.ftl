@@ -1281,6 +1281,7 @@ doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
 doctor-proxy-none = nenhum: ligação direta
 doctor-proxy-no-proxy = NO_PROXY dispensa o proxy para { $host }: ligação direta
+doctor-proxy-other-scheme = nenhum para gateways { $scheme }://: { $var } está definido, mas só serve gateways do outro esquema; ligação direta. Se este gateway tem de passar por esse proxy, defina { $wanted } (ou ALL_PROXY)
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s

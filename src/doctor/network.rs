@@ -167,13 +167,28 @@ fn proxy_check(
     };
     match &proxy {
         None => {
-            let skipped = [&net.proxy.http, &net.proxy.https, &net.proxy.all]
-                .iter()
-                .any(|v| v.is_some());
-            let detail = if skipped {
-                words!("doctor-proxy-no-proxy", host = host.to_owned())
+            let env = &net.proxy;
+            let (own, other) = if url.scheme() == "https" {
+                (&env.https, &env.http)
             } else {
-                words!("doctor-proxy-none")
+                (&env.http, &env.https)
+            };
+            // A proxy for this scheme that NO_PROXY skipped, one set only
+            // for the other scheme (HTTPS_PROXY with an http:// gateway),
+            // or none at all.
+            let detail = match (own.as_ref().or(env.all.as_ref()), other) {
+                (Some(_), _) => words!("doctor-proxy-no-proxy", host = host.to_owned()),
+                (None, Some(var)) => words!(
+                    "doctor-proxy-other-scheme",
+                    scheme = url.scheme().to_owned(),
+                    var = var.name,
+                    wanted = if url.scheme() == "https" {
+                        "HTTPS_PROXY"
+                    } else {
+                        "HTTP_PROXY"
+                    }
+                ),
+                (None, None) => words!("doctor-proxy-none"),
             };
             report.set("proxy", Mark::Ok, detail);
         }

@@ -960,6 +960,18 @@ fn through_a_connect_proxy_the_proxy_is_named_and_the_tunnel_used() {
         proxy.tunnels.load(std::sync::atomic::Ordering::SeqCst),
         tunnels
     );
+
+    // HTTP_PROXY alone with an https:// gateway: no NO_PROXY to blame; the
+    // variable serves the other scheme, and the one to set is named.
+    let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &proxy.url)]);
+    let text = stdout(&out);
+    let said = line(&text, "Proxy");
+    assert!(
+        said.contains("none for https:// gateways: HTTP_PROXY is set, but it serves only"),
+        "{text}"
+    );
+    assert!(said.contains("set HTTPS_PROXY (or ALL_PROXY)"), "{text}");
+    assert!(!text.contains("NO_PROXY"), "{text}");
 }
 
 /// A message of the catalogue, with its arguments.
