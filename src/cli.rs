@@ -504,6 +504,30 @@ pub fn early_lang(
     }
 }
 
+/// A token written after `login --with-token` on the command line (where
+/// the shell's history and `ps` keep it): refused with where it goes, and
+/// never shown, as clap's own error would show it.
+pub fn token_as_argument<T: AsRef<std::ffi::OsStr>>(
+    lang: Lang,
+    args: &[T],
+    error: &clap::Error,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    let inline = args.iter().any(|a| a.starts_with("--with-token="));
+    let invalid = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let after = args
+        .windows(2)
+        .any(|w| w[0] == "--with-token" && !w[1].starts_with('-') && w[1] == invalid);
+    (inline || after).then(|| tr!(lang, "cli-arg-token-as-argument"))
+}
+
 /// An unknown language, said in `lang`.
 pub fn unknown_lang_message(lang: Lang, e: &crate::locale::UnknownLang) -> String {
     let given = format!("{:?}", e.given);

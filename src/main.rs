@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     let _ = LANG.set(lang);
     let cli = match Cli::try_parse_args_in(lang, &args) {
         Ok(cli) => cli,
-        Err(e) => return clap_exit(&e),
+        Err(e) => return parse_failed(lang, &args, &e),
     };
     if let Some(why) = cli.misused_option(lang) {
         return usage(why);
@@ -325,6 +325,15 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
         message = message.to_string()
     ));
     ExitCode::from(EXIT_ERROR)
+}
+
+/// The command line clap refused: a token given as an argument is refused
+/// unshown; anything else as clap says, in the reader's language.
+fn parse_failed(lang: Lang, args: &[std::ffi::OsString], e: &clap::Error) -> ExitCode {
+    match stepwise::cli::token_as_argument(lang, args, e) {
+        Some(why) => usage(why),
+        None => clap_exit(e),
+    }
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {

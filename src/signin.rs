@@ -357,14 +357,14 @@ fn enter_presses() -> tokio::sync::mpsc::Receiver<()> {
     rx
 }
 
-/// `stepwise login --with-token`: one token from standard input.
-pub async fn login_with_token(
+/// The text given to `login --with-token`: typed (not echoed) at a
+/// terminal, else all of standard input (capped).
+async fn token_text(
     lang: Lang,
-    settings: &Settings,
+    gateway: &str,
     out: &mut (dyn Write + Send),
-) -> Result<(), Failure> {
-    let gateway = gateway_of(lang, settings, "login")?;
-    let text = if std::io::stdin().is_terminal() {
+) -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
         // Echo goes off before the prompt shows: a token typed as soon as the
         // prompt appears is never echoed.
         let typed = match NoEcho::on() {
@@ -372,7 +372,7 @@ pub async fn login_with_token(
                 let _ = write!(
                     out,
                     "{} ",
-                    tr!(lang, "login-paste", gateway = gateway.as_str())
+                    tr!(lang, "login-paste", gateway = gateway.to_owned())
                 );
                 let _ = out.flush();
                 tokio::task::spawn_blocking(move || read_hidden_line(raw))
@@ -385,15 +385,13 @@ pub async fn login_with_token(
         };
         let _ = writeln!(out);
         match typed {
-            Ok(Some(text)) => text,
-            Ok(None) => return Err(Failure::cancelled(lang)),
-            Err(e) => {
-                return Err(Failure::error(tr!(
-                    lang,
-                    "err-login-terminal",
-                    kind = crate::files::unreadable_words(lang, &e)
-                )));
-            }
+            Ok(Some(text)) => Ok(text),
+            Ok(None) => Err(Failure::cancelled(lang)),
+            Err(e) => Err(Failure::error(tr!(
+                lang,
+                "err-login-terminal",
+                kind = crate::files::unreadable_words(lang, &e)
+            ))),
         }
     } else {
         // Off the async runtime: standard input may be slow to end.
@@ -412,9 +410,28 @@ pub async fn login_with_token(
                 "err-login-stdin",
                 kind = crate::files::unreadable_words(lang, &e)
             ))
-        })?
-    };
-    let token = text.lines().next().unwrap_or("").trim();
+        })
+    }
+}
+
+/// `stepwise login --with-token`: one token from standard input.
+pub async fn login_with_token(
+    lang: Lang,
+    settings: &Settings,
+    out: &mut (dyn Write + Send),
+) -> Result<(), Failure> {
+    let gateway = gateway_of(lang, settings, "login")?;
+    let text = token_text(lang, &gateway, out).await?;
+    // Several lines with text: a token wrapped (a mail, a terminal) would
+    // be cut to its first line and refused as another token.
+    if text.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+        return Err(Failure::error(tr!(lang, "err-login-token-lines")));
+    }
+    let token = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     check_typed_token(lang, token)?;
     // A token the gateway refuses is not kept: it would take the place of
     // a kept one that works.

@@ -617,12 +617,33 @@ fn login_with_token_reads_standard_input_only() {
         "{}",
         text(&empty.stderr)
     );
-    let argument = run(
+    // A token as an argument is refused with where it goes, never shown
+    // (clap's own error would echo it).
+    for args in [
+        &["login", "--with-token", "sim-at-x", "--api", &api][..],
+        &["login", "--with-token=sim-at-x", "--api", &api][..],
+    ] {
+        let argument = run(home.path(), args, None);
+        assert_eq!(argument.status.code(), Some(2));
+        let said = text(&argument.stderr);
+        assert!(
+            said.contains("reads the token from standard input"),
+            "{said}"
+        );
+        assert!(!said.contains("sim-at-x"), "{said}");
+    }
+    // A token wrapped on two lines is refused, not cut to its first line.
+    let wrapped = run(
         home.path(),
-        &["login", "--with-token", "sim-at-x", "--api", &api],
-        None,
+        &["login", "--with-token", "--api", &api],
+        Some("sim-at-by\n-hand\n"),
     );
-    assert_eq!(argument.status.code(), Some(2));
+    assert_eq!(wrapped.status.code(), Some(1));
+    assert!(
+        text(&wrapped.stderr).contains("standard input holds several lines"),
+        "{}",
+        text(&wrapped.stderr)
+    );
     let no_api = run(home.path(), &["login", "--with-token"], Some("tok\n"));
     assert_eq!(no_api.status.code(), Some(2));
     assert!(
