@@ -43,6 +43,10 @@ pub struct ClientOptions {
     /// Told before each wait a 429 asks for, so a command can say why it
     /// is quiet.
     pub on_wait: Option<OnWait>,
+    /// Told each time a 429 holds every request to the gateway back (a
+    /// call's, retried or not, or a follower's poll), so a screen can say
+    /// how long.
+    pub on_pause: Option<OnWait>,
 }
 
 /// What to call, with the wait, before waiting as a 429 asks.
@@ -87,6 +91,7 @@ impl Default for ClientOptions {
             concurrency: DEFAULT_CONCURRENCY,
             net: crate::net::NetOptions::default(),
             on_wait: None,
+            on_pause: None,
         }
     }
 }
@@ -1104,8 +1109,15 @@ impl Gateway {
                 // One budget per gateway: every request to it slows down.
                 // The pause is set before the place is given back, so no
                 // request slips in between.
-                let wait = retry_after.unwrap_or(backoff);
-                self.pace.pause(wait.min(self.options.max_retry_after));
+                let wait = retry_after
+                    .unwrap_or(backoff)
+                    .min(self.options.max_retry_after);
+                self.pace.pause(wait);
+                // Every request waits now: the screen says how long, whether
+                // this one is tried again or not.
+                if let Some(on_pause) = &self.options.on_pause {
+                    (on_pause.0)(wait);
+                }
             }
             drop(place);
             let retry_in = match &judged {

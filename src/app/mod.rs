@@ -53,7 +53,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // A 429's wait holds every request to the gateway: the screen says so.
     let limited = tx.clone();
-    client.on_wait = Some(crate::client::OnWait(std::sync::Arc::new(move |wait| {
+    client.on_pause = Some(crate::client::OnWait(std::sync::Arc::new(move |wait| {
         let _ = limited.send(crate::wizard::state::Msg::Limited(wait));
     })));
     let demo_fleet = if launch.demo && launch.board {

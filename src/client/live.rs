@@ -617,8 +617,8 @@ impl Follower {
             // the screen says how long.
             let wait = wait.unwrap_or(self.options.backoff);
             pace.pause(wait);
-            if let Some(on_wait) = &self.gateway.options.on_wait {
-                (on_wait.0)(wait);
+            if let Some(on_pause) = &self.gateway.options.on_pause {
+                (on_pause.0)(wait);
             }
         }
         let etag = sent

@@ -120,7 +120,7 @@ async fn setup_with(
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let options = ClientOptions {
         concurrency,
-        on_wait,
+        on_pause: on_wait,
         ..ClientOptions::default()
     };
     let gateway = Gateway::new(&url, "board-dev".into(), None, options).unwrap();

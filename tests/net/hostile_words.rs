@@ -366,7 +366,19 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     assert!(line.contains("which no restart needs"), "{line}");
     assert!(!line.contains("Retry in 2"), "{line}");
     let limited = canned("429 Too Many Requests", &["Retry-After: 5"], "").await;
-    let line = words(&list(&limited.url, None).await);
+    // The pause a 429 sets is told (the wizard's screen says it), even when
+    // the call is not tried again.
+    let paused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let told = std::sync::Arc::clone(&paused);
+    let options = ClientOptions {
+        retries: 0,
+        on_pause: Some(stepwise::client::OnWait(std::sync::Arc::new(move |wait| {
+            told.lock().unwrap().push(wait);
+        }))),
+        ..options()
+    };
+    let line = words(&list_with(&limited.url, options).await);
+    assert_eq!(*paused.lock().unwrap(), [Duration::from_secs(5)]);
     assert!(line.contains("Wait 5 s"), "{line}");
     assert!(!line.contains("a minute"), "{line}");
     // Retry-After as an HTTP date: the time left until it.
