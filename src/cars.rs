@@ -212,6 +212,17 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
         if id.is_empty() {
             continue;
         }
+        // In a file split at `,`, Excel's decimal comma splits its number
+        // too: "9,87654E+11,Meier" is that number, then a name.
+        let joined = fields
+            .get(column + 1)
+            .filter(|_| !line.contains([';', '\t']))
+            .map(|next| format!("{id},{next}"));
+        if let Some(number_text) = joined.filter(|j| excel_number(j)) {
+            bad.push((number, crate::steps::sanitize_capped(&number_text, 24)));
+            excel = true;
+            continue;
+        }
         if excel_number(id) {
             bad.push((number, crate::steps::sanitize_capped(id, 24)));
             excel = true;
@@ -278,6 +289,8 @@ mod tests {
             "carAssociationID;Kunde\r\n9,87654E+11;M\u{fc}ller\r\n",
             "carAssociationID\r\n9,87654E+11\r\n",
             "id,owner\n9.87654E+11,Smith\n",
+            // Split at `,`, the decimal comma splits the number too.
+            "carAssociationID,Kunde\n987654,Meier\n9,87654E+11,X\n",
         ] {
             let bad = parse(text).unwrap_err();
             assert_eq!(bad.named.len(), 1, "{text:?}: {bad:?}");

@@ -437,11 +437,14 @@ pub async fn login_with_token(
     // a kept one that works.
     let trial = try_token(settings, &gateway, token).await;
     if trial == Trial::Refused {
-        return Err(Failure::error(tr!(
-            lang,
-            "err-login-token-refused",
-            gateway = gateway.as_str()
-        )));
+        // Its tokens come from its sign-in (and expire): no one gives a
+        // "current token" to ask for.
+        let gateway = gateway.as_str();
+        return Err(Failure::error(if offers_sign_in(settings, gateway).await {
+            tr!(lang, "err-login-token-refused-signin", gateway = gateway)
+        } else {
+            tr!(lang, "err-login-token-refused", gateway = gateway)
+        }));
     }
     // Taken, but without a scope the steps need: it would be refused for
     // them, so it does not take the place of a kept one.
@@ -537,6 +540,27 @@ enum Trial {
 const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
 
 /// Tries `token` with one list call, once, within a few seconds.
+/// Whether the gateway (or the issuer the settings name) publishes a
+/// sign-in, asked within a few seconds.
+async fn offers_sign_in(settings: &Settings, gateway: &str) -> bool {
+    let options = ClientOptions {
+        net: settings.net.clone(),
+        ..ClientOptions::default()
+    };
+    let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), None, options) else {
+        return false;
+    };
+    let (Ok(base), Ok(http)) = (Url::parse(client.base()), client.oauth_http()) else {
+        return false;
+    };
+    let issuer = settings.signin.issuer.as_deref();
+    let asked = crate::auth::discover::discover(http, &base, issuer);
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(5), asked).await,
+        Ok(Ok(_))
+    )
+}
+
 async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
     use crate::client::{ListRequest, Lookup};
     let options = ClientOptions {

@@ -515,7 +515,21 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
         said.contains("refused this token (HTTP 401), so it was not kept"),
         "{said}"
     );
+    // A gateway without sign-in: its operator gives its token.
+    assert!(said.contains("Ask whoever runs the gateway"), "{said}");
     assert_no_secret("stderr", &wrong.stderr);
+    // A gateway with sign-in: its tokens come from signing in, not from
+    // anyone to ask.
+    let signing = Provider::start(fast());
+    let refused = login("sim-at-wrong", &signing.url());
+    assert_eq!(refused.status.code(), Some(1));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("This gateway offers sign-in")
+            && said.contains("run `stepwise login` (without --with-token)"),
+        "{said}"
+    );
+    assert!(!said.contains("Ask whoever runs the gateway"), "{said}");
     assert_eq!(
         std::fs::read(logins_file(home.path())).unwrap(),
         kept,
