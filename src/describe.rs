@@ -1018,6 +1018,7 @@ pub fn tls_line(lang: Lang, base: &str, proxy: Option<&str>, problem: &TlsProble
             names = names.join(", ")
         ),
         TlsProblem::NoHostNames => tr!(lang, "tls-no-host-names", base = base),
+        TlsProblem::OldVersion => tr!(lang, "tls-old-version", base = base),
         TlsProblem::CertificateRequired => tr!(lang, "tls-certificate-required", base = base),
         TlsProblem::ClientCertificateRefused(alert) => tr!(
             lang,
@@ -1348,6 +1349,21 @@ mod tests {
             line.contains("--issuer") && !line.contains("gateway"),
             "{line}"
         );
+    }
+
+    /// An X.509 version 1 certificate: named, with a fix no option of
+    /// stepwise's can give.
+    #[test]
+    fn a_version_1_certificate_is_said_so() {
+        let line = tls_line(
+            Lang::En,
+            "https://gw.example/",
+            None,
+            &crate::net::TlsProblem::OldVersion,
+        );
+        assert!(line.contains("an X.509 version 1 certificate"), "{line}");
+        assert!(line.contains("reissued as version 3"), "{line}");
+        assert!(!line.contains("OtherError"), "{line}");
     }
 
     /// OAuth's invalid_client is a catch-all: words that say the client

@@ -895,6 +895,8 @@ pub enum TlsProblem {
     /// The certificate names no host (no subject alternative name; a
     /// common name alone is not read).
     NoHostNames,
+    /// An X.509 version 1 certificate, which TLS no longer takes.
+    OldVersion,
     /// The gateway wants a client certificate and none was given.
     CertificateRequired,
     /// The gateway refused the client certificate given.
@@ -961,6 +963,11 @@ impl TlsProblem {
                     TlsProblem::WrongHost(presented_names(presented))
                 }
                 CertificateError::NotValidForName => TlsProblem::WrongHost(Vec::new()),
+                // webpki's UnsupportedCertVersion (X.509 v1) reaches rustls
+                // as an "other" error, as CaUsedAsEndEntity does.
+                other if format!("{other:?}").contains("UnsupportedCertVersion") => {
+                    TlsProblem::OldVersion
+                }
                 // webpki's CaUsedAsEndEntity reaches rustls as an "other"
                 // error; its name is the one thing of it to be read.
                 other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
@@ -997,6 +1004,7 @@ impl TlsProblem {
             TlsProblem::NotYetValid => "not_yet_valid",
             TlsProblem::WrongHost(_) => "wrong_host",
             TlsProblem::NoHostNames => "no_host_names",
+            TlsProblem::OldVersion => "old_version",
             TlsProblem::CertificateRequired => "certificate_required",
             TlsProblem::ClientCertificateRefused(_) => "client_certificate_refused",
             TlsProblem::ClientCertificateExpired => "client_certificate_expired",
@@ -1172,6 +1180,25 @@ mod tests {
         );
         let many: Vec<String> = (0..7).map(|i| format!("DnsName(\"h{i}\")")).collect();
         assert_eq!(presented_names(&many), ["h0", "h1", "h2", "h3", "h4", "…"]);
+    }
+
+    /// webpki's refusal of an X.509 version 1 certificate (an "other"
+    /// error to rustls) is named (describe words it), never left as the
+    /// library's debug words.
+    #[test]
+    fn a_version_1_certificate_is_named() {
+        #[derive(Debug)]
+        struct UnsupportedCertVersion;
+        impl std::fmt::Display for UnsupportedCertVersion {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("UnsupportedCertVersion")
+            }
+        }
+        impl std::error::Error for UnsupportedCertVersion {}
+        let error = rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+            std::sync::Arc::new(UnsupportedCertVersion),
+        )));
+        assert_eq!(TlsProblem::of(&error), TlsProblem::OldVersion);
     }
 
     /// Days left and days ago are both whole days gone by, rounded down:

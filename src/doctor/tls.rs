@@ -252,6 +252,10 @@ fn tls_failure(
             words!("doctor-tls-not-yet", issued = issued),
             words!("doctor-fix-date"),
         ),
+        TlsProblem::OldVersion => (
+            words!("doctor-tls-old-version", issued = issued.clone()),
+            words!("doctor-tls-old-version-fix"),
+        ),
         TlsProblem::NoHostNames => (
             words!("doctor-tls-no-host-names", issued = issued.clone()),
             words!("doctor-tls-no-host-names-fix"),
