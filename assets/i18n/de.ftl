@@ -1305,6 +1305,8 @@ doctor-tunnel-unreached = konnte das Gateway durch den Tunnel nicht erreichen: {
 doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunnel ({ $status }): diese als http://benutzer:passwort@proxy:port in die Proxy-Variable eintragen
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen
 doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen
+doctor-fix-tunnel-refused = Die Proxy-Variable stimmt: der Proxy hat geantwortet und lehnt dieses Ziel ab. Den Betreiber des Proxys bitten, CONNECT zu { $host } durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway direkt erreichbar ist
+doctor-fix-tunnel-retry = Erneut versuchen; bleibt es dabei, den Betreiber des Proxys fragen oder NO_PROXY={ $host } setzen, wenn das Gateway direkt erreichbar ist
 doctor-fix-tunnel-unreached = Der Proxy konnte { $host } nicht erreichen: prüfen, ob das Gateway läuft und der Host in --api stimmt; wenn ja, beim Betreiber des Proxys nachfragen
 doctor-dns-address = { $ip } ist eine Adresse: nichts aufzulösen
 doctor-dns-address-proxy = der Proxy { $ip } ist eine Adresse: nichts aufzulösen (der Proxy löst den Namen des Gateways auf)

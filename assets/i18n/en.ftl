@@ -1313,6 +1313,8 @@ doctor-tunnel-unreached = could not reach the gateway through the tunnel: { $sta
 doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({ $status }): put them in the proxy variable as http://user:password@proxy:port
 doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them
 doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host
+doctor-fix-tunnel-refused = The proxy variable is right: the proxy answered, and refuses this destination. Ask who runs the proxy to let CONNECT to { $host } through, or set NO_PROXY={ $host } if the gateway can be reached directly
+doctor-fix-tunnel-retry = Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached directly
 doctor-fix-tunnel-unreached = The proxy could not reach { $host }: check that the gateway runs and that the host in --api is right; if it is, ask who runs the proxy
 doctor-dns-address = { $ip } is an address: nothing to resolve
 doctor-dns-address-proxy = the proxy { $ip } is an address: nothing to resolve (the proxy resolves the gateway's name)

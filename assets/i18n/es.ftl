@@ -1320,6 +1320,8 @@ doctor-tunnel-unreached = no pudo alcanzar la pasarela a través del túnel: { $
 doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $status }): póngalos en la variable del proxy como http://usuario:contraseña@proxy:puerto
 doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos
 doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY
+doctor-fix-tunnel-refused = La variable del proxy es correcta: el proxy respondió y rechaza este destino. Pida a quien gestiona el proxy que deje pasar CONNECT a { $host }, o defina NO_PROXY={ $host } si la pasarela es accesible directamente
+doctor-fix-tunnel-retry = Reintente; si persiste, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible directamente
 doctor-fix-tunnel-unreached = El proxy no pudo alcanzar { $host }: compruebe que la pasarela funciona y que el host de --api es correcto; si lo es, pregunte a quien gestiona el proxy
 doctor-dns-address = { $ip } es una dirección: nada que resolver
 doctor-dns-address-proxy = el proxy { $ip } es una dirección: nada que resolver (el proxy resuelve el nombre de la pasarela)

@@ -1317,6 +1317,8 @@ doctor-tunnel-unreached = n'a pas pu joindre la passerelle par le tunnel : { $s
 doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe pour le tunnel ({ $status }) : mettez-les dans la variable du proxy sous la forme http://utilisateur:motdepasse@proxy:port
 doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
 doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY
+doctor-fix-tunnel-refused = La variable du proxy est juste : le proxy a répondu, et refuse cette destination. Demandez à qui gère le proxy de laisser passer CONNECT vers { $host }, ou définissez NO_PROXY={ $host } si la passerelle est joignable directement
+doctor-fix-tunnel-retry = Réessayez ; si cela persiste, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable directement
 doctor-fix-tunnel-unreached = Le proxy n'a pas pu joindre { $host } : vérifiez que la passerelle tourne et que l'hôte de --api est juste ; s'il l'est, demandez à qui gère le proxy
 doctor-dns-address = { $ip } est une adresse : rien à résoudre
 doctor-dns-address-proxy = le proxy { $ip } est une adresse, rien à résoudre (le proxy résout le nom de la passerelle)

@@ -1314,6 +1314,8 @@ doctor-tunnel-unreached = non ha potuto raggiungere il gateway attraverso il tun
 doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $status }): inserirli nella variabile del proxy come http://utente:password@proxy:porta
 doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli
 doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY
+doctor-fix-tunnel-refused = La variabile del proxy è giusta: il proxy ha risposto, e rifiuta questa destinazione. Chiedere a chi gestisce il proxy di lasciar passare CONNECT verso { $host }, o impostare NO_PROXY={ $host } se il gateway è raggiungibile direttamente
+doctor-fix-tunnel-retry = Riprovare; se persiste, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile direttamente
 doctor-fix-tunnel-unreached = Il proxy non ha potuto raggiungere { $host }: controllare che il gateway sia attivo e che l'host in --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 doctor-dns-address = { $ip } è un indirizzo: niente da risolvere
 doctor-dns-address-proxy = il proxy { $ip } è un indirizzo: niente da risolvere (il proxy risolve il nome del gateway)

@@ -1308,6 +1308,8 @@ doctor-tunnel-unreached = kon de gateway niet bereiken via de tunnel: { $status 
 doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tunnel ({ $status }): zet ze in de proxyvariabele als http://gebruiker:wachtwoord@proxy:poort
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
+doctor-fix-tunnel-refused = De proxyvariabele klopt: de proxy antwoordde en weigert deze bestemming. Vraag wie de proxy beheert CONNECT naar { $host } door te laten, of stel NO_PROXY={ $host } in als de gateway direct bereikbaar is
+doctor-fix-tunnel-retry = Probeer het opnieuw; blijft het zo, vraag het aan wie de proxy beheert, of stel NO_PROXY={ $host } in als de gateway direct bereikbaar is
 doctor-fix-tunnel-unreached = De proxy kon { $host } niet bereiken: controleer dat de gateway draait en dat de host in --api klopt; zo ja, vraag wie de proxy beheert
 doctor-dns-address = { $ip } is een adres: niets op te zoeken
 doctor-dns-address-proxy = de proxy { $ip } is een adres: niets op te zoeken (de proxy zoekt de naam van de gateway op)

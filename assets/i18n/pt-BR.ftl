@@ -1330,6 +1330,8 @@ doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $sta
 doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }): coloque-os na variável do proxy como http://usuario:senha@proxy:porta
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
+doctor-fix-tunnel-refused = A variável do proxy está certa: o proxy respondeu e recusa este destino. Peça a quem gerencia o proxy que deixe passar CONNECT para { $host }, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
+doctor-fix-tunnel-retry = Tente de novo; se persistir, pergunte a quem gerencia o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
 doctor-fix-tunnel-unreached = O proxy não conseguiu alcançar { $host }: confira se o gateway está no ar e se o host em --api está certo; se estiver, pergunte a quem administra o proxy
 doctor-dns-address = { $ip } é um endereço: nada a resolver
 doctor-dns-address-proxy = o proxy { $ip } é um endereço: nada a resolver (o proxy resolve o nome do gateway)

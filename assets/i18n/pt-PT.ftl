@@ -1296,6 +1296,8 @@ doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $sta
 doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o túnel ({ $status }): coloque-os na variável do proxy como http://utilizador:palavra-passe@proxy:porta
 doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os
 doctor-fix-proxy = Verifique a variável do proxy, ou coloque este host em NO_PROXY
+doctor-fix-tunnel-refused = A variável do proxy está certa: o proxy respondeu e recusa este destino. Peça a quem gere o proxy que deixe passar CONNECT para { $host }, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
+doctor-fix-tunnel-retry = Tente de novo; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
 doctor-fix-tunnel-unreached = O proxy não conseguiu alcançar { $host }: verifique se o gateway está a funcionar e se o anfitrião em --api está certo; se estiver, pergunte a quem gere o proxy
 doctor-dns-address = { $ip } é um endereço: nada a resolver
 doctor-dns-address-proxy = o proxy { $ip } é um endereço: nada a resolver (o proxy resolve o nome do gateway)

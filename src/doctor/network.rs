@@ -132,7 +132,20 @@ pub(super) async fn checks(
 fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Words) {
     // A 502/503/504: the proxy tried and could not reach the gateway;
     // the variable is right, the gateway or its name is what to check.
-    let unreached = why.id.ends_with("tunnel-unreached");
+    // A proxy that answered says what it wants: the variable is right
+    // unless what answered is no HTTP proxy.
+    // (The ids of why, by their last words.)
+    let fix = match why.id.rsplit("tunnel-").next().unwrap_or_default() {
+        "unreached" => Some(words!(
+            "doctor-fix-tunnel-unreached",
+            host = host.to_owned()
+        )),
+        "refused" => Some(words!("doctor-fix-tunnel-refused", host = host.to_owned())),
+        "timeout" | "broken" => Some(words!("doctor-fix-tunnel-retry", host = host.to_owned())),
+        // The line says what to do (retry; put or check the password).
+        "closed" | "password-wanted" | "password-refused" => None,
+        _ => Some(words!("doctor-fix-proxy")),
+    };
     report.set_with(
         "proxy",
         Mark::Failed,
@@ -142,11 +155,7 @@ fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Wor
             from = choice.from,
             why = why
         ),
-        Some(if unreached {
-            words!("doctor-fix-tunnel-unreached", host = host.to_owned())
-        } else {
-            words!("doctor-fix-proxy")
-        }),
+        fix,
     );
 }
 

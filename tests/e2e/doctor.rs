@@ -2111,6 +2111,32 @@ fn a_proxy_that_closes_on_connect_is_said_to_have_closed() {
         "{text}"
     );
     assert!(!text.contains("no HTTP proxy"), "{text}");
+    // The line says what to do; the variable is not what to check.
+    assert!(!text.contains("Check the proxy variable"), "{text}");
+}
+
+/// A proxy that answers CONNECT with 403 refuses the destination by its
+/// policy: the variable is right; who runs the proxy, or NO_PROXY, is the
+/// way on.
+#[test]
+fn a_proxy_that_refuses_the_tunnel_is_not_a_wrong_variable() {
+    let page = "Access denied by corporate policy";
+    let answer = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let proxy = crate::canned::answering(answer.into_bytes());
+    let text = doctor_through(&proxy);
+    let said = line(&text, "Proxy");
+    assert!(said.contains("refused the tunnel"), "{text}");
+    assert!(
+        text.contains(
+            "→ The proxy variable is right: the proxy answered, and refuses this destination"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("NO_PROXY=gateway.invalid"), "{text}");
+    assert!(!text.contains("Check the proxy variable"), "{text}");
 }
 
 /// A gateway whose list works but that answers a plain 404 page to the
