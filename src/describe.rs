@@ -891,6 +891,22 @@ fn client_not_allowed(said: &str) -> bool {
     .any(|w| said.contains(w))
 }
 
+/// A TLS failure of the identity provider at `url`.
+fn provider_tls(lang: Lang, url: &str, problem: &TlsProblem) -> String {
+    let url = url.to_owned();
+    match problem {
+        TlsProblem::UnknownIssuer => tr!(lang, "auth-tls-unknown-issuer", url = url),
+        TlsProblem::WrongHost(_) => tr!(lang, "auth-tls-wrong-host", url = url),
+        TlsProblem::Expired | TlsProblem::NotYetValid => tr!(lang, "auth-tls-dates", url = url),
+        other => tr!(
+            lang,
+            "auth-tls-other",
+            url = url,
+            code = other.code().to_owned()
+        ),
+    }
+}
+
 /// One line about a failed sign-in or refresh: what, why, what to do.
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
@@ -951,11 +967,14 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             tls: Some(TlsProblem::NotTls),
             ..
         } => tr!(lang, "auth-not-tls", url = url.clone()),
+        // The identity provider's certificate: its words, with --issuer
+        // and whoever runs it, never the gateway's --api.
         AuthError::Network {
             url,
             tls: Some(problem),
             ..
-        } => tls_line(lang, url, None, problem),
+        } => provider_tls(lang, url, problem),
+        AuthError::GatewayTls { base, problem } => tls_line(lang, base, None, problem),
         AuthError::GatewayUnreachable { base, detail } => tr!(
             lang,
             "gw-unreachable",

@@ -613,6 +613,10 @@ auth-expired = the code expired before it was approved. Run `stepwise login` aga
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
 auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network and, if an issuer is set (--issuer, STEPWISE_ISSUER or `issuer` in the config file), its address; then retry
 auth-not-tls = the identity provider at { $url } does not speak TLS: check the port in the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file), or use http:// there if the provider has no TLS
+auth-tls-unknown-issuer = the identity provider at { $url } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust its authority with --ca-file FILE (its certificate, PEM), which you get from whoever runs the provider; if --issuer (or `issuer` in the config file) is wrong, correct it
+auth-tls-wrong-host = the certificate of the identity provider at { $url } is not made for its host. Check --issuer (or `issuer` in the config file); if it is right, tell whoever runs the provider
+auth-tls-dates = the certificate of the identity provider at { $url } has expired or is not valid yet. Check this machine's date and time; if they are right, tell whoever runs the provider
+auth-tls-other = the TLS connection to the identity provider at { $url } failed ({ $code }). Check --issuer (or `issuer` in the config file); if it is right, tell whoever runs the provider
 auth-answered-badly = the identity provider's address { $url } was reached, but { $detail }. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 
 ## Signing in: stepwise login, logout and auth status in a plain terminal

@@ -112,6 +112,12 @@ pub async fn discover(
             base: sanitize(gateway.as_str()),
             detail,
         },
+        AuthError::Network {
+            tls: Some(problem), ..
+        } => AuthError::GatewayTls {
+            base: sanitize(gateway.as_str()),
+            problem,
+        },
         other => other,
     };
     if let Some((issuer, scopes)) = resource_metadata(http, gateway).await.map_err(on_gateway)? {

@@ -254,6 +254,12 @@ pub enum AuthError {
     /// being looked up (no identity provider is known yet).
     #[error("gateway unreachable {base}: {detail}")]
     GatewayUnreachable { base: String, detail: String },
+    /// The gateway's TLS failed while its sign-in was being looked up.
+    #[error("gateway TLS {base}: {problem:?}")]
+    GatewayTls {
+        base: String,
+        problem: crate::net::TlsProblem,
+    },
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -564,6 +570,7 @@ impl AuthError {
             | AuthError::SignInAgain(_)
             | AuthError::GatewayUnreachable { .. } => true,
             AuthError::Network { tls, .. } => tls.is_none(),
+            AuthError::GatewayTls { .. } => false,
             AuthError::Discovery(Discovery::Status { status, .. }) => {
                 *status >= 500 || *status == 429
             }

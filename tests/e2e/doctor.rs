@@ -444,6 +444,37 @@ fn a_certificate_sent_without_its_intermediate_is_said_so() {
     );
 }
 
+/// An --issuer whose certificate is not trusted here is the identity
+/// provider's: named as such, with --ca-file and whoever runs it, never
+/// "the gateway at … take the gateway's current authority certificate".
+#[test]
+fn an_issuer_s_certificate_is_the_provider_s_not_the_gateway_s() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let provider = serve_tls(home.path(), dir.path());
+    let rt = runtime();
+    let sim: RunningSim = rt.block_on(spawn(Scenario::built_in(), None)).unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"))
+        .env("HOME", home.path())
+        .args([
+            "login",
+            "--device",
+            "--api",
+            &sim.url(),
+            "--issuer",
+            &provider.url,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the identity provider at") && err.contains("unknown issuer"),
+        "{err}"
+    );
+    assert!(!err.contains("the gateway at"), "{err}");
+}
+
 /// Mutual TLS with the simulator alone: `serve --tls` writes client.pem
 /// beside its authority, and with `--client-ca` of that authority doctor
 /// passes with it; the server's own certificate given as a client's is
