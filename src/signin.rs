@@ -797,6 +797,17 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
     Some((kept.place, from))
 }
 
+/// When a token given by hand (not a kept login) expired, by the expiry
+/// written in it (a JWT's `exp`).
+fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
+    let token = settings
+        .token
+        .as_ref()
+        .filter(|_| settings.token_from.is_some_and(|from| !from.is_login()))?;
+    let exp = u64::try_from(crate::auth::jwt_expiry(token.expose())?).ok()?;
+    (exp <= now).then_some(exp)
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
 pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
@@ -804,7 +815,8 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now));
-    let signed_in = settings.token.is_some() || usable_login;
+    let given_expired = given_expired_at(settings, now);
+    let signed_in = (settings.token.is_some() && given_expired.is_none()) || usable_login;
     let expires_at = credential.and_then(|c| c.expires_at);
     let code = if signed_in {
         crate::commands::EXIT_CLEAR
@@ -899,7 +911,15 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             tr!(lang, "status-in-use-ended")
         }
         Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
-        Some(from) => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
+        Some(from) => match given_expired {
+            Some(at) => tr!(
+                lang,
+                "status-in-use-other-expired",
+                from = from_text(lang, from),
+                time = rfc3339(at)
+            ),
+            None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
+        },
         None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
         None => tr!(lang, "status-in-use-none"),
     });

@@ -798,6 +798,7 @@ status-in-use-login = In Gebrauch: die aufbewahrte Anmeldung
 status-in-use-spent = In Gebrauch: nichts Brauchbares: die aufbewahrte Anmeldung ist abgelaufen. `stepwise login` ausführen
 status-in-use-ended = In Gebrauch: nichts Brauchbares: der Identitätsanbieter hat die aufbewahrte Anmeldung beendet. `stepwise login` ausführen
 status-in-use-other = In Gebrauch: ein Token aus { $from } (hat Vorrang vor einer aufbewahrten Anmeldung)
+status-in-use-other-expired = In Gebrauch: ein Token aus { $from } (es hat Vorrang vor einer hinterlegten Anmeldung), aber es ist am { $time } abgelaufen, laut dem darin geschriebenen Ablauf: dort ein aktuelles einsetzen oder es entfernen, um eine hinterlegte Anmeldung zu nutzen
 signin-asking = Frage das Gateway nach einem Anmeldecode…
 signin-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab). Esc bricht ab; die Fahrzeugsitzung bleibt.
 signin-no-browser = Hier kann kein Browser geöffnet werden (keine grafische Sitzung). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen (oder ihren QR-Code scannen) und den Code eingeben.

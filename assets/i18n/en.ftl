@@ -670,6 +670,7 @@ status-in-use-login = In use:    the kept login
 status-in-use-spent = In use:    nothing usable: the kept login expired. Run `stepwise login`
 status-in-use-ended = In use:    nothing usable: the identity provider ended the kept login. Run `stepwise login`
 status-in-use-other = In use:    a token from { $from } (it wins over a kept login)
+status-in-use-other-expired = In use:    a token from { $from } (it wins over a kept login), but it expired at { $time }, by the expiry written in it: put a current one there, or remove it to use a kept login
 signin-asking = Asking the gateway for a sign-in code…
 signin-waiting = Waiting for the approval (the code expires in { $left }). Esc cancels; the vehicle session stays.
 signin-no-browser = No browser can be opened here (no graphical session). On a phone or another computer, open the address above (or scan its QR code) and enter the code.

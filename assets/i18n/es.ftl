@@ -801,6 +801,7 @@ status-in-use-login = En uso:     la sesión guardada
 status-in-use-spent = En uso:     nada utilizable: la sesión guardada caducó. Ejecute `stepwise login`
 status-in-use-ended = En uso:     nada utilizable: el proveedor de identidad terminó la sesión guardada. Ejecute `stepwise login`
 status-in-use-other = En uso:     un token dado mediante { $from } (prevalece sobre una sesión guardada)
+status-in-use-other-expired = En uso:     un token de { $from } (prevalece sobre una sesión guardada), pero caducó el { $time }, según la caducidad escrita en él: ponga uno vigente ahí, o quítelo para usar una sesión guardada
 signin-asking = Pidiendo a la pasarela un código de inicio de sesión…
 signin-waiting = Esperando la aprobación (el código caduca en { $left }). Esc cancela; la sesión del vehículo se mantiene.
 signin-no-browser = Aquí no se puede abrir ningún navegador (no hay sesión gráfica). En un teléfono u otro ordenador, abra la dirección de arriba (o escanee su código QR) e introduzca el código.

@@ -798,6 +798,7 @@ status-in-use-login = In uso:    l'accesso conservato
 status-in-use-spent = In uso:    niente di utilizzabile: l'accesso conservato è scaduto. Eseguire `stepwise login`
 status-in-use-ended = In uso:    niente di utilizzabile: il fornitore di identità ha terminato l'accesso conservato. Eseguire `stepwise login`
 status-in-use-other = In uso:    un token fornito tramite { $from } (prevale su un accesso conservato)
+status-in-use-other-expired = In uso:    un token da { $from } (prevale su un accesso conservato), ma è scaduto il { $time }, secondo la scadenza scritta in esso: metterne uno attuale lì, o toglierlo per usare un accesso conservato
 signin-asking = Richiesta di un codice di accesso al gateway…
 signin-waiting = In attesa dell'approvazione (il codice scade tra { $left }). Esc annulla; la sessione del veicolo resta.
 signin-no-browser = Qui non si può aprire nessun browser (nessuna sessione grafica). Su un telefono o un altro computer, aprire l'indirizzo qui sopra (o scansionarne il codice QR) e inserire il codice.

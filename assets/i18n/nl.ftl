@@ -798,6 +798,7 @@ status-in-use-login = In gebruik: de bewaarde login
 status-in-use-spent = In gebruik: niets bruikbaars: de bewaarde login is verlopen. Voer `stepwise login` uit
 status-in-use-ended = In gebruik: niets bruikbaars: de identiteitsprovider heeft de bewaarde login beëindigd. Voer `stepwise login` uit
 status-in-use-other = In gebruik: een token uit { $from } (gaat voor een bewaarde login)
+status-in-use-other-expired = In gebruik: een token uit { $from } (het gaat voor een bewaarde aanmelding), maar het is verlopen op { $time }, volgens de vervaldatum erin: zet daar een actueel token, of haal het weg om een bewaarde aanmelding te gebruiken
 signin-asking = De gateway om een inlogcode vragen…
 signin-waiting = Wachten op goedkeuring (de code verloopt over { $left }). Esc annuleert; de voertuigsessie blijft.
 signin-no-browser = Hier kan geen browser worden geopend (geen grafische sessie). Open op een telefoon of een andere computer het adres hierboven (of scan de QR-code ervan) en voer de code in.

@@ -805,6 +805,7 @@ status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade encerrou o login guardado. Execute `stepwise login`
 status-in-use-other = Em uso:    um token informado via { $from } (tem prioridade sobre um login guardado)
+status-in-use-other-expired = Em uso:    um token de { $from } (ele prevalece sobre um login guardado), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar um login guardado
 signin-asking = Pedindo ao gateway um código de login…
 signin-waiting = Aguardando a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Em um celular ou outro computador, abra o endereço acima (ou leia o código QR dele) e digite o código.

@@ -787,6 +787,7 @@ status-in-use-login = Em uso:    o login guardado
 status-in-use-spent = Em uso:    nada utilizável: o login guardado expirou. Execute `stepwise login`
 status-in-use-ended = Em uso:    nada utilizável: o provedor de identidade terminou o login guardado. Execute `stepwise login`
 status-in-use-other = Em uso:    um token indicado via { $from } (tem prioridade sobre um login guardado)
+status-in-use-other-expired = Em uso:    um token de { $from } (prevalece sobre uma sessão guardada), mas expirou em { $time }, pela validade escrita nele: ponha um atual lá, ou remova-o para usar uma sessão guardada
 signin-asking = A pedir ao gateway um código de login…
 signin-waiting = A aguardar a aprovação (o código expira em { $left }). Esc cancela; a sessão do veículo continua.
 signin-no-browser = Nenhum navegador pode ser aberto aqui (sem sessão gráfica). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.

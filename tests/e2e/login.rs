@@ -1255,6 +1255,26 @@ fn a_refused_token_past_its_expiry_is_said_expired() {
         assert!(err.contains(said), "{err}");
         assert!(!err.contains(expired), "{err}");
     }
+    // `auth status` reads that expiry too: not usable, exit 1.
+    let status = run(
+        home.path(),
+        &[
+            "auth",
+            "status",
+            "--api",
+            &provider.url(),
+            "--token-file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stdout));
+    let said = text(&status.stdout);
+    assert!(
+        said.contains("but it expired at 2001-09-09T01:46:40Z, by the expiry written in it"),
+        "{said}"
+    );
+    assert!(!said.contains(expired), "{said}");
 }
 
 /// Several vehicles against a gateway that takes only a fixed token: each
