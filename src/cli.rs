@@ -1045,6 +1045,20 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
             parent = parent.display().to_string()
         ));
     }
+    // The report is written beside its path, then renamed over it: the
+    // folder must take a new file (it is gone again when dropped).
+    if let Err(e) = tempfile::Builder::new()
+        .prefix(".stepwise-")
+        .suffix(".part")
+        .tempfile_in(parent)
+    {
+        return Err(tr!(
+            lang,
+            "cli-arg-report-unwritable",
+            path = shown,
+            why = crate::files::unwritable_words(lang, &e, path)
+        ));
+    }
     let existed = path.exists();
     match std::fs::OpenOptions::new()
         .append(true)

@@ -1507,6 +1507,12 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
             vec!["--report", "/proc/self/r.md"],
             "cannot be written (no file can be made in that folder",
         ),
+        // A file there that opens for writing, in a folder that takes no
+        // new file: the report (written beside, then renamed) cannot be.
+        (
+            vec!["--report", "/proc/version"],
+            "cannot be written (no file can be made in that folder",
+        ),
         // A folder's path where no folder is: a file name is wanted.
         (vec!["--report", &slashed], "ends with a slash"),
     ] {
