@@ -12,19 +12,18 @@ use std::net::TcpListener;
 /// (a whole HTTP answer, head and body), closing the connection. Its base
 /// URL.
 pub fn answering(response: Vec<u8>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let url = format!("http://{}", listener.local_addr().expect("its address"));
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let _ = stream.write_all(&response);
-        }
-    });
-    url
+    routing(Vec::new(), response)
+}
+
+/// The head of the request on `stream` (request line and headers), read
+/// byte by byte up to its blank line.
+fn read_head(stream: &mut std::net::TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
 }
 
 /// A server that answers the events call with `events` and then holds
@@ -46,12 +45,7 @@ fn events_server(response: Vec<u8>, events: Vec<u8>, hold: bool) -> String {
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            if String::from_utf8_lossy(&head).contains("/events?") {
+            if read_head(&mut stream).contains("/events?") {
                 let _ = stream.write_all(&events);
                 if hold {
                     held.push(stream);
@@ -72,12 +66,7 @@ pub fn routing(routes: Vec<(&'static str, Vec<u8>)>, fallback: Vec<u8>) -> Strin
     let url = format!("http://{}", listener.local_addr().expect("its address"));
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head);
+            let head = read_head(&mut stream);
             let answer = routes
                 .iter()
                 .find(|(needle, _)| head.contains(needle))
