@@ -127,6 +127,10 @@ pub enum Rejection {
     /// carAssociationID: the vehicle has no steps there; starting again
     /// by carAssociationID would ask the same.
     NoSteps,
+    /// A 404 to the next-step call without code 2346 (the contract's
+    /// "no step for this stepsID"): the gateway's words, but no unknown id
+    /// (the list by that stepsID names it); the call may not be offered.
+    CallNotFound,
     Conflict,
     /// A refusal (403, 409, another 4xx) of a call that asked for the
     /// steps-cache reset: the reset is what was refused, so advice to
@@ -522,6 +526,7 @@ impl GatewayError {
                 Rejection::BadRequest
                 | Rejection::Forbidden
                 | Rejection::NoSteps
+                | Rejection::CallNotFound
                 | Rejection::Conflict
                 | Rejection::ResetRefused
                 | Rejection::Other => Recovery::Stop,
@@ -637,6 +642,12 @@ impl GatewayError {
                     if !call.by_steps_id && body.code == Some(wire::NO_STEP_CODE) =>
                 {
                     Rejection::NoSteps
+                }
+                Rejection::NotFound
+                    if call.other == Some(wire::NEXT_PATH)
+                        && body.code != Some(wire::NO_STEP_CODE) =>
+                {
+                    Rejection::CallNotFound
                 }
                 Rejection::Conflict if !call.control => Rejection::Other,
                 kind => kind,

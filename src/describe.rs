@@ -895,6 +895,8 @@ fn client_not_allowed(said: &str) -> bool {
 fn provider_tls(lang: Lang, url: &str, problem: &TlsProblem) -> String {
     let url = url.to_owned();
     match problem {
+        TlsProblem::OldVersion => tr!(lang, "auth-tls-old-version", url = url),
+        TlsProblem::NoHostNames => tr!(lang, "auth-tls-no-host-names", url = url),
         TlsProblem::UnknownIssuer => tr!(lang, "auth-tls-unknown-issuer", url = url),
         TlsProblem::WrongHost(_) => tr!(lang, "auth-tls-wrong-host", url = url),
         TlsProblem::Expired | TlsProblem::NotYetValid => tr!(lang, "auth-tls-dates", url = url),
@@ -1111,6 +1113,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Forbidden => tr!(lang, "gw-title-forbidden"),
             Rejection::NotFound => tr!(lang, "gw-title-not-found"),
             Rejection::NoSteps => tr!(lang, "gw-title-no-steps"),
+            Rejection::CallNotFound => tr!(lang, "gw-title-call-not-offered"),
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
             Rejection::ResetRefused => tr!(lang, "gw-title-reset-refused"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
@@ -1287,6 +1290,7 @@ fn rejected_line(
         Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
+        Rejection::CallNotFound => (tr!(lang, "gw-404-call"), tr!(lang, "gw-404-call-todo")),
         Rejection::NoSteps => (
             tr!(lang, "gw-404-no-steps"),
             tr!(lang, "gw-404-no-steps-todo"),
@@ -1368,6 +1372,33 @@ mod tests {
             line.contains("--issuer") && !line.contains("gateway"),
             "{line}"
         );
+    }
+
+    /// The identity provider's own certificate troubles are its, with
+    /// the fix no --issuer can give.
+    #[test]
+    fn a_provider_s_certificate_is_the_provider_s() {
+        let line = |problem| {
+            auth_error(
+                Lang::En,
+                &AuthError::Network {
+                    url: "https://idp.example/.well-known/openid-configuration".into(),
+                    detail: String::new(),
+                    tls: Some(problem),
+                },
+            )
+        };
+        let old = line(TlsProblem::OldVersion);
+        assert!(
+            old.contains("presented an X.509 version 1 certificate"),
+            "{old}"
+        );
+        assert!(
+            !old.contains("old_version") && !old.contains("gateway"),
+            "{old}"
+        );
+        let nameless = line(TlsProblem::NoHostNames);
+        assert!(nameless.contains("names no host"), "{nameless}");
     }
 
     /// An X.509 version 1 certificate: named, with a fix no option of

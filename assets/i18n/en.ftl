@@ -482,6 +482,8 @@ gw-403-refused = the gateway refuses this request
 gw-403-refused-todo = Its words say why (an account or a vehicle it does not allow); check the carAssociationID with the customer's account, or ask the gateway's operator
 gw-404 = the gateway does not know this id
 gw-404-todo = Check the carAssociationID or stepsID and try again
+gw-404-call = the gateway refused the next-step call, without code 2346 (its mark of a stepsID it does not know)
+gw-404-call-todo = If the list by this stepsID works (r on the steps screen, or `stepwise steps --steps-id ID`), the id is right and the gateway does not offer the next-step call, or something in front of it does not route it: tell the gateway's operator. The list shows the next step too (marked NEXT)
 gw-404-no-steps = the gateway has no steps for this carAssociationID
 gw-404-no-steps-todo = Check the carAssociationID; if it is right, this vehicle has no service activation steps at this gateway: ask the gateway's operator why
 gw-409 = the gateway refused: an earlier step is not done
@@ -617,6 +619,8 @@ auth-tls-unknown-issuer = the identity provider at { $url } presented a certific
 auth-tls-wrong-host = the certificate of the identity provider at { $url } is not made for its host. Check --issuer (or `issuer` in the config file); if it is right, tell whoever runs the provider
 auth-tls-dates = the certificate of the identity provider at { $url } has expired or is not valid yet. Check this machine's date and time; if they are right, tell whoever runs the provider
 auth-tls-other = the TLS connection to the identity provider at { $url } failed ({ $code }). Check --issuer (or `issuer` in the config file); if it is right, tell whoever runs the provider
+auth-tls-old-version = the identity provider at { $url } presented an X.509 version 1 certificate, which TLS no longer takes. No --issuer or --ca-file can fix it: ask whoever runs the provider to reissue it as version 3, with its host name as a subject alternative name
+auth-tls-no-host-names = the certificate of the identity provider at { $url } names no host (no subject alternative name; a common name alone is no longer read by TLS). No --issuer or --ca-file can fix it: ask whoever runs the provider to reissue it with its host name as a subject alternative name
 auth-answered-badly = the identity provider's address { $url } was reached, but { $detail }. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 
 ## Signing in: stepwise login, logout and auth status in a plain terminal

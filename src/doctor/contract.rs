@@ -785,12 +785,16 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
     })
 }
 
-/// A call after the first list, refused: a 404 without the contract's
-/// body is a call this gateway does not offer (the list works at this
-/// --api); others say their status.
+/// A call after the first list, refused: a 404 without code 2346 is a
+/// call this gateway does not offer (the list works at this --api);
+/// others say their status.
 fn after_list_failed(answer: &Answer) -> Line {
     let line = Line::new(Mark::Failed, http_failure(answer.status, &answer.body));
-    if answer.status == StatusCode::NOT_FOUND && wire::decode_error(&answer.body).is_none() {
+    // Without code 2346, the contract's mark of an unknown stepsID (the
+    // first list gave it): no id of the technician's to check.
+    let unknown_id =
+        wire::decode_error(&answer.body).is_some_and(|b| b.code == Some(wire::NO_STEP_CODE));
+    if answer.status == StatusCode::NOT_FOUND && !unknown_id {
         line.fix(words!("doctor-fix-call-not-offered"))
     } else {
         line

@@ -1045,6 +1045,41 @@ async fn no_step_for_a_car_asks_no_start_again() {
     assert!(words(&error).contains("Start again"), "{}", words(&error));
 }
 
+/// A 404 to the next-step call with the gateway's words but without code
+/// 2346 (its mark of an unknown stepsID) is no unknown id: the call may
+/// not be offered. With 2346 it is the unknown stepsID it says.
+#[tokio::test]
+async fn a_next_step_404_without_its_code_is_not_an_unknown_id() {
+    let gateway = canned(
+        "404 Not Found",
+        &["Content-Type: application/json"],
+        r#"{"message":"no route"}"#,
+    )
+    .await;
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let error = client.next_step("132324").await.expect_err("refused");
+    assert_eq!(
+        error.rejection(),
+        Some(Rejection::CallNotFound),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("without code 2346"), "{line}");
+    assert!(line.contains("does not offer the next-step call"), "{line}");
+    assert!(!line.contains("does not know this id"), "{line}");
+    let unknown = canned(
+        "404 Not Found",
+        &["Content-Type: application/json"],
+        r#"{"code":2346,"message":"No step found"}"#,
+    )
+    .await;
+    let client =
+        Gateway::new(&unknown.url, "words-test-device".into(), None, options()).expect("client");
+    let error = client.next_step("132324").await.expect_err("refused");
+    assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
+}
+
 /// A next-step answer that names another stepsID is about someone else's
 /// steps: refused as the list would be, never "nothing left to do".
 #[tokio::test]
