@@ -166,6 +166,34 @@ fn id_column(fields: &[&str]) -> Option<usize> {
         .map(|(_, i)| i)
 }
 
+/// The ids' column of a file whose header row names none of its columns
+/// in words stepwise knows ("Kunde;Fahrzeug-ID"): the first column after
+/// the first whose every value below is digits, when the first column's
+/// values are not (names, then the ids).
+fn unnamed_id_column(lines: &[&str]) -> Option<usize> {
+    let mut rows = lines
+        .iter()
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches(BOM)
+        })
+        .filter(|l| !l.trim().is_empty() && !l.trim().to_ascii_lowercase().starts_with("sep="));
+    let header = fields(rows.next()?);
+    let number = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
+    if header.len() < 2 || id_column(&header).is_some() || header.iter().any(|f| number(f)) {
+        return None;
+    }
+    let data: Vec<Vec<&str>> = rows.map(fields).collect();
+    let digits =
+        |col: usize| !data.is_empty() && data.iter().all(|r| r.get(col).is_some_and(|f| number(f)));
+    if digits(0) {
+        return None;
+    }
+    (1..header.len()).find(|col| digits(*col))
+}
+
 /// The ids of `text`, in order, each once; or the bad lines.
 pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut ids: Vec<String> = Vec::new();
@@ -182,6 +210,7 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     let mut excel = false;
     // Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let unnamed = unnamed_id_column(&text.lines().collect::<Vec<_>>());
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.split('#').next().unwrap_or_default();
@@ -204,7 +233,7 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
             continue;
         }
         let fields = fields(line);
-        if was_first && let Some(named) = id_column(&fields) {
+        if was_first && let Some(named) = id_column(&fields).or(unnamed) {
             column = named;
             continue;
         }
@@ -305,6 +334,24 @@ mod tests {
         }
         // An id that merely has an E in it is an id.
         assert_eq!(parse("E12\nAB-E7\n1E5\n").unwrap(), ["E12", "AB-E7", "1E5"]);
+    }
+
+    /// A header in the shop's own words and the ids in a later column:
+    /// the column whose values are all digits holds them; the header and
+    /// the customers' names are never sent as ids.
+    #[test]
+    fn ids_in_a_later_column_under_a_header_of_the_shop_s_words() {
+        for text in [
+            "Kunde;Fahrzeug-ID\nM\u{fc}ller;987654\nSmith;222222\n",
+            "Customer,Vehicle ID\nMuller,987654\nSmith,222222\n",
+        ] {
+            assert_eq!(parse(text).unwrap(), ["987654", "222222"], "{text:?}");
+        }
+        // Ids first under such a header: as before, the first column.
+        assert_eq!(
+            parse("Fahrzeug-ID;Kunde\n987654;M\u{fc}ller\n222222;Smith\n").unwrap(),
+            ["987654", "222222"]
+        );
     }
 
     #[test]

@@ -1010,6 +1010,11 @@ impl Gateway {
         self.proxy.as_deref()
     }
 
+    /// The proxy's URL carries a user name (and password) for it.
+    pub fn proxy_has_credentials(&self) -> bool {
+        self.proxy_credentials
+    }
+
     /// How many times this gateway answered 429 (limiting requests) so far.
     pub fn times_limited(&self) -> u64 {
         self.pace.times_limited()

@@ -1426,6 +1426,7 @@ doctor-token-not-asked = keins angegeben; das Gateway hat keins verlangt
 doctor-token-not-checked = keines angegeben; nicht geprüft: kein Schritte-Gateway hat geantwortet
 doctor-token-none-limited = keines angegeben; nicht geprüft: Anfragen werden begrenzt (HTTP 429)
 doctor-fix-proxy-password = Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port)
+doctor-fix-proxy-password-refused = Der Proxy hat Benutzername und Passwort aus der Proxy-Variable abgelehnt: sie prüfen (Zeichen wie @ : / % darin müssen prozentkodiert sein)
 doctor-fix-not-a-gateway = Diese Adresse ist kein Steps-Gateway: --api die Basis-URL geben, unter der pims/subscription/steps liegt
 doctor-fix-client-cert-front = Das TLS-Frontend des Gateways verlangt ein Client-Zertifikat: eines mit --client-cert DATEI --client-key DATEI angeben
 doctor-fix-gateway-failed = Das Gateway ist ausgefallen: in einer Minute erneut versuchen; bleibt es dabei, den Betreiber des Gateways informieren

@@ -1434,6 +1434,7 @@ doctor-token-not-asked = none given; the gateway did not ask for one
 doctor-token-not-checked = none given; not checked: no steps gateway answered
 doctor-token-none-limited = none given; not checked: requests are limited (HTTP 429)
 doctor-fix-proxy-password = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port)
+doctor-fix-proxy-password-refused = The proxy refused the user name and password in the proxy variable: check them (characters such as @ : / % in them must be percent-encoded)
 doctor-fix-not-a-gateway = This address is not a steps gateway: give --api the base URL that pims/subscription/steps sits under
 doctor-fix-client-cert-front = The gateway's TLS front wants a client certificate: give one with --client-cert FILE --client-key FILE
 doctor-fix-gateway-failed = The gateway failed: retry in a minute; if it persists, tell the gateway's operator

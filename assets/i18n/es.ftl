@@ -1441,6 +1441,7 @@ doctor-token-not-asked = no se indicó ninguno; la pasarela no lo pidió
 doctor-token-not-checked = no se indicó ninguno; sin comprobar: ninguna pasarela de pasos respondió
 doctor-token-none-limited = no se indicó ninguno; sin comprobar: las peticiones están limitadas (HTTP 429)
 doctor-fix-proxy-password = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto)
+doctor-fix-proxy-password-refused = El proxy rechazó el usuario y la contraseña de la variable del proxy: revíselos (caracteres como @ : / % deben ir codificados en porcentaje)
 doctor-fix-not-a-gateway = Esta dirección no es una pasarela de pasos: dé a --api la URL base bajo la que está pims/subscription/steps
 doctor-fix-client-cert-front = La entrada TLS de la pasarela pide un certificado de cliente: indique uno con --client-cert ARCHIVO --client-key ARCHIVO
 doctor-fix-gateway-failed = La pasarela falló: vuelva a intentarlo en un minuto; si persiste, avise a quien gestiona la pasarela

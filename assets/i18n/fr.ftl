@@ -1438,6 +1438,7 @@ doctor-token-not-asked = aucun fourni ; la passerelle n'en a pas demandé
 doctor-token-not-checked = aucun donné ; non vérifié : aucune passerelle d'étapes n'a répondu
 doctor-token-none-limited = aucun donné ; non vérifié : les requêtes sont limitées (HTTP 429)
 doctor-fix-proxy-password = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port)
+doctor-fix-proxy-password-refused = Le proxy a refusé le nom d'utilisateur et le mot de passe de la variable du proxy : vérifiez-les (des caractères comme @ : / % doivent y être encodés en pourcentage)
 doctor-fix-not-a-gateway = Cette adresse n'est pas une passerelle d'étapes : donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps
 doctor-fix-client-cert-front = Le frontal TLS de la passerelle demande un certificat client : donnez-en un avec --client-cert FICHIER --client-key FICHIER
 doctor-fix-gateway-failed = La passerelle est en panne : réessayez dans une minute ; si cela persiste, prévenez l'exploitant de la passerelle

@@ -1435,6 +1435,7 @@ doctor-token-not-asked = nessuno fornito; il gateway non ne ha chiesto uno
 doctor-token-not-checked = nessuno fornito; non verificato: nessun gateway dei passi ha risposto
 doctor-token-none-limited = nessuno fornito; non verificato: le richieste sono limitate (HTTP 429)
 doctor-fix-proxy-password = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta)
+doctor-fix-proxy-password-refused = Il proxy ha rifiutato nome utente e password della variabile del proxy: verificarli (caratteri come @ : / % vanno codificati in percentuale)
 doctor-fix-not-a-gateway = Questo indirizzo non è un gateway dei passi: dare a --api l'URL di base sotto cui si trova pims/subscription/steps
 doctor-fix-client-cert-front = Il front-end TLS del gateway vuole un certificato client: fornirne uno con --client-cert FILE --client-key FILE
 doctor-fix-gateway-failed = Il gateway ha un guasto: riprovare tra un minuto; se persiste, avvisare chi gestisce il gateway

@@ -1429,6 +1429,7 @@ doctor-token-not-asked = geen opgegeven; de gateway vroeg er niet om
 doctor-token-not-checked = niet opgegeven; niet gecontroleerd: geen stappengateway antwoordde
 doctor-token-none-limited = niet opgegeven; niet gecontroleerd: verzoeken worden beperkt (HTTP 429)
 doctor-fix-proxy-password = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort)
+doctor-fix-proxy-password-refused = De proxy weigerde de gebruikersnaam en het wachtwoord in de proxyvariabele: controleer ze (tekens als @ : / % erin moeten procent-gecodeerd zijn)
 doctor-fix-not-a-gateway = Dit adres is geen steps-gateway: geef --api de basis-URL waaronder pims/subscription/steps staat
 doctor-fix-client-cert-front = De TLS-voorkant van de gateway wil een clientcertificaat: geef er een met --client-cert BESTAND --client-key BESTAND
 doctor-fix-gateway-failed = De gateway faalt: probeer over een minuut opnieuw; blijft het, laat het de beheerder van de gateway weten

@@ -1456,6 +1456,7 @@ doctor-token-not-asked = nenhum informado; o gateway não pediu
 doctor-token-not-checked = nenhum informado; não verificado: nenhum gateway de passos respondeu
 doctor-token-none-limited = nenhum informado; não verificado: as requisições estão limitadas (HTTP 429)
 doctor-fix-proxy-password = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta)
+doctor-fix-proxy-password-refused = O proxy recusou o usuário e a senha da variável do proxy: confira-os (caracteres como @ : / % precisam ser codificados em porcentagem)
 doctor-fix-not-a-gateway = Este endereço não é um gateway de passos: dê a --api a URL base sob a qual fica pims/subscription/steps
 doctor-fix-client-cert-front = A entrada TLS do gateway quer um certificado de cliente: informe um com --client-cert ARQUIVO --client-key ARQUIVO
 doctor-fix-gateway-failed = O gateway falhou: tente de novo em um minuto; se persistir, avise quem opera o gateway

@@ -1422,6 +1422,7 @@ doctor-token-not-asked = nenhum indicado; o gateway não pediu
 doctor-token-not-checked = nenhum indicado; não verificado: nenhum gateway de passos respondeu
 doctor-token-none-limited = nenhum indicado; não verificado: os pedidos estão limitados (HTTP 429)
 doctor-fix-proxy-password = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta)
+doctor-fix-proxy-password-refused = O proxy recusou o utilizador e a palavra-passe da variável do proxy: verifique-os (caracteres como @ : / % têm de ser codificados em percentagem)
 doctor-fix-not-a-gateway = Este endereço não é um gateway de passos: indique em --api o URL base sob o qual fica pims/subscription/steps
 doctor-token-embedded-given = origem: { $source }; não é enviado ao simulador embutido
 doctor-token-expired = origem: { $source }; vencido há { $ago }

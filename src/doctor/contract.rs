@@ -303,7 +303,7 @@ fn steps_query<'a>(key: &'a str, id: &'a str, status: &'a str) -> [(&'a str, &'a
 /// What to do about a first list refused: the words follow who answered
 /// (the gateway about an id, a proxy, a TLS terminator, or something that
 /// is no gateway), as the gateway client's errors do.
-fn first_list_fix(answer: &Answer, proxied: bool) -> Arg {
+fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
     let contract_body = wire::decode_error(&answer.body).is_some();
     let page =
         String::from_utf8_lossy(&answer.body[..answer.body.len().min(8192)]).to_ascii_lowercase();
@@ -321,7 +321,16 @@ fn first_list_fix(answer: &Answer, proxied: bool) -> Arg {
 /// its status and who gave it, as the gateway client's errors do (a proxy's
 /// 407, a gateway limiting requests, a firewall's page, a failure), and
 /// "not a steps gateway" only where nothing else explains it.
-fn status_fix(answer: &Answer, proxied: bool) -> Arg {
+/// Whether the calls go through a proxy (`None`: they do not), and then
+/// whether its variable carries a user name and password.
+fn proxied_by(caller: &Caller<'_>) -> Option<bool> {
+    caller
+        .gateway
+        .proxy()
+        .map(|_| caller.gateway.proxy_has_credentials())
+}
+
+fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
     let contract_body = wire::decode_error(&answer.body).is_some();
     let wait = crate::client::retry_after(&answer.headers)
         .map(|w| w.as_secs())
@@ -337,15 +346,21 @@ fn status_fix(answer: &Answer, proxied: bool) -> Arg {
         // A success where a 400 belongs: a gateway that does not check
         // its input, more likely than a wrong address (the lists say).
         (200..=299, _) => words!("doctor-fix-error-400").into(),
-        (407, _) if proxied => words!("doctor-fix-proxy-password").into(),
+        // The user name and password are in the variable already: refused.
+        (407, _) if proxied == Some(true) => words!("doctor-fix-proxy-password-refused").into(),
+        (407, _) if proxied.is_some() => words!("doctor-fix-proxy-password").into(),
         (407, _) => words!("doctor-fix-network-proxy").into(),
         (429 | 503, Some(secs)) => words!("doctor-fix-wait", secs = secs).into(),
         (429, None) => words!("doctor-fix-limited").into(),
-        (403, _) if !contract_body && proxied => words!("doctor-fix-refused-proxy").into(),
+        (403, _) if !contract_body && proxied.is_some() => {
+            words!("doctor-fix-refused-proxy").into()
+        }
         (403, _) if !contract_body => words!("doctor-fix-refused-front").into(),
         (404, _) if !contract_body => words!("doctor-fix-not-a-gateway").into(),
         // A proxy's own error page: the gateway may not have been reached.
-        (502..=504, _) if !contract_body && proxied => words!("doctor-fix-proxy-5xx").into(),
+        (502..=504, _) if !contract_body && proxied.is_some() => {
+            words!("doctor-fix-proxy-5xx").into()
+        }
         (500.., _) => words!("doctor-fix-gateway-failed").into(),
         // The contract's error body: a steps gateway answered, in words.
         _ if contract_body => words!("gw-other-said-todo").into(),
@@ -665,7 +680,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         // Requests are limited: the error body is not judged from that.
         (StatusCode::TOO_MANY_REQUESTS, _) => {
             Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
-                .fix(status_fix(&answer, caller.gateway.proxy().is_some()))
+                .fix(status_fix(&answer, proxied_by(caller)))
         }
         (status, _) => Line::new(
             Mark::Warning,
@@ -680,7 +695,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             if status.is_success() && !contract_body && !with_car {
                 words!("doctor-fix-error-400-no-car").into()
             } else {
-                status_fix(&answer, caller.gateway.proxy().is_some())
+                status_fix(&answer, proxied_by(caller))
             },
         ),
     };
@@ -743,7 +758,7 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     http_failure(a.status, &a.body)
                 ),
             )
-            .fix(first_list_fix(&a, caller.gateway.proxy().is_some()));
+            .fix(first_list_fix(&a, proxied_by(caller)));
             return Err((line, failure));
         }
         Ok(a) => (

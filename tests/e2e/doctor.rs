@@ -1452,6 +1452,31 @@ fn doctor_names_who_refused_not_a_wrong_api() {
     }
 }
 
+/// A proxy of plain-HTTP calls that answers 407 although its variable
+/// carries a user name and password refused them: doctor says to check
+/// them, as `steps` does, never to put them there.
+#[test]
+fn a_407_to_credentials_in_the_variable_says_they_were_refused() {
+    let home = home();
+    let proxy = canned(
+        "407 Proxy Authentication Required",
+        "Proxy-Authenticate: Basic realm=\"corp\"\r\n",
+    );
+    let with_password = proxy.replacen("http://", "http://bob:Pa55wordX@", 1);
+    let args = ["--api", "http://gateway.invalid:8080", "--car", "987654"];
+    let text = stdout(&doctor_with_env(
+        home.path(),
+        &args,
+        &[("HTTP_PROXY", &with_password)],
+    ));
+    assert!(
+        text.contains("The proxy refused the user name and password in the proxy variable"),
+        "{text}"
+    );
+    assert!(!text.contains("put them in the proxy variable"), "{text}");
+    assert!(!text.contains("Pa55wordX"), "{text}");
+}
+
 /// A web server's password prompt (401 with `Basic`) is no steps gateway
 /// to doctor as to `steps`: no "sign in with stepwise login", no "the
 /// gateway wants a token".
