@@ -995,9 +995,47 @@ fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
     }
 }
 
+/// The report never writes over a file the run reads: the ids file, the
+/// token file or the config file (the next run would find them damaged
+/// and blame them).
+fn report_over_input(
+    lang: Lang,
+    path: &Path,
+    cars: Option<&Path>,
+    token_file: Option<&Path>,
+) -> Result<(), String> {
+    let shown = path.display().to_string();
+    if let (Some(cars), Ok(report)) = (cars, std::fs::canonicalize(path))
+        && std::fs::canonicalize(cars).is_ok_and(|cars| cars == report)
+    {
+        return Err(tr!(lang, "cli-arg-report-is-cars", path = shown));
+    }
+    if let Ok(report) = std::fs::canonicalize(path) {
+        let same = |other: Option<&Path>| {
+            other.is_some_and(|o| std::fs::canonicalize(o).is_ok_and(|o| o == report))
+        };
+        if same(token_file) {
+            return Err(tr!(lang, "cli-arg-report-is-token-file", path = shown));
+        }
+        if same(
+            crate::config::config_path()
+                .as_ref()
+                .map(|c| c.path.as_path()),
+        ) {
+            return Err(tr!(lang, "cli-arg-report-is-config", path = shown));
+        }
+    }
+    Ok(())
+}
+
 /// Checks `--report PATH` before the session starts, so that a path that
 /// cannot be written fails at once instead of losing the session at exit.
-pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result<(), String> {
+pub fn check_report_path(
+    lang: Lang,
+    path: &Path,
+    cars: Option<&Path>,
+    token_file: Option<&Path>,
+) -> Result<(), String> {
     let shown = path.display().to_string();
     // The report replaces what is at its path: never a device, a pipe or a
     // link (as root, `--report /dev/null` would replace the device), and
@@ -1008,11 +1046,7 @@ pub fn check_report_path(lang: Lang, path: &Path, cars: Option<&Path>) -> Result
     {
         return Err(tr!(lang, "cli-arg-report-not-a-file", path = shown));
     }
-    if let (Some(cars), Ok(report)) = (cars, std::fs::canonicalize(path))
-        && std::fs::canonicalize(cars).is_ok_and(|cars| cars == report)
-    {
-        return Err(tr!(lang, "cli-arg-report-is-cars", path = shown));
-    }
+    report_over_input(lang, path, cars, token_file)?;
     // `name/` where nothing is: a folder's path, though none is there.
     if !path.is_dir() && shown.ends_with(['/', std::path::MAIN_SEPARATOR]) {
         return Err(tr!(lang, "cli-arg-report-slash", path = shown));

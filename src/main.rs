@@ -41,12 +41,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return parse_failed(lang, &args, &e),
     };
-    if let Some(why) = cli.misused_option(lang) {
-        return usage(why);
-    }
-    if let (None | Some(Command::Demo { .. } | Command::Fleet), Some(path)) =
-        (&cli.command, &cli.report)
-        && let Err(why) = check_report_path(lang, path, cli.cars.as_deref())
+    if let Some(why) = cli
+        .misused_option(lang)
+        .or_else(|| report_refused(lang, &cli))
     {
         return usage(why);
     }
@@ -325,6 +322,16 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
         message = message.to_string()
     ));
     ExitCode::from(EXIT_ERROR)
+}
+
+/// Why the wizard's `--report` path cannot be used, checked at start.
+fn report_refused(lang: Lang, cli: &Cli) -> Option<String> {
+    let (None | Some(Command::Demo { .. } | Command::Fleet), Some(path)) =
+        (&cli.command, &cli.report)
+    else {
+        return None;
+    };
+    check_report_path(lang, path, cli.cars.as_deref(), cli.token_file.as_deref()).err()
 }
 
 /// The command line clap refused: a token given as an argument is refused

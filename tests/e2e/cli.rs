@@ -1583,6 +1583,42 @@ fn a_report_never_replaces_a_device_a_link_or_the_ids_file() {
     let err = stderr(&out);
     assert!(err.contains("is the ids file given with --cars"), "{err}");
     assert_eq!(std::fs::read_to_string(&ids).unwrap(), "987654\n");
+    // Nor the token file or the config file this run reads.
+    let token = home.path().join("token.txt");
+    std::fs::write(&token, "a-token\n").unwrap();
+    let token_arg = token.to_str().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--token-file",
+            token_arg,
+            "--car",
+            "987654",
+            "--report",
+            token_arg,
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("is the token file given with --token-file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&token).unwrap(), "a-token\n");
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "lang = \"en\"\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["--car", "987654", "--report", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("is the config file this run reads"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "lang = \"en\"\n");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
     assert!(
         std::fs::symlink_metadata(&link)
