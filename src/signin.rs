@@ -486,6 +486,16 @@ pub async fn login_with_token(
         _ => tr!(lang, "login-signed-in-token", gateway = gateway.as_str()),
     };
     let _ = writeln!(out, "{kept}");
+    // Its own expiry has passed: the gateway took it, but may not for long.
+    if let Some(exp) = crate::auth::jwt_expiry(token).and_then(|e| u64::try_from(e).ok())
+        && exp <= unix_now()
+    {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr!(lang, "login-token-expired-kept", time = rfc3339(exp))
+        );
+    }
     kept_message(lang, out, &saved);
     Ok(())
 }
@@ -797,6 +807,39 @@ fn shadowed_login(settings: &Settings) -> Option<(Place, TokenFrom)> {
     Some((kept.place, from))
 }
 
+/// The "In use" line of `auth status`: which token the calls carry.
+fn in_use_line(
+    lang: Lang,
+    settings: &Settings,
+    usable_login: bool,
+    given_expired: Option<u64>,
+) -> String {
+    let credential = settings.login.as_ref().map(|l| &l.credential);
+    match settings.token_from {
+        Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
+        Some(TokenFrom::Login) if credential.is_some_and(|c| c.over.is_some()) => {
+            tr!(lang, "status-in-use-ended")
+        }
+        // Kept by hand (no provider to renew it): its current token is
+        // the way on, not a sign-in.
+        Some(TokenFrom::Login) if credential.is_some_and(|c| c.token_endpoint.is_none()) => {
+            tr!(lang, "status-in-use-spent-fixed")
+        }
+        Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
+        Some(from) => match given_expired {
+            Some(at) => tr!(
+                lang,
+                "status-in-use-other-expired",
+                from = from_text(lang, from),
+                time = rfc3339(at)
+            ),
+            None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
+        },
+        None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
+        None => tr!(lang, "status-in-use-none"),
+    }
+}
+
 /// When a token given by hand (not a kept login) expired, by the expiry
 /// written in it (a JWT's `exp`).
 fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
@@ -905,24 +948,7 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             (None, None) => tr!(lang, "status-login-none"),
         }),
     }
-    lines.push(match settings.token_from {
-        Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
-        Some(TokenFrom::Login) if credential.is_some_and(|c| c.over.is_some()) => {
-            tr!(lang, "status-in-use-ended")
-        }
-        Some(TokenFrom::Login) => tr!(lang, "status-in-use-spent"),
-        Some(from) => match given_expired {
-            Some(at) => tr!(
-                lang,
-                "status-in-use-other-expired",
-                from = from_text(lang, from),
-                time = rfc3339(at)
-            ),
-            None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
-        },
-        None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
-        None => tr!(lang, "status-in-use-none"),
-    });
+    lines.push(in_use_line(lang, settings, usable_login, given_expired));
     Ok((lines.join("\n") + "\n", code))
 }
 

@@ -190,9 +190,6 @@ impl<'a> Caller<'a> {
                 self.wants_tls.set(true);
                 Err(words!("doctor-why-wants-tls", base = base).into())
             }
-            Ok(Err(GatewayError::Redirected(refused))) => {
-                Err(words!("gw-redirect-refused", from = refused.from, to = refused.to).into())
-            }
             Ok(Err(e)) => Err(why(e)),
             Ok(Ok(answer)) => {
                 self.heed_challenge(&answer);

@@ -2234,6 +2234,24 @@ fn a_call_a_gateway_does_not_offer_is_named_not_blamed_on_api() {
     );
 }
 
+/// A redirect from http:// to https:// on the same host is the gateway's
+/// secure address: doctor says to use it, as `steps` does, never "another
+/// server or a connection that is not secure".
+#[test]
+fn a_redirect_to_https_on_the_same_host_says_to_use_it() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let moved = format!(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://127.0.0.1:{port}/pims/subscription/steps\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let api = crate::canned::answering(moved.into_bytes());
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    assert!(text.contains("Use the https:// address in --api"), "{text}");
+    assert!(!text.contains("not secure"), "{text}");
+}
+
 /// A proxy's own 503 page (it could not reach the gateway) is the proxy's
 /// to explain: doctor names it, never "the gateway failed … its operator".
 #[test]

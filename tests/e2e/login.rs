@@ -1277,6 +1277,38 @@ fn a_refused_token_past_its_expiry_is_said_expired() {
     assert!(!said.contains(expired), "{said}");
 }
 
+/// A token kept by hand whose own expiry has passed: `login --with-token`
+/// says so when it keeps it, and `auth status` says to keep the gateway's
+/// current one, never "run `stepwise login`" (no sign-in renews it).
+#[test]
+fn an_expired_token_kept_by_hand_is_said_so() {
+    // A gateway that asks for no token takes any.
+    let provider = Provider::serve(Shared::new(SimState::new(Scenario::built_in()), None));
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    // header {"alg":"none"}, payload {"exp":1000000000} (2001), no signature
+    let expired = "eyJhbGciOiJub25lIn0.eyJleHAiOjEwMDAwMDAwMDB9.";
+    let kept = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some(&format!("{expired}\n")),
+    );
+    assert_eq!(kept.status.code(), Some(0), "{}", text(&kept.stderr));
+    assert!(
+        text(&kept.stdout).contains("this token expired at 2001-09-09T01:46:40Z"),
+        "{}",
+        text(&kept.stdout)
+    );
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&status.stdout);
+    assert!(
+        said.contains("the token kept by hand (login --with-token) expired"),
+        "{said}"
+    );
+    assert!(!said.contains("Run `stepwise login`"), "{said}");
+    assert!(!said.contains(expired), "{said}");
+}
+
 /// Several vehicles against a gateway that takes only a fixed token: each
 /// 401 says so (on stderr and in `--json`), as one vehicle's does, never
 /// "sign in with `stepwise login`", which cannot work there.
