@@ -1025,6 +1025,22 @@ fn report_over_input(
             return Err(tr!(lang, "cli-arg-report-is-config", path = shown));
         }
     }
+    // Nor a file of stepwise's own data folder (its sign-ins, its device
+    // id), whether there or not yet.
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let (Some(data), Ok(folder)) = (crate::config::data_dir(), std::fs::canonicalize(folder))
+        && std::fs::canonicalize(&data).is_ok_and(|data| data == folder)
+    {
+        return Err(tr!(
+            lang,
+            "cli-arg-report-in-data",
+            path = shown,
+            dir = data.display().to_string()
+        ));
+    }
     Ok(())
 }
 

@@ -608,6 +608,9 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
                 }
                 Shape::NoSteps(names) => tr!(lang, "shape-no-steps", members = names.join(", ")),
                 Shape::LiveWithoutId => tr!(lang, "shape-live-without-id"),
+                Shape::NextDone(step) => {
+                    return tr!(lang, "answer-next-done", step = step.clone());
+                }
                 Shape::Other(detail) => detail.clone(),
             };
             tr!(lang, "answer-wrong-shape", detail = detail)
@@ -1399,6 +1402,21 @@ mod tests {
         );
         let nameless = line(TlsProblem::NoHostNames);
         assert!(nameless.contains("names no host"), "{nameless}");
+    }
+
+    /// A next step named and marked done is said as the contradiction it
+    /// is, never "nothing left to do".
+    #[test]
+    fn a_next_step_marked_done_is_a_contradiction() {
+        let error = crate::wire::DecodeError::WrongShape(crate::wire::Shape::NextDone(
+            "deviceActivation".into(),
+        ));
+        let words = decode_words(Lang::En, &error);
+        assert!(
+            words.contains("names deviceActivation but marks it done"),
+            "{words}"
+        );
+        assert!(!words.contains("ready"), "{words}");
     }
 
     /// An X.509 version 1 certificate: named, with a fix no option of

@@ -375,11 +375,28 @@ async fn token_text(
                     tr!(lang, "login-paste", gateway = gateway.to_owned())
                 );
                 let _ = out.flush();
-                tokio::task::spawn_blocking(move || read_hidden_line(raw))
-                    .await
-                    .map_err(|e| {
+                let reading = tokio::task::spawn_blocking(move || read_hidden_line(raw));
+                tokio::select! {
+                    read = reading => read.map_err(|e| {
                         Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string()))
-                    })?
+                    })?,
+                    signal = end_signal() => {
+                        // Asked to end from outside (kill, a closed window):
+                        // the terminal goes back as Ctrl-C leaves it, and the
+                        // run ends as signalled (the reading thread cannot
+                        // be waited for).
+                        let _ = crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::event::DisableBracketedPaste
+                        );
+                        let _ = crossterm::terminal::disable_raw_mode();
+                        let _ = writeln!(out);
+                        let _ = out.flush();
+                        let said = tr!(lang, "err-login-cancelled");
+                        let _ = writeln!(std::io::stderr(), "stepwise: {said}");
+                        std::process::exit(128 + signal);
+                    }
+                }
             }
             Err(e) => Err(e),
         };
@@ -610,6 +627,32 @@ impl Drop for NoEcho {
     fn drop(&mut self) {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
         let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// A signal that asks the run to end: SIGTERM, SIGINT or SIGHUP (Ctrl-C
+/// elsewhere), as its number.
+async fn end_signal() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => 15,
+            _ = int.recv() => 2,
+            _ = hup.recv() => 1,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        2
     }
 }
 

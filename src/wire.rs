@@ -199,6 +199,9 @@ pub enum Shape {
     NoSteps(Vec<String>),
     /// A live event's list without a stepsID on a stream of several.
     LiveWithoutId,
+    /// A next-step answer whose only steps are marked done: it names a
+    /// step as next and says it is done (neither "null" nor a step to do).
+    NextDone(String),
     /// The simulator's own calls: the parser's words.
     Other(String),
 }
@@ -218,6 +221,7 @@ impl std::fmt::Display for Shape {
         match self {
             Shape::NotAList(kind) => write!(f, "expected an object of steps, got {kind:?}"),
             Shape::NotAStep(kind) => write!(f, "expected a step object or null, got {kind:?}"),
+            Shape::NextDone(name) => write!(f, "the next step {name} is marked done"),
             Shape::NoSteps(names) => write!(
                 f,
                 "an object with no stepsID and no step (its members: {})",
@@ -266,10 +270,16 @@ pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
             if steps.is_empty() && foreign(&members) {
                 return Err(not_steps(&members));
             }
-            Ok(StepsList::new(None, steps)
-                .steps
-                .into_iter()
-                .find(|step| !step.status.is_done()))
+            let steps = StepsList::new(None, steps).steps;
+            // One step named as the next, and marked done: a contradiction,
+            // never "nothing left to do" (the list says what is left). A
+            // whole list with every step done has nothing left.
+            if let [done] = steps.as_slice()
+                && done.status.is_done()
+            {
+                return Err(DecodeError::WrongShape(Shape::NextDone(done.name.clone())));
+            }
+            Ok(steps.into_iter().find(|step| !step.status.is_done()))
         }
         other => Err(DecodeError::WrongShape(Shape::NotAStep(kind_of(&other)))),
     }
@@ -581,6 +591,12 @@ mod tests {
         let whole_list = br#"{"stepsID": 1, "b": {"status": "todo", "order": 2},
             "a": {"status": "alreadyDone", "order": 1}}"#;
         assert_eq!(decode_next(whole_list).unwrap().unwrap().name, "b");
+        // One step named as the next, marked done: no "nothing left".
+        let done = br#"{"deviceActivation": {"name": "deviceActivation", "status": "alreadyDone", "order": 1}}"#;
+        assert!(matches!(
+            decode_next(done),
+            Err(DecodeError::WrongShape(Shape::NextDone(name))) if name == DEVICE_ACTIVATION
+        ));
     }
 
     #[test]

@@ -1618,6 +1618,22 @@ fn a_report_never_replaces_a_device_a_link_or_the_ids_file() {
         "{}",
         stderr(&out)
     );
+    // Nor a file of stepwise's own data folder: its kept sign-ins.
+    let data = home.path().join(".local/share/stepwise");
+    std::fs::create_dir_all(&data).unwrap();
+    let logins = data.join("logins.json");
+    std::fs::write(&logins, "{}").unwrap();
+    let out = run(
+        home.path(),
+        &["--car", "987654", "--report", logins.to_str().unwrap()],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("is in stepwise's own data folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&logins).unwrap(), "{}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "lang = \"en\"\n");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
     assert!(

@@ -997,6 +997,68 @@ fn a_terminal_that_goes_away_still_gets_the_report_written() {
     assert!(text.contains("customer away"), "{text}");
 }
 
+/// Killed from outside at the hidden prompt of `login --with-token` (echo
+/// off): the terminal gets its echo and line mode back, as Ctrl-C there
+/// leaves it, and the run ends as signalled.
+#[cfg(unix)]
+#[test]
+fn a_signal_at_the_hidden_token_prompt_restores_the_terminal() {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    use rustix::termios::{LocalModes, tcgetattr};
+    use std::io::Read;
+    for signal in ["-TERM", "-INT", "-HUP"] {
+        let home = tempfile::tempdir().unwrap();
+        let master =
+            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().unwrap())
+            .unwrap();
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"));
+        crate::pty::scrub_command(&mut cmd, home.path());
+        let mut child = cmd
+            .args(["login", "--with-token", "--api", "http://127.0.0.1:9"])
+            .env("TERM", "xterm-256color")
+            .stdin(slave.try_clone().unwrap())
+            .stdout(slave.try_clone().unwrap())
+            .stderr(slave)
+            .spawn()
+            .unwrap();
+        // The prompt, read off the terminal (echo is off by then).
+        let mut file = std::fs::File::from(master.try_clone().unwrap());
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("Paste the token") {
+            let n = file.read(&mut buf).unwrap();
+            assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert!(
+            !tcgetattr(&master)
+                .unwrap()
+                .local_modes
+                .contains(LocalModes::ECHO),
+            "echo is off at the prompt"
+        );
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let ended = crate::wait::holds_within(SHORT, || child.try_wait().unwrap().is_some());
+        assert!(ended, "{signal}: the login did not end");
+        let modes = tcgetattr(&master).unwrap().local_modes;
+        assert!(
+            modes.contains(LocalModes::ECHO) && modes.contains(LocalModes::ICANON),
+            "{signal}: the terminal was left without echo: {modes:?}"
+        );
+    }
+}
+
 /// The guide's URL is written as an OSC 8 hyperlink (http(s) only), once,
 /// over the cells where it is drawn.
 #[test]
