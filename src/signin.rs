@@ -883,6 +883,23 @@ fn in_use_line(
     }
 }
 
+/// The mode of a file that users other than its owner may read or write
+/// (Unix; never on other systems, whose files follow their folder's
+/// rights).
+fn others_may_read(path: &std::path::Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// When a token given by hand (not a kept login) expired, by the expiry
 /// written in it (a JWT's `exp`).
 fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
@@ -937,8 +954,19 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
     match login {
         Some(l) => {
             let mut place = place_text(lang, &l.place);
-            if matches!(l.place, Place::File(_)) {
-                place = format!("{place} {}", tr!(lang, "status-login-file-private"));
+            if let Place::File(path) = &l.place {
+                // Said only of what is so: a file others may read is said
+                // so, with how to close it.
+                let note = match others_may_read(path) {
+                    Some(mode) => tr!(
+                        lang,
+                        "status-login-file-open",
+                        mode = format!("{mode:04o}"),
+                        path = path.display().to_string()
+                    ),
+                    None => tr!(lang, "status-login-file-private"),
+                };
+                place = format!("{place} {note}");
             }
             lines.push(tr!(lang, "status-login-kept", place = place));
             let refreshable = l.credential.can_refresh();

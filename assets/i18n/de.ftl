@@ -787,6 +787,7 @@ token-from-config = der Konfigurationsdatei
 status-gateway = Gateway:     { $gateway }
 status-login-kept = Anmeldung:   aufbewahrt in { $place }
 status-login-file-private = (nur für Sie lesbar)
+status-login-file-open = (für andere Benutzer dieses Rechners lesbar: Modus { $mode }; `chmod 600 { $path }` ausführen)
 status-login-none = Anmeldung:   keine aufbewahrt (`stepwise login` meldet an)
 status-login-kept-unused = Anmeldung:   aufbewahrt in { $place }, nicht in Gebrauch: das Token aus { $from } hat Vorrang
 duration-days = { $n } Tg.

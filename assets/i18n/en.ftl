@@ -658,6 +658,7 @@ token-from-config = the config file
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     kept in { $place }
 status-login-file-private = (readable only by you)
+status-login-file-open = (readable by other users of this machine: mode { $mode }; run `chmod 600 { $path }`)
 status-login-none = Login:     none kept (`stepwise login` signs in)
 status-login-kept-unused = Login:     kept in { $place }, not in use: the token from { $from } wins over it
 # A duration, days to seconds: each part that is not zero, joined by spaces ("1d 2h 3m 4s").

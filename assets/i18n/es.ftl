@@ -790,6 +790,7 @@ token-from-config = el archivo de configuración
 status-gateway = Pasarela:   { $gateway }
 status-login-kept = Sesión:     guardada en { $place }
 status-login-file-private = (solo usted puede leerlo)
+status-login-file-open = (legible por otros usuarios de este equipo: modo { $mode }; ejecute `chmod 600 { $path }`)
 status-login-none = Sesión:     ninguna guardada (`stepwise login` inicia sesión)
 status-login-kept-unused = Sesión:     guardada en { $place }, sin usar: el token (origen: { $from }) tiene prioridad
 duration-days = { $n } d

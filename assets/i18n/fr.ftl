@@ -790,6 +790,7 @@ token-from-config = le fichier de configuration
 status-gateway = Passerelle :     { $gateway }
 status-login-kept = Connexion :      conservée dans { $place }
 status-login-file-private = (lisible par vous seul)
+status-login-file-open = (lisible par d'autres utilisateurs de ce poste : mode { $mode } ; lancez `chmod 600 { $path }`)
 status-login-none = Connexion :      aucune conservée (`stepwise login` connecte)
 status-login-kept-unused = Connexion :      conservée dans { $place }, pas utilisée : le jeton (source : { $from }) l'emporte sur elle
 duration-days = { $n } j

@@ -787,6 +787,7 @@ token-from-config = il file di configurazione
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Accesso:   conservato in: { $place }
 status-login-file-private = (leggibile solo dal proprio utente)
+status-login-file-open = (leggibile da altri utenti di questa macchina: modo { $mode }; eseguire `chmod 600 { $path }`)
 status-login-none = Accesso:   nessuno conservato (`stepwise login` esegue l'accesso)
 status-login-kept-unused = Accesso:   conservato in: { $place }, non in uso: il token (fonte: { $from }) ha la precedenza
 duration-days = { $n } g

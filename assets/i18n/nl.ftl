@@ -787,6 +787,7 @@ token-from-config = het configuratiebestand
 status-gateway = Gateway:    { $gateway }
 status-login-kept = Login:      bewaard in { $place }
 status-login-file-private = (alleen door u leesbaar)
+status-login-file-open = (leesbaar voor andere gebruikers van deze machine: modus { $mode }; voer `chmod 600 { $path }` uit)
 status-login-none = Login:      geen bewaard (`stepwise login` logt in)
 status-login-kept-unused = Login:      bewaard in { $place }, niet in gebruik: het token (bron: { $from }) gaat voor
 duration-days = { $n } d

@@ -794,6 +794,7 @@ token-from-config = o arquivo de configuração
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     guardado no { $place }
 status-login-file-private = (legível só por você)
+status-login-file-open = (legível por outros usuários desta máquina: modo { $mode }; rode `chmod 600 { $path }`)
 status-login-none = Login:     nenhum guardado (`stepwise login` faz o login)
 status-login-kept-unused = Login:     guardado no { $place }, sem uso: o token (origem: { $from }) tem prioridade
 duration-days = { $n } d

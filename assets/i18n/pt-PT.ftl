@@ -776,6 +776,7 @@ token-from-config = o ficheiro de configuração
 status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     guardado no { $place }
 status-login-file-private = (legível só pelo seu utilizador)
+status-login-file-open = (legível por outros utilizadores desta máquina: modo { $mode }; execute `chmod 600 { $path }`)
 status-login-none = Login:     nenhum guardado (`stepwise login` inicia a sessão)
 status-login-kept-unused = Login:     guardado no { $place }, sem uso: o token (origem: { $from }) tem prioridade
 duration-days = { $n } d

@@ -619,6 +619,24 @@ fn login_with_token_reads_standard_input_only() {
     assert_eq!(json["signed_in"], true);
     assert_eq!(json["refreshable"], false);
     assert_no_secret("auth status", &status.stdout);
+    // "Readable only by you" is said only of a file that is so.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = logins_file(home.path());
+        let said = |mode| {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            let out = run(home.path(), &["auth", "status", "--api", &api], None);
+            text(&out.stdout)
+        };
+        let open = said(0o644);
+        assert!(
+            open.contains("readable by other users of this machine: mode 0644; run `chmod 600"),
+            "{open}"
+        );
+        assert!(!open.contains("readable only by you"), "{open}");
+        assert!(said(0o600).contains("(readable only by you)"));
+    }
 
     let empty = run(
         home.path(),
