@@ -883,23 +883,6 @@ fn in_use_line(
     }
 }
 
-/// The mode of a file that users other than its owner may read or write
-/// (Unix; never on other systems, whose files follow their folder's
-/// rights).
-fn others_may_read(path: &std::path::Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o077 != 0).then_some(mode)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
-}
-
 /// When a token given by hand (not a kept login) expired, by the expiry
 /// written in it (a JWT's `exp`).
 fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
@@ -957,7 +940,7 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             if let Place::File(path) = &l.place {
                 // Said only of what is so: a file others may read is said
                 // so, with how to close it.
-                let note = match others_may_read(path) {
+                let note = match crate::files::others_may_read(path) {
                     Some(mode) => tr!(
                         lang,
                         "status-login-file-open",

@@ -889,22 +889,11 @@ fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
     }
 }
 
-/// The terminal goes away under the wizard (its window closed, an SSH
-/// session dropped: its other end closed, and SIGHUP): nothing can be
-/// restored or said there, and the report, with the note typed into it,
-/// is written all the same. The terminal is a pty of the test's own, so
-/// that the test alone holds its other end and can close it.
+/// A terminal (pty) of the test's own, 100×30: its other end, which the
+/// test alone holds (closed on exec), and the end the program is given.
 #[cfg(unix)]
-#[test]
-fn a_terminal_that_goes_away_still_gets_the_report_written() {
-    use rustix::event::{PollFd, PollFlags, poll};
+fn own_pty() -> (rustix::fd::OwnedFd, std::fs::File) {
     use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    use std::io::{Read, Write};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-
-    let home = tempfile::tempdir().unwrap();
-    let report = home.path().join("report.md");
     let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
     grantpt(&master).unwrap();
     unlockpt(&master).unwrap();
@@ -921,6 +910,25 @@ fn a_terminal_that_goes_away_still_gets_the_report_written() {
         .write(true)
         .open(name.to_str().unwrap())
         .unwrap();
+    (master, slave)
+}
+
+/// The terminal goes away under the wizard (its window closed, an SSH
+/// session dropped: its other end closed, and SIGHUP): nothing can be
+/// restored or said there, and the report, with the note typed into it,
+/// is written all the same. The terminal is a pty of the test's own, so
+/// that the test alone holds its other end and can close it.
+#[cfg(unix)]
+#[test]
+fn a_terminal_that_goes_away_still_gets_the_report_written() {
+    use rustix::event::{PollFd, PollFlags, poll};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("report.md");
+    let (master, slave) = own_pty();
     // setsid(1) makes the wizard a session of its own with this terminal
     // as its controlling terminal (it runs the wizard in its own place), so
     // that closing the terminal hangs the session up as a real one does.
@@ -1003,21 +1011,11 @@ fn a_terminal_that_goes_away_still_gets_the_report_written() {
 #[cfg(unix)]
 #[test]
 fn a_signal_at_the_hidden_token_prompt_restores_the_terminal() {
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
     use rustix::termios::{LocalModes, tcgetattr};
     use std::io::Read;
     for signal in ["-TERM", "-INT", "-HUP"] {
         let home = tempfile::tempdir().unwrap();
-        let master =
-            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
-        grantpt(&master).unwrap();
-        unlockpt(&master).unwrap();
-        let name = ptsname(&master, Vec::new()).unwrap();
-        let slave = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(name.to_str().unwrap())
-            .unwrap();
+        let (master, slave) = own_pty();
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("stepwise"));
         crate::pty::scrub_command(&mut cmd, home.path());
         let mut child = cmd
