@@ -1,6 +1,10 @@
 //! A list of carAssociationIDs for the board or for `steps`: one id per
 //! line with `#` comments, or a CSV whose id is the first column, or the
-//! column its header row names (the header is skipped). Files made
+//! column its header row names (the header is skipped): `carAssociationID`,
+//! `id`, or a vehicle's id in a shop's words in any of stepwise's
+//! languages. Under a heading in other words, the one column that holds
+//! ids; with none or several, the file is refused with how to name the
+//! column. Files made
 //! on a Windows PC read the same: a UTF-8 byte-order mark, CRLF line ends,
 //! `;` between columns (Excel in French or German), Excel's `sep=;` hint,
 //! CR-only line ends (Excel for Mac's "CSV (Macintosh)"),
@@ -91,18 +95,83 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// How well a header field names the id column: `carAssociationID` (any
-/// case, spaces or `_`) best, then `id`, then `car`; `None` for any other.
-fn header_rank(field: &str) -> Option<u8> {
-    let name: String = field
+/// A vehicle, in the words a shop's spreadsheet heads a column with.
+const VEHICLE: [&str; 11] = [
+    "vehicle", "car", "fahrzeug", "vehicule", "veicolo", "vehiculo", "veiculo", "voertuig", "auto",
+    "kfz", "wagen",
+];
+/// An id or a number, the same way ("Nr.", "N°", "Nummer", "numéro").
+const NUMBER: [&str; 8] = ["id", "no", "nr", "n", "num", "number", "nummer", "numero"];
+/// The small words between them ("ID del veicolo", "numéro de véhicule").
+const LINKS: [&str; 8] = ["", "de", "del", "do", "du", "da", "des", "van"];
+
+/// Headings of columns that hold a vehicle's other numbers (its VIN, its
+/// licence plate), never its carAssociationID, however id-like they look.
+const NOT_IDS: [&str; 16] = [
+    "vin",
+    "fin",
+    "fahrgestellnummer",
+    "chassis",
+    "chassisnummer",
+    "kennzeichen",
+    "plate",
+    "licenseplate",
+    "licenceplate",
+    "registration",
+    "immatriculation",
+    "plaque",
+    "targa",
+    "matricula",
+    "placa",
+    "kenteken",
+];
+
+/// A heading, as its letters and digits in lower case without accents
+/// (`N° véhicule` is `nvehicule`).
+fn folded(field: &str) -> String {
+    field
         .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
         .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    ["carassociationid", "id", "car"]
-        .iter()
-        .position(|known| *known == name)
-        .and_then(|rank| u8::try_from(rank).ok())
+        .collect()
+}
+
+/// How well a header field names the id column, best first: 0 the
+/// contract's `carAssociationID` (any case, spaces or `_`); 1 a vehicle's
+/// id or number in a shop's words, in any of stepwise's languages
+/// (`Vehicle ID`, `Fahrzeug-ID`, `Fahrzeugnr.`, `N° véhicule`, `ID del
+/// veicolo`, `Voertuignummer`); 2 `id`; 3 a vehicle (`car`, `Fahrzeug`,
+/// `véhicule`); `None` for any other (`Kunde`, `Customer ID`, `VIN`).
+fn header_rank(field: &str) -> Option<u8> {
+    let name = folded(field);
+    let joined = |a: &str, link: &str, b: &str| name == format!("{a}{link}{b}");
+    let vehicle_number = VEHICLE.iter().any(|v| {
+        NUMBER.iter().any(|n| {
+            LINKS
+                .iter()
+                .any(|link| joined(v, link, n) || joined(n, link, v))
+        })
+    });
+    if name == "carassociationid" || name == "associationid" {
+        Some(0)
+    } else if vehicle_number {
+        Some(1)
+    } else if name == "id" {
+        Some(2)
+    } else if VEHICLE.contains(&name.as_str()) {
+        Some(3)
+    } else {
+        None
+    }
 }
 
 /// The fields of a CSV line: split outside double quotes at `;` or a tab
@@ -151,11 +220,15 @@ pub fn excel_number(text: &str) -> bool {
         && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
+/// A field that is a number (`987654`): a row holding one is data.
+fn number(field: &str) -> bool {
+    !field.is_empty() && field.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The column a header row names as the ids' (the best-named one). A row
 /// with a number in it is data ("987654;Car"), not a header.
 fn id_column(fields: &[&str]) -> Option<usize> {
-    let number = |f: &&str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
-    if fields.iter().any(number) {
+    if fields.iter().any(|f| number(f)) {
         return None;
     }
     fields
@@ -166,77 +239,150 @@ fn id_column(fields: &[&str]) -> Option<usize> {
         .map(|(_, i)| i)
 }
 
-/// The ids' column of a file whose header row names none of its columns
-/// in words stepwise knows ("Kunde;Fahrzeug-ID"): the first column after
-/// the first whose every value below is digits, when the first column's
-/// values are not (names, then the ids).
-fn unnamed_id_column(lines: &[&str]) -> Option<usize> {
-    let mut rows = lines
-        .iter()
-        .map(|l| {
-            l.split('#')
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches(BOM)
-        })
-        .filter(|l| !l.trim().is_empty() && !l.trim().to_ascii_lowercase().starts_with("sep="));
-    let header = fields(rows.next()?);
-    let number = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit());
-    if header.len() < 2 || id_column(&header).is_some() || header.iter().any(|f| number(f)) {
-        return None;
-    }
-    let data: Vec<Vec<&str>> = rows.map(fields).collect();
-    let digits =
-        |col: usize| !data.is_empty() && data.iter().all(|r| r.get(col).is_some_and(|f| number(f)));
-    if digits(0) {
-        return None;
-    }
-    (1..header.len()).find(|col| digits(*col))
+/// The ids' column under the first row of a file of several columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Column {
+    /// The first row names it (and is skipped), or is data and the ids
+    /// are the first column.
+    Named(usize),
+    /// The first row is a heading in words stepwise does not know; the
+    /// one column whose every value below is an id holds them.
+    Under(usize),
+    /// Such a heading, and no column or several that could hold the ids
+    /// (a column headed as a VIN or a licence plate never could):
+    /// the file is refused rather than a wrong column sent.
+    Unknown { heading: String, candidates: usize },
 }
 
-/// The ids of `text`, in order, each once; or the bad lines.
-pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
-    let mut ids: Vec<String> = Vec::new();
-    let mut bad: Vec<(usize, String)> = Vec::new();
-    // Only the first line with content may be a header or Excel's `sep=`.
-    let mut first = true;
-    // The first line's id, when it came from a line of several columns
-    // and holds a letter: a heading in the shop's own words ("Fahrzeug-ID;
-    // Kunde") when every other id is digits only.
-    let mut heading: Option<(usize, String)> = None;
-    // The ids' column: the first, or the one the header row names.
-    let mut column = 0;
-    // A bad line held a number as Excel writes it.
-    let mut excel = false;
+/// The lines of a file that hold content: no comment, no blank line, no
+/// Excel `sep=` hint first.
+fn content(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = l.split('#').next().unwrap_or_default();
+            (i + 1, l.trim_start_matches(BOM))
+        })
+        .filter(|(_, l)| !l.trim().is_empty())
+        .enumerate()
+        .filter(|(n, (_, l))| *n > 0 || !l.trim().to_ascii_lowercase().starts_with("sep="))
+        .map(|(_, line)| line)
+}
+
+/// Where the ids are, from the first row and the rows below it. A first
+/// row of several columns is a heading when it holds no number and either
+/// a field that is no id at all (`Customer name`) or a field without a
+/// digit above a column whose every value has one (`Kunde` above
+/// `10023`, `Nummer` above `VIN-A1`).
+fn find_column(text: &str) -> Option<Column> {
+    let mut rows = content(text);
+    let (_, first) = rows.next()?;
+    let header = fields(first);
+    if let Some(named) = id_column(&header) {
+        return Some(Column::Named(named));
+    }
+    if header.len() < 2 || header.iter().any(|f| number(f)) {
+        return None;
+    }
+    let data: Vec<Vec<&str>> = rows.map(|(_, l)| fields(l)).collect();
+    let below = |col: usize| data.iter().filter_map(move |r| r.get(col).copied());
+    let digit = |f: &str| f.chars().any(|c| c.is_ascii_digit());
+    let over_digits = |col: usize| {
+        !digit(header[col])
+            && !data.is_empty()
+            && data.iter().all(|r| r.get(col).is_some_and(|f| digit(f)))
+    };
+    let heading =
+        header.iter().any(|f| !f.is_empty() && !is_id(f)) || (0..header.len()).any(over_digits);
+    if !heading {
+        return None;
+    }
+    let holds_ids = |col: usize| {
+        !NOT_IDS.contains(&folded(header[col]).as_str())
+            && !data.is_empty()
+            && data
+                .iter()
+                .all(|r| r.get(col).is_some_and(|f| !f.is_empty()))
+            && below(col).all(|f| (is_id(f) && digit(f)) || excel_number(f))
+    };
+    let candidates: Vec<usize> = (0..header.len()).filter(|c| holds_ids(*c)).collect();
+    match candidates[..] {
+        [one] => Some(Column::Under(one)),
+        _ => Some(Column::Unknown {
+            heading: crate::steps::sanitize_capped(first.trim(), 60),
+            candidates: candidates.len(),
+        }),
+    }
+}
+
+/// Why an ids file gives no list: bad lines, or a heading that does not
+/// say which of several columns holds the ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdsError {
+    /// Lines that hold no carAssociationID.
+    Lines(BadIds),
+    /// The first row is a heading in words stepwise does not know, and
+    /// `candidates` columns below (none, or several) could hold the ids.
+    Heading { heading: String, candidates: usize },
+}
+
+impl IdsError {
+    /// One line saying what is wrong and what to do.
+    pub fn words(&self, lang: Lang) -> String {
+        match self {
+            Self::Lines(bad) => bad.words(lang),
+            Self::Heading {
+                heading,
+                candidates: 0,
+            } => tr!(lang, "cars-heading-no-ids", heading = heading.clone()),
+            Self::Heading {
+                heading,
+                candidates,
+            } => tr!(
+                lang,
+                "cars-heading-ambiguous",
+                heading = heading.clone(),
+                count = num(*candidates)
+            ),
+        }
+    }
+}
+
+/// The ids of `text`, in order, each once; or why there are none.
+pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
     // Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let unnamed = unnamed_id_column(&text.lines().collect::<Vec<_>>());
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        let line = line.split('#').next().unwrap_or_default();
-        let line = line.trim_start_matches(BOM);
-        if line.trim().is_empty() {
-            continue;
+    // The ids' column: the first, or the one the header row names.
+    let (column, heading) = match find_column(&text) {
+        Some(Column::Named(column) | Column::Under(column)) => (column, true),
+        Some(Column::Unknown {
+            heading,
+            candidates,
+        }) => {
+            return Err(IdsError::Heading {
+                heading,
+                candidates,
+            });
         }
-        let was_first = std::mem::replace(&mut first, false);
-        if was_first && line.trim().to_ascii_lowercase().starts_with("sep=") {
-            // A header may follow the hint.
-            first = true;
-            continue;
-        }
+        None => (0, false),
+    };
+    let mut ids: Vec<String> = Vec::new();
+    let mut bad: Vec<(usize, String)> = Vec::new();
+    // A bad line held a number as Excel writes it.
+    let mut excel = false;
+    let mut excel_line = |bad: &mut Vec<(usize, String)>, number: usize, text: &str| {
+        bad.push((number, crate::steps::sanitize_capped(text, 24)));
+        excel = true;
+    };
+    for (number, line) in content(&text).skip(usize::from(heading)) {
         // A long number Excel wrote its own way (9,87654E+11): never cut
         // at its comma into another vehicle's id.
         let whole = line.trim().trim_matches('"');
         if excel_number(whole) {
-            bad.push((number, crate::steps::sanitize_capped(whole, 24)));
-            excel = true;
+            excel_line(&mut bad, number, whole);
             continue;
         }
         let fields = fields(line);
-        if was_first && let Some(named) = id_column(&fields).or(unnamed) {
-            column = named;
-            continue;
-        }
         let id = fields.get(column).copied().unwrap_or_default();
         if id.is_empty() {
             continue;
@@ -248,40 +394,13 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
             .filter(|_| !line.contains([';', '\t']))
             .map(|next| format!("{id},{next}"));
         if let Some(number_text) = joined.filter(|j| excel_number(j)) {
-            bad.push((number, crate::steps::sanitize_capped(&number_text, 24)));
-            excel = true;
-            continue;
-        }
-        if excel_number(id) {
-            bad.push((number, crate::steps::sanitize_capped(id, 24)));
-            excel = true;
-            continue;
-        }
-        if was_first
-            && line.contains([',', ';', '\t'])
-            && id.chars().any(|c| c.is_ascii_alphabetic())
-        {
-            heading = Some((number, id.to_owned()));
-        }
-        if !is_id(id) {
+            excel_line(&mut bad, number, &number_text);
+        } else if excel_number(id) {
+            excel_line(&mut bad, number, id);
+        } else if !is_id(id) {
             bad.push((number, crate::steps::sanitize_capped(id, 24)));
         } else if !ids.iter().any(|known| known == id) {
             ids.push(id.to_owned());
-        }
-    }
-    if let Some((line, heading)) = heading {
-        let others_are_digits =
-            |id: &String| *id == heading || id.chars().all(|c| c.is_ascii_digit());
-        let bad_heading = bad.iter().any(|(n, _)| *n == line);
-        let others_bad = bad.iter().any(|(n, _)| *n != line);
-        if ids.iter().all(others_are_digits)
-            && ids.iter().chain(bad.iter().map(|(_, id)| id)).count() > 1
-            && !others_bad
-        {
-            ids.retain(|id| *id != heading);
-            if bad_heading {
-                bad.clear();
-            }
         }
     }
     if bad.is_empty() {
@@ -289,16 +408,24 @@ pub fn parse(text: &str) -> Result<Vec<String>, BadIds> {
     }
     let more = bad.len().saturating_sub(NAMED);
     bad.truncate(NAMED);
-    Err(BadIds {
+    Err(IdsError::Lines(BadIds {
         named: bad,
         more,
         excel,
-    })
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bad lines of a file that has some.
+    fn bad_lines(text: &str) -> BadIds {
+        match parse(text) {
+            Err(IdsError::Lines(bad)) => bad,
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
 
     #[test]
     fn one_per_line_with_comments_and_blank_lines() {
@@ -321,7 +448,7 @@ mod tests {
             // Split at `,`, the decimal comma splits the number too.
             "carAssociationID,Kunde\n987654,Meier\n9,87654E+11,X\n",
         ] {
-            let bad = parse(text).unwrap_err();
+            let bad = bad_lines(text);
             assert_eq!(bad.named.len(), 1, "{text:?}: {bad:?}");
             assert!(bad.named[0].1.contains("E+11"), "{bad:?}");
             assert!(bad.excel, "{bad:?}");
@@ -352,6 +479,123 @@ mod tests {
             parse("Fahrzeug-ID;Kunde\n987654;M\u{fc}ller\n222222;Smith\n").unwrap(),
             ["987654", "222222"]
         );
+    }
+
+    /// A heading in a shop's own words names the ids' column in any of
+    /// stepwise's languages, wherever it stands and whatever the ids look
+    /// like: the customer's number beside it is never sent, nor the
+    /// heading itself.
+    #[test]
+    fn the_shop_s_words_for_a_vehicle_s_id_name_the_column() {
+        for (text, want) in [
+            (
+                "Customer,Vehicle ID\n10023,987654\n10024,222222\n",
+                ["987654", "222222"],
+            ),
+            (
+                "Kundennr;Fahrzeug-ID\n10023;VIN-A1\n10024;VIN-B2\n",
+                ["VIN-A1", "VIN-B2"],
+            ),
+            (
+                "Fahrzeug-ID;Kunde\nVIN-A1;Meier\nVIN-B2;Smith\n",
+                ["VIN-A1", "VIN-B2"],
+            ),
+            (
+                "Fahrzeugnr.;Kundennr.\n987654;10023\n222222;10024\n",
+                ["987654", "222222"],
+            ),
+            (
+                "Client;N\u{b0} v\u{e9}hicule\nDupont;AB-12\nMartin;CD-34\n",
+                ["AB-12", "CD-34"],
+            ),
+            (
+                "Cliente;ID del veicolo\n10023;F0001\n10024;F0002\n",
+                ["F0001", "F0002"],
+            ),
+            (
+                "Cliente;N\u{fa}mero do ve\u{ed}culo\n1;987654\n2;222222\n",
+                ["987654", "222222"],
+            ),
+            (
+                "Klant;Voertuignummer\nJansen;987654\nDe Vries;222222\n",
+                ["987654", "222222"],
+            ),
+            ("Fahrzeug-ID\nVIN-A1\nVIN-B2\n", ["VIN-A1", "VIN-B2"]),
+        ] {
+            assert_eq!(parse(text).unwrap(), want, "{text:?}");
+        }
+        // A customer's id or a VIN is not the vehicle's carAssociationID.
+        for other in ["Customer ID", "Kunden-ID", "VIN", "Kundennummer"] {
+            assert_eq!(header_rank(other), None, "{other}");
+        }
+    }
+
+    /// A heading in words stepwise does not know: the one column whose
+    /// every value is an id holds them; with none or several the file is
+    /// refused with words that say how to name the column, never a guess.
+    #[test]
+    fn a_heading_of_unknown_words_over_several_possible_columns_is_refused() {
+        assert_eq!(
+            parse("Kunde;Kennung\nM\u{fc}ller;987654\nSmith;222222\n").unwrap(),
+            ["987654", "222222"]
+        );
+        assert_eq!(
+            parse("Kennung;Kunde\n987654;M\u{fc}ller\n").unwrap(),
+            ["987654"]
+        );
+        // A customer number and the vehicle's id: two columns could.
+        let err = parse("Kundennummer;Kennung\n10023;987654\n10024;222222\n").unwrap_err();
+        assert_eq!(
+            err,
+            IdsError::Heading {
+                heading: "Kundennummer;Kennung".to_owned(),
+                candidates: 2
+            }
+        );
+        let words = err.words(Lang::En);
+        assert!(
+            words.contains("\"Kundennummer;Kennung\" does not say which column"),
+            "{words}"
+        );
+        assert!(words.contains("2 columns below could"), "{words}");
+        assert!(
+            words.contains("Head the ids' column carAssociationID"),
+            "{words}"
+        );
+        // Names above numbers, none of them an id.
+        let err = parse("Name;Telefon\nSmith;+49 612 3\n").unwrap_err();
+        assert!(
+            matches!(err, IdsError::Heading { candidates: 0, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.words(Lang::En)
+                .contains("no column below holds ids only")
+        );
+        for lang in Lang::ALL {
+            let words = err.words(*lang);
+            assert_eq!(words.lines().count(), 1, "{lang}");
+            assert!(
+                words.contains("Name;Telefon") && words.contains("carAssociationID"),
+                "{words}"
+            );
+        }
+        // A VIN or a licence plate is no carAssociationID, however like one.
+        for text in [
+            "VIN;Kunde\nWVWZZZ1JZXW000001;Meier\n",
+            "Kennzeichen;Kunde\nB-AB-123;Meier\n",
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(
+                matches!(err, IdsError::Heading { candidates: 0, .. }),
+                "{err:?}"
+            );
+        }
+        let err = parse("Kunde;Kennzeichen;Kennung\nMeier;B-AB-123;987654\n");
+        assert_eq!(err.unwrap(), ["987654"]);
+        // No heading: the first column, as ever.
+        assert_eq!(parse("AB-1;x\nCD-2;y\n").unwrap(), ["AB-1", "CD-2"]);
+        assert_eq!(parse("Smith;VIN-A1\n").unwrap(), ["Smith"]);
     }
 
     #[test]
@@ -435,21 +679,21 @@ mod tests {
         );
         assert_eq!(parse("987654\r111111\r").unwrap(), ["987654", "111111"]);
         // Line numbers count CR-only lines as a CRLF file counts its own.
-        let bad = parse("987654\rnot an id\r111111").unwrap_err();
+        let bad = bad_lines("987654\rnot an id\r111111");
         assert_eq!(bad.named, [(2, "not an id".to_owned())]);
-        let bad = parse("987654\r\nnot an id\r\n").unwrap_err();
+        let bad = bad_lines("987654\r\nnot an id\r\n");
         assert_eq!(bad.named, [(2, "not an id".to_owned())]);
     }
 
     #[test]
     fn a_byte_that_is_not_utf8_inside_an_id_names_its_line() {
-        let bad = parse(&decode(b"987654\n98\xe97654\n")).unwrap_err();
+        let bad = bad_lines(&decode(b"987654\n98\xe97654\n"));
         assert_eq!(bad.named, [(2, "98\u{fffd}7654".to_owned())]);
     }
 
     #[test]
     fn bad_ids_are_named_with_their_lines() {
-        let bad = parse("F0001\nnot an id\nF0002\nx!y,z\n").unwrap_err();
+        let bad = bad_lines("F0001\nnot an id\nF0002\nx!y,z\n");
         assert_eq!(
             bad.named,
             [(2, "not an id".to_owned()), (4, "x!y".to_owned())]
@@ -459,7 +703,7 @@ mod tests {
         assert!(err.contains("line 4 \"x!y\""), "{err}");
         assert!(err.contains("Fix or remove those lines"), "{err}");
         let many: String = (0..9).map(|i| format!("bad id {i}\n")).collect();
-        let bad = parse(&many).unwrap_err();
+        let bad = bad_lines(&many);
         assert_eq!((bad.named.len(), bad.more), (5, 4));
         for lang in Lang::ALL {
             assert_eq!(bad.words(*lang).lines().count(), 1, "{lang}");

@@ -1063,6 +1063,17 @@ pub fn check_report_path(
         return Err(tr!(lang, "cli-arg-report-not-a-file", path = shown));
     }
     report_over_input(lang, path, cars, token_file)?;
+    // Nor any other file that is there: only a report stepwise wrote is
+    // replaced, never a CA file, a key or the technician's own notes.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+        use std::io::Read as _;
+        let mut head = [0u8; 512];
+        if let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head))
+            && !crate::report::is_report(&head[..n])
+        {
+            return Err(tr!(lang, "cli-arg-report-not-report", path = shown));
+        }
+    }
     // `name/` where nothing is: a folder's path, though none is there.
     if !path.is_dir() && shown.ends_with(['/', std::path::MAIN_SEPARATOR]) {
         return Err(tr!(lang, "cli-arg-report-slash", path = shown));

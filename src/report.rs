@@ -336,6 +336,25 @@ pub struct SessionReport {
     lang: Lang,
 }
 
+/// Whether `head`, the first bytes of a file, begins as a report stepwise
+/// wrote: its Markdown title in any language, or its JSON's first key. A
+/// `--report` path may replace such a file, never another.
+pub fn is_report(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let markdown = first.strip_prefix("# ").is_some_and(|title| {
+        Lang::ALL
+            .iter()
+            .any(|lang| title == tr!(*lang, "report-title"))
+    });
+    let json = first == "{"
+        && lines
+            .next()
+            .is_some_and(|l| l.starts_with("  \"backend\": "));
+    markdown || json
+}
+
 /// The JSON report's `backend` for the embedded simulator.
 pub const DEMO_BACKEND: &str = "demo";
 
@@ -703,6 +722,22 @@ mod tests {
             json["entries"].as_array().unwrap().len(),
             KEEP_FIRST + KEEP_LAST
         );
+    }
+
+    #[test]
+    fn only_a_report_stepwise_wrote_reads_as_one() {
+        let mut report = SessionReport::new("demo", "demo backend", Lang::De);
+        report.vehicles.push(SessionLog::new("987654", "demo"));
+        assert!(is_report(report.to_markdown().as_bytes()));
+        assert!(is_report(report.to_json().as_bytes()));
+        for other in [
+            &b"-----BEGIN CERTIFICATE-----\nMIIB"[..],
+            b"# Notes for Monday\n",
+            b"{\"vehicles\": []}",
+            b"",
+        ] {
+            assert!(!is_report(other), "{}", String::from_utf8_lossy(other));
+        }
     }
 
     #[test]

@@ -1009,6 +1009,7 @@ cli-arg-report-not-a-file = --report { $path } ist keine normale Datei (ein Ger�
 cli-arg-report-is-cars = --report { $path } ist die mit --cars angegebene ID-Datei: der Bericht würde die Fahrzeugliste überschreiben. Dem Bericht einen anderen Namen geben, z. B. sitzung.md
 cli-arg-report-is-token-file = --report { $path } ist die mit --token-file angegebene Token-Datei: der Bericht würde das Token überschreiben. Dem Bericht einen anderen Namen geben, z. B. session.md
 cli-arg-report-is-config = --report { $path } ist die Konfigurationsdatei, die dieser Lauf liest: der Bericht würde ihre Einstellungen überschreiben. Dem Bericht einen anderen Namen geben, z. B. session.md
+cli-arg-report-not-report = --report { $path } ist bereits eine Datei, die kein stepwise-Bericht ist: der Bericht würde sie ersetzen. Dem Bericht einen anderen Namen geben, z. B. sitzung.md, oder die Datei zuerst woandershin verschieben
 cli-arg-report-in-data = --report { $path } liegt im eigenen Datenordner von stepwise ({ $dir }), wo es seine Anmeldungen und seine Geräte-ID aufbewahrt: der Bericht könnte sie überschreiben. Dem Bericht einen Pfad außerhalb geben, z. B. session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } ist kein Ordner. Einen anderen Pfad wählen
 cli-arg-report-no-folder = --report { $path }: der Ordner { $parent } existiert nicht. Ihn anlegen oder einen anderen Pfad wählen
@@ -1027,6 +1028,8 @@ cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffer
    *[other] Diese Zeilen
 } korrigieren oder entfernen
 cars-excel-number = Eine Zeile enthält eine lange Zahl so, wie Excel sie schreibt (etwa 9,87654E+11): In Excel die Spalte als Text formatieren, die IDs neu eingeben und erneut speichern.
+cars-heading-no-ids = die erste Zeile „{ $heading }“ nennt keine Spalte als carAssociationID, und keine Spalte darunter enthält nur IDs. Der Spalte der IDs die Überschrift carAssociationID (oder Fahrzeug-ID) geben oder eine ID pro Zeile angeben
+cars-heading-ambiguous = die erste Zeile „{ $heading }“ sagt nicht, welche Spalte die carAssociationID enthält, und { $count } Spalten darunter kämen infrage. Der Spalte der IDs die Überschrift carAssociationID (oder Fahrzeug-ID) geben oder eine ID pro Zeile angeben
 cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps braucht --car ID, --cars DATEI oder --steps-id ID

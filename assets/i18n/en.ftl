@@ -1017,6 +1017,7 @@ cli-arg-report-not-a-file = --report { $path } is not a regular file (a device, 
 cli-arg-report-is-cars = --report { $path } is the ids file given with --cars: the report would overwrite the list of vehicles. Give the report another name, e.g. session.md
 cli-arg-report-is-token-file = --report { $path } is the token file given with --token-file: the report would overwrite the token. Give the report another name, e.g. session.md
 cli-arg-report-is-config = --report { $path } is the config file this run reads: the report would overwrite its settings. Give the report another name, e.g. session.md
+cli-arg-report-not-report = --report { $path } already holds a file that is not a stepwise report: the report would replace it. Give the report another name, e.g. session.md, or move that file away first
 cli-arg-report-in-data = --report { $path } is in stepwise's own data folder ({ $dir }), where it keeps its sign-ins and its device id: the report could overwrite them. Give the report a path outside it, e.g. session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } is not a folder. Choose another path
 cli-arg-report-no-folder = --report { $path }: the folder { $parent } does not exist. Create it or choose another path
@@ -1035,6 +1036,8 @@ cars-bad = { $lines }: not a carAssociationID (1 to { $max } letters, digits, '-
    *[other] those lines
 }
 cars-excel-number = A line holds a long number as Excel writes it (such as 9,87654E+11): in Excel, format the column as Text, type the ids again and save again.
+cars-heading-no-ids = its first row "{ $heading }" names no column as the carAssociationID, and no column below holds ids only. Head the ids' column carAssociationID (or Vehicle ID), or give one id per line
+cars-heading-ambiguous = its first row "{ $heading }" does not say which column holds the carAssociationID, and { $count } columns below could. Head the ids' column carAssociationID (or Vehicle ID), or give one id per line
 cli-arg-cars-empty = --cars { $path } holds no carAssociationID. Put one id per line
 cli-arg-fleet-needs-cars = fleet needs vehicles: give --car ID (repeat it) or --cars FILE, e.g. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps needs --car ID, --cars FILE or --steps-id ID

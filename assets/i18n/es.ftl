@@ -1015,6 +1015,7 @@ cli-arg-report-not-a-file = --report { $path } no es un archivo normal (un dispo
 cli-arg-report-is-cars = --report { $path } es el archivo de ids indicado con --cars: el informe sobrescribiría la lista de vehículos. Dé otro nombre al informe, p. ej. sesion.md
 cli-arg-report-is-token-file = --report { $path } es el archivo de token dado con --token-file: el informe sobrescribiría el token. Dé otro nombre al informe, por ejemplo session.md
 cli-arg-report-is-config = --report { $path } es el archivo de configuración que lee esta ejecución: el informe sobrescribiría sus ajustes. Dé otro nombre al informe, por ejemplo session.md
+cli-arg-report-not-report = --report { $path } ya es un archivo que no es un informe de stepwise: el informe lo reemplazaría. Dé otro nombre al informe, p. ej. sesion.md, o mueva antes ese archivo a otro sitio
 cli-arg-report-in-data = --report { $path } está en la carpeta de datos de stepwise ({ $dir }), donde guarda sus sesiones y su id de dispositivo: el informe podría sobrescribirlos. Dé al informe una ruta fuera de ella, por ejemplo session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } no es una carpeta. Elija otra ruta
 cli-arg-report-no-folder = --report { $path }: la carpeta { $parent } no existe. Créela o elija otra ruta
@@ -1036,6 +1037,8 @@ cars-bad = { $lines }: { $count ->
    *[other] esas líneas
 }
 cars-excel-number = Una línea contiene un número largo tal como lo escribe Excel (por ejemplo 9,87654E+11): en Excel, dé a la columna formato Texto, vuelva a escribir los ids y guarde de nuevo.
+cars-heading-no-ids = su primera fila "{ $heading }" no nombra ninguna columna como carAssociationID, y ninguna columna debajo contiene solo ids. Titule la columna de los ids carAssociationID (o ID vehículo), o ponga un id por línea
+cars-heading-ambiguous = su primera fila "{ $heading }" no dice qué columna contiene el carAssociationID, y { $count } columnas debajo podrían contenerlo. Titule la columna de los ids carAssociationID (o ID vehículo), o ponga un id por línea
 cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps necesita --car ID, --cars ARCHIVO o --steps-id ID

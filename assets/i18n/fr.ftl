@@ -1015,6 +1015,7 @@ cli-arg-report-not-a-file = --report { $path } n'est pas un fichier ordinaire (u
 cli-arg-report-is-cars = --report { $path } est le fichier d'identifiants donné avec --cars : le rapport écraserait la liste des véhicules. Donnez un autre nom au rapport, par ex. session.md
 cli-arg-report-is-token-file = --report { $path } est le fichier de jeton donné avec --token-file : le rapport écraserait le jeton. Donnez un autre nom au rapport, par exemple session.md
 cli-arg-report-is-config = --report { $path } est le fichier de configuration que lit cette exécution : le rapport écraserait ses réglages. Donnez un autre nom au rapport, par exemple session.md
+cli-arg-report-not-report = --report { $path } est déjà un fichier qui n'est pas un rapport stepwise : le rapport le remplacerait. Donnez un autre nom au rapport, par ex. session.md, ou déplacez d'abord ce fichier
 cli-arg-report-in-data = --report { $path } est dans le dossier de données de stepwise ({ $dir }), où il garde ses connexions et son identifiant d'appareil : le rapport pourrait les écraser. Donnez au rapport un chemin hors de ce dossier, par exemple session.md
 cli-arg-report-parent-file = --report { $path } : { $parent } n'est pas un dossier. Choisissez un autre chemin
 cli-arg-report-no-folder = --report { $path } : le dossier { $parent } n'existe pas. Créez-le ou choisissez un autre chemin
@@ -1033,6 +1034,8 @@ cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffre
    *[other] ces lignes
 }
 cars-excel-number = Une ligne contient un long nombre tel qu'Excel l'écrit (comme 9,87654E+11) : dans Excel, mettez la colonne au format Texte, retapez les identifiants et enregistrez à nouveau.
+cars-heading-no-ids = sa première ligne « { $heading } » ne désigne aucune colonne comme carAssociationID, et aucune colonne en dessous ne contient que des identifiants. Intitulez la colonne des identifiants carAssociationID (ou N° véhicule), ou mettez un id par ligne
+cars-heading-ambiguous = sa première ligne « { $heading } » ne dit pas quelle colonne contient le carAssociationID, et { $count } colonnes en dessous le pourraient. Intitulez la colonne des identifiants carAssociationID (ou N° véhicule), ou mettez un id par ligne
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps a besoin de --car ID, de --cars FICHIER ou de --steps-id ID

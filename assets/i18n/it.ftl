@@ -1012,6 +1012,7 @@ cli-arg-report-not-a-file = --report { $path } non è un file normale (un dispos
 cli-arg-report-is-cars = --report { $path } è il file degli id indicato con --cars: il rapporto sovrascriverebbe l'elenco dei veicoli. Dare al rapporto un altro nome, ad es. sessione.md
 cli-arg-report-is-token-file = --report { $path } è il file del token dato con --token-file: il rapporto sovrascriverebbe il token. Dare al rapporto un altro nome, ad esempio session.md
 cli-arg-report-is-config = --report { $path } è il file di configurazione che questa esecuzione legge: il rapporto ne sovrascriverebbe le impostazioni. Dare al rapporto un altro nome, ad esempio session.md
+cli-arg-report-not-report = --report { $path } è già un file che non è un rapporto di stepwise: il rapporto lo sostituirebbe. Dare al rapporto un altro nome, ad es. sessione.md, oppure spostare prima quel file altrove
 cli-arg-report-in-data = --report { $path } è nella cartella dei dati di stepwise ({ $dir }), dove conserva i suoi accessi e il suo id dispositivo: il rapporto potrebbe sovrascriverli. Dare al rapporto un percorso fuori da essa, ad esempio session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } non è una cartella. Scegliere un altro percorso
 cli-arg-report-no-folder = --report { $path }: la cartella { $parent } non esiste. Crearla o scegliere un altro percorso
@@ -1030,6 +1031,8 @@ cars-bad = { $lines }: non è un carAssociationID (da 1 a { $max } lettere, cifr
    *[other] quelle righe
 }
 cars-excel-number = Una riga contiene un numero lungo come lo scrive Excel (ad esempio 9,87654E+11): in Excel formattare la colonna come Testo, riscrivere gli ID e salvare di nuovo.
+cars-heading-no-ids = la prima riga "{ $heading }" non indica nessuna colonna come carAssociationID, e nessuna colonna sotto contiene solo ID. Intitolare la colonna degli ID carAssociationID (o ID veicolo), oppure indicare un ID per riga
+cars-heading-ambiguous = la prima riga "{ $heading }" non dice quale colonna contiene il carAssociationID, e { $count } colonne sotto potrebbero contenerlo. Intitolare la colonna degli ID carAssociationID (o ID veicolo), oppure indicare un ID per riga
 cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps ha bisogno di --car ID, di --cars FILE o di --steps-id ID

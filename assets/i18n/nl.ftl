@@ -1009,6 +1009,7 @@ cli-arg-report-not-a-file = --report { $path } is geen gewoon bestand (een appar
 cli-arg-report-is-cars = --report { $path } is het id-bestand van --cars: het rapport zou de lijst met voertuigen overschrijven. Geef het rapport een andere naam, bijv. sessie.md
 cli-arg-report-is-token-file = --report { $path } is het tokenbestand dat met --token-file is gegeven: het rapport zou het token overschrijven. Geef het rapport een andere naam, bijvoorbeeld session.md
 cli-arg-report-is-config = --report { $path } is het configuratiebestand dat deze run leest: het rapport zou de instellingen overschrijven. Geef het rapport een andere naam, bijvoorbeeld session.md
+cli-arg-report-not-report = --report { $path } is al een bestand dat geen stepwise-rapport is: het rapport zou het vervangen. Geef het rapport een andere naam, bijv. sessie.md, of verplaats dat bestand eerst
 cli-arg-report-in-data = --report { $path } staat in de eigen gegevensmap van stepwise ({ $dir }), waar het zijn aanmeldingen en apparaat-id bewaart: het rapport zou ze kunnen overschrijven. Geef het rapport een pad daarbuiten, bijvoorbeeld session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } is geen map. Kies een ander pad
 cli-arg-report-no-folder = --report { $path }: de map { $parent } bestaat niet. Maak hem aan of kies een ander pad
@@ -1027,6 +1028,8 @@ cars-bad = { $lines }: geen carAssociationID (1 tot { $max } letters, cijfers, '
    *[other] die regels
 }
 cars-excel-number = Een regel bevat een lang getal zoals Excel het schrijft (bijvoorbeeld 9,87654E+11): maak in Excel de kolom van het type Tekst, typ de ids opnieuw en sla opnieuw op.
+cars-heading-no-ids = de eerste regel "{ $heading }" noemt geen kolom als carAssociationID, en geen kolom eronder bevat alleen ids. Geef de kolom met de ids de kop carAssociationID (of Voertuig-ID), of zet één id per regel
+cars-heading-ambiguous = de eerste regel "{ $heading }" zegt niet welke kolom de carAssociationID bevat, en { $count } kolommen eronder zouden dat kunnen. Geef de kolom met de ids de kop carAssociationID (of Voertuig-ID), of zet één id per regel
 cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps heeft --car ID, --cars BESTAND of --steps-id ID nodig

@@ -1022,6 +1022,7 @@ cli-arg-report-not-a-file = --report { $path } não é um arquivo comum (um disp
 cli-arg-report-is-cars = --report { $path } é o arquivo de ids dado com --cars: o relatório sobrescreveria a lista de veículos. Dê outro nome ao relatório, p. ex. sessao.md
 cli-arg-report-is-token-file = --report { $path } é o arquivo de token dado com --token-file: o relatório sobrescreveria o token. Dê outro nome ao relatório, por exemplo session.md
 cli-arg-report-is-config = --report { $path } é o arquivo de configuração que esta execução lê: o relatório sobrescreveria as configurações. Dê outro nome ao relatório, por exemplo session.md
+cli-arg-report-not-report = --report { $path } já é um arquivo que não é um relatório do stepwise: o relatório o substituiria. Dê outro nome ao relatório, p. ex. sessao.md, ou mova antes esse arquivo para outro lugar
 cli-arg-report-in-data = --report { $path } está na pasta de dados do stepwise ({ $dir }), onde ele guarda os logins e o id do dispositivo: o relatório poderia sobrescrevê-los. Dê ao relatório um caminho fora dela, por exemplo session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
 cli-arg-report-no-folder = --report { $path }: a pasta { $parent } não existe. Crie-a ou escolha outro caminho
@@ -1041,6 +1042,8 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
    *[other] essas linhas
 }
 cars-excel-number = Uma linha contém um número longo como o Excel o escreve (por exemplo 9,87654E+11): no Excel, formate a coluna como Texto, digite os ids de novo e salve novamente.
+cars-heading-no-ids = a primeira linha "{ $heading }" não indica nenhuma coluna como carAssociationID, e nenhuma coluna abaixo contém só ids. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
+cars-heading-ambiguous = a primeira linha "{ $heading }" não diz qual coluna contém o carAssociationID, e { $count } colunas abaixo poderiam contê-lo. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars ARQUIVO ou --steps-id ID

@@ -1001,6 +1001,7 @@ cli-arg-report-not-a-file = --report { $path } não é um ficheiro normal (um di
 cli-arg-report-is-cars = --report { $path } é o ficheiro de ids indicado com --cars: o relatório substituiria a lista de veículos. Dê outro nome ao relatório, p. ex. sessao.md
 cli-arg-report-is-token-file = --report { $path } é o ficheiro de token dado com --token-file: o relatório substituiria o token. Dê outro nome ao relatório, por exemplo session.md
 cli-arg-report-is-config = --report { $path } é o ficheiro de configuração que esta execução lê: o relatório substituiria as definições. Dê outro nome ao relatório, por exemplo session.md
+cli-arg-report-not-report = --report { $path } já é um ficheiro que não é um relatório do stepwise: o relatório substituí-lo-ia. Dê outro nome ao relatório, p. ex. sessao.md, ou mova antes esse ficheiro para outro sítio
 cli-arg-report-in-data = --report { $path } está na pasta de dados do stepwise ({ $dir }), onde guarda as sessões e o id do dispositivo: o relatório poderia substituí-los. Dê ao relatório um caminho fora dela, por exemplo session.md
 cli-arg-report-parent-file = --report { $path }: { $parent } não é uma pasta. Escolha outro caminho
 cli-arg-report-no-folder = --report { $path }: a pasta { $parent } não existe. Crie-a ou escolha outro caminho
@@ -1019,6 +1020,8 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
    *[other] essas linhas
 }
 cars-excel-number = Uma linha contém um número longo como o Excel o escreve (por exemplo 9,87654E+11): no Excel, formate a coluna como Texto, escreva os ids de novo e guarde novamente.
+cars-heading-no-ids = a primeira linha "{ $heading }" não indica nenhuma coluna como carAssociationID, e nenhuma coluna abaixo contém só ids. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
+cars-heading-ambiguous = a primeira linha "{ $heading }" não diz qual coluna contém o carAssociationID, e { $count } colunas abaixo poderiam contê-lo. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars FICHEIRO, p. ex. `stepwise fleet --cars ids.txt`
 cli-arg-steps-needs-car = steps precisa de --car ID, --cars FICHEIRO ou --steps-id ID

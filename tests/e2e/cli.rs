@@ -1634,6 +1634,52 @@ fn a_report_never_replaces_a_device_a_link_or_the_ids_file() {
         stderr(&out)
     );
     assert_eq!(std::fs::read_to_string(&logins).unwrap(), "{}");
+    // Nor any file that is not a report stepwise wrote: the CA file or
+    // the client key this run reads, the technician's own notes.
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    let ca = home.path().join("shop-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let notes = home.path().join("notes.md");
+    std::fs::write(&notes, "# Monday\ncall Mrs Meier\n").unwrap();
+    for (flags, report) in [
+        (vec!["--ca-file", ca.to_str().unwrap()], &ca),
+        (vec!["--client-key", ca.to_str().unwrap()], &ca),
+        (vec![], &notes),
+    ] {
+        let mut args = flags.clone();
+        args.extend(["--car", "987654", "--report", report.to_str().unwrap()]);
+        let out = run(home.path(), &args);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("already holds a file that is not a stepwise report"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("MIIB") && !err.contains("Meier"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&ca).unwrap(), pem);
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "# Monday\ncall Mrs Meier\n"
+    );
+    // A report of an earlier run is replaced as before (the check passes;
+    // the wizard then wants a terminal).
+    let earlier = home.path().join("earlier.json");
+    std::fs::write(
+        &earlier,
+        "{\n  \"backend\": \"demo\",\n  \"vehicles\": []\n}\n",
+    )
+    .unwrap();
+    let out = run(
+        home.path(),
+        &["--car", "987654", "--report", earlier.to_str().unwrap()],
+    );
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("interactive terminal"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "lang = \"en\"\n");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
     assert!(

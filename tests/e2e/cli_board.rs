@@ -151,6 +151,57 @@ fn an_ids_file_saved_by_excel_on_a_windows_pc_reads_as_its_ids() {
     assert_eq!(lines(&out)[0]["carAssociationID"], "F0003");
 }
 
+/// A shop's list with the customer's number first: the column its heading
+/// names in the shop's words is read, never the customer's number; a
+/// heading that leaves two columns of numbers open is refused with words,
+/// and no vehicle is asked for.
+#[test]
+fn a_shop_s_list_is_read_by_the_column_its_heading_names() {
+    let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
+    let url = sim.running.url();
+    let home = tempfile::tempdir().unwrap();
+    let named = ids_file(
+        &home,
+        "Kundennr;Fahrzeug-ID\r\n10023;F0002\r\n10024;F0004\r\n",
+    );
+    let out = run(
+        home.path(),
+        &["--api", &url, "steps", "--cars", &named, "--json"],
+    );
+    let ids: Vec<String> = lines(&out)
+        .iter()
+        .map(|v| v["carAssociationID"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["F0002", "F0004"], "{}", text(&out.stderr));
+    let open = home.path().join("open.csv");
+    std::fs::write(
+        &open,
+        "Kundennummer;Kennung\r\n10023;987654\r\n10024;222222\r\n",
+    )
+    .unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--api",
+            &url,
+            "steps",
+            "--cars",
+            &open.display().to_string(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("\"Kundennummer;Kennung\" does not say which column"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Head the ids' column carAssociationID"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
+}
+
 #[test]
 fn steps_with_several_cars_prints_one_block_each() {
     let sim = Sim::start(Scenario::built_in().with_fleet(10), None);
