@@ -2059,6 +2059,20 @@ fn parse_base(raw: &str) -> Result<Url, GatewayError> {
     // An IPv6 address: without its brackets, or with a zone (`%eth0`) that
     // a URL's host cannot carry here.
     let host = raw.trim().split_once("://").map_or("", |(_, rest)| rest);
+    // A name or an IPv4 address then two ports (`gw:8080:8080`): no IPv6
+    // address starts with a dot or a letter past `f`.
+    let authority = host.split(['/', '?', '#']).next().unwrap_or_default();
+    let mut parts = authority.split(':');
+    let first = parts.next().unwrap_or_default();
+    let ports: Vec<&str> = parts.collect();
+    if ports.len() > 1
+        && first.contains(|c: char| c == '.' || (c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()))
+        && ports
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(bad("port twice".into()));
+    }
     if host.starts_with(':')
         || host
             .split(['/', '?', '#'])
@@ -2121,6 +2135,10 @@ mod tests {
         assert!(parse_base("not a url").is_err());
         for (raw, reason) in [
             ("http://::1:49110", "ipv6 without brackets"),
+            ("http://gw:8080:8080", "port twice"),
+            ("http://10.0.0.7:8080:8080/api", "port twice"),
+            ("https://gateway.example:443:443", "port twice"),
+            ("http://cafe::1:8080", "ipv6 without brackets"),
             ("http://fe80::1:8080/api", "ipv6 without brackets"),
             ("http://[fe80::1%eth0]:49110", "ipv6 zone"),
             ("http://[fe80::1%25eth0]:49110", "ipv6 zone"),

@@ -69,15 +69,20 @@ impl FileConfig {
     }
 
     /// The file's paths with a leading `~` (or `$HOME`) as the home folder,
-    /// as a shell would have made it of a flag.
-    fn home_expanded(mut self) -> Self {
+    /// as a shell would have made it of a flag, and a relative one read
+    /// from `folder`, the config file's own (never from wherever stepwise
+    /// happens to be started).
+    fn paths_resolved(mut self, folder: &Path) -> Self {
         for path in [
             &mut self.token_file,
             &mut self.ca_file,
             &mut self.client_cert,
             &mut self.client_key,
         ] {
-            *path = path.take().map(expand_home);
+            *path = path
+                .take()
+                .map(expand_home)
+                .map(|p| if p.is_relative() { folder.join(p) } else { p });
         }
         self
     }
@@ -768,7 +773,8 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
                 .map(|offset| line_and_column(&text, offset)),
         });
     }
-    parsed.map(FileConfig::home_expanded).or_else(|e| {
+    let folder = path.parent().unwrap_or(Path::new(""));
+    parsed.map(|file| file.paths_resolved(folder)).or_else(|e| {
         if e.message().contains(TOKEN_NOT_TEXT) {
             return fail(FileProblem::TokenNotText);
         }
@@ -1336,7 +1342,11 @@ mod tests {
             explicit: true,
         })
         .unwrap();
-        assert_eq!(file.token_file, Some(PathBuf::from("C:\\temp\\tok")));
+        // (A path of a drive is absolute on Windows; elsewhere it is a
+        // relative one, read beside the config file.)
+        let tok = file.token_file.unwrap();
+        assert!(tok.ends_with("C:\\temp\\tok"), "{}", tok.display());
+        assert!(tok.is_absolute(), "{}", tok.display());
     }
 
     /// A token file's path with a variable no one expanded is said so, not
@@ -1400,6 +1410,27 @@ mod tests {
 
     use super::*;
     use std::fs;
+
+    /// A relative path in the config file is the config file's neighbour,
+    /// wherever stepwise is started from; an absolute one stays as written.
+    #[test]
+    fn a_relative_path_in_the_config_file_is_read_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(
+            &path,
+            "ca_file = \"certs/shop-ca.pem\"\ntoken_file = \"token.txt\"\nclient_key = \"/etc/k.pem\"\n",
+        )
+        .unwrap();
+        let file = load_file_config(&ConfigPath {
+            path,
+            explicit: true,
+        })
+        .unwrap();
+        assert_eq!(file.ca_file, Some(dir.path().join("certs/shop-ca.pem")));
+        assert_eq!(file.token_file, Some(dir.path().join("token.txt")));
+        assert_eq!(file.client_key, Some(PathBuf::from("/etc/k.pem")));
+    }
 
     #[test]
     fn secrets_never_print() {

@@ -284,6 +284,7 @@ pub fn url_reason(lang: Lang, reason: &str) -> String {
         }
         "relative URL without a base" => tr!(lang, "url-not-absolute"),
         "ipv6 without brackets" => tr!(lang, "url-ipv6-brackets"),
+        "port twice" => tr!(lang, "url-port-twice"),
         "ipv6 zone" => tr!(lang, "url-ipv6-zone"),
         "ipv6 unclosed" => tr!(lang, "url-ipv6-unclosed"),
         "only http and https are supported" => tr!(lang, "url-not-http"),

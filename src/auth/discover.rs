@@ -89,6 +89,12 @@ fn gateway_urls(gateway: &Url) -> Vec<Url> {
     urls
 }
 
+/// An answer that is a web page (HTML), never a JSON document: what a
+/// portal's catch-all serves for a path it does not know.
+fn web_page(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
 /// Two issuers are the same with or without a final `/`.
 fn same_issuer(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
@@ -144,6 +150,9 @@ async fn resource_metadata(
         if !reply.status.is_success() {
             return Ok(None);
         }
+    }
+    if web_page(&reply.body) {
+        return Ok(None);
     }
     let Ok(meta) = serde_json::from_slice::<ResourceMetadata>(&reply.body) else {
         return Err(AuthError::Discovery(Discovery::NotJson {
@@ -253,6 +262,11 @@ async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
             StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) {
             last = Some(reply.status);
+            continue;
+        }
+        // A web server's page for any path (a portal's catch-all): no
+        // document published there, as for a 404.
+        if web_page(&reply.body) {
             continue;
         }
         if !reply.status.is_success() {

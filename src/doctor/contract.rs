@@ -674,6 +674,9 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
             return Some(reach(true));
         }
+        (StatusCode::PROXY_AUTHENTICATION_REQUIRED, _) => {
+            proxy_wants_password(report, caller, &answer)
+        }
         // Requests are limited: the error body is not judged from that.
         (StatusCode::TOO_MANY_REQUESTS, _) => {
             Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
@@ -698,6 +701,36 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
     Some(reach(false))
+}
+
+/// A 407 to the request with no id. The proxy of the settings answered for
+/// the gateway: its line fails (every call would get the same), the error
+/// body unjudged. None set: a proxy of this network, which no call passes.
+fn proxy_wants_password(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> Line {
+    let Some(proxy) = caller.gateway.proxy() else {
+        return Line::new(
+            Mark::Failed,
+            words!(
+                "doctor-error-body-other",
+                answer = http_failure(answer.status, &answer.body)
+            ),
+        )
+        .fix(words!("doctor-fix-network-proxy"));
+    };
+    let proxy = proxy.to_owned();
+    let (detail, fix) = if caller.gateway.proxy_has_credentials() {
+        (
+            words!("doctor-proxy-407-refused", proxy = proxy),
+            words!("doctor-fix-proxy-password-refused"),
+        )
+    } else {
+        (
+            words!("doctor-proxy-407", proxy = proxy),
+            words!("doctor-fix-proxy-password"),
+        )
+    };
+    report.set_with("proxy", Mark::Failed, detail, Some(fix));
+    Line::new(Mark::Skipped, words!("doctor-error-body-proxy"))
 }
 
 /// A 401 that asks for a user name and password (`Basic`) without the

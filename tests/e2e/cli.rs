@@ -269,6 +269,61 @@ fn a_gateway_that_hides_its_discovery_behind_401_offers_no_sign_in() {
     assert!(!err.contains("Retry later"), "{err}");
 }
 
+/// A portal whose catch-all answers every other path with its HTML page,
+/// the discovery documents' too: that page is no sign-in published, so a
+/// 401 of the steps list says the gateway offers none (its token comes from
+/// whoever runs it), never "sign in with `stepwise login`".
+#[test]
+fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
+    let wall = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let page = "\n<!doctype html><html><body>Dealer portal</body></html>";
+    let portal = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    )
+    .into_bytes();
+    let url = crate::canned::routing(vec![("GET /pims/", wall)], portal);
+    let home = home();
+    let out = run(home.path(), &["--api", &url, "steps", "--car", "987654"]);
+    let err = stderr(&out);
+    assert!(err.contains("It offers no sign-in"), "{err}");
+    assert!(!err.contains("Sign in with `stepwise login`"), "{err}");
+    let out = run(home.path(), &["--api", &url, "login", "--device"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("does not offer sign-in"), "{err}");
+    assert!(!err.contains("not JSON"), "{err}");
+}
+
+/// A gateway URL with its port typed twice is said so, never taken for an
+/// IPv6 address without brackets; one without brackets is said as that.
+#[test]
+fn a_port_typed_twice_is_named_as_that() {
+    let home = home();
+    for (api, said, not) in [
+        (
+            "http://gw.example:8080:8080",
+            "its port is written more than once",
+            "IPv6",
+        ),
+        (
+            "http://10.0.0.7:8080:8080/api",
+            "its port is written more than once",
+            "IPv6",
+        ),
+        (
+            "http://fe80::1:8080",
+            "its IPv6 address is not in brackets",
+            "more than once",
+        ),
+    ] {
+        let out = run(home.path(), &["--api", api, "steps", "--car", "987654"]);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains(said) && !err.contains(not), "{api}: {err}");
+    }
+}
+
 #[test]
 fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
     let sim = Sim::start(Some(TOKEN));

@@ -1477,6 +1477,47 @@ fn a_407_to_credentials_in_the_variable_says_they_were_refused() {
     assert!(!text.contains("Pa55wordX"), "{text}");
 }
 
+/// Without a vehicle, a proxy that answers every call with 407 is a
+/// failed proxy line and a failed run (exit 1), never a warning about the
+/// gateway's error body and exit 0.
+#[test]
+fn a_proxy_wanting_a_password_fails_doctor_without_a_car_too() {
+    let home = home();
+    let proxy = canned(
+        "407 Proxy Authentication Required",
+        "Proxy-Authenticate: Basic realm=\"corp\"\r\n",
+    );
+    let args = ["--api", "http://gateway.invalid:8080"];
+    for (variable, words, fix) in [
+        (
+            proxy.clone(),
+            "answered the gateway call with 407 Proxy Authentication Required: it wants a user name and password",
+            "put them in the proxy variable",
+        ),
+        (
+            proxy.replacen("http://", "http://bob:Pa55wordX@", 1),
+            "it refused the user name and password of the proxy variable",
+            "The proxy refused the user name and password in the proxy variable",
+        ),
+    ] {
+        let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &variable)]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let proxy_line = line(&text, "Proxy");
+        assert!(
+            proxy_line.starts_with("✗ failed") && proxy_line.contains(words),
+            "{text}"
+        );
+        assert!(text.contains(fix), "{text}");
+        let body = line(&text, "Error body");
+        assert!(
+            body.contains("not judged: the proxy answered in the gateway's place"),
+            "{text}"
+        );
+        assert!(!text.contains("Pa55wordX"), "{text}");
+    }
+}
+
 /// A web server's password prompt (401 with `Basic`) is no steps gateway
 /// to doctor as to `steps`: no "sign in with stepwise login", no "the
 /// gateway wants a token".
