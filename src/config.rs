@@ -674,11 +674,36 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Where the gateway's address came from: said beside a message that names
+/// `--api` when it was not typed there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiFrom {
+    Flag,
+    Environment,
+    Config,
+}
+
+impl ApiFrom {
+    /// `flag` holds STEPWISE_API when `--api` was not typed.
+    fn of(flag: Option<&str>, file: Option<&str>) -> Option<ApiFrom> {
+        match (flag, file) {
+            (Some(given), _) if std::env::var(ENV_API).is_ok_and(|env| env == given) => {
+                Some(ApiFrom::Environment)
+            }
+            (Some(_), _) => Some(ApiFrom::Flag),
+            (None, Some(_)) => Some(ApiFrom::Config),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Everything resolved from flags, environment, config file and defaults.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `None`: no gateway configured, so the embedded simulator is used.
     pub api: Option<String>,
+    /// Where `api` came from.
+    pub api_from: Option<ApiFrom>,
     pub token: Option<Secret>,
     /// Where the token in use comes from (never the token itself).
     pub token_from: Option<TokenFrom>,
@@ -987,6 +1012,7 @@ impl Settings {
         if api_flag.as_deref().is_some_and(|a| a.trim().is_empty()) {
             return Err(ConfigError::ApiEmpty);
         }
+        let api_from = ApiFrom::of(api_flag.as_deref(), file.api.as_deref());
         let api = api_flag
             .or(file.api)
             .map(|a| a.trim().to_owned())
@@ -1073,6 +1099,7 @@ impl Settings {
             None => new_device_id(),
         };
         Ok(Settings {
+            api_from: api_from.filter(|_| api.is_some()),
             api,
             token,
             token_from,
@@ -1085,6 +1112,23 @@ impl Settings {
             net,
             signin,
         })
+    }
+}
+
+impl Settings {
+    /// A line saying where the gateway's address came from when it was not
+    /// typed as `--api`, for a message that names `--api`; `None` when it
+    /// was typed (or no gateway is configured).
+    pub fn api_place(&self, lang: Lang) -> Option<String> {
+        match self.api_from? {
+            ApiFrom::Flag => None,
+            ApiFrom::Environment => Some(tr!(lang, "cli-api-from-env")),
+            ApiFrom::Config => Some(tr!(
+                lang,
+                "cli-api-from-config",
+                path = config_path().map_or_else(String::new, |c| c.path.display().to_string())
+            )),
+        }
     }
 }
 

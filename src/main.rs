@@ -315,11 +315,44 @@ fn chosen_lang() -> Lang {
     LANG.get().copied().unwrap_or_default()
 }
 
+/// Where the gateway's address came from, when not typed as `--api`
+/// (STEPWISE_API, the config file): said after an error that names `--api`.
+static API_PLACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Keeps where the settings took the gateway's address from, for [`fail`].
+fn note_api_place(settings: &Settings) {
+    if let Some(place) = settings.api_place(chosen_lang()) {
+        let _ = API_PLACE.set(place);
+    }
+}
+
+/// `message`, and where the gateway's address came from when it names
+/// `--api` that was not typed.
+fn placed(message: String) -> String {
+    match API_PLACE.get() {
+        Some(place) if message.contains("--api") => format!("{message}\n{place}"),
+        _ => message,
+    }
+}
+
+/// The vehicles that failed, one line each, then where the gateway's
+/// address came from once if a line names `--api` that was not typed.
+fn say_failures(lines: &[String]) {
+    for line in lines {
+        say(line);
+    }
+    if let Some(place) = API_PLACE.get()
+        && lines.iter().any(|l| l.contains("--api"))
+    {
+        say(place);
+    }
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     say(&tr!(
         chosen_lang(),
         "cli-arg-error",
-        message = message.to_string()
+        message = placed(message.to_string())
     ));
     ExitCode::from(EXIT_ERROR)
 }
@@ -627,6 +660,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
     };
+    note_api_place(&settings);
     cli.net.apply(&mut settings.net);
     if let Some(Command::Login { signin, .. }) = &cli.command {
         signin.apply(&mut settings.signin);
@@ -682,6 +716,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(config_error(lang, &e)),
     };
+    note_api_place(&settings);
     cli.net.apply(&mut settings.net);
     // A device id that cannot be kept makes every run a new device: said
     // before a gateway refuses an earlier run's stepsID as another's.
@@ -746,9 +781,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         std::time::Duration::from_secs(deadline),
                     )
                     .await;
-                    for line in &outcome.failures {
-                        say(line);
-                    }
+                    say_failures(&outcome.failures);
                     return emit(&outcome.stdout, outcome.code);
                 }
                 let lookup = match (cars.into_iter().next(), steps_id) {
@@ -817,6 +850,7 @@ fn wizard(
         Ok(s) => s,
         Err(e) => return fail(config_error(launch.lang, &e)),
     };
+    note_api_place(&settings);
     net.apply(&mut settings.net);
     let mut launch = launch;
     if let (Some(_), Some((dir, why))) = (&settings.api, &settings.device_unkept) {

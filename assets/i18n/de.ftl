@@ -1216,6 +1216,8 @@ err-store-file-write = die Anmeldedatei { $path } lässt sich nicht schreiben: {
 err-store-file-replace = die Anmeldedatei { $path } lässt sich nicht ersetzen: { $kind }. Die Berechtigungen des Datenordners prüfen
 # Anmelden im einfachen Terminal: stepwise login, logout und auth status
 err-login-no-gateway = { $command } braucht ein Gateway: --api URL (oder STEPWISE_API oder `api` in der Konfigurationsdatei) angeben. Der eingebaute Simulator braucht keine Anmeldung
+cli-api-from-env = Die Adresse des Gateways kam aus STEPWISE_API, nicht aus --api: sie dort korrigieren oder --api angeben (das Vorrang hat)
+cli-api-from-config = Die Adresse des Gateways kam aus `api` in der Konfigurationsdatei { $path }, nicht aus --api: sie dort korrigieren oder --api angeben (das Vorrang hat)
 err-login-cancelled = Anmeldung abgebrochen; nichts wurde aufbewahrt
 err-login-keep-failed = das Token ließ sich nicht aufbewahren: { $detail }
 err-login-read-failed = das Token ließ sich nicht lesen: { $detail }
@@ -1309,6 +1311,8 @@ doctor-gateway-no-sim = kein Gateway eingestellt, und der eingebaute Simulator s
 doctor-gateway-unusable = { $address } ist unbrauchbar: { $why }
 doctor-gateway-fix = --api etwa als https://gateway.example oder http://127.0.0.1:8080 angeben
 doctor-gateway-embedded = keins eingestellt: der eingebaute Simulator unter { $url }
+doctor-gateway-from-env = { $url } (aus STEPWISE_API)
+doctor-gateway-from-config = { $url } (aus `api` in der Konfigurationsdatei)
 doctor-url-scheme = nur http und https werden unterstützt
 doctor-url-no-host = es fehlt der Host
 doctor-proxy-none = keiner: direkte Verbindung

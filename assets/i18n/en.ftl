@@ -1224,6 +1224,8 @@ err-store-file-write = cannot write the login file { $path }: { $kind }. Check t
 err-store-file-replace = cannot replace the login file { $path }: { $kind }. Check the data directory's permissions
 # Signing in from a plain terminal: stepwise login, logout and auth status
 err-login-no-gateway = { $command } needs a gateway: give --api URL (or STEPWISE_API, or `api` in the config file). The embedded simulator needs no sign-in
+cli-api-from-env = The gateway's address came from STEPWISE_API, not from --api: fix it there, or give --api (which wins)
+cli-api-from-config = The gateway's address came from `api` in the config file { $path }, not from --api: fix it there, or give --api (which wins)
 err-login-cancelled = sign-in cancelled; nothing was kept
 err-login-keep-failed = keeping the token failed: { $detail }
 err-login-read-failed = reading the token failed: { $detail }
@@ -1317,6 +1319,8 @@ doctor-gateway-no-sim = no gateway configured, and the embedded simulator cannot
 doctor-gateway-unusable = { $address } is not usable: { $why }
 doctor-gateway-fix = Give --api like https://gateway.example or http://127.0.0.1:8080
 doctor-gateway-embedded = none configured: the embedded simulator at { $url }
+doctor-gateway-from-env = { $url } (from STEPWISE_API)
+doctor-gateway-from-config = { $url } (from `api` in the config file)
 doctor-url-scheme = only http and https are supported
 doctor-url-no-host = it has no host
 doctor-proxy-none = none: direct connection

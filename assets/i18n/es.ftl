@@ -1225,6 +1225,8 @@ err-store-file-write = no se puede escribir el archivo de sesiones { $path }: { 
 err-store-file-replace = no se puede reemplazar el archivo de sesiones { $path }: { $kind }. Compruebe los permisos de la carpeta de datos
 # Iniciar sesión desde un terminal simple: stepwise login, logout y auth status
 err-login-no-gateway = { $command } necesita una pasarela: indique --api URL (o STEPWISE_API, o `api` en el archivo de configuración). El simulador integrado no necesita inicio de sesión
+cli-api-from-env = La dirección de la pasarela vino de STEPWISE_API, no de --api: corríjala allí, o indique --api (que tiene prioridad)
+cli-api-from-config = La dirección de la pasarela vino de `api` en el archivo de configuración { $path }, no de --api: corríjala allí, o indique --api (que tiene prioridad)
 err-login-cancelled = inicio de sesión cancelado; no se guardó nada
 err-login-keep-failed = no se pudo guardar el token: { $detail }
 err-login-read-failed = no se pudo leer el token: { $detail }
@@ -1324,6 +1326,8 @@ doctor-gateway-no-sim = no hay pasarela configurada, y el simulador integrado no
 doctor-gateway-unusable = { $address } no sirve: { $why }
 doctor-gateway-fix = Indique --api como https://gateway.example o http://127.0.0.1:8080
 doctor-gateway-embedded = ninguna configurada: el simulador integrado en { $url }
+doctor-gateway-from-env = { $url } (de STEPWISE_API)
+doctor-gateway-from-config = { $url } (de `api` en el archivo de configuración)
 doctor-url-scheme = solo se admiten http y https
 doctor-url-no-host = no tiene host
 doctor-proxy-none = ninguno: conexión directa

@@ -1222,6 +1222,8 @@ err-store-file-write = impossible d'écrire le fichier de connexion { $path } :
 err-store-file-replace = impossible de remplacer le fichier de connexion { $path } : { $kind }. Vérifiez les permissions du dossier de données
 # Se connecter depuis un terminal simple : stepwise login, logout et auth status
 err-login-no-gateway = { $command } a besoin d'une passerelle : donnez --api URL (ou STEPWISE_API, ou `api` dans le fichier de configuration). Le simulateur intégré n'a pas besoin de connexion
+cli-api-from-env = L'adresse de la passerelle vient de STEPWISE_API, pas de --api : corrigez-la là, ou donnez --api (qui l'emporte)
+cli-api-from-config = L'adresse de la passerelle vient de `api` dans le fichier de configuration { $path }, pas de --api : corrigez-la là, ou donnez --api (qui l'emporte)
 err-login-cancelled = connexion annulée ; rien n'a été gardé
 err-login-keep-failed = impossible de garder le jeton : { $detail }
 err-login-read-failed = impossible de lire le jeton : { $detail }
@@ -1321,6 +1323,8 @@ doctor-gateway-no-sim = aucune passerelle configurée, et le simulateur intégr�
 doctor-gateway-unusable = { $address } est inutilisable : { $why }
 doctor-gateway-fix = Donnez --api sous la forme https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = aucune configurée : le simulateur intégré à { $url }
+doctor-gateway-from-env = { $url } (depuis STEPWISE_API)
+doctor-gateway-from-config = { $url } (depuis `api` dans le fichier de configuration)
 doctor-url-scheme = seuls http et https sont pris en charge
 doctor-url-no-host = il n'y a pas d'hôte
 doctor-proxy-none = aucun : connexion directe

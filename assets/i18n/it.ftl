@@ -1219,6 +1219,8 @@ err-store-file-write = impossibile scrivere il file degli accessi { $path }: { $
 err-store-file-replace = impossibile sostituire il file degli accessi { $path }: { $kind }. Controllare i permessi della cartella dati
 # Accedere da un terminale semplice: stepwise login, logout e auth status
 err-login-no-gateway = { $command } richiede un gateway: indicare --api URL (o STEPWISE_API, o `api` nel file di configurazione). Il simulatore integrato non richiede l'accesso
+cli-api-from-env = L'indirizzo del gateway viene da STEPWISE_API, non da --api: correggerlo lì, oppure indicare --api (che ha la precedenza)
+cli-api-from-config = L'indirizzo del gateway viene da `api` nel file di configurazione { $path }, non da --api: correggerlo lì, oppure indicare --api (che ha la precedenza)
 err-login-cancelled = accesso annullato; non è stato conservato nulla
 err-login-keep-failed = impossibile conservare il token: { $detail }
 err-login-read-failed = impossibile leggere il token: { $detail }
@@ -1318,6 +1320,8 @@ doctor-gateway-no-sim = nessun gateway configurato, e il simulatore integrato no
 doctor-gateway-unusable = { $address } non è utilizzabile: { $why }
 doctor-gateway-fix = Indicare --api come https://gateway.example o http://127.0.0.1:8080
 doctor-gateway-embedded = nessuno configurato: il simulatore integrato su { $url }
+doctor-gateway-from-env = { $url } (da STEPWISE_API)
+doctor-gateway-from-config = { $url } (da `api` nel file di configurazione)
 doctor-url-scheme = sono supportati solo http e https
 doctor-url-no-host = manca l'host
 doctor-proxy-none = nessuno: connessione diretta

@@ -1216,6 +1216,8 @@ err-store-file-write = kan het loginbestand { $path } niet schrijven: { $kind }.
 err-store-file-replace = kan het loginbestand { $path } niet vervangen: { $kind }. Controleer de rechten van de datamap
 # Inloggen in een gewone terminal: stepwise login, logout en auth status
 err-login-no-gateway = { $command } heeft een gateway nodig: geef --api URL (of STEPWISE_API, of `api` in het configuratiebestand). De ingebouwde simulator vraagt niet om inloggen
+cli-api-from-env = Het adres van de gateway kwam uit STEPWISE_API, niet uit --api: verbeter het daar, of geef --api (dat voorgaat)
+cli-api-from-config = Het adres van de gateway kwam uit `api` in het configuratiebestand { $path }, niet uit --api: verbeter het daar, of geef --api (dat voorgaat)
 err-login-cancelled = inloggen geannuleerd; er is niets bewaard
 err-login-keep-failed = het token bewaren is mislukt: { $detail }
 err-login-read-failed = het token lezen is mislukt: { $detail }
@@ -1312,6 +1314,8 @@ doctor-gateway-no-sim = geen gateway ingesteld, en de ingebouwde simulator start
 doctor-gateway-unusable = { $address } is onbruikbaar: { $why }
 doctor-gateway-fix = Geef --api op als https://gateway.example of http://127.0.0.1:8080
 doctor-gateway-embedded = geen ingesteld: de ingebouwde simulator op { $url }
+doctor-gateway-from-env = { $url } (uit STEPWISE_API)
+doctor-gateway-from-config = { $url } (uit `api` in het configuratiebestand)
 doctor-url-scheme = alleen http en https worden ondersteund
 doctor-url-no-host = er staat geen host in
 doctor-proxy-none = geen: directe verbinding

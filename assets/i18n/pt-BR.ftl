@@ -1232,6 +1232,8 @@ err-store-file-write = não foi possível gravar o arquivo de logins { $path }: 
 err-store-file-replace = não foi possível substituir o arquivo de logins { $path }: { $kind }. Confira as permissões da pasta de dados
 # Login em um terminal simples: stepwise login, logout e auth status
 err-login-no-gateway = { $command } precisa de um gateway: informe --api URL (ou STEPWISE_API, ou `api` no arquivo de configuração). O simulador embutido não precisa de login
+cli-api-from-env = O endereço do gateway veio de STEPWISE_API, não de --api: corrija-o lá, ou informe --api (que tem prioridade)
+cli-api-from-config = O endereço do gateway veio de `api` no arquivo de configuração { $path }, não de --api: corrija-o lá, ou informe --api (que tem prioridade)
 err-login-cancelled = login cancelado; nada foi guardado
 err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }
@@ -1334,6 +1336,8 @@ doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não 
 doctor-gateway-unusable = { $address } não pode ser usado: { $why }
 doctor-gateway-fix = Informe --api como https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
+doctor-gateway-from-env = { $url } (de STEPWISE_API)
+doctor-gateway-from-config = { $url } (de `api` no arquivo de configuração)
 doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
 doctor-proxy-none = nenhum: conexão direta

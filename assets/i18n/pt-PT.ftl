@@ -1201,6 +1201,8 @@ err-store-file-write = não foi possível gravar o ficheiro de logins { $path }:
 err-store-file-replace = não foi possível substituir o ficheiro de logins { $path }: { $kind }. Verifique as permissões da pasta de dados
 # Login num terminal simples: stepwise login, logout e auth status
 err-login-no-gateway = { $command } precisa de um gateway: indique --api URL (ou STEPWISE_API, ou `api` no ficheiro de configuração). O simulador embutido não precisa de login
+cli-api-from-env = O endereço do gateway veio de STEPWISE_API, não de --api: corrija-o aí, ou indique --api (que tem prioridade)
+cli-api-from-config = O endereço do gateway veio de `api` no ficheiro de configuração { $path }, não de --api: corrija-o aí, ou indique --api (que tem prioridade)
 err-login-cancelled = login cancelado; nada foi guardado
 err-login-keep-failed = não foi possível guardar o token: { $detail }
 err-login-read-failed = não foi possível ler o token: { $detail }
@@ -1300,6 +1302,8 @@ doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não 
 doctor-gateway-unusable = { $address } não pode ser usado: { $why }
 doctor-gateway-fix = Indique --api como https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
+doctor-gateway-from-env = { $url } (de STEPWISE_API)
+doctor-gateway-from-config = { $url } (de `api` no ficheiro de configuração)
 doctor-url-scheme = só http e https são aceitos
 doctor-url-no-host = falta o host
 doctor-proxy-none = nenhum: ligação direta

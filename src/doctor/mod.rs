@@ -264,7 +264,7 @@ pub async fn run(
         },
     };
     report.target = sanitize(&base);
-    let Some(url) = gateway_line(&mut report, &base, embedded.is_some()) else {
+    let Some(url) = gateway_line(&mut report, &base, embedded.is_some(), settings.api_from) else {
         return report.finish(&words!("doctor-skip-bad-address"));
     };
     let car = car
@@ -448,7 +448,12 @@ fn demo_state_fault(settings: &Settings) -> Option<crate::client::GatewayError> 
 }
 
 /// The gateway line: the address as it will be used, or why it cannot be.
-fn gateway_line(report: &mut Report, base: &str, embedded: bool) -> Option<Url> {
+fn gateway_line(
+    report: &mut Report,
+    base: &str,
+    embedded: bool,
+    from: Option<crate::config::ApiFrom>,
+) -> Option<Url> {
     let url = match parse_url(base) {
         Ok(url) => url,
         Err(why) => {
@@ -472,7 +477,22 @@ fn gateway_line(report: &mut Report, base: &str, embedded: bool) -> Option<Url> 
             words!("doctor-gateway-embedded", url = url.to_string()),
         );
     } else {
-        report.set("gateway", Mark::Ok, url.as_str());
+        // Where the address came from, when not typed as --api: the fixes
+        // below name --api, and the setting to change may be elsewhere.
+        let url_text = url.to_string();
+        match from {
+            Some(crate::config::ApiFrom::Environment) => report.set(
+                "gateway",
+                Mark::Ok,
+                words!("doctor-gateway-from-env", url = url_text),
+            ),
+            Some(crate::config::ApiFrom::Config) => report.set(
+                "gateway",
+                Mark::Ok,
+                words!("doctor-gateway-from-config", url = url_text),
+            ),
+            _ => report.set("gateway", Mark::Ok, url.as_str()),
+        }
     }
     Some(url)
 }

@@ -324,6 +324,63 @@ fn a_port_typed_twice_is_named_as_that() {
     }
 }
 
+/// A message that says "check --api" when the address came from
+/// STEPWISE_API or the config file says where it came from, so the
+/// technician fixes the setting that is used; typed as --api, no such line.
+#[test]
+fn a_message_naming_api_says_where_the_address_came_from() {
+    let missing =
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let url = crate::canned::routing(vec![], missing);
+    let home = home();
+    let config = home.path().join("shop.toml");
+    std::fs::write(&config, format!("api = \"{url}/wrong\"\n")).unwrap();
+    let from_env = stepwise(home.path())
+        .env("STEPWISE_API", &url)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let from_config = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let typed = run(home.path(), &["--api", &url, "steps", "--car", "987654"]);
+    for (out, place) in [
+        (
+            &from_env,
+            Some("came from STEPWISE_API, not from --api".to_owned()),
+        ),
+        (
+            &from_config,
+            Some(format!(
+                "came from `api` in the config file {}, not from --api",
+                config.display()
+            )),
+        ),
+        (&typed, None),
+    ] {
+        assert_exit(out, 1);
+        let err = stderr(out);
+        assert!(err.contains("--api"), "{err}");
+        match place {
+            Some(place) => assert!(err.contains(&place), "{err}"),
+            None => assert!(!err.contains("came from"), "{err}"),
+        }
+    }
+    // doctor's gateway line names the place too.
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", &url)
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("{url}/ (from STEPWISE_API)")),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
     let sim = Sim::start(Some(TOKEN));
