@@ -1125,9 +1125,9 @@ impl Gateway {
                 // One budget per gateway: every request to it slows down.
                 // The pause is set before the place is given back, so no
                 // request slips in between.
-                let wait = retry_after
-                    .unwrap_or(backoff)
-                    .min(self.options.max_retry_after);
+                // The gateway's own ask (up to an hour), as the screen
+                // says it; this call retries only within max_retry_after.
+                let wait = retry_after.unwrap_or(backoff).min(crate::pace::MAX_PAUSE);
                 self.pace.pause(wait);
                 // Every request waits now: the screen says how long, whether
                 // this one is tried again or not.

@@ -13,6 +13,11 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
+/// The longest pause a gateway's `Retry-After` imposes on every request to
+/// it: its own ask up to an hour (a wild value cannot stop the session for
+/// good); the screen says the pause kept.
+pub const MAX_PAUSE: Duration = Duration::from_secs(3600);
+
 /// Spread of the jitter added to a wake-up after a pause.
 const JITTER: Duration = Duration::from_millis(250);
 
@@ -108,10 +113,11 @@ impl Pace {
         self.limited.load(Ordering::Relaxed)
     }
 
-    /// A 429: every request to this gateway waits `wait` from now.
+    /// A 429: every request to this gateway waits `wait` from now (at
+    /// most [`MAX_PAUSE`]).
     pub fn pause(&self, wait: Duration) {
         self.limited.fetch_add(1, Ordering::Relaxed);
-        let end = Instant::now() + wait;
+        let end = Instant::now() + wait.min(MAX_PAUSE);
         let mut until = self
             .paused_until
             .lock()

@@ -615,7 +615,10 @@ impl Follower {
         if status == StatusCode::TOO_MANY_REQUESTS {
             // One budget per gateway: every request to it slows down, and
             // the screen says how long.
-            let wait = wait.unwrap_or(self.options.backoff);
+            // The gateway's own ask (up to an hour), as the screen says.
+            let wait = retry_after(sent.headers())
+                .unwrap_or(self.options.backoff)
+                .min(crate::pace::MAX_PAUSE);
             pace.pause(wait);
             if let Some(on_pause) = &self.gateway.options.on_pause {
                 (on_pause.0)(wait);

@@ -671,6 +671,37 @@ async fn a_429_asking_for_a_long_wait_is_reported_not_waited_for() {
     assert_eq!(server.requests(), 1);
 }
 
+/// The pause every request keeps after a 429 is the gateway's own ask
+/// (the screen says it), not the longest wait one call retries after: a
+/// gateway asking 120 s is said to, and kept to, 120 s.
+#[tokio::test]
+async fn the_pause_said_after_a_429_is_the_wait_the_gateway_asked() {
+    let server = canned("429 Too Many Requests", &["Retry-After: 120"], "").await;
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut options = fast_options();
+    let heard = std::sync::Arc::clone(&said);
+    options.on_pause = Some(stepwise::client::OnWait(std::sync::Arc::new(move |wait| {
+        heard.lock().unwrap().push(wait);
+    })));
+    let error = returns(list_with(&server.url(), options))
+        .await
+        .unwrap_err();
+    assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
+    assert_eq!(*said.lock().unwrap(), [Duration::from_secs(120)]);
+    // A wild ask is kept to an hour.
+    let server = canned("429 Too Many Requests", &["Retry-After: 99999999"], "").await;
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut options = fast_options();
+    let heard = std::sync::Arc::clone(&said);
+    options.on_pause = Some(stepwise::client::OnWait(std::sync::Arc::new(move |wait| {
+        heard.lock().unwrap().push(wait);
+    })));
+    returns(list_with(&server.url(), options))
+        .await
+        .unwrap_err();
+    assert_eq!(*said.lock().unwrap(), [Duration::from_secs(3600)]);
+}
+
 #[tokio::test]
 async fn a_5xx_then_a_200_is_retried_and_succeeds() {
     let server = serve(|n, stream| {

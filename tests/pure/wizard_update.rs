@@ -2504,6 +2504,28 @@ fn noted(report_at_exit: bool) -> State {
     s
 }
 
+/// A note that holds what looks like a sign-in token (pasted from a
+/// terminal) is not kept: the report never carries it, and the banner says
+/// why and how to type the note again.
+#[test]
+fn a_note_holding_a_token_is_not_kept() {
+    let mut s = noted(true);
+    ch(&mut s, 'N');
+    for c in "token Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl".chars() {
+        ch(&mut s, c);
+    }
+    key(&mut s, KeyCode::Enter);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Note not kept");
+    assert!(
+        banner.text.contains("looks like a sign-in token"),
+        "{banner:?}"
+    );
+    let report = s.report().to_markdown();
+    assert!(report.contains("called back"), "{report}");
+    assert!(!report.contains("eyJhbGci"), "{report}");
+}
+
 /// A note is kept for the report; without --report nothing is written at
 /// exit, so the words say to press x before quitting.
 #[test]

@@ -45,8 +45,19 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
     if text.is_empty() {
         return Vec::new();
     }
-    state.note(now, Event::Note { text });
     let lang = lang(state);
+    // A token pasted into a note would go into a file handed on: dropped.
+    if crate::secret::looks_like_token(&text) {
+        say(
+            state,
+            error(
+                tr!(lang, "banner-note-token"),
+                tr!(lang, "banner-note-token-text"),
+            ),
+        );
+        return Vec::new();
+    }
+    state.note(now, Event::Note { text });
     // Without --report nothing is written at exit: the note lives until
     // `x` writes the report, and the words say so.
     let text = if state.options.report_at_exit {
