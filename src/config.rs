@@ -287,6 +287,8 @@ pub enum TokenShape {
     Assignment,
     /// `{…}` or `[…]`: an identity provider's JSON answer, say.
     Json,
+    /// A `;` or `,` after it: copied from a command line or a list.
+    Punctuated,
 }
 
 impl TokenShape {
@@ -298,6 +300,9 @@ impl TokenShape {
         }
         if matches!(first, '{' | '[') {
             return Some(TokenShape::Json);
+        }
+        if matches!(last, ';' | ',') {
+            return Some(TokenShape::Punctuated);
         }
         // A token's own '=' is padding at its end; a name before one is
         // a variable's.
@@ -313,6 +318,7 @@ impl TokenShape {
             TokenShape::Quoted => tr!(lang, "token-shape-quoted"),
             TokenShape::Assignment => tr!(lang, "token-shape-assignment"),
             TokenShape::Json => tr!(lang, "token-shape-json"),
+            TokenShape::Punctuated => tr!(lang, "token-shape-punctuated"),
         }
     }
 }
@@ -1228,6 +1234,8 @@ mod tests {
                 r#"{"access_token":"abc123","token_type":"Bearer"}"#,
                 TokenShape::Json,
             ),
+            ("abc123;", TokenShape::Punctuated),
+            ("abc123,", TokenShape::Punctuated),
         ] {
             let file = dir.path().join("tok");
             std::fs::write(&file, format!("{text}\n")).unwrap();

@@ -1143,6 +1143,7 @@ err-serve-token-text = das Token des Simulators (serve --token oder STEPWISE_SER
 token-shape-quoted = in Anführungszeichen
 token-shape-assignment = als Name=Wert (eine Zeile eines Skripts oder einer .env-Datei)
 token-shape-json = in JSON (etwa der Antwort eines Identitätsanbieters: der Wert seines access_token ist das Token)
+token-shape-punctuated = mit einem „;“ oder „,“ dahinter (aus einer Befehlszeile oder einer Liste kopiert)
 err-token-text-empty = das Token in { $from } ist leer. Das Token genau so angeben, wie das Gateway es ausgegeben hat, oder die Einstellung entfernen
 err-config-token-not-text = die Konfigurationsdatei { $file } gibt ein Token an, das kein Text in Anführungszeichen ist (der Wert wird nicht angezeigt). Es als token = "…" schreiben, genau wie vom Gateway ausgegeben
 err-file-too-large = größer als { $limit } KiB, weit mehr, als eine solche Datei je enthält

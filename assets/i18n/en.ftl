@@ -1151,6 +1151,7 @@ err-serve-token-text = the simulator's token (serve --token or STEPWISE_SERVE_TO
 token-shape-quoted = in quotes
 token-shape-assignment = as name=value (a line of a script or .env file)
 token-shape-json = inside JSON (such as an identity provider's answer: its access_token's value is the token)
+token-shape-punctuated = with a ';' or ',' after it (copied from a command line or a list)
 err-token-text-empty = the token in { $from } is empty. Give the token exactly as the gateway issued it, or remove the setting
 err-config-token-not-text = the config file { $file } gives a token that is not text in quotes (its value is not shown). Write it as token = "…", exactly as the gateway issued it
 err-file-too-large = larger than { $limit } KiB, far more than such a file ever holds

@@ -1152,6 +1152,7 @@ err-serve-token-text = el token del simulador (serve --token o STEPWISE_SERVE_TO
 token-shape-quoted = entre comillas
 token-shape-assignment = como nombre=valor (una línea de un script o de un archivo .env)
 token-shape-json = dentro de un JSON (como la respuesta de un proveedor de identidad: el valor de su access_token es el token)
+token-shape-punctuated = con un ';' o ',' detrás (copiado de una línea de comandos o de una lista)
 err-token-text-empty = el token en { $from } está vacío. Indique el token tal como lo emitió la pasarela, o quite el ajuste
 err-config-token-not-text = el archivo de configuración { $file } da un token que no es texto entre comillas (su valor no se muestra). Escríbalo como token = "…", tal como lo emitió la pasarela
 err-file-too-large = más de { $limit } KiB, mucho más de lo que un archivo así contiene nunca

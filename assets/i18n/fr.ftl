@@ -1149,6 +1149,7 @@ err-serve-token-text = le jeton du simulateur (serve --token ou STEPWISE_SERVE_T
 token-shape-quoted = entre guillemets
 token-shape-assignment = sous la forme nom=valeur (une ligne de script ou de fichier .env)
 token-shape-json = dans du JSON (comme une réponse de fournisseur d'identité : la valeur de son access_token est le jeton)
+token-shape-punctuated = suivi d'un « ; » ou d'une « , » (copié d'une ligne de commande ou d'une liste)
 err-token-text-empty = le jeton dans { $from } est vide. Donnez le jeton exactement tel que la passerelle l'a émis, ou retirez ce réglage
 err-config-token-not-text = le fichier de configuration { $file } donne un jeton qui n'est pas du texte entre guillemets (sa valeur n'est pas affichée). Écrivez-le token = "…", exactement tel que la passerelle l'a émis
 err-file-too-large = plus de { $limit } Kio, bien plus qu'un tel fichier n'en contient jamais

@@ -1146,6 +1146,7 @@ err-serve-token-text = il token del simulatore (serve --token o STEPWISE_SERVE_T
 token-shape-quoted = tra virgolette
 token-shape-assignment = come nome=valore (una riga di uno script o di un file .env)
 token-shape-json = dentro un JSON (come la risposta di un provider di identità: il valore del suo access_token è il token)
+token-shape-punctuated = seguito da un ';' o ',' (copiato da una riga di comando o da un elenco)
 err-token-text-empty = il token in { $from } è vuoto. Indicare il token esattamente come l'ha emesso il gateway, oppure togliere l'impostazione
 err-config-token-not-text = il file di configurazione { $file } indica un token che non è testo tra virgolette (il valore non viene mostrato). Scriverlo come token = "…", esattamente come l'ha emesso il gateway
 err-file-too-large = più di { $limit } KiB, molto più di quanto un file del genere contenga mai

@@ -1143,6 +1143,7 @@ err-serve-token-text = het token van de simulator (serve --token of STEPWISE_SER
 token-shape-quoted = tussen aanhalingstekens
 token-shape-assignment = als naam=waarde (een regel van een script of .env-bestand)
 token-shape-json = in JSON (zoals het antwoord van een identiteitsprovider: de waarde van zijn access_token is het token)
+token-shape-punctuated = met een ';' of ',' erachter (gekopieerd uit een opdrachtregel of een lijst)
 err-token-text-empty = het token in { $from } is leeg. Geef het token precies zoals de gateway het uitgaf, of verwijder de instelling
 err-config-token-not-text = het configuratiebestand { $file } geeft een token dat geen tekst tussen aanhalingstekens is (de waarde wordt niet getoond). Schrijf het als token = "…", precies zoals de gateway het uitgaf
 err-file-too-large = groter dan { $limit } KiB, veel meer dan zo'n bestand ooit bevat

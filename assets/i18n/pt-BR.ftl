@@ -1159,6 +1159,7 @@ err-serve-token-text = o token do simulador (serve --token ou STEPWISE_SERVE_TOK
 token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de arquivo .env)
 token-shape-json = dentro de um JSON (como a resposta de um provedor de identidade: o valor do seu access_token é o token)
+token-shape-punctuated = com um ';' ou ',' depois (copiado de uma linha de comando ou de uma lista)
 err-token-text-empty = o token em { $from } está vazio. Informe o token exatamente como o gateway o emitiu, ou remova a configuração
 err-config-token-not-text = o arquivo de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu
 err-file-too-large = mais de { $limit } KiB, muito mais do que um arquivo desses jamais contém

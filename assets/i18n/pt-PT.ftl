@@ -1134,6 +1134,7 @@ err-serve-token-text = o token do simulador (serve --token ou STEPWISE_SERVE_TOK
 token-shape-quoted = entre aspas
 token-shape-assignment = como nome=valor (uma linha de script ou de ficheiro .env)
 token-shape-json = dentro de um JSON (como a resposta de um fornecedor de identidade: o valor do seu access_token é o token)
+token-shape-punctuated = com um ';' ou ',' a seguir (copiado de uma linha de comandos ou de uma lista)
 err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
