@@ -287,10 +287,12 @@ fn find_column(text: &str) -> Option<Column> {
     let data: Vec<Vec<&str>> = rows.map(|(_, l)| fields(l)).collect();
     let below = |col: usize| data.iter().filter_map(move |r| r.get(col).copied());
     let digit = |f: &str| f.chars().any(|c| c.is_ascii_digit());
+    // A cell left empty (a customer without a vehicle yet) says nothing
+    // of its column; a column needs one value at least.
+    let filled = |col: usize| below(col).filter(|f| !f.is_empty()).collect::<Vec<_>>();
     let over_digits = |col: usize| {
-        !digit(header[col])
-            && !data.is_empty()
-            && data.iter().all(|r| r.get(col).is_some_and(|f| digit(f)))
+        let values = filled(col);
+        !digit(header[col]) && !values.is_empty() && values.iter().all(|f| digit(f))
     };
     let heading =
         header.iter().any(|f| !f.is_empty() && !is_id(f)) || (0..header.len()).any(over_digits);
@@ -298,13 +300,14 @@ fn find_column(text: &str) -> Option<Column> {
         return None;
     }
     let holds_ids = |col: usize| {
+        let values = filled(col);
         !NOT_IDS.contains(&folded(header[col]).as_str())
-            && !data.is_empty()
-            && data
+            && !values.is_empty()
+            && values
                 .iter()
-                .all(|r| r.get(col).is_some_and(|f| !f.is_empty()))
-            && below(col).all(|f| (is_id(f) && digit(f)) || excel_number(f))
+                .all(|f| (is_id(f) && digit(f)) || excel_number(f))
     };
+
     let candidates: Vec<usize> = (0..header.len()).filter(|c| holds_ids(*c)).collect();
     match candidates[..] {
         [one] => Some(Column::Under(one)),
@@ -580,6 +583,17 @@ mod tests {
                 "{words}"
             );
         }
+        // A cell left empty in the ids' column (a customer without a
+        // vehicle yet): that row is skipped, the column still found; the
+        // heading and the names never read as ids.
+        assert_eq!(
+            parse("Kunde;Kennung\nMueller;987654\nSchmidt;\n").unwrap(),
+            ["987654"]
+        );
+        assert_eq!(
+            parse("Kunde;Kennung\nM\u{fc}ller;987654\nSchmidt;\nMeier;111111\n").unwrap(),
+            ["987654", "111111"]
+        );
         // A VIN or a licence plate is no carAssociationID, however like one.
         for text in [
             "VIN;Kunde\nWVWZZZ1JZXW000001;Meier\n",

@@ -2046,64 +2046,17 @@ fn root_cause(error: &reqwest::Error) -> String {
     crate::steps::sanitize(&source.to_string())
 }
 
-/// The base URL, with a trailing slash so that paths join under it.
-fn parse_base(raw: &str) -> Result<Url, GatewayError> {
-    if crate::config::has_user_info(raw) {
-        // Refused before anything shows the URL: it holds a password.
-        return Err(GatewayError::UserInfoInUrl);
-    }
-    let bad = |reason: String| GatewayError::BadUrl {
-        url: raw.to_owned(),
-        reason,
-    };
-    // An IPv6 address: without its brackets, or with a zone (`%eth0`) that
-    // a URL's host cannot carry here.
-    let host = raw.trim().split_once("://").map_or("", |(_, rest)| rest);
-    // A name or an IPv4 address then two ports (`gw:8080:8080`): no IPv6
-    // address starts with a dot or a letter past `f`.
-    let authority = host.split(['/', '?', '#']).next().unwrap_or_default();
-    let mut parts = authority.split(':');
-    let first = parts.next().unwrap_or_default();
-    let ports: Vec<&str> = parts.collect();
-    if ports.len() > 1
-        && first.contains(|c: char| c == '.' || (c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()))
-        && ports
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    {
-        return Err(bad("port twice".into()));
-    }
-    if host.starts_with(':')
-        || host
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|h| !h.starts_with('[') && h.matches(':').count() > 1)
-    {
-        return Err(bad("ipv6 without brackets".into()));
-    }
-    if host.starts_with('[') && host.split(']').next().is_some_and(|h| h.contains('%')) {
-        return Err(bad("ipv6 zone".into()));
-    }
-    if host.starts_with('[') && !host.contains(']') {
-        return Err(bad("ipv6 unclosed".into()));
-    }
-    let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("only http and https are supported".into()));
-    }
-    if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(bad("it has no host".into()));
-    }
-    if url.port() == Some(0) {
-        return Err(bad("invalid port number".into()));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url)
+/// The base URL, with a trailing slash so that paths join under it: the
+/// one reading of a gateway's address ([`crate::net::base_url`]), so every
+/// command names the same cause for a bad one.
+pub fn parse_base(raw: &str) -> Result<Url, GatewayError> {
+    crate::net::base_url(raw).map_err(|e| match e {
+        crate::net::BadBase::UserInfo => GatewayError::UserInfoInUrl,
+        crate::net::BadBase::Reason(reason) => GatewayError::BadUrl {
+            url: raw.to_owned(),
+            reason,
+        },
+    })
 }
 
 fn path_segment(text: &str) -> String {

@@ -680,6 +680,20 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The gateway's address itself is what cannot be used.
+    pub fn about_api(&self) -> bool {
+        matches!(
+            self,
+            ConfigError::UserInfo {
+                url: UrlPlace::Gateway
+            } | ConfigError::ApiScheme { .. }
+                | ConfigError::ApiSchemeTypo { .. }
+                | ConfigError::ApiEmpty
+        )
+    }
+}
+
 /// Where the gateway's address came from: said beside a message that names
 /// `--api` when it was not typed there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -691,7 +705,7 @@ pub enum ApiFrom {
 
 impl ApiFrom {
     /// `flag` holds STEPWISE_API when `--api` was not typed.
-    fn of(flag: Option<&str>, file: Option<&str>) -> Option<ApiFrom> {
+    pub fn of(flag: Option<&str>, file: Option<&str>) -> Option<ApiFrom> {
         match (flag, file) {
             (Some(given), _) if std::env::var(ENV_API).is_ok_and(|env| env == given) => {
                 Some(ApiFrom::Environment)
@@ -1126,7 +1140,14 @@ impl Settings {
     /// typed as `--api`, for a message that names `--api`; `None` when it
     /// was typed (or no gateway is configured).
     pub fn api_place(&self, lang: Lang) -> Option<String> {
-        match self.api_from? {
+        self.api_from.and_then(|from| from.place(lang))
+    }
+}
+
+impl ApiFrom {
+    /// Where the address came from, in words; `None` for `--api` typed.
+    pub fn place(self, lang: Lang) -> Option<String> {
+        match self {
             ApiFrom::Flag => None,
             ApiFrom::Environment => Some(tr!(lang, "cli-api-from-env")),
             ApiFrom::Config => Some(tr!(

@@ -664,7 +664,9 @@ fn proxy_answer(lang: Lang, proxy: &str, from: &str, status: u16, said: &str) ->
     }
     let todo = match status {
         407 => tr!(lang, "gw-proxy-407-todo"),
-        401 | 403 => tr!(lang, "gw-proxy-refused-todo"),
+        // Its own rules refuse the request: no password was judged.
+        403 => tr!(lang, "gw-proxy-forbidden-todo"),
+        401 => tr!(lang, "gw-proxy-refused-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo"),
     };

@@ -315,23 +315,42 @@ fn chosen_lang() -> Lang {
     LANG.get().copied().unwrap_or_default()
 }
 
-/// Where the gateway's address came from, when not typed as `--api`
-/// (STEPWISE_API, the config file): said after an error that names `--api`.
-static API_PLACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// The gateway's address and where it came from, when not typed as
+/// `--api` (STEPWISE_API, the config file): said after an error that names
+/// `--api` or the address.
+static API_PLACE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
 
 /// Keeps where the settings took the gateway's address from, for [`fail`].
 fn note_api_place(settings: &Settings) {
-    if let Some(place) = settings.api_place(chosen_lang()) {
-        let _ = API_PLACE.set(place);
+    if let (Some(api), Some(place)) = (&settings.api, settings.api_place(chosen_lang())) {
+        let _ = API_PLACE.set((api.trim().to_owned(), place));
     }
 }
 
 /// `message`, and where the gateway's address came from when it names
-/// `--api` that was not typed.
+/// `--api` that was not typed, or the address itself.
 fn placed(message: String) -> String {
     match API_PLACE.get() {
-        Some(place) if message.contains("--api") => format!("{message}\n{place}"),
+        Some((api, place)) if message.contains("--api") || message.contains(api.as_str()) => {
+            format!("{message}\n{place}")
+        }
         _ => message,
+    }
+}
+
+/// The settings could not be resolved: why, and where the gateway's
+/// address came from when that address is the cause and was not typed.
+fn settings_failed(
+    lang: Lang,
+    api_flag: Option<&str>,
+    error: &stepwise::config::ConfigError,
+) -> ExitCode {
+    use stepwise::config::ApiFrom;
+    let words = config_error(lang, error);
+    let from = ApiFrom::of(api_flag, None).unwrap_or(ApiFrom::Config);
+    match from.place(lang).filter(|_| error.about_api()) {
+        Some(place) => fail(format!("{words}\n{place}")),
+        None => fail(words),
     }
 }
 
@@ -341,7 +360,7 @@ fn say_failures(lines: &[String]) {
     for line in lines {
         say(line);
     }
-    if let Some(place) = API_PLACE.get()
+    if let Some((_, place)) = API_PLACE.get()
         && lines.iter().any(|l| l.contains("--api"))
     {
         say(place);
@@ -658,7 +677,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(config_error(lang, &e)),
+        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
     };
     note_api_place(&settings);
     cli.net.apply(&mut settings.net);
@@ -714,7 +733,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
     stepwise::logging::to_file_direct();
     let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
         Ok(s) => s,
-        Err(e) => return fail(config_error(lang, &e)),
+        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
     };
     note_api_place(&settings);
     cli.net.apply(&mut settings.net);
@@ -846,9 +865,10 @@ fn wizard(
         return fail(e);
     }
     let log = stepwise::logging::to_file();
+    let api_flag = api.clone();
     let mut settings = match Settings::resolve(api, token_file) {
         Ok(s) => s,
-        Err(e) => return fail(config_error(launch.lang, &e)),
+        Err(e) => return settings_failed(launch.lang, api_flag.as_deref(), &e),
     };
     note_api_place(&settings);
     net.apply(&mut settings.net);

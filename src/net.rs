@@ -272,6 +272,82 @@ pub fn has_user_info(raw: &str) -> bool {
     !name.is_empty() && !name.contains(['/', '?', '#']) && !port_then_path
 }
 
+/// Why a gateway's address cannot be used: it holds a user name or
+/// password (never shown), or the reason, as [`url_reason`] words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadBase {
+    UserInfo,
+    Reason(String),
+}
+
+impl std::fmt::Display for BadBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadBase::UserInfo => f.write_str("the gateway URL has a user name or password in it"),
+            BadBase::Reason(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// A gateway's base URL, with a trailing slash so that paths join under it:
+/// the one reading of its address (the client, doctor, the kept logins'
+/// keys), so every command names the same cause for a bad one.
+pub fn base_url(raw: &str) -> Result<Url, BadBase> {
+    if has_user_info(raw) {
+        // Refused before anything shows the URL: it holds a password.
+        return Err(BadBase::UserInfo);
+    }
+    let bad = BadBase::Reason;
+    // An IPv6 address: without its brackets, or with a zone (`%eth0`) that
+    // a URL's host cannot carry here.
+    let host = raw.trim().split_once("://").map_or("", |(_, rest)| rest);
+    // A name or an IPv4 address then two ports (`gw:8080:8080`): no IPv6
+    // address starts with a dot or a letter past `f`.
+    let authority = host.split(['/', '?', '#']).next().unwrap_or_default();
+    let mut parts = authority.split(':');
+    let first = parts.next().unwrap_or_default();
+    let ports: Vec<&str> = parts.collect();
+    if ports.len() > 1
+        && first.contains(|c: char| c == '.' || (c.is_ascii_alphabetic() && !c.is_ascii_hexdigit()))
+        && ports
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(bad("port twice".into()));
+    }
+    if host.starts_with(':')
+        || host
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|h| !h.starts_with('[') && h.matches(':').count() > 1)
+    {
+        return Err(bad("ipv6 without brackets".into()));
+    }
+    if host.starts_with('[') && host.split(']').next().is_some_and(|h| h.contains('%')) {
+        return Err(bad("ipv6 zone".into()));
+    }
+    if host.starts_with('[') && !host.contains(']') {
+        return Err(bad("ipv6 unclosed".into()));
+    }
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http and https are supported".into()));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(bad("it has no host".into()));
+    }
+    if url.port() == Some(0) {
+        return Err(bad("invalid port number".into()));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
 /// Why a URL is not usable, in the reader's language: the URL parser's
 /// words and the client's own, where they are known.
 pub fn url_reason(lang: Lang, reason: &str) -> String {

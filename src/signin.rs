@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::auth::device::{self, DeviceAuthorization, Endpoints, RealTime};
 use crate::auth::{
-    AuthError, Choice, Credential, Place, SignInOptions, TokenStore, gateway_key, rfc3339, unix_now,
+    AuthError, Choice, Credential, Place, SignInOptions, TokenStore, rfc3339, unix_now,
 };
 use crate::client::{ClientOptions, Gateway, GatewayError};
 use crate::config::{Settings, TokenFrom};
@@ -75,7 +75,11 @@ fn gateway_of(lang: Lang, settings: &Settings, what: &str) -> Result<String, Fai
     let api = settings.api.as_deref().ok_or_else(|| {
         Failure::usage(tr!(lang, "err-login-no-gateway", command = what.to_owned()))
     })?;
-    gateway_key(api).map_err(Failure::usage)
+    // gateway_key's reading of the address, refused in the words every
+    // command uses.
+    crate::client::parse_base(api)
+        .map(|url| url.to_string())
+        .map_err(|e| Failure::usage(crate::describe::gateway_error(lang, &e)))
 }
 
 /// The token store, opened off the async runtime (a keyring may take a

@@ -506,6 +506,7 @@ gw-proxy-empty = die Antwort, die über den Proxy { $proxy } (aus { $from }) kam
 gw-proxy-closed = der Proxy { $proxy } (aus { $from }) hat die Verbindung ohne Antwort geschlossen; ob das Gateway gefragt wurde, ist unbekannt. Erneut versuchen; bleibt es so, beim Betreiber des Proxys nachfragen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
 gw-proxy-5xx-todo = Der Proxy hat das Gateway nicht erreicht: prüfen, ob das Gateway läuft und --api stimmt; wenn ja, den Betreiber des Proxys fragen
 gw-proxy-refused-todo = Der Proxy hat Benutzername und Passwort abgelehnt: diese in der Proxy-Variable prüfen (http://benutzer:passwort@proxy:port), oder den Betreiber des Proxys fragen
+gw-proxy-forbidden-todo = Der Proxy lehnt diese Anfrage nach seinen eigenen Regeln ab (diese Adresse oder diesen Client): den Betreiber des Proxys bitten, die Adresse des Gateways durchzulassen, oder NO_PROXY für den Host des Gateways setzen, wenn es ohne den Proxy erreichbar ist
 gw-proxy-credentials-refused = der Proxy { $proxy } (aus { $from }) lehnte Benutzername und Passwort aus der Proxy-Variablen ab (HTTP 407), die Anfrage hat das Gateway also nie erreicht. Beide prüfen (http://benutzer:passwort@proxy:port, Zeichen wie @ oder : darin prozentkodiert) oder beim Betreiber des Proxys nachfragen
 gw-proxy-407-todo = Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port), oder NO_PROXY für den Host des Gateways setzen, wenn es direkt erreichbar ist
 gw-proxy = der Proxy { $proxy } (aus { $from }) antwortete selbst mit HTTP { $status }{ $said }; die Anfrage hat das Gateway nie erreicht. { $todo }
@@ -1031,7 +1032,7 @@ cars-bad = { $lines }: keine carAssociationID (1 bis { $max } Buchstaben, Ziffer
    *[other] Diese Zeilen
 } korrigieren oder entfernen
 cars-excel-number = Eine Zeile enthält eine lange Zahl so, wie Excel sie schreibt (etwa 9,87654E+11): In Excel die Spalte als Text formatieren, die IDs neu eingeben und erneut speichern.
-cars-heading-no-ids = die erste Zeile „{ $heading }“ nennt keine Spalte als carAssociationID, und keine Spalte darunter enthält nur IDs. Der Spalte der IDs die Überschrift carAssociationID (oder Fahrzeug-ID) geben oder eine ID pro Zeile angeben
+cars-heading-no-ids = die erste Zeile „{ $heading }“ nennt keine Spalte als carAssociationID, und keine Spalte darunter enthält nur IDs (eine FIN oder ein Kennzeichen ist keine carAssociationID). Der Spalte der IDs die Überschrift carAssociationID (oder Fahrzeug-ID) geben oder eine ID pro Zeile angeben
 cars-heading-ambiguous = die erste Zeile „{ $heading }“ sagt nicht, welche Spalte die carAssociationID enthält, und { $count } Spalten darunter kämen infrage. Der Spalte der IDs die Überschrift carAssociationID (oder Fahrzeug-ID) geben oder eine ID pro Zeile angeben
 cli-arg-cars-empty = --cars { $path } enthält keine carAssociationID. Eine ID pro Zeile eintragen
 cli-arg-fleet-needs-cars = fleet braucht Fahrzeuge: --car ID (mehrfach) oder --cars DATEI angeben, z. B. `stepwise fleet --cars ids.txt`
@@ -1313,6 +1314,8 @@ doctor-config-fix = Die Datei korrigieren oder STEPWISE_CONFIG auf eine andere D
 doctor-gateway-no-sim = kein Gateway eingestellt, und der eingebaute Simulator startet nicht: { $error }
 doctor-gateway-unusable = { $address } ist unbrauchbar: { $why }
 doctor-gateway-fix = --api etwa als https://gateway.example oder http://127.0.0.1:8080 angeben
+doctor-gateway-fix-env = STEPWISE_API korrigieren, woher diese Adresse kam (oder --api angeben, das Vorrang hat), etwa als https://gateway.example oder http://127.0.0.1:8080
+doctor-gateway-fix-config = `api` in der Konfigurationsdatei korrigieren, woher diese Adresse kam (oder --api angeben, das Vorrang hat), etwa als https://gateway.example oder http://127.0.0.1:8080
 doctor-gateway-embedded = keins eingestellt: der eingebaute Simulator unter { $url }
 doctor-gateway-from-env = { $url } (aus STEPWISE_API)
 doctor-gateway-from-config = { $url } (aus `api` in der Konfigurationsdatei)
@@ -1324,6 +1327,7 @@ doctor-proxy-other-scheme = keiner für { $scheme }://-Gateways: { $var } ist ge
 doctor-proxy-used = { $proxy } (aus { $from })
 doctor-proxy-407 = { $proxy } beantwortete den Gateway-Aufruf mit 407 Proxy Authentication Required: er verlangt Benutzername und Passwort
 doctor-proxy-407-refused = { $proxy } beantwortete den Gateway-Aufruf mit 407 Proxy Authentication Required: er hat Benutzername und Passwort aus der Proxy-Variable abgelehnt
+doctor-proxy-answered = { $proxy } beantwortete den Gateway-Aufruf selbst mit HTTP { $status }: die Anfrage hat das Gateway nie erreicht
 doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
 doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }

@@ -509,6 +509,7 @@ gw-proxy-empty = la respuesta que llegó a través del proxy { $proxy } (de { $f
 gw-proxy-closed = el proxy { $proxy } (de { $from }) cerró la conexión sin respuesta: no se sabe si se consultó a la pasarela. Reintente; si persiste, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-refused-todo = El proxy rechazó su usuario y contraseña: revíselos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o pregunte a quien gestiona el proxy
+gw-proxy-forbidden-todo = El proxy rechaza esta petición por sus propias reglas (esta dirección, o este cliente): pida a quien gestiona el proxy que deje pasar la dirección de la pasarela, o configure NO_PROXY para el host de la pasarela si se alcanza sin el proxy
 gw-proxy-credentials-refused = el proxy { $proxy } (de { $from }) rechazó el usuario y la contraseña de la variable del proxy (HTTP 407), así que la petición nunca llegó a la pasarela. Compruébelos (http://usuario:contraseña@proxy:puerto, con caracteres como @ o : codificados en porcentaje), o pregunte a quien gestiona el proxy
 gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY para el host de la pasarela si se puede llegar directamente
 gw-proxy = el proxy { $proxy } (de { $from }) respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
@@ -1040,7 +1041,7 @@ cars-bad = { $lines }: { $count ->
    *[other] esas líneas
 }
 cars-excel-number = Una línea contiene un número largo tal como lo escribe Excel (por ejemplo 9,87654E+11): en Excel, dé a la columna formato Texto, vuelva a escribir los ids y guarde de nuevo.
-cars-heading-no-ids = su primera fila "{ $heading }" no nombra ninguna columna como carAssociationID, y ninguna columna debajo contiene solo ids. Titule la columna de los ids carAssociationID (o ID vehículo), o ponga un id por línea
+cars-heading-no-ids = su primera fila "{ $heading }" no nombra ninguna columna como carAssociationID, y ninguna columna debajo contiene solo ids (un VIN o una matrícula no es un carAssociationID). Titule la columna de los ids carAssociationID (o ID vehículo), o ponga un id por línea
 cars-heading-ambiguous = su primera fila "{ $heading }" no dice qué columna contiene el carAssociationID, y { $count } columnas debajo podrían contenerlo. Titule la columna de los ids carAssociationID (o ID vehículo), o ponga un id por línea
 cli-arg-cars-empty = --cars { $path } no contiene ningún carAssociationID. Ponga un id por línea
 cli-arg-fleet-needs-cars = fleet necesita vehículos: indique --car ID (repetido) o --cars ARCHIVO, p. ej. `stepwise fleet --cars ids.txt`
@@ -1328,6 +1329,8 @@ doctor-config-fix = Corrija el archivo, o haga que STEPWISE_CONFIG apunte a otro
 doctor-gateway-no-sim = no hay pasarela configurada, y el simulador integrado no arranca: { $error }
 doctor-gateway-unusable = { $address } no sirve: { $why }
 doctor-gateway-fix = Indique --api como https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-fix-env = Corrija STEPWISE_API, de donde vino esta dirección (o indique --api, que tiene prioridad), como https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-fix-config = Corrija `api` en el archivo de configuración, de donde vino esta dirección (o indique --api, que tiene prioridad), como https://gateway.example o http://127.0.0.1:8080
 doctor-gateway-embedded = ninguna configurada: el simulador integrado en { $url }
 doctor-gateway-from-env = { $url } (de STEPWISE_API)
 doctor-gateway-from-config = { $url } (de `api` en el archivo de configuración)
@@ -1339,6 +1342,7 @@ doctor-proxy-other-scheme = ninguno para pasarelas { $scheme }://: { $var } est�
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-407 = { $proxy } respondió a la llamada a la pasarela con 407 Proxy Authentication Required: pide usuario y contraseña
 doctor-proxy-407-refused = { $proxy } respondió a la llamada a la pasarela con 407 Proxy Authentication Required: rechazó el usuario y la contraseña de la variable del proxy
+doctor-proxy-answered = { $proxy } respondió él mismo a la llamada a la pasarela con HTTP { $status }: la petición nunca llegó a la pasarela
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }

@@ -509,6 +509,7 @@ gw-proxy-empty = la réponse venue par le proxy { $proxy } (de { $from }) est vi
 gw-proxy-closed = le proxy { $proxy } (de { $from }) a fermé la connexion sans réponse : on ne sait pas si la passerelle a été interrogée. Réessayez ; si cela persiste, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
 gw-proxy-5xx-todo = Le proxy n'a pas pu joindre la passerelle : vérifiez qu'elle tourne et que --api est juste ; si c'est le cas, demandez à qui gère le proxy
 gw-proxy-refused-todo = Le proxy a refusé son nom d'utilisateur et son mot de passe : vérifiez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou demandez à qui gère le proxy
+gw-proxy-forbidden-todo = Le proxy refuse cette requête selon ses propres règles (cette adresse, ou ce client) : demandez à qui gère le proxy de laisser passer l'adresse de la passerelle, ou mettez NO_PROXY pour l'hôte de la passerelle s'il est joignable sans le proxy
 gw-proxy-credentials-refused = le proxy { $proxy } (de { $from }) a refusé le nom d'utilisateur et le mot de passe de la variable de proxy (HTTP 407), la requête n'a donc jamais atteint la passerelle. Vérifiez-les (http://utilisateur:motdepasse@proxy:port, les caractères comme @ ou : y étant encodés en pourcent), ou demandez à qui gère le proxy
 gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
 gw-proxy = le proxy { $proxy } (de { $from }) a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
@@ -1037,7 +1038,7 @@ cars-bad = { $lines } : pas un carAssociationID (1 à { $max } lettres, chiffre
    *[other] ces lignes
 }
 cars-excel-number = Une ligne contient un long nombre tel qu'Excel l'écrit (comme 9,87654E+11) : dans Excel, mettez la colonne au format Texte, retapez les identifiants et enregistrez à nouveau.
-cars-heading-no-ids = sa première ligne « { $heading } » ne désigne aucune colonne comme carAssociationID, et aucune colonne en dessous ne contient que des identifiants. Intitulez la colonne des identifiants carAssociationID (ou N° véhicule), ou mettez un id par ligne
+cars-heading-no-ids = sa première ligne « { $heading } » ne désigne aucune colonne comme carAssociationID, et aucune colonne en dessous ne contient que des identifiants (un VIN ou une plaque d'immatriculation n'est pas un carAssociationID). Intitulez la colonne des identifiants carAssociationID (ou N° véhicule), ou mettez un id par ligne
 cars-heading-ambiguous = sa première ligne « { $heading } » ne dit pas quelle colonne contient le carAssociationID, et { $count } colonnes en dessous le pourraient. Intitulez la colonne des identifiants carAssociationID (ou N° véhicule), ou mettez un id par ligne
 cli-arg-cars-empty = --cars { $path } ne contient aucun carAssociationID. Mettez un id par ligne
 cli-arg-fleet-needs-cars = fleet a besoin de véhicules : donnez --car ID (répété) ou --cars FICHIER, par ex. `stepwise fleet --cars ids.txt`
@@ -1325,6 +1326,8 @@ doctor-config-fix = Corrigez le fichier, ou faites pointer STEPWISE_CONFIG vers 
 doctor-gateway-no-sim = aucune passerelle configurée, et le simulateur intégré ne démarre pas : { $error }
 doctor-gateway-unusable = { $address } est inutilisable : { $why }
 doctor-gateway-fix = Donnez --api sous la forme https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-fix-env = Corrigez STEPWISE_API, d'où vient cette adresse (ou donnez --api, qui l'emporte), sous la forme https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-fix-config = Corrigez `api` dans le fichier de configuration, d'où vient cette adresse (ou donnez --api, qui l'emporte), sous la forme https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = aucune configurée : le simulateur intégré à { $url }
 doctor-gateway-from-env = { $url } (depuis STEPWISE_API)
 doctor-gateway-from-config = { $url } (depuis `api` dans le fichier de configuration)
@@ -1336,6 +1339,7 @@ doctor-proxy-other-scheme = aucun pour les passerelles { $scheme }:// : { $var 
 doctor-proxy-used = { $proxy } (depuis { $from })
 doctor-proxy-407 = { $proxy } a répondu à l'appel de la passerelle par 407 Proxy Authentication Required : il demande un nom d'utilisateur et un mot de passe
 doctor-proxy-407-refused = { $proxy } a répondu à l'appel de la passerelle par 407 Proxy Authentication Required : il a refusé le nom d'utilisateur et le mot de passe de la variable du proxy
+doctor-proxy-answered = { $proxy } a répondu lui-même à l'appel de la passerelle par HTTP { $status } : la requête n'a jamais atteint la passerelle
 doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
 doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }

@@ -506,6 +506,7 @@ gw-proxy-empty = la risposta arrivata attraverso il proxy { $proxy } (da { $from
 gw-proxy-closed = il proxy { $proxy } (da { $from }) ha chiuso la connessione senza risposta: non si sa se il gateway è stato interpellato. Riprovare; se persiste, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
 gw-proxy-5xx-todo = Il proxy non è riuscito a raggiungere il gateway: controllare che il gateway sia attivo e che --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 gw-proxy-refused-todo = Il proxy ha rifiutato nome utente e password: controllarli nella variabile del proxy (http://utente:password@proxy:porta), o chiedere a chi gestisce il proxy
+gw-proxy-forbidden-todo = Il proxy rifiuta questa richiesta per regole proprie (questo indirizzo, o questo client): chiedere a chi gestisce il proxy di lasciar passare l'indirizzo del gateway, oppure impostare NO_PROXY per l'host del gateway se è raggiungibile senza il proxy
 gw-proxy-credentials-refused = il proxy { $proxy } (da { $from }) ha rifiutato nome utente e password della variabile del proxy (HTTP 407), quindi la richiesta non ha mai raggiunto il gateway. Controllarli (http://utente:password@proxy:porta, con caratteri come @ o : codificati in percentuale), oppure chiedere a chi gestisce il proxy
 gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
 gw-proxy = il proxy { $proxy } (da { $from }) ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
@@ -1034,7 +1035,7 @@ cars-bad = { $lines }: non è un carAssociationID (da 1 a { $max } lettere, cifr
    *[other] quelle righe
 }
 cars-excel-number = Una riga contiene un numero lungo come lo scrive Excel (ad esempio 9,87654E+11): in Excel formattare la colonna come Testo, riscrivere gli ID e salvare di nuovo.
-cars-heading-no-ids = la prima riga "{ $heading }" non indica nessuna colonna come carAssociationID, e nessuna colonna sotto contiene solo ID. Intitolare la colonna degli ID carAssociationID (o ID veicolo), oppure indicare un ID per riga
+cars-heading-no-ids = la prima riga "{ $heading }" non indica nessuna colonna come carAssociationID, e nessuna colonna sotto contiene solo ID (un VIN o una targa non è un carAssociationID). Intitolare la colonna degli ID carAssociationID (o ID veicolo), oppure indicare un ID per riga
 cars-heading-ambiguous = la prima riga "{ $heading }" non dice quale colonna contiene il carAssociationID, e { $count } colonne sotto potrebbero contenerlo. Intitolare la colonna degli ID carAssociationID (o ID veicolo), oppure indicare un ID per riga
 cli-arg-cars-empty = --cars { $path } non contiene alcun carAssociationID. Mettere un id per riga
 cli-arg-fleet-needs-cars = fleet ha bisogno di veicoli: indicare --car ID (ripetuto) o --cars FILE, ad es. `stepwise fleet --cars ids.txt`
@@ -1322,6 +1323,8 @@ doctor-config-fix = Correggere il file, o far puntare STEPWISE_CONFIG a un altro
 doctor-gateway-no-sim = nessun gateway configurato, e il simulatore integrato non si avvia: { $error }
 doctor-gateway-unusable = { $address } non è utilizzabile: { $why }
 doctor-gateway-fix = Indicare --api come https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-fix-env = Correggere STEPWISE_API, da cui viene questo indirizzo (oppure indicare --api, che ha la precedenza), come https://gateway.example o http://127.0.0.1:8080
+doctor-gateway-fix-config = Correggere `api` nel file di configurazione, da cui viene questo indirizzo (oppure indicare --api, che ha la precedenza), come https://gateway.example o http://127.0.0.1:8080
 doctor-gateway-embedded = nessuno configurato: il simulatore integrato su { $url }
 doctor-gateway-from-env = { $url } (da STEPWISE_API)
 doctor-gateway-from-config = { $url } (da `api` nel file di configurazione)
@@ -1333,6 +1336,7 @@ doctor-proxy-other-scheme = nessuno per i gateway { $scheme }://: { $var } è im
 doctor-proxy-used = { $proxy } (da { $from })
 doctor-proxy-407 = { $proxy } ha risposto alla chiamata al gateway con 407 Proxy Authentication Required: vuole nome utente e password
 doctor-proxy-407-refused = { $proxy } ha risposto alla chiamata al gateway con 407 Proxy Authentication Required: ha rifiutato nome utente e password della variabile del proxy
+doctor-proxy-answered = { $proxy } ha risposto da sé alla chiamata al gateway con HTTP { $status }: la richiesta non ha mai raggiunto il gateway
 doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }

@@ -506,6 +506,7 @@ gw-proxy-empty = het antwoord dat via de proxy { $proxy } (uit { $from }) kwam i
 gw-proxy-closed = de proxy { $proxy } (uit { $from }) sloot de verbinding zonder antwoord; of de gateway gevraagd is, is onbekend. Probeer opnieuw; blijft het, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-refused-todo = De proxy weigerde zijn gebruikersnaam en wachtwoord: controleer ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of vraag het de beheerder van de proxy
+gw-proxy-forbidden-todo = De proxy weigert dit verzoek volgens zijn eigen regels (dit adres, of deze client): vraag wie de proxy beheert om het adres van de gateway door te laten, of zet NO_PROXY voor de host van de gateway als die zonder de proxy bereikbaar is
 gw-proxy-credentials-refused = de proxy { $proxy } (uit { $from }) weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele (HTTP 407), dus het verzoek bereikte de gateway nooit. Controleer ze (http://gebruiker:wachtwoord@proxy:poort, met tekens als @ of : procent-gecodeerd), of vraag het aan wie de proxy beheert
 gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY voor de host van de gateway als die rechtstreeks bereikbaar is
 gw-proxy = de proxy { $proxy } (uit { $from }) antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
@@ -1031,7 +1032,7 @@ cars-bad = { $lines }: geen carAssociationID (1 tot { $max } letters, cijfers, '
    *[other] die regels
 }
 cars-excel-number = Een regel bevat een lang getal zoals Excel het schrijft (bijvoorbeeld 9,87654E+11): maak in Excel de kolom van het type Tekst, typ de ids opnieuw en sla opnieuw op.
-cars-heading-no-ids = de eerste regel "{ $heading }" noemt geen kolom als carAssociationID, en geen kolom eronder bevat alleen ids. Geef de kolom met de ids de kop carAssociationID (of Voertuig-ID), of zet één id per regel
+cars-heading-no-ids = de eerste regel "{ $heading }" noemt geen kolom als carAssociationID, en geen kolom eronder bevat alleen ids (een VIN of een kenteken is geen carAssociationID). Geef de kolom met de ids de kop carAssociationID (of Voertuig-ID), of zet één id per regel
 cars-heading-ambiguous = de eerste regel "{ $heading }" zegt niet welke kolom de carAssociationID bevat, en { $count } kolommen eronder zouden dat kunnen. Geef de kolom met de ids de kop carAssociationID (of Voertuig-ID), of zet één id per regel
 cli-arg-cars-empty = --cars { $path } bevat geen carAssociationID. Zet één id per regel
 cli-arg-fleet-needs-cars = fleet heeft voertuigen nodig: geef --car ID (herhaald) of --cars BESTAND, bijv. `stepwise fleet --cars ids.txt`
@@ -1316,6 +1317,8 @@ doctor-config-fix = Verbeter het bestand, of laat STEPWISE_CONFIG naar een ander
 doctor-gateway-no-sim = geen gateway ingesteld, en de ingebouwde simulator start niet: { $error }
 doctor-gateway-unusable = { $address } is onbruikbaar: { $why }
 doctor-gateway-fix = Geef --api op als https://gateway.example of http://127.0.0.1:8080
+doctor-gateway-fix-env = Verbeter STEPWISE_API, waar dit adres vandaan kwam (of geef --api, dat voorgaat), als https://gateway.example of http://127.0.0.1:8080
+doctor-gateway-fix-config = Verbeter `api` in het configuratiebestand, waar dit adres vandaan kwam (of geef --api, dat voorgaat), als https://gateway.example of http://127.0.0.1:8080
 doctor-gateway-embedded = geen ingesteld: de ingebouwde simulator op { $url }
 doctor-gateway-from-env = { $url } (uit STEPWISE_API)
 doctor-gateway-from-config = { $url } (uit `api` in het configuratiebestand)
@@ -1327,6 +1330,7 @@ doctor-proxy-other-scheme = geen voor { $scheme }://-gateways: { $var } is inges
 doctor-proxy-used = { $proxy } (uit { $from })
 doctor-proxy-407 = { $proxy } beantwoordde de gatewayaanroep met 407 Proxy Authentication Required: hij wil een gebruikersnaam en wachtwoord
 doctor-proxy-407-refused = { $proxy } beantwoordde de gatewayaanroep met 407 Proxy Authentication Required: hij weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele
+doctor-proxy-answered = { $proxy } beantwoordde de gatewayaanroep zelf met HTTP { $status }: het verzoek heeft de gateway nooit bereikt
 doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }

@@ -513,6 +513,7 @@ gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está 
 gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a conexão sem resposta: não se sabe se o gateway foi consultado. Tente de novo; se persistir, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-refused-todo = O proxy recusou o usuário e a senha: confira-os na variável do proxy (http://usuario:senha@proxy:porta), ou pergunte a quem opera o proxy
+gw-proxy-forbidden-todo = O proxy recusa esta requisição pelas próprias regras (este endereço, ou este cliente): peça a quem administra o proxy que deixe passar o endereço do gateway, ou defina NO_PROXY para o host do gateway se ele puder ser alcançado sem o proxy
 gw-proxy-credentials-refused = o proxy { $proxy } (de { $from }) recusou o usuário e a senha da variável de proxy (HTTP 407), então a requisição nunca chegou ao gateway. Confira-os (http://usuario:senha@proxy:porta, com caracteres como @ ou : codificados em porcentagem), ou pergunte a quem opera o proxy
 gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
@@ -1045,7 +1046,7 @@ cars-bad = { $lines }: não é um carAssociationID (de 1 a { $max } letras, alga
    *[other] essas linhas
 }
 cars-excel-number = Uma linha contém um número longo como o Excel o escreve (por exemplo 9,87654E+11): no Excel, formate a coluna como Texto, digite os ids de novo e salve novamente.
-cars-heading-no-ids = a primeira linha "{ $heading }" não indica nenhuma coluna como carAssociationID, e nenhuma coluna abaixo contém só ids. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
+cars-heading-no-ids = a primeira linha "{ $heading }" não indica nenhuma coluna como carAssociationID, e nenhuma coluna abaixo contém só ids (um VIN ou uma placa não é um carAssociationID). Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
 cars-heading-ambiguous = a primeira linha "{ $heading }" não diz qual coluna contém o carAssociationID, e { $count } colunas abaixo poderiam contê-lo. Dê à coluna dos ids o título carAssociationID (ou ID do veículo), ou coloque um id por linha
 cli-arg-cars-empty = --cars { $path } não contém nenhum carAssociationID. Coloque um id por linha
 cli-arg-fleet-needs-cars = fleet precisa de veículos: indique --car ID (repetido) ou --cars ARQUIVO, p. ex. `stepwise fleet --cars ids.txt`
@@ -1338,6 +1339,8 @@ doctor-config-fix = Corrija o arquivo, ou aponte STEPWISE_CONFIG para outro
 doctor-gateway-no-sim = nenhum gateway configurado, e o simulador embutido não inicia: { $error }
 doctor-gateway-unusable = { $address } não pode ser usado: { $why }
 doctor-gateway-fix = Informe --api como https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-fix-env = Corrija STEPWISE_API, de onde veio este endereço (ou informe --api, que tem prioridade), como https://gateway.example ou http://127.0.0.1:8080
+doctor-gateway-fix-config = Corrija `api` no arquivo de configuração, de onde veio este endereço (ou informe --api, que tem prioridade), como https://gateway.example ou http://127.0.0.1:8080
 doctor-gateway-embedded = nenhum configurado: o simulador embutido em { $url }
 doctor-gateway-from-env = { $url } (de STEPWISE_API)
 doctor-gateway-from-config = { $url } (de `api` no arquivo de configuração)
@@ -1349,6 +1352,7 @@ doctor-proxy-other-scheme = nenhum para gateways { $scheme }://: { $var } está 
 doctor-proxy-used = { $proxy } (de { $from })
 doctor-proxy-407 = { $proxy } respondeu à chamada ao gateway com 407 Proxy Authentication Required: quer usuário e senha
 doctor-proxy-407-refused = { $proxy } respondeu à chamada ao gateway com 407 Proxy Authentication Required: recusou o usuário e a senha da variável do proxy
+doctor-proxy-answered = { $proxy } respondeu ele mesmo à chamada ao gateway com HTTP { $status }: a requisição nunca chegou ao gateway
 doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }

@@ -397,7 +397,7 @@ async fn sign_in(
     prompt: impl FnOnce(SignInPrompt),
 ) -> Result<(TokenSource, SignedIn), AuthError> {
     let key = gateway_key(gateway.base())
-        .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e)))?;
+        .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let base = Url::parse(&key)
         .map_err(|e| AuthError::Discovery(crate::auth::Discovery::Gateway(e.to_string())))?;
     let store = open_store(data_dir).await?;

@@ -633,27 +633,10 @@ impl From<StoreError> for String {
     }
 }
 
-/// The key a login is kept under: the gateway's base URL, normalised.
-pub fn gateway_key(api: &str) -> Result<String, String> {
-    let mut url = url::Url::parse(api.trim()).map_err(|e| {
-        format!(
-            "the gateway URL {:?} is not usable: {e}. Give one like http://127.0.0.1:8080",
-            crate::steps::sanitize(api)
-        )
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!(
-            "the gateway URL {:?} is not an http(s) URL. Give one like http://127.0.0.1:8080",
-            crate::steps::sanitize(api)
-        ));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url.to_string())
+/// The key a login is kept under: the gateway's base URL, normalised (read
+/// as the client reads it, so a bad one is refused with the same cause).
+pub fn gateway_key(api: &str) -> Result<String, crate::net::BadBase> {
+    crate::net::base_url(api).map(|url| url.to_string())
 }
 
 /// The `exp` claim of a JSON Web Token, when the token is one: read to say

@@ -646,6 +646,10 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         unauthorized,
         gateway: contract_body,
     };
+    if let Some(line) = proxy_answered(report, caller, &answer) {
+        report.set_with("error_body", line.mark, line.detail, line.remedy);
+        return Some(reach(false));
+    }
     let line = match (answer.status, wire::decode_error(&answer.body)) {
         (StatusCode::BAD_REQUEST, Some(body)) => Line::new(
             Mark::Ok,
@@ -674,9 +678,6 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             report.set("error_body", Mark::Warning, words!("doctor-error-body-401"));
             return Some(reach(true));
         }
-        (StatusCode::PROXY_AUTHENTICATION_REQUIRED, _) => {
-            proxy_wants_password(report, caller, &answer)
-        }
         // Requests are limited: the error body is not judged from that.
         (StatusCode::TOO_MANY_REQUESTS, _) => {
             Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
@@ -703,34 +704,50 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     Some(reach(false))
 }
 
-/// A 407 to the request with no id. The proxy of the settings answered for
-/// the gateway: its line fails (every call would get the same), the error
-/// body unjudged. None set: a proxy of this network, which no call passes.
-fn proxy_wants_password(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> Line {
-    let Some(proxy) = caller.gateway.proxy() else {
-        return Line::new(
-            Mark::Failed,
-            words!(
-                "doctor-error-body-other",
-                answer = http_failure(answer.status, &answer.body)
-            ),
-        )
-        .fix(words!("doctor-fix-network-proxy"));
+/// A proxy's own answer to the request with no id: a 407, or the proxy of
+/// the settings refusing the request (403) or with its own error page
+/// (502–504), no gateway's body. The proxy's line fails (every call would
+/// get the same), the error body unjudged. A 407 with no proxy set: a proxy
+/// of this network, which no call passes. `None` for any other answer.
+fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> Option<Line> {
+    let status = answer.status.as_u16();
+    let own_page = wire::decode_error(&answer.body).is_none() && matches!(status, 403 | 502..=504);
+    let proxy = match caller.gateway.proxy() {
+        None if status == 407 => {
+            return Some(
+                Line::new(
+                    Mark::Failed,
+                    words!(
+                        "doctor-error-body-other",
+                        answer = http_failure(answer.status, &answer.body)
+                    ),
+                )
+                .fix(words!("doctor-fix-network-proxy")),
+            );
+        }
+        Some(proxy) if status == 407 || own_page => proxy.to_owned(),
+        _ => return None,
     };
-    let proxy = proxy.to_owned();
-    let (detail, fix) = if caller.gateway.proxy_has_credentials() {
-        (
+    let (detail, fix) = match status {
+        407 if caller.gateway.proxy_has_credentials() => (
             words!("doctor-proxy-407-refused", proxy = proxy),
-            words!("doctor-fix-proxy-password-refused"),
-        )
-    } else {
-        (
+            Arg::from(words!("doctor-fix-proxy-password-refused")),
+        ),
+        407 => (
             words!("doctor-proxy-407", proxy = proxy),
-            words!("doctor-fix-proxy-password"),
-        )
+            Arg::from(words!("doctor-fix-proxy-password")),
+        ),
+        _ => (
+            words!(
+                "doctor-proxy-answered",
+                proxy = proxy,
+                status = status.to_string()
+            ),
+            status_fix(answer, proxied_by(caller)),
+        ),
     };
     report.set_with("proxy", Mark::Failed, detail, Some(fix));
-    Line::new(Mark::Skipped, words!("doctor-error-body-proxy"))
+    Some(Line::new(Mark::Skipped, words!("doctor-error-body-proxy")))
 }
 
 /// A 401 that asks for a user name and password (`Basic`) without the

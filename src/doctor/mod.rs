@@ -465,7 +465,11 @@ fn gateway_line(
                     address = format!("{:?}", sanitize(base)),
                     why = why
                 ),
-                Some(words!("doctor-gateway-fix")),
+                Some(match from {
+                    Some(crate::config::ApiFrom::Environment) => words!("doctor-gateway-fix-env"),
+                    Some(crate::config::ApiFrom::Config) => words!("doctor-gateway-fix-config"),
+                    _ => words!("doctor-gateway-fix"),
+                }),
             );
             return None;
         }
@@ -497,19 +501,18 @@ fn gateway_line(
     Some(url)
 }
 
+/// The gateway's address as the client reads it, or why it cannot be
+/// used, in the words the other commands use.
 fn parse_url(raw: &str) -> Result<Url, Arg> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| Arg::Text(e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(words!("doctor-url-scheme").into());
-    }
-    if url.host_str().is_none() {
-        return Err(words!("doctor-url-no-host").into());
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
+    use crate::client::GatewayError;
+    crate::client::parse_base(raw).map_err(|e| match e {
+        GatewayError::BadUrl { reason, .. } => match reason.as_str() {
+            "only http and https are supported" => words!("doctor-url-scheme").into(),
+            "it has no host" | "empty host" => words!("doctor-url-no-host").into(),
+            _ => Arg::each(move |lang| crate::net::url_reason(lang, &reason)),
+        },
+        other => Arg::each(move |lang| crate::describe::gateway_error(lang, &other)),
+    })
 }
 
 #[cfg(test)]

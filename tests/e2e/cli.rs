@@ -321,6 +321,19 @@ fn a_port_typed_twice_is_named_as_that() {
         assert_exit(&out, 1);
         let err = stderr(&out);
         assert!(err.contains(said) && !err.contains(not), "{api}: {err}");
+        // The sign-in commands and doctor read the address the same way:
+        // never the URL parser's "invalid port number" or "empty host".
+        for command in [&["auth", "status"][..], &["logout"], &["doctor"]] {
+            let mut args = vec!["--api", api];
+            args.extend(command);
+            let out = run(home.path(), &args);
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(text.contains(said), "{args:?}: {text}");
+            assert!(
+                !text.contains("invalid port number") && !text.contains("empty host"),
+                "{args:?}: {text}"
+            );
+        }
     }
 }
 
@@ -377,6 +390,43 @@ fn a_message_naming_api_says_where_the_address_came_from() {
     let text = stdout(&out);
     assert!(
         text.contains(&format!("{url}/ (from STEPWISE_API)")),
+        "{text}"
+    );
+    // An address that cannot be used at all says where it came from too.
+    let twice = stepwise(home.path())
+        .env("STEPWISE_API", "http://gw.example:8080:8080")
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&twice).contains("came from STEPWISE_API"),
+        "{}",
+        stderr(&twice)
+    );
+    let no_scheme = home.path().join("no-scheme.toml");
+    std::fs::write(&no_scheme, "api = \"gw.example:8080\"\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &no_scheme)
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("came from `api` in the config file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", "http://gw.example:8080:8080")
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("its port is written more than once"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fix STEPWISE_API, where this address came from"),
         "{text}"
     );
 }
@@ -720,8 +770,11 @@ fn a_url_with_a_user_name_or_password_is_refused_and_never_shown() {
         let out = cmd.output().expect("the binary runs");
         assert_exit(&out, 1);
         let err = stderr(&out);
+        // One line, and where the address came from when not typed.
         assert!(
-            err.contains("user name or password") && err.lines().count() == 1,
+            err.contains("user name or password")
+                && err.lines().count() <= 2
+                && err.lines().skip(1).all(|l| l.contains("came from")),
             "{args:?} {env:?}: {err}"
         );
         assert_no_password(home.path(), &out, &config_path);

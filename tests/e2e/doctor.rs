@@ -1296,7 +1296,12 @@ fn the_clock_is_judged_by_the_first_list_when_the_probe_says_nothing() {
         .rsplit_once('(')
         .map(|(_, said)| said)
         .unwrap_or_default();
-    assert!(said.contains("d "), "{text}");
+    // ("3261d 14h", or "3261d" alone in the hour after midnight UTC.)
+    let days = said.trim_end_matches(')').split_whitespace().next();
+    assert!(
+        days.is_some_and(|d| d.len() > 1 && d.ends_with('d')),
+        "{text}"
+    );
     assert!(
         clock.starts_with("! warning") && clock.contains("ahead of the gateway's ("),
         "{text}"
@@ -1515,6 +1520,41 @@ fn a_proxy_wanting_a_password_fails_doctor_without_a_car_too() {
             "{text}"
         );
         assert!(!text.contains("Pa55wordX"), "{text}");
+    }
+}
+
+/// Without a vehicle, a proxy that refuses every call by its own rules
+/// (403) or answers with its own error page (502) fails the proxy line and
+/// the run, as a tunnel it would not open does; never "0 failed".
+#[test]
+fn a_proxy_answering_for_the_gateway_fails_doctor_without_a_car() {
+    let home = home();
+    let args = ["--api", "http://gateway.invalid:8080"];
+    for (status, fix) in [
+        (
+            "403 Forbidden",
+            "ask who runs the proxy whether it lets this address through",
+        ),
+        (
+            "502 Bad Gateway",
+            "The proxy answered with its own error page",
+        ),
+    ] {
+        let proxy = canned(status, "Server: squid\r\nContent-Type: text/html\r\n");
+        let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &proxy)]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{status}: {text}");
+        let proxy_line = line(&text, "Proxy");
+        let code = &status[..3];
+        assert!(
+            proxy_line.starts_with("✗ failed")
+                && proxy_line.contains(&format!(
+                    "answered the gateway call itself with HTTP {code}"
+                )),
+            "{text}"
+        );
+        assert!(text.contains(fix), "{status}: {text}");
+        assert!(!text.contains("0 failed"), "{text}");
     }
 }
 

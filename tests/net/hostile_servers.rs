@@ -1020,6 +1020,31 @@ async fn a_squid_error_page_names_the_proxy_and_what_it_said() {
     assert!(!line.contains("the gateway failed"), "{line}");
 }
 
+/// A proxy that refuses the request by its own rules (squid's 403 page),
+/// with no user name or password in its variable: its policy is named,
+/// never "it refused its user name and password".
+#[tokio::test]
+async fn a_proxy_s_403_is_its_rules_not_a_refused_password() {
+    let proxy = canned(
+        "403 Forbidden",
+        &["Server: squid", "Content-Type: text/html"],
+        "<html><body><h1>403 Forbidden</h1>Squid</body></html>",
+    )
+    .await;
+    let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 403, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains("refuses this request by its own rules"),
+        "{line}"
+    );
+    assert!(line.contains("NO_PROXY"), "{line}");
+    assert!(!line.contains("password"), "{line}");
+}
+
 #[tokio::test]
 async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     let proxy = canned(
