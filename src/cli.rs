@@ -954,6 +954,17 @@ fn parse_deadline_en(raw: &str) -> Result<u64, String> {
 /// when the simulator starts.
 fn parse_addr(lang: Lang, raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    // `http://127.0.0.1:8080`, as --api is written: the address without it.
+    if let Some((scheme, rest)) = raw.split_once("://")
+        && matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+    {
+        let given = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        return Err(tr!(
+            lang,
+            "cli-arg-addr-scheme",
+            given = crate::steps::sanitize(given)
+        ));
+    }
     let no_host = |port: &str| tr!(lang, "cli-arg-addr-no-host", port = port.to_owned());
     let Some((host, port)) = raw.rsplit_once(':') else {
         // A lone number is a port without its host (`--addr 8080`).
@@ -1031,8 +1042,14 @@ fn report_over_input(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if let (Some(data), Ok(folder)) = (crate::config::data_dir(), std::fs::canonicalize(folder))
-        && std::fs::canonicalize(&data).is_ok_and(|data| data == folder)
+    let here = |place: &Path| {
+        crate::config::data_dir()
+            .and_then(|data| std::fs::canonicalize(data).ok())
+            .is_some_and(|data| std::fs::canonicalize(place).is_ok_and(|p| p == data))
+    };
+    // The folder itself too: "give a file name in it" would be refused.
+    if let Some(data) = crate::config::data_dir()
+        && (here(folder) || here(path))
     {
         return Err(tr!(
             lang,
@@ -1468,6 +1485,13 @@ mod tests {
         for bad in ["localhost", "127.0.0.1:99999", ":80", "a b:80", "[::1]:x"] {
             assert!(parse_addr(Lang::En, bad).is_err(), "{bad}");
         }
+        // Written as --api is: the scheme is named, and the address without it.
+        let err = parse_addr(Lang::En, "http://127.0.0.1:46199/").unwrap_err();
+        assert!(
+            err.contains("starts with a scheme") && err.ends_with("e.g. 127.0.0.1:46199"),
+            "{err}"
+        );
+        assert!(!err.contains("not an address"), "{err}");
     }
 
     /// Four numbers with one over 255 are a mistyped IPv4 address: said so,

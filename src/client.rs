@@ -1101,6 +1101,8 @@ impl Gateway {
     ) -> Result<Vec<u8>, GatewayError> {
         let call = Call::get(path, query).method(method);
         let mut attempt = 0;
+        // The last retry waited a 429's Retry-After.
+        let mut waited_429 = false;
         let started = std::time::Instant::now();
         loop {
             let place = self.pace.admit().await;
@@ -1151,6 +1153,7 @@ impl Gateway {
                     {
                         (on_wait.0)(wait);
                     }
+                    waited_429 = matches!(&judged, Err(e) if e.rejection() == Some(Rejection::TooManyRequests));
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -1158,6 +1161,9 @@ impl Gateway {
                 // port may say more (one look, not one per attempt).
                 _ => {
                     return match judged {
+                        Err(e) if waited_429 && retry_in.is_some() => {
+                            Err(self.look_at_port(waited_out(e)).await)
+                        }
                         Err(e) => Err(self.look_at_port(e).await),
                         ok => ok,
                     };
@@ -2044,6 +2050,28 @@ fn root_cause(error: &reqwest::Error) -> String {
         source = next;
     }
     crate::steps::sanitize(&source.to_string())
+}
+
+/// A 429 after retries that each waited the gateway's `Retry-After`: the
+/// wait it named has passed and it still limits, so its advice is no
+/// longer "wait that long, then retry" (said as a wait of 0).
+fn waited_out(error: GatewayError) -> GatewayError {
+    match error {
+        GatewayError::Rejected {
+            status,
+            kind: Rejection::TooManyRequests,
+            body,
+            retry_after: Some(_),
+            proxy,
+        } => GatewayError::Rejected {
+            status,
+            kind: Rejection::TooManyRequests,
+            body,
+            retry_after: Some(Duration::ZERO),
+            proxy,
+        },
+        other => other,
+    }
 }
 
 /// The base URL, with a trailing slash so that paths join under it: the

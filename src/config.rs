@@ -440,17 +440,29 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
             tr!(lang, "err-config-folder-named", file = file)
         }
         FileProblem::Folder => tr!(lang, "err-config-folder", file = file),
-        FileProblem::Unreadable(kind) => {
+        // Only a permission is fixed by making it readable.
+        FileProblem::Unreadable(io::ErrorKind::PermissionDenied) => {
             tr!(
                 lang,
                 "err-config-unreadable",
+                file = file,
+                kind = crate::files::unreadable_words(
+                    lang,
+                    &io::Error::from(io::ErrorKind::PermissionDenied)
+                )
+            )
+        }
+        FileProblem::Unreadable(kind) => {
+            tr!(
+                lang,
+                "err-config-unreadable-other",
                 file = file,
                 kind = crate::files::unreadable_words(lang, &io::Error::from(*kind))
             )
         }
         FileProblem::TooLarge => tr!(
             lang,
-            "err-config-unreadable",
+            "err-config-unreadable-other",
             file = file,
             kind = too_large_words(lang)
         ),
@@ -1483,6 +1495,28 @@ mod tests {
 
     use super::*;
     use std::fs;
+
+    /// A config file that cannot be read for another cause than its
+    /// permission (a file where its folder must be, too large) is not told
+    /// to be made readable, which cannot help.
+    #[cfg(unix)]
+    #[test]
+    fn a_config_file_behind_a_file_is_not_told_to_be_made_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("homefile"), "x").unwrap();
+        let error = load_file_config(&ConfigPath {
+            path: dir.path().join("homefile/.config/stepwise/config.toml"),
+            explicit: true,
+        })
+        .unwrap_err();
+        let words = error.words(Lang::En);
+        assert!(words.contains("a file is in the way"), "{words}");
+        assert!(
+            words.contains("point STEPWISE_CONFIG at another"),
+            "{words}"
+        );
+        assert!(!words.contains("readable"), "{words}");
+    }
 
     /// A relative path in the config file is the config file's neighbour,
     /// wherever stepwise is started from; an absolute one stays as written.

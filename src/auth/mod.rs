@@ -655,6 +655,29 @@ pub fn jwt_expiry(token: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// An issuer that the gateway's metadata named, not one given here:
+    /// the words say to tell the gateway's operator, not only "check
+    /// --issuer", which was never set.
+    #[test]
+    fn an_issuer_the_gateway_named_is_not_blamed_on_issuer_settings() {
+        for problem in [
+            Discovery::IssuerMismatch {
+                asked: "http://127.0.0.1:46197".into(),
+                got: "https://other.example".into(),
+            },
+            Discovery::NoIssuerMetadata {
+                issuer: "http://127.0.0.1:46197".into(),
+                status: 404,
+            },
+        ] {
+            let words = problem.words(Lang::En);
+            assert!(
+                words.contains("if one is given, else tell the gateway's operator"),
+                "{words}"
+            );
+        }
+    }
+
     #[test]
     fn credentials_never_print_their_tokens() {
         let mut c = Credential::given("acc-123");

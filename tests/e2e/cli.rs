@@ -1799,6 +1799,18 @@ fn a_report_never_replaces_a_device_a_link_or_the_ids_file() {
         stderr(&out)
     );
     assert_eq!(std::fs::read_to_string(&logins).unwrap(), "{}");
+    // The data folder itself is said so, not "give a file name in it".
+    let out = run(
+        home.path(),
+        &["--car", "987654", "--report", data.to_str().unwrap()],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("is in stepwise's own data folder")
+            && !stderr(&out).contains("Give a file name in it"),
+        "{}",
+        stderr(&out)
+    );
     // Nor any file that is not a report stepwise wrote: the CA file or
     // the client key this run reads, the technician's own notes.
     let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

@@ -702,6 +702,19 @@ async fn the_pause_said_after_a_429_is_the_wait_the_gateway_asked() {
     assert_eq!(*said.lock().unwrap(), [Duration::from_secs(3600)]);
 }
 
+/// A gateway that answers 429 again after every wait it asked for: the
+/// advice is no longer "wait that long, then retry" (just done), but that
+/// the wait passed and it still limits.
+#[tokio::test]
+async fn a_429_after_its_waits_were_kept_says_it_still_limits() {
+    let server = canned("429 Too Many Requests", &["Retry-After: 1"], "").await;
+    let error = returns(list_from(&server.url())).await.unwrap_err();
+    assert!(server.requests() > 1, "it was retried");
+    let line = words(&error);
+    assert!(line.contains("has passed, and it still limits"), "{line}");
+    assert!(!line.contains("Wait 1 s"), "{line}");
+}
+
 #[tokio::test]
 async fn a_5xx_then_a_200_is_retried_and_succeeds() {
     let server = serve(|n, stream| {

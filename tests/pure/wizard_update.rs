@@ -2202,6 +2202,36 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
     assert!(!banner.text.contains("--api"), "{banner:?}");
 }
 
+/// Sign-in metadata refused with 403 (a firewall in front of the path):
+/// nothing shows the gateway takes a fixed token, and the words say so.
+#[test]
+fn a_sign_in_whose_metadata_was_refused_says_so_not_fixed_token() {
+    let mut s = refused_token();
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(403),
+                },
+            )),
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("refused the request for its sign-in metadata (HTTP 403)")
+            && banner.text.contains("--token-file")
+            && !banner.text.contains("takes a fixed token"),
+        "{banner:?}"
+    );
+}
+
 /// With a token given by hand (--token-file), which wins over any kept
 /// login, a gateway without sign-in is answered with that token's fix,
 /// never `stepwise login --with-token`, which would not be used.

@@ -56,6 +56,16 @@ fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String
         // again cannot help, so the words say how to give the token.
         // The list's own 401 came from this gateway, so --api is right:
         // the words name the fixed token, never "check --api".
+        // Its metadata refused outright (403): nothing shows the gateway
+        // takes a fixed token; a firewall may block the path.
+        AuthError::Discovery(Discovery::NotOffered {
+            gateway,
+            status: Some(403),
+        }) => tr!(
+            lang,
+            "banner-sign-in-discovery-refused-text",
+            gateway = gateway.clone()
+        ),
         AuthError::Discovery(Discovery::NotOffered { gateway, .. }) => tr!(
             lang,
             "banner-sign-in-not-offered-text",
