@@ -103,6 +103,11 @@ impl Scenario {
                     line: e.line(),
                     column: e.column(),
                 }
+            } else if e.is_syntax() {
+                ScenarioProblem::Syntax {
+                    line: e.line(),
+                    column: e.column(),
+                }
             } else {
                 // serde's words are English: the member they name is kept,
                 // the rest said in the reader's language.
@@ -203,6 +208,13 @@ impl ScenarioError {
                         };
                         tr!(lang, "scenario-not-json", path = path, detail = detail)
                     }
+                    ScenarioProblem::Syntax { line, column } => tr!(
+                        lang,
+                        "scenario-syntax",
+                        path = path,
+                        line = crate::text::num(*line),
+                        column = crate::text::num(*column)
+                    ),
                     ScenarioProblem::Cut { line, column } => tr!(
                         lang,
                         "scenario-cut",
@@ -246,6 +258,9 @@ pub enum ScenarioProblem {
     },
     /// The file stops before its JSON ends (line and column of the end).
     Cut { line: usize, column: usize },
+    /// No valid JSON at all from this line and column (a workbook, a
+    /// missing quote or comma): its syntax, not a scenario's shape.
+    Syntax { line: usize, column: usize },
     /// A carAssociationID that is not letters, digits, `-` or `_`.
     BadId(String),
     /// A carAssociationID given twice.
@@ -282,6 +297,30 @@ mod tests {
         // As serve says it: the advice once, not twice.
         let said = crate::tr!(crate::text::Lang::De, "cli-arg-scenario-bad", error = words);
         assert_eq!(said.matches("--scenario").count(), 1, "{said}");
+    }
+
+    /// A file that is no valid JSON (a missing quote, a workbook) is said
+    /// so, never "its shape differs from a scenario's".
+    #[test]
+    fn a_scenario_that_is_no_json_is_named_so_not_another_shape() {
+        for text in [
+            "{\"bad json\n",
+            "PK\u{3}\u{4}\u{14}\u{0}",
+            "{\"associations\": [} ",
+        ] {
+            let problem = Scenario::parse(text).unwrap_err();
+            assert!(
+                matches!(problem, ScenarioProblem::Syntax { .. }),
+                "{text:?}: {problem:?}"
+            );
+            let words = ScenarioError::Invalid {
+                path: "s.json".into(),
+                problem,
+            }
+            .words(crate::text::Lang::En);
+            assert!(words.contains("is not valid JSON at line"), "{words}");
+            assert!(!words.contains("shape"), "{words}");
+        }
     }
 
     #[test]
