@@ -638,7 +638,10 @@ impl GatewayError {
                     Rejection::ResetRefused
                 }
                 Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
-                Rejection::NotFound
+                // "No step for this stepsID" to a list asked by
+                // carAssociationID, as a 404 or a 400: no stepsID to start
+                // again from, the gateway has none for this vehicle.
+                Rejection::NotFound | Rejection::BadRequest
                     if !call.by_steps_id && body.code == Some(wire::NO_STEP_CODE) =>
                 {
                     Rejection::NoSteps
@@ -2080,8 +2083,12 @@ fn waited_out(error: GatewayError) -> GatewayError {
 pub fn parse_base(raw: &str) -> Result<Url, GatewayError> {
     crate::net::base_url(raw).map_err(|e| match e {
         crate::net::BadBase::UserInfo => GatewayError::UserInfoInUrl,
+        // The query is never shown: it may hold a key.
         crate::net::BadBase::Reason(reason) => GatewayError::BadUrl {
-            url: raw.to_owned(),
+            url: match raw.split_once('?') {
+                Some((base, _)) => format!("{base}?…"),
+                None => raw.to_owned(),
+            },
             reason,
         },
     })
@@ -2117,6 +2124,7 @@ mod tests {
         for (raw, reason) in [
             ("http://::1:49110", "ipv6 without brackets"),
             ("http://gw:8080:8080", "port twice"),
+            ("http://gw:8080/api?apikey=s3cret", "query"),
             ("http://10.0.0.7:8080:8080/api", "port twice"),
             ("https://gateway.example:443:443", "port twice"),
             ("http://cafe::1:8080", "ipv6 without brackets"),

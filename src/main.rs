@@ -721,7 +721,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
             say(&tr!(
                 chosen_lang(),
                 "cli-arg-error",
-                message = failure.message
+                message = placed(failure.message)
             ));
             ExitCode::from(failure.code)
         }
@@ -930,7 +930,12 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
             .map_err(Some)
     });
     let report = match settings {
-        Err(e) => doctor::unusable_settings(config, e.as_ref()),
+        Err(e) => doctor::unusable_settings(
+            config,
+            e.as_ref(),
+            stepwise::config::ApiFrom::of(cli.api.as_deref(), None)
+                .unwrap_or(stepwise::config::ApiFrom::Config),
+        ),
         Ok((mut settings, file)) => {
             cli.net.apply(&mut settings.net);
             let source = doctor::token_source(cli.token_file.as_deref(), &file);

@@ -343,7 +343,11 @@ pub fn base_url(raw: &str) -> Result<Url, BadBase> {
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
-    url.set_query(None);
+    // A query would never be sent (every call sets its own): refused, so
+    // that a key in it is not silently dropped and a 401 blamed on the token.
+    if url.query().is_some() {
+        return Err(bad("query".into()));
+    }
     url.set_fragment(None);
     Ok(url)
 }
@@ -361,6 +365,7 @@ pub fn url_reason(lang: Lang, reason: &str) -> String {
         "relative URL without a base" => tr!(lang, "url-not-absolute"),
         "ipv6 without brackets" => tr!(lang, "url-ipv6-brackets"),
         "port twice" => tr!(lang, "url-port-twice"),
+        "query" => tr!(lang, "url-query"),
         "ipv6 zone" => tr!(lang, "url-ipv6-zone"),
         "ipv6 unclosed" => tr!(lang, "url-ipv6-unclosed"),
         "only http and https are supported" => tr!(lang, "url-not-http"),

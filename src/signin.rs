@@ -485,6 +485,17 @@ pub async fn login_with_token(
             )
         }));
     }
+    // The answer shows the address is no steps gateway (a portal's page,
+    // another web server): a token kept for it would serve nothing.
+    if let Trial::NotTried(Some(why)) = &trial
+        && not_a_gateway(why)
+    {
+        return Err(Failure::error(tr!(
+            lang,
+            "err-login-not-a-gateway",
+            why = crate::describe::gateway_cause(lang, why)
+        )));
+    }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
     let kept = match &trial {
@@ -522,6 +533,15 @@ pub async fn login_with_token(
 }
 
 /// The token never reached a gateway: the address may be wrong.
+/// An answer that shows the address is no steps gateway: a web page, or a
+/// 404 without the contract's body.
+fn not_a_gateway(error: &GatewayError) -> bool {
+    matches!(
+        error,
+        GatewayError::NotAGateway { .. } | GatewayError::BadAnswer(crate::wire::DecodeError::Html)
+    )
+}
+
 fn unreached(error: &GatewayError) -> bool {
     matches!(
         error,

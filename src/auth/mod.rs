@@ -731,9 +731,11 @@ mod tests {
             "http://127.0.0.1:8080/"
         );
         assert_eq!(
-            gateway_key("https://g.example/api?x=1").unwrap(),
+            gateway_key("https://g.example/api#top").unwrap(),
             "https://g.example/api/"
         );
+        // A query would never be sent: refused, not dropped.
+        assert!(gateway_key("https://g.example/api?x=1").is_err());
         assert!(gateway_key("ftp://x").is_err());
     }
 

@@ -282,10 +282,15 @@ impl StoreError {
             StoreError::FileDamaged { path } => {
                 tr!(lang, "err-store-file-damaged", path = path.clone())
             }
+            // The login file's own name taken by a folder.
+            StoreError::FileRead {
+                path,
+                kind: std::io::ErrorKind::IsADirectory,
+            } => tr!(lang, "err-store-file-is-folder", path = path.clone()),
             // A file where a folder must be is no matter of permissions.
             StoreError::FileRead {
                 path,
-                kind: kind @ (std::io::ErrorKind::NotADirectory | std::io::ErrorKind::IsADirectory),
+                kind: kind @ std::io::ErrorKind::NotADirectory,
             } => tr!(
                 lang,
                 "err-store-file-in-the-way",
@@ -810,6 +815,32 @@ fn write_file(path: &Path, file: &LoginsFile) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder where the login file goes is named as that folder, never
+    /// "so that the data folder is a folder" (it is one); a file where a
+    /// folder of its path must be keeps those words.
+    #[test]
+    fn a_folder_named_like_the_login_file_is_named_as_that() {
+        let folder = StoreError::FileRead {
+            path: "/d/stepwise/logins.json".into(),
+            kind: std::io::ErrorKind::IsADirectory,
+        }
+        .words(Lang::En);
+        assert!(
+            folder.contains("it is a folder, not a file. Move or remove that folder"),
+            "{folder}"
+        );
+        assert!(!folder.contains("data folder is a folder"), "{folder}");
+        let in_the_way = StoreError::FileRead {
+            path: "/d/stepwise/logins.json".into(),
+            kind: std::io::ErrorKind::NotADirectory,
+        }
+        .words(Lang::En);
+        assert!(
+            in_the_way.contains("Move what is in the way"),
+            "{in_the_way}"
+        );
+    }
 
     fn credential(token: &str) -> Credential {
         Credential {

@@ -139,14 +139,21 @@ pub fn config_check(at: Option<&crate::config::ConfigPath>) -> (Check, Option<Fi
 /// A report for settings that could not be resolved at all: the line of
 /// the setting at fault fails (the config file's only when the file is),
 /// the others are not run.
-pub fn unusable_settings(config: Check, error: Option<&ConfigError>) -> Report {
+/// `api_from`: where the gateway's address came from, for the fix of an
+/// address that cannot be used.
+pub fn unusable_settings(
+    config: Check,
+    error: Option<&ConfigError>,
+    api_from: crate::config::ApiFrom,
+) -> Report {
     let mut report = Report {
         target: UNUSABLE_TARGET.into(),
         checks: vec![config],
     };
     if let Some(error) = error {
         let why = Arg::each(|lang| crate::describe::config_error(lang, error));
-        report.set(settings_line(error), Mark::Failed, why);
+        let fix = error.about_api().then(|| gateway_fix(Some(api_from)));
+        report.set_with(settings_line(error), Mark::Failed, why, fix);
     }
     report.finish(&words!("doctor-skip-settings"))
 }
@@ -263,7 +270,7 @@ pub async fn run(
             }
         },
     };
-    report.target = sanitize(&base);
+    report.target = shown_target(&base);
     let Some(url) = gateway_line(&mut report, &base, embedded.is_some(), settings.api_from) else {
         return report.finish(&words!("doctor-skip-bad-address"));
     };
@@ -447,6 +454,25 @@ fn demo_state_fault(settings: &Settings) -> Option<crate::client::GatewayError> 
         })
 }
 
+/// The report's heading for `base`: a query is never shown (it may hold a
+/// key); the gateway line says why it is refused.
+fn shown_target(base: &str) -> String {
+    sanitize(&match base.split_once('?') {
+        Some((address, _)) => format!("{address}?…"),
+        None => base.to_owned(),
+    })
+}
+
+/// What to do about a gateway address that cannot be used: fix the setting
+/// it came from.
+fn gateway_fix(from: Option<crate::config::ApiFrom>) -> Words {
+    match from {
+        Some(crate::config::ApiFrom::Environment) => words!("doctor-gateway-fix-env"),
+        Some(crate::config::ApiFrom::Config) => words!("doctor-gateway-fix-config"),
+        _ => words!("doctor-gateway-fix"),
+    }
+}
+
 /// The gateway line: the address as it will be used, or why it cannot be.
 fn gateway_line(
     report: &mut Report,
@@ -462,14 +488,10 @@ fn gateway_line(
                 Mark::Failed,
                 words!(
                     "doctor-gateway-unusable",
-                    address = format!("{:?}", sanitize(base)),
+                    address = format!("{:?}", shown_target(base)),
                     why = why
                 ),
-                Some(match from {
-                    Some(crate::config::ApiFrom::Environment) => words!("doctor-gateway-fix-env"),
-                    Some(crate::config::ApiFrom::Config) => words!("doctor-gateway-fix-config"),
-                    _ => words!("doctor-gateway-fix"),
-                }),
+                Some(gateway_fix(from)),
             );
             return None;
         }

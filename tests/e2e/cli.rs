@@ -282,7 +282,7 @@ fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
         page.len()
     )
     .into_bytes();
-    let url = crate::canned::routing(vec![("GET /pims/", wall)], portal);
+    let url = crate::canned::routing(vec![("GET /pims/", wall)], portal.clone());
     let home = home();
     let out = run(home.path(), &["--api", &url, "steps", "--car", "987654"]);
     let err = stderr(&out);
@@ -293,6 +293,27 @@ fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
     let err = stderr(&out);
     assert!(err.contains("does not offer sign-in"), "{err}");
     assert!(!err.contains("not JSON"), "{err}");
+    // A portal answers every call with its page: a token kept for it
+    // would serve nothing, so none is kept.
+    let portal_only = crate::canned::routing(vec![], portal);
+    let out = stepwise(home.path())
+        .env("STEPWISE_TOKEN_STORE", "file")
+        .args(["--api", &portal_only, "login", "--with-token"])
+        .write_stdin("a-token-for-the-portal\n")
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Token not kept") && err.contains("HTML page"),
+        "{err}"
+    );
+    assert!(
+        !home
+            .path()
+            .join(".local/share/stepwise/logins.json")
+            .exists()
+    );
 }
 
 /// A gateway URL with its port typed twice is said so, never taken for an
@@ -316,6 +337,12 @@ fn a_port_typed_twice_is_named_as_that() {
             "its IPv6 address is not in brackets",
             "more than once",
         ),
+        // A query would never be sent: refused, and its key never shown.
+        (
+            "http://127.0.0.1:9/api?apikey=s3cretQ",
+            "it holds a query (?…), which stepwise never sends",
+            "s3cretQ",
+        ),
     ] {
         let out = run(home.path(), &["--api", api, "steps", "--car", "987654"]);
         assert_exit(&out, 1);
@@ -330,7 +357,9 @@ fn a_port_typed_twice_is_named_as_that() {
             let text = format!("{}{}", stdout(&out), stderr(&out));
             assert!(text.contains(said), "{args:?}: {text}");
             assert!(
-                !text.contains("invalid port number") && !text.contains("empty host"),
+                !text.contains("invalid port number")
+                    && !text.contains("empty host")
+                    && !text.contains(not.strip_prefix("s3cret").map_or("never", |_| not)),
                 "{args:?}: {text}"
             );
         }
@@ -428,6 +457,28 @@ fn a_message_naming_api_says_where_the_address_came_from() {
     assert!(
         text.contains("Fix STEPWISE_API, where this address came from"),
         "{text}"
+    );
+    // auth status and logout say it too; doctor for an address with no
+    // scheme (refused with the settings) names the setting to fix.
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", "http://gw.example:8080:8080")
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("came from STEPWISE_API"),
+        "{}",
+        stderr(&out)
+    );
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", "gw.example:8080")
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("Fix STEPWISE_API, where this address came from"),
+        "{}",
+        stdout(&out)
     );
 }
 

@@ -1043,6 +1043,17 @@ async fn no_step_for_a_car_asks_no_start_again() {
     let error = client.list(&request).await.expect_err("the call fails");
     assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
     assert!(words(&error).contains("Start again"), "{}", words(&error));
+    // The same code in a 400 to a list by carAssociationID: no "start
+    // again with the carAssociationID" either.
+    let gateway = canned(
+        "400 Bad Request",
+        &["Content-Type: application/json"],
+        r#"{"code":2346,"message":"bad"}"#,
+    )
+    .await;
+    let error = list(&gateway.url, None).await;
+    assert_eq!(error.rejection(), Some(Rejection::NoSteps), "{error:?}");
+    assert!(!words(&error).contains("Start again"), "{}", words(&error));
 }
 
 /// A 404 to the next-step call with the gateway's words but without code
