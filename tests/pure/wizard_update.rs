@@ -2197,6 +2197,14 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
             && !banner.text.contains("Press i"),
         "{banner:?}"
     );
+    // A token kept from another terminal reaches no running wizard: the
+    // words say to start again after keeping it.
+    assert!(
+        banner
+            .text
+            .contains("and start again: a running wizard does not read a token kept meanwhile"),
+        "{banner:?}"
+    );
     // The list's 401 came from this gateway: --api is right, so the words
     // never send the technician to check it (a new user's hour).
     assert!(!banner.text.contains("--api"), "{banner:?}");
