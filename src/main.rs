@@ -248,6 +248,7 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 /// One line on stderr. A stderr that cannot be written is not a reason to
 /// panic: the exit code still tells.
 fn say(line: &str) {
+    let line = with_typed_api(line.to_owned());
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
@@ -324,6 +325,27 @@ static API_PLACE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::n
 fn note_api_place(settings: &Settings) {
     if let (Some(api), Some(place)) = (&settings.api, settings.api_place(chosen_lang())) {
         let _ = API_PLACE.set((api.trim().to_owned(), place));
+    }
+    // Only an address the client reads as it is: a refused one (a query
+    // that may hold a key) is never repeated.
+    if let (Some(api), Some(stepwise::config::ApiFrom::Flag)) = (&settings.api, settings.api_from)
+        && stepwise::client::parse_base(api).is_ok()
+    {
+        let _ = API_TYPED.set(api.trim().to_owned());
+    }
+}
+
+/// The gateway's address as typed with `--api`: the commands a message
+/// suggests carry it, or they would run on the embedded simulator.
+static API_TYPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `message` with `--api URL` in every stepwise command it suggests in
+/// backticks that talks to a gateway, when the address was typed as
+/// `--api` (every line on stderr, and `auth status`).
+fn with_typed_api(message: String) -> String {
+    match API_TYPED.get() {
+        Some(api) => stepwise::cli::commands_with_api(&message, api),
+        None => message,
     }
 }
 
@@ -715,7 +737,7 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
     // The thread that waits for Enter must not keep the process alive.
     rt.shutdown_background();
     match outcome {
-        Ok((Some(text), code)) => emit(&text, code),
+        Ok((Some(text), code)) => emit(&with_typed_api(text), code),
         Ok((None, code)) => ExitCode::from(code),
         Err(failure) => {
             say(&tr!(

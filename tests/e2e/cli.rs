@@ -482,6 +482,32 @@ fn a_message_naming_api_says_where_the_address_came_from() {
     );
 }
 
+/// With the address typed as --api, the commands a message suggests carry
+/// it (as printed, `stepwise login` would ask for a gateway, and `stepwise
+/// steps` run on the embedded simulator); from STEPWISE_API they need none.
+#[test]
+fn suggested_commands_carry_the_api_that_was_typed() {
+    let sim = Sim::start(Some(TOKEN));
+    let home = home();
+    let out = run(
+        home.path(),
+        &["--api", &sim.url(), "steps", "--car", "987654"],
+    );
+    let err = stderr(&out);
+    let typed = format!("`stepwise login --api {} --with-token`", sim.url());
+    assert!(err.contains(&typed), "{err}");
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", sim.url())
+        .args(["steps", "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("`stepwise login --with-token`") && !err.contains("login --api"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_401_says_whether_a_token_was_sent_and_which_one_was_refused() {
     let sim = Sim::start(Some(TOKEN));
@@ -645,7 +671,10 @@ fn next_with_another_device_s_steps_id_names_the_command_that_gets_one() {
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("HTTP 403"), "{err}");
-    assert!(err.contains("`stepwise steps --car ID`"), "{err}");
+    assert!(
+        err.contains(&format!("`stepwise steps --api {} --car ID`", sim.url())),
+        "{err}"
+    );
     assert_eq!(err.matches("belongs to another device").count(), 1, "{err}");
     // A device id that cannot be kept: every run is a new device, so the
     // way out is the data folder, not another stepsID from `steps`.

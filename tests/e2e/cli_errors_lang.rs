@@ -468,6 +468,12 @@ fn a_gateway_without_device_sign_in_is_reported_in_german() {
     });
     let german = stepwise::describe::auth_error(Lang::De, &error);
     assert!(german.contains("bietet keine Anmeldung"), "{german}");
+    // The command it suggests carries the --api that was typed.
+    let german = stepwise::cli::commands_with_api(&german, &url);
+    assert!(
+        german.contains(&format!("`stepwise login --api {url} --with-token`")),
+        "{german}"
+    );
     assert_says(&out, 1, &german);
     assert!(!stderr(&out).contains("does not offer sign-in"));
 }
@@ -569,10 +575,12 @@ fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language(
                 .unwrap();
             let err = stderr(&out);
             assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
-            // No token was sent: the words say so, and how to give one.
-            let todo = message(*lang, id, None);
+            // No token was sent: the words say so, and how to give one,
+            // with the --api that was typed.
+            let todo = stepwise::cli::commands_with_api(&message(*lang, id, None), url);
             assert!(err.contains(&todo), "{lang}: {err}");
-            assert!(err.contains(command), "{lang}: {err}");
+            let command = command.replacen("login", &format!("login --api {url}"), 1);
+            assert!(err.contains(&command), "{lang}: {err}");
         }
     }
 }

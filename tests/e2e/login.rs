@@ -441,7 +441,8 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     // The 401 names the unreadable login as its cause, and a way that
     // reads no login: never `login --with-token`, which fails the same way.
     assert!(said.contains("cannot be read (the warning above"), "{said}");
-    assert!(said.contains("`stepwise auth status`"), "{said}");
+    // (With the --api that was typed, as every suggested command.)
+    assert!(said.contains("`stepwise auth status --api "), "{said}");
     assert!(!said.contains("--with-token"), "{said}");
     let fixed = Provider::fixed("sim-at-right");
     let steps = run(
@@ -526,7 +527,10 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
     let said = text(&refused.stderr);
     assert!(
         said.contains("This gateway offers sign-in")
-            && said.contains("run `stepwise login` (without --with-token)"),
+            && said.contains(&format!(
+                "run `stepwise login --api {}` (without --with-token)",
+                signing.url()
+            )),
         "{said}"
     );
     assert!(!said.contains("Ask whoever runs the gateway"), "{said}");
@@ -1236,7 +1240,9 @@ fn auth_status_without_a_token_names_the_way_for_a_gateway_without_sign_in() {
     assert_eq!(status.status.code(), Some(1));
     let shown = text(&status.stdout);
     assert!(
-        shown.contains("`stepwise login --with-token` where the gateway offers no sign-in"),
+        shown.contains(
+            "`stepwise login --api http://127.0.0.1:9 --with-token` where the gateway offers no sign-in"
+        ),
         "{shown}"
     );
 }
@@ -1392,9 +1398,9 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
     assert_eq!(steps.status.code(), Some(1), "{}", text(&steps.stdout));
     let said = text(&steps.stderr);
     assert_eq!(
-        said.matches(
-            "refused the token kept by `stepwise login --with-token`. It offers no sign-in"
-        )
+        said.matches(&format!(
+            "refused the token kept by `stepwise login --api {api} --with-token`. It offers no sign-in"
+        ))
         .count(),
         2,
         "{said}"
