@@ -373,6 +373,9 @@ async fn token_text(
         // prompt appears is never echoed.
         let typed = match NoEcho::on() {
             Ok(raw) => {
+                // The signals are ours before the prompt shows: a kill the
+                // moment it appears still gives the terminal back.
+                let mut signals = EndSignals::new();
                 let _ = write!(
                     out,
                     "{} ",
@@ -384,7 +387,7 @@ async fn token_text(
                     read = reading => read.map_err(|e| {
                         Failure::error(tr!(lang, "err-login-read-failed", detail = e.to_string()))
                     })?,
-                    signal = end_signal() => {
+                    signal = signals.recv() => {
                         // Asked to end from outside (kill, a closed window):
                         // the terminal goes back as Ctrl-C leaves it, and the
                         // run ends as signalled (the reading thread cannot
@@ -654,29 +657,51 @@ impl Drop for NoEcho {
     }
 }
 
-/// A signal that asks the run to end: SIGTERM, SIGINT or SIGHUP (Ctrl-C
-/// elsewhere), as its number.
-async fn end_signal() -> i32 {
+/// The signals that end a run from outside (SIGTERM, SIGINT, SIGHUP;
+/// Ctrl-C elsewhere), listened to from the moment this is made, so none
+/// that comes before `recv` is polled takes the default action.
+struct EndSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = term.recv() => 15,
-            _ = int.recv() => 2,
-            _ = hup.recv() => 1,
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl EndSignals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            ) {
+                (Ok(term), Ok(int), Ok(hup)) => Some([term, int, hup]),
+                _ => None,
+            };
+            EndSignals { unix }
         }
+        #[cfg(not(unix))]
+        EndSignals {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        2
+
+    /// The number of the signal that came (as 128 + n is the exit code).
+    async fn recv(&mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            let Some([term, int, hup]) = self.unix.as_mut() else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = term.recv() => 15,
+                _ = int.recv() => 2,
+                _ = hup.recv() => 1,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            2
+        }
     }
 }
 
