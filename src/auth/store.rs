@@ -821,21 +821,20 @@ mod tests {
     /// folder of its path must be keeps those words.
     #[test]
     fn a_folder_named_like_the_login_file_is_named_as_that() {
-        let folder = StoreError::FileRead {
-            path: "/d/stepwise/logins.json".into(),
-            kind: std::io::ErrorKind::IsADirectory,
-        }
-        .words(Lang::En);
+        let words = |kind| {
+            StoreError::FileRead {
+                path: "/d/stepwise/logins.json".into(),
+                kind,
+            }
+            .words(Lang::En)
+        };
+        let folder = words(std::io::ErrorKind::IsADirectory);
         assert!(
             folder.contains("it is a folder, not a file. Move or remove that folder"),
             "{folder}"
         );
         assert!(!folder.contains("data folder is a folder"), "{folder}");
-        let in_the_way = StoreError::FileRead {
-            path: "/d/stepwise/logins.json".into(),
-            kind: std::io::ErrorKind::NotADirectory,
-        }
-        .words(Lang::En);
+        let in_the_way = words(std::io::ErrorKind::NotADirectory);
         assert!(
             in_the_way.contains("Move what is in the way"),
             "{in_the_way}"

@@ -676,7 +676,18 @@ async fn a_429_asking_for_a_long_wait_is_reported_not_waited_for() {
 /// gateway asking 120 s is said to, and kept to, 120 s.
 #[tokio::test]
 async fn the_pause_said_after_a_429_is_the_wait_the_gateway_asked() {
-    let server = canned("429 Too Many Requests", &["Retry-After: 120"], "").await;
+    let (error, said) = pauses_said("Retry-After: 120").await;
+    assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
+    assert_eq!(said, [Duration::from_secs(120)]);
+    // A wild ask is kept to an hour.
+    let (_, said) = pauses_said("Retry-After: 99999999").await;
+    assert_eq!(said, [Duration::from_secs(3600)]);
+}
+
+/// A list asked of a gateway that answers 429 with `retry_after`: the
+/// error, and every pause the client told the screen of.
+async fn pauses_said(retry_after: &str) -> (GatewayError, Vec<Duration>) {
+    let server = canned("429 Too Many Requests", &[retry_after], "").await;
     let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut options = fast_options();
     let heard = std::sync::Arc::clone(&said);
@@ -686,20 +697,8 @@ async fn the_pause_said_after_a_429_is_the_wait_the_gateway_asked() {
     let error = returns(list_with(&server.url(), options))
         .await
         .unwrap_err();
-    assert_eq!(error.rejection(), Some(Rejection::TooManyRequests));
-    assert_eq!(*said.lock().unwrap(), [Duration::from_secs(120)]);
-    // A wild ask is kept to an hour.
-    let server = canned("429 Too Many Requests", &["Retry-After: 99999999"], "").await;
-    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut options = fast_options();
-    let heard = std::sync::Arc::clone(&said);
-    options.on_pause = Some(stepwise::client::OnWait(std::sync::Arc::new(move |wait| {
-        heard.lock().unwrap().push(wait);
-    })));
-    returns(list_with(&server.url(), options))
-        .await
-        .unwrap_err();
-    assert_eq!(*said.lock().unwrap(), [Duration::from_secs(3600)]);
+    let said = said.lock().unwrap().clone();
+    (error, said)
 }
 
 /// A gateway that answers 429 again after every wait it asked for: the

@@ -2168,10 +2168,9 @@ fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
     }
 }
 
-/// A gateway that offers no sign-in takes a fixed token: the banner says
-/// how to give one, not to press `i` again.
-#[test]
-fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
+/// The banner after `i` on a refused token, when the gateway's sign-in
+/// metadata answered `status` (none published).
+fn not_offered_banner(status: u16) -> stepwise::wizard::state::Banner {
     let mut s = refused_token();
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
     msg(
@@ -2181,13 +2180,20 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
             result: Err(AuthError::Discovery(
                 stepwise::auth::Discovery::NotOffered {
                     gateway: "http://gw.example/".into(),
-                    status: Some(404),
+                    status: Some(status),
                 },
             )),
         },
         2,
     );
-    let banner = session(&s).banner().unwrap().clone();
+    session(&s).banner().unwrap().clone()
+}
+
+/// A gateway that offers no sign-in takes a fixed token: the banner says
+/// how to give one, not to press `i` again.
+#[test]
+fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
+    let banner = not_offered_banner(404);
     assert_eq!(banner.title, "Sign-in failed");
     assert!(
         banner.text.contains("offers no sign-in")
@@ -2214,22 +2220,7 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
 /// nothing shows the gateway takes a fixed token, and the words say so.
 #[test]
 fn a_sign_in_whose_metadata_was_refused_says_so_not_fixed_token() {
-    let mut s = refused_token();
-    let sign_in = sign_in_started(&ch(&mut s, 'i'));
-    msg(
-        &mut s,
-        Msg::SignedIn {
-            id: sign_in,
-            result: Err(AuthError::Discovery(
-                stepwise::auth::Discovery::NotOffered {
-                    gateway: "http://gw.example/".into(),
-                    status: Some(403),
-                },
-            )),
-        },
-        2,
-    );
-    let banner = session(&s).banner().unwrap().clone();
+    let banner = not_offered_banner(403);
     assert!(
         banner
             .text
