@@ -325,6 +325,16 @@ pub enum GatewayError {
         /// What came back.
         what: ProxyAnswer,
     },
+    /// The gateway is on this machine (a loopback address, `localhost`), a
+    /// proxy variable sends its requests to a proxy, and the proxy answered
+    /// an error page of its own (HTTP `status`, 502 to 504): a proxy on
+    /// another machine cannot reach this one's own addresses.
+    ProxyLoopback {
+        proxy: String,
+        from: &'static str,
+        host: String,
+        status: u16,
+    },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
     ProxyCredentialsRefused {
@@ -443,6 +453,12 @@ impl std::fmt::Display for GatewayError {
                 ..
             } => {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
+            }
+            GatewayError::ProxyLoopback { proxy, status, .. } => {
+                write!(
+                    f,
+                    "the proxy {proxy} answered HTTP {status} for this machine"
+                )
             }
             GatewayError::ProxyCredentialsRefused { proxy, .. } => {
                 write!(
@@ -591,6 +607,7 @@ impl GatewayError {
                 ..
             } => Recovery::Retry { now: true },
             GatewayError::Proxy { .. }
+            | GatewayError::ProxyLoopback { .. }
             | GatewayError::ProxyCredentialsRefused { .. }
             | GatewayError::ProxyGarbled { .. }
             | GatewayError::ProxyNoTunnel { .. } => Recovery::Stop,
@@ -1183,6 +1200,46 @@ impl Gateway {
         }
     }
 
+    /// The gateway's host when it is on this machine (a loopback address,
+    /// `localhost`) and a proxy variable sends its requests to a proxy,
+    /// with that variable's name.
+    pub fn loopback_behind_proxy(&self) -> Option<(String, &'static str)> {
+        let from = self.proxy_from.filter(|_| self.proxy.is_some())?;
+        let loopback = match self.base.host()? {
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost" || name.ends_with(".localhost")
+            }
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+        };
+        loopback.then(|| (self.base.host_str().unwrap_or_default().to_owned(), from))
+    }
+
+    /// A proxy's own error page (502 to 504) for a gateway on this machine:
+    /// the proxy cannot reach it, whatever runs there.
+    fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
+        let Some((host, from)) = self.loopback_behind_proxy() else {
+            return error;
+        };
+        let status = match &error {
+            GatewayError::Rejected {
+                status: status @ 502..=504,
+                body,
+                proxy: Some(_),
+                ..
+            } if body.code.is_none() && body.message.is_none() => *status,
+            GatewayError::Proxy { status, .. } if (502..=504).contains(status) => *status,
+            _ => return error,
+        };
+        GatewayError::ProxyLoopback {
+            proxy: self.proxy.clone().unwrap_or_default(),
+            from,
+            host,
+            status,
+        }
+    }
+
     async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {
         self.send(call).await?.body(self).await
     }
@@ -1225,7 +1282,7 @@ impl Gateway {
             }
         }
         if self.proxy.is_some() {
-            return error;
+            return self.proxied_to_loopback(error);
         }
         let suspect = match &error {
             // An answer that is no HTTP: TLS (a record), or another service?

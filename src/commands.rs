@@ -81,6 +81,32 @@ impl<'a> Explainer<'a> {
             };
             return crate::describe::with_expiry(lang, words, *expired, said.as_deref());
         }
+        // A scope wanted, and no token sent: no sign-in can ask for it where
+        // the gateway offers none.
+        if let GatewayError::ScopeWanted {
+            status,
+            scope,
+            token_sent: false,
+            ..
+        } = error
+            && self.issuer.is_none()
+            && self.offers_no_sign_in().await
+        {
+            return if scope.is_empty() {
+                tr!(
+                    lang,
+                    "gw-scope-wanted-none-no-signin-unnamed",
+                    status = *status
+                )
+            } else {
+                tr!(
+                    lang,
+                    "gw-scope-wanted-none-no-signin",
+                    status = *status,
+                    scope = scope.clone()
+                )
+            };
+        }
         crate::describe::gateway_error(lang, error)
     }
 

@@ -88,6 +88,19 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Proxy { .. }
         | GatewayError::ProxyCredentialsRefused { .. }
         | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
+        GatewayError::ProxyLoopback {
+            proxy,
+            from,
+            host,
+            status,
+        } => tr!(
+            lang,
+            "gw-proxy-loopback",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone(),
+            status = *status
+        ),
         GatewayError::Refused { .. } => refused_page(lang, error),
         GatewayError::Unauthorized {
             sent,
@@ -1158,6 +1171,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         } => tr!(lang, "gw-title-call-not-offered"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
         GatewayError::Proxy { .. }
+        | GatewayError::ProxyLoopback { .. }
         | GatewayError::ProxyTunnel { .. }
         | GatewayError::ProxyCredentialsRefused { .. }
         | GatewayError::ProxyGarbled { .. }

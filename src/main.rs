@@ -57,6 +57,7 @@ fn main() -> ExitCode {
             fail(message)
         };
     }
+    note_typed_api(&cli);
     match cli.command {
         Some(Command::Serve { .. }) => serve_command(&cli, lang),
         Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
@@ -326,12 +327,15 @@ fn note_api_place(settings: &Settings) {
     if let (Some(api), Some(place)) = (&settings.api, settings.api_place(chosen_lang())) {
         let _ = API_PLACE.set((api.trim().to_owned(), place));
     }
-    // Only an address the client reads as it is: a refused one (a query
-    // that may hold a key) is never repeated.
-    if let (Some(api), Some(stepwise::config::ApiFrom::Flag)) = (&settings.api, settings.api_from)
-        && stepwise::client::parse_base(api).is_ok()
+}
+
+/// Keeps the gateway typed as `--api`, for the commands a message
+/// suggests (a refused address, e.g. one with a query, is never repeated).
+fn note_typed_api(cli: &Cli) {
+    if let Some(typed) = cli.api.as_deref().filter(|_| cli.api_typed)
+        && stepwise::client::parse_base(typed).is_ok()
     {
-        let _ = API_TYPED.set(api.trim().to_owned());
+        let _ = API_TYPED.set(typed.trim().to_owned());
     }
 }
 
@@ -344,16 +348,18 @@ static API_TYPED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 /// `--api` (every line on stderr, and `auth status`).
 fn with_typed_api(message: String) -> String {
     match API_TYPED.get() {
-        Some(api) => stepwise::cli::commands_with_api(&message, api),
+        Some(api) => stepwise::text::commands_with_api(&message, api),
         None => message,
     }
 }
 
 /// `message`, and where the gateway's address came from when it names
-/// `--api` that was not typed, or the address itself.
+/// `--api` that was not typed, or finds the address itself unusable (it
+/// quotes it, or it has no scheme). An error that only names the gateway
+/// (a sign-in it ended) gets no line: its address is right.
 fn placed(message: String) -> String {
     match API_PLACE.get() {
-        Some((api, place)) if message.contains("--api") || message.contains(api.as_str()) => {
+        Some((api, place)) if stepwise::cli::about_address(&message, api) => {
             format!("{message}\n{place}")
         }
         _ => message,
@@ -982,6 +988,7 @@ fn doctor(cli: &Cli, json: bool, lang: Lang) -> ExitCode {
     if json {
         emit(&report.json(), code)
     } else {
-        emit(&report.text(lang), code)
+        // Its fixes suggest commands: with a typed --api, they carry it.
+        emit(&with_typed_api(report.text(lang)), code)
     }
 }

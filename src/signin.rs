@@ -1004,6 +1004,10 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             let refreshable = l.credential.can_refresh();
             lines.push(
                 match (l.credential.expires_at, l.credential.seconds_left(now)) {
+                    // Ended by the provider: its time left says nothing.
+                    (Some(at), _) if l.credential.over.is_some() => {
+                        tr!(lang, "status-expires-ended", time = rfc3339(at))
+                    }
                     (Some(at), Some(0)) if refreshable => {
                         tr!(lang, "status-expired-refreshable", time = rfc3339(at))
                     }

@@ -217,9 +217,69 @@ macro_rules! tr {
     }};
 }
 
+/// `message` with `--api API` in every stepwise command it suggests in
+/// backticks that talks to a gateway (`stepwise login`, `stepwise steps
+/// --car ID`, `stepwise auth status`, …) and names no `--api` of its own:
+/// for a gateway typed as `--api`, the command as printed would otherwise
+/// ask for a gateway or run on the embedded simulator.
+pub fn commands_with_api(message: &str, api: &str) -> String {
+    const TALKING: [&str; 6] = ["login", "logout", "steps", "next", "fleet", "doctor"];
+    let mut out = String::with_capacity(message.len() + api.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("`stepwise ") {
+        let tail = &rest[start + 1..];
+        let Some(end) = tail.find('`') else {
+            break;
+        };
+        out.push_str(&rest[..=start]);
+        let command = &tail[..end];
+        let words: Vec<&str> = command.split(' ').collect();
+        let sub = match words.get(1..3) {
+            Some(["auth", "status"]) => 3,
+            _ if words.get(1).is_some_and(|w| TALKING.contains(w)) => 2,
+            _ => 0,
+        };
+        if sub > 0 && !command.contains("--api") {
+            out.push_str(&words[..sub].join(" "));
+            out.push_str(" --api ");
+            out.push_str(api);
+            for word in &words[sub..] {
+                out.push(' ');
+                out.push_str(word);
+            }
+        } else {
+            out.push_str(command);
+        }
+        out.push('`');
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggested_commands_carry_a_typed_api() {
+        let api = "http://10.0.0.7:8080";
+        assert_eq!(
+            commands_with_api(
+                "Run `stepwise login` (`stepwise login --with-token` where none), then `stepwise steps --car ID`; `stepwise auth status` says more; `stepwise serve` is local.",
+                api
+            ),
+            "Run `stepwise login --api http://10.0.0.7:8080` (`stepwise login --api http://10.0.0.7:8080 --with-token` where none), then `stepwise steps --api http://10.0.0.7:8080 --car ID`; `stepwise auth status --api http://10.0.0.7:8080` says more; `stepwise serve` is local."
+        );
+        // One that names a gateway already, or no command at all: as it was.
+        for kept in [
+            "`stepwise login --api http://x`",
+            "no command here",
+            "a ` stray",
+        ] {
+            assert_eq!(commands_with_api(kept, api), kept);
+        }
+    }
 
     /// Help describes every key the same way: in lower case after the key
     /// (the board's section was capitalised, the rest was not). German

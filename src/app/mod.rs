@@ -45,6 +45,34 @@ pub struct Ended {
 
 /// Runs the wizard to its end; writes `--report` after the terminal is
 /// restored and returns where it went.
+/// The gateway's address as typed with `--api` (and usable), for the
+/// commands a banner suggests.
+fn api_typed(settings: &Settings) -> Option<String> {
+    settings
+        .api
+        .as_deref()
+        .filter(|api| {
+            settings.api_from == Some(crate::config::ApiFrom::Flag)
+                && crate::client::parse_base(api).is_ok()
+        })
+        .map(|api| api.trim().to_owned())
+}
+
+/// The tokens in use at start (given by hand, or the kept login's): a note
+/// that holds one is not kept.
+fn secrets(settings: &Settings) -> Vec<crate::secret::Secret> {
+    let kept = settings.login.iter().flat_map(|kept| {
+        let credential = &kept.credential;
+        std::iter::once(crate::secret::Secret::new(credential.access_token.clone())).chain(
+            credential
+                .refresh_token
+                .clone()
+                .map(crate::secret::Secret::new),
+        )
+    });
+    settings.token.iter().cloned().chain(kept).collect()
+}
+
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ended> {
     let mut client = crate::client::ClientOptions::default();
     if let Some(n) = launch.concurrency {
@@ -95,6 +123,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
                 )
             })
             .map(|from| crate::describe::token_from(launch.lang, from)),
+        api_typed: api_typed(settings),
+        secrets: secrets(settings),
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
         test_panic_at: match std::env::var_os("STEPWISE_TEST_PANIC") {
             Some(v) if v == "task" => crate::wizard::state::TestPanic::Task,

@@ -743,7 +743,15 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 proxy = proxy,
                 status = status.to_string()
             ),
-            status_fix(answer, proxied_by(caller)),
+            // A gateway on this machine: a proxy elsewhere cannot reach it.
+            match caller.gateway.loopback_behind_proxy() {
+                Some((host, from)) if (502..=504).contains(&status) => Arg::from(words!(
+                    "doctor-fix-proxy-loopback",
+                    host = host,
+                    from = from.to_owned()
+                )),
+                _ => status_fix(answer, proxied_by(caller)),
+            },
         ),
     };
     report.set_with("proxy", Mark::Failed, detail, Some(fix));

@@ -41,7 +41,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let prompt_height =
         u16::from(board.adding().is_some() || board.pending_removal().is_some()) + notice_lines;
     // The banner wraps, as on the steps screen, up to a third of the screen.
-    let banner_height = board.banner().map_or(0, |b| {
+    let shown = board.banner().map(|b| super::steps::shown(state, b));
+    let banner_height = shown.as_ref().map_or(0, |b| {
         super::steps::banner_lines(b, area.width, lang).min((area.height / 3).max(1)) + 2
     });
     let [header, summary, table, prompt, banner] = Layout::vertical([
@@ -56,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     draw_summary(frame, summary, state, board, theme);
     draw_rows(frame, table, state, board, theme);
     draw_prompt(frame, prompt, lang, board, theme, notice);
-    if let Some(b) = board.banner() {
+    if let Some(b) = &shown {
         draw_banner(frame, banner, b, theme, lang);
     }
 }

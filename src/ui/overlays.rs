@@ -190,7 +190,7 @@ const EXPLAIN_WIDTH: u16 = 76;
 pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: Theme) {
     let lang = state.lang();
     let width = EXPLAIN_WIDTH.min(area.width);
-    let paragraph = explain_paragraph(lang, code, theme);
+    let paragraph = explain_paragraph(lang, code, theme, state.options().api_typed.as_deref());
     let needed = cells(paragraph.line_count(width.saturating_sub(2))).saturating_add(2);
     let rect = centered(area, width, needed.max(8));
     let (_, block) = popup(
@@ -202,18 +202,31 @@ pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: 
     frame.render_widget(paragraph.block(block), rect);
 }
 
-fn explain_paragraph(lang: Lang, code: &str, theme: Theme) -> Paragraph<'static> {
+/// `api`: the gateway typed as `--api`, which the commands a remedy
+/// suggests carry.
+fn explain_paragraph(
+    lang: Lang,
+    code: &str,
+    theme: Theme,
+    api: Option<&str>,
+) -> Paragraph<'static> {
     let mut lines = vec![Line::from(vec![
         Span::raw(format!("{} ", tr!(lang, "explain-code"))),
         Span::styled(code.to_owned(), theme.key()),
         Span::styled("▏", theme.key()),
     ])];
     lines.push(Line::from(""));
-    explanation(&mut lines, lang, code, theme);
+    explanation(&mut lines, lang, code, theme, api);
     Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
-fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Theme) {
+fn explanation(
+    lines: &mut Vec<Line<'static>>,
+    lang: Lang,
+    code: &str,
+    theme: Theme,
+    api: Option<&str>,
+) {
     if code.is_empty() {
         lines.push(Line::from(tr!(lang, "explain-prompt")));
         let known: Vec<String> = error_codes()
@@ -242,7 +255,10 @@ fn explanation(lines: &mut Vec<Line<'static>>, lang: Lang, code: &str, theme: Th
     ]));
     lines.push(Line::from(vec![
         Span::styled(format!("{} ", tr!(lang, "explain-remedy")), theme.title()),
-        Span::raw(e.remedy(lang)),
+        Span::raw(match api {
+            Some(api) => crate::text::commands_with_api(&e.remedy(lang), api),
+            None => e.remedy(lang),
+        }),
     ]));
     for limit in e.limits(lang) {
         lines.push(Line::from(vec![
@@ -509,7 +525,7 @@ mod tests {
         let inner = EXPLAIN_WIDTH.min(MIN_WIDTH) - 2;
         for lang in Lang::ALL {
             for code in &codes {
-                let needed = explain_paragraph(*lang, code, theme).line_count(inner) + 2;
+                let needed = explain_paragraph(*lang, code, theme, None).line_count(inner) + 2;
                 assert!(
                     needed <= usize::from(MIN_HEIGHT),
                     "{lang} {code:?} needs {needed} rows"

@@ -20,7 +20,8 @@ pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴'
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
     let session = state.session()?;
     let lang = state.lang();
-    let banner_height = match session.banner() {
+    let shown = session.banner().map(|b| shown(state, b));
+    let banner_height = match &shown {
         // Whole when it fits in a third of the screen (a URL wraps long).
         Some(b) => banner_lines(b, area.width, state.lang()).min((area.height / 3).max(4)) + 2,
         None => 0,
@@ -34,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     .areas(area);
     draw_header(frame, header, state, session, theme);
     draw_progress(frame, progress, state, session, theme);
-    if let Some(b) = session.banner() {
+    if let Some(b) = &shown {
         draw_banner(frame, banner, b, theme, state.lang());
     }
 
@@ -469,6 +470,18 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// `banner` as shown: the stepwise commands it suggests carry the gateway
+/// typed as `--api`.
+pub(crate) fn shown(state: &State, banner: &Banner) -> Banner {
+    match &state.options().api_typed {
+        Some(api) => Banner {
+            text: crate::text::commands_with_api(&banner.text, api),
+            ..banner.clone()
+        },
+        None => banner.clone(),
+    }
 }
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the

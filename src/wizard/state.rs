@@ -357,6 +357,13 @@ pub struct Options {
     /// Where the token given by hand comes from, in words (--token-file or
     /// STEPWISE_TOKEN): it wins over any kept login.
     pub token_given: Option<String>,
+    /// The gateway's address as typed with `--api`: the stepwise commands
+    /// a banner suggests carry it, or they would ask for a gateway (or run
+    /// on the embedded simulator).
+    pub api_typed: Option<String>,
+    /// The tokens in use at start (given by hand, or of the kept login): a
+    /// note that holds one is not kept.
+    pub secrets: Vec<crate::secret::Secret>,
     /// Debug builds: `!` panics, to prove the terminal is restored.
     pub test_panic: bool,
     /// Debug builds: where that panic happens.

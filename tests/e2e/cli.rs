@@ -53,7 +53,7 @@ fn home() -> TempDir {
 
 /// The binary with a clean environment: its own HOME, no configured gateway,
 /// token or config file.
-fn stepwise(home: &Path) -> Command {
+pub(crate) fn stepwise(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("stepwise").expect("the binary is built");
     cmd.env("HOME", home)
         .env_remove("XDG_CONFIG_HOME")
@@ -1794,6 +1794,34 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert_exit(&out, 1);
     assert!(stderr(&out).contains("interactive terminal"));
     assert!(!fine.exists());
+}
+
+/// The wizard without a terminal points a script at `stepwise steps`: with
+/// the gateway typed as --api, that command carries it (as printed without
+/// it, it would read the embedded simulator); from STEPWISE_API, nothing is
+/// added.
+#[test]
+fn the_wizard_without_a_terminal_suggests_steps_with_the_typed_api() {
+    let home = home();
+    let api = "http://127.0.0.1:9";
+    let out = run(home.path(), &["--api", api, "--car", "987654"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("`stepwise steps --api http://127.0.0.1:9 --car ID [--json]`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = stepwise(home.path())
+        .env("STEPWISE_API", api)
+        .args(["--car", "987654"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("`stepwise steps --car ID [--json]`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The report replaces what is at its path, so a device, a pipe or a link

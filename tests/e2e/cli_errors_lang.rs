@@ -469,7 +469,7 @@ fn a_gateway_without_device_sign_in_is_reported_in_german() {
     let german = stepwise::describe::auth_error(Lang::De, &error);
     assert!(german.contains("bietet keine Anmeldung"), "{german}");
     // The command it suggests carries the --api that was typed.
-    let german = stepwise::cli::commands_with_api(&german, &url);
+    let german = stepwise::text::commands_with_api(&german, &url);
     assert!(
         german.contains(&format!("`stepwise login --api {url} --with-token`")),
         "{german}"
@@ -577,7 +577,7 @@ fn a_refused_token_tells_the_technician_to_run_stepwise_login_in_every_language(
             assert_eq!(out.status.code(), Some(1), "{lang}: {err}");
             // No token was sent: the words say so, and how to give one,
             // with the --api that was typed.
-            let todo = stepwise::cli::commands_with_api(&message(*lang, id, None), url);
+            let todo = stepwise::text::commands_with_api(&message(*lang, id, None), url);
             assert!(err.contains(&todo), "{lang}: {err}");
             let command = command.replacen("login", &format!("login --api {url}"), 1);
             assert!(err.contains(&command), "{lang}: {err}");
@@ -624,8 +624,12 @@ fn a_refused_given_token_on_a_gateway_without_sign_in_asks_for_its_token() {
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
+    // Its fix carries the gateway typed as --api.
     assert!(
-        report.contains(&message(Lang::En, "doctor-token-fix-fixed", None)),
+        report.contains(&stepwise::text::commands_with_api(
+            &message(Lang::En, "doctor-token-fix-fixed", None),
+            &fixed.url()
+        )),
         "{report}"
     );
     // The same with a kept login that cannot be read (a file where the data

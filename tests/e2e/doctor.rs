@@ -1558,6 +1558,27 @@ fn a_proxy_answering_for_the_gateway_fails_doctor_without_a_car() {
     }
 }
 
+/// doctor with a gateway on this machine and a proxy variable whose proxy
+/// answers with its own error page: the fix is NO_PROXY for that host.
+#[test]
+fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
+    let home = home();
+    let proxy = canned("502 Bad Gateway", "Content-Type: text/html\r\n");
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", "http://127.0.0.1:9"],
+        &[("HTTP_PROXY", &proxy)],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("The gateway is on this machine (127.0.0.1)")
+            && text.contains("set NO_PROXY=127.0.0.1"),
+        "{text}"
+    );
+    assert!(!text.contains("Check the host and port in --api"), "{text}");
+}
+
 /// A web server's password prompt (401 with `Basic`) is no steps gateway
 /// to doctor as to `steps`: no "sign in with stepwise login", no "the
 /// gateway wants a token".
@@ -2062,8 +2083,29 @@ fn doctor_names_a_scope_the_token_lacks() {
         line(&text, "Token").contains("none given, and the gateway wants one"),
         "{text}"
     );
+    // Its fix keeps the token at the gateway typed as --api.
+    assert!(
+        text.contains(&format!("`stepwise login --api {api} --with-token`")),
+        "{text}"
+    );
     assert!(!text.contains("in front of the gateway"), "{text}");
     assert!(!text.contains("no steps gateway"), "{text}");
+    // `steps` on this gateway, which publishes no sign-in: no `stepwise
+    // login --scope` (a sign-in it does not offer), but its operator's
+    // token with that scope.
+    let out = crate::cli::stepwise(home.path())
+        .args(["steps", "--api", &api, "--car", "987654"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "wants a token with the scope pims.steps, and none was sent. It offers no sign-in"
+        ) && said.contains(&format!("`stepwise login --api {api} --with-token`")),
+        "{said}"
+    );
+    assert!(!said.contains("--scope"), "{said}");
     // With a token sent, the token line names the scope as its cause: the
     // gateway was reached, and took the token.
     let out = doctor_with_env(

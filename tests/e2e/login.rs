@@ -1137,6 +1137,16 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
         "{}",
         text(&status.stdout)
     );
+    // Its expiry is no time left to use it: the line says it is over.
+    let expires = text(&status.stdout)
+        .lines()
+        .find(|l| l.starts_with("Expires:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        expires.contains("no longer usable") && !expires.contains("(in "),
+        "{expires}"
+    );
     // Nothing presents the ended login's refresh token again.
     let again = run(
         home.path(),
@@ -1417,9 +1427,9 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
     );
     let report = text(&doctor.stdout);
     assert!(
-        report.contains(
-            "It was kept with `stepwise login --with-token`: ask whoever runs the gateway"
-        ),
+        report.contains(&format!(
+            "It was kept with `stepwise login --api {api} --with-token`: ask whoever runs the gateway"
+        )),
         "{report}"
     );
     assert!(!report.contains("→ Run `stepwise login`"), "{report}");

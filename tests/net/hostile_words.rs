@@ -349,6 +349,40 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
     assert!(!line.contains("proxy"), "{line}");
 }
 
+/// A gateway on this machine sent to a proxy by a proxy variable: the
+/// proxy's own error page is the proxy not reaching this machine, said
+/// with NO_PROXY for that host, never "check that the gateway runs".
+#[tokio::test]
+async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
+    let page = "<html><head><title>502 Bad Gateway</title></head></html>";
+    let proxy = canned("502 Bad Gateway", &["Content-Type: text/html"], page).await;
+    for (gateway, host) in [
+        ("http://127.0.0.1:9", "127.0.0.1"),
+        ("http://localhost:9", "localhost"),
+        ("http://[::1]:9", "[::1]"),
+    ] {
+        let error = list(gateway, Some(&proxy.url)).await;
+        assert!(
+            matches!(error, GatewayError::ProxyLoopback { status: 502, .. }),
+            "{error:?}"
+        );
+        let line = words(&error);
+        assert!(
+            line.contains(&format!("the gateway is on this machine ({host})"))
+                && line.contains(&format!(
+                    "ALL_PROXY sends its requests to the proxy {}",
+                    proxy.url
+                ))
+                && line.contains(&format!("set NO_PROXY={host}")),
+            "{line}"
+        );
+        assert!(!line.contains("check that the gateway runs"), "{line}");
+    }
+    // A gateway elsewhere: the proxy could not reach it, as before.
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(!line.contains("on this machine"), "{line}");
+}
+
 #[tokio::test]
 async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     let busy = canned("503 Service Unavailable", &["Retry-After: 120"], "").await;

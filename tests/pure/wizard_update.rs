@@ -2216,6 +2216,76 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
     assert!(!banner.text.contains("--api"), "{banner:?}");
 }
 
+/// A gateway typed as `--api`: the commands the banner suggests carry it
+/// on screen (as printed without it, `stepwise login` asks for a gateway);
+/// a gateway from STEPWISE_API or the config file adds nothing.
+#[test]
+fn a_banner_shows_suggested_commands_with_the_typed_api() {
+    let typed = |api_typed: Option<&str>| {
+        let s = State::new(Options {
+            api_typed: api_typed.map(str::to_owned),
+            backend_label: "test".into(),
+            docs_base_url: Some("https://docs.example".into()),
+            data_dir: Some("/data".into()),
+            ..Options::default()
+        });
+        let mut s = refused_with(s, rejected(401, Rejection::Unauthorized));
+        let sign_in = sign_in_started(&ch(&mut s, 'i'));
+        msg(
+            &mut s,
+            Msg::SignedIn {
+                id: sign_in,
+                result: Err(AuthError::Discovery(
+                    stepwise::auth::Discovery::NotOffered {
+                        gateway: "http://10.0.0.7:8080/".into(),
+                        status: Some(404),
+                    },
+                )),
+            },
+            2,
+        );
+        render_at(&s, 200, 30).replace(['\n', '"'], "")
+    };
+    let screen = typed(Some("http://10.0.0.7:8080"));
+    assert!(
+        screen.contains("`stepwise login --api http://10.0.0.7:8080 --with-token`"),
+        "{screen}"
+    );
+    let screen = typed(None);
+    assert!(screen.contains("`stepwise login --with-token`"), "{screen}");
+}
+
+/// Signed in with `i` while a token is given by hand (--token-file): this
+/// run uses the new login, and the banner says the next start takes the
+/// given token again unless started without it.
+#[test]
+fn signing_in_beside_a_given_token_says_the_next_start_takes_that_token() {
+    let s = State::new(Options {
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        token_given: Some("--token-file".into()),
+        ..Options::default()
+    });
+    let mut s = refused_with(s, rejected(401, Rejection::Unauthorized));
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Ok(kept_in_file()),
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Signed in");
+    assert!(
+        banner
+            .text
+            .contains("the next one takes the token from --token-file again, which wins over the kept login: start it without --token-file"),
+        "{banner:?}"
+    );
+}
+
 /// Sign-in metadata refused with 403 (a firewall in front of the path):
 /// nothing shows the gateway takes a fixed token, and the words say so.
 #[test]
@@ -2553,6 +2623,31 @@ fn a_note_holding_a_token_is_not_kept() {
     let report = s.report().to_markdown();
     assert!(report.contains("called back"), "{report}");
     assert!(!report.contains("eyJhbGci"), "{report}");
+}
+
+/// The token in use (a fixed one, short and shaped like any word) typed
+/// into a note is not kept either; a note without it is.
+#[test]
+fn a_note_holding_the_token_in_use_is_not_kept() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        report_at_exit: true,
+        secrets: vec![stepwise::secret::Secret::new("GOODTOKEN123")],
+        ..Options::default()
+    });
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
+    for note in ["gateway token is GOODTOKEN123 per admin", "called back"] {
+        ch(&mut s, 'N');
+        for c in note.chars() {
+            ch(&mut s, c);
+        }
+        key(&mut s, KeyCode::Enter);
+    }
+    let report = s.report().to_markdown();
+    assert!(report.contains("called back"), "{report}");
+    assert!(!report.contains("GOODTOKEN123"), "{report}");
 }
 
 /// A note is kept for the report; without --report nothing is written at

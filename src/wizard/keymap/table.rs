@@ -426,7 +426,7 @@ pub static KEYMAP: &[Binding] = &[
         "i",
         A::SignIn,
         "key-short-sign-in",
-        "key-help-sign-in",
+        "key-help-board-sign-in",
     ))),
     bind(
         C::Board,

@@ -191,7 +191,13 @@ fn help_is_the_help_of_the_screens_this_run_shows() {
         assert!(board.contains(&"key-help-back-board"), "{context:?}");
         assert!(!board.contains(&"key-help-back"), "{context:?}: {board:?}");
         assert!(!board.contains(&"key-help-open"), "no start screen here");
-        assert!(board.contains(&"key-help-sign-in"), "i on the board too");
+        // On the board no vehicle is open: its words say every refused
+        // vehicle asks again, not "without leaving this vehicle".
+        let sign_in = match context {
+            Context::Board => "key-help-board-sign-in",
+            _ => "key-help-sign-in",
+        };
+        assert!(board.contains(&sign_in), "i on the board too: {context:?}");
         assert!(board.contains(&"key-help-note"));
     }
     let single = helps(Context::Steps, false);

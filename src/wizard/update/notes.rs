@@ -47,7 +47,9 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
     }
     let lang = lang(state);
     // A token pasted into a note would go into a file handed on: dropped.
-    if crate::secret::looks_like_token(&text) {
+    if crate::secret::looks_like_token(&text)
+        || crate::secret::holds_any(&text, &state.options.secrets)
+    {
         say(
             state,
             error(

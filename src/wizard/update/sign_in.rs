@@ -122,6 +122,14 @@ pub(super) fn signed_in(
         "banner-signed-in-text",
         place = place_words(lang, &signed.place)
     );
+    // This run uses the new token; the next one would take the token given
+    // by hand again (it wins over a kept login).
+    if let Some(from) = &state.options.token_given {
+        text = format!(
+            "{text} {}",
+            tr!(lang, "banner-signed-in-given", from = from.clone())
+        );
+    }
     if signed.new_file || signed.keyring_too_small.is_some() {
         text = format!(
             "{text} {}",
