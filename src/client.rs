@@ -327,13 +327,14 @@ pub enum GatewayError {
     },
     /// The gateway is on this machine (a loopback address, `localhost`), a
     /// proxy variable sends its requests to a proxy, and the proxy answered
-    /// an error page of its own (HTTP `status`, 502 to 504): a proxy on
-    /// another machine cannot reach this one's own addresses.
+    /// an error page of its own (HTTP `status`, 502 to 504), or opened no
+    /// tunnel (`None`): the proxy, or one it forwards to, cannot reach this
+    /// machine's own addresses.
     ProxyLoopback {
         proxy: String,
         from: &'static str,
         host: String,
-        status: u16,
+        status: Option<u16>,
     },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
@@ -455,10 +456,7 @@ impl std::fmt::Display for GatewayError {
                 write!(f, "the proxy {proxy} answered HTTP {status}: {said}")
             }
             GatewayError::ProxyLoopback { proxy, status, .. } => {
-                write!(
-                    f,
-                    "the proxy {proxy} answered HTTP {status} for this machine"
-                )
+                write!(f, "the proxy {proxy} answered {status:?} for this machine")
             }
             GatewayError::ProxyCredentialsRefused { proxy, .. } => {
                 write!(
@@ -1205,19 +1203,13 @@ impl Gateway {
     /// with that variable's name.
     pub fn loopback_behind_proxy(&self) -> Option<(String, &'static str)> {
         let from = self.proxy_from.filter(|_| self.proxy.is_some())?;
-        let loopback = match self.base.host()? {
-            url::Host::Domain(name) => {
-                let name = name.trim_end_matches('.').to_ascii_lowercase();
-                name == "localhost" || name.ends_with(".localhost")
-            }
-            url::Host::Ipv4(ip) => ip.is_loopback(),
-            url::Host::Ipv6(ip) => ip.is_loopback(),
-        };
-        loopback.then(|| (self.base.host_str().unwrap_or_default().to_owned(), from))
+        let host = self.base.host_str()?;
+        crate::net::is_loopback_host(host).then(|| (host.to_owned(), from))
     }
 
-    /// A proxy's own error page (502 to 504) for a gateway on this machine:
-    /// the proxy cannot reach it, whatever runs there.
+    /// A proxy's own error page (502 to 504), or a tunnel it did not open,
+    /// for a gateway on this machine: the proxy cannot reach it, whatever
+    /// runs there.
     fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
         let Some((host, from)) = self.loopback_behind_proxy() else {
             return error;
@@ -1228,8 +1220,9 @@ impl Gateway {
                 body,
                 proxy: Some(_),
                 ..
-            } if body.code.is_none() && body.message.is_none() => *status,
-            GatewayError::Proxy { status, .. } if (502..=504).contains(status) => *status,
+            } if body.code.is_none() && body.message.is_none() => Some(*status),
+            GatewayError::Proxy { status, .. } if (502..=504).contains(status) => Some(*status),
+            GatewayError::ProxyTunnel { closed: false, .. } => None,
             _ => return error,
         };
         GatewayError::ProxyLoopback {

@@ -107,6 +107,17 @@ impl<'a> Explainer<'a> {
                 )
             };
         }
+        if let GatewayError::ScopeWanted {
+            status,
+            scope,
+            sent: Some(from),
+            token_sent: true,
+        } = error
+            && self.issuer.is_none()
+            && self.offers_no_sign_in().await
+        {
+            return crate::describe::scope_taken_no_sign_in(lang, *status, scope, *from);
+        }
         crate::describe::gateway_error(lang, error)
     }
 

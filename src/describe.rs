@@ -92,7 +92,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             proxy,
             from,
             host,
-            status,
+            status: Some(status),
         } => tr!(
             lang,
             "gw-proxy-loopback",
@@ -100,6 +100,18 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             from = *from,
             host = host.clone(),
             status = *status
+        ),
+        GatewayError::ProxyLoopback {
+            proxy,
+            from,
+            host,
+            status: None,
+        } => tr!(
+            lang,
+            "gw-proxy-loopback-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
         ),
         GatewayError::Refused { .. } => refused_page(lang, error),
         GatewayError::Unauthorized {
@@ -851,6 +863,29 @@ pub fn token_from(lang: Lang, from: TokenFrom) -> String {
         TokenFrom::Environment => tr!(lang, "token-from-environment"),
         TokenFrom::Login => tr!(lang, "token-from-login"),
         TokenFrom::Config => tr!(lang, "token-from-config"),
+    }
+}
+
+/// A token the gateway took (from `from`) but that lacks a scope, from a
+/// gateway that offers no sign-in: no `stepwise login --scope` can ask for
+/// it; whoever runs the gateway gives one that has it.
+pub fn scope_taken_no_sign_in(lang: Lang, status: u16, scope: &str, from: TokenFrom) -> String {
+    let from = token_from(lang, from);
+    if scope.is_empty() {
+        tr!(
+            lang,
+            "gw-scope-wanted-taken-no-signin-unnamed",
+            status = status,
+            from = from
+        )
+    } else {
+        tr!(
+            lang,
+            "gw-scope-wanted-taken-no-signin",
+            status = status,
+            scope = scope.to_owned(),
+            from = from
+        )
     }
 }
 

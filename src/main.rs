@@ -883,11 +883,16 @@ fn wizard(
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
+    // The command these suggest for a script names the vehicle, when one.
+    let for_script = |message: String| match (&launch.car, launch.cars.as_slice()) {
+        (Some(car), []) | (None, [car]) => stepwise::text::with_car(&message, car),
+        _ => message,
+    };
     if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
-        return fail(tr!(chosen_lang(), "cli-arg-dumb-terminal"));
+        return fail(for_script(tr!(chosen_lang(), "cli-arg-dumb-terminal")));
     }
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return fail(tr!(chosen_lang(), "cli-arg-no-terminal"));
+        return fail(for_script(tr!(chosen_lang(), "cli-arg-no-terminal")));
     }
     if let Err(e) = color_eyre::install() {
         return fail(e);

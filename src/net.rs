@@ -188,6 +188,20 @@ impl ProxyEnv {
     }
 }
 
+/// Whether `host` (a name, an address, an IPv6 one in brackets or not) is
+/// this machine's own: a loopback address, or `localhost` and its
+/// subdomains. A proxy reaches such an address only if it runs here too.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
+}
+
 /// `NO_PROXY` matching: `*` matches all; an entry matches the host itself and
 /// its subdomains (a leading dot is allowed); IP addresses match exactly, and
 /// `ADDR/BITS` matches a network. Ports in entries are ignored.

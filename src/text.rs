@@ -217,6 +217,12 @@ macro_rules! tr {
     }};
 }
 
+/// `message` with the vehicle's id where a command it suggests says
+/// `--car ID` (the id is known: the command as printed can be run).
+pub fn with_car(message: &str, car: &str) -> String {
+    message.replace("--car ID", &format!("--car {car}"))
+}
+
 /// `message` with `--api API` in every stepwise command it suggests in
 /// backticks that talks to a gateway (`stepwise login`, `stepwise steps
 /// --car ID`, `stepwise auth status`, …) and names no `--api` of its own:

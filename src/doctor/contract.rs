@@ -320,6 +320,16 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
 /// "not a steps gateway" only where nothing else explains it.
 /// Whether the calls go through a proxy (`None`: they do not), and then
 /// whether its variable carries a user name and password.
+/// A proxy's own error page (502 to 504) for a gateway on this machine:
+/// the Proxy line says why (the proxy cannot reach this machine) and what
+/// to do.
+fn loopback_fix(answer: &Answer, caller: &Caller<'_>) -> Option<Arg> {
+    let own_page =
+        wire::decode_error(&answer.body).is_none() && (502..=504).contains(&answer.status.as_u16());
+    (own_page && caller.gateway.loopback_behind_proxy().is_some())
+        .then(|| words!("doctor-see-proxy").into())
+}
+
 fn proxied_by(caller: &Caller<'_>) -> Option<bool> {
     caller
         .gateway
@@ -813,7 +823,9 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     http_failure(a.status, &a.body)
                 ),
             )
-            .fix(first_list_fix(&a, proxied_by(caller)));
+            .fix(
+                loopback_fix(&a, caller).unwrap_or_else(|| first_list_fix(&a, proxied_by(caller))),
+            );
             return Err((line, failure));
         }
         Ok(a) => (

@@ -343,6 +343,7 @@ pub async fn run(
     if judged.unauthorized == Some(true) && token.is_none() && settings.login_trouble.is_none() {
         fixed_token_advice(&mut report, &url, &net).await;
     }
+    scope_advice(&mut report, settings, &judged, token_source, &url, &net).await;
     drop(embedded);
     report.finish(&words!("doctor-skip"))
 }
@@ -389,6 +390,35 @@ fn unreached_skip(report: &Report, net: &NetOptions) -> Words {
         return words!("doctor-skip-ca-file");
     }
     words!("doctor-skip-unreachable")
+}
+
+/// A token taken but lacking a scope, where the gateway offers no sign-in:
+/// no `stepwise login --scope` can ask for it.
+async fn scope_advice(
+    report: &mut Report,
+    settings: &Settings,
+    judged: &contract::Judged,
+    token_source: &Arg,
+    url: &Url,
+    net: &NetOptions,
+) {
+    if let (Some((status, scope)), Some(from)) =
+        (judged.challenge.scope.clone(), settings.token_from)
+        && offers_no_sign_in(url, net).await
+    {
+        report.set_with(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-scope",
+                source = token_source.clone(),
+                status = u64::from(status)
+            ),
+            Some(Arg::each(move |lang| {
+                crate::describe::scope_taken_no_sign_in(lang, status, &scope, from)
+            })),
+        );
+    }
 }
 
 /// No token, a 401: where the gateway offers no sign-in, its token comes

@@ -136,6 +136,12 @@ fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Wor
     // unless what answered is no HTTP proxy.
     // (The ids of why, by their last words.)
     let fix = match why.id.rsplit("tunnel-").next().unwrap_or_default() {
+        // A gateway on this machine: the proxy cannot reach it.
+        "unreached" if crate::net::is_loopback_host(host) => Some(words!(
+            "doctor-fix-proxy-loopback",
+            host = host.to_owned(),
+            from = choice.from.to_owned()
+        )),
         "unreached" => Some(words!(
             "doctor-fix-tunnel-unreached",
             host = host.to_owned()

@@ -190,7 +190,21 @@ const EXPLAIN_WIDTH: u16 = 76;
 pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: Theme) {
     let lang = state.lang();
     let width = EXPLAIN_WIDTH.min(area.width);
-    let paragraph = explain_paragraph(lang, code, theme, state.options().api_typed.as_deref());
+    // The commands a remedy suggests carry the typed --api and the open
+    // vehicle's id.
+    let api = state.options().api_typed.as_deref();
+    let car = state.session().map(|s| s.car().to_owned());
+    let shown = |remedy: String| {
+        let remedy = match api {
+            Some(api) => crate::text::commands_with_api(&remedy, api),
+            None => remedy,
+        };
+        match &car {
+            Some(car) => crate::text::with_car(&remedy, car),
+            None => remedy,
+        }
+    };
+    let paragraph = explain_paragraph(lang, code, theme, &shown);
     let needed = cells(paragraph.line_count(width.saturating_sub(2))).saturating_add(2);
     let rect = centered(area, width, needed.max(8));
     let (_, block) = popup(
@@ -202,13 +216,13 @@ pub fn explain(frame: &mut Frame, area: Rect, state: &State, code: &str, theme: 
     frame.render_widget(paragraph.block(block), rect);
 }
 
-/// `api`: the gateway typed as `--api`, which the commands a remedy
-/// suggests carry.
+/// `shown`: the remedy as shown (with the typed --api and the vehicle's
+/// id in the commands it suggests).
 fn explain_paragraph(
     lang: Lang,
     code: &str,
     theme: Theme,
-    api: Option<&str>,
+    shown: &dyn Fn(String) -> String,
 ) -> Paragraph<'static> {
     let mut lines = vec![Line::from(vec![
         Span::raw(format!("{} ", tr!(lang, "explain-code"))),
@@ -216,7 +230,7 @@ fn explain_paragraph(
         Span::styled("▏", theme.key()),
     ])];
     lines.push(Line::from(""));
-    explanation(&mut lines, lang, code, theme, api);
+    explanation(&mut lines, lang, code, theme, shown);
     Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
@@ -225,7 +239,7 @@ fn explanation(
     lang: Lang,
     code: &str,
     theme: Theme,
-    api: Option<&str>,
+    shown: &dyn Fn(String) -> String,
 ) {
     if code.is_empty() {
         lines.push(Line::from(tr!(lang, "explain-prompt")));
@@ -255,10 +269,7 @@ fn explanation(
     ]));
     lines.push(Line::from(vec![
         Span::styled(format!("{} ", tr!(lang, "explain-remedy")), theme.title()),
-        Span::raw(match api {
-            Some(api) => crate::text::commands_with_api(&e.remedy(lang), api),
-            None => e.remedy(lang),
-        }),
+        Span::raw(shown(e.remedy(lang))),
     ]));
     for limit in e.limits(lang) {
         lines.push(Line::from(vec![
@@ -525,7 +536,7 @@ mod tests {
         let inner = EXPLAIN_WIDTH.min(MIN_WIDTH) - 2;
         for lang in Lang::ALL {
             for code in &codes {
-                let needed = explain_paragraph(*lang, code, theme, None).line_count(inner) + 2;
+                let needed = explain_paragraph(*lang, code, theme, &|r| r).line_count(inner) + 2;
                 assert!(
                     needed <= usize::from(MIN_HEIGHT),
                     "{lang} {code:?} needs {needed} rows"

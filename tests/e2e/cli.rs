@@ -1807,7 +1807,7 @@ fn the_wizard_without_a_terminal_suggests_steps_with_the_typed_api() {
     let out = run(home.path(), &["--api", api, "--car", "987654"]);
     assert_exit(&out, 1);
     assert!(
-        stderr(&out).contains("`stepwise steps --api http://127.0.0.1:9 --car ID [--json]`"),
+        stderr(&out).contains("`stepwise steps --api http://127.0.0.1:9 --car 987654 [--json]`"),
         "{}",
         stderr(&out)
     );
@@ -1818,7 +1818,7 @@ fn the_wizard_without_a_terminal_suggests_steps_with_the_typed_api() {
         .unwrap();
     assert_exit(&out, 1);
     assert!(
-        stderr(&out).contains("`stepwise steps --car ID [--json]`"),
+        stderr(&out).contains("`stepwise steps --car 987654 [--json]`"),
         "{}",
         stderr(&out)
     );

@@ -1573,7 +1573,31 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("The gateway is on this machine (127.0.0.1)")
-            && text.contains("set NO_PROXY=127.0.0.1"),
+            && text.contains("Set NO_PROXY=127.0.0.1"),
+        "{text}"
+    );
+    assert!(!text.contains("Check the host and port in --api"), "{text}");
+    // https: the proxy's 502 to CONNECT, the same cause and fix.
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", "https://127.0.0.1:9"],
+        &[("HTTPS_PROXY", &proxy)],
+    );
+    let text = stdout(&out);
+    assert!(
+        line(&text, "Proxy").starts_with("✗ failed") && text.contains("Set NO_PROXY=127.0.0.1"),
+        "{text}"
+    );
+    assert!(!text.contains("check that the gateway runs"), "{text}");
+    // With a vehicle, its first list points at the Proxy line, not at --api.
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", "http://127.0.0.1:9", "--car", "987654"],
+        &[("HTTP_PROXY", &proxy)],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("Set NO_PROXY=127.0.0.1") && text.contains("See the Proxy line"),
         "{text}"
     );
     assert!(!text.contains("Check the host and port in --api"), "{text}");
@@ -2119,14 +2143,18 @@ fn doctor_names_a_scope_the_token_lacks() {
     assert!(token.contains("lacks a scope (HTTP 403"), "{text}");
     assert!(!token.contains("not tried"), "{text}");
     assert!(!text.contains("a-token-without-the-scope"), "{text}");
-    // A token given by hand wins over any login: the fix replaces it, or
-    // removes it and signs in; never "sign in again" alone.
+    // This gateway publishes no sign-in: the fix is its operator's token
+    // with the scope, given the same way; never `stepwise login --scope`.
     assert!(
         text.contains("took the token from STEPWISE_TOKEN, but says it lacks the scope pims.steps"),
         "{text}"
     );
-    assert!(text.contains("put one that has this scope there"), "{text}");
+    assert!(
+        text.contains("It offers no sign-in") && text.contains("give it the same way"),
+        "{text}"
+    );
     assert!(!text.contains("Sign in again asking"), "{text}");
+    assert!(!text.contains("--scope"), "{text}");
     assert!(text.contains("→ See the Token line"), "{text}");
     // `steps` with a token file says the same of that file.
     let token = home.path().join("token");
@@ -2144,6 +2172,10 @@ fn doctor_names_a_scope_the_token_lacks() {
     let said = String::from_utf8_lossy(&steps.stderr);
     assert!(said.contains("took the token from --token-file"), "{said}");
     assert!(!said.contains("Sign in again asking"), "{said}");
+    assert!(
+        said.contains("It offers no sign-in") && !said.contains("--scope"),
+        "{said}"
+    );
 }
 
 /// A gateway that answers 429 limits requests: doctor says so of what it

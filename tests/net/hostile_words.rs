@@ -117,6 +117,13 @@ async fn a_403_page_without_the_contract_body_is_refused_in_front_of_the_gateway
         line.contains("No token was sent: if this gateway wants one"),
         "{line}"
     );
+    // How to give one works whether or not the gateway offers a sign-in.
+    assert!(
+        line.contains(
+            "`stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in"
+        ),
+        "{line}"
+    );
     assert!(!line.contains("Check the token and its rights"), "{line}");
     assert!(!line.contains("another device"), "{line}");
     assert!(!line.contains("carAssociationID"), "{line}");
@@ -363,7 +370,13 @@ async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
     ] {
         let error = list(gateway, Some(&proxy.url)).await;
         assert!(
-            matches!(error, GatewayError::ProxyLoopback { status: 502, .. }),
+            matches!(
+                error,
+                GatewayError::ProxyLoopback {
+                    status: Some(502),
+                    ..
+                }
+            ),
             "{error:?}"
         );
         let line = words(&error);
@@ -378,6 +391,19 @@ async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
         );
         assert!(!line.contains("check that the gateway runs"), "{line}");
     }
+    // https: the tunnel the proxy did not open (its 502 to CONNECT).
+    let error = list("https://127.0.0.1:9", Some(&proxy.url)).await;
+    assert!(
+        matches!(error, GatewayError::ProxyLoopback { status: None, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains("the gateway is on this machine (127.0.0.1)")
+            && line.contains("did not open a tunnel")
+            && line.contains("set NO_PROXY=127.0.0.1"),
+        "{line}"
+    );
     // A gateway elsewhere: the proxy could not reach it, as before.
     let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
     assert!(!line.contains("on this machine"), "{line}");

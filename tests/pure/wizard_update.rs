@@ -2633,12 +2633,19 @@ fn a_note_holding_the_token_in_use_is_not_kept() {
         backend_label: "test".into(),
         data_dir: Some("/data".into()),
         report_at_exit: true,
-        secrets: vec![stepwise::secret::Secret::new("GOODTOKEN123")],
+        secrets: vec![
+            stepwise::secret::Secret::new("GOODTOKEN123"),
+            stepwise::secret::Secret::new("pw4711"),
+        ],
         ..Options::default()
     });
     let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
     answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 0);
-    for note in ["gateway token is GOODTOKEN123 per admin", "called back"] {
+    for note in [
+        "gateway token is GOODTOKEN123 per admin",
+        "gateway password is pw4711",
+        "called back",
+    ] {
         ch(&mut s, 'N');
         for c in note.chars() {
             ch(&mut s, c);
@@ -2647,7 +2654,10 @@ fn a_note_holding_the_token_in_use_is_not_kept() {
     }
     let report = s.report().to_markdown();
     assert!(report.contains("called back"), "{report}");
-    assert!(!report.contains("GOODTOKEN123"), "{report}");
+    assert!(
+        !report.contains("GOODTOKEN123") && !report.contains("pw4711"),
+        "{report}"
+    );
 }
 
 /// A note is kept for the report; without --report nothing is written at
