@@ -1353,7 +1353,7 @@ impl Gateway {
         {
             // Every connection goes to the proxy: a failed one is the
             // proxy's, and so is a tunnel it would not open.
-            let (proxy, host) = (proxy.clone(), self.host());
+            let (proxy, host) = (proxy.clone(), self.base_host());
             if cause.contains("proxy authorization required") {
                 return self.proxy_wants_password(proxy, String::new());
             }
@@ -1418,7 +1418,7 @@ impl Gateway {
             GatewayError::ProxyGarbled {
                 proxy: proxy.clone(),
                 from,
-                host: self.host(),
+                host: self.base_host(),
                 what: ProxyAnswer::NotHttp,
             }
         } else if let (Some(proxy), Some(from), true) = (
@@ -1430,7 +1430,7 @@ impl Gateway {
             GatewayError::ProxyGarbled {
                 proxy: proxy.clone(),
                 from,
-                host: self.host(),
+                host: self.base_host(),
                 what: ProxyAnswer::Closed,
             }
         } else if self.base.scheme() == "http" && cause.contains("invalid HTTP version") {
@@ -1538,22 +1538,27 @@ impl Gateway {
         }
     }
 
-    /// A 2xx body that is no answer; an empty one through a proxy is named
-    /// with the proxy, which may have answered itself.
+    /// A 2xx body that is no answer; an empty one or an HTML page through a
+    /// proxy is named with the proxy, which may have answered itself.
     fn bad_answer(&self, why: DecodeError) -> GatewayError {
-        match (&self.proxy, self.proxy_from, &why) {
-            (Some(proxy), Some(from), DecodeError::Empty) => GatewayError::ProxyGarbled {
+        let what = match &why {
+            DecodeError::Empty => ProxyAnswer::Empty,
+            DecodeError::Html => ProxyAnswer::Html,
+            _ => return GatewayError::BadAnswer(why),
+        };
+        match (&self.proxy, self.proxy_from) {
+            (Some(proxy), Some(from)) => GatewayError::ProxyGarbled {
                 proxy: proxy.clone(),
                 from,
-                host: self.host(),
-                what: ProxyAnswer::Empty,
+                host: self.base_host(),
+                what,
             },
             _ => GatewayError::BadAnswer(why),
         }
     }
 
     /// The gateway's host, as `NO_PROXY` would name it.
-    fn host(&self) -> String {
+    pub fn base_host(&self) -> String {
         self.base.host_str().unwrap_or_default().to_owned()
     }
 }
@@ -1892,6 +1897,9 @@ pub enum ProxyAnswer {
     NotHttp,
     /// An empty 2xx.
     Empty,
+    /// An HTML page where a JSON answer belongs: the proxy's own (a login
+    /// or portal page), or a web server behind it.
+    Html,
     /// The connection closed with no answer.
     Closed,
 }

@@ -568,6 +568,15 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
                         host = host
                     )
                 }
+                crate::client::ProxyAnswer::Html => {
+                    tr!(
+                        lang,
+                        "gw-proxy-html",
+                        proxy = proxy,
+                        from = from,
+                        host = host
+                    )
+                }
                 crate::client::ProxyAnswer::Closed => {
                     tr!(
                         lang,

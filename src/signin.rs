@@ -536,12 +536,17 @@ pub async fn login_with_token(
 }
 
 /// The token never reached a gateway: the address may be wrong.
-/// An answer that shows the address is no steps gateway: a web page, or a
-/// 404 without the contract's body.
+/// An answer that shows the address is no steps gateway: a web page (also
+/// one through a proxy), or a 404 without the contract's body.
 fn not_a_gateway(error: &GatewayError) -> bool {
     matches!(
         error,
-        GatewayError::NotAGateway { .. } | GatewayError::BadAnswer(crate::wire::DecodeError::Html)
+        GatewayError::NotAGateway { .. }
+            | GatewayError::BadAnswer(crate::wire::DecodeError::Html)
+            | GatewayError::ProxyGarbled {
+                what: crate::client::ProxyAnswer::Html,
+                ..
+            }
     )
 }
 

@@ -544,6 +544,7 @@ gw-proxy-no-tunnel = what { $from } names, { $proxy }, answered HTTP { $status }
 gw-proxy-tunnel-closed = the proxy { $proxy } (from { $from }) opened a tunnel to { $host }, then it was closed during the TLS handshake: the proxy, or what is behind it, cut it. Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) is no HTTP: the proxy variable may name something that is no HTTP proxy, or the proxy is broken. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-proxy-empty = the answer that came through the proxy { $proxy } (from { $from }) is empty, where a JSON steps list was expected: the proxy may have answered itself, or passed on an empty answer. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
+gw-proxy-html = what came through the proxy { $proxy } (from { $from }) is an HTML page, where a JSON steps list was expected: the proxy's own page (a login or portal page), or a web server at --api. Set NO_PROXY={ $host } if the gateway can be reached without the proxy; else check that --api points at a steps gateway
 gw-proxy-closed = the proxy { $proxy } (from { $from }) closed the connection without an answer, so it is not known whether the gateway was asked. Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 gw-401-none = HTTP 401: the gateway wants a token, and none was sent. Sign in with `stepwise login`, or give a token with --token-file PATH, STEPWISE_TOKEN or `token` in the config file
 gw-401-expired = The token expired { $ago } ago, by the expiry written in it: that is why it is refused
@@ -1503,6 +1504,7 @@ doctor-no-answer = no usable answer: { $why }
 doctor-not-a-list = the answer is not a steps list: { $error }
 doctor-not-a-step = the answer is not a step: { $error }
 doctor-fix-steps-gateway = Check that --api points at a steps gateway
+doctor-fix-proxy-html = The answer came through the proxy: the page may be the proxy's own (a login or portal page). Set NO_PROXY={ $host } if the gateway can be reached without the proxy; else check that --api points at a steps gateway
 doctor-list-cut = the list was cut short: { $error }
 doctor-fix-cut = Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator
 doctor-fix-network-proxy = A proxy of this network answered, though none is set here: set HTTPS_PROXY (HTTP_PROXY for http://) to http://user:password@proxy:port with its address, or ask the network's administrator

@@ -511,6 +511,7 @@ gw-proxy-no-tunnel = lo que indica { $from }, { $proxy }, respondió HTTP { $sta
 gw-proxy-tunnel-closed = el proxy { $proxy } (de { $from }) abrió un túnel hacia { $host } y luego se cerró durante la negociación TLS: el proxy, o lo que hay detrás, lo cortó. Pregunte a quien gestiona el proxy si deja pasar TLS hacia este host, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-garbled = lo que volvió a través del proxy { $proxy } (de { $from }) no es HTTP: la variable del proxy quizá nombra algo que no es un proxy HTTP, o el proxy está averiado. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-empty = la respuesta que llegó a través del proxy { $proxy } (de { $from }) está vacía, donde se esperaba una lista de pasos JSON: quizá el proxy respondió por sí mismo, o pasó una respuesta vacía. Revise la variable del proxy, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
+gw-proxy-html = lo que llegó a través del proxy { $proxy } (de { $from }) es una página HTML, donde se esperaba una lista de pasos JSON: la página del propio proxy (una página de acceso o un portal), o un servidor web en --api. Defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy; si no, compruebe que --api apunta a una pasarela de pasos
 gw-proxy-closed = el proxy { $proxy } (de { $from }) cerró la conexión sin respuesta: no se sabe si se consultó a la pasarela. Reintente; si persiste, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
 gw-proxy-5xx-todo = El proxy no pudo llegar a la pasarela: compruebe que la pasarela funciona y que --api es correcto; si lo es, pregunte a quien gestiona el proxy
 gw-proxy-loopback = la pasarela está en esta máquina ({ $host }), pero { $from } envía sus peticiones al proxy { $proxy }, que respondió él mismo HTTP { $status }: la petición nunca llegó a la pasarela. El proxy (o uno al que reenvía) no alcanza las direcciones propias de esta máquina: ponga NO_PROXY={ $host } y vuelva a intentarlo
@@ -1510,6 +1511,7 @@ doctor-no-answer = ninguna respuesta utilizable: { $why }
 doctor-not-a-list = la respuesta no es una lista de pasos: { $error }
 doctor-not-a-step = la respuesta no es un paso: { $error }
 doctor-fix-steps-gateway = Compruebe que --api apunta a una pasarela de pasos
+doctor-fix-proxy-html = La respuesta llegó a través del proxy: la página puede ser la del propio proxy (una página de acceso o un portal). Defina NO_PROXY={ $host } si la pasarela se alcanza sin el proxy; si no, compruebe que --api apunta a una pasarela de pasos
 doctor-list-cut = la lista se cortó: { $error }
 doctor-fix-cut = Reintente; si sigue cortada, la pasarela o algo en el camino (un proxy) corta sus respuestas: avise a quien gestiona la pasarela
 doctor-fix-network-proxy = Respondió un proxy de esta red, aunque aquí no hay ninguno configurado: configure HTTPS_PROXY (HTTP_PROXY para http://) como http://usuario:contraseña@proxy:puerto con su dirección, o consulte al administrador de la red

@@ -508,6 +508,7 @@ gw-proxy-no-tunnel = wat { $from } noemt, { $proxy }, antwoordde HTTP { $status 
 gw-proxy-tunnel-closed = de proxy { $proxy } (uit { $from }) opende een tunnel naar { $host }, die daarna tijdens de TLS-handshake werd gesloten: de proxy, of wat erachter zit, verbrak hem. Vraag wie de proxy beheert of hij TLS naar deze host doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-garbled = wat via de proxy { $proxy } (uit { $from }) terugkwam is geen HTTP: de proxyvariabele noemt misschien iets dat geen HTTP-proxy is, of de proxy is defect. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-empty = het antwoord dat via de proxy { $proxy } (uit { $from }) kwam is leeg, waar een JSON-lijst van stappen werd verwacht: de proxy heeft misschien zelf geantwoord, of een leeg antwoord doorgegeven. Controleer de proxyvariabele, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
+gw-proxy-html = wat via de proxy { $proxy } (uit { $from }) kwam is een HTML-pagina, waar een JSON-lijst van stappen werd verwacht: de eigen pagina van de proxy (een aanmeld- of portaalpagina), of een webserver op --api. Zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; controleer anders of --api naar een stappengateway wijst
 gw-proxy-closed = de proxy { $proxy } (uit { $from }) sloot de verbinding zonder antwoord; of de gateway gevraagd is, is onbekend. Probeer opnieuw; blijft het, vraag wie de proxy beheert, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
 gw-proxy-5xx-todo = De proxy kon de gateway niet bereiken: controleer of de gateway draait en of --api klopt; zo ja, vraag het de beheerder van de proxy
 gw-proxy-loopback = de gateway staat op deze machine ({ $host }), maar { $from } stuurt zijn verzoeken naar de proxy { $proxy }, die zelf HTTP { $status } antwoordde: het verzoek heeft de gateway nooit bereikt. De proxy (of een waarnaar hij doorstuurt) bereikt de eigen adressen van deze machine niet: zet NO_PROXY={ $host } en probeer het opnieuw
@@ -1498,6 +1499,7 @@ doctor-no-answer = geen bruikbaar antwoord: { $why }
 doctor-not-a-list = het antwoord is geen stappenlijst: { $error }
 doctor-not-a-step = het antwoord is geen stap: { $error }
 doctor-fix-steps-gateway = Controleer of --api naar een stappengateway wijst
+doctor-fix-proxy-html = Het antwoord kwam via de proxy: de pagina kan de eigen pagina van de proxy zijn (een aanmeld- of portaalpagina). Zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is; controleer anders of --api naar een stappengateway wijst
 doctor-list-cut = de lijst is afgebroken: { $error }
 doctor-fix-cut = Probeer opnieuw; blijft het afgebroken, dan kapt de gateway of iets onderweg (een proxy) zijn antwoorden af: meld het aan de beheerder van de gateway
 doctor-fix-network-proxy = Een proxy van dit netwerk antwoordde, hoewel hier geen is ingesteld: zet HTTPS_PROXY (HTTP_PROXY voor http://) op http://gebruiker:wachtwoord@proxy:poort met zijn adres, of vraag het de netwerkbeheerder

@@ -515,6 +515,7 @@ gw-proxy-no-tunnel = o que { $from } indica, { $proxy }, respondeu HTTP { $statu
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, o cortou. Pergunte a quem administra o proxy se ele deixa passar TLS para este host, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez aponte para algo que não é um proxy HTTP, ou o proxy está com defeito. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de etapas JSON: o proxy talvez tenha respondido por conta própria, ou repassado uma resposta vazia. Confira a variável do proxy, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-html = o que veio pelo proxy { $proxy } (de { $from }) é uma página HTML, onde se esperava uma lista de etapas JSON: a página do próprio proxy (uma página de login ou portal), ou um servidor web em --api. Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; senão, confira se --api aponta para um gateway de passos
 gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a conexão sem resposta: não se sabe se o gateway foi consultado. Tente de novo; se persistir, pergunte a quem administra o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-5xx-todo = O proxy não conseguiu alcançar o gateway: confira se o gateway está rodando e se --api está certo; se estiver, pergunte a quem opera o proxy
 gw-proxy-loopback = o gateway está nesta máquina ({ $host }), mas { $from } envia as requisições dele ao proxy { $proxy }, que respondeu ele mesmo HTTP { $status }: a requisição nunca chegou ao gateway. O proxy (ou um para o qual ele encaminha) não alcança os endereços próprios desta máquina: defina NO_PROXY={ $host } e tente de novo
@@ -1525,6 +1526,7 @@ doctor-no-answer = nenhuma resposta utilizável: { $why }
 doctor-not-a-list = a resposta não é uma lista de passos: { $error }
 doctor-not-a-step = a resposta não é um passo: { $error }
 doctor-fix-steps-gateway = Confira se --api aponta para um gateway de passos
+doctor-fix-proxy-html = A resposta veio pelo proxy: a página pode ser a do próprio proxy (uma página de login ou portal). Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; senão, confira se --api aponta para um gateway de passos
 doctor-list-cut = a lista foi cortada: { $error }
 doctor-fix-cut = Tente de novo; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway
 doctor-fix-network-proxy = Um proxy desta rede respondeu, embora nenhum esteja configurado aqui: defina HTTPS_PROXY (HTTP_PROXY para http://) como http://usuario:senha@proxy:porta com o endereço dele, ou pergunte ao administrador da rede

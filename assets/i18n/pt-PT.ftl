@@ -477,6 +477,7 @@ gw-proxy-no-tunnel = o que { $from } indica, { $proxy }, respondeu HTTP { $statu
 gw-proxy-tunnel-closed = o proxy { $proxy } (de { $from }) abriu um túnel para { $host }, que depois foi fechado durante o handshake TLS: o proxy, ou o que está atrás dele, cortou-o. Pergunte a quem gere o proxy se deixa passar TLS para este anfitrião, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-garbled = o que voltou pelo proxy { $proxy } (de { $from }) não é HTTP: a variável do proxy talvez indique algo que não é um proxy HTTP, ou o proxy está avariado. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-proxy-empty = a resposta que veio pelo proxy { $proxy } (de { $from }) está vazia, onde se esperava uma lista de passos JSON: o proxy talvez tenha respondido por si, ou passado uma resposta vazia. Verifique a variável do proxy, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
+gw-proxy-html = o que veio pelo proxy { $proxy } (de { $from }) é uma página HTML, onde se esperava uma lista de passos JSON: a página do próprio proxy (uma página de início de sessão ou portal), ou um servidor web em --api. Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; caso contrário, verifique se --api aponta para um gateway de passos
 gw-proxy-closed = o proxy { $proxy } (de { $from }) fechou a ligação sem resposta: não se sabe se o gateway foi consultado. Tente novamente; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy
 gw-401-none = HTTP 401: o gateway quer um token, e não foi enviado nenhum. Inicie sessão com `stepwise login`, ou indique um token com --token-file CAMINHO, STEPWISE_TOKEN ou `token` no ficheiro de configuração
 gw-401-expired = O token expirou há { $ago }, pela validade escrita nele: por isso é recusado
@@ -1486,6 +1487,7 @@ doctor-no-answer = nenhuma resposta utilizável: { $why }
 doctor-not-a-list = a resposta não é uma lista de passos: { $error }
 doctor-not-a-step = a resposta não é um passo: { $error }
 doctor-fix-steps-gateway = Verifique se --api aponta para um gateway de passos
+doctor-fix-proxy-html = A resposta veio pelo proxy: a página pode ser a do próprio proxy (uma página de início de sessão ou portal). Defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy; caso contrário, verifique se --api aponta para um gateway de passos
 doctor-list-cut = a lista foi cortada: { $error }
 doctor-fix-cut = Tente novamente; se continuar cortada, o gateway ou algo no caminho (um proxy) corta as respostas: avise quem opera o gateway
 doctor-fix-network-proxy = Um proxy desta rede respondeu, embora nenhum esteja configurado aqui: defina HTTPS_PROXY (HTTP_PROXY para http://) como http://utilizador:palavra-passe@proxy:porta com o endereço dele, ou pergunte ao administrador da rede

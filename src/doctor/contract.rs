@@ -839,11 +839,18 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     .fix(words!("doctor-fix-cut"));
                     (line, Failure::Answered)
                 } else {
+                    // An HTML page through a proxy may be the proxy's own.
+                    let fix = match (&e, caller.gateway.proxy()) {
+                        (wire::DecodeError::Html, Some(_)) => {
+                            words!("doctor-fix-proxy-html", host = caller.gateway.base_host())
+                        }
+                        _ => words!("doctor-fix-steps-gateway"),
+                    };
                     let line = Line::new(
                         Mark::Failed,
                         words!("doctor-not-a-list", error = decode_arg(&e)),
                     )
-                    .fix(words!("doctor-fix-steps-gateway"));
+                    .fix(fix);
                     (line, Failure::NoGateway)
                 }
             })?,

@@ -1603,6 +1603,38 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
     assert!(!text.contains("Check the host and port in --api"), "{text}");
 }
 
+/// An HTML page that came through a proxy where a list belongs may be the
+/// proxy's own (a login or portal page): doctor's first list says so with
+/// NO_PROXY, and `steps` names the proxy; not only "check --api".
+#[test]
+fn an_html_page_through_a_proxy_names_the_proxy() {
+    let home = home();
+    let proxy = canned("200 OK", "");
+    let env = [("HTTP_PROXY", proxy.as_str())];
+    let args = ["--api", "http://127.0.0.1:9", "--car", "987654"];
+    let out = doctor_with_env(home.path(), &args, &env);
+    let text = stdout(&out);
+    assert!(
+        line(&text, "First list").contains("HTML page")
+            && text.contains("the proxy's own")
+            && text.contains("NO_PROXY=127.0.0.1"),
+        "{text}"
+    );
+    let out = crate::cli::stepwise(home.path())
+        .env("HTTP_PROXY", &proxy)
+        .args(["steps"])
+        .args(args)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            "through the proxy {proxy} (from HTTP_PROXY) is an HTML page"
+        )) && said.contains("NO_PROXY=127.0.0.1"),
+        "{said}"
+    );
+}
+
 /// A web server's password prompt (401 with `Basic`) is no steps gateway
 /// to doctor as to `steps`: no "sign in with stepwise login", no "the
 /// gateway wants a token".
