@@ -1207,9 +1207,9 @@ impl Gateway {
         crate::net::is_loopback_host(host).then(|| (host.to_owned(), from))
     }
 
-    /// A proxy's own error page (502 to 504), or a tunnel it did not open,
-    /// for a gateway on this machine: the proxy cannot reach it, whatever
-    /// runs there.
+    /// A proxy's own error page (502 to 504) for a gateway on this machine:
+    /// the proxy cannot reach it, whatever runs there (a tunnel it did not
+    /// open is judged with its answer to `CONNECT`, above).
     fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
         let Some((host, from)) = self.loopback_behind_proxy() else {
             return error;
@@ -1222,7 +1222,6 @@ impl Gateway {
                 ..
             } if body.code.is_none() && body.message.is_none() => Some(*status),
             GatewayError::Proxy { status, .. } if (502..=504).contains(status) => Some(*status),
-            GatewayError::ProxyTunnel { closed: false, .. } => None,
             _ => return error,
         };
         GatewayError::ProxyLoopback {
@@ -1263,11 +1262,24 @@ impl Gateway {
                 // An HTTP server: does it do CONNECT at all?
                 Some(PortBytes::Http) => {
                     let port = self.base.port_or_known_default().unwrap_or(443);
-                    if let Some(status @ (405 | 501)) = connect_status(&at, host, port).await {
+                    let status = connect_status(&at, host, port).await;
+                    if let Some(status @ (405 | 501)) = status {
                         return GatewayError::ProxyNoTunnel {
                             proxy: proxy.clone(),
                             from,
                             status,
+                        };
+                    }
+                    // Its own error (502 to 504) for a gateway on this
+                    // machine: it cannot reach it (a 401 or 407 wants a login).
+                    if let (Some(502..=504), Some((host, from))) =
+                        (status, self.loopback_behind_proxy())
+                    {
+                        return GatewayError::ProxyLoopback {
+                            proxy: proxy.clone(),
+                            from,
+                            host,
+                            status: None,
                         };
                     }
                 }
@@ -1580,12 +1592,11 @@ pub(crate) fn check_steps_id(mut list: StepsList, asked: &str) -> Result<StepsLi
 }
 
 /// A gateway that echoes the request back must not make the token appear in
-/// an error: it is cut out of a failed answer's body before the body is
-/// read, and out of every text a transport error carries.
+/// an error, a list (a step's name or status, a stepsID) or a report: it is
+/// cut out of every answer's body before the body is read, and out of
+/// every text a transport error carries.
 fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
-    if let Some(token) = token
-        && !answer.status.is_success()
-    {
+    if let Some(token) = token {
         answer.body = redact_secret(&answer.body, token.expose().as_bytes());
         // Words that repeat the token are not shown at all.
         if answer
@@ -1599,10 +1610,21 @@ fn redact_answer(mut answer: Answer, token: Option<&Secret>) -> Answer {
     answer
 }
 
+/// `body` with every `needle`, in any ASCII case, replaced by `<redacted>`.
+fn redact_bytes_any_case(body: &[u8], needle: &[u8]) -> Vec<u8> {
+    redact_where(body, needle, |at| at.eq_ignore_ascii_case(needle))
+}
+
 /// `body` with every `needle` replaced by `<redacted>`, in one pass from
 /// left to right: an empty needle changes nothing, and a needle that is part
 /// of the mask cannot loop.
 fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
+    redact_where(body, needle, |at| at == needle)
+}
+
+/// `body` with every run of `needle`'s length that `same` takes for it
+/// replaced by `<redacted>`, left to right in one pass.
+fn redact_where(body: &[u8], needle: &[u8], same: impl Fn(&[u8]) -> bool) -> Vec<u8> {
     const MASK: &[u8] = b"<redacted>";
     if needle.is_empty() {
         return body.to_vec();
@@ -1610,7 +1632,7 @@ fn redact_bytes(body: &[u8], needle: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut rest = body;
     while !rest.is_empty() {
-        if rest.starts_with(needle) {
+        if rest.len() >= needle.len() && same(&rest[..needle.len()]) {
             out.extend_from_slice(MASK);
             rest = &rest[needle.len()..];
         } else {
@@ -1634,7 +1656,9 @@ fn redact_secret(body: &[u8], token: &[u8]) -> Vec<u8> {
     if token.is_empty() {
         return body.to_vec();
     }
-    let mut out = redact_bytes(body, token);
+    // In any case too (an echo that upper-cases what it repeats), in one
+    // pass, so the mask itself is never masked again.
+    let mut out = redact_bytes_any_case(body, token);
     if token.len() >= 8 {
         let bearer = [b"Bearer ".as_slice(), token].concat();
         let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
@@ -2223,6 +2247,11 @@ mod tests {
         assert_eq!(redact_bytes(b"e e", b"e"), b"<redacted> <redacted>");
         assert_eq!(redact_bytes(b"xactx", b"act"), b"x<redacted>x");
         assert_eq!(redact_bytes(b"TT", b"TT"), b"<redacted>");
+        assert_eq!(
+            redact_bytes_any_case(b"aXbxc", b"x"),
+            b"a<redacted>b<redacted>c"
+        );
+        assert_eq!(redact_bytes_any_case(b"ab", b""), b"ab");
         let answer = Answer {
             status: StatusCode::NOT_FOUND,
             retry_after: None,

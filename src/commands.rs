@@ -42,6 +42,12 @@ pub struct Explainer<'a> {
     pub login_unreadable: bool,
     /// Whether the gateway offers no sign-in, once asked.
     no_sign_in: tokio::sync::OnceCell<bool>,
+    /// The gateway's address as typed with `--api`: the commands the words
+    /// suggest carry it (on stderr and in `--json`'s `error` alike).
+    pub api_typed: Option<String>,
+    /// The one vehicle asked for, named in the commands the words suggest
+    /// instead of `--car ID`.
+    pub car: Option<String>,
 }
 
 impl<'a> Explainer<'a> {
@@ -51,11 +57,25 @@ impl<'a> Explainer<'a> {
             issuer,
             login_unreadable,
             no_sign_in: tokio::sync::OnceCell::new(),
+            api_typed: None,
+            car: None,
         }
     }
 
-    /// `error` in words.
+    /// `error` in words, with the commands they suggest as they can be run.
     pub async fn words(&self, lang: Lang, error: &GatewayError) -> String {
+        let words = self.explain(lang, error).await;
+        let words = match &self.api_typed {
+            Some(api) => crate::text::commands_with_api(&words, api),
+            None => words,
+        };
+        match &self.car {
+            Some(car) => crate::text::with_car(&words, car),
+            None => words,
+        }
+    }
+
+    async fn explain(&self, lang: Lang, error: &GatewayError) -> String {
         use crate::config::TokenFrom;
         if self.login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
             return tr!(lang, "gw-401-login-unreadable");
@@ -303,7 +323,7 @@ pub async fn steps_many(
                 if json {
                     let line = serde_json::to_string(&FailedJson {
                         car_association_id: car,
-                        error: explainer.words(Lang::En, &e).await,
+                        error: crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     })
                     .expect("plain data serialises");
                     out.stdout.push_str(&line);
@@ -311,7 +331,7 @@ pub async fn steps_many(
                 }
                 out.failures.push(format!(
                     "stepwise: {car}: {}",
-                    explainer.words(lang, &e).await
+                    crate::text::with_car(&explainer.words(lang, &e).await, car)
                 ));
             }
         }

@@ -794,11 +794,12 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
-        let explainer = commands::Explainer::new(
+        let mut explainer = commands::Explainer::new(
             &backend,
             settings.signin.issuer.as_deref(),
             settings.token_from.is_none() && settings.login_trouble.is_some(),
         );
+        explainer.api_typed = API_TYPED.get().cloned();
         let cars = car_ids(&cli, lang).map(|ids| {
             for note in &ids.notes {
                 say(note);
@@ -842,6 +843,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                         ));
                     }
                 };
+                if let Lookup::Car(car) = &lookup {
+                    explainer.car = Some(car.clone());
+                }
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
                 let id = lookup.id().to_owned();

@@ -153,6 +153,22 @@ impl SessionLog {
         self.left_out
     }
 
+    /// The commands its errors suggest, as they can be run: with the
+    /// gateway typed as `--api` (`api`) and this vehicle's id for `--car ID`.
+    pub fn runnable(&mut self, api: Option<&str>) {
+        let car = self.car_association_id.clone();
+        for entry in &mut self.entries {
+            if let Event::Error { detail, .. } = &mut entry.event {
+                if let Some(api) = api {
+                    *detail = crate::text::commands_with_api(detail, api);
+                }
+                if let Some(car) = &car {
+                    *detail = crate::text::with_car(detail, car);
+                }
+            }
+        }
+    }
+
     pub fn car_association_id(&self) -> Option<&str> {
         self.car_association_id.as_deref()
     }

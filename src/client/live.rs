@@ -504,7 +504,13 @@ impl Follower {
         futures_util::pin_mut!(events);
         let mut delivered = false;
         while let Some(item) = events.next().await {
-            let outcome = item.and_then(|event| {
+            let outcome = item.and_then(|mut event| {
+                // A token the gateway echoes never reaches a list.
+                if let Some(token) = &self.bearer {
+                    let cut =
+                        super::redact_secret(event.data.as_bytes(), token.expose().as_bytes());
+                    event.data = String::from_utf8_lossy(&cut).into_owned();
+                }
                 let id = event_id(&event);
                 judge_event(&event, &self.ids).map(|list| (id, list))
             });

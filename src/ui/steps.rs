@@ -20,7 +20,9 @@ pub(crate) const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴'
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Option<Link> {
     let session = state.session()?;
     let lang = state.lang();
-    let shown = session.banner().map(|b| shown(state, b));
+    let shown = session
+        .banner()
+        .map(|b| shown(state, b, Some(session.car())));
     let banner_height = match &shown {
         // Whole when it fits in a third of the screen (a URL wraps long).
         Some(b) => banner_lines(b, area.width, state.lang()).min((area.height / 3).max(4)) + 2,
@@ -473,14 +475,18 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
 }
 
 /// `banner` as shown: the stepwise commands it suggests carry the gateway
-/// typed as `--api`.
-pub(crate) fn shown(state: &State, banner: &Banner) -> Banner {
-    match &state.options().api_typed {
-        Some(api) => Banner {
-            text: crate::text::commands_with_api(&banner.text, api),
-            ..banner.clone()
-        },
-        None => banner.clone(),
+/// typed as `--api`, and `car` (the open vehicle) for `--car ID`.
+pub(crate) fn shown(state: &State, banner: &Banner, car: Option<&str>) -> Banner {
+    let mut text = match &state.options().api_typed {
+        Some(api) => crate::text::commands_with_api(&banner.text, api),
+        None => banner.text.clone(),
+    };
+    if let Some(car) = car {
+        text = crate::text::with_car(&text, car);
+    }
+    Banner {
+        text,
+        ..banner.clone()
     }
 }
 

@@ -3,10 +3,9 @@
 //! effects it asks the runner to carry out.
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
-
-use std::time::SystemTime;
 
 use super::board::Board;
 use super::keymap::Context;
@@ -511,11 +510,13 @@ impl State {
     /// The session's report: every vehicle of the run (those that left it
     /// too), each with its events and last list, and the run's notes.
     pub fn report(&self) -> SessionReport {
+        let options = &self.options;
         let mut logs: Vec<SessionLog> = self.gone.clone();
         logs.extend(self.vehicles.sessions().iter().map(|s| s.log().clone()));
+        logs.iter_mut()
+            .for_each(|l| l.runnable(options.api_typed.as_deref()));
         logs.sort_by_key(|l| l.entries().first().map(|e| e.at));
         // The JSON names the backend in no language: "demo", or the URL.
-        let options = &self.options;
         let backend = if options.demo {
             crate::report::DEMO_BACKEND
         } else {

@@ -1796,6 +1796,49 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert!(!fine.exists());
 }
 
+/// `steps --json` over several vehicles: each failed line's `error` holds
+/// the commands it suggests as they can be run (with the gateway typed as
+/// --api, and that line's vehicle), as stderr does; an app code's remedy
+/// for one vehicle names it, not `--car ID`.
+#[test]
+fn json_errors_suggest_commands_that_can_be_run() {
+    let home = home();
+    let api = crate::canned::answering(
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--api", &api, "--car", "987654", "--car", "111111", "--json",
+        ],
+    );
+    assert_exit(&out, 1);
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    for line in &lines {
+        let error = line["error"].as_str().unwrap();
+        assert!(
+            error.contains(&format!("`stepwise login --api {api}")),
+            "{error}"
+        );
+    }
+    let coded = crate::canned::answering(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 36\r\nConnection: close\r\n\r\n{\"code\":2312,\"message\":\"device off\"}".to_vec(),
+    );
+    let out = run(home.path(), &["steps", "--api", &coded, "--car", "987654"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "`stepwise steps --api {coded} --car 987654 --reset`"
+        )),
+        "{err}"
+    );
+}
+
 /// The wizard without a terminal points a script at `stepwise steps`: with
 /// the gateway typed as --api, that command carries it (as printed without
 /// it, it would read the embedded simulator); from STEPWISE_API, nothing is

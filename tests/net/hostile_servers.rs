@@ -324,6 +324,36 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
     }
 }
 
+/// A gateway that echoes the token into its list (a step's name and
+/// status, the stepsID): the token never reaches the list, so no screen,
+/// `--json` or report shows it; an echo in upper case is cut too.
+#[tokio::test]
+async fn a_token_echoed_into_a_list_never_reaches_it() {
+    let token = "SeCrEt-abc_123";
+    let echoed = format!(
+        r#"{{"stepsID":"S{token}","a":{{"name":"{token}","status":"todo","order":1}},"b":{{"name":"x","status":"{upper}","order":2}}}}"#,
+        upper = token.to_ascii_uppercase()
+    );
+    let server = canned("200 OK", &["Content-Type: application/json"], &echoed).await;
+    let gateway = Gateway::new(
+        &server.url(),
+        DEVICE.into(),
+        Some(Secret::new(token)),
+        fast_options(),
+    )
+    .expect("valid base URL");
+    let list = gateway
+        .list(&ListRequest::new(Lookup::Car("987654".into())))
+        .await
+        .expect("a list");
+    let shown = format!("{list:?}");
+    assert!(
+        !shown.contains(token) && !shown.contains(&token.to_ascii_uppercase()),
+        "{shown}"
+    );
+    assert!(names(&list).contains(&"<redacted>"), "{shown}");
+}
+
 /// A redirect to another origin (another port here; another host or a
 /// downgrade to http alike) is not followed, and is named in the error.
 #[tokio::test]

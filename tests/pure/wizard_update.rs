@@ -2255,6 +2255,31 @@ fn a_banner_shows_suggested_commands_with_the_typed_api() {
     assert!(screen.contains("`stepwise login --with-token`"), "{screen}");
 }
 
+/// The report of a refused vehicle: the commands its error suggests carry
+/// the gateway typed as `--api` (the report is handed on and read later).
+#[test]
+fn the_report_s_errors_suggest_commands_with_the_typed_api() {
+    let s = State::new(Options {
+        api_typed: Some("http://10.0.0.7:8080".into()),
+        backend_label: "test".into(),
+        data_dir: Some("/data".into()),
+        ..Options::default()
+    });
+    let s = refused_with(s, rejected(401, Rejection::Unauthorized));
+    let report = s.report();
+    let json = report.to_json();
+    assert!(
+        json.contains("stepwise login --api http://10.0.0.7:8080"),
+        "{json}"
+    );
+    // Markdown escapes the address's slashes, inert.
+    let markdown = report.to_markdown();
+    assert!(
+        markdown.contains(r"stepwise login --api http:\/\/10.0.0.7:8080"),
+        "{markdown}"
+    );
+}
+
 /// Signed in with `i` while a token is given by hand (--token-file): this
 /// run uses the new login, and the banner says the next start takes the
 /// given token again unless started without it.
