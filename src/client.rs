@@ -652,6 +652,14 @@ impl GatewayError {
                 {
                     Rejection::ResetRefused
                 }
+                // An app code in a failure to a reset is the gateway's reason
+                // for not resetting (2317: the PIN forbids it): not a failure
+                // that the code's own advice, "reset", would get past.
+                Rejection::ServerFailure | Rejection::BadRequest
+                    if call.reset && body.code.is_some() =>
+                {
+                    Rejection::ResetRefused
+                }
                 Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
                 // "No step for this stepsID" to a list asked by
                 // carAssociationID, as a 404 or a 400: no stepsID to start

@@ -749,6 +749,19 @@ async fn a_refused_reset_does_not_advise_a_reset() {
     let line = words(&client.list(&request).await.expect_err("refused"));
     assert!(line.contains("`stepwise steps --car ID --reset`"), "{line}");
     assert!(!line.contains("steps-cache reset"), "{line}");
+    // A 500 or a 400 with that code, to a reset: the same refusal, never
+    // "retry in a minute" with the advice to reset.
+    for status in ["500 Internal Server Error", "400 Bad Request"] {
+        let gateway = canned(status, &["Content-Type: application/json"], body).await;
+        let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options())
+            .expect("client");
+        request.reset = true;
+        let line = words(&client.list(&request).await.expect_err("refused"));
+        assert!(
+            line.contains("refused the steps-cache reset") && !line.contains("--reset"),
+            "{status}: {line}"
+        );
+    }
 }
 
 /// An issuer address where another service answers: it was reached, and

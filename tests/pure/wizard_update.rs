@@ -2280,6 +2280,37 @@ fn the_report_s_errors_suggest_commands_with_the_typed_api() {
     );
 }
 
+/// `i` on a gateway that answered the list with no token sent: no sign-in
+/// offered is "nothing to sign in to", never "it takes a fixed token".
+#[test]
+fn i_on_a_gateway_that_needs_no_token_says_so() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    answer(&mut s, id, purpose, Ok(list(["todo", "todo", "todo"])), 1);
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(404),
+                },
+            )),
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("answered this vehicle's list without a token")
+            && !banner.text.contains("fixed token"),
+        "{banner:?}"
+    );
+}
+
 /// Signed in with `i` while a token is given by hand (--token-file): this
 /// run uses the new login, and the banner says the next start takes the
 /// given token again unless started without it.

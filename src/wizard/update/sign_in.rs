@@ -111,7 +111,20 @@ pub(super) fn signed_in(
     let signed = match result {
         Ok(signed) => signed,
         Err(e) => {
-            let text = failure_words(lang, &e, state.options.token_given.as_deref());
+            // No token went out and the open vehicle's list came: the
+            // gateway needs none, so "it takes a fixed token" would be wrong.
+            let answered = !state.options.complete_needs_token
+                && state
+                    .session()
+                    .is_some_and(|s| s.list().is_some() && !s.refused_token());
+            let text = match &e {
+                AuthError::Discovery(Discovery::NotOffered { gateway, .. }) if answered => tr!(
+                    lang,
+                    "banner-sign-in-not-needed-text",
+                    gateway = gateway.clone()
+                ),
+                _ => failure_words(lang, &e, state.options.token_given.as_deref()),
+            };
             let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
             return Vec::new();
