@@ -358,6 +358,20 @@ fn live(state: &mut State, car: &str, id: u64, update: LiveUpdate, at: u64) -> V
 
 use stepwise::wizard::update::update as update_state;
 
+/// `w` on the board, on and off, is in the report among the run's events
+/// (data "9 s ago" reads differently when the board was live).
+#[test]
+fn the_board_s_live_mode_is_in_the_report() {
+    let mut s = board();
+    ch(&mut s, 'w');
+    ch(&mut s, 'w');
+    let report = s.report().to_markdown();
+    assert!(
+        report.contains("watch turned on") && report.contains("watch turned off"),
+        "{report}"
+    );
+}
+
 /// `w`: the vehicles not ready are watched. Those with a stepsID are
 /// followed together at once; one without (D4 failed) is asked first and
 /// joins the followers when its list is there.

@@ -21,7 +21,7 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
     match action {
         Action::Submit => add_vehicle(state, now),
         Action::Refresh => fetch_all(state, Purpose::Refresh, |s| !s.is_loading()),
-        Action::ToggleWatch => toggle_live(state),
+        Action::ToggleWatch => toggle_live(state, now),
         Action::OpenVehicle => open_vehicle(state),
         Action::CycleSort => change(board, Board::cycle_sort),
         Action::StartFilter => change(board, Board::start_filter),
@@ -86,11 +86,12 @@ pub(super) fn fetch_all(
 }
 
 /// `w` on the board: every vehicle not yet ready is watched, or, when some
-/// are, none is.
-fn toggle_live(state: &mut State) -> Vec<Effect> {
+/// are, none is. The report says so among the run's events.
+fn toggle_live(state: &mut State, now: SystemTime) -> Vec<Effect> {
     let lang = lang(state);
-    let board = &mut state.vehicles;
-    if board.sessions().iter().any(VehicleSession::watch) {
+    if state.vehicles.sessions().iter().any(VehicleSession::watch) {
+        state.note(now, crate::report::Event::Watch { on: false });
+        let board = &mut state.vehicles;
         for s in board.sessions_mut() {
             s.set_watch(false);
         }
@@ -100,6 +101,7 @@ fn toggle_live(state: &mut State) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    let board = &mut state.vehicles;
     let mut count = 0;
     for s in board.sessions_mut().filter(|s| !s.all_done()) {
         s.set_watch(true);
@@ -112,7 +114,8 @@ fn toggle_live(state: &mut State) -> Vec<Effect> {
         ));
         return Vec::new();
     }
-    board.say(info(
+    state.note(now, crate::report::Event::Watch { on: true });
+    state.vehicles.say(info(
         tr!(lang, "board-live-on", count = num(count)),
         tr!(
             lang,
