@@ -606,7 +606,8 @@ fn serve(
             required = required
         )];
         banner.extend(reach_line(lang, scheme, bound));
-        let mut shared = stepwise::sim::Shared::new(stepwise::sim::SimState::new(scenario), token)
+        let state = stepwise::sim::SimState::new(scenario).with_fresh_ids();
+        let mut shared = stepwise::sim::Shared::new(state, token)
             .with_stream_events(crowd.stream_events.and_then(|n| usize::try_from(n).ok()))
             .with_request_log(crowd.log);
         if let Some(options) = auth {

@@ -115,6 +115,17 @@ impl SimState {
         }
     }
 
+    /// Hands out stepsIDs from a start of its own (`stepwise serve`): one
+    /// run's ids are not another's, so a client that kept a stepsID from
+    /// before a restart is told it is unknown (404, ask again by
+    /// carAssociationID) instead of being answered another vehicle's list.
+    pub fn with_fresh_ids(mut self) -> Self {
+        // 7 digits, from a random start: two runs' ranges meet rarely.
+        let random = uuid::Uuid::new_v4().as_u128();
+        self.next_id = 1_000_000 + u64::try_from(random % 8_000_000).unwrap_or(0);
+        self
+    }
+
     /// Remembers at most `limit` devices (at least one).
     pub fn with_device_limit(mut self, limit: usize) -> Self {
         self.device_limit = limit.max(1);
@@ -422,6 +433,20 @@ mod tests {
 
     fn car(id: &str) -> Lookup {
         Lookup::Car(id.into())
+    }
+
+    /// Two runs of `stepwise serve` hand the same new vehicle different
+    /// stepsIDs: one kept from before a restart names no other vehicle.
+    #[test]
+    fn each_serve_run_hands_out_stepsids_of_its_own() {
+        let id = |mut s: SimState| {
+            s.list("dev-a", &car("111111"), false, StatusFilter::All)
+                .unwrap()
+                .steps_id
+        };
+        let (one, two) = (id(sim().with_fresh_ids()), id(sim().with_fresh_ids()));
+        assert_ne!(one, two);
+        assert_eq!(one.len(), 7, "{one}");
     }
 
     #[test]
