@@ -979,6 +979,40 @@ fn a_401_on_the_board_offers_sign_in_and_every_refused_row_asks_again() {
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
 }
 
+/// `i` on a board whose lists came with no token sent, from a gateway that
+/// offers no sign-in: nothing to sign in to, never "it takes a fixed
+/// token … quit and keep it".
+#[test]
+fn i_on_a_board_that_needs_no_token_says_so() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 1);
+    }
+    let started = ch(&mut s, 'i');
+    let Some(Effect::SignIn { id, .. }) = started.first().cloned() else {
+        panic!("i on the board signs in: {started:?}");
+    };
+    update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Err(stepwise::auth::AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://gw.example/".into(),
+                    status: Some(404),
+                },
+            )),
+        }),
+        t(2),
+    );
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert!(
+        banner.text.contains("answered without a token") && !banner.text.contains("fixed token"),
+        "{banner:?}"
+    );
+}
+
 /// A request whose task ended without an answer (it panicked) becomes a
 /// message: the vehicle stops waiting, says so, and `r` asks again.
 #[test]

@@ -9,6 +9,7 @@ use crate::auth::{AuthError, Discovery, ProviderProblem};
 use crate::describe::auth_error;
 use crate::text::Lang;
 use crate::tr;
+use crate::wizard::session::VehicleSession;
 use crate::wizard::state::{Effect, Overlay, Purpose, SignIn, SignedIn, State};
 
 /// `i`: the sign-in overlay opens and the runner starts the device flow.
@@ -114,9 +115,15 @@ pub(super) fn signed_in(
             // No token went out and the open vehicle's list came: the
             // gateway needs none, so "it takes a fixed token" would be wrong.
             let answered = !state.options.complete_needs_token
-                && state
-                    .session()
-                    .is_some_and(|s| s.list().is_some() && !s.refused_token());
+                && match state.session() {
+                    Some(s) => s.list().is_some() && !s.refused_token(),
+                    // The board: some list came, and none was refused.
+                    None => {
+                        let all = state.vehicles.sessions();
+                        all.iter().any(|s| s.list().is_some())
+                            && !all.iter().any(VehicleSession::refused_token)
+                    }
+                };
             let text = match &e {
                 AuthError::Discovery(Discovery::NotOffered { gateway, .. }) if answered => tr!(
                     lang,
