@@ -291,7 +291,7 @@ report-event-filtered = Liste gefiltert auf { $status }: { $shown ->
     [one] { $shown } Schritt gezeigt
    *[other] { $shown } Schritte gezeigt
 }
-report-event-reset = Schritte-Cache zurückgesetzt (resetSteps=true)
+report-event-reset = Zurücksetzen des Schritte-Caches angefragt (resetSteps=true); die Antwort des Gateways folgt
 report-event-next = nächster Schritt laut Gateway: `{ $step }`
 report-event-next-none = nächster Schritt laut Gateway: keiner (null)
 report-event-simulated = simulierter Kunde erledigte `{ $step }`

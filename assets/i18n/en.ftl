@@ -321,7 +321,7 @@ report-event-filtered = list filtered on { $status }: { $shown ->
     [one] 1 step shown
    *[other] { $shown } steps shown
 }
-report-event-reset = steps cache reset (resetSteps=true)
+report-event-reset = steps cache reset asked for (resetSteps=true); the gateway's answer follows
 report-event-next = the gateway's next step: `{ $step }`
 report-event-next-none = the gateway's next step: none (null)
 report-event-simulated = simulated customer completed `{ $step }`

@@ -291,7 +291,7 @@ report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->
     [one] { $shown } paso mostrado
    *[other] { $shown } pasos mostrados
     }
-report-event-reset = caché de pasos reiniciada (resetSteps=true)
+report-event-reset = reinicio de la caché de pasos pedido (resetSteps=true); sigue la respuesta de la pasarela
 report-event-next = siguiente paso según la pasarela: `{ $step }`
 report-event-next-none = siguiente paso según la pasarela: ninguno (null)
 report-event-simulated = el cliente simulado completó `{ $step }`

@@ -291,7 +291,7 @@ report-event-filtered = liste filtrée sur { $status } : { $shown ->
     [one] { $shown } étape affichée
    *[other] { $shown } étapes affichées
 }
-report-event-reset = cache des étapes vidé (resetSteps=true)
+report-event-reset = vidage du cache des étapes demandé (resetSteps=true) ; la réponse de la passerelle suit
 report-event-next = étape suivante selon la passerelle : `{ $step }`
 report-event-next-none = étape suivante selon la passerelle : aucune (null)
 report-event-simulated = le client simulé a fait `{ $step }`

@@ -291,7 +291,7 @@ report-event-filtered = lista filtrata su { $status }: { $shown ->
     [one] { $shown } passo mostrato
    *[other] { $shown } passi mostrati
 }
-report-event-reset = cache dei passi azzerata (resetSteps=true)
+report-event-reset = azzeramento della cache dei passi richiesto (resetSteps=true); segue la risposta del gateway
 report-event-next = prossimo passo secondo il gateway: `{ $step }`
 report-event-next-none = prossimo passo secondo il gateway: nessuno (null)
 report-event-simulated = il cliente simulato ha fatto `{ $step }`

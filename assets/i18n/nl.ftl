@@ -291,7 +291,7 @@ report-event-filtered = lijst gefilterd op { $status }: { $shown ->
     [one] { $shown } stap getoond
    *[other] { $shown } stappen getoond
 }
-report-event-reset = stappencache gereset (resetSteps=true)
+report-event-reset = reset van de stappencache gevraagd (resetSteps=true); het antwoord van de gateway volgt
 report-event-next = volgende stap volgens de gateway: `{ $step }`
 report-event-next-none = volgende stap volgens de gateway: geen (null)
 report-event-simulated = gesimuleerde klant deed `{ $step }`

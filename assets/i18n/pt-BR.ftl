@@ -293,7 +293,7 @@ report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->
     [one] { $shown } passo mostrado
    *[other] { $shown } passos mostrados
 }
-report-event-reset = cache de passos redefinido (resetSteps=true)
+report-event-reset = redefinição do cache de passos pedida (resetSteps=true); a resposta do gateway vem a seguir
 report-event-next = próximo passo segundo o gateway: `{ $step }`
 report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`

@@ -23,6 +23,10 @@ pub struct VehicleSession {
     /// when nothing is filtered out).
     shown: Option<Arc<StepsList>>,
     filter: StatusFilter,
+    /// The filter was just chosen: the next request asks the gateway for
+    /// it (and so checks that it applies it); every other asks for the
+    /// whole list, filtered here.
+    filter_asked: bool,
     selected: usize,
     /// Lines the guidance panel is scrolled down.
     guide_scroll: u16,
@@ -123,6 +127,7 @@ impl VehicleSession {
             whole: None,
             shown: None,
             filter: StatusFilter::All,
+            filter_asked: false,
             selected: 0,
             guide_scroll: 0,
             watch: false,
@@ -328,15 +333,19 @@ impl VehicleSession {
     /// The list request for `purpose`: by stepsID once there is one, else by
     /// carAssociationID. Watch refreshes always ask for every status, so that
     /// "turned done" and "ready" are judged on the whole list.
-    pub fn request(&self, purpose: Purpose, reset: bool) -> ListRequest {
+    pub fn request(&mut self, purpose: Purpose, reset: bool) -> ListRequest {
         let lookup = match &self.steps_id {
             Some(id) => Lookup::StepsId(id.clone()),
             None => Lookup::Car(self.car.clone()),
         };
-        let status = if purpose == Purpose::Watch {
-            StatusFilter::All
-        } else {
+        // The filter goes to the gateway once, when chosen; after that the
+        // whole list comes and is filtered here, so progress, NEXT, "ready"
+        // and the report are judged on every step (a filtered answer says
+        // nothing of the steps it leaves out).
+        let status = if purpose != Purpose::Watch && std::mem::take(&mut self.filter_asked) {
             self.filter
+        } else {
+            StatusFilter::All
         };
         ListRequest {
             lookup,
@@ -406,6 +415,7 @@ impl VehicleSession {
     /// Changes the filter; the next request asks for it.
     pub fn cycle_filter(&mut self) {
         self.filter = self.filter.cycle();
+        self.filter_asked = true;
     }
 
     /// The gateway no longer takes the stepsID: the next request goes by

@@ -778,7 +778,12 @@ fn the_session_log_records_lists_changes_and_resets() {
         4,
     );
     let md = session(&s).log().to_markdown();
-    assert!(md.contains("steps cache reset"), "{md}");
+    // Asked for, with the gateway's answer after it: a refused reset reads
+    // as refused, never as done.
+    assert!(
+        md.contains("steps cache reset asked for (resetSteps=true); the gateway's answer follows"),
+        "{md}"
+    );
     assert!(
         md.contains("`deviceActivation`: todo → alreadyDone"),
         "{md}"
@@ -1012,6 +1017,47 @@ fn watch_under_a_filter_judges_the_whole_list() {
     );
     let md = session(&s).log().to_markdown();
     assert!(md.contains("mediumCarKey`: todo → alreadyDone"), "{md}");
+}
+
+/// The filter goes to the gateway once, when chosen (`f`); a refresh after
+/// it asks for the whole list and filters it here, so a customer who
+/// finished while the view showed `todo` reads "3 of 3 done" and "ready",
+/// on screen and in the report, never "0 of 3".
+#[test]
+fn a_refresh_under_a_filter_judges_progress_on_every_step() {
+    let status_of = |effects: &[Effect]| {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::FetchList { request, .. } => Some(request.status),
+                _ => None,
+            })
+            .expect("a list request")
+    };
+    let mut s = opened(["todo", "todo", "todo"]);
+    let effects = ch(&mut s, 'f');
+    assert_eq!(
+        status_of(&effects),
+        StatusFilter::Todo,
+        "f asks the gateway"
+    );
+    let (id, _, _, purpose) = fetched(&effects);
+    let todo = list(["alreadyDone", "todo", "todo"]).filtered(StatusFilter::Todo);
+    answer(&mut s, id, purpose, Ok(todo), 1);
+    let effects = ch(&mut s, 'r');
+    assert_eq!(
+        status_of(&effects),
+        StatusFilter::All,
+        "r asks for every step"
+    );
+    let (id, _, _, purpose) = fetched(&effects);
+    answer(&mut s, id, purpose, Ok(list(["alreadyDone"; 3])), 2);
+    assert!(session(&s).all_done());
+    assert!(session(&s).shown().is_empty(), "the view stays on todo");
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(banner.text.contains("the service is ready"), "{banner:?}");
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("3 of 3 done"), "{md}");
 }
 
 /// A filtered answer alone never makes the session "ready" or the report
