@@ -1335,6 +1335,11 @@ fn rejected_line(
     // guesses (the id typed, --api) would send the technician elsewhere.
     let worded = body.message.is_some();
     let (what, todo) = match kind {
+        // An app code the app explains: no malformed request, no bug; the
+        // code's meaning and cure follow.
+        Rejection::BadRequest if body.code.and_then(explain_code).is_some() => {
+            (tr!(lang, "gw-400-coded"), tr!(lang, "gw-400-coded-todo"))
+        }
         // Its words name the id: the id typed is what it does not take.
         Rejection::BadRequest
             if body.message.as_deref().is_some_and(|m| {

@@ -764,6 +764,24 @@ async fn a_refused_reset_does_not_advise_a_reset() {
     }
 }
 
+/// A 400 that carries an app code the app explains is no malformed
+/// request nor a bug: the code's meaning and cure are the advice.
+#[tokio::test]
+async fn a_400_with_an_app_code_leads_with_the_code() {
+    let body = r#"{"code":2312,"message":"device off"}"#;
+    let gateway = canned("400 Bad Request", &["Content-Type: application/json"], body).await;
+    let line = words(&list(&gateway.url, None).await);
+    assert!(
+        line.contains("the gateway refused the request with an app code (device off, code 2312)")
+            && line.contains("App code 2312"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("malformed") && !line.contains("report a bug"),
+        "{line}"
+    );
+}
+
 /// An issuer address where another service answers: it was reached, and
 /// what answered is no HTTP. Not "cannot reach ... check the network", and
 /// not the HTTP library's English.

@@ -2904,6 +2904,33 @@ fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
     }
 }
 
+/// The `s` banner's command percent-encodes a step's name: one with a
+/// space, `?`, `#` or `/` stays one path segment, and the command works.
+#[test]
+fn s_on_a_gateway_encodes_the_step_s_name_in_its_command() {
+    let mut s = State::new(Options {
+        backend_label: "test".into(),
+        gateway_url: "http://gw.example:8080/".into(),
+        complete_call: format!(
+            "http://gw.example:8080/{}",
+            stepwise::wire::SIM_COMPLETE_ROUTE
+        ),
+        ..Options::default()
+    });
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let odd = decode_list(br#"{"stepsID":1,"x":{"name":"a b/c?d#e","status":"todo","order":1}}"#)
+        .unwrap();
+    answer(&mut s, id, purpose, Ok(odd), 0);
+    ch(&mut s, 's');
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner
+            .text
+            .contains("/sim/associations/987654/steps/a%20b%2Fc%3Fd%23e/complete"),
+        "{banner:?}"
+    );
+}
+
 /// A gateway that ignores the status filter sends every step back: the
 /// wizard says the filter was not applied, as `steps` does.
 #[test]

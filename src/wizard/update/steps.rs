@@ -218,9 +218,11 @@ pub(super) fn simulate_customer(state: &mut State) -> Vec<Effect> {
             let step = session
                 .next_step()
                 .map_or_else(|| "STEP".to_owned(), |s| s.name.clone());
+            // Percent-encoded, as the path needs them: a name with a space,
+            // `?`, `#` or `/` is one segment, and the command runs as shown.
             let url = call
-                .replace("{car}", session.car())
-                .replace("{name}", &step);
+                .replace("{car}", &path_segment(session.car()))
+                .replace("{name}", &path_segment(&step));
             let text = if state_needs_token {
                 tr!(lang, "banner-simulate-demo-only-token-text", url = url)
             } else {
@@ -286,4 +288,19 @@ fn test_panic(state: &mut State) -> Vec<Effect> {
     let car = session.car().to_owned();
     state.next_id += 1;
     vec![Effect::PanicInTask { car, id }]
+}
+
+/// `text` as one URL path segment: every byte but the unreserved ones
+/// (letters, digits, `-._~`) percent-encoded.
+fn path_segment(text: &str) -> String {
+    use std::fmt::Write as _;
+    text.bytes()
+        .fold(String::with_capacity(text.len()), |mut out, b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+            out
+        })
 }
