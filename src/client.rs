@@ -138,6 +138,9 @@ pub enum Rejection {
     ResetRefused,
     TooManyRequests,
     ServerFailure,
+    /// A 5xx to a call that asked for the steps-cache reset: a failure,
+    /// tried again as any, but its app code's advice to reset is no help.
+    ResetFailed,
     Other,
 }
 
@@ -532,7 +535,7 @@ impl GatewayError {
     pub fn recovery(&self) -> Recovery {
         match self {
             GatewayError::Rejected { kind, .. } => match kind {
-                Rejection::TooManyRequests | Rejection::ServerFailure => {
+                Rejection::TooManyRequests | Rejection::ServerFailure | Rejection::ResetFailed => {
                     Recovery::Retry { now: true }
                 }
                 Rejection::Unauthorized => Recovery::SignIn,
@@ -652,14 +655,14 @@ impl GatewayError {
                 {
                     Rejection::ResetRefused
                 }
-                // An app code in a failure to a reset is the gateway's reason
-                // for not resetting (2317: the PIN forbids it): not a failure
-                // that the code's own advice, "reset", would get past.
-                Rejection::ServerFailure | Rejection::BadRequest
-                    if call.reset && body.code.is_some() =>
-                {
+                // An app code in a 400 to a reset is the gateway's reason
+                // for not resetting (2317: the PIN forbids it).
+                Rejection::BadRequest if call.reset && body.code.is_some() => {
                     Rejection::ResetRefused
                 }
+                // A 5xx to a reset is a failure like any (tried again), but
+                // its code's own advice, "reset", is what just failed.
+                Rejection::ServerFailure if call.reset => Rejection::ResetFailed,
                 Rejection::WrongDevice if !call.by_steps_id => Rejection::Forbidden,
                 // "No step for this stepsID" to a list asked by
                 // carAssociationID, as a 404 or a 400: no stepsID to start

@@ -1179,7 +1179,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             Rejection::Conflict => tr!(lang, "gw-title-conflict"),
             Rejection::ResetRefused => tr!(lang, "gw-title-reset-refused"),
             Rejection::TooManyRequests => tr!(lang, "gw-title-too-many"),
-            Rejection::ServerFailure => tr!(lang, "gw-title-server-failure"),
+            Rejection::ServerFailure | Rejection::ResetFailed => {
+                tr!(lang, "gw-title-server-failure")
+            }
             Rejection::Other => tr!(lang, "gw-title-failed"),
         },
         GatewayError::TooLarge { .. } => tr!(lang, "gw-title-too-large"),
@@ -1249,7 +1251,9 @@ fn app_code_words(lang: Lang, kind: Rejection, body: &ErrorBody) -> String {
         .map(|e| {
             // After a refused reset, the code's advice to reset is no help:
             // its meaning alone.
-            let explained = if kind == Rejection::ResetRefused && e.reset_cures {
+            let explained = if matches!(kind, Rejection::ResetRefused | Rejection::ResetFailed)
+                && e.reset_cures
+            {
                 tr!(
                     lang,
                     "gw-app-code-meaning",
@@ -1383,7 +1387,9 @@ fn rejected_line(
                 None => tr!(lang, "gw-429-todo"),
             },
         ),
-        Rejection::ServerFailure => server_failure(lang, status, body, retry_after, proxy),
+        Rejection::ServerFailure | Rejection::ResetFailed => {
+            server_failure(lang, status, body, retry_after, proxy)
+        }
         // A 3xx that came back as the answer (a redirect with no usable
         // address, a 304 to a request that asked for none) refused nothing.
         Rejection::Other if (300..400).contains(&status) => {

@@ -194,7 +194,9 @@ pub async fn spawn_demo(
     scenario: Scenario,
     state_file: Option<std::path::PathBuf>,
 ) -> std::io::Result<RunningSim> {
-    let state = SimState::new(scenario);
+    // Ids of its own: after `demo --fresh` elsewhere, a stepsID an open
+    // wizard kept names no other vehicle.
+    let state = SimState::new(scenario).with_fresh_ids();
     let shared = match state_file {
         Some(file) => Shared::kept_in(state, file),
         None => Shared::new(state, None),

@@ -115,8 +115,8 @@ impl SimState {
         }
     }
 
-    /// Hands out stepsIDs from a start of its own (`stepwise serve`): one
-    /// run's ids are not another's, so a client that kept a stepsID from
+    /// Hands out stepsIDs from a start of its own (`stepwise serve`, the
+    /// demo backend): one run's ids are not another's, so a client that kept a stepsID from
     /// before a restart is told it is unknown (404, ask again by
     /// carAssociationID) instead of being answered another vehicle's list.
     pub fn with_fresh_ids(mut self) -> Self {

@@ -749,16 +749,28 @@ async fn a_refused_reset_does_not_advise_a_reset() {
     let line = words(&client.list(&request).await.expect_err("refused"));
     assert!(line.contains("`stepwise steps --car ID --reset`"), "{line}");
     assert!(!line.contains("steps-cache reset"), "{line}");
-    // A 500 or a 400 with that code, to a reset: the same refusal, never
-    // "retry in a minute" with the advice to reset.
-    for status in ["500 Internal Server Error", "400 Bad Request"] {
+    // A 400 with that code, to a reset: the same refusal. A 500 or 503
+    // with it: the gateway failed (tried again, no "will not help", no
+    // enrollments to remove), and the code's advice to reset is left out.
+    for (status, refused) in [
+        ("400 Bad Request", true),
+        ("500 Internal Server Error", false),
+        ("503 Service Unavailable", false),
+    ] {
         let gateway = canned(status, &["Content-Type: application/json"], body).await;
         let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options())
             .expect("client");
         request.reset = true;
         let line = words(&client.list(&request).await.expect_err("refused"));
-        assert!(
-            line.contains("refused the steps-cache reset") && !line.contains("--reset"),
+        assert!(!line.contains("--reset"), "{status}: {line}");
+        assert_eq!(
+            line.contains("refused the steps-cache reset"),
+            refused,
+            "{status}: {line}"
+        );
+        assert_eq!(
+            line.contains("the gateway failed"),
+            !refused,
             "{status}: {line}"
         );
     }

@@ -614,3 +614,21 @@ async fn the_sim_refuses_what_its_document_forbids() {
     assert_eq!(next("raw device", "stepsID=132324").await, 400);
     assert_eq!(next("raw-device", "stepsID=132324").await, 200);
 }
+
+/// Two runs of the demo backend (after `demo --fresh`, another process)
+/// hand the same new vehicle different stepsIDs: a stepsID an open wizard
+/// kept from the first names no vehicle of the second.
+#[tokio::test]
+async fn each_demo_run_hands_out_stepsids_of_its_own() {
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let demo = stepwise::sim::spawn_demo(Scenario::built_in(), None)
+            .await
+            .expect("demo starts");
+        let list = by_car(&gateway(&demo, "dev-a"), "111111")
+            .await
+            .expect("a list");
+        ids.push(list.steps_id.expect("a stepsID"));
+    }
+    assert_ne!(ids[0], ids[1]);
+}
