@@ -406,17 +406,13 @@ async fn scope_advice(
         (judged.challenge.scope.clone(), settings.token_from)
         && offers_no_sign_in(url, net).await
     {
-        report.set_with(
-            "token",
-            Mark::Failed,
-            words!(
-                "doctor-token-scope",
-                source = token_source.clone(),
-                status = u64::from(status)
-            ),
-            Some(Arg::each(move |lang| {
+        token::scope_line(
+            report,
+            token_source,
+            status,
+            Arg::each(move |lang| {
                 crate::describe::scope_taken_no_sign_in(lang, status, &scope, from)
-            })),
+            }),
         );
     }
 }

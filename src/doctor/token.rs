@@ -190,6 +190,18 @@ fn lacks_scope(
         sent: settings.token_from,
         token_sent: settings.token_from.is_some(),
     };
+    scope_line(
+        report,
+        source,
+        status,
+        Arg::each(move |lang| crate::describe::gateway_error(lang, &wanted)),
+    );
+    true
+}
+
+/// The token line: the gateway took the token from `source` but wants a
+/// scope it lacks (HTTP `status`), with `fix`.
+pub(super) fn scope_line(report: &mut Report, source: &Arg, status: u16, fix: Arg) {
     report.set_with(
         "token",
         Mark::Failed,
@@ -198,11 +210,8 @@ fn lacks_scope(
             source = source.clone(),
             status = u64::from(status)
         ),
-        Some(Arg::each(move |lang| {
-            crate::describe::gateway_error(lang, &wanted)
-        })),
+        Some(fix),
     );
-    true
 }
 
 /// The kept login is a token given by hand (`login --with-token`).

@@ -2235,6 +2235,26 @@ fn not_offered_banner(status: u16) -> stepwise::wizard::state::Banner {
     session(&s).banner().unwrap().clone()
 }
 
+/// The banner after `i` on car 987654 refused for want of a token, in a
+/// wizard started with `options`, when the sign-in ended with `result`.
+fn banner_after_sign_in(
+    options: Options,
+    result: Result<stepwise::wizard::state::SignedIn, AuthError>,
+) -> (State, stepwise::wizard::state::Banner) {
+    let mut s = refused_with(State::new(options), rejected(401, Rejection::Unauthorized));
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result,
+        },
+        2,
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    (s, banner)
+}
+
 /// A gateway that offers no sign-in takes a fixed token: the banner says
 /// how to give one, not to press `i` again.
 #[test]
@@ -2268,28 +2288,18 @@ fn a_gateway_without_sign_in_says_how_to_give_a_token_not_press_i() {
 #[test]
 fn a_banner_shows_suggested_commands_with_the_typed_api() {
     let typed = |api_typed: Option<&str>| {
-        let s = State::new(Options {
+        let options = Options {
             api_typed: api_typed.map(str::to_owned),
             backend_label: "test".into(),
             docs_base_url: Some("https://docs.example".into()),
             data_dir: Some("/data".into()),
             ..Options::default()
+        };
+        let not_offered = AuthError::Discovery(stepwise::auth::Discovery::NotOffered {
+            gateway: "http://10.0.0.7:8080/".into(),
+            status: Some(404),
         });
-        let mut s = refused_with(s, rejected(401, Rejection::Unauthorized));
-        let sign_in = sign_in_started(&ch(&mut s, 'i'));
-        msg(
-            &mut s,
-            Msg::SignedIn {
-                id: sign_in,
-                result: Err(AuthError::Discovery(
-                    stepwise::auth::Discovery::NotOffered {
-                        gateway: "http://10.0.0.7:8080/".into(),
-                        status: Some(404),
-                    },
-                )),
-            },
-            2,
-        );
+        let (s, _) = banner_after_sign_in(options, Err(not_offered));
         render_at(&s, 200, 30).replace(['\n', '"'], "")
     };
     let screen = typed(Some("http://10.0.0.7:8080"));
@@ -2359,23 +2369,13 @@ fn i_on_a_gateway_that_needs_no_token_says_so() {
 /// given token again unless started without it.
 #[test]
 fn signing_in_beside_a_given_token_says_the_next_start_takes_that_token() {
-    let s = State::new(Options {
+    let options = Options {
         backend_label: "test".into(),
         data_dir: Some("/data".into()),
         token_given: Some("--token-file".into()),
         ..Options::default()
-    });
-    let mut s = refused_with(s, rejected(401, Rejection::Unauthorized));
-    let sign_in = sign_in_started(&ch(&mut s, 'i'));
-    msg(
-        &mut s,
-        Msg::SignedIn {
-            id: sign_in,
-            result: Ok(kept_in_file()),
-        },
-        2,
-    );
-    let banner = session(&s).banner().unwrap().clone();
+    };
+    let (_, banner) = banner_after_sign_in(options, Ok(kept_in_file()));
     assert_eq!(banner.title, "Signed in");
     assert!(
         banner
