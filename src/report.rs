@@ -52,8 +52,13 @@ pub enum Event {
     /// The gateway refused the stepsID (HTTP status): asked again by
     /// carAssociationID.
     StartedOver { status: u16 },
-    /// The technician's note (`N`).
-    Note { text: String },
+    /// The technician's note (`N`); `unfinished` when the wizard ended
+    /// (Ctrl-C, a signal) while it was being typed.
+    Note {
+        text: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        unfinished: bool,
+    },
     /// An error code the customer read off the phone, explained (`e`).
     Explained { code: String, meaning: String },
     /// The technician chose the status filter (`f`), back to all included.
@@ -515,7 +520,14 @@ fn describe(lang: Lang, event: &Event) -> String {
                 status = u64::from(*status)
             )
         }
-        Event::Note { text } => tr!(lang, "report-event-note", text = md(text)),
+        Event::Note {
+            text,
+            unfinished: false,
+        } => tr!(lang, "report-event-note", text = md(text)),
+        Event::Note {
+            text,
+            unfinished: true,
+        } => tr!(lang, "report-event-note-unfinished", text = md(text)),
         Event::Explained { code, meaning } => tr!(
             lang,
             "report-event-explained",
@@ -624,6 +636,7 @@ mod tests {
             t0,
             Event::Note {
                 text: "PIN <1234> ![t](http://evil.example/n.png)".into(),
+                unfinished: false,
             },
         );
         let md = log.to_markdown();

@@ -68,6 +68,7 @@ banner-cut = {" "}… mehr: ein größeres Fenster zeigt alles{" "}
 
 banner-no-steps-id = Noch keine stepsID
 banner-no-steps-id-text = Erst mit r aktualisieren.
+banner-no-steps-id-in-list-text = Die Liste des Gateways kam ohne stepsID, und der nächste Schritt lässt sich nur per stepsID abfragen: r bringt keine. Dem Betreiber des Gateways sagen, dass seiner Liste die stepsID fehlt.
 banner-watch-off = Beobachten aus
 banner-watch-off-text = w beobachtet wieder.
 banner-nothing-to-watch = Nichts zu beobachten
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), nicht in der gezeigten
 banner-filter-ignored = Filter nicht angewandt
 banner-nothing-left = Nichts mehr zu tun
 banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
+banner-next-list-older = Die Liste auf dem Bildschirm ist älter als diese Antwort: Sie wird neu abgefragt.
 
 ## The start screen
 backend-demo = Demo-Backend
@@ -309,6 +311,7 @@ report-vehicle-count = { $count ->
 report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöffnet, keine Notiz geschrieben.
 report-notes = Notizen
 report-event-note = Notiz: { $text }
+report-event-note-unfinished = Notiz (unvollständig: wurde noch getippt, als der Assistent endete): { $text }
 report-event-explained = Code { $code } erklärt: { $meaning }
 report-event-filter-chosen = Statusfilter gewählt: { $status }
 report-event-watch-on = Beobachten eingeschaltet
@@ -731,6 +734,7 @@ limit-wake-ups = Diese Client-Apps erlauben sich 6 Weckvorgänge pro 20 Minuten.
 ## Signing in
 
 banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-kept-fixed-text = Das Gateway hat das mit `stepwise login --with-token` gespeicherte Token abgelehnt (HTTP 401). Den Betreiber des Gateways nach dem aktuellen Token fragen, es mit `stepwise login --with-token` speichern und neu starten; oder i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es).
 banner-sign-in-given-text = Das Gateway lehnte das Token aus { $from } ab (HTTP 401). Dort sein aktuelles Token angeben und neu starten; oder i drücken, um sich hier anzumelden, falls das Gateway eine Anmeldung bietet (sonst sagt i es). Die Sitzung dieses Fahrzeugs bleibt offen.
 banner-simulated = Kunde simuliert
 banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste wird beim Gateway abgefragt.

@@ -69,6 +69,7 @@ banner-cut = {" "}… more: a larger window shows it all{" "}
 
 banner-no-steps-id = No stepsID yet
 banner-no-steps-id-text = Refresh with r first.
+banner-no-steps-id-in-list-text = The gateway's list came without a stepsID, and the next step can only be asked for by stepsID: r will not bring one. Tell the gateway's operator that its list lacks a stepsID.
 banner-watch-off = Watch off
 banner-watch-off-text = Press w to watch again.
 banner-nothing-to-watch = Nothing to watch
@@ -83,6 +84,7 @@ banner-live-fallback = Live stream given up: the list is asked for every { $secs
 banner-live-fallback-text = The gateway's event stream kept failing (last: { $what }). Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late. If this lasts, tell the gateway's operator (stepwise doctor names the stream's trouble).
 banner-watch-stopped-text = { $why }. Watching would only repeat this answer; press w to watch again once it is fixed.
 banner-sign-in-text = The gateway refused the token (HTTP 401). Press i to sign in here; this vehicle's session stays open.
+banner-sign-in-kept-fixed-text = The gateway refused the token kept by `stepwise login --with-token` (HTTP 401). Ask whoever runs the gateway for its current token, keep it with `stepwise login --with-token` and start again; or press i to sign in here, if it offers sign-in (i says so if not).
 banner-sign-in-given-text = The gateway refused the token from { $from } (HTTP 401). Put its current token there and start again; or press i to sign in here, if the gateway offers sign-in (i says so if not). This vehicle's session stays open.
 banner-simulated = Customer simulated
 banner-simulated-text = The simulated customer completed { $title }; asking the gateway for the list.
@@ -146,6 +148,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), not in the shown list;
 banner-filter-ignored = Filter not applied
 banner-nothing-left = Nothing left to do
 banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
+banner-next-list-older = The list on screen is older than this answer: it is asked for again.
 
 ## The start screen
 backend-demo = demo backend
@@ -339,6 +342,7 @@ report-vehicle-count = { $count ->
 report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
 report-notes = Notes
 report-event-note = note: { $text }
+report-event-note-unfinished = note (unfinished: being typed when the wizard ended): { $text }
 report-event-explained = code { $code } explained: { $meaning }
 report-event-filter-chosen = status filter chosen: { $status }
 report-event-watch-on = watch turned on

@@ -68,6 +68,7 @@ banner-cut = {" "}… más: una ventana más grande lo muestra todo{" "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.
+banner-no-steps-id-in-list-text = La lista del gateway llegó sin stepsID, y el paso siguiente solo se puede pedir por stepsID: r no traerá uno. Diga al operador del gateway que a su lista le falta el stepsID.
 banner-watch-off = Sin seguimiento
 banner-watch-off-text = w para seguir de nuevo.
 banner-nothing-to-watch = Nada que seguir
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), fuera de la lista most
 banner-filter-ignored = Filtro no aplicado
 banner-nothing-left = Nada pendiente
 banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
+banner-next-list-older = La lista en pantalla es anterior a esta respuesta: se vuelve a pedir.
 
 ## The start screen
 backend-demo = backend de demostración
@@ -309,6 +311,7 @@ report-vehicle-count = { $count ->
 report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
 report-notes = Notas
 report-event-note = nota: { $text }
+report-event-note-unfinished = nota (sin terminar: se estaba escribiendo cuando el asistente terminó): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de estado elegido: { $status }
 report-event-watch-on = seguimiento activado
@@ -734,6 +737,7 @@ limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí; no se pierde lo hecho con este vehículo.
+banner-sign-in-kept-fixed-text = El gateway rechazó el token guardado con `stepwise login --with-token` (HTTP 401). Pida a quien gestiona el gateway su token actual, guárdelo con `stepwise login --with-token` y vuelva a empezar; o pulse i para iniciar sesión aquí, si el gateway lo ofrece (i lo dice si no).
 banner-sign-in-given-text = La pasarela rechazó el token (origen: { $from }) (HTTP 401). Ponga ahí su token actual y vuelva a empezar; o pulse i para iniciar sesión aquí, si la pasarela lo ofrece (si no, i lo dirá). La sesión de este vehículo sigue abierta.
 banner-simulated = Cliente simulado
 banner-simulated-text = El cliente simulado completó { $title }; pidiendo la lista a la pasarela.

@@ -68,6 +68,7 @@ banner-cut = {" "}… suite : une fenêtre plus grande montre tout{" "}
 
 banner-no-steps-id = Pas encore de stepsID
 banner-no-steps-id-text = actualisez d'abord avec r.
+banner-no-steps-id-in-list-text = la liste de la passerelle est arrivée sans stepsID, et l’étape suivante ne se demande que par stepsID : r n’en apportera pas. Signalez à l’exploitant de la passerelle que sa liste n’a pas de stepsID.
 banner-watch-off = Suivi arrêté
 banner-watch-off-text = w pour reprendre le suivi.
 banner-nothing-to-watch = Rien à suivre
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), absente de la liste af
 banner-filter-ignored = Filtre non appliqué
 banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
+banner-next-list-older = La liste à l’écran est plus ancienne que cette réponse : elle est demandée à nouveau.
 
 ## The start screen
 backend-demo = backend de démonstration
@@ -309,6 +311,7 @@ report-vehicle-count = { $count ->
 report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
 report-notes = Remarques
 report-event-note = note : { $text }
+report-event-note-unfinished = note (inachevée : en cours de saisie à la fin de l’assistant) : { $text }
 report-event-explained = code { $code } expliqué : { $meaning }
 report-event-filter-chosen = filtre de statut choisi : { $status }
 report-event-watch-on = suivi activé
@@ -734,6 +737,7 @@ limit-wake-ups = Ces applications tierces s'autorisent 6 réveils par 20 minutes
 ## Signing in
 
 banner-sign-in-text = la passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-sign-in-kept-fixed-text = la passerelle a refusé le jeton conservé par `stepwise login --with-token` (HTTP 401). Demandez son jeton actuel à qui gère la passerelle, conservez-le avec `stepwise login --with-token` et recommencez ; ou appuyez sur i pour vous connecter ici, si elle propose une connexion (i le dit sinon).
 banner-sign-in-given-text = la passerelle a refusé le jeton (source : { $from }) (HTTP 401). Mettez-y son jeton actuel et relancez ; ou appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira). La session de ce véhicule reste ouverte.
 banner-simulated = Client simulé
 banner-simulated-text = le client simulé a terminé { $title } ; demande de la liste à la passerelle.

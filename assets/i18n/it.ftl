@@ -68,6 +68,7 @@ banner-cut = {" "}… altro: una finestra più grande mostra tutto{" "}
 
 banner-no-steps-id = Ancora nessuno stepsID
 banner-no-steps-id-text = prima aggiornare con r.
+banner-no-steps-id-in-list-text = l’elenco del gateway è arrivato senza stepsID, e il passo successivo si può chiedere solo per stepsID: r non ne porterà uno. Segnala a chi gestisce il gateway che al suo elenco manca lo stepsID.
 banner-watch-off = Monitoraggio off
 banner-watch-off-text = w per riprendere il monitoraggio.
 banner-nothing-to-watch = Niente da monitorare
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostra
 banner-filter-ignored = Filtro non applicato
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
+banner-next-list-older = L’elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
 
 ## The start screen
 backend-demo = backend demo
@@ -309,6 +311,7 @@ report-vehicle-count = { $count ->
 report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
 report-notes = Note
 report-event-note = nota: { $text }
+report-event-note-unfinished = nota (incompleta: era in digitazione quando la procedura guidata è terminata): { $text }
 report-event-explained = codice { $code } spiegato: { $meaning }
 report-event-filter-chosen = filtro di stato scelto: { $status }
 report-event-watch-on = monitoraggio attivato
@@ -731,6 +734,7 @@ limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 ## Signing in
 
 banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-kept-fixed-text = il gateway ha rifiutato il token conservato da `stepwise login --with-token` (HTTP 401). Chiedi a chi gestisce il gateway il token attuale, conservalo con `stepwise login --with-token` e ricomincia; oppure premi i per accedere qui, se offre l’accesso (i lo dice se no).
 banner-sign-in-given-text = il gateway ha rifiutato il token (fonte: { $from }) (HTTP 401). Mettere lì il suo token attuale e ripartire; oppure premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice). La sessione di questo veicolo resta aperta.
 banner-simulated = Cliente simulato
 banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la lista al gateway.

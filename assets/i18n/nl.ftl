@@ -68,6 +68,7 @@ banner-cut = {" "}… meer: een groter venster toont alles{" "}
 
 banner-no-steps-id = Nog geen stepsID
 banner-no-steps-id-text = Eerst verversen met r.
+banner-no-steps-id-in-list-text = De lijst van de gateway kwam zonder stepsID, en de volgende stap kan alleen per stepsID worden opgevraagd: r brengt er geen. Meld de beheerder van de gateway dat zijn lijst geen stepsID heeft.
 banner-watch-off = Volgen uit
 banner-watch-off-text = w volgt weer.
 banner-nothing-to-watch = Niets te volgen
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), niet in de getoonde li
 banner-filter-ignored = Filter niet toegepast
 banner-nothing-left = Niets meer te doen
 banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar voor gebruik.
+banner-next-list-older = De lijst op het scherm is ouder dan dit antwoord: hij wordt opnieuw opgevraagd.
 
 ## The start screen
 backend-demo = demo-backend
@@ -309,6 +311,7 @@ report-vehicle-count = { $count ->
 report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
 report-notes = Notities
 report-event-note = notitie: { $text }
+report-event-note-unfinished = notitie (onvoltooid: werd nog getypt toen de wizard stopte): { $text }
 report-event-explained = code { $code } uitgelegd: { $meaning }
 report-event-filter-chosen = statusfilter gekozen: { $status }
 report-event-watch-on = volgen aangezet
@@ -731,6 +734,7 @@ limit-wake-ups = Die clientapps staan zichzelf 6 wekbeurten per 20 minuten toe.
 ## Signing in
 
 banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-sign-in-kept-fixed-text = De gateway weigerde het token dat `stepwise login --with-token` bewaarde (HTTP 401). Vraag wie de gateway beheert om het huidige token, bewaar het met `stepwise login --with-token` en begin opnieuw; of druk op i om hier aan te melden, als de gateway aanmelden aanbiedt (i zegt het als dat niet zo is).
 banner-sign-in-given-text = De gateway weigerde het token uit { $from } (HTTP 401). Zet daar zijn huidige token neer en start opnieuw; of druk op i om hier aan te melden, als de gateway aanmelding biedt (anders zegt i het). De sessie van dit voertuig blijft open.
 banner-simulated = Klant gesimuleerd
 banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijst wordt bij de gateway opgevraagd.

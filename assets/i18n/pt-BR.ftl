@@ -69,6 +69,7 @@ banner-cut = {" "}… mais: uma janela maior mostra tudo{" "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.
+banner-no-steps-id-in-list-text = A lista do gateway veio sem stepsID, e a próxima etapa só pode ser pedida pelo stepsID: r não trará um. Avise quem opera o gateway que falta o stepsID na lista.
 banner-watch-off = Acompanhamento off
 banner-watch-off-text = w acompanha de novo.
 banner-nothing-to-watch = Nada a acompanhar
@@ -123,6 +124,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), fora da lista mostrada
 banner-filter-ignored = Filtro não aplicado
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
+banner-next-list-older = A lista na tela é mais antiga que esta resposta: ela é pedida de novo.
 
 ## The start screen
 backend-demo = backend de demonstração
@@ -312,6 +314,7 @@ report-vehicle-count = { $count ->
 report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
 report-notes = Notas
 report-event-note = nota: { $text }
+report-event-note-unfinished = nota (incompleta: estava sendo digitada quando o assistente terminou): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de status escolhido: { $status }
 report-event-watch-on = acompanhamento ativado
@@ -738,6 +741,7 @@ limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-kept-fixed-text = O gateway recusou o token guardado por `stepwise login --with-token` (HTTP 401). Peça a quem opera o gateway o token atual, guarde-o com `stepwise login --with-token` e comece de novo; ou pressione i para entrar aqui, se ele oferecer login (i diz se não).
 banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque ali o token atual dele e comece de novo; ou pressione i para entrar aqui, se o gateway oferecer login (senão o i dirá). A sessão deste veículo continua aberta.
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista ao gateway.

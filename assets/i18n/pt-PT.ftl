@@ -68,6 +68,7 @@ banner-cut = {" "}… mais: uma janela maior mostra tudo{" "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.
+banner-no-steps-id-in-list-text = A lista do gateway veio sem stepsID, e o passo seguinte só pode ser pedido pelo stepsID: r não trará um. Avise quem gere o gateway de que falta o stepsID na lista.
 banner-watch-off = Acompanhamento desligado
 banner-watch-off-text = w acompanha de novo.
 banner-nothing-to-watch = Nada a acompanhar
@@ -122,6 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), fora da lista mostrada
 banner-filter-ignored = Filtro não aplicado
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
+banner-next-list-older = A lista no ecrã é mais antiga do que esta resposta: é pedida de novo.
 
 ## The start screen
 backend-demo = backend de demonstração
@@ -720,6 +722,7 @@ limit-wake-ups = Essas aplicações limitam-se a 6 despertares a cada 20 minutos
 ## Signing in
 
 banner-sign-in-text = O gateway recusou o token (HTTP 401). Prima i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-kept-fixed-text = O gateway recusou o token guardado por `stepwise login --with-token` (HTTP 401). Peça a quem gere o gateway o token atual, guarde-o com `stepwise login --with-token` e recomece; ou prima i para iniciar sessão aqui, se ele o oferecer (i diz se não).
 banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque aí o token atual dele e comece de novo; ou prima i para iniciar sessão aqui, se o gateway o oferecer (senão o i dirá). A sessão deste veículo continua aberta.
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista ao gateway.
@@ -1629,6 +1632,7 @@ report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
 report-event-note = nota: { $text }
+report-event-note-unfinished = nota (incompleta: estava a ser escrita quando o assistente terminou): { $text }
 
 ## The manual page's section headings (stepwise man)
 

@@ -112,6 +112,10 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         lang: launch.lang,
         login_unreadable: settings.login_trouble.is_some(),
+        login_fixed: settings
+            .login
+            .as_ref()
+            .is_some_and(|l| l.credential.token_endpoint.is_none()),
         // Only these win over a kept login (the config file's token does
         // not: `login --with-token` is a way past it).
         token_given: settings
@@ -156,6 +160,8 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     };
     update::say_first(&mut state, &launch.notes);
     let signal = terminal::run(&mut state, first, &mut runner, &mut rx).await?;
+    // Ctrl-C or a signal in the note field: what was typed is not lost.
+    update::keep_unfinished_note(&mut state, SystemTime::now());
     drop(runner);
     drop(backend);
     let Some(path) = launch.report else {

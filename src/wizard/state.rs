@@ -353,6 +353,8 @@ pub struct Options {
     pub lang: Lang,
     /// A login kept by `stepwise login` exists but cannot be read.
     pub login_unreadable: bool,
+    /// The kept login is a fixed token (`login --with-token`), not a sign-in.
+    pub login_fixed: bool,
     /// Where the token given by hand comes from, in words (--token-file or
     /// STEPWISE_TOKEN): it wins over any kept login.
     pub token_given: Option<String>,
@@ -390,11 +392,9 @@ pub struct State {
     /// Every vehicle of the run, in one place: the board's rows, or the
     /// vehicles opened one after another from the start screen.
     pub(crate) vehicles: Board,
-    /// The carAssociationID whose steps screen is open (or waits behind
-    /// the start screen).
+    /// The carAssociationID whose steps screen is open (or waits behind it).
     pub(crate) open: Option<String>,
-    /// The board is the home screen (Esc on the steps screen comes back
-    /// to it); otherwise the start screen is.
+    /// The board is the home screen (Esc on the steps screen goes to it).
     pub(crate) on_a_board: bool,
     /// The logs of vehicles that left the run (removed from the board, or
     /// an id the gateway refused): the report keeps them.

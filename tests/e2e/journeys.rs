@@ -859,12 +859,18 @@ fn ctrl_c_quits_and_restores() {
 }
 
 /// Killed politely (SIGTERM, as a closed SSH session or `kill` would, or
-/// SIGINT from `kill -INT`: in raw mode Ctrl-C is a key, not a signal): the
-/// wizard leaves as `q` does, terminal restored and the report written.
+/// SIGINT from `kill -INT`: in raw mode Ctrl-C is a key, not a signal), or
+/// Ctrl-C pressed: the wizard leaves as `q` does, terminal restored and the
+/// report written, with the note being typed kept, marked unfinished.
 #[cfg(unix)]
 #[test]
-fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
-    for (signal, code) in [("-TERM", 143_u32), ("-INT", 130), ("-HUP", 129)] {
+fn signals_and_ctrl_c_restore_the_terminal_and_write_the_report_with_the_note() {
+    for (signal, code) in [
+        ("-TERM", 143_u32),
+        ("-INT", 130),
+        ("-HUP", 129),
+        ("Ctrl-C", 0),
+    ] {
         let home = tempfile::tempdir().unwrap();
         let report = home.path().join("report.md");
         let mut tui: Tui = Spawn::new(&["--car", "987654", "--report", report.to_str().unwrap()])
@@ -872,18 +878,32 @@ fn sigterm_and_sigint_restore_the_terminal_and_write_the_report() {
             .start();
         tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
         assert!(tui.alternate_screen());
-        let pid = tui.pid().expect("the wizard runs").to_string();
-        let killed = std::process::Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
+        tui.send("N");
+        tui.wait_for("the note field", SHORT, |s| {
+            s.contains("The note for the report")
+        });
+        tui.send("call back at 3pm");
+        tui.wait_for("the typed note", SHORT, |s| s.contains("call back at 3pm"));
+        if signal == "Ctrl-C" {
+            tui.key(Key::CtrlC);
+        } else {
+            let pid = tui.pid().expect("the wizard runs").to_string();
+            let killed = std::process::Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .expect("kill runs");
+            assert!(killed.success());
+        }
         // Ended by a signal, not by the user: the shell's 128 + its number.
         assert_eq!(tui.wait_exit(SHORT).exit_code(), code, "{signal}");
         assert!(!tui.alternate_screen(), "{signal}");
         let text = std::fs::read_to_string(&report).expect("the report was written");
         assert!(
             text.contains("carAssociationID: 987654"),
+            "{signal}: {text}"
+        );
+        assert!(
+            text.contains("note (unfinished: being typed when the wizard ended): call back at 3pm"),
             "{signal}: {text}"
         );
     }

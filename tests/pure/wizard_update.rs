@@ -648,6 +648,82 @@ fn next_step_highlights_and_null_means_ready() {
     assert!(md.contains("the gateway's next step: none"), "{md}");
 }
 
+/// `n` answered by a gateway whose state moved on since the list on screen
+/// (the customer finished a step): the list is asked for again, so the
+/// screen and the report end on the state the answer speaks of.
+#[test]
+fn a_next_answer_newer_than_the_list_asks_for_the_list_again() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
+    let ask = |s: &mut State, at: u64, result| {
+        let Some(Effect::FetchNext { id, .. }) = ch(s, 'n').first().cloned() else {
+            panic!("expected a next-step request");
+        };
+        let msg = Msg::Next {
+            car: "987654".into(),
+            id,
+            result,
+        };
+        update(s, Input::Msg(msg), t(at))
+    };
+    // An answer that agrees with the list asks for nothing more.
+    let step = list(["alreadyDone", "alreadyDone", "todo"]).steps[2].clone();
+    let effects = ask(&mut s, 1, Ok(Some(step)));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!session(&s).banner().unwrap().text.contains("older"));
+    // null while the screen still has a step to do: the list comes again.
+    let effects = ask(&mut s, 2, Ok(None));
+    let (id, lookup, reset, purpose) = fetched(&effects);
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    assert!(!reset);
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "Nothing left to do");
+    assert!(
+        banner
+            .text
+            .ends_with("The list on screen is older than this answer: it is asked for again."),
+        "{banner:?}"
+    );
+    answer(&mut s, id, purpose, Ok(list(["alreadyDone"; 3])), 3);
+    assert!(session(&s).all_done());
+    let banner = session(&s).banner().unwrap();
+    assert!(banner.text.contains("the service is ready"), "{banner:?}");
+    let md = s.report().to_markdown();
+    let end = md
+        .lines()
+        .find(|l| l.contains("state at the end"))
+        .unwrap_or_default();
+    assert!(end.contains("3 of 3 done"), "{md}");
+}
+
+/// `n` on a list the gateway sent without a stepsID: `r` would bring the
+/// same list, so the words name the gateway's answer, not a refresh.
+#[test]
+fn next_on_a_list_without_a_steps_id_names_the_gateway_not_r() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    // No list yet: a refresh is what brings one.
+    assert!(ch(&mut s, 'n').is_empty());
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.text, "Refresh with r first.", "{banner:?}");
+    let mut without = list(["alreadyDone", "todo", "todo"]);
+    without.steps_id = None;
+    answer(&mut s, id, purpose, Ok(without), 1);
+    assert!(
+        ch(&mut s, 'n').is_empty(),
+        "no next-step request without a stepsID"
+    );
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "No stepsID yet");
+    assert!(
+        banner
+            .text
+            .starts_with("The gateway's list came without a stepsID")
+            && banner.text.contains("r will not bring one")
+            && !banner.text.contains("Refresh with r"),
+        "{banner:?}"
+    );
+}
+
 #[test]
 fn filter_cycles_with_a_new_request() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
@@ -2382,6 +2458,40 @@ fn signing_in_beside_a_given_token_says_the_next_start_takes_that_token() {
             .text
             .contains("the next one takes the token from --token-file again, which wins over the kept login: start it without --token-file"),
         "{banner:?}"
+    );
+}
+
+/// A fixed token kept with `login --with-token`, refused: the gateway may
+/// offer no sign-in at all, so the banner names the kept token's own fix
+/// first and offers `i` only with the hedge (a signed-in login's refused
+/// token is offered `i` plainly).
+#[test]
+fn a_refused_fixed_kept_token_names_its_fix_before_i() {
+    let refused = |login_fixed| {
+        let options = Options {
+            backend_label: "test".into(),
+            login_fixed,
+            ..Options::default()
+        };
+        let error = GatewayError::Unauthorized {
+            sent: Some(stepwise::config::TokenFrom::Login),
+            expired: None,
+            said: None,
+        };
+        let s = refused_with(State::new(options), error);
+        session(&s).banner().unwrap().clone()
+    };
+    let fixed = refused(true);
+    assert!(
+        fixed.text.starts_with("The gateway refused the token kept by `stepwise login --with-token` (HTTP 401). Ask whoever runs the gateway for its current token")
+            && fixed.text.contains("if it offers sign-in (i says so if not)"),
+        "{fixed:?}"
+    );
+    let signed_in = refused(false);
+    assert!(
+        signed_in.text.contains("Press i to sign in here")
+            && !signed_in.text.contains("--with-token"),
+        "{signed_in:?}"
     );
 }
 

@@ -7,9 +7,9 @@
 use std::time::SystemTime;
 
 use super::refused::{StartOver, live_words, refused_again, start_over};
+use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::fetch_for;
 use super::{error, info, lang, success, title};
-use crate::auth::AuthError;
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, Recovery, Rejection};
 use crate::describe::{gateway_error, gateway_headline};
@@ -76,6 +76,8 @@ pub(super) struct Judge {
     pub demo: bool,
     /// A kept login exists but cannot be read: why no token goes out.
     pub login_unreadable: bool,
+    /// The kept login is a fixed token (`login --with-token`).
+    pub login_fixed: bool,
 }
 
 /// The one place an answer for a vehicle is judged, whichever screen it is
@@ -110,7 +112,7 @@ pub(super) fn answer(
             if session.settle(id).is_none() {
                 return (Outcome::Nothing, Vec::new());
             }
-            (next(session, judge, result, now), Vec::new())
+            next(session, next_id, judge, result, now)
         }
         Answer::Completed { id, step, result } => {
             if session.settle(id).is_none() {
@@ -343,23 +345,34 @@ fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose,
 
 fn next(
     session: &mut VehicleSession,
+    next_id: &mut u64,
     judge: Judge,
     result: Result<Option<Step>, GatewayError>,
     now: SystemTime,
-) -> Outcome {
+) -> (Outcome, Vec<Effect>) {
     let lang = judge.lang;
-    match result {
-        Ok(Some(step)) => {
-            session.log_event(
-                now,
-                Event::Next {
-                    step: Some(step.name.clone()),
-                },
-            );
-            let shown = session.shown().iter().position(|s| s.name == step.name);
-            let title = title(lang, &step);
+    let step = match result {
+        Ok(step) => step,
+        Err(e) => return (fail(session, judge, &e, now), Vec::new()),
+    };
+    session.log_event(
+        now,
+        Event::Next {
+            step: step.as_ref().map(|s| s.name.clone()),
+        },
+    );
+    // The list on screen may be older than the gateway's answer (the
+    // customer acted since): it is asked for again, so the screen, the
+    // progress and the report end on the state this answer speaks of.
+    let older = match &step {
+        Some(step) => session.next_step().is_none_or(|s| s.name != step.name),
+        None => !session.all_done(),
+    };
+    let (title, mut text) = match &step {
+        Some(step) => {
+            let title = title(lang, step);
             let name = step.name.clone();
-            let text = match shown {
+            let text = match session.shown().iter().position(|s| s.name == step.name) {
                 Some(index) => {
                     session.select(index);
                     tr!(lang, "banner-gateway-next-text", title = title, name = name)
@@ -371,19 +384,23 @@ fn next(
                     name = name
                 ),
             };
-            session.say(info(tr!(lang, "banner-gateway-next"), text));
-            Outcome::Noted
+            (tr!(lang, "banner-gateway-next"), text)
         }
-        Ok(None) => {
-            session.log_event(now, Event::Next { step: None });
-            session.say(success(
-                tr!(lang, "banner-nothing-left"),
-                tr!(lang, "banner-nothing-left-text"),
-            ));
-            Outcome::Noted
-        }
-        Err(e) => fail(session, judge, &e, now),
+        None => (
+            tr!(lang, "banner-nothing-left"),
+            tr!(lang, "banner-nothing-left-text"),
+        ),
+    };
+    let mut effects = Vec::new();
+    if older {
+        text = format!("{text} {}", tr!(lang, "banner-next-list-older"));
+        effects.push(fetch_for(session, next_id, lang, Purpose::Watch, false));
     }
+    session.say(match step {
+        Some(_) => info(title, text),
+        None => success(title, text),
+    });
+    (Outcome::Noted, effects)
 }
 
 /// The title a person reads for a step (the raw name for unknown steps).
@@ -465,62 +482,6 @@ fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: Syste
     Outcome::Failed { unknown_id: None }
 }
 
-/// Signing in is what gets past `e`: a 401, or a login that is over
-/// (`invalid_grant`).
-fn wants_token(e: &GatewayError) -> bool {
-    matches!(e, GatewayError::Auth(AuthError::SignInAgain(_)))
-        || e.rejection() == Some(Rejection::Unauthorized)
-}
-
-/// The banner text that offers `i` (sign in), when signing in is what gets
-/// past `e`. Never on the embedded simulator, which wants no token.
-fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
-    let lang = judge.lang;
-    if judge.demo {
-        return None;
-    }
-    let offer = sign_in_words(lang, judge, e)?;
-    // The gateway's own words on why it refused the token, last.
-    Some(match e {
-        GatewayError::Unauthorized {
-            said: Some(said), ..
-        } => format!("{offer} {}.", tr!(lang, "gw-401-said", said = said.clone())),
-        _ => offer,
-    })
-}
-
-/// [`sign_in_offer`]'s words, before the gateway's own.
-fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
-    match e {
-        // The kept login could not be read: that, not a missing sign-in,
-        // is why none was sent.
-        GatewayError::Unauthorized { sent: None, .. } if judge.login_unreadable => {
-            Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
-        }
-        GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
-            lang,
-            "banner-sign-in-again-text",
-            why = crate::describe::over_reason(lang, why)
-        )),
-        GatewayError::Unauthorized { sent: None, .. } => {
-            Some(tr!(lang, "banner-sign-in-none-text"))
-        }
-        // A token given by hand: its own fix first; `i` only where the
-        // gateway offers sign-in.
-        GatewayError::Unauthorized {
-            sent: Some(from), ..
-        } if !from.is_login() => Some(tr!(
-            lang,
-            "banner-sign-in-given-text",
-            from = crate::describe::token_from(lang, *from)
-        )),
-        _ if e.rejection() == Some(Rejection::Unauthorized) => {
-            Some(tr!(lang, "banner-sign-in-text"))
-        }
-        _ => None,
-    }
-}
-
 /// A message from the runner.
 pub(super) fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect> {
     match msg {
@@ -565,6 +526,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         lang: lang(state),
         demo: state.options.demo,
         login_unreadable: state.options.login_unreadable,
+        login_fixed: state.options.login_fixed,
     };
     let is_open = state.open.as_deref() == Some(car);
     let listed = matches!(msg, Answer::Listed { .. });

@@ -33,6 +33,7 @@ use crate::steps::Step;
 use crate::text::Lang;
 
 pub use answers::step_title;
+pub use notes::keep_unfinished_note;
 
 /// Lines a page key moves help or the guidance.
 const PAGE: u16 = 5;

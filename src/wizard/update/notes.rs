@@ -38,12 +38,37 @@ pub(super) fn write_report(state: &mut State, now: SystemTime) -> Vec<Effect> {
 /// vehicle's events, or the run's notes on the board); an empty one is
 /// dropped.
 pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
-    let Some(Overlay::Note(text)) = state.overlay.take() else {
+    if !keep_note(state, now, false) {
         return Vec::new();
+    }
+    let lang = lang(state);
+    // Without --report nothing is written at exit: the note lives until
+    // `x` writes the report, and the words say so.
+    let text = if state.options.report_at_exit {
+        tr!(lang, "banner-note-kept-text")
+    } else {
+        state.unsaved_note = true;
+        tr!(lang, "banner-note-kept-press-x-text")
+    };
+    say(state, info(tr!(lang, "banner-note-kept"), text));
+    Vec::new()
+}
+
+/// The wizard ends (Ctrl-C, a signal) with the note field open: what was
+/// typed goes into the report, marked unfinished, rather than being lost.
+pub fn keep_unfinished_note(state: &mut State, now: SystemTime) {
+    keep_note(state, now, true);
+}
+
+/// Takes the note field's text into the report; false when there was none
+/// to keep (no field, an empty one, or one holding a token).
+fn keep_note(state: &mut State, now: SystemTime, unfinished: bool) -> bool {
+    let Some(Overlay::Note(text)) = state.overlay.take() else {
+        return false;
     };
     let text = text.trim().to_owned();
     if text.is_empty() {
-        return Vec::new();
+        return false;
     }
     let lang = lang(state);
     // A token pasted into a note would go into a file handed on: dropped.
@@ -57,19 +82,10 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
                 tr!(lang, "banner-note-token-text"),
             ),
         );
-        return Vec::new();
+        return false;
     }
-    state.note(now, Event::Note { text });
-    // Without --report nothing is written at exit: the note lives until
-    // `x` writes the report, and the words say so.
-    let text = if state.options.report_at_exit {
-        tr!(lang, "banner-note-kept-text")
-    } else {
-        state.unsaved_note = true;
-        tr!(lang, "banner-note-kept-press-x-text")
-    };
-    say(state, info(tr!(lang, "banner-note-kept"), text));
-    Vec::new()
+    state.note(now, Event::Note { text, unfinished });
+    true
 }
 
 /// The explainer closed on `code`: a code it knows goes into the report

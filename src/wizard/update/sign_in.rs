@@ -1,11 +1,13 @@
 //! Signing in without leaving the screen (`i`, on the steps screen and the
 //! board alike): the overlay, and what a sign-in that ended changes.
 
+use super::answers::Judge;
 use super::messages::say;
 use super::steps::fetch_for;
 use super::{error, lang, success};
 use crate::auth::store::Place;
 use crate::auth::{AuthError, Discovery, ProviderProblem};
+use crate::client::{GatewayError, Rejection};
 use crate::describe::auth_error;
 use crate::text::Lang;
 use crate::tr;
@@ -174,4 +176,66 @@ pub(super) fn signed_in(
         .collect();
     say(state, success(tr!(lang, "banner-signed-in"), text));
     effects
+}
+
+/// Signing in is what gets past `e`: a 401, or a login that is over
+/// (`invalid_grant`).
+pub(super) fn wants_token(e: &GatewayError) -> bool {
+    matches!(e, GatewayError::Auth(AuthError::SignInAgain(_)))
+        || e.rejection() == Some(Rejection::Unauthorized)
+}
+
+/// The banner text that offers `i` (sign in), when signing in is what gets
+/// past `e`. Never on the embedded simulator, which wants no token.
+pub(super) fn sign_in_offer(judge: Judge, e: &GatewayError) -> Option<String> {
+    let lang = judge.lang;
+    if judge.demo {
+        return None;
+    }
+    let offer = sign_in_words(lang, judge, e)?;
+    // The gateway's own words on why it refused the token, last.
+    Some(match e {
+        GatewayError::Unauthorized {
+            said: Some(said), ..
+        } => format!("{offer} {}.", tr!(lang, "gw-401-said", said = said.clone())),
+        _ => offer,
+    })
+}
+
+/// [`sign_in_offer`]'s words, before the gateway's own.
+fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
+    match e {
+        // The kept login could not be read: that, not a missing sign-in,
+        // is why none was sent.
+        GatewayError::Unauthorized { sent: None, .. } if judge.login_unreadable => {
+            Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
+        }
+        GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
+            lang,
+            "banner-sign-in-again-text",
+            why = crate::describe::over_reason(lang, why)
+        )),
+        GatewayError::Unauthorized { sent: None, .. } => {
+            Some(tr!(lang, "banner-sign-in-none-text"))
+        }
+        // A token given by hand: its own fix first; `i` only where the
+        // gateway offers sign-in.
+        GatewayError::Unauthorized {
+            sent: Some(from), ..
+        } if !from.is_login() => Some(tr!(
+            lang,
+            "banner-sign-in-given-text",
+            from = crate::describe::token_from(lang, *from)
+        )),
+        // A fixed token kept with `login --with-token`: the gateway may
+        // offer no sign-in at all (i says so if not).
+        GatewayError::Unauthorized {
+            sent: Some(crate::config::TokenFrom::Login),
+            ..
+        } if judge.login_fixed => Some(tr!(lang, "banner-sign-in-kept-fixed-text")),
+        _ if e.rejection() == Some(Rejection::Unauthorized) => {
+            Some(tr!(lang, "banner-sign-in-text"))
+        }
+        _ => None,
+    }
 }

@@ -157,10 +157,13 @@ fn ask_next(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let Some(steps_id) = session.steps_id().map(str::to_owned) else {
-        session.say(info(
-            tr!(lang, "banner-no-steps-id"),
-            tr!(lang, "banner-no-steps-id-text"),
-        ));
+        // The gateway's own list came without one: `r` would not bring it.
+        let text = if session.whole().is_some_and(|l| l.steps_id.is_none()) {
+            tr!(lang, "banner-no-steps-id-in-list-text")
+        } else {
+            tr!(lang, "banner-no-steps-id-text")
+        };
+        session.say(info(tr!(lang, "banner-no-steps-id"), text));
         return Vec::new();
     };
     let filter = session.filter();
