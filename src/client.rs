@@ -354,6 +354,9 @@ pub enum GatewayError {
         from: &'static str,
         status: u16,
         said: String,
+        /// The proxy variable held a user name and password (a 401 then
+        /// refused them; without, the proxy wants some).
+        credentials: bool,
     },
     /// A 401 that says more than [`GatewayError::Rejected`]: `sent` names
     /// where the refused token came from; `None`, no token was sent.
@@ -1044,11 +1047,6 @@ impl Gateway {
         self.proxy_credentials
     }
 
-    /// How many times this gateway answered 429 (limiting requests) so far.
-    pub fn times_limited(&self) -> u64 {
-        self.pace.times_limited()
-    }
-
     /// `GET pims/subscription/steps`: the list, sorted by order.
     pub async fn list(&self, request: &ListRequest) -> Result<StepsList, GatewayError> {
         let reset = if request.reset { "true" } else { "false" };
@@ -1557,8 +1555,39 @@ impl Gateway {
                 from: self.proxy_from.unwrap_or_default(),
                 status: 407,
                 said,
+                credentials: false,
             }
         }
+    }
+
+    /// A proxy's own answer (no gateway's error body): the proxy of the
+    /// settings, marked as such, or with none set a 407 of the network's.
+    fn proxy_s_own(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
+        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark) {
+            let said = Some(mark.clone())
+                .filter(|m| !m.is_empty())
+                .or_else(|| html_title(&answer.body))
+                .unwrap_or_default();
+            if status == 407 {
+                return Some(self.proxy_wants_password(proxy.clone(), said));
+            }
+            return Some(GatewayError::Proxy {
+                proxy: proxy.clone(),
+                from: self.proxy_from.unwrap_or_default(),
+                status,
+                said,
+                credentials: self.proxy_credentials,
+            });
+        }
+        // No proxy is set here, yet one answered: the network sends this
+        // traffic through a proxy of its own that wants a password.
+        (status == 407 && self.proxy.is_none()).then(|| GatewayError::Proxy {
+            proxy: String::new(),
+            from: "",
+            status,
+            said: html_title(&answer.body).unwrap_or_default(),
+            credentials: false,
+        })
     }
 
     /// A 2xx body that is no answer; an empty one or an HTML page through a
@@ -1803,32 +1832,10 @@ impl Gateway {
                     .unwrap_or_default(),
             });
         }
-        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark)
-            && body.is_none()
+        if body.is_none()
+            && let Some(error) = self.proxy_s_own(status, &answer)
         {
-            let said = Some(mark.clone())
-                .filter(|m| !m.is_empty())
-                .or_else(|| html_title(&answer.body))
-                .unwrap_or_default();
-            if status == 407 {
-                return Err(self.proxy_wants_password(proxy.clone(), said));
-            }
-            return Err(GatewayError::Proxy {
-                proxy: proxy.clone(),
-                from: self.proxy_from.unwrap_or_default(),
-                status,
-                said,
-            });
-        }
-        if status == 407 && body.is_none() && self.proxy.is_none() {
-            // No proxy is set here, yet one answered: the network sends
-            // this traffic through a proxy of its own that wants a password.
-            return Err(GatewayError::Proxy {
-                proxy: String::new(),
-                from: "",
-                status,
-                said: html_title(&answer.body).unwrap_or_default(),
-            });
+            return Err(error);
         }
         if status == 511 && body.is_none() {
             // RFC 6585: the network's own portal (guest Wi-Fi) answered.

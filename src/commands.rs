@@ -2,6 +2,8 @@
 //! JSON on stdout, a one-line cause on stderr, and exit codes.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -251,17 +253,26 @@ pub async fn steps_many(
 ) -> ManyOutcome {
     let backend = explainer.backend;
     let until = tokio::time::Instant::now() + deadline;
-    let limited_before = backend.gateway.times_limited();
+    // Each vehicle's request says whether it is held back by a 429 or
+    // awaits an answer, for the words of one without a list by the deadline.
+    let held: Vec<_> = cars
+        .iter()
+        .map(|_| Arc::new(AtomicBool::new(false)))
+        .collect();
     let mut tasks: Vec<_> = cars
         .iter()
-        .map(|car| {
+        .zip(&held)
+        .map(|(car, held)| {
             let gateway = backend.gateway.clone();
             let request = ListRequest {
                 lookup: Lookup::Car(car.clone()),
                 reset,
                 status,
             };
-            tokio::spawn(async move { gateway.list(&request).await })
+            let held = Arc::clone(held);
+            tokio::spawn(crate::pace::held_back(held, async move {
+                gateway.list(&request).await
+            }))
         })
         .collect();
     let label = backend.label(lang);
@@ -275,30 +286,26 @@ pub async fn steps_many(
         code: EXIT_CLEAR,
     };
     let mut failed: Vec<&str> = Vec::new();
-    let mut late: Vec<&str> = Vec::new();
+    // Without a list by the deadline: not answered, and held back by 429.
+    let (mut late, mut limited_cars): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     let mut pending = false;
-    let mut limited = false;
     let secs = deadline.as_secs();
-    for (car, task) in cars.iter().zip(tasks.iter_mut()) {
+    for ((car, task), held) in cars.iter().zip(tasks.iter_mut()).zip(&held) {
         let result = match tokio::time::timeout_at(until, &mut *task).await {
             Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
             Err(_) => {
                 task.abort();
-                late.push(car);
-                limited = backend.gateway.times_limited() > limited_before;
-                if json {
-                    let line = serde_json::to_string(&FailedJson {
-                        car_association_id: car,
-                        error: late_words(Lang::En, secs, limited),
-                    })
-                    .expect("plain data serialises");
-                    out.stdout.push_str(&line);
-                    out.stdout.push('\n');
+                let limited = held.load(Ordering::Relaxed);
+                if limited {
+                    limited_cars.push(car);
+                } else {
+                    late.push(car);
                 }
-                out.failures.push(format!(
-                    "stepwise: {car}: {}",
-                    late_words(lang, secs, limited)
-                ));
+                let words = (
+                    late_words(Lang::En, secs, limited),
+                    late_words(lang, secs, limited),
+                );
+                out.failed(json, car, words);
                 continue;
             }
         };
@@ -320,19 +327,11 @@ pub async fn steps_many(
             }
             Err(e) => {
                 failed.push(car);
-                if json {
-                    let line = serde_json::to_string(&FailedJson {
-                        car_association_id: car,
-                        error: crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
-                    })
-                    .expect("plain data serialises");
-                    out.stdout.push_str(&line);
-                    out.stdout.push('\n');
-                }
-                out.failures.push(format!(
-                    "stepwise: {car}: {}",
-                    crate::text::with_car(&explainer.words(lang, &e).await, car)
-                ));
+                let words = (
+                    crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
+                    crate::text::with_car(&explainer.words(lang, &e).await, car),
+                );
+                out.failed(json, car, words);
             }
         }
     }
@@ -344,12 +343,12 @@ pub async fn steps_many(
             lang,
             cars.len(),
             &failed,
-            (&late, limited),
+            (&late, &limited_cars),
             secs,
         ));
         out.stdout.push('\n');
     }
-    out.code = if !failed.is_empty() || !late.is_empty() {
+    out.code = if !failed.is_empty() || !late.is_empty() || !limited_cars.is_empty() {
         EXIT_ERROR
     } else if pending {
         EXIT_PENDING
@@ -357,6 +356,23 @@ pub async fn steps_many(
         EXIT_CLEAR
     };
     out
+}
+
+impl ManyOutcome {
+    /// A vehicle without a list: with `json` a line with its error (in
+    /// English, `words.0`), and its cause on stderr (`words.1`).
+    fn failed(&mut self, json: bool, car: &str, words: (String, String)) {
+        if json {
+            let line = serde_json::to_string(&FailedJson {
+                car_association_id: car,
+                error: words.0,
+            })
+            .expect("plain data serialises");
+            self.stdout.push_str(&line);
+            self.stdout.push('\n');
+        }
+        self.failures.push(format!("stepwise: {car}: {}", words.1));
+    }
 }
 
 /// The last line of `steps` over several vehicles: how many were listed,
@@ -371,13 +387,13 @@ pub fn late_words(lang: Lang, secs: u64, limited: bool) -> String {
     }
 }
 
-/// `late` holds the vehicles without a list by the deadline, and whether
-/// the gateway was limiting requests meanwhile.
+/// `late` holds the vehicles sent and not answered by the deadline,
+/// `limited` those held back by the gateway's 429s until then.
 fn many_summary(
     lang: Lang,
     total: usize,
     failed: &[&str],
-    (late, limited): (&[&str], bool),
+    (late, limited): (&[&str], &[&str]),
     secs: u64,
 ) -> String {
     let ids = |cars: &[&str]| {
@@ -390,7 +406,7 @@ fn many_summary(
     let mut line = tr!(
         lang,
         "steps-many-summary",
-        listed = num(total - failed.len() - late.len()),
+        listed = num(total - failed.len() - late.len() - limited.len()),
         total = num(total)
     );
     if !failed.is_empty() {
@@ -404,24 +420,23 @@ fn many_summary(
     }
     if !late.is_empty() {
         line.push_str("; ");
-        let (n, ids) = (num(late.len()), ids(late));
-        line.push_str(&if limited {
-            tr!(
-                lang,
-                "steps-many-summary-limited",
-                n = n,
-                secs = secs,
-                ids = ids
-            )
-        } else {
-            tr!(
-                lang,
-                "steps-many-summary-late",
-                n = n,
-                secs = secs,
-                ids = ids
-            )
-        });
+        line.push_str(&tr!(
+            lang,
+            "steps-many-summary-late",
+            n = num(late.len()),
+            secs = secs,
+            ids = ids(late)
+        ));
+    }
+    if !limited.is_empty() {
+        line.push_str("; ");
+        line.push_str(&tr!(
+            lang,
+            "steps-many-summary-limited",
+            n = num(limited.len()),
+            secs = secs,
+            ids = ids(limited)
+        ));
     }
     line
 }

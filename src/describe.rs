@@ -535,7 +535,8 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
             from,
             status,
             said,
-        } => proxy_answer(lang, proxy, from, *status, said),
+            credentials,
+        } => proxy_answer(lang, proxy, from, (*status, *credentials), said),
         GatewayError::ProxyCredentialsRefused { proxy, from } => tr!(
             lang,
             "gw-proxy-credentials-refused",
@@ -686,7 +687,14 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
 }
 
 /// A proxy's own answer: who answered, and what to do for its status.
-fn proxy_answer(lang: Lang, proxy: &str, from: &str, status: u16, said: &str) -> String {
+/// `credentials`: the proxy variable held a user name and password.
+fn proxy_answer(
+    lang: Lang,
+    proxy: &str,
+    from: &str,
+    (status, credentials): (u16, bool),
+    said: &str,
+) -> String {
     if proxy.is_empty() {
         // None set here: a proxy of the network's own answered.
         return tr!(
@@ -700,7 +708,9 @@ fn proxy_answer(lang: Lang, proxy: &str, from: &str, status: u16, said: &str) ->
         407 => tr!(lang, "gw-proxy-407-todo"),
         // Its own rules refuse the request: no password was judged.
         403 => tr!(lang, "gw-proxy-forbidden-todo"),
-        401 => tr!(lang, "gw-proxy-refused-todo"),
+        // Refused only where the proxy variable held some.
+        401 if credentials => tr!(lang, "gw-proxy-refused-todo"),
+        401 => tr!(lang, "gw-proxy-407-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo"),
     };

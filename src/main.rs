@@ -850,12 +850,13 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
                 let id = lookup.id().to_owned();
-                let limited_before = backend.gateway.times_limited();
+                let held = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
+                let run = stepwise::pace::held_back(std::sync::Arc::clone(&held), run);
                 match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
                     Ok(outcome) => outcome,
                     Err(_) => {
-                        let limited = backend.gateway.times_limited() > limited_before;
+                        let limited = held.load(std::sync::atomic::Ordering::Relaxed);
                         return fail(format!(
                             "{id}: {}",
                             commands::late_words(lang, deadline, limited)

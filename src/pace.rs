@@ -6,8 +6,8 @@
 //! reconnects and polls share.
 
 use std::hash::BuildHasher;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -55,14 +55,30 @@ pub fn jitter(max: Duration) -> Duration {
     Duration::from_millis(std::hash::RandomState::new().hash_one(draw) % (max_ms + 1))
 }
 
+tokio::task_local! {
+    /// Set while the request of a [`held_back`] future waits because of a
+    /// 429 (its own, or a pause another request's brought), cleared when it
+    /// is sent: a run out of time tells "held back by the gateway's limit"
+    /// from "sent, and not answered", vehicle by vehicle.
+    static HELD_BACK: Arc<AtomicBool>;
+}
+
+/// Runs `future` (a gateway call) with `flag` saying, at any moment,
+/// whether its request is held back by a 429 rather than awaiting an answer.
+pub async fn held_back<F: std::future::Future>(flag: Arc<AtomicBool>, future: F) -> F::Output {
+    HELD_BACK.scope(flag, future).await
+}
+
+fn mark_held_back(held: bool) {
+    let _ = HELD_BACK.try_with(|flag| flag.store(held, Ordering::Relaxed));
+}
+
 #[derive(Debug)]
 pub struct Pace {
     permits: Semaphore,
     limit: usize,
     /// No request starts before this moment (set by a 429).
     paused_until: Mutex<Option<Instant>>,
-    /// How many 429s paused this gateway so far.
-    limited: AtomicU64,
 }
 
 impl Pace {
@@ -73,7 +89,6 @@ impl Pace {
             permits: Semaphore::new(limit),
             limit,
             paused_until: Mutex::new(None),
-            limited: AtomicU64::new(0),
         }
     }
 
@@ -94,6 +109,7 @@ impl Pace {
     pub async fn admit(&self) -> SemaphorePermit<'_> {
         loop {
             while let Some(end) = self.pause_end() {
+                mark_held_back(true);
                 tokio::time::sleep_until(end + jitter(JITTER)).await;
             }
             // A semaphore that is never closed always grants a permit.
@@ -102,21 +118,17 @@ impl Pace {
             };
             // A 429 may have come while this request waited for its place.
             if self.pause_end().is_none() {
+                mark_held_back(false);
                 return permit;
             }
         }
     }
 
-    /// How many 429s have paused this gateway (a run that ran out of time
-    /// can tell "it kept limiting" from "it did not answer").
-    pub fn times_limited(&self) -> u64 {
-        self.limited.load(Ordering::Relaxed)
-    }
-
     /// A 429: every request to this gateway waits `wait` from now (at
     /// most [`MAX_PAUSE`]).
     pub fn pause(&self, wait: Duration) {
-        self.limited.fetch_add(1, Ordering::Relaxed);
+        // The request that got the 429 waits from now on.
+        mark_held_back(true);
         let end = Instant::now() + wait.min(MAX_PAUSE);
         let mut until = self
             .paused_until

@@ -68,7 +68,7 @@ banner-cut = {" "}… altro: una finestra più grande mostra tutto{" "}
 
 banner-no-steps-id = Ancora nessuno stepsID
 banner-no-steps-id-text = prima aggiornare con r.
-banner-no-steps-id-in-list-text = l’elenco del gateway è arrivato senza stepsID, e il passo successivo si può chiedere solo per stepsID: r non ne porterà uno. Segnala a chi gestisce il gateway che al suo elenco manca lo stepsID.
+banner-no-steps-id-in-list-text = l'elenco del gateway è arrivato senza stepsID, e il passo successivo si può chiedere solo per stepsID: r non ne porterà uno. Segnala a chi gestisce il gateway che al suo elenco manca lo stepsID.
 banner-watch-off = Monitoraggio off
 banner-watch-off-text = w per riprendere il monitoraggio.
 banner-nothing-to-watch = Niente da monitorare
@@ -123,7 +123,7 @@ banner-gateway-next-hidden-text = { $title } ({ $name }), non nella lista mostra
 banner-filter-ignored = Filtro non applicato
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
-banner-next-list-older = L’elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
+banner-next-list-older = L'elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
 
 ## The start screen
 backend-demo = backend demo
@@ -734,7 +734,7 @@ limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 ## Signing in
 
 banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
-banner-sign-in-kept-fixed-text = il gateway ha rifiutato il token conservato da `stepwise login --with-token` (HTTP 401). Chiedi a chi gestisce il gateway il token attuale, conservalo con `stepwise login --with-token` e ricomincia; oppure premi i per accedere qui, se offre l’accesso (i lo dice se no).
+banner-sign-in-kept-fixed-text = il gateway ha rifiutato il token conservato da `stepwise login --with-token` (HTTP 401). Chiedi a chi gestisce il gateway il token attuale, conservalo con `stepwise login --with-token` e ricomincia; oppure premi i per accedere qui, se offre l'accesso (i lo dice se no).
 banner-sign-in-given-text = il gateway ha rifiutato il token (fonte: { $from }) (HTTP 401). Mettere lì il suo token attuale e ripartire; oppure premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice). La sessione di questo veicolo resta aperta.
 banner-simulated = Cliente simulato
 banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la lista al gateway.
@@ -1360,6 +1360,8 @@ doctor-proxy-other-scheme = nessuno per i gateway { $scheme }://: { $var } è im
 doctor-proxy-used = { $proxy } (da { $from })
 doctor-proxy-407 = { $proxy } ha risposto alla chiamata al gateway con 407 Proxy Authentication Required: vuole nome utente e password
 doctor-proxy-407-refused = { $proxy } ha risposto alla chiamata al gateway con 407 Proxy Authentication Required: ha rifiutato nome utente e password della variabile del proxy
+doctor-proxy-401 = { $proxy } ha risposto alla chiamata al gateway con HTTP 401 e un accesso proprio (Basic): vuole un nome utente e una password
+doctor-proxy-401-refused = { $proxy } ha risposto alla chiamata al gateway con HTTP 401 e un accesso proprio (Basic): ha rifiutato il nome utente e la password della variabile del proxy
 doctor-proxy-answered = { $proxy } ha risposto da sé alla chiamata al gateway con HTTP { $status }: la richiesta non ha mai raggiunto il gateway
 doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
@@ -1540,6 +1542,7 @@ doctor-error-body-other = una richiesta senza id riceve { $answer } invece di 40
 doctor-first-no-car = non provato: nessun carAssociationID indicato
 doctor-first-no-car-fix = Rieseguire con --car ID per provare le chiamate dei passi
 doctor-first-401 = HTTP 401: il gateway vuole un token valido
+doctor-first-proxy-login = HTTP 401 con un accesso (Basic) dal proxy, non dal gateway: la richiesta non ha mai raggiunto il gateway
 doctor-basic-prompt = HTTP 401 che chiede un accesso a cui un token bearer non può rispondere (nome utente e password, o accesso Windows), senza il corpo di errore di un gateway: l'accesso di un server web o di un reverse proxy, non un gateway dei passi (che accetta un token bearer)
 doctor-see-token = Vedere la riga Token
 doctor-see-proxy = Vedere la riga Proxy

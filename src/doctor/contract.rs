@@ -722,6 +722,8 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
 fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> Option<Line> {
     let status = answer.status.as_u16();
     let own_page = wire::decode_error(&answer.body).is_none() && matches!(status, 403 | 502..=504);
+    // A Basic login through a proxy is the proxy's, as the client judges it.
+    let proxy_login = password_prompt(answer);
     let proxy = match caller.gateway.proxy() {
         None if status == 407 => {
             return Some(
@@ -735,7 +737,7 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 .fix(words!("doctor-fix-network-proxy")),
             );
         }
-        Some(proxy) if status == 407 || own_page => proxy.to_owned(),
+        Some(proxy) if status == 407 || own_page || proxy_login => proxy.to_owned(),
         _ => return None,
     };
     let (detail, fix) = match status {
@@ -745,6 +747,14 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
         ),
         407 => (
             words!("doctor-proxy-407", proxy = proxy),
+            Arg::from(words!("doctor-fix-proxy-password")),
+        ),
+        401 if caller.gateway.proxy_has_credentials() => (
+            words!("doctor-proxy-401-refused", proxy = proxy),
+            Arg::from(words!("doctor-fix-proxy-password-refused")),
+        ),
+        401 => (
+            words!("doctor-proxy-401", proxy = proxy),
             Arg::from(words!("doctor-fix-proxy-password")),
         ),
         _ => (
@@ -792,6 +802,12 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         .await
     {
         Err(why) => return Err((Line::no_answer(Mark::Failed, why), Failure::NoGateway)),
+        // Through a proxy, its own login (the Proxy line says so).
+        Ok(a) if password_prompt(&a) && caller.gateway.proxy().is_some() => {
+            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-login"))
+                .fix(words!("doctor-see-proxy"));
+            return Err((line, Failure::NoGateway));
+        }
         Ok(a) if password_prompt(&a) => {
             let line = Line::new(Mark::Failed, words!("doctor-basic-prompt"))
                 .fix(words!("doctor-fix-steps-gateway"));

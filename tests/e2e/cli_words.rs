@@ -228,6 +228,82 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     );
 }
 
+/// At the deadline each vehicle is named by its own state: one whose
+/// request was sent and never answered is "no answer", even while another
+/// vehicle's 429 holds the rest back; only the held-back one is "limiting".
+#[test]
+fn at_the_deadline_a_hung_vehicle_and_a_limited_one_are_told_apart() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Condvar, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    // The 429 goes out only once the hung vehicle's request has arrived,
+    // so that request is in flight (not held back) when the pause begins.
+    let hung_arrived = Arc::new((Mutex::new(false), Condvar::new()));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let hung_arrived = Arc::clone(&hung_arrived);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let (lock, arrived) = &*hung_arrived;
+                if head.contains("carAssociationID=111111") {
+                    *lock.lock().unwrap() = true;
+                    arrived.notify_all();
+                    // Never answered: held until the client goes away.
+                    let _ = stream.read(&mut [0u8; 1]);
+                } else {
+                    let guard = lock.lock().unwrap();
+                    let _ = arrived.wait_timeout_while(guard, Duration::from_secs(20), |a| !*a);
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                }
+            });
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--car",
+            "111111",
+            "--car",
+            "222222",
+            "--deadline",
+            "2",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("111111: no answer within the deadline of 2 s (--deadline)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "222222: the gateway kept limiting requests (HTTP 429) until the deadline of 2 s"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("111111: the gateway kept limiting"), "{err}");
+    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        summary.contains(
+            "Vehicles listed: 0 of 2; no answer within 2 s: 1 (111111); held back by HTTP 429 until 2 s: 1 (222222)"
+        ),
+        "{summary}"
+    );
+}
+
 #[test]
 fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
     let port = pty::free_port();

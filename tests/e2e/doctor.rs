@@ -1523,6 +1523,49 @@ fn a_proxy_wanting_a_password_fails_doctor_without_a_car_too() {
     }
 }
 
+/// A proxy of plain-HTTP calls that answers with a Basic login of its own
+/// (tinyproxy's 401): the Proxy line fails with its words (wanting a user
+/// name and password, or refusing those of its variable), and the first
+/// list points there, never at --api.
+#[test]
+fn a_proxy_s_own_401_login_fails_the_proxy_line_not_the_address() {
+    let home = home();
+    let proxy = canned(
+        "401 Unauthorized",
+        "Server: tinyproxy/1.11.1\r\nWWW-Authenticate: Basic realm=\"Corp Proxy\"\r\n",
+    );
+    let args = ["--api", "http://gateway.invalid:8080", "--car", "987654"];
+    for (variable, words, fix) in [
+        (
+            proxy.clone(),
+            "answered the gateway call with HTTP 401 and a login of its own (Basic): it wants a user name and password",
+            "The proxy wants a user name and password: put them in the proxy variable",
+        ),
+        (
+            proxy.replacen("http://", "http://bob:Pa55wordX@", 1),
+            "it refused the user name and password of the proxy variable",
+            "The proxy refused the user name and password in the proxy variable",
+        ),
+    ] {
+        let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &variable)]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let proxy_line = line(&text, "Proxy");
+        assert!(
+            proxy_line.starts_with("✗ failed") && proxy_line.contains(words),
+            "{text}"
+        );
+        assert!(text.contains(fix), "{text}");
+        let first = line(&text, "First list");
+        assert!(
+            first.contains("HTTP 401 with a login (Basic) from the proxy, not the gateway"),
+            "{text}"
+        );
+        assert!(!text.contains("points at a steps gateway"), "{text}");
+        assert!(!text.contains("Pa55wordX"), "{text}");
+    }
+}
+
 /// Without a vehicle, a proxy that refuses every call by its own rules
 /// (403) or answers with its own error page (502) fails the proxy line and
 /// the run, as a tunnel it would not open does; never "0 failed".

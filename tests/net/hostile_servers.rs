@@ -1087,6 +1087,9 @@ async fn a_proxy_s_403_is_its_rules_not_a_refused_password() {
     assert!(!line.contains("password"), "{line}");
 }
 
+/// A proxy's own 401 (tinyproxy's Basic login): with a user name and
+/// password in its variable, it refused them; with none, it wants some
+/// (never "refused" what was not given). Neither is a sign-in matter.
 #[tokio::test]
 async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     let proxy = canned(
@@ -1106,8 +1109,20 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     );
     let line = words(&error);
     assert!(
+        line.contains("The proxy wants a user name and password: put them in the proxy variable"),
+        "{line}"
+    );
+    assert!(!line.contains("refused"), "{line}");
+    assert!(!line.contains("stepwise login"), "{line}");
+    let with_password = proxy.url().replace("http://", "http://tech:wrong@");
+    let line = words(&list_through("http://gateway.invalid:8080", &with_password).await);
+    assert!(
         line.contains("refused its user name and password"),
         "{line}"
+    );
+    assert!(
+        !line.contains("wrong"),
+        "the password is never shown: {line}"
     );
     assert!(!line.contains("stepwise login"), "{line}");
     // The gateway's own answer, passed on by the proxy, stays the gateway's.
