@@ -1849,6 +1849,21 @@ impl Gateway {
         {
             return Err(error);
         }
+        // A web page's 400 (a reverse proxy's or a firewall's, such as
+        // nginx's "Request Header Or Cookie Too Large"): the gateway never
+        // judged the request, nor the id in it.
+        if status == 400
+            && body.is_none()
+            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        {
+            return Err(GatewayError::Refused {
+                base,
+                status,
+                said: html_title(&answer.body).unwrap_or_default(),
+                token_sent,
+                proxy: self.proxy.clone(),
+            });
+        }
         if status == 404 && body.is_none() {
             return Err(GatewayError::NotAGateway {
                 base,

@@ -148,6 +148,10 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
         in_brackets(said),
         via_proxy(lang, proxy.as_deref()),
     );
+    // A page's 400: malformed to something in front, the id not judged.
+    if *status == 400 {
+        return tr!(lang, "gw-front-400", base = base, said = said, via = via);
+    }
     // Through a proxy, the proxy itself (a policy) may be what
     // refused: named first, with NO_PROXY; tokens do not pass a
     // proxy's policy.
@@ -505,6 +509,13 @@ fn answer_line(lang: Lang, error: &GatewayError) -> String {
             encoding = "gzip",
             via = String::new()
         ),
+        // A steps gateway's answer that contradicts the contract: its
+        // words name the gateway's operator, not --api.
+        GatewayError::BadAnswer(
+            why @ crate::wire::DecodeError::WrongShape(
+                crate::wire::Shape::NextDone(_) | crate::wire::Shape::BadStepsId(_),
+            ),
+        ) => tr!(lang, "gw-bad-answer-gateway", why = decode_words(lang, why)),
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
         GatewayError::Transport(detail)
             if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
@@ -645,6 +656,9 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
                 Shape::LiveWithoutId => tr!(lang, "shape-live-without-id"),
                 Shape::NextDone(step) => {
                     return tr!(lang, "answer-next-done", step = step.clone());
+                }
+                Shape::BadStepsId(id) => {
+                    return tr!(lang, "answer-bad-steps-id", id = id.clone());
                 }
                 Shape::Other(detail) => detail.clone(),
             };
@@ -1233,6 +1247,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ProxyGarbled { .. }
         | GatewayError::ProxyNoTunnel { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
+        GatewayError::Refused { status: 400, .. } => tr!(lang, "gw-title-bad-request"),
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None, .. } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::Unauthorized { sent: Some(_), .. } => tr!(lang, "gw-title-token-refused"),
@@ -1498,6 +1513,30 @@ mod tests {
             "{words}"
         );
         assert!(!words.contains("ready"), "{words}");
+        // The gateway's own contradiction: its operator, never --api.
+        let line = gateway_error(Lang::En, &GatewayError::BadAnswer(error));
+        assert!(!line.contains("--api"), "{line}");
+    }
+
+    /// A list whose stepsID breaks the id rule is refused with the id and
+    /// the gateway's operator named: it could not be sent back, and
+    /// neither the id typed nor --api is at fault.
+    #[test]
+    fn a_steps_id_breaking_the_id_rule_is_refused_when_it_arrives() {
+        let body = br#"{"stepsID":"abc def/../x","x":{"name":"deviceActivation","status":"todo","order":1}}"#;
+        let error = crate::wire::decode_list(body).unwrap_err();
+        let line = gateway_error(Lang::En, &GatewayError::BadAnswer(error));
+        assert!(
+            line.contains("gives a stepsID (abc def/../x) that breaks the contract's id rule")
+                && line.contains("Tell the gateway's operator"),
+            "{line}"
+        );
+        assert!(!line.contains("--api"), "{line}");
+        // A number, whole or written as a float, is the id it spells.
+        for body in [&br#"{"stepsID":132324}"#[..], br#"{"stepsID":132324.0}"#] {
+            let list = crate::wire::decode_list(body).unwrap();
+            assert_eq!(list.steps_id.as_deref(), Some("132324"));
+        }
     }
 
     /// An X.509 version 1 certificate: named, with a fix no option of

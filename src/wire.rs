@@ -199,6 +199,9 @@ pub enum Shape {
     NoSteps(Vec<String>),
     /// A live event's list without a stepsID on a stream of several.
     LiveWithoutId,
+    /// A list whose stepsID breaks the id rule (so it could not be sent
+    /// back): its first characters, filtered.
+    BadStepsId(String),
     /// A next-step answer whose only steps are marked done: it names a
     /// step as next and says it is done (neither "null" nor a step to do).
     NextDone(String),
@@ -222,6 +225,7 @@ impl std::fmt::Display for Shape {
             Shape::NotAList(kind) => write!(f, "expected an object of steps, got {kind:?}"),
             Shape::NotAStep(kind) => write!(f, "expected a step object or null, got {kind:?}"),
             Shape::NextDone(name) => write!(f, "the next step {name} is marked done"),
+            Shape::BadStepsId(id) => write!(f, "a stepsID that breaks the id rule: {id:?}"),
             Shape::NoSteps(names) => write!(
                 f,
                 "an object with no stepsID and no step (its members: {})",
@@ -242,6 +246,14 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
     match parse(body)? {
         Value::Object(members) => {
             let steps_id = members.get("stepsID").and_then(steps_id_text);
+            // A stepsID is sent back for every later list and the next
+            // step: one that breaks the id rule could not be.
+            if let Some(id) = &steps_id
+                && !crate::steps::is_id(id)
+            {
+                let shown: String = id.chars().take(80).collect();
+                return Err(DecodeError::WrongShape(Shape::BadStepsId(shown)));
+            }
             let steps = steps_of(&members);
             // Members, yet neither a stepsID nor a step: another service's
             // JSON (a health check, a portal), not an empty list.
@@ -412,7 +424,13 @@ fn step_of(key: &str, fields: &Map<String, Value>) -> Option<Step> {
 /// `stepsID` as a number or a string; anything else is no usable stepsID.
 fn steps_id_text(value: &Value) -> Option<String> {
     let text = match value {
-        Value::Number(n) => n.to_string(),
+        // 132324.0 is the id 132324.
+        Value::Number(n) => match n.as_f64().and_then(saturating_i64) {
+            Some(whole) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                whole.to_string()
+            }
+            _ => n.to_string(),
+        },
         Value::String(s) => sanitize(s.trim()),
         _ => return None,
     };

@@ -265,8 +265,10 @@ async fn from_gateway(http: &reqwest::Client, gateway: &Url) -> Result<Endpoints
             continue;
         }
         // A web server's page for any path (a portal's catch-all): no
-        // document published there, as for a 404.
-        if web_page(&reply.body) {
+        // document published there, as for a 404. A failure's page (a load
+        // balancer's 502, a maintenance 503) says nothing of sign-in: the
+        // status is said below.
+        if web_page(&reply.body) && !reply.status.is_server_error() {
             continue;
         }
         if !reply.status.is_success() {

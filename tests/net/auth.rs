@@ -428,6 +428,44 @@ async fn a_gateway_without_sign_in_says_how_else_to_give_a_token() {
     assert!(err.contains("--with-token") && !err.contains('\n'), "{err}");
 }
 
+/// A failure's page where the discovery document belongs (a load
+/// balancer's 502, a maintenance 503, as HTML): the status is said with
+/// "retry later", never "offers no sign-in / takes a fixed token".
+#[tokio::test]
+async fn a_failing_discovery_page_is_a_failure_not_no_sign_in() {
+    for status in [
+        "502 Bad Gateway",
+        "503 Service Unavailable",
+        "500 Internal Server Error",
+    ] {
+        let server = crate::hostile_servers::canned(
+            status,
+            &["Content-Type: text/html"],
+            "<html>bad gateway</html>",
+        )
+        .await;
+        let url = Url::parse(&format!("{}/", server.url())).unwrap();
+        let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
+        let code = &status[..3];
+        assert!(
+            err.contains(&format!("answered HTTP {code} to the sign-in discovery"))
+                && err.contains("Retry later"),
+            "{status}: {err}"
+        );
+        assert!(!err.contains("does not offer sign-in"), "{status}: {err}");
+    }
+    // A portal's catch-all page with 200 is still no document published.
+    let portal = crate::hostile_servers::canned(
+        "200 OK",
+        &["Content-Type: text/html"],
+        "<html>portal</html>",
+    )
+    .await;
+    let url = Url::parse(&format!("{}/", portal.url())).unwrap();
+    let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
+    assert!(err.contains("does not offer sign-in"), "{err}");
+}
+
 #[tokio::test]
 async fn a_token_due_to_expire_is_refreshed_before_use_and_kept() {
     let provider = Provider::start(quick()).await;

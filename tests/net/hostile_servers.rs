@@ -24,7 +24,7 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 /// A loopback server that answers each connection with a handler; it counts
 /// the requests it read and stops when dropped.
-struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
     heads: Arc<Mutex<Vec<String>>>,
@@ -32,7 +32,7 @@ struct Server {
 }
 
 impl Server {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
@@ -110,7 +110,7 @@ where
 }
 
 /// A server that gives every request the same answer.
-async fn canned(status: &str, headers: &[&str], body: &str) -> Server {
+pub(crate) async fn canned(status: &str, headers: &[&str], body: &str) -> Server {
     let bytes = response(status, headers, body);
     serve(move |_, stream| send(stream, bytes.clone())).await
 }
@@ -331,7 +331,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
 async fn a_token_echoed_into_a_list_never_reaches_it() {
     let token = "SeCrEt-abc_123";
     let echoed = format!(
-        r#"{{"stepsID":"S{token}","a":{{"name":"{token}","status":"todo","order":1}},"b":{{"name":"x","status":"{upper}","order":2}}}}"#,
+        r#"{{"stepsID":"S1","a":{{"name":"{token}","status":"todo","order":1}},"b":{{"name":"x","status":"{upper}","order":2}}}}"#,
         upper = token.to_ascii_uppercase()
     );
     let server = canned("200 OK", &["Content-Type: application/json"], &echoed).await;
@@ -352,6 +352,27 @@ async fn a_token_echoed_into_a_list_never_reaches_it() {
         "{shown}"
     );
     assert!(names(&list).contains(&"<redacted>"), "{shown}");
+    // Echoed into the stepsID, which then breaks the id rule: the list is
+    // refused, and its words hold no token either.
+    let echoed =
+        format!(r#"{{"stepsID":"S{token}","a":{{"name":"a","status":"todo","order":1}}}}"#);
+    let server = canned("200 OK", &["Content-Type: application/json"], &echoed).await;
+    let gateway = Gateway::new(
+        &server.url(),
+        DEVICE.into(),
+        Some(Secret::new(token)),
+        fast_options(),
+    )
+    .expect("valid base URL");
+    let error = gateway
+        .list(&ListRequest::new(Lookup::Car("987654".into())))
+        .await
+        .unwrap_err();
+    let line = format!("{error:?} {}", words(&error));
+    assert!(
+        line.contains("S<redacted>") && !line.contains(token),
+        "{line}"
+    );
 }
 
 /// A redirect to another origin (another port here; another host or a
@@ -1134,6 +1155,46 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     .await;
     let line = words(&list_through("http://gateway.invalid:8080", &forwarding.url()).await);
     assert!(line.contains("the gateway failed (maintenance)"), "{line}");
+}
+
+/// A web page's 400 with no gateway's error body (nginx's "Request
+/// Header Or Cookie Too Large", a WAF's page): something in front refused
+/// the request, the gateway never acted on it; never "check the id you
+/// typed", which stepwise checked before sending.
+#[tokio::test]
+async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
+    let server = canned(
+        "400 Bad Request",
+        &["Server: nginx", "Content-Type: text/html"],
+        "<html><h1>400 Bad Request</h1>Request Header Or Cookie Too Large<hr>nginx</html>",
+    )
+    .await;
+    let error = list_from(&server.url()).await.unwrap_err();
+    assert!(
+        matches!(&error, GatewayError::Refused { status: 400, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(
+        line.contains(
+            "with a web page, without a gateway's error body: something in front of the gateway"
+        ) && line.contains("the gateway never acted on it"),
+        "{line}"
+    );
+    assert!(!line.contains("the id you typed"), "{line}");
+    assert_eq!(
+        stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error),
+        "Request refused"
+    );
+    // The gateway's own 400, with its error body, stays about the request.
+    let own = canned(
+        "400 Bad Request",
+        &["Content-Type: application/json"],
+        r#"{"message":"stepsStatus must be todo, alreadyDone or all"}"#,
+    )
+    .await;
+    let line = words(&list_from(&own.url()).await.unwrap_err());
+    assert!(!line.contains("something in front"), "{line}");
 }
 
 #[tokio::test]

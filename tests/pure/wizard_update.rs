@@ -489,6 +489,41 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     assert_eq!(session(&s).steps_id(), Some("700009"));
 }
 
+/// `n` refused over its stepsID (the gateway restarted and no longer knows
+/// it: 404 with code 2346; or another device's: 403) starts over by
+/// carAssociationID as `r` does, instead of "check the id and try again".
+#[test]
+fn next_refused_over_its_steps_id_starts_over_by_car() {
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::new(Some(2346), "no step for stepsID 132324"),
+        retry_after: None,
+        proxy: None,
+    };
+    for error in [unknown, rejected(403, Rejection::WrongDevice)] {
+        let mut s = opened(["alreadyDone", "todo", "todo"]);
+        let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
+            panic!("expected a next-step request");
+        };
+        let msg = Msg::Next {
+            car: "987654".into(),
+            id,
+            result: Err(error.clone()),
+        };
+        let effects = update(&mut s, Input::Msg(msg), t(1));
+        let (_, lookup, reset, _) = fetched(&effects);
+        assert_eq!(lookup, Lookup::Car("987654".into()), "{error:?}");
+        assert!(!reset);
+        let banner = session(&s).banner().unwrap();
+        assert_eq!(banner.title, "Started over", "{error:?}: {banner:?}");
+        assert!(
+            !banner.text.contains("Check the carAssociationID"),
+            "{banner:?}"
+        );
+    }
+}
+
 /// A 403 page of a firewall in front of the gateway (no contract error
 /// body) is no stepsID of another device: the wizard keeps its stepsID,
 /// asks nothing again, and says the access was refused there.

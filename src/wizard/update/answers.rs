@@ -353,7 +353,9 @@ fn next(
     let lang = judge.lang;
     let step = match result {
         Ok(step) => step,
-        Err(e) => return (fail(session, judge, &e, now), Vec::new()),
+        // A stepsID the gateway no longer knows (or another device's)
+        // starts over by carAssociationID, as a refresh does.
+        Err(e) => return list_error(session, next_id, judge, &e, Purpose::Refresh, now),
     };
     session.log_event(
         now,
