@@ -644,7 +644,10 @@ impl GatewayError {
         {
             *called = call.other;
         }
-        if let GatewayError::Rejected { kind, body, .. } = &mut self {
+        if let GatewayError::Rejected {
+            kind, body, status, ..
+        } = &mut self
+        {
             // A code the gateway gives says why better than the status:
             // "not the owner" (2323) is no other device's stepsID.
             let coded = body.code.is_some_and(|c| ACCOUNT_REFUSALS.contains(&c));
@@ -679,6 +682,11 @@ impl GatewayError {
                     if call.other == Some(wire::NEXT_PATH)
                         && body.code != Some(wire::NO_STEP_CODE) =>
                 {
+                    Rejection::CallNotFound
+                }
+                // A method not allowed there: the call is what the gateway
+                // does not offer (the list at this --api works).
+                Rejection::Other if call.other == Some(wire::NEXT_PATH) && *status == 405 => {
                     Rejection::CallNotFound
                 }
                 Rejection::Conflict if !call.control => Rejection::Other,
@@ -852,6 +860,19 @@ pub(crate) fn login_prompt(headers: &reqwest::header::HeaderMap) -> Option<bool>
     } else {
         None
     }
+}
+
+/// The gateway's address as typed with `--api` (and usable), for the
+/// commands a message suggests (a refused address, e.g. one with a query,
+/// is never repeated).
+pub fn api_typed(settings: &crate::config::Settings) -> Option<String> {
+    settings
+        .api
+        .as_deref()
+        .filter(|api| {
+            settings.api_from == Some(crate::config::ApiFrom::Flag) && parse_base(api).is_ok()
+        })
+        .map(|api| api.trim().to_owned())
 }
 
 /// The title of an HTML page (a proxy's or a web server's own page), cut

@@ -106,25 +106,31 @@ async fn save(
         .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))
 }
 
-fn kept_message(lang: Lang, out: &mut dyn Write, saved: &crate::auth::store::Saved) {
+/// Where the login is kept; a note on a file kept in place of a keyring
+/// names `stepwise logout` with the `--api` typed.
+fn kept_message(
+    lang: Lang,
+    out: &mut dyn Write,
+    saved: &crate::auth::store::Saved,
+    api_typed: Option<String>,
+) {
     let _ = writeln!(
         out,
         "{}",
         tr!(lang, "login-kept", place = place_text(lang, &saved.place))
     );
-    if let Some(why) = &saved.keyring_trouble {
-        let _ = writeln!(
-            out,
-            "{}",
-            tr!(lang, "login-keyring-fallback", why = why.words(lang))
-        );
+    let note = if let Some(why) = &saved.keyring_trouble {
+        tr!(lang, "login-keyring-fallback", why = why.words(lang))
     } else if saved.new_file || saved.keyring_too_small.is_some() {
-        let _ = writeln!(
-            out,
-            "{}",
-            crate::auth::store::file_notice(lang, saved.keyring_too_small, saved.file_chosen)
-        );
-    }
+        crate::auth::store::file_notice(lang, saved.keyring_too_small, saved.file_chosen)
+    } else {
+        return;
+    };
+    let note = match api_typed {
+        Some(api) => crate::text::commands_with_api(&note, &api),
+        None => note,
+    };
+    let _ = writeln!(out, "{note}");
 }
 
 /// Is there a desktop to open a browser on?
@@ -230,7 +236,7 @@ pub async fn login(
         "{}",
         tr!(lang, "login-signed-in", gateway = gateway.as_str())
     );
-    kept_message(lang, out, &saved);
+    kept_message(lang, out, &saved, crate::client::api_typed(settings));
     if let Some(left) = credential.seconds_left(unix_now()) {
         let time = rfc3339(unix_now() + left);
         let line = if credential.can_refresh() {
@@ -531,7 +537,7 @@ pub async fn login_with_token(
             tr!(lang, "login-token-expired-kept", time = rfc3339(exp))
         );
     }
-    kept_message(lang, out, &saved);
+    kept_message(lang, out, &saved, crate::client::api_typed(settings));
     Ok(())
 }
 

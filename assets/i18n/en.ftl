@@ -130,7 +130,10 @@ banner-no-graphical-session = No graphical session here. Open { $url } on anothe
 banner-no-graphical-session-local = No graphical session here, and { $url } is on this machine only (loopback), so another device cannot open it either. Give --api an address of the gateway that the shop's network reaches, then press g for its QR code.
 banner-no-graphical-session-demo = No graphical session here, and { $url } is on this machine only (demo backend). For phones: run `stepwise serve --addr 0.0.0.0:8080` and give the wizard --api with the address serve prints; then g shows its QR code.
 banner-browser-failed = { $why }. Open { $url } by hand, or press g for its QR code.
-banner-step-done = { $steps } is done
+banner-step-done = { $count ->
+    [one] { $steps } is done
+   *[other] { $steps } are done
+}
 banner-next-is = next is { $title }.
 banner-all-done-ready = every step is done, the service is ready.
 banner-nothing-shown-left = nothing shown is left to do.
@@ -684,7 +687,7 @@ status-gateway = Gateway:   { $gateway }
 status-login-kept = Login:     kept in { $place }
 status-login-file-private = (readable only by you)
 status-login-file-open = (readable by other users of this machine: mode { $mode }; run `chmod 600 { $path }`)
-status-login-none = Login:     none kept (`stepwise login` signs in)
+status-login-none = Login:     none kept (`stepwise login` signs in where the gateway offers sign-in; `stepwise login --with-token` keeps a fixed token)
 status-login-kept-unused = Login:     kept in { $place }, not in use: the token from { $from } wins over it
 # A duration, days to seconds: each part that is not zero, joined by spaces ("1d 2h 3m 4s").
 duration-days = { $n }d
@@ -1282,8 +1285,8 @@ err-signin-discovery-status = the gateway at { $gateway } answered HTTP { $statu
 err-signin-discovery-not-json = the gateway's sign-in discovery document ({ $path }) is not valid JSON. Tell the gateway's operator, or sign in with `stepwise login --with-token`
 err-signin-issuer-not-json = the identity provider's metadata ({ $url }) is not valid JSON: check --issuer (or STEPWISE_ISSUER) if one is given, else tell the gateway's operator; or sign in with `stepwise login --with-token`
 err-signin-discovery-missing = the gateway's sign-in discovery document has no { $field }: it does not offer device sign-in. Sign in with `stepwise login --with-token`
-err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). Check --api, or give a token with `stepwise login --with-token`
-err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). Check --api, or give a token with `stepwise login --with-token`
+err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). If --api is right, it takes a fixed token from whoever runs it: keep that token with `stepwise login --with-token`
+err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). If --api is right, it takes a fixed token from whoever runs it: keep that token with `stepwise login --with-token`
 err-signin-too-large = the answer of { $url } is larger than { $kib } KiB. Check that --api points at a steps gateway
 err-signin-redirected = the sign-in call to { $url } was answered with a redirect to { $to }; stepwise sends no sign-in code or token on to another address. Ask the gateway's administrator for the sign-in provider's own address
 err-signin-code-refused = the identity provider refused to give a code ({ $said }). Retry later, or sign in with `stepwise login --with-token`

@@ -105,7 +105,10 @@ banner-no-graphical-session = Geen grafische sessie hier. Open { $url } op een a
 banner-no-graphical-session-local = Geen grafische sessie hier, en { $url } bestaat alleen op deze computer (loopback): ook een ander apparaat kan het niet openen. Geef --api een adres van de gateway dat het netwerk van de werkplaats bereikt en druk dan op g voor de QR-code.
 banner-no-graphical-session-demo = Geen grafische sessie hier, en { $url } bestaat alleen op deze machine (demo-backend). Voor telefoons: start `stepwise serve --addr 0.0.0.0:8080` en geef de assistent --api met het adres dat serve toont; dan toont g de QR-code.
 banner-browser-failed = { $why }. Open { $url } met de hand, of g voor de QR-code.
-banner-step-done = { $steps } is afgerond
+banner-step-done = { $count ->
+    [one] { $steps } is afgerond
+   *[other] { $steps } zijn afgerond
+}
 banner-next-is = de volgende stap is { $title }.
 banner-all-done-ready = alles is afgerond, de dienst is klaar voor gebruik.
 banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.
@@ -813,7 +816,7 @@ status-gateway = Gateway:    { $gateway }
 status-login-kept = Login:      bewaard in { $place }
 status-login-file-private = (alleen door u leesbaar)
 status-login-file-open = (leesbaar voor andere gebruikers van deze machine: modus { $mode }; voer `chmod 600 { $path }` uit)
-status-login-none = Login:      geen bewaard (`stepwise login` logt in)
+status-login-none = Login:      geen bewaard (`stepwise login` logt in waar de gateway inloggen aanbiedt; `stepwise login --with-token` bewaart een vast token)
 status-login-kept-unused = Login:      bewaard in { $place }, niet in gebruik: het token (bron: { $from }) gaat voor
 duration-days = { $n } d
 duration-hours = { $n } u
@@ -1274,8 +1277,8 @@ err-signin-discovery-status = de gateway op { $gateway } antwoordde HTTP { $stat
 err-signin-discovery-not-json = het inlog-discoverydocument van de gateway ({ $path }) is geen geldige JSON. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
 err-signin-issuer-not-json = de metadata van de identiteitsprovider ({ $url }) zijn geen geldige JSON: controleer --issuer (of STEPWISE_ISSUER) als dat is opgegeven, waarschuw anders wie de gateway beheert; of meld u aan met `stepwise login --with-token`
 err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft geen { $field }: hij biedt geen inloggen met apparaat. Log in met `stepwise login --with-token`
-err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Controleer --api, of geef een token met `stepwise login --with-token`
-err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Controleer --api, of geef een token met `stepwise login --with-token`
+err-signin-not-offered-status = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server, HTTP { $status }). Als --api klopt, neemt hij een vast token van wie hem beheert: bewaar dat token met `stepwise login --with-token`
+err-signin-not-offered = de gateway op { $gateway } biedt geen inloggen (geen /.well-known/oauth-authorization-server). Als --api klopt, neemt hij een vast token van wie hem beheert: bewaar dat token met `stepwise login --with-token`
 err-signin-too-large = het antwoord van { $url } is groter dan { $kib } KiB. Controleer of --api naar een stappengateway wijst
 err-signin-redirected = de aanmeldaanroep naar { $url } kreeg een omleiding naar { $to }; stepwise stuurt geen aanmeldcode of token door naar een ander adres. Vraag de beheerder van de gateway om het eigen adres van de aanmelddienst
 err-signin-code-refused = de identiteitsprovider weigerde een code te geven ({ $said }). Probeer het later opnieuw, of log in met `stepwise login --with-token`

@@ -43,21 +43,6 @@ pub struct Ended {
     pub signal: Option<i32>,
 }
 
-/// Runs the wizard to its end; writes `--report` after the terminal is
-/// restored and returns where it went.
-/// The gateway's address as typed with `--api` (and usable), for the
-/// commands a banner suggests.
-fn api_typed(settings: &Settings) -> Option<String> {
-    settings
-        .api
-        .as_deref()
-        .filter(|api| {
-            settings.api_from == Some(crate::config::ApiFrom::Flag)
-                && crate::client::parse_base(api).is_ok()
-        })
-        .map(|api| api.trim().to_owned())
-}
-
 /// The tokens in use at start (given by hand, or the kept login's): a note
 /// that holds one is not kept.
 fn secrets(settings: &Settings) -> Vec<crate::secret::Secret> {
@@ -73,6 +58,8 @@ fn secrets(settings: &Settings) -> Vec<crate::secret::Secret> {
     settings.token.iter().cloned().chain(kept).collect()
 }
 
+/// Runs the wizard to its end; writes `--report` after the terminal is
+/// restored and returns where it went.
 pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ended> {
     let mut client = crate::client::ClientOptions::default();
     if let Some(n) = launch.concurrency {
@@ -127,7 +114,7 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
                 )
             })
             .map(|from| crate::describe::token_from(launch.lang, from)),
-        api_typed: api_typed(settings),
+        api_typed: crate::client::api_typed(settings),
         secrets: secrets(settings),
         test_panic: cfg!(debug_assertions) && std::env::var_os("STEPWISE_TEST_PANIC").is_some(),
         test_panic_at: match std::env::var_os("STEPWISE_TEST_PANIC") {

@@ -267,6 +267,20 @@ fn a_gateway_that_hides_its_discovery_behind_401_offers_no_sign_in() {
     let err = stderr(&out);
     assert!(err.contains("does not offer sign-in"), "{err}");
     assert!(!err.contains("Retry later"), "{err}");
+    // --api may be right: then the gateway takes a fixed token, said as
+    // the way on, not "check --api" alone.
+    assert!(
+        err.contains("If --api is right, it takes a fixed token from whoever runs it: keep that token with `stepwise login"),
+        "{err}"
+    );
+    // auth status names both ways to keep a login, not sign-in alone.
+    let out = run(home.path(), &["--api", &api, "auth", "status"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("signs in where the gateway offers sign-in")
+            && said.contains("--with-token` keeps a fixed token"),
+        "{said}"
+    );
 }
 
 /// A portal whose catch-all answers every other path with its HTML page,

@@ -846,6 +846,11 @@ fn the_token_store_can_be_chosen_and_a_missing_keyring_is_said_plainly() {
             && !said.contains("no keyring answered"),
         "{said}"
     );
+    // The way to remove it names the gateway typed, as it must be run.
+    assert!(
+        said.contains(&format!("`stepwise logout --api {api}` removes it")),
+        "{said}"
+    );
 }
 
 #[test]

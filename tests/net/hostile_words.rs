@@ -1192,6 +1192,22 @@ async fn a_next_step_404_without_its_code_is_not_an_unknown_id() {
         Gateway::new(&unknown.url, "words-test-device".into(), None, options()).expect("client");
     let error = client.next_step("132324").await.expect_err("refused");
     assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
+    // A 405 there: the call is not offered, never "check --api and
+    // retry" (the list works at that --api; retrying cannot help).
+    for status in ["405 Method Not Allowed"] {
+        let gateway = canned(status, &["Content-Length: 0"], "").await;
+        let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options())
+            .expect("client");
+        let error = client.next_step("132324").await.expect_err("refused");
+        assert_eq!(
+            error.rejection(),
+            Some(Rejection::CallNotFound),
+            "{status}: {error:?}"
+        );
+        let line = words(&error);
+        assert!(line.contains("does not offer the next-step call"), "{line}");
+        assert!(!line.contains("retry"), "{line}");
+    }
 }
 
 /// A next-step answer that names another stepsID is about someone else's

@@ -443,6 +443,18 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     assert!(md.contains("deviceActivation`: todo → alreadyDone"), "{md}");
 }
 
+/// Several steps that turned done at once are said in the plural.
+#[test]
+fn steps_done_together_are_said_in_the_plural() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    live(&mut s, f, LiveUpdate::List(list(["alreadyDone"; 3])), 3);
+    assert_eq!(
+        session(&s).banner().unwrap().title,
+        "Device activation, CarKey check are done"
+    );
+}
+
 #[test]
 fn watch_stops_when_every_step_is_done() {
     let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);

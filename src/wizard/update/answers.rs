@@ -328,7 +328,12 @@ fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose,
             None => tr!(lang, "banner-nothing-shown-left"),
         };
         session.say(success(
-            tr!(lang, "banner-step-done", steps = titles.join(", ")),
+            tr!(
+                lang,
+                "banner-step-done",
+                steps = titles.join(", "),
+                count = crate::text::num(titles.len())
+            ),
             then,
         ));
     } else if purpose == Purpose::Reset {
