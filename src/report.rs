@@ -59,6 +59,8 @@ pub enum Event {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         unfinished: bool,
     },
+    /// Signed in from the wizard (`i`); the refused vehicles ask again.
+    SignedIn,
     /// An error code the customer read off the phone, explained (`e`).
     Explained { code: String, meaning: String },
     /// The technician chose the status filter (`f`), back to all included.
@@ -528,6 +530,7 @@ fn describe(lang: Lang, event: &Event) -> String {
             text,
             unfinished: true,
         } => tr!(lang, "report-event-note-unfinished", text = md(text)),
+        Event::SignedIn => tr!(lang, "report-event-signed-in"),
         Event::Explained { code, meaning } => tr!(
             lang,
             "report-event-explained",
@@ -767,6 +770,25 @@ mod tests {
         ] {
             assert!(!is_report(other), "{}", String::from_utf8_lossy(other));
         }
+    }
+
+    /// Starting over is said by its cause: a stepsID the gateway no longer
+    /// knew (404) is no refusal; another device's (403) is.
+    #[test]
+    fn starting_over_says_whether_the_steps_id_was_unknown_or_refused() {
+        let t0 = SystemTime::UNIX_EPOCH;
+        let mut log = SessionLog::new("987654", "demo backend");
+        log.push(t0, Event::StartedOver { status: 404 });
+        log.push(t0, Event::StartedOver { status: 403 });
+        let md = log.to_markdown();
+        assert!(
+            md.contains("the gateway no longer knew the stepsID (HTTP 404); started over"),
+            "{md}"
+        );
+        assert!(
+            md.contains("the gateway refused the stepsID (HTTP 403); started over"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -300,7 +300,10 @@ report-event-next = nächster Schritt laut Gateway: `{ $step }`
 report-event-next-none = nächster Schritt laut Gateway: keiner (null)
 report-event-simulated = simulierter Kunde erledigte `{ $step }`
 report-event-error = Fehler: { $what }: { $detail }
-report-event-started-over = das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
+report-event-started-over = { $status ->
+    [404] das Gateway kannte die stepsID nicht mehr (HTTP { $status }); neu begonnen mit der carAssociationID
+   *[other] das Gateway lehnte die stepsID ab (HTTP { $status }); neu begonnen mit der carAssociationID
+}
 report-event-started-over-live = der Live-Stream des Gateways lehnte die stepsID ab; neu begonnen mit der carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } Ereignis ausgelassen
@@ -313,6 +316,7 @@ report-vehicle-count = { $count ->
 report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöffnet, keine Notiz geschrieben.
 report-notes = Notizen
 report-event-note = Notiz: { $text }
+report-event-signed-in = im Assistenten angemeldet (i); die mangels Token abgewiesenen Fahrzeuge fragen erneut
 report-event-note-unfinished = Notiz (unvollständig: wurde noch getippt, als der Assistent endete): { $text }
 report-event-explained = Code { $code } erklärt: { $meaning }
 report-event-filter-chosen = Statusfilter gewählt: { $status }
@@ -362,7 +366,7 @@ answer-not-utf8 = die Antwort ist kein UTF-8-Text (ein anderer Zeichensatz, etwa
 answer-gzip = die Antwort sind gzip-komprimierte Daten, die das nicht angeben (kein Content-Encoding): das Gateway oder ein Proxy auf dem Weg komprimiert ungefragt; den Betreiber des Gateways informieren
 answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schrittliste ({ $detail })
 answer-wrong-shape-step = die Antwort ist JSON in einer anderen Form als ein Schritt ({ $detail })
-answer-next-done = die Antwort des nächsten Schritts nennt { $step }, markiert ihn aber als erledigt: sie widerspricht sich und sagt weder, dass nichts übrig ist, noch welcher Schritt folgt. Die Liste (r oder `stepwise steps --steps-id ID`) sagt, welche Schritte übrig sind; dem Betreiber des Gateways melden
+answer-next-done = die Antwort des nächsten Schritts nennt { $step }, markiert ihn aber als erledigt: sie widerspricht sich und sagt weder, dass nichts übrig ist, noch welcher Schritt folgt. Die Liste dieser stepsID sagt, welche Schritte übrig sind; dem Betreiber des Gateways melden
 answer-bad-steps-id = die Liste des Gateways nennt eine stepsID ({ $id }), die die ID-Regel des Vertrags verletzt (1 bis 64 Buchstaben, Ziffern, - oder _), daher kann sie für spätere Listen und den nächsten Schritt nicht zurückgesendet werden. Dem Betreiber des Gateways Bescheid geben; die eingegebene ID ist nicht schuld
 json-at = sie hört in Zeile { $line }, Spalte { $column } auf, JSON zu sein
 json-cut-at = sie endet vorzeitig in Zeile { $line }, Spalte { $column }: die Antwort wurde abgeschnitten
@@ -1575,6 +1579,7 @@ doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht an
 doctor-events-ok = angeboten, und das erste Ereignis (die aktuelle Liste) kam sofort: der Assistent folgt Änderungen live
 doctor-events-silent = der Stream wurde geöffnet, aber binnen { $secs } s kam kein Ereignis, obwohl ein Gateway die aktuelle Liste sofort sendet: etwas auf dem Weg (ein Proxy) hält Ereignisse zurück. Der Assistent verbindet sich neu und fragt dann regelmäßig ab
 doctor-events-cut = der Strom schloss, bevor sein erstes Ereignis vollständig war (nach { $bytes } Bytes): das Gateway hat ihn abgebrochen, also verbindet der Assistent neu und fragt dann ab
+doctor-events-empty = der Ereignisaufruf hat geantwortet und geendet, ohne etwas zu senden (0 Bytes): er liefert keinen Ereignisstrom, also verbindet der Assistent neu und fragt dann ab
 doctor-events-not-text = die Bytes des Stroms sind kein UTF-8-Text: der Assistent bricht ihn ab, verbindet neu und fragt dann ab
 doctor-events-error-event = das erste Ereignis ist ein Fehler, nicht die aktuelle Liste: { $said }
 doctor-events-fix-buffered = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen (nginx: proxy_buffering off)
@@ -1587,6 +1592,7 @@ doctor-events-not-stream = antwortet, aber nicht mit text/event-stream: der Assi
 doctor-events-fix = Dem Betreiber des Gateways melden: Live-Ereignisse müssen Server-Sent Events sein
 doctor-events-fix-content = Dem Betreiber des Gateways melden: jedes Ereignis muss als Daten die Schritteliste der angefragten stepsID tragen
 doctor-events-fix-cut = Dem Betreiber des Gateways (oder wer einen Reverse-Proxy davor betreibt) melden, dass sein Ereignisstrom mitten im ersten Ereignis geschlossen wird
+doctor-events-fix-empty = Dem Betreiber des Gateways (oder wer einen Reverse-Proxy davor betreibt) melden, dass sein Ereignisaufruf sofort endet, ohne zu streamen: ein Proxy puffert oder kappt ihn vielleicht
 doctor-events-fix-error-event = Dem Betreiber des Gateways melden, was sein Ereignisstrom sagte: ein Strom muss mit der aktuellen Liste der angefragten stepsID beginnen, die der Listenaufruf eben lieferte
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach

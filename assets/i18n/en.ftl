@@ -332,7 +332,10 @@ report-event-next = the gateway's next step: `{ $step }`
 report-event-next-none = the gateway's next step: none (null)
 report-event-simulated = simulated customer completed `{ $step }`
 report-event-error = error: { $what }: { $detail }
-report-event-started-over = the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+report-event-started-over = { $status ->
+    [404] the gateway no longer knew the stepsID (HTTP { $status }); started over with the carAssociationID
+   *[other] the gateway refused the stepsID (HTTP { $status }); started over with the carAssociationID
+}
 report-event-started-over-live = the gateway's live stream refused the stepsID; started over with the carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } event left out
@@ -345,6 +348,7 @@ report-vehicle-count = { $count ->
 report-empty = Nothing happened in this run: no vehicle was opened and no note was written.
 report-notes = Notes
 report-event-note = note: { $text }
+report-event-signed-in = signed in from the wizard (i); the vehicles refused for want of a token ask again
 report-event-note-unfinished = note (unfinished: being typed when the wizard ended): { $text }
 report-event-explained = code { $code } explained: { $meaning }
 report-event-filter-chosen = status filter chosen: { $status }
@@ -421,7 +425,7 @@ answer-not-utf8 = the answer is not UTF-8 text (another character set, such as L
 answer-gzip = the answer is gzip-compressed data that does not say so (no Content-Encoding): the gateway, or a proxy on the way, compresses what was not asked; tell the gateway's operator
 answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $detail })
 answer-wrong-shape-step = the answer is JSON of another shape than a step ({ $detail })
-answer-next-done = the gateway's next-step answer names { $step } but marks it done: it contradicts itself, and says neither that nothing is left nor which step is next. The list (r, or `stepwise steps --steps-id ID`) says which steps are left; tell the gateway's operator
+answer-next-done = the gateway's next-step answer names { $step } but marks it done: it contradicts itself, and says neither that nothing is left nor which step is next. The list of this stepsID says which steps are left; tell the gateway's operator
 answer-bad-steps-id = the gateway's list gives a stepsID ({ $id }) that breaks the contract's id rule (1 to 64 letters, digits, - or _), so it cannot be sent back for later lists or the next step. Tell the gateway's operator; the id typed is not at fault
 json-at = it stops being JSON at line { $line }, column { $column }
 json-cut-at = it stops short at line { $line }, column { $column }: the answer was cut
@@ -1584,6 +1588,7 @@ doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
 doctor-events-ok = offered, and its first event (the current list) came at once: the wizard follows changes live
 doctor-events-silent = the stream opened, but no event came within { $secs } s, though a gateway sends the current list at once: something on the way (a proxy) holds events back. The wizard reconnects, then polls
 doctor-events-cut = the stream closed before its first event was whole (after { $bytes } bytes): the gateway cut it, so the wizard reconnects, then polls
+doctor-events-empty = the events call answered and ended without sending anything (0 bytes): it serves no event stream, so the wizard reconnects, then polls
 doctor-events-not-text = the stream's bytes are not UTF-8 text: the wizard cuts it, reconnects, then polls
 doctor-events-error-event = the first event is an error, not the current list: { $said }
 doctor-events-fix-buffered = Ask who runs the proxy to pass text/event-stream through unbuffered (nginx: proxy_buffering off)
@@ -1596,6 +1601,7 @@ doctor-events-not-stream = answered, but not with text/event-stream: the wizard 
 doctor-events-fix = Tell the gateway's operator: live events must be Server-Sent Events
 doctor-events-fix-content = Tell the gateway's operator: each event must carry the steps list of the stepsID asked for, as its data
 doctor-events-fix-cut = Tell the gateway's operator (or who runs a reverse proxy in front of it) that its event stream is closed in the middle of its first event
+doctor-events-fix-empty = Tell the gateway's operator (or who runs a reverse proxy in front of it) that its events call ends at once without streaming: a proxy may be buffering or cutting it
 doctor-events-fix-error-event = Tell the gateway's operator what its event stream said: a stream must start with the current list of the stepsID asked for, which the list call just gave
 doctor-events-404 = not offered (404): the wizard polls instead
 doctor-events-http = { $answer }: the wizard polls instead

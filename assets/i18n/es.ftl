@@ -300,7 +300,10 @@ report-event-next = siguiente paso según la pasarela: `{ $step }`
 report-event-next-none = siguiente paso según la pasarela: ninguno (null)
 report-event-simulated = el cliente simulado completó `{ $step }`
 report-event-error = fallo: { $what }: { $detail }
-report-event-started-over = la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+report-event-started-over = { $status ->
+    [404] la pasarela ya no conocía el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+   *[other] la pasarela rechazó el stepsID (HTTP { $status }); empezado de nuevo con el carAssociationID
+}
 report-event-started-over-live = el flujo en directo de la pasarela rechazó el stepsID; se empezó de nuevo con el carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } evento omitido
@@ -313,6 +316,7 @@ report-vehicle-count = { $count ->
 report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo ni se escribió ninguna nota.
 report-notes = Notas
 report-event-note = nota: { $text }
+report-event-signed-in = sesión iniciada desde el asistente (i); los vehículos rechazados por falta de token vuelven a preguntar
 report-event-note-unfinished = nota (sin terminar: se estaba escribiendo cuando el asistente terminó): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de estado elegido: { $status }
@@ -365,7 +369,7 @@ answer-not-utf8 = la respuesta no es texto UTF-8 (otro juego de caracteres, como
 answer-gzip = la respuesta son datos comprimidos con gzip que no lo dicen (sin Content-Encoding): la pasarela, o un proxy en el camino, comprime sin que se pida; avise a quien gestiona la pasarela
 answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos ({ $detail })
 answer-wrong-shape-step = la respuesta es JSON con otra forma que un paso ({ $detail })
-answer-next-done = la respuesta del paso siguiente nombra { $step } pero lo marca hecho: se contradice, y no dice ni que no queda nada ni qué paso sigue. La lista (r, o `stepwise steps --steps-id ID`) dice qué pasos quedan; avise al operador de la pasarela
+answer-next-done = la respuesta del paso siguiente nombra { $step } pero lo marca hecho: se contradice, y no dice ni que no queda nada ni qué paso sigue. La lista de este stepsID dice qué pasos quedan; avise al operador de la pasarela
 answer-bad-steps-id = la lista de la pasarela da un stepsID ({ $id }) que incumple la regla de ids del contrato (de 1 a 64 letras, dígitos, - o _), así que no se puede devolver para listas posteriores ni para el paso siguiente. Avise al operador de la pasarela; el id escrito no tiene la culpa
 json-at = deja de ser JSON en la línea { $line }, columna { $column }
 json-cut-at = termina antes de tiempo en la línea { $line }, columna { $column }: la respuesta se cortó
@@ -1593,6 +1597,7 @@ doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
 doctor-events-ok = ofrecidos, y su primer evento (la lista actual) llegó al instante: el asistente sigue los cambios en tiempo real
 doctor-events-silent = el flujo se abrió, pero no llegó ningún evento en { $secs } s, aunque una pasarela envía la lista actual al instante: algo en el camino (un proxy) retiene los eventos. El asistente se reconecta y luego consulta periódicamente
 doctor-events-cut = el flujo se cerró antes de que su primer evento estuviera completo (tras { $bytes } bytes): la pasarela lo cortó, así que el asistente se reconecta y luego consulta
+doctor-events-empty = la llamada de eventos respondió y terminó sin enviar nada (0 bytes): no sirve ningún flujo de eventos, así que el asistente se reconecta y luego consulta
 doctor-events-not-text = los bytes del flujo no son texto UTF-8: el asistente lo corta, se reconecta y luego consulta
 doctor-events-error-event = el primer evento es un error, no la lista actual: { $said }
 doctor-events-fix-buffered = Pida a quien gestiona el proxy que deje pasar text/event-stream sin búfer (nginx: proxy_buffering off)
@@ -1605,6 +1610,7 @@ doctor-events-not-stream = responde, pero no con text/event-stream: el asistente
 doctor-events-fix = Avise a quien gestiona la pasarela: los eventos en tiempo real deben ser Server-Sent Events
 doctor-events-fix-content = Avise al operador de la pasarela: cada evento debe llevar como datos la lista de pasos del stepsID pedido
 doctor-events-fix-cut = Avise al operador de la pasarela (o a quien gestione un proxy inverso delante de ella) de que su flujo de eventos se cierra en medio del primer evento
+doctor-events-fix-empty = Diga al operador de la pasarela (o a quien gestiona un proxy inverso delante de ella) que su llamada de eventos termina enseguida sin transmitir: quizá un proxy la retiene o la corta
 doctor-events-fix-error-event = Avise al operador de la pasarela de lo que dijo su flujo de eventos: un flujo debe empezar con la lista actual del stepsID pedido, que la llamada de lista acaba de dar
 doctor-events-404 = no ofrecidos (404): el asistente consulta periódicamente
 doctor-events-http = { $answer }: el asistente consulta periódicamente

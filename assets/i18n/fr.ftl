@@ -300,7 +300,10 @@ report-event-next = étape suivante selon la passerelle : `{ $step }`
 report-event-next-none = étape suivante selon la passerelle : aucune (null)
 report-event-simulated = le client simulé a fait `{ $step }`
 report-event-error = erreur : { $what } : { $detail }
-report-event-started-over = la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+report-event-started-over = { $status ->
+    [404] la passerelle ne connaissait plus le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+   *[other] la passerelle a refusé le stepsID (HTTP { $status }) ; reprise avec le carAssociationID
+}
 report-event-started-over-live = le flux en direct de la passerelle a refusé le stepsID ; reprise avec le carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } événement omis
@@ -313,6 +316,7 @@ report-vehicle-count = { $count ->
 report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouvert, aucune note écrite.
 report-notes = Remarques
 report-event-note = note : { $text }
+report-event-signed-in = connecté depuis l'assistant (i) ; les véhicules refusés faute de jeton redemandent
 report-event-note-unfinished = note (inachevée : en cours de saisie à la fin de l'assistant) : { $text }
 report-event-explained = code { $code } expliqué : { $meaning }
 report-event-filter-chosen = filtre de statut choisi : { $status }
@@ -365,7 +369,7 @@ answer-not-utf8 = la réponse n'est pas du texte UTF-8 (un autre jeu de caractè
 answer-gzip = la réponse est une donnée compressée gzip qui ne le dit pas (pas de Content-Encoding) : la passerelle, ou un proxy en chemin, compresse sans qu'on le demande ; prévenez l'exploitant de la passerelle
 answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'étapes ({ $detail })
 answer-wrong-shape-step = la réponse est du JSON d'une autre forme qu'une étape ({ $detail })
-answer-next-done = la réponse de l'étape suivante nomme { $step } mais la marque faite : elle se contredit, et ne dit ni qu'il ne reste rien ni quelle étape vient ensuite. La liste (r, ou `stepwise steps --steps-id ID`) dit quelles étapes restent ; prévenez l'exploitant de la passerelle
+answer-next-done = la réponse de l'étape suivante nomme { $step } mais la marque faite : elle se contredit, et ne dit ni qu'il ne reste rien ni quelle étape vient ensuite. La liste de ce stepsID dit quelles étapes restent ; prévenez l'exploitant de la passerelle
 answer-bad-steps-id = la liste de la passerelle donne un stepsID ({ $id }) qui enfreint la règle d'identifiant du contrat (1 à 64 lettres, chiffres, - ou _) : il ne peut pas être renvoyé pour les listes suivantes ni pour l'étape suivante. Prévenez l'exploitant de la passerelle ; l'identifiant saisi n'y est pour rien
 json-at = elle cesse d'être du JSON à la ligne { $line }, colonne { $column }
 json-cut-at = elle s'arrête avant la fin à la ligne { $line }, colonne { $column } : la réponse a été coupée
@@ -1590,6 +1594,7 @@ doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'e
 doctor-events-ok = proposés, et leur premier événement (la liste actuelle) est arrivé aussitôt : l'assistant suit les changements en direct
 doctor-events-silent = le flux s'est ouvert, mais aucun événement n'est arrivé en { $secs } s, alors qu'une passerelle envoie la liste actuelle aussitôt : quelque chose en chemin (un proxy) retient les événements. L'assistant se reconnecte, puis interroge périodiquement
 doctor-events-cut = le flux s'est fermé avant que son premier événement soit complet (après { $bytes } octets) : la passerelle l'a coupé, donc l'assistant se reconnecte, puis interroge
+doctor-events-empty = l'appel des événements a répondu et s'est terminé sans rien envoyer (0 octet) : il ne sert aucun flux d'événements, donc l'assistant se reconnecte, puis interroge
 doctor-events-not-text = les octets du flux ne sont pas du texte UTF-8 : l'assistant le coupe, se reconnecte, puis interroge
 doctor-events-error-event = le premier événement est une erreur, pas la liste actuelle : { $said }
 doctor-events-fix-buffered = Demandez à qui gère le proxy de laisser passer text/event-stream sans mise en tampon (nginx : proxy_buffering off)
@@ -1602,6 +1607,7 @@ doctor-events-not-stream = réponse, mais pas en text/event-stream : l'assistan
 doctor-events-fix = Signalez à l'exploitant de la passerelle : les événements live doivent être des Server-Sent Events
 doctor-events-fix-content = Prévenez l'exploitant de la passerelle : chaque événement doit porter, en données, la liste d'étapes du stepsID demandé
 doctor-events-fix-cut = Prévenez l'exploitant de la passerelle (ou qui gère un proxy inverse devant elle) que son flux d'événements est fermé au milieu de son premier événement
+doctor-events-fix-empty = Prévenez l'exploitant de la passerelle (ou qui gère un proxy inverse devant elle) que son appel des événements se termine aussitôt sans flux : un proxy le met peut-être en tampon ou le coupe
 doctor-events-fix-error-event = Prévenez l'exploitant de la passerelle de ce qu'a dit son flux d'événements : un flux doit commencer par la liste actuelle du stepsID demandé, que l'appel de liste vient de donner
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
 doctor-events-http = { $answer } : l'assistant interroge à intervalles

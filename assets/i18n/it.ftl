@@ -300,7 +300,10 @@ report-event-next = prossimo passo secondo il gateway: `{ $step }`
 report-event-next-none = prossimo passo secondo il gateway: nessuno (null)
 report-event-simulated = il cliente simulato ha fatto `{ $step }`
 report-event-error = errore: { $what }: { $detail }
-report-event-started-over = il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+report-event-started-over = { $status ->
+    [404] il gateway non conosceva più lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+   *[other] il gateway ha rifiutato lo stepsID (HTTP { $status }); ricominciato con il carAssociationID
+}
 report-event-started-over-live = il flusso in diretta del gateway ha rifiutato lo stepsID; ripreso con il carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } evento omesso
@@ -313,6 +316,7 @@ report-vehicle-count = { $count ->
 report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, nessuna nota scritta.
 report-notes = Note
 report-event-note = nota: { $text }
+report-event-signed-in = accesso eseguito dalla procedura guidata (i); i veicoli rifiutati per mancanza di token chiedono di nuovo
 report-event-note-unfinished = nota (incompleta: era in digitazione quando la procedura guidata è terminata): { $text }
 report-event-explained = codice { $code } spiegato: { $meaning }
 report-event-filter-chosen = filtro di stato scelto: { $status }
@@ -362,7 +366,7 @@ answer-not-utf8 = la risposta non è testo UTF-8 (un altro set di caratteri, com
 answer-gzip = la risposta sono dati compressi gzip che non lo dicono (nessun Content-Encoding): il gateway, o un proxy lungo la strada, comprime senza che sia chiesto; avvisare chi gestisce il gateway
 answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi ({ $detail })
 answer-wrong-shape-step = la risposta è JSON di forma diversa da un passo ({ $detail })
-answer-next-done = la risposta del passo successivo nomina { $step } ma lo segna fatto: si contraddice, e non dice né che non resta nulla né quale passo viene dopo. L'elenco (r, o `stepwise steps --steps-id ID`) dice quali passi restano; avvisare il gestore del gateway
+answer-next-done = la risposta del passo successivo nomina { $step } ma lo segna fatto: si contraddice, e non dice né che non resta nulla né quale passo viene dopo. L'elenco di questo stepsID dice quali passi restano; avvisare il gestore del gateway
 answer-bad-steps-id = l'elenco del gateway dà uno stepsID ({ $id }) che viola la regola degli id del contratto (da 1 a 64 lettere, cifre, - o _), quindi non può essere rimandato per gli elenchi successivi né per il passo successivo. Avvisa chi gestisce il gateway; l'id digitato non è la causa
 json-at = smette di essere JSON alla riga { $line }, colonna { $column }
 json-cut-at = si ferma prima della fine alla riga { $line }, colonna { $column }: la risposta è stata troncata
@@ -1587,6 +1591,7 @@ doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene a
 doctor-events-ok = offerti, e il primo evento (l'elenco attuale) è arrivato subito: la procedura segue le modifiche in diretta
 doctor-events-silent = lo stream si è aperto, ma nessun evento è arrivato entro { $secs } s, benché un gateway invii subito l'elenco attuale: qualcosa lungo la strada (un proxy) trattiene gli eventi. La procedura si riconnette, poi interroga periodicamente
 doctor-events-cut = il flusso si è chiuso prima che il suo primo evento fosse completo (dopo { $bytes } byte): il gateway l'ha interrotto, quindi la procedura si riconnette, poi interroga
+doctor-events-empty = la chiamata degli eventi ha risposto ed è terminata senza inviare nulla (0 byte): non fornisce alcun flusso di eventi, quindi la procedura guidata si ricollega, poi interroga
 doctor-events-not-text = i byte del flusso non sono testo UTF-8: l'assistente lo interrompe, si riconnette, poi interroga
 doctor-events-error-event = il primo evento è un errore, non l'elenco attuale: { $said }
 doctor-events-fix-buffered = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer (nginx: proxy_buffering off)
@@ -1599,6 +1604,7 @@ doctor-events-not-stream = risponde, ma non con text/event-stream: la procedura 
 doctor-events-fix = Segnalare a chi gestisce il gateway: gli eventi live devono essere Server-Sent Events
 doctor-events-fix-content = Avvisare il gestore del gateway: ogni evento deve portare come dati l'elenco dei passi dello stepsID richiesto
 doctor-events-fix-cut = Avvisare il gestore del gateway (o chi gestisce un reverse proxy davanti a lui) che il suo flusso di eventi si chiude a metà del primo evento
+doctor-events-fix-empty = Segnala a chi gestisce il gateway (o un reverse proxy davanti a esso) che la sua chiamata degli eventi termina subito senza flusso: forse un proxy la trattiene o la interrompe
 doctor-events-fix-error-event = Avvisare il gestore del gateway di ciò che ha detto il suo flusso di eventi: un flusso deve iniziare con l'elenco attuale dello stepsID chiesto, che la chiamata dell'elenco ha appena dato
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli

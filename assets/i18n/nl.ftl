@@ -301,7 +301,10 @@ report-event-next = volgende stap volgens de gateway: `{ $step }`
 report-event-next-none = volgende stap volgens de gateway: geen (null)
 report-event-simulated = gesimuleerde klant deed `{ $step }`
 report-event-error = fout: { $what }: { $detail }
-report-event-started-over = de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+report-event-started-over = { $status ->
+    [404] de gateway kende de stepsID niet meer (HTTP { $status }); opnieuw begonnen met de carAssociationID
+   *[other] de gateway weigerde de stepsID (HTTP { $status }); opnieuw begonnen met de carAssociationID
+}
 report-event-started-over-live = de livestream van de gateway weigerde de stepsID; opnieuw begonnen met de carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } gebeurtenis weggelaten
@@ -314,6 +317,7 @@ report-vehicle-count = { $count ->
 report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen notitie geschreven.
 report-notes = Notities
 report-event-note = notitie: { $text }
+report-event-signed-in = aangemeld vanuit de wizard (i); de voertuigen die bij gebrek aan een token werden geweigerd, vragen opnieuw
 report-event-note-unfinished = notitie (onvoltooid: werd nog getypt toen de wizard stopte): { $text }
 report-event-explained = code { $code } uitgelegd: { $meaning }
 report-event-filter-chosen = statusfilter gekozen: { $status }
@@ -363,7 +367,7 @@ answer-not-utf8 = het antwoord is geen UTF-8-tekst (een andere tekenset, zoals L
 answer-gzip = het antwoord is met gzip gecomprimeerde data die dat niet zegt (geen Content-Encoding): de gateway, of een proxy onderweg, comprimeert ongevraagd; laat het de beheerder van de gateway weten
 answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met stappen ({ $detail })
 answer-wrong-shape-step = het antwoord is JSON in een andere vorm dan een stap ({ $detail })
-answer-next-done = het antwoord voor de volgende stap noemt { $step } maar markeert die als gedaan: het spreekt zichzelf tegen, en zegt niet dat er niets over is en ook niet welke stap volgt. De lijst (r, of `stepwise steps --steps-id ID`) zegt welke stappen over zijn; meld het aan de beheerder van de gateway
+answer-next-done = het antwoord voor de volgende stap noemt { $step } maar markeert die als gedaan: het spreekt zichzelf tegen, en zegt niet dat er niets over is en ook niet welke stap volgt. De lijst van deze stepsID zegt welke stappen over zijn; meld het aan de beheerder van de gateway
 answer-bad-steps-id = de lijst van de gateway geeft een stepsID ({ $id }) die de id-regel van het contract breekt (1 tot 64 letters, cijfers, - of _), dus die kan niet worden teruggestuurd voor latere lijsten of de volgende stap. Meld het aan de beheerder van de gateway; het getypte id is niet de oorzaak
 json-at = het is geen JSON meer vanaf regel { $line }, kolom { $column }
 json-cut-at = het stopt te vroeg op regel { $line }, kolom { $column }: het antwoord is afgebroken
@@ -1579,6 +1583,7 @@ doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt ni
 doctor-events-ok = aangeboden, en het eerste event (de huidige lijst) kwam meteen: de wizard volgt wijzigingen live
 doctor-events-silent = de stream ging open, maar binnen { $secs } s kwam geen event, hoewel een gateway de huidige lijst meteen stuurt: iets onderweg (een proxy) houdt events tegen. De wizard maakt opnieuw verbinding en vraagt daarna periodiek
 doctor-events-cut = de stroom sloot voordat zijn eerste gebeurtenis compleet was (na { $bytes } bytes): de gateway brak hem af, dus de wizard verbindt opnieuw en vraagt dan op
+doctor-events-empty = de gebeurtenissenaanroep antwoordde en eindigde zonder iets te sturen (0 bytes): hij levert geen gebeurtenissenstroom, dus de wizard verbindt opnieuw en vraagt dan periodiek op
 doctor-events-not-text = de bytes van de stroom zijn geen UTF-8-tekst: de wizard breekt hem af, verbindt opnieuw en vraagt dan op
 doctor-events-error-event = de eerste gebeurtenis is een fout, niet de huidige lijst: { $said }
 doctor-events-fix-buffered = Vraag de beheerder van de proxy text/event-stream ongebufferd door te laten (nginx: proxy_buffering off)
@@ -1591,6 +1596,7 @@ doctor-events-not-stream = antwoordt, maar niet met text/event-stream: de wizard
 doctor-events-fix = Laat de beheerder van de gateway weten: live-events moeten Server-Sent Events zijn
 doctor-events-fix-content = Meld het aan de beheerder van de gateway: elke gebeurtenis moet als data de stappenlijst van de gevraagde stepsID dragen
 doctor-events-fix-cut = Meld de beheerder van de gateway (of wie een reverse proxy ervoor beheert) dat zijn gebeurtenissenstroom midden in de eerste gebeurtenis wordt gesloten
+doctor-events-fix-empty = Meld de beheerder van de gateway (of wie een reverse proxy ervoor beheert) dat de gebeurtenissenaanroep meteen eindigt zonder te streamen: misschien buffert of kapt een proxy hem
 doctor-events-fix-error-event = Meld de beheerder van de gateway wat zijn gebeurtenissenstroom zei: een stroom moet beginnen met de huidige lijst van de gevraagde stepsID, die de lijstaanroep net gaf
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op

@@ -302,7 +302,10 @@ report-event-next = próximo passo segundo o gateway: `{ $step }`
 report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
-report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-event-started-over = { $status ->
+    [404] o gateway não conhecia mais o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+   *[other] o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+}
 report-event-started-over-live = o fluxo ao vivo do gateway recusou o stepsID; recomeçado com o carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } evento omitido
@@ -316,6 +319,7 @@ report-vehicle-count = { $count ->
 report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhuma nota foi escrita.
 report-notes = Notas
 report-event-note = nota: { $text }
+report-event-signed-in = login feito no assistente (i); os veículos recusados por falta de token pedem de novo
 report-event-note-unfinished = nota (incompleta: estava sendo digitada quando o assistente terminou): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de status escolhido: { $status }
@@ -369,7 +373,7 @@ answer-not-utf8 = a resposta não é texto UTF-8 (outro conjunto de caracteres, 
 answer-gzip = a resposta são dados compactados com gzip que não o dizem (sem Content-Encoding): o gateway, ou um proxy no caminho, compacta sem que se peça; avise quem opera o gateway
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 answer-wrong-shape-step = a resposta é JSON com outra forma que não a de um passo ({ $detail })
-answer-next-done = a resposta do próximo passo nomeia { $step } mas o marca como feito: ela se contradiz, e não diz nem que nada resta nem qual passo vem a seguir. A lista (r, ou `stepwise steps --steps-id ID`) diz quais passos restam; avise o operador do gateway
+answer-next-done = a resposta do próximo passo nomeia { $step } mas o marca como feito: ela se contradiz, e não diz nem que nada resta nem qual passo vem a seguir. A lista deste stepsID diz quais passos restam; avise o operador do gateway
 answer-bad-steps-id = a lista do gateway dá um stepsID ({ $id }) que viola a regra de ids do contrato (de 1 a 64 letras, dígitos, - ou _), então ele não pode ser enviado de volta para listas seguintes nem para a próxima etapa. Avise quem opera o gateway; o id digitado não é a causa
 json-at = ela deixa de ser JSON na linha { $line }, coluna { $column }
 json-cut-at = ele para antes do fim na linha { $line }, coluna { $column }: a resposta foi cortada
@@ -1614,6 +1618,7 @@ doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou na hora: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual na hora: algo no caminho (um proxy) segura os eventos. O assistente se reconecta e depois consulta periodicamente
 doctor-events-cut = o fluxo fechou antes de o primeiro evento estar completo (após { $bytes } bytes): o gateway o cortou, então o assistente reconecta e depois consulta
+doctor-events-empty = a chamada de eventos respondeu e terminou sem enviar nada (0 bytes): ela não serve fluxo de eventos, então o assistente reconecta e depois consulta
 doctor-events-not-text = os bytes do fluxo não são texto UTF-8: o assistente o corta, reconecta e depois consulta
 doctor-events-error-event = o primeiro evento é um erro, não a lista atual: { $said }
 doctor-events-fix-buffered = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
@@ -1626,6 +1631,7 @@ doctor-events-not-stream = responde, mas não com text/event-stream: o assistent
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
 doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-fix-cut = Avise o operador do gateway (ou quem gerencia um proxy reverso na frente dele) que o fluxo de eventos é fechado no meio do primeiro evento
+doctor-events-fix-empty = Avise quem opera o gateway (ou um proxy reverso na frente dele) que a chamada de eventos termina logo sem transmitir: talvez um proxy a retenha ou a corte
 doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de eventos disse: um fluxo deve começar com a lista atual do stepsID pedido, que a chamada da lista acabou de dar
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente

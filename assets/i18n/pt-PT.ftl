@@ -296,7 +296,10 @@ report-event-next = próximo passo segundo o gateway: `{ $step }`
 report-event-next-none = próximo passo segundo o gateway: nenhum (null)
 report-event-simulated = o cliente simulado concluiu `{ $step }`
 report-event-error = erro: { $what }: { $detail }
-report-event-started-over = o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+report-event-started-over = { $status ->
+    [404] o gateway já não conhecia o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+   *[other] o gateway recusou o stepsID (HTTP { $status }); recomeçado com o carAssociationID
+}
 report-event-started-over-live = o fluxo em direto do gateway recusou o stepsID; recomeçado com o carAssociationID
 report-events-left-out = { $n ->
     [one] { $n } evento omitido
@@ -352,7 +355,7 @@ answer-not-utf8 = a resposta não é texto UTF-8 (outro conjunto de caracteres, 
 answer-gzip = a resposta são dados comprimidos com gzip que não o dizem (sem Content-Encoding): o gateway, ou um proxy no caminho, comprime sem que se peça; avise quem opera o gateway
 answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista de passos ({ $detail })
 answer-wrong-shape-step = a resposta é JSON com outra forma que não a de um passo ({ $detail })
-answer-next-done = a resposta do passo seguinte nomeia { $step } mas marca-o como feito: contradiz-se, e não diz nem que nada resta nem qual é o passo seguinte. A lista (r, ou `stepwise steps --steps-id ID`) diz que passos restam; avise o operador do gateway
+answer-next-done = a resposta do passo seguinte nomeia { $step } mas marca-o como feito: contradiz-se, e não diz nem que nada resta nem qual é o passo seguinte. A lista deste stepsID diz que passos restam; avise o operador do gateway
 answer-bad-steps-id = a lista do gateway dá um stepsID ({ $id }) que viola a regra de ids do contrato (de 1 a 64 letras, dígitos, - ou _), por isso não pode ser enviado de volta para listas seguintes nem para o passo seguinte. Avise quem gere o gateway; o id escrito não é a causa
 json-at = deixa de ser JSON na linha { $line }, coluna { $column }
 json-cut-at = para antes do fim na linha { $line }, coluna { $column }: a resposta foi cortada
@@ -1568,6 +1571,7 @@ doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou de imediato: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual de imediato: algo no caminho (um proxy) retém os eventos. O assistente volta a ligar-se e depois consulta periodicamente
 doctor-events-cut = o fluxo fechou antes de o primeiro evento estar completo (após { $bytes } bytes): o gateway cortou-o, por isso o assistente volta a ligar e depois consulta
+doctor-events-empty = a chamada de eventos respondeu e terminou sem enviar nada (0 bytes): não serve fluxo de eventos, por isso o assistente volta a ligar e depois consulta
 doctor-events-not-text = os bytes do fluxo não são texto UTF-8: o assistente corta-o, volta a ligar-se e depois consulta
 doctor-events-error-event = o primeiro evento é um erro, não a lista atual: { $said }
 doctor-events-fix-buffered = Peça a quem gere o proxy que deixe passar text/event-stream sem buffer (nginx: proxy_buffering off)
@@ -1580,6 +1584,7 @@ doctor-events-not-stream = responde, mas não com text/event-stream: o assistent
 doctor-events-fix = Avise quem opera o gateway: os eventos ao vivo devem ser Server-Sent Events
 doctor-events-fix-content = Avise o operador do gateway: cada evento deve trazer como dados a lista de passos do stepsID pedido
 doctor-events-fix-cut = Avise o operador do gateway (ou quem gere um proxy inverso à frente dele) de que o fluxo de eventos é fechado a meio do primeiro evento
+doctor-events-fix-empty = Avise quem gere o gateway (ou um proxy inverso à frente dele) de que a chamada de eventos termina logo sem transmitir: talvez um proxy a retenha ou a corte
 doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de eventos disse: um fluxo deve começar pela lista atual do stepsID pedido, que a chamada da lista acabou de dar
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
@@ -1640,6 +1645,7 @@ report-event-watch-on = acompanhamento ativado
 report-event-watch-off = acompanhamento desativado
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
 report-event-note = nota: { $text }
+report-event-signed-in = sessão iniciada no assistente (i); os veículos recusados por falta de token pedem de novo
 report-event-note-unfinished = nota (incompleta: estava a ser escrita quando o assistente terminou): { $text }
 
 ## The manual page's section headings (stepwise man)

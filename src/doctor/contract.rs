@@ -1084,6 +1084,11 @@ fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
 fn first_event_line(body: &[u8], cut: bool, steps_id: &str, proxied: bool) -> Line {
     // The gateway closed the stream before a whole event: no proxy held
     // anything back.
+    if cut && body.iter().all(u8::is_ascii_whitespace) {
+        // Nothing at all: an events path answered without a stream.
+        return Line::new(Mark::Warning, words!("doctor-events-empty"))
+            .fix(words!("doctor-events-fix-empty"));
+    }
     if cut && event_data(body).is_none() {
         return Line::new(
             Mark::Warning,

@@ -2659,4 +2659,20 @@ fn a_stream_cut_in_its_first_event_is_not_blamed_on_a_proxy() {
         "{text}"
     );
     assert!(!text.contains("each event must carry"), "{text}");
+    // Closed with nothing sent: no "middle" of an event, an events call
+    // that does not stream.
+    let api = events_gateway(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n".to_vec(),
+        false,
+    );
+    let text = stdout(&doctor_divided(
+        home.path(),
+        &["--api", &api, "--car", "987654"],
+    ));
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("ended without sending anything (0 bytes)"),
+        "{text}"
+    );
+    assert!(!text.contains("in the middle of its first event"), "{text}");
 }

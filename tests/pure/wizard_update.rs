@@ -2498,7 +2498,7 @@ fn signing_in_beside_a_given_token_says_the_next_start_takes_that_token() {
         token_given: Some("--token-file".into()),
         ..Options::default()
     };
-    let (_, banner) = banner_after_sign_in(options, Ok(kept_in_file()));
+    let (s, banner) = banner_after_sign_in(options, Ok(kept_in_file()));
     assert_eq!(banner.title, "Signed in");
     assert!(
         banner
@@ -2506,6 +2506,13 @@ fn signing_in_beside_a_given_token_says_the_next_start_takes_that_token() {
             .contains("the next one takes the token from --token-file again, which wins over the kept login: start it without --token-file"),
         "{banner:?}"
     );
+    // The report says so, after the refusal.
+    let md = s.report().to_markdown();
+    let (refused, signed) = (
+        md.find("HTTP 401"),
+        md.find("signed in from the wizard (i)"),
+    );
+    assert!(refused.is_some() && signed > refused, "{md}");
 }
 
 /// A fixed token kept with `login --with-token`, refused: the gateway may

@@ -518,7 +518,7 @@ pub(super) fn on_msg(state: &mut State, msg: Msg, now: SystemTime) -> Vec<Effect
         Msg::TaskFailed { car, id, why } => {
             on_vehicle(state, &car, Answer::TaskFailed { id, why }, now)
         }
-        Msg::SignedIn { id, result } => super::sign_in::signed_in(state, id, result),
+        Msg::SignedIn { id, result } => super::sign_in::signed_in(state, id, result, now),
         other => {
             super::messages::on_other(state, other);
             Vec::new()

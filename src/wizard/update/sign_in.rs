@@ -105,6 +105,7 @@ pub(super) fn signed_in(
     state: &mut State,
     id: u64,
     result: Result<SignedIn, AuthError>,
+    now: std::time::SystemTime,
 ) -> Vec<Effect> {
     if state.sign_in().is_none_or(|s| s.id != id) {
         return Vec::new();
@@ -158,6 +159,7 @@ pub(super) fn signed_in(
             crate::auth::store::file_notice(lang, signed.keyring_too_small, signed.file_chosen)
         );
     }
+    state.note(now, crate::report::Event::SignedIn);
     let open = state.open.clone();
     let board = state.on_a_board;
     let next_id = &mut state.next_id;
