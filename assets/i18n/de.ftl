@@ -79,6 +79,7 @@ banner-watch-stopped = Beobachten gestoppt: { $what }
 banner-live-trouble = Beobachten unterbrochen: { $what }
 live-bad-event = der Live-Ereignisstrom des Gateways sandte ein unbrauchbares Ereignis: { $why }. Die Listen selbst sind in Ordnung; den Betreiber des Gateways informieren
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.
+banner-watch-retries = Das Beobachten fragt von selbst erneut (die Kopfzeile sagt „neuer Versuch“); r fragt sofort.
 banner-live-fallback = Live-Stream aufgegeben: die Liste wird alle { $secs } s abgefragt
 banner-live-fallback-text = Der Ereignisstrom des Gateways schlug immer wieder fehl (zuletzt: { $what }). Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später. Hält das an, dem Betreiber des Gateways melden (stepwise doctor nennt das Problem des Stroms).
 banner-watch-stopped-text = { $why }. Weiter beobachten brächte nur dieselbe Antwort; nach der Behebung startet w es neu.

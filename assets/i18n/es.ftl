@@ -79,6 +79,7 @@ banner-watch-stopped = Seguimiento parado: { $what }
 banner-live-trouble = Seguimiento interrumpido: { $what }
 live-bad-event = el flujo de eventos en directo de la pasarela envió un evento inutilizable: { $why }. Las listas en sí están bien; avise a quien gestiona la pasarela
 banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.
+banner-watch-retries = El seguimiento vuelve a preguntar solo (la cabecera dice «reintentando»); r pregunta ya.
 banner-live-fallback = Flujo en directo abandonado: la lista se pide cada { $secs } s
 banner-live-fallback-text = El flujo de eventos de la pasarela fallaba una y otra vez (la última: { $what }). El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde. Si esto continúa, avise al operador de la pasarela (stepwise doctor nombra el problema del flujo).
 banner-watch-stopped-text = { $why }. Seguir solo repetiría esta respuesta; cuando esté resuelto, w vuelve a seguir.

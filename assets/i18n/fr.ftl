@@ -79,6 +79,7 @@ banner-watch-stopped = Suivi arrêté : { $what }
 banner-live-trouble = Suivi interrompu : { $what }
 live-bad-event = le flux d'événements en direct de la passerelle a envoyé un événement inutilisable : { $why }. Les listes elles-mêmes sont bonnes ; prévenez l'exploitant de la passerelle
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.
+banner-watch-retries = Le suivi redemande tout seul (l'en-tête dit « nouvel essai ») ; r demande tout de suite.
 banner-live-fallback = Flux en direct abandonné : la liste est demandée toutes les { $secs } s
 banner-live-fallback-text = le flux d'événements de la passerelle échouait sans cesse (dernière fois : { $what }). Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard. Si cela dure, prévenez l'exploitant de la passerelle (stepwise doctor nomme le problème du flux).
 banner-watch-stopped-text = { $why }. Continuer ne ferait que répéter cette réponse ; w relance le suivi une fois le problème réglé.

@@ -79,6 +79,7 @@ banner-watch-stopped = Monitoraggio fermato: { $what }
 banner-live-trouble = Monitoraggio interrotto: { $what }
 live-bad-event = il flusso di eventi in diretta del gateway ha inviato un evento inutilizzabile: { $why }. Le liste in sé sono a posto; avvisare chi gestisce il gateway
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.
+banner-watch-retries = Il monitoraggio richiede da solo (l'intestazione dice «nuovo tentativo»); r chiede subito.
 banner-live-fallback = Flusso in diretta abbandonato: l'elenco viene chiesto ogni { $secs } s
 banner-live-fallback-text = il flusso di eventi del gateway continuava a fallire (ultima volta: { $what }). Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo. Se continua, avvisare il gestore del gateway (stepwise doctor indica il problema del flusso).
 banner-watch-stopped-text = { $why }. Continuare ripeterebbe solo questa risposta; risolto il problema, w riprende.

@@ -179,7 +179,7 @@ impl VehicleSession {
     pub fn watch_shown(&self) -> WatchShown {
         match (self.watch, self.following.as_ref().and_then(|f| f.mode)) {
             (false, _) => WatchShown::Off,
-            (true, _) if self.in_trouble() => WatchShown::Retrying,
+            (true, _) if self.in_trouble() || self.asks_again() => WatchShown::Retrying,
             (true, None) => WatchShown::On,
             (true, Some(Mode::Live)) => WatchShown::Live,
             (true, Some(Mode::Polling { every })) => WatchShown::Polling(every),
@@ -293,6 +293,16 @@ impl VehicleSession {
     /// Notes whether the failure just shown wants a sign-in.
     pub fn set_refused_token(&mut self, refused: bool) {
         self.refused_token = refused;
+    }
+
+    /// Watch asks for the list again by itself after a failure on show
+    /// (no follower yet: each watch tick asks).
+    fn asks_again(&self) -> bool {
+        self.following.is_none()
+            && self
+                .banner
+                .as_ref()
+                .is_some_and(|b| b.kind == BannerKind::Error)
     }
 
     /// The whole list (every status), when one has arrived.

@@ -443,6 +443,36 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     assert!(md.contains("deviceActivation`: todo → alreadyDone"), "{md}");
 }
 
+/// Watch on a vehicle whose list fails with a passing error (a 500): watch
+/// asks again by itself, so the header says "retrying" and the banner says
+/// so, never "retry in a minute" as if the technician had to.
+#[test]
+fn watch_retrying_a_failed_list_says_so_in_the_header_and_the_banner() {
+    let failure = rejected(500, Rejection::ServerFailure);
+    let mut s = refused_with(state(false), failure.clone());
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+    answer(&mut s, id, purpose, Err(failure), 2);
+    assert!(session(&s).watch());
+    let screen = render(&s);
+    assert!(screen.contains("watch ON · retrying"), "{screen}");
+    let banner = session(&s).banner().unwrap();
+    assert!(
+        banner.text.contains("Watch asks again by itself")
+            && !banner.text.contains("Retry in a minute"),
+        "{banner:?}"
+    );
+    // The list comes: no longer retrying.
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::WatchTick, t(5)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        6,
+    );
+    assert!(!render(&s).contains("retrying"));
+}
+
 /// Several steps that turned done at once are said in the plural.
 #[test]
 fn steps_done_together_are_said_in_the_plural() {

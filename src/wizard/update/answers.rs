@@ -195,6 +195,18 @@ fn list_error(
     .then(|| gateway_error(judge.lang, e));
     if stops_watch(e) && session.watch() {
         stop_watch(session, judge, e, now);
+    } else if session.watch() && session.following().is_none() {
+        // Watch asks for the list again by itself: said, and not "retry".
+        fail(session, judge, e, now);
+        if sign_in_offer(judge, e).is_none() {
+            let lang = judge.lang;
+            let text = format!(
+                "{}. {}",
+                crate::describe::gateway_cause(lang, e),
+                tr!(lang, "banner-watch-retries")
+            );
+            session.say(error(gateway_headline(lang, e), text));
+        }
     } else {
         fail(session, judge, e, now);
     }
