@@ -1870,21 +1870,6 @@ impl Gateway {
         {
             return Err(error);
         }
-        // A web page's 400 (a reverse proxy's or a firewall's, such as
-        // nginx's "Request Header Or Cookie Too Large"): the gateway never
-        // judged the request, nor the id in it.
-        if status == 400
-            && body.is_none()
-            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
-        {
-            return Err(GatewayError::Refused {
-                base,
-                status,
-                said: html_title(&answer.body).unwrap_or_default(),
-                token_sent,
-                proxy: self.proxy.clone(),
-            });
-        }
         if status == 404 && body.is_none() {
             return Err(GatewayError::NotAGateway {
                 base,
@@ -1906,9 +1891,13 @@ impl Gateway {
                 token_sent,
             });
         }
-        if status == 403 && body.is_none() {
-            // The gateway's own 403 says why in its error body; a page
-            // without one is a firewall's or a reverse proxy's.
+        // The gateway's own 403 says why in its error body; a page without
+        // one is a firewall's or a reverse proxy's. So is a web page's 400
+        // (nginx's "Request Header Or Cookie Too Large"): the gateway never
+        // judged the request, nor the id in it.
+        let page_400 =
+            status == 400 && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if body.is_none() && (status == 403 || page_400) {
             return Err(GatewayError::Refused {
                 base,
                 status,

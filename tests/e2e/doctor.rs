@@ -1482,44 +1482,69 @@ fn a_407_to_credentials_in_the_variable_says_they_were_refused() {
     assert!(!text.contains("Pa55wordX"), "{text}");
 }
 
+/// doctor through a proxy (its address at `proxy`) that answers every
+/// call with a login of its own, without and with a user name and password
+/// in its variable: each run fails (exit 1), the Proxy line fails with
+/// that case's words and its fix is given, and no password is shown. The
+/// texts, for more checks.
+fn doctor_through_a_proxy_login(
+    proxy: &str,
+    args: &[&str],
+    cases: [(&str, &str); 2],
+) -> Vec<String> {
+    let home = home();
+    let variables = [
+        proxy.to_owned(),
+        proxy.replacen("http://", "http://bob:Pa55wordX@", 1),
+    ];
+    variables
+        .iter()
+        .zip(cases)
+        .map(|(variable, (words, fix))| {
+            let out = doctor_with_env(home.path(), args, &[("HTTP_PROXY", variable)]);
+            let text = stdout(&out);
+            assert_eq!(out.status.code(), Some(1), "{text}");
+            let proxy_line = line(&text, "Proxy");
+            assert!(
+                proxy_line.starts_with("✗ failed") && proxy_line.contains(words),
+                "{text}"
+            );
+            assert!(text.contains(fix), "{text}");
+            assert!(!text.contains("Pa55wordX"), "{text}");
+            text
+        })
+        .collect()
+}
+
 /// Without a vehicle, a proxy that answers every call with 407 is a
 /// failed proxy line and a failed run (exit 1), never a warning about the
 /// gateway's error body and exit 0.
 #[test]
 fn a_proxy_wanting_a_password_fails_doctor_without_a_car_too() {
-    let home = home();
     let proxy = canned(
         "407 Proxy Authentication Required",
         "Proxy-Authenticate: Basic realm=\"corp\"\r\n",
     );
-    let args = ["--api", "http://gateway.invalid:8080"];
-    for (variable, words, fix) in [
-        (
-            proxy.clone(),
-            "answered the gateway call with 407 Proxy Authentication Required: it wants a user name and password",
-            "put them in the proxy variable",
-        ),
-        (
-            proxy.replacen("http://", "http://bob:Pa55wordX@", 1),
-            "it refused the user name and password of the proxy variable",
-            "The proxy refused the user name and password in the proxy variable",
-        ),
-    ] {
-        let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &variable)]);
-        let text = stdout(&out);
-        assert_eq!(out.status.code(), Some(1), "{text}");
-        let proxy_line = line(&text, "Proxy");
-        assert!(
-            proxy_line.starts_with("✗ failed") && proxy_line.contains(words),
-            "{text}"
-        );
-        assert!(text.contains(fix), "{text}");
+    let texts = doctor_through_a_proxy_login(
+        &proxy,
+        &["--api", "http://gateway.invalid:8080"],
+        [
+            (
+                "answered the gateway call with 407 Proxy Authentication Required: it wants a user name and password",
+                "put them in the proxy variable",
+            ),
+            (
+                "it refused the user name and password of the proxy variable",
+                "The proxy refused the user name and password in the proxy variable",
+            ),
+        ],
+    );
+    for text in texts {
         let body = line(&text, "Error body");
         assert!(
             body.contains("not judged: the proxy answered in the gateway's place"),
             "{text}"
         );
-        assert!(!text.contains("Pa55wordX"), "{text}");
     }
 }
 
@@ -1529,40 +1554,31 @@ fn a_proxy_wanting_a_password_fails_doctor_without_a_car_too() {
 /// list points there, never at --api.
 #[test]
 fn a_proxy_s_own_401_login_fails_the_proxy_line_not_the_address() {
-    let home = home();
     let proxy = canned(
         "401 Unauthorized",
         "Server: tinyproxy/1.11.1\r\nWWW-Authenticate: Basic realm=\"Corp Proxy\"\r\n",
     );
-    let args = ["--api", "http://gateway.invalid:8080", "--car", "987654"];
-    for (variable, words, fix) in [
-        (
-            proxy.clone(),
-            "answered the gateway call with HTTP 401 and a login of its own (Basic): it wants a user name and password",
-            "The proxy wants a user name and password: put them in the proxy variable",
-        ),
-        (
-            proxy.replacen("http://", "http://bob:Pa55wordX@", 1),
-            "it refused the user name and password of the proxy variable",
-            "The proxy refused the user name and password in the proxy variable",
-        ),
-    ] {
-        let out = doctor_with_env(home.path(), &args, &[("HTTP_PROXY", &variable)]);
-        let text = stdout(&out);
-        assert_eq!(out.status.code(), Some(1), "{text}");
-        let proxy_line = line(&text, "Proxy");
-        assert!(
-            proxy_line.starts_with("✗ failed") && proxy_line.contains(words),
-            "{text}"
-        );
-        assert!(text.contains(fix), "{text}");
+    let texts = doctor_through_a_proxy_login(
+        &proxy,
+        &["--api", "http://gateway.invalid:8080", "--car", "987654"],
+        [
+            (
+                "answered the gateway call with HTTP 401 and a login of its own (Basic): it wants a user name and password",
+                "The proxy wants a user name and password: put them in the proxy variable",
+            ),
+            (
+                "it refused the user name and password of the proxy variable",
+                "The proxy refused the user name and password in the proxy variable",
+            ),
+        ],
+    );
+    for text in texts {
         let first = line(&text, "First list");
         assert!(
             first.contains("HTTP 401 with a login (Basic) from the proxy, not the gateway"),
             "{text}"
         );
         assert!(!text.contains("points at a steps gateway"), "{text}");
-        assert!(!text.contains("Pa55wordX"), "{text}");
     }
 }
 

@@ -330,22 +330,25 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
 #[tokio::test]
 async fn a_token_echoed_into_a_list_never_reaches_it() {
     let token = "SeCrEt-abc_123";
+    // The list of a gateway answering `body`, asked with the token.
+    let listed = async |body: String| {
+        let server = canned("200 OK", &["Content-Type: application/json"], &body).await;
+        let gateway = Gateway::new(
+            &server.url(),
+            DEVICE.into(),
+            Some(Secret::new(token)),
+            fast_options(),
+        )
+        .expect("valid base URL");
+        gateway
+            .list(&ListRequest::new(Lookup::Car("987654".into())))
+            .await
+    };
     let echoed = format!(
         r#"{{"stepsID":"S1","a":{{"name":"{token}","status":"todo","order":1}},"b":{{"name":"x","status":"{upper}","order":2}}}}"#,
         upper = token.to_ascii_uppercase()
     );
-    let server = canned("200 OK", &["Content-Type: application/json"], &echoed).await;
-    let gateway = Gateway::new(
-        &server.url(),
-        DEVICE.into(),
-        Some(Secret::new(token)),
-        fast_options(),
-    )
-    .expect("valid base URL");
-    let list = gateway
-        .list(&ListRequest::new(Lookup::Car("987654".into())))
-        .await
-        .expect("a list");
+    let list = listed(echoed).await.expect("a list");
     let shown = format!("{list:?}");
     assert!(
         !shown.contains(token) && !shown.contains(&token.to_ascii_uppercase()),
@@ -356,18 +359,7 @@ async fn a_token_echoed_into_a_list_never_reaches_it() {
     // refused, and its words hold no token either.
     let echoed =
         format!(r#"{{"stepsID":"S{token}","a":{{"name":"a","status":"todo","order":1}}}}"#);
-    let server = canned("200 OK", &["Content-Type: application/json"], &echoed).await;
-    let gateway = Gateway::new(
-        &server.url(),
-        DEVICE.into(),
-        Some(Secret::new(token)),
-        fast_options(),
-    )
-    .expect("valid base URL");
-    let error = gateway
-        .list(&ListRequest::new(Lookup::Car("987654".into())))
-        .await
-        .unwrap_err();
+    let error = listed(echoed).await.unwrap_err();
     let line = format!("{error:?} {}", words(&error));
     assert!(
         line.contains("S<redacted>") && !line.contains(token),
