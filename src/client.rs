@@ -684,9 +684,12 @@ impl GatewayError {
                 {
                     Rejection::CallNotFound
                 }
-                // A method not allowed there: the call is what the gateway
-                // does not offer (the list at this --api works).
-                Rejection::Other if call.other == Some(wire::NEXT_PATH) && *status == 405 => {
+                // A method not allowed, or not implemented, there: the call
+                // is what the gateway does not offer (the list at this
+                // --api works).
+                Rejection::Other | Rejection::ServerFailure
+                    if call.other == Some(wire::NEXT_PATH) && matches!(*status, 405 | 501) =>
+                {
                     Rejection::CallNotFound
                 }
                 Rejection::Conflict if !call.control => Rejection::Other,

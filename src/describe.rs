@@ -516,6 +516,9 @@ fn answer_line(lang: Lang, error: &GatewayError) -> String {
                 crate::wire::Shape::NextDone(_) | crate::wire::Shape::BadStepsId(_),
             ),
         ) => tr!(lang, "gw-bad-answer-gateway", why = decode_words(lang, why)),
+        // A web page where JSON belongs: --api may be right (lists came
+        // from it before) and something in front answered.
+        GatewayError::BadAnswer(crate::wire::DecodeError::Html) => tr!(lang, "gw-bad-answer-page"),
         GatewayError::BadAnswer(why) => tr!(lang, "gw-bad-answer", why = decode_words(lang, why)),
         GatewayError::Transport(detail)
             if detail.contains(BODY_CUT) || detail.contains(TLS_CUT) =>
@@ -1536,6 +1539,25 @@ mod tests {
         for body in [&br#"{"stepsID":132324}"#[..], br#"{"stepsID":132324.0}"#] {
             let list = crate::wire::decode_list(body).unwrap();
             assert_eq!(list.steps_id.as_deref(), Some("132324"));
+        }
+        // Past 64 bits, the digits written, never a rounded or clamped id.
+        let body = br#"{"stepsID":123456789012345678901234567890}"#;
+        let list = crate::wire::decode_list(body).unwrap();
+        assert_eq!(
+            list.steps_id.as_deref(),
+            Some("123456789012345678901234567890")
+        );
+        // A number that cannot be read exactly is refused, as written.
+        for (body, shown) in [
+            (&br#"{"stepsID":1e30}"#[..], "1e30"),
+            (br#"{"stepsID":1.5}"#, "1.5"),
+        ] {
+            let error = crate::wire::decode_list(body).unwrap_err();
+            let line = gateway_error(Lang::En, &GatewayError::BadAnswer(error));
+            assert!(
+                line.contains(&format!("gives a stepsID ({shown})")),
+                "{line}"
+            );
         }
     }
 

@@ -245,7 +245,11 @@ impl std::fmt::Display for Shape {
 pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
     match parse(body)? {
         Value::Object(members) => {
-            let steps_id = members.get("stepsID").and_then(steps_id_text);
+            let steps_id = match members.get("stepsID") {
+                Some(Value::Number(n)) => Some(number_id(n, body)?),
+                Some(other) => steps_id_text(other),
+                None => None,
+            };
             // A stepsID is sent back for every later list and the next
             // step: one that breaks the id rule could not be.
             if let Some(id) = &steps_id
@@ -421,20 +425,49 @@ fn step_of(key: &str, fields: &Map<String, Value>) -> Option<Step> {
     (!step.name.is_empty()).then_some(step)
 }
 
-/// `stepsID` as a number or a string; anything else is no usable stepsID.
+/// `stepsID` as a string; anything else is no usable stepsID (numbers:
+/// [`number_id`]).
 fn steps_id_text(value: &Value) -> Option<String> {
     let text = match value {
-        // 132324.0 is the id 132324.
-        Value::Number(n) => match n.as_f64().and_then(saturating_i64) {
-            Some(whole) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
-                whole.to_string()
-            }
-            _ => n.to_string(),
-        },
         Value::String(s) => sanitize(s.trim()),
         _ => return None,
     };
     (!text.is_empty()).then_some(text)
+}
+
+/// `stepsID` given as a number, as the digits the gateway wrote: an
+/// integer too large for 64 bits is read from the answer's own text (a
+/// float would round it, and the gateway would not know the id sent
+/// back); 132324.0 is the id 132324. A number that cannot be read exactly
+/// (a fraction, 1e30) is refused.
+fn number_id(n: &serde_json::Number, body: &[u8]) -> Result<String, DecodeError> {
+    if let Some(whole) = n.as_u64() {
+        return Ok(whole.to_string());
+    }
+    if let Some(whole) = n.as_i64() {
+        return Ok(whole.to_string());
+    }
+    #[derive(Deserialize)]
+    struct Raw<'a> {
+        #[serde(rename = "stepsID", borrow)]
+        id: &'a serde_json::value::RawValue,
+    }
+    let raw = serde_json::from_slice::<Raw<'_>>(body)
+        .map(|raw| raw.id.get().trim().to_owned())
+        .unwrap_or_else(|_| n.to_string());
+    let digits = raw.strip_prefix('-').unwrap_or(&raw);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(raw);
+    }
+    // Exactly a whole number below 2^53, written as a float.
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+            Ok(saturating_i64(f).unwrap_or_default().to_string())
+        }
+        _ => Err(DecodeError::WrongShape(Shape::BadStepsId(
+            sanitize(&raw).chars().take(80).collect(),
+        ))),
+    }
 }
 
 /// An integer given as a number (fractions dropped) or as a numeric string.

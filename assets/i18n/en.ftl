@@ -417,6 +417,7 @@ gw-scope-wanted-none-no-signin-unnamed = HTTP { $status }: the gateway wants a t
 gw-scope-wanted-taken-no-signin = HTTP { $status }: the gateway took the token from { $from }, but says it lacks the scope { $scope } (its WWW-Authenticate: insufficient_scope). It offers no sign-in: its token comes from whoever runs it. Ask them for one that has this scope, and give it the same way (a kept one with `stepwise login --with-token`)
 gw-scope-wanted-taken-no-signin-unnamed = HTTP { $status }: the gateway took the token from { $from }, but says it lacks a scope it does not name (its WWW-Authenticate: insufficient_scope). It offers no sign-in: its token comes from whoever runs it. Ask them for one that has the scope it wants, and give it the same way (a kept one with `stepwise login --with-token`)
 gw-bad-answer = the gateway's answer could not be used: { $why }. Check that --api points at a steps gateway
+gw-bad-answer-page = the answer is a web page (HTML) where the gateway's JSON belongs: something in front of the gateway (a firewall, a portal or a reverse proxy) answered, or --api points at a web server. If lists came from this --api before, ask who runs the network what the page is; if not, check that --api points at a steps gateway
 gw-bad-answer-gateway = the gateway's answer could not be used: { $why }
 gw-answer-cut = the gateway's answer was cut short ({ $why }). Retry; if it stays cut, the gateway or something on the way (a proxy) cuts its answers: tell the gateway's operator
 answer-not-json = the answer is not JSON ({ $detail })

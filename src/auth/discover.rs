@@ -126,33 +126,57 @@ pub async fn discover(
         },
         other => other,
     };
-    if let Some((issuer, scopes)) = resource_metadata(http, gateway).await.map_err(on_gateway)? {
+    let (found, failed) = resource_metadata(http, gateway).await.map_err(on_gateway)?;
+    if let Some((issuer, scopes)) = found {
         return from_issuer(http, gateway, &issuer, scopes).await;
     }
-    from_gateway(http, gateway).await.map_err(on_gateway)
+    // Nothing published on the gateway either, but its protected resource
+    // metadata failed (5xx): that failure, not "no sign-in offered".
+    match (
+        from_gateway(http, gateway).await.map_err(on_gateway),
+        failed,
+    ) {
+        (Err(AuthError::Discovery(Discovery::NotOffered { .. })), Some(failed)) => Err(failed),
+        (other, _) => other,
+    }
 }
+
+/// The issuer the protected resource metadata names, and its scopes.
+type Named = Option<(String, Option<String>)>;
 
 /// The gateway's protected resource metadata (RFC 9728): the first
 /// authorization server it names and the scopes it wants.
+/// With none found, a failure (5xx) of the document, said if the gateway
+/// publishes no metadata of its own either.
 async fn resource_metadata(
     http: &reqwest::Client,
     gateway: &Url,
-) -> Result<Option<(String, Option<String>)>, AuthError> {
+) -> Result<(Named, Option<AuthError>), AuthError> {
+    let failed = |status: StatusCode, url: &Url| {
+        status.is_server_error().then(|| {
+            AuthError::Discovery(Discovery::Status {
+                gateway: sanitize(gateway.as_str()),
+                status: status.as_u16(),
+                path: sanitize(url.path()),
+            })
+        })
+    };
     let mut url = inserted(gateway, PROTECTED_RESOURCE);
     let mut reply = get(http, &url).await?;
     if !reply.status.is_success() {
+        let first = failed(reply.status, &url);
         // A 401 from the gateway may name the document (RFC 9728 §5.1).
         let Some(named) = named_by_challenge(http, gateway).await? else {
-            return Ok(None);
+            return Ok((None, first));
         };
         url = named;
         reply = get(http, &url).await?;
         if !reply.status.is_success() {
-            return Ok(None);
+            return Ok((None, failed(reply.status, &url).or(first)));
         }
     }
     if web_page(&reply.body) {
-        return Ok(None);
+        return Ok((None, None));
     }
     let Ok(meta) = serde_json::from_slice::<ResourceMetadata>(&reply.body) else {
         return Err(AuthError::Discovery(Discovery::NotJson {
@@ -160,10 +184,10 @@ async fn resource_metadata(
         }));
     };
     let Some(issuer) = meta.authorization_servers.into_iter().next() else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let scopes = Some(meta.scopes_supported.join(" ")).filter(|s| !s.trim().is_empty());
-    Ok(Some((issuer, scopes)))
+    Ok((Some((issuer, scopes)), None))
 }
 
 /// The `resource_metadata` a 401 of the gateway's steps list names.

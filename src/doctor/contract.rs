@@ -854,6 +854,10 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
                     )
                     .fix(words!("doctor-fix-cut"));
                     (line, Failure::Answered)
+                } else if matches!(e, wire::DecodeError::WrongShape(wire::Shape::BadStepsId(_))) {
+                    // A steps gateway's list, with a stepsID it cannot
+                    // take back: its words name the gateway's operator.
+                    (Line::new(Mark::Failed, decode_arg(&e)), Failure::Answered)
                 } else {
                     // An HTML page through a proxy may be the proxy's own.
                     let fix = match (&e, caller.gateway.proxy()) {

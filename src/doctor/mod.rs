@@ -419,20 +419,46 @@ async fn scope_advice(
 
 /// No token, a 401: where the gateway offers no sign-in, its token comes
 /// from whoever runs it, and `stepwise login` is no way out.
+/// A sign-in discovery that failed (5xx) is said with its status, not
+/// "sign in" (which would meet the same failure).
 async fn fixed_token_advice(report: &mut Report, url: &Url, net: &NetOptions) {
-    if report.get_status("token") == Some(Mark::Failed) && offers_no_sign_in(url, net).await {
-        report.set_with(
-            "token",
-            Mark::Failed,
-            words!("doctor-token-wanted"),
-            Some(words!("doctor-token-fix-fixed")),
-        );
+    if report.get_status("token") != Some(Mark::Failed) {
+        return;
     }
+    let fix = match discovered(url, net).await {
+        Some(Err(crate::auth::AuthError::Discovery(crate::auth::Discovery::NotOffered {
+            ..
+        }))) => Arg::from(words!("doctor-token-fix-fixed")),
+        Some(Err(e @ crate::auth::AuthError::Discovery(crate::auth::Discovery::Status { .. }))) => {
+            Arg::each(move |lang| crate::describe::auth_error(lang, &e))
+        }
+        _ => return,
+    };
+    report.set_with(
+        "token",
+        Mark::Failed,
+        words!("doctor-token-wanted"),
+        Some(fix),
+    );
 }
 
 /// Whether the gateway at `url` says it offers no sign-in (its discovery,
 /// within doctor's limit of one check).
 async fn offers_no_sign_in(url: &Url, net: &NetOptions) -> bool {
+    matches!(
+        discovered(url, net).await,
+        Some(Err(crate::auth::AuthError::Discovery(
+            crate::auth::Discovery::NotOffered { .. }
+        )))
+    )
+}
+
+/// The gateway's sign-in discovery, within doctor's limit of one check
+/// (`None`: no answer in time, or no client).
+async fn discovered(
+    url: &Url,
+    net: &NetOptions,
+) -> Option<Result<crate::auth::device::Endpoints, crate::auth::AuthError>> {
     let options = crate::client::ClientOptions {
         connect_timeout: check_limit(),
         timeout: check_limit(),
@@ -440,17 +466,9 @@ async fn offers_no_sign_in(url: &Url, net: &NetOptions) -> bool {
         net: net.clone(),
         ..crate::client::ClientOptions::default()
     };
-    let Ok(gateway) = crate::client::Gateway::new(url.as_str(), String::new(), None, options)
-    else {
-        return false;
-    };
+    let gateway = crate::client::Gateway::new(url.as_str(), String::new(), None, options).ok()?;
     let asked = crate::auth::discover::discover(gateway.http(), url, None);
-    matches!(
-        tokio::time::timeout(check_limit(), asked).await,
-        Ok(Err(crate::auth::AuthError::Discovery(
-            crate::auth::Discovery::NotOffered { .. }
-        )))
-    )
+    tokio::time::timeout(check_limit(), asked).await.ok()
 }
 
 /// Why the embedded simulator (no `--api`) cannot keep its state here:

@@ -319,7 +319,7 @@ fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("Token not kept") && err.contains("HTML page"),
+        err.contains("Token not kept") && err.contains("a web page (HTML)"),
         "{err}"
     );
     assert!(

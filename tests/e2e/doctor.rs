@@ -2692,3 +2692,57 @@ fn a_stream_cut_in_its_first_event_is_not_blamed_on_a_proxy() {
     );
     assert!(!text.contains("in the middle of its first event"), "{text}");
 }
+
+/// A gateway that wants a token, and whose sign-in discovery fails with a
+/// server's page (502): the Token line says the discovery failed and to
+/// retry later, never "sign in" (which meets the same failure) nor "it
+/// takes a fixed token".
+#[test]
+fn a_failing_sign_in_discovery_is_said_on_the_token_line() {
+    let wall = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let failing = b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 24\r\nConnection: close\r\n\r\n<html>bad gateway</html>".to_vec();
+    let api = crate::canned::routing(vec![("/.well-known/", failing)], wall);
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let token = text
+        .lines()
+        .skip_while(|l| !l.contains("Token"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        token.contains("answered HTTP 502 to the sign-in discovery")
+            && token.contains("Retry later"),
+        "{text}"
+    );
+    assert!(!text.contains("offers no sign-in"), "{text}");
+}
+
+/// A list whose stepsID breaks the id rule: the First list line names the
+/// gateway's operator, and no fix sends the technician to --api.
+#[test]
+fn a_steps_id_breaking_the_id_rule_is_the_gateway_s_not_the_address() {
+    let body =
+        r#"{"stepsID":"abc def/../x","x":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let refused = r#"{"code":400,"message":"no id"}"#;
+    let refused = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{refused}",
+        refused.len()
+    );
+    let api = crate::canned::routing(
+        vec![("carAssociationID=987654", answer.into_bytes())],
+        refused.into_bytes(),
+    );
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    let first = line(&text, "First list");
+    assert!(
+        first.contains("gives a stepsID (abc def/../x) that breaks the contract's id rule"),
+        "{text}"
+    );
+    assert!(!text.contains("points at a steps gateway"), "{text}");
+}

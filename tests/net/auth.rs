@@ -454,6 +454,24 @@ async fn a_failing_discovery_page_is_a_failure_not_no_sign_in() {
         );
         assert!(!err.contains("does not offer sign-in"), "{status}: {err}");
     }
+    // Only the protected resource metadata fails (5xx), and the gateway
+    // publishes no metadata of its own: that failure, not "no sign-in".
+    let page = |status: &str| {
+        format!("HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<html>")
+            .into_bytes()
+    };
+    let gateway = crate::canned::routing(
+        vec![("oauth-protected-resource", page("503 Service Unavailable"))],
+        page("404 Not Found"),
+    );
+    let url = Url::parse(&format!("{gateway}/")).unwrap();
+    let err = describe::auth_error(Lang::En, &discover(&http(), &url, None).await.unwrap_err());
+    assert!(
+        err.contains(
+            "answered HTTP 503 to the sign-in discovery (/.well-known/oauth-protected-resource)"
+        ) && err.contains("Retry later"),
+        "{err}"
+    );
     // A portal's catch-all page with 200 is still no document published.
     let portal = crate::hostile_servers::canned(
         "200 OK",

@@ -969,13 +969,19 @@ async fn a_proxy_variable_naming_another_service_is_said_so() {
 }
 
 /// A web page where a list was expected is named as one, not "it stops
-/// being JSON at line 1, column 1".
+/// being JSON at line 1, column 1"; a firewall's block page with 200 after
+/// lists came from that --api is not answered with "check --api" alone:
+/// what answered in front is named first.
 #[tokio::test]
 async fn an_html_page_is_named_a_page() {
     let page = "<!DOCTYPE html>\n<html><body><h1>Welcome to nginx!</h1></body></html>";
     let web = canned("200 OK", &["Content-Type: text/html"], page).await;
     let line = words(&list(&web.url, None).await);
-    assert!(line.contains("the answer is an HTML page"), "{line}");
+    assert!(
+        line.contains("the answer is a web page (HTML) where the gateway's JSON belongs: something in front of the gateway")
+            && line.contains("If lists came from this --api before, ask who runs the network what the page is"),
+        "{line}"
+    );
     assert!(!line.contains("line 1, column 1"), "{line}");
 }
 
@@ -1192,9 +1198,9 @@ async fn a_next_step_404_without_its_code_is_not_an_unknown_id() {
         Gateway::new(&unknown.url, "words-test-device".into(), None, options()).expect("client");
     let error = client.next_step("132324").await.expect_err("refused");
     assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
-    // A 405 there: the call is not offered, never "check --api and
-    // retry" (the list works at that --api; retrying cannot help).
-    for status in ["405 Method Not Allowed"] {
+    // A 405 or 501 there: the call is not offered, never "check --api
+    // and retry" (the list works at that --api; retrying cannot help).
+    for status in ["405 Method Not Allowed", "501 Not Implemented"] {
         let gateway = canned(status, &["Content-Length: 0"], "").await;
         let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options())
             .expect("client");

@@ -4,6 +4,10 @@
 //!
 //! One test binary for the group, each former test file a module.
 
+// The end-to-end tests' loopback servers; this group uses a few.
+#[allow(dead_code)]
+#[path = "../common/canned.rs"]
+mod canned;
 #[path = "../common/live.rs"]
 mod live;
 #[path = "../common/wait.rs"]
