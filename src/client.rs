@@ -1844,7 +1844,12 @@ impl Gateway {
         }
         let status = answer.status.as_u16();
         let base = self.base.to_string();
-        let mut body = wire::decode_error(&answer.body);
+        // An error body of another shape: its words, as the contract's,
+        // except for a 403 (the contract's 403 is another device's stepsID:
+        // its words then go with the refusal by something in front).
+        let other = wire::decode_other_error(&answer.body, status);
+        let mut body =
+            wire::decode_error(&answer.body).or_else(|| other.clone().filter(|_| status != 403));
         // The embedded simulator could not save its state: a file here.
         if let (Some(file), 507) = (&self.demo_state, status) {
             let said = body.as_ref().and_then(|b| b.message.as_deref());
@@ -1904,7 +1909,9 @@ impl Gateway {
             return Err(GatewayError::Refused {
                 base,
                 status,
-                said: html_title(&answer.body).unwrap_or_default(),
+                said: html_title(&answer.body)
+                    .or_else(|| other.and_then(|o| o.message))
+                    .unwrap_or_default(),
                 token_sent,
                 proxy: self.proxy.clone(),
             });

@@ -340,6 +340,32 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
     (code.is_some() || message.is_some()).then_some(ErrorBody { code, message })
 }
 
+/// An error body of another common shape than the contract's: RFC 7807's
+/// `detail` (or `title`), OAuth's `error_description` (or `error`). Its
+/// words are the gateway's; to a 404 only when they name an id (a
+/// framework's own 404, `{"error": "Not Found"}`, is a wrong path, not an
+/// unknown id).
+pub fn decode_other_error(body: &[u8], status: u16) -> Option<ErrorBody> {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    let words = ["detail", "error_description", "error", "title"]
+        .iter()
+        .find_map(|key| members.get(*key).and_then(Value::as_str))
+        .map(sanitize)
+        .filter(|m| !m.is_empty())?;
+    let squeezed: String = words
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let names_an_id = squeezed.contains("carassociationid") || squeezed.contains("stepsid");
+    (status != 404 || names_an_id).then_some(ErrorBody {
+        code: None,
+        message: Some(words),
+    })
+}
+
 fn parse(body: &[u8]) -> Result<Value, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Empty);

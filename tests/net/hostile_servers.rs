@@ -1189,6 +1189,56 @@ async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
     assert!(!line.contains("something in front"), "{line}");
 }
 
+/// Error bodies of other common shapes (RFC 7807's problem+json, OAuth's
+/// `error`): their words are shown. A 404 whose words name an id is the
+/// gateway not knowing it; a framework's own 404 (`"error": "Not Found"`)
+/// stays a wrong address; a 403's words go with the refusal, never read as
+/// another device's stepsID.
+#[tokio::test]
+async fn error_bodies_of_other_shapes_are_read() {
+    let problem = |status: &str, body: &str| {
+        let (status, body) = (status.to_owned(), body.to_owned());
+        async move { canned(&status, &["Content-Type: application/problem+json"], &body).await }
+    };
+    let unknown = problem(
+        "404 Not Found",
+        r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"unknown carAssociationID 987654"}"#,
+    )
+    .await;
+    let line = words(&list_from(&unknown.url()).await.unwrap_err());
+    assert!(
+        line.contains("does not know this id") && line.contains("unknown carAssociationID 987654"),
+        "{line}"
+    );
+    assert!(!line.contains("not a steps gateway"), "{line}");
+    let framework = problem(
+        "404 Not Found",
+        r#"{"timestamp":"2026-12-06T06:00:00Z","status":404,"error":"Not Found","path":"/x/pims/subscription/steps"}"#,
+    )
+    .await;
+    let line = words(&list_from(&framework.url()).await.unwrap_err());
+    assert!(line.contains("not a steps gateway"), "{line}");
+    let refused = problem(
+        "403 Forbidden",
+        r#"{"title":"Forbidden","status":403,"detail":"vehicle not in dealer contract"}"#,
+    )
+    .await;
+    let error = list_from(&refused.url()).await.unwrap_err();
+    assert!(matches!(error, GatewayError::Refused { .. }), "{error:?}");
+    assert!(
+        words(&error).contains("(vehicle not in dealer contract)"),
+        "{}",
+        words(&error)
+    );
+    let conflict = problem(
+        "409 Conflict",
+        r#"{"error":"steps locked by another session"}"#,
+    )
+    .await;
+    let line = words(&list_from(&conflict.url()).await.unwrap_err());
+    assert!(line.contains("steps locked by another session"), "{line}");
+}
+
 #[tokio::test]
 async fn nginx_asking_for_a_client_certificate_is_named() {
     let cases = [
