@@ -1901,10 +1901,10 @@ impl Gateway {
         }
         // The gateway's own 403 says why in its error body; a page without
         // one is a firewall's or a reverse proxy's. So is a web page's 400
-        // (nginx's "Request Header Or Cookie Too Large"): the gateway never
-        // judged the request, nor the id in it.
-        let page_400 =
-            status == 400 && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        // (nginx's "Request Header Or Cookie Too Large"), 408, 413, 414, 431
+        // or 451: the gateway never judged the request, nor the id in it.
+        let page_400 = matches!(status, 400 | 408 | 413 | 414 | 431 | 451)
+            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
         if body.is_none() && (status == 403 || page_400) {
             return Err(GatewayError::Refused {
                 base,

@@ -148,9 +148,17 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
         in_brackets(said),
         via_proxy(lang, proxy.as_deref()),
     );
-    // A page's 400: malformed to something in front, the id not judged.
-    if *status == 400 {
-        return tr!(lang, "gw-front-400", base = base, said = said, via = via);
+    // A page's 400 (or 408, 413, 431, 451): refused in front, the id not
+    // judged.
+    if *status != 403 {
+        return tr!(
+            lang,
+            "gw-front-400",
+            base = base,
+            status = *status,
+            said = said,
+            via = via
+        );
     }
     // Through a proxy, the proxy itself (a policy) may be what
     // refused: named first, with NO_PROXY; tokens do not pass a
@@ -513,7 +521,9 @@ fn answer_line(lang: Lang, error: &GatewayError) -> String {
         // words name the gateway's operator, not --api.
         GatewayError::BadAnswer(
             why @ crate::wire::DecodeError::WrongShape(
-                crate::wire::Shape::NextDone(_) | crate::wire::Shape::BadStepsId(_),
+                crate::wire::Shape::NextDone(_)
+                | crate::wire::Shape::BadStepsId(_)
+                | crate::wire::Shape::ErrorBody(_),
             ),
         ) => tr!(lang, "gw-bad-answer-gateway", why = decode_words(lang, why)),
         // A web page where JSON belongs: --api may be right (lists came
@@ -662,6 +672,9 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
                 }
                 Shape::BadStepsId(id) => {
                     return tr!(lang, "answer-bad-steps-id", id = id.clone());
+                }
+                Shape::ErrorBody(said) => {
+                    return tr!(lang, "answer-error-body", said = said.clone());
                 }
                 Shape::Other(detail) => detail.clone(),
             };
@@ -1250,7 +1263,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         | GatewayError::ProxyGarbled { .. }
         | GatewayError::ProxyNoTunnel { .. } => tr!(lang, "gw-title-proxy"),
         GatewayError::ProxyUnreachable { .. } => tr!(lang, "gw-title-proxy-unreachable"),
-        GatewayError::Refused { status: 400, .. } => tr!(lang, "gw-title-bad-request"),
+        GatewayError::Refused { status, .. } if *status != 403 => {
+            tr!(lang, "gw-title-bad-request")
+        }
         GatewayError::Refused { .. } => tr!(lang, "gw-title-refused"),
         GatewayError::Unauthorized { sent: None, .. } => tr!(lang, "gw-title-unauthorized"),
         GatewayError::Unauthorized { sent: Some(_), .. } => tr!(lang, "gw-title-token-refused"),
@@ -1380,6 +1395,15 @@ fn rejected_line(
             }) =>
         {
             (tr!(lang, "gw-400"), tr!(lang, "gw-400-id-todo"))
+        }
+        // Its words name the status filter: a gateway without it.
+        Rejection::BadRequest
+            if body
+                .message
+                .as_deref()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("stepsstatus")) =>
+        {
+            (tr!(lang, "gw-400"), tr!(lang, "gw-400-filter-todo"))
         }
         Rejection::BadRequest if worded => (tr!(lang, "gw-400"), tr!(lang, "gw-400-said-todo")),
         Rejection::BadRequest => (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo")),
@@ -1532,6 +1556,18 @@ mod tests {
         assert!(
             line.contains("gives a stepsID (abc def/../x) that breaks the contract's id rule")
                 && line.contains("Tell the gateway's operator"),
+            "{line}"
+        );
+        assert!(!line.contains("--api"), "{line}");
+        // The contract's error body with a 200: its words, the operator.
+        let error =
+            crate::wire::decode_list(br#"{"code":2346,"message":"no step for this stepsID"}"#)
+                .unwrap_err();
+        let line = gateway_error(Lang::En, &GatewayError::BadAnswer(error));
+        assert!(
+            line.contains(
+                "sent its error body (no step for this stepsID, code 2346) with a success status"
+            ),
             "{line}"
         );
         assert!(!line.contains("--api"), "{line}");

@@ -199,6 +199,8 @@ pub enum Shape {
     NoSteps(Vec<String>),
     /// A live event's list without a stepsID on a stream of several.
     LiveWithoutId,
+    /// The contract's error body sent with a success status: its words.
+    ErrorBody(String),
     /// A list whose stepsID breaks the id rule (so it could not be sent
     /// back): its first characters, filtered.
     BadStepsId(String),
@@ -226,6 +228,7 @@ impl std::fmt::Display for Shape {
             Shape::NotAStep(kind) => write!(f, "expected a step object or null, got {kind:?}"),
             Shape::NextDone(name) => write!(f, "the next step {name} is marked done"),
             Shape::BadStepsId(id) => write!(f, "a stepsID that breaks the id rule: {id:?}"),
+            Shape::ErrorBody(said) => write!(f, "an error body with a success status: {said}"),
             Shape::NoSteps(names) => write!(
                 f,
                 "an object with no stepsID and no step (its members: {})",
@@ -423,8 +426,27 @@ fn foreign(members: &Map<String, Value>) -> bool {
         && !members.get("steps").is_some_and(Value::is_array)
 }
 
-/// An object with members but no step and no stepsID: name what it held.
+/// An object with members but no step and no stepsID: name what it held;
+/// the contract's error body (`code`, `message`) is an error sent with a
+/// success status, said with its words.
 fn not_steps(members: &Map<String, Value>) -> DecodeError {
+    let message = members
+        .get("message")
+        .and_then(Value::as_str)
+        .map(sanitize)
+        .filter(|m| !m.is_empty());
+    let code = members.get("code").and_then(integer_of);
+    if members.keys().all(|k| k == "code" || k == "message")
+        && (message.is_some() || code.is_some())
+    {
+        let said = match (message, code) {
+            (Some(m), Some(c)) => format!("{m}, code {c}"),
+            (Some(m), None) => m,
+            (None, Some(c)) => format!("code {c}"),
+            (None, None) => String::new(),
+        };
+        return DecodeError::WrongShape(Shape::ErrorBody(said));
+    }
     let mut names: Vec<String> = members
         .keys()
         .take(5)

@@ -127,6 +127,8 @@ banner-filter-ignored = Filter nicht angewandt
 banner-nothing-left = Nichts mehr zu tun
 banner-nothing-left-text = Das Gateway antwortete null: kein Schritt offen, der Dienst ist bereit.
 banner-next-list-older = Die Liste auf dem Bildschirm ist älter als diese Antwort: Sie wird neu abgefragt.
+banner-answers-disagree = Das Gateway widerspricht sich
+banner-answers-disagree-text = Sein Aufruf des nächsten Schritts sagte, nichts sei übrig, aber seine eben neu abgefragte Liste hat noch Schritte zu tun (NEXT markiert den ersten). Der Liste folgen und dem Betreiber des Gateways melden, dass die beiden Aufrufe sich widersprechen.
 
 ## The start screen
 backend-demo = Demo-Backend
@@ -370,6 +372,7 @@ answer-wrong-shape = die Antwort ist JSON in einer anderen Form als eine Schritt
 answer-wrong-shape-step = die Antwort ist JSON in einer anderen Form als ein Schritt ({ $detail })
 answer-next-done = die Antwort des nächsten Schritts nennt { $step }, markiert ihn aber als erledigt: sie widerspricht sich und sagt weder, dass nichts übrig ist, noch welcher Schritt folgt. Die Liste dieser stepsID sagt, welche Schritte übrig sind; dem Betreiber des Gateways melden
 answer-bad-steps-id = die Liste des Gateways nennt eine stepsID ({ $id }), die die ID-Regel des Vertrags verletzt (1 bis 64 Buchstaben, Ziffern, - oder _), daher kann sie für spätere Listen und den nächsten Schritt nicht zurückgesendet werden. Dem Betreiber des Gateways Bescheid geben; die eingegebene ID ist nicht schuld
+answer-error-body = das Gateway hat seinen Fehlerinhalt ({ $said }) mit einem Erfolgsstatus (HTTP 2xx) gesendet: es hat die Anfrage abgelehnt, obwohl sein Status anderes sagt. Dem Betreiber des Gateways melden
 json-at = sie hört in Zeile { $line }, Spalte { $column } auf, JSON zu sein
 json-cut-at = sie endet vorzeitig in Zeile { $line }, Spalte { $column }: die Antwort wurde abgeschnitten
 json-stops-at = sie endet in Zeile { $line }, Spalte { $column }
@@ -441,6 +444,7 @@ gw-demo-state-file = der eingebaute Simulator kann seinen Zustand nicht in { $fi
 gw-400 = das Gateway lehnte die Anfrage als fehlerhaft ab
 gw-400-todo = Die eingegebene ID prüfen; stimmt sie, einen Fehler melden
 gw-400-said-todo = Seine Worte sagen, was es abgelehnt hat (die ID wurde vor dem Senden geprüft). Nennen sie einen Header oder Parameter, kann etwas auf dem Weg (ein Proxy) Anfragen verändern: den Betreiber des Netzes informieren; sonst einen Fehler melden
+gw-400-filter-todo = Seine Worte nennen den Statusfilter (stepsStatus): dieses Gateway nimmt ihn nicht. Ohne ihn auflisten (kein --status; im Assistenten f, bis der Filter auf alle steht), und dem Betreiber des Gateways Bescheid geben, wenn er gebraucht wird
 gw-400-id-todo = Seine Worte nennen die ID: das Gateway nimmt die angegebene nicht an (seine Regel für IDs kann strenger sein als Buchstaben, Ziffern, - und _). Die ID mit dem Konto des Kunden abgleichen
 gw-400-coded = das Gateway lehnte die Anfrage mit einem App-Code ab
 gw-400-coded-todo = Was der Code bedeutet und was ihn behebt, folgt
@@ -541,7 +545,7 @@ gw-windows-prompt = { $base } fragt nach der Windows-Anmeldung (HTTP 401, Negoti
 gw-refused = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Das Token und seine Rechte prüfen; stimmen sie, den Betreiber des Netzes fragen, ob er diese Adresse sperrt
 gw-refused-no-token = { $base } antwortete mit HTTP { $status }{ $said }{ $via } ohne den Fehlerinhalt eines Gateways: der Zugriff wurde von etwas vor dem Gateway abgewiesen (einer Firewall, einer Web Application Firewall oder einem Reverse Proxy), nicht wegen einer stepsID. Es wurde kein Token gesendet: will dieses Gateway eines, es angeben (--token-file PFAD, STEPWISE_TOKEN, `stepwise login` oder, wo das Gateway keine Anmeldung bietet, `stepwise login --with-token`); sonst den Betreiber des Netzes fragen, ob er diese Adresse sperrt
 gw-refused-via-proxy = { $base } antwortete über den Proxy { $proxy } mit HTTP { $status }{ $said }, ohne den Fehlerkörper eines Gateways: der Proxy oder etwas vor dem Gateway hat die Anfrage abgelehnt. Den Betreiber des Proxys fragen, ob er diese Adresse durchlässt, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist
-gw-front-400 = { $base } hat HTTP 400{ $said }{ $via } mit einer Webseite beantwortet, ohne Fehlerkörper eines Gateways: etwas vor dem Gateway (ein Reverse-Proxy oder eine Web Application Firewall) hat die Anfrage als fehlerhaft abgelehnt, das Gateway hat also nichts damit getan. Die ID ist nicht schuld (stepwise prüft sie vor dem Senden): den Betreiber dieser Adresse fragen, was seine Seite bedeutet
+gw-front-400 = { $base } hat HTTP { $status }{ $said }{ $via } mit einer Webseite beantwortet, ohne Fehlerinhalt eines Gateways: etwas vor dem Gateway (ein Reverse-Proxy oder eine Web Application Firewall) hat die Anfrage abgelehnt, das Gateway hat also nichts damit getan. Die ID ist nicht schuld (stepwise prüft sie vor dem Senden), und --api ist richtig, wenn schon Listen davon kamen: den Betreiber dieser Adresse fragen, was seine Seite bedeutet
 gw-title-unreachable = Gateway nicht erreichbar
 gw-title-timed-out = Gateway-Zeitüberschreitung
 gw-title-bad-request = Anfrage abgelehnt

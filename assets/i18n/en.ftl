@@ -153,6 +153,8 @@ banner-filter-ignored = Filter not applied
 banner-nothing-left = Nothing left to do
 banner-nothing-left-text = The gateway answered null: no step remains, the service is ready.
 banner-next-list-older = The list on screen is older than this answer: it is asked for again.
+banner-answers-disagree = The gateway contradicts itself
+banner-answers-disagree-text = Its next-step call said nothing is left, but its list, asked again just now, still has steps to do (NEXT marks the first). Follow the list, and tell the gateway's operator that the two calls disagree.
 
 ## The start screen
 backend-demo = demo backend
@@ -429,6 +431,7 @@ answer-wrong-shape = the answer is JSON of another shape than a steps list ({ $d
 answer-wrong-shape-step = the answer is JSON of another shape than a step ({ $detail })
 answer-next-done = the gateway's next-step answer names { $step } but marks it done: it contradicts itself, and says neither that nothing is left nor which step is next. The list of this stepsID says which steps are left; tell the gateway's operator
 answer-bad-steps-id = the gateway's list gives a stepsID ({ $id }) that breaks the contract's id rule (1 to 64 letters, digits, - or _), so it cannot be sent back for later lists or the next step. Tell the gateway's operator; the id typed is not at fault
+answer-error-body = the gateway sent its error body ({ $said }) with a success status (HTTP 2xx): it refused the request, though its status says otherwise. Tell the gateway's operator
 json-at = it stops being JSON at line { $line }, column { $column }
 json-cut-at = it stops short at line { $line }, column { $column }: the answer was cut
 json-stops-at = it stops at line { $line }, column { $column }
@@ -500,6 +503,7 @@ gw-live-said-no-step = the gateway's live stream says this stepsID has no step a
 gw-400 = the gateway refused the request as malformed
 gw-400-todo = Check the id you typed; if it is right, report a bug
 gw-400-said-todo = Its words say what it refused (the id was checked before sending). If they name a header or parameter, something on the way (a proxy) may change requests: tell who runs the network; else report a bug
+gw-400-filter-todo = Its words name the status filter (stepsStatus): this gateway does not take it. List without it (no --status; in the wizard, f until the filter is all), and tell the gateway's operator if you need it
 gw-400-id-todo = Its words name the id: the gateway does not take the one given (its own rule for ids may be stricter than letters, digits, - and _). Check the id with the customer's account
 gw-400-coded = the gateway refused the request with an app code
 gw-400-coded-todo = What the code means and what cures it follow
@@ -545,7 +549,7 @@ gw-windows-prompt = { $base } asks for Windows sign-in (HTTP 401, Negotiate or N
 gw-refused = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. Check the token and its rights; if they are right, ask who runs the network whether it blocks this address
 gw-refused-no-token = { $base } answered HTTP { $status }{ $said }{ $via } without a gateway's error body: access was refused by something in front of the gateway (a firewall, a web application firewall or a reverse proxy), not over a stepsID. No token was sent: if this gateway wants one, give it (--token-file PATH, STEPWISE_TOKEN, `stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in); else ask who runs the network whether it blocks this address
 gw-refused-via-proxy = { $base } answered HTTP { $status }{ $said } through the proxy { $proxy }, without a gateway's error body: the proxy, or something in front of the gateway, refused the request. Ask who runs the proxy whether it lets this address through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
-gw-front-400 = { $base } answered HTTP 400{ $said }{ $via } with a web page, without a gateway's error body: something in front of the gateway (a reverse proxy or a web application firewall) refused the request as malformed, so the gateway never acted on it. The id is not at fault (stepwise checks it before sending): ask who runs that address what its page means
+gw-front-400 = { $base } answered HTTP { $status }{ $said }{ $via } with a web page, without a gateway's error body: something in front of the gateway (a reverse proxy or a web application firewall) refused the request, so the gateway never acted on it. The id is not at fault (stepwise checks it before sending), and --api is right if lists came from it before: ask who runs that address what its page means
 gw-proxy = the proxy { $proxy } (from { $from }) answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy

@@ -127,6 +127,8 @@ banner-filter-ignored = Filtro no aplicado
 banner-nothing-left = Nada pendiente
 banner-nothing-left-text = La pasarela respondió null: no queda ningún paso, el servicio está listo.
 banner-next-list-older = La lista en pantalla es anterior a esta respuesta: se vuelve a pedir.
+banner-answers-disagree = La pasarela se contradice
+banner-answers-disagree-text = Su llamada del paso siguiente dijo que no queda nada, pero su lista, pedida de nuevo ahora mismo, aún tiene pasos por hacer (NEXT marca el primero). Siga la lista y avise al operador de la pasarela de que las dos llamadas no coinciden.
 
 ## The start screen
 backend-demo = backend de demostración
@@ -373,6 +375,7 @@ answer-wrong-shape = la respuesta es JSON con otra forma que una lista de pasos 
 answer-wrong-shape-step = la respuesta es JSON con otra forma que un paso ({ $detail })
 answer-next-done = la respuesta del paso siguiente nombra { $step } pero lo marca hecho: se contradice, y no dice ni que no queda nada ni qué paso sigue. La lista de este stepsID dice qué pasos quedan; avise al operador de la pasarela
 answer-bad-steps-id = la lista de la pasarela da un stepsID ({ $id }) que incumple la regla de ids del contrato (de 1 a 64 letras, dígitos, - o _), así que no se puede devolver para listas posteriores ni para el paso siguiente. Avise al operador de la pasarela; el id escrito no tiene la culpa
+answer-error-body = la pasarela envió su cuerpo de error ({ $said }) con un estado de éxito (HTTP 2xx): rechazó la petición, aunque su estado diga otra cosa. Avise al operador de la pasarela
 json-at = deja de ser JSON en la línea { $line }, columna { $column }
 json-cut-at = termina antes de tiempo en la línea { $line }, columna { $column }: la respuesta se cortó
 json-stops-at = termina en la línea { $line }, columna { $column }
@@ -444,6 +447,7 @@ gw-demo-state-file = el simulador integrado no puede guardar su estado en { $fil
 gw-400 = la pasarela rechazó la petición por estar mal formada
 gw-400-todo = Revise el id escrito; si es correcto, informe del fallo
 gw-400-said-todo = Sus palabras dicen qué rechazó (el id se comprobó antes de enviarlo). Si nombran una cabecera o un parámetro, algo en el camino (un proxy) puede cambiar las peticiones: avise a quien gestiona la red; si no, informe del fallo
+gw-400-filter-todo = Sus palabras nombran el filtro de estado (stepsStatus): esta pasarela no lo acepta. Liste sin él (sin --status; en el asistente, f hasta que el filtro sea todos), y avise al operador de la pasarela si lo necesita
 gw-400-id-todo = Sus palabras nombran el id: la pasarela no acepta el dado (su regla para los id puede ser más estricta que letras, dígitos, - y _). Compruebe el id con la cuenta del cliente
 gw-400-coded = la pasarela rechazó la petición con un código de la app
 gw-400-coded-todo = A continuación, qué significa el código y qué lo resuelve
@@ -544,7 +548,7 @@ gw-windows-prompt = { $base } pide el inicio de sesión de Windows (HTTP 401, Ne
 gw-refused = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. Revise el token y sus permisos; si son correctos, pregunte a quien gestiona la red si bloquea esta dirección
 gw-refused-no-token = { $base } respondió HTTP { $status }{ $said }{ $via } sin el cuerpo de error de una pasarela: el acceso lo rechazó algo situado delante de la pasarela (un cortafuegos, un cortafuegos de aplicaciones o un proxy inverso), no un stepsID. No se envió ningún token: si esta pasarela quiere uno, delo (--token-file RUTA, STEPWISE_TOKEN, `stepwise login` o, donde la pasarela no ofrece inicio de sesión, `stepwise login --with-token`); si no, pregunte a quien gestiona la red si bloquea esta dirección
 gw-refused-via-proxy = { $base } respondió HTTP { $status }{ $said } a través del proxy { $proxy }, sin el cuerpo de error de una pasarela: el proxy, o algo delante de la pasarela, rechazó la petición. Pregunte a quien gestiona el proxy si deja pasar esta dirección, o configure NO_PROXY={ $host } si la pasarela se alcanza sin el proxy
-gw-front-400 = { $base } respondió HTTP 400{ $said }{ $via } con una página web, sin el cuerpo de error de una pasarela: algo delante de la pasarela (un proxy inverso o un cortafuegos de aplicaciones web) rechazó la petición como mal formada, así que la pasarela nunca la atendió. El id no tiene la culpa (stepwise lo comprueba antes de enviarlo): pregunte a quien gestiona esa dirección qué significa su página
+gw-front-400 = { $base } respondió HTTP { $status }{ $said }{ $via } con una página web, sin el cuerpo de error de una pasarela: algo delante de la pasarela (un proxy inverso o un cortafuegos de aplicaciones web) rechazó la petición, así que la pasarela nunca la atendió. El id no tiene la culpa (stepwise lo comprueba antes de enviarlo), y --api es correcto si ya llegaron listas de él: pregunte a quien gestiona esa dirección qué significa su página
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
 gw-title-bad-request = Petición rechazada

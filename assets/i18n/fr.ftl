@@ -127,6 +127,8 @@ banner-filter-ignored = Filtre non appliqué
 banner-nothing-left = Plus rien à faire
 banner-nothing-left-text = la passerelle a répondu null : il ne reste aucune étape, le service est prêt.
 banner-next-list-older = La liste à l'écran est plus ancienne que cette réponse : elle est demandée à nouveau.
+banner-answers-disagree = La passerelle se contredit
+banner-answers-disagree-text = son appel de l'étape suivante a dit qu'il ne reste rien, mais sa liste, redemandée à l'instant, a encore des étapes à faire (NEXT marque la première). Suivez la liste, et signalez à l'exploitant de la passerelle que les deux appels se contredisent.
 
 ## The start screen
 backend-demo = backend de démonstration
@@ -373,6 +375,7 @@ answer-wrong-shape = la réponse est du JSON d'une autre forme qu'une liste d'é
 answer-wrong-shape-step = la réponse est du JSON d'une autre forme qu'une étape ({ $detail })
 answer-next-done = la réponse de l'étape suivante nomme { $step } mais la marque faite : elle se contredit, et ne dit ni qu'il ne reste rien ni quelle étape vient ensuite. La liste de ce stepsID dit quelles étapes restent ; prévenez l'exploitant de la passerelle
 answer-bad-steps-id = la liste de la passerelle donne un stepsID ({ $id }) qui enfreint la règle d'identifiant du contrat (1 à 64 lettres, chiffres, - ou _) : il ne peut pas être renvoyé pour les listes suivantes ni pour l'étape suivante. Prévenez l'exploitant de la passerelle ; l'identifiant saisi n'y est pour rien
+answer-error-body = la passerelle a envoyé son corps d'erreur ({ $said }) avec un statut de succès (HTTP 2xx) : elle a refusé la requête, bien que son statut dise autre chose. Prévenez l'exploitant de la passerelle
 json-at = elle cesse d'être du JSON à la ligne { $line }, colonne { $column }
 json-cut-at = elle s'arrête avant la fin à la ligne { $line }, colonne { $column } : la réponse a été coupée
 json-stops-at = elle s'arrête à la ligne { $line }, colonne { $column }
@@ -444,6 +447,7 @@ gw-demo-state-file = le simulateur intégré ne peut pas enregistrer son état d
 gw-400 = la passerelle a refusé la requête comme mal formée
 gw-400-todo = Vérifiez l'id saisi ; s'il est juste, signalez un bogue
 gw-400-said-todo = Ses mots disent ce qu'elle a refusé (l'ID a été vérifié avant l'envoi). S'ils nomment un en-tête ou un paramètre, quelque chose en chemin (un proxy) peut modifier les requêtes : prévenez qui gère le réseau ; sinon signalez un bogue
+gw-400-filter-todo = Ses mots nomment le filtre de statut (stepsStatus) : cette passerelle ne le prend pas. Listez sans lui (sans --status ; dans l'assistant, f jusqu'à ce que le filtre soit sur tous), et prévenez l'exploitant de la passerelle si vous en avez besoin
 gw-400-id-todo = Ses mots nomment l'identifiant : la passerelle ne prend pas celui donné (sa règle pour les identifiants peut être plus stricte que lettres, chiffres, - et _). Vérifiez l'identifiant avec le compte du client
 gw-400-coded = la passerelle a refusé la requête avec un code de l'application
 gw-400-coded-todo = Ce que le code signifie et ce qui le résout suivent
@@ -544,7 +548,7 @@ gw-windows-prompt = { $base } demande la connexion Windows (HTTP 401, Negotiate 
 gw-refused = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Vérifiez le jeton et ses droits ; s'ils sont bons, demandez à qui gère le réseau s'il bloque cette adresse
 gw-refused-no-token = { $base } a répondu HTTP { $status }{ $said }{ $via } sans le corps d'erreur d'une passerelle : l'accès a été refusé par un élément placé devant la passerelle (un pare-feu, un pare-feu applicatif ou un proxy inverse), et non à cause d'un stepsID. Aucun jeton n'a été envoyé : si cette passerelle en veut un, donnez-le (--token-file CHEMIN, STEPWISE_TOKEN, `stepwise login` ou, là où la passerelle n'offre pas de connexion, `stepwise login --with-token`) ; sinon, demandez à qui gère le réseau s'il bloque cette adresse
 gw-refused-via-proxy = { $base } a répondu HTTP { $status }{ $said } à travers le proxy { $proxy }, sans le corps d'erreur d'une passerelle : le proxy, ou quelque chose devant la passerelle, a refusé la requête. Demandez à qui gère le proxy s'il laisse passer cette adresse, ou mettez NO_PROXY={ $host } si la passerelle est joignable sans le proxy
-gw-front-400 = { $base } a répondu HTTP 400{ $said }{ $via } par une page web, sans corps d'erreur de passerelle : quelque chose devant la passerelle (un proxy inverse ou un pare-feu applicatif web) a refusé la requête comme mal formée, la passerelle n'y a donc jamais donné suite. L'identifiant n'y est pour rien (stepwise le vérifie avant l'envoi) : demandez à qui gère cette adresse ce que signifie sa page
+gw-front-400 = { $base } a répondu HTTP { $status }{ $said }{ $via } par une page web, sans corps d'erreur de passerelle : quelque chose devant la passerelle (un proxy inverse ou un pare-feu applicatif web) a refusé la requête, la passerelle n'y a donc jamais donné suite. L'identifiant n'y est pour rien (stepwise le vérifie avant l'envoi), et --api est juste si des listes en sont déjà venues : demandez à qui gère cette adresse ce que signifie sa page
 gw-title-unreachable = Passerelle injoignable
 gw-title-timed-out = Délai d'attente dépassé
 gw-title-bad-request = Requête refusée

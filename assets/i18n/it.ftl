@@ -127,6 +127,8 @@ banner-filter-ignored = Filtro non applicato
 banner-nothing-left = Non resta nulla da fare
 banner-nothing-left-text = il gateway ha risposto null: nessun passo rimasto, il servizio è pronto.
 banner-next-list-older = L'elenco sullo schermo è più vecchio di questa risposta: viene richiesto di nuovo.
+banner-answers-disagree = Il gateway si contraddice
+banner-answers-disagree-text = la sua chiamata del passo successivo ha detto che non resta nulla, ma il suo elenco, richiesto di nuovo proprio ora, ha ancora passi da fare (NEXT segna il primo). Seguire l'elenco e segnalare a chi gestisce il gateway che le due chiamate non concordano.
 
 ## The start screen
 backend-demo = backend demo
@@ -370,6 +372,7 @@ answer-wrong-shape = la risposta è JSON di forma diversa da una lista di passi 
 answer-wrong-shape-step = la risposta è JSON di forma diversa da un passo ({ $detail })
 answer-next-done = la risposta del passo successivo nomina { $step } ma lo segna fatto: si contraddice, e non dice né che non resta nulla né quale passo viene dopo. L'elenco di questo stepsID dice quali passi restano; avvisare il gestore del gateway
 answer-bad-steps-id = l'elenco del gateway dà uno stepsID ({ $id }) che viola la regola degli id del contratto (da 1 a 64 lettere, cifre, - o _), quindi non può essere rimandato per gli elenchi successivi né per il passo successivo. Avvisa chi gestisce il gateway; l'id digitato non è la causa
+answer-error-body = il gateway ha inviato il suo corpo d'errore ({ $said }) con uno stato di successo (HTTP 2xx): ha rifiutato la richiesta, anche se il suo stato dice altro. Segnalarlo a chi gestisce il gateway
 json-at = smette di essere JSON alla riga { $line }, colonna { $column }
 json-cut-at = si ferma prima della fine alla riga { $line }, colonna { $column }: la risposta è stata troncata
 json-stops-at = si ferma alla riga { $line }, colonna { $column }
@@ -441,6 +444,7 @@ gw-demo-state-file = il simulatore integrato non può salvare il suo stato in { 
 gw-400 = il gateway ha rifiutato la richiesta come malformata
 gw-400-todo = Controllare l'id digitato; se è giusto, segnalare un bug
 gw-400-said-todo = Le sue parole dicono cosa ha rifiutato (l'ID è stato verificato prima dell'invio). Se nominano un'intestazione o un parametro, qualcosa lungo il percorso (un proxy) può alterare le richieste: avvisare chi gestisce la rete; altrimenti segnalare un bug
+gw-400-filter-todo = Le sue parole nominano il filtro di stato (stepsStatus): questo gateway non lo accetta. Elencare senza (niente --status; nella procedura guidata, f finché il filtro è su tutti), e avvisare chi gestisce il gateway se serve
 gw-400-id-todo = Le sue parole nominano l'id: il gateway non accetta quello dato (la sua regola per gli id può essere più severa di lettere, cifre, - e _). Controllare l'id con l'account del cliente
 gw-400-coded = il gateway ha rifiutato la richiesta con un codice app
 gw-400-coded-todo = Seguono il significato del codice e il rimedio
@@ -541,7 +545,7 @@ gw-windows-prompt = { $base } chiede l'accesso Windows (HTTP 401, Negotiate o NT
 gw-refused = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Controllare il token e i suoi diritti; se sono giusti, chiedere a chi gestisce la rete se blocca questo indirizzo
 gw-refused-no-token = { $base } ha risposto HTTP { $status }{ $said }{ $via } senza il corpo d'errore di un gateway: l'accesso è stato rifiutato da qualcosa davanti al gateway (un firewall, un firewall applicativo o un reverse proxy), non per uno stepsID. Nessun token è stato inviato: se questo gateway ne vuole uno, darlo (--token-file PERCORSO, STEPWISE_TOKEN, `stepwise login` o, dove il gateway non offre accesso, `stepwise login --with-token`); altrimenti chiedere a chi gestisce la rete se blocca questo indirizzo
 gw-refused-via-proxy = { $base } ha risposto HTTP { $status }{ $said } attraverso il proxy { $proxy }, senza il corpo di errore di un gateway: il proxy, o qualcosa davanti al gateway, ha rifiutato la richiesta. Chiedere a chi gestisce il proxy se lascia passare questo indirizzo, oppure impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy
-gw-front-400 = { $base } ha risposto HTTP 400{ $said }{ $via } con una pagina web, senza il corpo d'errore di un gateway: qualcosa davanti al gateway (un reverse proxy o un web application firewall) ha rifiutato la richiesta come malformata, quindi il gateway non l'ha mai eseguita. L'id non è la causa (stepwise lo controlla prima dell'invio): chiedi a chi gestisce quell'indirizzo cosa significa la sua pagina
+gw-front-400 = { $base } ha risposto HTTP { $status }{ $said }{ $via } con una pagina web, senza il corpo d'errore di un gateway: qualcosa davanti al gateway (un reverse proxy o un web application firewall) ha rifiutato la richiesta, quindi il gateway non l'ha mai eseguita. L'id non è la causa (stepwise lo controlla prima dell'invio), e --api è giusto se ne sono già arrivati elenchi: chiedi a chi gestisce quell'indirizzo cosa significa la sua pagina
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
 gw-title-bad-request = Richiesta rifiutata

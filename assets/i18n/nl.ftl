@@ -128,6 +128,8 @@ banner-filter-ignored = Filter niet toegepast
 banner-nothing-left = Niets meer te doen
 banner-nothing-left-text = De gateway antwoordde null: geen stap meer open, de dienst is klaar voor gebruik.
 banner-next-list-older = De lijst op het scherm is ouder dan dit antwoord: hij wordt opnieuw opgevraagd.
+banner-answers-disagree = De gateway spreekt zichzelf tegen
+banner-answers-disagree-text = Zijn aanroep voor de volgende stap zei dat er niets over is, maar zijn lijst, zojuist opnieuw opgevraagd, heeft nog stappen te doen (NEXT markeert de eerste). Volg de lijst en meld de beheerder van de gateway dat de twee aanroepen elkaar tegenspreken.
 
 ## The start screen
 backend-demo = demo-backend
@@ -371,6 +373,7 @@ answer-wrong-shape = het antwoord is JSON in een andere vorm dan een lijst met s
 answer-wrong-shape-step = het antwoord is JSON in een andere vorm dan een stap ({ $detail })
 answer-next-done = het antwoord voor de volgende stap noemt { $step } maar markeert die als gedaan: het spreekt zichzelf tegen, en zegt niet dat er niets over is en ook niet welke stap volgt. De lijst van deze stepsID zegt welke stappen over zijn; meld het aan de beheerder van de gateway
 answer-bad-steps-id = de lijst van de gateway geeft een stepsID ({ $id }) die de id-regel van het contract breekt (1 tot 64 letters, cijfers, - of _), dus die kan niet worden teruggestuurd voor latere lijsten of de volgende stap. Meld het aan de beheerder van de gateway; het getypte id is niet de oorzaak
+answer-error-body = de gateway stuurde zijn foutbody ({ $said }) met een successtatus (HTTP 2xx): hij weigerde het verzoek, al zegt zijn status iets anders. Meld het aan de beheerder van de gateway
 json-at = het is geen JSON meer vanaf regel { $line }, kolom { $column }
 json-cut-at = het stopt te vroeg op regel { $line }, kolom { $column }: het antwoord is afgebroken
 json-stops-at = het stopt op regel { $line }, kolom { $column }
@@ -442,6 +445,7 @@ gw-demo-state-file = de ingebouwde simulator kan zijn toestand niet opslaan in {
 gw-400 = de gateway weigerde het verzoek als ongeldig
 gw-400-todo = Controleer de getypte id; klopt die, meld dan een fout
 gw-400-said-todo = Zijn woorden zeggen wat hij weigerde (de id is voor verzending gecontroleerd). Noemen ze een header of parameter, dan kan iets onderweg (een proxy) verzoeken wijzigen: waarschuw wie het netwerk beheert; meld anders een fout
+gw-400-filter-todo = Zijn woorden noemen het statusfilter (stepsStatus): deze gateway neemt het niet. Toon de lijst zonder (geen --status; in de wizard f tot het filter op alle staat), en meld het aan de beheerder van de gateway als u het nodig hebt
 gw-400-id-todo = Zijn woorden noemen de id: de gateway neemt de gegeven id niet aan (zijn regel voor id's kan strenger zijn dan letters, cijfers, - en _). Controleer de id met het account van de klant
 gw-400-coded = de gateway weigerde het verzoek met een app-code
 gw-400-coded-todo = Wat de code betekent en wat hem verhelpt, volgt hieronder
@@ -542,7 +546,7 @@ gw-windows-prompt = { $base } vraagt om Windows-aanmelding (HTTP 401, Negotiate 
 gw-refused = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Controleer het token en de rechten ervan; kloppen die, vraag dan de beheerder van het netwerk of die dit adres blokkeert
 gw-refused-no-token = { $base } antwoordde HTTP { $status }{ $said }{ $via } zonder de foutinhoud van een gateway: de toegang werd geweigerd door iets vóór de gateway (een firewall, een webapplicatiefirewall of een reverse proxy), niet vanwege een stepsID. Er is geen token verstuurd: wil deze gateway er een, geef het dan (--token-file PAD, STEPWISE_TOKEN, `stepwise login` of, waar de gateway geen aanmelding biedt, `stepwise login --with-token`); vraag anders de beheerder van het netwerk of die dit adres blokkeert
 gw-refused-via-proxy = { $base } antwoordde via de proxy { $proxy } met HTTP { $status }{ $said }, zonder de foutinhoud van een gateway: de proxy, of iets vóór de gateway, weigerde het verzoek. Vraag wie de proxy beheert of hij dit adres doorlaat, of zet NO_PROXY={ $host } als de gateway zonder de proxy bereikbaar is
-gw-front-400 = { $base } beantwoordde met HTTP 400{ $said }{ $via } en een webpagina, zonder foutbody van een gateway: iets vóór de gateway (een reverse proxy of een web application firewall) weigerde het verzoek als misvormd, dus de gateway deed er nooit iets mee. Het id is niet de oorzaak (stepwise controleert het vóór verzending): vraag wie dat adres beheert wat de pagina betekent
+gw-front-400 = { $base } beantwoordde met HTTP { $status }{ $said }{ $via } en een webpagina, zonder foutbody van een gateway: iets vóór de gateway (een reverse proxy of een web application firewall) weigerde het verzoek, dus de gateway deed er nooit iets mee. Het id is niet de oorzaak (stepwise controleert het vóór verzending), en --api klopt als er eerder lijsten van kwamen: vraag wie dat adres beheert wat de pagina betekent
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
 gw-title-bad-request = Verzoek geweigerd

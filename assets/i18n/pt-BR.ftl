@@ -128,6 +128,8 @@ banner-filter-ignored = Filtro não aplicado
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 banner-next-list-older = A lista na tela é mais antiga que esta resposta: ela é pedida de novo.
+banner-answers-disagree = O gateway se contradiz
+banner-answers-disagree-text = A chamada do próximo passo disse que nada resta, mas a lista, pedida de novo agora mesmo, ainda tem passos a fazer (NEXT marca o primeiro). Siga a lista e avise quem opera o gateway que as duas chamadas não batem.
 
 ## The start screen
 backend-demo = backend de demonstração
@@ -377,6 +379,7 @@ answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista 
 answer-wrong-shape-step = a resposta é JSON com outra forma que não a de um passo ({ $detail })
 answer-next-done = a resposta do próximo passo nomeia { $step } mas o marca como feito: ela se contradiz, e não diz nem que nada resta nem qual passo vem a seguir. A lista deste stepsID diz quais passos restam; avise o operador do gateway
 answer-bad-steps-id = a lista do gateway dá um stepsID ({ $id }) que viola a regra de ids do contrato (de 1 a 64 letras, dígitos, - ou _), então ele não pode ser enviado de volta para listas seguintes nem para a próxima etapa. Avise quem opera o gateway; o id digitado não é a causa
+answer-error-body = o gateway enviou seu corpo de erro ({ $said }) com um status de sucesso (HTTP 2xx): ele recusou a requisição, embora o status diga outra coisa. Avise quem opera o gateway
 json-at = ela deixa de ser JSON na linha { $line }, coluna { $column }
 json-cut-at = ele para antes do fim na linha { $line }, coluna { $column }: a resposta foi cortada
 json-stops-at = ela para na linha { $line }, coluna { $column }
@@ -448,6 +451,7 @@ gw-demo-state-file = o simulador embutido não consegue salvar seu estado em { $
 gw-400 = o gateway recusou a solicitação como malformada
 gw-400-todo = Confira o id digitado; se estiver certo, reporte o erro
 gw-400-said-todo = As palavras dele dizem o que recusou (o id foi conferido antes do envio). Se citam um cabeçalho ou parâmetro, algo no caminho (um proxy) pode alterar as requisições: avise quem administra a rede; senão, relate um bug
+gw-400-filter-todo = Suas palavras citam o filtro de status (stepsStatus): este gateway não o aceita. Liste sem ele (sem --status; no assistente, f até o filtro ficar em todos), e avise quem opera o gateway se precisar dele
 gw-400-id-todo = As palavras dele citam o id: o gateway não aceita o informado (a regra dele para ids pode ser mais estrita que letras, dígitos, - e _). Confira o id com a conta do cliente
 gw-400-coded = o gateway recusou a solicitação com um código do aplicativo
 gw-400-coded-todo = A seguir, o que o código significa e o que o resolve
@@ -548,7 +552,7 @@ gw-windows-prompt = { $base } pede o login do Windows (HTTP 401, Negotiate ou NT
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Confira o token e as permissões dele; se estiverem certos, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo na frente do gateway (um firewall, um firewall de aplicação ou um proxy reverso), não por causa de um stepsID. Nenhum token foi enviado: se este gateway quiser um, informe-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece login, `stepwise login --with-token`); senão, pergunte a quem opera a rede se ela bloqueia este endereço
 gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou a requisição. Pergunte a quem administra o proxy se ele deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
-gw-front-400 = { $base } respondeu HTTP 400{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo na frente do gateway (um proxy reverso ou um firewall de aplicação web) recusou a requisição como malformada, então o gateway nunca agiu sobre ela. O id não é a causa (o stepwise o verifica antes de enviar): pergunte a quem opera esse endereço o que a página significa
+gw-front-400 = { $base } respondeu HTTP { $status }{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo na frente do gateway (um proxy reverso ou um firewall de aplicação web) recusou a requisição, então o gateway nunca agiu sobre ela. O id não é a causa (o stepwise o verifica antes de enviar), e --api está certo se já vieram listas dele: pergunte a quem opera esse endereço o que a página significa
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
 gw-title-bad-request = Solicitação recusada

@@ -127,6 +127,8 @@ banner-filter-ignored = Filtro não aplicado
 banner-nothing-left = Nada mais a fazer
 banner-nothing-left-text = O gateway respondeu null: não resta nenhum passo, o serviço está pronto.
 banner-next-list-older = A lista no ecrã é mais antiga do que esta resposta: é pedida de novo.
+banner-answers-disagree = O gateway contradiz-se
+banner-answers-disagree-text = A chamada do passo seguinte disse que nada resta, mas a lista, pedida de novo agora mesmo, ainda tem passos por fazer (NEXT marca o primeiro). Siga a lista e avise quem gere o gateway de que as duas chamadas não coincidem.
 
 ## The start screen
 backend-demo = backend de demonstração
@@ -359,6 +361,7 @@ answer-wrong-shape = a resposta é JSON com outra forma que não a de uma lista 
 answer-wrong-shape-step = a resposta é JSON com outra forma que não a de um passo ({ $detail })
 answer-next-done = a resposta do passo seguinte nomeia { $step } mas marca-o como feito: contradiz-se, e não diz nem que nada resta nem qual é o passo seguinte. A lista deste stepsID diz que passos restam; avise o operador do gateway
 answer-bad-steps-id = a lista do gateway dá um stepsID ({ $id }) que viola a regra de ids do contrato (de 1 a 64 letras, dígitos, - ou _), por isso não pode ser enviado de volta para listas seguintes nem para o passo seguinte. Avise quem gere o gateway; o id escrito não é a causa
+answer-error-body = o gateway enviou o seu corpo de erro ({ $said }) com um estado de sucesso (HTTP 2xx): recusou o pedido, embora o estado diga outra coisa. Avise quem gere o gateway
 json-at = deixa de ser JSON na linha { $line }, coluna { $column }
 json-cut-at = para antes do fim na linha { $line }, coluna { $column }: a resposta foi cortada
 json-stops-at = para na linha { $line }, coluna { $column }
@@ -428,6 +431,7 @@ gw-demo-state-file = o simulador integrado não consegue guardar o seu estado em
 gw-400 = o gateway recusou o pedido como malformado
 gw-400-todo = Verifique o id introduzido; se estiver certo, comunique o erro
 gw-400-said-todo = As palavras dele dizem o que recusou (o id foi verificado antes do envio). Se referem um cabeçalho ou parâmetro, algo no caminho (um proxy) pode alterar os pedidos: avise quem gere a rede; caso contrário, comunique um erro
+gw-400-filter-todo = As suas palavras referem o filtro de estado (stepsStatus): este gateway não o aceita. Liste sem ele (sem --status; no assistente, f até o filtro ficar em todos), e avise quem gere o gateway se precisar dele
 gw-400-id-todo = As palavras dele referem o id: o gateway não aceita o indicado (a regra dele para ids pode ser mais estrita do que letras, dígitos, - e _). Verifique o id com a conta do cliente
 gw-400-coded = o gateway recusou o pedido com um código da aplicação
 gw-400-coded-todo = A seguir, o que o código significa e o que o resolve
@@ -473,7 +477,7 @@ gw-windows-prompt = { $base } pede o início de sessão do Windows (HTTP 401, Ne
 gw-refused = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Verifique o token e as respetivas permissões; se estiverem certos, pergunte a quem gere a rede se esta bloqueia este endereço
 gw-refused-no-token = { $base } respondeu HTTP { $status }{ $said }{ $via } sem o corpo de erro de um gateway: o acesso foi recusado por algo à frente do gateway (uma firewall, uma firewall aplicacional ou um proxy inverso), não por causa de um stepsID. Não foi enviado nenhum token: se este gateway quiser um, indique-o (--token-file CAMINHO, STEPWISE_TOKEN, `stepwise login` ou, onde o gateway não oferece início de sessão, `stepwise login --with-token`); caso contrário, pergunte a quem gere a rede se esta bloqueia este endereço
 gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do proxy { $proxy }, sem o corpo de erro de um gateway: o proxy, ou algo à frente do gateway, recusou o pedido. Pergunte a quem gere o proxy se deixa passar este endereço, ou defina NO_PROXY={ $host } se o gateway puder ser alcançado sem o proxy
-gw-front-400 = { $base } respondeu HTTP 400{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo à frente do gateway (um proxy inverso ou uma firewall de aplicações web) recusou o pedido como malformado, por isso o gateway nunca agiu sobre ele. O id não é a causa (o stepwise verifica-o antes de enviar): pergunte a quem gere esse endereço o que significa a página
+gw-front-400 = { $base } respondeu HTTP { $status }{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo à frente do gateway (um proxy inverso ou uma firewall de aplicações web) recusou o pedido, por isso o gateway nunca agiu sobre ele. O id não é a causa (o stepwise verifica-o antes de enviar), e --api está certo se já vieram listas dele: pergunte a quem gere esse endereço o que significa a página
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele próprio HTTP { $status }{ $said }: o pedido nunca chegou ao gateway. { $todo }
 gw-proxy-407-todo = O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou defina NO_PROXY para o anfitrião do gateway se este puder ser alcançado diretamente
 gw-proxy-refused-todo = O proxy recusou o nome de utilizador e a palavra-passe: verifique-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou pergunte a quem opera o proxy

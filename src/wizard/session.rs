@@ -352,7 +352,9 @@ impl VehicleSession {
         // whole list comes and is filtered here, so progress, NEXT, "ready"
         // and the report are judged on every step (a filtered answer says
         // nothing of the steps it leaves out).
-        let status = if purpose != Purpose::Watch && std::mem::take(&mut self.filter_asked) {
+        let status = if !matches!(purpose, Purpose::Watch | Purpose::Recheck)
+            && std::mem::take(&mut self.filter_asked)
+        {
             self.filter
         } else {
             StatusFilter::All

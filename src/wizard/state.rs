@@ -105,6 +105,8 @@ pub enum Purpose {
     Watch,
     /// `R` then `y`.
     Reset,
+    /// `n` said nothing is left while the list on screen had steps to do.
+    Recheck,
 }
 
 /// A request in flight, for the spinner and to drop stale answers.
@@ -401,12 +403,10 @@ pub struct State {
     pub(crate) gone: Vec<SessionLog>,
     /// Notes and explained codes of the run that belong to no vehicle.
     pub(crate) notes: Vec<Entry>,
-    /// The clock as of the last input, for "12 s ago".
     pub(crate) now: SystemTime,
     pub(crate) recent: Vec<String>,
     pub(crate) demo_cars: Vec<DemoCar>,
-    /// Whether the gateway serves guidance pages; `None` until it said.
-    pub(crate) pages: Option<bool>,
+    pub(crate) pages: Option<bool>, // guidance pages served; None: not known yet
     pub(crate) options: Options,
     pub(crate) size: (u16, u16),
     pub(crate) spinner: usize,

@@ -1178,6 +1178,34 @@ async fn a_web_page_s_400_is_the_front_s_not_the_id_s() {
         stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error),
         "Request refused"
     );
+    // The same for a page's 431 (headers too large for a proxy in front):
+    // never "check --api and retry".
+    let large = canned(
+        "431 Request Header Fields Too Large",
+        &["Content-Type: text/html"],
+        "<html>hdr too large</html>",
+    )
+    .await;
+    let line = words(&list_from(&large.url()).await.unwrap_err());
+    assert!(
+        line.contains("answered HTTP 431 with a web page")
+            && !line.contains("Check --api and retry"),
+        "{line}"
+    );
+    // A gateway without the status filter says so in its words: the fix
+    // is to list without it, not a proxy changing requests.
+    let no_filter = canned(
+        "400 Bad Request",
+        &["Content-Type: application/json"],
+        r#"{"message":"unknown parameter stepsStatus"}"#,
+    )
+    .await;
+    let line = words(&list_from(&no_filter.url()).await.unwrap_err());
+    assert!(
+        line.contains("this gateway does not take it. List without it (no --status")
+            && !line.contains("proxy"),
+        "{line}"
+    );
     // The gateway's own 400, with its error body, stays about the request.
     let own = canned(
         "400 Bad Request",

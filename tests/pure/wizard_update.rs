@@ -772,6 +772,33 @@ fn a_next_answer_newer_than_the_list_asks_for_the_list_again() {
     assert!(end.contains("3 of 3 done"), "{md}");
 }
 
+/// `n` says nothing is left, and the list asked again still has steps to
+/// do: the banner says the gateway contradicts itself, never "ready" beside
+/// steps to do.
+#[test]
+fn a_next_null_the_fresh_list_contradicts_says_so() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
+        panic!("expected a next-step request");
+    };
+    let msg = Msg::Next {
+        car: "987654".into(),
+        id,
+        result: Ok(None),
+    };
+    let (id, _, _, purpose) = fetched(&update(&mut s, Input::Msg(msg), t(1)));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Ok(list(["alreadyDone", "todo", "todo"])),
+        2,
+    );
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.title, "The gateway contradicts itself", "{banner:?}");
+    assert!(!banner.text.contains("ready"), "{banner:?}");
+}
+
 /// `n` on a list the gateway sent without a stepsID: `r` would bring the
 /// same list, so the words name the gateway's answer, not a refresh.
 #[test]

@@ -353,10 +353,20 @@ fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose,
             tr!(lang, "banner-reset-done"),
             tr!(lang, "banner-reset-done-text"),
         ));
+    } else if purpose == Purpose::Recheck && !change.ready {
+        // The next-step call said nothing is left; the fresh list still
+        // has steps to do: the gateway contradicts itself.
+        session.say(error(
+            tr!(lang, "banner-answers-disagree"),
+            tr!(lang, "banner-answers-disagree-text"),
+        ));
     } else {
         // Keep a note the technician has not read yet (such as "Started
         // over") through quiet answers, but drop a stale error.
-        session.clear_banner(matches!(purpose, Purpose::Watch | Purpose::Open));
+        session.clear_banner(matches!(
+            purpose,
+            Purpose::Watch | Purpose::Open | Purpose::Recheck
+        ));
     }
 }
 
@@ -413,7 +423,12 @@ fn next(
     let mut effects = Vec::new();
     if older {
         text = format!("{text} {}", tr!(lang, "banner-next-list-older"));
-        effects.push(fetch_for(session, next_id, lang, Purpose::Watch, false));
+        let purpose = if step.is_none() {
+            Purpose::Recheck
+        } else {
+            Purpose::Watch
+        };
+        effects.push(fetch_for(session, next_id, lang, purpose, false));
     }
     session.say(match step {
         Some(_) => info(title, text),

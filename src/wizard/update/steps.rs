@@ -138,7 +138,7 @@ pub(super) fn fetch_for(
     let request = session.request(purpose, reset);
     let what = match purpose {
         Purpose::Open => tr!(lang, "loading-steps"),
-        Purpose::Refresh | Purpose::Watch => tr!(lang, "loading-refresh"),
+        Purpose::Refresh | Purpose::Watch | Purpose::Recheck => tr!(lang, "loading-refresh"),
         Purpose::Reset => tr!(lang, "loading-reset"),
     };
     session.begin(id, what, request.status);
