@@ -1283,6 +1283,7 @@ err-signin-address-not-http = keine http(s)-URL
 err-signin-address-no-host = kein Host
 err-signin-address = die Anmelde-{ $what } des Gateways { $url } ist unbrauchbar: { $why }. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
 err-signin-discovery-status = das Gateway unter { $gateway } antwortete auf die Anmelde-Discovery mit HTTP { $status } ({ $path }). Später erneut versuchen, oder mit `stepwise login --with-token` anmelden
+err-signin-discovery-silent = das Gateway unter { $gateway } hat die Verbindung angenommen, aber seine Anmelde-Discovery ({ $path }) hat nicht rechtzeitig geantwortet. Später erneut versuchen; hält es an, den Betreiber des Gateways informieren
 err-signin-discovery-not-json = das Anmelde-Discovery-Dokument des Gateways ({ $path }) ist kein gültiges JSON. Dem Betreiber des Gateways melden, oder mit `stepwise login --with-token` anmelden
 err-signin-issuer-not-json = die Metadaten des Identitätsanbieters ({ $url }) sind kein gültiges JSON: --issuer (oder STEPWISE_ISSUER) prüfen, falls angegeben, sonst den Betreiber des Gateways informieren; oder mit `stepwise login --with-token` anmelden
 err-signin-discovery-missing = dem Anmelde-Discovery-Dokument des Gateways fehlt { $field }: es bietet keine Geräteanmeldung. Mit `stepwise login --with-token` anmelden

@@ -1292,6 +1292,7 @@ err-signin-address-not-http = no es una URL http(s)
 err-signin-address-no-host = sin host
 err-signin-address = la { $what } de inicio de sesión de la pasarela { $url } no sirve: { $why }. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
 err-signin-discovery-status = la pasarela en { $gateway } respondió HTTP { $status } al descubrimiento de inicio de sesión ({ $path }). Vuelva a intentarlo más tarde, o inicie sesión con `stepwise login --with-token`
+err-signin-discovery-silent = la pasarela en { $gateway } aceptó la conexión, pero su descubrimiento de inicio de sesión ({ $path }) no respondió a tiempo. Vuelva a intentarlo más tarde; si continúa, avise al operador de la pasarela
 err-signin-discovery-not-json = el documento de descubrimiento de inicio de sesión de la pasarela ({ $path }) no es JSON válido. Avise al operador de la pasarela, o inicie sesión con `stepwise login --with-token`
 err-signin-issuer-not-json = los metadatos del proveedor de identidad ({ $url }) no son JSON válido: revise --issuer (o STEPWISE_ISSUER) si se dio, si no avise a quien gestiona la pasarela; o inicie sesión con `stepwise login --with-token`
 err-signin-discovery-missing = el documento de descubrimiento de inicio de sesión de la pasarela no tiene { $field }: no ofrece inicio de sesión por dispositivo. Inicie sesión con `stepwise login --with-token`

@@ -1289,6 +1289,7 @@ err-signin-address-not-http = ce n'est pas une URL http(s)
 err-signin-address-no-host = pas d'hôte
 err-signin-address = l'{ $what } de connexion de la passerelle { $url } est inutilisable : { $why }. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
 err-signin-discovery-status = la passerelle { $gateway } a répondu HTTP { $status } à la découverte de connexion ({ $path }). Réessayez plus tard, ou connectez-vous avec `stepwise login --with-token`
+err-signin-discovery-silent = la passerelle { $gateway } a accepté la connexion, mais sa découverte de connexion ({ $path }) n'a pas répondu à temps. Réessayez plus tard ; si cela continue, prévenez l'exploitant de la passerelle
 err-signin-discovery-not-json = le document de découverte de connexion de la passerelle ({ $path }) n'est pas du JSON valide. Prévenez l'exploitant de la passerelle, ou connectez-vous avec `stepwise login --with-token`
 err-signin-issuer-not-json = les métadonnées du fournisseur d'identité ({ $url }) ne sont pas du JSON valide : vérifiez --issuer (ou STEPWISE_ISSUER) s'il est donné, sinon prévenez l'exploitant de la passerelle ; ou connectez-vous avec `stepwise login --with-token`
 err-signin-discovery-missing = le document de découverte de connexion de la passerelle n'a pas de { $field } : elle n'offre pas la connexion par appareil. Connectez-vous avec `stepwise login --with-token`

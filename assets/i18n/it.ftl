@@ -1286,6 +1286,7 @@ err-signin-address-not-http = non è un URL http(s)
 err-signin-address-no-host = manca l'host
 err-signin-address = l'{ $what } di accesso del gateway { $url } non è utilizzabile: { $why }. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
 err-signin-discovery-status = il gateway { $gateway } ha risposto HTTP { $status } alla discovery di accesso ({ $path }). Riprovare più tardi, o accedere con `stepwise login --with-token`
+err-signin-discovery-silent = il gateway { $gateway } ha accettato la connessione, ma la sua discovery di accesso ({ $path }) non ha risposto in tempo. Riprovare più tardi; se continua, avvisare chi gestisce il gateway
 err-signin-discovery-not-json = il documento di discovery di accesso del gateway ({ $path }) non è JSON valido. Avvisare il gestore del gateway, o accedere con `stepwise login --with-token`
 err-signin-issuer-not-json = i metadati del provider di identità ({ $url }) non sono JSON valido: verificare --issuer (o STEPWISE_ISSUER) se indicato, altrimenti avvisare chi gestisce il gateway; oppure accedere con `stepwise login --with-token`
 err-signin-discovery-missing = il documento di discovery di accesso del gateway non ha { $field }: non offre l'accesso da dispositivo. Accedere con `stepwise login --with-token`

@@ -1284,6 +1284,7 @@ err-signin-address-not-http = geen http(s)-URL
 err-signin-address-no-host = geen host
 err-signin-address = het inlog-{ $what } van de gateway { $url } is onbruikbaar: { $why }. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
 err-signin-discovery-status = de gateway op { $gateway } antwoordde HTTP { $status } op de inlog-discovery ({ $path }). Probeer het later opnieuw, of log in met `stepwise login --with-token`
+err-signin-discovery-silent = de gateway op { $gateway } nam de verbinding aan, maar zijn inlog-discovery ({ $path }) antwoordde niet op tijd. Probeer het later opnieuw; houdt het aan, meld het dan aan de beheerder van de gateway
 err-signin-discovery-not-json = het inlog-discoverydocument van de gateway ({ $path }) is geen geldige JSON. Meld het aan de beheerder van de gateway, of log in met `stepwise login --with-token`
 err-signin-issuer-not-json = de metadata van de identiteitsprovider ({ $url }) zijn geen geldige JSON: controleer --issuer (of STEPWISE_ISSUER) als dat is opgegeven, waarschuw anders wie de gateway beheert; of meld u aan met `stepwise login --with-token`
 err-signin-discovery-missing = het inlog-discoverydocument van de gateway heeft geen { $field }: hij biedt geen inloggen met apparaat. Log in met `stepwise login --with-token`

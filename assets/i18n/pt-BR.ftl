@@ -1299,6 +1299,7 @@ err-signin-address-not-http = não é uma URL http(s)
 err-signin-address-no-host = sem host
 err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
+err-signin-discovery-silent = o gateway em { $gateway } aceitou a conexão, mas a descoberta de login ({ $path }) não respondeu a tempo. Tente de novo mais tarde; se continuar, avise quem opera o gateway
 err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
 err-signin-issuer-not-json = os metadados do provedor de identidade ({ $url }) não são JSON válido: confira --issuer (ou STEPWISE_ISSUER) se foi informado, senão avise quem administra o gateway; ou entre com `stepwise login --with-token`
 err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Faça login com `stepwise login --with-token`

@@ -1266,6 +1266,7 @@ err-signin-address-not-http = não é um URL http(s)
 err-signin-address-no-host = sem host
 err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou inicie sessão com `stepwise login --with-token`
+err-signin-discovery-silent = o gateway em { $gateway } aceitou a ligação, mas a descoberta de login ({ $path }) não respondeu a tempo. Tente novamente mais tarde; se continuar, avise quem gere o gateway
 err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou inicie sessão com `stepwise login --with-token`
 err-signin-issuer-not-json = os metadados do fornecedor de identidade ({ $url }) não são JSON válido: verifique --issuer (ou STEPWISE_ISSUER) se foi indicado, caso contrário avise quem gere o gateway; ou inicie sessão com `stepwise login --with-token`
 err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Inicie sessão com `stepwise login --with-token`

@@ -120,6 +120,9 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
+/// The detail of a request sent, whose answer did not come in time.
+pub(crate) const NO_ANSWER: &str = "no answer in time";
+
 pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     let mut source: &dyn std::error::Error = e;
     while let Some(next) = source.source() {
@@ -128,8 +131,10 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     AuthError::Network {
         url: without_query(url),
         tls: crate::net::TlsProblem::find(e),
-        detail: if e.is_timeout() {
-            "no answer in time".into()
+        detail: if e.is_timeout() && e.is_connect() {
+            "no connection in time".into()
+        } else if e.is_timeout() {
+            NO_ANSWER.into()
         } else {
             sanitize(&source.to_string())
         },

@@ -112,6 +112,16 @@ pub async fn discover(
     // Until a provider is named, every address asked is the gateway's: a
     // connection that fails there is the gateway's, not a provider's.
     let on_gateway = |e: AuthError| match e {
+        // Connected, and no answer: the discovery document is what is
+        // silent, not the gateway unreachable.
+        AuthError::Network {
+            url,
+            detail,
+            tls: None,
+        } if detail == super::device::NO_ANSWER => AuthError::Discovery(Discovery::Silent {
+            gateway: sanitize(gateway.as_str()),
+            path: Url::parse(&url).map(|u| u.path().to_owned()).unwrap_or(url),
+        }),
         AuthError::Network {
             detail, tls: None, ..
         } => AuthError::GatewayUnreachable {

@@ -282,6 +282,9 @@ pub enum Discovery {
         status: u16,
         path: String,
     },
+    /// The gateway took the connection, and its discovery document did
+    /// not come in time.
+    Silent { gateway: String, path: String },
     /// The discovery document is not JSON.
     NotJson { path: String },
     /// The identity provider's metadata (where --issuer, or the gateway,
@@ -450,6 +453,12 @@ impl Discovery {
                 status = *status,
                 path = path.clone()
             ),
+            Discovery::Silent { gateway, path } => tr!(
+                lang,
+                "err-signin-discovery-silent",
+                gateway = gateway.clone(),
+                path = path.clone()
+            ),
             Discovery::NotJson { path } => {
                 tr!(lang, "err-signin-discovery-not-json", path = path.clone())
             }
@@ -574,6 +583,7 @@ impl AuthError {
             AuthError::Discovery(Discovery::Status { status, .. }) => {
                 *status >= 500 || *status == 429
             }
+            AuthError::Discovery(Discovery::Silent { .. }) => true,
             AuthError::Provider(why) => matches!(
                 why,
                 ProviderProblem::CodeRefused { .. }

@@ -429,9 +429,11 @@ async fn fixed_token_advice(report: &mut Report, url: &Url, net: &NetOptions) {
         Some(Err(crate::auth::AuthError::Discovery(crate::auth::Discovery::NotOffered {
             ..
         }))) => Arg::from(words!("doctor-token-fix-fixed")),
-        Some(Err(e @ crate::auth::AuthError::Discovery(crate::auth::Discovery::Status { .. }))) => {
-            Arg::each(move |lang| crate::describe::auth_error(lang, &e))
-        }
+        Some(Err(
+            e @ crate::auth::AuthError::Discovery(
+                crate::auth::Discovery::Status { .. } | crate::auth::Discovery::Silent { .. },
+            ),
+        )) => Arg::each(move |lang| crate::describe::auth_error(lang, &e)),
         _ => return,
     };
     report.set_with(

@@ -472,6 +472,20 @@ async fn a_failing_discovery_page_is_a_failure_not_no_sign_in() {
         ) && err.contains("Retry later"),
         "{err}"
     );
+    // A gateway that takes the connection and never answers the discovery:
+    // the discovery is silent, not the gateway unreachable.
+    let silent = crate::canned::silent();
+    let url = Url::parse(&format!("{silent}/")).unwrap();
+    let quick = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = describe::auth_error(Lang::En, &discover(&quick, &url, None).await.unwrap_err());
+    assert!(
+        err.contains("took the connection, but its sign-in discovery (/.well-known/oauth-protected-resource) did not answer in time"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot reach"), "{err}");
     // A portal's catch-all page with 200 is still no document published.
     let portal = crate::hostile_servers::canned(
         "200 OK",
