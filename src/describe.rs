@@ -1353,6 +1353,33 @@ fn server_failure(
     (what, todo)
 }
 
+/// A 400's words and what to do, by what its body says.
+fn bad_request_words(lang: Lang, body: &ErrorBody) -> (String, String) {
+    // The gateway's own words say what it refused: advice of ours that
+    // guesses (the id typed, --api) would send the technician elsewhere.
+    let worded = body.message.is_some();
+    let names = |what: &str| {
+        body.message
+            .as_deref()
+            .is_some_and(|m| m.to_ascii_lowercase().contains(what))
+    };
+    if body.code.and_then(explain_code).is_some() {
+        // An app code the app explains: no malformed request, no bug; the
+        // code's meaning and cure follow.
+        (tr!(lang, "gw-400-coded"), tr!(lang, "gw-400-coded-todo"))
+    } else if names("carassociationid") || names("stepsid") {
+        // Its words name the id: the id typed is what it does not take.
+        (tr!(lang, "gw-400"), tr!(lang, "gw-400-id-todo"))
+    } else if names("stepsstatus") {
+        // Its words name the status filter: a gateway without it.
+        (tr!(lang, "gw-400"), tr!(lang, "gw-400-filter-todo"))
+    } else if worded {
+        (tr!(lang, "gw-400"), tr!(lang, "gw-400-said-todo"))
+    } else {
+        (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo"))
+    }
+}
+
 fn rejected_line(
     lang: Lang,
     status: u16,
@@ -1382,31 +1409,7 @@ fn rejected_line(
     // guesses (the id typed, --api) would send the technician elsewhere.
     let worded = body.message.is_some();
     let (what, todo) = match kind {
-        // An app code the app explains: no malformed request, no bug; the
-        // code's meaning and cure follow.
-        Rejection::BadRequest if body.code.and_then(explain_code).is_some() => {
-            (tr!(lang, "gw-400-coded"), tr!(lang, "gw-400-coded-todo"))
-        }
-        // Its words name the id: the id typed is what it does not take.
-        Rejection::BadRequest
-            if body.message.as_deref().is_some_and(|m| {
-                let m = m.to_ascii_lowercase();
-                m.contains("carassociationid") || m.contains("stepsid")
-            }) =>
-        {
-            (tr!(lang, "gw-400"), tr!(lang, "gw-400-id-todo"))
-        }
-        // Its words name the status filter: a gateway without it.
-        Rejection::BadRequest
-            if body
-                .message
-                .as_deref()
-                .is_some_and(|m| m.to_ascii_lowercase().contains("stepsstatus")) =>
-        {
-            (tr!(lang, "gw-400"), tr!(lang, "gw-400-filter-todo"))
-        }
-        Rejection::BadRequest if worded => (tr!(lang, "gw-400"), tr!(lang, "gw-400-said-todo")),
-        Rejection::BadRequest => (tr!(lang, "gw-400"), tr!(lang, "gw-400-todo")),
+        Rejection::BadRequest => bad_request_words(lang, body),
         Rejection::Forbidden => (
             tr!(lang, "gw-403-refused"),
             tr!(lang, "gw-403-refused-todo"),
@@ -1414,6 +1417,11 @@ fn rejected_line(
         Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
+        // A 405 or 501: no stepsID was judged, the call is not served.
+        Rejection::CallNotFound if status != 404 => (
+            tr!(lang, "gw-call-not-served"),
+            tr!(lang, "gw-404-call-todo"),
+        ),
         Rejection::CallNotFound => (tr!(lang, "gw-404-call"), tr!(lang, "gw-404-call-todo")),
         Rejection::NoSteps => (
             tr!(lang, "gw-404-no-steps"),

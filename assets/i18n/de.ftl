@@ -457,6 +457,7 @@ gw-403-refused-todo = Seine Worte sagen warum (ein Konto oder Fahrzeug, das es n
 gw-404 = das Gateway kennt diese ID nicht
 gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
 gw-404-call = das Gateway lehnte den Aufruf des nächsten Schritts ab, ohne den Code 2346 (sein Zeichen für eine unbekannte stepsID)
+gw-call-not-served = das Gateway bedient den Aufruf des nächsten Schritts nicht (eine Methode oder ein Aufruf, den es nicht anbietet), gleich welche stepsID
 gw-404-call-todo = Funktioniert die Liste per dieser stepsID (r auf dem Schritte-Bildschirm oder `stepwise steps --steps-id ID`), stimmt die ID und das Gateway bietet den Aufruf des nächsten Schritts nicht an, oder etwas davor leitet ihn nicht weiter: dem Betreiber des Gateways melden. Die Liste zeigt den nächsten Schritt ebenfalls (mit NEXT markiert)
 gw-404-no-steps = das Gateway hat keine Schritte für diese carAssociationID
 gw-404-no-steps-todo = Die carAssociationID prüfen; stimmt sie, hat dieses Fahrzeug an diesem Gateway keine Schritte zur Dienstaktivierung: den Betreiber des Gateways nach dem Grund fragen

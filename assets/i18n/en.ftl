@@ -516,6 +516,7 @@ gw-403-refused-todo = Its words say why (an account or a vehicle it does not all
 gw-404 = the gateway does not know this id
 gw-404-todo = Check the carAssociationID or stepsID and try again
 gw-404-call = the gateway refused the next-step call, without code 2346 (its mark of a stepsID it does not know)
+gw-call-not-served = the gateway does not serve the next-step call (a method or a call it does not offer), whatever the stepsID
 gw-404-call-todo = If the list by this stepsID works (r on the steps screen, or `stepwise steps --steps-id ID`), the id is right and the gateway does not offer the next-step call, or something in front of it does not route it: tell the gateway's operator. The list shows the next step too (marked NEXT)
 gw-404-no-steps = the gateway has no steps for this carAssociationID
 gw-404-no-steps-todo = Check the carAssociationID; if it is right, this vehicle has no service activation steps at this gateway: ask the gateway's operator why

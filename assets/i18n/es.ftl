@@ -460,6 +460,7 @@ gw-403-refused-todo = Sus palabras dicen por qué (una cuenta o un vehículo que
 gw-404 = la pasarela no conoce este id
 gw-404-todo = Revise el carAssociationID o el stepsID y vuelva a intentarlo
 gw-404-call = la pasarela rechazó la llamada del paso siguiente, sin el código 2346 (su marca de un stepsID que no conoce)
+gw-call-not-served = la pasarela no atiende la llamada del paso siguiente (un método o una llamada que no ofrece), sea cual sea el stepsID
 gw-404-call-todo = Si la lista por este stepsID funciona (r en la pantalla de pasos, o `stepwise steps --steps-id ID`), el id es correcto y la pasarela no ofrece la llamada del paso siguiente, o algo delante de ella no la encamina: avise al operador de la pasarela. La lista también muestra el paso siguiente (marcado NEXT)
 gw-404-no-steps = la pasarela no tiene pasos para este carAssociationID
 gw-404-no-steps-todo = Revise el carAssociationID; si es correcto, este vehículo no tiene pasos de activación de servicios en esta pasarela: pregunte el motivo a quien la gestiona

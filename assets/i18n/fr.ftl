@@ -460,6 +460,7 @@ gw-403-refused-todo = Ses mots disent pourquoi (un compte ou un véhicule qu'ell
 gw-404 = la passerelle ne connaît pas cet id
 gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
 gw-404-call = la passerelle a refusé l'appel de l'étape suivante, sans le code 2346 (sa marque d'un stepsID qu'elle ne connaît pas)
+gw-call-not-served = la passerelle ne sert pas l'appel de l'étape suivante (une méthode ou un appel qu'elle n'offre pas), quel que soit le stepsID
 gw-404-call-todo = Si la liste par ce stepsID fonctionne (r sur l'écran des étapes, ou `stepwise steps --steps-id ID`), l'id est juste et la passerelle n'offre pas l'appel de l'étape suivante, ou quelque chose devant elle ne le transmet pas : prévenez l'exploitant de la passerelle. La liste montre aussi l'étape suivante (marquée NEXT)
 gw-404-no-steps = la passerelle n'a aucune étape pour ce carAssociationID
 gw-404-no-steps-todo = Vérifiez le carAssociationID ; s'il est juste, ce véhicule n'a pas d'étapes d'activation des services sur cette passerelle : demandez pourquoi à qui l'exploite

@@ -457,6 +457,7 @@ gw-403-refused-todo = Le sue parole dicono perché (un account o un veicolo che 
 gw-404 = il gateway non conosce questo id
 gw-404-todo = Controllare il carAssociationID o lo stepsID e riprovare
 gw-404-call = il gateway ha rifiutato la chiamata del passo successivo, senza il codice 2346 (il suo segno di uno stepsID che non conosce)
+gw-call-not-served = il gateway non serve la chiamata del passo successivo (un metodo o una chiamata che non offre), qualunque sia lo stepsID
 gw-404-call-todo = Se l'elenco per questo stepsID funziona (r sulla schermata dei passi, o `stepwise steps --steps-id ID`), l'id è giusto e il gateway non offre la chiamata del passo successivo, o qualcosa davanti a lui non la inoltra: avvisare il gestore del gateway. L'elenco mostra anche il passo successivo (segnato NEXT)
 gw-404-no-steps = il gateway non ha passi per questo carAssociationID
 gw-404-no-steps-todo = Controllare il carAssociationID; se è giusto, questo veicolo non ha passi di attivazione dei servizi su questo gateway: chiedere il motivo a chi lo gestisce

@@ -458,6 +458,7 @@ gw-403-refused-todo = Zijn woorden zeggen waarom (een account of voertuig dat hi
 gw-404 = de gateway kent deze id niet
 gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
 gw-404-call = de gateway weigerde de aanroep voor de volgende stap, zonder code 2346 (zijn teken voor een onbekende stepsID)
+gw-call-not-served = de gateway bedient de aanroep voor de volgende stap niet (een methode of aanroep die hij niet aanbiedt), welke stepsID ook
 gw-404-call-todo = Werkt de lijst per deze stepsID (r op het stappenscherm, of `stepwise steps --steps-id ID`), dan klopt de id en biedt de gateway de aanroep voor de volgende stap niet aan, of iets ervoor stuurt hem niet door: meld het aan de beheerder van de gateway. De lijst toont de volgende stap ook (gemarkeerd NEXT)
 gw-404-no-steps = de gateway heeft geen stappen voor deze carAssociationID
 gw-404-no-steps-todo = Controleer de carAssociationID; klopt die, dan heeft dit voertuig bij deze gateway geen stappen voor het activeren van diensten: vraag de beheerder van de gateway waarom

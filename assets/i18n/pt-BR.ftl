@@ -464,6 +464,7 @@ gw-403-refused-todo = As palavras dele dizem por quê (uma conta ou um veículo 
 gw-404 = o gateway não conhece este id
 gw-404-todo = Confira o carAssociationID ou o stepsID e tente de novo
 gw-404-call = o gateway recusou a chamada do próximo passo, sem o código 2346 (a marca dele de um stepsID que não conhece)
+gw-call-not-served = o gateway não atende a chamada do próximo passo (um método ou uma chamada que ele não oferece), seja qual for o stepsID
 gw-404-call-todo = Se a lista por este stepsID funciona (r na tela de passos, ou `stepwise steps --steps-id ID`), o id está certo e o gateway não oferece a chamada do próximo passo, ou algo na frente dele não a encaminha: avise o operador do gateway. A lista também mostra o próximo passo (marcado NEXT)
 gw-404-no-steps = o gateway não tem passos para este carAssociationID
 gw-404-no-steps-todo = Confira o carAssociationID; se estiver certo, este veículo não tem passos de ativação de serviços neste gateway: pergunte o motivo a quem o administra

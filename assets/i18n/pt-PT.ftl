@@ -444,6 +444,7 @@ gw-403-refused-todo = As palavras dele dizem porquê (uma conta ou um veículo q
 gw-404 = o gateway não conhece este id
 gw-404-todo = Verifique o carAssociationID ou o stepsID e tente de novo
 gw-404-call = o gateway recusou a chamada do passo seguinte, sem o código 2346 (a marca dele de um stepsID que não conhece)
+gw-call-not-served = o gateway não atende a chamada do passo seguinte (um método ou uma chamada que não oferece), seja qual for o stepsID
 gw-404-call-todo = Se a lista por este stepsID funciona (r no ecrã de passos, ou `stepwise steps --steps-id ID`), o id está certo e o gateway não oferece a chamada do passo seguinte, ou algo à frente dele não a encaminha: avise o operador do gateway. A lista também mostra o passo seguinte (marcado NEXT)
 gw-404-no-steps = o gateway não tem passos para este carAssociationID
 gw-404-no-steps-todo = Verifique o carAssociationID; se estiver certo, este veículo não tem passos de ativação de serviços neste gateway: pergunte o motivo a quem o gere

@@ -1212,7 +1212,8 @@ async fn a_next_step_404_without_its_code_is_not_an_unknown_id() {
         );
         let line = words(&error);
         assert!(line.contains("does not offer the next-step call"), "{line}");
-        assert!(!line.contains("retry"), "{line}");
+        assert!(line.contains("does not serve the next-step call"), "{line}");
+        assert!(!line.contains("retry") && !line.contains("2346"), "{line}");
     }
 }
 
