@@ -809,6 +809,11 @@ fn next_on_a_list_without_a_steps_id_names_the_gateway_not_r() {
     assert!(ch(&mut s, 'n').is_empty());
     let banner = session(&s).banner().unwrap().clone();
     assert_eq!(banner.text, "Refresh with r first.", "{banner:?}");
+    // No list because the last request failed: its words stay on screen.
+    let mut failed = refused_with(state(false), rejected(500, Rejection::ServerFailure));
+    let before = session(&failed).banner().unwrap().clone();
+    assert!(ch(&mut failed, 'n').is_empty());
+    assert_eq!(session(&failed).banner(), Some(&before));
     let mut without = list(["alreadyDone", "todo", "todo"]);
     without.steps_id = None;
     answer(&mut s, id, purpose, Ok(without), 1);

@@ -157,6 +157,15 @@ fn ask_next(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let Some(steps_id) = session.steps_id().map(str::to_owned) else {
+        // No list came, and the failure on screen says why: it stays (a
+        // refresh may meet the same failure, "refresh first" would hide it).
+        if session.list().is_none()
+            && session
+                .banner()
+                .is_some_and(|b| b.kind == crate::wizard::state::BannerKind::Error)
+        {
+            return Vec::new();
+        }
         // The gateway's own list came without one: `r` would not bring it.
         let text = if session.whole().is_some_and(|l| l.steps_id.is_none()) {
             tr!(lang, "banner-no-steps-id-in-list-text")
