@@ -865,6 +865,26 @@ pub(crate) fn login_prompt(headers: &reqwest::header::HeaderMap) -> Option<bool>
     }
 }
 
+tokio::task_local! {
+    /// The last failure of the request of a [`tracked`] future before it
+    /// was tried again: what it met, when the deadline finds it held back
+    /// by another request's 429.
+    static LAST_FAILURE: std::sync::Arc<std::sync::Mutex<Option<GatewayError>>>;
+}
+
+/// Runs `future` (a gateway call) with `held` saying whether its request is
+/// held back by a 429 ([`crate::pace::held_back`]) and `last` keeping the
+/// failure it met before each retry.
+pub async fn tracked<F: std::future::Future>(
+    held: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    last: std::sync::Arc<std::sync::Mutex<Option<GatewayError>>>,
+    future: F,
+) -> F::Output {
+    LAST_FAILURE
+        .scope(last, crate::pace::held_back(held, future))
+        .await
+}
+
 /// The gateway's address as typed with `--api` (and usable), for the
 /// commands a message suggests (a refused address, e.g. one with a query,
 /// is never repeated).
@@ -1199,6 +1219,14 @@ impl Gateway {
             match retry_in {
                 Some(wait) if attempt < self.options.retries => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
+                    if let Err(e) = &judged {
+                        let _ = LAST_FAILURE.try_with(|last| {
+                            *last
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                Some(e.clone());
+                        });
+                    }
                     if let (Some(on_wait), Err(e)) = (&self.options.on_wait, &judged)
                         && e.rejection() == Some(Rejection::TooManyRequests)
                     {

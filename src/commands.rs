@@ -255,22 +255,19 @@ pub async fn steps_many(
     let until = tokio::time::Instant::now() + deadline;
     // Each vehicle's request says whether it is held back by a 429 or
     // awaits an answer, for the words of one without a list by the deadline.
-    let held: Vec<_> = cars
-        .iter()
-        .map(|_| Arc::new(AtomicBool::new(false)))
-        .collect();
+    let tracks: Vec<Track> = cars.iter().map(|_| Track::default()).collect();
     let mut tasks: Vec<_> = cars
         .iter()
-        .zip(&held)
-        .map(|(car, held)| {
+        .zip(&tracks)
+        .map(|(car, track)| {
             let gateway = backend.gateway.clone();
             let request = ListRequest {
                 lookup: Lookup::Car(car.clone()),
                 reset,
                 status,
             };
-            let held = Arc::clone(held);
-            tokio::spawn(crate::pace::held_back(held, async move {
+            let (held, last) = (Arc::clone(&track.held), Arc::clone(&track.last));
+            tokio::spawn(crate::client::tracked(held, last, async move {
                 gateway.list(&request).await
             }))
         })
@@ -290,21 +287,17 @@ pub async fn steps_many(
     let (mut late, mut limited_cars): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     let mut pending = false;
     let secs = deadline.as_secs();
-    for ((car, task), held) in cars.iter().zip(tasks.iter_mut()).zip(&held) {
+    for ((car, task), track) in cars.iter().zip(tasks.iter_mut()).zip(&tracks) {
         let result = match tokio::time::timeout_at(until, &mut *task).await {
             Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
             Err(_) => {
                 task.abort();
-                let limited = held.load(Ordering::Relaxed);
-                if limited {
-                    limited_cars.push(car);
-                } else {
-                    late.push(car);
+                let (words, into) = track.late_words(explainer, lang, secs).await;
+                match into {
+                    Late::Failed => failed.push(car),
+                    Late::Limited => limited_cars.push(car),
+                    Late::Unanswered => late.push(car),
                 }
-                let words = (
-                    late_words(Lang::En, secs, limited),
-                    late_words(lang, secs, limited),
-                );
                 out.failed(json, car, words);
                 continue;
             }
@@ -356,6 +349,67 @@ pub async fn steps_many(
         EXIT_CLEAR
     };
     out
+}
+
+/// What one vehicle's request of `steps` over several vehicles went
+/// through: held back by a 429 now, and the failure it met before its
+/// last retry.
+#[derive(Default)]
+struct Track {
+    held: Arc<AtomicBool>,
+    last: Arc<std::sync::Mutex<Option<GatewayError>>>,
+}
+
+/// Which count of the summary a vehicle without a list by the deadline
+/// goes to.
+enum Late {
+    Failed,
+    Limited,
+    Unanswered,
+}
+
+impl Track {
+    /// The words (English, then `lang`) of a vehicle without a list by the
+    /// deadline: its own failure when it met one and its retry was then
+    /// held back by another request's 429; else held back, or unanswered.
+    async fn late_words(
+        &self,
+        explainer: &Explainer<'_>,
+        lang: Lang,
+        secs: u64,
+    ) -> ((String, String), Late) {
+        let limited = self.held.load(Ordering::Relaxed);
+        let met = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .filter(|e| e.rejection() != Some(crate::client::Rejection::TooManyRequests));
+        match met {
+            Some(e) if limited => {
+                let said = |lang| tr!(lang, "steps-many-retry-held", secs = secs);
+                let words = (
+                    format!("{} {}", explainer.words(Lang::En, &e).await, said(Lang::En)),
+                    format!("{} {}", explainer.words(lang, &e).await, said(lang)),
+                );
+                (words, Late::Failed)
+            }
+            _ => {
+                let words = (
+                    late_words(Lang::En, secs, limited),
+                    late_words(lang, secs, limited),
+                );
+                (
+                    words,
+                    if limited {
+                        Late::Limited
+                    } else {
+                        Late::Unanswered
+                    },
+                )
+            }
+        }
+    }
 }
 
 impl ManyOutcome {

@@ -489,6 +489,7 @@ steps-many-summary-failed = fehlgeschlagen: { $n } ({ $ids }), die Ursachen steh
 steps-many-summary = Aufgelistete Fahrzeuge: { $listed } von { $total }
 steps-many-late = keine Antwort binnen der Frist von { $secs } s (--deadline); bei einem späteren Lauf antwortet es vielleicht
 steps-many-limited = das Gateway hat Anfragen (HTTP 429) bis zur Frist von { $secs } s (--deadline) begrenzt: es hat geantwortet, aber um Warten gebeten. Ist die erbetene Wartezeit (oben genannt) länger als { $secs } s, ein --deadline länger als diese Wartezeit angeben; sonst begrenzt es diesen Client weiter: später erneut versuchen oder den Betreiber des Gateways nach seiner Grenze fragen
+steps-many-retry-held = Sein neuer Versuch wurde dann von der Begrenzung des Gateways (HTTP 429, für eine andere Anfrage verlangt) bis zur Frist von { $secs } s (--deadline) zurückgehalten.
 steps-many-summary-limited = bis { $secs } s durch HTTP 429 zurückgehalten: { $n } ({ $ids })
 gw-title-token-refused = Token abgelehnt
 gw-title-scope = Scope fehlt

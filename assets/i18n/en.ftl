@@ -605,6 +605,7 @@ steps-many-summary-failed = failed: { $n } ({ $ids }), the causes are on stderr
 steps-many-summary = Vehicles listed: { $listed } of { $total }
 steps-many-late = no answer within the deadline of { $secs } s (--deadline); it may answer on a later run
 steps-many-limited = the gateway kept limiting requests (HTTP 429) until the deadline of { $secs } s (--deadline): it answered, but asked to wait. If the wait it asked for (said above) is longer than { $secs } s, give a --deadline longer than that wait; if not, it keeps limiting this client: retry later, or ask the gateway's operator about its limit
+steps-many-retry-held = Its retry was then held back by the gateway's limit (HTTP 429, asked of another request) until the deadline of { $secs } s (--deadline).
 steps-many-summary-limited = held back by HTTP 429 until { $secs } s: { $n } ({ $ids })
 gw-title-unreachable = Gateway unreachable
 gw-title-timed-out = Gateway timed out

@@ -492,6 +492,7 @@ steps-many-summary-failed = fallidos: { $n } ({ $ids }), las causas están en st
 steps-many-summary = Vehículos listados: { $listed } de { $total }
 steps-many-late = sin respuesta dentro del plazo de { $secs } s (--deadline); puede que responda en una ejecución posterior
 steps-many-limited = la pasarela siguió limitando las peticiones (HTTP 429) hasta el plazo de { $secs } s (--deadline): respondió, pero pidió esperar. Si la espera pedida (dicha arriba) supera { $secs } s, dé un --deadline más largo que esa espera; si no, sigue limitando a este cliente: reintente más tarde, o pregunte al operador de la pasarela por su límite
+steps-many-retry-held = Su reintento quedó luego retenido por el límite de la pasarela (HTTP 429, pedido a otra petición) hasta el plazo de { $secs } s (--deadline).
 steps-many-summary-limited = retenidos por HTTP 429 hasta { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token rechazado
 gw-title-scope = Falta un ámbito

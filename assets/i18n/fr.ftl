@@ -492,6 +492,7 @@ steps-many-summary-failed = en échec : { $n } ({ $ids }), les causes sont sur 
 steps-many-summary = Véhicules listés : { $listed } sur { $total }
 steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
 steps-many-limited = la passerelle a limité les requêtes (HTTP 429) jusqu'à l'échéance de { $secs } s (--deadline) : elle a répondu, mais a demandé d'attendre. Si l'attente demandée (dite plus haut) dépasse { $secs } s, donnez une --deadline plus longue que cette attente ; sinon, elle continue de limiter ce client : réessayez plus tard, ou interrogez l'exploitant de la passerelle sur sa limite
+steps-many-retry-held = Sa nouvelle tentative a ensuite été retenue par la limite de la passerelle (HTTP 429, demandé à une autre requête) jusqu'au délai de { $secs } s (--deadline).
 steps-many-summary-limited = retenus par HTTP 429 jusqu'à { $secs } s : { $n } ({ $ids })
 gw-title-token-refused = Jeton refusé
 gw-title-scope = Portée manquante

@@ -489,6 +489,7 @@ steps-many-summary-failed = non riusciti: { $n } ({ $ids }), le cause sono su st
 steps-many-summary = Veicoli elencati: { $listed } su { $total }
 steps-many-late = nessuna risposta entro il termine di { $secs } s (--deadline); potrebbe rispondere a un'esecuzione successiva
 steps-many-limited = il gateway ha continuato a limitare le richieste (HTTP 429) fino alla scadenza di { $secs } s (--deadline): ha risposto, ma chiedendo di attendere. Se l'attesa chiesta (detta sopra) supera { $secs } s, dare una --deadline più lunga di quell'attesa; altrimenti continua a limitare questo client: riprovare più tardi, o chiedere al gestore del gateway del suo limite
+steps-many-retry-held = Il suo nuovo tentativo è stato poi trattenuto dal limite del gateway (HTTP 429, chiesto a un'altra richiesta) fino alla scadenza di { $secs } s (--deadline).
 steps-many-summary-limited = trattenuti da HTTP 429 fino a { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token rifiutato
 gw-title-scope = Scope mancante

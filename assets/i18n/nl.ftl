@@ -490,6 +490,7 @@ steps-many-summary-failed = mislukt: { $n } ({ $ids }), de oorzaken staan op std
 steps-many-summary = Opgesomde voertuigen: { $listed } van { $total }
 steps-many-late = geen antwoord binnen de termijn van { $secs } s (--deadline); bij een latere run antwoordt hij misschien
 steps-many-limited = de gateway bleef verzoeken beperken (HTTP 429) tot de termijn van { $secs } s (--deadline): hij antwoordde, maar vroeg te wachten. Is de gevraagde wachttijd (hierboven genoemd) langer dan { $secs } s, geef dan een --deadline langer dan die wachttijd; zo niet, dan blijft hij deze client beperken: probeer het later opnieuw, of vraag de beheerder van de gateway naar zijn limiet
+steps-many-retry-held = Zijn nieuwe poging werd daarna tegengehouden door de limiet van de gateway (HTTP 429, gevraagd aan een ander verzoek) tot de deadline van { $secs } s (--deadline).
 steps-many-summary-limited = tot { $secs } s tegengehouden door HTTP 429: { $n } ({ $ids })
 gw-title-token-refused = Token geweigerd
 gw-title-scope = Scope ontbreekt

@@ -496,6 +496,7 @@ steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no st
 steps-many-summary = Veículos listados: { $listed } de { $total }
 steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
 steps-many-limited = o gateway continuou limitando as requisições (HTTP 429) até o prazo de { $secs } s (--deadline): respondeu, mas pediu para esperar. Se a espera pedida (dita acima) for maior que { $secs } s, dê um --deadline maior que essa espera; se não, ele continua limitando este cliente: tente mais tarde, ou pergunte ao operador do gateway sobre o limite
+steps-many-retry-held = A nova tentativa foi então retida pelo limite do gateway (HTTP 429, pedido a outra requisição) até o prazo de { $secs } s (--deadline).
 steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
 gw-title-token-refused = Token recusado
 gw-title-scope = Falta um escopo

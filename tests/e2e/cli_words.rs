@@ -304,6 +304,85 @@ fn at_the_deadline_a_hung_vehicle_and_a_limited_one_are_told_apart() {
     );
 }
 
+/// A vehicle that met its own failure (a 500) and whose retry was then
+/// held back by another vehicle's 429 is named by its failure at the
+/// deadline, with the pause after it; never "it kept limiting (HTTP 429)"
+/// for a vehicle that never got one.
+#[test]
+fn a_failure_whose_retry_another_429_held_is_named_by_the_failure() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Condvar, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    // The 500 goes out once the 429 has: its retry then meets the pause.
+    let limited = Arc::new((Mutex::new(false), Condvar::new()));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let limited = Arc::clone(&limited);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let (lock, cond) = &*limited;
+                if head.contains("carAssociationID=333333") {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 4000\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    *lock.lock().unwrap() = true;
+                    cond.notify_all();
+                } else {
+                    let guard = lock.lock().unwrap();
+                    let _ = cond.wait_timeout_while(guard, Duration::from_secs(20), |l| !*l);
+                    let body = r#"{"code":2204,"message":"backend db down"}"#;
+                    let _ = stream.write_all(
+                        format!(
+                            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    );
+                }
+            });
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--car",
+            "111111",
+            "--car",
+            "333333",
+            "--deadline",
+            "2",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("stepwise: 111111:"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("backend db down")
+            && line.contains("Its retry was then held back by the gateway's limit"),
+        "{err}"
+    );
+    assert!(!line.contains("kept limiting"), "{err}");
+    let summary = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        summary.contains("Vehicles listed: 0 of 2; failed: 2 (111111, 333333)"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
     let port = pty::free_port();
