@@ -678,9 +678,12 @@ impl GatewayError {
                 {
                     Rejection::NoSteps
                 }
+                // Not its code of an unknown stepsID, nor words naming an
+                // id: the call may not be offered.
                 Rejection::NotFound
                     if call.other == Some(wire::NEXT_PATH)
-                        && body.code != Some(wire::NO_STEP_CODE) =>
+                        && body.code != Some(wire::NO_STEP_CODE)
+                        && !body.message.as_deref().is_some_and(wire::names_an_id) =>
                 {
                     Rejection::CallNotFound
                 }
@@ -1216,8 +1219,15 @@ impl Gateway {
                 Err(e) if e.recovery() == (Recovery::Retry { now: true }) => Some(backoff),
                 _ => None,
             };
+            // A retry that would wait out another request's pause for
+            // longer than this call waits is not made: this failure is
+            // said now, not after the pause (an hour, at most).
+            let pause_fits = self
+                .pace
+                .pause_left()
+                .is_none_or(|left| left <= self.options.max_retry_after);
             match retry_in {
-                Some(wait) if attempt < self.options.retries => {
+                Some(wait) if attempt < self.options.retries && pause_fits => {
                     tracing::debug!(path, attempt, ?wait, "retrying");
                     if let Err(e) = &judged {
                         let _ = LAST_FAILURE.try_with(|last| {

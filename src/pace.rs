@@ -104,6 +104,11 @@ impl Pace {
         until.filter(|t| *t > Instant::now())
     }
 
+    /// How long the pause a 429 set still lasts, if one does.
+    pub fn pause_left(&self) -> Option<Duration> {
+        self.pause_end().map(|end| end - Instant::now())
+    }
+
     /// Waits out a pause, then for a place among the requests in flight.
     /// The place is given back when the permit is dropped.
     pub async fn admit(&self) -> SemaphorePermit<'_> {

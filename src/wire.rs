@@ -343,6 +343,17 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
     (code.is_some() || message.is_some()).then_some(ErrorBody { code, message })
 }
 
+/// Whether an error's words name an id (`carAssociationID`, `stepsID`, in
+/// any case and spacing): the gateway speaks of the id, not of its path.
+pub fn names_an_id(words: &str) -> bool {
+    let squeezed: String = words
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    squeezed.contains("carassociationid") || squeezed.contains("stepsid")
+}
+
 /// An error body of another common shape than the contract's: RFC 7807's
 /// `detail` (or `title`), OAuth's `error_description` (or `error`). Its
 /// words are the gateway's; to a 404 only when they name an id (a
@@ -357,13 +368,7 @@ pub fn decode_other_error(body: &[u8], status: u16) -> Option<ErrorBody> {
         .find_map(|key| members.get(*key).and_then(Value::as_str))
         .map(sanitize)
         .filter(|m| !m.is_empty())?;
-    let squeezed: String = words
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let names_an_id = squeezed.contains("carassociationid") || squeezed.contains("stepsid");
-    (status != 404 || names_an_id).then_some(ErrorBody {
+    (status != 404 || names_an_id(&words)).then_some(ErrorBody {
         code: None,
         message: Some(words),
     })

@@ -1198,6 +1198,22 @@ async fn a_next_step_404_without_its_code_is_not_an_unknown_id() {
         Gateway::new(&unknown.url, "words-test-device".into(), None, options()).expect("client");
     let error = client.next_step("132324").await.expect_err("refused");
     assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
+    // So is a 404 whose words (of another shape) name the stepsID.
+    let named = canned(
+        "404 Not Found",
+        &["Content-Type: application/problem+json"],
+        r#"{"detail":"no such stepsID 132324"}"#,
+    )
+    .await;
+    let client =
+        Gateway::new(&named.url, "words-test-device".into(), None, options()).expect("client");
+    let error = client.next_step("132324").await.expect_err("refused");
+    assert_eq!(error.rejection(), Some(Rejection::NotFound), "{error:?}");
+    assert!(
+        words(&error).contains("no such stepsID 132324"),
+        "{}",
+        words(&error)
+    );
     // A 405 or 501 there: the call is not offered, never "check --api
     // and retry" (the list works at that --api; retrying cannot help).
     for status in ["405 Method Not Allowed", "501 Not Implemented"] {
