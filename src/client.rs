@@ -568,6 +568,7 @@ impl GatewayError {
                 live::LiveFault::Said(_) => Recovery::Retry { now: false },
                 live::LiveFault::Cut
                 | live::LiveFault::Silent { .. }
+                | live::LiveFault::NoFirstEvent { .. }
                 | live::LiveFault::NotText
                 | live::LiveFault::BadLine => Recovery::Retry { now: false },
             },

@@ -702,6 +702,11 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             "gw-live-silent",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+        LiveFault::NoFirstEvent { after } => tr!(
+            lang,
+            "gw-live-no-first-event",
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),

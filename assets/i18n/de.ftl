@@ -416,6 +416,7 @@ gw-foreign-list = angefragt war die Liste der stepsID { $asked }, das Gateway an
 gw-title-redirect = Umleitung nicht gefolgt
 gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
 gw-live-silent = der Live-Stream des Gateways sendete { $secs } s lang nichts, nicht einmal ein Lebenszeichen. Er verbindet sich selbst neu; wiederholt es sich, das Netzwerk prüfen
+gw-live-no-first-event = der Live-Stream des Gateways öffnete sich, sendete aber { $secs } s lang keine Liste (höchstens Lebenszeichen), obwohl die aktuellen Listen sofort kommen: vielleicht hält ein Proxy ihn zurück. Er verbindet sich selbst neu und fragt die Listen dann stattdessen ab
 gw-live-not-text = der Live-Stream des Gateways ist kein UTF-8-Text. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-live-bad-line = der Live-Stream des Gateways enthält eine Zeile, die kein Ereignisfeld ist. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-live-lists = der Live-Status verfolgt 1 bis 200 Listen gleichzeitig, nicht { $count }

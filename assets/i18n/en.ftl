@@ -494,6 +494,7 @@ gw-demo-state = the embedded simulator cannot keep its state in { $folder }: { $
 gw-demo-state-file = the embedded simulator cannot save its state in { $file }: { $detail }. That file and its folder must be writable by this user (no full disk, no read-only or locked file): fix that, or give --api a gateway. The gateway is not at fault: there is none
 gw-live-cut = the gateway's live stream was cut in the middle of an event. It reconnects by itself; if this repeats, check the proxies between here and the gateway
 gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
+gw-live-no-first-event = the gateway's live stream opened but sent no list within { $secs } s (keep-alives at most), though the current lists come at once: a proxy may be holding it back. It reconnects by itself, then polls the lists instead
 gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api points at a steps gateway
 gw-live-bad-line = the gateway's live stream has a line that is no event field. Check that --api points at a steps gateway
 gw-live-lists = live status follows 1 to 200 lists at once, not { $count }

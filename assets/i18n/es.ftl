@@ -419,6 +419,7 @@ gw-foreign-list = se pidió la lista del stepsID { $asked } y la pasarela respon
 gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
 gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
+gw-live-no-first-event = el flujo en tiempo real de la pasarela se abrió pero no envió ninguna lista en { $secs } s (como mucho señales de mantenimiento), aunque las listas actuales llegan enseguida: quizá un proxy lo retiene. Se reconecta solo y luego consulta las listas en su lugar
 gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Compruebe que --api apunta a una pasarela de pasos
 gw-live-bad-line = el flujo en tiempo real de la pasarela tiene una línea que no es un campo de evento. Compruebe que --api apunta a una pasarela de pasos
 gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { $count }

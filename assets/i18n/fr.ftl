@@ -419,6 +419,7 @@ gw-foreign-list = la liste du stepsID { $asked } était demandée, la passerelle
 gw-title-redirect = Redirection non suivie
 gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
 gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
+gw-live-no-first-event = le flux en direct de la passerelle s'est ouvert mais n'a envoyé aucune liste en { $secs } s (tout au plus des signaux de maintien), alors que les listes actuelles arrivent aussitôt : un proxy le retient peut-être. Il se reconnecte tout seul, puis interroge les listes à la place
 gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-bad-line = le flux en direct de la passerelle contient une ligne qui n'est pas un champ d'événement. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $count }

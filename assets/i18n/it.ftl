@@ -416,6 +416,7 @@ gw-foreign-list = era stato chiesto l'elenco dello stepsID { $asked }, il gatewa
 gw-title-redirect = Reindirizzamento non seguito
 gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
 gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controllare la rete
+gw-live-no-first-event = il flusso in diretta del gateway si è aperto ma non ha inviato alcun elenco entro { $secs } s (al massimo segnali di keep-alive), benché gli elenchi attuali arrivino subito: forse un proxy lo trattiene. Si riconnette da solo, poi interroga gli elenchi al suo posto
 gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controllare che --api punti a un gateway dei passi
 gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controllare che --api punti a un gateway dei passi
 gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }

@@ -417,6 +417,7 @@ gw-foreign-list = gevraagd werd de lijst van stepsID { $asked }, de gateway antw
 gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
 gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
+gw-live-no-first-event = de livestream van de gateway ging open maar stuurde binnen { $secs } s geen lijst (hooguit keep-alives), terwijl de huidige lijsten meteen komen: misschien houdt een proxy hem tegen. Hij maakt zelf opnieuw verbinding en vraagt de lijsten daarna periodiek op
 gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer of --api naar een stappen-gateway wijst
 gw-live-bad-line = de livestream van de gateway bevat een regel die geen gebeurtenisveld is. Controleer of --api naar een stappen-gateway wijst
 gw-live-lists = de live status volgt 1 tot 200 lijsten tegelijk, niet { $count }

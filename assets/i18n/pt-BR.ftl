@@ -423,6 +423,7 @@ gw-foreign-list = foi pedida a lista do stepsID { $asked } e o gateway respondeu
 gw-title-redirect = Redirecionamento não seguido
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Ele se reconecta sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Ele se reconecta sozinho; se isso se repetir, verifique a rede
+gw-live-no-first-event = o fluxo ao vivo do gateway abriu mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham de imediato: talvez um proxy o retenha. Ele se reconecta sozinho e depois consulta as listas
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
 gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
 gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }

@@ -56,6 +56,9 @@ pub enum LiveFault {
     Cut,
     /// No byte came for this long, keep-alives included.
     Silent { after: Duration },
+    /// The stream opened, and no event came for this long (keep-alives at
+    /// most): the current lists it owes at once never came.
+    NoFirstEvent { after: Duration },
     /// The stream is not UTF-8 text.
     NotText,
     /// A line of the stream is no event field.
@@ -94,6 +97,9 @@ pub struct LiveOptions {
     /// A stream that sends no byte at all for this long (keep-alives come at
     /// least every 15 s) is taken as dead and reconnected.
     pub idle_timeout: Duration,
+    /// A stream that opened and sent no list within this long (the current
+    /// lists come at once) is taken as held back and reconnected.
+    pub first_event_timeout: Duration,
     /// A stream is reopened (with `Last-Event-ID`) after this long, so that
     /// no connection lives for ever.
     pub stream_lifetime: Duration,
@@ -114,6 +120,7 @@ impl Default for LiveOptions {
             poll_every: Duration::from_secs(3),
             jitter: Duration::from_millis(500),
             idle_timeout: Duration::from_secs(45),
+            first_event_timeout: Duration::from_secs(15),
             stream_lifetime: Duration::from_secs(3600),
             backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
@@ -503,7 +510,26 @@ impl Follower {
         let events = events_of(chunks, self.gateway.options.max_body);
         futures_util::pin_mut!(events);
         let mut delivered = false;
-        while let Some(item) = events.next().await {
+        let first_by = tokio::time::Instant::from_std(opened) + self.options.first_event_timeout;
+        loop {
+            // The current lists come at once: a stream of keep-alives only
+            // is held back somewhere, and is not followed for ever.
+            let next = if delivered {
+                events.next().await
+            } else {
+                match tokio::time::timeout_at(first_by, events.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        let after = self.options.first_event_timeout;
+                        return Ok(StreamEnd::Failed {
+                            error: GatewayError::Live(LiveFault::NoFirstEvent { after }),
+                            delivered,
+                            wait: None,
+                        });
+                    }
+                }
+            };
+            let Some(item) = next else { break };
             let outcome = item.and_then(|mut event| {
                 // A token the gateway echoes never reaches a list.
                 if let Some(token) = &self.bearer {

@@ -400,6 +400,42 @@ async fn a_silent_stream_is_taken_as_dead_and_reopened() {
     ));
 }
 
+/// A stream that opens and sends keep-alives only, never the current
+/// lists it owes at once: taken as held back, said, and reopened (then
+/// polled if it keeps doing so), never followed as "live" for ever.
+#[tokio::test]
+async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
+    let server = serve(|n, _, stream| async move {
+        let text = if n == 0 {
+            format!("{SSE_HEAD}: keep-alive\n\n")
+        } else {
+            format!("{SSE_HEAD}{}", event(1, &list("todo")))
+        };
+        write_and_hold(stream, text.into_bytes()).await;
+    })
+    .await;
+    let options = LiveOptions {
+        first_event_timeout: Duration::from_millis(200),
+        ..quick()
+    };
+    let mut updates = follow(&server.url(), options);
+    next(&mut updates).await;
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: error @ GatewayError::Live(LiveFault::NoFirstEvent { .. }),
+            retrying: true,
+        }) => assert!(
+            describe::gateway_error(Lang::En, &error)
+                .contains("opened but sent no list within 0.2 s")
+        ),
+        other => panic!("expected the missing first event reported, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+}
+
 // ------------------------------------------------------------------ proxy
 
 /// A TCP proxy to `upstream` that closes a connection once the upstream side
