@@ -231,6 +231,8 @@ pub enum ConfigError {
     /// `--api ""` or `STEPWISE_API=""`: given, but empty (an unset shell
     /// variable), never taken for "no gateway, the embedded simulator".
     ApiEmpty,
+    /// `api = ""` in the config file: as `ApiEmpty`, in the file at `path`.
+    ApiEmptyInFile { path: String },
 }
 
 /// What is wrong with the config file.
@@ -422,6 +424,9 @@ impl ConfigError {
                 fixed = fixed.clone()
             ),
             ConfigError::ApiEmpty => tr!(lang, "err-api-empty"),
+            ConfigError::ApiEmptyInFile { path } => {
+                tr!(lang, "err-api-empty-in-file", path = path.clone())
+            }
         }
     }
 }
@@ -702,6 +707,7 @@ impl ConfigError {
             } | ConfigError::ApiScheme { .. }
                 | ConfigError::ApiSchemeTypo { .. }
                 | ConfigError::ApiEmpty
+                | ConfigError::ApiEmptyInFile { .. }
         )
     }
 }
@@ -1034,15 +1040,20 @@ impl Settings {
         api_flag: Option<String>,
         token_file_flag: Option<&Path>,
     ) -> Result<Self, ConfigError> {
-        let file = match config_path() {
-            Some(at) => load_file_config(&at)?,
-            None => FileConfig::default(),
+        let (file, at) = match config_path() {
+            Some(at) => (load_file_config(&at)?, Some(at)),
+            None => (FileConfig::default(), None),
         };
         let env_token = std::env::var(ENV_TOKEN)
             .ok()
             .filter(|t| !t.trim().is_empty());
         if api_flag.as_deref().is_some_and(|a| a.trim().is_empty()) {
             return Err(ConfigError::ApiEmpty);
+        }
+        if api_flag.is_none() && file.api.as_deref().is_some_and(|a| a.trim().is_empty()) {
+            return Err(ConfigError::ApiEmptyInFile {
+                path: at.map(|p| p.path.display().to_string()).unwrap_or_default(),
+            });
         }
         let api_from = ApiFrom::of(api_flag.as_deref(), file.api.as_deref());
         let api = api_flag

@@ -1201,6 +1201,7 @@ err-docs-url-why = die Basis-URL der Dokumentation { $url } ist unbrauchbar: { $
 err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
 err-api-scheme-typo = in der Gateway-URL { $url } ist das Schema falsch geschrieben (es braucht ://): { $fixed } schreiben
 err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des Gateways angeben, z. B. --api http://127.0.0.1:8080, oder weglassen, um den eingebauten Simulator zu nutzen
+err-api-empty-in-file = `api` in der Konfigurationsdatei ({ $path }) ist leer: dort die URL des Gateways angeben, z. B. api = "http://127.0.0.1:8080", oder die Zeile entfernen, um den eingebauten Simulator zu nutzen
 # Zertifikate, Schlüssel und Proxys; { $why } beendet den Satz, der die Datei nennt
 err-ca-file = die CA-Datei { $path } { $why }. Eine PEM-Datei der Zertifizierungsstelle mit --ca-file angeben
 err-ca-file-from = die CA-Datei { $path } (aus { $from }) { $why }. { $from } auf eine PEM-Datei der Zertifizierungsstelle korrigieren oder diese Einstellung entfernen

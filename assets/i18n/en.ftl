@@ -1210,6 +1210,7 @@ err-docs-url-why = the documentation base URL { $url } is not usable: { $why }. 
 err-api-scheme = the gateway URL { $url } does not say http:// or https://: add http:// or https:// in front, e.g. http://{ $url }
 err-api-scheme-typo = the gateway URL { $url } has its scheme mistyped (it needs ://): write { $fixed }
 err-api-empty = --api (or STEPWISE_API) is given but empty: give the gateway's URL, e.g. --api http://127.0.0.1:8080, or leave it out to use the embedded simulator
+err-api-empty-in-file = `api` in the config file ({ $path }) is empty: give the gateway's URL there, e.g. api = "http://127.0.0.1:8080", or remove the line to use the embedded simulator
 # Certificates, keys and proxies; { $why } ends the sentence that names the file
 err-ca-file = the CA file { $path } { $why }. Give a PEM file of the authority with --ca-file
 err-ca-file-from = the CA file { $path } (from { $from }) { $why }. Correct { $from } to name a PEM file of the authority, or remove that setting

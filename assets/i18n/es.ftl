@@ -1210,6 +1210,7 @@ err-docs-url-why = la URL base de la documentación { $url } no sirve: { $why }.
 err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
 err-api-scheme-typo = la URL de la pasarela { $url } tiene el esquema mal escrito (hace falta ://): escriba { $fixed }
 err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de la pasarela, p. ej. --api http://127.0.0.1:8080, u omítalo para usar el simulador integrado
+err-api-empty-in-file = `api` en el archivo de configuración ({ $path }) está vacío: indique allí la URL de la pasarela, p. ej. api = "http://127.0.0.1:8080", o quite la línea para usar el simulador integrado
 # Certificados, claves y proxies; { $why } cierra la frase que nombra el archivo
 err-ca-file = el archivo de CA { $path } { $why }. Indique un archivo PEM de la autoridad con --ca-file
 err-ca-file-from = el archivo de CA { $path } (de { $from }) { $why }. Corrija { $from } para que indique un archivo PEM de la autoridad, o quite ese ajuste

@@ -1207,6 +1207,7 @@ err-docs-url-why = l'URL de base de la documentation { $url } est inutilisable 
 err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 err-api-scheme-typo = l'URL de la passerelle { $url } a un schéma mal écrit (il faut ://) : écrivez { $fixed }
 err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de la passerelle, p. ex. --api http://127.0.0.1:8080, ou omettez-le pour utiliser le simulateur intégré
+err-api-empty-in-file = `api` dans le fichier de configuration ({ $path }) est vide : donnez-y l'URL de la passerelle, par ex. api = "http://127.0.0.1:8080", ou retirez la ligne pour utiliser le simulateur intégré
 # Certificats, clés et proxys ; { $why } termine la phrase qui nomme le fichier
 err-ca-file = le fichier d'autorité (CA) { $path } { $why }. Donnez un fichier PEM de l'autorité avec --ca-file
 err-ca-file-from = le fichier d'autorité (CA) { $path } (de { $from }) { $why }. Corrigez { $from } pour qu'il désigne un fichier PEM de l'autorité, ou retirez ce réglage

@@ -1204,6 +1204,7 @@ err-docs-url-why = l'URL di base della documentazione { $url } non è utilizzabi
 err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
 err-api-scheme-typo = l'URL del gateway { $url } ha lo schema scritto male (serve ://): scrivere { $fixed }
 err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gateway, es. --api http://127.0.0.1:8080, o ometterlo per usare il simulatore integrato
+err-api-empty-in-file = `api` nel file di configurazione ({ $path }) è vuoto: indicare lì l'URL del gateway, ad es. api = "http://127.0.0.1:8080", o togliere la riga per usare il simulatore integrato
 # Certificati, chiavi e proxy; { $why } chiude la frase che nomina il file
 err-ca-file = il file CA { $path } { $why }. Indicare un file PEM dell'autorità con --ca-file
 err-ca-file-from = il file CA { $path } (da { $from }) { $why }. Correggere { $from } perché indichi un file PEM dell'autorità, o togliere questa impostazione

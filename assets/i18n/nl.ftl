@@ -1202,6 +1202,7 @@ err-docs-url-why = de basis-URL van de documentatie { $url } is onbruikbaar: { $
 err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er http:// of https:// voor, bijv. http://{ $url }
 err-api-scheme-typo = in de gateway-URL { $url } is het schema verkeerd getypt (er moet :// staan): schrijf { $fixed }
 err-api-empty = --api (of STEPWISE_API) is opgegeven maar leeg: geef de URL van de gateway, bv. --api http://127.0.0.1:8080, of laat het weg om de ingebouwde simulator te gebruiken
+err-api-empty-in-file = `api` in het configuratiebestand ({ $path }) is leeg: geef daar de URL van de gateway, bijv. api = "http://127.0.0.1:8080", of haal de regel weg om de ingebouwde simulator te gebruiken
 # Certificaten, sleutels en proxy's; { $why } sluit de zin af die het bestand noemt
 err-ca-file = het CA-bestand { $path } { $why }. Geef een PEM-bestand van de certificeringsinstantie met --ca-file
 err-ca-file-from = het CA-bestand { $path } (uit { $from }) { $why }. Verbeter { $from } zodat het een PEM-bestand van de certificeringsinstantie noemt, of verwijder die instelling

@@ -1217,6 +1217,7 @@ err-docs-url-why = a URL base da documentação { $url } não pode ser usada: { 
 err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloque http:// ou https:// na frente, p. ex. http://{ $url }
 err-api-scheme-typo = a URL do gateway { $url } tem o esquema digitado errado (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi informado mas está vazio: informe a URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
+err-api-empty-in-file = `api` no arquivo de configuração ({ $path }) está vazio: informe ali a URL do gateway, p. ex. api = "http://127.0.0.1:8080", ou remova a linha para usar o simulador embutido
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o arquivo
 err-ca-file = o arquivo de CA { $path } { $why }. Informe um arquivo PEM da autoridade com --ca-file
 err-ca-file-from = o arquivo de CA { $path } (de { $from }) { $why }. Corrija { $from } para indicar um arquivo PEM da autoridade, ou remova essa configuração

@@ -1184,6 +1184,7 @@ err-docs-url-why = o URL base da documentação { $url } não pode ser usado: { 
 err-api-scheme = o URL do gateway { $url } não diz http:// nem https://: acrescente http:// ou https:// à frente, p. ex. http://{ $url }
 err-api-scheme-typo = o URL do gateway { $url } tem o esquema mal escrito (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi indicado mas está vazio: indique o URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado
+err-api-empty-in-file = `api` no ficheiro de configuração ({ $path }) está vazio: indique aí o URL do gateway, p. ex. api = "http://127.0.0.1:8080", ou remova a linha para usar o simulador incorporado
 # Certificados, chaves e proxies; { $why } termina a frase que nomeia o ficheiro
 err-ca-file = o ficheiro de CA { $path } { $why }. Indique um ficheiro PEM da autoridade com --ca-file
 err-ca-file-from = o ficheiro de CA { $path } (de { $from }) { $why }. Corrija { $from } para indicar um ficheiro PEM da autoridade, ou remova essa definição

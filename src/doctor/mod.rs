@@ -173,7 +173,8 @@ fn settings_line(error: &ConfigError) -> &'static str {
         }
         | ConfigError::ApiScheme { .. }
         | ConfigError::ApiSchemeTypo { .. }
-        | ConfigError::ApiEmpty => "gateway",
+        | ConfigError::ApiEmpty
+        | ConfigError::ApiEmptyInFile { .. } => "gateway",
         ConfigError::UserInfo {
             url: UrlPlace::Docs,
         }

@@ -1202,6 +1202,24 @@ fn an_empty_api_is_refused_not_taken_for_the_simulator() {
         assert!(out.stdout.is_empty(), "no simulated list");
         assert!(err.contains("is given but empty"), "{err}");
     }
+    // `api = ""` in the config file: the same, naming the file.
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "api = \"\"\n").unwrap();
+    let out = stepwise(home.path())
+        .env("STEPWISE_CONFIG", &config)
+        .args(["steps", "--car", "987654", "--json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty(), "no simulated list");
+    assert!(
+        err.contains(&format!(
+            "`api` in the config file ({}) is empty",
+            config.display()
+        )),
+        "{err}"
+    );
 }
 
 /// The embedded simulator's data folder blocked by a file is said as the
