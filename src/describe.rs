@@ -1610,6 +1610,24 @@ mod tests {
         }
     }
 
+    /// A client the provider keeps from the device grant
+    /// (`unauthorized_client`) is said as not allowed this way, with the
+    /// other way to sign in, never "retry later".
+    #[test]
+    fn a_client_kept_from_the_device_grant_is_said_so() {
+        let refused = AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "unauthorized_client: device grant disabled for this client".into(),
+            other: crate::auth::OtherSignIn::Browser,
+        };
+        let words = auth_error(Lang::En, &refused);
+        assert!(
+            words.contains("does not let it sign in with a code on another device")
+                && !words.contains("Retry later"),
+            "{words}"
+        );
+    }
+
     /// An X.509 version 1 certificate: named, with a fix no option of
     /// stepwise's can give.
     #[test]

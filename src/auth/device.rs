@@ -369,7 +369,13 @@ pub(crate) fn unknown_client(
     secrets: &[&str],
     other: super::OtherSignIn,
 ) -> Option<AuthError> {
-    (error.error.as_deref() == Some("invalid_client")).then(|| AuthError::UnknownClient {
+    // `unauthorized_client`: a client the provider knows but keeps from
+    // this grant (its words then say so, and no retry helps).
+    matches!(
+        error.error.as_deref(),
+        Some("invalid_client" | "unauthorized_client")
+    )
+    .then(|| AuthError::UnknownClient {
         client_id: sanitize(client_id),
         said: error.said(status, secrets),
         other,
@@ -614,6 +620,29 @@ pub async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `unauthorized_client` (a client kept from the device grant) is a
+    /// client refusal no retry helps, its words kept (describe says it as
+    /// the client not allowed this way).
+    #[test]
+    fn an_unauthorized_client_is_not_allowed_this_way_not_retry() {
+        let body = br#"{"error":"unauthorized_client","error_description":"device grant disabled for this client"}"#;
+        let error = OAuthError::of(body);
+        let refused = unknown_client(
+            &error,
+            StatusCode::BAD_REQUEST,
+            "stepwise",
+            &[],
+            crate::auth::OtherSignIn::Browser,
+        )
+        .expect("a client refusal");
+        assert!(!refused.retry_may_help());
+        assert!(
+            matches!(&refused, AuthError::UnknownClient { said, .. }
+                if said.contains("unauthorized_client") && said.contains("device grant disabled")),
+            "{refused:?}"
+        );
+    }
 
     /// A secret found in the provider's words is masked once: a short one
     /// (one character) does not nest the mask inside itself, and the words
