@@ -292,7 +292,7 @@ pub async fn steps_many(
             Ok(joined) => joined.unwrap_or_else(|e| Err(GatewayError::Transport(e.to_string()))),
             Err(_) => {
                 task.abort();
-                let (words, into) = track.late_words(explainer, lang, secs).await;
+                let (words, into) = track.late_words(explainer, (car, lang), secs).await;
                 match into {
                     Late::Failed => failed.push(car),
                     Late::Limited => limited_cars.push(car),
@@ -375,7 +375,7 @@ impl Track {
     async fn late_words(
         &self,
         explainer: &Explainer<'_>,
-        lang: Lang,
+        (car, lang): (&str, Lang),
         secs: u64,
     ) -> ((String, String), Late) {
         let limited = self.held.load(Ordering::Relaxed);
@@ -391,6 +391,11 @@ impl Track {
                 let words = (
                     format!("{} {}", explainer.words(Lang::En, &e).await, said(Lang::En)),
                     format!("{} {}", explainer.words(lang, &e).await, said(lang)),
+                );
+                // As any failed vehicle's: its id where the words say `--car ID`.
+                let words = (
+                    crate::text::with_car(&words.0, car),
+                    crate::text::with_car(&words.1, car),
                 );
                 (words, Late::Failed)
             }

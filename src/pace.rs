@@ -106,7 +106,8 @@ impl Pace {
 
     /// How long the pause a 429 set still lasts, if one does.
     pub fn pause_left(&self) -> Option<Duration> {
-        self.pause_end().map(|end| end - Instant::now())
+        self.pause_end()
+            .map(|end| end.saturating_duration_since(Instant::now()))
     }
 
     /// Waits out a pause, then for a place among the requests in flight.

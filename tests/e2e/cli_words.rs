@@ -228,6 +228,17 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     );
 }
 
+/// The head of the request on `stream` (request line and headers).
+fn head_of(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 /// At the deadline each vehicle is named by its own state: one whose
 /// request was sent and never answered is "no answer", even while another
 /// vehicle's 429 holds the rest back; only the held-back one is "limiting".
@@ -245,12 +256,7 @@ fn at_the_deadline_a_hung_vehicle_and_a_limited_one_are_told_apart() {
             let hung_arrived = Arc::clone(&hung_arrived);
             std::thread::spawn(move || {
                 let mut stream = stream;
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head);
+                let head = head_of(&mut stream);
                 let (lock, arrived) = &*hung_arrived;
                 if head.contains("carAssociationID=111111") {
                     *lock.lock().unwrap() = true;
@@ -307,7 +313,7 @@ fn at_the_deadline_a_hung_vehicle_and_a_limited_one_are_told_apart() {
 /// A gateway answering 111111 with a 500, once 333333 got a 429 asking
 /// `retry_after` seconds. Its base URL.
 fn failing_beside_a_429(retry_after: u32) -> String {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::sync::{Arc, Condvar, Mutex};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
@@ -318,12 +324,7 @@ fn failing_beside_a_429(retry_after: u32) -> String {
             let limited = Arc::clone(&limited);
             std::thread::spawn(move || {
                 let mut stream = stream;
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head);
+                let head = head_of(&mut stream);
                 let (lock, cond) = &*limited;
                 if head.contains("carAssociationID=333333") {
                     let _ = stream.write_all(

@@ -105,6 +105,24 @@ fn answer(
     )
 }
 
+/// `n` pressed on `state`, and its request answered `result` at `at`:
+/// the effects of that answer.
+fn next_answered(
+    state: &mut State,
+    result: Result<Option<stepwise::steps::Step>, GatewayError>,
+    at: u64,
+) -> Vec<Effect> {
+    let Some(Effect::FetchNext { id, .. }) = ch(state, 'n').first().cloned() else {
+        panic!("expected a next-step request");
+    };
+    let msg = Msg::Next {
+        car: "987654".into(),
+        id,
+        result,
+    };
+    update(state, Input::Msg(msg), t(at))
+}
+
 /// A wizard opened on 987654 with the documentation's list on screen.
 fn opened(statuses: [&str; 3]) -> State {
     opened_in(stepwise::text::Lang::En, statuses)
@@ -545,15 +563,7 @@ fn next_refused_over_its_steps_id_starts_over_by_car() {
     };
     for error in [unknown, rejected(403, Rejection::WrongDevice)] {
         let mut s = opened(["alreadyDone", "todo", "todo"]);
-        let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
-            panic!("expected a next-step request");
-        };
-        let msg = Msg::Next {
-            car: "987654".into(),
-            id,
-            result: Err(error.clone()),
-        };
-        let effects = update(&mut s, Input::Msg(msg), t(1));
+        let effects = next_answered(&mut s, Err(error.clone()), 1);
         let (_, lookup, reset, _) = fetched(&effects);
         assert_eq!(lookup, Lookup::Car("987654".into()), "{error:?}");
         assert!(!reset);
@@ -731,24 +741,13 @@ fn next_step_highlights_and_null_means_ready() {
 #[test]
 fn a_next_answer_newer_than_the_list_asks_for_the_list_again() {
     let mut s = opened(["alreadyDone", "alreadyDone", "todo"]);
-    let ask = |s: &mut State, at: u64, result| {
-        let Some(Effect::FetchNext { id, .. }) = ch(s, 'n').first().cloned() else {
-            panic!("expected a next-step request");
-        };
-        let msg = Msg::Next {
-            car: "987654".into(),
-            id,
-            result,
-        };
-        update(s, Input::Msg(msg), t(at))
-    };
     // An answer that agrees with the list asks for nothing more.
     let step = list(["alreadyDone", "alreadyDone", "todo"]).steps[2].clone();
-    let effects = ask(&mut s, 1, Ok(Some(step)));
+    let effects = next_answered(&mut s, Ok(Some(step)), 1);
     assert!(effects.is_empty(), "{effects:?}");
     assert!(!session(&s).banner().unwrap().text.contains("older"));
     // null while the screen still has a step to do: the list comes again.
-    let effects = ask(&mut s, 2, Ok(None));
+    let effects = next_answered(&mut s, Ok(None), 2);
     let (id, lookup, reset, purpose) = fetched(&effects);
     assert_eq!(lookup, Lookup::StepsId("132324".into()));
     assert!(!reset);
@@ -778,15 +777,7 @@ fn a_next_answer_newer_than_the_list_asks_for_the_list_again() {
 #[test]
 fn a_next_null_the_fresh_list_contradicts_says_so() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
-    let Some(Effect::FetchNext { id, .. }) = ch(&mut s, 'n').first().cloned() else {
-        panic!("expected a next-step request");
-    };
-    let msg = Msg::Next {
-        car: "987654".into(),
-        id,
-        result: Ok(None),
-    };
-    let (id, _, _, purpose) = fetched(&update(&mut s, Input::Msg(msg), t(1)));
+    let (id, _, _, purpose) = fetched(&next_answered(&mut s, Ok(None), 1));
     answer(
         &mut s,
         id,
