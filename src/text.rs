@@ -581,6 +581,8 @@ mod tests {
         "header-steps-id",
         // "{ $title } ({ $name })": only placeables.
         "banner-gateway-next-text",
+        // "{ $car }: { $what }": only placeables (French differs).
+        "board-vehicle-said",
         // The protocol's names of the two ids and the backend's address.
         "cli-list-head",
         "cli-list-head-car",

@@ -911,6 +911,7 @@ board-live-on = { $count ->
 board-live-off = Live aus
 board-live-off-text = Die Übersicht aktualisiert sich nicht mehr selbst; r aktualisiert jetzt alle.
 board-live-stopped = Live aus für { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
 help-section-board = Die Übersicht
 help-section-board-filter = Filter der Übersicht

@@ -880,6 +880,7 @@ board-live-on = { $count ->
 board-live-off = Live off
 board-live-off-text = The board no longer refreshes by itself; press r to refresh all now.
 board-live-stopped = Live stopped for { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Every vehicle is ready.
 help-section-board = The board
 help-section-board-filter = The board's filter

@@ -917,6 +917,7 @@ board-live-on = { $count ->
 board-live-off = Tiempo real: no
 board-live-off-text = El panel ya no se actualiza solo; r actualiza todo ahora.
 board-live-stopped = Tiempo real detenido para { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Todos los vehículos están listos.
 help-section-board = El panel
 help-section-board-filter = El filtro del panel

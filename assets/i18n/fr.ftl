@@ -917,6 +917,7 @@ board-live-on = { $count ->
 board-live-off = Direct arrêté
 board-live-off-text = le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
 board-live-stopped = Direct arrêté pour { $car } : { $what }
+board-vehicle-said = { $car } : { $what }
 board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau
 help-section-board-filter = Le filtre du tableau

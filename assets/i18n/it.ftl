@@ -914,6 +914,7 @@ board-live-on = { $count ->
 board-live-off = Diretta off
 board-live-off-text = il pannello non si aggiorna più da solo; r aggiorna tutto ora.
 board-live-stopped = Diretta fermata per { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = tutti i veicoli sono pronti.
 help-section-board = Il pannello
 help-section-board-filter = Il filtro del pannello

@@ -912,6 +912,7 @@ board-live-on = { $count ->
 board-live-off = Live uit
 board-live-off-text = Het overzicht ververst niet meer vanzelf; r ververst nu alles.
 board-live-stopped = Live gestopt voor { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Alle voertuigen zijn klaar.
 help-section-board = Het overzicht
 help-section-board-filter = Het filter van het overzicht

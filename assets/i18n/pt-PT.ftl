@@ -901,6 +901,7 @@ board-live-on = { $count ->
 board-live-off = Ao vivo: desligado
 board-live-off-text = O painel já não se atualiza sozinho; r atualiza tudo agora.
 board-live-stopped = Ao vivo parado para { $car }: { $what }
+board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel
 help-section-board-filter = O filtro do painel

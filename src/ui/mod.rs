@@ -118,10 +118,15 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// them (help lists every key).
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let lang = state.lang();
-    // A gateway that wants a token: `i` (sign in) joins the footer.
-    let sign_in = state
-        .session()
-        .is_some_and(crate::wizard::session::VehicleSession::refused_token);
+    // A gateway that wants a token: `i` (sign in) joins the footer; on the
+    // board, when any of its vehicles was refused for want of one.
+    let refused = crate::wizard::session::VehicleSession::refused_token;
+    let sign_in = match state.board() {
+        Some(board) if state.context() == crate::wizard::keymap::Context::Board => {
+            board.sessions().iter().any(refused)
+        }
+        _ => state.session().is_some_and(refused),
+    };
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
             b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)

@@ -86,6 +86,8 @@ pub struct Board {
     pending_removal: Option<String>,
     /// The last announcement (a vehicle turned ready, one was removed).
     banner: Option<Banner>,
+    /// The vehicle whose own trouble the banner says, if it does.
+    banner_for: Option<String>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
     /// The sessions before this one have had an answer.
@@ -513,10 +515,26 @@ impl Board {
 
     pub fn say(&mut self, banner: Banner) {
         self.banner = Some(banner);
+        self.banner_for = None;
+    }
+
+    /// Says `car`'s own trouble on the board, until [`Board::unsay`] for
+    /// it or another announcement.
+    pub fn say_for(&mut self, car: &str, banner: Banner) {
+        self.say(banner);
+        self.banner_for = Some(car.to_owned());
+    }
+
+    /// `car`'s trouble is over: the banner that said it goes.
+    pub fn unsay(&mut self, car: &str) {
+        if self.banner_for.as_deref() == Some(car) {
+            self.clear_banner();
+        }
     }
 
     pub fn clear_banner(&mut self) {
         self.banner = None;
+        self.banner_for = None;
     }
 
     /// Selects `car`'s row (its steps screen opens, and Esc comes back to

@@ -979,6 +979,72 @@ fn a_401_on_the_board_offers_sign_in_and_every_refused_row_asks_again() {
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
 }
 
+/// A login that ends while the board shows "Signed in" (revoked: every
+/// row now says "Sign in again") is said on the board in place of that
+/// stale good news, and the board's footer offers `i` while a row wants a
+/// token.
+#[test]
+fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(unauthorized()), 1);
+    }
+    let footer = |s: &State| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
+        terminal
+            .draw(|frame| {
+                stepwise::ui::draw(frame, s);
+            })
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        let line = screen.lines().rfind(|l| l.contains("? help"));
+        line.unwrap_or_default().to_owned()
+    };
+    assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
+    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
+        panic!("i on the board signs in");
+    };
+    let signed = stepwise::wizard::state::SignedIn {
+        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
+        new_file: false,
+        keyring_too_small: None,
+        file_chosen: false,
+    };
+    let effects = update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Ok(signed),
+        }),
+        t(2),
+    );
+    for r in &requests(&effects) {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 3);
+    }
+    assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
+    assert!(!footer(&s).contains("i sign in"), "{}", footer(&s));
+
+    let over = GatewayError::Auth(stepwise::auth::AuthError::SignInAgain(
+        stepwise::auth::Over::Revoked {
+            gateway: "http://127.0.0.1:1/".into(),
+            said: "invalid_grant".into(),
+        },
+    ));
+    for r in &requests(&ch(&mut s, 'r')) {
+        answer(&mut s, r, Err(over.clone()), 4);
+    }
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error, "{banner:?}");
+    assert!(banner.title.ends_with(": Sign in again"), "{banner:?}");
+    assert!(
+        banner.text.contains("Press i to sign in again"),
+        "{banner:?}"
+    );
+    assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
+}
+
 /// `i` on a board whose lists came with no token sent, from a gateway that
 /// offers no sign-in: nothing to sign in to, never "it takes a fixed
 /// token … quit and keep it".

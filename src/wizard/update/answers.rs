@@ -587,7 +587,15 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
         return Vec::new();
     };
     let watched = session.watch();
+    let was_refused = session.refused_token();
     let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
+    if state.on_a_board && !is_open && was_refused != session.refused_token() {
+        let said = session.refused_token().then(|| session.banner().cloned());
+        super::board::token_refused(state, car, said.flatten(), judge.lang);
+    }
+    let Some(session) = state.vehicles.session_mut(car) else {
+        return effects;
+    };
     // Live following of a board vehicle that ended by itself is said on
     // the board, with the vehicle's own words: its row alone is easy to miss.
     let stopped = (state.on_a_board && !is_open && watched && !session.watch())

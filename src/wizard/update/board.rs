@@ -7,13 +7,14 @@ use std::time::SystemTime;
 use super::steps::fetch_for;
 use super::{info, lang};
 use crate::steps::is_id;
+use crate::text::Lang;
 use crate::text::num;
 use crate::tr;
 use crate::wizard::board::Board;
 use crate::wizard::keymap::Action;
 use crate::wizard::session::VehicleSession;
 use crate::wizard::start::StartField;
-use crate::wizard::state::{Effect, Purpose, Screen, State, WATCH_SECS};
+use crate::wizard::state::{Banner, BannerKind, Effect, Purpose, Screen, State, WATCH_SECS};
 
 pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> Vec<Effect> {
     let lang = lang(state);
@@ -244,4 +245,29 @@ pub(super) fn back_to_board(state: &mut State) -> Vec<Effect> {
     state.open = None;
     state.screen = Screen::Board;
     effects
+}
+
+/// A board vehicle refused for want of a token (a login revoked or over,
+/// a 401): said on the board in place of good news the refusal makes
+/// stale ("Signed in"), with the vehicle's own words and `i`. An error
+/// on show already stays: the row says this one. `None`: the vehicle is
+/// past its refusal, and the banner that said it goes.
+pub(super) fn token_refused(state: &mut State, car: &str, said: Option<Banner>, lang: Lang) {
+    if said.is_none() {
+        state.vehicles.unsay(car);
+    }
+    let (Some(said), true) = (
+        said,
+        state
+            .vehicles
+            .banner()
+            .is_none_or(|b| b.kind == BannerKind::Success),
+    ) else {
+        return;
+    };
+    let banner = Banner {
+        title: tr!(lang, "board-vehicle-said", car = car, what = said.title),
+        ..said
+    };
+    state.vehicles.say_for(car, banner);
 }
