@@ -110,6 +110,14 @@ impl Pace {
             .map(|end| end.saturating_duration_since(Instant::now()))
     }
 
+    /// Waits out a pause a 429 set, taking no place among the requests in
+    /// flight (an event stream is one idle connection, not a request).
+    pub async fn wait_out_pause(&self) {
+        while let Some(end) = self.pause_end() {
+            tokio::time::sleep_until(end + jitter(JITTER)).await;
+        }
+    }
+
     /// Waits out a pause, then for a place among the requests in flight.
     /// The place is given back when the permit is dropped.
     pub async fn admit(&self) -> SemaphorePermit<'_> {
@@ -161,6 +169,16 @@ mod tests {
             pace.admit().now_or_never().is_none(),
             "a 429 holds the next request back"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_waits_out_a_pause_without_taking_a_place() {
+        let pace = Pace::new(1);
+        pace.pause(Duration::from_secs(60));
+        let started = Instant::now();
+        pace.wait_out_pause().await;
+        assert!(started.elapsed() >= Duration::from_secs(60));
+        assert!(pace.admit().now_or_never().is_some(), "no place was kept");
     }
 
     #[test]

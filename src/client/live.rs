@@ -391,6 +391,9 @@ impl Follower {
         if let Some(id) = &self.last_event_id {
             call = call.header(LAST_EVENT_ID_HEADER, id);
         }
+        // A pause a 429 set (to this stream or any request to the gateway)
+        // holds the stream back too.
+        self.gateway.pace.wait_out_pause().await;
         let started = std::time::Instant::now();
         let sent =
             tokio::time::timeout(self.gateway.options.timeout, self.gateway.send(&call)).await;
@@ -470,6 +473,9 @@ impl Follower {
     async fn refused(&self, sent: Sent) -> StreamEnd {
         let status = sent.status();
         let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.limited(sent.headers());
+        }
         let answer = sent.body(&self.gateway).await;
         // A 404 is a gateway without the call, unless it names the SDK's
         // "no step for this stepsID" (then polling would hear the same).
@@ -618,6 +624,19 @@ impl Follower {
         }
     }
 
+    /// A 429, to a poll or to the stream: one budget per gateway, so every
+    /// request to it (and the stream) waits the gateway's own ask (up to an
+    /// hour), and the screen says how long.
+    fn limited(&self, headers: &HeaderMap) {
+        let wait = retry_after(headers)
+            .unwrap_or(self.options.backoff)
+            .min(crate::pace::MAX_PAUSE);
+        self.gateway.pace.pause(wait);
+        if let Some(on_pause) = &self.gateway.options.on_pause {
+            (on_pause.0)(wait);
+        }
+    }
+
     /// One conditional list request: the update and the gateway's suggested
     /// interval, or the error and how long the gateway asked to wait.
     async fn poll_once(
@@ -645,16 +664,7 @@ impl Follower {
         let suggested = poll_interval(sent.headers());
         let wait = retry_after(sent.headers()).filter(|w| *w <= self.options.max_retry_after);
         if status == StatusCode::TOO_MANY_REQUESTS {
-            // One budget per gateway: every request to it slows down, and
-            // the screen says how long.
-            // The gateway's own ask (up to an hour), as the screen says.
-            let wait = retry_after(sent.headers())
-                .unwrap_or(self.options.backoff)
-                .min(crate::pace::MAX_PAUSE);
-            pace.pause(wait);
-            if let Some(on_pause) = &self.gateway.options.on_pause {
-                (on_pause.0)(wait);
-            }
+            self.limited(sent.headers());
         }
         let etag = sent
             .headers()

@@ -436,6 +436,69 @@ async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
     ));
 }
 
+/// A 429 to the event stream holds the stream back as it holds every
+/// request: the follower waits the `Retry-After` asked (the screen told of
+/// it, as for a poll's 429) before it opens the stream again, never within
+/// its own quick back-off, however long the wait asked.
+#[tokio::test]
+async fn a_429_to_the_stream_pauses_it_for_the_wait_asked() {
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&opened);
+    let server = serve(move |n, _, stream| {
+        seen.lock().unwrap().push(std::time::Instant::now());
+        async move {
+            if n == 0 {
+                let body = r#"{"message":"stream quota exhausted"}"#;
+                write_and_close(
+                    stream,
+                    json("429 Too Many Requests", "Retry-After: 1\r\n", body),
+                )
+                .await;
+            } else {
+                let text = format!("{SSE_HEAD}{}", event(1, &list("todo")));
+                write_and_hold(stream, text.into_bytes()).await;
+            }
+        }
+    })
+    .await;
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let told = Arc::clone(&asked);
+    let options = ClientOptions {
+        on_pause: Some(stepwise::client::OnWait(Arc::new(move |wait| {
+            told.lock().unwrap().push(wait);
+        }))),
+        ..ClientOptions::default()
+    };
+    let gateway = Gateway::new(&server.url(), "dev".into(), None, options).unwrap();
+    // Asked for longer than the follower's own retries honour (as 4000 s
+    // is past its 300 s): the gateway's pause still holds it back.
+    let options = LiveOptions {
+        max_retry_after: Duration::from_millis(500),
+        ..quick()
+    };
+    let mut updates = follow_with(gateway, vec!["1".into()], options);
+    match until(&mut updates, is_error).await {
+        LiveUpdate::Error {
+            error,
+            retrying: true,
+        } => {
+            assert_eq!(
+                error.rejection(),
+                Some(stepwise::client::Rejection::TooManyRequests)
+            );
+        }
+        other => panic!("expected the 429 said, got {other:?}"),
+    }
+    assert_eq!(*asked.lock().unwrap(), vec![Duration::from_secs(1)]);
+    until(&mut updates, |u| matches!(u, LiveUpdate::List(_))).await;
+    let opened = opened.lock().unwrap().clone();
+    assert!(
+        opened.len() == 2 && opened[1] - opened[0] >= Duration::from_secs(1),
+        "the stream waited the second asked: {:?}",
+        opened.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+    );
+}
+
 // ------------------------------------------------------------------ proxy
 
 /// A TCP proxy to `upstream` that closes a connection once the upstream side
