@@ -1379,6 +1379,7 @@ doctor-proxy-tunnel = { $proxy } (aus { $from }) { $why }
 doctor-tunnel-timeout = hat binnen { $secs } s nicht auf CONNECT geantwortet
 doctor-tunnel-broken = hat die CONNECT-Anfrage abgebrochen: { $error }
 doctor-tunnel-refused = hat den Tunnel abgelehnt: { $status }
+doctor-tunnel-none = hat auf CONNECT mit { $status } geantwortet: es öffnet überhaupt keine Tunnel, ist also ein Webserver oder ein Proxy, der https:// nicht durchleiten kann. Das Gateway wurde nicht gefragt
 doctor-tunnel-not-http = antwortete auf CONNECT ohne HTTP ({ $said }): die Proxy-Variable nennt etwas, das kein HTTP-Proxy ist
 doctor-tunnel-closed = hat die Verbindung ohne Antwort auf CONNECT geschlossen: ob es den Tunnel durchließe, ist nicht bekannt. Erneut versuchen; bleibt es so, den Betreiber des Proxys fragen, ob er CONNECT zu diesem Host durchlässt
 doctor-tunnel-unreached = konnte das Gateway durch den Tunnel nicht erreichen: { $status }
@@ -1386,6 +1387,7 @@ doctor-tunnel-password-wanted = verlangt Benutzername und Passwort für den Tunn
 doctor-tunnel-password-refused = hat Benutzername und Passwort aus der Proxy-Variable abgelehnt ({ $status }): diese prüfen
 doctor-fix-proxy = Die Proxy-Variable prüfen oder NO_PROXY für diesen Host setzen
 doctor-fix-tunnel-refused = Die Proxy-Variable stimmt: der Proxy hat geantwortet und lehnt dieses Ziel ab. Den Betreiber des Proxys bitten, CONNECT zu { $host } durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway direkt erreichbar ist
+doctor-fix-tunnel-none = { $from } prüfen: es muss einen HTTP-Proxy nennen, der https tunnelt (Host und Port; oft Port 3128 oder 8080)
 doctor-fix-tunnel-retry = Erneut versuchen; bleibt es dabei, den Betreiber des Proxys fragen oder NO_PROXY={ $host } setzen, wenn das Gateway direkt erreichbar ist
 doctor-fix-tunnel-unreached = Der Proxy konnte { $host } nicht erreichen: prüfen, ob das Gateway läuft und der Host in --api stimmt; wenn ja, beim Betreiber des Proxys nachfragen
 doctor-dns-address = { $ip } ist eine Adresse: nichts aufzulösen

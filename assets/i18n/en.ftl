@@ -1388,6 +1388,7 @@ doctor-proxy-tunnel = { $proxy } (from { $from }) { $why }
 doctor-tunnel-timeout = did not answer CONNECT within { $secs } s
 doctor-tunnel-broken = broke off the CONNECT request: { $error }
 doctor-tunnel-refused = refused the tunnel: { $status }
+doctor-tunnel-none = answered CONNECT with { $status }: it opens no tunnels at all, so it is a web server, or a proxy that cannot carry https://. The gateway was not asked
 doctor-tunnel-not-http = answered CONNECT with no HTTP ({ $said }): the proxy variable names something that is no HTTP proxy
 doctor-tunnel-closed = closed the connection without answering CONNECT: it is not known whether it would let the tunnel through. Retry; if it persists, ask who runs the proxy whether it lets CONNECT to this host through
 doctor-tunnel-unreached = could not reach the gateway through the tunnel: { $status }
@@ -1395,6 +1396,7 @@ doctor-tunnel-password-wanted = wants a user name and password for the tunnel ({
 doctor-tunnel-password-refused = refused the user name and password of the proxy variable ({ $status }): check them
 doctor-fix-proxy = Check the proxy variable, or set NO_PROXY for this host
 doctor-fix-tunnel-refused = The proxy variable is right: the proxy answered, and refuses this destination. Ask who runs the proxy to let CONNECT to { $host } through, or set NO_PROXY={ $host } if the gateway can be reached directly
+doctor-fix-tunnel-none = Check { $from }: it must name an HTTP proxy that tunnels https (host and port; often port 3128 or 8080)
 doctor-fix-tunnel-retry = Retry; if it persists, ask who runs the proxy, or set NO_PROXY={ $host } if the gateway can be reached directly
 doctor-fix-tunnel-unreached = The proxy could not reach { $host }: check that the gateway runs and that the host in --api is right; if it is, ask who runs the proxy
 doctor-dns-address = { $ip } is an address: nothing to resolve

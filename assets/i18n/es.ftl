@@ -1394,6 +1394,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = no respondió a CONNECT en { $secs } s
 doctor-tunnel-broken = cortó la petición CONNECT: { $error }
 doctor-tunnel-refused = rechazó el túnel: { $status }
+doctor-tunnel-none = respondió { $status } a CONNECT: no abre ningún túnel, así que es un servidor web, o un proxy que no puede llevar https://. No se consultó a la pasarela
 doctor-tunnel-not-http = respondió a CONNECT sin HTTP ({ $said }): la variable del proxy nombra algo que no es un proxy HTTP
 doctor-tunnel-closed = cerró la conexión sin responder a CONNECT: no se sabe si dejaría pasar el túnel. Vuelva a intentarlo; si persiste, pregunte a quien gestiona el proxy si deja pasar CONNECT hacia este host
 doctor-tunnel-unreached = no pudo alcanzar la pasarela a través del túnel: { $status }
@@ -1401,6 +1402,7 @@ doctor-tunnel-password-wanted = pide usuario y contraseña para el túnel ({ $st
 doctor-tunnel-password-refused = rechazó el usuario y la contraseña de la variable del proxy ({ $status }): revíselos
 doctor-fix-proxy = Revise la variable del proxy, o ponga este host en NO_PROXY
 doctor-fix-tunnel-refused = La variable del proxy es correcta: el proxy respondió y rechaza este destino. Pida a quien gestiona el proxy que deje pasar CONNECT a { $host }, o defina NO_PROXY={ $host } si la pasarela es accesible directamente
+doctor-fix-tunnel-none = Revise { $from }: debe indicar un proxy HTTP que haga túnel de https (host y puerto; a menudo puerto 3128 u 8080)
 doctor-fix-tunnel-retry = Reintente; si persiste, pregunte a quien gestiona el proxy, o defina NO_PROXY={ $host } si la pasarela es accesible directamente
 doctor-fix-tunnel-unreached = El proxy no pudo alcanzar { $host }: compruebe que la pasarela funciona y que el host de --api es correcto; si lo es, pregunte a quien gestiona el proxy
 doctor-dns-address = { $ip } es una dirección: nada que resolver

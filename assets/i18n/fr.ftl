@@ -1391,6 +1391,7 @@ doctor-proxy-tunnel = { $proxy } (depuis { $from }) { $why }
 doctor-tunnel-timeout = n'a pas répondu à CONNECT en { $secs } s
 doctor-tunnel-broken = a interrompu la requête CONNECT : { $error }
 doctor-tunnel-refused = a refusé le tunnel : { $status }
+doctor-tunnel-none = a répondu { $status } à CONNECT : il n'ouvre aucun tunnel, c'est donc un serveur web, ou un proxy qui ne sait pas transporter https://. La passerelle n'a pas été interrogée
 doctor-tunnel-not-http = a répondu à CONNECT sans HTTP ({ $said }) : la variable du proxy désigne autre chose qu'un proxy HTTP
 doctor-tunnel-closed = a fermé la connexion sans répondre à CONNECT : on ne sait pas s'il laisserait passer le tunnel. Réessayez ; si cela persiste, demandez à qui gère le proxy s'il laisse passer CONNECT vers cet hôte
 doctor-tunnel-unreached = n'a pas pu joindre la passerelle par le tunnel : { $status }
@@ -1398,6 +1399,7 @@ doctor-tunnel-password-wanted = demande un nom d'utilisateur et un mot de passe 
 doctor-tunnel-password-refused = a refusé le nom d'utilisateur et le mot de passe de la variable du proxy ({ $status }) : vérifiez-les
 doctor-fix-proxy = Vérifiez la variable du proxy, ou mettez cet hôte dans NO_PROXY
 doctor-fix-tunnel-refused = La variable du proxy est juste : le proxy a répondu, et refuse cette destination. Demandez à qui gère le proxy de laisser passer CONNECT vers { $host }, ou définissez NO_PROXY={ $host } si la passerelle est joignable directement
+doctor-fix-tunnel-none = Vérifiez { $from } : il doit désigner un proxy HTTP qui tunnelise https (hôte et port ; souvent port 3128 ou 8080)
 doctor-fix-tunnel-retry = Réessayez ; si cela persiste, demandez à qui gère le proxy, ou définissez NO_PROXY={ $host } si la passerelle est joignable directement
 doctor-fix-tunnel-unreached = Le proxy n'a pas pu joindre { $host } : vérifiez que la passerelle tourne et que l'hôte de --api est juste ; s'il l'est, demandez à qui gère le proxy
 doctor-dns-address = { $ip } est une adresse : rien à résoudre

@@ -1388,6 +1388,7 @@ doctor-proxy-tunnel = { $proxy } (da { $from }) { $why }
 doctor-tunnel-timeout = non ha risposto a CONNECT entro { $secs } s
 doctor-tunnel-broken = ha interrotto la richiesta CONNECT: { $error }
 doctor-tunnel-refused = ha rifiutato il tunnel: { $status }
+doctor-tunnel-none = ha risposto { $status } a CONNECT: non apre alcun tunnel, quindi è un server web, o un proxy che non sa trasportare https://. Il gateway non è stato interpellato
 doctor-tunnel-not-http = ha risposto a CONNECT senza HTTP ({ $said }): la variabile del proxy indica qualcosa che non è un proxy HTTP
 doctor-tunnel-closed = ha chiuso la connessione senza rispondere a CONNECT: non si sa se lascerebbe passare il tunnel. Riprovare; se persiste, chiedere a chi gestisce il proxy se lascia passare CONNECT verso questo host
 doctor-tunnel-unreached = non ha potuto raggiungere il gateway attraverso il tunnel: { $status }
@@ -1395,6 +1396,7 @@ doctor-tunnel-password-wanted = vuole nome utente e password per il tunnel ({ $s
 doctor-tunnel-password-refused = ha rifiutato nome utente e password della variabile del proxy ({ $status }): controllarli
 doctor-fix-proxy = Controllare la variabile del proxy, o aggiungere questo host a NO_PROXY
 doctor-fix-tunnel-refused = La variabile del proxy è giusta: il proxy ha risposto, e rifiuta questa destinazione. Chiedere a chi gestisce il proxy di lasciar passare CONNECT verso { $host }, o impostare NO_PROXY={ $host } se il gateway è raggiungibile direttamente
+doctor-fix-tunnel-none = Controllare { $from }: deve indicare un proxy HTTP che fa da tunnel per https (host e porta; spesso porta 3128 o 8080)
 doctor-fix-tunnel-retry = Riprovare; se persiste, chiedere a chi gestisce il proxy, o impostare NO_PROXY={ $host } se il gateway è raggiungibile direttamente
 doctor-fix-tunnel-unreached = Il proxy non ha potuto raggiungere { $host }: controllare che il gateway sia attivo e che l'host in --api sia giusto; se lo è, chiedere a chi gestisce il proxy
 doctor-dns-address = { $ip } è un indirizzo: niente da risolvere

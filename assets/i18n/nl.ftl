@@ -1383,6 +1383,7 @@ doctor-proxy-tunnel = { $proxy } (uit { $from }) { $why }
 doctor-tunnel-timeout = antwoordde niet op CONNECT binnen { $secs } s
 doctor-tunnel-broken = brak het CONNECT-verzoek af: { $error }
 doctor-tunnel-refused = weigerde de tunnel: { $status }
+doctor-tunnel-none = antwoordde { $status } op CONNECT: het opent helemaal geen tunnels, dus het is een webserver, of een proxy die https:// niet kan doorgeven. De gateway is niet gevraagd
 doctor-tunnel-not-http = antwoordde op CONNECT zonder HTTP ({ $said }): de proxyvariabele noemt iets dat geen HTTP-proxy is
 doctor-tunnel-closed = sloot de verbinding zonder CONNECT te beantwoorden: of hij de tunnel zou doorlaten is niet bekend. Probeer opnieuw; blijft het zo, vraag de beheerder van de proxy of hij CONNECT naar deze host doorlaat
 doctor-tunnel-unreached = kon de gateway niet bereiken via de tunnel: { $status }
@@ -1390,6 +1391,7 @@ doctor-tunnel-password-wanted = wil een gebruikersnaam en wachtwoord voor de tun
 doctor-tunnel-password-refused = weigerde de gebruikersnaam en het wachtwoord uit de proxyvariabele ({ $status }): controleer ze
 doctor-fix-proxy = Controleer de proxyvariabele, of zet deze host in NO_PROXY
 doctor-fix-tunnel-refused = De proxyvariabele klopt: de proxy antwoordde en weigert deze bestemming. Vraag wie de proxy beheert CONNECT naar { $host } door te laten, of stel NO_PROXY={ $host } in als de gateway direct bereikbaar is
+doctor-fix-tunnel-none = Controleer { $from }: het moet een HTTP-proxy noemen die https tunnelt (host en poort; vaak poort 3128 of 8080)
 doctor-fix-tunnel-retry = Probeer het opnieuw; blijft het zo, vraag het aan wie de proxy beheert, of stel NO_PROXY={ $host } in als de gateway direct bereikbaar is
 doctor-fix-tunnel-unreached = De proxy kon { $host } niet bereiken: controleer dat de gateway draait en dat de host in --api klopt; zo ja, vraag wie de proxy beheert
 doctor-dns-address = { $ip } is een adres: niets op te zoeken

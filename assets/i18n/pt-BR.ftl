@@ -1404,6 +1404,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-none = respondeu { $status } ao CONNECT: não abre túnel nenhum, então é um servidor web, ou um proxy que não consegue levar https://. O gateway não foi consultado
 doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy aponta para algo que não é um proxy HTTP
 doctor-tunnel-closed = fechou a conexão sem responder ao CONNECT: não se sabe se deixaria o túnel passar. Tente de novo; se persistir, pergunte a quem administra o proxy se ele deixa passar CONNECT para este host
 doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
@@ -1411,6 +1412,7 @@ doctor-tunnel-password-wanted = quer usuário e senha para o túnel ({ $status }
 doctor-tunnel-password-refused = recusou o usuário e a senha da variável do proxy ({ $status }): confira-os
 doctor-fix-proxy = Confira a variável do proxy, ou coloque este host em NO_PROXY
 doctor-fix-tunnel-refused = A variável do proxy está certa: o proxy respondeu e recusa este destino. Peça a quem gerencia o proxy que deixe passar CONNECT para { $host }, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
+doctor-fix-tunnel-none = Confira { $from }: deve indicar um proxy HTTP que faça túnel de https (host e porta; muitas vezes porta 3128 ou 8080)
 doctor-fix-tunnel-retry = Tente de novo; se persistir, pergunte a quem gerencia o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
 doctor-fix-tunnel-unreached = O proxy não conseguiu alcançar { $host }: confira se o gateway está no ar e se o host em --api está certo; se estiver, pergunte a quem administra o proxy
 doctor-dns-address = { $ip } é um endereço: nada a resolver

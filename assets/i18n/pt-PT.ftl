@@ -1368,6 +1368,7 @@ doctor-proxy-tunnel = { $proxy } (de { $from }) { $why }
 doctor-tunnel-timeout = não respondeu ao CONNECT em { $secs } s
 doctor-tunnel-broken = interrompeu o pedido CONNECT: { $error }
 doctor-tunnel-refused = recusou o túnel: { $status }
+doctor-tunnel-none = respondeu { $status } ao CONNECT: não abre túnel nenhum, portanto é um servidor web, ou um proxy que não consegue transportar https://. O gateway não foi consultado
 doctor-tunnel-not-http = respondeu ao CONNECT sem HTTP ({ $said }): a variável do proxy indica algo que não é um proxy HTTP
 doctor-tunnel-closed = fechou a ligação sem responder ao CONNECT: não se sabe se deixaria o túnel passar. Tente de novo; se persistir, pergunte a quem gere o proxy se deixa passar CONNECT para este anfitrião
 doctor-tunnel-unreached = não conseguiu alcançar o gateway pelo túnel: { $status }
@@ -1375,6 +1376,7 @@ doctor-tunnel-password-wanted = quer nome de utilizador e palavra-passe para o t
 doctor-tunnel-password-refused = recusou o nome de utilizador e a palavra-passe da variável do proxy ({ $status }): verifique-os
 doctor-fix-proxy = Verifique a variável do proxy, ou coloque este host em NO_PROXY
 doctor-fix-tunnel-refused = A variável do proxy está certa: o proxy respondeu e recusa este destino. Peça a quem gere o proxy que deixe passar CONNECT para { $host }, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
+doctor-fix-tunnel-none = Verifique { $from }: deve indicar um proxy HTTP que faça túnel de https (anfitrião e porta; muitas vezes porta 3128 ou 8080)
 doctor-fix-tunnel-retry = Tente de novo; se persistir, pergunte a quem gere o proxy, ou defina NO_PROXY={ $host } se o gateway for alcançável diretamente
 doctor-fix-tunnel-unreached = O proxy não conseguiu alcançar { $host }: verifique se o gateway está a funcionar e se o anfitrião em --api está certo; se estiver, pergunte a quem gere o proxy
 doctor-dns-address = { $ip } é um endereço: nada a resolver

@@ -147,6 +147,8 @@ fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Wor
             host = host.to_owned()
         )),
         "refused" => Some(words!("doctor-fix-tunnel-refused", host = host.to_owned())),
+        // What the variable names opens no tunnels: the variable is wrong.
+        "none" => Some(words!("doctor-fix-tunnel-none", from = choice.from)),
         "timeout" | "broken" => Some(words!("doctor-fix-tunnel-retry", host = host.to_owned())),
         // The line says what to do (retry; put or check the password).
         "closed" | "password-wanted" | "password-refused" => None,
@@ -433,6 +435,12 @@ async fn connect_tunnel(
                 )),
                 "407" => Err(words!(
                     "doctor-tunnel-password-wanted",
+                    status = format!("{status_line:?}")
+                )),
+                // No tunnels at all: a web server, or a proxy that cannot
+                // carry https:// (as `steps` says it).
+                "405" | "501" => Err(words!(
+                    "doctor-tunnel-none",
                     status = format!("{status_line:?}")
                 )),
                 // The proxy tried, and could not reach (or resolve) it.

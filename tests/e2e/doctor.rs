@@ -2441,6 +2441,30 @@ fn a_proxy_that_refuses_the_tunnel_is_not_a_wrong_variable() {
     assert!(!text.contains("Check the proxy variable"), "{text}");
 }
 
+/// What the proxy variable names answers CONNECT with 501 (or 405): it
+/// opens no tunnels at all (a web server, or a proxy that cannot carry
+/// https), so the variable is what to check, as `steps` says; never "the
+/// proxy variable is right … refuses this destination".
+#[test]
+fn a_proxy_that_opens_no_tunnels_is_a_wrong_variable() {
+    for status in ["501 Not Implemented", "405 Method Not Allowed"] {
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
+        );
+        let proxy = crate::canned::answering(answer.into_bytes());
+        let text = doctor_through(&proxy);
+        let said = line(&text, "Proxy");
+        assert!(said.starts_with("✗"), "{text}");
+        assert!(said.contains("it opens no tunnels at all"), "{text}");
+        assert!(
+            text.contains("→ Check HTTPS_PROXY: it must name an HTTP proxy"),
+            "{text}"
+        );
+        assert!(!text.contains("The proxy variable is right"), "{text}");
+        assert!(!text.contains("refuses this destination"), "{text}");
+    }
+}
+
 /// A gateway whose list works but that answers a plain 404 page to the
 /// next-step call does not offer that call: doctor says so, and `next`
 /// names the call, never only "not a steps gateway … fix --api".
