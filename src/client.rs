@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -573,9 +572,9 @@ impl GatewayError {
                 | live::LiveFault::BadLine => Recovery::Retry { now: false },
             },
             GatewayError::Auth(e) if e.needs_login() => Recovery::SignIn,
-            GatewayError::Auth(
-                AuthError::Network { .. } | AuthError::GatewayUnreachable { .. },
-            ) => Recovery::Retry { now: false },
+            // The provider for a while (its network, a 5xx, a 429, a
+            // renewal it could not make now): asking again later may do.
+            GatewayError::Auth(e) if e.retry_may_help() => Recovery::Retry { now: false },
             GatewayError::Auth(_)
             | GatewayError::UserInfoInUrl
             | GatewayError::BadUrl { .. }
@@ -2176,30 +2175,7 @@ fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
     }
 }
 
-/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110 §10.2.3) taken
-/// as the time left until it by this machine's clock (a date past is no wait).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    header_seconds(headers, reqwest::header::RETRY_AFTER).or_else(|| {
-        let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-        let at = httpdate::parse_http_date(text.trim()).ok()?;
-        Some(
-            at.duration_since(std::time::SystemTime::now())
-                .unwrap_or_default(),
-        )
-    })
-}
-
-/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
-fn header_seconds(
-    headers: &HeaderMap,
-    name: impl reqwest::header::AsHeaderName,
-) -> Option<Duration> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-}
+pub(crate) use crate::net::retry_after;
 
 /// The innermost cause, which says more than reqwest's outer message and
 /// never contains the request's headers.
@@ -2319,7 +2295,7 @@ mod tests {
     #[test]
     fn retry_after_takes_seconds_or_a_date() {
         let with = |value: &str| {
-            let mut headers = HeaderMap::new();
+            let mut headers = reqwest::header::HeaderMap::new();
             headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
             retry_after(&headers)
         };

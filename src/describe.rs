@@ -1098,6 +1098,11 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             url = url.clone(),
             detail = os_words(lang, detail)
         ),
+        // Connected, and then no answer: the provider is busy or hung,
+        // not out of reach.
+        AuthError::Network { url, detail, .. } if detail == crate::auth::device::NO_ANSWER => {
+            tr!(lang, "auth-no-answer", url = url.clone())
+        }
         AuthError::Network { url, detail, .. } => tr!(
             lang,
             "auth-unreachable",
@@ -1254,6 +1259,10 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
+        // No sign-in was tried: a kept login's token could not be renewed.
+        GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {
+            ..
+        })) => tr!(lang, "gw-title-renewal-failed"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::NotAGateway {
             status: 404,

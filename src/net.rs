@@ -1251,6 +1251,31 @@ fn presented_names(presented: &[String]) -> Vec<String> {
     names
 }
 
+/// `Retry-After`: whole seconds, or an HTTP date (RFC 9110 §10.2.3) taken
+/// as the time left until it by this machine's clock (a date past is no wait).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    header_seconds(headers, reqwest::header::RETRY_AFTER).or_else(|| {
+        let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+        let at = httpdate::parse_http_date(text.trim()).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+        )
+    })
+}
+
+/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
+pub(crate) fn header_seconds(
+    headers: &reqwest::header::HeaderMap,
+    name: impl reqwest::header::AsHeaderName,
+) -> Option<std::time::Duration> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_secs)
+}
+
 #[cfg(test)]
 mod tests {
     /// A proxy variable whose user name or password holds `\`, `/`, `?`

@@ -648,6 +648,7 @@ tls-not-tls-proxy = through the proxy { $proxy }, what came back for { $base } i
 tls-other = the TLS connection to the gateway at { $base }{ $via } failed: { $what }. Check --api, --ca-file and the client certificate
 gw-title-sign-in-again = Sign in again
 gw-title-sign-in-failed = Sign-in failed
+gw-title-renewal-failed = Token renewal failed
 
 ## A failed sign-in or refresh
 
@@ -655,6 +656,7 @@ auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
 auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network and, if an issuer is set (--issuer, STEPWISE_ISSUER or `issuer` in the config file), its address; then retry
+auth-no-answer = the identity provider at { $url } took the connection but did not answer in time: it is busy or hung. Retry later; if it persists, tell whoever runs it
 auth-not-tls = the identity provider at { $url } does not speak TLS: check the port in the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file), or use http:// there if the provider has no TLS
 auth-tls-unknown-issuer = the identity provider at { $url } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust its authority with --ca-file FILE (its certificate, PEM), which you get from whoever runs the provider; if --issuer (or `issuer` in the config file) is wrong, correct it
 auth-tls-wrong-host = the certificate of the identity provider at { $url } is not made for its host. Check --issuer (or `issuer` in the config file); if it is right, tell whoever runs the provider
@@ -1314,9 +1316,14 @@ err-signin-not-bearer = the identity provider's token answer is not usable: the 
 err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
 err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
+err-signin-refresh-failed-wait = the identity provider could not renew the token for now ({ $said }) and asks to wait { $secs } s. Retry then
 err-signin-keeping-failed = keeping the token failed: { $detail }. Sign in again
 err-signin-opening-failed = opening the token store failed: { $detail }. Sign in again
 err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })
+err-over-marked = the identity provider ended the sign-in for { $gateway } ({ $said })
+err-over-client-refused = the identity provider refuses the client id { $client } of the sign-in for { $gateway } ({ $said }), and would refuse a new sign-in with it too: set the id registered for stepwise there with --client-id ID or `client_id` in the config file
+err-over-no-renewal = the identity provider does not let the client id { $client } renew the sign-in for { $gateway } ({ $said }): each sign-in lasts as long as its token, and asking again will not change that. To sign in less often, ask the provider's administrator to allow refresh tokens for this client
+err-over-renewal-refused = the identity provider refused to renew the sign-in for { $gateway } ({ $said }), and would refuse the same request again
 err-over-refused-fresh = the gateway refuses even a freshly refreshed token
 err-over-no-token-address = the kept login has no usable token address
 

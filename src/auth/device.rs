@@ -118,6 +118,8 @@ impl Pace for RealTime {
 pub(crate) struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// The answer's `Retry-After`, if it gave one.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 /// The detail of a request sent, whose answer did not come in time.
@@ -151,6 +153,7 @@ pub(crate) fn without_query(url: &Url) -> String {
 
 async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
     let status = response.status();
+    let retry_after = crate::net::retry_after(response.headers());
     // Sign-in calls follow no redirect (the client's policy): one is named.
     if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
         let to = response
@@ -183,7 +186,11 @@ async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, AuthError> {

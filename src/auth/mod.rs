@@ -312,9 +312,27 @@ pub enum Discovery {
 /// English reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Over {
-    /// The refresh was refused (`invalid_grant`, `invalid_client`): `said`
-    /// is the provider's error, sanitised, the refresh token cut out.
+    /// The refresh was refused (`invalid_grant`): `said` is the provider's
+    /// error, sanitised, the refresh token cut out.
     Revoked { gateway: String, said: String },
+    /// The provider refuses the login's client id (`invalid_client`): a
+    /// new sign-in with it is refused too.
+    ClientRefused {
+        gateway: String,
+        client_id: String,
+        said: String,
+    },
+    /// The provider does not let this client renew a login
+    /// (`unauthorized_client`, `unsupported_grant_type`): each sign-in
+    /// lasts as long as its token.
+    NoRenewal {
+        gateway: String,
+        client_id: String,
+        said: String,
+    },
+    /// The provider refused the renewal itself (`invalid_request`,
+    /// `invalid_scope`, or another of its errors that no retry changes).
+    RenewalRefused { gateway: String, said: String },
     /// The gateway refuses even a token refreshed for it.
     RefusedFresh,
     /// The kept login names no usable token address.
@@ -335,7 +353,35 @@ impl Over {
             ),
             Over::Marked { gateway, said } => tr!(
                 lang,
-                "err-over-revoked",
+                "err-over-marked",
+                gateway = gateway.clone(),
+                said = said.clone()
+            ),
+            Over::ClientRefused {
+                gateway,
+                client_id,
+                said,
+            } => tr!(
+                lang,
+                "err-over-client-refused",
+                gateway = gateway.clone(),
+                client = client_id.clone(),
+                said = said.clone()
+            ),
+            Over::NoRenewal {
+                gateway,
+                client_id,
+                said,
+            } => tr!(
+                lang,
+                "err-over-no-renewal",
+                gateway = gateway.clone(),
+                client = client_id.clone(),
+                said = said.clone()
+            ),
+            Over::RenewalRefused { gateway, said } => tr!(
+                lang,
+                "err-over-renewal-refused",
                 gateway = gateway.clone(),
                 said = said.clone()
             ),
@@ -402,9 +448,12 @@ pub enum ProviderProblem {
     Stopped {
         said: String,
     },
-    /// A refresh failed without ending the login.
+    /// A refresh failed for a while without ending the login (the
+    /// provider's 5xx, 429, `temporarily_unavailable`), with the wait it
+    /// asked in whole seconds, if it did.
     RefreshFailed {
         said: String,
+        wait: Option<u64>,
     },
     /// The task that opens the token store (`keeping` false) or keeps the
     /// token in it ended abnormally (the runtime's words).
@@ -535,9 +584,18 @@ impl ProviderProblem {
             ProviderProblem::Stopped { said } => {
                 tr!(lang, "err-signin-stopped", said = said.clone())
             }
-            ProviderProblem::RefreshFailed { said } => {
+            ProviderProblem::RefreshFailed { said, wait: None } => {
                 tr!(lang, "err-signin-refresh-failed", said = said.clone())
             }
+            ProviderProblem::RefreshFailed {
+                said,
+                wait: Some(secs),
+            } => tr!(
+                lang,
+                "err-signin-refresh-failed-wait",
+                said = said.clone(),
+                secs = *secs
+            ),
             ProviderProblem::StoreTask {
                 keeping: true,
                 detail,

@@ -255,14 +255,14 @@ impl Login {
         if !reply.status.is_success() {
             let error = OAuthError::of(&reply.body);
             let said = error.said(reply.status, &[&refresh_token]);
-            if matches!(
+            let gateway = crate::steps::sanitize(&self.gateway);
+            if let Some(why) = renewal_over(
+                reply.status,
                 error.error.as_deref(),
-                Some("invalid_grant" | "invalid_client")
+                gateway,
+                &client_id,
+                &said,
             ) {
-                let why = Over::Revoked {
-                    gateway: crate::steps::sanitize(&self.gateway),
-                    said: said.clone(),
-                };
                 state.over = Some(why.clone());
                 state.credential.over = Some(said);
                 let marked = state.credential.clone();
@@ -273,8 +273,11 @@ impl Login {
                 drop(lock);
                 return Err(AuthError::SignInAgain(why));
             }
+            // For a while: the wait the provider asked, if it did.
+            let wait = reply.retry_after.map(|w| w.as_secs().max(1));
             return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
                 said,
+                wait,
             }));
         }
         let mut credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
@@ -297,4 +300,38 @@ impl Login {
         drop(lock);
         Ok(token)
     }
+}
+
+/// Whether a refused renewal ends the login, and why: the provider's
+/// OAuth error says so (RFC 6749 §5.2), where asking again cannot change
+/// the answer. Its 5xx and 429, `temporarily_unavailable`, `server_error`
+/// and `slow_down`, and an answer without an OAuth error (a web page) are
+/// for a while: `None`.
+fn renewal_over(
+    status: reqwest::StatusCode,
+    error: Option<&str>,
+    gateway: String,
+    client_id: &str,
+    said: &str,
+) -> Option<Over> {
+    let said = said.to_owned();
+    let client_id = client_id.to_owned();
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    Some(match error? {
+        "temporarily_unavailable" | "server_error" | "slow_down" => return None,
+        "invalid_grant" => Over::Revoked { gateway, said },
+        "invalid_client" => Over::ClientRefused {
+            gateway,
+            client_id,
+            said,
+        },
+        "unauthorized_client" | "unsupported_grant_type" => Over::NoRenewal {
+            gateway,
+            client_id,
+            said,
+        },
+        _ => Over::RenewalRefused { gateway, said },
+    })
 }

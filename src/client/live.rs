@@ -716,7 +716,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// `X-Poll-Interval`, capped at an hour so that a wild value cannot stop
 /// watching for good.
 fn poll_interval(headers: &HeaderMap) -> Option<Duration> {
-    super::header_seconds(headers, POLL_INTERVAL_HEADER).map(|d| d.min(Duration::from_secs(3600)))
+    crate::net::header_seconds(headers, POLL_INTERVAL_HEADER)
+        .map(|d| d.min(Duration::from_secs(3600)))
 }
 
 // ------------------------------------------------------------ the parser

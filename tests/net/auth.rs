@@ -581,6 +581,118 @@ async fn invalid_grant_ends_the_login_with_a_clear_message_and_no_retries() {
     );
 }
 
+/// A renewal the provider refuses for good is said by its cause, ends the
+/// login (in the store too, so `auth status` says so), and is never "retry
+/// in a minute": the client may not renew (`unauthorized_client`), the
+/// client id is refused (`invalid_client`, named with `--client-id`), the
+/// request itself (`invalid_request`). One that fails for a while (a 503
+/// with `Retry-After`) keeps the login, names the wait asked, and is a
+/// token renewal, not a sign-in, that failed.
+#[tokio::test]
+async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let json = ["Content-Type: application/json"];
+    // (status, headers, body, words said, whether the login ends)
+    type Case<'a> = (&'a str, &'a [&'a str], &'a str, &'a [&'a str], bool);
+    let cases: [Case; 4] = [
+        (
+            "400 Bad Request",
+            &json,
+            r#"{"error":"unauthorized_client"}"#,
+            &[
+                "does not let the client id stepwise renew the sign-in",
+                "refresh tokens for this client",
+            ],
+            true,
+        ),
+        (
+            "401 Unauthorized",
+            &json,
+            r#"{"error":"invalid_client","error_description":"client authentication failed"}"#,
+            &["refuses the client id stepwise", "--client-id ID"],
+            true,
+        ),
+        (
+            "400 Bad Request",
+            &json,
+            r#"{"error":"invalid_request","error_description":"refresh_token missing"}"#,
+            &[
+                "refused to renew the sign-in",
+                "refresh_token missing",
+                "stepwise login",
+            ],
+            true,
+        ),
+        (
+            "503 Service Unavailable",
+            &["Content-Type: application/json", "Retry-After: 300"],
+            r#"{"error":"temporarily_unavailable"}"#,
+            &["could not renew the token for now (temporarily_unavailable) and asks to wait 300 s"],
+            false,
+        ),
+    ];
+    for (status, headers, body, words, over) in cases {
+        let token_server = crate::hostile_servers::canned(status, headers, body).await;
+        let mut credential = credential.clone();
+        credential.expires_at = Some(unix_now());
+        credential.token_endpoint = Some(format!("{}/oauth/token", token_server.url()));
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+        let key = provider.url().to_string();
+        store.save(&key, &credential).unwrap();
+        let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+        let err = gateway(&provider.sim.url(), Some(source))
+            .list(&list_987654())
+            .await
+            .unwrap_err();
+        let text = describe::gateway_error(Lang::En, &err);
+        for w in words {
+            assert!(text.contains(w), "{status} {body}: {text}");
+        }
+        assert!(!text.contains("Retry in a minute"), "{text}");
+        assert!(!text.contains("expired or was revoked"), "{text}");
+        assert_eq!(err.needs_login(), over, "{err:?}");
+        assert_eq!(err.is_passing(), !over, "{err:?}");
+        let (kept, _) = store.load(&key).unwrap().unwrap();
+        assert_eq!(
+            kept.over.is_some(),
+            over,
+            "{status} {body}: {:?}",
+            kept.over
+        );
+        let title = describe::gateway_headline(Lang::En, &err);
+        assert_eq!(
+            title,
+            if over {
+                "Sign in again"
+            } else {
+                "Token renewal failed"
+            }
+        );
+    }
+}
+
+/// A provider that took the connection and did not answer is busy or
+/// hung, never out of reach: no "check the network".
+#[test]
+fn a_provider_that_does_not_answer_is_not_called_unreachable() {
+    let error = stepwise::auth::AuthError::Network {
+        url: "https://idp.example/oauth/token".into(),
+        detail: "no answer in time".into(),
+        tls: None,
+    };
+    let text = describe::auth_error(Lang::En, &error);
+    assert!(
+        text.contains("took the connection but did not answer in time"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("cannot reach") && !text.contains("Check the network"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
     let provider = Provider::start(quick()).await;
