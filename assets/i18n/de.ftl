@@ -1315,7 +1315,7 @@ err-over-marked = der Identitätsanbieter hat die Anmeldung für { $gateway } be
 err-over-client-refused = der Identitätsanbieter lehnt die Client-ID { $client } der Anmeldung für { $gateway } ab ({ $said }) und würde auch eine neue Anmeldung damit ablehnen: die dort für stepwise registrierte ID mit --client-id ID oder `client_id` in der Konfigurationsdatei setzen
 err-over-no-renewal = der Identitätsanbieter lässt die Client-ID { $client } die Anmeldung für { $gateway } nicht erneuern ({ $said }): jede Anmeldung gilt so lange wie ihr Token, und erneutes Fragen ändert daran nichts. Um sich seltener anzumelden, den Administrator des Anbieters bitten, Refresh-Tokens für diesen Client zu erlauben
 err-over-renewal-refused = der Identitätsanbieter hat die Erneuerung der Anmeldung für { $gateway } abgelehnt ({ $said }) und würde dieselbe Anfrage wieder ablehnen
-err-over-refused-fresh = das Gateway lehnt sogar ein frisch erneuertes Token ab
+err-over-refused-fresh = das Gateway lehnt sogar ein Token ab, das der Identitätsanbieter gerade erneuert hat: es nimmt keine Tokens dieses Anbieters, so wie sie angefordert werden, und eine erneute Anmeldung auf dieselbe Weise bringt dasselbe. Den Betreiber des Gateways fragen, welche Zielgruppe (Audience) und Scopes es erwartet, und die Audience mit --audience oder `audience` in der Konfigurationsdatei angeben
 err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
 
 ## stepwise doctor

@@ -1324,7 +1324,7 @@ err-over-marked = the identity provider ended the sign-in for { $gateway } ({ $s
 err-over-client-refused = the identity provider refuses the client id { $client } of the sign-in for { $gateway } ({ $said }), and would refuse a new sign-in with it too: set the id registered for stepwise there with --client-id ID or `client_id` in the config file
 err-over-no-renewal = the identity provider does not let the client id { $client } renew the sign-in for { $gateway } ({ $said }): each sign-in lasts as long as its token, and asking again will not change that. To sign in less often, ask the provider's administrator to allow refresh tokens for this client
 err-over-renewal-refused = the identity provider refused to renew the sign-in for { $gateway } ({ $said }), and would refuse the same request again
-err-over-refused-fresh = the gateway refuses even a freshly refreshed token
+err-over-refused-fresh = the gateway refuses even a token the identity provider just renewed: it takes none of this provider's tokens as they are asked for, and signing in the same way again gets the same. Ask whoever runs the gateway which audience and scopes it wants, and give the audience with --audience or `audience` in the config file
 err-over-no-token-address = the kept login has no usable token address
 
 ## stepwise doctor

@@ -1324,7 +1324,7 @@ err-over-marked = el proveedor de identidad terminó la sesión en { $gateway } 
 err-over-client-refused = el proveedor de identidad rechaza el client id { $client } de la sesión en { $gateway } ({ $said }), y rechazaría también un nuevo inicio de sesión con él: indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
 err-over-no-renewal = el proveedor de identidad no deja que el client id { $client } renueve la sesión en { $gateway } ({ $said }): cada inicio de sesión dura lo que su token, y volver a pedirlo no lo cambiará. Para iniciar sesión con menos frecuencia, pida al administrador del proveedor que permita tokens de actualización para este cliente
 err-over-renewal-refused = el proveedor de identidad se negó a renovar la sesión en { $gateway } ({ $said }), y rechazaría otra vez la misma petición
-err-over-refused-fresh = la pasarela rechaza incluso un token recién renovado
+err-over-refused-fresh = la pasarela rechaza incluso un token que el proveedor de identidad acaba de renovar: no acepta ningún token de este proveedor tal como se pide, y volver a iniciar sesión igual da lo mismo. Pregunte a quien gestiona la pasarela qué audiencia y qué scopes espera, e indique la audiencia con --audience o `audience` en el archivo de configuración
 err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
 
 ## stepwise doctor

@@ -1321,7 +1321,7 @@ err-over-marked = le fournisseur d'identité a mis fin à la connexion à { $gat
 err-over-client-refused = le fournisseur d'identité refuse l'identifiant client { $client } de la connexion à { $gateway } ({ $said }), et refuserait aussi une nouvelle connexion avec lui : indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
 err-over-no-renewal = le fournisseur d'identité ne laisse pas l'identifiant client { $client } renouveler la connexion à { $gateway } ({ $said }) : chaque connexion dure autant que son jeton, et redemander n'y changera rien. Pour vous connecter moins souvent, demandez à l'administrateur du fournisseur d'autoriser les jetons de rafraîchissement pour ce client
 err-over-renewal-refused = le fournisseur d'identité a refusé de renouveler la connexion à { $gateway } ({ $said }), et refuserait à nouveau la même demande
-err-over-refused-fresh = la passerelle refuse même un jeton tout juste renouvelé
+err-over-refused-fresh = la passerelle refuse même un jeton que le fournisseur d'identité vient de renouveler : elle ne prend aucun jeton de ce fournisseur tel qu'il est demandé, et se reconnecter de la même façon donnera la même chose. Demandez à qui gère la passerelle quelle audience et quelles portées elle attend, et indiquez l'audience avec --audience ou `audience` dans le fichier de configuration
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
 
 ## stepwise doctor

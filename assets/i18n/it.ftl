@@ -1318,7 +1318,7 @@ err-over-marked = il provider di identità ha chiuso l'accesso a { $gateway } ({
 err-over-client-refused = il provider di identità rifiuta il client id { $client } dell'accesso a { $gateway } ({ $said }), e rifiuterebbe anche un nuovo accesso con esso: impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
 err-over-no-renewal = il provider di identità non lascia che il client id { $client } rinnovi l'accesso a { $gateway } ({ $said }): ogni accesso dura quanto il suo token, e richiedere non cambierà le cose. Per accedere meno spesso, chiedere all'amministratore del provider di consentire i refresh token per questo client
 err-over-renewal-refused = il provider di identità ha rifiutato di rinnovare l'accesso a { $gateway } ({ $said }), e rifiuterebbe di nuovo la stessa richiesta
-err-over-refused-fresh = il gateway rifiuta anche un token appena rinnovato
+err-over-refused-fresh = il gateway rifiuta anche un token che il provider di identità ha appena rinnovato: non accetta alcun token di questo provider così come viene richiesto, e accedere di nuovo allo stesso modo dà lo stesso risultato. Chiedere a chi gestisce il gateway quale audience e quali scope si aspetta, e indicare l'audience con --audience o `audience` nel file di configurazione
 err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
 
 ## stepwise doctor

@@ -1316,7 +1316,7 @@ err-over-marked = de identiteitsprovider heeft de login voor { $gateway } beëin
 err-over-client-refused = de identiteitsprovider weigert de client-id { $client } van de login voor { $gateway } ({ $said }), en zou ook een nieuwe login daarmee weigeren: stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
 err-over-no-renewal = de identiteitsprovider laat de client-id { $client } de login voor { $gateway } niet vernieuwen ({ $said }): elke login duurt zo lang als zijn token, en opnieuw vragen verandert dat niet. Om minder vaak in te loggen, vraag de beheerder van de provider refresh-tokens voor deze client toe te staan
 err-over-renewal-refused = de identiteitsprovider weigerde de login voor { $gateway } te vernieuwen ({ $said }), en zou hetzelfde verzoek weer weigeren
-err-over-refused-fresh = de gateway weigert zelfs een net vernieuwd token
+err-over-refused-fresh = de gateway weigert zelfs een token dat de identiteitsprovider net vernieuwde: hij neemt geen enkel token van deze provider zoals het wordt gevraagd, en op dezelfde manier opnieuw inloggen geeft hetzelfde. Vraag wie de gateway beheert welke audience en scopes hij verwacht, en geef de audience met --audience of `audience` in het configuratiebestand
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
 
 ## stepwise doctor

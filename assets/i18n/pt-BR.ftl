@@ -1331,7 +1331,7 @@ err-over-marked = o provedor de identidade encerrou o login em { $gateway } ({ $
 err-over-client-refused = o provedor de identidade recusa o client id { $client } do login em { $gateway } ({ $said }), e recusaria também um novo login com ele: defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
 err-over-no-renewal = o provedor de identidade não deixa o client id { $client } renovar o login em { $gateway } ({ $said }): cada login dura o quanto dura o token, e pedir de novo não muda isso. Para fazer login menos vezes, peça ao administrador do provedor que permita refresh tokens para este cliente
 err-over-renewal-refused = o provedor de identidade recusou renovar o login em { $gateway } ({ $said }), e recusaria de novo o mesmo pedido
-err-over-refused-fresh = o gateway recusa até um token recém-renovado
+err-over-refused-fresh = o gateway recusa até um token que o provedor de identidade acabou de renovar: não aceita nenhum token deste provedor do jeito que é pedido, e fazer login do mesmo jeito de novo dá no mesmo. Pergunte a quem opera o gateway qual audience e quais scopes ele espera, e informe a audience com --audience ou `audience` no arquivo de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
 
 ## stepwise doctor

@@ -1298,7 +1298,7 @@ err-over-marked = o fornecedor de identidade terminou a sessão em { $gateway } 
 err-over-client-refused = o fornecedor de identidade recusa o client id { $client } da sessão em { $gateway } ({ $said }), e recusaria também uma nova sessão com ele: defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
 err-over-no-renewal = o fornecedor de identidade não deixa o client id { $client } renovar a sessão em { $gateway } ({ $said }): cada sessão dura o mesmo que o seu token, e pedir novamente não muda isso. Para iniciar sessão menos vezes, peça ao administrador do fornecedor que permita refresh tokens para este cliente
 err-over-renewal-refused = o fornecedor de identidade recusou renovar a sessão em { $gateway } ({ $said }), e recusaria novamente o mesmo pedido
-err-over-refused-fresh = o gateway recusa até um token recém-renovado
+err-over-refused-fresh = o gateway recusa até um token que o fornecedor de identidade acabou de renovar: não aceita nenhum token deste fornecedor tal como é pedido, e iniciar sessão da mesma forma dá o mesmo. Pergunte a quem opera o gateway que audience e que scopes espera, e indique a audience com --audience ou `audience` no ficheiro de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
 
 ## stepwise doctor

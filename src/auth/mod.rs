@@ -333,8 +333,10 @@ pub enum Over {
     /// The provider refused the renewal itself (`invalid_request`,
     /// `invalid_scope`, or another of its errors that no retry changes).
     RenewalRefused { gateway: String, said: String },
-    /// The gateway refuses even a token refreshed for it.
-    RefusedFresh,
+    /// The gateway refuses even a token refreshed for it (its bearer
+    /// challenge's words, if any): it takes none of this provider's tokens
+    /// as they are asked for.
+    RefusedFresh { said: Option<String> },
     /// The kept login names no usable token address.
     NoTokenAddress,
     /// Another stepwise found the login ended (the provider's words).
@@ -385,7 +387,15 @@ impl Over {
                 gateway = gateway.clone(),
                 said = said.clone()
             ),
-            Over::RefusedFresh => tr!(lang, "err-over-refused-fresh"),
+            Over::RefusedFresh { said } => {
+                let why = tr!(lang, "err-over-refused-fresh");
+                match said {
+                    Some(said) => {
+                        format!("{why}. {}", tr!(lang, "gw-401-said", said = said.clone()))
+                    }
+                    None => why,
+                }
+            }
             Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
         }
     }

@@ -154,7 +154,7 @@ impl TokenSource {
             return Ok(Some(Secret::new(state.credential.access_token.clone())));
         }
         if state.fresh_after_refusal.as_deref() == Some(refused.expose()) {
-            let why = Over::RefusedFresh;
+            let why = Over::RefusedFresh { said: None };
             state.over = Some(why.clone());
             return Err(AuthError::SignInAgain(why));
         }
@@ -162,6 +162,28 @@ impl TokenSource {
             return Ok(None);
         }
         login.refresh(http, state, Some(refused)).await.map(Some)
+    }
+
+    /// The gateway refused `token` too, the one just refreshed after it
+    /// refused the last: the login is over for this run, with the
+    /// gateway's words (`said`). `Ok` when `token` came otherwise (another
+    /// call's refresh): the caller says the 401 as it is.
+    pub async fn refused_fresh(
+        &self,
+        token: &Secret,
+        said: Option<String>,
+    ) -> Result<(), AuthError> {
+        let Source::Login(login) = &*self.0 else {
+            return Ok(());
+        };
+        let mut state = login.state.lock().await;
+        if state.fresh_after_refusal.as_deref() != Some(token.expose()) {
+            return Ok(());
+        }
+        let why = Over::RefusedFresh { said };
+        tracing::warn!("{why}");
+        state.over = Some(why.clone());
+        Err(AuthError::SignInAgain(why))
     }
 }
 

@@ -170,7 +170,18 @@ impl Gateway {
                     path = call.path,
                     "token refused; retrying once with a refreshed one"
                 );
-                self.send_with(call, Some(fresh)).await
+                let again = self.send_with(call, Some(fresh.clone())).await?;
+                // Refused again: a token just renewed for this gateway is
+                // not what it takes (its audience or scopes), and asking
+                // the same provider again cannot change that.
+                if again.status() == StatusCode::UNAUTHORIZED {
+                    let said = super::bearer_said(again.headers());
+                    source
+                        .refused_fresh(&fresh, said)
+                        .await
+                        .map_err(GatewayError::Auth)?;
+                }
+                Ok(again)
             }
             Ok(None) => Ok(sent),
             Err(e) => Err(GatewayError::Auth(e)),
