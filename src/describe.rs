@@ -247,6 +247,15 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             from = refused.from.clone(),
             to = refused.to.clone()
         ),
+        GatewayError::NotAGateway { .. } => not_a_gateway_line(lang, error),
+        other => other.to_string(),
+    }
+}
+
+/// A web server, not a steps gateway, answered (or the proxy's own page):
+/// what it was, and what `--api` should hold.
+fn not_a_gateway_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
         // A 401 without the contract's body is a password prompt (the
         // client makes it NotAGateway for a Basic challenge only).
         GatewayError::NotAGateway {
@@ -301,6 +310,25 @@ fn address_line(lang: Lang, error: &GatewayError) -> String {
             base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             status = *status,
             call = *call
+        ),
+        // Through a proxy, the page may be the proxy's own (a name it
+        // could not resolve, a host it cannot reach): named first.
+        GatewayError::NotAGateway {
+            base,
+            status,
+            proxy: Some(proxy),
+            call: None,
+            ..
+        } => tr!(
+            lang,
+            "gw-not-a-gateway-proxy",
+            base = base.clone(),
+            status = *status,
+            proxy = proxy.clone(),
+            host = url::Url::parse(base)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default()
         ),
         GatewayError::NotAGateway {
             base,

@@ -541,6 +541,7 @@ gw-proxy-credentials-refused = der Proxy { $proxy } (aus { $from }) lehnte Benut
 gw-proxy-407-todo = Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port), oder NO_PROXY für den Host des Gateways setzen, wenn es direkt erreichbar ist
 gw-proxy = der Proxy { $proxy } (aus { $from }) antwortete selbst mit HTTP { $status }{ $said }; die Anfrage hat das Gateway nie erreicht. { $todo }
 gw-not-a-gateway = { $base } antwortete mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: diese Adresse ist kein Steps-Gateway (ein falscher Pfad in --api oder ein anderer Webserver). --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/ oder https://host/praefix/
+gw-not-a-gateway-proxy = { $base } antwortete über den Proxy { $proxy } mit HTTP { $status } ohne den Fehlerinhalt eines Gateways: die eigene Seite des Proxys (ein Hostname, den er nicht auflösen oder erreichen konnte) oder eine Adresse, die kein Steps-Gateway ist. Den Hostnamen in --api prüfen oder NO_PROXY={ $host } setzen, wenn das Gateway ohne den Proxy erreichbar ist; stimmt der Host, --api die Basis-URL geben, unter der pims/subscription/steps liegt, etwa https://gateway.example/
 gw-call-not-offered = { $base } antwortete HTTP { $status } ohne Fehlerkörper eines Gateways auf den Aufruf { $call }. Funktioniert die Liste per carAssociationID unter dieser Adresse (`stepwise steps --car ID`), stimmt --api und das Gateway bietet diesen Aufruf nicht an, oder etwas davor leitet ihn nicht weiter: dem Betreiber des Gateways melden. Sonst ist --api nicht die Basis-URL eines Schritte-Gateways: die angeben, unter der pims/subscription/steps liegt, etwa https://gateway.example/
 gw-not-a-gateway-path = { $base } antwortete mit HTTP { $status }: --api enthält den Pfad des Aufrufs ({ $path }), den stepwise selbst anfügt. --api die Adresse davor geben: { $suggested }
 gw-basic-prompt = { $base } fragt nach Benutzername und Passwort (HTTP 401, Basic): die Anmeldung eines Webservers oder Reverse-Proxys, die stepwise nicht beantworten kann; ein Schritte-Gateway nimmt ein Bearer-Token. --api prüfen oder den Betreiber dieses Servers bitten, die Anfragen an das Gateway durchzulassen
@@ -879,7 +880,7 @@ board-summary-ready = { $n } bereit
 board-summary-in-progress = { $n } in Arbeit
 board-summary-failing = { $n } mit Fehler
 board-summary-loading = { $n } noch ohne Antwort
-limited-wait = das Gateway bittet, { $secs } s zu warten (HTTP 429)
+limited-wait = HTTP 429: Anfragen warten noch { $secs } s
 board-filter = Filter:
 board-fresh-never = noch nicht
 board-fresh-secs = vor { $n } s

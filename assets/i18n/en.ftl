@@ -544,6 +544,7 @@ gw-app-code = App code { $code }: { $meaning }; { $remedy }
 gw-app-code-meaning = App code { $code }: { $meaning }.
 gw-code = code { $code }
 gw-not-a-gateway = { $base } answered HTTP { $status } without a gateway's error body: this address is not a steps gateway (a wrong path in --api, or another web server). Give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/ or https://host/prefix/
+gw-not-a-gateway-proxy = { $base } answered HTTP { $status } through the proxy { $proxy }, without a gateway's error body: the proxy's own page (a host name it could not resolve or reach), or an address that is not a steps gateway. Check the host name in --api, or set NO_PROXY={ $host } if the gateway can be reached without the proxy; if the host is right, give --api the base URL that pims/subscription/steps sits under, such as https://gateway.example/
 gw-call-not-offered = { $base } answered HTTP { $status } without a gateway's error body to the call { $call }. If the list by carAssociationID works at this address (`stepwise steps --car ID`), --api is right and the gateway does not offer this call, or something in front of it does not route it: tell the gateway's operator. If it does not, --api is not a steps gateway's base URL: give it the one that pims/subscription/steps sits under, such as https://gateway.example/
 gw-not-a-gateway-path = { $base } answered HTTP { $status }: --api holds the call's own path ({ $path }), which stepwise adds itself. Give --api the address before it: { $suggested }
 gw-basic-prompt = { $base } asks for a user name and password (HTTP 401, Basic): a web server's or a reverse proxy's login, which stepwise cannot answer; a steps gateway takes a bearer token. Check --api, or ask who runs that server to let the gateway's requests through
@@ -848,7 +849,7 @@ board-summary-ready = { $n } ready
 board-summary-in-progress = { $n } in progress
 board-summary-failing = { $n } failing
 board-summary-loading = { $n } not loaded yet
-limited-wait = the gateway asks to wait { $secs } s (HTTP 429)
+limited-wait = HTTP 429: requests wait { $secs } s more
 board-filter = filter:
 board-fresh-never = not yet
 board-fresh-secs = { $n } s ago

@@ -544,6 +544,7 @@ gw-proxy-credentials-refused = el proxy { $proxy } (de { $from }) rechazó el us
 gw-proxy-407-todo = El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY para el host de la pasarela si se puede llegar directamente
 gw-proxy = el proxy { $proxy } (de { $from }) respondió él mismo HTTP { $status }{ $said }: la petición nunca llegó a la pasarela. { $todo }
 gw-not-a-gateway = { $base } respondió HTTP { $status } sin el cuerpo de error de una pasarela: esta dirección no es una pasarela de pasos (una ruta errónea en --api, u otro servidor web). Dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/ o https://host/prefijo/
+gw-not-a-gateway-proxy = { $base } respondió HTTP { $status } a través del proxy { $proxy }, sin el cuerpo de error de una pasarela: la página propia del proxy (un nombre de host que no pudo resolver o alcanzar), o una dirección que no es una pasarela de pasos. Revise el nombre de host en --api, o defina NO_PROXY={ $host } si la pasarela es accesible sin el proxy; si el host es correcto, dé a --api la URL base bajo la que está pims/subscription/steps, como https://pasarela.example/
 gw-call-not-offered = { $base } respondió HTTP { $status } sin cuerpo de error de pasarela a la llamada { $call }. Si la lista por carAssociationID funciona en esta dirección (`stepwise steps --car ID`), --api es correcta y la pasarela no ofrece esta llamada, o algo delante de ella no la encamina: avise al operador de la pasarela. Si no, --api no es la URL base de una pasarela de pasos: dele aquella bajo la que está pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondió HTTP { $status }: --api contiene la ruta de la llamada ({ $path }), que stepwise añade por sí mismo. Dé a --api la dirección anterior: { $suggested }
 gw-basic-prompt = { $base } pide usuario y contraseña (HTTP 401, Basic): el acceso de un servidor web o de un proxy inverso, al que stepwise no puede responder; una pasarela de pasos acepta un token bearer. Revise --api, o pida a quien gestiona ese servidor que deje pasar las peticiones a la pasarela
@@ -885,7 +886,7 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } en curso
 board-summary-failing = { $n } con error
 board-summary-loading = { $n } en espera de respuesta
-limited-wait = la pasarela pide esperar { $secs } s (HTTP 429)
+limited-wait = HTTP 429: las peticiones esperan { $secs } s más
 board-filter = filtro:
 board-fresh-never = aún no
 board-fresh-secs = hace { $n } s

@@ -544,6 +544,7 @@ gw-proxy-credentials-refused = le proxy { $proxy } (de { $from }) a refusé le n
 gw-proxy-407-todo = Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY pour l'hôte de la passerelle s'il est joignable en direct
 gw-proxy = le proxy { $proxy } (de { $from }) a répondu lui-même HTTP { $status }{ $said } : la requête n'a jamais atteint la passerelle. { $todo }
 gw-not-a-gateway = { $base } a répondu HTTP { $status } sans le corps d'erreur d'une passerelle : cette adresse n'est pas une passerelle d'étapes (un mauvais chemin dans --api, ou un autre serveur web). Donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/ ou https://hote/prefixe/
+gw-not-a-gateway-proxy = { $base } a répondu HTTP { $status } à travers le proxy { $proxy }, sans le corps d'erreur d'une passerelle : la page du proxy lui-même (un nom d'hôte qu'il n'a pas pu résoudre ou joindre), ou une adresse qui n'est pas une passerelle d'étapes. Vérifiez le nom d'hôte dans --api, ou définissez NO_PROXY={ $host } si la passerelle est joignable sans le proxy ; si l'hôte est juste, donnez à --api l'URL de base sous laquelle se trouve pims/subscription/steps, par exemple https://passerelle.example/
 gw-call-not-offered = { $base } a répondu HTTP { $status } sans corps d'erreur de passerelle à l'appel { $call }. Si la liste par carAssociationID fonctionne à cette adresse (`stepwise steps --car ID`), --api est juste et la passerelle n'offre pas cet appel, ou quelque chose devant elle ne le transmet pas : prévenez l'exploitant de la passerelle. Sinon, --api n'est pas l'URL de base d'une passerelle d'étapes : donnez-lui celle sous laquelle se trouve pims/subscription/steps, comme https://gateway.example/
 gw-not-a-gateway-path = { $base } a répondu HTTP { $status } : --api contient le chemin de l'appel ({ $path }), que stepwise ajoute lui-même. Donnez à --api l'adresse qui le précède : { $suggested }
 gw-basic-prompt = { $base } demande un nom d'utilisateur et un mot de passe (HTTP 401, Basic) : l'identification d'un serveur web ou d'un proxy inverse, à laquelle stepwise ne peut pas répondre ; une passerelle d'étapes prend un jeton bearer. Vérifiez --api, ou demandez à qui gère ce serveur de laisser passer les requêtes de la passerelle
@@ -885,7 +886,7 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } en cours
 board-summary-failing = { $n } en erreur
 board-summary-loading = { $n } en attente de réponse
-limited-wait = la passerelle demande d'attendre { $secs } s (HTTP 429)
+limited-wait = HTTP 429 : les requêtes attendent encore { $secs } s
 board-filter = filtre :
 board-fresh-never = pas encore
 board-fresh-secs = il y a { $n } s

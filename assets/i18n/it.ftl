@@ -541,6 +541,7 @@ gw-proxy-credentials-refused = il proxy { $proxy } (da { $from }) ha rifiutato n
 gw-proxy-407-todo = Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY per l'host del gateway se è raggiungibile direttamente
 gw-proxy = il proxy { $proxy } (da { $from }) ha risposto da sé HTTP { $status }{ $said }: la richiesta non ha mai raggiunto il gateway. { $todo }
 gw-not-a-gateway = { $base } ha risposto HTTP { $status } senza il corpo d'errore di un gateway: questo indirizzo non è un gateway dei passi (un percorso sbagliato in --api, o un altro server web). Dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/ o https://host/prefisso/
+gw-not-a-gateway-proxy = { $base } ha risposto HTTP { $status } attraverso il proxy { $proxy }, senza il corpo d'errore di un gateway: la pagina del proxy stesso (un nome host che non ha potuto risolvere o raggiungere), o un indirizzo che non è un gateway dei passi. Controllare il nome host in --api, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza il proxy; se l'host è giusto, dare a --api l'URL di base sotto cui si trova pims/subscription/steps, per esempio https://gateway.example/
 gw-call-not-offered = { $base } ha risposto HTTP { $status } senza corpo di errore di un gateway alla chiamata { $call }. Se l'elenco per carAssociationID funziona a questo indirizzo (`stepwise steps --car ID`), --api è giusto e il gateway non offre questa chiamata, o qualcosa davanti a lui non la inoltra: avvisare il gestore del gateway. Altrimenti --api non è l'URL di base di un gateway dei passi: dargli quello sotto cui si trova pims/subscription/steps, come https://gateway.example/
 gw-not-a-gateway-path = { $base } ha risposto HTTP { $status }: --api contiene il percorso della chiamata ({ $path }), che stepwise aggiunge da sé. Dare a --api l'indirizzo che lo precede: { $suggested }
 gw-basic-prompt = { $base } chiede nome utente e password (HTTP 401, Basic): l'accesso di un server web o di un reverse proxy, a cui stepwise non può rispondere; un gateway dei passi accetta un token bearer. Controllare --api, o chiedere a chi gestisce quel server di lasciar passare le richieste al gateway
@@ -882,7 +883,7 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } in corso
 board-summary-failing = { $n } in errore
 board-summary-loading = { $n } in attesa di risposta
-limited-wait = il gateway chiede di attendere { $secs } s (HTTP 429)
+limited-wait = HTTP 429: le richieste attendono ancora { $secs } s
 board-filter = filtro:
 board-fresh-never = non ancora
 board-fresh-secs = { $n } s fa

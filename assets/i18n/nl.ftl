@@ -542,6 +542,7 @@ gw-proxy-credentials-refused = de proxy { $proxy } (uit { $from }) weigerde de g
 gw-proxy-407-todo = De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY voor de host van de gateway als die rechtstreeks bereikbaar is
 gw-proxy = de proxy { $proxy } (uit { $from }) antwoordde zelf HTTP { $status }{ $said }; het verzoek heeft de gateway nooit bereikt. { $todo }
 gw-not-a-gateway = { $base } antwoordde HTTP { $status } zonder de foutinhoud van een gateway: dit adres is geen steps-gateway (een verkeerd pad in --api, of een andere webserver). Geef --api de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/ of https://host/prefix/
+gw-not-a-gateway-proxy = { $base } antwoordde HTTP { $status } via de proxy { $proxy }, zonder de foutinhoud van een gateway: de eigen pagina van de proxy (een hostnaam die hij niet kon opzoeken of bereiken), of een adres dat geen steps-gateway is. Controleer de hostnaam in --api, of stel NO_PROXY={ $host } in als de gateway zonder de proxy bereikbaar is; klopt de host, geef --api dan de basis-URL waaronder pims/subscription/steps staat, zoals https://gateway.example/
 gw-call-not-offered = { $base } antwoordde HTTP { $status } zonder foutinhoud van een gateway op de aanroep { $call }. Werkt de lijst per carAssociationID op dit adres (`stepwise steps --car ID`), dan klopt --api en biedt de gateway deze aanroep niet aan, of iets ervoor stuurt hem niet door: meld het aan de beheerder van de gateway. Zo niet, dan is --api niet de basis-URL van een stappengateway: geef die waaronder pims/subscription/steps staat, zoals https://gateway.example/
 gw-not-a-gateway-path = { $base } antwoordde HTTP { $status }: --api bevat het pad van de aanroep ({ $path }), dat stepwise zelf toevoegt. Geef --api het adres ervoor: { $suggested }
 gw-basic-prompt = { $base } vraagt om een gebruikersnaam en wachtwoord (HTTP 401, Basic): de aanmelding van een webserver of reverse proxy, waarop stepwise niet kan antwoorden; een stappengateway neemt een bearer-token. Controleer --api, of vraag wie die server beheert de verzoeken aan de gateway door te laten
@@ -880,7 +881,7 @@ board-summary-ready = { $n } klaar
 board-summary-in-progress = { $n } bezig
 board-summary-failing = { $n } met fout
 board-summary-loading = { $n } nog zonder antwoord
-limited-wait = de gateway vraagt { $secs } s te wachten (HTTP 429)
+limited-wait = HTTP 429: verzoeken wachten nog { $secs } s
 board-filter = Filter:
 board-fresh-never = nog niet
 board-fresh-secs = { $n } s geleden

@@ -548,6 +548,7 @@ gw-proxy-credentials-refused = o proxy { $proxy } (de { $from }) recusou o usuá
 gw-proxy-407-todo = O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY para o host do gateway se ele puder ser alcançado diretamente
 gw-proxy = o proxy { $proxy } (de { $from }) respondeu ele mesmo HTTP { $status }{ $said }: a requisição nunca chegou ao gateway. { $todo }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-not-a-gateway-proxy = { $base } respondeu HTTP { $status } através do proxy { $proxy }, sem o corpo de erro de um gateway: a página do próprio proxy (um nome de host que ele não conseguiu resolver ou alcançar), ou um endereço que não é um gateway de passos. Confira o nome de host em --api, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy; se o host estiver certo, dê a --api a URL base sob a qual fica pims/subscription/steps, como https://gateway.example/
 gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de gateway à chamada { $call }. Se a lista por carAssociationID funciona neste endereço (`stepwise steps --car ID`), --api está certo e o gateway não oferece esta chamada, ou algo na frente dele não a encaminha: avise o operador do gateway. Se não, --api não é a URL base de um gateway de passos: dê a que fica acima de pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }
 gw-basic-prompt = { $base } pede usuário e senha (HTTP 401, Basic): o login de um servidor web ou de um proxy reverso, que o stepwise não pode responder; um gateway de passos aceita um token bearer. Confira --api, ou peça a quem opera esse servidor para deixar passar as requisições ao gateway
@@ -891,7 +892,7 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } em curso
 board-summary-failing = { $n } com erro
 board-summary-loading = { $n } aguardando resposta
-limited-wait = o gateway pede para esperar { $secs } s (HTTP 429)
+limited-wait = HTTP 429: as requisições esperam mais { $secs } s
 board-filter = filtro:
 board-fresh-never = ainda não
 board-fresh-secs = há { $n } s

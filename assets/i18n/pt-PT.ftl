@@ -472,6 +472,7 @@ gw-app-code = Código da aplicação { $code }: { $meaning }; { $remedy }
 gw-app-code-meaning = Código da aplicação { $code }: { $meaning }.
 gw-code = código { $code }
 gw-not-a-gateway = { $base } respondeu HTTP { $status } sem o corpo de erro de um gateway: este endereço não é um gateway de passos (um caminho errado em --api, ou outro servidor web). Indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/ ou https://host/prefixo/
+gw-not-a-gateway-proxy = { $base } respondeu HTTP { $status } através do proxy { $proxy }, sem o corpo de erro de um gateway: a página do próprio proxy (um nome de anfitrião que não conseguiu resolver ou alcançar), ou um endereço que não é um gateway de passos. Verifique o nome de anfitrião em --api, ou defina NO_PROXY={ $host } se o gateway for alcançável sem o proxy; se o anfitrião estiver certo, indique em --api o URL base sob o qual fica pims/subscription/steps, como https://gateway.example/
 gw-call-not-offered = { $base } respondeu HTTP { $status } sem corpo de erro de gateway à chamada { $call }. Se a lista por carAssociationID funciona neste endereço (`stepwise steps --car ID`), --api está certo e o gateway não oferece esta chamada, ou algo à frente dele não a encaminha: avise o operador do gateway. Se não, --api não é o URL base de um gateway de passos: dê o que fica acima de pims/subscription/steps, como https://gateway.example/
 gw-not-a-gateway-path = { $base } respondeu HTTP { $status }: --api contém o caminho da chamada ({ $path }), que o stepwise acrescenta sozinho. Dê a --api o endereço anterior: { $suggested }
 gw-basic-prompt = { $base } pede utilizador e palavra-passe (HTTP 401, Basic): a autenticação de um servidor web ou de um proxy inverso, a que o stepwise não pode responder; um gateway de passos aceita um token bearer. Verifique --api, ou peça a quem gere esse servidor para deixar passar os pedidos ao gateway
@@ -869,7 +870,7 @@ board-summary-ready = { $n ->
 board-summary-in-progress = { $n } em curso
 board-summary-failing = { $n } com erro
 board-summary-loading = { $n } à espera de resposta
-limited-wait = o gateway pede para esperar { $secs } s (HTTP 429)
+limited-wait = HTTP 429: os pedidos esperam mais { $secs } s
 board-filter = filtro:
 board-fresh-never = ainda não
 board-fresh-secs = há { $n } s

@@ -1271,7 +1271,7 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
     );
     let screen = shown(&s);
     assert!(
-        screen.contains("the gateway asks to wait 30 s (HTTP 429)"),
+        screen.contains("HTTP 429: requests wait 30 s more"),
         "{screen}"
     );
     answer(&mut s, &again[0], Err(timed_out()), 40);
