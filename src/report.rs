@@ -61,6 +61,9 @@ pub enum Event {
     },
     /// Signed in from the wizard (`i`); the refused vehicles ask again.
     SignedIn,
+    /// A sign-in from the wizard (`i`) failed, and why (a gateway that
+    /// offers none and takes a fixed token, a provider's refusal, …).
+    SignInFailed { detail: String },
     /// An error code the customer read off the phone, explained (`e`).
     Explained { code: String, meaning: String },
     /// The technician chose the status filter (`f`), back to all included.
@@ -531,6 +534,9 @@ fn describe(lang: Lang, event: &Event) -> String {
             unfinished: true,
         } => tr!(lang, "report-event-note-unfinished", text = md(text)),
         Event::SignedIn => tr!(lang, "report-event-signed-in"),
+        Event::SignInFailed { detail } => {
+            tr!(lang, "report-event-sign-in-failed", detail = md(detail))
+        }
         Event::Explained { code, meaning } => tr!(
             lang,
             "report-event-explained",

@@ -320,6 +320,7 @@ report-empty = In dieser Sitzung ist nichts geschehen: kein Fahrzeug wurde geöf
 report-notes = Notizen
 report-event-note = Notiz: { $text }
 report-event-signed-in = im Assistenten angemeldet (i); die mangels Token abgewiesenen Fahrzeuge fragen erneut
+report-event-sign-in-failed = Anmeldung im Assistenten (i) fehlgeschlagen: { $detail }
 report-event-note-unfinished = Notiz (unvollständig: wurde noch getippt, als der Assistent endete): { $text }
 report-event-explained = Code { $code } erklärt: { $meaning }
 report-event-filter-chosen = Statusfilter gewählt: { $status }

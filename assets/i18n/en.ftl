@@ -352,6 +352,7 @@ report-empty = Nothing happened in this run: no vehicle was opened and no note w
 report-notes = Notes
 report-event-note = note: { $text }
 report-event-signed-in = signed in from the wizard (i); the vehicles refused for want of a token ask again
+report-event-sign-in-failed = sign-in from the wizard (i) failed: { $detail }
 report-event-note-unfinished = note (unfinished: being typed when the wizard ended): { $text }
 report-event-explained = code { $code } explained: { $meaning }
 report-event-filter-chosen = status filter chosen: { $status }

@@ -320,6 +320,7 @@ report-empty = En esta sesión no ha pasado nada: no se abrió ningún vehículo
 report-notes = Notas
 report-event-note = nota: { $text }
 report-event-signed-in = sesión iniciada desde el asistente (i); los vehículos rechazados por falta de token vuelven a preguntar
+report-event-sign-in-failed = el inicio de sesión desde el asistente (i) falló: { $detail }
 report-event-note-unfinished = nota (sin terminar: se estaba escribiendo cuando el asistente terminó): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de estado elegido: { $status }

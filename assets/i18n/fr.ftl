@@ -320,6 +320,7 @@ report-empty = Rien ne s'est passé pendant cette session : aucun véhicule ouv
 report-notes = Remarques
 report-event-note = note : { $text }
 report-event-signed-in = connecté depuis l'assistant (i) ; les véhicules refusés faute de jeton redemandent
+report-event-sign-in-failed = la connexion depuis l'assistant (i) a échoué : { $detail }
 report-event-note-unfinished = note (inachevée : en cours de saisie à la fin de l'assistant) : { $text }
 report-event-explained = code { $code } expliqué : { $meaning }
 report-event-filter-chosen = filtre de statut choisi : { $status }

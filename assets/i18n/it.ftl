@@ -320,6 +320,7 @@ report-empty = In questa sessione non è successo nulla: nessun veicolo aperto, 
 report-notes = Note
 report-event-note = nota: { $text }
 report-event-signed-in = accesso eseguito dalla procedura guidata (i); i veicoli rifiutati per mancanza di token chiedono di nuovo
+report-event-sign-in-failed = accesso dalla procedura guidata (i) non riuscito: { $detail }
 report-event-note-unfinished = nota (incompleta: era in digitazione quando la procedura guidata è terminata): { $text }
 report-event-explained = codice { $code } spiegato: { $meaning }
 report-event-filter-chosen = filtro di stato scelto: { $status }

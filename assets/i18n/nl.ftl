@@ -321,6 +321,7 @@ report-empty = In deze sessie is niets gebeurd: geen voertuig geopend en geen no
 report-notes = Notities
 report-event-note = notitie: { $text }
 report-event-signed-in = aangemeld vanuit de wizard (i); de voertuigen die bij gebrek aan een token werden geweigerd, vragen opnieuw
+report-event-sign-in-failed = aanmelden vanuit de wizard (i) mislukt: { $detail }
 report-event-note-unfinished = notitie (onvoltooid: werd nog getypt toen de wizard stopte): { $text }
 report-event-explained = code { $code } uitgelegd: { $meaning }
 report-event-filter-chosen = statusfilter gekozen: { $status }

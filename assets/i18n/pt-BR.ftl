@@ -323,6 +323,7 @@ report-empty = Nada aconteceu nesta sessão: nenhum veículo foi aberto e nenhum
 report-notes = Notas
 report-event-note = nota: { $text }
 report-event-signed-in = login feito no assistente (i); os veículos recusados por falta de token pedem de novo
+report-event-sign-in-failed = o login no assistente (i) falhou: { $detail }
 report-event-note-unfinished = nota (incompleta: estava sendo digitada quando o assistente terminou): { $text }
 report-event-explained = código { $code } explicado: { $meaning }
 report-event-filter-chosen = filtro de status escolhido: { $status }

@@ -1668,6 +1668,7 @@ report-event-watch-off = acompanhamento desativado
 report-event-guide-lang = as instruções do cliente passaram para { $lang }
 report-event-note = nota: { $text }
 report-event-signed-in = sessão iniciada no assistente (i); os veículos recusados por falta de token pedem de novo
+report-event-sign-in-failed = o início de sessão no assistente (i) falhou: { $detail }
 report-event-note-unfinished = nota (incompleta: estava a ser escrita quando o assistente terminou): { $text }
 
 ## The manual page's section headings (stepwise man)

@@ -2393,6 +2393,13 @@ fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
 /// The banner after `i` on a refused token, when the gateway's sign-in
 /// metadata answered `status` (none published).
 fn not_offered_banner(status: u16) -> stepwise::wizard::state::Banner {
+    let s = not_offered(status);
+    session(&s).banner().unwrap().clone()
+}
+
+/// The wizard after `i` on a vehicle refused for want of a token, from a
+/// gateway without sign-in (its discovery answered `status`).
+fn not_offered(status: u16) -> State {
     let mut s = refused_token();
     let sign_in = sign_in_started(&ch(&mut s, 'i'));
     msg(
@@ -2408,7 +2415,28 @@ fn not_offered_banner(status: u16) -> stepwise::wizard::state::Banner {
         },
         2,
     );
-    session(&s).banner().unwrap().clone()
+    s
+}
+
+/// The report keeps why a sign-in from the wizard failed: after a 401
+/// entry that names `stepwise login`, the gateway's answer that it offers
+/// none and takes a fixed token (a reader of the report alone would try
+/// the login).
+#[test]
+fn the_report_keeps_why_a_sign_in_failed() {
+    let s = not_offered(404);
+    let md = s.report().to_markdown();
+    let failed = md
+        .lines()
+        .find(|l| l.contains("sign-in from the wizard (i) failed"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        failed.contains("offers no sign-in: it takes a fixed token")
+            && failed.contains("stepwise login --with-token"),
+        "{md}"
+    );
+    let json = serde_json::to_string(&s.report()).unwrap();
+    assert!(json.contains("offers no sign-in"), "{json}");
 }
 
 /// The banner after `i` on car 987654 refused for want of a token, in a

@@ -135,6 +135,10 @@ pub(super) fn signed_in(
                 ),
                 _ => failure_words(lang, &e, state.options.token_given.as_deref()),
             };
+            // The report keeps why: a gateway without sign-in takes a
+            // fixed token, which its 401 entries alone cannot tell.
+            let detail = text.clone();
+            state.note(now, crate::report::Event::SignInFailed { detail });
             let banner = error(tr!(lang, "banner-sign-in-failed"), text);
             say(state, banner);
             return Vec::new();
