@@ -38,6 +38,10 @@ struct Metadata {
 
 #[derive(Deserialize)]
 struct ResourceMetadata {
+    /// The resource the document is for (RFC 9728 §2): this gateway's
+    /// own URL, or the document is not to be used (§3.3).
+    #[serde(default)]
+    resource: Option<serde_json::Value>,
     #[serde(default)]
     authorization_servers: Vec<String>,
     #[serde(default)]
@@ -93,6 +97,19 @@ fn gateway_urls(gateway: &Url) -> Vec<Url> {
 /// portal's catch-all serves for a path it does not know.
 fn web_page(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
+/// Whether a protected resource metadata's `resource` is `gateway`: the
+/// same scheme, host, port and path, with or without a final `/`.
+fn same_resource(named: &serde_json::Value, gateway: &Url) -> bool {
+    let Some(named) = named.as_str().and_then(|n| Url::parse(n).ok()) else {
+        return false;
+    };
+    named.scheme() == gateway.scheme()
+        && named.host_str().map(str::to_ascii_lowercase)
+            == gateway.host_str().map(str::to_ascii_lowercase)
+        && named.port_or_known_default() == gateway.port_or_known_default()
+        && named.path().trim_end_matches('/') == gateway.path().trim_end_matches('/')
 }
 
 /// Two issuers are the same with or without a final `/`.
@@ -193,6 +210,23 @@ async fn resource_metadata(
             path: sanitize(url.path()),
         }));
     };
+    // A document for another resource points at another's sign-in: its
+    // tokens would be for that resource, not this gateway (RFC 9728 §3.3).
+    if let Some(named) = meta
+        .resource
+        .as_ref()
+        .filter(|r| !same_resource(r, gateway))
+    {
+        let named = match named {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        return Err(AuthError::Discovery(Discovery::ResourceMismatch {
+            gateway: sanitize(gateway.as_str()),
+            path: sanitize(url.path()),
+            named: sanitize(&named).chars().take(200).collect(),
+        }));
+    }
     let Some(issuer) = meta.authorization_servers.into_iter().next() else {
         return Ok((None, None));
     };
@@ -357,6 +391,24 @@ fn endpoints(meta: Metadata, gateway: &Url) -> Result<Endpoints, AuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resource_is_the_gateway_with_or_without_a_final_slash() {
+        let gateway = Url::parse("https://GW.example:443/api/").unwrap();
+        for same in ["https://gw.example/api", "https://gw.example:443/api/"] {
+            assert!(same_resource(&same.into(), &gateway), "{same}");
+        }
+        for other in [
+            "https://other.example/api",
+            "http://gw.example/api",
+            "https://gw.example:8443/api",
+            "https://gw.example/",
+            "not a url",
+        ] {
+            assert!(!same_resource(&other.into(), &gateway), "{other}");
+        }
+        assert!(!same_resource(&serde_json::json!(42), &gateway));
+    }
 
     #[test]
     fn an_issuer_is_asked_openid_first_then_rfc_8414() {

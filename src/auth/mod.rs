@@ -301,6 +301,13 @@ pub enum Discovery {
     Gateway(String),
     /// The issuer's metadata names another issuer.
     IssuerMismatch { asked: String, got: String },
+    /// The gateway's protected resource metadata (at `path`) is for
+    /// another resource (`named`): not to be used (RFC 9728 §3.3).
+    ResourceMismatch {
+        gateway: String,
+        path: String,
+        named: String,
+    },
     /// The issuer publishes no metadata under either well-known name.
     NoIssuerMetadata { issuer: String, status: u16 },
     /// The issuer's URL cannot be used (sanitised).
@@ -541,6 +548,17 @@ impl Discovery {
                 status: None,
             } => tr!(lang, "err-signin-not-offered", gateway = gateway.clone()),
             Discovery::Gateway(why) => why.clone(),
+            Discovery::ResourceMismatch {
+                gateway,
+                path,
+                named,
+            } => tr!(
+                lang,
+                "err-signin-resource-mismatch",
+                gateway = gateway.clone(),
+                path = path.clone(),
+                named = format!("{named:?}")
+            ),
             Discovery::IssuerMismatch { asked, got } => tr!(
                 lang,
                 "err-signin-issuer-mismatch",

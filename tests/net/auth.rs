@@ -1033,26 +1033,8 @@ async fn a_login_the_provider_ended_is_marked_over_in_the_store() {
 async fn a_401_naming_the_resource_metadata_leads_to_the_provider() {
     let provider = Provider::start(quick()).await;
     // A gateway with no well-known documents of its own: only its 401 says
-    // where its resource metadata is (RFC 9728 §5.1).
-    let named = format!(
-        "{}/.well-known/oauth-protected-resource",
-        provider.sim.url()
-    );
-    let app = axum::Router::new().fallback(move || {
-        let named = named.clone();
-        async move {
-            (
-                axum::http::StatusCode::UNAUTHORIZED,
-                [(
-                    axum::http::header::WWW_AUTHENTICATE,
-                    format!("Bearer error=\"invalid_token\", resource_metadata=\"{named}\""),
-                )],
-            )
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // where its resource metadata is (RFC 9728 §5.1), here at /meta.
+    let (gateway_url, _server) = gateway_publishing(&provider, None).await;
     let endpoints = discover(&http(), &gateway_url, None)
         .await
         .expect("found through the challenge");
@@ -1061,4 +1043,61 @@ async fn a_401_naming_the_resource_metadata_leads_to_the_provider() {
         Some(provider.sim.url().as_str())
     );
     assert_eq!(endpoints.token.port(), provider.url().port());
+}
+
+/// A gateway (on loopback) whose every call answers 401 naming its
+/// resource metadata at `/meta`, a document for `resource` (this gateway
+/// itself when `None`) whose provider is `provider`'s simulator.
+async fn gateway_publishing(
+    provider: &Provider,
+    resource: Option<&str>,
+) -> (Url, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let meta = serde_json::json!({
+        "resource": resource.unwrap_or(gateway_url.as_str().trim_end_matches('/')),
+        "authorization_servers": [provider.sim.url()],
+    });
+    let named = format!("{gateway_url}meta");
+    let app = axum::Router::new()
+        .route(
+            "/meta",
+            axum::routing::get(move || async move { axum::Json(meta) }),
+        )
+        .fallback(move || {
+            let named = named.clone();
+            async move {
+                (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [(
+                        axum::http::header::WWW_AUTHENTICATE,
+                        format!("Bearer error=\"invalid_token\", resource_metadata=\"{named}\""),
+                    )],
+                )
+            }
+        });
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (gateway_url, server)
+}
+
+/// Resource metadata for another resource is not used (RFC 9728 §3.3): the
+/// sign-in it names would give tokens for that resource. Said with both,
+/// the gateway's operator and `--issuer`; never a sign-in started.
+#[tokio::test]
+async fn resource_metadata_for_another_resource_is_not_used() {
+    let provider = Provider::start(quick()).await;
+    let (gateway_url, _server) = gateway_publishing(&provider, Some("https://other.example")).await;
+    let err = discover(&http(), &gateway_url, None)
+        .await
+        .expect_err("another resource's document");
+    let text = describe::auth_error(Lang::En, &err);
+    assert!(
+        text.contains("(/meta) is for another resource, \"https://other.example\"")
+            && text.contains("--issuer")
+            && text.contains("operator"),
+        "{text}"
+    );
+    assert!(!err.retry_may_help(), "{err:?}");
 }
