@@ -460,7 +460,20 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     let stale = canned("429 Too Many Requests", &[&header], "").await;
     let line = words(&list(&stale.url, None).await);
     assert!(
-        line.contains("The time its Retry-After named has passed"),
+        line.contains("It still limits after the wait its Retry-After asked (stepwise waited it and asked again)"),
+        "{line}"
+    );
+    // A gateway that asks 1 s every time: waited and asked again, it still
+    // limits; its last answer's wait is not said to have "passed".
+    let every = canned("429 Too Many Requests", &["Retry-After: 1"], "").await;
+    let retried = ClientOptions {
+        retries: 1,
+        ..self::options()
+    };
+    let line = words(&list_with(&every.url, retried).await);
+    assert!(
+        line.contains("It still limits after the wait its Retry-After asked")
+            && !line.contains("passed"),
         "{line}"
     );
     // Without the header, the general advice stays.
