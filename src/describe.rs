@@ -1112,6 +1112,7 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             ..
         } => provider_tls(lang, url, problem),
         AuthError::GatewayTls { base, problem } => tls_line(lang, base, None, problem),
+        AuthError::Proxy { .. } => auth_proxy_line(lang, error),
         AuthError::GatewayUnreachable { base, detail } => tr!(
             lang,
             "gw-unreachable",
@@ -1136,6 +1137,59 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             "auth-unreachable",
             url = url.clone(),
             detail = os_words(lang, detail)
+        ),
+    }
+}
+
+/// A sign-in call the proxy answered itself, or closed: the proxy named,
+/// with what it wants (a password, NO_PROXY), never the provider blamed.
+fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
+    let AuthError::Proxy {
+        url,
+        proxy,
+        from,
+        status,
+        said,
+    } = error
+    else {
+        return error.to_string();
+    };
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(" ({said})")
+    };
+    let (url, proxy) = (url.clone(), proxy.clone());
+    match status {
+        None => tr!(
+            lang,
+            "auth-proxy-closed",
+            url = url,
+            proxy = proxy,
+            from = *from,
+            host = host
+        ),
+        Some(407) => tr!(
+            lang,
+            "auth-proxy-407",
+            url = url,
+            proxy = proxy,
+            from = *from,
+            host = host
+        ),
+        Some(status) => tr!(
+            lang,
+            "auth-proxy-answered",
+            url = url,
+            proxy = proxy,
+            from = *from,
+            status = *status,
+            said = said,
+            host = host
         ),
     }
 }
@@ -1287,6 +1341,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
+        GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
         // No sign-in was tried: a kept login's token could not be renewed.
         GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {
             ..

@@ -1276,6 +1276,78 @@ pub(crate) fn header_seconds(
         .map(std::time::Duration::from_secs)
 }
 
+/// Whether an answer's headers mark it as a forward proxy's own rather than
+/// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
+/// proxy, a `Basic` challenge a bearer-token gateway never sends), and what
+/// the proxy said, if anything.
+pub(crate) fn proxy_mark(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<String> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| crate::steps::sanitize(v.trim()))
+    };
+    let server = text("server").unwrap_or_default().to_ascii_lowercase();
+    let known_proxy = [
+        "squid",
+        "tinyproxy",
+        "privoxy",
+        "polipo",
+        "ziproxy",
+        "ccproxy",
+    ]
+    .iter()
+    .any(|p| server.starts_with(p));
+    let basic = status == reqwest::StatusCode::UNAUTHORIZED && login_prompt(headers).is_some();
+    if let Some(error) = text("x-squid-error") {
+        return Some(error);
+    }
+    (status == reqwest::StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        || headers.contains_key("proxy-authenticate")
+        || known_proxy
+        || basic)
+        .then(String::new)
+}
+
+/// A web server's or reverse proxy's login: a 401 challenge for a user
+/// name and password (`Basic`, `Digest`) or Windows sign-in (`Negotiate`,
+/// `NTLM`) and none for a bearer token, which a steps gateway asks for.
+/// `Some(true)` for Windows sign-in.
+pub(crate) fn login_prompt(headers: &reqwest::header::HeaderMap) -> Option<bool> {
+    let schemes: Vec<String> = headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .collect();
+    let has = |scheme: &str| schemes.iter().any(|s| s.starts_with(scheme));
+    if has("bearer") {
+        return None;
+    }
+    if has("negotiate") || has("ntlm") {
+        Some(true)
+    } else if has("basic") || has("digest") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The title of an HTML page (a proxy's or a web server's own page), cut
+/// short and sanitised, to quote what it said.
+pub(crate) fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(8192)]);
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title = crate::steps::sanitize(text[start..end].trim());
+    let title: String = title.chars().take(100).collect();
+    (!title.is_empty()).then_some(title)
+}
+
 #[cfg(test)]
 mod tests {
     /// A proxy variable whose user name or password holds `\`, `/`, `?`

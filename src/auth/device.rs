@@ -130,6 +130,24 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     while let Some(next) = source.source() {
         source = next;
     }
+    // Through a proxy, a connection closed without an answer is the
+    // proxy's doing as far as anyone can tell: never "the provider's
+    // address was reached".
+    if let Some(proxy) = proxy_for(url)
+        && !e.is_timeout()
+        && !e.is_connect()
+        && source
+            .to_string()
+            .contains("connection closed before message completed")
+    {
+        return AuthError::Proxy {
+            url: without_query(url),
+            proxy: proxy.shown(),
+            from: proxy.from,
+            status: None,
+            said: String::new(),
+        };
+    }
     AuthError::Network {
         url: without_query(url),
         tls: crate::net::TlsProblem::find(e),
@@ -141,6 +159,45 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
             sanitize(&source.to_string())
         },
     }
+}
+
+/// The proxy the environment sends `url` through, if any (the same
+/// variables every client of this process is built from).
+fn proxy_for(url: &Url) -> Option<crate::net::ProxyChoice> {
+    crate::net::ProxyEnv::from_env()
+        .proxy_for(url)
+        .ok()
+        .flatten()
+}
+
+/// A sign-in answer that came through a proxy and is the proxy's own: its
+/// 407, an answer its headers mark as a proxy's, or a 403 or 502 to 504
+/// that is no JSON (an OAuth error is JSON): a policy or error page of the
+/// proxy, or of something in front of the provider.
+fn proxy_s_own(
+    url: &Url,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Option<AuthError> {
+    let proxy = proxy_for(url)?;
+    let marked = crate::net::proxy_mark(status, headers);
+    let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let page = !json && matches!(status.as_u16(), 403 | 502..=504);
+    if status != StatusCode::PROXY_AUTHENTICATION_REQUIRED && marked.is_none() && !page {
+        return None;
+    }
+    let said = marked
+        .filter(|m| !m.is_empty())
+        .or_else(|| crate::net::html_title(body))
+        .unwrap_or_default();
+    Some(AuthError::Proxy {
+        url: without_query(url),
+        proxy: proxy.shown(),
+        from: proxy.from,
+        status: Some(status.as_u16()),
+        said: sanitize(&said).chars().take(120).collect(),
+    })
 }
 
 /// A URL as said in a message: no query, which may carry a code.
@@ -179,12 +236,18 @@ async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply
     {
         return Err(too_large());
     }
+    let headers = response.headers().clone();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| network_error(url, &e))? {
         if body.len() + chunk.len() > MAX_AUTH_BODY {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
+    }
+    if !status.is_success()
+        && let Some(proxy) = proxy_s_own(url, status, &headers, &body)
+    {
+        return Err(proxy);
     }
     Ok(Reply {
         status,

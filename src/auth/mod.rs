@@ -242,6 +242,18 @@ pub enum AuthError {
     /// The identity provider answered something unusable; says what.
     #[error("provider: {0}")]
     Provider(ProviderProblem),
+    /// A sign-in call through a proxy came back with the proxy's own
+    /// answer (its 407, its error page) or none at all (`status` `None`:
+    /// the proxy closed the connection): the identity provider was not
+    /// asked, or it is not known whether it was.
+    #[error("proxy {proxy} for {url}: {status:?} {said}")]
+    Proxy {
+        url: String,
+        proxy: String,
+        from: &'static str,
+        status: Option<u16>,
+        said: String,
+    },
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
     Network {
@@ -665,6 +677,9 @@ impl AuthError {
             | AuthError::SignInAgain(_)
             | AuthError::GatewayUnreachable { .. } => true,
             AuthError::Network { tls, .. } => tls.is_none(),
+            // A proxy's login or policy stays until the settings change; a
+            // closed connection or its 5xx may pass.
+            AuthError::Proxy { status, .. } => status.is_none_or(|s| s >= 500),
             AuthError::GatewayTls { .. } => false,
             AuthError::Discovery(Discovery::Status { status, .. }) => {
                 *status >= 500 || *status == 429

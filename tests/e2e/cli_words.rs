@@ -461,6 +461,72 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     assert!(!err.contains("cannot reach the gateway"), "{err}");
 }
 
+/// `login` through a proxy that answers the sign-in calls itself (its 407,
+/// its error page) or closes them: the proxy is named with its variable and
+/// what it wants, never "the gateway does not offer sign-in", "the identity
+/// provider refused" or "the provider's address was reached".
+#[test]
+fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
+    let answer = |status: &str, headers: &str| {
+        let page = "<html><head><title>proxy page</title></head></html>";
+        format!(
+            "HTTP/1.1 {status}\r\n{headers}Content-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes()
+    };
+    let cases = [
+        (
+            answer(
+                "407 Proxy Authentication Required",
+                "Proxy-Authenticate: Basic realm=\"p\"\r\n",
+            ),
+            "with 407 itself: the identity provider was not asked. The proxy wants a user name and password",
+        ),
+        (
+            answer("502 Bad Gateway", "X-Squid-Error: ERR_DNS_FAIL 0\r\n"),
+            "came back HTTP 502 (ERR_DNS_FAIL 0) with no answer of the identity provider's",
+        ),
+        (
+            Vec::new(),
+            "closed the sign-in call to http://gateway.invalid:8080/.well-known/",
+        ),
+    ];
+    for (bytes, words) in cases {
+        let proxy = crate::canned::answering(bytes);
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new(pty::BIN);
+        pty::scrub_command(&mut cmd, home.path());
+        for other in [
+            "HTTP_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+        ] {
+            cmd.env_remove(other);
+        }
+        let out = cmd
+            .env("http_proxy", &proxy)
+            .args(["login", "--device", "--api", "http://gateway.invalid:8080"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("stepwise runs");
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains(words), "{err}");
+        assert!(err.contains(&format!("{proxy} (from http_proxy)")), "{err}");
+        assert!(err.contains("NO_PROXY=gateway.invalid"), "{err}");
+        for wrong in [
+            "does not offer sign-in",
+            "refused to give a code",
+            "was reached",
+        ] {
+            assert!(!err.contains(wrong), "{err}");
+        }
+    }
+}
+
 /// A negative number of seconds is a value refused with the range, not an
 /// "unexpected argument" (which sends the user looking for a wrong flag).
 #[test]

@@ -738,6 +738,18 @@ fn autoplay_on_the_board_moves_one_vehicle_per_tick_taking_turns() {
 
 /// What a test compares of two boards: each row in order with its
 /// progress, freshness and banner, and the summary.
+/// The screen `state` draws in a `width`×`height` terminal, as text.
+fn drawn(state: &State, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal
+        .draw(|frame| {
+            stepwise::ui::draw(frame, state);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
 fn picture(state: &State) -> (Vec<String>, String) {
     let board = state.board().expect("a board");
     let rows = board
@@ -991,14 +1003,7 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
         answer(&mut s, r, Err(unauthorized()), 1);
     }
     let footer = |s: &State| {
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
-        terminal
-            .draw(|frame| {
-                stepwise::ui::draw(frame, s);
-            })
-            .unwrap();
-        let screen = terminal.backend().to_string();
+        let screen = drawn(s, 120, 20);
         let line = screen.lines().rfind(|l| l.contains("? help"));
         line.unwrap_or_default().to_owned()
     };
@@ -1126,13 +1131,7 @@ fn an_unknown_id_opened_from_the_board_is_not_offered_r() {
     for r in &again {
         answer(&mut s, r, Err(unknown.clone()), 2);
     }
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 32)).unwrap();
-    terminal
-        .draw(|frame| {
-            stepwise::ui::draw(frame, &s);
-        })
-        .unwrap();
-    let screen = terminal.backend().to_string();
+    let screen = drawn(&s, 110, 32);
     assert!(screen.contains("asking again will not help"), "{screen}");
     assert!(!screen.contains("press r"), "{screen}");
 }
@@ -1247,16 +1246,7 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
     let mut s = state(false);
     let asked = requests(&start_board(&mut s, vec!["A1".into()], t(0)));
     answer(&mut s, &asked[0], Err(unauthorized()), 1);
-    let shown = |s: &State| {
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 20)).unwrap();
-        terminal
-            .draw(|frame| {
-                stepwise::ui::draw(frame, s);
-            })
-            .unwrap();
-        terminal.backend().to_string()
-    };
+    let shown = |s: &State| drawn(s, 120, 20);
     assert!(shown(&s).contains("Token needed"), "{}", shown(&s));
     let again = requests(&ch(&mut s, 'r'));
     assert_eq!(again.len(), 1, "{again:?}");
