@@ -1095,6 +1095,14 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             said = said.clone()
         ),
         AuthError::Expired => tr!(lang, "auth-expired"),
+        // A new sign-in as it is gets the same: the setting to change
+        // first, then the command with it.
+        AuthError::SignInAgain(why @ Over::ClientRefused { .. }) => {
+            tr!(lang, "auth-client-refused-then", why = why.words(lang))
+        }
+        AuthError::SignInAgain(why @ Over::RefusedFresh { .. }) => {
+            tr!(lang, "auth-refused-fresh-then", why = why.words(lang))
+        }
         AuthError::SignInAgain(why) => {
             tr!(lang, "auth-sign-in-again", why = why.words(lang))
         }
@@ -1341,6 +1349,12 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Tls { .. } => tr!(lang, "gw-title-tls"),
         GatewayError::Live(_) => tr!(lang, "gw-title-live"),
         GatewayError::Auth(e) if e.needs_login() => tr!(lang, "gw-title-sign-in-again"),
+        GatewayError::Auth(AuthError::SignInAgain(Over::ClientRefused { .. })) => {
+            tr!(lang, "gw-title-client-refused")
+        }
+        GatewayError::Auth(AuthError::SignInAgain(Over::RefusedFresh { .. })) => {
+            tr!(lang, "gw-title-tokens-not-taken")
+        }
         GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
         // No sign-in was tried: a kept login's token could not be renewed.
         GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {

@@ -783,11 +783,15 @@ key-help-sign-in = beim Gateway anmelden (nach einem abgelehnten Token), ohne di
 key-help-open-sign-in-page = die Anmeldeadresse in einem Browser öffnen
 key-help-cancel-sign-in = Anmeldung abbrechen (nichts wird aufbewahrt)
 gw-title-sign-in-again = Erneut anmelden
+gw-title-client-refused = Client-ID abgelehnt
+gw-title-tokens-not-taken = Tokens nicht angenommen
 gw-title-sign-in-failed = Anmeldung fehlgeschlagen
 gw-title-renewal-failed = Token-Erneuerung fehlgeschlagen
 auth-denied = die Anmeldung wurde für die Scopes { $scopes } abgelehnt (access_denied). Hat niemand im Browser abgelehnt, verlangt der Anbieter andere Scopes: beim Betreiber erfragen, mit --scope oder `scopes` in der Konfigurationsdatei setzen und `stepwise login` erneut ausführen
 auth-expired = der Code ist abgelaufen, bevor er bestätigt wurde. `stepwise login` erneut ausführen und früher bestätigen
 auth-sign-in-again = { $why }. `stepwise login` ausführen, um sich erneut anzumelden
+auth-client-refused-then = { $why }; dann damit anmelden: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; dann damit anmelden: `stepwise login --audience URI`
 auth-unreachable = der Identitätsanbieter unter { $url } ist nicht erreichbar: { $detail }. Das Netzwerk prüfen und, falls ein Aussteller gesetzt ist (--issuer, STEPWISE_ISSUER oder `issuer` in der Konfigurationsdatei), dessen Adresse; dann erneut versuchen
 auth-proxy-407 = der Proxy { $proxy } (aus { $from }) hat den Anmeldeaufruf an { $url } selbst mit 407 beantwortet: der Identitätsanbieter wurde nicht gefragt. Der Proxy verlangt Benutzername und Passwort: diese in die Proxy-Variable eintragen (http://benutzer:passwort@proxy:port), oder NO_PROXY={ $host } setzen, wenn der Anbieter ohne den Proxy erreichbar ist
 auth-proxy-answered = der Anmeldeaufruf an { $url } ging über den Proxy { $proxy } (aus { $from }) und kam mit HTTP { $status }{ $said } zurück, ohne eine Antwort des Identitätsanbieters: der Proxy oder etwas vor dem Anbieter hat selbst geantwortet. Den Betreiber des Proxys fragen, ob er { $host } durchlässt, oder NO_PROXY={ $host } setzen, wenn der Anbieter ohne den Proxy erreichbar ist (einer auf diesem Rechner ist es immer)

@@ -649,6 +649,8 @@ tls-not-tls = the server at { $base }{ $via } does not speak TLS. Check the port
 tls-not-tls-proxy = through the proxy { $proxy }, what came back for { $base } is no TLS: the proxy, or a filter behind it, answered in the gateway's place (a block page, an inspection). Ask who runs the proxy whether it lets TLS to this host through, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
 tls-other = the TLS connection to the gateway at { $base }{ $via } failed: { $what }. Check --api, --ca-file and the client certificate
 gw-title-sign-in-again = Sign in again
+gw-title-client-refused = Client id refused
+gw-title-tokens-not-taken = Tokens not accepted
 gw-title-sign-in-failed = Sign-in failed
 gw-title-renewal-failed = Token renewal failed
 
@@ -657,6 +659,8 @@ gw-title-renewal-failed = Token renewal failed
 auth-denied = the sign-in was refused (access_denied) for the scopes { $scopes }. If nobody refused it in the browser, the provider wants other scopes: ask its operator which, set them with --scope or `scopes` in the config file, and run `stepwise login` again
 auth-expired = the code expired before it was approved. Run `stepwise login` again and approve it sooner
 auth-sign-in-again = { $why }. Run `stepwise login` to sign in again
+auth-client-refused-then = { $why }; then sign in with it: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; then sign in with it: `stepwise login --audience URI`
 auth-unreachable = cannot reach the identity provider at { $url }: { $detail }. Check the network and, if an issuer is set (--issuer, STEPWISE_ISSUER or `issuer` in the config file), its address; then retry
 auth-proxy-407 = the proxy { $proxy } (from { $from }) answered the sign-in call to { $url } with 407 itself: the identity provider was not asked. The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY={ $host } if the provider can be reached without the proxy
 auth-proxy-answered = the sign-in call to { $url } went through the proxy { $proxy } (from { $from }) and came back HTTP { $status }{ $said } with no answer of the identity provider's: the proxy, or something in front of the provider, answered itself. Ask who runs the proxy whether it lets { $host } through, or set NO_PROXY={ $host } if the provider can be reached without the proxy (one on this machine always can)

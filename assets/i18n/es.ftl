@@ -786,11 +786,15 @@ key-help-sign-in = iniciar sesión en la pasarela (tras un token rechazado) sin 
 key-help-open-sign-in-page = abrir la dirección de inicio de sesión en un navegador
 key-help-cancel-sign-in = dejar de iniciar sesión (no se guarda nada)
 gw-title-sign-in-again = Vuelva a iniciar sesión
+gw-title-client-refused = Client id rechazado
+gw-title-tokens-not-taken = Tokens no aceptados
 gw-title-sign-in-failed = Inicio de sesión fallido
 gw-title-renewal-failed = Renovación del token fallida
 auth-denied = el inicio de sesión se rechazó (access_denied) para los scopes { $scopes }. Si nadie lo rechazó en el navegador, el proveedor quiere otros scopes: pregunte cuáles a su operador, indíquelos con --scope o `scopes` en el archivo de configuración y ejecute de nuevo `stepwise login`
 auth-expired = el código caducó antes de ser aprobado. Ejecute `stepwise login` de nuevo y apruébelo antes
 auth-sign-in-again = { $why }. Ejecute `stepwise login` para volver a iniciar sesión
+auth-client-refused-then = { $why }; luego inicie sesión con él: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; luego inicie sesión con ella: `stepwise login --audience URI`
 auth-unreachable = no se puede contactar con el proveedor de identidad en { $url }: { $detail }. Compruebe la red y, si hay un emisor definido (--issuer, STEPWISE_ISSUER o `issuer` en el archivo de configuración), su dirección; luego reintente
 auth-proxy-407 = el proxy { $proxy } (de { $from }) respondió él mismo 407 a la llamada de inicio de sesión a { $url }: no se consultó al proveedor de identidad. El proxy pide usuario y contraseña: póngalos en la variable del proxy (http://usuario:contraseña@proxy:puerto), o defina NO_PROXY={ $host } si el proveedor se alcanza sin el proxy
 auth-proxy-answered = la llamada de inicio de sesión a { $url } pasó por el proxy { $proxy } (de { $from }) y volvió con HTTP { $status }{ $said } sin respuesta del proveedor de identidad: respondió el propio proxy, o algo delante del proveedor. Pregunte a quien gestiona el proxy si deja pasar { $host }, o defina NO_PROXY={ $host } si el proveedor se alcanza sin el proxy (uno en esta máquina siempre se alcanza)

@@ -786,11 +786,15 @@ key-help-sign-in = se connecter à la passerelle (après un jeton refusé) sans 
 key-help-open-sign-in-page = ouvrir l'adresse de connexion dans un navigateur
 key-help-cancel-sign-in = arrêter la connexion (rien n'est conservé)
 gw-title-sign-in-again = Reconnexion nécessaire
+gw-title-client-refused = Identifiant client refusé
+gw-title-tokens-not-taken = Jetons non acceptés
 gw-title-sign-in-failed = Échec de la connexion
 gw-title-renewal-failed = Échec du renouvellement du jeton
 auth-denied = la connexion a été refusée (access_denied) pour les scopes { $scopes }. Si personne ne l'a refusée dans le navigateur, le fournisseur veut d'autres scopes : demandez lesquels à son exploitant, indiquez-les avec --scope ou `scopes` dans le fichier de configuration, puis relancez `stepwise login`
 auth-expired = le code a expiré avant d'être approuvé. Relancez `stepwise login` et approuvez-le plus tôt
 auth-sign-in-again = { $why }. Lancez `stepwise login` pour vous reconnecter
+auth-client-refused-then = { $why } ; puis connectez-vous avec lui : `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why } ; puis connectez-vous avec elle : `stepwise login --audience URI`
 auth-unreachable = impossible de joindre le fournisseur d'identité { $url } : { $detail }. Vérifiez le réseau et, si un émetteur est défini (--issuer, STEPWISE_ISSUER ou `issuer` dans le fichier de configuration), son adresse ; puis réessayez
 auth-proxy-407 = le proxy { $proxy } (de { $from }) a répondu lui-même 407 à l'appel de connexion vers { $url } : le fournisseur d'identité n'a pas été interrogé. Le proxy demande un nom d'utilisateur et un mot de passe : mettez-les dans la variable du proxy (http://utilisateur:motdepasse@proxy:port), ou définissez NO_PROXY={ $host } si le fournisseur est joignable sans le proxy
 auth-proxy-answered = l'appel de connexion vers { $url } est passé par le proxy { $proxy } (de { $from }) et est revenu HTTP { $status }{ $said } sans réponse du fournisseur d'identité : le proxy, ou quelque chose devant le fournisseur, a répondu lui-même. Demandez à qui gère le proxy s'il laisse passer { $host }, ou définissez NO_PROXY={ $host } si le fournisseur est joignable sans le proxy (un fournisseur sur cette machine l'est toujours)

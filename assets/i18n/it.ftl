@@ -783,11 +783,15 @@ key-help-sign-in = accedere al gateway (dopo un token rifiutato) senza lasciare 
 key-help-open-sign-in-page = aprire l'indirizzo di accesso in un browser
 key-help-cancel-sign-in = interrompere l'accesso (non viene conservato nulla)
 gw-title-sign-in-again = Nuovo accesso necessario
+gw-title-client-refused = Client id rifiutato
+gw-title-tokens-not-taken = Token non accettati
 gw-title-sign-in-failed = Accesso non riuscito
 gw-title-renewal-failed = Rinnovo del token non riuscito
 auth-denied = l'accesso è stato rifiutato (access_denied) per gli scope { $scopes }. Se nessuno l'ha rifiutato nel browser, il fornitore vuole altri scope: chiedere quali al suo gestore, impostarli con --scope o `scopes` nel file di configurazione ed eseguire di nuovo `stepwise login`
 auth-expired = il codice è scaduto prima di essere approvato. Eseguire di nuovo `stepwise login` e approvarlo prima
 auth-sign-in-again = { $why }. Eseguire `stepwise login` per accedere di nuovo
+auth-client-refused-then = { $why }; poi accedere con esso: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; poi accedere con essa: `stepwise login --audience URI`
 auth-unreachable = impossibile raggiungere il provider di identità { $url }: { $detail }. Controllare la rete e, se è impostato un emittente (--issuer, STEPWISE_ISSUER o `issuer` nel file di configurazione), il suo indirizzo; poi riprovare
 auth-proxy-407 = il proxy { $proxy } (da { $from }) ha risposto lui stesso 407 alla chiamata di accesso a { $url }: il provider di identità non è stato interpellato. Il proxy vuole nome utente e password: inserirli nella variabile del proxy (http://utente:password@proxy:porta), o impostare NO_PROXY={ $host } se il provider è raggiungibile senza il proxy
 auth-proxy-answered = la chiamata di accesso a { $url } è passata dal proxy { $proxy } (da { $from }) ed è tornata con HTTP { $status }{ $said } senza risposta del provider di identità: ha risposto il proxy stesso, o qualcosa davanti al provider. Chiedere a chi gestisce il proxy se lascia passare { $host }, o impostare NO_PROXY={ $host } se il provider è raggiungibile senza il proxy (uno su questa macchina lo è sempre)

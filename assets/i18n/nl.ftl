@@ -784,11 +784,15 @@ key-help-sign-in = inloggen bij de gateway (na een geweigerd token) zonder dit v
 key-help-open-sign-in-page = het inlogadres in een browser openen
 key-help-cancel-sign-in = stoppen met inloggen (er wordt niets bewaard)
 gw-title-sign-in-again = Opnieuw inloggen
+gw-title-client-refused = Client-id geweigerd
+gw-title-tokens-not-taken = Tokens niet geaccepteerd
 gw-title-sign-in-failed = Inloggen mislukt
 gw-title-renewal-failed = Token vernieuwen mislukt
 auth-denied = het inloggen werd geweigerd (access_denied) voor de scopes { $scopes }. Weigerde niemand het in de browser, dan wil de provider andere scopes: vraag de beheerder welke, stel ze in met --scope of `scopes` in het configuratiebestand en voer `stepwise login` opnieuw uit
 auth-expired = de code verliep voordat hij werd goedgekeurd. Voer `stepwise login` opnieuw uit en keur hem eerder goed
 auth-sign-in-again = { $why }. Voer `stepwise login` uit om opnieuw in te loggen
+auth-client-refused-then = { $why }; log daarna daarmee in: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; log daarna daarmee in: `stepwise login --audience URI`
 auth-unreachable = de identiteitsprovider op { $url } is niet bereikbaar: { $detail }. Controleer het netwerk en, als er een uitgever is ingesteld (--issuer, STEPWISE_ISSUER of `issuer` in het configuratiebestand), het adres daarvan; probeer het dan opnieuw
 auth-proxy-407 = de proxy { $proxy } (uit { $from }) beantwoordde de aanmeldaanroep naar { $url } zelf met 407: de identiteitsprovider is niet gevraagd. De proxy wil een gebruikersnaam en wachtwoord: zet ze in de proxyvariabele (http://gebruiker:wachtwoord@proxy:poort), of zet NO_PROXY={ $host } als de provider zonder de proxy bereikbaar is
 auth-proxy-answered = de aanmeldaanroep naar { $url } ging via de proxy { $proxy } (uit { $from }) en kwam terug met HTTP { $status }{ $said } zonder antwoord van de identiteitsprovider: de proxy, of iets vóór de provider, antwoordde zelf. Vraag wie de proxy beheert of hij { $host } doorlaat, of zet NO_PROXY={ $host } als de provider zonder de proxy bereikbaar is (een provider op deze machine altijd)

@@ -790,11 +790,15 @@ key-help-sign-in = fazer login no gateway (após um token recusado) sem sair des
 key-help-open-sign-in-page = abrir o endereço de login em um navegador
 key-help-cancel-sign-in = parar de entrar (nada é guardado)
 gw-title-sign-in-again = Reautenticação necessária
+gw-title-client-refused = Client id recusado
+gw-title-tokens-not-taken = Tokens não aceitos
 gw-title-sign-in-failed = Falha ao entrar
 gw-title-renewal-failed = Falha ao renovar o token
 auth-denied = o login foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais ao operador dele, defina-os com --scope ou `scopes` no arquivo de configuração e execute `stepwise login` de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
 auth-sign-in-again = { $why }. Execute `stepwise login` para fazer login de novo
+auth-client-refused-then = { $why }; depois faça login com ele: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; depois faça login com ela: `stepwise login --audience URI`
 auth-unreachable = não foi possível acessar o provedor de identidade em { $url }: { $detail }. Confira a rede e, se um emissor estiver definido (--issuer, STEPWISE_ISSUER ou `issuer` no arquivo de configuração), o endereço dele; depois tente de novo
 auth-proxy-407 = o proxy { $proxy } (de { $from }) respondeu ele mesmo 407 à chamada de login para { $url }: o provedor de identidade não foi consultado. O proxy quer usuário e senha: coloque-os na variável do proxy (http://usuario:senha@proxy:porta), ou defina NO_PROXY={ $host } se o provedor puder ser alcançado sem o proxy
 auth-proxy-answered = a chamada de login para { $url } passou pelo proxy { $proxy } (de { $from }) e voltou com HTTP { $status }{ $said } sem resposta do provedor de identidade: o próprio proxy respondeu, ou algo à frente do provedor. Pergunte a quem administra o proxy se ele deixa passar { $host }, ou defina NO_PROXY={ $host } se o provedor puder ser alcançado sem o proxy (um nesta máquina sempre pode)

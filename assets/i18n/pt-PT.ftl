@@ -769,11 +769,15 @@ key-help-sign-in = iniciar sessão no gateway (após um token recusado) sem sair
 key-help-open-sign-in-page = abrir o endereço de login num navegador
 key-help-cancel-sign-in = parar de entrar (nada é guardado)
 gw-title-sign-in-again = Reautenticação necessária
+gw-title-client-refused = Client id recusado
+gw-title-tokens-not-taken = Tokens não aceites
 gw-title-sign-in-failed = Falha ao entrar
 gw-title-renewal-failed = Falha ao renovar o token
 auth-denied = o início de sessão foi recusado (access_denied) para os scopes { $scopes }. Se ninguém o recusou no navegador, o provedor quer outros scopes: pergunte quais a quem o opera, defina-os com --scope ou `scopes` no ficheiro de configuração e execute `stepwise login` de novo
 auth-expired = o código expirou antes de ser aprovado. Execute `stepwise login` de novo e aprove-o mais cedo
 auth-sign-in-again = { $why }. Execute `stepwise login` para voltar a iniciar sessão
+auth-client-refused-then = { $why }; depois inicie sessão com ele: `stepwise login --client-id ID`
+auth-refused-fresh-then = { $why }; depois inicie sessão com ela: `stepwise login --audience URI`
 auth-unreachable = não foi possível contactar o fornecedor de identidade em { $url }: { $detail }. Verifique a rede e, se estiver definido um emissor (--issuer, STEPWISE_ISSUER ou `issuer` no ficheiro de configuração), o endereço dele; depois tente novamente
 auth-proxy-407 = o proxy { $proxy } (de { $from }) respondeu ele próprio 407 à chamada de início de sessão para { $url }: o fornecedor de identidade não foi consultado. O proxy quer nome de utilizador e palavra-passe: coloque-os na variável do proxy (http://utilizador:palavra-passe@proxy:porta), ou defina NO_PROXY={ $host } se o fornecedor puder ser alcançado sem o proxy
 auth-proxy-answered = a chamada de início de sessão para { $url } passou pelo proxy { $proxy } (de { $from }) e voltou com HTTP { $status }{ $said } sem resposta do fornecedor de identidade: respondeu o próprio proxy, ou algo à frente do fornecedor. Pergunte a quem gere o proxy se deixa passar { $host }, ou defina NO_PROXY={ $host } se o fornecedor puder ser alcançado sem o proxy (um nesta máquina pode sempre)

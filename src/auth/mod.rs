@@ -363,6 +363,13 @@ pub enum Over {
 }
 
 impl Over {
+    /// Whether a new sign-in, with the settings as they are, gets past it:
+    /// not when the provider refuses the client id, nor when the gateway
+    /// refuses even a renewed token (its audience or scopes).
+    pub fn sign_in_helps(&self) -> bool {
+        !matches!(self, Over::ClientRefused { .. } | Over::RefusedFresh { .. })
+    }
+
     /// Why a login is over, as the start of a sentence that says what to do.
     pub fn words(&self, lang: Lang) -> String {
         match self {
@@ -662,8 +669,11 @@ impl std::fmt::Display for ProviderProblem {
 
 impl AuthError {
     /// The sign-in is over: a new `stepwise login` is the only way on.
+    /// Not where a new sign-in as it is would get the same (a client id
+    /// the provider refuses, tokens the gateway does not take): the
+    /// settings change first.
     pub fn needs_login(&self) -> bool {
-        matches!(self, AuthError::SignInAgain(_))
+        matches!(self, AuthError::SignInAgain(why) if why.sign_in_helps())
     }
 
     /// Whether the same sign-in, started again unchanged, may get through:
@@ -672,9 +682,9 @@ impl AuthError {
     /// client id, scopes or an address to correct, nor an unusable answer.
     pub fn retry_may_help(&self) -> bool {
         match self {
+            AuthError::SignInAgain(why) => why.sign_in_helps(),
             AuthError::Expired
             | AuthError::Denied { .. }
-            | AuthError::SignInAgain(_)
             | AuthError::GatewayUnreachable { .. } => true,
             AuthError::Network { tls, .. } => tls.is_none(),
             // A proxy's login or policy stays until the settings change; a

@@ -2137,6 +2137,52 @@ fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
     sign_in_started(&ch(&mut s, 'i'));
 }
 
+/// A gateway that refuses even a renewed token (its audience), or a
+/// provider that refuses the client id: a new sign-in as it is gets the
+/// same, so the wizard names the cause and the setting, and offers no `i`
+/// ("Sign in again", "Press i", "the login is over" would send the
+/// technician through the customer's phone for nothing).
+#[test]
+fn a_cause_no_sign_in_fixes_offers_no_i() {
+    let causes = [
+        (
+            stepwise::auth::Over::RefusedFresh {
+                said: Some("audience mismatch".into()),
+            },
+            "Tokens not accepted",
+            "--audience URI",
+        ),
+        (
+            stepwise::auth::Over::ClientRefused {
+                gateway: "http://127.0.0.1:1/".into(),
+                client_id: "stepwise".into(),
+                said: "invalid_client".into(),
+            },
+            "Client id refused",
+            "--client-id ID",
+        ),
+    ];
+    for (over, title, setting) in causes {
+        let mut s = state(false);
+        let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+        let error = GatewayError::Auth(AuthError::SignInAgain(over));
+        answer(&mut s, id, purpose, Err(error), 1);
+        let banner = session(&s).banner().unwrap().clone();
+        assert_eq!(banner.title, title, "{banner:?}");
+        assert!(banner.text.contains(setting), "{banner:?}");
+        for wrong in ["Press i", "the login is over", "Sign in again"] {
+            assert!(!banner.text.contains(wrong), "{banner:?}");
+        }
+        assert!(!session(&s).refused_token(), "{title}");
+        let screen = render(&s);
+        let footer = screen
+            .lines()
+            .rfind(|l| l.contains("? help"))
+            .unwrap_or_default();
+        assert!(!footer.contains("i sign in"), "{footer}");
+    }
+}
+
 /// Esc stops the sign-in; an answer of the stopped one changes nothing.
 #[test]
 fn a_cancelled_sign_in_is_stopped_and_its_late_answers_ignored() {

@@ -81,7 +81,7 @@ fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String
         AuthError::Provider(ProviderProblem::Stopped { said }) => {
             tr!(lang, "banner-sign-in-stopped-text", said = said.clone())
         }
-        AuthError::SignInAgain(why) => {
+        AuthError::SignInAgain(why) if why.sign_in_helps() => {
             tr!(lang, "banner-sign-in-again-text", why = why.words(lang))
         }
         e if e.retry_may_help() => tr!(
@@ -187,7 +187,7 @@ pub(super) fn signed_in(
 /// Signing in is what gets past `e`: a 401, or a login that is over
 /// (`invalid_grant`).
 pub(super) fn wants_token(e: &GatewayError) -> bool {
-    matches!(e, GatewayError::Auth(AuthError::SignInAgain(_)))
+    matches!(e, GatewayError::Auth(a) if a.needs_login())
         || e.rejection() == Some(Rejection::Unauthorized)
 }
 
@@ -216,7 +216,7 @@ fn sign_in_words(lang: Lang, judge: Judge, e: &GatewayError) -> Option<String> {
         GatewayError::Unauthorized { sent: None, .. } if judge.login_unreadable => {
             Some(tr!(lang, "banner-sign-in-login-unreadable-text"))
         }
-        GatewayError::Auth(AuthError::SignInAgain(why)) => Some(tr!(
+        GatewayError::Auth(AuthError::SignInAgain(why)) if why.sign_in_helps() => Some(tr!(
             lang,
             "banner-sign-in-again-text",
             why = crate::describe::over_reason(lang, why)
