@@ -1526,6 +1526,8 @@ doctor-token-expires = origem: { $source }; vence em { $within }
 doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)
 doctor-token-limited = origem: { $source }; não tentado: os pedidos estão limitados (HTTP 429)
 doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
+doctor-token-renewed = origem: { $source }; o gateway recusou o token guardado (HTTP 401) e aceitou o renovado para ele, como cada comando o renova
+doctor-token-renewal-failed = origem: { $source }; o gateway recusou-o (HTTP 401), e renová-lo, como cada comando faria, falhou: { $why }
 doctor-why-timeout = sem resposta em { $secs } s
 doctor-http-setup = não foi possível preparar o HTTP: { $error }
 doctor-no-answer = nenhuma resposta utilizável: { $why }
@@ -1735,6 +1737,7 @@ help-cli-serve-client-id = Um client id que o provedor de identidade conhece (po
 doctor-source-login = a sessão guardada (`stepwise login`)
 doctor-token-login-over = o provedor de identidade terminou a sessão guardada ({ $said })
 doctor-token-fix-login = Execute `stepwise login`
+doctor-token-fix-client-id = Defina o client id que o fornecedor de identidade conhece com --client-id ID (ou `client_id` no ficheiro de configuração) e depois execute `stepwise login --client-id ID`
 doctor-token-fix-kept-fixed = Foi guardado com `stepwise login --with-token`: peça a quem gere o gateway o token atual e guarde-o com `stepwise login --with-token`
 
 err-config-token-not-text = o ficheiro de configuração { $file } traz um token que não é texto entre aspas (o valor não é mostrado). Escreva-o como token = "…", exatamente como o gateway o emitiu

@@ -293,7 +293,7 @@ pub async fn run(
     );
     // A kept login (`stepwise login`) is used as the commands use it:
     // refreshed first when due.
-    let login = match (&settings.token, &settings.login, &embedded) {
+    let mut login = match (&settings.token, &settings.login, &embedded) {
         (None, Some(login), None) => Some(token::kept_login(login, settings, &base).await),
         _ => None,
     };
@@ -321,14 +321,14 @@ pub async fn run(
             .clone()
             .or_else(|| login.as_ref().and_then(|l| l.token.clone()))
     };
-    let judged = contract::checks(
+    let judged = checks_renewing(
         &mut report,
         &budget,
-        &url,
-        &net,
-        &settings.device_id,
+        (&url, &net, &base),
+        settings,
         token.as_ref(),
         car.as_deref(),
+        login.as_mut(),
     )
     .await;
     token::check(
@@ -347,6 +347,42 @@ pub async fn run(
     scope_advice(&mut report, settings, &judged, token_source, &url, &net).await;
     drop(embedded);
     report.finish(&words!("doctor-skip"))
+}
+
+/// The contract's checks with `token`; when the gateway refuses a kept
+/// login's token, it is renewed once, as every command renews it, and the
+/// checks run again with the new one (the token line says which).
+async fn checks_renewing(
+    report: &mut Report,
+    budget: &Budget,
+    (url, net, base): (&Url, &NetOptions, &str),
+    settings: &Settings,
+    token: Option<&crate::config::Secret>,
+    car: Option<&str>,
+    login: Option<&mut token::KeptLogin>,
+) -> contract::Judged {
+    let judged = contract::checks(report, budget, url, net, &settings.device_id, token, car).await;
+    let Some(kept) = login.filter(|_| judged.unauthorized == Some(true)) else {
+        return judged;
+    };
+    let Some(fresh) = token::renew_after_refusal(kept, settings, base).await else {
+        return judged;
+    };
+    let judged = contract::checks(
+        report,
+        budget,
+        url,
+        net,
+        &settings.device_id,
+        Some(&fresh),
+        car,
+    )
+    .await;
+    if judged.unauthorized == Some(true) {
+        let over = crate::auth::Over::RefusedFresh { said: None };
+        kept.renewal = Some(crate::auth::AuthError::SignInAgain(over));
+    }
+    judged
 }
 
 /// Where the device id is kept, or why it cannot be (each run is then a

@@ -7,10 +7,39 @@ use super::{Arg, Mark, Report};
 use crate::config::{Secret, Settings};
 
 /// The kept login as doctor found it: its token (refreshed when due), or
-/// the provider's words when the provider ended it.
+/// the provider's words when the provider ended it; and, when the gateway
+/// refused its token, what renewing it once (as every command does) gave.
 pub(super) struct KeptLogin {
     pub token: Option<Secret>,
     pub over: Option<String>,
+    /// The source the token came from: its renewals go on from it.
+    source: Option<crate::auth::TokenSource>,
+    /// The gateway refused the kept token, and took the one renewed.
+    pub renewed: bool,
+    /// The gateway refused the kept token, and renewing it failed: why.
+    pub renewal: Option<crate::auth::AuthError>,
+}
+
+impl KeptLogin {
+    fn ended(over: Option<String>) -> Self {
+        KeptLogin {
+            token: None,
+            over,
+            source: None,
+            renewed: false,
+            renewal: None,
+        }
+    }
+}
+
+/// A client for `base` with the settings' network options: its HTTP client
+/// is what a renewal goes through.
+fn client_for(settings: &Settings, base: &str) -> Option<crate::client::Gateway> {
+    let options = crate::client::ClientOptions {
+        net: settings.net.clone(),
+        ..crate::client::ClientOptions::default()
+    };
+    crate::client::Gateway::new(base, settings.device_id.clone(), None, options).ok()
 }
 
 /// The kept login's token, refreshed first when due (as a command would).
@@ -20,35 +49,48 @@ pub(super) async fn kept_login(
     base: &str,
 ) -> KeptLogin {
     if let Some(said) = &login.credential.over {
-        return KeptLogin {
-            token: None,
-            over: Some(said.clone()),
-        };
+        return KeptLogin::ended(Some(said.clone()));
     }
-    let options = crate::client::ClientOptions {
-        net: settings.net.clone(),
-        ..crate::client::ClientOptions::default()
+    let Some(client) = client_for(settings, base) else {
+        return KeptLogin::ended(None);
     };
-    let Ok(client) = crate::client::Gateway::new(base, settings.device_id.clone(), None, options)
-    else {
-        return KeptLogin {
-            token: None,
-            over: None,
-        };
-    };
-    match login.source().bearer(client.http()).await {
+    let source = login.source();
+    match source.bearer(client.http()).await {
         Ok(token) => KeptLogin {
             token: Some(token),
             over: None,
+            source: Some(source),
+            renewed: false,
+            renewal: None,
         },
-        Err(crate::auth::AuthError::SignInAgain(why)) => KeptLogin {
-            token: None,
-            over: Some(why.to_string()),
-        },
-        Err(_) => KeptLogin {
-            token: None,
-            over: None,
-        },
+        Err(crate::auth::AuthError::SignInAgain(why)) => KeptLogin::ended(Some(why.to_string())),
+        Err(_) => KeptLogin::ended(None),
+    }
+}
+
+/// The gateway refused the kept login's token (401): renewed once, as every
+/// command renews it. The new token when one came (the checks are then run
+/// again with it); else why not, kept for the token line.
+pub(super) async fn renew_after_refusal(
+    kept: &mut KeptLogin,
+    settings: &Settings,
+    base: &str,
+) -> Option<Secret> {
+    let (Some(source), Some(used)) = (&kept.source, &kept.token) else {
+        return None;
+    };
+    let client = client_for(settings, base)?;
+    match source.after_refusal(client.http(), used).await {
+        Ok(Some(fresh)) => {
+            kept.token = Some(fresh.clone());
+            kept.renewed = true;
+            Some(fresh)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            kept.renewal = Some(e);
+            None
+        }
     }
 }
 
@@ -64,19 +106,7 @@ pub(super) fn check(
 ) {
     // `None`: the gateway was not reached; else whether it answered 401.
     let unauthorized = judged.unauthorized;
-    if let Some(KeptLogin {
-        over: Some(said), ..
-    }) = login
-    {
-        report.set_with(
-            "token",
-            Mark::Failed,
-            words!(
-                "doctor-token-login-over",
-                said = crate::steps::sanitize(said)
-            ),
-            Some(words!("doctor-token-fix-login")),
-        );
+    if over_line(report, login) || renewal_line(report, login, source, unauthorized) {
         return;
     }
     let token = settings
@@ -170,6 +200,68 @@ pub(super) fn check(
             words!("doctor-token-took", source = source.clone()),
         ),
     }
+}
+
+/// The token line of a kept login the provider ended. Returns whether it
+/// was the case.
+fn over_line(report: &mut Report, login: Option<&KeptLogin>) -> bool {
+    let Some(said) = login.and_then(|l| l.over.as_ref()) else {
+        return false;
+    };
+    // A client id the provider refuses is refused to a new login too.
+    let fix = if said.starts_with("invalid_client") {
+        words!("doctor-token-fix-client-id")
+    } else {
+        words!("doctor-token-fix-login")
+    };
+    report.set_with(
+        "token",
+        Mark::Failed,
+        words!(
+            "doctor-token-login-over",
+            said = crate::steps::sanitize(said)
+        ),
+        Some(fix),
+    );
+    true
+}
+
+/// The token line after the gateway refused the kept login's token and
+/// doctor renewed it, as every command does: the renewed one taken, or why
+/// renewing failed (its words carry the fix: a client id, an audience, a
+/// proxy, a wait). Returns whether it was the case.
+fn renewal_line(
+    report: &mut Report,
+    login: Option<&KeptLogin>,
+    source: &Arg,
+    unauthorized: Option<bool>,
+) -> bool {
+    let Some(login) = login else {
+        return false;
+    };
+    if let Some(e) = &login.renewal {
+        let e = e.clone();
+        let why = Arg::each(move |lang| crate::describe::auth_error(lang, &e));
+        report.set(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-renewal-failed",
+                source = source.clone(),
+                why = why
+            ),
+        );
+        return true;
+    }
+    if login.renewed && unauthorized == Some(false) {
+        report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-renewed", source = source.clone()),
+        );
+        return true;
+    }
+    false
 }
 
 /// The token line when the gateway took the token but wants a scope it

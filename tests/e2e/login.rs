@@ -1193,7 +1193,7 @@ fn logout_revokes_the_login_at_the_provider_and_says_so() {
 }
 
 #[test]
-fn doctor_checks_the_kept_login_and_says_when_it_is_over() {
+fn doctor_checks_the_kept_login_renews_it_and_says_when_it_is_over() {
     let provider = Provider::start(fast());
     let home = tempfile::tempdir().unwrap();
     let api = provider.url();
@@ -1218,10 +1218,42 @@ fn doctor_checks_the_kept_login_and_says_when_it_is_over() {
     assert_eq!(doctor.status.code(), Some(0), "{said}");
     assert!(said.contains("the kept login"), "{said}");
     assert_no_secret("doctor", &doctor.stdout);
+    // The gateway refuses the kept token before its time (every token
+    // expired there): doctor renews it as every command does, and the
+    // gateway takes the new one; never "run stepwise login".
+    let (status, _) = http(provider.addr(), "POST", "/sim/auth/expire");
+    assert_eq!(status, 200);
+    let renewed = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&renewed.stdout);
+    assert_eq!(renewed.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("refused the token kept (HTTP 401) and took the one renewed for it"),
+        "{said}"
+    );
+    assert!(!said.contains("Run `stepwise login"), "{said}");
+    assert_no_secret("doctor", &renewed.stdout);
     let (status, _) = http(provider.addr(), "POST", "/sim/auth/revoke");
     assert_eq!(status, 200);
     let (status, _) = http(provider.addr(), "POST", "/sim/auth/expire");
     assert_eq!(status, 200);
+    // Renewing it now fails (the provider revoked it): said with why.
+    let failed = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "the gateway refused it (HTTP 401), and renewing it, as every command would, failed: "
+        ) && said.contains("invalid_grant"),
+        "{said}"
+    );
     let steps = run(
         home.path(),
         &["steps", "--api", &api, "--car", "987654"],
