@@ -1326,6 +1326,7 @@ err-over-no-renewal = der Identitätsanbieter lässt die Client-ID { $client } d
 err-over-renewal-refused = der Identitätsanbieter hat die Erneuerung der Anmeldung für { $gateway } abgelehnt ({ $said }) und würde dieselbe Anfrage wieder ablehnen
 err-over-refused-fresh = das Gateway lehnt sogar ein Token ab, das der Identitätsanbieter gerade erneuert hat: es nimmt keine Tokens dieses Anbieters, so wie sie angefordert werden, und eine erneute Anmeldung auf dieselbe Weise bringt dasselbe. Den Betreiber des Gateways fragen, welche Zielgruppe (Audience) und Scopes es erwartet, und die Audience mit --audience oder `audience` in der Konfigurationsdatei angeben
 err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
+err-over-no-token-endpoint = die Token-Adresse der Anmeldung für { $gateway } antwortete mit HTTP { $status }, wie es kein Token-Endpunkt täte: der Identitätsanbieter hat sie verlegt, und eine neue Anmeldung findet sie neu
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -1335,6 +1335,7 @@ err-over-no-renewal = the identity provider does not let the client id { $client
 err-over-renewal-refused = the identity provider refused to renew the sign-in for { $gateway } ({ $said }), and would refuse the same request again
 err-over-refused-fresh = the gateway refuses even a token the identity provider just renewed: it takes none of this provider's tokens as they are asked for, and signing in the same way again gets the same. Ask whoever runs the gateway which audience and scopes it wants, and give the audience with --audience or `audience` in the config file
 err-over-no-token-address = the kept login has no usable token address
+err-over-no-token-endpoint = the token address of the sign-in for { $gateway } answered HTTP { $status }, as no token endpoint would: the identity provider has moved it, and a new sign-in finds it anew
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

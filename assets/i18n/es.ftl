@@ -1335,6 +1335,7 @@ err-over-no-renewal = el proveedor de identidad no deja que el client id { $clie
 err-over-renewal-refused = el proveedor de identidad se negó a renovar la sesión en { $gateway } ({ $said }), y rechazaría otra vez la misma petición
 err-over-refused-fresh = la pasarela rechaza incluso un token que el proveedor de identidad acaba de renovar: no acepta ningún token de este proveedor tal como se pide, y volver a iniciar sesión igual da lo mismo. Pregunte a quien gestiona la pasarela qué audiencia y qué scopes espera, e indique la audiencia con --audience o `audience` en el archivo de configuración
 err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
+err-over-no-token-endpoint = la dirección de token de la sesión en { $gateway } respondió HTTP { $status }, como no lo haría ningún punto de token: el proveedor de identidad la ha movido, y un nuevo inicio de sesión la encuentra de nuevo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -1332,6 +1332,7 @@ err-over-no-renewal = le fournisseur d'identité ne laisse pas l'identifiant cli
 err-over-renewal-refused = le fournisseur d'identité a refusé de renouveler la connexion à { $gateway } ({ $said }), et refuserait à nouveau la même demande
 err-over-refused-fresh = la passerelle refuse même un jeton que le fournisseur d'identité vient de renouveler : elle ne prend aucun jeton de ce fournisseur tel qu'il est demandé, et se reconnecter de la même façon donnera la même chose. Demandez à qui gère la passerelle quelle audience et quelles portées elle attend, et indiquez l'audience avec --audience ou `audience` dans le fichier de configuration
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
+err-over-no-token-endpoint = l'adresse de jeton de la connexion à { $gateway } a répondu HTTP { $status }, comme aucun point de terminaison de jeton ne le ferait : le fournisseur d'identité l'a déplacée, et une nouvelle connexion la retrouve
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -1329,6 +1329,7 @@ err-over-no-renewal = il provider di identità non lascia che il client id { $cl
 err-over-renewal-refused = il provider di identità ha rifiutato di rinnovare l'accesso a { $gateway } ({ $said }), e rifiuterebbe di nuovo la stessa richiesta
 err-over-refused-fresh = il gateway rifiuta anche un token che il provider di identità ha appena rinnovato: non accetta alcun token di questo provider così come viene richiesto, e accedere di nuovo allo stesso modo dà lo stesso risultato. Chiedere a chi gestisce il gateway quale audience e quali scope si aspetta, e indicare l'audience con --audience o `audience` nel file di configurazione
 err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
+err-over-no-token-endpoint = l'indirizzo del token dell'accesso a { $gateway } ha risposto HTTP { $status }, come nessun endpoint del token farebbe: il provider di identità l'ha spostato, e un nuovo accesso lo ritrova
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -1327,6 +1327,7 @@ err-over-no-renewal = de identiteitsprovider laat de client-id { $client } de lo
 err-over-renewal-refused = de identiteitsprovider weigerde de login voor { $gateway } te vernieuwen ({ $said }), en zou hetzelfde verzoek weer weigeren
 err-over-refused-fresh = de gateway weigert zelfs een token dat de identiteitsprovider net vernieuwde: hij neemt geen enkel token van deze provider zoals het wordt gevraagd, en op dezelfde manier opnieuw inloggen geeft hetzelfde. Vraag wie de gateway beheert welke audience en scopes hij verwacht, en geef de audience met --audience of `audience` in het configuratiebestand
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
+err-over-no-token-endpoint = het tokenadres van de login voor { $gateway } antwoordde HTTP { $status }, zoals geen token-endpoint zou doen: de identiteitsprovider heeft het verplaatst, en een nieuwe login vindt het opnieuw
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

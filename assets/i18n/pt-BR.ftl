@@ -1342,6 +1342,7 @@ err-over-no-renewal = o provedor de identidade não deixa o client id { $client 
 err-over-renewal-refused = o provedor de identidade recusou renovar o login em { $gateway } ({ $said }), e recusaria de novo o mesmo pedido
 err-over-refused-fresh = o gateway recusa até um token que o provedor de identidade acabou de renovar: não aceita nenhum token deste provedor do jeito que é pedido, e fazer login do mesmo jeito de novo dá no mesmo. Pergunte a quem opera o gateway qual audience e quais scopes ele espera, e informe a audience com --audience ou `audience` no arquivo de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
+err-over-no-token-endpoint = o endereço de token do login em { $gateway } respondeu HTTP { $status }, como nenhum endpoint de token faria: o provedor de identidade o mudou de lugar, e um novo login o encontra de novo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

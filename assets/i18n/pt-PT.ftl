@@ -1308,6 +1308,7 @@ err-over-no-renewal = o fornecedor de identidade não deixa o client id { $clien
 err-over-renewal-refused = o fornecedor de identidade recusou renovar a sessão em { $gateway } ({ $said }), e recusaria novamente o mesmo pedido
 err-over-refused-fresh = o gateway recusa até um token que o fornecedor de identidade acabou de renovar: não aceita nenhum token deste fornecedor tal como é pedido, e iniciar sessão da mesma forma dá o mesmo. Pergunte a quem opera o gateway que audience e que scopes espera, e indique a audience com --audience ou `audience` no ficheiro de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
+err-over-no-token-endpoint = o endereço de token da sessão em { $gateway } respondeu HTTP { $status }, como nenhum endpoint de token faria: o fornecedor de identidade mudou-o, e uma nova sessão encontra-o de novo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

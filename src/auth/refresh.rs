@@ -47,6 +47,10 @@ struct State {
     fresh_after_refusal: Option<String>,
     /// Token requests made, for tests and logs.
     token_requests: u32,
+    /// The provider asked to wait (`Retry-After` on a renewal it could
+    /// not make now): no renewal is asked before this moment, and its
+    /// words are said again with the time left.
+    renewal_wait: Option<(std::time::Instant, String)>,
 }
 
 impl std::fmt::Debug for TokenSource {
@@ -78,6 +82,7 @@ impl TokenSource {
                 over,
                 fresh_after_refusal: None,
                 token_requests: 0,
+                renewal_wait: None,
             }),
         }))))
     }
@@ -262,6 +267,9 @@ impl Login {
         };
         let url =
             Url::parse(&endpoint).map_err(|_| AuthError::SignInAgain(Over::NoTokenAddress))?;
+        if let Some(waiting) = still_waiting(&state) {
+            return Err(waiting);
+        }
         state.token_requests += 1;
         let client_id = state.credential.client_id().to_owned();
         let mut form = vec![
@@ -295,8 +303,13 @@ impl Login {
                 drop(lock);
                 return Err(AuthError::SignInAgain(why));
             }
-            // For a while: the wait the provider asked, if it did.
-            let wait = reply.retry_after.map(|w| w.as_secs().max(1));
+            // For a while: the wait the provider asked, if it did (up to
+            // an hour, as for a gateway's 429).
+            let asked = reply.retry_after.map(|w| w.min(crate::pace::MAX_PAUSE));
+            state.renewal_wait = asked
+                .filter(|w| !w.is_zero())
+                .map(|w| (std::time::Instant::now() + w, said.clone()));
+            let wait = asked.map(|w| w.as_secs().max(1));
             return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
                 said,
                 wait,
@@ -324,6 +337,20 @@ impl Login {
     }
 }
 
+/// The provider asked to wait: every renewal of this process waits with it
+/// (as a 429 pauses the gateway's requests), said again with the time
+/// left, never asked within it.
+fn still_waiting(state: &State) -> Option<AuthError> {
+    let (until, said) = state.renewal_wait.as_ref()?;
+    let left = until.saturating_duration_since(std::time::Instant::now());
+    (!left.is_zero()).then(|| {
+        AuthError::Provider(super::ProviderProblem::RefreshFailed {
+            said: said.clone(),
+            wait: Some(left.as_secs().max(1)),
+        })
+    })
+}
+
 /// Whether a refused renewal ends the login, and why: the provider's
 /// OAuth error says so (RFC 6749 §5.2), where asking again cannot change
 /// the answer. Its 5xx and 429, `temporarily_unavailable`, `server_error`
@@ -341,7 +368,20 @@ fn renewal_over(
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
-    Some(match error? {
+    // No OAuth error: a 404 or 410 is no token endpoint at that address
+    // any more; a 400 refuses the request as it is. Asking again gets the
+    // same: a new sign-in finds the provider's address anew.
+    let Some(error) = error else {
+        return match status.as_u16() {
+            404 | 410 => Some(Over::NoTokenEndpoint {
+                gateway,
+                status: status.as_u16(),
+            }),
+            400 => Some(Over::RenewalRefused { gateway, said }),
+            _ => None,
+        };
+    };
+    Some(match error {
         "temporarily_unavailable" | "server_error" | "slow_down" => return None,
         "invalid_grant" => Over::Revoked { gateway, said },
         "invalid_client" => Over::ClientRefused {

@@ -602,7 +602,26 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         bool,
         &'a str,
     );
-    let cases: [Case; 4] = [
+    let cases: [Case; 6] = [
+        (
+            "404 Not Found",
+            &["Content-Type: text/html"],
+            "<html><h1>404 Not Found</h1>nginx</html>",
+            &[
+                "answered HTTP 404, as no token endpoint would",
+                "stepwise login",
+            ],
+            true,
+            "Sign in again",
+        ),
+        (
+            "400 Bad Request",
+            &["Content-Type: text/plain"],
+            "Bad Request",
+            &["refused to renew the sign-in", "(HTTP 400)"],
+            true,
+            "Sign in again",
+        ),
         (
             "400 Bad Request",
             &json,
@@ -653,10 +672,8 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         let key = provider.url().to_string();
         store.save(&key, &credential).unwrap();
         let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
-        let err = gateway(&provider.sim.url(), Some(source))
-            .list(&list_987654())
-            .await
-            .unwrap_err();
+        let client = gateway(&provider.sim.url(), Some(source));
+        let err = client.list(&list_987654()).await.unwrap_err();
         let text = describe::gateway_error(Lang::En, &err);
         for w in words {
             assert!(text.contains(w), "{status} {body}: {text}");
@@ -676,6 +693,14 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
             kept.over
         );
         assert_eq!(describe::gateway_headline(Lang::En, &err), title);
+        if !over {
+            // The wait the provider asked holds every renewal of the
+            // process: the next call says it again, and asks nothing.
+            let again = client.list(&list_987654()).await.unwrap_err();
+            let text = describe::gateway_error(Lang::En, &again);
+            assert!(text.contains("and asks to wait"), "{text}");
+            assert_eq!(token_server.requests(), 1, "{text}");
+        }
     }
 }
 

@@ -36,7 +36,7 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    fn requests(&self) -> usize {
+    pub(crate) fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
     }
 
