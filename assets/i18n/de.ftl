@@ -22,6 +22,7 @@ progress-filtered = (Filter: { $filter }, { $shown ->
 list-title = Schritte, der Reihe nach
 list-title-filtered = Schritte: nur { $filter }
 list-loading = Frage das Gateway nach den Schritten…
+list-loading-held = Zurückgehalten: das Gateway bat jede Anfrage zu warten (HTTP 429, die Kopfzeile zählt herunter); die Schritte werden erfragt, wenn die Wartezeit endet.
 list-none = Noch keine Liste: r fragt erneut.
 list-none-sign-in = Noch keine Liste: das Gateway verlangt ein gültiges Token. i drücken, um sich anzumelden, falls es eine Anmeldung anbietet (sonst mit --token-file neu starten); danach wird die Liste erneut abgefragt.
 list-none-unknown-id = Keine Liste: das Gateway kennt diese ID nicht, erneutes Fragen hilft also nicht. Die ID prüfen.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}zum Zurücksetzen, dann stimmt die Liste.
 ## Requests in flight
 
 loading-steps = Schritte werden geladen
+loading-held = { $what }, vom Limit des Gateways angehalten (HTTP 429)
 loading-refresh = wird aktualisiert
 loading-reset = Schritte-Cache wird zurückgesetzt
 loading-next = nächster Schritt wird erfragt
@@ -907,6 +909,7 @@ board-rows-window = { $from }–{ $to } von { $total }
 board-n-of-m = { $done } von { $total }
 board-ready = bereit
 board-loading = frage an…
+board-held = angehalten (HTTP 429)
 board-retrying-was = neuer Versuch (vorher: { $was })
 board-remove-ask = { $car } aus der Übersicht entfernen? „j“ entfernt es, „n“ behält es.
 board-add-prompt = carAssociationID hinzufügen:

@@ -23,6 +23,7 @@ progress-filtered = (filter: { $filter }, { $shown ->
 list-title = Steps, in order
 list-title-filtered = Steps: { $filter } only
 list-loading = Asking the gateway for the steps…
+list-loading-held = Held back: the gateway asked every request to wait (HTTP 429, the header counts it down); the steps are asked for when the wait ends.
 list-none = No list yet: press r to ask again.
 list-none-sign-in = No list yet: the gateway wants a valid token. Press i to sign in, if it offers sign-in (else start again with --token-file); the list is asked for again after.
 list-none-unknown-id = No list: the gateway does not know this id, so asking again will not help. Check the id.
@@ -57,6 +58,7 @@ ready-stale-after = {" "}to reset it and see the truth.
 ## Requests in flight
 
 loading-steps = fetching the steps
+loading-held = { $what }, held by the gateway's limit (HTTP 429)
 loading-refresh = refreshing
 loading-reset = resetting the steps cache
 loading-next = asking for the next step
@@ -876,6 +878,7 @@ board-rows-window = { $from }–{ $to } of { $total }
 board-n-of-m = { $done } of { $total }
 board-ready = ready
 board-loading = asking…
+board-held = held (HTTP 429)
 board-retrying-was = retrying (was: { $was })
 board-remove-ask = Remove { $car } from the board? Press 'y' to remove it, 'n' to keep it.
 board-add-prompt = Add carAssociationID:

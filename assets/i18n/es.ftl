@@ -22,6 +22,7 @@ progress-filtered = (filtro: «{ $filter }», { $shown ->
 list-title = Pasos, en orden
 list-title-filtered = Pasos: solo «{ $filter }»
 list-loading = Pidiendo los pasos a la pasarela…
+list-loading-held = Retenido: la pasarela pidió a cada petición que esperara (HTTP 429, la cabecera lo cuenta hacia atrás); los pasos se piden cuando termine la espera.
 list-none = Aún no hay lista: r para pedirla de nuevo.
 list-none-sign-in = Aún no hay lista: la pasarela pide un token válido. Pulse «i» para iniciar sesión, si la pasarela lo ofrece (si no, vuelva a empezar con --token-file); después se vuelve a pedir la lista.
 list-none-unknown-id = No hay lista: la pasarela no conoce este id, así que pedirla de nuevo no servirá. Revise el id.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}para reiniciarla y ver el estado real.
 ## Requests in flight
 
 loading-steps = obteniendo los pasos
+loading-held = { $what }, retenido por el límite de la pasarela (HTTP 429)
 loading-refresh = actualizando
 loading-reset = reiniciando la caché de pasos
 loading-next = pidiendo el siguiente paso
@@ -913,6 +915,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = listo
 board-loading = consultando…
+board-held = retenido (HTTP 429)
 board-retrying-was = reintentando (antes: { $was })
 board-remove-ask = ¿Quitar { $car } del panel? Pulse «s» para quitarlo o «n» para dejarlo.
 board-add-prompt = Añadir carAssociationID:

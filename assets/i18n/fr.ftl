@@ -22,6 +22,7 @@ progress-filtered = (filtre : { $filter }, { $shown ->
 list-title = Étapes, dans l'ordre
 list-title-filtered = Étapes : { $filter } seulement
 list-loading = Demande des étapes à la passerelle…
+list-loading-held = Retenu : la passerelle a demandé à chaque requête d'attendre (HTTP 429, l'en-tête décompte) ; les étapes sont demandées quand l'attente se termine.
 list-none = Pas encore de liste : r pour redemander.
 list-none-sign-in = Pas encore de liste : la passerelle demande un jeton valide. Appuyez sur i pour vous connecter, si elle propose la connexion (sinon relancez avec --token-file) ; la liste sera redemandée ensuite.
 list-none-unknown-id = Pas de liste : la passerelle ne connaît pas cet id, redemander n'y changera rien. Vérifiez l'id.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}pour le vider et voir l'état réel.
 ## Requests in flight
 
 loading-steps = lecture des étapes
+loading-held = { $what }, retenu par la limite de la passerelle (HTTP 429)
 loading-refresh = actualisation
 loading-reset = vidage du cache des étapes
 loading-next = demande de l'étape suivante
@@ -913,6 +915,7 @@ board-rows-window = { $from }–{ $to } sur { $total }
 board-n-of-m = { $done } sur { $total }
 board-ready = prêt
 board-loading = demande…
+board-held = retenu (HTTP 429)
 board-retrying-was = nouvel essai (avant : { $was })
 board-remove-ask = Retirer { $car } du tableau ? Appuyez sur «o» pour le retirer, «n» pour le garder.
 board-add-prompt = Ajouter le carAssociationID :

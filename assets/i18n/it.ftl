@@ -22,6 +22,7 @@ progress-filtered = (filtro: { $filter }, { $shown ->
 list-title = Passi, in ordine
 list-title-filtered = Passi: solo { $filter }
 list-loading = Richiesta dei passi al gateway…
+list-loading-held = Trattenuto: il gateway ha chiesto a ogni richiesta di attendere (HTTP 429, l'intestazione fa il conto alla rovescia); i passi vengono chiesti quando l'attesa finisce.
 list-none = Ancora nessuna lista: r per richiedere.
 list-none-sign-in = Ancora nessuna lista: il gateway vuole un token valido. Premere i per accedere, se il gateway offre l'accesso (altrimenti ripartire con --token-file); poi la lista viene richiesta di nuovo.
 list-none-unknown-id = Nessuna lista: il gateway non conosce questo id, quindi richiedere non serve. Controllare l'id.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}per azzerarla e vedere lo stato reale.
 ## Requests in flight
 
 loading-steps = lettura dei passi
+loading-held = { $what }, trattenuto dal limite del gateway (HTTP 429)
 loading-refresh = aggiornamento
 loading-reset = azzeramento della cache dei passi
 loading-next = richiesta del prossimo passo
@@ -910,6 +912,7 @@ board-rows-window = { $from }–{ $to } di { $total }
 board-n-of-m = { $done } di { $total }
 board-ready = pronto
 board-loading = richiesta…
+board-held = trattenuto (HTTP 429)
 board-retrying-was = nuovo tentativo (prima: { $was })
 board-remove-ask = Togliere { $car } dal pannello? Premere «s» per toglierlo, «n» per tenerlo.
 board-add-prompt = Aggiungi carAssociationID:

@@ -22,6 +22,7 @@ progress-filtered = (filter: { $filter }, { $shown ->
 list-title = Stappen, op volgorde
 list-title-filtered = Stappen: alleen { $filter }
 list-loading = Stappen opvragen bij de gateway…
+list-loading-held = Tegengehouden: de gateway vroeg elk verzoek te wachten (HTTP 429, de kopregel telt af); de stappen worden gevraagd als het wachten voorbij is.
 list-none = Nog geen lijst: r vraagt opnieuw.
 list-none-sign-in = Nog geen lijst: de gateway wil een geldig token. Druk op i om in te loggen, als de gateway dat aanbiedt (anders opnieuw starten met --token-file); daarna wordt de lijst opnieuw gevraagd.
 list-none-unknown-id = Geen lijst: de gateway kent deze id niet, dus opnieuw vragen helpt niet. Controleer de id.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}om hem te resetten en de echte stand te zien.
 ## Requests in flight
 
 loading-steps = stappen ophalen
+loading-held = { $what }, tegengehouden door de limiet van de gateway (HTTP 429)
 loading-refresh = verversen
 loading-reset = stappencache resetten
 loading-next = volgende stap opvragen
@@ -908,6 +910,7 @@ board-rows-window = { $from }–{ $to } van { $total }
 board-n-of-m = { $done } van { $total }
 board-ready = klaar
 board-loading = vraagt…
+board-held = tegengehouden (HTTP 429)
 board-retrying-was = nieuwe poging (eerder: { $was })
 board-remove-ask = { $car } uit het overzicht halen? Druk op ‘j’ om het weg te halen, op ‘n’ om het te houden.
 board-add-prompt = carAssociationID toevoegen:

@@ -23,6 +23,7 @@ progress-filtered = (filtro: «{ $filter }», { $shown ->
 list-title = Passos, em ordem
 list-title-filtered = Passos: só «{ $filter }»
 list-loading = Pedindo os passos ao gateway…
+list-loading-held = Retido: o gateway pediu que toda requisição esperasse (HTTP 429, o cabeçalho faz a contagem regressiva); os passos são pedidos quando a espera acabar.
 list-none = Ainda sem lista: r pede de novo.
 list-none-sign-in = Ainda sem lista: o gateway quer um token válido. Pressione i para entrar, se o gateway oferecer login (senão, comece de novo com --token-file); depois a lista é pedida de novo.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, então pedir de novo não adianta. Confira o id.
@@ -57,6 +58,7 @@ ready-stale-after = {" "}para redefini-lo e ver o estado real.
 ## Requests in flight
 
 loading-steps = buscando os passos
+loading-held = { $what }, retido pelo limite do gateway (HTTP 429)
 loading-refresh = atualizando
 loading-reset = redefinindo o cache de passos
 loading-next = pedindo o próximo passo
@@ -919,6 +921,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = consultando…
+board-held = retido (HTTP 429)
 board-retrying-was = tentando de novo (antes: { $was })
 board-remove-ask = Remover { $car } do painel? Pressione «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:

@@ -22,6 +22,7 @@ progress-filtered = (filtro: «{ $filter }», { $shown ->
 list-title = Passos, em ordem
 list-title-filtered = Passos: só «{ $filter }»
 list-loading = A pedir os passos ao gateway…
+list-loading-held = Retido: o gateway pediu que todos os pedidos esperassem (HTTP 429, o cabeçalho faz a contagem decrescente); os passos são pedidos quando a espera terminar.
 list-none = Ainda sem lista: r pede de novo.
 list-none-sign-in = Ainda sem lista: o gateway quer um token válido. Prima i para iniciar sessão, se o gateway o permitir (senão, comece de novo com --token-file); depois a lista é pedida de novo.
 list-none-unknown-id = Sem lista: o gateway não conhece este id, por isso pedir de novo não adianta. Verifique o id.
@@ -56,6 +57,7 @@ ready-stale-after = {" "}para redefini-lo e ver o estado real.
 ## Requests in flight
 
 loading-steps = a procurar os passos
+loading-held = { $what }, retido pelo limite do gateway (HTTP 429)
 loading-refresh = a atualizar
 loading-reset = a redefinir a cache de passos
 loading-next = a pedir o próximo passo
@@ -896,6 +898,7 @@ board-rows-window = { $from }–{ $to } de { $total }
 board-n-of-m = { $done } de { $total }
 board-ready = pronto
 board-loading = a consultar…
+board-held = retido (HTTP 429)
 board-retrying-was = a tentar de novo (antes: { $was })
 board-remove-ask = Remover { $car } do painel? Prima «s» para remover ou «n» para manter.
 board-add-prompt = Adicionar carAssociationID:

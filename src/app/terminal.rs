@@ -120,7 +120,8 @@ pub async fn run(
     spinner.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut watch = every(WATCH_SECS);
     let mut autoplay = every(AUTOPLAY_SECS);
-    // The board's freshness column ages: a frame when its text next changes.
+    // The board's freshness column ages, a 429's pause counts down: a frame
+    // when their text next changes.
     let clock = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(clock);
     let mut ages = None;
@@ -153,11 +154,7 @@ pub async fn run(
             dirty = false;
             keyed = false;
             last_frame = Some(Instant::now());
-            ages = if state.on_board() {
-                ui::board_next_change(state, SystemTime::now())
-            } else {
-                None
-            };
+            ages = ui::next_change(state, SystemTime::now());
             if let Some(wait) = ages {
                 // Just past the change, so the frame shows it.
                 clock

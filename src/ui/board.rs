@@ -238,7 +238,10 @@ fn draw_rows(frame: &mut Frame, area: Rect, state: &State, board: &Board, theme:
     let next_room = (!wide).then_some(narrow_next);
     let table_rows: Vec<Row> = shown
         .iter()
-        .map(|s| row(lang, s, state.now(), spinner, next_room, theme))
+        .map(|s| {
+            let held = state.limited_for().is_some();
+            row(lang, s, state.now(), spinner, next_room, theme, held)
+        })
         .collect();
     let mut header = vec![
         if wide {
@@ -301,6 +304,7 @@ fn row<'a>(
     spinner: char,
     next_room: Option<usize>,
     theme: Theme,
+    held: bool,
 ) -> Row<'a> {
     let wide = next_room.is_none();
     let fit = |text: String| match next_room {
@@ -319,6 +323,8 @@ fn row<'a>(
         (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
         (Standing::Failing, _) if !wide => error_span(lang, s, theme, fit),
         (_, Some(step)) => Span::raw(fit(step_title(lang, &step.name))),
+        // Nothing is sent while a 429's pause lasts: held, not asking.
+        (_, None) if s.is_loading() && held => Span::styled(tr!(lang, "board-held"), theme.dim()),
         (_, None) if s.is_loading() => Span::styled(tr!(lang, "board-loading"), theme.dim()),
         (_, None) => Span::styled("-", theme.dim()),
     };

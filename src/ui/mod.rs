@@ -3,7 +3,30 @@
 
 mod board;
 
-pub use board::next_change as board_next_change;
+/// How long until the text on screen changes by the clock alone (the
+/// board's freshness column, the countdown of a 429's pause), so that a
+/// frame is drawn then with no key pressed; `None` when nothing ages.
+pub fn next_change(state: &State, now: std::time::SystemTime) -> Option<std::time::Duration> {
+    let board = state
+        .on_board()
+        .then(|| board::next_change(state, now))
+        .flatten();
+    let pause = state.limited_until.and_then(|until| {
+        let left = until.duration_since(now).ok().filter(|l| !l.is_zero())?;
+        // The countdown is shown in whole seconds, rounded up: it changes
+        // when the left-over fraction of a second has passed.
+        let fraction = left.subsec_nanos();
+        Some(std::time::Duration::from_nanos(if fraction == 0 {
+            1_000_000_000
+        } else {
+            u64::from(fraction)
+        }))
+    });
+    match (board, pause) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 mod overlays;
 pub mod qr;
 mod start;

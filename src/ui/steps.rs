@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
     // guidance below at full width, where long sentences read best.
     // Without a list, the words in its place get the lines they need, so
     // a long one is not cut at one line.
-    let rows = match no_list_text(lang, session) {
+    let rows = match no_list_text(lang, session, state.limited_for().is_some()) {
         Some(text) => cells(
             Paragraph::new(text)
                 .wrap(Wrap { trim: true })
@@ -59,7 +59,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) -> Optio
         Constraint::Min(0),
     ])
     .areas(body);
-    draw_list(frame, list, lang, session, theme);
+    draw_list(
+        frame,
+        list,
+        lang,
+        session,
+        theme,
+        state.limited_for().is_some(),
+    );
     if session.all_done() && session.filter() == StatusFilter::All {
         draw_ready(frame, guide, lang, theme);
         None
@@ -181,12 +188,14 @@ fn draw_progress(
         ));
     }
     if let Some(flight) = session.in_flight() {
+        // Nothing is sent while a 429's pause lasts: said held, not asking.
+        let what = if state.limited_for().is_some() {
+            tr!(lang, "loading-held", what = flight.what.clone())
+        } else {
+            format!("{}…", flight.what)
+        };
         spans.push(Span::styled(
-            format!(
-                "  {} {}…",
-                SPINNER[state.spinner() % SPINNER.len()],
-                flight.what
-            ),
+            format!("  {} {what}", SPINNER[state.spinner() % SPINNER.len()]),
             theme.info(),
         ));
     }
@@ -203,11 +212,12 @@ fn badge_style(status: &Status, theme: Theme) -> Style {
 
 /// What stands where the list would: why there is none, or that it is
 /// empty; `None` when there are steps to show.
-fn no_list_text(lang: Lang, session: &VehicleSession) -> Option<String> {
+fn no_list_text(lang: Lang, session: &VehicleSession, held: bool) -> Option<String> {
     if session.list().is_some_and(|l| !l.steps.is_empty()) {
         return None;
     }
     Some(match (session.list(), session.in_flight()) {
+        (None, Some(_)) if held => tr!(lang, "list-loading-held"),
         (None, Some(_)) => tr!(lang, "list-loading"),
         (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
         (None, None) => match session.remedy() {
@@ -226,7 +236,14 @@ fn no_list_text(lang: Lang, session: &VehicleSession) -> Option<String> {
     })
 }
 
-fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession, theme: Theme) {
+fn draw_list(
+    frame: &mut Frame,
+    area: Rect,
+    lang: Lang,
+    session: &VehicleSession,
+    theme: Theme,
+    held: bool,
+) {
     let title = match session.filter() {
         StatusFilter::All => tr!(lang, "list-title"),
         other => tr!(lang, "list-title-filtered", filter = other.as_wire()),
@@ -235,7 +252,7 @@ fn draw_list(frame: &mut Frame, area: Rect, lang: Lang, session: &VehicleSession
         .borders(Borders::ALL)
         .title(format!(" {title} "));
     let Some(list) = session.list().filter(|l| !l.steps.is_empty()) else {
-        let text = no_list_text(lang, session).unwrap_or_default();
+        let text = no_list_text(lang, session, held).unwrap_or_default();
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
             area,

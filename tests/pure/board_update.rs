@@ -1264,6 +1264,11 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
         screen.contains("HTTP 429: requests wait 30 s more"),
         "{screen}"
     );
+    // Nothing is sent meanwhile: the row is held, not asking.
+    assert!(
+        screen.contains("held (HTTP 429)") && !screen.contains("asking…"),
+        "{screen}"
+    );
     answer(&mut s, &again[0], Err(timed_out()), 40);
     let screen = shown(&s);
     assert!(!screen.contains("Token needed"), "{screen}");

@@ -3244,3 +3244,64 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
         "{banner:?}"
     );
 }
+
+/// A 429's pause counts down in the steps screen's header with no key
+/// pressed: the loop is told when its text next changes (the left-over
+/// fraction of a second), and a clock tick then shows the new count.
+#[test]
+fn the_pause_of_a_429_counts_down_by_the_clock_alone() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let at = t(10) + Duration::from_millis(300);
+    update(
+        &mut s,
+        Input::Msg(Msg::Limited(Duration::from_secs(30))),
+        at,
+    );
+    assert!(
+        render(&s).contains("HTTP 429: requests wait 30 s more"),
+        "{}",
+        render(&s)
+    );
+    let next = stepwise::ui::next_change(&s, at + Duration::from_millis(200));
+    assert_eq!(next, Some(Duration::from_millis(800)));
+    update(&mut s, Input::ClockTick, t(15) + Duration::from_millis(301));
+    assert!(
+        render(&s).contains("HTTP 429: requests wait 25 s more"),
+        "{}",
+        render(&s)
+    );
+    assert_eq!(
+        stepwise::ui::next_change(&s, t(41)),
+        None,
+        "the pause is over"
+    );
+}
+
+/// While a 429's pause lasts nothing is sent: a list being asked for is
+/// said held by the gateway's limit, not "asking", on the steps screen and
+/// on the board's rows.
+#[test]
+fn a_request_held_by_a_429_is_said_held_not_asking() {
+    let mut s = state(false);
+    start(&mut s, Some("987654".into()), t(0));
+    assert!(
+        render(&s).contains("Asking the gateway for the steps"),
+        "{}",
+        render(&s)
+    );
+    update(
+        &mut s,
+        Input::Msg(Msg::Limited(Duration::from_secs(600))),
+        t(1),
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("Held back: the gateway asked every request to wait"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("held by the gateway's limit (HTTP 429)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Asking the gateway"), "{screen}");
+}
