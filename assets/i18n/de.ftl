@@ -1318,6 +1318,7 @@ err-signin-not-token-answer = die Token-Antwort des Identitätsanbieters ist unb
 err-signin-not-bearer = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token ist kein Bearer-Token. Die Adresse des Ausstellers prüfen (--issuer, STEPWISE_ISSUER oder `issuer` in der Konfigurationsdatei), falls einer gesetzt ist, sonst den Betreiber des Gateways informieren
 err-signin-token-characters = die Token-Antwort des Identitätsanbieters ist unbrauchbar: das Token enthält Zeichen, die ein Header nicht tragen kann. Die Adresse des Ausstellers prüfen (--issuer, STEPWISE_ISSUER oder `issuer` in der Konfigurationsdatei), falls einer gesetzt ist, sonst den Betreiber des Gateways informieren
 err-signin-stopped = der Identitätsanbieter hat die Anmeldung beendet ({ $said }). `stepwise login` erneut ausführen
+err-signin-limited = der Identitätsanbieter begrenzt Anfragen (HTTP 429) und bittet, { $wait } zu warten, länger als der Code gilt. `stepwise login` nach dieser Wartezeit erneut ausführen
 err-signin-refresh-failed = der Identitätsanbieter konnte das Token nicht erneuern ({ $said }). In einer Minute erneut versuchen
 err-signin-refresh-failed-wait = der Identitätsanbieter konnte das Token vorerst nicht erneuern ({ $said }) und bittet, { $secs } s zu warten. Dann erneut versuchen
 err-signin-keeping-failed = das Token konnte nicht gespeichert werden: { $detail }. Erneut anmelden

@@ -1327,6 +1327,7 @@ err-signin-not-token-answer = the identity provider's token answer is not usable
 err-signin-not-bearer = the identity provider's token answer is not usable: the token is not a Bearer token. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 err-signin-token-characters = the identity provider's token answer is not usable: the token has characters a header cannot carry. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 err-signin-stopped = the identity provider stopped the sign-in ({ $said }). Run `stepwise login` again
+err-signin-limited = the identity provider is limiting requests (HTTP 429) and asks to wait { $wait }, longer than the code lasts. Run `stepwise login` again after that wait
 err-signin-refresh-failed = the identity provider could not refresh the token ({ $said }). Retry in a minute
 err-signin-refresh-failed-wait = the identity provider could not renew the token for now ({ $said }) and asks to wait { $secs } s. Retry then
 err-signin-keeping-failed = keeping the token failed: { $detail }. Sign in again

@@ -1327,6 +1327,7 @@ err-signin-not-token-answer = la respuesta de token del proveedor de identidad n
 err-signin-not-bearer = la respuesta de token del proveedor de identidad no sirve: el token no es de tipo Bearer. Revise la dirección del emisor (--issuer, STEPWISE_ISSUER o `issuer` en el archivo de configuración) si se indica uno; si no, avise a quien gestiona la pasarela
 err-signin-token-characters = la respuesta de token del proveedor de identidad no sirve: el token tiene caracteres que una cabecera no puede llevar. Revise la dirección del emisor (--issuer, STEPWISE_ISSUER o `issuer` en el archivo de configuración) si se indica uno; si no, avise a quien gestiona la pasarela
 err-signin-stopped = el proveedor de identidad detuvo el inicio de sesión ({ $said }). Ejecute `stepwise login` de nuevo
+err-signin-limited = el proveedor de identidad está limitando las peticiones (HTTP 429) y pide esperar { $wait }, más de lo que dura el código. Ejecute `stepwise login` de nuevo tras esa espera
 err-signin-refresh-failed = el proveedor de identidad no pudo renovar el token ({ $said }). Vuelva a intentarlo en un minuto
 err-signin-refresh-failed-wait = el proveedor de identidad no pudo renovar el token por ahora ({ $said }) y pide esperar { $secs } s. Vuelva a intentarlo entonces
 err-signin-keeping-failed = no se pudo guardar el token: { $detail }. Inicie sesión de nuevo

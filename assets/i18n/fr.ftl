@@ -1324,6 +1324,7 @@ err-signin-not-token-answer = la réponse de jeton du fournisseur d'identité es
 err-signin-not-bearer = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton n'est pas de type Bearer. Vérifiez l'adresse de l'émetteur (--issuer, STEPWISE_ISSUER ou `issuer` dans le fichier de configuration) s'il en est donné un, sinon prévenez l'exploitant de la passerelle
 err-signin-token-characters = la réponse de jeton du fournisseur d'identité est inutilisable : le jeton contient des caractères qu'un en-tête ne peut pas porter. Vérifiez l'adresse de l'émetteur (--issuer, STEPWISE_ISSUER ou `issuer` dans le fichier de configuration) s'il en est donné un, sinon prévenez l'exploitant de la passerelle
 err-signin-stopped = le fournisseur d'identité a arrêté la connexion ({ $said }). Relancez `stepwise login`
+err-signin-limited = le fournisseur d'identité limite les requêtes (HTTP 429) et demande d'attendre { $wait }, plus longtemps que le code ne dure. Relancez `stepwise login` après cette attente
 err-signin-refresh-failed = le fournisseur d'identité n'a pas pu renouveler le jeton ({ $said }). Réessayez dans une minute
 err-signin-refresh-failed-wait = le fournisseur d'identité n'a pas pu renouveler le jeton pour l'instant ({ $said }) et demande d'attendre { $secs } s. Réessayez ensuite
 err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous

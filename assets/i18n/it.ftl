@@ -1321,6 +1321,7 @@ err-signin-not-token-answer = la risposta di token del provider di identità non
 err-signin-not-bearer = la risposta di token del provider di identità non è utilizzabile: il token non è un token Bearer. Controllare l'indirizzo dell'emittente (--issuer, STEPWISE_ISSUER o `issuer` nel file di configurazione) se ne è indicato uno, altrimenti avvisare chi gestisce il gateway
 err-signin-token-characters = la risposta di token del provider di identità non è utilizzabile: il token contiene caratteri che un header non può portare. Controllare l'indirizzo dell'emittente (--issuer, STEPWISE_ISSUER o `issuer` nel file di configurazione) se ne è indicato uno, altrimenti avvisare chi gestisce il gateway
 err-signin-stopped = il provider di identità ha interrotto l'accesso ({ $said }). Eseguire di nuovo `stepwise login`
+err-signin-limited = il provider di identità sta limitando le richieste (HTTP 429) e chiede di attendere { $wait }, più a lungo di quanto duri il codice. Eseguire di nuovo `stepwise login` dopo quell'attesa
 err-signin-refresh-failed = il provider di identità non è riuscito a rinnovare il token ({ $said }). Riprovare tra un minuto
 err-signin-refresh-failed-wait = il provider di identità per ora non è riuscito a rinnovare il token ({ $said }) e chiede di attendere { $secs } s. Riprovare allora
 err-signin-keeping-failed = salvataggio del token non riuscito: { $detail }. Accedere di nuovo

@@ -1319,6 +1319,7 @@ err-signin-not-token-answer = het tokenantwoord van de identiteitsprovider is on
 err-signin-not-bearer = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token is geen Bearer-token. Controleer het adres van de uitgever (--issuer, STEPWISE_ISSUER of `issuer` in het configuratiebestand) als er een is opgegeven, meld het anders aan de beheerder van de gateway
 err-signin-token-characters = het tokenantwoord van de identiteitsprovider is onbruikbaar: het token bevat tekens die een header niet kan dragen. Controleer het adres van de uitgever (--issuer, STEPWISE_ISSUER of `issuer` in het configuratiebestand) als er een is opgegeven, meld het anders aan de beheerder van de gateway
 err-signin-stopped = de identiteitsprovider heeft het inloggen gestopt ({ $said }). Voer `stepwise login` opnieuw uit
+err-signin-limited = de identiteitsprovider beperkt verzoeken (HTTP 429) en vraagt { $wait } te wachten, langer dan de code geldig is. Voer `stepwise login` na die wachttijd opnieuw uit
 err-signin-refresh-failed = de identiteitsprovider kon het token niet vernieuwen ({ $said }). Probeer het over een minuut opnieuw
 err-signin-refresh-failed-wait = de identiteitsprovider kon het token voorlopig niet vernieuwen ({ $said }) en vraagt { $secs } s te wachten. Probeer het dan opnieuw
 err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Log opnieuw in

@@ -1334,6 +1334,7 @@ err-signin-not-token-answer = a resposta de token do provedor de identidade não
 err-signin-not-bearer = a resposta de token do provedor de identidade não pode ser usada: o token não é do tipo Bearer. Confira o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no arquivo de configuração) se houver um; senão, avise quem opera o gateway
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Confira o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no arquivo de configuração) se houver um; senão, avise quem opera o gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
+err-signin-limited = o provedor de identidade está limitando requisições (HTTP 429) e pede para esperar { $wait }, mais do que o código dura. Execute `stepwise login` de novo depois dessa espera
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo em um minuto
 err-signin-refresh-failed-wait = o provedor de identidade não conseguiu renovar o token por enquanto ({ $said }) e pede para esperar { $secs } s. Tente de novo depois disso
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Faça login de novo

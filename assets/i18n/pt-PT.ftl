@@ -1300,6 +1300,7 @@ err-signin-not-token-answer = a resposta de token do provedor de identidade não
 err-signin-not-bearer = a resposta de token do provedor de identidade não pode ser usada: o token não é do tipo Bearer. Verifique o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no ficheiro de configuração) se houver um; caso contrário, avise quem opera o gateway
 err-signin-token-characters = a resposta de token do provedor de identidade não pode ser usada: o token tem caracteres que um cabeçalho não pode levar. Verifique o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no ficheiro de configuração) se houver um; caso contrário, avise quem opera o gateway
 err-signin-stopped = o provedor de identidade interrompeu o login ({ $said }). Execute `stepwise login` de novo
+err-signin-limited = o fornecedor de identidade está a limitar pedidos (HTTP 429) e pede para esperar { $wait }, mais do que o código dura. Execute `stepwise login` novamente depois dessa espera
 err-signin-refresh-failed = o provedor de identidade não conseguiu renovar o token ({ $said }). Tente de novo num minuto
 err-signin-refresh-failed-wait = o fornecedor de identidade não conseguiu renovar o token por agora ({ $said }) e pede para esperar { $secs } s. Tente novamente depois disso
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Volte a iniciar sessão

@@ -665,6 +665,22 @@ pub async fn poll(
                 interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
                 tracing::info!(interval = ?interval, "the identity provider asks to poll slower");
             }
+            // The provider limits requests (HTTP 429): its wait is kept,
+            // and the code is polled on after it while it lasts; a wait
+            // past the code's life is said with its length.
+            _ if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                failures = 0;
+                let Some(wait) = reply.retry_after else {
+                    interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
+                    continue;
+                };
+                if pace.now() + wait > deadline {
+                    return Err(AuthError::Provider(ProviderProblem::Limited {
+                        secs: wait.as_secs().max(1),
+                    }));
+                }
+                pace.wait(wait).await;
+            }
             Some("expired_token") => return Err(AuthError::Expired),
             Some("access_denied") => {
                 return Err(AuthError::Denied {

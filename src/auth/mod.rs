@@ -493,6 +493,11 @@ pub enum ProviderProblem {
     Stopped {
         said: String,
     },
+    /// The provider limits requests (HTTP 429) and asks to wait `secs`,
+    /// longer than the code lasts.
+    Limited {
+        secs: u64,
+    },
     /// A refresh failed for a while without ending the login (the
     /// provider's 5xx, 429, `temporarily_unavailable`), with the wait it
     /// asked in whole seconds, if it did.
@@ -640,6 +645,11 @@ impl ProviderProblem {
             ProviderProblem::Stopped { said } => {
                 tr!(lang, "err-signin-stopped", said = said.clone())
             }
+            ProviderProblem::Limited { secs } => tr!(
+                lang,
+                "err-signin-limited",
+                wait = crate::text::duration(lang, *secs)
+            ),
             ProviderProblem::RefreshFailed { said, wait: None } => {
                 tr!(lang, "err-signin-refresh-failed", said = said.clone())
             }
@@ -708,6 +718,7 @@ impl AuthError {
                 why,
                 ProviderProblem::CodeRefused { .. }
                     | ProviderProblem::Stopped { .. }
+                    | ProviderProblem::Limited { .. }
                     | ProviderProblem::RefreshFailed { .. }
                     | ProviderProblem::StoreTask { .. }
             ),

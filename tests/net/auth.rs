@@ -367,6 +367,41 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
     assert_eq!(provider.polls(), 2);
 }
 
+/// A token endpoint that limits requests (HTTP 429) while the code is
+/// polled, asking a wait past the code's life: said as the limit with its
+/// wait and when to run login again, never "the provider stopped the
+/// sign-in", and nothing polled within that wait.
+#[tokio::test]
+async fn a_429_past_the_code_s_life_is_said_with_its_wait() {
+    let provider = Provider::start(quick()).await;
+    let (mut endpoints, authorization) = start_flow(&provider).await;
+    let limited = crate::hostile_servers::canned(
+        "429 Too Many Requests",
+        &["Retry-After: 4000", "Content-Type: application/json"],
+        r#"{"message":"rate limited"}"#,
+    )
+    .await;
+    endpoints.token = Url::parse(&format!("{}/oauth/token", limited.url())).unwrap();
+    let pace = TestPace::new(Vec::new());
+    let error = device::poll(
+        &http(),
+        &endpoints,
+        &authorization,
+        &SignInOptions::default(),
+        &pace,
+    )
+    .await
+    .expect_err("limited past the code's life");
+    let text = describe::auth_error(Lang::En, &error);
+    assert!(
+        text.contains("limiting requests (HTTP 429) and asks to wait")
+            && text.contains("longer than the code lasts")
+            && !text.contains("stopped the sign-in"),
+        "{text}"
+    );
+    assert_eq!(limited.requests(), 1, "{text}");
+}
+
 #[tokio::test]
 async fn the_token_endpoint_may_live_on_another_server() {
     let provider = Provider::start(quick()).await;
