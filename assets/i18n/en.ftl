@@ -894,6 +894,7 @@ board-live-on = { $count ->
 board-live-off = Live off
 board-live-off-text = The board no longer refreshes by itself; press r to refresh all now.
 board-live-stopped = Live stopped for { $car }: { $what }
+board-live-stopped-text = { $why }. Following it would only repeat this answer; live goes on for the other vehicles. Once it is fixed, press w twice (live off, then on) to follow it again.
 board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Every vehicle is ready.
 help-section-board = The board

@@ -931,6 +931,7 @@ board-live-on = { $count ->
 board-live-off = Direct arrêté
 board-live-off-text = le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
 board-live-stopped = Direct arrêté pour { $car } : { $what }
+board-live-stopped-text = { $why }. Le suivre ne ferait que répéter cette réponse ; le direct continue pour les autres véhicules. Une fois le problème réglé, appuyez deux fois sur w (direct arrêté, puis relancé) pour le suivre à nouveau.
 board-vehicle-said = { $car } : { $what }
 board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau

@@ -1236,6 +1236,15 @@ fn a_steps_id_refused_again_on_the_board_stops_its_live_and_says_so() {
             && banner.text.contains("no step for this stepsID"),
         "{banner:?}"
     );
+    // On the board `w` turns live off for every vehicle: the words say
+    // how to follow this one again, and "stopped" once.
+    assert!(
+        banner.text.contains("live goes on for the other vehicles")
+            && banner.text.contains("press w twice (live off, then on)")
+            && !banner.text.contains("press w to watch again")
+            && !banner.title.contains("Watch stopped"),
+        "{banner:?}"
+    );
 }
 
 /// While a row that failed is asked again, its last error is shown as what

@@ -19,7 +19,7 @@ use crate::text::Lang;
 use crate::tr;
 use crate::wizard::session::{ListChange, Remedy, VehicleSession};
 use crate::wizard::start::StartField;
-use crate::wizard::state::{Banner, Effect, Msg, Purpose, Screen, State};
+use crate::wizard::state::{Effect, Msg, Purpose, Screen, State};
 
 /// An answer for one vehicle: the gateway's to a request, a follower's
 /// update, or a task that ended without answering.
@@ -599,18 +599,10 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     // Live following of a board vehicle that ended by itself is said on
     // the board, with the vehicle's own words: its row alone is easy to miss.
     let stopped = (state.on_a_board && !is_open && watched && !session.watch())
-        .then(|| session.banner().cloned())
+        .then(|| super::board::live_stopped(session, judge.lang))
         .flatten();
     if let Some(said) = stopped {
-        state.vehicles.say(Banner {
-            title: tr!(
-                judge.lang,
-                "board-live-stopped",
-                car = car,
-                what = said.title
-            ),
-            ..said
-        });
+        state.vehicles.say(said);
     }
     if follower_ended && !is_open {
         state.vehicles.forget_followed(car);

@@ -271,3 +271,31 @@ pub(super) fn token_refused(state: &mut State, car: &str, said: Option<Banner>, 
     };
     state.vehicles.say_for(car, banner);
 }
+
+/// The board's banner for a vehicle whose live following stopped on an
+/// answer that will not change by itself: its own error, and that live
+/// goes on for the others (`w` twice follows it again: off, then on), never
+/// the steps screen's "press w to watch again", which on the board turns
+/// live off. A refused token keeps the vehicle's own offer of `i`.
+pub(super) fn live_stopped(session: &VehicleSession, lang: Lang) -> Option<Banner> {
+    let said = session.banner()?.clone();
+    let car = session.car().to_owned();
+    let last = session.log().entries().last().map(|e| &e.event);
+    match last {
+        Some(crate::report::Event::Error { what, detail }) if !session.refused_token() => {
+            Some(Banner {
+                kind: said.kind,
+                title: tr!(lang, "board-live-stopped", car = car, what = what.clone()),
+                text: tr!(
+                    lang,
+                    "board-live-stopped-text",
+                    why = detail.trim_end_matches('.').to_owned()
+                ),
+            })
+        }
+        _ => Some(Banner {
+            title: tr!(lang, "board-live-stopped", car = car, what = said.title),
+            ..said
+        }),
+    }
+}
