@@ -39,6 +39,27 @@ fn run(home: &Path, args: &[&str]) -> Output {
         .expect("stepwise runs")
 }
 
+/// The binary in `home` with `args`, its plain-http requests through the
+/// proxy `proxy` (from `http_proxy`, no other proxy variable set).
+fn run_through_proxy(home: &Path, proxy: &str, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home);
+    for other in [
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(other);
+    }
+    cmd.env("http_proxy", proxy)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs")
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -426,29 +447,14 @@ fn login_to_a_gateway_where_nothing_listens_names_the_gateway() {
 fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     let proxy = format!("http://127.0.0.1:{}", pty::free_port());
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(pty::BIN);
-    pty::scrub_command(&mut cmd, home.path());
-    for other in [
-        "HTTP_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        cmd.env_remove(other);
-    }
-    let out = cmd
-        .env("http_proxy", &proxy)
-        .args([
-            "steps",
-            "--api",
-            "http://gateway.example:8080",
-            "--car",
-            "987654",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .expect("stepwise runs");
+    let args = [
+        "steps",
+        "--api",
+        "http://gateway.example:8080",
+        "--car",
+        "987654",
+    ];
+    let out = run_through_proxy(home.path(), &proxy, &args);
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -495,23 +501,8 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
     for (bytes, words) in cases {
         let proxy = crate::canned::answering(bytes);
         let home = tempfile::tempdir().unwrap();
-        let mut cmd = std::process::Command::new(pty::BIN);
-        pty::scrub_command(&mut cmd, home.path());
-        for other in [
-            "HTTP_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-            "no_proxy",
-            "NO_PROXY",
-        ] {
-            cmd.env_remove(other);
-        }
-        let out = cmd
-            .env("http_proxy", &proxy)
-            .args(["login", "--device", "--api", "http://gateway.invalid:8080"])
-            .stdin(Stdio::null())
-            .output()
-            .expect("stepwise runs");
+        let args = ["login", "--device", "--api", "http://gateway.invalid:8080"];
+        let out = run_through_proxy(home.path(), &proxy, &args);
         assert_exit(&out, 1);
         let err = stderr(&out);
         assert!(err.contains(words), "{err}");
