@@ -3,7 +3,7 @@
 //! went wrong, why, and what to do. The errors carry data only; the CLI and
 //! the wizard show them through here, in the chosen language.
 
-use crate::auth::{AuthError, Over, StoreError};
+use crate::auth::{AuthError, Over, ProxyTrouble, StoreError};
 use crate::client::live::LiveFault;
 use crate::client::{GatewayError, Rejection};
 use crate::config::{ConfigError, TokenFrom};
@@ -1149,15 +1149,16 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     }
 }
 
-/// A sign-in call the proxy answered itself, or closed: the proxy named,
-/// with what it wants (a password, NO_PROXY), never the provider blamed.
+/// A sign-in call the proxy answered itself, closed, left unanswered or
+/// garbled, or a tunnel it did not open: the proxy named, with what it
+/// wants (a password, NO_PROXY), never the provider blamed.
 fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
     let AuthError::Proxy {
         url,
         proxy,
         from,
-        status,
-        said,
+        credentials,
+        trouble,
     } = error
     else {
         return error.to_string();
@@ -1166,39 +1167,52 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
-    let said = if said.is_empty() {
-        String::new()
-    } else {
-        format!(" ({said})")
-    };
-    let (url, proxy) = (url.clone(), proxy.clone());
-    match status {
-        None => tr!(
-            lang,
-            "auth-proxy-closed",
-            url = url,
-            proxy = proxy,
-            from = *from,
-            host = host
-        ),
-        Some(407) => tr!(
-            lang,
-            "auth-proxy-407",
-            url = url,
-            proxy = proxy,
-            from = *from,
-            host = host
-        ),
-        Some(status) => tr!(
-            lang,
-            "auth-proxy-answered",
-            url = url,
-            proxy = proxy,
-            from = *from,
-            status = *status,
-            said = said,
-            host = host
-        ),
+    let (url, proxy, from) = (url.clone(), proxy.clone(), *from);
+    // The ids are literal for the catalogue's check; the same four values
+    // go with each.
+    macro_rules! said {
+        ($id:literal) => {
+            tr!(
+                lang,
+                $id,
+                url = url,
+                proxy = proxy,
+                from = from,
+                host = host
+            )
+        };
+    }
+    let password = matches!(
+        trouble,
+        ProxyTrouble::Answered { status: 407, .. }
+            | ProxyTrouble::Tunnel {
+                wants_password: true
+            }
+    );
+    match trouble {
+        _ if password && *credentials => said!("auth-proxy-407-refused"),
+        _ if password => said!("auth-proxy-407"),
+        ProxyTrouble::Answered { status, said } => {
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(" ({said})")
+            };
+            tr!(
+                lang,
+                "auth-proxy-answered",
+                url = url,
+                proxy = proxy,
+                from = from,
+                status = *status,
+                said = said,
+                host = host
+            )
+        }
+        ProxyTrouble::Closed => said!("auth-proxy-closed"),
+        ProxyTrouble::Silent => said!("auth-proxy-silent"),
+        ProxyTrouble::Garbled => said!("auth-proxy-garbled"),
+        ProxyTrouble::Tunnel { .. } => said!("auth-proxy-tunnel"),
     }
 }
 

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::{
     AddressProblem, AuthError, Credential, Discovery, Endpoint, MAX_AUTH_BODY, ProviderProblem,
-    SignInOptions, is_token_text, unix_now,
+    ProxyTrouble, SignInOptions, is_token_text, unix_now,
 };
 use crate::secret::Secret;
 use crate::steps::sanitize;
@@ -130,22 +130,17 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     while let Some(next) = source.source() {
         source = next;
     }
-    // Through a proxy, a connection closed without an answer is the
-    // proxy's doing as far as anyone can tell: never "the provider's
-    // address was reached".
-    if let Some(proxy) = proxy_for(url)
-        && !e.is_timeout()
-        && !e.is_connect()
-        && source
-            .to_string()
-            .contains("connection closed before message completed")
+    // Through a proxy, what went wrong on the way is named as the proxy's:
+    // never "the provider's address was reached" or "took the connection".
+    if let Some(trouble) = proxy_trouble(e, &source.to_string())
+        && let Some(proxy) = proxy_for(url)
     {
         return AuthError::Proxy {
             url: without_query(url),
             proxy: proxy.shown(),
             from: proxy.from,
-            status: None,
-            said: String::new(),
+            credentials: !proxy.url.username().is_empty(),
+            trouble,
         };
     }
     AuthError::Network {
@@ -161,6 +156,40 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     }
 }
 
+/// What a failed sign-in call through a proxy met, by reqwest's words: a
+/// tunnel refused, a connection closed or silent, an answer that is no HTTP.
+fn proxy_trouble(e: &reqwest::Error, cause: &str) -> Option<ProxyTrouble> {
+    let mut chain = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(next) = source {
+        chain.push_str(": ");
+        chain.push_str(&next.to_string());
+        source = next.source();
+    }
+    if chain.contains("tunnel error") {
+        return Some(ProxyTrouble::Tunnel {
+            wants_password: chain.contains("proxy authorization required"),
+        });
+    }
+    if e.is_timeout() && !e.is_connect() {
+        return Some(ProxyTrouble::Silent);
+    }
+    if e.is_connect() {
+        return None;
+    }
+    if cause.contains("connection closed before message completed") {
+        return Some(ProxyTrouble::Closed);
+    }
+    [
+        "invalid HTTP version parsed",
+        "invalid HTTP header parsed",
+        "invalid HTTP status-code parsed",
+    ]
+    .iter()
+    .any(|w| chain.contains(w))
+    .then_some(ProxyTrouble::Garbled)
+}
+
 /// The proxy the environment sends `url` through, if any (the same
 /// variables every client of this process is built from).
 fn proxy_for(url: &Url) -> Option<crate::net::ProxyChoice> {
@@ -171,19 +200,24 @@ fn proxy_for(url: &Url) -> Option<crate::net::ProxyChoice> {
 }
 
 /// A sign-in answer that came through a proxy and is the proxy's own: its
-/// 407, an answer its headers mark as a proxy's, or a 403 or 502 to 504
-/// that is no JSON (an OAuth error is JSON): a policy or error page of the
-/// proxy, or of something in front of the provider.
+/// 407, an answer its headers mark as a proxy's, or an error that is no
+/// JSON (an OAuth error is JSON) to a `posted` call (a code, a token: a
+/// policy, error or portal page of the proxy, or of something in front of
+/// the provider, whatever its status); to a discovery call, only a 403 or
+/// a 502 to 504 page (its 404 page says nothing is published there).
 fn proxy_s_own(
     url: &Url,
     status: StatusCode,
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
+    posted: bool,
 ) -> Option<AuthError> {
     let proxy = proxy_for(url)?;
     let marked = crate::net::proxy_mark(status, headers);
     let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let page = !json && matches!(status.as_u16(), 403 | 502..=504);
+    // A discovery path's 404 (or any page but a refusal or a proxy's
+    // gateway error) is the web site's answer that nothing is published.
+    let page = !json && (posted || matches!(status.as_u16(), 403 | 502..=504));
     if status != StatusCode::PROXY_AUTHENTICATION_REQUIRED && marked.is_none() && !page {
         return None;
     }
@@ -195,8 +229,11 @@ fn proxy_s_own(
         url: without_query(url),
         proxy: proxy.shown(),
         from: proxy.from,
-        status: Some(status.as_u16()),
-        said: sanitize(&said).chars().take(120).collect(),
+        credentials: !proxy.url.username().is_empty(),
+        trouble: ProxyTrouble::Answered {
+            status: status.as_u16(),
+            said: sanitize(&said).chars().take(120).collect(),
+        },
     })
 }
 
@@ -208,7 +245,12 @@ pub(crate) fn without_query(url: &Url) -> String {
     sanitize(shown.as_str())
 }
 
-async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply, AuthError> {
+/// `posted`: a sign-in call that sends a form (a code, a token).
+async fn read_capped(
+    url: &Url,
+    mut response: reqwest::Response,
+    posted: bool,
+) -> Result<Reply, AuthError> {
     let status = response.status();
     let retry_after = crate::net::retry_after(response.headers());
     // Sign-in calls follow no redirect (the client's policy): one is named.
@@ -244,9 +286,7 @@ async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Reply
         }
         body.extend_from_slice(&chunk);
     }
-    if !status.is_success()
-        && let Some(proxy) = proxy_s_own(url, status, &headers, &body)
-    {
+    if let Some(proxy) = proxy_s_own(url, status, &headers, &body, posted) {
         return Err(proxy);
     }
     Ok(Reply {
@@ -263,7 +303,7 @@ pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, Auth
         .send()
         .await
         .map_err(|e| network_error(url, &e))?;
-    read_capped(url, response).await
+    read_capped(url, response, false).await
 }
 
 /// A form POST, encoded by hand (the HTTP client is built without forms).
@@ -283,7 +323,7 @@ pub(crate) async fn post_form(
         .send()
         .await
         .map_err(|e| network_error(url, &e))?;
-    read_capped(url, response).await
+    read_capped(url, response, true).await
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).

@@ -246,13 +246,14 @@ pub enum AuthError {
     /// answer (its 407, its error page) or none at all (`status` `None`:
     /// the proxy closed the connection): the identity provider was not
     /// asked, or it is not known whether it was.
-    #[error("proxy {proxy} for {url}: {status:?} {said}")]
+    #[error("proxy {proxy} for {url}: {trouble:?}")]
     Proxy {
         url: String,
         proxy: String,
         from: &'static str,
-        status: Option<u16>,
-        said: String,
+        /// The proxy's URL carries a user name and password.
+        credentials: bool,
+        trouble: ProxyTrouble,
     },
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
@@ -275,6 +276,23 @@ pub enum AuthError {
     /// The token store failed; says how.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+}
+
+/// What a proxy did with a sign-in call, in place of the provider's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyTrouble {
+    /// Its own answer: the HTTP status and what it said (a page's title,
+    /// squid's error), if anything.
+    Answered { status: u16, said: String },
+    /// It closed the call without an answer.
+    Closed,
+    /// No answer came in time.
+    Silent,
+    /// What came back is no valid HTTP.
+    Garbled,
+    /// It did not open a tunnel (CONNECT) for an https:// address; with
+    /// `wants_password`, it asked for a user name and password (407).
+    Tunnel { wants_password: bool },
 }
 
 /// Why the gateway's sign-in endpoints cannot be used. Data only: the words
@@ -708,7 +726,11 @@ impl AuthError {
             AuthError::Network { tls, .. } => tls.is_none(),
             // A proxy's login or policy stays until the settings change; a
             // closed connection or its 5xx may pass.
-            AuthError::Proxy { status, .. } => status.is_none_or(|s| s >= 500),
+            AuthError::Proxy { trouble, .. } => match trouble {
+                ProxyTrouble::Answered { status, .. } => *status >= 500,
+                ProxyTrouble::Closed | ProxyTrouble::Silent => true,
+                ProxyTrouble::Garbled | ProxyTrouble::Tunnel { .. } => false,
+            },
             AuthError::GatewayTls { .. } => false,
             AuthError::Discovery(Discovery::Status { status, .. }) => {
                 *status >= 500 || *status == 429

@@ -39,13 +39,17 @@ fn run(home: &Path, args: &[&str]) -> Output {
         .expect("stepwise runs")
 }
 
-/// The binary in `home` with `args`, its plain-http requests through the
-/// proxy `proxy` (from `http_proxy`, no other proxy variable set).
-fn run_through_proxy(home: &Path, proxy: &str, args: &[&str]) -> Output {
+/// The binary in `home` with `args`, its requests through the proxy
+/// `proxy` named by the variable `var` (`http_proxy` or `https_proxy`; no
+/// other proxy variable set).
+fn run_through_proxy(home: &Path, var: &str, proxy: &str, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(pty::BIN);
     pty::scrub_command(&mut cmd, home);
     for other in [
+        "http_proxy",
         "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
         "all_proxy",
         "ALL_PROXY",
         "no_proxy",
@@ -53,7 +57,7 @@ fn run_through_proxy(home: &Path, proxy: &str, args: &[&str]) -> Output {
     ] {
         cmd.env_remove(other);
     }
-    cmd.env("http_proxy", proxy)
+    cmd.env(var, proxy)
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -454,7 +458,7 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
         "--car",
         "987654",
     ];
-    let out = run_through_proxy(home.path(), &proxy, &args);
+    let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -502,7 +506,7 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
         let proxy = crate::canned::answering(bytes);
         let home = tempfile::tempdir().unwrap();
         let args = ["login", "--device", "--api", "http://gateway.invalid:8080"];
-        let out = run_through_proxy(home.path(), &proxy, &args);
+        let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
         assert_exit(&out, 1);
         let err = stderr(&out);
         assert!(err.contains(words), "{err}");
@@ -516,6 +520,79 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
             assert!(!err.contains(wrong), "{err}");
         }
     }
+}
+
+/// The code and token calls through a proxy that answers them with a page
+/// of its own (an error page, a portal's 200), and an https sign-in whose
+/// tunnel the proxy refuses for want of a password: the proxy is named
+/// with its variable, never the provider ("has moved it", "not a device
+/// code … check --issuer") nor the gateway ("cannot reach the gateway …
+/// check --api").
+#[test]
+fn a_proxy_s_pages_and_refused_tunnels_on_sign_in_are_the_proxy_s() {
+    let page = |status: &str, title: &str| {
+        let body = format!("<html><head><title>{title}</title></head></html>");
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let metadata = r#"{"issuer":"http://gateway.invalid:8080","device_authorization_endpoint":"http://gateway.invalid:8080/oauth/device_authorization","token_endpoint":"http://gateway.invalid:8080/oauth/token"}"#;
+    let json = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{metadata}",
+        metadata.len()
+    )
+    .into_bytes();
+    let none = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    for (answer, said) in [
+        (
+            page("404 Not Found", "Not Found"),
+            "came back HTTP 404 (Not Found)",
+        ),
+        (
+            page("200 OK", "ShopNet terms"),
+            "came back HTTP 200 (ShopNet terms)",
+        ),
+    ] {
+        let proxy = crate::canned::routing(
+            vec![
+                ("oauth-authorization-server", json.clone()),
+                ("device_authorization", answer),
+            ],
+            none.clone(),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let args = ["login", "--device", "--api", "http://gateway.invalid:8080"];
+        let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("the sign-in call to http://gateway.invalid:8080/oauth/device_authorization went through the proxy")
+                && err.contains(said)
+                && err.contains("NO_PROXY=gateway.invalid"),
+            "{err}"
+        );
+        for wrong in ["not a device code", "--issuer", "moved"] {
+            assert!(!err.contains(wrong), "{err}");
+        }
+    }
+    let wants = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let proxy = crate::canned::answering(wants);
+    let home = tempfile::tempdir().unwrap();
+    let args = ["login", "--device", "--api", "https://gateway.invalid"];
+    let out = run_through_proxy(home.path(), "https_proxy", &proxy, &args);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{proxy} (from https_proxy)"))
+            && err.contains("The proxy wants a user name and password"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("cannot reach the gateway") && !err.contains("tunnel error"),
+        "{err}"
+    );
 }
 
 /// A negative number of seconds is a value refused with the range, not an
