@@ -36,6 +36,11 @@ struct Login {
     /// Where refreshed tokens are written back, when known.
     store: Option<TokenStore>,
     state: Mutex<State>,
+    /// The gateway has taken a token of this login in this run: it takes
+    /// this provider's tokens, so a renewed token it refuses is refused
+    /// for that one call (a vehicle), and the login is not ended for all.
+    /// Outside the lock: every answer marks it, none waits on a renewal.
+    taken: std::sync::atomic::AtomicBool,
 }
 
 struct State {
@@ -84,6 +89,7 @@ impl TokenSource {
                 token_requests: 0,
                 renewal_wait: None,
             }),
+            taken: std::sync::atomic::AtomicBool::new(false),
         }))))
     }
 
@@ -159,6 +165,11 @@ impl TokenSource {
             return Ok(Some(Secret::new(state.credential.access_token.clone())));
         }
         if state.fresh_after_refusal.as_deref() == Some(refused.expose()) {
+            // Taken for other calls: this refusal is this call's, said as
+            // the gateway's 401; no renewal again (it would loop).
+            if login.taken.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
             let why = Over::RefusedFresh { said: None };
             state.over = Some(why.clone());
             return Err(AuthError::SignInAgain(why));
@@ -167,6 +178,15 @@ impl TokenSource {
             return Ok(None);
         }
         login.refresh(http, state, Some(refused)).await.map(Some)
+    }
+
+    /// The gateway took a token of this login (an answer other than 401).
+    pub fn taken(&self) {
+        if let Source::Login(login) = &*self.0 {
+            login
+                .taken
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// The gateway refused `token` too, the one just refreshed after it
@@ -182,7 +202,9 @@ impl TokenSource {
             return Ok(());
         };
         let mut state = login.state.lock().await;
-        if state.fresh_after_refusal.as_deref() != Some(token.expose()) {
+        if state.fresh_after_refusal.as_deref() != Some(token.expose())
+            || login.taken.load(std::sync::atomic::Ordering::Relaxed)
+        {
             return Ok(());
         }
         let why = Over::RefusedFresh { said };

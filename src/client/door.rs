@@ -161,6 +161,9 @@ impl Gateway {
             return Ok(sent);
         };
         if sent.status() != StatusCode::UNAUTHORIZED {
+            // The gateway takes this login's tokens: a later refusal is of
+            // one call (a vehicle), not of the login.
+            source.taken();
             return Ok(sent);
         }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
@@ -171,6 +174,9 @@ impl Gateway {
                     "token refused; retrying once with a refreshed one"
                 );
                 let again = self.send_with(call, Some(fresh.clone())).await?;
+                if again.status() != StatusCode::UNAUTHORIZED {
+                    source.taken();
+                }
                 // Refused again: a token just renewed for this gateway is
                 // not what it takes (its audience or scopes), and asking
                 // the same provider again cannot change that.

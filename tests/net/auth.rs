@@ -818,6 +818,65 @@ async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
     assert_eq!(source.token_requests().await, 1);
 }
 
+/// A gateway that takes this login's token for one vehicle and refuses it
+/// for another, even renewed: the refusal is that vehicle's (the gateway's
+/// 401 with its words), and the login goes on for the others; one renewal
+/// in all, never "tokens not accepted" for the run.
+#[tokio::test]
+async fn a_vehicle_refused_by_a_gateway_that_takes_the_token_ends_no_login() {
+    use axum::response::IntoResponse;
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let app = axum::Router::new().fallback(|uri: axum::http::Uri| async move {
+        if uri.query().unwrap_or_default().contains("111111") {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(
+                    "www-authenticate",
+                    r#"Bearer error="invalid_token", error_description="not allowed for this vehicle""#,
+                )],
+                String::new(),
+            )
+                .into_response()
+        } else {
+            (
+                [("content-type", "application/json")],
+                r#"{"stepsID":"1","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#,
+            )
+                .into_response()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let source = TokenSource::login(format!("{url}/"), credential, None);
+    let client = gateway(&url, Some(source.clone()));
+    client.list(&list_987654()).await.expect("taken for 987654");
+    let other = ListRequest::new(Lookup::Car("111111".into()));
+    let refused = client.list(&other).await.unwrap_err();
+    assert_eq!(
+        refused.rejection(),
+        Some(Rejection::Unauthorized),
+        "{refused:?}"
+    );
+    let text = describe::gateway_error(Lang::En, &refused);
+    assert!(
+        !text.contains("takes none of this provider's tokens") && !refused.needs_login(),
+        "{text}"
+    );
+    client
+        .list(&list_987654())
+        .await
+        .expect("the login goes on");
+    let again = client.list(&other).await.unwrap_err();
+    assert_eq!(
+        again.rejection(),
+        Some(Rejection::Unauthorized),
+        "{again:?}"
+    );
+    assert_eq!(source.token_requests().await, 1, "one renewal in all");
+}
+
 #[tokio::test]
 async fn a_login_refreshed_by_another_stepwise_is_taken_from_the_store() {
     let provider = Provider::start(quick()).await;
