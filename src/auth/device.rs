@@ -596,10 +596,38 @@ struct TokenAnswer {
     access_token: String,
     #[serde(default)]
     token_type: Option<String>,
+    /// Seconds, as a number or (some providers) a string of digits; read
+    /// as written, so that no odd value refuses the whole answer.
     #[serde(default)]
-    expires_in: Option<serde_json::Number>,
+    expires_in: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     refresh_token: Option<String>,
+}
+
+/// The token's lifetime from `expires_in` as written: a number, or a
+/// string holding one; `None` (no known expiry) for anything else.
+fn lifetime_of(raw: &serde_json::value::RawValue) -> Option<u64> {
+    let text = raw.get().trim().trim_matches('"').trim();
+    let secs: f64 = text
+        .parse()
+        .ok()
+        .filter(|f: &f64| f.is_finite() && *f >= 0.0)?;
+    let ten_years = Duration::from_secs(10 * 365 * 86400);
+    Some(
+        Duration::try_from_secs_f64(secs.ceil())
+            .unwrap_or(ten_years)
+            .min(ten_years)
+            .as_secs(),
+    )
+}
+
+/// The refresh token a token endpoint's 200 carries, however unusable the
+/// rest: a provider that rotates has spent the one presented, so this one
+/// must be kept or the login is lost.
+pub(crate) fn refresh_token_in(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let token = value.get("refresh_token")?.as_str()?;
+    (!token.is_empty() && is_token_text(token)).then(|| token.to_owned())
 }
 
 /// A 200 from a token endpoint, as a credential to keep.
@@ -618,15 +646,7 @@ pub(crate) fn credential_from(
     {
         return Err(bad(ProviderProblem::NotBearer));
     }
-    let lifetime = answer.expires_in.as_ref().map(|n| {
-        seconds(
-            Some(n),
-            Duration::ZERO,
-            Duration::ZERO,
-            Duration::from_secs(10 * 365 * 86400),
-        )
-        .as_secs()
-    });
+    let lifetime = answer.expires_in.as_deref().and_then(lifetime_of);
     let credential = Credential {
         access_token: answer.access_token,
         // A provider that does not rotate refresh tokens keeps the old one valid.

@@ -240,6 +240,20 @@ impl Login {
         }
     }
 
+    /// A renewal's 200 that cannot be used may still carry the provider's
+    /// rotated refresh token: it is kept (the spent one presented again
+    /// would end the whole login), the access token due now.
+    async fn keep_rotated(&self, mut state: MutexGuard<'_, State>, body: &[u8]) {
+        let Some(fresh) = super::device::refresh_token_in(body) else {
+            return;
+        };
+        state.credential.refresh_token = Some(fresh);
+        state.credential.expires_at = Some(unix_now());
+        let kept = state.credential.clone();
+        drop(state);
+        self.keep(kept).await;
+    }
+
     /// Refreshes the login (RFC 6749 §6) and returns the token to send;
     /// `invalid_grant` ends it, in the store too. `refused`: the token the
     /// gateway just refused, when this refresh answers a 401. The state
@@ -337,7 +351,14 @@ impl Login {
                 wait,
             }));
         }
-        let mut credential = credential_from(&reply.body, &url, Some(&refresh_token))?;
+        let mut credential = match credential_from(&reply.body, &url, Some(&refresh_token)) {
+            Ok(credential) => credential,
+            Err(e) => {
+                self.keep_rotated(state, &reply.body).await;
+                drop(lock);
+                return Err(e);
+            }
+        };
         credential.client_id = state.credential.client_id.clone();
         credential.scope = state.credential.scope.clone();
         credential.audience = state.credential.audience.clone();

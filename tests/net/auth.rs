@@ -367,6 +367,47 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
     assert_eq!(provider.polls(), 2);
 }
 
+/// A renewal answered 200 with `expires_in` as a string of digits (as some
+/// providers write it) is taken; one stepwise cannot use (a token type
+/// other than Bearer) still leaves the provider's new refresh token kept:
+/// the spent one presented again would end the whole login.
+#[tokio::test]
+async fn a_renewal_s_odd_answer_keeps_the_new_refresh_token() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let json = ["Content-Type: application/json"];
+    let cases = [
+        (
+            r#"{"access_token":"fresh-access","token_type":"Bearer","expires_in":"3600","refresh_token":"rotated-1"}"#,
+            true,
+        ),
+        (
+            r#"{"access_token":"fresh-access","token_type":"N_A","expires_in":3600,"refresh_token":"rotated-2"}"#,
+            false,
+        ),
+    ];
+    for (body, usable) in cases {
+        let token_server = crate::hostile_servers::canned("200 OK", &json, body).await;
+        let mut credential = credential.clone();
+        credential.expires_at = Some(unix_now());
+        credential.token_endpoint = Some(format!("{}/oauth/token", token_server.url()));
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+        let key = provider.url().to_string();
+        store.save(&key, &credential).unwrap();
+        let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+        let got = source.bearer(&http()).await;
+        assert_eq!(got.is_ok(), usable, "{body}: {got:?}");
+        let (kept, _) = store.load(&key).unwrap().unwrap();
+        let rotated = if usable { "rotated-1" } else { "rotated-2" };
+        assert_eq!(kept.refresh_token.as_deref(), Some(rotated), "{body}");
+        if usable {
+            let left = kept.seconds_left(unix_now()).unwrap_or(0);
+            assert!((3500..=3600).contains(&left), "{left}");
+        }
+    }
+}
+
 /// A token endpoint that limits requests (HTTP 429) while the code is
 /// polled, asking a wait past the code's life: said as the limit with its
 /// wait and when to run login again, never "the provider stopped the
