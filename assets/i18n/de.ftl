@@ -1550,6 +1550,7 @@ doctor-token-limited = Quelle: { $source }; nicht versucht: Anfragen werden begr
 doctor-token-took = Quelle: { $source }; vom Gateway angenommen (sein Ablaufdatum steht nicht darin)
 doctor-token-renewed = Quelle: { $source }; das Gateway lehnte das aufbewahrte Token ab (HTTP 401) und nahm das dafür erneuerte an, wie jeder Befehl es erneuert
 doctor-token-renewal-failed = Quelle: { $source }; das Gateway lehnte es ab (HTTP 401), und es zu erneuern, wie jeder Befehl es täte, schlug fehl: { $why }
+doctor-token-due-renewal-failed = Quelle: { $source }; sein Token war abgelaufen, und es zu erneuern, wie jeder Befehl es täte, schlug fehl: { $why }
 doctor-why-timeout = keine Antwort binnen { $secs } s
 doctor-http-setup = HTTP lässt sich nicht einrichten: { $error }
 doctor-no-answer = keine verwertbare Antwort: { $why }

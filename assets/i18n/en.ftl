@@ -1559,6 +1559,7 @@ doctor-token-limited = from { $source }; not tried: requests are limited (HTTP 4
 doctor-token-took = from { $source }; the gateway took it (its expiry is not written in it)
 doctor-token-renewed = from { $source }; the gateway refused the token kept (HTTP 401) and took the one renewed for it, as every command renews it
 doctor-token-renewal-failed = from { $source }; the gateway refused it (HTTP 401), and renewing it, as every command would, failed: { $why }
+doctor-token-due-renewal-failed = from { $source }; its token had expired, and renewing it, as every command would, failed: { $why }
 doctor-why-timeout = no answer within { $secs } s
 doctor-http-setup = cannot set up HTTP: { $error }
 doctor-no-answer = no usable answer: { $why }

@@ -1565,6 +1565,7 @@ doctor-token-limited = origen: { $source }; no probado: las peticiones están li
 doctor-token-took = origen: { $source }; la pasarela lo aceptó (su caducidad no va escrita en él)
 doctor-token-renewed = origen: { $source }; la pasarela rechazó el token guardado (HTTP 401) y aceptó el renovado para ella, como lo renueva cada orden
 doctor-token-renewal-failed = origen: { $source }; la pasarela lo rechazó (HTTP 401), y renovarlo, como haría cada orden, falló: { $why }
+doctor-token-due-renewal-failed = origen: { $source }; su token había caducado, y renovarlo, como haría cada orden, falló: { $why }
 doctor-why-timeout = sin respuesta en { $secs } s
 doctor-http-setup = no se puede preparar HTTP: { $error }
 doctor-no-answer = ninguna respuesta utilizable: { $why }

@@ -1562,6 +1562,7 @@ doctor-token-limited = source : { $source } ; pas essayé : les requêtes son
 doctor-token-took = source : { $source } ; la passerelle l'a accepté (son expiration n'y est pas inscrite)
 doctor-token-renewed = source : { $source } ; la passerelle a refusé le jeton conservé (HTTP 401) et a accepté celui renouvelé pour lui, comme chaque commande le renouvelle
 doctor-token-renewal-failed = source : { $source } ; la passerelle l'a refusé (HTTP 401), et le renouveler, comme le ferait chaque commande, a échoué : { $why }
+doctor-token-due-renewal-failed = source : { $source } ; son jeton avait expiré, et le renouveler, comme le ferait chaque commande, a échoué : { $why }
 doctor-why-timeout = pas de réponse en { $secs } s
 doctor-http-setup = impossible de préparer HTTP : { $error }
 doctor-no-answer = pas de réponse utilisable : { $why }

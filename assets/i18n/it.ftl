@@ -1559,6 +1559,7 @@ doctor-token-limited = fonte: { $source }; non provato: le richieste sono limita
 doctor-token-took = fonte: { $source }; il gateway l'ha accettato (la scadenza non è scritta nel token)
 doctor-token-renewed = fonte: { $source }; il gateway ha rifiutato il token conservato (HTTP 401) e ha accettato quello rinnovato, come ogni comando lo rinnova
 doctor-token-renewal-failed = fonte: { $source }; il gateway l'ha rifiutato (HTTP 401), e rinnovarlo, come farebbe ogni comando, non è riuscito: { $why }
+doctor-token-due-renewal-failed = fonte: { $source }; il suo token era scaduto, e rinnovarlo, come farebbe ogni comando, non è riuscito: { $why }
 doctor-why-timeout = nessuna risposta entro { $secs } s
 doctor-http-setup = impossibile preparare HTTP: { $error }
 doctor-no-answer = nessuna risposta utilizzabile: { $why }

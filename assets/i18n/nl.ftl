@@ -1554,6 +1554,7 @@ doctor-token-limited = bron: { $source }; niet geprobeerd: verzoeken worden bepe
 doctor-token-took = bron: { $source }; de gateway nam het aan (de vervaldatum staat er niet in)
 doctor-token-renewed = bron: { $source }; de gateway weigerde het bewaarde token (HTTP 401) en nam het vernieuwde aan, zoals elke opdracht het vernieuwt
 doctor-token-renewal-failed = bron: { $source }; de gateway weigerde het (HTTP 401), en het vernieuwen, zoals elke opdracht zou doen, mislukte: { $why }
+doctor-token-due-renewal-failed = bron: { $source }; het token was verlopen, en het vernieuwen, zoals elke opdracht zou doen, mislukte: { $why }
 doctor-why-timeout = geen antwoord binnen { $secs } s
 doctor-http-setup = kan HTTP niet opzetten: { $error }
 doctor-no-answer = geen bruikbaar antwoord: { $why }

@@ -1580,6 +1580,7 @@ doctor-token-limited = origem: { $source }; não tentado: as requisições estã
 doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
 doctor-token-renewed = origem: { $source }; o gateway recusou o token guardado (HTTP 401) e aceitou o renovado para ele, como todo comando o renova
 doctor-token-renewal-failed = origem: { $source }; o gateway o recusou (HTTP 401), e renová-lo, como todo comando faria, falhou: { $why }
+doctor-token-due-renewal-failed = origem: { $source }; o token tinha expirado, e renová-lo, como todo comando faria, falhou: { $why }
 doctor-why-timeout = sem resposta em { $secs } s
 doctor-http-setup = não foi possível preparar o HTTP: { $error }
 doctor-no-answer = nenhuma resposta utilizável: { $why }

@@ -1538,6 +1538,7 @@ doctor-token-limited = origem: { $source }; não tentado: os pedidos estão limi
 doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
 doctor-token-renewed = origem: { $source }; o gateway recusou o token guardado (HTTP 401) e aceitou o renovado para ele, como cada comando o renova
 doctor-token-renewal-failed = origem: { $source }; o gateway recusou-o (HTTP 401), e renová-lo, como cada comando faria, falhou: { $why }
+doctor-token-due-renewal-failed = origem: { $source }; o token tinha expirado, e renová-lo, como cada comando faria, falhou: { $why }
 doctor-why-timeout = sem resposta em { $secs } s
 doctor-http-setup = não foi possível preparar o HTTP: { $error }
 doctor-no-answer = nenhuma resposta utilizável: { $why }

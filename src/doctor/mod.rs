@@ -339,9 +339,10 @@ pub async fn run(
         embedded.is_some(),
         &judged,
     );
-    // A kept login that cannot be read is why none went out: its line
-    // says so and what fixes the store; `login --with-token` would fail too.
-    if judged.unauthorized == Some(true) && token.is_none() && settings.login_trouble.is_none() {
+    // A kept login that cannot be read, or whose renewal failed, is why
+    // none went out: its line says so (`login --with-token` would fail too).
+    let said = settings.login_trouble.is_some() || login.is_some_and(|l| l.due.is_some());
+    if judged.unauthorized == Some(true) && token.is_none() && !said {
         fixed_token_advice(&mut report, &url, &net).await;
     }
     scope_advice(&mut report, settings, &judged, token_source, &url, &net).await;

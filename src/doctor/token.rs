@@ -18,6 +18,8 @@ pub(super) struct KeptLogin {
     pub renewed: bool,
     /// The gateway refused the kept token, and renewing it failed: why.
     pub renewal: Option<crate::auth::AuthError>,
+    /// The kept token was due, and renewing it before any call failed: why.
+    pub due: Option<crate::auth::AuthError>,
 }
 
 impl KeptLogin {
@@ -28,6 +30,7 @@ impl KeptLogin {
             source: None,
             renewed: false,
             renewal: None,
+            due: None,
         }
     }
 }
@@ -62,9 +65,15 @@ pub(super) async fn kept_login(
             source: Some(source),
             renewed: false,
             renewal: None,
+            due: None,
         },
         Err(crate::auth::AuthError::SignInAgain(why)) => KeptLogin::ended(Some(why.to_string())),
-        Err(_) => KeptLogin::ended(None),
+        // Due, and its renewal failed (a proxy, a provider for a while):
+        // that, never "none given".
+        Err(e) => KeptLogin {
+            due: Some(e),
+            ..KeptLogin::ended(None)
+        },
     }
 }
 
@@ -239,6 +248,20 @@ fn renewal_line(
     let Some(login) = login else {
         return false;
     };
+    if let Some(e) = &login.due {
+        let e = e.clone();
+        let why = Arg::each(move |lang| crate::describe::auth_error(lang, &e));
+        report.set(
+            "token",
+            Mark::Failed,
+            words!(
+                "doctor-token-due-renewal-failed",
+                source = source.clone(),
+                why = why
+            ),
+        );
+        return true;
+    }
     if let Some(e) = &login.renewal {
         let e = e.clone();
         let why = Arg::each(move |lang| crate::describe::auth_error(lang, &e));

@@ -1273,6 +1273,49 @@ fn doctor_checks_the_kept_login_renews_it_and_says_when_it_is_over() {
     );
 }
 
+/// A kept login whose token has expired and whose renewal fails (the
+/// provider unavailable for a while): doctor's Token line says so, with the
+/// renewal's own words, never "none given … sign in".
+#[test]
+fn doctor_says_why_a_due_renewal_failed() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    let api = provider.url();
+    device_login(&provider, home.path());
+    let body = r#"{"error":"temporarily_unavailable"}"#;
+    let unavailable = crate::canned::answering(
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 120\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let dir = logins_file(home.path()).parent().unwrap().to_path_buf();
+    let store = stepwise::auth::TokenStore::open(stepwise::auth::Choice::File, Some(&dir)).unwrap();
+    let key = stepwise::auth::gateway_key(&api).unwrap();
+    let (mut credential, _) = store.load(&key).unwrap().expect("the login is kept");
+    credential.expires_at = Some(1);
+    credential.token_endpoint = Some(format!("{unavailable}/oauth/token"));
+    store.save(&key, &credential).unwrap();
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &api, "--car", "987654"],
+        None,
+    );
+    let said = text(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("its token had expired, and renewing it, as every command would, failed: ")
+            && said.contains("(temporarily_unavailable) and asks to wait 120 s"),
+        "{said}"
+    );
+    let token = said
+        .lines()
+        .find(|l| l.contains(" Token "))
+        .unwrap_or_default();
+    assert!(!token.contains("none given"), "{said}");
+}
+
 /// `auth status` with no token asks for no network: its advice covers a
 /// gateway that offers no sign-in too (keep its token with --with-token),
 /// not `stepwise login` alone, which such a gateway cannot take.
