@@ -301,7 +301,7 @@ fn unknown_client() -> Response {
 }
 
 /// The simulator's own address as the client reached it.
-fn base_url(headers: &HeaderMap) -> String {
+fn base_url(shared: &Shared, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -311,7 +311,10 @@ fn base_url(headers: &HeaderMap) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         })
         .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+    // Over TLS its own addresses are https://, or a client would rightly
+    // refuse its sign-in (plain http behind https, another resource).
+    let scheme = if shared.is_tls() { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 /// A form body, decoded leniently (bytes that are not UTF-8 are replaced).
@@ -325,7 +328,7 @@ pub(crate) async fn metadata(State(shared): State<Shared>, headers: HeaderMap) -
     if shared.auth().is_none() {
         return not_enabled();
     }
-    let base = base_url(&headers);
+    let base = base_url(&shared, &headers);
     let scopes = shared.auth().map(|a| a.lock().options.scopes.clone());
     Json(json!({
         "issuer": base,
@@ -362,7 +365,7 @@ pub(crate) async fn resource_metadata(
     let Some(auth) = shared.auth() else {
         return not_enabled();
     };
-    let base = base_url(&headers);
+    let base = base_url(&shared, &headers);
     let scopes = auth.lock().options.scopes.clone();
     Json(json!({
         "resource": base,
@@ -588,7 +591,7 @@ pub(crate) async fn device_authorization(
             decision: Decision::Pending,
         },
     );
-    let base = base_url(&headers);
+    let base = base_url(&shared, &headers);
     Json(json!({
         "device_code": device_code,
         "user_code": user_code,

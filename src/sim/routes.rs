@@ -67,6 +67,11 @@ impl Shared {
         self
     }
 
+    /// Whether it serves over TLS (its own addresses are then https://).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
     /// Makes the simulator an identity provider too (`--auth device`):
     /// steps calls then take the tokens it issues.
     #[must_use]

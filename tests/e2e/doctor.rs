@@ -291,6 +291,37 @@ fn serve_tls_at(home: &Path, dir: &Path, addr: &str, extra: &[&str]) -> (TlsServ
     (TlsServe { child, url }, before)
 }
 
+/// `serve --tls --auth device` names its own sign-in addresses as https://
+/// (its resource metadata, its provider's endpoints): `login` against it
+/// gets as far as the code, never refused as "another resource" or plain
+/// http behind https.
+#[test]
+fn a_tls_simulator_with_sign_in_publishes_https_addresses() {
+    let home = home();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve_tls_with(home.path(), dir.path(), &["--auth", "device"]);
+    let ca = dir.path().join("ca.pem");
+    let mut tui = crate::pty::Spawn::new(&[
+        "login",
+        "--device",
+        "--api",
+        &server.url,
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ])
+    .home(home.path())
+    .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+    .size(100, 40)
+    .start();
+    let screen = tui.wait_for("the code", Duration::from_secs(20), |s| {
+        s.contains("Waiting for the approval") || s.contains("error")
+    });
+    assert!(
+        screen.contains(&format!("Open {}/device", server.url.trim_end_matches('/'))),
+        "{screen}"
+    );
+}
+
 /// `serve --tls --addr 127.0.0.2:…` makes its certificate for that address
 /// too; files kept from a run on 127.0.0.1 are not made for it, and the
 /// start says so, with how to have new ones made.
