@@ -168,7 +168,7 @@ impl SessionLog {
     pub fn runnable(&mut self, api: Option<&str>) {
         let car = self.car_association_id.clone();
         for entry in &mut self.entries {
-            if let Event::Error { detail, .. } = &mut entry.event {
+            if let Event::Error { detail, .. } | Event::SignInFailed { detail } = &mut entry.event {
                 if let Some(api) = api {
                     *detail = crate::text::commands_with_api(detail, api);
                 }

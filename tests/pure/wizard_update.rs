@@ -2550,14 +2550,20 @@ fn a_banner_shows_suggested_commands_with_the_typed_api() {
             status: Some(404),
         });
         let (s, _) = banner_after_sign_in(options, Err(not_offered));
-        render_at(&s, 200, 30).replace(['\n', '"'], "")
+        // The report keeps the failed sign-in with the command as run.
+        let json = serde_json::to_string(&s.report()).unwrap();
+        (render_at(&s, 200, 30).replace(['\n', '"'], ""), json)
     };
-    let screen = typed(Some("http://10.0.0.7:8080"));
+    let (screen, reported) = typed(Some("http://10.0.0.7:8080"));
     assert!(
         screen.contains("`stepwise login --api http://10.0.0.7:8080 --with-token`"),
         "{screen}"
     );
-    let screen = typed(None);
+    assert!(
+        reported.contains("stepwise login --api http://10.0.0.7:8080 --with-token"),
+        "{reported}"
+    );
+    let (screen, _) = typed(None);
     assert!(screen.contains("`stepwise login --with-token`"), "{screen}");
 }
 
