@@ -2141,7 +2141,8 @@ fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
 /// provider that refuses the client id: a new sign-in as it is gets the
 /// same, so the wizard names the cause and the setting, and offers no `i`
 /// ("Sign in again", "Press i", "the login is over" would send the
-/// technician through the customer's phone for nothing).
+/// technician through the customer's phone for nothing); `i` pressed
+/// anyway starts none and says why.
 #[test]
 fn a_cause_no_sign_in_fixes_offers_no_i() {
     let causes = [
@@ -2180,6 +2181,16 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             .rfind(|l| l.contains("? help"))
             .unwrap_or_default();
         assert!(!footer.contains("i sign in"), "{footer}");
+        // `i` pressed anyway starts no sign-in and says why, twice alike.
+        for _ in 0..2 {
+            assert!(ch(&mut s, 'i').is_empty(), "{title}: no sign-in effect");
+            assert!(s.sign_in().is_none(), "{title}: no overlay");
+        }
+        let banner = session(&s).banner().unwrap().clone();
+        assert!(
+            banner.title == "No sign-in started" && banner.text.contains(setting),
+            "{banner:?}"
+        );
     }
 }
 

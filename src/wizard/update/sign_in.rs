@@ -19,6 +19,25 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
     if state.options.demo {
         return Vec::new();
     }
+    // The open vehicle's trouble is one a new sign-in with these settings
+    // cannot fix (a refused client id, tokens the gateway does not take):
+    // no sign-in is started, and the banner says so with its fix.
+    let lang = lang(state);
+    let no_help = [
+        tr!(lang, "gw-title-client-refused"),
+        tr!(lang, "gw-title-tokens-not-taken"),
+    ];
+    let said = state.session().and_then(|s| s.banner()).cloned();
+    if let Some(said) = said {
+        if said.title == tr!(lang, "banner-sign-in-no-help") {
+            return Vec::new();
+        }
+        if no_help.contains(&said.title) {
+            let text = tr!(lang, "banner-sign-in-no-help-text", why = said.text);
+            say(state, error(tr!(lang, "banner-sign-in-no-help"), text));
+            return Vec::new();
+        }
+    }
     let id = state.fresh_id();
     state.overlay = Some(Overlay::SignIn(SignIn {
         id,
