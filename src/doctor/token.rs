@@ -248,32 +248,26 @@ fn renewal_line(
     let Some(login) = login else {
         return false;
     };
-    if let Some(e) = &login.due {
+    let why = |e: &crate::auth::AuthError| {
         let e = e.clone();
-        let why = Arg::each(move |lang| crate::describe::auth_error(lang, &e));
-        report.set(
-            "token",
-            Mark::Failed,
-            words!(
-                "doctor-token-due-renewal-failed",
-                source = source.clone(),
-                why = why
-            ),
-        );
-        return true;
-    }
-    if let Some(e) = &login.renewal {
-        let e = e.clone();
-        let why = Arg::each(move |lang| crate::describe::auth_error(lang, &e));
-        report.set(
-            "token",
-            Mark::Failed,
-            words!(
-                "doctor-token-renewal-failed",
-                source = source.clone(),
-                why = why
-            ),
-        );
+        Arg::each(move |lang| crate::describe::auth_error(lang, &e))
+    };
+    // Due before any call, or refused by the gateway: renewing it failed.
+    let failed = match (&login.due, &login.renewal) {
+        (Some(e), _) => Some(words!(
+            "doctor-token-due-renewal-failed",
+            source = source.clone(),
+            why = why(e)
+        )),
+        (None, Some(e)) => Some(words!(
+            "doctor-token-renewal-failed",
+            source = source.clone(),
+            why = why(e)
+        )),
+        (None, None) => None,
+    };
+    if let Some(failed) = failed {
+        report.set("token", Mark::Failed, failed);
         return true;
     }
     if login.renewed && unauthorized == Some(false) {
