@@ -754,6 +754,9 @@ pub struct Answer {
     /// A login a bearer token cannot answer ([`login_prompt`]): `true`
     /// for Windows sign-in.
     pub login_prompt: Option<bool>,
+    /// The answer carries a `WWW-Authenticate` challenge (a gateway's 401
+    /// does; a proxy's or a portal's own page may not).
+    pub challenged: bool,
 }
 
 /// The answer's `Content-Encoding` when it is a compression (anything but
@@ -1557,7 +1560,17 @@ impl Gateway {
     /// A proxy's own answer (no gateway's error body): the proxy of the
     /// settings, marked as such, or with none set a 407 of the network's.
     fn proxy_s_own(&self, status: u16, answer: &Answer) -> Option<GatewayError> {
-        if let (Some(proxy), Some(mark)) = (&self.proxy, &answer.proxy_mark) {
+        // Through a proxy, a 401 page with no challenge at all is no
+        // gateway's (which names how it wants the token): the proxy's own,
+        // or a portal's, as its 403 page would be.
+        let unchallenged = status == 401
+            && !answer.challenged
+            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        let mark = answer
+            .proxy_mark
+            .clone()
+            .or_else(|| unchallenged.then(String::new));
+        if let (Some(proxy), Some(mark)) = (&self.proxy, &mark) {
             let said = Some(mark.clone())
                 .filter(|m| !m.is_empty())
                 .or_else(|| html_title(&answer.body))
@@ -2258,6 +2271,7 @@ mod tests {
             body: b"red".to_vec(),
             proxy_mark: None,
             login_prompt: None,
+            challenged: false,
             token_sent: true,
             scope_wanted: None,
             bearer_said: None,

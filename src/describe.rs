@@ -1121,6 +1121,17 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         } => provider_tls(lang, url, problem),
         AuthError::GatewayTls { base, problem } => tls_line(lang, base, None, problem),
         AuthError::Proxy { .. } => auth_proxy_line(lang, error),
+        AuthError::Fronted { url, status, said } => tr!(
+            lang,
+            "auth-fronted",
+            url = url.clone(),
+            status = *status,
+            said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(" ({said})")
+            }
+        ),
         AuthError::GatewayUnreachable { base, detail } => tr!(
             lang,
             "gw-unreachable",
@@ -1370,6 +1381,7 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-title-tokens-not-taken")
         }
         GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
+        GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
         // No sign-in was tried: a kept login's token could not be renewed.
         GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {
             ..

@@ -289,6 +289,17 @@ async fn read_capped(
     if let Some(proxy) = proxy_s_own(url, status, &headers, &body, posted) {
         return Err(proxy);
     }
+    // A code or token call refused with a page (no OAuth JSON): something
+    // in front of the provider refused it; a 404 or 410 (an address gone)
+    // and a 429 (a limit) are read by their callers.
+    let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if posted && !json && status.is_client_error() && !matches!(status.as_u16(), 404 | 410 | 429) {
+        return Err(AuthError::Fronted {
+            url: without_query(url),
+            status: status.as_u16(),
+            said: crate::net::html_title(&body).unwrap_or_default(),
+        });
+    }
     Ok(Reply {
         status,
         body,

@@ -255,6 +255,15 @@ pub enum AuthError {
         credentials: bool,
         trouble: ProxyTrouble,
     },
+    /// A code or token call refused with a page, not the provider's OAuth
+    /// JSON (a 4xx HTML or text answer): a firewall, a web application
+    /// firewall, or a reverse proxy or its login in front of the provider.
+    #[error("refused in front of {url}: HTTP {status} {said}")]
+    Fronted {
+        url: String,
+        status: u16,
+        said: String,
+    },
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
     Network {
@@ -745,6 +754,7 @@ impl AuthError {
                     | ProviderProblem::StoreTask { .. }
             ),
             AuthError::Discovery(_)
+            | AuthError::Fronted { .. }
             | AuthError::UnknownClient { .. }
             | AuthError::UnknownScope { .. }
             | AuthError::Store(_) => false,

@@ -137,6 +137,10 @@ impl Sent {
             login_prompt: (status == reqwest::StatusCode::UNAUTHORIZED)
                 .then(|| super::login_prompt(self.response.headers()))
                 .flatten(),
+            challenged: self
+                .response
+                .headers()
+                .contains_key(reqwest::header::WWW_AUTHENTICATE),
         };
         Ok(super::redact_answer(answer, self.token.as_ref()))
     }

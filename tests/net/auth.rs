@@ -691,12 +691,15 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
             "Sign in again",
         ),
         (
-            "400 Bad Request",
-            &["Content-Type: text/plain"],
-            "Bad Request",
-            &["refused to renew the sign-in", "(HTTP 400)"],
-            true,
-            "Sign in again",
+            "403 Forbidden",
+            &["Content-Type: text/html"],
+            "<html><head><title>Request blocked</title></head></html>",
+            &[
+                "was refused with HTTP 403 (Request blocked) and a page",
+                "something in front of the provider",
+            ],
+            false,
+            "Access refused",
         ),
         (
             "400 Bad Request",
@@ -760,7 +763,8 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         // changes first, so `i` is not offered for it).
         let helps = over && !body.contains("invalid_client");
         assert_eq!(err.needs_login(), helps, "{err:?}");
-        assert_eq!(err.is_passing(), !over, "{err:?}");
+        let passing = title == "Token renewal failed";
+        assert_eq!(err.is_passing(), passing, "{err:?}");
         let (kept, _) = store.load(&key).unwrap().unwrap();
         assert_eq!(
             kept.over.is_some(),
@@ -769,7 +773,7 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
             kept.over
         );
         assert_eq!(describe::gateway_headline(Lang::En, &err), title);
-        if !over {
+        if passing {
             // The wait the provider asked holds every renewal of the
             // process: the next call says it again, and asks nothing.
             let again = client.list(&list_987654()).await.unwrap_err();

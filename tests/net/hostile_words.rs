@@ -482,6 +482,18 @@ async fn the_advice_after_a_429_or_a_503_waits_what_retry_after_says() {
     assert!(line.contains("Retry in a minute"), "{line}");
 }
 
+/// A 401 page with no challenge at all that came through a proxy (its
+/// portal's login) is the proxy's, as its 403 page would be: never "the
+/// gateway wants a token", which no token gets past.
+#[tokio::test]
+async fn an_unchallenged_401_page_through_a_proxy_names_the_proxy() {
+    let page = "<html><h1>401 Unauthorized</h1>Proxy portal: please log in</html>";
+    let proxy = canned("401 Unauthorized", &["Content-Type: text/html"], page).await;
+    let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
+    assert!(line.contains(&proxy.url), "{line}");
+    assert!(!line.contains("the gateway wants a token"), "{line}");
+}
+
 #[tokio::test]
 async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
     let page = "<html><head><title>404 Not Found</title></head></html>";
