@@ -50,6 +50,19 @@ pub const SCRUBBED_ENV: &[&str] = &[
     "STEPWISE_TOKEN_STORE",
 ];
 
+/// Every proxy variable, in both cases: a test that means no proxy (or one
+/// of its own) removes them all.
+pub const PROXY_ENV: &[&str] = &[
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The same scrubbing for a plain `std::process::Command` (serve, scripts).
 pub fn scrub_command(cmd: &mut std::process::Command, home: &Path) {
     for name in SCRUBBED_ENV {

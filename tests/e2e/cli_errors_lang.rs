@@ -38,14 +38,7 @@ fn stepwise(home: &Path) -> Command {
         // here is about the back-off's length (the client's tests are).
         .env(stepwise::client::TEST_BACKOFF_MS, "10")
         .timeout(Duration::from_secs(30));
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
+    for var in crate::pty::PROXY_ENV {
         cmd.env_remove(var);
     }
     cmd

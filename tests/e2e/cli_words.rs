@@ -21,16 +21,7 @@ fn run(home: &Path, args: &[&str]) -> Output {
     // Retries after a failure wait 10 ms, not 250 ms doubling: no test here
     // is about the back-off's length (the client's tests are).
     cmd.env(stepwise::client::TEST_BACKOFF_MS, "10");
-    for proxy in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
+    for proxy in pty::PROXY_ENV {
         cmd.env_remove(proxy);
     }
     cmd.args(args)
@@ -45,16 +36,7 @@ fn run(home: &Path, args: &[&str]) -> Output {
 fn run_through_proxy(home: &Path, var: &str, proxy: &str, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(pty::BIN);
     pty::scrub_command(&mut cmd, home);
-    for other in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
+    for other in pty::PROXY_ENV {
         cmd.env_remove(other);
     }
     cmd.env(var, proxy)

@@ -67,16 +67,7 @@ fn doctor_within(home: &Path, args: &[&str], env: &[(&str, &str)], limit: Durati
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANG");
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
+    for var in crate::pty::PROXY_ENV {
         cmd.env_remove(var);
     }
     for (name, value) in env {

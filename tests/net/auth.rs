@@ -187,6 +187,24 @@ fn gateway(url: &str, source: Option<TokenSource>) -> Gateway {
     }
 }
 
+/// `credential` kept in a file store of its own, due now, renewed at
+/// `token_server`'s `/oauth/token`: the store's folder (kept alive), the
+/// store, its key and the token source.
+fn due_at(
+    provider: &Provider,
+    mut credential: Credential,
+    token_server: &str,
+) -> (tempfile::TempDir, TokenStore, String, TokenSource) {
+    credential.expires_at = Some(unix_now());
+    credential.token_endpoint = Some(format!("{token_server}/oauth/token"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
+    let key = provider.url().to_string();
+    store.save(&key, &credential).unwrap();
+    let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+    (dir, store, key, source)
+}
+
 fn list_987654() -> ListRequest {
     ListRequest::new(Lookup::Car("987654".into()))
 }
@@ -388,14 +406,7 @@ async fn a_renewal_s_odd_answer_keeps_the_new_refresh_token() {
     ];
     for (body, usable) in cases {
         let token_server = crate::hostile_servers::canned("200 OK", &json, body).await;
-        let mut credential = credential.clone();
-        credential.expires_at = Some(unix_now());
-        credential.token_endpoint = Some(format!("{}/oauth/token", token_server.url()));
-        let dir = tempfile::tempdir().unwrap();
-        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
-        let key = provider.url().to_string();
-        store.save(&key, &credential).unwrap();
-        let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+        let (_dir, store, key, source) = due_at(&provider, credential.clone(), &token_server.url());
         let got = source.bearer(&http()).await;
         assert_eq!(got.is_ok(), usable, "{body}: {got:?}");
         let (kept, _) = store.load(&key).unwrap().unwrap();
@@ -743,14 +754,7 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
     ];
     for (status, headers, body, words, over, title) in cases {
         let token_server = crate::hostile_servers::canned(status, headers, body).await;
-        let mut credential = credential.clone();
-        credential.expires_at = Some(unix_now());
-        credential.token_endpoint = Some(format!("{}/oauth/token", token_server.url()));
-        let dir = tempfile::tempdir().unwrap();
-        let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
-        let key = provider.url().to_string();
-        store.save(&key, &credential).unwrap();
-        let source = TokenSource::login(key.clone(), credential, Some(store.clone()));
+        let (_dir, store, key, source) = due_at(&provider, credential.clone(), &token_server.url());
         let client = gateway(&provider.sim.url(), Some(source));
         let err = client.list(&list_987654()).await.unwrap_err();
         let text = describe::gateway_error(Lang::En, &err);
