@@ -1220,6 +1220,7 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
                 host = host
             )
         }
+        ProxyTrouble::Unreachable => said!("auth-proxy-unreachable"),
         ProxyTrouble::Closed => said!("auth-proxy-closed"),
         ProxyTrouble::Silent => said!("auth-proxy-silent"),
         ProxyTrouble::Garbled => said!("auth-proxy-garbled"),

@@ -174,8 +174,10 @@ fn proxy_trouble(e: &reqwest::Error, cause: &str) -> Option<ProxyTrouble> {
     if e.is_timeout() && !e.is_connect() {
         return Some(ProxyTrouble::Silent);
     }
+    // A connection that failed is the one to the proxy (a tunnel's
+    // trouble, said above, is what lies beyond it).
     if e.is_connect() {
-        return None;
+        return Some(ProxyTrouble::Unreachable);
     }
     if cause.contains("connection closed before message completed") {
         return Some(ProxyTrouble::Closed);

@@ -293,6 +293,8 @@ pub enum ProxyTrouble {
     /// Its own answer: the HTTP status and what it said (a page's title,
     /// squid's error), if anything.
     Answered { status: u16, said: String },
+    /// Nothing answered at the proxy's own address: the call never left.
+    Unreachable,
     /// It closed the call without an answer.
     Closed,
     /// No answer came in time.
@@ -737,7 +739,7 @@ impl AuthError {
             // closed connection or its 5xx may pass.
             AuthError::Proxy { trouble, .. } => match trouble {
                 ProxyTrouble::Answered { status, .. } => *status >= 500,
-                ProxyTrouble::Closed | ProxyTrouble::Silent => true,
+                ProxyTrouble::Closed | ProxyTrouble::Silent | ProxyTrouble::Unreachable => true,
                 ProxyTrouble::Garbled | ProxyTrouble::Tunnel { .. } => false,
             },
             AuthError::GatewayTls { .. } => false,
