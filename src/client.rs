@@ -627,6 +627,22 @@ impl GatewayError {
         }
     }
 
+    /// A wait was asked before the next try (a 429's `Retry-After`, a
+    /// renewal the identity provider holds): asking sooner does not help.
+    pub fn asks_to_wait(&self) -> bool {
+        match self {
+            GatewayError::Rejected {
+                kind: Rejection::TooManyRequests,
+                retry_after: Some(wait),
+                ..
+            } => !wait.is_zero(),
+            GatewayError::Auth(crate::auth::AuthError::Provider(
+                crate::auth::ProviderProblem::RefreshFailed { wait: Some(_), .. },
+            )) => true,
+            _ => false,
+        }
+    }
+
     /// Passing: trying again later may succeed.
     pub fn is_passing(&self) -> bool {
         matches!(self.recovery(), Recovery::Retry { .. })

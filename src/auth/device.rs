@@ -562,6 +562,17 @@ pub async fn authorize(
                 said: error.said(reply.status, &[]),
             });
         }
+        // A limit or a failure for a while (429, 5xx) is no refusal: its
+        // wait, if the provider names one, is said.
+        if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS || reply.status.is_server_error()
+        {
+            return Err(AuthError::Provider(ProviderProblem::CodeBusy {
+                said: error.said(reply.status, &[]),
+                wait: reply
+                    .retry_after
+                    .map(|w| w.min(crate::pace::MAX_PAUSE).as_secs().max(1)),
+            }));
+        }
         return Err(AuthError::Provider(ProviderProblem::CodeRefused {
             said: error.said(reply.status, &[]),
         }));

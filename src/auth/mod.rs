@@ -507,6 +507,12 @@ pub enum ProviderProblem {
     CodeRefused {
         said: String,
     },
+    /// The code was not given for now (429, 5xx), with the wait the
+    /// provider asked in whole seconds, if it did.
+    CodeBusy {
+        said: String,
+        wait: Option<u64>,
+    },
     NotDeviceCode {
         url: String,
     },
@@ -659,6 +665,18 @@ impl ProviderProblem {
             ProviderProblem::CodeRefused { said } => {
                 tr!(lang, "err-signin-code-refused", said = said.clone())
             }
+            ProviderProblem::CodeBusy { said, wait: None } => {
+                tr!(lang, "err-signin-code-busy", said = said.clone())
+            }
+            ProviderProblem::CodeBusy {
+                said,
+                wait: Some(secs),
+            } => tr!(
+                lang,
+                "err-signin-code-busy-wait",
+                said = said.clone(),
+                wait = crate::text::duration(lang, *secs)
+            ),
             ProviderProblem::NotDeviceCode { url } => {
                 tr!(lang, "err-signin-not-device-code", url = url.clone())
             }
@@ -750,6 +768,7 @@ impl AuthError {
             AuthError::Provider(why) => matches!(
                 why,
                 ProviderProblem::CodeRefused { .. }
+                    | ProviderProblem::CodeBusy { .. }
                     | ProviderProblem::Stopped { .. }
                     | ProviderProblem::Limited { .. }
                     | ProviderProblem::RefreshFailed { .. }

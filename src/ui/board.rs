@@ -321,7 +321,7 @@ fn row<'a>(
     let standing = standing(s);
     let next = match (standing, s.next_step()) {
         (Standing::Ready, _) => Span::styled(tr!(lang, "board-ready"), theme.success()),
-        (Standing::Failing, _) if !wide => error_span(lang, s, theme, fit),
+        (Standing::Failing, _) if !wide => error_span(lang, s, theme, held, fit),
         (_, Some(step)) => Span::raw(fit(step_title(lang, &step.name))),
         // Nothing is sent while a 429's pause lasts: held, not asking.
         (_, None) if s.is_loading() && held => Span::styled(tr!(lang, "board-held"), theme.dim()),
@@ -345,21 +345,25 @@ fn row<'a>(
     cells.push(Cell::from(next));
     cells.push(Cell::from(Span::styled(fresh, theme.dim())));
     if wide {
-        cells.push(Cell::from(error_span(lang, s, theme, |t| t)));
+        cells.push(Cell::from(error_span(lang, s, theme, held, |t| t)));
     }
     Row::new(cells)
 }
 
 /// A row's error as shown: while the vehicle is asked again, its last
-/// error is what was, not what is (a 429 held back may stand behind it).
+/// error is what was, not what is; while a 429's pause lasts it is held,
+/// not retrying.
 fn error_span<'a>(
     lang: Lang,
     s: &VehicleSession,
     theme: Theme,
+    held: bool,
     fit: impl Fn(String) -> String,
 ) -> Span<'a> {
     let error = row_error(s);
-    if s.is_loading() && !error.is_empty() {
+    if s.is_loading() && held && !error.is_empty() {
+        Span::styled(fit(tr!(lang, "board-held-was", was = error)), theme.dim())
+    } else if s.is_loading() && !error.is_empty() {
         Span::styled(
             fit(tr!(lang, "board-retrying-was", was = error)),
             theme.dim(),

@@ -454,6 +454,47 @@ async fn a_429_past_the_code_s_life_is_said_with_its_wait() {
     assert_eq!(limited.requests(), 1, "{text}");
 }
 
+/// A device-code endpoint that limits requests or fails for a while
+/// (429, 503) is no refusal: the wait it asks is named, or "wait a
+/// minute"; a 400 stays a refusal.
+#[tokio::test]
+async fn a_code_limited_for_a_while_names_its_wait_not_a_refusal() {
+    let provider = Provider::start(quick()).await;
+    let (mut endpoints, _) = start_flow(&provider).await;
+    let cases = [
+        (
+            "429 Too Many Requests",
+            "Retry-After: 30",
+            "asks to wait 30s",
+        ),
+        ("503 Service Unavailable", "X-Nothing: 1", "Wait a minute"),
+        ("400 Bad Request", "X-Nothing: 1", "refused to give a code"),
+    ];
+    for (status, header, words) in cases {
+        let server = crate::hostile_servers::canned(
+            status,
+            &[header, "Content-Type: application/json"],
+            r#"{"message":"not now"}"#,
+        )
+        .await;
+        endpoints.device_authorization =
+            Some(Url::parse(&format!("{}/oauth/device_authorization", server.url())).unwrap());
+        let error = device::authorize(
+            &http(),
+            &endpoints,
+            &provider.url(),
+            &SignInOptions::default(),
+        )
+        .await
+        .expect_err(status);
+        let text = describe::auth_error(Lang::En, &error);
+        assert!(text.contains(words), "{status}: {text}");
+        let limited = !status.starts_with("400");
+        assert_eq!(!text.contains("refused"), limited, "{status}: {text}");
+        assert!(error.retry_may_help(), "{status}: {error:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_token_endpoint_may_live_on_another_server() {
     let provider = Provider::start(quick()).await;

@@ -1278,6 +1278,11 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
         screen.contains("held (HTTP 429)") && !screen.contains("asking…"),
         "{screen}"
     );
+    // Its last error too is held, not retrying.
+    assert!(
+        screen.contains("held (was: Token needed)") && !screen.contains("retrying (was"),
+        "{screen}"
+    );
     answer(&mut s, &again[0], Err(timed_out()), 40);
     let screen = shown(&s);
     assert!(!screen.contains("Token needed"), "{screen}");

@@ -491,6 +491,39 @@ fn watch_retrying_a_failed_list_says_so_in_the_header_and_the_banner() {
     assert!(!render(&s).contains("retrying"));
 }
 
+/// Watch on a vehicle whose list waits out an asked wait (a 429's
+/// `Retry-After`, a renewal the identity provider holds): the banner says
+/// watch asks again after that wait, never "r asks now" (a request sooner
+/// is held or refused again).
+#[test]
+fn watch_waiting_out_an_asked_wait_does_not_offer_r() {
+    let limited = GatewayError::Rejected {
+        status: 429,
+        kind: Rejection::TooManyRequests,
+        body: ErrorBody::default(),
+        retry_after: Some(Duration::from_secs(300)),
+        proxy: None,
+    };
+    let held = GatewayError::Auth(AuthError::Provider(
+        stepwise::auth::ProviderProblem::RefreshFailed {
+            said: "HTTP 503".into(),
+            wait: Some(300),
+        },
+    ));
+    for failure in [limited, held] {
+        let mut s = refused_with(state(false), rejected(500, Rejection::ServerFailure));
+        let (id, _, _, purpose) = fetched(&ch(&mut s, 'w'));
+        answer(&mut s, id, purpose, Err(failure.clone()), 2);
+        assert!(session(&s).watch(), "{failure:?}");
+        let banner = session(&s).banner().unwrap();
+        assert!(
+            banner.text.contains("asks again by itself after that wait")
+                && !banner.text.contains("r asks now"),
+            "{banner:?}"
+        );
+    }
+}
+
 /// Several steps that turned done at once are said in the plural.
 #[test]
 fn steps_done_together_are_said_in_the_plural() {

@@ -203,7 +203,11 @@ fn list_error(
             let text = format!(
                 "{}. {}",
                 crate::describe::gateway_cause(lang, e),
-                tr!(lang, "banner-watch-retries")
+                if e.asks_to_wait() {
+                    tr!(lang, "banner-watch-waits")
+                } else {
+                    tr!(lang, "banner-watch-retries")
+                }
             );
             session.say(error(gateway_headline(lang, e), text));
         }
