@@ -562,14 +562,50 @@ pub(crate) fn draw_banner(
         BannerKind::Error => ("✖", theme.error()),
     };
     let block = Block::new().borders(Borders::ALL).border_style(style);
-    let text = Line::from(vec![
-        Span::styled(
-            format!("{symbol} {}{}", banner.title, tr!(lang, "banner-title-sep")),
-            style,
-        ),
-        Span::raw(banner.text.as_str()),
-    ]);
-    let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
-    let block = with_cut_mark(block, &paragraph, area, lang);
-    frame.render_widget(paragraph.block(block), area);
+    let head = format!("{symbol} {}{}", banner.title, tr!(lang, "banner-title-sep"));
+    let paragraph = |text: String| {
+        Paragraph::new(Line::from(vec![
+            Span::styled(head.clone(), style),
+            Span::raw(text),
+        ]))
+        .wrap(Wrap { trim: true })
+    };
+    let full = paragraph(banner.text.clone());
+    let block = with_cut_mark(block, &full, area, lang);
+    // Cut short, the advice keeps its last sentence (what to do) and drops
+    // the middle, marked with "…".
+    let fits = |p: &Paragraph| {
+        cells(p.line_count(area.width.saturating_sub(2))) <= area.height.saturating_sub(2)
+    };
+    let shown = if fits(&full) {
+        full
+    } else {
+        shortened(&banner.text)
+            .into_iter()
+            .map(&paragraph)
+            .find(|p| fits(p))
+            .unwrap_or(full)
+    };
+    frame.render_widget(shown.block(block), area);
+}
+
+/// Shorter forms of a banner's text that keep its last sentences, the
+/// advice, longest first: the first sentence, "…" and as many of the last
+/// as may fit; then "…" and the last ones alone.
+fn shortened(text: &str) -> Vec<String> {
+    let ends: Vec<usize> = text
+        .trim_end_matches('.')
+        .match_indices(". ")
+        .map(|(i, _)| i + 2)
+        .collect();
+    let Some(&first_end) = ends.first() else {
+        return Vec::new();
+    };
+    let first = &text[..first_end - 1];
+    let mut forms: Vec<String> = ends[1..]
+        .iter()
+        .map(|&start| format!("{first} … {}", &text[start..]))
+        .collect();
+    forms.extend(ends.iter().map(|&start| format!("… {}", &text[start..])));
+    forms
 }

@@ -2208,6 +2208,15 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
             assert!(!banner.text.contains(wrong), "{banner:?}");
         }
         assert!(!session(&s).refused_token(), "{title}");
+        // In the smallest window the banner is cut short, and keeps the
+        // setting to give (its last sentence).
+        let small = render_at(&s, 60, 16);
+        let flat = small
+            .replace(['│', '"'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(setting) && flat.contains("… "), "{small}");
         let screen = render(&s);
         let footer = screen
             .lines()
