@@ -827,6 +827,22 @@ pub(crate) fn bearer_said(headers: &reqwest::header::HeaderMap) -> Option<String
     (!said.is_empty()).then_some(said)
 }
 
+/// A 401's Bearer challenge names no `error`: by RFC 6750 §3.1 the request
+/// carried no token as the gateway saw it (something between may drop the
+/// Authorization header).
+pub(crate) fn bearer_unseen(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
+        .find(|v| v.trim_start().starts_with("bearer"))
+        .is_some_and(|challenge| {
+            !challenge
+                .split([' ', ','])
+                .any(|part| part.trim().starts_with("error="))
+        })
+}
+
 pub(crate) use crate::net::{login_prompt, proxy_mark};
 
 tokio::task_local! {

@@ -384,7 +384,10 @@ pub enum Over {
     /// The gateway refuses even a token refreshed for it (its bearer
     /// challenge's words, if any): it takes none of this provider's tokens
     /// as they are asked for.
-    RefusedFresh { said: Option<String> },
+    RefusedFresh {
+        said: Option<String>,
+        token: FreshToken,
+    },
     /// The kept login names no usable token address.
     NoTokenAddress,
     /// The kept login's token address answered as no token endpoint (a
@@ -392,6 +395,18 @@ pub enum Over {
     NoTokenEndpoint { gateway: String, status: u16 },
     /// Another stepwise found the login ended (the provider's words).
     Marked { gateway: String, said: String },
+}
+
+/// The token a gateway refused in [`Over::RefusedFresh`], and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreshToken {
+    /// Renewed for it after it refused the last.
+    Renewed,
+    /// Issued minutes ago by a sign-in, and not renewable.
+    SignedIn,
+    /// Either, refused with a Bearer challenge that names no error: by RFC
+    /// 6750 §3.1 the request reached the gateway without a token.
+    NotSeen,
 }
 
 impl Over {
@@ -445,8 +460,12 @@ impl Over {
                 gateway = gateway.clone(),
                 said = said.clone()
             ),
-            Over::RefusedFresh { said } => {
-                let why = tr!(lang, "err-over-refused-fresh");
+            Over::RefusedFresh { said, token } => {
+                let why = match token {
+                    FreshToken::Renewed => tr!(lang, "err-over-refused-fresh"),
+                    FreshToken::SignedIn => tr!(lang, "err-over-refused-new"),
+                    FreshToken::NotSeen => tr!(lang, "err-over-refused-unseen"),
+                };
                 match said {
                     Some(said) => {
                         format!("{why}. {}", tr!(lang, "gw-401-said", said = said.clone()))

@@ -17,7 +17,7 @@ use url::Url;
 
 use super::device::{OAuthError, credential_from, post_form};
 use super::lock::{PATIENCE, RefreshLock};
-use super::{AuthError, Credential, Over, TokenStore, unix_now};
+use super::{AuthError, Credential, FreshToken, Over, TokenStore, unix_now};
 use crate::secret::Secret;
 
 /// Where a gateway client's bearer token comes from. Cheap to clone: clones
@@ -170,7 +170,10 @@ impl TokenSource {
             if login.taken.load(std::sync::atomic::Ordering::Relaxed) {
                 return Ok(None);
             }
-            let why = Over::RefusedFresh { said: None };
+            let why = Over::RefusedFresh {
+                said: None,
+                token: FreshToken::Renewed,
+            };
             state.over = Some(why.clone());
             return Err(AuthError::SignInAgain(why));
         }
@@ -197,6 +200,7 @@ impl TokenSource {
         &self,
         token: &Secret,
         said: Option<String>,
+        unseen: bool,
     ) -> Result<(), AuthError> {
         let Source::Login(login) = &*self.0 else {
             return Ok(());
@@ -207,12 +211,63 @@ impl TokenSource {
         {
             return Ok(());
         }
-        let why = Over::RefusedFresh { said };
+        let token = if unseen {
+            FreshToken::NotSeen
+        } else {
+            FreshToken::Renewed
+        };
+        let why = Over::RefusedFresh { said, token };
         tracing::warn!("{why}");
         state.over = Some(why.clone());
         Err(AuthError::SignInAgain(why))
     }
 }
+
+impl TokenSource {
+    /// The gateway refused `token`, one that cannot be renewed and that a
+    /// sign-in issued minutes ago (by its own lifetime), before it took any
+    /// token of this login: as a token just renewed, it takes none of this
+    /// provider's tokens as they are asked for (`said`, its words), and a
+    /// new sign-in the same way gets the same. `Ok` otherwise: the caller
+    /// says the 401 as it is.
+    pub async fn refused_new(
+        &self,
+        token: &Secret,
+        said: Option<String>,
+        unseen: bool,
+    ) -> Result<(), AuthError> {
+        let Source::Login(login) = &*self.0 else {
+            return Ok(());
+        };
+        let mut state = login.state.lock().await;
+        let credential = &state.credential;
+        let issued = credential
+            .expires_at
+            .zip(credential.lifetime)
+            .map(|(end, life)| end.saturating_sub(life));
+        let new = issued.is_some_and(|at| unix_now().saturating_sub(at) <= NEW_TOKEN_AGE);
+        if credential.access_token != token.expose()
+            || credential.can_refresh()
+            || !new
+            || login.taken.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        let token = if unseen {
+            FreshToken::NotSeen
+        } else {
+            FreshToken::SignedIn
+        };
+        let why = Over::RefusedFresh { said, token };
+        tracing::warn!("{why}");
+        state.over = Some(why.clone());
+        Err(AuthError::SignInAgain(why))
+    }
+}
+
+/// How old a token that cannot be renewed may be and still count as new
+/// when the gateway refuses it (a revoked login is rarely minutes old).
+const NEW_TOKEN_AGE: u64 = 600;
 
 impl Login {
     /// The login kept in the store now (another process may have refreshed

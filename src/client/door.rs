@@ -186,14 +186,23 @@ impl Gateway {
                 // the same provider again cannot change that.
                 if again.status() == StatusCode::UNAUTHORIZED {
                     let said = super::bearer_said(again.headers());
+                    let unseen = super::bearer_unseen(again.headers());
                     source
-                        .refused_fresh(&fresh, said)
+                        .refused_fresh(&fresh, said, unseen)
                         .await
                         .map_err(GatewayError::Auth)?;
                 }
                 Ok(again)
             }
-            Ok(None) => Ok(sent),
+            Ok(None) => {
+                let said = super::bearer_said(sent.headers());
+                let unseen = super::bearer_unseen(sent.headers());
+                source
+                    .refused_new(used, said, unseen)
+                    .await
+                    .map_err(GatewayError::Auth)?;
+                Ok(sent)
+            }
             Err(e) => Err(GatewayError::Auth(e)),
         }
     }

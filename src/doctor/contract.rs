@@ -66,6 +66,9 @@ pub(super) struct Challenge {
     pub scope: Option<(u16, String)>,
     /// A 401's own words (`error_description`).
     pub said: Option<String>,
+    /// A 401's Bearer challenge named no error: the token did not reach
+    /// the gateway as sent.
+    pub unseen: bool,
 }
 
 /// What the contract checks learnt of the token.
@@ -222,6 +225,7 @@ impl<'a> Caller<'a> {
         });
         if status == 401 && challenge.said.is_none() {
             challenge.said = said;
+            challenge.unseen = crate::client::bearer_unseen(&answer.headers);
         }
     }
 }

@@ -380,7 +380,14 @@ async fn checks_renewing(
     )
     .await;
     if judged.unauthorized == Some(true) {
-        let over = crate::auth::Over::RefusedFresh { said: None };
+        let over = crate::auth::Over::RefusedFresh {
+            said: judged.challenge.said.clone(),
+            token: if judged.challenge.unseen {
+                crate::auth::FreshToken::NotSeen
+            } else {
+                crate::auth::FreshToken::Renewed
+            },
+        };
         kept.renewal = Some(crate::auth::AuthError::SignInAgain(over));
     }
     judged

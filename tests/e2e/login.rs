@@ -1316,6 +1316,48 @@ fn doctor_says_why_a_due_renewal_failed() {
     assert!(!token.contains("none given"), "{said}");
 }
 
+/// A kept login whose tokens the gateway refuses even renewed (its
+/// audience): doctor's Token line says so with the gateway's own words,
+/// as `steps` and the wizard do.
+#[test]
+fn doctor_says_the_gateway_s_words_when_it_takes_no_token() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let body = r#"{"message":"no"}"#;
+    let gateway = crate::canned::answering(
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"audience mismatch\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    // The provider's login, kept for the refusing gateway.
+    let dir = logins_file(home.path()).parent().unwrap().to_path_buf();
+    let store = stepwise::auth::TokenStore::open(stepwise::auth::Choice::File, Some(&dir)).unwrap();
+    let key = stepwise::auth::gateway_key(&provider.url()).unwrap();
+    let (credential, _) = store.load(&key).unwrap().expect("the login is kept");
+    let key = stepwise::auth::gateway_key(&gateway).unwrap();
+    store.save(&key, &credential).unwrap();
+    let doctor = run(
+        home.path(),
+        &["doctor", "--api", &gateway, "--car", "987654"],
+        None,
+    );
+    let said = text(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{said}");
+    let token = said
+        .lines()
+        .find(|l| l.contains(" Token "))
+        .unwrap_or_default();
+    assert!(
+        token.contains("refuses even a token the identity provider just renewed")
+            && token.contains("The gateway says: “audience mismatch”"),
+        "{said}"
+    );
+    assert_no_secret("doctor", &doctor.stdout);
+}
+
 /// `auth status` with no token asks for no network: its advice covers a
 /// gateway that offers no sign-in too (keep its token with --with-token),
 /// not `stepwise login` alone, which such a gateway cannot take.

@@ -908,6 +908,85 @@ async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
     assert_eq!(source.token_requests().await, 1);
 }
 
+/// A gateway at a local address that answers every request 401 with
+/// `challenge` as its `WWW-Authenticate`.
+async fn refusing_gateway(challenge: &'static str) -> String {
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            [("www-authenticate", challenge)],
+            axum::Json(serde_json::json!({"message": "no"})),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A token that cannot be renewed, issued minutes ago and refused by the
+/// gateway: as one just renewed, the gateway takes none of this
+/// provider's tokens (never "sign in again", which gets the same); the
+/// same token issued an hour ago is the gateway's 401 as it is. A
+/// challenge that names no error (RFC 6750 §3.1: no token reached the
+/// gateway) names what may drop the header between.
+#[tokio::test]
+async fn a_new_token_refused_is_not_said_as_a_login_to_renew() {
+    let provider = Provider::start(quick()).await;
+    let mut credential = signed_in(&provider).await;
+    credential.refresh_token = None;
+    let audience =
+        refusing_gateway(r#"Bearer error="invalid_token", error_description="audience mismatch""#)
+            .await;
+    let client = |credential: Credential, url: &str| {
+        gateway(
+            url,
+            Some(TokenSource::login(format!("{url}/"), credential, None)),
+        )
+    };
+    let err = client(credential.clone(), &audience)
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert!(!err.needs_login(), "{err:?}");
+    assert_eq!(
+        describe::gateway_headline(Lang::En, &err),
+        "Tokens not accepted"
+    );
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("issued minutes ago")
+            && text.contains("“audience mismatch”")
+            && text.contains("--audience"),
+        "{text}"
+    );
+    // An hour old: revoked or ended, for all that is known; sign in again.
+    let mut old = credential.clone();
+    old.lifetime = Some(3600);
+    old.expires_at = Some(unix_now() + 60);
+    let err = client(old, &audience)
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert_eq!(err.rejection(), Some(Rejection::Unauthorized), "{err:?}");
+    // No error in the challenge, renewable or not: the header may be
+    // dropped between.
+    let unseen = refusing_gateway(r#"Bearer realm="steps""#).await;
+    let renewable = signed_in(&provider).await;
+    for credential in [credential, renewable] {
+        let err = client(credential, &unseen)
+            .list(&list_987654())
+            .await
+            .unwrap_err();
+        let text = describe::gateway_error(Lang::En, &err);
+        assert!(
+            text.contains("as if no token reached it")
+                && text.contains("may drop the Authorization header"),
+            "{text}"
+        );
+    }
+}
+
 /// A gateway that takes this login's token for one vehicle and refuses it
 /// for another, even renewed: the refusal is that vehicle's (the gateway's
 /// 401 with its words), and the login goes on for the others; one renewal

@@ -2182,6 +2182,7 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
         (
             stepwise::auth::Over::RefusedFresh {
                 said: Some("audience mismatch".into()),
+                token: stepwise::auth::FreshToken::Renewed,
             },
             "Tokens not accepted",
             "--audience URI",
