@@ -1337,6 +1337,7 @@ err-signin-refresh-failed-wait = der Identitätsanbieter konnte das Token vorers
 err-signin-keeping-failed = das Token konnte nicht gespeichert werden: { $detail }. Erneut anmelden
 err-signin-opening-failed = der Token-Speicher ließ sich nicht öffnen: { $detail }. Erneut anmelden
 err-over-revoked = die Anmeldung für { $gateway } ist abgelaufen oder wurde widerrufen ({ $said })
+err-over-spent = die Anmeldung für { $gateway } wurde von einer früheren Erneuerung verbraucht, deren Antwort unterwegs verloren ging ({ $said }): der Identitätsanbieter hat sie vermutlich damals erneuert, und das hier aufbewahrte Refresh-Token ist verbraucht
 err-over-marked = der Identitätsanbieter hat die Anmeldung für { $gateway } beendet ({ $said })
 err-over-client-refused = der Identitätsanbieter lehnt die Client-ID { $client } der Anmeldung für { $gateway } ab ({ $said }) und würde auch eine neue Anmeldung damit ablehnen: die dort für stepwise registrierte ID mit --client-id ID oder `client_id` in der Konfigurationsdatei setzen
 err-over-no-renewal = der Identitätsanbieter lässt die Client-ID { $client } die Anmeldung für { $gateway } nicht erneuern ({ $said }): jede Anmeldung gilt so lange wie ihr Token, und erneutes Fragen ändert daran nichts. Um sich seltener anzumelden, den Administrator des Anbieters bitten, Refresh-Tokens für diesen Client zu erlauben

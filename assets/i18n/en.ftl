@@ -1346,6 +1346,7 @@ err-signin-refresh-failed-wait = the identity provider could not renew the token
 err-signin-keeping-failed = keeping the token failed: { $detail }. Sign in again
 err-signin-opening-failed = opening the token store failed: { $detail }. Sign in again
 err-over-revoked = the sign-in for { $gateway } expired or was revoked ({ $said })
+err-over-spent = the sign-in for { $gateway } was used up by an earlier renewal whose answer was lost on the way ({ $said }): the identity provider most likely renewed it then, and the refresh token kept here is spent
 err-over-marked = the identity provider ended the sign-in for { $gateway } ({ $said })
 err-over-client-refused = the identity provider refuses the client id { $client } of the sign-in for { $gateway } ({ $said }), and would refuse a new sign-in with it too: set the id registered for stepwise there with --client-id ID or `client_id` in the config file
 err-over-no-renewal = the identity provider does not let the client id { $client } renew the sign-in for { $gateway } ({ $said }): each sign-in lasts as long as its token, and asking again will not change that. To sign in less often, ask the provider's administrator to allow refresh tokens for this client

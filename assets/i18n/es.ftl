@@ -1346,6 +1346,7 @@ err-signin-refresh-failed-wait = el proveedor de identidad no pudo renovar el to
 err-signin-keeping-failed = no se pudo guardar el token: { $detail }. Inicie sesión de nuevo
 err-signin-opening-failed = no se pudo abrir el almacén de tokens: { $detail }. Inicie sesión de nuevo
 err-over-revoked = la sesión en { $gateway } caducó o fue revocada ({ $said })
+err-over-spent = la sesión en { $gateway } la agotó una renovación anterior cuya respuesta se perdió por el camino ({ $said }): lo más probable es que el proveedor de identidad la renovara entonces, y el token de renovación guardado aquí ya está gastado
 err-over-marked = el proveedor de identidad terminó la sesión en { $gateway } ({ $said })
 err-over-client-refused = el proveedor de identidad rechaza el client id { $client } de la sesión en { $gateway } ({ $said }), y rechazaría también un nuevo inicio de sesión con él: indique el id registrado allí para stepwise con --client-id ID o `client_id` en el archivo de configuración
 err-over-no-renewal = el proveedor de identidad no deja que el client id { $client } renueve la sesión en { $gateway } ({ $said }): cada inicio de sesión dura lo que su token, y volver a pedirlo no lo cambiará. Para iniciar sesión con menos frecuencia, pida al administrador del proveedor que permita tokens de actualización para este cliente

@@ -1343,6 +1343,7 @@ err-signin-refresh-failed-wait = le fournisseur d'identité n'a pas pu renouvele
 err-signin-keeping-failed = l'enregistrement du jeton a échoué : { $detail }. Reconnectez-vous
 err-signin-opening-failed = l'ouverture du stockage des jetons a échoué : { $detail }. Reconnectez-vous
 err-over-revoked = la connexion à { $gateway } a expiré ou a été révoquée ({ $said })
+err-over-spent = la connexion à { $gateway } a été épuisée par un renouvellement antérieur dont la réponse s'est perdue en route ({ $said }) : le fournisseur d'identité l'a très probablement renouvelée alors, et le jeton de renouvellement gardé ici est usé
 err-over-marked = le fournisseur d'identité a mis fin à la connexion à { $gateway } ({ $said })
 err-over-client-refused = le fournisseur d'identité refuse l'identifiant client { $client } de la connexion à { $gateway } ({ $said }), et refuserait aussi une nouvelle connexion avec lui : indiquez l'identifiant enregistré pour stepwise chez lui avec --client-id ID ou `client_id` dans le fichier de configuration
 err-over-no-renewal = le fournisseur d'identité ne laisse pas l'identifiant client { $client } renouveler la connexion à { $gateway } ({ $said }) : chaque connexion dure autant que son jeton, et redemander n'y changera rien. Pour vous connecter moins souvent, demandez à l'administrateur du fournisseur d'autoriser les jetons de rafraîchissement pour ce client

@@ -1340,6 +1340,7 @@ err-signin-refresh-failed-wait = il provider di identità per ora non è riuscit
 err-signin-keeping-failed = salvataggio del token non riuscito: { $detail }. Accedere di nuovo
 err-signin-opening-failed = apertura dell'archivio dei token non riuscita: { $detail }. Accedere di nuovo
 err-over-revoked = l'accesso a { $gateway } è scaduto o è stato revocato ({ $said })
+err-over-spent = l'accesso a { $gateway } è stato consumato da un rinnovo precedente la cui risposta si è persa per strada ({ $said }): molto probabilmente il provider di identità l'ha rinnovato allora, e il token di rinnovo conservato qui è esaurito
 err-over-marked = il provider di identità ha chiuso l'accesso a { $gateway } ({ $said })
 err-over-client-refused = il provider di identità rifiuta il client id { $client } dell'accesso a { $gateway } ({ $said }), e rifiuterebbe anche un nuovo accesso con esso: impostare l'id registrato per stepwise presso di lui con --client-id ID o `client_id` nel file di configurazione
 err-over-no-renewal = il provider di identità non lascia che il client id { $client } rinnovi l'accesso a { $gateway } ({ $said }): ogni accesso dura quanto il suo token, e richiedere non cambierà le cose. Per accedere meno spesso, chiedere all'amministratore del provider di consentire i refresh token per questo client

@@ -1338,6 +1338,7 @@ err-signin-refresh-failed-wait = de identiteitsprovider kon het token voorlopig 
 err-signin-keeping-failed = het token bewaren is mislukt: { $detail }. Log opnieuw in
 err-signin-opening-failed = de tokenopslag openen is mislukt: { $detail }. Log opnieuw in
 err-over-revoked = de login voor { $gateway } is verlopen of ingetrokken ({ $said })
+err-over-spent = de login voor { $gateway } is opgebruikt door een eerdere vernieuwing waarvan het antwoord onderweg verloren ging ({ $said }): de identiteitsprovider heeft hem toen waarschijnlijk vernieuwd, en het hier bewaarde vernieuwingstoken is verbruikt
 err-over-marked = de identiteitsprovider heeft de login voor { $gateway } beëindigd ({ $said })
 err-over-client-refused = de identiteitsprovider weigert de client-id { $client } van de login voor { $gateway } ({ $said }), en zou ook een nieuwe login daarmee weigeren: stel de daar voor stepwise geregistreerde id in met --client-id ID of `client_id` in het configuratiebestand
 err-over-no-renewal = de identiteitsprovider laat de client-id { $client } de login voor { $gateway } niet vernieuwen ({ $said }): elke login duurt zo lang als zijn token, en opnieuw vragen verandert dat niet. Om minder vaak in te loggen, vraag de beheerder van de provider refresh-tokens voor deze client toe te staan

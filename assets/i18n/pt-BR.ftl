@@ -1353,6 +1353,7 @@ err-signin-refresh-failed-wait = o provedor de identidade não conseguiu renovar
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Faça login de novo
 err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Faça login de novo
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
+err-over-spent = o login em { $gateway } foi gasto por uma renovação anterior cuja resposta se perdeu no caminho ({ $said }): muito provavelmente o provedor de identidade o renovou então, e o token de renovação guardado aqui está gasto
 err-over-marked = o provedor de identidade encerrou o login em { $gateway } ({ $said })
 err-over-client-refused = o provedor de identidade recusa o client id { $client } do login em { $gateway } ({ $said }), e recusaria também um novo login com ele: defina o id registrado lá para o stepwise com --client-id ID ou `client_id` no arquivo de configuração
 err-over-no-renewal = o provedor de identidade não deixa o client id { $client } renovar o login em { $gateway } ({ $said }): cada login dura o quanto dura o token, e pedir de novo não muda isso. Para fazer login menos vezes, peça ao administrador do provedor que permita refresh tokens para este cliente

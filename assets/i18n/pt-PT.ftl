@@ -1319,6 +1319,7 @@ err-signin-refresh-failed-wait = o fornecedor de identidade não conseguiu renov
 err-signin-keeping-failed = não foi possível guardar o token: { $detail }. Volte a iniciar sessão
 err-signin-opening-failed = não foi possível abrir o armazenamento de tokens: { $detail }. Volte a iniciar sessão
 err-over-revoked = o login em { $gateway } expirou ou foi revogado ({ $said })
+err-over-spent = a sessão em { $gateway } foi gasta por uma renovação anterior cuja resposta se perdeu pelo caminho ({ $said }): muito provavelmente o fornecedor de identidade renovou-a então, e o token de renovação guardado aqui está gasto
 err-over-marked = o fornecedor de identidade terminou a sessão em { $gateway } ({ $said })
 err-over-client-refused = o fornecedor de identidade recusa o client id { $client } da sessão em { $gateway } ({ $said }), e recusaria também uma nova sessão com ele: defina o id registado lá para o stepwise com --client-id ID ou `client_id` no ficheiro de configuração
 err-over-no-renewal = o fornecedor de identidade não deixa o client id { $client } renovar a sessão em { $gateway } ({ $said }): cada sessão dura o mesmo que o seu token, e pedir novamente não muda isso. Para iniciar sessão menos vezes, peça ao administrador do fornecedor que permita refresh tokens para este cliente

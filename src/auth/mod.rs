@@ -88,6 +88,11 @@ pub struct Credential {
     /// sanitised. Kept so that every process knows, and `auth status` says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub over: Option<String>,
+    /// A renewal was sent and its answer lost on the way (a connection
+    /// closed or silent): the provider may have renewed, spending the
+    /// refresh token kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub renewal_lost: bool,
 }
 
 impl std::fmt::Debug for Credential {
@@ -102,6 +107,7 @@ impl std::fmt::Debug for Credential {
             .field("token_endpoint", &self.token_endpoint)
             .field("client_id", &self.client_id)
             .field("over", &self.over)
+            .field("renewal_lost", &self.renewal_lost)
             .finish()
     }
 }
@@ -122,6 +128,7 @@ impl Credential {
             audience: None,
             revocation_endpoint: None,
             over: None,
+            renewal_lost: false,
         }
     }
 
@@ -363,6 +370,10 @@ pub enum Over {
     /// The refresh was refused (`invalid_grant`): `said` is the provider's
     /// error, sanitised, the refresh token cut out.
     Revoked { gateway: String, said: String },
+    /// As `Revoked`, after a renewal whose answer was lost on the way: the
+    /// provider most likely renewed then, and the refresh token kept here
+    /// is spent.
+    Spent { gateway: String, said: String },
     /// The provider refuses the login's client id (`invalid_client`): a
     /// new sign-in with it is refused too.
     ClientRefused {
@@ -423,6 +434,12 @@ impl Over {
             Over::Revoked { gateway, said } => tr!(
                 lang,
                 "err-over-revoked",
+                gateway = gateway.clone(),
+                said = said.clone()
+            ),
+            Over::Spent { gateway, said } => tr!(
+                lang,
+                "err-over-spent",
                 gateway = gateway.clone(),
                 said = said.clone()
             ),

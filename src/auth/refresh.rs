@@ -309,6 +309,53 @@ impl Login {
         self.keep(kept).await;
     }
 
+    /// A renewal the provider refused (`reply`): the login ends when no
+    /// retry changes it (in the store too), else the wait it asked holds
+    /// every renewal of this process.
+    async fn refused_renewal(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        lock: Option<RefreshLock>,
+        reply: &super::device::Reply,
+        refresh_token: &str,
+        client_id: &str,
+    ) -> AuthError {
+        let error = OAuthError::of(&reply.body);
+        let said = error.said(reply.status, &[refresh_token]);
+        let gateway = crate::steps::sanitize(&self.gateway);
+        if let Some(why) = renewal_over(
+            reply.status,
+            error.error.as_deref(),
+            gateway,
+            client_id,
+            &said,
+        ) {
+            let why = match why {
+                Over::Revoked { gateway, said } if state.credential.renewal_lost => {
+                    Over::Spent { gateway, said }
+                }
+                why => why,
+            };
+            state.over = Some(why.clone());
+            state.credential.over = Some(said);
+            let marked = state.credential.clone();
+            drop(state);
+            tracing::warn!("{why}");
+            // Every process, and `auth status`, learns the login is over.
+            self.keep(marked).await;
+            drop(lock);
+            return AuthError::SignInAgain(why);
+        }
+        // For a while: the wait the provider asked, if it did (up to
+        // an hour, as for a gateway's 429).
+        let asked = reply.retry_after.map(|w| w.min(crate::pace::MAX_PAUSE));
+        state.renewal_wait = asked
+            .filter(|w| !w.is_zero())
+            .map(|w| (std::time::Instant::now() + w, said.clone()));
+        let wait = asked.map(|w| w.as_secs().max(1));
+        AuthError::Provider(super::ProviderProblem::RefreshFailed { said, wait })
+    }
+
     /// Refreshes the login (RFC 6749 §6) and returns the token to send;
     /// `invalid_grant` ends it, in the store too. `refused`: the token the
     /// gateway just refused, when this refresh answers a 401. The state
@@ -372,39 +419,22 @@ impl Login {
         if let Some(audience) = audience.as_deref() {
             form.push(("resource", audience));
         }
-        let reply = post_form(http, &url, &form).await?;
-        if !reply.status.is_success() {
-            let error = OAuthError::of(&reply.body);
-            let said = error.said(reply.status, &[&refresh_token]);
-            let gateway = crate::steps::sanitize(&self.gateway);
-            if let Some(why) = renewal_over(
-                reply.status,
-                error.error.as_deref(),
-                gateway,
-                &client_id,
-                &said,
-            ) {
-                state.over = Some(why.clone());
-                state.credential.over = Some(said);
-                let marked = state.credential.clone();
-                drop(state);
-                tracing::warn!("{why}");
-                // Every process, and `auth status`, learns the login is over.
-                self.keep(marked).await;
-                drop(lock);
-                return Err(AuthError::SignInAgain(why));
+        let reply = match post_form(http, &url, &form).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                if answer_lost(&e) && !state.credential.renewal_lost {
+                    state.credential.renewal_lost = true;
+                    let kept = state.credential.clone();
+                    drop(state);
+                    self.keep(kept).await;
+                }
+                return Err(e);
             }
-            // For a while: the wait the provider asked, if it did (up to
-            // an hour, as for a gateway's 429).
-            let asked = reply.retry_after.map(|w| w.min(crate::pace::MAX_PAUSE));
-            state.renewal_wait = asked
-                .filter(|w| !w.is_zero())
-                .map(|w| (std::time::Instant::now() + w, said.clone()));
-            let wait = asked.map(|w| w.as_secs().max(1));
-            return Err(AuthError::Provider(super::ProviderProblem::RefreshFailed {
-                said,
-                wait,
-            }));
+        };
+        if !reply.status.is_success() {
+            return Err(self
+                .refused_renewal(state, lock, &reply, &refresh_token, &client_id)
+                .await);
         }
         let mut credential = match credential_from(&reply.body, &url, Some(&refresh_token)) {
             Ok(credential) => credential,
@@ -454,6 +484,23 @@ fn still_waiting(state: &State) -> Option<AuthError> {
 /// the answer. Its 5xx and 429, `temporarily_unavailable`, `server_error`
 /// and `slow_down`, and an answer without an OAuth error (a web page) are
 /// for a while: `None`.
+/// A renewal sent whose answer did not come: the connection closed or
+/// stayed silent after the request, so the provider may have renewed.
+fn answer_lost(e: &AuthError) -> bool {
+    match e {
+        AuthError::Proxy { trouble, .. } => {
+            matches!(
+                trouble,
+                super::ProxyTrouble::Closed | super::ProxyTrouble::Silent
+            )
+        }
+        AuthError::Network {
+            detail, tls: None, ..
+        } => detail == super::device::NO_ANSWER || detail.contains("connection closed"),
+        _ => false,
+    }
+}
+
 fn renewal_over(
     status: reqwest::StatusCode,
     error: Option<&str>,

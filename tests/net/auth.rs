@@ -1277,6 +1277,65 @@ async fn a_refresh_token_presented_twice_ends_the_whole_login_at_the_provider() 
     assert_eq!(status.as_u16(), 401);
 }
 
+/// A renewal whose answer is lost on the way (the connection closed after
+/// the request) is kept in the store as such: the provider may have
+/// renewed, spending the refresh token. The `invalid_grant` that follows is
+/// then said as that spent token, never "expired or was revoked".
+#[tokio::test]
+async fn an_invalid_grant_after_a_lost_renewal_names_the_lost_answer() {
+    use tokio::io::AsyncReadExt;
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let token_endpoint = credential.token_endpoint.clone().unwrap();
+    let refresh_token = credential.refresh_token.clone().unwrap();
+    // Reads the request, then closes without an answer.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closing = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+        }
+    });
+    let (_dir, store, key, source) = due_at(&provider, credential, &closing);
+    let lost = gateway(&provider.sim.url(), Some(source))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert!(!lost.needs_login(), "{lost:?}");
+    let (mut kept, _) = store.load(&key).unwrap().unwrap();
+    assert!(kept.renewal_lost, "{kept:?}");
+    // The provider had renewed: the refresh token kept is spent.
+    let renewed = http()
+        .post(&token_endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "refresh_token")
+                .append_pair("refresh_token", &refresh_token)
+                .append_pair("client_id", "stepwise")
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(renewed.status().is_success(), "{renewed:?}");
+    kept.token_endpoint = Some(token_endpoint);
+    store.save(&key, &kept).unwrap();
+    let source = TokenSource::login(key.clone(), kept, Some(store.clone()));
+    let over = gateway(&provider.sim.url(), Some(source))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    assert!(over.needs_login(), "{over:?}");
+    let text = describe::gateway_error(Lang::En, &over);
+    assert!(
+        text.contains("used up by an earlier renewal whose answer was lost on the way")
+            && !text.contains("/ expired or was revoked ("),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn two_holders_sharing_a_store_refresh_once_and_both_go_on() {
     let provider = Provider::start(quick()).await;
