@@ -41,6 +41,9 @@ struct Login {
     /// for that one call (a vehicle), and the login is not ended for all.
     /// Outside the lock: every answer marks it, none waits on a renewal.
     taken: std::sync::atomic::AtomicBool,
+    /// The last token the gateway took: a renewed token it took and then
+    /// refuses has gone bad there (expired early), and is renewed again.
+    last_taken: std::sync::Mutex<Option<Secret>>,
 }
 
 struct State {
@@ -90,6 +93,7 @@ impl TokenSource {
                 renewal_wait: None,
             }),
             taken: std::sync::atomic::AtomicBool::new(false),
+            last_taken: std::sync::Mutex::new(None),
         }))))
     }
 
@@ -164,7 +168,11 @@ impl TokenSource {
             // Another call refreshed it meanwhile.
             return Ok(Some(Secret::new(state.credential.access_token.clone())));
         }
-        if state.fresh_after_refusal.as_deref() == Some(refused.expose()) {
+        let was_taken = login.last_taken.lock().is_ok_and(|last| {
+            last.as_ref()
+                .is_some_and(|t| t.expose() == refused.expose())
+        });
+        if state.fresh_after_refusal.as_deref() == Some(refused.expose()) && !was_taken {
             // Taken for other calls: this refusal is this call's, said as
             // the gateway's 401; no renewal again (it would loop).
             if login.taken.load(std::sync::atomic::Ordering::Relaxed) {
@@ -183,12 +191,17 @@ impl TokenSource {
         login.refresh(http, state, Some(refused)).await.map(Some)
     }
 
-    /// The gateway took a token of this login (an answer other than 401).
-    pub fn taken(&self) {
+    /// The gateway took `token`, of this login (an answer other than 401).
+    pub fn taken(&self, token: &Secret) {
         if let Source::Login(login) = &*self.0 {
             login
                 .taken
                 .store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Ok(mut last) = login.last_taken.lock()
+                && last.as_ref().is_none_or(|t| t.expose() != token.expose())
+            {
+                *last = Some(token.clone());
+            }
         }
     }
 

@@ -167,7 +167,7 @@ impl Gateway {
         if sent.status() != StatusCode::UNAUTHORIZED {
             // The gateway takes this login's tokens: a later refusal is of
             // one call (a vehicle), not of the login.
-            source.taken();
+            source.taken(used);
             return Ok(sent);
         }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
@@ -179,7 +179,7 @@ impl Gateway {
                 );
                 let again = self.send_with(call, Some(fresh.clone())).await?;
                 if again.status() != StatusCode::UNAUTHORIZED {
-                    source.taken();
+                    source.taken(&fresh);
                 }
                 // Refused again: a token just renewed for this gateway is
                 // not what it takes (its audience or scopes), and asking

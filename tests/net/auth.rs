@@ -684,6 +684,27 @@ async fn a_refused_token_is_refreshed_once_and_the_call_retried() {
     assert!(reused.text().await.unwrap().contains("invalid_grant"));
 }
 
+/// A renewed token the gateway took and later refuses (it expired there
+/// early again) is renewed again, each time: a run renews after every
+/// such refusal, not after the first alone.
+#[tokio::test]
+async fn a_token_refused_after_it_was_taken_is_renewed_each_time() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let source = TokenSource::login(provider.url().to_string(), credential, None);
+    let client = gateway(&provider.sim.url(), Some(source.clone()));
+    client.list(&list_987654()).await.expect("signed in");
+    for round in 1..=3 {
+        assert_eq!(provider.control("/sim/auth/expire").await, 200);
+        client
+            .list(&list_987654())
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e:?}"));
+        assert_eq!(provider.refreshes(), round);
+    }
+    assert_eq!(source.token_requests().await, 3);
+}
+
 #[tokio::test]
 async fn invalid_grant_ends_the_login_with_a_clear_message_and_no_retries() {
     let provider = Provider::start(quick()).await;
