@@ -44,6 +44,10 @@ struct Login {
     /// The last token the gateway took: a renewed token it took and then
     /// refuses has gone bad there (expired early), and is renewed again.
     last_taken: std::sync::Mutex<Option<Secret>>,
+    /// Calls (a path and its query) refused even with a token just renewed
+    /// while the gateway takes this login's tokens for others: refused for
+    /// themselves (a vehicle), never renewed for again.
+    refused_calls: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 struct State {
@@ -94,6 +98,7 @@ impl TokenSource {
             }),
             taken: std::sync::atomic::AtomicBool::new(false),
             last_taken: std::sync::Mutex::new(None),
+            refused_calls: std::sync::Mutex::default(),
         }))))
     }
 
@@ -189,6 +194,27 @@ impl TokenSource {
             return Ok(None);
         }
         login.refresh(http, state, Some(refused)).await.map(Some)
+    }
+
+    /// `call` was refused even with a token just renewed, while the
+    /// gateway takes this login's tokens: its refusals renew no more.
+    pub fn refused_call(&self, call: String) {
+        if let Source::Login(login) = &*self.0
+            && let Ok(mut calls) = login.refused_calls.lock()
+        {
+            calls.insert(call);
+        }
+    }
+
+    /// Whether `call` is refused for itself (see [`Self::refused_call`]).
+    pub fn refuses_call(&self, call: &str) -> bool {
+        match &*self.0 {
+            Source::Login(login) => login
+                .refused_calls
+                .lock()
+                .is_ok_and(|calls| calls.contains(call)),
+            Source::Fixed(_) => false,
+        }
     }
 
     /// The gateway took `token`, of this login (an answer other than 401).

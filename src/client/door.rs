@@ -170,6 +170,11 @@ impl Gateway {
             source.taken(used);
             return Ok(sent);
         }
+        // A call refused for itself (a vehicle) even with a renewed token.
+        let key = format!("{}?{:?}", call.path, call.query);
+        if source.refuses_call(&key) {
+            return Ok(sent);
+        }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;
         match source.after_refusal(oauth, used).await {
             Ok(Some(fresh)) => {
@@ -191,6 +196,7 @@ impl Gateway {
                         .refused_fresh(&fresh, said, unseen)
                         .await
                         .map_err(GatewayError::Auth)?;
+                    source.refused_call(key);
                 }
                 Ok(again)
             }
