@@ -356,6 +356,10 @@ pub enum GatewayError {
         /// The proxy variable held a user name and password (a 401 then
         /// refused them; without, the proxy wants some).
         credentials: bool,
+        /// The answer asks for a password the proxy variable can carry (a
+        /// 407, a 401 with a Basic challenge); a 401 page without one is a
+        /// portal's sign-in in a browser.
+        asks_password: bool,
     },
     /// A 401 that says more than [`GatewayError::Rejected`]: `sent` names
     /// where the refused token came from; `None`, no token was sent.
@@ -1585,6 +1589,7 @@ impl Gateway {
                 status: 407,
                 said,
                 credentials: false,
+                asks_password: true,
             }
         }
     }
@@ -1616,6 +1621,7 @@ impl Gateway {
                 status,
                 said,
                 credentials: self.proxy_credentials,
+                asks_password: status == 401 && answer.login_prompt == Some(false),
             });
         }
         // No proxy is set here, yet one answered: the network sends this
@@ -1626,6 +1632,7 @@ impl Gateway {
             status,
             said: html_title(&answer.body).unwrap_or_default(),
             credentials: false,
+            asks_password: true,
         })
     }
 

@@ -588,7 +588,14 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
             status,
             said,
             credentials,
-        } => proxy_answer(lang, proxy, from, (*status, *credentials), said),
+            asks_password,
+        } => proxy_answer(
+            lang,
+            proxy,
+            from,
+            (*status, *credentials, *asks_password),
+            said,
+        ),
         GatewayError::ProxyCredentialsRefused { proxy, from } => tr!(
             lang,
             "gw-proxy-credentials-refused",
@@ -755,7 +762,7 @@ fn proxy_answer(
     lang: Lang,
     proxy: &str,
     from: &str,
-    (status, credentials): (u16, bool),
+    (status, credentials, asks_password): (u16, bool, bool),
     said: &str,
 ) -> String {
     if proxy.is_empty() {
@@ -771,6 +778,8 @@ fn proxy_answer(
         407 => tr!(lang, "gw-proxy-407-todo"),
         // Its own rules refuse the request: no password was judged.
         403 => tr!(lang, "gw-proxy-forbidden-todo"),
+        // A page that names no way to send a password: a portal's sign-in.
+        401 if !asks_password => tr!(lang, "gw-proxy-portal-todo"),
         // Refused only where the proxy variable held some.
         401 if credentials => tr!(lang, "gw-proxy-refused-todo"),
         401 => tr!(lang, "gw-proxy-407-todo"),
@@ -1121,17 +1130,7 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         } => provider_tls(lang, url, problem),
         AuthError::GatewayTls { base, problem } => tls_line(lang, base, None, problem),
         AuthError::Proxy { .. } => auth_proxy_line(lang, error),
-        AuthError::Fronted { url, status, said } => tr!(
-            lang,
-            "auth-fronted",
-            url = url.clone(),
-            status = *status,
-            said = if said.is_empty() {
-                String::new()
-            } else {
-                format!(" ({said})")
-            }
-        ),
+        AuthError::Fronted { url, status, said } => fronted(lang, url, *status, said),
         AuthError::GatewayUnreachable { base, detail } => tr!(
             lang,
             "gw-unreachable",
@@ -1157,6 +1156,34 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             url = url.clone(),
             detail = os_words(lang, detail)
         ),
+    }
+}
+
+/// A sign-in call answered with a page in front of the identity provider:
+/// a refusal, or an address nothing serves (404, 410).
+fn fronted(lang: Lang, url: &str, status: u16, said: &str) -> String {
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(" ({said})")
+    };
+    let url = url.to_owned();
+    if matches!(status, 404 | 410) {
+        tr!(
+            lang,
+            "auth-fronted-gone",
+            url = url,
+            status = status,
+            said = said
+        )
+    } else {
+        tr!(
+            lang,
+            "auth-fronted",
+            url = url,
+            status = status,
+            said = said
+        )
     }
 }
 
@@ -1382,6 +1409,9 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             tr!(lang, "gw-title-tokens-not-taken")
         }
         GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
+        GatewayError::Auth(AuthError::Fronted {
+            status: 404 | 410, ..
+        }) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
         // No sign-in was tried: a kept login's token could not be renewed.
         GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {

@@ -562,6 +562,7 @@ gw-front-400 = { $base } answered HTTP { $status }{ $said }{ $via } with a web p
 gw-proxy = the proxy { $proxy } (from { $from }) answered HTTP { $status } itself{ $said }, so the request never reached the gateway. { $todo }
 gw-proxy-407-todo = The proxy wants a user name and password: put them in the proxy variable (http://user:password@proxy:port), or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-refused-todo = The proxy refused its user name and password: check them in the proxy variable (http://user:password@proxy:port), or ask who runs the proxy
+gw-proxy-portal-todo = The proxy, or a portal in front of it, wants a sign-in of its own that it names no way to send (no challenge), so no user name and password in the proxy variable answers it: sign in to it in a browser on this machine, or ask who runs the proxy; or set NO_PROXY for the gateway's host if it can be reached directly
 gw-proxy-forbidden-todo = The proxy refuses this request by its own rules (this address, or this client): ask who runs the proxy to let the gateway's address through, or set NO_PROXY for the gateway's host if it can be reached without the proxy
 gw-proxy-credentials-refused = the proxy { $proxy } (from { $from }) refused the user name and password in the proxy variable (HTTP 407), so the request never reached the gateway. Check them (http://user:password@proxy:port, with characters such as @ or : in them percent-encoded), or ask who runs the proxy
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
@@ -676,6 +677,7 @@ auth-proxy-silent = no answer in time to the sign-in call to { $url } through th
 auth-proxy-garbled = what came back through the proxy { $proxy } (from { $from }) for the sign-in call to { $url } is no valid HTTP: the proxy is broken, or its variable names something that is no HTTP proxy. Check the proxy variable, ask who runs the proxy, or set NO_PROXY={ $host } if the provider can be reached without the proxy
 auth-proxy-tunnel = the proxy { $proxy } (from { $from }) did not open a tunnel (CONNECT) to { $host } for the sign-in call to { $url }: nothing was asked there. Ask who runs the proxy whether it lets { $host } through, or set NO_PROXY={ $host } if it can be reached without the proxy
 auth-fronted = the sign-in call to { $url } was refused with HTTP { $status }{ $said } and a page, not the identity provider's answer (its errors are JSON): something in front of the provider (a firewall, a web application firewall, or a reverse proxy or its login) refused it. Retrying or signing in again gets the same: ask whoever runs the network or the identity provider whether it lets this call through
+auth-fronted-gone = the sign-in call to { $url } was answered HTTP { $status }{ $said } with a page, not the identity provider's answer (its errors are JSON): nothing serves that address, or something in front of the provider answers for it. The identity provider's metadata still names it, so retrying or signing in again gets the same: tell whoever runs the identity provider or the gateway
 auth-no-answer = the identity provider at { $url } took the connection but did not answer in time: it is busy or hung. Retry later; if it persists, tell whoever runs it
 auth-not-tls = the identity provider at { $url } does not speak TLS: check the port in the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file), or use http:// there if the provider has no TLS
 auth-tls-unknown-issuer = the identity provider at { $url } presented a certificate from an unknown issuer (a private authority, or a proxy that inspects TLS). Trust its authority with --ca-file FILE (its certificate, PEM), which you get from whoever runs the provider; if --issuer (or `issuer` in the config file) is wrong, correct it
@@ -1606,6 +1608,7 @@ doctor-first-no-car = not tried: no carAssociationID given
 doctor-first-no-car-fix = Run again with --car ID to try the steps calls
 doctor-first-401 = HTTP 401: the gateway wants a valid token
 doctor-first-proxy-login = HTTP 401 with a login (Basic) from the proxy, not the gateway: the request never reached the gateway
+doctor-first-proxy-page = HTTP 401 with a page that names no challenge, from the proxy or a portal, not the gateway: the request never reached the gateway
 doctor-basic-prompt = HTTP 401 asking for a login that a bearer token cannot answer (a user name and password, or Windows sign-in), without a gateway's error body: a web server's or a reverse proxy's login, not a steps gateway (which takes a bearer token)
 doctor-see-token = See the Token line
 doctor-see-proxy = See the Proxy line

@@ -217,9 +217,12 @@ fn proxy_s_own(
     let proxy = proxy_for(url)?;
     let marked = crate::net::proxy_mark(status, headers);
     let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    // A discovery path's 404 (or any page but a refusal or a proxy's
-    // gateway error) is the web site's answer that nothing is published.
-    let page = !json && (posted || matches!(status.as_u16(), 403 | 502..=504));
+    // A discovery path's 404 (or any page but a refusal, a proxy's gateway
+    // error or a 401 with no challenge at all, a portal's sign-in) is the
+    // web site's answer that nothing is published.
+    let unchallenged = status == StatusCode::UNAUTHORIZED
+        && !headers.contains_key(reqwest::header::WWW_AUTHENTICATE);
+    let page = !json && (posted || unchallenged || matches!(status.as_u16(), 403 | 502..=504));
     if status != StatusCode::PROXY_AUTHENTICATION_REQUIRED && marked.is_none() && !page {
         return None;
     }
@@ -292,10 +295,11 @@ async fn read_capped(
         return Err(proxy);
     }
     // A code or token call refused with a page (no OAuth JSON): something
-    // in front of the provider refused it; a 404 or 410 (an address gone)
-    // and a 429 (a limit) are read by their callers.
+    // in front of the provider refused it, or answers for an address it
+    // does not serve (a 404 or 410 page: the metadata names it still, so
+    // a new sign-in meets the same); a 429 (a limit) is read by callers.
     let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if posted && !json && status.is_client_error() && !matches!(status.as_u16(), 404 | 410 | 429) {
+    if posted && !json && status.is_client_error() && status.as_u16() != 429 {
         return Err(AuthError::Fronted {
             url: without_query(url),
             status: status.as_u16(),

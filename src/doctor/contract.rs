@@ -726,8 +726,10 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
 fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> Option<Line> {
     let status = answer.status.as_u16();
     let own_page = wire::decode_error(&answer.body).is_none() && matches!(status, 403 | 502..=504);
-    // A Basic login through a proxy is the proxy's, as the client judges it.
+    // A Basic login through a proxy is the proxy's, as the client judges it;
+    // so is a 401 page with no challenge at all (a portal's sign-in).
     let proxy_login = password_prompt(answer);
+    let portal = portal_page(answer);
     let proxy = match caller.gateway.proxy() {
         None if status == 407 => {
             return Some(
@@ -741,7 +743,7 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
                 .fix(words!("doctor-fix-network-proxy")),
             );
         }
-        Some(proxy) if status == 407 || own_page || proxy_login => proxy.to_owned(),
+        Some(proxy) if status == 407 || own_page || proxy_login || portal => proxy.to_owned(),
         _ => return None,
     };
     let (detail, fix) = match status {
@@ -752,6 +754,14 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
         407 => (
             words!("doctor-proxy-407", proxy = proxy),
             Arg::from(words!("doctor-fix-proxy-password")),
+        ),
+        401 if portal => (
+            words!(
+                "doctor-proxy-answered",
+                proxy = proxy,
+                status = status.to_string()
+            ),
+            Arg::from(words!("gw-proxy-portal-todo")),
         ),
         401 if caller.gateway.proxy_has_credentials() => (
             words!("doctor-proxy-401-refused", proxy = proxy),
@@ -790,6 +800,16 @@ fn password_prompt(answer: &Answer) -> bool {
         && crate::client::login_prompt(&answer.headers).is_some()
 }
 
+/// A 401 page with no challenge at all: no gateway's (which names how it
+/// wants the token), through a proxy the proxy's or a portal's sign-in.
+fn portal_page(answer: &Answer) -> bool {
+    answer.status == StatusCode::UNAUTHORIZED
+        && !answer
+            .headers
+            .contains_key(reqwest::header::WWW_AUTHENTICATE)
+        && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+}
+
 /// Go's (Caddy's, Traefik's) one line for plain HTTP at a TLS port.
 fn plain_http_at_tls_port(answer: &Answer) -> bool {
     answer.status == StatusCode::BAD_REQUEST
@@ -809,6 +829,11 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
         // Through a proxy, its own login (the Proxy line says so).
         Ok(a) if password_prompt(&a) && caller.gateway.proxy().is_some() => {
             let line = Line::new(Mark::Failed, words!("doctor-first-proxy-login"))
+                .fix(words!("doctor-see-proxy"));
+            return Err((line, Failure::NoGateway));
+        }
+        Ok(a) if portal_page(&a) && caller.gateway.proxy().is_some() => {
+            let line = Line::new(Mark::Failed, words!("doctor-first-proxy-page"))
                 .fix(words!("doctor-see-proxy"));
             return Err((line, Failure::NoGateway));
         }

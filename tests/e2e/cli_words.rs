@@ -483,6 +483,11 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
             Vec::new(),
             "closed the sign-in call to http://gateway.invalid:8080/.well-known/",
         ),
+        // A 401 page with no challenge at all: a portal's sign-in.
+        (
+            answer("401 Unauthorized", ""),
+            "came back HTTP 401 (proxy page) with no answer of the identity provider's",
+        ),
     ];
     for (bytes, words) in cases {
         let proxy = crate::canned::answering(bytes);

@@ -1604,6 +1604,27 @@ fn a_proxy_s_own_401_login_fails_the_proxy_line_not_the_address() {
     }
 }
 
+/// A proxy whose 401 page names no challenge at all (a portal's sign-in):
+/// the Proxy line fails with the proxy's answer and a sign-in in a
+/// browser, never "the gateway wants a token" on the Token line.
+#[test]
+fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
+    let proxy = canned("401 Unauthorized", "");
+    let text = doctor_through_plain(&proxy);
+    let proxy_line = line(&text, "Proxy");
+    assert!(
+        proxy_line.starts_with("✗ failed")
+            && proxy_line.contains("answered the gateway call itself with HTTP 401"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sign in to it in a browser on this machine"),
+        "{text}"
+    );
+    assert!(!text.contains("the gateway wants one"), "{text}");
+    assert!(!text.contains("--with-token"), "{text}");
+}
+
 /// Without a vehicle, a proxy that refuses every call by its own rules
 /// (403) or answers with its own error page (502) fails the proxy line and
 /// the run, as a tunnel it would not open does; never "0 failed".

@@ -751,17 +751,30 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         bool,
         &'a str,
     );
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         (
             "404 Not Found",
-            &["Content-Type: text/html"],
-            "<html><h1>404 Not Found</h1>nginx</html>",
+            &json,
+            r#"{"message":"no such route"}"#,
             &[
                 "answered HTTP 404, as no token endpoint would",
                 "stepwise login",
             ],
             true,
             "Sign in again",
+        ),
+        // A page, not the provider's JSON, at the address its metadata
+        // names: a new sign-in meets the same, so the login is kept.
+        (
+            "404 Not Found",
+            &["Content-Type: text/html"],
+            "<html><head><title>404 Not Found</title></head>nginx</html>",
+            &[
+                "was answered HTTP 404 (404 Not Found) with a page",
+                "retrying or signing in again gets the same",
+            ],
+            false,
+            "Sign-in failed",
         ),
         (
             "403 Forbidden",

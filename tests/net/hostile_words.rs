@@ -492,6 +492,13 @@ async fn an_unchallenged_401_page_through_a_proxy_names_the_proxy() {
     let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
     assert!(line.contains(&proxy.url), "{line}");
     assert!(!line.contains("the gateway wants a token"), "{line}");
+    // It names no way to send a password: a portal's sign-in in a
+    // browser, never "put them in the proxy variable".
+    assert!(
+        line.contains("sign in to it in a browser on this machine")
+            && !line.contains("http://user:password@proxy:port"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
