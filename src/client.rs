@@ -772,7 +772,7 @@ pub struct Answer {
     /// A Bearer challenge's own words (`error_description`), if any.
     pub bearer_said: Option<String>,
     /// A login a bearer token cannot answer ([`login_prompt`]): `true`
-    /// for Windows sign-in.
+    /// for Windows sign-in; on a 407, whether the proxy offers only that.
     pub login_prompt: Option<bool>,
     /// The answer carries a `WWW-Authenticate` challenge (a gateway's 401
     /// does; a proxy's or a portal's own page may not).
@@ -1409,7 +1409,7 @@ impl Gateway {
             // proxy's, and so is a tunnel it would not open.
             let (proxy, host) = (proxy.clone(), self.base_host());
             if cause.contains("proxy authorization required") {
-                return self.proxy_wants_password(proxy, String::new());
+                return self.proxy_wants_password(proxy, String::new(), false);
             }
             // It closed with no answer to CONNECT: nothing says it
             // refuses the host, or that the gateway is down.
@@ -1575,8 +1575,19 @@ impl Gateway {
     }
 
     /// A proxy's 407: it wants a user name and password, or, when the
-    /// proxy variable gave them, it refused those.
-    fn proxy_wants_password(&self, proxy: String, said: String) -> GatewayError {
+    /// proxy variable gave them, it refused those; or it offers Windows
+    /// sign-in only (`windows`), which no password in the variable answers.
+    fn proxy_wants_password(&self, proxy: String, said: String, windows: bool) -> GatewayError {
+        if windows {
+            return GatewayError::Proxy {
+                proxy,
+                from: self.proxy_from.unwrap_or_default(),
+                status: 407,
+                said,
+                credentials: self.proxy_credentials,
+                asks_password: false,
+            };
+        }
         if self.proxy_credentials {
             GatewayError::ProxyCredentialsRefused {
                 proxy,
@@ -1613,7 +1624,8 @@ impl Gateway {
                 .or_else(|| html_title(&answer.body))
                 .unwrap_or_default();
             if status == 407 {
-                return Some(self.proxy_wants_password(proxy.clone(), said));
+                let windows = answer.login_prompt == Some(true);
+                return Some(self.proxy_wants_password(proxy.clone(), said, windows));
             }
             return Some(GatewayError::Proxy {
                 proxy: proxy.clone(),

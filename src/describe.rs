@@ -775,6 +775,7 @@ fn proxy_answer(
         );
     }
     let todo = match status {
+        407 if !asks_password => tr!(lang, "gw-proxy-windows-todo"),
         407 => tr!(lang, "gw-proxy-407-todo"),
         // Its own rules refuse the request: no password was judged.
         403 => tr!(lang, "gw-proxy-forbidden-todo"),
@@ -1251,6 +1252,7 @@ fn auth_proxy_line(lang: Lang, error: &AuthError) -> String {
         ProxyTrouble::Closed => said!("auth-proxy-closed"),
         ProxyTrouble::Silent => said!("auth-proxy-silent"),
         ProxyTrouble::Garbled => said!("auth-proxy-garbled"),
+        ProxyTrouble::Windows => said!("auth-proxy-windows"),
         ProxyTrouble::Tunnel { .. } => said!("auth-proxy-tunnel"),
     }
 }

@@ -1312,6 +1312,14 @@ pub(crate) fn proxy_mark(
         .then(String::new)
 }
 
+/// A proxy's 407 that offers Windows sign-in only (`Negotiate`, `NTLM`,
+/// no `Basic`): no user name and password in the proxy variable answers it.
+pub(crate) fn proxy_windows_only<'a>(challenges: impl Iterator<Item = &'a str>) -> bool {
+    let schemes: Vec<String> = challenges.map(|v| v.trim().to_ascii_lowercase()).collect();
+    let has = |scheme: &str| schemes.iter().any(|s| s.starts_with(scheme));
+    (has("negotiate") || has("ntlm")) && !has("basic") && !has("digest")
+}
+
 /// A web server's or reverse proxy's login: a 401 challenge for a user
 /// name and password (`Basic`, `Digest`) or Windows sign-in (`Negotiate`,
 /// `NTLM`) and none for a bearer token, which a steps gateway asks for.

@@ -230,14 +230,25 @@ fn proxy_s_own(
         .filter(|m| !m.is_empty())
         .or_else(|| crate::net::html_title(body))
         .unwrap_or_default();
+    let windows = status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        && crate::net::proxy_windows_only(
+            headers
+                .get_all(reqwest::header::PROXY_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
     Some(AuthError::Proxy {
         url: without_query(url),
         proxy: proxy.shown(),
         from: proxy.from,
         credentials: !proxy.url.username().is_empty(),
-        trouble: ProxyTrouble::Answered {
-            status: status.as_u16(),
-            said: sanitize(&said).chars().take(120).collect(),
+        trouble: if windows {
+            ProxyTrouble::Windows
+        } else {
+            ProxyTrouble::Answered {
+                status: status.as_u16(),
+                said: sanitize(&said).chars().take(120).collect(),
+            }
         },
     })
 }

@@ -308,6 +308,9 @@ pub enum ProxyTrouble {
     Silent,
     /// What came back is no valid HTTP.
     Garbled,
+    /// Its 407 offers Windows sign-in only (Negotiate, NTLM), which no
+    /// user name and password in the proxy variable answers.
+    Windows,
     /// It did not open a tunnel (CONNECT) for an https:// address; with
     /// `wants_password`, it asked for a user name and password (407).
     Tunnel { wants_password: bool },
@@ -794,7 +797,9 @@ impl AuthError {
             AuthError::Proxy { trouble, .. } => match trouble {
                 ProxyTrouble::Answered { status, .. } => *status >= 500,
                 ProxyTrouble::Closed | ProxyTrouble::Silent | ProxyTrouble::Unreachable => true,
-                ProxyTrouble::Garbled | ProxyTrouble::Tunnel { .. } => false,
+                ProxyTrouble::Garbled | ProxyTrouble::Windows | ProxyTrouble::Tunnel { .. } => {
+                    false
+                }
             },
             AuthError::GatewayTls { .. } => false,
             AuthError::Discovery(Discovery::Status { status, .. }) => {

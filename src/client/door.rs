@@ -134,9 +134,20 @@ impl Sent {
             token_sent: self.token.is_some(),
             scope_wanted: super::scope_wanted(self.response.headers()),
             bearer_said: super::bearer_said(self.response.headers()),
-            login_prompt: (status == reqwest::StatusCode::UNAUTHORIZED)
-                .then(|| super::login_prompt(self.response.headers()))
-                .flatten(),
+            login_prompt: match status {
+                reqwest::StatusCode::UNAUTHORIZED => super::login_prompt(self.response.headers()),
+                // A proxy's: Windows sign-in only, or a password.
+                reqwest::StatusCode::PROXY_AUTHENTICATION_REQUIRED => {
+                    Some(crate::net::proxy_windows_only(
+                        self.response
+                            .headers()
+                            .get_all(reqwest::header::PROXY_AUTHENTICATE)
+                            .iter()
+                            .filter_map(|v| v.to_str().ok()),
+                    ))
+                }
+                _ => None,
+            },
             challenged: self
                 .response
                 .headers()

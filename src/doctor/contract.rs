@@ -357,6 +357,10 @@ fn status_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         // A success where a 400 belongs: a gateway that does not check
         // its input, more likely than a wrong address (the lists say).
         (200..=299, _) => words!("doctor-fix-error-400").into(),
+        // Windows sign-in only: no password in the variable answers it.
+        (407, _) if proxied.is_some() && windows_only(answer) => {
+            words!("gw-proxy-windows-todo").into()
+        }
         // The user name and password are in the variable already: refused.
         (407, _) if proxied == Some(true) => words!("doctor-fix-proxy-password-refused").into(),
         (407, _) if proxied.is_some() => words!("doctor-fix-proxy-password").into(),
@@ -747,6 +751,14 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
         _ => return None,
     };
     let (detail, fix) = match status {
+        407 if windows_only(answer) => (
+            words!(
+                "doctor-proxy-answered",
+                proxy = proxy,
+                status = status.to_string()
+            ),
+            Arg::from(words!("gw-proxy-windows-todo")),
+        ),
         407 if caller.gateway.proxy_has_credentials() => (
             words!("doctor-proxy-407-refused", proxy = proxy),
             Arg::from(words!("doctor-fix-proxy-password-refused")),
@@ -798,6 +810,17 @@ fn password_prompt(answer: &Answer) -> bool {
     answer.status == StatusCode::UNAUTHORIZED
         && wire::decode_error(&answer.body).is_none()
         && crate::client::login_prompt(&answer.headers).is_some()
+}
+
+/// A 407 that offers Windows sign-in only (Negotiate, NTLM).
+fn windows_only(answer: &Answer) -> bool {
+    crate::net::proxy_windows_only(
+        answer
+            .headers
+            .get_all(reqwest::header::PROXY_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
 /// A 401 page with no challenge at all: no gateway's (which names how it

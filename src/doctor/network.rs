@@ -427,8 +427,18 @@ async fn connect_tunnel(
                     said = format!("{status_line:?}")
                 ));
             }
+            // Windows sign-in only: no password in the variable answers it.
+            let windows = crate::net::proxy_windows_only(text.lines().filter_map(|l| {
+                l.split_once(':')
+                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
+                    .map(|(_, value)| value)
+            }));
             match code {
                 "200" => Ok(()),
+                "407" if windows => Err(words!(
+                    "doctor-tunnel-windows",
+                    status = format!("{status_line:?}")
+                )),
                 "407" if credentials.is_some() => Err(words!(
                     "doctor-tunnel-password-refused",
                     status = format!("{status_line:?}")

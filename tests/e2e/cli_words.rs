@@ -483,6 +483,14 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
             Vec::new(),
             "closed the sign-in call to http://gateway.invalid:8080/.well-known/",
         ),
+        // Windows sign-in only: no password in the variable answers it.
+        (
+            answer(
+                "407 Proxy Authentication Required",
+                "Proxy-Authenticate: NTLM\r\n",
+            ),
+            "asking for Windows sign-in (Negotiate or NTLM), which stepwise cannot give",
+        ),
         // A 401 page with no challenge at all: a portal's sign-in.
         (
             answer("401 Unauthorized", ""),

@@ -1538,6 +1538,31 @@ fn doctor_through_a_proxy_login(
         .collect()
 }
 
+/// A proxy whose 407 offers Windows sign-in only, for a tunnel and for a
+/// plain call: doctor says so, never to put a user name and password in
+/// the proxy variable.
+#[test]
+fn a_proxy_asking_windows_sign_in_only_is_said_so() {
+    let proxy = canned(
+        "407 Proxy Authentication Required",
+        "Proxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM\r\n",
+    );
+    let tunnel = doctor_through(&proxy);
+    assert!(
+        tunnel.contains("asks for Windows sign-in for the tunnel"),
+        "{tunnel}"
+    );
+    let plain = doctor_through_plain(&proxy);
+    assert!(
+        line(&plain, "Proxy").starts_with("✗ failed")
+            && plain.contains("asks for Windows sign-in (Negotiate or NTLM)"),
+        "{plain}"
+    );
+    for text in [tunnel, plain] {
+        assert!(!text.contains("http://user:password@proxy:port"), "{text}");
+    }
+}
+
 /// Without a vehicle, a proxy that answers every call with 407 is a
 /// failed proxy line and a failed run (exit 1), never a warning about the
 /// gateway's error body and exit 0.

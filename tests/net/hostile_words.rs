@@ -501,6 +501,35 @@ async fn an_unchallenged_401_page_through_a_proxy_names_the_proxy() {
     );
 }
 
+/// A proxy whose 407 offers Windows sign-in only (NTLM, Negotiate): no
+/// user name and password in the proxy variable answers it, with or
+/// without some there; said so, never "put them in the proxy variable" or
+/// "it refused them".
+#[tokio::test]
+async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
+    for scheme in ["NTLM", "Negotiate"] {
+        let header = format!("Proxy-Authenticate: {scheme}");
+        let proxy = canned(
+            "407 Proxy Authentication Required",
+            &[header.as_str(), "Content-Type: text/html"],
+            "<html>sign in</html>",
+        )
+        .await;
+        let with_password = proxy.url.replace("http://", "http://tech:secret@");
+        for variable in [proxy.url.clone(), with_password] {
+            let line = words(&list("http://gateway.invalid:8080", Some(&variable)).await);
+            assert!(
+                line.contains(
+                    "asks for Windows sign-in (Negotiate or NTLM), which stepwise cannot give"
+                ) && !line.contains("http://user:password@proxy:port")
+                    && !line.contains("refused"),
+                "{scheme}: {line}"
+            );
+            assert!(!line.contains("secret"), "{line}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
     let page = "<html><head><title>404 Not Found</title></head></html>";
