@@ -611,7 +611,7 @@ impl GatewayError {
             GatewayError::Proxy { status, .. } if *status >= 500 => Recovery::Retry { now: true },
             // A connection the proxy closed may go through at the next try.
             GatewayError::ProxyGarbled {
-                what: ProxyAnswer::Closed,
+                what: ProxyAnswer::Closed | ProxyAnswer::TunnelClosed,
                 ..
             } => Recovery::Retry { now: true },
             GatewayError::Proxy { .. }
@@ -1418,7 +1418,7 @@ impl Gateway {
                     proxy,
                     from,
                     host,
-                    what: ProxyAnswer::Closed,
+                    what: ProxyAnswer::TunnelClosed,
                 };
             }
             if cause.starts_with("tunnel error") {
@@ -2013,6 +2013,9 @@ pub enum ProxyAnswer {
     Html,
     /// The connection closed with no answer.
     Closed,
+    /// The connection closed with no answer to CONNECT: no tunnel, so the
+    /// gateway was not asked.
+    TunnelClosed,
 }
 
 /// What a port said first to a plain HTTP request.

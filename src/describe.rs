@@ -646,6 +646,15 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
                         host = host
                     )
                 }
+                crate::client::ProxyAnswer::TunnelClosed => {
+                    tr!(
+                        lang,
+                        "gw-proxy-connect-closed",
+                        proxy = proxy,
+                        from = from,
+                        host = host
+                    )
+                }
             }
         }
         other => other.to_string(),

@@ -166,9 +166,18 @@ fn proxy_trouble(e: &reqwest::Error, cause: &str) -> Option<ProxyTrouble> {
         chain.push_str(&next.to_string());
         source = next.source();
     }
-    if chain.contains("tunnel error") {
+    // The tunnel's own trouble is the root cause; a connection to the
+    // proxy that failed carries "tunnel error" higher up its chain only.
+    if cause.contains("proxy authorization required") {
         return Some(ProxyTrouble::Tunnel {
-            wants_password: chain.contains("proxy authorization required"),
+            wants_password: true,
+        });
+    }
+    // A CONNECT closed unanswered opened no tunnel either: nothing was
+    // asked beyond the proxy.
+    if cause.starts_with("tunnel error") {
+        return Some(ProxyTrouble::Tunnel {
+            wants_password: false,
         });
     }
     if e.is_timeout() && !e.is_connect() {

@@ -596,21 +596,30 @@ fn a_proxy_s_pages_and_refused_tunnels_on_sign_in_are_the_proxy_s() {
 fn login_through_a_proxy_that_is_down_names_the_proxy() {
     let port = pty::free_port();
     let proxy = format!("http://fitter:s3cret-pw@127.0.0.1:{port}");
-    let home = tempfile::tempdir().unwrap();
-    let args = ["login", "--device", "--api", "http://gateway.invalid:8080"];
-    let out = run_through_proxy(home.path(), "http_proxy", &proxy, &args);
-    assert_exit(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!(
-            "cannot connect to the proxy http://127.0.0.1:{port} (from http_proxy)"
-        )),
-        "{err}"
-    );
-    assert!(
-        !err.contains("s3cret-pw") && !err.contains("cannot reach the gateway"),
-        "{err}"
-    );
+    // An http:// gateway (the proxy forwards) and an https:// one (a
+    // tunnel it would open): nothing listens at the proxy's address.
+    for (api, variable) in [
+        ("http://gateway.invalid:8080", "http_proxy"),
+        ("https://gateway.invalid", "https_proxy"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let args = ["login", "--device", "--api", api];
+        let out = run_through_proxy(home.path(), variable, &proxy, &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "cannot connect to the proxy http://127.0.0.1:{port} (from {variable})"
+            )),
+            "{err}"
+        );
+        assert!(
+            !err.contains("s3cret-pw")
+                && !err.contains("cannot reach the gateway")
+                && !err.contains("did not open a tunnel"),
+            "{err}"
+        );
+    }
 }
 
 /// A negative number of seconds is a value refused with the range, not an

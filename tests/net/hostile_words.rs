@@ -763,17 +763,25 @@ async fn a_proxy_s_garbled_or_empty_answer_names_the_proxy() {
         );
     }
     // A proxy that reads the request and closes, with no answer: for an
-    // http:// gateway, and to the CONNECT of an https:// one (never "it
-    // refuses this host" nor "check that the gateway runs").
+    // http:// gateway (not known whether the gateway was asked), and to
+    // the CONNECT of an https:// one (no tunnel: the gateway was not
+    // asked); never "it refuses this host" nor "check that the gateway
+    // runs".
     let closing = raw(Vec::new()).await;
-    for gateway in [
-        "http://gateway.invalid:8080",
-        "https://gateway.invalid:8443",
+    for (gateway, said) in [
+        (
+            "http://gateway.invalid:8080",
+            "closed the connection without an answer, so it is not known whether the gateway was asked",
+        ),
+        (
+            "https://gateway.invalid:8443",
+            "closed the connection without answering the request for a tunnel (CONNECT) to gateway.invalid, so the gateway was not asked",
+        ),
     ] {
         let line = words(&list(gateway, Some(&closing.url)).await);
         assert!(
             line.starts_with(&format!(
-                "the proxy {} (from ALL_PROXY) closed the connection without an answer",
+                "the proxy {} (from ALL_PROXY) {said}",
                 closing.url
             )),
             "{gateway}: {line}"
