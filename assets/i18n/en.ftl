@@ -1328,6 +1328,7 @@ err-signin-address-no-host = no host
 err-signin-address = the gateway's sign-in { $what } { $url } is not usable: { $why }. Tell the gateway's operator, or sign in with `stepwise login --with-token`
 err-signin-discovery-status = the gateway at { $gateway } answered HTTP { $status } to the sign-in discovery ({ $path }). Retry later, or sign in with `stepwise login --with-token`
 err-signin-discovery-silent = the gateway at { $gateway } took the connection, but its sign-in discovery ({ $path }) did not answer in time. Retry later; if it goes on, tell the gateway's operator
+err-signin-discovery-named = the gateway at { $gateway } names its sign-in metadata at { $url } (in the challenge of its HTTP 401), and that address could not be used ({ $met }): the gateway's own answer was fine, its sign-in address is not. Tell the gateway's operator; if you know this gateway's identity provider, give it with --issuer
 err-signin-discovery-not-json = the gateway's sign-in discovery document ({ $path }) is not valid JSON. Tell the gateway's operator, or sign in with `stepwise login --with-token`
 err-signin-issuer-not-json = the identity provider's metadata ({ $url }) is not valid JSON: check --issuer (or STEPWISE_ISSUER) if one is given, else tell the gateway's operator; or sign in with `stepwise login --with-token`
 err-signin-discovery-missing = the gateway's sign-in discovery document has no { $field }: it does not offer device sign-in. Sign in with `stepwise login --with-token`

@@ -1335,6 +1335,7 @@ err-signin-address-no-host = sem host
 err-signin-address = o { $what } de login do gateway { $url } não pode ser usado: { $why }. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
 err-signin-discovery-status = o gateway em { $gateway } respondeu HTTP { $status } à descoberta de login ({ $path }). Tente de novo mais tarde, ou faça login com `stepwise login --with-token`
 err-signin-discovery-silent = o gateway em { $gateway } aceitou a conexão, mas a descoberta de login ({ $path }) não respondeu a tempo. Tente de novo mais tarde; se continuar, avise quem opera o gateway
+err-signin-discovery-named = o gateway em { $gateway } indica seus metadados de login em { $url } (no desafio do seu HTTP 401), e esse endereço não pôde ser usado ({ $met }): a resposta do próprio gateway estava certa, o endereço de login dele não. Avise quem opera o gateway; se souber qual é o provedor de identidade deste gateway, informe-o com --issuer
 err-signin-discovery-not-json = o documento de descoberta de login do gateway ({ $path }) não é JSON válido. Avise o operador do gateway, ou faça login com `stepwise login --with-token`
 err-signin-issuer-not-json = os metadados do provedor de identidade ({ $url }) não são JSON válido: confira --issuer (ou STEPWISE_ISSUER) se foi informado, senão avise quem administra o gateway; ou entre com `stepwise login --with-token`
 err-signin-discovery-missing = o documento de descoberta de login do gateway não tem { $field }: ele não oferece login por dispositivo. Faça login com `stepwise login --with-token`

@@ -192,14 +192,29 @@ async fn resource_metadata(
     let mut reply = get(http, &url).await?;
     if !reply.status.is_success() {
         let first = failed(reply.status, &url);
-        // A 401 from the gateway may name the document (RFC 9728 §5.1).
+        // A 401 from the gateway may name the document (RFC 9728 §5.1):
+        // one that cannot be had there is said as such, should the gateway
+        // publish no metadata of its own either (never "the gateway is
+        // unreachable" or "offers no sign-in").
         let Some(named) = named_by_challenge(http, gateway).await? else {
             return Ok((None, first));
         };
         url = named;
-        reply = get(http, &url).await?;
+        let unusable = |met: String| {
+            AuthError::Discovery(Discovery::Named {
+                gateway: sanitize(gateway.as_str()),
+                url: super::device::without_query(&url),
+                met,
+            })
+        };
+        reply = match get(http, &url).await {
+            Ok(reply) => reply,
+            Err(AuthError::Network { detail, .. }) => return Ok((None, Some(unusable(detail)))),
+            Err(e) => return Err(e),
+        };
         if !reply.status.is_success() {
-            return Ok((None, failed(reply.status, &url).or(first)));
+            let met = format!("HTTP {}", reply.status.as_u16());
+            return Ok((None, Some(unusable(met))));
         }
     }
     if web_page(&reply.body) {

@@ -336,6 +336,14 @@ pub enum Discovery {
     /// The gateway took the connection, and its discovery document did
     /// not come in time.
     Silent { gateway: String, path: String },
+    /// The metadata address the gateway's 401 names (RFC 9728 §5.1) could
+    /// not be used: what it met there (a network failure's words, or its
+    /// HTTP status).
+    Named {
+        gateway: String,
+        url: String,
+        met: String,
+    },
     /// The discovery document is not JSON.
     NotJson { path: String },
     /// The identity provider's metadata (where --issuer, or the gateway,
@@ -625,6 +633,13 @@ impl Discovery {
                 gateway = gateway.clone(),
                 status = *status,
                 path = path.clone()
+            ),
+            Discovery::Named { gateway, url, met } => tr!(
+                lang,
+                "err-signin-discovery-named",
+                gateway = gateway.clone(),
+                url = url.clone(),
+                met = met.clone()
             ),
             Discovery::Silent { gateway, path } => tr!(
                 lang,

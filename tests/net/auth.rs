@@ -1449,6 +1449,61 @@ async fn a_401_naming_the_resource_metadata_leads_to_the_provider() {
     assert_eq!(endpoints.token.port(), provider.url().port());
 }
 
+/// A gateway whose 401 names a metadata address that cannot be used
+/// (nothing listens there; it answers 404): said as that address, with the
+/// gateway's operator and `--issuer`, never "cannot reach the gateway …
+/// check --api" (the gateway answered) nor "does not offer sign-in … a
+/// fixed token".
+#[tokio::test]
+async fn a_named_metadata_address_that_fails_is_said_as_such() {
+    let closed = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}/meta", listener.local_addr().unwrap())
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gateway_url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let missing = format!("{gateway_url}missing");
+    use axum::response::IntoResponse;
+    let named = std::sync::Arc::new(std::sync::Mutex::new(closed.clone()));
+    let shared = named.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let named = shared.lock().unwrap().clone();
+        async move {
+            if uri.path().starts_with("/pims/") {
+                (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [(
+                        axum::http::header::WWW_AUTHENTICATE,
+                        format!("Bearer resource_metadata=\"{named}\""),
+                    )],
+                )
+                    .into_response()
+            } else {
+                axum::http::StatusCode::NOT_FOUND.into_response()
+            }
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    for (address, met) in [(closed, "refused"), (missing, "HTTP 404")] {
+        *named.lock().unwrap() = address.clone();
+        let err = discover(&http(), &gateway_url, None).await.unwrap_err();
+        let text = describe::auth_error(Lang::En, &err);
+        assert!(
+            text.contains(&format!("names its sign-in metadata at {address}"))
+                && text.contains(met)
+                && text.contains("--issuer"),
+            "{text}"
+        );
+        for wrong in [
+            "cannot reach the gateway",
+            "does not offer sign-in",
+            "--with-token",
+        ] {
+            assert!(!text.contains(wrong), "{text}");
+        }
+    }
+}
+
 /// A gateway (on loopback) whose every call answers 401 naming its
 /// resource metadata at `/meta`, a document for `resource` (this gateway
 /// itself when `None`) whose provider is `provider`'s simulator.
