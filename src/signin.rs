@@ -206,6 +206,13 @@ pub async fn login(
 ) -> Result<(), Failure> {
     let gateway = gateway_of(lang, settings, "login")?;
     let store = open_store(lang, settings).await?;
+    // A login file that cannot keep the login: said before the customer
+    // approves a code for nothing.
+    let checked = store.clone();
+    tokio::task::spawn_blocking(move || checked.check_file())
+        .await
+        .map_err(|e| Failure::error(tr!(lang, "err-login-keep-failed", detail = e.to_string())))?
+        .map_err(|e| Failure::error(crate::describe::store_error(lang, &e)))?;
     let client = Gateway::new(
         &gateway,
         settings.device_id.clone(),

@@ -1283,7 +1283,7 @@ keyring-other = der Schlüsselbund antwortete: { $detail }
 keyring-fix-no-bus = stepwise in der Desktop-Sitzung ausführen, oder STEPWISE_TOKEN_STORE=file setzen
 keyring-fix-locked = Ihn entsperren, oder STEPWISE_TOKEN_STORE=file setzen
 keyring-fix-start = Ihn entsperren oder starten, oder STEPWISE_TOKEN_STORE=file setzen
-err-store-file-damaged = die Anmeldedatei { $path } lässt sich nicht lesen. Sie löschen, dann `stepwise login` ausführen
+err-store-file-damaged = die Anmeldedatei { $path } ist beschädigt: sie ist nicht das JSON, das stepwise schreibt (sie wurde gelesen, aber nicht verstanden). Sie enthält die Anmeldungen aller Gateways: sie beiseitelegen (oder löschen), dann `stepwise login` ausführen, um sich neu anzumelden
 err-store-file-read = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Ihre Berechtigungen prüfen
 err-store-file-in-the-way = die Anmeldedatei { $path } lässt sich nicht lesen: { $kind }. Das Hindernis wegräumen, damit der Datenordner ein Ordner ist
 err-store-file-is-folder = die Anmeldedatei { $path } lässt sich nicht lesen: sie ist ein Ordner, keine Datei. Diesen Ordner verschieben oder entfernen (stepwise schreibt seine Anmeldungen in eine Datei dieses Namens), dann erneut anmelden

@@ -1292,7 +1292,7 @@ keyring-other = the keyring answered: { $detail }
 keyring-fix-no-bus = Run stepwise in the desktop session, or set STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Unlock it, or set STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Unlock or start it, or set STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = the login file { $path } cannot be read. Remove it, then run `stepwise login`
+err-store-file-damaged = the login file { $path } is damaged: it is not the JSON stepwise writes (it was read, but not understood). It holds the logins of every gateway: move it aside (or remove it), then run `stepwise login` to sign in again
 err-store-file-read = cannot read the login file { $path }: { $kind }. Check its permissions
 err-store-file-in-the-way = cannot read the login file { $path }: { $kind }. Move what is in the way, so that the data folder is a folder
 err-store-file-is-folder = cannot read the login file { $path }: it is a folder, not a file. Move or remove that folder (stepwise writes its logins to a file of that name), then sign in again

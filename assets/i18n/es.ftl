@@ -1292,7 +1292,7 @@ keyring-other = el llavero respondió: { $detail }
 keyring-fix-no-bus = Ejecute stepwise en la sesión del escritorio, o ponga STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloquéelo, o ponga STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloquéelo o inícielo, o ponga STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = el archivo de sesiones { $path } no se puede leer. Elimínelo y luego ejecute `stepwise login`
+err-store-file-damaged = el archivo de sesiones { $path } está dañado: no es el JSON que escribe stepwise (se leyó, pero no se entendió). Contiene las sesiones de todas las pasarelas: apártelo (o elimínelo) y luego ejecute `stepwise login` para volver a iniciar sesión
 err-store-file-read = no se puede leer el archivo de sesiones { $path }: { $kind }. Compruebe sus permisos
 err-store-file-in-the-way = no se puede leer el archivo de sesiones { $path }: { $kind }. Mueva lo que estorba, para que la carpeta de datos sea una carpeta
 err-store-file-is-folder = no se puede leer el archivo de sesiones { $path }: es una carpeta, no un archivo. Mueva o elimine esa carpeta (stepwise escribe sus sesiones en un archivo con ese nombre) y vuelva a iniciar sesión

@@ -1289,7 +1289,7 @@ keyring-other = le trousseau a répondu : { $detail }
 keyring-fix-no-bus = Lancez stepwise dans la session du bureau, ou mettez STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Déverrouillez-le, ou mettez STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Déverrouillez-le ou démarrez-le, ou mettez STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = le fichier de connexion { $path } ne peut pas être lu. Supprimez-le, puis lancez `stepwise login`
+err-store-file-damaged = le fichier de connexion { $path } est endommagé : ce n'est pas le JSON qu'écrit stepwise (il a été lu, mais pas compris). Il contient les connexions de toutes les passerelles : mettez-le de côté (ou supprimez-le), puis lancez `stepwise login` pour vous reconnecter
 err-store-file-read = impossible de lire le fichier de connexion { $path } : { $kind }. Vérifiez ses permissions
 err-store-file-in-the-way = impossible de lire le fichier de connexion { $path } : { $kind }. Déplacez ce qui gêne, pour que le dossier de données soit un dossier
 err-store-file-is-folder = impossible de lire le fichier de connexion { $path } : c'est un dossier, pas un fichier. Déplacez ou supprimez ce dossier (stepwise écrit ses connexions dans un fichier de ce nom), puis reconnectez-vous

@@ -1286,7 +1286,7 @@ keyring-other = il portachiavi ha risposto: { $detail }
 keyring-fix-no-bus = Eseguire stepwise nella sessione del desktop, oppure impostare STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Sbloccarlo, oppure impostare STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Sbloccarlo o avviarlo, oppure impostare STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = il file degli accessi { $path } non si può leggere. Eliminarlo, poi eseguire `stepwise login`
+err-store-file-damaged = il file degli accessi { $path } è danneggiato: non è il JSON che scrive stepwise (è stato letto, ma non compreso). Contiene gli accessi di tutti i gateway: spostarlo altrove (o eliminarlo), poi eseguire `stepwise login` per accedere di nuovo
 err-store-file-read = impossibile leggere il file degli accessi { $path }: { $kind }. Controllarne i permessi
 err-store-file-in-the-way = impossibile leggere il file degli accessi { $path }: { $kind }. Spostare ciò che intralcia, perché la cartella dei dati sia una cartella
 err-store-file-is-folder = impossibile leggere il file degli accessi { $path }: è una cartella, non un file. Spostare o rimuovere quella cartella (stepwise scrive i suoi accessi in un file con quel nome), poi accedere di nuovo

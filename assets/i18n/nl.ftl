@@ -1284,7 +1284,7 @@ keyring-other = de sleutelbos antwoordde: { $detail }
 keyring-fix-no-bus = Start stepwise in de bureaubladsessie, of zet STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Ontgrendel hem, of zet STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Ontgrendel of start hem, of zet STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = het loginbestand { $path } is niet leesbaar. Verwijder het en voer daarna `stepwise login` uit
+err-store-file-damaged = het loginbestand { $path } is beschadigd: het is niet de JSON die stepwise schrijft (het werd gelezen, maar niet begrepen). Het bevat de logins van alle gateways: zet het opzij (of verwijder het) en voer daarna `stepwise login` uit om opnieuw in te loggen
 err-store-file-read = kan het loginbestand { $path } niet lezen: { $kind }. Controleer de rechten
 err-store-file-in-the-way = kan het loginbestand { $path } niet lezen: { $kind }. Verplaats wat in de weg staat, zodat de datamap een map is
 err-store-file-is-folder = kan het loginbestand { $path } niet lezen: het is een map, geen bestand. Verplaats of verwijder die map (stepwise schrijft zijn aanmeldingen naar een bestand met die naam) en meld u opnieuw aan

@@ -1299,7 +1299,7 @@ keyring-other = o chaveiro respondeu: { $detail }
 keyring-fix-no-bus = Execute o stepwise na sessão da área de trabalho, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = o arquivo de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
+err-store-file-damaged = o arquivo de logins { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não entendido). Ele guarda os logins de todos os gateways: mova-o para outro lugar (ou apague-o) e depois execute `stepwise login` para fazer login de novo
 err-store-file-read = não foi possível ler o arquivo de logins { $path }: { $kind }. Confira as permissões dele
 err-store-file-in-the-way = não foi possível ler o arquivo de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-is-folder = não foi possível ler o arquivo de logins { $path }: é uma pasta, não um arquivo. Mova ou remova essa pasta (o stepwise grava seus logins num arquivo com esse nome) e entre de novo

@@ -1265,7 +1265,7 @@ keyring-other = o porta-chaves respondeu: { $detail }
 keyring-fix-no-bus = Execute o stepwise na sessão do ambiente de trabalho, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-locked = Desbloqueie-o, ou defina STEPWISE_TOKEN_STORE=file
 keyring-fix-start = Desbloqueie-o ou inicie-o, ou defina STEPWISE_TOKEN_STORE=file
-err-store-file-damaged = o ficheiro de logins { $path } não pode ser lido. Apague-o e depois execute `stepwise login`
+err-store-file-damaged = o ficheiro de sessões { $path } está danificado: não é o JSON que o stepwise escreve (foi lido, mas não compreendido). Guarda as sessões de todos os gateways: mova-o para outro lado (ou apague-o) e depois execute `stepwise login` para voltar a iniciar sessão
 err-store-file-read = não foi possível ler o ficheiro de logins { $path }: { $kind }. Verifique as permissões dele
 err-store-file-in-the-way = não foi possível ler o ficheiro de logins { $path }: { $kind }. Mova o que está no caminho, para que a pasta de dados seja uma pasta
 err-store-file-is-folder = não foi possível ler o ficheiro de logins { $path }: é uma pasta, não um ficheiro. Mova ou remova essa pasta (o stepwise grava as suas sessões num ficheiro com esse nome) e inicie sessão de novo

@@ -479,6 +479,16 @@ impl TokenStore {
         Ok(None)
     }
 
+    /// The login file, if this store has one, can be read and is what
+    /// stepwise writes: checked before a sign-in, whose login it must
+    /// keep, so that no approval is spent on a file that refuses it.
+    pub fn check_file(&self) -> Result<(), StoreError> {
+        match &self.file {
+            Some(path) => read_file(path).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// Keeps the login for `gateway`: in the keyring when there is one, else
     /// in the file. A copy in the other place is removed, so one stays.
     pub fn save(&self, gateway: &str, credential: &Credential) -> Result<Saved, StoreError> {
@@ -964,7 +974,7 @@ mod tests {
         let store = TokenStore::open(Choice::File, Some(dir.path())).unwrap();
         let err = store.load("x").unwrap_err().to_string();
         assert!(
-            err.contains("Remove it") && !err.contains("s3cr3t"),
+            err.contains("move it aside") && !err.contains("s3cr3t"),
             "{err}"
         );
     }

@@ -400,7 +400,7 @@ fn a_given_token_that_expired_is_not_usable() {
 }
 
 /// A damaged login file is named wherever no token goes out because of it:
-/// `auth status` and `steps` say the file cannot be read and to remove it,
+/// `auth status` and `steps` say the file is damaged and to move it aside,
 /// never "none kept, run `stepwise login`" (which then refuses to write it).
 #[test]
 fn a_damaged_login_file_is_named_not_taken_for_no_login() {
@@ -414,8 +414,8 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     let status = run(home.path(), &["auth", "status", "--api", &api], None);
     assert_eq!(status.status.code(), Some(1));
     let shown = text(&status.stdout);
-    assert!(shown.contains("logins.json cannot be read"), "{shown}");
-    assert!(shown.contains("Remove it"), "{shown}");
+    assert!(shown.contains("logins.json is damaged"), "{shown}");
+    assert!(shown.contains("move it aside"), "{shown}");
     assert!(!shown.contains("none kept"), "{shown}");
     let json = run(
         home.path(),
@@ -437,7 +437,7 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     );
     let said = text(&steps.stderr);
     assert!(said.contains("no token is sent"), "{said}");
-    assert!(said.contains("logins.json cannot be read"), "{said}");
+    assert!(said.contains("logins.json is damaged"), "{said}");
     // The 401 names the unreadable login as its cause, and a way that
     // reads no login: never `login --with-token`, which fails the same way.
     assert!(said.contains("cannot be read (the warning above"), "{said}");
@@ -465,8 +465,23 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
         .lines()
         .find(|l| l.contains("Token"))
         .unwrap_or_default();
-    assert!(token.contains("logins.json cannot be read"), "{report}");
+    assert!(token.contains("logins.json is damaged"), "{report}");
     assert!(token.starts_with("✗"), "{report}");
+
+    // A sign-in stops before it shows a code: no approval is spent on a
+    // login the file could not keep.
+    let login = run(home.path(), &["login", "--device", "--api", &api], None);
+    assert_eq!(login.status.code(), Some(1));
+    assert!(
+        text(&login.stderr).contains("logins.json is damaged"),
+        "{}",
+        text(&login.stderr)
+    );
+    assert!(
+        !text(&login.stdout).contains("/device"),
+        "{}",
+        text(&login.stdout)
+    );
 }
 
 /// A given token is tried once before it is kept: one the gateway refuses
