@@ -1147,6 +1147,13 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             base = base.clone(),
             detail = os_words(lang, detail)
         ),
+        // Closed without an answer: a restart, a load, something between;
+        // retrying comes first.
+        AuthError::Network { url, detail, .. }
+            if detail.contains("connection closed before message completed") =>
+        {
+            tr!(lang, "auth-closed", url = url.clone())
+        }
         // Something answered there, but not as an HTTP server would: the
         // address reached is the wrong one, not the network.
         AuthError::Network { url, detail, .. } if answered_badly(detail) => tr!(

@@ -690,6 +690,7 @@ auth-tls-other = the TLS connection to the identity provider at { $url } failed 
 auth-tls-old-version = the identity provider at { $url } presented an X.509 version 1 certificate, which TLS no longer takes. No --issuer or --ca-file can fix it: ask whoever runs the provider to reissue it as version 3, with its host name as a subject alternative name
 auth-tls-no-host-names = the certificate of the identity provider at { $url } names no host (no subject alternative name; a common name alone is no longer read by TLS). No --issuer or --ca-file can fix it: ask whoever runs the provider to reissue it with its host name as a subject alternative name
 auth-answered-badly = the identity provider's address { $url } was reached, but { $detail }. Check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
+auth-closed = the identity provider's address { $url } took the call and closed the connection without answering: the provider may be restarting or overloaded, or something between cut it. Retry; if it persists, check the issuer's address (--issuer, STEPWISE_ISSUER or `issuer` in the config file) if one is given, else tell the gateway's operator
 
 ## Signing in: stepwise login, logout and auth status in a plain terminal
 

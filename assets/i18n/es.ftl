@@ -824,6 +824,7 @@ auth-tls-other = la conexión TLS con el proveedor de identidad en { $url } fall
 auth-tls-old-version = el proveedor de identidad en { $url } presentó un certificado X.509 versión 1, que TLS ya no acepta. Ningún --issuer ni --ca-file puede arreglarlo: pida a quien gestiona el proveedor que lo emita de nuevo en versión 3, con su nombre de host como nombre alternativo del sujeto
 auth-tls-no-host-names = el certificado del proveedor de identidad en { $url } no nombra ningún host (sin nombre alternativo del sujeto; TLS ya no lee un nombre común solo). Ningún --issuer ni --ca-file puede arreglarlo: pida a quien gestiona el proveedor que lo emita de nuevo con su nombre de host como nombre alternativo del sujeto
 auth-answered-badly = se alcanzó la dirección del proveedor de identidad { $url }, pero { $detail }. Revise la dirección del emisor (--issuer, STEPWISE_ISSUER o `issuer` en el archivo de configuración) si se indica uno; si no, avise a quien gestiona la pasarela
+auth-closed = la dirección del proveedor de identidad { $url } aceptó la llamada y cerró la conexión sin responder: el proveedor puede estar reiniciándose o sobrecargado, o algo intermedio la cortó. Vuelva a intentarlo; si persiste, compruebe la dirección del emisor (--issuer, STEPWISE_ISSUER o `issuer` en el archivo de configuración) si se indicó, si no avise a quien gestiona la pasarela
 login-title = Iniciar sesión en { $gateway }
 login-open = Abra { $address } e introduzca este código:
 login-scan = O escanee este código QR con un teléfono:

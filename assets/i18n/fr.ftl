@@ -824,6 +824,7 @@ auth-tls-other = la connexion TLS au fournisseur d'identité { $url } a échoué
 auth-tls-old-version = le fournisseur d'identité { $url } a présenté un certificat X.509 version 1, que TLS n'accepte plus. Aucun --issuer ni --ca-file ne peut y remédier : demandez à qui gère le fournisseur de le refaire en version 3, avec son nom d'hôte comme nom alternatif du sujet
 auth-tls-no-host-names = le certificat du fournisseur d'identité { $url } ne nomme aucun hôte (pas de nom alternatif du sujet ; un nom commun seul n'est plus lu par TLS). Aucun --issuer ni --ca-file ne peut y remédier : demandez à qui gère le fournisseur de le refaire avec son nom d'hôte comme nom alternatif du sujet
 auth-answered-badly = l'adresse du fournisseur d'identité { $url } a été jointe, mais { $detail }. Vérifiez l'adresse de l'émetteur (--issuer, STEPWISE_ISSUER ou `issuer` dans le fichier de configuration) s'il en est donné un, sinon prévenez l'exploitant de la passerelle
+auth-closed = l'adresse du fournisseur d'identité { $url } a pris l'appel et fermé la connexion sans répondre : le fournisseur redémarre peut-être ou est surchargé, ou quelque chose entre les deux l'a coupée. Réessayez ; si cela persiste, vérifiez l'adresse de l'émetteur (--issuer, STEPWISE_ISSUER ou `issuer` dans le fichier de configuration) si elle est donnée, sinon prévenez qui gère la passerelle
 login-title = Connexion à { $gateway }
 login-open = Ouvrez { $address } et saisissez ce code :
 login-scan = Ou scannez ce code QR avec un téléphone :

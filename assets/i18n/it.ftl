@@ -821,6 +821,7 @@ auth-tls-other = la connessione TLS al provider di identità { $url } è fallita
 auth-tls-old-version = il provider di identità { $url } ha presentato un certificato X.509 versione 1, che TLS non accetta più. Nessun --issuer o --ca-file può rimediare: chiedere a chi gestisce il provider di riemetterlo in versione 3, con il suo nome host come nome alternativo del soggetto
 auth-tls-no-host-names = il certificato del provider di identità { $url } non nomina alcun host (nessun nome alternativo del soggetto; un nome comune da solo non è più letto da TLS). Nessun --issuer o --ca-file può rimediare: chiedere a chi gestisce il provider di riemetterlo con il suo nome host come nome alternativo del soggetto
 auth-answered-badly = l'indirizzo del provider di identità { $url } è stato raggiunto, ma { $detail }. Controllare l'indirizzo dell'emittente (--issuer, STEPWISE_ISSUER o `issuer` nel file di configurazione) se ne è indicato uno, altrimenti avvisare chi gestisce il gateway
+auth-closed = l'indirizzo del provider di identità { $url } ha accettato la chiamata e chiuso la connessione senza rispondere: il provider potrebbe essere in riavvio o sovraccarico, oppure qualcosa in mezzo l'ha interrotta. Riprovare; se persiste, controllare l'indirizzo dell'emittente (--issuer, STEPWISE_ISSUER o `issuer` nel file di configurazione) se indicato, altrimenti avvisare chi gestisce il gateway
 login-title = Accesso a { $gateway }
 login-open = Aprire { $address } e inserire questo codice:
 login-scan = Oppure scansionare questo codice QR con un telefono:

@@ -822,6 +822,7 @@ auth-tls-other = de TLS-verbinding met de identiteitsprovider op { $url } misluk
 auth-tls-old-version = de identiteitsprovider op { $url } toonde een X.509-certificaat versie 1, dat TLS niet meer aanneemt. Geen --issuer of --ca-file kan dit verhelpen: vraag wie de provider beheert het opnieuw uit te geven als versie 3, met zijn hostnaam als alternatieve onderwerpnaam
 auth-tls-no-host-names = het certificaat van de identiteitsprovider op { $url } noemt geen host (geen alternatieve onderwerpnaam; een common name alleen wordt door TLS niet meer gelezen). Geen --issuer of --ca-file kan dit verhelpen: vraag wie de provider beheert het opnieuw uit te geven met zijn hostnaam als alternatieve onderwerpnaam
 auth-answered-badly = het adres van de identiteitsprovider { $url } werd bereikt, maar { $detail }. Controleer het adres van de uitgever (--issuer, STEPWISE_ISSUER of `issuer` in het configuratiebestand) als er een is opgegeven, meld het anders aan de beheerder van de gateway
+auth-closed = het adres van de identiteitsprovider { $url } nam de aanroep aan en sloot de verbinding zonder antwoord: de provider start misschien opnieuw of is overbelast, of iets ertussen verbrak hem. Probeer het opnieuw; blijft het zo, controleer dan het adres van de uitgever (--issuer, STEPWISE_ISSUER of `issuer` in het configuratiebestand) als dat gegeven is, anders laat het weten aan wie de gateway beheert
 login-title = Inloggen bij { $gateway }
 login-open = Open { $address } en voer deze code in:
 login-scan = Of scan deze QR-code met een telefoon:

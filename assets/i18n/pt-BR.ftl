@@ -828,6 +828,7 @@ auth-tls-other = a conexão TLS com o provedor de identidade em { $url } falhou 
 auth-tls-old-version = o provedor de identidade em { $url } apresentou um certificado X.509 versão 1, que o TLS não aceita mais. Nenhum --issuer ou --ca-file resolve: peça a quem gerencia o provedor que o reemita na versão 3, com o nome de host como nome alternativo do sujeito
 auth-tls-no-host-names = o certificado do provedor de identidade em { $url } não nomeia nenhum host (sem nome alternativo do sujeito; um nome comum sozinho não é mais lido pelo TLS). Nenhum --issuer ou --ca-file resolve: peça a quem gerencia o provedor que o reemita com o nome de host como nome alternativo do sujeito
 auth-answered-badly = o endereço do provedor de identidade { $url } foi alcançado, mas { $detail }. Confira o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no arquivo de configuração) se houver um; senão, avise quem opera o gateway
+auth-closed = o endereço do provedor de identidade { $url } aceitou a chamada e fechou a conexão sem responder: o provedor pode estar reiniciando ou sobrecarregado, ou algo no caminho a cortou. Tente de novo; se persistir, verifique o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no arquivo de configuração) se houver um, senão avise quem opera o gateway
 login-title = Fazer login em { $gateway }
 login-open = Abra { $address } e digite este código:
 login-scan = Ou escaneie este código QR com o celular:

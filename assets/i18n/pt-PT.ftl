@@ -807,6 +807,7 @@ auth-tls-other = a ligação TLS ao fornecedor de identidade em { $url } falhou 
 auth-tls-old-version = o fornecedor de identidade em { $url } apresentou um certificado X.509 versão 1, que o TLS já não aceita. Nenhum --issuer ou --ca-file resolve: peça a quem gere o fornecedor que o reemita na versão 3, com o nome de anfitrião como nome alternativo do sujeito
 auth-tls-no-host-names = o certificado do fornecedor de identidade em { $url } não nomeia nenhum anfitrião (sem nome alternativo do sujeito; um nome comum sozinho já não é lido pelo TLS). Nenhum --issuer ou --ca-file resolve: peça a quem gere o fornecedor que o reemita com o nome de anfitrião como nome alternativo do sujeito
 auth-answered-badly = o endereço do fornecedor de identidade { $url } foi alcançado, mas { $detail }. Verifique o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no ficheiro de configuração) se houver um; caso contrário, avise quem opera o gateway
+auth-closed = o endereço do fornecedor de identidade { $url } aceitou a chamada e fechou a ligação sem responder: o fornecedor pode estar a reiniciar ou sobrecarregado, ou algo pelo caminho cortou-a. Tente novamente; se persistir, verifique o endereço do emissor (--issuer, STEPWISE_ISSUER ou `issuer` no ficheiro de configuração) se houver um, senão avise quem opera o gateway
 login-title = Iniciar sessão em { $gateway }
 login-open = Abra { $address } e introduza este código:
 login-scan = Ou leia este código QR com um telemóvel:

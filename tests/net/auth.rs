@@ -1337,6 +1337,13 @@ async fn an_invalid_grant_after_a_lost_renewal_names_the_lost_answer() {
         .await
         .unwrap_err();
     assert!(!lost.needs_login(), "{lost:?}");
+    // A provider that closed the call: retry first, not a wrong issuer.
+    let text = describe::gateway_error(Lang::En, &lost);
+    assert!(
+        text.contains("took the call and closed the connection without answering")
+            && text.contains("Retry; if it persists"),
+        "{text}"
+    );
     let (mut kept, _) = store.load(&key).unwrap().unwrap();
     assert!(kept.renewal_lost, "{kept:?}");
     // The provider had renewed: the refresh token kept is spent.
