@@ -825,6 +825,7 @@ auth-closed = die Adresse des Identitätsanbieters { $url } hat den Aufruf angen
 login-title = Anmelden bei { $gateway }
 login-open = { $address } öffnen und diesen Code eingeben:
 login-scan = Oder diesen QR-Code mit einem Telefon scannen:
+login-qr-no-room = (Ein größeres Fenster zeigt einen QR-Code der Adresse.)
 login-press-enter = Enter drücken, um die Adresse im Browser zu öffnen.
 login-waiting = Warte auf die Bestätigung (der Code läuft in { $left } ab; Strg-C bricht ab)…
 login-browser-opened = Browser geöffnet.

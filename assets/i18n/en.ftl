@@ -697,6 +697,7 @@ auth-closed = the identity provider's address { $url } took the call and closed 
 login-title = Sign in to { $gateway }
 login-open = Open { $address } and enter this code:
 login-scan = Or scan this QR code with a phone:
+login-qr-no-room = (A larger window shows a QR code of the address.)
 login-press-enter = Press Enter to open the address in the browser.
 login-waiting = Waiting for the approval (the code expires in { $left }; Ctrl-C cancels)…
 login-browser-opened = Opened the browser.

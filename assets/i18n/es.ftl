@@ -828,6 +828,7 @@ auth-closed = la dirección del proveedor de identidad { $url } aceptó la llama
 login-title = Iniciar sesión en { $gateway }
 login-open = Abra { $address } e introduzca este código:
 login-scan = O escanee este código QR con un teléfono:
+login-qr-no-room = (Una ventana más grande muestra un código QR de la dirección.)
 login-press-enter = Pulse Intro para abrir la dirección en el navegador.
 login-waiting = Esperando la aprobación (el código caduca en { $left }; Ctrl-C cancela)…
 login-browser-opened = Navegador abierto.

@@ -828,6 +828,7 @@ auth-closed = l'adresse du fournisseur d'identité { $url } a pris l'appel et fe
 login-title = Connexion à { $gateway }
 login-open = Ouvrez { $address } et saisissez ce code :
 login-scan = Ou scannez ce code QR avec un téléphone :
+login-qr-no-room = (Une fenêtre plus grande montre un code QR de l'adresse.)
 login-press-enter = Appuyez sur Entrée pour ouvrir l'adresse dans le navigateur.
 login-waiting = En attente de l'approbation (le code expire dans { $left } ; Ctrl-C annule)…
 login-browser-opened = Navigateur ouvert.

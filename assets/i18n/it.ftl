@@ -825,6 +825,7 @@ auth-closed = l'indirizzo del provider di identità { $url } ha accettato la chi
 login-title = Accesso a { $gateway }
 login-open = Aprire { $address } e inserire questo codice:
 login-scan = Oppure scansionare questo codice QR con un telefono:
+login-qr-no-room = (Una finestra più grande mostra un codice QR dell'indirizzo.)
 login-press-enter = Premere Invio per aprire l'indirizzo nel browser.
 login-waiting = In attesa dell'approvazione (il codice scade tra { $left }; Ctrl-C annulla)…
 login-browser-opened = Browser aperto.

@@ -826,6 +826,7 @@ auth-closed = het adres van de identiteitsprovider { $url } nam de aanroep aan e
 login-title = Inloggen bij { $gateway }
 login-open = Open { $address } en voer deze code in:
 login-scan = Of scan deze QR-code met een telefoon:
+login-qr-no-room = (Een groter venster toont een QR-code van het adres.)
 login-press-enter = Druk op Enter om het adres in de browser te openen.
 login-waiting = Wachten op goedkeuring (de code verloopt over { $left }; Ctrl-C annuleert)…
 login-browser-opened = Browser geopend.

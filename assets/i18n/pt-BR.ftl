@@ -832,6 +832,7 @@ auth-closed = o endereço do provedor de identidade { $url } aceitou a chamada e
 login-title = Fazer login em { $gateway }
 login-open = Abra { $address } e digite este código:
 login-scan = Ou escaneie este código QR com o celular:
+login-qr-no-room = (Uma janela maior mostra um código QR do endereço.)
 login-press-enter = Pressione Enter para abrir o endereço no navegador.
 login-waiting = Aguardando a aprovação (o código expira em { $left }; Ctrl-C cancela)…
 login-browser-opened = Navegador aberto.

@@ -811,6 +811,7 @@ auth-closed = o endereço do fornecedor de identidade { $url } aceitou a chamada
 login-title = Iniciar sessão em { $gateway }
 login-open = Abra { $address } e introduza este código:
 login-scan = Ou leia este código QR com um telemóvel:
+login-qr-no-room = (Uma janela maior mostra um código QR do endereço.)
 login-press-enter = Prima Enter para abrir o endereço no navegador.
 login-waiting = A aguardar a aprovação (o código expira em { $left }; Ctrl-C cancela)…
 login-browser-opened = Navegador aberto.

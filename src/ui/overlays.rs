@@ -462,6 +462,12 @@ fn sign_in_lines(
                 .map(|l| Line::from(Span::styled(l, theme.qr()))),
         );
         lines.push(Line::from(""));
+    } else if !crate::guidance::is_loopback_url(&prompt.address) {
+        // No room for it: said, so that a larger window is tried.
+        lines.push(Line::from(Span::styled(
+            tr!(lang, "login-qr-no-room"),
+            theme.dim(),
+        )));
     }
     let left = crate::text::duration(lang, prompt.expires_in_secs);
     lines.push(Line::from(Span::styled(

@@ -1901,6 +1901,14 @@ fn a_loopback_sign_in_address_gets_no_qr_code() {
     );
     let screen = render_at(&s, 120, 45);
     assert!(screen.contains('█') && screen.contains("QR"), "{screen}");
+    // In the smallest window it has no room: said, not dropped silently.
+    let small = render_at(&s, 60, 16);
+    assert!(
+        small.contains("BCDF-GHJK")
+            && !small.contains('█')
+            && small.contains("A larger window shows a QR"),
+        "{small}"
+    );
 }
 
 /// A code that lasts 20 s is said to last 20 s, not "1 min".
@@ -2468,11 +2476,11 @@ fn o_without_a_browser_says_so_in_the_sign_in_box_which_fits() {
         }
         // The note names the QR code only where it is drawn (100×30 is too
         // small for it, 110×32 is not): then beside the box's own line
-        // about it.
+        // about it; where it is not, the box says a larger window shows it.
         for (width, height, drawn) in [(100, 30, false), (110, 32, true)] {
             let screen = shown(&s, width, height);
             assert_eq!(screen.contains('█'), drawn, "{lang} {width}: {screen}");
-            let named = if drawn { 2 } else { 0 };
+            let named = if drawn { 2 } else { 1 };
             assert_eq!(
                 screen.matches("QR").count(),
                 named,
