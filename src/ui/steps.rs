@@ -501,6 +501,15 @@ pub(crate) fn shown(state: &State, banner: &Banner, car: Option<&str>) -> Banner
     if let Some(car) = car {
         text = crate::text::with_car(&text, car);
     }
+    // Advice to change a proxy variable: a running stepwise read them when
+    // it started, so it must be started again to see the change.
+    if text.contains("NO_PROXY") || text.contains("user:password@") {
+        if !text.ends_with('.') {
+            text.push('.');
+        }
+        text.push(' ');
+        text.push_str(&tr!(state.lang(), "banner-env-restart"));
+    }
     Banner {
         text,
         ..banner.clone()

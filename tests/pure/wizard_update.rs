@@ -524,6 +524,31 @@ fn watch_waiting_out_an_asked_wait_does_not_offer_r() {
     }
 }
 
+/// Advice to change a proxy variable says that a running wizard reads it
+/// only when it starts: `r` or `i` after changing it would fail the same.
+#[test]
+fn advice_to_change_a_proxy_variable_says_to_start_again() {
+    let proxy = GatewayError::Proxy {
+        proxy: "http://127.0.0.1:3128".into(),
+        from: "HTTP_PROXY",
+        status: 407,
+        said: String::new(),
+        credentials: false,
+        asks_password: true,
+    };
+    let s = refused_with(state(false), proxy);
+    let flat = render_at(&s, 120, 40)
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("user:password@")
+            && flat.contains("A running stepwise reads the proxy variables when it starts: quit (q) and start it again"),
+        "{flat}"
+    );
+}
+
 /// Several steps that turned done at once are said in the plural.
 #[test]
 fn steps_done_together_are_said_in_the_plural() {
