@@ -1185,6 +1185,15 @@ fn fronted(lang: Lang, url: &str, status: u16, said: &str) -> String {
         format!(" ({said})")
     };
     let url = url.to_owned();
+    if (200..300).contains(&status) {
+        return tr!(
+            lang,
+            "auth-fronted-page",
+            url = url,
+            status = status,
+            said = said
+        );
+    }
     if matches!(status, 404 | 410) {
         tr!(
             lang,
@@ -1428,7 +1437,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         }
         GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
         GatewayError::Auth(AuthError::Fronted {
-            status: 404 | 410, ..
+            status: 200..=299 | 404 | 410,
+            ..
         }) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
         // No sign-in was tried: a kept login's token could not be renewed.

@@ -319,7 +319,13 @@ async fn read_capped(
     // does not serve (a 404 or 410 page: the metadata names it still, so
     // a new sign-in meets the same); a 429 (a limit) is read by callers.
     let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if posted && !json && status.is_client_error() && status.as_u16() != 429 {
+    // So is a web page where a code or token answer belongs (a portal's
+    // or a reverse proxy's login page, answered 200 in the provider's place).
+    let page = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    if posted
+        && !json
+        && ((status.is_client_error() && status.as_u16() != 429) || (status.is_success() && page))
+    {
         return Err(AuthError::Fronted {
             url: without_query(url),
             status: status.as_u16(),

@@ -751,7 +751,19 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         bool,
         &'a str,
     );
-    let cases: [Case; 7] = [
+    let cases: [Case; 8] = [
+        // A web page answered 200 in the provider's place (a portal).
+        (
+            "200 OK",
+            &["Content-Type: text/html"],
+            "<html><head><title>Portal</title></head>sign in</html>",
+            &[
+                "was answered HTTP 200 (Portal) with a web page",
+                "something in front of the provider",
+            ],
+            false,
+            "Sign-in failed",
+        ),
         (
             "404 Not Found",
             &json,
