@@ -2304,6 +2304,10 @@ mod tests {
         assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300));
         assert_eq!(with("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
         assert_eq!(with("soon"), None);
+        // Past what a number holds: the most that is read, an absurd wait.
+        let absurd = Duration::from_secs(crate::net::MAX_HEADER_SECONDS);
+        assert_eq!(with("99999999999999999999"), Some(absurd));
+        assert_eq!(with("18446744073709551615"), Some(absurd));
     }
 
     /// Redaction ends and cannot panic: an empty token, or one that is part

@@ -1259,22 +1259,33 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::t
         let at = httpdate::parse_http_date(text.trim()).ok()?;
         Some(
             at.duration_since(std::time::SystemTime::now())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(MAX_HEADER_SECONDS)),
         )
     })
 }
 
-/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`).
+/// A header's whole seconds (`Retry-After`, `X-Poll-Interval`), at most
+/// [`MAX_HEADER_SECONDS`]: digits past that are an absurd wait (said as
+/// the sender's fault), never no header at all, and never a time past
+/// what a clock can add.
 pub(crate) fn header_seconds(
     headers: &reqwest::header::HeaderMap,
     name: impl reqwest::header::AsHeaderName,
 ) -> Option<std::time::Duration> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(std::time::Duration::from_secs)
+    let text = headers.get(name)?.to_str().ok()?.trim();
+    let secs = match text.parse::<u64>() {
+        Ok(secs) => secs.min(MAX_HEADER_SECONDS),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            MAX_HEADER_SECONDS
+        }
+        Err(_) => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
 }
+
+/// The most seconds a header's wait is read as (about 136 years).
+pub(crate) const MAX_HEADER_SECONDS: u64 = u32::MAX as u64;
 
 /// Whether an answer's headers mark it as a forward proxy's own rather than
 /// the gateway's (a 407, squid's `X-Squid-Error`, a `Server` naming a known
