@@ -250,19 +250,14 @@ impl TokenSource {
         {
             return Ok(());
         }
-        let token = if unseen {
-            FreshToken::NotSeen
-        } else {
-            FreshToken::Renewed
-        };
-        let why = Over::RefusedFresh { said, token };
-        tracing::warn!("{why}");
-        state.over = Some(why.clone());
-        Err(AuthError::SignInAgain(why))
+        Err(refused_fresh_over(
+            &mut state,
+            said,
+            unseen,
+            FreshToken::Renewed,
+        ))
     }
-}
 
-impl TokenSource {
     /// The gateway refused `token`, one that cannot be renewed and that a
     /// sign-in issued minutes ago (by its own lifetime), before it took any
     /// token of this login: as a token just renewed, it takes none of this
@@ -292,16 +287,28 @@ impl TokenSource {
         {
             return Ok(());
         }
-        let token = if unseen {
-            FreshToken::NotSeen
-        } else {
-            FreshToken::SignedIn
-        };
-        let why = Over::RefusedFresh { said, token };
-        tracing::warn!("{why}");
-        state.over = Some(why.clone());
-        Err(AuthError::SignInAgain(why))
+        Err(refused_fresh_over(
+            &mut state,
+            said,
+            unseen,
+            FreshToken::SignedIn,
+        ))
     }
+}
+
+/// The login is over for this run: the gateway takes none of this
+/// provider's tokens (`token`, or one it never saw when `unseen`).
+fn refused_fresh_over(
+    state: &mut State,
+    said: Option<String>,
+    unseen: bool,
+    token: FreshToken,
+) -> AuthError {
+    let token = if unseen { FreshToken::NotSeen } else { token };
+    let why = Over::RefusedFresh { said, token };
+    tracing::warn!("{why}");
+    state.over = Some(why.clone());
+    AuthError::SignInAgain(why)
 }
 
 /// How old a token that cannot be renewed may be and still count as new
