@@ -831,17 +831,18 @@ pub(crate) fn bearer_said(headers: &reqwest::header::HeaderMap) -> Option<String
     (!said.is_empty()).then_some(said)
 }
 
-/// A 401's Bearer challenge names no `error`: by RFC 6750 §3.1 the request
-/// carried no token as the gateway saw it (something between may drop the
-/// Authorization header).
+/// A 401 names no `error` of its Bearer challenge, or no challenge at all:
+/// by RFC 6750 §3.1 the request carried no token as the gateway saw it
+/// (something between may drop the Authorization header), or the gateway
+/// does not say; either way that cause stays among those said.
 pub(crate) fn bearer_unseen(headers: &reqwest::header::HeaderMap) -> bool {
-    headers
+    !headers
         .get_all(reqwest::header::WWW_AUTHENTICATE)
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).to_ascii_lowercase())
-        .find(|v| v.trim_start().starts_with("bearer"))
-        .is_some_and(|challenge| {
-            !challenge
+        .filter(|v| v.trim_start().starts_with("bearer"))
+        .any(|challenge| {
+            challenge
                 .split([' ', ','])
                 .any(|part| part.trim().starts_with("error="))
         })

@@ -791,8 +791,10 @@ fn proxy_answer(
         // A page that names no way to send a password: a portal's sign-in.
         401 if !asks_password => tr!(lang, "gw-proxy-portal-todo"),
         // Refused only where the proxy variable held some.
-        401 if credentials => tr!(lang, "gw-proxy-refused-todo"),
-        401 => tr!(lang, "gw-proxy-407-todo"),
+        // A Basic login at 401: the proxy's (tinyproxy asks so), which the
+        // variable answers, or a web server's behind it, which nothing does.
+        401 if credentials => tr!(lang, "gw-proxy-401-basic-refused-todo"),
+        401 => tr!(lang, "gw-proxy-401-basic-todo"),
         500.. => tr!(lang, "gw-proxy-5xx-todo"),
         _ => tr!(lang, "gw-proxy-other-todo"),
     };

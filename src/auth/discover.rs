@@ -12,7 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::device::{Endpoints, get, provider_url};
-use super::{AuthError, Discovery, Endpoint};
+use super::{AuthError, Discovery, Endpoint, NamedTrouble};
 use crate::steps::sanitize;
 
 use crate::wire::oauth::{
@@ -190,35 +190,24 @@ async fn resource_metadata(
     };
     let mut url = inserted(gateway, PROTECTED_RESOURCE);
     let mut reply = get(http, &url).await?;
+    let mut from_challenge = false;
     if !reply.status.is_success() {
         let first = failed(reply.status, &url);
         // A 401 from the gateway may name the document (RFC 9728 §5.1):
-        // one that cannot be had there is said as such, should the gateway
-        // publish no metadata of its own either (never "the gateway is
-        // unreachable" or "offers no sign-in").
-        let Some(named) = named_by_challenge(http, gateway).await? else {
-            return Ok((None, first));
-        };
-        url = named;
-        let unusable = |met: String| {
-            AuthError::Discovery(Discovery::Named {
-                gateway: sanitize(gateway.as_str()),
-                url: super::device::without_query(&url),
-                met,
-            })
-        };
-        reply = match get(http, &url).await {
-            Ok(reply) => reply,
-            Err(AuthError::Network { detail, .. }) => return Ok((None, Some(unusable(detail)))),
-            Err(e) => return Err(e),
-        };
-        if !reply.status.is_success() {
-            let met = format!("HTTP {}", reply.status.as_u16());
-            return Ok((None, Some(unusable(met))));
+        // one that cannot be had or used there is said as such, should
+        // the gateway publish no metadata of its own either (never "the
+        // gateway is unreachable" or "offers no sign-in").
+        match named_document(http, gateway).await? {
+            None => return Ok((None, first)),
+            Some(Err(unusable)) => return Ok((None, Some(unusable))),
+            Some(Ok((named, named_reply))) => {
+                (url, reply, from_challenge) = (named, named_reply, true);
+            }
         }
     }
+    let unusable = |met| from_challenge.then(|| named_unusable(gateway, url.as_str(), met));
     if web_page(&reply.body) {
-        return Ok((None, None));
+        return Ok((None, unusable(NamedTrouble::Page)));
     }
     let Ok(meta) = serde_json::from_slice::<ResourceMetadata>(&reply.body) else {
         return Err(AuthError::Discovery(Discovery::NotJson {
@@ -243,7 +232,7 @@ async fn resource_metadata(
         }));
     }
     let Some(issuer) = meta.authorization_servers.into_iter().next() else {
-        return Ok((None, None));
+        return Ok((None, unusable(NamedTrouble::NoServer)));
     };
     let scopes = Some(meta.scopes_supported.join(" ")).filter(|s| !s.trim().is_empty());
     Ok((Some((issuer, scopes)), None))
@@ -253,7 +242,7 @@ async fn resource_metadata(
 async fn named_by_challenge(
     http: &reqwest::Client,
     gateway: &Url,
-) -> Result<Option<Url>, AuthError> {
+) -> Result<Option<String>, AuthError> {
     let Ok(probe) = gateway.join(crate::wire::LIST_PATH) else {
         return Ok(None);
     };
@@ -271,7 +260,53 @@ async fn named_by_challenge(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(resource_metadata_param);
-    Ok(named.and_then(|raw| provider_url(&raw, gateway, Endpoint::Token).ok()))
+    Ok(named)
+}
+
+/// The document a 401 of the gateway names, read; `Some(Err)` when it
+/// cannot be had there (no http(s) address, a failure, an error status).
+async fn named_document(
+    http: &reqwest::Client,
+    gateway: &Url,
+) -> Result<Option<Result<(Url, super::device::Reply), AuthError>>, AuthError> {
+    let Some(raw) = named_by_challenge(http, gateway).await? else {
+        return Ok(None);
+    };
+    let Ok(url) = provider_url(&raw, gateway, Endpoint::Token) else {
+        let shown: String = raw.chars().take(200).collect();
+        return Ok(Some(Err(named_unusable(
+            gateway,
+            &shown,
+            NamedTrouble::NotHttp,
+        ))));
+    };
+    match get(http, &url).await {
+        Ok(reply) if reply.status.is_success() => Ok(Some(Ok((url, reply)))),
+        Ok(reply) => {
+            let met = NamedTrouble::Status(reply.status.as_u16());
+            Ok(Some(Err(named_unusable(gateway, url.as_str(), met))))
+        }
+        Err(AuthError::Network { detail, .. }) => Ok(Some(Err(named_unusable(
+            gateway,
+            url.as_str(),
+            NamedTrouble::Network(detail),
+        )))),
+        Err(e) => Err(e),
+    }
+}
+
+/// The metadata the gateway's 401 names at `url` cannot be used (`met`).
+fn named_unusable(gateway: &Url, url: &str, met: NamedTrouble) -> AuthError {
+    let mut shown =
+        Url::parse(url).map_or_else(|_| url.to_owned(), |u| super::device::without_query(&u));
+    if shown.is_empty() {
+        shown = "\"\"".into();
+    }
+    AuthError::Discovery(Discovery::Named {
+        gateway: sanitize(gateway.as_str()),
+        url: sanitize(&shown),
+        met,
+    })
 }
 
 /// `resource_metadata="…"` in a `WWW-Authenticate` value.

@@ -342,7 +342,7 @@ pub enum Discovery {
     Named {
         gateway: String,
         url: String,
-        met: String,
+        met: NamedTrouble,
     },
     /// The discovery document is not JSON.
     NotJson { path: String },
@@ -417,6 +417,21 @@ pub enum Over {
     NoTokenEndpoint { gateway: String, status: u16 },
     /// Another stepwise found the login ended (the provider's words).
     Marked { gateway: String, said: String },
+}
+
+/// Why the metadata a gateway's 401 names cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedTrouble {
+    /// The request failed (the network's words).
+    Network(String),
+    /// It answered this HTTP status.
+    Status(u16),
+    /// It answered a web page, not JSON metadata.
+    Page,
+    /// The address is no http(s) address.
+    NotHttp,
+    /// The document names no authorization server.
+    NoServer,
 }
 
 /// The token a gateway refused in [`Over::RefusedFresh`], and how.
@@ -639,7 +654,13 @@ impl Discovery {
                 "err-signin-discovery-named",
                 gateway = gateway.clone(),
                 url = url.clone(),
-                met = met.clone()
+                met = match met {
+                    NamedTrouble::Network(detail) => detail.clone(),
+                    NamedTrouble::Status(status) => format!("HTTP {status}"),
+                    NamedTrouble::Page => tr!(lang, "named-met-page"),
+                    NamedTrouble::NotHttp => tr!(lang, "named-met-not-http"),
+                    NamedTrouble::NoServer => tr!(lang, "named-met-no-server"),
+                }
             ),
             Discovery::Silent { gateway, path } => tr!(
                 lang,

@@ -777,11 +777,11 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
         ),
         401 if caller.gateway.proxy_has_credentials() => (
             words!("doctor-proxy-401-refused", proxy = proxy),
-            Arg::from(words!("doctor-fix-proxy-password-refused")),
+            Arg::from(words!("gw-proxy-401-basic-refused-todo")),
         ),
         401 => (
             words!("doctor-proxy-401", proxy = proxy),
-            Arg::from(words!("doctor-fix-proxy-password")),
+            Arg::from(words!("gw-proxy-401-basic-todo")),
         ),
         _ => (
             words!(

@@ -207,7 +207,7 @@ impl Shared {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let Some(given) = given else {
-            return Err(SimError::Unauthorized);
+            return Err(SimError::Unauthorized { given: false });
         };
         let fixed = self.token.as_ref().is_some_and(|t| t.expose() == given);
         let issued = self
@@ -217,7 +217,7 @@ impl Shared {
         if fixed || issued {
             Ok(())
         } else {
-            Err(SimError::Unauthorized)
+            Err(SimError::Unauthorized { given: true })
         }
     }
 }
@@ -345,11 +345,25 @@ impl IntoResponse for SimError {
             SimError::BadRequest(message) => {
                 error_response(StatusCode::BAD_REQUEST, None, &message)
             }
-            SimError::Unauthorized => error_response(
-                StatusCode::UNAUTHORIZED,
-                None,
-                "missing, wrong or expired bearer token",
-            ),
+            // A Bearer challenge (RFC 6750 §3): an error only when a token
+            // came, as a gateway says it.
+            SimError::Unauthorized { given } => {
+                let challenge = if given {
+                    r#"Bearer realm="steps", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="steps""#
+                };
+                let mut response = error_response(
+                    StatusCode::UNAUTHORIZED,
+                    None,
+                    "missing, wrong or expired bearer token",
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static(challenge),
+                );
+                response
+            }
             SimError::WrongDevice => error_response(
                 StatusCode::FORBIDDEN,
                 None,

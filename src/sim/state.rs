@@ -16,7 +16,10 @@ pub use crate::wire::NO_STEP_CODE;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SimError {
     BadRequest(String),
-    Unauthorized,
+    /// No valid token; `given`: one came, and was refused.
+    Unauthorized {
+        given: bool,
+    },
     WrongDevice,
     NotFound {
         code: Option<i64>,

@@ -1610,12 +1610,12 @@ fn a_proxy_s_own_401_login_fails_the_proxy_line_not_the_address() {
         &["--api", "http://gateway.invalid:8080", "--car", "987654"],
         [
             (
-                "answered the gateway call with HTTP 401 and a login of its own (Basic): it wants a user name and password",
-                "The proxy wants a user name and password: put them in the proxy variable",
+                "answered the gateway call with HTTP 401 and a login (Basic): the proxy's own, or a web server's behind it",
+                "takes them from the proxy variable (http://user:password@proxy:port)",
             ),
             (
-                "it refused the user name and password of the proxy variable",
-                "The proxy refused the user name and password in the proxy variable",
+                "and a login (Basic) although the proxy variable carries a user name and password",
+                "the proxy refused them (check them",
             ),
         ],
     );

@@ -955,14 +955,21 @@ async fn a_gateway_refusing_every_token_costs_one_refresh_in_all() {
 }
 
 /// A gateway at a local address that answers every request 401 with
-/// `challenge` as its `WWW-Authenticate`.
+/// `challenge` as its `WWW-Authenticate` ("": none at all).
 async fn refusing_gateway(challenge: &'static str) -> String {
+    use axum::response::IntoResponse;
     let app = axum::Router::new().fallback(move || async move {
-        (
-            axum::http::StatusCode::UNAUTHORIZED,
-            [("www-authenticate", challenge)],
-            axum::Json(serde_json::json!({"message": "no"})),
-        )
+        let body = axum::Json(serde_json::json!({"message": "no"}));
+        if challenge.is_empty() {
+            (axum::http::StatusCode::UNAUTHORIZED, body).into_response()
+        } else {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                [("www-authenticate", challenge)],
+                body,
+            )
+                .into_response()
+        }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -1015,12 +1022,18 @@ async fn a_new_token_refused_is_not_said_as_a_login_to_renew() {
         .await
         .unwrap_err();
     assert_eq!(err.rejection(), Some(Rejection::Unauthorized), "{err:?}");
-    // No error in the challenge, renewable or not: the header may be
-    // dropped between.
+    // No error in the challenge, or no challenge at all, renewable or
+    // not: the header may be dropped between.
     let unseen = refusing_gateway(r#"Bearer realm="steps""#).await;
+    let silent = refusing_gateway("").await;
     let renewable = signed_in(&provider).await;
-    for credential in [credential, renewable] {
-        let err = client(credential, &unseen)
+    let other = signed_in(&provider).await;
+    for (credential, unseen) in [
+        (credential, &unseen),
+        (renewable, &unseen),
+        (other, &silent),
+    ] {
+        let err = client(credential, unseen)
             .list(&list_987654())
             .await
             .unwrap_err();
@@ -1485,8 +1498,10 @@ async fn a_named_metadata_address_that_fails_is_said_as_such() {
     use axum::response::IntoResponse;
     let named = std::sync::Arc::new(std::sync::Mutex::new(closed.clone()));
     let shared = named.clone();
+    let resource = gateway_url.as_str().trim_end_matches('/').to_owned();
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
         let named = shared.lock().unwrap().clone();
+        let resource = resource.clone();
         async move {
             if uri.path().starts_with("/pims/") {
                 (
@@ -1497,13 +1512,31 @@ async fn a_named_metadata_address_that_fails_is_said_as_such() {
                     )],
                 )
                     .into_response()
+            } else if uri.path() == "/page" {
+                axum::response::Html("<html>portal</html>").into_response()
+            } else if uri.path() == "/bare" {
+                axum::Json(serde_json::json!({ "resource": resource })).into_response()
             } else {
                 axum::http::StatusCode::NOT_FOUND.into_response()
             }
         }
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
-    for (address, met) in [(closed, "refused"), (missing, "HTTP 404")] {
+    let cases = [
+        (closed, "refused"),
+        (missing, "HTTP 404"),
+        (
+            format!("{gateway_url}page"),
+            "a web page, not JSON metadata",
+        ),
+        (
+            format!("{gateway_url}bare"),
+            "its metadata names no authorization server",
+        ),
+        ("ftp://127.0.0.1/x".to_owned(), "it is no http(s) address"),
+        ("not a url".to_owned(), "it is no http(s) address"),
+    ];
+    for (address, met) in cases {
         *named.lock().unwrap() = address.clone();
         let err = discover(&http(), &gateway_url, None).await.unwrap_err();
         let text = describe::auth_error(Lang::En, &err);

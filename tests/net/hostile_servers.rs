@@ -1103,9 +1103,11 @@ async fn a_proxy_s_403_is_its_rules_not_a_refused_password() {
     assert!(!line.contains("password"), "{line}");
 }
 
-/// A proxy's own 401 (tinyproxy's Basic login): with a user name and
-/// password in its variable, it refused them; with none, it wants some
-/// (never "refused" what was not given). Neither is a sign-in matter.
+/// A proxy's own 401 (tinyproxy's Basic login): with none in its variable,
+/// it wants a user name and password there (never "refused" what was not
+/// given); with some, it refused them, or the login is a web server's
+/// behind the proxy, which the variable cannot answer (both said). Neither
+/// is a sign-in matter.
 #[tokio::test]
 async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     let proxy = canned(
@@ -1125,7 +1127,8 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     );
     let line = words(&error);
     assert!(
-        line.contains("The proxy wants a user name and password: put them in the proxy variable"),
+        line.contains("takes them from the proxy variable (http://user:password@proxy:port)")
+            && line.contains("a web server's login behind the proxy takes none from it"),
         "{line}"
     );
     assert!(!line.contains("refused"), "{line}");
@@ -1133,7 +1136,8 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     let with_password = proxy.url().replace("http://", "http://tech:wrong@");
     let line = words(&list_through("http://gateway.invalid:8080", &with_password).await);
     assert!(
-        line.contains("refused its user name and password"),
+        line.contains("although the proxy variable carries some: the proxy refused them")
+            && line.contains("or the login is a web server's behind the proxy"),
         "{line}"
     );
     assert!(

@@ -402,6 +402,36 @@ async fn a_sim_with_a_token_refuses_a_missing_or_wrong_token_with_401() {
         .await
         .unwrap();
     assert_eq!(list.steps_id.as_deref(), Some(DOC_STEPS_ID));
+    // Its 401 carries a Bearer challenge (RFC 6750 §3), with an error only
+    // when a token came.
+    let url = format!(
+        "{}/{}?{}={DOC_CAR}",
+        sim.url(),
+        stepwise::wire::LIST_PATH,
+        stepwise::wire::CAR_PARAM
+    );
+    let http = reqwest::Client::new();
+    for (token, challenge) in [
+        (None, r#"Bearer realm="steps""#),
+        (
+            Some("wrong"),
+            r#"Bearer realm="steps", error="invalid_token""#,
+        ),
+    ] {
+        let mut request = http.get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 401);
+        assert_eq!(
+            answer
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok()),
+            Some(challenge)
+        );
+    }
 }
 
 #[tokio::test]
