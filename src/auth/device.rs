@@ -598,9 +598,7 @@ pub async fn authorize(
         {
             return Err(AuthError::Provider(ProviderProblem::CodeBusy {
                 said: error.said(reply.status, &[]),
-                wait: reply
-                    .retry_after
-                    .map(|w| w.min(crate::pace::MAX_PAUSE).as_secs().max(1)),
+                wait: reply.retry_after.map(|w| w.as_secs().max(1)),
             }));
         }
         return Err(AuthError::Provider(ProviderProblem::CodeRefused {

@@ -653,7 +653,11 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     let contract_body = gateways_own(&answer);
     let limited = answer.status == StatusCode::TOO_MANY_REQUESTS;
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
-    if contract_body || (answer.status == StatusCode::UNAUTHORIZED && !password_prompt(&answer)) {
+    // Nor does a proxy's 401 page with no challenge (a portal's sign-in).
+    let proxy_page = portal_page(&answer) && caller.gateway.proxy().is_some();
+    if contract_body
+        || (answer.status == StatusCode::UNAUTHORIZED && !password_prompt(&answer) && !proxy_page)
+    {
         clock_check(report, &answer.headers);
     } else if limited {
         report.set("clock", Mark::Skipped, words!("doctor-clock-limited"));

@@ -151,7 +151,7 @@ fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Wor
         "none" => Some(words!("doctor-fix-tunnel-none", from = choice.from)),
         "timeout" | "broken" => Some(words!("doctor-fix-tunnel-retry", host = host.to_owned())),
         // The line says what to do (retry; put or check the password).
-        "closed" | "password-wanted" | "password-refused" => None,
+        "closed" | "password-wanted" | "password-refused" | "windows" => None,
         _ => Some(words!("doctor-fix-proxy")),
     };
     report.set_with(

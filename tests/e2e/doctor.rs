@@ -1549,7 +1549,8 @@ fn a_proxy_asking_windows_sign_in_only_is_said_so() {
     );
     let tunnel = doctor_through(&proxy);
     assert!(
-        tunnel.contains("asks for Windows sign-in for the tunnel"),
+        tunnel.contains("asks for Windows sign-in for the tunnel")
+            && !tunnel.contains("Check the proxy variable"),
         "{tunnel}"
     );
     let plain = doctor_through_plain(&proxy);
@@ -1648,6 +1649,8 @@ fn a_proxy_s_401_page_without_a_challenge_is_the_proxy_s() {
     );
     assert!(!text.contains("the gateway wants one"), "{text}");
     assert!(!text.contains("--with-token"), "{text}");
+    // Its Date, or none, is the proxy's: the gateway's clock is not judged.
+    assert!(line(&text, "Clock").starts_with("- skipped"), "{text}");
 }
 
 /// Without a vehicle, a proxy that refuses every call by its own rules

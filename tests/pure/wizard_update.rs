@@ -2270,6 +2270,65 @@ fn a_cause_no_sign_in_fixes_offers_no_i() {
     }
 }
 
+/// A sign-in failed for a setting the running wizard read when it started
+/// (the client id, the scopes), or for a wait the provider asked: the
+/// banner says to change the config file and start again, or to press
+/// `i` after the wait; never a flag the wizard refuses, nor `stepwise
+/// login`, whose login a running wizard would not read.
+#[test]
+fn sign_in_failures_the_wizard_cannot_fix_while_it_runs_say_so() {
+    let client = AuthError::UnknownClient {
+        client_id: "bogus".into(),
+        said: "invalid_client".into(),
+        other: stepwise::auth::OtherSignIn::None,
+    };
+    let busy = AuthError::Provider(stepwise::auth::ProviderProblem::CodeBusy {
+        said: "HTTP 429".into(),
+        wait: Some(90),
+    });
+    for (error, words) in [
+        (
+            client,
+            "takes no --client-id or --scope: change them in the config file",
+        ),
+        (busy, "asks to wait 1m 30s. Press i after that wait"),
+    ] {
+        let mut s = refused_token();
+        let id = sign_in_started(&ch(&mut s, 'i'));
+        msg(
+            &mut s,
+            Msg::SignedIn {
+                id,
+                result: Err(error),
+            },
+            2,
+        );
+        let banner = session(&s).banner().unwrap().clone();
+        assert!(banner.text.contains(words), "{banner:?}");
+        assert!(!banner.text.contains("Run `stepwise login"), "{banner:?}");
+    }
+}
+
+/// `i` on a vehicle whose --api answers with a web server's login (no
+/// steps gateway): no sign-in starts, and the banner keeps the cause; a
+/// token could not get past a Basic login.
+#[test]
+fn i_on_a_web_server_s_login_starts_no_sign_in() {
+    let basic = GatewayError::NotAGateway {
+        base: "http://127.0.0.1:1/".into(),
+        status: 401,
+        proxy: None,
+        call: None,
+        windows: false,
+    };
+    let mut s = refused_with(state(false), basic);
+    assert!(ch(&mut s, 'i').is_empty(), "no sign-in effect");
+    assert!(s.sign_in().is_none());
+    let banner = session(&s).banner().unwrap().clone();
+    assert_eq!(banner.title, "No sign-in started", "{banner:?}");
+    assert!(!banner.text.contains("--with-token"), "{banner:?}");
+}
+
 /// Esc stops the sign-in; an answer of the stopped one changes nothing.
 #[test]
 fn a_cancelled_sign_in_is_stopped_and_its_late_answers_ignored() {
@@ -2399,8 +2458,10 @@ fn only_a_sign_in_failure_a_retry_may_cure_offers_i_again() {
         },
     ] {
         let text = failed(error);
+        // A setting the running wizard read when it started: changed in
+        // the config file, then the wizard started again.
         assert!(
-            text.contains("Pressing i again fails the same way until that is changed")
+            text.contains("then quit (q) and start it again")
                 && text.contains("client_id` in the config file")
                     | text.contains("stepwise login --with-token")
                     | text.contains("--scope")

@@ -20,12 +20,14 @@ pub(super) fn begin(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     // The open vehicle's trouble is one a new sign-in with these settings
-    // cannot fix (a refused client id, tokens the gateway does not take):
-    // no sign-in is started, and the banner says so with its fix.
+    // cannot fix (a refused client id, tokens the gateway does not take,
+    // no steps gateway at --api, such as a web server's Basic login): no
+    // sign-in is started, and the banner says so with its fix.
     let lang = lang(state);
     let no_help = [
         tr!(lang, "gw-title-client-refused"),
         tr!(lang, "gw-title-tokens-not-taken"),
+        tr!(lang, "gw-title-not-a-gateway"),
     ];
     let said = state.session().and_then(|s| s.banner()).cloned();
     if let Some(said) = said {
@@ -103,6 +105,29 @@ fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String
         AuthError::SignInAgain(why) if why.sign_in_helps() => {
             tr!(lang, "banner-sign-in-again-text", why = why.words(lang))
         }
+        // The client id or scopes: settings a running wizard read when it
+        // started (it takes no --client-id or --scope of its own).
+        AuthError::UnknownClient { .. } | AuthError::UnknownScope { .. } => tr!(
+            lang,
+            "banner-sign-in-settings-text",
+            why = auth_error(lang, e)
+        ),
+        // A wait the provider asked: `i` after it, not `stepwise login`.
+        AuthError::Provider(ProviderProblem::CodeBusy {
+            said,
+            wait: Some(secs),
+        }) => tr!(
+            lang,
+            "banner-sign-in-wait-text",
+            said = said.clone(),
+            wait = crate::text::duration(lang, *secs)
+        ),
+        AuthError::Provider(ProviderProblem::Limited { secs }) => tr!(
+            lang,
+            "banner-sign-in-wait-text",
+            said = "HTTP 429".to_owned(),
+            wait = crate::text::duration(lang, *secs)
+        ),
         e if e.retry_may_help() => tr!(
             lang,
             "banner-sign-in-failed-text",
