@@ -1279,55 +1279,106 @@ impl Gateway {
         self.send(call).await?.body(self).await
     }
 
-    /// A failure that the port's first bytes explain better: a "TLS"
-    /// answer to http:// that is no TLS, a TLS handshake that a plain HTTP
-    /// server or another service broke off, or one that never came.
-    pub(crate) async fn look_at_port(&self, error: GatewayError) -> GatewayError {
-        let https = self.base.scheme() == "https";
-        // A tunnel not opened: is what answers there an HTTP proxy at all?
+    /// A tunnel the proxy did not open: is what answers there an HTTP
+    /// proxy at all, does it do CONNECT, or does it want a sign-in?
+    async fn tunnel_not_opened(&self, error: &GatewayError) -> Option<GatewayError> {
         if let GatewayError::ProxyTunnel {
             proxy,
             from,
             host,
             closed: false,
-        } = &error
+        } = error
             && let Ok(at) = Url::parse(proxy)
         {
             match port_first_bytes(&at).await {
                 Some(PortBytes::Other(_)) => {
-                    return GatewayError::ProxyGarbled {
+                    return Some(GatewayError::ProxyGarbled {
                         proxy: proxy.clone(),
                         from,
                         host: host.clone(),
                         what: ProxyAnswer::NotHttp,
-                    };
+                    });
                 }
                 // An HTTP server: does it do CONNECT at all?
                 Some(PortBytes::Http) => {
                     let port = self.base.port_or_known_default().unwrap_or(443);
-                    let status = connect_status(&at, host, port).await;
+                    let answer = crate::net::connect_answer(&at, host, port).await;
+                    let status = answer.map(|(status, _)| status);
+                    // It wants a sign-in of its own (a portal's), which
+                    // the proxy variable does not answer.
+                    if status == Some(401) {
+                        return Some(GatewayError::Proxy {
+                            proxy: proxy.clone(),
+                            from,
+                            status: 401,
+                            said: String::new(),
+                            credentials: self.proxy_credentials,
+                            asks_password: false,
+                        });
+                    }
                     if let Some(status @ (405 | 501)) = status {
-                        return GatewayError::ProxyNoTunnel {
+                        return Some(GatewayError::ProxyNoTunnel {
                             proxy: proxy.clone(),
                             from,
                             status,
-                        };
+                        });
                     }
                     // Its own error (502 to 504) for a gateway on this
                     // machine: it cannot reach it (a 401 or 407 wants a login).
                     if let (Some(502..=504), Some((host, from))) =
                         (status, self.loopback_behind_proxy())
                     {
-                        return GatewayError::ProxyLoopback {
+                        return Some(GatewayError::ProxyLoopback {
                             proxy: proxy.clone(),
                             from,
                             host,
                             status: None,
-                        };
+                        });
                     }
                 }
                 _ => {}
             }
+        }
+        None
+    }
+
+    /// A tunnel refused for want of a password (407) by a proxy that offers
+    /// Windows sign-in only, which no password in its variable answers.
+    async fn windows_only_tunnel(&self, error: &GatewayError) -> Option<GatewayError> {
+        let (proxy, from) = match error {
+            GatewayError::Proxy {
+                proxy,
+                from,
+                status: 407,
+                asks_password: true,
+                ..
+            }
+            | GatewayError::ProxyCredentialsRefused { proxy, from } => (proxy, *from),
+            _ => return None,
+        };
+        let at = Url::parse(proxy).ok()?;
+        let port = self.base.port_or_known_default().unwrap_or(443);
+        let (status, windows) = crate::net::connect_answer(&at, &self.base_host(), port).await?;
+        (status == 407 && windows).then(|| GatewayError::Proxy {
+            proxy: proxy.clone(),
+            from,
+            status: 407,
+            said: String::new(),
+            credentials: self.proxy_credentials,
+            asks_password: false,
+        })
+    }
+
+    /// A failure that the port's first bytes explain better: a "TLS"
+    /// answer to http:// that is no TLS, a TLS handshake that a plain HTTP
+    /// server or another service broke off, or one that never came.
+    pub(crate) async fn look_at_port(&self, error: GatewayError) -> GatewayError {
+        let https = self.base.scheme() == "https";
+        if let Some(found) = self.tunnel_not_opened(&error).await {
+            return found;
+        }
+        if https && let Some(windows) = self.windows_only_tunnel(&error).await {
+            return windows;
         }
         if self.proxy.is_some() {
             return self.proxied_to_loopback(error);
@@ -2124,28 +2175,6 @@ async fn port_first_bytes(base: &Url) -> Option<PortBytes> {
             PortBytes::Other(crate::steps::sanitize(line).chars().take(40).collect())
         }
     })
-}
-
-/// The status a proxy gives a CONNECT to `host:port` (no credentials: a
-/// 407 says nothing here), read from its first line.
-async fn connect_status(proxy: &Url, host: &str, port: u16) -> Option<u16> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let at = proxy
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let limit = Duration::from_secs(2);
-    let connect = tokio::net::TcpStream::connect((at, proxy.port_or_known_default()?));
-    let mut stream = tokio::time::timeout(limit, connect).await.ok()?.ok()?;
-    let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut first = [0u8; 32];
-    let read = tokio::time::timeout(limit, stream.read(&mut first))
-        .await
-        .ok()?
-        .ok()?;
-    let line = std::str::from_utf8(&first[..read]).ok()?;
-    line.strip_prefix("HTTP/1.")?.get(2..5)?.parse().ok()
 }
 
 /// What a call was, as its rejections read it.

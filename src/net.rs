@@ -1367,6 +1367,39 @@ pub(crate) fn html_title(body: &[u8]) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
+/// What a proxy answers a CONNECT to `host:port` sent without credentials:
+/// its status, and whether its 407 offers Windows sign-in only. Asked when
+/// a tunnel failed, to say why (the HTTP client keeps the answer to
+/// itself); `None` when it could not be had within two seconds.
+pub(crate) async fn connect_answer(proxy: &Url, host: &str, port: u16) -> Option<(u16, bool)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let at = proxy
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let limit = std::time::Duration::from_secs(2);
+    let connect = tokio::net::TcpStream::connect((at, proxy.port_or_known_default()?));
+    let mut stream = tokio::time::timeout(limit, connect).await.ok()?.ok()?;
+    let request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let status = text.strip_prefix("HTTP/1.")?.get(2..5)?.parse().ok()?;
+    let windows = proxy_windows_only(text.lines().filter_map(|line| {
+        line.split_once(':')
+            .filter(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
+            .map(|(_, value)| value)
+    }));
+    Some((status, windows))
+}
+
 #[cfg(test)]
 mod tests {
     /// A proxy variable whose user name or password holds `\`, `/`, `?`

@@ -156,6 +156,35 @@ pub(crate) fn network_error(url: &Url, e: &reqwest::Error) -> AuthError {
     }
 }
 
+/// [`network_error`], with what the proxy answers a CONNECT of its own
+/// where a tunnel was refused: Windows sign-in only (a 407 no password in
+/// the variable answers), or a sign-in of its own (a 401, a portal's).
+async fn network_failure(url: &Url, e: &reqwest::Error) -> AuthError {
+    let mut error = network_error(url, e);
+    let AuthError::Proxy {
+        trouble: trouble @ ProxyTrouble::Tunnel { .. },
+        ..
+    } = &mut error
+    else {
+        return error;
+    };
+    let (Some(proxy), Some(host)) = (proxy_for(url), url.host_str()) else {
+        return error;
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    match crate::net::connect_answer(&proxy.url, host, port).await {
+        Some((407, true)) => *trouble = ProxyTrouble::Windows,
+        Some((401, _)) => {
+            *trouble = ProxyTrouble::Answered {
+                status: 401,
+                said: String::new(),
+            }
+        }
+        _ => {}
+    }
+    error
+}
+
 /// What a failed sign-in call through a proxy met, by reqwest's words: a
 /// tunnel refused, a connection closed or silent, an answer that is no HTTP.
 fn proxy_trouble(e: &reqwest::Error, cause: &str) -> Option<ProxyTrouble> {
@@ -344,8 +373,11 @@ pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, Auth
         .get(url.clone())
         .header(ACCEPT, "application/json")
         .send()
-        .await
-        .map_err(|e| network_error(url, &e))?;
+        .await;
+    let response = match response {
+        Ok(response) => response,
+        Err(e) => return Err(network_failure(url, &e).await),
+    };
     read_capped(url, response, false).await
 }
 
@@ -364,8 +396,11 @@ pub(crate) async fn post_form(
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(body)
         .send()
-        .await
-        .map_err(|e| network_error(url, &e))?;
+        .await;
+    let response = match response {
+        Ok(response) => response,
+        Err(e) => return Err(network_failure(url, &e).await),
+    };
     read_capped(url, response, true).await
 }
 

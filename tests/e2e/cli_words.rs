@@ -590,6 +590,26 @@ fn a_proxy_s_pages_and_refused_tunnels_on_sign_in_are_the_proxy_s() {
     );
 }
 
+/// `login` for an https:// gateway through a proxy that refuses the
+/// tunnel asking for Windows sign-in only: said so, never "put a user
+/// name and password in the proxy variable".
+#[test]
+fn login_through_a_windows_only_proxy_tunnel_says_so() {
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let args = ["login", "--device", "--api", "https://gateway.invalid"];
+    let out = run_through_proxy(home.path(), "https_proxy", &proxy, &args);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("asking for Windows sign-in (Negotiate or NTLM), which stepwise cannot give")
+            && !err.contains("http://user:password@proxy:port"),
+        "{err}"
+    );
+}
+
 /// `login` through a proxy where nothing listens: the proxy is named (its
 /// password never shown), never "cannot reach the gateway … check --api".
 #[test]

@@ -527,7 +527,30 @@ async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
             );
             assert!(!line.contains("secret"), "{line}");
         }
+        // The same refusal of an https tunnel, where the HTTP client keeps
+        // the proxy's headers to itself: its CONNECT is asked again.
+        let line = words(&list("https://gateway.invalid", Some(&proxy.url)).await);
+        assert!(
+            line.contains("asks for Windows sign-in (Negotiate or NTLM)")
+                && !line.contains("http://user:password@proxy:port"),
+            "{scheme} tunnel: {line}"
+        );
     }
+    // A tunnel refused with 401: a sign-in of the proxy's (a portal's),
+    // never "it refuses this host or could not reach the gateway".
+    let portal = canned(
+        "401 Unauthorized",
+        &["Content-Type: text/html"],
+        "<html>sign in</html>",
+    )
+    .await;
+    let line = words(&list("https://gateway.invalid", Some(&portal.url)).await);
+    assert!(
+        line.contains("answered HTTP 401 itself")
+            && line.contains("sign in to it in a browser on this machine")
+            && !line.contains("refuses this host"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
