@@ -1444,9 +1444,10 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         }) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
         // No sign-in was tried: a kept login's token could not be renewed.
-        GatewayError::Auth(AuthError::Provider(crate::auth::ProviderProblem::RefreshFailed {
-            ..
-        })) => tr!(lang, "gw-title-renewal-failed"),
+        GatewayError::Auth(AuthError::Provider(
+            crate::auth::ProviderProblem::RefreshFailed { .. }
+            | crate::auth::ProviderProblem::RenewalLost { .. },
+        )) => tr!(lang, "gw-title-renewal-failed"),
         GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::NotAGateway {
             status: 404,

@@ -341,6 +341,25 @@ async fn from_issuer(
     let mut status = StatusCode::NOT_FOUND;
     for url in issuer_urls(&asked) {
         let reply = get(http, &url).await?;
+        // Busy or limiting requests (a 429, a 5xx): its wait, not a wrong
+        // issuer; a refusal with a page is something in front of it.
+        if reply.status == StatusCode::TOO_MANY_REQUESTS || reply.status.is_server_error() {
+            return Err(AuthError::Provider(super::ProviderProblem::MetadataBusy {
+                issuer: sanitize(issuer.trim()),
+                status: reply.status.as_u16(),
+                wait: reply.retry_after.map(|w| w.as_secs().max(1)),
+            }));
+        }
+        if reply.status.is_client_error()
+            && web_page(&reply.body)
+            && reply.status != StatusCode::NOT_FOUND
+        {
+            return Err(AuthError::Fronted {
+                url: super::device::without_query(&url),
+                status: reply.status.as_u16(),
+                said: crate::net::html_title(&reply.body).unwrap_or_default(),
+            });
+        }
         if !reply.status.is_success() {
             status = reply.status;
             continue;

@@ -575,6 +575,19 @@ pub enum ProviderProblem {
         said: String,
         wait: Option<u64>,
     },
+    /// A renewal was sent to `url` and its answer lost (`why`): the
+    /// provider may have renewed, spending the refresh token kept.
+    RenewalLost {
+        url: String,
+        why: Box<AuthError>,
+    },
+    /// The provider's metadata was not given for now (429, 5xx), with the
+    /// wait it asked in whole seconds, if it did.
+    MetadataBusy {
+        issuer: String,
+        status: u16,
+        wait: Option<u64>,
+    },
     NotDeviceCode {
         url: String,
     },
@@ -725,6 +738,9 @@ impl ProviderProblem {
     /// One line: what, and what to do, in `lang`.
     pub fn words(&self, lang: Lang) -> String {
         match self {
+            ProviderProblem::RenewalLost { url, .. } => {
+                tr!(lang, "err-signin-renewal-lost", url = url.clone())
+            }
             ProviderProblem::TooLarge { url, kib } => tr!(
                 lang,
                 "err-signin-too-large",
@@ -750,6 +766,27 @@ impl ProviderProblem {
                 lang,
                 "err-signin-code-busy-wait",
                 said = said.clone(),
+                wait = crate::text::duration(lang, *secs)
+            ),
+            ProviderProblem::MetadataBusy {
+                issuer,
+                status,
+                wait: None,
+            } => tr!(
+                lang,
+                "err-signin-metadata-busy",
+                issuer = issuer.clone(),
+                status = *status
+            ),
+            ProviderProblem::MetadataBusy {
+                issuer,
+                status,
+                wait: Some(secs),
+            } => tr!(
+                lang,
+                "err-signin-metadata-busy-wait",
+                issuer = issuer.clone(),
+                status = *status,
                 wait = crate::text::duration(lang, *secs)
             ),
             ProviderProblem::NotDeviceCode { url } => {
@@ -846,6 +883,8 @@ impl AuthError {
                 why,
                 ProviderProblem::CodeRefused { .. }
                     | ProviderProblem::CodeBusy { .. }
+                    | ProviderProblem::MetadataBusy { .. }
+                    | ProviderProblem::RenewalLost { .. }
                     | ProviderProblem::Stopped { .. }
                     | ProviderProblem::Limited { .. }
                     | ProviderProblem::RefreshFailed { .. }

@@ -467,15 +467,20 @@ impl Login {
         }
         let reply = match post_form(http, &url, &form).await {
             Ok(reply) => reply,
-            Err(e) => {
-                if answer_lost(&e) && !state.credential.renewal_lost {
+            Err(e) if answer_lost(&e) => {
+                if !state.credential.renewal_lost {
                     state.credential.renewal_lost = true;
                     let kept = state.credential.clone();
                     drop(state);
                     self.keep(kept).await;
                 }
-                return Err(e);
+                // Said as what it may have done: spent the refresh token.
+                return Err(AuthError::Provider(super::ProviderProblem::RenewalLost {
+                    url: super::device::without_query(&url),
+                    why: Box::new(e),
+                }));
             }
+            Err(e) => return Err(e),
         };
         if !reply.status.is_success() {
             return Err(self

@@ -495,6 +495,47 @@ async fn a_code_limited_for_a_while_names_its_wait_not_a_refusal() {
     }
 }
 
+/// An identity provider whose metadata is limited or down for a while
+/// (429, 503) is said with its wait and "the issuer is right", never
+/// "publishes no metadata … check --issuer"; a refusal with a page is
+/// something in front of it.
+#[tokio::test]
+async fn a_busy_provider_s_metadata_is_no_wrong_issuer() {
+    let gateway_url = Url::parse("http://127.0.0.1:9/").unwrap();
+    let cases = [
+        (
+            "429 Too Many Requests",
+            "Retry-After: 60",
+            "{}",
+            "asks to wait 1m",
+        ),
+        (
+            "503 Service Unavailable",
+            "X-Nothing: 1",
+            "{}",
+            "Retry in a minute",
+        ),
+        (
+            "403 Forbidden",
+            "Content-Type: text/html",
+            "<html><title>Blocked</title></html>",
+            "was refused with HTTP 403 (Blocked) and a page",
+        ),
+    ];
+    for (status, header, body, words) in cases {
+        let server = crate::hostile_servers::canned(status, &[header], body).await;
+        let err = discover(&http(), &gateway_url, Some(&server.url()))
+            .await
+            .unwrap_err();
+        let text = describe::auth_error(Lang::En, &err);
+        assert!(text.contains(words), "{status}: {text}");
+        assert!(
+            !text.contains("publishes no metadata") && !text.contains("Check --issuer"),
+            "{status}: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_token_endpoint_may_live_on_another_server() {
     let provider = Provider::start(quick()).await;
@@ -1362,12 +1403,18 @@ async fn an_invalid_grant_after_a_lost_renewal_names_the_lost_answer() {
         .await
         .unwrap_err();
     assert!(!lost.needs_login(), "{lost:?}");
-    // A provider that closed the call: retry first, not a wrong issuer.
+    // Said at once as what it may have done: spent the refresh token;
+    // titled as a renewal, not a sign-in.
     let text = describe::gateway_error(Lang::En, &lost);
     assert!(
-        text.contains("took the call and closed the connection without answering")
-            && text.contains("Retry; if it persists"),
+        text.contains("got no answer")
+            && text.contains("may have renewed the login then, spending the refresh token")
+            && !text.contains("issuer"),
         "{text}"
+    );
+    assert_eq!(
+        describe::gateway_headline(Lang::En, &lost),
+        "Token renewal failed"
     );
     let (mut kept, _) = store.load(&key).unwrap().unwrap();
     assert!(kept.renewal_lost, "{kept:?}");
