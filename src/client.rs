@@ -1303,17 +1303,18 @@ impl Gateway {
                 Some(PortBytes::Http) => {
                     let port = self.base.port_or_known_default().unwrap_or(443);
                     let answer = crate::net::connect_answer(&at, host, port).await;
-                    let status = answer.map(|(status, _)| status);
-                    // It wants a sign-in of its own (a portal's), which
-                    // the proxy variable does not answer.
-                    if status == Some(401) {
+                    let status = answer.map(|(status, ..)| status);
+                    // It wants a sign-in of its own: a user name and
+                    // password (Basic), or a portal's, which the proxy
+                    // variable does not answer.
+                    if let Some((401, _, basic)) = answer {
                         return Some(GatewayError::Proxy {
                             proxy: proxy.clone(),
                             from,
                             status: 401,
                             said: String::new(),
                             credentials: self.proxy_credentials,
-                            asks_password: false,
+                            asks_password: basic,
                         });
                     }
                     if let Some(status @ (405 | 501)) = status {
@@ -1358,7 +1359,7 @@ impl Gateway {
         };
         let at = Url::parse(proxy).ok()?;
         let port = self.base.port_or_known_default().unwrap_or(443);
-        let (status, windows) = crate::net::connect_answer(&at, &self.base_host(), port).await?;
+        let (status, windows, _) = crate::net::connect_answer(&at, &self.base_host(), port).await?;
         (status == 407 && windows).then(|| GatewayError::Proxy {
             proxy: proxy.clone(),
             from,

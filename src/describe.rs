@@ -1143,6 +1143,12 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
         AuthError::GatewayTls { base, problem } => tls_line(lang, base, None, problem),
         AuthError::Proxy { .. } => auth_proxy_line(lang, error),
         AuthError::Fronted { url, status, said } => fronted(lang, url, *status, said),
+        AuthError::NoEndpoint { url, status } => tr!(
+            lang,
+            "auth-no-endpoint",
+            url = url.clone(),
+            status = *status
+        ),
         AuthError::GatewayUnreachable { base, detail } => tr!(
             lang,
             "gw-unreachable",
@@ -1441,7 +1447,8 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Auth(AuthError::Fronted {
             status: 200..=299 | 404 | 410,
             ..
-        }) => tr!(lang, "gw-title-sign-in-failed"),
+        })
+        | GatewayError::Auth(AuthError::NoEndpoint { .. }) => tr!(lang, "gw-title-sign-in-failed"),
         GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
         // No sign-in was tried: a kept login's token could not be renewed.
         GatewayError::Auth(AuthError::Provider(

@@ -1368,10 +1368,15 @@ pub(crate) fn html_title(body: &[u8]) -> Option<String> {
 }
 
 /// What a proxy answers a CONNECT to `host:port` sent without credentials:
-/// its status, and whether its 407 offers Windows sign-in only. Asked when
-/// a tunnel failed, to say why (the HTTP client keeps the answer to
-/// itself); `None` when it could not be had within two seconds.
-pub(crate) async fn connect_answer(proxy: &Url, host: &str, port: u16) -> Option<(u16, bool)> {
+/// its status, whether its 407 offers Windows sign-in only, and whether it
+/// asks for a user name and password (`Basic`). Asked when a tunnel
+/// failed, to say why (the HTTP client keeps the answer to itself); `None`
+/// when it could not be had within two seconds.
+pub(crate) async fn connect_answer(
+    proxy: &Url,
+    host: &str,
+    port: u16,
+) -> Option<(u16, bool, bool)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let at = proxy
         .host_str()?
@@ -1397,7 +1402,20 @@ pub(crate) async fn connect_answer(proxy: &Url, host: &str, port: u16) -> Option
             .filter(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
             .map(|(_, value)| value)
     }));
-    Some((status, windows))
+    Some((status, windows, basic_challenge(&text)))
+}
+
+/// An answer head (its text) asks for a user name and password: a `Basic`
+/// challenge, in `WWW-Authenticate` or `Proxy-Authenticate`.
+pub(crate) fn basic_challenge(head: &str) -> bool {
+    head.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            let name = name.trim();
+            (name.eq_ignore_ascii_case("www-authenticate")
+                || name.eq_ignore_ascii_case("proxy-authenticate"))
+                && value.trim().to_ascii_lowercase().starts_with("basic")
+        })
+    })
 }
 
 #[cfg(test)]

@@ -173,8 +173,8 @@ async fn network_failure(url: &Url, e: &reqwest::Error) -> AuthError {
     };
     let port = url.port_or_known_default().unwrap_or(443);
     match crate::net::connect_answer(&proxy.url, host, port).await {
-        Some((407, true)) => *trouble = ProxyTrouble::Windows,
-        Some((401, _)) => {
+        Some((407, true, _)) => *trouble = ProxyTrouble::Windows,
+        Some((401, ..)) => {
             *trouble = ProxyTrouble::Answered {
                 status: 401,
                 said: String::new(),
@@ -359,6 +359,18 @@ async fn read_capped(
             url: without_query(url),
             status: status.as_u16(),
             said: crate::net::html_title(&body).unwrap_or_default(),
+        });
+    }
+    // A 404 or 410 in JSON with no OAuth error: no endpoint there (an API
+    // gateway in front of the provider answers so for a missing route).
+    if posted
+        && json
+        && matches!(status.as_u16(), 404 | 410)
+        && OAuthError::of(&body).error.is_none()
+    {
+        return Err(AuthError::NoEndpoint {
+            url: without_query(url),
+            status: status.as_u16(),
         });
     }
     Ok(Reply {

@@ -271,6 +271,11 @@ pub enum AuthError {
         status: u16,
         said: String,
     },
+    /// A code or token call answered 404 or 410 in JSON without an OAuth
+    /// error: no endpoint answers there (an API gateway's missing route,
+    /// or an address the provider moved).
+    #[error("no endpoint at {url}: HTTP {status}")]
+    NoEndpoint { url: String, status: u16 },
     /// The identity provider could not be reached.
     #[error("unreachable {url}: {detail}")]
     Network {
@@ -892,6 +897,7 @@ impl AuthError {
             ),
             AuthError::Discovery(_)
             | AuthError::Fronted { .. }
+            | AuthError::NoEndpoint { .. }
             | AuthError::UnknownClient { .. }
             | AuthError::UnknownScope { .. }
             | AuthError::Store(_) => false,

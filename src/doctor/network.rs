@@ -151,7 +151,7 @@ fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Wor
         "none" => Some(words!("doctor-fix-tunnel-none", from = choice.from)),
         "timeout" | "broken" => Some(words!("doctor-fix-tunnel-retry", host = host.to_owned())),
         // The line says what to do (retry; put or check the password).
-        "closed" | "password-wanted" | "password-refused" | "windows" => None,
+        "closed" | "password-wanted" | "password-refused" | "windows" | "portal" => None,
         _ => Some(words!("doctor-fix-proxy")),
     };
     report.set_with(
@@ -433,8 +433,23 @@ async fn connect_tunnel(
                     .filter(|(name, _)| name.trim().eq_ignore_ascii_case("proxy-authenticate"))
                     .map(|(_, value)| value)
             }));
+            let basic = crate::net::basic_challenge(&text);
             match code {
                 "200" => Ok(()),
+                // A sign-in of its own: a user name and password (Basic),
+                // as a 407 asks, or a portal's, which no variable answers.
+                "401" if basic && credentials.is_some() => Err(words!(
+                    "doctor-tunnel-password-refused",
+                    status = format!("{status_line:?}")
+                )),
+                "401" if basic => Err(words!(
+                    "doctor-tunnel-password-wanted",
+                    status = format!("{status_line:?}")
+                )),
+                "401" => Err(words!(
+                    "doctor-tunnel-portal",
+                    status = format!("{status_line:?}")
+                )),
                 "407" if windows => Err(words!(
                     "doctor-tunnel-windows",
                     status = format!("{status_line:?}")

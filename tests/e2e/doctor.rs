@@ -1538,6 +1538,27 @@ fn doctor_through_a_proxy_login(
         .collect()
 }
 
+/// A proxy that answers CONNECT with 401: a Basic challenge asks for a user
+/// name and password (as a 407 does), none is a portal's sign-in; never
+/// "the proxy variable is right … refuses this destination".
+#[test]
+fn a_tunnel_answered_401_is_a_sign_in_not_a_refused_destination() {
+    for (headers, said) in [
+        (
+            "WWW-Authenticate: Basic realm=\"corp\"\r\n",
+            "wants a user name and password for the tunnel",
+        ),
+        ("", "a sign-in of its own (a portal's)"),
+    ] {
+        let proxy = canned("401 Unauthorized", headers);
+        let text = doctor_through(&proxy);
+        assert!(
+            text.contains(said) && !text.contains("refuses this destination"),
+            "{text}"
+        );
+    }
+}
+
 /// A proxy whose 407 offers Windows sign-in only, for a tunnel and for a
 /// plain call: doctor says so, never to put a user name and password in
 /// the proxy variable.

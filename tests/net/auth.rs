@@ -805,16 +805,18 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
             false,
             "Sign-in failed",
         ),
+        // JSON with no OAuth error (an API gateway's missing route): no
+        // endpoint there; the login is kept, a new sign-in meets the same.
         (
             "404 Not Found",
             &json,
             r#"{"message":"no such route"}"#,
             &[
-                "answered HTTP 404, as no token endpoint would",
-                "stepwise login",
+                "was answered HTTP 404 without an OAuth error: no endpoint answers there",
+                "retrying gets the same",
             ],
-            true,
-            "Sign in again",
+            false,
+            "Sign-in failed",
         ),
         // A page, not the provider's JSON, at the address its metadata
         // names: a new sign-in meets the same, so the login is kept.

@@ -551,6 +551,23 @@ async fn a_proxy_asking_windows_sign_in_only_is_not_sent_for_a_password() {
             && !line.contains("refuses this host"),
         "{line}"
     );
+    // With a Basic challenge it asks for a user name and password: never
+    // "no challenge".
+    let basic = canned(
+        "401 Unauthorized",
+        &[
+            "WWW-Authenticate: Basic realm=\"corp\"",
+            "Content-Type: text/html",
+        ],
+        "<html>sign in</html>",
+    )
+    .await;
+    let line = words(&list("https://gateway.invalid", Some(&basic.url)).await);
+    assert!(
+        line.contains("It asks for a user name and password (Basic) at HTTP 401")
+            && !line.contains("no challenge"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
