@@ -181,9 +181,11 @@ impl Gateway {
             source.taken(used);
             return Ok(sent);
         }
-        // A call refused for itself (a vehicle) even with a renewed token.
+        // A call refused for itself (a vehicle) even with a renewed token;
+        // a token that lacks a scope (`insufficient_scope`), which a
+        // renewal asks for no more than the last: said as the gateway's.
         let key = format!("{}?{:?}", call.path, call.query);
-        if source.refuses_call(&key) {
+        if source.refuses_call(&key) || super::scope_wanted(sent.headers()).is_some() {
             return Ok(sent);
         }
         let oauth = self.oauth_http().map_err(GatewayError::Auth)?;

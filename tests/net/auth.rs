@@ -1089,6 +1089,27 @@ async fn a_new_token_refused_is_not_said_as_a_login_to_renew() {
     }
 }
 
+/// A 401 whose challenge says the token lacks a scope is not renewed (a
+/// renewal asks for the same scopes): said with the scope and `--scope`,
+/// never "tokens not accepted … --audience".
+#[tokio::test]
+async fn a_401_for_a_missing_scope_renews_nothing_and_names_the_scope() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let url = refusing_gateway(r#"Bearer error="insufficient_scope", scope="steps:write""#).await;
+    let source = TokenSource::login(format!("{url}/"), credential, None);
+    let err = gateway(&url, Some(source))
+        .list(&list_987654())
+        .await
+        .unwrap_err();
+    let text = describe::gateway_error(Lang::En, &err);
+    assert!(
+        text.contains("steps:write") && text.contains("--scope") && !text.contains("--audience"),
+        "{text}"
+    );
+    assert_eq!(provider.refreshes(), 0, "{text}");
+}
+
 /// A gateway that takes this login's token for one vehicle and refuses it
 /// for another, even renewed: the refusal is that vehicle's (the gateway's
 /// 401 with its words), and the login goes on for the others; one renewal
