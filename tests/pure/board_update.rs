@@ -1050,6 +1050,54 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
 }
 
+/// A token renewal that fails for the board's vehicles after a sign-in
+/// (the provider asks to wait) replaces the stale "Signed in" with the
+/// vehicle's own words and the wait, not only in its row.
+#[test]
+fn a_failed_renewal_replaces_signed_in_on_the_board() {
+    let mut s = state(false);
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(unauthorized()), 1);
+    }
+    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
+        panic!("i on the board signs in");
+    };
+    let signed = stepwise::wizard::state::SignedIn {
+        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
+        new_file: false,
+        keyring_too_small: None,
+        file_chosen: false,
+    };
+    let effects = update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Ok(signed),
+        }),
+        t(2),
+    );
+    for r in &requests(&effects) {
+        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 3);
+    }
+    assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
+    let failed = GatewayError::Auth(stepwise::auth::AuthError::Provider(
+        stepwise::auth::ProviderProblem::RefreshFailed {
+            said: "temporarily_unavailable".into(),
+            wait: Some(300),
+        },
+    ));
+    for r in &requests(&ch(&mut s, 'r')) {
+        answer(&mut s, r, Err(failed.clone()), 4);
+    }
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error, "{banner:?}");
+    assert!(
+        banner.title.ends_with(": Token renewal failed") && banner.text.contains("300 s"),
+        "{banner:?}"
+    );
+}
+
 /// `i` on a board whose lists came with no token sent, from a gateway that
 /// offers no sign-in: nothing to sign in to, never "it takes a fixed
 /// token … quit and keep it".

@@ -593,9 +593,8 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     let watched = session.watch();
     let was_refused = session.refused_token();
     let (outcome, mut effects) = answer(session, &mut state.next_id, judge, msg, now);
-    if state.on_a_board && !is_open && was_refused != session.refused_token() {
-        let said = session.refused_token().then(|| session.banner().cloned());
-        super::board::token_refused(state, car, said.flatten(), judge.lang);
+    if state.on_a_board && !is_open {
+        super::board::said_on_board(state, car, was_refused, judge.lang);
     }
     let Some(session) = state.vehicles.session_mut(car) else {
         return effects;

@@ -247,6 +247,23 @@ pub(super) fn back_to_board(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// After an answer for board vehicle `car` (not open): a refusal for want
+/// of a token (it was `was_refused` before), or a token renewal that
+/// failed, is said on the board in place of good news it makes stale.
+pub(super) fn said_on_board(state: &mut State, car: &str, was_refused: bool, lang: Lang) {
+    let Some(session) = state.vehicles.session(car) else {
+        return;
+    };
+    let refused = session.refused_token();
+    let renewal = tr!(lang, "gw-title-renewal-failed");
+    if was_refused != refused {
+        let said = refused.then(|| session.banner().cloned()).flatten();
+        token_refused(state, car, said, lang);
+    } else if let Some(said) = session.banner().filter(|b| b.title == renewal).cloned() {
+        token_refused(state, car, Some(said), lang);
+    }
+}
+
 /// A board vehicle refused for want of a token (a login revoked or over,
 /// a 401): said on the board in place of good news the refusal makes
 /// stale ("Signed in"), with the vehicle's own words and `i`. An error
