@@ -1008,26 +1008,7 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
         line.unwrap_or_default().to_owned()
     };
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
-    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
-        panic!("i on the board signs in");
-    };
-    let signed = stepwise::wizard::state::SignedIn {
-        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
-        new_file: false,
-        keyring_too_small: None,
-        file_chosen: false,
-    };
-    let effects = update(
-        &mut s,
-        Input::Msg(Msg::SignedIn {
-            id,
-            result: Ok(signed),
-        }),
-        t(2),
-    );
-    for r in &requests(&effects) {
-        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 3);
-    }
+    sign_in_on_board(&mut s);
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
     assert!(!footer(&s).contains("i sign in"), "{}", footer(&s));
 
@@ -1050,6 +1031,31 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
 }
 
+/// `i` on the board, and the sign-in succeeding: every vehicle refused
+/// for want of a token asks again, and its list comes.
+fn sign_in_on_board(s: &mut State) {
+    let Some(Effect::SignIn { id, .. }) = ch(s, 'i').first().cloned() else {
+        panic!("i on the board signs in");
+    };
+    let signed = stepwise::wizard::state::SignedIn {
+        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
+        new_file: false,
+        keyring_too_small: None,
+        file_chosen: false,
+    };
+    let effects = update(
+        s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Ok(signed),
+        }),
+        t(2),
+    );
+    for r in &requests(&effects) {
+        answer(s, r, Ok(list(1, ["todo"; 3])), 3);
+    }
+}
+
 /// A token renewal that fails for the board's vehicles after a sign-in
 /// (the provider asks to wait) replaces the stale "Signed in" with the
 /// vehicle's own words and the wait, not only in its row.
@@ -1060,26 +1066,7 @@ fn a_failed_renewal_replaces_signed_in_on_the_board() {
     for r in &requests(&start_board(&mut s, cars, t(0))) {
         answer(&mut s, r, Err(unauthorized()), 1);
     }
-    let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
-        panic!("i on the board signs in");
-    };
-    let signed = stepwise::wizard::state::SignedIn {
-        place: stepwise::auth::store::Place::File("/data/logins.json".into()),
-        new_file: false,
-        keyring_too_small: None,
-        file_chosen: false,
-    };
-    let effects = update(
-        &mut s,
-        Input::Msg(Msg::SignedIn {
-            id,
-            result: Ok(signed),
-        }),
-        t(2),
-    );
-    for r in &requests(&effects) {
-        answer(&mut s, r, Ok(list(1, ["todo"; 3])), 3);
-    }
+    sign_in_on_board(&mut s);
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
     let failed = GatewayError::Auth(stepwise::auth::AuthError::Provider(
         stepwise::auth::ProviderProblem::RefreshFailed {
