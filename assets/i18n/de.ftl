@@ -1367,7 +1367,6 @@ err-over-refused-fresh = das Gateway lehnt sogar ein Token ab, das der Identitä
 err-over-refused-new = das Gateway lehnt ein Token ab, das der Identitätsanbieter vor wenigen Minuten ausgestellt hat und das nicht erneuert werden kann: es nimmt keine Tokens dieses Anbieters, so wie sie angefordert werden, und eine erneute Anmeldung auf dieselbe Weise bringt dasselbe. Den Betreiber des Gateways fragen, welche Zielgruppe (Audience) und Scopes es erwartet, und die Audience mit --audience oder `audience` in der Konfigurationsdatei angeben
 err-over-refused-unseen = das Gateway antwortet, als hätte es kein Token erreicht (seine Challenge nennt keinen Fehler), selbst mit einem, das der Identitätsanbieter gerade ausgestellt hat: etwas zwischen diesem Rechner und dem Gateway (ein Proxy, ein Load Balancer) verwirft womöglich den Authorization-Header, oder das Gateway nimmt keine Tokens dieses Anbieters. Die Betreiber des Netzes und des Gateways fragen; liegt es am Token, die Audience, die das Gateway erwartet, mit --audience oder `audience` in der Konfigurationsdatei angeben
 err-over-no-token-address = die aufbewahrte Anmeldung hat keine brauchbare Token-Adresse
-err-over-no-token-endpoint = die Token-Adresse der Anmeldung für { $gateway } antwortete mit HTTP { $status }, wie es kein Token-Endpunkt täte: der Identitätsanbieter hat sie verlegt, und eine neue Anmeldung findet sie neu
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

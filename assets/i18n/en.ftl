@@ -1376,7 +1376,6 @@ err-over-refused-fresh = the gateway refuses even a token the identity provider 
 err-over-refused-new = the gateway refuses a token the identity provider issued minutes ago, one that cannot be renewed: it takes none of this provider's tokens as they are asked for, and signing in the same way again gets the same. Ask whoever runs the gateway which audience and scopes it wants, and give the audience with --audience or `audience` in the config file
 err-over-refused-unseen = the gateway answers as if no token reached it (its challenge names no error), even with one the identity provider has just given: something between this machine and the gateway (a proxy, a load balancer) may drop the Authorization header, or the gateway takes none of this provider's tokens. Ask whoever runs the network and the gateway; if the token is the cause, give the audience the gateway wants with --audience or `audience` in the config file
 err-over-no-token-address = the kept login has no usable token address
-err-over-no-token-endpoint = the token address of the sign-in for { $gateway } answered HTTP { $status }, as no token endpoint would: the identity provider has moved it, and a new sign-in finds it anew
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

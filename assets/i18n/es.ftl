@@ -1376,7 +1376,6 @@ err-over-refused-fresh = la pasarela rechaza incluso un token que el proveedor d
 err-over-refused-new = la pasarela rechaza un token que el proveedor de identidad emitió hace unos minutos y que no se puede renovar: no acepta ningún token de este proveedor tal como se pide, y volver a iniciar sesión igual da lo mismo. Pregunte a quien gestiona la pasarela qué audiencia y qué scopes espera, e indique la audiencia con --audience o `audience` en el archivo de configuración
 err-over-refused-unseen = la pasarela responde como si no le llegara ningún token (su desafío no nombra ningún error), incluso con uno que el proveedor de identidad acaba de dar: algo entre esta máquina y la pasarela (un proxy, un balanceador de carga) puede estar quitando la cabecera Authorization, o la pasarela no acepta ningún token de este proveedor. Pregunte a quien gestiona la red y la pasarela; si la causa es el token, indique la audiencia que espera la pasarela con --audience o `audience` en el archivo de configuración
 err-over-no-token-address = la sesión guardada no tiene una dirección de token utilizable
-err-over-no-token-endpoint = la dirección de token de la sesión en { $gateway } respondió HTTP { $status }, como no lo haría ningún punto de token: el proveedor de identidad la ha movido, y un nuevo inicio de sesión la encuentra de nuevo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

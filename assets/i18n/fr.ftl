@@ -1373,7 +1373,6 @@ err-over-refused-fresh = la passerelle refuse même un jeton que le fournisseur 
 err-over-refused-new = la passerelle refuse un jeton que le fournisseur d'identité a émis il y a quelques minutes et qui ne peut pas être renouvelé : elle ne prend aucun jeton de ce fournisseur tel qu'il est demandé, et se reconnecter de la même façon donnera la même chose. Demandez à qui gère la passerelle quelle audience et quelles portées elle attend, et indiquez l'audience avec --audience ou `audience` dans le fichier de configuration
 err-over-refused-unseen = la passerelle répond comme si aucun jeton ne lui était parvenu (son défi ne nomme aucune erreur), même avec un jeton que le fournisseur d'identité vient de donner : quelque chose entre cette machine et la passerelle (un proxy, un répartiteur de charge) supprime peut-être l'en-tête Authorization, ou la passerelle ne prend aucun jeton de ce fournisseur. Demandez à qui gère le réseau et la passerelle ; si le jeton est en cause, indiquez l'audience attendue par la passerelle avec --audience ou `audience` dans le fichier de configuration
 err-over-no-token-address = la connexion gardée n'a pas d'adresse de jeton utilisable
-err-over-no-token-endpoint = l'adresse de jeton de la connexion à { $gateway } a répondu HTTP { $status }, comme aucun point de terminaison de jeton ne le ferait : le fournisseur d'identité l'a déplacée, et une nouvelle connexion la retrouve
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

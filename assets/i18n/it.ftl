@@ -1370,7 +1370,6 @@ err-over-refused-fresh = il gateway rifiuta anche un token che il provider di id
 err-over-refused-new = il gateway rifiuta un token che il provider di identità ha emesso pochi minuti fa e che non si può rinnovare: non accetta alcun token di questo provider così come viene richiesto, e accedere di nuovo allo stesso modo dà lo stesso risultato. Chiedere a chi gestisce il gateway quale audience e quali scope si aspetta, e indicare l'audience con --audience o `audience` nel file di configurazione
 err-over-refused-unseen = il gateway risponde come se non gli fosse arrivato alcun token (la sua challenge non nomina alcun errore), anche con uno che il provider di identità ha appena dato: qualcosa tra questa macchina e il gateway (un proxy, un bilanciatore di carico) può scartare l'intestazione Authorization, oppure il gateway non accetta alcun token di questo provider. Chiedere a chi gestisce la rete e il gateway; se la causa è il token, indicare l'audience attesa dal gateway con --audience o `audience` nel file di configurazione
 err-over-no-token-address = l'accesso conservato non ha un indirizzo del token utilizzabile
-err-over-no-token-endpoint = l'indirizzo del token dell'accesso a { $gateway } ha risposto HTTP { $status }, come nessun endpoint del token farebbe: il provider di identità l'ha spostato, e un nuovo accesso lo ritrova
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

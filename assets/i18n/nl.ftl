@@ -1368,7 +1368,6 @@ err-over-refused-fresh = de gateway weigert zelfs een token dat de identiteitspr
 err-over-refused-new = de gateway weigert een token dat de identiteitsprovider enkele minuten geleden uitgaf en dat niet te vernieuwen is: hij neemt geen enkel token van deze provider zoals het wordt gevraagd, en op dezelfde manier opnieuw inloggen geeft hetzelfde. Vraag wie de gateway beheert welke audience en scopes hij verwacht, en geef de audience met --audience of `audience` in het configuratiebestand
 err-over-refused-unseen = de gateway antwoordt alsof er geen token aankwam (zijn challenge noemt geen fout), zelfs met een dat de identiteitsprovider net gaf: iets tussen deze machine en de gateway (een proxy, een load balancer) laat misschien de Authorization-header vallen, of de gateway neemt geen enkel token van deze provider. Vraag wie het netwerk en de gateway beheert; ligt het aan het token, geef dan de audience die de gateway verwacht met --audience of `audience` in het configuratiebestand
 err-over-no-token-address = de bewaarde login heeft geen bruikbaar tokenadres
-err-over-no-token-endpoint = het tokenadres van de login voor { $gateway } antwoordde HTTP { $status }, zoals geen token-endpoint zou doen: de identiteitsprovider heeft het verplaatst, en een nieuwe login vindt het opnieuw
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -1383,7 +1383,6 @@ err-over-refused-fresh = o gateway recusa até um token que o provedor de identi
 err-over-refused-new = o gateway recusa um token que o provedor de identidade emitiu há poucos minutos e que não pode ser renovado: não aceita nenhum token deste provedor do jeito que é pedido, e fazer login do mesmo jeito de novo dá no mesmo. Pergunte a quem opera o gateway qual audience e quais scopes ele espera, e informe a audience com --audience ou `audience` no arquivo de configuração
 err-over-refused-unseen = o gateway responde como se nenhum token tivesse chegado (seu desafio não nomeia nenhum erro), mesmo com um que o provedor de identidade acabou de dar: algo entre esta máquina e o gateway (um proxy, um balanceador de carga) pode estar descartando o cabeçalho Authorization, ou o gateway não aceita nenhum token deste provedor. Pergunte a quem opera a rede e o gateway; se a causa for o token, informe a audience que o gateway espera com --audience ou `audience` no arquivo de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
-err-over-no-token-endpoint = o endereço de token do login em { $gateway } respondeu HTTP { $status }, como nenhum endpoint de token faria: o provedor de identidade o mudou de lugar, e um novo login o encontra de novo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

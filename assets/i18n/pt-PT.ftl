@@ -1349,7 +1349,6 @@ err-over-refused-fresh = o gateway recusa até um token que o fornecedor de iden
 err-over-refused-new = o gateway recusa um token que o fornecedor de identidade emitiu há poucos minutos e que não pode ser renovado: não aceita nenhum token deste fornecedor tal como é pedido, e iniciar sessão da mesma forma dá o mesmo. Pergunte a quem opera o gateway que audience e que scopes espera, e indique a audience com --audience ou `audience` no ficheiro de configuração
 err-over-refused-unseen = o gateway responde como se nenhum token lhe tivesse chegado (o seu desafio não nomeia nenhum erro), mesmo com um que o fornecedor de identidade acabou de dar: algo entre esta máquina e o gateway (um proxy, um balanceador de carga) pode estar a descartar o cabeçalho Authorization, ou o gateway não aceita nenhum token deste fornecedor. Pergunte a quem opera a rede e o gateway; se a causa for o token, indique a audience que o gateway espera com --audience ou `audience` no ficheiro de configuração
 err-over-no-token-address = o login guardado não tem um endereço de token utilizável
-err-over-no-token-endpoint = o endereço de token da sessão em { $gateway } respondeu HTTP { $status }, como nenhum endpoint de token faria: o fornecedor de identidade mudou-o, e uma nova sessão encontra-o de novo
 
 ## stepwise doctor
 # The words beside ✓ ! ✗ -, so no line depends on colour alone.

@@ -417,9 +417,6 @@ pub enum Over {
     },
     /// The kept login names no usable token address.
     NoTokenAddress,
-    /// The kept login's token address answered as no token endpoint (a
-    /// 404 or 410 without an OAuth error): the provider moved it.
-    NoTokenEndpoint { gateway: String, status: u16 },
     /// Another stepwise found the login ended (the provider's words).
     Marked { gateway: String, said: String },
 }
@@ -522,12 +519,6 @@ impl Over {
                 }
             }
             Over::NoTokenAddress => tr!(lang, "err-over-no-token-address"),
-            Over::NoTokenEndpoint { gateway, status } => tr!(
-                lang,
-                "err-over-no-token-endpoint",
-                gateway = gateway.clone(),
-                status = *status
-            ),
         }
     }
 }

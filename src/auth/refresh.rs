@@ -36,13 +36,12 @@ struct Login {
     /// Where refreshed tokens are written back, when known.
     store: Option<TokenStore>,
     state: Mutex<State>,
-    /// The gateway has taken a token of this login in this run: it takes
-    /// this provider's tokens, so a renewed token it refuses is refused
-    /// for that one call (a vehicle), and the login is not ended for all.
-    /// Outside the lock: every answer marks it, none waits on a renewal.
-    taken: std::sync::atomic::AtomicBool,
-    /// The last token the gateway took: a renewed token it took and then
-    /// refuses has gone bad there (expired early), and is renewed again.
+    /// The last token the gateway took in this run (outside the state's
+    /// lock: every answer marks it, none waits on a renewal). Any: it takes
+    /// this provider's tokens, so a renewed token it refuses is refused for
+    /// that one call (a vehicle), and the login is not ended for all. This
+    /// one, refused now: it has gone bad there (expired early), and is
+    /// renewed again.
     last_taken: std::sync::Mutex<Option<Secret>>,
     /// Calls (a path and its query) refused even with a token just renewed
     /// while the gateway takes this login's tokens for others: refused for
@@ -96,7 +95,6 @@ impl TokenSource {
                 token_requests: 0,
                 renewal_wait: None,
             }),
-            taken: std::sync::atomic::AtomicBool::new(false),
             last_taken: std::sync::Mutex::new(None),
             refused_calls: std::sync::Mutex::default(),
         }))))
@@ -180,7 +178,7 @@ impl TokenSource {
         if state.fresh_after_refusal.as_deref() == Some(refused.expose()) && !was_taken {
             // Taken for other calls: this refusal is this call's, said as
             // the gateway's 401; no renewal again (it would loop).
-            if login.taken.load(std::sync::atomic::Ordering::Relaxed) {
+            if login.taken() {
                 return Ok(None);
             }
             let why = Over::RefusedFresh {
@@ -219,15 +217,11 @@ impl TokenSource {
 
     /// The gateway took `token`, of this login (an answer other than 401).
     pub fn taken(&self, token: &Secret) {
-        if let Source::Login(login) = &*self.0 {
-            login
-                .taken
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            if let Ok(mut last) = login.last_taken.lock()
-                && last.as_ref().is_none_or(|t| t.expose() != token.expose())
-            {
-                *last = Some(token.clone());
-            }
+        if let Source::Login(login) = &*self.0
+            && let Ok(mut last) = login.last_taken.lock()
+            && last.as_ref().is_none_or(|t| t.expose() != token.expose())
+        {
+            *last = Some(token.clone());
         }
     }
 
@@ -245,9 +239,7 @@ impl TokenSource {
             return Ok(());
         };
         let mut state = login.state.lock().await;
-        if state.fresh_after_refusal.as_deref() != Some(token.expose())
-            || login.taken.load(std::sync::atomic::Ordering::Relaxed)
-        {
+        if state.fresh_after_refusal.as_deref() != Some(token.expose()) || login.taken() {
             return Ok(());
         }
         Err(refused_fresh_over(
@@ -283,7 +275,7 @@ impl TokenSource {
         if credential.access_token != token.expose()
             || credential.can_refresh()
             || !new
-            || login.taken.load(std::sync::atomic::Ordering::Relaxed)
+            || login.taken()
         {
             return Ok(());
         }
@@ -316,6 +308,11 @@ fn refused_fresh_over(
 const NEW_TOKEN_AGE: u64 = 600;
 
 impl Login {
+    /// The gateway has taken a token of this login in this run.
+    fn taken(&self) -> bool {
+        self.last_taken.lock().is_ok_and(|last| last.is_some())
+    }
+
     /// The login kept in the store now (another process may have refreshed
     /// it, or found it over). Off the async runtime: a keyring may be slow.
     async fn kept(&self) -> Option<Credential> {
@@ -564,18 +561,12 @@ fn renewal_over(
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
-    // No OAuth error: a 404 or 410 is no token endpoint at that address
-    // any more; a 400 refuses the request as it is. Asking again gets the
-    // same: a new sign-in finds the provider's address anew.
+    // No OAuth error: a 400 refuses the request as it is, and asking
+    // again gets the same. (A 404 or 410 without one never comes here:
+    // the answer's reading says it as no endpoint there, `NoEndpoint`.)
     let Some(error) = error else {
-        return match status.as_u16() {
-            404 | 410 => Some(Over::NoTokenEndpoint {
-                gateway,
-                status: status.as_u16(),
-            }),
-            400 => Some(Over::RenewalRefused { gateway, said }),
-            _ => None,
-        };
+        return (status == reqwest::StatusCode::BAD_REQUEST)
+            .then_some(Over::RenewalRefused { gateway, said });
     };
     Some(match error {
         "temporarily_unavailable" | "server_error" | "slow_down" => return None,
