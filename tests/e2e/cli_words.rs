@@ -572,42 +572,44 @@ fn a_proxy_s_pages_and_refused_tunnels_on_sign_in_are_the_proxy_s() {
             assert!(!err.contains(wrong), "{err}");
         }
     }
-    let wants = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
-    let proxy = crate::canned::answering(wants);
-    let home = tempfile::tempdir().unwrap();
-    let args = ["login", "--device", "--api", "https://gateway.invalid"];
-    let out = run_through_proxy(home.path(), "https_proxy", &proxy, &args);
-    assert_exit(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!("{proxy} (from https_proxy)"))
-            && err.contains("The proxy wants a user name and password"),
-        "{err}"
-    );
-    assert!(
-        !err.contains("cannot reach the gateway") && !err.contains("tunnel error"),
-        "{err}"
-    );
 }
 
 /// `login` for an https:// gateway through a proxy that refuses the
-/// tunnel asking for Windows sign-in only: said so, never "put a user
-/// name and password in the proxy variable".
+/// tunnel (407) wanting a password, or Windows sign-in only: the proxy is
+/// named with what it wants, never "cannot reach the gateway … tunnel
+/// error", and a Windows-only proxy never "put a user name and password in
+/// the proxy variable".
 #[test]
-fn login_through_a_windows_only_proxy_tunnel_says_so() {
-    let proxy = crate::canned::answering(
-        b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
-    );
-    let home = tempfile::tempdir().unwrap();
-    let args = ["login", "--device", "--api", "https://gateway.invalid"];
-    let out = run_through_proxy(home.path(), "https_proxy", &proxy, &args);
-    assert_exit(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("asking for Windows sign-in (Negotiate or NTLM), which stepwise cannot give")
-            && !err.contains("http://user:password@proxy:port"),
-        "{err}"
-    );
+fn login_through_a_proxy_refusing_the_tunnel_names_what_it_wants() {
+    for (challenge, said, wrong) in [
+        (
+            "Basic realm=\"corp\"",
+            "The proxy wants a user name and password",
+            "tunnel error",
+        ),
+        (
+            "Negotiate",
+            "asking for Windows sign-in (Negotiate or NTLM), which stepwise cannot give",
+            "http://user:password@proxy:port",
+        ),
+    ] {
+        let proxy = crate::canned::answering(
+            format!("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: {challenge}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes(),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let args = ["login", "--device", "--api", "https://gateway.invalid"];
+        let out = run_through_proxy(home.path(), "https_proxy", &proxy, &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{proxy} (from https_proxy)")) && err.contains(said),
+            "{err}"
+        );
+        assert!(
+            !err.contains("cannot reach the gateway") && !err.contains(wrong),
+            "{err}"
+        );
+    }
 }
 
 /// `login` through a proxy where nothing listens: the proxy is named (its
