@@ -747,10 +747,17 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
         Ok((Some(text), code)) => emit(&with_typed_api(text), code),
         Ok((None, code)) => ExitCode::from(code),
         Err(failure) => {
+            let mut message = failure.message;
+            // A `login --device` to run again is one with `--device`.
+            if let Some(Command::Login { signin, .. }) = &cli.command
+                && signin.device
+            {
+                message = stepwise::text::logins_with(&message, "--device");
+            }
             say(&tr!(
                 chosen_lang(),
                 "cli-arg-error",
-                message = placed(failure.message)
+                message = placed(message)
             ));
             ExitCode::from(failure.code)
         }

@@ -223,6 +223,35 @@ pub fn with_car(message: &str, car: &str) -> String {
     message.replace("--car ID", &format!("--car {car}"))
 }
 
+/// `message` with `flag` (`--device`) in every `stepwise login` it suggests
+/// that signs in (not `--with-token`) and names it not already: a failed
+/// `login --device`, run again as printed, would otherwise open a browser.
+pub fn logins_with(message: &str, flag: &str) -> String {
+    let mut out = String::with_capacity(message.len() + flag.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("`stepwise login") {
+        let tail = &rest[start + 1..];
+        let Some(end) = tail.find('`') else {
+            break;
+        };
+        let command = &tail[..end];
+        out.push_str(&rest[..=start]);
+        out.push_str(command);
+        let words: Vec<&str> = command.split(' ').collect();
+        if words.get(1) == Some(&"login")
+            && !words.contains(&"--with-token")
+            && !words.contains(&flag)
+        {
+            out.push(' ');
+            out.push_str(flag);
+        }
+        out.push('`');
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `message` with `--api API` in every stepwise command it suggests in
 /// backticks that talks to a gateway (`stepwise login`, `stepwise steps
 /// --car ID`, `stepwise auth status`, …) and names no `--api` of its own:
@@ -266,6 +295,23 @@ pub fn commands_with_api(message: &str, api: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_login_s_commands_keep_device() {
+        let said = "expired. Run `stepwise login` again, or `stepwise login --with-token`; `stepwise logout`, `stepwise login --device --scope S`";
+        assert_eq!(
+            logins_with(said, "--device"),
+            "expired. Run `stepwise login --device` again, or `stepwise login --with-token`; `stepwise logout`, `stepwise login --device --scope S`"
+        );
+        // With --api added after, the order reads as a person types it.
+        assert_eq!(
+            commands_with_api(
+                &logins_with("Run `stepwise login` again", "--device"),
+                "http://gw"
+            ),
+            "Run `stepwise login --api http://gw --device` again"
+        );
+    }
 
     #[test]
     fn suggested_commands_carry_a_typed_api() {

@@ -372,6 +372,12 @@ fn an_unknown_scope_names_the_scopes_and_the_flag() {
     assert!(err.contains("invalid_scope"), "{err}");
     assert!(err.contains("asked for: opnid"), "{err}");
     assert!(err.contains("--scope"), "{err}");
+    // Run again as printed, it is a `--device` login still.
+    let again = format!(
+        "then run `stepwise login --api {} --device` again",
+        provider.url()
+    );
+    assert!(err.contains(&again), "{err}");
     assert!(!err.contains("Retry later"), "{err}");
     assert!(!logins_file(home.path()).exists());
 }
