@@ -762,17 +762,17 @@ limit-wake-ups = Diese Client-Apps erlauben sich 6 Weckvorgänge pro 20 Minuten.
 
 ## Signing in
 
-banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-text = Das Gateway hat das Token abgelehnt (HTTP 401). i drücken, um sich hier anzumelden.
 banner-sign-in-kept-fixed-text = Das Gateway hat das mit `stepwise login --with-token` gespeicherte Token abgelehnt (HTTP 401). Den Betreiber des Gateways nach dem aktuellen Token fragen, es mit `stepwise login --with-token` speichern und neu starten; oder i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es).
-banner-sign-in-given-text = Das Gateway lehnte das Token aus { $from } ab (HTTP 401). Dort sein aktuelles Token angeben und neu starten; oder i drücken, um sich hier anzumelden, falls das Gateway eine Anmeldung bietet (sonst sagt i es). Die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-given-text = Das Gateway lehnte das Token aus { $from } ab (HTTP 401). Dort sein aktuelles Token angeben und neu starten; oder i drücken, um sich hier anzumelden, falls das Gateway eine Anmeldung bietet (sonst sagt i es).
 banner-simulated = Kunde simuliert
 banner-simulated-text = Der simulierte Kunde hat { $title } erledigt; die Liste wird beim Gateway abgefragt.
 banner-simulate-demo-only = s spielt den Kunden nur im Demo-Backend
 banner-simulate-demo-only-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Hier handelt der Kunde am Telefon. Bei `stepwise serve` wird ein Schritt so erledigt: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: das Token, das dieser Assistent sendet)
-banner-sign-in-none-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401). i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es); die Sitzung dieses Fahrzeugs bleibt offen.
-banner-sign-in-login-unreadable-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401): Die von `stepwise login` gespeicherte Anmeldung ist nicht lesbar. Beenden und `stepwise auth status` ausführen, das die Datei nennt und sagt, was zu tun ist; die Sitzung dieses Fahrzeugs bleibt offen.
-banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-none-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401). i drücken, um sich hier anzumelden, falls es eine Anmeldung anbietet (sonst sagt i es).
+banner-sign-in-login-unreadable-text = Das Gateway verlangt ein Token, und es wurde keines gesendet (HTTP 401): Die von `stepwise login` gespeicherte Anmeldung ist nicht lesbar. Beenden und `stepwise auth status` ausführen, das die Datei nennt und sagt, was zu tun ist.
+banner-sign-in-again-text = { $why }: die Anmeldung ist abgelaufen. i drücken, um sich erneut anzumelden.
 banner-signed-in = Angemeldet
 banner-signed-in-text = Das Token wird in { $place } aufbewahrt; die Schritte werden damit erneut abgefragt.
 banner-signed-in-given = Dieser Lauf verwendet es; der nächste nimmt wieder das Token aus { $from }, das Vorrang vor der hinterlegten Anmeldung hat: ihn ohne { $from } starten.
@@ -780,9 +780,9 @@ banner-sign-in-failed = Anmeldung fehlgeschlagen
 banner-sign-in-no-help = Keine Anmeldung gestartet
 banner-sign-in-no-help-text = eine neue Anmeldung mit diesen Einstellungen bekäme dieselbe Antwort. { $why }
 banner-sign-in-failed-text = { $why }. i drücken, um es erneut zu versuchen.
-banner-sign-in-failed-fix-text = { $why }. Erneutes Drücken von i scheitert genauso, bis das geändert ist; die Sitzung dieses Fahrzeugs bleibt offen.
-banner-sign-in-settings-text = { $why }. Ein laufender Assistent liest seine Anmeldeeinstellungen beim Start und nimmt kein --client-id oder --scope: sie in der Konfigurationsdatei ändern (`client_id`, `scopes`), dann beenden (q) und neu starten; die Sitzung dieses Fahrzeugs bleibt bis dahin offen.
-banner-sign-in-wait-text = Der Identitätsanbieter gibt derzeit keinen Code ({ $said }) und bittet, { $wait } zu warten. Nach dieser Wartezeit i drücken; die Sitzung dieses Fahrzeugs bleibt offen.
+banner-sign-in-failed-fix-text = { $why }. Erneutes Drücken von i scheitert genauso, bis das geändert ist.
+banner-sign-in-settings-text = { $why }. Ein laufender Assistent liest seine Anmeldeeinstellungen beim Start und nimmt kein --client-id oder --scope: sie in der Konfigurationsdatei ändern (`client_id`, `scopes`), dann beenden (q) und neu starten.
+banner-sign-in-wait-text = Der Identitätsanbieter gibt derzeit keinen Code ({ $said }) und bittet, { $wait } zu warten. Nach dieser Wartezeit i drücken.
 banner-sign-in-expired-text = Der Code ist abgelaufen, bevor er bestätigt wurde. i drücken für einen neuen Code, und ihn früher bestätigen.
 banner-sign-in-denied-text = Die Anmeldung wurde für die Scopes { $scopes } abgelehnt (access_denied). Wurde sie im Browser abgelehnt, i drücken, um sich erneut anzumelden. Sonst verlangt der Anbieter andere Scopes: beim Betreiber erfragen, dann beenden, sie als `scopes` in der Konfigurationsdatei eintragen und neu starten.
 banner-sign-in-stopped-text = Der Identitätsanbieter hat die Anmeldung beendet ({ $said }). i drücken, um eine neue zu beginnen.

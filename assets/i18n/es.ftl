@@ -765,17 +765,17 @@ limit-wake-ups = Esas apps se limitan a 6 despertares cada 20 minutos.
 
 ## Signing in
 
-banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí; no se pierde lo hecho con este vehículo.
+banner-sign-in-text = La pasarela rechazó el token (HTTP 401). Pulse «i» para iniciar sesión aquí.
 banner-sign-in-kept-fixed-text = La pasarela rechazó el token guardado con `stepwise login --with-token` (HTTP 401). Pida a quien gestiona la pasarela su token actual, guárdelo con `stepwise login --with-token` y vuelva a empezar; o pulse i para iniciar sesión aquí, si la pasarela lo ofrece (i lo dice si no).
-banner-sign-in-given-text = La pasarela rechazó el token (origen: { $from }) (HTTP 401). Ponga ahí su token actual y vuelva a empezar; o pulse i para iniciar sesión aquí, si la pasarela lo ofrece (si no, i lo dirá). La sesión de este vehículo sigue abierta.
+banner-sign-in-given-text = La pasarela rechazó el token (origen: { $from }) (HTTP 401). Ponga ahí su token actual y vuelva a empezar; o pulse i para iniciar sesión aquí, si la pasarela lo ofrece (si no, i lo dirá).
 banner-simulated = Cliente simulado
 banner-simulated-text = El cliente simulado completó { $title }; pidiendo la lista a la pasarela.
 banner-simulate-demo-only = «s» simula al cliente solo en el backend de demo
 banner-simulate-demo-only-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aquí el cliente actúa en el teléfono. Con `stepwise serve`, un paso se completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: el token que envía este asistente)
-banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí, si la pasarela lo ofrece («i» le avisará si no); la sesión de este vehículo sigue abierta.
-banner-sign-in-login-unreadable-text = La pasarela pide un token, y no se envió ninguno (HTTP 401): el inicio de sesión guardado por `stepwise login` no se puede leer. Salga y ejecute `stepwise auth status`, que indica el archivo y qué hacer; la sesión de este vehículo sigue abierta.
-banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión; no se pierde lo hecho con este vehículo.
+banner-sign-in-none-text = La pasarela pide un token, y no se envió ninguno (HTTP 401). Pulse «i» para iniciar sesión aquí, si la pasarela lo ofrece («i» le avisará si no).
+banner-sign-in-login-unreadable-text = La pasarela pide un token, y no se envió ninguno (HTTP 401): el inicio de sesión guardado por `stepwise login` no se puede leer. Salga y ejecute `stepwise auth status`, que indica el archivo y qué hacer.
+banner-sign-in-again-text = { $why }: el inicio de sesión ha caducado. Pulse «i» para volver a iniciar sesión.
 banner-signed-in = Sesión iniciada
 banner-signed-in-text = El token se guarda en { $place }; los pasos se vuelven a pedir con él.
 banner-signed-in-given = Esta sesión lo usa; la siguiente volverá a tomar el token de { $from }, que prevalece sobre la sesión guardada: iníciela sin { $from }.
@@ -783,9 +783,9 @@ banner-sign-in-failed = Inicio de sesión fallido
 banner-sign-in-no-help = No se inició sesión
 banner-sign-in-no-help-text = un nuevo inicio de sesión con estos ajustes obtendría la misma respuesta. { $why }
 banner-sign-in-failed-text = { $why }. Pulse i para intentarlo de nuevo.
-banner-sign-in-failed-fix-text = { $why }. Pulsar i de nuevo falla igual mientras eso no se cambie; la sesión de este vehículo sigue abierta.
-banner-sign-in-settings-text = { $why }. Un asistente en marcha lee sus ajustes de inicio de sesión al arrancar, y no acepta --client-id ni --scope: cámbielos en el archivo de configuración (`client_id`, `scopes`), luego salga (q) y vuelva a iniciarlo; la sesión de este vehículo sigue abierta hasta entonces.
-banner-sign-in-wait-text = El proveedor de identidad no da código por ahora ({ $said }) y pide esperar { $wait }. Pulse i tras esa espera; la sesión de este vehículo sigue abierta.
+banner-sign-in-failed-fix-text = { $why }. Pulsar i de nuevo falla igual mientras eso no se cambie.
+banner-sign-in-settings-text = { $why }. Un asistente en marcha lee sus ajustes de inicio de sesión al arrancar, y no acepta --client-id ni --scope: cámbielos en el archivo de configuración (`client_id`, `scopes`), luego salga (q) y vuelva a iniciarlo.
+banner-sign-in-wait-text = El proveedor de identidad no da código por ahora ({ $said }) y pide esperar { $wait }. Pulse i tras esa espera.
 banner-sign-in-expired-text = El código caducó antes de ser aprobado. Pulse i para un código nuevo, y apruébelo antes.
 banner-sign-in-denied-text = El inicio de sesión fue rechazado (access_denied) para los scopes { $scopes }. Si se rechazó en el navegador, pulse i para iniciar sesión de nuevo. Si no, el proveedor quiere otros scopes: pregunte a su operador cuáles, luego salga, póngalos como `scopes` en el archivo de configuración y vuelva a empezar.
 banner-sign-in-stopped-text = El proveedor de identidad detuvo el inicio de sesión ({ $said }). Pulse i para empezar uno nuevo.

@@ -765,17 +765,17 @@ limit-wake-ups = Ces applications tierces s'autorisent 6 réveils par 20 minutes
 
 ## Signing in
 
-banner-sign-in-text = la passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici ; la session de ce véhicule reste ouverte.
+banner-sign-in-text = la passerelle a refusé le jeton (HTTP 401). Appuyez sur i pour vous connecter ici.
 banner-sign-in-kept-fixed-text = la passerelle a refusé le jeton conservé par `stepwise login --with-token` (HTTP 401). Demandez son jeton actuel à qui gère la passerelle, conservez-le avec `stepwise login --with-token` et recommencez ; ou appuyez sur i pour vous connecter ici, si elle propose une connexion (i le dit sinon).
-banner-sign-in-given-text = la passerelle a refusé le jeton (source : { $from }) (HTTP 401). Mettez-y son jeton actuel et relancez ; ou appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira). La session de ce véhicule reste ouverte.
+banner-sign-in-given-text = la passerelle a refusé le jeton (source : { $from }) (HTTP 401). Mettez-y son jeton actuel et relancez ; ou appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira).
 banner-simulated = Client simulé
 banner-simulated-text = le client simulé a terminé { $title } ; demande de la liste à la passerelle.
 banner-simulate-demo-only = s joue le client uniquement sur le backend de démo
 banner-simulate-demo-only-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST { $url }
 banner-simulate-demo-only-token-text = ici, le client agit sur son téléphone. Avec `stepwise serve`, une étape se termine par : curl -X POST -H "Authorization: Bearer JETON" { $url } (JETON : le jeton qu'envoie cet assistant)
-banner-sign-in-none-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira) ; la session de ce véhicule reste ouverte.
-banner-sign-in-login-unreadable-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401) : la connexion gardée par `stepwise login` est illisible. Quittez et lancez `stepwise auth status`, qui nomme le fichier et dit quoi faire ; la session de ce véhicule reste ouverte.
-banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter ; la session de ce véhicule reste ouverte.
+banner-sign-in-none-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401). Appuyez sur i pour vous connecter ici, si elle propose la connexion (sinon i le dira).
+banner-sign-in-login-unreadable-text = la passerelle demande un jeton, et aucun n'a été envoyé (HTTP 401) : la connexion gardée par `stepwise login` est illisible. Quittez et lancez `stepwise auth status`, qui nomme le fichier et dit quoi faire.
+banner-sign-in-again-text = { $why } : la connexion a pris fin. Appuyez sur i pour vous reconnecter.
 banner-signed-in = Connecté
 banner-signed-in-text = le jeton est conservé dans { $place } ; les étapes sont redemandées avec lui.
 banner-signed-in-given = Cette session l'utilise ; la suivante reprendra le jeton de { $from }, qui l'emporte sur la connexion conservée : lancez-la sans { $from }.
@@ -783,9 +783,9 @@ banner-sign-in-failed = Échec de la connexion
 banner-sign-in-no-help = Aucune connexion lancée
 banner-sign-in-no-help-text = une nouvelle connexion avec ces réglages obtiendrait la même réponse. { $why }
 banner-sign-in-failed-text = { $why }. Appuyez sur i pour réessayer.
-banner-sign-in-failed-fix-text = { $why }. Appuyer de nouveau sur i échouera de la même façon tant que cela n'est pas changé ; la session de ce véhicule reste ouverte.
-banner-sign-in-settings-text = { $why }. Un assistant en cours lit ses réglages de connexion à son démarrage, et ne prend ni --client-id ni --scope : changez-les dans le fichier de configuration (`client_id`, `scopes`), puis quittez (q) et relancez-le ; la session de ce véhicule reste ouverte jusque-là.
-banner-sign-in-wait-text = le fournisseur d'identité ne donne pas de code pour l'instant ({ $said }) et demande d'attendre { $wait }. Appuyez sur i après cette attente ; la session de ce véhicule reste ouverte.
+banner-sign-in-failed-fix-text = { $why }. Appuyer de nouveau sur i échouera de la même façon tant que cela n'est pas changé.
+banner-sign-in-settings-text = { $why }. Un assistant en cours lit ses réglages de connexion à son démarrage, et ne prend ni --client-id ni --scope : changez-les dans le fichier de configuration (`client_id`, `scopes`), puis quittez (q) et relancez-le.
+banner-sign-in-wait-text = le fournisseur d'identité ne donne pas de code pour l'instant ({ $said }) et demande d'attendre { $wait }. Appuyez sur i après cette attente.
 banner-sign-in-expired-text = le code a expiré avant d'être approuvé. Appuyez sur i pour un nouveau code, et approuvez-le plus tôt.
 banner-sign-in-denied-text = la connexion a été refusée (access_denied) pour les scopes { $scopes }. Si elle a été refusée dans le navigateur, appuyez sur i pour vous reconnecter. Sinon, le fournisseur veut d'autres scopes : demandez lesquels à son exploitant, puis quittez, mettez-les dans `scopes` du fichier de configuration et relancez.
 banner-sign-in-stopped-text = le fournisseur d'identité a arrêté la connexion ({ $said }). Appuyez sur i pour en commencer une nouvelle.

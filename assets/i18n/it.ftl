@@ -762,17 +762,17 @@ limit-wake-ups = Queste app si limitano a 6 risvegli ogni 20 minuti.
 
 ## Signing in
 
-banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui; la sessione di questo veicolo resta aperta.
+banner-sign-in-text = il gateway ha rifiutato il token (HTTP 401). Premere i per accedere qui.
 banner-sign-in-kept-fixed-text = il gateway ha rifiutato il token conservato da `stepwise login --with-token` (HTTP 401). Chiedi a chi gestisce il gateway il token attuale, conservalo con `stepwise login --with-token` e ricomincia; oppure premi i per accedere qui, se offre l'accesso (i lo dice se no).
-banner-sign-in-given-text = il gateway ha rifiutato il token (fonte: { $from }) (HTTP 401). Mettere lì il suo token attuale e ripartire; oppure premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice). La sessione di questo veicolo resta aperta.
+banner-sign-in-given-text = il gateway ha rifiutato il token (fonte: { $from }) (HTTP 401). Mettere lì il suo token attuale e ripartire; oppure premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice).
 banner-simulated = Cliente simulato
 banner-simulated-text = il cliente simulato ha completato { $title }; chiedo la lista al gateway.
 banner-simulate-demo-only = s simula il cliente solo sul backend demo
 banner-simulate-demo-only-text = qui il cliente agisce sul telefono. Con `stepwise serve` un passo si completa con: curl -X POST { $url }
 banner-simulate-demo-only-token-text = qui il cliente agisce sul telefono. Con `stepwise serve`, un passo si completa con: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: il token che questo assistente invia)
-banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice); la sessione di questo veicolo resta aperta.
-banner-sign-in-login-unreadable-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401): l'accesso conservato da `stepwise login` non è leggibile. Uscire ed eseguire `stepwise auth status`, che indica il file e cosa fare; la sessione di questo veicolo resta aperta.
-banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo; la sessione di questo veicolo resta aperta.
+banner-sign-in-none-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401). Premere i per accedere qui, se il gateway offre l'accesso (altrimenti i lo dice).
+banner-sign-in-login-unreadable-text = il gateway vuole un token, e non ne è stato inviato nessuno (HTTP 401): l'accesso conservato da `stepwise login` non è leggibile. Uscire ed eseguire `stepwise auth status`, che indica il file e cosa fare.
+banner-sign-in-again-text = { $why }: l'accesso è terminato. Premere i per accedere di nuovo.
 banner-signed-in = Accesso eseguito
 banner-signed-in-text = per conservare il token si usa { $place }; i passi vengono richiesti di nuovo con esso.
 banner-signed-in-given = Questa sessione lo usa; la prossima riprenderà il token da { $from }, che prevale sull'accesso conservato: avviarla senza { $from }.
@@ -780,9 +780,9 @@ banner-sign-in-failed = Accesso non riuscito
 banner-sign-in-no-help = Nessun accesso avviato
 banner-sign-in-no-help-text = un nuovo accesso con queste impostazioni avrebbe la stessa risposta. { $why }
 banner-sign-in-failed-text = { $why }. Premere i per riprovare.
-banner-sign-in-failed-fix-text = { $why }. Premere di nuovo i fallisce allo stesso modo finché questo non viene cambiato; la sessione di questo veicolo resta aperta.
-banner-sign-in-settings-text = { $why }. Una procedura guidata in esecuzione legge le impostazioni di accesso all'avvio, e non accetta --client-id né --scope: cambiarle nel file di configurazione (`client_id`, `scopes`), poi uscire (q) e riavviarla; la sessione di questo veicolo resta aperta fino ad allora.
-banner-sign-in-wait-text = il provider di identità non dà un codice per ora ({ $said }) e chiede di attendere { $wait }. Premere i dopo quell'attesa; la sessione di questo veicolo resta aperta.
+banner-sign-in-failed-fix-text = { $why }. Premere di nuovo i fallisce allo stesso modo finché questo non viene cambiato.
+banner-sign-in-settings-text = { $why }. Una procedura guidata in esecuzione legge le impostazioni di accesso all'avvio, e non accetta --client-id né --scope: cambiarle nel file di configurazione (`client_id`, `scopes`), poi uscire (q) e riavviarla.
+banner-sign-in-wait-text = il provider di identità non dà un codice per ora ({ $said }) e chiede di attendere { $wait }. Premere i dopo quell'attesa.
 banner-sign-in-expired-text = il codice è scaduto prima di essere approvato. Premere i per un nuovo codice, e approvarlo prima.
 banner-sign-in-denied-text = l'accesso è stato rifiutato (access_denied) per gli scope { $scopes }. Se è stato rifiutato nel browser, premere i per accedere di nuovo. Altrimenti il fornitore vuole altri scope: chiedere al suo gestore quali, poi uscire, indicarli come `scopes` nel file di configurazione e ripartire.
 banner-sign-in-stopped-text = il fornitore di identità ha interrotto l'accesso ({ $said }). Premere i per iniziarne uno nuovo.

@@ -763,17 +763,17 @@ limit-wake-ups = Die clientapps staan zichzelf 6 wekbeurten per 20 minuten toe.
 
 ## Signing in
 
-banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen; de sessie van dit voertuig blijft open.
+banner-sign-in-text = De gateway weigerde het token (HTTP 401). Druk op i om hier in te loggen.
 banner-sign-in-kept-fixed-text = De gateway weigerde het token dat `stepwise login --with-token` bewaarde (HTTP 401). Vraag wie de gateway beheert om het huidige token, bewaar het met `stepwise login --with-token` en begin opnieuw; of druk op i om hier aan te melden, als de gateway aanmelden aanbiedt (i zegt het als dat niet zo is).
-banner-sign-in-given-text = De gateway weigerde het token uit { $from } (HTTP 401). Zet daar zijn huidige token neer en start opnieuw; of druk op i om hier aan te melden, als de gateway aanmelding biedt (anders zegt i het). De sessie van dit voertuig blijft open.
+banner-sign-in-given-text = De gateway weigerde het token uit { $from } (HTTP 401). Zet daar zijn huidige token neer en start opnieuw; of druk op i om hier aan te melden, als de gateway aanmelding biedt (anders zegt i het).
 banner-simulated = Klant gesimuleerd
 banner-simulated-text = De gesimuleerde klant heeft { $title } afgerond; de lijst wordt bij de gateway opgevraagd.
 banner-simulate-demo-only = s speelt de klant alleen op de demo-backend
 banner-simulate-demo-only-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` rondt u een stap af met: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Hier handelt de klant op de telefoon. Bij `stepwise serve` wordt een stap voltooid met: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: het token dat deze assistent stuurt)
-banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen, als de gateway dat aanbiedt (anders zegt i het); de sessie van dit voertuig blijft open.
-banner-sign-in-login-unreadable-text = De gateway wil een token, en er is geen verstuurd (HTTP 401): de door `stepwise login` bewaarde aanmelding is onleesbaar. Sluit af en voer `stepwise auth status` uit, dat het bestand noemt en zegt wat te doen; de sessie van dit voertuig blijft open.
-banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen; de sessie van dit voertuig blijft open.
+banner-sign-in-none-text = De gateway wil een token, en er is geen verstuurd (HTTP 401). Druk op i om hier in te loggen, als de gateway dat aanbiedt (anders zegt i het).
+banner-sign-in-login-unreadable-text = De gateway wil een token, en er is geen verstuurd (HTTP 401): de door `stepwise login` bewaarde aanmelding is onleesbaar. Sluit af en voer `stepwise auth status` uit, dat het bestand noemt en zegt wat te doen.
+banner-sign-in-again-text = { $why }: de login is voorbij. Druk op i om opnieuw in te loggen.
 banner-signed-in = Ingelogd
 banner-signed-in-text = Het token wordt bewaard in { $place }; de stappen worden er opnieuw mee opgevraagd.
 banner-signed-in-given = Deze sessie gebruikt het; de volgende neemt weer het token uit { $from }, dat voorgaat op de bewaarde aanmelding: start die zonder { $from }.
@@ -781,9 +781,9 @@ banner-sign-in-failed = Inloggen mislukt
 banner-sign-in-no-help = Geen aanmelding gestart
 banner-sign-in-no-help-text = een nieuwe aanmelding met deze instellingen kreeg hetzelfde antwoord. { $why }
 banner-sign-in-failed-text = { $why }. Druk op i om het opnieuw te proberen.
-banner-sign-in-failed-fix-text = { $why }. Opnieuw op i drukken mislukt op dezelfde manier tot dat is veranderd; de sessie van dit voertuig blijft open.
-banner-sign-in-settings-text = { $why }. Een draaiende wizard leest zijn aanmeldinstellingen bij het starten, en neemt geen --client-id of --scope: wijzig ze in het configuratiebestand (`client_id`, `scopes`), sluit dan af (q) en start opnieuw; de sessie van dit voertuig blijft tot dan open.
-banner-sign-in-wait-text = De identiteitsprovider geeft op dit moment geen code ({ $said }) en vraagt { $wait } te wachten. Druk na die wachttijd op i; de sessie van dit voertuig blijft open.
+banner-sign-in-failed-fix-text = { $why }. Opnieuw op i drukken mislukt op dezelfde manier tot dat is veranderd.
+banner-sign-in-settings-text = { $why }. Een draaiende wizard leest zijn aanmeldinstellingen bij het starten, en neemt geen --client-id of --scope: wijzig ze in het configuratiebestand (`client_id`, `scopes`), sluit dan af (q) en start opnieuw.
+banner-sign-in-wait-text = De identiteitsprovider geeft op dit moment geen code ({ $said }) en vraagt { $wait } te wachten. Druk na die wachttijd op i.
 banner-sign-in-expired-text = De code is verlopen voordat hij werd goedgekeurd. Druk op i voor een nieuwe code, en keur hem eerder goed.
 banner-sign-in-denied-text = De aanmelding werd geweigerd (access_denied) voor de scopes { $scopes }. Werd ze in de browser geweigerd, druk dan op i om opnieuw aan te melden. Zo niet, dan wil de provider andere scopes: vraag de beheerder welke, sluit dan af, zet ze als `scopes` in het configuratiebestand en start opnieuw.
 banner-sign-in-stopped-text = De identiteitsprovider heeft de aanmelding gestopt ({ $said }). Druk op i om een nieuwe te beginnen.

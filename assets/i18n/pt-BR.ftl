@@ -769,17 +769,17 @@ limit-wake-ups = Esses aplicativos se limitam a 6 despertares a cada 20 minutos.
 
 ## Signing in
 
-banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-text = O gateway recusou o token (HTTP 401). Pressione i para entrar aqui.
 banner-sign-in-kept-fixed-text = O gateway recusou o token guardado por `stepwise login --with-token` (HTTP 401). Peça a quem opera o gateway o token atual, guarde-o com `stepwise login --with-token` e comece de novo; ou pressione i para entrar aqui, se ele oferecer login (i diz se não).
-banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque ali o token atual dele e comece de novo; ou pressione i para entrar aqui, se o gateway oferecer login (senão o i dirá). A sessão deste veículo continua aberta.
+banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque ali o token atual dele e comece de novo; ou pressione i para entrar aqui, se o gateway oferecer login (senão o i dirá).
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; pedindo a lista ao gateway.
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telefone. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no celular. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
-banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa); a sessão deste veículo continua aberta.
-banner-sign-in-login-unreadable-text = O gateway quer um token, e nenhum foi enviado (HTTP 401): o login guardado por `stepwise login` não pode ser lido. Saia e execute `stepwise auth status`, que indica o arquivo e o que fazer; a sessão deste veículo continua aberta.
-banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo; a sessão deste veículo continua aberta.
+banner-sign-in-none-text = O gateway quer um token, e nenhum foi enviado (HTTP 401). Pressione i para entrar aqui, se o gateway oferecer login (senão, i avisa).
+banner-sign-in-login-unreadable-text = O gateway quer um token, e nenhum foi enviado (HTTP 401): o login guardado por `stepwise login` não pode ser lido. Saia e execute `stepwise auth status`, que indica o arquivo e o que fazer.
+banner-sign-in-again-text = { $why }: o login terminou. Pressione «i» para fazer login de novo.
 banner-signed-in = Login feito
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-signed-in-given = Esta sessão o usa; a próxima volta a pegar o token de { $from }, que prevalece sobre o login guardado: inicie-a sem { $from }.
@@ -787,9 +787,9 @@ banner-sign-in-failed = Falha ao entrar
 banner-sign-in-no-help = Nenhum login iniciado
 banner-sign-in-no-help-text = um novo login com estas configurações teria a mesma resposta. { $why }
 banner-sign-in-failed-text = { $why }. Pressione i para tentar de novo.
-banner-sign-in-failed-fix-text = { $why }. Pressionar i de novo falha do mesmo jeito até que isso seja mudado; a sessão deste veículo continua aberta.
-banner-sign-in-settings-text = { $why }. Um assistente em execução lê suas configurações de login ao iniciar, e não aceita --client-id nem --scope: mude-as no arquivo de configuração (`client_id`, `scopes`), depois saia (q) e inicie-o de novo; a sessão deste veículo fica aberta até lá.
-banner-sign-in-wait-text = O provedor de identidade não dá código por enquanto ({ $said }) e pede para esperar { $wait }. Pressione i depois dessa espera; a sessão deste veículo fica aberta.
+banner-sign-in-failed-fix-text = { $why }. Pressionar i de novo falha do mesmo jeito até que isso seja mudado.
+banner-sign-in-settings-text = { $why }. Um assistente em execução lê suas configurações de login ao iniciar, e não aceita --client-id nem --scope: mude-as no arquivo de configuração (`client_id`, `scopes`), depois saia (q) e inicie-o de novo.
+banner-sign-in-wait-text = O provedor de identidade não dá código por enquanto ({ $said }) e pede para esperar { $wait }. Pressione i depois dessa espera.
 banner-sign-in-expired-text = O código expirou antes de ser aprovado. Pressione i para um novo código, e aprove-o mais cedo.
 banner-sign-in-denied-text = O login foi recusado (access_denied) para os scopes { $scopes }. Se foi recusado no navegador, pressione i para entrar de novo. Se não, o provedor quer outros scopes: pergunte ao operador quais, depois saia, coloque-os como `scopes` no arquivo de configuração e comece de novo.
 banner-sign-in-stopped-text = O provedor de identidade encerrou o login ({ $said }). Pressione i para começar um novo.

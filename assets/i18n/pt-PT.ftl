@@ -748,17 +748,17 @@ limit-wake-ups = Essas aplicações limitam-se a 6 despertares a cada 20 minutos
 
 ## Signing in
 
-banner-sign-in-text = O gateway recusou o token (HTTP 401). Prima i para entrar aqui; a sessão deste veículo continua aberta.
+banner-sign-in-text = O gateway recusou o token (HTTP 401). Prima i para entrar aqui.
 banner-sign-in-kept-fixed-text = O gateway recusou o token guardado por `stepwise login --with-token` (HTTP 401). Peça a quem gere o gateway o token atual, guarde-o com `stepwise login --with-token` e recomece; ou prima i para iniciar sessão aqui, se ele o oferecer (i diz se não).
-banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque aí o token atual dele e comece de novo; ou prima i para iniciar sessão aqui, se o gateway o oferecer (senão o i dirá). A sessão deste veículo continua aberta.
+banner-sign-in-given-text = O gateway recusou o token (origem: { $from }) (HTTP 401). Coloque aí o token atual dele e comece de novo; ou prima i para iniciar sessão aqui, se o gateway o oferecer (senão o i dirá).
 banner-simulated = Cliente simulado
 banner-simulated-text = O cliente simulado concluiu { $title }; a pedir a lista ao gateway.
 banner-simulate-demo-only = s simula o cliente só no backend de demonstração
 banner-simulate-demo-only-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST { $url }
 banner-simulate-demo-only-token-text = Aqui o cliente age no telemóvel. Com `stepwise serve`, um passo é concluído com: curl -X POST -H "Authorization: Bearer TOKEN" { $url } (TOKEN: o token que este assistente envia)
-banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa); a sessão deste veículo continua aberta.
-banner-sign-in-login-unreadable-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401): a sessão guardada por `stepwise login` não pode ser lida. Saia e execute `stepwise auth status`, que indica o ficheiro e o que fazer; a sessão deste veículo continua aberta.
-banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão; a sessão deste veículo continua aberta.
+banner-sign-in-none-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401). Prima i para iniciar sessão aqui, se o gateway o permitir (senão, i avisa).
+banner-sign-in-login-unreadable-text = O gateway quer um token, e não foi enviado nenhum (HTTP 401): a sessão guardada por `stepwise login` não pode ser lida. Saia e execute `stepwise auth status`, que indica o ficheiro e o que fazer.
+banner-sign-in-again-text = { $why }: o login terminou. Prima «i» para voltar a iniciar sessão.
 banner-signed-in = Sessão iniciada
 banner-signed-in-text = O token fica guardado no { $place }; os passos são pedidos de novo com ele.
 banner-signed-in-given = Esta sessão usa-o; a próxima volta a usar o token de { $from }, que prevalece sobre a sessão guardada: inicie-a sem { $from }.
@@ -766,9 +766,9 @@ banner-sign-in-failed = Falha ao entrar
 banner-sign-in-no-help = Nenhuma sessão iniciada
 banner-sign-in-no-help-text = uma nova sessão com estas definições teria a mesma resposta. { $why }
 banner-sign-in-failed-text = { $why }. Prima i para tentar de novo.
-banner-sign-in-failed-fix-text = { $why }. Premir i de novo falha da mesma forma até que isso seja alterado; a sessão deste veículo continua aberta.
-banner-sign-in-settings-text = { $why }. Um assistente em execução lê as suas definições de início de sessão ao arrancar, e não aceita --client-id nem --scope: mude-as no ficheiro de configuração (`client_id`, `scopes`), depois saia (q) e volte a iniciá-lo; a sessão deste veículo fica aberta até lá.
-banner-sign-in-wait-text = O fornecedor de identidade não dá código de momento ({ $said }) e pede para esperar { $wait }. Prima i depois dessa espera; a sessão deste veículo fica aberta.
+banner-sign-in-failed-fix-text = { $why }. Premir i de novo falha da mesma forma até que isso seja alterado.
+banner-sign-in-settings-text = { $why }. Um assistente em execução lê as suas definições de início de sessão ao arrancar, e não aceita --client-id nem --scope: mude-as no ficheiro de configuração (`client_id`, `scopes`), depois saia (q) e volte a iniciá-lo.
+banner-sign-in-wait-text = O fornecedor de identidade não dá código de momento ({ $said }) e pede para esperar { $wait }. Prima i depois dessa espera.
 banner-sign-in-expired-text = O código expirou antes de ser aprovado. Prima i para um novo código, e aprove-o mais cedo.
 banner-sign-in-denied-text = O início de sessão foi recusado (access_denied) para os scopes { $scopes }. Se foi recusado no navegador, prima i para iniciar sessão de novo. Se não, o fornecedor quer outros scopes: pergunte ao operador quais, depois saia, coloque-os como `scopes` no ficheiro de configuração e comece de novo.
 banner-sign-in-stopped-text = O fornecedor de identidade terminou o início de sessão ({ $said }). Prima i para começar um novo.

@@ -44,7 +44,7 @@ pub use theme::Theme;
 use crate::text::num;
 use crate::tr;
 use crate::wizard::keymap::{Show, bindings};
-use crate::wizard::state::{MIN_HEIGHT, MIN_WIDTH, Overlay, Screen, State};
+use crate::wizard::state::{Banner, MIN_HEIGHT, MIN_WIDTH, Overlay, Screen, State};
 
 /// A terminal hyperlink to write over the cells where its text was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,11 +144,15 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // A gateway that wants a token: `i` (sign in) joins the footer; on the
     // board, when any of its vehicles was refused for want of one.
     let refused = crate::wizard::session::VehicleSession::refused_token;
+    // Not after a sign-in whose words say `i` would fail the same way.
+    let futile = |banner: Option<&Banner>| banner.is_some_and(|b| b.futile_sign_in);
     let sign_in = match state.board() {
         Some(board) if state.context() == crate::wizard::keymap::Context::Board => {
-            board.sessions().iter().any(refused)
+            board.sessions().iter().any(refused) && !futile(board.banner())
         }
-        _ => state.session().is_some_and(refused),
+        _ => state
+            .session()
+            .is_some_and(|s| refused(s) && !futile(s.banner())),
     };
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
@@ -324,6 +328,7 @@ mod tests {
             kind: BannerKind::Info,
             title: tr!(Lang::Fr, "banner-watching"),
             text: tr!(Lang::Fr, "banner-note-kept-press-x-text"),
+            futile_sign_in: false,
         };
         for width in 16..70 {
             // Drawn three lines taller than counted: the count holds all.
@@ -359,6 +364,7 @@ mod tests {
             kind: BannerKind::Success,
             title: "Fait".into(),
             text: "suivante".into(),
+            futile_sign_in: false,
         };
         for (lang, expected) in [
             (crate::text::Lang::Fr, "✔ Fait\u{a0}: suivante"),

@@ -7,10 +7,8 @@ use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
 
-use super::board::Board;
-use super::keymap::Context;
-use super::session::VehicleSession;
 use super::start::StartField;
+use super::{board::Board, keymap::Context, session::VehicleSession};
 use crate::auth::AuthError;
 use crate::auth::store::Place;
 use crate::client::live::LiveUpdate;
@@ -118,12 +116,14 @@ pub struct InFlight {
     pub filter: StatusFilter,
 }
 
-/// A message at the bottom of the steps screen, already in words.
+/// A message at the bottom of the steps screen, already in words;
+/// `futile_sign_in`: it says `i` would fail the same way (not offered then).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Banner {
     pub kind: BannerKind,
     pub title: String,
     pub text: String,
+    pub futile_sign_in: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

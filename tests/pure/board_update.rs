@@ -1002,11 +1002,6 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
     for r in &requests(&start_board(&mut s, cars, t(0))) {
         answer(&mut s, r, Err(unauthorized()), 1);
     }
-    let footer = |s: &State| {
-        let screen = drawn(s, 120, 20);
-        let line = screen.lines().rfind(|l| l.contains("? help"));
-        line.unwrap_or_default().to_owned()
-    };
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
     sign_in_on_board(&mut s);
     assert_eq!(s.board().unwrap().banner().unwrap().title, "Signed in");
@@ -1029,6 +1024,13 @@ fn a_login_that_ends_replaces_signed_in_on_the_board_and_the_footer_offers_i() {
         "{banner:?}"
     );
     assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
+}
+
+/// The board's key bar, drawn at 120×20.
+fn footer(s: &State) -> String {
+    let screen = drawn(s, 120, 20);
+    let line = screen.lines().rfind(|l| l.contains("? help"));
+    line.unwrap_or_default().to_owned()
 }
 
 /// `i` on the board, and the sign-in succeeding: every vehicle refused
@@ -1117,6 +1119,45 @@ fn i_on_a_board_that_needs_no_token_says_so() {
         banner.text.contains("answered without a token") && !banner.text.contains("fixed token"),
         "{banner:?}"
     );
+}
+
+/// A sign-in on the board that fails for a setting (the client id): the
+/// banner names no vehicle's session (none is open), and the key bar stops
+/// offering `i`, which the words say would fail the same way; a failure
+/// that a new try may get past keeps it.
+#[test]
+fn a_board_sign_in_that_would_fail_the_same_offers_no_i() {
+    let client = stepwise::auth::AuthError::UnknownClient {
+        client_id: "bogus".into(),
+        said: "invalid_client".into(),
+        other: stepwise::auth::OtherSignIn::None,
+    };
+    let stopped = stepwise::auth::AuthError::Expired;
+    for (error, offered) in [(client, false), (stopped, true)] {
+        let mut s = state(false);
+        let cars = ["A1", "B2"].map(String::from).to_vec();
+        for r in &requests(&start_board(&mut s, cars, t(0))) {
+            answer(&mut s, r, Err(unauthorized()), 1);
+        }
+        assert!(footer(&s).contains("i sign in"), "{}", footer(&s));
+        let Some(Effect::SignIn { id, .. }) = ch(&mut s, 'i').first().cloned() else {
+            panic!("i on the board signs in");
+        };
+        let msg = Msg::SignedIn {
+            id,
+            result: Err(error),
+        };
+        update(&mut s, Input::Msg(msg), t(2));
+        let banner = s.board().unwrap().banner().unwrap().clone();
+        assert_eq!(banner.title, "Sign-in failed", "{banner:?}");
+        assert!(!banner.text.contains("session"), "{banner:?}");
+        assert_eq!(
+            footer(&s).contains("i sign in"),
+            offered,
+            "{banner:?}: {}",
+            footer(&s)
+        );
+    }
 }
 
 /// A request whose task ended without an answer (it panicked) becomes a
@@ -1410,6 +1451,7 @@ fn a_reconnect_banner_ends_when_a_new_follower_gets_through() {
             kind: BannerKind::Info,
             title: "Watch interrupted".into(),
             text: "HTTP 503".into(),
+            futile_sign_in: false,
         },
         "HTTP 503".into(),
     );

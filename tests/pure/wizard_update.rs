@@ -2306,6 +2306,18 @@ fn sign_in_failures_the_wizard_cannot_fix_while_it_runs_say_so() {
         let banner = session(&s).banner().unwrap().clone();
         assert!(banner.text.contains(words), "{banner:?}");
         assert!(!banner.text.contains("Run `stepwise login"), "{banner:?}");
+        // `i` joins the key bar again only after a wait, never where the
+        // words say a setting must change first.
+        let screen = render(&s);
+        let footer = screen
+            .lines()
+            .rfind(|l| l.contains("? help"))
+            .unwrap_or_default();
+        assert_eq!(
+            footer.contains("i sign in"),
+            words.contains("Press i"),
+            "{footer}"
+        );
     }
 }
 

@@ -115,6 +115,7 @@ fn the_summary_counts_a_vehicle_once_its_list_or_an_error_is_there() {
         kind: BannerKind::Error,
         title: "timed out".into(),
         text: String::new(),
+        futile_sign_in: false,
     });
     assert_eq!(
         board.summary(),

@@ -308,6 +308,7 @@ pub(super) fn live_stopped(session: &VehicleSession, lang: Lang) -> Option<Banne
                     "board-live-stopped-text",
                     why = detail.trim_end_matches('.').to_owned()
                 ),
+                futile_sign_in: false,
             })
         }
         _ => Some(Banner {

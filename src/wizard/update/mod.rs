@@ -415,7 +415,12 @@ fn title(lang: Lang, step: &Step) -> String {
 }
 
 fn banner(kind: BannerKind, title: String, text: String) -> Banner {
-    Banner { kind, title, text }
+    Banner {
+        kind,
+        title,
+        text,
+        futile_sign_in: false,
+    }
 }
 
 fn info(title: String, text: String) -> Banner {

@@ -141,6 +141,23 @@ fn failure_words(lang: Lang, e: &AuthError, token_given: Option<&str>) -> String
     }
 }
 
+/// The words for `e` say that `i` alone would fail the same way (a setting,
+/// a token or the gateway must change first): the footer offers no `i`.
+fn futile(e: &AuthError) -> bool {
+    match e {
+        AuthError::Discovery(Discovery::NotOffered { .. })
+        | AuthError::UnknownClient { .. }
+        | AuthError::UnknownScope { .. } => true,
+        AuthError::Expired
+        | AuthError::Denied { .. }
+        | AuthError::Provider(ProviderProblem::Stopped { .. })
+        | AuthError::Provider(ProviderProblem::CodeBusy { wait: Some(_), .. })
+        | AuthError::Provider(ProviderProblem::Limited { .. }) => false,
+        AuthError::SignInAgain(why) if why.sign_in_helps() => false,
+        e => !e.retry_may_help(),
+    }
+}
+
 /// The sign-in ended. On success the open vehicle picks up where it was
 /// and every board vehicle refused for want of a token asks again (each
 /// list asked with the new token); on failure the overlay closes and the
@@ -183,7 +200,8 @@ pub(super) fn signed_in(
             // fixed token, which its 401 entries alone cannot tell.
             let detail = text.clone();
             state.note(now, crate::report::Event::SignInFailed { detail });
-            let banner = error(tr!(lang, "banner-sign-in-failed"), text);
+            let mut banner = error(tr!(lang, "banner-sign-in-failed"), text);
+            banner.futile_sign_in = futile(&e);
             say(state, banner);
             return Vec::new();
         }
