@@ -1395,6 +1395,8 @@ pub fn over_reason(lang: Lang, over: &Over) -> String {
 pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
     match error {
         GatewayError::Unreachable { .. } => tr!(lang, "gw-title-unreachable"),
+        // Through a proxy: the proxy, or the gateway behind it, was silent.
+        GatewayError::TimedOut { proxy: Some(_), .. } => tr!(lang, "gw-title-timed-out-proxy"),
         GatewayError::TimedOut { .. } => tr!(lang, "gw-title-timed-out"),
         GatewayError::Rejected { kind, .. } => match kind {
             Rejection::BadRequest => tr!(lang, "gw-title-bad-request"),

@@ -562,6 +562,7 @@ gw-refused-via-proxy = { $base } antwortete über den Proxy { $proxy } mit HTTP 
 gw-front-400 = { $base } hat HTTP { $status }{ $said }{ $via } mit einer Webseite beantwortet, ohne Fehlerinhalt eines Gateways: etwas vor dem Gateway (ein Reverse-Proxy oder eine Web Application Firewall) hat die Anfrage abgelehnt, das Gateway hat also nichts damit getan. Die ID ist nicht schuld (stepwise prüft sie vor dem Senden), und --api ist richtig, wenn schon Listen davon kamen: den Betreiber dieser Adresse fragen, was seine Seite bedeutet
 gw-title-unreachable = Gateway nicht erreichbar
 gw-title-timed-out = Gateway-Zeitüberschreitung
+gw-title-timed-out-proxy = Keine Antwort über den Proxy
 gw-title-bad-request = Anfrage abgelehnt
 gw-title-unauthorized = Token nötig
 gw-title-wrong-device = stepsID eines anderen Geräts

@@ -625,6 +625,7 @@ steps-many-retry-held = Its retry was then held back by the gateway's limit (HTT
 steps-many-summary-limited = held back by HTTP 429 until { $secs } s: { $n } ({ $ids })
 gw-title-unreachable = Gateway unreachable
 gw-title-timed-out = Gateway timed out
+gw-title-timed-out-proxy = No answer through the proxy
 gw-title-bad-request = Request refused
 gw-title-unauthorized = Token needed
 gw-title-wrong-device = stepsID of another device

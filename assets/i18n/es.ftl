@@ -565,6 +565,7 @@ gw-refused-via-proxy = { $base } respondió HTTP { $status }{ $said } a través 
 gw-front-400 = { $base } respondió HTTP { $status }{ $said }{ $via } con una página web, sin el cuerpo de error de una pasarela: algo delante de la pasarela (un proxy inverso o un cortafuegos de aplicaciones web) rechazó la petición, así que la pasarela nunca la atendió. El id no tiene la culpa (stepwise lo comprueba antes de enviarlo), y --api es correcto si ya llegaron listas de él: pregunte a quien gestiona esa dirección qué significa su página
 gw-title-unreachable = Pasarela inaccesible
 gw-title-timed-out = Pasarela sin respuesta
+gw-title-timed-out-proxy = Sin respuesta a través del proxy
 gw-title-bad-request = Petición rechazada
 gw-title-unauthorized = Se necesita un token válido
 gw-title-wrong-device = stepsID de otro dispositivo

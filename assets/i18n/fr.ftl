@@ -565,6 +565,7 @@ gw-refused-via-proxy = { $base } a répondu HTTP { $status }{ $said } à travers
 gw-front-400 = { $base } a répondu HTTP { $status }{ $said }{ $via } par une page web, sans corps d'erreur de passerelle : quelque chose devant la passerelle (un proxy inverse ou un pare-feu applicatif web) a refusé la requête, la passerelle n'y a donc jamais donné suite. L'identifiant n'y est pour rien (stepwise le vérifie avant l'envoi), et --api est juste si des listes en sont déjà venues : demandez à qui gère cette adresse ce que signifie sa page
 gw-title-unreachable = Passerelle injoignable
 gw-title-timed-out = Délai d'attente dépassé
+gw-title-timed-out-proxy = Pas de réponse par le proxy
 gw-title-bad-request = Requête refusée
 gw-title-unauthorized = Jeton requis
 gw-title-wrong-device = stepsID d'un autre appareil

@@ -562,6 +562,7 @@ gw-refused-via-proxy = { $base } ha risposto HTTP { $status }{ $said } attravers
 gw-front-400 = { $base } ha risposto HTTP { $status }{ $said }{ $via } con una pagina web, senza il corpo d'errore di un gateway: qualcosa davanti al gateway (un reverse proxy o un web application firewall) ha rifiutato la richiesta, quindi il gateway non l'ha mai eseguita. L'id non è la causa (stepwise lo controlla prima dell'invio), e --api è giusto se ne sono già arrivati elenchi: chiedi a chi gestisce quell'indirizzo cosa significa la sua pagina
 gw-title-unreachable = Gateway irraggiungibile
 gw-title-timed-out = Gateway senza risposta
+gw-title-timed-out-proxy = Nessuna risposta tramite il proxy
 gw-title-bad-request = Richiesta rifiutata
 gw-title-unauthorized = Serve un token
 gw-title-wrong-device = stepsID di un altro dispositivo

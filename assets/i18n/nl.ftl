@@ -563,6 +563,7 @@ gw-refused-via-proxy = { $base } antwoordde via de proxy { $proxy } met HTTP { $
 gw-front-400 = { $base } beantwoordde met HTTP { $status }{ $said }{ $via } en een webpagina, zonder foutbody van een gateway: iets vóór de gateway (een reverse proxy of een web application firewall) weigerde het verzoek, dus de gateway deed er nooit iets mee. Het id is niet de oorzaak (stepwise controleert het vóór verzending), en --api klopt als er eerder lijsten van kwamen: vraag wie dat adres beheert wat de pagina betekent
 gw-title-unreachable = Gateway onbereikbaar
 gw-title-timed-out = Gateway antwoordt niet
+gw-title-timed-out-proxy = Geen antwoord via de proxy
 gw-title-bad-request = Verzoek geweigerd
 gw-title-unauthorized = Token nodig
 gw-title-wrong-device = stepsID van een ander apparaat

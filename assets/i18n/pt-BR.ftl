@@ -569,6 +569,7 @@ gw-refused-via-proxy = { $base } respondeu HTTP { $status }{ $said } através do
 gw-front-400 = { $base } respondeu HTTP { $status }{ $said }{ $via } com uma página web, sem o corpo de erro de um gateway: algo na frente do gateway (um proxy reverso ou um firewall de aplicação web) recusou a requisição, então o gateway nunca agiu sobre ela. O id não é a causa (o stepwise o verifica antes de enviar), e --api está certo se já vieram listas dele: pergunte a quem opera esse endereço o que a página significa
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
+gw-title-timed-out-proxy = Sem resposta pelo proxy
 gw-title-bad-request = Solicitação recusada
 gw-title-unauthorized = Token necessário
 gw-title-wrong-device = stepsID de outro dispositivo

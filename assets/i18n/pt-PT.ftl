@@ -548,6 +548,7 @@ steps-many-retry-held = A nova tentativa foi então retida pelo limite do gatewa
 steps-many-summary-limited = retidos por HTTP 429 até { $secs } s: { $n } ({ $ids })
 gw-title-unreachable = Gateway inacessível
 gw-title-timed-out = Gateway sem resposta
+gw-title-timed-out-proxy = Sem resposta através do proxy
 gw-title-bad-request = Solicitação recusada
 gw-title-unauthorized = Token necessário
 gw-title-wrong-device = stepsID de outro dispositivo

@@ -128,13 +128,18 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &State, board: &Board, the
             theme.dim(),
         ));
     }
-    // Every request waits out a 429: rows asked again say no more.
+    // Every request waits out a 429: rows asked again say no more. Where
+    // the line is too narrow for all, the wait goes first: it is what
+    // explains the rows.
     if let Some(secs) = state.limited_for() {
-        spans.push(Span::styled(" · ", theme.dim()));
-        spans.push(Span::styled(
-            tr!(lang, "limited-wait", secs = secs),
-            theme.error(),
-        ));
+        let wait = Span::styled(tr!(lang, "limited-wait", secs = secs), theme.error());
+        let width: usize = spans.iter().map(Span::width).sum::<usize>() + 3 + wait.width();
+        if width > usize::from(area.width) {
+            spans.splice(1..1, [wait, Span::styled(" · ", theme.dim())]);
+        } else {
+            spans.push(Span::styled(" · ", theme.dim()));
+            spans.push(wait);
+        }
     }
     if board.typing_filter() || !board.filter().is_empty() {
         spans.push(Span::styled(" │ ", theme.dim()));

@@ -617,6 +617,9 @@ async fn a_404_page_or_a_silence_through_a_proxy_names_the_proxy() {
         "{line}"
     );
     assert!(line.contains("NO_PROXY=gateway.invalid"), "{line}");
+    // The title (a board row's) names the proxy's silence too.
+    let title = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
+    assert_eq!(title, "No answer through the proxy");
 }
 
 /// A web server that asks for a user name and password (`Basic`) is not a

@@ -1349,6 +1349,14 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
         screen.contains("HTTP 429: requests wait 30 s more"),
         "{screen}"
     );
+    // In the smallest window the wait comes first on the summary line,
+    // whole (the counts after it may be cut).
+    let small = drawn(&s, 60, 16);
+    let summary = small.lines().nth(1).unwrap_or_default();
+    assert!(
+        summary.contains("HTTP 429: requests wait 30 s more"),
+        "{small}"
+    );
     // Nothing is sent meanwhile: the row is held, not asking.
     assert!(
         screen.contains("held (HTTP 429)") && !screen.contains("asking…"),
