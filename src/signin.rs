@@ -819,6 +819,12 @@ async fn revoke(
     if credential.token_endpoint.is_none() {
         return; // A token given by hand: nothing to revoke.
     }
+    // The provider ended it already: nothing stays valid there.
+    if let Some(said) = &credential.over {
+        let said = crate::steps::sanitize(said);
+        let _ = writeln!(out, "{}", tr!(lang, "logout-already-ended", said = said));
+        return;
+    }
     let Some(endpoint) = credential
         .revocation_endpoint
         .as_deref()
@@ -855,28 +861,27 @@ async fn revoke(
             tls: None,
         }),
     };
-    let line = match outcome {
-        Ok(reply) if reply.status.is_success() => tr!(
-            lang,
-            "logout-revoked",
-            endpoint = crate::auth::device::without_query(&endpoint)
-        ),
-        Ok(reply) => tr!(
-            lang,
-            "logout-revoke-failed",
-            why = crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token])
-        ),
+    let why = match outcome {
+        Ok(reply) if reply.status.is_success() => {
+            let endpoint = crate::auth::device::without_query(&endpoint);
+            let _ = writeln!(out, "{}", tr!(lang, "logout-revoked", endpoint = endpoint));
+            return;
+        }
+        Ok(reply) => crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
         // The cause alone: its advice to retry cannot work, the login
         // being forgotten here (the words after it say what holds).
-        Err(e) => tr!(
-            lang,
-            "logout-revoke-failed",
-            why = crate::describe::auth_error(lang, &e)
-                .split(". ")
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        ),
+        Err(e) => crate::describe::auth_error(lang, &e)
+            .split(". ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    // What stays valid at the provider: the refresh token, else the
+    // access token until it expires.
+    let line = if hint == "refresh_token" {
+        tr!(lang, "logout-revoke-failed", why = why)
+    } else {
+        tr!(lang, "logout-revoke-failed-access", why = why)
     };
     let _ = writeln!(out, "{line}");
 }

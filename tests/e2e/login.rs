@@ -1181,6 +1181,50 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
     );
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(provider.refreshes(), 1);
+    // logout asks no revocation of a login the provider ended, and says
+    // nothing stays valid there (never "ask its administrator").
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("had already ended this login") && !said.contains("administrator"),
+        "{said}"
+    );
+    assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
+}
+
+/// A revocation that could not be asked (the proxy is down): the words say
+/// the refresh token stays valid at the provider, not "the token … until
+/// it expires" (read as the access token's hour).
+#[test]
+fn a_logout_whose_revocation_fails_names_the_refresh_token() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let proxy = format!("http://127.0.0.1:{}", crate::pty::free_port());
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", &proxy)
+        .args(["logout", "--api", &provider.url()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!("cannot connect to the proxy {proxy}")),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "Its refresh token stays valid at the provider until it expires or the provider ends it"
+        ),
+        "{said}"
+    );
+    assert_no_secret("logout", &out.stdout);
+    assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
 }
 
 #[test]
