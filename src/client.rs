@@ -614,6 +614,11 @@ impl GatewayError {
                 what: ProxyAnswer::Closed | ProxyAnswer::TunnelClosed,
                 ..
             } => Recovery::Retry { now: true },
+            // As the same answer without a proxy.
+            GatewayError::ProxyGarbled {
+                what: ProxyAnswer::NoList(_) | ProxyAnswer::TooLarge(_),
+                ..
+            } => Recovery::Retry { now: false },
             GatewayError::Proxy { .. }
             | GatewayError::ProxyLoopback { .. }
             | GatewayError::ProxyCredentialsRefused { .. }
@@ -1707,7 +1712,16 @@ impl Gateway {
         let what = match &why {
             DecodeError::Empty => ProxyAnswer::Empty,
             DecodeError::Html => ProxyAnswer::Html,
-            _ => return GatewayError::BadAnswer(why),
+            // An answer cut short, or compressed, or one that contradicts
+            // the contract in a steps gateway's own way: said as it is.
+            DecodeError::NotJson { cut: true, .. }
+            | DecodeError::Gzip
+            | DecodeError::WrongShape(
+                wire::Shape::NextDone(_) | wire::Shape::BadStepsId(_) | wire::Shape::ErrorBody(_),
+            ) => return GatewayError::BadAnswer(why),
+            // Over https the proxy only passed a tunnel: the gateway's own.
+            _ if self.base.scheme() == "https" => return GatewayError::BadAnswer(why),
+            _ => ProxyAnswer::NoList(why.clone()),
         };
         match (&self.proxy, self.proxy_from) {
             (Some(proxy), Some(from)) => GatewayError::ProxyGarbled {
@@ -1717,6 +1731,22 @@ impl Gateway {
                 what,
             },
             _ => GatewayError::BadAnswer(why),
+        }
+    }
+
+    /// An answer over `limit` bytes; through a proxy for an http://
+    /// gateway, named with the proxy, which may have answered itself.
+    pub(crate) fn too_large(&self, limit: usize) -> GatewayError {
+        match (&self.proxy, self.proxy_from) {
+            (Some(proxy), Some(from)) if self.base.scheme() == "http" => {
+                GatewayError::ProxyGarbled {
+                    proxy: proxy.clone(),
+                    from,
+                    host: self.base_host(),
+                    what: ProxyAnswer::TooLarge(limit),
+                }
+            }
+            _ => GatewayError::TooLarge { limit },
         }
     }
 
@@ -2055,7 +2085,7 @@ const ACCOUNT_REFUSALS: [i64; 6] = [2301, 2302, 2308, 2310, 2317, 2323];
 
 /// What came back through a proxy for an http:// gateway, when it was no
 /// answer ([`GatewayError::ProxyGarbled`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyAnswer {
     /// Bytes that are no HTTP.
     NotHttp,
@@ -2069,6 +2099,11 @@ pub enum ProxyAnswer {
     /// The connection closed with no answer to CONNECT: no tunnel, so the
     /// gateway was not asked.
     TunnelClosed,
+    /// A 2xx that is no steps list (JSON of another shape, or no JSON):
+    /// the proxy's own, or no steps gateway behind it.
+    NoList(DecodeError),
+    /// A 2xx larger than any steps list (the limit, in bytes).
+    TooLarge(usize),
 }
 
 /// What a port said first to a plain HTTP request.

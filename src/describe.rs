@@ -655,6 +655,22 @@ fn proxy_line(lang: Lang, error: &GatewayError) -> String {
                         host = host
                     )
                 }
+                crate::client::ProxyAnswer::NoList(why) => tr!(
+                    lang,
+                    "gw-proxy-no-list",
+                    proxy = proxy,
+                    from = from,
+                    host = host,
+                    why = decode_words(lang, why)
+                ),
+                crate::client::ProxyAnswer::TooLarge(limit) => tr!(
+                    lang,
+                    "gw-proxy-too-large",
+                    proxy = proxy,
+                    from = from,
+                    host = host,
+                    kib = num(limit / 1024)
+                ),
             }
         }
         other => other.to_string(),
@@ -1464,6 +1480,15 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
             ..
         } => tr!(lang, "gw-title-call-not-offered"),
         GatewayError::NotAGateway { .. } => tr!(lang, "gw-title-not-a-gateway"),
+        // Through a proxy that may or may not have answered itself.
+        GatewayError::ProxyGarbled {
+            what: crate::client::ProxyAnswer::TooLarge(_),
+            ..
+        } => tr!(lang, "gw-title-too-large"),
+        GatewayError::ProxyGarbled {
+            what: crate::client::ProxyAnswer::NoList(_),
+            ..
+        } => tr!(lang, "gw-title-bad-answer"),
         GatewayError::Proxy { .. }
         | GatewayError::ProxyLoopback { .. }
         | GatewayError::ProxyTunnel { .. }

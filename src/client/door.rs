@@ -104,7 +104,7 @@ impl Sent {
             .content_length()
             .is_some_and(|n| n > limit as u64)
         {
-            return Err(GatewayError::TooLarge { limit });
+            return Err(gateway.too_large(limit));
         }
         if let Some(encoding) = super::compressed(self.response.headers())
             && status.is_success()
@@ -122,7 +122,7 @@ impl Sent {
             .map_err(|e| gateway.failure(&e, self.token.as_ref()))?
         {
             if body.len() + chunk.len() > limit {
-                return Err(GatewayError::TooLarge { limit });
+                return Err(gateway.too_large(limit));
             }
             body.extend_from_slice(&chunk);
         }

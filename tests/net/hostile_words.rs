@@ -776,6 +776,48 @@ async fn through_tunnel(after: AfterHello) -> (String, GatewayError) {
     (proxy, error)
 }
 
+/// A 200 through a proxy for an http:// gateway that is no steps list (JSON
+/// of another shape) or larger than any list: named with the proxy, which
+/// may have answered itself, and NO_PROXY; --api last, for when no list
+/// ever came from it; retried later as the same answer without a proxy.
+#[tokio::test]
+async fn a_proxy_s_foreign_or_oversize_answer_names_the_proxy() {
+    let json = ["Content-Type: application/json"];
+    let foreign = canned("200 OK", &json, r#"{"foo":1}"#).await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let oversize = canned("200 OK", &json, &huge).await;
+    for (proxy, said, title) in [
+        (&foreign, "is no steps list: ", "Unusable answer"),
+        (&oversize, "is larger than 1024 KiB", "Answer too large"),
+    ] {
+        let error = list("http://gateway.invalid:8080", Some(&proxy.url)).await;
+        let line = words(&error);
+        assert!(
+            line.contains(&format!("through the proxy {}", proxy.url)) && line.contains(said),
+            "{line}"
+        );
+        assert!(
+            line.contains("The proxy may have answered itself")
+                && line.contains("NO_PROXY=gateway.invalid")
+                && line.contains("if lists came from this --api before, ask who runs the proxy"),
+            "{line}"
+        );
+        let headline = stepwise::describe::gateway_headline(stepwise::text::Lang::En, &error);
+        assert_eq!(headline, title);
+        assert_eq!(
+            error.recovery(),
+            stepwise::client::Recovery::Retry { now: false }
+        );
+    }
+    // Straight from the gateway (no proxy), the words are the gateway's.
+    let error = list(&foreign.url, None).await;
+    assert!(
+        words(&error).starts_with("the gateway's answer could not be used"),
+        "{}",
+        words(&error)
+    );
+}
+
 /// What a proxy gives back for an http:// gateway may be its own: no HTTP
 /// at all (the variable names another service), or an empty 200. Either
 /// is named with the proxy, never as the gateway's or --api's fault.
