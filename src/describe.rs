@@ -1741,6 +1741,27 @@ mod tests {
         );
     }
 
+    /// A provider that cannot be reached: the network first, then the
+    /// issuer if one is given, else the gateway's operator, whose metadata
+    /// named it (never "if an issuer is set" alone: none may be).
+    #[test]
+    fn an_unreachable_provider_names_who_named_it() {
+        let error = AuthError::Network {
+            url: "http://127.0.0.1:9/.well-known/openid-configuration".into(),
+            detail: "the connection was refused".into(),
+            tls: None,
+        };
+        let line = auth_error(Lang::En, &error);
+        assert!(
+            line.contains(
+                "Check the network, then retry; if it persists, check the issuer's address"
+            ) && line.ends_with(
+                "else tell the gateway's operator (its sign-in metadata names this provider)"
+            ),
+            "{line}"
+        );
+    }
+
     /// The identity provider's own certificate troubles are its, with
     /// the fix no --issuer can give.
     #[test]

@@ -846,12 +846,32 @@ pub async fn poll(
                     scopes: sanitize(&endpoints.scopes(options)),
                 });
             }
-            _ if reply.status.is_server_error() && failures + 1 < MAX_FAILED_POLLS => {
+            // A failure for a while (5xx): polled on, after the wait it
+            // asks if the code lasts that long; given up after a few in a
+            // row, named as the provider's, or as something's in front of
+            // it when the answer is a web page.
+            _ if reply.status.is_server_error() => {
                 failures += 1;
                 tracing::warn!(
                     status = reply.status.as_u16(),
                     "sign-in poll failed ({failures})"
                 );
+                let page = reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+                if failures >= MAX_FAILED_POLLS {
+                    let said = error.said(reply.status, &[authorization.device_code.expose()]);
+                    let said = match crate::net::html_title(&reply.body).filter(|_| page) {
+                        Some(title) => format!("{said}, “{title}”"),
+                        None => said,
+                    };
+                    return Err(AuthError::Provider(ProviderProblem::PollFailing {
+                        said,
+                        times: failures,
+                        page,
+                    }));
+                }
+                if let Some(wait) = reply.retry_after.filter(|w| pace.now() + *w <= deadline) {
+                    pace.wait(wait).await;
+                }
             }
             _ => {
                 return Err(AuthError::Provider(ProviderProblem::Stopped {

@@ -599,6 +599,13 @@ pub enum ProviderProblem {
     Stopped {
         said: String,
     },
+    /// Polling failed `times` times in a row (5xx); `page`: answered with
+    /// a web page, something in front of the provider's.
+    PollFailing {
+        said: String,
+        times: u32,
+        page: bool,
+    },
     /// The provider limits requests (HTTP 429) and asks to wait `secs`,
     /// longer than the code lasts.
     Limited {
@@ -800,6 +807,19 @@ impl ProviderProblem {
             ProviderProblem::Stopped { said } => {
                 tr!(lang, "err-signin-stopped", said = said.clone())
             }
+            ProviderProblem::PollFailing { said, times, page } => {
+                let (said, times) = (said.clone(), num(*times as usize));
+                if *page {
+                    tr!(
+                        lang,
+                        "err-signin-poll-failing-page",
+                        said = said,
+                        times = times
+                    )
+                } else {
+                    tr!(lang, "err-signin-poll-failing", said = said, times = times)
+                }
+            }
             ProviderProblem::Limited { secs } => tr!(
                 lang,
                 "err-signin-limited",
@@ -882,6 +902,7 @@ impl AuthError {
                     | ProviderProblem::MetadataBusy { .. }
                     | ProviderProblem::RenewalLost { .. }
                     | ProviderProblem::Stopped { .. }
+                    | ProviderProblem::PollFailing { .. }
                     | ProviderProblem::Limited { .. }
                     | ProviderProblem::RefreshFailed { .. }
                     | ProviderProblem::StoreTask { .. }

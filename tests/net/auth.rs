@@ -262,6 +262,58 @@ async fn an_approved_code_signs_in_and_its_token_opens_the_steps() {
     );
 }
 
+/// A token address failing for a while (5xx) while a code waits: polled on
+/// after the wait each answer asks, and after a few in a row said as a
+/// failure for now, with the page's words, as something's in front of the
+/// provider when the answer is a web page; never "the identity provider
+/// stopped the sign-in".
+#[tokio::test]
+async fn a_token_address_failing_while_polling_is_said_as_failing() {
+    let provider = Provider::start(quick()).await;
+    let page = "<html><head><title>502 Bad Gateway</title></head></html>";
+    let json = r#"{"error":"server_error"}"#;
+    for (status, kind, body, said) in [
+        (
+            "502 Bad Gateway",
+            "text/html",
+            page,
+            "with a web page (HTTP 502, “502 Bad Gateway”): something in front of the provider (a load balancer or a reverse proxy) is failing",
+        ),
+        (
+            "503 Service Unavailable",
+            "application/json",
+            json,
+            "failed 3 times in a row (server_error), so the sign-in was given up",
+        ),
+    ] {
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nRetry-After: 7\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (mut endpoints, authorization) = start_flow(&provider).await;
+        endpoints.token = crate::canned::answering(answer.into_bytes())
+            .parse()
+            .unwrap();
+        let pace = TestPace::new(vec![]);
+        let err = device::poll(
+            &http(),
+            &endpoints,
+            &authorization,
+            &SignInOptions::default(),
+            &pace,
+        )
+        .await
+        .unwrap_err();
+        let words = describe::auth_error(Lang::En, &err);
+        assert!(words.contains(said), "{words}");
+        assert!(!words.contains("stopped the sign-in"), "{words}");
+        assert!(err.retry_may_help(), "{err:?}");
+        // Each failing answer's wait (7 s) was waited, besides the interval.
+        let asked = pace.waits().iter().filter(|w| w.as_secs() == 7).count();
+        assert_eq!(asked, 2, "{:?}", pace.waits());
+    }
+}
+
 #[tokio::test]
 async fn a_denied_code_ends_with_a_clear_message() {
     let provider = Provider::start(quick()).await;
