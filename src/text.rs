@@ -138,9 +138,55 @@ pub fn message(lang: Lang, id: &str, args: Option<&Args>) -> String {
         return id.to_owned();
     };
     let mut errors = Vec::new();
-    bundle
-        .format_pattern(pattern, args, &mut errors)
-        .into_owned()
+    let text = bundle.format_pattern(pattern, args, &mut errors);
+    match NO_PROXY_HELD.get() {
+        Some(list) if text.contains("NO_PROXY=") => with_no_proxy_list(&text, list),
+        _ => text.into_owned(),
+    }
+}
+
+/// The `NO_PROXY` this process was started with, when it names any host:
+/// advice to set `NO_PROXY=HOST` keeps them (see [`hold_no_proxy`]).
+static NO_PROXY_HELD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Keeps the `NO_PROXY` (or `no_proxy`) the process was started with: every
+/// message that says to set `NO_PROXY=HOST` then says `NO_PROXY=LIST,HOST`,
+/// so that following it keeps the hosts already there.
+pub fn hold_no_proxy(list: Option<&str>) {
+    // One word for the shell: its entries joined by commas (Windows' `;`
+    // and spaces, which stepwise reads too, would split a command line).
+    let entries: Vec<&str> = list
+        .unwrap_or_default()
+        .split([',', ';', ' '])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if !entries.is_empty() {
+        let _ = NO_PROXY_HELD.set(entries.join(","));
+    }
+}
+
+/// `text` with `list,` put before the host of every `NO_PROXY=HOST` in it.
+pub fn with_no_proxy_list(text: &str, list: &str) -> String {
+    let mut out = String::with_capacity(text.len() + list.len() + 1);
+    let mut rest = text;
+    while let Some(at) = rest.find("NO_PROXY=") {
+        let (before, after) = rest.split_at(at + "NO_PROXY=".len());
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | ')' | '`' | '\''))
+            .unwrap_or(after.len());
+        let host = &after[..end];
+        let listed = list.split(',').any(|e| e.eq_ignore_ascii_case(host));
+        if !host.is_empty() && !listed {
+            out.push_str(list);
+            out.push(',');
+        }
+        out.push_str(host);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// True when the catalogue of `lang` has `id`.
@@ -295,6 +341,20 @@ pub fn commands_with_api(message: &str, api: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advice_to_set_no_proxy_keeps_the_hosts_there() {
+        let said = "set NO_PROXY=gw.example if it can; else NO_PROXY=10.0.0.1\u{a0}; or `NO_PROXY=gw.example`.";
+        assert_eq!(
+            with_no_proxy_list(said, "localhost,.corp"),
+            "set NO_PROXY=localhost,.corp,gw.example if it can; else NO_PROXY=localhost,.corp,10.0.0.1\u{a0}; or `NO_PROXY=localhost,.corp,gw.example`."
+        );
+        // A host the list already names is left alone.
+        assert_eq!(
+            with_no_proxy_list("set NO_PROXY=a.corp", "b,a.corp"),
+            "set NO_PROXY=a.corp"
+        );
+    }
 
     #[test]
     fn a_device_login_s_commands_keep_device() {

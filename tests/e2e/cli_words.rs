@@ -451,6 +451,25 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     );
     assert!(err.contains("NO_PROXY=gateway.example"), "{err}");
     assert!(!err.contains("cannot reach the gateway"), "{err}");
+    // A NO_PROXY that holds other hosts is kept by the advice: setting it
+    // as said must not send them through the proxy.
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in pty::PROXY_ENV {
+        cmd.env_remove(other);
+    }
+    let out = cmd
+        .env("http_proxy", &proxy)
+        .env("no_proxy", "localhost; .corp.example")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    let err = stderr(&out);
+    assert!(
+        err.contains("NO_PROXY=localhost,.corp.example,gateway.example"),
+        "{err}"
+    );
 }
 
 /// `login` through a proxy that answers the sign-in calls itself (its 407,
