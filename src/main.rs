@@ -68,13 +68,7 @@ fn main() -> ExitCode {
             stepwise::shell::completions(shell, &mut out);
             emit(&String::from_utf8_lossy(&out), 0)
         }
-        Some(Command::Man) => {
-            let mut out = Vec::new();
-            match stepwise::shell::man_page(lang, &mut out) {
-                Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
-                Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
-            }
-        }
+        Some(Command::Man) => man(lang),
         Some(Command::Steps { .. } | Command::Next { .. }) => script(cli, lang),
         Some(Command::Demo {
             autoplay,
@@ -91,6 +85,7 @@ fn main() -> ExitCode {
             if fresh {
                 notes.insert(0, tr!(lang, "demo-fresh-done"));
             }
+            let vehicles = script_vehicles(&cli);
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
@@ -106,6 +101,7 @@ fn main() -> ExitCode {
                     notes,
                     ..Launch::default()
                 },
+                vehicles,
             )
         }
         Some(Command::Fleet) | None => {
@@ -117,6 +113,7 @@ fn main() -> ExitCode {
             if board && cars.is_empty() {
                 return usage(tr!(lang, "cli-arg-fleet-needs-cars"));
             }
+            let vehicles = script_vehicles(&cli);
             wizard(
                 cli.api,
                 cli.token_file.as_deref(),
@@ -132,9 +129,38 @@ fn main() -> ExitCode {
                     notes,
                     ..Launch::default()
                 },
+                vehicles,
             )
         }
     }
+}
+
+/// `stepwise man`: the manual page in roff, on stdout.
+fn man(lang: Lang) -> ExitCode {
+    let mut out = Vec::new();
+    match stepwise::shell::man_page(lang, &mut out) {
+        Ok(()) => emit(&String::from_utf8_lossy(&out), 0),
+        Err(e) => fail(tr!(lang, "cli-arg-man-failed", error = e.to_string())),
+    }
+}
+
+/// The vehicles as the command line gave them (`--car ID` each, then
+/// `--cars FILE`), for a command suggested to a script; none if none.
+fn script_vehicles(cli: &Cli) -> Option<String> {
+    let mut given: Vec<String> = cli.car.iter().map(|car| format!("--car {car}")).collect();
+    if let Some(path) = &cli.cars {
+        let path = path.display().to_string();
+        let plain = path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-+:@%,=".contains(c));
+        let path = if plain {
+            path
+        } else {
+            format!("'{}'", path.replace('\'', "'\\''"))
+        };
+        given.push(format!("--cars {path}"));
+    }
+    (!given.is_empty()).then(|| given.join(" "))
 }
 
 /// The vehicles asked for: every `--car`, then those of `--cars FILE`,
@@ -893,14 +919,16 @@ fn wizard(
     token_file: Option<&std::path::Path>,
     net: &stepwise::cli::NetArgs,
     launch: Launch,
+    vehicles: Option<String>,
 ) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
-    // The command these suggest for a script names the vehicle, when one.
-    let for_script = |message: String| match (&launch.car, launch.cars.as_slice()) {
-        (Some(car), []) | (None, [car]) => stepwise::text::with_car(&message, car),
-        _ => message,
+    // The command these suggest for a script names the vehicles as given
+    // (`--car` each, `--cars FILE`).
+    let for_script = |message: String| match vehicles {
+        Some(given) => message.replace("--car ID", &given),
+        None => message,
     };
     if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
         return fail(for_script(tr!(chosen_lang(), "cli-arg-dumb-terminal")));

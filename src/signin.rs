@@ -533,6 +533,12 @@ pub async fn login_with_token(
         ),
         _ => tr!(lang, "login-signed-in-token", gateway = gateway.as_str()),
     };
+    // The command it suggests asks the gateway typed as --api, not the
+    // embedded simulator.
+    let kept = match crate::client::api_typed(settings) {
+        Some(api) => crate::text::commands_with_api(&kept, &api),
+        None => kept,
+    };
     let _ = writeln!(out, "{kept}");
     // Its own expiry has passed: the gateway took it, but may not for long.
     if let Some(exp) = crate::auth::jwt_expiry(token).and_then(|e| u64::try_from(e).ok())

@@ -2318,3 +2318,36 @@ fn serve_auth_on_every_address_names_a_device_page_a_browser_opens() {
         );
     }
 }
+
+/// Without a terminal, the command suggested to a script names the
+/// vehicles as they were given: each `--car`, and `--cars FILE` (quoted
+/// where a shell would split it), never one `--car ID` for a board.
+#[test]
+fn without_a_terminal_the_script_command_names_the_vehicles_given() {
+    let home = home();
+    let ids = home.path().join("my ids.txt");
+    std::fs::write(&ids, "987654\n111111\n").unwrap();
+    let file = ids.to_str().unwrap();
+    for (args, said) in [
+        (
+            vec!["--car", "987654", "--car", "111111"],
+            "`stepwise steps --car 987654 --car 111111 [--json]`".to_owned(),
+        ),
+        (
+            vec!["fleet", "--cars", file],
+            format!("`stepwise steps --cars '{file}' [--json]`"),
+        ),
+        (
+            vec!["--car", "987654"],
+            "`stepwise steps --car 987654 [--json]`".to_owned(),
+        ),
+    ] {
+        let out = run(home.path(), &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("interactive terminal") && err.contains(&said),
+            "{err}"
+        );
+    }
+}

@@ -587,6 +587,11 @@ fn a_given_token_the_gateway_refuses_is_not_kept() {
         said.contains("If that address is wrong, fix --api"),
         "{said}"
     );
+    // The call it suggests asks that gateway, not the embedded simulator.
+    assert!(
+        said.contains(&format!("(`stepwise steps --api {away} --car ID`)")),
+        "{said}"
+    );
 
     // Taken, but without the scope the steps need: not kept, and said so;
     // never "not tried" nor "fix --api".
