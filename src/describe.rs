@@ -1085,6 +1085,7 @@ fn provider_tls(lang: Lang, url: &str, problem: &TlsProblem) -> String {
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
         AuthError::Discovery(why) => why.words(lang),
+        AuthError::ProxySetting(why) => why.words(lang),
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
         AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),

@@ -963,12 +963,10 @@ pub fn configure(
 ) -> Result<reqwest::ClientBuilder, NetError> {
     let tls = client_tls(options, None)?;
     let proxies = options.proxy.clone();
-    // A proxy variable that cannot be parsed is reported now, not ignored.
-    for scheme in ["http://x/", "https://x/"] {
-        if let Ok(url) = Url::parse(scheme) {
-            proxies.proxy_for(&url)?;
-        }
-    }
+    // A proxy variable that cannot be read is reported by whoever calls an
+    // address it applies to (the gateway's client when it is made, a
+    // sign-in call before it is sent); one that applies to no address
+    // called (another scheme's, one NO_PROXY skips) stops nothing.
     let proxy =
         reqwest::Proxy::custom(move |url| proxies.proxy_for(url).ok().flatten().map(|c| c.url));
     Ok(builder

@@ -380,7 +380,17 @@ async fn read_capped(
     })
 }
 
+/// The proxy variable that applies to `url` is usable (or none applies):
+/// the HTTP client would connect directly past one it cannot read.
+fn proxy_usable(url: &Url) -> Result<(), AuthError> {
+    crate::net::ProxyEnv::from_env()
+        .proxy_for(url)
+        .map(|_| ())
+        .map_err(AuthError::ProxySetting)
+}
+
 pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, AuthError> {
+    proxy_usable(url)?;
     let response = http
         .get(url.clone())
         .header(ACCEPT, "application/json")
@@ -399,6 +409,7 @@ pub(crate) async fn post_form(
     url: &Url,
     form: &[(&str, &str)],
 ) -> Result<Reply, AuthError> {
+    proxy_usable(url)?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();

@@ -223,6 +223,10 @@ pub enum AuthError {
     /// The identity provider's endpoints could not be found; says why.
     #[error("discovery: {0}")]
     Discovery(Discovery),
+    /// The proxy variable that applies to a sign-in address cannot be used
+    /// (its words name the variable and the fix).
+    #[error("{0}")]
+    ProxySetting(crate::net::NetError),
     /// The sign-in was refused (`access_denied`); the scopes asked for.
     #[error("access_denied")]
     Denied { scopes: String },
@@ -908,6 +912,7 @@ impl AuthError {
                     | ProviderProblem::StoreTask { .. }
             ),
             AuthError::Discovery(_)
+            | AuthError::ProxySetting(_)
             | AuthError::Fronted { .. }
             | AuthError::NoEndpoint { .. }
             | AuthError::UnknownClient { .. }

@@ -2351,3 +2351,47 @@ fn without_a_terminal_the_script_command_names_the_vehicles_given() {
         );
     }
 }
+
+/// A proxy variable that applies to no address called (another scheme's,
+/// or one NO_PROXY skips, or ALL_PROXY where http_proxy wins) stops
+/// nothing: the list comes, directly or through the proxy that applies.
+/// One that applies is still refused with its words.
+#[test]
+fn a_proxy_variable_that_does_not_apply_stops_nothing() {
+    let sim = Sim::start(None);
+    let home = home();
+    let plain = sim.url();
+    let run_with = |vars: &[(&str, &str)], api: &str| {
+        let mut cmd = stepwise(home.path());
+        for name in crate::pty::PROXY_ENV {
+            cmd.env_remove(name);
+        }
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        cmd.args(["steps", "--api", api, "--car", "987654"])
+            .output()
+            .unwrap()
+    };
+    for vars in [
+        vec![("https_proxy", "socks5://127.0.0.1:1")],
+        vec![
+            ("ALL_PROXY", "socks5://127.0.0.1:1"),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+        vec![("https_proxy", "http://[bad")],
+    ] {
+        let out = run_with(&vars, &plain);
+        // 3: steps are still to do.
+        assert_exit(&out, 3);
+        assert!(stdout(&out).contains("stepsID 132324"), "{vars:?}");
+    }
+    // The variable that applies is read, and refused with its words.
+    let out = run_with(&[("http_proxy", "socks5://127.0.0.1:1")], &plain);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("the proxy in http_proxy is a SOCKS proxy"),
+        "{}",
+        stderr(&out)
+    );
+}
