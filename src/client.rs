@@ -572,6 +572,7 @@ impl GatewayError {
                 live::LiveFault::Cut
                 | live::LiveFault::Silent { .. }
                 | live::LiveFault::NoFirstEvent { .. }
+                | live::LiveFault::OtherEvents { .. }
                 | live::LiveFault::NotText
                 | live::LiveFault::BadLine => Recovery::Retry { now: false },
             },

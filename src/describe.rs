@@ -767,6 +767,12 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             "gw-live-no-first-event",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
+        LiveFault::OtherEvents { kind, after } => tr!(
+            lang,
+            "gw-live-other-events",
+            kind = kind.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
         LiveFault::NotText => tr!(lang, "gw-live-not-text"),
         LiveFault::BadLine => tr!(lang, "gw-live-bad-line"),
         LiveFault::Lists { count } => tr!(lang, "gw-live-lists", count = num(*count)),

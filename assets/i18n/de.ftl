@@ -422,6 +422,7 @@ gw-title-redirect = Umleitung nicht gefolgt
 gw-live-cut = der Live-Stream des Gateways brach mitten in einem Ereignis ab. Er verbindet sich selbst neu; wiederholt es sich, die Proxys zwischen hier und dem Gateway prüfen
 gw-live-silent = der Live-Stream des Gateways sendete { $secs } s lang nichts, nicht einmal ein Lebenszeichen. Er verbindet sich selbst neu; wiederholt es sich, das Netzwerk prüfen
 gw-live-no-first-event = der Live-Stream des Gateways öffnete sich, sendete aber { $secs } s lang keine Liste (höchstens Lebenszeichen), obwohl die aktuellen Listen sofort kommen: vielleicht hält ein Proxy ihn zurück. Er verbindet sich selbst neu und fragt die Listen dann stattdessen ab
+gw-live-other-events = der Live-Stream des Gateways sendete Ereignisse vom Typ „{ $kind }“ und { $secs } s lang keines vom Typ steps: Seine Listen kommen unter einem anderen Ereignistyp als dem des Vertrags, daher wird keine gelesen. Er verbindet sich selbst neu und fragt die Listen dann stattdessen ab; dem Betreiber des Gateways melden, dass jede Liste als `event: steps` (oder ohne event-Zeile) kommen muss
 gw-live-not-text = der Live-Stream des Gateways ist kein UTF-8-Text. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-live-bad-line = der Live-Stream des Gateways enthält eine Zeile, die kein Ereignisfeld ist. Prüfen, ob --api auf ein Schritte-Gateway zeigt
 gw-live-lists = der Live-Status verfolgt 1 bis 200 Listen gleichzeitig, nicht { $count }
@@ -1660,6 +1661,8 @@ doctor-filter-bad = stepsStatus=todo liefert { $count ->
 doctor-filter-fix = Dem Betreiber des Gateways melden: stepsStatus wird nicht angewendet
 doctor-events-ok = angeboten, und das erste Ereignis (die aktuelle Liste) kam sofort: der Assistent folgt Änderungen live
 doctor-events-silent = der Stream wurde geöffnet, aber binnen { $secs } s kam kein Ereignis, obwohl ein Gateway die aktuelle Liste sofort sendet: etwas auf dem Weg (ein Proxy) hält Ereignisse zurück. Der Assistent verbindet sich neu und fragt dann regelmäßig ab
+doctor-events-other-type = der Stream wurde geöffnet und sendete Ereignisse vom Typ „{ $kind }“, aber binnen { $secs } s keines vom Typ steps: Seine Listen kommen unter einem anderen Ereignistyp als dem des Vertrags, und der Assistent liest keine davon. Der Assistent verbindet sich neu und fragt dann regelmäßig ab
+doctor-events-fix-other-type = Dem Betreiber des Gateways melden: Jede Liste muss als `event: steps` (oder ohne event-Zeile) kommen, nicht als „{ $kind }“
 doctor-events-cut = der Strom schloss, bevor sein erstes Ereignis vollständig war (nach { $bytes } Bytes): das Gateway hat ihn abgebrochen, also verbindet der Assistent neu und fragt dann ab
 doctor-events-empty = der Ereignisaufruf hat geantwortet und geendet, ohne etwas zu senden (0 Bytes): er liefert keinen Ereignisstrom, also verbindet der Assistent neu und fragt dann ab
 doctor-events-not-text = die Bytes des Stroms sind kein UTF-8-Text: der Assistent bricht ihn ab, verbindet neu und fragt dann ab

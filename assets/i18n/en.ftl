@@ -504,6 +504,7 @@ gw-demo-state-file = the embedded simulator cannot save its state in { $file }: 
 gw-live-cut = the gateway's live stream was cut in the middle of an event. It reconnects by itself; if this repeats, check the proxies between here and the gateway
 gw-live-silent = the gateway's live stream sent nothing for { $secs } s, not even a keep-alive. It reconnects by itself; if this repeats, check the network
 gw-live-no-first-event = the gateway's live stream opened but sent no list within { $secs } s (keep-alives at most), though the current lists come at once: a proxy may be holding it back. It reconnects by itself, then polls the lists instead
+gw-live-other-events = the gateway's live stream sent events of type “{ $kind }”, and none of type steps within { $secs } s: its lists come under another event type than the contract's, so none is read. It reconnects by itself, then polls the lists instead; tell the gateway's operator that each list must come as `event: steps` (or with no event line)
 gw-live-not-text = the gateway's live stream is not UTF-8 text. Check that --api points at a steps gateway
 gw-live-bad-line = the gateway's live stream has a line that is no event field. Check that --api points at a steps gateway
 gw-live-lists = live status follows 1 to 200 lists at once, not { $count }
@@ -1669,6 +1670,8 @@ doctor-filter-bad = stepsStatus=todo gives { $count ->
 doctor-filter-fix = Tell the gateway's operator: stepsStatus is not applied
 doctor-events-ok = offered, and its first event (the current list) came at once: the wizard follows changes live
 doctor-events-silent = the stream opened, but no event came within { $secs } s, though a gateway sends the current list at once: something on the way (a proxy) holds events back. The wizard reconnects, then polls
+doctor-events-other-type = the stream opened and sent events of type “{ $kind }”, but none of type steps within { $secs } s: its lists come under another event type than the contract's, and the wizard reads none of them. The wizard reconnects, then polls
+doctor-events-fix-other-type = Tell the gateway's operator: each list must come as `event: steps` (or with no event line), not as “{ $kind }”
 doctor-events-cut = the stream closed before its first event was whole (after { $bytes } bytes): the gateway cut it, so the wizard reconnects, then polls
 doctor-events-empty = the events call answered and ended without sending anything (0 bytes): it serves no event stream, so the wizard reconnects, then polls
 doctor-events-not-text = the stream's bytes are not UTF-8 text: the wizard cuts it, reconnects, then polls

@@ -425,6 +425,7 @@ gw-title-redirect = Redirección no seguida
 gw-live-cut = el flujo en tiempo real de la pasarela se cortó a mitad de un evento. Se reconecta solo; si se repite, revise los proxies entre este equipo y la pasarela
 gw-live-silent = el flujo en tiempo real de la pasarela no envió nada durante { $secs } s, ni siquiera una señal de mantenimiento. Se reconecta solo; si se repite, revise la red
 gw-live-no-first-event = el flujo en tiempo real de la pasarela se abrió pero no envió ninguna lista en { $secs } s (como mucho señales de mantenimiento), aunque las listas actuales llegan enseguida: quizá un proxy lo retiene. Se reconecta solo y luego consulta las listas en su lugar
+gw-live-other-events = el flujo en directo de la pasarela envió eventos de tipo «{ $kind }» y ninguno de tipo steps en { $secs } s: sus listas llegan con otro tipo de evento que el del contrato, así que no se lee ninguna. Se reconecta por sí solo y luego consulta las listas en su lugar; avise a quien gestiona la pasarela de que cada lista debe llegar como `event: steps` (o sin línea event)
 gw-live-not-text = el flujo en tiempo real de la pasarela no es texto UTF-8. Compruebe que --api apunta a una pasarela de pasos
 gw-live-bad-line = el flujo en tiempo real de la pasarela tiene una línea que no es un campo de evento. Compruebe que --api apunta a una pasarela de pasos
 gw-live-lists = el estado en tiempo real sigue de 1 a 200 listas a la vez, no { $count }
@@ -1678,6 +1679,8 @@ doctor-filter-bad = stepsStatus=todo devuelve { $count ->
 doctor-filter-fix = Avise a quien gestiona la pasarela: stepsStatus no se aplica
 doctor-events-ok = ofrecidos, y su primer evento (la lista actual) llegó al instante: el asistente sigue los cambios en tiempo real
 doctor-events-silent = el flujo se abrió, pero no llegó ningún evento en { $secs } s, aunque una pasarela envía la lista actual al instante: algo en el camino (un proxy) retiene los eventos. El asistente se reconecta y luego consulta periódicamente
+doctor-events-other-type = el flujo se abrió y envió eventos de tipo «{ $kind }», pero ninguno de tipo steps en { $secs } s: sus listas llegan con otro tipo de evento que el del contrato, y el asistente no lee ninguna. El asistente se reconecta y luego consulta periódicamente
+doctor-events-fix-other-type = Avise a quien gestiona la pasarela: cada lista debe llegar como `event: steps` (o sin línea event), no como «{ $kind }»
 doctor-events-cut = el flujo se cerró antes de que su primer evento estuviera completo (tras { $bytes } bytes): la pasarela lo cortó, así que el asistente se reconecta y luego consulta
 doctor-events-empty = la llamada de eventos respondió y terminó sin enviar nada (0 bytes): no sirve ningún flujo de eventos, así que el asistente se reconecta y luego consulta
 doctor-events-not-text = los bytes del flujo no son texto UTF-8: el asistente lo corta, se reconecta y luego consulta

@@ -425,6 +425,7 @@ gw-title-redirect = Redirection non suivie
 gw-live-cut = le flux en direct de la passerelle a été coupé au milieu d'un événement. Il se reconnecte tout seul ; si cela se répète, vérifiez les proxys entre ce poste et la passerelle
 gw-live-silent = le flux en direct de la passerelle n'a rien envoyé depuis { $secs } s, pas même un signal de maintien. Il se reconnecte tout seul ; si cela se répète, vérifiez le réseau
 gw-live-no-first-event = le flux en direct de la passerelle s'est ouvert mais n'a envoyé aucune liste en { $secs } s (tout au plus des signaux de maintien), alors que les listes actuelles arrivent aussitôt : un proxy le retient peut-être. Il se reconnecte tout seul, puis interroge les listes à la place
+gw-live-other-events = le flux en direct de la passerelle a envoyé des événements de type « { $kind } », et aucun de type steps en { $secs } s : ses listes arrivent sous un autre type d'événement que celui du contrat, si bien qu'aucune n'est lue. Il se reconnecte tout seul, puis interroge les listes à la place ; prévenez l'exploitant de la passerelle que chaque liste doit arriver comme `event: steps` (ou sans ligne event)
 gw-live-not-text = le flux en direct de la passerelle n'est pas du texte UTF-8. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-bad-line = le flux en direct de la passerelle contient une ligne qui n'est pas un champ d'événement. Vérifiez que --api désigne bien une passerelle d'étapes
 gw-live-lists = le suivi en direct porte sur 1 à 200 listes à la fois, pas { $count }
@@ -1675,6 +1676,8 @@ doctor-filter-bad = stepsStatus=todo donne { $count ->
 doctor-filter-fix = Signalez à l'exploitant de la passerelle : stepsStatus n'est pas appliqué
 doctor-events-ok = proposés, et leur premier événement (la liste actuelle) est arrivé aussitôt : l'assistant suit les changements en direct
 doctor-events-silent = le flux s'est ouvert, mais aucun événement n'est arrivé en { $secs } s, alors qu'une passerelle envoie la liste actuelle aussitôt : quelque chose en chemin (un proxy) retient les événements. L'assistant se reconnecte, puis interroge périodiquement
+doctor-events-other-type = le flux s'est ouvert et a envoyé des événements de type « { $kind } », mais aucun de type steps en { $secs } s : ses listes arrivent sous un autre type d'événement que celui du contrat, et l'assistant n'en lit aucune. L'assistant se reconnecte, puis interroge périodiquement
+doctor-events-fix-other-type = Prévenez l'exploitant de la passerelle : chaque liste doit arriver comme `event: steps` (ou sans ligne event), pas comme « { $kind } »
 doctor-events-cut = le flux s'est fermé avant que son premier événement soit complet (après { $bytes } octets) : la passerelle l'a coupé, donc l'assistant se reconnecte, puis interroge
 doctor-events-empty = l'appel des événements a répondu et s'est terminé sans rien envoyer (0 octet) : il ne sert aucun flux d'événements, donc l'assistant se reconnecte, puis interroge
 doctor-events-not-text = les octets du flux ne sont pas du texte UTF-8 : l'assistant le coupe, se reconnecte, puis interroge

@@ -422,6 +422,7 @@ gw-title-redirect = Reindirizzamento non seguito
 gw-live-cut = il flusso in diretta del gateway si è interrotto a metà di un evento. Si riconnette da solo; se si ripete, controllare i proxy tra qui e il gateway
 gw-live-silent = il flusso in diretta del gateway non ha inviato nulla per { $secs } s, nemmeno un segnale di keep-alive. Si riconnette da solo; se si ripete, controllare la rete
 gw-live-no-first-event = il flusso in diretta del gateway si è aperto ma non ha inviato alcun elenco entro { $secs } s (al massimo segnali di keep-alive), benché gli elenchi attuali arrivino subito: forse un proxy lo trattiene. Si riconnette da solo, poi interroga gli elenchi al suo posto
+gw-live-other-events = il flusso in diretta del gateway ha inviato eventi di tipo «{ $kind }» e nessuno di tipo steps entro { $secs } s: le sue liste arrivano con un tipo di evento diverso da quello del contratto, quindi nessuna viene letta. Si riconnette da solo, poi interroga le liste al suo posto; avvisare chi gestisce il gateway che ogni lista deve arrivare come `event: steps` (o senza riga event)
 gw-live-not-text = il flusso in diretta del gateway non è testo UTF-8. Controllare che --api punti a un gateway dei passi
 gw-live-bad-line = il flusso in diretta del gateway contiene una riga che non è un campo di evento. Controllare che --api punti a un gateway dei passi
 gw-live-lists = lo stato in diretta segue da 1 a 200 elenchi alla volta, non { $count }
@@ -1672,6 +1673,8 @@ doctor-filter-bad = stepsStatus=todo restituisce { $count ->
 doctor-filter-fix = Segnalare a chi gestisce il gateway: stepsStatus non viene applicato
 doctor-events-ok = offerti, e il primo evento (l'elenco attuale) è arrivato subito: la procedura segue le modifiche in diretta
 doctor-events-silent = lo stream si è aperto, ma nessun evento è arrivato entro { $secs } s, benché un gateway invii subito l'elenco attuale: qualcosa lungo la strada (un proxy) trattiene gli eventi. La procedura si riconnette, poi interroga periodicamente
+doctor-events-other-type = il flusso si è aperto e ha inviato eventi di tipo «{ $kind }», ma nessuno di tipo steps entro { $secs } s: le sue liste arrivano con un tipo di evento diverso da quello del contratto, e la procedura guidata non ne legge nessuna. La procedura guidata si riconnette, poi interroga periodicamente
+doctor-events-fix-other-type = Avvisare chi gestisce il gateway: ogni lista deve arrivare come `event: steps` (o senza riga event), non come «{ $kind }»
 doctor-events-cut = il flusso si è chiuso prima che il suo primo evento fosse completo (dopo { $bytes } byte): il gateway l'ha interrotto, quindi la procedura si riconnette, poi interroga
 doctor-events-empty = la chiamata degli eventi ha risposto ed è terminata senza inviare nulla (0 byte): non fornisce alcun flusso di eventi, quindi la procedura guidata si ricollega, poi interroga
 doctor-events-not-text = i byte del flusso non sono testo UTF-8: l'assistente lo interrompe, si riconnette, poi interroga

@@ -423,6 +423,7 @@ gw-title-redirect = Omleiding niet gevolgd
 gw-live-cut = de livestream van de gateway werd midden in een gebeurtenis afgebroken. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan de proxy's tussen hier en de gateway
 gw-live-silent = de livestream van de gateway stuurde { $secs } s lang niets, zelfs geen keep-alive. Hij maakt zelf opnieuw verbinding; gebeurt het vaker, controleer dan het netwerk
 gw-live-no-first-event = de livestream van de gateway ging open maar stuurde binnen { $secs } s geen lijst (hooguit keep-alives), terwijl de huidige lijsten meteen komen: misschien houdt een proxy hem tegen. Hij maakt zelf opnieuw verbinding en vraagt de lijsten daarna periodiek op
+gw-live-other-events = de livestream van de gateway stuurde gebeurtenissen van het type ‘{ $kind }’ en binnen { $secs } s geen van het type steps: de lijsten komen onder een ander gebeurtenistype dan dat van het contract, dus wordt er geen gelezen. Hij maakt zelf opnieuw verbinding en vraagt de lijsten dan in plaats daarvan op; meld de beheerder van de gateway dat elke lijst als `event: steps` (of zonder event-regel) moet komen
 gw-live-not-text = de livestream van de gateway is geen UTF-8-tekst. Controleer of --api naar een stappen-gateway wijst
 gw-live-bad-line = de livestream van de gateway bevat een regel die geen gebeurtenisveld is. Controleer of --api naar een stappen-gateway wijst
 gw-live-lists = de live status volgt 1 tot 200 lijsten tegelijk, niet { $count }
@@ -1664,6 +1665,8 @@ doctor-filter-bad = stepsStatus=todo geeft { $count ->
 doctor-filter-fix = Laat de beheerder van de gateway weten: stepsStatus wordt niet toegepast
 doctor-events-ok = aangeboden, en het eerste event (de huidige lijst) kwam meteen: de wizard volgt wijzigingen live
 doctor-events-silent = de stream ging open, maar binnen { $secs } s kwam geen event, hoewel een gateway de huidige lijst meteen stuurt: iets onderweg (een proxy) houdt events tegen. De wizard maakt opnieuw verbinding en vraagt daarna periodiek
+doctor-events-other-type = de stream ging open en stuurde gebeurtenissen van het type ‘{ $kind }’, maar binnen { $secs } s geen van het type steps: de lijsten komen onder een ander gebeurtenistype dan dat van het contract, en de wizard leest er geen. De wizard maakt opnieuw verbinding en vraagt dan periodiek op
+doctor-events-fix-other-type = Meld de beheerder van de gateway: elke lijst moet als `event: steps` (of zonder event-regel) komen, niet als ‘{ $kind }’
 doctor-events-cut = de stroom sloot voordat zijn eerste gebeurtenis compleet was (na { $bytes } bytes): de gateway brak hem af, dus de wizard verbindt opnieuw en vraagt dan op
 doctor-events-empty = de gebeurtenissenaanroep antwoordde en eindigde zonder iets te sturen (0 bytes): hij levert geen gebeurtenissenstroom, dus de wizard verbindt opnieuw en vraagt dan periodiek op
 doctor-events-not-text = de bytes van de stroom zijn geen UTF-8-tekst: de wizard breekt hem af, verbindt opnieuw en vraagt dan op

@@ -408,6 +408,7 @@ gw-redirect-to-https = o gateway em { $from } mudou para { $to } (https://); o s
 gw-live-cut = o fluxo ao vivo do gateway foi cortado no meio de um evento. Volta a ligar-se sozinho; se isso se repetir, verifique os proxies entre aqui e o gateway
 gw-live-silent = o fluxo ao vivo do gateway não enviou nada por { $secs } s, nem mesmo um sinal de manutenção. Volta a ligar-se sozinho; se isso se repetir, verifique a rede
 gw-live-no-first-event = o fluxo ao vivo do gateway abriu mas não enviou nenhuma lista em { $secs } s (no máximo sinais de manutenção), embora as listas atuais venham de imediato: talvez um proxy o retenha. Volta a ligar-se sozinho e depois consulta as listas
+gw-live-other-events = o fluxo em direto do gateway enviou eventos do tipo «{ $kind }» e nenhum do tipo steps em { $secs } s: as listas dele chegam com outro tipo de evento que não o do contrato, pelo que nenhuma é lida. Volta a ligar-se sozinho e depois consulta as listas em vez disso; avise quem gere o gateway de que cada lista deve vir como `event: steps` (ou sem linha event)
 gw-live-not-text = o fluxo ao vivo do gateway não é texto UTF-8. Verifique se --api aponta para um gateway de passos
 gw-live-bad-line = o fluxo ao vivo do gateway tem uma linha que não é um campo de evento. Verifique se --api aponta para um gateway de passos
 gw-live-lists = o estado ao vivo acompanha de 1 a 200 listas de uma vez, não { $count }
@@ -1651,6 +1652,8 @@ doctor-filter-bad = stepsStatus=todo devolve { $count ->
 doctor-filter-fix = Avise quem opera o gateway: stepsStatus não é aplicado
 doctor-events-ok = oferecidos, e o primeiro evento (a lista atual) chegou de imediato: o assistente acompanha as mudanças ao vivo
 doctor-events-silent = o fluxo abriu, mas nenhum evento chegou em { $secs } s, embora um gateway envie a lista atual de imediato: algo no caminho (um proxy) retém os eventos. O assistente volta a ligar-se e depois consulta periodicamente
+doctor-events-other-type = o fluxo abriu e enviou eventos do tipo «{ $kind }», mas nenhum do tipo steps em { $secs } s: as listas dele chegam com outro tipo de evento que não o do contrato, e o assistente não lê nenhuma. O assistente volta a ligar-se e depois consulta periodicamente
+doctor-events-fix-other-type = Avise quem gere o gateway: cada lista deve vir como `event: steps` (ou sem linha event), não como «{ $kind }»
 doctor-events-cut = o fluxo fechou antes de o primeiro evento estar completo (após { $bytes } bytes): o gateway cortou-o, por isso o assistente volta a ligar e depois consulta
 doctor-events-empty = a chamada de eventos respondeu e terminou sem enviar nada (0 bytes): não serve fluxo de eventos, por isso o assistente volta a ligar e depois consulta
 doctor-events-not-text = os bytes do fluxo não são texto UTF-8: o assistente corta-o, volta a ligar-se e depois consulta

@@ -59,6 +59,10 @@ pub enum LiveFault {
     /// The stream opened, and no event came for this long (keep-alives at
     /// most): the current lists it owes at once never came.
     NoFirstEvent { after: Duration },
+    /// The stream opened and sent events of another type (`kind`, the
+    /// first such, sanitised), and no list for this long: its lists come
+    /// under a type the contract does not read.
+    OtherEvents { kind: String, after: Duration },
     /// The stream is not UTF-8 text.
     NotText,
     /// A line of the stream is no event field.
@@ -516,6 +520,8 @@ impl Follower {
         let events = events_of(chunks, self.gateway.options.max_body);
         futures_util::pin_mut!(events);
         let mut delivered = false;
+        // The first event of a type the contract does not read, if any.
+        let mut other: Option<String> = None;
         let first_by = tokio::time::Instant::from_std(opened) + self.options.first_event_timeout;
         loop {
             // The current lists come at once: a stream of keep-alives only
@@ -527,8 +533,12 @@ impl Follower {
                     Ok(next) => next,
                     Err(_) => {
                         let after = self.options.first_event_timeout;
+                        let fault = match other.take() {
+                            Some(kind) => LiveFault::OtherEvents { kind, after },
+                            None => LiveFault::NoFirstEvent { after },
+                        };
                         return Ok(StreamEnd::Failed {
-                            error: GatewayError::Live(LiveFault::NoFirstEvent { after }),
+                            error: GatewayError::Live(fault),
                             delivered,
                             wait: None,
                         });
@@ -536,6 +546,16 @@ impl Follower {
                 }
             };
             let Some(item) = next else { break };
+            if let Ok(event) = &item
+                && other.is_none()
+                && !read_type(&event.event)
+            {
+                let kind: String = crate::steps::sanitize(&event.event)
+                    .chars()
+                    .take(40)
+                    .collect();
+                other = Some(kind);
+            }
             let outcome = item.and_then(|mut event| {
                 // A token the gateway echoes never reaches a list.
                 if let Some(token) = &self.bearer {
@@ -951,6 +971,11 @@ fn event_id(event: &Event) -> Option<String> {
         .then(|| id.to_owned())
 }
 
+/// An event type the contract reads: `steps`, none (`message`), `error`.
+fn read_type(kind: &str) -> bool {
+    matches!(kind, "" | "steps" | "message" | "error")
+}
+
 /// A `steps` event (or one without a type) as a list; other events are
 /// ignored (`None`). A list without a stepsID is taken as the only one
 /// followed; with several followed, it cannot be placed and is refused.
@@ -960,7 +985,7 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
             error_event(&event.data),
         ))));
     }
-    if !(event.event.is_empty() || event.event == "steps" || event.event == "message") {
+    if !read_type(&event.event) {
         return Ok(None);
     }
     let mut list = protocol::decode_list(event.data.as_bytes())

@@ -278,6 +278,25 @@ fn event_data(bytes: &[u8]) -> Option<(String, String)> {
     })
 }
 
+/// The type of the first whole event with data that the contract does not
+/// read (`update`, `Steps`), sanitised and cut short.
+fn other_event_type(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    let complete = &text[..text.rfind("\n\n")?];
+    complete.split("\n\n").find_map(|block| {
+        let value = |name: &str| {
+            block
+                .lines()
+                .filter_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .map(|v| v.strip_prefix(' ').unwrap_or(v).to_owned())
+                .next_back()
+        };
+        let kind = value("event")?;
+        let read = matches!(kind.as_str(), "" | "steps" | "message" | "error");
+        (!read && value("data").is_some()).then(|| sanitize(&kind).chars().take(40).collect())
+    })
+}
+
 /// Why a 2xx answer's body could not be read, in the catalogue's words.
 fn decode_arg(error: &wire::DecodeError) -> Arg {
     Arg::each(|lang| crate::describe::decode_words(lang, error))
@@ -1163,6 +1182,16 @@ fn first_event_line(body: &[u8], cut: bool, steps_id: &str, proxied: bool) -> Li
             .fix(words!("doctor-events-fix-content"));
     }
     let Some((kind, data)) = event_data(body) else {
+        // Events came, of a type the contract does not read: no proxy
+        // held anything back.
+        if let Some(kind) = other_event_type(body) {
+            let secs = secs(first_event_limit());
+            return Line::new(
+                Mark::Warning,
+                words!("doctor-events-other-type", kind = kind.clone(), secs = secs),
+            )
+            .fix(words!("doctor-events-fix-other-type", kind = kind));
+        }
         return Line::new(
             Mark::Warning,
             words!("doctor-events-silent", secs = secs(first_event_limit())),

@@ -2247,6 +2247,34 @@ fn a_device_id_that_cannot_be_kept_is_said_and_an_unneeded_login_file_only_warns
     );
 }
 
+/// An event stream whose list comes at once as an event of another type
+/// (`update`): doctor names the type and the fix, never a proxy holding
+/// events back or nginx's buffering.
+#[test]
+fn an_event_stream_of_another_type_is_named_not_blamed_on_a_proxy() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = events_gateway(
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nid: 1\nevent: update\ndata: {list}\n\n").into_bytes(),
+        true,
+    );
+    let home = home();
+    let out = doctor_divided(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    let events = line(&text, "Live events");
+    assert!(events.starts_with("! warning"), "{text}");
+    assert!(
+        events.contains("sent events of type “update”, but none of type steps within 0.75 s"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "each list must come as `event: steps` (or with no event line), not as “update”"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("proxy_buffering"), "{text}");
+}
+
 /// An event stream that opens and then holds its first event back (a proxy
 /// that buffers streams) is not "offered, the wizard follows live": the
 /// gateway sends the current list at once, so doctor waits for it and says

@@ -436,6 +436,47 @@ async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
     ));
 }
 
+/// A stream that sends its lists at once, as events of another type than
+/// `steps` (`update`): said as such, with the type, never as a stream held
+/// back by a proxy ("keep-alives at most").
+#[tokio::test]
+async fn a_stream_of_other_event_types_is_said_as_such() {
+    let server = serve(|n, _, stream| async move {
+        let text = if n == 0 {
+            format!("{SSE_HEAD}id: 1\nevent: update\ndata: {}\n\n", list("todo"))
+        } else {
+            format!("{SSE_HEAD}{}", event(2, &list("todo")))
+        };
+        write_and_hold(stream, text.into_bytes()).await;
+    })
+    .await;
+    let options = LiveOptions {
+        first_event_timeout: Duration::from_millis(200),
+        ..quick()
+    };
+    let mut updates = follow(&server.url(), options);
+    next(&mut updates).await;
+    match next(&mut updates).await {
+        Some(LiveUpdate::Error {
+            error: error @ GatewayError::Live(LiveFault::OtherEvents { .. }),
+            retrying: true,
+        }) => {
+            let words = describe::gateway_error(Lang::En, &error);
+            assert!(
+                words.contains("sent events of type “update”, and none of type steps within 0.2 s")
+                    && words.contains("`event: steps`")
+                    && !words.contains("proxy"),
+                "{words}"
+            );
+        }
+        other => panic!("expected the other event type reported, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut updates).await,
+        Some(LiveUpdate::List(_))
+    ));
+}
+
 /// A 429 to the event stream holds the stream back as it holds every
 /// request: the follower waits the `Retry-After` asked (the screen told of
 /// it, as for a poll's 429) before it opens the stream again, never within
