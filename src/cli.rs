@@ -393,8 +393,11 @@ impl Cli {
             Some(Command::Serve { .. }) if api => {
                 refuse("--api", tr!(lang, "cli-arg-why-serve-api"))
             }
-            Some(Command::Serve { .. } | Command::Next { .. }) if concurrency => {
+            Some(Command::Serve { .. }) if concurrency => {
                 refuse("--concurrency", tr!(lang, "cli-arg-why-concurrency"))
+            }
+            Some(Command::Next { .. }) if concurrency => {
+                refuse("--concurrency", tr!(lang, "cli-arg-why-concurrency-next"))
             }
             Some(Command::Serve { .. }) if car => {
                 refuse(car_option, tr!(lang, "cli-arg-why-serve-car"))
@@ -1482,6 +1485,26 @@ mod tests {
         assert!(cli.api_typed);
         let msg = cli.misused_option(Lang::En).unwrap();
         assert!(msg.starts_with("demo does not use --api"), "{msg}");
+    }
+
+    /// `--concurrency` refused by `next` and `serve`, each for its own
+    /// reason.
+    #[test]
+    fn concurrency_is_refused_with_each_command_s_reason() {
+        for (args, said) in [
+            (
+                vec!["stepwise", "next", "--steps-id", "1", "--concurrency", "2"],
+                "next does not use --concurrency: it asks for one vehicle's next step, in one request",
+            ),
+            (
+                vec!["stepwise", "serve", "--concurrency", "2"],
+                "serve does not use --concurrency: it is the gateway and asks no gateway itself",
+            ),
+        ] {
+            let cli = Cli::try_parse_args(args).unwrap();
+            let msg = cli.misused_option(Lang::En).unwrap();
+            assert!(msg.starts_with(said), "{msg}");
+        }
     }
 
     #[test]

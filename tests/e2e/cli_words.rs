@@ -223,8 +223,9 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     assert!(err.contains("kept limiting requests (HTTP 429)"), "{err}");
     // What it asked is a wait of seconds: no "few minutes" of our own.
     assert!(
-        err.contains("If the wait it asked for (said above) is longer than 1 s, give a --deadline")
-            && !err.contains("minutes"),
+        err.contains(
+            "If the wait it asked for (said on stderr) is longer than 1 s, give a --deadline"
+        ) && !err.contains("minutes"),
         "{err}"
     );
     // A wait shorter than the deadline is not answered with a longer

@@ -1177,6 +1177,18 @@ fn a_steps_id_refused_again_right_after_starting_over_stops_watch() {
         banner.text
     );
     assert!(!banner.text.contains("Start again"), "{}", banner.text);
+    // The list stays on screen; `n` says its stepsID was dropped, never
+    // "no stepsID yet", and that `r` asks for a new one.
+    assert!(ch(&mut s, 'n').is_empty());
+    let banner = session(&s).banner().unwrap();
+    assert_eq!(banner.title, "stepsID dropped");
+    assert!(
+        banner
+            .text
+            .contains("r asks for a new one by carAssociationID"),
+        "{}",
+        banner.text
+    );
     let (_, lookup, _, _) = fetched(&ch(&mut s, 'r'));
     assert_eq!(lookup, Lookup::Car("987654".into()));
 }

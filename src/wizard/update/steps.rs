@@ -167,12 +167,22 @@ fn ask_next(state: &mut State) -> Vec<Effect> {
             return Vec::new();
         }
         // The gateway's own list came without one: `r` would not bring it.
-        let text = if session.whole().is_some_and(|l| l.steps_id.is_none()) {
-            tr!(lang, "banner-no-steps-id-in-list-text")
-        } else {
-            tr!(lang, "banner-no-steps-id-text")
+        // One came and was refused since: dropped, not "not yet".
+        let (title, text) = match session.whole().map(|l| l.steps_id.is_some()) {
+            Some(false) => (
+                tr!(lang, "banner-no-steps-id"),
+                tr!(lang, "banner-no-steps-id-in-list-text"),
+            ),
+            Some(true) => (
+                tr!(lang, "banner-steps-id-dropped"),
+                tr!(lang, "banner-steps-id-dropped-text"),
+            ),
+            None => (
+                tr!(lang, "banner-no-steps-id"),
+                tr!(lang, "banner-no-steps-id-text"),
+            ),
         };
-        session.say(info(tr!(lang, "banner-no-steps-id"), text));
+        session.say(info(title, text));
         return Vec::new();
     };
     let filter = session.filter();
