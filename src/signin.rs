@@ -227,9 +227,18 @@ pub async fn login(
     let base = Url::parse(client.base()).map_err(|e| Failure::usage(e.to_string()))?;
     let http = client.oauth_http().map_err(|e| Failure::auth(lang, &e))?;
     let options = &settings.signin;
-    let endpoints = crate::auth::discover::discover(http, &base, options.issuer.as_deref())
-        .await
-        .map_err(|e| Failure::auth(lang, &e))?;
+    let endpoints =
+        match crate::auth::discover::discover(http, &base, options.issuer.as_deref()).await {
+            Ok(endpoints) => endpoints,
+            // No sign-in, and no token needed either: nothing to sign in to.
+            Err(AuthError::Discovery(crate::auth::Discovery::NotOffered { .. }))
+                if try_token(settings, &gateway, None).await == Trial::Taken =>
+            {
+                let words = tr!(lang, "err-login-not-needed", gateway = gateway.as_str());
+                return Err(Failure::error(words));
+            }
+            Err(e) => return Err(Failure::auth(lang, &e)),
+        };
     let browser = endpoints.authorization.is_some()
         && (endpoints.device_authorization.is_none() || (!options.device && graphical_session()));
     let credential = if browser {
@@ -472,7 +481,7 @@ pub async fn login_with_token(
     check_typed_token(lang, token)?;
     // A token the gateway refuses is not kept: it would take the place of
     // a kept one that works.
-    let trial = try_token(settings, &gateway, token).await;
+    let trial = try_token(settings, &gateway, Some(token)).await;
     if trial == Trial::Refused {
         // Its tokens come from its sign-in (and expire): no one gives a
         // "current token" to ask for.
@@ -514,7 +523,14 @@ pub async fn login_with_token(
     }
     let store = open_store(lang, settings).await?;
     let saved = save(lang, store, gateway.clone(), Credential::given(token)).await?;
+    // Taken: and without any token? Then it checks none, and "took it"
+    // would tell nothing.
+    let needs_none =
+        trial == Trial::Taken && try_token(settings, &gateway, None).await == Trial::Taken;
     let kept = match &trial {
+        Trial::Taken if needs_none => {
+            tr!(lang, "login-token-not-checked", gateway = gateway.as_str())
+        }
         Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway.as_str()),
         // Why it could not be tried: a mistyped --api shows now, not at
         // the customer's car.
@@ -639,7 +655,7 @@ async fn offers_sign_in(settings: &Settings, gateway: &str) -> bool {
     )
 }
 
-async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
+async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> Trial {
     use crate::client::{ListRequest, Lookup};
     let options = ClientOptions {
         net: settings.net.clone(),
@@ -647,7 +663,7 @@ async fn try_token(settings: &Settings, gateway: &str, token: &str) -> Trial {
         timeout: std::time::Duration::from_secs(5),
         ..ClientOptions::default()
     };
-    let secret = Some(crate::secret::Secret::new(token));
+    let secret = token.map(crate::secret::Secret::new);
     let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), secret, options) else {
         return Trial::NotTried(None);
     };

@@ -447,8 +447,11 @@ fn serve_says_where_it_listens_in_the_chosen_language() {
 #[test]
 fn a_gateway_without_device_sign_in_is_reported_in_german() {
     let home = tempfile::tempdir().unwrap();
-    // Without --auth the simulator serves no discovery document.
-    let sim = Simulator::start(home.path(), "C");
+    // Without --auth the simulator serves no discovery document; with a
+    // token of its own it wants one (one that wants none needs no sign-in).
+    let token = home.path().join("gateway-token");
+    std::fs::write(&token, "gateway-token-1\n").unwrap();
+    let sim = Simulator::start_with(home.path(), "C", &["--token-file", token.to_str().unwrap()]);
     let url = sim.url();
     let out = stepwise(home.path())
         .env("STEPWISE_TOKEN_STORE", "file")

@@ -348,6 +348,39 @@ fn a_denied_code_says_so_and_keeps_nothing() {
     assert!(!logins_file(home.path()).exists());
 }
 
+/// A gateway that offers no sign-in and answers without any token: `login`
+/// says there is nothing to sign in to (never "it takes a fixed token from
+/// whoever runs it"), and a token kept by hand is not said "taken" by a
+/// gateway that checks none.
+#[test]
+fn login_to_a_gateway_that_needs_no_token_says_so() {
+    let open = Provider::serve(Shared::new(SimState::new(Scenario::built_in()), None));
+    let home = tempfile::tempdir().unwrap();
+    let api = open.url();
+    let out = run(home.path(), &["login", "--device", "--api", &api], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "it answered without a token: it needs none here, so there is nothing to sign in to"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("fixed token"), "{err}");
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("some-token\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("the gateway answered without a token as well: it needs none here")
+            && !said.contains("the gateway took it"),
+        "{said}"
+    );
+}
+
 /// A scope the identity provider does not know is named with the scopes
 /// asked for and where to set them, not "retry later" (a stranger's
 /// `--scope` typo read as the provider's passing trouble).
