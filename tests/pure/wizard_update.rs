@@ -1630,6 +1630,14 @@ fn a_stream_given_up_for_polling_says_so() {
             .contains("kept failing (last: Live stream broken)"),
         "{banner:?}"
     );
+    // Doctor says whom to tell: the gateway's operator, or a proxy's
+    // (the stream may have failed in a proxy).
+    assert!(
+        banner
+            .text
+            .ends_with("run stepwise doctor: it names the stream's trouble and whom to tell (the gateway's operator, or a proxy's)."),
+        "{banner:?}"
+    );
     assert!(render(&s).contains("watch ON · polling every 3 s"));
 
     let mut s = opened(["alreadyDone", "todo", "todo"]);
