@@ -79,7 +79,12 @@ where
             )
         },
     );
-    let trusted = net.ca_file.as_deref();
+    // SSL_CERT_FILE is another tool's setting (often the system's own
+    // bundle): not a file to correct, so the advice is --ca-file's.
+    let trusted = net
+        .ca_file
+        .as_deref()
+        .filter(|_| net.ca_from != crate::net::CaFrom::SslCertFile);
     let chain_len = presented.lock().map_or(0, |p| p.len());
     let trust = Trust {
         file: trusted,

@@ -621,6 +621,20 @@ fn serve_tls_without_trust_fails_with_the_exact_ca_file_and_with_it_all_is_ok() 
     assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
     assert!(!text.contains("Add --ca-file"), "{text}");
 
+    // SSL_CERT_FILE (another tool's setting, often the system's bundle)
+    // that lacks the authority: the advice is --ca-file, never to edit
+    // that file.
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &server.url, "--car", "987654"],
+        &[("SSL_CERT_FILE", wrong.as_str())],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let remedy = format!("Add --ca-file {}", ca.display());
+    assert!(text.contains(&remedy), "expected {remedy:?} in:\n{text}");
+    assert!(!text.contains("the authority file in use"), "{text}");
+
     let ca_arg = ca.display().to_string();
     let out = doctor(
         home.path(),
