@@ -156,6 +156,22 @@ fn decide_url(provider: &Provider, auth: &DeviceAuthorization, what: &str) -> St
     )
 }
 
+/// Polls the token address for `authorization` with the default options.
+async fn poll_default(
+    endpoints: &Endpoints,
+    authorization: &DeviceAuthorization,
+    pace: &TestPace,
+) -> Result<Credential, AuthError> {
+    device::poll(
+        &http(),
+        endpoints,
+        authorization,
+        &SignInOptions::default(),
+        pace,
+    )
+    .await
+}
+
 /// A signed-in credential, by approving a code at once.
 async fn signed_in(provider: &Provider) -> Credential {
     let (endpoints, authorization) = start_flow(provider).await;
@@ -164,15 +180,9 @@ async fn signed_in(provider: &Provider) -> Credential {
         &authorization,
         "approve",
     ))]]);
-    device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .expect("approved")
+    poll_default(&endpoints, &authorization, &pace)
+        .await
+        .expect("approved")
 }
 
 fn gateway(url: &str, source: Option<TokenSource>) -> Gateway {
@@ -229,15 +239,9 @@ async fn an_approved_code_signs_in_and_its_token_opens_the_steps() {
     let lower = authorization.user_code.replace('-', "").to_lowercase();
     let approve = format!("{}/sim/device/{lower}/approve", provider.sim.url());
     let pace = TestPace::new(vec![vec![], vec![Act::Post(approve)]]);
-    let credential = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .expect("approved");
+    let credential = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .expect("approved");
     assert_eq!(provider.polls(), 2, "one pending answer, then the token");
     assert!(credential.can_refresh());
     assert_eq!(credential.lifetime, Some(3600));
@@ -295,15 +299,9 @@ async fn a_token_address_failing_while_polling_is_said_as_failing() {
             .parse()
             .unwrap();
         let pace = TestPace::new(vec![]);
-        let err = device::poll(
-            &http(),
-            &endpoints,
-            &authorization,
-            &SignInOptions::default(),
-            &pace,
-        )
-        .await
-        .unwrap_err();
+        let err = poll_default(&endpoints, &authorization, &pace)
+            .await
+            .unwrap_err();
         let words = describe::auth_error(Lang::En, &err);
         assert!(words.contains(said), "{words}");
         assert!(!words.contains("stopped the sign-in"), "{words}");
@@ -322,15 +320,9 @@ async fn a_denied_code_ends_with_a_clear_message() {
         vec![],
         vec![Act::Post(decide_url(&provider, &authorization, "deny"))],
     ]);
-    let err = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .unwrap_err();
+    let err = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         AuthError::Denied {
@@ -358,15 +350,9 @@ async fn a_code_the_provider_says_expired_ends_the_polling() {
     .await;
     let (endpoints, authorization) = start_flow(&provider).await;
     let pace = TestPace::new(vec![]);
-    let err = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .unwrap_err();
+    let err = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
     assert_eq!(err, AuthError::Expired);
     let said = describe::auth_error(Lang::En, &err);
     assert!(said.contains("expired"), "{said}");
@@ -384,15 +370,9 @@ async fn polling_stops_when_the_code_runs_out_even_if_the_provider_never_says_so
     // The simulator says interval 0: the client polls no faster than once a second.
     assert_eq!(authorization.interval, Duration::from_secs(1));
     let pace = TestPace::new(vec![]);
-    let err = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .unwrap_err();
+    let err = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
     assert_eq!(err, AuthError::Expired);
     assert_eq!(
         provider.polls(),
@@ -420,14 +400,7 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
             Act::Sleep(Duration::from_secs(1)),
         ],
     ]);
-    let credential = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await;
+    let credential = poll_default(&endpoints, &authorization, &pace).await;
     assert!(credential.is_ok(), "{credential:?}");
     assert_eq!(
         pace.waits(),
@@ -487,15 +460,9 @@ async fn a_429_past_the_code_s_life_is_said_with_its_wait() {
     .await;
     endpoints.token = Url::parse(&format!("{}/oauth/token", limited.url())).unwrap();
     let pace = TestPace::new(Vec::new());
-    let error = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .expect_err("limited past the code's life");
+    let error = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .expect_err("limited past the code's life");
     let text = describe::auth_error(Lang::En, &error);
     assert!(
         text.contains("limiting requests (HTTP 429) and asks to wait")
@@ -623,15 +590,9 @@ async fn the_token_endpoint_may_live_on_another_server() {
         &authorization,
         "approve",
     ))]]);
-    let credential = device::poll(
-        &http(),
-        &endpoints,
-        &authorization,
-        &SignInOptions::default(),
-        &pace,
-    )
-    .await
-    .expect("approved at the second server");
+    let credential = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .expect("approved at the second server");
     assert_eq!(
         credential.token_endpoint.as_deref(),
         Some(endpoints.token.as_str()),

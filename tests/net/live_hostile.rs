@@ -400,50 +400,13 @@ async fn a_silent_stream_is_taken_as_dead_and_reopened() {
     ));
 }
 
-/// A stream that opens and sends keep-alives only, never the current
-/// lists it owes at once: taken as held back, said, and reopened (then
-/// polled if it keeps doing so), never followed as "live" for ever.
-#[tokio::test]
-async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
-    let server = serve(|n, _, stream| async move {
+/// A follower on a stream whose first opening sends `first` (and no list
+/// of the contract's) and whose next sends the list: the fault said for
+/// the first, which is retried, and then the list comes.
+async fn first_opening_fault(first: &'static str) -> GatewayError {
+    let server = serve(move |n, _, stream| async move {
         let text = if n == 0 {
-            format!("{SSE_HEAD}: keep-alive\n\n")
-        } else {
-            format!("{SSE_HEAD}{}", event(1, &list("todo")))
-        };
-        write_and_hold(stream, text.into_bytes()).await;
-    })
-    .await;
-    let options = LiveOptions {
-        first_event_timeout: Duration::from_millis(200),
-        ..quick()
-    };
-    let mut updates = follow(&server.url(), options);
-    next(&mut updates).await;
-    match next(&mut updates).await {
-        Some(LiveUpdate::Error {
-            error: error @ GatewayError::Live(LiveFault::NoFirstEvent { .. }),
-            retrying: true,
-        }) => assert!(
-            describe::gateway_error(Lang::En, &error)
-                .contains("opened but sent no list within 0.2 s")
-        ),
-        other => panic!("expected the missing first event reported, got {other:?}"),
-    }
-    assert!(matches!(
-        next(&mut updates).await,
-        Some(LiveUpdate::List(_))
-    ));
-}
-
-/// A stream that sends its lists at once, as events of another type than
-/// `steps` (`update`): said as such, with the type, never as a stream held
-/// back by a proxy ("keep-alives at most").
-#[tokio::test]
-async fn a_stream_of_other_event_types_is_said_as_such() {
-    let server = serve(|n, _, stream| async move {
-        let text = if n == 0 {
-            format!("{SSE_HEAD}id: 1\nevent: update\ndata: {}\n\n", list("todo"))
+            format!("{SSE_HEAD}{first}")
         } else {
             format!("{SSE_HEAD}{}", event(2, &list("todo")))
         };
@@ -456,25 +419,55 @@ async fn a_stream_of_other_event_types_is_said_as_such() {
     };
     let mut updates = follow(&server.url(), options);
     next(&mut updates).await;
-    match next(&mut updates).await {
+    let error = match next(&mut updates).await {
         Some(LiveUpdate::Error {
-            error: error @ GatewayError::Live(LiveFault::OtherEvents { .. }),
+            error,
             retrying: true,
-        }) => {
-            let words = describe::gateway_error(Lang::En, &error);
-            assert!(
-                words.contains("sent events of type “update”, and none of type steps within 0.2 s")
-                    && words.contains("`event: steps`")
-                    && !words.contains("proxy"),
-                "{words}"
-            );
-        }
-        other => panic!("expected the other event type reported, got {other:?}"),
-    }
+        }) => error,
+        other => panic!("expected the first opening's fault, got {other:?}"),
+    };
     assert!(matches!(
         next(&mut updates).await,
         Some(LiveUpdate::List(_))
     ));
+    error
+}
+
+/// A stream that opens and sends keep-alives only, never the current
+/// lists it owes at once: taken as held back, said, and reopened (then
+/// polled if it keeps doing so), never followed as "live" for ever.
+#[tokio::test]
+async fn a_stream_of_keep_alives_only_is_not_followed_for_ever() {
+    let error = first_opening_fault(": keep-alive\n\n").await;
+    assert!(
+        matches!(error, GatewayError::Live(LiveFault::NoFirstEvent { .. })),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("opened but sent no list within 0.2 s"),
+        "{words}"
+    );
+}
+
+/// A stream that sends its lists at once, as events of another type than
+/// `steps` (`update`): said as such, with the type, never as a stream held
+/// back by a proxy ("keep-alives at most").
+#[tokio::test]
+async fn a_stream_of_other_event_types_is_said_as_such() {
+    let first = "id: 1\nevent: update\ndata: {\"stepsID\":\"1\",\"deviceActivation\":{\"name\":\"deviceActivation\",\"status\":\"todo\",\"order\":1}}\n\n";
+    let error = first_opening_fault(first).await;
+    assert!(
+        matches!(error, GatewayError::Live(LiveFault::OtherEvents { .. })),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("sent events of type “update”, and none of type steps within 0.2 s")
+            && words.contains("`event: steps`")
+            && !words.contains("proxy"),
+        "{words}"
+    );
 }
 
 /// A 429 to the event stream holds the stream back as it holds every
