@@ -21,6 +21,11 @@ pub const MAX_PAUSE: Duration = Duration::from_secs(3600);
 /// Spread of the jitter added to a wake-up after a pause.
 const JITTER: Duration = Duration::from_millis(250);
 
+/// How long after the requests held by a pause an event stream held by it
+/// reopens: a list or a next step the technician asked for goes first, so
+/// a gateway that keeps limiting streams does not hold it back again.
+const STREAM_AFTER_REQUESTS: Duration = Duration::from_millis(500);
+
 /// The one retry policy: `first` after the first failure, doubling after
 /// each further one up to `max`, plus a random quarter of it so that many
 /// clients failing together do not come back together.
@@ -111,10 +116,12 @@ impl Pace {
     }
 
     /// Waits out a pause a 429 set, taking no place among the requests in
-    /// flight (an event stream is one idle connection, not a request).
+    /// flight (an event stream is one idle connection, not a request), and
+    /// after the requests the pause held (see [`STREAM_AFTER_REQUESTS`]).
     pub async fn wait_out_pause(&self) {
         while let Some(end) = self.pause_end() {
-            tokio::time::sleep_until(end + jitter(JITTER)).await;
+            let after = JITTER + STREAM_AFTER_REQUESTS + jitter(JITTER);
+            tokio::time::sleep_until(end + after).await;
         }
     }
 
@@ -180,6 +187,28 @@ mod tests {
         pace.wait_out_pause().await;
         assert!(started.elapsed() >= Duration::from_millis(100));
         assert!(pace.admit().now_or_never().is_some(), "no place was kept");
+    }
+
+    /// After a pause, the requests it held go before the stream it held:
+    /// what the technician asked for is not held again by a stream the
+    /// gateway keeps limiting.
+    #[tokio::test]
+    async fn after_a_pause_requests_go_before_the_stream() {
+        let pace = Arc::new(Pace::new(2));
+        pace.pause(Duration::from_millis(50));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (stream_pace, stream_order) = (Arc::clone(&pace), Arc::clone(&order));
+        let stream = tokio::spawn(async move {
+            stream_pace.wait_out_pause().await;
+            stream_order.lock().unwrap().push("stream");
+        });
+        let (request_pace, request_order) = (Arc::clone(&pace), Arc::clone(&order));
+        let request = tokio::spawn(async move {
+            let _place = request_pace.admit().await;
+            request_order.lock().unwrap().push("request");
+        });
+        let _ = tokio::join!(stream, request);
+        assert_eq!(*order.lock().unwrap(), ["request", "stream"]);
     }
 
     #[test]
