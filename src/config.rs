@@ -222,6 +222,8 @@ pub enum ConfigError {
         url: String,
         /// Why the URL parser refused it, when it did.
         why: Option<String>,
+        /// It came from `STEPWISE_DOCS_URL`, not the config file.
+        from_env: bool,
     },
     /// The gateway URL lacks its `http://` or `https://` (`localhost:8080`,
     /// `gateway.example`); `url` is what was given, sanitised.
@@ -349,8 +351,9 @@ pub enum TokenPlace {
 pub enum UrlPlace {
     /// `--api`, `STEPWISE_API` or `api` in the config file.
     Gateway,
-    /// `STEPWISE_DOCS_URL` or `docs_base_url` in the config file.
-    Docs,
+    /// `STEPWISE_DOCS_URL` (`from_env`) or `docs_base_url` in the config
+    /// file.
+    Docs { from_env: bool },
 }
 
 impl ConfigError {
@@ -402,20 +405,33 @@ impl ConfigError {
                 url: UrlPlace::Gateway,
             } => tr!(lang, "err-user-info-gateway"),
             ConfigError::UserInfo {
-                url: UrlPlace::Docs,
-            } => tr!(lang, "err-user-info-docs"),
+                url: UrlPlace::Docs { from_env },
+            } => tr!(
+                lang,
+                "err-user-info-docs",
+                place = docs_place(lang, *from_env)
+            ),
             ConfigError::DocsUrl {
                 url,
                 why: Some(why),
+                from_env,
             } => tr!(
                 lang,
                 "err-docs-url-why",
                 url = format!("{url:?}"),
-                why = crate::net::url_reason(lang, why)
+                why = crate::net::url_reason(lang, why),
+                place = docs_place(lang, *from_env)
             ),
-            ConfigError::DocsUrl { url, why: None } => {
-                tr!(lang, "err-docs-url", url = format!("{url:?}"))
-            }
+            ConfigError::DocsUrl {
+                url,
+                why: None,
+                from_env,
+            } => tr!(
+                lang,
+                "err-docs-url",
+                url = format!("{url:?}"),
+                place = docs_place(lang, *from_env)
+            ),
             ConfigError::ApiScheme { url } => tr!(lang, "err-api-scheme", url = url.clone()),
             ConfigError::ApiSchemeTypo { url, fixed } => tr!(
                 lang,
@@ -1115,14 +1131,7 @@ impl Settings {
             ),
             (None, None, None, None) => (None, None),
         };
-        let docs_base_url = match std::env::var(ENV_DOCS_URL)
-            .ok()
-            .or(file.docs_base_url)
-            .filter(|u| !u.trim().is_empty())
-        {
-            Some(url) => Some(check_docs_url(url.trim())?),
-            None => None,
-        };
+        let docs_base_url = docs_base_url(file.docs_base_url)?;
         let net = net_options(file.ca_file, file.client_cert, file.client_key);
         let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let signin = crate::auth::SignInOptions {
@@ -1182,12 +1191,54 @@ impl ApiFrom {
     }
 }
 
+/// The documentation base URL of `STEPWISE_DOCS_URL`, else of the config
+/// file (`in_file`), checked; none when neither gives one.
+fn docs_base_url(in_file: Option<String>) -> Result<Option<String>, ConfigError> {
+    let env = std::env::var(ENV_DOCS_URL).ok();
+    let from_env = env.is_some();
+    match env.or(in_file).filter(|u| !u.trim().is_empty()) {
+        Some(url) => check_docs_url(url.trim())
+            .map(Some)
+            .map_err(|e| e.docs_from(from_env)),
+        None => Ok(None),
+    }
+}
+
+/// Where the documentation base URL came from, as a message names it.
+fn docs_place(lang: Lang, from_env: bool) -> String {
+    if from_env {
+        ENV_DOCS_URL.to_owned()
+    } else {
+        tr!(lang, "docs-place-config")
+    }
+}
+
+impl ConfigError {
+    /// A documentation base URL refused, said as coming from
+    /// `STEPWISE_DOCS_URL` when `env` (else from the config file).
+    fn docs_from(self, env: bool) -> Self {
+        match self {
+            ConfigError::DocsUrl { url, why, .. } => ConfigError::DocsUrl {
+                url,
+                why,
+                from_env: env,
+            },
+            ConfigError::UserInfo {
+                url: UrlPlace::Docs { .. },
+            } => ConfigError::UserInfo {
+                url: UrlPlace::Docs { from_env: env },
+            },
+            other => other,
+        }
+    }
+}
+
 /// The documentation base URL is drawn on screen, linked and put in QR
 /// codes: it must be a plain http(s) URL.
 pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
     if has_user_info(raw) {
         return Err(ConfigError::UserInfo {
-            url: UrlPlace::Docs,
+            url: UrlPlace::Docs { from_env: false },
         });
     }
     match url::Url::parse(raw) {
@@ -1199,11 +1250,13 @@ pub fn check_docs_url(raw: &str) -> Result<String, ConfigError> {
             Err(ConfigError::DocsUrl {
                 url: crate::steps::sanitize(raw),
                 why: Some(e.to_string()),
+                from_env: false,
             })
         }
         _ => Err(ConfigError::DocsUrl {
             url: crate::steps::sanitize(raw),
             why: None,
+            from_env: false,
         }),
     }
 }
@@ -1767,6 +1820,26 @@ mod tests {
         }
         let err = check_docs_url("https://user:hunter2@help.example").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    /// A refused documentation URL names the one place it came from.
+    #[test]
+    fn a_refused_docs_url_names_where_it_came_from() {
+        let err = check_docs_url("notaurl").unwrap_err();
+        let env = err.clone().docs_from(true).words(Lang::En);
+        assert!(
+            env.contains("Fix STEPWISE_DOCS_URL, e.g.") && !env.contains("docs_base_url"),
+            "{env}"
+        );
+        let file = err.docs_from(false).words(Lang::En);
+        assert!(
+            file.contains("Fix docs_base_url in the config file, e.g.")
+                && !file.contains("STEPWISE_DOCS_URL"),
+            "{file}"
+        );
+        let info = check_docs_url("https://u:p@help.example").unwrap_err();
+        let env = info.docs_from(true).words(Lang::En);
+        assert!(env.contains("Remove it from STEPWISE_DOCS_URL;"), "{env}");
     }
 
     #[test]

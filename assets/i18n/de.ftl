@@ -1243,9 +1243,10 @@ err-io-folder = das ist ein Ordner, keine Datei
 err-io-not-text = das ist kein UTF-8-Text
 # URLs
 err-user-info-gateway = die Gateway-URL enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus --api, STEPWISE_API oder api in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
-err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
-err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
-err-docs-url-why = die Basis-URL der Dokumentation { $url } ist unbrauchbar: { $why }. STEPWISE_DOCS_URL oder docs_base_url in der Konfigurationsdatei korrigieren, z. B. https://help.dealer.example
+err-user-info-docs = die Basis-URL der Dokumentation enthält Benutzername oder Passwort (user:password@host), die stepwise weder zeigt noch sendet. Aus { $place } entfernen; das Token des Gateways gehört in --token-file, STEPWISE_TOKEN oder die Konfigurationsdatei
+err-docs-url = die Basis-URL der Dokumentation { $url } ist keine http(s)-URL. { $place } korrigieren, z. B. https://help.dealer.example
+err-docs-url-why = die Basis-URL der Dokumentation { $url } ist unbrauchbar: { $why }. { $place } korrigieren, z. B. https://help.dealer.example
+docs-place-config = docs_base_url in der Konfigurationsdatei
 err-api-scheme = die Gateway-URL { $url } sagt weder http:// noch https://: http:// oder https:// davorsetzen, z. B. http://{ $url }
 err-api-scheme-typo = in der Gateway-URL { $url } ist das Schema falsch geschrieben (es braucht ://): { $fixed } schreiben
 err-api-empty = --api (oder STEPWISE_API) ist angegeben, aber leer: die URL des Gateways angeben, z. B. --api http://127.0.0.1:8080, oder weglassen, um den eingebauten Simulator zu nutzen

@@ -1252,9 +1252,10 @@ err-io-folder = it is a folder, not a file
 err-io-not-text = it is not UTF-8 text
 # URLs
 err-user-info-gateway = the gateway URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from --api, STEPWISE_API or api in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
-err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from STEPWISE_DOCS_URL or docs_base_url in the config file; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
-err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
-err-docs-url-why = the documentation base URL { $url } is not usable: { $why }. Fix STEPWISE_DOCS_URL or docs_base_url in the config file, e.g. https://help.dealer.example
+err-user-info-docs = the documentation base URL has a user name or password in it (user:password@host), which stepwise neither shows nor sends. Remove it from { $place }; the gateway's token goes in --token-file, STEPWISE_TOKEN or the config file
+err-docs-url = the documentation base URL { $url } is not an http(s) URL. Fix { $place }, e.g. https://help.dealer.example
+err-docs-url-why = the documentation base URL { $url } is not usable: { $why }. Fix { $place }, e.g. https://help.dealer.example
+docs-place-config = docs_base_url in the config file
 err-api-scheme = the gateway URL { $url } does not say http:// or https://: add http:// or https:// in front, e.g. http://{ $url }
 err-api-scheme-typo = the gateway URL { $url } has its scheme mistyped (it needs ://): write { $fixed }
 err-api-empty = --api (or STEPWISE_API) is given but empty: give the gateway's URL, e.g. --api http://127.0.0.1:8080, or leave it out to use the embedded simulator

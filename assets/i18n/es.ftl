@@ -1252,9 +1252,10 @@ err-io-folder = es una carpeta, no un archivo
 err-io-not-text = no es texto UTF-8
 # URL
 err-user-info-gateway = la URL de la pasarela lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de --api, STEPWISE_API o api en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
-err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
-err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
-err-docs-url-why = la URL base de la documentación { $url } no sirve: { $why }. Corrija STEPWISE_DOCS_URL o docs_base_url en el archivo de configuración, p. ej. https://help.dealer.example
+err-user-info-docs = la URL base de la documentación lleva un usuario o una contraseña (user:password@host), que stepwise ni muestra ni envía. Quítelos de { $place }; el token de la pasarela va en --token-file, STEPWISE_TOKEN o el archivo de configuración
+err-docs-url = la URL base de la documentación { $url } no es una URL http(s). Corrija { $place }, p. ej. https://help.dealer.example
+err-docs-url-why = la URL base de la documentación { $url } no sirve: { $why }. Corrija { $place }, p. ej. https://help.dealer.example
+docs-place-config = docs_base_url en el archivo de configuración
 err-api-scheme = la URL de la pasarela { $url } no dice http:// ni https://: añada http:// o https:// delante, p. ej. http://{ $url }
 err-api-scheme-typo = la URL de la pasarela { $url } tiene el esquema mal escrito (hace falta ://): escriba { $fixed }
 err-api-empty = --api (o STEPWISE_API) está indicado pero vacío: dé la URL de la pasarela, p. ej. --api http://127.0.0.1:8080, u omítalo para usar el simulador integrado

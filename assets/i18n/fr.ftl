@@ -1249,9 +1249,10 @@ err-io-folder = c'est un dossier, pas un fichier
 err-io-not-text = ce n'est pas du texte UTF-8
 # URL
 err-user-info-gateway = l'URL de la passerelle contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de --api, STEPWISE_API ou api dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
-err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
-err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
-err-docs-url-why = l'URL de base de la documentation { $url } est inutilisable : { $why }. Corrigez STEPWISE_DOCS_URL ou docs_base_url dans le fichier de configuration, p. ex. https://help.dealer.example
+err-user-info-docs = l'URL de base de la documentation contient un nom d'utilisateur ou un mot de passe (user:password@host), que stepwise ne montre ni n'envoie. Retirez-le de { $place } ; le jeton de la passerelle va dans --token-file, STEPWISE_TOKEN ou le fichier de configuration
+err-docs-url = l'URL de base de la documentation { $url } n'est pas une URL http(s). Corrigez { $place }, p. ex. https://help.dealer.example
+err-docs-url-why = l'URL de base de la documentation { $url } est inutilisable : { $why }. Corrigez { $place }, p. ex. https://help.dealer.example
+docs-place-config = docs_base_url dans le fichier de configuration
 err-api-scheme = l'URL de la passerelle { $url } ne dit pas http:// ou https:// : ajoutez http:// ou https:// devant, par ex. http://{ $url }
 err-api-scheme-typo = l'URL de la passerelle { $url } a un schéma mal écrit (il faut ://) : écrivez { $fixed }
 err-api-empty = --api (ou STEPWISE_API) est donné mais vide : donnez l'URL de la passerelle, p. ex. --api http://127.0.0.1:8080, ou omettez-le pour utiliser le simulateur intégré

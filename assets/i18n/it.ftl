@@ -1246,9 +1246,10 @@ err-io-folder = è una cartella, non un file
 err-io-not-text = non è testo UTF-8
 # URL
 err-user-info-gateway = l'URL del gateway contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da --api, STEPWISE_API o api nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
-err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da STEPWISE_DOCS_URL o docs_base_url nel file di configurazione; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
-err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, es. https://help.dealer.example
-err-docs-url-why = l'URL di base della documentazione { $url } non è utilizzabile: { $why }. Correggere STEPWISE_DOCS_URL o docs_base_url nel file di configurazione, ad es. https://help.dealer.example
+err-user-info-docs = l'URL di base della documentazione contiene nome utente o password (user:password@host), che stepwise non mostra né invia. Toglierli da { $place }; il token del gateway va in --token-file, STEPWISE_TOKEN o nel file di configurazione
+err-docs-url = l'URL di base della documentazione { $url } non è un URL http(s). Correggere { $place }, es. https://help.dealer.example
+err-docs-url-why = l'URL di base della documentazione { $url } non è utilizzabile: { $why }. Correggere { $place }, ad es. https://help.dealer.example
+docs-place-config = docs_base_url nel file di configurazione
 err-api-scheme = l'URL del gateway { $url } non dice http:// né https://: aggiungere http:// o https:// davanti, ad es. http://{ $url }
 err-api-scheme-typo = l'URL del gateway { $url } ha lo schema scritto male (serve ://): scrivere { $fixed }
 err-api-empty = --api (o STEPWISE_API) è dato ma vuoto: indicare l'URL del gateway, es. --api http://127.0.0.1:8080, o ometterlo per usare il simulatore integrato

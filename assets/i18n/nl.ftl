@@ -1244,9 +1244,10 @@ err-io-folder = dat is een map, geen bestand
 err-io-not-text = dat is geen UTF-8-tekst
 # URL's
 err-user-info-gateway = de gateway-URL bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit --api, STEPWISE_API of api in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
-err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
-err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
-err-docs-url-why = de basis-URL van de documentatie { $url } is onbruikbaar: { $why }. Verbeter STEPWISE_DOCS_URL of docs_base_url in het configuratiebestand, bijv. https://help.dealer.example
+err-user-info-docs = de basis-URL van de documentatie bevat een gebruikersnaam of wachtwoord (user:password@host), die stepwise niet toont en niet verstuurt. Haal ze uit { $place }; het token van de gateway hoort in --token-file, STEPWISE_TOKEN of het configuratiebestand
+err-docs-url = de basis-URL van de documentatie { $url } is geen http(s)-URL. Corrigeer { $place }, bijv. https://help.dealer.example
+err-docs-url-why = de basis-URL van de documentatie { $url } is onbruikbaar: { $why }. Verbeter { $place }, bijv. https://help.dealer.example
+docs-place-config = docs_base_url in het configuratiebestand
 err-api-scheme = de gateway-URL { $url } zegt geen http:// of https://: zet er http:// of https:// voor, bijv. http://{ $url }
 err-api-scheme-typo = in de gateway-URL { $url } is het schema verkeerd getypt (er moet :// staan): schrijf { $fixed }
 err-api-empty = --api (of STEPWISE_API) is opgegeven maar leeg: geef de URL van de gateway, bv. --api http://127.0.0.1:8080, of laat het weg om de ingebouwde simulator te gebruiken

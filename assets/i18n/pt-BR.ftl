@@ -1259,9 +1259,10 @@ err-io-folder = é uma pasta, não um arquivo
 err-io-not-text = não é texto UTF-8
 # URLs
 err-user-info-gateway = a URL do gateway contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
-err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
-err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, ex. https://help.dealer.example
-err-docs-url-why = a URL base da documentação { $url } não pode ser usada: { $why }. Corrija STEPWISE_DOCS_URL ou docs_base_url no arquivo de configuração, p. ex. https://help.dealer.example
+err-user-info-docs = a URL base da documentação contém um nome de usuário ou senha (user:password@host), que o stepwise não mostra nem envia. Retire-os de { $place }; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no arquivo de configuração
+err-docs-url = a URL base da documentação { $url } não é uma URL http(s). Corrija { $place }, ex. https://help.dealer.example
+err-docs-url-why = a URL base da documentação { $url } não pode ser usada: { $why }. Corrija { $place }, p. ex. https://help.dealer.example
+docs-place-config = docs_base_url no arquivo de configuração
 err-api-scheme = a URL do gateway { $url } não diz http:// nem https://: coloque http:// ou https:// na frente, p. ex. http://{ $url }
 err-api-scheme-typo = a URL do gateway { $url } tem o esquema digitado errado (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi informado mas está vazio: informe a URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado

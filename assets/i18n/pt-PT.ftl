@@ -1225,9 +1225,10 @@ token-shape-punctuated = com um ';' ou ',' a seguir (copiado de uma linha de com
 err-token-text-empty = o token em { $from } está vazio. Indique o token exatamente como o gateway o emitiu, ou remova a definição
 # URLs
 err-user-info-gateway = o URL do gateway contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de --api, STEPWISE_API ou api no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
-err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
-err-docs-url = o URL base da documentação { $url } não é um URL http(s). Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, ex. https://help.dealer.example
-err-docs-url-why = o URL base da documentação { $url } não pode ser usado: { $why }. Corrija STEPWISE_DOCS_URL ou docs_base_url no ficheiro de configuração, p. ex. https://help.dealer.example
+err-user-info-docs = o URL base da documentação contém um nome de utilizador ou palavra-passe (user:password@host), que o stepwise não mostra nem envia. Retire-os de { $place }; o token do gateway vai em --token-file, STEPWISE_TOKEN ou no ficheiro de configuração
+err-docs-url = o URL base da documentação { $url } não é um URL http(s). Corrija { $place }, ex. https://help.dealer.example
+err-docs-url-why = o URL base da documentação { $url } não pode ser usado: { $why }. Corrija { $place }, p. ex. https://help.dealer.example
+docs-place-config = docs_base_url no ficheiro de configuração
 err-api-scheme = o URL do gateway { $url } não diz http:// nem https://: acrescente http:// ou https:// à frente, p. ex. http://{ $url }
 err-api-scheme-typo = o URL do gateway { $url } tem o esquema mal escrito (precisa de ://): escreva { $fixed }
 err-api-empty = --api (ou STEPWISE_API) foi indicado mas está vazio: indique o URL do gateway, p. ex. --api http://127.0.0.1:8080, ou omita-o para usar o simulador integrado

@@ -176,7 +176,7 @@ fn settings_line(error: &ConfigError) -> &'static str {
         | ConfigError::ApiEmpty
         | ConfigError::ApiEmptyInFile { .. } => "gateway",
         ConfigError::UserInfo {
-            url: UrlPlace::Docs,
+            url: UrlPlace::Docs { .. },
         }
         | ConfigError::DocsUrl { .. } => "guidance",
     }
