@@ -762,9 +762,11 @@ fn shown(path: &Path) -> String {
 
 fn read_file(path: &Path) -> Result<LoginsFile, StoreError> {
     match crate::files::read_text_capped(path, crate::files::SMALL_FILE_LIMIT) {
-        Ok(text) => {
+        // An object: a list (`[]`) would read as a file of no login.
+        Ok(text) if text.trim_start().starts_with('{') => {
             serde_json::from_str(&text).map_err(|_| StoreError::FileDamaged { path: shown(path) })
         }
+        Ok(_) => Err(StoreError::FileDamaged { path: shown(path) }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(LoginsFile::default()),
         Err(e) => Err(StoreError::FileRead {
             path: shown(path),

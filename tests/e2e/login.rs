@@ -448,6 +448,11 @@ fn a_damaged_login_file_is_named_not_taken_for_no_login() {
     let api = provider.url();
     let folder = home.path().join(".local/share/stepwise");
     std::fs::create_dir_all(&folder).unwrap();
+    // A list where the file's object belongs is damaged too, not "none".
+    std::fs::write(folder.join("logins.json"), "[]").unwrap();
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    let shown = text(&status.stdout);
+    assert!(shown.contains("logins.json is damaged"), "{shown}");
     std::fs::write(folder.join("logins.json"), "{garbage").unwrap();
 
     let status = run(home.path(), &["auth", "status", "--api", &api], None);
