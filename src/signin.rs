@@ -908,6 +908,15 @@ async fn revoke(
     let _ = writeln!(out, "{line}");
 }
 
+/// The provider ended renewing the login for its client id
+/// (`invalid_client`): not the login's end, the client id's refusal.
+fn client_refused(credential: &Credential) -> bool {
+    credential
+        .over
+        .as_deref()
+        .is_some_and(|said| said.starts_with("invalid_client"))
+}
+
 #[derive(Serialize)]
 struct StatusJson<'a> {
     gateway: &'a str,
@@ -955,7 +964,11 @@ fn in_use_line(
     match settings.token_from {
         Some(TokenFrom::Login) if usable_login => tr!(lang, "status-in-use-login"),
         Some(TokenFrom::Login) if credential.is_some_and(|c| c.over.is_some()) => {
-            tr!(lang, "status-in-use-ended")
+            if credential.is_some_and(client_refused) {
+                tr!(lang, "status-in-use-client")
+            } else {
+                tr!(lang, "status-in-use-ended")
+            }
         }
         // Kept by hand (no provider to renew it): its current token is
         // the way on, not a sign-in.
@@ -1067,6 +1080,12 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
                 },
             );
             lines.push(match &l.credential.over {
+                Some(said) if client_refused(&l.credential) => tr!(
+                    lang,
+                    "status-over-client",
+                    said = said.clone(),
+                    client = l.credential.client_id().to_owned()
+                ),
                 Some(said) => tr!(lang, "status-over", said = said.clone()),
                 None if refreshable => tr!(lang, "status-refresh-auto"),
                 // A token given by hand: no sign-in renews it, the gateway's

@@ -1270,6 +1270,34 @@ fn a_logout_whose_revocation_fails_names_the_refresh_token() {
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
 }
 
+/// A renewal refused for the login's client id (`invalid_client`): auth
+/// status says the client id is not taken and to sign in with the one the
+/// provider knows, never "ended by the identity provider … run login"
+/// (the same client id would be refused again).
+#[test]
+fn auth_status_names_a_refused_client_id_not_an_ended_login() {
+    let provider = Provider::start(fast());
+    let home = tempfile::tempdir().unwrap();
+    device_login(&provider, home.path());
+    let file = logins_file(home.path());
+    let mut kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let key = format!("{}/", provider.url());
+    kept["logins"][&key]["over"] = "invalid_client: client authentication failed".into();
+    std::fs::write(&file, serde_json::to_vec(&kept).unwrap()).unwrap();
+    let api = provider.url();
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&status.stdout);
+    assert_eq!(status.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "refused: the identity provider does not take the client id stepwise (invalid_client"
+        ) && said.contains(&format!("`stepwise login --api {api} --client-id ID`")),
+        "{said}"
+    );
+    assert!(!said.contains("ended by the identity provider"), "{said}");
+}
+
 #[test]
 fn logout_revokes_the_login_at_the_provider_and_says_so() {
     let provider = Provider::start(fast());
