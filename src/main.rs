@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         }
     };
     let _ = LANG.set(lang);
-    stepwise::text::hold_no_proxy(stepwise::net::ProxyEnv::from_env().no_proxy.as_deref());
+    stepwise::net::hold_no_proxy();
     let cli = match Cli::try_parse_args_in(lang, &args) {
         Ok(cli) => cli,
         Err(e) => return parse_failed(lang, &args, &e),

@@ -105,6 +105,14 @@ fn env_pair(lower: &'static str, upper: &'static str) -> Option<(String, &'stati
     })
 }
 
+/// Keeps the process's `no_proxy`/`NO_PROXY` (the one read) for the
+/// advice messages give (see [`crate::text::hold_no_proxy`]).
+pub fn hold_no_proxy() {
+    if let Some((list, name)) = env_pair("no_proxy", "NO_PROXY") {
+        crate::text::hold_no_proxy(Some(&list), name);
+    }
+}
+
 impl ProxyEnv {
     /// Reads `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy`, lower
     /// case first, then upper case.

@@ -140,19 +140,23 @@ pub fn message(lang: Lang, id: &str, args: Option<&Args>) -> String {
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, args, &mut errors);
     match NO_PROXY_HELD.get() {
-        Some(list) if text.contains("NO_PROXY=") => with_no_proxy_list(&text, list),
+        Some((list, name)) if text.contains("NO_PROXY=") => {
+            with_no_proxy_list(&text, list).replace("NO_PROXY=", &format!("{name}="))
+        }
         _ => text.into_owned(),
     }
 }
 
-/// The `NO_PROXY` this process was started with, when it names any host:
+/// The `NO_PROXY` this process was started with, when it names any host,
+/// and the variable's name as read (`no_proxy` wins over `NO_PROXY`):
 /// advice to set `NO_PROXY=HOST` keeps them (see [`hold_no_proxy`]).
-static NO_PROXY_HELD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static NO_PROXY_HELD: std::sync::OnceLock<(String, &'static str)> = std::sync::OnceLock::new();
 
-/// Keeps the `NO_PROXY` (or `no_proxy`) the process was started with: every
-/// message that says to set `NO_PROXY=HOST` then says `NO_PROXY=LIST,HOST`,
-/// so that following it keeps the hosts already there.
-pub fn hold_no_proxy(list: Option<&str>) {
+/// Keeps the `NO_PROXY` (or `no_proxy`, named by `name`) the process was
+/// started with: every message that says to set `NO_PROXY=HOST` then says
+/// `NAME=LIST,HOST`, the variable that is read, so that following it
+/// keeps the hosts already there and is not hidden by the other case.
+pub fn hold_no_proxy(list: Option<&str>, name: &'static str) {
     // One word for the shell: its entries joined by commas (Windows' `;`
     // and spaces, which stepwise reads too, would split a command line).
     let entries: Vec<&str> = list
@@ -162,7 +166,7 @@ pub fn hold_no_proxy(list: Option<&str>) {
         .filter(|e| !e.is_empty())
         .collect();
     if !entries.is_empty() {
-        let _ = NO_PROXY_HELD.set(entries.join(","));
+        let _ = NO_PROXY_HELD.set((entries.join(","), name));
     }
 }
 

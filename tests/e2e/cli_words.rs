@@ -467,10 +467,12 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
         .output()
         .expect("stepwise runs");
     let err = stderr(&out);
+    // In the variable that is read (lower case wins over NO_PROXY).
     assert!(
-        err.contains("NO_PROXY=localhost,.corp.example,gateway.example"),
+        err.contains("set no_proxy=localhost,.corp.example,gateway.example"),
         "{err}"
     );
+    assert!(!err.contains("NO_PROXY="), "{err}");
 }
 
 /// `login` through a proxy that answers the sign-in calls itself (its 407,
