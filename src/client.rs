@@ -337,6 +337,9 @@ pub enum GatewayError {
         from: &'static str,
         host: String,
         status: Option<u16>,
+        /// Nothing listens at the gateway's port, tried directly: the
+        /// gateway does not run, whatever the proxy can reach.
+        down: Option<u16>,
     },
     /// The proxy answered 407 to the user name and password its variable
     /// gave: it refused them.
@@ -1259,7 +1262,7 @@ impl Gateway {
     /// A proxy's own error page (502 to 504) for a gateway on this machine:
     /// the proxy cannot reach it, whatever runs there (a tunnel it did not
     /// open is judged with its answer to `CONNECT`, above).
-    fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
+    async fn proxied_to_loopback(&self, error: GatewayError) -> GatewayError {
         let Some((host, from)) = self.loopback_behind_proxy() else {
             return error;
         };
@@ -1273,11 +1276,16 @@ impl Gateway {
             GatewayError::Proxy { status, .. } if (502..=504).contains(status) => Some(*status),
             _ => return error,
         };
+        let port = self.base.port_or_known_default().unwrap_or(80);
+        let down = crate::net::loopback_refuses(&host, port)
+            .await
+            .then_some(port);
         GatewayError::ProxyLoopback {
             proxy: self.proxy.clone().unwrap_or_default(),
             from,
             host,
             status,
+            down,
         }
     }
 
@@ -1335,11 +1343,14 @@ impl Gateway {
                     if let (Some(502..=504), Some((host, from))) =
                         (status, self.loopback_behind_proxy())
                     {
+                        let port = self.base.port_or_known_default().unwrap_or(443);
+                        let down = crate::net::loopback_refuses(&host, port).await;
                         return Some(GatewayError::ProxyLoopback {
                             proxy: proxy.clone(),
                             from,
                             host,
                             status: None,
+                            down: down.then_some(port),
                         });
                     }
                 }
@@ -1388,7 +1399,7 @@ impl Gateway {
             return windows;
         }
         if self.proxy.is_some() {
-            return self.proxied_to_loopback(error);
+            return self.proxied_to_loopback(error).await;
         }
         let suspect = match &error {
             // An answer that is no HTTP: TLS (a record), or another service?

@@ -88,31 +88,7 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
         GatewayError::Proxy { .. }
         | GatewayError::ProxyCredentialsRefused { .. }
         | GatewayError::ProxyGarbled { .. } => proxy_line(lang, error),
-        GatewayError::ProxyLoopback {
-            proxy,
-            from,
-            host,
-            status: Some(status),
-        } => tr!(
-            lang,
-            "gw-proxy-loopback",
-            proxy = proxy.clone(),
-            from = *from,
-            host = host.clone(),
-            status = *status
-        ),
-        GatewayError::ProxyLoopback {
-            proxy,
-            from,
-            host,
-            status: None,
-        } => tr!(
-            lang,
-            "gw-proxy-loopback-tunnel",
-            proxy = proxy.clone(),
-            from = *from,
-            host = host.clone()
-        ),
+        GatewayError::ProxyLoopback { .. } => loopback_line(lang, error),
         GatewayError::Refused { .. } => refused_page(lang, error),
         GatewayError::Unauthorized {
             sent,
@@ -341,6 +317,57 @@ fn not_a_gateway_line(lang: Lang, error: &GatewayError) -> String {
             "gw-not-a-gateway",
             base = format!("{base}{}", via_proxy(lang, proxy.as_deref())),
             status = *status
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A proxy's own error page (or unopened tunnel) for a gateway on this
+/// machine: the gateway does not run there (nothing listens, tried
+/// directly), or the proxy cannot reach this machine's addresses.
+fn loopback_line(lang: Lang, error: &GatewayError) -> String {
+    match error {
+        // Nothing listens there, tried directly: the gateway does not run.
+        GatewayError::ProxyLoopback {
+            proxy,
+            from,
+            host,
+            down: Some(port),
+            ..
+        } => tr!(
+            lang,
+            "gw-proxy-loopback-down",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone(),
+            port = port.to_string()
+        ),
+        GatewayError::ProxyLoopback {
+            proxy,
+            from,
+            host,
+            status: Some(status),
+            ..
+        } => tr!(
+            lang,
+            "gw-proxy-loopback",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone(),
+            status = *status
+        ),
+        GatewayError::ProxyLoopback {
+            proxy,
+            from,
+            host,
+            status: None,
+            ..
+        } => tr!(
+            lang,
+            "gw-proxy-loopback-tunnel",
+            proxy = proxy.clone(),
+            from = *from,
+            host = host.clone()
         ),
         other => other.to_string(),
     }

@@ -1411,6 +1411,24 @@ pub(crate) async fn connect_answer(
     Some((status, windows, basic_challenge(&text)))
 }
 
+/// Whether nothing listens at `host:port` on this machine: a direct
+/// connection to it is refused (within a second). Asked when a proxy could
+/// not reach a gateway on this machine, to tell a gateway that does not
+/// run from a proxy that cannot reach this machine's addresses.
+pub(crate) async fn loopback_refuses(host: &str, port: u16) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    let limit = std::time::Duration::from_secs(1);
+    matches!(
+        tokio::time::timeout(limit, tokio::net::TcpStream::connect((host, port))).await,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    )
+}
+
 /// An answer head (its text) asks for a user name and password: a `Basic`
 /// challenge, in `WWW-Authenticate` or `Proxy-Authenticate`.
 pub(crate) fn basic_challenge(head: &str) -> bool {

@@ -577,6 +577,7 @@ gw-proxy-credentials-refused = the proxy { $proxy } (from { $from }) refused the
 gw-proxy-5xx-todo = The proxy could not reach the gateway: check that the gateway runs and that --api is right; if it is, ask who runs the proxy
 gw-proxy-loopback = the gateway is on this machine ({ $host }), but { $from } sends its requests to the proxy { $proxy }, which answered HTTP { $status } itself: the request never reached the gateway. The proxy (or one it forwards to) cannot reach this machine's own addresses: set NO_PROXY={ $host } and try again
 gw-proxy-loopback-tunnel = the gateway is on this machine ({ $host }), but { $from } sends its requests to the proxy { $proxy }, which did not open a tunnel (CONNECT) to it: the request never reached the gateway. The proxy (or one it forwards to) cannot reach this machine's own addresses: set NO_PROXY={ $host } and try again
+gw-proxy-loopback-down = nothing listens at { $host }:{ $port }, the gateway's address on this machine (tried directly): the gateway does not run there, so the proxy { $proxy } (from { $from }) could not reach it either. Check that the gateway runs and that the port in --api is right
 gw-proxy-other-todo = Check the proxy variable (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY), or ask who runs the proxy
 gw-proxy-unset-407 = a proxy of this network answered HTTP { $status } itself{ $said }, though none is set here, so the request never reached the gateway. Set HTTPS_PROXY (HTTP_PROXY for an http:// gateway) to http://user:password@proxy:port with that proxy's address, or ask the network's administrator
 gw-proxy-unreachable = cannot connect to the proxy { $proxy } (from { $from }): { $detail }. The gateway was not asked. Check the proxy variable, or set NO_PROXY={ $host } if the gateway can be reached without the proxy
@@ -1587,6 +1588,7 @@ doctor-fix-gateway-failed = The gateway failed: retry in a minute; if it persist
 doctor-fix-call-not-offered = The list works at this --api: the gateway does not offer this call, or something in front of it does not route it. Tell the gateway's operator
 doctor-fix-proxy-5xx = The proxy answered with its own error page: it could not reach the gateway. Check the host and port in --api and that the gateway runs; if they are right, ask who runs the proxy
 doctor-fix-proxy-loopback = The gateway is on this machine ({ $host }), and { $from } sends its requests to that proxy: it (or a proxy it forwards to) cannot reach this machine's own addresses. Set NO_PROXY={ $host }
+doctor-fix-loopback-down = Nothing listens at { $host }:{ $port } on this machine (tried directly): the gateway does not run there, so the proxy could not reach it either. Check that it runs and that the port in --api is right
 doctor-guidance-not-a-page = answered 200 with { $kind } and no language: not a guidance page (a portal's catch-all?), so the QR code leads to docs_base_url, or the archived developer pages
 doctor-token-embedded-given = from { $source }; not sent to the embedded simulator
 doctor-token-expired = from { $source }; expired { $ago } ago

@@ -55,6 +55,9 @@ struct Caller<'a> {
     limited: std::cell::Cell<bool>,
     /// A request was answered with success (2xx).
     answered_ok: std::cell::Cell<bool>,
+    /// The gateway is on this machine behind a proxy, and nothing listens
+    /// at its port (tried directly): its port, for the Proxy line's fix.
+    loopback_down: Option<u16>,
 }
 
 /// What a gateway's `WWW-Authenticate: Bearer` challenge (RFC 6750) said of
@@ -112,6 +115,7 @@ impl<'a> Caller<'a> {
                 token: token.cloned(),
                 limited: std::cell::Cell::new(false),
                 answered_ok: std::cell::Cell::new(false),
+                loopback_down: None,
             }),
             Err(GatewayError::Net(e)) => {
                 report.set("error_body", Mark::Failed, Arg::each(|lang| e.words(lang)));
@@ -483,9 +487,17 @@ pub(super) async fn checks(
     token: Option<&Secret>,
     car: Option<&str>,
 ) -> Judged {
-    let Some(caller) = Caller::new(report, base, net, device, token, budget) else {
+    let Some(mut caller) = Caller::new(report, base, net, device, token, budget) else {
         return Judged::default();
     };
+    // A gateway on this machine behind a proxy: does anything listen at
+    // its port? (A proxy's 502 then says which is at fault.)
+    if let Some((host, _)) = caller.gateway.loopback_behind_proxy() {
+        let port = base.port_or_known_default().unwrap_or(80);
+        caller.loopback_down = crate::net::loopback_refuses(&host, port)
+            .await
+            .then_some(port);
+    }
     let unauthorized = checks_with(report, budget, &caller, car).await;
     let challenge = caller.challenge.take();
     // Held back by a limit on requests, nothing was judged of the token:
@@ -814,6 +826,12 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
             ),
             // A gateway on this machine: a proxy elsewhere cannot reach it.
             match caller.gateway.loopback_behind_proxy() {
+                Some((host, _))
+                    if (502..=504).contains(&status) && caller.loopback_down.is_some() =>
+                {
+                    let port = caller.loopback_down.unwrap_or_default().to_string();
+                    Arg::from(words!("doctor-fix-loopback-down", host = host, port = port))
+                }
                 Some((host, from)) if (502..=504).contains(&status) => Arg::from(words!(
                     "doctor-fix-proxy-loopback",
                     host = host,

@@ -66,7 +66,10 @@ pub(super) async fn checks(
     if let Some(choice) = &proxy
         && let Err(why) = connect_tunnel(budget, &mut stream, &host, port, &choice.url).await
     {
-        tunnel_failed(report, choice, &host, why);
+        // On this machine: does anything listen at the gateway's port?
+        let down =
+            crate::net::is_loopback_host(&host) && crate::net::loopback_refuses(&host, port).await;
+        tunnel_failed(report, choice, (&host, down.then_some(port)), why);
         return None;
     }
     let checked = super::tls::tls_check(report, budget, stream, &host, net, proxy.as_ref()).await;
@@ -129,13 +132,24 @@ pub(super) async fn checks(
 }
 
 /// The proxy line when its tunnel was not opened, with what to check.
-fn tunnel_failed(report: &mut Report, choice: &ProxyChoice, host: &str, why: Words) {
+fn tunnel_failed(
+    report: &mut Report,
+    choice: &ProxyChoice,
+    (host, down): (&str, Option<u16>),
+    why: Words,
+) {
     // A 502/503/504: the proxy tried and could not reach the gateway;
     // the variable is right, the gateway or its name is what to check.
     // A proxy that answered says what it wants: the variable is right
     // unless what answered is no HTTP proxy.
     // (The ids of why, by their last words.)
     let fix = match why.id.rsplit("tunnel-").next().unwrap_or_default() {
+        // A gateway on this machine where nothing listens: it does not run.
+        "unreached" if down.is_some() => Some(words!(
+            "doctor-fix-loopback-down",
+            host = host.to_owned(),
+            port = down.unwrap_or_default().to_string()
+        )),
         // A gateway on this machine: the proxy cannot reach it.
         "unreached" if crate::net::is_loopback_host(host) => Some(words!(
             "doctor-fix-proxy-loopback",

@@ -1724,16 +1724,19 @@ fn a_proxy_answering_for_the_gateway_fails_doctor_without_a_car() {
 }
 
 /// doctor with a gateway on this machine and a proxy variable whose proxy
-/// answers with its own error page: the fix is NO_PROXY for that host.
+/// answers with its own error page: the fix is NO_PROXY for that host;
+/// unless nothing listens at the gateway's port (tried directly), when
+/// the fix is to start the gateway.
 #[test]
 fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
     let home = home();
     let proxy = canned("502 Bad Gateway", "Content-Type: text/html\r\n");
-    let out = doctor_with_env(
-        home.path(),
-        &["--api", "http://127.0.0.1:9"],
-        &[("HTTP_PROXY", &proxy)],
-    );
+    // Something listens at the gateway's port: the proxy cannot reach it.
+    let running = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = running.local_addr().unwrap().port();
+    let plain = format!("http://127.0.0.1:{port}");
+    let tls = format!("https://127.0.0.1:{port}");
+    let out = doctor_with_env(home.path(), &["--api", &plain], &[("HTTP_PROXY", &proxy)]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -1743,11 +1746,7 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
     );
     assert!(!text.contains("Check the host and port in --api"), "{text}");
     // https: the proxy's 502 to CONNECT, the same cause and fix.
-    let out = doctor_with_env(
-        home.path(),
-        &["--api", "https://127.0.0.1:9"],
-        &[("HTTPS_PROXY", &proxy)],
-    );
+    let out = doctor_with_env(home.path(), &["--api", &tls], &[("HTTPS_PROXY", &proxy)]);
     let text = stdout(&out);
     assert!(
         line(&text, "Proxy").starts_with("✗ failed") && text.contains("Set NO_PROXY=127.0.0.1"),
@@ -1757,7 +1756,7 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
     // With a vehicle, its first list points at the Proxy line, not at --api.
     let out = doctor_with_env(
         home.path(),
-        &["--api", "http://127.0.0.1:9", "--car", "987654"],
+        &["--api", &plain, "--car", "987654"],
         &[("HTTP_PROXY", &proxy)],
     );
     let text = stdout(&out);
@@ -1766,6 +1765,23 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
         "{text}"
     );
     assert!(!text.contains("Check the host and port in --api"), "{text}");
+    // Nothing listens there: the gateway does not run; NO_PROXY is no fix.
+    drop(running);
+    for api in [&plain, &tls] {
+        let out = doctor_with_env(
+            home.path(),
+            &["--api", api],
+            &[("HTTP_PROXY", &proxy), ("HTTPS_PROXY", &proxy)],
+        );
+        let text = stdout(&out);
+        assert!(
+            text.contains(&format!(
+                "Nothing listens at 127.0.0.1:{port} on this machine (tried directly)"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("Set NO_PROXY"), "{text}");
+    }
 }
 
 /// An HTML page that came through a proxy where a list belongs may be the

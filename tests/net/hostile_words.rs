@@ -358,22 +358,33 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
 
 /// A gateway on this machine sent to a proxy by a proxy variable: the
 /// proxy's own error page is the proxy not reaching this machine, said
-/// with NO_PROXY for that host, never "check that the gateway runs".
+/// with NO_PROXY for that host, never "check that the gateway runs" —
+/// unless nothing listens at the gateway's port (tried directly): then the
+/// gateway does not run, and NO_PROXY would change nothing.
 #[tokio::test]
 async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
     let page = "<html><head><title>502 Bad Gateway</title></head></html>";
     let proxy = canned("502 Bad Gateway", &["Content-Type: text/html"], page).await;
-    for (gateway, host) in [
-        ("http://127.0.0.1:9", "127.0.0.1"),
-        ("http://localhost:9", "localhost"),
-        ("http://[::1]:9", "[::1]"),
-    ] {
-        let error = list(gateway, Some(&proxy.url)).await;
+    // Something listens at the gateway's port: the proxy cannot reach it.
+    let running = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = running.local_addr().expect("addr").port();
+    let running_v6 = TcpListener::bind("[::1]:0").await.ok();
+    let mut gateways = vec![
+        (format!("http://127.0.0.1:{port}"), "127.0.0.1"),
+        (format!("http://localhost:{port}"), "localhost"),
+    ];
+    if let Some(v6) = &running_v6 {
+        let port = v6.local_addr().expect("addr").port();
+        gateways.push((format!("http://[::1]:{port}"), "[::1]"));
+    }
+    for (gateway, host) in gateways {
+        let error = list(&gateway, Some(&proxy.url)).await;
         assert!(
             matches!(
                 error,
                 GatewayError::ProxyLoopback {
                     status: Some(502),
+                    down: None,
                     ..
                 }
             ),
@@ -392,7 +403,7 @@ async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
         assert!(!line.contains("check that the gateway runs"), "{line}");
     }
     // https: the tunnel the proxy did not open (its 502 to CONNECT).
-    let error = list("https://127.0.0.1:9", Some(&proxy.url)).await;
+    let error = list(&format!("https://127.0.0.1:{port}"), Some(&proxy.url)).await;
     assert!(
         matches!(error, GatewayError::ProxyLoopback { status: None, .. }),
         "{error:?}"
@@ -404,6 +415,23 @@ async fn a_proxy_error_page_for_a_gateway_on_this_machine_says_no_proxy() {
             && line.contains("set NO_PROXY=127.0.0.1"),
         "{line}"
     );
+    // Nothing listens at the gateway's port: the gateway does not run.
+    let free = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let gone = free.local_addr().expect("addr").port();
+    drop(free);
+    for gateway in [
+        format!("http://127.0.0.1:{gone}"),
+        format!("https://127.0.0.1:{gone}"),
+    ] {
+        let line = words(&list(&gateway, Some(&proxy.url)).await);
+        assert!(
+            line.starts_with(&format!(
+                "nothing listens at 127.0.0.1:{gone}, the gateway's address on this machine (tried directly)"
+            )) && line.contains("Check that the gateway runs"),
+            "{line}"
+        );
+        assert!(!line.contains("NO_PROXY"), "{line}");
+    }
     // A gateway elsewhere: the proxy could not reach it, as before.
     let line = words(&list("http://gateway.invalid:8080", Some(&proxy.url)).await);
     assert!(!line.contains("on this machine"), "{line}");
