@@ -794,9 +794,23 @@ fn live_line(lang: Lang, fault: &LiveFault) -> String {
             "gw-live-no-first-event",
             secs = format!("{:.1}", after.as_secs_f64())
         ),
-        LiveFault::OtherEvents { kind, after } => tr!(
+        LiveFault::OtherEvents {
+            kind,
+            after,
+            lists: true,
+        } => tr!(
             lang,
             "gw-live-other-events",
+            kind = kind.clone(),
+            secs = format!("{:.1}", after.as_secs_f64())
+        ),
+        LiveFault::OtherEvents {
+            kind,
+            after,
+            lists: false,
+        } => tr!(
+            lang,
+            "gw-live-no-list-events",
             kind = kind.clone(),
             secs = format!("{:.1}", after.as_secs_f64())
         ),

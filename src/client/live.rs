@@ -62,7 +62,14 @@ pub enum LiveFault {
     /// The stream opened and sent events of another type (`kind`, the
     /// first such, sanitised), and no list for this long: its lists come
     /// under a type the contract does not read.
-    OtherEvents { kind: String, after: Duration },
+    /// With `lists`, their data reads as a list (the lists come under a
+    /// type the contract does not read); without, they carry none (a
+    /// heartbeat).
+    OtherEvents {
+        kind: String,
+        after: Duration,
+        lists: bool,
+    },
     /// The stream is not UTF-8 text.
     NotText,
     /// A line of the stream is no event field.
@@ -521,7 +528,9 @@ impl Follower {
         futures_util::pin_mut!(events);
         let mut delivered = false;
         // The first event of a type the contract does not read, if any.
-        let mut other: Option<String> = None;
+        // (One whose data reads as a list is kept over one whose does not:
+        // a heartbeat before the lists.)
+        let mut other: Option<(String, bool)> = None;
         let first_by = tokio::time::Instant::from_std(opened) + self.options.first_event_timeout;
         loop {
             // The current lists come at once: a stream of keep-alives only
@@ -534,7 +543,7 @@ impl Follower {
                     Err(_) => {
                         let after = self.options.first_event_timeout;
                         let fault = match other.take() {
-                            Some(kind) => LiveFault::OtherEvents { kind, after },
+                            Some((kind, lists)) => LiveFault::OtherEvents { kind, after, lists },
                             None => LiveFault::NoFirstEvent { after },
                         };
                         return Ok(StreamEnd::Failed {
@@ -547,14 +556,19 @@ impl Follower {
             };
             let Some(item) = next else { break };
             if let Ok(event) = &item
-                && other.is_none()
                 && !read_type(&event.event)
+                && other.as_ref().is_none_or(|(_, lists)| !lists)
             {
                 let kind: String = crate::steps::sanitize(&event.event)
                     .chars()
                     .take(40)
                     .collect();
-                other = Some(kind);
+                // A list with something in it (`{}` is a heartbeat's data).
+                let lists = protocol::decode_list(event.data.as_bytes())
+                    .is_ok_and(|l| l.steps_id.is_some() || !l.steps.is_empty());
+                if lists || other.is_none() {
+                    other = Some((kind, lists));
+                }
             }
             let outcome = item.and_then(|mut event| {
                 // A token the gateway echoes never reaches a list.

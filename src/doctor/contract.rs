@@ -283,22 +283,33 @@ fn event_data(bytes: &[u8]) -> Option<(String, String)> {
 }
 
 /// The type of the first whole event with data that the contract does not
-/// read (`update`, `Steps`), sanitised and cut short.
-fn other_event_type(bytes: &[u8]) -> Option<String> {
+/// read (`update`, `Steps`), sanitised and cut short, and whether its data
+/// reads as a list: one whose does is named over one whose does not (a
+/// heartbeat such as `ping`).
+fn other_event_type(bytes: &[u8]) -> Option<(String, bool)> {
     let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let complete = &text[..text.rfind("\n\n")?];
-    complete.split("\n\n").find_map(|block| {
-        let value = |name: &str| {
-            block
-                .lines()
-                .filter_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-                .map(|v| v.strip_prefix(' ').unwrap_or(v).to_owned())
-                .next_back()
-        };
-        let kind = value("event")?;
-        let read = matches!(kind.as_str(), "" | "steps" | "message" | "error");
-        (!read && value("data").is_some()).then(|| sanitize(&kind).chars().take(40).collect())
-    })
+    let others: Vec<(String, bool)> = complete
+        .split("\n\n")
+        .filter_map(|block| {
+            let value = |name: &str| {
+                block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                    .map(|v| v.strip_prefix(' ').unwrap_or(v).to_owned())
+                    .next_back()
+            };
+            let kind = value("event")?;
+            let data = value("data")?;
+            let read = matches!(kind.as_str(), "" | "steps" | "message" | "error");
+            // A list with something in it (`{}` is a heartbeat's data).
+            let lists = wire::decode_list(data.as_bytes())
+                .is_ok_and(|l| l.steps_id.is_some() || !l.steps.is_empty());
+            (!read).then(|| (sanitize(&kind).chars().take(40).collect(), lists))
+        })
+        .collect();
+    let first_list = others.iter().find(|(_, lists)| *lists).cloned();
+    first_list.or_else(|| others.into_iter().next())
 }
 
 /// Why a 2xx answer's body could not be read, in the catalogue's words.
@@ -1202,13 +1213,21 @@ fn first_event_line(body: &[u8], cut: bool, steps_id: &str, proxied: bool) -> Li
     let Some((kind, data)) = event_data(body) else {
         // Events came, of a type the contract does not read: no proxy
         // held anything back.
-        if let Some(kind) = other_event_type(body) {
+        if let Some((kind, lists)) = other_event_type(body) {
             let secs = secs(first_event_limit());
-            return Line::new(
-                Mark::Warning,
-                words!("doctor-events-other-type", kind = kind.clone(), secs = secs),
-            )
-            .fix(words!("doctor-events-fix-other-type", kind = kind));
+            return if lists {
+                Line::new(
+                    Mark::Warning,
+                    words!("doctor-events-other-type", kind = kind.clone(), secs = secs),
+                )
+                .fix(words!("doctor-events-fix-other-type", kind = kind))
+            } else {
+                Line::new(
+                    Mark::Warning,
+                    words!("doctor-events-no-list-events", kind = kind, secs = secs),
+                )
+                .fix(words!("doctor-events-fix-content"))
+            };
         }
         return Line::new(
             Mark::Warning,

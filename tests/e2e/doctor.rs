@@ -2303,6 +2303,20 @@ fn an_event_stream_of_another_type_is_named_not_blamed_on_a_proxy() {
         "{text}"
     );
     assert!(!text.contains("proxy_buffering"), "{text}");
+    // Heartbeats of another type (no list in them): no list sent, never
+    // "lists under another type".
+    let api = events_gateway(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nevent: ping\ndata: {}\n\n".to_vec(),
+        true,
+    );
+    let out = doctor_divided(home.path(), &["--api", &api, "--car", "987654"]);
+    let text = stdout(&out);
+    let events = line(&text, "Live events");
+    assert!(
+        events.contains("sent only events of type “ping”, with no list in them"),
+        "{text}"
+    );
+    assert!(!text.contains("not as “ping”"), "{text}");
 }
 
 /// An event stream that opens and then holds its first event back (a proxy

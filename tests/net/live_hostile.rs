@@ -470,6 +470,31 @@ async fn a_stream_of_other_event_types_is_said_as_such() {
     );
 }
 
+/// Heartbeat events of another type (`ping`, no list in their data) are
+/// not said as lists under another type: the stream sent no list; and
+/// where a list-carrying event of another type follows a heartbeat, that
+/// one's type is named.
+#[tokio::test]
+async fn a_stream_of_heartbeats_only_sent_no_list() {
+    let error = first_opening_fault("event: ping\ndata: {}\n\n").await;
+    assert!(
+        matches!(
+            error,
+            GatewayError::Live(LiveFault::OtherEvents { lists: false, .. })
+        ),
+        "{error:?}"
+    );
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(
+        words.contains("sent only events of type “ping”, with no list in them"),
+        "{words}"
+    );
+    let first = "event: ping\ndata: {}\n\nevent: update\ndata: {\"stepsID\":\"1\",\"deviceActivation\":{\"name\":\"deviceActivation\",\"status\":\"todo\",\"order\":1}}\n\n";
+    let error = first_opening_fault(first).await;
+    let words = describe::gateway_error(Lang::En, &error);
+    assert!(words.contains("sent events of type “update”"), "{words}");
+}
+
 /// A 429 to the event stream holds the stream back as it holds every
 /// request: the follower waits the `Retry-After` asked (the screen told of
 /// it, as for a poll's 429) before it opens the stream again, never within
