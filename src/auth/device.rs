@@ -878,6 +878,7 @@ pub async fn poll(
                         said,
                         times: failures,
                         page,
+                        wait: reply.retry_after.map(|w| w.as_secs().max(1)),
                     }));
                 }
                 if let Some(wait) = reply.retry_after.filter(|w| pace.now() + *w <= deadline) {

@@ -609,6 +609,8 @@ pub enum ProviderProblem {
         said: String,
         times: u32,
         page: bool,
+        /// The wait the last answer asked (`Retry-After`), in seconds.
+        wait: Option<u64>,
     },
     /// The provider limits requests (HTTP 429) and asks to wait `secs`,
     /// longer than the code lasts.
@@ -741,6 +743,31 @@ impl Discovery {
     }
 }
 
+/// A device sign-in given up after `times` failing polls: the provider's,
+/// or something's in front of it (`page`), with the wait it asked.
+fn poll_failing_words(lang: Lang, said: &str, times: u32, page: bool, wait: Option<u64>) -> String {
+    let (said, times) = (said.to_owned(), num(times as usize));
+    // The wait the provider asked, else a minute.
+    let wait = crate::text::duration(lang, wait.unwrap_or(60));
+    if page {
+        tr!(
+            lang,
+            "err-signin-poll-failing-page",
+            said = said,
+            times = times,
+            wait = wait
+        )
+    } else {
+        tr!(
+            lang,
+            "err-signin-poll-failing",
+            said = said,
+            times = times,
+            wait = wait
+        )
+    }
+}
+
 impl ProviderProblem {
     /// One line: what, and what to do, in `lang`.
     pub fn words(&self, lang: Lang) -> String {
@@ -811,19 +838,12 @@ impl ProviderProblem {
             ProviderProblem::Stopped { said } => {
                 tr!(lang, "err-signin-stopped", said = said.clone())
             }
-            ProviderProblem::PollFailing { said, times, page } => {
-                let (said, times) = (said.clone(), num(*times as usize));
-                if *page {
-                    tr!(
-                        lang,
-                        "err-signin-poll-failing-page",
-                        said = said,
-                        times = times
-                    )
-                } else {
-                    tr!(lang, "err-signin-poll-failing", said = said, times = times)
-                }
-            }
+            ProviderProblem::PollFailing {
+                said,
+                times,
+                page,
+                wait,
+            } => poll_failing_words(lang, said, *times, *page, *wait),
             ProviderProblem::Limited { secs } => tr!(
                 lang,
                 "err-signin-limited",

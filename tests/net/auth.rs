@@ -305,6 +305,8 @@ async fn a_token_address_failing_while_polling_is_said_as_failing() {
         let words = describe::auth_error(Lang::En, &err);
         assert!(words.contains(said), "{words}");
         assert!(!words.contains("stopped the sign-in"), "{words}");
+        // The wait the provider asked, not "a minute" of our own.
+        assert!(words.contains("Wait 7s, then sign in again"), "{words}");
         assert!(err.retry_may_help(), "{err:?}");
         // Each failing answer's wait (7 s) was waited, besides the interval.
         let asked = pace.waits().iter().filter(|w| w.as_secs() == 7).count();
