@@ -141,6 +141,14 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &State, board: &Board, the
             spans.push(wait);
         }
     }
+    // Counts that do not fit go whole, said by "…", never cut mid-word.
+    let room = usize::from(area.width);
+    if spans.iter().map(Span::width).sum::<usize>() > room {
+        while spans.len() > 2 && spans.iter().map(Span::width).sum::<usize>() + 2 > room {
+            spans.truncate(spans.len() - 2);
+        }
+        spans.push(Span::styled(" …", theme.dim()));
+    }
     if board.typing_filter() || !board.filter().is_empty() {
         spans.push(Span::styled(" │ ", theme.dim()));
         spans.push(Span::styled(tr!(lang, "board-filter"), theme.key()));

@@ -1357,6 +1357,11 @@ fn a_row_asked_again_shows_its_last_error_as_past() {
         summary.contains("HTTP 429: requests wait 30 s more"),
         "{small}"
     );
+    // What does not fit goes whole, said by "…" (no word cut).
+    assert!(
+        summary.trim_end_matches('"').trim_end().ends_with('…') && !summary.contains("progres "),
+        "{small}"
+    );
     // Nothing is sent meanwhile: the row is held, not asking.
     assert!(
         screen.contains("held (HTTP 429)") && !screen.contains("asking…"),
