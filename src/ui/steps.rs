@@ -589,11 +589,31 @@ pub(crate) fn draw_banner(
     let shown = if fits(&full) {
         full
     } else {
-        shortened(&banner.text)
+        let form = shortened(&banner.text)
             .into_iter()
-            .map(&paragraph)
-            .find(|p| fits(p))
-            .unwrap_or(full)
+            .find(|text| fits(&paragraph(text.clone())));
+        match form {
+            // The first sentence went whole: as many of its first words
+            // as the lines left hold go back before the "…".
+            Some(text) if text.starts_with("… ") => {
+                let rest = &text["… ".len()..];
+                // Of the first sentence only (the rest may hold the others).
+                let first = banner.text.split(". ").next().unwrap_or_default();
+                let words: Vec<&str> = first.split(' ').collect();
+                let mut best = paragraph(text.clone());
+                for n in 1..words.len() {
+                    let longer = format!("{} … {rest}", words[..n].join(" "));
+                    let candidate = paragraph(longer);
+                    if !fits(&candidate) {
+                        break;
+                    }
+                    best = candidate;
+                }
+                best
+            }
+            Some(text) => paragraph(text),
+            None => full,
+        }
     };
     frame.render_widget(shown.block(block), area);
 }

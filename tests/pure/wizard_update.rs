@@ -1356,6 +1356,39 @@ fn a_refused_token_stops_watch_and_says_why() {
     );
 }
 
+/// A banner cut short in the smallest window keeps as many first words of
+/// its cause as the box holds before the "…", never "…" with lines of the
+/// box left empty.
+#[test]
+fn a_banner_cut_short_fills_its_box_before_the_mark() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (f, _) = followed(&ch(&mut s, 'w'));
+    // A first sentence longer than the box: the gateway's own long words.
+    let said = "the stream for this vehicle is being moved to another node of the cluster and will come back on its own without any action from you or from the customer";
+    let fault = stepwise::client::live::LiveFault::Said(ErrorBody::new(Some(2999), said));
+    live(
+        &mut s,
+        f,
+        LiveUpdate::Error {
+            error: GatewayError::Live(fault),
+            retrying: true,
+        },
+        7,
+    );
+    let small = render_at(&s, 60, 16);
+    let flat = small
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(
+            "Watch interrupted: Live stream broken: the gateway's live stream sent an error"
+        ) && flat.contains("… Watch goes on by itself"),
+        "{small}"
+    );
+}
+
 /// A passing failure (the gateway restarting) keeps watching with a quiet
 /// banner, which goes once the follower is back.
 #[test]
