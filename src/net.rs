@@ -1416,12 +1416,8 @@ pub(crate) async fn connect_answer(
 /// not reach a gateway on this machine, to tell a gateway that does not
 /// run from a proxy that cannot reach this machine's addresses.
 pub(crate) async fn loopback_refuses(host: &str, port: u16) -> bool {
+    // A name (`localhost`) is tried at each of its addresses.
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let host = if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
-        "127.0.0.1"
-    } else {
-        host
-    };
     let limit = std::time::Duration::from_secs(1);
     matches!(
         tokio::time::timeout(limit, tokio::net::TcpStream::connect((host, port))).await,

@@ -715,3 +715,29 @@ fn a_json_error_names_the_cause_stderr_names() {
     }
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
 }
+
+/// The wizard's advice to set the bypass list names the variable that is
+/// read (lower-case `no_proxy`, which wins), keeps its hosts, and says a
+/// running stepwise must be started again to see the change.
+#[test]
+fn the_wizard_s_no_proxy_advice_names_the_variable_read() {
+    let proxy = format!("http://127.0.0.1:{}", pty::free_port());
+    let mut tui = pty::Spawn::new(&["--api", "http://gateway.example:8080", "--car", "987654"])
+        .env("http_proxy", &proxy)
+        .env("no_proxy", "corp.example")
+        .size(120, 40)
+        .start();
+    let screen = tui.wait_for("the proxy named", Duration::from_secs(20), |s| {
+        s.contains("cannot connect to the proxy")
+    });
+    let flat = screen
+        .replace(['│', '"'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("set no_proxy=corp.example,gateway.example")
+            && flat.contains("A running stepwise reads the proxy variables when it starts"),
+        "{screen}"
+    );
+}
