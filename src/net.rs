@@ -230,6 +230,12 @@ pub fn no_proxy_matches(list: &str, host: &str) -> bool {
             if entry.eq_ignore_ascii_case("<local>") {
                 return host_ip.is_none() && !host.contains('.');
             }
+            // An entry written as a URL (`http://127.0.0.1/`) counts for
+            // its host: that is what its writer meant.
+            let entry = match entry.split_once("://") {
+                Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+                None => entry,
+            };
             // Windows' wildcards: `*.example.com` is a domain, `10.*` or
             // `127.0.*` a prefix of the host as written.
             let entry = entry.strip_prefix('*').unwrap_or(entry);
@@ -1657,6 +1663,13 @@ mod tests {
         assert!(!no_proxy_matches("example.com", "badexample.com"));
         assert!(no_proxy_matches("127.0.0.1", "127.0.0.1"));
         assert!(no_proxy_matches("127.0.0.1:8443", "127.0.0.1"));
+        // An entry written as a URL counts for its host.
+        assert!(no_proxy_matches("http://127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches(
+            "https://gw.example.com:8443/api",
+            "gw.example.com"
+        ));
+        assert!(!no_proxy_matches("http://gw.example.com", "other.example"));
         assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
         // Windows' bypass list, copied in as it shows it.
         assert!(no_proxy_matches("127.0.0.1;localhost", "localhost"));
