@@ -140,8 +140,15 @@ pub fn message(lang: Lang, id: &str, args: Option<&Args>) -> String {
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, args, &mut errors);
     match NO_PROXY_HELD.get() {
-        Some((list, name)) if text.contains("NO_PROXY=") => {
-            with_no_proxy_list(&text, list).replace("NO_PROXY=", &format!("{name}="))
+        // Every mention names the variable that is read ("set no_proxy for
+        // this host" too), and `=HOST` keeps the hosts listed there.
+        Some((list, name)) if text.contains("NO_PROXY") => {
+            let text = if text.contains("NO_PROXY=") {
+                with_no_proxy_list(&text, list)
+            } else {
+                text.into_owned()
+            };
+            text.replace("NO_PROXY", name)
         }
         _ => text.into_owned(),
     }

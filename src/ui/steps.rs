@@ -503,8 +503,8 @@ pub(crate) fn shown(state: &State, banner: &Banner, car: Option<&str>) -> Banner
     }
     // Advice to change a proxy variable: a running stepwise read them when
     // it started, so it must be started again to see the change.
-    // (`no_proxy=` where the lower case is the variable read.)
-    if text.contains("NO_PROXY") || text.contains("no_proxy=") || text.contains("user:password@") {
+    // (`no_proxy` where the lower case is the variable read.)
+    if text.contains("NO_PROXY") || text.contains("no_proxy") || text.contains("user:password@") {
         if !text.ends_with('.') {
             text.push('.');
         }

@@ -473,6 +473,22 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
         "{err}"
     );
     assert!(!err.contains("NO_PROXY="), "{err}");
+    // doctor too, in every mention ("set no_proxy for this host").
+    let mut cmd = std::process::Command::new(pty::BIN);
+    pty::scrub_command(&mut cmd, home.path());
+    for other in pty::PROXY_ENV {
+        cmd.env_remove(other);
+    }
+    let out = cmd
+        .env("http_proxy", &proxy)
+        .env("no_proxy", "localhost")
+        .args(["doctor", "--api", "http://gateway.example:8080"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("stepwise runs");
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("no_proxy"), "{said}");
+    assert!(!said.contains("NO_PROXY"), "{said}");
 }
 
 /// `login` through a proxy that answers the sign-in calls itself (its 407,
