@@ -534,6 +534,13 @@ pub async fn login_with_token(
         Trial::Taken => tr!(lang, "login-token-taken", gateway = gateway.as_str()),
         // Why it could not be tried: a mistyped --api shows now, not at
         // the customer's car.
+        // A proxy stopped the request before the gateway: not asked.
+        Trial::NotTried(Some(why)) if proxy_stopped(why) => tr!(
+            lang,
+            "login-token-untried-proxy",
+            gateway = gateway.as_str(),
+            why = crate::describe::gateway_cause(lang, why)
+        ),
         Trial::NotTried(Some(why)) if unreached(why) => tr!(
             lang,
             "login-token-untried-why",
@@ -580,6 +587,25 @@ fn not_a_gateway(error: &GatewayError) -> bool {
             | GatewayError::BadAnswer(crate::wire::DecodeError::Html)
             | GatewayError::ProxyGarbled {
                 what: crate::client::ProxyAnswer::Html,
+                ..
+            }
+    )
+}
+
+/// The proxy stopped the request: it could not be reached, answered
+/// itself, or opened no tunnel; the gateway was not asked.
+fn proxy_stopped(error: &GatewayError) -> bool {
+    use crate::client::ProxyAnswer;
+    matches!(
+        error,
+        GatewayError::ProxyUnreachable { .. }
+            | GatewayError::ProxyTunnel { .. }
+            | GatewayError::ProxyNoTunnel { .. }
+            | GatewayError::ProxyLoopback { .. }
+            | GatewayError::ProxyCredentialsRefused { .. }
+            | GatewayError::Proxy { .. }
+            | GatewayError::ProxyGarbled {
+                what: ProxyAnswer::NotHttp | ProxyAnswer::TunnelClosed,
                 ..
             }
     )

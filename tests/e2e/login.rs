@@ -381,6 +381,52 @@ fn login_to_a_gateway_that_needs_no_token_says_so() {
     );
 }
 
+/// `login --with-token` through a proxy that is down: the token is kept
+/// and said not tried because of the proxy (the gateway was not asked),
+/// never "the answer did not say whether the gateway takes it".
+#[test]
+fn a_token_kept_through_a_dead_proxy_is_said_not_tried() {
+    let home = tempfile::tempdir().unwrap();
+    let proxy = format!("http://127.0.0.1:{}", crate::pty::free_port());
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    for name in crate::pty::PROXY_ENV {
+        cmd.env_remove(name);
+    }
+    let mut child = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", &proxy)
+        .args([
+            "login",
+            "--with-token",
+            "--api",
+            "http://gateway.example:8080",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"some-token\n")
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("but not tried: cannot connect to the proxy")
+            && said.contains("Once the proxy lets the request through"),
+        "{said}"
+    );
+    assert!(!said.contains("did not say whether"), "{said}");
+}
+
 /// A scope the identity provider does not know is named with the scopes
 /// asked for and where to set them, not "retry later" (a stranger's
 /// `--scope` typo read as the provider's passing trouble).
