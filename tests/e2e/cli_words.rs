@@ -34,12 +34,17 @@ fn run(home: &Path, args: &[&str]) -> Output {
 /// `proxy` named by the variable `var` (`http_proxy` or `https_proxy`; no
 /// other proxy variable set).
 fn run_through_proxy(home: &Path, var: &str, proxy: &str, args: &[&str]) -> Output {
+    run_with_proxy_env(home, &[(var, proxy)], args)
+}
+
+/// The binary with no proxy variable but those of `env`.
+fn run_with_proxy_env(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(pty::BIN);
     pty::scrub_command(&mut cmd, home);
     for other in pty::PROXY_ENV {
         cmd.env_remove(other);
     }
-    cmd.env(var, proxy)
+    cmd.envs(env.iter().copied())
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -454,18 +459,11 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     assert!(!err.contains("cannot reach the gateway"), "{err}");
     // A NO_PROXY that holds other hosts is kept by the advice: setting it
     // as said must not send them through the proxy.
-    let mut cmd = std::process::Command::new(pty::BIN);
-    pty::scrub_command(&mut cmd, home.path());
-    for other in pty::PROXY_ENV {
-        cmd.env_remove(other);
-    }
-    let out = cmd
-        .env("http_proxy", &proxy)
-        .env("no_proxy", "localhost; .corp.example")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("stepwise runs");
+    let env = [
+        ("http_proxy", proxy.as_str()),
+        ("no_proxy", "localhost; .corp.example"),
+    ];
+    let out = run_with_proxy_env(home.path(), &env, &args);
     let err = stderr(&out);
     // In the variable that is read (lower case wins over NO_PROXY).
     assert!(
@@ -474,18 +472,9 @@ fn a_proxy_that_is_down_is_named_with_the_variable_it_came_from() {
     );
     assert!(!err.contains("NO_PROXY="), "{err}");
     // doctor too, in every mention ("set no_proxy for this host").
-    let mut cmd = std::process::Command::new(pty::BIN);
-    pty::scrub_command(&mut cmd, home.path());
-    for other in pty::PROXY_ENV {
-        cmd.env_remove(other);
-    }
-    let out = cmd
-        .env("http_proxy", &proxy)
-        .env("no_proxy", "localhost")
-        .args(["doctor", "--api", "http://gateway.example:8080"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("stepwise runs");
+    let env = [("http_proxy", proxy.as_str()), ("no_proxy", "localhost")];
+    let doctor = ["doctor", "--api", "http://gateway.example:8080"];
+    let out = run_with_proxy_env(home.path(), &env, &doctor);
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(said.contains("no_proxy"), "{said}");
     assert!(!said.contains("NO_PROXY"), "{said}");
