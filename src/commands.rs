@@ -50,6 +50,10 @@ pub struct Explainer<'a> {
     /// The one vehicle asked for, named in the commands the words suggest
     /// instead of `--car ID`.
     pub car: Option<String>,
+    /// Where a login kept for the gateway is looked up (its address as
+    /// configured, the data folder), when a token given by hand wins over
+    /// it: a refusal of that token then names the login beside it.
+    pub kept_login_at: Option<(String, Option<std::path::PathBuf>)>,
 }
 
 impl<'a> Explainer<'a> {
@@ -61,6 +65,7 @@ impl<'a> Explainer<'a> {
             no_sign_in: tokio::sync::OnceCell::new(),
             api_typed: None,
             car: None,
+            kept_login_at: None,
         }
     }
 
@@ -81,6 +86,22 @@ impl<'a> Explainer<'a> {
         use crate::config::TokenFrom;
         if self.login_unreadable && matches!(error, GatewayError::Unauthorized { sent: None, .. }) {
             return tr!(lang, "gw-401-login-unreadable");
+        }
+        // A token given by hand refused, and a usable login kept beside it:
+        // leaving the token out is the way on, not a new sign-in.
+        if let GatewayError::Unauthorized {
+            sent: Some(from @ (TokenFrom::TokenFile | TokenFrom::Environment)),
+            expired,
+            said,
+        } = error
+            && self.login_beside().await
+        {
+            let words = if *from == TokenFrom::TokenFile {
+                tr!(lang, "gw-401-token-file-login-kept")
+            } else {
+                tr!(lang, "gw-401-environment-login-kept")
+            };
+            return crate::describe::with_expiry(lang, words, *expired, said.as_deref());
         }
         // A refused token, or none: `stepwise login` is no way out where
         // the gateway offers no sign-in.
@@ -141,6 +162,21 @@ impl<'a> Explainer<'a> {
             return crate::describe::scope_taken_no_sign_in(lang, *status, scope, *from);
         }
         crate::describe::gateway_error(lang, error)
+    }
+
+    /// Whether a login that can still be used is kept for the gateway
+    /// (read off the runtime: a keyring call blocks).
+    async fn login_beside(&self) -> bool {
+        let Some((api, data)) = self.kept_login_at.clone() else {
+            return false;
+        };
+        let read = tokio::task::spawn_blocking(move || {
+            crate::auth::KeptLogin::load(&api, data.as_deref())
+                .ok()
+                .flatten()
+                .is_some_and(|kept| !kept.credential.is_spent(crate::auth::unix_now()))
+        });
+        read.await.unwrap_or(false)
     }
 
     /// Whether the gateway says it offers no sign-in (asked once).

@@ -764,7 +764,9 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
                 .map(|()| (None, 0)),
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
-            }) => commands::status(lang, &settings, *json).map(|(text, code)| (Some(text), code)),
+            }) => commands::status(lang, &settings, *json)
+                .await
+                .map(|(text, code)| (Some(text), code)),
             _ => unreachable!("dispatched by main"),
         }
     });
@@ -789,6 +791,23 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The words of a script's failed calls, for `backend` as `settings` set it.
+fn explainer<'a>(backend: &'a Backend, settings: &'a Settings) -> commands::Explainer<'a> {
+    let mut explainer = commands::Explainer::new(
+        backend,
+        settings.signin.issuer.as_deref(),
+        settings.token_from.is_none() && settings.login_trouble.is_some(),
+    );
+    explainer.api_typed = API_TYPED.get().cloned();
+    // A token given by hand wins over a login kept for the gateway.
+    if let (Some(from), Some(api)) = (settings.token_from, &settings.api)
+        && !from.is_login()
+    {
+        explainer.kept_login_at = Some((api.clone(), settings.data_dir.clone()));
+    }
+    explainer
 }
 
 /// `stepwise steps` and `stepwise next`.
@@ -829,12 +848,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
         };
-        let mut explainer = commands::Explainer::new(
-            &backend,
-            settings.signin.issuer.as_deref(),
-            settings.token_from.is_none() && settings.login_trouble.is_some(),
-        );
-        explainer.api_typed = API_TYPED.get().cloned();
+        let mut explainer = explainer(&backend, &settings);
         let cars = car_ids(&cli, lang).map(|ids| {
             for note in &ids.notes {
                 say(note);

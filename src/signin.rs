@@ -654,11 +654,6 @@ enum Trial {
     NotTried(Option<GatewayError>),
 }
 
-/// The carAssociationID asked for to try a token: one no vehicle has. The
-/// gateway's answer (404: unknown vehicle, or 401) says whether the token
-/// is taken; nothing is changed by the call.
-const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
-
 /// Tries `token` with one list call, once, within a few seconds.
 /// Whether the gateway (or the issuer the settings name) publishes a
 /// sign-in, asked within a few seconds.
@@ -693,7 +688,7 @@ async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> T
     let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), secret, options) else {
         return Trial::NotTried(None);
     };
-    let request = ListRequest::new(Lookup::Car(TOKEN_TRIAL_CAR.into()));
+    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
     match client.list(&request).await {
         Ok(_) => Trial::Taken,
         Err(GatewayError::Unauthorized { .. }) => Trial::Refused,
@@ -960,6 +955,10 @@ struct StatusJson<'a> {
     audience: Option<&'a str>,
     /// Why the login kept for this gateway cannot be read, else null.
     login_error: Option<String>,
+    /// With no token in use: whether the gateway wants one (false: it
+    /// answered without); null when a token is in use, or a kept login
+    /// cannot be read.
+    token_needed: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -985,6 +984,7 @@ fn in_use_line(
     settings: &Settings,
     usable_login: bool,
     given_expired: Option<u64>,
+    needs_none: Option<&str>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
@@ -1012,7 +1012,11 @@ fn in_use_line(
             None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
         },
         None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
-        None => tr!(lang, "status-in-use-none"),
+        // No token, and the gateway answered without one: no sign-in to advise.
+        None => match needs_none {
+            Some(gateway) => tr!(lang, "status-in-use-none-needed", gateway = gateway),
+            None => tr!(lang, "status-in-use-none"),
+        },
     }
 }
 
@@ -1027,43 +1031,64 @@ fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
     (exp <= now).then_some(exp)
 }
 
+/// `auth status --json`'s text.
+fn status_json(
+    lang: Lang,
+    settings: &Settings,
+    gateway: &str,
+    signed_in: bool,
+    needs_none: bool,
+    now: u64,
+) -> String {
+    let login = settings.login.as_ref();
+    let credential = login.map(|l| &l.credential);
+    let value = StatusJson {
+        gateway,
+        signed_in,
+        token_from: settings.token_from.map(TokenFrom::as_wire),
+        store: login.map(|l| StoreJson {
+            kind: l.place.kind(),
+            detail: l.place.detail(),
+        }),
+        expires_at: credential.and_then(|c| c.expires_at).map(rfc3339),
+        expires_in: credential.and_then(|c| c.seconds_left(now)),
+        refreshable: credential.is_some_and(Credential::can_refresh),
+        ended: credential.and_then(|c| c.over.as_deref()),
+        client_id: credential
+            .filter(|c| c.token_endpoint.is_some())
+            .map(Credential::client_id),
+        scope: credential.and_then(|c| c.scope.as_deref()),
+        audience: credential.and_then(|c| c.audience.as_deref()),
+        login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
+        token_needed: (settings.token_from.is_none() && settings.login_trouble.is_none())
+            .then_some(!needs_none),
+    };
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
-pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
+/// With no token at all, the gateway is asked once (within a few seconds)
+/// whether it answers without one: then no sign-in is advised.
+pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
+    let needs_none = settings.token_from.is_none()
+        && settings.login_trouble.is_none()
+        && try_token(settings, &gateway, None).await == Trial::Taken;
     let now = unix_now();
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
     let usable_login = credential.is_some_and(|c| !c.is_spent(now));
     let given_expired = given_expired_at(settings, now);
     let signed_in = (settings.token.is_some() && given_expired.is_none()) || usable_login;
-    let expires_at = credential.and_then(|c| c.expires_at);
     let code = if signed_in {
         crate::commands::EXIT_CLEAR
     } else {
         crate::commands::EXIT_ERROR
     };
     if json {
-        let value = StatusJson {
-            gateway: &gateway,
-            signed_in,
-            token_from: settings.token_from.map(TokenFrom::as_wire),
-            store: login.map(|l| StoreJson {
-                kind: l.place.kind(),
-                detail: l.place.detail(),
-            }),
-            expires_at: expires_at.map(rfc3339),
-            expires_in: credential.and_then(|c| c.seconds_left(now)),
-            refreshable: credential.is_some_and(Credential::can_refresh),
-            ended: credential.and_then(|c| c.over.as_deref()),
-            client_id: credential
-                .filter(|c| c.token_endpoint.is_some())
-                .map(Credential::client_id),
-            scope: credential.and_then(|c| c.scope.as_deref()),
-            audience: credential.and_then(|c| c.audience.as_deref()),
-            login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
-        };
-        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-        text.push('\n');
+        let text = status_json(lang, settings, &gateway, signed_in, needs_none, now);
         return Ok((text, code));
     }
     let mut lines = vec![tr!(lang, "status-gateway", gateway = gateway.as_str())];
@@ -1145,7 +1170,14 @@ pub fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8
             (None, None) => tr!(lang, "status-login-none"),
         }),
     }
-    lines.push(in_use_line(lang, settings, usable_login, given_expired));
+    let needed_none = needs_none.then_some(gateway.as_str());
+    lines.push(in_use_line(
+        lang,
+        settings,
+        usable_login,
+        given_expired,
+        needed_none,
+    ));
     Ok((lines.join("\n") + "\n", code))
 }
 

@@ -11,6 +11,11 @@ use crate::steps::{Status, Step, StepsList, sanitize};
 
 /// Path of the list call (`pims.subscription.steps`), relative to the base URL.
 pub const LIST_PATH: &str = "pims/subscription/steps";
+/// The carAssociationID asked for to learn how the gateway treats a token
+/// (`login --with-token`, doctor): one no vehicle has. Its answer (404:
+/// unknown vehicle, or 401) says whether the token is taken; nothing is
+/// changed by the call.
+pub const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
 /// Path of the next-step call (`pims.subscription.step`).
 pub const NEXT_PATH: &str = "pims/subscription/step";
 /// The list call by stepsID, as it is named to a person.

@@ -84,6 +84,9 @@ pub(super) struct Judged {
     /// Some request was answered 429: what was not checked was held back
     /// by a limit on requests, not missed by an absent gateway.
     pub limited: bool,
+    /// The gateway took the token, and answers without any token too: it
+    /// checks none (asked once more, without it).
+    pub needs_none: bool,
 }
 
 impl<'a> Caller<'a> {
@@ -525,6 +528,7 @@ pub(super) async fn checks(
         },
         challenge,
         limited,
+        needs_none: false,
     }
 }
 

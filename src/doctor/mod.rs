@@ -362,6 +362,33 @@ async fn checks_renewing(
     car: Option<&str>,
     login: Option<&mut token::KeptLogin>,
 ) -> contract::Judged {
+    let mut judged = checks_renewed(
+        report,
+        budget,
+        (url, net, base),
+        settings,
+        token,
+        car,
+        login,
+    )
+    .await;
+    // Taken: and without any token? Then "took it" would tell nothing.
+    if token.is_some() && judged.unauthorized == Some(false) && !judged.limited {
+        judged.needs_none = token::answered_without(settings, base).await;
+    }
+    judged
+}
+
+/// [`checks_renewing`]'s checks, before asking without a token.
+async fn checks_renewed(
+    report: &mut Report,
+    budget: &Budget,
+    (url, net, base): (&Url, &NetOptions, &str),
+    settings: &Settings,
+    token: Option<&crate::config::Secret>,
+    car: Option<&str>,
+    login: Option<&mut token::KeptLogin>,
+) -> contract::Judged {
     let judged = contract::checks(report, budget, url, net, &settings.device_id, token, car).await;
     let Some(kept) = login.filter(|_| judged.unauthorized == Some(true)) else {
         return judged;

@@ -45,6 +45,31 @@ fn client_for(settings: &Settings, base: &str) -> Option<crate::client::Gateway>
     crate::client::Gateway::new(base, settings.device_id.clone(), None, options).ok()
 }
 
+/// Whether the gateway at `base` answers a list call made without any
+/// token (a list, or its own "no such vehicle"): asked once, within a few
+/// seconds, for an id no vehicle has.
+pub(super) async fn answered_without(settings: &Settings, base: &str) -> bool {
+    use crate::client::{GatewayError, ListRequest, Lookup};
+    let options = crate::client::ClientOptions {
+        net: settings.net.clone(),
+        retries: 0,
+        timeout: std::time::Duration::from_secs(5),
+        ..crate::client::ClientOptions::default()
+    };
+    let Ok(client) = crate::client::Gateway::new(base, settings.device_id.clone(), None, options)
+    else {
+        return false;
+    };
+    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
+    match client.list(&request).await {
+        Ok(_) => true,
+        Err(GatewayError::Rejected {
+            status: 404, body, ..
+        }) => body.code.is_some() || body.message.is_some(),
+        Err(_) => false,
+    }
+}
+
 /// The kept login's token, refreshed first when due (as a command would).
 pub(super) async fn kept_login(
     login: &crate::auth::KeptLogin,
@@ -135,6 +160,16 @@ pub(super) fn check(
         return;
     }
     if lacks_scope(report, settings, source, judged) {
+        return;
+    }
+    // Sent, and the gateway answers without any token too: it checks
+    // none, so neither its taking it nor its expiry tells anything.
+    if judged.needs_none {
+        report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-unchecked", source = source.clone()),
+        );
         return;
     }
     let expiry = jwt_expiry(token);

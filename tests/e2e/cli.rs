@@ -496,6 +496,43 @@ fn a_message_naming_api_says_where_the_address_came_from() {
     );
 }
 
+/// `auth status` with no token, on a gateway that answers without one:
+/// "none needed", never "run `stepwise login`" (stranger 39, AN9); on one
+/// that wants a token, the advice to sign in stays.
+#[test]
+fn auth_status_on_a_gateway_that_needs_no_token_advises_no_sign_in() {
+    let open = Sim::start(None);
+    let home = home();
+    let out = run(home.path(), &["--api", &open.url(), "auth", "status"]);
+    assert_exit(&out, 1);
+    let said = stdout(&out);
+    let in_use = said
+        .lines()
+        .find(|l| l.starts_with("In use:"))
+        .unwrap_or("");
+    assert!(in_use.contains("none needed"), "{said}");
+    assert!(!in_use.contains("stepwise login"), "{said}");
+    let out = run(
+        home.path(),
+        &["--api", &open.url(), "auth", "status", "--json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["token_needed"], serde_json::json!(false), "{json}");
+    let closed = Sim::start(Some(TOKEN));
+    let out = run(home.path(), &["--api", &closed.url(), "auth", "status"]);
+    let said = stdout(&out);
+    assert!(
+        said.contains("In use:    no token. Run `stepwise login"),
+        "{said}"
+    );
+    let out = run(
+        home.path(),
+        &["--api", &closed.url(), "auth", "status", "--json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["token_needed"], serde_json::json!(true), "{json}");
+}
+
 /// With the address typed as --api, the commands a message suggests carry
 /// it (as printed, `stepwise login` would ask for a gateway, and `stepwise
 /// steps` run on the embedded simulator); from STEPWISE_API they need none.

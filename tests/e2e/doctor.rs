@@ -1884,6 +1884,29 @@ fn an_expired_token_the_gateway_takes_is_a_warning() {
     assert!(!text.contains(expired), "the token never shows");
 }
 
+/// A token sent to a gateway that answers without any token too: doctor
+/// says it checks none, never that it "took" the token (stranger 39, AN8).
+#[test]
+fn a_token_sent_to_a_gateway_that_needs_none_is_said_unchecked() {
+    let rt = runtime();
+    let sim = rt
+        .block_on(spawn(Scenario::built_in(), None))
+        .expect("sim starts");
+    let home = home();
+    let given = "a-token-nobody-checks";
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &sim.url(), "--car", "987654"],
+        &[("STEPWISE_TOKEN", given)],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let token = line(&text, "Token");
+    assert!(token.contains("answers without any token too"), "{text}");
+    assert!(!token.contains("took it"), "{text}");
+    assert!(!text.contains(given), "the token never shows");
+}
+
 /// A proxy that opens the tunnel and then cuts the TLS handshake through it
 /// (closed, or reset): doctor's TLS line names the proxy and its tunnel,
 /// in the reader's language, not a file of this machine.

@@ -381,6 +381,73 @@ fn login_to_a_gateway_that_needs_no_token_says_so() {
     );
 }
 
+/// A token in STEPWISE_TOKEN (or from --token-file) that the gateway
+/// refuses, beside a login kept for it that works: the words say the
+/// given token wins and to leave it out, never "sign in with `stepwise
+/// login`" (stranger 39, AN10).
+#[test]
+fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
+    let gateway = Provider::serve(Shared::new(
+        SimState::new(Scenario::built_in()),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let api = gateway.url();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("the-right-token\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let steps = ["steps", "--api", &api, "--car", "987654"];
+    let out = run(home.path(), &steps, None);
+    // 3: steps left to do, in a list answered with the kept login.
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the kept login works: {}",
+        text(&out.stderr)
+    );
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_TOKEN", "a-stale-token")
+        .args(steps)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "wins over the login kept for this gateway. Unset STEPWISE_TOKEN to use that login"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("sign in with `stepwise login"), "{err}");
+    assert!(!err.contains("a-stale-token"), "the token never shows");
+    let file = home.path().join("token.txt");
+    std::fs::write(&file, "a-stale-token\n").unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--car",
+            "987654",
+            "--token-file",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Leave --token-file out to use that login"),
+        "{err}"
+    );
+}
+
 /// `login --with-token` through a proxy that is down: the token is kept
 /// and said not tried because of the proxy (the gateway was not asked),
 /// never "the answer did not say whether the gateway takes it".
