@@ -187,8 +187,12 @@ pub enum Command {
         #[command(flatten)]
         signin: SignInArgs,
     },
-    // Forget the token kept for the gateway (--api)
-    Logout,
+    // Revoke the login at the identity provider where it offers revocation, and forget the token kept for the gateway (--api)
+    Logout {
+        // Forget the login here even when the identity provider cannot be reached to revoke it
+        #[arg(long)]
+        forget: bool,
+    },
     // The sign-in: who, where the token is kept, when it expires
     Auth {
         #[command(subcommand)]
@@ -352,7 +356,7 @@ impl Cli {
             Some(Command::Steps { .. }) => "steps",
             Some(Command::Next { .. }) => "next",
             Some(Command::Login { .. }) => "login",
-            Some(Command::Logout) => "logout",
+            Some(Command::Logout { .. }) => "logout",
             Some(Command::Auth { .. }) => "auth status",
             Some(Command::Doctor { .. }) => "doctor",
             Some(Command::Completions { .. }) => "completions",
@@ -429,10 +433,12 @@ impl Cli {
             Some(Command::Steps { .. } | Command::Next { .. }) if report => {
                 refuse("--report", tr!(lang, "cli-arg-why-print-report"))
             }
-            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if car => {
+            Some(Command::Login { .. } | Command::Logout { .. } | Command::Auth { .. }) if car => {
                 refuse("--car", tr!(lang, "cli-arg-why-sign-in-car"))
             }
-            Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) if report => {
+            Some(Command::Login { .. } | Command::Logout { .. } | Command::Auth { .. })
+                if report =>
+            {
                 refuse("--report", tr!(lang, "cli-arg-why-session-report"))
             }
             Some(Command::Next { .. }) if car => {

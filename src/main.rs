@@ -61,7 +61,9 @@ fn main() -> ExitCode {
     note_typed_api(&cli);
     match cli.command {
         Some(Command::Serve { .. }) => serve_command(&cli, lang),
-        Some(Command::Login { .. } | Command::Logout | Command::Auth { .. }) => sign_in(&cli, lang),
+        Some(Command::Login { .. } | Command::Logout { .. } | Command::Auth { .. }) => {
+            sign_in(&cli, lang)
+        }
         Some(Command::Doctor { json }) => doctor(&cli, json, lang),
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
@@ -759,9 +761,11 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
             }) => commands::login_with_token(lang, &settings, &mut out)
                 .await
                 .map(|()| (None, 0)),
-            Some(Command::Logout) => commands::logout(lang, &settings, &mut out)
-                .await
-                .map(|()| (None, 0)),
+            Some(Command::Logout { forget }) => {
+                commands::logout(lang, &settings, *forget, &mut out)
+                    .await
+                    .map(|()| (None, 0))
+            }
             Some(Command::Auth {
                 command: AuthCommand::Status { json },
             }) => commands::status(lang, &settings, *json)

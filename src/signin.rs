@@ -800,6 +800,7 @@ fn read_hidden_line(_raw: NoEcho) -> std::io::Result<Option<String>> {
 pub async fn logout(
     lang: Lang,
     settings: &Settings,
+    forget: bool,
     out: &mut (dyn Write + Send),
 ) -> Result<(), Failure> {
     let gateway = gateway_of(lang, settings, "logout")?;
@@ -812,8 +813,25 @@ pub async fn logout(
             .and_then(Result::ok)
             .flatten()
     };
-    if let Some((credential, _)) = &kept {
-        revoke(lang, settings, &gateway, credential, out).await;
+    if let Some((credential, _)) = &kept
+        && let Some(unreached) = revoke(lang, settings, &gateway, credential, out).await
+    {
+        // The provider could not be asked: kept, so that a later logout
+        // can revoke it, unless told to forget it all the same.
+        let refresh = credential.refresh_token.is_some();
+        if !forget {
+            return Err(Failure::error(if refresh {
+                tr!(lang, "err-logout-unreached", why = unreached)
+            } else {
+                tr!(lang, "err-logout-unreached-access", why = unreached)
+            }));
+        }
+        let line = if refresh {
+            tr!(lang, "logout-revoke-failed", why = unreached)
+        } else {
+            tr!(lang, "logout-revoke-failed-access", why = unreached)
+        };
+        let _ = writeln!(out, "{line}");
     }
     let key = gateway.clone();
     let removed = tokio::task::spawn_blocking(move || store.remove(&key))
@@ -850,23 +868,24 @@ pub async fn logout(
 }
 
 /// Revokes the kept refresh token (else the access token) at the provider
-/// (RFC 7009) when it offers revocation, and says which it did. Never
-/// fails the logout: the login is forgotten here all the same.
+/// (RFC 7009) when it offers revocation, and says which it did. A refusal
+/// by the provider is said, and the login forgotten all the same; when the
+/// provider could not be asked (unreachable, a proxy in the way, failing
+/// for now: 5xx), nothing is said and why is returned.
 async fn revoke(
     lang: Lang,
     settings: &Settings,
     gateway: &str,
     credential: &Credential,
     out: &mut (dyn Write + Send),
-) {
-    if credential.token_endpoint.is_none() {
-        return; // A token given by hand: nothing to revoke.
-    }
+) -> Option<String> {
+    // A token given by hand: nothing to revoke.
+    credential.token_endpoint.as_ref()?;
     // The provider ended it already: nothing stays valid there.
     if let Some(said) = &credential.over {
         let said = crate::steps::sanitize(said);
         let _ = writeln!(out, "{}", tr!(lang, "logout-already-ended", said = said));
-        return;
+        return None;
     }
     let Some(endpoint) = credential
         .revocation_endpoint
@@ -874,7 +893,7 @@ async fn revoke(
         .and_then(|e| Url::parse(e).ok())
     else {
         let _ = writeln!(out, "{}", tr!(lang, "logout-not-revoked"));
-        return;
+        return None;
     };
     let (token, hint) = match &credential.refresh_token {
         Some(refresh) => (refresh.as_str(), "refresh_token"),
@@ -908,16 +927,25 @@ async fn revoke(
         Ok(reply) if reply.status.is_success() => {
             let endpoint = crate::auth::device::without_query(&endpoint);
             let _ = writeln!(out, "{}", tr!(lang, "logout-revoked", endpoint = endpoint));
-            return;
+            return None;
+        }
+        // Failing for now: a later logout may get through.
+        Ok(reply) if reply.status.is_server_error() => {
+            return Some(
+                crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
+            );
         }
         Ok(reply) => crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
-        // The cause alone: its advice to retry cannot work, the login
-        // being forgotten here (the words after it say what holds).
-        Err(e) => crate::describe::auth_error(lang, &e)
-            .split(". ")
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        // The cause alone: the words after it say what to do.
+        Err(e) => {
+            return Some(
+                crate::describe::auth_error(lang, &e)
+                    .split(". ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
     };
     // What stays valid at the provider: the refresh token, else the
     // access token until it expires.
@@ -927,6 +955,7 @@ async fn revoke(
         tr!(lang, "logout-revoke-failed-access", why = why)
     };
     let _ = writeln!(out, "{line}");
+    None
 }
 
 /// The provider ended renewing the login for its client id

@@ -1349,11 +1349,12 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
 }
 
-/// A revocation that could not be asked (the proxy is down): the words say
-/// the refresh token stays valid at the provider, not "the token … until
-/// it expires" (read as the access token's hour).
+/// A revocation that could not be asked (the proxy is down): the login is
+/// kept, the words name the proxy and say the refresh token stays valid at
+/// the provider; once the proxy is out of the way, logout revokes it
+/// (stranger 38, AM4: it was forgotten, and could never be revoked).
 #[test]
-fn a_logout_whose_revocation_fails_names_the_refresh_token() {
+fn a_logout_through_a_dead_proxy_keeps_the_login_to_revoke_later() {
     let provider = Provider::start(fast());
     let home = tempfile::tempdir().unwrap();
     device_login(&provider, home.path());
@@ -1367,20 +1368,27 @@ fn a_logout_whose_revocation_fails_names_the_refresh_token() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let said = text(&out.stdout);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        said.contains(&format!("cannot connect to the proxy {proxy}")),
-        "{said}"
+        err.contains(&format!("cannot connect to the proxy {proxy}")),
+        "{err}"
     );
     assert!(
-        said.contains(
-            "Its refresh token stays valid at the provider until it expires or the provider ends it"
-        ),
-        "{said}"
+        err.contains("so it is kept here: its refresh token stays valid at the provider"),
+        "{err}"
     );
     assert_no_secret("logout", &out.stdout);
+    assert_no_secret("logout", &out.stderr);
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
+    let out = run(home.path(), &["logout", "--api", &provider.url()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("revoked the login"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(provider.shared.auth().unwrap().counts().revocations, 1);
 }
 
 /// A renewal refused for the login's client id (`invalid_client`): auth
@@ -1807,21 +1815,67 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
 }
 
 /// Signing out while the identity provider cannot be reached: the login is
-/// forgotten here, and the words say it stays valid there, without advice
-/// to retry (a second logout has nothing left to revoke).
+/// kept (exit 1), so that a later logout can revoke it, and the words name
+/// `logout --forget`; with it, the login is forgotten and the words say it
+/// stays valid there, without advice to retry (stranger 38, AM4).
 #[test]
-fn a_logout_whose_revocation_fails_does_not_say_retry() {
+fn a_logout_whose_revocation_fails_keeps_the_login_unless_told_to_forget() {
     let provider = Provider::start(fast());
     let api = provider.url();
     let home = tempfile::tempdir().unwrap();
     signed_in(&provider, home.path());
+    // Failing for now (503): kept too.
+    let failing = crate::canned::answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let file = logins_file(home.path());
+    let kept = std::fs::read_to_string(&file).unwrap();
+    let revoke = format!("{}/oauth/revoke", api.trim_end_matches('/'));
+    assert!(kept.contains(&revoke), "{kept}");
+    std::fs::write(
+        &file,
+        kept.replace(
+            &revoke,
+            &format!("{}/oauth/revoke", failing.trim_end_matches('/')),
+        ),
+    )
+    .unwrap();
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("HTTP 503") && err.contains("so it is kept here"),
+        "{err}"
+    );
+    std::fs::write(&file, kept).unwrap();
     drop(provider);
     let out = run(home.path(), &["logout", "--api", &api], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("so it is kept here"), "{err}");
+    assert!(err.contains("`stepwise logout --api"), "{err}");
+    assert!(err.contains("--forget`"), "{err}");
+    assert!(logins_file(home.path()).exists(), "the login is still kept");
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert!(
+        text(&status.stdout).contains("Login:     kept in"),
+        "{}",
+        text(&status.stdout)
+    );
+    let out = run(home.path(), &["logout", "--api", &api, "--forget"], None);
     let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(said.contains("it is forgotten here all the same"), "{said}");
     assert!(
         said.contains("stays valid at the provider until it expires"),
         "{said}"
     );
     assert!(!said.contains("retry"), "{said}");
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert!(
+        text(&status.stdout).contains("Login:     none kept"),
+        "{}",
+        text(&status.stdout)
+    );
 }
