@@ -146,7 +146,10 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         update::start(&mut state, car, SystemTime::now())
     };
     update::say_first(&mut state, &launch.notes);
-    let signal = terminal::run(&mut state, first, &mut runner, &mut rx).await?;
+    // A terminal that failed under the loop (gone: a hang-up whose read or
+    // draw error comes before its signal) still gets the report written,
+    // then its error said.
+    let ran = terminal::run(&mut state, first, &mut runner, &mut rx).await;
     // Ctrl-C or a signal in the note field: what was typed is not lost.
     update::keep_unfinished_note(&mut state, SystemTime::now());
     drop(runner);
@@ -155,11 +158,13 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
         return Ok(Ended {
             report: None,
             report_empty: false,
-            signal,
+            signal: ran?,
         });
     };
     let report = state.report();
-    report.write(&path).map_err(|e| {
+    let written = report.write(&path);
+    let signal = ran?;
+    written.map_err(|e| {
         color_eyre::eyre::eyre!(crate::tr!(
             launch.lang,
             "cli-arg-report-unwritable",
