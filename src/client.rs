@@ -682,11 +682,19 @@ impl GatewayError {
             let coded = body.code.is_some_and(|c| ACCOUNT_REFUSALS.contains(&c));
             *kind = match *kind {
                 Rejection::WrongDevice if coded && !call.reset => Rejection::Forbidden,
+                // The contract's 403 to a call by stepsID is another
+                // device's stepsID, reset or not: asked again by
+                // carAssociationID (the reset with it), never "refused".
+                Rejection::WrongDevice if call.reset && call.by_steps_id && !coded => {
+                    Rejection::WrongDevice
+                }
+                // A 4xx to a reset refused it; a 3xx that came back as
+                // the answer refused nothing (its own words say what).
                 Rejection::WrongDevice
                 | Rejection::Forbidden
                 | Rejection::Conflict
                 | Rejection::Other
-                    if call.reset =>
+                    if call.reset && (400..500).contains(&*status) =>
                 {
                     Rejection::ResetRefused
                 }

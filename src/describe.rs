@@ -1105,6 +1105,7 @@ fn client_not_allowed(said: &str) -> bool {
         "grant type",
         "device flow",
         "unauthorized_client",
+        "unsupported_grant_type",
     ]
     .iter()
     .any(|w| said.contains(w))
@@ -1635,7 +1636,8 @@ fn server_failure(
 }
 
 /// A 400's words and what to do, by what its body says.
-fn bad_request_words(lang: Lang, body: &ErrorBody) -> (String, String) {
+/// A 400's words: what was refused, and what to do, by what its body names.
+pub(crate) fn bad_request_words(lang: Lang, body: &ErrorBody) -> (String, String) {
     // The gateway's own words say what it refused: advice of ours that
     // guesses (the id typed, --api) would send the technician elsewhere.
     let worded = body.message.is_some();
@@ -1711,7 +1713,14 @@ fn rejected_line(
         Rejection::Conflict => (tr!(lang, "gw-409"), tr!(lang, "gw-409-todo")),
         Rejection::ResetRefused => (
             tr!(lang, "gw-reset-refused"),
-            tr!(lang, "gw-reset-refused-todo"),
+            match status {
+                // An account or a device the gateway blocks says so with a
+                // 403, or with its app code.
+                403 => tr!(lang, "gw-reset-refused-todo"),
+                _ if body.code.is_some() => tr!(lang, "gw-reset-refused-todo"),
+                409 => tr!(lang, "gw-reset-refused-conflict-todo"),
+                _ => tr!(lang, "gw-reset-refused-call-todo", status = status),
+            },
         ),
         Rejection::TooManyRequests => (
             tr!(lang, "gw-429"),
@@ -1768,6 +1777,24 @@ mod tests {
     use super::*;
     use crate::config::TokenPlace;
     use crate::net::ProxyProblem;
+
+    /// `unsupported_grant_type` to the device grant is the grant not
+    /// allowed this way, never "run the same `login --device` again"
+    /// (stranger 40, AO3).
+    #[test]
+    fn an_unsupported_grant_is_said_as_not_allowed_this_way() {
+        let refused = AuthError::UnknownClient {
+            client_id: "stepwise".into(),
+            said: "unsupported_grant_type".into(),
+            other: crate::auth::OtherSignIn::Browser,
+        };
+        let line = auth_error(Lang::En, &refused);
+        assert!(
+            line.contains("does not let it sign in with a code on another device"),
+            "{line}"
+        );
+        assert!(!line.contains("again"), "{line}");
+    }
 
     /// An issuer at https:// that answers plain HTTP: the provider's
     /// address is what to fix (--issuer), not the gateway's.

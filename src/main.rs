@@ -465,11 +465,18 @@ fn usage(message: impl std::fmt::Display) -> ExitCode {
 /// own, not only "start again". Unless the device id cannot be kept
 /// (`unkept`): then every run is a new device, and a stepsID works only
 /// within its own run.
-fn wrong_device_words(lang: Lang, e: &stepwise::client::GatewayError, unkept: bool) -> String {
-    let hint = if unkept {
-        tr!(lang, "cli-wrong-device-unkept")
-    } else {
-        tr!(lang, "cli-wrong-device-hint")
+fn wrong_device_words(
+    lang: Lang,
+    e: &stepwise::client::GatewayError,
+    unkept: bool,
+    reset: bool,
+) -> String {
+    let hint = match (unkept, reset) {
+        (true, _) => tr!(lang, "cli-wrong-device-unkept"),
+        // The reset was not done for another device's stepsID: by
+        // carAssociationID it is.
+        (false, true) => tr!(lang, "cli-wrong-device-reset"),
+        (false, false) => tr!(lang, "cli-wrong-device-hint"),
     };
     format!("{} {hint}", gateway_error(lang, e))
 }
@@ -859,6 +866,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             }
             ids.ids
         });
+        let reset_asked = matches!(cli.command, Some(Command::Steps { reset: true, .. }));
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,
@@ -923,9 +931,12 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             Ok(outcome) => emit_outcome(&outcome, lang),
             // A stepsID of another device: the command that gets this
             // device its own, not only "start again".
-            Err(e) if e.is_wrong_device() => {
-                fail(wrong_device_words(lang, &e, settings.device_unkept.is_some()))
-            }
+            Err(e) if e.is_wrong_device() => fail(wrong_device_words(
+                lang,
+                &e,
+                settings.device_unkept.is_some(),
+                reset_asked,
+            )),
             Err(e) => fail(explainer.words(lang, &e).await),
         }
     })

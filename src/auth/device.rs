@@ -581,10 +581,11 @@ pub(crate) fn unknown_client(
     other: super::OtherSignIn,
 ) -> Option<AuthError> {
     // `unauthorized_client`: a client the provider knows but keeps from
-    // this grant (its words then say so, and no retry helps).
+    // this grant (its words then say so, and no retry helps); so is
+    // `unsupported_grant_type`, the grant not offered at all.
     matches!(
         error.error.as_deref(),
-        Some("invalid_client" | "unauthorized_client")
+        Some("invalid_client" | "unauthorized_client" | "unsupported_grant_type")
     )
     .then(|| AuthError::UnknownClient {
         client_id: sanitize(client_id),
@@ -774,6 +775,19 @@ pub(crate) fn credential_from(
     Ok(credential)
 }
 
+/// The code runs out before the next poll: expired; or, never asked for
+/// once, too short for the wait the provider asks (no approval could have
+/// got through).
+fn ran_out(polled: bool, authorization: &DeviceAuthorization, interval: Duration) -> AuthError {
+    if polled {
+        return AuthError::Expired;
+    }
+    AuthError::Provider(ProviderProblem::CodeTooShort {
+        lives: authorization.expires_in.as_secs(),
+        every: interval.as_secs(),
+    })
+}
+
 /// Polls the token endpoint until the code is approved, denied or expired
 /// (RFC 8628 §3.4, §3.5). The number of requests is bounded by the code's
 /// lifetime over the interval.
@@ -788,11 +802,13 @@ pub async fn poll(
     let mut interval = authorization.interval;
     let mut failures = 0;
     let url = &endpoints.token;
+    let mut polled = false;
     loop {
         if pace.now() + interval > deadline {
-            return Err(AuthError::Expired);
+            return Err(ran_out(polled, authorization, interval));
         }
         pace.wait(interval).await;
+        polled = true;
         let mut form = vec![
             ("grant_type", DEVICE_GRANT),
             ("device_code", authorization.device_code.expose()),
@@ -919,6 +935,23 @@ mod tests {
                 if said.contains("unauthorized_client") && said.contains("device grant disabled")),
             "{refused:?}"
         );
+    }
+
+    /// `unsupported_grant_type` to the device grant: the grant is not
+    /// offered to this client, a client refusal no retry helps (describe
+    /// says it as not allowed this way; stranger 40, AO3).
+    #[test]
+    fn an_unsupported_grant_is_a_client_refusal_not_retry() {
+        let error = OAuthError::of(br#"{"error":"unsupported_grant_type"}"#);
+        let refused = unknown_client(
+            &error,
+            StatusCode::BAD_REQUEST,
+            "stepwise",
+            &[],
+            crate::auth::OtherSignIn::Browser,
+        )
+        .expect("a client refusal");
+        assert!(!refused.retry_may_help());
     }
 
     /// A secret found in the provider's words is masked once: a short one

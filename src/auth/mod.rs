@@ -603,6 +603,12 @@ pub enum ProviderProblem {
     Stopped {
         said: String,
     },
+    /// The code lasts less than the wait asked before the first poll: it
+    /// expires before it can be asked for once (seconds each).
+    CodeTooShort {
+        lives: u64,
+        every: u64,
+    },
     /// Polling failed `times` times in a row (5xx); `page`: answered with
     /// a web page, something in front of the provider's.
     PollFailing {
@@ -844,6 +850,12 @@ impl ProviderProblem {
                 page,
                 wait,
             } => poll_failing_words(lang, said, *times, *page, *wait),
+            ProviderProblem::CodeTooShort { lives, every } => tr!(
+                lang,
+                "err-signin-code-too-short",
+                lives = crate::text::duration(lang, *lives),
+                every = crate::text::duration(lang, *every)
+            ),
             ProviderProblem::Limited { secs } => tr!(
                 lang,
                 "err-signin-limited",

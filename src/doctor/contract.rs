@@ -349,6 +349,14 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
         400 if !contract_body && page.contains("ssl certificate") => {
             words!("doctor-fix-client-cert-front").into()
         }
+        // The gateway's own words on what it refused (a header, the status
+        // filter): their advice, as `steps` gives it, not "check the id".
+        400 if let Some(body) = wire::decode_error(&answer.body).filter(|b| {
+            b.message.is_some() && b.code.and_then(crate::guidance::explain_code).is_none()
+        }) =>
+        {
+            Arg::each(|lang| crate::describe::bad_request_words(lang, &body).1)
+        }
         400 => words!("doctor-first-fix-car").into(),
         404 if contract_body => words!("doctor-first-fix-car").into(),
         _ => status_fix(answer, proxied),

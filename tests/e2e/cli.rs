@@ -703,6 +703,48 @@ fn a_workbook_given_as_cars_is_named() {
     assert!(!err.contains("line 1"), "{err}");
 }
 
+/// `steps --steps-id ID --reset` with another device's stepsID: the
+/// contract's 403 is said as such, with the reset by carAssociationID as
+/// the way on, never "the gateway refused the steps-cache reset … remove
+/// all enrollments" (stranger 40, AO1).
+#[test]
+fn a_reset_by_another_device_s_steps_id_names_the_reset_by_car() {
+    let sim = Sim::start(None);
+    let first = home();
+    let out = run(
+        first.path(),
+        &["steps", "--car", "987654", "--api", &sim.url()],
+    );
+    assert_exit(&out, 3);
+    let other = home();
+    let out = run(
+        other.path(),
+        &[
+            "steps",
+            "--steps-id",
+            "132324",
+            "--reset",
+            "--api",
+            &sim.url(),
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("HTTP 403: this stepsID belongs to another device"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "`stepwise steps --api {} --car ID --reset`",
+            sim.url()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("refused the steps-cache reset"), "{err}");
+    assert!(!err.contains("enrollments"), "{err}");
+}
+
 /// `next` with a stepsID of another device names the command that gets
 /// this device its own, and says the gateway's words once.
 #[test]

@@ -1884,6 +1884,36 @@ fn an_expired_token_the_gateway_takes_is_a_warning() {
     assert!(!text.contains(expired), "the token never shows");
 }
 
+/// A 400 whose contract body names a header: doctor's advice is the one
+/// `steps` gives (something on the way may change requests), never "check
+/// the carAssociationID given with --car" (stranger 40, AO5).
+#[test]
+fn a_400_naming_a_header_is_not_blamed_on_the_car_id() {
+    let body = r#"{"message":"X-Device-Id malformed"}"#;
+    let url = crate::canned::answering(
+        format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let home = home();
+    let out = doctor_with_env(home.path(), &["--api", &url, "--car", "J10"], &[]);
+    let text = stdout(&out);
+    assert!(
+        line(&text, "First list").contains("X-Device-Id malformed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("If they name a header or parameter"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Check the carAssociationID given with --car"),
+        "{text}"
+    );
+}
+
 /// A token sent to a gateway that answers without any token too: doctor
 /// says it checks none, never that it "took" the token (stranger 39, AN8).
 #[test]

@@ -361,6 +361,29 @@ async fn a_code_the_provider_says_expired_ends_the_polling() {
     assert_eq!(provider.polls(), 1);
 }
 
+/// A code that lasts less than the wait the provider asks before the first
+/// poll is never polled: said as the provider's setting, never "the code
+/// expired before it was approved … approve it sooner" (stranger 40, AO4).
+#[tokio::test]
+async fn a_code_shorter_than_its_interval_is_the_provider_s_setting() {
+    let provider = Provider::start(quick()).await;
+    let (endpoints, mut authorization) = start_flow(&provider).await;
+    authorization.expires_in = Duration::from_secs(4);
+    authorization.interval = Duration::from_secs(120);
+    let pace = TestPace::new(vec![]);
+    let err = poll_default(&endpoints, &authorization, &pace)
+        .await
+        .unwrap_err();
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(
+        said.contains("the identity provider's code lasts 4s, but the provider asks to be polled only every 2m"),
+        "{said}"
+    );
+    assert!(!said.contains("approve it sooner"), "{said}");
+    assert!(!err.retry_may_help());
+    assert_eq!(provider.polls(), 0);
+}
+
 #[tokio::test]
 async fn polling_stops_when_the_code_runs_out_even_if_the_provider_never_says_so() {
     let provider = Provider::start(AuthOptions {

@@ -960,6 +960,61 @@ async fn a_refused_reset_does_not_advise_a_reset() {
     }
 }
 
+/// A reset answered without an app code: only a 403 (an account or a
+/// device blocked) gets the advice to remove the enrollments; a 409 may be
+/// a reset under way (wait, reset again), a 405 or 410 is the call not
+/// taken, a 304 refused nothing; and the contract's 403 to a reset by
+/// stepsID is another device's stepsID, asked again by carAssociationID
+/// (stranger 40, AO1, AO2, AO15).
+#[tokio::test]
+async fn a_reset_s_answer_is_said_by_its_status() {
+    for (status, body, said) in [
+        (
+            "409 Conflict",
+            r#"{"message":"reset already in progress"}"#,
+            "wait a moment, then reset again",
+        ),
+        (
+            "405 Method Not Allowed",
+            "",
+            "HTTP 405 does not say that the account or the device is blocked",
+        ),
+        (
+            "410 Gone",
+            "",
+            "HTTP 410 does not say that the account or the device is blocked",
+        ),
+        ("304 Not Modified", "", "no list came back"),
+    ] {
+        let gateway = canned(status, &["Content-Type: application/json"], body).await;
+        let client = Gateway::new(&gateway.url, "words-test-device".into(), None, options())
+            .expect("client");
+        let mut request = ListRequest::new(Lookup::Car("987654".into()));
+        request.reset = true;
+        let line = words(&client.list(&request).await.expect_err("refused"));
+        assert!(line.contains(said), "{status}: {line}");
+        assert!(!line.contains("remove all enrollments"), "{status}: {line}");
+    }
+    let body = r#"{"message":"this stepsID belongs to another device"}"#;
+    let gateway = canned("403 Forbidden", &["Content-Type: application/json"], body).await;
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
+    let mut request = ListRequest::new(Lookup::StepsId("132324".into()));
+    request.reset = true;
+    let error = client.list(&request).await.expect_err("refused");
+    assert!(error.is_wrong_device(), "{error:?}");
+    assert!(
+        !words(&error).contains("remove all enrollments"),
+        "{}",
+        words(&error)
+    );
+    // By carAssociationID, a 403 to a reset is the gateway's refusal.
+    let mut request = ListRequest::new(Lookup::Car("987654".into()));
+    request.reset = true;
+    let line = words(&client.list(&request).await.expect_err("refused"));
+    assert!(line.contains("refused the steps-cache reset"), "{line}");
+}
+
 /// A 400 that carries an app code the app explains is no malformed
 /// request nor a bug: the code's meaning and cure are the advice.
 #[tokio::test]

@@ -607,6 +607,29 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     assert_eq!(session(&s).steps_id(), Some("700009"));
 }
 
+/// A reset by stepsID answered with the contract's 403 (another device's
+/// stepsID; the client keeps it so for a reset, stranger 40, AO1): the
+/// wizard asks again by carAssociationID, with the reset.
+#[test]
+fn a_reset_refused_over_another_device_s_steps_id_resets_by_car() {
+    let mut s = opened(["alreadyDone", "alreadyDone", "alreadyDone"]);
+    ch(&mut s, 'R');
+    let (id, lookup, reset, purpose) = fetched(&ch(&mut s, 'y'));
+    assert!(reset);
+    assert_eq!(lookup, Lookup::StepsId("132324".into()));
+    let effects = answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(403, Rejection::WrongDevice)),
+        1,
+    );
+    let (_, lookup, reset, _) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    assert!(reset, "the reset is asked again by carAssociationID");
+    assert_eq!(session(&s).banner().unwrap().title, "Started over");
+}
+
 /// `n` refused over its stepsID (the gateway restarted and no longer knows
 /// it: 404 with code 2346; or another device's: 403) starts over by
 /// carAssociationID as `r` does, instead of "check the id and try again".
