@@ -732,14 +732,19 @@ fn the_wizard_s_no_proxy_advice_names_the_variable_read() {
         .env("no_proxy", "corp.example")
         .size(120, 40)
         .start();
-    let screen = tui.wait_for("the proxy named", Duration::from_secs(20), |s| {
-        s.contains("cannot connect to the proxy")
+    let flat = |screen: &str| {
+        screen
+            .replace(['│', '"'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Awaited whole: a screen read while the banner is being drawn holds
+    // only its first line.
+    let screen = tui.wait_for("the advice in full", Duration::from_secs(20), |s| {
+        s.contains("cannot connect to the proxy") && flat(s).contains("A running stepwise")
     });
-    let flat = screen
-        .replace(['│', '"'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = flat(&screen);
     assert!(
         flat.contains("set no_proxy=corp.example,gateway.example")
             && flat.contains("A running stepwise reads the proxy variables when it starts"),
