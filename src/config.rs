@@ -68,6 +68,20 @@ impl FileConfig {
         .map(|(key, _)| key)
     }
 
+    /// The key of a path given as "" (it would name the config file's
+    /// own folder).
+    fn empty_path(&self) -> Option<&'static str> {
+        [
+            ("token_file", &self.token_file),
+            ("ca_file", &self.ca_file),
+            ("client_cert", &self.client_cert),
+            ("client_key", &self.client_key),
+        ]
+        .into_iter()
+        .find(|(_, path)| path.as_ref().is_some_and(|p| p.as_os_str().is_empty()))
+        .map(|(key, _)| key)
+    }
+
     /// The file's paths with a leading `~` (or `$HOME`) as the home folder,
     /// as a shell would have made it of a flag, and a relative one read
     /// from `folder`, the config file's own (never from wherever stepwise
@@ -252,6 +266,11 @@ pub enum FileProblem {
     TokenNotText,
     /// A backslash in a "…" value started an escape (a Windows path): where.
     Backslash {
+        at: Option<(usize, usize)>,
+    },
+    /// A path key given as "": which, and where.
+    EmptyPath {
+        key: &'static str,
         at: Option<(usize, usize)>,
     },
     /// Not valid TOML or an unknown key: where (line, column), and the
@@ -493,6 +512,16 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
         FileProblem::Backslash { at } => {
             let (line, _) = at.unwrap_or((0, 0));
             tr!(lang, "err-config-backslash", file = file, line = line)
+        }
+        FileProblem::EmptyPath { key, at } => {
+            let (line, _) = at.unwrap_or((0, 0));
+            tr!(
+                lang,
+                "err-config-empty-path",
+                file = file,
+                line = line,
+                key = *key
+            )
         }
         FileProblem::Invalid { at, why } if toml_syntax_words(lang, why).is_some() => {
             syntax_words(lang, &file, *at, why)
@@ -846,6 +875,17 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         && let Some(key) = file.path_with_escape()
     {
         return fail(FileProblem::Backslash {
+            at: text
+                .find(&format!("{key} "))
+                .or_else(|| text.find(&format!("{key}=")))
+                .map(|offset| line_and_column(&text, offset)),
+        });
+    }
+    if let Ok(file) = &parsed
+        && let Some(key) = file.empty_path()
+    {
+        return fail(FileProblem::EmptyPath {
+            key,
             at: text
                 .find(&format!("{key} "))
                 .or_else(|| text.find(&format!("{key}=")))
@@ -1496,6 +1536,33 @@ mod tests {
         let tok = file.token_file.unwrap();
         assert!(tok.ends_with("C:\\temp\\tok"), "{}", tok.display());
         assert!(tok.is_absolute(), "{}", tok.display());
+    }
+
+    /// A path key given as "" names no file: said so, with its line, never
+    /// "the token file … is a folder" (the config file's own folder;
+    /// stranger 40, AO9).
+    #[test]
+    fn an_empty_path_in_the_config_file_is_said_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        for key in ["token_file", "ca_file", "client_cert", "client_key"] {
+            let path = dir.path().join("config.toml");
+            std::fs::write(
+                &path,
+                format!("api = \"http://127.0.0.1:1\"\n{key} = \"\"\n"),
+            )
+            .unwrap();
+            let error = load_file_config(&ConfigPath {
+                path: path.clone(),
+                explicit: true,
+            })
+            .unwrap_err();
+            let words = error.words(Lang::En);
+            assert!(
+                words.contains(&format!("line 2: {key} is empty")),
+                "{key}: {words}"
+            );
+            assert!(!words.contains("folder"), "{key}: {words}");
+        }
     }
 
     /// A token file's path with a variable no one expanded is said so, not

@@ -468,6 +468,9 @@ pub async fn login_with_token(
 ) -> Result<(), Failure> {
     let gateway = gateway_of(lang, settings, "login")?;
     let text = token_text(lang, &gateway, out).await?;
+    // A byte-order mark (Notepad's "UTF-8 with BOM", piped by `type`) is
+    // no part of the token, as in a --token-file.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
     // Several lines with text: a token wrapped (a mail, a terminal) would
     // be cut to its first line and refused as another token.
     if text.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
@@ -892,7 +895,13 @@ async fn revoke(
         .as_deref()
         .and_then(|e| Url::parse(e).ok())
     else {
-        let _ = writeln!(out, "{}", tr!(lang, "logout-not-revoked"));
+        // What stays valid: the refresh token, else the access token.
+        let line = if credential.refresh_token.is_some() {
+            tr!(lang, "logout-not-revoked")
+        } else {
+            tr!(lang, "logout-not-revoked-access")
+        };
+        let _ = writeln!(out, "{line}");
         return None;
     };
     let (token, hint) = match &credential.refresh_token {
@@ -1156,6 +1165,10 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
                         time = rfc3339(at),
                         left = crate::text::duration(lang, left)
                     ),
+                    // From a sign-in whose provider gave no usable expiry.
+                    _ if l.credential.token_endpoint.is_some() => {
+                        tr!(lang, "status-expires-unknown-provider")
+                    }
                     _ => tr!(lang, "status-expires-unknown"),
                 },
             );

@@ -550,6 +550,19 @@ struct AuthorizationAnswer {
     interval: Option<serde_json::Number>,
 }
 
+/// The member RFC 8628 requires that a device code answer (a JSON object
+/// with a device or user code) lacks, if any.
+fn device_code_lacks(body: &[u8]) -> Option<&'static str> {
+    let object = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).ok()?;
+    if !object.contains_key("device_code") && !object.contains_key("user_code") {
+        return None;
+    }
+    let has = |key: &str| object.get(key).is_some_and(serde_json::Value::is_string);
+    ["device_code", "user_code", "verification_uri"]
+        .into_iter()
+        .find(|member| !(has(member) || *member == "verification_uri" && has("verification_url")))
+}
+
 /// Seconds from a JSON number, saturated into `[lo, hi]`; `None` or junk
 /// gives `default`.
 fn seconds(
@@ -665,8 +678,17 @@ pub async fn authorize(
         }));
     }
     let answer: AuthorizationAnswer = serde_json::from_slice(&reply.body).map_err(|_| {
-        AuthError::Provider(ProviderProblem::NotDeviceCode {
-            url: without_query(url),
+        // An object with some of a device code's members: the one missing
+        // is named (the operator's fix), not "no device code".
+        let lacks = device_code_lacks(&reply.body);
+        AuthError::Provider(match lacks {
+            Some(member) => ProviderProblem::DeviceCodeLacks {
+                url: without_query(url),
+                member,
+            },
+            None => ProviderProblem::NotDeviceCode {
+                url: without_query(url),
+            },
         })
     })?;
     if !is_token_text(&answer.device_code) {
@@ -769,6 +791,9 @@ pub(crate) fn credential_from(
         token_endpoint: Some(token_endpoint.to_string()),
         ..Credential::given("")
     };
+    if credential.access_token.is_empty() {
+        return Err(bad(ProviderProblem::EmptyToken));
+    }
     if !credential.is_usable() {
         return Err(bad(ProviderProblem::TokenCharacters));
     }
@@ -952,6 +977,37 @@ mod tests {
         )
         .expect("a client refusal");
         assert!(!refused.retry_may_help());
+    }
+
+    /// A device code answer lacking a member names it; one that is no
+    /// device code at all names none (stranger 40, AO13).
+    #[test]
+    fn a_device_code_s_missing_member_is_named() {
+        let lacks = |body: &str| device_code_lacks(body.as_bytes());
+        assert_eq!(
+            lacks(r#"{"device_code":"d","user_code":"U","expires_in":30}"#),
+            Some("verification_uri")
+        );
+        assert_eq!(
+            lacks(r#"{"device_code":"d","verification_uri":"http://x/"}"#),
+            Some("user_code")
+        );
+        assert_eq!(
+            lacks(r#"{"device_code":"d","user_code":"U","verification_url":"http://x/"}"#),
+            None
+        );
+        assert_eq!(lacks(r#"{"ok":true}"#), None);
+        assert_eq!(lacks("<html>"), None);
+    }
+
+    /// An empty access_token is said empty, never "characters a header
+    /// cannot carry" (stranger 40, AO6).
+    #[test]
+    fn an_empty_access_token_is_said_empty() {
+        let url = Url::parse("http://idp.example/token").unwrap();
+        let error = credential_from(br#"{"access_token":"","token_type":"Bearer"}"#, &url, None)
+            .unwrap_err();
+        assert_eq!(error, AuthError::Provider(ProviderProblem::EmptyToken));
     }
 
     /// A secret found in the provider's words is masked once: a short one

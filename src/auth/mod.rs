@@ -591,6 +591,11 @@ pub enum ProviderProblem {
     NotDeviceCode {
         url: String,
     },
+    /// A device code answer without a member RFC 8628 requires.
+    DeviceCodeLacks {
+        url: String,
+        member: &'static str,
+    },
     BadDeviceCode,
     /// The user code (sanitised, cut short) cannot be shown safely.
     UnsafeUserCode {
@@ -599,6 +604,8 @@ pub enum ProviderProblem {
     NotTokenAnswer,
     NotBearer,
     TokenCharacters,
+    /// The token answer's access_token is empty.
+    EmptyToken,
     /// The provider ended the sign-in while it was polled.
     Stopped {
         said: String,
@@ -730,6 +737,10 @@ impl Discovery {
                 path = path.clone(),
                 named = format!("{named:?}")
             ),
+            // No issuer named at all: none to compare.
+            Discovery::IssuerMismatch { asked, got } if got.is_empty() => {
+                tr!(lang, "err-signin-issuer-unnamed", asked = asked.clone())
+            }
             Discovery::IssuerMismatch { asked, got } => tr!(
                 lang,
                 "err-signin-issuer-mismatch",
@@ -841,6 +852,13 @@ impl ProviderProblem {
             ProviderProblem::NotTokenAnswer => tr!(lang, "err-signin-not-token-answer"),
             ProviderProblem::NotBearer => tr!(lang, "err-signin-not-bearer"),
             ProviderProblem::TokenCharacters => tr!(lang, "err-signin-token-characters"),
+            ProviderProblem::EmptyToken => tr!(lang, "err-signin-token-empty"),
+            ProviderProblem::DeviceCodeLacks { url, member } => tr!(
+                lang,
+                "err-signin-device-code-lacks",
+                url = url.clone(),
+                member = *member
+            ),
             ProviderProblem::Stopped { said } => {
                 tr!(lang, "err-signin-stopped", said = said.clone())
             }
@@ -1071,6 +1089,19 @@ mod tests {
         c.refresh_token = Some("r".into());
         c.token_endpoint = Some("http://x/token".into());
         assert!(!c.is_spent(1000));
+    }
+
+    /// Metadata that names no issuer is said so, never "calls itself :"
+    /// (stranger 40, AO12).
+    #[test]
+    fn metadata_without_an_issuer_is_said_to_name_none() {
+        let words = Discovery::IssuerMismatch {
+            asked: "http://idp.example".into(),
+            got: String::new(),
+        }
+        .words(crate::text::Lang::En);
+        assert!(words.contains("names no issuer"), "{words}");
+        assert!(!words.contains("calls itself"), "{words}");
     }
 
     #[test]

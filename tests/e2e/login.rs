@@ -396,7 +396,9 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     let out = run(
         home.path(),
         &["login", "--with-token", "--api", &api],
-        Some("the-right-token\n"),
+        // With a byte-order mark, as `type` pipes a Notepad file: no part
+        // of the token (stranger 40, AO10).
+        Some("\u{feff}the-right-token\n"),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let steps = ["steps", "--api", &api, "--car", "987654"];
@@ -1347,6 +1349,48 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
         "{said}"
     );
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
+}
+
+/// A login from a sign-in whose provider gave no usable expiry and no
+/// refresh token, and offers no revocation: `auth status` does not call
+/// its token "given by hand", and `logout` names the token, not a refresh
+/// token it never had (stranger 40, AO7, AO8).
+#[test]
+fn a_login_without_expiry_or_refresh_token_is_said_as_it_is() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let file = logins_file(home.path());
+    let mut kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for login in kept["logins"].as_object_mut().unwrap().values_mut() {
+        let login = login.as_object_mut().unwrap();
+        for member in [
+            "refresh_token",
+            "expires_at",
+            "lifetime",
+            "revocation_endpoint",
+        ] {
+            login.remove(member);
+        }
+    }
+    std::fs::write(&file, kept.to_string()).unwrap();
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    let said = text(&status.stdout);
+    assert!(
+        said.contains("not known (the identity provider gave no usable expiry)"),
+        "{said}"
+    );
+    assert!(!said.contains("given by hand"), "{said}");
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        said.contains("its token stays valid there until it expires"),
+        "{said}"
+    );
+    assert!(!said.contains("refresh token"), "{said}");
 }
 
 /// A revocation that could not be asked (the proxy is down): the login is
