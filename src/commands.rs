@@ -220,7 +220,7 @@ pub async fn steps(
     };
     let list = backend.gateway.list(&request).await?;
     let stdout = if json {
-        json_line(&ListJson::new(&list, car.as_deref(), status))
+        json_line(&ListJson::new(&list, car.as_deref(), status).after_reset(reset))
     } else if reset {
         // Said, so a technician knows the cache reset was asked for.
         format!(
@@ -342,8 +342,10 @@ pub async fn steps_many(
             Ok(list) => {
                 pending |= list.has_pending();
                 if json {
-                    let line = serde_json::to_string(&ListJson::new(&list, Some(car), status))
-                        .expect("plain data serialises");
+                    let line = serde_json::to_string(
+                        &ListJson::new(&list, Some(car), status).after_reset(reset),
+                    )
+                    .expect("plain data serialises");
                     out.stdout.push_str(&line);
                     out.stdout.push('\n');
                 } else {
@@ -619,6 +621,9 @@ pub struct ListJson<'a> {
     /// Whether every step is done: `null` when `--status` filtered the list,
     /// which then cannot tell.
     pub complete: Option<bool>,
+    /// Whether the steps-cache reset was asked for (`--reset`): the list is
+    /// the gateway's answer after it.
+    pub reset: bool,
 }
 
 impl<'a> ListJson<'a> {
@@ -638,7 +643,14 @@ impl<'a> ListJson<'a> {
                 StatusFilter::All => Some(list.all_done()),
                 _ => None,
             },
+            reset: false,
         }
+    }
+
+    /// With `reset`: whether the steps-cache reset was asked for.
+    pub fn after_reset(mut self, reset: bool) -> Self {
+        self.reset = reset;
+        self
     }
 }
 

@@ -753,6 +753,10 @@ pub fn decode_words(lang: Lang, error: &crate::wire::DecodeError) -> String {
                     return tr!(lang, "answer-wrong-shape-step", detail = detail);
                 }
                 Shape::NoSteps(names) => tr!(lang, "shape-no-steps", members = names.join(", ")),
+                Shape::NoStep(names) => {
+                    let detail = tr!(lang, "shape-no-step", members = names.join(", "));
+                    return tr!(lang, "answer-wrong-shape-step", detail = detail);
+                }
                 Shape::LiveWithoutId => tr!(lang, "shape-live-without-id"),
                 Shape::NextDone(step) => {
                     return tr!(lang, "answer-next-done", step = step.clone());
@@ -1777,6 +1781,19 @@ mod tests {
     use super::*;
     use crate::config::TokenPlace;
     use crate::net::ProxyProblem;
+
+    /// A next-step answer of another service's JSON is said as no step,
+    /// never "another shape than a steps list" (stranger 40, AO19).
+    #[test]
+    fn a_next_step_answer_without_a_step_is_said_as_no_step() {
+        let error = crate::wire::decode_next(br#"{"ok":true}"#).unwrap_err();
+        let line = decode_words(Lang::En, &error);
+        assert!(
+            line.starts_with("the answer is JSON of another shape than a step (")
+                && line.contains("whose members are ok"),
+            "{line}"
+        );
+    }
 
     /// `unsupported_grant_type` to the device grant is the grant not
     /// allowed this way, never "run the same `login --device` again"

@@ -202,6 +202,8 @@ pub enum Shape {
     NotAStep(JsonKind),
     /// An object with members, none a step nor a stepsID: its first names.
     NoSteps(Vec<String>),
+    /// A next-step answer: an object with members, none a step.
+    NoStep(Vec<String>),
     /// A live event's list without a stepsID on a stream of several.
     LiveWithoutId,
     /// The contract's error body sent with a success status: its words.
@@ -239,6 +241,11 @@ impl std::fmt::Display for Shape {
                 "an object with no stepsID and no step (its members: {})",
                 names.join(", ")
             ),
+            Shape::NoStep(names) => write!(
+                f,
+                "an object with no step (its members: {})",
+                names.join(", ")
+            ),
             Shape::LiveWithoutId => f.write_str("a live event's list has no stepsID"),
             Shape::Other(detail) => f.write_str(detail),
         }
@@ -255,15 +262,26 @@ pub fn decode_list(body: &[u8]) -> Result<StepsList, DecodeError> {
         Value::Object(members) => {
             let steps_id = match members.get("stepsID") {
                 Some(Value::Number(n)) => Some(number_id(n, body)?),
-                Some(other) => steps_id_text(other),
-                None => None,
+                // `null`: none given, as if the member were absent.
+                Some(Value::Null) | None => None,
+                // "" (or blanks): an id that breaks the rule, refused below.
+                Some(text @ Value::String(_)) => Some(steps_id_text(text).unwrap_or_default()),
+                // A boolean, an array, an object: no id, and not none either.
+                Some(other) => {
+                    let shown: String = other.to_string().chars().take(80).collect();
+                    return Err(DecodeError::WrongShape(Shape::BadStepsId(shown)));
+                }
             };
             // A stepsID is sent back for every later list and the next
             // step: one that breaks the id rule could not be.
             if let Some(id) = &steps_id
                 && !crate::steps::is_id(id)
             {
-                let shown: String = id.chars().take(80).collect();
+                let shown: String = if id.is_empty() {
+                    "\"\"".to_owned()
+                } else {
+                    id.chars().take(80).collect()
+                };
                 return Err(DecodeError::WrongShape(Shape::BadStepsId(shown)));
             }
             let steps = steps_of(&members);
@@ -291,8 +309,14 @@ pub fn decode_next(body: &[u8]) -> Result<Option<Step>, DecodeError> {
                 Some(step) => vec![step],
                 None => steps_of(&members),
             };
+            // Another service's JSON, said as no step (a step was asked).
             if steps.is_empty() && foreign(&members) {
-                return Err(not_steps(&members));
+                return Err(match not_steps(&members) {
+                    DecodeError::WrongShape(Shape::NoSteps(names)) => {
+                        DecodeError::WrongShape(Shape::NoStep(names))
+                    }
+                    other => other,
+                });
             }
             let steps = StepsList::new(None, steps).steps;
             // One step named as the next, and marked done: a contradiction,
@@ -663,7 +687,9 @@ mod tests {
             br#"{"status": "UP", "checks": []}"#,
         ] {
             for decoded in [decode_list(body).map(|_| ()), decode_next(body).map(|_| ())] {
-                let Err(DecodeError::WrongShape(Shape::NoSteps(names))) = decoded else {
+                let Err(DecodeError::WrongShape(Shape::NoSteps(names) | Shape::NoStep(names))) =
+                    decoded
+                else {
                     panic!("{decoded:?}")
                 };
                 let text = String::from_utf8_lossy(body);
@@ -756,6 +782,26 @@ mod tests {
         );
         let plain = serde_json::to_string(&ErrorBody::new(None, "bad")).unwrap();
         assert_eq!(plain, r#"{"message":"bad"}"#);
+    }
+
+    /// A stepsID that is "" (or blanks), a boolean, an array or an object
+    /// is refused as one that breaks the id rule; `null` is none given
+    /// (stranger 40, AO14).
+    #[test]
+    fn a_steps_id_that_is_no_id_is_refused() {
+        let step = r#""a":{"name":"a","status":"todo","order":1}"#;
+        for bad in ["\"\"", "\"  \"", "true", "[1]", r#"{"x":1}"#] {
+            let body = format!(r#"{{"stepsID":{bad},{step}}}"#);
+            assert!(
+                matches!(
+                    decode_list(body.as_bytes()),
+                    Err(DecodeError::WrongShape(Shape::BadStepsId(_)))
+                ),
+                "{body}"
+            );
+        }
+        let body = format!(r#"{{"stepsID":null,{step}}}"#);
+        assert_eq!(decode_list(body.as_bytes()).unwrap().steps_id, None);
     }
 
     #[test]

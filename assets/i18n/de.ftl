@@ -391,6 +391,7 @@ json-kind-array = ein Array
 shape-not-a-list = erwartet war ein Objekt mit Schritten, es ist { $kind }
 shape-not-a-step = erwartet war ein Schritt-Objekt oder null, es ist { $kind }
 shape-no-steps = ein Objekt ohne stepsID und ohne Schritt; seine Felder sind { $members }
+shape-no-step = ein Schrittobjekt oder null wurde erwartet; es ist ein Objekt ohne Schritt, seine Felder sind { $members }
 shape-live-without-id = die Liste eines Live-Ereignisses hat keine stepsID, auf einem Strom, der mehrere verfolgt
 os-refused = die Verbindung wurde abgelehnt: unter dieser Adresse und diesem Port hört nichts zu
 os-reset = die Gegenseite hat die Verbindung getrennt

@@ -454,6 +454,7 @@ json-kind-array = an array
 shape-not-a-list = an object of steps was expected; it is { $kind }
 shape-not-a-step = a step object or null was expected; it is { $kind }
 shape-no-steps = an object with no stepsID and no step; its members are { $members }
+shape-no-step = a step object or null was expected; it is an object with no step, whose members are { $members }
 shape-live-without-id = a live event's list has no stepsID, on a stream that follows several
 os-refused = the connection was refused: nothing listens at that address and port
 os-reset = the other side cut the connection

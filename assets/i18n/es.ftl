@@ -394,6 +394,7 @@ json-kind-array = un array
 shape-not-a-list = se esperaba un objeto de pasos; es { $kind }
 shape-not-a-step = se esperaba un objeto de paso o null; es { $kind }
 shape-no-steps = un objeto sin stepsID ni pasos; sus miembros son { $members }
+shape-no-step = se esperaba un objeto de paso o null; es un objeto sin paso, cuyos miembros son { $members }
 shape-live-without-id = la lista de un evento en directo no tiene stepsID, en un flujo que sigue varios
 os-refused = se rechazó la conexión: nada escucha en esa dirección y puerto
 os-reset = el otro lado cortó la conexión

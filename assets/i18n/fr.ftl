@@ -394,6 +394,7 @@ json-kind-array = un tableau
 shape-not-a-list = un objet d'étapes était attendu, c'est { $kind }
 shape-not-a-step = un objet étape ou null était attendu, c'est { $kind }
 shape-no-steps = un objet sans stepsID ni étape, dont les membres sont { $members }
+shape-no-step = un objet étape ou null était attendu ; c'est un objet sans étape, dont les membres sont { $members }
 shape-live-without-id = la liste d'un événement en direct n'a pas de stepsID, sur un flux qui en suit plusieurs
 os-refused = la connexion a été refusée : rien n'écoute à cette adresse et sur ce port
 os-reset = l'autre côté a coupé la connexion

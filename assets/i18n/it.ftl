@@ -391,6 +391,7 @@ json-kind-array = un array
 shape-not-a-list = era atteso un oggetto di passi, è { $kind }
 shape-not-a-step = era atteso un oggetto passo o null, è { $kind }
 shape-no-steps = un oggetto senza stepsID né passi, i cui membri sono { $members }
+shape-no-step = era atteso un oggetto passo o null; è un oggetto senza passo, i cui membri sono { $members }
 shape-live-without-id = la lista di un evento in diretta non ha stepsID, su un flusso che ne segue diversi
 os-refused = la connessione è stata rifiutata: nulla è in ascolto a quell'indirizzo e porta
 os-reset = l'altro lato ha interrotto la connessione

@@ -392,6 +392,7 @@ json-kind-array = een array
 shape-not-a-list = verwacht was een object met stappen; het is { $kind }
 shape-not-a-step = verwacht was een stapobject of null; het is { $kind }
 shape-no-steps = een object zonder stepsID en zonder stap; de velden zijn { $members }
+shape-no-step = een stapobject of null werd verwacht; het is een object zonder stap, met de velden { $members }
 shape-live-without-id = de lijst van een live-gebeurtenis heeft geen stepsID, op een stroom die er meerdere volgt
 os-refused = de verbinding werd geweigerd: op dat adres en die poort luistert niets
 os-reset = de andere kant heeft de verbinding verbroken

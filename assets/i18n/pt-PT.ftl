@@ -379,6 +379,7 @@ json-kind-array = um array
 shape-not-a-list = era esperado um objeto de passos; é { $kind }
 shape-not-a-step = era esperado um objeto de passo ou null; é { $kind }
 shape-no-steps = um objeto sem stepsID e sem passo; os seus membros são { $members }
+shape-no-step = era esperado um objeto de passo ou null; é um objeto sem passo, cujos membros são { $members }
 shape-live-without-id = a lista de um evento em direto não tem stepsID, num fluxo que acompanha vários
 os-refused = a ligação foi recusada: nada está à escuta nesse endereço e porta
 os-reset = o outro lado cortou a ligação

@@ -2222,6 +2222,24 @@ fn a_filtered_list_never_claims_completion() {
     assert_eq!(json(&out)["complete"], true);
     let out = run(home.path(), &["steps", "--car", "987654", "--json"]);
     assert_eq!(json(&out)["complete"], false);
+    assert_eq!(json(&out)["reset"], false);
+    // A reset is said in the JSON too (stranger 40, AO18), one vehicle or
+    // several.
+    let out = run(
+        home.path(),
+        &["steps", "--car", "333333", "--reset", "--json"],
+    );
+    assert_eq!(json(&out)["reset"], true, "{}", stdout(&out));
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--car", "333333", "--car", "987654", "--reset", "--json",
+        ],
+    );
+    for line in stdout(&out).lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(value["reset"], true, "{line}");
+    }
 }
 
 /// A gateway that ignores stepsStatus: the JSON keeps the steps as they
