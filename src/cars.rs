@@ -351,7 +351,25 @@ impl IdsError {
     }
 }
 
-/// The ids of `text`, in order, each once; or why there are none.
+/// A file of one line that holds several values split by `,` or `;` (a
+/// list typed on one line): how many. Only the first is read as the id,
+/// which the caller says.
+pub fn one_line_values(text: &str) -> Option<usize> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut rows = content(&text);
+    let (_, line) = rows.next()?;
+    if rows.next().is_some() {
+        return None;
+    }
+    let values = fields(line)
+        .into_iter()
+        .filter(|f| !f.trim().is_empty())
+        .count();
+    (values > 1).then_some(values)
+}
+
+/// The ids of `text`, in order (one given twice stays twice: the caller
+/// says so); or why there are none.
 pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
     // Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -402,7 +420,7 @@ pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
             excel_line(&mut bad, number, id);
         } else if !is_id(id) {
             bad.push((number, crate::steps::sanitize_capped(id, 24)));
-        } else if !ids.iter().any(|known| known == id) {
+        } else {
             ids.push(id.to_owned());
         }
     }
@@ -433,7 +451,12 @@ mod tests {
     #[test]
     fn one_per_line_with_comments_and_blank_lines() {
         let text = "# the morning's deliveries\nF0001\n\n  F0002  # silver estate\nF0001\n";
-        assert_eq!(parse(text).unwrap(), ["F0001", "F0002"]);
+        // Twice stays twice: the caller says it asks once.
+        assert_eq!(parse(text).unwrap(), ["F0001", "F0002", "F0001"]);
+        assert_eq!(one_line_values(text), None);
+        assert_eq!(one_line_values("G7,G8,G9\n"), Some(3));
+        assert_eq!(one_line_values("G7; G8\r\n"), Some(2));
+        assert_eq!(one_line_values("G7\n"), None);
     }
 
     #[test]

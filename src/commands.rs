@@ -417,12 +417,15 @@ impl Track {
         secs: u64,
     ) -> ((String, String), Late) {
         let limited = self.held.load(Ordering::Relaxed);
-        let met = self
+        let last = self
             .last
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .filter(|e| e.rejection() != Some(crate::client::Rejection::TooManyRequests));
+            .take();
+        // Held back without one answer of its own: never sent, not "the
+        // gateway kept limiting" it.
+        let unsent = limited && last.is_none();
+        let met = last.filter(|e| e.rejection() != Some(crate::client::Rejection::TooManyRequests));
         match met {
             Some(e) if limited => {
                 let said = |lang| tr!(lang, "steps-many-retry-held", secs = secs);
@@ -436,6 +439,10 @@ impl Track {
                     crate::text::with_car(&words.1, car),
                 );
                 (words, Late::Failed)
+            }
+            _ if unsent => {
+                let said = |lang| tr!(lang, "steps-many-held-unsent", secs = secs);
+                ((said(Lang::En), said(lang)), Late::Limited)
             }
             _ => {
                 let words = (

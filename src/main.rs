@@ -169,6 +169,7 @@ fn script_vehicles(cli: &Cli) -> Option<String> {
 /// each once; or why the file cannot be used.
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
     let mut ids = cli.car.clone();
+    let mut one_line = None;
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
         let bytes =
@@ -204,6 +205,15 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
             return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }
         ids.extend(from_file);
+        // A list typed on one line: only its first value is an id here.
+        if let Some(values) = stepwise::cars::one_line_values(&text) {
+            one_line = Some(tr!(
+                lang,
+                "cli-ids-one-line",
+                path = shown,
+                values = stepwise::text::num(values)
+            ));
+        }
     }
     // Each vehicle once, in the order given; one given twice is said (a
     // pasted list is checked by its owner).
@@ -216,11 +226,10 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
         }
         first
     });
-    let notes = if repeated.is_empty() {
-        Vec::new()
-    } else {
-        vec![tr!(lang, "cli-ids-repeated", ids = repeated.join(", "))]
-    };
+    let mut notes: Vec<String> = one_line.into_iter().collect();
+    if !repeated.is_empty() {
+        notes.push(tr!(lang, "cli-ids-repeated", ids = repeated.join(", ")));
+    }
     Ok(Ids { ids, notes })
 }
 

@@ -387,6 +387,34 @@ fn a_vehicle_given_twice_is_asked_once_and_said() {
     );
 }
 
+/// An id twice in a --cars file is said as twice on the command line is,
+/// and a list typed on one line says only its first value is read
+/// (stranger 40, AO17: both were dropped without a word).
+#[test]
+fn an_ids_file_s_repeats_and_one_line_list_are_said() {
+    let home = TempDir::new().unwrap();
+    let path = home.path().join("ids.txt");
+    std::fs::write(&path, "\u{feff}987654\r\n\r\n111111\r\n987654\r\n").unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(home.path(), &["steps", "--cars", file, "--json"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stderr.contains("Given more than once, asked once: 987654."),
+        "{stderr}"
+    );
+    std::fs::write(&path, "111111,987654,222222\n").unwrap();
+    let out = run(home.path(), &["steps", "--cars", file, "--json"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "holds one line of 3 values split by commas or semicolons: only the first is read"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+}
+
 /// A binary file given as --cars is said to be no text, not listed as
 /// lines of mojibake ids.
 #[test]

@@ -218,6 +218,31 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
         summary.contains("held back by HTTP 429 until 1 s: 2"),
         "{summary}"
     );
+    // One at a time: the second vehicle was never sent, held back by the
+    // first one's 429; said so, never "the gateway kept limiting" it
+    // (stranger 40, AO16).
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--cars",
+            ids.to_str().unwrap(),
+            "--deadline",
+            "1",
+            "--concurrency",
+            "1",
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "111111: not asked: the gateway's limit (HTTP 429, answered to another request)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("111111: the gateway kept limiting"), "{err}");
 
     let one = run(
         home.path(),
