@@ -154,10 +154,17 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             .session()
             .is_some_and(|s| refused(s) && !futile(s.banner())),
     };
+    // An id the gateway does not know has no cache to reset: `R` is not
+    // offered for it (help still lists it).
+    let unknown = state.context() == crate::wizard::keymap::Context::Steps
+        && state.session().is_some_and(|s| {
+            s.list().is_none() && s.remedy() == Some(crate::wizard::session::Remedy::OtherId)
+        });
     let items: Vec<(String, String, u8)> = bindings(state.context(), state.demo())
         .filter(|b| {
             b.show == Show::Footer || (sign_in && b.action == crate::wizard::keymap::Action::SignIn)
         })
+        .filter(|b| !(unknown && b.action == crate::wizard::keymap::Action::AskReset))
         .map(|b| {
             (
                 key_label(lang, b.label),

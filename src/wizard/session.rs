@@ -235,8 +235,9 @@ impl VehicleSession {
         self.banner = Some(banner);
     }
 
-    /// The headline of the failure of the follower now running, when it
-    /// is in trouble of its own (not one taken over).
+    /// The cause of the failure of the follower now running (the
+    /// gateway's words and code where it gave them), when it is in trouble
+    /// of its own (not one taken over).
     pub fn trouble_what(&self) -> Option<&str> {
         let trouble = self.following.as_ref()?.trouble.as_ref()?;
         (!trouble.inherited).then_some(trouble.what.as_str())

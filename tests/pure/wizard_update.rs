@@ -1666,7 +1666,10 @@ fn a_stream_given_up_for_polling_says_so() {
         &mut s,
         f,
         LiveUpdate::Error {
-            error: GatewayError::Live(stepwise::client::live::LiveFault::Cut),
+            error: GatewayError::Live(stepwise::client::live::LiveFault::Said(ErrorBody::new(
+                Some(2312),
+                "device disabled",
+            ))),
             retrying: true,
         },
         2,
@@ -1680,10 +1683,12 @@ fn a_stream_given_up_for_polling_says_so() {
         banner.title,
         "Live stream given up: the list is asked for every 3 s"
     );
+    // The last failure in the gateway's words, with its code (whose cure
+    // is R), never its category alone (stranger 40, AO11).
     assert!(
-        banner
-            .text
-            .contains("kept failing (last: Live stream broken)"),
+        banner.text.contains(
+            "kept failing (last: the gateway's live stream sent an error: device disabled"
+        ) && banner.text.contains("2312"),
         "{banner:?}"
     );
     // Doctor says whom to tell: the gateway's operator, or a proxy's
@@ -3546,4 +3551,30 @@ fn a_request_held_by_a_429_is_said_held_not_asking() {
         "{screen}"
     );
     assert!(!screen.contains("Asking the gateway"), "{screen}");
+}
+
+/// An id the gateway does not know (404 by carAssociationID) has no cache
+/// to reset: the key bar does not offer `R` for it, as it does for a
+/// vehicle with a list (stranger 40, AO24).
+#[test]
+fn an_unknown_id_s_key_bar_offers_no_reset() {
+    let unknown = GatewayError::Rejected {
+        status: 404,
+        kind: Rejection::NotFound,
+        body: ErrorBody::new(None, "unknown carAssociationID"),
+        retry_after: None,
+        proxy: None,
+    };
+    let s = refused_with(state(false), unknown);
+    let screen = render(&s);
+    let bar = screen.lines().rfind(|l| l.contains("? help")).unwrap_or("");
+    assert!(
+        screen.contains("the gateway does not know this id"),
+        "{screen}"
+    );
+    assert!(!bar.contains("R reset"), "{bar}");
+    let s = opened(["alreadyDone", "todo", "todo"]);
+    let screen = render(&s);
+    let bar = screen.lines().rfind(|l| l.contains("? help")).unwrap_or("");
+    assert!(bar.contains("R reset"), "{bar}");
 }

@@ -271,16 +271,15 @@ fn live(
                 },
             );
             let what = gateway_headline(lang, &error);
+            // Kept whole: when the stream is given up for polling, its
+            // last failure is said with the gateway's words and code.
+            let why = live_words(lang, &error);
             session.say_trouble(
                 info(
-                    tr!(lang, "banner-live-trouble", what = what.clone()),
-                    tr!(
-                        lang,
-                        "banner-live-trouble-text",
-                        why = live_words(lang, &error)
-                    ),
+                    tr!(lang, "banner-live-trouble", what = what),
+                    tr!(lang, "banner-live-trouble-text", why = why.clone()),
                 ),
-                what,
+                why,
             );
             (Outcome::Nothing, Vec::new())
         }
