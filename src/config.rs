@@ -51,35 +51,35 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
-    /// The key of a path that holds a control character: a `\t`, `\n`,
-    /// `\b` or `\f` that a Windows path's backslash made.
-    fn path_with_escape(&self) -> Option<&'static str> {
+    /// The keys that name files, with their values.
+    fn paths(&self) -> [(&'static str, &Option<PathBuf>); 4] {
         [
             ("token_file", &self.token_file),
             ("ca_file", &self.ca_file),
             ("client_cert", &self.client_cert),
             ("client_key", &self.client_key),
         ]
-        .into_iter()
-        .find(|(_, path)| {
-            path.as_ref()
-                .is_some_and(|p| p.to_string_lossy().chars().any(char::is_control))
-        })
-        .map(|(key, _)| key)
+    }
+
+    /// The key of a path that holds a control character: a `\t`, `\n`,
+    /// `\b` or `\f` that a Windows path's backslash made.
+    fn path_with_escape(&self) -> Option<&'static str> {
+        self.paths()
+            .into_iter()
+            .find(|(_, path)| {
+                path.as_ref()
+                    .is_some_and(|p| p.to_string_lossy().chars().any(char::is_control))
+            })
+            .map(|(key, _)| key)
     }
 
     /// The key of a path given as "" (it would name the config file's
     /// own folder).
     fn empty_path(&self) -> Option<&'static str> {
-        [
-            ("token_file", &self.token_file),
-            ("ca_file", &self.ca_file),
-            ("client_cert", &self.client_cert),
-            ("client_key", &self.client_key),
-        ]
-        .into_iter()
-        .find(|(_, path)| path.as_ref().is_some_and(|p| p.as_os_str().is_empty()))
-        .map(|(key, _)| key)
+        self.paths()
+            .into_iter()
+            .find(|(_, path)| path.as_ref().is_some_and(|p| p.as_os_str().is_empty()))
+            .map(|(key, _)| key)
     }
 
     /// The file's paths with a leading `~` (or `$HOME`) as the home folder,
@@ -100,6 +100,13 @@ impl FileConfig {
         }
         self
     }
+}
+
+/// Where `key` is given in the config file's `text` (line, column).
+fn key_at(text: &str, key: &str) -> Option<(usize, usize)> {
+    text.find(&format!("{key} "))
+        .or_else(|| text.find(&format!("{key}=")))
+        .map(|offset| line_and_column(text, offset))
 }
 
 /// A path that holds a variable stepwise does not expand: `$NAME`,
@@ -875,10 +882,7 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
         && let Some(key) = file.path_with_escape()
     {
         return fail(FileProblem::Backslash {
-            at: text
-                .find(&format!("{key} "))
-                .or_else(|| text.find(&format!("{key}=")))
-                .map(|offset| line_and_column(&text, offset)),
+            at: key_at(&text, key),
         });
     }
     if let Ok(file) = &parsed
@@ -886,10 +890,7 @@ pub fn load_file_config(at: &ConfigPath) -> Result<FileConfig, ConfigError> {
     {
         return fail(FileProblem::EmptyPath {
             key,
-            at: text
-                .find(&format!("{key} "))
-                .or_else(|| text.find(&format!("{key}=")))
-                .map(|offset| line_and_column(&text, offset)),
+            at: key_at(&text, key),
         });
     }
     let folder = path.parent().unwrap_or(Path::new(""));
