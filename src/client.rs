@@ -902,6 +902,14 @@ pub fn api_typed(settings: &crate::config::Settings) -> Option<String> {
 
 use crate::net::html_title;
 
+/// Why the sign-in calls' HTTP client could not be made.
+#[derive(Debug, Clone)]
+enum OauthSetup {
+    /// A network setting (a CA file, a client certificate, a proxy).
+    Setting(crate::net::NetError),
+    Other(String),
+}
+
 /// The client of one gateway, for one device.
 #[derive(Clone)]
 pub struct Gateway {
@@ -921,7 +929,7 @@ pub struct Gateway {
     /// The budget every clone of this client shares.
     pace: std::sync::Arc<crate::pace::Pace>,
     /// The client of the sign-in calls (made when first needed).
-    oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
+    oauth: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, OauthSetup>>>,
     /// The embedded simulator's state file, when this is it: its 507 is
     /// that file's, on this machine.
     demo_state: Option<std::path::PathBuf>,
@@ -1045,17 +1053,23 @@ impl Gateway {
                     .connect_timeout(self.options.connect_timeout)
                     .timeout(self.options.timeout)
                     .user_agent(concat!("stepwise/", env!("CARGO_PKG_VERSION")));
+                // A setting that cannot be used (a CA file, a client
+                // certificate) is said as that, never as a provider that
+                // cannot be reached.
                 crate::net::configure(builder, &self.options.net)
-                    .map_err(|e| e.to_string())?
+                    .map_err(OauthSetup::Setting)?
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| OauthSetup::Other(e.to_string()))
             })
             .as_ref()
-            .map_err(|detail| AuthError::Network {
-                url: crate::net::shown_url(&self.base),
-                detail: detail.clone(),
-                tls: None,
+            .map_err(|setup| match setup {
+                OauthSetup::Setting(why) => AuthError::Setting(why.clone()),
+                OauthSetup::Other(detail) => AuthError::Network {
+                    url: crate::net::shown_url(&self.base),
+                    detail: detail.clone(),
+                    tls: None,
+                },
             })
     }
 
@@ -2252,6 +2266,10 @@ fn call_kind(method: &Method, path: &str, query: &[(&str, &str)]) -> CallKind {
         reset: query.contains(&(wire::RESET_PARAM, "true")),
         other: if path == wire::NEXT_PATH {
             Some(wire::NEXT_PATH)
+        } else if path == wire::LIST_PATH && query.contains(&(wire::RESET_PARAM, "true")) {
+            // A page to the reset alone says nothing of --api: the list
+            // may work at this address.
+            Some(wire::LIST_WITH_RESET)
         } else if path == wire::LIST_PATH && by_steps_id {
             Some(wire::LIST_BY_STEPS_ID)
         } else {

@@ -1137,7 +1137,7 @@ fn provider_tls(lang: Lang, url: &str, problem: &TlsProblem) -> String {
 pub fn auth_error(lang: Lang, error: &AuthError) -> String {
     match error {
         AuthError::Discovery(why) => why.words(lang),
-        AuthError::ProxySetting(why) => why.words(lang),
+        AuthError::Setting(why) => why.words(lang),
         AuthError::Provider(why) => why.words(lang),
         AuthError::Store(why) => why.words(lang),
         AuthError::Denied { scopes } => tr!(lang, "auth-denied", scopes = scopes.clone()),
@@ -1719,9 +1719,12 @@ fn rejected_line(
             tr!(lang, "gw-reset-refused"),
             match status {
                 // An account or a device the gateway blocks says so with a
-                // 403, or with its app code.
-                403 => tr!(lang, "gw-reset-refused-todo"),
-                _ if body.code.is_some() => tr!(lang, "gw-reset-refused-todo"),
+                // 403, or with an app code the app explains; else the
+                // status says what the refusal is, whatever the body.
+                403 | 400 => tr!(lang, "gw-reset-refused-todo"),
+                _ if body.code.and_then(explain_code).is_some() => {
+                    tr!(lang, "gw-reset-refused-todo")
+                }
                 409 => tr!(lang, "gw-reset-refused-conflict-todo"),
                 _ => tr!(lang, "gw-reset-refused-call-todo", status = status),
             },

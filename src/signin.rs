@@ -945,16 +945,13 @@ async fn revoke(
             );
         }
         Ok(reply) => crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
-        // The cause alone: the words after it say what to do.
-        Err(e) => {
-            return Some(
-                crate::describe::auth_error(lang, &e)
-                    .split(". ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            );
-        }
+        // A page or a 404/410 from the revocation address (nothing serves
+        // it, or something in front refuses): an answer a later logout
+        // gets again, so no reason to keep the login.
+        Err(e @ (AuthError::Fronted { .. } | AuthError::NoEndpoint { .. })) => cause_only(lang, &e),
+        // Not asked (no answer, a proxy in the way): the cause alone, the
+        // words after it say what to do.
+        Err(e) => return Some(cause_only(lang, &e)),
     };
     // What stays valid at the provider: the refresh token, else the
     // access token until it expires.
@@ -965,6 +962,16 @@ async fn revoke(
     };
     let _ = writeln!(out, "{line}");
     None
+}
+
+/// A sign-in call's failure, its first sentence: the cause without advice
+/// to retry (the words around it say what to do).
+fn cause_only(lang: Lang, error: &AuthError) -> String {
+    crate::describe::auth_error(lang, error)
+        .split(". ")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The provider ended renewing the login for its client id
@@ -993,9 +1000,10 @@ struct StatusJson<'a> {
     audience: Option<&'a str>,
     /// Why the login kept for this gateway cannot be read, else null.
     login_error: Option<String>,
-    /// With no token in use: whether the gateway wants one (false: it
-    /// answered without); null when a token is in use, or a kept login
-    /// cannot be read.
+    /// With no token in use: whether the gateway wants one (true: it
+    /// refused the call, false: it answered without); null when it gave
+    /// no answer that says, when a token is in use, or a kept login cannot
+    /// be read.
     token_needed: Option<bool>,
 }
 
@@ -1022,7 +1030,7 @@ fn in_use_line(
     settings: &Settings,
     usable_login: bool,
     given_expired: Option<u64>,
-    needs_none: Option<&str>,
+    asked: Option<(&Asked, &str)>,
 ) -> String {
     let credential = settings.login.as_ref().map(|l| &l.credential);
     match settings.token_from {
@@ -1050,10 +1058,19 @@ fn in_use_line(
             None => tr!(lang, "status-in-use-other", from = from_text(lang, from)),
         },
         None if settings.login_trouble.is_some() => tr!(lang, "status-in-use-trouble"),
-        // No token, and the gateway answered without one: no sign-in to advise.
-        None => match needs_none {
-            Some(gateway) => tr!(lang, "status-in-use-none-needed", gateway = gateway),
-            None => tr!(lang, "status-in-use-none"),
+        // No token, and the gateway answered without one: no sign-in to
+        // advise; not answered at all: its need is not known.
+        None => match asked {
+            Some((Asked::NotNeeded, gateway)) => {
+                tr!(lang, "status-in-use-none-needed", gateway = gateway)
+            }
+            Some((Asked::Unasked(why), gateway)) => tr!(
+                lang,
+                "status-in-use-none-unasked",
+                gateway = gateway,
+                why = why.clone()
+            ),
+            Some((Asked::Needed, _)) | None => tr!(lang, "status-in-use-none"),
         },
     }
 }
@@ -1069,13 +1086,43 @@ fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
     (exp <= now).then_some(exp)
 }
 
+/// What the gateway said, asked without a token, of its need for one.
+enum Asked {
+    /// It refused the call (401).
+    Needed,
+    /// It answered without a token.
+    NotNeeded,
+    /// No answer that says (down, failing, another server): why.
+    Unasked(String),
+}
+
+impl Asked {
+    fn of(lang: Lang, trial: Trial) -> Self {
+        match trial {
+            Trial::Taken => Asked::NotNeeded,
+            Trial::Refused => Asked::Needed,
+            // A scope wanted: a token is, too.
+            Trial::NotTried(Some(GatewayError::ScopeWanted { .. })) => Asked::Needed,
+            // Its cause alone: the line says what to do.
+            Trial::NotTried(Some(why)) => Asked::Unasked(
+                crate::describe::gateway_cause(lang, &why)
+                    .split(". ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            Trial::NotTried(None) => Asked::Unasked(tr!(lang, "status-unasked-no-client")),
+        }
+    }
+}
+
 /// `auth status --json`'s text.
 fn status_json(
     lang: Lang,
     settings: &Settings,
     gateway: &str,
     signed_in: bool,
-    needs_none: bool,
+    asked: Option<&Asked>,
     now: u64,
 ) -> String {
     let login = settings.login.as_ref();
@@ -1098,8 +1145,11 @@ fn status_json(
         scope: credential.and_then(|c| c.scope.as_deref()),
         audience: credential.and_then(|c| c.audience.as_deref()),
         login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
-        token_needed: (settings.token_from.is_none() && settings.login_trouble.is_none())
-            .then_some(!needs_none),
+        token_needed: match asked {
+            Some(Asked::Needed) => Some(true),
+            Some(Asked::NotNeeded) => Some(false),
+            Some(Asked::Unasked(_)) | None => None,
+        },
     };
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
@@ -1111,9 +1161,11 @@ fn status_json(
 /// whether it answers without one: then no sign-in is advised.
 pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
-    let needs_none = settings.token_from.is_none()
-        && settings.login_trouble.is_none()
-        && try_token(settings, &gateway, None).await == Trial::Taken;
+    let asked = if settings.token_from.is_none() && settings.login_trouble.is_none() {
+        Some(Asked::of(lang, try_token(settings, &gateway, None).await))
+    } else {
+        None
+    };
     let now = unix_now();
     let login = settings.login.as_ref();
     let credential = login.map(|l| &l.credential);
@@ -1126,7 +1178,7 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
         crate::commands::EXIT_ERROR
     };
     if json {
-        let text = status_json(lang, settings, &gateway, signed_in, needs_none, now);
+        let text = status_json(lang, settings, &gateway, signed_in, asked.as_ref(), now);
         return Ok((text, code));
     }
     let mut lines = vec![tr!(lang, "status-gateway", gateway = gateway.as_str())];
@@ -1212,13 +1264,12 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
             (None, None) => tr!(lang, "status-login-none"),
         }),
     }
-    let needed_none = needs_none.then_some(gateway.as_str());
     lines.push(in_use_line(
         lang,
         settings,
         usable_login,
         given_expired,
-        needed_none,
+        asked.as_ref().map(|a| (a, gateway.as_str())),
     ));
     Ok((lines.join("\n") + "\n", code))
 }

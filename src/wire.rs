@@ -18,6 +18,8 @@ pub const LIST_PATH: &str = "pims/subscription/steps";
 pub const TOKEN_TRIAL_CAR: &str = "stepwise-token-check";
 /// Path of the next-step call (`pims.subscription.step`).
 pub const NEXT_PATH: &str = "pims/subscription/step";
+/// The list call with the steps-cache reset, as it is named to a person.
+pub const LIST_WITH_RESET: &str = "pims/subscription/steps?…&resetSteps=true";
 /// The list call by stepsID, as it is named to a person.
 pub const LIST_BY_STEPS_ID: &str = "pims/subscription/steps?stepsID=…";
 /// Path of the live event stream of one or more stepsIDs.

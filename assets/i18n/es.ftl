@@ -915,6 +915,8 @@ signin-browser-failed = El navegador no se abrió ({ $why }). En un teléfono u 
 signin-browser-failed-no-qr = El navegador no se abrió ({ $why }). En un teléfono u otro ordenador, abra la dirección de arriba e introduzca el código.
 status-in-use-none = En uso:     ningún token. Ejecute `stepwise login` (`stepwise login --with-token` si la pasarela no ofrece inicio de sesión), o dé uno con --token-file o STEPWISE_TOKEN
 status-in-use-none-needed = En uso:     ningún token, y no hace falta: la pasarela en { $gateway } respondió sin él. Ejecute `stepwise steps --car ID` tal cual
+status-in-use-none-unasked = En uso:     ningún token; no se pudo preguntar a la pasarela en { $gateway } si quiere uno: { $why }. Si quiere uno: ejecute `stepwise login` (`stepwise login --with-token` si la pasarela no ofrece inicio de sesión), o dé uno con --token-file o STEPWISE_TOKEN
+status-unasked-no-client = la llamada no se pudo hacer con los ajustes de red indicados (stepwise steps dice cuáles)
 status-login-trouble = Sesión:     { $why }
 status-in-use-trouble = En uso:     ningún token: la sesión guardada no se puede leer (vea la línea de arriba)
 

@@ -915,6 +915,8 @@ signin-browser-failed = Le navigateur ne s'est pas ouvert ({ $why }). Sur un té
 signin-browser-failed-no-qr = Le navigateur ne s'est pas ouvert ({ $why }). Sur un téléphone ou un autre ordinateur, ouvrez l'adresse ci-dessus et saisissez le code.
 status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login` (`stepwise login --with-token` si la passerelle n'offre pas de connexion), ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
 status-in-use-none-needed = Utilisé :        aucun jeton, et aucun n'est nécessaire : la passerelle à { $gateway } a répondu sans. Lancez `stepwise steps --car ID` tel quel
+status-in-use-none-unasked = Utilisé :        aucun jeton ; impossible de demander à la passerelle à { $gateway } si elle en veut un : { $why }. Si elle en veut un : lancez `stepwise login` (`stepwise login --with-token` si la passerelle n'offre pas de connexion), ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+status-unasked-no-client = l'appel n'a pas pu être fait avec les réglages réseau donnés (stepwise steps dit lesquels)
 status-login-trouble = Connexion :      { $why }
 status-in-use-trouble = Utilisé :        aucun jeton : la connexion conservée est illisible (voir la ligne au-dessus)
 

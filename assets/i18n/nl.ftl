@@ -913,6 +913,8 @@ signin-browser-failed = De browser ging niet open ({ $why }). Open op een telefo
 signin-browser-failed-no-qr = De browser ging niet open ({ $why }). Open op een telefoon of een andere computer het adres hierboven en voer de code in.
 status-in-use-none = In gebruik: geen token. Voer `stepwise login` uit (`stepwise login --with-token` als de gateway geen aanmelding biedt), of geef er een op met --token-file of STEPWISE_TOKEN
 status-in-use-none-needed = In gebruik: geen token, en er is er geen nodig: de gateway op { $gateway } antwoordde zonder. Voer `stepwise steps --car ID` zo uit
+status-in-use-none-unasked = In gebruik: geen token; of de gateway op { $gateway } er een wil, kon niet gevraagd worden: { $why }. Wil hij er een: voer `stepwise login` uit (`stepwise login --with-token` als de gateway geen aanmelding biedt), of geef er een op met --token-file of STEPWISE_TOKEN
+status-unasked-no-client = de aanroep kon niet gedaan worden met de opgegeven netwerkinstellingen (stepwise steps zegt welke)
 status-login-trouble = Login:      { $why }
 status-in-use-trouble = In gebruik: geen token: de bewaarde login is niet leesbaar (zie de regel hierboven)
 

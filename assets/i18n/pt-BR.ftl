@@ -919,6 +919,8 @@ signin-browser-failed = O navegador não abriu ({ $why }). Em um celular ou outr
 signin-browser-failed-no-qr = O navegador não abriu ({ $why }). Em um celular ou outro computador, abra o endereço acima e digite o código.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer login), ou informe um com --token-file ou STEPWISE_TOKEN
 status-in-use-none-needed = Em uso:    nenhum token, e nenhum é necessário: o gateway em { $gateway } respondeu sem ele. Execute `stepwise steps --car ID` assim mesmo
+status-in-use-none-unasked = Em uso:    nenhum token; não foi possível perguntar ao gateway em { $gateway } se ele quer um: { $why }. Se ele quiser um: execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer login), ou informe um com --token-file ou STEPWISE_TOKEN
+status-unasked-no-client = a chamada não pôde ser feita com as configurações de rede informadas (stepwise steps diz quais)
 status-login-trouble = Login:     { $why }
 status-in-use-trouble = Em uso:    nenhum token: o login guardado não pode ser lido (veja a linha acima)
 

@@ -386,7 +386,7 @@ fn proxy_usable(url: &Url) -> Result<(), AuthError> {
     crate::net::ProxyEnv::from_env()
         .proxy_for(url)
         .map(|_| ())
-        .map_err(AuthError::ProxySetting)
+        .map_err(AuthError::Setting)
 }
 
 pub(crate) async fn get(http: &reqwest::Client, url: &Url) -> Result<Reply, AuthError> {

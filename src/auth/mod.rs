@@ -223,10 +223,12 @@ pub enum AuthError {
     /// The identity provider's endpoints could not be found; says why.
     #[error("discovery: {0}")]
     Discovery(Discovery),
-    /// The proxy variable that applies to a sign-in address cannot be used
-    /// (its words name the variable and the fix).
+    /// A network setting the sign-in calls need cannot be used: the proxy
+    /// variable that applies to a sign-in address, a CA file or a client
+    /// certificate (its words name the setting and the fix; no provider
+    /// was asked).
     #[error("{0}")]
-    ProxySetting(crate::net::NetError),
+    Setting(crate::net::NetError),
     /// The sign-in was refused (`access_denied`); the scopes asked for.
     #[error("access_denied")]
     Denied { scopes: String },
@@ -962,7 +964,7 @@ impl AuthError {
                     | ProviderProblem::StoreTask { .. }
             ),
             AuthError::Discovery(_)
-            | AuthError::ProxySetting(_)
+            | AuthError::Setting(_)
             | AuthError::Fronted { .. }
             | AuthError::NoEndpoint { .. }
             | AuthError::UnknownClient { .. }

@@ -531,6 +531,19 @@ fn auth_status_on_a_gateway_that_needs_no_token_advises_no_sign_in() {
     );
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(json["token_needed"], serde_json::json!(true), "{json}");
+    // Nothing answers: whether a token is needed is not known, and said
+    // so with why (stranger 41, AP1).
+    let down = format!("http://127.0.0.1:{}", crate::pty::free_port());
+    let out = run(home.path(), &["--api", &down, "auth", "status"]);
+    let said = stdout(&out);
+    assert!(
+        said.contains("could not be asked: cannot reach the gateway at")
+            && said.contains("If it wants one: run `stepwise login"),
+        "{said}"
+    );
+    let out = run(home.path(), &["--api", &down, "auth", "status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["token_needed"], serde_json::Value::Null, "{json}");
 }
 
 /// With the address typed as --api, the commands a message suggests carry

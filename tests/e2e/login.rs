@@ -1351,6 +1351,88 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
 }
 
+/// A revocation address that answers a 404 page (nothing serves it) gets
+/// the same answer on every logout: the login is forgotten, as after a
+/// refusal, never kept "to revoke once the provider can be reached"
+/// (stranger 41, AP3).
+#[test]
+fn a_revocation_address_that_answers_404_forgets_the_login() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let page = "<html><body>Not Found</body></html>";
+    let missing = crate::canned::answering(
+        format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes(),
+    );
+    let file = logins_file(home.path());
+    let kept = std::fs::read_to_string(&file).unwrap();
+    let revoke = format!("{}/oauth/revoke", api.trim_end_matches('/'));
+    assert!(kept.contains(&revoke), "{kept}");
+    std::fs::write(
+        &file,
+        kept.replace(
+            &revoke,
+            &format!("{}/oauth/revoke", missing.trim_end_matches('/')),
+        ),
+    )
+    .unwrap();
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(said.contains("HTTP 404"), "{said}");
+    assert!(said.contains("it is forgotten here all the same"), "{said}");
+    assert!(!said.contains("once the provider can be reached"), "{said}");
+    let status = run(home.path(), &["auth", "status", "--api", &api], None);
+    assert!(
+        text(&status.stdout).contains("Login:     none kept"),
+        "{}",
+        text(&status.stdout)
+    );
+}
+
+/// A --ca-file that cannot be read, beside a kept login: said as the file,
+/// never as an identity provider (at the gateway's address) that cannot be
+/// reached, with advice to check the network (stranger 41, AP2).
+#[test]
+fn an_unreadable_ca_file_beside_a_kept_login_is_said_as_the_file() {
+    let gateway = Provider::serve(Shared::new(
+        SimState::new(Scenario::built_in()),
+        Some(stepwise::secret::Secret::new("the-right-token")),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let api = gateway.url();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &api],
+        Some("the-right-token\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let missing = home.path().join("no-such-ca.pem");
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &api,
+            "--car",
+            "987654",
+            "--ca-file",
+            missing.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no-such-ca.pem"), "{err}");
+    assert!(!err.contains("identity provider"), "{err}");
+    assert!(!err.contains("Check the network"), "{err}");
+}
+
 /// A login from a sign-in whose provider gave no usable expiry and no
 /// refresh token, and offers no revocation: `auth status` does not call
 /// its token "given by hand", and `logout` names the token, not a refresh

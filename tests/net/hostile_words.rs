@@ -984,6 +984,17 @@ async fn a_reset_s_answer_is_said_by_its_status() {
             "",
             "HTTP 410 does not say that the account or the device is blocked",
         ),
+        // A code the app does not know changes nothing (stranger 41, AP5).
+        (
+            "405 Method Not Allowed",
+            r#"{"code":9999,"message":"reset refused 405"}"#,
+            "HTTP 405 does not say that the account or the device is blocked",
+        ),
+        (
+            "409 Conflict",
+            r#"{"code":9999,"message":"busy"}"#,
+            "wait a moment, then reset again",
+        ),
         ("304 Not Modified", "", "no list came back"),
     ] {
         let gateway = canned(status, &["Content-Type: application/json"], body).await;
@@ -1008,6 +1019,27 @@ async fn a_reset_s_answer_is_said_by_its_status() {
         "{}",
         words(&error)
     );
+    // A 404 page to the reset alone says nothing of --api: the call is
+    // named, and the list without the reset says whether --api is right
+    // (stranger 41, AP4).
+    let page = canned(
+        "404 Not Found",
+        &["Content-Type: text/html"],
+        "<html>Not Found</html>",
+    )
+    .await;
+    let client =
+        Gateway::new(&page.url, "words-test-device".into(), None, options()).expect("client");
+    let mut request = ListRequest::new(Lookup::Car("987654".into()));
+    request.reset = true;
+    let line = words(&client.list(&request).await.expect_err("refused"));
+    assert!(
+        line.contains("to the call pims/subscription/steps?…&resetSteps=true")
+            && line.contains("If the list by carAssociationID works at this address"),
+        "{line}"
+    );
+    let client =
+        Gateway::new(&gateway.url, "words-test-device".into(), None, options()).expect("client");
     // By carAssociationID, a 403 to a reset is the gateway's refusal.
     let mut request = ListRequest::new(Lookup::Car("987654".into()));
     request.reset = true;
