@@ -1109,7 +1109,6 @@ fn client_not_allowed(said: &str) -> bool {
         "grant type",
         "device flow",
         "unauthorized_client",
-        "unsupported_grant_type",
     ]
     .iter()
     .any(|w| said.contains(w))
@@ -1799,21 +1798,21 @@ mod tests {
     }
 
     /// `unsupported_grant_type` to the device grant is the grant not
-    /// allowed this way, never "run the same `login --device` again"
-    /// (stranger 40, AO3).
+    /// served at all, never "run the same `login --device` again"
+    /// (stranger 40, AO3) nor a client the provider knows (stranger 41,
+    /// AP12).
     #[test]
-    fn an_unsupported_grant_is_said_as_not_allowed_this_way() {
-        let refused = AuthError::UnknownClient {
-            client_id: "stepwise".into(),
+    fn an_unsupported_grant_is_said_as_not_served() {
+        let refused = AuthError::Provider(crate::auth::ProviderProblem::GrantUnsupported {
             said: "unsupported_grant_type".into(),
-            other: crate::auth::OtherSignIn::Browser,
-        };
+        });
         let line = auth_error(Lang::En, &refused);
         assert!(
-            line.contains("does not let it sign in with a code on another device"),
+            line.contains("does not serve signing in with a code on another device"),
             "{line}"
         );
-        assert!(!line.contains("again"), "{line}");
+        assert!(!line.contains("knows the client id"), "{line}");
+        assert!(!refused.retry_may_help());
     }
 
     /// An issuer at https:// that answers plain HTTP: the provider's

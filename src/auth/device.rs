@@ -594,16 +594,36 @@ pub(crate) fn unknown_client(
     other: super::OtherSignIn,
 ) -> Option<AuthError> {
     // `unauthorized_client`: a client the provider knows but keeps from
-    // this grant (its words then say so, and no retry helps); so is
-    // `unsupported_grant_type`, the grant not offered at all.
+    // this grant (its words then say so, and no retry helps).
     matches!(
         error.error.as_deref(),
-        Some("invalid_client" | "unauthorized_client" | "unsupported_grant_type")
+        Some("invalid_client" | "unauthorized_client")
     )
     .then(|| AuthError::UnknownClient {
         client_id: sanitize(client_id),
         said: error.said(status, secrets),
         other,
+    })
+}
+
+/// The person refused the sign-in (`access_denied`): the scopes asked.
+fn denied(endpoints: &Endpoints, options: &SignInOptions) -> AuthError {
+    AuthError::Denied {
+        scopes: sanitize(&endpoints.scopes(options)),
+    }
+}
+
+/// An `unsupported_grant_type` answer: the grant is not served at all
+/// (RFC 6749 §5.2), which no client id and no retry changes.
+fn grant_unsupported(
+    error: &OAuthError,
+    status: StatusCode,
+    secrets: &[&str],
+) -> Option<AuthError> {
+    (error.error.as_deref() == Some("unsupported_grant_type")).then(|| {
+        AuthError::Provider(ProviderProblem::GrantUnsupported {
+            said: error.said(status, secrets),
+        })
     })
 }
 
@@ -860,13 +880,16 @@ pub async fn poll(
             ));
         }
         let error = OAuthError::of(&reply.body);
+        let secrets = [authorization.device_code.expose()];
         if let Some(e) = unknown_client(
             &error,
             reply.status,
             options.client_id(),
-            &[authorization.device_code.expose()],
+            &secrets,
             endpoints.besides_device(),
-        ) {
+        )
+        .or_else(|| grant_unsupported(&error, reply.status, &secrets))
+        {
             return Err(e);
         }
         match error.error.as_deref() {
@@ -893,11 +916,7 @@ pub async fn poll(
                 pace.wait(wait).await;
             }
             Some("expired_token") => return Err(AuthError::Expired),
-            Some("access_denied") => {
-                return Err(AuthError::Denied {
-                    scopes: sanitize(&endpoints.scopes(options)),
-                });
-            }
+            Some("access_denied") => return Err(denied(endpoints, options)),
             // A failure for a while (5xx): polled on, after the wait it
             // asks if the code lasts that long; given up after a few in a
             // row, named as the provider's, or as something's in front of
@@ -910,7 +929,7 @@ pub async fn poll(
                 );
                 let page = reply.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
                 if failures >= MAX_FAILED_POLLS {
-                    let said = error.said(reply.status, &[authorization.device_code.expose()]);
+                    let said = error.said(reply.status, &secrets);
                     let said = match crate::net::html_title(&reply.body).filter(|_| page) {
                         Some(title) => format!("{said}, “{title}”"),
                         None => said,
@@ -928,7 +947,7 @@ pub async fn poll(
             }
             _ => {
                 return Err(AuthError::Provider(ProviderProblem::Stopped {
-                    said: error.said(reply.status, &[authorization.device_code.expose()]),
+                    said: error.said(reply.status, &secrets),
                 }));
             }
         }
@@ -960,23 +979,6 @@ mod tests {
                 if said.contains("unauthorized_client") && said.contains("device grant disabled")),
             "{refused:?}"
         );
-    }
-
-    /// `unsupported_grant_type` to the device grant: the grant is not
-    /// offered to this client, a client refusal no retry helps (describe
-    /// says it as not allowed this way; stranger 40, AO3).
-    #[test]
-    fn an_unsupported_grant_is_a_client_refusal_not_retry() {
-        let error = OAuthError::of(br#"{"error":"unsupported_grant_type"}"#);
-        let refused = unknown_client(
-            &error,
-            StatusCode::BAD_REQUEST,
-            "stepwise",
-            &[],
-            crate::auth::OtherSignIn::Browser,
-        )
-        .expect("a client refusal");
-        assert!(!refused.retry_may_help());
     }
 
     /// A device code answer lacking a member names it; one that is no

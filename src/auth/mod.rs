@@ -612,6 +612,11 @@ pub enum ProviderProblem {
     Stopped {
         said: String,
     },
+    /// The token address does not serve the device grant at all
+    /// (`unsupported_grant_type`): its words.
+    GrantUnsupported {
+        said: String,
+    },
     /// The code lasts less than the wait asked before the first poll: it
     /// expires before it can be asked for once (seconds each).
     CodeTooShort {
@@ -870,6 +875,9 @@ impl ProviderProblem {
                 page,
                 wait,
             } => poll_failing_words(lang, said, *times, *page, *wait),
+            ProviderProblem::GrantUnsupported { said } => {
+                tr!(lang, "err-signin-grant-unsupported", said = said.clone())
+            }
             ProviderProblem::CodeTooShort { lives, every } => tr!(
                 lang,
                 "err-signin-code-too-short",
