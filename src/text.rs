@@ -295,9 +295,16 @@ pub fn logins_with(message: &str, flag: &str) -> String {
         out.push_str(&rest[..=start]);
         out.push_str(command);
         let words: Vec<&str> = command.split(' ').collect();
+        // "`stepwise login` without --device" (in any language: the flag
+        // named in the words right after it) is the other way on, as it is.
+        let after = tail[end + 1..]
+            .split(['`', '.', ';', ',', ')'])
+            .next()
+            .unwrap_or_default();
         if words.get(1) == Some(&"login")
             && !words.contains(&"--with-token")
             && !words.contains(&flag)
+            && !after.contains(flag)
         {
             out.push(' ');
             out.push_str(flag);
@@ -374,6 +381,14 @@ mod tests {
             logins_with(said, "--device"),
             "expired. Run `stepwise login --device` again, or `stepwise login --with-token`; `stepwise logout`, `stepwise login --device --scope S`"
         );
+        // The browser's way, named as `login` without the flag, stays so
+        // (stranger 42, AQ2).
+        for said in [
+            "Sign in in a browser instead (`stepwise login` without --device, on a desktop)",
+            "Stattdessen im Browser anmelden (`stepwise login` ohne --device, auf einem Rechner)",
+        ] {
+            assert_eq!(logins_with(said, "--device"), said);
+        }
         // With --api added after, the order reads as a person types it.
         assert_eq!(
             commands_with_api(
