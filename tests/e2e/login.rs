@@ -78,6 +78,18 @@ fn logins_file(home: &Path) -> PathBuf {
     home.join(".local/share/stepwise/logins.json")
 }
 
+/// Points the revocation address of the login kept for `api` (the
+/// simulator's `/oauth/revoke`) at `server`; the logins file as it was.
+fn revocation_at(home: &Path, api: &str, server: &str) -> String {
+    let file = logins_file(home);
+    let kept = std::fs::read_to_string(&file).unwrap();
+    let revoke = format!("{}/oauth/revoke", api.trim_end_matches('/'));
+    assert!(kept.contains(&revoke), "{kept}");
+    let moved = format!("{}/oauth/revoke", server.trim_end_matches('/'));
+    std::fs::write(&file, kept.replace(&revoke, &moved)).unwrap();
+    kept
+}
+
 /// The binary with a clean environment and no keyring.
 fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
@@ -1369,18 +1381,7 @@ fn a_revocation_address_that_answers_404_forgets_the_login() {
         )
         .into_bytes(),
     );
-    let file = logins_file(home.path());
-    let kept = std::fs::read_to_string(&file).unwrap();
-    let revoke = format!("{}/oauth/revoke", api.trim_end_matches('/'));
-    assert!(kept.contains(&revoke), "{kept}");
-    std::fs::write(
-        &file,
-        kept.replace(
-            &revoke,
-            &format!("{}/oauth/revoke", missing.trim_end_matches('/')),
-        ),
-    )
-    .unwrap();
+    revocation_at(home.path(), &api, &missing);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -1955,18 +1956,7 @@ fn a_logout_whose_revocation_fails_keeps_the_login_unless_told_to_forget() {
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             .to_vec(),
     );
-    let file = logins_file(home.path());
-    let kept = std::fs::read_to_string(&file).unwrap();
-    let revoke = format!("{}/oauth/revoke", api.trim_end_matches('/'));
-    assert!(kept.contains(&revoke), "{kept}");
-    std::fs::write(
-        &file,
-        kept.replace(
-            &revoke,
-            &format!("{}/oauth/revoke", failing.trim_end_matches('/')),
-        ),
-    )
-    .unwrap();
+    let kept = revocation_at(home.path(), &api, &failing);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -1974,7 +1964,7 @@ fn a_logout_whose_revocation_fails_keeps_the_login_unless_told_to_forget() {
         err.contains("HTTP 503") && err.contains("so it is kept here"),
         "{err}"
     );
-    std::fs::write(&file, kept).unwrap();
+    std::fs::write(logins_file(home.path()), kept).unwrap();
     drop(provider);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let err = text(&out.stderr);
