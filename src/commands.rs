@@ -88,18 +88,20 @@ impl<'a> Explainer<'a> {
             return tr!(lang, "gw-401-login-unreadable");
         }
         // A token given by hand refused, and a usable login kept beside it:
-        // leaving the token out is the way on, not a new sign-in.
+        // leaving the token out is the way on, not a new sign-in; unless
+        // the gateway refuses that login too (tried once).
         if let GatewayError::Unauthorized {
             sent: Some(from @ (TokenFrom::TokenFile | TokenFrom::Environment)),
             expired,
             said,
         } = error
-            && self.login_beside().await
+            && let Some(taken) = self.login_beside().await
         {
-            let words = if *from == TokenFrom::TokenFile {
-                tr!(lang, "gw-401-token-file-login-kept")
-            } else {
-                tr!(lang, "gw-401-environment-login-kept")
+            let words = match (*from == TokenFrom::TokenFile, taken) {
+                (true, true) => tr!(lang, "gw-401-token-file-login-kept"),
+                (false, true) => tr!(lang, "gw-401-environment-login-kept"),
+                (true, false) => tr!(lang, "gw-401-token-file-login-refused"),
+                (false, false) => tr!(lang, "gw-401-environment-login-refused"),
             };
             return crate::describe::with_expiry(lang, words, *expired, said.as_deref());
         }
@@ -164,19 +166,33 @@ impl<'a> Explainer<'a> {
         crate::describe::gateway_error(lang, error)
     }
 
-    /// Whether a login that can still be used is kept for the gateway
-    /// (read off the runtime: a keyring call blocks).
-    async fn login_beside(&self) -> bool {
-        let Some((api, data)) = self.kept_login_at.clone() else {
-            return false;
-        };
+    /// A login that can still be used kept for the gateway (read off the
+    /// runtime: a keyring call blocks): whether the gateway takes it, asked
+    /// once with it as the steps calls would send it. `false` only for a
+    /// 401; any other answer (or none) does not say it is refused.
+    async fn login_beside(&self) -> Option<bool> {
+        let (api, data) = self.kept_login_at.clone()?;
         let read = tokio::task::spawn_blocking(move || {
             crate::auth::KeptLogin::load(&api, data.as_deref())
                 .ok()
                 .flatten()
-                .is_some_and(|kept| !kept.credential.is_spent(crate::auth::unix_now()))
+                .filter(|kept| !kept.credential.is_spent(crate::auth::unix_now()))
         });
-        read.await.unwrap_or(false)
+        let kept = read.await.ok().flatten()?;
+        let trial = self
+            .backend
+            .gateway
+            .clone()
+            .with_token_source(kept.source())
+            .with_token_from(Some(crate::config::TokenFrom::Login));
+        let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
+        let asked = tokio::time::timeout(std::time::Duration::from_secs(5), trial.list(&request));
+        Some(!matches!(
+            asked.await,
+            Ok(Err(
+                GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. }
+            ))
+        ))
     }
 
     /// Whether the gateway says it offers no sign-in (asked once).

@@ -230,12 +230,10 @@ pub async fn login(
     let endpoints =
         match crate::auth::discover::discover(http, &base, options.issuer.as_deref()).await {
             Ok(endpoints) => endpoints,
-            // No sign-in, and no token needed either: nothing to sign in to.
-            Err(AuthError::Discovery(crate::auth::Discovery::NotOffered { .. }))
-                if try_token(settings, &gateway, None).await == Trial::Taken =>
-            {
-                let words = tr!(lang, "err-login-not-needed", gateway = gateway.as_str());
-                return Err(Failure::error(words));
+            // No sign-in published: the steps call says whether a token
+            // is needed at all, or whether the address is a gateway.
+            Err(e @ AuthError::Discovery(crate::auth::Discovery::NotOffered { .. })) => {
+                return Err(not_offered(lang, settings, &gateway, &e).await);
             }
             Err(e) => return Err(Failure::auth(lang, &e)),
         };
@@ -578,6 +576,22 @@ pub async fn login_with_token(
     }
     kept_message(lang, out, &saved, crate::client::api_typed(settings));
     Ok(())
+}
+
+/// No sign-in published at `gateway`: said by what its steps call
+/// answers without a token. One that answers needs none (nothing to sign
+/// in to); a web page or a bare 404 is no steps gateway, so keeping a
+/// token for it (the advice for a gateway without sign-in) cannot work.
+async fn not_offered(lang: Lang, settings: &Settings, gateway: &str, e: &AuthError) -> Failure {
+    match try_token(settings, gateway, None).await {
+        Trial::Taken => Failure::error(tr!(lang, "err-login-not-needed", gateway = gateway)),
+        Trial::NotTried(Some(why)) if not_a_gateway(&why) => Failure::error(tr!(
+            lang,
+            "err-signin-not-a-gateway",
+            why = crate::describe::gateway_cause(lang, &why)
+        )),
+        _ => Failure::auth(lang, e),
+    }
 }
 
 /// The token never reached a gateway: the address may be wrong.
@@ -936,6 +950,14 @@ async fn revoke(
         Ok(reply) if reply.status.is_success() => {
             let endpoint = crate::auth::device::without_query(&endpoint);
             let _ = writeln!(out, "{}", tr!(lang, "logout-revoked", endpoint = endpoint));
+            return None;
+        }
+        // A 2xx is success whatever its body (RFC 7009 §2.2), a web page
+        // too; said, in case a portal answered in the provider's place.
+        Err(AuthError::Fronted { status, .. }) if (200..300).contains(&status) => {
+            let endpoint = crate::auth::device::without_query(&endpoint);
+            let line = tr!(lang, "logout-revoked-page", endpoint = endpoint);
+            let _ = writeln!(out, "{line}");
             return None;
         }
         // Failing for now: a later logout may get through.

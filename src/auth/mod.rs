@@ -652,34 +652,52 @@ pub enum ProviderProblem {
     },
 }
 
+/// A provider's or the gateway's sign-in address refused: which, what is
+/// wrong, and who can mend it.
+fn address_words(lang: Lang, what: Endpoint, raw: &str, why: AddressProblem) -> String {
+    let provider_s = what == Endpoint::Verification;
+    let what = match what {
+        Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
+        Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
+        Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
+        Endpoint::Authorization => tr!(lang, "err-signin-endpoint-authorization"),
+        Endpoint::Revocation => tr!(lang, "err-signin-endpoint-revocation"),
+    };
+    let why = match why {
+        AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
+        AddressProblem::PlainHttpBehindHttps => {
+            tr!(lang, "err-signin-address-plain-http")
+        }
+        AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
+        AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
+    };
+    let url = format!("{raw:?}");
+    // The device answer's address is the provider's own, not
+    // one the gateway published.
+    if provider_s {
+        tr!(
+            lang,
+            "err-signin-address-provider",
+            what = what,
+            url = url,
+            why = why
+        )
+    } else {
+        tr!(
+            lang,
+            "err-signin-address",
+            what = what,
+            url = url,
+            why = why
+        )
+    }
+}
+
 impl Discovery {
     /// One line: what, and what to do, in `lang`.
     pub fn words(&self, lang: Lang) -> String {
         match self {
-            Discovery::Address { what, raw, why } => {
-                let what = match what {
-                    Endpoint::DeviceAuthorization => tr!(lang, "err-signin-endpoint-device"),
-                    Endpoint::Token => tr!(lang, "err-signin-endpoint-token"),
-                    Endpoint::Verification => tr!(lang, "err-signin-endpoint-verification"),
-                    Endpoint::Authorization => tr!(lang, "err-signin-endpoint-authorization"),
-                    Endpoint::Revocation => tr!(lang, "err-signin-endpoint-revocation"),
-                };
-                let why = match why {
-                    AddressProblem::NotUrl => tr!(lang, "err-signin-address-not-url"),
-                    AddressProblem::PlainHttpBehindHttps => {
-                        tr!(lang, "err-signin-address-plain-http")
-                    }
-                    AddressProblem::NotHttp => tr!(lang, "err-signin-address-not-http"),
-                    AddressProblem::NoHost => tr!(lang, "err-signin-address-no-host"),
-                };
-                tr!(
-                    lang,
-                    "err-signin-address",
-                    what = what,
-                    url = format!("{raw:?}"),
-                    why = why
-                )
-            }
+            Discovery::Address { what, raw, why } => address_words(lang, *what, raw, *why),
             Discovery::Status {
                 gateway,
                 status,
@@ -1112,6 +1130,32 @@ mod tests {
         .words(crate::text::Lang::En);
         assert!(words.contains("names no issuer"), "{words}");
         assert!(!words.contains("calls itself"), "{words}");
+    }
+
+    /// The verification address comes in the provider's device answer:
+    /// refused, it is said as the provider's, never as one the gateway
+    /// published with advice to keep a fixed token (stranger 42, AQ6).
+    #[test]
+    fn a_refused_verification_address_is_the_provider_s() {
+        let said = |what| {
+            Discovery::Address {
+                what,
+                raw: "javascript:alert(1)".into(),
+                why: AddressProblem::NotHttp,
+            }
+            .words(crate::text::Lang::En)
+        };
+        let words = said(Endpoint::Verification);
+        assert!(
+            words.starts_with("the identity provider's sign-in verification address"),
+            "{words}"
+        );
+        assert!(
+            !words.contains("gateway") && !words.contains("--with-token"),
+            "{words}"
+        );
+        let words = said(Endpoint::Token);
+        assert!(words.starts_with("the gateway's sign-in"), "{words}");
     }
 
     #[test]

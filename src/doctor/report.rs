@@ -304,6 +304,8 @@ impl Report {
             self.target.clone()
         };
         let mut out = format!("stepwise doctor: {target}\n");
+        // Advice said under one check is not said again under the next.
+        let mut said = std::collections::HashSet::new();
         for check in &self.checks {
             let _ = writeln!(
                 out,
@@ -313,12 +315,14 @@ impl Report {
                 check.title(lang),
                 check.detail.render(lang)
             );
-            if let Some(remedy) = &check.remedy {
+            if let Some(remedy) = check.remedy.as_ref().map(|r| r.render(lang))
+                && said.insert(remedy.clone())
+            {
                 let _ = writeln!(
                     out,
                     "{:<indent$} → {}",
                     "",
-                    remedy.render(lang),
+                    remedy,
                     indent = 3 + mark_width + title_width
                 );
             }

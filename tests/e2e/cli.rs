@@ -328,6 +328,34 @@ fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
             .join(".local/share/stepwise/logins.json")
             .exists()
     );
+    // Signing in there is no better: the address publishes no sign-in
+    // because it is no steps gateway, so the advice to keep a fixed token
+    // (refused just above) is not given.
+    for all_pages in [
+        portal_only.clone(),
+        crate::canned::routing(
+            vec![],
+            format!(
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            )
+            .into_bytes(),
+        ),
+    ] {
+        let out = run(home.path(), &["--api", &all_pages, "login", "--device"]);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("Not signed in: this address publishes no sign-in")
+                && err.matches("Give --api").count() <= 1
+                && (err.contains("not a steps gateway") || err.contains("a web page (HTML)")),
+            "{err}"
+        );
+        assert!(
+            !err.contains("--with-token") && !err.contains("does not offer sign-in"),
+            "{err}"
+        );
+    }
 }
 
 /// A gateway URL with its port typed twice is said so, never taken for an

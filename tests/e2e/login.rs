@@ -442,24 +442,39 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     assert!(!err.contains("a-stale-token"), "the token never shows");
     let file = home.path().join("token.txt");
     std::fs::write(&file, "a-stale-token\n").unwrap();
-    let out = run(
-        home.path(),
-        &[
-            "steps",
-            "--api",
-            &api,
-            "--car",
-            "987654",
-            "--token-file",
-            file.to_str().unwrap(),
-        ],
-        None,
-    );
+    let with_file = [
+        "steps",
+        "--api",
+        &api,
+        "--car",
+        "987654",
+        "--token-file",
+        file.to_str().unwrap(),
+    ];
+    let out = run(home.path(), &with_file, None);
     let err = text(&out.stderr);
     assert!(
-        err.contains("Leave --token-file out to use that login"),
+        err.contains("Leave --token-file out to use that login (the gateway took it just now)"),
         "{err}"
     );
+    // The kept login refused as well: leaving the file out would meet
+    // another 401, so that is not advised (stranger 42, AQ3).
+    let kept = std::fs::read_to_string(logins_file(home.path())).unwrap();
+    assert!(kept.contains("the-right-token"), "a file store: {kept}");
+    std::fs::write(
+        logins_file(home.path()),
+        kept.replace("the-right-token", "a-revoked-token"),
+    )
+    .unwrap();
+    let out = run(home.path(), &with_file, None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("and the login kept for this gateway too (tried just now)"),
+        "{err}"
+    );
+    assert!(!err.contains("Leave --token-file out"), "{err}");
+    assert!(!err.contains("a-revoked-token"), "the token never shows");
 }
 
 /// `login --with-token` through a proxy that is down: the token is kept
@@ -1394,6 +1409,38 @@ fn a_revocation_address_that_answers_404_forgets_the_login() {
         "{}",
         text(&status.stdout)
     );
+}
+
+/// A revocation answered 200 is done, whatever its body (RFC 7009 §2.2):
+/// a web page there is said as such, never "failed" nor "stays valid"
+/// (stranger 42, AQ4).
+#[test]
+fn a_revocation_answered_200_with_a_page_is_revoked() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let page = "<html><body>ok?</body></html>";
+    let portal = crate::canned::answering(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes(),
+    );
+    revocation_at(home.path(), &api, &portal);
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        said.contains("answered HTTP 200, which means revoked, but with a web page"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("failed") && !said.contains("stays valid"),
+        "{said}"
+    );
+    assert!(!logins_file(home.path()).exists(), "the login is forgotten");
 }
 
 /// A --ca-file that cannot be read, beside a kept login: said as the file,
