@@ -9,7 +9,8 @@ use url::Url;
 
 use crate::auth::device::{self, DeviceAuthorization, Endpoints, RealTime};
 use crate::auth::{
-    AuthError, Choice, Credential, Place, SignInOptions, TokenStore, rfc3339, unix_now,
+    AuthError, Choice, Credential, Place, ProxyTrouble, SignInOptions, TokenStore, rfc3339,
+    unix_now,
 };
 use crate::client::{ClientOptions, Gateway, GatewayError};
 use crate::config::{Settings, TokenFrom};
@@ -837,16 +838,29 @@ pub async fn logout(
         // can revoke it, unless told to forget it all the same.
         let refresh = credential.refresh_token.is_some();
         if !forget {
-            return Err(Failure::error(if refresh {
-                tr!(lang, "err-logout-unreached", why = unreached)
-            } else {
-                tr!(lang, "err-logout-unreached-access", why = unreached)
+            return Err(Failure::error(match &unreached {
+                Unreached::Wait(why, secs) => tr!(
+                    lang,
+                    "err-logout-wait",
+                    why = why.clone(),
+                    wait = crate::text::duration(lang, *secs)
+                ),
+                Unreached::Proxy(_, words) => {
+                    tr!(lang, "err-logout-proxy", words = words.clone())
+                }
+                Unreached::Later(why) if refresh => {
+                    tr!(lang, "err-logout-unreached", why = why.clone())
+                }
+                Unreached::Later(why) => {
+                    tr!(lang, "err-logout-unreached-access", why = why.clone())
+                }
             }));
         }
+        let why = unreached.cause().to_owned();
         let line = if refresh {
-            tr!(lang, "logout-revoke-failed", why = unreached)
+            tr!(lang, "logout-revoke-failed", why = why)
         } else {
-            tr!(lang, "logout-revoke-failed-access", why = unreached)
+            tr!(lang, "logout-revoke-failed-access", why = why)
         };
         let _ = writeln!(out, "{line}");
     }
@@ -884,6 +898,26 @@ pub async fn logout(
     Ok(())
 }
 
+/// Why a revocation could not be asked, and what a later `logout` needs.
+enum Unreached {
+    /// No answer, or failing for now: the cause.
+    Later(String),
+    /// Failing or limited for now, with the wait the provider asked (s).
+    Wait(String, u64),
+    /// A proxy answered itself: the cause, and the whole words with the
+    /// proxy's fix.
+    Proxy(String, String),
+}
+
+impl Unreached {
+    /// The cause alone.
+    fn cause(&self) -> &str {
+        match self {
+            Unreached::Later(why) | Unreached::Wait(why, _) | Unreached::Proxy(why, _) => why,
+        }
+    }
+}
+
 /// Revokes the kept refresh token (else the access token) at the provider
 /// (RFC 7009) when it offers revocation, and says which it did. A refusal
 /// by the provider is said, and the login forgotten all the same; when the
@@ -895,7 +929,7 @@ async fn revoke(
     gateway: &str,
     credential: &Credential,
     out: &mut (dyn Write + Send),
-) -> Option<String> {
+) -> Option<Unreached> {
     // A token given by hand: nothing to revoke.
     credential.token_endpoint.as_ref()?;
     // The provider ended it already: nothing stays valid there.
@@ -960,20 +994,44 @@ async fn revoke(
             let _ = writeln!(out, "{line}");
             return None;
         }
-        // Failing for now: a later logout may get through.
-        Ok(reply) if reply.status.is_server_error() => {
-            return Some(
-                crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
-            );
+        // Failing or limited for now: a later logout may get through,
+        // after the wait the provider names, if it names one.
+        Ok(reply)
+            if reply.status.is_server_error()
+                || reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS =>
+        {
+            let why = crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]);
+            return Some(match reply.retry_after.map(|w| w.as_secs().max(1)) {
+                Some(secs) => Unreached::Wait(why, secs),
+                None => Unreached::Later(why),
+            });
         }
         Ok(reply) => crate::auth::device::OAuthError::of(&reply.body).said(reply.status, &[token]),
         // A page or a 404/410 from the revocation address (nothing serves
         // it, or something in front refuses): an answer a later logout
         // gets again, so no reason to keep the login.
         Err(e @ (AuthError::Fronted { .. } | AuthError::NoEndpoint { .. })) => cause_only(lang, &e),
-        // Not asked (no answer, a proxy in the way): the cause alone, the
-        // words after it say what to do.
-        Err(e) => return Some(cause_only(lang, &e)),
+        // A proxy that answered itself (a password wanted, a refusal): its
+        // words and their fix, which waiting does not replace.
+        Err(
+            e @ AuthError::Proxy {
+                trouble:
+                    ProxyTrouble::Answered {
+                        status: 400..=499, ..
+                    }
+                    | ProxyTrouble::Windows
+                    | ProxyTrouble::Tunnel { .. },
+                ..
+            },
+        ) => {
+            return Some(Unreached::Proxy(
+                cause_only(lang, &e),
+                crate::describe::auth_error(lang, &e),
+            ));
+        }
+        // Not asked (no answer, a proxy down): the cause alone, the words
+        // after it say what to do.
+        Err(e) => return Some(Unreached::Later(cause_only(lang, &e))),
     };
     // What stays valid at the provider: the refresh token, else the
     // access token until it expires.

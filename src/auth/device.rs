@@ -544,10 +544,12 @@ struct AuthorizationAnswer {
     verification_uri: String,
     #[serde(default)]
     verification_uri_complete: Option<String>,
+    /// Seconds, as a number or a string holding one (as for a token's
+    /// `expires_in`): read as written, so an odd value refuses nothing.
     #[serde(default)]
-    expires_in: Option<serde_json::Number>,
+    expires_in: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
-    interval: Option<serde_json::Number>,
+    interval: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// The member RFC 8628 requires that a device code answer (a JSON object
@@ -565,20 +567,18 @@ fn device_code_lacks(body: &[u8]) -> Option<&'static str> {
 
 /// Seconds from a JSON number, saturated into `[lo, hi]`; `None` or junk
 /// gives `default`.
-fn seconds(
-    n: Option<&serde_json::Number>,
-    default: Duration,
-    lo: Duration,
-    hi: Duration,
-) -> Duration {
-    let Some(n) = n else { return default };
-    let given = match n.as_u64() {
-        Some(s) => Some(Duration::from_secs(s)),
-        None => n
-            .as_f64()
-            .and_then(|f| Duration::try_from_secs_f64(f.ceil()).ok()),
-    };
-    given.map_or(default, |d| d.clamp(lo, hi))
+/// A number of seconds as written: a number, or a string holding one.
+fn number_in(raw: Option<&serde_json::value::RawValue>) -> Option<f64> {
+    let text = raw?.get().trim().trim_matches('"').trim();
+    text.parse().ok().filter(|f: &f64| f.is_finite())
+}
+
+/// Seconds as given, rounded up and kept within `lo..=hi`; `default` for
+/// none given, one that is no number, or one below zero.
+fn seconds(given: Option<f64>, default: Duration, lo: Duration, hi: Duration) -> Duration {
+    given
+        .and_then(|f| Duration::try_from_secs_f64(f.ceil()).ok())
+        .map_or(default, |d| d.clamp(lo, hi))
 }
 
 fn is_user_code(code: &str) -> bool {
@@ -720,6 +720,14 @@ pub async fn authorize(
             code: sanitize(&user_code.chars().take(40).collect::<String>()),
         }));
     }
+    // A code said to last no time at all (0 s, or less) can be approved by
+    // nobody: said with the provider's figure, never waited on.
+    let lifetime = number_in(answer.expires_in.as_deref());
+    if let Some(secs) = lifetime.filter(|secs| *secs <= 0.0) {
+        return Err(AuthError::Provider(ProviderProblem::CodeLifetimeNone {
+            said: secs.to_string(),
+        }));
+    }
     let verification_uri = provider_url(&answer.verification_uri, gateway, Endpoint::Verification)?;
     let verification_uri_complete = answer
         .verification_uri_complete
@@ -730,13 +738,13 @@ pub async fn authorize(
         verification_uri,
         verification_uri_complete,
         expires_in: seconds(
-            answer.expires_in.as_ref(),
+            lifetime,
             Duration::from_secs(600),
             MIN_INTERVAL,
             MAX_CODE_LIFETIME,
         ),
         interval: seconds(
-            answer.interval.as_ref(),
+            number_in(answer.interval.as_deref()),
             DEFAULT_INTERVAL,
             MIN_INTERVAL,
             MAX_INTERVAL,
@@ -1059,15 +1067,19 @@ mod tests {
 
     #[test]
     fn numbers_from_the_network_are_saturated() {
-        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        let raw = |s: &str| serde_json::value::RawValue::from_string(s.to_owned()).unwrap();
+        let n = |s: &str| number_in(Some(&raw(s))).unwrap();
         let lo = Duration::from_secs(1);
         let hi = Duration::from_secs(120);
         let d = Duration::from_secs(5);
-        assert_eq!(seconds(Some(&n("0")), d, lo, hi), lo);
-        assert_eq!(seconds(Some(&n("99999999999999")), d, lo, hi), hi);
-        assert_eq!(seconds(Some(&n("2.5")), d, lo, hi), Duration::from_secs(3));
-        assert_eq!(seconds(Some(&n("-4")), d, lo, hi), d);
+        assert_eq!(seconds(Some(n("0")), d, lo, hi), lo);
+        assert_eq!(seconds(Some(n("99999999999999")), d, lo, hi), hi);
+        assert_eq!(seconds(Some(n("2.5")), d, lo, hi), Duration::from_secs(3));
+        assert_eq!(seconds(Some(n("-4")), d, lo, hi), d);
         assert_eq!(seconds(None, d, lo, hi), d);
+        // Written as a string of digits, as some providers do.
+        assert_eq!(seconds(Some(n("\"7\"")), d, lo, hi), Duration::from_secs(7));
+        assert_eq!(number_in(Some(&raw("\"soon\""))), None);
     }
 
     #[test]

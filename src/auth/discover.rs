@@ -376,7 +376,17 @@ async fn from_issuer(
                 got: sanitize(&said),
             }));
         }
-        let mut endpoints = endpoints(meta, gateway)?;
+        // A member missing from the provider's own document is the
+        // provider's, not the gateway's.
+        let mut endpoints = endpoints(meta, gateway).map_err(|e| match e {
+            AuthError::Discovery(Discovery::Missing { field }) => {
+                AuthError::Discovery(Discovery::IssuerMissing {
+                    issuer: sanitize(issuer.trim()),
+                    field,
+                })
+            }
+            other => other,
+        })?;
         endpoints.resource_scopes = resource_scopes;
         return Ok(endpoints);
     }

@@ -362,6 +362,8 @@ pub enum Discovery {
     IssuerNotJson { url: String },
     /// The discovery document lacks a field.
     Missing { field: &'static str },
+    /// The identity provider's metadata (from its issuer) lacks a field.
+    IssuerMissing { issuer: String, field: &'static str },
     /// No discovery document (404 or nothing), with the last status.
     NotOffered {
         gateway: String,
@@ -623,6 +625,10 @@ pub enum ProviderProblem {
         lives: u64,
         every: u64,
     },
+    /// The device code's `expires_in` is zero or less: as written.
+    CodeLifetimeNone {
+        said: String,
+    },
     /// Polling failed `times` times in a row (5xx); `page`: answered with
     /// a web page, something in front of the provider's.
     PollFailing {
@@ -737,6 +743,12 @@ impl Discovery {
             Discovery::Missing { field } => {
                 tr!(lang, "err-signin-discovery-missing", field = *field)
             }
+            Discovery::IssuerMissing { issuer, field } => tr!(
+                lang,
+                "err-signin-issuer-missing",
+                issuer = issuer.clone(),
+                field = *field
+            ),
             Discovery::NotOffered {
                 gateway,
                 status: Some(status),
@@ -895,6 +907,9 @@ impl ProviderProblem {
             } => poll_failing_words(lang, said, *times, *page, *wait),
             ProviderProblem::GrantUnsupported { said } => {
                 tr!(lang, "err-signin-grant-unsupported", said = said.clone())
+            }
+            ProviderProblem::CodeLifetimeNone { said } => {
+                tr!(lang, "err-signin-code-lifetime-none", said = said.clone())
             }
             ProviderProblem::CodeTooShort { lives, every } => tr!(
                 lang,

@@ -597,7 +597,9 @@ pub(crate) async fn device_authorization(
         "user_code": user_code,
         "verification_uri": format!("{base}/device"),
         "verification_uri_complete": format!("{base}/device?user_code={user_code}"),
-        "expires_in": options.code_ttl.as_secs(),
+        // RFC 8628 wants a positive lifetime: one under a second is
+        // announced as 1 s (a code that then ends before its first poll).
+        "expires_in": options.code_ttl.as_secs().max(1),
         "interval": options.interval.as_secs(),
     }))
     .into_response()

@@ -1565,6 +1565,58 @@ fn a_logout_through_a_dead_proxy_keeps_the_login_to_revoke_later() {
     assert_eq!(provider.shared.auth().unwrap().counts().revocations, 1);
 }
 
+/// A revocation limited for a while names the wait to let pass before
+/// the next logout; a proxy that answers 407 itself names its fix (a
+/// password in the variable), never "once the provider can be reached"
+/// (stranger 41, AP7, AP8). The login is kept in both.
+#[test]
+fn a_logout_kept_by_a_wait_or_a_proxy_names_what_to_do() {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let busy = crate::canned::answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let kept = revocation_at(home.path(), &api, &busy);
+    let out = run(home.path(), &["logout", "--api", &api], None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("(HTTP 503), and the provider asks to wait 30s, so it is kept here: run `stepwise logout --api"),
+        "{err}"
+    );
+    assert!(!err.contains("once the provider can be reached"), "{err}");
+    std::fs::write(logins_file(home.path()), &kept).unwrap();
+    let proxy = crate::canned::answering(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("HTTP_PROXY", &proxy)
+        .args(["logout", "--api", &api])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("The proxy wants a user name and password: put them in the proxy variable"),
+        "{err}"
+    );
+    assert!(
+        err.contains("The login is kept here until `stepwise logout --api"),
+        "{err}"
+    );
+    assert!(!err.contains("once the provider can be reached"), "{err}");
+    assert!(logins_file(home.path()).exists(), "the login is still kept");
+    assert_eq!(provider.shared.auth().unwrap().counts().revocations, 0);
+}
+
 /// A renewal refused for the login's client id (`invalid_client`): auth
 /// status says the client id is not taken and to sign in with the one the
 /// provider knows, never "ended by the identity provider … run login"

@@ -539,6 +539,54 @@ async fn a_code_limited_for_a_while_names_its_wait_not_a_refusal() {
     }
 }
 
+/// A device code's numbers as some providers write them: a string of
+/// digits is read as its number (never "not a device code"); a lifetime
+/// of zero or less is the provider's setting, said with its figure, never
+/// waited on for ten minutes nor quoted as "1s" (stranger 41, AP10, AP11).
+#[tokio::test]
+async fn a_device_code_s_odd_numbers_are_read_as_written() {
+    let provider = Provider::start(quick()).await;
+    let (mut endpoints, _) = start_flow(&provider).await;
+    let answer = |expires: &str, interval: &str| {
+        format!(
+            r#"{{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"http://127.0.0.1:9/device","expires_in":{expires},"interval":{interval}}}"#
+        )
+    };
+    let mut ask = async |body: String| {
+        let server =
+            crate::hostile_servers::canned("200 OK", &["Content-Type: application/json"], &body)
+                .await;
+        endpoints.device_authorization =
+            Some(Url::parse(&format!("{}/oauth/device_authorization", server.url())).unwrap());
+        device::authorize(
+            &http(),
+            &endpoints,
+            &provider.url(),
+            &SignInOptions::default(),
+        )
+        .await
+    };
+    let code = ask(answer("\"900\"", "\"7\""))
+        .await
+        .expect("a device code");
+    assert_eq!(code.interval, Duration::from_secs(7));
+    assert_eq!(code.expires_in, Duration::from_secs(900));
+    for (expires, said) in [
+        ("0", "lasts 0 s"),
+        ("-5", "lasts -5 s"),
+        ("\"0\"", "lasts 0 s"),
+    ] {
+        let error = ask(answer(expires, "1")).await.expect_err(expires);
+        let text = describe::auth_error(Lang::En, &error);
+        assert!(
+            text.contains(&format!("device code {said} by its answer (expires_in)")),
+            "{expires}: {text}"
+        );
+        assert!(!text.contains("1s"), "{expires}: {text}");
+        assert!(!error.retry_may_help(), "{expires}: {error:?}");
+    }
+}
+
 /// An identity provider whose metadata is limited or down for a while
 /// (429, 503) is said with its wait and "the issuer is right", never
 /// "publishes no metadata … check --issuer"; a refusal with a page is
@@ -578,6 +626,39 @@ async fn a_busy_provider_s_metadata_is_no_wrong_issuer() {
             "{status}: {text}"
         );
     }
+}
+
+/// The provider named by --issuer publishes metadata without a device
+/// endpoint: said as that provider's, never as the gateway's discovery
+/// document (stranger 41, AP9).
+#[tokio::test]
+async fn an_issuer_s_metadata_without_a_device_endpoint_is_the_issuer_s() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let document = serde_json::json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/token"),
+    });
+    let app = axum::Router::new().route(
+        "/.well-known/openid-configuration",
+        axum::routing::get(move || {
+            let document = document.clone();
+            async move { axum::Json(document) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let gateway_url = Url::parse("http://127.0.0.1:9/").unwrap();
+    let err = discover(&http(), &gateway_url, Some(&issuer))
+        .await
+        .unwrap_err();
+    let text = describe::auth_error(Lang::En, &err);
+    assert!(
+        text.contains(&format!(
+            "the identity provider at {issuer} publishes metadata without device_authorization_endpoint"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("the gateway's sign-in"), "{text}");
 }
 
 #[tokio::test]
