@@ -251,11 +251,13 @@ pub enum GatewayError {
     /// The gateway redirected to another origin (another server, or from
     /// https to http): not followed.
     Redirected(crate::net::RedirectRefused),
-    /// Asked for the list of one stepsID, the gateway answered another's
-    /// (a mixed-up proxy or cache): refused, never shown as this vehicle's.
+    /// Asked for the list (or, `next`, the next step) of one stepsID, the
+    /// gateway answered another's (a mixed-up proxy or cache): refused,
+    /// never shown as this vehicle's.
     ForeignList {
         asked: String,
         answered: String,
+        next: bool,
     },
     /// The live event stream failed (see [`live`]).
     Live(live::LiveFault),
@@ -510,7 +512,9 @@ impl std::fmt::Display for GatewayError {
                 after.as_secs_f64()
             ),
             GatewayError::Redirected(refused) => write!(f, "{refused}"),
-            GatewayError::ForeignList { asked, answered } => {
+            GatewayError::ForeignList {
+                asked, answered, ..
+            } => {
                 write!(f, "asked for stepsID {asked}, answered stepsID {answered}")
             }
         }
@@ -1121,7 +1125,16 @@ impl Gateway {
         // An answer that names another stepsID is about someone else's
         // steps (a proxy or a cache mixing answers up): never "ready".
         if let Ok(list) = wire::decode_list(&body) {
-            check_steps_id(list, steps_id)?;
+            check_steps_id(list, steps_id).map_err(|e| match e {
+                GatewayError::ForeignList {
+                    asked, answered, ..
+                } => GatewayError::ForeignList {
+                    asked,
+                    answered,
+                    next: true,
+                },
+                other => other,
+            })?;
         }
         wire::decode_next(&body).map_err(|e| self.bad_answer(e))
     }
@@ -1802,6 +1815,7 @@ pub(crate) fn check_steps_id(mut list: StepsList, asked: &str) -> Result<StepsLi
         Some(answered) => Err(GatewayError::ForeignList {
             asked: asked.to_owned(),
             answered: answered.to_owned(),
+            next: false,
         }),
     }
 }

@@ -77,9 +77,23 @@ pub fn gateway_error(lang: Lang, error: &GatewayError) -> String {
             problem,
         } => tls_line(lang, base, proxy.as_deref(), problem),
         GatewayError::Net(e) => net_error(lang, e),
-        GatewayError::ForeignList { asked, answered } => tr!(
+        GatewayError::ForeignList {
+            asked,
+            answered,
+            next: false,
+        } => tr!(
             lang,
             "gw-foreign-list",
+            asked = asked.clone(),
+            answered = answered.clone()
+        ),
+        GatewayError::ForeignList {
+            asked,
+            answered,
+            next: true,
+        } => tr!(
+            lang,
+            "gw-foreign-next",
             asked = asked.clone(),
             answered = answered.clone()
         ),

@@ -1018,6 +1018,7 @@ fn judge_event(event: &Event, ids: &[String]) -> Result<Option<StepsList>, Strea
             return Err(StreamError::Gateway(GatewayError::ForeignList {
                 asked: ids.join(", "),
                 answered: answered.to_owned(),
+                next: false,
             }));
         }
         Some(_) => {}

@@ -1521,11 +1521,17 @@ async fn a_next_step_of_another_steps_id_is_refused() {
         .await
         .expect_err("another stepsID's answer is refused");
     assert!(
-        matches!(&error, GatewayError::ForeignList { asked, answered } if asked == "132324" && answered == "999"),
+        matches!(&error, GatewayError::ForeignList { asked, answered, next: true } if asked == "132324" && answered == "999"),
         "{error:?}"
     );
     let line = words(&error);
-    assert!(line.contains("stepsID 999"), "{line}");
+    // Said as the next step it is, never "the list" (stranger 41, AP16).
+    assert!(
+        line.contains(
+            "asked for the next step of stepsID 132324, the gateway answered one of stepsID 999"
+        ),
+        "{line}"
+    );
     // Its own stepsID and no step left: nothing to do.
     let own = canned(
         "200 OK",

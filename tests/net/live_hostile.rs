@@ -257,7 +257,9 @@ async fn an_event_with_another_steps_id_is_refused_not_taken() {
     let mut updates = follow(&server.url(), quick());
     let update = until(&mut updates, |u| !matches!(u, LiveUpdate::Mode(_))).await;
     let LiveUpdate::Error {
-        error: GatewayError::ForeignList { asked, answered },
+        error: GatewayError::ForeignList {
+            asked, answered, ..
+        },
         ..
     } = &update
     else {
