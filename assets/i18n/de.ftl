@@ -120,6 +120,8 @@ banner-all-done-ready = alles erledigt, der Dienst ist bereit.
 banner-nothing-shown-left = in der gezeigten Liste ist nichts mehr zu tun.
 banner-reset-done = Schritte-Cache zurückgesetzt
 banner-reset-done-text = Jeder Schritt wurde neu bewertet; die Liste zeigt den echten Stand.
+banner-reset-refused-front = Zurücksetzen abgelehnt
+banner-reset-refused-front-text = Etwas vor dem Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) mit HTTP { $status } ohne Fehlertext des Gateways beantwortet, während Listen von dieser Adresse kommen: nur der Aufruf zum Zurücksetzen wird abgelehnt. Der Cache wurde nicht zurückgesetzt, und die Liste auf dem Bildschirm ist unverändert. Den Betreiber des Gateways oder des Netzes fragen, ob der Aufruf zum Zurücksetzen durchgelassen wird.
 banner-started-over = Neu begonnen
 banner-started-over-text = { $why }; neu gefragt per carAssociationID.
 banner-refused-again = Das Gateway lehnt die stepsID ab, die es gerade vergeben hat

@@ -150,6 +150,8 @@ banner-all-done-ready = every step is done, the service is ready.
 banner-nothing-shown-left = nothing shown is left to do.
 banner-reset-done = Steps cache reset
 banner-reset-done-text = Every step was evaluated afresh; the list shows the truth.
+banner-reset-refused-front = Reset refused
+banner-reset-refused-front-text = Something in front of the gateway answered the steps-cache reset (resetSteps=true) with HTTP { $status } and no gateway's error body, while lists come from this address: only the reset call is refused. The cache was not reset, and the list on screen is as it was. Ask the gateway's operator, or who runs the network, whether the reset call is let through.
 banner-started-over = Started over
 banner-started-over-text = { $why }; asked again by carAssociationID.
 banner-refused-again = The gateway refuses the stepsID it just gave

@@ -120,6 +120,8 @@ banner-all-done-ready = todo hecho, el servicio está listo.
 banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.
 banner-reset-done = Caché de pasos reiniciada
 banner-reset-done-text = Cada paso se evaluó de nuevo; la lista muestra el estado real.
+banner-reset-refused-front = Restablecimiento rechazado
+banner-reset-refused-front-text = Algo delante de la pasarela respondió al restablecimiento de la caché de pasos (resetSteps=true) con HTTP { $status } y sin cuerpo de error de la pasarela, mientras las listas llegan desde esta dirección: solo se rechaza la llamada de restablecimiento. La caché no se restableció, y la lista en pantalla sigue igual. Pregunte al operador de la pasarela, o a quien gestiona la red, si se deja pasar la llamada de restablecimiento.
 banner-started-over = Vuelta a empezar
 banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 banner-refused-again = La pasarela rechaza el stepsID que acaba de dar

@@ -120,6 +120,8 @@ banner-all-done-ready = tout est fait, le service est prêt.
 banner-nothing-shown-left = plus rien à faire dans la liste affichée.
 banner-reset-done = Cache des étapes vidé
 banner-reset-done-text = chaque étape a été réévaluée ; la liste montre l'état réel.
+banner-reset-refused-front = Réinitialisation refusée
+banner-reset-refused-front-text = quelque chose devant la passerelle a répondu à la réinitialisation du cache des étapes (resetSteps=true) par HTTP { $status } sans corps d'erreur de passerelle, alors que les listes viennent de cette adresse : seul l'appel de réinitialisation est refusé. Le cache n'a pas été réinitialisé, et la liste à l'écran est inchangée. Demandez à l'exploitant de la passerelle, ou à qui gère le réseau, si l'appel de réinitialisation est laissé passer.
 banner-started-over = Reprise depuis le début
 banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
 banner-refused-again = La passerelle refuse le stepsID qu'elle vient de donner

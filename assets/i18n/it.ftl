@@ -120,6 +120,8 @@ banner-all-done-ready = tutto fatto, il servizio è pronto.
 banner-nothing-shown-left = nella lista mostrata non resta niente da fare.
 banner-reset-done = Cache dei passi azzerata
 banner-reset-done-text = ogni passo è stato rivalutato; la lista mostra lo stato reale.
+banner-reset-refused-front = Azzeramento rifiutato
+banner-reset-refused-front-text = qualcosa davanti al gateway ha risposto all'azzeramento della cache dei passi (resetSteps=true) con HTTP { $status } e senza corpo di errore del gateway, mentre gli elenchi arrivano da questo indirizzo: solo la chiamata di azzeramento è rifiutata. La cache non è stata azzerata, e l'elenco sullo schermo è com'era. Chiedere al gestore del gateway, o a chi gestisce la rete, se la chiamata di azzeramento viene lasciata passare.
 banner-started-over = Ricominciato
 banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
 banner-refused-again = Il gateway rifiuta lo stepsID appena dato

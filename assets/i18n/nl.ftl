@@ -121,6 +121,8 @@ banner-all-done-ready = alles is afgerond, de dienst is klaar voor gebruik.
 banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.
 banner-reset-done = Stappencache gereset
 banner-reset-done-text = Elke stap is opnieuw beoordeeld; de lijst toont de echte stand.
+banner-reset-refused-front = Reset geweigerd
+banner-reset-refused-front-text = Iets vóór de gateway beantwoordde de reset van de stappencache (resetSteps=true) met HTTP { $status } zonder foutbericht van de gateway, terwijl lijsten van dit adres komen: alleen de resetaanroep wordt geweigerd. De cache is niet gereset, en de lijst op het scherm is ongewijzigd. Vraag de beheerder van de gateway, of wie het netwerk beheert, of de resetaanroep wordt doorgelaten.
 banner-started-over = Opnieuw begonnen
 banner-started-over-text = { $why }; opnieuw gevraagd met de carAssociationID.
 banner-refused-again = De gateway weigert de stepsID die hij net gaf

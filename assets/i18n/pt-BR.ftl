@@ -121,6 +121,8 @@ banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
 banner-reset-done = Cache de passos redefinido
 banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
+banner-reset-refused-front = Redefinição recusada
+banner-reset-refused-front-text = Algo na frente do gateway respondeu à redefinição do cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. O cache não foi redefinido, e a lista na tela continua como estava. Pergunte ao operador do gateway, ou a quem administra a rede, se a chamada de redefinição é deixada passar.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar

@@ -120,6 +120,8 @@ banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
 banner-reset-done = Cache de passos redefinido
 banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
+banner-reset-refused-front = Redefinição recusada
+banner-reset-refused-front-text = Algo à frente do gateway respondeu à redefinição da cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. A cache não foi redefinida, e a lista no ecrã continua como estava. Pergunte ao operador do gateway, ou a quem gere a rede, se a chamada de redefinição é deixada passar.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar

@@ -698,6 +698,53 @@ fn a_403_from_in_front_of_the_gateway_says_access_refused_and_does_not_start_ove
     );
 }
 
+/// The reset alone refused by a page in front of the gateway (a 403 page,
+/// a bare 404), after lists came from this address: said as the reset call
+/// refused and the cache not reset, never advice on the address or a token
+/// (stranger 41, AP6).
+#[test]
+fn a_reset_refused_in_front_of_the_gateway_says_the_cache_was_not_reset() {
+    for refused in [
+        GatewayError::Refused {
+            base: "http://127.0.0.1:9/".into(),
+            status: 403,
+            said: "Forbidden".into(),
+            proxy: None,
+            token_sent: false,
+        },
+        GatewayError::NotAGateway {
+            base: "http://127.0.0.1:9/".into(),
+            status: 404,
+            proxy: None,
+            call: None,
+            windows: false,
+        },
+    ] {
+        let mut s = opened(["alreadyDone", "todo", "todo"]);
+        ch(&mut s, 'R');
+        let (id, _, reset, purpose) = fetched(&ch(&mut s, 'y'));
+        assert!(reset);
+        answer(&mut s, id, purpose, Err(refused.clone()), 1);
+        let banner = session(&s).banner().cloned().unwrap();
+        assert_eq!(banner.kind, BannerKind::Error);
+        assert_eq!(banner.title, "Reset refused", "{refused:?}");
+        assert!(
+            banner
+                .text
+                .contains("only the reset call is refused. The cache was not reset"),
+            "{}",
+            banner.text
+        );
+        assert!(
+            !banner.text.contains("--api") && !banner.text.contains("token"),
+            "{}",
+            banner.text
+        );
+        // The list on screen stays.
+        assert_eq!(session(&s).list().unwrap().steps.len(), 3);
+    }
+}
+
 #[test]
 fn an_error_keeps_the_last_good_list() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);

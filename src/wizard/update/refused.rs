@@ -111,3 +111,29 @@ pub(super) fn refused_again(
         ),
     ));
 }
+
+/// A reset refused by something in front of the gateway (a page's 400 or
+/// 403, or a bare 404) after lists came from this address: only the reset
+/// call is refused, so the address and the token are not what to check;
+/// the cache was not reset. `false`, nothing said, for any other failure.
+pub(super) fn reset_refused_in_front(
+    session: &mut VehicleSession,
+    lang: Lang,
+    e: &GatewayError,
+    now: SystemTime,
+) -> bool {
+    let status = match e {
+        GatewayError::Refused { status, .. } | GatewayError::NotAGateway { status, .. } => *status,
+        _ => return false,
+    };
+    if session.list().is_none() {
+        return false;
+    }
+    session.log_error(now, lang, e);
+    session.say(error(
+        tr!(lang, "banner-reset-refused-front"),
+        tr!(lang, "banner-reset-refused-front-text", status = status),
+    ));
+    session.set_remedy(None);
+    true
+}
