@@ -172,27 +172,7 @@ impl<'a> Explainer<'a> {
     /// 401; any other answer (or none) does not say it is refused.
     async fn login_beside(&self) -> Option<bool> {
         let (api, data) = self.kept_login_at.clone()?;
-        let read = tokio::task::spawn_blocking(move || {
-            crate::auth::KeptLogin::load(&api, data.as_deref())
-                .ok()
-                .flatten()
-                .filter(|kept| !kept.credential.is_spent(crate::auth::unix_now()))
-        });
-        let kept = read.await.ok().flatten()?;
-        let trial = self
-            .backend
-            .gateway
-            .clone()
-            .with_token_source(kept.source())
-            .with_token_from(Some(crate::config::TokenFrom::Login));
-        let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
-        let asked = tokio::time::timeout(std::time::Duration::from_secs(5), trial.list(&request));
-        Some(!matches!(
-            asked.await,
-            Ok(Err(
-                GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. }
-            ))
-        ))
+        kept_login_taken(&self.backend.gateway, api, data).await
     }
 
     /// Whether the gateway says it offers no sign-in (asked once).
@@ -214,6 +194,36 @@ impl<'a> Explainer<'a> {
             })
             .await
     }
+}
+
+/// A login that can still be used kept for `api` (read off the runtime: a
+/// keyring call blocks): whether `gateway` takes it, asked once with it as
+/// the steps calls would send it. `false` only for a 401; any other answer
+/// (or none) does not say it is refused. `None`: no usable login kept.
+pub async fn kept_login_taken(
+    gateway: &crate::client::Gateway,
+    api: String,
+    data: Option<std::path::PathBuf>,
+) -> Option<bool> {
+    let read = tokio::task::spawn_blocking(move || {
+        crate::auth::KeptLogin::load(&api, data.as_deref())
+            .ok()
+            .flatten()
+            .filter(|kept| !kept.credential.is_spent(crate::auth::unix_now()))
+    });
+    let kept = read.await.ok().flatten()?;
+    let trial = gateway
+        .clone()
+        .with_token_source(kept.source())
+        .with_token_from(Some(crate::config::TokenFrom::Login));
+    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
+    let asked = tokio::time::timeout(std::time::Duration::from_secs(5), trial.list(&request));
+    Some(!matches!(
+        asked.await,
+        Ok(Err(
+            GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. }
+        ))
+    ))
 }
 
 /// `stepwise steps`.

@@ -87,6 +87,9 @@ pub(super) struct Judged {
     /// The gateway took the token, and answers without any token too: it
     /// checks none (asked once more, without it).
     pub needs_none: bool,
+    /// A token given by hand was refused (401) beside a usable login kept
+    /// for the gateway: whether the gateway takes that login (tried once).
+    pub login_beside: Option<bool>,
 }
 
 impl<'a> Caller<'a> {
@@ -537,6 +540,7 @@ pub(super) async fn checks(
         challenge,
         limited,
         needs_none: false,
+        login_beside: None,
     }
 }
 

@@ -321,7 +321,7 @@ pub async fn run(
             .clone()
             .or_else(|| login.as_ref().and_then(|l| l.token.clone()))
     };
-    let judged = checks_renewing(
+    let mut judged = checks_renewing(
         &mut report,
         &budget,
         (&url, &net, &base),
@@ -331,6 +331,7 @@ pub async fn run(
         login.as_mut(),
     )
     .await;
+    judged.login_beside = token::login_beside(settings, &base, &judged).await;
     token::check(
         &mut report,
         settings,

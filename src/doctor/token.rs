@@ -128,6 +128,34 @@ pub(super) async fn renew_after_refusal(
     }
 }
 
+/// A token given by hand refused beside a kept login: whether the gateway
+/// takes that login (tried once), so the fix can say whether leaving the
+/// token out would do, as `steps` says.
+pub(super) async fn login_beside(
+    settings: &Settings,
+    base: &str,
+    judged: &super::contract::Judged,
+) -> Option<bool> {
+    if judged.unauthorized != Some(true) || settings.token_from.is_none_or(|from| from.is_login()) {
+        return None;
+    }
+    let api = settings.api.clone()?;
+    let gateway = client_for(settings, base)?;
+    crate::commands::kept_login_taken(&gateway, api, settings.data_dir.clone()).await
+}
+
+/// The fix for a refused token given by hand: the login kept beside it
+/// when the gateway takes that, else said refused too.
+fn beside_fix(settings: &Settings, login_beside: Option<bool>) -> super::Words {
+    use crate::config::TokenFrom;
+    match (login_beside, settings.token_from) {
+        (Some(true), Some(TokenFrom::TokenFile)) => words!("doctor-token-fix-beside-file"),
+        (Some(true), _) => words!("doctor-token-fix-beside-environment"),
+        (Some(false), _) => words!("doctor-token-fix-beside-refused"),
+        (None, _) => words!("doctor-token-fix-refused"),
+    }
+}
+
 /// The token line: `unauthorized` is `None` when the gateway was not
 /// reached, else whether it answered 401.
 pub(super) fn check(
@@ -213,7 +241,7 @@ pub(super) fn check(
                 // renews it, the gateway's current token does.
                 Some(_) if kept_by_hand(settings) => words!("doctor-token-fix-kept-fixed"),
                 Some(_) => words!("doctor-token-fix-login"),
-                None => words!("doctor-token-fix-refused"),
+                None => beside_fix(settings, judged.login_beside),
             }),
         ),
         (false, Some(exp)) => report.set(

@@ -440,6 +440,21 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     );
     assert!(!err.contains("sign in with `stepwise login"), "{err}");
     assert!(!err.contains("a-stale-token"), "the token never shows");
+    // doctor's token line says the same (stranger 41, AP13).
+    let mut cmd = Command::new(BIN);
+    scrub_command(&mut cmd, home.path());
+    let out = cmd
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .env("STEPWISE_TOKEN", "a-stale-token")
+        .args(["doctor", "--api", &api, "--car", "987654"])
+        .output()
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("A login kept for this gateway is taken by it (tried just now), and STEPWISE_TOKEN wins over it: unset STEPWISE_TOKEN"),
+        "{said}"
+    );
+    assert!(!said.contains("a-stale-token"), "the token never shows");
     let file = home.path().join("token.txt");
     std::fs::write(&file, "a-stale-token\n").unwrap();
     let with_file = [
@@ -475,6 +490,14 @@ fn a_refused_given_token_beside_a_kept_login_says_to_leave_it_out() {
     );
     assert!(!err.contains("Leave --token-file out"), "{err}");
     assert!(!err.contains("a-revoked-token"), "the token never shows");
+    let mut doctor = vec!["doctor"];
+    doctor.extend(with_file.iter().filter(|a| **a != "steps"));
+    let out = run(home.path(), &doctor, None);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("The login kept for this gateway is refused too (tried just now)"),
+        "{said}"
+    );
 }
 
 /// `login --with-token` through a proxy that is down: the token is kept
