@@ -451,6 +451,7 @@ impl Track {
         // Held back without one answer of its own: never sent, not "the
         // gateway kept limiting" it.
         let unsent = limited && last.is_none();
+        let wait = last.as_ref().and_then(asked_wait);
         let met = last.filter(|e| e.rejection() != Some(crate::client::Rejection::TooManyRequests));
         match met {
             Some(e) if limited => {
@@ -472,8 +473,8 @@ impl Track {
             }
             _ => {
                 let words = (
-                    late_words(Lang::En, secs, limited),
-                    late_words(lang, secs, limited),
+                    late_words(Lang::En, secs, limited, wait),
+                    late_words(lang, secs, limited, wait),
                 );
                 (
                     words,
@@ -509,11 +510,51 @@ impl ManyOutcome {
 /// and which failed or did not answer in time (the first ten of each).
 /// Why a vehicle had no list by the deadline: no answer, or a gateway that
 /// kept answering 429 (`limited`), which a longer wait may get past.
-pub fn late_words(lang: Lang, secs: u64, limited: bool) -> String {
-    if limited {
-        tr!(lang, "steps-many-limited", secs = secs)
-    } else {
-        tr!(lang, "steps-many-late", secs = secs)
+/// `wait`: the wait the gateway's last 429 asked for, when it named one.
+pub fn late_words(lang: Lang, secs: u64, limited: bool, wait: Option<u64>) -> String {
+    match (limited, wait) {
+        (true, Some(wait)) if wait >= secs => {
+            tr!(lang, "steps-many-limited-longer", secs = secs, wait = wait)
+        }
+        (true, Some(wait)) => tr!(lang, "steps-many-limited-again", secs = secs, wait = wait),
+        (true, None) => tr!(lang, "steps-many-limited", secs = secs),
+        (false, _) => tr!(lang, "steps-many-late", secs = secs),
+    }
+}
+
+/// `run` (one vehicle's calls) within `deadline` seconds; past it, why in
+/// words: no answer, or the gateway's 429s and the wait they named.
+pub async fn within<T>(
+    deadline: u64,
+    lang: Lang,
+    run: impl std::future::Future<Output = T>,
+) -> Result<T, String> {
+    let held = Arc::new(AtomicBool::new(false));
+    let last = Arc::default();
+    let run = crate::client::tracked(Arc::clone(&held), Arc::clone(&last), run);
+    match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
+        Ok(outcome) => Ok(outcome),
+        Err(_) => {
+            let limited = held.load(Ordering::Relaxed);
+            let wait = last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .and_then(asked_wait);
+            Err(late_words(lang, deadline, limited, wait))
+        }
+    }
+}
+
+/// The wait (s) a 429 asked for, when it named one.
+fn asked_wait(error: &GatewayError) -> Option<u64> {
+    match error {
+        GatewayError::Rejected {
+            status: 429,
+            retry_after: Some(wait),
+            ..
+        } => Some(wait.as_secs().max(1)),
+        _ => None,
     }
 }
 
@@ -850,6 +891,31 @@ mod tests {
         "mediumCarKey":{"name":"mediumCarKey","status":"todo","order":3},
         "trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1},
         "deviceActivation":{"name":"deviceActivation","status":"todo","order":2}}"#;
+
+    /// At the deadline, a 429's named wait says what to do: a longer
+    /// deadline only where the wait was longer than it; a shorter wait
+    /// followed by more 429s is a limit that keeps this client out
+    /// (stranger 41, AP14).
+    #[test]
+    fn a_limit_at_the_deadline_names_the_wait_it_asked() {
+        let longer = late_words(Lang::En, 5, true, Some(30));
+        assert!(
+            longer.contains(
+                "it asked to wait 30 s, longer than the deadline. Give a --deadline above 30 s"
+            ),
+            "{longer}"
+        );
+        let again = late_words(Lang::En, 5, true, Some(2));
+        assert!(
+            again.contains("after the 2 s it asked to wait, it limited them again. It keeps limiting this client"),
+            "{again}"
+        );
+        assert!(!again.contains("--deadline above"), "{again}");
+        let unnamed = late_words(Lang::En, 5, true, None);
+        assert!(unnamed.contains("If the wait it asked for"), "{unnamed}");
+        let late = late_words(Lang::En, 5, false, Some(2));
+        assert!(!late.contains("429"), "{late}");
+    }
 
     #[test]
     fn checklist_is_aligned_and_marks_next() {

@@ -919,18 +919,10 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
                 let id = lookup.id().to_owned();
-                let held = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
-                let run = stepwise::pace::held_back(std::sync::Arc::clone(&held), run);
-                match tokio::time::timeout(std::time::Duration::from_secs(deadline), run).await {
+                match commands::within(deadline, lang, run).await {
                     Ok(outcome) => outcome,
-                    Err(_) => {
-                        let limited = held.load(std::sync::atomic::Ordering::Relaxed);
-                        return fail(format!(
-                            "{id}: {}",
-                            commands::late_words(lang, deadline, limited)
-                        ));
-                    }
+                    Err(late) => return fail(format!("{id}: {late}")),
                 }
             }
             Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
