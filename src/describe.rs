@@ -1680,6 +1680,15 @@ pub(crate) fn bad_request_words(lang: Lang, body: &ErrorBody) -> (String, String
     }
 }
 
+/// An error body with no code whose words name no id.
+fn names_no_id(body: &ErrorBody) -> bool {
+    body.code.is_none()
+        && body
+            .message
+            .as_deref()
+            .is_some_and(|m| !crate::wire::names_an_id(m))
+}
+
 fn rejected_line(
     lang: Lang,
     status: u16,
@@ -1716,6 +1725,12 @@ fn rejected_line(
         ),
         Rejection::Unauthorized => (tr!(lang, "gw-401"), tr!(lang, "gw-401-todo")),
         Rejection::WrongDevice => (tr!(lang, "gw-403"), tr!(lang, "gw-403-todo")),
+        // Words that name no id and no code (a router's "no route
+        // matched"): the id, or --api, may be what is wrong.
+        Rejection::NotFound if names_no_id(body) => (
+            tr!(lang, "gw-404-unnamed"),
+            tr!(lang, "gw-404-unnamed-todo"),
+        ),
         Rejection::NotFound => (tr!(lang, "gw-404"), tr!(lang, "gw-404-todo")),
         // A 405 or 501: no stepsID was judged, the call is not served.
         Rejection::CallNotFound if status != 404 => (

@@ -471,6 +471,8 @@ gw-403-refused = das Gateway verweigert diese Anfrage
 gw-403-refused-todo = Seine Worte sagen warum (ein Konto oder Fahrzeug, das es nicht zulässt); die carAssociationID mit dem Konto des Kunden abgleichen oder den Betreiber des Gateways fragen
 gw-404 = das Gateway kennt diese ID nicht
 gw-404-todo = carAssociationID oder stepsID prüfen und erneut versuchen
+gw-404-unnamed = für diesen Aufruf wurde an dieser Adresse nichts gefunden: eine ID, die das Gateway nicht kennt, oder ein Pfad, den dort nichts bedient
+gw-404-unnamed-todo = carAssociationID oder stepsID prüfen; bekommt jede ID diese Antwort, zeigt --api nicht auf das Schritte-Gateway (das eigene 404 eines Routers): --api prüfen
 gw-404-call = das Gateway lehnte den Aufruf des nächsten Schritts ab, ohne den Code 2346 (sein Zeichen für eine unbekannte stepsID)
 gw-call-not-served = das Gateway bedient den Aufruf des nächsten Schritts nicht (eine Methode oder ein Aufruf, den es nicht anbietet), gleich welche stepsID
 gw-404-call-todo = Funktioniert die Liste per dieser stepsID (r auf dem Schritte-Bildschirm oder `stepwise steps --steps-id ID`), stimmt die ID und das Gateway bietet den Aufruf des nächsten Schritts nicht an, oder etwas davor leitet ihn nicht weiter: dem Betreiber des Gateways melden. Die Liste zeigt den nächsten Schritt ebenfalls (mit NEXT markiert)
@@ -1677,6 +1679,7 @@ doctor-basic-prompt = HTTP 401 mit der Frage nach einer Anmeldung, die ein Beare
 doctor-see-token = Siehe die Zeile Token
 doctor-see-proxy = Siehe die Zeile Proxy
 doctor-first-fix-car = Die mit --car angegebene carAssociationID prüfen
+doctor-first-fix-car-or-api = Seine Worte nennen keine ID: die mit --car angegebene carAssociationID prüfen; bekommt die Zeile Fehlerantwort für einen Aufruf ohne ID dasselbe 404, zeigt --api nicht auf das Schritte-Gateway (das eigene 404 eines Routers): --api prüfen
 doctor-first-no-steps-id = { $count ->
         [one] { $count } Schritt
        *[other] { $count } Schritte

@@ -534,6 +534,8 @@ gw-403-refused = the gateway refuses this request
 gw-403-refused-todo = Its words say why (an account or a vehicle it does not allow); check the carAssociationID with the customer's account, or ask the gateway's operator
 gw-404 = the gateway does not know this id
 gw-404-todo = Check the carAssociationID or stepsID and try again
+gw-404-unnamed = nothing was found for this call at this address: an id the gateway does not know, or a path that nothing serves there
+gw-404-unnamed-todo = Check the carAssociationID or stepsID; if every id gets this answer, --api does not point at the steps gateway (a router's own 404): check --api
 gw-404-call = the gateway refused the next-step call, without code 2346 (its mark of a stepsID it does not know)
 gw-call-not-served = the gateway does not serve the next-step call (a method or a call it does not offer), whatever the stepsID
 gw-404-call-todo = If the list by this stepsID works (r on the steps screen, or `stepwise steps --steps-id ID`), the id is right and the gateway does not offer the next-step call, or something in front of it does not route it: tell the gateway's operator. The list shows the next step too (marked NEXT)
@@ -1686,6 +1688,7 @@ doctor-basic-prompt = HTTP 401 asking for a login that a bearer token cannot ans
 doctor-see-token = See the Token line
 doctor-see-proxy = See the Proxy line
 doctor-first-fix-car = Check the carAssociationID given with --car
+doctor-first-fix-car-or-api = Its words name no id: check the carAssociationID given with --car; if the Error body line gets the same 404 for a call with no id, --api does not point at the steps gateway (a router's own 404): check --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } step
        *[other] { $count } steps

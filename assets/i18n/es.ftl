@@ -474,6 +474,8 @@ gw-403-refused = la pasarela rechaza esta petición
 gw-403-refused-todo = Sus palabras dicen por qué (una cuenta o un vehículo que no admite); compruebe el carAssociationID con la cuenta del cliente, o pregunte a quien gestiona la pasarela
 gw-404 = la pasarela no conoce este id
 gw-404-todo = Revise el carAssociationID o el stepsID y vuelva a intentarlo
+gw-404-unnamed = no se encontró nada para esta llamada en esta dirección: un id que la pasarela no conoce, o una ruta que allí nada sirve
+gw-404-unnamed-todo = Revise el carAssociationID o el stepsID; si todos los ids reciben esta respuesta, --api no apunta a la pasarela de pasos (el 404 propio de un enrutador): revise --api
 gw-404-call = la pasarela rechazó la llamada del paso siguiente, sin el código 2346 (su marca de un stepsID que no conoce)
 gw-call-not-served = la pasarela no atiende la llamada del paso siguiente (un método o una llamada que no ofrece), sea cual sea el stepsID
 gw-404-call-todo = Si la lista por este stepsID funciona (r en la pantalla de pasos, o `stepwise steps --steps-id ID`), el id es correcto y la pasarela no ofrece la llamada del paso siguiente, o algo delante de ella no la encamina: avise al operador de la pasarela. La lista también muestra el paso siguiente (marcado NEXT)
@@ -1692,6 +1694,7 @@ doctor-basic-prompt = HTTP 401 que pide un inicio de sesión al que un token bea
 doctor-see-token = Vea la línea Token
 doctor-see-proxy = Vea la línea Proxy
 doctor-first-fix-car = Revise el carAssociationID indicado con --car
+doctor-first-fix-car-or-api = Sus palabras no nombran ningún id: revise el carAssociationID dado con --car; si la línea Cuerpo de error recibe el mismo 404 para una llamada sin id, --api no apunta a la pasarela de pasos (el 404 propio de un enrutador): revise --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } paso
        *[other] { $count } pasos

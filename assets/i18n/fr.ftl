@@ -474,6 +474,8 @@ gw-403-refused = la passerelle refuse cette requête
 gw-403-refused-todo = Ses mots disent pourquoi (un compte ou un véhicule qu'elle n'autorise pas) ; vérifiez le carAssociationID avec le compte du client, ou demandez à l'exploitant de la passerelle
 gw-404 = la passerelle ne connaît pas cet id
 gw-404-todo = Vérifiez le carAssociationID ou le stepsID et réessayez
+gw-404-unnamed = rien n'a été trouvé pour cet appel à cette adresse : un id que la passerelle ne connaît pas, ou un chemin que rien n'y sert
+gw-404-unnamed-todo = Vérifiez le carAssociationID ou le stepsID ; si chaque id reçoit cette réponse, --api ne pointe pas vers la passerelle d'étapes (le 404 d'un routeur) : vérifiez --api
 gw-404-call = la passerelle a refusé l'appel de l'étape suivante, sans le code 2346 (sa marque d'un stepsID qu'elle ne connaît pas)
 gw-call-not-served = la passerelle ne sert pas l'appel de l'étape suivante (une méthode ou un appel qu'elle n'offre pas), quel que soit le stepsID
 gw-404-call-todo = Si la liste par ce stepsID fonctionne (r sur l'écran des étapes, ou `stepwise steps --steps-id ID`), l'id est juste et la passerelle n'offre pas l'appel de l'étape suivante, ou quelque chose devant elle ne le transmet pas : prévenez l'exploitant de la passerelle. La liste montre aussi l'étape suivante (marquée NEXT)
@@ -1689,6 +1691,7 @@ doctor-basic-prompt = HTTP 401 demandant une identification à laquelle un jeton
 doctor-see-token = Voir la ligne Jeton
 doctor-see-proxy = Voir la ligne Proxy
 doctor-first-fix-car = Vérifiez le carAssociationID donné avec --car
+doctor-first-fix-car-or-api = Ses mots ne nomment aucun id : vérifiez le carAssociationID donné avec --car ; si la ligne Corps d'erreur reçoit le même 404 pour un appel sans id, --api ne pointe pas vers la passerelle d'étapes (le 404 d'un routeur) : vérifiez --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } étape
        *[other] { $count } étapes

@@ -471,6 +471,8 @@ gw-403-refused = il gateway rifiuta questa richiesta
 gw-403-refused-todo = Le sue parole dicono perché (un account o un veicolo che non ammette); verificare il carAssociationID con l'account del cliente, o chiedere a chi gestisce il gateway
 gw-404 = il gateway non conosce questo id
 gw-404-todo = Controllare il carAssociationID o lo stepsID e riprovare
+gw-404-unnamed = non è stato trovato nulla per questa chiamata a questo indirizzo: un id che il gateway non conosce, o un percorso che lì nulla serve
+gw-404-unnamed-todo = Controllare il carAssociationID o lo stepsID; se ogni id riceve questa risposta, --api non punta al gateway dei passi (il 404 di un router): controllare --api
 gw-404-call = il gateway ha rifiutato la chiamata del passo successivo, senza il codice 2346 (il suo segno di uno stepsID che non conosce)
 gw-call-not-served = il gateway non serve la chiamata del passo successivo (un metodo o una chiamata che non offre), qualunque sia lo stepsID
 gw-404-call-todo = Se l'elenco per questo stepsID funziona (r sulla schermata dei passi, o `stepwise steps --steps-id ID`), l'id è giusto e il gateway non offre la chiamata del passo successivo, o qualcosa davanti a lui non la inoltra: avvisare il gestore del gateway. L'elenco mostra anche il passo successivo (segnato NEXT)
@@ -1686,6 +1688,7 @@ doctor-basic-prompt = HTTP 401 che chiede un accesso a cui un token bearer non p
 doctor-see-token = Vedere la riga Token
 doctor-see-proxy = Vedere la riga Proxy
 doctor-first-fix-car = Controllare il carAssociationID indicato con --car
+doctor-first-fix-car-or-api = Le sue parole non nominano alcun id: controllare il carAssociationID dato con --car; se la riga Corpo di errore riceve lo stesso 404 per una chiamata senza id, --api non punta al gateway dei passi (il 404 di un router): controllare --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } passo
        *[other] { $count } passi

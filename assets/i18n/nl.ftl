@@ -472,6 +472,8 @@ gw-403-refused = de gateway weigert dit verzoek
 gw-403-refused-todo = Zijn woorden zeggen waarom (een account of voertuig dat hij niet toelaat); controleer de carAssociationID bij het account van de klant, of vraag het aan wie de gateway beheert
 gw-404 = de gateway kent deze id niet
 gw-404-todo = Controleer de carAssociationID of stepsID en probeer opnieuw
+gw-404-unnamed = voor deze aanroep is op dit adres niets gevonden: een id die de gateway niet kent, of een pad dat daar door niets wordt bediend
+gw-404-unnamed-todo = Controleer de carAssociationID of stepsID; krijgt elke id dit antwoord, dan wijst --api niet naar de stappengateway (de eigen 404 van een router): controleer --api
 gw-404-call = de gateway weigerde de aanroep voor de volgende stap, zonder code 2346 (zijn teken voor een onbekende stepsID)
 gw-call-not-served = de gateway bedient de aanroep voor de volgende stap niet (een methode of aanroep die hij niet aanbiedt), welke stepsID ook
 gw-404-call-todo = Werkt de lijst per deze stepsID (r op het stappenscherm, of `stepwise steps --steps-id ID`), dan klopt de id en biedt de gateway de aanroep voor de volgende stap niet aan, of iets ervoor stuurt hem niet door: meld het aan de beheerder van de gateway. De lijst toont de volgende stap ook (gemarkeerd NEXT)
@@ -1681,6 +1683,7 @@ doctor-basic-prompt = HTTP 401 die vraagt om een aanmelding waarop een bearer-to
 doctor-see-token = Zie de regel Token
 doctor-see-proxy = Zie de regel Proxy
 doctor-first-fix-car = Controleer de carAssociationID die met --car is opgegeven
+doctor-first-fix-car-or-api = Zijn woorden noemen geen id: controleer de carAssociationID die met --car is gegeven; krijgt de regel Foutantwoord hetzelfde 404 voor een aanroep zonder id, dan wijst --api niet naar de stappengateway (de eigen 404 van een router): controleer --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } stap
        *[other] { $count } stappen

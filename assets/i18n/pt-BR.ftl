@@ -478,6 +478,8 @@ gw-403-refused = o gateway recusa esta requisição
 gw-403-refused-todo = As palavras dele dizem por quê (uma conta ou um veículo que ele não permite); confira o carAssociationID com a conta do cliente, ou pergunte a quem administra o gateway
 gw-404 = o gateway não conhece este id
 gw-404-todo = Confira o carAssociationID ou o stepsID e tente de novo
+gw-404-unnamed = nada foi encontrado para esta chamada neste endereço: um id que o gateway não conhece, ou um caminho que nada atende ali
+gw-404-unnamed-todo = Confira o carAssociationID ou o stepsID; se todo id recebe esta resposta, --api não aponta para o gateway de passos (o 404 de um roteador): confira --api
 gw-404-call = o gateway recusou a chamada do próximo passo, sem o código 2346 (a marca dele de um stepsID que não conhece)
 gw-call-not-served = o gateway não atende a chamada do próximo passo (um método ou uma chamada que ele não oferece), seja qual for o stepsID
 gw-404-call-todo = Se a lista por este stepsID funciona (r na tela de passos, ou `stepwise steps --steps-id ID`), o id está certo e o gateway não oferece a chamada do próximo passo, ou algo na frente dele não a encaminha: avise o operador do gateway. A lista também mostra o próximo passo (marcado NEXT)
@@ -1707,6 +1709,7 @@ doctor-basic-prompt = HTTP 401 pedindo um login que um token bearer não pode at
 doctor-see-token = Veja a linha Token
 doctor-see-proxy = Veja a linha Proxy
 doctor-first-fix-car = Confira o carAssociationID informado com --car
+doctor-first-fix-car-or-api = As palavras dele não nomeiam nenhum id: confira o carAssociationID dado com --car; se a linha Corpo de erro recebe o mesmo 404 para uma chamada sem id, --api não aponta para o gateway de passos (o 404 de um roteador): confira --api
 doctor-first-no-steps-id = { $count ->
         [0] { $count } passos
         [one] { $count } passo

@@ -456,6 +456,8 @@ gw-403-refused = o gateway recusa este pedido
 gw-403-refused-todo = As palavras dele dizem porquê (uma conta ou um veículo que não permite); confirme o carAssociationID com a conta do cliente, ou pergunte a quem gere o gateway
 gw-404 = o gateway não conhece este id
 gw-404-todo = Verifique o carAssociationID ou o stepsID e tente de novo
+gw-404-unnamed = nada foi encontrado para esta chamada neste endereço: um id que o gateway não conhece, ou um caminho que nada serve ali
+gw-404-unnamed-todo = Verifique o carAssociationID ou o stepsID; se todos os ids recebem esta resposta, --api não aponta para o gateway de passos (o 404 de um router): verifique --api
 gw-404-call = o gateway recusou a chamada do passo seguinte, sem o código 2346 (a marca dele de um stepsID que não conhece)
 gw-call-not-served = o gateway não atende a chamada do passo seguinte (um método ou uma chamada que não oferece), seja qual for o stepsID
 gw-404-call-todo = Se a lista por este stepsID funciona (r no ecrã de passos, ou `stepwise steps --steps-id ID`), o id está certo e o gateway não oferece a chamada do passo seguinte, ou algo à frente dele não a encaminha: avise o operador do gateway. A lista também mostra o passo seguinte (marcado NEXT)
@@ -1664,6 +1666,7 @@ doctor-basic-prompt = HTTP 401 a pedir uma autenticação a que um token bearer 
 doctor-see-token = Veja a linha Token
 doctor-see-proxy = Veja a linha Proxy
 doctor-first-fix-car = Verifique o carAssociationID indicado com --car
+doctor-first-fix-car-or-api = As palavras dele não nomeiam nenhum id: verifique o carAssociationID dado com --car; se a linha Corpo de erro recebe o mesmo 404 para uma chamada sem id, --api não aponta para o gateway de passos (o 404 de um router): verifique --api
 doctor-first-no-steps-id = { $count ->
         [one] { $count } passo
        *[other] { $count } passos

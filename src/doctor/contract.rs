@@ -361,6 +361,14 @@ fn first_list_fix(answer: &Answer, proxied: Option<bool>) -> Arg {
             Arg::each(|lang| crate::describe::bad_request_words(lang, &body).1)
         }
         400 => words!("doctor-first-fix-car").into(),
+        // Words that name no id and no code (a router's "no route
+        // matched"): the id, or --api; the error body line tells which.
+        404 if wire::decode_error(&answer.body).is_some_and(|b| {
+            b.code.is_none() && b.message.as_deref().is_some_and(|m| !wire::names_an_id(m))
+        }) =>
+        {
+            words!("doctor-first-fix-car-or-api").into()
+        }
         404 if contract_body => words!("doctor-first-fix-car").into(),
         _ => status_fix(answer, proxied),
     }

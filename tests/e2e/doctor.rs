@@ -1914,6 +1914,45 @@ fn a_400_naming_a_header_is_not_blamed_on_the_car_id() {
     );
 }
 
+/// A 404 whose body names no id and no code (a router's "no route
+/// matched"): doctor and `steps` say the id or --api, never the id alone
+/// (stranger 43, AR7).
+#[test]
+fn a_404_naming_no_id_points_at_the_id_or_api() {
+    let body = r#"{"message":"no route matched with those values"}"#;
+    let url = crate::canned::answering(
+        format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let home = home();
+    let out = doctor_with_env(home.path(), &["--api", &url, "--car", "987654"], &[]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Its words name no id: check the carAssociationID given with --car; if the Error body line gets the same 404"),
+        "{text}"
+    );
+    let out = Command::cargo_bin("stepwise")
+        .expect("the binary is built")
+        .env("HOME", home.path())
+        .env_remove("STEPWISE_API")
+        .env_remove("STEPWISE_TOKEN")
+        .args(["steps", "--api", &url, "--car", "987654"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was found for this call at this address")
+            && err.contains(
+                "if every id gets this answer, --api does not point at the steps gateway"
+            ),
+        "{err}"
+    );
+    assert!(!err.contains("the gateway does not know this id"), "{err}");
+}
+
 /// A token sent to a gateway that answers without any token too: doctor
 /// says it checks none, never that it "took" the token (stranger 39, AN8).
 #[test]
