@@ -1006,11 +1006,21 @@ fn wizard(
         Ok(ended) => {
             if let Some(path) = ended.report {
                 let path = path.display().to_string();
-                say(&if ended.report_empty {
+                say(&if ended.notes_kept {
+                    tr!(chosen_lang(), "cli-arg-report-notes-kept", path = path)
+                } else if ended.report_empty {
                     tr!(chosen_lang(), "cli-arg-report-empty", path = path)
                 } else {
                     tr!(chosen_lang(), "cli-arg-report-written", path = path)
                 });
+            }
+            if let Some(earlier) = ended.earlier {
+                let earlier = earlier.display().to_string();
+                say(&tr!(
+                    chosen_lang(),
+                    "cli-arg-report-earlier-kept",
+                    path = earlier
+                ));
             }
             // Ended by a signal: the shell's convention, 128 + its number.
             match ended.signal {

@@ -1131,6 +1131,7 @@ cli-arg-report-in-data = --report { $path } liegt im eigenen Datenordner von ste
 cli-arg-report-parent-file = --report { $path }: { $parent } ist kein Ordner. Einen anderen Pfad wählen
 cli-arg-report-no-folder = --report { $path }: der Ordner { $parent } existiert nicht. Ihn anlegen oder einen anderen Pfad wählen
 cli-arg-report-unwritable = --report { $path } kann nicht geschrieben werden ({ $why }). Einen beschreibbaren Pfad wählen
+cli-arg-report-unwritable-kept = --report { $path } kann nicht geschrieben werden ({ $why }). Der Sitzungsbericht samt Notizen wurde stattdessen nach { $kept } geschrieben; beim nächsten Mal einen beschreibbaren Pfad wählen
 cli-arg-unknown-lang = unbekannte Sprache { $given } in { $place }; stepwise spricht { $codes }
 cli-arg-unknown-lang-config = unbekannte Sprache { $given } in lang der Konfigurationsdatei; stepwise spricht { $codes }
 cli-arg-man-failed = die Handbuchseite kann nicht erzeugt werden: { $error }
@@ -1160,6 +1161,8 @@ cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb)
 cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).
+cli-arg-report-notes-kept = Ihre Notizen wurden bewahrt: kein --report war angegeben, und die Sitzung endete ohne zweites q, daher wurde der Sitzungsbericht nach { $path } geschrieben
+cli-arg-report-earlier-kept = Der frühere Bericht unter diesem Pfad ist als { $path } bewahrt
 cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die Meldung steht oben); die Protokolldatei enthält die Einzelheiten für den Support.
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen
 scenario-unreadable = das Szenario { $path } ist nicht lesbar: { $error }

@@ -1140,6 +1140,7 @@ cli-arg-report-in-data = --report { $path } is in stepwise's own data folder ({ 
 cli-arg-report-parent-file = --report { $path }: { $parent } is not a folder. Choose another path
 cli-arg-report-no-folder = --report { $path }: the folder { $parent } does not exist. Create it or choose another path
 cli-arg-report-unwritable = --report { $path } cannot be written ({ $why }). Choose a path you can write to
+cli-arg-report-unwritable-kept = --report { $path } cannot be written ({ $why }). The session's report, notes included, was written to { $kept } instead; next time choose a path you can write to
 cli-arg-unknown-lang = unknown language { $given } in { $place }; stepwise speaks { $codes }
 cli-arg-unknown-lang-config = unknown language { $given } in the config file's lang; stepwise speaks { $codes }
 cli-arg-man-failed = cannot make the manual page: { $error }
@@ -1169,6 +1170,8 @@ cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). F
 cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Session report written to { $path }
 cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).
+cli-arg-report-notes-kept = Your notes were kept: no --report was given, and the run ended without a second q, so the session's report was written to { $path }
+cli-arg-report-earlier-kept = The earlier report at that path is kept as { $path }
 cli-arg-internal-error = stepwise stopped after an internal error (its message is above); the log file has the details for support.
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario
 scenario-unreadable = cannot read the scenario { $path }: { $error }

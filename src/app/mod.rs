@@ -41,6 +41,11 @@ pub struct Ended {
     pub report: Option<PathBuf>,
     pub report_empty: bool,
     pub signal: Option<i32>,
+    /// The earlier report `--report` named, kept beside it (`<name>.1`).
+    pub earlier: Option<PathBuf>,
+    /// No `--report`, and notes no report held: `report` is where they
+    /// were kept (the run ended without a second `q`).
+    pub notes_kept: bool,
 }
 
 /// The tokens in use at start (given by hand, or the kept login's): a note
@@ -154,27 +159,78 @@ pub async fn run(settings: &Settings, launch: Launch) -> color_eyre::Result<Ende
     update::keep_unfinished_note(&mut state, SystemTime::now());
     drop(runner);
     drop(backend);
-    let Some(path) = launch.report else {
+    ended(&state, launch.report, launch.lang, ran)
+}
+
+/// What the run leaves: the report written to `report_path` (else, with
+/// notes no report holds and no second `q`, where `x` writes), and how it
+/// ended.
+fn ended(
+    state: &crate::wizard::state::State,
+    report_path: Option<PathBuf>,
+    lang: Lang,
+    ran: std::io::Result<Option<i32>>,
+) -> color_eyre::Result<Ended> {
+    let now = SystemTime::now();
+    let Some(path) = report_path else {
+        // Notes no report holds, and no second `q` chose to drop them (a
+        // closed window, a signal, a terminal gone): kept where `x` writes.
+        let keep = state.unsaved_note && !matches!(ran, Ok(None));
+        let kept = keep.then(|| keep_elsewhere(state, now)).flatten();
         return Ok(Ended {
-            report: None,
+            notes_kept: kept.is_some(),
+            report: kept,
             report_empty: false,
             signal: ran?,
+            earlier: None,
         });
     };
     let report = state.report();
+    let earlier = keep_earlier(&path);
     let written = report.write(&path);
     let signal = ran?;
-    written.map_err(|e| {
-        color_eyre::eyre::eyre!(crate::tr!(
-            launch.lang,
-            "cli-arg-report-unwritable",
-            path = path.display().to_string(),
-            why = crate::files::unwritable_words(launch.lang, &e, &path)
-        ))
-    })?;
+    if let Err(e) = written {
+        let why = crate::files::unwritable_words(lang, &e, &path);
+        let path = path.display().to_string();
+        // The session's only copy is not lost: written where `x` writes.
+        return Err(color_eyre::eyre::eyre!(match keep_elsewhere(state, now) {
+            Some(kept) => crate::tr!(
+                lang,
+                "cli-arg-report-unwritable-kept",
+                path = path,
+                why = why,
+                kept = kept.display().to_string()
+            ),
+            None => crate::tr!(lang, "cli-arg-report-unwritable", path = path, why = why),
+        }));
+    }
     Ok(Ended {
         report: Some(path),
         report_empty: report.is_empty(),
         signal,
+        earlier,
+        notes_kept: false,
     })
+}
+
+/// The session's report written where `x` writes (the data folder's
+/// reports), when the run has a data folder: its path.
+fn keep_elsewhere(state: &crate::wizard::state::State, now: SystemTime) -> Option<PathBuf> {
+    let report = state.report();
+    let path = report.default_path(state.options.data_dir.as_ref()?, now);
+    report.write(&path).ok().map(|()| path)
+}
+
+/// An earlier report at `path` (the only file `--report` replaces) is kept
+/// beside it as `<name>.1` before the new one is written: its path.
+fn keep_earlier(path: &std::path::Path) -> Option<PathBuf> {
+    let mut head = [0u8; 512];
+    let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    if n == 0 || !crate::report::is_report(&head[..n]) {
+        return None;
+    }
+    let mut kept = path.as_os_str().to_owned();
+    kept.push(".1");
+    let kept = PathBuf::from(kept);
+    std::fs::rename(path, &kept).ok().map(|()| kept)
 }

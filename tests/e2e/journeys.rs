@@ -909,6 +909,101 @@ fn signals_and_ctrl_c_restore_the_terminal_and_write_the_report_with_the_note() 
     }
 }
 
+/// No --report, a note kept with `N`, and the run ended by a signal (a
+/// closed window, `kill`) rather than a second `q`: the note is not lost,
+/// the session's report goes where `x` writes and its path is said
+/// (stranger 43, AR9). A --report whose path cannot be written at the end
+/// keeps the report there too (AR8); an earlier report at the --report
+/// path is kept beside it (AR10).
+#[cfg(unix)]
+#[test]
+fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
+    let files = |home: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let dir = home.join(".local/share/stepwise/reports");
+        std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let noted = |args: &[&str], home: &std::path::Path, then: &dyn Fn(&mut Tui)| {
+        let mut tui: Tui = Spawn::new(args).home(home).start();
+        tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
+        tui.send("N");
+        tui.wait_for("the note field", SHORT, |s| {
+            s.contains("The note for the report")
+        });
+        tui.send("photo in folder 7\r");
+        tui.wait_for("the kept note", SHORT, |s| s.contains("Note kept"));
+        then(&mut tui);
+        tui
+    };
+    let kill = |tui: &mut Tui| {
+        let pid = tui.pid().expect("the wizard runs").to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+    };
+    // No --report: kept where x writes.
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = noted(&["--car", "987654"], home.path(), &kill);
+    assert_eq!(tui.wait_exit(SHORT).exit_code(), 143);
+    let kept = files(home.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let text = std::fs::read_to_string(&kept[0]).unwrap();
+    assert!(text.contains("photo in folder 7"), "{text}");
+    assert!(
+        tui.screen_text().contains("Your notes were kept"),
+        "{}",
+        tui.screen_text()
+    );
+    // A --report that cannot be written by the end: kept where x writes.
+    let home = tempfile::tempdir().unwrap();
+    let gone = home.path().join("stick");
+    std::fs::create_dir(&gone).unwrap();
+    let report = gone.join("r.md");
+    let args = ["--car", "987654", "--report", report.to_str().unwrap()];
+    // A folder where the report goes by the end (a stick swapped, a share
+    // changed): the path cannot be written.
+    let mut tui = noted(&args, home.path(), &|tui: &mut Tui| {
+        std::fs::create_dir(&report).unwrap();
+        tui.send("q");
+    });
+    assert_eq!(tui.wait_exit(SHORT).exit_code(), 1);
+    let kept = files(home.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        std::fs::read_to_string(&kept[0])
+            .unwrap()
+            .contains("photo in folder 7")
+    );
+    assert!(
+        tui.screen_text().contains("notes included, was written to"),
+        "{}",
+        tui.screen_text()
+    );
+    // An earlier report at --report's path: kept beside it.
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("today.md");
+    let args = ["--car", "987654", "--report", report.to_str().unwrap()];
+    let mut tui = noted(&args, home.path(), &|tui: &mut Tui| tui.send("q"));
+    assert!(tui.wait_exit(SHORT).success());
+    let mut tui = noted(&args, home.path(), &|tui: &mut Tui| tui.send("q"));
+    assert!(tui.wait_exit(SHORT).success());
+    let earlier = home.path().join("today.md.1");
+    assert!(
+        std::fs::read_to_string(&earlier)
+            .unwrap()
+            .contains("photo in folder 7")
+    );
+    assert!(
+        tui.screen_text()
+            .contains("The earlier report at that path is kept as"),
+        "{}",
+        tui.screen_text()
+    );
+}
+
 /// A terminal (pty) of the test's own, 100×30: its other end, which the
 /// test alone holds (closed on exec), and the end the program is given.
 #[cfg(unix)]
