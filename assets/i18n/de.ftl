@@ -115,6 +115,10 @@ banner-browser-failed = { $why }. { $url } von Hand öffnen, oder g für den QR-
 banner-step-done = { $count ->
    *[other] { $steps } erledigt
 }
+banner-step-undone = { $count ->
+   *[other] Nicht mehr erledigt — { $steps }
+}
+banner-step-undone-text = Die neueste Liste des Gateways führt es wieder als zu erledigen (ein Zurücksetzen anderswo, ein widerrufener Schlüssel oder ein Gateway, das seinen Stand verloren hat): der Kunde erledigt es erneut; die Liste zeigt, was bleibt.
 banner-next-is = als Nächstes folgt { $title }.
 banner-all-done-ready = alles erledigt, der Dienst ist bereit.
 banner-nothing-shown-left = in der gezeigten Liste ist nichts mehr zu tun.
@@ -974,6 +978,7 @@ board-removed = { $car } entfernt
 board-removed-text = Seine Anfragen wurden gestoppt; Taste „a“ fügt es wieder hinzu.
 board-turned-ready = { $car } ist bereit
 board-turned-ready-text = Alle Schritte sind erledigt: der Kunde kann den Dienst nutzen.
+board-turned-unready = { $car } ist nicht mehr bereit
 board-live-on = { $count ->
     [one] Live: 1 Fahrzeug
    *[other] Live: { $count } Fahrzeuge

@@ -145,6 +145,11 @@ banner-step-done = { $count ->
     [one] { $steps } is done
    *[other] { $steps } are done
 }
+banner-step-undone = { $count ->
+    [one] { $steps } is no longer done
+   *[other] { $steps } are no longer done
+}
+banner-step-undone-text = The gateway's latest list has it to do again (a reset elsewhere, a revoked key, or a gateway that lost its state): the customer does it again; the list shows what is left.
 banner-next-is = next is { $title }.
 banner-all-done-ready = every step is done, the service is ready.
 banner-nothing-shown-left = nothing shown is left to do.
@@ -943,6 +948,7 @@ board-removed = { $car } removed
 board-removed-text = Its requests were stopped; press 'a' to add it again.
 board-turned-ready = { $car } is ready
 board-turned-ready-text = Every step is done: the customer can use the service.
+board-turned-unready = { $car } is no longer ready
 board-live-on = { $count ->
     [one] Live: 1 vehicle
    *[other] Live: { $count } vehicles

@@ -115,6 +115,10 @@ banner-browser-failed = { $why }. Abra { $url } a mano, o g para su código QR.
 banner-step-done = { $count ->
    *[other] Hecho — { $steps }
 }
+banner-step-undone = { $count ->
+   *[other] De nuevo pendiente — { $steps }
+}
+banner-step-undone-text = la última lista de la pasarela lo tiene de nuevo pendiente (un restablecimiento en otro lugar, una llave revocada o una pasarela que perdió su estado): el cliente lo hace de nuevo; la lista muestra lo que queda.
 banner-next-is = el siguiente paso es { $title }.
 banner-all-done-ready = todo hecho, el servicio está listo.
 banner-nothing-shown-left = en la lista mostrada no queda nada por hacer.
@@ -980,6 +984,7 @@ board-removed = { $car } quitado
 board-removed-text = Sus peticiones se detuvieron; pulse «a» para añadirlo de nuevo.
 board-turned-ready = { $car } está listo
 board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
+board-turned-unready = { $car } ya no está listo
 board-live-on = { $count ->
     [one] En tiempo real: 1 vehículo
    *[other] En tiempo real: { $count } vehículos

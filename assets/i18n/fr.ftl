@@ -115,6 +115,10 @@ banner-browser-failed = { $why }. Ouvrez { $url } à la main, ou g pour son code
 banner-step-done = { $count ->
    *[other] Fait — { $steps }
 }
+banner-step-undone = { $count ->
+   *[other] De nouveau à faire — { $steps }
+}
+banner-step-undone-text = la dernière liste de la passerelle l'a de nouveau à faire (une réinitialisation ailleurs, une clé révoquée, ou une passerelle qui a perdu son état) : le client le refait ; la liste montre ce qui reste.
 banner-next-is = l'étape suivante est { $title }.
 banner-all-done-ready = tout est fait, le service est prêt.
 banner-nothing-shown-left = plus rien à faire dans la liste affichée.
@@ -980,6 +984,7 @@ board-removed = { $car } retiré
 board-removed-text = ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
 board-turned-ready = { $car } est prêt
 board-turned-ready-text = toutes les étapes sont faites : le client peut utiliser le service.
+board-turned-unready = { $car } n'est plus prêt
 board-live-on = { $count ->
     [one] Direct : 1 véhicule
    *[other] Direct : { $count } véhicules

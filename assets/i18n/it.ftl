@@ -115,6 +115,10 @@ banner-browser-failed = { $why }. Aprire { $url } a mano, o g per il codice QR.
 banner-step-done = { $count ->
    *[other] Fatto — { $steps }
 }
+banner-step-undone = { $count ->
+   *[other] Di nuovo da fare — { $steps }
+}
+banner-step-undone-text = l'ultimo elenco del gateway lo ha di nuovo da fare (un azzeramento altrove, una chiave revocata, o un gateway che ha perso il suo stato): il cliente lo rifà; l'elenco mostra cosa resta.
 banner-next-is = il prossimo passo è { $title }.
 banner-all-done-ready = tutto fatto, il servizio è pronto.
 banner-nothing-shown-left = nella lista mostrata non resta niente da fare.
@@ -977,6 +981,7 @@ board-removed = { $car } tolto
 board-removed-text = le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
 board-turned-ready = { $car } è pronto
 board-turned-ready-text = tutti i passi sono fatti: il cliente può usare il servizio.
+board-turned-unready = { $car } non è più pronto
 board-live-on = { $count ->
     [one] Diretta: 1 veicolo
    *[other] Diretta: { $count } veicoli

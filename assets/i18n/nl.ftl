@@ -116,6 +116,11 @@ banner-step-done = { $count ->
     [one] { $steps } is afgerond
    *[other] { $steps } zijn afgerond
 }
+banner-step-undone = { $count ->
+    [one] { $steps } is niet meer afgerond
+   *[other] { $steps } zijn niet meer afgerond
+}
+banner-step-undone-text = De nieuwste lijst van de gateway heeft het weer als te doen (een reset elders, een ingetrokken sleutel, of een gateway die zijn stand kwijt is): de klant doet het opnieuw; de lijst toont wat er over is.
 banner-next-is = de volgende stap is { $title }.
 banner-all-done-ready = alles is afgerond, de dienst is klaar voor gebruik.
 banner-nothing-shown-left = in de getoonde lijst is niets meer te doen.
@@ -975,6 +980,7 @@ board-removed = { $car } weggehaald
 board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
 board-turned-ready = { $car } is klaar
 board-turned-ready-text = Alle stappen zijn afgerond: de klant kan de dienst gebruiken.
+board-turned-unready = { $car } is niet meer klaar
 board-live-on = { $count ->
     [one] Live: 1 voertuig
    *[other] Live: { $count } voertuigen

@@ -116,6 +116,10 @@ banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
 banner-step-done = { $count ->
    *[other] Feito — { $steps }
 }
+banner-step-undone = { $count ->
+   *[other] De novo pendente — { $steps }
+}
+banner-step-undone-text = a lista mais recente do gateway o tem de novo pendente (uma redefinição em outro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente o faz de novo; a lista mostra o que falta.
 banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
@@ -986,6 +990,7 @@ board-removed = { $car } removido
 board-removed-text = Seus pedidos foram parados; pressione «a» para adicioná-lo de novo.
 board-turned-ready = { $car } está pronto
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
+board-turned-unready = { $car } não está mais pronto
 board-live-on = { $count ->
     [0] Ao vivo: { $count } veículos
     [one] Ao vivo: 1 veículo

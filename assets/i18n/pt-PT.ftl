@@ -115,6 +115,10 @@ banner-browser-failed = { $why }. Abra { $url } à mão, ou g para o código QR.
 banner-step-done = { $count ->
    *[other] Feito — { $steps }
 }
+banner-step-undone = { $count ->
+   *[other] De novo por fazer — { $steps }
+}
+banner-step-undone-text = a lista mais recente do gateway tem-no de novo por fazer (uma redefinição noutro lugar, uma chave revogada, ou um gateway que perdeu o estado): o cliente fá-lo de novo; a lista mostra o que falta.
 banner-next-is = o próximo passo é { $title }.
 banner-all-done-ready = tudo feito, o serviço está pronto.
 banner-nothing-shown-left = na lista mostrada não resta nada a fazer.
@@ -962,6 +966,7 @@ board-removed = { $car } removido
 board-removed-text = Os seus pedidos foram parados; prima «a» para adicioná-lo de novo.
 board-turned-ready = { $car } está pronto
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
+board-turned-unready = { $car } já não está pronto
 board-live-on = { $count ->
     [one] Ao vivo: 1 veículo
    *[other] Ao vivo: { $count } veículos

@@ -105,6 +105,9 @@ pub enum WatchShown {
 pub struct ListChange {
     /// Steps that turned done since the last whole list.
     pub turned_done: Vec<Step>,
+    /// Steps done in the last whole list that are not done any more (a
+    /// reset elsewhere, a revoked key, a gateway that lost its cache).
+    pub turned_back: Vec<Step>,
     /// Every step of the whole list is done.
     pub ready: bool,
     /// The first list that arrived for this vehicle.
@@ -513,6 +516,13 @@ impl VehicleSession {
                     .iter()
                     .filter(|s| s.status.is_done())
                     .filter(|s| before.find(&s.name).is_some_and(|p| !p.status.is_done()))
+                    .cloned()
+                    .collect();
+                change.turned_back = list
+                    .steps
+                    .iter()
+                    .filter(|s| !s.status.is_done())
+                    .filter(|s| before.find(&s.name).is_some_and(|p| p.status.is_done()))
                     .cloned()
                     .collect();
             }

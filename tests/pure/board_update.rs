@@ -425,6 +425,15 @@ fn a_vehicle_that_turns_ready_is_announced_once() {
     assert!(s.board().unwrap().session("A1").unwrap().all_done());
     let sum = s.board().unwrap().summary();
     assert_eq!(sum.ready, 2);
+    // Asked again, and back to todo (a reset elsewhere): said over the
+    // "ready" banner, which no longer holds (stranger 43, AR2).
+    let asked = requests(&ch(&mut s, 'r'));
+    let a1 = asked.iter().find(|r| r.0 == "A1").expect("A1 is asked");
+    answer(&mut s, a1, Ok(list(1, ["todo"; 3])), 60);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Info);
+    assert_eq!(banner.title, "A1 is no longer ready");
+    assert_eq!(s.board().unwrap().summary().ready, 1);
     // A vehicle ready at its first answer has not turned ready: no news.
     let mut s = state(true);
     let asked = requests(&start_board(&mut s, vec!["Z9".into(), "Y8".into()], t(0)));

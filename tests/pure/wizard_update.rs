@@ -459,6 +459,21 @@ fn watch_announces_a_step_that_turned_done_and_moves_the_highlight() {
     assert!(session(&s).watch(), "steps remain");
     let md = session(&s).log().to_markdown();
     assert!(md.contains("deviceActivation`: todo → alreadyDone"), "{md}");
+    // Back to todo (a reset elsewhere): said over the "done" banner, which
+    // no longer holds (stranger 43, AR2).
+    live(
+        &mut s,
+        f,
+        LiveUpdate::List(list(["todo", "todo", "todo"])),
+        12,
+    );
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.kind, BannerKind::Info);
+    assert_eq!(
+        banner.title,
+        "Trusted phone number, Device activation are no longer done"
+    );
+    assert!(banner.text.contains("has it to do again"), "{banner:?}");
 }
 
 /// Watch on a vehicle whose list fails with a passing error (a 500): watch

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use super::refused::{StartOver, live_words, refused_again, reset_refused_in_front, start_over};
 use super::sign_in::{sign_in_offer, wants_token};
-use super::steps::fetch_for;
+use super::steps::{announce, fetch_for};
 use super::{error, info, lang, success, title};
 use crate::client::live::LiveUpdate;
 use crate::client::{GatewayError, Recovery, Rejection};
@@ -336,46 +336,6 @@ fn task_failed(
     (Outcome::Failed { unknown_id: None }, Vec::new())
 }
 
-/// The banner a list answer deserves.
-fn announce(session: &mut VehicleSession, change: &ListChange, purpose: Purpose, lang: Lang) {
-    if !change.turned_done.is_empty() {
-        let titles: Vec<String> = change.turned_done.iter().map(|s| title(lang, s)).collect();
-        let then = match session.next_step() {
-            Some(step) => tr!(lang, "banner-next-is", title = title(lang, step)),
-            None if change.ready => tr!(lang, "banner-all-done-ready"),
-            None => tr!(lang, "banner-nothing-shown-left"),
-        };
-        session.say(success(
-            tr!(
-                lang,
-                "banner-step-done",
-                steps = titles.join(", "),
-                count = crate::text::num(titles.len())
-            ),
-            then,
-        ));
-    } else if purpose == Purpose::Reset {
-        session.say(success(
-            tr!(lang, "banner-reset-done"),
-            tr!(lang, "banner-reset-done-text"),
-        ));
-    } else if purpose == Purpose::Recheck && !change.ready {
-        // The next-step call said nothing is left; the fresh list still
-        // has steps to do: the gateway contradicts itself.
-        session.say(error(
-            tr!(lang, "banner-answers-disagree"),
-            tr!(lang, "banner-answers-disagree-text"),
-        ));
-    } else {
-        // Keep a note the technician has not read yet (such as "Started
-        // over") through quiet answers, but drop a stale error.
-        session.clear_banner(matches!(
-            purpose,
-            Purpose::Watch | Purpose::Open | Purpose::Recheck
-        ));
-    }
-}
-
 fn next(
     session: &mut VehicleSession,
     next_id: &mut u64,
@@ -637,6 +597,13 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
                 state.vehicles.say(success(
                     tr!(judge.lang, "board-turned-ready", car = car.to_owned()),
                     tr!(judge.lang, "board-turned-ready-text"),
+                ));
+            }
+            // Ready no more: said, over any "ready" banner of before.
+            if state.on_a_board && was_ready && !change.ready {
+                state.vehicles.say(info(
+                    tr!(judge.lang, "board-turned-unready", car = car.to_owned()),
+                    tr!(judge.lang, "banner-step-undone-text"),
                 ));
             }
         }

@@ -4,13 +4,13 @@
 
 use std::time::SystemTime;
 
-use super::{info, lang};
+use super::{error, info, lang, success, title};
 use crate::report::Event;
 use crate::steps::is_id;
 use crate::text::Lang;
 use crate::tr;
 use crate::wizard::keymap::Action;
-use crate::wizard::session::VehicleSession;
+use crate::wizard::session::{ListChange, VehicleSession};
 use crate::wizard::start::StartField;
 use crate::wizard::state::{Effect, Overlay, Purpose, Screen, State};
 
@@ -325,4 +325,62 @@ fn path_segment(text: &str) -> String {
             }
             out
         })
+}
+
+/// The banner a list answer deserves.
+pub(super) fn announce(
+    session: &mut VehicleSession,
+    change: &ListChange,
+    purpose: Purpose,
+    lang: Lang,
+) {
+    // A step no longer done is said first: a "done" or "ready" banner of
+    // before would state what is no longer so.
+    if !change.turned_back.is_empty() {
+        let titles: Vec<String> = change.turned_back.iter().map(|s| title(lang, s)).collect();
+        session.say(info(
+            tr!(
+                lang,
+                "banner-step-undone",
+                steps = titles.join(", "),
+                count = crate::text::num(titles.len())
+            ),
+            tr!(lang, "banner-step-undone-text"),
+        ));
+    } else if !change.turned_done.is_empty() {
+        let titles: Vec<String> = change.turned_done.iter().map(|s| title(lang, s)).collect();
+        let then = match session.next_step() {
+            Some(step) => tr!(lang, "banner-next-is", title = title(lang, step)),
+            None if change.ready => tr!(lang, "banner-all-done-ready"),
+            None => tr!(lang, "banner-nothing-shown-left"),
+        };
+        session.say(success(
+            tr!(
+                lang,
+                "banner-step-done",
+                steps = titles.join(", "),
+                count = crate::text::num(titles.len())
+            ),
+            then,
+        ));
+    } else if purpose == Purpose::Reset {
+        session.say(success(
+            tr!(lang, "banner-reset-done"),
+            tr!(lang, "banner-reset-done-text"),
+        ));
+    } else if purpose == Purpose::Recheck && !change.ready {
+        // The next-step call said nothing is left; the fresh list still
+        // has steps to do: the gateway contradicts itself.
+        session.say(error(
+            tr!(lang, "banner-answers-disagree"),
+            tr!(lang, "banner-answers-disagree-text"),
+        ));
+    } else {
+        // Keep a note the technician has not read yet (such as "Started
+        // over") through quiet answers, but drop a stale error.
+        session.clear_banner(matches!(
+            purpose,
+            Purpose::Watch | Purpose::Open | Purpose::Recheck
+        ));
+    }
 }
