@@ -2971,6 +2971,25 @@ fn a_refused_fixed_kept_token_names_its_fix_before_i() {
         let s = refused_with(State::new(options), error);
         session(&s).banner().unwrap().clone()
     };
+    // The report says what the screen said, never `stepwise login` as a
+    // sure cure (stranger 43, AR1).
+    let none = refused_with(
+        State::new(Options {
+            backend_label: "test".into(),
+            ..Options::default()
+        }),
+        GatewayError::Unauthorized {
+            sent: None,
+            expired: None,
+            said: None,
+        },
+    );
+    let md = session(&none).log().to_markdown();
+    assert!(
+        md.contains("Press i to sign in here, if it offers sign-in"),
+        "{md}"
+    );
+    assert!(!md.contains("Sign in with `stepwise login`"), "{md}");
     let fixed = refused(true);
     assert!(
         fixed.text.starts_with("The gateway refused the token kept by `stepwise login --with-token` (HTTP 401). Ask whoever runs the gateway for its current token")

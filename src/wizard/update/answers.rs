@@ -475,7 +475,22 @@ pub(super) fn status_of(e: &GatewayError) -> u16 {
 fn fail(session: &mut VehicleSession, judge: Judge, e: &GatewayError, now: SystemTime) -> Outcome {
     let lang = judge.lang;
     let text = sign_in_offer(judge, e).unwrap_or_else(|| gateway_error(lang, e));
-    session.log_error(now, lang, e);
+    // No token, or one given by hand, refused: the report says what the
+    // screen said (a sign-in offered only where the gateway offers one),
+    // never `stepwise login` as a sure cure; else the command-line words.
+    let hedged =
+        matches!(e, GatewayError::Unauthorized { sent, .. } if sent.is_none_or(|f| !f.is_login()));
+    session.log_event(
+        now,
+        Event::Error {
+            what: gateway_headline(lang, e),
+            detail: if hedged {
+                text.clone()
+            } else {
+                gateway_error(lang, e)
+            },
+        },
+    );
     session.set_refused_token(wants_token(e));
     session.say(error(gateway_headline(lang, e), text));
     session.set_remedy(remedy_for(e));
