@@ -1716,9 +1716,11 @@ impl Gateway {
         // Through a proxy, a 401 page with no challenge at all is no
         // gateway's (which names how it wants the token): the proxy's own,
         // or a portal's, as its 403 page would be.
-        let unchallenged = status == 401
-            && !answer.challenged
-            && answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        // So is one with no body at all (the contract's 401 has its error
+        // body).
+        let first = answer.body.iter().find(|b| !b.is_ascii_whitespace());
+        let unchallenged =
+            status == 401 && !answer.challenged && matches!(first, Some(&b'<') | None);
         let mark = answer
             .proxy_mark
             .clone()

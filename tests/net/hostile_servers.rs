@@ -1161,6 +1161,22 @@ async fn a_proxy_refusing_its_password_with_401_is_not_a_sign_in_matter() {
     assert!(line.contains("the gateway failed (maintenance)"), "{line}");
 }
 
+/// A bare 401 through a proxy (no challenge, no body: no gateway's, whose
+/// 401 names how it wants the token in its error body) is said with the
+/// proxy, never "sign in with `stepwise login`" (stranger 43, AR5).
+#[tokio::test]
+async fn a_bare_401_through_a_proxy_is_said_with_the_proxy() {
+    let proxy = canned("401 Unauthorized", &["Content-Length: 0"], "").await;
+    let error = list_through("http://gateway.invalid:8080", &proxy.url()).await;
+    assert!(
+        matches!(&error, GatewayError::Proxy { status: 401, .. }),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains(&proxy.url()), "{line}");
+    assert!(!line.contains("stepwise login"), "{line}");
+}
+
 /// A web page's 400 with no gateway's error body (nginx's "Request
 /// Header Or Cookie Too Large", a WAF's page): something in front refused
 /// the request, the gateway never acted on it; never "check the id you
