@@ -1315,6 +1315,22 @@ impl Gateway {
         let down = crate::net::loopback_refuses(&host, port)
             .await
             .then_some(port);
+        // Asked without the proxy, the gateway answers the same: its own
+        // failure, which the proxy passed on (NO_PROXY would change
+        // nothing), with the wait it asks.
+        if down.is_none()
+            && let Some(status) = status
+            && let Some((direct, retry_after)) = self.asked_directly().await
+            && direct == status
+        {
+            return GatewayError::Rejected {
+                status,
+                kind: Rejection::ServerFailure,
+                body: ErrorBody::default(),
+                retry_after,
+                proxy: None,
+            };
+        }
         GatewayError::ProxyLoopback {
             proxy: self.proxy.clone().unwrap_or_default(),
             from,
@@ -1322,6 +1338,25 @@ impl Gateway {
             status,
             down,
         }
+    }
+
+    /// The gateway on this machine asked once directly, without the
+    /// proxy (plain http only, within 2 s), at the list's path: its status
+    /// and `Retry-After`, when it answers.
+    async fn asked_directly(&self) -> Option<(u16, Option<Duration>)> {
+        if self.base.scheme() != "http" {
+            return None;
+        }
+        let url = self.base.join(wire::LIST_PATH).ok()?;
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(2))
+            .build()
+            .ok()?;
+        let answer = http.get(url).send().await.ok()?;
+        let retry_after = crate::net::retry_after(answer.headers());
+        Some((answer.status().as_u16(), retry_after))
     }
 
     async fn attempt(&self, call: &Call<'_>) -> Result<Answer, GatewayError> {

@@ -356,6 +356,36 @@ async fn a_5xx_through_a_proxy_names_the_proxy() {
     assert!(!line.contains("proxy"), "{line}");
 }
 
+/// A gateway on this machine that fails itself (a 503 with its wait),
+/// its answer passed on by the proxy: asked directly it answers the same,
+/// so it is the gateway's failure with the wait it asks, never "the
+/// request never reached the gateway … set NO_PROXY" (stranger 43, AR6).
+#[tokio::test]
+async fn a_gateway_s_own_failure_passed_on_by_a_proxy_stays_the_gateway_s() {
+    let page = "<html><head><title>503 Service Unavailable</title></head></html>";
+    let headers = ["Content-Type: text/html", "Retry-After: 30"];
+    let gateway = canned("503 Service Unavailable", &headers, page).await;
+    let proxy = canned("503 Service Unavailable", &headers, page).await;
+    let error = list(&gateway.url, Some(&proxy.url)).await;
+    assert!(
+        matches!(
+            &error,
+            GatewayError::Rejected {
+                status: 503,
+                retry_after: Some(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let line = words(&error);
+    assert!(line.contains("the gateway failed"), "{line}");
+    assert!(
+        !line.contains("NO_PROXY") && !line.contains("never reached"),
+        "{line}"
+    );
+}
+
 /// A gateway on this machine sent to a proxy by a proxy variable: the
 /// proxy's own error page is the proxy not reaching this machine, said
 /// with NO_PROXY for that host, never "check that the gateway runs" —
