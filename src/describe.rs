@@ -133,6 +133,12 @@ fn refused_page(lang: Lang, error: &GatewayError) -> String {
     else {
         return gateway_error(lang, error);
     };
+    // A page titled with its status alone ("403") says nothing more.
+    let said = if said.trim() == status.to_string() {
+        ""
+    } else {
+        said.as_str()
+    };
     let (base, said, via) = (
         base.clone(),
         in_brackets(said),
@@ -1810,6 +1816,31 @@ fn rejected_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refusal page titled with its status alone is not said twice
+    /// ("HTTP 403 (403)"); a title with words is (stranger 43, AR17a).
+    #[test]
+    fn a_page_titled_with_its_status_alone_is_not_said_twice() {
+        let refused = |said: &str| {
+            gateway_error(
+                Lang::En,
+                &GatewayError::Refused {
+                    base: "http://gw.example/".into(),
+                    status: 403,
+                    said: said.into(),
+                    token_sent: true,
+                    proxy: None,
+                },
+            )
+        };
+        let bare = refused("403");
+        assert!(bare.contains("answered HTTP 403 without"), "{bare}");
+        let worded = refused("Blocked by policy");
+        assert!(
+            worded.contains("answered HTTP 403 (Blocked by policy) without"),
+            "{worded}"
+        );
+    }
     use crate::config::TokenPlace;
     use crate::net::ProxyProblem;
 

@@ -53,6 +53,8 @@ struct Caller<'a> {
     token: Option<Secret>,
     /// A request was answered 429: requests are limited.
     limited: std::cell::Cell<bool>,
+    /// A request was answered with a failure (5xx).
+    failing: std::cell::Cell<bool>,
     /// A request was answered with success (2xx).
     answered_ok: std::cell::Cell<bool>,
     /// The gateway is on this machine behind a proxy, and nothing listens
@@ -84,6 +86,9 @@ pub(super) struct Judged {
     /// Some request was answered 429: what was not checked was held back
     /// by a limit on requests, not missed by an absent gateway.
     pub limited: bool,
+    /// Some request was answered with a failure (5xx) and none with a
+    /// success: what was not checked was held back by that failure.
+    pub failing: bool,
     /// The gateway took the token, and answers without any token too: it
     /// checks none (asked once more, without it).
     pub needs_none: bool,
@@ -120,6 +125,7 @@ impl<'a> Caller<'a> {
                 challenge: std::cell::RefCell::default(),
                 token: token.cloned(),
                 limited: std::cell::Cell::new(false),
+                failing: std::cell::Cell::new(false),
                 answered_ok: std::cell::Cell::new(false),
                 loopback_down: None,
             }),
@@ -217,6 +223,9 @@ impl<'a> Caller<'a> {
         let status = answer.status.as_u16();
         if status == 429 {
             self.limited.set(true);
+        }
+        if answer.status.is_server_error() {
+            self.failing.set(true);
         }
         if answer.status.is_success() {
             self.answered_ok.set(true);
@@ -482,6 +491,9 @@ enum Failure {
     Answered,
     /// No steps gateway's answer came back: none, or another server's.
     NoGateway,
+    /// A failure (5xx) without the contract's body: the gateway's, or
+    /// something's in front of it.
+    Failing,
 }
 
 /// What the checks on a stepsID know: the caller, the first list and its
@@ -547,6 +559,7 @@ pub(super) async fn checks(
         },
         challenge,
         limited,
+        failing: caller.failing.get() && !caller.answered_ok.get(),
         needs_none: false,
         login_beside: None,
     }
@@ -670,6 +683,26 @@ fn gateways_own(answer: &Answer) -> bool {
             && crate::client::scope_wanted(&answer.headers).is_some())
 }
 
+/// The clock line from the answer to the call with no id: read where the
+/// answer is the gateway's own (`gateways`), else why not.
+fn clock_line(report: &mut Report, answer: &Answer, gateways: bool) {
+    if gateways {
+        clock_check(report, &answer.headers);
+    } else if answer.status == StatusCode::TOO_MANY_REQUESTS {
+        report.set("clock", Mark::Skipped, words!("doctor-clock-limited"));
+    } else if answer.status.is_server_error() {
+        // A failure's answer: no steps gateway is not what it shows.
+        let status = i64::from(answer.status.as_u16());
+        report.set(
+            "clock",
+            Mark::Skipped,
+            words!("doctor-clock-failed", status = status),
+        );
+    } else {
+        report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+    }
+}
+
 /// A request with neither id: a 400 with a JSON body, and the gateway's
 /// `Date` for the clock. `None` when nothing answered. `with_car`: the
 /// first list follows, to tell a gateway from any other server.
@@ -717,19 +750,17 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
         Ok(answer) => answer,
     };
     let contract_body = gateways_own(&answer);
-    let limited = answer.status == StatusCode::TOO_MANY_REQUESTS;
     // A proxy's or a web server's `Date` says nothing of the gateway's clock.
     // Nor does a proxy's 401 page with no challenge (a portal's sign-in).
     let proxy_page = portal_page(&answer) && caller.gateway.proxy().is_some();
-    if contract_body
-        || (answer.status == StatusCode::UNAUTHORIZED && !password_prompt(&answer) && !proxy_page)
-    {
-        clock_check(report, &answer.headers);
-    } else if limited {
-        report.set("clock", Mark::Skipped, words!("doctor-clock-limited"));
-    } else {
-        report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
-    }
+    clock_line(
+        report,
+        &answer,
+        contract_body
+            || (answer.status == StatusCode::UNAUTHORIZED
+                && !password_prompt(&answer)
+                && !proxy_page),
+    );
     let reach = |unauthorized| Reach {
         unauthorized,
         gateway: contract_body,
@@ -953,10 +984,13 @@ async fn first_list<'c>(caller: &'c Caller<'c>, car: &str) -> Result<Listed<'c>,
             return Err((line, Failure::NoGateway));
         }
         Ok(a) if !a.status.is_success() => {
-            // A 400 is about the car; another status without the
-            // contract's body is no steps gateway's.
+            // A 400 is about the car; a 5xx is a failure (the gateway's, or
+            // something's in front of it), not proof of no gateway; another
+            // status without the contract's body is no steps gateway's.
             let failure = if a.status == StatusCode::BAD_REQUEST || gateways_own(&a) {
                 Failure::Answered
+            } else if a.status.is_server_error() {
+                Failure::Failing
             } else {
                 Failure::NoGateway
             };

@@ -176,7 +176,7 @@ pub(super) fn check(
         .as_ref()
         .or_else(|| login.and_then(|l| l.token.as_ref()));
     let Some(token) = token else {
-        no_token(report, settings, embedded, unauthorized, judged.limited);
+        no_token(report, settings, embedded, unauthorized, judged);
         return;
     };
     if embedded {
@@ -417,8 +417,9 @@ fn no_token(
     settings: &Settings,
     embedded: bool,
     unauthorized: Option<bool>,
-    limited: bool,
+    judged: &super::contract::Judged,
 ) {
+    let (limited, failing) = (judged.limited, judged.failing);
     if let Some(trouble) = settings.login_trouble.clone().filter(|_| !embedded) {
         // A damaged login file is why none goes out: said, not "none given";
         // a failure only where the gateway may want one.
@@ -447,6 +448,8 @@ fn no_token(
         report.set("token", Mark::Ok, words!("doctor-token-embedded"));
     } else if unauthorized.is_none() && limited {
         report.set("token", Mark::Skipped, words!("doctor-token-none-limited"));
+    } else if unauthorized.is_none() && failing {
+        report.set("token", Mark::Skipped, words!("doctor-token-none-failing"));
     } else if unauthorized.is_none() {
         // Nothing answered: whether the gateway wants a token is unknown.
         report.set("token", Mark::Skipped, words!("doctor-token-not-checked"));

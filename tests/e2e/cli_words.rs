@@ -245,6 +245,12 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
         "{err}"
     );
     assert!(!err.contains("111111: the gateway kept limiting"), "{err}");
+    // A longer deadline is advised only where the wait is longer than it
+    // (stranger 43, AR3).
+    assert!(
+        err.contains("If the wait it asked for (said on stderr) is longer than 1 s, give a --deadline longer than that wait; if not, it keeps limiting this client"),
+        "{err}"
+    );
 
     let one = run(
         home.path(),

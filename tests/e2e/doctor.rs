@@ -1953,6 +1953,29 @@ fn a_404_naming_no_id_points_at_the_id_or_api() {
     assert!(!err.contains("the gateway does not know this id"), "{err}");
 }
 
+/// A gateway failing (503 with a page): the lines around its First list
+/// say a failure, never "no steps gateway answered" beside a First list
+/// that blames the gateway (stranger 43, AR12).
+#[test]
+fn a_failing_gateway_is_not_said_absent() {
+    let page = "<html><head><title>503 Service Unavailable</title></head></html>";
+    let url = crate::canned::answering(
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes(),
+    );
+    let home = home();
+    let out = doctor_with_env(home.path(), &["--api", &url, "--car", "987654"], &[]);
+    let text = stdout(&out);
+    assert!(
+        line(&text, "Clock").contains("the answer was a failure (HTTP 503)"),
+        "{text}"
+    );
+    assert!(!text.contains("no steps gateway"), "{text}");
+}
+
 /// A token sent to a gateway that answers without any token too: doctor
 /// says it checks none, never that it "took" the token (stranger 39, AN8).
 #[test]
