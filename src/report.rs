@@ -61,6 +61,8 @@ pub enum Event {
     },
     /// Signed in from the wizard (`i`); the refused vehicles ask again.
     SignedIn,
+    /// Removed from the board (`d`) by the technician.
+    Removed,
     /// A sign-in from the wizard (`i`) failed, and why (a gateway that
     /// offers none and takes a fixed token, a provider's refusal, …).
     SignInFailed { detail: String },
@@ -206,7 +208,13 @@ impl SessionLog {
     /// Logs a whole list when it differs from the last one (a watch that
     /// sees the same list adds nothing), and each status change.
     pub fn record_list(&mut self, at: SystemTime, list: &Arc<StepsList>) {
-        if self.last_list.as_ref() == Some(list) {
+        // The same list again says nothing new; except right after a
+        // reset, whose line says the gateway's answer follows.
+        let after_reset = self
+            .entries
+            .last()
+            .is_some_and(|e| matches!(e.event, Event::Reset));
+        if self.last_list.as_ref() == Some(list) && !after_reset {
             return;
         }
         if let Some(previous) = self.last_list.take() {
@@ -534,6 +542,7 @@ fn describe(lang: Lang, event: &Event) -> String {
             unfinished: true,
         } => tr!(lang, "report-event-note-unfinished", text = md(text)),
         Event::SignedIn => tr!(lang, "report-event-signed-in"),
+        Event::Removed => tr!(lang, "report-event-removed"),
         Event::SignInFailed { detail } => {
             tr!(lang, "report-event-sign-in-failed", detail = md(detail))
         }
@@ -690,6 +699,21 @@ mod tests {
         assert_eq!(json["entries"][2]["at"], "2027-01-15T08:00:05Z");
         assert_eq!(json["steps"][1]["name"], "deviceActivation");
         assert_eq!(json["steps"][1]["status"], "alreadyDone");
+        // A reset whose answer is the same list: that answer is logged all
+        // the same, so "the gateway's answer follows" is followed
+        // (stranger 43, AR13); the same list otherwise is not.
+        let mut log = SessionLog::new("987654", "demo backend");
+        let same = list("todo");
+        log.record_list(t0, &same);
+        log.record_list(t0, &same);
+        assert_eq!(log.entries.len(), 1, "one list");
+        log.push(t0, Event::Reset);
+        log.record_list(t0, &same);
+        assert!(
+            matches!(log.entries.last().unwrap().event, Event::List { .. }),
+            "{:?}",
+            log.entries
+        );
     }
 
     /// The gateway's address reads as typed, in a code span (no link),

@@ -126,6 +126,8 @@ banner-reset-done = Schritte-Cache zurückgesetzt
 banner-reset-done-text = Jeder Schritt wurde neu bewertet; die Liste zeigt den echten Stand.
 banner-reset-refused-front = Zurücksetzen abgelehnt
 banner-reset-refused-front-text = Etwas vor dem Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) mit HTTP { $status } ohne Fehlertext des Gateways beantwortet, während Listen von dieser Adresse kommen: nur der Aufruf zum Zurücksetzen wird abgelehnt. Der Cache wurde nicht zurückgesetzt, und die Liste auf dem Bildschirm ist unverändert. Den Betreiber des Gateways oder des Netzes fragen, ob der Aufruf zum Zurücksetzen durchgelassen wird.
+banner-reset-unanswered = Zurücksetzen gesendet, keine Antwort
+banner-reset-unanswered-text = das Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) angenommen, aber nicht binnen { $secs } s geantwortet: der Cache ist vielleicht schon zurückgesetzt, vielleicht nicht. Zuerst r drücken, um die Liste so zu sehen, wie sie jetzt ist; nur erneut zurücksetzen, wenn sie noch Schritte als erledigt zeigt, die der Kunde nicht erledigt hat.
 banner-started-over = Neu begonnen
 banner-started-over-text = { $why }; neu gefragt per carAssociationID.
 banner-refused-again = Das Gateway lehnt die stepsID ab, die es gerade vergeben hat
@@ -305,6 +307,7 @@ report-col-name = Name
 report-col-status = Status
 report-events = Ereignisse
 report-event-opened = carAssociationID { $car } geöffnet
+report-event-removed = vom Techniker von der Übersicht entfernt
 report-event-list-next = Liste (stepsID { $id }): { $done } von { $total } erledigt, als Nächstes `{ $next }`
 report-event-list-clear = Liste (stepsID { $id }): { $done } von { $total } erledigt, nichts mehr offen
 report-event-filtered = Liste gefiltert auf { $status }: { $shown ->

@@ -157,6 +157,8 @@ banner-reset-done = Steps cache reset
 banner-reset-done-text = Every step was evaluated afresh; the list shows the truth.
 banner-reset-refused-front = Reset refused
 banner-reset-refused-front-text = Something in front of the gateway answered the steps-cache reset (resetSteps=true) with HTTP { $status } and no gateway's error body, while lists come from this address: only the reset call is refused. The cache was not reset, and the list on screen is as it was. Ask the gateway's operator, or who runs the network, whether the reset call is let through.
+banner-reset-unanswered = Reset sent, no answer
+banner-reset-unanswered-text = The gateway took the steps-cache reset (resetSteps=true) but did not answer within { $secs } s: the cache may be reset already, or not. Press r to see the list as it is now before anything else; reset again only if it still shows steps done that the customer has not done.
 banner-started-over = Started over
 banner-started-over-text = { $why }; asked again by carAssociationID.
 banner-refused-again = The gateway refuses the stepsID it just gave
@@ -342,6 +344,7 @@ report-col-name = name
 report-col-status = status
 report-events = Events
 report-event-opened = opened carAssociationID { $car }
+report-event-removed = removed from the board by the technician
 report-event-list-next = list (stepsID { $id }): { $done } of { $total } done, next `{ $next }`
 report-event-list-clear = list (stepsID { $id }): { $done } of { $total } done, nothing left
 report-event-filtered = list filtered on { $status }: { $shown ->

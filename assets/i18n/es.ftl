@@ -126,6 +126,8 @@ banner-reset-done = Caché de pasos reiniciada
 banner-reset-done-text = Cada paso se evaluó de nuevo; la lista muestra el estado real.
 banner-reset-refused-front = Restablecimiento rechazado
 banner-reset-refused-front-text = Algo delante de la pasarela respondió al restablecimiento de la caché de pasos (resetSteps=true) con HTTP { $status } y sin cuerpo de error de la pasarela, mientras las listas llegan desde esta dirección: solo se rechaza la llamada de restablecimiento. La caché no se restableció, y la lista en pantalla sigue igual. Pregunte al operador de la pasarela, o a quien gestiona la red, si se deja pasar la llamada de restablecimiento.
+banner-reset-unanswered = Restablecimiento enviado, sin respuesta
+banner-reset-unanswered-text = la pasarela recibió el restablecimiento de la caché de pasos (resetSteps=true) pero no respondió en { $secs } s: puede que la caché ya esté restablecida, o no. Pulse r primero para ver la lista tal como está; restablezca de nuevo solo si aún muestra hechos pasos que el cliente no ha hecho.
 banner-started-over = Vuelta a empezar
 banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 banner-refused-again = La pasarela rechaza el stepsID que acaba de dar
@@ -305,6 +307,7 @@ report-col-name = nombre
 report-col-status = estado
 report-events = Eventos
 report-event-opened = abierto el carAssociationID { $car }
+report-event-removed = quitado del tablero por el técnico
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
 report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->

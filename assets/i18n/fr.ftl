@@ -126,6 +126,8 @@ banner-reset-done = Cache des étapes vidé
 banner-reset-done-text = chaque étape a été réévaluée ; la liste montre l'état réel.
 banner-reset-refused-front = Réinitialisation refusée
 banner-reset-refused-front-text = quelque chose devant la passerelle a répondu à la réinitialisation du cache des étapes (resetSteps=true) par HTTP { $status } sans corps d'erreur de passerelle, alors que les listes viennent de cette adresse : seul l'appel de réinitialisation est refusé. Le cache n'a pas été réinitialisé, et la liste à l'écran est inchangée. Demandez à l'exploitant de la passerelle, ou à qui gère le réseau, si l'appel de réinitialisation est laissé passer.
+banner-reset-unanswered = Réinitialisation envoyée, sans réponse
+banner-reset-unanswered-text = la passerelle a pris la réinitialisation du cache des étapes (resetSteps=true) mais n'a pas répondu en { $secs } s : le cache est peut-être déjà réinitialisé, ou non. Appuyez d'abord sur r pour voir la liste telle qu'elle est ; ne réinitialisez à nouveau que si elle montre encore faites des étapes que le client n'a pas faites.
 banner-started-over = Reprise depuis le début
 banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
 banner-refused-again = La passerelle refuse le stepsID qu'elle vient de donner
@@ -305,6 +307,7 @@ report-col-name = nom
 report-col-status = statut
 report-events = Événements
 report-event-opened = carAssociationID { $car } ouvert
+report-event-removed = retiré du tableau par le technicien
 report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
 report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
 report-event-filtered = liste filtrée sur { $status } : { $shown ->

@@ -126,6 +126,8 @@ banner-reset-done = Cache dei passi azzerata
 banner-reset-done-text = ogni passo è stato rivalutato; la lista mostra lo stato reale.
 banner-reset-refused-front = Azzeramento rifiutato
 banner-reset-refused-front-text = qualcosa davanti al gateway ha risposto all'azzeramento della cache dei passi (resetSteps=true) con HTTP { $status } e senza corpo di errore del gateway, mentre gli elenchi arrivano da questo indirizzo: solo la chiamata di azzeramento è rifiutata. La cache non è stata azzerata, e l'elenco sullo schermo è com'era. Chiedere al gestore del gateway, o a chi gestisce la rete, se la chiamata di azzeramento viene lasciata passare.
+banner-reset-unanswered = Azzeramento inviato, nessuna risposta
+banner-reset-unanswered-text = il gateway ha ricevuto l'azzeramento della cache dei passi (resetSteps=true) ma non ha risposto entro { $secs } s: la cache forse è già azzerata, forse no. Premere prima r per vedere l'elenco com'è ora; azzerare di nuovo solo se mostra ancora fatti passi che il cliente non ha fatto.
 banner-started-over = Ricominciato
 banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
 banner-refused-again = Il gateway rifiuta lo stepsID appena dato
@@ -305,6 +307,7 @@ report-col-name = nome
 report-col-status = stato
 report-events = Eventi
 report-event-opened = aperto carAssociationID { $car }
+report-event-removed = rimosso dalla bacheca dal tecnico
 report-event-list-next = lista (stepsID { $id }): { $done } di { $total } fatti, prossimo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } di { $total } fatti, niente da fare
 report-event-filtered = lista filtrata su { $status }: { $shown ->

@@ -128,6 +128,8 @@ banner-reset-done = Stappencache gereset
 banner-reset-done-text = Elke stap is opnieuw beoordeeld; de lijst toont de echte stand.
 banner-reset-refused-front = Reset geweigerd
 banner-reset-refused-front-text = Iets vóór de gateway beantwoordde de reset van de stappencache (resetSteps=true) met HTTP { $status } zonder foutbericht van de gateway, terwijl lijsten van dit adres komen: alleen de resetaanroep wordt geweigerd. De cache is niet gereset, en de lijst op het scherm is ongewijzigd. Vraag de beheerder van de gateway, of wie het netwerk beheert, of de resetaanroep wordt doorgelaten.
+banner-reset-unanswered = Reset verzonden, geen antwoord
+banner-reset-unanswered-text = De gateway nam de reset van de stappencache (resetSteps=true) aan maar antwoordde niet binnen { $secs } s: de cache is misschien al gereset, misschien niet. Druk eerst op r om de lijst te zien zoals hij nu is; reset alleen opnieuw als hij nog stappen als afgerond toont die de klant niet heeft gedaan.
 banner-started-over = Opnieuw begonnen
 banner-started-over-text = { $why }; opnieuw gevraagd met de carAssociationID.
 banner-refused-again = De gateway weigert de stepsID die hij net gaf
@@ -307,6 +309,7 @@ report-col-name = naam
 report-col-status = toestand
 report-events = Gebeurtenissen
 report-event-opened = carAssociationID { $car } geopend
+report-event-removed = door de technicus van het overzicht verwijderd
 report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } afgerond, volgende `{ $next }`
 report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } afgerond, niets meer te doen
 report-event-filtered = lijst gefilterd op { $status }: { $shown ->

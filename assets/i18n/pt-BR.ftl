@@ -127,6 +127,8 @@ banner-reset-done = Cache de passos redefinido
 banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
 banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo na frente do gateway respondeu à redefinição do cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. O cache não foi redefinido, e a lista na tela continua como estava. Pergunte ao operador do gateway, ou a quem administra a rede, se a chamada de redefinição é deixada passar.
+banner-reset-unanswered = Redefinição enviada, sem resposta
+banner-reset-unanswered-text = o gateway recebeu a redefinição do cache de passos (resetSteps=true) mas não respondeu em { $secs } s: o cache talvez já esteja redefinido, talvez não. Pressione r primeiro para ver a lista como está agora; redefina de novo só se ela ainda mostrar como feitos passos que o cliente não fez.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar
@@ -306,6 +308,7 @@ report-col-name = nome
 report-col-status = estado
 report-events = Eventos
 report-event-opened = aberto o carAssociationID { $car }
+report-event-removed = removido do painel pelo técnico
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
 report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->

@@ -126,6 +126,8 @@ banner-reset-done = Cache de passos redefinido
 banner-reset-done-text = Cada passo foi reavaliado; a lista mostra o estado real.
 banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo à frente do gateway respondeu à redefinição da cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. A cache não foi redefinida, e a lista no ecrã continua como estava. Pergunte ao operador do gateway, ou a quem gere a rede, se a chamada de redefinição é deixada passar.
+banner-reset-unanswered = Redefinição enviada, sem resposta
+banner-reset-unanswered-text = o gateway recebeu a redefinição da cache de passos (resetSteps=true) mas não respondeu em { $secs } s: a cache talvez já esteja redefinida, talvez não. Prima r primeiro para ver a lista como está agora; redefina de novo só se ainda mostrar como feitos passos que o cliente não fez.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar
@@ -301,6 +303,7 @@ report-col-name = nome
 report-col-status = estado
 report-events = Eventos
 report-event-opened = aberto o carAssociationID { $car }
+report-event-removed = removido do painel pelo técnico
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
 report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->

@@ -268,6 +268,22 @@ fn d_removes_the_selected_vehicle_after_y_and_stops_its_requests() {
     assert_eq!(s.board().unwrap().selected_car(), Some("A1"));
     let banner = s.board().unwrap().banner().unwrap();
     assert!(banner.title.contains("C3"), "{banner:?}");
+    // The report marks it removed, with its time (stranger 43, AR4).
+    let json = s.report().to_json();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c3 = report["vehicles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["carAssociationID"] == "C3")
+        .expect("C3 is in the report");
+    let last = c3["entries"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "removed", "{json}");
+    assert!(
+        s.report()
+            .to_markdown()
+            .contains("removed from the board by the technician")
+    );
 }
 
 /// The removal question takes the user's own yes letter, which its text

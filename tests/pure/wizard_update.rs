@@ -760,6 +760,31 @@ fn a_reset_refused_in_front_of_the_gateway_says_the_cache_was_not_reset() {
     }
 }
 
+/// A reset sent and not answered in time may have reset the cache: said
+/// so, with r first, never "retry" alone (stranger 43, AR14).
+#[test]
+fn a_reset_without_an_answer_says_it_may_have_happened() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    ch(&mut s, 'R');
+    let (id, _, reset, purpose) = fetched(&ch(&mut s, 'y'));
+    assert!(reset);
+    let timed_out = GatewayError::TimedOut {
+        base: "http://127.0.0.1:9/".into(),
+        after: std::time::Duration::from_secs(10),
+        proxy: None,
+    };
+    answer(&mut s, id, purpose, Err(timed_out), 11);
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.title, "Reset sent, no answer");
+    assert!(
+        banner.text.contains(
+            "did not answer within 10 s: the cache may be reset already, or not. Press r"
+        ),
+        "{}",
+        banner.text
+    );
+}
+
 #[test]
 fn an_error_keeps_the_last_good_list() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);

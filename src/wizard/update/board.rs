@@ -34,7 +34,7 @@ pub(super) fn on_action(state: &mut State, action: Action, now: SystemTime) -> V
             }
             Vec::new()
         }
-        Action::ConfirmRemove => confirm_removal(state),
+        Action::ConfirmRemove => confirm_removal(state, now),
         _ => Vec::new(),
     }
 }
@@ -47,7 +47,7 @@ fn change(board: &mut Board, change: impl FnOnce(&mut Board)) -> Vec<Effect> {
 
 /// `y`: the vehicle leaves the board, its requests stop; the report keeps
 /// what it did.
-fn confirm_removal(state: &mut State) -> Vec<Effect> {
+fn confirm_removal(state: &mut State, now: SystemTime) -> Vec<Effect> {
     let lang = lang(state);
     let board = &mut state.vehicles;
     let Some(gone) = board.confirm_removal(lang) else {
@@ -58,7 +58,10 @@ fn confirm_removal(state: &mut State) -> Vec<Effect> {
         tr!(lang, "board-removed", car = car.clone()),
         tr!(lang, "board-removed-text"),
     ));
-    state.gone.push(gone.log().clone());
+    // The report says it was removed, not still on the board at the end.
+    let mut log = gone.log().clone();
+    log.push(now, crate::report::Event::Removed);
+    state.gone.push(log);
     vec![Effect::Cancel { car }]
 }
 

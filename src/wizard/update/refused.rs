@@ -124,6 +124,18 @@ pub(super) fn reset_refused_in_front(
 ) -> bool {
     let status = match e {
         GatewayError::Refused { status, .. } | GatewayError::NotAGateway { status, .. } => *status,
+        // Sent, and no answer in time: the gateway may have reset the
+        // cache all the same; "retry" alone would hide that.
+        GatewayError::TimedOut { after, .. } => {
+            session.log_error(now, lang, e);
+            let secs = after.as_secs().max(1);
+            session.say(error(
+                tr!(lang, "banner-reset-unanswered"),
+                tr!(lang, "banner-reset-unanswered-text", secs = secs),
+            ));
+            session.set_remedy(None);
+            return true;
+        }
         _ => return false,
     };
     if session.list().is_none() {
