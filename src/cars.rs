@@ -368,6 +368,24 @@ pub fn one_line_values(text: &str) -> Option<usize> {
     (values > 1).then_some(values)
 }
 
+/// The lines (numbered from 1) of a file with a named ids column whose
+/// row holds other values but no id in that column: skipped, and said.
+pub fn rows_without_id(text: &str) -> Vec<usize> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let Some(Column::Named(column) | Column::Under(column)) = find_column(&text) else {
+        return Vec::new();
+    };
+    content(&text)
+        .skip(1)
+        .filter(|(_, line)| {
+            let fields = fields(line);
+            fields.get(column).is_none_or(|id| id.is_empty())
+                && fields.iter().any(|f| !f.trim().is_empty())
+        })
+        .map(|(number, _)| number)
+        .collect()
+}
+
 /// The ids of `text`, in order (one given twice stays twice: the caller
 /// says so); or why there are none.
 pub fn parse(text: &str) -> Result<Vec<String>, IdsError> {
@@ -446,6 +464,16 @@ mod tests {
             Err(IdsError::Lines(bad)) => bad,
             other => panic!("{text:?}: {other:?}"),
         }
+    }
+
+    /// A row under a named ids column with other values but no id is
+    /// named by its line (stranger 43, AR16); a blank line is not.
+    #[test]
+    fn rows_without_an_id_under_a_named_column_are_named() {
+        let text = "carAssociationID,VIN\nC0001,WVW123\n,WVW999\n\nC0002,\n";
+        assert_eq!(parse(text).unwrap(), ["C0001", "C0002"]);
+        assert_eq!(rows_without_id(text), [3]);
+        assert!(rows_without_id("C0001\n\nC0002\n").is_empty());
     }
 
     #[test]

@@ -170,6 +170,7 @@ fn script_vehicles(cli: &Cli) -> Option<String> {
 fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
     let mut ids = cli.car.clone();
     let mut one_line = None;
+    let mut notes: Vec<String> = Vec::new();
     if let Some(path) = &cli.cars {
         let shown = path.display().to_string();
         let bytes =
@@ -205,6 +206,17 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
             return Err(tr!(lang, "cli-arg-cars-empty", path = shown));
         }
         ids.extend(from_file);
+        // Rows under the ids column with no id there: skipped, and said.
+        let without = stepwise::cars::rows_without_id(&text);
+        if !without.is_empty() {
+            let lines: Vec<String> = without.iter().take(10).map(ToString::to_string).collect();
+            notes.push(tr!(
+                lang,
+                "cli-ids-rows-without-id",
+                path = shown.clone(),
+                lines = lines.join(", ")
+            ));
+        }
         // A list typed on one line: only its first value is an id here.
         if let Some(values) = stepwise::cars::one_line_values(&text) {
             one_line = Some(tr!(
@@ -226,7 +238,7 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
         }
         first
     });
-    let mut notes: Vec<String> = one_line.into_iter().collect();
+    notes.extend(one_line);
     if !repeated.is_empty() {
         notes.push(tr!(lang, "cli-ids-repeated", ids = repeated.join(", ")));
     }

@@ -403,6 +403,18 @@ fn an_ids_file_s_repeats_and_one_line_list_are_said() {
         stderr.contains("Given more than once, asked once: 987654."),
         "{stderr}"
     );
+    // A row under the named ids column with no id in it: said with its
+    // line, never skipped without a word (stranger 43, AR16).
+    std::fs::write(&path, "carAssociationID,VIN\n987654,WVW123\n,WVW999\n").unwrap();
+    let out = run(home.path(), &["steps", "--cars", file, "--json"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the rows on lines 3 have no carAssociationID in its column, so they are skipped"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(text(&out.stdout).lines().count(), 1);
     // Commas, or tabs (a row copied from a spreadsheet): said by what it
     // is, never by a separator it may not hold (stranger 41, AP15).
     for line in ["111111,987654,222222\n", "111111\t987654\t222222\n"] {
