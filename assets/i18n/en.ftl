@@ -1398,6 +1398,7 @@ named-met-not-http = it is no http(s) address
 named-met-no-server = its metadata names no authorization server
 err-signin-discovery-not-json = the gateway's sign-in discovery document ({ $path }) is not valid JSON. Tell the gateway's operator, or sign in with `stepwise login --with-token`
 err-signin-issuer-not-json = the identity provider's metadata ({ $url }) is not valid JSON: check --issuer (or STEPWISE_ISSUER) if one is given, else tell the gateway's operator; or sign in with `stepwise login --with-token`
+err-signin-issuer-page = the identity provider's metadata ({ $url }) is a web page{ $said }, not its JSON: the address is a web site or a portal, not the identity provider. Check --issuer (or STEPWISE_ISSUER) if one is given, else tell the gateway's operator; if a portal answers in the provider's place, ask whoever runs the network
 err-signin-discovery-missing = the gateway's sign-in discovery document has no { $field }: it does not offer device sign-in. Sign in with `stepwise login --with-token`
 err-signin-not-offered-status = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server, HTTP { $status }). If --api is right, it takes a fixed token from whoever runs it: keep that token with `stepwise login --with-token`
 err-signin-not-offered = the gateway at { $gateway } does not offer sign-in (no /.well-known/oauth-authorization-server). If --api is right, it takes a fixed token from whoever runs it: keep that token with `stepwise login --with-token`

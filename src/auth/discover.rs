@@ -339,6 +339,7 @@ async fn from_issuer(
     // An https gateway never sends its users to a plain http provider.
     provider_url(asked.as_str(), gateway, Endpoint::Token)?;
     let mut status = StatusCode::NOT_FOUND;
+    let mut page = None;
     for url in issuer_urls(&asked) {
         let reply = get(http, &url).await?;
         // Busy or limiting requests (a 429, a 5xx): its wait, not a wrong
@@ -362,6 +363,15 @@ async fn from_issuer(
         }
         if !reply.status.is_success() {
             status = reply.status;
+            continue;
+        }
+        // A web page where the metadata belongs (a portal's, a web site's
+        // catch-all): said as a page, should the other path hold none.
+        if web_page(&reply.body) {
+            page = Some(AuthError::Discovery(Discovery::IssuerPage {
+                url: sanitize(url.as_str()),
+                said: crate::net::html_title(&reply.body).unwrap_or_default(),
+            }));
             continue;
         }
         let meta: Metadata = serde_json::from_slice(&reply.body).map_err(|_| {
@@ -389,6 +399,9 @@ async fn from_issuer(
         })?;
         endpoints.resource_scopes = resource_scopes;
         return Ok(endpoints);
+    }
+    if let Some(page) = page {
+        return Err(page);
     }
     Err(AuthError::Discovery(Discovery::NoIssuerMetadata {
         issuer: sanitize(issuer.trim()),

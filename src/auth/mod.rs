@@ -360,6 +360,9 @@ pub enum Discovery {
     /// The identity provider's metadata (where --issuer, or the gateway,
     /// sent it) is not JSON.
     IssuerNotJson { url: String },
+    /// The identity provider's metadata address answered a web page (a
+    /// portal's, a web site's catch-all): its title, if any.
+    IssuerPage { url: String, said: String },
     /// The discovery document lacks a field.
     Missing { field: &'static str },
     /// The identity provider's metadata (from its issuer) lacks a field.
@@ -740,6 +743,16 @@ impl Discovery {
             Discovery::IssuerNotJson { url } => {
                 tr!(lang, "err-signin-issuer-not-json", url = url.clone())
             }
+            Discovery::IssuerPage { url, said } => tr!(
+                lang,
+                "err-signin-issuer-page",
+                url = url.clone(),
+                said = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({said})")
+                }
+            ),
             Discovery::Missing { field } => {
                 tr!(lang, "err-signin-discovery-missing", field = *field)
             }

@@ -613,6 +613,14 @@ async fn a_busy_provider_s_metadata_is_no_wrong_issuer() {
             "<html><title>Blocked</title></html>",
             "was refused with HTTP 403 (Blocked) and a page",
         ),
+        // A portal's page where the metadata belongs: a page, never "not
+        // valid JSON" (stranger 43, AR17e).
+        (
+            "200 OK",
+            "Content-Type: text/html",
+            "<html><title>Portal</title></html>",
+            "is a web page (Portal), not its JSON",
+        ),
     ];
     for (status, header, body, words) in cases {
         let server = crate::hostile_servers::canned(status, &[header], body).await;
@@ -621,9 +629,11 @@ async fn a_busy_provider_s_metadata_is_no_wrong_issuer() {
             .unwrap_err();
         let text = describe::auth_error(Lang::En, &err);
         assert!(text.contains(words), "{status}: {text}");
-        assert!(
-            !text.contains("publishes no metadata") && !text.contains("Check --issuer"),
-            "{status}: {text}"
+        assert!(!text.contains("publishes no metadata"), "{status}: {text}");
+        assert_eq!(
+            text.contains("Check --issuer"),
+            status.starts_with("200"),
+            "only a page says the address may be wrong: {status}: {text}"
         );
     }
 }

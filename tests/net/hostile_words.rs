@@ -760,7 +760,9 @@ async fn an_issuer_serving_html_is_named_not_the_gateway() {
         .expect_err("no metadata");
     let line = stepwise::describe::auth_error(stepwise::text::Lang::En, &error);
     assert!(line.contains("the identity provider's metadata"), "{line}");
-    assert!(line.contains("check --issuer"), "{line}");
+    assert!(line.to_lowercase().contains("check --issuer"), "{line}");
+    // A page, never "not valid JSON" (stranger 43, AR17e).
+    assert!(line.contains("is a web page"), "{line}");
     assert!(
         !line.contains("the gateway's sign-in discovery document"),
         "{line}"
