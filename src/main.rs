@@ -1026,6 +1026,12 @@ fn wizard(
                     tr!(chosen_lang(), "cli-arg-report-written", path = path)
                 });
             }
+            if let Some(notes) = ended.notes_unkept {
+                say(&tr!(chosen_lang(), "cli-arg-report-notes-unkept"));
+                for note in notes {
+                    say(&format!("  - {note}"));
+                }
+            }
             if let Some(earlier) = ended.earlier {
                 let earlier = earlier.display().to_string();
                 say(&tr!(

@@ -409,6 +409,20 @@ impl SessionReport {
         self.vehicles.is_empty() && self.notes.is_empty()
     }
 
+    /// The technician's notes of the run (the vehicles' and the board's),
+    /// each as written: what a report that cannot be written must not lose.
+    pub fn note_texts(&self) -> Vec<String> {
+        self.vehicles
+            .iter()
+            .flat_map(|v| v.entries.iter())
+            .chain(self.notes.iter())
+            .filter_map(|e| match &e.event {
+                Event::Note { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn to_markdown(&self) -> String {
         use std::fmt::Write;
         let lang = self.lang;

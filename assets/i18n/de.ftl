@@ -1171,6 +1171,7 @@ cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skri
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).
 cli-arg-report-notes-kept = Ihre Notizen wurden bewahrt: kein --report war angegeben, und die Sitzung endete ohne zweites q, daher wurde der Sitzungsbericht nach { $path } geschrieben
+cli-arg-report-notes-unkept = Ihre Notizen konnten in keinen Bericht geschrieben werden (auch die Berichte im Datenordner sind nicht beschreibbar); hier sind sie zum Kopieren:
 cli-arg-report-earlier-kept = Der frühere Bericht unter diesem Pfad ist als { $path } bewahrt
 cli-arg-internal-error = stepwise wurde nach einem internen Fehler beendet (die Meldung steht oben); die Protokolldatei enthält die Einzelheiten für den Support.
 cli-arg-scenario-bad = { $error }. Die Datei korrigieren oder --scenario weglassen

@@ -1181,6 +1181,7 @@ cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use 
 cli-arg-report-written = Session report written to { $path }
 cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).
 cli-arg-report-notes-kept = Your notes were kept: no --report was given, and the run ended without a second q, so the session's report was written to { $path }
+cli-arg-report-notes-unkept = Your notes could not be written to any report (the data folder's reports cannot be written either); here they are, to copy:
 cli-arg-report-earlier-kept = The earlier report at that path is kept as { $path }
 cli-arg-internal-error = stepwise stopped after an internal error (its message is above); the log file has the details for support.
 cli-arg-scenario-bad = { $error }. Fix the file or leave out --scenario

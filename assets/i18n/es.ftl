@@ -1180,6 +1180,7 @@ cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para script
 cli-arg-report-written = Informe de sesión escrito en { $path }
 cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).
 cli-arg-report-notes-kept = Sus notas se guardaron: no se dio --report y la sesión terminó sin un segundo q, así que el informe de la sesión se escribió en { $path }
+cli-arg-report-notes-unkept = Sus notas no se pudieron escribir en ningún informe (tampoco se puede escribir en los informes de la carpeta de datos); aquí están, para copiarlas:
 cli-arg-report-earlier-kept = El informe anterior en esa ruta se guarda como { $path }
 cli-arg-internal-error = stepwise se detuvo tras un error interno (el mensaje está arriba); el archivo de registro tiene los detalles para soporte.
 cli-arg-scenario-bad = { $error }. Corrija el archivo o quite --scenario

@@ -1177,6 +1177,7 @@ cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les sc
 cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).
 cli-arg-report-notes-kept = Vos notes ont été gardées : aucun --report n'était donné, et la session s'est terminée sans second q, donc le rapport de session a été écrit dans { $path }
+cli-arg-report-notes-unkept = Vos notes n'ont pu être écrites dans aucun rapport (les rapports du dossier de données ne peuvent pas être écrits non plus) ; les voici, à copier :
 cli-arg-report-earlier-kept = Le rapport précédent à ce chemin est gardé sous { $path }
 cli-arg-internal-error = stepwise s'est arrêté après une erreur interne (son message est ci-dessus) ; le fichier journal en donne le détail pour le support.
 cli-arg-scenario-bad = { $error }. Corrigez le fichier ou retirez --scenario

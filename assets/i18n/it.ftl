@@ -1174,6 +1174,7 @@ cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Pe
 cli-arg-report-written = Rapporto di sessione scritto in { $path }
 cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).
 cli-arg-report-notes-kept = Le note sono state conservate: non era dato --report, e la sessione è finita senza un secondo q, quindi il rapporto della sessione è stato scritto in { $path }
+cli-arg-report-notes-unkept = Le note non sono state scritte in nessun rapporto (neanche i rapporti della cartella dei dati sono scrivibili); eccole, da copiare:
 cli-arg-report-earlier-kept = Il rapporto precedente a quel percorso è conservato come { $path }
 cli-arg-internal-error = stepwise si è fermato dopo un errore interno (il messaggio è qui sopra); il file di log contiene i dettagli per l'assistenza.
 cli-arg-scenario-bad = { $error }. Correggere il file o togliere --scenario

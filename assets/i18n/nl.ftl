@@ -1173,6 +1173,7 @@ cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik v
 cli-arg-report-written = Sessierapport geschreven naar { $path }
 cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).
 cli-arg-report-notes-kept = Je notities zijn bewaard: er was geen --report gegeven, en de sessie eindigde zonder tweede q, dus het sessierapport is naar { $path } geschreven
+cli-arg-report-notes-unkept = Je notities konden in geen enkel rapport worden geschreven (ook de rapporten in de gegevensmap zijn niet schrijfbaar); hier zijn ze, om te kopiëren:
 cli-arg-report-earlier-kept = Het eerdere rapport op dat pad is bewaard als { $path }
 cli-arg-internal-error = stepwise is gestopt na een interne fout (de melding staat hierboven); het logbestand bevat de details voor support.
 cli-arg-scenario-bad = { $error }. Verbeter het bestand of laat --scenario weg

@@ -1185,6 +1185,7 @@ cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scrip
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } registra isso).
 cli-arg-report-notes-kept = Suas notas foram guardadas: nenhum --report foi dado, e a sessão terminou sem um segundo q, então o relatório da sessão foi escrito em { $path }
+cli-arg-report-notes-unkept = Suas notas não puderam ser escritas em nenhum relatório (os relatórios da pasta de dados também não podem ser escritos); aqui estão, para copiar:
 cli-arg-report-earlier-kept = O relatório anterior nesse caminho foi guardado como { $path }
 cli-arg-internal-error = o stepwise parou após um erro interno (a mensagem está acima); o arquivo de log tem os detalhes para o suporte.
 cli-arg-scenario-bad = { $error }. Corrija o arquivo ou retire --scenario

@@ -1159,6 +1159,7 @@ cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scrip
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } regista-o).
 cli-arg-report-notes-kept = As suas notas foram guardadas: nenhum --report foi dado, e a sessão terminou sem um segundo q, pelo que o relatório da sessão foi escrito em { $path }
+cli-arg-report-notes-unkept = As suas notas não puderam ser escritas em nenhum relatório (os relatórios da pasta de dados também não podem ser escritos); aqui estão, para copiar:
 cli-arg-report-earlier-kept = O relatório anterior nesse caminho foi guardado como { $path }
 cli-arg-scenario-bad = { $error }. Corrija o ficheiro ou retire --scenario
 scenario-unreadable = não foi possível ler o cenário { $path }: { $error }

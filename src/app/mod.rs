@@ -46,6 +46,8 @@ pub struct Ended {
     /// No `--report`, and notes no report held: `report` is where they
     /// were kept (the run ended without a second `q`).
     pub notes_kept: bool,
+    /// Such notes, when no report could be written to keep them.
+    pub notes_unkept: Option<Vec<String>>,
 }
 
 /// The tokens in use at start (given by hand, or the kept login's): a note
@@ -173,12 +175,16 @@ fn ended(
 ) -> color_eyre::Result<Ended> {
     let now = SystemTime::now();
     let Some(path) = report_path else {
-        // Notes no report holds, and no second `q` chose to drop them (a
-        // closed window, a signal, a terminal gone): kept where `x` writes.
-        let keep = state.unsaved_note && !matches!(ran, Ok(None));
+        // Notes no report holds, and no second `q` chose to drop them
+        // (Ctrl-C, a closed window, a signal, a terminal gone): kept where
+        // `x` writes.
+        let keep = state.unsaved_note && !state.quit_asked;
         let kept = keep.then(|| keep_elsewhere(state, now)).flatten();
+        // Nowhere to write them: said, with the notes themselves.
+        let notes_unkept = (keep && kept.is_none()).then(|| state.report().note_texts());
         return Ok(Ended {
             notes_kept: kept.is_some(),
+            notes_unkept,
             report: kept,
             report_empty: false,
             signal: ran?,
@@ -201,7 +207,21 @@ fn ended(
                 why = why,
                 kept = kept.display().to_string()
             ),
-            None => crate::tr!(lang, "cli-arg-report-unwritable", path = path, why = why),
+            // Nowhere else either: the notes themselves are said.
+            None => {
+                let mut words =
+                    crate::tr!(lang, "cli-arg-report-unwritable", path = path, why = why);
+                let notes = report.note_texts();
+                if !notes.is_empty() {
+                    words.push('\n');
+                    words.push_str(&crate::tr!(lang, "cli-arg-report-notes-unkept"));
+                    for note in notes {
+                        words.push_str("\n  - ");
+                        words.push_str(&note);
+                    }
+                }
+                words
+            }
         }));
     }
     Ok(Ended {
@@ -210,6 +230,7 @@ fn ended(
         signal,
         earlier,
         notes_kept: false,
+        notes_unkept: None,
     })
 }
 
@@ -222,15 +243,21 @@ fn keep_elsewhere(state: &crate::wizard::state::State, now: SystemTime) -> Optio
 }
 
 /// An earlier report at `path` (the only file `--report` replaces) is kept
-/// beside it as `<name>.1` before the new one is written: its path.
+/// beside it as `<name>.1` (or `.2`, …: the first name not taken, so no
+/// earlier keep is replaced) before the new one is written: its path.
 fn keep_earlier(path: &std::path::Path) -> Option<PathBuf> {
     let mut head = [0u8; 512];
     let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
     if n == 0 || !crate::report::is_report(&head[..n]) {
         return None;
     }
-    let mut kept = path.as_os_str().to_owned();
-    kept.push(".1");
-    let kept = PathBuf::from(kept);
+    let kept = (1..1000).map(|n| {
+        let mut kept = path.as_os_str().to_owned();
+        kept.push(format!(".{n}"));
+        PathBuf::from(kept)
+    });
+    let kept = kept
+        .into_iter()
+        .find(|k| std::fs::symlink_metadata(k).is_err())?;
     std::fs::rename(path, &kept).ok().map(|()| kept)
 }

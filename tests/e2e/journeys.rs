@@ -944,18 +944,36 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
             .expect("kill runs");
         assert!(killed.success());
     };
-    // No --report: kept where x writes.
+    // No --report: kept where x writes, after a signal or Ctrl-C (the
+    // key the start screen names; stranger 44, AS1).
+    let ctrl_c = |tui: &mut Tui| tui.key(Key::CtrlC);
+    for (end, code) in [(&kill as &dyn Fn(&mut Tui), 143), (&ctrl_c, 0)] {
+        let home = tempfile::tempdir().unwrap();
+        let mut tui = noted(&["--car", "987654"], home.path(), end);
+        assert_eq!(tui.wait_exit(SHORT).exit_code(), code);
+        let kept = files(home.path());
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        let text = std::fs::read_to_string(&kept[0]).unwrap();
+        assert!(text.contains("photo in folder 7"), "{text}");
+        assert!(
+            tui.screen_text().contains("Your notes were kept"),
+            "{}",
+            tui.screen_text()
+        );
+    }
+    // Nowhere to write them (a file where the reports folder goes): the
+    // notes themselves are said (AS8).
     let home = tempfile::tempdir().unwrap();
+    let data = home.path().join(".local/share/stepwise");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("reports"), "in the way").unwrap();
     let mut tui = noted(&["--car", "987654"], home.path(), &kill);
     assert_eq!(tui.wait_exit(SHORT).exit_code(), 143);
-    let kept = files(home.path());
-    assert_eq!(kept.len(), 1, "{kept:?}");
-    let text = std::fs::read_to_string(&kept[0]).unwrap();
-    assert!(text.contains("photo in folder 7"), "{text}");
+    let screen = tui.screen_text();
     assert!(
-        tui.screen_text().contains("Your notes were kept"),
-        "{}",
-        tui.screen_text()
+        screen.contains("Your notes could not be written to any report")
+            && screen.contains("- photo in folder 7"),
+        "{screen}"
     );
     // A --report that cannot be written by the end: kept where x writes.
     let home = tempfile::tempdir().unwrap();
@@ -1002,6 +1020,12 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
         "{}",
         tui.screen_text()
     );
+    // A third run keeps the second beside the first, never over it (AS2).
+    let first = std::fs::read_to_string(&earlier).unwrap();
+    let mut tui = noted(&args, home.path(), &|tui: &mut Tui| tui.send("q"));
+    assert!(tui.wait_exit(SHORT).success());
+    assert_eq!(std::fs::read_to_string(&earlier).unwrap(), first);
+    assert!(home.path().join("today.md.2").exists());
 }
 
 /// A terminal (pty) of the test's own, 100×30: its other end, which the
