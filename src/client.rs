@@ -566,8 +566,11 @@ impl GatewayError {
             }
             GatewayError::TimedOut { .. }
             | GatewayError::TooLarge { .. }
-            | GatewayError::BadAnswer(_)
-            | GatewayError::ForeignList { .. } => Recovery::Retry { now: false },
+            | GatewayError::BadAnswer(_) => Recovery::Retry { now: false },
+            // Another stepsID's list: the gateway may have started the
+            // vehicle over with a new one; asked again by carAssociationID
+            // (which may bring any stepsID), never the same call in a loop.
+            GatewayError::ForeignList { .. } => Recovery::StartOver,
             GatewayError::Live(fault) => match fault {
                 live::LiveFault::Lists { .. } => Recovery::Stop,
                 // "No step for this stepsID", said on the stream: as the

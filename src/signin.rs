@@ -713,7 +713,7 @@ async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> T
         Err(GatewayError::Rejected { status: 401, .. }) => Trial::Refused,
         Err(GatewayError::Rejected {
             status: 404, body, ..
-        }) if body.code.is_some() || body.message.is_some() => Trial::Taken,
+        }) if body.names_the_id() => Trial::Taken,
         Err(e) => Trial::NotTried(Some(e)),
     }
 }

@@ -374,6 +374,15 @@ pub fn decode_error(body: &[u8]) -> Option<ErrorBody> {
     (code.is_some() || message.is_some()).then_some(ErrorBody { code, message })
 }
 
+impl ErrorBody {
+    /// A 404's body speaks of the id asked for (a code of the SDK's, or
+    /// words that name an id): the gateway judged it, not a router's "no
+    /// route matched" for a path it does not serve.
+    pub fn names_the_id(&self) -> bool {
+        self.code.is_some() || self.message.as_deref().is_some_and(names_an_id)
+    }
+}
+
 /// Whether an error's words name an id (`carAssociationID`, `stepsID`, in
 /// any case and spacing): the gateway speaks of the id, not of its path.
 pub fn names_an_id(words: &str) -> bool {

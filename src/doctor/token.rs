@@ -65,7 +65,7 @@ pub(super) async fn answered_without(settings: &Settings, base: &str) -> bool {
         Ok(_) => true,
         Err(GatewayError::Rejected {
             status: 404, body, ..
-        }) => body.code.is_some() || body.message.is_some(),
+        }) => body.names_the_id(),
         Err(_) => false,
     }
 }

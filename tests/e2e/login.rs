@@ -1434,6 +1434,35 @@ fn a_revocation_address_that_answers_404_forgets_the_login() {
     );
 }
 
+/// A router's 404 for a path it does not serve ("no route matched") is
+/// no gateway's judgement of the token: never "took it" nor "needs none"
+/// (stranger 44, AS4).
+#[test]
+fn a_router_s_404_does_not_take_a_token() {
+    let body = r#"{"message":"no route matched with those values"}"#;
+    let router = crate::canned::answering(
+        format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &["login", "--with-token", "--api", &router],
+        Some("a-token-for-nothing\n"),
+    );
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        !said.contains("the gateway took it") && !said.contains("it needs none here"),
+        "{said}"
+    );
+    let out = run(home.path(), &["auth", "status", "--api", &router], None);
+    let said = text(&out.stdout);
+    assert!(!said.contains("none needed"), "{said}");
+}
+
 /// A revocation answered 200 is done, whatever its body (RFC 7009 §2.2):
 /// a web page there is said as such, never "failed" nor "stays valid"
 /// (stranger 42, AQ4).

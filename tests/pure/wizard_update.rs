@@ -622,6 +622,29 @@ fn a_403_on_refresh_starts_over_with_the_car_association_id() {
     assert_eq!(session(&s).steps_id(), Some("700009"));
 }
 
+/// A refresh by stepsID answered with another stepsID's list (the gateway
+/// started the vehicle over, or a cache mixed answers up): asked again by
+/// carAssociationID, never "retry" on the same call in a loop (stranger
+/// 44, AS7).
+#[test]
+fn another_steps_id_s_list_starts_over_by_car() {
+    let mut s = opened(["alreadyDone", "todo", "todo"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'r'));
+    let foreign = GatewayError::ForeignList {
+        asked: "132324".into(),
+        answered: "999".into(),
+        next: false,
+    };
+    let effects = answer(&mut s, id, purpose, Err(foreign), 1);
+    let (_, lookup, _, _) = fetched(&effects);
+    assert_eq!(lookup, Lookup::Car("987654".into()));
+    let banner = session(&s).banner().cloned().unwrap();
+    assert!(
+        banner.text.contains("answered the list of another stepsID"),
+        "{banner:?}"
+    );
+}
+
 /// A reset by stepsID answered with the contract's 403 (another device's
 /// stepsID; the client keeps it so for a reset, stranger 40, AO1): the
 /// wizard asks again by carAssociationID, with the reset.

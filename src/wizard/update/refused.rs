@@ -33,6 +33,8 @@ pub(super) fn start_over(
     }
     let why = if e.is_wrong_device() {
         tr!(lang, "why-other-device")
+    } else if matches!(e, GatewayError::ForeignList { .. }) {
+        tr!(lang, "why-steps-id-changed")
     } else {
         tr!(lang, "why-steps-id-unknown")
     };
