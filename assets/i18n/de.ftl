@@ -1649,6 +1649,7 @@ doctor-token-fix-beside-environment = Eine für dieses Gateway gespeicherte Anme
 doctor-token-fix-beside-refused = Die für dieses Gateway gespeicherte Anmeldung wird ebenfalls abgelehnt (eben versucht): das aktuelle Token dieses Gateways besorgen und die gespeicherte Anmeldung erneuern (`stepwise login`, oder `stepwise login --with-token`, wo das Gateway keine Anmeldung bietet)
 doctor-token-expires = Quelle: { $source }; läuft ab in { $within }
 doctor-token-not-tried = Quelle: { $source }; nicht versucht (das Gateway war nicht erreichbar)
+doctor-token-failing = Quelle: { $source }; nicht beurteilt: jede Antwort war ein Fehler (HTTP 5xx), der nichts über das Token sagt
 doctor-token-limited = Quelle: { $source }; nicht versucht: Anfragen werden begrenzt (HTTP 429)
 doctor-token-took = Quelle: { $source }; vom Gateway angenommen (sein Ablaufdatum steht nicht darin)
 doctor-token-unchecked = Quelle: { $source }; gesendet, aber das Gateway antwortet auch ohne Token: es prüft hier keins, hat dieses also weder angenommen noch abgelehnt

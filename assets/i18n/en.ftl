@@ -1659,6 +1659,7 @@ doctor-token-fix-beside-environment = A login kept for this gateway is taken by 
 doctor-token-fix-beside-refused = The login kept for this gateway is refused too (tried just now): get this gateway's current token, and renew the kept login (`stepwise login`, or `stepwise login --with-token` where the gateway offers no sign-in)
 doctor-token-expires = from { $source }; expires in { $within }
 doctor-token-not-tried = from { $source }; not tried (the gateway was not reached)
+doctor-token-failing = from { $source }; not judged: every answer was a failure (HTTP 5xx), which says nothing of the token
 doctor-token-limited = from { $source }; not tried: requests are limited (HTTP 429)
 doctor-token-took = from { $source }; the gateway took it (its expiry is not written in it)
 doctor-token-unchecked = from { $source }; sent, but the gateway answers without any token too: it checks none here, so it neither took nor refused this one

@@ -1664,6 +1664,7 @@ doctor-token-fix-beside-environment = La pasarela acepta una sesión guardada pa
 doctor-token-fix-beside-refused = La sesión guardada para esta pasarela también se rechaza (probada ahora mismo): consiga el token actual de esta pasarela y renueve la sesión guardada (`stepwise login`, o `stepwise login --with-token` si la pasarela no ofrece inicio de sesión)
 doctor-token-expires = origen: { $source }; caduca en { $within }
 doctor-token-not-tried = origen: { $source }; no probado (no se llegó a la pasarela)
+doctor-token-failing = origen: { $source }; sin juzgar: cada respuesta fue un fallo (HTTP 5xx), que no dice nada del token
 doctor-token-limited = origen: { $source }; no probado: las peticiones están limitadas (HTTP 429)
 doctor-token-took = origen: { $source }; la pasarela lo aceptó (su caducidad no va escrita en él)
 doctor-token-unchecked = origen: { $source }; enviado, pero la pasarela responde también sin token: aquí no comprueba ninguno, así que no aceptó ni rechazó este

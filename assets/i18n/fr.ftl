@@ -1661,6 +1661,7 @@ doctor-token-fix-beside-environment = Une connexion gardée pour cette passerell
 doctor-token-fix-beside-refused = La connexion gardée pour cette passerelle est refusée aussi (essayée à l'instant) : obtenez le jeton actuel de cette passerelle, et renouvelez la connexion gardée (`stepwise login`, ou `stepwise login --with-token` si la passerelle ne propose pas de connexion)
 doctor-token-expires = source : { $source } ; expire dans { $within }
 doctor-token-not-tried = source : { $source } ; pas essayé (passerelle non atteinte)
+doctor-token-failing = source : { $source } ; non jugé : chaque réponse était un échec (HTTP 5xx), qui ne dit rien du jeton
 doctor-token-limited = source : { $source } ; pas essayé : les requêtes sont limitées (HTTP 429)
 doctor-token-took = source : { $source } ; la passerelle l'a accepté (son expiration n'y est pas inscrite)
 doctor-token-unchecked = source : { $source } ; envoyé, mais la passerelle répond aussi sans jeton : elle n'en vérifie aucun ici, elle n'a donc ni accepté ni refusé celui-ci

@@ -1658,6 +1658,7 @@ doctor-token-fix-beside-environment = Un accesso conservato per questo gateway v
 doctor-token-fix-beside-refused = Anche l'accesso conservato per questo gateway è rifiutato (provato ora): procurarsi il token attuale di questo gateway e rinnovare l'accesso conservato (`stepwise login`, o `stepwise login --with-token` dove il gateway non offre l'accesso)
 doctor-token-expires = fonte: { $source }; scade tra { $within }
 doctor-token-not-tried = fonte: { $source }; non provato (il gateway non è stato raggiunto)
+doctor-token-failing = fonte: { $source }; non giudicato: ogni risposta era un errore (HTTP 5xx), che non dice nulla del token
 doctor-token-limited = fonte: { $source }; non provato: le richieste sono limitate (HTTP 429)
 doctor-token-took = fonte: { $source }; il gateway l'ha accettato (la scadenza non è scritta nel token)
 doctor-token-unchecked = fonte: { $source }; inviato, ma il gateway risponde anche senza token: qui non ne controlla nessuno, quindi non ha né accettato né rifiutato questo

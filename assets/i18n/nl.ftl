@@ -1654,6 +1654,7 @@ doctor-token-fix-beside-environment = Een aanmelding die voor deze gateway bewaa
 doctor-token-fix-beside-refused = De aanmelding die voor deze gateway bewaard is, wordt ook geweigerd (zojuist geprobeerd): vraag het huidige token van deze gateway en vernieuw de bewaarde aanmelding (`stepwise login`, of `stepwise login --with-token` waar de gateway geen aanmelding biedt)
 doctor-token-expires = bron: { $source }; verloopt over { $within }
 doctor-token-not-tried = bron: { $source }; niet geprobeerd (de gateway werd niet bereikt)
+doctor-token-failing = bron: { $source }; niet beoordeeld: elk antwoord was een fout (HTTP 5xx), die niets over het token zegt
 doctor-token-limited = bron: { $source }; niet geprobeerd: verzoeken worden beperkt (HTTP 429)
 doctor-token-took = bron: { $source }; de gateway nam het aan (de vervaldatum staat er niet in)
 doctor-token-unchecked = bron: { $source }; verzonden, maar de gateway antwoordt ook zonder token: hij controleert er hier geen, dus hij heeft dit token niet aangenomen en niet geweigerd

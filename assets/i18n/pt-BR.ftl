@@ -1679,6 +1679,7 @@ doctor-token-fix-beside-environment = Um login guardado para este gateway é ace
 doctor-token-fix-beside-refused = O login guardado para este gateway também é recusado (testado agora): obtenha o token atual deste gateway e renove o login guardado (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece login)
 doctor-token-expires = origem: { $source }; vence em { $within }
 doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)
+doctor-token-failing = origem: { $source }; não julgado: toda resposta foi uma falha (HTTP 5xx), que nada diz do token
 doctor-token-limited = origem: { $source }; não tentado: as requisições estão limitadas (HTTP 429)
 doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
 doctor-token-unchecked = origem: { $source }; enviado, mas o gateway responde também sem token: aqui ele não verifica nenhum, então não aceitou nem recusou este

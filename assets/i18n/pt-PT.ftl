@@ -1636,6 +1636,7 @@ doctor-token-fix-beside-environment = Uma sessão guardada para este gateway é 
 doctor-token-fix-beside-refused = A sessão guardada para este gateway também é recusada (testada agora): obtenha o token atual deste gateway e renove a sessão guardada (`stepwise login`, ou `stepwise login --with-token` onde o gateway não oferece início de sessão)
 doctor-token-expires = origem: { $source }; vence em { $within }
 doctor-token-not-tried = origem: { $source }; não tentado (o gateway não foi alcançado)
+doctor-token-failing = origem: { $source }; não julgado: todas as respostas foram falhas (HTTP 5xx), que nada dizem do token
 doctor-token-limited = origem: { $source }; não tentado: os pedidos estão limitados (HTTP 429)
 doctor-token-took = origem: { $source }; o gateway o aceitou (o vencimento não vem escrito nele)
 doctor-token-unchecked = origem: { $source }; enviado, mas o gateway responde também sem token: aqui não verifica nenhum, portanto não aceitou nem recusou este

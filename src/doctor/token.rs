@@ -144,6 +144,29 @@ pub(super) async fn login_beside(
     crate::commands::kept_login_taken(&gateway, api, settings.data_dir.clone()).await
 }
 
+/// A token sent whose taking says nothing: every answer a failure (5xx:
+/// no 401, but nothing took it either), or a gateway that answers without
+/// any token too (it checks none). Its line, when so.
+fn unjudged(report: &mut Report, source: &Arg, judged: &super::contract::Judged) -> bool {
+    if judged.failing && judged.unauthorized != Some(true) {
+        report.set(
+            "token",
+            Mark::Skipped,
+            words!("doctor-token-failing", source = source.clone()),
+        );
+        return true;
+    }
+    if judged.needs_none {
+        report.set(
+            "token",
+            Mark::Ok,
+            words!("doctor-token-unchecked", source = source.clone()),
+        );
+        return true;
+    }
+    false
+}
+
 /// The fix for a refused token given by hand: the login kept beside it
 /// when the gateway takes that, else said refused too.
 fn beside_fix(settings: &Settings, login_beside: Option<bool>) -> super::Words {
@@ -190,14 +213,7 @@ pub(super) fn check(
     if lacks_scope(report, settings, source, judged) {
         return;
     }
-    // Sent, and the gateway answers without any token too: it checks
-    // none, so neither its taking it nor its expiry tells anything.
-    if judged.needs_none {
-        report.set(
-            "token",
-            Mark::Ok,
-            words!("doctor-token-unchecked", source = source.clone()),
-        );
+    if unjudged(report, source, judged) {
         return;
     }
     let expiry = jwt_expiry(token);
@@ -448,7 +464,7 @@ fn no_token(
         report.set("token", Mark::Ok, words!("doctor-token-embedded"));
     } else if unauthorized.is_none() && limited {
         report.set("token", Mark::Skipped, words!("doctor-token-none-limited"));
-    } else if unauthorized.is_none() && failing {
+    } else if unauthorized != Some(true) && failing {
         report.set("token", Mark::Skipped, words!("doctor-token-none-failing"));
     } else if unauthorized.is_none() {
         // Nothing answered: whether the gateway wants a token is unknown.

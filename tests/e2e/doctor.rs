@@ -1974,6 +1974,18 @@ fn a_failing_gateway_is_not_said_absent() {
         "{text}"
     );
     assert!(!text.contains("no steps gateway"), "{text}");
+    // A token sent to it is not "taken" by a failure (stranger 44, AS5).
+    let out = doctor_with_env(
+        home.path(),
+        &["--api", &url, "--car", "987654"],
+        &[("STEPWISE_TOKEN", "a-token")],
+    );
+    let text = stdout(&out);
+    assert!(
+        line(&text, "Token").contains("not judged: every answer was a failure"),
+        "{text}"
+    );
+    assert!(!text.contains("took"), "{text}");
 }
 
 /// A token sent to a gateway that answers without any token too: doctor
