@@ -1150,6 +1150,7 @@ fn in_use_line(
                 gateway = gateway,
                 why = why.clone()
             ),
+            Some((Asked::NeededFixed, _)) => tr!(lang, "status-in-use-none-fixed"),
             Some((Asked::Needed, _)) | None => tr!(lang, "status-in-use-none"),
         },
     }
@@ -1170,6 +1171,8 @@ fn given_expired_at(settings: &Settings, now: u64) -> Option<u64> {
 enum Asked {
     /// It refused the call (401).
     Needed,
+    /// It refused the call, and publishes no sign-in: a fixed token.
+    NeededFixed,
     /// It answered without a token.
     NotNeeded,
     /// No answer that says (down, failing, another server): why.
@@ -1226,7 +1229,7 @@ fn status_json(
         audience: credential.and_then(|c| c.audience.as_deref()),
         login_error: settings.login_trouble.as_ref().map(|e| e.words(lang)),
         token_needed: match asked {
-            Some(Asked::Needed) => Some(true),
+            Some(Asked::Needed | Asked::NeededFixed) => Some(true),
             Some(Asked::NotNeeded) => Some(false),
             Some(Asked::Unasked(_)) | None => None,
         },
@@ -1242,7 +1245,12 @@ fn status_json(
 pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
     let gateway = gateway_of(lang, settings, "auth status")?;
     let asked = if settings.token_from.is_none() && settings.login_trouble.is_none() {
-        Some(Asked::of(lang, try_token(settings, &gateway, None).await))
+        let asked = Asked::of(lang, try_token(settings, &gateway, None).await);
+        // Wanted: whether a sign-in can give one, or only a fixed token.
+        Some(match asked {
+            Asked::Needed if !offers_sign_in(settings, &gateway).await => Asked::NeededFixed,
+            asked => asked,
+        })
     } else {
         None
     };

@@ -930,6 +930,7 @@ signin-no-browser-local = Hier kann kein Browser geöffnet werden (keine grafisc
 signin-browser-failed = Der Browser hat sich nicht geöffnet ({ $why }). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen (oder ihren QR-Code scannen) und den Code eingeben.
 signin-browser-failed-no-qr = Der Browser hat sich nicht geöffnet ({ $why }). Auf einem Telefon oder einem anderen Rechner die Adresse oben öffnen und den Code eingeben.
 status-in-use-none = In Gebrauch: kein Token. `stepwise login` ausführen (`stepwise login --with-token`, wo das Gateway keine Anmeldung anbietet) oder eines mit --token-file oder STEPWISE_TOKEN angeben
+status-in-use-none-fixed = In Gebrauch: kein Token, und das Gateway will eines. Es bietet keine Anmeldung: sein Token kommt von seinem Betreiber. Dieses Token mit `stepwise login --with-token` speichern, oder mit --token-file oder STEPWISE_TOKEN angeben
 status-in-use-none-needed = In Gebrauch: kein Token, und keins nötig: das Gateway unter { $gateway } hat ohne Token geantwortet. `stepwise steps --car ID` so ausführen
 status-in-use-none-unasked = In Gebrauch: kein Token; ob das Gateway unter { $gateway } eines verlangt, ließ sich nicht erfragen: { $why }. Falls es eines verlangt: `stepwise login` ausführen (`stepwise login --with-token`, wo das Gateway keine Anmeldung anbietet) oder eines mit --token-file oder STEPWISE_TOKEN angeben
 status-unasked-no-client = der Aufruf ließ sich mit den angegebenen Netzwerkeinstellungen nicht machen (stepwise steps sagt welche)

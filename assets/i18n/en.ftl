@@ -804,6 +804,7 @@ signin-no-browser-local = No browser can be opened here (no graphical session), 
 signin-browser-failed = The browser did not open ({ $why }). On a phone or another computer, open the address above (or scan its QR code) and enter the code.
 signin-browser-failed-no-qr = The browser did not open ({ $why }). On a phone or another computer, open the address above and enter the code.
 status-in-use-none = In use:    no token. Run `stepwise login` (`stepwise login --with-token` where the gateway offers no sign-in), or give one with --token-file or STEPWISE_TOKEN
+status-in-use-none-fixed = In use:    no token, and the gateway wants one. It offers no sign-in: its token comes from whoever runs it. Keep that token with `stepwise login --with-token`, or give it with --token-file or STEPWISE_TOKEN
 status-in-use-none-needed = In use:    no token, and none needed: the gateway at { $gateway } answered without one. Run `stepwise steps --car ID` as it is
 status-in-use-none-unasked = In use:    no token; whether the gateway at { $gateway } wants one could not be asked: { $why }. If it wants one: run `stepwise login` (`stepwise login --with-token` where the gateway offers no sign-in), or give one with --token-file or STEPWISE_TOKEN
 status-unasked-no-client = the call could not be made with the network settings given (stepwise steps says which)

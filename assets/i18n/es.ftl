@@ -933,6 +933,7 @@ signin-no-browser-local = Aquí no se puede abrir ningún navegador (no hay sesi
 signin-browser-failed = El navegador no se abrió ({ $why }). En un teléfono u otro ordenador, abra la dirección de arriba (o escanee su código QR) e introduzca el código.
 signin-browser-failed-no-qr = El navegador no se abrió ({ $why }). En un teléfono u otro ordenador, abra la dirección de arriba e introduzca el código.
 status-in-use-none = En uso:     ningún token. Ejecute `stepwise login` (`stepwise login --with-token` si la pasarela no ofrece inicio de sesión), o dé uno con --token-file o STEPWISE_TOKEN
+status-in-use-none-fixed = En uso:     ningún token, y la pasarela quiere uno. No ofrece inicio de sesión: su token viene de quien la gestiona. Guarde ese token con `stepwise login --with-token`, o indíquelo con --token-file o STEPWISE_TOKEN
 status-in-use-none-needed = En uso:     ningún token, y no hace falta: la pasarela en { $gateway } respondió sin él. Ejecute `stepwise steps --car ID` tal cual
 status-in-use-none-unasked = En uso:     ningún token; no se pudo preguntar a la pasarela en { $gateway } si quiere uno: { $why }. Si quiere uno: ejecute `stepwise login` (`stepwise login --with-token` si la pasarela no ofrece inicio de sesión), o dé uno con --token-file o STEPWISE_TOKEN
 status-unasked-no-client = la llamada no se pudo hacer con los ajustes de red indicados (stepwise steps dice cuáles)

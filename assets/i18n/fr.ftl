@@ -933,6 +933,7 @@ signin-no-browser-local = Aucun navigateur ne peut s'ouvrir ici (pas de session 
 signin-browser-failed = Le navigateur ne s'est pas ouvert ({ $why }). Sur un téléphone ou un autre ordinateur, ouvrez l'adresse ci-dessus (ou scannez son code QR) et saisissez le code.
 signin-browser-failed-no-qr = Le navigateur ne s'est pas ouvert ({ $why }). Sur un téléphone ou un autre ordinateur, ouvrez l'adresse ci-dessus et saisissez le code.
 status-in-use-none = Utilisé :        aucun jeton. Lancez `stepwise login` (`stepwise login --with-token` si la passerelle n'offre pas de connexion), ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
+status-in-use-none-fixed = Utilisé :        aucun jeton, et la passerelle en veut un. Elle ne propose pas de connexion : son jeton vient de qui l'exploite. Gardez ce jeton avec `stepwise login --with-token`, ou donnez-le avec --token-file ou STEPWISE_TOKEN
 status-in-use-none-needed = Utilisé :        aucun jeton, et aucun n'est nécessaire : la passerelle à { $gateway } a répondu sans. Lancez `stepwise steps --car ID` tel quel
 status-in-use-none-unasked = Utilisé :        aucun jeton ; impossible de demander à la passerelle à { $gateway } si elle en veut un : { $why }. Si elle en veut un : lancez `stepwise login` (`stepwise login --with-token` si la passerelle n'offre pas de connexion), ou fournissez-en un avec --token-file ou STEPWISE_TOKEN
 status-unasked-no-client = l'appel n'a pas pu être fait avec les réglages réseau donnés (stepwise steps dit lesquels)

@@ -930,6 +930,7 @@ signin-no-browser-local = Qui non si può aprire nessun browser (nessuna session
 signin-browser-failed = Il browser non si è aperto ({ $why }). Su un telefono o un altro computer, aprire l'indirizzo qui sopra (o scansionarne il codice QR) e inserire il codice.
 signin-browser-failed-no-qr = Il browser non si è aperto ({ $why }). Su un telefono o un altro computer, aprire l'indirizzo qui sopra e inserire il codice.
 status-in-use-none = In uso:    nessun token. Eseguire `stepwise login` (`stepwise login --with-token` se il gateway non offre accesso), oppure fornirne uno con --token-file o STEPWISE_TOKEN
+status-in-use-none-fixed = In uso:    nessun token, e il gateway ne vuole uno. Non offre l'accesso: il suo token viene da chi lo gestisce. Conservare quel token con `stepwise login --with-token`, o darlo con --token-file o STEPWISE_TOKEN
 status-in-use-none-needed = In uso:    nessun token, e non ne serve: il gateway a { $gateway } ha risposto senza. Eseguire `stepwise steps --car ID` così com'è
 status-in-use-none-unasked = In uso:    nessun token; non si è potuto chiedere al gateway a { $gateway } se ne vuole uno: { $why }. Se ne vuole uno: eseguire `stepwise login` (`stepwise login --with-token` se il gateway non offre accesso), oppure fornirne uno con --token-file o STEPWISE_TOKEN
 status-unasked-no-client = la chiamata non si è potuta fare con le impostazioni di rete date (stepwise steps dice quali)

@@ -932,6 +932,7 @@ signin-no-browser-local = Hier kan geen browser worden geopend (geen grafische s
 signin-browser-failed = De browser ging niet open ({ $why }). Open op een telefoon of een andere computer het adres hierboven (of scan de QR-code ervan) en voer de code in.
 signin-browser-failed-no-qr = De browser ging niet open ({ $why }). Open op een telefoon of een andere computer het adres hierboven en voer de code in.
 status-in-use-none = In gebruik: geen token. Voer `stepwise login` uit (`stepwise login --with-token` als de gateway geen aanmelding biedt), of geef er een op met --token-file of STEPWISE_TOKEN
+status-in-use-none-fixed = In gebruik: geen token, en de gateway wil er een. Hij biedt geen aanmelding: zijn token komt van wie hem beheert. Bewaar dat token met `stepwise login --with-token`, of geef het met --token-file of STEPWISE_TOKEN
 status-in-use-none-needed = In gebruik: geen token, en er is er geen nodig: de gateway op { $gateway } antwoordde zonder. Voer `stepwise steps --car ID` zo uit
 status-in-use-none-unasked = In gebruik: geen token; of de gateway op { $gateway } er een wil, kon niet gevraagd worden: { $why }. Wil hij er een: voer `stepwise login` uit (`stepwise login --with-token` als de gateway geen aanmelding biedt), of geef er een op met --token-file of STEPWISE_TOKEN
 status-unasked-no-client = de aanroep kon niet gedaan worden met de opgegeven netwerkinstellingen (stepwise steps zegt welke)

@@ -937,6 +937,7 @@ signin-no-browser-local = Nenhum navegador pode ser aberto aqui (sem sessão gr�
 signin-browser-failed = O navegador não abriu ({ $why }). Em um celular ou outro computador, abra o endereço acima (ou leia o código QR dele) e digite o código.
 signin-browser-failed-no-qr = O navegador não abriu ({ $why }). Em um celular ou outro computador, abra o endereço acima e digite o código.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer login), ou informe um com --token-file ou STEPWISE_TOKEN
+status-in-use-none-fixed = Em uso:    nenhum token, e o gateway quer um. Ele não oferece login: o token vem de quem o administra. Guarde esse token com `stepwise login --with-token`, ou informe-o com --token-file ou STEPWISE_TOKEN
 status-in-use-none-needed = Em uso:    nenhum token, e nenhum é necessário: o gateway em { $gateway } respondeu sem ele. Execute `stepwise steps --car ID` assim mesmo
 status-in-use-none-unasked = Em uso:    nenhum token; não foi possível perguntar ao gateway em { $gateway } se ele quer um: { $why }. Se ele quiser um: execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer login), ou informe um com --token-file ou STEPWISE_TOKEN
 status-unasked-no-client = a chamada não pôde ser feita com as configurações de rede informadas (stepwise steps diz quais)

@@ -915,6 +915,7 @@ signin-no-browser-local = Nenhum navegador pode ser aberto aqui (sem sessão gr�
 signin-browser-failed = O navegador não abriu ({ $why }). Num telemóvel ou noutro computador, abra o endereço acima (ou leia o código QR dele) e introduza o código.
 signin-browser-failed-no-qr = O navegador não abriu ({ $why }). Num telemóvel ou noutro computador, abra o endereço acima e introduza o código.
 status-in-use-none = Em uso:    nenhum token. Execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer início de sessão), ou indique um com --token-file ou STEPWISE_TOKEN
+status-in-use-none-fixed = Em uso:    nenhum token, e o gateway quer um. Não oferece início de sessão: o token vem de quem o gere. Guarde esse token com `stepwise login --with-token`, ou indique-o com --token-file ou STEPWISE_TOKEN
 status-in-use-none-needed = Em uso:    nenhum token, e nenhum é necessário: o gateway em { $gateway } respondeu sem ele. Execute `stepwise steps --car ID` tal como está
 status-in-use-none-unasked = Em uso:    nenhum token; não foi possível perguntar ao gateway em { $gateway } se quer um: { $why }. Se quiser um: execute `stepwise login` (`stepwise login --with-token` se o gateway não oferecer início de sessão), ou indique um com --token-file ou STEPWISE_TOKEN
 status-unasked-no-client = a chamada não pôde ser feita com as definições de rede indicadas (stepwise steps diz quais)

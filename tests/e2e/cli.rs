@@ -549,10 +549,15 @@ fn auth_status_on_a_gateway_that_needs_no_token_advises_no_sign_in() {
     let closed = Sim::start(Some(TOKEN));
     let out = run(home.path(), &["--api", &closed.url(), "auth", "status"]);
     let said = stdout(&out);
+    // A gateway of fixed tokens offers no sign-in: `login --with-token`
+    // first, never `stepwise login` (stranger 44, AS16).
     assert!(
-        said.contains("In use:    no token. Run `stepwise login"),
+        said.contains("In use:    no token, and the gateway wants one. It offers no sign-in")
+            && said.contains("`stepwise login --api")
+            && said.contains("--with-token`"),
         "{said}"
     );
+    assert!(!said.contains("Run `stepwise login"), "{said}");
     let out = run(
         home.path(),
         &["--api", &closed.url(), "auth", "status", "--json"],
