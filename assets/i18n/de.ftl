@@ -993,6 +993,7 @@ board-live-off = Live aus
 board-live-off-text = Die Übersicht aktualisiert sich nicht mehr selbst; r aktualisiert jetzt alle.
 board-live-stopped = Live aus für { $car }: { $what }
 board-live-stopped-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort; für die anderen Fahrzeuge läuft Live weiter. Nach der Behebung zweimal w drücken (Live aus, dann an), um es wieder zu verfolgen.
+board-live-stopped-all-text = { $why }. Weiter verfolgen brächte nur dieselbe Antwort, und Live ist nun für jedes Fahrzeug der Übersicht gestoppt. Bekam jedes Fahrzeug dieselbe Antwort, ist das Gateway oder etwas davor die Ursache, nicht jede einzelne ID. Nach der Behebung zweimal w drücken (Live aus, dann an), um sie wieder zu verfolgen.
 board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Alle Fahrzeuge sind bereit.
 help-section-board = Die Übersicht

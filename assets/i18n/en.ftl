@@ -963,6 +963,7 @@ board-live-off = Live off
 board-live-off-text = The board no longer refreshes by itself; press r to refresh all now.
 board-live-stopped = Live stopped for { $car }: { $what }
 board-live-stopped-text = { $why }. Following it would only repeat this answer; live goes on for the other vehicles. Once it is fixed, press w twice (live off, then on) to follow it again.
+board-live-stopped-all-text = { $why }. Following it would only repeat this answer, and live has now stopped for every vehicle of the board. When every vehicle met the same answer, the gateway or something in front of it is the cause, not each id. Once it is fixed, press w twice (live off, then on) to follow them again.
 board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Every vehicle is ready.
 help-section-board = The board

@@ -999,6 +999,7 @@ board-live-off = Direct arrêté
 board-live-off-text = le tableau ne s'actualise plus tout seul ; r actualise tout maintenant.
 board-live-stopped = Direct arrêté pour { $car } : { $what }
 board-live-stopped-text = { $why }. Le suivre ne ferait que répéter cette réponse ; le direct continue pour les autres véhicules. Une fois le problème réglé, appuyez deux fois sur w (direct arrêté, puis relancé) pour le suivre à nouveau.
+board-live-stopped-all-text = { $why }. Le suivre ne ferait que répéter cette réponse, et le direct est maintenant arrêté pour tous les véhicules du tableau. Si chaque véhicule a reçu la même réponse, la cause est la passerelle ou ce qui est devant elle, pas chaque id. Une fois le problème réglé, appuyez deux fois sur w (direct arrêté, puis relancé) pour les suivre à nouveau.
 board-vehicle-said = { $car } : { $what }
 board-nothing-to-watch-text = tous les véhicules sont prêts.
 help-section-board = Le tableau

@@ -995,6 +995,7 @@ board-live-off = Live uit
 board-live-off-text = Het overzicht ververst niet meer vanzelf; r ververst nu alles.
 board-live-stopped = Live gestopt voor { $car }: { $what }
 board-live-stopped-text = { $why }. Het volgen herhaalt alleen dit antwoord; live gaat door voor de andere voertuigen. Druk na het oplossen twee keer op w (live uit, dan aan) om het weer te volgen.
+board-live-stopped-all-text = { $why }. Het volgen herhaalt alleen dit antwoord, en live is nu gestopt voor elk voertuig van het overzicht. Kreeg elk voertuig hetzelfde antwoord, dan is de gateway of iets ervoor de oorzaak, niet elke id. Druk na het oplossen twee keer op w (live uit, dan aan) om ze weer te volgen.
 board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Alle voertuigen zijn klaar.
 help-section-board = Het overzicht

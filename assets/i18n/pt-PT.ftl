@@ -981,6 +981,7 @@ board-live-off = Ao vivo: desligado
 board-live-off-text = O painel já não se atualiza sozinho; r atualiza tudo agora.
 board-live-stopped = Ao vivo parado para { $car }: { $what }
 board-live-stopped-text = { $why }. Acompanhá-lo só repetiria esta resposta; o ao vivo continua para os outros veículos. Depois de resolver, prima w duas vezes (ao vivo desligado, depois ligado) para o acompanhar de novo.
+board-live-stopped-all-text = { $why }. Acompanhá-lo só repetiria esta resposta, e o ao vivo parou agora para todos os veículos do painel. Se todos receberam a mesma resposta, a causa é o gateway ou algo à frente dele, não cada id. Depois de resolver, prima w duas vezes (ao vivo desligado, depois ligado) para os acompanhar de novo.
 board-vehicle-said = { $car }: { $what }
 board-nothing-to-watch-text = Todos os veículos estão prontos.
 help-section-board = O painel

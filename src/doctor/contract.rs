@@ -1067,6 +1067,10 @@ fn after_list_failed(answer: &Answer) -> Line {
         wire::decode_error(&answer.body).is_some_and(|b| b.code == Some(wire::NO_STEP_CODE));
     if answer.status == StatusCode::NOT_FOUND && !unknown_id {
         line.fix(words!("doctor-fix-call-not-offered"))
+    } else if answer.status.is_server_error() || answer.status == StatusCode::TOO_MANY_REQUESTS {
+        // A failure or a limit: its advice, as the first list's (stranger
+        // 44, AS14).
+        line.fix(status_fix(answer, None))
     } else {
         line
     }

@@ -1988,6 +1988,31 @@ fn a_failing_gateway_is_not_said_absent() {
     assert!(!text.contains("took"), "{text}");
 }
 
+/// The next-step call alone failing (a 502) gets the advice a failure
+/// gets, never a bare ✗ (stranger 44, AS14).
+#[test]
+fn a_failing_next_step_call_gets_advice() {
+    let list = r#"{"stepsID":132324,"deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let ok = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
+        list.len()
+    )
+    .into_bytes();
+    let failing =
+        b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let url = crate::canned::routing(vec![("GET /pims/subscription/step?", failing)], ok);
+    let home = home();
+    let out = doctor_with_env(home.path(), &["--api", &url, "--car", "987654"], &[]);
+    let text = stdout(&out);
+    let next = text
+        .lines()
+        .skip_while(|l| !l.contains("Next step"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(next.contains("HTTP 502") && next.contains("→"), "{text}");
+}
+
 /// A token sent to a gateway that answers without any token too: doctor
 /// says it checks none, never that it "took" the token (stranger 39, AN8).
 #[test]

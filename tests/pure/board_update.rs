@@ -1346,6 +1346,28 @@ fn a_steps_id_refused_again_on_the_board_stops_its_live_and_says_so() {
             && !banner.title.contains("Watch stopped"),
         "{banner:?}"
     );
+    // The others stop the same way: the last one says live stopped for
+    // every vehicle, never that it goes on for the others (stranger 44,
+    // AS9).
+    let mut id = id;
+    for (car, n) in [("A1", 1), ("D4", 4)] {
+        let asked = requests(&live(&mut s, car, id, refused(), 50));
+        let effects = answer(&mut s, &asked[0], Ok(list(n, ["todo"; 3])), 51);
+        if let Some((again, _)) = followed(&effects) {
+            id = again;
+        }
+        live(&mut s, car, id, refused(), 52);
+    }
+    let board = s.board().unwrap();
+    assert!(board.sessions().iter().all(|v| !v.watch()));
+    let banner = board.banner().expect("said on the board");
+    assert!(
+        banner
+            .text
+            .contains("live has now stopped for every vehicle of the board")
+            && !banner.text.contains("live goes on for the other vehicles"),
+        "{banner:?}"
+    );
 }
 
 /// While a row that failed is asked again, its last error is shown as what

@@ -573,13 +573,19 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     if state.on_a_board && !is_open {
         super::board::said_on_board(state, car, was_refused, judge.lang);
     }
+    // Whether live goes on for another vehicle of the board.
+    let others_live = state
+        .vehicles
+        .sessions()
+        .iter()
+        .any(|s| s.car() != car && s.watch());
     let Some(session) = state.vehicles.session_mut(car) else {
         return effects;
     };
     // Live following of a board vehicle that ended by itself is said on
     // the board, with the vehicle's own words: its row alone is easy to miss.
     let stopped = (state.on_a_board && !is_open && watched && !session.watch())
-        .then(|| super::board::live_stopped(session, judge.lang))
+        .then(|| super::board::live_stopped(session, judge.lang, others_live))
         .flatten();
     if let Some(said) = stopped {
         state.vehicles.say(said);

@@ -297,7 +297,11 @@ pub(super) fn token_refused(state: &mut State, car: &str, said: Option<Banner>, 
 /// goes on for the others (`w` twice follows it again: off, then on), never
 /// the steps screen's "press w to watch again", which on the board turns
 /// live off. A refused token keeps the vehicle's own offer of `i`.
-pub(super) fn live_stopped(session: &VehicleSession, lang: Lang) -> Option<Banner> {
+pub(super) fn live_stopped(
+    session: &VehicleSession,
+    lang: Lang,
+    others_live: bool,
+) -> Option<Banner> {
     let said = session.banner()?.clone();
     let car = session.car().to_owned();
     let last = session.log().entries().last().map(|e| &e.event);
@@ -306,11 +310,20 @@ pub(super) fn live_stopped(session: &VehicleSession, lang: Lang) -> Option<Banne
             Some(Banner {
                 kind: said.kind,
                 title: tr!(lang, "board-live-stopped", car = car, what = what.clone()),
-                text: tr!(
-                    lang,
-                    "board-live-stopped-text",
-                    why = detail.trim_end_matches('.').to_owned()
-                ),
+                // Live goes on for the others, or for none: said as it is.
+                text: if others_live {
+                    tr!(
+                        lang,
+                        "board-live-stopped-text",
+                        why = detail.trim_end_matches('.').to_owned()
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "board-live-stopped-all-text",
+                        why = detail.trim_end_matches('.').to_owned()
+                    )
+                },
                 futile_sign_in: false,
             })
         }
