@@ -85,6 +85,7 @@ live-bad-event = der Live-Ereignisstrom des Gateways sandte ein unbrauchbares Er
 banner-live-trouble-text = { $why }. Das Beobachten geht von selbst weiter, sobald es kann; bis dahin kann die Liste veraltet sein.
 banner-watch-retries = Das Beobachten fragt von selbst erneut (die Kopfzeile sagt „neuer Versuch“); r fragt sofort.
 banner-watch-waits = Das Beobachten fragt nach dieser Wartezeit von selbst erneut; früher fragen (r) hilft nicht.
+banner-watch-waits-secs = Das Beobachten fragt nach den { $secs } s, die das Gateway zu warten bat, von selbst erneut; früher fragen (r) hilft nicht.
 banner-env-restart = Ein laufendes stepwise liest die Proxy-Variablen beim Start: nach dem Ändern beenden (q) und neu starten.
 banner-live-fallback = Live-Stream aufgegeben: die Liste wird alle { $secs } s abgefragt
 banner-live-fallback-text = Der Ereignisstrom des Gateways schlug immer wieder fehl (zuletzt: { $what }). Das Beobachten geht weiter, indem die Liste alle { $secs } s abgefragt wird: die Liste bleibt aktuell, eine Änderung erscheint bis zu { $secs } s später. Hält das an, stepwise doctor ausführen: Es nennt das Problem des Stroms und wem es zu melden ist (dem Betreiber des Gateways oder eines Proxys).

@@ -86,6 +86,7 @@ live-bad-event = the gateway's live event stream sent an event that could not be
 banner-live-trouble-text = { $why }. Watch goes on by itself when it can; until then the list on screen may be out of date.
 banner-watch-retries = Watch asks again by itself (the header says retrying); r asks now.
 banner-watch-waits = Watch asks again by itself after that wait; asking sooner (r) does not help.
+banner-watch-waits-secs = Watch asks again by itself after the { $secs } s the gateway asked to wait; asking sooner (r) does not help.
 banner-env-restart = A running stepwise reads the proxy variables when it starts: quit (q) and start it again after changing them.
 banner-live-fallback = Live stream given up: the list is asked for every { $secs } s
 banner-live-fallback-text = The gateway's event stream kept failing (last: { $what }). Watch goes on by asking for the list every { $secs } s, so the list on screen stays up to date, a change shows up to { $secs } s late. If this lasts, run stepwise doctor: it names the stream's trouble and whom to tell (the gateway's operator, or a proxy's).

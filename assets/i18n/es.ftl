@@ -85,6 +85,7 @@ live-bad-event = el flujo de eventos en directo de la pasarela envió un evento 
 banner-live-trouble-text = { $why }. El seguimiento continúa solo en cuanto puede; hasta entonces la lista en pantalla puede estar desactualizada.
 banner-watch-retries = El seguimiento vuelve a preguntar solo (la cabecera dice «reintentando»); r pregunta ya.
 banner-watch-waits = El seguimiento vuelve a preguntar solo tras esa espera; preguntar antes (r) no ayuda.
+banner-watch-waits-secs = El seguimiento vuelve a preguntar solo tras los { $secs } s de espera que pidió la pasarela; preguntar antes (r) no ayuda.
 banner-env-restart = Un stepwise en marcha lee las variables de proxy al arrancar: salga (q) y vuelva a iniciarlo después de cambiarlas.
 banner-live-fallback = Flujo en directo abandonado: la lista se pide cada { $secs } s
 banner-live-fallback-text = El flujo de eventos de la pasarela fallaba una y otra vez (la última: { $what }). El seguimiento continúa pidiendo la lista cada { $secs } s: la lista en pantalla sigue al día, un cambio aparece hasta { $secs } s más tarde. Si esto continúa, ejecute stepwise doctor: nombra el problema del flujo y a quién avisar (al operador de la pasarela o al de un proxy).

@@ -85,6 +85,7 @@ live-bad-event = le flux d'événements en direct de la passerelle a envoyé un 
 banner-live-trouble-text = { $why }. Le suivi reprend tout seul dès qu'il le peut ; d'ici là, la liste affichée peut être dépassée.
 banner-watch-retries = Le suivi redemande tout seul (l'en-tête dit « nouvel essai ») ; r demande tout de suite.
 banner-watch-waits = Le suivi redemande tout seul après cette attente ; demander plus tôt (r) n'aide pas.
+banner-watch-waits-secs = Le suivi redemande tout seul après les { $secs } s d'attente demandés par la passerelle ; demander plus tôt (r) n'aide pas.
 banner-env-restart = Un stepwise en cours lit les variables de proxy à son démarrage : quittez (q) et relancez-le après les avoir changées.
 banner-live-fallback = Flux en direct abandonné : la liste est demandée toutes les { $secs } s
 banner-live-fallback-text = le flux d'événements de la passerelle échouait sans cesse (dernière fois : { $what }). Le suivi continue en demandant la liste toutes les { $secs } s : la liste affichée reste à jour, un changement apparaît jusqu'à { $secs } s plus tard. Si cela dure, lancez stepwise doctor : il nomme le problème du flux et qui prévenir (l'exploitant de la passerelle, ou celui d'un proxy).

@@ -85,6 +85,7 @@ live-bad-event = il flusso di eventi in diretta del gateway ha inviato un evento
 banner-live-trouble-text = { $why }. Il monitoraggio riprende da solo appena può; fino ad allora l'elenco sullo schermo può non essere aggiornato.
 banner-watch-retries = Il monitoraggio richiede da solo (l'intestazione dice «nuovo tentativo»); r chiede subito.
 banner-watch-waits = Il monitoraggio richiede da solo dopo quell'attesa; chiedere prima (r) non aiuta.
+banner-watch-waits-secs = Il monitoraggio richiede da solo dopo i { $secs } s di attesa chiesti dal gateway; chiedere prima (r) non aiuta.
 banner-env-restart = Uno stepwise in esecuzione legge le variabili del proxy all'avvio: uscire (q) e riavviarlo dopo averle cambiate.
 banner-live-fallback = Flusso in diretta abbandonato: l'elenco viene chiesto ogni { $secs } s
 banner-live-fallback-text = il flusso di eventi del gateway continuava a fallire (ultima volta: { $what }). Il monitoraggio prosegue chiedendo l'elenco ogni { $secs } s: l'elenco mostrato resta aggiornato, un cambiamento appare fino a { $secs } s dopo. Se continua, eseguire stepwise doctor: indica il problema del flusso e chi avvisare (il gestore del gateway o quello di un proxy).

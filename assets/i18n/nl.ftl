@@ -85,6 +85,7 @@ live-bad-event = de live-gebeurtenisstroom van de gateway stuurde een onbruikbar
 banner-live-trouble-text = { $why }. Het volgen gaat vanzelf verder zodra het kan; tot dan kan de lijst op het scherm verouderd zijn.
 banner-watch-retries = Het volgen vraagt vanzelf opnieuw (de kopregel zegt „nieuwe poging”); r vraagt meteen.
 banner-watch-waits = Het volgen vraagt na die wachttijd vanzelf opnieuw; eerder vragen (r) helpt niet.
+banner-watch-waits-secs = Het volgen vraagt vanzelf opnieuw na de { $secs } s die de gateway vroeg te wachten; eerder vragen (r) helpt niet.
 banner-env-restart = Een draaiende stepwise leest de proxyvariabelen bij het starten: sluit af (q) en start opnieuw nadat je ze hebt gewijzigd.
 banner-live-fallback = Livestream opgegeven: de lijst wordt elke { $secs } s opgevraagd
 banner-live-fallback-text = De gebeurtenissenstroom van de gateway bleef mislukken (laatst: { $what }). Volgen gaat door door de lijst elke { $secs } s op te vragen: de lijst op het scherm blijft actueel, een wijziging verschijnt tot { $secs } s later. Houdt dit aan, voer dan stepwise doctor uit: het noemt het probleem van de stroom en wie te melden (de beheerder van de gateway, of die van een proxy).

@@ -86,6 +86,7 @@ live-bad-event = o fluxo de eventos ao vivo do gateway enviou um evento inutiliz
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista na tela pode estar desatualizada.
 banner-watch-retries = O acompanhamento pede de novo sozinho (o cabeçalho diz “tentando de novo”); r pede agora.
 banner-watch-waits = O acompanhamento pede de novo sozinho depois dessa espera; pedir antes (r) não ajuda.
+banner-watch-waits-secs = O acompanhamento pede de novo sozinho depois dos { $secs } s de espera que o gateway pediu; pedir antes (r) não ajuda.
 banner-env-restart = Um stepwise em execução lê as variáveis de proxy ao iniciar: saia (q) e inicie-o de novo depois de mudá-las.
 banner-live-fallback = Fluxo ao vivo abandonado: a lista é pedida a cada { $secs } s
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua pedindo a lista a cada { $secs } s: a lista na tela fica atualizada, uma mudança aparece até { $secs } s depois. Se isso continuar, rode stepwise doctor: ele nomeia o problema do fluxo e quem avisar (o operador do gateway, ou o de um proxy).

@@ -85,6 +85,7 @@ live-bad-event = o fluxo de eventos em direto do gateway enviou um evento inutil
 banner-live-trouble-text = { $why }. O acompanhamento continua sozinho assim que puder; até lá, a lista no ecrã pode estar desatualizada.
 banner-watch-retries = O acompanhamento volta a pedir sozinho (o cabeçalho diz «a tentar de novo»); r pede já.
 banner-watch-waits = O acompanhamento volta a pedir sozinho depois dessa espera; pedir antes (r) não ajuda.
+banner-watch-waits-secs = O acompanhamento volta a pedir sozinho depois dos { $secs } s de espera que o gateway pediu; pedir antes (r) não ajuda.
 banner-env-restart = Um stepwise em execução lê as variáveis de proxy ao arrancar: saia (q) e volte a iniciá-lo depois de as mudar.
 banner-live-fallback = Fluxo em direto abandonado: a lista é pedida a cada { $secs } s
 banner-live-fallback-text = O fluxo de eventos do gateway falhava sem parar (último: { $what }). O acompanhamento continua a pedir a lista a cada { $secs } s: a lista no ecrã fica atualizada, uma mudança aparece até { $secs } s depois. Se isto continuar, execute stepwise doctor: indica o problema do fluxo e quem avisar (o operador do gateway, ou o de um proxy).

@@ -206,7 +206,15 @@ fn list_error(
             let text = format!(
                 "{}. {}",
                 crate::describe::gateway_cause(lang, e),
-                if e.asks_to_wait() {
+                if let GatewayError::Rejected {
+                    retry_after: Some(wait),
+                    ..
+                } = e
+                    && wait.as_secs() > 0
+                {
+                    // The wait it asked, named: the screen shows no other.
+                    tr!(lang, "banner-watch-waits-secs", secs = wait.as_secs())
+                } else if e.asks_to_wait() {
                     tr!(lang, "banner-watch-waits")
                 } else {
                     tr!(lang, "banner-watch-retries")
