@@ -373,7 +373,7 @@ fn error_span<'a>(
     held: bool,
     fit: impl Fn(String) -> String,
 ) -> Span<'a> {
-    let error = row_error(s);
+    let error = row_error(lang, s);
     if s.is_loading() && held && !error.is_empty() {
         Span::styled(fit(tr!(lang, "board-held-was", was = error)), theme.dim())
     } else if s.is_loading() && !error.is_empty() {
@@ -387,12 +387,23 @@ fn error_span<'a>(
 }
 
 /// The error a row shows: its last answer's, or its follower's trouble
-/// (the gateway unreachable while live).
-fn row_error(s: &VehicleSession) -> String {
-    s.banner()
+/// (the gateway unreachable while live). The cause comes first: watch's
+/// own prefix ("Watch stopped: ") would fill a narrow column alone.
+fn row_error(lang: Lang, s: &VehicleSession) -> String {
+    let title = s
+        .banner()
         .filter(|b| b.kind == BannerKind::Error || s.in_trouble())
         .map(|b| b.title.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let prefixes = [
+        tr!(lang, "banner-watch-stopped", what = ""),
+        tr!(lang, "banner-live-trouble", what = ""),
+    ];
+    prefixes
+        .iter()
+        .find_map(|p| title.strip_prefix(p.trim_end()).map(str::trim_start))
+        .filter(|cause| !cause.is_empty())
+        .map_or_else(|| title.clone(), str::to_owned)
 }
 
 /// The add field's notice, wrapped.
@@ -440,6 +451,23 @@ fn draw_prompt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row's error puts the cause first, never watch's own prefix, which
+    /// a narrow column would show alone (stranger 44, AS10).
+    #[test]
+    fn a_row_s_error_puts_the_cause_first() {
+        for lang in Lang::ALL {
+            let mut s = VehicleSession::new("C3", "test", *lang, std::time::SystemTime::UNIX_EPOCH);
+            let cause = tr!(*lang, "gw-title-not-found");
+            s.say(crate::wizard::state::Banner {
+                kind: BannerKind::Error,
+                title: tr!(*lang, "banner-watch-stopped", what = cause.clone()),
+                text: String::new(),
+                futile_sign_in: false,
+            });
+            assert_eq!(row_error(*lang, &s), cause, "{lang}");
+        }
+    }
 
     /// The fixed columns' headings fit their columns in every language
     /// (the widths of `draw_rows`), wide and narrow.
