@@ -129,6 +129,8 @@ banner-reset-refused-front = Zurücksetzen abgelehnt
 banner-reset-refused-front-text = Etwas vor dem Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) mit HTTP { $status } ohne Fehlertext des Gateways beantwortet, während Listen von dieser Adresse kommen: nur der Aufruf zum Zurücksetzen wird abgelehnt. Der Cache wurde nicht zurückgesetzt, und die Liste auf dem Bildschirm ist unverändert. Den Betreiber des Gateways oder des Netzes fragen, ob der Aufruf zum Zurücksetzen durchgelassen wird.
 banner-reset-unanswered = Zurücksetzen gesendet, keine Antwort
 banner-reset-unanswered-text = das Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) angenommen, aber nicht binnen { $secs } s geantwortet: der Cache ist vielleicht schon zurückgesetzt, vielleicht nicht. Zuerst r drücken, um die Liste so zu sehen, wie sie jetzt ist; nur erneut zurücksetzen, wenn sie noch Schritte als erledigt zeigt, die der Kunde nicht erledigt hat.
+banner-no-longer-found = Nicht mehr gefunden
+banner-no-longer-found-text = diese Adresse hat in dieser Sitzung schon Listen für dieses Fahrzeug geliefert und antwortet jetzt 404 (nicht gefunden): ID und --api waren richtig, also hat sich das Gateway oder ein Router oder Proxy davor geändert (ein Neustart, eine Bereitstellung, eine verlorene Route). In einem Moment r drücken, um erneut zu fragen; bleibt es so, den Betreiber des Gateways mit der Uhrzeit informieren.
 banner-started-over = Neu begonnen
 banner-started-over-text = { $why }; neu gefragt per carAssociationID.
 banner-refused-again = Das Gateway lehnt die stepsID ab, die es gerade vergeben hat

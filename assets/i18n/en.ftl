@@ -160,6 +160,8 @@ banner-reset-refused-front = Reset refused
 banner-reset-refused-front-text = Something in front of the gateway answered the steps-cache reset (resetSteps=true) with HTTP { $status } and no gateway's error body, while lists come from this address: only the reset call is refused. The cache was not reset, and the list on screen is as it was. Ask the gateway's operator, or who runs the network, whether the reset call is let through.
 banner-reset-unanswered = Reset sent, no answer
 banner-reset-unanswered-text = The gateway took the steps-cache reset (resetSteps=true) but did not answer within { $secs } s: the cache may be reset already, or not. Press r to see the list as it is now before anything else; reset again only if it still shows steps done that the customer has not done.
+banner-no-longer-found = No longer found
+banner-no-longer-found-text = This address answered lists for this vehicle earlier in this session, and now answers 404 (not found): the id and --api were right, so the gateway, or a router or proxy in front of it, changed (a restart, a deployment, a lost route). Press r to ask again in a moment; if it persists, tell the gateway's operator, with the time.
 banner-started-over = Started over
 banner-started-over-text = { $why }; asked again by carAssociationID.
 banner-refused-again = The gateway refuses the stepsID it just gave

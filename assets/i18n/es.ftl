@@ -129,6 +129,8 @@ banner-reset-refused-front = Restablecimiento rechazado
 banner-reset-refused-front-text = Algo delante de la pasarela respondió al restablecimiento de la caché de pasos (resetSteps=true) con HTTP { $status } y sin cuerpo de error de la pasarela, mientras las listas llegan desde esta dirección: solo se rechaza la llamada de restablecimiento. La caché no se restableció, y la lista en pantalla sigue igual. Pregunte al operador de la pasarela, o a quien gestiona la red, si se deja pasar la llamada de restablecimiento.
 banner-reset-unanswered = Restablecimiento enviado, sin respuesta
 banner-reset-unanswered-text = la pasarela recibió el restablecimiento de la caché de pasos (resetSteps=true) pero no respondió en { $secs } s: puede que la caché ya esté restablecida, o no. Pulse r primero para ver la lista tal como está; restablezca de nuevo solo si aún muestra hechos pasos que el cliente no ha hecho.
+banner-no-longer-found = Ya no se encuentra
+banner-no-longer-found-text = esta dirección respondió listas para este vehículo antes en esta sesión, y ahora responde 404 (no encontrado): el id y --api eran correctos, así que la pasarela, o un enrutador o proxy delante de ella, cambió (un reinicio, un despliegue, una ruta perdida). Pulse r en un momento para preguntar de nuevo; si persiste, avise al operador de la pasarela, con la hora.
 banner-started-over = Vuelta a empezar
 banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 banner-refused-again = La pasarela rechaza el stepsID que acaba de dar

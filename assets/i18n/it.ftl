@@ -129,6 +129,8 @@ banner-reset-refused-front = Azzeramento rifiutato
 banner-reset-refused-front-text = qualcosa davanti al gateway ha risposto all'azzeramento della cache dei passi (resetSteps=true) con HTTP { $status } e senza corpo di errore del gateway, mentre gli elenchi arrivano da questo indirizzo: solo la chiamata di azzeramento è rifiutata. La cache non è stata azzerata, e l'elenco sullo schermo è com'era. Chiedere al gestore del gateway, o a chi gestisce la rete, se la chiamata di azzeramento viene lasciata passare.
 banner-reset-unanswered = Azzeramento inviato, nessuna risposta
 banner-reset-unanswered-text = il gateway ha ricevuto l'azzeramento della cache dei passi (resetSteps=true) ma non ha risposto entro { $secs } s: la cache forse è già azzerata, forse no. Premere prima r per vedere l'elenco com'è ora; azzerare di nuovo solo se mostra ancora fatti passi che il cliente non ha fatto.
+banner-no-longer-found = Non più trovato
+banner-no-longer-found-text = questo indirizzo ha risposto elenchi per questo veicolo prima in questa sessione, e ora risponde 404 (non trovato): l'id e --api erano giusti, quindi il gateway, o un router o proxy davanti a esso, è cambiato (un riavvio, un rilascio, una rotta persa). Premere r fra un momento per chiedere di nuovo; se persiste, avvisare il gestore del gateway, con l'ora.
 banner-started-over = Ricominciato
 banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
 banner-refused-again = Il gateway rifiuta lo stepsID appena dato

@@ -131,6 +131,8 @@ banner-reset-refused-front = Reset geweigerd
 banner-reset-refused-front-text = Iets vóór de gateway beantwoordde de reset van de stappencache (resetSteps=true) met HTTP { $status } zonder foutbericht van de gateway, terwijl lijsten van dit adres komen: alleen de resetaanroep wordt geweigerd. De cache is niet gereset, en de lijst op het scherm is ongewijzigd. Vraag de beheerder van de gateway, of wie het netwerk beheert, of de resetaanroep wordt doorgelaten.
 banner-reset-unanswered = Reset verzonden, geen antwoord
 banner-reset-unanswered-text = De gateway nam de reset van de stappencache (resetSteps=true) aan maar antwoordde niet binnen { $secs } s: de cache is misschien al gereset, misschien niet. Druk eerst op r om de lijst te zien zoals hij nu is; reset alleen opnieuw als hij nog stappen als afgerond toont die de klant niet heeft gedaan.
+banner-no-longer-found = Niet meer gevonden
+banner-no-longer-found-text = Dit adres gaf eerder in deze sessie lijsten voor dit voertuig en antwoordt nu 404 (niet gevonden): de id en --api waren juist, dus de gateway, of een router of proxy ervoor, is veranderd (een herstart, een uitrol, een verloren route). Druk over een moment op r om opnieuw te vragen; blijft het zo, meld het dan met het tijdstip aan de beheerder van de gateway.
 banner-started-over = Opnieuw begonnen
 banner-started-over-text = { $why }; opnieuw gevraagd met de carAssociationID.
 banner-refused-again = De gateway weigert de stepsID die hij net gaf

@@ -130,6 +130,8 @@ banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo na frente do gateway respondeu à redefinição do cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. O cache não foi redefinido, e a lista na tela continua como estava. Pergunte ao operador do gateway, ou a quem administra a rede, se a chamada de redefinição é deixada passar.
 banner-reset-unanswered = Redefinição enviada, sem resposta
 banner-reset-unanswered-text = o gateway recebeu a redefinição do cache de passos (resetSteps=true) mas não respondeu em { $secs } s: o cache talvez já esteja redefinido, talvez não. Pressione r primeiro para ver a lista como está agora; redefina de novo só se ela ainda mostrar como feitos passos que o cliente não fez.
+banner-no-longer-found = Não encontrado mais
+banner-no-longer-found-text = este endereço respondeu listas para este veículo antes nesta sessão, e agora responde 404 (não encontrado): o id e --api estavam certos, então o gateway, ou um roteador ou proxy na frente dele, mudou (um reinício, uma implantação, uma rota perdida). Pressione r daqui a pouco para perguntar de novo; se persistir, avise o operador do gateway, com a hora.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar

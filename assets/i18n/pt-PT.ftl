@@ -129,6 +129,8 @@ banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo à frente do gateway respondeu à redefinição da cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. A cache não foi redefinida, e a lista no ecrã continua como estava. Pergunte ao operador do gateway, ou a quem gere a rede, se a chamada de redefinição é deixada passar.
 banner-reset-unanswered = Redefinição enviada, sem resposta
 banner-reset-unanswered-text = o gateway recebeu a redefinição da cache de passos (resetSteps=true) mas não respondeu em { $secs } s: a cache talvez já esteja redefinida, talvez não. Prima r primeiro para ver a lista como está agora; redefina de novo só se ainda mostrar como feitos passos que o cliente não fez.
+banner-no-longer-found = Já não encontrado
+banner-no-longer-found-text = este endereço respondeu listas para este veículo antes nesta sessão, e agora responde 404 (não encontrado): o id e --api estavam certos, pelo que o gateway, ou um router ou proxy à frente dele, mudou (um reinício, uma implementação, uma rota perdida). Prima r daqui a pouco para perguntar de novo; se persistir, avise o operador do gateway, com a hora.
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar

@@ -819,6 +819,44 @@ fn a_reset_without_an_answer_says_it_may_have_happened() {
     );
 }
 
+/// A 404 for a vehicle whose lists came from this address in this
+/// session: the gateway or what is in front of it changed, never "check
+/// the id" or "check --api" (stranger 44, AS6).
+#[test]
+fn a_404_after_lists_came_says_the_gateway_changed() {
+    for not_found in [
+        rejected(404, Rejection::NotFound),
+        GatewayError::NotAGateway {
+            base: "http://127.0.0.1:9/".into(),
+            status: 404,
+            proxy: None,
+            call: None,
+            windows: false,
+        },
+    ] {
+        let mut s = opened(["alreadyDone", "todo", "todo"]);
+        let (mut id, _, _, mut purpose) = fetched(&ch(&mut s, 'r'));
+        let effects = answer(&mut s, id, purpose, Err(not_found.clone()), 1);
+        // A stepsID refused starts over by carAssociationID first.
+        if effects
+            .iter()
+            .any(|e| matches!(e, Effect::FetchList { .. }))
+        {
+            (id, _, _, purpose) = fetched(&effects);
+            answer(&mut s, id, purpose, Err(not_found.clone()), 2);
+        }
+        let banner = session(&s).banner().cloned().unwrap();
+        assert_eq!(banner.title, "No longer found", "{not_found:?}");
+        assert!(
+            banner.text.contains("the id and --api were right")
+                && !banner.text.contains("Check the carAssociationID")
+                && !banner.text.contains("Give --api"),
+            "{banner:?}"
+        );
+        assert_eq!(session(&s).list().unwrap().steps.len(), 3);
+    }
+}
+
 #[test]
 fn an_error_keeps_the_last_good_list() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);

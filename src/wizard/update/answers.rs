@@ -6,7 +6,9 @@
 
 use std::time::SystemTime;
 
-use super::refused::{StartOver, live_words, refused_again, reset_refused_in_front, start_over};
+use super::refused::{
+    StartOver, live_words, no_longer_found, refused_again, reset_refused_in_front, start_over,
+};
 use super::sign_in::{sign_in_offer, wants_token};
 use super::steps::{announce, fetch_for};
 use super::{error, info, lang, success, title};
@@ -190,6 +192,9 @@ fn list_error(
         StartOver::No => {}
     }
     if purpose == Purpose::Reset && reset_refused_in_front(session, judge.lang, e, now) {
+        return (Outcome::Failed { unknown_id: None }, Vec::new());
+    }
+    if no_longer_found(session, judge.lang, e, now) {
         return (Outcome::Failed { unknown_id: None }, Vec::new());
     }
     let unknown_id = (purpose == Purpose::Open

@@ -151,3 +151,30 @@ pub(super) fn reset_refused_in_front(
     session.set_remedy(None);
     true
 }
+
+/// A 404 (the gateway's, a router's, or a web server's page) for a vehicle
+/// whose lists came from this address in this session: the id and --api
+/// were right a moment ago, so the gateway, or what is in front of it,
+/// changed; never "check the id" or "check --api". `false`, nothing said,
+/// otherwise.
+pub(super) fn no_longer_found(
+    session: &mut VehicleSession,
+    lang: Lang,
+    e: &GatewayError,
+    now: SystemTime,
+) -> bool {
+    let found_before = session.list().is_some();
+    let not_found = matches!(e, GatewayError::NotAGateway { status: 404, .. })
+        || e.rejection() == Some(crate::client::Rejection::NotFound);
+    if !found_before || !not_found {
+        return false;
+    }
+    session.log_error(now, lang, e);
+    session.set_watch(false);
+    session.say(error(
+        tr!(lang, "banner-no-longer-found"),
+        tr!(lang, "banner-no-longer-found-text"),
+    ));
+    session.set_remedy(None);
+    true
+}
