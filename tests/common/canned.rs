@@ -105,3 +105,14 @@ pub fn silent() -> String {
     });
     url
 }
+
+/// A whole HTTP answer (head and body) with `status` ("404 Not Found"),
+/// `content_type` and `body`, closing the connection: what the servers
+/// above send.
+pub fn reply(status: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}

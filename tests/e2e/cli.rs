@@ -291,11 +291,7 @@ fn a_gateway_that_hides_its_discovery_behind_401_offers_no_sign_in() {
 fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
     let wall = b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
     let page = "\n<!doctype html><html><body>Dealer portal</body></html>";
-    let portal = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-        page.len()
-    )
-    .into_bytes();
+    let portal = crate::canned::reply("200 OK", "text/html", page);
     let url = crate::canned::routing(vec![("GET /pims/", wall)], portal.clone());
     let home = home();
     let out = run(home.path(), &["--api", &url, "steps", "--car", "987654"]);
@@ -335,11 +331,7 @@ fn a_portal_s_html_page_at_the_discovery_paths_is_no_sign_in() {
         portal_only.clone(),
         crate::canned::routing(
             vec![],
-            format!(
-                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-                page.len()
-            )
-            .into_bytes(),
+            crate::canned::reply("404 Not Found", "text/html", page),
         ),
     ] {
         let out = run(home.path(), &["--api", &all_pages, "login", "--device"]);
@@ -2294,13 +2286,7 @@ fn a_filtered_list_never_claims_completion() {
 #[test]
 fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
     let body = r#"{"stepsID":"1","a":{"name":"a","status":"alreadyDone","order":1},"b":{"name":"b","status":"todo","order":2}}"#;
-    let api = crate::canned::answering(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
     let home = home();
     let out = run(
         home.path(),

@@ -582,18 +582,10 @@ fn a_proxy_s_answers_to_sign_in_calls_are_named_as_the_proxy_s() {
 fn a_proxy_s_pages_and_refused_tunnels_on_sign_in_are_the_proxy_s() {
     let page = |status: &str, title: &str| {
         let body = format!("<html><head><title>{title}</title></head></html>");
-        format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
+        crate::canned::reply(status, "text/html", &body)
     };
     let metadata = r#"{"issuer":"http://gateway.invalid:8080","device_authorization_endpoint":"http://gateway.invalid:8080/oauth/device_authorization","token_endpoint":"http://gateway.invalid:8080/oauth/token"}"#;
-    let json = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{metadata}",
-        metadata.len()
-    )
-    .into_bytes();
+    let json = crate::canned::reply("200 OK", "application/json", metadata);
     let none = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
     for (answer, said) in [
         (

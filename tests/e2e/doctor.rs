@@ -110,11 +110,7 @@ fn doctor_through_plain(proxy: &str) -> String {
 
 /// A 200 answer with `body` as JSON, closing the connection.
 fn json_200(body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+    crate::canned::reply("200 OK", "application/json", body)
 }
 
 /// A gateway whose lists are one vehicle's and whose events call answers
@@ -1890,13 +1886,11 @@ fn an_expired_token_the_gateway_takes_is_a_warning() {
 #[test]
 fn a_400_naming_a_header_is_not_blamed_on_the_car_id() {
     let body = r#"{"message":"X-Device-Id malformed"}"#;
-    let url = crate::canned::answering(
-        format!(
-            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let url = crate::canned::answering(crate::canned::reply(
+        "400 Bad Request",
+        "application/json",
+        body,
+    ));
     let home = home();
     let out = doctor_with_env(home.path(), &["--api", &url, "--car", "J10"], &[]);
     let text = stdout(&out);
@@ -1920,13 +1914,11 @@ fn a_400_naming_a_header_is_not_blamed_on_the_car_id() {
 #[test]
 fn a_404_naming_no_id_points_at_the_id_or_api() {
     let body = r#"{"message":"no route matched with those values"}"#;
-    let url = crate::canned::answering(
-        format!(
-            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let url = crate::canned::answering(crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        body,
+    ));
     let home = home();
     let out = doctor_with_env(home.path(), &["--api", &url, "--car", "987654"], &[]);
     let text = stdout(&out);
@@ -1993,11 +1985,7 @@ fn a_failing_gateway_is_not_said_absent() {
 #[test]
 fn a_failing_next_step_call_gets_advice() {
     let list = r#"{"stepsID":132324,"deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
-    let ok = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
-        list.len()
-    )
-    .into_bytes();
+    let ok = crate::canned::reply("200 OK", "application/json", list);
     let failing =
         b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
     let url = crate::canned::routing(vec![("GET /pims/subscription/step?", failing)], ok);

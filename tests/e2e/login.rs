@@ -1412,13 +1412,8 @@ fn a_revocation_address_that_answers_404_forgets_the_login() {
     let home = tempfile::tempdir().unwrap();
     signed_in(&provider, home.path());
     let page = "<html><body>Not Found</body></html>";
-    let missing = crate::canned::answering(
-        format!(
-            "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-            page.len()
-        )
-        .into_bytes(),
-    );
+    let missing =
+        crate::canned::answering(crate::canned::reply("404 Not Found", "text/html", page));
     revocation_at(home.path(), &api, &missing);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
@@ -1440,13 +1435,11 @@ fn a_revocation_address_that_answers_404_forgets_the_login() {
 #[test]
 fn a_router_s_404_does_not_take_a_token() {
     let body = r#"{"message":"no route matched with those values"}"#;
-    let router = crate::canned::answering(
-        format!(
-            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    );
+    let router = crate::canned::answering(crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        body,
+    ));
     let home = tempfile::tempdir().unwrap();
     let out = run(
         home.path(),
@@ -1473,13 +1466,7 @@ fn a_revocation_answered_200_with_a_page_is_revoked() {
     let home = tempfile::tempdir().unwrap();
     signed_in(&provider, home.path());
     let page = "<html><body>ok?</body></html>";
-    let portal = crate::canned::answering(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-            page.len()
-        )
-        .into_bytes(),
-    );
+    let portal = crate::canned::answering(crate::canned::reply("200 OK", "text/html", page));
     revocation_at(home.path(), &api, &portal);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
