@@ -961,6 +961,26 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
             tui.screen_text()
         );
     }
+    // A note still being typed, no --report, and Ctrl-C: kept too, marked
+    // unfinished (stranger 45, AT3).
+    let home = tempfile::tempdir().unwrap();
+    let mut tui: Tui = Spawn::new(&["--car", "987654"]).home(home.path()).start();
+    tui.wait_for("the list", SHORT, |s| is_next(s, "deviceActivation"));
+    tui.send("N");
+    tui.wait_for("the note field", SHORT, |s| {
+        s.contains("The note for the report")
+    });
+    tui.send("half a note");
+    tui.wait_for("the typed note", SHORT, |s| s.contains("half a note"));
+    tui.key(Key::CtrlC);
+    assert!(tui.wait_exit(SHORT).success());
+    let kept = files(home.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let text = std::fs::read_to_string(&kept[0]).unwrap();
+    assert!(
+        text.contains("note (unfinished: being typed when the wizard ended): half a note"),
+        "{text}"
+    );
     // Nowhere to write them (a file where the reports folder goes): the
     // notes themselves are said (AS8).
     let home = tempfile::tempdir().unwrap();

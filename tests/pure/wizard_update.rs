@@ -3459,6 +3459,9 @@ fn a_note_holding_the_token_in_use_is_not_kept() {
     for note in [
         "gateway token is GOODTOKEN123 per admin",
         "gateway password is pw4711",
+        // In another case, or most of it (stranger 45, AT4).
+        "token goodtoken123 again",
+        "part of it: ODTOKEN123",
         "called back",
     ] {
         ch(&mut s, 'N');
@@ -3471,6 +3474,10 @@ fn a_note_holding_the_token_in_use_is_not_kept() {
     assert!(report.contains("called back"), "{report}");
     assert!(
         !report.contains("GOODTOKEN123") && !report.contains("pw4711"),
+        "{report}"
+    );
+    assert!(
+        !report.to_lowercase().contains("goodtoken123") && !report.contains("ODTOKEN123"),
         "{report}"
     );
 }

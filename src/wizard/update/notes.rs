@@ -57,7 +57,11 @@ pub(super) fn save_note(state: &mut State, now: SystemTime) -> Vec<Effect> {
 /// The wizard ends (Ctrl-C, a signal) with the note field open: what was
 /// typed goes into the report, marked unfinished, rather than being lost.
 pub fn keep_unfinished_note(state: &mut State, now: SystemTime) {
-    keep_note(state, now, true);
+    // Without --report, it is a note no report holds yet: kept where `x`
+    // writes at the end, as a finished one is (stranger 45, AT3).
+    if keep_note(state, now, true) && !state.options.report_at_exit {
+        state.unsaved_note = true;
+    }
 }
 
 /// Takes the note field's text into the report; false when there was none
