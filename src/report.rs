@@ -63,6 +63,9 @@ pub enum Event {
     SignedIn,
     /// Removed from the board (`d`) by the technician.
     Removed,
+    /// A list of another stepsID came back: asked again by
+    /// carAssociationID.
+    StepsIdChanged { answered: String },
     /// A sign-in from the wizard (`i`) failed, and why (a gateway that
     /// offers none and takes a fixed token, a provider's refusal, …).
     SignInFailed { detail: String },
@@ -249,7 +252,12 @@ impl SessionLog {
         self.entries
             .iter()
             .rev()
-            .find(|e| matches!(e.event, Event::StartedOver { .. }))
+            .find(|e| {
+                matches!(
+                    e.event,
+                    Event::StartedOver { .. } | Event::StepsIdChanged { .. }
+                )
+            })
             .map(|e| e.at)
     }
 
@@ -557,6 +565,13 @@ fn describe(lang: Lang, event: &Event) -> String {
         } => tr!(lang, "report-event-note-unfinished", text = md(text)),
         Event::SignedIn => tr!(lang, "report-event-signed-in"),
         Event::Removed => tr!(lang, "report-event-removed"),
+        Event::StepsIdChanged { answered } => {
+            tr!(
+                lang,
+                "report-event-steps-id-changed",
+                answered = md(answered)
+            )
+        }
         Event::SignInFailed { detail } => {
             tr!(lang, "report-event-sign-in-failed", detail = md(detail))
         }

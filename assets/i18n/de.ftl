@@ -131,6 +131,8 @@ banner-reset-unanswered = Zurücksetzen gesendet, keine Antwort
 banner-reset-unanswered-text = das Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) angenommen, aber nicht binnen { $secs } s geantwortet: der Cache ist vielleicht schon zurückgesetzt, vielleicht nicht. Zuerst r drücken, um die Liste so zu sehen, wie sie jetzt ist; nur erneut zurücksetzen, wenn sie noch Schritte als erledigt zeigt, die der Kunde nicht erledigt hat.
 banner-no-longer-found = Nicht mehr gefunden
 banner-no-longer-found-text = diese Adresse hat in dieser Sitzung schon Listen für dieses Fahrzeug geliefert und antwortet jetzt 404 (nicht gefunden): ID und --api waren richtig, also hat sich das Gateway oder ein Router oder Proxy davor geändert (ein Neustart, eine Bereitstellung, eine verlorene Route). In einem Moment r drücken, um erneut zu fragen; bleibt es so, den Betreiber des Gateways mit der Uhrzeit informieren.
+banner-steps-id-changing = Das Gateway ändert die stepsID dieses Fahrzeugs immer wieder
+banner-steps-id-changing-text = nach der Liste von stepsID { $asked } gefragt, hat es die Liste von stepsID { $answered } geantwortet, binnen einer Minute nach dem Neubeginn per carAssociationID. Das Beobachten wurde gestoppt, statt endlos zu fragen. r drücken, um erneut nach carAssociationID zu fragen; ändert sie sich weiter, den Betreiber des Gateways informieren (oder wer einen Proxy oder Cache dazwischen betreibt).
 banner-started-over = Neu begonnen
 banner-started-over-text = { $why }; neu gefragt per carAssociationID.
 banner-refused-again = Das Gateway lehnt die stepsID ab, die es gerade vergeben hat
@@ -313,6 +315,7 @@ report-col-status = Status
 report-events = Ereignisse
 report-event-opened = carAssociationID { $car } geöffnet
 report-event-removed = vom Techniker von der Übersicht entfernt
+report-event-steps-id-changed = das Gateway hat die Liste einer anderen stepsID geantwortet ({ $answered }); erneut nach carAssociationID gefragt
 report-event-list-next = Liste (stepsID { $id }): { $done } von { $total } erledigt, als Nächstes `{ $next }`
 report-event-list-clear = Liste (stepsID { $id }): { $done } von { $total } erledigt, nichts mehr offen
 report-event-filtered = Liste gefiltert auf { $status }: { $shown ->

@@ -162,6 +162,8 @@ banner-reset-unanswered = Reset sent, no answer
 banner-reset-unanswered-text = The gateway took the steps-cache reset (resetSteps=true) but did not answer within { $secs } s: the cache may be reset already, or not. Press r to see the list as it is now before anything else; reset again only if it still shows steps done that the customer has not done.
 banner-no-longer-found = No longer found
 banner-no-longer-found-text = This address answered lists for this vehicle earlier in this session, and now answers 404 (not found): the id and --api were right, so the gateway, or a router or proxy in front of it, changed (a restart, a deployment, a lost route). Press r to ask again in a moment; if it persists, tell the gateway's operator, with the time.
+banner-steps-id-changing = The gateway keeps changing this vehicle's stepsID
+banner-steps-id-changing-text = Asked for the list of stepsID { $asked }, it answered the list of stepsID { $answered }, within a minute of starting over by carAssociationID. Watch stopped rather than ask without end. Press r to ask again by carAssociationID; if it keeps changing, tell the gateway's operator (or who runs a proxy or cache in between).
 banner-started-over = Started over
 banner-started-over-text = { $why }; asked again by carAssociationID.
 banner-refused-again = The gateway refuses the stepsID it just gave
@@ -350,6 +352,7 @@ report-col-status = status
 report-events = Events
 report-event-opened = opened carAssociationID { $car }
 report-event-removed = removed from the board by the technician
+report-event-steps-id-changed = the gateway answered the list of another stepsID ({ $answered }); asked again by carAssociationID
 report-event-list-next = list (stepsID { $id }): { $done } of { $total } done, next `{ $next }`
 report-event-list-clear = list (stepsID { $id }): { $done } of { $total } done, nothing left
 report-event-filtered = list filtered on { $status }: { $shown ->

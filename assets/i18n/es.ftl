@@ -131,6 +131,8 @@ banner-reset-unanswered = Restablecimiento enviado, sin respuesta
 banner-reset-unanswered-text = la pasarela recibió el restablecimiento de la caché de pasos (resetSteps=true) pero no respondió en { $secs } s: puede que la caché ya esté restablecida, o no. Pulse r primero para ver la lista tal como está; restablezca de nuevo solo si aún muestra hechos pasos que el cliente no ha hecho.
 banner-no-longer-found = Ya no se encuentra
 banner-no-longer-found-text = esta dirección respondió listas para este vehículo antes en esta sesión, y ahora responde 404 (no encontrado): el id y --api eran correctos, así que la pasarela, o un enrutador o proxy delante de ella, cambió (un reinicio, un despliegue, una ruta perdida). Pulse r en un momento para preguntar de nuevo; si persiste, avise al operador de la pasarela, con la hora.
+banner-steps-id-changing = La pasarela cambia una y otra vez el stepsID de este vehículo
+banner-steps-id-changing-text = se pidió la lista del stepsID { $asked } y respondió la lista del stepsID { $answered }, menos de un minuto después de empezar de nuevo por carAssociationID. El seguimiento se detuvo en vez de preguntar sin fin. Pulse r para preguntar de nuevo por carAssociationID; si sigue cambiando, avise al operador de la pasarela (o a quien gestione un proxy o caché intermedio).
 banner-started-over = Vuelta a empezar
 banner-started-over-text = { $why }; se ha vuelto a pedir por carAssociationID.
 banner-refused-again = La pasarela rechaza el stepsID que acaba de dar
@@ -313,6 +315,7 @@ report-col-status = estado
 report-events = Eventos
 report-event-opened = abierto el carAssociationID { $car }
 report-event-removed = quitado del tablero por el técnico
+report-event-steps-id-changed = la pasarela respondió la lista de otro stepsID ({ $answered }); preguntado de nuevo por carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } hechos, siguiente `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } hechos, nada pendiente
 report-event-filtered = lista filtrada por estado «{ $status }»: { $shown ->

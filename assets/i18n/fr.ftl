@@ -131,6 +131,8 @@ banner-reset-unanswered = Réinitialisation envoyée, sans réponse
 banner-reset-unanswered-text = la passerelle a pris la réinitialisation du cache des étapes (resetSteps=true) mais n'a pas répondu en { $secs } s : le cache est peut-être déjà réinitialisé, ou non. Appuyez d'abord sur r pour voir la liste telle qu'elle est ; ne réinitialisez à nouveau que si elle montre encore faites des étapes que le client n'a pas faites.
 banner-no-longer-found = Plus trouvé
 banner-no-longer-found-text = cette adresse a répondu des listes pour ce véhicule plus tôt dans cette session, et répond maintenant 404 (non trouvé) : l'id et --api étaient bons, donc la passerelle, ou un routeur ou un proxy devant elle, a changé (un redémarrage, un déploiement, une route perdue). Appuyez sur r dans un moment pour redemander ; si cela persiste, prévenez l'exploitant de la passerelle, avec l'heure.
+banner-steps-id-changing = La passerelle change sans cesse le stepsID de ce véhicule
+banner-steps-id-changing-text = la liste du stepsID { $asked } a été demandée, elle a répondu la liste du stepsID { $answered }, moins d'une minute après avoir recommencé par carAssociationID. Le suivi est arrêté plutôt que de demander sans fin. Appuyez sur r pour redemander par carAssociationID ; s'il change encore, prévenez l'exploitant de la passerelle (ou qui gère un proxy ou un cache entre les deux).
 banner-started-over = Reprise depuis le début
 banner-started-over-text = { $why } ; nouvelle demande par carAssociationID.
 banner-refused-again = La passerelle refuse le stepsID qu'elle vient de donner
@@ -313,6 +315,7 @@ report-col-status = statut
 report-events = Événements
 report-event-opened = carAssociationID { $car } ouvert
 report-event-removed = retiré du tableau par le technicien
+report-event-steps-id-changed = la passerelle a répondu la liste d'un autre stepsID ({ $answered }) ; redemandé par carAssociationID
 report-event-list-next = liste (stepsID { $id }) : { $done } sur { $total } faites, suivante `{ $next }`
 report-event-list-clear = liste (stepsID { $id }) : { $done } sur { $total } faites, plus rien à faire
 report-event-filtered = liste filtrée sur { $status } : { $shown ->

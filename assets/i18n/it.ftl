@@ -131,6 +131,8 @@ banner-reset-unanswered = Azzeramento inviato, nessuna risposta
 banner-reset-unanswered-text = il gateway ha ricevuto l'azzeramento della cache dei passi (resetSteps=true) ma non ha risposto entro { $secs } s: la cache forse è già azzerata, forse no. Premere prima r per vedere l'elenco com'è ora; azzerare di nuovo solo se mostra ancora fatti passi che il cliente non ha fatto.
 banner-no-longer-found = Non più trovato
 banner-no-longer-found-text = questo indirizzo ha risposto elenchi per questo veicolo prima in questa sessione, e ora risponde 404 (non trovato): l'id e --api erano giusti, quindi il gateway, o un router o proxy davanti a esso, è cambiato (un riavvio, un rilascio, una rotta persa). Premere r fra un momento per chiedere di nuovo; se persiste, avvisare il gestore del gateway, con l'ora.
+banner-steps-id-changing = Il gateway continua a cambiare lo stepsID di questo veicolo
+banner-steps-id-changing-text = chiesto l'elenco dello stepsID { $asked }, ha risposto l'elenco dello stepsID { $answered }, entro un minuto dal ricominciare per carAssociationID. Il monitoraggio è stato fermato invece di chiedere all'infinito. Premere r per chiedere di nuovo per carAssociationID; se continua a cambiare, avvisare il gestore del gateway (o chi gestisce un proxy o una cache in mezzo).
 banner-started-over = Ricominciato
 banner-started-over-text = { $why }; richiesto di nuovo per carAssociationID.
 banner-refused-again = Il gateway rifiuta lo stepsID appena dato
@@ -313,6 +315,7 @@ report-col-status = stato
 report-events = Eventi
 report-event-opened = aperto carAssociationID { $car }
 report-event-removed = rimosso dalla bacheca dal tecnico
+report-event-steps-id-changed = il gateway ha risposto l'elenco di un altro stepsID ({ $answered }); richiesto di nuovo per carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } di { $total } fatti, prossimo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } di { $total } fatti, niente da fare
 report-event-filtered = lista filtrata su { $status }: { $shown ->

@@ -133,6 +133,8 @@ banner-reset-unanswered = Reset verzonden, geen antwoord
 banner-reset-unanswered-text = De gateway nam de reset van de stappencache (resetSteps=true) aan maar antwoordde niet binnen { $secs } s: de cache is misschien al gereset, misschien niet. Druk eerst op r om de lijst te zien zoals hij nu is; reset alleen opnieuw als hij nog stappen als afgerond toont die de klant niet heeft gedaan.
 banner-no-longer-found = Niet meer gevonden
 banner-no-longer-found-text = Dit adres gaf eerder in deze sessie lijsten voor dit voertuig en antwoordt nu 404 (niet gevonden): de id en --api waren juist, dus de gateway, of een router of proxy ervoor, is veranderd (een herstart, een uitrol, een verloren route). Druk over een moment op r om opnieuw te vragen; blijft het zo, meld het dan met het tijdstip aan de beheerder van de gateway.
+banner-steps-id-changing = De gateway blijft de stepsID van dit voertuig veranderen
+banner-steps-id-changing-text = Gevraagd naar de lijst van stepsID { $asked }, antwoordde hij de lijst van stepsID { $answered }, binnen een minuut na opnieuw beginnen op carAssociationID. Het volgen is gestopt in plaats van eindeloos te vragen. Druk op r om opnieuw op carAssociationID te vragen; blijft hij veranderen, meld het dan aan de beheerder van de gateway (of wie een proxy of cache ertussen beheert).
 banner-started-over = Opnieuw begonnen
 banner-started-over-text = { $why }; opnieuw gevraagd met de carAssociationID.
 banner-refused-again = De gateway weigert de stepsID die hij net gaf
@@ -315,6 +317,7 @@ report-col-status = toestand
 report-events = Gebeurtenissen
 report-event-opened = carAssociationID { $car } geopend
 report-event-removed = door de technicus van het overzicht verwijderd
+report-event-steps-id-changed = de gateway antwoordde de lijst van een andere stepsID ({ $answered }); opnieuw gevraagd op carAssociationID
 report-event-list-next = lijst (stepsID { $id }): { $done } van { $total } afgerond, volgende `{ $next }`
 report-event-list-clear = lijst (stepsID { $id }): { $done } van { $total } afgerond, niets meer te doen
 report-event-filtered = lijst gefilterd op { $status }: { $shown ->

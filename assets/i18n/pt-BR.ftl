@@ -132,6 +132,8 @@ banner-reset-unanswered = Redefinição enviada, sem resposta
 banner-reset-unanswered-text = o gateway recebeu a redefinição do cache de passos (resetSteps=true) mas não respondeu em { $secs } s: o cache talvez já esteja redefinido, talvez não. Pressione r primeiro para ver a lista como está agora; redefina de novo só se ela ainda mostrar como feitos passos que o cliente não fez.
 banner-no-longer-found = Não encontrado mais
 banner-no-longer-found-text = este endereço respondeu listas para este veículo antes nesta sessão, e agora responde 404 (não encontrado): o id e --api estavam certos, então o gateway, ou um roteador ou proxy na frente dele, mudou (um reinício, uma implantação, uma rota perdida). Pressione r daqui a pouco para perguntar de novo; se persistir, avise o operador do gateway, com a hora.
+banner-steps-id-changing = O gateway continua mudando o stepsID deste veículo
+banner-steps-id-changing-text = pediu-se a lista do stepsID { $asked }, e ele respondeu a lista do stepsID { $answered }, menos de um minuto depois de recomeçar por carAssociationID. O acompanhamento parou em vez de perguntar sem fim. Pressione r para perguntar de novo por carAssociationID; se continuar mudando, avise o operador do gateway (ou quem administra um proxy ou cache no meio).
 banner-started-over = Recomeçado
 banner-started-over-text = { $why }; pedido de novo pelo carAssociationID.
 banner-refused-again = O gateway recusa o stepsID que acabou de dar
@@ -314,6 +316,7 @@ report-col-status = estado
 report-events = Eventos
 report-event-opened = aberto o carAssociationID { $car }
 report-event-removed = removido do painel pelo técnico
+report-event-steps-id-changed = o gateway respondeu a lista de outro stepsID ({ $answered }); perguntado de novo por carAssociationID
 report-event-list-next = lista (stepsID { $id }): { $done } de { $total } feitos, próximo `{ $next }`
 report-event-list-clear = lista (stepsID { $id }): { $done } de { $total } feitos, nada pendente
 report-event-filtered = lista filtrada pelo estado «{ $status }»: { $shown ->

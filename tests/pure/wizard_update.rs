@@ -647,11 +647,42 @@ fn another_steps_id_s_list_starts_over_by_car() {
         next: false,
     };
     let effects = answer(&mut s, id, purpose, Err(foreign), 1);
-    let (_, lookup, _, _) = fetched(&effects);
+    let (id2, lookup, _, purpose2) = fetched(&effects);
     assert_eq!(lookup, Lookup::Car("987654".into()));
     let banner = session(&s).banner().cloned().unwrap();
     assert!(
         banner.text.contains("answered the list of another stepsID"),
+        "{banner:?}"
+    );
+    // The report says a list of another stepsID came, never that a live
+    // stream refused it (stranger 45, AT1).
+    let md = session(&s).log().to_markdown();
+    assert!(
+        md.contains("the gateway answered the list of another stepsID"),
+        "{md}"
+    );
+    assert!(!md.contains("live stream"), "{md}");
+    // Changing again within a minute: said as changing, never "refuses"
+    // (AT2).
+    let mut fresh = list(["alreadyDone", "todo", "todo"]);
+    fresh.steps_id = Some("555".into());
+    answer(&mut s, id2, purpose2, Ok(fresh), 2);
+    let (id3, _, _, purpose3) = fetched(&ch(&mut s, 'r'));
+    let again = GatewayError::ForeignList {
+        asked: "555".into(),
+        answered: "556".into(),
+        next: false,
+    };
+    answer(&mut s, id3, purpose3, Err(again), 3);
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(
+        banner.title,
+        "The gateway keeps changing this vehicle's stepsID"
+    );
+    assert!(
+        banner
+            .text
+            .contains("Press r to ask again by carAssociationID"),
         "{banner:?}"
     );
 }

@@ -41,12 +41,16 @@ pub(super) fn start_over(
     session.forget_steps_id();
     // A follower that was reconnecting has its answer: the gateway is back.
     session.end_trouble();
-    session.log_event(
-        now,
-        Event::StartedOver {
+    let event = match e {
+        // Another stepsID's list, not a refusal (stranger 45, AT1).
+        GatewayError::ForeignList { answered, .. } => Event::StepsIdChanged {
+            answered: answered.clone(),
+        },
+        _ => Event::StartedOver {
             status: status_of(e),
         },
-    );
+    };
+    session.log_event(now, event);
     let effect = fetch_for(
         session,
         next_id,
@@ -104,6 +108,23 @@ pub(super) fn refused_again(
     // `r` then asks by carAssociationID, once, by hand.
     session.forget_steps_id();
     session.log_error(now, lang, e);
+    // Lists of another stepsID refuse nothing: the gateway keeps changing
+    // it (stranger 45, AT2).
+    if let GatewayError::ForeignList {
+        asked, answered, ..
+    } = e
+    {
+        session.say(error(
+            tr!(lang, "banner-steps-id-changing"),
+            tr!(
+                lang,
+                "banner-steps-id-changing-text",
+                asked = asked.clone(),
+                answered = answered.clone()
+            ),
+        ));
+        return;
+    }
     session.say(error(
         tr!(lang, "banner-refused-again"),
         tr!(
