@@ -129,6 +129,7 @@ banner-reset-refused-front = Zurücksetzen abgelehnt
 banner-reset-refused-front-text = Etwas vor dem Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) mit HTTP { $status } ohne Fehlertext des Gateways beantwortet, während Listen von dieser Adresse kommen: nur der Aufruf zum Zurücksetzen wird abgelehnt. Der Cache wurde nicht zurückgesetzt, und die Liste auf dem Bildschirm ist unverändert. Den Betreiber des Gateways oder des Netzes fragen, ob der Aufruf zum Zurücksetzen durchgelassen wird.
 banner-reset-unanswered = Zurücksetzen gesendet, keine Antwort
 banner-reset-unanswered-text = das Gateway hat das Zurücksetzen des Schritte-Caches (resetSteps=true) angenommen, aber nicht binnen { $secs } s geantwortet: der Cache ist vielleicht schon zurückgesetzt, vielleicht nicht. Zuerst r drücken, um die Liste so zu sehen, wie sie jetzt ist; nur erneut zurücksetzen, wenn sie noch Schritte als erledigt zeigt, die der Kunde nicht erledigt hat.
+banner-reset-gave-up-text = das Zurücksetzen des Schritte-Caches (resetSteps=true) bekam HTTP { $status } von etwas vor dem Gateway, das das Warten auf es aufgegeben hat: der Cache ist vielleicht schon zurückgesetzt, vielleicht nicht. Zuerst r drücken, um die Liste so zu sehen, wie sie jetzt ist; nur erneut zurücksetzen, wenn sie noch Schritte als erledigt zeigt, die der Kunde nicht erledigt hat.
 banner-no-longer-found = Nicht mehr gefunden
 banner-no-longer-found-text = diese Adresse hat in dieser Sitzung schon Listen für dieses Fahrzeug geliefert und antwortet jetzt 404 (nicht gefunden): ID und --api waren richtig, also hat sich das Gateway oder ein Router oder Proxy davor geändert (ein Neustart, eine Bereitstellung, eine verlorene Route). In einem Moment r drücken, um erneut zu fragen; bleibt es so, den Betreiber des Gateways mit der Uhrzeit informieren.
 banner-steps-id-changing = Das Gateway ändert die stepsID dieses Fahrzeugs immer wieder
@@ -1696,6 +1697,7 @@ doctor-error-body-unjudged = nicht beurteilt: auch die erste Liste fand unter di
 doctor-error-body-proxy = nicht beurteilt: der Proxy antwortete an Stelle des Gateways
 doctor-error-body-limited = nicht beurteilt: Anfragen werden begrenzt (HTTP 429)
 doctor-error-body-other = eine Anfrage ohne ID erhält { $answer } statt 400
+doctor-error-body-failing = nicht beurteilt: eine Anfrage ohne ID bekommt { $answer }, ein Fehler, der nichts darüber sagt, wie das Gateway eine falsche Anfrage beantwortet
 doctor-first-no-car = nicht versucht: keine carAssociationID angegeben
 doctor-first-no-car-fix = Mit --car ID erneut ausführen, um die Schritte-Aufrufe zu testen
 doctor-first-401 = HTTP 401: das Gateway will ein gültiges Token

@@ -160,6 +160,7 @@ banner-reset-refused-front = Reset refused
 banner-reset-refused-front-text = Something in front of the gateway answered the steps-cache reset (resetSteps=true) with HTTP { $status } and no gateway's error body, while lists come from this address: only the reset call is refused. The cache was not reset, and the list on screen is as it was. Ask the gateway's operator, or who runs the network, whether the reset call is let through.
 banner-reset-unanswered = Reset sent, no answer
 banner-reset-unanswered-text = The gateway took the steps-cache reset (resetSteps=true) but did not answer within { $secs } s: the cache may be reset already, or not. Press r to see the list as it is now before anything else; reset again only if it still shows steps done that the customer has not done.
+banner-reset-gave-up-text = The steps-cache reset (resetSteps=true) got HTTP { $status } from something in front of the gateway that gave up waiting on it: the cache may be reset already, or not. Press r to see the list as it is now before anything else; reset again only if it still shows steps done that the customer has not done.
 banner-no-longer-found = No longer found
 banner-no-longer-found-text = This address answered lists for this vehicle earlier in this session, and now answers 404 (not found): the id and --api were right, so the gateway, or a router or proxy in front of it, changed (a restart, a deployment, a lost route). Press r to ask again in a moment; if it persists, tell the gateway's operator, with the time.
 banner-steps-id-changing = The gateway keeps changing this vehicle's stepsID
@@ -1706,6 +1707,7 @@ doctor-error-body-unjudged = not judged: the first list found no steps gateway a
 doctor-error-body-proxy = not judged: the proxy answered in the gateway's place
 doctor-error-body-limited = not judged: requests are limited (HTTP 429)
 doctor-error-body-other = a request with no id gets { $answer } instead of 400
+doctor-error-body-failing = not judged: a request with no id gets { $answer }, a failure that says nothing of how the gateway answers a bad request
 doctor-first-no-car = not tried: no carAssociationID given
 doctor-first-no-car-fix = Run again with --car ID to try the steps calls
 doctor-first-401 = HTTP 401: the gateway wants a valid token

@@ -129,6 +129,7 @@ banner-reset-refused-front = Restablecimiento rechazado
 banner-reset-refused-front-text = Algo delante de la pasarela respondió al restablecimiento de la caché de pasos (resetSteps=true) con HTTP { $status } y sin cuerpo de error de la pasarela, mientras las listas llegan desde esta dirección: solo se rechaza la llamada de restablecimiento. La caché no se restableció, y la lista en pantalla sigue igual. Pregunte al operador de la pasarela, o a quien gestiona la red, si se deja pasar la llamada de restablecimiento.
 banner-reset-unanswered = Restablecimiento enviado, sin respuesta
 banner-reset-unanswered-text = la pasarela recibió el restablecimiento de la caché de pasos (resetSteps=true) pero no respondió en { $secs } s: puede que la caché ya esté restablecida, o no. Pulse r primero para ver la lista tal como está; restablezca de nuevo solo si aún muestra hechos pasos que el cliente no ha hecho.
+banner-reset-gave-up-text = el restablecimiento de la caché de pasos (resetSteps=true) recibió HTTP { $status } de algo delante de la pasarela que dejó de esperarla: puede que la caché ya esté restablecida, o no. Pulse r primero para ver la lista tal como está; restablezca de nuevo solo si aún muestra hechos pasos que el cliente no ha hecho.
 banner-no-longer-found = Ya no se encuentra
 banner-no-longer-found-text = esta dirección respondió listas para este vehículo antes en esta sesión, y ahora responde 404 (no encontrado): el id y --api eran correctos, así que la pasarela, o un enrutador o proxy delante de ella, cambió (un reinicio, un despliegue, una ruta perdida). Pulse r en un momento para preguntar de nuevo; si persiste, avise al operador de la pasarela, con la hora.
 banner-steps-id-changing = La pasarela cambia una y otra vez el stepsID de este vehículo
@@ -1711,6 +1712,7 @@ doctor-error-body-unjudged = no juzgado: la primera lista tampoco encontró una 
 doctor-error-body-proxy = no juzgado: el proxy respondió en lugar de la pasarela
 doctor-error-body-limited = no juzgado: las peticiones están limitadas (HTTP 429)
 doctor-error-body-other = una petición sin id recibe { $answer } en vez de 400
+doctor-error-body-failing = sin juzgar: una petición sin id recibe { $answer }, un fallo que no dice nada de cómo responde la pasarela a una petición errónea
 doctor-first-no-car = no probado: no se indicó carAssociationID
 doctor-first-no-car-fix = Vuelva a ejecutar con --car ID para probar las llamadas de pasos
 doctor-first-401 = HTTP 401: la pasarela quiere un token válido

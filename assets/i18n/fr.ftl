@@ -129,6 +129,7 @@ banner-reset-refused-front = Réinitialisation refusée
 banner-reset-refused-front-text = quelque chose devant la passerelle a répondu à la réinitialisation du cache des étapes (resetSteps=true) par HTTP { $status } sans corps d'erreur de passerelle, alors que les listes viennent de cette adresse : seul l'appel de réinitialisation est refusé. Le cache n'a pas été réinitialisé, et la liste à l'écran est inchangée. Demandez à l'exploitant de la passerelle, ou à qui gère le réseau, si l'appel de réinitialisation est laissé passer.
 banner-reset-unanswered = Réinitialisation envoyée, sans réponse
 banner-reset-unanswered-text = la passerelle a pris la réinitialisation du cache des étapes (resetSteps=true) mais n'a pas répondu en { $secs } s : le cache est peut-être déjà réinitialisé, ou non. Appuyez d'abord sur r pour voir la liste telle qu'elle est ; ne réinitialisez à nouveau que si elle montre encore faites des étapes que le client n'a pas faites.
+banner-reset-gave-up-text = la réinitialisation du cache des étapes (resetSteps=true) a reçu HTTP { $status } de quelque chose devant la passerelle qui a cessé de l'attendre : le cache est peut-être déjà réinitialisé, ou non. Appuyez d'abord sur r pour voir la liste telle qu'elle est ; ne réinitialisez à nouveau que si elle montre encore faites des étapes que le client n'a pas faites.
 banner-no-longer-found = Plus trouvé
 banner-no-longer-found-text = cette adresse a répondu des listes pour ce véhicule plus tôt dans cette session, et répond maintenant 404 (non trouvé) : l'id et --api étaient bons, donc la passerelle, ou un routeur ou un proxy devant elle, a changé (un redémarrage, un déploiement, une route perdue). Appuyez sur r dans un moment pour redemander ; si cela persiste, prévenez l'exploitant de la passerelle, avec l'heure.
 banner-steps-id-changing = La passerelle change sans cesse le stepsID de ce véhicule
@@ -1708,6 +1709,7 @@ doctor-error-body-unjudged = pas jugé : la première liste n'a pas trouvé non
 doctor-error-body-proxy = pas jugé : le proxy a répondu à la place de la passerelle
 doctor-error-body-limited = pas jugé : les requêtes sont limitées (HTTP 429)
 doctor-error-body-other = une requête sans id reçoit { $answer } au lieu de 400
+doctor-error-body-failing = non jugé : une requête sans id reçoit { $answer }, un échec qui ne dit rien de la façon dont la passerelle répond à une mauvaise requête
 doctor-first-no-car = pas essayé : aucun carAssociationID donné
 doctor-first-no-car-fix = Relancez avec --car ID pour essayer les appels d'étapes
 doctor-first-401 = HTTP 401 : la passerelle veut un jeton valide

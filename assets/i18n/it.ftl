@@ -129,6 +129,7 @@ banner-reset-refused-front = Azzeramento rifiutato
 banner-reset-refused-front-text = qualcosa davanti al gateway ha risposto all'azzeramento della cache dei passi (resetSteps=true) con HTTP { $status } e senza corpo di errore del gateway, mentre gli elenchi arrivano da questo indirizzo: solo la chiamata di azzeramento è rifiutata. La cache non è stata azzerata, e l'elenco sullo schermo è com'era. Chiedere al gestore del gateway, o a chi gestisce la rete, se la chiamata di azzeramento viene lasciata passare.
 banner-reset-unanswered = Azzeramento inviato, nessuna risposta
 banner-reset-unanswered-text = il gateway ha ricevuto l'azzeramento della cache dei passi (resetSteps=true) ma non ha risposto entro { $secs } s: la cache forse è già azzerata, forse no. Premere prima r per vedere l'elenco com'è ora; azzerare di nuovo solo se mostra ancora fatti passi che il cliente non ha fatto.
+banner-reset-gave-up-text = l'azzeramento della cache dei passi (resetSteps=true) ha ricevuto HTTP { $status } da qualcosa davanti al gateway che ha smesso di aspettarlo: la cache forse è già azzerata, forse no. Premere prima r per vedere l'elenco com'è ora; azzerare di nuovo solo se mostra ancora fatti passi che il cliente non ha fatto.
 banner-no-longer-found = Non più trovato
 banner-no-longer-found-text = questo indirizzo ha risposto elenchi per questo veicolo prima in questa sessione, e ora risponde 404 (non trovato): l'id e --api erano giusti, quindi il gateway, o un router o proxy davanti a esso, è cambiato (un riavvio, un rilascio, una rotta persa). Premere r fra un momento per chiedere di nuovo; se persiste, avvisare il gestore del gateway, con l'ora.
 banner-steps-id-changing = Il gateway continua a cambiare lo stepsID di questo veicolo
@@ -1705,6 +1706,7 @@ doctor-error-body-unjudged = non giudicato: neanche il primo elenco ha trovato u
 doctor-error-body-proxy = non giudicato: il proxy ha risposto al posto del gateway
 doctor-error-body-limited = non valutato: le richieste sono limitate (HTTP 429)
 doctor-error-body-other = una richiesta senza id riceve { $answer } invece di 400
+doctor-error-body-failing = non giudicato: una richiesta senza id riceve { $answer }, un errore che non dice nulla di come il gateway risponde a una richiesta errata
 doctor-first-no-car = non provato: nessun carAssociationID indicato
 doctor-first-no-car-fix = Rieseguire con --car ID per provare le chiamate dei passi
 doctor-first-401 = HTTP 401: il gateway vuole un token valido

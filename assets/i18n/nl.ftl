@@ -131,6 +131,7 @@ banner-reset-refused-front = Reset geweigerd
 banner-reset-refused-front-text = Iets vóór de gateway beantwoordde de reset van de stappencache (resetSteps=true) met HTTP { $status } zonder foutbericht van de gateway, terwijl lijsten van dit adres komen: alleen de resetaanroep wordt geweigerd. De cache is niet gereset, en de lijst op het scherm is ongewijzigd. Vraag de beheerder van de gateway, of wie het netwerk beheert, of de resetaanroep wordt doorgelaten.
 banner-reset-unanswered = Reset verzonden, geen antwoord
 banner-reset-unanswered-text = De gateway nam de reset van de stappencache (resetSteps=true) aan maar antwoordde niet binnen { $secs } s: de cache is misschien al gereset, misschien niet. Druk eerst op r om de lijst te zien zoals hij nu is; reset alleen opnieuw als hij nog stappen als afgerond toont die de klant niet heeft gedaan.
+banner-reset-gave-up-text = De reset van de stappencache (resetSteps=true) kreeg HTTP { $status } van iets vóór de gateway dat het wachten erop opgaf: de cache is misschien al gereset, misschien niet. Druk eerst op r om de lijst te zien zoals hij nu is; reset alleen opnieuw als hij nog stappen als afgerond toont die de klant niet heeft gedaan.
 banner-no-longer-found = Niet meer gevonden
 banner-no-longer-found-text = Dit adres gaf eerder in deze sessie lijsten voor dit voertuig en antwoordt nu 404 (niet gevonden): de id en --api waren juist, dus de gateway, of een router of proxy ervoor, is veranderd (een herstart, een uitrol, een verloren route). Druk over een moment op r om opnieuw te vragen; blijft het zo, meld het dan met het tijdstip aan de beheerder van de gateway.
 banner-steps-id-changing = De gateway blijft de stepsID van dit voertuig veranderen
@@ -1701,6 +1702,7 @@ doctor-error-body-unjudged = niet beoordeeld: ook de eerste lijst vond op dit ad
 doctor-error-body-proxy = niet beoordeeld: de proxy antwoordde in plaats van de gateway
 doctor-error-body-limited = niet beoordeeld: verzoeken worden beperkt (HTTP 429)
 doctor-error-body-other = een verzoek zonder id krijgt { $answer } in plaats van 400
+doctor-error-body-failing = niet beoordeeld: een verzoek zonder id krijgt { $answer }, een fout die niets zegt over hoe de gateway een fout verzoek beantwoordt
 doctor-first-no-car = niet geprobeerd: geen carAssociationID opgegeven
 doctor-first-no-car-fix = Voer opnieuw uit met --car ID om de stappenaanroepen te proberen
 doctor-first-401 = HTTP 401: de gateway wil een geldig token

@@ -130,6 +130,7 @@ banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo na frente do gateway respondeu à redefinição do cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. O cache não foi redefinido, e a lista na tela continua como estava. Pergunte ao operador do gateway, ou a quem administra a rede, se a chamada de redefinição é deixada passar.
 banner-reset-unanswered = Redefinição enviada, sem resposta
 banner-reset-unanswered-text = o gateway recebeu a redefinição do cache de passos (resetSteps=true) mas não respondeu em { $secs } s: o cache talvez já esteja redefinido, talvez não. Pressione r primeiro para ver a lista como está agora; redefina de novo só se ela ainda mostrar como feitos passos que o cliente não fez.
+banner-reset-gave-up-text = a redefinição do cache de passos (resetSteps=true) recebeu HTTP { $status } de algo na frente do gateway que desistiu de esperar por ele: o cache talvez já esteja redefinido, talvez não. Pressione r primeiro para ver a lista como está agora; redefina de novo só se ela ainda mostrar como feitos passos que o cliente não fez.
 banner-no-longer-found = Não encontrado mais
 banner-no-longer-found-text = este endereço respondeu listas para este veículo antes nesta sessão, e agora responde 404 (não encontrado): o id e --api estavam certos, então o gateway, ou um roteador ou proxy na frente dele, mudou (um reinício, uma implantação, uma rota perdida). Pressione r daqui a pouco para perguntar de novo; se persistir, avise o operador do gateway, com a hora.
 banner-steps-id-changing = O gateway continua mudando o stepsID deste veículo
@@ -1726,6 +1727,7 @@ doctor-error-body-unjudged = não avaliado: a primeira lista também não encont
 doctor-error-body-proxy = não avaliado: o proxy respondeu no lugar do gateway
 doctor-error-body-limited = não avaliado: as requisições estão limitadas (HTTP 429)
 doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
+doctor-error-body-failing = não julgado: uma requisição sem id recebe { $answer }, uma falha que nada diz de como o gateway responde a uma requisição errada
 doctor-first-no-car = não tentado: nenhum carAssociationID informado
 doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos
 doctor-first-401 = HTTP 401: o gateway quer um token válido

@@ -129,6 +129,7 @@ banner-reset-refused-front = Redefinição recusada
 banner-reset-refused-front-text = Algo à frente do gateway respondeu à redefinição da cache de passos (resetSteps=true) com HTTP { $status } e sem corpo de erro do gateway, enquanto as listas vêm deste endereço: só a chamada de redefinição é recusada. A cache não foi redefinida, e a lista no ecrã continua como estava. Pergunte ao operador do gateway, ou a quem gere a rede, se a chamada de redefinição é deixada passar.
 banner-reset-unanswered = Redefinição enviada, sem resposta
 banner-reset-unanswered-text = o gateway recebeu a redefinição da cache de passos (resetSteps=true) mas não respondeu em { $secs } s: a cache talvez já esteja redefinida, talvez não. Prima r primeiro para ver a lista como está agora; redefina de novo só se ainda mostrar como feitos passos que o cliente não fez.
+banner-reset-gave-up-text = a redefinição da cache de passos (resetSteps=true) recebeu HTTP { $status } de algo à frente do gateway que desistiu de esperar por ele: a cache talvez já esteja redefinida, talvez não. Prima r primeiro para ver a lista como está agora; redefina de novo só se ainda mostrar como feitos passos que o cliente não fez.
 banner-no-longer-found = Já não encontrado
 banner-no-longer-found-text = este endereço respondeu listas para este veículo antes nesta sessão, e agora responde 404 (não encontrado): o id e --api estavam certos, pelo que o gateway, ou um router ou proxy à frente dele, mudou (um reinício, uma implementação, uma rota perdida). Prima r daqui a pouco para perguntar de novo; se persistir, avise o operador do gateway, com a hora.
 banner-steps-id-changing = O gateway continua a mudar o stepsID deste veículo
@@ -1683,6 +1684,7 @@ doctor-error-body-unjudged = não avaliado: a primeira lista também não encont
 doctor-error-body-proxy = não avaliado: o proxy respondeu no lugar do gateway
 doctor-error-body-limited = não avaliado: os pedidos estão limitados (HTTP 429)
 doctor-error-body-other = um pedido sem id recebe { $answer } em vez de 400
+doctor-error-body-failing = não julgado: um pedido sem id recebe { $answer }, uma falha que nada diz de como o gateway responde a um pedido errado
 doctor-first-no-car = não tentado: nenhum carAssociationID indicado
 doctor-first-no-car-fix = Execute de novo com --car ID para testar as chamadas de passos
 doctor-first-401 = HTTP 401: o gateway quer um token válido

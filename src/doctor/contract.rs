@@ -802,25 +802,48 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             Line::new(Mark::Skipped, words!("doctor-error-body-limited"))
                 .fix(status_fix(&answer, proxied_by(caller)))
         }
-        (status, _) => Line::new(
-            Mark::Warning,
-            words!(
-                "doctor-error-body-other",
-                answer = http_failure(status, &answer.body)
-            ),
-        )
-        .fix(
-            // A success without the contract's body, and no list to ask:
-            // any web server answers so; only the list can tell.
-            if status.is_success() && !contract_body && !with_car {
-                words!("doctor-fix-error-400-no-car").into()
-            } else {
-                status_fix(&answer, proxied_by(caller))
-            },
-        ),
+        (status, _) => other_status_line(status, &answer, contract_body, with_car, caller),
     };
     report.set_with("error_body", line.mark, line.detail, line.remedy);
     Some(reach(false))
+}
+
+/// The error body line for an answer to the request with no id that is
+/// neither 400 nor one of the cases above.
+fn other_status_line(
+    status: StatusCode,
+    answer: &Answer,
+    contract_body: bool,
+    with_car: bool,
+    caller: &Caller<'_>,
+) -> Line {
+    // A failure says nothing of how the gateway answers a bad request
+    // (stranger 45, AT6).
+    if status.is_server_error() {
+        return Line::new(
+            Mark::Skipped,
+            words!(
+                "doctor-error-body-failing",
+                answer = http_failure(status, &answer.body)
+            ),
+        );
+    }
+    Line::new(
+        Mark::Warning,
+        words!(
+            "doctor-error-body-other",
+            answer = http_failure(status, &answer.body)
+        ),
+    )
+    .fix(
+        // A success without the contract's body, and no list to ask: any
+        // web server answers so; only the list can tell.
+        if status.is_success() && !contract_body && !with_car {
+            words!("doctor-fix-error-400-no-car").into()
+        } else {
+            status_fix(answer, proxied_by(caller))
+        },
+    )
 }
 
 /// A proxy's own answer to the request with no id: a 407, or the proxy of

@@ -1966,6 +1966,11 @@ fn a_failing_gateway_is_not_said_absent() {
         "{text}"
     );
     assert!(!text.contains("no steps gateway"), "{text}");
+    // Nor a contract defect of its error body (stranger 45, AT6).
+    assert!(
+        line(&text, "Error body").contains("not judged: a request with no id gets HTTP 503"),
+        "{text}"
+    );
     // A token sent to it is not "taken" by a failure (stranger 44, AS5).
     let out = doctor_with_env(
         home.path(),

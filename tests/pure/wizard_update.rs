@@ -848,6 +848,29 @@ fn a_reset_without_an_answer_says_it_may_have_happened() {
         "{}",
         banner.text
     );
+    // The report keeps the same caution (stranger 45, AT7).
+    let md = session(&s).log().to_markdown();
+    assert!(md.contains("the cache may be reset already"), "{md}");
+    // A reverse proxy's 504 that gave up waiting: the same, never "the
+    // gateway failed … Retry".
+    ch(&mut s, 'R');
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'y'));
+    answer(
+        &mut s,
+        id,
+        purpose,
+        Err(rejected(504, Rejection::ResetFailed)),
+        20,
+    );
+    let banner = session(&s).banner().cloned().unwrap();
+    assert_eq!(banner.title, "Reset sent, no answer");
+    assert!(
+        banner
+            .text
+            .contains("got HTTP 504 from something in front of the gateway"),
+        "{}",
+        banner.text
+    );
 }
 
 /// A 404 for a vehicle whose lists came from this address in this

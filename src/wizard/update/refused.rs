@@ -149,13 +149,29 @@ pub(super) fn reset_refused_in_front(
         GatewayError::Refused { status, .. } | GatewayError::NotAGateway { status, .. } => *status,
         // Sent, and no answer in time: the gateway may have reset the
         // cache all the same; "retry" alone would hide that.
-        GatewayError::TimedOut { after, .. } => {
-            session.log_error(now, lang, e);
-            let secs = after.as_secs().max(1);
-            session.say(error(
-                tr!(lang, "banner-reset-unanswered"),
-                tr!(lang, "banner-reset-unanswered-text", secs = secs),
-            ));
+        // So is a 502 or 504 of a reverse proxy that gave up waiting on
+        // the gateway (stranger 45, AT7). The report keeps the same words.
+        GatewayError::TimedOut { .. }
+        | GatewayError::Rejected {
+            status: 502 | 504, ..
+        } => {
+            let text = match e {
+                GatewayError::TimedOut { after, .. } => tr!(
+                    lang,
+                    "banner-reset-unanswered-text",
+                    secs = after.as_secs().max(1)
+                ),
+                _ => tr!(lang, "banner-reset-gave-up-text", status = status_of(e)),
+            };
+            let title = tr!(lang, "banner-reset-unanswered");
+            session.log_event(
+                now,
+                Event::Error {
+                    what: title.clone(),
+                    detail: text.clone(),
+                },
+            );
+            session.say(error(title, text));
             session.set_remedy(None);
             return true;
         }
