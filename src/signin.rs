@@ -261,6 +261,16 @@ pub async fn login(
         };
         let _ = writeln!(out, "{line}");
     }
+    // Tried once, as `--with-token` tries its token: a token the gateway
+    // refuses is a sign-in no call can use (stranger 45, AT8).
+    if try_token(settings, &gateway, Some(&credential.access_token)).await == Trial::Refused {
+        let words = tr!(
+            lang,
+            "err-login-refused-at-once",
+            gateway = gateway.as_str()
+        );
+        return Err(Failure::error(words));
+    }
     Ok(())
 }
 

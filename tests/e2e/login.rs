@@ -1292,6 +1292,52 @@ fn device_login(provider: &Provider, home: &Path) {
     assert!(tui.wait_exit(WAIT).success());
 }
 
+/// A sign-in whose fresh token the gateway refuses (it wants another
+/// audience): tried once, as `--with-token` tries its token, and said,
+/// exit 1, never "Signed in" alone (stranger 45, AT8).
+#[test]
+fn a_sign_in_the_gateway_refuses_at_once_is_said() {
+    let provider = Provider::start(fast());
+    let idp = provider.url();
+    let metadata = format!(
+        r#"{{"issuer":"{idp}","device_authorization_endpoint":"{idp}/oauth/device_authorization","token_endpoint":"{idp}/oauth/token"}}"#
+    );
+    let refusing = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer error=\"invalid_token\"\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{\"message\":\"no\"}";
+    let gateway = crate::canned::routing(
+        vec![(
+            "oauth-authorization-server",
+            crate::canned::reply("200 OK", "application/json", &metadata),
+        )],
+        refusing.as_bytes().to_vec(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Spawn::new(&["login", "--device", "--api", &gateway])
+        .home(home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
+        .size(100, 60)
+        .start();
+    let screen = tui.wait_for("the code", WAIT, |s| s.contains("Waiting for the approval"));
+    let code: String = screen
+        .lines()
+        .find(|l| l.contains('│'))
+        .expect("the boxed code")
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || *c == '-')
+        .collect();
+    let (status, _) = http(
+        provider.addr(),
+        "POST",
+        &format!("/sim/device/{code}/approve"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
+    let screen = tui.screen_text();
+    assert!(
+        screen.contains("refused the token the identity provider just issued"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn two_processes_refreshing_at_once_keep_the_login() {
     // A 1 s token is due at once (a refresh is due 1 s before expiry).
