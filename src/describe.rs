@@ -1118,6 +1118,64 @@ fn unauthorized_line(lang: Lang, sent: Option<TokenFrom>) -> String {
     }
 }
 
+/// A client refusal in words: kept from this grant, asked to
+/// authenticate, or unknown.
+fn client_words(
+    lang: Lang,
+    client_id: &str,
+    said: &str,
+    other: crate::auth::OtherSignIn,
+) -> String {
+    let (client, said) = (client_id.to_owned(), said.to_owned());
+    if client_not_allowed(&said) {
+        return match other {
+            crate::auth::OtherSignIn::Browser => tr!(
+                lang,
+                "auth-client-not-allowed-device",
+                client = client,
+                said = said
+            ),
+            crate::auth::OtherSignIn::Device => tr!(
+                lang,
+                "auth-client-not-allowed-browser",
+                client = client,
+                said = said
+            ),
+            crate::auth::OtherSignIn::None => tr!(
+                lang,
+                "auth-client-not-allowed",
+                client = client,
+                said = said
+            ),
+        };
+    }
+    // Known, but asked to authenticate (a confidential client, with a
+    // secret): another id cannot help (stranger 45, AT9).
+    if wants_client_secret(&said) {
+        return tr!(
+            lang,
+            "auth-client-wants-secret",
+            client = client,
+            said = said
+        );
+    }
+    tr!(lang, "auth-unknown-client", client = client, said = said)
+}
+
+/// A provider's words for a client it knows but wants authenticated
+/// ("client authentication required", "client secret missing").
+fn wants_client_secret(said: &str) -> bool {
+    let said = said.to_ascii_lowercase();
+    [
+        "authentication required",
+        "client secret",
+        "client_secret",
+        "credentials required",
+    ]
+    .iter()
+    .any(|w| said.contains(w))
+}
+
 /// A provider's words for a client it knows but keeps from this grant
 /// ("Client not enabled for device flow", "unauthorized grant type").
 fn client_not_allowed(said: &str) -> bool {
@@ -1172,37 +1230,7 @@ pub fn auth_error(lang: Lang, error: &AuthError) -> String {
             client_id,
             said,
             other,
-        } if client_not_allowed(said) => {
-            let (client, said) = (client_id.clone(), said.clone());
-            match other {
-                crate::auth::OtherSignIn::Browser => tr!(
-                    lang,
-                    "auth-client-not-allowed-device",
-                    client = client,
-                    said = said
-                ),
-                crate::auth::OtherSignIn::Device => tr!(
-                    lang,
-                    "auth-client-not-allowed-browser",
-                    client = client,
-                    said = said
-                ),
-                crate::auth::OtherSignIn::None => tr!(
-                    lang,
-                    "auth-client-not-allowed",
-                    client = client,
-                    said = said
-                ),
-            }
-        }
-        AuthError::UnknownClient {
-            client_id, said, ..
-        } => tr!(
-            lang,
-            "auth-unknown-client",
-            client = client_id.clone(),
-            said = said.clone()
-        ),
+        } => client_words(lang, client_id, said, *other),
         AuthError::Expired => tr!(lang, "auth-expired"),
         // A new sign-in as it is gets the same: the setting to change
         // first, then the command with it.
@@ -1816,6 +1844,31 @@ fn rejected_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client the provider knows but wants authenticated is not said
+    /// unknown, with advice to change an id that is right (stranger 45,
+    /// AT9).
+    #[test]
+    fn a_client_asked_to_authenticate_is_not_said_unknown() {
+        let words = |said: &str| {
+            auth_error(
+                Lang::En,
+                &AuthError::UnknownClient {
+                    client_id: "stepwise".into(),
+                    said: said.into(),
+                    other: crate::auth::OtherSignIn::None,
+                },
+            )
+        };
+        let secret = words("invalid_client: client authentication required");
+        assert!(
+            secret.contains("wants the client stepwise to authenticate")
+                && !secret.contains("does not know"),
+            "{secret}"
+        );
+        let unknown = words("invalid_client: unknown client");
+        assert!(unknown.contains("does not know the client id"), "{unknown}");
+    }
 
     /// A refusal page titled with its status alone is not said twice
     /// ("HTTP 403 (403)"); a title with words is (stranger 43, AR17a).
