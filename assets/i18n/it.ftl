@@ -25,6 +25,7 @@ list-loading = Richiesta dei passi al gateway…
 list-loading-held = Trattenuto: il gateway ha chiesto a ogni richiesta di attendere (HTTP 429, l'intestazione fa il conto alla rovescia); i passi vengono chiesti quando l'attesa finisce.
 list-none = Ancora nessuna lista: r per richiedere.
 list-none-sign-in = Ancora nessuna lista: il gateway vuole un token valido. Premere i per accedere, se il gateway offre l'accesso (altrimenti ripartire con --token-file); poi la lista viene richiesta di nuovo.
+list-none-token-given = Ancora nessun elenco: il gateway vuole un token valido, e l'accesso qui non riesce (il messaggio dice perché). Uscire e ricominciare con un token fornito: --token-file FILE o STEPWISE_TOKEN.
 list-none-unknown-id = Nessuna lista: il gateway non conosce questo id, quindi richiedere non serve. Controllare l'id.
 list-none-fix-cause = Nessuna lista: richiedere dà la stessa risposta finché non si corregge ciò che indica il messaggio.
 list-empty-filtered = Nessun passo è { $filter }. f cambia il filtro.

@@ -219,6 +219,13 @@ fn no_list_text(lang: Lang, session: &VehicleSession, held: bool) -> Option<Stri
     Some(match (session.list(), session.in_flight()) {
         (None, Some(_)) if held => tr!(lang, "list-loading-held"),
         (None, Some(_)) => tr!(lang, "list-loading"),
+        // Not `i` when the banner says it would fail the same way
+        // (stranger 45, AT10).
+        (None, None)
+            if session.refused_token() && session.banner().is_some_and(|b| b.futile_sign_in) =>
+        {
+            tr!(lang, "list-none-token-given")
+        }
         (None, None) if session.refused_token() => tr!(lang, "list-none-sign-in"),
         (None, None) => match session.remedy() {
             Some(Remedy::OtherId) => tr!(lang, "list-none-unknown-id"),

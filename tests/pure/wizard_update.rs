@@ -2469,6 +2469,38 @@ fn a_401_while_watching_offers_sign_in_and_refreshes_by_steps_id() {
     );
 }
 
+/// After `i` fails in a way that repeats, the panel no longer offers `i`
+/// either, as the banner and the footer do not (stranger 45, AT10).
+#[test]
+fn a_futile_sign_in_withdraws_i_from_the_panel_too() {
+    let mut s = state(false);
+    let (id, _, _, purpose) = fetched(&start(&mut s, Some("987654".into()), t(0)));
+    let none = GatewayError::Unauthorized {
+        sent: None,
+        expired: None,
+        said: None,
+    };
+    answer(&mut s, id, purpose, Err(none), 1);
+    assert!(render(&s).contains("Press i to sign in"), "{}", render(&s));
+    let sign_in = sign_in_started(&ch(&mut s, 'i'));
+    msg(
+        &mut s,
+        Msg::SignedIn {
+            id: sign_in,
+            result: Err(AuthError::UnknownScope {
+                scopes: "steps".into(),
+                said: "invalid_scope".into(),
+            }),
+        },
+        2,
+    );
+    let screen = render(&s);
+    assert!(
+        screen.contains("signing in here fails") && !screen.contains("Press i to sign in"),
+        "{screen}"
+    );
+}
+
 /// A login that is over (`invalid_grant`) says "Sign in again" with the key.
 #[test]
 fn invalid_grant_shows_a_sign_in_again_banner_with_the_key() {
