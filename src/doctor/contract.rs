@@ -930,6 +930,32 @@ fn proxy_answered(report: &mut Report, caller: &Caller<'_>, answer: &Answer) -> 
             },
         ),
     };
+    // The proxy did its part and the gateway on this machine is what is
+    // down: the proxy's line is not the failed one (stranger 45, AT5).
+    if let (Some((host, _)), Some(port)) =
+        (caller.gateway.loopback_behind_proxy(), caller.loopback_down)
+        && (502..=504).contains(&status)
+    {
+        let proxy = caller.gateway.proxy().unwrap_or_default().to_owned();
+        let said = words!(
+            "doctor-proxy-gateway-down",
+            proxy = proxy,
+            status = status.to_string()
+        );
+        report.set("proxy", Mark::Ok, said);
+        let port = port.to_string();
+        return Some(
+            Line::new(
+                Mark::Failed,
+                words!(
+                    "doctor-error-body-gateway-down",
+                    host = host.clone(),
+                    port = port.clone()
+                ),
+            )
+            .fix(words!("doctor-fix-loopback-down", host = host, port = port)),
+        );
+    }
     report.set_with("proxy", Mark::Failed, detail, Some(fix));
     Some(Line::new(Mark::Skipped, words!("doctor-error-body-proxy")))
 }

@@ -1777,6 +1777,16 @@ fn doctor_names_no_proxy_for_a_gateway_on_this_machine() {
             "{text}"
         );
         assert!(!text.contains("Set NO_PROXY"), "{text}");
+        // The proxy did its part: the ✗ is the gateway's, not the proxy's
+        // (stranger 45, AT5).
+        if api == &plain {
+            assert!(line(&text, "Proxy").starts_with("✓ ok"), "{text}");
+            assert!(
+                line(&text, "Error body").starts_with("✗ failed")
+                    && line(&text, "Error body").contains("the gateway does not run"),
+                "{text}"
+            );
+        }
     }
 }
 
