@@ -2013,7 +2013,18 @@ fn a_failing_next_step_call_gets_advice() {
         .take(2)
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(next.contains("HTTP 502") && next.contains("→"), "{text}");
+    // Its own advice, on the line under it (not another check's).
+    let mut lines = next.lines();
+    assert!(
+        lines.next().is_some_and(|l| l.contains("HTTP 502")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.trim_start().starts_with("→ The gateway failed")),
+        "{text}"
+    );
 }
 
 /// A token sent to a gateway that answers without any token too: doctor

@@ -90,6 +90,20 @@ fn revocation_at(home: &Path, api: &str, server: &str) -> String {
     kept
 }
 
+/// A provider (kept running) with a login kept in a fresh home, whose
+/// revocation address now answers `answer` (a canned server): the
+/// provider, the home, the gateway's address and the login file as it
+/// was before the address moved.
+fn revoking_with(answer: Vec<u8>) -> (Provider, tempfile::TempDir, String, String) {
+    let provider = Provider::start(fast());
+    let api = provider.url();
+    let home = tempfile::tempdir().unwrap();
+    signed_in(&provider, home.path());
+    let server = crate::canned::answering(answer);
+    let kept = revocation_at(home.path(), &api, &server);
+    (provider, home, api, kept)
+}
+
 /// The binary with a clean environment and no keyring.
 fn run(home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
@@ -1453,14 +1467,9 @@ fn a_login_the_provider_ended_makes_auth_status_exit_1() {
 /// (stranger 41, AP3).
 #[test]
 fn a_revocation_address_that_answers_404_forgets_the_login() {
-    let provider = Provider::start(fast());
-    let api = provider.url();
-    let home = tempfile::tempdir().unwrap();
-    signed_in(&provider, home.path());
     let page = "<html><body>Not Found</body></html>";
-    let missing =
-        crate::canned::answering(crate::canned::reply("404 Not Found", "text/html", page));
-    revocation_at(home.path(), &api, &missing);
+    let (_provider, home, api, _) =
+        revoking_with(crate::canned::reply("404 Not Found", "text/html", page));
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -1507,13 +1516,9 @@ fn a_router_s_404_does_not_take_a_token() {
 /// (stranger 42, AQ4).
 #[test]
 fn a_revocation_answered_200_with_a_page_is_revoked() {
-    let provider = Provider::start(fast());
-    let api = provider.url();
-    let home = tempfile::tempdir().unwrap();
-    signed_in(&provider, home.path());
     let page = "<html><body>ok?</body></html>";
-    let portal = crate::canned::answering(crate::canned::reply("200 OK", "text/html", page));
-    revocation_at(home.path(), &api, &portal);
+    let (_provider, home, api, _) =
+        revoking_with(crate::canned::reply("200 OK", "text/html", page));
     let out = run(home.path(), &["logout", "--api", &api], None);
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -1656,15 +1661,10 @@ fn a_logout_through_a_dead_proxy_keeps_the_login_to_revoke_later() {
 /// (stranger 41, AP7, AP8). The login is kept in both.
 #[test]
 fn a_logout_kept_by_a_wait_or_a_proxy_names_what_to_do() {
-    let provider = Provider::start(fast());
-    let api = provider.url();
-    let home = tempfile::tempdir().unwrap();
-    signed_in(&provider, home.path());
-    let busy = crate::canned::answering(
+    let (provider, home, api, kept) = revoking_with(
         b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             .to_vec(),
     );
-    let kept = revocation_at(home.path(), &api, &busy);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -2131,16 +2131,11 @@ fn a_refused_kept_fixed_token_is_not_answered_with_sign_in() {
 /// stays valid there, without advice to retry (stranger 38, AM4).
 #[test]
 fn a_logout_whose_revocation_fails_keeps_the_login_unless_told_to_forget() {
-    let provider = Provider::start(fast());
-    let api = provider.url();
-    let home = tempfile::tempdir().unwrap();
-    signed_in(&provider, home.path());
     // Failing for now (503): kept too.
-    let failing = crate::canned::answering(
+    let (provider, home, api, kept) = revoking_with(
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             .to_vec(),
     );
-    let kept = revocation_at(home.path(), &api, &failing);
     let out = run(home.path(), &["logout", "--api", &api], None);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
