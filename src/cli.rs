@@ -295,7 +295,8 @@ pub enum AuthMode {
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
     // Says the gateway, where the token is kept and when it expires (never
-    // the token); exit 0 with a usable token, 1 without
+    // the token); exit 0 with a usable token or where none is needed, 1
+    // otherwise
     Status {
         // Print JSON
         #[arg(long)]

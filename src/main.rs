@@ -214,7 +214,8 @@ fn car_ids(cli: &Cli, lang: Lang) -> Result<Ids, String> {
                 lang,
                 "cli-ids-rows-without-id",
                 path = shown.clone(),
-                lines = lines.join(", ")
+                lines = lines.join(", "),
+                count = stepwise::text::num(without.len())
             ));
         }
         // A list typed on one line: only its first value is an id here.
@@ -339,8 +340,9 @@ fn stop_asked() -> impl std::future::Future<Output = ()> {
 
 /// A line on stderr when the gateway asks to wait (a 429), so a command
 /// is not silent for its Retry-After; once per wait, however many
-/// requests of a list of vehicles wait together.
-fn waits_said(lang: Lang) -> stepwise::client::OnWait {
+/// requests of a list of vehicles wait together. A wait that goes past
+/// `--deadline` (from `deadline_at`) is said so at once, never promised.
+fn waits_said(lang: Lang, deadline_at: Option<std::time::Instant>) -> stepwise::client::OnWait {
     let quiet_until = std::sync::Mutex::new(None::<std::time::Instant>);
     stepwise::client::OnWait(std::sync::Arc::new(move |wait: std::time::Duration| {
         if wait < std::time::Duration::from_secs(1) {
@@ -355,7 +357,18 @@ fn waits_said(lang: Lang) -> stepwise::client::OnWait {
         }
         *quiet = Some(now + wait);
         drop(quiet);
-        say(&tr!(lang, "cli-waiting-limited", secs = wait.as_secs()));
+        match deadline_at {
+            Some(end) if now + wait > end => say(&tr!(
+                lang,
+                "cli-waiting-limited-past-deadline",
+                secs = wait.as_secs(),
+                left = end
+                    .saturating_duration_since(now)
+                    .as_millis()
+                    .div_ceil(1000)
+            )),
+            _ => say(&tr!(lang, "cli-waiting-limited", secs = wait.as_secs())),
+        }
     }))
 }
 
@@ -875,7 +888,12 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
         if let Some(n) = cli.concurrency {
             options.concurrency = usize::from(n);
         }
-        options.on_wait = Some(waits_said(lang));
+        let deadline_at = match &cli.command {
+            Some(Command::Steps { deadline, .. }) => std::time::Instant::now()
+                .checked_add(std::time::Duration::from_secs(*deadline)),
+            _ => None,
+        };
+        options.on_wait = Some(waits_said(lang, deadline_at));
         let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),

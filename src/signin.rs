@@ -1249,7 +1249,8 @@ fn status_json(
     text
 }
 
-/// `stepwise auth status [--json]`: exit 0 with a usable token, 1 without.
+/// `stepwise auth status [--json]`: exit 0 with a usable token, or with
+/// none when the gateway answered without one; 1 otherwise.
 /// With no token at all, the gateway is asked once (within a few seconds)
 /// whether it answers without one: then no sign-in is advised.
 pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(String, u8), Failure> {
@@ -1270,7 +1271,8 @@ pub async fn status(lang: Lang, settings: &Settings, json: bool) -> Result<(Stri
     let usable_login = credential.is_some_and(|c| !c.is_spent(now));
     let given_expired = given_expired_at(settings, now);
     let signed_in = (settings.token.is_some() && given_expired.is_none()) || usable_login;
-    let code = if signed_in {
+    // With a usable token, or none where the gateway answered without one.
+    let code = if signed_in || matches!(asked, Some(Asked::NotNeeded)) {
         crate::commands::EXIT_CLEAR
     } else {
         crate::commands::EXIT_ERROR

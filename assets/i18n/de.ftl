@@ -162,7 +162,10 @@ demo-fresh-failed = die Demo kann nicht neu beginnen: ihr Zustand { $path } läs
 launch-note-title = Hinweis
 cli-ids-repeated = Mehrfach angegeben, einmal abgefragt: { $ids }.
 cli-ids-one-line = { $path } enthält eine Zeile mit { $values } Werten in Spalten: nur der erste wird als carAssociationID gelesen (die erste Spalte einer Datei). Um jeden abzufragen, eine ID pro Zeile schreiben.
-cli-ids-rows-without-id = { $path }: die Zeilen { $lines } haben keine carAssociationID in ihrer Spalte und werden daher übersprungen. Ihre IDs eintragen, um diese Fahrzeuge abzufragen.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: die Zeile { $lines } hat keine carAssociationID in der ID-Spalte und wird daher übersprungen. Ihre ID eintragen, um dieses Fahrzeug abzufragen.
+   *[other] { $path }: die Zeilen { $lines } haben keine carAssociationID in der ID-Spalte und werden daher übersprungen. Ihre IDs eintragen, um diese Fahrzeuge abzufragen.
+    }
 demo-car-111111 = Neukunde: noch nichts erledigt
 demo-car-222222 = Dienst bereit: alle Schritte erledigt
 demo-car-333333 = Veralteter Cache: App zeigt 2312/2317, nur ein Zurücksetzen zeigt den wahren Stand
@@ -424,6 +427,7 @@ os-not-a-folder = eine Datei steht dort, wo ein Ordner sein muss
 os-read-only = das Dateisystem ist schreibgeschützt
 os-file-denied = Zugriff verweigert (dieser Benutzer darf sie nicht schreiben, oder sie ist gesperrt)
 os-no-file-here = in diesem Ordner kann keine Datei angelegt werden (ein Systemordner wie /proc oder /sys)
+os-folder-gone = sein Ordner { $folder } ist nicht mehr da: er wurde entfernt, während der Assistent lief, und wird nicht neu angelegt
 os-folder-in-the-way = ein Ordner steht dort, wo eine Datei sein muss
 os-disk-full = die Platte ist voll
 os-addr-in-use = dieser Port ist schon belegt (von einem Programm, das dort lauscht, oder einer gerade geschlossenen Verbindung, die ihn eine Minute hält)
@@ -990,9 +994,15 @@ board-add-prompt = carAssociationID hinzufügen:
 board-add-duplicate = { $car } ist schon in der Übersicht.
 board-removed = { $car } entfernt
 board-removed-text = Seine Anfragen wurden gestoppt; Taste „a“ fügt es wieder hinzu.
-board-turned-ready = { $car } ist bereit
+board-turned-ready = { $count ->
+    [one] { $cars } ist bereit
+   *[other] { $cars } sind bereit
+    }
 board-turned-ready-text = Alle Schritte sind erledigt: der Kunde kann den Dienst nutzen.
-board-turned-unready = { $car } ist nicht mehr bereit
+board-turned-unready = { $count ->
+    [one] { $cars } ist nicht mehr bereit
+   *[other] { $cars } sind nicht mehr bereit
+    }
 board-live-on = { $count ->
     [one] Live: 1 Fahrzeug
    *[other] Live: { $count } Fahrzeuge
@@ -1087,7 +1097,7 @@ help-cli-login-with-token = Stattdessen ein Token von der Standardeingabe lesen:
 help-cli-logout = Die Anmeldung beim Identitätsanbieter widerrufen, wo er das anbietet, und das für das Gateway (--api) gespeicherte Token vergessen
 help-cli-logout-forget = Die Anmeldung hier auch dann vergessen, wenn der Identitätsanbieter zum Widerruf nicht erreichbar ist
 help-cli-auth = Die Anmeldung: wer, wo das Token liegt, wann es abläuft
-help-cli-auth-status = Nennt das Gateway, wo das Token liegt und wann es abläuft (nie das Token); Exit 0 mit brauchbarem Token, 1 ohne
+help-cli-auth-status = Nennt das Gateway, wo das Token liegt und wann es abläuft (nie das Token); Exit 0 mit brauchbarem Token oder wenn das Gateway ohne eines antwortet, sonst 1
 help-cli-auth-status-json = JSON ausgeben
 help-cli-steps = Die Schritte als Checkliste (oder JSON) ausgeben; Exit 3, solange ein gelieferter Schritt offen ist
 help-cli-steps-after =
@@ -1114,6 +1124,7 @@ cli-arg-login-trouble = stepwise: Warnung: es wird kein Token gesendet: { $why }
 cli-arg-warning = stepwise: Warnung: { $what }
 device-unkept = die Gerätekennung kann nicht in { $path } gespeichert werden ({ $why }): jeder Lauf ist für das Gateway ein neues Gerät, das die stepsIDs früherer Läufe als die eines anderen Geräts ablehnt. Das beheben: was im Weg steht entfernen, oder diesem Benutzer dort Schreibrechte geben
 cli-waiting-limited = stepwise: das Gateway begrenzt die Anfragen (HTTP 429): { $secs } s Wartezeit, wie verlangt, dann ein neuer Versuch (Strg-C bricht ab)
+cli-waiting-limited-past-deadline = stepwise: das Gateway begrenzt die Anfragen (HTTP 429) und verlangt { $secs } s Wartezeit, länger als die { $left } s, die von der Frist (--deadline) bleiben: der Befehl endet mit der Frist. Eine längere --deadline angeben, um sie abzuwarten, oder es später erneut versuchen
 cli-arg-not-used = { $command } nutzt { $option } nicht: { $why }
 cli-arg-why-demo-api = er läuft immer mit dem eingebauten Simulator. Für ein Gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = der eingebaute Simulator braucht kein Token. Für ein Gateway `stepwise --api URL --token-file PATH` starten

@@ -193,7 +193,10 @@ demo-fresh-failed = cannot start the demo afresh: its state { $path } cannot be 
 launch-note-title = Note
 cli-ids-repeated = Given more than once, asked once: { $ids }.
 cli-ids-one-line = { $path } holds one line of { $values } values in columns: only the first is read as a carAssociationID (a file's first column). To ask for each, put one id per line.
-cli-ids-rows-without-id = { $path }: the rows on lines { $lines } have no carAssociationID in its column, so they are skipped. Fill in their ids to ask for those vehicles.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: the row on line { $lines } has no carAssociationID in the ids column, so it is skipped. Fill in its id to ask for that vehicle.
+   *[other] { $path }: the rows on lines { $lines } have no carAssociationID in the ids column, so they are skipped. Fill in their ids to ask for those vehicles.
+    }
 demo-car-111111 = New customer: nothing done yet
 demo-car-222222 = Service ready: every step done
 demo-car-333333 = Stale cache: app shows 2312/2317, only a reset tells the truth
@@ -488,6 +491,7 @@ os-not-a-folder = a file is in the way where a folder must be
 os-read-only = the file system is read-only
 os-file-denied = permission denied (this user may not write it, or it is locked)
 os-no-file-here = no file can be made in that folder (a system folder such as /proc or /sys)
+os-folder-gone = its folder { $folder } is no longer there: it was removed while the wizard ran, and is not made again
 os-folder-in-the-way = a folder is in the way where a file must be
 os-disk-full = the disk is full
 os-addr-in-use = that port is in use already (by a program that listens there, or a connection that closed moments ago and holds it for a minute)
@@ -960,9 +964,15 @@ board-add-prompt = Add carAssociationID:
 board-add-duplicate = { $car } is already on the board.
 board-removed = { $car } removed
 board-removed-text = Its requests were stopped; press 'a' to add it again.
-board-turned-ready = { $car } is ready
+board-turned-ready = { $count ->
+    [one] { $cars } is ready
+   *[other] { $cars } are ready
+    }
 board-turned-ready-text = Every step is done: the customer can use the service.
-board-turned-unready = { $car } is no longer ready
+board-turned-unready = { $count ->
+    [one] { $cars } is no longer ready
+   *[other] { $cars } are no longer ready
+    }
 board-live-on = { $count ->
     [one] Live: 1 vehicle
    *[other] Live: { $count } vehicles
@@ -1097,7 +1107,7 @@ help-cli-login-with-token = Read one token from standard input instead: piped, o
 help-cli-logout = Revoke the login at the identity provider where it offers revocation, and forget the token kept for the gateway (--api)
 help-cli-logout-forget = Forget the login here even when the identity provider cannot be reached to revoke it
 help-cli-auth = The sign-in: who, where the token is kept, when it expires
-help-cli-auth-status = Says the gateway, where the token is kept and when it expires (never the token); exit 0 with a usable token, 1 without
+help-cli-auth-status = Says the gateway, where the token is kept and when it expires (never the token); exit 0 with a usable token or when the gateway answers without one, 1 otherwise
 help-cli-auth-status-json = Print JSON
 help-cli-steps = Print the steps as a checklist (or JSON); exit 3 while a returned step is todo
 help-cli-steps-after =
@@ -1124,6 +1134,7 @@ cli-arg-login-trouble = stepwise: warning: no token is sent: { $why }
 cli-arg-warning = stepwise: warning: { $what }
 device-unkept = the device id cannot be kept in { $path } ({ $why }): each run is a new device to the gateway, which refuses the stepsIDs of earlier runs as another device's. Fix that: move what is in the way, or let this user write there
 cli-waiting-limited = stepwise: the gateway limits requests (HTTP 429): waiting { $secs } s as it asks, then trying again (Ctrl-C stops)
+cli-waiting-limited-past-deadline = stepwise: the gateway limits requests (HTTP 429) and asks to wait { $secs } s, longer than the { $left } s left of the deadline (--deadline): the command stops at the deadline. Give a longer --deadline to wait it out, or try again later
 cli-arg-not-used = { $command } does not use { $option }: { $why }
 cli-arg-why-demo-api = it always runs on the embedded simulator. For a gateway run `stepwise --api URL`
 cli-arg-why-demo-token-file = the embedded simulator needs no token. For a gateway run `stepwise --api URL --token-file PATH`

@@ -162,7 +162,10 @@ demo-fresh-failed = no se puede empezar la demo de cero: su estado { $path } no 
 launch-note-title = Nota
 cli-ids-repeated = Indicado más de una vez, consultado una sola vez: { $ids }.
 cli-ids-one-line = { $path } contiene una línea de { $values } valores en columnas: solo el primero se lee como carAssociationID (la primera columna de un archivo). Para consultar cada uno, ponga un id por línea.
-cli-ids-rows-without-id = { $path }: las filas de las líneas { $lines } no tienen carAssociationID en su columna, así que se omiten. Rellene sus ids para consultar esos vehículos.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: la fila de la línea { $lines } no tiene carAssociationID en la columna de ids, así que se omite. Rellene su id para consultar ese vehículo.
+   *[other] { $path }: las filas de las líneas { $lines } no tienen carAssociationID en la columna de ids, así que se omiten. Rellene sus ids para consultar esos vehículos.
+    }
 demo-car-111111 = Cliente nuevo: nada hecho todavía
 demo-car-222222 = Servicio listo: todos los pasos hechos
 demo-car-333333 = Caché desfasada: la app muestra 2312/2317, solo un reinicio dice la verdad
@@ -427,6 +430,7 @@ os-not-a-folder = hay un archivo donde debe haber una carpeta
 os-read-only = el sistema de archivos es de solo lectura
 os-file-denied = permiso denegado (este usuario no puede escribirlo, o está bloqueado)
 os-no-file-here = no se puede crear ningún archivo en esa carpeta (una carpeta del sistema como /proc o /sys)
+os-folder-gone = su carpeta { $folder } ya no existe: se eliminó mientras el asistente se ejecutaba, y no se vuelve a crear
 os-folder-in-the-way = hay una carpeta donde debe haber un archivo
 os-disk-full = el disco está lleno
 os-addr-in-use = ese puerto ya está en uso (por un programa que escucha en él, o por una conexión recién cerrada que lo retiene un minuto)
@@ -996,9 +1000,15 @@ board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado
 board-removed-text = Sus peticiones se detuvieron; pulse «a» para añadirlo de nuevo.
-board-turned-ready = { $car } está listo
+board-turned-ready = { $count ->
+    [one] { $cars } está listo
+   *[other] { $cars } están listos
+    }
 board-turned-ready-text = Todos los pasos están hechos: el cliente puede usar el servicio.
-board-turned-unready = { $car } ya no está listo
+board-turned-unready = { $count ->
+    [one] { $cars } ya no está listo
+   *[other] { $cars } ya no están listos
+    }
 board-live-on = { $count ->
     [one] En tiempo real: 1 vehículo
    *[other] En tiempo real: { $count } vehículos
@@ -1093,7 +1103,7 @@ help-cli-login-with-token = Leer en su lugar un token de la entrada estándar: p
 help-cli-logout = Revocar la sesión en el proveedor de identidad si ofrece revocación, y olvidar el token guardado para la pasarela (--api)
 help-cli-logout-forget = Olvidar la sesión aquí aunque no se pueda contactar con el proveedor de identidad para revocarla
 help-cli-auth = El inicio de sesión: quién, dónde se guarda el token, cuándo caduca
-help-cli-auth-status = Indica la pasarela, dónde se guarda el token y cuándo caduca (nunca el token); salida 0 con un token válido, 1 sin él
+help-cli-auth-status = Indica la pasarela, dónde se guarda el token y cuándo caduca (nunca el token); salida 0 con un token válido o cuando la pasarela responde sin él, 1 en otro caso
 help-cli-auth-status-json = Mostrar JSON
 help-cli-steps = Mostrar los pasos como lista de comprobación (o JSON); salida 3 mientras un paso devuelto esté pendiente
 help-cli-steps-after =
@@ -1120,6 +1130,7 @@ cli-arg-login-trouble = stepwise: aviso: no se envía ningún token: { $why }
 cli-arg-warning = stepwise: aviso: { $what }
 device-unkept = el id del dispositivo no se puede guardar en { $path } ({ $why }): cada ejecución es un dispositivo nuevo para la pasarela, que rechaza los stepsID de ejecuciones anteriores como de otro dispositivo. Corríjalo: quite lo que estorba, o deje que este usuario escriba ahí
 cli-waiting-limited = stepwise: la pasarela limita las peticiones (HTTP 429): esperando { $secs } s como pide, y luego un nuevo intento (Ctrl-C detiene)
+cli-waiting-limited-past-deadline = stepwise: la pasarela limita las peticiones (HTTP 429) y pide esperar { $secs } s, más que los { $left } s que quedan del plazo (--deadline): el comando se detiene al llegar el plazo. Indique un --deadline más largo para esperarlo, o inténtelo más tarde
 cli-arg-not-used = { $command } no usa { $option }: { $why }
 cli-arg-why-demo-api = siempre funciona sobre el simulador integrado. Para una pasarela ejecute `stepwise --api URL`
 cli-arg-why-demo-token-file = el simulador integrado no necesita token. Para una pasarela ejecute `stepwise --api URL --token-file PATH`

@@ -162,7 +162,10 @@ demo-fresh-failed = impossible de reprendre la démo de zéro : son état { $pa
 launch-note-title = Remarque
 cli-ids-repeated = Donné plusieurs fois, demandé une seule fois : { $ids }.
 cli-ids-one-line = { $path } contient une ligne de { $values } valeurs en colonnes : seule la première est lue comme carAssociationID (la première colonne d'un fichier). Pour les demander toutes, mettez un id par ligne.
-cli-ids-rows-without-id = { $path } : les lignes { $lines } n'ont pas de carAssociationID dans sa colonne, elles sont donc ignorées. Renseignez leurs ids pour demander ces véhicules.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path } : la ligne { $lines } n'a pas de carAssociationID dans la colonne des ids, elle est donc ignorée. Renseignez son id pour demander ce véhicule.
+   *[other] { $path } : les lignes { $lines } n'ont pas de carAssociationID dans la colonne des ids, elles sont donc ignorées. Renseignez leurs ids pour demander ces véhicules.
+    }
 demo-car-111111 = Nouveau client : rien de fait
 demo-car-222222 = Service prêt : toutes les étapes faites
 demo-car-333333 = Cache périmé : l'application affiche 2312/2317, seul le vidage du cache montre l'état réel
@@ -427,6 +430,7 @@ os-not-a-folder = un fichier est là où doit être un dossier
 os-read-only = le système de fichiers est en lecture seule
 os-file-denied = permission refusée (cet utilisateur ne peut pas l'écrire, ou il est verrouillé)
 os-no-file-here = aucun fichier ne peut être créé dans ce dossier (un dossier système comme /proc ou /sys)
+os-folder-gone = son dossier { $folder } n'existe plus : il a été supprimé pendant que l'assistant tournait, et n'est pas recréé
 os-folder-in-the-way = un dossier est là où doit être un fichier
 os-disk-full = le disque est plein
 os-addr-in-use = ce port est déjà pris (par un programme qui y écoute, ou par une connexion fermée à l'instant qui le garde une minute)
@@ -996,9 +1000,15 @@ board-add-prompt = Ajouter le carAssociationID :
 board-add-duplicate = { $car } est déjà sur le tableau.
 board-removed = { $car } retiré
 board-removed-text = ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
-board-turned-ready = { $car } est prêt
+board-turned-ready = { $count ->
+    [one] { $cars } est prêt
+   *[other] { $cars } sont prêts
+    }
 board-turned-ready-text = toutes les étapes sont faites : le client peut utiliser le service.
-board-turned-unready = { $car } n'est plus prêt
+board-turned-unready = { $count ->
+    [one] { $cars } n'est plus prêt
+   *[other] { $cars } ne sont plus prêts
+    }
 board-live-on = { $count ->
     [one] Direct : 1 véhicule
    *[other] Direct : { $count } véhicules
@@ -1093,7 +1103,7 @@ help-cli-login-with-token = Lire plutôt un jeton sur l'entrée standard : par 
 help-cli-logout = Révoquer la connexion chez le fournisseur d'identité s'il offre la révocation, et oublier le jeton gardé pour la passerelle (--api)
 help-cli-logout-forget = Oublier la connexion ici même quand le fournisseur d'identité ne peut être joint pour la révoquer
 help-cli-auth = La connexion : qui, où le jeton est gardé, quand il expire
-help-cli-auth-status = Indique la passerelle, où le jeton est gardé et quand il expire (jamais le jeton) ; code 0 avec un jeton utilisable, 1 sinon
+help-cli-auth-status = Indique la passerelle, où le jeton est gardé et quand il expire (jamais le jeton) ; code 0 avec un jeton utilisable ou quand la passerelle répond sans jeton, 1 sinon
 help-cli-auth-status-json = Afficher du JSON
 help-cli-steps = Afficher les étapes en liste de contrôle (ou en JSON) ; code 3 tant qu'une étape renvoyée est à faire
 help-cli-steps-after =
@@ -1120,6 +1130,7 @@ cli-arg-login-trouble = stepwise : avertissement : aucun jeton n'est envoyé 
 cli-arg-warning = stepwise : avertissement : { $what }
 device-unkept = l'identifiant d'appareil ne peut pas être gardé dans { $path } ({ $why }) : chaque exécution est un nouvel appareil pour la passerelle, qui refuse les stepsID des exécutions précédentes comme ceux d'un autre appareil. Corrigez cela : déplacez ce qui gêne, ou laissez cet utilisateur y écrire
 cli-waiting-limited = stepwise : la passerelle limite les requêtes (HTTP 429) : attente de { $secs } s comme elle le demande, puis nouvel essai (Ctrl-C arrête)
+cli-waiting-limited-past-deadline = stepwise : la passerelle limite les requêtes (HTTP 429) et demande d'attendre { $secs } s, plus que les { $left } s qui restent du délai (--deadline) : la commande s'arrête au délai. Donnez un --deadline plus long pour attendre, ou réessayez plus tard
 cli-arg-not-used = { $command } n'utilise pas { $option } : { $why }
 cli-arg-why-demo-api = elle tourne toujours sur le simulateur intégré. Pour une passerelle, lancez `stepwise --api URL`
 cli-arg-why-demo-token-file = le simulateur intégré n'a pas besoin de jeton. Pour une passerelle, lancez `stepwise --api URL --token-file PATH`

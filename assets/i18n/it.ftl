@@ -162,7 +162,10 @@ demo-fresh-failed = impossibile far ripartire la demo da zero: il suo stato { $p
 launch-note-title = Nota
 cli-ids-repeated = Indicato più volte, chiesto una volta sola: { $ids }.
 cli-ids-one-line = { $path } contiene una riga di { $values } valori in colonne: solo il primo è letto come carAssociationID (la prima colonna di un file). Per chiederli tutti, mettere un id per riga.
-cli-ids-rows-without-id = { $path }: le righe { $lines } non hanno un carAssociationID nella sua colonna, quindi sono saltate. Inserire i loro id per chiedere quei veicoli.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: la riga { $lines } non ha un carAssociationID nella colonna degli id, quindi è saltata. Inserire il suo id per chiedere quel veicolo.
+   *[other] { $path }: le righe { $lines } non hanno un carAssociationID nella colonna degli id, quindi sono saltate. Inserire i loro id per chiedere quei veicoli.
+    }
 demo-car-111111 = Nuovo cliente: ancora niente di fatto
 demo-car-222222 = Servizio pronto: tutti i passi completati
 demo-car-333333 = Cache obsoleta: l'app mostra 2312/2317, solo un azzeramento dice la verità
@@ -424,6 +427,7 @@ os-not-a-folder = c'è un file dove deve esserci una cartella
 os-read-only = il file system è di sola lettura
 os-file-denied = permesso negato (questo utente non può scriverlo, o è bloccato)
 os-no-file-here = in quella cartella non si può creare alcun file (una cartella di sistema come /proc o /sys)
+os-folder-gone = la sua cartella { $folder } non c'è più: è stata rimossa mentre la procedura guidata era in corso, e non viene ricreata
 os-folder-in-the-way = c'è una cartella dove deve esserci un file
 os-disk-full = il disco è pieno
 os-addr-in-use = quella porta è già occupata (da un programma in ascolto, o da una connessione appena chiusa che la tiene per un minuto)
@@ -993,9 +997,15 @@ board-add-prompt = Aggiungi carAssociationID:
 board-add-duplicate = { $car } è già nel pannello.
 board-removed = { $car } tolto
 board-removed-text = le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
-board-turned-ready = { $car } è pronto
+board-turned-ready = { $count ->
+    [one] { $cars } è pronto
+   *[other] { $cars } sono pronti
+    }
 board-turned-ready-text = tutti i passi sono fatti: il cliente può usare il servizio.
-board-turned-unready = { $car } non è più pronto
+board-turned-unready = { $count ->
+    [one] { $cars } non è più pronto
+   *[other] { $cars } non sono più pronti
+    }
 board-live-on = { $count ->
     [one] Diretta: 1 veicolo
    *[other] Diretta: { $count } veicoli
@@ -1090,7 +1100,7 @@ help-cli-login-with-token = Leggere invece un token dallo standard input: da una
 help-cli-logout = Revocare l'accesso presso il fornitore di identità dove offre la revoca, e dimenticare il token conservato per il gateway (--api)
 help-cli-logout-forget = Dimenticare l'accesso qui anche quando il fornitore di identità non è raggiungibile per revocarlo
 help-cli-auth = L'accesso: chi, dove è conservato il token, quando scade
-help-cli-auth-status = Indica il gateway, dove è conservato il token e quando scade (mai il token); uscita 0 con un token valido, 1 senza
+help-cli-auth-status = Indica il gateway, dove è conservato il token e quando scade (mai il token); uscita 0 con un token valido o quando il gateway risponde senza, 1 altrimenti
 help-cli-auth-status-json = Stampare JSON
 help-cli-steps = Stampare i passi come lista di controllo (o JSON); uscita 3 finché un passo restituito è da fare
 help-cli-steps-after =
@@ -1117,6 +1127,7 @@ cli-arg-login-trouble = stepwise: avviso: non viene inviato alcun token: { $why 
 cli-arg-warning = stepwise: avviso: { $what }
 device-unkept = l'id del dispositivo non può essere conservato in { $path } ({ $why }): ogni esecuzione è un nuovo dispositivo per il gateway, che rifiuta gli stepsID delle esecuzioni precedenti come di un altro dispositivo. Correggere: spostare ciò che intralcia, o lasciare che questo utente vi scriva
 cli-waiting-limited = stepwise: il gateway limita le richieste (HTTP 429): attesa di { $secs } s come richiesto, poi un nuovo tentativo (Ctrl-C interrompe)
+cli-waiting-limited-past-deadline = stepwise: il gateway limita le richieste (HTTP 429) e chiede di attendere { $secs } s, più dei { $left } s che restano della scadenza (--deadline): il comando si ferma alla scadenza. Indicare un --deadline più lungo per attendere, o riprovare più tardi
 cli-arg-not-used = { $command } non usa { $option }: { $why }
 cli-arg-why-demo-api = funziona sempre sul simulatore integrato. Per un gateway eseguire `stepwise --api URL`
 cli-arg-why-demo-token-file = il simulatore integrato non richiede token. Per un gateway eseguire `stepwise --api URL --token-file PATH`

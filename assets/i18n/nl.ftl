@@ -164,7 +164,10 @@ demo-fresh-failed = de demo kan niet opnieuw beginnen: de toestand { $path } kan
 launch-note-title = Opmerking
 cli-ids-repeated = Meer dan eens opgegeven, één keer gevraagd: { $ids }.
 cli-ids-one-line = { $path } bevat één regel met { $values } waarden in kolommen: alleen de eerste wordt als carAssociationID gelezen (de eerste kolom van een bestand). Zet één id per regel om ze allemaal te vragen.
-cli-ids-rows-without-id = { $path }: de rijen op regels { $lines } hebben geen carAssociationID in die kolom en worden dus overgeslagen. Vul hun id's in om die voertuigen op te vragen.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: de rij op regel { $lines } heeft geen carAssociationID in de id-kolom en wordt dus overgeslagen. Vul zijn id in om dat voertuig op te vragen.
+   *[other] { $path }: de rijen op regels { $lines } hebben geen carAssociationID in de id-kolom en worden dus overgeslagen. Vul hun id's in om die voertuigen op te vragen.
+    }
 demo-car-111111 = Nieuwe klant: nog niets gedaan
 demo-car-222222 = Dienst gereed: alle stappen afgerond
 demo-car-333333 = Verouderde cache: de app toont 2312/2317, alleen een reset toont de echte stand
@@ -426,6 +429,7 @@ os-not-a-folder = er staat een bestand waar een map moet zijn
 os-read-only = het bestandssysteem is alleen-lezen
 os-file-denied = toegang geweigerd (deze gebruiker mag het niet schrijven, of het is vergrendeld)
 os-no-file-here = in die map kan geen bestand worden gemaakt (een systeemmap zoals /proc of /sys)
+os-folder-gone = de map { $folder } is er niet meer: die is verwijderd terwijl de wizard liep, en wordt niet opnieuw gemaakt
 os-folder-in-the-way = er staat een map waar een bestand moet staan
 os-disk-full = de schijf is vol
 os-addr-in-use = die poort is al bezet (door een programma dat erop luistert, of door een net gesloten verbinding die hem een minuut vasthoudt)
@@ -992,9 +996,15 @@ board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald
 board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
-board-turned-ready = { $car } is klaar
+board-turned-ready = { $count ->
+    [one] { $cars } is klaar
+   *[other] { $cars } zijn klaar
+    }
 board-turned-ready-text = Alle stappen zijn afgerond: de klant kan de dienst gebruiken.
-board-turned-unready = { $car } is niet meer klaar
+board-turned-unready = { $count ->
+    [one] { $cars } is niet meer klaar
+   *[other] { $cars } zijn niet meer klaar
+    }
 board-live-on = { $count ->
     [one] Live: 1 voertuig
    *[other] Live: { $count } voertuigen
@@ -1089,7 +1099,7 @@ help-cli-login-with-token = In plaats daarvan één token van standaardinvoer le
 help-cli-logout = De aanmelding bij de identiteitsprovider intrekken als die dat aanbiedt, en het voor de gateway (--api) bewaarde token vergeten
 help-cli-logout-forget = De aanmelding hier ook vergeten als de identiteitsprovider niet bereikbaar is om haar in te trekken
 help-cli-auth = Het inloggen: wie, waar het token bewaard wordt, wanneer het verloopt
-help-cli-auth-status = Noemt de gateway, waar het token bewaard wordt en wanneer het verloopt (nooit het token); exit 0 met een bruikbaar token, 1 zonder
+help-cli-auth-status = Noemt de gateway, waar het token bewaard wordt en wanneer het verloopt (nooit het token); exit 0 met een bruikbaar token of als de gateway zonder token antwoordt, anders 1
 help-cli-auth-status-json = JSON tonen
 help-cli-steps = De stappen als checklist (of JSON) tonen; exit 3 zolang een teruggegeven stap open staat
 help-cli-steps-after =
@@ -1116,6 +1126,7 @@ cli-arg-login-trouble = stepwise: waarschuwing: er wordt geen token meegestuurd:
 cli-arg-warning = stepwise: waarschuwing: { $what }
 device-unkept = de apparaat-id kan niet bewaard worden in { $path } ({ $why }): elke run is een nieuw apparaat voor de gateway, die de stepsID's van eerdere runs weigert als die van een ander apparaat. Verhelp dat: verplaats wat in de weg staat, of laat deze gebruiker daar schrijven
 cli-waiting-limited = stepwise: de gateway beperkt de verzoeken (HTTP 429): { $secs } s wachten zoals gevraagd, dan opnieuw proberen (Ctrl-C stopt)
+cli-waiting-limited-past-deadline = stepwise: de gateway beperkt de verzoeken (HTTP 429) en vraagt { $secs } s te wachten, langer dan de { $left } s die van de termijn (--deadline) over zijn: de opdracht stopt bij de termijn. Geef een langere --deadline om het af te wachten, of probeer het later opnieuw
 cli-arg-not-used = { $command } gebruikt { $option } niet: { $why }
 cli-arg-why-demo-api = het draait altijd op de ingebouwde simulator. Voor een gateway `stepwise --api URL` starten
 cli-arg-why-demo-token-file = de ingebouwde simulator heeft geen token nodig. Voor een gateway `stepwise --api URL --token-file PATH` starten

@@ -163,7 +163,10 @@ demo-fresh-failed = não é possível recomeçar a demonstração: seu estado { 
 launch-note-title = Observação
 cli-ids-repeated = Informado mais de uma vez, consultado uma vez só: { $ids }.
 cli-ids-one-line = { $path } tem uma linha com { $values } valores em colunas: só o primeiro é lido como carAssociationID (a primeira coluna de um arquivo). Para consultar cada um, ponha um id por linha.
-cli-ids-rows-without-id = { $path }: as linhas { $lines } não têm carAssociationID na coluna dele, então são ignoradas. Preencha os ids delas para consultar esses veículos.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: a linha { $lines } não tem carAssociationID na coluna de ids, então é ignorada. Preencha o id dela para consultar esse veículo.
+   *[other] { $path }: as linhas { $lines } não têm carAssociationID na coluna de ids, então são ignoradas. Preencha os ids delas para consultar esses veículos.
+    }
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
 demo-car-333333 = Cache desatualizado: o aplicativo mostra 2312/2317, só a redefinição do cache mostra o estado real
@@ -431,6 +434,7 @@ os-not-a-folder = há um arquivo onde deve haver uma pasta
 os-read-only = o sistema de arquivos é somente leitura
 os-file-denied = permissão negada (este usuário não pode gravá-lo, ou ele está bloqueado)
 os-no-file-here = nenhum arquivo pode ser criado nessa pasta (uma pasta do sistema como /proc ou /sys)
+os-folder-gone = a pasta { $folder } não existe mais: foi removida enquanto o assistente rodava, e não é criada de novo
 os-folder-in-the-way = há uma pasta onde deve haver um arquivo
 os-disk-full = o disco está cheio
 os-addr-in-use = essa porta já está em uso (por um programa que escuta nela, ou por uma conexão recém-fechada que a segura por um minuto)
@@ -1002,9 +1006,15 @@ board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido
 board-removed-text = Seus pedidos foram parados; pressione «a» para adicioná-lo de novo.
-board-turned-ready = { $car } está pronto
+board-turned-ready = { $count ->
+    [one] { $cars } está pronto
+   *[other] { $cars } estão prontos
+    }
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
-board-turned-unready = { $car } não está mais pronto
+board-turned-unready = { $count ->
+    [one] { $cars } não está mais pronto
+   *[other] { $cars } não estão mais prontos
+    }
 board-live-on = { $count ->
     [0] Ao vivo: { $count } veículos
     [one] Ao vivo: 1 veículo
@@ -1100,7 +1110,7 @@ help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pi
 help-cli-logout = Revogar o login no provedor de identidade quando ele oferece revogação, e esquecer o token guardado para o gateway (--api)
 help-cli-logout-forget = Esquecer o login aqui mesmo quando não for possível alcançar o provedor de identidade para revogá-lo
 help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
-help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável, 1 sem
+help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável ou quando o gateway responde sem um, 1 caso contrário
 help-cli-auth-status-json = Mostrar JSON
 help-cli-steps = Mostrar os passos como lista de verificação (ou JSON); saída 3 enquanto um passo retornado estiver pendente
 help-cli-steps-after =
@@ -1127,6 +1137,7 @@ cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
 cli-arg-warning = stepwise: aviso: { $what }
 device-unkept = o id do dispositivo não pode ser guardado em { $path } ({ $why }): cada execução é um dispositivo novo para o gateway, que recusa os stepsID de execuções anteriores como de outro dispositivo. Corrija isso: mova o que está no caminho, ou deixe este usuário gravar ali
 cli-waiting-limited = stepwise: o gateway limita as requisições (HTTP 429): aguardando { $secs } s como ele pede, depois uma nova tentativa (Ctrl-C interrompe)
+cli-waiting-limited-past-deadline = stepwise: o gateway limita as requisições (HTTP 429) e pede para aguardar { $secs } s, mais que os { $left } s que restam do prazo (--deadline): o comando para no prazo. Dê um --deadline maior para aguardar, ou tente de novo mais tarde
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`

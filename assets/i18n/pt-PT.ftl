@@ -162,7 +162,10 @@ demo-fresh-failed = não é possível recomeçar a demonstração: o seu estado 
 launch-note-title = Nota
 cli-ids-repeated = Indicado mais de uma vez, consultado uma só vez: { $ids }.
 cli-ids-one-line = { $path } tem uma linha com { $values } valores em colunas: só o primeiro é lido como carAssociationID (a primeira coluna de um ficheiro). Para consultar cada um, ponha um id por linha.
-cli-ids-rows-without-id = { $path }: as linhas { $lines } não têm carAssociationID na respetiva coluna, pelo que são ignoradas. Preencha os ids delas para consultar esses veículos.
+cli-ids-rows-without-id = { $count ->
+    [one] { $path }: a linha { $lines } não tem carAssociationID na coluna de ids, pelo que é ignorada. Preencha o id dela para consultar esse veículo.
+   *[other] { $path }: as linhas { $lines } não têm carAssociationID na coluna de ids, pelo que são ignoradas. Preencha os ids delas para consultar esses veículos.
+    }
 demo-car-111111 = Cliente novo: nada feito ainda
 demo-car-222222 = Serviço pronto: todos os passos feitos
 demo-car-333333 = Cache desatualizada: a aplicação mostra 2312/2317, só a redefinição da cache mostra o estado real
@@ -412,6 +415,7 @@ os-not-a-folder = há um ficheiro onde deve haver uma pasta
 os-read-only = o sistema de ficheiros é só de leitura
 os-file-denied = permissão negada (este utilizador não o pode escrever, ou está bloqueado)
 os-no-file-here = nenhum ficheiro pode ser criado nessa pasta (uma pasta do sistema como /proc ou /sys)
+os-folder-gone = a pasta { $folder } já não existe: foi removida enquanto o assistente corria, e não é criada de novo
 os-folder-in-the-way = há uma pasta onde deve haver um ficheiro
 os-disk-full = o disco está cheio
 os-addr-in-use = essa porta já está em uso (por um programa à escuta, ou por uma ligação acabada de fechar que a retém durante um minuto)
@@ -978,9 +982,15 @@ board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido
 board-removed-text = Os seus pedidos foram parados; prima «a» para adicioná-lo de novo.
-board-turned-ready = { $car } está pronto
+board-turned-ready = { $count ->
+    [one] { $cars } está pronto
+   *[other] { $cars } estão prontos
+    }
 board-turned-ready-text = Todos os passos estão feitos: o cliente pode usar o serviço.
-board-turned-unready = { $car } já não está pronto
+board-turned-unready = { $count ->
+    [one] { $cars } já não está pronto
+   *[other] { $cars } já não estão prontos
+    }
 board-live-on = { $count ->
     [one] Ao vivo: 1 veículo
    *[other] Ao vivo: { $count } veículos
@@ -1075,7 +1085,7 @@ help-cli-login-with-token = Ler em vez disso um token da entrada padrão: por pi
 help-cli-logout = Revogar a sessão no fornecedor de identidade quando este oferece revogação, e esquecer o token guardado para o gateway (--api)
 help-cli-logout-forget = Esquecer a sessão aqui mesmo quando não for possível contactar o fornecedor de identidade para a revogar
 help-cli-auth = A entrada: quem, onde o token está guardado, quando expira
-help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável, 1 sem
+help-cli-auth-status = Indica o gateway, onde o token está guardado e quando expira (nunca o token); saída 0 com um token utilizável ou quando o gateway responde sem um, 1 caso contrário
 help-cli-auth-status-json = Mostrar JSON
 help-cli-steps = Mostrar os passos como lista de verificação (ou JSON); saída 3 enquanto um passo retornado estiver pendente
 help-cli-steps-after =
@@ -1102,6 +1112,7 @@ cli-arg-login-trouble = stepwise: aviso: nenhum token é enviado: { $why }
 cli-arg-warning = stepwise: aviso: { $what }
 device-unkept = o id do dispositivo não pode ser guardado em { $path } ({ $why }): cada execução é um dispositivo novo para o gateway, que recusa os stepsID de execuções anteriores como de outro dispositivo. Corrija isso: mova o que está no caminho, ou deixe este utilizador escrever ali
 cli-waiting-limited = stepwise: o gateway limita os pedidos (HTTP 429): a aguardar { $secs } s como pede, depois nova tentativa (Ctrl-C interrompe)
+cli-waiting-limited-past-deadline = stepwise: o gateway limita os pedidos (HTTP 429) e pede para aguardar { $secs } s, mais do que os { $left } s que restam do prazo (--deadline): o comando para no prazo. Indique um --deadline maior para aguardar, ou tente novamente mais tarde
 cli-arg-not-used = { $command } não usa { $option }: { $why }
 cli-arg-why-demo-api = funciona sempre sobre o simulador embutido. Para um gateway execute `stepwise --api URL`
 cli-arg-why-demo-token-file = o simulador embutido não precisa de token. Para um gateway execute `stepwise --api URL --token-file PATH`

@@ -193,10 +193,21 @@ fn ended(
     };
     let report = state.report();
     let earlier = keep_earlier(&path);
-    let written = report.write(&path);
+    // Its folder was there at start: one removed during the run is not
+    // made again behind the user's back.
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let written = match folder {
+        Some(folder) if !folder.is_dir() => Err(crate::tr!(
+            lang,
+            "os-folder-gone",
+            folder = folder.display().to_string()
+        )),
+        _ => report
+            .write(&path)
+            .map_err(|e| crate::files::unwritable_words(lang, &e, &path)),
+    };
     let signal = ran?;
-    if let Err(e) = written {
-        let why = crate::files::unwritable_words(lang, &e, &path);
+    if let Err(why) = written {
         let path = path.display().to_string();
         // The session's only copy is not lost: written where `x` writes.
         return Err(color_eyre::eyre::eyre!(match keep_elsewhere(state, now) {

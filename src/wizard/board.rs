@@ -88,6 +88,9 @@ pub struct Board {
     banner: Option<Banner>,
     /// The vehicle whose own trouble the banner says, if it does.
     banner_for: Option<String>,
+    /// The vehicles the banner says turned ready (`true`) or no longer
+    /// ready: one more that turns the same way joins them.
+    pub turned: Option<(bool, Vec<String>)>,
     /// Every vehicle has had an answer (a list or an error) at least once.
     loaded: bool,
     /// The sessions before this one have had an answer.
@@ -516,6 +519,7 @@ impl Board {
     pub fn say(&mut self, banner: Banner) {
         self.banner = Some(banner);
         self.banner_for = None;
+        self.turned = None;
     }
 
     /// Says `car`'s own trouble on the board, until [`Board::unsay`] for
@@ -535,6 +539,7 @@ impl Board {
     pub fn clear_banner(&mut self) {
         self.banner = None;
         self.banner_for = None;
+        self.turned = None;
     }
 
     /// Selects `car`'s row (its steps screen opens, and Esc comes back to

@@ -410,11 +410,21 @@ fn an_ids_file_s_repeats_and_one_line_list_are_said() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains(
-            "the rows on lines 3 have no carAssociationID in its column, so they are skipped"
+            "the row on line 3 has no carAssociationID in the ids column, so it is skipped"
         ),
         "{stderr}"
     );
     assert_eq!(text(&out.stdout).lines().count(), 1);
+    std::fs::write(
+        &path,
+        "carAssociationID,VIN\n,WVW1\n987654,WVW123\n,WVW999\n",
+    )
+    .unwrap();
+    let stderr = text(&run(home.path(), &["steps", "--cars", file, "--json"]).stderr);
+    assert!(
+        stderr.contains("the rows on lines 2, 4 have no carAssociationID in the ids column"),
+        "{stderr}"
+    );
     // Commas, or tabs (a row copied from a spreadsheet): said by what it
     // is, never by a separator it may not hold (stranger 41, AP15).
     for line in ["111111,987654,222222\n", "111111\t987654\t222222\n"] {

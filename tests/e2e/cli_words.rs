@@ -212,9 +212,36 @@ fn a_gateway_that_kept_limiting_is_named_at_the_deadline() {
     );
     assert!(!err.contains("no answer"), "{err}");
     // While it waits, it says so: once for both vehicles, not silent for
-    // the whole Retry-After.
-    let waiting = "the gateway limits requests (HTTP 429): waiting 30 s as it asks";
+    // the whole Retry-After; a wait past the deadline is said so at once,
+    // never promised as "then trying again" (stranger 45, AT11).
+    let waiting = "the gateway limits requests (HTTP 429) and asks to wait 30 s, longer than the 1 s left of the deadline (--deadline): the command stops at the deadline";
     assert_eq!(err.matches(waiting).count(), 1, "{err}");
+    assert!(!err.contains("then trying again"), "{err}");
+    // A wait within the deadline is waited, and said so.
+    let short = crate::canned::answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let waited = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &short,
+            "--car",
+            "987654",
+            "--deadline",
+            "3",
+        ],
+    );
+    let err = stderr(&waited);
+    assert!(
+        err.contains(
+            "the gateway limits requests (HTTP 429): waiting 1 s as it asks, then trying again"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("left of the deadline"), "{err}");
     let summary = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         summary.contains("held back by HTTP 429 until 1 s: 2"),

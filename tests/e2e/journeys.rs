@@ -1020,6 +1020,25 @@ fn notes_and_reports_are_kept_when_the_run_ends_unasked() {
         "{}",
         tui.screen_text()
     );
+    // Its folder removed during the run: not made again, said so, and the
+    // report kept where x writes (stranger 45, AT13).
+    let home = tempfile::tempdir().unwrap();
+    let gone = home.path().join("stick");
+    std::fs::create_dir(&gone).unwrap();
+    let report = gone.join("r.md");
+    let args = ["--car", "987654", "--report", report.to_str().unwrap()];
+    let mut tui = noted(&args, home.path(), &|tui: &mut Tui| {
+        std::fs::remove_dir(&gone).unwrap();
+        tui.send("q");
+    });
+    assert_eq!(tui.wait_exit(SHORT).exit_code(), 1);
+    assert!(!gone.exists(), "the removed folder was made again");
+    assert_eq!(files(home.path()).len(), 1);
+    let screen = tui.screen_text();
+    assert!(
+        screen.contains("is no longer there: it was removed while the wizard ran"),
+        "{screen}"
+    );
     // An earlier report at --report's path: kept beside it.
     let home = tempfile::tempdir().unwrap();
     let report = home.path().join("today.md");

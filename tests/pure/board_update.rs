@@ -450,6 +450,13 @@ fn a_vehicle_that_turns_ready_is_announced_once() {
     assert_eq!(banner.kind, BannerKind::Info);
     assert_eq!(banner.title, "A1 is no longer ready");
     assert_eq!(s.board().unwrap().summary().ready, 1);
+    // A second one back from ready joins the first on the banner, never
+    // hiding it (stranger 44, AS12).
+    let b2 = asked.iter().find(|r| r.0 == "B2").expect("B2 is asked");
+    answer(&mut s, b2, Ok(list(2, ["todo"; 3])), 61);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.title, "A1, B2 are no longer ready");
+    assert_eq!(s.board().unwrap().summary().ready, 0);
     // A vehicle ready at its first answer has not turned ready: no news.
     let mut s = state(true);
     let asked = requests(&start_board(&mut s, vec!["Z9".into(), "Y8".into()], t(0)));
@@ -490,6 +497,10 @@ fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
             "{car}: {effects:?}"
         );
     }
+    // Each that turned ready is named, none hidden by the next (stranger
+    // 44, AS12); no "live stopped" for them: being ready says why.
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.title, "A1, B2, C3 are ready");
     // The last one too: nothing is left to follow, the followers stop.
     let effects = live(
         &mut s,

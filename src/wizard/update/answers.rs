@@ -597,7 +597,10 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
     };
     // Live following of a board vehicle that ended by itself is said on
     // the board, with the vehicle's own words: its row alone is easy to miss.
-    let stopped = (state.on_a_board && !is_open && watched && !session.watch())
+    // One that turned ready is said ready (below), which says why.
+    let turned_ready = matches!(&outcome, Outcome::Took { change, was_ready, .. }
+        if change.ready && !*was_ready && !change.first);
+    let stopped = (state.on_a_board && !is_open && watched && !session.watch() && !turned_ready)
         .then(|| super::board::live_stopped(session, judge.lang, others_live))
         .flatten();
     if let Some(said) = stopped {
@@ -627,18 +630,12 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             if reset {
                 relabel_after_reset(state, car);
             }
-            if state.on_a_board && change.ready && !was_ready && !change.first {
-                state.vehicles.say(success(
-                    tr!(judge.lang, "board-turned-ready", car = car.to_owned()),
-                    tr!(judge.lang, "board-turned-ready-text"),
-                ));
+            if state.on_a_board && turned_ready {
+                super::board::say_turned(state, car, true, judge.lang);
             }
             // Ready no more: said, over any "ready" banner of before.
             if state.on_a_board && was_ready && !change.ready {
-                state.vehicles.say(info(
-                    tr!(judge.lang, "board-turned-unready", car = car.to_owned()),
-                    tr!(judge.lang, "banner-step-undone-text"),
-                ));
+                super::board::say_turned(state, car, false, judge.lang);
             }
         }
         Outcome::Failed {

@@ -333,3 +333,34 @@ pub(super) fn live_stopped(
         }),
     }
 }
+
+/// Says on the board that `car` turned ready (or, `ready` false, is no
+/// longer ready), beside the vehicles the banner on show says turned the
+/// same way: several that turn at once are all named.
+pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) {
+    let board = &mut state.vehicles;
+    let mut cars = match board.turned.take() {
+        Some((same, cars)) if same == ready => cars,
+        _ => Vec::new(),
+    };
+    if !cars.iter().any(|c| c == car) {
+        cars.push(car.to_owned());
+    }
+    let mut named = cars.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    if cars.len() > 5 {
+        named = format!("{named} (+{})", cars.len() - 5);
+    }
+    let count = num(cars.len());
+    board.say(if ready {
+        super::success(
+            tr!(lang, "board-turned-ready", cars = named, count = count),
+            tr!(lang, "board-turned-ready-text"),
+        )
+    } else {
+        info(
+            tr!(lang, "board-turned-unready", cars = named, count = count),
+            tr!(lang, "banner-step-undone-text"),
+        )
+    });
+    board.turned = Some((ready, cars));
+}
