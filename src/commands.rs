@@ -348,6 +348,7 @@ pub async fn steps_many(
     // Without a list by the deadline: not answered, and held back by 429.
     let (mut late, mut limited_cars): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     let mut pending = false;
+    let mut ids: Vec<(&str, String)> = Vec::new();
     let secs = deadline.as_secs();
     for ((car, task), track) in cars.iter().zip(tasks.iter_mut()).zip(&tracks) {
         let result = match tokio::time::timeout_at(until, &mut *task).await {
@@ -367,6 +368,9 @@ pub async fn steps_many(
         match result {
             Ok(list) => {
                 pending |= list.has_pending();
+                if let Some(id) = &list.steps_id {
+                    ids.push((car.as_str(), id.clone()));
+                }
                 if json {
                     let line = serde_json::to_string(
                         &ListJson::new(&list, Some(car), status).after_reset(reset),
@@ -405,7 +409,8 @@ pub async fn steps_many(
         ));
         out.stdout.push('\n');
     }
-    out.code = if !failed.is_empty() || !late.is_empty() || !limited_cars.is_empty() {
+    let mixed = out.shared(lang, &ids);
+    out.code = if !failed.is_empty() || !late.is_empty() || !limited_cars.is_empty() || mixed {
         EXIT_ERROR
     } else if pending {
         EXIT_PENDING
@@ -503,6 +508,24 @@ impl ManyOutcome {
             self.stdout.push('\n');
         }
         self.failures.push(format!("stepwise: {car}: {}", words.1));
+    }
+
+    /// Vehicles whose lists came under one stepsID, said on stderr: those
+    /// lists may be another vehicle's. Whether there were any.
+    fn shared(&mut self, lang: Lang, ids: &[(&str, String)]) -> bool {
+        let pairs = ids.iter().map(|(car, id)| (*car, id.as_str()));
+        let shared = crate::steps::shared_steps_ids(pairs);
+        for (id, cars) in &shared {
+            let line = tr!(
+                lang,
+                "cli-shared-steps-id",
+                id = (*id).to_owned(),
+                cars = crate::text::few(cars),
+                count = num(cars.len())
+            );
+            self.failures.push(format!("stepwise: {line}"));
+        }
+        !shared.is_empty()
     }
 }
 

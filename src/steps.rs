@@ -22,6 +22,26 @@ pub fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
+/// The stepsIDs that came for more than one vehicle, each with those
+/// vehicles' carAssociationIDs (given once each), in the order first seen.
+/// A stepsID belongs to one vehicle and device: lists that share one were
+/// mixed up on the way (a cache that ignores the query, say).
+pub fn shared_steps_ids<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut seen = std::collections::HashMap::new();
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (car, id) in pairs {
+        let at = *seen.entry(id).or_insert_with(|| {
+            groups.push((id, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(car);
+    }
+    groups.retain(|(_, cars)| cars.len() > 1);
+    groups
+}
+
 /// The one id rule: 1 to [`MAX_ID_CHARS`] characters of [`is_id_char`].
 pub fn is_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_CHARS && id.chars().all(is_id_char)
@@ -374,6 +394,22 @@ pub fn badge_width(lang: crate::text::Lang) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_steps_id_that_came_for_several_vehicles_is_found() {
+        let pairs = [
+            ("A1", "7"),
+            ("B2", "8"),
+            ("C3", "7"),
+            ("D4", "9"),
+            ("E5", "7"),
+        ];
+        assert_eq!(
+            super::shared_steps_ids(pairs),
+            vec![("7", vec!["A1", "C3", "E5"])]
+        );
+        assert!(super::shared_steps_ids([("A1", "7"), ("B2", "8")]).is_empty());
+    }
+
     use super::*;
 
     fn step(name: &str, status: Status, order: Option<i64>) -> Step {

@@ -218,6 +218,16 @@ pub fn lines(lang: Lang, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first five of `items`, with how many more there are: "A1, B2,
+/// C3, D4, E5 (+7)".
+pub fn few<S: AsRef<str>>(items: &[S]) -> String {
+    let named: Vec<&str> = items.iter().take(5).map(AsRef::as_ref).collect();
+    match items.len().saturating_sub(5) {
+        0 => named.join(", "),
+        more => format!("{} (+{more})", named.join(", ")),
+    }
+}
+
 /// A number argument, for plural selection.
 pub fn num(n: usize) -> FluentValue<'static> {
     FluentValue::from(u64::try_from(n).unwrap_or(u64::MAX))

@@ -527,6 +527,7 @@ gw-title-redirects = Umleitungsschleife
 steps-many-summary-late = keine Antwort binnen { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = fehlgeschlagen: { $n } ({ $ids }), die Ursachen stehen auf stderr
 steps-many-summary = Aufgelistete Fahrzeuge: { $listed } von { $total }
+cli-shared-steps-id = eine stepsID ({ $id }) kam für { $count } Fahrzeuge ({ $cars }). Eine stepsID gehört zu einem Fahrzeug: ein Proxy oder Cache zwischen hier und dem Gateway (einer, der die Query übergeht) oder das Gateway selbst vertauscht Antworten, diese Listen können also die eines anderen Fahrzeugs sein. Nicht darauf verlassen; dem Betreiber des Gateways melden (und der Netzwerkadministration, wo ein Proxy eingestellt ist)
 steps-many-late = keine Antwort binnen der Frist von { $secs } s (--deadline); bei einem späteren Lauf antwortet es vielleicht
 steps-many-limited = das Gateway hat Anfragen (HTTP 429) bis zur Frist von { $secs } s (--deadline) begrenzt: es hat geantwortet, aber um Warten gebeten. Ist die erbetene Wartezeit (auf stderr genannt) länger als { $secs } s, ein --deadline länger als diese Wartezeit angeben; sonst begrenzt es diesen Client weiter: später erneut versuchen oder den Betreiber des Gateways nach seiner Grenze fragen
 steps-many-limited-longer = das Gateway hat Anfragen (HTTP 429) bis zur Frist von { $secs } s (--deadline) begrenzt: es hat um { $wait } s Wartezeit gebeten, länger als die Frist. Ein --deadline über { $wait } s angeben, oder nach dieser Wartezeit erneut ausführen
@@ -994,6 +995,8 @@ board-add-prompt = carAssociationID hinzufügen:
 board-add-duplicate = { $car } ist schon in der Übersicht.
 board-removed = { $car } entfernt
 board-removed-text = Seine Anfragen wurden gestoppt; Taste „a“ fügt es wieder hinzu.
+board-shared-steps-id = Eine stepsID ({ $id }) für { $count } Fahrzeuge
+board-shared-steps-id-text = { $cars } bekamen Listen unter derselben stepsID, die zu einem Fahrzeug gehört: ein Proxy oder Cache zwischen hier und dem Gateway (einer, der die Query übergeht) oder das Gateway selbst vertauscht Antworten, diese Zeilen und ihre Live-Aktualisierungen können also die Liste eines anderen Fahrzeugs zeigen. Nicht darauf verlassen; dem Betreiber des Gateways melden (und der Netzwerkadministration, wo ein Proxy eingestellt ist).
 board-turned-ready = { $count ->
     [one] { $cars } ist bereit
    *[other] { $cars } sind bereit

@@ -661,6 +661,7 @@ gw-title-redirects = Redirect loop
 steps-many-summary-late = no answer within { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = failed: { $n } ({ $ids }), the causes are on stderr
 steps-many-summary = Vehicles listed: { $listed } of { $total }
+cli-shared-steps-id = one stepsID ({ $id }) came for { $count } vehicles ({ $cars }). A stepsID belongs to one vehicle: a proxy or cache between here and the gateway (one that ignores the query), or the gateway itself, mixes up answers, so these lists may be another vehicle's. Do not rely on them; tell the gateway's operator (and the network's administrator, where a proxy is set)
 steps-many-late = no answer within the deadline of { $secs } s (--deadline); it may answer on a later run
 steps-many-limited = the gateway kept limiting requests (HTTP 429) until the deadline of { $secs } s (--deadline): it answered, but asked to wait. If the wait it asked for (said on stderr) is longer than { $secs } s, give a --deadline longer than that wait; if not, it keeps limiting this client: retry later, or ask the gateway's operator about its limit
 steps-many-limited-longer = the gateway limited requests (HTTP 429) until the deadline of { $secs } s (--deadline): it asked to wait { $wait } s, longer than the deadline. Give a --deadline above { $wait } s, or run it again after that wait
@@ -964,6 +965,8 @@ board-add-prompt = Add carAssociationID:
 board-add-duplicate = { $car } is already on the board.
 board-removed = { $car } removed
 board-removed-text = Its requests were stopped; press 'a' to add it again.
+board-shared-steps-id = One stepsID ({ $id }) for { $count } vehicles
+board-shared-steps-id-text = { $cars } got lists under the same stepsID, which belongs to one vehicle: a proxy or cache between here and the gateway (one that ignores the query), or the gateway itself, mixes up answers, so these rows and their live updates may show another vehicle's list. Do not rely on them; tell the gateway's operator (and the network's administrator, where a proxy is set).
 board-turned-ready = { $count ->
     [one] { $cars } is ready
    *[other] { $cars } are ready

@@ -530,6 +530,7 @@ gw-title-redirects = Bucle de redirecciones
 steps-many-summary-late = sin respuesta en { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = fallidos: { $n } ({ $ids }), las causas están en stderr
 steps-many-summary = Vehículos listados: { $listed } de { $total }
+cli-shared-steps-id = un mismo stepsID ({ $id }) llegó para { $count } vehículos ({ $cars }). Un stepsID pertenece a un solo vehículo: un proxy o una caché entre aquí y la pasarela (que ignora la consulta), o la propia pasarela, mezcla las respuestas, así que estas listas pueden ser de otro vehículo. No se fíe de ellas; avise al operador de la pasarela (y al administrador de la red, donde haya un proxy configurado)
 steps-many-late = sin respuesta dentro del plazo de { $secs } s (--deadline); puede que responda en una ejecución posterior
 steps-many-limited = la pasarela siguió limitando las peticiones (HTTP 429) hasta el plazo de { $secs } s (--deadline): respondió, pero pidió esperar. Si la espera pedida (dicha en stderr) supera { $secs } s, dé un --deadline más largo que esa espera; si no, sigue limitando a este cliente: reintente más tarde, o pregunte al operador de la pasarela por su límite
 steps-many-limited-longer = la pasarela limitó las peticiones (HTTP 429) hasta el plazo de { $secs } s (--deadline): pidió esperar { $wait } s, más que el plazo. Dé un --deadline por encima de { $wait } s, o vuelva a ejecutarlo tras esa espera
@@ -1000,6 +1001,8 @@ board-add-prompt = Añadir carAssociationID:
 board-add-duplicate = { $car } ya está en el panel.
 board-removed = { $car } quitado
 board-removed-text = Sus peticiones se detuvieron; pulse «a» para añadirlo de nuevo.
+board-shared-steps-id = Un mismo stepsID ({ $id }) para { $count } vehículos
+board-shared-steps-id-text = { $cars } recibieron listas bajo el mismo stepsID, que pertenece a un solo vehículo: un proxy o una caché entre aquí y la pasarela (que ignora la consulta), o la propia pasarela, mezcla las respuestas, así que estas filas y sus actualizaciones en directo pueden mostrar la lista de otro vehículo. No se fíe de ellas; avise al operador de la pasarela (y al administrador de la red, donde haya un proxy configurado).
 board-turned-ready = { $count ->
     [one] { $cars } está listo
    *[other] { $cars } están listos

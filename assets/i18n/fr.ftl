@@ -530,6 +530,7 @@ gw-title-redirects = Boucle de redirections
 steps-many-summary-late = sans réponse en { $secs } s : { $n } ({ $ids })
 steps-many-summary-failed = en échec : { $n } ({ $ids }), les causes sont sur stderr
 steps-many-summary = Véhicules listés : { $listed } sur { $total }
+cli-shared-steps-id = un même stepsID ({ $id }) est venu pour { $count } véhicules ({ $cars }). Un stepsID appartient à un seul véhicule : un proxy ou un cache entre ici et la passerelle (qui ignore la requête), ou la passerelle elle-même, mélange les réponses, et ces listes peuvent être celles d'un autre véhicule. Ne vous y fiez pas ; prévenez l'exploitant de la passerelle (et l'administrateur du réseau, là où un proxy est réglé)
 steps-many-late = pas de réponse dans le délai de { $secs } s (--deadline) ; il répondra peut-être à un prochain passage
 steps-many-limited = la passerelle a limité les requêtes (HTTP 429) jusqu'à l'échéance de { $secs } s (--deadline) : elle a répondu, mais a demandé d'attendre. Si l'attente demandée (dite sur stderr) dépasse { $secs } s, donnez une --deadline plus longue que cette attente ; sinon, elle continue de limiter ce client : réessayez plus tard, ou interrogez l'exploitant de la passerelle sur sa limite
 steps-many-limited-longer = la passerelle a limité les requêtes (HTTP 429) jusqu'à l'échéance de { $secs } s (--deadline) : elle a demandé d'attendre { $wait } s, plus longtemps que l'échéance. Donnez une --deadline au-delà de { $wait } s, ou relancez après cette attente
@@ -1000,6 +1001,8 @@ board-add-prompt = Ajouter le carAssociationID :
 board-add-duplicate = { $car } est déjà sur le tableau.
 board-removed = { $car } retiré
 board-removed-text = ses requêtes ont été arrêtées ; appuyez sur «a» pour l'ajouter de nouveau.
+board-shared-steps-id = Un même stepsID ({ $id }) pour { $count } véhicules
+board-shared-steps-id-text = { $cars } ont reçu des listes sous le même stepsID, qui appartient à un seul véhicule : un proxy ou un cache entre ici et la passerelle (qui ignore la requête), ou la passerelle elle-même, mélange les réponses, et ces lignes et leurs mises à jour en direct peuvent montrer la liste d'un autre véhicule. Ne vous y fiez pas ; prévenez l'exploitant de la passerelle (et l'administrateur du réseau, là où un proxy est réglé).
 board-turned-ready = { $count ->
     [one] { $cars } est prêt
    *[other] { $cars } sont prêts

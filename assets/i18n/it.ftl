@@ -527,6 +527,7 @@ gw-title-redirects = Ciclo di reindirizzamenti
 steps-many-summary-late = senza risposta entro { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = non riusciti: { $n } ({ $ids }), le cause sono su stderr
 steps-many-summary = Veicoli elencati: { $listed } su { $total }
+cli-shared-steps-id = uno stesso stepsID ({ $id }) è arrivato per { $count } veicoli ({ $cars }). Uno stepsID appartiene a un solo veicolo: un proxy o una cache tra qui e il gateway (che ignora la query), o il gateway stesso, confonde le risposte, quindi questi elenchi possono essere di un altro veicolo. Non farci affidamento; avvisare il gestore del gateway (e l'amministratore della rete, dove è impostato un proxy)
 steps-many-late = nessuna risposta entro il termine di { $secs } s (--deadline); potrebbe rispondere a un'esecuzione successiva
 steps-many-limited = il gateway ha continuato a limitare le richieste (HTTP 429) fino alla scadenza di { $secs } s (--deadline): ha risposto, ma chiedendo di attendere. Se l'attesa chiesta (detta su stderr) supera { $secs } s, dare una --deadline più lunga di quell'attesa; altrimenti continua a limitare questo client: riprovare più tardi, o chiedere al gestore del gateway del suo limite
 steps-many-limited-longer = il gateway ha limitato le richieste (HTTP 429) fino alla scadenza di { $secs } s (--deadline): ha chiesto di attendere { $wait } s, più della scadenza. Dare una --deadline oltre { $wait } s, o eseguire di nuovo dopo quell'attesa
@@ -997,6 +998,8 @@ board-add-prompt = Aggiungi carAssociationID:
 board-add-duplicate = { $car } è già nel pannello.
 board-removed = { $car } tolto
 board-removed-text = le sue richieste sono state fermate; premere «a» per aggiungerlo di nuovo.
+board-shared-steps-id = Uno stesso stepsID ({ $id }) per { $count } veicoli
+board-shared-steps-id-text = { $cars } hanno ricevuto elenchi sotto lo stesso stepsID, che appartiene a un solo veicolo: un proxy o una cache tra qui e il gateway (che ignora la query), o il gateway stesso, confonde le risposte, quindi queste righe e i loro aggiornamenti dal vivo possono mostrare l'elenco di un altro veicolo. Non farci affidamento; avvisare il gestore del gateway (e l'amministratore della rete, dove è impostato un proxy).
 board-turned-ready = { $count ->
     [one] { $cars } è pronto
    *[other] { $cars } sono pronti

@@ -529,6 +529,7 @@ gw-title-redirects = Doorverwijzingslus
 steps-many-summary-late = geen antwoord binnen { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = mislukt: { $n } ({ $ids }), de oorzaken staan op stderr
 steps-many-summary = Opgesomde voertuigen: { $listed } van { $total }
+cli-shared-steps-id = één stepsID ({ $id }) kwam voor { $count } voertuigen ({ $cars }). Een stepsID hoort bij één voertuig: een proxy of cache tussen hier en de gateway (een die de query negeert), of de gateway zelf, haalt antwoorden door elkaar, dus deze lijsten kunnen van een ander voertuig zijn. Vertrouw er niet op; meld het aan de beheerder van de gateway (en aan de netwerkbeheerder, waar een proxy is ingesteld)
 steps-many-late = geen antwoord binnen de termijn van { $secs } s (--deadline); bij een latere run antwoordt hij misschien
 steps-many-limited = de gateway bleef verzoeken beperken (HTTP 429) tot de termijn van { $secs } s (--deadline): hij antwoordde, maar vroeg te wachten. Is de gevraagde wachttijd (genoemd op stderr) langer dan { $secs } s, geef dan een --deadline langer dan die wachttijd; zo niet, dan blijft hij deze client beperken: probeer het later opnieuw, of vraag de beheerder van de gateway naar zijn limiet
 steps-many-limited-longer = de gateway beperkte verzoeken (HTTP 429) tot de termijn van { $secs } s (--deadline): hij vroeg { $wait } s te wachten, langer dan de termijn. Geef een --deadline boven { $wait } s, of voer het na die wachttijd opnieuw uit
@@ -996,6 +997,8 @@ board-add-prompt = carAssociationID toevoegen:
 board-add-duplicate = { $car } staat al in het overzicht.
 board-removed = { $car } weggehaald
 board-removed-text = De verzoeken ervan zijn gestopt; druk op ‘a’ om het weer toe te voegen.
+board-shared-steps-id = Eén stepsID ({ $id }) voor { $count } voertuigen
+board-shared-steps-id-text = { $cars } kregen lijsten onder dezelfde stepsID, die bij één voertuig hoort: een proxy of cache tussen hier en de gateway (een die de query negeert), of de gateway zelf, haalt antwoorden door elkaar, dus deze rijen en hun live-updates kunnen de lijst van een ander voertuig tonen. Vertrouw er niet op; meld het aan de beheerder van de gateway (en aan de netwerkbeheerder, waar een proxy is ingesteld).
 board-turned-ready = { $count ->
     [one] { $cars } is klaar
    *[other] { $cars } zijn klaar

@@ -534,6 +534,7 @@ gw-title-redirects = Redirecionamento em círculo
 steps-many-summary-late = sem resposta em { $secs } s: { $n } ({ $ids })
 steps-many-summary-failed = com falha: { $n } ({ $ids }), as causas estão no stderr
 steps-many-summary = Veículos listados: { $listed } de { $total }
+cli-shared-steps-id = um mesmo stepsID ({ $id }) veio para { $count } veículos ({ $cars }). Um stepsID pertence a um só veículo: um proxy ou cache entre aqui e o gateway (que ignora a consulta), ou o próprio gateway, mistura as respostas, então estas listas podem ser de outro veículo. Não confie nelas; avise o operador do gateway (e o administrador da rede, onde houver um proxy configurado)
 steps-many-late = sem resposta dentro do prazo de { $secs } s (--deadline); talvez responda numa próxima execução
 steps-many-limited = o gateway continuou limitando as requisições (HTTP 429) até o prazo de { $secs } s (--deadline): respondeu, mas pediu para esperar. Se a espera pedida (dita em stderr) for maior que { $secs } s, dê um --deadline maior que essa espera; se não, ele continua limitando este cliente: tente mais tarde, ou pergunte ao operador do gateway sobre o limite
 steps-many-limited-longer = o gateway limitou as requisições (HTTP 429) até o prazo de { $secs } s (--deadline): pediu para esperar { $wait } s, mais que o prazo. Dê um --deadline acima de { $wait } s, ou rode de novo depois dessa espera
@@ -1006,6 +1007,8 @@ board-add-prompt = Adicionar carAssociationID:
 board-add-duplicate = { $car } já está no painel.
 board-removed = { $car } removido
 board-removed-text = Seus pedidos foram parados; pressione «a» para adicioná-lo de novo.
+board-shared-steps-id = Um mesmo stepsID ({ $id }) para { $count } veículos
+board-shared-steps-id-text = { $cars } receberam listas sob o mesmo stepsID, que pertence a um só veículo: um proxy ou cache entre aqui e o gateway (que ignora a consulta), ou o próprio gateway, mistura as respostas, então estas linhas e suas atualizações ao vivo podem mostrar a lista de outro veículo. Não confie nelas; avise o operador do gateway (e o administrador da rede, onde houver um proxy configurado).
 board-turned-ready = { $count ->
     [one] { $cars } está pronto
    *[other] { $cars } estão prontos

@@ -458,3 +458,35 @@ fn a_binary_ids_file_is_no_text() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("is not a text file"), "{err}");
 }
+
+/// A gateway (or a cache in front of it that ignores the query) answering
+/// every vehicle with one stepsID's list: said on stderr with the stepsID
+/// and the vehicles, and exit 1, since those lists may be another
+/// vehicle's (stranger 43, AR11).
+#[test]
+fn lists_of_several_vehicles_under_one_steps_id_are_said() {
+    let body = r#"{"stepsID":132324,"trusterPhoneNumber":{"name":"trusterPhoneNumber","status":"alreadyDone","order":1}}"#;
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
+    let home = TempDir::new().unwrap();
+    let ids = ids_file(&home, "111111\n222222\n333333\n");
+    for json in [false, true] {
+        let mut args = vec!["steps", "--api", &api, "--cars", &ids];
+        if json {
+            args.push("--json");
+        }
+        let out = run(home.path(), &args);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("one stepsID (132324) came for 3 vehicles (111111, 222222, 333333). A stepsID belongs to one vehicle"),
+            "{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(
+            text(&out.stdout)
+                .lines()
+                .filter(|l| l.contains("132324"))
+                .count(),
+            3
+        );
+    }
+}

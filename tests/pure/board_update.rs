@@ -464,6 +464,34 @@ fn a_vehicle_that_turns_ready_is_announced_once() {
     assert!(s.board().unwrap().banner().is_none());
 }
 
+/// Lists of several vehicles under one stepsID (a cache that ignores the
+/// query): said once every vehicle has answered, naming the stepsID and
+/// the vehicles (stranger 43, AR11); lists of their own say nothing.
+#[test]
+fn vehicles_whose_lists_share_a_steps_id_are_said() {
+    let mut s = state(true);
+    let cars = ["E1", "F2", "G3"].map(String::from).to_vec();
+    let asked = requests(&start_board(&mut s, cars, t(0)));
+    answer(&mut s, &asked[0], Ok(list(5, ["todo"; 3])), 1);
+    answer(&mut s, &asked[1], Ok(list(5, ["todo"; 3])), 2);
+    assert!(
+        s.board().unwrap().banner().is_none(),
+        "not before all answered"
+    );
+    answer(&mut s, &asked[2], Ok(list(6, ["todo"; 3])), 3);
+    let banner = s.board().unwrap().banner().unwrap().clone();
+    assert_eq!(banner.kind, BannerKind::Error);
+    assert_eq!(banner.title, "One stepsID (5) for 2 vehicles");
+    assert!(
+        banner
+            .text
+            .starts_with("E1, F2 got lists under the same stepsID"),
+        "{banner:?}"
+    );
+    let s = board();
+    assert!(s.board().unwrap().banner().is_none());
+}
+
 #[test]
 fn watch_ticks_and_r_ask_every_vehicle_but_never_twice_at_once() {
     let mut s = board();

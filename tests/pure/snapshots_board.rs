@@ -34,9 +34,10 @@ fn snap(name: &str, state: &State) {
     }
 }
 
-fn list(statuses: [&str; 3]) -> StepsList {
+/// A list of its own stepsID: lists that share one are said on the board.
+fn list(steps_id: usize, statuses: [&str; 3]) -> StepsList {
     let body = format!(
-        r#"{{"stepsID":1,
+        r#"{{"stepsID":{steps_id},
         "trusterPhoneNumber":{{"name":"trusterPhoneNumber","status":"{}","order":1}},
         "deviceActivation":{{"name":"deviceActivation","status":"{}","order":2}},
         "mediumCarKey":{{"name":"mediumCarKey","status":"{}","order":3}}}}"#,
@@ -104,7 +105,7 @@ fn six() -> State {
                 proxy: None,
             })
         } else {
-            Ok(list(statuses(i)))
+            Ok(list(i, statuses(i)))
         }
     });
     // A clock tick 90 s on: the freshness column ages.
@@ -132,7 +133,7 @@ fn board_filter_and_remove_prompt() {
 #[test]
 fn board_of_thousands_draws_a_window_around_the_selection() {
     let cars: Vec<String> = (1..=3000).map(|i| format!("F{i:04}")).collect();
-    let mut state = board(&cars, |i| Ok(list(statuses(i))));
+    let mut state = board(&cars, |i| Ok(list(i, statuses(i))));
     // Sorted by id; PgDn 100 times: row 1001.
     key(&mut state, KeyCode::Char('S'), 3000);
     key(&mut state, KeyCode::Char('S'), 3000);
@@ -162,11 +163,12 @@ fn board_live_in_german_wraps_its_banner() {
             car, id, purpose, ..
         } = effect
         {
+            let own = car[1..].parse().unwrap();
             let msg = Msg::Listed {
                 car,
                 id,
                 purpose,
-                result: Ok(list(["todo"; 3])),
+                result: Ok(list(own, ["todo"; 3])),
             };
             update(&mut state, Input::Msg(msg), t(1));
         }

@@ -343,13 +343,9 @@ pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) 
         Some((same, cars)) if same == ready => cars,
         _ => Vec::new(),
     };
-    if !cars.iter().any(|c| c == car) {
-        cars.push(car.to_owned());
-    }
-    let mut named = cars.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-    if cars.len() > 5 {
-        named = format!("{named} (+{})", cars.len() - 5);
-    }
+    // Never twice: turning back the other way said another banner.
+    cars.push(car.to_owned());
+    let named = crate::text::few(&cars);
     let count = num(cars.len());
     board.say(if ready {
         super::success(
@@ -363,4 +359,31 @@ pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) 
         )
     });
     board.turned = Some((ready, cars));
+}
+
+/// Once every vehicle of the board has an answer: vehicles whose lists
+/// came under one stepsID are said, since those lists (and their live
+/// updates) may be another vehicle's.
+pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang) {
+    let sessions = state.vehicles.sessions();
+    let pairs = sessions
+        .iter()
+        .filter_map(|s| Some((s.car(), s.steps_id()?)));
+    let Some((id, cars)) = crate::steps::shared_steps_ids(pairs).into_iter().next() else {
+        return;
+    };
+    let banner = super::error(
+        tr!(
+            lang,
+            "board-shared-steps-id",
+            id = id.to_owned(),
+            count = num(cars.len())
+        ),
+        tr!(
+            lang,
+            "board-shared-steps-id-text",
+            cars = crate::text::few(&cars)
+        ),
+    );
+    state.vehicles.say(banner);
 }
