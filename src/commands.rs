@@ -267,7 +267,7 @@ pub async fn steps(
     let ignored = list
         .steps
         .iter()
-        .filter(|s| !status.admits(&s.status))
+        .filter(|s| status.contradicts(&s.status))
         .count();
     let warning =
         (json && ignored > 0).then(|| tr!(lang, "cli-filter-ignored-json", other = num(ignored)));
@@ -361,7 +361,7 @@ pub async fn steps_many(
                     Late::Limited => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
-                out.failed(json, car, words);
+                out.failed((json, lang), car, words);
                 continue;
             }
         };
@@ -392,7 +392,7 @@ pub async fn steps_many(
                     crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     crate::text::with_car(&explainer.words(lang, &e).await, car),
                 );
-                out.failed(json, car, words);
+                out.failed((json, lang), car, words);
             }
         }
     }
@@ -497,7 +497,7 @@ impl Track {
 impl ManyOutcome {
     /// A vehicle without a list: with `json` a line with its error (in
     /// English, `words.0`), and its cause on stderr (`words.1`).
-    fn failed(&mut self, json: bool, car: &str, words: (String, String)) {
+    fn failed(&mut self, (json, lang): (bool, Lang), car: &str, words: (String, String)) {
         if json {
             let line = serde_json::to_string(&FailedJson {
                 car_association_id: car,
@@ -507,7 +507,10 @@ impl ManyOutcome {
             self.stdout.push_str(&line);
             self.stdout.push('\n');
         }
-        self.failures.push(format!("stepwise: {car}: {}", words.1));
+        let colon = crate::text::colon(lang);
+        let words = &words.1;
+        self.failures
+            .push(format!("stepwise{colon}{car}{colon}{words}"));
     }
 
     /// Vehicles whose lists came under one stepsID, said on stderr: those
@@ -523,7 +526,8 @@ impl ManyOutcome {
                 cars = crate::text::few(cars),
                 count = num(cars.len())
             );
-            self.failures.push(format!("stepwise: {line}"));
+            let colon = crate::text::colon(lang);
+            self.failures.push(format!("stepwise{colon}{line}"));
         }
         !shared.is_empty()
     }
@@ -604,7 +608,7 @@ fn many_summary(
         total = num(total)
     );
     if !failed.is_empty() {
-        line.push_str("; ");
+        line.push_str(crate::text::semicolon(lang));
         line.push_str(&tr!(
             lang,
             "steps-many-summary-failed",
@@ -613,7 +617,7 @@ fn many_summary(
         ));
     }
     if !late.is_empty() {
-        line.push_str("; ");
+        line.push_str(crate::text::semicolon(lang));
         line.push_str(&tr!(
             lang,
             "steps-many-summary-late",
@@ -623,7 +627,7 @@ fn many_summary(
         ));
     }
     if !limited.is_empty() {
-        line.push_str("; ");
+        line.push_str(crate::text::semicolon(lang));
         line.push_str(&tr!(
             lang,
             "steps-many-summary-limited",
@@ -877,19 +881,19 @@ pub fn checklist(
 /// sends steps of the other status too: counted apart and said, never as
 /// the filter's.
 fn filtered_end(lang: Lang, list: &StepsList, filter: StatusFilter) -> String {
-    let total = list.steps.len();
     let admitted = list
         .steps
         .iter()
         .filter(|s| filter.admits(&s.status))
         .count();
+    let contrary = list
+        .steps
+        .iter()
+        .filter(|s| filter.contradicts(&s.status))
+        .count();
     let mut end = format!("{}\n", filtered_note(lang, admitted, filter));
-    if admitted < total {
-        end.push_str(&tr!(
-            lang,
-            "cli-filter-ignored",
-            other = num(total - admitted)
-        ));
+    if contrary > 0 {
+        end.push_str(&tr!(lang, "cli-filter-ignored", other = num(contrary)));
         end.push('\n');
     }
     end

@@ -1563,17 +1563,13 @@ pub fn gateway_headline(lang: Lang, error: &GatewayError) -> String {
         }
         GatewayError::Auth(AuthError::Proxy { .. }) => tr!(lang, "gw-title-proxy"),
         GatewayError::Auth(AuthError::Fronted {
-            status: 200..=299 | 404 | 410,
+            status: ..=199 | 300..=403 | 405..=409 | 411..,
             ..
-        })
-        | GatewayError::Auth(AuthError::NoEndpoint { .. }) => tr!(lang, "gw-title-sign-in-failed"),
-        GatewayError::Auth(AuthError::Fronted { .. }) => tr!(lang, "gw-title-refused"),
-        // No sign-in was tried: a kept login's token could not be renewed.
-        GatewayError::Auth(AuthError::Provider(
-            crate::auth::ProviderProblem::RefreshFailed { .. }
-            | crate::auth::ProviderProblem::RenewalLost { .. },
-        )) => tr!(lang, "gw-title-renewal-failed"),
-        GatewayError::Auth(_) => tr!(lang, "gw-title-sign-in-failed"),
+        }) => tr!(lang, "gw-title-refused"),
+        // No sign-in was tried: a gateway's call met a kept login whose
+        // token could not be renewed (the provider unreachable, silent,
+        // failing or fronted by a page), and the login is kept.
+        GatewayError::Auth(_) => tr!(lang, "gw-title-renewal-failed"),
         GatewayError::NotAGateway {
             status: 404,
             call: Some(_),
@@ -1835,10 +1831,11 @@ fn rejected_line(
         _ => said,
     };
     let via = via_proxy(lang, proxy);
+    let colon = crate::text::colon(lang);
     if cause_only {
-        return format!("HTTP {status}{via}: {what}{said}");
+        return format!("HTTP {status}{via}{colon}{what}{said}");
     }
-    format!("HTTP {status}{via}: {what}{said}. {todo}.{sdk}")
+    format!("HTTP {status}{via}{colon}{what}{said}. {todo}.{sdk}")
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ fn main() -> ExitCode {
                     notes,
                     ..Launch::default()
                 },
-                vehicles,
+                vehicles.as_deref(),
             )
         }
         Some(Command::Fleet) | None => {
@@ -131,7 +131,7 @@ fn main() -> ExitCode {
                     notes,
                     ..Launch::default()
                 },
-                vehicles,
+                vehicles.as_deref(),
             )
         }
     }
@@ -918,7 +918,9 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                     Ok(cars) => cars,
                     Err(e) => return usage(e),
                 };
-                if cars.len() > 1 || cli.cars.is_some() {
+                // Several given (one given twice too): one line per vehicle,
+                // whatever is left once repeats are asked once.
+                if cars.len() > 1 || cli.car.len() > 1 || cli.cars.is_some() {
                     let outcome = commands::steps_many(
                         &explainer,
                         &cars,
@@ -979,16 +981,25 @@ fn wizard(
     token_file: Option<&std::path::Path>,
     net: &stepwise::cli::NetArgs,
     launch: Launch,
-    vehicles: Option<String>,
+    vehicles: Option<&str>,
 ) -> ExitCode {
     // color-eyre's hooks go in before the terminal is set up, so that
     // ratatui's panic hook restores the terminal and then reports.
     use std::io::IsTerminal;
     // The command these suggest for a script names the vehicles as given
     // (`--car` each, `--cars FILE`).
-    let for_script = |message: String| match vehicles {
-        Some(given) => message.replace("--car ID", &given),
-        None => message,
+    // For the demo, that `steps` answers from the embedded simulator only
+    // where no gateway is configured.
+    let demo = launch.demo;
+    let for_script = |message: String| {
+        let message = match demo {
+            true => format!("{message}. {}", tr!(chosen_lang(), "cli-arg-demo-scripts")),
+            false => message,
+        };
+        match vehicles {
+            Some(given) => message.replace("--car ID", given),
+            None => message,
+        }
     };
     if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
         return fail(for_script(tr!(chosen_lang(), "cli-arg-dumb-terminal")));

@@ -171,17 +171,7 @@ impl SessionLog {
     /// The commands its errors suggest, as they can be run: with the
     /// gateway typed as `--api` (`api`) and this vehicle's id for `--car ID`.
     pub fn runnable(&mut self, api: Option<&str>) {
-        let car = self.car_association_id.clone();
-        for entry in &mut self.entries {
-            if let Event::Error { detail, .. } | Event::SignInFailed { detail } = &mut entry.event {
-                if let Some(api) = api {
-                    *detail = crate::text::commands_with_api(detail, api);
-                }
-                if let Some(car) = &car {
-                    *detail = crate::text::with_car(detail, car);
-                }
-            }
-        }
+        runnable(&mut self.entries, api, self.car_association_id.as_deref());
     }
 
     pub fn car_association_id(&self) -> Option<&str> {
@@ -469,6 +459,13 @@ impl SessionReport {
         serde_json::to_string_pretty(self).expect("plain data serialises") + "\n"
     }
 
+    /// The commands its errors suggest (each vehicle's and the run's), as
+    /// they can be run: with the gateway typed as `--api` (`api`).
+    pub fn runnable(&mut self, api: Option<&str>) {
+        self.vehicles.iter_mut().for_each(|l| l.runnable(api));
+        runnable(&mut self.notes, api, None);
+    }
+
     /// Writes the report: JSON for a `.json` path, Markdown otherwise.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = path
@@ -636,6 +633,21 @@ fn md_code(name: &str) -> String {
         format!("`{name}`")
     } else {
         md(name)
+    }
+}
+
+/// The commands the errors among `entries` suggest, as they can be run:
+/// with the gateway typed as `--api` (`api`) and `car` for `--car ID`.
+fn runnable(entries: &mut [Entry], api: Option<&str>, car: Option<&str>) {
+    for entry in entries {
+        if let Event::Error { detail, .. } | Event::SignInFailed { detail } = &mut entry.event {
+            if let Some(api) = api {
+                *detail = crate::text::commands_with_api(detail, api);
+            }
+            if let Some(car) = car {
+                *detail = crate::text::with_car(detail, car);
+            }
+        }
     }
 }
 

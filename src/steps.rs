@@ -320,11 +320,26 @@ impl StatusFilter {
         }
     }
 
+    /// Whether a step of `status` is one this filter shows: `todo` shows
+    /// every step not done (a status outside the contract counts as not
+    /// done, as everywhere), `alreadyDone` the done ones.
     pub fn admits(self, status: &Status) -> bool {
         match self {
             StatusFilter::All => true,
-            StatusFilter::Todo => *status == Status::Todo,
+            StatusFilter::Todo => *status != Status::AlreadyDone,
             StatusFilter::AlreadyDone => *status == Status::AlreadyDone,
+        }
+    }
+
+    /// Whether a step of `status` in an answer to this filter says the
+    /// gateway did not apply it: a step of the contract's other status. A
+    /// status outside the contract says nothing of the filter (a gateway
+    /// may spell its own words), and is shown raw.
+    pub fn contradicts(self, status: &Status) -> bool {
+        match self {
+            StatusFilter::All => false,
+            StatusFilter::Todo => *status == Status::AlreadyDone,
+            StatusFilter::AlreadyDone => *status == Status::Todo,
         }
     }
 }
@@ -478,6 +493,14 @@ mod tests {
         assert!(StatusFilter::Todo.admits(&Status::Todo));
         assert!(!StatusFilter::Todo.admits(&Status::AlreadyDone));
         assert!(!StatusFilter::AlreadyDone.admits(&Status::Other("x".into())));
+        // A status outside the contract is not done, and proves nothing
+        // of the filter (stranger 46, AU2).
+        let pending = Status::Other("pending".into());
+        assert!(StatusFilter::Todo.admits(&pending));
+        assert!(!StatusFilter::Todo.contradicts(&pending));
+        assert!(!StatusFilter::AlreadyDone.contradicts(&pending));
+        assert!(StatusFilter::Todo.contradicts(&Status::AlreadyDone));
+        assert!(StatusFilter::AlreadyDone.contradicts(&Status::Todo));
     }
 
     #[test]

@@ -228,6 +228,24 @@ pub fn few<S: AsRef<str>>(items: &[S]) -> String {
     }
 }
 
+/// The colon that joins a prefix to what follows ("HTTP 404: …", "stepwise:
+/// 987654: …") as `lang` writes it: French puts a no-break space before
+/// it, as its catalogue does.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "\u{a0}: ",
+        _ => ": ",
+    }
+}
+
+/// The semicolon between the parts of one line, as [`colon`] is written.
+pub fn semicolon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "\u{a0}; ",
+        _ => "; ",
+    }
+}
+
 /// A number argument, for plural selection.
 pub fn num(n: usize) -> FluentValue<'static> {
     FluentValue::from(u64::try_from(n).unwrap_or(u64::MAX))

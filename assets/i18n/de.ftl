@@ -1192,6 +1192,7 @@ cli-wrong-device-unkept = Dieser Lauf konnte seine Geräte-ID nicht behalten (si
 cli-arg-output-failed = die Ausgabe kann nicht geschrieben werden: { $error }. Prüfen, wohin die Standardausgabe geht (Datenträger voll?)
 cli-arg-runtime = die asynchrone Laufzeit startet nicht: { $error }
 cli-arg-dumb-terminal = der Assistent kann auf einem dummen Terminal (TERM=dumb) nicht zeichnen. Für Skripte `stepwise steps --car ID [--json]` verwenden oder TERM setzen, z. B. TERM=xterm-256color
+cli-arg-demo-scripts = Für die Fahrzeuge der Demo antwortet `stepwise steps` nur dann aus demselben eingebauten Simulator, wenn kein Gateway eingestellt ist (kein --api, keine STEPWISE_API und kein `api` in der Konfigurationsdatei)
 cli-arg-no-terminal = der Assistent braucht ein interaktives Terminal. Für Skripte `stepwise steps --car ID [--json]` verwenden
 cli-arg-report-written = Sitzungsbericht geschrieben nach { $path }
 cli-arg-report-empty = Nichts zu berichten: in dieser Sitzung wurde kein Fahrzeug geöffnet und keine Notiz geschrieben ({ $path } hält das fest).

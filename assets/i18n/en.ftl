@@ -1202,6 +1202,7 @@ cli-wrong-device-unkept = This run could not keep its device id (see the warning
 cli-arg-output-failed = cannot write the output: { $error }. Check where standard output goes (a full disk?)
 cli-arg-runtime = cannot start the async runtime: { $error }
 cli-arg-dumb-terminal = the wizard cannot draw on a dumb terminal (TERM=dumb). For scripts use `stepwise steps --car ID [--json]`, or set TERM, e.g. TERM=xterm-256color
+cli-arg-demo-scripts = For the demo's vehicles, `stepwise steps` answers from the same embedded simulator only where no gateway is configured (no --api, STEPWISE_API or `api` in the config file)
 cli-arg-no-terminal = the wizard needs an interactive terminal. For scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Session report written to { $path }
 cli-arg-report-empty = Nothing to report: no vehicle was opened and no note was written in this run ({ $path } says so).

@@ -1201,6 +1201,7 @@ cli-wrong-device-unkept = Esta ejecución no pudo guardar su id de dispositivo (
 cli-arg-output-failed = no se puede escribir la salida: { $error }. Compruebe adónde va la salida estándar (¿disco lleno?)
 cli-arg-runtime = no se puede iniciar el entorno asíncrono: { $error }
 cli-arg-dumb-terminal = el asistente no puede dibujar en un terminal básico (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, o defina TERM, p. ej. TERM=xterm-256color
+cli-arg-demo-scripts = Para los vehículos de la demo, `stepwise steps` responde desde el mismo simulador integrado solo donde no hay ninguna pasarela configurada (ni --api, ni STEPWISE_API, ni `api` en el archivo de configuración)
 cli-arg-no-terminal = el asistente necesita un terminal interactivo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Informe de sesión escrito en { $path }
 cli-arg-report-empty = Nada que informar: en esta sesión no se abrió ningún vehículo ni se escribió ninguna nota ({ $path } lo indica).

@@ -1198,6 +1198,7 @@ cli-wrong-device-unkept = Cette exécution n'a pas pu garder son id d'appareil (
 cli-arg-output-failed = impossible d'écrire la sortie : { $error }. Vérifiez où va la sortie standard (disque plein ?)
 cli-arg-runtime = impossible de démarrer l'environnement asynchrone : { $error }
 cli-arg-dumb-terminal = l'assistant ne peut pas dessiner sur un terminal rudimentaire (TERM=dumb). Pour les scripts, utilisez `stepwise steps --car ID [--json]`, ou définissez TERM, par ex. TERM=xterm-256color
+cli-arg-demo-scripts = Pour les véhicules de la démo, `stepwise steps` ne répond depuis le même simulateur intégré que là où aucune passerelle n'est configurée (ni --api, ni STEPWISE_API, ni `api` dans le fichier de configuration)
 cli-arg-no-terminal = l'assistant a besoin d'un terminal interactif. Pour les scripts, utilisez `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapport de session écrit dans { $path }
 cli-arg-report-empty = Rien à signaler : aucun véhicule ouvert et aucune note écrite pendant cette session ({ $path } l'indique).

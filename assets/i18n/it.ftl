@@ -1195,6 +1195,7 @@ cli-wrong-device-unkept = Questa esecuzione non ha potuto conservare il suo id d
 cli-arg-output-failed = impossibile scrivere l'output: { $error }. Controllare dove va lo standard output (disco pieno?)
 cli-arg-runtime = impossibile avviare il runtime asincrono: { $error }
 cli-arg-dumb-terminal = la procedura guidata non può disegnare su un terminale elementare (TERM=dumb). Per gli script usare `stepwise steps --car ID [--json]`, o impostare TERM, ad es. TERM=xterm-256color
+cli-arg-demo-scripts = Per i veicoli della demo, `stepwise steps` risponde dallo stesso simulatore integrato solo dove non è configurato alcun gateway (né --api, né STEPWISE_API, né `api` nel file di configurazione)
 cli-arg-no-terminal = la procedura guidata richiede un terminale interattivo. Per gli script usare `stepwise steps --car ID [--json]`
 cli-arg-report-written = Rapporto di sessione scritto in { $path }
 cli-arg-report-empty = Niente da riportare: in questa sessione non è stato aperto alcun veicolo né scritta alcuna nota ({ $path } lo riporta).

@@ -1194,6 +1194,7 @@ cli-wrong-device-unkept = Deze run kon zijn apparaat-id niet bewaren (zie de waa
 cli-arg-output-failed = kan de uitvoer niet schrijven: { $error }. Controleer waar de standaarduitvoer heen gaat (schijf vol?)
 cli-arg-runtime = kan de asynchrone runtime niet starten: { $error }
 cli-arg-dumb-terminal = de wizard kan niet tekenen op een eenvoudige terminal (TERM=dumb). Gebruik voor scripts `stepwise steps --car ID [--json]`, of zet TERM, bijv. TERM=xterm-256color
+cli-arg-demo-scripts = Voor de voertuigen van de demo antwoordt `stepwise steps` alleen uit dezelfde ingebouwde simulator waar geen gateway is ingesteld (geen --api, STEPWISE_API of `api` in het configuratiebestand)
 cli-arg-no-terminal = de wizard heeft een interactieve terminal nodig. Gebruik voor scripts `stepwise steps --car ID [--json]`
 cli-arg-report-written = Sessierapport geschreven naar { $path }
 cli-arg-report-empty = Niets te melden: in deze sessie is geen voertuig geopend en geen notitie geschreven ({ $path } vermeldt dat).

@@ -1206,6 +1206,7 @@ cli-wrong-device-unkept = Esta execução não conseguiu guardar seu id de dispo
 cli-arg-output-failed = não foi possível gravar a saída: { $error }. Verifique para onde vai a saída padrão (disco cheio?)
 cli-arg-runtime = não foi possível iniciar o runtime assíncrono: { $error }
 cli-arg-dumb-terminal = o assistente não consegue desenhar em um terminal simples (TERM=dumb). Para scripts use `stepwise steps --car ID [--json]`, ou defina TERM, p. ex. TERM=xterm-256color
+cli-arg-demo-scripts = Para os veículos da demo, `stepwise steps` responde a partir do mesmo simulador embutido só onde nenhum gateway está configurado (nem --api, nem STEPWISE_API, nem `api` no arquivo de configuração)
 cli-arg-no-terminal = o assistente precisa de um terminal interativo. Para scripts use `stepwise steps --car ID [--json]`
 cli-arg-report-written = Relatório de sessão gravado em { $path }
 cli-arg-report-empty = Nada a relatar: nesta sessão nenhum veículo foi aberto e nenhuma nota foi escrita ({ $path } registra isso).

@@ -513,8 +513,6 @@ impl State {
         let options = &self.options;
         let mut logs: Vec<SessionLog> = self.gone.clone();
         logs.extend(self.vehicles.sessions().iter().map(|s| s.log().clone()));
-        logs.iter_mut()
-            .for_each(|l| l.runnable(options.api_typed.as_deref()));
         logs.sort_by_key(|l| l.entries().first().map(|e| e.at));
         // The JSON names the backend in no language: "demo", or the URL.
         let backend = if options.demo {
@@ -525,6 +523,7 @@ impl State {
         let mut report = SessionReport::new(backend, &options.backend_label, options.lang);
         report.vehicles = logs;
         report.notes = self.notes.clone();
+        report.runnable(options.api_typed.as_deref());
         report
     }
 

@@ -1946,6 +1946,28 @@ fn a_report_path_that_cannot_be_written_is_refused_at_once() {
     assert!(!fine.exists());
 }
 
+/// `demo` without a terminal: the `steps` command it suggests for scripts
+/// answers from the embedded simulator only where no gateway is
+/// configured, and the words say so (stranger 46, AU8); the wizard's own
+/// words need not.
+#[test]
+fn demo_without_a_terminal_says_when_steps_answers_from_the_simulator() {
+    let home = home();
+    let out = run(home.path(), &["demo", "--board"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("interactive terminal")
+            && err.contains("`stepwise steps` answers from the same embedded simulator only where no gateway is configured"),
+        "{err}"
+    );
+    let err = stderr(&run(home.path(), &["--car", "987654"]));
+    assert!(
+        err.contains("interactive terminal") && !err.contains("only where no gateway"),
+        "{err}"
+    );
+}
+
 /// `steps --json` over several vehicles: each failed line's `error` holds
 /// the commands it suggests as they can be run (with the gateway typed as
 /// --api, and that line's vehicle), as stderr does; an app code's remedy
@@ -2308,6 +2330,22 @@ fn a_filter_the_gateway_ignored_is_said_beside_the_json() {
         &["steps", "--car", "987654", "--status", "todo", "--json"],
     );
     assert!(!stderr(&out).contains("did not apply"), "{}", stderr(&out));
+    // Steps to do under a status outside the contract ("pending"): not
+    // done, counted as the filter's and shown raw, never "the gateway did
+    // not apply the filter" (stranger 46, AU2).
+    let body = r#"{"stepsID":"1","a":{"name":"a","status":"pending","order":1},"b":{"name":"b","status":"todo","order":2}}"#;
+    let api = crate::canned::answering(crate::canned::reply("200 OK", "application/json", body));
+    let out = run(
+        home.path(),
+        &[
+            "steps", "--api", &api, "--car", "987654", "--status", "todo",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!said.contains("did not apply"), "{said}");
+    assert!(said.contains("filtered: 2 todo shown"), "{said}");
+    assert!(said.contains("(status \"pending\")"), "{said}");
 }
 
 #[test]

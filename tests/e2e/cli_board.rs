@@ -385,6 +385,14 @@ fn a_vehicle_given_twice_is_asked_once_and_said() {
         stderr.contains("Given more than once, asked once: 111111."),
         "{stderr}"
     );
+    // One vehicle given twice is still several given: one line, as a file
+    // of the same ids gives, never the pretty object of one --car
+    // (stranger 46, AU5).
+    let args = ["steps", "--car", "111111", "--car", "111111", "--json"];
+    let stdout = text(&run(home.path(), &args).stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let line: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(line["carAssociationID"], "111111", "{stdout}");
 }
 
 /// An id twice in a --cars file is said as twice on the command line is,
@@ -489,4 +497,31 @@ fn lists_of_several_vehicles_under_one_steps_id_are_said() {
             3
         );
     }
+}
+
+/// In French, the colons and semicolons that join a status, a vehicle or
+/// the summary's parts to what follows take the no-break space before
+/// them, as the catalogue's own do (stranger 46, AU7).
+#[test]
+fn french_lines_join_their_parts_as_french_writes_them() {
+    let body = r#"{"code":2301,"message":"Unknown carAssociationID"}"#;
+    let api = crate::canned::answering(crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        body,
+    ));
+    let home = TempDir::new().unwrap();
+    let ids = ids_file(&home, "111111\n222222\n");
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--cars", &ids, "--lang", "fr"],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stderr.contains("stepwise\u{a0}: 111111\u{a0}: HTTP 404\u{a0}: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("HTTP 404: "), "{stderr}");
+    assert!(stdout.contains("sur 2\u{a0}; "), "{stdout}");
+    assert!(!stdout.contains("sur 2; "), "{stdout}");
 }

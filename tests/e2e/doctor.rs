@@ -3101,3 +3101,40 @@ fn a_steps_id_breaking_the_id_rule_is_the_gateway_s_not_the_address() {
     );
     assert!(!text.contains("points at a steps gateway"), "{text}");
 }
+
+/// A gateway that applies stepsStatus=todo but writes its steps to do as
+/// "pending" (a status outside the contract): the filter is judged by the
+/// contract's statuses alone, never "stepsStatus is not applied"; one that
+/// sends a done step under todo is still caught (stranger 46, AU2).
+#[test]
+fn a_status_outside_the_contract_says_nothing_of_the_filter() {
+    let step = |name: &str, status: &str, order: u8| {
+        format!(r#""{name}":{{"name":"{name}","status":"{status}","order":{order}}}"#)
+    };
+    let (done, a, b) = (
+        step("trusterPhoneNumber", "alreadyDone", 1),
+        step("deviceActivation", "pending", 2),
+        step("mediumCarKey", "pending", 3),
+    );
+    let whole = format!(r#"{{"stepsID":132324,{done},{a},{b}}}"#);
+    let todo = format!(r#"{{"stepsID":132324,{a},{b}}}"#);
+    let home = home();
+    let filtering = crate::canned::routing(
+        vec![("stepsStatus=todo", json_200(&todo))],
+        json_200(&whole),
+    );
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &filtering, "--car", "987654"],
+    ));
+    let filter = line(&text, "Status filter");
+    assert!(filter.starts_with("✓"), "{text}");
+    assert!(!text.contains("stepsStatus is not applied"), "{text}");
+    let ignoring = crate::canned::answering(json_200(&whole));
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &ignoring, "--car", "987654"],
+    ));
+    assert!(line(&text, "Status filter").starts_with("✗"), "{text}");
+    assert!(text.contains("stepsStatus is not applied"), "{text}");
+}

@@ -905,8 +905,9 @@ async fn invalid_grant_ends_the_login_with_a_clear_message_and_no_retries() {
 /// in a minute": the client may not renew (`unauthorized_client`), the
 /// client id is refused (`invalid_client`, named with `--client-id`), the
 /// request itself (`invalid_request`). One that fails for a while (a 503
-/// with `Retry-After`) keeps the login, names the wait asked, and is a
-/// token renewal, not a sign-in, that failed.
+/// with `Retry-After`) keeps the login, names the wait asked; it, and one
+/// answered by a page or a missing route, is a token renewal, not a
+/// sign-in, that failed.
 #[tokio::test]
 async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
     let provider = Provider::start(quick()).await;
@@ -932,7 +933,7 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
                 "something in front of the provider",
             ],
             false,
-            "Sign-in failed",
+            "Token renewal failed",
         ),
         // JSON with no OAuth error (an API gateway's missing route): no
         // endpoint there; the login is kept, a new sign-in meets the same.
@@ -945,7 +946,7 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
                 "retrying gets the same",
             ],
             false,
-            "Sign-in failed",
+            "Token renewal failed",
         ),
         // A page, not the provider's JSON, at the address its metadata
         // names: a new sign-in meets the same, so the login is kept.
@@ -958,7 +959,7 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
                 "retrying or signing in again gets the same",
             ],
             false,
-            "Sign-in failed",
+            "Token renewal failed",
         ),
         (
             "403 Forbidden",
@@ -1032,7 +1033,10 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
         // changes first, so `i` is not offered for it).
         let helps = over && !body.contains("invalid_client");
         assert_eq!(err.needs_login(), helps, "{err:?}");
-        let passing = title == "Token renewal failed";
+        // Only a wait the provider asked passes by itself; every failure
+        // of a renewal is titled as one, never as a sign-in (stranger 46,
+        // AU3).
+        let passing = status.starts_with("503");
         assert_eq!(err.is_passing(), passing, "{err:?}");
         let (kept, _) = store.load(&key).unwrap().unwrap();
         assert_eq!(
@@ -1051,6 +1055,29 @@ async fn a_refused_renewal_names_its_cause_and_a_passing_one_its_wait() {
             assert_eq!(token_server.requests(), 1, "{text}");
         }
     }
+}
+
+/// A renewal whose provider is out of reach (nothing listens) is titled as
+/// a token renewal that failed, as a silent one is, never "Sign-in failed"
+/// (nobody signed in; stranger 46, AU3), and the login is kept.
+#[tokio::test]
+async fn a_renewal_that_cannot_reach_the_provider_is_titled_as_a_renewal() {
+    let provider = Provider::start(quick()).await;
+    let credential = signed_in(&provider).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth/token", closed.local_addr().unwrap());
+    drop(closed);
+    let (_dir, store, key, source) = due_at(&provider, credential, &url);
+    let client = gateway(&provider.sim.url(), Some(source));
+    let err = client.list(&list_987654()).await.unwrap_err();
+    assert_eq!(
+        describe::gateway_headline(Lang::En, &err),
+        "Token renewal failed",
+        "{err:?}"
+    );
+    assert!(!err.needs_login(), "{err:?}");
+    let (kept, _) = store.load(&key).unwrap().unwrap();
+    assert!(kept.over.is_none(), "{:?}", kept.over);
 }
 
 /// A provider that took the connection and did not answer is busy or

@@ -1185,6 +1185,47 @@ fn i_on_a_board_that_needs_no_token_says_so() {
     );
 }
 
+/// A sign-in from the board that fails: the session report keeps it with
+/// the commands it suggests carrying the gateway typed as `--api`, as the
+/// banner does (stranger 46, AU1).
+#[test]
+fn a_failed_board_sign_in_in_the_report_names_the_typed_api() {
+    let mut s = State::new(Options {
+        api_typed: Some("http://10.0.0.7:8080".into()),
+        backend_label: "test".into(),
+        color: false,
+        ..Options::default()
+    });
+    let cars = ["A1", "B2"].map(String::from).to_vec();
+    for r in &requests(&start_board(&mut s, cars, t(0))) {
+        answer(&mut s, r, Err(unauthorized()), 1);
+    }
+    let started = ch(&mut s, 'i');
+    let Some(Effect::SignIn { id, .. }) = started.first().cloned() else {
+        panic!("i on the board signs in: {started:?}");
+    };
+    update(
+        &mut s,
+        Input::Msg(Msg::SignedIn {
+            id,
+            result: Err(stepwise::auth::AuthError::Discovery(
+                stepwise::auth::Discovery::NotOffered {
+                    gateway: "http://10.0.0.7:8080/".into(),
+                    status: Some(404),
+                },
+            )),
+        }),
+        t(2),
+    );
+    let command = "stepwise login --api http://10.0.0.7:8080 --with-token";
+    let json = s.report().to_json();
+    let failed = json
+        .lines()
+        .find(|l| l.contains("offers no sign-in"))
+        .unwrap_or_else(|| panic!("{json}"));
+    assert!(failed.contains(command), "{failed}");
+}
+
 /// A sign-in on the board that fails for a setting (the client id): the
 /// banner names no vehicle's session (none is open), and the key bar stops
 /// offering `i`, which the words say would fail the same way; a failure

@@ -3761,6 +3761,20 @@ fn a_filter_the_gateway_ignored_is_said_on_the_steps_screen() {
             .contains("1 of the steps in its answer have another status"),
         "{banner:?}"
     );
+    // Steps to do under the gateway's own word ("pending"): the filter's,
+    // on screen, and no word of a filter not applied (stranger 46, AU2).
+    let mut s = opened(["alreadyDone", "pending", "pending"]);
+    let (id, _, _, purpose) = fetched(&ch(&mut s, 'f'));
+    let mut todo = list(["alreadyDone", "pending", "pending"]);
+    todo.steps.remove(0);
+    answer(&mut s, id, purpose, Ok(todo), 2);
+    assert!(
+        session(&s)
+            .banner()
+            .is_none_or(|b| b.title != "Filter not applied")
+    );
+    let screen = render(&s);
+    assert!(screen.contains("(filter: todo, 2 steps shown)"), "{screen}");
 }
 
 /// A 429's pause counts down in the steps screen's header with no key

@@ -157,7 +157,7 @@ fn took(
     let ignored = list
         .steps
         .iter()
-        .filter(|s| !asked.admits(&s.status))
+        .filter(|s| asked.contradicts(&s.status))
         .count();
     let change = session.take_list(list, asked, purpose, now);
     announce(session, &change, purpose, lang);
