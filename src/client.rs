@@ -545,6 +545,31 @@ pub enum Recovery {
 }
 
 impl GatewayError {
+    /// The HTTP status of the answer that refused the call, when one came
+    /// from the gateway or from something at its address (not a proxy's
+    /// own answer, nor a call that got no answer).
+    pub fn answered_status(&self) -> Option<u16> {
+        match self {
+            GatewayError::Rejected { status, .. }
+            | GatewayError::ScopeWanted { status, .. }
+            | GatewayError::NotAGateway { status, .. }
+            | GatewayError::Refused { status, .. } => Some(*status),
+            GatewayError::Unauthorized { .. } => Some(401),
+            _ => None,
+        }
+    }
+
+    /// The gateway's error code (its contract body's `code`), when it gave
+    /// one.
+    pub fn gateway_code(&self) -> Option<i64> {
+        match self {
+            GatewayError::Rejected { body, .. } => body.code,
+            _ => None,
+        }
+    }
+}
+
+impl GatewayError {
     /// The one rule on what to do after this error (see [`Recovery`]).
     pub fn recovery(&self) -> Recovery {
         match self {

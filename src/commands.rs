@@ -286,14 +286,71 @@ pub struct ManyOutcome {
     pub code: u8,
 }
 
-/// One vehicle's line of `steps --json` over several vehicles, when its
-/// list could not be had. `error` is the cause in English, the words a
-/// person reads on stderr under `--lang en`.
+/// One vehicle's line of `steps --json` when its list could not be had.
+/// `error` is the cause in English, the words a person reads on stderr
+/// under `--lang en`; the rest is for a script to test: the HTTP status
+/// that refused it (none when nothing answered, or a proxy did), the
+/// gateway's error code, and what to do.
 #[derive(Serialize)]
-struct FailedJson<'a> {
-    #[serde(rename = "carAssociationID")]
-    car_association_id: &'a str,
+pub struct FailedJson<'a> {
+    #[serde(rename = "carAssociationID", skip_serializing_if = "Option::is_none")]
+    car_association_id: Option<&'a str>,
+    #[serde(rename = "stepsID", skip_serializing_if = "Option::is_none")]
+    steps_id: Option<&'a str>,
     error: String,
+    status: Option<u16>,
+    code: Option<i64>,
+    action: Action,
+}
+
+/// What a script does with a vehicle whose list could not be had, from
+/// [`GatewayError::recovery`]: it may pass by itself (`retry`), a token is
+/// wanted (`sign_in`), a stepsID is to be asked again by carAssociationID
+/// (`start_over`), or trying again changes nothing until something is
+/// fixed (`stop`: the id, the address, a setting).
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Retry,
+    SignIn,
+    StartOver,
+    Stop,
+}
+
+impl<'a> FailedJson<'a> {
+    /// The line of `lookup`, failed with `error` (none: no answer by the
+    /// deadline, or held back by 429s: `limited`), said `english`.
+    pub fn new(
+        lookup: &'a Lookup,
+        english: String,
+        error: Option<&GatewayError>,
+        limited: bool,
+    ) -> Self {
+        let by_steps_id = matches!(lookup, Lookup::StepsId(_));
+        let action = match error.map(GatewayError::recovery) {
+            None | Some(crate::client::Recovery::Retry { .. }) => Action::Retry,
+            Some(crate::client::Recovery::SignIn) => Action::SignIn,
+            Some(crate::client::Recovery::StartOver) if by_steps_id => Action::StartOver,
+            Some(crate::client::Recovery::StartOver | crate::client::Recovery::Stop) => {
+                Action::Stop
+            }
+        };
+        FailedJson {
+            car_association_id: (!by_steps_id).then(|| lookup.id()),
+            steps_id: by_steps_id.then(|| lookup.id()),
+            error: english,
+            status: error
+                .and_then(GatewayError::answered_status)
+                .or(limited.then_some(429)),
+            code: error.and_then(GatewayError::gateway_code),
+            action,
+        }
+    }
+
+    /// Its one line of JSON, with the newline.
+    pub fn line(&self) -> String {
+        serde_json::to_string(self).expect("plain data serialises") + "\n"
+    }
 }
 
 /// `stepwise steps` over several vehicles: the lists are asked at once (the
@@ -356,12 +413,17 @@ pub async fn steps_many(
             Err(_) => {
                 task.abort();
                 let (words, into) = track.late_words(explainer, (car, lang), secs).await;
+                let (met, limited) = match &into {
+                    Late::Failed(e) => (Some(e), false),
+                    Late::Limited => (None, true),
+                    Late::Unanswered => (None, false),
+                };
                 match into {
-                    Late::Failed => failed.push(car),
+                    Late::Failed(_) => failed.push(car),
                     Late::Limited => limited_cars.push(car),
                     Late::Unanswered => late.push(car),
                 }
-                out.failed((json, lang), car, words);
+                out.failed((json, lang), car, words, (met, limited));
                 continue;
             }
         };
@@ -392,7 +454,7 @@ pub async fn steps_many(
                     crate::text::with_car(&explainer.words(Lang::En, &e).await, car),
                     crate::text::with_car(&explainer.words(lang, &e).await, car),
                 );
-                out.failed((json, lang), car, words);
+                out.failed((json, lang), car, words, (Some(&e), false));
             }
         }
     }
@@ -432,7 +494,8 @@ struct Track {
 /// Which count of the summary a vehicle without a list by the deadline
 /// goes to.
 enum Late {
-    Failed,
+    /// Its own failure, met before its retry was held back.
+    Failed(GatewayError),
     Limited,
     Unanswered,
 }
@@ -470,7 +533,7 @@ impl Track {
                     crate::text::with_car(&words.0, car),
                     crate::text::with_car(&words.1, car),
                 );
-                (words, Late::Failed)
+                (words, Late::Failed(e))
             }
             _ if unsent => {
                 let said = |lang| tr!(lang, "steps-many-held-unsent", secs = secs);
@@ -497,15 +560,19 @@ impl Track {
 impl ManyOutcome {
     /// A vehicle without a list: with `json` a line with its error (in
     /// English, `words.0`), and its cause on stderr (`words.1`).
-    fn failed(&mut self, (json, lang): (bool, Lang), car: &str, words: (String, String)) {
+    /// `error`: the failure it met (none when nothing answered by the
+    /// deadline, or 429s held it back: `limited`).
+    fn failed(
+        &mut self,
+        (json, lang): (bool, Lang),
+        car: &str,
+        words: (String, String),
+        (error, limited): (Option<&GatewayError>, bool),
+    ) {
         if json {
-            let line = serde_json::to_string(&FailedJson {
-                car_association_id: car,
-                error: words.0,
-            })
-            .expect("plain data serialises");
+            let lookup = Lookup::Car(car.to_owned());
+            let line = FailedJson::new(&lookup, words.0, error, limited).line();
             self.stdout.push_str(&line);
-            self.stdout.push('\n');
         }
         let colon = crate::text::colon(lang);
         let words = &words.1;
@@ -549,13 +616,21 @@ pub fn late_words(lang: Lang, secs: u64, limited: bool, wait: Option<u64>) -> St
     }
 }
 
+/// A vehicle's calls that ran past `--deadline`: why, in English and in
+/// the language chosen, and whether the gateway's 429s held them back.
+pub struct TooLate {
+    pub english: String,
+    pub said: String,
+    pub limited: bool,
+}
+
 /// `run` (one vehicle's calls) within `deadline` seconds; past it, why in
 /// words: no answer, or the gateway's 429s and the wait they named.
 pub async fn within<T>(
     deadline: u64,
     lang: Lang,
     run: impl std::future::Future<Output = T>,
-) -> Result<T, String> {
+) -> Result<T, TooLate> {
     let held = Arc::new(AtomicBool::new(false));
     let last = Arc::default();
     let run = crate::client::tracked(Arc::clone(&held), Arc::clone(&last), run);
@@ -568,7 +643,11 @@ pub async fn within<T>(
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .as_ref()
                 .and_then(asked_wait);
-            Err(late_words(lang, deadline, limited, wait))
+            Err(TooLate {
+                english: late_words(Lang::En, deadline, limited, wait),
+                said: late_words(lang, deadline, limited, wait),
+                limited,
+            })
         }
     }
 }

@@ -530,7 +530,9 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
                 key = *key
             )
         }
-        FileProblem::Invalid { at, why } if toml_syntax_words(lang, why).is_some() => {
+        // A mistake of the file's syntax, in the reader's words where
+        // known (else the parser's): the list of keys is no help there.
+        FileProblem::Invalid { at, why } if !why.starts_with("unknown field") => {
             syntax_words(lang, &file, *at, why)
         }
         FileProblem::Invalid {
@@ -557,7 +559,7 @@ fn file_words(lang: Lang, path: &str, named: bool, problem: &FileProblem) -> Str
 
 /// A mistake of TOML's own syntax, where it is: the list of keys is no help.
 fn syntax_words(lang: Lang, file: &str, at: Option<(usize, usize)>, why: &str) -> String {
-    let why = toml_syntax_words(lang, why).unwrap_or_default();
+    let why = toml_syntax_words(lang, why).unwrap_or_else(|| toml_words(lang, why));
     match at {
         Some((line, column)) => tr!(
             lang,
@@ -597,8 +599,29 @@ fn toml_syntax_words(lang: Lang, why: &str) -> Option<String> {
             tr!(lang, "config-one-per-line")
         } else if why.contains("string values must be quoted") {
             tr!(lang, "config-quote")
-        } else if starts("invalid type: map") {
+        } else if starts("invalid type: map")
+            || starts("unclosed table")
+            || starts("unclosed array table")
+            || starts("invalid table header")
+        {
             tr!(lang, "config-table")
+        } else if starts("unclosed array") {
+            tr!(lang, "config-wants-text")
+        } else if starts("unquoted keys cannot be empty") || starts("invalid key") {
+            tr!(lang, "config-no-key")
+        } else if [
+            "invalid float",
+            "invalid integer",
+            "invalid number",
+            "invalid boolean",
+            "invalid date",
+            "invalid time",
+            "invalid offset",
+        ]
+        .iter()
+        .any(|p| starts(p))
+        {
+            tr!(lang, "config-quote")
         } else if starts("invalid type")
             && (why.contains("expected a string") || why.contains("expected path string"))
         {
@@ -644,6 +667,30 @@ fn the_toml_parser_s_commonest_words_are_said_in_the_language() {
             .contains("Anführungszeichen")
     );
     assert_eq!(words("something else"), "something else");
+    // The parser's syntax words are said in the language, with no list of
+    // keys (stranger 46, AU6).
+    let file = |why: &str| {
+        let problem = FileProblem::Invalid {
+            at: Some((3, 3)),
+            why: why.to_owned(),
+        };
+        file_words(Lang::De, "c.toml", false, &problem)
+    };
+    for why in [
+        "unclosed table, expected `]`",
+        "unclosed array, expected `]`",
+        "unquoted keys cannot be empty, expected letters",
+        "invalid float, expected nothing",
+        "invalid boolean, expected `true`",
+    ] {
+        let said = file(why);
+        assert!(
+            !said.contains("expected") && !said.contains("Bekannte Schlüssel"),
+            "{said}"
+        );
+    }
+    assert!(file("something else").contains("something else"));
+    assert!(!file("something else").contains("Bekannte Schlüssel"));
 }
 
 /// A token file that cannot be used, in words.

@@ -526,6 +526,13 @@ fn emit_outcome(outcome: &commands::Outcome, lang: Lang) -> ExitCode {
 /// Writes a command's output and ends with `code`. A reader that went away
 /// (a closed pipe, as `| head -1` does) ends quietly with the same code, as
 /// other command-line tools do; any other failed write is an error.
+/// A failure's JSON line on stdout (a closed pipe is no error: the
+/// failure is said on stderr all the same).
+fn print_json_failure(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+}
+
 fn emit(text: &str, code: u8) -> ExitCode {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -856,14 +863,9 @@ fn explainer<'a>(backend: &'a Backend, settings: &'a Settings) -> commands::Expl
 }
 
 /// `stepwise steps` and `stepwise next`.
-fn script(cli: Cli, lang: Lang) -> ExitCode {
-    stepwise::logging::to_file_direct();
-    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
-        Ok(s) => s,
-        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
-    };
-    note_api_place(&settings);
-    cli.net.apply(&mut settings.net);
+/// What in the settings keeps a command from working as asked, said
+/// before a gateway's answer would blame something else.
+fn say_settings_trouble(lang: Lang, settings: &Settings) {
     // A device id that cannot be kept makes every run a new device: said
     // before a gateway refuses an earlier run's stepsID as another's.
     if let (Some(_), Some((dir, why))) = (&settings.api, &settings.device_unkept) {
@@ -879,21 +881,40 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             why = trouble.words(lang)
         ));
     }
+}
+
+/// The client's options for `steps` and `next`: `--concurrency`, and the
+/// waits a 429 asks said on stderr (against `--deadline`).
+fn script_options(cli: &Cli, lang: Lang) -> stepwise::client::ClientOptions {
+    let mut options = stepwise::client::ClientOptions::default();
+    if let Some(n) = cli.concurrency {
+        options.concurrency = usize::from(n);
+    }
+    let deadline_at = match &cli.command {
+        Some(Command::Steps { deadline, .. }) => {
+            std::time::Instant::now().checked_add(std::time::Duration::from_secs(*deadline))
+        }
+        _ => None,
+    };
+    options.on_wait = Some(waits_said(lang, deadline_at));
+    options
+}
+
+fn script(cli: Cli, lang: Lang) -> ExitCode {
+    stepwise::logging::to_file_direct();
+    let mut settings = match Settings::resolve(cli.api.clone(), cli.token_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return settings_failed(lang, cli.api.as_deref(), &e),
+    };
+    note_api_place(&settings);
+    cli.net.apply(&mut settings.net);
+    say_settings_trouble(lang, &settings);
     let rt = match runtime(false) {
         Ok(rt) => rt,
         Err(e) => return fail(tr!(chosen_lang(), "cli-arg-runtime", error = e.to_string())),
     };
     rt.block_on(async move {
-        let mut options = stepwise::client::ClientOptions::default();
-        if let Some(n) = cli.concurrency {
-            options.concurrency = usize::from(n);
-        }
-        let deadline_at = match &cli.command {
-            Some(Command::Steps { deadline, .. }) => std::time::Instant::now()
-                .checked_add(std::time::Duration::from_secs(*deadline)),
-            _ => None,
-        };
-        options.on_wait = Some(waits_said(lang, deadline_at));
+        let options = script_options(&cli, lang);
         let backend = match Backend::start_with(&settings, false, options, 0).await {
             Ok(b) => b,
             Err(e) => return fail(gateway_error(lang, &e)),
@@ -906,6 +927,7 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
             ids.ids
         });
         let reset_asked = matches!(cli.command, Some(Command::Steps { reset: true, .. }));
+        let failed_json: Option<Lookup>;
         let outcome = match cli.command {
             Some(Command::Steps {
                 steps_id,
@@ -950,16 +972,31 @@ fn script(cli: Cli, lang: Lang) -> ExitCode {
                 }
                 // One vehicle waits at most --deadline too, whatever the
                 // client's own limits and retries add up to.
-                let id = lookup.id().to_owned();
-                let run = commands::steps(&backend, lookup, status.into(), reset, json, lang);
+                failed_json = json.then(|| lookup.clone());
+                let run = commands::steps(&backend, lookup.clone(), status.into(), reset, json, lang);
                 match commands::within(deadline, lang, run).await {
                     Ok(outcome) => outcome,
-                    Err(late) => return fail(format!("{id}: {late}")),
+                    Err(late) => {
+                        if json {
+                            let line = commands::FailedJson::new(&lookup, late.english, None, late.limited);
+                            print_json_failure(&line.line());
+                        }
+                        return fail(format!("{}: {}", lookup.id(), late.said));
+                    }
                 }
             }
-            Some(Command::Next { steps_id, json }) => commands::next(&backend, &steps_id, json, lang).await,
+            Some(Command::Next { steps_id, json }) => {
+                failed_json = json.then(|| Lookup::StepsId(steps_id.clone()));
+                commands::next(&backend, &steps_id, json, lang).await
+            }
             _ => unreachable!("dispatched by main"),
         };
+        // A script asking for JSON gets the failure as JSON too, the
+        // words the person reads still on stderr.
+        if let (Err(e), Some(lookup)) = (&outcome, &failed_json) {
+            let english = explainer.words(Lang::En, e).await;
+            print_json_failure(&commands::FailedJson::new(lookup, english, Some(e), false).line());
+        }
         match outcome {
             Ok(outcome) => emit_outcome(&outcome, lang),
             // A stepsID of another device: the command that gets this

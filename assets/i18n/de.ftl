@@ -1273,6 +1273,7 @@ config-extra-equals = zwischen Schlüssel und Wert steht ein einziges = (Schlüs
 config-duplicate = dieser Schlüssel steht ein zweites Mal da. Behalten Sie nur einen
 config-one-per-line = ein Schlüssel = "Wert" pro Zeile, nach dem Wert nur ein #-Kommentar
 config-table = diese Datei kennt keine [Abschnitt]-Überschrift: jede Einstellung ist eine eigene Zeile, Schlüssel = "Wert"
+config-no-key = vor dem = fehlt der Schlüssel: jede Einstellung ist eine Zeile Schlüssel = "Wert", z. B. api = "https://gateway.example"
 # Token-Datei und als Text angegebenes Token; { $from } sagt, wo es angegeben wurde
 err-from-config-token = der Konfigurationsdatei
 err-from-stdin = der Standardeingabe

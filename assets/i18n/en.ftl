@@ -1283,6 +1283,7 @@ config-extra-equals = one = goes between a key and its value (key = "value")
 config-duplicate = this key is given a second time. Keep one of them
 config-one-per-line = one key = "value" per line, with nothing after the value but a # comment
 config-table = this file takes no [section] header: every setting is a line of its own, key = "value"
+config-no-key = the key is missing before the =: every setting is a line key = "value", e.g. api = "https://gateway.example"
 # A token file, and a token given as text; { $from } says where it was given
 err-from-config-token = the config file
 err-from-stdin = standard input

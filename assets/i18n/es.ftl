@@ -1282,6 +1282,7 @@ config-extra-equals = entre una clave y su valor va un solo = (clave = "valor")
 config-duplicate = esta clave aparece por segunda vez. Deje solo una
 config-one-per-line = una sola clave = "valor" por línea, sin nada tras el valor salvo un comentario #
 config-table = este archivo no admite encabezados [sección]: cada ajuste es una línea propia, clave = "valor"
+config-no-key = falta la clave antes del =: cada ajuste es una línea clave = "valor", p. ej. api = "https://gateway.example"
 # Archivo de token y token dado como texto; { $from } dice dónde se indicó
 err-from-config-token = el archivo de configuración
 err-from-stdin = la entrada estándar

@@ -1279,6 +1279,7 @@ config-extra-equals = un seul = se met entre une clé et sa valeur (clé = "vale
 config-duplicate = cette clé est donnée une seconde fois. Gardez-en une seule
 config-one-per-line = une seule clé = "valeur" par ligne, sans rien après la valeur qu'un commentaire #
 config-table = ce fichier ne prend pas d'en-tête [section] : chaque réglage est une ligne à lui, clé = "valeur"
+config-no-key = la clé manque avant le = : chaque réglage est une ligne clé = "valeur", par ex. api = "https://gateway.example"
 # Fichier de jeton et jeton donné en texte ; { $from } dit où il a été donné
 err-from-config-token = le fichier de configuration
 err-from-stdin = l'entrée standard

@@ -1276,6 +1276,7 @@ config-extra-equals = tra una chiave e il suo valore va un solo = (chiave = "val
 config-duplicate = questa chiave è data una seconda volta. Tienine una sola
 config-one-per-line = una sola chiave = "valore" per riga, dopo il valore solo un commento #
 config-table = questo file non prevede intestazioni [sezione]: ogni impostazione è una riga a sé, chiave = "valore"
+config-no-key = manca la chiave prima dell'=: ogni impostazione è una riga chiave = "valore", ad es. api = "https://gateway.example"
 # File del token e token dato come testo; { $from } dice dove è stato indicato
 err-from-config-token = il file di configurazione
 err-from-stdin = l'input standard

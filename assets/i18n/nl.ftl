@@ -1275,6 +1275,7 @@ config-extra-equals = tussen een sleutel en zijn waarde staat één = (sleutel =
 config-duplicate = deze sleutel staat er een tweede keer. Houd er één over
 config-one-per-line = één sleutel = "waarde" per regel, met na de waarde alleen een #-opmerking
 config-table = dit bestand kent geen [sectie]-kop: elke instelling is een eigen regel, sleutel = "waarde"
+config-no-key = de sleutel ontbreekt vóór de =: elke instelling is een regel sleutel = "waarde", bijv. api = "https://gateway.example"
 # Een tokenbestand en een token als tekst; { $from } zegt waar het werd opgegeven
 err-from-config-token = het configuratiebestand
 err-from-stdin = standaardinvoer

@@ -1288,6 +1288,7 @@ config-extra-equals = entre uma chave e o seu valor vai um só = (chave = "valor
 config-duplicate = esta chave aparece pela segunda vez. Mantenha só uma
 config-one-per-line = uma só chave = "valor" por linha, sem nada depois do valor além de um comentário #
 config-table = este arquivo não aceita cabeçalho [seção]: cada ajuste é uma linha própria, chave = "valor"
+config-no-key = falta a chave antes do =: cada ajuste é uma linha chave = "valor", p. ex. api = "https://gateway.example"
 # Arquivo de token e token dado como texto; { $from } diz onde foi indicado
 err-from-config-token = o arquivo de configuração
 err-from-stdin = a entrada padrão

@@ -525,3 +525,84 @@ fn french_lines_join_their_parts_as_french_writes_them() {
     assert!(stdout.contains("sur 2\u{a0}; "), "{stdout}");
     assert!(!stdout.contains("sur 2; "), "{stdout}");
 }
+
+/// A failed vehicle's JSON line carries, beside the English words, what a
+/// script tests: the HTTP status, the gateway's code and what to do; one
+/// vehicle asked alone with --json gets the same object on stdout, as does
+/// `next --json` (stranger 46, AU4).
+#[test]
+fn a_failed_vehicle_s_json_says_its_status_code_and_action() {
+    let unknown = crate::canned::reply(
+        "404 Not Found",
+        "application/json",
+        r#"{"code":2301,"message":"Unknown carAssociationID"}"#,
+    );
+    let refused = crate::canned::reply(
+        "401 Unauthorized",
+        "application/json",
+        r#"{"message":"token required"}"#,
+    );
+    let api = crate::canned::routing(
+        vec![
+            ("carAssociationID=111111", unknown),
+            ("carAssociationID=222222", refused.clone()),
+        ],
+        refused,
+    );
+    let home = TempDir::new().unwrap();
+    let ids = ids_file(&home, "111111\n222222\n");
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--cars", &ids, "--json"],
+    );
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["carAssociationID"], "111111");
+    assert_eq!(lines[0]["status"], 404);
+    assert_eq!(lines[0]["code"], 2301);
+    assert_eq!(lines[0]["action"], "stop");
+    assert_eq!(lines[1]["status"], 401);
+    assert_eq!(lines[1]["code"], Value::Null);
+    assert_eq!(lines[1]["action"], "sign_in");
+    let out = run(
+        home.path(),
+        &["steps", "--api", &api, "--car", "111111", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let one: Value = serde_json::from_str(&text(&out.stdout)).expect("one JSON object");
+    assert_eq!(one["carAssociationID"], "111111");
+    assert_eq!(one["action"], "stop");
+    assert!(
+        text(&out.stderr).contains("HTTP 404"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        home.path(),
+        &["next", "--api", &api, "--steps-id", "7", "--json"],
+    );
+    let next: Value = serde_json::from_str(&text(&out.stdout)).expect("one JSON object");
+    assert_eq!(next["stepsID"], "7");
+    assert_eq!(next["action"], "sign_in");
+    // Nothing answered by the deadline: no status, and a retry may pass.
+    let silent = crate::canned::silent();
+    let out = run(
+        home.path(),
+        &[
+            "steps",
+            "--api",
+            &silent,
+            "--car",
+            "1",
+            "--json",
+            "--deadline",
+            "1",
+        ],
+    );
+    let late: Value = serde_json::from_str(&text(&out.stdout)).expect("one JSON object");
+    assert_eq!(late["status"], Value::Null);
+    assert_eq!(late["action"], "retry");
+}
