@@ -44,6 +44,9 @@ struct Caller<'a> {
     slowest: std::cell::Cell<std::time::Duration>,
     /// A request got no answer within its limit.
     timed_out: std::cell::Cell<bool>,
+    /// A request met the client's own time limit (the gateway held the
+    /// connection and said nothing).
+    silent: std::cell::Cell<bool>,
     /// A request's time was cut by the run's limit (not the request's own)
     /// and ran out: the run ended, not the gateway's patience.
     cut_by_run: std::cell::Cell<bool>,
@@ -121,6 +124,7 @@ impl<'a> Caller<'a> {
                 wants_tls: std::cell::Cell::new(false),
                 slowest: std::cell::Cell::new(std::time::Duration::ZERO),
                 timed_out: std::cell::Cell::new(false),
+                silent: std::cell::Cell::new(false),
                 cut_by_run: std::cell::Cell::new(false),
                 challenge: std::cell::RefCell::default(),
                 token: token.cloned(),
@@ -209,7 +213,11 @@ impl<'a> Caller<'a> {
                 self.wants_tls.set(true);
                 Err(words!("doctor-why-wants-tls", base = base).into())
             }
-            Ok(Err(e)) => Err(why(e)),
+            Ok(Err(e)) => {
+                self.silent
+                    .set(self.silent.get() || matches!(e, GatewayError::TimedOut { .. }));
+                Err(why(e))
+            }
             Ok(Ok(answer)) => {
                 self.heed_challenge(&answer);
                 Ok(answer)
@@ -599,6 +607,14 @@ async fn checks_with(
         }
         Err((line, failure)) => {
             report.set_with("first_list", line.mark, line.detail, line.remedy);
+            // No answer to either: the first list's line says why.
+            if reach.dropped {
+                report.set(
+                    "error_body",
+                    Mark::Skipped,
+                    words!("doctor-error-body-unjudged-failed"),
+                );
+            }
             // The answer without an id was no steps gateway's either: its
             // warning would blame a gateway that was never reached.
             if failure == Failure::NoGateway
@@ -673,6 +689,9 @@ struct Reach {
     /// Bearer challenge): a steps gateway, not a proxy's or a web server's
     /// page.
     gateway: bool,
+    /// It got no answer (the connection closed, say), and the first list
+    /// is asked all the same: a gateway may drop a request it finds bad.
+    dropped: bool,
 }
 
 /// An answer only a steps gateway gives: the contract's error body, or a
@@ -714,6 +733,24 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
             // not be asked, not on a contract detail.
             // The words say why; only for no answer in time is the fix
             // the gateway's (its other failures carry their own advice).
+            // A request with no id that got no answer where the first list
+            // can still be asked (no TLS trouble, no time spent): a gateway
+            // may drop what it finds bad; the first list says the rest.
+            let waited = caller.timed_out.get() || caller.silent.get();
+            if with_car && !caller.wants_tls.get() && !waited {
+                report.set_with(
+                    "error_body",
+                    Mark::Warning,
+                    words!("doctor-error-body-dropped", why = why),
+                    Some(words!("doctor-fix-error-json")),
+                );
+                report.set("clock", Mark::Skipped, words!("doctor-clock-skipped"));
+                return Some(Reach {
+                    unauthorized: false,
+                    gateway: false,
+                    dropped: true,
+                });
+            }
             let (id, fix) = if caller.wants_tls.get() {
                 ("tls", Some(words!("doctor-fix-use-https")))
             } else if caller.timed_out.get() {
@@ -764,6 +801,7 @@ async fn error_body(report: &mut Report, caller: &Caller<'_>, with_car: bool) ->
     let reach = |unauthorized| Reach {
         unauthorized,
         gateway: contract_body,
+        dropped: false,
     };
     if let Some(line) = proxy_answered(report, caller, &answer) {
         report.set_with("error_body", line.mark, line.detail, line.remedy);

@@ -3138,3 +3138,40 @@ fn a_status_outside_the_contract_says_nothing_of_the_filter() {
     assert!(line(&text, "Status filter").starts_with("✗"), "{text}");
     assert!(text.contains("stepsStatus is not applied"), "{text}");
 }
+
+/// A gateway that drops a request with no id (it closes the connection
+/// without answering) but lists vehicles: doctor's own id-less request is
+/// said as such, and the first list is asked and judged all the same,
+/// never "First list ✗ … the server closed the connection" for a list
+/// that works (stranger 44, AS3).
+#[test]
+fn a_gateway_that_drops_a_request_with_no_id_still_gets_its_list_asked() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let api = crate::canned::routing(
+        vec![
+            ("carAssociationID=", json_200(list)),
+            ("stepsID=", json_200(list)),
+        ],
+        Vec::new(),
+    );
+    let home = home();
+    let text = stdout(&doctor(home.path(), &["--api", &api, "--car", "987654"]));
+    assert!(line(&text, "First list").starts_with("✓"), "{text}");
+    let body = line(&text, "Error body");
+    assert!(
+        body.starts_with("!") && body.contains("a request with no id got no answer"),
+        "{text}"
+    );
+    // A server that closes every connection: the first list says so; the
+    // id-less request is not judged apart.
+    let closing = crate::canned::routing(Vec::new(), Vec::new());
+    let text = stdout(&doctor(
+        home.path(),
+        &["--api", &closing, "--car", "987654"],
+    ));
+    assert!(line(&text, "First list").starts_with("✗"), "{text}");
+    assert!(
+        line(&text, "Error body").contains("not judged: the first list got no answer either"),
+        "{text}"
+    );
+}
