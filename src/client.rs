@@ -982,6 +982,58 @@ impl std::fmt::Debug for Gateway {
     }
 }
 
+/// What a gateway made of the token a call carried (or of none), asked
+/// once with [`Gateway::try_token`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Trial {
+    /// It answered the call (a list, or its own "no such vehicle").
+    Taken,
+    /// It answered 401.
+    Refused,
+    /// No answer that says (unreachable, a failure of its own, no answer
+    /// within the trial's few seconds): why, when one came.
+    NotTried(Option<GatewayError>),
+}
+
+/// How long one token trial waits for the gateway.
+const TRIAL_LIMIT: Duration = Duration::from_secs(5);
+
+impl Gateway {
+    /// A client for one token trial at `base`: no retries, a few seconds.
+    pub fn for_trial(
+        base: &str,
+        device_id: String,
+        token: Option<Secret>,
+        net: crate::net::NetOptions,
+    ) -> Result<Self, GatewayError> {
+        let options = ClientOptions {
+            net,
+            retries: 0,
+            timeout: TRIAL_LIMIT,
+            ..ClientOptions::default()
+        };
+        Gateway::new(base, device_id, token, options)
+    }
+
+    /// Asks once, within a few seconds, for the list of an id no vehicle
+    /// has, with the token this client sends (or none): whether the
+    /// gateway takes it. Nothing is changed by the call.
+    pub async fn try_token(&self) -> Trial {
+        let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
+        match tokio::time::timeout(TRIAL_LIMIT, self.list(&request)).await {
+            Err(_) => Trial::NotTried(None),
+            Ok(Ok(_)) => Trial::Taken,
+            Ok(Err(
+                GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. },
+            )) => Trial::Refused,
+            Ok(Err(GatewayError::Rejected {
+                status: 404, body, ..
+            })) if body.names_the_id() => Trial::Taken,
+            Ok(Err(e)) => Trial::NotTried(Some(e)),
+        }
+    }
+}
+
 impl Gateway {
     pub fn new(
         base: &str,

@@ -216,14 +216,7 @@ pub async fn kept_login_taken(
         .clone()
         .with_token_source(kept.source())
         .with_token_from(Some(crate::config::TokenFrom::Login));
-    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
-    let asked = tokio::time::timeout(std::time::Duration::from_secs(5), trial.list(&request));
-    Some(!matches!(
-        asked.await,
-        Ok(Err(
-            GatewayError::Unauthorized { .. } | GatewayError::Rejected { status: 401, .. }
-        ))
-    ))
+    Some(trial.try_token().await != crate::client::Trial::Refused)
 }
 
 /// `stepwise steps`.

@@ -12,7 +12,7 @@ use crate::auth::{
     AuthError, Choice, Credential, Place, ProxyTrouble, SignInOptions, TokenStore, rfc3339,
     unix_now,
 };
-use crate::client::{ClientOptions, Gateway, GatewayError};
+use crate::client::{ClientOptions, Gateway, GatewayError, Trial};
 use crate::config::{Settings, TokenFrom};
 use crate::text::Lang;
 use crate::tr;
@@ -670,19 +670,6 @@ fn check_typed_token(lang: Lang, token: &str) -> Result<(), Failure> {
     }
 }
 
-/// What the gateway made of a given token.
-#[derive(Debug, PartialEq, Eq)]
-enum Trial {
-    /// It answered a call made with it (a list, or "no such vehicle").
-    Taken,
-    /// It answered 401 to it.
-    Refused,
-    /// No answer that says (unreachable, a failure of its own): why,
-    /// when a call was made.
-    NotTried(Option<GatewayError>),
-}
-
-/// Tries `token` with one list call, once, within a few seconds.
 /// Whether the gateway (or the issuer the settings name) publishes a
 /// sign-in, asked within a few seconds.
 async fn offers_sign_in(settings: &Settings, gateway: &str) -> bool {
@@ -704,27 +691,13 @@ async fn offers_sign_in(settings: &Settings, gateway: &str) -> bool {
     )
 }
 
+/// Tries `token` (or none) with one list call, once, within a few seconds.
 async fn try_token(settings: &Settings, gateway: &str, token: Option<&str>) -> Trial {
-    use crate::client::{ListRequest, Lookup};
-    let options = ClientOptions {
-        net: settings.net.clone(),
-        retries: 0,
-        timeout: std::time::Duration::from_secs(5),
-        ..ClientOptions::default()
-    };
     let secret = token.map(crate::secret::Secret::new);
-    let Ok(client) = Gateway::new(gateway, settings.device_id.clone(), secret, options) else {
-        return Trial::NotTried(None);
-    };
-    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
-    match client.list(&request).await {
-        Ok(_) => Trial::Taken,
-        Err(GatewayError::Unauthorized { .. }) => Trial::Refused,
-        Err(GatewayError::Rejected { status: 401, .. }) => Trial::Refused,
-        Err(GatewayError::Rejected {
-            status: 404, body, ..
-        }) if body.names_the_id() => Trial::Taken,
-        Err(e) => Trial::NotTried(Some(e)),
+    let device = settings.device_id.clone();
+    match Gateway::for_trial(gateway, device, secret, settings.net.clone()) {
+        Ok(client) => client.try_token().await,
+        Err(_) => Trial::NotTried(None),
     }
 }
 

@@ -49,23 +49,9 @@ fn client_for(settings: &Settings, base: &str) -> Option<crate::client::Gateway>
 /// token (a list, or its own "no such vehicle"): asked once, within a few
 /// seconds, for an id no vehicle has.
 pub(super) async fn answered_without(settings: &Settings, base: &str) -> bool {
-    use crate::client::{GatewayError, ListRequest, Lookup};
-    let options = crate::client::ClientOptions {
-        net: settings.net.clone(),
-        retries: 0,
-        timeout: std::time::Duration::from_secs(5),
-        ..crate::client::ClientOptions::default()
-    };
-    let Ok(client) = crate::client::Gateway::new(base, settings.device_id.clone(), None, options)
-    else {
-        return false;
-    };
-    let request = ListRequest::new(Lookup::Car(crate::wire::TOKEN_TRIAL_CAR.into()));
-    match client.list(&request).await {
-        Ok(_) => true,
-        Err(GatewayError::Rejected {
-            status: 404, body, ..
-        }) => body.names_the_id(),
+    let device = settings.device_id.clone();
+    match crate::client::Gateway::for_trial(base, device, None, settings.net.clone()) {
+        Ok(client) => client.try_token().await == crate::client::Trial::Taken,
         Err(_) => false,
     }
 }
