@@ -228,6 +228,36 @@ pub fn few<S: AsRef<str>>(items: &[S]) -> String {
     }
 }
 
+/// `text` in lines of at most `width` characters, broken between words (a
+/// word longer than a line is broken inside).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    // A no-break space (before French `: ; ? !`) holds its word to the next:
+    // a line never starts with the colon.
+    let breaks = |c: char| c.is_whitespace() && c != '\u{a0}';
+    for word in text.split(breaks).filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() <= width {
+            line.push(' ');
+        } else if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        line.extend(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The colon that joins a prefix to what follows ("HTTP 404: …", "stepwise:
 /// 987654: …") as `lang` writes it: French puts a no-break space before
 /// it, as its catalogue does.

@@ -68,6 +68,7 @@ loading-customer = der Kunde ist am Zug
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… mehr: ein größeres Fenster zeigt alles{" "}
+banner-cut-help = {" "}… mehr: ? zeigt alles{" "}
 
 banner-no-steps-id = Noch keine stepsID
 banner-no-steps-id-text = Erst mit r aktualisieren.
@@ -195,6 +196,7 @@ help-title = Hilfe (Esc schließt)
 help-title-more = Hilfe (↓ Bild↓ für mehr, Esc schließt)
 help-section-start = Startbildschirm
 help-section-steps = Schritte-Bildschirm
+help-section-message = Die Meldung auf dem Bildschirm, vollständig
 help-section-everywhere = Überall
 help-section-reset = Zurücksetzen bestätigen
 help-section-explain = Fehlercode-Erklärung

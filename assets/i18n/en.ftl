@@ -69,6 +69,7 @@ loading-customer = the customer is acting
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… more: a larger window shows it all{" "}
+banner-cut-help = {" "}… more: ? shows it all{" "}
 
 banner-no-steps-id = No stepsID yet
 banner-no-steps-id-text = Refresh with r first.
@@ -226,6 +227,7 @@ help-title = Help (Esc closes)
 help-title-more = Help (↓ PgDn for more, Esc closes)
 help-section-start = Start screen
 help-section-steps = Steps screen
+help-section-message = The message on screen, in full
 help-section-everywhere = Everywhere
 help-section-reset = Reset confirmation
 help-section-explain = Error-code explainer

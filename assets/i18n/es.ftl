@@ -68,6 +68,7 @@ loading-customer = el cliente está actuando
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… más: una ventana más grande lo muestra todo{" "}
+banner-cut-help = {" "}… más: ? lo muestra todo{" "}
 
 banner-no-steps-id = Aún no hay stepsID
 banner-no-steps-id-text = Actualice primero con r.
@@ -195,6 +196,7 @@ help-title = Ayuda (Esc cierra)
 help-title-more = Ayuda (↓ Av Pág para más, Esc cierra)
 help-section-start = Pantalla inicial
 help-section-steps = Pantalla de pasos
+help-section-message = El mensaje en pantalla, completo
 help-section-everywhere = En todas partes
 help-section-reset = Confirmar reinicio
 help-section-explain = Explicación de códigos de error

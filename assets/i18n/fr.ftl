@@ -68,6 +68,7 @@ loading-customer = le client agit
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {" : "}
 banner-cut = {" "}… suite : une fenêtre plus grande montre tout{" "}
+banner-cut-help = {" "}… suite : la touche « ? » montre tout{" "}
 
 banner-no-steps-id = Pas encore de stepsID
 banner-no-steps-id-text = actualisez d'abord avec r.
@@ -195,6 +196,7 @@ help-title = Aide (Échap ferme)
 help-title-more = Aide (↓ Pg suiv pour la suite, Échap ferme)
 help-section-start = Écran de départ
 help-section-steps = Écran des étapes
+help-section-message = Le message à l'écran, en entier
 help-section-everywhere = Partout
 help-section-reset = Confirmation du vidage
 help-section-explain = Explication des codes d'erreur

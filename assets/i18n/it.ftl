@@ -68,6 +68,7 @@ loading-customer = il cliente sta agendo
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… altro: una finestra più grande mostra tutto{" "}
+banner-cut-help = {" "}… altro: ? mostra tutto{" "}
 
 banner-no-steps-id = Ancora nessuno stepsID
 banner-no-steps-id-text = prima aggiornare con r.
@@ -195,6 +196,7 @@ help-title = Aiuto (Esc chiude)
 help-title-more = Aiuto (↓ Pag↓ per altro, Esc chiude)
 help-section-start = Schermata iniziale
 help-section-steps = Schermata dei passi
+help-section-message = Il messaggio sullo schermo, per intero
 help-section-everywhere = Ovunque
 help-section-reset = Conferma azzeramento
 help-section-explain = Spiegazione dei codici d'errore

@@ -68,6 +68,7 @@ loading-customer = de klant is bezig
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… meer: een groter venster toont alles{" "}
+banner-cut-help = {" "}… meer: ? toont alles{" "}
 
 banner-no-steps-id = Nog geen stepsID
 banner-no-steps-id-text = Eerst verversen met r.
@@ -197,6 +198,7 @@ help-title = Hulp (Esc sluit)
 help-title-more = Hulp (↓ PgDn voor meer, Esc sluit)
 help-section-start = Startscherm
 help-section-steps = Stappenscherm
+help-section-message = De melding op het scherm, volledig
 help-section-everywhere = Overal
 help-section-reset = Reset bevestigen
 help-section-explain = Uitleg van foutcodes

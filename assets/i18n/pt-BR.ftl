@@ -69,6 +69,7 @@ loading-customer = o cliente está agindo
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… mais: uma janela maior mostra tudo{" "}
+banner-cut-help = {" "}… mais: ? mostra tudo{" "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.
@@ -196,6 +197,7 @@ help-title = Ajuda (Esc fecha)
 help-title-more = Ajuda (↓ PgDn para mais, Esc fecha)
 help-section-start = Tela inicial
 help-section-steps = Tela de passos
+help-section-message = A mensagem na tela, completa
 help-section-everywhere = Em todo lugar
 help-section-reset = Confirmar redefinição
 help-section-explain = Explicação de códigos de erro

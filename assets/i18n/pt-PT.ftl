@@ -68,6 +68,7 @@ loading-customer = o cliente está a agir
 # Between a banner's title and its text (French puts a space before the colon).
 banner-title-sep = {": "}
 banner-cut = {" "}… mais: uma janela maior mostra tudo{" "}
+banner-cut-help = {" "}… mais: ? mostra tudo{" "}
 
 banner-no-steps-id = Ainda sem stepsID
 banner-no-steps-id-text = Atualize primeiro com r.
@@ -195,6 +196,7 @@ help-title = Ajuda (Esc fecha)
 help-title-more = Ajuda (↓ PgDn para mais, Esc fecha)
 help-section-start = Ecrã inicial
 help-section-steps = Ecrã de passos
+help-section-message = A mensagem no ecrã, completa
 help-section-everywhere = Em todo o lado
 help-section-reset = Confirmar redefinição
 help-section-explain = Explicação de códigos de erro

@@ -227,20 +227,7 @@ fn footer_rank(action: crate::wizard::keymap::Action) -> u8 {
 /// French, "Strg-C" and "Bild↓" in German); arrows and letters stay as they
 /// are.
 pub(crate) fn key_label(lang: crate::text::Lang, label: &str) -> String {
-    label
-        .split('/')
-        .map(|part| match part {
-            "Esc" => tr!(lang, "key-name-esc"),
-            "Enter" => tr!(lang, "key-name-enter"),
-            "Space" => tr!(lang, "key-name-space"),
-            "PgDn" => tr!(lang, "key-name-pgdn"),
-            "PgUp" => tr!(lang, "key-name-pgup"),
-            "Ctrl-C" => tr!(lang, "key-name-ctrl-c"),
-            crate::wizard::keymap::YES_LABEL => tr!(lang, "key-name-yes"),
-            other => other.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    crate::wizard::keymap::key_label(lang, label)
 }
 
 /// `text` in at most `max` characters, ending in "…" when cut.

@@ -11,7 +11,7 @@ use super::{Theme, cells, centered};
 use crate::guidance::{GuideLink, LinkKind, client_codes, error_codes};
 use crate::text::Lang;
 use crate::tr;
-use crate::wizard::keymap::{HelpLine, help_lines};
+use crate::wizard::keymap::{HELP_WIDTH, HelpRow, help_rows};
 use crate::wizard::state::{OpenFailure, SignIn, State};
 
 fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, Block<'static>) {
@@ -22,95 +22,21 @@ fn popup(frame: &mut Frame, area: Rect, title: String, theme: Theme) -> (Rect, B
     (block.inner(area), block)
 }
 
-/// Help's width at most, and the width of its key column.
-const HELP_WIDTH: u16 = 84;
-const KEY_COLUMN: usize = 13;
-
-/// `text` in lines of at most `width` characters, broken between words (a
-/// word longer than a line is broken inside).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    // A no-break space (before French `: ; ? !`) holds its word to the next:
-    // a line never starts with the colon.
-    let breaks = |c: char| c.is_whitespace() && c != '\u{a0}';
-    for word in text.split(breaks).filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
-        let used = line.chars().count();
-        if used > 0 && used + 1 + word.len() <= width {
-            line.push(' ');
-        } else if used > 0 {
-            lines.push(std::mem::take(&mut line));
-        }
-        while word.len() > width {
-            let rest = word.split_off(width);
-            lines.push(word.into_iter().collect());
-            word = rest;
-        }
-        line.extend(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// Help: every key, this screen's first, scrolled by ↑↓ and PgUp/PgDn; the
 /// title says when more lies below.
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
     let lang = state.lang();
-    // Help lists the screen under it, not the help overlay's own context.
-    let context = match state.screen() {
-        crate::wizard::state::Screen::Start(_) => crate::wizard::keymap::Context::Start,
-        crate::wizard::state::Screen::Steps => crate::wizard::keymap::Context::Steps,
-        crate::wizard::state::Screen::Board => crate::wizard::keymap::Context::Board,
-    };
-    // Long descriptions wrap under their own column, so a narrow window or
-    // a long language cuts nothing.
     let width = area.width.min(HELP_WIDTH);
-    let entries = help_lines(context, state.demo(), state.board().is_some());
-    // The key column fits the longest key name of this language.
-    let key_width = entries
-        .iter()
-        .filter_map(|line| match line {
-            HelpLine::Key(b) => Some(super::key_label(lang, b.label).chars().count()),
-            _ => None,
+    let lines: Vec<Line> = help_rows(state, width)
+        .into_iter()
+        .map(|row| match row {
+            HelpRow::Heading(text) => Line::from(Span::styled(text, theme.title())),
+            HelpRow::Key(key, text) => {
+                Line::from(vec![Span::styled(key, theme.key()), Span::raw(text)])
+            }
+            HelpRow::Text(text) => Line::from(text),
         })
-        .max()
-        .unwrap_or(0)
-        .max(KEY_COLUMN - 4)
-        + 1;
-    let room_for_text = usize::from(width.saturating_sub(2)).saturating_sub(key_width + 2);
-    let mut lines: Vec<Line> = Vec::new();
-    for line in entries {
-        match line {
-            HelpLine::Heading(id) => lines.push(Line::from(Span::styled(
-                crate::text::message(lang, id, None),
-                theme.title(),
-            ))),
-            HelpLine::Key(b) => {
-                let text = crate::text::message(lang, b.help, None);
-                for (i, part) in wrap_words(&text, room_for_text).into_iter().enumerate() {
-                    let key = if i == 0 {
-                        super::key_label(lang, b.label)
-                    } else {
-                        String::new()
-                    };
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {key:<key_width$}"), theme.key()),
-                        Span::raw(part),
-                    ]));
-                }
-            }
-            HelpLine::Legend(id) => {
-                let text = crate::text::message(lang, id, None);
-                for part in wrap_words(&text, usize::from(width.saturating_sub(4))) {
-                    lines.push(Line::from(format!("  {part}")));
-                }
-            }
-        }
-    }
+        .collect();
     let total = cells(lines.len());
     let height = total.saturating_add(2).min(area.height);
     let rect = centered(area, width, height);
@@ -408,7 +334,7 @@ pub fn sign_in(frame: &mut Frame, area: Rect, state: &State, sign_in: &SignIn, t
     }
     let rect = centered(area, width, height);
     let (_, block) = popup(frame, rect, title, theme);
-    let block = super::steps::with_cut_mark(block, &paragraph, rect, lang);
+    let block = super::steps::with_cut_mark(block, &paragraph, rect, lang, "banner-cut");
     frame.render_widget(paragraph.block(block), rect);
 }
 
@@ -503,6 +429,7 @@ fn sign_in_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::wrap_words;
 
     #[test]
     fn words_wrap_within_the_width_and_keep_every_character() {

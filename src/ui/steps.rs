@@ -360,7 +360,7 @@ fn draw_no_step(frame: &mut Frame, area: Rect, session: &VehicleSession, lang: L
         .borders(Borders::ALL)
         .title(format!(" {} ", tr!(lang, "guide-title-none")));
     let paragraph = Paragraph::new(text).wrap(Wrap { trim: true });
-    let block = with_cut_mark(block, &paragraph, area, lang);
+    let block = with_cut_mark(block, &paragraph, area, lang, "banner-cut");
     frame.render_widget(paragraph.block(block), area);
 }
 
@@ -501,27 +501,7 @@ fn draw_ready(frame: &mut Frame, area: Rect, lang: Lang, theme: Theme) {
 /// `banner` as shown: the stepwise commands it suggests carry the gateway
 /// typed as `--api`, and `car` (the open vehicle) for `--car ID`.
 pub(crate) fn shown(state: &State, banner: &Banner, car: Option<&str>) -> Banner {
-    let mut text = match &state.options().api_typed {
-        Some(api) => crate::text::commands_with_api(&banner.text, api),
-        None => banner.text.clone(),
-    };
-    if let Some(car) = car {
-        text = crate::text::with_car(&text, car);
-    }
-    // Advice to change a proxy variable: a running stepwise read them when
-    // it started, so it must be started again to see the change.
-    // (`no_proxy` where the lower case is the variable read.)
-    if text.contains("NO_PROXY") || text.contains("no_proxy") || text.contains("user:password@") {
-        if !text.ends_with('.') {
-            text.push('.');
-        }
-        text.push(' ');
-        text.push_str(&tr!(state.lang(), "banner-env-restart"));
-    }
-    Banner {
-        text,
-        ..banner.clone()
-    }
+    crate::wizard::keymap::shown(state, banner, car)
 }
 
 /// Lines the banner's text takes when wrapped at word boundaries, as the
@@ -557,10 +537,11 @@ pub(crate) fn with_cut_mark<'a>(
     paragraph: &Paragraph,
     area: Rect,
     lang: Lang,
+    mark: &'static str,
 ) -> Block<'a> {
     let inner = area.height.saturating_sub(2);
     if cells(paragraph.line_count(area.width.saturating_sub(2))) > inner {
-        block.title_bottom(Line::from(tr!(lang, "banner-cut")).right_aligned())
+        block.title_bottom(Line::from(crate::text::message(lang, mark, None)).right_aligned())
     } else {
         block
     }
@@ -588,7 +569,8 @@ pub(crate) fn draw_banner(
         .wrap(Wrap { trim: true })
     };
     let full = paragraph(banner.text.clone());
-    let block = with_cut_mark(block, &full, area, lang);
+    // Cut short, `?` shows it whole (help's first lines).
+    let block = with_cut_mark(block, &full, area, lang, "banner-cut-help");
     // Cut short, the advice keeps its last sentence (what to do) and drops
     // the middle, marked with "…".
     let fits = |p: &Paragraph| {

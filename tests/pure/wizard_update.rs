@@ -2088,11 +2088,20 @@ fn page_down_in_help_moves_a_page_of_the_window() {
     }
 }
 
-/// Help scrolls to its end and no further; the guidance scrolls by pages
-/// and starts again at the top for another step.
+/// Help scrolls to its end and no further (its last line at the bottom:
+/// the first key up moves it, stranger 46's window of 100×30 too); the
+/// guidance scrolls by pages and starts again at the top for another step.
 #[test]
 fn help_and_guidance_scroll() {
     let mut s = opened(["alreadyDone", "todo", "todo"]);
+    update(
+        &mut s,
+        Input::Resize {
+            width: 100,
+            height: 30,
+        },
+        t(1),
+    );
     ch(&mut s, '?');
     for _ in 0..500 {
         key(&mut s, KeyCode::PageDown);
@@ -2104,8 +2113,12 @@ fn help_and_guidance_scroll() {
         scroll > 10 && scroll < 200,
         "scroll stops at the end: {scroll}"
     );
+    let rows = stepwise::wizard::keymap::help_rows(&s, 84).len();
+    assert_eq!(usize::from(scroll), rows - 27, "the last row at the bottom");
+    let end = render_at(&s, 100, 30);
     key(&mut s, KeyCode::Up);
     assert_eq!(s.overlay(), Some(&Overlay::Help { scroll: scroll - 1 }));
+    assert_ne!(render_at(&s, 100, 30), end, "one key up moves help");
     key(&mut s, KeyCode::Esc);
     key(&mut s, KeyCode::PageDown);
     assert_eq!(session(&s).guide_scroll(), 5);

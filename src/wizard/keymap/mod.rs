@@ -229,8 +229,10 @@ const fn typing(context: Context, keys: Keys, label: &'static str, help: &'stati
     }
 }
 
+mod help;
 mod table;
 
+pub use help::{HELP_WIDTH, HelpRow, help_max_scroll, help_rows, key_label, shown};
 use table::BACK_TO_BOARD;
 pub use table::KEYMAP;
 

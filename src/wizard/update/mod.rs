@@ -23,7 +23,7 @@ use std::time::SystemTime;
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::board::Board;
-use super::keymap::{Action, Context, action_for, help_lines};
+use super::keymap::{Action, Context, action_for};
 use super::session::VehicleSession;
 use super::state::{
     Banner, BannerKind, DemoCar, Effect, Input, MAX_NOTE_CHARS, Overlay, Purpose, Screen, State,
@@ -346,10 +346,8 @@ fn back(state: &mut State, now: SystemTime) -> Vec<Effect> {
 fn move_or_scroll(state: &mut State, action: Action) {
     let down = matches!(action, Action::Down | Action::PageDown);
     let page = matches!(action, Action::PageUp | Action::PageDown);
-    let context = state.context();
+    let last = crate::wizard::keymap::help_max_scroll(state, state.size);
     if let Some(Overlay::Help { scroll }) = &mut state.overlay {
-        let last = help_lines(context, state.options.demo, state.on_a_board).len();
-        let last = u16::try_from(last).unwrap_or(u16::MAX).saturating_sub(1);
         // A page is what the overlay shows (the window less the footer
         // and the overlay's two borders), less one line kept in sight.
         let shown = state.size.1.saturating_sub(4);
