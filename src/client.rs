@@ -554,7 +554,10 @@ impl GatewayError {
             | GatewayError::ScopeWanted { status, .. }
             | GatewayError::NotAGateway { status, .. }
             | GatewayError::Refused { status, .. } => Some(*status),
-            GatewayError::Unauthorized { .. } => Some(401),
+            GatewayError::Unauthorized { .. }
+            | GatewayError::Auth(AuthError::SignInAgain(crate::auth::Over::RefusedFresh {
+                ..
+            })) => Some(401),
             _ => None,
         }
     }
@@ -1489,6 +1492,18 @@ impl Gateway {
                             status,
                         });
                     }
+                    // Its own refusal (403, say): its rule, said with its
+                    // status, which waiting does not change.
+                    if let Some(status @ 400..=499) = status {
+                        return Some(GatewayError::Proxy {
+                            proxy: proxy.clone(),
+                            from,
+                            status,
+                            said: String::new(),
+                            credentials: self.proxy_credentials,
+                            asks_password: false,
+                        });
+                    }
                     // Its own error (502 to 504) for a gateway on this
                     // machine: it cannot reach it (a 401 or 407 wants a login).
                     if let (Some(502..=504), Some((host, from))) =
@@ -1741,10 +1756,13 @@ impl Gateway {
         } = &mut error
             && self.embedded
         {
+            // Named with its parameter ("carAssociationID 999999"): words
+            // that name the id, as its own do, so no router's 404 is read in
+            // them (stranger 47, AV6).
             body.message = query
                 .iter()
                 .find(|(name, _)| [wire::CAR_PARAM, wire::STEPS_ID_PARAM].contains(name))
-                .map(|(_, id)| crate::steps::sanitize(id));
+                .map(|(name, id)| format!("{name} {}", crate::steps::sanitize(id)));
         }
         error
     }

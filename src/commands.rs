@@ -320,7 +320,22 @@ impl<'a> FailedJson<'a> {
         limited: bool,
     ) -> Self {
         let by_steps_id = matches!(lookup, Lookup::StepsId(_));
+        // An answer that is no steps gateway's (a page, another service's
+        // JSON, a portal): its words say to check --api or the network,
+        // which waiting does not fix, though the wizard looks again later.
+        let elsewhere = matches!(
+            error,
+            Some(
+                GatewayError::BadAnswer(_)
+                    | GatewayError::CaptivePortal { .. }
+                    | GatewayError::ProxyGarbled {
+                        what: crate::client::ProxyAnswer::NoList(_),
+                        ..
+                    }
+            )
+        );
         let action = match error.map(GatewayError::recovery) {
+            _ if elsewhere => Action::Stop,
             None | Some(crate::client::Recovery::Retry { .. }) => Action::Retry,
             Some(crate::client::Recovery::SignIn) => Action::SignIn,
             Some(crate::client::Recovery::StartOver) if by_steps_id => Action::StartOver,

@@ -829,11 +829,23 @@ fn sign_in(cli: &Cli, lang: Lang) -> ExitCode {
         Ok((None, code)) => ExitCode::from(code),
         Err(failure) => {
             let mut message = failure.message;
-            // A `login --device` to run again is one with `--device`.
-            if let Some(Command::Login { signin, .. }) = &cli.command
-                && signin.device
-            {
-                message = stepwise::text::logins_with(&message, "--device");
+            // A `login --device` to run again is one with `--device`, and
+            // with the provider, client, scopes and audience typed.
+            if let Some(Command::Login { signin, .. }) = &cli.command {
+                if signin.device {
+                    message = stepwise::text::logins_with(&message, "--device");
+                }
+                let typed = [
+                    ("--issuer", &signin.issuer),
+                    ("--client-id", &signin.client_id),
+                    ("--scope", &signin.scope),
+                    ("--audience", &signin.audience),
+                ];
+                for (flag, value) in typed {
+                    if let Some(value) = value {
+                        message = stepwise::text::logins_with_value(&message, flag, value);
+                    }
+                }
             }
             say(&tr!(
                 chosen_lang(),

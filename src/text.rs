@@ -338,6 +338,23 @@ pub fn with_car(message: &str, car: &str) -> String {
     message.replace("--car ID", &format!("--car {car}"))
 }
 
+/// `message` with `flag value` as typed (`--issuer URL`, a value with
+/// spaces in quotes) in every `stepwise login` it suggests that signs in:
+/// run as printed, the login would otherwise ask another provider, client
+/// or scope. Words that name the flag themselves (set other scopes with
+/// --scope) keep their commands as they are.
+pub fn logins_with_value(message: &str, flag: &str, value: &str) -> String {
+    if message.contains(flag) {
+        return message.to_owned();
+    }
+    let value = if value.contains(char::is_whitespace) {
+        format!("\"{value}\"")
+    } else {
+        value.to_owned()
+    };
+    logins_with(message, &format!("{flag} {value}"))
+}
+
 /// `message` with `flag` (`--device`) in every `stepwise login` it suggests
 /// that signs in (not `--with-token`) and names it not already: a failed
 /// `login --device`, run again as printed, would otherwise open a browser.
@@ -430,6 +447,21 @@ mod tests {
             with_no_proxy_list("set NO_PROXY=a.corp", "b,a.corp"),
             "set NO_PROXY=a.corp"
         );
+    }
+
+    #[test]
+    fn a_login_s_commands_keep_what_was_typed() {
+        let said = "expired. Run `stepwise login --device` again, or `stepwise login --with-token`";
+        let said = logins_with_value(said, "--issuer", "http://idp");
+        let said = logins_with_value(&said, "--scope", "openid steps:read");
+        assert_eq!(
+            said,
+            "expired. Run `stepwise login --device --issuer http://idp --scope \"openid steps:read\"` again, or `stepwise login --with-token`"
+        );
+        // Words that say to change the flag keep the command as it is
+        // (stranger 47, AV4).
+        let other = "set them with --scope, and run `stepwise login --device` again";
+        assert_eq!(logins_with_value(other, "--scope", "a b"), other);
     }
 
     #[test]

@@ -587,6 +587,19 @@ fn a_failed_vehicle_s_json_says_its_status_code_and_action() {
     let next: Value = serde_json::from_str(&text(&out.stdout)).expect("one JSON object");
     assert_eq!(next["stepsID"], "7");
     assert_eq!(next["action"], "sign_in");
+    // A web page where the list belongs: its words say to check --api,
+    // which waiting does not fix (stranger 47, AV1).
+    let page = crate::canned::answering(crate::canned::reply(
+        "200 OK",
+        "text/html",
+        "<html>portal login</html>",
+    ));
+    let out = run(
+        home.path(),
+        &["steps", "--api", &page, "--car", "1", "--json"],
+    );
+    let html: Value = serde_json::from_str(&text(&out.stdout)).expect("one JSON object");
+    assert_eq!(html["action"], "stop", "{html}");
     // Nothing answered by the deadline: no status, and a retry may pass.
     let silent = crate::canned::silent();
     let out = run(

@@ -156,8 +156,21 @@ fn start_login(provider: &Provider, home: &Path) -> (Tui, String) {
 }
 
 fn start_login_with(provider: &Provider, home: &Path, env: &[(&str, &str)]) -> (Tui, String) {
+    start_login_typed(provider, home, env, &[])
+}
+
+/// A device login started with `extra` arguments typed after the usual.
+fn start_login_typed(
+    provider: &Provider,
+    home: &Path,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> (Tui, String) {
     // `--device`: on a desktop, login would use the browser here instead.
-    let mut spawn = Spawn::new(&["login", "--device", "--api", &provider.url()])
+    let url = provider.url();
+    let mut args = vec!["login", "--device", "--api", &url];
+    args.extend_from_slice(extra);
+    let mut spawn = Spawn::new(&args)
         .home(home)
         .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
         .env("STEPWISE_LOG", "trace")
@@ -372,6 +385,25 @@ fn a_denied_code_says_so_and_keeps_nothing() {
         tui.screen_text()
     );
     assert!(!logins_file(home.path()).exists());
+    // The command to run again keeps the client and audience typed (run
+    // as printed, it would sign in as another client; stranger 47, AV4).
+    let home = tempfile::tempdir().unwrap();
+    let typed = [
+        "--client-id",
+        "stepwise",
+        "--audience",
+        "https://aud.example",
+    ];
+    let (mut tui, code) = start_login_typed(&provider, home.path(), &[], &typed);
+    let (status, _) = http(provider.addr(), "POST", &format!("/sim/device/{code}/deny"));
+    assert_eq!(status, 200);
+    assert_eq!(tui.wait_exit(WAIT).exit_code(), 1);
+    tui.wait_text("access_denied", WAIT);
+    let said = tui.screen_text().replace('\n', " ");
+    assert!(
+        said.contains("--device --client-id stepwise --audience https://aud.example` again"),
+        "{said}"
+    );
 }
 
 /// A gateway that offers no sign-in and answers without any token: `login`

@@ -309,25 +309,21 @@ async fn an_https_tunnel_refused_by_the_proxy_gets_the_proxy_words() {
         "{line}"
     );
     assert!(!line.contains("gateway runs"), "{line}");
-    // CONNECT answered 403 (or any other refusal): the tunnel, named.
+    // CONNECT answered 403: the proxy's own refusal, said with its status
+    // (its rule, which waiting does not change; stranger 47, AV2).
     let no_tunnels = canned("403 Forbidden", &[], "").await;
     let error = list("https://gateway.invalid", Some(&no_tunnels.url)).await;
     assert!(
-        matches!(error, GatewayError::ProxyTunnel { .. }),
+        matches!(error, GatewayError::Proxy { status: 403, .. }),
         "{error:?}"
     );
+    assert_eq!(error.recovery(), stepwise::client::Recovery::Stop);
     let line = words(&error);
     assert!(
         line.starts_with(&format!(
-            "the proxy {} (from ALL_PROXY) did not open a tunnel (CONNECT) to gateway.invalid",
+            "the proxy {} (from ALL_PROXY) answered HTTP 403 itself",
             no_tunnels.url
         )),
-        "{line}"
-    );
-    // The status is not known here: a 503 (the proxy could not reach the
-    // gateway) reads the same, so both causes are named.
-    assert!(
-        line.contains("it refuses this host and port, or it could not reach the gateway"),
         "{line}"
     );
     assert!(!line.contains("unsuccessful"), "{line}");

@@ -3726,6 +3726,31 @@ fn s_on_a_gateway_says_the_customer_is_played_on_the_demo_only() {
     }
 }
 
+/// Signed in from the wizard (no token at start): tokens go out from then
+/// on, and the control call `s` prints carries the header the gateway
+/// wants (stranger 47, AV5).
+#[test]
+fn s_after_a_sign_in_in_the_wizard_prints_the_call_with_a_token() {
+    let options = Options {
+        backend_label: "test".into(),
+        gateway_url: "http://gw.example:8080/".into(),
+        docs_base_url: Some("https://docs.example".into()),
+        complete_call: format!(
+            "http://gw.example:8080/{}",
+            stepwise::wire::SIM_COMPLETE_ROUTE
+        ),
+        data_dir: Some("/data".into()),
+        ..Options::default()
+    };
+    let (mut s, _) = banner_after_sign_in(options, Ok(kept_in_file()));
+    ch(&mut s, 's');
+    let banner = session(&s).banner().unwrap().clone();
+    assert!(
+        banner.text.contains("-H \"Authorization: Bearer TOKEN\""),
+        "{banner:?}"
+    );
+}
+
 /// The `s` banner's command percent-encodes a step's name: one with a
 /// space, `?`, `#` or `/` stays one path segment, and the command works.
 #[test]

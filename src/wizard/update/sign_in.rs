@@ -226,6 +226,9 @@ pub(super) fn signed_in(
         );
     }
     state.note(now, crate::report::Event::SignedIn);
+    // Tokens go out from now on: the control call `s` prints needs one too
+    // (stranger 47, AV5).
+    state.options.complete_needs_token = true;
     let open = state.open.clone();
     let board = state.on_a_board;
     let next_id = &mut state.next_id;
