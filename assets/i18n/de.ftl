@@ -1785,6 +1785,8 @@ doctor-events-fix-error-event = Dem Betreiber des Gateways melden, was sein Erei
 doctor-events-404 = nicht angeboten (404): der Assistent fragt stattdessen regelmäßig nach
 doctor-events-http = { $answer }: der Assistent fragt stattdessen regelmäßig nach
 doctor-events-no-answer = keine Antwort ({ $why }): der Assistent fragt stattdessen regelmäßig nach
+doctor-events-proxy-held = keine Antwort über den Proxy { $proxy }, obwohl die Listen-Aufrufe über ihn beantwortet wurden: der Proxy hält eine Antwort zurück, die nicht endet (er puffert den Ereignisstrom). Der Assistent fragt stattdessen regelmäßig ab
+doctor-events-fix-proxy-held = Den Betreiber des Proxys bitten, text/event-stream ungepuffert durchzulassen, oder NO_PROXY={ $host } setzen, wenn das Gateway ohne ihn erreichbar ist
 doctor-guidance-ok = angeboten: QR-Code und Taste „o“ öffnen die Seite des Gateways in der Sprache des Kunden
 doctor-guidance-404 = nicht angeboten (404): der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten
 doctor-guidance-http = { $answer }: der QR-Code führt zu docs_base_url oder zu den archivierten Entwicklerseiten

@@ -1800,6 +1800,8 @@ doctor-events-fix-error-event = Prévenez l'exploitant de la passerelle de ce qu
 doctor-events-404 = pas proposés (404) : l'assistant interroge à intervalles
 doctor-events-http = { $answer } : l'assistant interroge à intervalles
 doctor-events-no-answer = pas de réponse ({ $why }) : l'assistant interroge à intervalles
+doctor-events-proxy-held = pas de réponse à travers le proxy { $proxy }, bien que les appels de liste à travers lui aient eu leur réponse : le proxy retient une réponse qui ne finit pas (il met le flux d'événements en mémoire tampon). L'assistant interroge à intervalles à la place
+doctor-events-fix-proxy-held = Demandez à qui gère le proxy de laisser passer text/event-stream sans mémoire tampon, ou réglez NO_PROXY={ $host } si la passerelle est joignable sans lui
 doctor-guidance-ok = proposées : le code QR et la touche «o» ouvrent la page de la passerelle dans la langue du client
 doctor-guidance-404 = pas proposées (404) : le code QR mène à docs_base_url, ou aux pages développeurs archivées
 doctor-guidance-http = { $answer } : le code QR mène à docs_base_url, ou aux pages développeurs archivées

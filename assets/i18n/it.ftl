@@ -1797,6 +1797,8 @@ doctor-events-fix-error-event = Avvisare il gestore del gateway di ciò che ha d
 doctor-events-404 = non offerti (404): la procedura interroga invece a intervalli
 doctor-events-http = { $answer }: la procedura interroga invece a intervalli
 doctor-events-no-answer = nessuna risposta ({ $why }): la procedura interroga invece a intervalli
+doctor-events-proxy-held = nessuna risposta attraverso il proxy { $proxy }, benché le chiamate dell'elenco attraverso di esso abbiano avuto risposta: il proxy trattiene una risposta che non finisce (mette in buffer il flusso di eventi). La procedura guidata interroga periodicamente invece
+doctor-events-fix-proxy-held = Chiedere a chi gestisce il proxy di far passare text/event-stream senza buffer, o impostare NO_PROXY={ $host } se il gateway è raggiungibile senza
 doctor-guidance-ok = offerte: il codice QR e il tasto «o» aprono la pagina del gateway nella lingua del cliente
 doctor-guidance-404 = non offerte (404): il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori
 doctor-guidance-http = { $answer }: il codice QR porta a docs_base_url, o alle pagine archiviate per sviluppatori

@@ -1790,6 +1790,8 @@ doctor-events-fix-error-event = Meld de beheerder van de gateway wat zijn gebeur
 doctor-events-404 = niet aangeboden (404): de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-http = { $answer }: de wizard vraagt in plaats daarvan regelmatig op
 doctor-events-no-answer = geen antwoord ({ $why }): de wizard vraagt in plaats daarvan regelmatig op
+doctor-events-proxy-held = geen antwoord via de proxy { $proxy }, hoewel de lijstaanroepen erdoor wel beantwoord zijn: de proxy houdt een antwoord vast dat niet eindigt (hij buffert de gebeurtenissenstroom). De wizard vraagt in plaats daarvan periodiek op
+doctor-events-fix-proxy-held = Vraag de beheerder van de proxy om text/event-stream ongebufferd door te laten, of zet NO_PROXY={ $host } als de gateway zonder proxy bereikbaar is
 doctor-guidance-ok = aangeboden: de QR-code en toets ‘o’ openen de pagina van de gateway in de taal van de klant
 doctor-guidance-404 = niet aangeboden (404): de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's
 doctor-guidance-http = { $answer }: de QR-code leidt naar docs_base_url, of naar de gearchiveerde ontwikkelaarspagina's

@@ -1824,6 +1824,8 @@ doctor-events-fix-error-event = Avise o operador do gateway do que o fluxo de ev
 doctor-events-404 = não oferecidos (404): o assistente consulta periodicamente
 doctor-events-http = { $answer }: o assistente consulta periodicamente
 doctor-events-no-answer = sem resposta ({ $why }): o assistente consulta periodicamente
+doctor-events-proxy-held = sem resposta através do proxy { $proxy }, embora as chamadas de lista por ele tenham tido resposta: o proxy retém uma resposta que não termina (ele armazena em buffer o fluxo de eventos). O assistente consulta periodicamente em vez disso
+doctor-events-fix-proxy-held = Peça a quem administra o proxy que deixe passar text/event-stream sem buffer, ou defina NO_PROXY={ $host } se o gateway for acessível sem ele
 doctor-guidance-ok = oferecidas: o código QR e a tecla «o» abrem a página do gateway no idioma do cliente
 doctor-guidance-404 = não oferecidas (404): o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores
 doctor-guidance-http = { $answer }: o código QR leva a docs_base_url, ou às páginas arquivadas para desenvolvedores

@@ -1293,11 +1293,25 @@ fn status_filter<'a>(on: &'a Listed<'_>) -> Checked<'a> {
 fn events<'a>(on: &'a Listed<'_>) -> Checked<'a> {
     Box::pin(async move {
         let query = [(STEPS_ID_PARAM, on.steps_id.as_str())];
-        let answer = on
-            .caller
+        let caller = on.caller;
+        let waited = || caller.silent.get() || caller.timed_out.get();
+        let waited_before = waited();
+        let answer = caller
             .get(wire::EVENTS_PATH, &query, "text/event-stream", false)
             .await;
+        // Silent through a proxy that answered the list calls: it holds
+        // back an answer that does not end (stranger 47, AV12).
+        let held = !waited_before && waited() && !caller.cut_by_run.get();
         match answer {
+            Err(_) if held && caller.gateway.proxy().is_some() => {
+                let proxy = caller.gateway.proxy().unwrap_or_default().to_owned();
+                let host = caller.gateway.base_host();
+                Line::new(
+                    Mark::Warning,
+                    words!("doctor-events-proxy-held", proxy = proxy),
+                )
+                .fix(words!("doctor-events-fix-proxy-held", host = host))
+            }
             Ok(a) if a.status.is_success() => {
                 let is_stream = a
                     .headers

@@ -3175,3 +3175,37 @@ fn a_gateway_that_drops_a_request_with_no_id_still_gets_its_list_asked() {
         "{text}"
     );
 }
+
+/// A forwarding proxy that passes the list calls on but holds back the
+/// event stream (it buffers an answer that never ends): the Live events
+/// line says so, never "ask whether it passes requests to the host" right
+/// after the list calls went through it (stranger 47, AV12).
+#[test]
+fn a_proxy_that_holds_the_event_stream_back_is_named_so() {
+    let list = r#"{"stepsID":"132324","deviceActivation":{"name":"deviceActivation","status":"todo","order":1}}"#;
+    let proxy = crate::canned::holding_events(json_200(list), Vec::new());
+    let home = home();
+    let divided_by = DIVIDED_BY.to_string();
+    let out = doctor_within(
+        home.path(),
+        &["--api", "http://gateway.invalid:8080", "--car", "987654"],
+        &[
+            ("HTTP_PROXY", &proxy),
+            (stepwise::doctor::TEST_LIMITS_DIVIDED_BY, &divided_by),
+        ],
+        Duration::from_secs(20) / DIVIDED_BY + Duration::from_secs(5),
+    );
+    let text = stdout(&out);
+    assert!(line(&text, "First list").starts_with("✓"), "{text}");
+    let events = line(&text, "Live events");
+    assert!(
+        events.starts_with("!")
+            && events.contains("though the list calls through it were answered"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pass text/event-stream through unbuffered"),
+        "{text}"
+    );
+    assert!(!text.contains("whether it passes requests"), "{text}");
+}

@@ -488,6 +488,13 @@ fn vehicles_whose_lists_share_a_steps_id_are_said() {
             .starts_with("E1, F2 got lists under the same stepsID"),
         "{banner:?}"
     );
+    // The report keeps it, with what not to rely on (stranger 47, AV3).
+    let md = s.report().to_markdown();
+    assert!(
+        md.contains("for 2 vehicles: E1, F2 got lists under the same stepsID")
+            && md.contains("Do not rely on them"),
+        "{md}"
+    );
     let s = board();
     assert!(s.board().unwrap().banner().is_none());
 }

@@ -656,7 +656,7 @@ fn on_vehicle(state: &mut State, car: &str, msg: Answer, now: SystemTime) -> Vec
             vehicles = state.vehicles.len(),
             "board: every vehicle has data"
         );
-        super::board::say_shared_steps_ids(state, judge.lang);
+        super::board::say_shared_steps_ids(state, judge.lang, now);
     }
     effects
 }

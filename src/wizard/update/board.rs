@@ -364,7 +364,7 @@ pub(super) fn say_turned(state: &mut State, car: &str, ready: bool, lang: Lang) 
 /// Once every vehicle of the board has an answer: vehicles whose lists
 /// came under one stepsID are said, since those lists (and their live
 /// updates) may be another vehicle's.
-pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang) {
+pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang, now: SystemTime) {
     let sessions = state.vehicles.sessions();
     let pairs = sessions
         .iter()
@@ -385,5 +385,12 @@ pub(super) fn say_shared_steps_ids(state: &mut State, lang: Lang) {
             cars = crate::text::few(&cars)
         ),
     );
+    // The report, which outlives the board, says it too (stranger 47,
+    // AV3).
+    let event = crate::report::Event::Error {
+        what: banner.title.clone(),
+        detail: banner.text.clone(),
+    };
+    state.note(now, event);
     state.vehicles.say(banner);
 }
