@@ -148,7 +148,8 @@ pub enum Command {
         // Add N generated vehicles, F0001..., in varied states
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         fleet: Option<u32>,
-        // Every SECONDS, a random vehicle's next step completes
+        // Every SECONDS, the next step of a random generated vehicle (F0001…)
+        // completes; the built-in ones are left to play by hand
         #[arg(long, allow_negative_numbers = true, value_name = "SECONDS", value_parser = parse_seconds_en)]
         churn: Option<f64>,
         // End each event stream after its first N events (for tools that need an answer that ends)

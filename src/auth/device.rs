@@ -841,6 +841,22 @@ fn ran_out(polled: bool, authorization: &DeviceAuthorization, interval: Duration
     })
 }
 
+/// The provider said the code expired (`expired_token`) at `now`: so it
+/// did, unless more than half its life was left by the provider's own
+/// `expires_in` (no approval could have come sooner; its clock or its
+/// lifetime is off).
+fn expired(deadline: Instant, now: Instant, authorization: &DeviceAuthorization) -> AuthError {
+    let left = deadline.saturating_duration_since(now);
+    if left * 2 <= authorization.expires_in {
+        return AuthError::Expired;
+    }
+    let lives = authorization.expires_in.as_secs();
+    AuthError::Provider(ProviderProblem::CodeExpiredEarly {
+        after: lives.saturating_sub(left.as_secs()),
+        lives,
+    })
+}
+
 /// Polls the token endpoint until the code is approved, denied or expired
 /// (RFC 8628 §3.4, §3.5). The number of requests is bounded by the code's
 /// lifetime over the interval.
@@ -923,7 +939,7 @@ pub async fn poll(
                 }
                 pace.wait(wait).await;
             }
-            Some("expired_token") => return Err(AuthError::Expired),
+            Some("expired_token") => return Err(expired(deadline, pace.now(), authorization)),
             Some("access_denied") => return Err(denied(endpoints, options)),
             // A failure for a while (5xx): polled on, after the wait it
             // asks if the code lasts that long; given up after a few in a

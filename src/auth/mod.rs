@@ -628,6 +628,13 @@ pub enum ProviderProblem {
         lives: u64,
         every: u64,
     },
+    /// The provider said the code expired (`expired_token`) after `after`
+    /// seconds, well before the `lives` seconds it gave it: its clock or
+    /// its lifetime is off, which a new code meets again.
+    CodeExpiredEarly {
+        after: u64,
+        lives: u64,
+    },
     /// The device code's `expires_in` is zero or less: as written.
     CodeLifetimeNone {
         said: String,
@@ -921,15 +928,9 @@ impl ProviderProblem {
             ProviderProblem::GrantUnsupported { said } => {
                 tr!(lang, "err-signin-grant-unsupported", said = said.clone())
             }
-            ProviderProblem::CodeLifetimeNone { said } => {
-                tr!(lang, "err-signin-code-lifetime-none", said = said.clone())
-            }
-            ProviderProblem::CodeTooShort { lives, every } => tr!(
-                lang,
-                "err-signin-code-too-short",
-                lives = crate::text::duration(lang, *lives),
-                every = crate::text::duration(lang, *every)
-            ),
+            p @ (ProviderProblem::CodeLifetimeNone { .. }
+            | ProviderProblem::CodeExpiredEarly { .. }
+            | ProviderProblem::CodeTooShort { .. }) => code_life_words(lang, p),
             ProviderProblem::Limited { secs } => tr!(
                 lang,
                 "err-signin-limited",
@@ -1088,6 +1089,29 @@ pub fn jwt_expiry(token: &str) -> Option<i64> {
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     claims.get("exp")?.as_i64()
+}
+
+/// The words of a device code whose life is off: none by its answer,
+/// said expired early, or shorter than the first wait.
+fn code_life_words(lang: Lang, problem: &ProviderProblem) -> String {
+    match problem {
+        ProviderProblem::CodeLifetimeNone { said } => {
+            tr!(lang, "err-signin-code-lifetime-none", said = said.clone())
+        }
+        ProviderProblem::CodeExpiredEarly { after, lives } => tr!(
+            lang,
+            "err-signin-code-expired-early",
+            after = crate::text::duration(lang, *after),
+            lives = crate::text::duration(lang, *lives)
+        ),
+        ProviderProblem::CodeTooShort { lives, every } => tr!(
+            lang,
+            "err-signin-code-too-short",
+            lives = crate::text::duration(lang, *lives),
+            every = crate::text::duration(lang, *every)
+        ),
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]

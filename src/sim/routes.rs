@@ -178,7 +178,7 @@ impl Shared {
         Ok(result)
     }
 
-    /// Completes a random vehicle's next step (see [`SimState::churn`]),
+    /// Completes a random generated vehicle's next step (see [`SimState::churn`]),
     /// pushed to every stream that follows its list, as a control call is.
     pub fn churn(&self, draw: u64) -> Option<(String, String)> {
         let changed = self

@@ -12,6 +12,13 @@ pub fn fleet_id(i: usize) -> String {
     format!("F{i:04}")
 }
 
+/// Whether `id` is one [`fleet_id`] makes (`F` and four digits or more):
+/// a generated vehicle, which churn may complete.
+pub fn is_fleet_id(id: &str) -> bool {
+    id.strip_prefix('F')
+        .is_some_and(|n| n.len() >= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 const BUILT_IN: &str = include_str!("../../assets/scenario.json");
 
 #[derive(Debug, Clone, Deserialize)]

@@ -271,14 +271,15 @@ impl SimState {
         Ok(assoc.clone())
     }
 
-    /// Churn: the next step of one vehicle that has one (the `draw`th, in
-    /// id order, modulo how many) completes in truth. Returns the vehicle
-    /// and the step, or `None` when every vehicle is done.
+    /// Churn: the next step of one generated vehicle (`--fleet`'s) that
+    /// has one (the `draw`th, in id order, modulo how many) completes in
+    /// truth; the built-in ones (987654, …) are left to play by hand.
+    /// Returns the vehicle and the step, or `None` when every one is done.
     pub fn churn(&mut self, draw: u64) -> Option<(String, String)> {
         let waiting: Vec<&String> = self
             .truth
             .iter()
-            .filter(|(_, a)| a.steps.iter().any(|s| !s.done))
+            .filter(|(id, a)| super::scenario::is_fleet_id(id) && a.steps.iter().any(|s| !s.done))
             .map(|(id, _)| id)
             .collect();
         let count = u64::try_from(waiting.len()).ok().filter(|n| *n > 0)?;
@@ -404,20 +405,23 @@ mod tests {
     #[test]
     fn churn_completes_a_next_step_until_every_vehicle_is_ready() {
         let scenario = Scenario::parse(
-            r#"{"associations":[{"carAssociationID":"A","steps":[
+            r#"{"associations":[{"carAssociationID":"F0001","steps":[
                 {"name":"one","order":1,"done":true},{"name":"two","order":2,"done":false}]},
-                {"carAssociationID":"B","steps":[{"name":"one","order":1,"done":true}]}]}"#,
+                {"carAssociationID":"F0002","steps":[{"name":"one","order":1,"done":true}]},
+                {"carAssociationID":"987654","steps":[{"name":"one","order":1,"done":false}]}]}"#,
         )
         .unwrap();
         let mut state = SimState::new(scenario);
-        assert_eq!(state.churn(7), Some(("A".to_owned(), "two".to_owned())));
-        assert!(
-            state
-                .associations()
-                .iter()
-                .all(|a| a.steps.iter().all(|s| s.done))
-        );
+        assert_eq!(state.churn(7), Some(("F0001".to_owned(), "two".to_owned())));
+        // Every generated one is ready; the built-in vehicle is left as it
+        // was, to be played by hand (stranger 47, AV7).
         assert_eq!(state.churn(8), None);
+        let built_in = state.associations();
+        let built_in = built_in
+            .iter()
+            .find(|a| a.car_association_id == "987654")
+            .unwrap();
+        assert!(built_in.steps.iter().all(|s| !s.done));
     }
 
     use super::*;

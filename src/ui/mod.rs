@@ -99,7 +99,8 @@ pub fn draw(frame: &mut Frame, state: &State) -> Option<Link> {
             None
         }
         Some(Overlay::Qr(link)) => {
-            overlays::qr(frame, area, state, link, theme);
+            // Above the footer, which says how to close it and open the link.
+            overlays::qr(frame, body, state, link, theme);
             None
         }
         Some(Overlay::SignIn(sign_in)) => {

@@ -235,6 +235,13 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
             .max(cells(url.chars().count()).saturating_add(2))
             .min(area.width)
     };
+    // The link under the code, broken where the box ends: every character
+    // of it stays readable (a window narrower than it, stranger 47, AV8).
+    let url_rows = |width: u16| {
+        cells(url.chars().count())
+            .div_ceil(width.saturating_sub(2).max(1))
+            .max(1)
+    };
     let note_rows = |width: u16| {
         note.as_ref().map_or(0, |n| {
             let text = Paragraph::new(n.as_str()).wrap(Wrap { trim: true });
@@ -245,7 +252,11 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
     // no code at all when the code and the whole note do not both fit.
     let fits = |(w, h): (usize, usize)| {
         let (w, h) = (cells(w), cells(h));
-        let rows = h.saturating_add(4).saturating_add(note_rows(width_for(w)));
+        let width = width_for(w);
+        let rows = h
+            .saturating_add(3)
+            .saturating_add(url_rows(width))
+            .saturating_add(note_rows(width));
         w.saturating_add(2) <= area.width && rows <= area.height
     };
     let quiet = [4, 2]
@@ -275,7 +286,14 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
     let (w, h) = (cells(w), cells(h));
     let width = width_for(w);
     let note_rows = note_rows(width);
-    let rect = centered(area, width, h.saturating_add(4).saturating_add(note_rows));
+    let url_rows = url_rows(width);
+    let rect = centered(
+        area,
+        width,
+        h.saturating_add(3)
+            .saturating_add(url_rows)
+            .saturating_add(note_rows),
+    );
     let (inner, block) = popup(frame, rect, format!(" {title} "), theme);
     frame.render_widget(block, rect);
     let code_x = inner.x + inner.width.saturating_sub(w) / 2;
@@ -288,16 +306,23 @@ pub fn qr(frame: &mut Frame, area: Rect, state: &State, link: &GuideLink, theme:
         inner.x,
         inner.y.saturating_add(h).saturating_add(1),
         inner.width,
-        1,
+        url_rows,
     )
     .intersection(inner);
-    frame.render_widget(
-        Paragraph::new(Span::styled(url.to_owned(), theme.link())),
-        url_row,
-    );
+    let chars: Vec<char> = url.chars().collect();
+    let url_lines: Vec<Line> = chars
+        .chunks(usize::from(inner.width.max(1)))
+        .map(|part| Line::from(Span::styled(part.iter().collect::<String>(), theme.link())))
+        .collect();
+    frame.render_widget(Paragraph::new(url_lines), url_row);
     if let Some(note) = note {
-        let note_row = Rect::new(inner.x, url_row.y.saturating_add(1), inner.width, note_rows)
-            .intersection(inner);
+        let note_row = Rect::new(
+            inner.x,
+            url_row.y.saturating_add(url_rows),
+            inner.width,
+            note_rows,
+        )
+        .intersection(inner);
         frame.render_widget(
             Paragraph::new(Span::styled(note, theme.info())).wrap(Wrap { trim: true }),
             note_row,

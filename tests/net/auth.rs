@@ -350,15 +350,31 @@ async fn a_code_the_provider_says_expired_ends_the_polling() {
         ..quick()
     })
     .await;
-    let (endpoints, authorization) = start_flow(&provider).await;
+    let (endpoints, mut authorization) = start_flow(&provider).await;
+    // Its own lifetime (1 s) spent by the first poll: expired, approve
+    // sooner.
+    authorization.expires_in = Duration::from_secs(1);
     let pace = TestPace::new(vec![]);
     let err = poll_default(&endpoints, &authorization, &pace)
         .await
         .unwrap_err();
     assert_eq!(err, AuthError::Expired);
     let said = describe::auth_error(Lang::En, &err);
-    assert!(said.contains("expired"), "{said}");
+    assert!(said.contains("approve it sooner"), "{said}");
     assert_eq!(provider.polls(), 1);
+    // Said expired one poll into a 10-minute life: the provider's clock or
+    // lifetime, never "approve it sooner" (stranger 47, AV13).
+    let (endpoints, mut authorization) = start_flow(&provider).await;
+    authorization.expires_in = Duration::from_secs(600);
+    let err = poll_default(&endpoints, &authorization, &TestPace::new(vec![]))
+        .await
+        .unwrap_err();
+    let said = describe::auth_error(Lang::En, &err);
+    assert!(
+        said.contains("said the code expired after 1s, though it gave it 10m")
+            && !said.contains("approve it sooner"),
+        "{said}"
+    );
 }
 
 /// A code that lasts less than the wait the provider asks before the first

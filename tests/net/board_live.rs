@@ -280,7 +280,8 @@ async fn the_simulators_churn_reaches_the_streams() {
     let ids: Vec<String> = steps_ids.keys().cloned().collect();
     let mut updates = follow_many_with(&gateway, ids, &quick());
     let first = every_first_list(&mut updates, &steps_ids).await;
-    // `serve --churn`: a random vehicle's next step completes now and then.
+    // `serve --churn`: a random generated vehicle's next step completes now
+    // and then.
     let churn = stepwise::sim::spawn_churn(shared, Duration::from_millis(20));
     until(&mut updates, |u| match &u.update {
         LiveUpdate::List(list) => list
